@@ -1,0 +1,375 @@
+"""Decide whether a count equals the reference, and if not, say what is wrong with it.
+
+Equivalence is exact: the difference of the two rational functions is brought to normal form
+with `sympy.cancel`. Every verdict is cross-checked by evaluating both counts exactly at random
+positive integers; should the two methods ever disagree, the answer is sent to a person instead
+of being guessed.
+
+A wrong count is explained, in order of preference, by a rubric misconception it equals, then
+by a generic diagnosis (one small function per kind of mistake), and always by a
+counterexample with concrete sizes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy
+
+from grader.parse import ParsedAnswer
+from grader.rubric import Item, Misconception, SymbolSpec
+
+SAMPLE_POINTS = 6
+_SEED = 2252  # fixed, so that a re-run gives the same verdicts and the same feedback
+
+
+class CheckDisagreement(Exception):
+    """The exact and the sampled comparison disagree: a person must look at this answer."""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str  # one of grader.rubric.DIAGNOSES
+    message: str
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    values: tuple[tuple[str, int], ...]
+    student_value: sympy.Rational
+    correct_value: sympy.Rational
+
+    def describe(self) -> str:
+        sizes = ", ".join(f"{name}={value}" for name, value in self.values)
+        return (
+            f"With {sizes} your count gives {self.student_value}; "
+            f"the correct count is {self.correct_value}."
+        )
+
+
+@dataclass(frozen=True)
+class CountCheck:
+    """What the check found; `grader.score` turns it into a verdict, marks and feedback."""
+
+    equivalent: bool
+    misconception: Misconception | None = None
+    misconception_index: int | None = None
+    diagnosis: Diagnosis | None = None
+    counterexample: Counterexample | None = None
+    broken_steps: tuple[tuple[str, str], ...] = ()  # (step, final answer) that are not equal
+
+
+# --- Equivalence ---------------------------------------------------------------------------
+
+
+def _sample_points(symbols: Sequence[sympy.Symbol], count: int) -> list[dict]:
+    rng = random.Random(_SEED)
+    return [{s: sympy.Integer(rng.randint(2, 97)) for s in symbols} for _ in range(count)]
+
+
+def _value_at(expr: sympy.Expr, point: dict) -> sympy.Expr | None:
+    value = expr.xreplace(point)
+    if value.has(sympy.zoo, sympy.nan) or not value.is_Rational:
+        return None  # a denominator vanishes here; this point says nothing
+    return value
+
+
+def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
+    """Exact equality of two rational functions, cross-checked at random integer points."""
+    exact = sympy.cancel(first - second) == 0
+    symbols = sorted(first.free_symbols | second.free_symbols, key=str)
+    for point in _sample_points(symbols, SAMPLE_POINTS):
+        a, b = _value_at(first, point), _value_at(second, point)
+        if a is None or b is None:
+            continue
+        if (a == b) != exact:
+            raise CheckDisagreement("the exact comparison and the numerical cross-check disagree")
+        if not exact:
+            return False
+    return exact
+
+
+# --- Generic diagnoses ---------------------------------------------------------------------
+
+
+def _show(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
+    """A count as a student would write it: terms by degree, symbols in the rubric's order."""
+    numerator, denominator = sympy.fraction(sympy.cancel(expr))
+    text = _show_polynomial(numerator, order)
+    if denominator != 1:
+        shown = _show_polynomial(denominator, order)
+        bracket = not denominator.is_Symbol and not denominator.is_Integer
+        text = f"({text})/({shown})" if bracket else f"{_bracket_sum(text)}/{shown}"
+    return text
+
+
+def _bracket_sum(text: str) -> str:
+    return f"({text})" if (" + " in text or " - " in text) else text
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _show_polynomial(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
+    gens = [s for s in order if s in expr.free_symbols]
+    if not gens:
+        return str(expr)
+    poly = sympy.Poly(expr, *gens)
+    pieces = []
+    by_degree = sorted(poly.terms(), key=lambda t: (-sum(t[0]), tuple(-e for e in t[0])))
+    for monomial, coefficient in by_degree:
+        factors = [
+            gen.name + (str(power).translate(_SUPERSCRIPTS) if power > 1 else "")
+            for gen, power in zip(gens, monomial, strict=True)
+            if power
+        ]
+        magnitude = abs(coefficient)
+        if magnitude != 1 or not factors:
+            factors.insert(0, str(magnitude))
+        term = "·".join(factors)
+        sign = "-" if coefficient < 0 else "+"
+        pieces.append((sign, term))
+    text = ("-" if pieces[0][0] == "-" else "") + pieces[0][1]
+    for sign, term in pieces[1:]:
+        text += f" {sign} {term}"
+    return text
+
+
+def _is_monomial(expr: sympy.Expr) -> bool:
+    numerator, denominator = sympy.fraction(sympy.cancel(expr))
+    return (
+        all(
+            part.is_Number
+            or part.is_Symbol
+            or part.is_Pow
+            or (part.is_Mul and not part.has(sympy.Add))
+            for part in (numerator, denominator)
+        )
+        and not numerator.has(sympy.Add)
+        and not denominator.has(sympy.Add)
+    )
+
+
+@dataclass(frozen=True)
+class _Case:
+    student: sympy.Expr
+    reference: sympy.Expr
+    item: Item
+    specs: tuple[SymbolSpec, ...]
+
+    @property
+    def order(self) -> tuple[sympy.Symbol, ...]:
+        return tuple(spec.symbol for spec in self.specs)
+
+    def show(self, expr: sympy.Expr) -> str:
+        return _show(expr, self.order)
+
+    def named(self, symbol: sympy.Symbol) -> str:
+        """`Q (the width of the feature maps)` when the rubric says what Q means."""
+        meaning = next((s.meaning for s in self.specs if s.symbol == symbol), "")
+        return f"{symbol} ({meaning})" if meaning else str(symbol)
+
+
+def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
+    """The count leaves out the biases the layer has."""
+    bias = case.item.bias
+    if bias is None or not case.item.bias_included:
+        return None
+    if counts_equal(case.student, case.reference - bias.expr):
+        return Diagnosis(
+            "bias_missing",
+            f"Your count leaves out the biases: this layer has {case.show(bias.expr)} learnable "
+            "biases, one per output, and they are learnable parameters too.",
+        )
+    return None
+
+
+def diagnose_bias_extra(case: _Case) -> Diagnosis | None:
+    """The count adds biases that this part says the layer does not have."""
+    bias = case.item.bias
+    if bias is None or case.item.bias_included:
+        return None
+    if counts_equal(case.student, case.reference + bias.expr):
+        return Diagnosis(
+            "bias_extra",
+            f"Your count includes {case.show(bias.expr)} biases, but this part asks for the "
+            "layer without a bias.",
+        )
+    return None
+
+
+def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
+    """Two sizes exchanged everywhere, e.g. C and D (input and output channels)."""
+    for a, b in itertools.combinations(case.order, 2):
+        swapped = case.reference.xreplace({a: b, b: a})
+        if not counts_equal(swapped, case.reference) and counts_equal(case.student, swapped):
+            return Diagnosis(
+                "symbols_swapped",
+                f"Your count has {a} and {b} the wrong way round: where the correct count uses "
+                f"{a} you use {b}, and the other way round.",
+            )
+    return None
+
+
+def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
+    """One size written everywhere another belongs, e.g. P where Q belongs."""
+    for a, b in itertools.permutations(case.order, 2):
+        replaced = case.reference.xreplace({a: b})
+        if not counts_equal(replaced, case.reference) and counts_equal(case.student, replaced):
+            return Diagnosis(
+                "symbol_replaced",
+                f"Your count uses {case.named(b)} where {case.named(a)} belongs.",
+            )
+    return None
+
+
+def diagnose_factor(case: _Case) -> Diagnosis | None:
+    """The count is off by a constant or by a product of sizes."""
+    ratio = sympy.cancel(case.student / case.reference)
+    if ratio == 1 or ratio == 0 or not _is_monomial(ratio):
+        return None
+    if ratio.is_Number:
+        size = f"{ratio} times" if ratio > 1 else f"{ratio} of"
+        return Diagnosis(
+            "constant_factor",
+            f"Your count is off by a constant factor: it is {size} the correct count.",
+        )
+    numerator, denominator = sympy.fraction(ratio)
+    if denominator == 1:
+        return Diagnosis(
+            "factor_extra",
+            f"Your count has an extra factor of {case.show(numerator)}: it is "
+            f"{case.show(numerator)} times the correct count.",
+        )
+    if numerator == 1:
+        return Diagnosis(
+            "factor_missing",
+            f"Your count is missing a factor of {case.show(denominator)}.",
+        )
+    return Diagnosis(
+        "factor_missing",
+        f"Your count is off by a factor of {case.show(ratio)}: it is missing "
+        f"{case.show(denominator)} and has an extra {case.show(numerator)}.",
+    )
+
+
+def _terms(expr: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    return sympy.Add.make_args(sympy.expand(expr))
+
+
+def diagnose_term_missing(case: _Case) -> Diagnosis | None:
+    """The count leaves out one whole term of the correct count."""
+    terms = _terms(case.reference)
+    if len(terms) < 2:
+        return None
+    for term in terms:
+        if counts_equal(case.student, case.reference - term):
+            return Diagnosis(
+                "term_missing",
+                f"Your count is missing a term: the correct count also has {case.show(term)}.",
+            )
+    return None
+
+
+def diagnose_term_factor(case: _Case) -> Diagnosis | None:
+    """One term of the correct count is right up to a product of sizes; the rest is right."""
+    terms = _terms(case.reference)
+    if len(terms) < 2:
+        return None
+    for term in terms:
+        written = sympy.cancel(case.student - (case.reference - term))
+        if written == 0:
+            continue
+        ratio = sympy.cancel(written / term)
+        if ratio != 1 and _is_monomial(ratio) and not ratio.is_Number:
+            numerator, denominator = sympy.fraction(ratio)
+            if denominator != 1 and numerator == 1:
+                detail = f", which is missing a factor of {case.show(denominator)}"
+            elif numerator != 1 and denominator == 1:
+                detail = f", which has an extra factor of {case.show(numerator)}"
+            else:
+                detail = ""
+            return Diagnosis(
+                "term_factor",
+                f"The rest of your count is right, but where the correct count has "
+                f"{case.show(term)} you have {case.show(written)}{detail}.",
+            )
+    return None
+
+
+GENERIC_DIAGNOSES: tuple[Callable[[_Case], Diagnosis | None], ...] = (
+    diagnose_bias_missing,
+    diagnose_bias_extra,
+    diagnose_symbols_swapped,
+    diagnose_symbol_replaced,
+    diagnose_factor,
+    diagnose_term_missing,
+    diagnose_term_factor,
+)
+
+
+# --- Counterexample ------------------------------------------------------------------------
+
+
+def find_counterexample(
+    student: sympy.Expr, reference: sympy.Expr, specs: Sequence[SymbolSpec]
+) -> Counterexample | None:
+    """Small concrete sizes at which the two counts differ, preferring the rubric's examples."""
+    used = student.free_symbols | reference.free_symbols
+    shown = [spec for spec in specs if spec.symbol in used]
+    fallback = iter(range(2, 100))
+    preferred = {}
+    for spec in shown:
+        value = spec.example
+        if value is None:
+            value = next(v for v in fallback if v not in preferred.values())
+        preferred[spec.symbol] = sympy.Integer(value)
+    candidates = [preferred, *_sample_points([spec.symbol for spec in shown], 20)]
+    for point in candidates:
+        a, b = _value_at(student, point), _value_at(reference, point)
+        if a is not None and b is not None and a != b:
+            values = tuple((spec.name, int(point[spec.symbol])) for spec in shown)
+            return Counterexample(values, a, b)
+    return None
+
+
+# --- The check of one count ----------------------------------------------------------------
+
+
+def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -> CountCheck:
+    """Compare a parsed count with the item's reference and explain any difference."""
+    assert item.answer is not None, "count items always carry a parsed reference"
+    reference = item.answer.expr
+    student = answer.expr
+    broken_steps = tuple(
+        (reading, answer.side_readings[-1])
+        for side, reading in zip(answer.sides[:-1], answer.side_readings[:-1], strict=True)
+        if not counts_equal(side, student)
+    )
+    if counts_equal(student, reference):
+        return CountCheck(equivalent=True, broken_steps=broken_steps)
+
+    counterexample = find_counterexample(student, reference, specs)
+    for index, rule in enumerate(item.misconceptions):
+        if rule.answer is not None and counts_equal(student, rule.answer.expr):
+            return CountCheck(
+                equivalent=False,
+                misconception=rule,
+                misconception_index=index,
+                counterexample=counterexample,
+                broken_steps=broken_steps,
+            )
+    case = _Case(student, reference, item, tuple(specs))
+    for diagnose in GENERIC_DIAGNOSES:
+        diagnosis = diagnose(case)
+        if diagnosis is not None:
+            return CountCheck(
+                equivalent=False,
+                diagnosis=diagnosis,
+                counterexample=counterexample,
+                broken_steps=broken_steps,
+            )
+    return CountCheck(equivalent=False, counterexample=counterexample, broken_steps=broken_steps)

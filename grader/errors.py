@@ -1,0 +1,91 @@
+"""User-facing errors: one type per kind of mistake, each able to explain itself.
+
+The CLI catches `GraderError` in one place and prints `str(error)`; no traceback ever reaches a
+user for a user's mistake. Each subclass carries the context a user needs to find the problem:
+the file, line and key of a rubric or submission, or the column in a student's answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class GraderError(Exception):
+    """Base class of every error caused by the input rather than by a bug in grader."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong at one place in a YAML file."""
+
+    line: int | None
+    key: str
+    message: str
+
+    def describe(self, path: Path | str) -> str:
+        where = f"{path}:{self.line}" if self.line is not None else f"{path}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class FileProblemsError(GraderError):
+    """A YAML file that cannot be used, with every problem found in it."""
+
+    kind = "file"
+
+    def __init__(self, path: Path | str, problems: list[Problem]):
+        self.path = path
+        self.problems = problems
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{self.kind} {self.path} has {count} problem{'s' if count != 1 else ''}:"
+        return "\n".join([head, *("  " + p.describe(self.path) for p in self.problems)])
+
+
+class RubricError(FileProblemsError):
+    """The rubric cannot be used; grading stops before any submission is read."""
+
+    kind = "rubric"
+    exit_code = 3
+
+
+class SubmissionError(FileProblemsError):
+    """One submission file cannot be read; the rest of the batch is still graded."""
+
+    kind = "submission"
+    exit_code = 4
+
+
+class AnswerError(GraderError):
+    """An answer that cannot be read as maths, pointing at the place in the student's text."""
+
+    exit_code = 1
+
+    def __init__(self, text: str, position: int, message: str, length: int = 1):
+        self.text = text
+        self.position = max(0, min(position, len(text)))
+        self.length = max(1, length)
+        self.message = message
+        super().__init__(message)
+
+    def caret(self) -> str:
+        """The student's text with a caret line under the problem, or '' if it is too long."""
+        line = self.text.replace("\n", " ").replace("\t", " ")
+        if not line.strip() or len(line) > 200:
+            return ""
+        # Show control characters visibly so the caret lines up with something.
+        shown = "".join(ch if ch.isprintable() else "?" for ch in line)
+        width = min(self.length, max(1, len(shown) - self.position))
+        return f"{shown}\n{' ' * self.position}{'^' * width}"
+
+    def __str__(self) -> str:
+        return f"{self.message} (at column {self.position + 1})"
+
+
+class AnswerTooLargeError(AnswerError):
+    """An answer whose value or expansion would be too large to check within our bounds."""

@@ -1,0 +1,142 @@
+"""The grading pipeline for one answer, one submission and a batch, as a straight line:
+
+    submission text → parse → check → score
+
+One bad answer never stops a submission, and one bad file never stops a batch: each failure
+becomes a result (`invalid`, `error`) or a recorded file failure with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.check import CheckDisagreement, check_count
+from grader.errors import AnswerError, Problem, SubmissionError
+from grader.parse import parse
+from grader.rubric import Item, Rubric
+from grader.score import (
+    ItemResult,
+    score_count,
+    score_error,
+    score_invalid,
+    score_missing,
+    score_needs_review,
+)
+from grader.submission import Submission, collect_submission_files, load_submission
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    student: str
+    source: str
+    items: dict[str, ItemResult]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return sum(result.marks for result in self.items.values())
+
+    @property
+    def max_total(self) -> float:
+        return sum(result.max_marks for result in self.items.values())
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    source: str
+    message: str
+
+
+@dataclass
+class Batch:
+    results: list[SubmissionResult] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)
+
+
+def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
+    """Grade one answer to one item. Never raises: every outcome is a result."""
+    if text is None or not text.strip():
+        return score_missing(item, text)
+    if item.type != "count":
+        return score_needs_review(item, text)
+    try:
+        parsed = parse(text, rubric.symbol_table)
+    except AnswerError as error:
+        return score_invalid(item, text, error)
+    try:
+        check = check_count(item, parsed, rubric.symbols)
+    except CheckDisagreement as disagreement:
+        return score_needs_review(item, text, f"The automatic check is unsure ({disagreement}).")
+    except Exception as exc:  # a bug or a sympy failure must not cost the other answers
+        return score_error(item, text, f"{type(exc).__name__}")
+    return score_count(item, parsed, check)
+
+
+def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult:
+    """Grade every item of the rubric; items the submission lacks are `missing`."""
+    if submission.question != rubric.id:
+        raise SubmissionError(
+            submission.source,
+            [
+                Problem(
+                    None,
+                    "question",
+                    f"is {submission.question!r}, but the rubric is for {rubric.id!r}",
+                )
+            ],
+        )
+    items: dict[str, ItemResult] = {}
+    for item_id, item in rubric.items.items():
+        answer = submission.answers.get(item_id)
+        if answer is not None and answer.problem is not None:
+            items[item_id] = ItemResult(
+                item_id=item_id,
+                verdict="invalid",
+                marks=0.0,
+                max_marks=item.marks,
+                feedback=(f"Line {answer.line} of the submission: {answer.problem}.",),
+            )
+        else:
+            items[item_id] = grade_answer(rubric, item, answer.text if answer else None)
+    unknown = sorted(set(submission.answers) - set(rubric.items))
+    warnings = tuple(
+        f"line {submission.answers[item_id].line}: the rubric has no item {item_id}; "
+        "this answer was not graded"
+        for item_id in unknown
+    )
+    return SubmissionResult(submission.student, submission.source, items, warnings)
+
+
+def grade_paths(rubric: Rubric, paths: list[Path]) -> Batch:
+    """Grade every submission file found under `paths`; failures are recorded, not raised."""
+    batch = Batch()
+    files, unusable = collect_submission_files(paths)
+    batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
+    graded_from: dict[str, str] = {}
+    for path in files:
+        try:
+            submission = load_submission(path)
+            result = grade_submission(rubric, submission)
+        except SubmissionError as error:
+            batch.failures.append(FileFailure(str(path), str(error)))
+            continue
+        except Exception as exc:  # a bug must not cost the rest of the batch its results
+            batch.failures.append(
+                FileFailure(
+                    str(path), f"submission {path}: the grader failed on it ({type(exc).__name__})"
+                )
+            )
+            continue
+        if result.student in graded_from:
+            batch.failures.append(
+                FileFailure(
+                    str(path),
+                    f"submission {path}: student {result.student!r} was already graded from "
+                    f"{graded_from[result.student]}; this file was not graded",
+                )
+            )
+            continue
+        graded_from[result.student] = str(path)
+        batch.results.append(result)
+    return batch

@@ -1,0 +1,260 @@
+"""Normalise a student's one-line maths before parsing, as a list of small named steps.
+
+Every step maps the text to a text of the *same length*, so a position found by the parser is a
+position in what the student wrote and an error caret lands under the right character. A step
+that meets something it cannot accept raises `AnswerError` at that position.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from grader.errors import AnswerError
+
+MAX_ANSWER_LENGTH = 1000
+MAX_NESTING = 20
+
+Step = Callable[[str], str]
+
+
+def replace_span(text: str, start: int, end: int, replacement: str) -> str:
+    """Replace text[start:end] with `replacement` padded with spaces to the same length."""
+    width = end - start
+    if len(replacement) > width:
+        raise ValueError("a normalisation step may not lengthen the text")
+    return text[:start] + replacement.ljust(width) + text[end:]
+
+
+def check_length(text: str) -> str:
+    """Refuse very long answers before any other work is done on them."""
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise AnswerError(
+            text[:40] + "…",
+            0,
+            f"this answer is {len(text)} characters long; the limit is {MAX_ANSWER_LENGTH}",
+        )
+    return text
+
+
+_INVISIBLE_SPACES = dict.fromkeys(
+    [
+        "\t",
+        "\n",
+        "\r",
+        "\u00a0",
+        "\u2000",
+        "\u2001",
+        "\u2002",
+        "\u2003",
+        "\u2004",
+        "\u2005",
+        "\u2006",
+        "\u2007",
+        "\u2008",
+        "\u2009",
+        "\u200a",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u2060",
+        "\u202f",
+        "\u205f",
+        "\u3000",
+        "\ufeff",
+    ],
+    " ",
+)
+
+
+def blank_invisible_characters(text: str) -> str:
+    """Tabs, line breaks, no-break and zero-width spaces and a byte-order mark become spaces."""
+    return text.translate(str.maketrans(_INVISIBLE_SPACES))
+
+
+def reject_control_characters(text: str) -> str:
+    """A NUL byte or another control character is never part of an answer."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) == "Cc":
+            raise AnswerError(
+                text, position, f"control character U+{ord(char):04X} is not allowed in an answer"
+            )
+    return text
+
+
+_OPERATOR_CHARACTERS = {
+    "×": "*",
+    "·": "*",
+    "⋅": "*",
+    "∙": "*",
+    "✕": "*",
+    "∗": "*",
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "÷": "/",
+    "⁄": "/",
+}
+
+
+def map_unicode_operators(text: str) -> str:
+    """Typographic operators (×, ·, −, ÷ and their cousins) become their ASCII forms."""
+    return text.translate(str.maketrans(_OPERATOR_CHARACTERS))
+
+
+def map_fullwidth_forms(text: str) -> str:
+    """Fullwidth ASCII (U+FF01..U+FF5E, typed by East Asian input methods) becomes ASCII."""
+    return "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
+
+
+_DOLLARS = re.compile(r"\$")
+_LATEX_DELIMITERS = re.compile(r"\\[()\[\]]")
+
+
+def strip_math_delimiters(text: str) -> str:
+    """`$…$`, `$$…$$`, `\\(…\\)` and `\\[…\\]` only say "this is maths"; they become spaces."""
+    text = _DOLLARS.sub(" ", text)
+    return _LATEX_DELIMITERS.sub("  ", text)
+
+
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z])")
+# What each supported command becomes; `None` keeps it for the grammar.
+_LATEX_COMMANDS: dict[str, str | None] = {
+    "times": "*",
+    "cdot": "*",
+    "ast": "*",
+    "div": "/",
+    "left": "",
+    "right": "",
+    "bigl": "",
+    "bigr": "",
+    "Bigl": "",
+    "Bigr": "",
+    "quad": "",
+    "qquad": "",
+    ",": "",
+    ";": "",
+    ":": "",
+    "!": "",
+    " ": "",
+    "{": "{",
+    "}": "}",
+    "frac": None,
+    "dfrac": None,
+    "tfrac": None,
+}
+
+
+def rewrite_latex_commands(text: str) -> str:
+    """Allow-listed LaTeX commands become operators or spaces; any other command is refused.
+
+    Unknown commands are never turned into symbols: `\\input{...}` or `\\pm` would otherwise be
+    graded as something the student did not write.
+    """
+    for match in reversed(list(_LATEX_COMMAND.finditer(text))):
+        name = match.group(1)
+        if name not in _LATEX_COMMANDS:
+            raise AnswerError(
+                text,
+                match.start(),
+                f"unsupported LaTeX command {match.group(0)}",
+                length=len(match.group(0)),
+            )
+        replacement = _LATEX_COMMANDS[name]
+        if replacement is not None:
+            text = replace_span(text, match.start(), match.end(), replacement)
+    return text
+
+
+_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=._\\")
+_ALLOWED |= set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+_CHARACTER_ADVICE = {
+    ",": "commas are not part of a count; write 1000, not 1,000, and one answer only",
+    "!": "factorials are not supported in a count",
+    "<": "comparisons are not answers; write the count itself",
+    ">": "comparisons are not answers; write the count itself",
+    "'": "quotes are not part of a count",
+    '"': "quotes are not part of a count",
+}
+
+
+def reject_unsupported_characters(text: str) -> str:
+    """Anything outside the characters our grammar knows is refused, with its Unicode name.
+
+    This is what stops look-alikes: a Cyrillic `х` or a Greek `ρ` is named, not silently
+    turned into a new symbol.
+    """
+    for position, char in enumerate(text):
+        if char in _ALLOWED:
+            continue
+        if char in _CHARACTER_ADVICE:
+            message = f"the character {char} is not allowed: {_CHARACTER_ADVICE[char]}"
+        else:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            message = f"character '{char}' ({name}) is not allowed in an answer"
+        raise AnswerError(text, position, message)
+    return text
+
+
+_OPENING = {"(": ")", "[": "]", "{": "}"}
+_CLOSING = {v: k for k, v in _OPENING.items()}
+
+
+def check_brackets(text: str) -> str:
+    """Brackets must match and nest at most MAX_NESTING deep; say which one is wrong."""
+    stack: list[int] = []
+    for position, char in enumerate(text):
+        if char in _OPENING:
+            stack.append(position)
+            if len(stack) > MAX_NESTING:
+                raise AnswerError(
+                    text, position, f"brackets are nested more than {MAX_NESTING} deep"
+                )
+        elif char in _CLOSING:
+            if not stack:
+                raise AnswerError(text, position, f"'{char}' has no matching '{_CLOSING[char]}'")
+            opened = stack.pop()
+            if _OPENING[text[opened]] != char:
+                raise AnswerError(
+                    text,
+                    position,
+                    f"'{char}' closes the '{text[opened]}' at column {opened + 1}; "
+                    f"expected '{_OPENING[text[opened]]}'",
+                )
+    if stack:
+        opened = stack[-1]
+        raise AnswerError(text, opened, f"'{text[opened]}' is never closed")
+    return text
+
+
+STEPS: list[Step] = [
+    check_length,
+    blank_invisible_characters,
+    reject_control_characters,
+    map_unicode_operators,
+    map_fullwidth_forms,
+    strip_math_delimiters,
+    rewrite_latex_commands,
+    reject_unsupported_characters,
+    check_brackets,
+]
+
+
+def normalise(text: str, steps: list[Step] = STEPS) -> str:
+    """Apply each step in order; the result has the same length as `text`.
+
+    An error raised by a step is re-raised against the original text, so its caret is drawn
+    under what the student wrote rather than under our rewriting of it.
+    """
+    original = text
+    try:
+        for step in steps:
+            text = step(text)
+    except AnswerError as error:
+        if len(original) <= MAX_ANSWER_LENGTH:
+            error.text = original
+        raise
+    return text

@@ -1,0 +1,573 @@
+"""Read a one-line maths answer into sympy, safely, and say how it was read.
+
+The text is normalised (`grader.normalise`), parsed by our own lark grammar
+(`grammar/expression.lark`) and the tree is turned into a small AST of our own, from which we
+build sympy objects directly. Nothing is ever passed to `eval`, `sympify` or `parse_expr`.
+
+Before a sympy object is built, the size of what it would become (digits of its numbers, its
+degree and its number of terms once expanded) is estimated, so that `9^9^9` is refused at once
+instead of being evaluated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import sympy
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from grader.errors import AnswerError, AnswerTooLargeError
+from grader.normalise import normalise
+
+MAX_NUMBER_DIGITS = 30
+MAX_COEFFICIENT_BITS = 8000  # about 2400 decimal digits, well under Python's 4300-digit limit
+MAX_SYMBOLIC_EXPONENT = 64
+MAX_DEGREE = 100
+MAX_TERMS = 5000
+
+
+# --- The AST -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Node:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    value: sympy.Rational
+    text: str
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Negate(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Sum(Node):
+    terms: tuple[tuple[str, Node], ...]  # ("+" or "-", term); the first sign is always "+"
+
+
+@dataclass(frozen=True)
+class Product(Node):
+    factors: tuple[tuple[str, Node], ...]  # ("*" or "/" or "" for juxtaposition, factor)
+
+
+@dataclass(frozen=True)
+class Power(Node):
+    base: Node
+    exponent: Node
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """An answer as we read it: one expression, or a chain `a = b = c` of them."""
+
+    text: str
+    sides: tuple[sympy.Expr, ...]
+    side_readings: tuple[str, ...]
+
+    @property
+    def expr(self) -> sympy.Expr:
+        """The answer itself: the last side of a chain of working."""
+        return self.sides[-1]
+
+    @property
+    def interpretation(self) -> str:
+        return " = ".join(self.side_readings)
+
+
+# --- Grammar -------------------------------------------------------------------------------
+
+
+@cache
+def _parser() -> Lark:
+    grammar = resources.files("grader").joinpath("grammar/expression.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+_TERMINAL_WORDS = {
+    "NUMBER": "a number",
+    "NAME": "a symbol",
+    "LPAR": "'('",
+    "LSQB": "'['",
+    "LBRACE": "'{'",
+    "FRAC": "\\frac",
+    "ADDOP": "a sign",
+    "RPAR": "')'",
+    "RSQB": "']'",
+    "RBRACE": "'}'",
+    "MULOP": "an operator",
+    "POW": "'^'",
+    "EQUALS": "'='",
+    "SUPERSCRIPT": "an exponent",
+}
+
+
+def _expected_words(expected: set[str]) -> str:
+    if {"NUMBER", "NAME"} <= expected:
+        return "a number, a symbol or '('"
+    words = sorted({_TERMINAL_WORDS[t] for t in expected if t in _TERMINAL_WORDS})
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(original: str, error: UnexpectedInput) -> AnswerError:
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = _expected_words(error.expected)
+        if token.type == "$END":
+            message = "the answer ends too early"
+            if expected:
+                message += f": expected {expected}"
+            return AnswerError(original, len(original.rstrip()), message)
+        message = f"unexpected '{token.value}'"
+        if token.type == "EQUALS":
+            message += ": '=' must stand between two complete expressions"
+        elif expected:
+            message += f": expected {expected}"
+        return AnswerError(original, token.start_pos, message, length=len(str(token.value)))
+    if isinstance(error, UnexpectedCharacters):
+        char = original[error.pos_in_stream]
+        return AnswerError(original, error.pos_in_stream, f"unexpected '{char}'")
+    return AnswerError(original, getattr(error, "pos_in_stream", 0) or 0, "cannot read this")
+
+
+# --- Tree to AST ---------------------------------------------------------------------------
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+
+class _TreeReader:
+    """Turns lark's tree into our AST, splitting runs of letters over the declared symbols."""
+
+    def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol]):
+        self.text = text
+        self.symbols = symbols
+
+    def chain(self, tree: Tree) -> list[Node]:
+        return [self.node(child) for child in tree.children if isinstance(child, Tree)]
+
+    def node(self, tree: Tree | Token) -> Node:
+        if isinstance(tree, Token):
+            raise AssertionError(f"unexpected token {tree.type} in the tree")
+        reader = getattr(self, "read_" + tree.data)
+        return reader(tree)
+
+    def read_sum(self, tree: Tree) -> Node:
+        children = tree.children
+        if len(children) == 1:
+            return self.node(children[0])
+        terms = [("+", self.node(children[0]))]
+        for sign, term in zip(children[1::2], children[2::2], strict=True):
+            terms.append((str(sign), self.node(term)))
+        return Sum(tree.meta.start_pos, tree.meta.end_pos, tuple(terms))
+
+    def read_product(self, tree: Tree) -> Node:
+        children = tree.children
+        if len(children) == 1:
+            return self.node(children[0])
+        factors = [("*", self.node(children[0]))]
+        for operator, factor in zip(children[1::2], children[2::2], strict=True):
+            factors.append((str(operator), self.node(factor)))
+        return Product(tree.meta.start_pos, tree.meta.end_pos, tuple(factors))
+
+    def read_juxtaposition(self, tree: Tree) -> Node:
+        nodes = [self.node(child) for child in tree.children]
+        for previous, node in zip(nodes, nodes[1:], strict=False):
+            if isinstance(node, Number):
+                # `P2`, `(PQ)2` or `2 3`: could mean P·2, P², 23 or two answers.
+                raise AnswerError(
+                    self.text,
+                    node.start,
+                    f"'{self.text[previous.start : node.end].strip()}' is ambiguous: a number "
+                    "after another factor needs an operator, e.g. '*' or '^'",
+                    length=node.end - node.start,
+                )
+        factors: list[tuple[str, Node]] = []
+        for node in nodes:
+            if isinstance(node, Product) and all(op == "" for op, _ in node.factors[1:]):
+                factors.extend(node.factors)  # a split run of letters: flatten PQ·C into P·Q·C
+            else:
+                factors.append(("", node))
+        if len(factors) == 1:
+            return factors[0][1]
+        return Product(tree.meta.start_pos, tree.meta.end_pos, tuple(factors))
+
+    def read_signed(self, tree: Tree) -> Node:
+        *signs, operand = tree.children
+        node = self.node(operand)
+        if sum(1 for sign in signs if str(sign) == "-") % 2:
+            return Negate(tree.meta.start_pos, node.end, node)
+        return node
+
+    read_exponent = read_signed
+
+    def read_power(self, tree: Tree) -> Node:
+        base, *rest = tree.children
+        exponents: list[Node] = []
+        index = 0
+        while index < len(rest):
+            child = rest[index]
+            if isinstance(child, Token) and child.type == "POW":
+                exponents.append(self.node(rest[index + 1]))
+                index += 2
+            else:  # a run of superscript characters such as ² or ⁻¹
+                exponents.append(self._superscript(child))
+                index += 1
+        node = self.node(base)
+        if not exponents:
+            return node
+        # Exponents associate to the right: 2^3^2 is 2^(3^2).
+        exponent = exponents[-1]
+        for earlier in reversed(exponents[:-1]):
+            exponent = Power(earlier.start, exponent.end, earlier, exponent)
+        return Power(node.start, exponent.end, node, exponent)
+
+    def _superscript(self, token: Token) -> Node:
+        digits = str(token).translate(_SUPERSCRIPT_DIGITS)
+        match = re.fullmatch(r"([+-]?)([0-9]+)", digits)
+        if not match:
+            raise AnswerError(
+                self.text, token.start_pos, f"cannot read the exponent '{token}'", len(token)
+            )
+        number = self._number_value(match.group(2), token.start_pos)
+        end = token.start_pos + len(token)
+        node: Node = Number(token.start_pos, end, number, match.group(2))
+        if match.group(1) == "-":
+            node = Negate(token.start_pos, end, node)
+        return node
+
+    def read_number(self, tree: Tree) -> Node:
+        token = tree.children[0]
+        end = token.start_pos + len(token)
+        return Number(token.start_pos, end, self._number_value(str(token), token.start_pos), token)
+
+    def _number_value(self, digits: str, position: int) -> sympy.Rational:
+        if len(digits.replace(".", "")) > MAX_NUMBER_DIGITS:
+            raise AnswerTooLargeError(
+                self.text,
+                position,
+                f"this number is too large: more than {MAX_NUMBER_DIGITS} digits",
+                len(digits),
+            )
+        whole, _, fraction = digits.partition(".")
+        # Decimals are read exactly: 0.1 is 1/10, never a binary float.
+        return sympy.Rational(int(whole + fraction), 10 ** len(fraction))
+
+    def read_group(self, tree: Tree) -> Node:
+        return self.node(tree.children[0])
+
+    def read_fraction(self, tree: Tree) -> Node:
+        _, numerator, denominator = tree.children
+        return Product(
+            tree.meta.start_pos,
+            tree.meta.end_pos,
+            (("*", self.node(numerator)), ("/", self.node(denominator))),
+        )
+
+    def read_name(self, tree: Tree) -> Node:
+        token = tree.children[0]
+        pieces = split_name(self.text, token.start_pos, str(token), self.symbols)
+        nodes = [
+            Name(token.start_pos + offset, token.start_pos + offset + length, name)
+            for name, offset, length in pieces
+        ]
+        if len(nodes) == 1:
+            return nodes[0]
+        end = token.start_pos + len(token)
+        return Product(token.start_pos, end, tuple(("", node) for node in nodes))
+
+
+def _normal_name(raw: str) -> str:
+    """`d_{k}` and `d_k` name the same symbol."""
+    return re.sub(r"_\{(.*)\}$", r"_\1", raw)
+
+
+def _cover(name: str, vocabulary: Mapping[str, str]) -> list[str] | None:
+    """Split `name` into the fewest declared names, or None. `vocabulary` maps key → name."""
+    best: list[list[str] | None] = [None] * (len(name) + 1)
+    best[len(name)] = []
+    for start in range(len(name) - 1, -1, -1):
+        for end in range(len(name), start, -1):
+            rest = best[end]
+            piece = name[start:end]
+            if piece in vocabulary and rest is not None:
+                candidate = [piece, *rest]
+                if best[start] is None or len(candidate) < len(best[start]):
+                    best[start] = candidate
+    return best[0]
+
+
+def split_name(
+    text: str, position: int, raw: str, symbols: Mapping[str, sympy.Symbol]
+) -> list[tuple[str, int, int]]:
+    """Split a run of letters such as `PQCPQD` over the declared symbols.
+
+    Returns (symbol name, offset in the run, length) for each piece, preferring the fewest
+    pieces, so a declared `PQ` wins over `P` and `Q`. An undeclared piece is an error naming
+    it, with a suggestion when only its case is wrong.
+    """
+    name = _normal_name(raw)
+    pieces = _cover(name, {s: s for s in symbols})
+    if pieces is not None:
+        result, offset = [], 0
+        for piece in pieces:
+            result.append((piece, offset, len(piece)))
+            offset += len(piece)
+        if name != raw:  # a braced subscript: the run's text is longer than its name
+            result[-1] = (result[-1][0], result[-1][1], len(raw) - result[-1][1])
+        return result
+
+    declared = ", ".join(symbols) if symbols else "none"
+    by_lower = {}
+    for symbol in symbols:
+        by_lower.setdefault(symbol.lower(), symbol)
+    folded = _cover(name.lower(), by_lower)
+    if folded is not None:
+        offset = 0
+        for piece in folded:
+            written = name[offset : offset + len(piece)]
+            if written not in symbols:
+                raise AnswerError(
+                    text,
+                    position + offset,
+                    f"unknown symbol {written}, did you mean {by_lower[piece]}? "
+                    "Symbols are case-sensitive",
+                    len(written),
+                )
+            offset += len(piece)
+
+    # Report the shortest stretch that no declared symbol covers.
+    prefix_ok = [False] * (len(name) + 1)
+    prefix_ok[0] = True
+    for end in range(1, len(name) + 1):
+        prefix_ok[end] = any(prefix_ok[s] and name[s:end] in symbols for s in range(end))
+    start = max(i for i in range(len(name) + 1) if prefix_ok[i])
+    stop = next(
+        (
+            j
+            for j in range(start + 1, len(name) + 1)
+            if _cover(name[j:], {s: s for s in symbols}) is not None
+        ),
+        len(name),
+    )
+    unknown = name[start:stop]
+    suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
+    hint = f", did you mean {suggestion[0]}?" if suggestion else ""
+    raise AnswerError(
+        text,
+        position + start,
+        f"unknown symbol {unknown}{hint}; the symbols of this question are {declared}",
+        len(unknown),
+    )
+
+
+# --- AST to sympy, within bounds ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Size:
+    """Upper bounds on what an expression becomes when expanded."""
+
+    coefficient_bits: int
+    degree: int
+    terms: int
+
+
+def _bits(value: sympy.Rational) -> int:
+    return max(int(value.p).bit_length(), int(value.q).bit_length(), 1)
+
+
+class _SympyBuilder:
+    def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol]):
+        self.text = text
+        self.symbols = symbols
+
+    def build(self, node: Node) -> tuple[sympy.Expr, _Size]:
+        expr, size = getattr(self, "build_" + type(node).__name__.lower())(node)
+        if size.coefficient_bits > MAX_COEFFICIENT_BITS:
+            raise self._too_large(node, "its numbers would have more than 2400 digits")
+        if size.degree > MAX_DEGREE:
+            raise self._too_large(node, f"its degree would be more than {MAX_DEGREE}")
+        if size.terms > MAX_TERMS:
+            raise self._too_large(node, f"it would expand to more than {MAX_TERMS} terms")
+        return expr, size
+
+    def _too_large(self, node: Node, why: str) -> AnswerTooLargeError:
+        return AnswerTooLargeError(
+            self.text, node.start, f"too large to check: {why}", node.end - node.start
+        )
+
+    def build_number(self, node: Number) -> tuple[sympy.Expr, _Size]:
+        return node.value, _Size(_bits(node.value), 0, 1)
+
+    def build_name(self, node: Name) -> tuple[sympy.Expr, _Size]:
+        return self.symbols[node.name], _Size(0, 1, 1)
+
+    def build_negate(self, node: Negate) -> tuple[sympy.Expr, _Size]:
+        expr, size = self.build(node.operand)
+        return -expr, size
+
+    def build_sum(self, node: Sum) -> tuple[sympy.Expr, _Size]:
+        exprs, sizes = [], []
+        for sign, term in node.terms:
+            expr, size = self.build(term)
+            exprs.append(-expr if sign == "-" else expr)
+            sizes.append(size)
+        terms = sum(s.terms for s in sizes)
+        bits = max(s.coefficient_bits for s in sizes) + math.ceil(math.log2(len(sizes) + 1))
+        return sympy.Add(*exprs), _Size(bits, max(s.degree for s in sizes), terms)
+
+    def build_product(self, node: Product) -> tuple[sympy.Expr, _Size]:
+        result: sympy.Expr = sympy.Integer(1)
+        bits, degree, terms = 0, 0, 1
+        for operator, factor in node.factors:
+            expr, size = self.build(factor)
+            if operator == "/":
+                if expr == 0:
+                    raise AnswerError(
+                        self.text, factor.start, "division by zero", factor.end - factor.start
+                    )
+                expr = 1 / expr
+            result = result * expr
+            bits += size.coefficient_bits
+            degree += size.degree
+            terms = min(terms * size.terms, MAX_TERMS + 1)
+        return result, _Size(bits, degree, terms)
+
+    def build_power(self, node: Power) -> tuple[sympy.Expr, _Size]:
+        base, base_size = self.build(node.base)
+        exponent, exponent_size = self.build(node.exponent)
+        if exponent_size.degree > 0 or not exponent.is_Rational:
+            raise AnswerError(
+                self.text,
+                node.exponent.start,
+                "exponents must be numbers, not symbols",
+                node.exponent.end - node.exponent.start,
+            )
+        if not exponent.is_Integer:
+            raise AnswerError(
+                self.text,
+                node.exponent.start,
+                f"exponents must be whole numbers, not {exponent}",
+                node.exponent.end - node.exponent.start,
+            )
+        n = abs(int(exponent))
+        if base == 0 and exponent < 0:
+            raise AnswerError(self.text, node.start, "division by zero", node.end - node.start)
+        if base.is_Rational:
+            # Decide from the sizes alone, before Python is asked to compute the power.
+            if n * _bits(base) > MAX_COEFFICIENT_BITS:
+                raise self._too_large(node, "the result would have more than 2400 digits")
+            return base**exponent, _Size(n * _bits(base), 0, 1)
+        if n > MAX_SYMBOLIC_EXPONENT:
+            raise self._too_large(
+                node, f"exponents of symbols are limited to {MAX_SYMBOLIC_EXPONENT}"
+            )
+        terms = min(
+            base_size.terms**n if n else 1,
+            math.comb(n + base_size.terms - 1, max(base_size.terms - 1, 0)),
+            MAX_TERMS + 1,
+        )
+        size = _Size(n * base_size.coefficient_bits, base_size.degree * n, terms)
+        return sympy.Pow(base, exponent), size
+
+
+# --- Reading back --------------------------------------------------------------------------
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def describe(node: Node) -> str:
+    """How we read the answer, with every operator explicit: `9CD+D` reads `9·C·D + D`."""
+    return _describe(node, 0)
+
+
+def _describe(node: Node, context: int) -> str:
+    if isinstance(node, Number):
+        text, precedence = str(node.value) if "." not in node.text else node.text, 4
+        if not node.value.is_Integer:
+            precedence = 2
+    elif isinstance(node, Name):
+        text, precedence = node.name, 4
+    elif isinstance(node, Negate):
+        text, precedence = "-" + _describe(node.operand, 3), 2
+    elif isinstance(node, Sum):
+        parts = [_describe(node.terms[0][1], 1)]
+        for sign, term in node.terms[1:]:
+            parts.append(f" {sign} {_describe(term, 2 if sign == '-' else 1)}")
+        text, precedence = "".join(parts), 1
+    elif isinstance(node, Product):
+        parts = [_describe(node.factors[0][1], 2)]
+        for operator, factor in node.factors[1:]:
+            if operator == "/":
+                parts.append("/" + _describe(factor, 3))
+            else:
+                parts.append("·" + _describe(factor, 2.5))
+        text, precedence = "".join(parts), 2
+    elif isinstance(node, Power):
+        base = _describe(node.base, 4)
+        exponent = node.exponent
+        if isinstance(exponent, Number) and exponent.value.is_Integer:
+            text = base + str(exponent.value).translate(_SUPERSCRIPTS)
+        elif (
+            isinstance(exponent, Negate)
+            and isinstance(exponent.operand, Number)
+            and (exponent.operand.value.is_Integer)
+        ):
+            text = base + ("-" + str(exponent.operand.value)).translate(_SUPERSCRIPTS)
+        else:
+            text = f"{base}^({_describe(exponent, 0)})"
+        precedence = 3
+    else:
+        raise AssertionError(f"unknown node {node!r}")
+    return f"({text})" if precedence < context else text
+
+
+# --- The public verb -----------------------------------------------------------------------
+
+
+def parse(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAnswer:
+    """Read `text` as a count over `symbols` (name → sympy Symbol), or raise `AnswerError`.
+
+    The answer may be a chain of working, `3×3×C×D + D = 9CD + D`; every side is read and the
+    last one is the answer.
+    """
+    if not text.strip():
+        raise AnswerError(text, 0, "the answer is empty")
+    normalised = normalise(text)
+    try:
+        tree = _parser().parse(normalised)
+    except UnexpectedInput as error:
+        raise _syntax_error(text, error) from None
+    reader = _TreeReader(text, symbols)
+    builder = _SympyBuilder(text, symbols)
+    sides, readings = [], []
+    for node in reader.chain(tree):
+        expr, _ = builder.build(node)
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise AnswerError(text, node.start, "this has no value (division by zero)")
+        sides.append(expr)
+        readings.append(describe(node))
+    return ParsedAnswer(text=text, sides=tuple(sides), side_readings=tuple(readings))

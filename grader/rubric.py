@@ -1,0 +1,352 @@
+"""Load a question's rubric from YAML into plain dataclasses, validating everything.
+
+Every reference and misconception answer goes through the same parser as students' answers
+(`grader.parse`), so a rubric that would mis-read its own answer is refused when it is loaded,
+with the file, line and key of the problem. The format is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+
+from grader.errors import AnswerError, Problem, RubricError
+from grader.parse import ParsedAnswer, parse
+from grader.yaml_source import Fields, Mapping, load_yaml, read_bounded_text
+
+ITEM_TYPES = ("count", "formula", "text")
+ASSUMPTIONS = {"positive", "nonnegative", "integer", "real", "nonzero"}
+DEFAULT_ASSUMPTIONS = ("positive", "integer")
+# Generic diagnoses of a wrong count (see grader.check); a rubric may award marks for each.
+DIAGNOSES = (
+    "bias_missing",
+    "bias_extra",
+    "symbols_swapped",
+    "symbol_replaced",
+    "constant_factor",
+    "factor_missing",
+    "factor_extra",
+    "term_missing",
+    "term_factor",
+)
+_SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
+_PART_KEY = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    name: str
+    meaning: str
+    assumptions: tuple[str, ...]
+    example: int | None
+    symbol: sympy.Symbol
+
+
+@dataclass(frozen=True)
+class Misconception:
+    answer_text: str
+    answer: ParsedAnswer | None  # None for item types whose answers are not maths
+    feedback: str
+    marks: float
+    line: int
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str  # "a.params"
+    part: str
+    key: str
+    type: str
+    marks: float
+    answer_text: str
+    answer: ParsedAnswer | None
+    misconceptions: tuple[Misconception, ...]
+    line: int
+    bias: ParsedAnswer | None = None
+    bias_included: bool = True
+    partial_credit: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    marks: float
+    prompt: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    id: str
+    title: str
+    path: str
+    symbols: tuple[SymbolSpec, ...]
+    parts: tuple[Part, ...]
+    sha256: str
+
+    @property
+    def symbol_table(self) -> dict[str, sympy.Symbol]:
+        return {spec.name: spec.symbol for spec in self.symbols}
+
+    @property
+    def items(self) -> dict[str, Item]:
+        return {item.id: item for part in self.parts for item in part.items}
+
+    @property
+    def max_total(self) -> float:
+        return sum(part.marks for part in self.parts)
+
+
+def _make_symbol(name: str, assumptions: tuple[str, ...]) -> sympy.Symbol:
+    return sympy.Symbol(name, **dict.fromkeys(assumptions, True))
+
+
+def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
+    entry = fields.mapping("symbols")
+    if entry is None:
+        return []
+    _, node = entry
+    specs = []
+    for name, (line, value) in node.entries.items():
+        path = f"symbols.{name}"
+        if not _SYMBOL_NAME.fullmatch(name):
+            problems.append(
+                Problem(
+                    line,
+                    path,
+                    "a symbol name is letters and digits, starting "
+                    "with a letter, with an optional subscript such as d_k",
+                )
+            )
+            continue
+        symbol_fields = Fields(value, path, problems)
+        meaning = symbol_fields.text("meaning") or ""
+        assumptions: tuple[str, ...] = DEFAULT_ASSUMPTIONS
+        listed = symbol_fields.sequence("assumptions", required=False)
+        if listed is not None:
+            _, sequence = listed
+            words = []
+            for child in sequence.items:
+                word = getattr(child, "value", None)
+                if word not in ASSUMPTIONS:
+                    problems.append(
+                        Problem(
+                            child.line,
+                            f"{path}.assumptions",
+                            f"unknown assumption {word!r}; use any of "
+                            + ", ".join(sorted(ASSUMPTIONS)),
+                        )
+                    )
+                else:
+                    words.append(word)
+            assumptions = tuple(words)
+        example = symbol_fields.integer("example", required=False)
+        if example is not None and example < 1:
+            problems.append(Problem(value.line, f"{path}.example", "must be a positive integer"))
+            example = None
+        symbol_fields.finish()
+        specs.append(
+            SymbolSpec(name, meaning, assumptions, example, _make_symbol(name, assumptions))
+        )
+    if not specs:
+        problems.append(Problem(fields.line, "symbols", "declare at least one symbol"))
+    return specs
+
+
+def _parse_answer(
+    text: str, line: int, path: str, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+) -> ParsedAnswer | None:
+    try:
+        parsed = parse(text, symbols)
+    except AnswerError as error:
+        caret = error.caret()
+        detail = f"\n      {caret.replace(chr(10), chr(10) + '      ')}" if caret else ""
+        problems.append(Problem(line, path, f"cannot read {text!r}: {error}{detail}"))
+        return None
+    if len(parsed.sides) > 1:
+        problems.append(Problem(line, path, "a rubric answer is one expression, not a chain"))
+        return None
+    return parsed
+
+
+def _read_misconceptions(
+    fields: Fields,
+    item_type: str,
+    marks: float | None,
+    symbols: dict[str, sympy.Symbol],
+    problems: list[Problem],
+) -> list[Misconception]:
+    entry = fields.sequence("misconceptions", required=False)
+    if entry is None:
+        return []
+    _, sequence = entry
+    result = []
+    for index, node in enumerate(sequence.items):
+        path = f"{fields.path}.misconceptions[{index}]"
+        rule = Fields(node, path, problems)
+        answer = rule.answer("answer")
+        feedback = (rule.text("feedback") or "").strip()
+        rule_marks = rule.number("marks", required=False, default=0.0)
+        rule.finish()
+        if answer is None:
+            continue
+        text, line = answer
+        if marks is not None and rule_marks is not None and rule_marks >= marks:
+            problems.append(
+                Problem(
+                    node.line,
+                    f"{path}.marks",
+                    f"a misconception must earn less than the item's {marks:g} marks",
+                )
+            )
+        parsed = (
+            _parse_answer(text, line, f"{path}.answer", symbols, problems)
+            if item_type == "count"
+            else None
+        )
+        result.append(Misconception(text, parsed, feedback, rule_marks or 0.0, node.line))
+    return result
+
+
+def _read_item(
+    part: str, key: str, node: Mapping, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+) -> Item | None:
+    path = f"parts.{part}.items.{key}"
+    fields = Fields(node, path, problems)
+    item_type = fields.text("type")
+    if item_type is not None and item_type not in ITEM_TYPES:
+        fields.problem(
+            node.line,
+            "type",
+            f"unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}",
+        )
+        item_type = None
+    marks = fields.number("marks")
+    answer = fields.answer("answer")
+    misconceptions = _read_misconceptions(fields, item_type or "", marks, symbols, problems)
+    bias = None
+    bias_included = True
+    partial_credit: dict[str, float] = {}
+    if item_type == "count":
+        bias_answer = fields.answer("bias", required=False)
+        if bias_answer is not None:
+            bias = _parse_answer(*bias_answer, f"{path}.bias", symbols, problems)
+        bias_included = fields.boolean("bias_included", default=True)
+        credit = fields.mapping("partial_credit", required=False)
+        if credit is not None:
+            credit_fields = Fields(credit[1], f"{path}.partial_credit", problems)
+            for diagnosis in DIAGNOSES:
+                value = credit_fields.number(diagnosis, required=False)
+                if value is not None:
+                    if marks is not None and value >= marks:
+                        credit_fields.problem(
+                            credit[1].entries[diagnosis][0],
+                            diagnosis,
+                            f"must be less than the item's {marks:g} marks",
+                        )
+                    partial_credit[diagnosis] = value
+            credit_fields.finish()
+    fields.finish()
+    if item_type is None or marks is None or answer is None:
+        return None
+    text, line = answer
+    parsed = (
+        _parse_answer(text, line, f"{path}.answer", symbols, problems)
+        if item_type == "count"
+        else None
+    )
+    return Item(
+        id=f"{part}.{key}",
+        part=part,
+        key=key,
+        type=item_type,
+        marks=marks,
+        answer_text=text.strip(),
+        answer=parsed,
+        misconceptions=tuple(misconceptions),
+        line=node.line,
+        bias=bias,
+        bias_included=bias_included,
+        partial_credit=partial_credit,
+    )
+
+
+def _read_parts(
+    fields: Fields, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+) -> list[Part]:
+    entry = fields.mapping("parts")
+    if entry is None:
+        return []
+    parts_line, node = entry
+    parts = []
+    for key, (line, value) in node.entries.items():
+        path = f"parts.{key}"
+        if not _PART_KEY.fullmatch(key):
+            problems.append(Problem(line, path, "a part name is letters and digits, e.g. a"))
+            continue
+        part_fields = Fields(value, path, problems)
+        marks = part_fields.number("marks")
+        prompt = (part_fields.text("prompt") or "").strip()
+        items_entry = part_fields.mapping("items")
+        part_fields.finish()
+        if items_entry is None:
+            continue
+        items = []
+        for item_key, (item_line, item_node) in items_entry[1].entries.items():
+            if not _PART_KEY.fullmatch(item_key):
+                problems.append(
+                    Problem(
+                        item_line,
+                        f"{path}.items.{item_key}",
+                        "an item name is letters and digits, e.g. params",
+                    )
+                )
+                continue
+            item = _read_item(key, item_key, item_node, symbols, problems)
+            if item is not None:
+                items.append(item)
+        if not items_entry[1].entries:
+            problems.append(Problem(items_entry[0], f"{path}.items", "a part needs an item"))
+        if marks is not None and items and len(items) == len(items_entry[1].entries):
+            item_total = sum(item.marks for item in items)
+            if abs(item_total - marks) > 1e-9:
+                problems.append(
+                    Problem(
+                        line,
+                        f"{path}.marks",
+                        f"the part has {marks:g} marks but its items add up to {item_total:g}",
+                    )
+                )
+        parts.append(Part(key, marks or 0.0, prompt, tuple(items)))
+    if not node.entries:
+        problems.append(Problem(parts_line, "parts", "a rubric needs at least one part"))
+    return parts
+
+
+def load_rubric(path: Path | str) -> Rubric:
+    """Load and validate a rubric, or raise `RubricError` listing every problem found."""
+    path = Path(path)
+    text = read_bounded_text(path, RubricError)
+    root = load_yaml(path, text, RubricError)
+    problems: list[Problem] = []
+    fields = Fields(root, "", problems)
+    question_id = fields.text("id")
+    title = fields.text("title", required=False, default="") or ""
+    specs = _read_symbols(fields, problems)
+    symbols = {spec.name: spec.symbol for spec in specs}
+    parts = _read_parts(fields, symbols, problems)
+    fields.finish()
+    if problems or question_id is None:
+        raise RubricError(path, problems)
+    return Rubric(
+        id=question_id,
+        title=title,
+        path=str(path),
+        symbols=tuple(specs),
+        parts=tuple(parts),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )

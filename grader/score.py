@@ -1,0 +1,140 @@
+"""Turn what the check found into a verdict, marks and feedback a student can read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.check import CountCheck
+from grader.errors import AnswerError, AnswerTooLargeError
+from grader.parse import ParsedAnswer
+from grader.rubric import Item
+
+VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "needs_review", "error")
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: str
+    verdict: str  # one of VERDICTS
+    marks: float
+    max_marks: float
+    feedback: tuple[str, ...]
+    answer: str | None = None  # what the student wrote
+    interpretation: str | None = None  # how we read it, with every operator explicit
+    diagnosis: str | None = None  # "misconception 1", "bias_missing", ... for class statistics
+    error_position: int | None = None  # where in `answer` an invalid answer went wrong
+    error_caret: str | None = None
+
+
+def _verdict_for(marks: float, max_marks: float) -> str:
+    if marks >= max_marks:
+        return "correct"
+    return "partial" if marks > 0 else "incorrect"
+
+
+def _working_feedback(check: CountCheck) -> list[str]:
+    return [
+        f"One step of your working does not hold: {step} is not equal to {final}. "
+        "Your final answer is what is graded."
+        for step, final in check.broken_steps
+    ]
+
+
+def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResult:
+    """Marks for a count: full when equivalent, else what the misconception or diagnosis earns."""
+    common = {
+        "item_id": item.id,
+        "max_marks": item.marks,
+        "answer": answer.text,
+        "interpretation": answer.interpretation,
+    }
+    if check.equivalent:
+        return ItemResult(
+            verdict="correct",
+            marks=item.marks,
+            feedback=("Correct.", *_working_feedback(check)),
+            **common,
+        )
+    feedback: list[str] = []
+    marks = 0.0
+    diagnosis = None
+    if check.misconception is not None:
+        feedback.append(check.misconception.feedback)
+        marks = check.misconception.marks
+        diagnosis = f"misconception {check.misconception_index + 1}"
+    elif check.diagnosis is not None:
+        feedback.append(check.diagnosis.message)
+        marks = item.partial_credit.get(check.diagnosis.kind, 0.0)
+        diagnosis = check.diagnosis.kind
+    else:
+        feedback.append("Your count is not equal to the correct count.")
+    if check.counterexample is not None:
+        feedback.append(check.counterexample.describe())
+    feedback.extend(_working_feedback(check))
+    return ItemResult(
+        verdict=_verdict_for(marks, item.marks),
+        marks=marks,
+        feedback=tuple(feedback),
+        diagnosis=diagnosis,
+        **common,
+    )
+
+
+def score_invalid(item: Item, text: str, error: AnswerError) -> ItemResult:
+    """An answer we could not read: no marks, and exactly where it went wrong."""
+    advice = (
+        "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D."
+        if not isinstance(error, AnswerTooLargeError)
+        else "This answer is too large to check; a count is a modest formula in the sizes."
+    )
+    return ItemResult(
+        item_id=item.id,
+        verdict="invalid",
+        marks=0.0,
+        max_marks=item.marks,
+        feedback=(f"We could not read your answer: {error}.", advice),
+        answer=text,
+        error_position=error.position,
+        error_caret=error.caret() or None,
+    )
+
+
+def score_missing(item: Item, text: str | None = None) -> ItemResult:
+    return ItemResult(
+        item_id=item.id,
+        verdict="missing",
+        marks=0.0,
+        max_marks=item.marks,
+        feedback=("No answer was given for this item.",),
+        answer=text,
+    )
+
+
+_REVIEW_REASONS = {
+    "formula": "Formulas are not graded automatically yet; an instructor will review this answer.",
+    "text": "Written explanations are not graded automatically yet; an instructor will review "
+    "this answer.",
+}
+
+
+def score_needs_review(item: Item, text: str, reason: str | None = None) -> ItemResult:
+    """Something the machine must not guess: 0 marks until a person decides."""
+    return ItemResult(
+        item_id=item.id,
+        verdict="needs_review",
+        marks=0.0,
+        max_marks=item.marks,
+        feedback=(reason or _REVIEW_REASONS.get(item.type, "An instructor will review this."),),
+        answer=text,
+    )
+
+
+def score_error(item: Item, text: str | None, message: str) -> ItemResult:
+    return ItemResult(
+        item_id=item.id,
+        verdict="error",
+        marks=0.0,
+        max_marks=item.marks,
+        feedback=(f"The grader failed on this answer ({message}); an instructor will review it.",),
+        answer=text,
+    )

@@ -1,0 +1,349 @@
+"""Read YAML safely into nodes that remember their line, and validate them field by field.
+
+PyYAML is used only to *compose* the document with its SafeLoader (no Python object is ever
+constructed from a tag). Walking the nodes ourselves lets us report duplicate keys, unknown keys
+and wrong types with the file, line and key, notice YAML 1.1 surprises (`0123` read as 83,
+`yes` as true, `1:30` as 90) where an answer string was meant, and bound the work an
+alias-heavy document can cause.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from grader.errors import FileProblemsError, Problem
+
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 50_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:timestamp"}
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+@dataclass(frozen=True)
+class Scalar:
+    line: int
+    value: object  # what YAML 1.1 makes of it: str, int, float, bool, None, date
+    raw: str  # the characters as written
+    plain: bool  # written without quotes or a block indicator
+
+
+@dataclass(frozen=True)
+class Sequence:
+    line: int
+    items: tuple[YamlNode, ...]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    line: int
+    entries: dict[str, tuple[int, YamlNode]]  # key as written -> (line of the key, value)
+
+
+YamlNode = Scalar | Sequence | Mapping
+
+
+def read_bounded_text(path: Path, error: type[FileProblemsError]) -> str:
+    """Read a regular file as UTF-8 (a BOM allowed), refusing links, devices and huge files."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        raise error(path, [Problem(None, "", f"cannot read it: {exc.strerror}")]) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise error(path, [Problem(None, "", "is a symbolic link; links are not followed")])
+    if not stat.S_ISREG(info.st_mode):
+        raise error(path, [Problem(None, "", "is not a regular file")])
+    if info.st_size > MAX_FILE_BYTES:
+        raise error(
+            path,
+            [Problem(None, "", f"is {info.st_size} bytes; the limit is {MAX_FILE_BYTES}")],
+        )
+    try:
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise error(path, [Problem(None, "", f"cannot read it: {exc.strerror}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error(path, [Problem(None, "", f"is larger than {MAX_FILE_BYTES} bytes")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(
+            path, [Problem(line, "", f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8")]
+        ) from None
+
+
+class _Composer:
+    def __init__(self, path: Path | str, error: type[FileProblemsError]):
+        self.path = path
+        self.error = error
+        self.problems: list[Problem] = []
+        self.visited = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def convert(self, node: yaml.Node, key: str) -> YamlNode:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise self.error(
+                self.path,
+                [
+                    Problem(
+                        node.start_mark.line + 1,
+                        key,
+                        f"the document has more than {MAX_NODES} values (aliases expanding?)",
+                    )
+                ],
+            )
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                self.problems.append(Problem(line, key, f"YAML tag {node.tag} is not allowed"))
+                return Scalar(line, node.value, node.value, False)
+            value = self.constructor.construct_object(node)
+            return Scalar(line, value, node.value, node.style is None)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self.problems.append(Problem(line, key, f"YAML tag {node.tag} is not allowed"))
+            items = tuple(
+                self.convert(child, f"{key}[{index}]") for index, child in enumerate(node.value)
+            )
+            return Sequence(line, items)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                self.problems.append(Problem(line, key, f"YAML tag {node.tag} is not allowed"))
+            entries: dict[str, tuple[int, YamlNode]] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problems.append(Problem(key_line, key, "keys must be plain text"))
+                    continue
+                name = key_node.value
+                path = f"{key}.{name}" if key else name
+                if name in entries:
+                    self.problems.append(
+                        Problem(
+                            key_line,
+                            path,
+                            f"duplicate key (first given at line {entries[name][0]})",
+                        )
+                    )
+                    continue
+                entries[name] = (key_line, self.convert(value_node, path))
+            return Mapping(line, entries)
+        raise AssertionError(f"unknown YAML node {node!r}")
+
+
+def load_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> YamlNode:
+    """Compose one YAML document into located nodes, or raise `error` listing what is wrong."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        message = exc.problem or str(exc)
+        if exc.context:
+            message = f"{exc.context}: {message}"
+        raise error(path, [Problem(line, "", f"is not valid YAML: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise error(path, [Problem(None, "", f"is not valid YAML: {exc}")]) from None
+    if node is None:
+        raise error(path, [Problem(None, "", "is empty")])
+    composer = _Composer(path, error)
+    result = composer.convert(node, "")
+    if composer.problems:
+        raise error(path, composer.problems)
+    return result
+
+
+def describe_value(node: YamlNode) -> str:
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    value = node.value
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()} (written {node.raw!r})"
+    if isinstance(value, int | float):
+        return f"the number {value!r} (written {node.raw!r})"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{type(value).__name__} {node.raw!r}"
+
+
+@dataclass
+class Fields:
+    """Reads the keys of one mapping, recording a `Problem` for each thing wrong.
+
+    Call the typed getters for every key the format allows, then `finish()`, which reports any
+    key that no getter asked for.
+    """
+
+    node: YamlNode
+    path: str
+    problems: list[Problem]
+    seen: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.node, Mapping):
+            self.problems.append(
+                Problem(
+                    self.node.line,
+                    self.path,
+                    f"expected a mapping of keys to values, found {describe_value(self.node)}",
+                )
+            )
+
+    @property
+    def line(self) -> int:
+        return self.node.line
+
+    def key_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def has(self, key: str) -> bool:
+        return isinstance(self.node, Mapping) and key in self.node.entries
+
+    def raw(self, key: str, required: bool) -> tuple[int, YamlNode] | None:
+        self.seen.add(key)
+        if not isinstance(self.node, Mapping):
+            return None
+        entry = self.node.entries.get(key)
+        if entry is None and required:
+            self.problems.append(Problem(self.node.line, self.key_path(key), "is required"))
+        return entry
+
+    def problem(self, line: int, key: str, message: str) -> None:
+        self.problems.append(Problem(line, self.key_path(key), message))
+
+    def text(self, key: str, required: bool = True, default: str | None = None) -> str | None:
+        entry = self.raw(key, required)
+        if entry is None:
+            return default
+        line, value = entry
+        if not isinstance(value, Scalar) or not isinstance(value.value, str):
+            self.problem(line, key, f"expected text, found {describe_value(value)}")
+            return default
+        return value.value
+
+    def answer(self, key: str, required: bool = True) -> tuple[str, int] | None:
+        """Text meant to be read as maths: refuse what YAML 1.1 would silently change.
+
+        A plain `600` is kept as the text "600", but `0123` (octal 83), `1:30` (base-60 90),
+        `yes` (true), `1e3` and the like must be quoted, because YAML reads them as something
+        other than what was written.
+        """
+        entry = self.raw(key, required)
+        if entry is None:
+            return None
+        line, value = entry
+        if not isinstance(value, Scalar):
+            self.problem(line, key, f"expected the answer as text, found {describe_value(value)}")
+            return None
+        if isinstance(value.value, str):
+            return value.value, line
+        if value.plain and type(value.value) is int and value.raw == str(value.value):
+            return value.raw, line
+        if value.value is None:
+            self.problem(line, key, "is empty")
+            return None
+        self.problem(
+            line,
+            key,
+            f"YAML reads {value.raw!r} as {describe_value(value)}, not as the text written; "
+            f"quote it: {key}: '{value.raw}'",
+        )
+        return None
+
+    def number(self, key: str, required: bool = True, default: float | None = None) -> float | None:
+        entry = self.raw(key, required)
+        if entry is None:
+            return default
+        line, value = entry
+        if (
+            not isinstance(value, Scalar)
+            or isinstance(value.value, bool)
+            or not isinstance(value.value, int | float)
+        ):
+            self.problem(line, key, f"expected a number, found {describe_value(value)}")
+            return default
+        if value.value < 0:
+            self.problem(line, key, f"must not be negative, found {value.value}")
+            return default
+        return float(value.value)
+
+    def integer(self, key: str, required: bool = True) -> int | None:
+        entry = self.raw(key, required)
+        if entry is None:
+            return None
+        line, value = entry
+        if (
+            not isinstance(value, Scalar)
+            or isinstance(value.value, bool)
+            or not isinstance(value.value, int)
+        ):
+            self.problem(line, key, f"expected a whole number, found {describe_value(value)}")
+            return None
+        return value.value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        entry = self.raw(key, False)
+        if entry is None:
+            return default
+        line, value = entry
+        if not isinstance(value, Scalar) or not isinstance(value.value, bool):
+            self.problem(line, key, f"expected true or false, found {describe_value(value)}")
+            return default
+        return value.value
+
+    def mapping(self, key: str, required: bool = True) -> tuple[int, Mapping] | None:
+        entry = self.raw(key, required)
+        if entry is None:
+            return None
+        line, value = entry
+        if not isinstance(value, Mapping):
+            self.problem(line, key, f"expected a mapping, found {describe_value(value)}")
+            return None
+        return line, value
+
+    def sequence(self, key: str, required: bool = True) -> tuple[int, Sequence] | None:
+        entry = self.raw(key, required)
+        if entry is None:
+            return None
+        line, value = entry
+        if not isinstance(value, Sequence):
+            self.problem(line, key, f"expected a list, found {describe_value(value)}")
+            return None
+        return line, value
+
+    def finish(self) -> None:
+        """Report every key that the format does not know, with a suggestion if one is close."""
+        if not isinstance(self.node, Mapping):
+            return
+        for key, (line, _) in self.node.entries.items():
+            if key in self.seen:
+                continue
+            close = difflib.get_close_matches(key, sorted(self.seen), n=1)
+            hint = (
+                f"; did you mean {close[0]}?"
+                if close
+                else f"; known keys: {', '.join(sorted(self.seen))}"
+            )
+            self.problem(line, key, f"unknown key{hint}")

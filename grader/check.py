@@ -1,9 +1,9 @@
 """Decide whether a count equals the reference, and if not, say what is wrong with it.
 
-Equivalence is exact: the difference of the two rational functions is brought to normal form
-with `sympy.cancel`. Every verdict is cross-checked by evaluating both counts exactly at random
-positive integers; should the two methods ever disagree, the answer is sent to a person instead
-of being guessed.
+Equivalence is exact: both counts are evaluated exactly at random positive integers (a point
+where they differ proves them different) and agreement is confirmed by bringing the difference
+of the two rational functions to normal form with `sympy.cancel`; should the two methods ever
+disagree, the answer is sent to a person instead of being guessed.
 
 A wrong count is explained, in order of preference, by a rubric misconception it equals, then
 by a generic diagnosis (one small function per kind of mistake), and always by a
@@ -78,17 +78,27 @@ def _value_at(expr: sympy.Expr, point: dict) -> sympy.Expr | None:
 
 
 def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
-    """Exact equality of two rational functions, cross-checked at random integer points."""
-    exact = sympy.cancel(first - second) == 0
+    """Exact equality of two rational functions of the declared symbols.
+
+    Exact evaluation at random positive integers decides most comparisons at once: one point
+    where the values differ proves the counts differ. When every point agrees, equality is
+    proved by bringing the difference to normal form with `sympy.cancel`; should that say
+    the counts differ after all, the two methods disagree and a person must decide.
+    """
     symbols = sorted(first.free_symbols | second.free_symbols, key=str)
+    compared = 0
     for point in _sample_points(symbols, SAMPLE_POINTS):
         a, b = _value_at(first, point), _value_at(second, point)
         if a is None or b is None:
             continue
-        if (a == b) != exact:
-            raise CheckDisagreement("the exact comparison and the numerical cross-check disagree")
-        if not exact:
+        if a != b:
             return False
+        compared += 1
+    exact = sympy.cancel(first - second) == 0
+    if compared and not exact:
+        raise CheckDisagreement(
+            "the two counts agree at every sampled point but their normal forms differ"
+        )
     return exact
 
 

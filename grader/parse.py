@@ -28,9 +28,9 @@ from grader.normalise import normalise
 
 MAX_NUMBER_DIGITS = 30
 MAX_COEFFICIENT_BITS = 8000  # about 2400 decimal digits, well under Python's 4300-digit limit
-MAX_SYMBOLIC_EXPONENT = 64
-MAX_DEGREE = 100
-MAX_TERMS = 5000
+MAX_SYMBOLIC_EXPONENT = 40
+MAX_DEGREE = 40
+MAX_TERMS = 500
 
 
 # --- The AST -------------------------------------------------------------------------------
@@ -386,12 +386,64 @@ def split_name(
 
 
 @dataclass(frozen=True)
-class _Size:
-    """Upper bounds on what an expression becomes when expanded."""
+class _Bound:
+    """Upper bounds on one polynomial once expanded: coefficient size, degree, term count."""
 
-    coefficient_bits: int
+    bits: int
     degree: int
     terms: int
+
+    def times(self, other: _Bound) -> _Bound:
+        return _Bound(
+            self.bits + other.bits,
+            self.degree + other.degree,
+            min(self.terms * other.terms, MAX_TERMS + 1),
+        )
+
+    def plus(self, other: _Bound) -> _Bound:
+        return _Bound(
+            max(self.bits, other.bits) + 1,
+            max(self.degree, other.degree),
+            min(self.terms + other.terms, MAX_TERMS + 1),
+        )
+
+    def power(self, n: int) -> _Bound:
+        if n == 0:
+            return _ONE
+        terms = min(self.terms**n, math.comb(n + self.terms - 1, self.terms - 1), MAX_TERMS + 1)
+        return _Bound(self.bits * n, self.degree * n, terms)
+
+
+_ONE = _Bound(1, 0, 1)
+
+
+@dataclass(frozen=True)
+class _Size:
+    """Bounds on an expression as a fraction numerator/denominator of expanded polynomials,
+    which is what comparing two counts will compute."""
+
+    numerator: _Bound
+    denominator: _Bound
+
+    def times(self, other: _Size) -> _Size:
+        return _Size(
+            self.numerator.times(other.numerator), self.denominator.times(other.denominator)
+        )
+
+    def inverse(self) -> _Size:
+        return _Size(self.denominator, self.numerator)
+
+    def plus(self, other: _Size) -> _Size:
+        if self.denominator == _ONE and other.denominator == _ONE:
+            return _Size(self.numerator.plus(other.numerator), _ONE)
+        numerator = self.numerator.times(other.denominator).plus(
+            other.numerator.times(self.denominator)
+        )
+        return _Size(numerator, self.denominator.times(other.denominator))
+
+    def power(self, n: int) -> _Size:
+        size = _Size(self.numerator.power(abs(n)), self.denominator.power(abs(n)))
+        return size.inverse() if n < 0 else size
 
 
 def _bits(value: sympy.Rational) -> int:
@@ -405,12 +457,13 @@ class _SympyBuilder:
 
     def build(self, node: Node) -> tuple[sympy.Expr, _Size]:
         expr, size = getattr(self, "build_" + type(node).__name__.lower())(node)
-        if size.coefficient_bits > MAX_COEFFICIENT_BITS:
-            raise self._too_large(node, "its numbers would have more than 2400 digits")
-        if size.degree > MAX_DEGREE:
-            raise self._too_large(node, f"its degree would be more than {MAX_DEGREE}")
-        if size.terms > MAX_TERMS:
-            raise self._too_large(node, f"it would expand to more than {MAX_TERMS} terms")
+        for bound in (size.numerator, size.denominator):
+            if bound.bits > MAX_COEFFICIENT_BITS:
+                raise self._too_large(node, "its numbers would have more than 2400 digits")
+            if bound.degree > MAX_DEGREE:
+                raise self._too_large(node, f"its degree would be more than {MAX_DEGREE}")
+            if bound.terms > MAX_TERMS:
+                raise self._too_large(node, f"it would expand to more than {MAX_TERMS} terms")
         return expr, size
 
     def _too_large(self, node: Node, why: str) -> AnswerTooLargeError:
@@ -419,28 +472,32 @@ class _SympyBuilder:
         )
 
     def build_number(self, node: Number) -> tuple[sympy.Expr, _Size]:
-        return node.value, _Size(_bits(node.value), 0, 1)
+        value = node.value
+        size = _Size(
+            _Bound(_bits(sympy.Integer(value.p)), 0, 1), _Bound(_bits(sympy.Integer(value.q)), 0, 1)
+        )
+        return value, size
 
     def build_name(self, node: Name) -> tuple[sympy.Expr, _Size]:
-        return self.symbols[node.name], _Size(0, 1, 1)
+        return self.symbols[node.name], _Size(_Bound(1, 1, 1), _ONE)
 
     def build_negate(self, node: Negate) -> tuple[sympy.Expr, _Size]:
         expr, size = self.build(node.operand)
         return -expr, size
 
     def build_sum(self, node: Sum) -> tuple[sympy.Expr, _Size]:
-        exprs, sizes = [], []
+        exprs = []
+        total: _Size | None = None
         for sign, term in node.terms:
             expr, size = self.build(term)
             exprs.append(-expr if sign == "-" else expr)
-            sizes.append(size)
-        terms = sum(s.terms for s in sizes)
-        bits = max(s.coefficient_bits for s in sizes) + math.ceil(math.log2(len(sizes) + 1))
-        return sympy.Add(*exprs), _Size(bits, max(s.degree for s in sizes), terms)
+            total = size if total is None else total.plus(size)
+        assert total is not None
+        return sympy.Add(*exprs), total
 
     def build_product(self, node: Product) -> tuple[sympy.Expr, _Size]:
         result: sympy.Expr = sympy.Integer(1)
-        bits, degree, terms = 0, 0, 1
+        total = _Size(_ONE, _ONE)
         for operator, factor in node.factors:
             expr, size = self.build(factor)
             if operator == "/":
@@ -448,17 +505,15 @@ class _SympyBuilder:
                     raise AnswerError(
                         self.text, factor.start, "division by zero", factor.end - factor.start
                     )
-                expr = 1 / expr
+                expr, size = 1 / expr, size.inverse()
             result = result * expr
-            bits += size.coefficient_bits
-            degree += size.degree
-            terms = min(terms * size.terms, MAX_TERMS + 1)
-        return result, _Size(bits, degree, terms)
+            total = total.times(size)
+        return result, total
 
     def build_power(self, node: Power) -> tuple[sympy.Expr, _Size]:
         base, base_size = self.build(node.base)
-        exponent, exponent_size = self.build(node.exponent)
-        if exponent_size.degree > 0 or not exponent.is_Rational:
+        exponent, _ = self.build(node.exponent)
+        if not exponent.is_Rational:
             raise AnswerError(
                 self.text,
                 node.exponent.start,
@@ -472,25 +527,18 @@ class _SympyBuilder:
                 f"exponents must be whole numbers, not {exponent}",
                 node.exponent.end - node.exponent.start,
             )
-        n = abs(int(exponent))
-        if base == 0 and exponent < 0:
+        n = int(exponent)
+        if base == 0 and n < 0:
             raise AnswerError(self.text, node.start, "division by zero", node.end - node.start)
         if base.is_Rational:
             # Decide from the sizes alone, before Python is asked to compute the power.
-            if n * _bits(base) > MAX_COEFFICIENT_BITS:
+            if abs(n) * _bits(base) > MAX_COEFFICIENT_BITS:
                 raise self._too_large(node, "the result would have more than 2400 digits")
-            return base**exponent, _Size(n * _bits(base), 0, 1)
-        if n > MAX_SYMBOLIC_EXPONENT:
+        elif abs(n) > MAX_SYMBOLIC_EXPONENT:
             raise self._too_large(
                 node, f"exponents of symbols are limited to {MAX_SYMBOLIC_EXPONENT}"
             )
-        terms = min(
-            base_size.terms**n if n else 1,
-            math.comb(n + base_size.terms - 1, max(base_size.terms - 1, 0)),
-            MAX_TERMS + 1,
-        )
-        size = _Size(n * base_size.coefficient_bits, base_size.degree * n, terms)
-        return sympy.Pow(base, exponent), size
+        return sympy.Pow(base, exponent), base_size.power(n)
 
 
 # --- Reading back --------------------------------------------------------------------------

@@ -62,15 +62,14 @@ def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
         return score_needs_review(item, text)
     try:
         parsed = parse(text, rubric.symbol_table)
+        check = check_count(item, parsed, rubric.symbols)
+        return score_count(item, parsed, check)
     except AnswerError as error:
         return score_invalid(item, text, error)
-    try:
-        check = check_count(item, parsed, rubric.symbols)
     except CheckDisagreement as disagreement:
         return score_needs_review(item, text, f"The automatic check is unsure ({disagreement}).")
     except Exception as exc:  # a bug or a sympy failure must not cost the other answers
-        return score_error(item, text, f"{type(exc).__name__}")
-    return score_count(item, parsed, check)
+        return score_error(item, text, type(exc).__name__)
 
 
 def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult:

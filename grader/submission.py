@@ -17,8 +17,7 @@ from grader.yaml_source import (
     Mapping,
     Scalar,
     describe_value,
-    load_yaml,
-    read_bounded_text,
+    read_yaml_file,
 )
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml")
@@ -51,8 +50,7 @@ def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:
 def load_submission(path: Path | str) -> Submission:
     """Read one submission file, or raise `SubmissionError` saying what is wrong and where."""
     path = Path(path)
-    text = read_bounded_text(path, SubmissionError)
-    root = load_yaml(path, text, SubmissionError)
+    root = read_yaml_file(path, SubmissionError)
     problems: list[Problem] = []
     fields = Fields(root, "", problems)
     student = fields.text("student")

@@ -171,6 +171,20 @@ def load_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> Ya
     return result
 
 
+def _scalar_of(node: YamlNode, *types: type) -> bool:
+    """A scalar whose YAML value has one of `types` (a boolean is never a number here)."""
+    if not isinstance(node, Scalar):
+        return False
+    if isinstance(node.value, bool) and bool not in types:
+        return False
+    return isinstance(node.value, types)
+
+
+def read_yaml_file(path: Path, error: type[FileProblemsError]) -> YamlNode:
+    """A bounded, safe read of one YAML file into located nodes."""
+    return load_yaml(path, read_bounded_text(path, error), error)
+
+
 def describe_value(node: YamlNode) -> str:
     if isinstance(node, Mapping):
         return "a mapping"
@@ -233,15 +247,20 @@ class Fields:
     def problem(self, line: int, key: str, message: str) -> None:
         self.problems.append(Problem(line, self.key_path(key), message))
 
-    def text(self, key: str, required: bool = True, default: str | None = None) -> str | None:
+    def _typed(self, key: str, required: bool, accepts, expected: str):
+        """The value at `key` if `accepts(value)`, else None with a problem recorded."""
         entry = self.raw(key, required)
         if entry is None:
-            return default
+            return None
         line, value = entry
-        if not isinstance(value, Scalar) or not isinstance(value.value, str):
-            self.problem(line, key, f"expected text, found {describe_value(value)}")
-            return default
-        return value.value
+        if not accepts(value):
+            self.problem(line, key, f"expected {expected}, found {describe_value(value)}")
+            return None
+        return value
+
+    def text(self, key: str, required: bool = True, default: str | None = None) -> str | None:
+        value = self._typed(key, required, lambda v: _scalar_of(v, str), "text")
+        return default if value is None else value.value
 
     def answer(self, key: str, required: bool = True) -> tuple[str, int] | None:
         """Text meant to be read as maths: refuse what YAML 1.1 would silently change.
@@ -250,13 +269,10 @@ class Fields:
         `yes` (true), `1e3` and the like must be quoted, because YAML reads them as something
         other than what was written.
         """
-        entry = self.raw(key, required)
-        if entry is None:
+        value = self._typed(key, required, lambda v: isinstance(v, Scalar), "the answer as text")
+        if value is None:
             return None
-        line, value = entry
-        if not isinstance(value, Scalar):
-            self.problem(line, key, f"expected the answer as text, found {describe_value(value)}")
-            return None
+        line = self.node.entries[key][0]
         if isinstance(value.value, str):
             return value.value, line
         if value.plain and type(value.value) is int and value.raw == str(value.value):
@@ -273,65 +289,29 @@ class Fields:
         return None
 
     def number(self, key: str, required: bool = True, default: float | None = None) -> float | None:
-        entry = self.raw(key, required)
-        if entry is None:
-            return default
-        line, value = entry
-        if (
-            not isinstance(value, Scalar)
-            or isinstance(value.value, bool)
-            or not isinstance(value.value, int | float)
-        ):
-            self.problem(line, key, f"expected a number, found {describe_value(value)}")
+        value = self._typed(key, required, lambda v: _scalar_of(v, int, float), "a number")
+        if value is None:
             return default
         if value.value < 0:
-            self.problem(line, key, f"must not be negative, found {value.value}")
+            self.problem(value.line, key, f"must not be negative, found {value.value}")
             return default
         return float(value.value)
 
     def integer(self, key: str, required: bool = True) -> int | None:
-        entry = self.raw(key, required)
-        if entry is None:
-            return None
-        line, value = entry
-        if (
-            not isinstance(value, Scalar)
-            or isinstance(value.value, bool)
-            or not isinstance(value.value, int)
-        ):
-            self.problem(line, key, f"expected a whole number, found {describe_value(value)}")
-            return None
-        return value.value
+        value = self._typed(key, required, lambda v: _scalar_of(v, int), "a whole number")
+        return None if value is None else value.value
 
     def boolean(self, key: str, default: bool) -> bool:
-        entry = self.raw(key, False)
-        if entry is None:
-            return default
-        line, value = entry
-        if not isinstance(value, Scalar) or not isinstance(value.value, bool):
-            self.problem(line, key, f"expected true or false, found {describe_value(value)}")
-            return default
-        return value.value
+        value = self._typed(key, False, lambda v: _scalar_of(v, bool), "true or false")
+        return default if value is None else value.value
 
     def mapping(self, key: str, required: bool = True) -> tuple[int, Mapping] | None:
-        entry = self.raw(key, required)
-        if entry is None:
-            return None
-        line, value = entry
-        if not isinstance(value, Mapping):
-            self.problem(line, key, f"expected a mapping, found {describe_value(value)}")
-            return None
-        return line, value
+        value = self._typed(key, required, lambda v: isinstance(v, Mapping), "a mapping")
+        return None if value is None else (self.node.entries[key][0], value)
 
     def sequence(self, key: str, required: bool = True) -> tuple[int, Sequence] | None:
-        entry = self.raw(key, required)
-        if entry is None:
-            return None
-        line, value = entry
-        if not isinstance(value, Sequence):
-            self.problem(line, key, f"expected a list, found {describe_value(value)}")
-            return None
-        return line, value
+        value = self._typed(key, required, lambda v: isinstance(v, Sequence), "a list")
+        return None if value is None else (self.node.entries[key][0], value)
 
     def finish(self) -> None:
         """Report every key that the format does not know, with a suggestion if one is close."""

@@ -1,0 +1,66 @@
+"""The pipeline never lets one answer's failure cost another answer or another student."""
+
+from pathlib import Path
+
+import pytest
+import sympy
+
+import grader.check
+import grader.grade
+from grader.check import CheckDisagreement, counts_equal
+from grader.grade import grade_answer, grade_paths
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+
+
+def test_a_crash_inside_the_check_is_an_error_verdict_not_an_exception(monkeypatch):
+    def explode(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(grader.grade, "check_count", explode)
+    result = grade_answer(RUBRIC, RUBRIC.items["a.params"], "PQCPQD + PQD")
+    assert result.verdict == "error"
+    assert result.marks == 0
+    assert "ZeroDivisionError" in result.feedback[0]
+
+
+def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monkeypatch):
+    real_check = grader.grade.check_count
+
+    def explode_on_b(item, parsed, specs):
+        if item.id == "b.params":
+            raise RuntimeError("a bug")
+        return real_check(item, parsed, specs)
+
+    monkeypatch.setattr(grader.grade, "check_count", explode_on_b)
+    batch = grade_paths(RUBRIC, [ROOT / "submissions"])
+    assert len(batch.results) == 4
+    assert not batch.failures
+    for result in batch.results:
+        assert result.items["b.params"].verdict == "error"
+        assert result.items["d.params"].verdict in ("correct", "partial", "incorrect", "invalid")
+
+
+def test_when_sampling_and_normal_form_disagree_a_person_decides(monkeypatch):
+    # Pretend the normal form found a difference that no sampled point shows.
+    monkeypatch.setattr(grader.check.sympy, "cancel", lambda expr: sympy.Integer(1))
+    with pytest.raises(CheckDisagreement):
+        counts_equal(sympy.Symbol("P") * 2, sympy.Symbol("P") + sympy.Symbol("P"))
+    result = grade_answer(RUBRIC, RUBRIC.items["b.params"], "9CD + D")
+    assert result.verdict == "needs_review"
+    assert result.marks == 0
+    assert "unsure" in result.feedback[0]
+
+
+def test_a_point_where_the_values_differ_proves_the_counts_differ():
+    P, Q = sympy.symbols("P Q", positive=True, integer=True)
+    assert not counts_equal(P * Q, P * Q + 1)
+    assert counts_equal((P**2 - Q**2) / (P - Q), P + Q)
+
+
+def test_grading_is_deterministic():
+    first = grade_paths(RUBRIC, [ROOT / "submissions"])
+    second = grade_paths(RUBRIC, [ROOT / "submissions"])
+    assert first == second

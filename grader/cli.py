@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
-from grader import __version__
+from grader import __version__, gradebook
 from grader.errors import GraderError
 from grader.grade import grade_answer, grade_paths
-from grader.report import batch_json, format_item, format_table, item_json, write_outputs
+from grader.html_report import grades_csv, summarise, write_html_report
+from grader.report import batch_json, format_item, format_table, item_json, write_atomically
 from grader.rubric import load_rubric
 
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
+DB_NAME = "gradebook.sqlite"
 
 
 class UsageError(GraderError):
@@ -42,31 +45,97 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total == 0:
+            return
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _write_reports(rubric, batch, out: Path) -> None:
+    written = write_html_report(rubric, batch, out)
+    write_atomically(
+        out / "results.json", json.dumps(batch_json(rubric, batch), indent=2, ensure_ascii=False)
+    )
+    print(f"wrote {len(written) + 1} files to {out}", file=sys.stderr)
+
+
 def _grade(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
-    batch = grade_paths(rubric, [Path(p) for p in args.paths])
+    db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
+    store = None
+    if db_path is not None:
+        connection = gradebook.connect(db_path)
+        run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+
+        def store(result):
+            gradebook.store_submission(connection, run_id, rubric.id, result)
+
+    batch = grade_paths(
+        rubric, [Path(p) for p in args.paths], on_result=store, on_progress=_ProgressBar()
+    )
+    if db_path is not None:
+        gradebook.store_failures(connection, run_id, batch.failures)
+        connection.close()
     for failure in batch.failures:
         print(f"error: {failure.message}", file=sys.stderr)
     if batch.results:
         print(format_table(rubric, batch))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(
-            json.dumps(batch_json(rubric, batch), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
+        write_atomically(
+            Path(args.json), json.dumps(batch_json(rubric, batch), indent=2, ensure_ascii=False)
         )
     if args.out:
-        written = write_outputs(rubric, batch, Path(args.out))
-        print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+        _write_reports(rubric, batch, Path(args.out))
+    if db_path is not None:
+        print(f"gradebook: {db_path}", file=sys.stderr)
     graded, failed = len(batch.results), len(batch.failures)
     print(
         f"graded {graded} submission{'s' if graded != 1 else ''}"
         + (f"; {failed} could not be graded (see above)" if failed else ""),
         file=sys.stderr,
     )
+    print(summarise(batch).describe(rubric.max_total), file=sys.stderr)
     if not batch.results:
         print("error: no submission could be graded", file=sys.stderr)
         return EXIT_NO_SUBMISSIONS
+    return 0
+
+
+def _open_gradebook(path: str):
+    if not Path(path).is_file():
+        raise UsageError(f"no gradebook at {path}")
+    connection = gradebook.connect(Path(path))
+    try:
+        run = gradebook.latest_run(connection)
+        return run, gradebook.load_batch(connection, run)
+    except gradebook.GradebookError as error:
+        raise UsageError(f"{path}: {error}") from None
+    finally:
+        connection.close()
+
+
+def _report(args: argparse.Namespace) -> int:
+    run, batch = _open_gradebook(args.db)
+    _write_reports(run.rubric, batch, Path(args.out))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    run, batch = _open_gradebook(args.db)
+    write_atomically(Path(args.csv), grades_csv(run.rubric, batch))
+    print(f"wrote {len(batch.results)} rows to {args.csv}", file=sys.stderr)
     return 0
 
 
@@ -99,10 +168,24 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--out",
         metavar="DIR",
-        help="write each student's feedback (DIR/<student>.txt) and DIR/results.json",
+        help="write DIR/<student>.html, DIR/index.html, DIR/grades.csv, DIR/results.json "
+        f"and the gradebook DIR/{DB_NAME}",
     )
+    grade.add_argument("--db", metavar="FILE", help=f"the SQLite gradebook (default DIR/{DB_NAME})")
     grade.add_argument("--json", metavar="FILE", help="write all results as JSON to FILE")
     grade.set_defaults(run=_grade)
+
+    report = commands.add_parser(
+        "report", help="re-render the HTML pages and CSV from a gradebook without re-grading"
+    )
+    report.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    report.add_argument("--out", required=True, metavar="DIR", help="where to write the pages")
+    report.set_defaults(run=_report)
+
+    export = commands.add_parser("export", help="write the marks CSV from a gradebook")
+    export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    export.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -113,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     except GraderError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except sqlite3.Error as error:
+        print(f"error: the gradebook cannot be used: {error}", file=sys.stderr)
+        return 1
     except OSError as error:  # e.g. an output folder we may not write to
         print(
             f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),

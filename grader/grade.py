@@ -8,6 +8,7 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +96,7 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
                 marks=0.0,
                 max_marks=item.marks,
                 feedback=(f"Line {answer.line} of the submission: {answer.problem}.",),
+                decision=(f"not an answer: {answer.problem}",),
             )
         else:
             items[item_id] = grade_answer(rubric, item, answer.text if answer else None)
@@ -107,13 +109,24 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
     return SubmissionResult(submission.student, submission.source, items, warnings)
 
 
-def grade_paths(rubric: Rubric, paths: list[Path]) -> Batch:
-    """Grade every submission file found under `paths`; failures are recorded, not raised."""
+def grade_paths(
+    rubric: Rubric,
+    paths: list[Path],
+    on_result: Callable[[SubmissionResult], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Batch:
+    """Grade every submission file found under `paths`; failures are recorded, not raised.
+
+    `on_result` receives each result as soon as it exists (to store it before the next file
+    is read); `on_progress` receives (files done, files in all).
+    """
     batch = Batch()
     files, unusable = collect_submission_files(paths)
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
     graded_from: dict[str, str] = {}
-    for path in files:
+    for done, path in enumerate(files, start=1):
+        if on_progress is not None:
+            on_progress(done - 1, len(files))
         try:
             submission = load_submission(path)
             result = grade_submission(rubric, submission)
@@ -138,4 +151,8 @@ def grade_paths(rubric: Rubric, paths: list[Path]) -> Batch:
             continue
         graded_from[result.student] = str(path)
         batch.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    if on_progress is not None:
+        on_progress(len(files), len(files))
     return batch

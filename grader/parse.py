@@ -81,6 +81,7 @@ class ParsedAnswer:
     text: str
     sides: tuple[sympy.Expr, ...]
     side_readings: tuple[str, ...]
+    trees: tuple[Node, ...] = ()  # our AST of each side, for renderers
 
     @property
     def expr(self) -> sympy.Expr:
@@ -612,10 +613,11 @@ def parse(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAnswer:
     reader = _TreeReader(text, symbols)
     builder = _SympyBuilder(text, symbols)
     sides, readings = [], []
-    for node in reader.chain(tree):
+    trees = tuple(reader.chain(tree))
+    for node in trees:
         expr, _ = builder.build(node)
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise AnswerError(text, node.start, "this has no value (division by zero)")
         sides.append(expr)
         readings.append(describe(node))
-    return ParsedAnswer(text=text, sides=tuple(sides), side_readings=tuple(readings))
+    return ParsedAnswer(text=text, sides=tuple(sides), side_readings=tuple(readings), trees=trees)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -111,24 +110,6 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def format_student(rubric: Rubric, result: SubmissionResult) -> str:
-    """A student's whole feedback as plain text."""
-    lines = [
-        f"{rubric.id}: {rubric.title}",
-        f"Student: {_printable(result.student)}",
-        f"Total: {marks_text(result.total)}/{marks_text(result.max_total)}",
-        "",
-    ]
-    for part in rubric.parts:
-        got = sum(result.items[item.id].marks for item in part.items)
-        lines.append(f"Part ({part.key}): {marks_text(got)}/{marks_text(part.marks)}")
-        for item in part.items:
-            lines.append(format_item(result.items[item.id], indent="  "))
-        lines.append("")
-    lines.extend(f"Note: {warning}" for warning in result.warnings)
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def safe_file_stem(student: str) -> str:
     """A file name from a student id that cannot escape the folder or confuse a shell."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
@@ -146,22 +127,3 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def write_outputs(rubric: Rubric, batch: Batch, out_dir: Path) -> list[Path]:
-    """`DIR/<student>.txt` feedback for each student and `DIR/results.json` for the class."""
-    written = []
-    used: set[str] = set()
-    for result in batch.results:
-        stem = safe_file_stem(result.student)
-        candidate, n = stem, 2
-        while candidate.lower() in used:
-            candidate, n = f"{stem}-{n}", n + 1
-        used.add(candidate.lower())
-        path = out_dir / f"{candidate}.txt"
-        write_atomically(path, format_student(rubric, result))
-        written.append(path)
-    path = out_dir / "results.json"
-    write_atomically(path, json.dumps(batch_json(rubric, batch), indent=2, ensure_ascii=False))
-    written.append(path)
-    return written

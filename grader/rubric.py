@@ -87,6 +87,7 @@ class Rubric:
     symbols: tuple[SymbolSpec, ...]
     parts: tuple[Part, ...]
     sha256: str
+    source_text: str = field(default="", repr=False, compare=False)
 
     @property
     def symbol_table(self) -> dict[str, sympy.Symbol]:
@@ -328,9 +329,13 @@ def _read_parts(
 
 
 def load_rubric(path: Path | str) -> Rubric:
-    """Load and validate a rubric, or raise `RubricError` listing every problem found."""
+    """Load and validate a rubric file, or raise `RubricError` listing every problem found."""
     path = Path(path)
-    text = read_bounded_text(path, RubricError)
+    return load_rubric_text(read_bounded_text(path, RubricError), str(path))
+
+
+def load_rubric_text(text: str, path: str) -> Rubric:
+    """Validate a rubric given as text; `path` names it in error messages."""
     root = load_yaml(path, text, RubricError)
     problems: list[Problem] = []
     fields = Fields(root, "", problems)
@@ -349,4 +354,5 @@ def load_rubric(path: Path | str) -> Rubric:
         symbols=tuple(specs),
         parts=tuple(parts),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        source_text=text,
     )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
+
 from grader.check import CountCheck
 from grader.errors import AnswerError, AnswerTooLargeError
+from grader.mathml import to_mathml
 from grader.parse import ParsedAnswer
 from grader.rubric import Item
 
@@ -24,6 +27,14 @@ class ItemResult:
     diagnosis: str | None = None  # "misconception 1", "bias_missing", ... for class statistics
     error_position: int | None = None  # where in `answer` an invalid answer went wrong
     error_caret: str | None = None
+    reading_mathml: str | None = None  # the interpretation as MathML, generated from our AST
+    answer_group: str | None = None  # equal for equivalent answers, so each is reviewed once
+    decision: tuple[str, ...] = ()  # the steps that led to the verdict, for the gradebook
+
+
+def text_group(text: str | None) -> str | None:
+    """Answers we cannot compare as maths are grouped by their text, spacing aside."""
+    return None if text is None else "text:" + " ".join(text.split())
 
 
 def _verdict_for(marks: float, max_marks: float) -> str:
@@ -47,12 +58,16 @@ def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResu
         "max_marks": item.marks,
         "answer": answer.text,
         "interpretation": answer.interpretation,
+        "reading_mathml": to_mathml(answer.trees),
+        "answer_group": "count:" + sympy.sstr(sympy.cancel(answer.expr)),
     }
+    read = f"read as {answer.interpretation}"
     if check.equivalent:
         return ItemResult(
             verdict="correct",
             marks=item.marks,
             feedback=("Correct.", *_working_feedback(check)),
+            decision=(read, "equivalent to the reference", f"full marks {item.marks:g}"),
             **common,
         )
     feedback: list[str] = []
@@ -62,12 +77,15 @@ def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResu
         feedback.append(check.misconception.feedback)
         marks = check.misconception.marks
         diagnosis = f"misconception {check.misconception_index + 1}"
+        because = f"equivalent to misconception {check.misconception_index + 1}"
     elif check.diagnosis is not None:
         feedback.append(check.diagnosis.message)
         marks = item.partial_credit.get(check.diagnosis.kind, 0.0)
         diagnosis = check.diagnosis.kind
+        because = f"generic diagnosis {diagnosis}"
     else:
         feedback.append("Your count is not equal to the correct count.")
+        because = "no misconception or diagnosis applies"
     if check.counterexample is not None:
         feedback.append(check.counterexample.describe())
     feedback.extend(_working_feedback(check))
@@ -76,6 +94,7 @@ def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResu
         marks=marks,
         feedback=tuple(feedback),
         diagnosis=diagnosis,
+        decision=(read, "not equivalent to the reference", because, f"marks {marks:g}"),
         **common,
     )
 
@@ -96,6 +115,8 @@ def score_invalid(item: Item, text: str, error: AnswerError) -> ItemResult:
         answer=text,
         error_position=error.position,
         error_caret=error.caret() or None,
+        answer_group=text_group(text),
+        decision=(f"could not be read: {error}",),
     )
 
 
@@ -107,6 +128,7 @@ def score_missing(item: Item, text: str | None = None) -> ItemResult:
         max_marks=item.marks,
         feedback=("No answer was given for this item.",),
         answer=text,
+        decision=("no answer",),
     )
 
 
@@ -126,6 +148,8 @@ def score_needs_review(item: Item, text: str, reason: str | None = None) -> Item
         max_marks=item.marks,
         feedback=(reason or _REVIEW_REASONS.get(item.type, "An instructor will review this."),),
         answer=text,
+        answer_group=text_group(text),
+        decision=(f"sent for review: {reason or 'item type ' + item.type}",),
     )
 
 
@@ -137,4 +161,6 @@ def score_error(item: Item, text: str | None, message: str) -> ItemResult:
         max_marks=item.marks,
         feedback=(f"The grader failed on this answer ({message}); an instructor will review it.",),
         answer=text,
+        answer_group=text_group(text),
+        decision=(f"grader failure: {message}",),
     )

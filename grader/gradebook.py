@@ -1,0 +1,238 @@
+"""The SQLite gradebook: every run and every item result, stored so reports can be rebuilt.
+
+Re-grading is idempotent: a submission's rows are replaced (UPSERT on student and item) in one
+transaction per submission, so a crash loses at most the submission being written and never
+leaves half of one. WAL mode lets a report read while a batch writes; `synchronous=FULL`
+because a recorded grade must survive a power cut. Every statement is parameterised.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sympy
+
+from grader import __version__
+from grader.grade import Batch, FileFailure, SubmissionResult
+from grader.rubric import Rubric, load_rubric_text
+from grader.score import ItemResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    question TEXT NOT NULL,
+    rubric_path TEXT NOT NULL,
+    rubric_sha256 TEXT NOT NULL,
+    rubric_text TEXT NOT NULL,
+    grader_version TEXT NOT NULL,
+    sympy_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    question TEXT NOT NULL,
+    student TEXT NOT NULL,
+    source TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (question, student)
+);
+CREATE TABLE IF NOT EXISTS item_results (
+    question TEXT NOT NULL,
+    student TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    marks REAL NOT NULL,
+    max_marks REAL NOT NULL,
+    feedback TEXT NOT NULL,
+    answer TEXT,
+    interpretation TEXT,
+    reading_mathml TEXT,
+    answer_group TEXT,
+    diagnosis TEXT,
+    error_position INTEGER,
+    error_caret TEXT,
+    decision TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (question, student, item_id),
+    FOREIGN KEY (question, student) REFERENCES submissions(question, student)
+);
+CREATE TABLE IF NOT EXISTS failures (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    source TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+"""
+
+
+class GradebookError(Exception):
+    """The gradebook cannot be opened or has nothing to report."""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    started_at: str
+    rubric: Rubric
+    grader_version: str
+    sympy_version: str
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if need be) a gradebook with the pragmas this module relies on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA busy_timeout=30000")
+    with connection:
+        connection.executescript(SCHEMA)
+    return connection
+
+
+def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) -> int:
+    with connection:
+        cursor = connection.execute(
+            "INSERT INTO runs (started_at, question, rubric_path, rubric_sha256, rubric_text,"
+            " grader_version, sympy_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                rubric.id,
+                rubric.path,
+                rubric.sha256,
+                rubric_text,
+                __version__,
+                sympy.__version__,
+            ),
+        )
+    return int(cursor.lastrowid)
+
+
+def store_submission(
+    connection: sqlite3.Connection, run_id: int, question: str, result: SubmissionResult
+) -> None:
+    """Replace one student's rows, all in one transaction."""
+    with connection:
+        connection.execute(
+            "INSERT INTO submissions (question, student, source, warnings, run_id)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET"
+            " source = excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
+            (question, result.student, result.source, json.dumps(list(result.warnings)), run_id),
+        )
+        connection.execute(
+            "DELETE FROM item_results WHERE question = ? AND student = ?",
+            (question, result.student),
+        )
+        connection.executemany(
+            "INSERT INTO item_results (question, student, item_id, verdict, marks, max_marks,"
+            " feedback, answer, interpretation, reading_mathml, answer_group, diagnosis,"
+            " error_position, error_caret, decision, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    question,
+                    result.student,
+                    item.item_id,
+                    item.verdict,
+                    item.marks,
+                    item.max_marks,
+                    json.dumps(list(item.feedback), ensure_ascii=False),
+                    item.answer,
+                    item.interpretation,
+                    item.reading_mathml,
+                    item.answer_group,
+                    item.diagnosis,
+                    item.error_position,
+                    item.error_caret,
+                    json.dumps(list(item.decision), ensure_ascii=False),
+                    run_id,
+                )
+                for item in result.items.values()
+            ],
+        )
+
+
+def store_failures(
+    connection: sqlite3.Connection, run_id: int, failures: list[FileFailure]
+) -> None:
+    with connection:
+        connection.executemany(
+            "INSERT INTO failures (run_id, source, message) VALUES (?, ?, ?)",
+            [(run_id, failure.source, failure.message) for failure in failures],
+        )
+
+
+def latest_run(connection: sqlite3.Connection) -> StoredRun:
+    row = connection.execute(
+        "SELECT id, started_at, rubric_path, rubric_text, grader_version, sympy_version"
+        " FROM runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise GradebookError("the gradebook has no runs yet; grade some submissions first")
+    run_id, started_at, rubric_path, rubric_text, grader_version, sympy_version = row
+    rubric = load_rubric_text(rubric_text, rubric_path)
+    return StoredRun(run_id, started_at, rubric, grader_version, sympy_version)
+
+
+def load_batch(connection: sqlite3.Connection, run: StoredRun) -> Batch:
+    """Every stored submission of the run's question (from any run), and the run's failures."""
+    question = run.rubric.id
+    batch = Batch()
+    submissions = connection.execute(
+        "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
+        (question,),
+    ).fetchall()
+    for student, source, warnings in submissions:
+        rows = connection.execute(
+            "SELECT item_id, verdict, marks, max_marks, feedback, answer, interpretation,"
+            " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision"
+            " FROM item_results WHERE question = ? AND student = ?",
+            (question, student),
+        ).fetchall()
+        stored = {row[0]: row for row in rows}
+        items = {}
+        for item_id in run.rubric.items:  # the rubric's order, not the database's
+            if item_id not in stored:
+                continue
+            (
+                _,
+                verdict,
+                marks,
+                max_marks,
+                feedback,
+                answer,
+                interpretation,
+                mathml,
+                group,
+                diagnosis,
+                position,
+                caret,
+                decision,
+            ) = stored[item_id]
+            items[item_id] = ItemResult(
+                item_id=item_id,
+                verdict=verdict,
+                marks=marks,
+                max_marks=max_marks,
+                feedback=tuple(json.loads(feedback)),
+                answer=answer,
+                interpretation=interpretation,
+                reading_mathml=mathml,
+                answer_group=group,
+                diagnosis=diagnosis,
+                error_position=position,
+                error_caret=caret,
+                decision=tuple(json.loads(decision)),
+            )
+        batch.results.append(SubmissionResult(student, source, items, tuple(json.loads(warnings))))
+    batch.failures.extend(
+        FileFailure(source, message)
+        for source, message in connection.execute(
+            "SELECT source, message FROM failures WHERE run_id = ? ORDER BY rowid", (run.id,)
+        )
+    )
+    return batch

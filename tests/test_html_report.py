@@ -1,0 +1,225 @@
+"""The HTML pages, the class overview, the CSV and the gradebook, read back and checked."""
+
+import csv
+import io
+import json
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.html_report import trusted_mathml
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+
+
+class Page(HTMLParser):
+    """Collects the elements of a page: tags with attributes, text, and text by element id."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.by_id: dict[str, list[str]] = {}
+        self._open_ids: list[tuple[str, str]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if "id" in attributes:
+            self._open_ids.append((tag, attributes["id"]))
+            self.by_id[attributes["id"]] = []
+
+    def handle_endtag(self, tag):
+        if self._open_ids and self._open_ids[-1][0] == tag:
+            self._open_ids.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+        for _, element_id in self._open_ids:
+            self.by_id[element_id].append(data)
+
+    def content(self, element_id: str) -> str:
+        return " ".join(" ".join(self.by_id[element_id]).split())
+
+    def tag_names(self) -> set[str]:
+        return {tag for tag, _ in self.tags}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    assert (
+        main(["grade", str(ROOT / "submissions"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    )
+    return out
+
+
+def test_grading_writes_a_page_per_student_the_overview_the_csv_and_the_gradebook(graded):
+    names = {p.name for p in graded.iterdir()}
+    assert {"index.html", "grades.csv", "results.json", "gradebook.sqlite"} <= names
+    assert {"seed-student-1.html", "seed-student-2.html", "model-answer.html"} <= names
+
+
+def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedback(graded):
+    page = Page((graded / "seed-student-1.html").read_text(encoding="utf-8"))
+    assert page.content("total") == "4 / 25"
+    item = page.content("item-a.params")
+    assert "incorrect" in item and "0 / 2 marks" in item
+    assert "P \\times P \\times C \\times D" in item  # the answer as the student wrote it
+    assert "P×P×C×D" in item  # the rubric's feedback
+    assert "With P=4, Q=3, C=2, D=5 your count gives 220" in item
+    assert "math" in page.tag_names() and "mi" in page.tag_names()
+    assert "missing" in page.content("item-c.params")
+    assert "needs review" in page.content("item-a.formula")
+
+
+def test_pages_need_no_script_and_no_network(graded):
+    for path in graded.glob("*.html"):
+        page = Page(path.read_text(encoding="utf-8"))
+        assert "script" not in page.tag_names()
+        policy = [a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv")]
+        assert policy and "default-src 'none'" in policy[0] and "script-src" not in policy[0]
+        for tag, attributes in page.tags:
+            for name in ("src", "href"):
+                value = attributes.get(name) or ""
+                assert not value.startswith(("http:", "https:", "//")), (path, tag, value)
+
+
+def test_the_overview_has_the_histogram_items_mistakes_groups_and_review_queue(graded):
+    html = (graded / "index.html").read_text(encoding="utf-8")
+    page = Page(html)
+    assert "svg" in page.tag_names() and "rect" in page.tag_names()
+    students = page.content("students")
+    for name in ("seed-student-1", "seed-student-2", "model-answer", "typical-mistakes"):
+        assert name in students
+    assert "a.params" in page.content("items")
+    mistakes = page.content("mistakes")
+    assert "P*P*C*D + P*Q*D" in mistakes and "C*D + D" in mistakes
+    assert "seed-student-1.html#item-a.formula" in html
+    links = {a.get("href") for t, a in page.tags if t == "a"}
+    assert "seed-student-2.html" in links
+
+
+def test_equivalent_answers_form_one_group(graded):
+    html = (graded / "index.html").read_text(encoding="utf-8")
+    # b.params: "9CD + D", "D(9C+1)" and the chain ending in 9×C×D + D are one group of 3.
+    section = html.split("<h3>b.params</h3>", 1)[1].split("</table>", 1)[0]
+    assert '<td class="num">3</td>' in section
+
+
+def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
+    rows = list(csv.reader(io.StringIO((graded / "grades.csv").read_text(encoding="utf-8"))))
+    assert rows[0] == [
+        "student",
+        "part a (5)",
+        "part b (5)",
+        "part c (5)",
+        "part d (5)",
+        "part e (5)",
+        "total (25)",
+    ]
+    by_student = {row[0]: row for row in rows[1:]}
+    assert by_student["seed-student-1"] == ["seed-student-1", "0", "2", "0", "2", "0", "4"]
+    assert len(rows) == 5
+
+
+def _rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT student, item_id, verdict, marks FROM item_results ORDER BY student, item_id"
+        ).fetchall()
+
+
+def test_regrading_gives_the_same_rows_not_duplicates(tmp_path):
+    out = tmp_path / "out"
+    args = ["grade", str(ROOT / "submissions"), "--rubric", str(RUBRIC), "--out", str(out)]
+    assert main(args) == 0
+    first = _rows(out / "gradebook.sqlite")
+    assert main(args) == 0
+    second = _rows(out / "gradebook.sqlite")
+    assert first == second and len(first) == 4 * 10
+    with sqlite3.connect(out / "gradebook.sqlite") as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        runs = connection.execute("SELECT rubric_sha256, grader_version, sympy_version FROM runs")
+        assert len(runs.fetchall()) == 2
+        decision = connection.execute(
+            "SELECT decision FROM item_results"
+            " WHERE student = 'seed-student-1' AND item_id = 'a.params'"
+        ).fetchone()[0]
+        assert "misconception 1" in " ".join(json.loads(decision))
+
+
+def test_report_and_export_rebuild_the_outputs_from_the_gradebook_alone(graded, tmp_path):
+    again = tmp_path / "again"
+    assert main(["report", "--db", str(graded / "gradebook.sqlite"), "--out", str(again)]) == 0
+    for name in ("index.html", "seed-student-1.html", "grades.csv"):
+        assert (again / name).read_text(encoding="utf-8") == (graded / name).read_text(
+            encoding="utf-8"
+        ), name
+    exported = tmp_path / "marks.csv"
+    assert main(["export", "--db", str(graded / "gradebook.sqlite"), "--csv", str(exported)]) == 0
+    assert exported.read_text(encoding="utf-8") == (graded / "grades.csv").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_report_on_a_missing_gradebook_is_a_usage_error(tmp_path, capsys):
+    assert main(["report", "--db", str(tmp_path / "none.sqlite"), "--out", str(tmp_path)]) == 2
+    assert "no gradebook" in capsys.readouterr().err
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    r"\href{javascript:alert(1)}{x}",
+]
+
+
+def test_student_text_appears_only_escaped(tmp_path):
+    submission = tmp_path / "subs" / "x.yaml"
+    submission.parent.mkdir()
+    answers = "\n".join(
+        f"  {part}:\n    params: {json.dumps(text)}\n    formula: {json.dumps(text)}"
+        for part, text in zip("abcd", HOSTILE, strict=True)
+    )
+    submission.write_text(
+        f'student: "<img src=x onerror=alert(2)>"\nquestion: 22-52-Q4\nanswers:\n{answers}\n'
+        f"  e:\n    explanation: {json.dumps(HOSTILE[0])}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["grade", str(submission.parent), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    pages = list(out.glob("*.html"))
+    assert len(pages) == 2
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        page = Page(html)
+        assert not {"script", "img"} & page.tag_names()
+        if path.name != "index.html":
+            assert "svg" not in page.tag_names()
+        assert "<script" not in html and "<img" not in html and "<svg onload" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        for tag, attributes in page.tags:
+            assert not any(name.startswith("on") for name in attributes), (tag, attributes)
+            assert "javascript:" not in (attributes.get("href") or "")
+    index = Page((out / "index.html").read_text(encoding="utf-8"))
+    assert {tag for tag, _ in index.tags if tag == "svg"} == {"svg"}  # only our histogram
+
+
+def test_only_our_own_mathml_is_trusted():
+    ours = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mi>P</mi></math>'
+    assert str(trusted_mathml(ours)) == ours
+    for forged in (
+        '<math><mi onclick="x">P</mi></math>',
+        "<math><script>alert(1)</script></math>",
+        "<math><mi>P</mi></math><img src=x onerror=alert(1)>",
+        "<math><mtext>a</mtext></math>",
+    ):
+        assert "<" not in str(trusted_mathml(forged))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.check import CheckDisagreement, check_count
 from grader.errors import AnswerError, Problem, SubmissionError
+from grader.markdown_submission import load_markdown_submission
 from grader.parse import parse
 from grader.rubric import Item, Rubric
 from grader.score import (
@@ -24,7 +25,12 @@ from grader.score import (
     score_missing,
     score_needs_review,
 )
-from grader.submission import Submission, collect_submission_files, load_submission
+from grader.submission import (
+    Submission,
+    SubmittedAnswer,
+    collect_submission_files,
+    load_submission,
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,10 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
                 )
             ],
         )
+    answers, warnings = _assign_answers(rubric, submission)
     items: dict[str, ItemResult] = {}
     for item_id, item in rubric.items.items():
-        answer = submission.answers.get(item_id)
+        answer = answers.get(item_id)
         if answer is not None and answer.problem is not None:
             items[item_id] = ItemResult(
                 item_id=item_id,
@@ -100,13 +107,51 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
             )
         else:
             items[item_id] = grade_answer(rubric, item, answer.text if answer else None)
-    unknown = sorted(set(submission.answers) - set(rubric.items))
-    warnings = tuple(
-        f"line {submission.answers[item_id].line}: the rubric has no item {item_id}; "
-        "this answer was not graded"
-        for item_id in unknown
-    )
-    return SubmissionResult(submission.student, submission.source, items, warnings)
+    return SubmissionResult(submission.student, submission.source, items, tuple(warnings))
+
+
+def _assign_answers(
+    rubric: Rubric, submission: Submission
+) -> tuple[dict[str, SubmittedAnswer], list[str]]:
+    """Match each submitted (part, name) to the rubric's item by key, label or alias.
+
+    Nothing is guessed: an answer no item claims, or a second answer to the same item, is
+    reported as a warning and not graded, and so is content the importer could not place.
+    """
+    answers: dict[str, SubmittedAnswer] = {}
+    warnings = [f"line {line}: {note}" for line, note in submission.unassigned]
+    for key, answer in submission.answers.items():
+        part, _, name = key.partition(".")
+        item = rubric.item_for(part, name)
+        if item is None:
+            warnings.append(
+                f"line {answer.line}: the rubric has no item {name!r} in part {part!r}; "
+                "this answer was not graded"
+            )
+        elif item.id in answers:
+            warnings.append(
+                f"line {answer.line}: a second answer to {item.id} (the first is at line "
+                f"{answers[item.id].line}); only the first was graded"
+            )
+        else:
+            answers[item.id] = answer
+    return answers, warnings
+
+
+def answer_names(rubric: Rubric) -> dict[str, set[str]]:
+    """For each part, the names (any case) a submission may give its items."""
+    return {
+        part.key.casefold(): {
+            name for item in part.items for name in (item.key.casefold(), *item.labels)
+        }
+        for part in rubric.parts
+    }
+
+
+def _load(rubric: Rubric, path: Path) -> Submission:
+    if path.suffix.lower() == ".md":
+        return load_markdown_submission(path, answer_names(rubric))
+    return load_submission(path)
 
 
 def grade_paths(
@@ -128,7 +173,7 @@ def grade_paths(
         if on_progress is not None:
             on_progress(done - 1, len(files))
         try:
-            submission = load_submission(path)
+            submission = _load(rubric, path)
             result = grade_submission(rubric, submission)
         except SubmissionError as error:
             batch.failures.append(FileFailure(str(path), str(error)))

@@ -16,7 +16,7 @@ import sympy
 
 from grader.errors import AnswerError, Problem, RubricError
 from grader.parse import ParsedAnswer, parse
-from grader.yaml_source import Fields, Mapping, load_yaml, read_bounded_text
+from grader.yaml_source import Fields, Mapping, Scalar, load_yaml, read_bounded_text
 
 ITEM_TYPES = ("count", "formula", "text")
 ASSUMPTIONS = {"positive", "nonnegative", "integer", "real", "nonzero"}
@@ -69,6 +69,25 @@ class Item:
     bias: ParsedAnswer | None = None
     bias_included: bool = True
     partial_credit: dict[str, float] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
+
+    def answers_to(self, name: str) -> bool:
+        """Whether a submission's `name` for an answer (any case) means this item."""
+        folded = " ".join(name.split()).casefold()
+        return folded == self.key.casefold() or folded in self.labels
+
+
+@dataclass(frozen=True)
+class RubricTest:
+    """A self-test: grading `answer` for `item_id` must give this verdict (and marks, rule)."""
+
+    item_id: str
+    answer: str
+    verdict: str
+    marks: float | None
+    misconception: int | None  # 1-based, as results name them
+    diagnosis: str | None
+    line: int
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class Rubric:
     parts: tuple[Part, ...]
     sha256: str
     source_text: str = field(default="", repr=False, compare=False)
+    tests: tuple[RubricTest, ...] = ()
 
     @property
     def symbol_table(self) -> dict[str, sympy.Symbol]:
@@ -96,6 +116,13 @@ class Rubric:
     @property
     def items(self) -> dict[str, Item]:
         return {item.id: item for part in self.parts for item in part.items}
+
+    def item_for(self, part: str, name: str) -> Item | None:
+        """The item of `part` that a submission calls `name` (its key, label or an alias)."""
+        for candidate in self.parts:
+            if candidate.key.casefold() == part.casefold():
+                return next((i for i in candidate.items if i.answers_to(name)), None)
+        return None
 
     @property
     def max_total(self) -> float:
@@ -251,6 +278,15 @@ def _read_item(
                         )
                     partial_credit[diagnosis] = value
             credit_fields.finish()
+    label = fields.text("label", required=False)
+    aliases = [label] if label else []
+    listed = fields.sequence("aliases", required=False)
+    if listed is not None:
+        for child in listed[1].items:
+            if isinstance(child, Scalar) and isinstance(child.value, str) and child.value.strip():
+                aliases.append(child.value)
+            else:
+                problems.append(Problem(child.line, f"{path}.aliases", "an alias is some text"))
     fields.finish()
     if item_type is None or marks is None or answer is None:
         return None
@@ -273,6 +309,7 @@ def _read_item(
         bias=bias,
         bias_included=bias_included,
         partial_credit=partial_credit,
+        labels=tuple(" ".join(a.split()).casefold() for a in aliases),
     )
 
 
@@ -328,6 +365,75 @@ def _read_parts(
     return parts
 
 
+VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "needs_review", "error")
+
+
+def _read_tests(
+    fields: Fields, items: dict[str, Item], problems: list[Problem]
+) -> list[RubricTest]:
+    entry = fields.sequence("tests", required=False)
+    if entry is None:
+        return []
+    tests = []
+    for index, node in enumerate(entry[1].items):
+        path = f"tests[{index}]"
+        test = Fields(node, path, problems)
+        item_id = test.text("item")
+        answer = test.answer("answer")
+        verdict = test.text("verdict")
+        marks = test.number("marks", required=False)
+        misconception = test.integer("misconception", required=False)
+        diagnosis = test.text("diagnosis", required=False)
+        test.finish()
+        if item_id is not None and item_id not in items:
+            problems.append(
+                Problem(
+                    node.line,
+                    f"{path}.item",
+                    f"no item {item_id!r}; the items are {', '.join(items)}",
+                )
+            )
+            continue
+        if verdict is not None and verdict not in VERDICTS:
+            problems.append(
+                Problem(
+                    node.line,
+                    f"{path}.verdict",
+                    f"unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}",
+                )
+            )
+            continue
+        if diagnosis is not None and diagnosis not in DIAGNOSES:
+            problems.append(
+                Problem(
+                    node.line,
+                    f"{path}.diagnosis",
+                    f"unknown diagnosis {diagnosis!r}; use one of {', '.join(DIAGNOSES)}",
+                )
+            )
+            continue
+        if (
+            misconception is not None
+            and item_id in items
+            and not (1 <= misconception <= len(items[item_id].misconceptions))
+        ):
+            problems.append(
+                Problem(
+                    node.line,
+                    f"{path}.misconception",
+                    f"{item_id} has {len(items[item_id].misconceptions)} misconceptions; "
+                    "number them from 1",
+                )
+            )
+            continue
+        if item_id is None or answer is None or verdict is None:
+            continue
+        tests.append(
+            RubricTest(item_id, answer[0], verdict, marks, misconception, diagnosis, node.line)
+        )
+    return tests
+
+
 def load_rubric(path: Path | str) -> Rubric:
     """Load and validate a rubric file, or raise `RubricError` listing every problem found."""
     path = Path(path)
@@ -344,6 +450,7 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     specs = _read_symbols(fields, problems)
     symbols = {spec.name: spec.symbol for spec in specs}
     parts = _read_parts(fields, symbols, problems)
+    tests = _read_tests(fields, {i.id: i for p in parts for i in p.items}, problems)
     fields.finish()
     if problems or question_id is None:
         raise RubricError(path, problems)
@@ -355,4 +462,5 @@ def load_rubric_text(text: str, path: str) -> Rubric:
         parts=tuple(parts),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_text=text,
+        tests=tuple(tests),
     )

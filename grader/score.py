@@ -10,9 +10,9 @@ from grader.check import CountCheck
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.mathml import to_mathml
 from grader.parse import ParsedAnswer
-from grader.rubric import Item
+from grader.rubric import VERDICTS, Item
 
-VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "needs_review", "error")
+__all__ = ["VERDICTS", "ItemResult"]
 
 
 @dataclass(frozen=True)

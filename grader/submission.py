@@ -20,7 +20,7 @@ from grader.yaml_source import (
     read_yaml_file,
 )
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml")
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".md")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Submission:
     student: str
     question: str
     source: str
-    answers: dict[str, SubmittedAnswer]  # "a.params" -> answer
+    answers: dict[str, SubmittedAnswer]  # "part.name" -> answer, name as the student gave it
+    unassigned: tuple[tuple[int, str], ...] = ()  # (line, what) content no answer claims
 
 
 def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:

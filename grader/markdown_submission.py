@@ -137,9 +137,9 @@ def _unwrap_maths(body: str) -> str:
     """`$…$` or `$$…$$` around the whole answer only says "maths"; the answer is inside."""
     for fence in ("$$", "$"):
         inner = body[len(fence) : -len(fence)]
-        if len(body) > 2 * len(fence) and body.startswith(fence) and body.endswith(fence):
-            if "$" not in inner:
-                return inner.strip()
+        wrapped = len(body) > 2 * len(fence) and body.startswith(fence) and body.endswith(fence)
+        if wrapped and "$" not in inner:
+            return inner.strip()
     return body
 
 

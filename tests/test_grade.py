@@ -36,7 +36,7 @@ def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monk
 
     monkeypatch.setattr(grader.grade, "check_count", explode_on_b)
     batch = grade_paths(RUBRIC, [ROOT / "submissions"])
-    assert len(batch.results) == 4
+    assert len(batch.results) == len(list((ROOT / "submissions").rglob("*.*")))
     assert not batch.failures
     for result in batch.results:
         assert result.items["b.params"].verdict == "error"

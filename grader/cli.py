@@ -1,6 +1,7 @@
 """The `grader` command. User mistakes are caught here, in one place, and exit with a code:
 
 0  the command did its job (whatever the marks)
+1  `grader rubric check` found problems in a rubric
 2  the command line is wrong (unknown option, unknown item)
 3  the rubric cannot be used
 4  no submission could be read
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -20,9 +22,11 @@ from grader.grade import grade_answer, grade_paths
 from grader.html_report import grades_csv, summarise, write_html_report
 from grader.report import batch_json, format_item, format_table, item_json, write_atomically
 from grader.rubric import load_rubric
+from grader.rubric_check import check_rubric, skeleton
 
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
+EXIT_CHECK_FAILED = 1
 DB_NAME = "gradebook.sqlite"
 
 
@@ -139,6 +143,38 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+_QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _rubric_new(args: argparse.Namespace) -> int:
+    if not _QUESTION_ID.fullmatch(args.id):
+        raise UsageError(f"a question id is letters, digits, '.', '_' and '-', not {args.id!r}")
+    out = Path(args.out)
+    if out.exists():
+        raise UsageError(f"{out} exists already; choose another file")
+    write_atomically(out, skeleton(args.id, str(out)))
+    print(f"wrote {out}; edit it, then run: grader rubric check {out}", file=sys.stderr)
+    return 0
+
+
+def _rubric_check(args: argparse.Namespace) -> int:
+    rubric = load_rubric(args.file)
+    problems = check_rubric(rubric)
+    for problem in problems:
+        print(problem.describe(args.file))
+    if problems:
+        print(
+            f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
+            file=sys.stderr,
+        )
+        return EXIT_CHECK_FAILED
+    print(
+        f"{args.file}: rubric {rubric.id} is valid; {len(rubric.items)} items, "
+        f"{len(rubric.tests)} self-tests passed"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader",
@@ -181,6 +217,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     report.add_argument("--out", required=True, metavar="DIR", help="where to write the pages")
     report.set_defaults(run=_report)
+
+    rubric = commands.add_parser("rubric", help="write a new rubric or check one")
+    rubric_commands = rubric.add_subparsers(dest="rubric_command", required=True, metavar="ACTION")
+    new = rubric_commands.add_parser("new", help="write a commented rubric skeleton")
+    new.add_argument("id", metavar="ID", help="the question id, e.g. 23-10-Q2")
+    new.add_argument("--out", required=True, metavar="FILE", help="the rubric file to write")
+    new.set_defaults(run=_rubric_new)
+    check_rubric_parser = rubric_commands.add_parser(
+        "check", help="validate a rubric and run its self-tests"
+    )
+    check_rubric_parser.add_argument("file", metavar="FILE", help="the rubric YAML file")
+    check_rubric_parser.set_defaults(run=_rubric_check)
 
     export = commands.add_parser("export", help="write the marks CSV from a gradebook")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")

@@ -1,0 +1,202 @@
+"""Self-test a rubric before it meets a class, and write a skeleton for a new question.
+
+`check_rubric` grades the rubric's own answers through the real pipeline: each reference must
+earn full marks, each misconception's answer must fire that rule (so it is neither equal to the
+reference nor shadowed by an earlier rule), every declared test must give its expected
+verdict, marks and rule, and every rule must be exercised by some test.
+"""
+
+from __future__ import annotations
+
+import json
+
+from grader.check import counts_equal
+from grader.errors import Problem
+from grader.grade import grade_answer
+from grader.rubric import Item, Rubric
+
+
+def _check_rules(rubric: Rubric, item: Item) -> list[Problem]:
+    problems = []
+    reference = grade_answer(rubric, item, item.answer_text)
+    if reference.verdict != "correct":
+        problems.append(
+            Problem(
+                item.line,
+                f"{item.id}.answer",
+                f"the reference answer is graded {reference.verdict}, not correct",
+            )
+        )
+    assert item.answer is not None
+    for index, rule in enumerate(item.misconceptions):
+        key = f"{item.id}.misconceptions[{index}]"
+        if rule.answer is None:
+            continue
+        if counts_equal(rule.answer.expr, item.answer.expr):
+            problems.append(
+                Problem(
+                    rule.line,
+                    key,
+                    f"{rule.answer_text!r} equals the reference "
+                    "answer, so this rule can never fire",
+                )
+            )
+            continue
+        earlier = next(
+            (
+                j
+                for j, other in enumerate(item.misconceptions[:index])
+                if other.answer is not None and counts_equal(rule.answer.expr, other.answer.expr)
+            ),
+            None,
+        )
+        if earlier is not None:
+            problems.append(
+                Problem(
+                    rule.line,
+                    key,
+                    f"equals misconception {earlier + 1} (line "
+                    f"{item.misconceptions[earlier].line}), which always fires "
+                    "first: this rule is shadowed",
+                )
+            )
+            continue
+        fired = grade_answer(rubric, item, rule.answer_text)
+        if fired.diagnosis != f"misconception {index + 1}":
+            problems.append(
+                Problem(
+                    rule.line,
+                    key,
+                    f"its own answer does not fire it: it is "
+                    f"graded {fired.verdict} ({fired.diagnosis or 'no rule'})",
+                )
+            )
+    return problems
+
+
+def _check_tests(rubric: Rubric) -> list[Problem]:
+    problems = []
+    items = rubric.items
+    for number, test in enumerate(rubric.tests):
+        result = grade_answer(rubric, items[test.item_id], test.answer)
+        key = f"tests[{number}]"
+        expected_rule = (
+            f"misconception {test.misconception}" if test.misconception else test.diagnosis
+        )
+        wrong = []
+        if result.verdict != test.verdict:
+            wrong.append(f"verdict {result.verdict}, expected {test.verdict}")
+        if test.marks is not None and abs(result.marks - test.marks) > 1e-9:
+            wrong.append(f"marks {result.marks:g}, expected {test.marks:g}")
+        if expected_rule is not None and result.diagnosis != expected_rule:
+            wrong.append(f"rule {result.diagnosis or 'none'}, expected {expected_rule}")
+        if wrong:
+            problems.append(
+                Problem(test.line, key, f"{test.item_id} {test.answer!r}: " + "; ".join(wrong))
+            )
+    return problems
+
+
+def _check_coverage(rubric: Rubric) -> list[Problem]:
+    problems = []
+    exercised = {
+        (t.item_id, f"misconception {t.misconception}") for t in rubric.tests if t.misconception
+    }
+    exercised |= {(t.item_id, t.diagnosis) for t in rubric.tests if t.diagnosis}
+    for item in rubric.items.values():
+        if item.type != "count":
+            continue  # only count items are graded automatically so far
+        for index, rule in enumerate(item.misconceptions):
+            if (item.id, f"misconception {index + 1}") not in exercised:
+                problems.append(
+                    Problem(
+                        rule.line,
+                        f"{item.id}.misconceptions[{index}]",
+                        "no test exercises this rule; add one to tests: with "
+                        f"item: {item.id} and misconception: {index + 1}",
+                    )
+                )
+        for diagnosis in item.partial_credit:
+            if (item.id, diagnosis) not in exercised:
+                problems.append(
+                    Problem(
+                        item.line,
+                        f"{item.id}.partial_credit.{diagnosis}",
+                        "no test exercises this rule; add one to tests: with "
+                        f"item: {item.id} and diagnosis: {diagnosis}",
+                    )
+                )
+    return problems
+
+
+def check_rubric(rubric: Rubric) -> list[Problem]:
+    """Every problem the self-test finds, each with its line and key; empty when all is well."""
+    problems = []
+    for item in rubric.items.values():
+        if item.type == "count":
+            problems.extend(_check_rules(rubric, item))
+    problems.extend(_check_tests(rubric))
+    problems.extend(_check_coverage(rubric))
+    return sorted(problems, key=lambda p: (p.line or 0, p.key))
+
+
+SKELETON = """\
+# Rubric for question {id}. Check it with: grader rubric check {out}
+# The guide to every key is docs/rubrics.md.
+
+id: {id_yaml}
+title: A one-line title of the question
+
+# Every symbol an answer may use. Symbols are case-sensitive single letters (or a letter with a
+# subscript, such as d_k); runs of letters such as PQC are split over them.
+symbols:
+  C:
+    meaning: the number of input channels
+    example: 2        # the size shown in counterexamples
+  D:
+    meaning: the number of output channels
+    example: 5
+
+parts:
+  a:
+    marks: 2          # the sum of the marks of the part's items
+    prompt: >
+      How many learnable parameters does a 1x1 convolution from C to D channels have?
+    items:
+      params:
+        type: count   # count (graded), formula or text (sent for review for now)
+        label: Parameters   # how Markdown submissions label the answer
+        aliases: [Params]
+        marks: 2
+        answer: 'CD + D'    # quote answers: YAML reads 0123 or yes as something else
+        bias: 'D'           # the layer's biases, for the bias diagnoses
+        partial_credit:     # marks for generic diagnoses (see the guide)
+          bias_missing: 1
+        misconceptions:
+          - answer: '9CD + D'
+            feedback: >
+              9CD + D is the count of a 3x3 convolution; a 1x1 filter has C weights.
+            marks: 0
+
+# Self-tests, run by `grader rubric check`: each answer, the verdict it must get, and
+# optionally the marks and the rule (misconception number or diagnosis) that must fire.
+tests:
+  - item: a.params
+    answer: 'D(C + 1)'
+    verdict: correct
+    marks: 2
+  - item: a.params
+    answer: '9 \\times C \\times D + D'
+    verdict: incorrect
+    misconception: 1
+  - item: a.params
+    answer: 'CD'
+    verdict: partial
+    marks: 1
+    diagnosis: bias_missing
+"""
+
+
+def skeleton(question_id: str, out: str) -> str:
+    """A commented rubric for `question_id` that passes `check_rubric` as it stands."""
+    return SKELETON.format(id=question_id, id_yaml=json.dumps(question_id), out=out)

@@ -43,8 +43,9 @@ def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:
     if isinstance(node, Scalar):
         if node.value is None:
             return SubmittedAnswer(None, line)
-        # What the student wrote, character for character, whatever YAML 1.1 makes of it.
-        return SubmittedAnswer(node.raw if node.plain else str(node.value), line)
+        # What the student wrote, whatever YAML 1.1 makes of it, without the line break a
+        # folded block (`>`) ends with.
+        return SubmittedAnswer((node.raw if node.plain else str(node.value)).strip(), line)
     return SubmittedAnswer(None, line, f"expected the answer as text, found {describe_value(node)}")
 
 

@@ -23,7 +23,17 @@ def pages(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("html")
     rubric = ROOT / "rubrics" / "22-52-q4.yaml"
     assert (
-        main(["grade", str(ROOT / "submissions"), "--rubric", str(rubric), "--out", str(out)]) == 0
+        main(
+            [
+                "grade",
+                str(ROOT / "submissions" / "22-52-q4"),
+                "--rubric",
+                str(rubric),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
     )
     return out
 

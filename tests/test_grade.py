@@ -35,8 +35,8 @@ def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monk
         return real_check(item, parsed, specs)
 
     monkeypatch.setattr(grader.grade, "check_count", explode_on_b)
-    batch = grade_paths(RUBRIC, [ROOT / "submissions"])
-    assert len(batch.results) == len(list((ROOT / "submissions").rglob("*.*")))
+    batch = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])
+    assert len(batch.results) == len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
     assert not batch.failures
     for result in batch.results:
         assert result.items["b.params"].verdict == "error"
@@ -61,6 +61,6 @@ def test_a_point_where_the_values_differ_proves_the_counts_differ():
 
 
 def test_grading_is_deterministic():
-    first = grade_paths(RUBRIC, [ROOT / "submissions"])
-    second = grade_paths(RUBRIC, [ROOT / "submissions"])
+    first = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])
+    second = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])
     assert first == second

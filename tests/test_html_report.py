@@ -54,7 +54,17 @@ class Page(HTMLParser):
 def graded(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
     assert (
-        main(["grade", str(ROOT / "submissions"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+        main(
+            [
+                "grade",
+                str(ROOT / "submissions" / "22-52-q4"),
+                "--rubric",
+                str(RUBRIC),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
     )
     return out
 
@@ -134,7 +144,7 @@ def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
     ]
     by_student = {row[0]: row for row in rows[1:]}
     assert by_student["seed-student-1"] == ["seed-student-1", "0", "2", "0", "2", "0", "4"]
-    assert len(rows) == 1 + len(list((ROOT / "submissions").rglob("*.*")))
+    assert len(rows) == 1 + len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
 
 
 def _rows(db: Path) -> list[tuple]:
@@ -146,13 +156,20 @@ def _rows(db: Path) -> list[tuple]:
 
 def test_regrading_gives_the_same_rows_not_duplicates(tmp_path):
     out = tmp_path / "out"
-    args = ["grade", str(ROOT / "submissions"), "--rubric", str(RUBRIC), "--out", str(out)]
+    args = [
+        "grade",
+        str(ROOT / "submissions" / "22-52-q4"),
+        "--rubric",
+        str(RUBRIC),
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     first = _rows(out / "gradebook.sqlite")
     assert main(args) == 0
     second = _rows(out / "gradebook.sqlite")
-    students = len(list((ROOT / "submissions").rglob("*.yaml"))) + len(
-        list((ROOT / "submissions").rglob("*.md"))
+    students = len(list((ROOT / "submissions" / "22-52-q4").rglob("*.yaml"))) + len(
+        list((ROOT / "submissions" / "22-52-q4").rglob("*.md"))
     )
     assert first == second and len(first) == students * 10
     with sqlite3.connect(out / "gradebook.sqlite") as connection:

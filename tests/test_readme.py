@@ -16,7 +16,7 @@ def quick_start_commands() -> list[str]:
 def test_the_quick_start_is_two_commands():
     commands = quick_start_commands()
     assert len(commands) == 2
-    assert "grader grade submissions --rubric rubrics/22-52-q4.yaml" in commands[0]
+    assert "grader grade submissions/22-52-q4 --rubric rubrics/22-52-q4.yaml" in commands[0]
     assert "pytest" in commands[1]
 
 

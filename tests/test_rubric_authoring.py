@@ -1,0 +1,248 @@
+"""New questions without new code: scaffold, self-test, Markdown submissions."""
+
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.grade import answer_names, grade_paths
+from grader.markdown_submission import load_markdown_submission
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRICS = sorted((ROOT / "rubrics").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("rubric", RUBRICS, ids=[r.stem for r in RUBRICS])
+def test_every_bundled_rubric_passes_its_check(rubric, capsys):
+    assert main(["rubric", "check", str(rubric)]) == 0
+    assert "self-tests passed" in capsys.readouterr().out
+
+
+def test_a_fresh_scaffold_passes_the_check(tmp_path, capsys):
+    out = tmp_path / "new.yaml"
+    assert main(["rubric", "new", "23-10-Q2", "--out", str(out)]) == 0
+    assert main(["rubric", "check", str(out)]) == 0
+    assert "rubric 23-10-Q2 is valid" in capsys.readouterr().out
+
+
+def test_the_scaffold_never_overwrites_a_file(tmp_path, capsys):
+    out = tmp_path / "new.yaml"
+    out.write_text("keep me", encoding="utf-8")
+    assert main(["rubric", "new", "X1", "--out", str(out)]) == 2
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert "exists already" in capsys.readouterr().err
+
+
+def test_a_question_id_cannot_smuggle_yaml(tmp_path):
+    assert main(["rubric", "new", "x\nid: other", "--out", str(tmp_path / "r.yaml")]) == 2
+
+
+def _scaffold(tmp_path: Path, edit) -> Path:
+    out = tmp_path / "rubric.yaml"
+    assert main(["rubric", "new", "Q-1", "--out", str(out)]) == 0
+    out.write_text(edit(out.read_text(encoding="utf-8")), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("edit", "line_text", "message"),
+    [
+        pytest.param(
+            lambda t: t.replace("- answer: '9CD + D'", "- answer: 'D + CD'"),
+            "- answer: 'D + CD'",
+            "equals the reference answer, so this rule can never fire",
+            id="a misconception equal to the reference is refused",
+        ),
+        pytest.param(
+            lambda t: t.replace("verdict: correct\n    marks: 2", "verdict: correct\n    marks: 1"),
+            "answer: 'D(C + 1)'",
+            "marks 2, expected 1",
+            id="a test expecting the wrong marks fails",
+        ),
+        pytest.param(
+            lambda t: t.replace("    misconception: 1\n", ""),
+            "- answer: '9CD + D'",
+            "no test exercises this rule",
+            id="a rule that no test exercises is reported",
+        ),
+        pytest.param(
+            lambda t: t.replace(
+                "            marks: 0\n",
+                "            marks: 0\n          - answer: '9DC + D'\n            feedback: again\n",
+                1,
+            ),
+            "- answer: '9DC + D'",
+            "equals misconception 1",
+            id="a rule shadowed by an earlier equivalent rule is reported",
+        ),
+        pytest.param(
+            lambda t: t.replace("verdict: partial", "verdict: incorrect"),
+            "answer: 'CD'",
+            "verdict partial, expected incorrect",
+            id="a test expecting the wrong verdict fails",
+        ),
+    ],
+)
+def test_the_check_fails_clearly_on_a_broken_rubric(tmp_path, capsys, edit, line_text, message):
+    rubric = _scaffold(tmp_path, edit)
+    assert main(["rubric", "check", str(rubric)]) == 1
+    out = capsys.readouterr().out
+    assert message in out
+    lines = rubric.read_text(encoding="utf-8").splitlines()
+    expected_line = next(i for i, line in enumerate(lines, 1) if line_text in line)
+    reported = [line for line in out.splitlines() if message in line][0]
+    reported_line = int(reported.split(":")[1])
+    # The test's own line, or for a test entry the line its list item starts on.
+    assert abs(reported_line - expected_line) <= 3, (reported, expected_line)
+    assert str(rubric) in reported
+
+
+def test_a_rubric_written_from_scratch_grades_a_submission_through_the_cli(tmp_path, capsys):
+    rubric = tmp_path / "lin.yaml"
+    rubric.write_text(
+        """id: LIN-1
+title: A linear layer
+symbols:
+  M: {meaning: inputs, example: 3}
+  H: {meaning: outputs, example: 2}
+parts:
+  a:
+    marks: 4
+    prompt: How many parameters does a linear layer from M inputs to H outputs have?
+    items:
+      n:
+        type: count
+        label: Answer
+        marks: 4
+        answer: 'MH + H'
+        bias: 'H'
+        partial_credit: {bias_missing: 2}
+        misconceptions:
+          - {answer: 'M + H', feedback: Every output has its own weight for every input., marks: 0}
+tests:
+  - {item: a.n, answer: 'H(M+1)', verdict: correct}
+  - {item: a.n, answer: 'MH', verdict: partial, marks: 2, diagnosis: bias_missing}
+  - {item: a.n, answer: 'M+H', verdict: incorrect, misconception: 1}
+""",
+        encoding="utf-8",
+    )
+    assert main(["rubric", "check", str(rubric)]) == 0
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "x.md").write_text(
+        "---\nstudent: x\nquestion: LIN-1\n---\n## (a)\nanswer: $MH$\n", encoding="utf-8"
+    )
+    (folder / "y.yaml").write_text(
+        "student: y\nquestion: LIN-1\nanswers:\n  a:\n    n: 'M \\times H + H'\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["grade", str(folder), "--rubric", str(rubric), "--out", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "x" in table and "y" in table
+    csv = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
+    assert csv[1:] == ["x,2,2", "y,4,4"]
+
+
+SEEDS = ROOT / "submissions" / "22-52-q4"
+
+
+@pytest.mark.parametrize("student", ["seed-student-1", "seed-student-2"])
+def test_markdown_and_yaml_submissions_of_the_same_answers_get_the_same_results(student):
+    rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+    yaml_result = grade_paths(rubric, [SEEDS / f"{student}.yaml"]).results[0]
+    markdown_result = grade_paths(rubric, [SEEDS / "markdown" / f"{student}.md"]).results[0]
+    assert markdown_result.items == yaml_result.items
+    assert markdown_result.warnings == ()
+
+
+NAMES = {"a": {"formula", "params", "parameters", "params"}, "b": {"params", "parameters"}}
+
+
+def _markdown(tmp_path: Path, body: str):
+    path = tmp_path / "s.md"
+    path.write_text("---\nstudent: s\nquestion: Q\n---\n" + body, encoding="utf-8")
+    return load_markdown_submission(path, NAMES)
+
+
+@pytest.mark.parametrize(
+    ("body", "answers"),
+    [
+        pytest.param(
+            "## (a)\nParameters: 9CD\n", {"a.Parameters": "9CD"}, id="a parenthesised heading"
+        ),
+        pytest.param("## a)\nparams: 9CD\n", {"a.params": "9CD"}, id="a heading with a bracket"),
+        pytest.param(
+            "## Part A\nPARAMS: 9CD\n", {"a.PARAMS": "9CD"}, id="a Part heading, any case"
+        ),
+        pytest.param(
+            "## (a)\n**Parameters:** $9CD$\n",
+            {"a.Parameters": "9CD"},
+            id="a bold label and inline maths",
+        ),
+        pytest.param(
+            "## (a)\nFormula: $$y = \\sum_l\nw_l x_l$$\n",
+            {"a.Formula": "y = \\sum_l w_l x_l"},
+            id="display maths over two lines",
+        ),
+        pytest.param(
+            "## (a)\nFormula:\n$$\nTransformer: y\n$$\n",
+            {"a.Formula": "Transformer: y"},
+            id="a colon inside display maths is not a label",
+        ),
+        pytest.param(
+            "## (a)\nParams: 9CD\nand more\n## (b)\nParams: D\n",
+            {"a.Params": "9CD and more", "b.Params": "D"},
+            id="an answer runs on until the next heading",
+        ),
+        pytest.param("## (a)\nParams:\n", {"a.Params": None}, id="an empty label is missing"),
+    ],
+)
+def test_markdown_answers_are_read_as_written(tmp_path, body, answers):
+    submission = _markdown(tmp_path, body)
+    assert {k: v.text for k, v in submission.answers.items()} == answers
+
+
+def test_markdown_content_that_belongs_nowhere_is_reported_not_reassigned(tmp_path):
+    submission = _markdown(
+        tmp_path,
+        "stray words\n## (a)\nsome thought\nParams: 9CD\nNote: extra words\n"
+        "## (a)\nParams: again\n",
+    )
+    # "Note:" is not a label the rubric knows, so it stays with the answer it follows.
+    assert submission.answers["a.Params"].text == "9CD Note: extra words"
+    notes = " ".join(note for _, note in submission.unassigned)
+    assert "before the first part heading" in notes and "stray words" in notes
+    assert "some thought" in notes
+    assert "second answer" in notes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("## (a)\nParams: 1\n", "starts with front matter", id="no front matter"),
+        pytest.param("---\nstudent: s\n## (a)\n", "never closed", id="front matter never closed"),
+        pytest.param("---\nstudent: s\n---\n", "question: is required", id="no question"),
+        pytest.param(
+            "---\nstudent: s\nquestion: Q\n---\n## (a)\nParams: $$9CD\n",
+            "never closed",
+            id="display maths never closed",
+        ),
+    ],
+)
+def test_malformed_markdown_is_a_clear_submission_error(tmp_path, text, message):
+    from grader.errors import SubmissionError
+
+    path = tmp_path / "bad.md"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SubmissionError) as caught:
+        load_markdown_submission(path, NAMES)
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_answer_names_come_from_keys_labels_and_aliases():
+    rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+    names = answer_names(rubric)
+    assert {"params", "parameters", "number of parameters", "formula"} <= names["a"]

@@ -69,7 +69,9 @@ def _scaffold(tmp_path: Path, edit) -> Path:
         pytest.param(
             lambda t: t.replace(
                 "            marks: 0\n",
-                "            marks: 0\n          - answer: '9DC + D'\n            feedback: again\n",
+                "            marks: 0\n"
+                "          - answer: '9DC + D'\n"
+                "            feedback: again\n",
                 1,
             ),
             "- answer: '9DC + D'",
@@ -157,7 +159,7 @@ def test_markdown_and_yaml_submissions_of_the_same_answers_get_the_same_results(
     assert markdown_result.warnings == ()
 
 
-NAMES = {"a": {"formula", "params", "parameters", "params"}, "b": {"params", "parameters"}}
+NAMES = {"a": {"formula", "params", "parameters"}, "b": {"params", "parameters"}}
 
 
 def _markdown(tmp_path: Path, body: str):

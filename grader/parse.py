@@ -15,7 +15,7 @@ import difflib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -276,7 +276,10 @@ class _TreeReader:
         return sympy.Rational(int(whole + fraction), 10 ** len(fraction))
 
     def read_group(self, tree: Tree) -> Node:
-        return self.node(tree.children[0])
+        # The node spans its brackets, so a caret under `(PQ)^2` starts at the bracket.
+        return replace(
+            self.node(tree.children[0]), start=tree.meta.start_pos, end=tree.meta.end_pos
+        )
 
     def read_fraction(self, tree: Tree) -> Node:
         _, numerator, denominator = tree.children

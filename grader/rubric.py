@@ -33,6 +33,7 @@ DIAGNOSES = (
     "term_missing",
     "term_factor",
 )
+COUNT_KEYS = ("bias", "bias_included", "partial_credit")
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
 _PART_KEY = re.compile(r"[A-Za-z0-9]+")
 
@@ -241,14 +242,19 @@ def _read_misconceptions(
 
 
 def _read_item(
-    part: str, key: str, node: Mapping, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+    part: str,
+    key: str,
+    line: int,
+    node: Mapping,
+    symbols: dict[str, sympy.Symbol],
+    problems: list[Problem],
 ) -> Item | None:
     path = f"parts.{part}.items.{key}"
-    fields = Fields(node, path, problems)
+    fields = Fields(node, path, problems, key_line=line)
     item_type = fields.text("type")
     if item_type is not None and item_type not in ITEM_TYPES:
         fields.problem(
-            node.line,
+            node.entries["type"][0],
             "type",
             f"unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}",
         )
@@ -259,6 +265,9 @@ def _read_item(
     bias = None
     bias_included = True
     partial_credit: dict[str, float] = {}
+    if item_type is None:
+        # The type is wrong or missing: do not also call its type's keys unknown.
+        fields.seen.update(COUNT_KEYS)
     if item_type == "count":
         bias_answer = fields.answer("bias", required=False)
         if bias_answer is not None:
@@ -290,9 +299,9 @@ def _read_item(
     fields.finish()
     if item_type is None or marks is None or answer is None:
         return None
-    text, line = answer
+    text, answer_line = answer
     parsed = (
-        _parse_answer(text, line, f"{path}.answer", symbols, problems)
+        _parse_answer(text, answer_line, f"{path}.answer", symbols, problems)
         if item_type == "count"
         else None
     )
@@ -344,7 +353,7 @@ def _read_parts(
                     )
                 )
                 continue
-            item = _read_item(key, item_key, item_node, symbols, problems)
+            item = _read_item(key, item_key, item_line, item_node, symbols, problems)
             if item is not None:
                 items.append(item)
         if not items_entry[1].entries:

@@ -214,6 +214,7 @@ class Fields:
     path: str
     problems: list[Problem]
     seen: set[str] = field(default_factory=set)
+    key_line: int | None = None  # the line of the key this mapping belongs to, if known
 
     def __post_init__(self) -> None:
         if not isinstance(self.node, Mapping):
@@ -241,7 +242,8 @@ class Fields:
             return None
         entry = self.node.entries.get(key)
         if entry is None and required:
-            self.problems.append(Problem(self.node.line, self.key_path(key), "is required"))
+            line = self.key_line or self.node.line
+            self.problems.append(Problem(line, self.key_path(key), "is required"))
         return entry
 
     def problem(self, line: int, key: str, message: str) -> None:

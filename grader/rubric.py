@@ -251,14 +251,7 @@ def _read_item(
 ) -> Item | None:
     path = f"parts.{part}.items.{key}"
     fields = Fields(node, path, problems, key_line=line)
-    item_type = fields.text("type")
-    if item_type is not None and item_type not in ITEM_TYPES:
-        fields.problem(
-            node.entries["type"][0],
-            "type",
-            f"unknown item type {item_type!r}; use one of {', '.join(ITEM_TYPES)}",
-        )
-        item_type = None
+    item_type = fields.choice("type", ITEM_TYPES, "item type")
     marks = fields.number("marks")
     answer = fields.answer("answer")
     misconceptions = _read_misconceptions(fields, item_type or "", marks, symbols, problems)
@@ -387,40 +380,13 @@ def _read_tests(
     for index, node in enumerate(entry[1].items):
         path = f"tests[{index}]"
         test = Fields(node, path, problems)
-        item_id = test.text("item")
+        item_id = test.choice("item", list(items), "item")
         answer = test.answer("answer")
-        verdict = test.text("verdict")
+        verdict = test.choice("verdict", VERDICTS, "verdict")
         marks = test.number("marks", required=False)
         misconception = test.integer("misconception", required=False)
-        diagnosis = test.text("diagnosis", required=False)
+        diagnosis = test.choice("diagnosis", DIAGNOSES, "diagnosis", required=False)
         test.finish()
-        if item_id is not None and item_id not in items:
-            problems.append(
-                Problem(
-                    node.line,
-                    f"{path}.item",
-                    f"no item {item_id!r}; the items are {', '.join(items)}",
-                )
-            )
-            continue
-        if verdict is not None and verdict not in VERDICTS:
-            problems.append(
-                Problem(
-                    node.line,
-                    f"{path}.verdict",
-                    f"unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}",
-                )
-            )
-            continue
-        if diagnosis is not None and diagnosis not in DIAGNOSES:
-            problems.append(
-                Problem(
-                    node.line,
-                    f"{path}.diagnosis",
-                    f"unknown diagnosis {diagnosis!r}; use one of {', '.join(DIAGNOSES)}",
-                )
-            )
-            continue
         if (
             misconception is not None
             and item_id in items

@@ -264,6 +264,17 @@ class Fields:
         value = self._typed(key, required, lambda v: _scalar_of(v, str), "text")
         return default if value is None else value.value
 
+    def choice(
+        self, key: str, allowed: tuple[str, ...] | list[str], what: str, required: bool = True
+    ) -> str | None:
+        """Text that must be one of `allowed`, e.g. an item type or a verdict."""
+        value = self.text(key, required)
+        if value is not None and value not in allowed:
+            line = self.node.entries[key][0]
+            self.problem(line, key, f"unknown {what} {value!r}; use one of {', '.join(allowed)}")
+            return None
+        return value
+
     def answer(self, key: str, required: bool = True) -> tuple[str, int] | None:
         """Text meant to be read as maths: refuse what YAML 1.1 would silently change.
 

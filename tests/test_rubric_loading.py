@@ -201,7 +201,7 @@ BROKEN = [
         lambda t: t + "tests:\n  - {item: z.q, answer: 'C', verdict: correct}\n",
         "z.q",
         "tests[0].item",
-        "no item 'z.q'",
+        "unknown item 'z.q'",
     ),
     (
         lambda t: t + "tests:\n  - {item: a.params, answer: 'C', verdict: great}\n",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.check import CheckDisagreement, check_count
+from grader.concepts import check_text
 from grader.errors import AnswerError, Problem, SubmissionError
 from grader.markdown_submission import load_markdown_submission
 from grader.parse import parse
@@ -24,6 +25,7 @@ from grader.score import (
     score_invalid,
     score_missing,
     score_needs_review,
+    score_text,
 )
 from grader.submission import (
     Submission,
@@ -65,6 +67,11 @@ def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
     """Grade one answer to one item. Never raises: every outcome is a result."""
     if text is None or not text.strip():
         return score_missing(item, text)
+    if item.type == "text" and item.concepts:
+        try:
+            return score_text(item, text, check_text(item.concepts, item.marks, text))
+        except Exception as exc:  # a bug must not cost the other answers
+            return score_error(item, text, type(exc).__name__)
     if item.type != "count":
         return score_needs_review(item, text)
     try:

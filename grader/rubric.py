@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sympy
 
+from grader.concepts import Concept, Pattern
 from grader.errors import AnswerError, Problem, RubricError
 from grader.parse import ParsedAnswer, parse
 from grader.yaml_source import Fields, Mapping, Scalar, load_yaml, read_bounded_text
@@ -33,7 +34,7 @@ DIAGNOSES = (
     "term_missing",
     "term_factor",
 )
-COUNT_KEYS = ("bias", "bias_included", "partial_credit")
+COUNT_KEYS = ("bias", "bias_included", "partial_credit", "concepts")
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
 _PART_KEY = re.compile(r"[A-Za-z0-9]+")
 
@@ -71,6 +72,7 @@ class Item:
     bias_included: bool = True
     partial_credit: dict[str, float] = field(default_factory=dict)
     labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
+    concepts: tuple[Concept, ...] = ()  # text items: what an explanation should say
 
     def answers_to(self, name: str) -> bool:
         """Whether a submission's `name` for an answer (any case) means this item."""
@@ -241,6 +243,60 @@ def _read_misconceptions(
     return result
 
 
+def _read_patterns(fields: Fields, key: str, required: bool) -> list[Pattern]:
+    entry = fields.sequence(key, required=required)
+    if entry is None:
+        return []
+    patterns = []
+    for child in entry[1].items:
+        if isinstance(child, Scalar) and isinstance(child.value, str) and child.value.split():
+            patterns.append(Pattern.compile(child.value))
+        else:
+            fields.problem(child.line, key, "a pattern is some words, e.g. 'same|shared weight'")
+    if required and not entry[1].items:
+        fields.problem(entry[0], key, "give at least one pattern")
+    return patterns
+
+
+def _read_concepts(fields: Fields, marks: float | None, problems: list[Problem]) -> list[Concept]:
+    entry = fields.sequence("concepts", required=False)
+    if entry is None:
+        return []
+    concepts = []
+    for index, node in enumerate(entry[1].items):
+        concept = Fields(node, f"{fields.path}.concepts[{index}]", problems)
+        name = concept.text("name", required=False, default=f"concept {index + 1}")
+        concept_marks = concept.number("marks")
+        description = (concept.text("description") or "").strip()
+        evidence = _read_patterns(concept, "evidence", required=True)
+        contradictions = _read_patterns(concept, "contradictions", required=False)
+        concept.finish()
+        if concept_marks is not None and evidence:
+            concepts.append(
+                Concept(
+                    name or "",
+                    concept_marks,
+                    description,
+                    tuple(evidence),
+                    tuple(contradictions),
+                    node.line,
+                )
+            )
+    total = sum(c.marks for c in concepts)
+    if (
+        marks is not None
+        and concepts
+        and len(concepts) == len(entry[1].items)
+        and (abs(total - marks) > 1e-9)
+    ):
+        fields.problem(
+            entry[0],
+            "concepts",
+            f"the concepts' marks add up to {total:g}, not the item's {marks:g}",
+        )
+    return concepts
+
+
 def _read_item(
     part: str,
     key: str,
@@ -261,6 +317,7 @@ def _read_item(
     if item_type is None:
         # The type is wrong or missing: do not also call its type's keys unknown.
         fields.seen.update(COUNT_KEYS)
+    concepts = _read_concepts(fields, marks, problems) if item_type == "text" else []
     if item_type == "count":
         bias_answer = fields.answer("bias", required=False)
         if bias_answer is not None:
@@ -312,6 +369,7 @@ def _read_item(
         bias_included=bias_included,
         partial_credit=partial_credit,
         labels=tuple(" ".join(a.split()).casefold() for a in aliases),
+        concepts=tuple(concepts),
     )
 
 

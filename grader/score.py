@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sympy
 
 from grader.check import CountCheck
+from grader.concepts import TextCheck
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.mathml import to_mathml
 from grader.parse import ParsedAnswer
@@ -95,6 +96,67 @@ def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResu
         feedback=tuple(feedback),
         diagnosis=diagnosis,
         decision=(read, "not equivalent to the reference", because, f"marks {marks:g}"),
+        **common,
+    )
+
+
+def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
+    """Marks from the concepts found; feedback names each, found (quoted) or missing.
+
+    When the grader has doubts, the verdict is `needs_review` with 0 marks, and the feedback
+    gives the provisional marks and the reasons, for the instructor who decides.
+    """
+    feedback = []
+    for finding in check.findings:
+        concept = finding.concept
+        if finding.contradiction is not None:
+            feedback.append(
+                f"Not credited: {concept.description} (you wrote "
+                f'"{finding.contradiction.quote(text)}", which says otherwise)'
+            )
+        elif finding.evidence is not None:
+            feedback.append(
+                f"Found (+{concept.marks:g}): {concept.description} "
+                f'("{finding.evidence.quote(text)}")'
+            )
+        elif finding.negated is not None:
+            feedback.append(
+                f"Not credited: {concept.description} (you wrote "
+                f'"{finding.negated.quote(text)}", which denies it)'
+            )
+        else:
+            feedback.append(f"Missing ({concept.marks:g}): {concept.description}")
+    found = [
+        f.concept.name for f in check.findings if f.evidence is not None and f.contradiction is None
+    ]
+    decision = (
+        f"concepts found: {', '.join(found) or 'none'}",
+        f"confidence {check.confidence:.2f}",
+    )
+    common = {
+        "item_id": item.id,
+        "max_marks": item.marks,
+        "answer": text,
+        "answer_group": text_group(text),
+    }
+    if check.doubts:
+        feedback.insert(
+            0,
+            f"An instructor will check this answer: {'; '.join(check.doubts)}. "
+            f"Provisional marks: {check.marks:g}/{item.marks:g}.",
+        )
+        return ItemResult(
+            verdict="needs_review",
+            marks=0.0,
+            feedback=tuple(feedback),
+            decision=(*decision, "sent for review: " + "; ".join(check.doubts)),
+            **common,
+        )
+    return ItemResult(
+        verdict=_verdict_for(check.marks, item.marks),
+        marks=check.marks,
+        feedback=tuple(feedback),
+        decision=(*decision, f"marks {check.marks:g}"),
         **common,
     )
 

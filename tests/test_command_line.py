@@ -89,7 +89,7 @@ def test_grade_prints_a_table_and_writes_json(capsys, tmp_path):
     assert data["errors"] == []
     result = next(r for r in data["results"] if r["student"] == "seed-student-1")
     assert set(result) >= {"student", "source", "total", "max_total", "items"}
-    assert result["total"] == 4 and result["max_total"] == 25
+    assert result["total"] == 5.5 and result["max_total"] == 25
     item = result["items"]["a.params"]
     assert set(item) >= {"verdict", "marks", "max_marks", "feedback", "interpretation"}
     verdicts = {i["verdict"] for r in data["results"] for i in r["items"].values()}

@@ -77,7 +77,7 @@ def test_grading_writes_a_page_per_student_the_overview_the_csv_and_the_gradeboo
 
 def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedback(graded):
     page = Page((graded / "seed-student-1.html").read_text(encoding="utf-8"))
-    assert page.content("total") == "4 / 25"
+    assert page.content("total") == "5.5 / 25"
     item = page.content("item-a.params")
     assert "incorrect" in item and "0 / 2 marks" in item
     assert "P \\times P \\times C \\times D" in item  # the answer as the student wrote it
@@ -143,7 +143,7 @@ def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
         "total (25)",
     ]
     by_student = {row[0]: row for row in rows[1:]}
-    assert by_student["seed-student-1"] == ["seed-student-1", "0", "2", "0", "2", "0", "4"]
+    assert by_student["seed-student-1"] == ["seed-student-1", "0", "2", "0", "2", "1.5", "5.5"]
     assert len(rows) == 1 + len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from grader import __version__, gradebook
 from grader.errors import GraderError
-from grader.grade import grade_answer, grade_paths
+from grader.grade import apply_overrides, grade_answer, grade_paths, review_queue
 from grader.html_report import grades_csv, summarise, write_html_report
 from grader.report import batch_json, format_item, format_table, item_json, write_atomically
 from grader.rubric import load_rubric
@@ -90,6 +90,7 @@ def _grade(args: argparse.Namespace) -> int:
     )
     if db_path is not None:
         gradebook.store_failures(connection, run_id, batch.failures)
+        batch = apply_overrides(batch, gradebook.load_overrides(connection, rubric.id))
         connection.close()
     for failure in batch.failures:
         print(f"error: {failure.message}", file=sys.stderr)
@@ -123,7 +124,8 @@ def _open_gradebook(path: str):
     connection = gradebook.connect(Path(path))
     try:
         run = gradebook.latest_run(connection)
-        return run, gradebook.load_batch(connection, run)
+        batch = gradebook.load_batch(connection, run)
+        return run, apply_overrides(batch, gradebook.load_overrides(connection, run.rubric.id))
     except gradebook.GradebookError as error:
         raise UsageError(f"{path}: {error}") from None
     finally:
@@ -134,6 +136,44 @@ def _report(args: argparse.Namespace) -> int:
     run, batch = _open_gradebook(args.db)
     _write_reports(run.rubric, batch, Path(args.out))
     return 0
+
+
+def _override(args: argparse.Namespace) -> int:
+    if not Path(args.db).is_file():
+        raise UsageError(f"no gradebook at {args.db}")
+    connection = gradebook.connect(Path(args.db))
+    try:
+        question = args.question or gradebook.latest_run(connection).rubric.id
+        override = gradebook.record_override(
+            connection, question, args.student, args.item, args.marks, args.note
+        )
+    except gradebook.GradebookError as error:
+        raise UsageError(f"{args.db}: {error}") from None
+    finally:
+        connection.close()
+    print(f"{args.student} {args.item}: {override.marks:g} marks, recorded {override.created_at}")
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    run, batch = _open_gradebook(args.db)
+    groups = review_queue(batch)
+    if not groups:
+        print("nothing needs review")
+        return 0
+    for group in groups:
+        students = ", ".join(_printable(s) for s in group.students)
+        print(f"{group.item_id} ({len(group.students)}): {students}")
+        print(f"  answer: {_printable(group.answer)}")
+        for reason in group.reasons:
+            print(f"  - {_printable(reason)}")
+    total = sum(len(g.students) for g in groups)
+    print(f"{total} answers in {len(groups)} groups need review", file=sys.stderr)
+    return 0
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -229,6 +269,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check_rubric_parser.add_argument("file", metavar="FILE", help="the rubric YAML file")
     check_rubric_parser.set_defaults(run=_rubric_check)
+
+    override = commands.add_parser(
+        "override",
+        help="set an answer's marks by hand; kept across re-grades while the answer is unchanged",
+    )
+    override.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    override.add_argument("student", metavar="STUDENT")
+    override.add_argument("item", metavar="ITEM", help="the item id, e.g. e.explanation")
+    override.add_argument("marks", metavar="MARKS", type=float)
+    override.add_argument("--note", default="", help="why, shown to the student")
+    override.add_argument("--question", help="the question id (default: the latest run's)")
+    override.set_defaults(run=_override)
+
+    review = commands.add_parser(
+        "review", help="list the answers that need review, grouped by identical answer"
+    )
+    review.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    review.set_defaults(run=_review)
 
     export = commands.add_parser("export", help="write the marks CSV from a gradebook")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")

@@ -9,7 +9,7 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.check import CheckDisagreement, check_count
@@ -20,6 +20,8 @@ from grader.parse import parse
 from grader.rubric import Item, Rubric
 from grader.score import (
     ItemResult,
+    Override,
+    apply_override,
     score_count,
     score_error,
     score_invalid,
@@ -208,3 +210,49 @@ def grade_paths(
     if on_progress is not None:
         on_progress(len(files), len(files))
     return batch
+
+
+def apply_overrides(batch: Batch, overrides: dict[tuple[str, str], Override]) -> Batch:
+    """The batch with instructors' overrides applied to the answers they judged."""
+    if not overrides:
+        return batch
+    results = []
+    for result in batch.results:
+        items = {
+            item_id: (
+                apply_override(item, overrides[(result.student, item_id)])
+                if (result.student, item_id) in overrides
+                else item
+            )
+            for item_id, item in result.items.items()
+        }
+        results.append(replace(result, items=items))
+    return Batch(results=results, failures=list(batch.failures))
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    item_id: str
+    answer: str
+    students: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def review_queue(batch: Batch) -> list[ReviewGroup]:
+    """Answers that need a person, one group per item and identical answer, largest first."""
+    groups: dict[tuple[str, str], list[tuple[str, ItemResult]]] = {}
+    for result in batch.results:
+        for item_id, item in result.items.items():
+            if item.verdict in ("needs_review", "error"):
+                key = (item_id, item.answer_group or " ".join((item.answer or "").split()))
+                groups.setdefault(key, []).append((result.student, item))
+    queue = [
+        ReviewGroup(
+            item_id,
+            (members[0][1].answer or "").strip(),
+            tuple(student for student, _ in members),
+            members[0][1].feedback[:1],
+        )
+        for (item_id, _), members in groups.items()
+    ]
+    return sorted(queue, key=lambda g: (-len(g.students), g.item_id, g.answer))

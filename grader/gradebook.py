@@ -19,7 +19,7 @@ import sympy
 from grader import __version__
 from grader.grade import Batch, FileFailure, SubmissionResult
 from grader.rubric import Rubric, load_rubric_text
-from grader.score import ItemResult
+from grader.score import ItemResult, Override
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -59,6 +59,16 @@ CREATE TABLE IF NOT EXISTS item_results (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     PRIMARY KEY (question, student, item_id),
     FOREIGN KEY (question, student) REFERENCES submissions(question, student)
+);
+CREATE TABLE IF NOT EXISTS overrides (
+    question TEXT NOT NULL,
+    student TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    marks REAL NOT NULL,
+    note TEXT NOT NULL,
+    answer TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (question, student, item_id)
 );
 CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -164,6 +174,53 @@ def store_failures(
             "INSERT INTO failures (run_id, source, message) VALUES (?, ?, ?)",
             [(run_id, failure.source, failure.message) for failure in failures],
         )
+
+
+def record_override(
+    connection: sqlite3.Connection,
+    question: str,
+    student: str,
+    item_id: str,
+    marks: float,
+    note: str,
+) -> Override:
+    """An instructor's marks for one answer, kept until that answer changes."""
+    row = connection.execute(
+        "SELECT answer, max_marks FROM item_results WHERE question = ? AND student = ?"
+        " AND item_id = ?",
+        (question, student, item_id),
+    ).fetchone()
+    if row is None:
+        raise GradebookError(
+            f"no result for student {student!r} and item {item_id!r} in {question}"
+        )
+    answer, max_marks = row
+    if not 0 <= marks <= max_marks:
+        raise GradebookError(f"marks must be between 0 and {max_marks:g} for {item_id}")
+    override = Override(marks, note, answer, datetime.now(UTC).isoformat(timespec="seconds"))
+    with connection:
+        connection.execute(
+            "INSERT INTO overrides (question, student, item_id, marks, note, answer, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (question, student, item_id) DO UPDATE SET"
+            " marks = excluded.marks, note = excluded.note, answer = excluded.answer,"
+            " created_at = excluded.created_at",
+            (question, student, item_id, marks, note, answer, override.created_at),
+        )
+    return override
+
+
+def load_overrides(
+    connection: sqlite3.Connection, question: str
+) -> dict[tuple[str, str], Override]:
+    """(student, item id) → the instructor's override, for one question."""
+    return {
+        (student, item_id): Override(marks, note, answer, created_at)
+        for student, item_id, marks, note, answer, created_at in connection.execute(
+            "SELECT student, item_id, marks, note, answer, created_at FROM overrides"
+            " WHERE question = ?",
+            (question,),
+        )
+    }
 
 
 def latest_run(connection: sqlite3.Connection) -> StoredRun:

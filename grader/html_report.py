@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from grader.grade import Batch, SubmissionResult
+from grader.grade import Batch, SubmissionResult, review_queue
 from grader.report import marks_text, part_marks, safe_file_stem, write_atomically
 from grader.rubric import Rubric
 from grader.score import VERDICTS, ItemResult
@@ -273,11 +273,15 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
                 "counts": Counter(r.verdict for r in results),
             }
         )
-    queue = [
+    unreadable = [
         {"student": result.student, "page": pages[result.student], "item": item}
         for result in batch.results
         for item in result.items.values()
-        if item.verdict in ("needs_review", "invalid", "error")
+        if item.verdict == "invalid"
+    ]
+    review = [
+        {"group": group, "members": [Member(s, pages[s]) for s in group.students]}
+        for group in review_queue(batch)
     ]
     template = _environment().get_template("index.html")
     return template.render(
@@ -289,7 +293,8 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         verdicts=VERDICTS,
         mistakes=common_mistakes(rubric, batch),
         answer_groups=answer_groups(batch, pages),
-        queue=queue,
+        unreadable=unreadable,
+        review=review,
         failures=batch.failures,
     )
 

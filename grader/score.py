@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -225,4 +225,46 @@ def score_error(item: Item, text: str | None, message: str) -> ItemResult:
         answer=text,
         answer_group=text_group(text),
         decision=(f"grader failure: {message}",),
+    )
+
+
+@dataclass(frozen=True)
+class Override:
+    """Marks an instructor set for one answer, with why, and the answer they judged."""
+
+    marks: float
+    note: str
+    answer: str | None
+    created_at: str
+
+
+def apply_override(result: ItemResult, override: Override) -> ItemResult:
+    """The instructor's decision replaces the machine's, as long as the answer is the same.
+
+    If the student's answer changed since (a re-grade of a corrected submission), the override
+    is not applied: the item is flagged for review, saying so.
+    """
+    if (override.answer or "").strip() != (result.answer or "").strip():
+        return replace(
+            result,
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(
+                f"An instructor set {override.marks:g} marks on {override.created_at} for "
+                "a different answer; the answer has changed since, so it needs review "
+                "again.",
+                *result.feedback,
+            ),
+            decision=(*result.decision, "override not applied: the answer changed"),
+        )
+    note = f": {override.note}" if override.note else ""
+    return replace(
+        result,
+        verdict=_verdict_for(override.marks, result.max_marks),
+        marks=override.marks,
+        feedback=(
+            f"Marks set by an instructor: {override.marks:g}/{result.max_marks:g}{note}",
+            *result.feedback,
+        ),
+        decision=(*result.decision, f"override on {override.created_at}: {override.marks:g}"),
     )

@@ -1,0 +1,292 @@
+"""Written explanations: concepts, doubts, the review queue and instructors' overrides."""
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.concepts import Pattern, find, sentences, stem
+from grader.grade import grade_answer
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC_PATH = ROOT / "rubrics" / "22-52-q4.yaml"
+RUBRIC = load_rubric(RUBRIC_PATH)
+ITEM = RUBRIC.items["e.explanation"]
+
+STRONG = (
+    "A 1x1 convolution applies the same weights at every pixel: it is a position-wise linear "
+    "layer. The pixels play the role of tokens and the channels the embedding dimension, so "
+    "it is exactly the Q = XW_Q projection in a Transformer. Attention mixes all positions "
+    "with data-dependent weights, while a convolution uses fixed local ones."
+)
+
+EXPLANATIONS = [
+    # strong
+    (STRONG, "correct", 3, "a complete answer"),
+    (
+        "The 1x1 conv shares one weight matrix across all positions, a pointwise linear map. "
+        "Treat pixels as tokens and channels as embedding features: the Transformer's linear "
+        "projections do the same. The difference is that attention combines tokens dynamically "
+        "whereas convolutions are local.",
+        "correct",
+        3,
+        "a complete answer in other words",
+    ),
+    (
+        "Each position is transformed by an identical matrix W. Tokens correspond to pixels and "
+        "the hidden dimension to channels. Transformers compute Q = XW_Q, K = XW_K and V = XW_V "
+        "the same way. Attention aggregates information over all tokens, but convolution has a "
+        "fixed receptive field.",
+        "correct",
+        3,
+        "a complete answer with the projections",
+    ),
+    # partial
+    ("Y = XW is a position-wise linear layer.", "partial", 1, "only the position-wise map"),
+    (
+        "Pixels are like tokens and channels are like the embedding dimension.",
+        "partial",
+        1,
+        "only the token analogy",
+    ),
+    (
+        "It is the same as the linear projection layers in a Transformer.",
+        "partial",
+        0.5,
+        "only the projections",
+    ),
+    (
+        "The weights are shared across every position, like the feed-forward layer of a "
+        "Transformer which is also linear.",
+        "partial",
+        1.5,
+        "shared map and feed-forward layer",
+    ),
+    (
+        "Attention mixes tokens with weights that depend on the input, while a convolution uses "
+        "fixed local weights.",
+        "partial",
+        0.5,
+        "only the difference",
+    ),
+    (
+        "A CNN with a 1x1 kernel uses the same parameters at each location, and pixels act as "
+        "tokens with channel features.",
+        "partial",
+        2,
+        "two concepts in one sentence",
+    ),
+    (
+        "Both architectures apply matrix multiplications to process input. Y = XW shows the CNN "
+        "perform a linear transformation on the input features at each spatial position, "
+        "identical across all position. It is similar to the linear layers used in Transformer, "
+        "where input are transformed via weight matrices.",
+        "partial",
+        1.5,
+        "the first seed student",
+    ),
+    (
+        "The convolution applies an identical linear map for each pixel.",
+        "partial",
+        1,
+        "inflections and synonyms",
+    ),
+    (
+        "Because W is shared by every location, Y=XW is token-wise.",
+        "partial",
+        1,
+        "a terse but complete sentence",
+    ),
+    # wrong or off-topic
+    ("CNNs and Transformers are unrelated architectures.", "incorrect", 0, "a wrong claim"),
+    (
+        "Convolutions are used for images and Transformers for text.",
+        "incorrect",
+        0,
+        "a true statement that misses the point",
+    ),
+    ("I do not know.", "incorrect", 0, "no knowledge"),
+    ("The learning rate should be small and the batch size large.", "incorrect", 0, "off-topic"),
+    ("Matrix multiplication is associative.", "incorrect", 0, "an unrelated fact"),
+    ("Transformers are better than CNNs because they are newer.", "incorrect", 0, "an opinion"),
+    # empty
+    ("", "missing", 0, "an empty answer"),
+    ("   \n  ", "missing", 0, "only white space"),
+    # negated, contradicted
+    (
+        "The weights are not the same at every position.",
+        "needs_review",
+        0,
+        "a negation of the key concept",
+    ),
+    ("Pixels are never treated as tokens.", "needs_review", 0, "a negated analogy"),
+    (
+        "The 1x1 convolution uses different weights for each position, like a linear layer "
+        "applied to each token.",
+        "needs_review",
+        0,
+        "a contradiction beside a match",
+    ),
+    (
+        "There is no shared weight matrix across positions.",
+        "needs_review",
+        0,
+        "a negation before the match",
+    ),
+    (
+        "Each pixel has its own weight matrix, so tokens are not like pixels.",
+        "needs_review",
+        0,
+        "a contradiction and a negation",
+    ),
+    # keyword lists
+    (
+        "shared weights position token pixel channel embedding transformer linear",
+        "needs_review",
+        0,
+        "a list of keywords",
+    ),
+    (
+        "token pixel; channel embedding; Q = XW_Q",
+        "needs_review",
+        0,
+        "keywords separated by semicolons",
+    ),
+    (
+        "position-wise linear, tokens pixels, channels embeddings",
+        "needs_review",
+        0,
+        "a comma-separated list of concepts",
+    ),
+    # long answers that match little
+    (
+        " ".join(["Neural networks learn representations from data through training."] * 10)
+        + " The weights are shared across positions.",
+        "needs_review",
+        0,
+        "a long answer with one matching sentence",
+    ),
+    (
+        " ".join(["Deep learning has many applications in vision and language."] * 12),
+        "needs_review",
+        0,
+        "a long answer with nothing matching",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "marks"),
+    [pytest.param(a, v, m, id=i) for a, v, m, i in EXPLANATIONS],
+)
+def test_explanations_get_the_marks_a_teacher_would_give(answer, verdict, marks):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert (result.verdict, result.marks) == (verdict, marks), result.feedback
+
+
+def test_there_are_at_least_thirty_explanations():
+    assert len(EXPLANATIONS) >= 30
+
+
+def test_feedback_quotes_what_matched_and_names_what_is_missing():
+    result = grade_answer(RUBRIC, ITEM, "Y = XW is a position-wise linear layer.")
+    found = [f for f in result.feedback if f.startswith("Found")]
+    missing = [f for f in result.feedback if f.startswith("Missing")]
+    assert len(found) == 1 and '"position-wise linear"' in found[0]
+    assert len(missing) == 3
+    assert any("tokens" in m for m in missing)
+
+
+def test_a_doubtful_answer_shows_its_provisional_marks_and_why():
+    result = grade_answer(RUBRIC, ITEM, "The weights are not the same at every position.")
+    assert result.feedback[0].startswith("An instructor will check this answer: a negation")
+    assert "Provisional marks: 0/3" in result.feedback[0]
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("weights", "weight"),
+        ("shared", "shar"),
+        ("sharing", "shar"),
+        ("tokens", "token"),
+        ("identities", "identity"),
+        ("position-wise", "positionwise"),
+        ("mixes", "mix"),
+    ],
+)
+def test_stems_are_light_and_predictable(word, stemmed):
+    assert stem(word) == stemmed
+
+
+def test_a_pattern_matches_in_any_order_within_a_sentence():
+    pattern = Pattern.compile("same|shared weight* position*")
+    assert find(pattern, sentences("At every position the weights are shared.")[0])
+    assert find(pattern, sentences("Weights differ. The same position.")[0]) is None
+
+
+def _grade(tmp_path, explanation: str, out: Path) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir(exist_ok=True)
+    (folder / "s.yaml").write_text(
+        f"student: s\nquestion: 22-52-Q4\nanswers:\n  e:\n    explanation: '{explanation}'\n",
+        encoding="utf-8",
+    )
+    assert main(["grade", str(folder), "--rubric", str(RUBRIC_PATH), "--out", str(out)]) == 0
+
+
+def test_an_override_survives_a_regrade_and_shows_in_the_html_and_the_csv(tmp_path, capsys):
+    out = tmp_path / "out"
+    db = out / "gradebook.sqlite"
+    _grade(tmp_path, "token pixel channel embedding transformer linear", out)
+    assert main(["review", "--db", str(db)]) == 0
+    assert "e.explanation (1): s" in capsys.readouterr().out
+    assert (
+        main(["override", "--db", str(db), "s", "e.explanation", "2", "--note", "fair, if terse"])
+        == 0
+    )
+    _grade(tmp_path, "token pixel channel embedding transformer linear", out)
+    page = (out / "s.html").read_text(encoding="utf-8")
+    assert "Marks set by an instructor: 2/3: fair, if terse" in page
+    rows = list(csv.reader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
+    assert rows[1][5] == "2"
+    capsys.readouterr()
+    assert main(["review", "--db", str(db)]) == 0
+    assert "e.explanation" not in capsys.readouterr().out
+    again = tmp_path / "again"
+    assert main(["report", "--db", str(db), "--out", str(again)]) == 0
+    assert "Marks set by an instructor" in (again / "s.html").read_text(encoding="utf-8")
+
+
+def test_an_override_is_flagged_not_applied_when_the_answer_changed(tmp_path, capsys):
+    out = tmp_path / "out"
+    db = out / "gradebook.sqlite"
+    _grade(tmp_path, "Y = XW is a position-wise linear layer.", out)
+    assert main(["override", "--db", str(db), "s", "e.explanation", "3"]) == 0
+    _grade(tmp_path, "Something else entirely.", out)
+    page = (out / "s.html").read_text(encoding="utf-8")
+    assert "the answer has changed since, so it needs review again" in page
+    capsys.readouterr()
+    assert main(["review", "--db", str(db)]) == 0
+    assert "Something else entirely." in capsys.readouterr().out
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM overrides").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nobody", "e.explanation", "1"], "no result for student 'nobody'"),
+        (["s", "e.explanation", "4"], "marks must be between 0 and 3"),
+    ],
+)
+def test_an_impossible_override_is_refused(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    _grade(tmp_path, "anything", out)
+    capsys.readouterr()
+    assert main(["override", "--db", str(out / "gradebook.sqlite"), *args]) == 2
+    assert message in capsys.readouterr().err

@@ -252,3 +252,18 @@ def test_only_our_own_mathml_is_trusted():
         "<math><mtext>a</mtext></math>",
     ):
         assert "<" not in str(trusted_mathml(forged))
+
+
+def test_each_section_of_the_overview_appears_once(graded):
+    html = (graded / "index.html").read_text(encoding="utf-8")
+    for heading in (
+        "Score distribution",
+        "Students",
+        "Items",
+        "Most common mistakes",
+        "Answer groups",
+        "Review queue",
+        "Answers that could not be read",
+    ):
+        assert html.count(f"<h2>{heading}</h2>") == 1, heading
+    assert html.count("<svg") == 1

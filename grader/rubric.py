@@ -177,7 +177,8 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
             assumptions = tuple(words)
         example = symbol_fields.integer("example", required=False)
         if example is not None and example < 1:
-            problems.append(Problem(value.line, f"{path}.example", "must be a positive integer"))
+            example_line = symbol_fields.node.entries["example"][0]
+            problems.append(Problem(example_line, f"{path}.example", "must be a positive integer"))
             example = None
         symbol_fields.finish()
         specs.append(

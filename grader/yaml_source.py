@@ -10,6 +10,7 @@ alias-heavy document can cause.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from grader.errors import FileProblemsError, Problem
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000
+MAX_DEPTH = 100
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -95,9 +97,34 @@ class _Composer:
         self.error = error
         self.problems: list[Problem] = []
         self.visited = 0
+        self.open_nodes: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
 
     def convert(self, node: yaml.Node, key: str) -> YamlNode:
+        # An alias may refer to a collection that contains it (`a: &x [*x]`); walking it would
+        # never end, so a node met again inside itself is a problem, not a recursion.
+        if id(node) in self.open_nodes:
+            line = node.start_mark.line + 1
+            self.problems.append(Problem(line, key, "an alias refers to a value containing it"))
+            return Scalar(line, None, "", False)
+        if len(self.open_nodes) >= MAX_DEPTH:
+            raise self.error(
+                self.path,
+                [
+                    Problem(
+                        node.start_mark.line + 1,
+                        key,
+                        f"values are nested more than {MAX_DEPTH} deep",
+                    )
+                ],
+            )
+        self.open_nodes.add(id(node))
+        try:
+            return self._convert(node, key)
+        finally:
+            self.open_nodes.discard(id(node))
+
+    def _convert(self, node: yaml.Node, key: str) -> YamlNode:
         self.visited += 1
         if self.visited > MAX_NODES:
             raise self.error(
@@ -304,6 +331,9 @@ class Fields:
     def number(self, key: str, required: bool = True, default: float | None = None) -> float | None:
         value = self._typed(key, required, lambda v: _scalar_of(v, int, float), "a number")
         if value is None:
+            return default
+        if not math.isfinite(value.value):
+            self.problem(value.line, key, f"must be a finite number, found {value.raw}")
             return default
         if value.value < 0:
             self.problem(value.line, key, f"must not be negative, found {value.value}")

@@ -1,0 +1,310 @@
+"""The `grader` command, driven in-process through `grader.cli.main`, plus one real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+from grader.cli import main  # noqa: E402
+
+RUBRIC = str(ROOT / "rubrics" / "22-52-q4.yaml")
+EXAMPLES = ROOT / "submissions" / "22-52-q4"
+YAML_STUDENTS = ("seed-student-1", "seed-student-2", "model-answer", "typical-mistakes")
+ITEMS = (
+    "a.formula",
+    "a.params",
+    "b.formula",
+    "b.params",
+    "c.formula",
+    "c.params",
+    "d.formula",
+    "d.params",
+    "e.formula",
+    "e.explanation",
+)
+VERDICTS = {"correct", "partial", "incorrect", "invalid", "missing", "needs_review", "error"}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def check(capsys, item: str, answer: str, *extra: str) -> str:
+    code, out, err = run(capsys, "check", RUBRIC, item, answer, *extra)
+    assert code == 0, err
+    assert "Traceback" not in err
+    return out
+
+
+def submission(student: str, params: str = "9CD + D") -> str:
+    return (
+        f"student: {json.dumps(student)}\nquestion: 22-52-Q4\n"
+        f"answers:\n  b:\n    params: '{params}'\n"
+    )
+
+
+# --- grader check ----------------------------------------------------------------------------
+
+
+def test_check_explains_the_seed_students_fully_connected_count(capsys):
+    out = check(capsys, "a.params", "P×P×C×D + P×Q×D")
+    first = out.splitlines()[0]
+    assert first == "a.params: incorrect (0/2 marks)"
+    assert "read as: P·P·C·D + P·Q·D" in out
+    assert "You counted P×P×C×D weights" in out and "not P·P" in out
+    assert "With P=4, Q=3, C=2, D=5" in out
+    assert "your count gives 220; the correct count is 1500" in out
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "PQCPQD+PQD",
+        "PQD(PQC+1)",
+        "P^2 Q^2 C D + P Q D",
+        r"P \times Q \times C \times P \times Q \times D + P \times Q \times D",
+        "P²Q²CD + PQD",
+    ],
+    ids=["letters run together", "factored", "carets", "LaTeX times", "superscripts"],
+)
+def test_check_accepts_every_way_of_writing_the_fully_connected_count(capsys, answer):
+    out = check(capsys, "a.params", answer)
+    assert out.splitlines()[0] == "a.params: correct (2/2 marks)"
+    assert "Correct." in out
+
+
+def test_check_names_the_missing_bias_of_a_3x3_convolution(capsys):
+    out = check(capsys, "b.params", "9CD")
+    verdict = out.splitlines()[0]
+    assert verdict.startswith(("b.params: partial", "b.params: incorrect")), out
+    assert "leaves out the biases" in out and "D learnable biases" in out
+    assert "your count gives 90; the correct count is 95" in out
+
+
+def test_check_prints_json_with_the_verdict_marks_feedback_and_reading(capsys):
+    out = check(capsys, "b.params", "9CD", "--json")
+    result = json.loads(out)
+    assert {"verdict", "marks", "max_marks", "feedback", "interpretation"} <= set(result)
+    assert result["verdict"] == "partial"
+    assert result["marks"] == 1 and result["max_marks"] == 2
+    assert isinstance(result["feedback"], list) and result["feedback"]
+    assert all(isinstance(line, str) for line in result["feedback"])
+    assert result["interpretation"] == "9·C·D"
+    assert result["item"] == "b.params"
+
+
+def test_check_json_of_an_unreadable_answer_has_no_reading(capsys):
+    result = json.loads(check(capsys, "a.params", "PQ(", "--json"))
+    assert result["verdict"] == "invalid"
+    assert result["marks"] == 0
+    assert result["interpretation"] is None
+    assert isinstance(result["error_position"], int)
+
+
+def test_code_in_an_answer_is_invalid_and_never_runs(capsys):
+    sentinel = Path("/tmp/x_grader_test")
+    sentinel.unlink(missing_ok=True)
+    out = check(capsys, "a.params", "__import__('os').system('touch /tmp/x_grader_test')")
+    assert out.splitlines()[0] == "a.params: invalid (0/2 marks)"
+    assert "could not read your answer" in out
+    assert not sentinel.exists()
+
+
+def test_an_unknown_item_exits_2_listing_the_items(capsys):
+    code, out, err = run(capsys, "check", RUBRIC, "z.params", "CD")
+    assert code == 2
+    assert out == ""
+    assert "no item 'z.params'" in err
+    assert ", ".join(ITEMS) in err
+    assert "Traceback" not in err
+
+
+def test_a_wrong_command_line_exits_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["check", RUBRIC])
+    assert caught.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("id: X\nsymbols: {}\nparts: {}\nextra: 1\n", 4, "extra: unknown key"),
+        ("id: X\nsymbols:\n  C: {meaning: c}\nparts: [\n", 5, "is not valid YAML"),
+        ("id: X\nextra: &loop [*loop]\n", 2, ""),
+    ],
+    ids=["an unknown key", "invalid YAML", "a self-referencing alias"],
+)
+def test_a_broken_rubric_exits_3_with_file_and_line_and_no_traceback(
+    capsys, tmp_path, text, line, fragment
+):
+    rubric = tmp_path / "bad.yaml"
+    rubric.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "check", str(rubric), "a.params", "CD")
+    assert code == 3, err
+    assert f"{rubric}:{line}: {fragment}" in err, err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_a_missing_rubric_exits_3(capsys, tmp_path):
+    code, _, err = run(capsys, "check", str(tmp_path / "none.yaml"), "a.params", "CD")
+    assert code == 3
+    assert f"{tmp_path / 'none.yaml'}: cannot read it" in err
+
+
+# --- grader grade ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """`grader grade` of the bundled examples with --json and --out, run once."""
+    base = tmp_path_factory.mktemp("graded")
+    out_json, out_dir = base / "results.json", base / "out"
+    code = main(
+        ["grade", str(EXAMPLES), "--rubric", RUBRIC, "--json", str(out_json), "--out", str(out_dir)]
+    )
+    return code, json.loads(out_json.read_text(encoding="utf-8")), out_dir
+
+
+def test_grade_prints_a_table_of_the_students(capsys, tmp_path):
+    code, out, err = run(capsys, "grade", str(EXAMPLES), "--rubric", RUBRIC)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["student", "a/5", "b/5", "c/5", "d/5", "e/5", "total/25", "review"]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    for student in YAML_STUDENTS:
+        assert student in rows
+    assert len(rows["seed-student-1"]) == len(lines[0].split())
+    assert "Traceback" not in err
+
+
+def test_grade_writes_json_of_the_documented_shape(graded):
+    code, data, _ = graded
+    assert code == 0
+    assert set(data) >= {"results", "errors"}
+    assert data["errors"] == []
+    students = [result["student"] for result in data["results"]]
+    assert set(YAML_STUDENTS) <= set(students)
+    assert len(students) == len(set(students))
+    for result in data["results"]:
+        assert {"student", "source", "total", "max_total", "items"} <= set(result)
+        assert Path(result["source"]).is_file()
+        assert result["max_total"] == 25
+        assert list(result["items"]) == list(ITEMS)
+        assert result["total"] == sum(item["marks"] for item in result["items"].values())
+        for item in result["items"].values():
+            assert {"verdict", "marks", "max_marks", "feedback", "interpretation"} <= set(item)
+            assert item["verdict"] in VERDICTS
+            assert 0 <= item["marks"] <= item["max_marks"]
+            assert isinstance(item["feedback"], list)
+    first = next(r for r in data["results"] if r["student"] == "seed-student-1")
+    assert first["items"]["a.params"]["verdict"] == "incorrect"
+    assert first["items"]["b.params"]["verdict"] == "correct"
+    assert first["items"]["c.params"]["verdict"] == "missing"
+
+
+def test_grade_out_writes_a_page_per_student_and_the_json(graded):
+    _, data, out_dir = graded
+    assert (out_dir / "results.json").is_file()
+    assert json.loads((out_dir / "results.json").read_text(encoding="utf-8")) == data
+    pages = sorted(p.stem for p in out_dir.glob("*.html") if p.name != "index.html")
+    assert pages == sorted(r["student"] for r in data["results"])
+    for student in YAML_STUDENTS:
+        assert (out_dir / f"{student}.html").is_file()
+    page = (out_dir / "seed-student-1.html").read_text(encoding="utf-8")
+    assert "seed-student-1" in page and "1500" in page
+
+
+def test_grade_exits_4_when_no_file_can_be_graded(capsys, tmp_path):
+    (tmp_path / "bad.yaml").write_text("student: [\n", encoding="utf-8")
+    code, out, err = run(capsys, "grade", str(tmp_path), "--rubric", RUBRIC)
+    assert code == 4
+    assert f"{tmp_path / 'bad.yaml'}:" in err and "is not valid YAML" in err
+    assert "no submission could be graded" in err
+    assert out == ""
+
+
+def test_grade_of_one_bad_and_one_good_file_grades_the_good_one(capsys, tmp_path):
+    (tmp_path / "bad.yaml").write_text("- not\n- a mapping\n", encoding="utf-8")
+    (tmp_path / "good.yaml").write_text(submission("gina"), encoding="utf-8")
+    out_json = tmp_path / "r.json"
+    code, out, err = run(
+        capsys, "grade", str(tmp_path), "--rubric", RUBRIC, "--json", str(out_json)
+    )
+    assert code == 0, err
+    assert "gina" in out
+    assert f"error: submission {tmp_path / 'bad.yaml'}" in err
+    assert "expected a mapping" in err
+    assert "Traceback" not in err
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert [r["student"] for r in data["results"]] == ["gina"]
+    assert data["results"][0]["items"]["b.params"]["verdict"] == "correct"
+    assert [e["source"] for e in data["errors"]] == [str(tmp_path / "bad.yaml")]
+    assert "expected a mapping" in data["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "student",
+    ["../../escaped", "<script>alert(1)</script>", "../<img src=x onerror=alert(1)>/../x", ".."],
+    ids=["dot-dot slashes", "an HTML script tag", "slashes and HTML", "only dots"],
+)
+def test_a_hostile_student_id_writes_a_safe_file_inside_the_output_folder(
+    capsys, tmp_path, student
+):
+    subs, out_dir = tmp_path / "in" / "deep", tmp_path / "in" / "deep" / "out"
+    subs.mkdir(parents=True)
+    (subs / "s.yaml").write_text(submission(student), encoding="utf-8")
+    before = {p for p in tmp_path.rglob("*")}
+    code, out, err = run(
+        capsys, "grade", str(subs / "s.yaml"), "--rubric", RUBRIC, "--out", str(out_dir)
+    )
+    assert code == 0, err
+    created = {p for p in tmp_path.rglob("*")} - before
+    assert created, "nothing was written"
+    for path in created:
+        assert path.resolve().is_relative_to(out_dir.resolve()), path
+    pages = [p for p in out_dir.glob("*.html") if p.name != "index.html"]
+    assert len(pages) == 1
+    assert pages[0].parent == out_dir
+    assert "/" not in pages[0].name and "<" not in pages[0].name and ">" not in pages[0].name
+    assert not pages[0].name.startswith(".")
+    for page in out_dir.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in html and "<img src=x" not in html
+    data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    assert data["results"][0]["student"] == student
+
+
+def test_paths_work_from_any_working_directory(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", RUBRIC, "c.params", "CD + D"]) == 0
+    assert capsys.readouterr().out.startswith("c.params: correct")
+
+
+# --- the entry point, as a real process ------------------------------------------------------
+
+
+def test_python_m_grader_runs_as_a_separate_process(tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "check", RUBRIC, "b.params", "9CD", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["verdict"] == "partial"
+    assert completed.stderr == ""

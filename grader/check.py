@@ -105,7 +105,7 @@ def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
 # --- Generic diagnoses ---------------------------------------------------------------------
 
 
-def _show(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
+def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
     numerator, denominator = sympy.fraction(sympy.cancel(expr))
     text = _show_polynomial(numerator, order)
@@ -175,7 +175,7 @@ class _Case:
         return tuple(spec.symbol for spec in self.specs)
 
     def show(self, expr: sympy.Expr) -> str:
-        return _show(expr, self.order)
+        return show_count(expr, self.order)
 
     def named(self, symbol: sympy.Symbol) -> str:
         """`Q (the width of the feature maps)` when the rubric says what Q means."""

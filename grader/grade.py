@@ -15,6 +15,8 @@ from pathlib import Path
 from grader.check import CheckDisagreement, check_count
 from grader.concepts import check_text
 from grader.errors import AnswerError, Problem, SubmissionError
+from grader.formula import parse_formula
+from grader.formula_check import check_formula
 from grader.markdown_submission import load_markdown_submission
 from grader.parse import parse
 from grader.rubric import Item, Rubric
@@ -24,6 +26,7 @@ from grader.score import (
     apply_override,
     score_count,
     score_error,
+    score_formula,
     score_invalid,
     score_missing,
     score_needs_review,
@@ -65,10 +68,41 @@ class Batch:
     failures: list[FileFailure] = field(default_factory=list)
 
 
-def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
-    """Grade one answer to one item. Never raises: every outcome is a result."""
+def _stated_count(rubric: Rubric, text: str | None):
+    """The student's count for a part, to compare with their formula's own; None if unreadable."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse(text, rubric.symbol_table).expr
+    except AnswerError:
+        return None
+
+
+def grade_answer(
+    rubric: Rubric, item: Item, text: str | None, stated_count: str | None = None
+) -> ItemResult:
+    """Grade one answer to one item. Never raises: every outcome is a result.
+
+    `stated_count` is the student's answer to the count item of the same part, if any: a
+    formula's own parameter count is compared with it.
+    """
     if text is None or not text.strip():
         return score_missing(item, text)
+    if item.type == "formula" and item.formula is not None:
+        try:
+            formula = parse_formula(text, rubric.symbol_table, item.layer)
+            check = check_formula(
+                item,
+                formula,
+                rubric.symbols,
+                rubric.size_sets,
+                _stated_count(rubric, stated_count),
+            )
+            return score_formula(item, formula, check)
+        except AnswerError as error:
+            return score_invalid(item, text, error)
+        except Exception as exc:  # a bug must not cost the other answers
+            return score_error(item, text, type(exc).__name__)
     if item.type == "text" and item.concepts:
         try:
             return score_text(item, text, check_text(item.concepts, item.marks, text))
@@ -115,7 +149,17 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
                 decision=(f"not an answer: {answer.problem}",),
             )
         else:
-            items[item_id] = grade_answer(rubric, item, answer.text if answer else None)
+            count = next(
+                (answers.get(i.id) for i in rubric.items.values()
+                 if i.part == item.part and i.type == "count"),
+                None,
+            )
+            items[item_id] = grade_answer(
+                rubric,
+                item,
+                answer.text if answer else None,
+                stated_count=count.text if count is not None and count.problem is None else None,
+            )
     return SubmissionResult(submission.student, submission.source, items, tuple(warnings))
 
 

@@ -34,7 +34,7 @@ VERDICT_WORDS = {
     "error": "grader error",
 }
 _MATHML_TAG = re.compile(r"<(/?)([a-z]+)((?:\s+[a-z]+=\"[^\"<>]*\")*)\s*>")
-_MATHML_ELEMENTS = {"math", "mrow", "mi", "mn", "mo", "msup", "msub", "mfrac"}
+_MATHML_ELEMENTS = {"math", "mrow", "mi", "mn", "mo", "msup", "msub", "mfrac", "munderover"}
 _MATHML_ATTRIBUTES = re.compile(r'\s+(xmlns|display)="[^"<>]*"')
 
 

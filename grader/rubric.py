@@ -16,6 +16,7 @@ import sympy
 
 from grader.concepts import Concept, Pattern
 from grader.errors import AnswerError, Problem, RubricError
+from grader.formula import Formula, LayerSpec, TensorSpec, parse_formula
 from grader.parse import ParsedAnswer, parse
 from grader.yaml_source import Fields, Mapping, Scalar, load_yaml, read_bounded_text
 
@@ -34,7 +35,42 @@ DIAGNOSES = (
     "term_missing",
     "term_factor",
 )
-COUNT_KEYS = ("bias", "bias_included", "partial_credit", "concepts")
+# What can be wrong with a layer formula (see grader.formula_check); marks for each likewise.
+FORMULA_DIAGNOSES = (
+    "not_fully_connected",
+    "fully_connected",
+    "kernel_size",
+    "connectivity",
+    "channel_independent",
+    "unshared_weights",
+    "shared_weights",
+    "weight_sharing",
+    "bias_missing",
+    "bias_extra",
+    "bias_shared",
+    "bias_unshared",
+    "fixed_term",
+    "range",
+    "shape",
+    "different",
+)
+COUNT_KEYS = ("bias", "bias_included", "partial_credit", "concepts", "input", "output", "padding")
+PADDING = ("zero", "none")
+_FIRST_SIZES = (5, 4, 3, 2, 6, 7, 8, 9)
+_SECOND_SIZES = (6, 7, 2, 3, 5, 4, 9, 8)
+
+
+def default_size_sets(names: list[str]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """Two sets of small sizes at which formulas are compared, unless the rubric gives its own.
+
+    For 22-52-Q4 (P, Q, C, D) they are P=5, Q=4, C=3, D=2 and P=6, Q=7, C=2, D=3: the sizes
+    differ within each set, and C and D swap order between them, so a formula that mixes two
+    sizes up is caught in at least one.
+    """
+    return tuple(
+        tuple((name, base[k % len(base)] + 10 * (k // len(base))) for k, name in enumerate(names))
+        for base in (_FIRST_SIZES, _SECOND_SIZES)
+    )
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
 _PART_KEY = re.compile(r"[A-Za-z0-9]+")
 
@@ -51,10 +87,11 @@ class SymbolSpec:
 @dataclass(frozen=True)
 class Misconception:
     answer_text: str
-    answer: ParsedAnswer | None  # None for item types whose answers are not maths
+    answer: ParsedAnswer | None  # a count's answer; None for other item types
     feedback: str
     marks: float
     line: int
+    formula: Formula | None = None  # a formula item's answer
 
 
 @dataclass(frozen=True)
@@ -73,6 +110,8 @@ class Item:
     partial_credit: dict[str, float] = field(default_factory=dict)
     labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
     concepts: tuple[Concept, ...] = ()  # text items: what an explanation should say
+    formula: Formula | None = None  # formula items: the reference, read like students' answers
+    layer: LayerSpec | None = None  # formula items: the input and output tensors
 
     def answers_to(self, name: str) -> bool:
         """Whether a submission's `name` for an answer (any case) means this item."""
@@ -111,6 +150,7 @@ class Rubric:
     sha256: str
     source_text: str = field(default="", repr=False, compare=False)
     tests: tuple[RubricTest, ...] = ()
+    size_sets: tuple[tuple[tuple[str, int], ...], ...] = ()  # where formulas are compared
 
     @property
     def symbol_table(self) -> dict[str, sympy.Symbol]:
@@ -205,12 +245,34 @@ def _parse_answer(
     return parsed
 
 
+def _parse_formula(
+    text: str,
+    line: int,
+    path: str,
+    symbols: dict[str, sympy.Symbol],
+    layer: LayerSpec,
+    problems: list[Problem],
+) -> Formula | None:
+    try:
+        formula = parse_formula(text, symbols, layer)
+    except AnswerError as error:
+        caret = error.caret()
+        detail = f"\n      {caret.replace(chr(10), chr(10) + '      ')}" if caret else ""
+        problems.append(Problem(line, path, f"cannot read {text!r}: {error}{detail}"))
+        return None
+    if formula.shape_problem is not None:
+        problems.append(Problem(line, path, formula.shape_problem))
+        return None
+    return formula
+
+
 def _read_misconceptions(
     fields: Fields,
     item_type: str,
     marks: float | None,
     symbols: dict[str, sympy.Symbol],
     problems: list[Problem],
+    layer: LayerSpec | None = None,
 ) -> list[Misconception]:
     entry = fields.sequence("misconceptions", required=False)
     if entry is None:
@@ -240,7 +302,14 @@ def _read_misconceptions(
             if item_type == "count"
             else None
         )
-        result.append(Misconception(text, parsed, feedback, rule_marks or 0.0, node.line))
+        formula = (
+            _parse_formula(text, line, f"{path}.answer", symbols, layer, problems)
+            if item_type == "formula" and layer is not None
+            else None
+        )
+        result.append(
+            Misconception(text, parsed, feedback, rule_marks or 0.0, node.line, formula)
+        )
     return result
 
 
@@ -298,6 +367,74 @@ def _read_concepts(fields: Fields, marks: float | None, problems: list[Problem])
     return concepts
 
 
+def _read_partial_credit(
+    fields: Fields, kinds: tuple[str, ...], marks: float | None, problems: list[Problem]
+) -> dict[str, float]:
+    credit = fields.mapping("partial_credit", required=False)
+    if credit is None:
+        return {}
+    credit_fields = Fields(credit[1], f"{fields.path}.partial_credit", problems)
+    partial_credit = {}
+    for diagnosis in kinds:
+        value = credit_fields.number(diagnosis, required=False)
+        if value is not None:
+            if marks is not None and value >= marks:
+                credit_fields.problem(
+                    credit[1].entries[diagnosis][0],
+                    diagnosis,
+                    f"must be less than the item's {marks:g} marks",
+                )
+            partial_credit[diagnosis] = value
+    credit_fields.finish()
+    return partial_credit
+
+
+def _read_tensor(
+    fields: Fields, key: str, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+) -> TensorSpec | None:
+    """`input: {name: x, shape: [P, Q, C]}`: a tensor's name and its sizes, one per axis."""
+    entry = fields.mapping(key)
+    if entry is None:
+        return None
+    tensor = Fields(entry[1], fields.key_path(key), problems)
+    name = tensor.text("name")
+    shape_entry = tensor.sequence("shape")
+    tensor.finish()
+    if name is not None and not re.fullmatch(r"[A-Za-z]", name):
+        tensor.problem(entry[1].entries["name"][0], "name", "a tensor's name is one letter, e.g. x")
+        name = None
+    if shape_entry is None or name is None:
+        return None
+    shape = []
+    for child in shape_entry[1].items:
+        value = getattr(child, "value", None)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            tensor.problem(child.line, "shape", "a size is a symbol, a product such as PQ, or a number")
+            return None
+        parsed = _parse_answer(str(value), child.line, tensor.key_path("shape"), symbols, problems)
+        if parsed is None:
+            return None
+        shape.append(parsed.expr)
+    if not shape:
+        tensor.problem(shape_entry[0], "shape", "give at least one size")
+        return None
+    return TensorSpec(name, tuple(shape))
+
+
+def _read_layer(
+    fields: Fields, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+) -> LayerSpec | None:
+    source = _read_tensor(fields, "input", symbols, problems)
+    target = _read_tensor(fields, "output", symbols, problems)
+    padding = fields.choice("padding", PADDING, "padding", required=False) or "zero"
+    if source is None or target is None:
+        return None
+    if source.name.casefold() == target.name.casefold():
+        fields.problem(fields.line, "output", "the input and the output need different names")
+        return None
+    return LayerSpec(source, target, padding)
+
+
 def _read_item(
     part: str,
     key: str,
@@ -311,7 +448,10 @@ def _read_item(
     item_type = fields.choice("type", ITEM_TYPES, "item type")
     marks = fields.number("marks")
     answer = fields.answer("answer")
-    misconceptions = _read_misconceptions(fields, item_type or "", marks, symbols, problems)
+    layer = _read_layer(fields, symbols, problems) if item_type == "formula" else None
+    misconceptions = _read_misconceptions(
+        fields, item_type or "", marks, symbols, problems, layer
+    )
     bias = None
     bias_included = True
     partial_credit: dict[str, float] = {}
@@ -324,20 +464,9 @@ def _read_item(
         if bias_answer is not None:
             bias = _parse_answer(*bias_answer, f"{path}.bias", symbols, problems)
         bias_included = fields.boolean("bias_included", default=True)
-        credit = fields.mapping("partial_credit", required=False)
-        if credit is not None:
-            credit_fields = Fields(credit[1], f"{path}.partial_credit", problems)
-            for diagnosis in DIAGNOSES:
-                value = credit_fields.number(diagnosis, required=False)
-                if value is not None:
-                    if marks is not None and value >= marks:
-                        credit_fields.problem(
-                            credit[1].entries[diagnosis][0],
-                            diagnosis,
-                            f"must be less than the item's {marks:g} marks",
-                        )
-                    partial_credit[diagnosis] = value
-            credit_fields.finish()
+    if item_type in ("count", "formula"):
+        kinds = DIAGNOSES if item_type == "count" else FORMULA_DIAGNOSES
+        partial_credit = _read_partial_credit(fields, kinds, marks, problems)
     label = fields.text("label", required=False)
     aliases = [label] if label else []
     listed = fields.sequence("aliases", required=False)
@@ -356,6 +485,11 @@ def _read_item(
         if item_type == "count"
         else None
     )
+    formula = None
+    if item_type == "formula":
+        if layer is None:
+            return None
+        formula = _parse_formula(text, answer_line, f"{path}.answer", symbols, layer, problems)
     return Item(
         id=f"{part}.{key}",
         part=part,
@@ -371,6 +505,8 @@ def _read_item(
         partial_credit=partial_credit,
         labels=tuple(" ".join(a.split()).casefold() for a in aliases),
         concepts=tuple(concepts),
+        formula=formula,
+        layer=layer,
     )
 
 
@@ -444,7 +580,9 @@ def _read_tests(
         verdict = test.choice("verdict", VERDICTS, "verdict")
         marks = test.number("marks", required=False)
         misconception = test.integer("misconception", required=False)
-        diagnosis = test.choice("diagnosis", DIAGNOSES, "diagnosis", required=False)
+        diagnosis = test.choice(
+            "diagnosis", DIAGNOSES + FORMULA_DIAGNOSES, "diagnosis", required=False
+        )
         test.finish()
         if (
             misconception is not None
@@ -468,6 +606,29 @@ def _read_tests(
     return tests
 
 
+def _read_size_sets(
+    fields: Fields, names: list[str], problems: list[Problem]
+) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """`check_sizes`: the sizes at which formulas are compared; two sets by default."""
+    entry = fields.sequence("check_sizes", required=False)
+    if entry is None:
+        return default_size_sets(names)
+    sets = []
+    for index, node in enumerate(entry[1].items):
+        sizes = Fields(node, f"check_sizes[{index}]", problems)
+        values = []
+        for name in names:
+            value = sizes.integer(name)
+            if value is not None and not 1 <= value <= 50:
+                sizes.problem(node.line, name, "must be a whole number from 1 to 50")
+            values.append((name, value or 1))
+        sizes.finish()
+        sets.append(tuple(values))
+    if len(sets) < 2:
+        fields.problem(entry[0], "check_sizes", "give at least two sets of sizes")
+    return tuple(sets)
+
+
 def load_rubric(path: Path | str) -> Rubric:
     """Load and validate a rubric file, or raise `RubricError` listing every problem found."""
     path = Path(path)
@@ -484,6 +645,7 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     specs = _read_symbols(fields, problems)
     symbols = {spec.name: spec.symbol for spec in specs}
     parts = _read_parts(fields, symbols, problems)
+    size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems)
     tests = _read_tests(fields, {i.id: i for p in parts for i in p.items}, problems)
     fields.finish()
     if problems or question_id is None:
@@ -497,4 +659,5 @@ def load_rubric_text(text: str, path: str) -> Rubric:
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_text=text,
         tests=tuple(tests),
+        size_sets=size_sets,
     )

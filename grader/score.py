@@ -9,7 +9,9 @@ import sympy
 from grader.check import CountCheck
 from grader.concepts import TextCheck
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.mathml import to_mathml
+from grader.formula import Formula
+from grader.formula_check import FormulaCheck
+from grader.mathml import formula_to_mathml, to_mathml
 from grader.parse import ParsedAnswer
 from grader.rubric import VERDICTS, Item
 
@@ -100,6 +102,62 @@ def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResu
     )
 
 
+def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:
+    """Marks for a formula: full when it defines the reference's layer, else what the
+    misconception or the one diagnosis found earns; findings say what differs, in words."""
+    common = {
+        "item_id": item.id,
+        "max_marks": item.marks,
+        "answer": formula.text,
+        "interpretation": formula.reading,
+        "reading_mathml": formula_to_mathml(formula),
+        "answer_group": check.group or text_group(formula.text),
+    }
+    read = f"read as {formula.reading}"
+    if not check.exact:
+        return ItemResult(
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(
+                "Your formula combines weights in a way the grader cannot compare exactly "
+                "(a product of two weights, or weights that overlap); an instructor will "
+                "review it.",
+                *check.notes,
+            ),
+            decision=(read, "not comparable exactly: sent for review"),
+            **common,
+        )
+    if check.equivalent:
+        return ItemResult(
+            verdict="correct",
+            marks=item.marks,
+            feedback=("Correct: your formula defines the same layer.", *check.notes),
+            decision=(read, "same layer as the reference", f"full marks {item.marks:g}"),
+            **common,
+        )
+    feedback = [finding.message for finding in check.findings]
+    kinds = sorted({finding.kind for finding in check.findings})
+    if check.misconception is not None:
+        feedback.insert(0, check.misconception.feedback)
+        marks = check.misconception.marks
+        diagnosis = f"misconception {check.misconception_index + 1}"
+        because = f"same layer as misconception {check.misconception_index + 1}"
+    else:
+        # Partial credit only when one thing is wrong: two findings may each be worth marks,
+        # but the answer they describe together is not.
+        marks = item.partial_credit.get(kinds[0], 0.0) if len(kinds) == 1 else 0.0
+        diagnosis = check.findings[0].kind if check.findings else None  # the main finding
+        because = f"differs: {', '.join(kinds)}"
+    return ItemResult(
+        verdict=_verdict_for(marks, item.marks),
+        marks=marks,
+        feedback=(*feedback, *check.notes),
+        diagnosis=diagnosis,
+        decision=(read, "not the reference's layer", because, f"marks {marks:g}"),
+        **common,
+    )
+
+
 def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
     """Marks from the concepts found; feedback names each, found (quoted) or missing.
 
@@ -161,12 +219,19 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
     )
 
 
+_ADVICE = {
+    "count": "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D.",
+    "formula": "Write the formula with indices, e.g. y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l} "
+    "+ b_k, or a matrix form such as Y = XW.",
+}
+
+
 def score_invalid(item: Item, text: str, error: AnswerError) -> ItemResult:
     """An answer we could not read: no marks, and exactly where it went wrong."""
     advice = (
-        "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D."
+        _ADVICE.get(item.type, _ADVICE["count"])
         if not isinstance(error, AnswerTooLargeError)
-        else "This answer is too large to check; a count is a modest formula in the sizes."
+        else "This answer is too large to check; write it over the question's sizes."
     )
     return ItemResult(
         item_id=item.id,
@@ -195,9 +260,8 @@ def score_missing(item: Item, text: str | None = None) -> ItemResult:
 
 
 _REVIEW_REASONS = {
-    "formula": "Formulas are not graded automatically yet; an instructor will review this answer.",
-    "text": "Written explanations are not graded automatically yet; an instructor will review "
-    "this answer.",
+    "text": "This explanation is not scored automatically (the rubric lists no concepts for it); "
+    "an instructor will review it.",
 }
 
 

@@ -89,7 +89,7 @@ def test_grade_prints_a_table_and_writes_json(capsys, tmp_path):
     assert data["errors"] == []
     result = next(r for r in data["results"] if r["student"] == "seed-student-1")
     assert set(result) >= {"student", "source", "total", "max_total", "items"}
-    assert result["total"] == 5.5 and result["max_total"] == 25
+    assert result["total"] == 16.5 and result["max_total"] == 25
     item = result["items"]["a.params"]
     assert set(item) >= {"verdict", "marks", "max_marks", "feedback", "interpretation"}
     verdicts = {i["verdict"] for r in data["results"] for i in r["items"].values()}
@@ -115,9 +115,17 @@ def test_the_seed_students_mistakes_are_caught(tmp_path):
     assert first["c.params"]["verdict"] == "missing"
     assert second["a.params"]["verdict"] == "incorrect"
     assert "1x1 convolution" in second["a.params"]["feedback"][0]
-    for items in (first, second):
-        assert items["a.formula"]["verdict"] == "needs_review"
-        assert items["a.formula"]["marks"] == 0
+    # Their formulas are judged by the layer they define.
+    assert first["a.formula"]["verdict"] == "incorrect"
+    assert "not a fully connected layer" in first["a.formula"]["feedback"][0]
+    assert any("where Q belongs" in line for line in first["a.formula"]["feedback"])
+    assert second["a.formula"]["diagnosis"] == "misconception 1"
+    assert "1x1 convolution" in second["a.formula"]["feedback"][0]
+    second_b = " ".join(second["b.formula"]["feedback"])
+    assert "spans the whole image" in second_b and "do not depend on the output channel" in second_b
+    for item_id in ("b.formula", "c.formula", "d.formula", "e.formula"):
+        assert first[item_id]["verdict"] == "correct", item_id
+    assert second["e.formula"]["verdict"] == "correct"
 
 
 def test_one_bad_file_does_not_stop_the_batch(capsys, tmp_path):

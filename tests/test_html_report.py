@@ -77,7 +77,7 @@ def test_grading_writes_a_page_per_student_the_overview_the_csv_and_the_gradeboo
 
 def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedback(graded):
     page = Page((graded / "seed-student-1.html").read_text(encoding="utf-8"))
-    assert page.content("total") == "5.5 / 25"
+    assert page.content("total") == "16.5 / 25"
     item = page.content("item-a.params")
     assert "incorrect" in item and "0 / 2 marks" in item
     assert "P \\times P \\times C \\times D" in item  # the answer as the student wrote it
@@ -85,7 +85,9 @@ def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedb
     assert "With P=4, Q=3, C=2, D=5 your count gives 220" in item
     assert "math" in page.tag_names() and "mi" in page.tag_names()
     assert "missing" in page.content("item-c.params")
-    assert "needs review" in page.content("item-a.formula")
+    formula = page.content("item-a.formula")
+    assert "incorrect" in formula and "not a fully connected layer" in formula
+    assert "munderover" in page.tag_names()  # the sums of the formula as read, in MathML
 
 
 def test_pages_need_no_script_and_no_network(graded):
@@ -143,7 +145,7 @@ def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
         "total (25)",
     ]
     by_student = {row[0]: row for row in rows[1:]}
-    assert by_student["seed-student-1"] == ["seed-student-1", "0", "2", "0", "2", "1.5", "5.5"]
+    assert by_student["seed-student-1"] == ["seed-student-1", "0", "5", "3", "5", "3.5", "16.5"]
     assert len(rows) == 1 + len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
 
 

@@ -1,0 +1,401 @@
+"""Decide whether a layer formula defines the same layer as the reference, and say why not.
+
+The comparison itself is `grader.layer`'s: both formulas are instantiated at the rubric's size
+sets and their structures compared. This module turns differences into findings a student
+understands (a 1×1 convolution where a fully connected layer was asked for, a kernel that spans
+the whole image, weights that ignore the output channel, a bias missing or shared), matches the
+rubric's misconceptions by the same comparison, and notes what the formula's own parameter
+count is, and whether the student's stated count agrees with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy
+
+from grader.check import show_count
+from grader.formula import Formula, LayerSpec
+from grader.layer import Facts, Structure, facts, instantiate, spatial_axes
+from grader.rubric import Item, Misconception, SymbolSpec
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # one of grader.rubric.FORMULA_DIAGNOSES
+    message: str
+
+
+@dataclass(frozen=True)
+class FormulaCheck:
+    """What the check found; `grader.score` turns it into a verdict, marks and feedback."""
+
+    equivalent: bool
+    exact: bool = True  # False: the comparison would be a guess, a person decides
+    misconception: Misconception | None = None
+    misconception_index: int | None = None
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()  # about the formula's own count; no marks depend on them
+    group: str | None = None  # equal for formulas that define the same layer
+
+
+SizeSets = tuple[tuple[tuple[str, int], ...], ...]
+
+
+@lru_cache(maxsize=512)
+def structures(formula: Formula, layer: LayerSpec, size_sets: SizeSets) -> tuple[Structure, ...]:
+    """The formula at every size set; cached, since a class writes the same formulas often."""
+    return tuple(instantiate(formula, layer, dict(sizes)) for sizes in size_sets)
+
+
+def _fingerprint(structures_: Sequence[Structure]) -> str:
+    """A stable name for what a formula means: equal for formulas that define the same layer."""
+    digest = hashlib.sha256()
+    for structure in structures_:
+        for part in structure.signature():
+            digest.update(part if isinstance(part, bytes) else repr(part).encode())
+    return digest.hexdigest()[:16]
+
+
+def _same(first: Sequence[Structure], second: Sequence[Structure]) -> bool:
+    return all(a.signature() == b.signature() for a, b in zip(first, second, strict=True))
+
+
+# --- Findings ------------------------------------------------------------------------------
+
+
+class _Comparison:
+    """The reference and a student's formula at one size set, with what each does."""
+
+    def __init__(
+        self,
+        reference: Structure,
+        student: Structure,
+        layer: LayerSpec,
+        meanings: Mapping[str, str],
+    ):
+        self.reference, self.student, self.layer = reference, student, layer
+        self.spatial = spatial_axes(layer)
+        self.r: Facts = facts(reference, self.spatial)
+        self.s: Facts = facts(student, self.spatial)
+        self.meanings = meanings
+
+    def entry(self, tensor: str, flat: int, dims: tuple[int, ...]) -> str:
+        index = np.unravel_index(flat, dims)
+        return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
+
+    def example(self) -> str:
+        """One connection that is in one formula and not the other, in words."""
+        r, s = self.r.weights, self.s.weights
+        missing = np.setdiff1d(r, s, assume_unique=True)
+        extra = np.setdiff1d(s, r, assume_unique=True)
+        x, y = self.layer.input.name, self.layer.output.name
+        sizes = self.student.show_sizes()
+        if len(missing):
+            out, source = self.reference.split(missing[:1])
+            return (
+                f"with {sizes}, {self.entry(y, int(out[0]), self.student.out_dims)} should read "
+                f"{self.entry(x, int(source[0]), self.student.in_dims)}, but in your formula it "
+                "does not"
+            )
+        out, source = self.student.split(extra[:1])
+        return (
+            f"with {sizes}, your {self.entry(y, int(out[0]), self.student.out_dims)} reads "
+            f"{self.entry(x, int(source[0]), self.student.in_dims)}, which it should not"
+        )
+
+    def connectivity(self) -> list[Finding]:
+        r, s = self.r, self.s
+        if np.array_equal(r.weights, s.weights):
+            return []
+        if r.reads_all and s.own_position:
+            return [
+                Finding(
+                    "not_fully_connected",
+                    "This is a 1×1 convolution, not a fully connected layer: each output reads "
+                    "only the inputs at its own position, but in a fully connected layer every "
+                    "output reads every input.",
+                )
+            ]
+        if r.reads_all:
+            return [
+                Finding(
+                    "not_fully_connected",
+                    f"Not every output reads every input ({self.example()}); in a fully "
+                    "connected layer every output reads every input.",
+                )
+            ]
+        if s.reads_all:
+            return [
+                Finding(
+                    "fully_connected",
+                    "Every output reads every input: that is a fully connected layer, but this "
+                    "layer reads only a small neighbourhood of each position.",
+                )
+            ]
+        if r.extent and s.extent and r.extent != s.extent:
+            return [Finding("kernel_size", self.kernel_message())]
+        return [Finding("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")]
+
+    def kernel_message(self) -> str:
+        wanted = "×".join(map(str, self.r.extent or ()))
+        extent = self.s.extent or ()
+        dims = self.student.in_dims[: self.spatial]
+        if all(e == 1 for e in extent):
+            return (
+                "Each output reads only the inputs at its own position (a 1×1 kernel); this "
+                f"layer's kernel spans {wanted} positions."
+            )
+        if all(e >= d - 1 for e, d in zip(extent, dims, strict=True)):
+            return (
+                f"Your kernel spans the whole image instead of {wanted} positions: its offsets "
+                "run over every position, so each output reads inputs from everywhere."
+            )
+        return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}."
+
+    def sharing(self, same_reads: bool) -> list[Finding]:
+        r, s = self.r, self.s
+        found = []
+        if s.channel_independent and not r.channel_independent:
+            channels = self.layer.output.shape[-1]
+            found.append(
+                Finding(
+                    "channel_independent",
+                    "Your weights do not depend on the output channel, so all "
+                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} output "
+                    "channels would be identical: each output channel needs its own weights.",
+                )
+            )
+        if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
+            found.append(
+                Finding(
+                    "unshared_weights",
+                    "Your weights depend on the position, so they are not shared across "
+                    "positions: this is not a convolution.",
+                )
+            )
+        elif same_reads and s.shared_across_positions and not r.shared_across_positions:
+            found.append(
+                Finding(
+                    "shared_weights",
+                    "Your weights are shared across positions, but in this layer every "
+                    "connection has its own weight.",
+                )
+            )
+        reference_classes, student_classes = _weight_classes(self.reference), _weight_classes(
+            self.student
+        )
+        if same_reads and not found and not np.array_equal(reference_classes, student_classes):
+            tie = "ties together weights that should be separate"
+            if len(np.unique(student_classes)) > len(np.unique(reference_classes)):
+                tie = "gives separate weights to connections that should share one"
+            found.append(
+                Finding(
+                    "weight_sharing", f"Every output reads the right inputs, but your formula {tie}."
+                )
+            )
+        return found
+
+    def bias(self) -> list[Finding]:
+        r, s = self.r, self.s
+        if r.bias == s.bias and (not r.has_bias or self._same_bias()):
+            return []
+        if not s.has_bias:
+            per = "every output has its own" if r.bias == "per output" else "each output channel has one, shared by every position"
+            return [Finding("bias_missing", f"Your formula has no bias; this layer has one: {per}.")]
+        if not r.has_bias:
+            return [
+                Finding(
+                    "bias_extra",
+                    "This part asks for the layer without a bias, but your formula adds one.",
+                )
+            ]
+        if r.bias == "per channel" and s.bias == "per output":
+            message = (
+                "Your bias differs from position to position; in a convolution each output "
+                "channel has one bias, shared by every position."
+            )
+            return [Finding("bias_unshared", message)]
+        if r.bias == "per output":
+            message = "Your bias is shared by outputs that should each have their own bias."
+            return [Finding("bias_shared", message)]
+        return [Finding("bias_shared", "Your bias is shared where each output channel needs its own.")]
+
+    def _same_bias(self) -> bool:
+        def bias_part(structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+            is_bias = structure.split(structure.connections)[1] < 0
+            return structure.connections[is_bias], structure.classes[is_bias]
+
+        (rc, rk), (sc, sk) = bias_part(self.reference), bias_part(self.student)
+        return np.array_equal(rc, sc) and np.array_equal(rk, sk)
+
+    def fixed(self) -> list[Finding]:
+        if self.reference.fixed == self.student.fixed:
+            return []
+        return [
+            Finding(
+                "fixed_term",
+                "Your formula has a term without a weight (an input or a constant added as it "
+                "is); every term of this layer is a weight times an input, or a bias.",
+            )
+        ]
+
+
+def _weight_classes(structure: Structure) -> np.ndarray:
+    """The class of each connection through a weight (biases left out)."""
+    return structure.classes[structure.split(structure.connections)[1] >= 0]
+
+
+def _range_lengths(formula: Formula) -> Counter:
+    return Counter(
+        sympy.expand(s.high - s.low + 1) for term in formula.terms for s in term.sums
+    )
+
+
+def _range_finding(reference: Formula, student: Formula, meanings: Mapping[str, str]) -> list[Finding]:
+    """`\\sum_{n=1}^{P}` where the reference sums to Q: a size written for another."""
+    extra = _range_lengths(student) - _range_lengths(reference)
+    missing = _range_lengths(reference) - _range_lengths(student)
+    if sum(extra.values()) != 1 or sum(missing.values()) != 1:
+        return []
+    (written,), (wanted,) = list(extra), list(missing)
+    if not (written.is_Symbol and wanted.is_Symbol):
+        return []
+    variable = next(
+        s.variable
+        for term in reversed(student.terms)
+        for s in reversed(term.sums)
+        if sympy.expand(s.high - s.low + 1) == written
+    )
+    meaning = meanings.get(str(wanted))
+    because = f" ({wanted} is {meaning})" if meaning else ""
+    return [
+        Finding(
+            "range",
+            f"Your sum over {variable} runs over {written} values where {wanted} belongs{because}.",
+        )
+    ]
+
+
+# --- Counts --------------------------------------------------------------------------------
+
+
+def written_count(formula: Formula, layer: LayerSpec, live_only: bool) -> sympy.Expr:
+    """The formula's parameter count from its ranges: each weight tensor has one entry per value
+    of the indices it carries; with `live_only`, only indices that reach the input or the
+    output count, since a weight summed over an index nothing else depends on acts only through
+    that sum."""
+    ranges = dict(zip(formula.output.indices, layer.output.shape, strict=True))
+    counted: dict[str, sympy.Expr] = {}
+    for term in formula.terms:
+        local = {**ranges, **{s.variable: sympy.expand(s.high - s.low + 1) for s in term.sums}}
+        live = set(formula.output.indices)
+        for access in term.factors:
+            if access.name == layer.input.name:
+                for index in access.indices:
+                    live |= index.free_symbols
+        for access in term.factors:
+            if access.name == layer.input.name or access.name in counted:
+                continue
+            variables = set().union(*(i.free_symbols for i in access.indices)) & set(local)
+            if live_only:
+                variables &= live
+            counted[access.name] = sympy.Mul(*(local[v] for v in variables))
+    return sympy.Add(*counted.values())
+
+
+def _count_notes(
+    formula: Formula,
+    layer: LayerSpec,
+    student: Sequence[Structure],
+    stated: sympy.Expr | None,
+    order: Sequence[sympy.Symbol],
+) -> list[str]:
+    by_name = {s.name: s for s in order}
+
+    def at(expr: sympy.Expr, structure: Structure) -> int | None:
+        value = expr.xreplace(
+            {by_name[n]: sympy.Integer(v) for n, v in structure.sizes if n in by_name}
+        )
+        return int(value) if value.is_Integer else None
+
+    def shown(live_only: bool, numbers: Sequence[int]) -> str:
+        """The count as a formula in the sizes where it is verified, else as a number there
+        (weights that padding never reaches, for example, have no such formula)."""
+        expr = written_count(formula, layer, live_only)
+        if all(at(expr, s) == n for s, n in zip(student, numbers, strict=True)):
+            return show_count(expr, order)
+        return f"{numbers[0]} (with {student[0].show_sizes()})"
+
+    nominal = [s.nominal for s in student]
+    effective = [s.effective for s in student]
+    notes = []
+    if nominal != effective:
+        notes.append(
+            f"Your formula writes {shown(False, nominal)} parameters, but only "
+            f"{shown(True, effective)} of them act independently: weights that are only ever "
+            "added together, or that never meet an input, count as one or not at all."
+        )
+    if stated is not None:
+        values = [at(stated, s) for s in student]
+        if values != effective and values != nominal:
+            notes.append(
+                f"Your count ({show_count(stated, order)}) does not match your own formula, "
+                f"which has {shown(True, effective)} parameters."
+            )
+    return notes
+
+
+# --- The check -----------------------------------------------------------------------------
+
+
+def check_formula(
+    item: Item,
+    formula: Formula,
+    specs: Sequence[SymbolSpec],
+    size_sets: SizeSets,
+    stated_count: sympy.Expr | None = None,
+) -> FormulaCheck:
+    """Compare `formula` with the item's reference, misconceptions first, then in words."""
+    assert item.formula is not None and item.layer is not None
+    if formula.shape_problem is not None:
+        return FormulaCheck(False, findings=(Finding("shape", formula.shape_problem),))
+    layer = item.layer
+    student = structures(formula, layer, size_sets)
+    reference = structures(item.formula, layer, size_sets)
+    order = [spec.symbol for spec in specs]
+    notes = tuple(_count_notes(formula, layer, student, stated_count, order))
+    group = "formula:" + _fingerprint(student)
+    if not all(s.exact for s in (*student, *reference)):
+        return FormulaCheck(False, exact=False, notes=notes, group=group)
+    if _same(student, reference):
+        return FormulaCheck(True, notes=notes, group=group)
+    meanings = {spec.name: spec.meaning for spec in specs}
+    findings: list[Finding] = []
+    for r, s in zip(reference, student, strict=True):
+        comparison = _Comparison(r, s, layer, meanings)
+        same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
+        findings = [
+            *comparison.connectivity(),
+            *comparison.sharing(same_reads),
+            *comparison.bias(),
+            *comparison.fixed(),
+        ]
+        if findings:
+            break
+    if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
+        findings += _range_finding(item.formula, formula, meanings)
+    if not findings:
+        findings = [Finding("different", "Your formula does not define the same layer as a correct answer.")]
+    for index, rule in enumerate(item.misconceptions):
+        if rule.formula is not None and _same(student, structures(rule.formula, layer, size_sets)):
+            # The rubric's feedback was written for exactly this layer; it is the explanation.
+            return FormulaCheck(
+                False, misconception=rule, misconception_index=index, notes=notes, group=group
+            )
+    return FormulaCheck(False, findings=tuple(findings), notes=notes, group=group)

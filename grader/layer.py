@@ -1,0 +1,419 @@
+"""What a layer formula means: which inputs each output reads, and through which weights.
+
+Two formulas are the same answer when they define the same layer. Names of indices and
+weights, the order of sums, factors and a weight's indices, and the kernel's orientation do not
+matter; what matters is, for every output:
+
+- which inputs it reads (connectivity),
+- which of those connections are tied to one weight (weight sharing),
+- and which outputs share a bias (bias structure).
+
+A formula is instantiated at small concrete sizes (at least two sets, so that a coincidence at
+one is caught at the other) and compiled to integer index arithmetic with numpy: no sympy
+evaluation per output. Every connection (output, input), and every bias (output, 1), gets a
+coefficient that is a linear form in the parameters; a parameter is a column of that map. Two
+parameters whose columns are proportional act as one, so what a formula can express is the span
+of its distinct columns. When those columns touch disjoint connections (every formula a student
+writes for these layers), that span is fixed by the partition of connections into classes and
+the ratios within each class, and two formulas are equivalent exactly when those agree.
+Formulas outside that case (a product of two weights, weights that overlap) are not guessed
+about: `Structure.exact` is False and the answer goes to a person.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
+
+import numpy as np
+import sympy
+
+from grader.errors import AnswerTooLargeError
+from grader.formula import Formula, LayerSpec
+
+MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
+MAX_RANGE = 10_000  # values one sum may run over
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A formula instantiated at one set of sizes.
+
+    Connections are numbered `output * (inputs + 1) + input + 1`, with input -1 for a bias,
+    outputs and inputs in row-major order of their tensors.
+    """
+
+    sizes: tuple[tuple[str, int], ...]
+    out_dims: tuple[int, ...]
+    in_dims: tuple[int, ...]
+    connections: np.ndarray  # sorted connections that a parameter reaches
+    classes: np.ndarray  # the class of each: its smallest connection
+    ratios: np.ndarray  # each connection's weight relative to its class, as an integer
+    fixed: tuple[tuple[int, Fraction], ...]  # connections with a constant coefficient
+    nominal: int  # parameters written
+    effective: int  # parameters that act independently
+    exact: bool  # False when weights multiply or overlap: the comparison would be a guess
+    reads_outside: bool  # an input index went out of range
+
+    @property
+    def inputs(self) -> int:
+        return math.prod(self.in_dims)
+
+    @property
+    def outputs(self) -> int:
+        return math.prod(self.out_dims)
+
+    def signature(self) -> tuple:
+        return (
+            self.connections.tobytes(),
+            self.classes.tobytes(),
+            self.ratios.tobytes(),
+            self.fixed,
+        )
+
+    def split(self, connections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(output, input) of each connection; input is -1 for a bias."""
+        stride = self.inputs + 1
+        return connections // stride, connections % stride - 1
+
+    def show_sizes(self) -> str:
+        return ", ".join(f"{name}={value}" for name, value in self.sizes)
+
+
+def _integer(expr: sympy.Expr, what: str) -> int:
+    if not expr.is_Integer:
+        raise AnswerTooLargeError("", 0, f"{what} is not a whole number at the sizes checked")
+    return int(expr)
+
+
+def _affine(
+    expr: sympy.Expr, variables: Sequence[sympy.Symbol], sizes: Mapping[sympy.Symbol, int]
+) -> tuple[int, list[int]]:
+    """An index expression at concrete sizes as (constant, coefficient of each variable)."""
+    concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes.items()}))
+    constant = 0
+    coefficients = [0] * len(variables)
+    position = {v: k for k, v in enumerate(variables)}
+    for key, value in concrete.as_coefficients_dict().items():
+        if key == 1:
+            constant = int(value)
+        elif key in position:
+            coefficients[position[key]] = int(value)
+        else:
+            raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
+    return constant, coefficients
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64: a well-spread 64-bit hash of each value, for grouping equal columns."""
+    with np.errstate(over="ignore"):
+        z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> Structure:
+    """Enumerate the formula at `sizes` (size name → value) into its structure.
+
+    Raises `AnswerTooLargeError` at once, before enumerating anything, when a sum runs over
+    more than MAX_RANGE values or a term over more than MAX_ENUMERATION combinations.
+    """
+    symbols = {
+        s: sizes[s.name]
+        for tensor in (layer.input, layer.output)
+        for dim in tensor.shape
+        for s in dim.free_symbols
+    }
+    for term in formula.terms:
+        for s in term.sums:
+            for bound in (s.low, s.high):
+                symbols.update({sym: sizes[sym.name] for sym in bound.free_symbols})
+    concrete = {s: sympy.Integer(v) for s, v in symbols.items()}
+    out_dims = tuple(_integer(d.xreplace(concrete), "a size") for d in layer.output.shape)
+    in_dims = tuple(_integer(d.xreplace(concrete), "a size") for d in layer.input.shape)
+    n_in = math.prod(in_dims)
+    stride = n_in + 1
+    scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
+
+    parameter_rows: list[np.ndarray] = []  # one row per (entry): name ids and index values
+    entry_connections: list[np.ndarray] = []
+    entry_weights: list[np.ndarray] = []
+    fixed_connections: list[np.ndarray] = []
+    fixed_weights: list[np.ndarray] = []
+    names: dict[str, int] = {}
+    products = False
+    reads_outside = False
+    free = list(formula.output.indices)
+
+    for term in formula.terms:
+        ranges = [np.arange(1, d + 1) for d in out_dims]
+        for s in term.sums:
+            low = _integer(s.low.xreplace(concrete), f"the start of the sum over {s.variable}")
+            high = _integer(s.high.xreplace(concrete), f"the end of the sum over {s.variable}")
+            if high - low + 1 > MAX_RANGE:
+                raise AnswerTooLargeError(
+                    formula.text,
+                    0,
+                    f"the sum over {s.variable} runs over {high - low + 1} values at "
+                    f"{', '.join(f'{k}={v}' for k, v in sizes.items())}; a layer's sums run "
+                    "over the sizes of its tensors",
+                )
+            ranges.append(np.arange(low, high + 1))
+        combinations = math.prod(len(r) for r in ranges)
+        if combinations > MAX_ENUMERATION:
+            raise AnswerTooLargeError(
+                formula.text, 0, "this formula sums over too many terms to check"
+            )
+        if combinations == 0:
+            continue
+        variables = free + [s.variable for s in term.sums]
+        grids = [g.ravel() for g in np.meshgrid(*ranges, indexing="ij", copy=False)]
+
+        def values(index: sympy.Expr, grids=grids, variables=variables) -> np.ndarray:
+            constant, coefficients = _affine(index, variables, symbols)
+            result = np.full(len(grids[0]), constant, dtype=np.int64)
+            for coefficient, grid in zip(coefficients, grids, strict=True):
+                if coefficient:
+                    result += coefficient * grid
+            return result
+
+        output = np.zeros(len(grids[0]), dtype=np.int64)
+        for axis, dim in enumerate(out_dims):
+            output = output * dim + (grids[axis] - 1)
+        keep = np.ones(len(output), dtype=bool)
+        input_flat = np.full(len(output), -1, dtype=np.int64)
+        row_parts: list[np.ndarray] = []
+        for access in term.factors:
+            if access.name == layer.input.name:
+                flat = np.zeros(len(output), dtype=np.int64)
+                for axis, dim in enumerate(in_dims):
+                    position = values(access.indices[axis])
+                    inside = (position >= 1) & (position <= dim)
+                    keep &= inside
+                    flat = flat * dim + (position - 1)
+                input_flat = flat
+            else:
+                name_id = names.setdefault(access.name, len(names))
+                row_parts.append(np.full(len(output), name_id, dtype=np.int64))
+                row_parts.append(np.full(len(output), len(access.indices), dtype=np.int64))
+                row_parts.extend(values(index) for index in access.indices)
+        if not keep.all():
+            reads_outside = True
+        connection = (output * stride + input_flat + 1)[keep]
+        weight = np.full(len(connection), int(term.coefficient * scale), dtype=np.int64)
+        parameters_in_term = sum(1 for a in term.factors if a.name != layer.input.name)
+        if parameters_in_term == 0:
+            fixed_connections.append(connection)
+            fixed_weights.append(weight)
+            continue
+        products |= parameters_in_term > 1
+        parameter_rows.append(np.stack(row_parts, axis=1)[keep])
+        entry_connections.append(connection)
+        entry_weights.append(weight)
+
+    fixed = _fixed_part(fixed_connections, fixed_weights, scale)
+    sizes_shown = tuple((name, sizes[name]) for name in sizes)
+    if not parameter_rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return Structure(
+            sizes_shown, out_dims, in_dims, empty, empty, empty, fixed, 0, 0, True, reads_outside
+        )
+    width = max(rows.shape[1] for rows in parameter_rows)
+    padded = np.concatenate(
+        [np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=-(2**62)) for rows in parameter_rows]
+    )
+    parameter = _row_ids(padded)
+    nominal = int(parameter.max()) + 1
+    connection = np.concatenate(entry_connections)
+    weight = np.concatenate(entry_weights)
+    return _classes(
+        sizes_shown, out_dims, in_dims, parameter, connection, weight, fixed, nominal,
+        exact=not products, reads_outside=reads_outside,
+    )
+
+
+def _row_ids(rows: np.ndarray) -> np.ndarray:
+    """Number equal rows alike, 0, 1, ...; rows are packed into one integer where they fit."""
+    low = rows.min(axis=0)
+    spread = rows.max(axis=0) - low + 1
+    if float(np.prod(spread.astype(np.float64))) < 2**62:
+        packed = np.zeros(len(rows), dtype=np.int64)
+        for column in range(rows.shape[1]):
+            packed = packed * spread[column] + (rows[:, column] - low[column])
+        _, ids = np.unique(packed, return_inverse=True)
+    else:
+        _, ids = np.unique(rows, axis=0, return_inverse=True)
+    return ids.ravel()
+
+
+def _fixed_part(
+    connections: list[np.ndarray], weights: list[np.ndarray], scale: int
+) -> tuple[tuple[int, Fraction], ...]:
+    if not connections:
+        return ()
+    connection = np.concatenate(connections)
+    weight = np.concatenate(weights)
+    unique, inverse = np.unique(connection, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64)).round().astype(np.int64)
+    return tuple(
+        (int(c), Fraction(int(w), scale)) for c, w in zip(unique, total, strict=True) if w != 0
+    )
+
+
+def _classes(
+    sizes, out_dims, in_dims, parameter, connection, weight, fixed, nominal, exact, reads_outside
+) -> Structure:
+    """Group the parameters' columns: proportional columns act as one parameter."""
+    span = int(connection.max()) + 1 if len(connection) else 1
+    key = parameter.astype(np.int64) * span + connection
+    unique, inverse = np.unique(key, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64)).round().astype(np.int64)
+    nonzero = total != 0
+    unique, total = unique[nonzero], total[nonzero]
+    parameter, connection = unique // span, unique % span
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(unique):
+        return Structure(sizes, out_dims, in_dims, empty, empty, empty, fixed, nominal, 0, exact, reads_outside)
+    starts = np.flatnonzero(np.r_[True, parameter[1:] != parameter[:-1]])
+    column_of_entry = np.cumsum(np.r_[False, parameter[1:] != parameter[:-1]])
+    divisor = np.gcd.reduceat(np.abs(total), starts)
+    sign = np.sign(total[starts])
+    ratio = total // (divisor * sign)[column_of_entry]
+    # Columns are compared by a hash of their (connection, ratio) entries, then exactly.
+    entry_hash = _mix(connection * np.int64(1_000_003) + ratio)
+    column_hash = np.add.reduceat(entry_hash, starts)
+    lengths = np.diff(np.r_[starts, len(unique)])
+    _, column_class = np.unique(
+        np.stack([column_hash.view(np.int64), lengths], axis=1), axis=0, return_inverse=True
+    )
+    column_class = column_class.ravel()
+    effective = int(column_class.max()) + 1
+    representative = np.full(effective, -1, dtype=np.int64)
+    ends = np.r_[starts[1:], len(unique)]
+    for column in np.flatnonzero(np.bincount(column_class)[column_class] > 1):
+        first = representative[column_class[column]]
+        if first < 0:
+            representative[column_class[column]] = column
+            continue
+        a = slice(starts[first], ends[first])
+        b = slice(starts[column], ends[column])
+        if not (np.array_equal(connection[a], connection[b]) and np.array_equal(ratio[a], ratio[b])):
+            exact = False  # a hash collision: never guess
+    # One column per class; in the exact case their connections are disjoint.
+    first_of_class = np.full(effective, len(starts), dtype=np.int64)
+    np.minimum.at(first_of_class, column_class, np.arange(len(starts)))
+    chosen = np.zeros(len(starts), dtype=bool)
+    chosen[first_of_class] = True
+    entry_chosen = chosen[column_of_entry]
+    kept_connection = connection[entry_chosen]
+    kept_ratio = ratio[entry_chosen]
+    kept_column = column_of_entry[entry_chosen]
+    order = np.argsort(kept_connection, kind="stable")
+    kept_connection, kept_ratio, kept_column = (
+        kept_connection[order], kept_ratio[order], kept_column[order]
+    )
+    if len(kept_connection) > 1 and (kept_connection[1:] == kept_connection[:-1]).any():
+        exact = False  # two independent weights reach one connection: a span, not a partition
+    smallest = np.full(len(starts), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, kept_column, kept_connection)
+    return Structure(
+        sizes,
+        out_dims,
+        in_dims,
+        kept_connection,
+        smallest[kept_column],
+        kept_ratio,
+        fixed,
+        nominal,
+        effective,
+        exact,
+        reads_outside,
+    )
+
+
+# --- Facts about a structure, for diagnoses ------------------------------------------------
+
+
+def spatial_axes(layer: LayerSpec) -> int:
+    """How many leading axes are positions: the last axis of each tensor is its channels, and
+    the axes before it are positions when input and output have the same sizes there."""
+    x, y = layer.input.shape, layer.output.shape
+    if len(x) != len(y):
+        return 0
+    return sum(1 for a, b in zip(x[:-1], y[:-1], strict=True) if sympy.expand(a - b) == 0)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a structure does, in the terms a student thinks in."""
+
+    has_bias: bool
+    bias: str  # "none", "per output", "per channel", "shared", "other"
+    reads_all: bool  # every output reads every input
+    own_position: bool  # every output reads only inputs at its own position
+    extent: tuple[int, ...] | None  # how many positions the kernel spans along each axis
+    channel_independent: bool  # the D output channels at a position are identical
+    shared_across_positions: bool  # weights depend on the offset, not on the position
+    weights: np.ndarray  # the connections through a weight (no biases)
+
+
+def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
+    return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
+
+
+def facts(structure: Structure, spatial: int) -> Facts:
+    output, source = structure.split(structure.connections)
+    is_weight = source >= 0
+    weights = structure.connections[is_weight]
+    out_w, in_w, class_w = output[is_weight], source[is_weight], structure.classes[is_weight]
+    out_b, class_b = output[~is_weight], structure.classes[~is_weight]
+    out_index = _unravel(out_w, structure.out_dims)
+    in_index = _unravel(in_w, structure.in_dims)
+    n_channels_out = structure.out_dims[-1]
+
+    offsets = [in_index[a] - out_index[a] for a in range(spatial)]
+    extent = tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None
+    own_position = bool(len(weights)) and all((o == 0).all() for o in offsets) and spatial > 0
+    reads_all = len(weights) == structure.outputs * structure.inputs
+
+    channel_independent = False
+    if n_channels_out > 1 and len(weights):
+        position = out_w // n_channels_out
+        triples = np.stack([position, in_w, class_w], axis=1)
+        channel_independent = len(np.unique(triples, axis=0)) * n_channels_out == len(weights)
+
+    shared = False
+    if spatial and len(weights):
+        keys = np.stack([*offsets, in_index[-1], out_index[-1]], axis=1)
+        shared = len(np.unique(keys, axis=0)) == len(
+            np.unique(np.column_stack([keys, class_w]), axis=0)
+        ) and len(np.unique(class_w)) < len(weights)
+
+    bias = "none"
+    if len(out_b):
+        distinct = len(np.unique(class_b))
+        channel = out_b % n_channels_out
+        if len(out_b) == structure.outputs and distinct == structure.outputs:
+            bias = "per output"
+        elif distinct == 1:
+            bias = "shared"
+        elif len(np.unique(np.stack([channel, class_b], axis=1), axis=0)) == distinct == len(
+            np.unique(channel)
+        ) and len(out_b) == structure.outputs:
+            bias = "per channel"
+        else:
+            bias = "other"
+    return Facts(
+        has_bias=bool(len(out_b)),
+        bias=bias,
+        reads_all=reads_all,
+        own_position=own_position,
+        extent=extent,
+        channel_independent=channel_independent,
+        shared_across_positions=shared,
+        weights=weights,
+    )

@@ -66,6 +66,16 @@ def _same(first: Sequence[Structure], second: Sequence[Structure]) -> bool:
     return all(a.signature() == b.signature() for a, b in zip(first, second, strict=True))
 
 
+def same_layer(
+    first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
+) -> bool | None:
+    """Whether two formulas define the same layer; None when that cannot be decided exactly."""
+    a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
+    if not all(s.exact for s in (*a, *b)):
+        return None
+    return _same(a, b)
+
+
 # --- Findings ------------------------------------------------------------------------------
 
 

@@ -398,6 +398,16 @@ def check_formula(
         ]
         if findings:
             break
+    if layer.padding == "none" and any(s.reads_outside for s in student) and not any(
+        r.reads_outside for r in reference
+    ):
+        findings.append(
+            Finding(
+                "reads_outside",
+                f"Your formula reads {layer.input.name} outside its range at the border; this "
+                "layer has no padding, so every index must stay within the input's size.",
+            )
+        )
     if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
         findings += _range_finding(item.formula, formula, meanings)
     if not findings:

@@ -250,6 +250,10 @@ def _row_ids(rows: np.ndarray) -> np.ndarray:
     return ids.ravel()
 
 
+def _distinct_rows(rows: np.ndarray) -> int:
+    return int(_row_ids(rows).max()) + 1 if len(rows) else 0
+
+
 def _fixed_part(
     connections: list[np.ndarray], weights: list[np.ndarray], scale: int
 ) -> tuple[tuple[int, Fraction], ...]:
@@ -287,9 +291,9 @@ def _classes(
     entry_hash = _mix(connection * np.int64(1_000_003) + ratio)
     column_hash = np.add.reduceat(entry_hash, starts)
     lengths = np.diff(np.r_[starts, len(unique)])
-    _, column_class = np.unique(
-        np.stack([column_hash.view(np.int64), lengths], axis=1), axis=0, return_inverse=True
-    )
+    with np.errstate(over="ignore"):
+        column_hash = _mix(column_hash ^ lengths.astype(np.uint64))
+    _, column_class = np.unique(column_hash, return_inverse=True)
     column_class = column_class.ravel()
     effective = int(column_class.max()) + 1
     representative = np.full(effective, -1, dtype=np.int64)
@@ -384,13 +388,13 @@ def facts(structure: Structure, spatial: int) -> Facts:
     if n_channels_out > 1 and len(weights):
         position = out_w // n_channels_out
         triples = np.stack([position, in_w, class_w], axis=1)
-        channel_independent = len(np.unique(triples, axis=0)) * n_channels_out == len(weights)
+        channel_independent = _distinct_rows(triples) * n_channels_out == len(weights)
 
     shared = False
     if spatial and len(weights):
         keys = np.stack([*offsets, in_index[-1], out_index[-1]], axis=1)
-        shared = len(np.unique(keys, axis=0)) == len(
-            np.unique(np.column_stack([keys, class_w]), axis=0)
+        shared = _distinct_rows(keys) == _distinct_rows(
+            np.column_stack([keys, class_w])
         ) and len(np.unique(class_w)) < len(weights)
 
     bias = "none"
@@ -401,7 +405,7 @@ def facts(structure: Structure, spatial: int) -> Facts:
             bias = "per output"
         elif distinct == 1:
             bias = "shared"
-        elif len(np.unique(np.stack([channel, class_b], axis=1), axis=0)) == distinct == len(
+        elif _distinct_rows(np.stack([channel, class_b], axis=1)) == distinct == len(
             np.unique(channel)
         ) and len(out_b) == structure.outputs:
             bias = "per channel"

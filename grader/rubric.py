@@ -51,6 +51,7 @@ FORMULA_DIAGNOSES = (
     "bias_unshared",
     "fixed_term",
     "range",
+    "reads_outside",
     "shape",
     "different",
 )
@@ -430,7 +431,8 @@ def _read_layer(
     if source is None or target is None:
         return None
     if source.name.casefold() == target.name.casefold():
-        fields.problem(fields.line, "output", "the input and the output need different names")
+        line = fields.node.entries["output"][0]
+        fields.problem(line, "output", "the input and the output need different names")
         return None
     return LayerSpec(source, target, padding)
 

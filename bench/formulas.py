@@ -1,0 +1,109 @@
+"""Benchmark: time to grade one distinct layer formula (parse, instantiate, compare, score).
+
+Run from the repository root:
+
+    .venv/bin/python bench/formulas.py
+
+It grades a set of distinct formulas for every formula item of rubrics/22-52-q4.yaml (right
+and wrong answers, in several notations, with renamed indices), each once, as a new answer in a
+class would be: the reference's structure is cached across answers, the student's is not. It
+prints the median and the slowest time per part and over all, and the machine it ran on. The
+target is a median of at most 20 ms per distinct formula.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.grade import grade_answer  # noqa: E402
+from grader.rubric import load_rubric  # noqa: E402
+
+INDEX_NAMES = [("i", "j", "k", "l"), ("a", "b", "c", "d"), ("p", "q", "r", "s"), ("r", "s", "t", "z")]
+KERNEL = [("u", "v"), ("e", "f"), ("g", "h")]
+
+TEMPLATES = {
+    "a.formula": [
+        r"y_{{{i},{j},{k}}} = \sum_{{m=1}}^{{P}}\sum_{{n=1}}^{{Q}}\sum_{{{l}=1}}^{{C}} w_{{m,n,{l},{i},{j},{k}}} x_{{m,n,{l}}} + b_{{{i},{j},{k}}}",
+        r"y_{{{i}{j}{k}}} = \sum_{{{l}=1}}^C \sum_{{m=1}}^P \sum_{{n=1}}^P W_{{mn{l}{k}}} X_{{{i}{j}{l}}} + b_{{{i}{j}{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{j},{l}}}",
+        r"y[{i},{j},{k}] = sum_{{n=1}}^{{Q}} sum_{{m=1}}^{{P}} sum_{{{l}=1}}^{{C}} W[{k},{j},{i},{l},n,m]*x[m,n,{l}]",
+    ],
+    "b.formula": [
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=1}}^{{3}}\sum_{{{v}=1}}^{{3}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}}\, x_{{{i}+{u}-2,{j}+{v}-2,{l}}} + b_{{{k}}}",
+        r"y_{{{i}{j}{k}}} = \sum_{{{l}=1}}^C \sum_{{{u}=1}}^P \sum_{{{v}=1}}^Q W_{{{u}{v}{l}}} x_{{{i}-{u}, {j}-{v}, {l}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=-2}}^{{2}}\sum_{{{v}=-2}}^{{2}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}-{u},{j}-{v},{l}}}",
+    ],
+    "c.formula": [
+        r"y_{{{i},{j},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{j},{l}}} + b_{{{k}}}",
+        r"y[{i},{j},{k}] = sum_{{{l}=1}}^{{C}} w[{i},{j},{l},{k}]*x[{i},{j},{l}] + b[{k}]",
+        r"y_{{{i}{j}{k}}} = Σ_{l} W_{{{k}{l}}} · x_{{{i}{j}{l}}}",
+    ],
+    "d.formula": [
+        r"y_{{{i},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{l}}}",
+        r"y_{{{i},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{j}=1}}^{{PQ}}\sum_{{{l}=1}}^{{C}} w_{{{j},{l},{k}}} x_{{{j},{l}}}",
+    ],
+}
+MATRIX_FORMS = ["Y = XW", "Y = X W", r"Y = X \cdot W", "Y^T = W^T X^T", "Y = WX", "Y = X^T W", "Y = XW + b"]
+
+
+def distinct_formulas() -> list[tuple[str, str]]:
+    answers = []
+    for item_id, templates in TEMPLATES.items():
+        for template, (i, j, k, l), (u, v) in itertools.product(templates, INDEX_NAMES, KERNEL):
+            text = template.format(i=i, j=j, k=k, l=l, u=u, v=v)
+            if (item_id, text) not in answers:
+                answers.append((item_id, text))
+    answers += [("e.formula", text) for text in MATRIX_FORMS]
+    return answers
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main() -> None:
+    rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+    answers = distinct_formulas()
+    for item_id in {item_id for item_id, _ in answers}:  # the references, as a run caches them
+        item = rubric.items[item_id]
+        grade_answer(rubric, item, item.answer_text)
+    timings: dict[str, list[float]] = {}
+    verdicts: dict[str, int] = {}
+    for item_id, text in answers:
+        started = time.perf_counter()
+        result = grade_answer(rubric, rubric.items[item_id], text)
+        timings.setdefault(item_id, []).append(time.perf_counter() - started)
+        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+    everything = [t for times in timings.values() for t in times]
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
+          f"Python {platform.python_version()}, {platform.system()}")
+    print(f"{len(answers)} distinct formulas; verdicts: {dict(sorted(verdicts.items()))}")
+    print(f"{'item':<10} {'formulas':>8} {'median ms':>10} {'max ms':>8}")
+    for item_id in sorted(timings):
+        times = timings[item_id]
+        print(f"{item_id:<10} {len(times):>8} {statistics.median(times) * 1000:>10.1f} "
+              f"{max(times) * 1000:>8.1f}")
+    print(f"{'all':<10} {len(everything):>8} {statistics.median(everything) * 1000:>10.1f} "
+          f"{max(everything) * 1000:>8.1f}")
+    print("target: median at most 20 ms per distinct formula")
+
+
+if __name__ == "__main__":
+    main()

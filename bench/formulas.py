@@ -27,7 +27,12 @@ sys.path.insert(0, str(ROOT))
 from grader.grade import grade_answer  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
-INDEX_NAMES = [("i", "j", "k", "l"), ("a", "b", "c", "d"), ("p", "q", "r", "s"), ("r", "s", "t", "z")]
+INDEX_NAMES = [
+    ("i", "j", "k", "l"),
+    ("a", "b", "c", "d"),
+    ("p", "q", "r", "s"),
+    ("r", "s", "t", "z"),
+]
 KERNEL = [("u", "v"), ("e", "f"), ("g", "h")]
 
 TEMPLATES = {
@@ -54,7 +59,15 @@ TEMPLATES = {
         r"y_{{{i},{k}}} = \sum_{{{j}=1}}^{{PQ}}\sum_{{{l}=1}}^{{C}} w_{{{j},{l},{k}}} x_{{{j},{l}}}",
     ],
 }
-MATRIX_FORMS = ["Y = XW", "Y = X W", r"Y = X \cdot W", "Y^T = W^T X^T", "Y = WX", "Y = X^T W", "Y = XW + b"]
+MATRIX_FORMS = [
+    "Y = XW",
+    "Y = X W",
+    r"Y = X \cdot W",
+    "Y^T = W^T X^T",
+    "Y = WX",
+    "Y = X^T W",
+    "Y = XW + b",
+]
 
 
 def distinct_formulas() -> list[tuple[str, str]]:
@@ -92,16 +105,22 @@ def main() -> None:
         timings.setdefault(item_id, []).append(time.perf_counter() - started)
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
     everything = [t for times in timings.values() for t in times]
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
-          f"Python {platform.python_version()}, {platform.system()}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}, {platform.system()}"
+    )
     print(f"{len(answers)} distinct formulas; verdicts: {dict(sorted(verdicts.items()))}")
     print(f"{'item':<10} {'formulas':>8} {'median ms':>10} {'max ms':>8}")
     for item_id in sorted(timings):
         times = timings[item_id]
-        print(f"{item_id:<10} {len(times):>8} {statistics.median(times) * 1000:>10.1f} "
-              f"{max(times) * 1000:>8.1f}")
-    print(f"{'all':<10} {len(everything):>8} {statistics.median(everything) * 1000:>10.1f} "
-          f"{max(everything) * 1000:>8.1f}")
+        print(
+            f"{item_id:<10} {len(times):>8} {statistics.median(times) * 1000:>10.1f} "
+            f"{max(times) * 1000:>8.1f}"
+        )
+    print(
+        f"{'all':<10} {len(everything):>8} {statistics.median(everything) * 1000:>10.1f} "
+        f"{max(everything) * 1000:>8.1f}"
+    )
     print("target: median at most 20 ms per distinct formula")
 
 

@@ -18,6 +18,8 @@ formula (which inputs each output reads through which weights) is `grader.layer`
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -149,7 +151,9 @@ def rewrite_formula_latex(text: str) -> str:
         close = text.find("}", match.end())
         if close < 0 or not re.fullmatch(r"\s*[A-Za-z]+\s*", text[match.end() : close]):
             raise AnswerError(
-                text, match.start(), f"\\{match.group(1)} takes a name, e.g. \\{match.group(1)}{{X}}"
+                text,
+                match.start(),
+                f"\\{match.group(1)} takes a name, e.g. \\{match.group(1)}{{X}}",
             )
         text = replace_span(text, close, close + 1, "")
         text = replace_span(text, match.start(), match.end(), "")
@@ -179,8 +183,7 @@ _ALLOWED |= set("Σ≤≥<>'")
 
 
 def reject_unsupported_formula_characters(text: str) -> str:
-    import unicodedata
-
+    """Anything outside a formula's characters is refused with its Unicode name."""
     for position, char in enumerate(text):
         if char not in _ALLOWED:
             name = unicodedata.name(char, f"U+{ord(char):04X}")
@@ -216,7 +219,9 @@ class Token:
         return self.start + len(self.text)
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<NAME>[A-Za-z]+)|(?P<NUMBER>[0-9]+)|(?P<REL><=|>=|[≤≥<>])|(?P<C>\S))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<NAME>[A-Za-z]+)|(?P<NUMBER>[0-9]+)|(?P<REL><=|>=|[≤≥<>])|(?P<C>\S))"
+)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -246,8 +251,9 @@ def index_symbol(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, integer=True)
 
 
-# Letters a condition such as `1 ≤ k ≤ D` may mention; conditions are read, then set aside.
-_ANY_INDEX = {letter: index_symbol(letter) for letter in "abcdefghijklmnopqrstuvwxyz"}
+# Any letter may name an index of the output, or appear in a condition such as `1 ≤ k ≤ D`
+# (read, then set aside), unless it is a size of the question.
+_ANY_INDEX = {letter: index_symbol(letter) for letter in string.ascii_letters}
 
 
 @dataclass(frozen=True)
@@ -444,12 +450,11 @@ class _Parser:
 
     def output(self) -> Access:
         name = self.take("NAME", what="the output, e.g. y_{i,j,k}")
-        letters = "".join(c for c in name.text if c.isalpha())
-        new = {letter: index_symbol(letter) for letter in "abcdefghijklmnopqrstuvwxyz"}
-        new.update({letter.upper(): index_symbol(letter.upper()) for letter in letters})
-        indices = self.subscript({k: v for k, v in new.items() if k not in self.sizes})
+        indices = self.subscript({k: v for k, v in _ANY_INDEX.items() if k not in self.sizes})
         if indices is None:
-            raise self.error(self.peek(), f"expected the indices of {name.text}, e.g. {name.text}_{{i,k}}")
+            raise self.error(
+                self.peek(), f"expected the indices of {name.text}, e.g. {name.text}_{{i,k}}"
+            )
         if len(set(indices)) != len(indices) or not all(
             isinstance(i, sympy.Symbol) and i not in self.size_symbols for i in indices
         ):
@@ -624,7 +629,9 @@ class _Parser:
 
     # The matrix form.
 
-    def matrix_formula(self) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
+    def matrix_formula(
+        self,
+    ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
         lhs = self.matrix_factors()
         if len(lhs) != 1:
             raise AnswerError(self.text, 0, "the left side of a matrix form is one matrix, e.g. Y")
@@ -748,7 +755,8 @@ class _FormulaBuilder:
         declared = self.layer.output
         if not _same_name(output.name, declared.name):
             raise self.fail(
-                output, f"the left side is {output.name}, but this layer's output is {declared.name}"
+                output,
+                f"the left side is {output.name}, but this layer's output is {declared.name}",
             )
         if len(output.indices) != len(declared.shape):
             raise self.fail(output, self._rank_message(declared, len(output.indices)))
@@ -757,10 +765,7 @@ class _FormulaBuilder:
 
     def _rank_message(self, tensor: TensorSpec, count: int) -> str:
         shape = "×".join(_show_index(s) for s in tensor.shape)
-        return (
-            f"{tensor.name} has {len(tensor.shape)} indices (it is {shape}), "
-            f"not {count}"
-        )
+        return f"{tensor.name} has {len(tensor.shape)} indices (it is {shape}), not {count}"
 
     def term(self, flat: _Flat) -> Term:
         factors = []
@@ -768,7 +773,9 @@ class _FormulaBuilder:
         for access in flat.factors:
             if _same_name(access.name, self.layer.input.name):
                 if len(access.indices) != len(self.layer.input.shape):
-                    raise self.fail(access, self._rank_message(self.layer.input, len(access.indices)))
+                    raise self.fail(
+                        access, self._rank_message(self.layer.input, len(access.indices))
+                    )
                 access = Access(self.layer.input.name, access.indices, access.start, access.end)
                 inputs += 1
             elif _same_name(access.name, self.layer.output.name):
@@ -855,11 +862,18 @@ def _matrix_to_index(
     if len(x.shape) != 2 or len(y.shape) != 2:
         raise AnswerError(text, 0, "write this layer with indices, e.g. y_{i,k} = ...")
     if not _same_name(lhs.name, y.name):
-        raise AnswerError(text, lhs.start, f"the left side is {lhs.name}, but the output is {y.name}")
-    reading = (f"{y.name}ᵀ" if lhs.transposed else y.name) + " = " + " + ".join(
-        (f"{c}·" if c != 1 else "") + "·".join(f.name + ("ᵀ" if f.transposed else "") for f in fs)
-        for c, fs in chains
-    ).replace("+ -", "- ")
+        raise AnswerError(
+            text, lhs.start, f"the left side is {lhs.name}, but the output is {y.name}"
+        )
+    reading = (
+        (f"{y.name}ᵀ" if lhs.transposed else y.name)
+        + " = "
+        + " + ".join(
+            (f"{c}·" if c != 1 else "")
+            + "·".join(f.name + ("ᵀ" if f.transposed else "") for f in fs)
+            for c, fs in chains
+        ).replace("+ -", "- ")
+    )
     shapes = _Shapes()
     known = {
         x.name: (shapes.new(x.shape[0]), shapes.new(x.shape[1])),
@@ -871,7 +885,9 @@ def _matrix_to_index(
         if _same_name(factor.name, x.name):
             pair = known[x.name]
         elif _same_name(factor.name, y.name):
-            raise AnswerError(text, factor.start, f"the output {y.name} cannot also be on the right side")
+            raise AnswerError(
+                text, factor.start, f"the output {y.name} cannot also be on the right side"
+            )
         else:
             pair = parameters.setdefault(factor.name, (shapes.new(), shapes.new()))
         return (pair[1], pair[0]) if factor.transposed else pair
@@ -902,7 +918,9 @@ def _matrix_to_index(
     for name, (rows, cols) in parameters.items():
         if shapes.get(rows) is None or shapes.get(cols) is None:
             output = Access(y.name, (index_symbol("r"), index_symbol("c")))
-            problem = f"The shape of {name} cannot be told from those of {x.name} and {y.name}." + hint
+            problem = (
+                f"The shape of {name} cannot be told from those of {x.name} and {y.name}." + hint
+            )
             return output, (), reading, problem
 
     row, col = index_symbol("r"), index_symbol("c")
@@ -935,8 +953,10 @@ def parse_formula(text: str, sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
     normalised = normalise(text, FORMULA_STEPS)
     parser = _Parser(text, normalised, sizes)
     first, second = parser.peek(), parser.peek(1)
-    matrix_form = first is not None and first.kind == "NAME" and (
-        second is None or second.kind in ("=", "^", "'")
+    matrix_form = (
+        first is not None
+        and first.kind == "NAME"
+        and (second is None or second.kind in ("=", "^", "'"))
     )
     if matrix_form:
         lhs, chains = parser.matrix_formula()

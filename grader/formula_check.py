@@ -197,8 +197,9 @@ class _Comparison:
                     "connection has its own weight.",
                 )
             )
-        reference_classes, student_classes = _weight_classes(self.reference), _weight_classes(
-            self.student
+        reference_classes, student_classes = (
+            _weight_classes(self.reference),
+            _weight_classes(self.student),
         )
         if same_reads and not found and not np.array_equal(reference_classes, student_classes):
             tie = "ties together weights that should be separate"
@@ -206,7 +207,8 @@ class _Comparison:
                 tie = "gives separate weights to connections that should share one"
             found.append(
                 Finding(
-                    "weight_sharing", f"Every output reads the right inputs, but your formula {tie}."
+                    "weight_sharing",
+                    f"Every output reads the right inputs, but your formula {tie}.",
                 )
             )
         return found
@@ -216,8 +218,14 @@ class _Comparison:
         if r.bias == s.bias and (not r.has_bias or self._same_bias()):
             return []
         if not s.has_bias:
-            per = "every output has its own" if r.bias == "per output" else "each output channel has one, shared by every position"
-            return [Finding("bias_missing", f"Your formula has no bias; this layer has one: {per}.")]
+            per = (
+                "every output has its own"
+                if r.bias == "per output"
+                else "each output channel has one, shared by every position"
+            )
+            return [
+                Finding("bias_missing", f"Your formula has no bias; this layer has one: {per}.")
+            ]
         if not r.has_bias:
             return [
                 Finding(
@@ -234,7 +242,9 @@ class _Comparison:
         if r.bias == "per output":
             message = "Your bias is shared by outputs that should each have their own bias."
             return [Finding("bias_shared", message)]
-        return [Finding("bias_shared", "Your bias is shared where each output channel needs its own.")]
+        return [
+            Finding("bias_shared", "Your bias is shared where each output channel needs its own.")
+        ]
 
     def _same_bias(self) -> bool:
         def bias_part(structure: Structure) -> tuple[np.ndarray, np.ndarray]:
@@ -262,12 +272,12 @@ def _weight_classes(structure: Structure) -> np.ndarray:
 
 
 def _range_lengths(formula: Formula) -> Counter:
-    return Counter(
-        sympy.expand(s.high - s.low + 1) for term in formula.terms for s in term.sums
-    )
+    return Counter(sympy.expand(s.high - s.low + 1) for term in formula.terms for s in term.sums)
 
 
-def _range_finding(reference: Formula, student: Formula, meanings: Mapping[str, str]) -> list[Finding]:
+def _range_finding(
+    reference: Formula, student: Formula, meanings: Mapping[str, str]
+) -> list[Finding]:
     """`\\sum_{n=1}^{P}` where the reference sums to Q: a size written for another."""
     extra = _range_lengths(student) - _range_lengths(reference)
     missing = _range_lengths(reference) - _range_lengths(student)
@@ -398,8 +408,10 @@ def check_formula(
         ]
         if findings:
             break
-    if layer.padding == "none" and any(s.reads_outside for s in student) and not any(
-        r.reads_outside for r in reference
+    if (
+        layer.padding == "none"
+        and any(s.reads_outside for s in student)
+        and not any(r.reads_outside for r in reference)
     ):
         findings.append(
             Finding(
@@ -411,7 +423,9 @@ def check_formula(
     if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
         findings += _range_finding(item.formula, formula, meanings)
     if not findings:
-        findings = [Finding("different", "Your formula does not define the same layer as a correct answer.")]
+        findings = [
+            Finding("different", "Your formula does not define the same layer as a correct answer.")
+        ]
     for index, rule in enumerate(item.misconceptions):
         if rule.formula is not None and _same(student, structures(rule.formula, layer, size_sets)):
             # The rubric's feedback was written for exactly this layer; it is the explanation.

@@ -224,15 +224,26 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         )
     width = max(rows.shape[1] for rows in parameter_rows)
     padded = np.concatenate(
-        [np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=-(2**62)) for rows in parameter_rows]
+        [
+            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=-(2**62))
+            for rows in parameter_rows
+        ]
     )
     parameter = _row_ids(padded)
     nominal = int(parameter.max()) + 1
     connection = np.concatenate(entry_connections)
     weight = np.concatenate(entry_weights)
     return _classes(
-        sizes_shown, out_dims, in_dims, parameter, connection, weight, fixed, nominal,
-        exact=not products, reads_outside=reads_outside,
+        sizes_shown,
+        out_dims,
+        in_dims,
+        parameter,
+        connection,
+        weight,
+        fixed,
+        nominal,
+        exact=not products,
+        reads_outside=reads_outside,
     )
 
 
@@ -281,7 +292,9 @@ def _classes(
     parameter, connection = unique // span, unique % span
     empty = np.zeros(0, dtype=np.int64)
     if not len(unique):
-        return Structure(sizes, out_dims, in_dims, empty, empty, empty, fixed, nominal, 0, exact, reads_outside)
+        return Structure(
+            sizes, out_dims, in_dims, empty, empty, empty, fixed, nominal, 0, exact, reads_outside
+        )
     starts = np.flatnonzero(np.r_[True, parameter[1:] != parameter[:-1]])
     column_of_entry = np.cumsum(np.r_[False, parameter[1:] != parameter[:-1]])
     divisor = np.gcd.reduceat(np.abs(total), starts)
@@ -305,7 +318,9 @@ def _classes(
             continue
         a = slice(starts[first], ends[first])
         b = slice(starts[column], ends[column])
-        if not (np.array_equal(connection[a], connection[b]) and np.array_equal(ratio[a], ratio[b])):
+        if not (
+            np.array_equal(connection[a], connection[b]) and np.array_equal(ratio[a], ratio[b])
+        ):
             exact = False  # a hash collision: never guess
     # One column per class; in the exact case their connections are disjoint.
     first_of_class = np.full(effective, len(starts), dtype=np.int64)
@@ -318,7 +333,9 @@ def _classes(
     kept_column = column_of_entry[entry_chosen]
     order = np.argsort(kept_connection, kind="stable")
     kept_connection, kept_ratio, kept_column = (
-        kept_connection[order], kept_ratio[order], kept_column[order]
+        kept_connection[order],
+        kept_ratio[order],
+        kept_column[order],
     )
     if len(kept_connection) > 1 and (kept_connection[1:] == kept_connection[:-1]).any():
         exact = False  # two independent weights reach one connection: a span, not a partition
@@ -380,7 +397,9 @@ def facts(structure: Structure, spatial: int) -> Facts:
     n_channels_out = structure.out_dims[-1]
 
     offsets = [in_index[a] - out_index[a] for a in range(spatial)]
-    extent = tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None
+    extent = (
+        tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None
+    )
     own_position = bool(len(weights)) and all((o == 0).all() for o in offsets) and spatial > 0
     reads_all = len(weights) == structure.outputs * structure.inputs
 
@@ -393,9 +412,9 @@ def facts(structure: Structure, spatial: int) -> Facts:
     shared = False
     if spatial and len(weights):
         keys = np.stack([*offsets, in_index[-1], out_index[-1]], axis=1)
-        shared = _distinct_rows(keys) == _distinct_rows(
-            np.column_stack([keys, class_w])
-        ) and len(np.unique(class_w)) < len(weights)
+        shared = _distinct_rows(keys) == _distinct_rows(np.column_stack([keys, class_w])) and len(
+            np.unique(class_w)
+        ) < len(weights)
 
     bias = "none"
     if len(out_b):
@@ -405,9 +424,12 @@ def facts(structure: Structure, spatial: int) -> Facts:
             bias = "per output"
         elif distinct == 1:
             bias = "shared"
-        elif _distinct_rows(np.stack([channel, class_b], axis=1)) == distinct == len(
-            np.unique(channel)
-        ) and len(out_b) == structure.outputs:
+        elif (
+            _distinct_rows(np.stack([channel, class_b], axis=1))
+            == distinct
+            == len(np.unique(channel))
+            and len(out_b) == structure.outputs
+        ):
             bias = "per channel"
         else:
             bias = "other"

@@ -410,7 +410,9 @@ def _read_tensor(
     for child in shape_entry[1].items:
         value = getattr(child, "value", None)
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            tensor.problem(child.line, "shape", "a size is a symbol, a product such as PQ, or a number")
+            tensor.problem(
+                child.line, "shape", "a size is a symbol, a product such as PQ, or a number"
+            )
             return None
         parsed = _parse_answer(str(value), child.line, tensor.key_path("shape"), symbols, problems)
         if parsed is None:

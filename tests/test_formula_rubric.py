@@ -118,19 +118,27 @@ BROKEN = [
         "x has 3 indices",
     ),
     (
-        lambda t: t.replace("        partial_credit: {bias_missing: 2}", "        partial_credit: {bias_misssing: 2}"),
+        lambda t: t.replace(
+            "        partial_credit: {bias_missing: 2}",
+            "        partial_credit: {bias_misssing: 2}",
+        ),
         "bias_misssing",
         "parts.a.items.formula.partial_credit.bias_misssing",
         "unknown key; did you mean bias_missing?",
     ),
     (
-        lambda t: t.replace("        partial_credit: {bias_missing: 2}", "        partial_credit: {bias_missing: 3}"),
+        lambda t: t.replace(
+            "        partial_credit: {bias_missing: 2}", "        partial_credit: {bias_missing: 3}"
+        ),
         "bias_missing: 3",
         "parts.a.items.formula.partial_credit.bias_missing",
         "must be less than the item's 3 marks",
     ),
     (
-        lambda t: t.replace("        output: {name: y, shape: [P, Q, D]}\n", "        output: {name: y, shape: [P, Q, D]}\n        padding: reflect\n"),
+        lambda t: t.replace(
+            "        output: {name: y, shape: [P, Q, D]}\n",
+            "        output: {name: y, shape: [P, Q, D]}\n        padding: reflect\n",
+        ),
         "padding: reflect",
         "parts.a.items.formula.padding",
         "unknown padding 'reflect'",

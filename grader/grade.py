@@ -203,7 +203,7 @@ def answer_names(rubric: Rubric) -> dict[str, set[str]]:
 
 def _load(rubric: Rubric, path: Path) -> Submission:
     if path.suffix.lower() == ".md":
-        return load_markdown_submission(path, answer_names(rubric))
+        return load_markdown_submission(path, answer_names(rubric), item_for=rubric.item_for)
     return load_submission(path)
 
 

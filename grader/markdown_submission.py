@@ -6,21 +6,34 @@
     ---
     ## (a)
     Formula: $$ y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k $$
-    Parameters: $P \\times Q \\times C$
+    Parameters: $P \\times Q \\times C$ parameters in total
 
 Front matter names the student and the question; a heading starts a part (`## (a)`, `## a)`,
 `## Part a`); a line starting with one of the item labels the rubric declares (its key, label
 or aliases, any case) starts an answer, which runs until the next label or heading, over
-several lines if need be. Maths may be written in `$…$` or `$$…$$`, also across lines; inside
-a `$$` block nothing is taken for a label or a heading. Text the importer cannot place is
-reported, never given to a neighbouring answer.
+several lines if need be. Inside a `$$` block nothing is taken for a label or a heading.
+
+What of that run is the answer (`_split_answer`):
+
+- an explanation (an item of type `text`) is prose: the whole run is the answer;
+- otherwise, when the label's paragraph holds maths in `$…$` or `$$…$$`, the answer is the
+  first piece of maths, and the words around it are not;
+- otherwise the answer is the label's paragraph, up to the first blank line.
+
+Only a caller that passes the rubric's items (`item_for`) says which answers are explanations;
+without it an answer is cut only when it begins with maths, and is otherwise kept whole.
+
+Text the importer cannot place is reported with its line and a short quote, never given to a
+neighbouring answer and never dropped silently.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from grader.errors import Problem, SubmissionError
 from grader.submission import Submission, SubmittedAnswer
@@ -33,6 +46,32 @@ _HEADING = re.compile(
 _LABEL = re.compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z0-9 ]{0,40}?)\s*:(?:\*\*|__)?\s*(.*)$"
 )
+# `$$…$$` first, so that a display block is not read as two empty inline ones.
+_MATHS = re.compile(r"\$\$(.*?)\$\$|\$([^$]+)\$", re.DOTALL)
+_QUOTE_LENGTH = 60
+
+
+class AnswerItem(Protocol):
+    """What the importer needs to know of the item an answer is for (`grader.rubric.Item`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
+ItemLookup = Callable[[str, str], AnswerItem | None]  # (part, name as written) -> item
+
+
+@dataclass
+class _Run:
+    """The lines from an answer's label to the next label or heading."""
+
+    part: str
+    name: str  # the label as the student wrote it
+    line: int
+    lines: list[tuple[int, str]]  # (line number, text), the label's line without the label
 
 
 def _front_matter(path: Path, lines: list[str]) -> tuple[str, str, int]:
@@ -70,67 +109,174 @@ def _front_matter(path: Path, lines: list[str]) -> tuple[str, str, int]:
     return student.strip(), question, end + 1
 
 
-def load_markdown_submission(path: Path | str, labels: Mapping[str, set[str]]) -> Submission:
-    """Read a Markdown submission; `labels` maps each part to the names its items answer to."""
+def load_markdown_submission(
+    path: Path | str,
+    labels: Mapping[str, set[str]],
+    item_for: ItemLookup | None = None,
+) -> Submission:
+    """Read a Markdown submission; `labels` maps each part to the names its items answer to.
+
+    `item_for(part, name)` gives the rubric's item an answer is labelled for (pass
+    `rubric.item_for`): it tells explanations, which are kept whole, from counts and formulas,
+    and names items in notes by their id. Without it, an answer is cut only where that is
+    certain: when it begins with maths, the answer is that maths; otherwise it is kept whole.
+    """
     path = Path(path)
     text = read_bounded_text(path, SubmissionError)
     lines = text.splitlines()
     student, question, start = _front_matter(path, lines)
 
     answers: dict[str, SubmittedAnswer] = {}
+    first_lines: dict[str, int] = {}  # item id (or part.label) -> its first answer's line
     unassigned: list[tuple[int, str]] = []
     part: str | None = None
-    current: tuple[str, int, list[str]] | None = None  # (key, line, pieces)
+    current: _Run | None = None
+    stray: list[tuple[int, str]] = []  # consecutive lines under no label, reported as one
     in_display_maths = False
 
     def close_answer() -> None:
         nonlocal current
-        if current is not None:
-            key, line, pieces = current
-            body = _unwrap_maths(" ".join(" ".join(pieces).split()))
-            if key in answers:
-                unassigned.append(
-                    (
-                        line,
-                        f"a second answer labelled {key.partition('.')[2]!r} "
-                        f"in part {key.partition('.')[0]!r} was not graded",
-                    )
+        if current is None:
+            return
+        run, current = current, None
+        key = f"{run.part}.{run.name}"
+        item = item_for(run.part, run.name) if item_for is not None else None
+        answer, leftovers = _split_answer(run.lines, None if item is None else item.type == "text")
+        # Two labels of one item (Params, Parameters) are a second answer too, when known.
+        answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
+        first = first_lines.get(answer_id)
+        if first is not None:
+            whole = " ".join(text for _, text in run.lines)
+            what = item.id if item is not None else f"part {run.part!r}"
+            unassigned.append(
+                (
+                    run.line,
+                    f"a second answer labelled {run.name!r} to {what} (the first is at line "
+                    f"{first}) was not graded: {_quote(whole)!r}",
                 )
-            else:
-                answers[key] = SubmittedAnswer(body or None, line)
-            current = None
+            )
+            return
+        first_lines[answer_id] = run.line
+        answers[key] = SubmittedAnswer(answer, run.line)
+        answer_name = (
+            f"the answer to {item.id}"
+            if item is not None
+            else f"the answer labelled {run.name!r} in part {run.part!r}"
+        )
+        for line, where, words in leftovers:
+            unassigned.append(
+                (line, f"text {where} {answer_name} was not graded: {_quote(words)!r}")
+            )
+
+    def close_stray() -> None:
+        if not stray:
+            return
+        if part is None:
+            where = "text before the first part heading"
+        elif part not in labels:
+            where = f"text under heading {part!r}, a part the question does not have,"
+        else:
+            where = f"text in part {part!r} under no answer label"
+        words = " ".join(text for _, text in stray)
+        unassigned.append((stray[0][0], f"{where} was not graded: {_quote(words)!r}"))
+        stray.clear()
 
     for number, line in enumerate(lines[start:], start=start + 1):
         if not in_display_maths:
             heading = _HEADING.match(line)
             if heading:
                 close_answer()
+                close_stray()
                 part = heading.group(1).lower()
                 continue
             if line.lstrip().startswith("#"):
+                close_stray()
                 continue  # a title or another heading: structure, not an answer
             label = _LABEL.match(line)
             if label and part is not None and _known(label.group(1), labels.get(part, set())):
                 close_answer()
-                current = (f"{part}.{' '.join(label.group(1).split())}", number, [label.group(2)])
+                close_stray()
+                name = " ".join(label.group(1).split())
+                current = _Run(part, name, number, [(number, label.group(2))])
                 in_display_maths = label.group(2).count("$$") % 2 == 1
                 continue
         if line.count("$$") % 2 == 1:
             in_display_maths = not in_display_maths
         if current is not None:
-            current[2].append(line)
+            current.lines.append((number, line))
         elif line.strip():
-            where = f"in part {part!r}" if part else "before the first part heading"
-            unassigned.append(
-                (
-                    number,
-                    f"text {where} under no answer label was not graded: {line.strip()[:60]!r}",
-                )
-            )
+            stray.append((number, line.strip()))
+        elif not in_display_maths:
+            close_stray()
     close_answer()
+    close_stray()
     if in_display_maths:
         raise SubmissionError(path, [Problem(len(lines), "", "a '$$' maths block is never closed")])
+    unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, str(path), answers, tuple(unassigned))
+
+
+def _split_answer(
+    lines: list[tuple[int, str]], prose: bool | None
+) -> tuple[str | None, list[tuple[int, str, str]]]:
+    """The answer in an answer's lines, and what is left over as (line, "before"/"after", text).
+
+    `prose` is True for an explanation, False for any other item, None when not known.
+    """
+    if prose:
+        return _whole(lines), []
+    paragraphs = _paragraphs(lines)
+    if not paragraphs:
+        return None, []
+    first, later = paragraphs[0], paragraphs[1:]
+    text = "\n".join(words for _, words in first)
+    maths = _MATHS.search(text)
+    begins_with_maths = maths is not None and not text[: maths.start()].strip()
+    if prose is None and not begins_with_maths:
+        return _whole(lines), []  # it may be prose: without the item's type, keep it whole
+    leftovers = [(p[0][0], "after", " ".join(words for _, words in p)) for p in later]
+    if maths is None:
+        return _collapse(text) or None, leftovers
+
+    def line_at(offset: int) -> int:
+        return first[text.count("\n", 0, offset)][0]
+
+    around = [("before", 0, text[: maths.start()]), ("after", maths.end(), text[maths.end() :])]
+    leftovers[:0] = [
+        (line_at(start + len(words) - len(words.lstrip())), where, words)
+        for where, start, words in around
+        if words.strip()
+    ]
+    inner = maths.group(1) if maths.group(1) is not None else maths.group(2)
+    return _collapse(inner) or None, leftovers
+
+
+def _paragraphs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The lines split at blank lines outside `$$` blocks; paragraphs without words dropped."""
+    paragraphs: list[list[tuple[int, str]]] = [[]]
+    in_display_maths = False
+    for number, words in lines:
+        if not words.strip() and not in_display_maths:
+            paragraphs.append([])
+            continue
+        paragraphs[-1].append((number, words))
+        if words.count("$$") % 2 == 1:
+            in_display_maths = not in_display_maths
+    return [p for p in paragraphs if any(words.strip() for _, words in p)]
+
+
+def _whole(lines: list[tuple[int, str]]) -> str | None:
+    return _unwrap_maths(_collapse(" ".join(words for _, words in lines))) or None
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _quote(text: str) -> str:
+    """A short quote of what the student wrote, on one line."""
+    text = _collapse(text)
+    return text if len(text) <= _QUOTE_LENGTH else text[: _QUOTE_LENGTH - 1] + "…"
 
 
 def _unwrap_maths(body: str) -> str:

@@ -1,0 +1,220 @@
+"""Markdown submissions: where an answer ends, and what is reported instead of graded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.grade import answer_names, grade_paths, grade_submission
+from grader.markdown_submission import load_markdown_submission
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+FRONT_MATTER = "---\nstudent: s\nquestion: 22-52-Q4\n---\n"  # the body starts at line 5
+
+# The importer is given the rubric's items (so it knows which answers are prose) by a caller
+# that passes `item_for`; an older caller passes only the labels. Both must read these alike.
+WITH_TYPES = pytest.param(RUBRIC.item_for, id="with item types")
+WITHOUT_TYPES = pytest.param(None, id="without item types")
+
+
+def _load(tmp_path: Path, body: str, item_for=RUBRIC.item_for, rubric=RUBRIC):
+    path = tmp_path / "s.md"
+    path.write_text(FRONT_MATTER + body, encoding="utf-8")
+    if item_for is None:
+        return load_markdown_submission(path, answer_names(rubric))
+    return load_markdown_submission(path, answer_names(rubric), item_for=item_for)
+
+
+def _notes(submission) -> list[str]:
+    return [f"line {line}: {note}" for line, note in submission.unassigned]
+
+
+@pytest.mark.parametrize("item_for", [WITH_TYPES, WITHOUT_TYPES])
+@pytest.mark.parametrize(
+    ("body", "key", "answer"),
+    [
+        pytest.param(
+            "## (a)\nParameters:\n$$PQC \\cdot PQD + PQD$$\n\nSo that is the count.\n",
+            "a.Parameters",
+            "PQC \\cdot PQD + PQD",
+            id="a sentence after a display-maths answer is not part of it",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD+D$ parameters in total\n",
+            "b.Parameters",
+            "9CD+D",
+            id="words after inline maths on the same line are not part of it",
+        ),
+        pytest.param(
+            "## (d)\nFormula: $$ y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l} $$ where w is C×D\n",
+            "d.Formula",
+            "y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l}",
+            id="a where-clause after a formula is not part of it",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $$9CD\n+ D$$ since the kernel is 3x3\n",
+            "b.Parameters",
+            "9CD + D",
+            id="display maths over two lines, then words",
+        ),
+        pytest.param(
+            "## (b)\nParameters: 9CD + D\n",
+            "b.Parameters",
+            "9CD + D",
+            id="a plain answer without dollars still works",
+        ),
+        pytest.param(
+            "## (b)\nParameters: 9CD\n+ D\n## (c)\n",
+            "b.Parameters",
+            "9CD + D",
+            id="a plain answer runs over lines until the next heading",
+        ),
+        pytest.param(
+            "## (e)\nExplanation: the same $W$ is used at every position.\n\n"
+            "Like the linear layers of a Transformer.\n",
+            "e.Explanation",
+            "the same $W$ is used at every position. Like the linear layers of a Transformer.",
+            id="an explanation is kept whole, maths and paragraphs included",
+        ),
+    ],
+)
+def test_the_answer_is_the_maths_and_not_the_prose_around_it(tmp_path, item_for, body, key, answer):
+    submission = _load(tmp_path, body, item_for)
+    assert submission.answers[key].text == answer
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "answer"),
+    [
+        pytest.param(
+            "## (b)\nParameters: 9CD + D\n\nBecause the kernel is 3x3.\n",
+            "b.Parameters",
+            "9CD + D",
+            id="a plain count ends at the first blank line",
+        ),
+        pytest.param(
+            "## (b)\nParameters: the total is $9CD + D$\n",
+            "b.Parameters",
+            "9CD + D",
+            id="words before the maths of a count are not part of it",
+        ),
+        pytest.param(
+            "## (b)\nParameters: 9CD + D\n\nCompare $CD + D$ for a 1x1 convolution.\n",
+            "b.Parameters",
+            "9CD + D",
+            id="maths in a later paragraph does not replace a plain count",
+        ),
+        pytest.param(
+            "## (e)\nExplanation: $Y = XW$ applies one W at every position.\n",
+            "e.Explanation",
+            "$Y = XW$ applies one W at every position.",
+            id="an explanation that starts with maths is kept whole",
+        ),
+    ],
+)
+def test_item_types_decide_answers_that_could_be_prose(tmp_path, body, key, answer):
+    assert _load(tmp_path, body).answers[key].text == answer
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        pytest.param(
+            "## (a)\nParameters:\n$$PQC \\cdot PQD + PQD$$\n\nSo that is the count.\n",
+            "line 9: text after the answer to a.params was not graded: 'So that is the count.'",
+            id="a sentence after the maths",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD+D$ parameters in total\n",
+            "line 6: text after the answer to b.params was not graded: 'parameters in total'",
+            id="words on the same line as the maths",
+        ),
+        pytest.param(
+            "## (b)\nParameters: the total is $9CD + D$\n",
+            "line 6: text before the answer to b.params was not graded: 'the total is'",
+            id="words before the maths",
+        ),
+        pytest.param(
+            "## (b)\nParameters: 9CD + D\n\nBecause the kernel is 3x3.\n\nAnd one bias each.\n",
+            "line 10: text after the answer to b.params was not graded: 'And one bias each.'",
+            id="each paragraph after a plain answer, with its own line",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$\n" + "and " * 40 + "\n",
+            "line 7: text after the answer to b.params was not graded: '" + "and " * 14 + "and…'",
+            id="a long text is quoted short",
+        ),
+        pytest.param(
+            "## (b)\nParameters: 9CD + D\n## (b)\nParams: $9CD$ I think\n",
+            "line 8: a second answer labelled 'Params' to b.params (the first is at line 6) "
+            "was not graded: '$9CD$ I think'",
+            id="a second answer under another label of the item, quoted",
+        ),
+        pytest.param(
+            "## (a)\nI was not sure\nabout this part.\n\nParameters: PQD\n",
+            "line 6: text in part 'a' under no answer label was not graded: "
+            "'I was not sure about this part.'",
+            id="consecutive stray lines make one note",
+        ),
+        pytest.param(
+            "## (f)\nParameters: 12\n",
+            "line 6: text under heading 'f', a part the question does not have, was not "
+            "graded: 'Parameters: 12'",
+            id="a part the question does not have",
+        ),
+    ],
+)
+def test_content_that_is_not_graded_is_reported_with_its_line_and_a_quote(tmp_path, body, note):
+    assert note in _notes(_load(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        pytest.param(
+            "## (a)\nParameters:\n$$PQC \\cdot PQD + PQD$$\n\nSo that is the count.\n",
+            "line 9: text after the answer labelled 'Parameters' in part 'a' was not graded: "
+            "'So that is the count.'",
+            id="text after the answer",
+        ),
+        pytest.param(
+            "## (b)\nParams: 9CD + D\n## (b)\nparams: 9CD\n",
+            "line 8: a second answer labelled 'params' to part 'b' (the first is at line 6) "
+            "was not graded: '9CD'",
+            id="a second answer under the same label",
+        ),
+    ],
+)
+def test_without_item_types_the_notes_name_the_label(tmp_path, body, note):
+    assert _notes(_load(tmp_path, body, item_for=None)) == [note]
+
+
+def test_prose_after_a_count_no_longer_makes_it_invalid_and_is_a_warning(tmp_path):
+    # Through grade_paths, as `grader grade` reads a Markdown file.
+    path = tmp_path / "s.md"
+    path.write_text(
+        FRONT_MATTER + "## (a)\nParameters:\n$$PQC \\cdot PQD + PQD$$\n\nSo that is the count.\n",
+        encoding="utf-8",
+    )
+    result = grade_paths(RUBRIC, [path]).results[0]
+    assert result.items["a.params"].verdict == "correct"
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith("line 9: text after the answer")
+    assert result.warnings[0].endswith("'So that is the count.'")
+
+
+BUNDLED = sorted((ROOT / "submissions").rglob("*.md"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_the_bundled_markdown_submissions_read_alike_with_and_without_item_types(path):
+    question_folder = path.relative_to(ROOT / "submissions").parts[0]
+    rubric = load_rubric(ROOT / "rubrics" / f"{question_folder}.yaml")
+    plain = load_markdown_submission(path, answer_names(rubric))
+    typed = load_markdown_submission(path, answer_names(rubric), item_for=rubric.item_for)
+    assert plain == typed
+    assert plain.unassigned == ()
+    assert grade_submission(rubric, plain).warnings == ()

@@ -8,9 +8,10 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from grader.check import CheckDisagreement, check_count
 from grader.concepts import check_text
@@ -122,8 +123,62 @@ def grade_answer(
         return score_error(item, text, type(exc).__name__)
 
 
-def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult:
-    """Grade every item of the rubric; items the submission lacks are `missing`."""
+@dataclass(frozen=True)
+class Task:
+    """One answer to check: the unit that is bounded, deduplicated and cached.
+
+    `stated_count` is the student's count for the same part, kept only for formula items,
+    whose feedback compares it with the formula's own count.
+    """
+
+    item_id: str
+    text: str | None
+    stated_count: str | None = None
+
+
+def grade_task(rubric: Rubric, task: Task) -> ItemResult:
+    return grade_answer(rubric, rubric.items[task.item_id], task.text, task.stated_count)
+
+
+class InlineChecker:
+    """Checks tasks in this process, one after another: no time or memory bound. For library
+    use and tests; the command line uses `grader.workers.BoundedChecker`."""
+
+    def __init__(self, rubric: Rubric):
+        self.rubric = rubric
+
+    def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
+        return [grade_task(self.rubric, task) for task in tasks]
+
+
+class Checker(Protocol):
+    def check(self, tasks: Sequence[Task]) -> list[ItemResult]: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A submission read and matched to the rubric: each item is a result already (missing,
+    not an answer) or a task to check."""
+
+    submission: Submission
+    items: dict[str, ItemResult | Task]
+    warnings: tuple[str, ...]
+
+    def tasks(self) -> list[Task]:
+        return [entry for entry in self.items.values() if isinstance(entry, Task)]
+
+    def result(self, checked: Mapping[Task, ItemResult]) -> SubmissionResult:
+        items = {
+            item_id: checked[entry] if isinstance(entry, Task) else entry
+            for item_id, entry in self.items.items()
+        }
+        return SubmissionResult(
+            self.submission.student, self.submission.source, items, self.warnings
+        )
+
+
+def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
+    """Match a submission's answers to the rubric's items, without checking any of them."""
     if submission.question != rubric.id:
         raise SubmissionError(
             submission.source,
@@ -136,7 +191,7 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
             ],
         )
     answers, warnings = _assign_answers(rubric, submission)
-    items: dict[str, ItemResult] = {}
+    items: dict[str, ItemResult | Task] = {}
     for item_id, item in rubric.items.items():
         answer = answers.get(item_id)
         if answer is not None and answer.problem is not None:
@@ -148,19 +203,35 @@ def grade_submission(rubric: Rubric, submission: Submission) -> SubmissionResult
                 feedback=(f"Line {answer.line} of the submission: {answer.problem}.",),
                 decision=(f"not an answer: {answer.problem}",),
             )
+        elif answer is None or answer.text is None or not answer.text.strip():
+            items[item_id] = score_missing(item, answer.text if answer else None)
         else:
-            count = next(
-                (answers.get(i.id) for i in rubric.items.values()
-                 if i.part == item.part and i.type == "count"),
-                None,
+            count = None
+            if item.type == "formula":
+                count = next(
+                    (
+                        answers.get(i.id)
+                        for i in rubric.items.values()
+                        if i.part == item.part and i.type == "count"
+                    ),
+                    None,
+                )
+            items[item_id] = Task(
+                item_id,
+                answer.text,
+                count.text if count is not None and count.problem is None else None,
             )
-            items[item_id] = grade_answer(
-                rubric,
-                item,
-                answer.text if answer else None,
-                stated_count=count.text if count is not None and count.problem is None else None,
-            )
-    return SubmissionResult(submission.student, submission.source, items, tuple(warnings))
+    return Plan(submission, items, tuple(warnings))
+
+
+def grade_submission(
+    rubric: Rubric, submission: Submission, checker: Checker | None = None
+) -> SubmissionResult:
+    """Grade every item of the rubric; items the submission lacks are `missing`."""
+    plan = plan_submission(rubric, submission)
+    tasks = plan.tasks()
+    results = (checker or InlineChecker(rubric)).check(tasks)
+    return plan.result(dict(zip(tasks, results, strict=True)))
 
 
 def _assign_answers(
@@ -207,52 +278,65 @@ def _load(rubric: Rubric, path: Path) -> Submission:
     return load_submission(path)
 
 
+CHUNK = 64  # submissions read, checked and stored together
+
+
 def grade_paths(
     rubric: Rubric,
     paths: list[Path],
     on_result: Callable[[SubmissionResult], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    checker: Checker | None = None,
 ) -> Batch:
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
-    `on_result` receives each result as soon as it exists (to store it before the next file
-    is read); `on_progress` receives (files done, files in all).
+    Files are taken a chunk at a time: read and matched to the rubric, then every distinct
+    answer of the chunk not seen before in this run is checked once by `checker` (in this
+    process by default; the command line's checker uses bounded worker processes), then each
+    result goes to `on_result` (to store it) in the order of the files. `on_progress`
+    receives (files done, files in all).
     """
+    checker = checker or InlineChecker(rubric)
     batch = Batch()
     files, unusable = collect_submission_files(paths)
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
     graded_from: dict[str, str] = {}
-    for done, path in enumerate(files, start=1):
-        if on_progress is not None:
-            on_progress(done - 1, len(files))
-        try:
-            submission = _load(rubric, path)
-            result = grade_submission(rubric, submission)
-        except SubmissionError as error:
-            batch.failures.append(FileFailure(str(path), str(error)))
-            continue
-        except Exception as exc:  # a bug must not cost the rest of the batch its results
-            batch.failures.append(
-                FileFailure(
-                    str(path), f"submission {path}: the grader failed on it ({type(exc).__name__})"
-                )
-            )
-            continue
-        if result.student in graded_from:
-            batch.failures.append(
-                FileFailure(
-                    str(path),
-                    f"submission {path}: student {result.student!r} was already graded from "
-                    f"{graded_from[result.student]}; this file was not graded",
-                )
-            )
-            continue
-        graded_from[result.student] = str(path)
-        batch.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    checked: dict[Task, ItemResult] = {}
     if on_progress is not None:
-        on_progress(len(files), len(files))
+        on_progress(0, len(files))
+    for start in range(0, len(files), CHUNK):
+        plans: list[tuple[Path, Plan]] = []
+        for path in files[start : start + CHUNK]:
+            try:
+                plans.append((path, plan_submission(rubric, _load(rubric, path))))
+            except SubmissionError as error:
+                batch.failures.append(FileFailure(str(path), str(error)))
+            except Exception as exc:  # a bug must not cost the rest of the batch its results
+                batch.failures.append(
+                    FileFailure(
+                        str(path),
+                        f"submission {path}: the grader failed on it ({type(exc).__name__})",
+                    )
+                )
+        new = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks() if t not in checked))
+        checked.update(zip(new, checker.check(new), strict=True))
+        for path, plan in plans:
+            result = plan.result(checked)
+            if result.student in graded_from:
+                batch.failures.append(
+                    FileFailure(
+                        str(path),
+                        f"submission {path}: student {result.student!r} was already graded "
+                        f"from {graded_from[result.student]}; this file was not graded",
+                    )
+                )
+                continue
+            graded_from[result.student] = str(path)
+            batch.results.append(result)
+            if on_result is not None:
+                on_result(result)
+        if on_progress is not None:
+            on_progress(min(start + CHUNK, len(files)), len(files))
     return batch
 
 

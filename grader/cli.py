@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -18,11 +20,12 @@ from pathlib import Path
 
 from grader import __version__, gradebook
 from grader.errors import GraderError
-from grader.grade import apply_overrides, grade_answer, grade_paths, review_queue
+from grader.grade import Task, apply_overrides, grade_paths, review_queue
 from grader.html_report import grades_csv, summarise, write_html_report
 from grader.report import batch_json, format_item, format_table, item_json, write_atomically
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
+from grader.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BoundedChecker
 
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
@@ -41,7 +44,8 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(
             f"the rubric {args.rubric} has no item {args.item!r}; its items are " + ", ".join(items)
         )
-    result = grade_answer(rubric, items[args.item], args.answer)
+    with _checker(rubric, args, jobs=1) as checker:
+        (result,) = checker.check([Task(args.item, args.answer)])
     if args.json:
         print(json.dumps({"item": args.item, **item_json(result)}, indent=2, ensure_ascii=False))
     else:
@@ -74,20 +78,36 @@ def _write_reports(rubric, batch, out: Path) -> None:
     print(f"wrote {len(written) + 1} files to {out}", file=sys.stderr)
 
 
+def _checker(rubric, args: argparse.Namespace, jobs: int | None = None) -> BoundedChecker:
+    return BoundedChecker(
+        rubric,
+        jobs=jobs or args.jobs,
+        timeout=args.timeout,
+        memory_mb=args.memory,
+    )
+
+
 def _grade(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
     store = None
-    if db_path is not None:
-        connection = gradebook.connect(db_path)
-        run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+    with _checker(rubric, args) as bounded:
+        checker = bounded
+        if db_path is not None:
+            connection = gradebook.connect(db_path)
+            run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+            checker = gradebook.CachedChecker(bounded, connection, rubric)
 
-        def store(result):
-            gradebook.store_submission(connection, run_id, rubric.id, result)
+            def store(result):
+                gradebook.store_submission(connection, run_id, rubric.id, result)
 
-    batch = grade_paths(
-        rubric, [Path(p) for p in args.paths], on_result=store, on_progress=_ProgressBar()
-    )
+        batch = grade_paths(
+            rubric,
+            [Path(p) for p in args.paths],
+            on_result=store,
+            on_progress=_ProgressBar(),
+            checker=checker,
+        )
     if db_path is not None:
         gradebook.store_failures(connection, run_id, batch.failures)
         batch = apply_overrides(batch, gradebook.load_overrides(connection, rubric.id))
@@ -159,17 +179,36 @@ def _review(args: argparse.Namespace) -> int:
     run, batch = _open_gradebook(args.db)
     groups = review_queue(batch)
     if not groups:
-        print("nothing needs review")
+        _print_lines(["nothing needs review"])
         return 0
+    lines = []
     for group in groups:
         students = ", ".join(_printable(s) for s in group.students)
-        print(f"{group.item_id} ({len(group.students)}): {students}")
-        print(f"  answer: {_printable(group.answer)}")
-        for reason in group.reasons:
-            print(f"  - {_printable(reason)}")
+        lines.append(f"{group.item_id} ({len(group.students)}): {students}")
+        lines.append(f"  answer: {_printable(group.answer)}")
+        lines.extend(f"  - {_printable(reason)}" for reason in group.reasons)
+    if not _print_lines(lines):
+        return 0  # the reader has what it wanted (`grader review | head`)
     total = sum(len(g.students) for g in groups)
     print(f"{total} answers in {len(groups)} groups need review", file=sys.stderr)
     return 0
+
+
+def _print_lines(lines: list[str]) -> bool:
+    """Print `lines` on stdout; False, quietly, when the reader has closed the pipe."""
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit, which would fail the same way and print
+        # "Exception ignored ..."; point stdout at /dev/null first.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # not a real file (a test's capture): nothing will be flushed at exit
+        return False
+    return True
 
 
 def _printable(text: str) -> str:
@@ -215,6 +254,37 @@ def _rubric_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _add_bounds(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop checking one answer after this long (default {DEFAULT_TIMEOUT:g})",
+    )
+    command.add_argument(
+        "--memory",
+        type=_positive_int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"memory for checking one answer (default {DEFAULT_MEMORY_MB})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader",
@@ -232,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("item", metavar="ITEM", help="the item id, e.g. a.params")
     check.add_argument("answer", metavar="ANSWER", help="the answer as the student wrote it")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_bounds(check)
     check.set_defaults(run=_check)
 
     grade = commands.add_parser(
@@ -249,6 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--db", metavar="FILE", help=f"the SQLite gradebook (default DIR/{DB_NAME})")
     grade.add_argument("--json", metavar="FILE", help="write all results as JSON to FILE")
+    grade.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="check answers in N worker processes (default: the number of cores)",
+    )
+    _add_bounds(grade)
     grade.set_defaults(run=_grade)
 
     report = commands.add_parser(

@@ -1,0 +1,200 @@
+"""Bounded, deduplicated and cached checks: each distinct answer is checked once per run, in a
+worker that can be killed, and a gradebook remembers checks across runs."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import gradebook
+from grader.grade import InlineChecker, Task, grade_paths
+from grader.rubric import load_rubric
+from grader.workers import BoundedChecker
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+
+
+class CountingChecker:
+    """Checks in this process and remembers every task it was given."""
+
+    def __init__(self):
+        self.inner = InlineChecker(RUBRIC)
+        self.seen: list[Task] = []
+
+    def check(self, tasks):
+        self.seen.extend(tasks)
+        return self.inner.check(tasks)
+
+
+def _write_class(folder: Path, answers: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, parts in enumerate(answers):
+        lines = [f"student: s{number:03d}", "question: 22-52-Q4", "answers:"]
+        for part, items in parts.items():
+            lines.append(f"  {part}:")
+            lines += [f"    {item}: {json.dumps(text)}" for item, text in items.items()]
+        (folder / f"s{number:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_each_distinct_answer_is_checked_once_per_run(tmp_path):
+    same = {"a": {"params": "PQCPQD + PQD"}, "b": {"params": "9CD"}}
+    other = {"a": {"params": "CD + D"}, "b": {"params": "9CD"}}
+    _write_class(tmp_path / "class", [same, same, other, same])
+    checker = CountingChecker()
+    batch = grade_paths(RUBRIC, [tmp_path / "class"], checker=checker)
+    assert len(batch.results) == 4
+    assert sorted((t.item_id, t.text) for t in checker.seen) == [
+        ("a.params", "CD + D"),
+        ("a.params", "PQCPQD + PQD"),
+        ("b.params", "9CD"),
+    ]
+    verdicts = [r.items["a.params"].verdict for r in batch.results]
+    assert verdicts == ["correct", "correct", "incorrect", "correct"]
+
+
+def test_a_formula_is_checked_again_when_the_count_it_is_compared_with_differs(tmp_path):
+    formula = "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
+    _write_class(
+        tmp_path / "class",
+        [
+            {"c": {"formula": formula, "params": "CD + D"}},
+            {"c": {"formula": formula, "params": "9CD + D"}},
+        ],
+    )
+    checker = CountingChecker()
+    batch = grade_paths(RUBRIC, [tmp_path / "class"], checker=checker)
+    formulas = [t for t in checker.seen if t.item_id == "c.formula"]
+    assert len(formulas) == 2
+    first, second = (r.items["c.formula"] for r in batch.results)
+    assert not any("does not match your own formula" in line for line in first.feedback)
+    assert any("does not match your own formula" in line for line in second.feedback)
+
+
+def test_the_gradebook_caches_checks_across_runs_but_never_errors(tmp_path):
+    connection = gradebook.connect(tmp_path / "g.sqlite")
+    tasks = [Task("a.params", "PQCPQD + PQD"), Task("b.params", "9CD + D")]
+
+    class Failing:
+        def check(self, tasks):
+            results = InlineChecker(RUBRIC).check(tasks)
+            return [r if r.item_id == "a.params" else _as_error(r) for r in results]
+
+    first = gradebook.CachedChecker(Failing(), connection, RUBRIC).check(tasks)
+    assert [r.verdict for r in first] == ["correct", "error"]
+    counting = CountingChecker()
+    cached = gradebook.CachedChecker(counting, connection, RUBRIC)
+    second = cached.check(tasks)
+    assert counting.seen == [tasks[1]]  # the error was checked again, the rest came from cache
+    assert cached.hits == 1
+    assert second[0] == first[0] and second[1].verdict == "correct"
+
+
+def _as_error(result):
+    from dataclasses import replace
+
+    return replace(result, verdict="error", marks=0.0, feedback=("stopped",))
+
+
+def test_a_cached_check_is_not_reused_by_a_changed_rubric(tmp_path):
+    connection = gradebook.connect(tmp_path / "g.sqlite")
+    task = [Task("b.params", "9CD + D")]
+    gradebook.CachedChecker(InlineChecker(RUBRIC), connection, RUBRIC).check(task)
+    changed_text = RUBRIC.source_text.replace("answer: '9CD + D'", "answer: '9DC + D'")
+    changed = load_rubric_text(changed_text)
+    counting = CountingChecker()
+    gradebook.CachedChecker(counting, connection, changed).check(task)
+    assert counting.seen == task
+
+
+def load_rubric_text(text):
+    from grader.rubric import load_rubric_text as load
+
+    return load(text, "changed.yaml")
+
+
+def sleep_forever(task):
+    time.sleep(3600)
+
+
+def exit_hard(task):
+    os._exit(3)
+
+
+def allocate_without_bound(task):
+    hoard = []
+    while True:
+        hoard.append(bytearray(50 * 2**20))
+
+
+@pytest.mark.parametrize(
+    "work, message",
+    [
+        (sleep_forever, "took longer than 0.5 s, so it was stopped"),
+        (exit_hard, "ran out of its 512 MB of memory or crashed"),
+        (allocate_without_bound, "needed more than its 512 MB of memory"),
+    ],
+    ids=["a check that never ends", "a worker that dies", "a check that eats memory"],
+)
+def test_a_runaway_check_is_stopped_and_the_next_one_still_runs(work, message):
+    with BoundedChecker(RUBRIC, jobs=1, timeout=0.5, memory_mb=512, work=work) as bounded:
+        (stopped,) = bounded.check([Task("a.params", "PQCPQD + PQD")])
+    assert stopped.verdict == "error" and stopped.marks == 0
+    assert message in stopped.feedback[0]
+    with BoundedChecker(RUBRIC, jobs=1, timeout=30) as bounded:
+        (normal,) = bounded.check([Task("a.params", "PQCPQD + PQD")])
+    assert normal.verdict == "correct"
+
+
+def test_parallel_grading_gives_the_same_results_in_the_same_order(tmp_path):
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"r{jobs}.json"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "grade",
+                str(ROOT / "submissions" / "22-52-q4"),
+                "--rubric",
+                str(ROOT / "rubrics" / "22-52-q4.yaml"),
+                "--jobs",
+                jobs,
+                "--json",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        outputs.append(json.loads(out.read_text(encoding="utf-8"))["results"])
+    assert outputs[0] == outputs[1]
+
+
+def test_a_rerun_takes_its_checks_from_the_gradebook(tmp_path):
+    db = tmp_path / "g.sqlite"
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "grade",
+        str(ROOT / "submissions" / "22-52-q4"),
+        "--rubric",
+        str(ROOT / "rubrics" / "22-52-q4.yaml"),
+        "--db",
+        str(db),
+    ]
+    first = subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+    second = subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+    assert first.stdout == second.stdout
+    with sqlite3.connect(db) as connection:
+        cached = connection.execute("SELECT COUNT(*) FROM check_cache").fetchone()[0]
+        rows = connection.execute("SELECT COUNT(*) FROM item_results").fetchone()[0]
+    assert cached > 0
+    assert rows == 10 * len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))

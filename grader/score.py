@@ -322,13 +322,16 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
             decision=(*result.decision, "override not applied: the answer changed"),
         )
     note = f": {override.note}" if override.note else ""
+    # A result sent for review opens with why it was sent ("An instructor will check this
+    # answer ... Provisional marks ..."); once an instructor has decided, that is answered.
+    kept = result.feedback[1:] if result.verdict == "needs_review" else result.feedback
     return replace(
         result,
         verdict=_verdict_for(override.marks, result.max_marks),
         marks=override.marks,
         feedback=(
             f"Marks set by an instructor: {override.marks:g}/{result.max_marks:g}{note}",
-            *result.feedback,
+            *kept,
         ),
         decision=(*result.decision, f"override on {override.created_at}: {override.marks:g}"),
     )

@@ -64,3 +64,15 @@ def test_grading_is_deterministic():
     first = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])
     second = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])
     assert first == second
+
+
+def test_an_override_answers_the_review_notice_instead_of_showing_it_beside_the_marks():
+    from grader.score import Override, apply_override
+
+    sent = grade_answer(RUBRIC, RUBRIC.items["e.explanation"], "token pixel channel embedding")
+    assert sent.verdict == "needs_review"
+    assert sent.feedback[0].startswith("An instructor will check this answer")
+    decided = apply_override(sent, Override(1.0, "keywords only", sent.answer, "2026-11-25"))
+    assert decided.verdict == "partial" and decided.marks == 1.0
+    assert decided.feedback[0] == "Marks set by an instructor: 1/3: keywords only"
+    assert not any("Provisional marks" in line for line in decided.feedback)

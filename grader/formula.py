@@ -133,6 +133,11 @@ _FORMULA_COMMANDS = {
     "qquad": "",
     "top": "T",
     "intercal": "T",
+    "forall": "∀",
+    "in": "∈",
+    "ldots": "…",
+    "dots": "…",
+    "cdots": "…",
     ",": "",
     ";": "",
     ":": "",
@@ -170,7 +175,7 @@ def rewrite_formula_latex(text: str) -> str:
     return text
 
 
-_FORMULA_CHARACTERS = {"∑": "Σ", "⩽": "≤", "⩾": "≥", "ᵀ": "T", "⊤": "T", "′": "'"}
+_FORMULA_CHARACTERS = {"∑": "Σ", "⩽": "≤", "⩾": "≥", "ᵀ": "T", "⊤": "T", "′": "'", "⋯": "…"}
 
 
 def map_formula_characters(text: str) -> str:
@@ -179,7 +184,7 @@ def map_formula_characters(text: str) -> str:
 
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=_,.")
-_ALLOWED |= set("Σ≤≥<>'")
+_ALLOWED |= set("Σ≤≥<>'∀∈…")
 
 
 def reject_unsupported_formula_characters(text: str) -> str:
@@ -472,7 +477,12 @@ class _Parser:
         terms = self.expression(scope)
         if self.at(","):
             self.take(",")
-            self.conditions()
+            if not self.at("∀"):
+                self.conditions()
+        if self.at("∀"):
+            # `\forall i, j, k` or `\forall k \in \{1, \ldots, D\}`: where the formula holds,
+            # which its output's indices already say; set aside.
+            self.position = len(self.tokens)
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return output, terms

@@ -188,3 +188,20 @@ def test_a_rubric_matrix_form_whose_shapes_cannot_fit_is_refused(tmp_path):
     assert "has 1 problem" in report, report
     assert f"{path}:{_line_of(text, 'Y = WX')}: parts.a.items.formula.answer: " in report
     assert "The shapes do not fit" in report and "multiply x on the right" in report
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ", \\forall i,j,k",
+        " \\quad \\forall k \\in \\{1, \\ldots, D\\}",
+        ", 1 \\le k \\le D",
+        " (1 \\leq k \\leq D)",
+        ", 1 \\le i \\le P, 1 \\le j \\le Q",
+    ],
+    ids=["for all indices", "for all k in a set", "a range", "a range in brackets", "two ranges"],
+)
+def test_where_a_formula_holds_is_read_and_set_aside(tmp_path, tail):
+    rubric = load_rubric(_write(tmp_path, VALID))
+    answer = "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k" + tail
+    assert grade_answer(rubric, rubric.items["a.formula"], answer).verdict == "correct"

@@ -7,6 +7,13 @@ by a light stem (weights ~ weight, shared ~ share), so inflection does not matte
 ending in `*` matches any word it begins. A negation shortly before a matched word ("not the
 same weights") turns the match into a negated one, which never earns marks.
 
+A pattern of two groups joined by `~` (`token* ~ pixel*|position*`) is a pairing: an analogy
+whose two sides must be stated as a pair. Within each clause, the words of a concept's pairings
+are read in order, two by two ("pixels are tokens and channels the embedding" pairs pixels with
+tokens and channels with the embedding), so the pairing matches only where its own two words
+are read as a pair. A pair that joins words of two different pairings ("channels play the role
+of tokens") states the analogy the wrong way round: it is a contradiction.
+
 The grader scores what it recognises and says why; when it cannot be sure (a contradiction, a
 negation near a match, a list of keywords instead of sentences, an answer much longer than
 what matched) the verdict is `needs_review`, for a person to decide.
@@ -44,6 +51,17 @@ _FUNCTION_WORD_LIST = """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _SENTENCE_END = re.compile(r"[.!?;\n]+|\s[-–—]\s|\(\d\)|①|②|③")
+_CLAUSE_END = re.compile(r"[,:]")
+# Words that state an analogy ("pixels are like tokens", "channels play the role of tokens",
+# "position ~ channel"), as opposed to words that merely describe ("the features at each
+# position", "pixels of all channels").
+_RELATION = re.compile(
+    r"~|=|↔|→|->|\b(?:like|as|is|are|be|become|becomes|role|roles|play|plays|act|acts|"
+    r"correspond|corresponds|treat|treated|take|taken|map|maps|mapped|analogous|analogue|"
+    r"analog|equivalent|equal|equals|same|match|matches|represent|represents|means)\b",
+    re.IGNORECASE,
+)
+PAIRING = "~"  # joins the two groups of a pairing pattern
 
 
 def stem(word: str) -> str:
@@ -68,14 +86,23 @@ class Pattern:
 
     text: str
     groups: tuple[tuple[str, ...], ...]
+    pairing: bool = False  # `a ~ b`: the two groups must be stated as a pair
 
     @classmethod
     def compile(cls, text: str) -> Pattern:
+        tokens = text.replace(PAIRING, f" {PAIRING} ").split()
+        words = [t for t in tokens if t != PAIRING]
         groups = tuple(
             tuple(_alternative(alt) for alt in group.split("|") if alt.strip("*"))
-            for group in text.split()
+            for group in words
         )
-        return cls(text, groups)
+        pairing = tokens[1:2] == [PAIRING] and len(tokens) == 3
+        return cls(text, groups, pairing)
+
+    @property
+    def malformed_pairing(self) -> bool:
+        """A `~` that does not join exactly two groups; such a pattern is read as a plain one."""
+        return PAIRING in self.text and not self.pairing
 
 
 @dataclass(frozen=True)
@@ -84,6 +111,8 @@ class Word:
     stem: str
     start: int  # character position in the answer
     end: int
+    clause: int = 0  # which clause of its sentence (clauses end at commas and colons)
+    before: str = ""  # the text between the sentence's previous word and this one
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,7 @@ class Match:
     pattern: str
     words: tuple[Word, ...]
     negated: bool
+    crossed: bool = False  # a pair joining two different pairings (see `crossed_pairs`)
 
     def quote(self, answer: str) -> str:
         start = min(w.start for w in self.words)
@@ -105,10 +135,20 @@ def sentences(answer: str) -> list[list[Word]]:
     for piece in [*_SENTENCE_END.split(answer), ""]:
         found = answer.find(piece, position) if piece else position
         offset = max(found, 0)
-        words = [
-            Word(m.group(0), stem(m.group(0)), offset + m.start(), offset + m.end())
-            for m in _WORD.finditer(piece)
-        ]
+        words = []
+        previous_end = 0
+        for m in _WORD.finditer(piece):
+            words.append(
+                Word(
+                    m.group(0),
+                    stem(m.group(0)),
+                    offset + m.start(),
+                    offset + m.end(),
+                    len(_CLAUSE_END.findall(piece, 0, m.start())),
+                    piece[previous_end : m.start()],
+                )
+            )
+            previous_end = m.end()
         if words:
             result.append(words)
         position = offset + len(piece)
@@ -131,8 +171,20 @@ def _fits(alternative: str, word: Word) -> bool:
     return word.stem == alternative
 
 
-def find(pattern: Pattern, sentence: list[Word]) -> Match | None:
-    """The first window of the sentence where every group of the pattern has a word."""
+def find(
+    pattern: Pattern, sentence: list[Word], pairings: tuple[Pattern, ...] = ()
+) -> Match | None:
+    """The first window of the sentence where every group of the pattern has a word.
+
+    A pairing pattern matches where its two words are read as a pair; `pairings` are all the
+    pairings of its concept, whose words take part in the reading (the pattern alone if empty).
+    """
+    if pattern.pairing:
+        pairs = read_pairs(pairings or (pattern,), sentence)
+        pair = next((p for p in pairs if _pairs_as(pattern, p)), None)
+        if pair is None:
+            return None
+        return Match(pattern.text, pair, _negated(sentence, list(pair)))
     for start in range(len(sentence)):
         window = sentence[start : start + WINDOW]
         chosen: list[Word] = []
@@ -156,13 +208,97 @@ def _negated(sentence: list[Word], chosen: list[Word]) -> bool:
     return False
 
 
-def find_all(patterns: tuple[Pattern, ...], answer: str) -> list[Match]:
+def _sides(pairings: tuple[Pattern, ...], word: Word) -> frozenset[tuple[int, int]]:
+    """The (pairing, group) sides a word belongs to; empty when it is no pairing's word."""
+    return frozenset(
+        (index, side)
+        for index, pairing in enumerate(pairings)
+        for side, group in enumerate(pairing.groups)
+        if any(_fits(a, word) for a in group)
+    )
+
+
+def read_pairs(pairings: tuple[Pattern, ...], sentence: list[Word]) -> list[tuple[Word, Word]]:
+    """The pairs a sentence states, read in order, two by two, within each clause.
+
+    Only words of the pairings count. A word on the same side as the one just before it is a
+    restatement ("positions (pixels)", "embedding dimension"), not a new member of a pair. Two
+    words that no pairing joins form a pair only when a relation links them ("pixels are like
+    channels"); otherwise they merely occur together ("the features at each position") and
+    the reading goes on from the later word.
+    """
+    pairs: list[tuple[Word, Word]] = []
+    clause = None
+    pending: int | None = None  # the index of the first word of a pair being read
+    previous: frozenset = frozenset()  # the sides of the word read last
+    for index, word in enumerate(sentence):
+        if word.clause != clause:
+            clause, pending, previous = word.clause, None, frozenset()
+        sides = _sides(pairings, word)
+        if not sides or sides & previous:
+            continue
+        previous = sides
+        if pending is None:
+            pending = index
+            continue
+        pair = (sentence[pending], word)
+        if any(_pairs_as(p, pair) for p in pairings) or _RELATION.search(
+            _between(sentence, pending, index)
+        ):
+            pairs.append(pair)
+            pending = None
+        else:
+            pending = index
+    return pairs
+
+
+def _between(sentence: list[Word], first: int, last: int) -> str:
+    """The text of the sentence strictly between two of its words."""
+    parts = []
+    for index in range(first + 1, last + 1):
+        parts.append(sentence[index].before)
+        if index < last:
+            parts.append(sentence[index].text)
+    return "".join(parts)
+
+
+def _pairs_as(pattern: Pattern, pair: tuple[Word, Word]) -> bool:
+    """Whether the pair joins a word of the pattern's first group with one of its second."""
+    first, second = pattern.groups
+    a, b = pair
+
+    def fits(group: tuple[str, ...], word: Word) -> bool:
+        return any(_fits(alt, word) for alt in group)
+
+    return (fits(first, a) and fits(second, b)) or (fits(second, a) and fits(first, b))
+
+
+def find_all(
+    patterns: tuple[Pattern, ...], answer: str, pairings: tuple[Pattern, ...] = ()
+) -> list[Match]:
     matches = []
     for sentence in sentences(answer):
         for pattern in patterns:
-            match = find(pattern, sentence)
+            match = find(pattern, sentence, pairings)
             if match is not None:
                 matches.append(match)
+    return matches
+
+
+def crossed_pairs(pairings: tuple[Pattern, ...], answer: str) -> list[Match]:
+    """Pairs that join words of two different pairings: the analogy stated the wrong way round.
+
+    "Channels play the role of tokens" pairs a word of `token* ~ pixel*` with one of
+    `channel* ~ embed*`. A pair that some pairing allows is never crossed.
+    """
+    if len(pairings) < 2:
+        return []
+    matches = []
+    for sentence in sentences(answer):
+        for pair in read_pairs(pairings, sentence):
+            if not any(_pairs_as(p, pair) for p in pairings):
+                text = f"{pair[0].text} ~ {pair[1].text}"
+                matches.append(Match(text, pair, _negated(sentence, list(pair)), crossed=True))
     return matches
 
 
@@ -187,6 +323,11 @@ class Concept:
     evidence: tuple[Pattern, ...]
     contradictions: tuple[Pattern, ...]
     line: int
+
+    @property
+    def pairings(self) -> tuple[Pattern, ...]:
+        """The pairing patterns (`a ~ b`) of the concept, read together in each sentence."""
+        return tuple(p for p in (*self.evidence, *self.contradictions) if p.pairing)
 
 
 @dataclass(frozen=True)
@@ -214,16 +355,25 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     matched_words = 0
     doubts = []
     for concept in concepts:
-        evidence = find_all(concept.evidence, answer)
+        pairings = concept.pairings
+        evidence = find_all(concept.evidence, answer, pairings)
         plain = next((m for m in evidence if not m.negated), None)
         negated = next((m for m in evidence if m.negated), None) if plain is None else None
-        contradiction = next(
-            (m for m in find_all(concept.contradictions, answer) if not m.negated), None
-        )
+        contradictions = [
+            *find_all(concept.contradictions, answer, pairings),
+            *crossed_pairs(pairings, answer),
+        ]
+        contradiction = next((m for m in contradictions if not m.negated), None)
         findings.append(ConceptFinding(concept, plain, negated, contradiction))
         if plain is not None:
             matched_words += len({w.start for m in evidence for w in m.words})
-        if contradiction is not None:
+        if contradiction is not None and contradiction.crossed:
+            doubts.append(
+                f"the answer pairs {contradiction.words[0].text!r} with "
+                f"{contradiction.words[1].text!r} ({contradiction.quote(answer)!r}), the wrong "
+                f"way round for: {concept.description}"
+            )
+        elif contradiction is not None:
             doubts.append(
                 f"the answer also says {contradiction.quote(answer)!r}, which "
                 f"contradicts: {concept.description}"

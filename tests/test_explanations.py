@@ -2,13 +2,16 @@
 
 import csv
 import io
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from grader.cli import main
-from grader.concepts import Pattern, find, sentences, stem
+from grader.concepts import Pattern, find, read_pairs, sentences, stem
 from grader.grade import grade_answer
 from grader.rubric import load_rubric
 
@@ -143,6 +146,27 @@ EXPLANATIONS = [
         0,
         "a contradiction and a negation",
     ),
+    # the analogy the wrong way round: a contradiction, never credited
+    (
+        "Channels play the role of tokens and pixels the role of the embedding dimension.",
+        "needs_review",
+        0,
+        "channels as tokens and pixels as the embedding",
+    ),
+    (
+        "Pixels are like channels and tokens are like the embedding dimension.",
+        "needs_review",
+        0,
+        "pixels paired with channels and tokens with the embedding",
+    ),
+    ("Tokens play the role of channels.", "needs_review", 0, "tokens paired with channels"),
+    (
+        "The same weight matrix is applied at every position and the channels act as the "
+        "embedding dimension.",
+        "partial",
+        2,
+        "a position beside a channel is no pairing",
+    ),
     # keyword lists
     (
         "shared weights position token pixel channel embedding transformer linear",
@@ -229,6 +253,78 @@ def test_a_pattern_matches_in_any_order_within_a_sentence():
     assert find(pattern, sentences("Weights differ. The same position.")[0]) is None
 
 
+PAIRINGS = (
+    Pattern.compile("token* ~ pixel*|position*"),
+    Pattern.compile("channel* ~ embed*|feature*|dimension*"),
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pairs"),
+    [
+        pytest.param(
+            "Pixels play the role of tokens and channels the embedding dimension.",
+            [("Pixels", "tokens"), ("channels", "embedding")],
+            id="two pairs in order, a restated side absorbed",
+        ),
+        pytest.param(
+            "Channels play the role of tokens and pixels the role of the embedding.",
+            [("Channels", "tokens"), ("pixels", "embedding")],
+            id="pairs the wrong way round are read as written",
+        ),
+        pytest.param(
+            "The positions (pixels) are the tokens.",
+            [("positions", "tokens")],
+            id="a restatement of one side is not a pair",
+        ),
+        pytest.param(
+            "The input features at each spatial position are identical.",
+            [],
+            id="words of two pairings side by side without a relation are no pair",
+        ),
+        pytest.param(
+            "Tokens ~ pixels, position ~ channel.",
+            [("Tokens", "pixels"), ("position", "channel")],
+            id="a comma ends a clause and its pair",
+        ),
+    ],
+)
+def test_pairings_are_read_two_by_two_within_a_clause(sentence, pairs):
+    read = read_pairs(PAIRINGS, sentences(sentence)[0])
+    assert [(a.text, b.text) for a, b in read] == pairs
+
+
+@pytest.mark.parametrize(
+    ("answer", "pair"),
+    [
+        pytest.param(
+            "Channels play the role of tokens and pixels the role of the embedding dimension.",
+            "'Channels' with 'tokens'",
+            id="channels as tokens",
+        ),
+        pytest.param(
+            "Pixels are like channels and tokens are like the embedding dimension.",
+            "'Pixels' with 'channels'",
+            id="pixels as channels",
+        ),
+        pytest.param(
+            "X = [x_1 ... x_P]^T, pixels of all channels. Tokens ~ pixels, position ~ channel. "
+            "Transformer: X = [x_1 ... x_N]^T, tokens embedded with position; "
+            "Q = XW_Q, K = XW_K, V = XW_V.",
+            "'position' with 'channel'",
+            id="the seed student 2's mapping, half of it crossed",
+        ),
+    ],
+)
+def test_an_analogy_the_wrong_way_round_is_not_credited_but_sent_for_review(answer, pair):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert result.verdict == "needs_review" and result.marks == 0
+    assert f"the answer pairs {pair}" in result.feedback[0]
+    tokens_concept = "the PQ positions (pixels) play the role of tokens"
+    assert any(f.startswith(f"Not credited: {tokens_concept}") for f in result.feedback)
+    assert not any(f.startswith("Found") and tokens_concept in f for f in result.feedback)
+
+
 def _grade(tmp_path, explanation: str, out: Path) -> None:
     folder = tmp_path / "subs"
     folder.mkdir(exist_ok=True)
@@ -290,3 +386,23 @@ def test_an_impossible_override_is_refused(tmp_path, capsys, args, message):
     capsys.readouterr()
     assert main(["override", "--db", str(out / "gradebook.sqlite"), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_review_into_a_closed_pipe_ends_quietly(tmp_path):
+    out = tmp_path / "out"
+    _grade(tmp_path, "token pixel channel embedding transformer linear", out)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line, as `| head -1` soon does
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "grader", "review", "--db", str(out / "gradebook.sqlite")],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(write_end)
+    assert completed.returncode in (0, 141)
+    assert completed.stderr == ""

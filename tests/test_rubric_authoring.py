@@ -248,3 +248,126 @@ def test_answer_names_come_from_keys_labels_and_aliases():
     rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
     names = answer_names(rubric)
     assert {"params", "parameters", "number of parameters", "formula"} <= names["a"]
+
+
+TEXT_RUBRIC = """\
+id: TXT-1
+title: Why a convolution has few parameters
+symbols:
+  C: {meaning: the number of input channels, example: 2}
+parts:
+  a:
+    marks: 2
+    prompt: Why does a convolution have so few parameters?
+    items:
+      why:
+        type: text
+        marks: 2
+        answer: The same weights are used at every position, and each filter is local.
+        concepts:
+          - name: shared weights
+            marks: 1
+            description: the same weights are used at every position
+            evidence:
+              - 'same|shared weight* position*'
+            contradictions:
+              - 'own|different weight* each|every position*'
+          - name: local filters
+            marks: 1
+            description: each filter sees only a small neighbourhood
+            evidence:
+              - 'local|small filter*|kernel*|neighbourhood'
+tests:
+  - {item: a.why, answer: 'Shared weights at every position, and local filters.', verdict: correct}
+  - {item: a.why, answer: 'Every position has its own weights.', verdict: needs_review, marks: 0}
+  - {item: a.why, answer: 'Each filter is local.', verdict: partial, marks: 1}
+"""
+
+
+def test_a_rubric_with_a_well_tested_text_item_passes_the_check(tmp_path, capsys):
+    rubric = tmp_path / "text.yaml"
+    rubric.write_text(TEXT_RUBRIC, encoding="utf-8")
+    assert main(["rubric", "check", str(rubric)]) == 0
+    assert "3 self-tests passed" in capsys.readouterr().out
+
+
+def _without(text: str, start: str, end: str) -> str:
+    """`text` without the lines from the one containing `start` up to the one before `end`."""
+    lines = text.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if start in line)
+    last = next(i for i, line in enumerate(lines) if end in line and i > first)
+    return "".join(lines[:first] + lines[last:])
+
+
+@pytest.mark.parametrize(
+    ("rubric_text", "line_text", "message"),
+    [
+        pytest.param(
+            _without(TEXT_RUBRIC, "        concepts:", "tests:").replace(
+                "  - {item: a.why, answer: 'Every", "  - {item: a.why, answer: 'x', verdict: "
+                "needs_review}\n  - {item: a.why, answer: 'Every"
+            ),
+            "answer: The same weights",
+            "the reference answer is graded needs_review (0/2), not correct: the item has no "
+            "concepts",
+            id="a text item without concepts is reported: its reference would go to review",
+        ),
+        pytest.param(
+            TEXT_RUBRIC.replace(
+                "answer: The same weights are used at every position, and each filter is local.",
+                "answer: The same weights are used at every position.",
+            ),
+            "answer: The same weights",
+            "no evidence of concept 'local filters'",
+            id="a reference answer that misses a concept is reported",
+        ),
+        pytest.param(
+            TEXT_RUBRIC.replace(
+                "answer: The same weights are used at every position, and each filter is local.",
+                "answer: The same weights are used at every position, and each filter is local. "
+                "Yet every position has its own weights.",
+            ),
+            "answer: The same weights",
+            "concept 'shared weights' is contradicted",
+            id="a reference answer that contradicts itself is reported",
+        ),
+        pytest.param(
+            TEXT_RUBRIC.replace("'Every position has its own weights.'", "'Weights.'").replace(
+                "verdict: needs_review, marks: 0", "verdict: incorrect, marks: 0"
+            ),
+            "- 'own|different weight* each|every position*'",
+            "no test exercises this contradiction",
+            id="a contradiction that no test exercises is reported at its line",
+        ),
+        pytest.param(
+            TEXT_RUBRIC.replace(
+                "'Shared weights at every position, and local filters.', verdict: correct",
+                "'Shared weights at every position.', verdict: partial",
+            ).replace("'Each filter is local.', verdict: partial", "'Eh.', verdict: incorrect"),
+            "- name: local filters",
+            "no test exercises this concept (local filters)",
+            id="a concept that no test exercises is reported at its line",
+        ),
+        pytest.param(
+            TEXT_RUBRIC.replace(
+                "              - 'local|small filter*|kernel*|neighbourhood'\n",
+                "              - 'local|small filter*|kernel*|neighbourhood'\n"
+                "              - 'filter* ~ local ~ small'\n",
+            ),
+            "- 'filter* ~ local ~ small'",
+            "a pairing joins exactly two word groups",
+            id="a pairing of three groups is reported",
+        ),
+    ],
+)
+def test_the_check_of_text_items_fails_clearly(tmp_path, capsys, rubric_text, line_text, message):
+    rubric = tmp_path / "text.yaml"
+    rubric.write_text(rubric_text, encoding="utf-8")
+    assert main(["rubric", "check", str(rubric)]) == 1
+    out = capsys.readouterr().out
+    assert message in out
+    expected_line = next(
+        i for i, line in enumerate(rubric_text.splitlines(), 1) if line_text in line
+    )
+    reported = [line for line in out.splitlines() if message in line][0]
+    assert reported.startswith(f"{rubric}:{expected_line}:"), (reported, expected_line)

@@ -1,0 +1,279 @@
+"""Properties of layer formulas: how a formula is written never changes its verdict, a real
+change always does, and no text makes the formula reader fail with anything but AnswerError."""
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grader.errors import AnswerError
+from grader.formula import Formula, parse_formula
+from grader.formula_check import same_layer
+from grader.grade import grade_answer
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+
+REFERENCES = {
+    "b.formula": (
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k"
+    ),
+    "c.formula": r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
+}
+
+EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Index letters: any lower-case letter (lower-case p, q, c, d are indices, not the sizes).
+INDEX_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Parameter names: anything but the input x and the output y, in either case.
+PARAMETER_NAMES = [c for c in "abcdefghijklmnopqrstuvwzABEFGHIJKLMNORSUVWZ"] + ["W", "ww", "bias"]
+
+
+def read(item_id: str, text: str) -> Formula:
+    return parse_formula(text, RUBRIC.symbol_table, RUBRIC.items[item_id].layer)
+
+
+def same_as_reference(item_id: str, text: str) -> bool | None:
+    item = RUBRIC.items[item_id]
+    reference = read(item_id, REFERENCES[item_id])
+    return same_layer(reference, read(item_id, text), item.layer, RUBRIC.size_sets)
+
+
+# --- A formula as data, and its text in three notations ----------------------------------
+
+
+@dataclass(frozen=True)
+class Sum:
+    index: str
+    low: str
+    high: str
+    show_range: bool = True
+
+
+@dataclass(frozen=True)
+class Convolution:
+    """y[i,j,k] = Σ... w[...] x[...] + b[k], as a student might write it."""
+
+    notation: str  # "latex", "plain" or "unicode"
+    output: tuple[str, str, str]  # the letters of i, j, k
+    sums: tuple[Sum, ...]  # in the written order
+    weight: str
+    weight_indices: tuple[str, ...]  # in the written order
+    input_indices: tuple[str, str, str]  # index expressions
+    bias: str | None
+    bias_first: bool
+    weight_first: bool
+    letter_runs: bool  # w_{ulk} rather than w_{u,l,k}, where every index is one letter
+    times: str  # between the factors: a space, or the notation's multiplication sign
+
+
+def access(name: str, indices: tuple[str, ...], notation: str, runs: bool) -> str:
+    if notation == "plain":
+        return f"{name}[{','.join(indices)}]"
+    if runs and all(len(i) == 1 for i in indices):
+        return f"{name}_{{{''.join(indices)}}}"
+    return f"{name}_{{{','.join(indices)}}}"
+
+
+def render(f: Convolution) -> str:
+    sign = {"latex": r"\sum", "plain": "sum", "unicode": "Σ"}[f.notation]
+    sums = " ".join(
+        f"{sign}_{{{s.index}={s.low}}}^{{{s.high}}}" if s.show_range else f"{sign}_{s.index}"
+        for s in f.sums
+    )
+    weight = access(f.weight, f.weight_indices, f.notation, f.letter_runs)
+    source = access("x", f.input_indices, f.notation, f.letter_runs)
+    product = f.times.join([weight, source] if f.weight_first else [source, weight])
+    body = f"{sums} {product}"
+    if f.bias is not None:
+        bias = access(f.bias, (f.output[2],), f.notation, f.letter_runs)
+        body = f"{bias} + {body}" if f.bias_first else f"{body} + {bias}"
+    text = f"{access('y', f.output, f.notation, f.letter_runs)} = {body}"
+    return f"${text}$" if f.notation == "latex" and f.letter_runs else text
+
+
+# Kernel orientation along one axis: the sum's range and the input index at offset `o`.
+ORIENTATIONS = {
+    "+": ("-1", "1", lambda i, o: f"{i}+{o}"),
+    "-": ("-1", "1", lambda i, o: f"{i}-{o}"),
+    "shifted +": ("1", "3", lambda i, o: f"{i}+{o}-2"),
+    "shifted -": ("1", "3", lambda i, o: f"{i}-{o}+2"),
+    "offset first": ("-1", "1", lambda i, o: f"{o}+{i}"),
+}
+
+
+MULTIPLICATION = {
+    "latex": [" ", r" \cdot ", r"\,", r" \times "],
+    "plain": [" * ", " ", "*"],
+    "unicode": [" · ", " ", "·", " × "],
+}
+
+
+@st.composite
+def convolutions(draw, kernel: bool) -> Convolution:
+    """A correct 3x3 (kernel=True) or 1x1 convolution, written in a random way."""
+    count = 6 if kernel else 4
+    letters = draw(st.permutations(INDEX_LETTERS).map(lambda p: p[:count]))
+    i, j, k, channel_index = letters[:4]
+    notation = draw(st.sampled_from(sorted(MULTIPLICATION)))
+    weight, bias = draw(
+        st.lists(st.sampled_from(PARAMETER_NAMES), min_size=2, max_size=2, unique_by=str.casefold)
+    )
+    channel = Sum(channel_index, "1", "C", show_range=draw(st.booleans()))
+    if kernel:
+        u, v = letters[4:]
+        rows = draw(st.sampled_from(sorted(ORIENTATIONS)))
+        columns = draw(st.sampled_from(sorted(ORIENTATIONS)))
+        (low_u, high_u, at_u), (low_v, high_v, at_v) = ORIENTATIONS[rows], ORIENTATIONS[columns]
+        sums = [Sum(u, low_u, high_u), Sum(v, low_v, high_v), channel]
+        input_indices = (at_u(i, u), at_v(j, v), channel_index)
+        weight_indices = [u, v, channel_index, k]
+    else:
+        sums = [channel]
+        input_indices = (i, j, channel_index)
+        weight_indices = [channel_index, k]
+    return Convolution(
+        notation=notation,
+        output=(i, j, k),
+        sums=tuple(draw(st.permutations(sums))),
+        weight=weight,
+        weight_indices=tuple(draw(st.permutations(weight_indices))),
+        input_indices=input_indices,
+        bias=bias,
+        bias_first=draw(st.booleans()),
+        weight_first=draw(st.booleans()),
+        letter_runs=draw(st.booleans()),
+        times=draw(st.sampled_from(MULTIPLICATION[notation])),
+    )
+
+
+ITEM_AND_FORMULA = st.one_of(
+    st.tuples(st.just("b.formula"), convolutions(kernel=True)),
+    st.tuples(st.just("c.formula"), convolutions(kernel=False)),
+)
+
+
+# --- Writing never changes the verdict ---------------------------------------------------
+
+
+@EXAMPLES
+@given(ITEM_AND_FORMULA)
+def test_how_a_correct_convolution_is_written_never_changes_the_verdict(case):
+    item_id, formula = case
+    text = render(formula)
+    assert same_as_reference(item_id, text) is True, text
+    result = grade_answer(RUBRIC, RUBRIC.items[item_id], text)
+    assert result.verdict == "correct", (text, result.feedback)
+    assert result.marks == RUBRIC.items[item_id].marks
+
+
+@EXAMPLES
+@given(st.data())
+def test_two_ways_of_writing_the_same_convolution_define_the_same_layer(data):
+    item_id = data.draw(st.sampled_from(["b.formula", "c.formula"]))
+    kernel = item_id == "b.formula"
+    first = render(data.draw(convolutions(kernel)))
+    second = render(data.draw(convolutions(kernel)))
+    item = RUBRIC.items[item_id]
+    assert same_layer(read(item_id, first), read(item_id, second), item.layer, RUBRIC.size_sets), (
+        first,
+        second,
+    )
+
+
+# --- A real change always changes it -----------------------------------------------------
+
+
+def drop_bias(f: Convolution, draw) -> Convolution:
+    return replace(f, bias=None)
+
+
+def move_a_range_bound(f: Convolution, draw) -> Convolution:
+    """A bound 1 becomes 2 (or -1 becomes -2): the sum runs over other values."""
+    choices = [
+        (position, side)
+        for position, s in enumerate(f.sums)
+        if s.show_range
+        for side in ("low", "high")
+        if getattr(s, side) in ("1", "-1")
+    ]
+    if not choices:  # only the channel sum, written without its range: write it, from 2
+        position = next(n for n, s in enumerate(f.sums) if s.index == f.input_indices[2])
+        sums = list(f.sums)
+        sums[position] = replace(sums[position], low="2", show_range=True)
+        return replace(f, sums=tuple(sums))
+    position, side = draw(st.sampled_from(choices))
+    sums = list(f.sums)
+    bound = getattr(sums[position], side)
+    sums[position] = replace(sums[position], **{side: bound.replace("1", "2")})
+    return replace(f, sums=tuple(sums))
+
+
+def drop_the_output_channel_from_the_weight(f: Convolution, draw) -> Convolution:
+    channel = f.output[2]
+    return replace(f, weight_indices=tuple(i for i in f.weight_indices if i != channel))
+
+
+MUTATIONS = [drop_bias, move_a_range_bound, drop_the_output_channel_from_the_weight]
+
+
+@EXAMPLES
+@given(ITEM_AND_FORMULA, st.sampled_from(MUTATIONS), st.data())
+def test_a_real_change_to_a_convolution_is_never_judged_equivalent(case, mutation, data):
+    item_id, formula = case
+    text = render(mutation(formula, data.draw))
+    assert same_as_reference(item_id, text) is False, text
+    result = grade_answer(RUBRIC, RUBRIC.items[item_id], text)
+    assert result.verdict != "correct", text
+    assert result.marks < RUBRIC.items[item_id].marks
+
+
+# --- No text makes the reader fail with anything but AnswerError ----------------------------
+
+# fmt: off
+TOKENS = [
+    "y_{i,j,k}", "y_{i,k}", "y[i,j,k]", "Y", "X", "W", "=", " ", "+", "-", "*", "/", ",",
+    r"\sum_{l=1}^{C}", r"\sum_{u=-1}^{1}", r"\sum_l", "sum_{l=1}^{C}", "Σ_{l=1}^{C}", "Σ", "∑",
+    "w_{l,k}", "w[l,k]", "w_{u,v,l,k}", "x_{i,j,l}", "x[i,j,l]", "x_{i+u,j+v,l}", "x_{i,l}",
+    "b_k", "b", "{", "}", "(", ")", "[", "]", "^", "_", "T", "'", "ᵀ", "⊤", r"\top", "$",
+    r"\cdot", "·", "×", r"\le", "≤", "<", r"\left(", r"\right)", r"\,", r"\mathbf{", r"\mathbf{X}",
+    "0", "1", "2", "-1", "999999999", "9999999999", "u", "v", "l", "k", "i", "j", "ijk",
+    "C", "D", "P", "Q", "PQ", "_{ijk}", "^T", "^{T}", "_1", "_{Q}", r"\input{x}", "\n", "\u200b",
+    "Ｘ", "−",
+]
+# fmt: on
+GRAMMARISH = st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)
+ITEMS = st.sampled_from(["a.formula", "b.formula", "c.formula", "d.formula", "e.formula"])
+
+
+def reads_or_refuses(item_id: str, text: str) -> None:
+    try:
+        formula = read(item_id, text)
+    except AnswerError as error:
+        assert 0 <= error.position <= len(text)
+        assert error.message
+    else:
+        assert isinstance(formula, Formula)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ITEMS, st.text(max_size=60))
+def test_arbitrary_text_is_read_or_refused_with_an_answer_error(item_id, text):
+    reads_or_refuses(item_id, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ITEMS, GRAMMARISH)
+def test_formula_like_token_soup_is_read_or_refused_with_an_answer_error(item_id, text):
+    reads_or_refuses(item_id, text)
+
+
+@EXAMPLES
+@given(ITEM_AND_FORMULA, st.integers(min_value=0, max_value=200), st.sampled_from(TOKENS))
+def test_a_correct_formula_with_a_token_spliced_in_is_read_or_refused(case, at, token):
+    item_id, formula = case
+    text = render(formula)
+    at = min(at, len(text))
+    reads_or_refuses(item_id, text[:at] + token + text[at:])

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -203,10 +204,9 @@ def _print_lines(lines: list[str]) -> bool:
     except BrokenPipeError:
         # Python flushes stdout again at exit, which would fail the same way and print
         # "Exception ignored ..."; point stdout at /dev/null first.
-        try:
+        # Not a real file (a test's capture): nothing will be flushed at exit.
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError, io.UnsupportedOperation):
-            pass  # not a real file (a test's capture): nothing will be flushed at exit
         return False
     return True
 

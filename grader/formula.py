@@ -175,7 +175,8 @@ def rewrite_formula_latex(text: str) -> str:
     return text
 
 
-_FORMULA_CHARACTERS = {"∑": "Σ", "⩽": "≤", "⩾": "≥", "ᵀ": "T", "⊤": "T", "′": "'", "⋯": "…"}
+# A superscript ᵀ is a whole transpose, like a prime; ⊤ follows a ^ (`X^⊤`), like T.
+_FORMULA_CHARACTERS = {"∑": "Σ", "⩽": "≤", "⩾": "≥", "ᵀ": "'", "⊤": "T", "′": "'", "⋯": "…"}
 
 
 def map_formula_characters(text: str) -> str:
@@ -861,6 +862,20 @@ def _show_shape(rows: sympy.Expr, cols: sympy.Expr) -> str:
     return f"{_show_index(rows)}×{_show_index(cols)}"
 
 
+def _describe_chains(chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -> str:
+    """`X·W - 2·X·V`: each product with its sign, and its coefficient where it is not 1."""
+    text = ""
+    for number, (coefficient, factors) in enumerate(chains):
+        product = "·".join(f.name + ("ᵀ" if f.transposed else "") for f in factors)
+        if abs(coefficient) != 1:
+            product = f"{abs(coefficient)}·{product}"
+        if number == 0:
+            text = ("-" if coefficient < 0 else "") + product
+        else:
+            text += f" {'-' if coefficient < 0 else '+'} {product}"
+    return text
+
+
 def _matrix_to_index(
     text: str,
     layer: LayerSpec,
@@ -875,15 +890,7 @@ def _matrix_to_index(
         raise AnswerError(
             text, lhs.start, f"the left side is {lhs.name}, but the output is {y.name}"
         )
-    reading = (
-        (f"{y.name}ᵀ" if lhs.transposed else y.name)
-        + " = "
-        + " + ".join(
-            (f"{c}·" if c != 1 else "")
-            + "·".join(f.name + ("ᵀ" if f.transposed else "") for f in fs)
-            for c, fs in chains
-        ).replace("+ -", "- ")
-    )
+    reading = (f"{y.name}ᵀ" if lhs.transposed else y.name) + " = " + _describe_chains(chains)
     shapes = _Shapes()
     known = {
         x.name: (shapes.new(x.shape[0]), shapes.new(x.shape[1])),

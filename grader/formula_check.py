@@ -88,8 +88,10 @@ class _Comparison:
         student: Structure,
         layer: LayerSpec,
         meanings: Mapping[str, str],
+        whole_image: bool = False,
     ):
         self.reference, self.student, self.layer = reference, student, layer
+        self.whole_image = whole_image  # the student's kernel covers the image at every size
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
         self.s: Facts = facts(student, self.spatial)
@@ -155,13 +157,12 @@ class _Comparison:
     def kernel_message(self) -> str:
         wanted = "×".join(map(str, self.r.extent or ()))
         extent = self.s.extent or ()
-        dims = self.student.in_dims[: self.spatial]
         if all(e == 1 for e in extent):
             return (
                 "Each output reads only the inputs at its own position (a 1×1 kernel); this "
                 f"layer's kernel spans {wanted} positions."
             )
-        if all(e >= d - 1 for e, d in zip(extent, dims, strict=True)):
+        if self.whole_image:
             return (
                 f"Your kernel spans the whole image instead of {wanted} positions: its offsets "
                 "run over every position, so each output reads inputs from everywhere."
@@ -264,6 +265,19 @@ class _Comparison:
                 "is); every term of this layer is a weight times an input, or a bias.",
             )
         ]
+
+
+def _covers_the_image(student: Sequence[Structure], spatial: int) -> bool:
+    """Whether the kernel grows with the image, or spans all of it at every size checked: a
+    fixed 5×5 kernel looks like the whole image on a 5×4 one, not on a 6×7 one."""
+    extents = [facts(s, spatial).extent for s in student]
+    if None in extents:
+        return False
+    grows = len(set(extents)) > 1
+    return grows or all(
+        all(e >= d for e, d in zip(extent, s.in_dims[:spatial], strict=True))
+        for extent, s in zip(extents, student, strict=True)
+    )
 
 
 def _weight_classes(structure: Structure) -> np.ndarray:
@@ -397,8 +411,9 @@ def check_formula(
         return FormulaCheck(True, notes=notes, group=group)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Finding] = []
+    whole_image = _covers_the_image(student, spatial_axes(layer))
     for r, s in zip(reference, student, strict=True):
-        comparison = _Comparison(r, s, layer, meanings)
+        comparison = _Comparison(r, s, layer, meanings, whole_image)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         findings = [
             *comparison.connectivity(),

@@ -211,6 +211,8 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             fixed_weights.append(weight)
             continue
         products |= parameters_in_term > 1
+        if not len(connection):
+            continue  # every read of this term falls outside the input
         parameter_rows.append(np.stack(row_parts, axis=1)[keep])
         entry_connections.append(connection)
         entry_weights.append(weight)

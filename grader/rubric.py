@@ -72,6 +72,8 @@ def default_size_sets(names: list[str]) -> tuple[tuple[tuple[str, int], ...], ..
         tuple((name, base[k % len(base)] + 10 * (k // len(base))) for k, name in enumerate(names))
         for base in (_FIRST_SIZES, _SECOND_SIZES)
     )
+
+
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
 _PART_KEY = re.compile(r"[A-Za-z0-9]+")
 
@@ -308,9 +310,7 @@ def _read_misconceptions(
             if item_type == "formula" and layer is not None
             else None
         )
-        result.append(
-            Misconception(text, parsed, feedback, rule_marks or 0.0, node.line, formula)
-        )
+        result.append(Misconception(text, parsed, feedback, rule_marks or 0.0, node.line, formula))
     return result
 
 
@@ -453,9 +453,7 @@ def _read_item(
     marks = fields.number("marks")
     answer = fields.answer("answer")
     layer = _read_layer(fields, symbols, problems) if item_type == "formula" else None
-    misconceptions = _read_misconceptions(
-        fields, item_type or "", marks, symbols, problems, layer
-    )
+    misconceptions = _read_misconceptions(fields, item_type or "", marks, symbols, problems, layer)
     bias = None
     bias_included = True
     partial_credit: dict[str, float] = {}

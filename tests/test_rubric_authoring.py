@@ -304,8 +304,9 @@ def _without(text: str, start: str, end: str) -> str:
     [
         pytest.param(
             _without(TEXT_RUBRIC, "        concepts:", "tests:").replace(
-                "  - {item: a.why, answer: 'Every", "  - {item: a.why, answer: 'x', verdict: "
-                "needs_review}\n  - {item: a.why, answer: 'Every"
+                "  - {item: a.why, answer: 'Every",
+                "  - {item: a.why, answer: 'x', verdict: "
+                "needs_review}\n  - {item: a.why, answer: 'Every",
             ),
             "answer: The same weights",
             "the reference answer is graded needs_review (0/2), not correct: the item has no "

@@ -15,11 +15,24 @@ import json
 from grader.check import counts_equal
 from grader.concepts import Concept, Pattern, check_text, find_all
 from grader.errors import Problem
+from grader.formula_check import same_layer
 from grader.grade import grade_answer
-from grader.rubric import Item, Rubric
+from grader.rubric import Item, Misconception, Rubric
+
+
+def _equal(rubric: Rubric, item: Item, rule: Misconception, other: Misconception | Item) -> bool:
+    """Whether a misconception's answer equals the reference's or another rule's: the same
+    count, or a formula that defines the same layer."""
+    if item.type == "formula":
+        assert item.layer is not None and rule.formula is not None and other.formula is not None
+        return bool(same_layer(rule.formula, other.formula, item.layer, rubric.size_sets))
+    assert rule.answer is not None and other.answer is not None
+    return counts_equal(rule.answer.expr, other.answer.expr)
 
 
 def _check_rules(rubric: Rubric, item: Item) -> list[Problem]:
+    """Count and formula items: the reference earns full marks, and every misconception fires
+    on its own answer, neither equal to the reference nor shadowed by an earlier rule."""
     problems = []
     reference = grade_answer(rubric, item, item.answer_text)
     if reference.verdict != "correct":
@@ -30,12 +43,11 @@ def _check_rules(rubric: Rubric, item: Item) -> list[Problem]:
                 f"the reference answer is graded {reference.verdict}, not correct",
             )
         )
-    assert item.answer is not None
     for index, rule in enumerate(item.misconceptions):
         key = f"{item.id}.misconceptions[{index}]"
-        if rule.answer is None:
+        if rule.answer is None and rule.formula is None:
             continue
-        if counts_equal(rule.answer.expr, item.answer.expr):
+        if _equal(rubric, item, rule, item):
             problems.append(
                 Problem(
                     rule.line,
@@ -49,7 +61,8 @@ def _check_rules(rubric: Rubric, item: Item) -> list[Problem]:
             (
                 j
                 for j, other in enumerate(item.misconceptions[:index])
-                if other.answer is not None and counts_equal(rule.answer.expr, other.answer.expr)
+                if (other.answer is not None or other.formula is not None)
+                and _equal(rubric, item, rule, other)
             ),
             None,
         )
@@ -138,8 +151,8 @@ def _check_coverage(rubric: Rubric) -> list[Problem]:
     }
     exercised |= {(t.item_id, t.diagnosis) for t in rubric.tests if t.diagnosis}
     for item in rubric.items.values():
-        if item.type != "count":
-            continue  # only count items are graded automatically so far
+        if item.type not in ("count", "formula"):
+            continue  # text items' rules are concepts, checked by _check_concept_coverage
         for index, rule in enumerate(item.misconceptions):
             if (item.id, f"misconception {index + 1}") not in exercised:
                 problems.append(
@@ -245,7 +258,7 @@ def check_rubric(rubric: Rubric) -> list[Problem]:
     """Every problem the self-test finds, each with its line and key; empty when all is well."""
     problems = []
     for item in rubric.items.values():
-        if item.type == "count":
+        if item.type in ("count", "formula"):
             problems.extend(_check_rules(rubric, item))
         elif item.type == "text":
             problems.extend(_check_text_reference(rubric, item))
@@ -280,7 +293,7 @@ parts:
       How many learnable parameters does a 1x1 convolution from C to D channels have?
     items:
       params:
-        type: count   # count (graded), formula or text (sent for review for now)
+        type: count   # count, formula or text
         label: Parameters   # how Markdown submissions label the answer
         aliases: [Params]
         marks: 2

@@ -205,3 +205,67 @@ def test_where_a_formula_holds_is_read_and_set_aside(tmp_path, tail):
     rubric = load_rubric(_write(tmp_path, VALID))
     answer = "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k" + tail
     assert grade_answer(rubric, rubric.items["a.formula"], answer).verdict == "correct"
+
+
+TESTED = (
+    VALID
+    + """\
+tests:
+  - {item: a.formula, answer: 'y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l}',
+     verdict: partial, marks: 2, diagnosis: bias_missing}
+  - {item: a.formula, answer: 'y_{a,b,c} = \\sum_{d=1}^{C} v_{d} x_{a,b,d} + c_c',
+     verdict: partial, misconception: 1}
+"""
+)
+
+
+def _check(text: str, tmp_path: Path) -> list[str]:
+    from grader.rubric_check import check_rubric
+
+    rubric = load_rubric(_write(tmp_path, text))
+    return [f"{p.line}: {p.key}: {p.message}" for p in check_rubric(rubric)]
+
+
+def test_a_formula_rubric_with_its_self_tests_passes_the_check(tmp_path):
+    assert _check(TESTED, tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "edit, needle, message",
+    [
+        (
+            lambda t: t.replace(
+                "\\sum_{l=1}^{C} w_{l} x_{i,j,l} + b_k'",
+                "\\sum_{m=1}^{C} W_{m,k} x_{i,j,m} + c_{k}'",
+            ),
+            "W_{m,k} x_{i,j,m}",
+            "equals the reference answer, so this rule can never fire",
+        ),
+        (
+            lambda t: t.replace(
+                "marks: 2, diagnosis: bias_missing}", "marks: 1, diagnosis: bias_missing}"
+            ),
+            "diagnosis: bias_missing}",
+            "marks 2, expected 1",
+        ),
+        (
+            lambda t: "\n".join(line for line in t.splitlines() if "misconception: 1" not in line),
+            "feedback: The weights must depend",
+            "no test exercises this rule",
+        ),
+    ],
+    ids=[
+        "a misconception that is the reference renamed",
+        "a test expecting the wrong marks",
+        "an untested rule",
+    ],
+)
+def test_the_check_finds_a_broken_formula_rubric(tmp_path, edit, needle, message):
+    text = edit(TESTED)
+    problems = _check(text, tmp_path)
+    assert any(message in p for p in problems), problems
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if needle in row)
+    assert any(p.startswith(f"{line}: ") or p.startswith(f"{line - 1}: ") for p in problems), (
+        line,
+        problems,
+    )

@@ -1,0 +1,594 @@
+"""Benchmark: grade a generated class of 1000 submissions with the real command line and all
+reports (HTML pages, CSV, JSON, gradebook), cold and re-run.
+
+Run from the repository root:
+
+    .venv/bin/python bench/class_of_1000.py
+    .venv/bin/python bench/class_of_1000.py --profile      # and where the time goes
+
+It writes a class of submissions to 22-52-Q4 (rubrics/22-52-q4.yaml; ten items each) as YAML
+files in a temporary folder. The answers are drawn with a seeded random generator (the same
+class every time for the same --seed) from realistic variants: right answers in several
+notations (LaTeX, Unicode, plain text, renamed indices), the seed students' mistakes
+(submissions/22-52-q4/seed-student-*.yaml), typical mistakes (the count pairs of
+bench/counts.py and wrong layers), now and then an unreadable, empty or absent answer, and
+explanations of varying quality built sentence by sentence, so that most are distinct as in a
+real class.
+
+Then it runs, as a subprocess and with the default number of worker processes (one per core):
+
+    .venv/bin/grader grade DIR --rubric rubrics/22-52-q4.yaml --out OUTDIR
+
+twice: cold, into a new output folder, and again into the same folder, where the gradebook
+already holds every check. For each run it prints the wall time, submissions per second and
+peak memory: the peak of the whole process tree (the grader and its workers), sampled from
+/proc every 50 ms, as proportional set size (shared pages split between the processes that
+share them) and as the sum of resident sizes (shared pages counted in each), and the largest
+single process (ru_maxrss from wait4). CPU s is the user and system time of the grader and
+its workers (from wait4), which other load on the machine does not inflate. The target is at least 100 submissions per second on a
+2-core machine with all reports.
+
+With --profile it also profiles a cold run in this process (`cProfile`, the same command line
+as `grader.cli.main`, with --jobs 1 so that the checks run in a worker that is not profiled)
+and then the checks themselves, every distinct answer of the class graded in this process as a
+worker would, and prints the top lines of each by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from counts import PAIRS  # noqa: E402  the count answers and their truth
+
+RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+SEED_STUDENTS = sorted((ROOT / "submissions" / "22-52-q4").glob("seed-student-*.yaml"))
+GRADER = ROOT / ".venv" / "bin" / "grader"
+ITEMS = [
+    "a.formula",
+    "a.params",
+    "b.formula",
+    "b.params",
+    "c.formula",
+    "c.params",
+    "d.formula",
+    "d.params",
+    "e.formula",
+    "e.explanation",
+]
+
+# Index names students use: (i, j, k) for the output, l for the input channel, m, n for a
+# fully connected layer's input position, u, v for a kernel offset.
+INDEX_NAMES = [
+    dict(i="i", j="j", k="k", l="l", m="m", n="n", u="u", v="v"),
+    dict(i="i", j="j", k="k", l="c", m="p", n="q", u="a", v="b"),
+    dict(i="p", j="q", k="d", l="c", m="s", n="t", u="u", v="v"),
+    dict(i="x", j="y", k="o", l="c", m="m", n="n", u="s", v="t"),
+]
+
+# Formula answers: (weight, template). Right ones first, then mistakes, then unreadable ones.
+FORMULAS: dict[str, list[tuple[float, str]]] = {
+    "a.formula": [
+        (
+            14,
+            r"y_{{{i},{j},{k}}} = \sum_{{{m}=1}}^{{P}}\sum_{{{n}=1}}^{{Q}}\sum_{{{l}=1}}^{{C}} w_{{{m},{n},{l},{i},{j},{k}}} x_{{{m},{n},{l}}} + b_{{{i},{j},{k}}}",
+        ),
+        (
+            6,
+            r"y[{i},{j},{k}] = sum_{{{m}=1}}^{{P}} sum_{{{n}=1}}^{{Q}} sum_{{{l}=1}}^{{C}} w[{m},{n},{l},{i},{j},{k}]*x[{m},{n},{l}] + b[{i},{j},{k}]",
+        ),
+        (
+            5,
+            r"y_{{{i}{j}{k}}} = Σ_{m} Σ_{n} Σ_{l} w_{{{m}{n}{l}{i}{j}{k}}} · x_{{{m}{n}{l}}} + b_{{{i}{j}{k}}}",
+        ),
+        (
+            8,
+            r"y_{{ijk}} = \sum_{{l=1}}^C \sum_{{m=1}}^P \sum_{{n=1}}^P W_{{mnlk}} X_{{ijl}} + b_{{ijk}} (1 \leq k \leq D)",
+        ),
+        (6, r"y_{{ijk}} = \sum_{{n=1}}^C W_{{kn}} \cdot x_{{ijn}}"),
+        (
+            5,
+            r"y_{{{i},{j},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{j},{l}}} + b_{{{k}}}",
+        ),
+        (
+            5,
+            r"y_{{{i},{j},{k}}} = \sum_{{{m}=1}}^{{P}}\sum_{{{n}=1}}^{{Q}}\sum_{{{l}=1}}^{{C}} w_{{{m},{n},{l},{i},{j},{k}}} x_{{{m},{n},{l}}}",
+        ),
+        (1, r"y = Wx + b"),
+        (1, r"y_{{{i},{j},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{j},{l}"),
+    ],
+    "b.formula": [
+        (
+            14,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        ),
+        (
+            8,
+            r"y_{{i,j,k}} = \sum_{{u=-1}}^1 \sum_{{v=-1}}^1 \sum_{{l=1}}^C w_{{u,v,l,k}} x_{{i-u,j-v,l}} + b_k",
+        ),
+        (
+            5,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=1}}^{{3}}\sum_{{{v}=1}}^{{3}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}}\, x_{{{i}+{u}-2,{j}+{v}-2,{l}}} + b_{{{k}}}",
+        ),
+        (
+            4,
+            r"y_{{{i},{j},{k}}} = Σ_{{{u}=-1}}^{{1}} Σ_{{{v}=-1}}^{{1}} Σ_{l} w_{{{u},{v},{l},{k}}} · x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        ),
+        (
+            6,
+            r"y_{{ijk}} = \sum_{{n=1}}^C \sum_{{p=1}}^P \sum_{{q=1}}^Q W_{{pqn}} x_{{i-p, j-q, n}}",
+        ),
+        (
+            4,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}}",
+        ),
+        (
+            2,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=-2}}^{{2}}\sum_{{{v}=-2}}^{{2}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        ),
+        (
+            2,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        ),
+        (
+            1,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}} w_{{{u},{v}}} x_{{{i}+{u},{j}+{v},{l}",
+        ),
+    ],
+    "c.formula": [
+        (
+            16,
+            r"y_{{{i},{j},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{j},{l}}} + b_{{{k}}}",
+        ),
+        (6, r"y[{i},{j},{k}] = sum_{{{l}=1}}^{{C}} w[{l},{k}]*x[{i},{j},{l}] + b[{k}]"),
+        (4, r"y_{{{i}{j}{k}}} = Σ_{l} W_{{{k}{l}}} · x_{{{i}{j}{l}}} + b_{{{k}}}"),
+        (6, r"y_{{ijk}} = \sum_{{n=1}}^C W_{{kn}} \cdot x_{{ijn}}"),
+        (
+            3,
+            r"y_{{{i},{j},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{i},{j},{l},{k}}} x_{{{i},{j},{l}}} + b_{{{k}}}",
+        ),
+        (
+            2,
+            r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        ),
+        (1, r"y = w x + b"),
+    ],
+    "d.formula": [
+        (16, r"y_{{{i},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{l}}}"),
+        (5, r"y_{{{i},{k}}} = Σ_{l} w_{{{l},{k}}} x_{{{i},{l}}}"),
+        (3, r"y[{i},{k}] = sum_{{{l}=1}}^{{C}} w[{l},{k}]*x[{i},{l}]"),
+        (5, r"y_{{{i},{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{i},{l}}} + b_{{{k}}}"),
+        (4, r"y_{{ijk}} = \sum_{{n=1}}^C W_{{kn}} \cdot x_{{ijn}}"),
+        (
+            2,
+            r"y_{{{i},{k}}} = \sum_{{{j}=1}}^{{PQ}}\sum_{{{l}=1}}^{{C}} w_{{{j},{l},{k}}} x_{{{j},{l}}}",
+        ),
+        (1, r"y_{{{i},{k}}} = W^T x_{i}"),
+    ],
+    "e.formula": [
+        (20, "Y = XW"),
+        (4, "Y = X W"),
+        (4, r"Y = X \cdot W"),
+        (3, r"$Y = XW$"),
+        (2, "Y^T = W^T X^T"),
+        (4, "Y = WX"),
+        (3, "Y = XW + b"),
+        (1, "Y = W^T X"),
+        (1, "Y = X^T W"),
+    ],
+}
+
+# Counts: the pairs of bench/counts.py, right and wrong, plus answers that cannot be read.
+UNREADABLE_COUNTS = {
+    "a.params": ["P2Q2CD + PQD", "PQC·PQD + PQD)", "(PQC)(PQD + PQD", "fully connected"],
+    "b.params": ["9CD + D biases", "(9C + 1)D)", "idk", "3x3xCxD + D"],
+    "c.params": ["CD + D biases", "C D + D)", "1x1xCxD + D"],
+    "d.params": ["C × D weights", "CD)", "no bias so CD"],
+}
+
+# Explanations, built sentence by sentence: each concept of the rubric said in several ways.
+POSITION_WISE = [
+    "A 1x1 convolution applies the same weights at every pixel.",
+    "Y = XW is a position-wise linear layer.",
+    "The same matrix W is shared by all PQ positions.",
+    "It is the same linear map at each location, a pointwise dense layer.",
+    "The weights are shared across positions, so it is a per-position linear transformation.",
+    "Every pixel is transformed by one common weight matrix, like a token-wise linear layer.",
+]
+TOKENS_CHANNELS = [
+    "Pixels are like tokens and channels are like the embedding dimension.",
+    "If we see the PQ positions as tokens, the channels play the role of the embedding dimension.",
+    "Each position corresponds to a token and the channels correspond to the hidden features.",
+    "Treat pixels as tokens; the C channels are then the embedding dimension.",
+]
+PROJECTIONS = [
+    "This is exactly the Q = XW_Q projection of a Transformer.",
+    "Transformers use the same linear projections for queries, keys and values, e.g. K = XW_K.",
+    "The feed-forward layer of a Transformer is the same operation.",
+    "In a Transformer the value projection V = XW_V is this layer.",
+]
+MIXING = [
+    "Attention mixes all positions with data-dependent weights, while a convolution uses fixed local weights.",
+    "The difference is that attention combines all tokens with input-dependent weights, whereas convolution is local.",
+    "Attention aggregates information from all positions dynamically; a convolution has a fixed receptive field.",
+]
+VAGUE = [
+    "Both architectures apply matrix multiplications to process input.",
+    "CNNs and Transformers are related.",
+    "Both use learnable weights.",
+    "So they are similar in some way.",
+    "This shows the connection between the two models.",
+]
+WRONG = [
+    "CNNs and Transformers are unrelated architectures.",
+    "The 1x1 convolution uses different weights for each position, like a linear layer applied to each token.",
+    "Channels play the role of tokens and pixels the role of the embedding dimension.",
+    "A CNN cannot be written as a matrix product, unlike a Transformer.",
+]
+KEYWORDS = [
+    "token pixel channel embedding transformer linear",
+    "weights shared, tokens, attention",
+    "linear layer; tokens = pixels",
+]
+
+
+def seed_answers() -> dict[str, list[str]]:
+    """Every answer the seed students wrote, by item id."""
+    answers: dict[str, list[str]] = {}
+    for path in SEED_STUDENTS:
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for part, items in data["answers"].items():
+            for name, text in items.items():
+                answers.setdefault(f"{part}.{name}", []).append(str(text))
+    return answers
+
+
+def explanation(rng: random.Random, seeds: list[str]) -> str:
+    quality = rng.choices(
+        ["excellent", "good", "weak", "vague", "wrong", "keywords", "seed"],
+        weights=[15, 30, 25, 10, 8, 4, 8],
+    )[0]
+    if quality == "seed":
+        return rng.choice(seeds)
+    if quality == "keywords":
+        return rng.choice(KEYWORDS)
+    concepts = [POSITION_WISE, TOKENS_CHANNELS, PROJECTIONS, MIXING]
+    if quality == "excellent":
+        chosen = concepts
+    elif quality == "good":
+        chosen = rng.sample(concepts, rng.choice([2, 3]))
+    elif quality == "weak":
+        chosen = rng.sample(concepts, 1) + [VAGUE]
+    elif quality == "vague":
+        chosen = rng.sample([VAGUE, VAGUE, WRONG[:1]], 2)
+    else:
+        chosen = [WRONG] + rng.sample(concepts + [VAGUE], 1)
+    sentences = [rng.choice(group) for group in chosen]
+    if rng.random() < 0.3:
+        sentences.insert(0, rng.choice(VAGUE))
+    return " ".join(dict.fromkeys(sentences))
+
+
+def count_answer(rng: random.Random, item_id: str, seeds: list[str]) -> str:
+    pairs = [pair for pair in PAIRS if pair.item_id == item_id]
+    kind = rng.choices(
+        ["right", "seed", "mistake", "case", "unreadable"], weights=[62, 10, 22, 2, 4]
+    )[0]
+    if kind == "seed":
+        return rng.choice(seeds)
+    if kind == "unreadable":
+        return rng.choice(UNREADABLE_COUNTS[item_id])
+    if kind == "right":
+        # the plain spellings are the common ones
+        right = [pair for pair in pairs if pair.equivalent]
+        weights = [3 if pair.notation == "plain" else 1 for pair in right]
+        return rng.choices(right, weights=weights)[0].answer
+    return rng.choice([pair for pair in pairs if pair.kind == kind]).answer
+
+
+def formula_answer(rng: random.Random, item_id: str) -> str:
+    variants = FORMULAS[item_id]
+    template = rng.choices([t for _, t in variants], weights=[w for w, _ in variants])[0]
+    return template.format(**rng.choice(INDEX_NAMES))
+
+
+def submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> dict:
+    answers: dict[str, dict[str, str]] = {}
+    for item_id in ITEMS:
+        part, name = item_id.split(".")
+        roll = rng.random()
+        if roll < 0.03:
+            continue  # not answered at all
+        if roll < 0.05:
+            text = ""  # answered with nothing
+        elif item_id == "e.explanation":
+            text = explanation(rng, seeds["e.explanation"])
+        elif item_id.endswith(".params"):
+            text = count_answer(rng, item_id, seeds.get(item_id, []) or ["CD"])
+        else:
+            text = formula_answer(rng, item_id)
+        answers.setdefault(part, {})[name] = text
+    return {"student": f"student-{number:04d}", "question": "22-52-Q4", "answers": answers}
+
+
+def write_class(folder: Path, students: int, seed: int) -> None:
+    rng = random.Random(seed)
+    seeds = seed_answers()
+    for number in range(1, students + 1):
+        data = submission(rng, number, seeds)
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+        (folder / f"student-{number:04d}.yaml").write_text(text, "utf-8")
+
+
+# --- Measuring -------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(proportional set size, resident set size) of one process, in kB; 0 if it is gone."""
+    pss = rss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                rss = int(line.split()[1])
+    except OSError:
+        pass
+    return pss, rss
+
+
+class TreeMemory:
+    """Samples the memory of a process and all its descendants until stopped; keeps the peak."""
+
+    def __init__(self, root: int, interval: float = 0.05):
+        self.root, self.interval = root, interval
+        self.peak_pss_kb = self.peak_rss_kb = self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            pids = _descendants(self.root)
+            sizes = [_memory_kb(pid) for pid in pids]
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(pss for pss, _ in sizes))
+            self.peak_rss_kb = max(self.peak_rss_kb, sum(rss for _, rss in sizes))
+            self.peak_processes = max(self.peak_processes, len(pids))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_grader(submissions: Path, out: Path, extra: list[str]) -> dict:
+    """Run the command line once; its wall time and the peak memory of its process tree."""
+    command = [str(GRADER), "grade", str(submissions), "--rubric", str(RUBRIC), "--out", str(out)]
+    command += extra
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=ROOT)
+        memory = TreeMemory(process.pid)
+        # wait4, not Popen.wait: it also gives the resource usage of the grader and of the
+        # workers it reaped (ru_maxrss is the largest of them)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        memory.stop()
+        stdout.seek(0)
+        stderr.seek(0)
+        printed, complaints = stdout.read(), stderr.read()
+    if process.returncode != 0:
+        raise SystemExit(f"the grader failed (exit {process.returncode}):\n{complaints}")
+    return {
+        "wall": wall,
+        "stdout": printed,
+        "stderr": complaints,
+        "peak_pss_mb": memory.peak_pss_kb / 1024,
+        "peak_rss_mb": memory.peak_rss_kb / 1024,
+        "processes": memory.peak_processes,
+        "maxrss_mb": usage.ru_maxrss / 1024,
+        "cpu": usage.ru_utime + usage.ru_stime,
+    }
+
+
+def verdict_counts(out: Path) -> Counter:
+    results = json.loads((out / "results.json").read_text("utf-8"))
+    return Counter(
+        item["verdict"] for result in results["results"] for item in result["items"].values()
+    )
+
+
+# --- Profiling -------------------------------------------------------------------------------
+
+
+def profile_class(submissions: Path, work: Path, lines: int) -> None:
+    """Where a cold run spends its time: the command line's own process, then the checks."""
+    from grader import cli
+    from grader.grade import grade_task, plan_submission
+    from grader.rubric import load_rubric
+    from grader.submission import collect_submission_files, load_submission
+
+    out = work / "profile-out"
+    arguments = ["grade", str(submissions), "--rubric", str(RUBRIC), "--out", str(out)]
+    profiler = cProfile.Profile()
+    saved_stdout = sys.stdout
+    sys.stdout = io.StringIO()  # the marks table
+    started = time.perf_counter()
+    try:
+        profiler.runcall(cli.main, [*arguments, "--jobs", "1"])
+    except SystemExit:
+        pass
+    finally:
+        sys.stdout = saved_stdout
+    print(
+        f"\nprofile 1: `grader {' '.join(arguments)} --jobs 1` in this process, "
+        f"{time.perf_counter() - started:.1f} s (the checks run in a worker, not profiled here)"
+    )
+    _print_stats(profiler, lines)
+
+    rubric = load_rubric(RUBRIC)
+    files, _ = collect_submission_files([submissions])
+    tasks = list(
+        dict.fromkeys(
+            task
+            for path in files
+            for task in plan_submission(rubric, load_submission(path)).tasks()
+        )
+    )
+    by_item = Counter(task.item_id for task in tasks)
+    seconds: Counter = Counter()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for task in tasks:
+        started = time.perf_counter()
+        grade_task(rubric, task)
+        seconds[task.item_id] += time.perf_counter() - started
+    profiler.disable()
+    print(
+        f"\nprofile 2: the checks, {len(tasks)} distinct answers graded in this process as a "
+        f"worker grades them, {sum(seconds.values()):.1f} s under the profiler"
+    )
+    print(f"{'item':<14} {'distinct':>8} {'total s':>8} {'mean ms':>8}")
+    for item_id in ITEMS:
+        if by_item[item_id]:
+            print(
+                f"{item_id:<14} {by_item[item_id]:>8} {seconds[item_id]:>8.2f} "
+                f"{seconds[item_id] / by_item[item_id] * 1000:>8.1f}"
+            )
+    _print_stats(profiler, lines)
+
+
+def _print_stats(profiler: cProfile.Profile, lines: int) -> None:
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(lines)
+    body = text.getvalue()
+    # drop pstats' preamble up to the column header
+    print(body[body.index("   ncalls") :] if "   ncalls" in body else body)
+
+
+# --- Main ------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2252)
+    parser.add_argument("--jobs", type=int, help="passed to grader grade (default: its own)")
+    parser.add_argument("--keep", metavar="DIR", help="write the class and reports here, kept")
+    parser.add_argument("--profile", action="store_true", help="also profile a cold run")
+    parser.add_argument("--profile-lines", type=int, default=30)
+    args = parser.parse_args()
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="class-of-1000-"))
+    try:
+        submissions, out = work / "submissions", work / "out"
+        for folder in (submissions, out):
+            shutil.rmtree(folder, ignore_errors=True)
+        submissions.mkdir(parents=True)
+        write_class(submissions, args.students, args.seed)
+        extra = ["--jobs", str(args.jobs)] if args.jobs else []
+        jobs = args.jobs or os.cpu_count()
+
+        print(
+            f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
+            f"Python {platform.python_version()}, {platform.system()}"
+        )
+        print(
+            f"class: {args.students} submissions x {len(ITEMS)} items, seed {args.seed}, "
+            f"in {submissions}"
+        )
+        runs = [("cold (new output folder)", run_grader(submissions, out, extra))]
+        verdicts = verdict_counts(out)
+        runs.append(("re-run (same folder, gradebook)", run_grader(submissions, out, extra)))
+        reports = sorted(p.name for p in out.iterdir())
+        html = sum(1 for p in out.iterdir() if p.suffix == ".html")
+
+        print(f"verdicts: {dict(verdicts.most_common())}")
+        print(
+            f"reports: {html} HTML pages, "
+            + ", ".join(n for n in reports if not n.endswith(".html"))
+        )
+        print(
+            f"command: grader grade DIR --rubric {RUBRIC.relative_to(ROOT)} --out OUTDIR "
+            + " ".join(extra)
+            + f"  (worker processes: {jobs})"
+        )
+        print()
+        header = (
+            f"{'run':<32} {'wall s':>7} {'subs/s':>7} {'CPU s':>7} {'tree PSS MB':>12} "
+            f"{'tree RSS MB':>12} {'largest MB':>11} {'procs':>6}"
+        )
+        print(header)
+        for label, run in runs:
+            print(
+                f"{label:<32} {run['wall']:>7.2f} {args.students / run['wall']:>7.0f} "
+                f"{run['cpu']:>7.1f} "
+                f"{run['peak_pss_mb']:>12.0f} {run['peak_rss_mb']:>12.0f} "
+                f"{run['maxrss_mb']:>11.0f} {run['processes']:>6}"
+            )
+        cold = args.students / runs[0][1]["wall"]
+        print(
+            f"target: at least 100 submissions/s with all reports: cold {cold:.0f}/s -> "
+            f"{'met' if cold >= 100 else 'NOT met'}; re-run "
+            f"{args.students / runs[1][1]['wall']:.0f}/s"
+        )
+        if args.profile:
+            profile_class(submissions, work, args.profile_lines)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

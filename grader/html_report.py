@@ -14,6 +14,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
@@ -54,7 +55,9 @@ def trusted_mathml(markup: str | None) -> Markup:
     return Markup(markup)
 
 
+@cache
 def _environment() -> Environment:
+    """One environment per process, so each template is compiled once, not once a page."""
     environment = Environment(
         loader=PackageLoader("grader", "templates"),
         autoescape=True,  # always: select_autoescape would skip templates named *.j2

@@ -5,7 +5,7 @@ sets and their structures compared. This module turns differences into findings 
 understands (a 1×1 convolution where a fully connected layer was asked for, a kernel that spans
 the whole image, weights that ignore the output channel, a bias missing or shared), matches the
 rubric's misconceptions by the same comparison, and notes what the formula's own parameter
-count is, and whether the student's stated count agrees with it.
+count is, which `grader.score` compares with the student's count for the same part.
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class OwnCount:
+    """A formula's own parameter count at the rubric's size sets: the weights it writes and
+    those that act independently, with the latter as a student would write it."""
+
+    nominal: tuple[int, ...]
+    effective: tuple[int, ...]
+    shown: str
+
+
+@dataclass(frozen=True)
 class FormulaCheck:
     """What the check found; `grader.score` turns it into a verdict, marks and feedback."""
 
@@ -42,6 +52,7 @@ class FormulaCheck:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()  # about the formula's own count; no marks depend on them
     group: str | None = None  # equal for formulas that define the same layer
+    own_count: OwnCount | None = None
 
 
 SizeSets = tuple[tuple[tuple[str, int], ...], ...]
@@ -343,13 +354,13 @@ def written_count(formula: Formula, layer: LayerSpec, live_only: bool) -> sympy.
     return sympy.Add(*counted.values())
 
 
-def _count_notes(
+def _own_count(
     formula: Formula,
     layer: LayerSpec,
     student: Sequence[Structure],
-    stated: sympy.Expr | None,
     order: Sequence[sympy.Symbol],
-) -> list[str]:
+) -> tuple[OwnCount, list[str]]:
+    """The formula's own count, and a note when it writes more weights than act."""
     by_name = {s.name: s for s in order}
 
     def at(expr: sympy.Expr, structure: Structure) -> int | None:
@@ -366,23 +377,17 @@ def _count_notes(
             return show_count(expr, order)
         return f"{numbers[0]} (with {student[0].show_sizes()})"
 
-    nominal = [s.nominal for s in student]
-    effective = [s.effective for s in student]
+    nominal = tuple(s.nominal for s in student)
+    effective = tuple(s.effective for s in student)
+    own = OwnCount(nominal, effective, shown(True, effective))
     notes = []
     if nominal != effective:
         notes.append(
             f"Your formula writes {shown(False, nominal)} parameters, but only "
-            f"{shown(True, effective)} of them act independently: weights that are only ever "
+            f"{own.shown} of them act independently: weights that are only ever "
             "added together, or that never meet an input, count as one or not at all."
         )
-    if stated is not None:
-        values = [at(stated, s) for s in student]
-        if values != effective and values != nominal:
-            notes.append(
-                f"Your count ({show_count(stated, order)}) does not match your own formula, "
-                f"which has {shown(True, effective)} parameters."
-            )
-    return notes
+    return own, notes
 
 
 # --- The check -----------------------------------------------------------------------------
@@ -393,7 +398,6 @@ def check_formula(
     formula: Formula,
     specs: Sequence[SymbolSpec],
     size_sets: SizeSets,
-    stated_count: sympy.Expr | None = None,
 ) -> FormulaCheck:
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
     assert item.formula is not None and item.layer is not None
@@ -403,12 +407,13 @@ def check_formula(
     student = structures(formula, layer, size_sets)
     reference = structures(item.formula, layer, size_sets)
     order = [spec.symbol for spec in specs]
-    notes = tuple(_count_notes(formula, layer, student, stated_count, order))
+    own, note_list = _own_count(formula, layer, student, order)
+    notes = tuple(note_list)
     group = "formula:" + _fingerprint(student)
     if not all(s.exact for s in (*student, *reference)):
-        return FormulaCheck(False, exact=False, notes=notes, group=group)
+        return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     if _same(student, reference):
-        return FormulaCheck(True, notes=notes, group=group)
+        return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Finding] = []
     whole_image = _covers_the_image(student, spatial_axes(layer))
@@ -445,6 +450,11 @@ def check_formula(
         if rule.formula is not None and _same(student, structures(rule.formula, layer, size_sets)):
             # The rubric's feedback was written for exactly this layer; it is the explanation.
             return FormulaCheck(
-                False, misconception=rule, misconception_index=index, notes=notes, group=group
+                False,
+                misconception=rule,
+                misconception_index=index,
+                notes=notes,
+                group=group,
+                own_count=own,
             )
-    return FormulaCheck(False, findings=tuple(findings), notes=notes, group=group)
+    return FormulaCheck(False, findings=tuple(findings), notes=notes, group=group, own_count=own)

@@ -24,6 +24,7 @@ from grader.rubric import Item, Rubric
 from grader.score import (
     ItemResult,
     Override,
+    add_count_notes,
     apply_override,
     score_count,
     score_error,
@@ -69,36 +70,14 @@ class Batch:
     failures: list[FileFailure] = field(default_factory=list)
 
 
-def _stated_count(rubric: Rubric, text: str | None):
-    """The student's count for a part, to compare with their formula's own; None if unreadable."""
-    if text is None or not text.strip():
-        return None
-    try:
-        return parse(text, rubric.symbol_table).expr
-    except AnswerError:
-        return None
-
-
-def grade_answer(
-    rubric: Rubric, item: Item, text: str | None, stated_count: str | None = None
-) -> ItemResult:
-    """Grade one answer to one item. Never raises: every outcome is a result.
-
-    `stated_count` is the student's answer to the count item of the same part, if any: a
-    formula's own parameter count is compared with it.
-    """
+def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
+    """Grade one answer to one item. Never raises: every outcome is a result."""
     if text is None or not text.strip():
         return score_missing(item, text)
     if item.type == "formula" and item.formula is not None:
         try:
             formula = parse_formula(text, rubric.symbol_table, item.layer)
-            check = check_formula(
-                item,
-                formula,
-                rubric.symbols,
-                rubric.size_sets,
-                _stated_count(rubric, stated_count),
-            )
+            check = check_formula(item, formula, rubric.symbols, rubric.size_sets)
             return score_formula(item, formula, check)
         except AnswerError as error:
             return score_invalid(item, text, error)
@@ -114,7 +93,9 @@ def grade_answer(
     try:
         parsed = parse(text, rubric.symbol_table)
         check = check_count(item, parsed, rubric.symbols)
-        return score_count(item, parsed, check)
+        return score_count(
+            item, parsed, check, rubric.size_sets, [spec.symbol for spec in rubric.symbols]
+        )
     except AnswerError as error:
         return score_invalid(item, text, error)
     except CheckDisagreement as disagreement:
@@ -125,19 +106,14 @@ def grade_answer(
 
 @dataclass(frozen=True)
 class Task:
-    """One answer to check: the unit that is bounded, deduplicated and cached.
-
-    `stated_count` is the student's count for the same part, kept only for formula items,
-    whose feedback compares it with the formula's own count.
-    """
+    """One answer to check: the unit that is bounded, deduplicated and cached."""
 
     item_id: str
     text: str | None
-    stated_count: str | None = None
 
 
 def grade_task(rubric: Rubric, task: Task) -> ItemResult:
-    return grade_answer(rubric, rubric.items[task.item_id], task.text, task.stated_count)
+    return grade_answer(rubric, rubric.items[task.item_id], task.text)
 
 
 class InlineChecker:
@@ -160,6 +136,7 @@ class Plan:
     """A submission read and matched to the rubric: each item is a result already (missing,
     not an answer) or a task to check."""
 
+    rubric: Rubric
     submission: Submission
     items: dict[str, ItemResult | Task]
     warnings: tuple[str, ...]
@@ -172,6 +149,7 @@ class Plan:
             item_id: checked[entry] if isinstance(entry, Task) else entry
             for item_id, entry in self.items.items()
         }
+        items = add_count_notes(self.rubric, items)
         return SubmissionResult(
             self.submission.student, self.submission.source, items, self.warnings
         )
@@ -206,22 +184,8 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
         elif answer is None or answer.text is None or not answer.text.strip():
             items[item_id] = score_missing(item, answer.text if answer else None)
         else:
-            count = None
-            if item.type == "formula":
-                count = next(
-                    (
-                        answers.get(i.id)
-                        for i in rubric.items.values()
-                        if i.part == item.part and i.type == "count"
-                    ),
-                    None,
-                )
-            items[item_id] = Task(
-                item_id,
-                answer.text,
-                count.text if count is not None and count.problem is None else None,
-            )
-    return Plan(submission, items, tuple(warnings))
+            items[item_id] = Task(item_id, answer.text)
+    return Plan(rubric, submission, items, tuple(warnings))
 
 
 def grade_submission(

@@ -78,9 +78,8 @@ CREATE TABLE IF NOT EXISTS check_cache (
     grader_code TEXT NOT NULL,
     item_id TEXT NOT NULL,
     answer TEXT NOT NULL,
-    stated_count TEXT NOT NULL,
     result TEXT NOT NULL,
-    PRIMARY KEY (rubric_sha256, grader_code, item_id, answer, stated_count)
+    PRIMARY KEY (rubric_sha256, grader_code, item_id, answer)
 );
 CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -200,14 +199,14 @@ class CachedChecker:
         self.hits = 0
 
     def _key(self, task: Task) -> tuple:
-        return (self.rubric.sha256, self.code, task.item_id, task.text, task.stated_count or "")
+        return (self.rubric.sha256, self.code, task.item_id, task.text)
 
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
         found: dict[Task, ItemResult] = {}
         for task in tasks:
             row = self.connection.execute(
                 "SELECT result FROM check_cache WHERE rubric_sha256 = ? AND grader_code = ?"
-                " AND item_id = ? AND answer = ? AND stated_count = ?",
+                " AND item_id = ? AND answer = ?",
                 self._key(task),
             ).fetchone()
             if row is not None:
@@ -218,7 +217,7 @@ class CachedChecker:
         with self.connection:
             self.connection.executemany(
                 "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id, answer,"
-                " stated_count, result) VALUES (?, ?, ?, ?, ?, ?)",
+                " result) VALUES (?, ?, ?, ?, ?)",
                 [
                     (*self._key(task), _item_to_json(result))
                     for task, result in zip(missing, results, strict=True)
@@ -235,8 +234,9 @@ def _item_to_json(result: ItemResult) -> str:
 
 def _item_from_json(text: str) -> ItemResult:
     fields = json.loads(text)
-    for name in ("feedback", "decision"):
-        fields[name] = tuple(fields[name])
+    for name in ("feedback", "decision", "count_values", "nominal_values"):
+        if fields.get(name) is not None:
+            fields[name] = tuple(fields[name])
     return ItemResult(**fields)
 
 

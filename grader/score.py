@@ -6,14 +6,14 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from grader.check import CountCheck
+from grader.check import CountCheck, show_count
 from grader.concepts import TextCheck
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.formula import Formula
 from grader.formula_check import FormulaCheck
 from grader.mathml import formula_to_mathml, to_mathml
 from grader.parse import ParsedAnswer
-from grader.rubric import VERDICTS, Item
+from grader.rubric import VERDICTS, Item, Rubric
 
 __all__ = ["VERDICTS", "ItemResult"]
 
@@ -33,6 +33,11 @@ class ItemResult:
     reading_mathml: str | None = None  # the interpretation as MathML, generated from our AST
     answer_group: str | None = None  # equal for equivalent answers, so each is reviewed once
     decision: tuple[str, ...] = ()  # the steps that led to the verdict, for the gradebook
+    # Counts at the rubric's size sets, to compare a part's formula with its count: a count
+    # item's value; a formula item's effective count, with `nominal_values` the weights written.
+    count_values: tuple[int | None, ...] | None = None
+    nominal_values: tuple[int, ...] | None = None
+    count_shown: str | None = None
 
 
 def text_group(text: str | None) -> str | None:
@@ -54,8 +59,22 @@ def _working_feedback(check: CountCheck) -> list[str]:
     ]
 
 
-def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResult:
-    """Marks for a count: full when equivalent, else what the misconception or diagnosis earns."""
+def _values_at(expr: sympy.Expr, size_sets, symbols) -> tuple[int | None, ...]:
+    by_name = {s.name: s for s in symbols}
+    values = []
+    for sizes in size_sets:
+        value = expr.xreplace({by_name[n]: sympy.Integer(v) for n, v in sizes if n in by_name})
+        values.append(int(value) if value.is_Integer else None)
+    return tuple(values)
+
+
+def score_count(
+    item: Item, answer: ParsedAnswer, check: CountCheck, size_sets=(), symbols=()
+) -> ItemResult:
+    """Marks for a count: full when equivalent, else what the misconception or diagnosis earns.
+
+    With the rubric's `size_sets` and `symbols`, the result also carries the count's values
+    there, for comparing it with the formula of the same part."""
     common = {
         "item_id": item.id,
         "max_marks": item.marks,
@@ -63,6 +82,8 @@ def score_count(item: Item, answer: ParsedAnswer, check: CountCheck) -> ItemResu
         "interpretation": answer.interpretation,
         "reading_mathml": to_mathml(answer.trees),
         "answer_group": "count:" + sympy.sstr(sympy.cancel(answer.expr)),
+        "count_values": _values_at(answer.expr, size_sets, symbols) if size_sets else None,
+        "count_shown": show_count(answer.expr, list(symbols)) if size_sets else None,
     }
     read = f"read as {answer.interpretation}"
     if check.equivalent:
@@ -112,6 +133,9 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         "interpretation": formula.reading,
         "reading_mathml": formula_to_mathml(formula),
         "answer_group": check.group or text_group(formula.text),
+        "count_values": check.own_count.effective if check.own_count else None,
+        "nominal_values": check.own_count.nominal if check.own_count else None,
+        "count_shown": check.own_count.shown if check.own_count else None,
     }
     read = f"read as {formula.reading}"
     if not check.exact:
@@ -156,6 +180,36 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         decision=(read, "not the reference's layer", because, f"marks {marks:g}"),
         **common,
     )
+
+
+def add_count_notes(rubric: Rubric, items: dict[str, ItemResult]) -> dict[str, ItemResult]:
+    """Where a part has a formula and a count, say when the count is not the formula's own:
+    "Your count (9·C·D + D) does not match your own formula, which has P·Q·C parameters".
+    No marks depend on it; it tells the student their two answers disagree."""
+    noted = dict(items)
+    for part in rubric.parts:
+        formulas = [i.id for i in part.items if i.type == "formula" and i.id in items]
+        counts = [i.id for i in part.items if i.type == "count" and i.id in items]
+        for formula_id in formulas:
+            formula = items[formula_id]
+            for count_id in counts:
+                count = items[count_id]
+                if (
+                    formula.count_values is None
+                    or count.count_values is None
+                    or None in count.count_values
+                    or count.count_values in (formula.count_values, formula.nominal_values)
+                ):
+                    continue
+                noted[formula_id] = replace(
+                    formula,
+                    feedback=(
+                        *formula.feedback,
+                        f"Your count ({count.count_shown}) does not match your own formula, "
+                        f"which has {formula.count_shown} parameters.",
+                    ),
+                )
+    return noted
 
 
 def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:

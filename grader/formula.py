@@ -526,7 +526,16 @@ class _Parser:
                 self.take(close)
             elif token.kind == "*" and read_something:
                 self.take()
+                if not self.at("NAME", "NUMBER", "SUM", "(", "["):
+                    raise self.error(self.peek(), "expected a factor after '*'")
                 continue
+            elif token.kind == "^":
+                raise AnswerError(
+                    self.text,
+                    token.start,
+                    "a power is not part of a layer formula: each term is a weight times an "
+                    "input, or a bias",
+                )
             elif token.kind == "/" and read_something:
                 self.take()
                 divisor = self.number()

@@ -70,6 +70,9 @@ class Batch:
     failures: list[FileFailure] = field(default_factory=list)
 
 
+MAX_EXPLANATION_LENGTH = 5000  # characters; a longer answer goes to a person, unscored
+
+
 def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
     """Grade one answer to one item. Never raises: every outcome is a result."""
     if text is None or not text.strip():
@@ -83,6 +86,14 @@ def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
             return score_invalid(item, text, error)
         except Exception as exc:  # a bug must not cost the other answers
             return score_error(item, text, type(exc).__name__)
+    if item.type == "text" and len(text) > MAX_EXPLANATION_LENGTH:
+        return score_needs_review(
+            item,
+            text,
+            f"This explanation is {len(text)} characters long, more than the "
+            f"{MAX_EXPLANATION_LENGTH} that are scored automatically; an instructor will "
+            "read it.",
+        )
     if item.type == "text" and item.concepts:
         try:
             return score_text(item, text, check_text(item.concepts, item.marks, text))
@@ -264,7 +275,7 @@ def grade_paths(
     batch = Batch()
     files, unusable = collect_submission_files(paths)
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
-    graded_from: dict[str, str] = {}
+    graded_from: dict[str, tuple[str, str]] = {}
     checked: dict[Task, ItemResult] = {}
     if on_progress is not None:
         on_progress(0, len(files))
@@ -286,16 +297,21 @@ def grade_paths(
         checked.update(zip(new, checker.check(new), strict=True))
         for path, plan in plans:
             result = plan.result(checked)
-            if result.student in graded_from:
+            # Student ids are names in an LMS, where `alice` and `Alice` are one person.
+            key = result.student.casefold()
+            if key in graded_from:
+                first_student, first_path = graded_from[key]
+                same = "" if first_student == result.student else f" (as {first_student!r})"
                 batch.failures.append(
                     FileFailure(
                         str(path),
                         f"submission {path}: student {result.student!r} was already graded "
-                        f"from {graded_from[result.student]}; this file was not graded",
+                        f"from {first_path}{same}; ids that differ only in case are the same "
+                        "student, so this file was not graded",
                     )
                 )
                 continue
-            graded_from[result.student] = str(path)
+            graded_from[key] = (result.student, str(path))
             batch.results.append(result)
             if on_result is not None:
                 on_result(result)

@@ -20,6 +20,7 @@ from pathlib import Path
 import sympy
 
 from grader import __version__
+from grader.errors import GraderError
 from grader.grade import Batch, Checker, FileFailure, SubmissionResult, Task
 from grader.rubric import Rubric, load_rubric_text
 from grader.score import ItemResult, Override
@@ -89,7 +90,7 @@ CREATE TABLE IF NOT EXISTS failures (
 """
 
 
-class GradebookError(Exception):
+class GradebookError(GraderError):
     """The gradebook cannot be opened or has nothing to report."""
 
 
@@ -104,14 +105,21 @@ class StoredRun:
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if need be) a gradebook with the pragmas this module relies on."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=30)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute("PRAGMA busy_timeout=30000")
-    with connection:
-        connection.executescript(SCHEMA)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("PRAGMA busy_timeout=30000")
+        with connection:
+            connection.executescript(SCHEMA)
+    except (sqlite3.Error, OSError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = path.parent if isinstance(exc, OSError) else path
+        raise GradebookError(
+            f"cannot open the gradebook {path}: {why} (is {where} a folder you may write to?)"
+        ) from None
     return connection
 
 

@@ -17,6 +17,7 @@ import sympy
 from grader.concepts import Concept, Pattern
 from grader.errors import AnswerError, Problem, RubricError
 from grader.formula import Formula, LayerSpec, TensorSpec, parse_formula
+from grader.layer import instantiate
 from grader.parse import ParsedAnswer, parse
 from grader.yaml_source import Fields, Mapping, Scalar, load_yaml, read_bounded_text
 
@@ -57,6 +58,7 @@ FORMULA_DIAGNOSES = (
 )
 COUNT_KEYS = ("bias", "bias_included", "partial_credit", "concepts", "input", "output", "padding")
 PADDING = ("zero", "none")
+SizeSets = tuple[tuple[tuple[str, int], ...], ...]
 _FIRST_SIZES = (5, 4, 3, 2, 6, 7, 8, 9)
 _SECOND_SIZES = (6, 7, 2, 3, 5, 4, 9, 8)
 
@@ -255,7 +257,10 @@ def _parse_formula(
     symbols: dict[str, sympy.Symbol],
     layer: LayerSpec,
     problems: list[Problem],
+    size_sets: SizeSets,
 ) -> Formula | None:
+    """A rubric's formula, read like a student's and instantiated at the sizes it will be
+    checked at, so that one too large to check is refused here, not blamed on students."""
     try:
         formula = parse_formula(text, symbols, layer)
     except AnswerError as error:
@@ -266,6 +271,12 @@ def _parse_formula(
     if formula.shape_problem is not None:
         problems.append(Problem(line, path, formula.shape_problem))
         return None
+    for sizes in size_sets:
+        try:
+            instantiate(formula, layer, dict(sizes))
+        except AnswerError as error:
+            problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
+            return None
     return formula
 
 
@@ -276,6 +287,7 @@ def _read_misconceptions(
     symbols: dict[str, sympy.Symbol],
     problems: list[Problem],
     layer: LayerSpec | None = None,
+    size_sets: SizeSets = (),
 ) -> list[Misconception]:
     entry = fields.sequence("misconceptions", required=False)
     if entry is None:
@@ -306,7 +318,7 @@ def _read_misconceptions(
             else None
         )
         formula = (
-            _parse_formula(text, line, f"{path}.answer", symbols, layer, problems)
+            _parse_formula(text, line, f"{path}.answer", symbols, layer, problems, size_sets)
             if item_type == "formula" and layer is not None
             else None
         )
@@ -446,6 +458,7 @@ def _read_item(
     node: Mapping,
     symbols: dict[str, sympy.Symbol],
     problems: list[Problem],
+    size_sets: SizeSets,
 ) -> Item | None:
     path = f"parts.{part}.items.{key}"
     fields = Fields(node, path, problems, key_line=line)
@@ -453,7 +466,9 @@ def _read_item(
     marks = fields.number("marks")
     answer = fields.answer("answer")
     layer = _read_layer(fields, symbols, problems) if item_type == "formula" else None
-    misconceptions = _read_misconceptions(fields, item_type or "", marks, symbols, problems, layer)
+    misconceptions = _read_misconceptions(
+        fields, item_type or "", marks, symbols, problems, layer, size_sets
+    )
     bias = None
     bias_included = True
     partial_credit: dict[str, float] = {}
@@ -491,7 +506,9 @@ def _read_item(
     if item_type == "formula":
         if layer is None:
             return None
-        formula = _parse_formula(text, answer_line, f"{path}.answer", symbols, layer, problems)
+        formula = _parse_formula(
+            text, answer_line, f"{path}.answer", symbols, layer, problems, size_sets
+        )
     return Item(
         id=f"{part}.{key}",
         part=part,
@@ -513,7 +530,10 @@ def _read_item(
 
 
 def _read_parts(
-    fields: Fields, symbols: dict[str, sympy.Symbol], problems: list[Problem]
+    fields: Fields,
+    symbols: dict[str, sympy.Symbol],
+    problems: list[Problem],
+    size_sets: SizeSets,
 ) -> list[Part]:
     entry = fields.mapping("parts")
     if entry is None:
@@ -543,7 +563,7 @@ def _read_parts(
                     )
                 )
                 continue
-            item = _read_item(key, item_key, item_line, item_node, symbols, problems)
+            item = _read_item(key, item_key, item_line, item_node, symbols, problems, size_sets)
             if item is not None:
                 items.append(item)
         if not items_entry[1].entries:
@@ -646,8 +666,8 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     title = fields.text("title", required=False, default="") or ""
     specs = _read_symbols(fields, problems)
     symbols = {spec.name: spec.symbol for spec in specs}
-    parts = _read_parts(fields, symbols, problems)
     size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems)
+    parts = _read_parts(fields, symbols, problems, size_sets)
     tests = _read_tests(fields, {i.id: i for p in parts for i in p.items}, problems)
     fields.finish()
     if problems or question_id is None:

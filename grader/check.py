@@ -17,7 +17,9 @@ import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
+from math import gcd
 
 import sympy
 from sympy.polys.domains import QQ
@@ -77,6 +79,7 @@ def _ring(symbols: tuple[sympy.Symbol, ...]) -> PolyRing:
 Fraction_ = tuple[PolyElement, PolyElement]  # numerator, denominator
 
 
+@lru_cache(maxsize=4096)
 def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction_:
     """A count as numerator and denominator in the sparse polynomial ring over `symbols`.
 
@@ -117,18 +120,61 @@ def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction
     return walk(expr)
 
 
-def _sample_points(count: int, size: int) -> list[tuple[int, ...]]:
+@lru_cache(maxsize=64)
+def _ordered(symbols) -> tuple[sympy.Symbol, ...]:
+    return tuple(sorted(symbols, key=lambda symbol: symbol.name))
+
+
+def _sample_points(count: int, size: int) -> tuple[tuple[int, ...], ...]:
     rng = random.Random(_SEED)
-    return [tuple(rng.randint(2, 97) for _ in range(size)) for _ in range(count)]
+    return tuple(tuple(rng.randint(2, 97) for _ in range(size)) for _ in range(count))
 
 
-def _value_at(fraction: Fraction_, point: tuple[int, ...]):
-    numerator, denominator = fraction
-    bottom = denominator(*point) if point else denominator.LC
-    if bottom == 0:
+@lru_cache(maxsize=4096)
+def _integer_terms(fraction: Fraction_) -> tuple[tuple, tuple]:
+    """Numerator and denominator as (exponents, whole coefficient) terms, both scaled by the
+    same common denominator: the quotient is unchanged, and evaluating needs only integers."""
+    scale = 1
+    for polynomial in fraction:
+        for coefficient in polynomial.values():
+            scale = scale * int(coefficient.denominator) // gcd(scale, int(coefficient.denominator))
+    return tuple(
+        tuple(
+            (exponents, int(coefficient.numerator) * (scale // int(coefficient.denominator)))
+            for exponents, coefficient in polynomial.items()
+        )
+        for polynomial in fraction
+    )
+
+
+def _evaluate(terms: tuple, point: tuple[int, ...]) -> int:
+    total = 0
+    for exponents, coefficient in terms:
+        for value, power in zip(point, exponents, strict=True):
+            if power:
+                coefficient *= value**power
+        total += coefficient
+    return total
+
+
+def value_at(fraction: Fraction_, point: tuple[int, ...]) -> Fraction | None:
+    """The count's exact value at a point, or None where its denominator vanishes."""
+    top, bottom = _integer_terms(fraction)
+    denominator = _evaluate(bottom, point)
+    if denominator == 0:
         return None  # a denominator vanishes here; this point says nothing
-    top = numerator(*point) if point else numerator.LC
-    return QQ(top) / QQ(bottom)
+    return Fraction(_evaluate(top, point), denominator)
+
+
+def normal_form(expr: sympy.Expr) -> str:
+    """A text equal for equal counts and different for different ones: the polynomial with
+    its leading coefficient's denominator cleared, or sympy's normal form for a quotient."""
+    symbols = _ordered(expr.free_symbols)
+    if symbols:
+        top, bottom = as_fraction(expr, symbols)
+        if bottom.is_ground:
+            return str(top * (QQ(1) / bottom.LC))
+    return sympy.sstr(sympy.cancel(expr))
 
 
 def _exactly_equal(a: Fraction_, b: Fraction_) -> bool:
@@ -136,8 +182,8 @@ def _exactly_equal(a: Fraction_, b: Fraction_) -> bool:
     return a[0] * b[1] == b[0] * a[1]
 
 
-def _rational(value) -> sympy.Rational:
-    return sympy.Rational(int(value.numerator), int(value.denominator))
+def _rational(value: Fraction) -> sympy.Rational:
+    return sympy.Rational(value.numerator, value.denominator)
 
 
 def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
@@ -148,11 +194,11 @@ def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
     proved by comparing the polynomials; should that say the counts differ after all, the two
     methods disagree and a person must decide.
     """
-    symbols = tuple(sorted(first.free_symbols | second.free_symbols, key=str))
+    symbols = _ordered(first.free_symbols | second.free_symbols)
     a, b = as_fraction(first, symbols), as_fraction(second, symbols)
     compared = 0
     for point in _sample_points(SAMPLE_POINTS, len(symbols)):
-        x, y = _value_at(a, point), _value_at(b, point)
+        x, y = value_at(a, point), value_at(b, point)
         if x is None or y is None:
             continue
         if x != y:
@@ -227,19 +273,39 @@ def _show_terms(terms, gens: Sequence[sympy.Symbol]) -> str:
     return text
 
 
-def _is_monomial(expr: sympy.Expr) -> bool:
-    numerator, denominator = sympy.fraction(sympy.cancel(expr))
-    return (
-        all(
-            part.is_Number
-            or part.is_Symbol
-            or part.is_Pow
-            or (part.is_Mul and not part.has(sympy.Add))
-            for part in (numerator, denominator)
-        )
-        and not numerator.has(sympy.Add)
-        and not denominator.has(sympy.Add)
-    )
+@dataclass(frozen=True)
+class _Quotient:
+    """top/bottom in lowest terms, as polynomials and as sympy expressions."""
+
+    numerator: PolyElement
+    denominator: PolyElement
+
+    @property
+    def is_monomial(self) -> bool:
+        return len(self.numerator) == 1 and len(self.denominator) == 1
+
+    @property
+    def is_number(self) -> bool:
+        return self.numerator.is_ground and self.denominator.is_ground
+
+    def parts(self) -> tuple[sympy.Expr, sympy.Expr]:
+        return self.numerator.as_expr(), self.denominator.as_expr()
+
+    def value(self) -> sympy.Expr:
+        top, bottom = self.parts()
+        return top / bottom
+
+
+def _quotient(top: sympy.Expr, bottom: sympy.Expr) -> _Quotient:
+    """top/bottom reduced by the gcd of the polynomials, without sympy's slower `cancel`."""
+    symbols = _ordered(top.free_symbols | bottom.free_symbols) or (_UNIT,)
+    a, b = as_fraction(top, symbols)
+    c, d = as_fraction(bottom, symbols)
+    numerator, denominator = (a * d).cancel(b * c)
+    return _Quotient(numerator, denominator)
+
+
+_UNIT = sympy.Symbol("_unit")  # a ring needs a symbol even for two numbers
 
 
 @dataclass(frozen=True)
@@ -317,16 +383,19 @@ def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
 
 def diagnose_factor(case: _Case) -> Diagnosis | None:
     """The count is off by a constant or by a product of sizes."""
-    ratio = sympy.cancel(case.student / case.reference)
-    if ratio == 1 or ratio == 0 or not _is_monomial(ratio):
+    quotient = _quotient(case.student, case.reference)
+    if quotient.numerator == quotient.denominator or not quotient.numerator:
         return None
-    if ratio.is_Number:
+    if not quotient.is_monomial:
+        return None
+    ratio = quotient.value()
+    if quotient.is_number:
         size = f"{ratio} times" if ratio > 1 else f"{ratio} of"
         return Diagnosis(
             "constant_factor",
             f"Your count is off by a constant factor: it is {size} the correct count.",
         )
-    numerator, denominator = sympy.fraction(ratio)
+    numerator, denominator = quotient.parts()
     if denominator == 1:
         return Diagnosis(
             "factor_extra",
@@ -369,12 +438,16 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        written = sympy.cancel(case.student - (case.reference - term))
-        if written == 0:
+        written = case.student - (case.reference - term)
+        quotient = _quotient(written, term)
+        if not quotient.numerator:
             continue
-        ratio = sympy.cancel(written / term)
-        if ratio != 1 and _is_monomial(ratio) and not ratio.is_Number:
-            numerator, denominator = sympy.fraction(ratio)
+        if (
+            quotient.numerator != quotient.denominator
+            and quotient.is_monomial
+            and not quotient.is_number
+        ):
+            numerator, denominator = quotient.parts()
             if denominator != 1 and numerator == 1:
                 detail = f", which is missing a factor of {case.show(denominator)}"
             elif numerator != 1 and denominator == 1:
@@ -420,7 +493,7 @@ def find_counterexample(
     fractions = as_fraction(student, symbols), as_fraction(reference, symbols)
     first = tuple(int(preferred[symbol]) for symbol in symbols)
     for point in [first, *_sample_points(20, len(symbols))]:
-        a, b = (_value_at(fraction, point) for fraction in fractions)
+        a, b = (value_at(fraction, point) for fraction in fractions)
         if a is not None and b is not None and a != b:
             values = tuple((spec.name, value) for spec, value in zip(shown, point, strict=True))
             return Counterexample(values, _rational(a), _rational(b))

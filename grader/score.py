@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from grader.check import CountCheck, show_count
+from grader.check import CountCheck, as_fraction, normal_form, show_count, value_at
 from grader.concepts import TextCheck
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.formula import Formula
@@ -60,11 +60,15 @@ def _working_feedback(check: CountCheck) -> list[str]:
 
 
 def _values_at(expr: sympy.Expr, size_sets, symbols) -> tuple[int | None, ...]:
-    by_name = {s.name: s for s in symbols}
+    """The count's exact value at each set of sizes (None where it is not a whole number)."""
+    used = tuple(s for s in symbols if s in expr.free_symbols)
+    fraction = as_fraction(expr, used) if used else None
     values = []
     for sizes in size_sets:
-        value = expr.xreplace({by_name[n]: sympy.Integer(v) for n, v in sizes if n in by_name})
-        values.append(int(value) if value.is_Integer else None)
+        given = dict(sizes)
+        point = tuple(given[s.name] for s in used)
+        value = expr if fraction is None else value_at(fraction, point)
+        values.append(int(value) if value is not None and value == int(value) else None)
     return tuple(values)
 
 
@@ -81,7 +85,7 @@ def score_count(
         "answer": answer.text,
         "interpretation": answer.interpretation,
         "reading_mathml": to_mathml(answer.trees),
-        "answer_group": "count:" + sympy.sstr(sympy.cancel(answer.expr)),
+        "answer_group": "count:" + normal_form(answer.expr),
         "count_values": _values_at(answer.expr, size_sets, symbols) if size_sets else None,
         "count_shown": show_count(answer.expr, list(symbols)) if size_sets else None,
     }

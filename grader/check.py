@@ -120,11 +120,11 @@ def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction
     return walk(expr)
 
 
-@lru_cache(maxsize=64)
 def _ordered(symbols) -> tuple[sympy.Symbol, ...]:
     return tuple(sorted(symbols, key=lambda symbol: symbol.name))
 
 
+@lru_cache(maxsize=64)
 def _sample_points(count: int, size: int) -> tuple[tuple[int, ...], ...]:
     rng = random.Random(_SEED)
     return tuple(tuple(rng.randint(2, 97) for _ in range(size)) for _ in range(count))

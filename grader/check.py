@@ -166,10 +166,11 @@ def value_at(fraction: Fraction_, point: tuple[int, ...]) -> Fraction | None:
     return Fraction(_evaluate(top, point), denominator)
 
 
-def normal_form(expr: sympy.Expr) -> str:
+def normal_form(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = None) -> str:
     """A text equal for equal counts and different for different ones: the polynomial with
-    its leading coefficient's denominator cleared, or sympy's normal form for a quotient."""
-    symbols = _ordered(expr.free_symbols)
+    its leading coefficient's denominator cleared, or sympy's normal form for a quotient.
+    Over given `symbols` (every symbol of `expr`, in a fixed order) it is as canonical."""
+    symbols = symbols or _ordered(expr.free_symbols)
     if symbols:
         top, bottom = as_fraction(expr, symbols)
         if bottom.is_ground:
@@ -186,15 +187,19 @@ def _rational(value: Fraction) -> sympy.Rational:
     return sympy.Rational(value.numerator, value.denominator)
 
 
-def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
+def counts_equal(
+    first: sympy.Expr, second: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = None
+) -> bool:
     """Exact equality of two rational functions of the declared symbols.
 
     Exact evaluation at random positive integers decides most comparisons at once: one point
     where the values differ proves the counts differ. When every point agrees, equality is
     proved by comparing the polynomials; should that say the counts differ after all, the two
-    methods disagree and a person must decide.
+    methods disagree and a person must decide. `symbols`, when given, must include every
+    symbol of both (the rubric's, say): then they need not be collected from the expressions.
     """
-    symbols = _ordered(first.free_symbols | second.free_symbols)
+    if symbols is None:
+        symbols = _ordered(first.free_symbols | second.free_symbols)
     a, b = as_fraction(first, symbols), as_fraction(second, symbols)
     compared = 0
     for point in _sample_points(SAMPLE_POINTS, len(symbols)):
@@ -217,8 +222,8 @@ def counts_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
 
 def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
-    symbols = tuple(s for s in order if s in expr.free_symbols)
-    if symbols and len(symbols) == len(expr.free_symbols):
+    symbols = tuple(order)
+    if symbols and expr.free_symbols <= set(symbols):
         top, bottom = as_fraction(expr, symbols)
         if bottom.is_ground:
             terms = (top * (QQ(1) / bottom.LC)).terms()
@@ -508,17 +513,18 @@ def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -
     assert item.answer is not None, "count items always carry a parsed reference"
     reference = item.answer.expr
     student = answer.expr
+    declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
         for side, reading in zip(answer.sides[:-1], answer.side_readings[:-1], strict=True)
-        if not counts_equal(side, student)
+        if not counts_equal(side, student, declared)
     )
-    if counts_equal(student, reference):
+    if counts_equal(student, reference, declared):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
     counterexample = find_counterexample(student, reference, specs)
     for index, rule in enumerate(item.misconceptions):
-        if rule.answer is not None and counts_equal(student, rule.answer.expr):
+        if rule.answer is not None and counts_equal(student, rule.answer.expr, declared):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,

@@ -61,7 +61,7 @@ def _working_feedback(check: CountCheck) -> list[str]:
 
 def _values_at(expr: sympy.Expr, size_sets, symbols) -> tuple[int | None, ...]:
     """The count's exact value at each set of sizes (None where it is not a whole number)."""
-    used = tuple(s for s in symbols if s in expr.free_symbols)
+    used = tuple(symbols)
     fraction = as_fraction(expr, used) if used else None
     values = []
     for sizes in size_sets:
@@ -85,7 +85,7 @@ def score_count(
         "answer": answer.text,
         "interpretation": answer.interpretation,
         "reading_mathml": to_mathml(answer.trees),
-        "answer_group": "count:" + normal_form(answer.expr),
+        "answer_group": "count:" + normal_form(answer.expr, tuple(symbols) or None),
         "count_values": _values_at(answer.expr, size_sets, symbols) if size_sets else None,
         "count_shown": show_count(answer.expr, list(symbols)) if size_sets else None,
     }

@@ -22,7 +22,10 @@ what matched) the verdict is `needs_review`, for a person to decide.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 WINDOW = 12  # words a pattern may spread over within one sentence
 NEGATION_REACH = 3  # words before a match in which a negation counts
@@ -62,11 +65,17 @@ _RELATION = re.compile(
     re.IGNORECASE,
 )
 PAIRING = "~"  # joins the two groups of a pairing pattern
+_JOINERS = re.compile(r"['’-]")
+
+
+def _plain(word: str) -> str:
+    """Lower case, without hyphens or apostrophes: `Position-wise` is `positionwise`."""
+    return _JOINERS.sub("", word.lower())
 
 
 def stem(word: str) -> str:
     """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off."""
-    word = re.sub(r"['’-]", "", word.lower())
+    word = _plain(word)
     for suffix, replacement in (
         ("ies", "y"),
         ("ing", ""),
@@ -128,9 +137,11 @@ class Match:
         return answer[start:end]
 
 
-def sentences(answer: str) -> list[list[Word]]:
-    """The answer's sentences as lists of words, with positions in the answer."""
-    result: list[list[Word]] = []
+@lru_cache(maxsize=256)
+def sentences(answer: str) -> tuple[tuple[Word, ...], ...]:
+    """The answer's sentences as words, with positions in the answer (read once per answer:
+    every pattern of every concept is looked for in the same sentences)."""
+    result: list[tuple[Word, ...]] = []
     position = 0
     for piece in [*_SENTENCE_END.split(answer), ""]:
         found = answer.find(piece, position) if piece else position
@@ -150,29 +161,38 @@ def sentences(answer: str) -> list[list[Word]]:
             )
             previous_end = m.end()
         if words:
-            result.append(words)
+            result.append(tuple(words))
         position = offset + len(piece)
-    return result
+    return tuple(result)
 
 
 def _alternative(word: str) -> str:
     """A pattern word as compared: a stem, or a prefix followed by `*`."""
     if word.endswith("*"):
-        return re.sub(r"['’-]", "", word[:-1].lower()) + "*"
+        return _plain(word[:-1]) + "*"
     return stem(word)
 
 
 def _fits(alternative: str, word: Word) -> bool:
+    return _fits_text(alternative, word.stem, word.text)
+
+
+@lru_cache(maxsize=65536)
+def _fits_text(alternative: str, word_stem: str, text: str) -> bool:
     if alternative.endswith("*"):
         prefix = alternative[:-1]
-        return word.stem.startswith(prefix) or re.sub(r"['’-]", "", word.text.lower()).startswith(
-            prefix
-        )
-    return word.stem == alternative
+        return word_stem.startswith(prefix) or _plain(text).startswith(prefix)
+    return word_stem == alternative
+
+
+@lru_cache(maxsize=65536)
+def _group_fits(group: tuple[str, ...], word_stem: str, text: str) -> bool:
+    """Whether a word is one of a group's alternatives (remembered: answers share words)."""
+    return any(_fits_text(alternative, word_stem, text) for alternative in group)
 
 
 def find(
-    pattern: Pattern, sentence: list[Word], pairings: tuple[Pattern, ...] = ()
+    pattern: Pattern, sentence: Sequence[Word], pairings: tuple[Pattern, ...] = ()
 ) -> Match | None:
     """The first window of the sentence where every group of the pattern has a word.
 
@@ -185,20 +205,27 @@ def find(
         if pair is None:
             return None
         return Match(pattern.text, pair, _negated(sentence, list(pair)))
+    # Where each group has a word; then the first window in which every group has one, each
+    # group taking its first word in that window.
+    places = [
+        [i for i, w in enumerate(sentence) if _group_fits(group, w.stem, w.text)]
+        for group in pattern.groups
+    ]
+    if not all(places):
+        return None
     for start in range(len(sentence)):
-        window = sentence[start : start + WINDOW]
         chosen: list[Word] = []
-        for group in pattern.groups:
-            word = next((w for w in window if any(_fits(a, w) for a in group)), None)
-            if word is None:
+        for indexes in places:
+            at = bisect_left(indexes, start)
+            if at == len(indexes) or indexes[at] >= start + WINDOW:
                 break
-            chosen.append(word)
+            chosen.append(sentence[indexes[at]])
         else:
             return Match(pattern.text, tuple(chosen), _negated(sentence, chosen))
     return None
 
 
-def _negated(sentence: list[Word], chosen: list[Word]) -> bool:
+def _negated(sentence: Sequence[Word], chosen: list[Word]) -> bool:
     indexes = {id(w): i for i, w in enumerate(sentence)}
     for word in chosen:
         index = indexes[id(word)]
@@ -214,11 +241,11 @@ def _sides(pairings: tuple[Pattern, ...], word: Word) -> frozenset[tuple[int, in
         (index, side)
         for index, pairing in enumerate(pairings)
         for side, group in enumerate(pairing.groups)
-        if any(_fits(a, word) for a in group)
+        if _group_fits(group, word.stem, word.text)
     )
 
 
-def read_pairs(pairings: tuple[Pattern, ...], sentence: list[Word]) -> list[tuple[Word, Word]]:
+def read_pairs(pairings: tuple[Pattern, ...], sentence: Sequence[Word]) -> list[tuple[Word, Word]]:
     """The pairs a sentence states, read in order, two by two, within each clause.
 
     Only words of the pairings count. A word on the same side as the one just before it is a
@@ -252,7 +279,7 @@ def read_pairs(pairings: tuple[Pattern, ...], sentence: list[Word]) -> list[tupl
     return pairs
 
 
-def _between(sentence: list[Word], first: int, last: int) -> str:
+def _between(sentence: Sequence[Word], first: int, last: int) -> str:
     """The text of the sentence strictly between two of its words."""
     parts = []
     for index in range(first + 1, last + 1):

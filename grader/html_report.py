@@ -14,7 +14,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
@@ -39,6 +39,7 @@ _MATHML_ELEMENTS = {"math", "mrow", "mi", "mn", "mo", "msup", "msub", "mfrac", "
 _MATHML_ATTRIBUTES = re.compile(r'\s+(xmlns|display)="[^"<>]*"')
 
 
+@lru_cache(maxsize=4096)  # a class writes the same answers often: check each reading once
 def trusted_mathml(markup: str | None) -> Markup:
     """Our generated MathML as markup, or escaped text if it contains anything unexpected."""
     if not markup:

@@ -19,13 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from math import gcd
 
 import sympy
 from sympy.polys.domains import QQ
-from sympy.polys.rings import PolyElement, PolyRing, ring
+from sympy.polys.rings import PolyElement
 
 from grader.parse import ParsedAnswer
+from grader.polynomials import as_fraction, exactly_equal, value_at
 from grader.rubric import Item, Misconception, SymbolSpec
 
 SAMPLE_POINTS = 6
@@ -71,55 +71,6 @@ class CountCheck:
 # --- Equivalence ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _ring(symbols: tuple[sympy.Symbol, ...]) -> PolyRing:
-    return ring(symbols, QQ)[0]
-
-
-Fraction_ = tuple[PolyElement, PolyElement]  # numerator, denominator
-
-
-@lru_cache(maxsize=4096)
-def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction_:
-    """A count as numerator and denominator in the sparse polynomial ring over `symbols`.
-
-    Counts are built by our parser from numbers, symbols, sums, products and whole powers
-    (bounded in size before they were built), so this walk of the expression is all it takes;
-    it is many times faster than `sympy.cancel` on the same expression.
-    """
-    field_ring = _ring(symbols)
-    gens = dict(zip(symbols, field_ring.gens, strict=True))
-    one = field_ring.one
-
-    def walk(node: sympy.Expr) -> Fraction_:
-        if node.is_Symbol:
-            return gens[node], one
-        if node.is_Rational:
-            return one * QQ(int(node.p), int(node.q)), one
-        if node.is_Add or node.is_Mul:
-            parts = [walk(arg) for arg in node.args]
-            numerator, denominator = parts[0]
-            for top, bottom in parts[1:]:
-                if node.is_Add:
-                    if bottom == denominator:
-                        numerator = numerator + top
-                    else:
-                        numerator = numerator * bottom + top * denominator
-                        denominator = denominator * bottom
-                else:
-                    numerator, denominator = numerator * top, denominator * bottom
-            return numerator, denominator
-        if node.is_Pow and node.exp.is_Integer:
-            top, bottom = walk(node.base)
-            power = int(node.exp)
-            if power < 0:
-                top, bottom, power = bottom, top, -power
-            return top**power, bottom**power
-        raise ValueError(f"not a count: {node}")
-
-    return walk(expr)
-
-
 def _ordered(symbols) -> tuple[sympy.Symbol, ...]:
     return tuple(sorted(symbols, key=lambda symbol: symbol.name))
 
@@ -128,42 +79,6 @@ def _ordered(symbols) -> tuple[sympy.Symbol, ...]:
 def _sample_points(count: int, size: int) -> tuple[tuple[int, ...], ...]:
     rng = random.Random(_SEED)
     return tuple(tuple(rng.randint(2, 97) for _ in range(size)) for _ in range(count))
-
-
-@lru_cache(maxsize=4096)
-def _integer_terms(fraction: Fraction_) -> tuple[tuple, tuple]:
-    """Numerator and denominator as (exponents, whole coefficient) terms, both scaled by the
-    same common denominator: the quotient is unchanged, and evaluating needs only integers."""
-    scale = 1
-    for polynomial in fraction:
-        for coefficient in polynomial.values():
-            scale = scale * int(coefficient.denominator) // gcd(scale, int(coefficient.denominator))
-    return tuple(
-        tuple(
-            (exponents, int(coefficient.numerator) * (scale // int(coefficient.denominator)))
-            for exponents, coefficient in polynomial.items()
-        )
-        for polynomial in fraction
-    )
-
-
-def _evaluate(terms: tuple, point: tuple[int, ...]) -> int:
-    total = 0
-    for exponents, coefficient in terms:
-        for value, power in zip(point, exponents, strict=True):
-            if power:
-                coefficient *= value**power
-        total += coefficient
-    return total
-
-
-def value_at(fraction: Fraction_, point: tuple[int, ...]) -> Fraction | None:
-    """The count's exact value at a point, or None where its denominator vanishes."""
-    top, bottom = _integer_terms(fraction)
-    denominator = _evaluate(bottom, point)
-    if denominator == 0:
-        return None  # a denominator vanishes here; this point says nothing
-    return Fraction(_evaluate(top, point), denominator)
 
 
 def normal_form(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = None) -> str:
@@ -176,11 +91,6 @@ def normal_form(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = Non
         if bottom.is_ground:
             return str(top * (QQ(1) / bottom.LC))
     return sympy.sstr(sympy.cancel(expr))
-
-
-def _exactly_equal(a: Fraction_, b: Fraction_) -> bool:
-    """a/b = c/d exactly when a·d = c·b, as polynomials."""
-    return a[0] * b[1] == b[0] * a[1]
 
 
 def _rational(value: Fraction) -> sympy.Rational:
@@ -209,7 +119,7 @@ def counts_equal(
         if x != y:
             return False
         compared += 1
-    exact = _exactly_equal(a, b)
+    exact = exactly_equal(a, b)
     if compared and not exact:
         raise CheckDisagreement(
             "the two counts agree at every sampled point but their normal forms differ"

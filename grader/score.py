@@ -6,13 +6,14 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from grader.check import CountCheck, as_fraction, normal_form, show_count, value_at
+from grader.check import CountCheck, normal_form, show_count
 from grader.concepts import TextCheck
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.formula import Formula
 from grader.formula_check import FormulaCheck
 from grader.mathml import formula_to_mathml, to_mathml
 from grader.parse import ParsedAnswer
+from grader.polynomials import as_fraction, value_at
 from grader.rubric import VERDICTS, Item, Rubric
 
 __all__ = ["VERDICTS", "ItemResult"]

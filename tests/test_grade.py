@@ -45,7 +45,7 @@ def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monk
 
 def test_when_sampling_and_normal_form_disagree_a_person_decides(monkeypatch):
     # Pretend the exact comparison found a difference that no sampled point shows.
-    monkeypatch.setattr(grader.check, "_exactly_equal", lambda a, b: False)
+    monkeypatch.setattr(grader.check, "exactly_equal", lambda a, b: False)
     with pytest.raises(CheckDisagreement):
         counts_equal(sympy.Symbol("P") * 2, sympy.Symbol("P") + sympy.Symbol("P"))
     result = grade_answer(RUBRIC, RUBRIC.items["b.params"], "9CD + D")

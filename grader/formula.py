@@ -240,8 +240,8 @@ def tokenize(text: str) -> list[Token]:
         start = match.start(kind)
         if kind == "C":
             kind = "SUM" if value == "Σ" else value
-        elif kind == "NAME" and value == "sum":
-            kind = "SUM"
+        elif kind == "NAME" and value == "sum" and text[match.end() :].lstrip()[:1] == "_":
+            kind = "SUM"  # `sum_{l=1}^{C}`; the letters s, u, m elsewhere are indices
         elif kind == "REL":
             value = {"<=": "≤", ">=": "≥"}.get(value, value)
             tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))

@@ -269,3 +269,10 @@ def test_the_check_finds_a_broken_formula_rubric(tmp_path, edit, needle, message
         line,
         problems,
     )
+
+
+def test_the_letters_s_u_m_in_a_subscript_are_indices_not_a_sum(tmp_path):
+    # Found by the hypothesis properties: `y_{sum}` was read as the word `sum`.
+    rubric = load_rubric(_write(tmp_path, VALID))
+    answer = "y_{sum} = \\sum_{d=1}^{C} a_{dm} x_{sud} + b_m"
+    assert grade_answer(rubric, rubric.items["a.formula"], answer).verdict == "correct"

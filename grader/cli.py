@@ -81,9 +81,7 @@ def _results_json(rubric, batch) -> str:
 
 def _write_reports(rubric, batch, out: Path) -> None:
     written = write_html_report(rubric, batch, out)
-    write_atomically(
-        out / "results.json", _results_json(rubric, batch)
-    )
+    write_atomically(out / "results.json", _results_json(rubric, batch))
     print(f"wrote {len(written) + 1} files to {out}", file=sys.stderr)
 
 
@@ -127,9 +125,7 @@ def _grade(args: argparse.Namespace) -> int:
         print(format_table(rubric, batch))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(
-            Path(args.json), _results_json(rubric, batch)
-        )
+        write_atomically(Path(args.json), _results_json(rubric, batch))
     if args.out:
         _write_reports(rubric, batch, Path(args.out))
     if db_path is not None:

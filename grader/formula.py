@@ -885,6 +885,18 @@ def _describe_chains(chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -
     return text
 
 
+def _is_bias(factors: list[_MatrixFactor], layer: LayerSpec) -> bool:
+    """A term that is one lone vector, named in lower case as vectors are (`b`, `b_Q`; a
+    capital `B` is a matrix with an entry for every output), and not the input."""
+    (first, *rest) = factors
+    return (
+        not rest
+        and not first.transposed
+        and first.name[:1].islower()
+        and not _same_name(first.name, layer.input.name)
+    )
+
+
 def _matrix_to_index(
     text: str,
     layer: LayerSpec,
@@ -928,6 +940,8 @@ def _matrix_to_index(
         )
     try:
         for _, factors in chains:
+            if _is_bias(factors, layer):
+                continue  # a vector added to every row: see below
             oriented = [dims(f) for f in factors]
             shapes.union(target[0], oriented[0][0])
             shapes.union(target[1], oriented[-1][1])
@@ -954,6 +968,12 @@ def _matrix_to_index(
     first, last = (col, row) if lhs.transposed else (row, col)
     terms = []
     for coefficient, factors in chains:
+        if _is_bias(factors, layer):
+            # `Y = XW + b`: as in every framework, b is a row of biases added to each row of
+            # XW, one for each column (output channel) of the output.
+            (bias,) = factors
+            terms.append(Term(coefficient, (), (Access(bias.name, (last,), bias.start),)))
+            continue
         oriented = [dims(f) for f in factors]
         inner = [index_symbol(n) for n in "stuvpq"[: len(factors) - 1]]
         positions = [first, *inner, last]

@@ -166,17 +166,22 @@ class _Comparison:
         return [Finding("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")]
 
     def kernel_message(self) -> str:
-        wanted = "×".join(map(str, self.r.extent or ()))
+        reference = self.r.extent or ()
+        wanted = (
+            "only each output's own position"
+            if all(e == 1 for e in reference)
+            else f"{'×'.join(map(str, reference))} positions"
+        )
         extent = self.s.extent or ()
         if all(e == 1 for e in extent):
             return (
                 "Each output reads only the inputs at its own position (a 1×1 kernel); this "
-                f"layer's kernel spans {wanted} positions."
+                f"layer's kernel spans {wanted}."
             )
         if self.whole_image:
             return (
-                f"Your kernel spans the whole image instead of {wanted} positions: its offsets "
-                "run over every position, so each output reads inputs from everywhere."
+                f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
+                "every position, so each output reads inputs from everywhere."
             )
         return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}."
 
@@ -247,7 +252,7 @@ class _Comparison:
             ]
         if r.bias == "per channel" and s.bias == "per output":
             message = (
-                "Your bias differs from position to position; in a convolution each output "
+                "Your bias differs from position to position; in this layer each output "
                 "channel has one bias, shared by every position."
             )
             return [Finding("bias_unshared", message)]

@@ -730,7 +730,7 @@ def test_a_larger_fixed_kernel_is_named_by_its_size_not_as_the_whole_image(low, 
     )
     result = grade_answer(RUBRIC, RUBRIC.items["b.formula"], answer)
     assert result.diagnosis == "kernel_size"
-    assert f"Your kernel spans {size} positions instead of 3×3." in result.feedback
+    assert f"Your kernel spans {size} positions instead of 3×3 positions." in result.feedback
 
 
 def test_a_negative_matrix_term_is_read_without_a_unit_coefficient():

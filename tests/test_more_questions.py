@@ -238,15 +238,6 @@ def test_a_rubric_feedback_is_the_explanation():
     assert "standard 3x3 convolution" in feedback[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "grader limitation: in a matrix form the bias b_Q of Q = XW_Q + b_Q is read as an N×K "
-        "matrix (one bias per token), not as a row vector added to every row, so the usual "
-        "way to write the projection gets bias_unshared (1/2). When the grader reads it as a "
-        "broadcast row vector, this passes: then ATTN-Q1 (e) may take the matrix form."
-    ),
-)
 def test_matrix_form_with_a_bias_vector_is_the_query_projection():
     result = grade(ATTN, "e.formula", "Q = XW_Q + b_Q")
     assert (result.verdict, result.marks) == ("correct", 2)

@@ -41,7 +41,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import shutil
@@ -60,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from counts import PAIRS  # noqa: E402  the count answers and their truth
+from machine import describe_machine  # noqa: E402
 
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
 SEED_STUDENTS = sorted((ROOT / "submissions" / "22-52-q4").glob("seed-student-*.yaml"))
@@ -343,16 +343,6 @@ def write_class(folder: Path, students: int, seed: int) -> None:
 # --- Measuring -------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
@@ -540,10 +530,7 @@ def main() -> None:
         extra = ["--jobs", str(args.jobs)] if args.jobs else []
         jobs = args.jobs or os.cpu_count()
 
-        print(
-            f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
-            f"Python {platform.python_version()}, {platform.system()}"
-        )
+        print(describe_machine())
         print(
             f"class: {args.students} submissions x {len(ITEMS)} items, seed {args.seed}, "
             f"in {submissions}"

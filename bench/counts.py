@@ -41,8 +41,6 @@ check (the reference parsed every time). The headline ratio uses the first, warm
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import sys
 import time
@@ -51,6 +49,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from machine import describe_machine  # noqa: E402
 
 from grader.grade import grade_answer  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
@@ -226,16 +226,6 @@ def as_math_verify_input(text: str) -> str:
     return stripped if stripped.startswith("$") else f"${stripped}$"
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def percentile(values: list[float], fraction: float) -> float:
     """The value below which `fraction` of `values` lie (nearest rank)."""
     ordered = sorted(values)
@@ -333,10 +323,7 @@ def ms(seconds: float) -> str:
 def main() -> None:
     rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
     pairs = PAIRS
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.system()}"
-    )
+    print(describe_machine())
     equivalent = sum(pair.equivalent for pair in pairs)
     print(
         f"{len(pairs)} distinct answer pairs over {len({p.item_id for p in pairs})} count items: "

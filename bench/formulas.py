@@ -14,8 +14,6 @@ target is a median of at most 20 ms per distinct formula.
 from __future__ import annotations
 
 import itertools
-import os
-import platform
 import statistics
 import sys
 import time
@@ -23,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from machine import describe_machine  # noqa: E402
 
 from grader.grade import grade_answer  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
@@ -81,16 +81,6 @@ def distinct_formulas() -> list[tuple[str, str]]:
     return answers
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
     answers = distinct_formulas()
@@ -105,10 +95,7 @@ def main() -> None:
         timings.setdefault(item_id, []).append(time.perf_counter() - started)
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
     everything = [t for times in timings.values() for t in times]
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.system()}"
-    )
+    print(describe_machine())
     print(f"{len(answers)} distinct formulas; verdicts: {dict(sorted(verdicts.items()))}")
     print(f"{'item':<10} {'formulas':>8} {'median ms':>10} {'max ms':>8}")
     for item_id in sorted(timings):

@@ -38,7 +38,7 @@ class CheckDisagreement(Exception):
 
 @dataclass(frozen=True)
 class Diagnosis:
-    kind: str  # one of grader.rubric.DIAGNOSES
+    kind: str  # one of grader.rubric.DIAGNOSES, or FORMULA_DIAGNOSES for a formula
     message: str
 
 

@@ -35,6 +35,7 @@ from grader.normalise import (
     normalise,
     reject_control_characters,
     replace_span,
+    rewrite_latex,
     strip_math_delimiters,
 )
 
@@ -103,7 +104,6 @@ class Formula:
 
 # --- Normalisation -------------------------------------------------------------------------
 
-_COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z])")
 # What each LaTeX command a formula may use becomes (same length or shorter, padded).
 _FORMULA_COMMANDS = {
     "sum": "Σ",
@@ -162,17 +162,7 @@ def rewrite_formula_latex(text: str) -> str:
             )
         text = replace_span(text, close, close + 1, "")
         text = replace_span(text, match.start(), match.end(), "")
-    for match in reversed(list(_COMMAND.finditer(text))):
-        name = match.group(1)
-        if name not in _FORMULA_COMMANDS:
-            raise AnswerError(
-                text,
-                match.start(),
-                f"unsupported LaTeX command {match.group(0)}",
-                length=len(match.group(0)),
-            )
-        text = replace_span(text, match.start(), match.end(), _FORMULA_COMMANDS[name])
-    return text
+    return rewrite_latex(text, _FORMULA_COMMANDS)
 
 
 # A superscript ᵀ is a whole transpose, like a prime; ⊤ follows a ^ (`X^⊤`), like T.

@@ -19,16 +19,10 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from grader.check import show_count
+from grader.check import Diagnosis, show_count
 from grader.formula import Formula, LayerSpec
 from grader.layer import Facts, Structure, facts, instantiate, spatial_axes
 from grader.rubric import Item, Misconception, SymbolSpec
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # one of grader.rubric.FORMULA_DIAGNOSES
-    message: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +43,7 @@ class FormulaCheck:
     exact: bool = True  # False: the comparison would be a guess, a person decides
     misconception: Misconception | None = None
     misconception_index: int | None = None
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Diagnosis, ...] = ()
     notes: tuple[str, ...] = ()  # about the formula's own count; no marks depend on them
     group: str | None = None  # equal for formulas that define the same layer
     own_count: OwnCount | None = None
@@ -132,13 +126,13 @@ class _Comparison:
             f"{self.entry(x, int(source[0]), self.student.in_dims)}, which it should not"
         )
 
-    def connectivity(self) -> list[Finding]:
+    def connectivity(self) -> list[Diagnosis]:
         r, s = self.r, self.s
         if np.array_equal(r.weights, s.weights):
             return []
         if r.reads_all and s.own_position:
             return [
-                Finding(
+                Diagnosis(
                     "not_fully_connected",
                     "This is a 1×1 convolution, not a fully connected layer: each output reads "
                     "only the inputs at its own position, but in a fully connected layer every "
@@ -147,7 +141,7 @@ class _Comparison:
             ]
         if r.reads_all:
             return [
-                Finding(
+                Diagnosis(
                     "not_fully_connected",
                     f"Not every output reads every input ({self.example()}); in a fully "
                     "connected layer every output reads every input.",
@@ -155,15 +149,15 @@ class _Comparison:
             ]
         if s.reads_all:
             return [
-                Finding(
+                Diagnosis(
                     "fully_connected",
                     "Every output reads every input: that is a fully connected layer, but this "
                     "layer reads only a small neighbourhood of each position.",
                 )
             ]
         if r.extent and s.extent and r.extent != s.extent:
-            return [Finding("kernel_size", self.kernel_message())]
-        return [Finding("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")]
+            return [Diagnosis("kernel_size", self.kernel_message())]
+        return [Diagnosis("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")]
 
     def kernel_message(self) -> str:
         reference = self.r.extent or ()
@@ -185,13 +179,13 @@ class _Comparison:
             )
         return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}."
 
-    def sharing(self, same_reads: bool) -> list[Finding]:
+    def sharing(self, same_reads: bool) -> list[Diagnosis]:
         r, s = self.r, self.s
         found = []
         if s.channel_independent and not r.channel_independent:
             channels = self.layer.output.shape[-1]
             found.append(
-                Finding(
+                Diagnosis(
                     "channel_independent",
                     "Your weights do not depend on the output channel, so all "
                     f"{show_count(channels, sorted(channels.free_symbols, key=str))} output "
@@ -200,7 +194,7 @@ class _Comparison:
             )
         if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
             found.append(
-                Finding(
+                Diagnosis(
                     "unshared_weights",
                     "Your weights depend on the position, so they are not shared across "
                     "positions: this is not a convolution.",
@@ -208,7 +202,7 @@ class _Comparison:
             )
         elif same_reads and s.shared_across_positions and not r.shared_across_positions:
             found.append(
-                Finding(
+                Diagnosis(
                     "shared_weights",
                     "Your weights are shared across positions, but in this layer every "
                     "connection has its own weight.",
@@ -223,14 +217,14 @@ class _Comparison:
             if len(np.unique(student_classes)) > len(np.unique(reference_classes)):
                 tie = "gives separate weights to connections that should share one"
             found.append(
-                Finding(
+                Diagnosis(
                     "weight_sharing",
                     f"Every output reads the right inputs, but your formula {tie}.",
                 )
             )
         return found
 
-    def bias(self) -> list[Finding]:
+    def bias(self) -> list[Diagnosis]:
         r, s = self.r, self.s
         if r.bias == s.bias and (not r.has_bias or self._same_bias()):
             return []
@@ -241,11 +235,11 @@ class _Comparison:
                 else "each output channel has one, shared by every position"
             )
             return [
-                Finding("bias_missing", f"Your formula has no bias; this layer has one: {per}.")
+                Diagnosis("bias_missing", f"Your formula has no bias; this layer has one: {per}.")
             ]
         if not r.has_bias:
             return [
-                Finding(
+                Diagnosis(
                     "bias_extra",
                     "This part asks for the layer without a bias, but your formula adds one.",
                 )
@@ -255,12 +249,12 @@ class _Comparison:
                 "Your bias differs from position to position; in this layer each output "
                 "channel has one bias, shared by every position."
             )
-            return [Finding("bias_unshared", message)]
+            return [Diagnosis("bias_unshared", message)]
         if r.bias == "per output":
             message = "Your bias is shared by outputs that should each have their own bias."
-            return [Finding("bias_shared", message)]
+            return [Diagnosis("bias_shared", message)]
         return [
-            Finding("bias_shared", "Your bias is shared where each output channel needs its own.")
+            Diagnosis("bias_shared", "Your bias is shared where each output channel needs its own.")
         ]
 
     def _same_bias(self) -> bool:
@@ -271,11 +265,11 @@ class _Comparison:
         (rc, rk), (sc, sk) = bias_part(self.reference), bias_part(self.student)
         return np.array_equal(rc, sc) and np.array_equal(rk, sk)
 
-    def fixed(self) -> list[Finding]:
+    def fixed(self) -> list[Diagnosis]:
         if self.reference.fixed == self.student.fixed:
             return []
         return [
-            Finding(
+            Diagnosis(
                 "fixed_term",
                 "Your formula has a term without a weight (an input or a constant added as it "
                 "is); every term of this layer is a weight times an input, or a bias.",
@@ -307,7 +301,7 @@ def _range_lengths(formula: Formula) -> Counter:
 
 def _range_finding(
     reference: Formula, student: Formula, meanings: Mapping[str, str]
-) -> list[Finding]:
+) -> list[Diagnosis]:
     """`\\sum_{n=1}^{P}` where the reference sums to Q: a size written for another."""
     extra = _range_lengths(student) - _range_lengths(reference)
     missing = _range_lengths(reference) - _range_lengths(student)
@@ -325,7 +319,7 @@ def _range_finding(
     meaning = meanings.get(str(wanted))
     because = f" ({wanted} is {meaning})" if meaning else ""
     return [
-        Finding(
+        Diagnosis(
             "range",
             f"Your sum over {variable} runs over {written} values where {wanted} belongs{because}.",
         )
@@ -407,7 +401,7 @@ def check_formula(
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
     assert item.formula is not None and item.layer is not None
     if formula.shape_problem is not None:
-        return FormulaCheck(False, findings=(Finding("shape", formula.shape_problem),))
+        return FormulaCheck(False, findings=(Diagnosis("shape", formula.shape_problem),))
     layer = item.layer
     student = structures(formula, layer, size_sets)
     reference = structures(item.formula, layer, size_sets)
@@ -420,7 +414,7 @@ def check_formula(
     if _same(student, reference):
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
-    findings: list[Finding] = []
+    findings: list[Diagnosis] = []
     whole_image = _covers_the_image(student, spatial_axes(layer))
     for r, s in zip(reference, student, strict=True):
         comparison = _Comparison(r, s, layer, meanings, whole_image)
@@ -439,7 +433,7 @@ def check_formula(
         and not any(r.reads_outside for r in reference)
     ):
         findings.append(
-            Finding(
+            Diagnosis(
                 "reads_outside",
                 f"Your formula reads {layer.input.name} outside its range at the border; this "
                 "layer has no padding, so every index must stay within the input's size.",
@@ -449,7 +443,9 @@ def check_formula(
         findings += _range_finding(item.formula, formula, meanings)
     if not findings:
         findings = [
-            Finding("different", "Your formula does not define the same layer as a correct answer.")
+            Diagnosis(
+                "different", "Your formula does not define the same layer as a correct answer."
+            )
         ]
     for index, rule in enumerate(item.misconceptions):
         if rule.formula is not None and _same(student, structures(rule.formula, layer, size_sets)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from grader.errors import AnswerError
 
@@ -148,25 +148,31 @@ _LATEX_COMMANDS: dict[str, str | None] = {
 }
 
 
-def rewrite_latex_commands(text: str) -> str:
-    """Allow-listed LaTeX commands become operators or spaces; any other command is refused.
+def rewrite_latex(text: str, commands: Mapping[str, str | None]) -> str:
+    """Allow-listed LaTeX commands become what `commands` says (None keeps the command for the
+    grammar); any other command is refused, pointing at it.
 
     Unknown commands are never turned into symbols: `\\input{...}` or `\\pm` would otherwise be
     graded as something the student did not write.
     """
     for match in reversed(list(_LATEX_COMMAND.finditer(text))):
         name = match.group(1)
-        if name not in _LATEX_COMMANDS:
+        if name not in commands:
             raise AnswerError(
                 text,
                 match.start(),
                 f"unsupported LaTeX command {match.group(0)}",
                 length=len(match.group(0)),
             )
-        replacement = _LATEX_COMMANDS[name]
+        replacement = commands[name]
         if replacement is not None:
             text = replace_span(text, match.start(), match.end(), replacement)
     return text
+
+
+def rewrite_latex_commands(text: str) -> str:
+    """The LaTeX of a count: \\times is a product, \\left goes, \\frac stays for the grammar."""
+    return rewrite_latex(text, _LATEX_COMMANDS)
 
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=._\\")

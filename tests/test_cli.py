@@ -94,8 +94,9 @@ def test_check_prints_json_with_the_verdict_marks_feedback_and_reading(capsys):
     out = check(capsys, "b.params", "9CD", "--json")
     result = json.loads(out)
     assert {"verdict", "marks", "max_marks", "feedback", "interpretation"} <= set(result)
-    assert result["verdict"] == "partial"
-    assert result["marks"] == 1 and result["max_marks"] == 2
+    assert result["verdict"] == "incorrect"  # the criterion: 9CD for b.params is wrong
+    assert result["marks"] == 0 and result["max_marks"] == 2
+    assert result["diagnosis"] == "bias_missing"
     assert isinstance(result["feedback"], list) and result["feedback"]
     assert all(isinstance(line, str) for line in result["feedback"])
     assert result["interpretation"] == "9·C·D"
@@ -306,5 +307,5 @@ def test_python_m_grader_runs_as_a_separate_process(tmp_path):
         timeout=60,
     )
     assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout)["verdict"] == "partial"
+    assert json.loads(completed.stdout)["verdict"] == "incorrect"
     assert completed.stderr == ""

@@ -44,7 +44,7 @@ def test_the_correct_fully_connected_counts(capsys, answer):
 
 def test_a_count_without_its_bias_names_the_missing_bias(capsys):
     out = check(capsys, "b.params", "9CD")
-    assert "b.params: partial (1/2 marks)" in out
+    assert "b.params: incorrect (0/2 marks)" in out
     assert "leaves out the biases" in out and "D learnable biases" in out
 
 

@@ -145,7 +145,9 @@ def test_the_bundled_count_references_read_as_the_right_sympy_values(rubric):
     assert rubric.items["a.params"].answer.interpretation == "P·Q·C·(P·Q·D) + P·Q·D"
     assert rubric.items["d.params"].bias_included is False
     assert rubric.items["a.params"].bias_included is True
-    assert rubric.items["a.params"].partial_credit == {"bias_missing": 1}
+    # A count is right or wrong: no partial credit (a formula without its bias earns some).
+    assert rubric.items["a.params"].partial_credit == {}
+    assert rubric.items["a.formula"].partial_credit == {"bias_missing": 2}
     # Misconceptions are read by the same parser: P*P*C*D + P*Q*D is the seed student's count.
     first = rubric.items["a.params"].misconceptions[0]
     assert sympy.expand(first.answer.expr - (P**2 * C * D + P * Q * D)) == 0

@@ -287,6 +287,11 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         {"group": group, "members": [Member(s, pages[s]) for s in group.students]}
         for group in review_queue(batch)
     ]
+    notes = [
+        {"student": result.student, "page": pages[result.student], "note": warning}
+        for result in batch.results
+        for warning in result.warnings
+    ]
     template = _environment().get_template("index.html")
     return template.render(
         rubric=rubric,
@@ -299,6 +304,7 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         answer_groups=answer_groups(batch, pages),
         unreadable=unreadable,
         review=review,
+        notes=notes,
         failures=batch.failures,
     )
 

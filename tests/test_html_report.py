@@ -269,3 +269,19 @@ def test_each_section_of_the_overview_appears_once(graded):
     ):
         assert html.count(f"<h2>{heading}</h2>") == 1, heading
     assert html.count("<svg") == 1
+
+
+def test_content_the_importer_could_not_assign_is_listed_in_the_overview(tmp_path, capsys):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "pat.md").write_text(
+        "---\nstudent: pat\nquestion: 22-52-Q4\n---\n## (b)\n"
+        "Parameters: $9CD + D$ parameters <b>in total</b>\n",
+        encoding="utf-8",
+    )
+    assert main(["grade", str(subs), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    html = (out / "index.html").read_text(encoding="utf-8")
+    page = Page(html)
+    notes = page.content("notes")
+    assert "pat" in notes and "was not graded" in notes and "<b>in total</b>" in notes
+    assert "<b>" not in html  # shown as text, escaped, never as markup

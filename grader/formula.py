@@ -27,6 +27,7 @@ import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.normalise import (
+    LATEX_LAYOUT,
     blank_invisible_characters,
     check_brackets,
     check_length,
@@ -105,7 +106,8 @@ class Formula:
 # --- Normalisation -------------------------------------------------------------------------
 
 # What each LaTeX command a formula may use becomes (same length or shorter, padded).
-_FORMULA_COMMANDS = {
+_FORMULA_COMMANDS: dict[str, str | None] = {
+    **LATEX_LAYOUT,
     "sum": "Σ",
     "limits": "",
     "nolimits": "",
@@ -118,19 +120,8 @@ _FORMULA_COMMANDS = {
     "geqslant": "≥",
     "lt": "<",
     "gt": ">",
-    "times": "*",
-    "cdot": "*",
-    "ast": "*",
-    "left": "",
-    "right": "",
     "big": "",
     "Big": "",
-    "bigl": "",
-    "bigr": "",
-    "Bigl": "",
-    "Bigr": "",
-    "quad": "",
-    "qquad": "",
     "top": "T",
     "intercal": "T",
     "forall": "∀",
@@ -138,13 +129,6 @@ _FORMULA_COMMANDS = {
     "ldots": "…",
     "dots": "…",
     "cdots": "…",
-    ",": "",
-    ";": "",
-    ":": "",
-    "!": "",
-    " ": "",
-    "{": "{",
-    "}": "}",
 }
 # Font commands only style a name: `\mathbf{X}` is the matrix X.
 _FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal)\s*\{")

@@ -122,11 +122,11 @@ def strip_math_delimiters(text: str) -> str:
 
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z])")
 # What each supported command becomes; `None` keeps it for the grammar.
-_LATEX_COMMANDS: dict[str, str | None] = {
+# Products, sizing and spacing: the same in every answer that may be written in LaTeX.
+LATEX_LAYOUT: dict[str, str | None] = {
     "times": "*",
     "cdot": "*",
     "ast": "*",
-    "div": "/",
     "left": "",
     "right": "",
     "bigl": "",
@@ -142,6 +142,10 @@ _LATEX_COMMANDS: dict[str, str | None] = {
     " ": "",
     "{": "{",
     "}": "}",
+}
+_LATEX_COMMANDS: dict[str, str | None] = {
+    **LATEX_LAYOUT,
+    "div": "/",
     "frac": None,
     "dfrac": None,
     "tfrac": None,

@@ -4,8 +4,8 @@ A count is a rational function of the question's sizes. It is held as a numerato
 denominator in sympy's sparse polynomial ring over the rubric's symbols (`sympy.polys.rings`),
 which is many times faster than building and simplifying general sympy expressions: two counts
 are equal exactly when a·d = c·b, and a count is evaluated exactly at integer sizes with plain
-Python integers. The parser builds these quotients straight from its own tree; `as_fraction`
-converts a sympy expression (a diagnosis's variant of a count, say) the same way.
+Python integers. `as_fraction` converts the sympy expression of a count (an answer, the
+reference, or a diagnosis's variant of a count) into such a quotient.
 """
 
 from __future__ import annotations
@@ -42,10 +42,6 @@ def add(a: Fraction_, b: Fraction_) -> Fraction_:
     return a[0] * b[1] + b[0] * a[1], a[1] * b[1]
 
 
-def negate(a: Fraction_) -> Fraction_:
-    return -a[0], a[1]
-
-
 def multiply(a: Fraction_, b: Fraction_) -> Fraction_:
     return a[0] * b[0], a[1] * b[1]
 
@@ -58,18 +54,6 @@ def power(a: Fraction_, exponent: int) -> Fraction_:
     if exponent < 0:
         a, exponent = invert(a), -exponent
     return a[0] ** exponent, a[1] ** exponent
-
-
-def is_zero(a: Fraction_) -> bool:
-    return not a[0]
-
-
-def as_number(a: Fraction_) -> sympy.Rational | None:
-    """The value of a count that has no symbols, else None."""
-    if not (a[0].is_ground and a[1].is_ground):
-        return None
-    value = QQ(a[0].LC) / QQ(a[1].LC) if a[0] else QQ(0)
-    return sympy.Rational(int(value.numerator), int(value.denominator))
 
 
 @lru_cache(maxsize=4096)

@@ -2,8 +2,8 @@
 
 Equivalence is exact: both counts are brought to sympy's sparse polynomials over the rationals
 (a count is a quotient of two), evaluated exactly at random positive integers (a point where
-they differ proves them different), and agreement is confirmed by comparing the polynomials
-(a/b = c/d exactly when a·d = c·b); should the two methods ever disagree, the answer is sent
+they differ proves them different), and compared as polynomials (a/b = c/d exactly when
+a·d = c·b) where the values agree; should the two methods ever disagree, the answer is sent
 to a person instead of being guessed.
 
 A wrong count is explained, in order of preference, by a rubric misconception it equals, then
@@ -81,18 +81,6 @@ def _sample_points(count: int, size: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(rng.randint(2, 97) for _ in range(size)) for _ in range(count))
 
 
-def normal_form(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = None) -> str:
-    """A text equal for equal counts and different for different ones: the polynomial with
-    its leading coefficient's denominator cleared, or sympy's normal form for a quotient.
-    Over given `symbols` (every symbol of `expr`, in a fixed order) it is as canonical."""
-    symbols = symbols or _ordered(expr.free_symbols)
-    if symbols:
-        top, bottom = as_fraction(expr, symbols)
-        if bottom.is_ground:
-            return str(top * (QQ(1) / bottom.LC))
-    return sympy.sstr(sympy.cancel(expr))
-
-
 def _rational(value: Fraction) -> sympy.Rational:
     return sympy.Rational(value.numerator, value.denominator)
 
@@ -102,29 +90,33 @@ def counts_equal(
 ) -> bool:
     """Exact equality of two rational functions of the declared symbols.
 
-    Exact evaluation at random positive integers decides most comparisons at once: one point
-    where the values differ proves the counts differ. When every point agrees, equality is
-    proved by comparing the polynomials; should that say the counts differ after all, the two
-    methods disagree and a person must decide. `symbols`, when given, must include every
-    symbol of both (the rubric's, say): then they need not be collected from the expressions.
+    Both are evaluated exactly at random positive integers: one point where the values
+    differ proves the counts differ, which settles most comparisons at once. At the first
+    point where they agree, the polynomials are compared (a/b = c/d exactly when a·d = c·b):
+    equal polynomials prove the counts equal; different ones must then differ at one of the
+    other sampled points, and should none of them show it, the two methods disagree and a
+    person must decide. `symbols`, when given, must include every symbol of both (the
+    rubric's, say): then they need not be collected from the expressions.
     """
     if symbols is None:
         symbols = _ordered(first.free_symbols | second.free_symbols)
     a, b = as_fraction(first, symbols), as_fraction(second, symbols)
-    compared = 0
+    exact = None  # the polynomials are compared once the values agree at a point
     for point in _sample_points(SAMPLE_POINTS, len(symbols)):
         x, y = value_at(a, point), value_at(b, point)
         if x is None or y is None:
-            continue
+            continue  # a denominator vanishes here: this point says nothing
         if x != y:
             return False
-        compared += 1
-    exact = exactly_equal(a, b)
-    if compared and not exact:
+        if exact is None:
+            exact = exactly_equal(a, b)
+            if exact:
+                return True
+    if exact is False:
         raise CheckDisagreement(
             "the two counts agree at every sampled point but their normal forms differ"
         )
-    return exact
+    return exactly_equal(a, b)  # no sampled point gave both a value
 
 
 # --- Generic diagnoses ---------------------------------------------------------------------

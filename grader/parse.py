@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import sympy
 from lark import Lark, Token, Tree
@@ -99,7 +100,9 @@ class ParsedAnswer:
 @cache
 def _parser() -> Lark:
     grammar = resources.files("grader").joinpath("grammar/expression.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    # Positions come from the tokens (brackets are kept as tokens for that): lark's
+    # propagate_positions would double the time of a parse.
+    return Lark(grammar, parser="lalr", maybe_placeholders=False)
 
 
 _TERMINAL_WORDS = {
@@ -158,6 +161,19 @@ def _syntax_error(original: str, error: UnexpectedInput) -> AnswerError:
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 
 
+def _start(tree: Tree) -> int:
+    """Where the text of a tree starts: its first token (every token is kept in the tree)."""
+    while isinstance(tree, Tree):
+        tree = tree.children[0]
+    return tree.start_pos
+
+
+def _end(tree: Tree) -> int:
+    while isinstance(tree, Tree):
+        tree = tree.children[-1]
+    return tree.end_pos
+
+
 class _TreeReader:
     """Turns lark's tree into our AST, splitting runs of letters over the declared symbols."""
 
@@ -181,7 +197,7 @@ class _TreeReader:
         terms = [("+", self.node(children[0]))]
         for sign, term in zip(children[1::2], children[2::2], strict=True):
             terms.append((str(sign), self.node(term)))
-        return Sum(tree.meta.start_pos, tree.meta.end_pos, tuple(terms))
+        return Sum(_start(tree), _end(tree), tuple(terms))
 
     def read_product(self, tree: Tree) -> Node:
         children = tree.children
@@ -190,7 +206,7 @@ class _TreeReader:
         factors = [("*", self.node(children[0]))]
         for operator, factor in zip(children[1::2], children[2::2], strict=True):
             factors.append((str(operator), self.node(factor)))
-        return Product(tree.meta.start_pos, tree.meta.end_pos, tuple(factors))
+        return Product(_start(tree), _end(tree), tuple(factors))
 
     def read_juxtaposition(self, tree: Tree) -> Node:
         nodes = [self.node(child) for child in tree.children]
@@ -212,13 +228,13 @@ class _TreeReader:
                 factors.append(("", node))
         if len(factors) == 1:
             return factors[0][1]
-        return Product(tree.meta.start_pos, tree.meta.end_pos, tuple(factors))
+        return Product(_start(tree), _end(tree), tuple(factors))
 
     def read_signed(self, tree: Tree) -> Node:
         *signs, operand = tree.children
         node = self.node(operand)
         if sum(1 for sign in signs if str(sign) == "-") % 2:
-            return Negate(tree.meta.start_pos, node.end, node)
+            return Negate(signs[0].start_pos, node.end, node)
         return node
 
     read_exponent = read_signed
@@ -277,15 +293,14 @@ class _TreeReader:
 
     def read_group(self, tree: Tree) -> Node:
         # The node spans its brackets, so a caret under `(PQ)^2` starts at the bracket.
-        return replace(
-            self.node(tree.children[0]), start=tree.meta.start_pos, end=tree.meta.end_pos
-        )
+        opening, inner, closing = tree.children
+        return replace(self.node(inner), start=opening.start_pos, end=closing.end_pos)
 
     def read_fraction(self, tree: Tree) -> Node:
-        _, numerator, denominator = tree.children
+        frac, _, numerator, _, _, denominator, closing = tree.children
         return Product(
-            tree.meta.start_pos,
-            tree.meta.end_pos,
+            frac.start_pos,
+            closing.end_pos,
             (("*", self.node(numerator)), ("/", self.node(denominator))),
         )
 
@@ -389,8 +404,7 @@ def split_name(
 # --- AST to sympy, within bounds ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Bound:
+class _Bound(NamedTuple):
     """Upper bounds on one polynomial once expanded: coefficient size, degree, term count."""
 
     bits: int
@@ -421,8 +435,7 @@ class _Bound:
 _ONE = _Bound(1, 0, 1)
 
 
-@dataclass(frozen=True)
-class _Size:
+class _Size(NamedTuple):
     """Bounds on an expression as a fraction numerator/denominator of expanded polynomials,
     which is what comparing two counts will compute."""
 
@@ -450,8 +463,15 @@ class _Size:
         return size.inverse() if n < 0 else size
 
 
+_SYMBOL = _Size(_Bound(1, 1, 1), _ONE)  # one symbol, such as P
+
+
+def _int_bits(value: int) -> int:
+    return max(int(value).bit_length(), 1)
+
+
 def _bits(value: sympy.Rational) -> int:
-    return max(int(value.p).bit_length(), int(value.q).bit_length(), 1)
+    return max(_int_bits(value.p), _int_bits(value.q))
 
 
 class _SympyBuilder:
@@ -477,13 +497,11 @@ class _SympyBuilder:
 
     def build_number(self, node: Number) -> tuple[sympy.Expr, _Size]:
         value = node.value
-        size = _Size(
-            _Bound(_bits(sympy.Integer(value.p)), 0, 1), _Bound(_bits(sympy.Integer(value.q)), 0, 1)
-        )
+        size = _Size(_Bound(_int_bits(value.p), 0, 1), _Bound(_int_bits(value.q), 0, 1))
         return value, size
 
     def build_name(self, node: Name) -> tuple[sympy.Expr, _Size]:
-        return self.symbols[node.name], _Size(_Bound(1, 1, 1), _ONE)
+        return self.symbols[node.name], _SYMBOL
 
     def build_negate(self, node: Negate) -> tuple[sympy.Expr, _Size]:
         expr, size = self.build(node.operand)
@@ -500,7 +518,7 @@ class _SympyBuilder:
         return sympy.Add(*exprs), total
 
     def build_product(self, node: Product) -> tuple[sympy.Expr, _Size]:
-        result: sympy.Expr = sympy.Integer(1)
+        exprs = []
         total = _Size(_ONE, _ONE)
         for operator, factor in node.factors:
             expr, size = self.build(factor)
@@ -510,9 +528,9 @@ class _SympyBuilder:
                         self.text, factor.start, "division by zero", factor.end - factor.start
                     )
                 expr, size = 1 / expr, size.inverse()
-            result = result * expr
+            exprs.append(expr)
             total = total.times(size)
-        return result, total
+        return sympy.Mul(*exprs), total
 
     def build_power(self, node: Power) -> tuple[sympy.Expr, _Size]:
         base, base_size = self.build(node.base)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from grader.check import CountCheck, normal_form, show_count
+from grader.check import CountCheck, show_count
 from grader.concepts import TextCheck
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.formula import Formula
@@ -80,15 +80,16 @@ def score_count(
 
     With the rubric's `size_sets` and `symbols`, the result also carries the count's values
     there, for comparing it with the formula of the same part."""
+    shown = show_count(answer.expr, list(symbols))  # the same for equal counts
     common = {
         "item_id": item.id,
         "max_marks": item.marks,
         "answer": answer.text,
         "interpretation": answer.interpretation,
         "reading_mathml": to_mathml(answer.trees),
-        "answer_group": "count:" + normal_form(answer.expr, tuple(symbols) or None),
+        "answer_group": "count:" + shown,
         "count_values": _values_at(answer.expr, size_sets, symbols) if size_sets else None,
-        "count_shown": show_count(answer.expr, list(symbols)) if size_sets else None,
+        "count_shown": shown if size_sets else None,
     }
     read = f"read as {answer.interpretation}"
     if check.equivalent:

@@ -18,14 +18,23 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
 from grader.parse import ParsedAnswer
-from grader.polynomials import as_fraction, exactly_equal, value_at
+from grader.polynomials import (
+    Fraction_,
+    add,
+    as_fraction,
+    exactly_equal,
+    substitute,
+    subtract,
+    used_symbols,
+    value_at,
+)
 from grader.rubric import Item, Misconception, SymbolSpec
 
 SAMPLE_POINTS = 6
@@ -88,21 +97,26 @@ def _rational(value: Fraction) -> sympy.Rational:
 def counts_equal(
     first: sympy.Expr, second: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = None
 ) -> bool:
-    """Exact equality of two rational functions of the declared symbols.
+    """Exact equality of two rational functions of the declared symbols (`fractions_equal`).
+    `symbols`, when given, must include every symbol of both (the rubric's, say): then they
+    need not be collected from the expressions."""
+    if symbols is None:
+        symbols = _ordered(first.free_symbols | second.free_symbols)
+    return fractions_equal(as_fraction(first, symbols), as_fraction(second, symbols))
+
+
+def fractions_equal(a: Fraction_, b: Fraction_) -> bool:
+    """Exact equality of two counts held as quotients of polynomials of one ring.
 
     Both are evaluated exactly at random positive integers: one point where the values
     differ proves the counts differ, which settles most comparisons at once. At the first
     point where they agree, the polynomials are compared (a/b = c/d exactly when a·d = c·b):
     equal polynomials prove the counts equal; different ones must then differ at one of the
     other sampled points, and should none of them show it, the two methods disagree and a
-    person must decide. `symbols`, when given, must include every symbol of both (the
-    rubric's, say): then they need not be collected from the expressions.
+    person must decide.
     """
-    if symbols is None:
-        symbols = _ordered(first.free_symbols | second.free_symbols)
-    a, b = as_fraction(first, symbols), as_fraction(second, symbols)
     exact = None  # the polynomials are compared once the values agree at a point
-    for point in _sample_points(SAMPLE_POINTS, len(symbols)):
+    for point in _sample_points(SAMPLE_POINTS, a[0].ring.ngens):
         x, y = value_at(a, point), value_at(b, point)
         if x is None or y is None:
             continue  # a denominator vanishes here: this point says nothing
@@ -126,12 +140,23 @@ def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
     symbols = tuple(order)
     if symbols and expr.free_symbols <= set(symbols):
-        top, bottom = as_fraction(expr, symbols)
-        if bottom.is_ground:
-            terms = (top * (QQ(1) / bottom.LC)).terms()
-            if all(coefficient.denominator == 1 for _, coefficient in terms):
-                # a polynomial with whole coefficients: no need for sympy's slower normal form
-                return _show_terms(terms, symbols)
+        return show_fraction(as_fraction(expr, symbols))
+    return _show_quotient(expr, order)
+
+
+def show_fraction(fraction: Fraction_) -> str:
+    """`show_count` for a count held as a quotient of polynomials (over the rubric's symbols,
+    in its order)."""
+    top, bottom = fraction
+    if bottom.is_ground:
+        terms = (top * (QQ(1) / bottom.LC)).terms()
+        if all(coefficient.denominator == 1 for _, coefficient in terms):
+            # a polynomial with whole coefficients: no need for sympy's slower normal form
+            return _show_terms(terms, top.ring.symbols)
+    return _show_quotient(top.as_expr() / bottom.as_expr(), top.ring.symbols)
+
+
+def _show_quotient(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     numerator, denominator = sympy.fraction(sympy.cancel(expr))
     text = _show_polynomial(numerator, order)
     if denominator != 1:
@@ -203,22 +228,25 @@ class _Quotient:
         return top / bottom
 
 
-def _quotient(top: sympy.Expr, bottom: sympy.Expr) -> _Quotient:
+def _quotient(top: Fraction_, bottom: Fraction_) -> _Quotient:
     """top/bottom reduced by the gcd of the polynomials, without sympy's slower `cancel`."""
-    symbols = _ordered(top.free_symbols | bottom.free_symbols) or (_UNIT,)
-    a, b = as_fraction(top, symbols)
-    c, d = as_fraction(bottom, symbols)
+    a, b = top
+    c, d = bottom
     numerator, denominator = (a * d).cancel(b * c)
     return _Quotient(numerator, denominator)
 
 
-_UNIT = sympy.Symbol("_unit")  # a ring needs a symbol even for two numbers
+def _as_expr(fraction: Fraction_) -> sympy.Expr:
+    return fraction[0].as_expr() / fraction[1].as_expr()
 
 
 @dataclass(frozen=True)
 class _Case:
-    student: sympy.Expr
-    reference: sympy.Expr
+    """A wrong count and its reference, as sympy expressions and as quotients of polynomials
+    over the rubric's symbols (in its order), which is what the diagnoses compute with."""
+
+    student: Fraction_
+    reference: Fraction_
     item: Item
     specs: tuple[SymbolSpec, ...]
 
@@ -226,24 +254,25 @@ class _Case:
     def order(self) -> tuple[sympy.Symbol, ...]:
         return tuple(spec.symbol for spec in self.specs)
 
-    def show(self, expr: sympy.Expr) -> str:
-        return show_count(expr, self.order)
-
     def named(self, symbol: sympy.Symbol) -> str:
         """`Q (the width of the feature maps)` when the rubric says what Q means."""
         meaning = next((s.meaning for s in self.specs if s.symbol == symbol), "")
         return f"{symbol} ({meaning})" if meaning else str(symbol)
 
+    def bias(self) -> Fraction_ | None:
+        bias = self.item.bias
+        return None if bias is None else as_fraction(bias.expr, self.order)
+
 
 def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
     """The count leaves out the biases the layer has."""
-    bias = case.item.bias
+    bias = case.bias()
     if bias is None or not case.item.bias_included:
         return None
-    if counts_equal(case.student, case.reference - bias.expr):
+    if fractions_equal(case.student, subtract(case.reference, bias)):
         return Diagnosis(
             "bias_missing",
-            f"Your count leaves out the biases: this layer has {case.show(bias.expr)} learnable "
+            f"Your count leaves out the biases: this layer has {show_fraction(bias)} learnable "
             "biases, one per output, and they are learnable parameters too.",
         )
     return None
@@ -251,23 +280,44 @@ def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
 
 def diagnose_bias_extra(case: _Case) -> Diagnosis | None:
     """The count adds biases that this part says the layer does not have."""
-    bias = case.item.bias
+    bias = case.bias()
     if bias is None or case.item.bias_included:
         return None
-    if counts_equal(case.student, case.reference + bias.expr):
+    if fractions_equal(case.student, add(case.reference, bias)):
         return Diagnosis(
             "bias_extra",
-            f"Your count includes {case.show(bias.expr)} biases, but this part asks for the "
+            f"Your count includes {show_fraction(bias)} biases, but this part asks for the "
             "layer without a bias.",
         )
     return None
 
 
+@lru_cache(maxsize=256)
+def _renamed(reference: Fraction_, swap: bool) -> tuple[tuple[int, int, Fraction_], ...]:
+    """The reference with two symbols i, j exchanged (`swap`), or with symbol j written
+    wherever symbol i belongs, for every (i, j) where that changes the count. They depend on
+    the reference only, so they are made once per item."""
+    size = reference[0].ring.ngens
+    pairs = (
+        itertools.combinations(range(size), 2) if swap else itertools.permutations(range(size), 2)
+    )
+    variants = []
+    for i, j in pairs:
+        targets = list(range(size))
+        targets[i] = j
+        if swap:
+            targets[j] = i
+        renamed = substitute(reference, tuple(targets))
+        if not exactly_equal(renamed, reference):
+            variants.append((i, j, renamed))
+    return tuple(variants)
+
+
 def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
     """Two sizes exchanged everywhere, e.g. C and D (input and output channels)."""
-    for a, b in itertools.combinations(case.order, 2):
-        swapped = case.reference.xreplace({a: b, b: a})
-        if not counts_equal(swapped, case.reference) and counts_equal(case.student, swapped):
+    for i, j, swapped in _renamed(case.reference, swap=True):
+        if fractions_equal(case.student, swapped):
+            a, b = case.order[i], case.order[j]
             return Diagnosis(
                 "symbols_swapped",
                 f"Your count has {a} and {b} the wrong way round: where the correct count uses "
@@ -278,9 +328,9 @@ def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
 
 def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
     """One size written everywhere another belongs, e.g. P where Q belongs."""
-    for a, b in itertools.permutations(case.order, 2):
-        replaced = case.reference.xreplace({a: b})
-        if not counts_equal(replaced, case.reference) and counts_equal(case.student, replaced):
+    for i, j, replaced in _renamed(case.reference, swap=False):
+        if fractions_equal(case.student, replaced):
+            a, b = case.order[i], case.order[j]
             return Diagnosis(
                 "symbol_replaced",
                 f"Your count uses {case.named(b)} where {case.named(a)} belongs.",
@@ -296,6 +346,7 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     if not quotient.is_monomial:
         return None
     ratio = quotient.value()
+    show = partial(show_count, order=case.order)
     if quotient.is_number:
         size = f"{ratio} times" if ratio > 1 else f"{ratio} of"
         return Diagnosis(
@@ -306,23 +357,28 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     if denominator == 1:
         return Diagnosis(
             "factor_extra",
-            f"Your count has an extra factor of {case.show(numerator)}: it is "
-            f"{case.show(numerator)} times the correct count.",
+            f"Your count has an extra factor of {show(numerator)}: it is "
+            f"{show(numerator)} times the correct count.",
         )
     if numerator == 1:
         return Diagnosis(
             "factor_missing",
-            f"Your count is missing a factor of {case.show(denominator)}.",
+            f"Your count is missing a factor of {show(denominator)}.",
         )
     return Diagnosis(
         "factor_missing",
-        f"Your count is off by a factor of {case.show(ratio)}: it is missing "
-        f"{case.show(denominator)} and has an extra {case.show(numerator)}.",
+        f"Your count is off by a factor of {show(ratio)}: it is missing "
+        f"{show(denominator)} and has an extra {show(numerator)}.",
     )
 
 
-def _terms(expr: sympy.Expr) -> tuple[sympy.Expr, ...]:
-    return sympy.Add.make_args(sympy.expand(expr))
+@lru_cache(maxsize=256)
+def _terms(reference: Fraction_) -> tuple[Fraction_, ...]:
+    """The terms of the reference once expanded (made once per item)."""
+    order = reference[0].ring.symbols
+    return tuple(
+        as_fraction(term, order) for term in sympy.Add.make_args(sympy.expand(_as_expr(reference)))
+    )
 
 
 def diagnose_term_missing(case: _Case) -> Diagnosis | None:
@@ -331,10 +387,10 @@ def diagnose_term_missing(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        if counts_equal(case.student, case.reference - term):
+        if fractions_equal(case.student, subtract(case.reference, term)):
             return Diagnosis(
                 "term_missing",
-                f"Your count is missing a term: the correct count also has {case.show(term)}.",
+                f"Your count is missing a term: the correct count also has {show_fraction(term)}.",
             )
     return None
 
@@ -345,7 +401,7 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        written = case.student - (case.reference - term)
+        written = subtract(case.student, subtract(case.reference, term))
         quotient = _quotient(written, term)
         if not quotient.numerator:
             continue
@@ -355,16 +411,17 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
             and not quotient.is_number
         ):
             numerator, denominator = quotient.parts()
+            show = partial(show_count, order=case.order)
             if denominator != 1 and numerator == 1:
-                detail = f", which is missing a factor of {case.show(denominator)}"
+                detail = f", which is missing a factor of {show(denominator)}"
             elif numerator != 1 and denominator == 1:
-                detail = f", which has an extra factor of {case.show(numerator)}"
+                detail = f", which has an extra factor of {show(numerator)}"
             else:
                 detail = ""
             return Diagnosis(
                 "term_factor",
                 f"The rest of your count is right, but where the correct count has "
-                f"{case.show(term)} you have {case.show(written)}{detail}.",
+                f"{show_fraction(term)} you have {show_fraction(written)}{detail}.",
             )
     return None
 
@@ -383,27 +440,36 @@ GENERIC_DIAGNOSES: tuple[Callable[[_Case], Diagnosis | None], ...] = (
 # --- Counterexample ------------------------------------------------------------------------
 
 
+def _lowest_terms(fraction: Fraction_) -> Fraction_:
+    top, bottom = fraction
+    return fraction if bottom.is_ground else top.cancel(bottom)
+
+
 def find_counterexample(
-    student: sympy.Expr, reference: sympy.Expr, specs: Sequence[SymbolSpec]
+    student: Fraction_, reference: Fraction_, specs: Sequence[SymbolSpec]
 ) -> Counterexample | None:
-    """Small concrete sizes at which the two counts differ, preferring the rubric's examples."""
-    used = student.free_symbols | reference.free_symbols
-    shown = [spec for spec in specs if spec.symbol in used]
+    """Small concrete sizes at which the two counts differ, preferring the rubric's examples.
+    Both counts are over the rubric's symbols, `specs`, in its order."""
+    used = used_symbols(_lowest_terms(student)) | used_symbols(_lowest_terms(reference))
+    shown = [index for index in range(len(specs)) if index in used]
     fallback = iter(range(2, 100))
-    preferred = {}
-    for spec in shown:
-        value = spec.example
+    preferred: dict[int, int] = {}
+    for index in shown:
+        value = specs[index].example
         if value is None:
             value = next(v for v in fallback if v not in preferred.values())
-        preferred[spec.symbol] = sympy.Integer(value)
-    symbols = tuple(spec.symbol for spec in shown)
-    fractions = as_fraction(student, symbols), as_fraction(reference, symbols)
-    first = tuple(int(preferred[symbol]) for symbol in symbols)
-    for point in [first, *_sample_points(20, len(symbols))]:
-        a, b = (value_at(fraction, point) for fraction in fractions)
+        preferred[index] = value
+    first = tuple(preferred[index] for index in shown)
+    for values in [first, *_sample_points(20, len(shown))]:
+        point = [1] * len(specs)  # a symbol neither count depends on may take any value
+        for index, value in zip(shown, values, strict=True):
+            point[index] = value
+        a, b = value_at(student, tuple(point)), value_at(reference, tuple(point))
         if a is not None and b is not None and a != b:
-            values = tuple((spec.name, value) for spec, value in zip(shown, point, strict=True))
-            return Counterexample(values, _rational(a), _rational(b))
+            sizes = tuple(
+                (specs[index].name, value) for index, value in zip(shown, values, strict=True)
+            )
+            return Counterexample(sizes, _rational(a), _rational(b))
     return None
 
 
@@ -413,20 +479,22 @@ def find_counterexample(
 def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -> CountCheck:
     """Compare a parsed count with the item's reference and explain any difference."""
     assert item.answer is not None, "count items always carry a parsed reference"
-    reference = item.answer.expr
-    student = answer.expr
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
+    reference = as_fraction(item.answer.expr, declared)
+    student = as_fraction(answer.expr, declared)
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
         for side, reading in zip(answer.sides[:-1], answer.side_readings[:-1], strict=True)
-        if not counts_equal(side, student, declared)
+        if not fractions_equal(as_fraction(side, declared), student)
     )
-    if counts_equal(student, reference, declared):
+    if fractions_equal(student, reference):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
     counterexample = find_counterexample(student, reference, specs)
     for index, rule in enumerate(item.misconceptions):
-        if rule.answer is not None and counts_equal(student, rule.answer.expr, declared):
+        if rule.answer is not None and fractions_equal(
+            student, as_fraction(rule.answer.expr, declared)
+        ):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,

@@ -46,6 +46,14 @@ def multiply(a: Fraction_, b: Fraction_) -> Fraction_:
     return a[0] * b[0], a[1] * b[1]
 
 
+def negate(a: Fraction_) -> Fraction_:
+    return -a[0], a[1]
+
+
+def subtract(a: Fraction_, b: Fraction_) -> Fraction_:
+    return add(a, negate(b))
+
+
 def invert(a: Fraction_) -> Fraction_:
     return a[1], a[0]
 
@@ -118,6 +126,35 @@ def value_at(fraction: Fraction_, point: tuple[int, ...]) -> Fraction | None:
     if denominator == 0:
         return None  # a denominator vanishes here; this point says nothing
     return Fraction(_evaluate(top, point), denominator)
+
+
+def substitute(a: Fraction_, targets: tuple[int, ...]) -> Fraction_:
+    """The count with each symbol i replaced by symbol `targets[i]` of the same ring: a
+    permutation exchanges symbols, a repeated target writes one symbol for another."""
+    return _substitute(a[0], targets), _substitute(a[1], targets)
+
+
+def _substitute(polynomial: PolyElement, targets: tuple[int, ...]) -> PolyElement:
+    ring = polynomial.ring
+    terms: dict[tuple[int, ...], object] = {}
+    for exponents, coefficient in polynomial.items():
+        moved = [0] * len(exponents)
+        for index, power in enumerate(exponents):
+            moved[targets[index]] += power
+        key = tuple(moved)
+        terms[key] = terms.get(key, ring.domain.zero) + coefficient
+    return ring.from_dict({key: value for key, value in terms.items() if value})
+
+
+def used_symbols(a: Fraction_) -> frozenset[int]:
+    """The positions of the symbols the count depends on (as written, before cancelling)."""
+    return frozenset(
+        index
+        for polynomial in a
+        for exponents in polynomial
+        for index, power in enumerate(exponents)
+        if power
+    )
 
 
 def exactly_equal(a: Fraction_, b: Fraction_) -> bool:

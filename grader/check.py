@@ -207,14 +207,10 @@ def _show_terms(terms, gens: Sequence[sympy.Symbol]) -> str:
 
 @dataclass(frozen=True)
 class _Quotient:
-    """top/bottom in lowest terms, as polynomials and as sympy expressions."""
+    """A ratio of two monomials in lowest terms, as polynomials and as sympy expressions."""
 
     numerator: PolyElement
     denominator: PolyElement
-
-    @property
-    def is_monomial(self) -> bool:
-        return len(self.numerator) == 1 and len(self.denominator) == 1
 
     @property
     def is_number(self) -> bool:
@@ -228,12 +224,29 @@ class _Quotient:
         return top / bottom
 
 
-def _quotient(top: Fraction_, bottom: Fraction_) -> _Quotient:
-    """top/bottom reduced by the gcd of the polynomials, without sympy's slower `cancel`."""
+def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
+    """top/bottom in lowest terms when it is a constant times a ratio of monomials, such as
+    2, P·Q or 9/D, else None (also when top is zero).
+
+    With n/m = (a·d)/(b·c) for top = a/b and bottom = c/d, n/m = k·x^α/x^β exactly when
+    n·x^β = k·x^α·m; multiplying by a monomial keeps the number of terms and the order of
+    monomials, so k, α and β can only come from the leading terms. This needs no gcd."""
     a, b = top
     c, d = bottom
-    numerator, denominator = (a * d).cancel(b * c)
-    return _Quotient(numerator, denominator)
+    n, m = a * d, b * c
+    if not n or len(n) != len(m):
+        return None
+    difference = [x - y for x, y in zip(n.LM, m.LM, strict=True)]
+    alpha = tuple(max(e, 0) for e in difference)
+    beta = tuple(max(-e, 0) for e in difference)
+    k = n.LC / m.LC
+    if n.mul_monom(beta) != m.mul_term((alpha, k)):
+        return None
+    ring = n.ring
+    return _Quotient(
+        ring.term_new(alpha, ring.domain(k.numerator)),
+        ring.term_new(beta, ring.domain(k.denominator)),
+    )
 
 
 def _as_expr(fraction: Fraction_) -> sympy.Expr:
@@ -340,10 +353,8 @@ def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
 
 def diagnose_factor(case: _Case) -> Diagnosis | None:
     """The count is off by a constant or by a product of sizes."""
-    quotient = _quotient(case.student, case.reference)
-    if quotient.numerator == quotient.denominator or not quotient.numerator:
-        return None
-    if not quotient.is_monomial:
+    quotient = _monomial_ratio(case.student, case.reference)
+    if quotient is None or quotient.numerator == quotient.denominator:
         return None
     ratio = quotient.value()
     show = partial(show_count, order=case.order)
@@ -402,14 +413,10 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
         return None
     for term in terms:
         written = subtract(case.student, subtract(case.reference, term))
-        quotient = _quotient(written, term)
-        if not quotient.numerator:
+        quotient = _monomial_ratio(written, term)
+        if quotient is None:
             continue
-        if (
-            quotient.numerator != quotient.denominator
-            and quotient.is_monomial
-            and not quotient.is_number
-        ):
+        if quotient.numerator != quotient.denominator and not quotient.is_number:
             numerator, denominator = quotient.parts()
             show = partial(show_count, order=case.order)
             if denominator != 1 and numerator == 1:

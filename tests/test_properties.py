@@ -117,3 +117,46 @@ def test_a_polynomial_equals_its_expansion_and_not_its_successor(terms):
     factored = sympy.factor(expr)
     assert counts_equal(factored, sympy.expand(expr))
     assert not counts_equal(expr, expr + 1)
+
+
+polynomial_terms = st.lists(
+    st.tuples(st.integers(-9, 9).filter(bool), st.tuples(*[st.integers(0, 3)] * 4)),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _polynomial(ring, terms):
+    return sum((ring.term_new(exps, ring.domain(c)) for c, exps in terms), ring.zero)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    polynomial_terms,
+    polynomial_terms,
+    st.tuples(st.integers(-9, 9).filter(bool), st.tuples(*[st.integers(0, 2)] * 4)),
+    st.tuples(st.integers(1, 9), st.tuples(*[st.integers(0, 2)] * 4)),
+    st.booleans(),
+)
+def test_a_ratio_of_monomials_is_found_without_a_gcd_exactly_when_cancelling_finds_one(
+    first, second, above, below, related
+):
+    """check._monomial_ratio agrees with sympy's `cancel` on a/b = k·x^α/x^β."""
+    from grader.check import _monomial_ratio
+    from grader.polynomials import polynomial_ring
+
+    ring = polynomial_ring(tuple(SYMBOLS[n] for n in NAMES))
+    p = _polynomial(ring, first)
+    if related:  # the same polynomial times a constant and a ratio of monomials
+        top, bottom = p * _polynomial(ring, [above]), p * _polynomial(ring, [below])
+    else:
+        top, bottom = p, _polynomial(ring, second)
+    if not top or not bottom:
+        reject()
+    numerator, denominator = top.cancel(bottom)
+    found = _monomial_ratio((top, ring.one), (bottom, ring.one))
+    if len(numerator) == 1 and len(denominator) == 1:
+        assert found is not None
+        assert (found.numerator, found.denominator) == (numerator, denominator)
+    else:
+        assert found is None

@@ -248,15 +248,28 @@ class Column:
 
 
 def clear_grader_caches() -> None:
-    """Forget every answer seen: sympy's cache and the check's conversions (the references
-    are converted again when graded below, as a new run would)."""
+    """Forget every answer seen, as a new run would: sympy's cache, the check's conversions,
+    how runs of letters split into symbols, and what the diagnoses derive from each reference
+    (the references are converted again when graded below; the derived variants are made
+    again by the first wrong answer to each item). What a process makes once for every
+    rubric (the lark parser, polynomial rings, sample points) is kept."""
+    import importlib
+
     import sympy.core.cache
 
-    import grader.polynomials
+    from grader import check, polynomials
+
+    reading = importlib.import_module("grader.parse")  # `grader.parse` names the function
 
     sympy.core.cache.clear_cache()
-    grader.polynomials.as_fraction.cache_clear()
-    grader.polynomials.integer_terms.cache_clear()
+    for cached in (
+        polynomials.as_fraction,
+        polynomials.integer_terms,
+        reading._declared_pieces,
+        check._renamed,
+        check._terms,
+    ):
+        cached.cache_clear()
 
 
 def run_grader(rubric, pairs: list[Pair]) -> Column:

@@ -139,8 +139,12 @@ def fractions_equal(a: Fraction_, b: Fraction_) -> bool:
 def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
     symbols = tuple(order)
-    if symbols and expr.free_symbols <= set(symbols):
-        return show_fraction(as_fraction(expr, symbols))
+    if symbols:
+        try:
+            fraction = as_fraction(expr, symbols)
+        except ValueError:  # a symbol outside `order`
+            return _show_quotient(expr, order)
+        return show_fraction(fraction)
     return _show_quotient(expr, order)
 
 
@@ -149,7 +153,7 @@ def show_fraction(fraction: Fraction_) -> str:
     in its order)."""
     top, bottom = fraction
     if bottom.is_ground:
-        terms = (top * (QQ(1) / bottom.LC)).terms()
+        terms = (top if bottom == 1 else top * (QQ(1) / bottom.LC)).terms()
         if all(coefficient.denominator == 1 for _, coefficient in terms):
             # a polynomial with whole coefficients: no need for sympy's slower normal form
             return _show_terms(terms, top.ring.symbols)

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -319,6 +319,8 @@ class _TreeReader:
 
 def _normal_name(raw: str) -> str:
     """`d_{k}` and `d_k` name the same symbol."""
+    if "_{" not in raw:
+        return raw
     return re.sub(r"_\{(.*)\}$", r"_\1", raw)
 
 
@@ -337,6 +339,12 @@ def _cover(name: str, vocabulary: Mapping[str, str]) -> list[str] | None:
     return best[0]
 
 
+@lru_cache(maxsize=4096)
+def _declared_pieces(name: str, symbols: tuple[str, ...]) -> tuple[str, ...] | None:
+    pieces = _cover(name, {s: s for s in symbols})
+    return None if pieces is None else tuple(pieces)
+
+
 def split_name(
     text: str, position: int, raw: str, symbols: Mapping[str, sympy.Symbol]
 ) -> list[tuple[str, int, int]]:
@@ -347,7 +355,7 @@ def split_name(
     it, with a suggestion when only its case is wrong.
     """
     name = _normal_name(raw)
-    pieces = _cover(name, {s: s for s in symbols})
+    pieces = _declared_pieces(name, tuple(symbols))
     if pieces is not None:
         result, offset = [], 0
         for piece in pieces:

@@ -70,12 +70,15 @@ def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction
 
     Counts are built by our parser from numbers, symbols, sums, products and whole powers
     (bounded in size before they were built), so this walk of the expression is all it takes;
-    it is many times faster than `sympy.cancel` on the same expression.
+    it is many times faster than `sympy.cancel` on the same expression. Anything else (a
+    symbol not in `symbols`, a function) raises ValueError.
     """
     gens = dict(zip(symbols, polynomial_ring(symbols).gens, strict=True))
 
     def walk(node: sympy.Expr) -> Fraction_:
         if node.is_Symbol:
+            if node not in gens:
+                raise ValueError(f"{node} is not one of the symbols {symbols}")
             return variable(gens[node])
         if node.is_Rational:
             return constant(node, symbols)

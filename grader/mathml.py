@@ -31,8 +31,7 @@ def _fenced(inner: str) -> str:
 
 def _node(node: Node, context: float) -> str:
     if isinstance(node, Number):
-        text = node.text if "." in node.text else str(node.value)
-        return f"<mn>{escape(text)}</mn>"
+        return f"<mn>{escape(node.shown)}</mn>"
     if isinstance(node, Name):
         return _mi(node.name)
     if isinstance(node, Negate):

@@ -48,6 +48,12 @@ class Number(Node):
     value: sympy.Rational
     text: str
 
+    @property
+    def shown(self) -> str:
+        """The number as read: a decimal as written, a whole number without leading zeros
+        (from the int: printing a sympy number goes through its slower printer)."""
+        return self.text if "." in self.text else str(self.value.p)
+
 
 @dataclass(frozen=True)
 class Name(Node):
@@ -488,8 +494,8 @@ class _SympyBuilder:
         self.symbols = symbols
 
     def build(self, node: Node) -> tuple[sympy.Expr, _Size]:
-        expr, size = getattr(self, "build_" + type(node).__name__.lower())(node)
-        for bound in (size.numerator, size.denominator):
+        expr, size = _BUILDERS[type(node)](self, node)
+        for bound in size:
             if bound.bits > MAX_COEFFICIENT_BITS:
                 raise self._too_large(node, "its numbers would have more than 2400 digits")
             if bound.degree > MAX_DEGREE:
@@ -531,7 +537,7 @@ class _SympyBuilder:
         for operator, factor in node.factors:
             expr, size = self.build(factor)
             if operator == "/":
-                if expr == 0:
+                if expr is sympy.S.Zero:  # sympy makes every zero it builds this one object
                     raise AnswerError(
                         self.text, factor.start, "division by zero", factor.end - factor.start
                     )
@@ -558,7 +564,7 @@ class _SympyBuilder:
                 node.exponent.end - node.exponent.start,
             )
         n = int(exponent)
-        if base == 0 and n < 0:
+        if base is sympy.S.Zero and n < 0:
             raise AnswerError(self.text, node.start, "division by zero", node.end - node.start)
         if base.is_Rational:
             # Decide from the sizes alone, before Python is asked to compute the power.
@@ -569,6 +575,16 @@ class _SympyBuilder:
                 node, f"exponents of symbols are limited to {MAX_SYMBOLIC_EXPONENT}"
             )
         return sympy.Pow(base, exponent), base_size.power(n)
+
+
+_BUILDERS = {
+    Number: _SympyBuilder.build_number,
+    Name: _SympyBuilder.build_name,
+    Negate: _SympyBuilder.build_negate,
+    Sum: _SympyBuilder.build_sum,
+    Product: _SympyBuilder.build_product,
+    Power: _SympyBuilder.build_power,
+}
 
 
 # --- Reading back --------------------------------------------------------------------------
@@ -584,7 +600,7 @@ def describe(node: Node) -> str:
 
 def _describe(node: Node, context: int) -> str:
     if isinstance(node, Number):
-        text, precedence = str(node.value) if "." not in node.text else node.text, 4
+        text, precedence = node.shown, 4
         if not node.value.is_Integer:
             precedence = 2
     elif isinstance(node, Name):
@@ -608,13 +624,13 @@ def _describe(node: Node, context: int) -> str:
         base = _describe(node.base, 4)
         exponent = node.exponent
         if isinstance(exponent, Number) and exponent.value.is_Integer:
-            text = base + str(exponent.value).translate(_SUPERSCRIPTS)
+            text = base + str(exponent.value.p).translate(_SUPERSCRIPTS)
         elif (
             isinstance(exponent, Negate)
             and isinstance(exponent.operand, Number)
             and (exponent.operand.value.is_Integer)
         ):
-            text = base + ("-" + str(exponent.operand.value)).translate(_SUPERSCRIPTS)
+            text = base + ("-" + str(exponent.operand.value.p)).translate(_SUPERSCRIPTS)
         else:
             text = f"{base}^({_describe(exponent, 0)})"
         precedence = 3

@@ -124,11 +124,23 @@ def _evaluate(terms: tuple, point: tuple[int, ...]) -> int:
 
 def value_at(fraction: Fraction_, point: tuple[int, ...]) -> Fraction | None:
     """The count's exact value at a point, or None where its denominator vanishes."""
+    values = integer_values(fraction, point)
+    return None if values is None else Fraction(*values)
+
+
+def integer_values(fraction: Fraction_, point: tuple[int, ...]) -> tuple[int, int] | None:
+    """The values of the (scaled) numerator and denominator at a point, or None where the
+    denominator vanishes: n/d, unreduced, which is quicker to compare than a Fraction."""
     top, bottom = integer_terms(fraction)
     denominator = _evaluate(bottom, point)
     if denominator == 0:
         return None  # a denominator vanishes here; this point says nothing
-    return Fraction(_evaluate(top, point), denominator)
+    return _evaluate(top, point), denominator
+
+
+def same_value(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    """n/d = m/e exactly when n·e = m·d (denominators are never zero)."""
+    return x[0] * y[1] == y[0] * x[1]
 
 
 def substitute(a: Fraction_, targets: tuple[int, ...]) -> Fraction_:

@@ -26,7 +26,8 @@ accuracy is also given without them, since a reader may judge them differently.
 Each pair is checked as a new answer in a class would be, once per round, in five rounds that
 each start with cold caches (sympy's and the grader's; math-verify's warm and cold as below);
 each pair's best time over the rounds is reported, since on a shared machine other work only
-ever slows a check down. Times are the CPU time of this process. The grader grades it with
+ever slows a check down. The grader's and math-verify's rounds alternate, so that a slow spell
+of the machine falls on both. Times are the CPU time of this process. The grader grades it with
 `grade_answer` (verdict "correct" means equivalent; the reference is parsed when the rubric
 loads, and each item's reference is graded once before timing, as in bench/formulas.py).
 math-verify gets the rubric's reference and the student's answer exactly as written, wrapped
@@ -295,6 +296,9 @@ def clear_math_verify_caches() -> None:
 def run_math_verify(rubric, pairs: list[Pair]) -> tuple[Column, list[float]]:
     """math-verify's verdicts and times as specified, and its times cold (parse caches
     cleared before each check, so the reference is parsed every time too)."""
+    import sympy.core.cache
+
+    sympy.core.cache.clear_cache()  # as for the grader: no answer of an earlier round in it
     golds = {
         pair.item_id: as_math_verify_input(rubric.items[pair.item_id].answer_text) for pair in pairs
     }
@@ -343,9 +347,6 @@ def main() -> None:
         f"{equivalent} equivalent, {len(pairs) - equivalent} not "
         f"({sum(p.kind == 'case' for p in pairs)} of them in lower case)"
     )
-    rounds = ROUNDS
-    columns = [fastest(run_grader(rubric, pairs) for _ in range(rounds))]
-    mv_cold = None
     if mv_verify is None:
         print(
             "math-verify is not importable in this Python, so its column is skipped; see this "
@@ -356,9 +357,18 @@ def main() -> None:
 
         version = importlib.metadata.version("math-verify")
         print(f"math-verify {version}: fed each answer as written, wrapped in $…$ if it was not")
-        runs = [run_math_verify(rubric, pairs) for _ in range(rounds)]
-        columns.append(fastest(column for column, _ in runs))
-        mv_cold = [min(times) for times in zip(*(cold for _, cold in runs), strict=True)]
+    # The rounds alternate between the two, so that a slow spell of a shared machine falls
+    # on both rather than on one.
+    grader_runs, mv_runs = [], []
+    for _ in range(ROUNDS):
+        grader_runs.append(run_grader(rubric, pairs))
+        if mv_verify is not None:
+            mv_runs.append(run_math_verify(rubric, pairs))
+    columns = [fastest(grader_runs)]
+    mv_cold = None
+    if mv_runs:
+        columns.append(fastest(column for column, _ in mv_runs))
+        mv_cold = [min(times) for times in zip(*(cold for _, cold in mv_runs), strict=True)]
 
     print()
     print(f"{'accuracy against the truth':<34}" + "".join(f"{c.name:>16}" for c in columns))

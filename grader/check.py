@@ -56,8 +56,8 @@ class Diagnosis:
 @dataclass(frozen=True)
 class Counterexample:
     values: tuple[tuple[str, int], ...]
-    student_value: sympy.Rational
-    correct_value: sympy.Rational
+    student_value: Fraction  # written as sympy writes a Rational: 12, 3/2, -7
+    correct_value: Fraction
 
     def describe(self) -> str:
         sizes = ", ".join(f"{name}={value}" for name, value in self.values)
@@ -90,10 +90,6 @@ def _ordered(symbols) -> tuple[sympy.Symbol, ...]:
 def _sample_points(count: int, size: int) -> tuple[tuple[int, ...], ...]:
     rng = random.Random(_SEED)
     return tuple(tuple(rng.randint(2, 97) for _ in range(size)) for _ in range(count))
-
-
-def _rational(value: Fraction) -> sympy.Rational:
-    return sympy.Rational(value.numerator, value.denominator)
 
 
 def counts_equal(
@@ -482,7 +478,7 @@ def find_counterexample(
             sizes = tuple(
                 (specs[index].name, value) for index, value in zip(shown, values, strict=True)
             )
-            return Counterexample(sizes, _rational(a), _rational(b))
+            return Counterexample(sizes, a, b)
     return None
 
 

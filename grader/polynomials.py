@@ -173,5 +173,7 @@ def used_symbols(a: Fraction_) -> frozenset[int]:
 
 
 def exactly_equal(a: Fraction_, b: Fraction_) -> bool:
-    """a/b = c/d exactly when a·d = c·b, as polynomials."""
+    """a/b = c/d exactly when a·d = c·b, as polynomials (a = c when b = d)."""
+    if a[1] == b[1]:
+        return a[0] == b[0]
     return a[0] * b[1] == b[0] * a[1]

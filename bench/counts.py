@@ -266,6 +266,7 @@ def clear_grader_caches() -> None:
     for cached in (
         polynomials.as_fraction,
         polynomials.integer_terms,
+        polynomials.integer_values,
         reading._declared_pieces,
         check._renamed,
         check._terms,

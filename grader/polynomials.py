@@ -128,9 +128,11 @@ def value_at(fraction: Fraction_, point: tuple[int, ...]) -> Fraction | None:
     return None if values is None else Fraction(*values)
 
 
+@lru_cache(maxsize=8192)
 def integer_values(fraction: Fraction_, point: tuple[int, ...]) -> tuple[int, int] | None:
     """The values of the (scaled) numerator and denominator at a point, or None where the
-    denominator vanishes: n/d, unreduced, which is quicker to compare than a Fraction."""
+    denominator vanishes: n/d, unreduced, which is quicker to compare than a Fraction.
+    Remembered, since a check compares one answer with many variants at the same points."""
     top, bottom = integer_terms(fraction)
     denominator = _evaluate(bottom, point)
     if denominator == 0:

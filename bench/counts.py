@@ -335,7 +335,8 @@ def fastest(columns) -> Column:
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
+    milliseconds = seconds * 1000
+    return f"{milliseconds:.2f}" if milliseconds < 10 else f"{milliseconds:.1f}"
 
 
 def main() -> None:

@@ -34,7 +34,6 @@ from grader.polynomials import (
     same_value,
     substitute,
     subtract,
-    used_symbols,
     value_at,
 )
 from grader.rubric import Item, Misconception, SymbolSpec
@@ -126,9 +125,19 @@ def fractions_equal(a: Fraction_, b: Fraction_) -> bool:
                 return True
     if exact is False:
         raise CheckDisagreement(
-            "the two counts agree at every sampled point but their normal forms differ"
+            "the two counts agree at every sampled point but their polynomials differ"
         )
     return exactly_equal(a, b)  # no sampled point gave both a value
+
+
+def _matches(wrong: Fraction_, explanation: Fraction_) -> bool:
+    """Whether a count already proved wrong equals a misconception or a diagnosis's variant
+    of the reference. Should sampling and the polynomials disagree here, the explanation does
+    not apply: the verdict is settled, and feedback must not claim what is not proved."""
+    try:
+        return fractions_equal(wrong, explanation)
+    except CheckDisagreement:
+        return False
 
 
 # --- Generic diagnoses ---------------------------------------------------------------------
@@ -251,10 +260,6 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     )
 
 
-def _as_expr(fraction: Fraction_) -> sympy.Expr:
-    return fraction[0].as_expr() / fraction[1].as_expr()
-
-
 @dataclass(frozen=True)
 class _Case:
     """A wrong count and its reference, as sympy expressions and as quotients of polynomials
@@ -284,7 +289,7 @@ def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
     bias = case.bias()
     if bias is None or not case.item.bias_included:
         return None
-    if fractions_equal(case.student, subtract(case.reference, bias)):
+    if _matches(case.student, subtract(case.reference, bias)):
         return Diagnosis(
             "bias_missing",
             f"Your count leaves out the biases: this layer has {show_fraction(bias)} learnable "
@@ -298,7 +303,7 @@ def diagnose_bias_extra(case: _Case) -> Diagnosis | None:
     bias = case.bias()
     if bias is None or case.item.bias_included:
         return None
-    if fractions_equal(case.student, add(case.reference, bias)):
+    if _matches(case.student, add(case.reference, bias)):
         return Diagnosis(
             "bias_extra",
             f"Your count includes {show_fraction(bias)} biases, but this part asks for the "
@@ -331,7 +336,7 @@ def _renamed(reference: Fraction_, swap: bool) -> tuple[tuple[int, int, Fraction
 def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
     """Two sizes exchanged everywhere, e.g. C and D (input and output channels)."""
     for i, j, swapped in _renamed(case.reference, swap=True):
-        if fractions_equal(case.student, swapped):
+        if _matches(case.student, swapped):
             a, b = case.order[i], case.order[j]
             return Diagnosis(
                 "symbols_swapped",
@@ -344,7 +349,7 @@ def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
 def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
     """One size written everywhere another belongs, e.g. P where Q belongs."""
     for i, j, replaced in _renamed(case.reference, swap=False):
-        if fractions_equal(case.student, replaced):
+        if _matches(case.student, replaced):
             a, b = case.order[i], case.order[j]
             return Diagnosis(
                 "symbol_replaced",
@@ -386,21 +391,18 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
 
 
 @lru_cache(maxsize=256)
-def _terms(reference: Fraction_) -> tuple[Fraction_, ...]:
-    """The terms of the reference once expanded (made once per item)."""
-    order = reference[0].ring.symbols
-    return tuple(
-        as_fraction(term, order) for term in sympy.Add.make_args(sympy.expand(_as_expr(reference)))
-    )
+def _terms(reference: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> tuple[Fraction_, ...]:
+    """The terms of the reference as written, once expanded (made once per item)."""
+    return tuple(as_fraction(term, order) for term in sympy.Add.make_args(sympy.expand(reference)))
 
 
 def diagnose_term_missing(case: _Case) -> Diagnosis | None:
     """The count leaves out one whole term of the correct count."""
-    terms = _terms(case.reference)
+    terms = _terms(case.item.answer.expr, case.order)
     if len(terms) < 2:
         return None
     for term in terms:
-        if fractions_equal(case.student, subtract(case.reference, term)):
+        if _matches(case.student, subtract(case.reference, term)):
             return Diagnosis(
                 "term_missing",
                 f"Your count is missing a term: the correct count also has {show_fraction(term)}.",
@@ -410,7 +412,7 @@ def diagnose_term_missing(case: _Case) -> Diagnosis | None:
 
 def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     """One term of the correct count is right up to a product of sizes; the rest is right."""
-    terms = _terms(case.reference)
+    terms = _terms(case.item.answer.expr, case.order)
     if len(terms) < 2:
         return None
     for term in terms:
@@ -449,18 +451,16 @@ GENERIC_DIAGNOSES: tuple[Callable[[_Case], Diagnosis | None], ...] = (
 # --- Counterexample ------------------------------------------------------------------------
 
 
-def _lowest_terms(fraction: Fraction_) -> Fraction_:
-    top, bottom = fraction
-    return fraction if bottom.is_ground else top.cancel(bottom)
-
-
 def find_counterexample(
-    student: Fraction_, reference: Fraction_, specs: Sequence[SymbolSpec]
+    student: Fraction_,
+    reference: Fraction_,
+    specs: Sequence[SymbolSpec],
+    written: set[sympy.Symbol],
 ) -> Counterexample | None:
     """Small concrete sizes at which the two counts differ, preferring the rubric's examples.
-    Both counts are over the rubric's symbols, `specs`, in its order."""
-    used = used_symbols(_lowest_terms(student)) | used_symbols(_lowest_terms(reference))
-    shown = [index for index in range(len(specs)) if index in used]
+    Both counts are over the rubric's symbols, `specs`, in its order; the sizes given are
+    those of the symbols they are `written` with."""
+    shown = [index for index, spec in enumerate(specs) if spec.symbol in written]
     fallback = iter(range(2, 100))
     preferred: dict[int, int] = {}
     for index in shown:
@@ -499,11 +499,10 @@ def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -
     if fractions_equal(student, reference):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
-    counterexample = find_counterexample(student, reference, specs)
+    written = answer.expr.free_symbols | item.answer.expr.free_symbols
+    counterexample = find_counterexample(student, reference, specs, written)
     for index, rule in enumerate(item.misconceptions):
-        if rule.answer is not None and fractions_equal(
-            student, as_fraction(rule.answer.expr, declared)
-        ):
+        if rule.answer is not None and _matches(student, as_fraction(rule.answer.expr, declared)):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,

@@ -163,17 +163,6 @@ def _substitute(polynomial: PolyElement, targets: tuple[int, ...]) -> PolyElemen
     return ring.from_dict({key: value for key, value in terms.items() if value})
 
 
-def used_symbols(a: Fraction_) -> frozenset[int]:
-    """The positions of the symbols the count depends on (as written, before cancelling)."""
-    return frozenset(
-        index
-        for polynomial in a
-        for exponents in polynomial
-        for index, power in enumerate(exponents)
-        if power
-    )
-
-
 def exactly_equal(a: Fraction_, b: Fraction_) -> bool:
     """a/b = c/d exactly when a·d = c·b, as polynomials (a = c when b = d)."""
     if a[1] == b[1]:

@@ -54,6 +54,41 @@ def test_when_sampling_and_normal_form_disagree_a_person_decides(monkeypatch):
     assert "unsure" in result.feedback[0]
 
 
+def test_a_count_written_with_a_symbol_that_cancels_still_gets_a_counterexample():
+    # (P²-1)/(P-1) - P is 1 for every P but vanishes nowhere only once cancelled: the
+    # counterexample gives P a size of its own rather than one where its denominator is 0.
+    result = grade_answer(RUBRIC, RUBRIC.items["b.params"], "9CD + D + (P^2-1)/(P-1) - P")
+    assert result.verdict == "incorrect"
+    assert "With P=4, C=2, D=5 your count gives 96; the correct count is 95." in result.feedback
+
+
+def test_an_answer_built_to_agree_with_a_diagnosis_at_every_sample_point_is_still_just_wrong():
+    # A student who knows the seed can make a count agree with 9CD (the count without its
+    # biases) at all six sampled points; the polynomials differ, so that is not the diagnosis,
+    # and an answer already proved wrong is not sent for review.
+    sizes_of_c = sorted({point[2] for point in grader.check._sample_points(6, 4)})
+    crafted = "9CD + " + "".join(f"(C-{c})" for c in sizes_of_c)
+    result = grade_answer(RUBRIC, RUBRIC.items["b.params"], crafted)
+    assert result.verdict == "incorrect"
+    assert result.diagnosis is None
+    assert any(line.startswith("With ") for line in result.feedback)
+
+
+def test_the_terms_of_a_reference_with_a_denominator_are_its_terms_as_written(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: T-2\ntitle: A reference with a quotient\nsymbols:\n"
+        "  C: {meaning: in, example: 2}\n  D: {meaning: out, example: 5}\n"
+        "parts:\n  a:\n    marks: 1\n    prompt: A count?\n    items:\n"
+        "      n: {type: count, marks: 1, answer: '1/(D+1) + C'}\n",
+        encoding="utf-8",
+    )
+    rubric = load_rubric(path)
+    result = grade_answer(rubric, rubric.items["a.n"], "1/(D + 1)")
+    assert result.diagnosis == "term_missing"
+    assert "the correct count also has C." in result.feedback[0]
+
+
 def test_a_point_where_the_values_differ_proves_the_counts_differ():
     P, Q = sympy.symbols("P Q", positive=True, integer=True)
     assert not counts_equal(P * Q, P * Q + 1)

@@ -23,21 +23,22 @@ and the typical ones. Symbols are case-sensitive in the rubric (P, Q, C, D are d
 an answer in lower case is not the reference's count: those rows are marked `case` and the
 accuracy is also given without them, since a reader may judge them differently.
 
-Each pair is checked as a new answer in a class would be, once per round, in five rounds that
-each start with cold caches (sympy's and the grader's; math-verify's warm and cold as below);
-each pair's best time over the rounds is reported, since on a shared machine other work only
-ever slows a check down. The grader's and math-verify's rounds alternate, so that a slow spell
-of the machine falls on both. Times are the CPU time of this process. The grader grades it with
-`grade_answer` (verdict "correct" means equivalent; the reference is parsed when the rubric
-loads, and each item's reference is graded once before timing, as in bench/formulas.py).
-math-verify gets the rubric's reference and the student's answer exactly as written, wrapped
-in `$…$` unless the answer already is (its default extraction reads no maths from plain text
-without the dollars), and `verify(parse(gold), parse(answer))` is timed; each item's reference
-pair is verified once before timing too. math-verify keeps the last 20 LaTeX strings it parsed
-(`parse_latex_cached`, an lru_cache), so in this loop the reference comes from its cache and
-only the answer is parsed afresh: the grader likewise parses the reference once, when the
-rubric loads. Its time is also given cold, with math-verify's parse caches cleared before each
-check (the reference parsed every time). The headline ratio uses the first, warmer figure.
+Each pair is checked as a new answer, from cold caches: before each one, sympy's cache and
+every cache either tool keeps of answers are cleared (the grader's conversions, values at the
+sample points and splits of letters into symbols; math-verify's parse caches), and then the
+item's reference is checked untimed, as a run has it at hand: the grader grades it (the
+reference itself was parsed when the rubric loaded; what the grader derives from the rubric,
+such as a reference's variants for the diagnoses, is kept within a round), and math-verify
+verifies it against itself, so that it sits parsed in its lru_cache. Then the pair is timed:
+the grader's `grade_answer` (verdict "correct" means equivalent), and math-verify's
+`verify(parse(gold), parse(answer))`, given the rubric's reference and the student's answer
+exactly as written, wrapped in `$…$` unless the answer already is (its default extraction reads
+no maths from plain text without the dollars). math-verify is also timed cold, with nothing
+warmed (the reference parsed every time). The headline ratio uses the first, warmer figure.
+
+There are five rounds; each pair's best time over them is reported, since on a shared machine
+other work only ever slows a check down. The grader's and math-verify's rounds alternate, so
+that a slow spell of the machine falls on both. Times are the CPU time of this process.
 """
 
 from __future__ import annotations
@@ -248,66 +249,74 @@ class Column:
         return sum(marked), len(marked)
 
 
-def clear_grader_caches() -> None:
-    """Forget every answer seen, as a new run would: sympy's cache, the check's conversions,
-    how runs of letters split into symbols, and what the diagnoses derive from each reference
-    (the references are converted again when graded below; the derived variants are made
-    again by the first wrong answer to each item). What a process makes once for every
-    rubric (the lark parser, polynomial rings, sample points) is kept."""
+def _grader_caches():
+    """The grader's caches: those that hold what it derived from one answer, and those that
+    hold what it derived from the rubric (its references, misconceptions and biases)."""
     import importlib
-
-    import sympy.core.cache
 
     from grader import check, polynomials
 
     reading = importlib.import_module("grader.parse")  # `grader.parse` names the function
-
-    sympy.core.cache.clear_cache()
-    for cached in (
+    per_answer = (
         polynomials.as_fraction,
         polynomials.integer_terms,
         polynomials.integer_values,
         reading._declared_pieces,
-        check._renamed,
-        check._terms,
-    ):
+    )
+    per_rubric = (check._rubric_fraction, check._renamed, check._terms)
+    return per_answer, per_rubric
+
+
+def forget_answers() -> None:
+    """Forget every answer seen: sympy's cache and the grader's caches of answers. What the
+    grader derived from the rubric is kept, as in a run; so is what a process makes once (the
+    lark parser, polynomial rings, sample points)."""
+    import sympy.core.cache
+
+    sympy.core.cache.clear_cache()
+    for cached in _grader_caches()[0]:
         cached.cache_clear()
 
 
 def run_grader(rubric, pairs: list[Pair]) -> Column:
-    clear_grader_caches()
-    for item_id in {pair.item_id for pair in pairs}:  # the references, as a run caches them
-        grade_answer(rubric, rubric.items[item_id], rubric.items[item_id].answer_text)
+    """Each pair as a new answer: every answer forgotten, then the reference graded (untimed,
+    as a run has it at hand), then the answer timed."""
+    for cached in _grader_caches()[1]:  # the rubric's, made again in each round
+        cached.cache_clear()
     column = Column("grader", [], [])
     for pair in pairs:
+        item = rubric.items[pair.item_id]
+        forget_answers()
+        grade_answer(rubric, item, item.answer_text)
         started = time.process_time()
-        result = grade_answer(rubric, rubric.items[pair.item_id], pair.answer)
+        result = grade_answer(rubric, item, pair.answer)
         column.seconds.append(time.process_time() - started)
         column.said_equivalent.append(result.verdict == "correct")
     return column
 
 
 def clear_math_verify_caches() -> None:
+    import sympy.core.cache
     from math_verify import parser
 
+    sympy.core.cache.clear_cache()
     parser.parse_latex_cached.cache_clear()
     parser.parse_expr_cached.cache_clear()
 
 
 def run_math_verify(rubric, pairs: list[Pair]) -> tuple[Column, list[float]]:
-    """math-verify's verdicts and times as specified, and its times cold (parse caches
-    cleared before each check, so the reference is parsed every time too)."""
-    import sympy.core.cache
-
-    sympy.core.cache.clear_cache()  # as for the grader: no answer of an earlier round in it
+    """math-verify's verdicts and times, each pair as a new answer: its caches and sympy's
+    cleared, then the reference verified against itself (untimed: so it is parsed and in its
+    lru_cache), then the pair timed. And its times cold: caches cleared, nothing warmed, so
+    the reference is parsed too."""
     golds = {
         pair.item_id: as_math_verify_input(rubric.items[pair.item_id].answer_text) for pair in pairs
     }
-    for gold in golds.values():  # warm-up: imports, the ANTLR parser, sympy's caches
-        mv_verify(mv_parse(gold), mv_parse(gold))
     column = Column("math-verify", [], [])
     for pair in pairs:
         gold, answer = golds[pair.item_id], as_math_verify_input(pair.answer)
+        clear_math_verify_caches()
+        mv_verify(mv_parse(gold), mv_parse(gold))
         started = time.process_time()
         said = mv_verify(mv_parse(gold), mv_parse(answer))
         column.seconds.append(time.process_time() - started)
@@ -416,7 +425,7 @@ def main() -> None:
     if mv_cold is not None:
         grader, mv = columns
         print(
-            f"math-verify cold (its parse caches cleared before each check): median "
+            f"math-verify cold (its caches and sympy's cleared, nothing warmed): median "
             f"{ms(statistics.median(mv_cold))} ms, p90 "
             f"{ms(percentile(mv_cold, 0.9))} ms"
         )

@@ -281,7 +281,7 @@ class _Case:
 
     def bias(self) -> Fraction_ | None:
         bias = self.item.bias
-        return None if bias is None else as_fraction(bias.expr, self.order)
+        return None if bias is None else _rubric_fraction(bias.expr, self.order)
 
 
 def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
@@ -390,6 +390,13 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     )
 
 
+@lru_cache(maxsize=1024)
+def _rubric_fraction(expr: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> Fraction_:
+    """`as_fraction` for the rubric's own counts (references, misconceptions, biases): kept
+    apart from the answers' conversions, so that many answers never push them out."""
+    return as_fraction.__wrapped__(expr, order)
+
+
 @lru_cache(maxsize=256)
 def _terms(reference: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> tuple[Fraction_, ...]:
     """The terms of the reference as written, once expanded (made once per item)."""
@@ -489,7 +496,7 @@ def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -
     """Compare a parsed count with the item's reference and explain any difference."""
     assert item.answer is not None, "count items always carry a parsed reference"
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
-    reference = as_fraction(item.answer.expr, declared)
+    reference = _rubric_fraction(item.answer.expr, declared)
     student = as_fraction(answer.expr, declared)
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
@@ -502,7 +509,9 @@ def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -
     written = answer.expr.free_symbols | item.answer.expr.free_symbols
     counterexample = find_counterexample(student, reference, specs, written)
     for index, rule in enumerate(item.misconceptions):
-        if rule.answer is not None and _matches(student, as_fraction(rule.answer.expr, declared)):
+        if rule.answer is not None and _matches(
+            student, _rubric_fraction(rule.answer.expr, declared)
+        ):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import sympy
 from sympy.polys.domains import QQ
@@ -262,8 +262,8 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
 
 @dataclass(frozen=True)
 class _Case:
-    """A wrong count and its reference, as sympy expressions and as quotients of polynomials
-    over the rubric's symbols (in its order), which is what the diagnoses compute with."""
+    """A wrong count and its reference as quotients of polynomials over the rubric's symbols
+    (in its order), which is what the diagnoses compute with."""
 
     student: Fraction_
     reference: Fraction_
@@ -278,6 +278,9 @@ class _Case:
         """`Q (the width of the feature maps)` when the rubric says what Q means."""
         meaning = next((s.meaning for s in self.specs if s.symbol == symbol), "")
         return f"{symbol} ({meaning})" if meaning else str(symbol)
+
+    def show(self, expr: sympy.Expr) -> str:
+        return show_count(expr, self.order)
 
     def bias(self) -> Fraction_ | None:
         bias = self.item.bias
@@ -364,7 +367,6 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     if quotient is None or quotient.numerator == quotient.denominator:
         return None
     ratio = quotient.value()
-    show = partial(show_count, order=case.order)
     if quotient.is_number:
         size = f"{ratio} times" if ratio > 1 else f"{ratio} of"
         return Diagnosis(
@@ -375,18 +377,18 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     if denominator == 1:
         return Diagnosis(
             "factor_extra",
-            f"Your count has an extra factor of {show(numerator)}: it is "
-            f"{show(numerator)} times the correct count.",
+            f"Your count has an extra factor of {case.show(numerator)}: it is "
+            f"{case.show(numerator)} times the correct count.",
         )
     if numerator == 1:
         return Diagnosis(
             "factor_missing",
-            f"Your count is missing a factor of {show(denominator)}.",
+            f"Your count is missing a factor of {case.show(denominator)}.",
         )
     return Diagnosis(
         "factor_missing",
-        f"Your count is off by a factor of {show(ratio)}: it is missing "
-        f"{show(denominator)} and has an extra {show(numerator)}.",
+        f"Your count is off by a factor of {case.show(ratio)}: it is missing "
+        f"{case.show(denominator)} and has an extra {case.show(numerator)}.",
     )
 
 
@@ -400,7 +402,8 @@ def _rubric_fraction(expr: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> Fract
 @lru_cache(maxsize=256)
 def _terms(reference: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> tuple[Fraction_, ...]:
     """The terms of the reference as written, once expanded (made once per item)."""
-    return tuple(as_fraction(term, order) for term in sympy.Add.make_args(sympy.expand(reference)))
+    terms = sympy.Add.make_args(sympy.expand(reference))
+    return tuple(_rubric_fraction(term, order) for term in terms)
 
 
 def diagnose_term_missing(case: _Case) -> Diagnosis | None:
@@ -429,11 +432,10 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
             continue
         if quotient.numerator != quotient.denominator and not quotient.is_number:
             numerator, denominator = quotient.parts()
-            show = partial(show_count, order=case.order)
             if denominator != 1 and numerator == 1:
-                detail = f", which is missing a factor of {show(denominator)}"
+                detail = f", which is missing a factor of {case.show(denominator)}"
             elif numerator != 1 and denominator == 1:
-                detail = f", which has an extra factor of {show(numerator)}"
+                detail = f", which has an extra factor of {case.show(numerator)}"
             else:
                 detail = ""
             return Diagnosis(

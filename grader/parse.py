@@ -264,6 +264,12 @@ class _TreeReader:
         exponent = exponents[-1]
         for earlier in reversed(exponents[:-1]):
             exponent = Power(earlier.start, exponent.end, earlier, exponent)
+        if base.data == "name" and isinstance(node, Product):
+            # A run of letters is a product of symbols, and the power is on its last one, as
+            # in written maths: `CK^2` is C·K², `PQ²` is P·Q². Brackets raise the whole: (PQ)².
+            *first, (operator, last) = node.factors
+            raised = Power(last.start, exponent.end, last, exponent)
+            return Product(node.start, exponent.end, (*first, (operator, raised)))
         return Power(node.start, exponent.end, node, exponent)
 
     def _superscript(self, token: Token) -> Node:

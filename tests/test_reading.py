@@ -17,6 +17,7 @@ READS = [
     pytest.param("P Q C D + P Q D", P * Q * C * D + P * Q * D, id="spaces as multiplication"),
     pytest.param("PQCPQD+PQD", FC, id="a run of letters split over the symbols"),
     pytest.param("9CD+D", CONV3, id="a number before a run of letters"),
+    pytest.param("9CD^2", 9 * C * D**2, id="a power on a run of letters is on its last letter"),
     pytest.param("(PQ)^2 CD", P**2 * Q**2 * C * D, id="a bracketed power then letters"),
     pytest.param("D(9C+1)", CONV3, id="implicit multiplication by a bracket"),
     pytest.param("P**2", P**2, id="python power"),
@@ -105,6 +106,9 @@ def test_answers_are_read_as_meant(text, expected):
     [
         pytest.param("9CD+D", "9·C·D + D", id="implicit products are made explicit"),
         pytest.param("(PQ)^2 CD", "(P·Q)²·C·D", id="a bracketed power"),
+        pytest.param("DC^2", "D·C²", id="a power on a run of letters raises its last"),
+        pytest.param("PQ²CD", "P·Q²·C·D", id="a superscript on a run of letters raises its last"),
+        pytest.param("CD^{2} D", "C·D²·D", id="a run with a power, then a factor"),
         pytest.param("D(9C+1)", "D·(9·C + 1)", id="a bracket keeps its brackets"),
         pytest.param("PQCPQD+PQD", "P·Q·C·P·Q·D + P·Q·D", id="a run of letters"),
         pytest.param("P^-1", "P⁻¹", id="a negative exponent"),

@@ -9,7 +9,7 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,9 +23,7 @@ from grader.parse import parse
 from grader.rubric import Item, Rubric
 from grader.score import (
     ItemResult,
-    Override,
     add_count_notes,
-    apply_override,
     score_count,
     score_error,
     score_formula,
@@ -318,24 +316,6 @@ def grade_paths(
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
     return batch
-
-
-def apply_overrides(batch: Batch, overrides: dict[tuple[str, str], Override]) -> Batch:
-    """The batch with instructors' overrides applied to the answers they judged."""
-    if not overrides:
-        return batch
-    results = []
-    for result in batch.results:
-        items = {
-            item_id: (
-                apply_override(item, overrides[(result.student, item_id)])
-                if (result.student, item_id) in overrides
-                else item
-            )
-            for item_id, item in result.items.items()
-        }
-        results.append(replace(result, items=items))
-    return Batch(results=results, failures=list(batch.failures))
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ import sympy
 from grader import __version__
 from grader.errors import GraderError
 from grader.grade import Batch, Checker, FileFailure, SubmissionResult, Task
+from grader.overrides import Override
 from grader.rubric import Rubric, load_rubric_text
-from grader.score import ItemResult, Override
+from grader.score import ItemResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

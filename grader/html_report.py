@@ -1,4 +1,4 @@
-"""HTML feedback for each student, a class overview and a CSV of marks for an LMS.
+"""HTML feedback for each student and a class overview.
 
 Templates ship as package data and are rendered with `autoescape=True`, whatever their file
 names. Student text is only ever escaped; the one piece of markup inserted as is, the MathML
@@ -8,8 +8,6 @@ MathML elements before it is trusted. Pages carry a Content-Security-Policy with
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -21,6 +19,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
 from grader.grade import Batch, SubmissionResult, review_queue
+from grader.lms_csv import grades_csv
 from grader.report import marks_text, part_marks, safe_file_stem, write_atomically
 from grader.rubric import Rubric
 from grader.score import VERDICTS, ItemResult
@@ -220,33 +219,6 @@ def common_mistakes(rubric: Rubric, batch: Batch) -> list[dict]:
                 description = f"{rules[index].answer_text}: {rules[index].feedback}"
         mistakes.append({"item_id": item_id, "description": description, "count": count})
     return mistakes
-
-
-def grades_csv(rubric: Rubric, batch: Batch) -> str:
-    """One row per student: per-part marks and the total, for an LMS gradebook import."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        [
-            "student",
-            *(f"part {p.key} ({marks_text(p.marks)})" for p in rubric.parts),
-            f"total ({marks_text(rubric.max_total)})",
-        ]
-    )
-    for result in batch.results:
-        writer.writerow(
-            [
-                _no_formula(result.student),
-                *(marks_text(m) for m in part_marks(rubric, result)),
-                marks_text(result.total),
-            ]
-        )
-    return buffer.getvalue()
-
-
-def _no_formula(cell: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; a student id must not."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def render_student(rubric: Rubric, result: SubmissionResult) -> str:

@@ -46,7 +46,7 @@ def text_group(text: str | None) -> str | None:
     return None if text is None else "text:" + " ".join(text.split())
 
 
-def _verdict_for(marks: float, max_marks: float) -> str:
+def verdict_for(marks: float, max_marks: float) -> str:
     if marks >= max_marks:
         return "correct"
     return "partial" if marks > 0 else "incorrect"
@@ -120,7 +120,7 @@ def score_count(
         feedback.append(check.counterexample.describe())
     feedback.extend(_working_feedback(check))
     return ItemResult(
-        verdict=_verdict_for(marks, item.marks),
+        verdict=verdict_for(marks, item.marks),
         marks=marks,
         feedback=tuple(feedback),
         diagnosis=diagnosis,
@@ -179,7 +179,7 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         diagnosis = check.findings[0].kind if check.findings else None  # the main finding
         because = f"differs: {', '.join(kinds)}"
     return ItemResult(
-        verdict=_verdict_for(marks, item.marks),
+        verdict=verdict_for(marks, item.marks),
         marks=marks,
         feedback=(*feedback, *check.notes),
         diagnosis=diagnosis,
@@ -271,7 +271,7 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
             **common,
         )
     return ItemResult(
-        verdict=_verdict_for(check.marks, item.marks),
+        verdict=verdict_for(check.marks, item.marks),
         marks=check.marks,
         feedback=tuple(feedback),
         decision=(*decision, f"marks {check.marks:g}"),
@@ -349,49 +349,4 @@ def score_error(item: Item, text: str | None, message: str) -> ItemResult:
         answer=text,
         answer_group=text_group(text),
         decision=(f"grader failure: {message}",),
-    )
-
-
-@dataclass(frozen=True)
-class Override:
-    """Marks an instructor set for one answer, with why, and the answer they judged."""
-
-    marks: float
-    note: str
-    answer: str | None
-    created_at: str
-
-
-def apply_override(result: ItemResult, override: Override) -> ItemResult:
-    """The instructor's decision replaces the machine's, as long as the answer is the same.
-
-    If the student's answer changed since (a re-grade of a corrected submission), the override
-    is not applied: the item is flagged for review, saying so.
-    """
-    if (override.answer or "").strip() != (result.answer or "").strip():
-        return replace(
-            result,
-            verdict="needs_review",
-            marks=0.0,
-            feedback=(
-                f"An instructor set {override.marks:g} marks on {override.created_at} for "
-                "a different answer; the answer has changed since, so it needs review "
-                "again.",
-                *result.feedback,
-            ),
-            decision=(*result.decision, "override not applied: the answer changed"),
-        )
-    note = f": {override.note}" if override.note else ""
-    # A result sent for review opens with why it was sent ("An instructor will check this
-    # answer ... Provisional marks ..."); once an instructor has decided, that is answered.
-    kept = result.feedback[1:] if result.verdict == "needs_review" else result.feedback
-    return replace(
-        result,
-        verdict=_verdict_for(override.marks, result.max_marks),
-        marks=override.marks,
-        feedback=(
-            f"Marks set by an instructor: {override.marks:g}/{result.max_marks:g}{note}",
-            *kept,
-        ),
-        decision=(*result.decision, f"override on {override.created_at}: {override.marks:g}"),
     )

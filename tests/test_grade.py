@@ -102,7 +102,7 @@ def test_grading_is_deterministic():
 
 
 def test_an_override_answers_the_review_notice_instead_of_showing_it_beside_the_marks():
-    from grader.score import Override, apply_override
+    from grader.overrides import Override, apply_override
 
     sent = grade_answer(RUBRIC, RUBRIC.items["e.explanation"], "token pixel channel embedding")
     assert sent.verdict == "needs_review"

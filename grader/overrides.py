@@ -1,0 +1,75 @@
+"""An instructor's decisions on answers, applied over the machine's results.
+
+An override is kept in the gradebook with the answer it judged; it applies only while the
+student's answer is unchanged, so a re-grade of a corrected submission goes back to review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from grader.grade import Batch
+from grader.score import ItemResult, verdict_for
+
+
+@dataclass(frozen=True)
+class Override:
+    """Marks an instructor set for one answer, with why, and the answer they judged."""
+
+    marks: float
+    note: str
+    answer: str | None
+    created_at: str
+
+
+def apply_override(result: ItemResult, override: Override) -> ItemResult:
+    """The instructor's decision replaces the machine's, as long as the answer is the same.
+
+    If the student's answer changed since (a re-grade of a corrected submission), the override
+    is not applied: the item is flagged for review, saying so.
+    """
+    if (override.answer or "").strip() != (result.answer or "").strip():
+        return replace(
+            result,
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(
+                f"An instructor set {override.marks:g} marks on {override.created_at} for "
+                "a different answer; the answer has changed since, so it needs review "
+                "again.",
+                *result.feedback,
+            ),
+            decision=(*result.decision, "override not applied: the answer changed"),
+        )
+    note = f": {override.note}" if override.note else ""
+    # A result sent for review opens with why it was sent ("An instructor will check this
+    # answer ... Provisional marks ..."); once an instructor has decided, that is answered.
+    kept = result.feedback[1:] if result.verdict == "needs_review" else result.feedback
+    return replace(
+        result,
+        verdict=verdict_for(override.marks, result.max_marks),
+        marks=override.marks,
+        feedback=(
+            f"Marks set by an instructor: {override.marks:g}/{result.max_marks:g}{note}",
+            *kept,
+        ),
+        decision=(*result.decision, f"override on {override.created_at}: {override.marks:g}"),
+    )
+
+
+def apply_overrides(batch: Batch, overrides: dict[tuple[str, str], Override]) -> Batch:
+    """The batch with instructors' overrides applied to the answers they judged."""
+    if not overrides:
+        return batch
+    results = []
+    for result in batch.results:
+        items = {
+            item_id: (
+                apply_override(item, overrides[(result.student, item_id)])
+                if (result.student, item_id) in overrides
+                else item
+            )
+            for item_id, item in result.items.items()
+        }
+        results.append(replace(result, items=items))
+    return Batch(results=results, failures=list(batch.failures))

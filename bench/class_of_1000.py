@@ -446,7 +446,7 @@ def profile_class(submissions: Path, work: Path, lines: int) -> None:
     from grader import cli
     from grader.grade import grade_task, plan_submission
     from grader.rubric import load_rubric
-    from grader.submission import collect_submission_files, load_submission
+    from grader.submissions import collect_submission_files, load_submission
 
     out = work / "profile-out"
     arguments = ["grade", str(submissions), "--rubric", str(RUBRIC), "--out", str(out)]
@@ -472,7 +472,7 @@ def profile_class(submissions: Path, work: Path, lines: int) -> None:
         dict.fromkeys(
             task
             for path in files
-            for task in plan_submission(rubric, load_submission(path)).tasks()
+            for task in plan_submission(rubric, load_submission(path, rubric)).tasks()
         )
     )
     by_item = Counter(task.item_id for task in tasks)

@@ -254,9 +254,9 @@ def _grader_caches():
     hold what it derived from the rubric (its references, misconceptions and biases)."""
     import importlib
 
-    from grader import check, polynomials
+    from grader.kinds.count import check, polynomials
 
-    reading = importlib.import_module("grader.parse")  # `grader.parse` names the function
+    reading = importlib.import_module("grader.kinds.count.parse")
     per_answer = (
         polynomials.as_fraction,
         polynomials.integer_terms,

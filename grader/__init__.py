@@ -11,7 +11,7 @@ The public verbs, in pipeline order:
 __version__ = "0.1.0"
 
 from grader.grade import grade_answer, grade_paths  # noqa: E402
-from grader.parse import parse  # noqa: E402
+from grader.kinds.count.parse import parse  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 __all__ = ["__version__", "grade_answer", "grade_paths", "load_rubric", "parse"]

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from grader import __version__, gradebook
 from grader.errors import GraderError
-from grader.grade import Task, grade_paths, review_queue
+from grader.grade import grade_paths, review_queue
 from grader.html_report import summarise, write_html_report
 from grader.lms_csv import grades_csv
+from grader.model import Task
 from grader.overrides import apply_overrides
 from grader.report import batch_json, format_item, format_table, item_json, write_atomically
 from grader.rubric import load_rubric

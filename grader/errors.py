@@ -41,6 +41,10 @@ class FileProblemsError(GraderError):
         self.problems = problems
         super().__init__(self.__str__())
 
+    def __reduce__(self):
+        # Rebuilt from its own arguments, so it crosses a process boundary whole.
+        return (type(self), (self.path, self.problems))
+
     def __str__(self) -> str:
         count = len(self.problems)
         head = f"{self.kind} {self.path} has {count} problem{'s' if count != 1 else ''}:"
@@ -72,6 +76,11 @@ class AnswerError(GraderError):
         self.length = max(1, length)
         self.message = message
         super().__init__(message)
+
+    def __reduce__(self):
+        # Rebuilt from its own arguments (pickling keeps only `args` by default, which
+        # would lose the text and the position), so a worker can send it back whole.
+        return (type(self), (self.text, self.position, self.message, self.length))
 
     def caret(self) -> str:
         """The student's text with a caret line under the problem, or '' if it is too long."""

@@ -9,116 +9,38 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from grader.check import CheckDisagreement, check_count
-from grader.concepts import check_text
 from grader.errors import AnswerError, Problem, SubmissionError
-from grader.formula import parse_formula
-from grader.formula_check import check_formula
-from grader.markdown_submission import load_markdown_submission
-from grader.parse import parse
-from grader.rubric import Item, Rubric
-from grader.score import (
+from grader.kinds import kind_of
+from grader.model import (
+    Batch,
+    FileFailure,
+    Item,
     ItemResult,
-    add_count_notes,
-    score_count,
-    score_error,
-    score_formula,
-    score_invalid,
-    score_missing,
-    score_needs_review,
-    score_text,
-)
-from grader.submission import (
+    Rubric,
     Submission,
+    SubmissionResult,
     SubmittedAnswer,
-    collect_submission_files,
-    load_submission,
+    Task,
 )
-
-
-@dataclass(frozen=True)
-class SubmissionResult:
-    student: str
-    source: str
-    items: dict[str, ItemResult]
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def total(self) -> float:
-        return sum(result.marks for result in self.items.values())
-
-    @property
-    def max_total(self) -> float:
-        return sum(result.max_marks for result in self.items.values())
-
-
-@dataclass(frozen=True)
-class FileFailure:
-    source: str
-    message: str
-
-
-@dataclass
-class Batch:
-    results: list[SubmissionResult] = field(default_factory=list)
-    failures: list[FileFailure] = field(default_factory=list)
-
-
-MAX_EXPLANATION_LENGTH = 5000  # characters; a longer answer goes to a person, unscored
+from grader.score import add_count_notes, score_error, score_invalid, score_missing
+from grader.submissions import collect_submission_files, load_submission
 
 
 def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
     """Grade one answer to one item. Never raises: every outcome is a result."""
     if text is None or not text.strip():
         return score_missing(item, text)
-    if item.type == "formula" and item.formula is not None:
-        try:
-            formula = parse_formula(text, rubric.symbol_table, item.layer)
-            check = check_formula(item, formula, rubric.symbols, rubric.size_sets)
-            return score_formula(item, formula, check)
-        except AnswerError as error:
-            return score_invalid(item, text, error)
-        except Exception as exc:  # a bug must not cost the other answers
-            return score_error(item, text, type(exc).__name__)
-    if item.type == "text" and len(text) > MAX_EXPLANATION_LENGTH:
-        return score_needs_review(
-            item,
-            text,
-            f"This explanation is {len(text)} characters long, more than the "
-            f"{MAX_EXPLANATION_LENGTH} that are scored automatically; an instructor will "
-            "read it.",
-        )
-    if item.type == "text" and item.concepts:
-        try:
-            return score_text(item, text, check_text(item.concepts, item.marks, text))
-        except Exception as exc:  # a bug must not cost the other answers
-            return score_error(item, text, type(exc).__name__)
-    if item.type != "count":
-        return score_needs_review(item, text)
+    kind = kind_of(item)
     try:
-        parsed = parse(text, rubric.symbol_table)
-        check = check_count(item, parsed, rubric.symbols)
-        return score_count(
-            item, parsed, check, rubric.size_sets, [spec.symbol for spec in rubric.symbols]
-        )
+        return kind.grade(item, text, rubric.context)
     except AnswerError as error:
-        return score_invalid(item, text, error)
-    except CheckDisagreement as disagreement:
-        return score_needs_review(item, text, f"The automatic check is unsure ({disagreement}).")
+        return score_invalid(item, text, error, kind.advice)
     except Exception as exc:  # a bug or a sympy failure must not cost the other answers
         return score_error(item, text, type(exc).__name__)
-
-
-@dataclass(frozen=True)
-class Task:
-    """One answer to check: the unit that is bounded, deduplicated and cached."""
-
-    item_id: str
-    text: str | None
 
 
 def grade_task(rubric: Rubric, task: Task) -> ItemResult:
@@ -158,7 +80,7 @@ class Plan:
             item_id: checked[entry] if isinstance(entry, Task) else entry
             for item_id, entry in self.items.items()
         }
-        items = add_count_notes(self.rubric, items)
+        items = add_count_notes(self.rubric, items, lambda item: kind_of(item).count_role)
         return SubmissionResult(
             self.submission.student, self.submission.source, items, self.warnings
         )
@@ -235,22 +157,6 @@ def _assign_answers(
     return answers, warnings
 
 
-def answer_names(rubric: Rubric) -> dict[str, set[str]]:
-    """For each part, the names (any case) a submission may give its items."""
-    return {
-        part.key.casefold(): {
-            name for item in part.items for name in (item.key.casefold(), *item.labels)
-        }
-        for part in rubric.parts
-    }
-
-
-def _load(rubric: Rubric, path: Path) -> Submission:
-    if path.suffix.lower() == ".md":
-        return load_markdown_submission(path, answer_names(rubric), item_for=rubric.item_for)
-    return load_submission(path)
-
-
 CHUNK = 64  # submissions read, checked and stored together
 
 
@@ -281,7 +187,7 @@ def grade_paths(
         plans: list[tuple[Path, Plan]] = []
         for path in files[start : start + CHUNK]:
             try:
-                plans.append((path, plan_submission(rubric, _load(rubric, path))))
+                plans.append((path, plan_submission(rubric, load_submission(path, rubric))))
             except SubmissionError as error:
                 batch.failures.append(FileFailure(str(path), str(error)))
             except Exception as exc:  # a bug must not cost the rest of the batch its results
@@ -331,7 +237,7 @@ def review_queue(batch: Batch) -> list[ReviewGroup]:
     groups: dict[tuple[str, str], list[tuple[str, ItemResult]]] = {}
     for result in batch.results:
         for item_id, item in result.items.items():
-            if item.verdict in ("needs_review", "error"):
+            if item.needs_person:
                 key = (item_id, item.answer_group or " ".join((item.answer or "").split()))
                 groups.setdefault(key, []).append((result.student, item))
     queue = [

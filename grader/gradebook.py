@@ -21,10 +21,10 @@ import sympy
 
 from grader import __version__
 from grader.errors import GraderError
-from grader.grade import Batch, Checker, FileFailure, SubmissionResult, Task
+from grader.grade import Checker
+from grader.model import Batch, FileFailure, ItemResult, Rubric, SubmissionResult, Task
 from grader.overrides import Override
-from grader.rubric import Rubric, load_rubric_text
-from grader.score import ItemResult
+from grader.rubric import load_rubric_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

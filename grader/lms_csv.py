@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from grader.grade import Batch
+from grader.model import Batch, Rubric
 from grader.report import marks_text, part_marks
-from grader.rubric import Rubric
 
 
 def grades_csv(rubric: Rubric, batch: Batch) -> str:

@@ -1,5 +1,8 @@
 """Normalise a student's one-line maths before parsing, as a list of small named steps.
 
+The steps here are shared by every kind that reads maths; each kind lists the steps it
+uses, adding its own (`grader.kinds.count.steps`, `grader.kinds.formula.terms`).
+
 Every step maps the text to a text of the *same length*, so a position found by the parser is a
 position in what the student wrote and an error caret lands under the right character. A step
 that meets something it cannot accept raises `AnswerError` at that position.
@@ -143,13 +146,6 @@ LATEX_LAYOUT: dict[str, str | None] = {
     "{": "{",
     "}": "}",
 }
-_LATEX_COMMANDS: dict[str, str | None] = {
-    **LATEX_LAYOUT,
-    "div": "/",
-    "frac": None,
-    "dfrac": None,
-    "tfrac": None,
-}
 
 
 def rewrite_latex(text: str, commands: Mapping[str, str | None]) -> str:
@@ -171,41 +167,6 @@ def rewrite_latex(text: str, commands: Mapping[str, str | None]) -> str:
         replacement = commands[name]
         if replacement is not None:
             text = replace_span(text, match.start(), match.end(), replacement)
-    return text
-
-
-def rewrite_latex_commands(text: str) -> str:
-    """The LaTeX of a count: \\times is a product, \\left goes, \\frac stays for the grammar."""
-    return rewrite_latex(text, _LATEX_COMMANDS)
-
-
-_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=._\\")
-_ALLOWED |= set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
-_CHARACTER_ADVICE = {
-    ",": "commas are not part of a count; write 1000, not 1,000, and one answer only",
-    "!": "factorials are not supported in a count",
-    "<": "comparisons are not answers; write the count itself",
-    ">": "comparisons are not answers; write the count itself",
-    "'": "quotes are not part of a count",
-    '"': "quotes are not part of a count",
-}
-
-
-def reject_unsupported_characters(text: str) -> str:
-    """Anything outside the characters our grammar knows is refused, with its Unicode name.
-
-    This is what stops look-alikes: a Cyrillic `х` or a Greek `ρ` is named, not silently
-    turned into a new symbol.
-    """
-    for position, char in enumerate(text):
-        if char in _ALLOWED:
-            continue
-        if char in _CHARACTER_ADVICE:
-            message = f"the character {char} is not allowed: {_CHARACTER_ADVICE[char]}"
-        else:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            message = f"character '{char}' ({name}) is not allowed in an answer"
-        raise AnswerError(text, position, message)
     return text
 
 
@@ -240,20 +201,7 @@ def check_brackets(text: str) -> str:
     return text
 
 
-STEPS: list[Step] = [
-    check_length,
-    blank_invisible_characters,
-    reject_control_characters,
-    map_unicode_operators,
-    map_fullwidth_forms,
-    strip_math_delimiters,
-    rewrite_latex_commands,
-    reject_unsupported_characters,
-    check_brackets,
-]
-
-
-def normalise(text: str, steps: list[Step] = STEPS) -> str:
+def normalise(text: str, steps: list[Step]) -> str:
     """Apply each step in order; the result has the same length as `text`.
 
     An error raised by a step is re-raised against the original text, so its caret is drawn

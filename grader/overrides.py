@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from grader.grade import Batch
-from grader.score import ItemResult, verdict_for
+from grader.model import Batch, ItemResult
+from grader.score import verdict_for
 
 
 @dataclass(frozen=True)

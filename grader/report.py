@@ -7,9 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from grader.grade import Batch, SubmissionResult
-from grader.rubric import Rubric
-from grader.score import ItemResult
+from grader.model import Batch, ItemResult, Rubric, SubmissionResult
 
 
 def marks_text(value: float) -> str:
@@ -82,9 +80,7 @@ def format_table(rubric: Rubric, batch: Batch) -> str:
     ]
     rows = []
     for result in batch.results:
-        review = sum(
-            1 for item in result.items.values() if item.verdict in ("needs_review", "error")
-        )
+        review = sum(1 for item in result.items.values() if item.needs_person)
         rows.append(
             [
                 _printable(result.student),

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from pebble import ProcessExpired, ProcessPool
 
-from grader.grade import Task, grade_task
-from grader.rubric import Rubric, load_rubric_text
-from grader.score import ItemResult, score_error
+from grader.grade import grade_task
+from grader.model import ItemResult, Rubric, Task
+from grader.rubric import load_rubric_text
+from grader.score import score_error
 
 DEFAULT_TIMEOUT = 10.0  # seconds for one answer
 DEFAULT_MEMORY_MB = 1024  # address space of one worker

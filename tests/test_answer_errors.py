@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.parse import parse
+from grader.kinds.count.parse import parse
 
 SYMBOLS = {name: sympy.Symbol(name, positive=True, integer=True) for name in "PQCDx"}
 

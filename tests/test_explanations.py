@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.concepts import Pattern, find, read_pairs, sentences, stem
 from grader.grade import grade_answer
+from grader.kinds.text.concepts import Pattern, find, read_pairs, sentences, stem
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.errors import AnswerError
-from grader.formula import Formula, parse_formula
-from grader.formula_check import same_layer
 from grader.grade import grade_answer
+from grader.kinds.formula.check import same_layer
+from grader.kinds.formula.parse import Formula, parse_formula
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +32,13 @@ PARAMETER_NAMES = [c for c in "abcdefghijklmnopqrstuvwzABEFGHIJKLMNORSUVWZ"] + [
 
 
 def read(item_id: str, text: str) -> Formula:
-    return parse_formula(text, RUBRIC.symbol_table, RUBRIC.items[item_id].layer)
+    return parse_formula(text, RUBRIC.symbol_table, RUBRIC.items[item_id].spec.layer)
 
 
 def same_as_reference(item_id: str, text: str) -> bool | None:
     item = RUBRIC.items[item_id]
     reference = read(item_id, REFERENCES[item_id])
-    return same_layer(reference, read(item_id, text), item.layer, RUBRIC.size_sets)
+    return same_layer(reference, read(item_id, text), item.spec.layer, RUBRIC.size_sets)
 
 
 # --- A formula as data, and its text in three notations ----------------------------------
@@ -177,7 +177,9 @@ def test_two_ways_of_writing_the_same_convolution_define_the_same_layer(data):
     first = render(data.draw(convolutions(kernel)))
     second = render(data.draw(convolutions(kernel)))
     item = RUBRIC.items[item_id]
-    assert same_layer(read(item_id, first), read(item_id, second), item.layer, RUBRIC.size_sets), (
+    assert same_layer(
+        read(item_id, first), read(item_id, second), item.spec.layer, RUBRIC.size_sets
+    ), (
         first,
         second,
     )

@@ -49,9 +49,9 @@ def _line_of(text: str, needle: str) -> int:
 def test_a_formula_item_loads_with_its_layer_and_the_default_sizes(tmp_path):
     rubric = load_rubric(_write(tmp_path, VALID))
     item = rubric.items["a.formula"]
-    assert item.layer.input.name == "x" and len(item.layer.output.shape) == 3
-    assert item.formula.reading == "y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]"
-    assert item.misconceptions[0].formula is not None
+    assert item.spec.layer.input.name == "x" and len(item.spec.layer.output.shape) == 3
+    assert item.reference.reading == "y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]"
+    assert item.misconceptions[0].reading is not None
     assert rubric.size_sets == default_size_sets(["P", "Q", "C", "D"])
     assert dict(rubric.size_sets[0]) == {"P": 5, "Q": 4, "C": 3, "D": 2}
     assert dict(rubric.size_sets[1]) == {"P": 6, "Q": 7, "C": 2, "D": 3}

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.formula import parse_formula
-from grader.formula_check import same_layer
 from grader.grade import grade_answer
+from grader.kinds.formula.check import same_layer
+from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric
-from grader.submission import load_submission
+from grader.submissions.yaml_submission import load_yaml_submission as load_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -31,12 +31,14 @@ MATRIX = "Y = XW"
 
 def read(item_id: str, text: str):
     item = RUBRIC.items[item_id]
-    return parse_formula(text, RUBRIC.symbol_table, item.layer)
+    return parse_formula(text, RUBRIC.symbol_table, item.spec.layer)
 
 
 def defines_same_layer(item_id: str, first: str, second: str) -> bool | None:
     item = RUBRIC.items[item_id]
-    return same_layer(read(item_id, first), read(item_id, second), item.layer, RUBRIC.size_sets)
+    return same_layer(
+        read(item_id, first), read(item_id, second), item.spec.layer, RUBRIC.size_sets
+    )
 
 
 def seed_answer(student: str, item_id: str) -> str:

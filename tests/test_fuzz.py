@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.errors import AnswerError
-from grader.formula import parse_formula
 from grader.grade import grade_answer
-from grader.parse import MAX_DEGREE, parse
+from grader.kinds.count.parse import MAX_DEGREE, parse
+from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def test_the_count_parser_reads_or_refuses_within_its_bounds(text):
 def test_the_formula_parser_reads_or_refuses(text, item_id):
     item = RUBRIC.items[item_id]
     try:
-        parse_formula(text, RUBRIC.symbol_table, item.layer)
+        parse_formula(text, RUBRIC.symbol_table, item.spec.layer)
     except AnswerError as error:
         assert error.message and 0 <= error.position <= len(text)
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import sympy
 
-import grader.check
-import grader.grade
-from grader.check import CheckDisagreement, counts_equal
+import grader.kinds.count
+import grader.kinds.count.check
 from grader.grade import grade_answer, grade_paths
+from grader.kinds.count.check import CheckDisagreement, counts_equal
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ def test_a_crash_inside_the_check_is_an_error_verdict_not_an_exception(monkeypat
     def explode(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(grader.grade, "check_count", explode)
+    monkeypatch.setattr(grader.kinds.count, "check_count", explode)
     result = grade_answer(RUBRIC, RUBRIC.items["a.params"], "PQCPQD + PQD")
     assert result.verdict == "error"
     assert result.marks == 0
@@ -27,14 +27,14 @@ def test_a_crash_inside_the_check_is_an_error_verdict_not_an_exception(monkeypat
 
 
 def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monkeypatch):
-    real_check = grader.grade.check_count
+    real_check = grader.kinds.count.check_count
 
     def explode_on_b(item, parsed, specs):
         if item.id == "b.params":
             raise RuntimeError("a bug")
         return real_check(item, parsed, specs)
 
-    monkeypatch.setattr(grader.grade, "check_count", explode_on_b)
+    monkeypatch.setattr(grader.kinds.count, "check_count", explode_on_b)
     batch = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])
     assert len(batch.results) == len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
     assert not batch.failures
@@ -45,7 +45,7 @@ def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monk
 
 def test_when_sampling_and_normal_form_disagree_a_person_decides(monkeypatch):
     # Pretend the exact comparison found a difference that no sampled point shows.
-    monkeypatch.setattr(grader.check, "exactly_equal", lambda a, b: False)
+    monkeypatch.setattr(grader.kinds.count.check, "exactly_equal", lambda a, b: False)
     with pytest.raises(CheckDisagreement):
         counts_equal(sympy.Symbol("P") * 2, sympy.Symbol("P") + sympy.Symbol("P"))
     result = grade_answer(RUBRIC, RUBRIC.items["b.params"], "9CD + D")
@@ -66,7 +66,7 @@ def test_an_answer_built_to_agree_with_a_diagnosis_at_every_sample_point_is_stil
     # A student who knows the seed can make a count agree with 9CD (the count without its
     # biases) at all six sampled points; the polynomials differ, so that is not the diagnosis,
     # and an answer already proved wrong is not sent for review.
-    sizes_of_c = sorted({point[2] for point in grader.check._sample_points(6, 4)})
+    sizes_of_c = sorted({point[2] for point in grader.kinds.count.check._sample_points(6, 4)})
     crafted = "9CD + " + "".join(f"(C-{c})" for c in sizes_of_c)
     result = grade_answer(RUBRIC, RUBRIC.items["b.params"], crafted)
     assert result.verdict == "incorrect"

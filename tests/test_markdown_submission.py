@@ -6,21 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import answer_names, grade_paths, grade_submission
-from grader.markdown_submission import load_markdown_submission
+from grader.grade import grade_paths, grade_submission
 from grader.rubric import load_rubric
+from grader.submissions import answer_names, answer_slot
+from grader.submissions.markdown_submission import load_markdown_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
 FRONT_MATTER = "---\nstudent: s\nquestion: 22-52-Q4\n---\n"  # the body starts at line 5
 
+
 # The importer is given the rubric's items (so it knows which answers are prose) by a caller
 # that passes `item_for`; an older caller passes only the labels. Both must read these alike.
-WITH_TYPES = pytest.param(RUBRIC.item_for, id="with item types")
+def _slots(rubric):
+    return lambda part, name: answer_slot(rubric, part, name)
+
+
+SLOTS = _slots(RUBRIC)
+WITH_TYPES = pytest.param(SLOTS, id="with item types")
 WITHOUT_TYPES = pytest.param(None, id="without item types")
 
 
-def _load(tmp_path: Path, body: str, item_for=RUBRIC.item_for, rubric=RUBRIC):
+def _load(tmp_path: Path, body: str, item_for=SLOTS, rubric=RUBRIC):
     path = tmp_path / "s.md"
     path.write_text(FRONT_MATTER + body, encoding="utf-8")
     if item_for is None:
@@ -214,7 +221,7 @@ def test_the_bundled_markdown_submissions_read_alike_with_and_without_item_types
     question_folder = path.relative_to(ROOT / "submissions").parts[0]
     rubric = load_rubric(ROOT / "rubrics" / f"{question_folder}.yaml")
     plain = load_markdown_submission(path, answer_names(rubric))
-    typed = load_markdown_submission(path, answer_names(rubric), item_for=rubric.item_for)
+    typed = load_markdown_submission(path, answer_names(rubric), item_for=_slots(rubric))
     assert plain == typed
     assert plain.unassigned == ()
     assert grade_submission(rubric, plain).warnings == ()

@@ -4,9 +4,9 @@ import sympy
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from grader.check import counts_equal
 from grader.errors import AnswerTooLargeError
-from grader.parse import parse
+from grader.kinds.count.check import counts_equal
+from grader.kinds.count.parse import parse
 
 NAMES = "PQCD"
 SYMBOLS = {n: sympy.Symbol(n, positive=True, integer=True) for n in NAMES}
@@ -142,8 +142,8 @@ def test_a_ratio_of_monomials_is_found_without_a_gcd_exactly_when_cancelling_fin
     first, second, above, below, related
 ):
     """check._monomial_ratio agrees with sympy's `cancel` on a/b = k·x^α/x^β."""
-    from grader.check import _monomial_ratio
-    from grader.polynomials import polynomial_ring
+    from grader.kinds.count.check import _monomial_ratio
+    from grader.kinds.count.polynomials import polynomial_ring
 
     ring = polynomial_ring(tuple(SYMBOLS[n] for n in NAMES))
     p = _polynomial(ring, first)

@@ -3,8 +3,8 @@
 import pytest
 import sympy
 
-from grader.check import counts_equal
-from grader.parse import parse
+from grader.kinds.count.check import counts_equal
+from grader.kinds.count.parse import parse
 
 P, Q, C, D = (sympy.Symbol(n, positive=True, integer=True) for n in "PQCD")
 SYMBOLS = {"P": P, "Q": Q, "C": C, "D": D}

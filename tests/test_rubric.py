@@ -139,21 +139,21 @@ def test_the_bundled_count_references_read_as_the_right_sympy_values(rubric):
     }
     for item_id, (answer, bias) in expected.items():
         item = rubric.items[item_id]
-        assert sympy.expand(item.answer.expr - answer) == 0, item_id
-        assert len(item.answer.sides) == 1
-        assert sympy.expand(item.bias.expr - bias) == 0, item_id
-    assert rubric.items["a.params"].answer.interpretation == "P·Q·C·(P·Q·D) + P·Q·D"
-    assert rubric.items["d.params"].bias_included is False
-    assert rubric.items["a.params"].bias_included is True
+        assert sympy.expand(item.reference.expr - answer) == 0, item_id
+        assert len(item.reference.sides) == 1
+        assert sympy.expand(item.spec.bias.expr - bias) == 0, item_id
+    assert rubric.items["a.params"].reference.interpretation == "P·Q·C·(P·Q·D) + P·Q·D"
+    assert rubric.items["d.params"].spec.bias_included is False
+    assert rubric.items["a.params"].spec.bias_included is True
     # A count is right or wrong: no partial credit (a formula without its bias earns some).
     assert rubric.items["a.params"].partial_credit == {}
     assert rubric.items["a.formula"].partial_credit == {"bias_missing": 2}
     # Misconceptions are read by the same parser: P*P*C*D + P*Q*D is the seed student's count.
     first = rubric.items["a.params"].misconceptions[0]
-    assert sympy.expand(first.answer.expr - (P**2 * C * D + P * Q * D)) == 0
+    assert sympy.expand(first.reading.expr - (P**2 * C * D + P * Q * D)) == 0
     assert first.marks == 0 and "P·P" in first.feedback
-    # Formula items keep their answer as text; nothing is parsed as a count.
-    assert rubric.items["e.formula"].answer is None
+    # Formula items read their answer as a formula, not as a count.
+    assert rubric.items["e.formula"].reference.reading.startswith("Y = X·W")
     assert rubric.items["e.formula"].answer_text == "Y = XW"
 
 
@@ -163,14 +163,14 @@ def test_the_minimal_rubric_of_this_file_is_valid(tmp_path):
     assert list(loaded.items) == ["a.params"]
     assert loaded.max_total == 2
     C, D = loaded.symbol_table["C"], loaded.symbol_table["D"]
-    assert loaded.items["a.params"].answer.expr == C * D + D
+    assert loaded.items["a.params"].reference.expr == C * D + D
 
 
 def test_a_plain_whole_number_answer_is_accepted_as_written(tmp_path):
     text = edit("answer: 'CD + D'", "answer: 600")
     item = load_rubric(write(tmp_path, text)).items["a.params"]
     assert item.answer_text == "600"
-    assert item.answer.expr == 600
+    assert item.reference.expr == 600
 
 
 # --- broken rubrics --------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.grade import answer_names, grade_paths
-from grader.markdown_submission import load_markdown_submission
+from grader.grade import grade_paths
 from grader.rubric import load_rubric
+from grader.submissions import answer_names
+from grader.submissions.markdown_submission import load_markdown_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = sorted((ROOT / "rubrics").glob("*.yaml"))

@@ -51,9 +51,9 @@ def test_the_bundled_rubric_encodes_the_whole_question():
     ]
     assert [part.marks for part in rubric.parts] == [5] * 5 and rubric.max_total == 25
     P, Q, C, D = (rubric.symbol_table[n] for n in "PQCD")
-    assert sympy.expand(rubric.items["a.params"].answer.expr) == P**2 * Q**2 * C * D + P * Q * D
-    assert rubric.items["b.params"].answer.expr == 9 * C * D + D
-    assert rubric.items["d.params"].bias_included is False
+    assert sympy.expand(rubric.items["a.params"].reference.expr) == P**2 * Q**2 * C * D + P * Q * D
+    assert rubric.items["b.params"].reference.expr == 9 * C * D + D
+    assert rubric.items["d.params"].spec.bias_included is False
 
 
 def test_a_minimal_rubric_loads(tmp_path):

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 from grader.errors import SubmissionError  # noqa: E402
 from grader.grade import grade_paths, grade_submission  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
-from grader.submission import load_submission  # noqa: E402
+from grader.submissions.yaml_submission import load_yaml_submission as load_submission  # noqa: E402
 
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
 EXAMPLES = ROOT / "submissions" / "22-52-q4"
@@ -223,7 +223,7 @@ def test_a_symbolic_link_is_refused_even_to_a_good_file(tmp_path):
 LOAD_ONE = """
 import sys
 from grader.errors import SubmissionError
-from grader.submission import load_submission
+from grader.submissions.yaml_submission import load_yaml_submission as load_submission
 try:
     load_submission(sys.argv[1])
 except SubmissionError as error:

@@ -15,7 +15,8 @@ several lines if need be. Inside a `$$` block nothing is taken for a label or a 
 
 What of that run is the answer (`_split_answer`):
 
-- an explanation (an item of type `text`) is prose: the whole run is the answer;
+- an explanation (an item whose kind keeps prose, such as `text`) is prose: the whole run is
+  the answer;
 - otherwise, when the label's paragraph holds maths in `$…$` or `$$…$$`, the answer is the
   first piece of maths, and the words around it are not;
 - otherwise the answer is the label's paragraph, up to the first blank line.
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import Problem, SubmissionError
-from grader.submission import Submission, SubmittedAnswer
+from grader.model import Submission, SubmittedAnswer
 from grader.yaml_source import Fields, load_yaml, read_bounded_text
 
 _HEADING = re.compile(
@@ -52,13 +53,13 @@ _QUOTE_LENGTH = 60
 
 
 class AnswerItem(Protocol):
-    """What the importer needs to know of the item an answer is for (`grader.rubric.Item`)."""
+    """What the importer needs to know of the item an answer is for."""
 
     @property
     def id(self) -> str: ...
 
     @property
-    def type(self) -> str: ...
+    def keeps_prose(self) -> bool: ...  # the whole run is the answer (an explanation)
 
 
 ItemLookup = Callable[[str, str], AnswerItem | None]  # (part, name as written) -> item
@@ -141,7 +142,7 @@ def load_markdown_submission(
         run, current = current, None
         key = f"{run.part}.{run.name}"
         item = item_for(run.part, run.name) if item_for is not None else None
-        answer, leftovers = _split_answer(run.lines, None if item is None else item.type == "text")
+        answer, leftovers = _split_answer(run.lines, None if item is None else item.keeps_prose)
         # Two labels of one item (Params, Parameters) are a second answer too, when known.
         answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
         first = first_lines.get(answer_id)

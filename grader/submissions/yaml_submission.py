@@ -7,11 +7,10 @@ plain `0123` stays the text "0123" rather than YAML's octal 83.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import Problem, SubmissionError
+from grader.model import Submission, SubmittedAnswer
 from grader.yaml_source import (
     Fields,
     Mapping,
@@ -19,24 +18,6 @@ from grader.yaml_source import (
     describe_value,
     read_yaml_file,
 )
-
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".md")
-
-
-@dataclass(frozen=True)
-class SubmittedAnswer:
-    text: str | None  # None when the item was left empty
-    line: int
-    problem: str | None = None  # set when the value is not an answer at all (a list, say)
-
-
-@dataclass(frozen=True)
-class Submission:
-    student: str
-    question: str
-    source: str
-    answers: dict[str, SubmittedAnswer]  # "part.name" -> answer, name as the student gave it
-    unassigned: tuple[tuple[int, str], ...] = ()  # (line, what) content no answer claims
 
 
 def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:
@@ -49,7 +30,7 @@ def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:
     return SubmittedAnswer(None, line, f"expected the answer as text, found {describe_value(node)}")
 
 
-def load_submission(path: Path | str) -> Submission:
+def load_yaml_submission(path: Path | str) -> Submission:
     """Read one submission file, or raise `SubmissionError` saying what is wrong and where."""
     path = Path(path)
     root = read_yaml_file(path, SubmissionError)
@@ -76,31 +57,3 @@ def load_submission(path: Path | str) -> Submission:
     if problems or student is None or question is None:
         raise SubmissionError(path, problems)
     return Submission(student=student.strip(), question=question, source=str(path), answers=answers)
-
-
-def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand files and folders into submission files, in a stable order.
-
-    Returns the files and, for paths that cannot be used, the reason. Folders are walked
-    without following symbolic links; hidden files and folders are skipped.
-    """
-    files: list[Path] = []
-    unusable: list[tuple[Path, str]] = []
-    for path in paths:
-        if path.is_symlink():
-            unusable.append((path, "is a symbolic link; links are not followed"))
-        elif path.is_dir():
-            found = []
-            for folder, subfolders, names in os.walk(path, followlinks=False):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found.extend(
-                    Path(folder) / name
-                    for name in names
-                    if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
-                )
-            files.extend(sorted(found))
-        elif path.exists():
-            files.append(path)
-        else:
-            unusable.append((path, "does not exist"))
-    return files, unusable

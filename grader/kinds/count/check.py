@@ -24,8 +24,9 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
-from grader.parse import ParsedAnswer
-from grader.polynomials import (
+from grader.kinds.base import DiagnosisNames
+from grader.kinds.count.parse import ParsedAnswer
+from grader.kinds.count.polynomials import (
     Fraction_,
     add,
     as_fraction,
@@ -36,7 +37,7 @@ from grader.polynomials import (
     subtract,
     value_at,
 )
-from grader.rubric import Item, Misconception, SymbolSpec
+from grader.model import Diagnosis, Item, Misconception, SymbolSpec
 
 SAMPLE_POINTS = 6
 _SEED = 2252  # fixed, so that a re-run gives the same verdicts and the same feedback
@@ -44,12 +45,6 @@ _SEED = 2252  # fixed, so that a re-run gives the same verdicts and the same fee
 
 class CheckDisagreement(Exception):
     """The exact and the sampled comparison disagree: a person must look at this answer."""
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    kind: str  # one of grader.rubric.DIAGNOSES, or FORMULA_DIAGNOSES for a formula
-    message: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,8 @@ class Counterexample:
 
 @dataclass(frozen=True)
 class CountCheck:
-    """What the check found; `grader.score` turns it into a verdict, marks and feedback."""
+    """What the check found; `grader.kinds.count.score` turns it into a verdict, marks and
+    feedback."""
 
     equivalent: bool
     misconception: Misconception | None = None
@@ -283,17 +279,22 @@ class _Case:
         return show_count(expr, self.order)
 
     def bias(self) -> Fraction_ | None:
-        bias = self.item.bias
+        bias = self.item.spec.bias
         return None if bias is None else _rubric_fraction(bias.expr, self.order)
 
 
+# Every generic diagnosis of a wrong count, registered by the function that makes it.
+DIAGNOSES = DiagnosisNames()
+
+
+@DIAGNOSES.produces("bias_missing")
 def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
     """The count leaves out the biases the layer has."""
     bias = case.bias()
-    if bias is None or not case.item.bias_included:
+    if bias is None or not case.item.spec.bias_included:
         return None
     if _matches(case.student, subtract(case.reference, bias)):
-        return Diagnosis(
+        return DIAGNOSES.make(
             "bias_missing",
             f"Your count leaves out the biases: this layer has {show_fraction(bias)} learnable "
             "biases, one per output, and they are learnable parameters too.",
@@ -301,13 +302,14 @@ def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
     return None
 
 
+@DIAGNOSES.produces("bias_extra")
 def diagnose_bias_extra(case: _Case) -> Diagnosis | None:
     """The count adds biases that this part says the layer does not have."""
     bias = case.bias()
-    if bias is None or case.item.bias_included:
+    if bias is None or case.item.spec.bias_included:
         return None
     if _matches(case.student, add(case.reference, bias)):
-        return Diagnosis(
+        return DIAGNOSES.make(
             "bias_extra",
             f"Your count includes {show_fraction(bias)} biases, but this part asks for the "
             "layer without a bias.",
@@ -336,12 +338,13 @@ def _renamed(reference: Fraction_, swap: bool) -> tuple[tuple[int, int, Fraction
     return tuple(variants)
 
 
+@DIAGNOSES.produces("symbols_swapped")
 def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
     """Two sizes exchanged everywhere, e.g. C and D (input and output channels)."""
     for i, j, swapped in _renamed(case.reference, swap=True):
         if _matches(case.student, swapped):
             a, b = case.order[i], case.order[j]
-            return Diagnosis(
+            return DIAGNOSES.make(
                 "symbols_swapped",
                 f"Your count has {a} and {b} the wrong way round: where the correct count uses "
                 f"{a} you use {b}, and the other way round.",
@@ -349,18 +352,20 @@ def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
     return None
 
 
+@DIAGNOSES.produces("symbol_replaced")
 def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
     """One size written everywhere another belongs, e.g. P where Q belongs."""
     for i, j, replaced in _renamed(case.reference, swap=False):
         if _matches(case.student, replaced):
             a, b = case.order[i], case.order[j]
-            return Diagnosis(
+            return DIAGNOSES.make(
                 "symbol_replaced",
                 f"Your count uses {case.named(b)} where {case.named(a)} belongs.",
             )
     return None
 
 
+@DIAGNOSES.produces("constant_factor", "factor_missing", "factor_extra")
 def diagnose_factor(case: _Case) -> Diagnosis | None:
     """The count is off by a constant or by a product of sizes."""
     quotient = _monomial_ratio(case.student, case.reference)
@@ -369,23 +374,23 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     ratio = quotient.value()
     if quotient.is_number:
         size = f"{ratio} times" if ratio > 1 else f"{ratio} of"
-        return Diagnosis(
+        return DIAGNOSES.make(
             "constant_factor",
             f"Your count is off by a constant factor: it is {size} the correct count.",
         )
     numerator, denominator = quotient.parts()
     if denominator == 1:
-        return Diagnosis(
+        return DIAGNOSES.make(
             "factor_extra",
             f"Your count has an extra factor of {case.show(numerator)}: it is "
             f"{case.show(numerator)} times the correct count.",
         )
     if numerator == 1:
-        return Diagnosis(
+        return DIAGNOSES.make(
             "factor_missing",
             f"Your count is missing a factor of {case.show(denominator)}.",
         )
-    return Diagnosis(
+    return DIAGNOSES.make(
         "factor_missing",
         f"Your count is off by a factor of {case.show(ratio)}: it is missing "
         f"{case.show(denominator)} and has an extra {case.show(numerator)}.",
@@ -406,23 +411,25 @@ def _terms(reference: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> tuple[Frac
     return tuple(_rubric_fraction(term, order) for term in terms)
 
 
+@DIAGNOSES.produces("term_missing")
 def diagnose_term_missing(case: _Case) -> Diagnosis | None:
     """The count leaves out one whole term of the correct count."""
-    terms = _terms(case.item.answer.expr, case.order)
+    terms = _terms(case.item.reference.expr, case.order)
     if len(terms) < 2:
         return None
     for term in terms:
         if _matches(case.student, subtract(case.reference, term)):
-            return Diagnosis(
+            return DIAGNOSES.make(
                 "term_missing",
                 f"Your count is missing a term: the correct count also has {show_fraction(term)}.",
             )
     return None
 
 
+@DIAGNOSES.produces("term_factor")
 def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     """One term of the correct count is right up to a product of sizes; the rest is right."""
-    terms = _terms(case.item.answer.expr, case.order)
+    terms = _terms(case.item.reference.expr, case.order)
     if len(terms) < 2:
         return None
     for term in terms:
@@ -438,7 +445,7 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
                 detail = f", which has an extra factor of {case.show(numerator)}"
             else:
                 detail = ""
-            return Diagnosis(
+            return DIAGNOSES.make(
                 "term_factor",
                 f"The rest of your count is right, but where the correct count has "
                 f"{show_fraction(term)} you have {show_fraction(written)}{detail}.",
@@ -496,9 +503,9 @@ def find_counterexample(
 
 def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -> CountCheck:
     """Compare a parsed count with the item's reference and explain any difference."""
-    assert item.answer is not None, "count items always carry a parsed reference"
+    assert item.reference is not None, "count items always carry a parsed reference"
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
-    reference = _rubric_fraction(item.answer.expr, declared)
+    reference = _rubric_fraction(item.reference.expr, declared)
     student = as_fraction(answer.expr, declared)
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
@@ -508,11 +515,11 @@ def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -
     if fractions_equal(student, reference):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
-    written = answer.expr.free_symbols | item.answer.expr.free_symbols
+    written = answer.expr.free_symbols | item.reference.expr.free_symbols
     counterexample = find_counterexample(student, reference, specs, written)
     for index, rule in enumerate(item.misconceptions):
-        if rule.answer is not None and _matches(
-            student, _rubric_fraction(rule.answer.expr, declared)
+        if rule.reading is not None and _matches(
+            student, _rubric_fraction(rule.reading.expr, declared)
         ):
             return CountCheck(
                 equivalent=False,

@@ -1,8 +1,9 @@
 """Read a one-line maths answer into sympy, safely, and say how it was read.
 
-The text is normalised (`grader.normalise`), parsed by our own lark grammar
-(`grammar/expression.lark`) and the tree is turned into a small AST of our own, from which we
-build sympy objects directly. Nothing is ever passed to `eval`, `sympify` or `parse_expr`.
+The text is normalised (`grader.kinds.count.steps`), parsed by our own lark grammar
+(`expression.lark`, beside this module) and the tree is turned into a small AST of our own,
+from which we build sympy objects directly. Nothing is ever passed to `eval`, `sympify` or
+`parse_expr`.
 
 Before a sympy object is built, the size of what it would become (digits of its numbers, its
 degree and its number of terms once expanded) is estimated, so that `9^9^9` is refused at once
@@ -25,6 +26,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from grader.errors import AnswerError, AnswerTooLargeError
+from grader.kinds.count.steps import COUNT_STEPS
 from grader.normalise import normalise
 
 MAX_NUMBER_DIGITS = 30
@@ -105,7 +107,7 @@ class ParsedAnswer:
 
 @cache
 def _parser() -> Lark:
-    grammar = resources.files("grader").joinpath("grammar/expression.lark").read_text("utf-8")
+    grammar = resources.files("grader.kinds.count").joinpath("expression.lark").read_text("utf-8")
     # Positions come from the tokens (brackets are kept as tokens for that): lark's
     # propagate_positions would double the time of a parse.
     return Lark(grammar, parser="lalr", maybe_placeholders=False)
@@ -656,7 +658,7 @@ def parse(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAnswer:
     """
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
-    normalised = normalise(text)
+    normalised = normalise(text, COUNT_STEPS)
     try:
         tree = _parser().parse(normalised)
     except UnexpectedInput as error:

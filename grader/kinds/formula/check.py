@@ -1,11 +1,12 @@
 """Decide whether a layer formula defines the same layer as the reference, and say why not.
 
-The comparison itself is `grader.layer`'s: both formulas are instantiated at the rubric's size
-sets and their structures compared. This module turns differences into findings a student
-understands (a 1×1 convolution where a fully connected layer was asked for, a kernel that spans
-the whole image, weights that ignore the output channel, a bias missing or shared), matches the
-rubric's misconceptions by the same comparison, and notes what the formula's own parameter
-count is, which `grader.score` compares with the student's count for the same part.
+The comparison itself is `grader.kinds.formula.layer`'s: both formulas are instantiated at
+the rubric's size sets and their structures compared. This module turns differences into
+findings a student understands (a 1×1 convolution where a fully connected layer was asked for,
+a kernel that spans the whole image, weights that ignore the output channel, a bias missing or
+shared), matches the rubric's misconceptions by the same comparison, and notes what the
+formula's own parameter count is, which `grader.score.add_count_notes` compares with the
+student's count for the same part.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from grader.check import Diagnosis, show_count
-from grader.formula import Formula, LayerSpec
-from grader.layer import Facts, Structure, facts, instantiate, spatial_axes
-from grader.rubric import Item, Misconception, SymbolSpec
+from grader.kinds.base import DiagnosisNames
+from grader.kinds.count.check import show_count
+from grader.kinds.formula.layer import Facts, Structure, facts, instantiate, spatial_axes
+from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class FormulaCheck:
     own_count: OwnCount | None = None
 
 
-SizeSets = tuple[tuple[tuple[str, int], ...], ...]
+# What can be wrong with a layer formula, registered by the method or function that finds it.
+FINDINGS = DiagnosisNames()
 
 
 @lru_cache(maxsize=512)
@@ -126,13 +129,14 @@ class _Comparison:
             f"{self.entry(x, int(source[0]), self.student.in_dims)}, which it should not"
         )
 
+    @FINDINGS.produces("not_fully_connected", "fully_connected", "kernel_size", "connectivity")
     def connectivity(self) -> list[Diagnosis]:
         r, s = self.r, self.s
         if np.array_equal(r.weights, s.weights):
             return []
         if r.reads_all and s.own_position:
             return [
-                Diagnosis(
+                FINDINGS.make(
                     "not_fully_connected",
                     "This is a 1×1 convolution, not a fully connected layer: each output reads "
                     "only the inputs at its own position, but in a fully connected layer every "
@@ -141,7 +145,7 @@ class _Comparison:
             ]
         if r.reads_all:
             return [
-                Diagnosis(
+                FINDINGS.make(
                     "not_fully_connected",
                     f"Not every output reads every input ({self.example()}); in a fully "
                     "connected layer every output reads every input.",
@@ -149,15 +153,17 @@ class _Comparison:
             ]
         if s.reads_all:
             return [
-                Diagnosis(
+                FINDINGS.make(
                     "fully_connected",
                     "Every output reads every input: that is a fully connected layer, but this "
                     "layer reads only a small neighbourhood of each position.",
                 )
             ]
         if r.extent and s.extent and r.extent != s.extent:
-            return [Diagnosis("kernel_size", self.kernel_message())]
-        return [Diagnosis("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")]
+            return [FINDINGS.make("kernel_size", self.kernel_message())]
+        return [
+            FINDINGS.make("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")
+        ]
 
     def kernel_message(self) -> str:
         reference = self.r.extent or ()
@@ -179,13 +185,16 @@ class _Comparison:
             )
         return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}."
 
+    @FINDINGS.produces(
+        "channel_independent", "unshared_weights", "shared_weights", "weight_sharing"
+    )
     def sharing(self, same_reads: bool) -> list[Diagnosis]:
         r, s = self.r, self.s
         found = []
         if s.channel_independent and not r.channel_independent:
             channels = self.layer.output.shape[-1]
             found.append(
-                Diagnosis(
+                FINDINGS.make(
                     "channel_independent",
                     "Your weights do not depend on the output channel, so all "
                     f"{show_count(channels, sorted(channels.free_symbols, key=str))} output "
@@ -194,7 +203,7 @@ class _Comparison:
             )
         if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
             found.append(
-                Diagnosis(
+                FINDINGS.make(
                     "unshared_weights",
                     "Your weights depend on the position, so they are not shared across "
                     "positions: this is not a convolution.",
@@ -202,7 +211,7 @@ class _Comparison:
             )
         elif same_reads and s.shared_across_positions and not r.shared_across_positions:
             found.append(
-                Diagnosis(
+                FINDINGS.make(
                     "shared_weights",
                     "Your weights are shared across positions, but in this layer every "
                     "connection has its own weight.",
@@ -217,13 +226,14 @@ class _Comparison:
             if len(np.unique(student_classes)) > len(np.unique(reference_classes)):
                 tie = "gives separate weights to connections that should share one"
             found.append(
-                Diagnosis(
+                FINDINGS.make(
                     "weight_sharing",
                     f"Every output reads the right inputs, but your formula {tie}.",
                 )
             )
         return found
 
+    @FINDINGS.produces("bias_missing", "bias_extra", "bias_shared", "bias_unshared")
     def bias(self) -> list[Diagnosis]:
         r, s = self.r, self.s
         if r.bias == s.bias and (not r.has_bias or self._same_bias()):
@@ -235,11 +245,13 @@ class _Comparison:
                 else "each output channel has one, shared by every position"
             )
             return [
-                Diagnosis("bias_missing", f"Your formula has no bias; this layer has one: {per}.")
+                FINDINGS.make(
+                    "bias_missing", f"Your formula has no bias; this layer has one: {per}."
+                )
             ]
         if not r.has_bias:
             return [
-                Diagnosis(
+                FINDINGS.make(
                     "bias_extra",
                     "This part asks for the layer without a bias, but your formula adds one.",
                 )
@@ -249,12 +261,14 @@ class _Comparison:
                 "Your bias differs from position to position; in this layer each output "
                 "channel has one bias, shared by every position."
             )
-            return [Diagnosis("bias_unshared", message)]
+            return [FINDINGS.make("bias_unshared", message)]
         if r.bias == "per output":
             message = "Your bias is shared by outputs that should each have their own bias."
-            return [Diagnosis("bias_shared", message)]
+            return [FINDINGS.make("bias_shared", message)]
         return [
-            Diagnosis("bias_shared", "Your bias is shared where each output channel needs its own.")
+            FINDINGS.make(
+                "bias_shared", "Your bias is shared where each output channel needs its own."
+            )
         ]
 
     def _same_bias(self) -> bool:
@@ -265,11 +279,12 @@ class _Comparison:
         (rc, rk), (sc, sk) = bias_part(self.reference), bias_part(self.student)
         return np.array_equal(rc, sc) and np.array_equal(rk, sk)
 
+    @FINDINGS.produces("fixed_term")
     def fixed(self) -> list[Diagnosis]:
         if self.reference.fixed == self.student.fixed:
             return []
         return [
-            Diagnosis(
+            FINDINGS.make(
                 "fixed_term",
                 "Your formula has a term without a weight (an input or a constant added as it "
                 "is); every term of this layer is a weight times an input, or a bias.",
@@ -299,6 +314,7 @@ def _range_lengths(formula: Formula) -> Counter:
     return Counter(sympy.expand(s.high - s.low + 1) for term in formula.terms for s in term.sums)
 
 
+@FINDINGS.produces("range")
 def _range_finding(
     reference: Formula, student: Formula, meanings: Mapping[str, str]
 ) -> list[Diagnosis]:
@@ -319,7 +335,7 @@ def _range_finding(
     meaning = meanings.get(str(wanted))
     because = f" ({wanted} is {meaning})" if meaning else ""
     return [
-        Diagnosis(
+        FINDINGS.make(
             "range",
             f"Your sum over {variable} runs over {written} values where {wanted} belongs{because}.",
         )
@@ -392,6 +408,7 @@ def _own_count(
 # --- The check -----------------------------------------------------------------------------
 
 
+@FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
     formula: Formula,
@@ -399,12 +416,12 @@ def check_formula(
     size_sets: SizeSets,
 ) -> FormulaCheck:
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
-    assert item.formula is not None and item.layer is not None
+    assert item.reference is not None, "formula items always carry a read reference"
     if formula.shape_problem is not None:
-        return FormulaCheck(False, findings=(Diagnosis("shape", formula.shape_problem),))
-    layer = item.layer
+        return FormulaCheck(False, findings=(FINDINGS.make("shape", formula.shape_problem),))
+    layer = item.spec.layer
     student = structures(formula, layer, size_sets)
-    reference = structures(item.formula, layer, size_sets)
+    reference = structures(item.reference, layer, size_sets)
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
     notes = tuple(note_list)
@@ -433,22 +450,22 @@ def check_formula(
         and not any(r.reads_outside for r in reference)
     ):
         findings.append(
-            Diagnosis(
+            FINDINGS.make(
                 "reads_outside",
                 f"Your formula reads {layer.input.name} outside its range at the border; this "
                 "layer has no padding, so every index must stay within the input's size.",
             )
         )
     if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
-        findings += _range_finding(item.formula, formula, meanings)
+        findings += _range_finding(item.reference, formula, meanings)
     if not findings:
         findings = [
-            Diagnosis(
+            FINDINGS.make(
                 "different", "Your formula does not define the same layer as a correct answer."
             )
         ]
     for index, rule in enumerate(item.misconceptions):
-        if rule.formula is not None and _same(student, structures(rule.formula, layer, size_sets)):
+        if rule.reading is not None and _same(student, structures(rule.reading, layer, size_sets)):
             # The rubric's feedback was written for exactly this layer; it is the explanation.
             return FormulaCheck(
                 False,

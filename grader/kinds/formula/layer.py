@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 
 from grader.errors import AnswerTooLargeError
-from grader.formula import Formula, LayerSpec
+from grader.kinds.formula.terms import Formula, LayerSpec
 
 MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
 MAX_RANGE = 10_000  # values one sum may run over

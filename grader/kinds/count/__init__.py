@@ -1,0 +1,58 @@
+"""Parameter counts (`type: count`): a formula in the question's size symbols, such as
+PQC·PQD + PQD, judged equal to the reference as a rational function of the sizes, with
+misconceptions, generic diagnoses and a counterexample when it is not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from grader.errors import Problem
+from grader.kinds.base import check_rules
+from grader.kinds.count.check import DIAGNOSES, CheckDisagreement, check_count, counts_equal
+from grader.kinds.count.parse import ParsedAnswer, parse
+from grader.kinds.count.rubric import CountSpec, read_count, read_count_spec
+from grader.kinds.count.score import score_count
+from grader.model import Context, Item, ItemResult, Rubric
+from grader.score import score_needs_review
+from grader.yaml_source import Fields
+
+
+class CountKind:
+    name = "count"
+    keys = ("bias", "bias_included")
+    diagnoses = DIAGNOSES.names
+    advice = "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D."
+    keeps_prose = False
+    count_role = "states"
+
+    def read_spec(
+        self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]
+    ) -> CountSpec:
+        return read_count_spec(fields, context.symbol_table, problems)
+
+    def read_answer(
+        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+    ) -> ParsedAnswer | None:
+        return read_count(text, line, path, context.symbol_table, problems)
+
+    def grade(self, item: Item, text: str, context: Context) -> ItemResult:
+        parsed = parse(text, context.symbol_table)
+        try:
+            check = check_count(item, parsed, context.symbols)
+            return score_count(item, parsed, check, context.size_sets, context.order)
+        except CheckDisagreement as disagreement:
+            return score_needs_review(
+                item, text, f"The automatic check is unsure ({disagreement})."
+            )
+
+    def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
+        return counts_equal(first.expr, second.expr)
+
+    def self_test(
+        self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
+    ) -> list[Problem]:
+        return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+
+
+COUNT = CountKind()

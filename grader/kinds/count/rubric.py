@@ -1,0 +1,50 @@
+"""A count item's rubric keys: its answers read as counts, and the layer's biases.
+
+Every reference and misconception answer goes through the same parser as students' answers,
+so a rubric that would mis-read its own answer is refused when it is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy
+
+from grader.errors import Problem
+from grader.kinds.base import read_with_caret
+from grader.kinds.count.parse import ParsedAnswer, parse
+from grader.yaml_source import Fields
+
+
+@dataclass(frozen=True)
+class CountSpec:
+    """What only a count item has: the layer's biases, for the bias diagnoses."""
+
+    bias: ParsedAnswer | None = None
+    bias_included: bool = True  # whether the reference counts the biases
+
+
+def read_count(
+    text: str,
+    line: int,
+    path: str,
+    symbols: Mapping[str, sympy.Symbol],
+    problems: list[Problem],
+) -> ParsedAnswer | None:
+    """A rubric's count (an answer, a bias, a tensor's size), or None with a problem."""
+    parsed = read_with_caret(lambda: parse(text, symbols), text, line, path, problems)
+    if parsed is not None and len(parsed.sides) > 1:
+        problems.append(Problem(line, path, "a rubric answer is one expression, not a chain"))
+        return None
+    return parsed
+
+
+def read_count_spec(
+    fields: Fields, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
+) -> CountSpec:
+    bias = None
+    bias_answer = fields.answer("bias", required=False)
+    if bias_answer is not None:
+        bias = read_count(*bias_answer, f"{fields.path}.bias", symbols, problems)
+    return CountSpec(bias, fields.boolean("bias_included", default=True))

@@ -1,0 +1,55 @@
+"""Presentation MathML for a layer formula as we read it, with each sum's range under and
+over its Σ (`grader.mathml` says why MathML)."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+import sympy
+
+from grader.kinds.formula.terms import Access, Formula
+from grader.mathml import math_element
+
+
+def _index_mathml(index: sympy.Expr) -> str:
+    """An index expression such as i+u-2, token by token: letters, numbers, signs."""
+    text = sympy.sstr(index).replace(" ", "").replace("*", "")
+    pieces = []
+    for token in re.findall(r"[A-Za-z]+|[0-9]+|[+-]|.", text):
+        if token.isdigit():
+            pieces.append(f"<mn>{escape(token)}</mn>")
+        elif token.isalpha():
+            pieces.append("".join(f"<mi>{escape(letter)}</mi>" for letter in token))
+        else:
+            pieces.append(f"<mo>{escape(token)}</mo>")
+    return "<mrow>" + "".join(pieces) + "</mrow>"
+
+
+def _access_mathml(access: Access) -> str:
+    name = f"<mi>{escape(access.name)}</mi>"
+    if not access.indices:
+        return name
+    indices = "<mo>,</mo>".join(_index_mathml(i) for i in access.indices)
+    return f"<msub>{name}<mrow>{indices}</mrow></msub>"
+
+
+def formula_to_mathml(formula: Formula) -> str:
+    """A layer formula as we read it, with each sum's range under and over its Σ."""
+    terms = []
+    for number, term in enumerate(formula.terms):
+        pieces = []
+        coefficient = term.coefficient
+        if number or coefficient < 0:
+            pieces.append(f"<mo>{'-' if coefficient < 0 else '+'}</mo>")
+        for s in term.sums:
+            pieces.append(
+                f"<munderover><mo>∑</mo><mrow><mi>{escape(str(s.variable))}</mi><mo>=</mo>"
+                f"{_index_mathml(s.low)}</mrow>{_index_mathml(s.high)}</munderover>"
+            )
+        if abs(coefficient) != 1 or not term.factors:
+            pieces.append(f"<mn>{escape(str(abs(coefficient)))}</mn>")
+        pieces.append("".join(_access_mathml(f) for f in term.factors))
+        terms.append("".join(pieces))
+    right = "".join(terms) or "<mn>0</mn>"
+    return math_element(f"{_access_mathml(formula.output)}<mo>=</mo>{right}")

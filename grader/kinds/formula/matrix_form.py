@@ -1,0 +1,280 @@
+"""Read a layer formula written as a matrix product, such as Y = XW or Yᵀ = Wᵀ Xᵀ.
+
+It is read as a product of matrices and rewritten as the index formula it stands for,
+inferring the parameters' shapes from the declared input and output; shapes that cannot fit
+are reported in words (`Formula.shape_problem`), not as a parse error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy
+
+from grader.errors import AnswerError
+from grader.kinds.formula.terms import (
+    Access,
+    Formula,
+    LayerSpec,
+    SumRange,
+    Term,
+    Token,
+    TokenReader,
+    describe_formula,
+    index_symbol,
+    same_name,
+    show_index,
+)
+
+
+@dataclass(frozen=True)
+class _MatrixFactor:
+    name: str
+    transposed: bool
+    start: int
+
+
+class MatrixFormReader(TokenReader):
+    """The rules of the matrix form: products of matrices, transposes, sums of products."""
+
+    def matrix_formula(
+        self,
+    ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
+        lhs = self.matrix_factors()
+        if len(lhs) != 1:
+            raise AnswerError(self.text, 0, "the left side of a matrix form is one matrix, e.g. Y")
+        self.take("=", what="'='")
+        chains = self.matrix_expression()
+        if self.peek() is not None:
+            raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
+        return lhs[0], chains
+
+    def matrix_expression(self) -> list[tuple[sympy.Rational, list[_MatrixFactor]]]:
+        chains: list[tuple[sympy.Rational, list[_MatrixFactor]]] = []
+        sign = sympy.Integer(-1 if self.at("-") else 1)
+        if self.at("+", "-"):
+            self.take()
+        while True:
+            coefficient = sympy.Integer(1)
+            factors: list[_MatrixFactor] = []
+            while self.at("NAME", "NUMBER", "*"):
+                if self.at("*"):
+                    self.take()
+                elif self.at("NUMBER"):
+                    coefficient *= self.number()
+                else:
+                    factors += self.matrix_factors()
+            if not factors:
+                raise self.error(self.peek(), "expected a matrix such as X or W")
+            chains.append((sign * coefficient, factors))
+            if not self.at("+", "-"):
+                return chains
+            sign = sympy.Integer(-1 if self.take().kind == "-" else 1)
+
+    def matrix_factors(self) -> list[_MatrixFactor]:
+        """`XW` is X times W; `W_Q` is one matrix; `^T`, `^{T}`, `^\\top` and `'` transpose."""
+        name = self.take("NAME", what="a matrix such as X or W")
+        letters = list(name.text)
+        subscript = ""
+        if self.at("_"):
+            self.take("_")
+            if self.at("{"):
+                self.take("{")
+                subscript = "_" + "".join(t.text for t in self._until("}"))
+                self.take("}")
+            else:
+                subscript = "_" + self.take("NAME", "NUMBER").text
+        factors = [_MatrixFactor(c, False, name.start + k) for k, c in enumerate(letters)]
+        last = factors[-1]
+        factors[-1] = _MatrixFactor(last.name + subscript, False, last.start)
+        if self.at("^"):
+            self.take("^")
+            if self.at("{"):
+                self.take("{")
+                mark = self.take("NAME", what="T, for a transpose")
+                self.take("}")
+            else:
+                mark = self.letter("T, for a transpose")
+            if mark.text != "T":
+                raise AnswerError(
+                    self.text, mark.start, "only a transpose (^T) is supported on a matrix"
+                )
+            factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
+        elif self.at("'"):
+            self.take("'")
+            factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
+        return factors
+
+
+class _ShapeConflict(Exception):
+    pass
+
+
+class _Shapes:
+    """Union-find over matrix dimensions, some known (sizes), some to be inferred."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.value: dict[int, sympy.Expr] = {}
+
+    def new(self, value: sympy.Expr | None = None) -> int:
+        self.parent.append(len(self.parent))
+        if value is not None:
+            self.value[len(self.parent) - 1] = value
+        return len(self.parent) - 1
+
+    def find(self, dim: int) -> int:
+        while self.parent[dim] != dim:
+            self.parent[dim] = self.parent[self.parent[dim]]
+            dim = self.parent[dim]
+        return dim
+
+    def union(self, a: int, b: int) -> None:
+        a, b = self.find(a), self.find(b)
+        if a == b:
+            return
+        known_a, known_b = self.value.get(a), self.value.get(b)
+        if known_a is not None and known_b is not None and sympy.expand(known_a - known_b) != 0:
+            raise _ShapeConflict(known_a, known_b)
+        self.parent[b] = a
+        if known_a is None and known_b is not None:
+            self.value[a] = known_b
+
+    def get(self, dim: int) -> sympy.Expr | None:
+        return self.value.get(self.find(dim))
+
+
+def _show_shape(rows: sympy.Expr, cols: sympy.Expr) -> str:
+    return f"{show_index(rows)}×{show_index(cols)}"
+
+
+def _describe_chains(chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -> str:
+    """`X·W - 2·X·V`: each product with its sign, and its coefficient where it is not 1."""
+    text = ""
+    for number, (coefficient, factors) in enumerate(chains):
+        product = "·".join(f.name + ("ᵀ" if f.transposed else "") for f in factors)
+        if abs(coefficient) != 1:
+            product = f"{abs(coefficient)}·{product}"
+        if number == 0:
+            text = ("-" if coefficient < 0 else "") + product
+        else:
+            text += f" {'-' if coefficient < 0 else '+'} {product}"
+    return text
+
+
+def _is_bias(factors: list[_MatrixFactor], layer: LayerSpec) -> bool:
+    """A term that is one lone vector, named in lower case as vectors are (`b`, `b_Q`; a
+    capital `B` is a matrix with an entry for every output), and not the input."""
+    (first, *rest) = factors
+    return (
+        not rest
+        and not first.transposed
+        and first.name[:1].islower()
+        and not same_name(first.name, layer.input.name)
+    )
+
+
+def _matrix_to_index(
+    text: str,
+    layer: LayerSpec,
+    lhs: _MatrixFactor,
+    chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
+) -> tuple[Access, tuple[Term, ...], str, str | None]:
+    """Rewrite `Y = XW` as y[r,c] = Σ_s x[r,s]·W[s,c], inferring the parameters' shapes."""
+    x, y = layer.input, layer.output
+    if len(x.shape) != 2 or len(y.shape) != 2:
+        raise AnswerError(text, 0, "write this layer with indices, e.g. y_{i,k} = ...")
+    if not same_name(lhs.name, y.name):
+        raise AnswerError(
+            text, lhs.start, f"the left side is {lhs.name}, but the output is {y.name}"
+        )
+    reading = (f"{y.name}ᵀ" if lhs.transposed else y.name) + " = " + _describe_chains(chains)
+    shapes = _Shapes()
+    known = {
+        x.name: (shapes.new(x.shape[0]), shapes.new(x.shape[1])),
+        y.name: (shapes.new(y.shape[0]), shapes.new(y.shape[1])),
+    }
+    parameters: dict[str, tuple[int, int]] = {}
+
+    def dims(factor: _MatrixFactor) -> tuple[int, int]:
+        if same_name(factor.name, x.name):
+            pair = known[x.name]
+        elif same_name(factor.name, y.name):
+            raise AnswerError(
+                text, factor.start, f"the output {y.name} cannot also be on the right side"
+            )
+        else:
+            pair = parameters.setdefault(factor.name, (shapes.new(), shapes.new()))
+        return (pair[1], pair[0]) if factor.transposed else pair
+
+    target = known[y.name][::-1] if lhs.transposed else known[y.name]
+    hint = ""
+    if sympy.expand(x.shape[0] - y.shape[0]) == 0:
+        hint = (
+            f" {x.name} is {_show_shape(*x.shape)} and {y.name} is {_show_shape(*y.shape)}, so the "
+            f"weight matrix must be {_show_shape(x.shape[1], y.shape[1])} and multiply "
+            f"{x.name} on the right: {y.name} = {x.name}W."
+        )
+    try:
+        for _, factors in chains:
+            if _is_bias(factors, layer):
+                continue  # a vector added to every row: see below
+            oriented = [dims(f) for f in factors]
+            shapes.union(target[0], oriented[0][0])
+            shapes.union(target[1], oriented[-1][1])
+            for left, right in zip(oriented, oriented[1:], strict=False):
+                shapes.union(left[1], right[0])
+    except _ShapeConflict as conflict:
+        a, b = conflict.args
+        problem = (
+            f"The shapes do not fit: {reading} would need {show_index(a)} = {show_index(b)}." + hint
+        )
+        output = Access(y.name, (index_symbol("r"), index_symbol("c")))
+        return output, (), reading, problem
+    for name, (rows, cols) in parameters.items():
+        if shapes.get(rows) is None or shapes.get(cols) is None:
+            output = Access(y.name, (index_symbol("r"), index_symbol("c")))
+            problem = (
+                f"The shape of {name} cannot be told from those of {x.name} and {y.name}." + hint
+            )
+            return output, (), reading, problem
+
+    row, col = index_symbol("r"), index_symbol("c")
+    output = Access(y.name, (row, col))
+    first, last = (col, row) if lhs.transposed else (row, col)
+    terms = []
+    for coefficient, factors in chains:
+        if _is_bias(factors, layer):
+            # `Y = XW + b`: as in every framework, b is a row of biases added to each row of
+            # XW, one for each column (output channel) of the output.
+            (bias,) = factors
+            terms.append(Term(coefficient, (), (Access(bias.name, (last,), bias.start),)))
+            continue
+        oriented = [dims(f) for f in factors]
+        inner = [index_symbol(n) for n in "stuvpq"[: len(factors) - 1]]
+        positions = [first, *inner, last]
+        accesses = []
+        for k, factor in enumerate(factors):
+            pair = (positions[k], positions[k + 1])
+            if factor.transposed:
+                pair = pair[::-1]
+            name = x.name if same_name(factor.name, x.name) else factor.name
+            accesses.append(Access(name, pair, factor.start, factor.start + len(factor.name)))
+        sums = tuple(
+            SumRange(index, sympy.Integer(1), shapes.get(oriented[k][1]))
+            for k, index in enumerate(inner)
+        )
+        terms.append(Term(coefficient, sums, tuple(accesses)))
+    return output, tuple(terms), reading, None
+
+
+def read_matrix_form(
+    text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
+) -> Formula:
+    """The formula `tokens` (of `text`) write as a matrix product, rewritten with indices."""
+    lhs, chains = MatrixFormReader(text, tokens, sizes).matrix_formula()
+    output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains)
+    if problem is None:
+        reading += ", read as " + describe_formula(output, terms)
+    return Formula(text, output, terms, reading, problem)

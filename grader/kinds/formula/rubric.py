@@ -1,0 +1,105 @@
+"""A formula item's rubric keys: the layer's input and output tensors and its padding, and its
+answers read as formulas and instantiated at the sizes they will be checked at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy
+
+from grader.errors import AnswerError, Problem
+from grader.kinds.base import read_with_caret
+from grader.kinds.count.rubric import read_count
+from grader.kinds.formula.layer import instantiate
+from grader.kinds.formula.parse import parse_formula
+from grader.kinds.formula.terms import Formula, LayerSpec, TensorSpec
+from grader.model import SizeSets
+from grader.yaml_source import Fields
+
+PADDING = ("zero", "none")
+
+
+@dataclass(frozen=True)
+class FormulaSpec:
+    """What only a formula item has: the tensors its formulas are about."""
+
+    layer: LayerSpec
+
+
+def _read_tensor(
+    fields: Fields, key: str, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
+) -> TensorSpec | None:
+    """`input: {name: x, shape: [P, Q, C]}`: a tensor's name and its sizes, one per axis."""
+    entry = fields.mapping(key)
+    if entry is None:
+        return None
+    tensor = Fields(entry[1], fields.key_path(key), problems)
+    name = tensor.text("name")
+    shape_entry = tensor.sequence("shape")
+    tensor.finish()
+    if name is not None and not re.fullmatch(r"[A-Za-z]", name):
+        tensor.problem(entry[1].entries["name"][0], "name", "a tensor's name is one letter, e.g. x")
+        name = None
+    if shape_entry is None or name is None:
+        return None
+    shape = []
+    for child in shape_entry[1].items:
+        value = getattr(child, "value", None)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            tensor.problem(
+                child.line, "shape", "a size is a symbol, a product such as PQ, or a number"
+            )
+            return None
+        parsed = read_count(str(value), child.line, tensor.key_path("shape"), symbols, problems)
+        if parsed is None:
+            return None
+        shape.append(parsed.expr)
+    if not shape:
+        tensor.problem(shape_entry[0], "shape", "give at least one size")
+        return None
+    return TensorSpec(name, tuple(shape))
+
+
+def read_layer(
+    fields: Fields, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
+) -> LayerSpec | None:
+    source = _read_tensor(fields, "input", symbols, problems)
+    target = _read_tensor(fields, "output", symbols, problems)
+    padding = fields.choice("padding", PADDING, "padding", required=False) or "zero"
+    if source is None or target is None:
+        return None
+    if source.name.casefold() == target.name.casefold():
+        line = fields.node.entries["output"][0]
+        fields.problem(line, "output", "the input and the output need different names")
+        return None
+    return LayerSpec(source, target, padding)
+
+
+def read_formula(
+    text: str,
+    line: int,
+    path: str,
+    symbols: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    problems: list[Problem],
+    size_sets: SizeSets,
+) -> Formula | None:
+    """A rubric's formula, read like a student's and instantiated at the sizes it will be
+    checked at, so that one too large to check is refused here, not blamed on students."""
+    formula = read_with_caret(
+        lambda: parse_formula(text, symbols, layer), text, line, path, problems
+    )
+    if formula is None:
+        return None
+    if formula.shape_problem is not None:
+        problems.append(Problem(line, path, formula.shape_problem))
+        return None
+    for sizes in size_sets:
+        try:
+            instantiate(formula, layer, dict(sizes))
+        except AnswerError as error:
+            problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
+            return None
+    return formula

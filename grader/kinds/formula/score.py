@@ -1,0 +1,68 @@
+"""A formula's verdict, marks and feedback from what its check found."""
+
+from __future__ import annotations
+
+from grader.kinds.formula.check import FormulaCheck
+from grader.kinds.formula.mathml import formula_to_mathml
+from grader.kinds.formula.terms import Formula
+from grader.model import Item, ItemResult
+from grader.score import text_group, verdict_for
+
+
+def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:
+    """Marks for a formula: full when it defines the reference's layer, else what the
+    misconception or the one diagnosis found earns; findings say what differs, in words."""
+    common = {
+        "item_id": item.id,
+        "max_marks": item.marks,
+        "answer": formula.text,
+        "interpretation": formula.reading,
+        "reading_mathml": formula_to_mathml(formula),
+        "answer_group": check.group or text_group(formula.text),
+        "count_values": check.own_count.effective if check.own_count else None,
+        "nominal_values": check.own_count.nominal if check.own_count else None,
+        "count_shown": check.own_count.shown if check.own_count else None,
+    }
+    read = f"read as {formula.reading}"
+    if not check.exact:
+        return ItemResult(
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(
+                "Your formula combines weights in a way the grader cannot compare exactly "
+                "(a product of two weights, or weights that overlap); an instructor will "
+                "review it.",
+                *check.notes,
+            ),
+            decision=(read, "not comparable exactly: sent for review"),
+            **common,
+        )
+    if check.equivalent:
+        return ItemResult(
+            verdict="correct",
+            marks=item.marks,
+            feedback=("Correct: your formula defines the same layer.", *check.notes),
+            decision=(read, "same layer as the reference", f"full marks {item.marks:g}"),
+            **common,
+        )
+    feedback = [finding.message for finding in check.findings]
+    kinds = sorted({finding.kind for finding in check.findings})
+    if check.misconception is not None:
+        feedback.insert(0, check.misconception.feedback)
+        marks = check.misconception.marks
+        diagnosis = f"misconception {check.misconception_index + 1}"
+        because = f"same layer as misconception {check.misconception_index + 1}"
+    else:
+        # Partial credit only when one thing is wrong: two findings may each be worth marks,
+        # but the answer they describe together is not.
+        marks = item.partial_credit.get(kinds[0], 0.0) if len(kinds) == 1 else 0.0
+        diagnosis = check.findings[0].kind if check.findings else None  # the main finding
+        because = f"differs: {', '.join(kinds)}"
+    return ItemResult(
+        verdict=verdict_for(marks, item.marks),
+        marks=marks,
+        feedback=(*feedback, *check.notes),
+        diagnosis=diagnosis,
+        decision=(read, "not the reference's layer", because, f"marks {marks:g}"),
+        **common,
+    )

@@ -1,0 +1,316 @@
+"""What a layer formula is once read, and what its two written forms share.
+
+A formula defines one output tensor entry by entry, either in index notation
+(`index_form`) or as a matrix product such as Y = XW (`matrix_form`); both are read into the
+same `Formula`: the output entry with its free indices and a flat list of terms, each a
+coefficient, the sums it runs over and the tensor entries it multiplies. This module holds
+those types, the normalisation steps and tokens both forms read, a token reader they extend,
+and the reading shown to students (`describe_formula`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy
+
+from grader.errors import AnswerError, AnswerTooLargeError
+from grader.normalise import (
+    LATEX_LAYOUT,
+    blank_invisible_characters,
+    check_brackets,
+    check_length,
+    map_fullwidth_forms,
+    map_unicode_operators,
+    reject_control_characters,
+    replace_span,
+    rewrite_latex,
+    strip_math_delimiters,
+)
+
+MAX_TERMS = 64  # terms of a formula once products of sums are expanded
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A declared tensor: its name and its shape in the question's size symbols."""
+
+    name: str
+    shape: tuple[sympy.Expr, ...]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What a formula item's answers are about: the input and output tensors.
+
+    An input index out of range reads zero (`padding == "zero"`), as at the border of a
+    convolution; with `padding == "none"` such a read is pointed out instead.
+    """
+
+    input: TensorSpec
+    output: TensorSpec
+    padding: str = "zero"
+
+
+@dataclass(frozen=True)
+class Access:
+    """One tensor entry such as x_{i+u,j+v,l}: indices are expressions in indices and sizes."""
+
+    name: str
+    indices: tuple[sympy.Expr, ...]
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class SumRange:
+    variable: sympy.Symbol
+    low: sympy.Expr
+    high: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Term:
+    coefficient: sympy.Rational
+    sums: tuple[SumRange, ...]
+    factors: tuple[Access, ...]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula as we read it; `terms` is empty when `shape_problem` says why it cannot hold."""
+
+    text: str
+    output: Access
+    terms: tuple[Term, ...]
+    reading: str
+    shape_problem: str | None = None
+
+    @property
+    def free(self) -> tuple[sympy.Symbol, ...]:
+        return tuple(index for index in self.output.indices if isinstance(index, sympy.Symbol))
+
+
+# --- Normalisation -------------------------------------------------------------------------
+
+# What each LaTeX command a formula may use becomes (same length or shorter, padded).
+_FORMULA_COMMANDS: dict[str, str | None] = {
+    **LATEX_LAYOUT,
+    "sum": "Σ",
+    "limits": "",
+    "nolimits": "",
+    "displaystyle": "",
+    "leq": "≤",
+    "le": "≤",
+    "leqslant": "≤",
+    "geq": "≥",
+    "ge": "≥",
+    "geqslant": "≥",
+    "lt": "<",
+    "gt": ">",
+    "big": "",
+    "Big": "",
+    "top": "T",
+    "intercal": "T",
+    "forall": "∀",
+    "in": "∈",
+    "ldots": "…",
+    "dots": "…",
+    "cdots": "…",
+}
+# Font commands only style a name: `\mathbf{X}` is the matrix X.
+_FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal)\s*\{")
+
+
+def rewrite_formula_latex(text: str) -> str:
+    """Allow-listed commands become symbols or spaces; a font command keeps only its name."""
+    for match in reversed(list(_FONT_COMMAND.finditer(text))):
+        close = text.find("}", match.end())
+        if close < 0 or not re.fullmatch(r"\s*[A-Za-z]+\s*", text[match.end() : close]):
+            raise AnswerError(
+                text,
+                match.start(),
+                f"\\{match.group(1)} takes a name, e.g. \\{match.group(1)}{{X}}",
+            )
+        text = replace_span(text, close, close + 1, "")
+        text = replace_span(text, match.start(), match.end(), "")
+    return rewrite_latex(text, _FORMULA_COMMANDS)
+
+
+# A superscript ᵀ is a whole transpose, like a prime; ⊤ follows a ^ (`X^⊤`), like T.
+_FORMULA_CHARACTERS = {"∑": "Σ", "⩽": "≤", "⩾": "≥", "ᵀ": "'", "⊤": "T", "′": "'", "⋯": "…"}
+
+
+def map_formula_characters(text: str) -> str:
+    """The n-ary sum sign, slanted comparisons and transpose marks take one spelling each."""
+    return text.translate(str.maketrans(_FORMULA_CHARACTERS))
+
+
+_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=_,.")
+_ALLOWED |= set("Σ≤≥<>'∀∈…")
+
+
+def reject_unsupported_formula_characters(text: str) -> str:
+    """Anything outside a formula's characters is refused with its Unicode name."""
+    for position, char in enumerate(text):
+        if char not in _ALLOWED:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise AnswerError(text, position, f"character '{char}' ({name}) is not allowed here")
+    return text
+
+
+FORMULA_STEPS = [
+    check_length,
+    blank_invisible_characters,
+    reject_control_characters,
+    map_unicode_operators,
+    map_fullwidth_forms,
+    map_formula_characters,
+    strip_math_delimiters,
+    rewrite_formula_latex,
+    reject_unsupported_formula_characters,
+    check_brackets,
+]
+
+
+# --- Tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # NAME, NUMBER, SUM, REL, or the character itself
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<NAME>[A-Za-z]+)|(?P<NUMBER>[0-9]+)|(?P<REL><=|>=|[≤≥<>])|(?P<C>\S))"
+)
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind is None:
+            continue
+        value = match.group(kind)
+        start = match.start(kind)
+        if kind == "C":
+            kind = "SUM" if value == "Σ" else value
+        elif kind == "NAME" and value == "sum" and text[match.end() :].lstrip()[:1] == "_":
+            kind = "SUM"  # `sum_{l=1}^{C}`; the letters s, u, m elsewhere are indices
+        elif kind == "REL":
+            value = {"<=": "≤", ">=": "≥"}.get(value, value)
+            tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))
+            continue
+        tokens.append(Token(kind, value, start))
+    return tokens
+
+
+def index_symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, integer=True)
+
+
+class TokenReader:
+    """Recursive descent over a formula's tokens; every error points at the student's text.
+
+    The two forms of a formula (`index_form`, `matrix_form`) each extend it with their rules.
+    """
+
+    def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
+        self.text = original
+        self.tokens = tokens
+        self.position = 0
+        self.sizes = sizes
+        self.size_symbols = set(sizes.values())
+
+    # Tokens.
+
+    def peek(self, offset: int = 0) -> Token | None:
+        index = self.position + offset
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def at(self, *kinds: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind in kinds
+
+    def take(self, *kinds: str, what: str | None = None) -> Token:
+        token = self.peek()
+        if token is None or (kinds and token.kind not in kinds):
+            expected = what or " or ".join(f"'{k}'" if len(k) == 1 else k.lower() for k in kinds)
+            raise self.error(token, f"expected {expected}")
+        self.position += 1
+        return token
+
+    def error(self, token: Token | None, message: str) -> AnswerError:
+        if token is None:
+            return AnswerError(
+                self.text, len(self.text.rstrip()), f"the formula ends too early: {message}"
+            )
+        found = token.text.strip() or token.kind
+        return AnswerError(self.text, token.start, f"{message}, not '{found}'", len(token.text))
+
+    def letter(self, what: str = "an index") -> Token:
+        """One letter of a NAME: as in LaTeX, `x_ij` subscripts only the `i`."""
+        token = self.take("NAME", what=what)
+        if len(token.text) > 1:
+            self.tokens.insert(self.position, Token("NAME", token.text[1:], token.start + 1))
+            token = Token("NAME", token.text[0], token.start)
+        return token
+
+    def number(self) -> sympy.Integer:
+        token = self.take("NUMBER")
+        if len(token.text) > 9:
+            raise AnswerTooLargeError(
+                self.text, token.start, "this number is too large for a formula", len(token.text)
+            )
+        return sympy.Integer(int(token.text))
+
+    def _until(self, close: str) -> list[Token]:
+        tokens = []
+        while not self.at(close):
+            tokens.append(self.take())
+        return tokens
+
+
+# --- How a formula was read ------------------------------------------------------------
+
+
+def same_name(written: str, declared: str) -> bool:
+    return written.casefold() == declared.casefold()
+
+
+def show_index(index: sympy.Expr) -> str:
+    return sympy.sstr(index).replace(" ", "").replace("*", "")
+
+
+def show_access(access: Access) -> str:
+    if not access.indices:
+        return access.name
+    return f"{access.name}[{','.join(show_index(i) for i in access.indices)}]"
+
+
+def describe_formula(output: Access, terms: tuple[Term, ...]) -> str:
+    """How we read a formula, with every sum's range and every product explicit."""
+    pieces = []
+    for number, term in enumerate(terms):
+        sums = "".join(
+            f"Σ_{{{s.variable}={show_index(s.low)}..{show_index(s.high)}}} " for s in term.sums
+        )
+        product = "·".join(show_access(f) for f in term.factors)
+        coefficient = term.coefficient
+        sign = "-" if coefficient < 0 else "+"
+        magnitude = abs(coefficient)
+        if magnitude != 1 or not product:
+            product = f"{magnitude}" + (f"·{product}" if product else "")
+        text = f"{sums}{product}"
+        pieces.append((text if sign == "+" else f"-{text}") if number == 0 else f" {sign} {text}")
+    return f"{show_access(output)} = {''.join(pieces) or '0'}"

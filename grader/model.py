@@ -1,0 +1,239 @@
+"""The plain values that pass between the stages of the pipeline:
+
+    load rubric → load submission → parse each answer → check it → score the part → render
+
+Each stage takes and returns these frozen dataclasses and never reaches back into an earlier
+stage. What is particular to one kind of item (a count's bias, a formula's tensors, an
+explanation's concepts) is that kind's `spec`, defined in its folder under `grader/kinds/`;
+what a kind reads an answer into (a parsed count, a formula) is its `reading`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import sympy
+
+VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "needs_review", "error")
+SizeSets = tuple[tuple[tuple[str, int], ...], ...]
+
+
+# --- The rubric ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    name: str
+    meaning: str
+    assumptions: tuple[str, ...]
+    example: int | None
+    symbol: sympy.Symbol
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every answer of a question is read and checked against: the symbols the rubric
+    declares, in its order, and the sizes at which formulas are compared."""
+
+    symbols: tuple[SymbolSpec, ...]
+    size_sets: SizeSets = ()
+
+    @cached_property
+    def symbol_table(self) -> dict[str, sympy.Symbol]:
+        """Each declared name and its sympy symbol."""
+        return {spec.name: spec.symbol for spec in self.symbols}
+
+    @cached_property
+    def order(self) -> tuple[sympy.Symbol, ...]:
+        """The declared symbols in the rubric's order."""
+        return tuple(spec.symbol for spec in self.symbols)
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A wrong answer the rubric anticipates, with the feedback and marks it earns."""
+
+    answer_text: str
+    reading: Any  # the answer as the item's kind reads it; None where it is not read
+    feedback: str
+    marks: float
+    line: int
+
+
+@dataclass(frozen=True)
+class Item:
+    """One answer a question asks for. `type` names its kind (`grader.kinds.KINDS`), whose
+    `spec` holds what only that kind has."""
+
+    id: str  # "a.params"
+    part: str
+    key: str
+    type: str
+    marks: float
+    answer_text: str
+    reference: Any  # the reference answer as the kind reads it (None for explanations)
+    misconceptions: tuple[Misconception, ...]
+    line: int
+    spec: Any = None
+    partial_credit: dict[str, float] = field(default_factory=dict)  # diagnosis -> marks
+    labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
+
+    def answers_to(self, name: str) -> bool:
+        """Whether a submission's `name` for an answer (any case) means this item."""
+        folded = " ".join(name.split()).casefold()
+        return folded == self.key.casefold() or folded in self.labels
+
+
+@dataclass(frozen=True)
+class RubricTest:
+    """A self-test: grading `answer` for `item_id` must give this verdict (and marks, rule)."""
+
+    item_id: str
+    answer: str
+    verdict: str
+    marks: float | None
+    misconception: int | None  # 1-based, as results name them
+    diagnosis: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    marks: float
+    prompt: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    id: str
+    title: str
+    path: str
+    context: Context
+    parts: tuple[Part, ...]
+    sha256: str
+    source_text: str = field(default="", repr=False, compare=False)
+    tests: tuple[RubricTest, ...] = ()
+
+    @property
+    def symbols(self) -> tuple[SymbolSpec, ...]:
+        return self.context.symbols
+
+    @property
+    def size_sets(self) -> SizeSets:
+        return self.context.size_sets
+
+    @property
+    def symbol_table(self) -> dict[str, sympy.Symbol]:
+        return self.context.symbol_table
+
+    @property
+    def items(self) -> dict[str, Item]:
+        return {item.id: item for part in self.parts for item in part.items}
+
+    def item_for(self, part: str, name: str) -> Item | None:
+        """The item of `part` that a submission calls `name` (its key, label or an alias)."""
+        for candidate in self.parts:
+            if candidate.key.casefold() == part.casefold():
+                return next((i for i in candidate.items if i.answers_to(name)), None)
+        return None
+
+    @property
+    def max_total(self) -> float:
+        return sum(part.marks for part in self.parts)
+
+
+# --- Submissions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmittedAnswer:
+    text: str | None  # None when the item was left empty
+    line: int
+    problem: str | None = None  # set when the value is not an answer at all (a list, say)
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    question: str
+    source: str
+    answers: dict[str, SubmittedAnswer]  # "part.name" -> answer, name as the student gave it
+    unassigned: tuple[tuple[int, str], ...] = ()  # (line, what) content no answer claims
+
+
+# --- Checks and results --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What is wrong with an answer, in words; `kind` is a name its item's kind registers."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """One answer to check: the unit that is bounded, deduplicated and cached."""
+
+    item_id: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: str
+    verdict: str  # one of VERDICTS
+    marks: float
+    max_marks: float
+    feedback: tuple[str, ...]
+    answer: str | None = None  # what the student wrote
+    interpretation: str | None = None  # how we read it, with every operator explicit
+    diagnosis: str | None = None  # "misconception 1", "bias_missing", ... for class statistics
+    error_position: int | None = None  # where in `answer` an invalid answer went wrong
+    error_caret: str | None = None
+    reading_mathml: str | None = None  # the interpretation as MathML, generated from our AST
+    answer_group: str | None = None  # equal for equivalent answers, so each is reviewed once
+    decision: tuple[str, ...] = ()  # the steps that led to the verdict, for the gradebook
+    # Counts at the rubric's size sets, to compare a part's formula with its count: a count
+    # item's value; a formula item's effective count, with `nominal_values` the weights written.
+    count_values: tuple[int | None, ...] | None = None
+    nominal_values: tuple[int, ...] | None = None
+    count_shown: str | None = None
+
+    @property
+    def needs_person(self) -> bool:
+        """Whether an instructor must decide: the machine was unsure, or it failed."""
+        return self.verdict in ("needs_review", "error")
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    student: str
+    source: str
+    items: dict[str, ItemResult]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return sum(result.marks for result in self.items.values())
+
+    @property
+    def max_total(self) -> float:
+        return sum(result.max_marks for result in self.items.values())
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    source: str
+    message: str
+
+
+@dataclass
+class Batch:
+    results: list[SubmissionResult] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)

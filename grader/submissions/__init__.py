@@ -1,0 +1,94 @@
+"""Load a student's submission, whatever its format: one loader per file suffix.
+
+A format is one module here and one line in `LOADERS`. Every loader returns the same
+`grader.model.Submission`: the student, the question, and each answer as written with its
+line; what the rubric makes of the answers is decided by `grader.grade`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.kinds import kind_of
+from grader.model import Rubric, Submission
+from grader.submissions.markdown_submission import load_markdown_submission
+from grader.submissions.yaml_submission import load_yaml_submission
+
+
+@dataclass(frozen=True)
+class AnswerSlot:
+    """What a loader may know of the item an answer is for."""
+
+    id: str
+    keeps_prose: bool
+
+
+def answer_names(rubric: Rubric) -> dict[str, set[str]]:
+    """For each part, the names (any case) a submission may give its items."""
+    return {
+        part.key.casefold(): {
+            name for item in part.items for name in (item.key.casefold(), *item.labels)
+        }
+        for part in rubric.parts
+    }
+
+
+def answer_slot(rubric: Rubric, part: str, name: str) -> AnswerSlot | None:
+    """The item of `part` a submission calls `name`, as a loader needs to know it."""
+    item = rubric.item_for(part, name)
+    return None if item is None else AnswerSlot(item.id, kind_of(item).keeps_prose)
+
+
+def _load_markdown(path: Path, rubric: Rubric) -> Submission:
+    return load_markdown_submission(
+        path, answer_names(rubric), item_for=lambda part, name: answer_slot(rubric, part, name)
+    )
+
+
+def _load_yaml(path: Path, rubric: Rubric) -> Submission:
+    return load_yaml_submission(path)
+
+
+LOADERS: dict[str, Callable[[Path, Rubric], Submission]] = {
+    ".yaml": _load_yaml,
+    ".yml": _load_yaml,
+    ".md": _load_markdown,
+}
+SUBMISSION_SUFFIXES = tuple(LOADERS)
+
+
+def load_submission(path: Path, rubric: Rubric) -> Submission:
+    """Read one submission file by its suffix (a file named on the command line with another
+    suffix is read as YAML), or raise `SubmissionError` saying what is wrong and where."""
+    return LOADERS.get(path.suffix.lower(), _load_yaml)(path, rubric)
+
+
+def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand files and folders into submission files, in a stable order.
+
+    Returns the files and, for paths that cannot be used, the reason. Folders are walked
+    without following symbolic links; hidden files and folders are skipped.
+    """
+    files: list[Path] = []
+    unusable: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_symlink():
+            unusable.append((path, "is a symbolic link; links are not followed"))
+        elif path.is_dir():
+            found = []
+            for folder, subfolders, names in os.walk(path, followlinks=False):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                found.extend(
+                    Path(folder) / name
+                    for name in names
+                    if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
+                )
+            files.extend(sorted(found))
+        elif path.exists():
+            files.append(path)
+        else:
+            unusable.append((path, "does not exist"))
+    return files, unusable

@@ -432,7 +432,7 @@ def run_grader(submissions: Path, out: Path, extra: list[str]) -> dict:
 
 
 def verdict_counts(out: Path) -> Counter:
-    results = json.loads((out / "results.json").read_text("utf-8"))
+    results = json.loads((out / "instructor" / "results.json").read_text("utf-8"))
     return Counter(
         item["verdict"] for result in results["results"] for item in result["items"].values()
     )
@@ -538,8 +538,8 @@ def main() -> None:
         runs = [("cold (new output folder)", run_grader(submissions, out, extra))]
         verdicts = verdict_counts(out)
         runs.append(("re-run (same folder, gradebook)", run_grader(submissions, out, extra)))
-        reports = sorted(p.name for p in out.iterdir())
-        html = sum(1 for p in out.iterdir() if p.suffix == ".html")
+        reports = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+        html = sum(1 for p in out.rglob("*.html"))
 
         print(f"verdicts: {dict(verdicts.most_common())}")
         print(

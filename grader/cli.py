@@ -22,11 +22,19 @@ from pathlib import Path
 from grader import __version__, gradebook
 from grader.errors import GraderError
 from grader.grade import grade_paths, review_queue
-from grader.html_report import summarise, write_html_report
+from grader.html_report import INSTRUCTOR_FOLDER, STUDENTS_FOLDER, summarise, write_html_report
 from grader.lms_csv import grades_csv
 from grader.model import Task
 from grader.overrides import apply_overrides
-from grader.report import batch_json, format_item, format_table, item_json, write_atomically
+from grader.report import (
+    batch_json,
+    check_writable,
+    format_item,
+    format_table,
+    item_json,
+    printable,
+    write_atomically,
+)
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
 from grader.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BoundedChecker
@@ -74,18 +82,56 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
-def _results_json(rubric, batch) -> str:
+def _results_json(rubric, batch, versions=None) -> str:
     # One line per student: readable, and json's fast C encoder (indent= would forgo it).
-    data = batch_json(rubric, batch)
+    data = batch_json(rubric, batch, versions)
     results = ",\n  ".join(json.dumps(r, ensure_ascii=False) for r in data.pop("results"))
     head = json.dumps(data, ensure_ascii=False)[:-1]
     return f'{head}{", " if data else ""}"results": [\n  {results}\n]}}\n'
 
 
-def _write_reports(rubric, batch, out: Path) -> None:
-    written = write_html_report(rubric, batch, out)
-    write_atomically(out / "results.json", _results_json(rubric, batch))
-    print(f"wrote {len(written) + 1} files to {out}", file=sys.stderr)
+def _write_reports(rubric, batch, versions, out: Path) -> None:
+    written = write_html_report(rubric, batch, out, versions)
+    write_atomically(
+        out / INSTRUCTOR_FOLDER / "results.json", _results_json(rubric, batch, versions)
+    )
+    print(
+        f"wrote {len(written) + 1} files to {printable(str(out))}: students' pages in "
+        f"{STUDENTS_FOLDER}/, the overview, CSV and JSON in {INSTRUCTOR_FOLDER}/",
+        file=sys.stderr,
+    )
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {printable(message)}", file=sys.stderr)
+
+
+class MixedRubricsError(UsageError):
+    """Outputs would mix results graded under different versions of the rubric."""
+
+
+def _one_rubric(versions: dict[str, str], current: str, db, allowed: bool) -> None:
+    """Refuse (or, when `allowed`, warn) when students were graded under another version of
+    the rubric than `current`: a CSV must never mix versions silently."""
+    others = sorted(student for student, sha in versions.items() if sha != current)
+    if not others:
+        return
+    names = ", ".join(repr(printable(s)) for s in others[:5])
+    if len(others) > 5:
+        names += f" and {len(others) - 5} more"
+    shas = ", ".join(sorted({versions[s][:12] for s in others}))
+    what = (
+        f"{len(others)} of the {len(versions)} students in {printable(str(db))} were graded "
+        f"under another version of the rubric (sha256 {shas}...) than the current one "
+        f"({current[:12]}...): {names}"
+    )
+    if allowed:
+        _warn(f"{what}; each row names the rubric version it was graded under")
+        return
+    raise MixedRubricsError(
+        f"{what}. Grade them again with the current rubric, or pass --mixed-rubrics to write "
+        "the outputs anyway, each row naming the rubric version it was graded under"
+    )
 
 
 def _checker(rubric, args: argparse.Namespace, jobs: int | None = None) -> BoundedChecker:
@@ -97,16 +143,30 @@ def _checker(rubric, args: argparse.Namespace, jobs: int | None = None) -> Bound
     )
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Fail now, not after the grading, if an output could not be written."""
+    if args.json:
+        check_writable(Path(args.json))
+    if args.out:
+        check_writable(Path(args.out) / INSTRUCTOR_FOLDER / "results.json")
+        check_writable(Path(args.out) / STUDENTS_FOLDER / "page.html")
+
+
 def _grade(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
+    _check_outputs(args)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
     store = None
+    refused = None
+    out = Path(args.out) if args.out else None
     with _checker(rubric, args) as bounded:
         checker = bounded
         if db_path is not None:
             connection = gradebook.connect(db_path)
             run_id = gradebook.start_run(connection, rubric, rubric.source_text)
-            checker = gradebook.CachedChecker(bounded, connection, rubric)
+            checker = gradebook.CachedChecker(
+                bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
+            )
 
             def store(result):
                 gradebook.store_submission(connection, run_id, rubric.id, result)
@@ -120,19 +180,30 @@ def _grade(args: argparse.Namespace) -> int:
         )
     if db_path is not None:
         gradebook.store_failures(connection, run_id, batch.failures)
-        batch = apply_overrides(batch, gradebook.load_overrides(connection, rubric.id))
-        connection.close()
+        overrides = gradebook.load_overrides(connection, rubric.id)
+        batch = apply_overrides(batch, overrides)
     for failure in batch.failures:
-        print(f"error: {failure.message}", file=sys.stderr)
+        print(f"error: {_failure_text(failure)}", file=sys.stderr)
     if batch.results:
         print(format_table(rubric, batch))
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         write_atomically(Path(args.json), _results_json(rubric, batch))
-    if args.out:
-        _write_reports(rubric, batch, Path(args.out))
     if db_path is not None:
-        print(f"gradebook: {db_path}", file=sys.stderr)
+        try:
+            if args.out:
+                # The folder shows the whole class the gradebook holds (a late file graded
+                # alone keeps everyone else's pages and rows), as `grader report` would.
+                run = gradebook.current_run(run_id, rubric)
+                stored = gradebook.load_batch(connection, run, on_damaged=_warn)
+                versions = gradebook.rubric_versions(connection, rubric.id)
+                try:
+                    _one_rubric(versions, rubric.sha256, db_path, args.mixed_rubrics)
+                    _write_reports(rubric, apply_overrides(stored, overrides), versions, out)
+                except MixedRubricsError as error:
+                    refused = error
+        finally:
+            connection.close()
+        print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
     graded, failed = len(batch.results), len(batch.failures)
     print(
         f"graded {graded} submission{'s' if graded != 1 else ''}"
@@ -140,20 +211,37 @@ def _grade(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(summarise(batch).describe(rubric.max_total), file=sys.stderr)
+    if refused is not None:
+        print(
+            f"error: {refused}. This run's grades are stored in the gradebook; nothing was "
+            f"written to {printable(str(out))}",
+            file=sys.stderr,
+        )
     if not batch.results:
         print("error: no submission could be graded", file=sys.stderr)
         return EXIT_NO_SUBMISSIONS
-    return 0
+    return refused.exit_code if refused is not None else 0
+
+
+def _failure_text(failure) -> str:
+    """A file's failure for the terminal: its path (which may hold any byte but a slash) and
+    the message, without a control character, line breaks of the message kept."""
+    message = failure.message.replace(failure.source, printable(failure.source))
+    return printable(message, keep_newlines=True)
 
 
 def _open_gradebook(path: str):
+    """The latest run, every stored student of its question (overrides applied), and the
+    version of the rubric each was graded under."""
     if not Path(path).is_file():
         raise UsageError(f"no gradebook at {path}")
     connection = gradebook.connect(Path(path))
     try:
         run = gradebook.latest_run(connection)
-        batch = gradebook.load_batch(connection, run)
-        return run, apply_overrides(batch, gradebook.load_overrides(connection, run.rubric.id))
+        batch = gradebook.load_batch(connection, run, on_damaged=_warn)
+        versions = gradebook.rubric_versions(connection, run.rubric.id)
+        overrides = gradebook.load_overrides(connection, run.rubric.id)
+        return run, apply_overrides(batch, overrides), versions
     except gradebook.GradebookError as error:
         raise UsageError(f"{path}: {error}") from None
     finally:
@@ -161,8 +249,9 @@ def _open_gradebook(path: str):
 
 
 def _report(args: argparse.Namespace) -> int:
-    run, batch = _open_gradebook(args.db)
-    _write_reports(run.rubric, batch, Path(args.out))
+    run, batch, versions = _open_gradebook(args.db)
+    _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
+    _write_reports(run.rubric, batch, versions, Path(args.out))
     return 0
 
 
@@ -179,22 +268,25 @@ def _override(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.db}: {error}") from None
     finally:
         connection.close()
-    print(f"{args.student} {args.item}: {override.marks:g} marks, recorded {override.created_at}")
+    print(
+        f"{printable(args.student)} {printable(args.item)}: {override.marks:g} marks, "
+        f"recorded {override.created_at}"
+    )
     return 0
 
 
 def _review(args: argparse.Namespace) -> int:
-    run, batch = _open_gradebook(args.db)
+    _, batch, _ = _open_gradebook(args.db)
     groups = review_queue(batch)
     if not groups:
         _print_lines(["nothing needs review"])
         return 0
     lines = []
     for group in groups:
-        students = ", ".join(_printable(s) for s in group.students)
+        students = ", ".join(printable(s) for s in group.students)
         lines.append(f"{group.item_id} ({len(group.students)}): {students}")
-        lines.append(f"  answer: {_printable(group.answer)}")
-        lines.extend(f"  - {_printable(reason)}" for reason in group.reasons)
+        lines.append(f"  answer: {printable(group.answer)}")
+        lines.extend(f"  - {printable(reason)}" for reason in group.reasons)
     if not _print_lines(lines):
         return 0  # the reader has what it wanted (`grader review | head`)
     total = sum(len(g.students) for g in groups)
@@ -218,14 +310,11 @@ def _print_lines(lines: list[str]) -> bool:
     return True
 
 
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
 def _export(args: argparse.Namespace) -> int:
-    run, batch = _open_gradebook(args.db)
-    write_atomically(Path(args.csv), grades_csv(run.rubric, batch))
-    print(f"wrote {len(batch.results)} rows to {args.csv}", file=sys.stderr)
+    run, batch, versions = _open_gradebook(args.db)
+    _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
+    write_atomically(Path(args.csv), grades_csv(run.rubric, batch, versions))
+    print(f"wrote {len(batch.results)} rows to {printable(args.csv)}", file=sys.stderr)
     return 0
 
 
@@ -247,7 +336,7 @@ def _rubric_check(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.file)
     problems = check_rubric(rubric)
     for problem in problems:
-        print(problem.describe(args.file))
+        print(printable(problem.describe(args.file), keep_newlines=True))
     if problems:
         print(
             f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
@@ -292,6 +381,15 @@ def _add_bounds(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_mixed_rubrics(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--mixed-rubrics",
+        action="store_true",
+        help="write the outputs even when students were graded under different versions of "
+        "the rubric (each row names its version); without it, that is refused",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader",
@@ -322,8 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--out",
         metavar="DIR",
-        help="write DIR/<student>.html, DIR/index.html, DIR/grades.csv, DIR/results.json "
-        f"and the gradebook DIR/{DB_NAME}",
+        help="write the students' pages to DIR/students/, the class overview, grades.csv and "
+        f"results.json to DIR/instructor/, and the gradebook DIR/{DB_NAME}",
     )
     grade.add_argument("--db", metavar="FILE", help=f"the SQLite gradebook (default DIR/{DB_NAME})")
     grade.add_argument("--json", metavar="FILE", help="write all results as JSON to FILE")
@@ -334,6 +432,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="check answers in N worker processes (default: the number of cores)",
     )
+    grade.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every answer again instead of reusing the gradebook's earlier checks",
+    )
+    _add_mixed_rubrics(grade)
     _add_bounds(grade)
     grade.set_defaults(run=_grade)
 
@@ -342,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     report.add_argument("--out", required=True, metavar="DIR", help="where to write the pages")
+    _add_mixed_rubrics(report)
     report.set_defaults(run=_report)
 
     rubric = commands.add_parser("rubric", help="write a new rubric or check one")
@@ -377,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the marks CSV from a gradebook")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     export.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
+    _add_mixed_rubrics(export)
     export.set_defaults(run=_export)
     return parser
 
@@ -386,16 +492,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except GraderError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error), keep_newlines=True)}", file=sys.stderr)
         return error.exit_code
     except sqlite3.Error as error:
-        print(f"error: the gradebook cannot be used: {error}", file=sys.stderr)
+        print(f"error: the gradebook cannot be used: {printable(str(error))}", file=sys.stderr)
         return 1
     except OSError as error:  # e.g. an output folder we may not write to
-        print(
-            f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
-            file=sys.stderr,
-        )
+        message = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        print(f"error: {printable(message)}", file=sys.stderr)
         return 1
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +109,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if need be) a gradebook with the pragmas this module relies on."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Every grade and answer of a class: readable by its owner only. SQLite gives the
+        # -wal and -shm files the mode of the database file.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         connection = sqlite3.connect(path, timeout=30)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
@@ -187,9 +191,10 @@ def store_submission(
 
 
 def code_fingerprint() -> str:
-    """The grader's version and a digest of its code: cached checks are only reused by the very
-    grader that made them, even across editable installs that keep the version number."""
-    digest = hashlib.sha256(__version__.encode())
+    """The grader's version and a digest of its code and of sympy's version: cached checks are
+    only reused by the very grader (and sympy) that made them, even across editable installs
+    that keep the version number."""
+    digest = hashlib.sha256(f"{__version__} sympy {sympy.__version__}".encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".lark", ".html") and path.is_file():
@@ -200,26 +205,52 @@ def code_fingerprint() -> str:
 
 class CachedChecker:
     """Checks answers through `inner`, reusing results this gradebook holds for the same
-    rubric, grader, item and answer; errors (a timeout, a crash) are never cached."""
+    rubric, grader, item and answer; errors (a timeout, a crash) are never cached.
 
-    def __init__(self, inner: Checker, connection: sqlite3.Connection, rubric: Rubric):
+    With `read=False` every answer is checked again (`grader grade --no-cache`) and the fresh
+    results replace the cached ones. A cached check that cannot be read (a damaged row) is
+    reported to `on_damaged` and checked again."""
+
+    def __init__(
+        self,
+        inner: Checker,
+        connection: sqlite3.Connection,
+        rubric: Rubric,
+        read: bool = True,
+        on_damaged: Callable[[str], None] | None = None,
+    ):
         self.inner, self.connection, self.rubric = inner, connection, rubric
+        self.read, self.on_damaged = read, on_damaged
         self.code = code_fingerprint()
         self.hits = 0
 
     def _key(self, task: Task) -> tuple:
         return (self.rubric.sha256, self.code, task.item_id, task.text)
 
+    def _cached(self, task: Task) -> ItemResult | None:
+        row = self.connection.execute(
+            "SELECT result FROM check_cache WHERE rubric_sha256 = ? AND grader_code = ?"
+            " AND item_id = ? AND answer = ?",
+            self._key(task),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return _item_from_json(row[0])
+        except DamagedRow as damage:
+            if self.on_damaged is not None:
+                self.on_damaged(
+                    f"the gradebook's cached check of item {task.item_id!r} for the answer "
+                    f"{task.text!r} is damaged ({damage}); it was checked again"
+                )
+            return None
+
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
         found: dict[Task, ItemResult] = {}
-        for task in tasks:
-            row = self.connection.execute(
-                "SELECT result FROM check_cache WHERE rubric_sha256 = ? AND grader_code = ?"
-                " AND item_id = ? AND answer = ?",
-                self._key(task),
-            ).fetchone()
-            if row is not None:
-                found[task] = _item_from_json(row[0])
+        for task in tasks if self.read else ():
+            cached = self._cached(task)
+            if cached is not None:
+                found[task] = cached
         self.hits += len(found)
         missing = [task for task in tasks if task not in found]
         results = self.inner.check(missing)
@@ -237,16 +268,40 @@ class CachedChecker:
         return [found[task] for task in tasks]
 
 
+class DamagedRow(Exception):
+    """A stored value that cannot be read back (not JSON, or not of the expected shape)."""
+
+
 def _item_to_json(result: ItemResult) -> str:
     return json.dumps(dataclasses.asdict(result), ensure_ascii=False)
 
 
 def _item_from_json(text: str) -> ItemResult:
-    fields = json.loads(text)
-    for name in ("feedback", "decision", "count_values", "nominal_values"):
-        if fields.get(name) is not None:
-            fields[name] = tuple(fields[name])
-    return ItemResult(**fields)
+    try:
+        fields = json.loads(text)
+        for name in ("feedback", "decision", "count_values", "nominal_values"):
+            if fields.get(name) is not None:
+                fields[name] = tuple(fields[name])
+        return ItemResult(**fields)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise DamagedRow(_damage(error)) from None
+
+
+def _damage(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return "not valid JSON"
+    return "not of the expected shape"
+
+
+def _strings(text: str, what: str) -> tuple[str, ...]:
+    """A stored JSON list of strings (feedback, decision, warnings), or DamagedRow."""
+    try:
+        values = json.loads(text)
+    except (ValueError, TypeError) as error:
+        raise DamagedRow(f"its {what} is {_damage(error)}") from None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise DamagedRow(f"its {what} is not a list of texts")
+    return tuple(values)
 
 
 def store_failures(
@@ -318,8 +373,20 @@ def latest_run(connection: sqlite3.Connection) -> StoredRun:
     return StoredRun(run_id, started_at, rubric, grader_version, sympy_version)
 
 
-def load_batch(connection: sqlite3.Connection, run: StoredRun) -> Batch:
-    """Every stored submission of the run's question (from any run), and the run's failures."""
+def current_run(run_id: int, rubric: Rubric) -> StoredRun:
+    """The run this process started, to read the gradebook back as `report` would."""
+    return StoredRun(run_id, "", rubric, __version__, sympy.__version__)
+
+
+def load_batch(
+    connection: sqlite3.Connection,
+    run: StoredRun,
+    on_damaged: Callable[[str], None] | None = None,
+) -> Batch:
+    """Every stored submission of the run's question (from any run), and the run's failures.
+
+    A student with a row that cannot be read back (damaged) is left out and reported to
+    `on_damaged` with the student and item; re-grading the student repairs it."""
     question = run.rubric.id
     batch = Batch()
     submissions = connection.execute(
@@ -333,42 +400,24 @@ def load_batch(connection: sqlite3.Connection, run: StoredRun) -> Batch:
             " FROM item_results WHERE question = ? AND student = ?",
             (question, student),
         ).fetchall()
-        stored = {row[0]: row for row in rows}
-        items = {}
-        for item_id in run.rubric.items:  # the rubric's order, not the database's
-            if item_id not in stored:
-                continue
-            (
-                _,
-                verdict,
-                marks,
-                max_marks,
-                feedback,
-                answer,
-                interpretation,
-                mathml,
-                group,
-                diagnosis,
-                position,
-                caret,
-                decision,
-            ) = stored[item_id]
-            items[item_id] = ItemResult(
-                item_id=item_id,
-                verdict=verdict,
-                marks=marks,
-                max_marks=max_marks,
-                feedback=tuple(json.loads(feedback)),
-                answer=answer,
-                interpretation=interpretation,
-                reading_mathml=mathml,
-                answer_group=group,
-                diagnosis=diagnosis,
-                error_position=position,
-                error_caret=caret,
-                decision=tuple(json.loads(decision)),
-            )
-        batch.results.append(SubmissionResult(student, source, items, tuple(json.loads(warnings))))
+        where = f"student {student!r}"
+        try:
+            stored = {row[0]: row for row in rows}
+            items = {}
+            for item_id in run.rubric.items:  # the rubric's order, not the database's
+                if item_id in stored:
+                    where = f"student {student!r}, item {item_id!r}"
+                    items[item_id] = _stored_item(stored[item_id])
+            where = f"student {student!r}"
+            notes = _strings(warnings, "list of warnings")
+        except DamagedRow as damage:
+            if on_damaged is not None:
+                on_damaged(
+                    f"the gradebook's row for {where} is damaged ({damage}); the student is "
+                    "left out: grade their submission again to repair it"
+                )
+            continue
+        batch.results.append(SubmissionResult(student, source, items, notes))
     batch.failures.extend(
         FileFailure(source, message)
         for source, message in connection.execute(
@@ -376,3 +425,47 @@ def load_batch(connection: sqlite3.Connection, run: StoredRun) -> Batch:
         )
     )
     return batch
+
+
+def _stored_item(row: tuple) -> ItemResult:
+    (
+        item_id,
+        verdict,
+        marks,
+        max_marks,
+        feedback,
+        answer,
+        interpretation,
+        mathml,
+        group,
+        diagnosis,
+        position,
+        caret,
+        decision,
+    ) = row
+    return ItemResult(
+        item_id=item_id,
+        verdict=verdict,
+        marks=marks,
+        max_marks=max_marks,
+        feedback=_strings(feedback, "feedback"),
+        answer=answer,
+        interpretation=interpretation,
+        reading_mathml=mathml,
+        answer_group=group,
+        diagnosis=diagnosis,
+        error_position=position,
+        error_caret=caret,
+        decision=_strings(decision, "decision path"),
+    )
+
+
+def rubric_versions(connection: sqlite3.Connection, question: str) -> dict[str, str]:
+    """Student → the SHA-256 of the rubric their stored results were graded under."""
+    return dict(
+        connection.execute(
+            "SELECT submissions.student, runs.rubric_sha256 FROM submissions"
+            " JOIN runs ON runs.id = submissions.run_id WHERE submissions.question = ?",
+            (question,),
+        )
+    )

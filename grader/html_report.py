@@ -9,9 +9,11 @@ Content-Security-Policy without scripts.
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -22,7 +24,7 @@ from markupsafe import Markup, escape
 from grader.grade import review_queue
 from grader.lms_csv import grades_csv
 from grader.model import VERDICTS, Batch, ItemResult, Rubric, SubmissionResult
-from grader.report import marks_text, part_marks, safe_file_stem, write_atomically
+from grader.report import PAGE_NAME, marks_text, page_name, part_marks, write_atomically
 
 VERDICT_WORDS = {
     "correct": "correct",
@@ -68,18 +70,44 @@ def _environment() -> Environment:
     return environment
 
 
+STUDENTS_FOLDER = "students"  # what may be released to students: their pages, nothing else
+INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
+GENERATOR = b'<meta name="generator" content="grader">'  # in base.html: a page we wrote
+
+
 def page_names(batch: Batch) -> dict[str, str]:
-    """A distinct, safe file name for every student's page (case-insensitively distinct)."""
+    """Each student's page name, from the student's id alone (`report.page_name`), so a page
+    keeps its name whatever other files a batch has; distinct, even ignoring case."""
     names: dict[str, str] = {}
     used: set[str] = set()
     for result in batch.results:
-        stem = safe_file_stem(result.student)
-        candidate, n = stem, 2
-        while candidate.lower() in used or candidate.lower() == "index":
-            candidate, n = f"{stem}-{n}", n + 1
-        used.add(candidate.lower())
-        names[result.student] = f"{candidate}.html"
+        name = page_name(result.student)
+        if name.lower() in used:  # two ids whose digests' first digits agree: use all of it
+            name = page_name(result.student, digest_length=64)
+        used.add(name.lower())
+        names[result.student] = name
     return names
+
+
+def remove_stale_pages(folder: Path, keep: set[str]) -> list[Path]:
+    """Remove the pages we wrote earlier in `folder` that are not in `keep` (a student no
+    longer in the gradebook, a page under an older name). Only files named like our pages
+    and marked as ours inside are removed: anything else in the folder is left alone."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name in keep or not PAGE_NAME.fullmatch(entry.name):
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            with open(entry.path, "rb") as handle:
+                if GENERATOR not in handle.read(1024):
+                    continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
 
 
 @dataclass(frozen=True)
@@ -276,18 +304,26 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
     )
 
 
-def write_html_report(rubric: Rubric, batch: Batch, out_dir: Path) -> list[Path]:
-    """`DIR/<student>.html`, `DIR/index.html` and `DIR/grades.csv`, each written atomically."""
+def write_html_report(
+    rubric: Rubric, batch: Batch, out_dir: Path, versions: Mapping[str, str] | None = None
+) -> list[Path]:
+    """`DIR/students/<page>.html` for each student, and for the instructor
+    `DIR/instructor/index.html` and `DIR/instructor/grades.csv`, each written atomically;
+    pages of ours for students not in `batch` are removed. `versions` maps each student to
+    the SHA-256 of the rubric they were graded under (default: `rubric`'s)."""
+    students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     pages = page_names(batch)
     written = []
     for result in batch.results:
-        path = out_dir / pages[result.student]
+        path = students / pages[result.student]
         write_atomically(path, render_student(rubric, result))
         written.append(path)
+    remove_stale_pages(students, set(pages.values()))
+    links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}
     for name, text in (
-        ("index.html", render_index(rubric, batch, pages)),
-        ("grades.csv", grades_csv(rubric, batch)),
+        ("index.html", render_index(rubric, batch, links)),
+        ("grades.csv", grades_csv(rubric, batch, versions)),
     ):
-        write_atomically(out_dir / name, text)
-        written.append(out_dir / name)
+        write_atomically(overview / name, text)
+        written.append(overview / name)
     return written

@@ -26,7 +26,9 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
     """The instructor's decision replaces the machine's, as long as the answer is the same.
 
     If the student's answer changed since (a re-grade of a corrected submission), the override
-    is not applied: the item is flagged for review, saying so.
+    is not applied: the item is flagged for review, saying so. If the item is worth less than
+    the override's marks (the rubric was edited since), the marks are capped at what the item
+    is worth and the item is flagged for review, saying so.
     """
     if (override.answer or "").strip() != (result.answer or "").strip():
         return replace(
@@ -45,6 +47,25 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
     # A result sent for review opens with why it was sent ("An instructor will check this
     # answer ... Provisional marks ..."); once an instructor has decided, that is answered.
     kept = result.feedback[1:] if result.verdict == "needs_review" else result.feedback
+    if override.marks > result.max_marks:
+        # The rubric changed since (the item is worth less now): never more marks than the
+        # item is worth, and an instructor decides again.
+        return replace(
+            result,
+            verdict="needs_review",
+            marks=result.max_marks,
+            feedback=(
+                f"An instructor set {override.marks:g} marks on {override.created_at}{note}; "
+                f"the item is now worth {result.max_marks:g}, so the marks are capped at "
+                f"{result.max_marks:g} until an instructor decides again.",
+                *kept,
+            ),
+            decision=(
+                *result.decision,
+                f"override on {override.created_at} capped: {override.marks:g} is more than "
+                f"the {result.max_marks:g} the item is worth",
+            ),
+        )
     return replace(
         result,
         verdict=verdict_for(override.marks, result.max_marks),

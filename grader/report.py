@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import hashlib
 import os
 import re
 import tempfile
+import unicodedata
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from grader.errors import GraderError
 from grader.model import Batch, ItemResult, Rubric, SubmissionResult
 
 
@@ -46,7 +53,10 @@ def item_json(result: ItemResult) -> dict:
     }
 
 
-def batch_json(rubric: Rubric, batch: Batch) -> dict:
+def batch_json(rubric: Rubric, batch: Batch, versions: Mapping[str, str] | None = None) -> dict:
+    """Every result; each names the rubric version (SHA-256) it was graded under: `versions`
+    maps students to it (from the gradebook), by default `rubric`'s for all."""
+    versions = versions or {}
     return {
         "question": rubric.id,
         "rubric": rubric.path,
@@ -55,6 +65,7 @@ def batch_json(rubric: Rubric, batch: Batch) -> dict:
             {
                 "student": result.student,
                 "source": result.source,
+                "rubric_sha256": versions.get(result.student, rubric.sha256),
                 "total": result.total,
                 "max_total": result.max_total,
                 "items": {item_id: item_json(item) for item_id, item in result.items.items()},
@@ -67,7 +78,11 @@ def batch_json(rubric: Rubric, batch: Batch) -> dict:
 
 
 def part_marks(rubric: Rubric, result: SubmissionResult) -> list[float]:
-    return [sum(result.items[item.id].marks for item in part.items) for part in rubric.parts]
+    # An item may be absent from a result graded under another version of the rubric.
+    return [
+        sum(result.items[item.id].marks for item in part.items if item.id in result.items)
+        for part in rubric.parts
+    ]
 
 
 def format_table(rubric: Rubric, batch: Batch) -> str:
@@ -83,7 +98,7 @@ def format_table(rubric: Rubric, batch: Batch) -> str:
         review = sum(1 for item in result.items.values() if item.needs_person)
         rows.append(
             [
-                _printable(result.student),
+                printable(result.student),
                 *(marks_text(m) for m in part_marks(rubric, result)),
                 marks_text(result.total),
                 str(review),
@@ -101,25 +116,120 @@ def format_table(rubric: Rubric, batch: Batch) -> str:
     return "\n".join(lines)
 
 
-def _printable(text: str) -> str:
-    """Student names come from files: never let one carry control characters to a terminal."""
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` safe for a terminal: every control or invisible character (escape sequences, a
+    carriage return, a bell) shown as "?", as `ls` does. Student ids, paths and messages come
+    from files, which must never drive the terminal. `keep_newlines` keeps the line breaks of
+    a message of several lines."""
+    if keep_newlines:
+        return "\n".join(printable(line) for line in text.split("\n"))
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def safe_file_stem(student: str) -> str:
-    """A file name from a student id that cannot escape the folder or confuse a shell."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
-    return stem[:80]
+    """A file name from a student id that cannot escape the folder or confuse a shell: ASCII
+    letters, digits, '.', '_' and '-', never starting with '.' or '-' (`chmod 644 *`)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._-") or "student"
+    return stem[:80].rstrip("._-") or "student"
+
+
+PAGE_DIGEST_LENGTH = 10
+# A page's name; the whole digest only when two ids' first digits agree (see page_names).
+PAGE_NAME = re.compile(
+    rf"[A-Za-z0-9_][A-Za-z0-9._-]*-(?:[0-9a-f]{{{PAGE_DIGEST_LENGTH}}}|[0-9a-f]{{64}})\.html"
+)
+
+
+def page_name(student: str, digest_length: int = PAGE_DIGEST_LENGTH) -> str:
+    """The student's page: a readable stem and a digest of the id, so that the name depends on
+    the student alone (never on the other files of a batch) and ids that share a stem (`x y`,
+    `x_y`) do not share a page. Ids are compared as the gradebook does: case does not matter."""
+    normalised = unicodedata.normalize("NFC", student).casefold()
+    digest = hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{safe_file_stem(student)}-{digest[:digest_length]}.html"
+
+
+class OutputError(GraderError):
+    """An output file that cannot be written, named as the user gave it."""
+
+
+# Fixed names of what we write; pages match PAGE_NAME; any other name only when it is the file
+# being written (`--json FILE`, `export --csv FILE`).
+OUTPUT_NAMES = ("index.html", "grades.csv", "results.json")
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")  # tempfile.mkstemp(prefix=".NAME.")
+
+
+def _is_our_temporary(name: str, target: str) -> bool:
+    match = _TEMPORARY.fullmatch(name)
+    if match is None:
+        return False
+    of = match.group("name")
+    return of == target or of in OUTPUT_NAMES or PAGE_NAME.fullmatch(of) is not None
+
+
+def _remove_stale_temporaries(folder: Path, target: str) -> None:
+    """Temporary files of ours left by a killed run (the folder is locked: none is in use)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if _is_our_temporary(entry.name, target) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+
+
+@contextlib.contextmanager
+def _locked_folder(folder: Path) -> Iterator[None]:
+    """The folder, locked against our other writers (another `grader` writing there too), so
+    that a temporary file of ours found in it is never one being written."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def check_writable(path: Path) -> None:
+    """Raise OutputError now if `path` could not be written later (before hours of grading)."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder")
+        folder = path.parent  # the nearest folder that exists: nothing is created here
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{folder} is not a folder")
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {_why(error)}") from None
+
+
+def _why(error: OSError) -> str:
+    if isinstance(error, IsADirectoryError):
+        return "it is a folder"
+    return error.strerror or type(error).__name__
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and os.replace, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write via a temporary file, synced to disk, then os.replace, so that neither a reader
+    nor a power cut ever sees half a file. Temporary files a killed run left beside it are
+    removed. A failure is an OutputError naming `path`, never the temporary file."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked_folder(path.parent):
+            _remove_stale_temporaries(path.parent, path.name)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {_why(error)}") from None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
+from grader.report import page_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -58,7 +59,11 @@ def browser():
         browser.close()
 
 
-@pytest.mark.parametrize("name", ["index.html", "seed-student-1.html"])
+@pytest.mark.parametrize(
+    "name",
+    ["instructor/index.html", f"students/{page_name('seed-student-1')}"],
+    ids=["the class overview", "a student's page"],
+)
 def test_the_page_renders_its_maths_as_mathml_without_console_errors(
     browser, pages, name, tmp_path
 ):
@@ -79,7 +84,7 @@ def test_the_page_renders_its_maths_as_mathml_without_console_errors(
     for element, width, height in rendered:
         assert element == "MathMLElement"
         assert width > 0 and height > 0
-    screenshot = tmp_path / f"{name}.png"
+    screenshot = tmp_path / "page.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
     assert problems == []

@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 from grader.cli import main  # noqa: E402
+from grader.report import page_name  # noqa: E402
 
 RUBRIC = str(ROOT / "rubrics" / "22-52-q4.yaml")
 EXAMPLES = ROOT / "submissions" / "22-52-q4"
@@ -216,13 +217,15 @@ def test_grade_writes_json_of_the_documented_shape(graded):
 
 def test_grade_out_writes_a_page_per_student_and_the_json(graded):
     _, data, out_dir = graded
-    assert (out_dir / "results.json").is_file()
-    assert json.loads((out_dir / "results.json").read_text(encoding="utf-8")) == data
-    pages = sorted(p.stem for p in out_dir.glob("*.html") if p.name != "index.html")
-    assert pages == sorted(r["student"] for r in data["results"])
+    results = out_dir / "instructor" / "results.json"
+    assert json.loads(results.read_text(encoding="utf-8"))["results"] == sorted(
+        data["results"], key=lambda r: r["source"]
+    )
+    pages = sorted(p.name for p in (out_dir / "students").iterdir())
+    assert pages == sorted(page_name(r["student"]) for r in data["results"])
     for student in YAML_STUDENTS:
-        assert (out_dir / f"{student}.html").is_file()
-    page = (out_dir / "seed-student-1.html").read_text(encoding="utf-8")
+        assert (out_dir / "students" / page_name(student)).is_file()
+    page = (out_dir / "students" / page_name("seed-student-1")).read_text(encoding="utf-8")
     assert "seed-student-1" in page and "1500" in page
 
 
@@ -274,15 +277,14 @@ def test_a_hostile_student_id_writes_a_safe_file_inside_the_output_folder(
     assert created, "nothing was written"
     for path in created:
         assert path.resolve().is_relative_to(out_dir.resolve()), path
-    pages = [p for p in out_dir.glob("*.html") if p.name != "index.html"]
+    pages = list((out_dir / "students").iterdir())
     assert len(pages) == 1
-    assert pages[0].parent == out_dir
     assert "/" not in pages[0].name and "<" not in pages[0].name and ">" not in pages[0].name
     assert not pages[0].name.startswith(".")
-    for page in out_dir.glob("*.html"):
+    for page in out_dir.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script>alert" not in html and "<img src=x" not in html
-    data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    data = json.loads((out_dir / "instructor" / "results.json").read_text(encoding="utf-8"))
     assert data["results"][0]["student"] == student
 
 

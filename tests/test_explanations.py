@@ -13,6 +13,7 @@ import pytest
 from grader.cli import main
 from grader.grade import grade_answer
 from grader.kinds.text.concepts import Pattern, find, read_pairs, sentences, stem
+from grader.report import page_name
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -346,16 +347,18 @@ def test_an_override_survives_a_regrade_and_shows_in_the_html_and_the_csv(tmp_pa
         == 0
     )
     _grade(tmp_path, "token pixel channel embedding transformer linear", out)
-    page = (out / "s.html").read_text(encoding="utf-8")
+    page = (out / "students" / page_name("s")).read_text(encoding="utf-8")
     assert "Marks set by an instructor: 2/3: fair, if terse" in page
-    rows = list(csv.reader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
+    grades = out / "instructor" / "grades.csv"
+    rows = list(csv.reader(io.StringIO(grades.read_text(encoding="utf-8"))))
     assert rows[1][5] == "2"
     capsys.readouterr()
     assert main(["review", "--db", str(db)]) == 0
     assert "e.explanation" not in capsys.readouterr().out
     again = tmp_path / "again"
     assert main(["report", "--db", str(db), "--out", str(again)]) == 0
-    assert "Marks set by an instructor" in (again / "s.html").read_text(encoding="utf-8")
+    again_page = again / "students" / page_name("s")
+    assert "Marks set by an instructor" in again_page.read_text(encoding="utf-8")
 
 
 def test_an_override_is_flagged_not_applied_when_the_answer_changed(tmp_path, capsys):
@@ -364,7 +367,7 @@ def test_an_override_is_flagged_not_applied_when_the_answer_changed(tmp_path, ca
     _grade(tmp_path, "Y = XW is a position-wise linear layer.", out)
     assert main(["override", "--db", str(db), "s", "e.explanation", "3"]) == 0
     _grade(tmp_path, "Something else entirely.", out)
-    page = (out / "s.html").read_text(encoding="utf-8")
+    page = (out / "students" / page_name("s")).read_text(encoding="utf-8")
     assert "the answer has changed since, so it needs review again" in page
     capsys.readouterr()
     assert main(["review", "--db", str(db)]) == 0

@@ -638,7 +638,7 @@ def test_D1_to_D5_answers_and_student_ids_are_escaped_in_every_page(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert_no_traceback(done.stderr)
-    pages = sorted(out.glob("*.html"))
+    pages = sorted(out.rglob("*.html"))
     assert len(pages) == 3  # index and one page per student
     assert all(re.fullmatch(r"[A-Za-z0-9._-]+\.html", page.name) for page in pages)
     shown = ""
@@ -649,9 +649,11 @@ def test_D1_to_D5_answers_and_student_ids_are_escaped_in_every_page(tmp_path):
     # The hostile text is shown to the reader as text, not dropped.
     for text in (D1, D2, D3, D4_HREF, D4_HTMLDATA, D5_NAME, "<script>alert(2)</script>"):
         assert text in shown, text
-    assert files_under(out) <= {p.name for p in pages} | {
-        "grades.csv",
-        "results.json",
+    assert files_under(out) <= {str(p.relative_to(out)) for p in pages} | {
+        "students",
+        "instructor",
+        "instructor/grades.csv",
+        "instructor/results.json",
         "gradebook.sqlite",
         "gradebook.sqlite-wal",
         "gradebook.sqlite-shm",

@@ -11,9 +11,20 @@ import pytest
 
 from grader.cli import main
 from grader.html_report import trusted_mathml
+from grader.report import page_name
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+
+
+def page(out: Path, student: str) -> Path:
+    """A student's page: in the folder that may be released to students."""
+    return out / "students" / page_name(student)
+
+
+def overview(out: Path, name: str = "index.html") -> Path:
+    """The class overview, the CSV or the JSON: in the instructor's folder."""
+    return out / "instructor" / name
 
 
 class Page(HTMLParser):
@@ -70,13 +81,23 @@ def graded(tmp_path_factory) -> Path:
 
 
 def test_grading_writes_a_page_per_student_the_overview_the_csv_and_the_gradebook(graded):
-    names = {p.name for p in graded.iterdir()}
-    assert {"index.html", "grades.csv", "results.json", "gradebook.sqlite"} <= names
-    assert {"seed-student-1.html", "seed-student-2.html", "model-answer.html"} <= names
+    assert {p.name for p in graded.iterdir()} >= {"students", "instructor", "gradebook.sqlite"}
+    assert {p.name for p in (graded / "instructor").iterdir()} == {
+        "index.html",
+        "grades.csv",
+        "results.json",
+    }
+    names = {p.name for p in (graded / "students").iterdir()}
+    assert {page_name(s) for s in ("seed-student-1", "seed-student-2", "model-answer")} <= names
+    assert all(name.startswith(("seed-student-", "model-answer-", "typical-")) for name in names)
+
+
+def page_of_seed_student_1(graded: Path) -> str:
+    return page(graded, "seed-student-1").read_text(encoding="utf-8")
 
 
 def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedback(graded):
-    page = Page((graded / "seed-student-1.html").read_text(encoding="utf-8"))
+    page = Page(page_of_seed_student_1(graded))
     assert page.content("total") == "16.5 / 25"
     item = page.content("item-a.params")
     assert "incorrect" in item and "0 / 2 marks" in item
@@ -91,7 +112,7 @@ def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedb
 
 
 def test_pages_need_no_script_and_no_network(graded):
-    for path in graded.glob("*.html"):
+    for path in graded.rglob("*.html"):
         page = Page(path.read_text(encoding="utf-8"))
         assert "script" not in page.tag_names()
         policy = [a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv")]
@@ -103,7 +124,7 @@ def test_pages_need_no_script_and_no_network(graded):
 
 
 def test_the_overview_has_the_histogram_items_mistakes_groups_and_review_queue(graded):
-    html = (graded / "index.html").read_text(encoding="utf-8")
+    html = overview(graded).read_text(encoding="utf-8")
     page = Page(html)
     assert "svg" in page.tag_names() and "rect" in page.tag_names()
     students = page.content("students")
@@ -112,13 +133,13 @@ def test_the_overview_has_the_histogram_items_mistakes_groups_and_review_queue(g
     assert "a.params" in page.content("items")
     mistakes = page.content("mistakes")
     assert "P*P*C*D + P*Q*D" in mistakes and "C*D + D" in mistakes
-    assert "seed-student-1.html#item-a.formula" in html
+    assert f"../students/{page_name('seed-student-1')}#item-a.formula" in html
     links = {a.get("href") for t, a in page.tags if t == "a"}
-    assert "seed-student-2.html" in links
+    assert f"../students/{page_name('seed-student-2')}" in links
 
 
 def test_equivalent_answers_form_one_group(graded):
-    html = (graded / "index.html").read_text(encoding="utf-8")
+    html = overview(graded).read_text(encoding="utf-8")
     # b.params: "9CD + D", "D(9C+1)" and the chain ending in 9×C×D + D are one group.
     section = html.split("<h3>b.params</h3>", 1)[1].split("</table>", 1)[0]
     rows = section.split("<tr>")
@@ -126,7 +147,7 @@ def test_equivalent_answers_form_one_group(graded):
         row
         for row in rows
         if all(
-            f'href="{name}.html#item-b.params"' in row
+            f'href="../students/{page_name(name)}#item-b.params"' in row
             for name in ("model-answer", "seed-student-1", "seed-student-2")
         )
     ]
@@ -134,7 +155,7 @@ def test_equivalent_answers_form_one_group(graded):
 
 
 def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
-    rows = list(csv.reader(io.StringIO((graded / "grades.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(overview(graded, "grades.csv").read_text(encoding="utf-8"))))
     assert rows[0] == [
         "student",
         "part a (5)",
@@ -143,8 +164,9 @@ def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
         "part d (5)",
         "part e (5)",
         "total (25)",
+        "rubric sha256",
     ]
-    by_student = {row[0]: row for row in rows[1:]}
+    by_student = {row[0]: row[:-1] for row in rows[1:]}
     assert by_student["seed-student-1"] == ["seed-student-1", "0", "5", "3", "5", "3.5", "16.5"]
     assert len(rows) == 1 + len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
 
@@ -189,13 +211,12 @@ def test_regrading_gives_the_same_rows_not_duplicates(tmp_path):
 def test_report_and_export_rebuild_the_outputs_from_the_gradebook_alone(graded, tmp_path):
     again = tmp_path / "again"
     assert main(["report", "--db", str(graded / "gradebook.sqlite"), "--out", str(again)]) == 0
-    for name in ("index.html", "seed-student-1.html", "grades.csv"):
-        assert (again / name).read_text(encoding="utf-8") == (graded / name).read_text(
-            encoding="utf-8"
-        ), name
+    for path in (overview(graded), page(graded, "seed-student-1"), overview(graded, "grades.csv")):
+        name = path.relative_to(graded)
+        assert (again / name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), name
     exported = tmp_path / "marks.csv"
     assert main(["export", "--db", str(graded / "gradebook.sqlite"), "--csv", str(exported)]) == 0
-    assert exported.read_text(encoding="utf-8") == (graded / "grades.csv").read_text(
+    assert exported.read_text(encoding="utf-8") == overview(graded, "grades.csv").read_text(
         encoding="utf-8"
     )
 
@@ -227,7 +248,7 @@ def test_student_text_appears_only_escaped(tmp_path):
     )
     out = tmp_path / "out"
     assert main(["grade", str(submission.parent), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
-    pages = list(out.glob("*.html"))
+    pages = list(out.rglob("*.html"))
     assert len(pages) == 2
     for path in pages:
         html = path.read_text(encoding="utf-8")
@@ -240,7 +261,7 @@ def test_student_text_appears_only_escaped(tmp_path):
         for tag, attributes in page.tags:
             assert not any(name.startswith("on") for name in attributes), (tag, attributes)
             assert "javascript:" not in (attributes.get("href") or "")
-    index = Page((out / "index.html").read_text(encoding="utf-8"))
+    index = Page(overview(out).read_text(encoding="utf-8"))
     assert {tag for tag, _ in index.tags if tag == "svg"} == {"svg"}  # only our histogram
 
 
@@ -257,7 +278,7 @@ def test_only_our_own_mathml_is_trusted():
 
 
 def test_each_section_of_the_overview_appears_once(graded):
-    html = (graded / "index.html").read_text(encoding="utf-8")
+    html = overview(graded).read_text(encoding="utf-8")
     for heading in (
         "Score distribution",
         "Students",
@@ -280,7 +301,7 @@ def test_content_the_importer_could_not_assign_is_listed_in_the_overview(tmp_pat
         encoding="utf-8",
     )
     assert main(["grade", str(subs), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
-    html = (out / "index.html").read_text(encoding="utf-8")
+    html = overview(out).read_text(encoding="utf-8")
     page = Page(html)
     notes = page.content("notes")
     assert "pat" in notes and "was not graded" in notes and "<b>in total</b>" in notes

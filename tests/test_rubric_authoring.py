@@ -144,8 +144,9 @@ tests:
     assert main(["grade", str(folder), "--rubric", str(rubric), "--out", str(out)]) == 0
     table = capsys.readouterr().out
     assert "x" in table and "y" in table
-    csv = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert csv[1:] == ["x,2,2", "y,4,4"]
+    rows = (out / "instructor" / "grades.csv").read_text(encoding="utf-8").splitlines()
+    sha = load_rubric(rubric).sha256
+    assert rows[1:] == [f'"x","2","2","{sha}"', f'"y","4","4","{sha}"']
 
 
 SEEDS = ROOT / "submissions" / "22-52-q4"

@@ -9,7 +9,7 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -179,7 +179,7 @@ def grade_paths(
     batch = Batch()
     files, unusable = collect_submission_files(paths)
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
-    graded_from: dict[str, tuple[str, str]] = {}
+    graded_at: dict[str, int] = {}  # the student (any case) -> their place in the batch
     checked: dict[Task, ItemResult] = {}
     if on_progress is not None:
         on_progress(0, len(files))
@@ -203,25 +203,59 @@ def grade_paths(
             result = plan.result(checked)
             # Student ids are names in an LMS, where `alice` and `Alice` are one person.
             key = result.student.casefold()
-            if key in graded_from:
-                first_student, first_path = graded_from[key]
-                same = "" if first_student == result.student else f" (as {first_student!r})"
+            if key in graded_at:
+                index = graded_at[key]
+                first = batch.results[index]
+                conflicted = claimed_twice(first, result)
+                batch.results[index] = conflicted
+                if on_result is not None:
+                    on_result(conflicted)  # replaces what was stored for the first file
                 batch.failures.append(
-                    FileFailure(
-                        str(path),
-                        f"submission {path}: student {result.student!r} was already graded "
-                        f"from {first_path}{same}; ids that differ only in case are the same "
-                        "student, so this file was not graded",
-                    )
+                    FileFailure(str(path), _claimed_twice_message(path, first, result))
                 )
                 continue
-            graded_from[key] = (result.student, str(path))
+            graded_at[key] = len(batch.results)
             batch.results.append(result)
             if on_result is not None:
                 on_result(result)
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
     return batch
+
+
+def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> SubmissionResult:
+    """The result of a student two files claim: nothing of either is graded until an
+    instructor decides which is theirs. Every item goes to review (0 marks), showing the first
+    file's answers and saying what the other file would have earned."""
+    sources = f"{first.source} and {other.source}"
+    note = (
+        f"Two submission files claim student {first.student!r}: {sources}. Neither is "
+        "graded until an instructor decides which is theirs."
+    )
+    items = {
+        item_id: replace(
+            item,
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(note, *item.feedback),
+            decision=(*item.decision, f"sent for review: claimed by {sources}"),
+        )
+        for item_id, item in first.items.items()
+    }
+    warning = (
+        f"{other.source} also claims this student (as {other.student!r}); graded on its own, "
+        f"it would have {other.total:g}/{other.max_total:g} marks"
+    )
+    return replace(first, items=items, warnings=(*first.warnings, warning))
+
+
+def _claimed_twice_message(path: Path, first: SubmissionResult, other: SubmissionResult) -> str:
+    how = "" if first.student == other.student else f" (written {other.student!r})"
+    return (
+        f"submission {path}: it claims student {first.student!r}{how}, as {first.source} does; "
+        "neither file is graded until an instructor decides which is theirs (the student's "
+        "items are in the review queue)"
+    )
 
 
 @dataclass(frozen=True)

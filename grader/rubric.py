@@ -279,9 +279,10 @@ def _read_size_sets(fields: Fields, names: list[str], problems: list[Problem]) -
 
 
 def load_rubric(path: Path | str) -> Rubric:
-    """Load and validate a rubric file, or raise `RubricError` listing every problem found."""
+    """Load and validate a rubric file, or raise `RubricError` listing every problem found.
+    A rubric given as a symbolic link is followed: an instructor links it on purpose."""
     path = Path(path)
-    return load_rubric_text(read_bounded_text(path, RubricError), str(path))
+    return load_rubric_text(read_bounded_text(path, RubricError, follow_links=True), str(path))
 
 
 def load_rubric_text(text: str, path: str) -> Rubric:

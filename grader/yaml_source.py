@@ -57,10 +57,14 @@ class Mapping:
 YamlNode = Scalar | Sequence | Mapping
 
 
-def read_bounded_text(path: Path, error: type[FileProblemsError]) -> str:
-    """Read a regular file as UTF-8 (a BOM allowed), refusing links, devices and huge files."""
+def read_bounded_text(
+    path: Path, error: type[FileProblemsError], follow_links: bool = False
+) -> str:
+    """Read a regular file as UTF-8 (a BOM allowed), refusing devices and huge files, and
+    symbolic links unless `follow_links` (a rubric an instructor links on purpose; never a
+    student's file)."""
     try:
-        info = os.lstat(path)
+        info = os.stat(path) if follow_links else os.lstat(path)
     except OSError as exc:
         raise error(path, [Problem(None, "", f"cannot read it: {exc.strerror}")]) from None
     if stat.S_ISLNK(info.st_mode):
@@ -73,9 +77,8 @@ def read_bounded_text(path: Path, error: type[FileProblemsError]) -> str:
             [Problem(None, "", f"is {info.st_size} bytes; the limit is {MAX_FILE_BYTES}")],
         )
     try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
+        no_follow = 0 if follow_links else getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, os.O_RDONLY | no_follow | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -142,9 +145,7 @@ class _Composer:
             if node.tag not in _SCALAR_TAGS:
                 self.problems.append(Problem(line, key, f"YAML tag {node.tag} is not allowed"))
                 return Scalar(line, node.value, node.value, False)
-            value = self.constructor.construct_object(node)
-            plain = node.style in (None, "")  # libyaml says "" where PyYAML says None
-            return Scalar(line, value, node.value, plain)
+            return self._scalar(node, key, line)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 self.problems.append(Problem(line, key, f"YAML tag {node.tag} is not allowed"))
@@ -176,6 +177,56 @@ class _Composer:
             return Mapping(line, entries)
         raise AssertionError(f"unknown YAML node {node!r}")
 
+    def _scalar(self, node: yaml.ScalarNode, key: str, line: int) -> Scalar:
+        plain = node.style in (None, "")  # libyaml says "" where PyYAML says None
+        try:
+            value = self.constructor.construct_object(node)
+        except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
+            if plain and node.tag == _implicit_tag(node.value):
+                # YAML 1.1 guessed a type that the text does not fit (a date 2000-20-40, a
+                # number of 5000 digits): it is the text as written.
+                return Scalar(line, node.value, node.value, plain)
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.problems.append(
+                Problem(
+                    line, key, f"the YAML tag !!{kind} cannot be given {_shorten(node.value)!r}"
+                )
+            )
+            return Scalar(line, node.value, node.value, False)
+        return Scalar(line, value, node.value, plain)
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML 1.1 gives `text` written plain, without a tag."""
+    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _nesting_line(text: str) -> int | None:
+    """The line where collections first nest more than MAX_DEPTH deep, found by the scanner
+    (which, unlike the composer, does not recurse); None if they never do."""
+    depth = 0
+    openers = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken)
+    openers += (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+    closers = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, openers):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark.line + 1
+            elif isinstance(token, closers):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
 
 # libyaml's safe loader where PyYAML was built with it: the same safe schema, many times faster.
 # A file it refuses is read again by the pure-Python loader, whose messages and lines we report.
@@ -189,6 +240,13 @@ def load_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> Ya
             node = yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        # PyYAML's composer recurses once per level: a document nested deeper than Python's
+        # stack cannot be composed at all. Say where, as the composed limit would.
+        line = _nesting_line(text)
+        raise error(
+            path, [Problem(line, "", f"values are nested more than {MAX_DEPTH} deep")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -234,7 +292,7 @@ def describe_value(node: YamlNode) -> str:
     if isinstance(value, int | float):
         return f"the number {value!r} (written {node.raw!r})"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return f"the text {_shorten(value)!r}"
     return f"{type(value).__name__} {node.raw!r}"
 
 

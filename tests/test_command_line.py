@@ -144,7 +144,7 @@ def test_one_bad_file_does_not_stop_the_batch(capsys, tmp_path):
     assert "g " in captured.out
     assert "bad.yaml" in captured.err and "is not valid YAML" in captured.err
     assert "the rubric is for '22-52-Q4'" in captured.err
-    assert "was already graded from" in captured.err
+    assert "it claims student 'g', as" in captured.err
 
 
 def test_no_readable_submission_exits_4(capsys, tmp_path):

@@ -7,7 +7,6 @@ the file, the line and the key path, and says what is wrong.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -470,13 +469,6 @@ def test_a_broken_rubric_is_refused_naming_file_line_and_key(tmp_path, case):
 def test_a_missing_file_is_refused(tmp_path):
     report = refuse(tmp_path / "absent.yaml")
     assert "cannot read it" in report and "No such file" in report
-
-
-def test_a_symbolic_link_is_refused_even_to_a_valid_rubric(tmp_path):
-    target = write(tmp_path, MINIMAL, "real.yaml")
-    link = tmp_path / "link.yaml"
-    os.symlink(target, link)
-    assert "symbolic link" in refuse(link)
 
 
 def test_a_folder_is_refused(tmp_path):

@@ -228,11 +228,6 @@ def test_markdown_content_that_belongs_nowhere_is_reported_not_reassigned(tmp_pa
         pytest.param("## (a)\nParams: 1\n", "starts with front matter", id="no front matter"),
         pytest.param("---\nstudent: s\n## (a)\n", "never closed", id="front matter never closed"),
         pytest.param("---\nstudent: s\n---\n", "question: is required", id="no question"),
-        pytest.param(
-            "---\nstudent: s\nquestion: Q\n---\n## (a)\nParams: $$9CD\n",
-            "never closed",
-            id="display maths never closed",
-        ),
     ],
 )
 def test_malformed_markdown_is_a_clear_submission_error(tmp_path, text, message):

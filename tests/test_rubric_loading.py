@@ -272,12 +272,14 @@ def test_unusable_files_are_refused(tmp_path, content, message):
     assert str(path) in str(caught.value)
 
 
-def test_a_missing_file_and_a_link_are_refused(tmp_path):
+def test_a_missing_file_is_refused_and_a_link_an_instructor_made_is_followed(tmp_path):
     with pytest.raises(RubricError, match="cannot read it"):
         load_rubric(tmp_path / "none.yaml")
     target = tmp_path / "real.yaml"
     target.write_text(VALID, encoding="utf-8")
     link = tmp_path / "link.yaml"
     os.symlink(target, link)
-    with pytest.raises(RubricError, match="symbolic link"):
-        load_rubric(link)
+    assert load_rubric(link).sha256 == load_rubric(target).sha256
+    os.symlink(tmp_path / "none.yaml", tmp_path / "dangling.yaml")
+    with pytest.raises(RubricError, match="cannot read it"):
+        load_rubric(tmp_path / "dangling.yaml")

@@ -331,15 +331,18 @@ def test_a_folder_grades_the_good_files_and_records_each_bad_one(folder):
     batch = grade_paths(RUBRIC, [folder])
     assert [r.student for r in batch.results] == ["alice", "bob", "carol"]
     assert [Path(r.source).name for r in batch.results] == ["alice.yaml", "bob.yml", "carol.yaml"]
-    for result in batch.results:
+    alice, *others = batch.results
+    for result in others:
         assert result.items["c.params"].verdict == "correct"
         assert result.total == 2 and result.max_total == 25
+    # zed-duplicate.yaml claims alice too: neither file is graded until someone decides.
+    assert alice.items["c.params"].verdict == "needs_review" and alice.total == 0
     failures = {Path(f.source).name: f.message for f in batch.failures}
     assert list(failures) == ["broken.yaml", "other-question.yaml", "zed-duplicate.yaml"]
     assert f"{folder / 'broken.yaml'}:2: is not valid YAML" in failures["broken.yaml"]
     assert "is not valid YAML" in failures["broken.yaml"]
     assert "is '99-XX', but the rubric is for '22-52-Q4'" in failures["other-question.yaml"]
-    assert "student 'alice' was already graded from" in failures["zed-duplicate.yaml"]
+    assert "it claims student 'alice', as" in failures["zed-duplicate.yaml"]
     assert str(folder / "alice.yaml") in failures["zed-duplicate.yaml"]
     everything = [r.source for r in batch.results] + [f.source for f in batch.failures]
     assert not any("hidden" in s or "secret" in s or "notes" in s for s in everything)

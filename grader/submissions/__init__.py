@@ -8,10 +8,12 @@ line; what the rubric makes of the answers is decided by `grader.grade`.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader.errors import Problem, SubmissionError
 from grader.kinds import kind_of
 from grader.model import Rubric, Submission
 from grader.submissions.markdown_submission import load_markdown_submission
@@ -60,10 +62,29 @@ LOADERS: dict[str, Callable[[Path, Rubric], Submission]] = {
 SUBMISSION_SUFFIXES = tuple(LOADERS)
 
 
+MAX_STUDENT_ID = 200  # characters: an id is a name in an LMS, not a document
+
+
 def load_submission(path: Path, rubric: Rubric) -> Submission:
     """Read one submission file by its suffix (a file named on the command line with another
-    suffix is read as YAML), or raise `SubmissionError` saying what is wrong and where."""
-    return LOADERS.get(path.suffix.lower(), _load_yaml)(path, rubric)
+    suffix is read as YAML), or raise `SubmissionError` saying what is wrong and where.
+
+    The student id is put in Unicode's composed form (NFC), so that `José` typed with a
+    combining accent and `José` typed with `é` are one student, and bounded in length."""
+    submission = LOADERS.get(path.suffix.lower(), _load_yaml)(path, rubric)
+    student = unicodedata.normalize("NFC", submission.student)
+    if len(student) > MAX_STUDENT_ID:
+        raise SubmissionError(
+            path,
+            [
+                Problem(
+                    None,
+                    "student",
+                    f"the id is {len(student)} characters long; the limit is {MAX_STUDENT_ID}",
+                )
+            ],
+        )
+    return replace(submission, student=student)
 
 
 def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -86,6 +107,8 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
                     for name in names
                     if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
                 )
+            if not found:
+                unusable.append((path, f"holds no submission file ({', '.join(LOADERS)})"))
             files.extend(sorted(found))
         elif path.exists():
             files.append(path)

@@ -40,9 +40,10 @@ from grader.errors import Problem, SubmissionError
 from grader.model import Submission, SubmittedAnswer
 from grader.yaml_source import Fields, load_yaml, read_bounded_text
 
+# Matched against a heading whose runs of spaces are single spaces (`_heading`), so that no
+# two `\s*` ever compete for a long run of spaces: the match is linear in the line.
 _HEADING = re.compile(
-    r"^\s{0,3}#{1,6}\s*(?:part\s*)?\(?\s*([A-Za-z0-9]+)\s*\)?\s*[.:)]?\s*(?:#+\s*)?$",
-    re.IGNORECASE,
+    r"#{1,6} ?(?:part ?)?\(? ?([A-Za-z0-9]+) ?\)? ?[.:)]? ?(?:#+ ?)?", re.IGNORECASE
 )
 _LABEL = re.compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z0-9 ]{0,40}?)\s*:(?:\*\*|__)?\s*(.*)$"
@@ -127,92 +128,112 @@ def load_markdown_submission(
     lines = text.splitlines()
     student, question, start = _front_matter(path, lines)
 
-    answers: dict[str, SubmittedAnswer] = {}
-    first_lines: dict[str, int] = {}  # item id (or part.label) -> its first answer's line
-    unassigned: list[tuple[int, str]] = []
-    part: str | None = None
-    current: _Run | None = None
-    stray: list[tuple[int, str]] = []  # consecutive lines under no label, reported as one
-    in_display_maths = False
+    def read() -> tuple[dict[str, SubmittedAnswer], list[tuple[int, str]], int | None]:
+        """The answers, the notes, and the line of a `$$` block never closed (or None)."""
+        answers: dict[str, SubmittedAnswer] = {}
+        first_lines: dict[str, int] = {}  # item id (or part.label) -> its first answer's line
+        unassigned: list[tuple[int, str]] = []
+        part: str | None = None
+        current: _Run | None = None
+        stray: list[tuple[int, str]] = []  # consecutive lines under no label, reported as one
+        in_display_maths = False
+        opened_at = 0  # the line where the last `$$` block opened
 
-    def close_answer() -> None:
-        nonlocal current
-        if current is None:
-            return
-        run, current = current, None
-        key = f"{run.part}.{run.name}"
-        item = item_for(run.part, run.name) if item_for is not None else None
-        answer, leftovers = _split_answer(run.lines, None if item is None else item.keeps_prose)
-        # Two labels of one item (Params, Parameters) are a second answer too, when known.
-        answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
-        first = first_lines.get(answer_id)
-        if first is not None:
-            whole = " ".join(text for _, text in run.lines)
-            what = item.id if item is not None else f"part {run.part!r}"
-            unassigned.append(
-                (
-                    run.line,
-                    f"a second answer labelled {run.name!r} to {what} (the first is at line "
-                    f"{first}) was not graded: {_quote(whole)!r}",
+        def close_answer() -> None:
+            nonlocal current
+            if current is None:
+                return
+            run, current = current, None
+            key = f"{run.part}.{run.name}"
+            item = item_for(run.part, run.name) if item_for is not None else None
+            answer, leftovers = _split_answer(run.lines, None if item is None else item.keeps_prose)
+            # Two labels of one item (Params, Parameters) are a second answer too, when known.
+            answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
+            first = first_lines.get(answer_id)
+            if first is not None:
+                whole = " ".join(text for _, text in run.lines)
+                what = item.id if item is not None else f"part {run.part!r}"
+                unassigned.append(
+                    (
+                        run.line,
+                        f"a second answer labelled {run.name!r} to {what} (the first is at line "
+                        f"{first}) was not graded: {_quote(whole)!r}",
+                    )
                 )
+                return
+            first_lines[answer_id] = run.line
+            answers[key] = SubmittedAnswer(answer, run.line)
+            answer_name = (
+                f"the answer to {item.id}"
+                if item is not None
+                else f"the answer labelled {run.name!r} in part {run.part!r}"
             )
-            return
-        first_lines[answer_id] = run.line
-        answers[key] = SubmittedAnswer(answer, run.line)
-        answer_name = (
-            f"the answer to {item.id}"
-            if item is not None
-            else f"the answer labelled {run.name!r} in part {run.part!r}"
+            for line, where, words in leftovers:
+                unassigned.append(
+                    (line, f"text {where} {answer_name} was not graded: {_quote(words)!r}")
+                )
+
+        def close_stray() -> None:
+            if not stray:
+                return
+            if part is None:
+                where = "text before the first part heading"
+            elif part not in labels:
+                where = f"text under heading {part!r}, a part the question does not have,"
+            else:
+                where = f"text in part {part!r} under no answer label"
+            words = " ".join(text for _, text in stray)
+            unassigned.append((stray[0][0], f"{where} was not graded: {_quote(words)!r}"))
+            stray.clear()
+
+        for number, line in enumerate(lines[start:], start=start + 1):
+            if not in_display_maths:
+                heading = _heading(line)
+                if heading:
+                    close_answer()
+                    close_stray()
+                    part = heading.lower()
+                    continue
+                if line.lstrip().startswith("#"):
+                    close_stray()
+                    continue  # a title or another heading: structure, not an answer
+                label = _LABEL.match(line)
+                if label and part is not None and _known(label.group(1), labels.get(part, set())):
+                    close_answer()
+                    close_stray()
+                    name = " ".join(label.group(1).split())
+                    current = _Run(part, name, number, [(number, label.group(2))])
+                    in_display_maths = label.group(2).count("$$") % 2 == 1
+                    opened_at = number
+                    continue
+            if line.count("$$") % 2 == 1:
+                in_display_maths = not in_display_maths
+                opened_at = number
+            if current is not None:
+                current.lines.append((number, line))
+            elif line.strip():
+                stray.append((number, line.strip()))
+            elif not in_display_maths:
+                close_stray()
+        close_answer()
+        close_stray()
+        return answers, unassigned, opened_at if in_display_maths else None
+
+    answers, unassigned, unclosed = read()
+    if unclosed is not None:
+        # One `$$9CD + D$` typo must not cost the rest of the script: the `$$` that is never
+        # closed is read as a `$`, and the student is told where.
+        opening = lines[unclosed - 1]
+        cut = opening.rindex("$$")
+        lines[unclosed - 1] = opening[:cut] + "$" + opening[cut + 2 :]
+        answers, unassigned, _ = read()
+        unassigned.append(
+            (
+                unclosed,
+                "the '$$' on this line opens a maths block that is never closed; it was read "
+                "as a single '$'",
+            )
         )
-        for line, where, words in leftovers:
-            unassigned.append(
-                (line, f"text {where} {answer_name} was not graded: {_quote(words)!r}")
-            )
-
-    def close_stray() -> None:
-        if not stray:
-            return
-        if part is None:
-            where = "text before the first part heading"
-        elif part not in labels:
-            where = f"text under heading {part!r}, a part the question does not have,"
-        else:
-            where = f"text in part {part!r} under no answer label"
-        words = " ".join(text for _, text in stray)
-        unassigned.append((stray[0][0], f"{where} was not graded: {_quote(words)!r}"))
-        stray.clear()
-
-    for number, line in enumerate(lines[start:], start=start + 1):
-        if not in_display_maths:
-            heading = _HEADING.match(line)
-            if heading:
-                close_answer()
-                close_stray()
-                part = heading.group(1).lower()
-                continue
-            if line.lstrip().startswith("#"):
-                close_stray()
-                continue  # a title or another heading: structure, not an answer
-            label = _LABEL.match(line)
-            if label and part is not None and _known(label.group(1), labels.get(part, set())):
-                close_answer()
-                close_stray()
-                name = " ".join(label.group(1).split())
-                current = _Run(part, name, number, [(number, label.group(2))])
-                in_display_maths = label.group(2).count("$$") % 2 == 1
-                continue
-        if line.count("$$") % 2 == 1:
-            in_display_maths = not in_display_maths
-        if current is not None:
-            current.lines.append((number, line))
-        elif line.strip():
-            stray.append((number, line.strip()))
-        elif not in_display_maths:
-            close_stray()
-    close_answer()
-    close_stray()
-    if in_display_maths:
-        raise SubmissionError(path, [Problem(len(lines), "", "a '$$' maths block is never closed")])
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, str(path), answers, tuple(unassigned))
 
@@ -288,6 +309,15 @@ def _unwrap_maths(body: str) -> str:
         if wrapped and "$" not in inner:
             return inner.strip()
     return body
+
+
+def _heading(line: str) -> str | None:
+    """The part a heading line (`## (a)`, `### Part b:`) starts, or None."""
+    text = line.lstrip()
+    if len(line) - len(text) > 3 or not text.startswith("#"):
+        return None  # four spaces make a code block in Markdown, not a heading
+    match = _HEADING.fullmatch(" ".join(text.split()))
+    return match.group(1) if match else None
 
 
 def _known(name: str, names: set[str]) -> bool:

@@ -27,7 +27,7 @@ from grader.model import (
     Task,
 )
 from grader.score import add_count_notes, score_error, score_invalid, score_missing
-from grader.submissions import collect_submission_files, load_submission
+from grader.submissions import collect_submission_files, load_submissions
 
 
 def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
@@ -187,16 +187,19 @@ def grade_paths(
         plans: list[tuple[Path, Plan]] = []
         for path in files[start : start + CHUNK]:
             try:
-                plans.append((path, plan_submission(rubric, load_submission(path, rubric))))
-            except SubmissionError as error:
-                batch.failures.append(FileFailure(str(path), str(error)))
+                loaded = load_submissions(path, rubric)
             except Exception as exc:  # a bug must not cost the rest of the batch its results
-                batch.failures.append(
-                    FileFailure(
-                        str(path),
-                        f"submission {path}: the grader failed on it ({type(exc).__name__})",
-                    )
-                )
+                batch.failures.append(FileFailure(str(path), _failed(path, exc)))
+                continue
+            for entry in loaded:
+                try:
+                    if isinstance(entry, SubmissionError):
+                        raise entry
+                    plans.append((path, plan_submission(rubric, entry)))
+                except SubmissionError as error:
+                    batch.failures.append(FileFailure(str(error.path), str(error)))
+                except Exception as exc:  # likewise
+                    batch.failures.append(FileFailure(str(path), _failed(path, exc)))
         new = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks() if t not in checked))
         checked.update(zip(new, checker.check(new), strict=True))
         for path, plan in plans:
@@ -221,6 +224,11 @@ def grade_paths(
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
     return batch
+
+
+def _failed(path: Path, exc: Exception) -> str:
+    """A bug met while reading `path`, reported as the file's failure, not the batch's."""
+    return f"submission {path}: the grader failed on it ({type(exc).__name__})"
 
 
 def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> SubmissionResult:

@@ -1,8 +1,10 @@
-"""Load a student's submission, whatever its format: one loader per file suffix.
+"""Load students' submissions, whatever their format: one loader per file suffix.
 
-A format is one module here and one line in `LOADERS`. Every loader returns the same
-`grader.model.Submission`: the student, the question, and each answer as written with its
-line; what the rubric makes of the answers is decided by `grader.grade`.
+A format is one module here and one line in `LOADERS`. A loader reads one file into the
+submissions it holds (one for a student's own file, one per row of an LMS export), each a
+`grader.model.Submission` (the student, the question, and each answer as written with its
+line) or, for one that cannot be read, the `SubmissionError` saying why, so that one bad
+row never costs the others. What the rubric makes of the answers is decided by `grader.grade`.
 """
 
 from __future__ import annotations
@@ -54,28 +56,55 @@ def _load_yaml(path: Path, rubric: Rubric) -> Submission:
     return load_yaml_submission(path)
 
 
-LOADERS: dict[str, Callable[[Path, Rubric], Submission]] = {
-    ".yaml": _load_yaml,
-    ".yml": _load_yaml,
-    ".md": _load_markdown,
+Loaded = list[Submission | SubmissionError]
+Loader = Callable[[Path, Rubric], Loaded]
+
+
+def one_per_file(load: Callable[[Path, Rubric], Submission]) -> Loader:
+    """A loader for a format that holds one submission per file."""
+
+    def load_file(path: Path, rubric: Rubric) -> Loaded:
+        try:
+            return [load(path, rubric)]
+        except SubmissionError as error:
+            return [error]
+
+    return load_file
+
+
+LOADERS: dict[str, Loader] = {
+    ".yaml": one_per_file(_load_yaml),
+    ".yml": one_per_file(_load_yaml),
+    ".md": one_per_file(_load_markdown),
 }
 SUBMISSION_SUFFIXES = tuple(LOADERS)
-
-
 MAX_STUDENT_ID = 200  # characters: an id is a name in an LMS, not a document
 
 
-def load_submission(path: Path, rubric: Rubric) -> Submission:
-    """Read one submission file by its suffix (a file named on the command line with another
-    suffix is read as YAML), or raise `SubmissionError` saying what is wrong and where.
+def load_submissions(path: Path, rubric: Rubric) -> Loaded:
+    """Every submission one file holds, read by the loader for its suffix (a file named on the
+    command line with another suffix is read as YAML); one that cannot be read is the
+    `SubmissionError` saying what is wrong and where.
 
-    The student id is put in Unicode's composed form (NFC), so that `José` typed with a
+    Student ids are put in Unicode's composed form (NFC), so that `José` typed with a
     combining accent and `José` typed with `é` are one student, and bounded in length."""
-    submission = LOADERS.get(path.suffix.lower(), _load_yaml)(path, rubric)
+    loaded = LOADERS.get(path.suffix.lower(), LOADERS[".yaml"])(path, rubric)
+    return [entry if isinstance(entry, SubmissionError) else _normal_id(entry) for entry in loaded]
+
+
+def load_submission(path: Path, rubric: Rubric) -> Submission:
+    """The one submission a file holds, or `SubmissionError` (the first, for a file of many)."""
+    first = load_submissions(path, rubric)[0]
+    if isinstance(first, SubmissionError):
+        raise first
+    return first
+
+
+def _normal_id(submission: Submission) -> Submission | SubmissionError:
     student = unicodedata.normalize("NFC", submission.student)
     if len(student) > MAX_STUDENT_ID:
-        raise SubmissionError(
-            path,
+        return SubmissionError(
+            submission.source,
             [
                 Problem(
                     None,

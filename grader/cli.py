@@ -28,7 +28,13 @@ from grader.overrides import apply_overrides
 from grader.report import batch_json, format_item, format_table, item_json, write_atomically
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
-from grader.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BoundedChecker
+from grader.workers import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    WALL_FACTOR,
+    BoundedChecker,
+    usable_cores,
+)
 
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
@@ -280,7 +286,8 @@ def _add_bounds(command: argparse.ArgumentParser) -> None:
         type=_positive_float,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"stop checking one answer after this long (default {DEFAULT_TIMEOUT:g})",
+        help="stop checking one answer after this much computing (CPU) time, or after "
+        f"{WALL_FACTOR} times as long on the clock (default {DEFAULT_TIMEOUT:g})",
     )
     command.add_argument(
         "--memory",
@@ -329,9 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--jobs",
         type=_positive_int,
-        default=os.cpu_count() or 1,
+        default=usable_cores(),
         metavar="N",
-        help="check answers in N worker processes (default: the number of cores)",
+        help="check answers in up to N worker processes, no more than the cores or the answers "
+        "(default: the number of cores)",
     )
     _add_bounds(grade)
     grade.set_defaults(run=_grade)

@@ -5,6 +5,7 @@
 2  the command line is wrong (unknown option, unknown item)
 3  the rubric cannot be used
 4  no submission could be read
+130 interrupted by Ctrl-C (SIGINT); 129 and 143 by SIGHUP and SIGTERM (128 + the signal)
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import io
 import json
 import os
 import re
+import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 
 from grader import __version__, gradebook
@@ -46,6 +49,16 @@ class UsageError(GraderError):
     exit_code = EXIT_USAGE
 
 
+class Interrupted(BaseException):
+    """A signal asked us to stop (SIGINT is KeyboardInterrupt until a command names it so).
+    Not an Exception, so that no `except Exception` of a stage takes it for a failure."""
+
+    def __init__(self, signum: int, message: str = "interrupted"):
+        super().__init__(message)
+        self.signum = signum
+        self.message = message
+
+
 def _check(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
     items = rubric.items
@@ -67,6 +80,7 @@ class _ProgressBar:
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
+        self.line_open = False  # a bar is drawn and its line not ended
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled or total == 0:
@@ -74,9 +88,15 @@ class _ProgressBar:
         width = 30
         filled = width * done // total
         sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        self.line_open = done != total
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+    def end_line(self) -> None:
+        if self.line_open:
+            sys.stderr.write("\n")
+            self.line_open = False
 
 
 def _results_json(rubric, batch) -> str:
@@ -106,23 +126,39 @@ def _grade(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
     store = None
-    with _checker(rubric, args) as bounded:
-        checker = bounded
-        if db_path is not None:
-            connection = gradebook.connect(db_path)
-            run_id = gradebook.start_run(connection, rubric, rubric.source_text)
-            checker = gradebook.CachedChecker(bounded, connection, rubric)
+    stored = 0
+    progress = _ProgressBar()
+    try:
+        with _checker(rubric, args) as bounded:
+            checker = bounded
+            if db_path is not None:
+                connection = gradebook.connect(db_path)
+                run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+                checker = gradebook.CachedChecker(bounded, connection, rubric)
 
-            def store(result):
-                gradebook.store_submission(connection, run_id, rubric.id, result)
+                def store(result):
+                    nonlocal stored
+                    gradebook.store_submission(connection, run_id, rubric.id, result)
+                    stored += 1
 
-        batch = grade_paths(
-            rubric,
-            [Path(p) for p in args.paths],
-            on_result=store,
-            on_progress=_ProgressBar(),
-            checker=checker,
-        )
+            batch = grade_paths(
+                rubric,
+                [Path(p) for p in args.paths],
+                on_result=store,
+                on_progress=progress,
+                checker=checker,
+            )
+    except (KeyboardInterrupt, Interrupted) as interruption:
+        progress.end_line()
+        signum = getattr(interruption, "signum", signal.SIGINT)
+        if db_path is None:
+            message = "interrupted; nothing was stored (no --db or --out), re-run to grade"
+        else:
+            message = (
+                f"interrupted; {stored} student{'s' if stored != 1 else ''} stored, "
+                "re-run to finish"
+            )
+        raise Interrupted(signum, message) from None
     if db_path is not None:
         gradebook.store_failures(connection, run_id, batch.failures)
         batch = apply_overrides(batch, gradebook.load_overrides(connection, rubric.id))
@@ -391,7 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with _signals_interrupt():
+            return args.run(args)
     except GraderError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
@@ -404,7 +441,34 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except (KeyboardInterrupt, Interrupted) as interruption:
+        signum = getattr(interruption, "signum", signal.SIGINT)
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            print(getattr(interruption, "message", "interrupted"), file=sys.stderr)
+        return 128 + signum
 
+
+@contextlib.contextmanager
+def _signals_interrupt():
+    """SIGTERM and SIGHUP stop a command the way Ctrl-C does: the workers are stopped, the
+    gradebook keeps what was stored, and the exit code says which signal (128 + its number).
+    Python's default for them ends the process at once, leaving its workers computing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, _frame):
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 if __name__ == "__main__":
     sys.exit(main())

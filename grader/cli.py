@@ -5,6 +5,7 @@
 2  the command line is wrong (unknown option, unknown item)
 3  the rubric cannot be used
 4  no submission could be read
+130 interrupted by Ctrl-C (SIGINT); 129 and 143 by SIGHUP and SIGTERM (128 + the signal)
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import io
 import json
 import os
 import re
+import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 
 from grader import __version__, gradebook
@@ -37,7 +40,13 @@ from grader.report import (
 )
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
-from grader.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BoundedChecker
+from grader.workers import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    WALL_FACTOR,
+    BoundedChecker,
+    usable_cores,
+)
 
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
@@ -47,6 +56,16 @@ DB_NAME = "gradebook.sqlite"
 
 class UsageError(GraderError):
     exit_code = EXIT_USAGE
+
+
+class Interrupted(BaseException):
+    """A signal asked us to stop (SIGINT is KeyboardInterrupt until a command names it so).
+    Not an Exception, so that no `except Exception` of a stage takes it for a failure."""
+
+    def __init__(self, signum: int, message: str = "interrupted"):
+        super().__init__(message)
+        self.signum = signum
+        self.message = message
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -70,6 +89,7 @@ class _ProgressBar:
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
+        self.line_open = False  # a bar is drawn and its line not ended
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled or total == 0:
@@ -77,9 +97,15 @@ class _ProgressBar:
         width = 30
         filled = width * done // total
         sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        self.line_open = done != total
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+    def end_line(self) -> None:
+        if self.line_open:
+            sys.stderr.write("\n")
+            self.line_open = False
 
 
 def _results_json(rubric, batch, versions=None) -> str:
@@ -159,25 +185,41 @@ def _grade(args: argparse.Namespace) -> int:
     store = None
     refused = None
     out = Path(args.out) if args.out else None
-    with _checker(rubric, args) as bounded:
-        checker = bounded
-        if db_path is not None:
-            connection = gradebook.connect(db_path)
-            run_id = gradebook.start_run(connection, rubric, rubric.source_text)
-            checker = gradebook.CachedChecker(
-                bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
+    stored = 0
+    progress = _ProgressBar()
+    try:
+        with _checker(rubric, args) as bounded:
+            checker = bounded
+            if db_path is not None:
+                connection = gradebook.connect(db_path)
+                run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+                checker = gradebook.CachedChecker(
+                    bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
+                )
+
+                def store(result):
+                    nonlocal stored
+                    gradebook.store_submission(connection, run_id, rubric.id, result)
+                    stored += 1
+
+            batch = grade_paths(
+                rubric,
+                [Path(p) for p in args.paths],
+                on_result=store,
+                on_progress=progress,
+                checker=checker,
             )
-
-            def store(result):
-                gradebook.store_submission(connection, run_id, rubric.id, result)
-
-        batch = grade_paths(
-            rubric,
-            [Path(p) for p in args.paths],
-            on_result=store,
-            on_progress=_ProgressBar(),
-            checker=checker,
-        )
+    except (KeyboardInterrupt, Interrupted) as interruption:
+        progress.end_line()
+        signum = getattr(interruption, "signum", signal.SIGINT)
+        if db_path is None:
+            message = "interrupted; nothing was stored (no --db or --out), re-run to grade"
+        else:
+            message = (
+                f"interrupted; {stored} student{'s' if stored != 1 else ''} stored, "
+                "re-run to finish"
+            )
+        raise Interrupted(signum, message) from None
     if db_path is not None:
         gradebook.store_failures(connection, run_id, batch.failures)
         overrides = gradebook.load_overrides(connection, rubric.id)
@@ -194,11 +236,11 @@ def _grade(args: argparse.Namespace) -> int:
                 # The folder shows the whole class the gradebook holds (a late file graded
                 # alone keeps everyone else's pages and rows), as `grader report` would.
                 run = gradebook.current_run(run_id, rubric)
-                stored = gradebook.load_batch(connection, run, on_damaged=_warn)
+                whole_class = gradebook.load_batch(connection, run, on_damaged=_warn)
                 versions = gradebook.rubric_versions(connection, rubric.id)
                 try:
                     _one_rubric(versions, rubric.sha256, db_path, args.mixed_rubrics)
-                    _write_reports(rubric, apply_overrides(stored, overrides), versions, out)
+                    _write_reports(rubric, apply_overrides(whole_class, overrides), versions, out)
                 except MixedRubricsError as error:
                     refused = error
         finally:
@@ -370,7 +412,8 @@ def _add_bounds(command: argparse.ArgumentParser) -> None:
         type=_positive_float,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"stop checking one answer after this long (default {DEFAULT_TIMEOUT:g})",
+        help="stop checking one answer after this much computing (CPU) time, or after "
+        f"{WALL_FACTOR} times as long on the clock (default {DEFAULT_TIMEOUT:g})",
     )
     command.add_argument(
         "--memory",
@@ -428,9 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--jobs",
         type=_positive_int,
-        default=os.cpu_count() or 1,
+        default=usable_cores(),
         metavar="N",
-        help="check answers in N worker processes (default: the number of cores)",
+        help="check answers in up to N worker processes, no more than the cores or the answers "
+        "(default: the number of cores)",
     )
     grade.add_argument(
         "--no-cache",
@@ -490,7 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with _signals_interrupt():
+            return args.run(args)
     except GraderError as error:
         print(f"error: {printable(str(error), keep_newlines=True)}", file=sys.stderr)
         return error.exit_code
@@ -501,7 +546,34 @@ def main(argv: list[str] | None = None) -> int:
         message = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
         print(f"error: {printable(message)}", file=sys.stderr)
         return 1
+    except (KeyboardInterrupt, Interrupted) as interruption:
+        signum = getattr(interruption, "signum", signal.SIGINT)
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            print(getattr(interruption, "message", "interrupted"), file=sys.stderr)
+        return 128 + signum
 
+
+@contextlib.contextmanager
+def _signals_interrupt():
+    """SIGTERM and SIGHUP stop a command the way Ctrl-C does: the workers are stopped, the
+    gradebook keeps what was stored, and the exit code says which signal (128 + its number).
+    Python's default for them ends the process at once, leaving its workers computing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, _frame):
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 if __name__ == "__main__":
     sys.exit(main())

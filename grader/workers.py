@@ -1,41 +1,76 @@
-"""Check answers in worker processes that can be killed: every check is bounded in time and
-memory, and one runaway answer never costs another its result.
+"""Check answers in worker processes that can be killed: every check is bounded in computing
+time and memory, and one runaway answer never costs another its result.
 
 Our own parser refuses what it can see is too large, but only a process can be stopped
-dependably: a signal cannot interrupt sympy's C-level work, and a thread cannot be killed.
-Checks run in a pebble `ProcessPool`: a check that outlives its time limit is killed together
-with its worker (which pebble replaces), a worker whose address space passes the memory limit
-(RLIMIT_AS) fails its allocation or dies, and either way that one answer gets an `error`
-result with a message saying why, while the rest of the batch goes on.
+dependably: a signal handler cannot interrupt sympy's C-level work, and a thread cannot be
+killed. So each answer is checked in a worker process of our own small pool:
+
+- Time is **computing time** (CPU time), not wall time, so that a verdict does not depend on
+  `--jobs` or on what else the machine is doing. Before each check the worker arms a CPU-time
+  timer (`ITIMER_PROF`) for `timeout` seconds; when it fires, the kernel delivers SIGPROF,
+  whose default action ends the process at once, whatever it is computing. A generous
+  wall-clock backstop (`wall_timeout`, 10 times `timeout` unless given) stops a check that waits
+  instead of computing.
+- Memory is the worker's address space (RLIMIT_AS): an allocation past it fails, and the check
+  is told it needed more memory, or the worker dies.
+- A worker dies with its parent (`PR_SET_PDEATHSIG` on Linux), so killing `grader`, even with
+  SIGKILL, leaves nothing computing.
+- A worker that dies while it starts (loading the rubric, as the OOM killer can make it) is
+  replaced and the answers not yet checked go to the workers that remain or start; after
+  `MAX_START_FAILURES` deaths in a row that no answer explains, the answers left get an `error`
+  saying no worker could be started, instead of a loop.
+- Before any answer is checked, one worker loads the rubric: a `--memory` too small for that is
+  a `WorkerStartError` that names the option, not a batch of errors.
+
+A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
+the batch goes on. Results come back in the order of the tasks, whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import resource
+import signal
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 
-from pebble import ProcessExpired, ProcessPool
-
+from grader.errors import GraderError
 from grader.grade import grade_task
 from grader.model import ItemResult, Rubric, Task
 from grader.rubric import load_rubric_text
 from grader.score import score_error
 
-DEFAULT_TIMEOUT = 10.0  # seconds for one answer
+DEFAULT_TIMEOUT = 10.0  # seconds of computing time for one answer
 DEFAULT_MEMORY_MB = 1024  # address space of one worker
+WALL_FACTOR = 10  # the wall-clock backstop, in multiples of the computing-time limit
+MAX_START_FAILURES = 3  # worker deaths in a row, with no answer checked, before giving up
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 _rubric: Rubric | None = None  # the worker's own copy, loaded once when it starts
 
 
-def _start_worker(rubric_text: str, rubric_path: str, memory_bytes: int) -> None:
-    global _rubric
-    if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    _rubric = load_rubric_text(rubric_text, rubric_path)
+class WorkerStartError(GraderError):
+    """No worker could load the rubric, so nothing can be checked."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity), not all the machine has."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _check_in_worker(task: Task) -> ItemResult:
@@ -43,52 +78,322 @@ def _check_in_worker(task: Task) -> ItemResult:
     return grade_task(_rubric, task)
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux); elsewhere, the
+    parent's clean exit stops its workers. The parent may have died before the request."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _worker_main(
+    connection: Connection,
+    rubric_text: str,
+    rubric_path: str,
+    memory_bytes: int,
+    work: Callable[[Task], ItemResult],
+    parent_pid: int,
+) -> None:
+    """A worker's whole life: load the rubric, say so, then check tasks until the parent
+    closes the connection. Each task is (index, task, CPU seconds); each reply names its
+    index. A worker never prints: what goes wrong is a reply or its exit status."""
+    _die_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the parent decides and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for default in (signal.SIGTERM, signal.SIGHUP, signal.SIGPROF):
+        signal.signal(default, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
+    global _rubric
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed worker leaves no core file
+        if memory_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        _rubric = load_rubric_text(rubric_text, rubric_path)
+        connection.send(("ready",))
+    except MemoryError:
+        with contextlib.suppress(BaseException):
+            connection.send(("failed", "memory"))
+        os._exit(1)
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
+            connection.send(("failed", type(exc).__name__))
+        os._exit(1)
+    while True:
+        try:
+            index, task, cpu_seconds = connection.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+        try:
+            reply = ("done", index, work(task))
+        except MemoryError:
+            reply = ("memory", index)
+        except BaseException as exc:  # a bug must not cost the other answers
+            reply = ("raised", index, type(exc).__name__)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        try:
+            connection.send(reply)
+        except MemoryError:
+            connection.send(("memory", index))
+        except Exception as exc:  # e.g. a result that cannot be pickled
+            connection.send(("raised", index, type(exc).__name__))
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+    started: float  # time.monotonic() when it was started
+    ready: bool = False
+    task: int | None = None  # the index of the task it is checking
+    since: float = 0.0  # when it was given that task
+    failure: str | None = None  # why it could not start, as it said
+
+
 @dataclass
 class BoundedChecker:
-    """Grades tasks in `jobs` worker processes, each answer within `timeout` seconds and
-    `memory_mb` megabytes. Use it as a context manager, so its workers are stopped."""
+    """Grades tasks in up to `jobs` worker processes (no more than the usable cores or the
+    answers to check), each answer within `timeout` seconds of computing time, `wall_timeout`
+    seconds of wall time and `memory_mb` megabytes. Use it as a context manager: entering starts
+    one worker and waits until it has loaded the rubric (`WorkerStartError` if it cannot);
+    leaving stops every worker."""
 
     rubric: Rubric
-    jobs: int = os.cpu_count() or 1
+    jobs: int = field(default_factory=usable_cores)
     timeout: float = DEFAULT_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     work: Callable[[Task], ItemResult] = _check_in_worker  # replaceable in tests
+    wall_timeout: float | None = None  # default: WALL_FACTOR times `timeout`
+
+    def __post_init__(self) -> None:
+        self._workers: list[_Worker] = []
+        self._context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        )
+        self._max_workers = max(1, min(self.jobs, usable_cores()))
+        if self.wall_timeout is None:
+            self.wall_timeout = WALL_FACTOR * self.timeout
+
+    @property
+    def workers(self) -> int:
+        """How many worker processes are running now."""
+        return sum(worker.process.is_alive() for worker in self._workers)
 
     def __enter__(self) -> BoundedChecker:
-        self._pool = ProcessPool(
-            max_workers=max(1, self.jobs),
-            initializer=_start_worker,
-            initargs=(self.rubric.source_text, self.rubric.path, self.memory_mb * 2**20),
-            context=multiprocessing.get_context("fork")
-            if "fork" in multiprocessing.get_all_start_methods()
-            else None,
-        )
+        self._start_first_worker()
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._pool.stop()
-        self._pool.join()
+        for worker in self._workers:
+            self._stop(worker)
+        self._workers = []
+
+    # --- checking ---------------------------------------------------------------------------
 
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
         """The result of every task, in order; failures of the check are results too."""
-        futures = [
-            self._pool.schedule(self.work, args=(task,), timeout=self.timeout) for task in tasks
-        ]
-        return [self._result(task, future) for task, future in zip(tasks, futures, strict=True)]
+        results: list[ItemResult | None] = [None] * len(tasks)
+        pending = deque(range(len(tasks)))
+        failures_in_a_row, last_failure = 0, ""
+        while pending or self._busy():
+            if failures_in_a_row < MAX_START_FAILURES:
+                wanted = min(self._max_workers, len(pending) + self._busy())
+                while len(self._workers) < wanted:
+                    self._workers.append(self._start_worker())
+            elif not self._workers:
+                for index in pending:
+                    results[index] = self._not_started(tasks[index], last_failure)
+                break
+            for worker in self._workers:
+                if worker.ready and worker.task is None and pending:
+                    index = pending.popleft()
+                    try:
+                        worker.connection.send((index, tasks[index], self.timeout))
+                    except OSError:  # it died idle: seen as such by `_events`
+                        pending.appendleft(index)
+                        continue
+                    worker.task, worker.since = index, time.monotonic()
+            for worker, index, reply in self._events():
+                if index is not None:
+                    results[index] = (
+                        self._result(tasks[index], reply)
+                        if reply is not None
+                        else self._stopped(tasks[index], worker)
+                    )
+                    failures_in_a_row = 0
+                elif reply is None:  # it died starting, or idle: no answer explains it
+                    failures_in_a_row += 1
+                    last_failure = self._start_failure(worker)
+        assert all(result is not None for result in results), "a task was lost"
+        return results  # type: ignore[return-value]
 
-    def _result(self, task: Task, future) -> ItemResult:
+    def _busy(self) -> int:
+        return sum(worker.task is not None for worker in self._workers)
+
+    def _result(self, task: Task, reply: tuple) -> ItemResult:
         item = self.rubric.items[task.item_id]
-        try:
-            return future.result()
-        except FutureTimeout:
-            why = f"checking it took longer than {self.timeout:g} s, so it was stopped"
-        except ProcessExpired:
+        kind = reply[0]
+        if kind == "done":
+            result = reply[2]
+            # The check caught the MemoryError itself; say which limit it ran into.
+            if result == score_error(item, task.text, MemoryError.__name__):
+                return score_error(item, task.text, self._memory_message())
+            return result
+        if kind == "memory":
+            return score_error(item, task.text, self._memory_message())
+        return score_error(item, task.text, f"the check failed ({reply[2]})")
+
+    def _memory_message(self) -> str:
+        return f"the check needed more than its {self.memory_mb} MB of memory"
+
+    def _stopped(self, task: Task, worker: _Worker) -> ItemResult:
+        """The result of a task whose worker died or was stopped while checking it."""
+        item = self.rubric.items[task.item_id]
+        if worker.failure == "wall":
+            why = f"checking it took longer than {self.wall_timeout:g} s, so it was stopped"
+        elif worker.process.exitcode == -signal.SIGPROF:
+            why = (
+                f"checking it needed more than {self.timeout:g} s of computing time, "
+                "so it was stopped"
+            )
+        else:
             why = (
                 f"the check ran out of its {self.memory_mb} MB of memory or crashed, "
                 "so it was stopped"
             )
-        except MemoryError:
-            why = f"the check needed more than its {self.memory_mb} MB of memory"
-        except Exception as exc:  # a bug must not cost the rest of the batch
-            why = f"the check failed ({type(exc).__name__})"
         return score_error(item, task.text, why)
+
+    def _not_started(self, task: Task, why: str) -> ItemResult:
+        item = self.rubric.items[task.item_id]
+        return score_error(
+            item,
+            task.text,
+            f"no worker process could be started to check it: {why}; it was not checked",
+        )
+
+    # --- the workers ------------------------------------------------------------------------
+
+    def _start_worker(self) -> _Worker:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main,
+            args=(
+                theirs,
+                self.rubric.source_text,
+                str(self.rubric.path),
+                self.memory_mb * 2**20,
+                self.work,
+                os.getpid(),
+            ),
+            name="grader-worker",
+            daemon=True,
+        )
+        # A signal meant for us must not reach the new worker before it can ignore it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        theirs.close()
+        return _Worker(process, ours, time.monotonic())
+
+    def _start_first_worker(self) -> None:
+        """Start one worker and wait until it has loaded the rubric: a limit too small for that
+        is the command line's mistake, said once, before any answer is checked."""
+        why = ""
+        for _ in range(MAX_START_FAILURES):
+            worker = self._start_worker()
+            self._workers.append(worker)
+            gone = False
+            while not worker.ready and not gone:
+                gone = any(w is worker for w, _, _ in self._events())
+            if not gone:
+                return
+            if worker.failure == "memory":
+                raise WorkerStartError(
+                    f"--memory {self.memory_mb} is too small: a worker needs more than "
+                    f"{self.memory_mb} MB to load the rubric {self.rubric.path}, so nothing "
+                    f"was checked; try a larger --memory (the default is {DEFAULT_MEMORY_MB})",
+                    exit_code=2,
+                )
+            why = self._start_failure(worker)
+        raise WorkerStartError(
+            f"no worker process could load the rubric {self.rubric.path} ({why}), "
+            "so nothing was checked",
+            exit_code=3,
+        )
+
+    def _start_failure(self, worker: _Worker) -> str:
+        """Why `worker`, gone without a task, could not start (or died idle), in words."""
+        if worker.failure == "memory":
+            return f"loading the rubric needed more than {self.memory_mb} MB of memory"
+        if worker.failure == "wall":
+            return f"loading the rubric took longer than {self.wall_timeout:g} s"
+        if worker.failure is not None:
+            return f"loading the rubric failed ({worker.failure})"
+        code = worker.process.exitcode
+        if code is not None and code < 0:
+            return f"the last one was killed by {signal.Signals(-code).name}"
+        return f"the last one exited with status {code}"
+
+    def _events(self) -> list[tuple[_Worker, int | None, tuple | None]]:
+        """Wait until a worker replies or dies, or a wall-clock deadline passes (the worker is
+        then killed). Returns (worker, task index, reply) for each answer checked, and
+        (worker, task index or None, None) for each worker gone, after its last replies."""
+        deadlines = [
+            (worker.since if worker.task is not None else worker.started) + self.wall_timeout
+            for worker in self._workers
+            if worker.task is not None or not worker.ready
+        ]
+        if deadlines:
+            timeout = max(0.0, min(deadlines) - time.monotonic())
+            wait(
+                [w.connection for w in self._workers] + [w.process.sentinel for w in self._workers],
+                timeout,
+            )
+        events: list[tuple[_Worker, int | None, tuple | None]] = []
+        now = time.monotonic()
+        for worker in list(self._workers):
+            events += self._read(worker)
+            waiting_since = worker.since if worker.task is not None else worker.started
+            waiting = worker.task is not None or not worker.ready
+            if waiting and now - waiting_since > self.wall_timeout:
+                worker.failure = worker.failure or "wall"
+                self._stop(worker)
+            if not worker.process.is_alive():
+                events += self._read(worker)  # what it said just before it died
+                self._stop(worker)
+                self._workers.remove(worker)
+                events.append((worker, worker.task, None))
+        return events
+
+    @staticmethod
+    def _read(worker: _Worker) -> list[tuple[_Worker, int | None, tuple | None]]:
+        """Every whole message `worker` has sent: start-up news updates it, replies are
+        returned (and free it for another task)."""
+        replies = []
+        while True:
+            try:
+                if worker.connection.closed or not worker.connection.poll():
+                    return replies
+                message = worker.connection.recv()
+            except (EOFError, OSError):
+                return replies  # the end of a dead worker's pipe
+            if message[0] == "ready":
+                worker.ready = True
+            elif message[0] == "failed":
+                worker.failure = message[1]
+            else:
+                replies.append((worker, worker.task, message))
+                worker.task = None
+
+    @staticmethod
+    def _stop(worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        with contextlib.suppress(OSError):
+            worker.connection.close()

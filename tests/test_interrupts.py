@@ -1,0 +1,172 @@
+"""Stopping `grader grade` (issue 12): Ctrl-C, SIGTERM and SIGHUP end it with a one-line message
+and a documented exit code, keeping what was stored; its workers die with it, even when it is
+killed with SIGKILL.
+
+Each test runs `grader grade` in a process of its own, through a small script that makes the
+workers compute without end on the answers `SPIN …` (after writing their pid to a folder), so that
+there are workers busy computing when the signal comes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HARNESS = textwrap.dedent(
+    """
+    import dataclasses, os, sys
+    from pathlib import Path
+
+    from grader import cli, workers
+
+    PIDS = Path(sys.argv[1])
+
+
+    def spin_on_marker(task):
+        if task.text.startswith("SPIN"):
+            (PIDS / str(os.getpid())).touch()
+            while True:
+                pass
+        return workers._check_in_worker(task)
+
+
+    checker = cli._checker
+    cli._checker = lambda *args, **kwargs: dataclasses.replace(
+        checker(*args, **kwargs), work=spin_on_marker
+    )
+    sys.exit(cli.main(sys.argv[2:]))
+    """
+)
+
+
+def _write_class(folder: Path, quick: int, spinning: int) -> None:
+    """`quick` students whose answers are checked at once, then `spinning` whose are not."""
+    folder.mkdir()
+    for number in range(quick + spinning):
+        answer = f"SPIN {number}" if number >= quick else f"{number + 9}CD + D"
+        (folder / f"s{number:03d}.yaml").write_text(
+            f"student: s{number:03d}\nquestion: 22-52-Q4\nanswers:\n"
+            f"  b:\n    params: {json.dumps(answer)}\n",
+            encoding="utf-8",
+        )
+
+
+def _start(tmp_path: Path, quick: int, spinning: int, jobs: int) -> subprocess.Popen:
+    _write_class(tmp_path / "class", quick, spinning)
+    (tmp_path / "pids").mkdir()
+    (tmp_path / "harness.py").write_text(HARNESS, encoding="utf-8")
+    # Files, not pipes: a worker left behind would hold a pipe open after grader ends.
+    with (tmp_path / "stdout").open("w") as out, (tmp_path / "stderr").open("w") as err:
+        return _popen(tmp_path, jobs, out, err)
+
+
+def _popen(tmp_path: Path, jobs: int, out, err) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(tmp_path / "harness.py"),
+            str(tmp_path / "pids"),
+            "grade",
+            str(tmp_path / "class"),
+            "--rubric",
+            str(ROOT / "rubrics" / "22-52-q4.yaml"),
+            "--db",
+            str(tmp_path / "gradebook.sqlite"),
+            "--jobs",
+            str(jobs),
+        ],
+        stdout=out,
+        stderr=err,
+        start_new_session=True,  # its own process group, as a shell gives a command
+    )
+
+
+def _spinning_workers(process: subprocess.Popen, pids: Path, count: int) -> list[int]:
+    """Wait until `count` workers compute without end; their pids."""
+    while len(list(pids.iterdir())) < count:
+        assert process.poll() is None, "grader ended before its workers were busy"
+        time.sleep(0.05)
+    return [int(path.name) for path in pids.iterdir()]
+
+
+def _alive(pid: int) -> bool:
+    """Running or able to run: not gone, and not a zombie waiting for a reaper."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _wait_until_gone(pids: list[int]) -> list[int]:
+    """The pids still alive after a generous wait (a hang guard, not a speed assertion)."""
+    for _ in range(600):
+        if not any(_alive(pid) for pid in pids):
+            return []
+        time.sleep(0.05)
+    return [pid for pid in pids if _alive(pid)]
+
+
+@pytest.fixture
+def cleanup():
+    started: list[subprocess.Popen] = []
+    yield started.append
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+
+
+@needs_proc
+@pytest.mark.parametrize(
+    ("sent", "exit_code"),
+    [
+        pytest.param(signal.SIGTERM, 128 + signal.SIGTERM, id="SIGTERM to grader grade"),
+        pytest.param(signal.SIGHUP, 128 + signal.SIGHUP, id="SIGHUP to grader grade"),
+        pytest.param(signal.SIGKILL, -signal.SIGKILL, id="SIGKILL to grader grade"),
+    ],
+)
+def test_the_workers_die_with_grader_grade(tmp_path, cleanup, sent, exit_code):
+    process = _start(tmp_path, quick=0, spinning=2, jobs=2)
+    cleanup(process)
+    workers = _spinning_workers(process, tmp_path / "pids", min(2, os.cpu_count() or 1))
+    os.kill(process.pid, sent)  # to grader alone, not to its process group
+    process.wait(timeout=300)
+    stderr = (tmp_path / "stderr").read_text()
+    assert process.returncode == exit_code, stderr
+    assert _wait_until_gone(workers) == [], "workers left computing after grader ended"
+    if sent != signal.SIGKILL:
+        assert stderr.splitlines()[-1] == "interrupted; 0 students stored, re-run to finish"
+        assert "Traceback" not in stderr
+
+
+@needs_proc
+def test_ctrl_c_says_how_many_students_were_stored_and_exits_130(tmp_path, cleanup):
+    # The first chunk of 64 files is checked and stored before the spinning answers are met.
+    process = _start(tmp_path, quick=64, spinning=2, jobs=2)
+    cleanup(process)
+    workers = _spinning_workers(process, tmp_path / "pids", 1)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
+    process.wait(timeout=300)
+    stdout, stderr = (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
+    with sqlite3.connect(tmp_path / "gradebook.sqlite") as connection:
+        stored = connection.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    assert stored == 64
+    assert process.returncode == 130, stderr
+    assert stderr.splitlines() == [f"interrupted; {stored} students stored, re-run to finish"]
+    assert stdout == ""
+    assert _wait_until_gone(workers) == []

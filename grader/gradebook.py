@@ -9,6 +9,7 @@ because a recorded grade must survive a power cut. Every statement is parameteri
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -112,13 +113,22 @@ def connect(path: Path) -> sqlite3.Connection:
         # Every grade and answer of a class: readable by its owner only. SQLite gives the
         # -wal and -shm files the mode of the database file.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        connection = sqlite3.connect(path, timeout=30)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("PRAGMA busy_timeout=30000")
-        with connection:
-            connection.executescript(SCHEMA)
+        # Setting a gradebook up (WAL mode, the schema) upgrades SQLite's lock in ways its
+        # busy handler does not wait for: two processes doing it at once could get "database
+        # is locked". One at a time, by an advisory lock on the folder. Not on the database
+        # file: closing any descriptor of it would drop SQLite's own (fcntl) locks on it.
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            connection = sqlite3.connect(path, timeout=30)
+            connection.execute("PRAGMA busy_timeout=30000")
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            with connection:
+                connection.executescript(SCHEMA)
+        finally:
+            os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = path.parent if isinstance(exc, OSError) else path

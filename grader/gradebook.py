@@ -112,7 +112,10 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Every grade and answer of a class: readable by its owner only. SQLite gives the
         # -wal and -shm files the mode of the database file.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        if not path.exists():
+            # Only a file no connection of this process has open: closing a descriptor of an
+            # open database would drop SQLite's fcntl locks on it.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         # Setting a gradebook up (WAL mode, the schema) upgrades SQLite's lock in ways its
         # busy handler does not wait for: two processes doing it at once could get "database
         # is locked". One at a time, by an advisory lock on the folder. Not on the database

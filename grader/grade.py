@@ -80,7 +80,13 @@ class Plan:
             item_id: checked[entry] if isinstance(entry, Task) else entry
             for item_id, entry in self.items.items()
         }
-        items = add_count_notes(self.rubric, items, lambda item: kind_of(item).count_role)
+        context = self.rubric.context
+        items = add_count_notes(
+            self.rubric,
+            items,
+            lambda item: kind_of(item).count_role,
+            lambda item, count, formula: kind_of(item).carry_forward(item, count, formula, context),
+        )
         return SubmissionResult(
             self.submission.student, self.submission.source, items, self.warnings
         )

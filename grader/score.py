@@ -22,13 +22,20 @@ def verdict_for(marks: float, max_marks: float) -> str:
 
 
 def add_count_notes(
-    rubric: Rubric, items: dict[str, ItemResult], count_role: Callable[[Item], str | None]
+    rubric: Rubric,
+    items: dict[str, ItemResult],
+    count_role: Callable[[Item], str | None],
+    carry_forward: Callable[[Item, ItemResult, ItemResult], ItemResult | None] | None = None,
 ) -> dict[str, ItemResult]:
     """Where a part has an item that defines a parameter count (a formula) and one that states
     it (a count), say when the stated count is not the defined one: "Your count (9·C·D + D)
     does not match your own formula, which has P·Q·C parameters". `count_role(item)` is
     "defines", "states" or None, as the item's kind says. No marks depend on the note; it
-    tells the student their two answers disagree."""
+    tells the student their two answers disagree.
+
+    Where they agree and the formula is wrong, `carry_forward(count_item, count, formula)`
+    (the count's kind's) may give the count the marks its rubric carries forward from the
+    student's own formula; the formula keeps its own marks."""
     noted = dict(items)
     for part in rubric.parts:
         formulas = [i.id for i in part.items if count_role(i) == "defines" and i.id in items]
@@ -36,13 +43,19 @@ def add_count_notes(
         for formula_id in formulas:
             formula = items[formula_id]
             for count_id in counts:
-                count = items[count_id]
+                count = noted[count_id]
                 if (
                     formula.count_values is None
                     or count.count_values is None
                     or None in count.count_values
-                    or count.count_values in (formula.count_values, formula.nominal_values)
                 ):
+                    continue
+                if count.count_values in (formula.count_values, formula.nominal_values):
+                    carried = carry_forward and carry_forward(
+                        rubric.items[count_id], count, formula
+                    )
+                    if carried is not None:
+                        noted[count_id] = carried
                     continue
                 noted[formula_id] = replace(
                     formula,

@@ -29,10 +29,10 @@ def test_a_crash_inside_the_check_is_an_error_verdict_not_an_exception(monkeypat
 def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monkeypatch):
     real_check = grader.kinds.count.check_count
 
-    def explode_on_b(item, parsed, specs):
+    def explode_on_b(item, parsed, specs, *items):
         if item.id == "b.params":
             raise RuntimeError("a bug")
-        return real_check(item, parsed, specs)
+        return real_check(item, parsed, specs, *items)
 
     monkeypatch.setattr(grader.kinds.count, "check_count", explode_on_b)
     batch = grade_paths(RUBRIC, [ROOT / "submissions" / "22-52-q4"])

@@ -49,6 +49,7 @@ _KEY_VALUES = {
     "output": "{name: y, shape: [D]}",
     "padding": "none",
     "concepts": "[]",
+    "follow_through": "true",
 }
 
 
@@ -222,6 +223,7 @@ class WholeNumberKind:
     advice = "Write the number with digits, e.g. 42."
     keeps_prose = False
     count_role = None
+    part_diagnoses = ()
 
     def read_spec(self, fields, marks, context, problems):
         return fields.integer("tolerance", required=False) or 0

@@ -52,6 +52,8 @@ class ItemKind(Protocol):
     advice: str | None  # shown under an answer that could not be read
     keeps_prose: bool  # a Markdown answer is the whole run of prose, not its first maths
     count_role: str | None  # "states" a parameter count, "defines" one (a formula), or None
+    part_diagnoses: tuple[str, ...]  # diagnoses given from the part's other answers, which
+    # a one-answer self-test cannot give (a count's marks carried forward from a formula)
 
     def read_spec(
         self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]
@@ -69,6 +71,14 @@ class ItemKind(Protocol):
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         """Read, check and score one non-empty answer. An `AnswerError` means it could not be
         read; the caller turns it, and any other failure, into a result."""
+        ...
+
+    def carry_forward(
+        self, item: Item, count: ItemResult, formula: ItemResult, context: Context
+    ) -> ItemResult | None:
+        """Only for a kind whose `count_role` is "states": the result of a count that is
+        right for the student's own `formula` of the same part, when the rubric gives such a
+        count marks; None to leave `count` as it is."""
         ...
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:

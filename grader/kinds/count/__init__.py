@@ -12,7 +12,8 @@ from grader.kinds.base import check_rules
 from grader.kinds.count.check import DIAGNOSES, CheckDisagreement, check_count, counts_equal
 from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.rubric import CountSpec, read_count, read_count_spec
-from grader.kinds.count.score import score_count
+from grader.kinds.count.score import carry_forward, follow_through_problems, score_count
+from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.score import score_needs_review
 from grader.yaml_source import Fields
@@ -20,7 +21,8 @@ from grader.yaml_source import Fields
 
 class CountKind:
     name = "count"
-    keys = ("bias", "bias_included")
+    keys = ("bias", "bias_included", "follow_through")
+    part_diagnoses = ("follow_through",)  # given by the part, so no one-answer test gives it
     diagnoses = DIAGNOSES.names
     advice = "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D."
     keeps_prose = False
@@ -39,7 +41,7 @@ class CountKind:
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         parsed = parse(text, context.symbol_table)
         try:
-            check = check_count(item, parsed, context.symbols)
+            check = check_count(item, parsed, context.symbols, context.items)
             return score_count(item, parsed, check, context.size_sets, context.order)
         except CheckDisagreement as disagreement:
             return score_needs_review(
@@ -52,7 +54,14 @@ class CountKind:
     def self_test(
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
     ) -> list[Problem]:
-        return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+        same = lambda a, b: self.same_answer(item, a, b, rubric.context)  # noqa: E731
+        return [*check_rules(item, grade, same), *follow_through_problems(item)]
+
+    def carry_forward(
+        self, item: Item, count: ItemResult, formula: ItemResult, context: Context
+    ) -> ItemResult | None:
+        return carry_forward(item, count, formula, context)
 
 
 COUNT = CountKind()
+__all__ = ["COUNT", "CountKind", "explain_wrong_count"]

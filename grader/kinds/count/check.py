@@ -54,6 +54,8 @@ class Counterexample:
     correct_value: Fraction
 
     def describe(self) -> str:
+        if not self.values:  # two numbers: no size tells them apart, none is needed
+            return f"Your count is {self.student_value}; the correct count is {self.correct_value}."
         sizes = ", ".join(f"{name}={value}" for name, value in self.values)
         return (
             f"With {sizes} your count gives {self.student_value}; "
@@ -72,6 +74,7 @@ class CountCheck:
     diagnosis: Diagnosis | None = None
     counterexample: Counterexample | None = None
     broken_steps: tuple[tuple[str, str], ...] = ()  # (step, final answer) that are not equal
+    details: tuple[str, ...] = ()  # what follows the diagnosis: weights and biases compared
 
 
 # --- Equivalence ---------------------------------------------------------------------------
@@ -435,8 +438,8 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     for term in terms:
         written = subtract(case.student, subtract(case.reference, term))
         quotient = _monomial_ratio(written, term)
-        if quotient is None:
-            continue
+        if quotient is None or quotient.numerator.LC < 0:
+            continue  # a count's term written negative is not that term off by a factor
         if quotient.numerator != quotient.denominator and not quotient.is_number:
             numerator, denominator = quotient.parts()
             if denominator != 1 and numerator == 1:
@@ -501,8 +504,11 @@ def find_counterexample(
 # --- The check of one count ----------------------------------------------------------------
 
 
-def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -> CountCheck:
-    """Compare a parsed count with the item's reference and explain any difference."""
+def check_count(
+    item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec], items: Sequence[Item] = ()
+) -> CountCheck:
+    """Compare a parsed count with the item's reference and explain any difference; `items`
+    are the question's items, to tell a count that is the answer to another part."""
     assert item.reference is not None, "count items always carry a parsed reference"
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
     reference = _rubric_fraction(item.reference.expr, declared)
@@ -528,14 +534,16 @@ def check_count(item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec]) -
                 counterexample=counterexample,
                 broken_steps=broken_steps,
             )
+    # Imported here: the term-by-term comparison builds on this module's diagnoses.
+    from grader.kinds.count.terms import explain_wrong_count
+
     case = _Case(student, reference, item, tuple(specs))
-    for diagnose in GENERIC_DIAGNOSES:
-        diagnosis = diagnose(case)
-        if diagnosis is not None:
-            return CountCheck(
-                equivalent=False,
-                diagnosis=diagnosis,
-                counterexample=counterexample,
-                broken_steps=broken_steps,
-            )
-    return CountCheck(equivalent=False, counterexample=counterexample, broken_steps=broken_steps)
+    found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
+    diagnosis, details = explain_wrong_count(case, items, found)
+    return CountCheck(
+        equivalent=False,
+        diagnosis=diagnosis,
+        counterexample=counterexample,
+        broken_steps=broken_steps,
+        details=details,
+    )

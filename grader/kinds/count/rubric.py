@@ -23,6 +23,9 @@ class CountSpec:
 
     bias: ParsedAnswer | None = None
     bias_included: bool = True  # whether the reference counts the biases
+    # A wrong count that is right for the student's own formula of the part earns the marks
+    # of `partial_credit: {follow_through: ...}` (marks carried forward).
+    follow_through: bool = False
 
 
 def read_count(
@@ -47,4 +50,8 @@ def read_count_spec(
     bias_answer = fields.answer("bias", required=False)
     if bias_answer is not None:
         bias = read_count(*bias_answer, f"{fields.path}.bias", symbols, problems)
-    return CountSpec(bias, fields.boolean("bias_included", default=True))
+    return CountSpec(
+        bias,
+        fields.boolean("bias_included", default=True),
+        fields.boolean("follow_through", default=False),
+    )

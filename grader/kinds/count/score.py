@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy
 
-from grader.kinds.count.check import CountCheck, show_count
+from grader.errors import AnswerError, Problem
+from grader.kinds.count.check import DIAGNOSES, CountCheck, counts_equal, show_count
 from grader.kinds.count.mathml import to_mathml
-from grader.kinds.count.parse import ParsedAnswer
+from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.polynomials import as_fraction, value_at
-from grader.model import Item, ItemResult
+from grader.model import Context, Item, ItemResult
 from grader.score import verdict_for
 
 
@@ -76,6 +79,7 @@ def score_count(
     else:
         feedback.append("Your count is not equal to the correct count.")
         because = "no misconception or diagnosis applies"
+    feedback.extend(check.details)
     if check.counterexample is not None:
         feedback.append(check.counterexample.describe())
     feedback.extend(_working_feedback(check))
@@ -87,3 +91,103 @@ def score_count(
         decision=(read, "not equivalent to the reference", because, f"marks {marks:g}"),
         **common,
     )
+
+
+# --- Marks carried forward from the student's own formula ----------------------------------
+
+_WRONG = ("incorrect", "partial")
+
+
+def _own_count(shown: str | None, context: Context) -> ParsedAnswer | None:
+    """A formula's own count as the formula kind shows it (P²·C·D + P·Q·D), read back as a
+    count; None where it is no formula in the sizes (a number at some sizes)."""
+    if shown is None:
+        return None
+    try:
+        return parse(shown, context.symbol_table)
+    except AnswerError:
+        return None
+
+
+@DIAGNOSES.produces("follow_through")
+def carry_forward(
+    item: Item, count: ItemResult, formula: ItemResult, context: Context
+) -> ItemResult | None:
+    """A wrong count that is exactly the parameter count of the student's own wrong formula
+    of the same part (the parameters it writes, or those that act independently) earns the
+    item's `partial_credit.follow_through` when the rubric sets `follow_through: true` and
+    that is more than the count earns already. The formula keeps its own marks; the feedback
+    says which marks were carried, and from what."""
+    credit = item.partial_credit.get("follow_through")
+    if (
+        not item.spec.follow_through
+        or credit is None
+        or count.verdict not in _WRONG
+        or formula.verdict not in _WRONG
+        or count.marks >= credit
+        or count.answer is None
+    ):
+        return None
+    try:
+        answer = parse(count.answer, context.symbol_table)
+    except AnswerError:
+        return None
+    symbols = context.order
+    effective = _own_count(formula.count_shown, context)
+    nominal = _own_count(formula.nominal_shown, context)
+    if effective is not None and counts_equal(answer.expr, effective.expr, symbols):
+        written = f"has {formula.count_shown}"
+        independent = ""
+    elif nominal is not None and counts_equal(answer.expr, nominal.expr, symbols):
+        written = f"writes {formula.nominal_shown}"
+        independent = (
+            f" Only {formula.count_shown} of those parameters act independently, though: "
+            "weights that are only ever added together count as one."
+        )
+    else:
+        return None
+    part = f"({item.part})"
+    diagnosis = DIAGNOSES.make(
+        "follow_through",
+        f"Your count is right for your own formula of part {part}, which {written} "
+        f"parameters: {credit:g} of the {item.marks:g} marks {'is' if credit == 1 else 'are'} "
+        "carried forward from it. "
+        f"Your formula is not the layer the question asks for, and loses its own marks."
+        + independent,
+    )
+    return replace(
+        count,
+        verdict=verdict_for(credit, item.marks),
+        marks=credit,
+        diagnosis=diagnosis.kind,
+        feedback=(count.feedback[0], diagnosis.message, *count.feedback[1:]),
+        decision=(
+            *count.decision[:-1],
+            f"right for the student's formula {formula.item_id}: marks carried forward",
+            f"marks {credit:g}",
+        ),
+    )
+
+
+def follow_through_problems(item: Item) -> list[Problem]:
+    """`follow_through` and its marks must come together, or nothing is ever carried."""
+    path = f"{item.id}.follow_through"
+    credit = item.partial_credit.get("follow_through")
+    if item.spec.follow_through and credit is None:
+        return [
+            Problem(
+                item.line,
+                path,
+                "is true, but partial_credit gives no follow_through marks: add "
+                "partial_credit: {follow_through: MARKS}",
+            )
+        ]
+    if credit is not None and not item.spec.follow_through:
+        return [
+            Problem(
+                item.line,
+                f"{item.id}.partial_credit.follow_through",
+                "is never given: marks are carried forward only with follow_through: true",
+            )
+        ]
+    return []

@@ -27,6 +27,7 @@ class FormulaKind:
         "+ b_k, or a matrix form such as Y = XW."
     )
     keeps_prose = False
+    part_diagnoses = ()
     count_role = "defines"
 
     def read_spec(

@@ -35,6 +35,7 @@ class OwnCount:
     nominal: tuple[int, ...]
     effective: tuple[int, ...]
     shown: str
+    nominal_shown: str | None = None  # the weights written, as a count, where they differ
 
 
 @dataclass(frozen=True)
@@ -397,8 +398,9 @@ def _own_count(
     own = OwnCount(nominal, effective, shown(True, effective))
     notes = []
     if nominal != effective:
+        own = OwnCount(nominal, effective, own.shown, shown(False, nominal))
         notes.append(
-            f"Your formula writes {shown(False, nominal)} parameters, but only "
+            f"Your formula writes {own.nominal_shown} parameters, but only "
             f"{own.shown} of them act independently: weights that are only ever "
             "added together, or that never meet an input, count as one or not at all."
         )

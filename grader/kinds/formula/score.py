@@ -22,6 +22,7 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         "count_values": check.own_count.effective if check.own_count else None,
         "nominal_values": check.own_count.nominal if check.own_count else None,
         "count_shown": check.own_count.shown if check.own_count else None,
+        "nominal_shown": check.own_count.nominal_shown if check.own_count else None,
     }
     read = f"read as {formula.reading}"
     if not check.exact:

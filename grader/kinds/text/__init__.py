@@ -28,6 +28,7 @@ class TextKind:
     diagnoses: tuple[str, ...] = ()
     advice = None  # prose is always read
     keeps_prose = True
+    part_diagnoses = ()
     count_role = None
 
     def read_spec(

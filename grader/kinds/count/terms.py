@@ -1,0 +1,537 @@
+"""Explain a wrong count by its parts, as a marker does: its weights and its biases, each
+compared with the correct ones, and a count that is the answer to another part.
+
+The rubric names a count's biases (`bias`); the rest of the reference is its weights. The
+student's count is split into weights and biases in the way that explains it best: every
+split of its terms is tried, and each side is compared with the correct one by the same
+relations the generic diagnoses use (right, left out, off by a constant or a product of sizes,
+a size swapped or written for another, a term left out or added). "Your weights: 4·C·D, as
+for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output
+channel, so 9·C·D. Your biases, D, are right." Each side's mistake is named, so two mistakes
+at once are two sentences.
+
+What a size stands for is read from its `meaning`: "the number of output channels" gives
+"one per output channel"; a height, width, length or token is a position; a kernel or filter
+side is a kernel's. Only wrong counts come here: a correct answer never pays for this.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import sympy
+
+from grader.kinds.count.check import (
+    DIAGNOSES,
+    _Case,
+    _matches,
+    _monomial_ratio,
+    _renamed,
+    _rubric_fraction,
+    show_fraction,
+)
+from grader.kinds.count.parse import ParsedAnswer
+from grader.kinds.count.polynomials import subtract
+from grader.model import Diagnosis, Item, SymbolSpec
+
+MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
+
+# The existing diagnoses whose words a term-by-term comparison replaces when it explains the
+# count (their kind, and so their marks, stay): "C and D the wrong way round" for a count whose
+# biases are one per input is true, but a marker says what the biases are.
+_REWORDED = ("symbols_swapped", "symbol_replaced", "term_factor")
+# Those it follows with a comparison of the weights and the biases.
+_FOLLOWED = ("constant_factor", "factor_missing", "factor_extra", "term_missing")
+
+
+# --- What each size stands for -------------------------------------------------------------
+
+_POSITION = re.compile(r"\b(height|width|length|position|pixel|row|column|token)s?\b")
+_KERNEL = re.compile(r"\b(kernel|filter)s?\b")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The rubric's sizes and what each stands for, read from their meanings."""
+
+    specs: tuple[SymbolSpec, ...]
+
+    def _meaning(self, index: int) -> str:
+        return self.specs[index].meaning.strip().lower()
+
+    def is_position(self, index: int) -> bool:
+        meaning = self._meaning(index)
+        return bool(_POSITION.search(meaning)) and not _KERNEL.search(meaning)
+
+    def is_kernel(self, index: int) -> bool:
+        return bool(_KERNEL.search(self._meaning(index)))
+
+    def is_input(self, index: int) -> bool:
+        return "input" in self._meaning(index) and not self.is_kernel(index)
+
+    def is_output(self, index: int) -> bool:
+        return "output" in self._meaning(index) and not self.is_kernel(index)
+
+    @property
+    def positions(self) -> frozenset[int]:
+        return frozenset(i for i in range(len(self.specs)) if self.is_position(i))
+
+    def noun(self, index: int) -> str:
+        """One thing a size counts: "output channel" for "the number of output channels"."""
+        meaning = self._meaning(index)
+        match = re.match(r"the number of (.+)", meaning)
+        if match:
+            words = match.group(1).split()
+            last = words[-1]
+            words[-1] = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
+            return " ".join(words)
+        return f"value of {self.specs[index].name}"
+
+    def nouns(self, exponents: Sequence[int]) -> list[str]:
+        """What a product of sizes counts, one noun per size ("position" for all the
+        positional sizes together)."""
+        used = [i for i, power in enumerate(exponents) if power]
+        positions = self.positions
+        nouns = []
+        if (
+            positions
+            and positions <= set(used)
+            and not any(re.match(r"the number of", self._meaning(i)) for i in positions)
+        ):
+            nouns.append("position")
+            used = [i for i in used if i not in positions]
+        nouns.extend(self.noun(i) for i in used)
+        return nouns
+
+    def per(self, exponents: Sequence[int], coefficient: int = 1) -> str:
+        """ "one per position and output channel", "9 per output channel"."""
+        nouns = self.nouns(exponents)
+        amount = "one" if coefficient == 1 else str(coefficient)
+        return f"{amount} per {' and '.join(nouns)}" if nouns else f"{amount} in all"
+
+    def each(self, exponents: Sequence[int]) -> str:
+        """ "each pair of an input channel and an output channel", "each output channel"."""
+        nouns = self.nouns(exponents)
+        if len(nouns) == 2:
+            return f"each pair of {_article(nouns[0])} and {_article(nouns[1])}"
+        return "each " + " and ".join(nouns) if nouns else "the layer"
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+# --- One side of a count: the weights or the biases -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Side:
+    """What the student has for one side (weights, biases) against what is correct, and how
+    well that is explained: 0 right, 1 a mistake a marker names (a kernel size, a bias per
+    position), 1.5 one off by a factor or a size, 2 left out, or a term out or in, 3 not at
+    all. A side with a `finding` is explained."""
+
+    cost: float
+    words: str
+    finding: Diagnosis | None = None  # the named mistake, for the diagnosis and the marks
+
+
+def _single_term(polynomial) -> tuple[tuple[int, ...], int] | None:
+    """(exponents, whole coefficient) of a polynomial of one term, else None."""
+    if len(polynomial) != 1:
+        return None
+    (exponents, coefficient), *_ = polynomial.items()
+    if coefficient.denominator != 1:
+        return None
+    return exponents, int(coefficient.numerator)
+
+
+def _square_side(value: int) -> int | None:
+    side = math.isqrt(value) if value > 0 else 0
+    return side if side and side * side == value else None
+
+
+def _kernel_taps(weights, sizes: Sizes) -> tuple[str, sympy.Expr] | None:
+    """The side of the kernel and its number of taps, read from the correct weights: a square
+    number (9 = 3×3) or a kernel size squared (K²). None when the weights show no kernel."""
+    term = _single_term(weights)
+    if term is None:
+        return None
+    exponents, coefficient = term
+    kernel = [i for i, power in enumerate(exponents) if power and sizes.is_kernel(i)]
+    if kernel:
+        if len(kernel) == 1 and exponents[kernel[0]] == 2 and coefficient == 1:
+            spec = sizes.specs[kernel[0]]
+            return f"{spec.name}×{spec.name}", spec.symbol**2
+        return None
+    side = _square_side(coefficient)
+    if side is None or not sizes.positions:
+        return None  # a kernel only where the question has positions for it to slide over
+    return f"{side}×{side}", sympy.Integer(coefficient)
+
+
+def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
+    show = _shower(case)
+    if mine == correct:
+        return _Side(0, f"Your weights, {show(mine)}, are right.")
+    if not mine:
+        words = f"You left out the weights: {show(correct)}."
+        return _Side(2, words, DIAGNOSES.make("weights_wrong", words))
+    ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
+    if ratio is not None:
+        kernel = _kernel_taps(correct, sizes)
+        theirs = _kernel_taps(mine, sizes) if kernel else None
+        if kernel and theirs and _only_kernel(ratio, sizes):
+            exponents, _ = _single_term(correct)
+            without_kernel = [
+                0 if sizes.is_kernel(i) else power for i, power in enumerate(exponents)
+            ]
+            taps = "1 weight" if kernel[1] == 1 else f"{_show_expr(kernel[1])} weights"
+            words = (
+                f"Your weights: {show(mine)}, as for a {theirs[0]} kernel; a {kernel[0]} kernel "
+                f"has {taps} for {sizes.each(without_kernel)}, so {show(correct)}."
+            )
+            return _Side(1, words, DIAGNOSES.make("kernel_size", words))
+        words = f"Your weights: {show(mine)}, {_weight_factor_words(ratio, case, sizes, correct)}"
+        return _Side(1.5, words, DIAGNOSES.make("weights_wrong", words))
+    side = _renamed_side("weights", mine, correct, case)
+    if side is not None:
+        return _Side(1.5, side, DIAGNOSES.make("weights_wrong", side))
+    return _term_difference("weights", mine, correct, case)
+
+
+def _only_kernel(ratio, sizes: Sizes) -> bool:
+    """Whether a ratio of weights is a number or a power of the kernel's size alone."""
+    for polynomial in (ratio.numerator, ratio.denominator):
+        (exponents, _), *_ = polynomial.items()
+        if any(power and not sizes.is_kernel(i) for i, power in enumerate(exponents)):
+            return False
+    return True
+
+
+def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
+    show = _shower(case)
+    if mine == correct:
+        return _Side(0, f"Your biases, {show(mine)}, are right." if mine else "")
+    if not correct:
+        words = (
+            f"Your biases, {show(mine)}, should not be counted: this part asks for the layer "
+            "without a bias."
+        )
+        return _Side(1, words, DIAGNOSES.make("biases_wrong", words))
+    correct_term = _single_term(correct)
+    per_correct = sizes.per(*correct_term) if correct_term else ""
+    right = f"{show(correct)}, {per_correct}" if per_correct else show(correct)
+    if not mine:
+        words = f"You left out the biases: this layer has {right}."
+        return _Side(1, words, DIAGNOSES.make("biases_wrong", words))
+    mine_term = _single_term(mine)
+    yours = f"{show(mine)}, {sizes.per(*mine_term)}" if mine_term else show(mine)
+    ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
+    if ratio is not None and correct_term is not None:
+        extra, missing, plain = _ratio_sizes(ratio)
+        positions = sizes.positions
+        taps = _kernel_taps(weights, sizes)
+        if taps is not None and _is_taps(ratio, taps[1], case):
+            words = (
+                f"Your biases: {show(mine)}, one for each of the {taps[0]} kernel taps as "
+                f"well; a filter has one bias, not one per weight, so {right}."
+            )
+            return _Side(1, words, DIAGNOSES.make("bias_per_tap", words))
+        if plain and positions and extra == set(positions) and not missing:
+            words = (
+                f"Your biases: {yours}; this layer has {per_correct}, shared by every "
+                f"position: {show(correct)}."
+            )
+            return _Side(1, words, DIAGNOSES.make("bias_per_position", words))
+        if plain and positions and missing == set(positions) and not extra:
+            words = (
+                f"Your biases: {yours}; this layer has a bias for every output, "
+                f"{per_correct}: {show(correct)}."
+            )
+            return _Side(1, words, DIAGNOSES.make("bias_shared", words))
+        if (
+            plain
+            and extra
+            and all(sizes.is_input(i) for i in extra)
+            and (not missing or all(sizes.is_output(i) for i in missing))
+        ):
+            words = (
+                f"Your biases: {yours}; the biases belong to the outputs, not the inputs: {right}."
+            )
+            return _Side(1, words, DIAGNOSES.make("bias_per_input", words))
+        words = f"Your biases: {yours}, {_factor_words('biases', ratio, case, correct)}"
+        return _Side(1.5, words, DIAGNOSES.make("biases_wrong", words))
+    side = _renamed_side("biases", mine, correct, case)
+    if side is not None:
+        return _Side(1.5, side, DIAGNOSES.make("biases_wrong", side))
+    return _term_difference("biases", mine, correct, case)
+
+
+def _ratio_sizes(ratio) -> tuple[set[int], set[int], bool]:
+    """The sizes a ratio of monomials has too many and too few of, and whether it is those
+    sizes alone (no number besides)."""
+    (top, over), *_ = ratio.numerator.items()
+    (bottom, under), *_ = ratio.denominator.items()
+    extra = {i for i, power in enumerate(top) if power}
+    missing = {i for i, power in enumerate(bottom) if power}
+    return extra, missing, over == 1 and under == 1
+
+
+def _is_taps(ratio, taps: sympy.Expr, case: _Case) -> bool:
+    value = ratio.value()
+    return value != 1 and sympy.simplify(value - taps) == 0
+
+
+def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
+    """How the weights are off by a product of sizes, with the why where it is a matter of
+    positions: weights shared by every position, or every position with its own."""
+    positions = sizes.positions
+    extra, missing, plain = _ratio_sizes(ratio)
+    show = _shower(case)
+    factor = case.show(ratio.numerator.as_expr() if extra else ratio.denominator.as_expr())
+    if plain and positions and extra == set(positions) and not missing:
+        return (
+            f"a set of weights for every position (an extra factor of {factor}); this layer "
+            f"uses the same weights at every position, so {show(correct)}."
+        )
+    if plain and positions and missing == set(positions) and not extra:
+        return (
+            f"missing a factor of {factor}: every output position has its own weights, so "
+            f"{show(correct)}."
+        )
+    return _factor_words("weights", ratio, case, correct)
+
+
+def _factor_words(name: str, ratio, case: _Case, correct) -> str:
+    """How a side is off by a factor, and what it should be."""
+    show = _shower(case)
+    numerator, denominator = ratio.parts()
+    if ratio.is_number:
+        value = ratio.value()
+        how = f"{value} times" if value > 1 else f"{value} of"
+        return f"{how} the correct {show(correct)}."
+    if denominator == 1:
+        return (
+            f"with an extra factor of {case.show(numerator)}; the correct {name} are "
+            f"{show(correct)}."
+        )
+    if numerator == 1:
+        return (
+            f"missing a factor of {case.show(denominator)}: the correct {name} are {show(correct)}."
+        )
+    return (
+        f"off by a factor of {case.show(ratio.value())}: missing {case.show(denominator)}, "
+        f"with an extra {case.show(numerator)}; the correct {name} are {show(correct)}."
+    )
+
+
+def _renamed_side(name: str, mine, correct, case: _Case) -> str | None:
+    """One size swapped with, or written for, another on this side."""
+    one = mine.ring.one
+    for swap in (True, False):
+        for i, j, renamed in _renamed((correct, one), swap):
+            if renamed[0] == mine:
+                a, b = case.order[i], case.order[j]
+                show = _shower(case)
+                if swap:
+                    return (
+                        f"Your {name}: {show(mine)}, with {a} and {b} the wrong way round; "
+                        f"the correct {name} are {show(correct)}."
+                    )
+                return (
+                    f"Your {name}: {show(mine)}, with {case.named(b)} where {a} belongs; "
+                    f"the correct {name} are {show(correct)}."
+                )
+    return None
+
+
+def _term_difference(name: str, mine, correct, case: _Case) -> _Side:
+    """A side that differs by one whole term, or otherwise."""
+    show = _shower(case)
+    difference = correct - mine
+    if len(difference) == 1 and all(c > 0 for c in difference.values()):
+        return _Side(
+            2,
+            f"Your {name}: {show(mine)}; the correct {name} also have {show(difference)}: "
+            f"{show(correct)}.",
+        )
+    if len(difference) == 1:
+        return _Side(
+            2,
+            f"Your {name}: {show(mine)}, with {show(-difference)} too many; the correct "
+            f"{name} are {show(correct)}.",
+        )
+    if mine.is_ground and not correct.is_ground:
+        return _Side(
+            3,
+            f"Your {name}, {show(mine)}, are a fixed number; the correct {name}, "
+            f"{show(correct)}, grow with the sizes.",
+        )
+    return _Side(3, f"Your {name}: {show(mine)}; the correct {name} are {show(correct)}.")
+
+
+def _shower(case: _Case):
+    one = None
+
+    def show(polynomial) -> str:
+        nonlocal one
+        one = polynomial.ring.one if one is None else one
+        return show_fraction((polynomial, one))
+
+    return show
+
+
+def _show_expr(expr: sympy.Expr) -> str:
+    return str(expr).replace("**2", "²")
+
+
+# --- The comparison of a whole count -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermComparison:
+    """The weights and the biases of a wrong count, each compared with the correct ones."""
+
+    words: str  # one paragraph: a sentence for each side
+    findings: tuple[Diagnosis, ...]  # the mistakes named, one per side at most
+    explained: bool  # every side that is wrong is named
+    weights_right: bool
+
+
+def _sides(case: _Case):
+    """The correct weights and biases as polynomials, or None where the rubric names no
+    biases or the reference is not a polynomial."""
+    bias = case.bias()
+    reference = case.reference
+    if bias is None or not reference[1].is_ground or not bias[1].is_ground:
+        return None
+    whole = reference[0] * (1 / reference[1].LC)
+    biases = bias[0] * (1 / bias[1].LC)
+    if case.item.spec.bias_included:
+        return whole - biases, biases
+    return whole, whole.ring.zero
+
+
+def compare_terms(case: _Case) -> TermComparison | None:
+    """Split the student's count into weights and biases in the way that explains it best,
+    and say what is right and wrong with each. None when the rubric names no biases or the
+    count is not a polynomial of a few terms."""
+    sides = _sides(case)
+    student = case.student
+    if sides is None or not student[1].is_ground:
+        return None
+    weights, biases = sides
+    mine = student[0] * (1 / student[1].LC)
+    terms = [mine.ring({exponents: c}) for exponents, c in mine.items()]
+    if len(terms) > MAX_SPLIT_TERMS:
+        return None
+    sizes = Sizes(case.specs)
+    best = None
+    for chosen in itertools.product((True, False), repeat=len(terms)):
+        mine_weights = sum((t for t, w in zip(terms, chosen, strict=True) if w), mine.ring.zero)
+        mine_biases = mine - mine_weights
+        first = _compare_weights(mine_weights, weights, case, sizes)
+        second = _compare_biases(mine_biases, biases, weights, case, sizes)
+        # Prefer the best-explained split; of equals, the one with the weights right, then
+        # the one whose weights are the student's terms of highest degree.
+        degree = sum(sum(t.LM) for t, w in zip(terms, chosen, strict=True) if w)
+        key = (first.cost + second.cost, first.cost, -degree)
+        if best is None or key < best[0]:
+            best = (key, first, second)
+    _, first, second = best
+    findings = tuple(side.finding for side in (first, second) if side.finding is not None)
+    return TermComparison(
+        words=" ".join(w for w in (first.words, second.words) if w),
+        findings=findings,
+        explained=all(side.cost == 0 or side.finding is not None for side in (first, second)),
+        weights_right=first.cost == 0,
+    )
+
+
+# --- A count that is the answer to another part ---------------------------------------------
+
+
+def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
+    """When the count is another part's reference, or a mistake a rubric anticipates there,
+    say so."""
+    shown = show_fraction(case.student)
+    for other in items:
+        if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
+            continue
+        if _matches(case.student, _rubric_fraction(other.reference.expr, case.order)):
+            return f"Your count, {shown}, is the answer to part ({other.part}), not to this part."
+    for other in items:
+        if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
+            continue
+        for rule in other.misconceptions:
+            if isinstance(rule.reading, ParsedAnswer) and _matches(
+                case.student, _rubric_fraction(rule.reading.expr, case.order)
+            ):
+                return (
+                    f"Your count, {shown}, is a mistake the rubric also expects in part "
+                    f"({other.part}), where it is wrong too."
+                )
+    return None
+
+
+# --- Putting it together -------------------------------------------------------------------
+
+
+@DIAGNOSES.produces(
+    "other_part",
+    "kernel_size",
+    "weights_wrong",
+    "bias_per_position",
+    "bias_shared",
+    "bias_per_input",
+    "bias_per_tap",
+    "biases_wrong",
+    "several_terms",
+)
+def explain_wrong_count(
+    case: _Case, items: Sequence[Item], found: Diagnosis | None
+) -> tuple[Diagnosis | None, tuple[str, ...]]:
+    """The diagnosis of a wrong count that no misconception names, and the lines that follow
+    it, given the generic diagnosis `found` (None if none applied). A generic diagnosis keeps
+    its kind, so its marks never change; only its words may."""
+    elsewhere = answer_elsewhere(case, items)
+    comparison = compare_terms(case)
+    notes = (elsewhere,) if elsewhere else ()
+    if found is not None:
+        if comparison is None or found.kind in ("bias_missing", "bias_extra"):
+            return found, notes
+        if found.kind in _REWORDED and comparison.explained:
+            return replace(found, message=comparison.words), notes
+        if found.kind in _FOLLOWED or found.kind in _REWORDED:
+            return found, (*notes, comparison.words)
+        return found, notes
+    if elsewhere is not None:
+        details = (comparison.words,) if comparison is not None else ()
+        return DIAGNOSES.make("other_part", elsewhere), details
+    if comparison is None:
+        return None, (_whole_words(case),)
+    if comparison.explained and len(comparison.findings) == 1:
+        return replace(comparison.findings[0], message=comparison.words), ()
+    if comparison.explained and comparison.findings:
+        return DIAGNOSES.make("several_terms", comparison.words), ()
+    return None, (comparison.words,)
+
+
+def _whole_words(case: _Case) -> str:
+    """The comparison of a count that cannot be split into weights and biases."""
+    correct = show_fraction(case.reference)
+    bias = case.bias()
+    if bias is not None and case.item.spec.bias_included:
+        weights = show_fraction(subtract(case.reference, bias))
+        return (
+            f"The correct count is {weights} weights plus {show_fraction(bias)} biases; "
+            f"yours is {show_fraction(case.student)}."
+        )
+    if bias is not None:
+        return f"The correct count is {correct} weights, without biases."
+    return f"Your count: {show_fraction(case.student)}; the correct count: {correct}."

@@ -1,0 +1,908 @@
+# ruff: noqa: E501  (the table holds whole sentences of feedback)
+"""Feedback for wrong counts no rubric rule names: the weights and the biases compared term by
+term, counts that belong to another part, and marks carried forward from the student's own
+formula (`follow_through`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade_answer, grade_submission
+from grader.kinds.count.check import DIAGNOSES
+from grader.rubric import load_rubric, load_rubric_text
+from grader.rubric_check import check_rubric
+from grader.submissions import load_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRICS = {
+    name: load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    for name in ("22-52-q4", "dw-sep-q1", "attn-q1")
+}
+Q4 = RUBRICS["22-52-q4"]
+
+CASES = [
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQC \\cdot PQD + D",
+        "term_factor",
+        "Your weights, P²·Q²·C·D, are right. Your biases: D, one per output channel; this layer has a bias for every output, one per position and output channel: P·Q·D.",
+        id="a.params PQC cdot PQD + D is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQC \\cdot PQD + PQC",
+        "symbols_swapped",
+        "Your weights, P²·Q²·C·D, are right. Your biases: P·Q·C, one per position and input channel; the biases belong to the outputs, not the inputs: P·Q·D, one per position and output channel.",
+        id="a.params PQC cdot PQD + PQC is two sizes swapped",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQCD + PQD",
+        "term_factor",
+        "Your weights: P·Q·C·D, missing a factor of P·Q: every output position has its own weights, so P²·Q²·C·D. Your biases, P·Q·D, are right.",
+        id="a.params PQCD + PQD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "9CD + D",
+        "other_part",
+        "Your weights: 9·C·D, off by a factor of (9)/(P²·Q²): missing P²·Q², with an extra 9; the correct weights are P²·Q²·C·D. Your biases: D, one per output channel; this layer has a bias for every output, one per position and output channel: P·Q·D.",
+        id="a.params 9CD + D is the answer to another part",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQCD + PQC",
+        "several_terms",
+        "Your weights: P·Q·C·D, missing a factor of P·Q: every output position has its own weights, so P²·Q²·C·D. Your biases: P·Q·C, one per position and input channel; the biases belong to the outputs, not the inputs: P·Q·D, one per position and output channel.",
+        id="a.params PQCD + PQC is two mistakes at once",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "0",
+        "several_terms",
+        "You left out the weights: P²·Q²·C·D. You left out the biases: this layer has P·Q·D, one per position and output channel.",
+        id="a.params 0 is two mistakes at once",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQC \\cdot PQD + 9PQD",
+        "biases_wrong",
+        "Your weights, P²·Q²·C·D, are right. Your biases: 9·P·Q·D, 9 per position and output channel, 9 times the correct P·Q·D.",
+        id="a.params PQC cdot PQD + 9PQD is wrong biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "P^2Q^2CD + C",
+        "term_factor",
+        "Your weights, P²·Q²·C·D, are right. Your biases: C, one per input channel, off by a factor of (C)/(P·Q·D): missing P·Q·D, with an extra C; the correct biases are P·Q·D.",
+        id="a.params P^2Q^2CD + C is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "P^2Q^2CD + CD",
+        "term_factor",
+        "Your weights, P²·Q²·C·D, are right. Your biases: C·D, one per input channel and output channel, off by a factor of (C)/(P·Q): missing P·Q, with an extra C; the correct biases are P·Q·D.",
+        id="a.params P^2Q^2CD + CD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "2P^2Q^2CD + PQD",
+        "weights_wrong",
+        "Your weights: 2·P²·Q²·C·D, 2 times the correct P²·Q²·C·D. Your biases, P·Q·D, are right.",
+        id="a.params 2P^2Q^2CD + PQD is wrong weights",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQCD",
+        "other_part",
+        "Your weights: P·Q·C·D, missing a factor of P·Q: every output position has its own weights, so P²·Q²·C·D. You left out the biases: this layer has P·Q·D, one per position and output channel.",
+        id="a.params PQCD is the answer to another part",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "P^2Q^2C^2D^2 + PQD",
+        "term_factor",
+        "Your weights: P²·Q²·C²·D², with an extra factor of C·D; the correct weights are P²·Q²·C·D. Your biases, P·Q·D, are right.",
+        id="a.params P^2Q^2C^2D^2 + PQD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "PQC + PQD",
+        "term_factor",
+        "Your weights: P·Q·C, missing a factor of P·Q·D: the correct weights are P²·Q²·C·D. Your biases, P·Q·D, are right.",
+        id="a.params PQC + PQD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "a.params",
+        "P^2Q^2CD + PQCD",
+        "term_factor",
+        "Your weights, P²·Q²·C·D, are right. Your biases: P·Q·C·D, one per position and input channel and output channel; the biases belong to the outputs, not the inputs: P·Q·D, one per position and output channel.",
+        id="a.params P^2Q^2CD + PQCD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "4CD + D",
+        "kernel_size",
+        "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+        id="b.params 4CD + D is another kernel size",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "CD + D",
+        "other_part",
+        "Your weights: C·D, as for a 1×1 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+        id="b.params CD + D is the answer to another part",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9(C+1)D",
+        "bias_per_tap",
+        "Your weights, 9·C·D, are right. Your biases: 9·D, one for each of the 3×3 kernel taps as well; a filter has one bias, not one per weight, so D, one per output channel.",
+        id="b.params 9(C+1)D is a bias per kernel tap",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "4CD",
+        "several_terms",
+        "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. You left out the biases: this layer has D, one per output channel.",
+        id="b.params 4CD is two mistakes at once",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "D",
+        "term_missing",
+        "You left out the weights: 9·C·D. Your biases, D, are right.",
+        id="b.params D is a term missing",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + PQD",
+        "term_factor",
+        "Your weights, 9·C·D, are right. Your biases: P·Q·D, one per position and output channel; this layer has one per output channel, shared by every position: D.",
+        id="b.params 9CD + PQD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "25CD + D",
+        "kernel_size",
+        "Your weights: 25·C·D, as for a 5×5 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+        id="b.params 25CD + D is another kernel size",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9PQCD + D",
+        "term_factor",
+        "Your weights: 9·P·Q·C·D, a set of weights for every position (an extra factor of P·Q); this layer uses the same weights at every position, so 9·C·D. Your biases, D, are right.",
+        id="b.params 9PQCD + D is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "18CD + 2D",
+        "constant_factor",
+        "Your weights: 18·C·D, 2 times the correct 9·C·D. Your biases: 2·D, 2 per output channel, 2 times the correct D.",
+        id="b.params 18CD + 2D is off by a constant",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + 9CD",
+        "term_factor",
+        "Your weights: 18·C·D, 2 times the correct 9·C·D. You left out the biases: this layer has D, one per output channel.",
+        id="b.params 9CD + 9CD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + CD",
+        "term_factor",
+        "Your weights: 10·C·D, 10/9 times the correct 9·C·D. You left out the biases: this layer has D, one per output channel.",
+        id="b.params 9CD + CD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "3CD + D",
+        "weights_wrong",
+        "Your weights: 3·C·D, 1/3 of the correct 9·C·D. Your biases, D, are right.",
+        id="b.params 3CD + D is wrong weights",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9C + D",
+        "term_factor",
+        "Your weights: 9·C, missing a factor of D: the correct weights are 9·C·D. Your biases, D, are right.",
+        id="b.params 9C + D is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + 2D",
+        "biases_wrong",
+        "Your weights, 9·C·D, are right. Your biases: 2·D, 2 per output channel, 2 times the correct D.",
+        id="b.params 9CD + 2D is wrong biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "0",
+        "several_terms",
+        "You left out the weights: 9·C·D. You left out the biases: this layer has D, one per output channel.",
+        id="b.params 0 is two mistakes at once",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + C",
+        "symbols_swapped",
+        "Your weights, 9·C·D, are right. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="b.params 9CD + C is two sizes swapped",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "4CD + PQD",
+        "several_terms",
+        "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. Your biases: P·Q·D, one per position and output channel; this layer has one per output channel, shared by every position: D.",
+        id="b.params 4CD + PQD is two mistakes at once",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + 9PQD",
+        "term_factor",
+        "Your weights, 9·C·D, are right. Your biases: 9·P·Q·D, 9 per position and output channel, with an extra factor of 9·P·Q; the correct biases are D.",
+        id="b.params 9CD + 9PQD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD + 9D",
+        "biases_wrong",
+        "Your weights, C·D, are right. Your biases: 9·D, 9 per output channel, 9 times the correct D.",
+        id="c.params CD + 9D is wrong biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "4CD + D",
+        "kernel_size",
+        "Your weights: 4·C·D, as for a 2×2 kernel; a 1×1 kernel has 1 weight for each pair of an input channel and an output channel, so C·D. Your biases, D, are right.",
+        id="c.params 4CD + D is another kernel size",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "C + D",
+        "term_factor",
+        "Your weights: C, missing a factor of D: the correct weights are C·D. Your biases, D, are right.",
+        id="c.params C + D is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "PQCD + D",
+        "term_factor",
+        "Your weights: P·Q·C·D, a set of weights for every position (an extra factor of P·Q); this layer uses the same weights at every position, so C·D. Your biases, D, are right.",
+        id="c.params PQCD + D is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD + C",
+        "symbols_swapped",
+        "Your weights, C·D, are right. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="c.params CD + C is two sizes swapped",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "2CD + D",
+        "weights_wrong",
+        "Your weights: 2·C·D, 2 times the correct C·D. Your biases, D, are right.",
+        id="c.params 2CD + D is wrong weights",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD + CD",
+        "term_factor",
+        "Your weights: 2·C·D, 2 times the correct C·D. You left out the biases: this layer has D, one per output channel.",
+        id="c.params CD + CD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "D",
+        "term_missing",
+        "You left out the weights: C·D. Your biases, D, are right.",
+        id="c.params D is a term missing",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "PQCD + PQD",
+        "factor_extra",
+        "Your weights: P·Q·C·D, a set of weights for every position (an extra factor of P·Q); this layer uses the same weights at every position, so C·D. Your biases: P·Q·D, one per position and output channel; this layer has one per output channel, shared by every position: D.",
+        id="c.params PQCD + PQD is an extra factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "9CD",
+        "term_factor",
+        "Your weights: 9·C·D, as for a 3×3 kernel; a 1×1 kernel has 1 weight for each pair of an input channel and an output channel, so C·D. You left out the biases: this layer has D, one per output channel.",
+        id="c.params 9CD is a term off by a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD + 2D",
+        "biases_wrong",
+        "Your weights, C·D, are right. Your biases: 2·D, 2 per output channel, 2 times the correct D.",
+        id="c.params CD + 2D is wrong biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "CD + PQD",
+        "other_part",
+        "Your weights, C·D, are right. Your biases, P·Q·D, should not be counted: this part asks for the layer without a bias.",
+        id="d.params CD + PQD is the answer to another part",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "9CD",
+        "constant_factor",
+        "Your weights: 9·C·D, as for a 3×3 kernel; a 1×1 kernel has 1 weight for each pair of an input channel and an output channel, so C·D.",
+        id="d.params 9CD is off by a constant",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "2CD",
+        "constant_factor",
+        "Your weights: 2·C·D, 2 times the correct C·D.",
+        id="d.params 2CD is off by a constant",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "C",
+        "factor_missing",
+        "Your weights: C, missing a factor of D: the correct weights are C·D.",
+        id="d.params C is missing a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "D",
+        "factor_missing",
+        "Your weights: D, missing a factor of C: the correct weights are C·D.",
+        id="d.params D is missing a factor",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "CD + C",
+        "biases_wrong",
+        "Your weights, C·D, are right. Your biases, C, should not be counted: this part asks for the layer without a bias.",
+        id="d.params CD + C is wrong biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.params",
+        "PQC \\cdot PQD",
+        "factor_extra",
+        "Your weights: P²·Q²·C·D, a set of weights for every position (an extra factor of P²·Q²); this layer uses the same weights at every position, so C·D.",
+        id="d.params PQC cdot PQD is an extra factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "9CD + D",
+        "term_factor",
+        "Your weights: 9·C·D, as for a 3×3 kernel; a K×K kernel has K² weights for each pair of an input channel and an output channel, so K²·C·D. Your biases, D, are right.",
+        id="a.params 9CD + D is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "K^2CD + KD",
+        "term_factor",
+        "Your weights, K²·C·D, are right. Your biases: K·D, one per value of K and output channel, with an extra factor of K; the correct biases are D.",
+        id="a.params K^2CD + KD is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "K^2CD + CD",
+        "term_factor",
+        "Your weights, K²·C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="a.params K^2CD + CD is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "K^2 CD + C",
+        "symbols_swapped",
+        "Your weights, K²·C·D, are right. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="a.params K^2 CD + C is two sizes swapped",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "K^2CD + K^2D",
+        "term_factor",
+        "Your weights, K²·C·D, are right. Your biases: K²·D, one for each of the K×K kernel taps as well; a filter has one bias, not one per weight, so D, one per output channel.",
+        id="a.params K^2CD + K^2D is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "K^3CD + D",
+        "term_factor",
+        "Your weights: K³·C·D, with an extra factor of K; the correct weights are K²·C·D. Your biases, D, are right.",
+        id="a.params K^3CD + D is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "K^2 PQ CD + D",
+        "term_factor",
+        "Your weights: K²·P·Q·C·D, a set of weights for every position (an extra factor of P·Q); this layer uses the same weights at every position, so K²·C·D. Your biases, D, are right.",
+        id="a.params K^2 PQ CD + D is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "K^2 C + K^2 C",
+        "term_factor",
+        "Your weights: 2·K²·C, 2 times the correct K²·C. You left out the biases: this layer has C, one per input channel.",
+        id="b.params K^2 C + K^2 C is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "KC + C",
+        "term_factor",
+        "Your weights: K·C, missing a factor of K: the correct weights are K²·C. Your biases, C, are right.",
+        id="b.params KC + C is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "K^2 C + PQC",
+        "term_factor",
+        "Your weights, K²·C, are right. Your biases: P·Q·C, one per position and input channel; this layer has one per input channel, shared by every position: C.",
+        id="b.params K^2 C + PQC is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "K^2C + D",
+        "term_factor",
+        "Your weights, K²·C, are right. Your biases: D, one per output channel, off by a factor of D/C: missing C, with an extra D; the correct biases are C.",
+        id="b.params K^2C + D is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "K^2D + D",
+        "symbols_swapped",
+        "Your weights: K²·D, off by a factor of D/C: missing C, with an extra D; the correct weights are K²·C. Your biases: D, one per output channel, off by a factor of D/C: missing C, with an extra D; the correct biases are C.",
+        id="b.params K^2D + D is two sizes swapped",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "c.params",
+        "CD + C",
+        "symbols_swapped",
+        "Your weights, C·D, are right. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="c.params CD + C is two sizes swapped",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "c.params",
+        "CD + PQD",
+        "term_factor",
+        "Your weights, C·D, are right. Your biases: P·Q·D, one per position and output channel; this layer has one per output channel, shared by every position: D.",
+        id="c.params CD + PQD is a term off by a factor",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "c.params",
+        "9CD + D",
+        "kernel_size",
+        "Your weights: 9·C·D, as for a 3×3 kernel; a 1×1 kernel has 1 weight for each pair of an input channel and an output channel, so C·D. Your biases, D, are right.",
+        id="c.params 9CD + D is another kernel size",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "d.params",
+        "K^2 C + C + CD",
+        "term_missing",
+        "Your weights, K²·C + C·D, are right. Your biases: C; the correct biases also have D: C + D.",
+        id="d.params K^2 C + C + CD is a term missing",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "d.params",
+        "K^2C + C + CD + C",
+        "term_factor",
+        "Your weights, K²·C + C·D, are right. Your biases: 2·C, with C (the number of input channels) where D belongs; the correct biases are C + D.",
+        id="d.params K^2C + C + CD + C is a term off by a factor",
+    ),
+    pytest.param(
+        "attn-q1",
+        "a.params",
+        "3EK + 3E",
+        "symbols_swapped",
+        "Your weights, 3·E·K, are right. Your biases: 3·E, 3 per value of E, off by a factor of E/K: missing K, with an extra E; the correct biases are 3·K.",
+        id="a.params 3EK + 3E is two sizes swapped",
+    ),
+    pytest.param(
+        "attn-q1",
+        "a.params",
+        "2EK + 2K",
+        "constant_factor",
+        "Your weights: 2·E·K, 2/3 of the correct 3·E·K. Your biases: 2·K, 2 per value of K, 2/3 of the correct 3·K.",
+        id="a.params 2EK + 2K is off by a constant",
+    ),
+    pytest.param(
+        "attn-q1",
+        "a.params",
+        "3EK + 3NK",
+        "term_factor",
+        "Your weights, 3·E·K, are right. Your biases: 3·N·K, 3 per token and value of K; this layer has 3 per value of K, shared by every position: 3·K.",
+        id="a.params 3EK + 3NK is a term off by a factor",
+    ),
+    pytest.param(
+        "attn-q1",
+        "b.params",
+        "4EK + 4K",
+        "term_factor",
+        "Your weights, 4·E·K, are right. Your biases: 4·K, with K (the dimension of queries, keys and values) where E belongs; the correct biases are E + 3·K.",
+        id="b.params 4EK + 4K is a term off by a factor",
+    ),
+    pytest.param(
+        "attn-q1",
+        "b.params",
+        "3EK + 3K + KE",
+        "term_missing",
+        "Your weights, 4·E·K, are right. Your biases: 3·K; the correct biases also have E: E + 3·K.",
+        id="b.params 3EK + 3K + KE is a term missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "diagnosis", "words"), CASES)
+def test_a_wrong_count_no_rubric_rule_names_is_explained_by_its_weights_and_biases(
+    rubric, item, answer, diagnosis, words
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert result.verdict != "correct"
+    assert result.diagnosis == diagnosis
+    assert words in result.feedback
+    assert "Your count is not equal to the correct count." not in result.feedback
+
+
+def test_the_table_holds_at_least_sixty_wrong_counts_over_every_bundled_rubric():
+    assert len(CASES) >= 60
+    assert {case.values[0] for case in CASES} == set(RUBRICS)
+
+
+def _feedback(item: str, answer: str, rubric=Q4) -> tuple[str | None, tuple[str, ...]]:
+    result = grade_answer(rubric, rubric.items[item], answer)
+    return result.diagnosis, result.feedback
+
+
+# --- Each new diagnosis, with its whole feedback ----------------------------------------------
+
+
+def test_weights_of_another_kernel_size_are_named_with_the_kernel():
+    assert _feedback("b.params", "4CD + D") == (
+        "kernel_size",
+        (
+            "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair "
+            "of an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+            "With C=2, D=5 your count gives 45; the correct count is 95.",
+        ),
+    )
+
+
+def test_a_bias_per_kernel_tap_is_named_as_such():
+    assert _feedback("b.params", "9(C+1)D") == (
+        "bias_per_tap",
+        (
+            "Your weights, 9·C·D, are right. Your biases: 9·D, one for each of the 3×3 kernel "
+            "taps as well; a filter has one bias, not one per weight, so D, one per output "
+            "channel.",
+            "With C=2, D=5 your count gives 135; the correct count is 95.",
+        ),
+    )
+
+
+def test_two_mistakes_at_once_are_each_named():
+    assert _feedback("b.params", "4CD + PQD") == (
+        "several_terms",
+        (
+            "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair "
+            "of an input channel and an output channel, so 9·C·D. Your biases: P·Q·D, one per "
+            "position and output channel; this layer has one per output channel, shared by every "
+            "position: D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 100; the correct count is 95.",
+        ),
+    )
+
+
+def test_a_bias_per_output_channel_where_every_output_has_one_keeps_its_rule_with_new_words():
+    # term_factor fired here before, and still does (so its marks are unchanged); its words
+    # were "where the correct count has P·Q·D you have D", without the word bias.
+    assert _feedback("a.params", r"PQC \cdot PQD + D") == (
+        "term_factor",
+        (
+            "Your weights, P²·Q²·C·D, are right. Your biases: D, one per output channel; this "
+            "layer has a bias for every output, one per position and output channel: P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1445; the correct count is 1500.",
+        ),
+    )
+
+
+def test_a_bias_per_input_is_named_where_two_sizes_swapped_fired_before():
+    assert _feedback("a.params", r"PQC \cdot PQD + PQC") == (
+        "symbols_swapped",
+        (
+            "Your weights, P²·Q²·C·D, are right. Your biases: P·Q·C, one per position and input "
+            "channel; the biases belong to the outputs, not the inputs: P·Q·D, one per position "
+            "and output channel.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1464; the correct count is 1500.",
+        ),
+    )
+
+
+def test_new_bias_findings_have_their_own_names_where_no_generic_diagnosis_fired():
+    assert _feedback("a.params", "PQCD + PQC") == (
+        "several_terms",
+        (
+            "Your weights: P·Q·C·D, missing a factor of P·Q: every output position has its own "
+            "weights, so P²·Q²·C·D. Your biases: P·Q·C, one per position and input channel; the "
+            "biases belong to the outputs, not the inputs: P·Q·D, one per position and output "
+            "channel.",
+            "With P=4, Q=3, C=2, D=5 your count gives 144; the correct count is 1500.",
+        ),
+    )
+    assert _feedback("b.params", "9CD + 2D") == (
+        "biases_wrong",
+        (
+            "Your weights, 9·C·D, are right. Your biases: 2·D, 2 per output channel, 2 times the "
+            "correct D.",
+            "With C=2, D=5 your count gives 100; the correct count is 95.",
+        ),
+    )
+    assert _feedback("b.params", "3CD + D") == (
+        "weights_wrong",
+        (
+            "Your weights: 3·C·D, 1/3 of the correct 9·C·D. Your biases, D, are right.",
+            "With C=2, D=5 your count gives 35; the correct count is 95.",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "diagnosis", "words"),
+    [
+        pytest.param(
+            "a.params",
+            "9CD+D",
+            "bias_shared",
+            "Your biases: D, one per output channel; this layer has a bias for every output, one per position and output channel: P·Q·D.",
+            id="one bias per output channel where every output has one is bias_shared",
+        ),
+        pytest.param(
+            "b.params",
+            "9CD+PQD",
+            "bias_per_position",
+            "Your biases: P·Q·D, one per position and output channel; this layer has one per output channel, shared by every position: D.",
+            id="a bias at every position of a convolution is bias_per_position",
+        ),
+        pytest.param(
+            "b.params",
+            "9CD+C",
+            "bias_per_input",
+            "Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+            id="a bias per input channel is bias_per_input",
+        ),
+    ],
+)
+def test_each_bias_finding_names_the_biases_and_what_they_should_be(item, answer, diagnosis, words):
+    from grader.kinds.count.check import _Case, _rubric_fraction
+    from grader.kinds.count.parse import parse
+    from grader.kinds.count.polynomials import as_fraction
+    from grader.kinds.count.terms import compare_terms
+
+    it = Q4.items[item]
+    order = Q4.context.order
+    case = _Case(
+        as_fraction(parse(answer, Q4.symbol_table).expr, order),
+        _rubric_fraction(it.reference.expr, order),
+        it,
+        Q4.symbols,
+    )
+    comparison = compare_terms(case)
+    assert diagnosis in [f.kind for f in comparison.findings]
+    assert words in comparison.words
+
+
+def test_a_count_that_is_another_parts_answer_says_so_and_compares_the_terms():
+    assert _feedback("b.params", "CD + D") == (
+        "other_part",
+        (
+            "Your count, C·D + D, is the answer to part (c), not to this part.",
+            "Your weights: C·D, as for a 1×1 kernel; a 3×3 kernel has 9 weights for each pair "
+            "of an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+            "With C=2, D=5 your count gives 15; the correct count is 95.",
+        ),
+    )
+
+
+def test_a_count_that_is_a_mistake_expected_in_another_part_says_so():
+    assert _feedback("d.params", "CD + PQD") == (
+        "other_part",
+        (
+            "Your count, P·Q·D + C·D, is a mistake the rubric also expects in part (c), where it "
+            "is wrong too.",
+            "Your weights, C·D, are right. Your biases, P·Q·D, should not be counted: this part "
+            "asks for the layer without a bias.",
+            "With P=4, Q=3, C=2, D=5 your count gives 70; the correct count is 10.",
+        ),
+    )
+
+
+def test_the_generic_line_comes_only_with_a_term_by_term_comparison_under_it():
+    diagnosis, feedback = _feedback("b.params", "9CD + D^2 + 1")
+    assert diagnosis is None
+    assert feedback[0] == "Your count is not equal to the correct count."
+    assert feedback[1] == (
+        "Your weights, 9·C·D, are right. Your biases: D² + 1; the correct biases are D."
+    )
+
+
+def test_a_count_of_too_many_terms_to_split_is_compared_as_a_whole():
+    diagnosis, feedback = _feedback("b.params", "9CD + D + C^2 + C^3 + C^4 + C^5 + C^6")
+    assert diagnosis is None
+    assert feedback[:2] == (
+        "Your count is not equal to the correct count.",
+        "The correct count is 9·C·D weights plus D biases; yours is "
+        "C⁶ + C⁵ + C⁴ + C³ + C² + 9·C·D + D.",
+    )
+
+
+# --- Counterexamples ---------------------------------------------------------------------------
+
+CONSTANT = """\
+id: CONST
+symbols:
+  C: {meaning: the number of input channels, example: 2}
+parts:
+  a:
+    marks: 1
+    prompt: How many?
+    items:
+      n: {type: count, marks: 1, answer: '7'}
+"""
+
+
+def test_two_constant_counts_are_compared_without_an_empty_list_of_sizes():
+    rubric = load_rubric_text(CONSTANT, "const.yaml")
+    result = grade_answer(rubric, rubric.items["a.n"], "0")
+    assert result.feedback[-1] == "Your count is 0; the correct count is 7."
+    assert not any(line.startswith("With ") for line in result.feedback)
+
+
+def test_a_constant_count_against_sized_one_gives_the_sizes_that_tell_them_apart():
+    result = grade_answer(Q4, Q4.items["b.params"], "0")
+    assert result.feedback[-1] == "With C=2, D=5 your count gives 0; the correct count is 95."
+
+
+# --- Marks carried forward ---------------------------------------------------------------------
+
+
+def _with_follow_through(marks: float = 1) -> str:
+    text = (ROOT / "rubrics" / "22-52-q4.yaml").read_text(encoding="utf-8")
+    anchor = "        bias: 'PQD'\n"
+    assert text.count(anchor) == 1
+    return text.replace(
+        anchor,
+        anchor
+        + f"        follow_through: true\n        partial_credit:\n          follow_through: {marks}\n",
+    )
+
+
+SEED_1 = ROOT / "submissions" / "22-52-q4" / "seed-student-1.yaml"
+
+
+def test_the_first_seed_students_count_earns_marks_carried_forward_from_their_own_formula():
+    rubric = load_rubric_text(_with_follow_through(), "ft.yaml")
+    result = grade_submission(rubric, load_submission(SEED_1, rubric))
+    count = result.items["a.params"]
+    assert (count.verdict, count.marks, count.diagnosis) == ("partial", 1.0, "follow_through")
+    assert count.feedback[1] == (
+        "Your count is right for your own formula of part (a), which writes P²·C·D + P·Q·D "
+        "parameters: 1 of the 2 marks is carried forward from it. Your formula is not the layer "
+        "the question asks for, and loses its own marks. Only P·Q·D + C·D of those parameters "
+        "act independently, though: weights that are only ever added together count as one."
+    )
+    assert count.feedback[0].startswith("You counted P×P×C×D weights.")  # the rule still speaks
+    assert result.items["a.formula"].marks == 0  # the formula keeps its own marks
+    assert count.decision[-2:] == (
+        "right for the student's formula a.formula: marks carried forward",
+        "marks 1",
+    )
+
+
+def test_without_follow_through_the_seed_students_results_are_unchanged():
+    plain = grade_submission(Q4, load_submission(SEED_1, Q4))
+    rubric = load_rubric_text(_with_follow_through(), "ft.yaml")
+    carried = grade_submission(rubric, load_submission(SEED_1, rubric))
+    assert plain.items["a.params"].marks == 0
+    assert plain.items["a.params"].diagnosis == "misconception 1"
+    assert {k: v for k, v in plain.items.items() if k != "a.params"} == {
+        k: v for k, v in carried.items.items() if k != "a.params"
+    }
+    assert carried.total == plain.total + 1
+
+
+def test_follow_through_needs_the_count_to_be_exactly_the_formulas_own():
+    rubric = load_rubric_text(_with_follow_through(), "ft.yaml")
+    submission = load_submission(SEED_1, rubric)
+    answers = dict(submission.answers)
+    answers["a.params"] = type(answers["a.params"])("P*P*C*D + P*Q*D + 1", answers["a.params"].line)
+    from dataclasses import replace
+
+    result = grade_submission(rubric, replace(submission, answers=answers))
+    assert result.items["a.params"].marks == 0
+    assert result.items["a.params"].diagnosis != "follow_through"
+
+
+def test_follow_through_and_its_marks_come_together_in_the_self_test():
+    rubric = load_rubric_text(_with_follow_through(), "ft.yaml")
+    assert check_rubric(rubric) == []
+    without_marks = _with_follow_through().replace(
+        "        partial_credit:\n          follow_through: 1\n", ""
+    )
+    problems = check_rubric(load_rubric_text(without_marks, "ft.yaml"))
+    assert [p.key for p in problems] == ["a.params.follow_through"]
+    without_flag = _with_follow_through().replace("        follow_through: true\n", "")
+    problems = check_rubric(load_rubric_text(without_flag, "ft.yaml"))
+    assert [p.key for p in problems] == ["a.params.partial_credit.follow_through"]
+
+
+def test_follow_through_is_a_registered_diagnosis():
+    assert "follow_through" in DIAGNOSES.names

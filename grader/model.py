@@ -10,7 +10,7 @@ what a kind reads an answer into (a parsed count, a formula) is its `reading`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -40,7 +40,7 @@ class Context:
     symbols: tuple[SymbolSpec, ...]
     size_sets: SizeSets = ()
     # Every item of the question, so that a check can tell an answer that belongs to another
-    # part; filled in by `Rubric` once its parts are read.
+    # part; filled in by the rubric loader once its parts are read.
     items: tuple[Item, ...] = field(default=(), compare=False, repr=False)
 
     @cached_property
@@ -120,11 +120,6 @@ class Rubric:
     sha256: str
     source_text: str = field(default="", repr=False, compare=False)
     tests: tuple[RubricTest, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.context.items:
-            items = tuple(item for part in self.parts for item in part.items)
-            object.__setattr__(self, "context", replace(self.context, items=items))
 
     @property
     def symbols(self) -> tuple[SymbolSpec, ...]:

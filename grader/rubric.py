@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import sympy
@@ -304,7 +305,7 @@ def load_rubric_text(text: str, path: str) -> Rubric:
         id=question_id,
         title=title,
         path=str(path),
-        context=context,
+        context=replace(context, items=tuple(item for part in parts for item in part.items)),
         parts=tuple(parts),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_text=text,

@@ -48,6 +48,11 @@ class FormulaKind:
         check = check_formula(item, formula, context.symbols, context.size_sets)
         return score_formula(item, formula, check)
 
+    def carry_forward(
+        self, item: Item, count: ItemResult, formula: ItemResult, context: Context
+    ) -> ItemResult | None:
+        return None  # it states no count
+
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         return bool(same_layer(first, second, item.spec.layer, context.size_sets))
 

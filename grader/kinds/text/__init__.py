@@ -54,6 +54,11 @@ class TextKind:
             return score_needs_review(item, text, _NO_CONCEPTS, why="item type text")
         return score_text(item, text, check_text(item.spec.concepts, item.marks, text))
 
+    def carry_forward(
+        self, item: Item, count: ItemResult, formula: ItemResult, context: Context
+    ) -> ItemResult | None:
+        return None  # it states no count
+
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         return first == second
 

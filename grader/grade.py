@@ -69,15 +69,27 @@ class Plan:
 
     rubric: Rubric
     submission: Submission
-    items: dict[str, ItemResult | Task]
+    items: dict[str, ItemResult | Task | Found]
     warnings: tuple[str, ...]
 
     def tasks(self) -> list[Task]:
-        return [entry for entry in self.items.values() if isinstance(entry, Task)]
+        tasks = []
+        for entry in self.items.values():
+            if isinstance(entry, Task):
+                tasks.append(entry)
+            elif isinstance(entry, Found):
+                tasks.extend(entry.tasks)
+        return tasks
 
     def result(self, checked: Mapping[Task, ItemResult]) -> SubmissionResult:
         items = {
-            item_id: checked[entry] if isinstance(entry, Task) else entry
+            item_id: (
+                checked[entry]
+                if isinstance(entry, Task)
+                else entry.result(checked)
+                if isinstance(entry, Found)
+                else entry
+            )
             for item_id, entry in self.items.items()
         }
         context = self.rubric.context
@@ -106,7 +118,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             ],
         )
     answers, warnings = _assign_answers(rubric, submission)
-    items: dict[str, ItemResult | Task] = {}
+    items: dict[str, ItemResult | Task | Found] = {}
     for item_id, item in rubric.items.items():
         answer = answers.get(item_id)
         if answer is not None and answer.problem is not None:
@@ -120,9 +132,52 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             )
         elif answer is None or answer.text is None or not answer.text.strip():
             items[item_id] = score_missing(item, answer.text if answer else None)
-        else:
+        elif answer.found is None and not answer.alternatives:
             items[item_id] = Task(item_id, answer.text)
+        else:
+            found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
+            items[item_id] = Found(
+                tuple(Task(item_id, text) for text, _, _ in found),
+                tuple(line for _, line, _ in found),
+                answer.found,
+            )
     return Plan(rubric, submission, items, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Found:
+    """The answers a transcript gives one item (more than one when it gives different ones),
+    with where each was found and a note saying where the first was found."""
+
+    tasks: tuple[Task, ...]
+    lines: tuple[int, ...]
+    note: str | None
+
+    def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
+        results = [checked[task] for task in self.tasks]
+        first = replace(results[0], found=self.note)
+        groups = {
+            result.answer_group or " ".join((result.answer or "").split()) for result in results
+        }
+        if len(groups) == 1:
+            return first
+        # Different answers to one item: a person decides which is the student's, seeing all.
+        shown = [
+            f"line {line}: {result.answer} (graded {result.verdict}, "
+            f"{result.marks:g}/{result.max_marks:g})"
+            for line, result in zip(self.lines, results, strict=True)
+        ]
+        return replace(
+            first,
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(
+                f"Your script gives {len(results)} different answers to this item; an "
+                "instructor will decide which is yours: " + "; ".join(shown) + ".",
+                *first.feedback,
+            ),
+            decision=(*first.decision, "sent for review: different answers found"),
+        )
 
 
 def grade_submission(

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS item_results (
     error_caret TEXT,
     decision TEXT NOT NULL,
     run_id INTEGER NOT NULL REFERENCES runs(id),
+    found TEXT,
     PRIMARY KEY (question, student, item_id),
     FOREIGN KEY (question, student) REFERENCES submissions(question, student)
 );
@@ -130,6 +131,7 @@ def connect(path: Path) -> sqlite3.Connection:
             connection.execute("PRAGMA foreign_keys=ON")
             with connection:
                 connection.executescript(SCHEMA)
+                _add_missing_columns(connection)
         finally:
             os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
@@ -139,6 +141,18 @@ def connect(path: Path) -> sqlite3.Connection:
             f"cannot open the gradebook {path}: {why} (is {where} a folder you may write to?)"
         ) from None
     return connection
+
+
+# Columns added since the first gradebooks were written: (table, column, type).
+_ADDED_COLUMNS = (("item_results", "found", "TEXT"),)
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """A gradebook written by an older grader gets the columns added since, empty."""
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) -> int:
@@ -177,8 +191,8 @@ def store_submission(
         connection.executemany(
             "INSERT INTO item_results (question, student, item_id, verdict, marks, max_marks,"
             " feedback, answer, interpretation, reading_mathml, answer_group, diagnosis,"
-            " error_position, error_caret, decision, run_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " error_position, error_caret, decision, run_id, found)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     question,
@@ -197,6 +211,7 @@ def store_submission(
                     item.error_caret,
                     json.dumps(list(item.decision), ensure_ascii=False),
                     run_id,
+                    item.found,
                 )
                 for item in result.items.values()
             ],
@@ -409,8 +424,8 @@ def load_batch(
     for student, source, warnings in submissions:
         rows = connection.execute(
             "SELECT item_id, verdict, marks, max_marks, feedback, answer, interpretation,"
-            " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision"
-            " FROM item_results WHERE question = ? AND student = ?",
+            " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision,"
+            " found FROM item_results WHERE question = ? AND student = ?",
             (question, student),
         ).fetchall()
         where = f"student {student!r}"
@@ -455,6 +470,7 @@ def _stored_item(row: tuple) -> ItemResult:
         position,
         caret,
         decision,
+        found,
     ) = row
     return ItemResult(
         item_id=item_id,
@@ -470,6 +486,7 @@ def _stored_item(row: tuple) -> ItemResult:
         error_position=position,
         error_caret=caret,
         decision=_strings(decision, "decision path"),
+        found=found,
     )
 
 

@@ -157,6 +157,10 @@ class SubmittedAnswer:
     text: str | None  # None when the item was left empty
     line: int
     problem: str | None = None  # set when the value is not an answer at all (a list, say)
+    found: str | None = None  # where a transcript's answer was found: "from line 14: ..."
+    # Other, different answers a transcript gives the same item, each (text, line, quote):
+    # the item goes to a person with all of them shown, never a silent pick.
+    alternatives: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,7 @@ class ItemResult:
     nominal_values: tuple[int, ...] | None = None
     count_shown: str | None = None
     nominal_shown: str | None = None  # a formula item's weights written, as a count
+    found: str | None = None  # where the answer was found in a transcript: "from line 14: ..."
 
     @property
     def needs_person(self) -> bool:

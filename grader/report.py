@@ -50,6 +50,7 @@ def item_json(result: ItemResult) -> dict:
         "answer": result.answer,
         "diagnosis": result.diagnosis,
         "error_position": result.error_position,
+        "found": result.found,
     }
 
 

@@ -39,8 +39,11 @@ def test_a_crash_on_one_answer_leaves_the_other_answers_and_students_graded(monk
     assert len(batch.results) == len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
     assert not batch.failures
     for result in batch.results:
-        assert result.items["b.params"].verdict == "error"
-        assert result.items["d.params"].verdict in ("correct", "partial", "incorrect", "invalid")
+        b, d = result.items["b.params"], result.items["d.params"]
+        # A transcript that gives two different counts sends the item to a person either way.
+        two_answers = b.verdict == "needs_review" and "different answers" in b.feedback[0]
+        assert b.verdict == "error" or two_answers, result.student
+        assert "a bug" not in " ".join(d.feedback) and d.verdict != "error"
 
 
 def test_when_sampling_and_normal_form_disagree_a_person_decides(monkeypatch):

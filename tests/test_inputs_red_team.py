@@ -264,7 +264,7 @@ def test_a_folder_without_submission_files_says_none_was_found(tmp_path, capsys)
     (tmp_path / "notes.txt").write_text("nothing to grade", encoding="utf-8")
     assert main(["grade", str(tmp_path), "--rubric", str(RUBRIC_PATH), "--jobs", "1"]) == 4
     err = capsys.readouterr().err
-    assert f"error: {tmp_path} holds no submission file (.yaml, .yml, .md)" in err
+    assert f"error: {tmp_path} holds no submission file (.yaml, .yml, .md, .tex)" in err
     assert "no submission could be graded" in err
 
 

@@ -246,6 +246,9 @@ class WholeNumberKind:
             diagnosis,
         )  # fmt: skip
 
+    def recognises(self, item, text, context) -> bool:
+        return text.strip().isdigit()
+
     def same_answer(self, item, first, second, context) -> bool:
         return first == second
 

@@ -81,6 +81,11 @@ class ItemKind(Protocol):
         count marks; None to leave `count` as it is."""
         ...
 
+    def recognises(self, item: Item, text: str, context: Context) -> bool:
+        """Whether a piece of maths found in a transcript is an answer of this kind for
+        `item` (never for a kind that keeps prose: its answer is the part's prose)."""
+        ...
+
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         """Whether two readings are the same answer (for the rubric's self-test)."""
         ...

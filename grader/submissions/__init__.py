@@ -17,9 +17,11 @@ from pathlib import Path
 
 from grader.errors import Problem, SubmissionError
 from grader.kinds import kind_of
-from grader.model import Rubric, Submission
-from grader.submissions.markdown_submission import load_markdown_submission
+from grader.model import Item, Rubric, Submission
+from grader.submissions.markdown_submission import load_markdown_submission, read_front_matter
+from grader.submissions.transcript import TranscriptItem, read_transcript
 from grader.submissions.yaml_submission import load_yaml_submission
+from grader.yaml_source import read_bounded_text
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,51 @@ def answer_slot(rubric: Rubric, part: str, name: str) -> AnswerSlot | None:
     return None if item is None else AnswerSlot(item.id, kind_of(item).keeps_prose)
 
 
+def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
+    """For each part, its items as the transcript reader needs them."""
+
+    def recogniser(item: Item):
+        return lambda text: kind_of(item).recognises(item, text, rubric.context)
+
+    return {
+        part.key: [
+            TranscriptItem(
+                item.id,
+                item.key,
+                kind_of(item).keeps_prose,
+                kind_of(item).count_role == "states",
+                recogniser(item),
+            )
+            for item in part.items
+        ]
+        for part in rubric.parts
+    }
+
+
 def _load_markdown(path: Path, rubric: Rubric) -> Submission:
-    return load_markdown_submission(
-        path, answer_names(rubric), item_for=lambda part, name: answer_slot(rubric, part, name)
-    )
+    """Our Markdown (front matter, `## (a)` headings, `Parameters:` labels) when the file is
+    written in it; otherwise a transcript of a script as the student wrote it."""
+    text = read_bounded_text(path, SubmissionError)
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        structured = load_markdown_submission(
+            path, answer_names(rubric), item_for=lambda part, name: answer_slot(rubric, part, name)
+        )
+        if structured.answers:
+            return structured
+        student, question, start = read_front_matter(path, lines)
+    else:
+        student, question, start = path.stem, rubric.id, 0
+    body = "\n".join(lines[start:])
+    items = transcript_items(rubric)
+    return read_transcript(body, str(path), student, question, items, first_line=start + 1)
+
+
+def _load_transcript(path: Path, rubric: Rubric) -> Submission:
+    """A LaTeX transcript: always read as the student wrote it."""
+    text = read_bounded_text(path, SubmissionError)
+    items = transcript_items(rubric)
+    return read_transcript(text, str(path), path.stem, rubric.id, items)
 
 
 def _load_yaml(path: Path, rubric: Rubric) -> Submission:
@@ -76,6 +119,7 @@ LOADERS: dict[str, Loader] = {
     ".yaml": one_per_file(_load_yaml),
     ".yml": one_per_file(_load_yaml),
     ".md": one_per_file(_load_markdown),
+    ".tex": one_per_file(_load_transcript),
 }
 SUBMISSION_SUFFIXES = tuple(LOADERS)
 MAX_STUDENT_ID = 200  # characters: an id is a name in an LMS, not a document

@@ -76,7 +76,7 @@ class _Run:
     lines: list[tuple[int, str]]  # (line number, text), the label's line without the label
 
 
-def _front_matter(path: Path, lines: list[str]) -> tuple[str, str, int]:
+def read_front_matter(path: Path, lines: list[str]) -> tuple[str, str, int]:
     """(student, question, index of the first line after the front matter)."""
     if not lines or lines[0].strip() != "---":
         raise SubmissionError(
@@ -126,7 +126,7 @@ def load_markdown_submission(
     path = Path(path)
     text = read_bounded_text(path, SubmissionError)
     lines = text.splitlines()
-    student, question, start = _front_matter(path, lines)
+    student, question, start = read_front_matter(path, lines)
 
     def read() -> tuple[dict[str, SubmittedAnswer], list[tuple[int, str]], int | None]:
         """The answers, the notes, and the line of a `$$` block never closed (or None)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from grader.errors import Problem
+from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.count.check import DIAGNOSES, CheckDisagreement, check_count, counts_equal
 from grader.kinds.count.parse import ParsedAnswer, parse
@@ -47,6 +47,14 @@ class CountKind:
             return score_needs_review(
                 item, text, f"The automatic check is unsure ({disagreement})."
             )
+
+    def recognises(self, item: Item, text: str, context: Context) -> bool:
+        """A count is what reads as one over the question's symbols."""
+        try:
+            parse(text, context.symbol_table)
+        except AnswerError:
+            return False
+        return True
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         return counts_equal(first.expr, second.expr)

@@ -4,6 +4,7 @@ each output reads, through which weights, with which biases), not by how it is w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,19 @@ class FormulaKind:
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context
     ) -> ItemResult | None:
         return None  # it states no count
+
+    def recognises(self, item: Item, text: str, context: Context) -> bool:
+        """A formula is an equation whose left side is the layer's output (`y_{i,j,k} = …`,
+        `Y = XW`, `Y^T = …`), whether or not the rest can be read: a formula that cannot be
+        read is still the student's answer, graded with what is wrong with it."""
+        left, equals, _ = text.partition("=")
+        name = re.escape(item.spec.layer.output.name)
+        written = re.sub(r"\\(mathbf|boldsymbol|bm|mathrm|mathit)\s*\{\s*(\w+)\s*\}", r"\2", left)
+        return (
+            bool(equals)
+            and re.fullmatch(rf"\s*{name}\s*(?:[_^\['′ᵀ].*)?", written, re.IGNORECASE | re.DOTALL)
+            is not None
+        )
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         return bool(same_layer(first, second, item.spec.layer, context.size_sets))

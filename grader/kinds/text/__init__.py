@@ -59,6 +59,9 @@ class TextKind:
     ) -> ItemResult | None:
         return None  # it states no count
 
+    def recognises(self, item: Item, text: str, context: Context) -> bool:
+        return False  # an explanation is the part's prose, not a piece of maths
+
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         return first == second
 

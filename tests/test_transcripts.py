@@ -1,0 +1,104 @@
+"""Scripts as students write them (issue 13): the two seed scripts, cut from the seed as they
+stand, grade as their hand transcriptions do, with the second student's double counts sent
+to a person showing both; every answer says where it was found."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from grader import gradebook
+from grader.grade import grade_paths
+from grader.rubric import load_rubric
+from grader.submissions import load_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+FOLDER = ROOT / "submissions" / "22-52-q4"
+DOUBLE_COUNTS = {"a.params", "b.params", "c.params", "d.params"}
+
+
+def _graded(*paths: Path) -> dict:
+    return {result.student: result for result in grade_paths(RUBRIC, list(paths)).results}
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_a_seed_script_as_it_stands_grades_as_its_hand_transcription(number):
+    raw = FOLDER / "raw" / f"seed-student-{number}-raw.md"
+    graded = _graded(raw, FOLDER / f"seed-student-{number}.yaml")
+    script, hand = graded[f"seed-student-{number}-raw"], graded[f"seed-student-{number}"]
+    for item_id, expected in hand.items.items():
+        got = script.items[item_id]
+        if number == 2 and item_id in DOUBLE_COUNTS:
+            assert got.verdict == "needs_review", item_id
+            continue
+        assert (got.verdict, got.marks) == (expected.verdict, expected.marks), item_id
+
+
+@pytest.mark.parametrize(
+    ("item_id", "shown"),
+    [
+        ("a.params", ["line 9: CD + D (graded incorrect, 0/2)", "line 11: C \\times D (graded"]),
+        ("b.params", ["9CD (graded incorrect, 0/2)", "line 15: 9CD + D (graded correct, 2/2)"]),
+        ("c.params", ["line 17: CD (graded incorrect, 0/2)", "CD + D (graded correct, 2/2)"]),
+        ("d.params", ["line 19: CD (graded correct, 2/2)", "CD + D (graded incorrect, 0/2)"]),
+    ],
+)
+def test_the_second_students_double_counts_go_to_a_person_with_both_shown(item_id, shown):
+    result = _graded(FOLDER / "raw" / "seed-student-2-raw.md")["seed-student-2-raw"]
+    item = result.items[item_id]
+    assert item.verdict == "needs_review" and item.marks == 0
+    assert item.feedback[0].startswith(
+        "Your script gives 2 different answers to this item; an instructor will decide "
+        "which is yours: "
+    )
+    for words in shown:
+        assert words in item.feedback[0]
+
+
+def test_every_answer_taken_from_a_script_says_where_it_was_found():
+    result = _graded(FOLDER / "raw" / "seed-student-1-raw.md")["seed-student-1-raw"]
+    assert result.items["a.params"].found == (
+        "from line 18: parameters P \\times P \\times C \\times D + P \\times Q \\times…"
+    )
+    assert result.items["d.params"].found == "from line 35: C \\times D"
+    assert result.items["e.formula"].found == "from line 40: Y = XW"
+    assert result.items["c.params"].verdict == "missing" and result.items["c.params"].found is None
+    assert result.warnings == (
+        "line 10: text in part 'a' that no item took: 'Solution ① understand'",
+    )
+
+
+def test_the_restated_question_and_the_matrix_picture_are_not_answers():
+    submission = load_submission(FOLDER / "raw" / "seed-student-1-raw.md", RUBRIC)
+    formula = submission.answers["a.formula"]
+    assert formula.text.startswith("y_{ijk} = \\sum_{l=1}^C")
+    assert formula.alternatives == ()
+    assert "bmatrix" not in " ".join(a.text or "" for a in submission.answers.values())
+
+
+def test_a_script_without_front_matter_is_the_student_its_file_is_named_after(tmp_path):
+    text = (FOLDER / "raw" / "seed-student-1-raw.md").read_text(encoding="utf-8")
+    body = text.split("---\n", 2)[2]
+    path = tmp_path / "ann-lee.md"
+    path.write_text(body, encoding="utf-8")
+    tex = tmp_path / "bo.tex"
+    tex.write_text(body, encoding="utf-8")
+    graded = _graded(path, tex)
+    assert set(graded) == {"ann-lee", "bo"}
+    assert graded["ann-lee"].total == graded["bo"].total == 16.5
+
+
+def test_a_gradebook_written_before_answers_were_found_gets_the_column(tmp_path):
+    path = tmp_path / "old.sqlite"
+    old_schema = gradebook.SCHEMA.replace("    found TEXT,\n", "")
+    assert old_schema != gradebook.SCHEMA
+    connection = sqlite3.connect(path)
+    connection.executescript(old_schema)
+    connection.close()
+    connection = gradebook.connect(path)
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(item_results)")}
+    connection.close()
+    assert "found" in columns

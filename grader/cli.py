@@ -38,8 +38,10 @@ from grader.report import (
     printable,
     write_atomically,
 )
+from grader.roster import RosterMatcher, read_roster
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
+from grader.submissions.lms_export import read_column_map
 from grader.workers import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -116,8 +118,8 @@ def _results_json(rubric, batch, versions=None) -> str:
     return f'{head}{", " if data else ""}"results": [\n  {results}\n]}}\n'
 
 
-def _write_reports(rubric, batch, versions, out: Path) -> None:
-    written = write_html_report(rubric, batch, out, versions)
+def _write_reports(rubric, batch, versions, out: Path, roster=None) -> None:
+    written = write_html_report(rubric, batch, out, versions, roster)
     write_atomically(
         out / INSTRUCTOR_FOLDER / "results.json", _results_json(rubric, batch, versions)
     )
@@ -180,6 +182,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 def _grade(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
+    columns = read_column_map(Path(args.columns), rubric) if args.columns else None
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    matcher = RosterMatcher(roster) if roster is not None else None
     _check_outputs(args)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
     store = None
@@ -208,6 +213,8 @@ def _grade(args: argparse.Namespace) -> int:
                 on_result=store,
                 on_progress=progress,
                 checker=checker,
+                columns=columns,
+                identify=matcher.identify if matcher is not None else None,
             )
     except (KeyboardInterrupt, Interrupted) as interruption:
         progress.end_line()
@@ -226,6 +233,7 @@ def _grade(args: argparse.Namespace) -> int:
         batch = apply_overrides(batch, overrides)
     for failure in batch.failures:
         print(f"error: {_failure_text(failure)}", file=sys.stderr)
+    whole_class = None
     if batch.results:
         print(format_table(rubric, batch))
     if args.json:
@@ -240,12 +248,16 @@ def _grade(args: argparse.Namespace) -> int:
                 versions = gradebook.rubric_versions(connection, rubric.id)
                 try:
                     _one_rubric(versions, rubric.sha256, db_path, args.mixed_rubrics)
-                    _write_reports(rubric, apply_overrides(whole_class, overrides), versions, out)
+                    _write_reports(
+                        rubric, apply_overrides(whole_class, overrides), versions, out, roster
+                    )
                 except MixedRubricsError as error:
                     refused = error
         finally:
             connection.close()
         print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
+    if matcher is not None:
+        _report_roster(matcher, batch, whole_class)
     graded, failed = len(batch.results), len(batch.failures)
     print(
         f"graded {graded} submission{'s' if graded != 1 else ''}"
@@ -263,6 +275,16 @@ def _grade(args: argparse.Namespace) -> int:
         print("error: no submission could be graded", file=sys.stderr)
         return EXIT_NO_SUBMISSIONS
     return refused.exit_code if refused is not None else 0
+
+
+def _report_roster(matcher: RosterMatcher, batch, whole_class) -> None:
+    """What the roster could not join, on stderr: entries with no submission are counted
+    against the class the outputs hold (the gradebook's, with --out), else this run's."""
+    graded = [result.student for result in batch.results]
+    if whole_class is not None:
+        graded += [result.student for result in whole_class.results]
+    for line in matcher.report(graded):
+        print(f"roster: {printable(line)}", file=sys.stderr)
 
 
 def _failure_text(failure) -> str:
@@ -293,7 +315,8 @@ def _open_gradebook(path: str):
 def _report(args: argparse.Namespace) -> int:
     run, batch, versions = _open_gradebook(args.db)
     _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
-    _write_reports(run.rubric, batch, versions, Path(args.out))
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    _write_reports(run.rubric, batch, versions, Path(args.out), roster)
     return 0
 
 
@@ -355,7 +378,8 @@ def _print_lines(lines: list[str]) -> bool:
 def _export(args: argparse.Namespace) -> int:
     run, batch, versions = _open_gradebook(args.db)
     _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
-    write_atomically(Path(args.csv), grades_csv(run.rubric, batch, versions))
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    write_atomically(Path(args.csv), grades_csv(run.rubric, batch, versions, roster))
     print(f"wrote {len(batch.results)} rows to {printable(args.csv)}", file=sys.stderr)
     return 0
 
@@ -424,6 +448,15 @@ def _add_bounds(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_roster(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="the class roster (CSV: id, name, email, section, LMS ids); grades.csv carries "
+        "its columns (see docs/lms-exports.md)",
+    )
+
+
 def _add_mixed_rubrics(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--mixed-rubrics",
@@ -456,9 +489,15 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser(
         "grade",
         help="grade submission files and folders and print a table of marks",
-        description="Grade every submission (*.yaml, *.yml) in the given files and folders.",
+        description="Grade every submission (*.yaml, *.yml, *.md) in the given files and folders, "
+        "and the LMS exports (*.csv, *.xlsx) named.",
     )
-    grade.add_argument("paths", nargs="+", metavar="PATH", help="submission files or folders")
+    grade.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="submission files or folders, or LMS quiz exports (.csv, .xlsx) named here",
+    )
     grade.add_argument("--rubric", required=True, metavar="RUBRIC", help="the rubric YAML file")
     grade.add_argument(
         "--out",
@@ -481,6 +520,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check every answer again instead of reusing the gradebook's earlier checks",
     )
+    grade.add_argument(
+        "--columns",
+        metavar="FILE",
+        help="a mapping file naming the column of each item in an LMS export "
+        "(see docs/lms-exports.md)",
+    )
+    _add_roster(grade)
     _add_mixed_rubrics(grade)
     _add_bounds(grade)
     grade.set_defaults(run=_grade)
@@ -490,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     report.add_argument("--out", required=True, metavar="DIR", help="where to write the pages")
+    _add_roster(report)
     _add_mixed_rubrics(report)
     report.set_defaults(run=_report)
 
@@ -526,6 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the marks CSV from a gradebook")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     export.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
+    _add_roster(export)
     _add_mixed_rubrics(export)
     export.set_defaults(run=_export)
     return parser

@@ -28,6 +28,7 @@ from grader.model import (
 )
 from grader.score import add_count_notes, score_error, score_invalid, score_missing
 from grader.submissions import collect_submission_files, load_submissions
+from grader.submissions.lms_export import ColumnMap
 
 
 def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
@@ -227,6 +228,8 @@ def grade_paths(
     on_result: Callable[[SubmissionResult], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     checker: Checker | None = None,
+    columns: ColumnMap | None = None,
+    identify: Callable[[Submission], Submission] | None = None,
 ) -> Batch:
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
@@ -234,7 +237,9 @@ def grade_paths(
     answer of the chunk not seen before in this run is checked once by `checker` (in this
     process by default; the command line's checker uses bounded worker processes), then each
     result goes to `on_result` (to store it) in the order of the files. `on_progress`
-    receives (files done, files in all).
+    receives (files done, files in all). `columns` maps an LMS export's columns to items;
+    `identify` gives each submission read its student as a roster knows them
+    (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()
@@ -248,7 +253,7 @@ def grade_paths(
         plans: list[tuple[Path, Plan]] = []
         for path in files[start : start + CHUNK]:
             try:
-                loaded = load_submissions(path, rubric)
+                loaded = load_submissions(path, rubric, columns)
             except Exception as exc:  # a bug must not cost the rest of the batch its results
                 batch.failures.append(FileFailure(str(path), _failed(path, exc)))
                 continue
@@ -256,6 +261,8 @@ def grade_paths(
                 try:
                     if isinstance(entry, SubmissionError):
                         raise entry
+                    if identify is not None:
+                        entry = identify(entry)
                     plans.append((path, plan_submission(rubric, entry)))
                 except SubmissionError as error:
                     batch.failures.append(FileFailure(str(error.path), str(error)))
@@ -275,7 +282,7 @@ def grade_paths(
                 if on_result is not None:
                     on_result(conflicted)  # replaces what was stored for the first file
                 batch.failures.append(
-                    FileFailure(str(path), _claimed_twice_message(path, first, result))
+                    FileFailure(str(path), _claimed_twice_message(result.source, first, result))
                 )
                 continue
             graded_at[key] = len(batch.results)
@@ -318,10 +325,10 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
     return replace(first, items=items, warnings=(*first.warnings, warning))
 
 
-def _claimed_twice_message(path: Path, first: SubmissionResult, other: SubmissionResult) -> str:
+def _claimed_twice_message(source: str, first: SubmissionResult, other: SubmissionResult) -> str:
     how = "" if first.student == other.student else f" (written {other.student!r})"
     return (
-        f"submission {path}: it claims student {first.student!r}{how}, as {first.source} does; "
+        f"submission {source}: it claims student {first.student!r}{how}, as {first.source} does; "
         "neither file is graded until an instructor decides which is theirs (the student's "
         "items are in the review queue)"
     )

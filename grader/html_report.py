@@ -25,6 +25,7 @@ from grader.grade import review_queue
 from grader.lms_csv import grades_csv
 from grader.model import VERDICTS, Batch, ItemResult, Rubric, SubmissionResult
 from grader.report import PAGE_NAME, marks_text, page_name, part_marks, write_atomically
+from grader.roster import Roster
 
 VERDICT_WORDS = {
     "correct": "correct",
@@ -305,12 +306,17 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
 
 
 def write_html_report(
-    rubric: Rubric, batch: Batch, out_dir: Path, versions: Mapping[str, str] | None = None
+    rubric: Rubric,
+    batch: Batch,
+    out_dir: Path,
+    versions: Mapping[str, str] | None = None,
+    roster: Roster | None = None,
 ) -> list[Path]:
     """`DIR/students/<page>.html` for each student, and for the instructor
     `DIR/instructor/index.html` and `DIR/instructor/grades.csv`, each written atomically;
     pages of ours for students not in `batch` are removed. `versions` maps each student to
-    the SHA-256 of the rubric they were graded under (default: `rubric`'s)."""
+    the SHA-256 of the rubric they were graded under (default: `rubric`'s); grades.csv
+    carries the `roster`'s columns when one is given."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     pages = page_names(batch)
     written = []
@@ -322,7 +328,7 @@ def write_html_report(
     links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}
     for name, text in (
         ("index.html", render_index(rubric, batch, links)),
-        ("grades.csv", grades_csv(rubric, batch, versions)),
+        ("grades.csv", grades_csv(rubric, batch, versions, roster)),
     ):
         write_atomically(overview / name, text)
         written.append(overview / name)

@@ -10,25 +10,37 @@ from collections.abc import Mapping
 
 from grader.model import Batch, Rubric
 from grader.report import marks_text, part_marks
+from grader.roster import Roster
 
 
-def grades_csv(rubric: Rubric, batch: Batch, versions: Mapping[str, str] | None = None) -> str:
+def grades_csv(
+    rubric: Rubric,
+    batch: Batch,
+    versions: Mapping[str, str] | None = None,
+    roster: Roster | None = None,
+) -> str:
     """One row per student: per-part marks, the total, and the rubric's SHA-256 the row was
-    graded under (`versions` maps students to it; by default `rubric`'s). Every field is
-    quoted, and no field can start a spreadsheet formula, wherever a spreadsheet splits it."""
+    graded under (`versions` maps students to it; by default `rubric`'s). With a `roster`,
+    every roster column but `id` follows the student (name, email, section, LMS ids, ...),
+    empty for a student not on it. Every field is quoted, and no field can start a
+    spreadsheet formula, wherever a spreadsheet splits it."""
     versions = versions or {}
+    extra = roster.extra_columns if roster is not None else ()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     header = [
         "student",
+        *extra,
         *(f"part {p.key} ({marks_text(p.marks)})" for p in rubric.parts),
         f"total ({marks_text(rubric.max_total)})",
         "rubric sha256",
     ]
     writer.writerow([no_formula(cell) for cell in header])
     for result in batch.results:
+        entry = roster.entry(result.student) if roster is not None else None
         row = [
             result.student,
+            *((entry.fields.get(column, "") if entry else "") for column in extra),
             *(marks_text(m) for m in part_marks(rubric, result)),
             marks_text(result.total),
             versions.get(result.student, rubric.sha256),

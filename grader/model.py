@@ -170,6 +170,9 @@ class Submission:
     source: str
     answers: dict[str, SubmittedAnswer]  # "part.name" -> answer, name as the student gave it
     unassigned: tuple[tuple[int, str], ...] = ()  # (line, what) content no answer claims
+    # Ids an LMS export gives besides `student` (("email", ...), ("canvas_id", ...)), which
+    # a roster may match (`grader.roster`).
+    identities: tuple[tuple[str, str], ...] = ()
 
 
 # --- Checks and results --------------------------------------------------------------------

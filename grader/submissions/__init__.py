@@ -18,6 +18,7 @@ from pathlib import Path
 from grader.errors import Problem, SubmissionError
 from grader.kinds import kind_of
 from grader.model import Item, Rubric, Submission
+from grader.submissions.lms_export import EXPORT_SUFFIXES, ColumnMap, load_export
 from grader.submissions.markdown_submission import load_markdown_submission, read_front_matter
 from grader.submissions.transcript import TranscriptItem, read_transcript
 from grader.submissions.yaml_submission import load_yaml_submission
@@ -122,17 +123,29 @@ LOADERS: dict[str, Loader] = {
     ".tex": one_per_file(_load_transcript),
 }
 SUBMISSION_SUFFIXES = tuple(LOADERS)
+# LMS exports (`lms_export.py`) are read only when named on the command line, never found in
+# a folder: an output folder holds grades.csv, and a stray spreadsheet is not a class.
+NOT_EXPORTS = {".xls": "an old Excel workbook", ".ods": "an OpenDocument spreadsheet"}
 MAX_STUDENT_ID = 200  # characters: an id is a name in an LMS, not a document
 
 
-def load_submissions(path: Path, rubric: Rubric) -> Loaded:
+def load_submissions(path: Path, rubric: Rubric, columns: ColumnMap | None = None) -> Loaded:
     """Every submission one file holds, read by the loader for its suffix (a file named on the
     command line with another suffix is read as YAML); one that cannot be read is the
-    `SubmissionError` saying what is wrong and where.
+    `SubmissionError` saying what is wrong and where. An LMS export (.csv, .xlsx) is read
+    with `columns`, the mapping of its columns to items, when one is given.
 
     Student ids are put in Unicode's composed form (NFC), so that `José` typed with a
     combining accent and `José` typed with `é` are one student, and bounded in length."""
-    loaded = LOADERS.get(path.suffix.lower(), LOADERS[".yaml"])(path, rubric)
+    suffix = path.suffix.lower()
+    if suffix in EXPORT_SUFFIXES:
+        loaded = load_export(path, rubric, columns)
+    elif suffix in NOT_EXPORTS:
+        what = NOT_EXPORTS[suffix]
+        problem = Problem(None, "", f"is {what}; save the export as .xlsx or CSV (UTF-8)")
+        loaded = [SubmissionError(path, [problem])]
+    else:
+        loaded = LOADERS.get(suffix, LOADERS[".yaml"])(path, rubric)
     return [entry if isinstance(entry, SubmissionError) else _normal_id(entry) for entry in loaded]
 
 
@@ -181,10 +194,24 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
                     if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
                 )
             if not found:
-                unusable.append((path, f"holds no submission file ({', '.join(LOADERS)})"))
+                unusable.append((path, _no_submission_file(path)))
             files.extend(sorted(found))
         elif path.exists():
             files.append(path)
         else:
             unusable.append((path, "does not exist"))
     return files, unusable
+
+
+def _no_submission_file(folder: Path) -> str:
+    why = f"holds no submission file ({', '.join(LOADERS)})"
+    try:
+        exports = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
+    except OSError:
+        exports = []
+    if exports:
+        why += (
+            f"; an LMS export such as {exports[0]} is read only when named: "
+            f"grader grade {folder / exports[0]}"
+        )
+    return why

@@ -1,0 +1,519 @@
+"""LMS quiz exports: Moodle's Responses report and Canvas's Student Analysis report, as CSV and
+.xlsx, one submission per row; mapping files; hostile cells and files."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from grader.cli import main
+from grader.errors import SubmissionError
+from grader.grade import grade_paths
+from grader.model import Submission
+from grader.roster import RosterMatcher, read_roster
+from grader.rubric import load_rubric
+from grader.submissions import collect_submission_files, load_submissions
+from grader.submissions.lms_export import (
+    MAX_CELL_CHARS,
+    ColumnMapError,
+    html_text,
+    load_export,
+    read_column_map,
+)
+from grader.submissions.tables import MAX_EXPORT_BYTES, MAX_XLSX_UNPACKED
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC_PATH = ROOT / "rubrics" / "22-52-q4.yaml"
+RUBRIC = load_rubric(RUBRIC_PATH)
+CLASS = ROOT / "submissions" / "22-52-q4"
+LMS = ROOT / "submissions" / "22-52-q4-lms"
+MOODLE = LMS / "moodle-responses.csv"
+CANVAS = LMS / "canvas-student-analysis.csv"
+ROSTER = LMS / "roster.csv"
+ITEMS = list(RUBRIC.items)
+MOODLE_HEAD = ["Last name", "First name", "Email address", "State", "Grade/25.00"]
+
+
+def write_csv(path: Path, rows: list[list[str]], **options) -> Path:
+    with open(path, "w", newline="", encoding=options.pop("encoding", "utf-8")) as handle:
+        csv.writer(handle, **options).writerows(rows)
+    return path
+
+
+def moodle_rows(*students: tuple[str, list[str]]) -> list[list[str]]:
+    """A Moodle Responses report: a header and one row per (email, answers)."""
+    header = [*MOODLE_HEAD, *(f"Response {n}" for n in range(1, len(ITEMS) + 1))]
+    rows = [header]
+    for email, answers in students:
+        rows.append(["Doe", "Jo", email, "Finished", "-", *answers, *[""] * (10 - len(answers))])
+    return rows
+
+
+def as_xlsx(rows: list[list[object]], path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def outcome(batch) -> dict[str, dict[str, tuple]]:
+    """What each student got for each item: verdict, marks and feedback."""
+    return {
+        result.student: {
+            item_id: (item.verdict, item.marks, item.feedback, item.interpretation)
+            for item_id, item in result.items.items()
+        }
+        for result in batch.results
+    }
+
+
+def graded(*paths: Path, roster: Path | None = None, mapping=None):
+    identify = RosterMatcher(read_roster(roster)).identify if roster else None
+    return grade_paths(RUBRIC, list(paths), columns=mapping, identify=identify)
+
+
+# --- The same class, three ways ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def from_yaml():
+    batch = grade_paths(RUBRIC, sorted(CLASS.glob("*.yaml")))
+    assert not batch.failures
+    return outcome(batch)
+
+
+@pytest.fixture(scope="module")
+def moodle_xlsx(tmp_path_factory) -> Path:
+    with open(MOODLE, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    return as_xlsx(rows, tmp_path_factory.mktemp("xlsx") / "moodle-responses.xlsx")
+
+
+@pytest.mark.parametrize(
+    "export",
+    ["moodle CSV", "moodle xlsx", "canvas CSV"],
+    ids=lambda name: f"a {name} export of the class grades as its YAML files do",
+)
+def test_an_export_of_the_class_gives_the_results_of_its_yaml_files(export, from_yaml, moodle_xlsx):
+    path = {"moodle CSV": MOODLE, "moodle xlsx": moodle_xlsx, "canvas CSV": CANVAS}[export]
+    batch = graded(path, roster=ROSTER)
+    assert not batch.failures
+    assert outcome(batch) == from_yaml
+
+
+@pytest.mark.parametrize(
+    ("path", "students"),
+    [
+        (
+            MOODLE,
+            [
+                "ada.model@uni.example",
+                "wei.zhang@uni.example",
+                "jose.nunez@uni.example",
+                "sam.oneil@uni.example",
+            ],
+        ),
+        (CANVAS, ["s1001", "s1002", "s1003", "s1004"]),
+    ],
+    ids=[
+        "without a roster a moodle row is its email",
+        "without a roster a canvas row is its sis_id",
+    ],
+)
+def test_without_a_roster_the_student_is_the_reports_id(path, students):
+    batch = graded(path)
+    assert [result.student for result in batch.results] == students
+    assert [result.source for result in batch.results] == [f"{path} row {n}" for n in range(2, 6)]
+
+
+def test_a_canvas_row_without_a_sis_id_is_its_canvas_id(tmp_path):
+    with open(CANVAS, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][2] = ""
+    batch = graded(write_csv(tmp_path / "canvas.csv", rows))
+    assert batch.results[0].student == "4101"
+
+
+# --- Rows ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("", "does not say who the student is"),
+        ("jo\x1b[2J@uni.example", "control character"),
+        ("jo\n@uni.example", "line break"),
+    ],
+    ids=["a row naming no one", "an id with an escape sequence", "an id with a line break"],
+)
+def test_one_bad_row_is_reported_with_its_row_number_and_costs_no_other(tmp_path, email, message):
+    rows = moodle_rows(("a@uni.example", ["", "9CD+D"]), (email, ["", "CD"]), ("c@x", ["", "D"]))
+    batch = graded(write_csv(tmp_path / "export.csv", rows))
+    assert [result.student for result in batch.results] == ["a@uni.example", "c@x"]
+    (failure,) = batch.failures
+    assert "row 3" in failure.source and message in failure.message
+
+
+def test_a_row_spanning_lines_names_its_row_and_the_line_it_starts_on(tmp_path):
+    rows = moodle_rows(
+        ("a@x", ["", "9CD+D", "", "", "", "", "", "", "", "first line\nsecond line"]),
+        ("", ["", "CD"]),
+    )
+    (failure,) = graded(write_csv(tmp_path / "export.csv", rows)).failures
+    assert failure.source.endswith("export.csv row 3 (line 4)")
+
+
+def test_an_overall_average_row_and_blank_rows_are_not_students(tmp_path):
+    rows = moodle_rows(("a@x", ["", "9CD+D"]))
+    rows += [[""] * len(rows[0]), ["Overall average", "", "", "", "7.50", *[""] * 10]]
+    batch = graded(write_csv(tmp_path / "export.csv", rows))
+    assert [result.student for result in batch.results] == ["a@x"]
+    assert not batch.failures
+
+
+def test_a_moodle_dash_is_no_response(tmp_path):
+    rows = moodle_rows(("a@x", ["-", "9CD+D"]))
+    (result,) = graded(write_csv(tmp_path / "export.csv", rows)).results
+    assert result.items["a.formula"].verdict == "missing"
+
+
+def test_two_rows_of_one_student_send_the_student_to_review(tmp_path):
+    rows = moodle_rows(("a@x", ["", "9CD+D"]), ("A@X", ["", "CD"]))
+    batch = graded(write_csv(tmp_path / "export.csv", rows))
+    (result,) = batch.results
+    assert {item.verdict for item in result.items.values()} == {"needs_review"}
+    assert "row 3" in batch.failures[0].message
+
+
+# --- Recognising an export -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([["student", "answer"], ["a", "9CD"]], "neither Moodle's quiz Responses report"),
+        (
+            [["student", "part a (5)", "total (25)", "rubric sha256"], ["a", "5", "5", "ab"]],
+            "is a grades.csv written by grader",
+        ),
+        (
+            [[*MOODLE_HEAD, "Response 1", "Response 2"], ["D", "J", "a@x", "F", "-", "x", "y"]],
+            "has 2 answer columns ('Response 1', 'Response 2') but the rubric has 10 items",
+        ),
+        (
+            [["Last name", "First name", "Response 1"], ["D", "J", "x"]],
+            "neither",
+        ),
+        ([], "is empty"),
+    ],
+    ids=[
+        "a CSV of another shape is refused, naming the two reports",
+        "grader's own grades.csv is named as such",
+        "a Moodle export with fewer questions than items asks for a mapping",
+        "a Moodle export naming students only by name is refused",
+        "an empty file is refused",
+    ],
+)
+def test_a_file_that_is_not_a_known_export_is_one_clear_failure(tmp_path, rows, message):
+    path = write_csv(tmp_path / "export.csv", rows)
+    (entry,) = load_submissions(path, RUBRIC)
+    assert isinstance(entry, SubmissionError)
+    assert message in str(entry)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("old.xls", "old Excel workbook"), ("calc.ods", "OpenDocument spreadsheet")],
+    ids=["an .xls asks for .xlsx or CSV", "an .ods asks for .xlsx or CSV"],
+)
+def test_spreadsheets_we_do_not_read_are_named(tmp_path, name, message):
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    (entry,) = load_submissions(path, RUBRIC)
+    assert message in str(entry) and "save the export as .xlsx or CSV" in str(entry)
+
+
+def test_a_folder_never_grades_a_csv_found_in_it(tmp_path):
+    (tmp_path / "instructor").mkdir()
+    write_csv(tmp_path / "instructor" / "grades.csv", [["student", "rubric sha256"]])
+    write_csv(tmp_path / "export.csv", moodle_rows(("a@x", ["", "9CD+D"])))
+    (tmp_path / "a.yaml").write_text(
+        "student: a\nquestion: 22-52-Q4\nanswers: {b: {params: 9CD + D}}\n", encoding="utf-8"
+    )
+    files, unusable = collect_submission_files([tmp_path])
+    assert files == [tmp_path / "a.yaml"] and not unusable
+
+
+def test_a_folder_holding_only_an_export_says_to_name_it(tmp_path):
+    write_csv(tmp_path / "export.csv", moodle_rows(("a@x", ["", "9CD+D"])))
+    _, ((_, why),) = collect_submission_files([tmp_path])
+    assert "read only when named" in why and str(tmp_path / "export.csv") in why
+
+
+# --- Mapping files -------------------------------------------------------------------------
+
+
+def mapping(tmp_path: Path, text: str):
+    path = tmp_path / "columns.yaml"
+    path.write_text(text, encoding="utf-8")
+    return read_column_map(path, RUBRIC)
+
+
+def test_a_mapping_names_the_column_of_each_item_in_any_order(tmp_path):
+    rows = [
+        [*MOODLE_HEAD, "Response 1", "Response 2"],
+        ["D", "J", "a@x", "F", "-", "9CD+D", "Y=XW"],
+    ]
+    columns = mapping(
+        tmp_path,
+        "report: moodle\ncolumns:\n  Response 2: e.formula\n  response 1: b.params\n",
+    )
+    (result,) = graded(write_csv(tmp_path / "e.csv", rows), mapping=columns).results
+    assert result.items["b.params"].verdict == "correct"
+    assert result.items["e.formula"].verdict == "correct"
+    assert result.items["a.params"].verdict == "missing"
+
+
+def test_a_mapping_names_a_canvas_question_by_its_id(tmp_path):
+    columns = mapping(tmp_path, "report: canvas\ncolumns:\n  '88413': b.params\n")
+    (first, *_) = graded(CANVAS, mapping=columns).results
+    assert first.items["b.params"].verdict == "correct"
+    assert first.items["a.params"].verdict == "missing"
+
+
+def test_a_mapping_reads_an_export_of_any_shape(tmp_path):
+    rows = [["Student number", "Mail", "Q3"], ["u1", "u1@x", "9CD + D"]]
+    columns = mapping(
+        tmp_path, "student: Student number\nids: {email: Mail}\ncolumns: {Q3: b.params}\n"
+    )
+    (submission,) = load_export(write_csv(tmp_path / "any.csv", rows), RUBRIC, columns)
+    assert isinstance(submission, Submission)
+    assert submission.student == "u1" and ("email", "u1@x") in submission.identities
+    assert submission.answers["b.params"].text == "9CD + D"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("report: moodle\ncolumns: {Response 1: z.params}\n", "expected an item of the rubric"),
+        (
+            "report: moodle\ncolumns: {Response 1: a.params, Response 2: a.params}\n",
+            "a.params is given column 'Response 1' too",
+        ),
+        ("columns: {Q1: a.params}\n", "give `student:`"),
+        ("report: blackboard\n", "unknown report 'blackboard'"),
+        ("report: moodle\nids: {phone: Phone}\n", "use one of email, username"),
+        ("report: moodle\ncolum: {}\n", "did you mean columns?"),
+    ],
+    ids=[
+        "an item the rubric lacks",
+        "two columns for one item",
+        "no report and no student column",
+        "an unknown report",
+        "an id a roster cannot match",
+        "a misspelt key",
+    ],
+)
+def test_a_mapping_that_cannot_be_used_lists_its_problems(tmp_path, text, message):
+    with pytest.raises(ColumnMapError) as raised:
+        mapping(tmp_path, text)
+    assert message in str(raised.value)
+
+
+def test_a_column_the_mapping_names_but_the_export_lacks_fails_that_export(tmp_path):
+    columns = mapping(tmp_path, "report: moodle\ncolumns: {Response 9: a.params}\n")
+    rows = [[*MOODLE_HEAD, "Response 1"], ["D", "J", "a@x", "F", "-", "x"]]
+    path = write_csv(tmp_path / "e.csv", rows)
+    (entry,) = load_export(path, RUBRIC, columns)
+    assert "has no column 'Response 9', which the mapping file names" in str(entry)
+
+
+# --- Hostile cells and files ---------------------------------------------------------------
+
+
+def test_a_formula_cell_is_never_evaluated_nor_its_cached_value_taken(tmp_path):
+    rows = moodle_rows(("a@x", ["", "=9*C*D+D"]), ("b@x", ["", "", "", "9CD + D"]))
+    path = as_xlsx(rows, tmp_path / "e.xlsx")
+    first, second = graded(path).results
+    item = first.items["a.params"]
+    assert item.verdict == "invalid"
+    assert "spreadsheet formula" in item.feedback[0] and "not evaluated" in item.feedback[0]
+    assert second.items["b.params"].verdict == "correct"
+
+
+def test_a_formula_in_an_id_cell_fails_that_row_alone(tmp_path):
+    rows = moodle_rows(("=A1", ["", "9CD+D"]), ("b@x", ["", "9CD + D"]))
+    batch = graded(as_xlsx(rows, tmp_path / "e.xlsx"))
+    assert [r.student for r in batch.results] == ["b@x"]
+    assert (
+        "row 2" in batch.failures[0].source and "spreadsheet formula" in batch.failures[0].message
+    )
+
+
+def test_a_numeric_xlsx_cell_reads_as_typed(tmp_path):
+    rows = moodle_rows(("a@x", ["", 600.0]))
+    (submission,) = load_export(as_xlsx(rows, tmp_path / "e.xlsx"), RUBRIC)
+    assert submission.answers["a.params"].text == "600"
+
+
+def test_a_five_megabyte_cell_is_refused_alone_and_the_csv_limit_restored(tmp_path):
+    huge = "9" * 5_000_000
+    rows = moodle_rows(("a@x", ["", huge, "", "9CD+D"]), ("b@x", ["", "CD"]))
+    before = csv.field_size_limit()
+    first, second = graded(write_csv(tmp_path / "e.csv", rows)).results
+    assert csv.field_size_limit() == before
+    assert first.items["a.params"].verdict == "invalid"
+    assert f"the limit is {MAX_CELL_CHARS}" in first.items["a.params"].feedback[0]
+    assert first.items["b.params"].verdict == "correct"
+    assert second.student == "b@x"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["9CD\x00+D", "9CD\x1b[31m+D", "\u202e9CD+D", "9CD\r\n+D"],
+    ids=["a NUL", "an escape sequence", "a right-to-left override", "a line break"],
+)
+def test_control_characters_in_an_answer_are_graded_not_fatal(tmp_path, answer):
+    rows = moodle_rows(("a@x", ["", answer]))
+    (result,) = graded(write_csv(tmp_path / "e.csv", rows)).results
+    assert result.items["a.params"].verdict in {"invalid", "incorrect", "partial", "correct"}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8-sig", ","), ("utf-16", "\t"), ("utf-8", ";")],
+    ids=[
+        "UTF-8 with a byte-order mark",
+        "UTF-16 tab-separated, as Excel saves Unicode text",
+        "semicolons, as a spreadsheet saves in some locales",
+    ],
+)
+def test_encodings_and_separators_a_spreadsheet_writes_are_read(tmp_path, encoding, delimiter):
+    rows = moodle_rows(("josé@x", ["", "", "", "9CD + D"]))
+    path = write_csv(tmp_path / "e.csv", rows, encoding=encoding, delimiter=delimiter)
+    (result,) = graded(path).results
+    assert result.student == "josé@x"
+    assert result.items["b.params"].verdict == "correct"
+
+
+def test_a_file_that_is_not_utf8_is_one_failure_naming_the_line(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"Email address,Response 1\na@x,\xff\n")
+    (entry,) = load_submissions(path, RUBRIC)
+    assert "e.csv:2: is not valid UTF-8" in str(entry)
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "e.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(MAX_EXPORT_BYTES + 1)
+    (entry,) = load_submissions(path, RUBRIC)
+    assert f"the limit for an export is {MAX_EXPORT_BYTES}" in str(entry)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    chunk = b"\0" * 1_000_000
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w") as member,
+    ):
+        for _ in range(MAX_XLSX_UNPACKED // len(chunk) + 1):
+            member.write(chunk)
+    (entry,) = load_submissions(path, RUBRIC)
+    assert f"the limit is {MAX_XLSX_UNPACKED}" in str(entry)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"Email address,Response 1\n", "not a zip archive"),
+        (b"PK\x05\x06" + b"\0" * 18, "cannot be read as an .xlsx workbook"),
+    ],
+    ids=["a CSV named .xlsx", "an empty zip named .xlsx"],
+)
+def test_a_damaged_workbook_is_one_failure(tmp_path, content, message):
+    path = tmp_path / "e.xlsx"
+    path.write_bytes(content)
+    (entry,) = load_submissions(path, RUBRIC)
+    assert message in str(entry)
+
+
+def test_a_symbolic_link_to_an_export_is_not_followed(tmp_path):
+    target = write_csv(tmp_path / "real.csv", moodle_rows(("a@x", ["", "9CD+D"])))
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    (entry,) = load_export(link, RUBRIC)
+    assert "symbolic link" in str(entry)
+
+
+# --- Canvas's rich text --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [
+        ("<p>9CD + D</p>", "9CD + D\n"),
+        ("<p>first</p><p>second<br>third</p>", "first\nsecond\nthird\n"),
+        (
+            '<p><img class="equation_image" data-equation-content="9CD + D" alt="x"> params</p>',
+            " 9CD + D  params\n",
+        ),
+        ("<p>P&nbsp;&times;&nbsp;Q &lt;b&gt;</p>", "P × Q <b>\n"),
+        ("a < b and c > d", "a < b and c > d"),
+        ("<p>" + "<" * 5000 + "</p>", "<" * 5000 + "\n"),
+    ],
+    ids=[
+        "a paragraph is its text",
+        "paragraphs and breaks are lines",
+        "an equation image is the LaTeX it shows",
+        "entities are decoded once, never read as tags",
+        "a cell that does not start with a tag is kept",
+        "a run of angle brackets is text, read in linear time",
+    ],
+)
+def test_canvas_rich_text_reads_as_its_text(cell, text):
+    assert html_text(cell) == text
+
+
+# --- The command line ----------------------------------------------------------------------
+
+
+def test_grade_names_an_export_and_its_mapping_on_the_command_line(capsys, tmp_path):
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("report: canvas\ncolumns: {'88413': b.params}\n", encoding="utf-8")
+    code = main(
+        [
+            "grade",
+            str(CANVAS),
+            "--rubric",
+            str(RUBRIC_PATH),
+            "--columns",
+            str(columns),
+            "--jobs",
+            "1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "s1001" in out and "s1004" in out
+
+
+def test_grade_refuses_a_mapping_with_problems_before_grading(capsys, tmp_path):
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("report: moodle\ncolumns: {Response 1: z.q}\n", encoding="utf-8")
+    code = main(["grade", str(MOODLE), "--rubric", str(RUBRIC_PATH), "--columns", str(columns)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"column mapping {columns} has 1 problem" in err and "z.q" in err
+
+
+def test_grading_the_examples_folder_never_reads_the_example_exports(capsys):
+    files, _ = collect_submission_files([ROOT / "submissions"])
+    assert files and not any(path.parent == LMS for path in files)

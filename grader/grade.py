@@ -80,6 +80,7 @@ class Plan:
                 tasks.append(entry)
             elif isinstance(entry, Found):
                 tasks.extend(entry.tasks)
+                tasks.extend(task for _, steps in entry.chains for task in steps)
         return tasks
 
     def result(self, checked: Mapping[Task, ItemResult]) -> SubmissionResult:
@@ -133,7 +134,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             )
         elif answer is None or answer.text is None or not answer.text.strip():
             items[item_id] = score_missing(item, answer.text if answer else None)
-        elif answer.found is None and not answer.alternatives:
+        elif answer.found is None and not answer.alternatives and not answer.chains:
             items[item_id] = Task(item_id, answer.text)
         else:
             found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
@@ -141,6 +142,10 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                 tuple(Task(item_id, text) for text, _, _ in found),
                 tuple(line for _, line, _ in found),
                 answer.found,
+                tuple(
+                    (line, tuple(Task(item_id, step) for step in steps))
+                    for line, steps in answer.chains
+                ),
             )
     return Plan(rubric, submission, items, tuple(warnings))
 
@@ -148,37 +153,61 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
 @dataclass(frozen=True)
 class Found:
     """The answers a transcript gives one item (more than one when it gives different ones),
-    with where each was found and a note saying where the first was found."""
+    with where each was found and a note saying where the first was found; and the steps of
+    each chain of working among them, with its line."""
 
     tasks: tuple[Task, ...]
     lines: tuple[int, ...]
     note: str | None
+    chains: tuple[tuple[int, tuple[Task, ...]], ...] = ()
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
         results = [checked[task] for task in self.tasks]
         first = replace(results[0], found=self.note)
-        groups = {
-            result.answer_group or " ".join((result.answer or "").split()) for result in results
-        }
-        if len(groups) == 1:
+        notes, decisions = [], []
+        if len({_group(result) for result in results}) > 1:
+            # Different answers to one item: a person decides which is the student's.
+            shown = [
+                f"line {line}: {result.answer} ({_graded(result)})"
+                for line, result in zip(self.lines, results, strict=True)
+            ]
+            notes.append(
+                f"Your script gives {len(results)} different answers to this item; an "
+                "instructor will decide which is yours: " + "; ".join(shown) + "."
+            )
+            decisions.append("sent for review: different answers found")
+        for line, steps in self.chains:
+            stepped = [checked[task] for task in steps]
+            # A step the grader failed on says nothing about the working: the item's own
+            # result (an error, for a person) stands.
+            failed = any(result.verdict == "error" for result in stepped)
+            if not failed and len({_group(result) for result in stepped}) > 1:
+                # Working whose steps are not equal: which step is the answer is not ours
+                # to pick.
+                shown = [f"{result.answer} ({_graded(result)})" for result in stepped]
+                notes.append(
+                    f"The steps of your working on line {line} do not agree; an instructor "
+                    "will decide which is your answer: " + ", then ".join(shown) + "."
+                )
+                decisions.append(f"sent for review: the steps on line {line} disagree")
+        if not notes:
             return first
-        # Different answers to one item: a person decides which is the student's, seeing all.
-        shown = [
-            f"line {line}: {result.answer} (graded {result.verdict}, "
-            f"{result.marks:g}/{result.max_marks:g})"
-            for line, result in zip(self.lines, results, strict=True)
-        ]
         return replace(
             first,
             verdict="needs_review",
             marks=0.0,
-            feedback=(
-                f"Your script gives {len(results)} different answers to this item; an "
-                "instructor will decide which is yours: " + "; ".join(shown) + ".",
-                *first.feedback,
-            ),
-            decision=(*first.decision, "sent for review: different answers found"),
+            feedback=(*notes, *first.feedback),
+            decision=(*first.decision, *decisions),
         )
+
+
+def _group(result: ItemResult) -> str:
+    """What two results share when they are the same answer."""
+    return result.answer_group or " ".join((result.answer or "").split())
+
+
+def _graded(result: ItemResult) -> str:
+    return f"graded {result.verdict}, {result.marks:g}/{result.max_marks:g}"
 
 
 def grade_submission(

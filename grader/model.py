@@ -161,6 +161,9 @@ class SubmittedAnswer:
     # Other, different answers a transcript gives the same item, each (text, line, quote):
     # the item goes to a person with all of them shown, never a silent pick.
     alternatives: tuple[tuple[str, int, str], ...] = ()
+    # The chains of working among them (`3 \times 3 \times C \times D = 9CD + D`), each
+    # (line, its steps): a chain whose steps disagree goes to a person, showing the steps.
+    chains: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,22 @@ services type it: Markdown and LaTeX with no structure of ours.
     $$(c) y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l} + b_k$$
 
 The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `4(a)`,
-`Part a:`, `**(a)**`, a marker at the start of a display block), in any order. Inside a part,
-every piece of maths (`$…$`, `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone) is
-offered to the part's items, and the item's kind says whether it is an answer of its kind
+`Part a:`, `**(a)**`, `\\textbf{(a)}`, a marker at the start of a display block), in any
+order. Inside a part, every piece of maths (`$…$`, `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line
+that is maths alone, or words and maths such as `Parameters: 9CD + D`) is offered to the
+part's items, and the item's kind says whether it is an answer of its kind
 (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. The prose of a part is
-the answer of an item that keeps prose (an explanation).
+the answer of an item that keeps prose (an explanation). Words beside a count weigh it: a
+total or "parameters" wins over "weights" and "biases" (shares of it), and maths that only
+describes the maths before it ("$W_Q$ is $E \\times K$") is not a count.
 
 Nothing is guessed silently: when an item has two different answers (a count written once
 without and once with its biases), every one is kept, and grading sends the item to a person
-with all of them shown. Each answer says where it was found ("from line 14: …"). A restated
-question, crossed-out work (`~~…~~`, `\\sout{…}`, `\\xcancel{…}`) and matrix pictures
-(`\\begin{bmatrix}`) are not answers. Content no item takes is reported, as for Markdown.
+with all of them shown; so does working whose steps one item takes and that do not agree
+(`3 \\times 3 \\times C \\times D = 9CD + D`, `CD + D \\Rightarrow CD`), showing the steps.
+Each answer says where it was found ("from line 14: …"). A restated question, crossed-out
+work (`~~…~~`, `\\sout{…}`, `\\xcancel{…}`) and matrix pictures (`\\begin{bmatrix}`) are
+not answers. Content no item takes is reported, as for Markdown.
 """
 
 from __future__ import annotations
@@ -30,25 +35,31 @@ from pathlib import Path
 from grader.model import Submission, SubmittedAnswer
 
 # Words beside a count that say it is one ("parameters $9CD + D$", "$CD$ trainable params",
-# "参数量: $9CD+D$"), and words that say a piece of maths is something else (a shape).
+# "参数量: $9CD+D$"), words that say it is only a share of one ("weights $9CD$, biases $D$,
+# total $9CD + D$"), and words that say a piece of maths is something else (a shape).
 _COUNT_WORDS = re.compile(
-    r"param|learnable|trainable|weights?\b|bias|count|total|number|how many|参数|个数",
+    r"param|learnable|trainable|\bbias\b|count|total|number|how many|in all|altogether"
+    r"|entries|elements|参数|个数|总数",
     re.IGNORECASE,
 )
+_SHARE_WORDS = re.compile(r"weights?\b|biases|权重|偏置", re.IGNORECASE)
 _NOT_A_COUNT = re.compile(
     r"(shape|size|dimension|dims?|matrix|of size|spatial)\s*(:|is|=|of)?\s*$", re.IGNORECASE
 )
 _MARKER = re.compile(
     r"""^\s*(?:[-*+]\s+)?(?:\#{1,6}\s*)?(?:\*\*|__)?\s*
+    (?:\\(?:textbf|textit|emph|underline)\s*\{\s*|\\item\s*\[\s*)?  # \textbf{(a)}
     (?:(?:question\s*)?\d+\s*)?               # 4(a), 1(a)
     (?:
         \(\s*(?P<paren>[A-Za-z])\s*\)         # (a)
       | part\s*(?P<part>[A-Za-z])\b\s*[:.)]?  # Part a:
-      | (?P<bare>[A-Za-z])\s*[).](?=\s|:|$)   # a)  a.
+      | (?P<bare>[A-Za-z])\s*[).](?=\s|:|$|\}|\])   # a)  a.
     )
-    \s*(?:\*\*|__)?\s*:?\s*""",
+    \s*[}\]]?\s*(?:\*\*|__)?\s*:?\s*""",
     re.IGNORECASE | re.VERBOSE,
 )
+# LaTeX spacing a transcriber puts after a marker: `$$(c)\ y_{i,j,k} = …$$`.
+_SPACING = re.compile(r"^(?:\\[ ,;:!]|\\q?quad\b|~|\s)+")
 _QUESTION = re.compile(r"^\s*(?:Q|question)\s*[:.]", re.IGNORECASE)
 _CROSSED = re.compile(r"~~.*?~~|\\(?:sout|xcancel|cancel|st)\s*\{[^{}]*\}")
 _MATHS = re.compile(
@@ -69,6 +80,18 @@ _PROSE_LATEX = {
     r"\cdot": "·",
 }
 _QUOTE = 60
+# The end of the clause an answer's words are in: "weights $9CD$, biases $D$".
+_CLAUSE_BEFORE = re.compile(r"\$|\\\]|\\\)|[,;，；。]|\.(?=\s)")
+_CLAUSE_AFTER = re.compile(r"\$|\\\[|\\\(|[,;，；。]|\.(?=\s)")
+_DESCRIBES = re.compile(
+    r"\s*(?:is|are|\(|∈|of size|of shape|has shape|is of size)\s*", re.IGNORECASE
+)
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_INDEX = re.compile(r"[_^]\{[^{}]*\}|[_^]\w")
+_WORD = re.compile(r"[A-Za-z][a-z]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
+_MATHS_WORDS = {"sum", "exp", "log", "ln", "max", "min", "sqrt", "softmax", "relu", "tanh"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +111,10 @@ class _Candidate:
     text: str
     line: int
     quote: str
-    strength: int  # boxed 4, with words that say what it is 2, displayed 1
+    # boxed 4, with words that say it is a count 2, displayed 1; words that say it is only a
+    # share of one (weights, biases) -2
+    strength: int
+    steps: tuple[str, ...] = ()  # a chain of working, its last step `text`: every step
 
 
 @dataclass
@@ -152,7 +178,7 @@ def _cut_into_parts(
         if letter in keys:
             key = keys[letter]
             current = sections.setdefault(key, _Part(key))
-            rest = head[marker.end() :]
+            rest = _SPACING.sub("", head[marker.end() :])
             if display:
                 rest = display.group(1) + " " + rest  # `$$(c) y = …$$`: the block stays maths
             current.lines.append((number, rest))
@@ -176,35 +202,77 @@ def _read_part(
     found: dict[str, list[_Candidate]] = {}
     taken_lines: set[int] = set()
     leftovers: list[tuple[int, str]] = []
-    for match in _MATHS.finditer(text):
+    questions = {n for n, words in section.lines if _is_question(words)}
+    matches = list(_MATHS.finditer(text))
+    # Each piece's words are looked for only between it and its neighbours on its line, so
+    # a line of many pieces is read in work that grows with its length, not its square.
+    for index, match in enumerate(matches):
         for position in range(match.start(), match.end()):
             if masked[position] != "\n":
                 masked[position] = " "
         body = next(g for g in match.groups() if g is not None)
-        if _is_question(text, match.start()) or _PICTURE.search(body):
-            continue
         line = line_of[match.start()]
+        if line in questions or _PICTURE.search(body):
+            continue
         displayed = match.group("display") is not None or match.group("bracket") is not None
-        # The words beside it on its line, up to the next piece of maths on either side.
-        before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
-        before = re.split(r"\$|\\\]|\\\)", before)[-1]
-        end = text.find("\n", match.end())
-        after = text[match.end() : end if end >= 0 else len(text)]
-        after = re.split(r"\$|\\\[|\\\(", after)[0]
-        if _offer(body, line, before, after, displayed, items, found):
+        # The words beside it on its line, up to the next piece of maths or the end of the
+        # clause on either side: in "weights $9CD$, biases $D$" the words of $D$ are "biases".
+        previous = matches[index - 1].end() if index else 0
+        start = text.rfind("\n", previous, match.start()) + 1 or previous
+        before = text[start : match.start()]
+        # "$W_Q$ is $E \times K$", "$W_O$ ($K \times E$)": maths that describes the maths
+        # just before it on its line (a matrix's shape), not a count.
+        describes = start == previous and index > 0 and _DESCRIBES.fullmatch(before) is not None
+        before = _CLAUSE_BEFORE.split(before)[-1]
+        following = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        end = text.find("\n", match.end(), following)
+        after = text[match.end() : end if end >= 0 else following]
+        after = _CLAUSE_AFTER.split(after)[0]
+        if _offer(body, line, before, after, displayed, items, found, describes=describes):
             taken_lines.add(line)
         elif displayed:
             leftovers.append((line, match.group(0)))
     prose: list[tuple[int, str]] = []
     for (number, words), plain in zip(section.lines, "".join(masked).split("\n"), strict=True):
-        if not plain.strip() or _QUESTION.match(words) or words.rstrip().endswith("?"):
+        if not plain.strip() or number in questions:
             continue
-        if "$" not in words and _offer(plain.strip(), number, "", "", True, items, found, True):
+        bare = _bare_maths(plain) if "$" not in words else None
+        if bare is not None and _offer(bare[1], number, bare[0], "", True, items, found, True):
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
             continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
     return found, prose, leftovers
+
+
+def _bare_maths(line: str) -> tuple[str, str] | None:
+    """A line of maths written without `$`: maths alone (`9CD + D`), or words and maths
+    (`Parameters: 9CD + D`, `参数量 = 9CD+D`), as (words, maths); None for prose, such as
+    "Y = XW is a position-wise linear layer", which is an explanation, not a formula."""
+    line = line.strip().lstrip(_CIRCLED).strip()
+    cut = next((i for i, c in enumerate(line) if c in ":：="), -1)
+    if cut > 0 and _is_label(line[:cut]) and _is_maths_alone(line[cut + 1 :]):
+        return line[:cut], line[cut + 1 :].strip()
+    return ("", line) if line and _is_maths_alone(line) else None
+
+
+def _prose_words(text: str) -> tuple[list[str], bool]:
+    """The words of `text` that are not maths (LaTeX commands, indices and the names of
+    functions aside), and whether it has Chinese, Japanese or Korean characters."""
+    plain = _LATEX_COMMAND.sub(" ", text)
+    plain = _INDEX.sub(" ", plain)
+    words = [w for w in _WORD.findall(plain) if w.casefold() not in _MATHS_WORDS]
+    return words, _CJK.search(text) is not None
+
+
+def _is_label(text: str) -> bool:
+    words, cjk = _prose_words(text)
+    return len(text) <= 80 and (cjk or bool(words))
+
+
+def _is_maths_alone(text: str) -> bool:
+    words, cjk = _prose_words(text)
+    return not cjk and len(words) < 2
 
 
 def _offer(
@@ -216,39 +284,69 @@ def _offer(
     items: Sequence[TranscriptItem],
     found: dict[str, list[_Candidate]],
     bare: bool = False,
+    describes: bool = False,
 ) -> bool:
-    """Offer a piece of maths, step by step, to the items; whether any took a step."""
+    """Offer a piece of maths, step by step, to the items; whether any took a step. The
+    steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
+    candidate: the last step is the answer, and every step is kept, so that working whose
+    steps disagree goes to a person."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
-    taken = False
+    taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     for index, step in enumerate(steps):
         if not step:
             continue
-        words_before = before if index == 0 else ""
+        words_before = before if not any(steps[:index]) else ""
         words_after = after if index == len(steps) - 1 else ""
         for item in items:
             if item.keeps_prose:
                 continue
-            if item.counts and not _looks_like_a_count(step, words_before, words_after, bare):
+            if item.counts and not _looks_like_a_count(
+                step, words_before, words_after, bare, describes
+            ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
             if candidate and item.recognises(candidate):
-                strength = 4 if boxed is not None else 0
-                strength += 2 if _COUNT_WORDS.search(words_before + " " + words_after) else 0
-                strength += 1 if displayed else 0
-                quote = _quote(f"{words_before.strip()} {step} {words_after.strip()}")
-                found.setdefault(item.id, []).append(_Candidate(candidate, line, quote, strength))
-                taken = True
+                taken.setdefault(item.id, []).append((index, candidate))
                 break  # one item per step
-    return taken
+    for item in items:
+        if item.id not in taken:
+            continue
+        chosen = taken[item.id]
+        words_before = before if not any(steps[: chosen[0][0]]) else ""
+        words_after = after if chosen[-1][0] == len(steps) - 1 else ""
+        words = words_before + " " + words_after
+        strength = 4 if boxed is not None else 0
+        if _COUNT_WORDS.search(words):
+            strength += 2
+        elif _SHARE_WORDS.search(words):
+            strength -= 2  # a share of the count, weaker than any other candidate
+        strength += 1 if displayed else 0
+        working = " ⇒ ".join(text for _, text in chosen)
+        quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
+        sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
+        chain = tuple(sides) if len(sides) > 1 else ()
+        found.setdefault(item.id, []).append(
+            _Candidate(chosen[-1][1], line, quote, strength, chain)
+        )
+    return bool(taken)
 
 
-def _looks_like_a_count(step: str, before: str, after: str, bare: bool) -> bool:
-    """A piece of maths is offered as a count unless its words say it is a shape, and, when
-    it is only a number or one letter, only when words say it is a count."""
-    if _NOT_A_COUNT.search(before):
+def _sides(count: str) -> list[str]:
+    """The sides of a count's chain of working, `3 \\times 3 \\times C \\times D = 9CD`."""
+    return [side.strip() for side in count.split("=") if side.strip()]
+
+
+def _looks_like_a_count(
+    step: str, before: str, after: str, bare: bool, describes: bool = False
+) -> bool:
+    """A piece of maths is offered as a count unless its words say it is a shape or it
+    describes the maths before it, and, when it is only a number or one letter, only when
+    words say it is a count."""
+    if describes or _NOT_A_COUNT.search(before):
         return False
-    worded = bool(_COUNT_WORDS.search(before + " " + after))
+    words = before + " " + after
+    worded = bool(_COUNT_WORDS.search(words) or _SHARE_WORDS.search(words))
     letters = re.findall(r"(?<!\\)[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", step))
     if len(letters) <= 1 and not worded:
         return False
@@ -271,11 +369,8 @@ def _unbox(body: str) -> str | None:
     return None
 
 
-def _is_question(text: str, position: int) -> bool:
-    """Whether the line at `position` restates the question (`Q: …`, or ends with `?`)."""
-    start = text.rfind("\n", 0, position) + 1
-    end = text.find("\n", position)
-    line = text[start : end if end >= 0 else len(text)]
+def _is_question(line: str) -> bool:
+    """Whether a line restates the question (`Q: …`, or ends with `?`)."""
     return bool(_QUESTION.match(line)) or line.rstrip().endswith("?")
 
 
@@ -304,6 +399,7 @@ def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
         first.line,
         found=f"from line {first.line}: {first.quote}",
         alternatives=tuple((c.text, c.line, c.quote) for c in distinct if c is not first),
+        chains=tuple((c.line, c.steps) for c in candidates if c.steps and c.strength >= best - 1),
     )
 
 

@@ -1,0 +1,359 @@
+"""Scripts in the styles students and transcription services write them (issue 13, part 1):
+one fixture per style in tests/transcripts/, each with the verdict a careful instructor gives
+every item (and the marks, which are the item's full marks for `correct` and none for
+`incorrect`, `missing` and `needs_review`). Where the instructor would have to decide (two
+answers to one item, working whose steps disagree) the verdict is `needs_review`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade_paths
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "transcripts"
+RUBRICS = {
+    name: load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    for name in ("22-52-q4", "dw-sep-q1", "attn-q1")
+}
+Q4_ITEMS = [item for item in RUBRICS["22-52-q4"].items]
+
+
+def q4(**verdicts) -> dict:
+    """Every item of 22-52-Q4 correct except those named (`e_explanation="missing"`)."""
+    expected = {item: "correct" for item in Q4_ITEMS}
+    expected.update({name.replace("_", ".", 1): verdict for name, verdict in verdicts.items()})
+    return expected
+
+
+NO_EXPLANATION = {"e_explanation": "missing"}
+POSITION_WISE = {"e_explanation": ("partial", 1)}  # "the same weights at every position"
+
+CASES = [
+    # (fixture, rubric, what an instructor gives each item, the id: what the script shows)
+    (
+        "numbered-circles-and-display-blocks",
+        "22-52-q4",
+        q4(),
+        "circled steps with display blocks are read, and every answer is right",
+    ),
+    (
+        "mixed-chinese-and-english",
+        "22-52-q4",
+        q4(e_explanation=("partial", 2)),
+        "参数量 labels in Chinese take their counts",
+    ),
+    (
+        "rightarrow-chains",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "Rightarrow chains from formula to count give each step to its item",
+    ),
+    (
+        "boxed-final-answers",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "a boxed answer wins over the working before it, and a prose line is the explanation",
+    ),
+    (
+        "crossed-out-work",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "crossed-out work in ~~, sout and xcancel is not an answer",
+    ),
+    (
+        "parts-out-of-order",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "parts answered out of order land on their own items",
+    ),
+    (
+        "question-restated-before-answer",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "a part restated as a question is not taken for its answer",
+    ),
+    (
+        "q-and-solution-labels",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "(a) Q: ... Solution: answers are read from the solution",
+    ),
+    (
+        "question-number-markers",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "4(a) markers cut the script into parts",
+    ),
+    (
+        "one-a-markers-with-mistakes",
+        "22-52-q4",
+        q4(
+            a_formula="incorrect",
+            a_params="incorrect",
+            b_formula=("partial", 2),
+            b_params="incorrect",
+            c_params=("partial", 1),
+            d_formula=("partial", 2),
+            d_params="incorrect",
+            e_formula="incorrect",
+            e_explanation="incorrect",
+        ),
+        "1(a) markers with the class's usual mistakes earn only their partial credit",
+    ),
+    (
+        "letter-paren-markers",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "a) markers with bare lines of maths and no dollars",
+    ),
+    (
+        "letter-dot-markers",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "a. markers with the count inside a sentence",
+    ),
+    (
+        "part-word-markers",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "Part a: markers with formula and count on one line",
+    ),
+    (
+        "bold-markers",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "bold (a) markers with bold labels",
+    ),
+    (
+        "markers-inside-display-blocks",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "a marker inside a display block followed by a LaTeX space leaves the formula",
+    ),
+    (
+        "words-before-and-after-counts",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "words before and after a count say it is one, and a shape is not a count",
+    ),
+    (
+        "bracket-display-maths",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "LaTeX brackets for display and inline maths, over one or several lines",
+    ),
+    (
+        "matrix-pictures-are-not-answers",
+        "22-52-q4",
+        q4(**NO_EXPLANATION),
+        "matrix pictures are not answers, the formulas beside them are",
+    ),
+    (
+        "two-candidates-for-one-count",
+        "22-52-q4",
+        q4(b_params="needs_review", c_params="needs_review", **NO_EXPLANATION),
+        "two different counts for one item go to a person, two equal ones do not",
+    ),
+    (
+        "disagreeing-chains",
+        "22-52-q4",
+        q4(b_params="needs_review", c_params="needs_review", **NO_EXPLANATION),
+        "working whose steps disagree goes to a person, working that agrees does not",
+    ),
+    (
+        "headings-and-bullet-lists",
+        "22-52-q4",
+        q4(),
+        "headings and bullet lists with labels",
+    ),
+    (
+        "unanswered-parts-are-missing",
+        "22-52-q4",
+        q4(
+            b_formula="missing",
+            b_params="missing",
+            c_params="missing",
+            d_formula="missing",
+            d_params="missing",
+            **NO_EXPLANATION,
+        ),
+        "parts left out or not answered are missing",
+    ),
+    (
+        "weights-biases-and-total",
+        "22-52-q4",
+        q4(c_params="needs_review", **NO_EXPLANATION),
+        "a total wins over its weights and biases, weights and biases alone go to a person",
+    ),
+    (
+        "plain-text-without-dollars",
+        "22-52-q4",
+        q4(**POSITION_WISE),
+        "plain text without dollars, labelled counts and a prose line after the formula",
+    ),
+    (
+        "dw-sep-circled-steps",
+        "dw-sep-q1",
+        {
+            "a.params": "correct",
+            "b.formula": "correct",
+            "b.params": "correct",
+            "c.formula": "correct",
+            "c.params": "correct",
+            "d.params": "correct",
+            "e.explanation": "correct",
+        },
+        "a depthwise-separable script in circled steps is right throughout",
+    ),
+    (
+        "dw-sep-chinese-with-mistakes",
+        "dw-sep-q1",
+        {
+            "a.params": ("partial", 1),
+            "b.formula": ("partial", 1),
+            "b.params": "incorrect",
+            "c.formula": ("partial", 1),
+            "c.params": ("partial", 1),
+            "d.params": "incorrect",
+            "e.explanation": "incorrect",
+        },
+        "a depthwise-separable script in Chinese with mistakes earns partial credit",
+    ),
+    (
+        "dw-sep-boxed-and-crossed-out",
+        "dw-sep-q1",
+        {
+            "a.params": "correct",
+            "b.formula": "correct",
+            "b.params": "correct",
+            "c.formula": "correct",
+            "c.params": "correct",
+            "d.params": "correct",
+            "e.explanation": "correct",
+        },
+        "a depthwise-separable script with boxed answers over crossed-out ones",
+    ),
+    (
+        "attn-transcription-service",
+        "attn-q1",
+        {
+            "a.params": "correct",
+            "b.params": "correct",
+            "c.count": "correct",
+            "d.explanation": "correct",
+            "e.formula": "correct",
+        },
+        "a transcription service's textbf markers, and shapes of matrices are not counts",
+    ),
+    (
+        "attn-out-of-order-with-mistakes",
+        "attn-q1",
+        {
+            "a.params": "incorrect",
+            "b.params": ("partial", 1),
+            "c.count": "incorrect",
+            "d.explanation": "needs_review",
+            "e.formula": ("partial", 1),
+        },
+        "an attention script out of order with mistakes, a contradiction for a person",
+    ),
+    (
+        "attn-chinese-and-rightarrow",
+        "attn-q1",
+        {
+            "a.params": "correct",
+            "b.params": "correct",
+            "c.count": "correct",
+            "d.explanation": ("partial", 1),
+            "e.formula": ("partial", 1),
+        },
+        "an attention script in Chinese with Rightarrow to its counts",
+    ),
+]
+
+
+def _grade(fixture: str, rubric: str):
+    results = grade_paths(RUBRICS[rubric], [FIXTURES / f"{fixture}.md"]).results
+    assert len(results) == 1
+    return results[0]
+
+
+def test_every_fixture_is_in_the_table_once():
+    listed = [fixture for fixture, *_ in CASES]
+    assert len(listed) == len(set(listed)) >= 25
+    assert sorted(listed) == sorted(path.stem for path in FIXTURES.glob("*.md"))
+
+
+@pytest.mark.parametrize(
+    ("fixture", "rubric", "expected"),
+    [pytest.param(fixture, rubric, expected, id=why) for fixture, rubric, expected, why in CASES],
+)
+def test_a_transcript_is_graded_as_an_instructor_would(fixture, rubric, expected):
+    result = _grade(fixture, rubric)
+    assert set(expected) == set(RUBRICS[rubric].items)  # every item is listed
+    got, want = {}, {}
+    for item_id, verdict in expected.items():
+        item = result.items[item_id]
+        verdict, marks = verdict if isinstance(verdict, tuple) else (verdict, None)
+        if marks is None:
+            marks = item.max_marks if verdict == "correct" else 0
+        got[item_id] = (item.verdict, item.marks)
+        want[item_id] = (verdict, marks)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("item_id", "steps"),
+    [
+        ("b.params", "3 \\times 3 \\times C \\times D (graded incorrect, 0/2), then 9CD + D"),
+        ("c.params", "C \\times D + D (graded correct, 2/2), then CD (graded incorrect, 0/2)"),
+    ],
+    ids=["an equals chain shows its sides", "a Rightarrow chain shows its steps"],
+)
+def test_working_whose_steps_disagree_goes_to_a_person_showing_the_steps(item_id, steps):
+    item = _grade("disagreeing-chains", "22-52-q4").items[item_id]
+    assert item.verdict == "needs_review" and item.marks == 0
+    assert item.feedback[0].startswith("The steps of your working on line ")
+    assert steps in item.feedback[0]
+    assert item.decision[-1].startswith("sent for review: the steps on line ")
+
+
+def test_working_whose_steps_agree_is_graded_on_its_last_step():
+    result = _grade("disagreeing-chains", "22-52-q4")
+    assert result.items["d.params"].answer == "CD"
+    assert result.items["d.params"].found == "from line 11: 1 \\times 1 \\times C \\times D ⇒ CD"
+    assert result.items["a.params"].answer == "PQC \\times PQD + PQD = PQCPQD + PQD"
+
+
+# Long lines built to make a backtracking reader work for ever; read in a child process with
+# a generous limit, so a reader that hangs fails the test instead of hanging the suite.
+ADVERSARIAL = [
+    "(a) " + "$ is " * 20000 + "$",
+    "(a) $$(a)" + "\\ " * 40000 + "y$$",
+    "(a) " + "_{" * 40000 + "x: 9CD",
+    "(a) weights " + "Ab" * 40000 + ": " + "=" * 40000,
+    "(a) " + "\\textbf{" * 20000 + "(a)",
+    "(a) $" + " " * 80000 + "($9CD$",
+]
+
+
+def test_long_adversarial_lines_are_read_in_bounded_work(tmp_path):
+    for number, line in enumerate(ADVERSARIAL):
+        (tmp_path / f"hostile-{number}.md").write_text(line + "\n", encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from grader.rubric import load_rubric; "
+        "from grader.submissions import load_submission; "
+        f"rubric = load_rubric(Path({str(ROOT / 'rubrics' / '22-52-q4.yaml')!r})); "
+        "[load_submission(p, rubric) for p in sorted(Path(sys.argv[1]).glob('*.md'))]; "
+        "print('read')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "read", done.stderr

@@ -388,6 +388,17 @@ def _print_lines(lines: list[str]) -> bool:
     return True
 
 
+def _serve(args: argparse.Namespace) -> int:
+    if not Path(args.db).is_file():
+        raise UsageError(f"no gradebook at {args.db}")
+    from grader.review_app import serve  # Flask is loaded only for this command
+
+    serve(
+        Path(args.db), args.reviewer or default_reviewer(), args.port, args.out and Path(args.out)
+    )
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     run, batch, versions = _open_gradebook(args.db)
     _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
@@ -585,6 +596,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     review.set_defaults(run=_review)
+
+    serve = commands.add_parser(
+        "serve", help="review and override answers in the browser (on 127.0.0.1, with a token)"
+    )
+    serve.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    serve.add_argument("--reviewer", metavar="NAME", help="who decides (default: OS user)")
+    serve.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks a free one")
+    serve.add_argument("--out", metavar="DIR", help="the folder the rebuild button writes")
+    serve.set_defaults(run=_serve)
 
     export = commands.add_parser("export", help="write the marks CSV from a gradebook")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")

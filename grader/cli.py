@@ -22,13 +22,13 @@ import sys
 import threading
 from pathlib import Path
 
-from grader import __version__, gradebook
+from grader import __version__, gradebook, regrade
 from grader.errors import GraderError
 from grader.grade import grade_paths, review_queue
 from grader.html_report import INSTRUCTOR_FOLDER, STUDENTS_FOLDER, summarise, write_html_report
 from grader.lms_csv import grades_csv
 from grader.model import Task
-from grader.overrides import apply_overrides
+from grader.overrides import apply_overrides, default_reviewer
 from grader.report import (
     batch_json,
     check_writable,
@@ -197,6 +197,9 @@ def _grade(args: argparse.Namespace) -> int:
             checker = bounded
             if db_path is not None:
                 connection = gradebook.connect(db_path)
+                before = regrade.snapshot(
+                    connection, rubric.id, gradebook.load_overrides(connection, rubric.id)
+                )
                 run_id = gradebook.start_run(connection, rubric, rubric.source_text)
                 checker = gradebook.CachedChecker(
                     bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
@@ -231,6 +234,8 @@ def _grade(args: argparse.Namespace) -> int:
         gradebook.store_failures(connection, run_id, batch.failures)
         overrides = gradebook.load_overrides(connection, rubric.id)
         batch = apply_overrides(batch, overrides)
+        changes = regrade.compare(before, batch, overrides)
+        gradebook.store_changes(connection, run_id, changes.changes)
     for failure in batch.failures:
         print(f"error: {_failure_text(failure)}", file=sys.stderr)
     whole_class = None
@@ -256,6 +261,8 @@ def _grade(args: argparse.Namespace) -> int:
         finally:
             connection.close()
         print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
+        if changes.changes or changes.kept:
+            print("\n".join(changes.lines()), file=sys.stderr)
     if matcher is not None:
         _report_roster(matcher, batch, whole_class)
     graded, failed = len(batch.results), len(batch.failures)
@@ -327,7 +334,13 @@ def _override(args: argparse.Namespace) -> int:
     try:
         question = args.question or gradebook.latest_run(connection).rubric.id
         override = gradebook.record_override(
-            connection, question, args.student, args.item, args.marks, args.note
+            connection,
+            question,
+            args.student,
+            args.item,
+            args.marks,
+            args.note,
+            args.reviewer or default_reviewer(),
         )
     except gradebook.GradebookError as error:
         raise UsageError(f"{args.db}: {error}") from None
@@ -373,6 +386,17 @@ def _print_lines(lines: list[str]) -> bool:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return False
     return True
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not Path(args.db).is_file():
+        raise UsageError(f"no gradebook at {args.db}")
+    from grader.review_app import serve  # Flask is loaded only for this command
+
+    serve(
+        Path(args.db), args.reviewer or default_reviewer(), args.port, args.out and Path(args.out)
+    )
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -562,6 +586,9 @@ def build_parser() -> argparse.ArgumentParser:
     override.add_argument("marks", metavar="MARKS", type=float)
     override.add_argument("--note", default="", help="why, shown to the student")
     override.add_argument("--question", help="the question id (default: the latest run's)")
+    override.add_argument(
+        "--reviewer", metavar="NAME", help="who decides, for the audit trail (default: OS user)"
+    )
     override.set_defaults(run=_override)
 
     review = commands.add_parser(
@@ -569,6 +596,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     review.set_defaults(run=_review)
+
+    serve = commands.add_parser(
+        "serve", help="review and override answers in the browser (on 127.0.0.1, with a token)"
+    )
+    serve.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    serve.add_argument("--reviewer", metavar="NAME", help="who decides (default: OS user)")
+    serve.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks a free one")
+    serve.add_argument("--out", metavar="DIR", help="the folder the rebuild button writes")
+    serve.set_defaults(run=_serve)
 
     export = commands.add_parser("export", help="write the marks CSV from a gradebook")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")

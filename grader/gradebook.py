@@ -25,7 +25,7 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.grade import Checker
 from grader.model import Batch, FileFailure, ItemResult, Rubric, SubmissionResult, Task
-from grader.overrides import Override
+from grader.overrides import Override, apply_override
 from grader.rubric import load_rubric_text
 
 SCHEMA = """
@@ -77,6 +77,31 @@ CREATE TABLE IF NOT EXISTS overrides (
     answer TEXT,
     created_at TEXT NOT NULL,
     PRIMARY KEY (question, student, item_id)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY,
+    question TEXT NOT NULL,
+    student TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    marks REAL NOT NULL,
+    note TEXT NOT NULL,
+    answer TEXT,
+    reviewer TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    previous_marks REAL,
+    previous_verdict TEXT,
+    rubric_sha256 TEXT
+);
+CREATE INDEX IF NOT EXISTS decisions_by_item ON decisions (question, student, item_id);
+CREATE TABLE IF NOT EXISTS regrade_changes (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    student TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    old_marks REAL,
+    new_marks REAL,
+    old_answer TEXT,
+    new_answer TEXT
 );
 CREATE TABLE IF NOT EXISTS check_cache (
     rubric_sha256 TEXT NOT NULL,
@@ -132,6 +157,7 @@ def connect(path: Path) -> sqlite3.Connection:
             with connection:
                 connection.executescript(SCHEMA)
                 _add_missing_columns(connection)
+                _record_earlier_overrides(connection)
         finally:
             os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
@@ -144,7 +170,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 # Columns added since the first gradebooks were written: (table, column, type).
-_ADDED_COLUMNS = (("item_results", "found", "TEXT"),)
+_ADDED_COLUMNS = (("item_results", "found", "TEXT"), ("overrides", "reviewer", "TEXT"))
 
 
 def _add_missing_columns(connection: sqlite3.Connection) -> None:
@@ -153,6 +179,19 @@ def _add_missing_columns(connection: sqlite3.Connection) -> None:
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _record_earlier_overrides(connection: sqlite3.Connection) -> None:
+    """Overrides recorded before the audit trail existed enter it once, as they stand: who
+    made them is not known, nor the marks they replaced."""
+    connection.execute(
+        "INSERT INTO decisions (question, student, item_id, marks, note, answer, reviewer,"
+        " created_at) SELECT question, student, item_id, marks, note, answer,"
+        " COALESCE(reviewer, ?), created_at FROM overrides WHERE NOT EXISTS (SELECT 1 FROM"
+        " decisions WHERE decisions.question = overrides.question AND decisions.student ="
+        " overrides.student AND decisions.item_id = overrides.item_id)",
+        (UNKNOWN_REVIEWER,),
+    )
 
 
 def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) -> int:
@@ -342,6 +381,26 @@ def store_failures(
         )
 
 
+UNKNOWN_REVIEWER = "unknown (recorded before decisions were signed)"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One entry of the audit trail: an instructor's marks for one answer, never replaced
+    (a later decision is a new entry; the latest applies)."""
+
+    student: str
+    item_id: str
+    marks: float
+    note: str
+    answer: str | None
+    reviewer: str
+    created_at: str
+    previous_marks: float | None  # what the item had before: the machine's or an earlier decision's
+    previous_verdict: str | None
+    rubric_sha256: str | None
+
+
 def record_override(
     connection: sqlite3.Connection,
     question: str,
@@ -349,30 +408,86 @@ def record_override(
     item_id: str,
     marks: float,
     note: str,
+    reviewer: str = "",
 ) -> Override:
     """An instructor's marks for one answer, kept until that answer changes."""
-    row = connection.execute(
-        "SELECT answer, max_marks FROM item_results WHERE question = ? AND student = ?"
-        " AND item_id = ?",
-        (question, student, item_id),
-    ).fetchone()
-    if row is None:
-        raise GradebookError(
-            f"no result for student {student!r} and item {item_id!r} in {question}"
-        )
-    answer, max_marks = row
-    if not 0 <= marks <= max_marks:
-        raise GradebookError(f"marks must be between 0 and {max_marks:g} for {item_id}")
-    override = Override(marks, note, answer, datetime.now(UTC).isoformat(timespec="seconds"))
+    return record_overrides(connection, question, [(student, item_id)], marks, note, reviewer)[0]
+
+
+def record_overrides(
+    connection: sqlite3.Connection,
+    question: str,
+    targets: Sequence[tuple[str, str]],
+    marks: float,
+    note: str,
+    reviewer: str,
+) -> list[Override]:
+    """One decision for several answers ((student, item id) pairs), all or none, in one
+    transaction: each is appended to the audit trail with the marks it replaces, and becomes
+    the override that applies."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    reviewer = reviewer or UNKNOWN_REVIEWER
+    current = load_overrides(connection, question)
+    entries = []
+    for student, item_id in targets:
+        row = connection.execute(
+            "SELECT item_results.verdict, item_results.marks, item_results.max_marks,"
+            " item_results.answer, runs.rubric_sha256 FROM item_results JOIN runs ON runs.id"
+            " = item_results.run_id WHERE item_results.question = ? AND item_results.student"
+            " = ? AND item_results.item_id = ?",
+            (question, student, item_id),
+        ).fetchone()
+        if row is None:
+            raise GradebookError(
+                f"no result for student {student!r} and item {item_id!r} in {question}"
+            )
+        verdict, machine_marks, max_marks, answer, sha256 = row
+        if not 0 <= marks <= max_marks:
+            raise GradebookError(f"marks must be between 0 and {max_marks:g} for {item_id}")
+        before = ItemResult(item_id, verdict, machine_marks, max_marks, (), answer)
+        if (student, item_id) in current:
+            before = apply_override(before, current[(student, item_id)])
+        entries.append(
+            Decision(
+                student, item_id, marks, note, answer, reviewer, now,
+                before.marks, before.verdict, sha256,
+            )
+        )  # fmt: skip
     with connection:
-        connection.execute(
-            "INSERT INTO overrides (question, student, item_id, marks, note, answer, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (question, student, item_id) DO UPDATE SET"
-            " marks = excluded.marks, note = excluded.note, answer = excluded.answer,"
-            " created_at = excluded.created_at",
-            (question, student, item_id, marks, note, answer, override.created_at),
-        )
-    return override
+        for entry in entries:
+            connection.execute(
+                "INSERT INTO decisions (question, student, item_id, marks, note, answer,"
+                " reviewer, created_at, previous_marks, previous_verdict, rubric_sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (question, *dataclasses.astuple(entry)),
+            )
+            connection.execute(
+                "INSERT INTO overrides (question, student, item_id, marks, note, answer,"
+                " created_at, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (question,"
+                " student, item_id) DO UPDATE SET marks = excluded.marks, note = excluded.note,"
+                " answer = excluded.answer, created_at = excluded.created_at,"
+                " reviewer = excluded.reviewer",
+                (
+                    question, entry.student, entry.item_id, marks, note, entry.answer, now,
+                    reviewer,
+                ),
+            )  # fmt: skip
+    return [Override(marks, note, entry.answer, now, reviewer) for entry in entries]
+
+
+def decisions(
+    connection: sqlite3.Connection, question: str, student: str | None = None
+) -> list[Decision]:
+    """The audit trail of a question (or of one student), oldest first."""
+    query = (
+        "SELECT student, item_id, marks, note, answer, reviewer, created_at, previous_marks,"
+        " previous_verdict, rubric_sha256 FROM decisions WHERE question = ?"
+    )
+    parameters: tuple = (question,)
+    if student is not None:
+        query += " AND student = ?"
+        parameters += (student,)
+    return [Decision(*row) for row in connection.execute(query + " ORDER BY id", parameters)]
 
 
 def load_overrides(
@@ -380,13 +495,60 @@ def load_overrides(
 ) -> dict[tuple[str, str], Override]:
     """(student, item id) → the instructor's override, for one question."""
     return {
-        (student, item_id): Override(marks, note, answer, created_at)
-        for student, item_id, marks, note, answer, created_at in connection.execute(
-            "SELECT student, item_id, marks, note, answer, created_at FROM overrides"
+        (student, item_id): Override(marks, note, answer, created_at, reviewer or "")
+        for student, item_id, marks, note, answer, created_at, reviewer in connection.execute(
+            "SELECT student, item_id, marks, note, answer, created_at, reviewer FROM overrides"
             " WHERE question = ?",
             (question,),
         )
     }
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a re-grade changed for one answer: its marks (`kind` "marks"), or an override
+    that applied before and no longer does because the answer changed ("lapsed")."""
+
+    student: str
+    item_id: str
+    kind: str
+    old_marks: float | None
+    new_marks: float | None
+    old_answer: str | None
+    new_answer: str | None
+
+
+def store_changes(connection: sqlite3.Connection, run_id: int, changes: Sequence[Change]) -> None:
+    with connection:
+        connection.executemany(
+            "INSERT INTO regrade_changes (run_id, student, item_id, kind, old_marks, new_marks,"
+            " old_answer, new_answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, *dataclasses.astuple(change)) for change in changes],
+        )
+
+
+def latest_changes(
+    connection: sqlite3.Connection, question: str
+) -> tuple[str | None, list[Change]]:
+    """The changes the latest run of `question` that changed anything made, and when it
+    started (None if no run changed anything)."""
+    row = connection.execute(
+        "SELECT runs.id, runs.started_at FROM runs WHERE runs.question = ? AND EXISTS (SELECT 1"
+        " FROM regrade_changes WHERE regrade_changes.run_id = runs.id) ORDER BY runs.id DESC"
+        " LIMIT 1",
+        (question,),
+    ).fetchone()
+    if row is None:
+        return None, []
+    run_id, started_at = row
+    return started_at, [
+        Change(*values)
+        for values in connection.execute(
+            "SELECT student, item_id, kind, old_marks, new_marks, old_answer, new_answer FROM"
+            " regrade_changes WHERE run_id = ? ORDER BY rowid",
+            (run_id,),
+        )
+    ]
 
 
 def latest_run(connection: sqlite3.Connection) -> StoredRun:

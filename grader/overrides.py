@@ -6,6 +6,8 @@ student's answer is unchanged, so a re-grade of a corrected submission goes back
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass, replace
 
 from grader.model import Batch, ItemResult
@@ -20,6 +22,20 @@ class Override:
     note: str
     answer: str | None
     created_at: str
+    reviewer: str = ""  # who decided: a TA's name, or the OS user
+
+
+def default_reviewer() -> str:
+    """Who is deciding when no name is given: the user this process runs as."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return f"uid {os.getuid()}"
+
+
+def still_applies(override: Override, answer: str | None) -> bool:
+    """Whether an override judged this answer (the student's answer has not changed since)."""
+    return (override.answer or "").strip() == (answer or "").strip()
 
 
 def apply_override(result: ItemResult, override: Override) -> ItemResult:
@@ -30,7 +46,7 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
     the override's marks (the rubric was edited since), the marks are capped at what the item
     is worth and the item is flagged for review, saying so.
     """
-    if (override.answer or "").strip() != (result.answer or "").strip():
+    if not still_applies(override, result.answer):
         return replace(
             result,
             verdict="needs_review",

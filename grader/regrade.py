@@ -1,0 +1,112 @@
+"""What a re-grade changed: marks that moved and instructors' overrides that lapsed.
+
+Before a run grades into an existing gradebook, `snapshot` notes every stored answer's marks
+as the class sees them (overrides applied); after it, `compare` lists, for the students this
+run graded, each item whose marks changed and each override that applied before and no longer
+does because the student's answer changed. The list is stored with the run
+(`gradebook.store_changes`), printed by `grader grade` and shown by `grader serve`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from grader.gradebook import Change
+from grader.model import Batch
+from grader.overrides import Override, still_applies
+from grader.report import marks_text, printable
+
+
+@dataclass(frozen=True)
+class Before:
+    marks: float
+    answer: str | None
+    overridden: bool  # an instructor's override applied to this answer
+
+
+def snapshot(
+    connection: sqlite3.Connection, question: str, overrides: Mapping[tuple[str, str], Override]
+) -> dict[tuple[str, str], Before]:
+    """(student, item id) → the marks the class sees now for every stored answer."""
+    before = {}
+    for student, item_id, marks, max_marks, answer in connection.execute(
+        "SELECT student, item_id, marks, max_marks, answer FROM item_results WHERE question = ?",
+        (question,),
+    ):
+        override = overrides.get((student, item_id))
+        if override is not None and still_applies(override, answer):
+            before[(student, item_id)] = Before(min(override.marks, max_marks), answer, True)
+        else:
+            before[(student, item_id)] = Before(marks, answer, False)
+    return before
+
+
+@dataclass(frozen=True)
+class RegradeReport:
+    changes: list[Change]
+    kept: int  # overrides that applied before and still do
+
+    @property
+    def lapsed(self) -> list[Change]:
+        return [change for change in self.changes if change.kind == "lapsed"]
+
+    def summary(self) -> str:
+        students = len({change.student for change in self.changes if change.kind == "marks"})
+        items = sum(1 for change in self.changes if change.kind == "marks")
+        lapsed = len(self.lapsed)
+        whose = "student's" if students == 1 else "students'"
+        return (
+            f"re-grade: {students} {whose} marks changed ({items} item{'s' if items != 1 else ''}"
+            f"), {self.kept} override{'s' if self.kept != 1 else ''} kept, {lapsed} lapsed "
+            "because the answer changed"
+        )
+
+    def lines(self) -> list[str]:
+        """The summary, then one line per change, printable on a terminal."""
+        return [self.summary(), *(f"  {describe(change)}" for change in self.changes)]
+
+
+def describe(change: Change) -> str:
+    who = f"{printable(change.student)} {printable(change.item_id)}"
+    old, new = _marks(change.old_marks), _marks(change.new_marks)
+    if change.kind == "lapsed":
+        return f"{who}: the override ({old} marks) lapsed, the answer changed; now {new}, to review"
+    return f"{who}: {old} -> {new} marks"
+
+
+def _marks(value: float | None) -> str:
+    return "?" if value is None else marks_text(value)
+
+
+def compare(
+    before: Mapping[tuple[str, str], Before],
+    batch: Batch,
+    overrides: Mapping[tuple[str, str], Override],
+) -> RegradeReport:
+    """The changes between `before` and `batch` (graded, overrides applied) for the answers
+    `batch` holds that were stored before; a student or item new to the gradebook is not a
+    change."""
+    changes, kept = [], 0
+    for result in batch.results:
+        for item_id, item in result.items.items():
+            old = before.get((result.student, item_id))
+            if old is None:
+                continue
+            override = overrides.get((result.student, item_id))
+            applies = override is not None and still_applies(override, item.answer)
+            if old.overridden and not applies:
+                kind = "lapsed"
+            elif abs(item.marks - old.marks) > 1e-9:
+                kind = "marks"
+            else:
+                kept += old.overridden
+                continue
+            kept += old.overridden and applies
+            changes.append(
+                Change(
+                    result.student, item_id, kind, old.marks, item.marks, old.answer, item.answer
+                )
+            )
+    return RegradeReport(changes, kept)

@@ -1,0 +1,392 @@
+"""`grader serve`: the review queue and every student's answers in a local web app.
+
+A Flask app over the gradebook, its pages rendered on the server from
+`grader/templates/review/` with `autoescape=True` (student text is only ever escaped; the
+MathML of a reading goes through `html_report.trusted_mathml`, as on the static pages). Every
+page works without script; `keys.js` adds keyboard shortcuts.
+
+Safe by default: it listens on 127.0.0.1 only and answers only requests naming a local host
+(no DNS rebinding); every request must carry the random token of the URL it printed (the
+first visit trades it for a cookie, so it leaves the address bar); every form carries a CSRF
+token and a cross-site Origin is refused. Decisions are appended to the gradebook's audit
+trail (`gradebook.record_overrides`), signed with the reviewer's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from flask import Flask, Response, abort, redirect, request
+from jinja2 import Environment, PackageLoader
+from werkzeug.exceptions import HTTPException
+
+from grader import gradebook
+from grader.errors import GraderError
+from grader.html_report import VERDICT_WORDS, page_names, trusted_mathml
+from grader.model import Batch, ItemResult, Rubric
+from grader.overrides import apply_overrides
+from grader.report import marks_text, printable
+
+MAX_NOTE = 2000  # characters, as the forms say
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # The first URL carries the token: never sent to another site. (Not "no-referrer": then
+    # Chromium sends even a same-origin form's Origin as "null".)
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("grader", "templates/review"),
+        autoescape=True,  # always, whatever a template is named
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(marks=marks_text, mathml=trusted_mathml, verdict_words=VERDICT_WORDS)
+    return environment
+
+
+@dataclass
+class AnswerGroup:
+    """Answers to one item that are the same (equivalent, or identical once spaces are
+    evened out): decided once. `id` is stable across requests and re-grades."""
+
+    id: str
+    item_id: str
+    members: list[tuple[str, ItemResult]] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[str]:
+        return [student for student, item in self.members if item.needs_person]
+
+    @property
+    def shown(self) -> ItemResult:
+        """The result shown for the group: a flagged member's if any."""
+        return next((i for _, i in self.members if i.needs_person), self.members[0][1])
+
+    @property
+    def spellings(self) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for _, item in self.members:
+            text = (item.answer or "").strip()
+            counts[text] = counts.get(text, 0) + 1
+        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def group_key(item: ItemResult) -> str:
+    """As `grade.review_queue` groups: the kind's equivalence class, else the answer with its
+    spaces evened out."""
+    return item.answer_group or " ".join((item.answer or "").split())
+
+
+def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
+    groups: dict[str, AnswerGroup] = {}
+    for result in batch.results:
+        for item_id, item in result.items.items():
+            digest = hashlib.sha256(f"{item_id}\0{group_key(item)}".encode()).hexdigest()[:16]
+            group = groups.setdefault(digest, AnswerGroup(digest, item_id))
+            group.members.append((result.student, item))
+    return groups
+
+
+def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
+    """The groups with an answer waiting for a person, largest first (as `grader review`)."""
+    waiting = [group for group in groups.values() if group.flagged]
+    return sorted(
+        waiting, key=lambda g: (-len(g.flagged), g.item_id, (g.shown.answer or "").strip())
+    )
+
+
+@dataclass
+class Class:
+    """The gradebook as the app shows it: the latest run's question, overrides applied."""
+
+    rubric: Rubric
+    batch: Batch
+    pages: dict[str, str]  # student → the page name, safe in a URL
+    warnings: list[str]
+
+    def result(self, page: str):
+        for result in self.batch.results:
+            if self.pages[result.student] == page:
+                return result
+        abort(404)
+
+    def prompt(self, item_id: str) -> str:
+        item = self.rubric.items.get(item_id)
+        if item is None:
+            return ""
+        return next((p.prompt for p in self.rubric.parts if p.key == item.part), "")
+
+
+def create_app(db: Path, reviewer: str, token: str | None = None, out: Path | None = None) -> Flask:
+    """The app over the gradebook `db`; decisions are signed `reviewer`. `token` (default:
+    a new random one) must come with every request; `out` is the folder the rebuild button
+    writes, as `grader report --out` would."""
+    app = Flask(__name__)
+    app.config.update(
+        GRADER_TOKEN=token or secrets.token_urlsafe(32),
+        GRADER_CSRF=secrets.token_urlsafe(32),
+        MAX_CONTENT_LENGTH=1 << 20,
+    )
+    token = app.config["GRADER_TOKEN"]
+    csrf = app.config["GRADER_CSRF"]
+    cookie = "grader-" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+    def render(name: str, klass: Class, status: int = 200, **context) -> Response:
+        queue_size = len(review_queue(answer_groups(klass.batch)))
+        page = (
+            _environment()
+            .get_template(name)
+            .render(
+                csrf=csrf, klass=klass, queue_size=queue_size, out=out, reviewer=reviewer, **context
+            )
+        )
+        return Response(page, status, mimetype="text/html")
+
+    @app.before_request
+    def guard():
+        host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+        if host.lower() not in LOCAL_HOSTS:
+            abort(400, "this server answers only requests to 127.0.0.1 or localhost")
+        supplied = request.args.get("token") or request.cookies.get(cookie) or ""
+        if not hmac.compare_digest(supplied.encode(), token.encode()):
+            abort(403, "open the URL `grader serve` printed: it carries the access token")
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            if origin is not None and origin != request.host_url.rstrip("/"):
+                abort(403, "a form from another site was refused")
+            if not hmac.compare_digest(request.form.get("csrf", "").encode(), csrf.encode()):
+                abort(403, "the form is out of date (its CSRF token is wrong): reload the page")
+        elif "token" in request.args:
+            # Trade the token for a cookie, so it leaves the address bar and the history.
+            response = redirect(request.path)
+            response.set_cookie(cookie, token, httponly=True, samesite="Strict")
+            return response
+        return None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def refused(error: HTTPException):
+        page = _environment().get_template("error.html").render(error=error)
+        return Response(page, error.code or 500, mimetype="text/html")
+
+    @app.errorhandler(GraderError)
+    def unusable(error: GraderError):
+        page = (
+            _environment()
+            .get_template("error.html")
+            .render(error={"code": 400, "name": "Cannot do that", "description": str(error)})
+        )
+        return Response(page, 400, mimetype="text/html")
+
+    @app.get("/")
+    def home():
+        return redirect("/queue")
+
+    @app.get("/keys.js")
+    def keys():
+        text = resources.files("grader").joinpath("templates/review/keys.js").read_text()
+        return Response(text, mimetype="text/javascript")
+
+    @app.get("/queue")
+    def queue():
+        with _open(db) as (_, klass):
+            groups = review_queue(answer_groups(klass.batch))
+        return render(
+            "queue.html",
+            klass,
+            groups=groups,
+            decided=request.args.get("decided", type=int),
+        )
+
+    @app.get("/group/<group_id>")
+    def group(group_id: str):
+        with _open(db) as (connection, klass):
+            groups = answer_groups(klass.batch)
+            chosen = groups.get(group_id) or abort(404)
+            history = [
+                entry
+                for entry in gradebook.decisions(connection, klass.rubric.id)
+                if entry.item_id == chosen.item_id
+                and entry.student in {student for student, _ in chosen.members}
+            ]
+            queue = review_queue(groups)
+        following = _next(queue, chosen)
+        return render(
+            "group.html",
+            klass,
+            group=chosen,
+            item=klass.rubric.items.get(chosen.item_id),
+            prompt=klass.prompt(chosen.item_id),
+            history=history,
+            next_group=following,
+            pages=klass.pages,
+            decided=request.args.get("decided", type=int),
+        )
+
+    @app.post("/group/<group_id>")
+    def decide_group(group_id: str):
+        marks, note = _marks(request.form.get("marks")), _note()
+        students = list(dict.fromkeys(request.form.getlist("student")))  # each once
+        with _open(db) as (connection, klass):
+            groups = answer_groups(klass.batch)
+            chosen = groups.get(group_id) or abort(404)
+            members = {student for student, _ in chosen.members}
+            if not students:
+                abort(400, "choose at least one student to apply the decision to")
+            if not set(students) <= members:
+                abort(400, "a chosen student did not write this group's answer")
+            gradebook.record_overrides(
+                connection,
+                klass.rubric.id,
+                [(student, chosen.item_id) for student in students],
+                marks,
+                note,
+                reviewer,
+            )
+        with _open(db) as (_, klass):
+            following = _next(review_queue(answer_groups(klass.batch)), None)
+        target = f"/group/{following.id}" if following else "/queue"
+        return redirect(f"{target}?decided={len(students)}", 303)
+
+    @app.get("/students")
+    def students():
+        with _open(db) as (_, klass):
+            return render("students.html", klass)
+
+    @app.get("/student/<page>")
+    def student(page: str):
+        with _open(db) as (connection, klass):
+            result = klass.result(page)
+            history: dict[str, list] = {}
+            for entry in gradebook.decisions(connection, klass.rubric.id, result.student):
+                history.setdefault(entry.item_id, []).append(entry)
+        return render(
+            "student.html",
+            klass,
+            result=result,
+            page=page,
+            history=history,
+            decided=request.args.get("decided", type=int),
+        )
+
+    @app.post("/student/<page>/<item_id>")
+    def decide_item(page: str, item_id: str):
+        marks, note = _marks(request.form.get("marks")), _note()
+        with _open(db) as (connection, klass):
+            result = klass.result(page)
+            if item_id not in result.items:
+                abort(404)
+            gradebook.record_overrides(
+                connection, klass.rubric.id, [(result.student, item_id)], marks, note, reviewer
+            )
+        return redirect(f"/student/{page}?decided=1#item-{item_id}", 303)
+
+    @app.get("/changes")
+    def changes():
+        with _open(db) as (connection, klass):
+            started, listed = gradebook.latest_changes(connection, klass.rubric.id)
+        return render("changes.html", klass, started=started, changes=listed)
+
+    @app.post("/rebuild")
+    def rebuild():
+        if out is None:
+            abort(400, "start `grader serve` with --out DIR to rebuild the pages from here")
+        from grader import cli  # the very code `grader report` runs
+
+        with _open(db) as (_, klass):
+            pass
+        try:
+            run, batch, versions = cli._open_gradebook(str(db))
+            cli._one_rubric(versions, run.rubric.sha256, db, False)
+            cli._write_reports(run.rubric, batch, versions, out)
+        except GraderError as error:
+            return render("rebuilt.html", klass, 409, error=str(error))
+        return render("rebuilt.html", klass, error=None)
+
+    return app
+
+
+def _next(queue: list[AnswerGroup], current: AnswerGroup | None) -> AnswerGroup | None:
+    """The group after `current` in the queue (the first if `current` is not in it)."""
+    others = [group for group in queue if current is None or group.id != current.id]
+    if current is not None and current in queue:
+        after = queue[queue.index(current) + 1 :]
+        return after[0] if after else (others[0] if others else None)
+    return others[0] if others else None
+
+
+def _note() -> str:
+    note = request.form.get("note", "").strip()
+    if len(note) > MAX_NOTE:
+        abort(400, f"a note is at most {MAX_NOTE} characters")
+    return note
+
+
+def _marks(text: str | None) -> float:
+    try:
+        value = float(text or "")
+    except ValueError:
+        abort(400, "marks must be a number")
+    if not math.isfinite(value):
+        abort(400, "marks must be a number")
+    return value
+
+
+@contextmanager
+def _open(db: Path) -> Iterator[tuple[sqlite3.Connection, Class]]:
+    connection = gradebook.connect(db)
+    try:
+        warnings: list[str] = []
+        run = gradebook.latest_run(connection)
+        batch = gradebook.load_batch(connection, run, on_damaged=warnings.append)
+        overrides = gradebook.load_overrides(connection, run.rubric.id)
+        batch = apply_overrides(batch, overrides)
+        yield connection, Class(run.rubric, batch, page_names(batch), warnings)
+    finally:
+        connection.close()
+
+
+def serve(db: Path, reviewer: str, port: int, out: Path | None = None) -> None:
+    """Serve the app on 127.0.0.1 until interrupted, printing the URL with its token."""
+    from werkzeug.serving import make_server
+
+    token = secrets.token_urlsafe(32)
+    app = create_app(db, reviewer, token, out)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    print(
+        f"reviewing {printable(str(db))} as {printable(reviewer)}; open\n"
+        f"    http://127.0.0.1:{server.server_port}/?token={token}\n"
+        "(Ctrl-C stops the server)",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        print("stopped", file=sys.stderr)

@@ -1,0 +1,430 @@
+"""`grader serve` through Flask's test client: the token, Host and CSRF checks, group
+decisions, the audit trail, escaping, and the re-grade report (`grader grade` too)."""
+
+import csv
+import http.client
+import io
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.cli import main
+from grader.review_app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+TOKEN = "the-token-for-these-tests"
+REVIEWER = "Ada TA"
+
+# Four distinct answers, each sent to review ("a list of keywords"), five students each.
+KEYWORDS = [
+    "token pixel channel embedding transformer linear",
+    "pixel token channel embedding",
+    "shared weights tokens pixels attention",
+    "linear layer tokens channels transformer",
+]
+HOSTILE_ID = '"><script>alert("id")</script>'
+HOSTILE_ANSWER = "<img src=x onerror=alert(1)> token pixel channel embedding"
+
+
+def write_submissions(folder: Path, answers: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (student, explanation) in enumerate(answers.items()):
+        document = {
+            "student": student,
+            "question": "22-52-Q4",
+            "answers": {"a": {"params": "PQD(PQC+1)"}, "e": {"explanation": explanation}},
+        }
+        (folder / f"s{number}.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+
+
+def grade(tmp_path: Path, answers: dict[str, str]) -> Path:
+    write_submissions(tmp_path / "subs", answers)
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    return out / "gradebook.sqlite"
+
+
+CLASS = {f"g{group}-s{n}": KEYWORDS[group] for group in range(4) for n in range(5)}
+
+
+@pytest.fixture
+def db(tmp_path, capsys) -> Path:
+    path = grade(tmp_path, {**CLASS, HOSTILE_ID: HOSTILE_ANSWER})
+    capsys.readouterr()
+    return path
+
+
+@pytest.fixture
+def client(db, tmp_path):
+    app = create_app(db, REVIEWER, token=TOKEN, out=tmp_path / "rebuilt")
+    client = app.test_client()
+    assert client.get(f"/queue?token={TOKEN}").status_code == 302  # the token for a cookie
+    return client
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def group_ids(page: str) -> list[str]:
+    return re.findall(r'href="/group/([0-9a-f]{16})"', page)
+
+
+def group_for(client, answer: str) -> tuple[str, str]:
+    """The id of the group of `answer` in the queue, and the CSRF token of the page."""
+    queue = client.get("/queue").get_data(as_text=True)
+    for group_id in group_ids(queue):
+        page = client.get(f"/group/{group_id}").get_data(as_text=True)
+        if f'<span class="answer written">{answer}</span>' in page:
+            return group_id, csrf_of(page)
+    raise AssertionError(f"no group for {answer!r}")
+
+
+def stored(db: Path, query: str, *parameters) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query, parameters).fetchall()
+
+
+# --- the token, the Host header and CSRF ---------------------------------------------------
+
+ROUTES = [
+    ("get", "/"),
+    ("get", "/queue"),
+    ("get", "/students"),
+    ("get", "/changes"),
+    ("get", "/keys.js"),
+    ("get", "/group/0123456789abcdef"),
+    ("get", "/student/x.html"),
+    ("post", "/group/0123456789abcdef"),
+    ("post", "/student/x.html/e.explanation"),
+    ("post", "/rebuild"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_route_refuses_a_request_without_the_token(db, method, path):
+    client = create_app(db, REVIEWER, token=TOKEN).test_client()
+    assert getattr(client, method)(path).status_code == 403
+    assert getattr(client, method)(f"{path}?token=wrong").status_code == 403
+
+
+def test_the_token_is_traded_for_a_cookie_and_leaves_the_address(db):
+    client = create_app(db, REVIEWER, token=TOKEN).test_client()
+    response = client.get(f"/students?token={TOKEN}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/students"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/students")
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_request_for_another_host_is_refused_even_with_the_token(client):
+    # DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
+    url = f"/queue?token={TOKEN}"
+    assert client.get(url, headers={"Host": "evil.example:8765"}).status_code == 400
+    assert client.get(url, headers={"Host": "127.0.0.1:8765"}).status_code == 302
+    assert client.get(url, headers={"Host": "[::1]:8765"}).status_code == 302
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, db):
+    group_id, csrf = group_for(client, KEYWORDS[0])
+    decision = {"marks": "2", "note": "", "student": ["g0-s0"]}
+    assert client.post(f"/group/{group_id}", data=decision).status_code == 403
+    assert client.post(f"/group/{group_id}", data={**decision, "csrf": "x"}).status_code == 403
+    cross_site = client.post(
+        f"/group/{group_id}",
+        data={**decision, "csrf": csrf},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert cross_site.status_code == 403
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+# --- group decisions -----------------------------------------------------------------------
+
+
+def test_the_queue_shows_each_group_once_with_its_item_and_reference(client):
+    queue = client.get("/queue").get_data(as_text=True)
+    assert "21 answers in 5 groups need a decision" in queue
+    group_id, _ = group_for(client, KEYWORDS[1])
+    page = client.get(f"/group/{group_id}").get_data(as_text=True)
+    assert "5 students wrote this answer" in page
+    assert "Arrange all x_{i,k} in part (d)" in page  # the part's prompt
+    assert "A 1x1 convolution is Y = XW" in page  # the reference
+    assert "a list of keywords rather than sentences" in page  # the machine's reason
+    assert page.count('name="student"') == 5
+
+
+def test_one_decision_applies_to_the_whole_group_and_lands_in_the_gradebook(client, db, tmp_path):
+    group_id, csrf = group_for(client, KEYWORDS[0])
+    students = [f"g0-s{n}" for n in range(5)]
+    response = client.post(
+        f"/group/{group_id}",
+        data={
+            "csrf": csrf,
+            "marks": "2",
+            "note": "keywords, but the right ones",
+            "student": students,
+        },
+    )
+    assert response.status_code == 303
+    assert "decided=5" in response.headers["Location"]
+    rows = stored(
+        db, "SELECT student, marks, note, reviewer FROM overrides WHERE item_id = 'e.explanation'"
+    )
+    assert sorted(rows) == [(s, 2.0, "keywords, but the right ones", REVIEWER) for s in students]
+    assert "16 answers in 4 groups" in client.get("/queue").get_data(as_text=True)
+    out = tmp_path / "report"
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    grades = list(csv.DictReader(io.StringIO((out / "instructor" / "grades.csv").read_text())))
+    by_student = {row["student"]: row for row in grades}
+    assert all(by_student[s]["part e (5)"] == "2" for s in students)
+    assert by_student["g1-s0"]["part e (5)"] == "0"
+
+
+def test_a_decision_can_apply_to_chosen_students_of_a_group_only(client, db):
+    group_id, csrf = group_for(client, KEYWORDS[2])
+    client.post(f"/group/{group_id}", data={"csrf": csrf, "marks": "3", "student": ["g2-s1"]})
+    assert stored(db, "SELECT student FROM overrides") == [("g2-s1",)]
+    page = client.get(f"/group/{group_id}").get_data(as_text=True)
+    assert page.count('name="student"') == 5  # the group is still there, four to decide
+    assert page.count(" checked>") == 4
+
+
+def test_twenty_flagged_answers_in_four_groups_take_four_decisions(tmp_path, capsys):
+    db = grade(tmp_path, CLASS)
+    client = create_app(db, REVIEWER, token=TOKEN).test_client()
+    location = client.get(f"/queue?token={TOKEN}").headers["Location"]
+    decisions = 0
+    while True:
+        queue = client.get(location).get_data(as_text=True)
+        ids = group_ids(queue)
+        if not ids:
+            break
+        page = client.get(f"/group/{ids[0]}").get_data(as_text=True)
+        students = re.findall(r'name="student" value="([^"]+)"[^>]* checked>', page)
+        response = client.post(
+            f"/group/{ids[0]}", data={"csrf": csrf_of(page), "marks": "1", "student": students}
+        )
+        assert response.status_code == 303
+        decisions += 1
+        location = "/queue"
+        assert decisions <= 4
+    assert decisions == 4
+    assert "Nothing needs review" in client.get("/queue").get_data(as_text=True)
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(20,)]
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"marks": "4", "student": ["g0-s0"]}, "marks must be between 0 and 3"),
+        ({"marks": "nan", "student": ["g0-s0"]}, "marks must be a number"),
+        ({"marks": "1", "student": ["g1-s0"]}, "did not write this group"),
+        ({"marks": "1"}, "choose at least one student"),
+        ({"marks": "1", "student": ["g0-s0"], "note": "x" * 2001}, "a note is at most 2000"),
+    ],
+    ids=[
+        "more than the item is worth",
+        "not a number",
+        "a student of another group",
+        "nobody",
+        "a note too long",
+    ],
+)
+def test_an_impossible_decision_is_refused_and_records_nothing(client, db, form, message):
+    group_id, csrf = group_for(client, KEYWORDS[0])
+    response = client.post(f"/group/{group_id}", data={**form, "csrf": csrf})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+# --- every item of every student -----------------------------------------------------------
+
+
+def student_page(client, student: str) -> str:
+    students = client.get("/students").get_data(as_text=True)
+    link = re.search(rf'<a href="(/student/[^"]+)">{re.escape(student)}</a>', students)
+    return link.group(1)
+
+
+def test_any_item_of_any_student_can_be_overridden_and_the_history_is_kept(client, db):
+    path = student_page(client, "g3-s4")
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="item-a.params"' in page and 'id="item-e.explanation"' in page
+    csrf = csrf_of(page)
+    # a.params was marked correct by the machine: overridable all the same.
+    assert client.post(f"{path}/a.params", data={"csrf": csrf, "marks": "1"}).status_code == 303
+    for marks, note in (("1", "first look"), ("2.5", "on second thoughts")):
+        response = client.post(
+            f"{path}/e.explanation", data={"csrf": csrf, "marks": marks, "note": note}
+        )
+        assert response.status_code == 303
+    history = stored(
+        db,
+        "SELECT marks, previous_marks, note, reviewer FROM decisions WHERE student = 'g3-s4'"
+        " AND item_id = 'e.explanation' ORDER BY id",
+    )
+    assert history == [
+        (1.0, 0.0, "first look", REVIEWER),
+        (2.5, 1.0, "on second thoughts", REVIEWER),
+    ]
+    assert stored(
+        db, "SELECT marks FROM overrides WHERE student = 'g3-s4' AND item_id = 'a.params'"
+    )
+    page = client.get(path).get_data(as_text=True)
+    assert "first look" in page and "on second thoughts" in page
+    assert "Marks set by an instructor: 2.5/3: on second thoughts" in page  # the latest applies
+
+
+def test_the_cli_override_signs_and_appends_to_the_same_trail(db, capsys):
+    for marks in ("1", "2"):
+        assert (
+            main(["override", "--db", str(db), "g0-s0", "e.explanation", marks, "--reviewer", "Bo"])
+            == 0
+        )
+    assert main(["override", "--db", str(db), "g0-s1", "e.explanation", "1"]) == 0
+    rows = stored(db, "SELECT student, marks, previous_marks, reviewer FROM decisions ORDER BY id")
+    assert rows[:2] == [("g0-s0", 1.0, 0.0, "Bo"), ("g0-s0", 2.0, 1.0, "Bo")]
+    assert rows[2][0] == "g0-s1" and rows[2][3] not in ("", "Bo")  # the OS user
+
+
+def test_an_older_gradebook_gets_the_trail_with_its_overrides_in_it(db, capsys):
+    assert main(["override", "--db", str(db), "g0-s0", "e.explanation", "2"]) == 0
+    with sqlite3.connect(db) as connection:  # as a gradebook written before the trail
+        connection.execute("DROP TABLE decisions")
+        connection.execute("DROP TABLE regrade_changes")
+        connection.execute("ALTER TABLE overrides DROP COLUMN reviewer")
+    assert main(["review", "--db", str(db)]) == 0
+    rows = stored(db, "SELECT student, marks, reviewer, previous_marks FROM decisions")
+    assert len(rows) == 1 and rows[0][:2] == ("g0-s0", 2.0) and rows[0][3] is None
+    assert rows[0][2].startswith("unknown")
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+def test_hostile_student_ids_and_answers_are_escaped_on_every_page(client):
+    path = student_page(client, "&#34;&gt;&lt;script&gt;alert(&#34;id&#34;)&lt;/script&gt;")
+    group_id, _ = group_for(
+        client, "&lt;img src=x onerror=alert(1)&gt; token pixel channel embedding"
+    )
+    pages = ["/queue", "/students", path, f"/group/{group_id}"]
+    for url in pages:
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+    group = client.get(f"/group/{group_id}").get_data(as_text=True)
+    assert 'value="&#34;&gt;&lt;script&gt;alert(&#34;id&#34;)&lt;/script&gt;"' in group
+    # Decided by its escaped id, the hostile student gets the marks.
+    csrf = csrf_of(group)
+    client.post(f"/group/{group_id}", data={"csrf": csrf, "marks": "1", "student": [HOSTILE_ID]})
+    assert "Marks set by an instructor: 1/3" in client.get(path).get_data(as_text=True)
+
+
+# --- rebuilding the pages ------------------------------------------------------------------
+
+
+def test_the_rebuild_button_writes_the_pages_with_the_decisions(client, tmp_path):
+    group_id, csrf = group_for(client, KEYWORDS[0])
+    client.post(f"/group/{group_id}", data={"csrf": csrf, "marks": "2", "student": ["g0-s0"]})
+    assert client.post("/rebuild", data={"csrf": csrf}).status_code == 200
+    grades = (tmp_path / "rebuilt" / "instructor" / "grades.csv").read_text(encoding="utf-8")
+    assert '"g0-s0"' in grades
+    row = next(r for r in csv.DictReader(io.StringIO(grades)) if r["student"] == "g0-s0")
+    assert row["part e (5)"] == "2"
+
+
+def test_without_an_output_folder_the_app_says_which_command_rebuilds(db):
+    client = create_app(db, REVIEWER, token=TOKEN).test_client()
+    client.get(f"/queue?token={TOKEN}")
+    page = client.get("/queue").get_data(as_text=True)
+    assert "/rebuild" not in page
+    group_id = group_ids(page)[0]
+    group = client.get(f"/group/{group_id}").get_data(as_text=True)
+    student = re.search(r'name="student" value="([^"]+)"', group).group(1)
+    response = client.post(
+        f"/group/{group_id}",
+        data={"csrf": csrf_of(group), "marks": "1", "student": [student]},
+        follow_redirects=True,
+    )
+    assert "grader report --db FILE --out DIR" in response.get_data(as_text=True)
+    assert client.post("/rebuild", data={"csrf": csrf_of(group)}).status_code == 400
+
+
+# --- the re-grade report -------------------------------------------------------------------
+
+
+def test_a_regrade_reports_changed_marks_and_a_lapsed_override(tmp_path, capsys):
+    answers = {"kept": KEYWORDS[0], "lapses": KEYWORDS[1], "untouched": KEYWORDS[2]}
+    db = grade(tmp_path, answers)
+    assert main(["override", "--db", str(db), "kept", "e.explanation", "2"]) == 0
+    assert main(["override", "--db", str(db), "lapses", "e.explanation", "3"]) == 0
+    capsys.readouterr()
+    answers["lapses"] = "something else entirely"
+    write_submissions(tmp_path / "subs", answers)
+    # untouched's a.params answer changes too: its marks change, no override involved.
+    (tmp_path / "subs" / "s2.yaml").write_text(
+        (tmp_path / "subs" / "s2.yaml").read_text().replace("PQD(PQC+1)", "PQD"), encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 student's marks changed (1 item), 1 override kept, 1 lapsed" in err
+    assert "lapses e.explanation: the override (3 marks) lapsed" in err
+    assert "untouched a.params: 2 -> 0 marks" in err
+    client = create_app(db, REVIEWER, token=TOKEN).test_client()
+    client.get(f"/changes?token={TOKEN}")
+    page = client.get("/changes").get_data(as_text=True)
+    assert page.count('<tr class="lapsed">') == 1 and page.count('<tr class="marks">') == 1
+    assert "something else entirely" in page
+    assert "something else entirely" in client.get("/queue").get_data(as_text=True)
+
+
+def test_a_regrade_that_changes_nothing_says_nothing(tmp_path, capsys):
+    grade(tmp_path, {"s": KEYWORDS[0]})
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    assert "re-grade" not in capsys.readouterr().err
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_serve_listens_on_localhost_and_prints_a_url_with_a_fresh_token(db):
+    command = [sys.executable, "-m", "grader", "serve", "--db", str(db), "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        server.stdout.readline()
+        url = server.stdout.readline().strip()
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]{40,})", url)
+        assert match, url
+        port, token = match.groups()
+        assert token != TOKEN
+
+        def status(path: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", int(port))
+            connection.request("GET", path)
+            return connection.getresponse().status
+
+        assert status("/queue") == 403
+        assert status("/queue?token=" + token[:-1]) == 403
+        assert status("/queue?token=" + token) == 302
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_serve_refuses_a_missing_gradebook(tmp_path, capsys):
+    assert main(["serve", "--db", str(tmp_path / "none.sqlite")]) == 2
+    assert "no gradebook at" in capsys.readouterr().err

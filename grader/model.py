@@ -219,8 +219,10 @@ class ItemResult:
 
     @property
     def needs_person(self) -> bool:
-        """Whether an instructor must decide: the machine was unsure, or it failed."""
-        return self.verdict in ("needs_review", "error")
+        """Whether an instructor must decide: the machine was unsure, it failed, or it could
+        not read the answer (a written exam has no second attempt: what a machine cannot read,
+        a person must, and its 0 marks are provisional until they do)."""
+        return self.verdict in ("needs_review", "error", "invalid")
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,7 @@ class ItemResult:
     count_shown: str | None = None
     nominal_shown: str | None = None  # a formula item's weights written, as a count
     found: str | None = None  # where the answer was found in a transcript: "from line 14: ..."
+    reading_notes: tuple[str, ...] = ()  # how a lenient reading read it: "read p as P"
 
     @property
     def needs_person(self) -> bool:

@@ -50,6 +50,7 @@ _KEY_VALUES = {
     "padding": "none",
     "concepts": "[]",
     "follow_through": "true",
+    "strict": "[case]",
 }
 
 

@@ -19,9 +19,10 @@ The table below holds answer pairs for the four count items of rubrics/22-52-q4.
 (a.params PQC·PQD + PQD, b.params 9CD + D, c.params CD + D, d.params CD), each with the truth:
 equivalent to the reference or not, written in plain text, LaTeX and Unicode. The correct
 variants are the ways a class writes the right count; the mistakes are the seed students'
-and the typical ones. Symbols are case-sensitive in the rubric (P, Q, C, D are declared), so
-an answer in lower case is not the reference's count: those rows are marked `case` and the
-accuracy is also given without them, since a reader may judge them differently.
+and the typical ones. Symbols are case-sensitive in the rubric (P, Q, C, D are declared), but a
+marker reads `pqcpqd + pqd` as PQCPQD + PQD, and so does the grader since issue 14 (its `case`
+lenient step, with a note): those rows are marked `case`, are equivalent, and the accuracy is
+also given without them, since a reader may judge them differently.
 
 Each pair is checked as a new answer, from cold caches: before each one, sympy's cache and
 every cache either tool keeps of answers are cleared (the grader's conversions, values at the
@@ -70,7 +71,7 @@ class Pair:
     answer: str
     equivalent: bool  # the truth: the same count as the rubric's reference
     notation: str  # plain | latex | unicode
-    kind: str  # right | mistake | case (lower-case symbols, undeclared in the rubric)
+    kind: str  # right | mistake | case (lower-case symbols, read as the declared upper-case ones)
 
 
 def _rows(item_id: str, equivalent: bool, kind: str, **by_notation: list[str]) -> list[Pair]:
@@ -139,7 +140,7 @@ PAIRS: list[Pair] = [
         ],
         unicode=["P×P×C×D + P×Q×D", "P²CD + PQD", "C·D", "P²Q²CD", "P²Q²CD − PQD"],
     ),
-    *_rows("a.params", False, "case", plain=["pqcpqd + pqd"], latex=[r"pqc \cdot pqd + pqd"]),
+    *_rows("a.params", True, "case", plain=["pqcpqd + pqd"], latex=[r"pqc \cdot pqd + pqd"]),
     # (b) 3x3 convolution: 9CD + D
     *_rows(
         "b.params",
@@ -177,7 +178,7 @@ PAIRS: list[Pair] = [
         ],
         unicode=["9·C·D", "3×3×C×D", "9CD − D"],
     ),
-    *_rows("b.params", False, "case", plain=["9cd + d"]),
+    *_rows("b.params", True, "case", plain=["9cd + d"]),
     # (c) 1x1 convolution: CD + D
     *_rows(
         "c.params",
@@ -200,7 +201,7 @@ PAIRS: list[Pair] = [
         latex=[r"C \times D", r"C^{2} D + D"],
         unicode=["C·D", "CD − D"],
     ),
-    *_rows("c.params", False, "case", plain=["cd + d"]),
+    *_rows("c.params", True, "case", plain=["cd + d"]),
     # (d) the same 1x1 convolution without bias: CD
     *_rows(
         "d.params",
@@ -218,7 +219,7 @@ PAIRS: list[Pair] = [
         latex=[r"C \times D + D", r"PQC \cdot D"],
         unicode=["C·D + D", "C²D"],
     ),
-    *_rows("d.params", False, "case", plain=["cd"]),
+    *_rows("d.params", True, "case", plain=["cd"]),
 ]
 
 

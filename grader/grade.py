@@ -26,7 +26,13 @@ from grader.model import (
     SubmittedAnswer,
     Task,
 )
-from grader.score import add_count_notes, score_error, score_invalid, score_missing
+from grader.score import (
+    UNREAD_BY_MACHINE,
+    add_count_notes,
+    score_error,
+    score_invalid,
+    score_missing,
+)
 from grader.submissions import collect_submission_files, load_submissions
 from grader.submissions.lms_export import ColumnMap
 
@@ -129,7 +135,10 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                 verdict="invalid",
                 marks=0.0,
                 max_marks=item.marks,
-                feedback=(f"Line {answer.line} of the submission: {answer.problem}.",),
+                feedback=(
+                    f"Line {answer.line} of the submission: {answer.problem}.",
+                    UNREAD_BY_MACHINE,
+                ),
                 decision=(f"not an answer: {answer.problem}",),
             )
         elif answer is None or answer.text is None or not answer.text.strip():

@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS item_results (
     decision TEXT NOT NULL,
     run_id INTEGER NOT NULL REFERENCES runs(id),
     found TEXT,
+    reading_notes TEXT,
     PRIMARY KEY (question, student, item_id),
     FOREIGN KEY (question, student) REFERENCES submissions(question, student)
 );
@@ -170,7 +171,11 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 # Columns added since the first gradebooks were written: (table, column, type).
-_ADDED_COLUMNS = (("item_results", "found", "TEXT"), ("overrides", "reviewer", "TEXT"))
+_ADDED_COLUMNS = (
+    ("item_results", "found", "TEXT"),
+    ("overrides", "reviewer", "TEXT"),
+    ("item_results", "reading_notes", "TEXT"),
+)
 
 
 def _add_missing_columns(connection: sqlite3.Connection) -> None:
@@ -230,8 +235,8 @@ def store_submission(
         connection.executemany(
             "INSERT INTO item_results (question, student, item_id, verdict, marks, max_marks,"
             " feedback, answer, interpretation, reading_mathml, answer_group, diagnosis,"
-            " error_position, error_caret, decision, run_id, found)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " error_position, error_caret, decision, run_id, found, reading_notes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     question,
@@ -251,6 +256,7 @@ def store_submission(
                     json.dumps(list(item.decision), ensure_ascii=False),
                     run_id,
                     item.found,
+                    json.dumps(list(item.reading_notes), ensure_ascii=False),
                 )
                 for item in result.items.values()
             ],
@@ -346,7 +352,7 @@ def _item_to_json(result: ItemResult) -> str:
 def _item_from_json(text: str) -> ItemResult:
     try:
         fields = json.loads(text)
-        for name in ("feedback", "decision", "count_values", "nominal_values"):
+        for name in ("feedback", "decision", "count_values", "nominal_values", "reading_notes"):
             if fields.get(name) is not None:
                 fields[name] = tuple(fields[name])
         return ItemResult(**fields)
@@ -587,7 +593,7 @@ def load_batch(
         rows = connection.execute(
             "SELECT item_id, verdict, marks, max_marks, feedback, answer, interpretation,"
             " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision,"
-            " found FROM item_results WHERE question = ? AND student = ?",
+            " found, reading_notes FROM item_results WHERE question = ? AND student = ?",
             (question, student),
         ).fetchall()
         where = f"student {student!r}"
@@ -633,6 +639,7 @@ def _stored_item(row: tuple) -> ItemResult:
         caret,
         decision,
         found,
+        notes,
     ) = row
     return ItemResult(
         item_id=item_id,
@@ -649,6 +656,7 @@ def _stored_item(row: tuple) -> ItemResult:
         error_caret=caret,
         decision=_strings(decision, "decision path"),
         found=found,
+        reading_notes=() if notes is None else _strings(notes, "reading notes"),
     )
 
 

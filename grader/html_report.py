@@ -247,6 +247,37 @@ def common_mistakes(rubric: Rubric, batch: Batch) -> list[dict]:
     return mistakes
 
 
+@dataclass
+class UnreadableGroup:
+    item_id: str
+    answer: str
+    why: str
+    caret: str | None
+    members: list[Member]
+
+
+def unreadable_groups(batch: Batch, pages: dict[str, str]) -> list[UnreadableGroup]:
+    """The answers that could not be read, one group per item and identical answer (as the
+    review queue groups them), largest first, each with why and where it could not be read."""
+    groups: dict[tuple[str, str], UnreadableGroup] = {}
+    for result in batch.results:
+        for item_id, item in result.items.items():
+            if item.verdict != "invalid":
+                continue
+            key = (item_id, item.answer_group or " ".join((item.answer or "").split()))
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = UnreadableGroup(
+                    item_id,
+                    (item.answer or "").strip(),
+                    item.feedback[0] if item.feedback else "",
+                    item.error_caret,
+                    [],
+                )
+            group.members.append(Member(result.student, pages[result.student]))
+    return sorted(groups.values(), key=lambda g: (-len(g.members), g.item_id, g.answer))
+
+
 def render_student(rubric: Rubric, result: SubmissionResult) -> str:
     template = _environment().get_template("student.html")
     parts = dict(zip((p.key for p in rubric.parts), part_marks(rubric, result), strict=True))
@@ -273,12 +304,7 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
                 "counts": Counter(r.verdict for r in results),
             }
         )
-    unreadable = [
-        {"student": result.student, "page": pages[result.student], "item": item}
-        for result in batch.results
-        for item in result.items.values()
-        if item.verdict == "invalid"
-    ]
+    unreadable = unreadable_groups(batch, pages)
     review = [
         {"group": group, "members": [Member(s, pages[s]) for s in group.students]}
         for group in review_queue(batch)

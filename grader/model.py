@@ -219,11 +219,14 @@ class ItemResult:
     count_shown: str | None = None
     nominal_shown: str | None = None  # a formula item's weights written, as a count
     found: str | None = None  # where the answer was found in a transcript: "from line 14: ..."
+    reading_notes: tuple[str, ...] = ()  # how a lenient reading read it: "read p as P"
 
     @property
     def needs_person(self) -> bool:
-        """Whether an instructor must decide: the machine was unsure, or it failed."""
-        return self.verdict in ("needs_review", "error")
+        """Whether an instructor must decide: the machine was unsure, it failed, or it could
+        not read the answer (a written exam has no second attempt: what a machine cannot read,
+        a person must, and its 0 marks are provisional until they do)."""
+        return self.verdict in ("needs_review", "error", "invalid")
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,31 @@ def normalise(text: str, steps: list[Step]) -> str:
             error.text = original
         raise
     return text
+
+
+# Compatibility characters a marker reads as the plain letter or digit: mathematical italic
+# and bold letters copied from Word or a PDF (`𝑃𝑄𝐶`), full-width and half-width forms. Other
+# compatibility mappings (superscripts, ligatures, `½`) are left to the grammar or refused.
+_FOLDED_FORMS = ("<font>", "<wide>", "<narrow>")
+
+
+def fold_compatibility_forms(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """NFKC-fold each mathematical alphanumeric, full-width or half-width character whose
+    folding is one ASCII character; return the text (the same length: one character for one)
+    and what was folded, as (written, read) pairs in order of first appearance.
+
+    A character whose NFKC form is longer (`½` is `1⁄2`) is left alone, so every position in
+    the result is a position in what the student wrote, and the character is named when it
+    is refused."""
+    if text.isascii():
+        return text, ()
+    folded: dict[str, str] = {}
+    chars = []
+    for char in text:
+        if not char.isascii() and unicodedata.decomposition(char).startswith(_FOLDED_FORMS):
+            plain = unicodedata.normalize("NFKC", char)
+            if len(plain) == 1 and plain.isascii():
+                folded.setdefault(char, plain)
+                char = plain
+        chars.append(char)
+    return "".join(chars), tuple(folded.items())

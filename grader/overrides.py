@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, replace
 
 from grader.model import Batch, ItemResult
-from grader.score import verdict_for
+from grader.score import UNREAD_BY_MACHINE, verdict_for
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
     note = f": {override.note}" if override.note else ""
     # A result sent for review opens with why it was sent ("An instructor will check this
     # answer ... Provisional marks ..."); once an instructor has decided, that is answered.
+    # An unreadable answer says its 0 is provisional until a person has read it: answered too.
     kept = result.feedback[1:] if result.verdict == "needs_review" else result.feedback
+    kept = tuple(line for line in kept if line != UNREAD_BY_MACHINE)
     if override.marks > result.max_marks:
         # The rubric changed since (the item is worth less now): never more marks than the
         # item is worth, and an instructor decides again.

@@ -32,6 +32,8 @@ def format_item(result: ItemResult, indent: str = "") -> str:
         lines.append(f"{indent}  answer:  {result.answer.strip()}")
     if result.interpretation is not None:
         lines.append(f"{indent}  read as: {result.interpretation}")
+    for note in result.reading_notes:
+        lines.append(f"{indent}  note:    {note}")
     if result.error_caret:
         for caret_line in result.error_caret.splitlines():
             lines.append(f"{indent}    {caret_line}")
@@ -51,6 +53,7 @@ def item_json(result: ItemResult) -> dict:
         "diagnosis": result.diagnosis,
         "error_position": result.error_position,
         "found": result.found,
+        "reading_notes": list(result.reading_notes),
     }
 
 

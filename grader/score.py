@@ -9,6 +9,8 @@ from dataclasses import replace
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.model import Item, ItemResult, Rubric
 
+UNREAD_BY_MACHINE = "An instructor will read it; its 0 marks are provisional until then."
+
 
 def text_group(text: str | None) -> str | None:
     """Answers we cannot compare as maths are grouped by their text, spacing aside."""
@@ -69,8 +71,9 @@ def add_count_notes(
 
 
 def score_invalid(item: Item, text: str, error: AnswerError, advice: str | None) -> ItemResult:
-    """An answer we could not read: no marks, exactly where it went wrong, and `advice` (the
-    item's kind's) on how to write it."""
+    """An answer we could not read: exactly where it went wrong, `advice` (the item's kind's)
+    on how to write it, and 0 marks until an instructor has read it (it is in the review
+    queue: `ItemResult.needs_person`)."""
     if isinstance(error, AnswerTooLargeError):
         advice = "This answer is too large to check; write it over the question's sizes."
     return ItemResult(
@@ -78,7 +81,11 @@ def score_invalid(item: Item, text: str, error: AnswerError, advice: str | None)
         verdict="invalid",
         marks=0.0,
         max_marks=item.marks,
-        feedback=(f"We could not read your answer: {error}.", *([advice] if advice else [])),
+        feedback=(
+            f"We could not read your answer: {error}.",
+            *([advice] if advice else []),
+            UNREAD_BY_MACHINE,
+        ),
         answer=text,
         error_position=error.position,
         error_caret=error.caret() or None,

@@ -367,7 +367,15 @@ def test_C9_declared_symbols_win_over_sympy_names(tmp_path):
         assert (result.verdict, result.interpretation) == ("correct", "E·I·N·S·O"), text
     assert_clear_invalid(grade_answer(rubric, item, "beta*E"), "unknown symbol beta")
     assert_clear_invalid(grade_answer(rubric, item, "lambda*E"), "unknown symbol lambda")
-    assert_clear_invalid(grade_answer(rubric, item, "e*I*N*S*O"), "did you mean E?")
+    # Issue 14: a marker reads a lower-case e as the declared E (never Euler's number), and
+    # says so; with the `case` step switched off it is the unknown symbol it was before.
+    lenient = grade_answer(rubric, item, "e*I*N*S*O")
+    assert (lenient.verdict, lenient.reading_notes) == ("correct", ("read e as E",))
+    path.write_text(path.read_text(encoding="utf-8") + "        strict: [case]\n", "utf-8")
+    strict = load_rubric(path)
+    assert_clear_invalid(
+        grade_answer(strict, strict.items["a.params"], "e*I*N*S*O"), "did you mean E?"
+    )
 
 
 @pytest.mark.parametrize(

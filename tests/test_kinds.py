@@ -50,6 +50,7 @@ _KEY_VALUES = {
     "padding": "none",
     "concepts": "[]",
     "follow_through": "true",
+    "strict": "[case]",
 }
 
 
@@ -297,6 +298,7 @@ def test_a_new_kind_is_one_class_and_one_line_in_the_table(monkeypatch, tmp_path
     assert unreadable.feedback == (
         "We could not read your answer: a whole number is digits only (at column 1).",
         "Write the number with digits, e.g. 42.",
+        "An instructor will read it; its 0 marks are provisional until then.",
     )
     (tmp_path / "ann.md").write_text(
         "---\nstudent: ann\nquestion: KINDS\n---\n## (a)\nNumber: 41\n", encoding="utf-8"

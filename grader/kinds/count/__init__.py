@@ -21,7 +21,7 @@ from grader.yaml_source import Fields
 
 class CountKind:
     name = "count"
-    keys = ("bias", "bias_included", "follow_through")
+    keys = ("bias", "bias_included", "follow_through", "strict")
     part_diagnoses = ("follow_through",)  # given by the part, so no one-answer test gives it
     diagnoses = DIAGNOSES.names
     advice = "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D."
@@ -39,7 +39,12 @@ class CountKind:
         return read_count(text, line, path, context.symbol_table, problems)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        parsed = parse(text, context.symbol_table)
+        parsed = parse(
+            text,
+            context.symbol_table,
+            item.spec.lenient,
+            reference_is_zero=item.reference is not None and item.reference.expr == 0,
+        )
         try:
             check = check_count(item, parsed, context.symbols, context.items)
             return score_count(item, parsed, check, context.size_sets, context.order)

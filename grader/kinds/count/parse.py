@@ -15,9 +15,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -26,7 +26,10 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.count.steps import COUNT_STEPS
+from grader.kinds.count.names import cover as _cover
+from grader.kinds.count.names import declared_pieces as _declared_pieces
+from grader.kinds.count.names import normal_name as _normal_name
+from grader.kinds.count.steps import COUNT_STEPS, LENIENT_STEPS, Question
 from grader.normalise import normalise
 
 MAX_NUMBER_DIGITS = 30
@@ -91,6 +94,7 @@ class ParsedAnswer:
     sides: tuple[sympy.Expr, ...]
     side_readings: tuple[str, ...]
     trees: tuple[Node, ...] = ()  # our AST of each side, for renderers
+    notes: tuple[str, ...] = ()  # what a lenient step did to read it: "read p as P"
 
     @property
     def expr(self) -> sympy.Expr:
@@ -329,34 +333,6 @@ class _TreeReader:
             return nodes[0]
         end = token.start_pos + len(token)
         return Product(token.start_pos, end, tuple(("", node) for node in nodes))
-
-
-def _normal_name(raw: str) -> str:
-    """`d_{k}` and `d_k` name the same symbol."""
-    if "_{" not in raw:
-        return raw
-    return re.sub(r"_\{(.*)\}$", r"_\1", raw)
-
-
-def _cover(name: str, vocabulary: Mapping[str, str]) -> list[str] | None:
-    """Split `name` into the fewest declared names, or None. `vocabulary` maps key → name."""
-    best: list[list[str] | None] = [None] * (len(name) + 1)
-    best[len(name)] = []
-    for start in range(len(name) - 1, -1, -1):
-        for end in range(len(name), start, -1):
-            rest = best[end]
-            piece = name[start:end]
-            if piece in vocabulary and rest is not None:
-                candidate = [piece, *rest]
-                if best[start] is None or len(candidate) < len(best[start]):
-                    best[start] = candidate
-    return best[0]
-
-
-@lru_cache(maxsize=4096)
-def _declared_pieces(name: str, symbols: tuple[str, ...]) -> tuple[str, ...] | None:
-    pieces = _cover(name, {s: s for s in symbols})
-    return None if pieces is None else tuple(pieces)
 
 
 def split_name(
@@ -650,12 +626,45 @@ def _describe(node: Node, context: int) -> str:
 # --- The public verb -----------------------------------------------------------------------
 
 
-def parse(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAnswer:
+def parse(
+    text: str,
+    symbols: Mapping[str, sympy.Symbol],
+    lenient: Sequence[str] = (),
+    reference_is_zero: bool = False,
+) -> ParsedAnswer:
     """Read `text` as a count over `symbols` (name → sympy Symbol), or raise `AnswerError`.
 
     The answer may be a chain of working, `3×3×C×D + D = 9CD + D`; every side is read and the
     last one is the answer.
+
+    When the strict reading fails, the `lenient` steps (names of `LENIENT_STEPS`, applied in
+    that table's order) are tried, as a marker would read the answer; the reading then says
+    what they did in its `notes`. If they do not make it readable, the strict reading's error
+    is raised: it points at what the student wrote.
     """
+    try:
+        return _parse_strictly(text, symbols)
+    except AnswerError as error:
+        if not lenient or isinstance(error, AnswerTooLargeError):
+            raise
+        strict_error = error
+    question = Question(tuple(symbols), reference_is_zero)
+    read, notes = text, []
+    for name, step in LENIENT_STEPS.items():
+        if name in lenient:
+            read, note = step(read, question)
+            if note:
+                notes.append(note)
+    if not notes:
+        raise strict_error
+    try:
+        parsed = _parse_strictly(read, symbols)
+    except AnswerError:
+        raise strict_error from None
+    return replace(parsed, text=text, notes=tuple(notes))
+
+
+def _parse_strictly(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAnswer:
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     normalised = normalise(text, COUNT_STEPS)

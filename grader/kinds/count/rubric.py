@@ -14,7 +14,8 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.parse import ParsedAnswer, parse
-from grader.yaml_source import Fields
+from grader.kinds.count.steps import LENIENT_STEPS
+from grader.yaml_source import Fields, Scalar, Sequence
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class CountSpec:
     # A wrong count that is right for the student's own formula of the part earns the marks
     # of `partial_credit: {follow_through: ...}` (marks carried forward).
     follow_through: bool = False
+    # The lenient steps (`LENIENT_STEPS`) this item reads answers with: all but those its
+    # `strict:` key switches off.
+    lenient: tuple[str, ...] = tuple(LENIENT_STEPS)
 
 
 def read_count(
@@ -54,4 +58,30 @@ def read_count_spec(
         bias,
         fields.boolean("bias_included", default=True),
         fields.boolean("follow_through", default=False),
+        _read_lenient(fields),
     )
+
+
+def _read_lenient(fields: Fields) -> tuple[str, ...]:
+    """`strict: true` switches every lenient step off; `strict: [case, words]` those named."""
+    if not fields.has("strict"):
+        fields.raw("strict", required=False)
+        return tuple(LENIENT_STEPS)
+    line, value = fields.raw("strict", required=False)
+    if isinstance(value, Scalar) and isinstance(value.value, bool):
+        return () if value.value else tuple(LENIENT_STEPS)
+    if not isinstance(value, Sequence):
+        fields.problem(line, "strict", "expected true, false or a list of lenient steps")
+        return tuple(LENIENT_STEPS)
+    switched_off = set()
+    for entry in value.items:
+        name = entry.value if isinstance(entry, Scalar) else None
+        if name not in LENIENT_STEPS:
+            fields.problem(
+                entry.line,
+                "strict",
+                f"unknown lenient step {name!r}; use any of {', '.join(LENIENT_STEPS)}",
+            )
+        else:
+            switched_off.add(name)
+    return tuple(name for name in LENIENT_STEPS if name not in switched_off)

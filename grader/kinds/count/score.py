@@ -53,6 +53,7 @@ def score_count(
         "answer_group": "count:" + shown,
         "count_values": _values_at(answer.expr, size_sets, symbols) if size_sets else None,
         "count_shown": shown if size_sets else None,
+        "reading_notes": answer.notes,
     }
     read = f"read as {answer.interpretation}"
     if check.equivalent:

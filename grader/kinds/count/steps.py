@@ -1,20 +1,32 @@
 """The normalisation steps of a count: the shared ones (`grader.normalise`) and those that
-know what a count may contain (its LaTeX commands and its characters)."""
+know what a count may contain (its LaTeX commands and its characters).
+
+`LENIENT_STEPS` are readings a human marker makes that the strict grammar would refuse: words
+around a count set aside, "none" for 0, `kcd` for KCD, `𝑃𝑄𝐶` for PQC. Each is named (a rubric
+switches it off by name, `strict: [case]`), maps text to text of the same length, and says what
+it did in a note shown to the student. They are tried only when the strict reading fails, so
+they never change how an answer the strict grammar reads is read."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from grader.errors import AnswerError
+from grader.kinds.count.names import cover, declared_pieces, normal_name
 from grader.normalise import (
     LATEX_LAYOUT,
     Step,
     blank_invisible_characters,
     check_brackets,
     check_length,
+    fold_compatibility_forms,
     map_fullwidth_forms,
     map_unicode_operators,
     reject_control_characters,
+    replace_span,
     rewrite_latex,
     strip_math_delimiters,
 )
@@ -74,3 +86,135 @@ COUNT_STEPS: list[Step] = [
     reject_unsupported_characters,
     check_brackets,
 ]
+
+
+# --- Lenient readings ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a lenient step may know of the question: its symbols (in the rubric's order) and
+    whether the item's reference count is 0."""
+
+    symbols: tuple[str, ...]
+    reference_is_zero: bool = False
+
+
+LenientStep = Callable[[str, Question], tuple[str, str | None]]
+"""Text to text of the same length, and the note saying what was done (None: nothing)."""
+
+
+def read_compatibility_forms(text: str, question: Question) -> tuple[str, str | None]:
+    """`𝑃𝑄𝐶` (mathematical italic, as Word and PDFs write maths) and full-width `９` are read
+    as the plain letters and digits they are forms of (Unicode NFKC, one character for one)."""
+    folded, pairs = fold_compatibility_forms(text)
+    if not pairs:
+        return text, None
+    return folded, "read " + ", ".join(f"{written} as {plain}" for written, plain in pairs)
+
+
+# Words a student writes around a count: what it counts and that it is a total.
+UNIT_WORDS = frozenset(
+    {
+        *("param", "params", "parameter", "parameters", "weight", "weights", "bias", "biases"),
+        *("trainable", "learnable", "learned", "learnt", "free", "total", "overall", "number"),
+        *("in", "all", "of", "the", "and", "no", "there", "are", "is"),
+    }
+)
+_WRAPPED_WORDS = r"\\(?:text|textrm|mathrm|mbox)\s*\{([^{}]*)\}|\(([^()]*)\)"
+_TRAILING_PIECE = re.compile(rf"(?:{_WRAPPED_WORDS}|([A-Za-z]+)|[\s.,;:$])$")
+_LEADING_WORDS = re.compile(r"^[\s$]*((?:[A-Za-z]+\s*)+)[:=]")
+
+
+def _only_words(text: str, question: Question) -> bool:
+    """Whether `text` is one or more unit words, none of them a run of declared symbols."""
+    words = text.split()
+    return bool(words) and all(
+        word.lower() in UNIT_WORDS and declared_pieces(word, question.symbols) is None
+        for word in words
+    )
+
+
+def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
+    """Words before or after a count (`9CD + D params`, `Total: 9CD + D`, `0 (no weights)`,
+    `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
+    of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer."""
+    end = len(text)
+    while match := _TRAILING_PIECE.search(text, 0, end):
+        words = match.group(1) or match.group(2) or match.group(3)
+        if words is not None and not _only_words(words, question):
+            break
+        end = match.start()
+    start = 0
+    leading = _LEADING_WORDS.match(text, 0, end)
+    if leading and _only_words(leading.group(1), question):
+        start = leading.end()
+    if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
+        return text, None
+    aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
+    if not any(any(c.isalpha() for c in piece) for piece in aside):
+        return text, None  # only punctuation: nothing a marker would call words
+    blanked = replace_span(replace_span(text, end, len(text), ""), 0, start, "")
+    return blanked, "set aside " + " and ".join(f'"{piece}"' for piece in aside)
+
+
+_ZERO_WORDS = re.compile(
+    r"[\s$]*(none|zero|nothing|nil|no\s+(?:(?:learnable|trainable|free)\s+)?"
+    r"(?:parameters?|params?|weights?))[\s$.]*",
+    re.IGNORECASE,
+)
+
+
+def read_zero_words(text: str, question: Question) -> tuple[str, str | None]:
+    """An answer in words only, `none`, `zero`, `no parameters`, is 0, where the reference is
+    0; elsewhere it is left unread (for a person), since the words then say the count is
+    wrong in a way the machine should not judge."""
+    match = _ZERO_WORDS.fullmatch(text) if question.reference_is_zero else None
+    if match is None:
+        return text, None
+    words = match.group(1)
+    return replace_span(text, match.start(1), match.end(1), "0"), f'read "{words}" as 0'
+
+
+_NAME_RUN = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?")
+
+
+def read_case_as_declared(text: str, question: Question) -> tuple[str, str | None]:
+    """`kcd + d` is read as KCD + D when the question's symbols are upper case: each run of
+    letters that no declared symbols spell is read over them case aside, when the rubric
+    declares no two symbols that differ only in case (then case is never ignored)."""
+    by_lower = {symbol.lower(): symbol for symbol in question.symbols}
+    if len(by_lower) < len(question.symbols):
+        return text, None
+    notes: dict[str, str] = {}
+    for match in _NAME_RUN.finditer(text):
+        name = normal_name(match.group(0))
+        if declared_pieces(name, question.symbols) is not None:
+            continue
+        pieces = cover(name.lower(), by_lower)
+        if pieces is None:
+            continue
+        spelled, offset = [], 0
+        for piece in pieces:
+            written, declared = name[offset : offset + len(piece)], by_lower[piece]
+            if written != declared:
+                notes.setdefault(written, declared)
+            spelled.append(declared)
+            offset += len(piece)
+        letters = iter("".join(spelled))
+        rewritten = "".join(c if c in "{}" else next(letters) for c in match.group(0))
+        text = text[: match.start()] + rewritten + text[match.end() :]
+    if not notes:
+        return text, None
+    return text, "read " + ", ".join(
+        f"{written} as {declared}" for written, declared in notes.items()
+    )
+
+
+LENIENT_STEPS: dict[str, LenientStep] = {
+    "compatibility": read_compatibility_forms,
+    "zero_words": read_zero_words,
+    "words": set_aside_words,
+    "case": read_case_as_declared,
+}
+"""In the order they are applied; the keys are the names a rubric's `strict:` switches off."""

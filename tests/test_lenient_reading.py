@@ -1,0 +1,276 @@
+"""Issue 14, part 2: read what a human marker would read, and say how. Each lenient step is
+named, tried only when the strict reading fails, keeps every position (carets stay right),
+leaves a note on the page and in the JSON, and a rubric's `strict:` switches it off."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.grade import grade_answer, grade_submission
+from grader.kinds.count.parse import parse
+from grader.kinds.count.steps import LENIENT_STEPS, Question
+from grader.normalise import fold_compatibility_forms
+from grader.report import item_json
+from grader.rubric import load_rubric_text
+from grader.submissions import load_submissions
+
+
+def rubric_text(strict: str = "", symbols: str = "K C D P Q") -> str:
+    declared = "".join(f"  {s}: {{meaning: size {s}}}\n" for s in symbols.split())
+    return (
+        "id: LENIENT\ntitle: lenient reading\nsymbols:\n"
+        + declared
+        + "parts:\n  a:\n    marks: 4\n    prompt: count\n    items:\n"
+        "      params:\n        type: count\n        marks: 2\n        label: Parameters\n"
+        "        answer: 'K^2 C D + D'\n"
+        + (f"        strict: {strict}\n" if strict else "")
+        + "      pooling:\n        type: count\n        marks: 2\n        label: Pooling\n"
+        "        answer: '0'\n" + (f"        strict: {strict}\n" if strict else "")
+    )
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric_text(rubric_text(), "lenient.yaml")
+
+
+READ_AS_A_MARKER_WOULD = {
+    "words after a count are set aside": (
+        "a.params",
+        "KKCD + D params",
+        "correct",
+        ('set aside "params"',),
+    ),
+    "a longer word after a count is set aside": (
+        "a.params",
+        "K^2CD + D parameters",
+        "correct",
+        ('set aside "parameters"',),
+    ),
+    "words in LaTeX text after a count are set aside": (
+        "a.params",
+        r"$K^2 C D + D \text{ trainable parameters}$",
+        "correct",
+        (r'set aside "\text{ trainable parameters}$"',),
+    ),
+    "a label before a count is set aside": (
+        "a.params",
+        "Total: K^2CD + D",
+        "correct",
+        ('set aside "Total:"',),
+    ),
+    "a bracketed remark after a zero is set aside": (
+        "a.pooling",
+        "0 (no weights)",
+        "correct",
+        ('set aside "(no weights)"',),
+    ),
+    "none means 0 where the reference is 0": (
+        "a.pooling",
+        "none",
+        "correct",
+        ('read "none" as 0',),
+    ),
+    "no parameters means 0 where the reference is 0": (
+        "a.pooling",
+        "no parameters",
+        "correct",
+        ('read "no parameters" as 0',),
+    ),
+    "zero in words means 0": ("a.pooling", "Zero", "correct", ('read "Zero" as 0',)),
+    "lower case is read as the question's upper-case symbols": (
+        "a.params",
+        "kkcd + d",
+        "correct",
+        ("read k as K, c as C, d as D",),
+    ),
+    "mathematical italic letters from Word are read as letters": (
+        "a.params",
+        "𝐾²𝐶𝐷+𝐷",
+        "correct",
+        ("read 𝐾 as K, 𝐶 as C, 𝐷 as D",),
+    ),
+    "full-width forms were always read, without a note": (
+        "a.params",
+        "ＫＫＣＤ + Ｄ",
+        "correct",
+        (),
+    ),
+    "mathematical bold digits are read as digits": (
+        "a.params",
+        "KKCD + D + 𝟎",
+        "correct",
+        ("read 𝟎 as 0",),
+    ),
+    "several steps at once each leave their note": (
+        "a.params",
+        "kkcd + d params",
+        "correct",
+        ('set aside "params"', "read k as K, c as C, d as D"),
+    ),
+    "a wrong count read leniently is still wrong, with its note": (
+        "a.params",
+        "kcd + d params",
+        "incorrect",
+        ('set aside "params"', "read k as K, c as C, d as D"),
+    ),
+    "a strictly readable answer gets no note": ("a.params", "K^2CD + D", "correct", ()),
+}
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text", "verdict", "notes"),
+    READ_AS_A_MARKER_WOULD.values(),
+    ids=READ_AS_A_MARKER_WOULD,
+)
+def test_an_answer_is_read_as_a_marker_would_with_a_note(rubric, item_id, text, verdict, notes):
+    result = grade_answer(rubric, rubric.items[item_id], text)
+    assert result.verdict == verdict, result.feedback
+    assert result.reading_notes == notes
+    assert result.answer == text
+    assert item_json(result)["reading_notes"] == list(notes)
+
+
+STILL_UNREAD = {
+    "none is not read as 0 where the reference is not 0": ("a.params", "none", 0),
+    "words between terms are not set aside": ("a.params", "KKCD and D", 5),
+    "words that are not about a count are not set aside": ("a.params", "KKCD + D bananas", 9),
+    "a Cyrillic letter is still refused, not folded": ("a.params", "KKCD + \u0434", 7),
+    "a character whose folding is longer is refused where it stands": ("a.params", "KKCD + ½", 7),
+    "hostile code is not read leniently": ("a.params", "__import__('os')", 11),
+}
+
+
+@pytest.mark.parametrize(("item_id", "text", "position"), STILL_UNREAD.values(), ids=STILL_UNREAD)
+def test_what_a_marker_would_not_read_goes_to_a_person_with_the_strict_caret(
+    rubric, item_id, text, position
+):
+    result = grade_answer(rubric, rubric.items[item_id], text)
+    assert result.verdict == "invalid"
+    assert result.needs_person
+    assert result.error_position == position
+    assert result.reading_notes == ()
+
+
+SWITCHED_OFF = {
+    "strict: [case] refuses lower case": ("[case]", "a.params", "kkcd + d"),
+    "strict: [words] refuses words around a count": ("[words]", "a.params", "KKCD + D params"),
+    "strict: [zero_words] refuses none": ("[zero_words]", "a.pooling", "none"),
+    "strict: [compatibility] refuses mathematical letters": (
+        "[compatibility]",
+        "a.params",
+        "𝐾𝐾𝐶𝐷+𝐷",
+    ),
+    "strict: true refuses them all": ("true", "a.params", "KKCD + D params"),
+}
+
+
+@pytest.mark.parametrize(("strict", "item_id", "text"), SWITCHED_OFF.values(), ids=SWITCHED_OFF)
+def test_a_rubric_switches_a_lenient_step_off(strict, item_id, text):
+    rubric = load_rubric_text(rubric_text(strict), "strict.yaml")
+    assert grade_answer(rubric, rubric.items[item_id], text).verdict == "invalid"
+
+
+def test_switching_one_step_off_leaves_the_others_on():
+    rubric = load_rubric_text(rubric_text("[case]"), "strict.yaml")
+    assert grade_answer(rubric, rubric.items["a.params"], "KKCD + D params").verdict == "correct"
+
+
+def test_an_unknown_lenient_step_is_a_rubric_problem_naming_the_steps():
+    from grader.errors import RubricError
+
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(rubric_text("[cases]"), "strict.yaml")
+    assert "unknown lenient step 'cases'" in str(raised.value)
+    assert "compatibility, zero_words, words, case" in str(raised.value)
+
+
+def test_case_is_never_ignored_when_the_rubric_declares_both_cases():
+    rubric = load_rubric_text(rubric_text(symbols="K C D d P Q"), "both.yaml")
+    result = grade_answer(rubric, rubric.items["a.params"], "kkcD + D")
+    assert result.verdict == "invalid"
+    assert "did you mean K?" in result.feedback[0]
+
+
+SUBMISSIONS = {
+    "yaml": (
+        "student: s\nquestion: LENIENT\nanswers:\n  a:\n    params: 'KKCD + D params'\n",
+        "s.yaml",
+    ),
+    "markdown without maths delimiters": (
+        "---\nstudent: s\nquestion: LENIENT\n---\n## (a)\nParameters: KKCD + D params\n",
+        "s.md",
+    ),
+}
+
+
+def submitted(rubric, tmp_path, text: str, name: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_submissions(path, rubric)[0]
+
+
+@pytest.mark.parametrize(("text", "name"), SUBMISSIONS.values(), ids=SUBMISSIONS)
+def test_the_same_answer_gets_the_same_result_from_yaml_and_markdown(rubric, tmp_path, text, name):
+    result = grade_submission(rubric, submitted(rubric, tmp_path, text, name))
+    item = result.items["a.params"]
+    assert (item.verdict, item.marks, item.reading_notes) == (
+        "correct",
+        2.0,
+        ('set aside "params"',),
+    )
+
+
+def test_the_note_is_on_the_students_page(rubric, tmp_path):
+    from grader.html_report import render_student
+
+    result = grade_submission(rubric, submitted(rubric, tmp_path, *SUBMISSIONS["yaml"]))
+    page = render_student(rubric, result)
+    assert "To read your answer we set aside &#34;params&#34;." in page
+
+
+def test_the_note_is_stored_in_the_gradebook_and_read_back(rubric, tmp_path):
+    from grader import gradebook
+
+    result = grade_submission(rubric, submitted(rubric, tmp_path, *SUBMISSIONS["yaml"]))
+    connection = gradebook.connect(tmp_path / "gb.sqlite")
+    run_id = gradebook.start_run(connection, rubric, rubric_text())
+    gradebook.store_submission(connection, run_id, rubric.id, result)
+    run = gradebook.current_run(run_id, rubric)
+    back = gradebook.load_batch(connection, run).results[0].items["a.params"]
+    assert back.reading_notes == ('set aside "params"',)
+    stored = connection.execute("SELECT reading_notes FROM item_results").fetchall()
+    assert json.loads(stored[0][0]) == ['set aside "params"']
+
+
+SYMBOLS = {name: sympy.Symbol(name) for name in "KCDPQ"}
+QUESTION = Question(tuple(SYMBOLS), reference_is_zero=True)
+
+
+@given(st.text(max_size=60))
+def test_every_lenient_step_keeps_the_length_so_carets_stay_right(text):
+    for step in LENIENT_STEPS.values():
+        read, _ = step(text, QUESTION)
+        assert len(read) == len(text)
+
+
+@given(st.text(alphabet="KCDPQ+*^()23 ", min_size=1, max_size=30))
+def test_leniency_never_changes_how_a_strictly_readable_answer_is_read(text):
+    try:
+        strict = parse(text, SYMBOLS)
+    except Exception:
+        return
+    lenient = parse(text, SYMBOLS, tuple(LENIENT_STEPS), reference_is_zero=True)
+    assert lenient.sides == strict.sides
+    assert lenient.notes == ()
+
+
+def test_compatibility_folding_reports_each_character_once_and_keeps_positions():
+    folded, pairs = fold_compatibility_forms("𝑃𝑄 + 𝑃 ½")
+    assert folded == "PQ + P ½"
+    assert pairs == (("𝑃", "P"), ("𝑄", "Q"))

@@ -364,6 +364,11 @@ def _review(args: argparse.Namespace) -> int:
         students = ", ".join(printable(s) for s in group.students)
         lines.append(f"{group.item_id} ({len(group.students)}): {students}")
         lines.append(f"  answer: {printable(group.answer)}")
+        lines.extend(
+            f"  {printable(student)}: {printable(found)}"
+            for student, found in zip(group.students, group.found, strict=True)
+            if found
+        )
         lines.extend(f"  - {printable(reason)}" for reason in group.reasons)
     if not _print_lines(lines):
         return 0  # the reader has what it wanted (`grader review | head`)

@@ -378,6 +378,7 @@ class ReviewGroup:
     answer: str
     students: tuple[str, ...]
     reasons: tuple[str, ...]
+    found: tuple[str | None, ...] = ()  # per student: where a transcript's answer was found
 
 
 def review_queue(batch: Batch) -> list[ReviewGroup]:
@@ -394,6 +395,7 @@ def review_queue(batch: Batch) -> list[ReviewGroup]:
             (members[0][1].answer or "").strip(),
             tuple(student for student, _ in members),
             members[0][1].feedback[:1],
+            tuple(item.found for _, item in members),
         )
         for (item_id, _), members in groups.items()
     ]

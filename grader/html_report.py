@@ -195,6 +195,7 @@ def histogram(totals: list[float], max_total: float, bins: int = 10) -> Histogra
 class Member:
     student: str
     page: str
+    found: str | None = None  # where a transcript's answer was found
 
 
 @dataclass
@@ -306,7 +307,13 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         )
     unreadable = unreadable_groups(batch, pages)
     review = [
-        {"group": group, "members": [Member(s, pages[s]) for s in group.students]}
+        {
+            "group": group,
+            "members": [
+                Member(s, pages[s], found)
+                for s, found in zip(group.students, group.found, strict=True)
+            ],
+        }
         for group in review_queue(batch)
     ]
     notes = [

@@ -102,3 +102,21 @@ def test_a_gradebook_written_before_answers_were_found_gets_the_column(tmp_path)
     columns = {row[1] for row in connection.execute("PRAGMA table_info(item_results)")}
     connection.close()
     assert "found" in columns
+
+
+def test_the_review_queue_shows_where_each_answer_was_found(tmp_path, capsys):
+    from grader.cli import main
+
+    out = tmp_path / "out"
+    raw = FOLDER / "raw" / "seed-student-2-raw.md"
+    assert main(["grade", str(raw), "--rubric", str(ROOT / "rubrics" / "22-52-q4.yaml"),
+                 "--out", str(out), "--jobs", "1"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["review", "--db", str(out / "gradebook.sqlite")]) == 0
+    review = capsys.readouterr().out
+    assert "a.params (1): seed-student-2-raw\n  answer: CD + D\n" in review
+    assert "  seed-student-2-raw: from line 9: bias: CD + D\n" in review
+    overview = (out / "instructor" / "index.html").read_text(encoding="utf-8")
+    assert 'seed-student-2-raw</a> <span class="muted">(from line 9: bias: CD + D)</span>' in (
+        overview
+    )

@@ -120,3 +120,28 @@ def test_the_review_queue_shows_where_each_answer_was_found(tmp_path, capsys):
     assert 'seed-student-2-raw</a> <span class="muted">(from line 9: bias: CD + D)</span>' in (
         overview
     )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("9cd + d", id="lower-case symbols"),
+        pytest.param("9𝐶𝐷 + 𝐷", id="maths letters copied from a PDF"),
+    ],
+)
+def test_an_answer_read_leniently_reads_the_same_from_yaml_and_from_a_script(tmp_path, answer):
+    (tmp_path / "typed.yaml").write_text(
+        f"student: typed\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "script.md").write_text(
+        f"(b) the 3x3 convolution\n\nparameters: ${answer}$\n", encoding="utf-8"
+    )
+    graded = _graded(tmp_path / "typed.yaml", tmp_path / "script.md")
+    typed, script = graded["typed"].items["b.params"], graded["script"].items["b.params"]
+    assert typed.verdict == "correct" and typed.reading_notes
+    assert (script.verdict, script.marks, script.reading_notes) == (
+        typed.verdict,
+        typed.marks,
+        typed.reading_notes,
+    )

@@ -18,6 +18,8 @@ from grader.model import Context, Item, ItemResult, Rubric
 from grader.score import score_needs_review
 from grader.yaml_source import Fields
 
+_LETTER_STEPS = ("compatibility", "case")
+
 
 class CountKind:
     name = "count"
@@ -54,9 +56,12 @@ class CountKind:
             )
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
-        """A count is what reads as one over the question's symbols."""
+        """A count is what reads as one over the question's symbols, as a marker reads it:
+        with the item's lenient steps for letters (case, copied maths letters), but not those
+        for words, which the transcript reader weighs itself ("none" in a sentence is not 0)."""
+        letters = tuple(step for step in item.spec.lenient if step in _LETTER_STEPS)
         try:
-            parse(text, context.symbol_table)
+            parse(text, context.symbol_table, letters)
         except AnswerError:
             return False
         return True

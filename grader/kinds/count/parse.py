@@ -222,9 +222,11 @@ class _TreeReader:
 
     def read_juxtaposition(self, tree: Tree) -> Node:
         nodes = [self.node(child) for child in tree.children]
-        for previous, node in zip(nodes, nodes[1:], strict=False):
-            if isinstance(node, Number):
-                # `P2`, `(PQ)2` or `2 3`: could mean P·2, P², 23 or two answers.
+        bare = [isinstance(child, Tree) and child.data == "number" for child in tree.children]
+        for previous, node, is_bare in zip(nodes, nodes[1:], bare[1:], strict=False):
+            if isinstance(node, Number) and is_bare:
+                # `P2`, `(PQ)2` or `2 3`: could mean P·2, P², 23 or two answers. A number in
+                # brackets, `2(3)`, is a factor as a marker reads it.
                 raise AnswerError(
                     self.text,
                     node.start,
@@ -320,6 +322,28 @@ class _TreeReader:
             frac.start_pos,
             closing.end_pos,
             (("*", self.node(numerator)), ("/", self.node(denominator))),
+        )
+
+    def read_short_fraction(self, tree: Tree) -> Node:
+        """`\\frac13`: LaTeX takes one character for each argument, so 1/3."""
+        frac, digits = tree.children
+        text = str(digits)
+        if len(text) != 2:
+            raise AnswerError(
+                self.text,
+                frac.start_pos,
+                f"\\frac{text} is unclear: write the fraction with braces, e.g. "
+                f"\\frac{{{text[:1]}}}{{{text[1:] or '2'}}}",
+                length=digits.end_pos - frac.start_pos,
+            )
+        first, second = digits.start_pos, digits.start_pos + 1
+        return Product(
+            frac.start_pos,
+            digits.end_pos,
+            (
+                ("*", Number(first, first + 1, sympy.Integer(int(text[0])), text[0])),
+                ("/", Number(second, second + 1, sympy.Integer(int(text[1])), text[1])),
+            ),
         )
 
     def read_name(self, tree: Tree) -> Node:

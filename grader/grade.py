@@ -174,7 +174,7 @@ class Found:
         results = [checked[task] for task in self.tasks]
         first = replace(results[0], found=self.note)
         notes, decisions = [], []
-        if len({_group(result) for result in results}) > 1:
+        if len({result.same_answer_key for result in results}) > 1:
             # Different answers to one item: a person decides which is the student's.
             shown = [
                 f"line {line}: {result.answer} ({_graded(result)})"
@@ -190,7 +190,7 @@ class Found:
             # A step the grader failed on says nothing about the working: the item's own
             # result (an error, for a person) stands.
             failed = any(result.verdict == "error" for result in stepped)
-            if not failed and len({_group(result) for result in stepped}) > 1:
+            if not failed and len({result.same_answer_key for result in stepped}) > 1:
                 # Working whose steps are not equal: which step is the answer is not ours
                 # to pick.
                 shown = [f"{result.answer} ({_graded(result)})" for result in stepped]
@@ -208,11 +208,6 @@ class Found:
             feedback=(*notes, *first.feedback),
             decision=(*first.decision, *decisions),
         )
-
-
-def _group(result: ItemResult) -> str:
-    """What two results share when they are the same answer."""
-    return result.answer_group or " ".join((result.answer or "").split())
 
 
 def _graded(result: ItemResult) -> str:
@@ -387,7 +382,7 @@ def review_queue(batch: Batch) -> list[ReviewGroup]:
     for result in batch.results:
         for item_id, item in result.items.items():
             if item.needs_person:
-                key = (item_id, item.answer_group or " ".join((item.answer or "").split()))
+                key = (item_id, item.same_answer_key)
                 groups.setdefault(key, []).append((result.student, item))
     queue = [
         ReviewGroup(

@@ -265,7 +265,7 @@ def unreadable_groups(batch: Batch, pages: dict[str, str]) -> list[UnreadableGro
         for item_id, item in result.items.items():
             if item.verdict != "invalid":
                 continue
-            key = (item_id, item.answer_group or " ".join((item.answer or "").split()))
+            key = (item_id, item.same_answer_key)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = UnreadableGroup(

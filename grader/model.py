@@ -222,6 +222,12 @@ class ItemResult:
     reading_notes: tuple[str, ...] = ()  # how a lenient reading read it: "read p as P"
 
     @property
+    def same_answer_key(self) -> str:
+        """What two results share when they are the same answer: the equivalence group where
+        the check made one, else the answer as written, spacing aside."""
+        return self.answer_group or " ".join((self.answer or "").split())
+
+    @property
     def needs_person(self) -> bool:
         """Whether an instructor must decide: the machine was unsure, it failed, or it could
         not read the answer (a written exam has no second attempt: what a machine cannot read,

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -23,8 +24,9 @@ import threading
 from pathlib import Path
 
 from grader import __version__, gradebook, regrade
+from grader.answer_groups import answer_groups, review_queue
 from grader.errors import GraderError
-from grader.grade import grade_paths, review_queue
+from grader.grade import grade_paths
 from grader.html_report import INSTRUCTOR_FOLDER, STUDENTS_FOLDER, summarise, write_html_report
 from grader.lms_csv import grades_csv
 from grader.model import Task
@@ -328,6 +330,11 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _override(args: argparse.Namespace) -> int:
+    if args.answer_group is not None:
+        return _override_group(args)
+    if len(args.target) != 3:
+        raise UsageError("override takes STUDENT ITEM MARKS, or --answer-group ID and MARKS")
+    student, item, marks = args.target[0], args.target[1], _marks_argument(args.target[2])
     if not Path(args.db).is_file():
         raise UsageError(f"no gradebook at {args.db}")
     connection = gradebook.connect(Path(args.db))
@@ -336,9 +343,9 @@ def _override(args: argparse.Namespace) -> int:
         override = gradebook.record_override(
             connection,
             question,
-            args.student,
-            args.item,
-            args.marks,
+            student,
+            item,
+            marks,
             args.note,
             args.reviewer or default_reviewer(),
         )
@@ -347,29 +354,106 @@ def _override(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     print(
-        f"{printable(args.student)} {printable(args.item)}: {override.marks:g} marks, "
+        f"{printable(student)} {printable(item)}: {override.marks:g} marks, "
         f"recorded {override.created_at}"
     )
     return 0
 
 
+def _override_group(args: argparse.Namespace) -> int:
+    """One decision for an answer group, as `grader serve` applies it: to every student of
+    the group waiting for a person (every member, when none is), in one transaction."""
+    if len(args.target) != 1:
+        raise UsageError("with --answer-group, override takes only MARKS")
+    if args.question:
+        raise UsageError("--answer-group decides in the latest run's question; drop --question")
+    marks = _marks_argument(args.target[0])
+    run, batch, _ = _open_gradebook(args.db)
+    group = answer_groups(batch).get(args.answer_group)
+    if group is None:
+        raise UsageError(
+            f"{args.db}: no answer group {args.answer_group!r}; "
+            "`grader review --db FILE --json` lists the groups and their ids"
+        )
+    students = group.to_decide
+    connection = gradebook.connect(Path(args.db))
+    try:
+        recorded = gradebook.record_overrides(
+            connection,
+            run.rubric.id,
+            [(student, group.item_id) for student in students],
+            marks,
+            args.note,
+            args.reviewer or default_reviewer(),
+        )
+    except gradebook.GradebookError as error:
+        raise UsageError(f"{args.db}: {error}") from None
+    finally:
+        connection.close()
+    print(
+        f"{printable(group.item_id)}: {marks:g} marks for {len(students)} "
+        f"student{'s' if len(students) != 1 else ''} of group {args.answer_group}, "
+        f"recorded {recorded[0].created_at}: " + ", ".join(printable(s) for s in students)
+    )
+    return 0
+
+
+def _marks_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"marks must be a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"marks must be a number, not {text!r}")
+    return value
+
+
 def _review(args: argparse.Namespace) -> int:
-    _, batch, _ = _open_gradebook(args.db)
-    groups = review_queue(batch)
+    run, batch, _ = _open_gradebook(args.db)
+    groups = review_queue(answer_groups(batch))
+    if args.json:
+        _print_lines(
+            [json.dumps(_review_json(run.rubric.id, groups), indent=2, ensure_ascii=False)]
+        )
+        return 0
     if not groups:
         _print_lines(["nothing needs review"])
         return 0
     lines = []
     for group in groups:
-        students = ", ".join(printable(s) for s in group.students)
-        lines.append(f"{group.item_id} ({len(group.students)}): {students}")
-        lines.append(f"  answer: {printable(group.answer)}")
-        lines.extend(f"  - {printable(reason)}" for reason in group.reasons)
+        students = ", ".join(printable(s) for s in group.flagged)
+        lines.append(f"{group.item_id} ({len(group.flagged)}): {students}")
+        lines.append(f"  answer: {printable((group.shown.answer or '').strip())}")
+        lines.append(f"  group: {group.id}")
+        lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
     if not _print_lines(lines):
         return 0  # the reader has what it wanted (`grader review | head`)
-    total = sum(len(g.students) for g in groups)
+    total = sum(len(g.flagged) for g in groups)
     print(f"{total} answers in {len(groups)} groups need review", file=sys.stderr)
     return 0
+
+
+def _review_json(question: str, groups) -> dict:
+    """The review queue for scripts: each group with the id `override --answer-group` takes."""
+    return {
+        "question": question,
+        "groups": [
+            {
+                "id": group.id,
+                "item": group.item_id,
+                "answer": (group.shown.answer or "").strip(),
+                "spellings": [
+                    {"answer": text, "students": count} for text, count in group.spellings
+                ],
+                "verdict": group.shown.verdict,
+                "marks": group.shown.marks,
+                "max_marks": group.shown.max_marks,
+                "reasons": list(group.shown.feedback),
+                "students": group.flagged,
+            }
+            for group in groups
+        ],
+    }
 
 
 def _print_lines(lines: list[str]) -> bool:
@@ -581,9 +665,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="set an answer's marks by hand; kept across re-grades while the answer is unchanged",
     )
     override.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
-    override.add_argument("student", metavar="STUDENT")
-    override.add_argument("item", metavar="ITEM", help="the item id, e.g. e.explanation")
-    override.add_argument("marks", metavar="MARKS", type=float)
+    override.add_argument(
+        "target",
+        nargs="+",
+        metavar="STUDENT ITEM MARKS",
+        help="the student, the item id (e.g. e.explanation) and the marks; with "
+        "--answer-group, the marks only",
+    )
+    override.add_argument(
+        "--answer-group",
+        metavar="ID",
+        help="decide every student of this answer group waiting for review (the ids are in "
+        "`grader review --json`), as `grader serve` does",
+    )
     override.add_argument("--note", default="", help="why, shown to the student")
     override.add_argument("--question", help="the question id (default: the latest run's)")
     override.add_argument(
@@ -595,6 +689,11 @@ def build_parser() -> argparse.ArgumentParser:
         "review", help="list the answers that need review, grouped by identical answer"
     )
     review.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    review.add_argument(
+        "--json",
+        action="store_true",
+        help="print the queue as JSON: each group's id, item, answer, reasons and students",
+    )
     review.set_defaults(run=_review)
 
     serve = commands.add_parser(

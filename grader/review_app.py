@@ -22,7 +22,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,9 +32,10 @@ from jinja2 import Environment, PackageLoader
 from werkzeug.exceptions import HTTPException
 
 from grader import gradebook
+from grader.answer_groups import AnswerGroup, answer_groups, review_queue
 from grader.errors import GraderError
 from grader.html_report import VERDICT_WORDS, page_names, trusted_mathml
-from grader.model import Batch, ItemResult, Rubric
+from grader.model import Batch, Rubric
 from grader.overrides import apply_overrides
 from grader.report import marks_text, printable
 
@@ -64,57 +65,6 @@ def _environment() -> Environment:
     )
     environment.globals.update(marks=marks_text, mathml=trusted_mathml, verdict_words=VERDICT_WORDS)
     return environment
-
-
-@dataclass
-class AnswerGroup:
-    """Answers to one item that are the same (equivalent, or identical once spaces are
-    evened out): decided once. `id` is stable across requests and re-grades."""
-
-    id: str
-    item_id: str
-    members: list[tuple[str, ItemResult]] = field(default_factory=list)
-
-    @property
-    def flagged(self) -> list[str]:
-        return [student for student, item in self.members if item.needs_person]
-
-    @property
-    def shown(self) -> ItemResult:
-        """The result shown for the group: a flagged member's if any."""
-        return next((i for _, i in self.members if i.needs_person), self.members[0][1])
-
-    @property
-    def spellings(self) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for _, item in self.members:
-            text = (item.answer or "").strip()
-            counts[text] = counts.get(text, 0) + 1
-        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-
-
-def group_key(item: ItemResult) -> str:
-    """As `grade.review_queue` groups: the kind's equivalence class, else the answer with its
-    spaces evened out."""
-    return item.answer_group or " ".join((item.answer or "").split())
-
-
-def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
-    groups: dict[str, AnswerGroup] = {}
-    for result in batch.results:
-        for item_id, item in result.items.items():
-            digest = hashlib.sha256(f"{item_id}\0{group_key(item)}".encode()).hexdigest()[:16]
-            group = groups.setdefault(digest, AnswerGroup(digest, item_id))
-            group.members.append((result.student, item))
-    return groups
-
-
-def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
-    """The groups with an answer waiting for a person, largest first (as `grader review`)."""
-    waiting = [group for group in groups.values() if group.flagged]
-    return sorted(
-        waiting, key=lambda g: (-len(g.flagged), g.item_id, (g.shown.answer or "").strip())
-    )
 
 
 @dataclass

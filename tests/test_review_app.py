@@ -4,6 +4,7 @@ decisions, the audit trail, escaping, and the re-grade report (`grader grade` to
 import csv
 import http.client
 import io
+import json
 import re
 import sqlite3
 import subprocess
@@ -428,3 +429,101 @@ def test_serve_listens_on_localhost_and_prints_a_url_with_a_fresh_token(db):
 def test_serve_refuses_a_missing_gradebook(tmp_path, capsys):
     assert main(["serve", "--db", str(tmp_path / "none.sqlite")]) == 2
     assert "no gradebook at" in capsys.readouterr().err
+
+
+# --- group decisions from the command line -------------------------------------------------
+
+
+def review_json(db: Path, capsys) -> dict:
+    capsys.readouterr()
+    assert main(["review", "--db", str(db), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_review_json_lists_each_group_with_the_id_the_app_uses(client, db, capsys):
+    queue = review_json(db, capsys)
+    assert queue["question"] == "22-52-Q4"
+    by_answer = {group["answer"]: group for group in queue["groups"]}
+    assert set(by_answer) == {*KEYWORDS, HOSTILE_ANSWER}
+    group = by_answer[KEYWORDS[1]]
+    assert group["item"] == "e.explanation"
+    assert group["students"] == [f"g1-s{n}" for n in range(5)]
+    assert group["verdict"] == "needs_review" and group["max_marks"] == 3
+    assert any("a list of keywords rather than sentences" in r for r in group["reasons"])
+    assert group["id"] == group_for(client, KEYWORDS[1])[0]
+    assert [g["id"] for g in queue["groups"]] == group_ids(client.get("/queue").get_data(True))
+
+
+def test_group_ids_are_the_same_after_a_regrade(db, tmp_path, capsys):
+    before = [group["id"] for group in review_json(db, capsys)["groups"]]
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    assert [group["id"] for group in review_json(db, capsys)["groups"]] == before
+
+
+def test_override_answer_group_decides_every_student_of_the_group(db, capsys):
+    group = next(g for g in review_json(db, capsys)["groups"] if g["answer"] == KEYWORDS[2])
+    command = ["override", "--db", str(db), "--answer-group", group["id"], "2.5"]
+    assert main([*command, "--note", "fair", "--reviewer", "Bo"]) == 0
+    assert "2.5 marks for 5 students" in capsys.readouterr().out
+    rows = stored(
+        db, "SELECT student, item_id, marks, previous_marks, note, reviewer FROM decisions"
+    )
+    assert sorted(rows) == [(f"g2-s{n}", "e.explanation", 2.5, 0.0, "fair", "Bo") for n in range(5)]
+    answers = [g["answer"] for g in review_json(db, capsys)["groups"]]
+    assert KEYWORDS[2] not in answers and len(answers) == 4
+
+
+def test_twenty_flagged_answers_in_four_groups_take_four_commands(tmp_path, capsys):
+    db = grade(tmp_path, CLASS)
+    commands = 0
+    while groups := review_json(db, capsys)["groups"]:
+        assert main(["override", "--db", str(db), "--answer-group", groups[0]["id"], "1"]) == 0
+        commands += 1
+        assert commands <= 4
+    assert commands == 4
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(20,)]
+
+
+def test_a_group_already_decided_can_be_decided_again_for_all_its_students(db, capsys):
+    group = review_json(db, capsys)["groups"][0]
+    assert main(["override", "--db", str(db), "--answer-group", group["id"], "1"]) == 0
+    assert main(["override", "--db", str(db), "--answer-group", group["id"], "2"]) == 0
+    latest = stored(
+        db, "SELECT DISTINCT marks, previous_marks FROM decisions WHERE marks = 2 ORDER BY id"
+    )
+    assert latest == [(2.0, 1.0)]
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(2 * len(group["students"]),)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--answer-group", "0123456789abcdef", "1"], "no answer group '0123456789abcdef'"),
+        (["--answer-group", "GROUP", "4"], "marks must be between 0 and 3"),
+        (["--answer-group", "GROUP", "nan"], "marks must be a number"),
+        (["--answer-group", "GROUP", "g0-s0", "e.explanation", "1"], "takes only MARKS"),
+        (["g0-s0", "1"], "STUDENT ITEM MARKS"),
+    ],
+    ids=[
+        "an unknown group",
+        "more than the item is worth",
+        "not a number",
+        "a student with a group",
+        "a student without an item",
+    ],
+)
+def test_an_impossible_group_override_is_refused_and_records_nothing(
+    db, capsys, arguments, message
+):
+    group = next(g for g in review_json(db, capsys)["groups"] if g["answer"] == KEYWORDS[0])
+    arguments = [group["id"] if a == "GROUP" else a for a in arguments]
+    assert main(["override", "--db", str(db), *arguments]) == 2
+    assert message in capsys.readouterr().err
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+def test_review_text_names_each_group_id(db, capsys):
+    ids = [group["id"] for group in review_json(db, capsys)["groups"]]
+    assert main(["review", "--db", str(db)]) == 0
+    assert re.findall(r"^  group: ([0-9a-f]{16})$", capsys.readouterr().out, re.M) == ids

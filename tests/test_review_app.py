@@ -2,6 +2,7 @@
 decisions, the audit trail, escaping, and the re-grade report (`grader grade` too)."""
 
 import csv
+import dataclasses
 import http.client
 import io
 import json
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import gradebook
 from grader.cli import main
 from grader.review_app import create_app
 
@@ -303,6 +305,7 @@ def test_the_cli_override_signs_and_appends_to_the_same_trail(db, capsys):
 def test_an_older_gradebook_gets_the_trail_with_its_overrides_in_it(db, capsys):
     assert main(["override", "--db", str(db), "g0-s0", "e.explanation", "2"]) == 0
     with sqlite3.connect(db) as connection:  # as a gradebook written before the trail
+        connection.execute("DROP VIEW final_marks")
         connection.execute("DROP TABLE decisions")
         connection.execute("DROP TABLE regrade_changes")
         connection.execute("ALTER TABLE overrides DROP COLUMN reviewer")
@@ -527,3 +530,116 @@ def test_review_text_names_each_group_id(db, capsys):
     ids = [group["id"] for group in review_json(db, capsys)["groups"]]
     assert main(["review", "--db", str(db)]) == 0
     assert re.findall(r"^  group: ([0-9a-f]{16})$", capsys.readouterr().out, re.M) == ids
+
+
+# --- the final_marks view ------------------------------------------------------------------
+
+
+def final_marks(db: Path) -> dict[tuple[str, str], tuple]:
+    rows = stored(db, "SELECT student, item_id, marks, verdict, decided_by FROM final_marks")
+    return {(student, item): (marks, verdict, how) for student, item, marks, verdict, how in rows}
+
+
+def report_of(db: Path, out: Path) -> tuple[dict, dict]:
+    """`grader report`'s grades.csv rows by student, and its results.json items."""
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    grades = (out / "instructor" / "grades.csv").read_text(encoding="utf-8")
+    rows = {row["student"]: row for row in csv.DictReader(io.StringIO(grades))}
+    results = json.loads((out / "instructor" / "results.json").read_text(encoding="utf-8"))
+    items = {
+        (result["student"], item_id): item
+        for result in results["results"]
+        for item_id, item in result["items"].items()
+    }
+    return rows, items
+
+
+def assert_view_agrees_with_report(db: Path, out: Path) -> dict:
+    rows, items = report_of(db, out)
+    view = final_marks(db)
+    assert set(view) == set(items)
+    for key, item in items.items():
+        assert view[key][:2] == (item["marks"], item["verdict"]), key
+    for student, row in rows.items():
+        part_e = sum(
+            marks for (s, i), (marks, _, _) in view.items() if s == student and i[0] == "e"
+        )
+        assert row["part e (5)"] == f"{part_e:g}", student
+        total = sum(marks for (s, _), (marks, _, _) in view.items() if s == student)
+        assert row["total (25)"] == f"{total:g}", student
+    return view
+
+
+# Answers that Python's str.strip() takes for the same answer and SQL's trim does not. The
+# loaders strip what they read, so such an answer reaches the gradebook by another way (a
+# future reader, an older gradebook): stored here through the gradebook's own API.
+WHITESPACE = {
+    "a trailing tab": KEYWORDS[0] + "\t",
+    "a trailing newline": KEYWORDS[1] + "\n",
+    "a no-break space": "\u00a0" + KEYWORDS[2] + "\u2003",
+}
+
+
+def restore(db: Path, student: str, **changes) -> None:
+    """Store `student`'s e.explanation again with `changes`, as a re-grade would."""
+    connection = gradebook.connect(db)
+    try:
+        run = gradebook.latest_run(connection)
+        result = next(
+            r for r in gradebook.load_batch(connection, run).results if r.student == student
+        )
+        items = {**result.items}
+        items["e.explanation"] = dataclasses.replace(items["e.explanation"], **changes)
+        run_id = gradebook.start_run(connection, run.rubric, run.rubric.source_text)
+        gradebook.store_submission(
+            connection, run_id, run.rubric.id, dataclasses.replace(result, items=items)
+        )
+    finally:
+        connection.close()
+
+
+def test_final_marks_agrees_with_the_report_when_only_spaces_of_an_answer_change(tmp_path, capsys):
+    answers = {student: text.strip() for student, text in WHITESPACE.items()}
+    answers.update(changed=KEYWORDS[3], capped=KEYWORDS[3], machine=KEYWORDS[3])
+    db = grade(tmp_path, answers)
+    for student in [*WHITESPACE, "changed", "capped"]:
+        assert main(["override", "--db", str(db), student, "e.explanation", "2.5"]) == 0
+    for student, text in WHITESPACE.items():
+        restore(db, student, answer=text)
+    restore(db, "changed", answer="something else entirely")
+    restore(db, "capped", max_marks=2.0)  # as a rubric that made the item worth less
+    assert stored(
+        db,
+        "SELECT answer FROM item_results WHERE student = 'a trailing tab'"
+        " AND item_id = 'e.explanation'",
+    ) == [(WHITESPACE["a trailing tab"],)]
+    capsys.readouterr()
+    view = assert_view_agrees_with_report(db, tmp_path / "report")
+    for student in WHITESPACE:
+        assert view[(student, "e.explanation")] == (2.5, "partial", "override"), student
+    assert view[("changed", "e.explanation")] == (
+        0.0,
+        "needs_review",
+        "override lapsed: the answer changed",
+    )
+    assert view[("capped", "e.explanation")][:2] == (2.0, "needs_review")
+    assert view[("machine", "e.explanation")][2] == "machine"
+    assert view[("machine", "a.params")][1:] == ("correct", "machine")
+
+
+def test_final_marks_after_group_decisions_agrees_with_the_report(db, tmp_path, capsys):
+    for group in review_json(db, capsys)["groups"][:2]:
+        assert main(["override", "--db", str(db), "--answer-group", group["id"], "1.5"]) == 0
+    view = assert_view_agrees_with_report(db, tmp_path / "report")
+    assert sum(how == "override" for _, _, how in view.values()) == 10
+
+
+def test_an_older_gradebook_gets_answer_keys_and_the_view(db, capsys):
+    assert main(["override", "--db", str(db), "g0-s0", "e.explanation", "2"]) == 0
+    with sqlite3.connect(db) as connection:  # as a gradebook written before the view
+        connection.execute("DROP VIEW final_marks")
+        connection.execute("UPDATE item_results SET answer_key = NULL")
+        connection.execute("UPDATE overrides SET answer_key = NULL")
+    assert main(["review", "--db", str(db)]) == 0
+    assert final_marks(db)[("g0-s0", "e.explanation")] == (2.0, "partial", "override")
+    assert stored(db, "SELECT COUNT(*) FROM item_results WHERE answer_key IS NULL") == [(0,)]

@@ -5,6 +5,7 @@
 2  the command line is wrong (unknown option, unknown item)
 3  the rubric cannot be used
 4  no submission could be read
+5  `grader grade --strict`: a file was skipped or conflicted, or an override lapsed
 130 interrupted by Ctrl-C (SIGINT); 129 and 143 by SIGHUP and SIGTERM (128 + the signal)
 """
 
@@ -55,6 +56,7 @@ from grader.workers import (
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
 EXIT_CHECK_FAILED = 1
+EXIT_STRICT = 5
 DB_NAME = "gradebook.sqlite"
 
 
@@ -177,6 +179,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Fail now, not after the grading, if an output could not be written."""
     if args.json:
         check_writable(Path(args.json))
+    if args.changes:
+        if not (args.db or args.out):
+            raise UsageError("--changes needs a gradebook to compare with: give --db or --out")
+        check_writable(Path(args.changes))
     if args.out:
         check_writable(Path(args.out) / INSTRUCTOR_FOLDER / "results.json")
         check_writable(Path(args.out) / STUDENTS_FOLDER / "page.html")
@@ -265,6 +271,8 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
         if changes.changes or changes.kept:
             print("\n".join(changes.lines()), file=sys.stderr)
+        if args.changes:
+            write_atomically(Path(args.changes), regrade.changes_csv(changes.changes))
     if matcher is not None:
         _report_roster(matcher, batch, whole_class)
     graded, failed = len(batch.results), len(batch.failures)
@@ -283,7 +291,15 @@ def _grade(args: argparse.Namespace) -> int:
     if not batch.results:
         print("error: no submission could be graded", file=sys.stderr)
         return EXIT_NO_SUBMISSIONS
-    return refused.exit_code if refused is not None else 0
+    if refused is not None:
+        return refused.exit_code
+    lapsed = len(changes.lapsed) if db_path is not None else 0
+    if args.strict and (failed or lapsed):
+        why = [f"{failed} file{'s' if failed != 1 else ''} skipped or conflicted"] if failed else []
+        why += [f"{lapsed} override{'s' if lapsed != 1 else ''} lapsed"] if lapsed else []
+        print(f"strict: {' and '.join(why)} (exit code {EXIT_STRICT})", file=sys.stderr)
+        return EXIT_STRICT
+    return 0
 
 
 def _report_roster(matcher: RosterMatcher, batch, whole_class) -> None:
@@ -633,6 +649,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a mapping file naming the column of each item in an LMS export "
         "(see docs/lms-exports.md)",
+    )
+    grade.add_argument(
+        "--changes",
+        metavar="FILE",
+        help="write what this re-grade changed (marks that moved, overrides that lapsed) as "
+        "CSV to FILE, one row per student and item",
+    )
+    grade.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit with code {EXIT_STRICT} when a file was skipped or conflicted (two files "
+        "claiming one student) or an override lapsed",
     )
     _add_roster(grade)
     _add_mixed_rubrics(grade)

@@ -643,3 +643,90 @@ def test_an_older_gradebook_gets_answer_keys_and_the_view(db, capsys):
     assert main(["review", "--db", str(db)]) == 0
     assert final_marks(db)[("g0-s0", "e.explanation")] == (2.0, "partial", "override")
     assert stored(db, "SELECT COUNT(*) FROM item_results WHERE answer_key IS NULL") == [(0,)]
+
+
+# --- the re-grade changes as CSV, and --strict ---------------------------------------------
+
+
+def regrade_with_a_lapse(tmp_path: Path, capsys) -> tuple[Path, list[str]]:
+    """A class graded, one override kept and one lapsing, one answer's marks changing; the
+    command line of the re-grade."""
+    answers = {"kept": KEYWORDS[0], "lapses": KEYWORDS[1], "untouched": KEYWORDS[2]}
+    db = grade(tmp_path, answers)
+    assert main(["override", "--db", str(db), "kept", "e.explanation", "2"]) == 0
+    assert main(["override", "--db", str(db), "lapses", "e.explanation", "3"]) == 0
+    answers["lapses"] = '=HYPERLINK("http://evil.example")'
+    write_submissions(tmp_path / "subs", answers)
+    capsys.readouterr()
+    return db, ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
+
+
+def test_the_changes_of_a_regrade_are_written_as_csv(tmp_path, capsys):
+    _, command = regrade_with_a_lapse(tmp_path, capsys)
+    (tmp_path / "subs" / "s2.yaml").write_text(
+        (tmp_path / "subs" / "s2.yaml").read_text().replace("PQD(PQC+1)", "PQD"), encoding="utf-8"
+    )
+    changes = tmp_path / "changes.csv"
+    assert main([*command, "--changes", str(changes)]) == 0
+    rows = list(csv.reader(io.StringIO(changes.read_text(encoding="utf-8"))))
+    assert rows[0] == [
+        "student", "item", "change", "old marks", "new marks", "old answer", "new answer"
+    ]  # fmt: skip
+    assert sorted(rows[1:]) == [
+        ["lapses", "e.explanation", "lapsed", "3", "0", KEYWORDS[1],
+         "'=HYPERLINK(\"http://evil.example\")"],
+        ["untouched", "a.params", "marks", "2", "0", "PQD(PQC+1)", "PQD"],
+    ]  # fmt: skip
+
+
+def test_a_regrade_that_changes_nothing_writes_a_csv_with_its_header_only(tmp_path, capsys):
+    db = grade(tmp_path, {"s": KEYWORDS[0]})
+    changes = tmp_path / "changes.csv"
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
+    assert main([*command, "--changes", str(changes)]) == 0
+    assert changes.read_text(encoding="utf-8").splitlines() == [
+        '"student","item","change","old marks","new marks","old answer","new answer"'
+    ]
+
+
+def test_changes_without_a_gradebook_is_a_usage_error(tmp_path, capsys):
+    write_submissions(tmp_path / "subs", {"s": KEYWORDS[0]})
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC)]
+    assert main([*command, "--changes", str(tmp_path / "changes.csv")]) == 2
+    assert "--changes needs a gradebook" in capsys.readouterr().err
+    assert not (tmp_path / "changes.csv").exists()
+
+
+def test_strict_fails_a_regrade_in_which_an_override_lapsed(tmp_path, capsys):
+    _, command = regrade_with_a_lapse(tmp_path, capsys)
+    assert main([*command, "--strict"]) == 5
+    assert "strict: 1 override lapsed (exit code 5)" in capsys.readouterr().err
+
+
+def test_without_strict_a_lapsed_override_is_reported_and_the_exit_code_is_0(tmp_path, capsys):
+    _, command = regrade_with_a_lapse(tmp_path, capsys)
+    assert main(command) == 0
+    assert "1 lapsed" in capsys.readouterr().err
+
+
+def test_strict_fails_when_two_files_claim_one_student(tmp_path, capsys):
+    write_submissions(tmp_path / "subs", {"s": KEYWORDS[0], "S": KEYWORDS[1]})
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC)]
+    assert main(command) == 0
+    assert main([*command, "--strict"]) == 5
+    assert "strict: 1 file skipped or conflicted" in capsys.readouterr().err
+
+
+def test_strict_fails_when_a_file_cannot_be_read(tmp_path, capsys):
+    write_submissions(tmp_path / "subs", {"s": KEYWORDS[0]})
+    (tmp_path / "subs" / "broken.yaml").write_text("student: [unclosed\n", encoding="utf-8")
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--strict"]
+    assert main(command) == 5
+    assert "strict: 1 file skipped or conflicted" in capsys.readouterr().err
+
+
+def test_strict_passes_a_clean_regrade(tmp_path, capsys):
+    db = grade(tmp_path, {"s": KEYWORDS[0]})
+    assert main(["override", "--db", str(db), "s", "e.explanation", "2"]) == 0
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
+    assert main([*command, "--strict"]) == 0

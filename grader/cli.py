@@ -493,10 +493,36 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"no gradebook at {args.db}")
     from grader.review_app import serve  # Flask is loaded only for this command
 
+    reviewers = _reviewer_names(args.reviewers) if args.reviewers is not None else None
+    if reviewers is not None and args.reviewer:
+        raise UsageError("give --reviewer (one person) or --reviewers (one token each), not both")
+    if args.host.strip("[]") in ("0.0.0.0", "::", ""):
+        raise UsageError(
+            "give --host the address the TAs will type (e.g. 192.168.1.20): it is the only "
+            "name the server answers to besides 127.0.0.1 and localhost"
+        )
+    local = args.host.strip("[]").lower() in ("127.0.0.1", "localhost", "::1")
+    if not local and reviewers is None:
+        raise UsageError(
+            f"serving on {args.host} needs --reviewers NAME,NAME,...: each TA gets their own "
+            "token, and their decisions are signed with their name"
+        )
     serve(
-        Path(args.db), args.reviewer or default_reviewer(), args.port, args.out and Path(args.out)
+        Path(args.db),
+        args.reviewer or default_reviewer(),
+        args.port,
+        args.out and Path(args.out),
+        host=args.host,
+        reviewers=reviewers,
     )
     return 0
+
+
+def _reviewer_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names) or len(set(names)) != len(names):
+        raise UsageError(f"--reviewers takes distinct names separated by commas, not {text!r}")
+    return names
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -730,6 +756,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     serve.add_argument("--reviewer", metavar="NAME", help="who decides (default: OS user)")
     serve.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks a free one")
+    serve.add_argument(
+        "--host",
+        metavar="ADDRESS",
+        default="127.0.0.1",
+        help="the address to listen on and the only other name requests may be addressed to "
+        "(default 127.0.0.1); another than the local one needs --reviewers",
+    )
+    serve.add_argument(
+        "--reviewers",
+        metavar="NAME,NAME,...",
+        help="several TAs: one URL with its own token per name, printed at start; each TA's "
+        "decisions are signed with their name",
+    )
     serve.add_argument("--out", metavar="DIR", help="the folder the rebuild button writes")
     serve.set_defaults(run=_serve)
 

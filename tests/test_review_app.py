@@ -730,3 +730,125 @@ def test_strict_passes_a_clean_regrade(tmp_path, capsys):
     assert main(["override", "--db", str(db), "s", "e.explanation", "2"]) == 0
     command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
     assert main([*command, "--strict"]) == 0
+
+
+# --- several TAs on a network --------------------------------------------------------------
+
+TAS = {"token-of-ada": "Ada", "token-of-bo": "Bo"}
+LAN = "192.168.1.20"
+
+
+@pytest.fixture
+def team(db):
+    """The app for two TAs on a network address: a test client per TA, signed in."""
+    app = create_app(db, "unused", reviewers=TAS, host=LAN)
+    clients = {}
+    for token, name in TAS.items():
+        clients[name] = app.test_client()
+        response = clients[name].get(f"/queue?token={token}", headers={"Host": f"{LAN}:8765"})
+        assert response.status_code == 302
+    return clients
+
+
+def lan_get(client, path: str) -> str:
+    return client.get(path, headers={"Host": f"{LAN}:8765"}).get_data(as_text=True)
+
+
+def test_each_ta_signs_decisions_with_the_name_of_their_token(team, db):
+    for name, answer in (("Ada", KEYWORDS[0]), ("Bo", KEYWORDS[1])):
+        client = team[name]
+        assert f"deciding as {name}" in lan_get(client, "/queue")
+        group_id = next(
+            i for i in group_ids(lan_get(client, "/queue"))
+            if f'<span class="answer written">{answer}</span>' in lan_get(client, f"/group/{i}")
+        )  # fmt: skip
+        page = lan_get(client, f"/group/{group_id}")
+        response = client.post(
+            f"/group/{group_id}",
+            data={
+                "csrf": csrf_of(page),
+                "marks": "1",
+                "student": ["g0-s0" if name == "Ada" else "g1-s0"],
+            },
+            headers={"Host": f"{LAN}:8765"},
+        )
+        assert response.status_code == 303
+    assert sorted(stored(db, "SELECT student, reviewer FROM decisions")) == [
+        ("g0-s0", "Ada"),
+        ("g1-s0", "Bo"),
+    ]
+
+
+def test_a_form_served_to_one_ta_cannot_be_posted_with_another_tas_token(team, db):
+    page = lan_get(team["Ada"], "/students")
+    path = re.search(r'<a href="(/student/[^"]+)">g0-s0</a>', page).group(1)
+    response = team["Bo"].post(
+        f"{path}/e.explanation",
+        data={"csrf": csrf_of(lan_get(team["Ada"], path)), "marks": "1"},
+        headers={"Host": f"{LAN}:8765"},
+    )
+    assert response.status_code == 403
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [(f"{LAN}:8765", 302), ("127.0.0.1:8765", 302), ("evil.example:8765", 400),
+     ("192.168.1.21:8765", 400)],
+    ids=["the chosen address", "the local address", "another name", "another address"],
+)  # fmt: skip
+def test_the_host_check_allows_the_chosen_address_and_no_other(db, host, status):
+    client = create_app(db, "unused", reviewers=TAS, host=LAN).test_client()
+    assert client.get("/queue?token=token-of-bo", headers={"Host": host}).status_code == status
+
+
+def test_without_a_token_of_the_team_a_request_is_refused(db):
+    client = create_app(db, "unused", reviewers=TAS, host=LAN).test_client()
+    for token in ("", "token-of-ad", "token-of-adaa", TOKEN):
+        response = client.get(f"/queue?token={token}", headers={"Host": f"{LAN}:8765"})
+        assert response.status_code == 403, token
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--host", "0.0.0.0", "--reviewers", "a,b"], "the address the TAs will type"),
+        (["--host", "192.168.1.20"], "needs --reviewers"),
+        (["--reviewers", "a,,b"], "distinct names"),
+        (["--reviewers", "a,a"], "distinct names"),
+        (["--reviewers", "a,b", "--reviewer", "c"], "not both"),
+    ],
+    ids=["every address", "a network without names", "an empty name", "a name twice", "both"],
+)
+def test_serve_refuses_an_unsafe_or_unclear_team(db, capsys, arguments, message):
+    assert main(["serve", "--db", str(db), *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_serve_for_a_team_prints_one_url_per_ta_each_with_its_own_token(db):
+    command = [sys.executable, "-m", "grader", "serve", "--db", str(db), "--port", "0"]
+    command += ["--host", "127.0.0.2", "--reviewers", "Ada,Bo"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        server.stdout.readline()
+        urls = dict(server.stdout.readline().strip().split(": ", 1) for _ in range(2))
+        assert set(urls) == {"Ada", "Bo"}
+        matches = [
+            re.fullmatch(r"http://127\.0\.0\.2:(\d+)/\?token=([\w-]{40,})", u)
+            for u in urls.values()
+        ]
+        assert all(matches), urls
+        (port,) = {m.group(1) for m in matches}
+        tokens = [m.group(2) for m in matches]
+        assert tokens[0] != tokens[1]
+
+        def status(path: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.2", int(port))
+            connection.request("GET", path)
+            return connection.getresponse().status
+
+        assert status("/queue") == 403
+        assert [status(f"/queue?token={token}") for token in tokens] == [302, 302]
+    finally:
+        server.terminate()
+        server.wait()

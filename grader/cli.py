@@ -440,6 +440,11 @@ def _review(args: argparse.Namespace) -> int:
         students = ", ".join(printable(s) for s in group.flagged)
         lines.append(f"{group.item_id} ({len(group.flagged)}): {students}")
         lines.append(f"  answer: {printable((group.shown.answer or '').strip())}")
+        lines.extend(
+            f"  {printable(student)}: {printable(item.found)}"
+            for student, item in group.members
+            if item.needs_person and item.found
+        )
         lines.append(f"  group: {group.id}")
         lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
     if not _print_lines(lines):
@@ -466,6 +471,8 @@ def _review_json(question: str, groups) -> dict:
                 "max_marks": group.shown.max_marks,
                 "reasons": list(group.shown.feedback),
                 "students": group.flagged,
+                # per student: where a transcript's answer was found, else null
+                "found": [item.found for _, item in group.members if item.needs_person],
             }
             for group in groups
         ],

@@ -852,3 +852,16 @@ def test_serve_for_a_team_prints_one_url_per_ta_each_with_its_own_token(db):
     finally:
         server.terminate()
         server.wait()
+
+
+def test_review_says_where_each_transcript_answer_was_found(tmp_path, capsys):
+    raw = ROOT / "submissions" / "22-52-q4" / "raw" / "seed-student-2-raw.md"
+    out = tmp_path / "out"
+    command = ["grade", str(raw), "--rubric", str(RUBRIC), "--out", str(out), "--jobs", "1"]
+    assert main(command) == 0
+    db = out / "gradebook.sqlite"
+    group = next(g for g in review_json(db, capsys)["groups"] if g["item"] == "a.params")
+    assert group["students"] == ["seed-student-2-raw"]
+    assert group["found"] == ["from line 9: bias: CD + D"]
+    assert main(["review", "--db", str(db)]) == 0
+    assert "  seed-student-2-raw: from line 9: bias: CD + D\n" in capsys.readouterr().out

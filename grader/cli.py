@@ -5,6 +5,7 @@
 2  the command line is wrong (unknown option, unknown item)
 3  the rubric cannot be used
 4  no submission could be read
+5  `grader grade --strict`: a file was skipped or conflicted, or an override lapsed
 130 interrupted by Ctrl-C (SIGINT); 129 and 143 by SIGHUP and SIGTERM (128 + the signal)
 """
 
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -23,8 +25,9 @@ import threading
 from pathlib import Path
 
 from grader import __version__, gradebook, regrade
+from grader.answer_groups import answer_groups, review_queue
 from grader.errors import GraderError
-from grader.grade import grade_paths, review_queue
+from grader.grade import grade_paths
 from grader.html_report import INSTRUCTOR_FOLDER, STUDENTS_FOLDER, summarise, write_html_report
 from grader.lms_csv import grades_csv
 from grader.model import Task
@@ -53,6 +56,7 @@ from grader.workers import (
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
 EXIT_CHECK_FAILED = 1
+EXIT_STRICT = 5
 DB_NAME = "gradebook.sqlite"
 
 
@@ -175,6 +179,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Fail now, not after the grading, if an output could not be written."""
     if args.json:
         check_writable(Path(args.json))
+    if args.changes:
+        if not (args.db or args.out):
+            raise UsageError("--changes needs a gradebook to compare with: give --db or --out")
+        check_writable(Path(args.changes))
     if args.out:
         check_writable(Path(args.out) / INSTRUCTOR_FOLDER / "results.json")
         check_writable(Path(args.out) / STUDENTS_FOLDER / "page.html")
@@ -263,6 +271,8 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
         if changes.changes or changes.kept:
             print("\n".join(changes.lines()), file=sys.stderr)
+        if args.changes:
+            write_atomically(Path(args.changes), regrade.changes_csv(changes.changes))
     if matcher is not None:
         _report_roster(matcher, batch, whole_class)
     graded, failed = len(batch.results), len(batch.failures)
@@ -281,7 +291,15 @@ def _grade(args: argparse.Namespace) -> int:
     if not batch.results:
         print("error: no submission could be graded", file=sys.stderr)
         return EXIT_NO_SUBMISSIONS
-    return refused.exit_code if refused is not None else 0
+    if refused is not None:
+        return refused.exit_code
+    lapsed = len(changes.lapsed) if db_path is not None else 0
+    if args.strict and (failed or lapsed):
+        why = [f"{failed} file{'s' if failed != 1 else ''} skipped or conflicted"] if failed else []
+        why += [f"{lapsed} override{'s' if lapsed != 1 else ''} lapsed"] if lapsed else []
+        print(f"strict: {' and '.join(why)} (exit code {EXIT_STRICT})", file=sys.stderr)
+        return EXIT_STRICT
+    return 0
 
 
 def _report_roster(matcher: RosterMatcher, batch, whole_class) -> None:
@@ -328,6 +346,11 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _override(args: argparse.Namespace) -> int:
+    if args.answer_group is not None:
+        return _override_group(args)
+    if len(args.target) != 3:
+        raise UsageError("override takes STUDENT ITEM MARKS, or --answer-group ID and MARKS")
+    student, item, marks = args.target[0], args.target[1], _marks_argument(args.target[2])
     if not Path(args.db).is_file():
         raise UsageError(f"no gradebook at {args.db}")
     connection = gradebook.connect(Path(args.db))
@@ -336,9 +359,9 @@ def _override(args: argparse.Namespace) -> int:
         override = gradebook.record_override(
             connection,
             question,
-            args.student,
-            args.item,
-            args.marks,
+            student,
+            item,
+            marks,
             args.note,
             args.reviewer or default_reviewer(),
         )
@@ -347,34 +370,113 @@ def _override(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     print(
-        f"{printable(args.student)} {printable(args.item)}: {override.marks:g} marks, "
+        f"{printable(student)} {printable(item)}: {override.marks:g} marks, "
         f"recorded {override.created_at}"
     )
     return 0
 
 
+def _override_group(args: argparse.Namespace) -> int:
+    """One decision for an answer group, as `grader serve` applies it: to every student of
+    the group waiting for a person (every member, when none is), in one transaction."""
+    if len(args.target) != 1:
+        raise UsageError("with --answer-group, override takes only MARKS")
+    if args.question:
+        raise UsageError("--answer-group decides in the latest run's question; drop --question")
+    marks = _marks_argument(args.target[0])
+    run, batch, _ = _open_gradebook(args.db)
+    group = answer_groups(batch).get(args.answer_group)
+    if group is None:
+        raise UsageError(
+            f"{args.db}: no answer group {args.answer_group!r}; "
+            "`grader review --db FILE --json` lists the groups and their ids"
+        )
+    students = group.to_decide
+    connection = gradebook.connect(Path(args.db))
+    try:
+        recorded = gradebook.record_overrides(
+            connection,
+            run.rubric.id,
+            [(student, group.item_id) for student in students],
+            marks,
+            args.note,
+            args.reviewer or default_reviewer(),
+        )
+    except gradebook.GradebookError as error:
+        raise UsageError(f"{args.db}: {error}") from None
+    finally:
+        connection.close()
+    print(
+        f"{printable(group.item_id)}: {marks:g} marks for {len(students)} "
+        f"student{'s' if len(students) != 1 else ''} of group {args.answer_group}, "
+        f"recorded {recorded[0].created_at}: " + ", ".join(printable(s) for s in students)
+    )
+    return 0
+
+
+def _marks_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"marks must be a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"marks must be a number, not {text!r}")
+    return value
+
+
 def _review(args: argparse.Namespace) -> int:
-    _, batch, _ = _open_gradebook(args.db)
-    groups = review_queue(batch)
+    run, batch, _ = _open_gradebook(args.db)
+    groups = review_queue(answer_groups(batch))
+    if args.json:
+        _print_lines(
+            [json.dumps(_review_json(run.rubric.id, groups), indent=2, ensure_ascii=False)]
+        )
+        return 0
     if not groups:
         _print_lines(["nothing needs review"])
         return 0
     lines = []
     for group in groups:
-        students = ", ".join(printable(s) for s in group.students)
-        lines.append(f"{group.item_id} ({len(group.students)}): {students}")
-        lines.append(f"  answer: {printable(group.answer)}")
+        students = ", ".join(printable(s) for s in group.flagged)
+        lines.append(f"{group.item_id} ({len(group.flagged)}): {students}")
+        lines.append(f"  answer: {printable((group.shown.answer or '').strip())}")
         lines.extend(
-            f"  {printable(student)}: {printable(found)}"
-            for student, found in zip(group.students, group.found, strict=True)
-            if found
+            f"  {printable(student)}: {printable(item.found)}"
+            for student, item in group.members
+            if item.needs_person and item.found
         )
-        lines.extend(f"  - {printable(reason)}" for reason in group.reasons)
+        lines.append(f"  group: {group.id}")
+        lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
     if not _print_lines(lines):
         return 0  # the reader has what it wanted (`grader review | head`)
-    total = sum(len(g.students) for g in groups)
+    total = sum(len(g.flagged) for g in groups)
     print(f"{total} answers in {len(groups)} groups need review", file=sys.stderr)
     return 0
+
+
+def _review_json(question: str, groups) -> dict:
+    """The review queue for scripts: each group with the id `override --answer-group` takes."""
+    return {
+        "question": question,
+        "groups": [
+            {
+                "id": group.id,
+                "item": group.item_id,
+                "answer": (group.shown.answer or "").strip(),
+                "spellings": [
+                    {"answer": text, "students": count} for text, count in group.spellings
+                ],
+                "verdict": group.shown.verdict,
+                "marks": group.shown.marks,
+                "max_marks": group.shown.max_marks,
+                "reasons": list(group.shown.feedback),
+                "students": group.flagged,
+                # per student: where a transcript's answer was found, else null
+                "found": [item.found for _, item in group.members if item.needs_person],
+            }
+            for group in groups
+        ],
+    }
 
 
 def _print_lines(lines: list[str]) -> bool:
@@ -398,10 +500,36 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"no gradebook at {args.db}")
     from grader.review_app import serve  # Flask is loaded only for this command
 
+    reviewers = _reviewer_names(args.reviewers) if args.reviewers is not None else None
+    if reviewers is not None and args.reviewer:
+        raise UsageError("give --reviewer (one person) or --reviewers (one token each), not both")
+    if args.host.strip("[]") in ("0.0.0.0", "::", ""):
+        raise UsageError(
+            "give --host the address the TAs will type (e.g. 192.168.1.20): it is the only "
+            "name the server answers to besides 127.0.0.1 and localhost"
+        )
+    local = args.host.strip("[]").lower() in ("127.0.0.1", "localhost", "::1")
+    if not local and reviewers is None:
+        raise UsageError(
+            f"serving on {args.host} needs --reviewers NAME,NAME,...: each TA gets their own "
+            "token, and their decisions are signed with their name"
+        )
     serve(
-        Path(args.db), args.reviewer or default_reviewer(), args.port, args.out and Path(args.out)
+        Path(args.db),
+        args.reviewer or default_reviewer(),
+        args.port,
+        args.out and Path(args.out),
+        host=args.host,
+        reviewers=reviewers,
     )
     return 0
+
+
+def _reviewer_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names) or len(set(names)) != len(names):
+        raise UsageError(f"--reviewers takes distinct names separated by commas, not {text!r}")
+    return names
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -555,6 +683,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="a mapping file naming the column of each item in an LMS export "
         "(see docs/lms-exports.md)",
     )
+    grade.add_argument(
+        "--changes",
+        metavar="FILE",
+        help="write what this re-grade changed (marks that moved, overrides that lapsed) as "
+        "CSV to FILE, one row per student and item",
+    )
+    grade.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit with code {EXIT_STRICT} when a file was skipped or conflicted (two files "
+        "claiming one student) or an override lapsed",
+    )
     _add_roster(grade)
     _add_mixed_rubrics(grade)
     _add_bounds(grade)
@@ -586,9 +726,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="set an answer's marks by hand; kept across re-grades while the answer is unchanged",
     )
     override.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
-    override.add_argument("student", metavar="STUDENT")
-    override.add_argument("item", metavar="ITEM", help="the item id, e.g. e.explanation")
-    override.add_argument("marks", metavar="MARKS", type=float)
+    override.add_argument(
+        "target",
+        nargs="+",
+        metavar="STUDENT ITEM MARKS",
+        help="the student, the item id (e.g. e.explanation) and the marks; with "
+        "--answer-group, the marks only",
+    )
+    override.add_argument(
+        "--answer-group",
+        metavar="ID",
+        help="decide every student of this answer group waiting for review (the ids are in "
+        "`grader review --json`), as `grader serve` does",
+    )
     override.add_argument("--note", default="", help="why, shown to the student")
     override.add_argument("--question", help="the question id (default: the latest run's)")
     override.add_argument(
@@ -600,6 +750,11 @@ def build_parser() -> argparse.ArgumentParser:
         "review", help="list the answers that need review, grouped by identical answer"
     )
     review.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    review.add_argument(
+        "--json",
+        action="store_true",
+        help="print the queue as JSON: each group's id, item, answer, reasons and students",
+    )
     review.set_defaults(run=_review)
 
     serve = commands.add_parser(
@@ -608,6 +763,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     serve.add_argument("--reviewer", metavar="NAME", help="who decides (default: OS user)")
     serve.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks a free one")
+    serve.add_argument(
+        "--host",
+        metavar="ADDRESS",
+        default="127.0.0.1",
+        help="the address to listen on and the only other name requests may be addressed to "
+        "(default 127.0.0.1); another than the local one needs --reviewers",
+    )
+    serve.add_argument(
+        "--reviewers",
+        metavar="NAME,NAME,...",
+        help="several TAs: one URL with its own token per name, printed at start; each TA's "
+        "decisions are signed with their name",
+    )
     serve.add_argument("--out", metavar="DIR", help="the folder the rebuild button writes")
     serve.set_defaults(run=_serve)
 

@@ -25,7 +25,7 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.grade import Checker
 from grader.model import Batch, FileFailure, ItemResult, Rubric, SubmissionResult, Task
-from grader.overrides import Override, apply_override
+from grader.overrides import Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
 
 SCHEMA = """
@@ -158,7 +158,9 @@ def connect(path: Path) -> sqlite3.Connection:
             with connection:
                 connection.executescript(SCHEMA)
                 _add_missing_columns(connection)
+                _fill_answer_keys(connection)
                 _record_earlier_overrides(connection)
+                _create_final_marks(connection)
         finally:
             os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
@@ -175,6 +177,8 @@ _ADDED_COLUMNS = (
     ("item_results", "found", "TEXT"),
     ("overrides", "reviewer", "TEXT"),
     ("item_results", "reading_notes", "TEXT"),
+    ("item_results", "answer_key", "TEXT"),
+    ("overrides", "answer_key", "TEXT"),
 )
 
 
@@ -184,6 +188,67 @@ def _add_missing_columns(connection: sqlite3.Connection) -> None:
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _fill_answer_keys(connection: sqlite3.Connection) -> None:
+    """Rows written before answer keys were stored get theirs."""
+    for table in ("item_results", "overrides"):
+        rows = connection.execute(
+            f"SELECT rowid, answer FROM {table} WHERE answer_key IS NULL"
+        ).fetchall()
+        if not rows:
+            # No transaction begun (`executemany` would begin one even for no rows): a read
+            # in it before the first write could not become a write once another process
+            # has written ("database is locked" at once, whatever the busy timeout).
+            continue
+        connection.executemany(
+            f"UPDATE {table} SET answer_key = ? WHERE rowid = ?",
+            [(answer_key(answer), rowid) for rowid, answer in rows],
+        )
+
+
+# The marks that apply after instructors' overrides, one row per student and item, as
+# `overrides.apply_override` decides them (and so as pages, grades.csv and `report` show
+# them): an override applies while the answer is unchanged (compared by `answer_key`), capped
+# at what the item is worth; when the answer changed, the item is back in review with 0 marks.
+FINAL_MARKS = """CREATE VIEW final_marks AS
+SELECT r.question, r.student, r.item_id,
+    CASE
+        WHEN o.student IS NULL THEN r.marks
+        WHEN o.answer_key IS NOT r.answer_key THEN 0.0
+        WHEN o.marks > r.max_marks THEN r.max_marks
+        ELSE o.marks
+    END AS marks,
+    r.max_marks,
+    CASE
+        WHEN o.student IS NULL THEN r.verdict
+        WHEN o.answer_key IS NOT r.answer_key OR o.marks > r.max_marks THEN 'needs_review'
+        WHEN o.marks >= r.max_marks THEN 'correct'
+        WHEN o.marks > 0 THEN 'partial'
+        ELSE 'incorrect'
+    END AS verdict,
+    CASE
+        WHEN o.student IS NULL THEN 'machine'
+        WHEN o.answer_key IS NOT r.answer_key THEN 'override lapsed: the answer changed'
+        WHEN o.marks > r.max_marks THEN 'override capped: the item is worth less now'
+        ELSE 'override'
+    END AS decided_by,
+    o.reviewer, o.created_at AS decided_at, o.note,
+    r.answer
+FROM item_results AS r
+LEFT JOIN overrides AS o
+    ON o.question = r.question AND o.student = r.student AND o.item_id = r.item_id"""
+
+
+def _create_final_marks(connection: sqlite3.Connection) -> None:
+    """The `final_marks` view, replaced when this grader defines it differently."""
+    row = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'final_marks'"
+    ).fetchone()
+    if row is not None and row[0] == FINAL_MARKS:
+        return
+    connection.execute("DROP VIEW IF EXISTS final_marks")
+    connection.execute(FINAL_MARKS)
 
 
 def _record_earlier_overrides(connection: sqlite3.Connection) -> None:
@@ -235,8 +300,8 @@ def store_submission(
         connection.executemany(
             "INSERT INTO item_results (question, student, item_id, verdict, marks, max_marks,"
             " feedback, answer, interpretation, reading_mathml, answer_group, diagnosis,"
-            " error_position, error_caret, decision, run_id, found, reading_notes)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " error_position, error_caret, decision, run_id, found, reading_notes, answer_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     question,
@@ -257,6 +322,7 @@ def store_submission(
                     run_id,
                     item.found,
                     json.dumps(list(item.reading_notes), ensure_ascii=False),
+                    answer_key(item.answer),
                 )
                 for item in result.items.values()
             ],
@@ -469,13 +535,13 @@ def record_overrides(
             )
             connection.execute(
                 "INSERT INTO overrides (question, student, item_id, marks, note, answer,"
-                " created_at, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (question,"
-                " student, item_id) DO UPDATE SET marks = excluded.marks, note = excluded.note,"
-                " answer = excluded.answer, created_at = excluded.created_at,"
-                " reviewer = excluded.reviewer",
+                " created_at, reviewer, answer_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT"
+                " (question, student, item_id) DO UPDATE SET marks = excluded.marks, note ="
+                " excluded.note, answer = excluded.answer, created_at = excluded.created_at,"
+                " reviewer = excluded.reviewer, answer_key = excluded.answer_key",
                 (
                     question, entry.student, entry.item_id, marks, note, entry.answer, now,
-                    reviewer,
+                    reviewer, answer_key(entry.answer),
                 ),
             )  # fmt: skip
     return [Override(marks, note, entry.answer, now, reviewer) for entry in entries]

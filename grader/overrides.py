@@ -33,9 +33,17 @@ def default_reviewer() -> str:
         return f"uid {os.getuid()}"
 
 
+def answer_key(answer: str | None) -> str:
+    """What is compared of an answer to tell whether it changed: the answer without the
+    spaces around it (every Unicode space: a tab, a newline, a no-break space). The gradebook
+    stores it beside each answer, so that SQL (the `final_marks` view) compares exactly this:
+    SQL's `trim` trims spaces only."""
+    return (answer or "").strip()
+
+
 def still_applies(override: Override, answer: str | None) -> bool:
     """Whether an override judged this answer (the student's answer has not changed since)."""
-    return (override.answer or "").strip() == (answer or "").strip()
+    return answer_key(override.answer) == answer_key(answer)
 
 
 def apply_override(result: ItemResult, override: Override) -> ItemResult:

@@ -9,11 +9,14 @@ does because the student's answer changed. The list is stored with the run
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.gradebook import Change
+from grader.lms_csv import no_formula
 from grader.model import Batch
 from grader.overrides import Override, still_applies
 from grader.report import marks_text, printable
@@ -74,6 +77,39 @@ def describe(change: Change) -> str:
     if change.kind == "lapsed":
         return f"{who}: the override ({old} marks) lapsed, the answer changed; now {new}, to review"
     return f"{who}: {old} -> {new} marks"
+
+
+CHANGES_HEADER = (
+    "student",
+    "item",
+    "change",
+    "old marks",
+    "new marks",
+    "old answer",
+    "new answer",
+)
+
+
+def changes_csv(changes: Sequence[Change]) -> str:
+    """The changes as CSV (`grader grade --changes FILE`): one row per student and item,
+    `change` being "marks" (the marks moved) or "lapsed" (an override no longer applies because
+    the answer changed; the item is back in review). Quoted, and no cell can start a
+    spreadsheet formula, as in grades.csv."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(CHANGES_HEADER)
+    for change in changes:
+        row = (
+            change.student,
+            change.item_id,
+            change.kind,
+            "" if change.old_marks is None else marks_text(change.old_marks),
+            "" if change.new_marks is None else marks_text(change.new_marks),
+            change.old_answer or "",
+            change.new_answer or "",
+        )
+        writer.writerow([no_formula(cell) for cell in row])
+    return buffer.getvalue()
 
 
 def _marks(value: float | None) -> str:

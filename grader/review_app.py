@@ -10,6 +10,10 @@ Safe by default: it listens on 127.0.0.1 only and answers only requests naming a
 first visit trades it for a cookie, so it leaves the address bar); every form carries a CSRF
 token and a cross-site Origin is refused. Decisions are appended to the gradebook's audit
 trail (`gradebook.record_overrides`), signed with the reviewer's name.
+
+Several TAs on a network is explicit (`grader serve --host ADDRESS --reviewers A,B`): one token
+per TA, whose name signs the decisions made with it, and one more Host name allowed, the
+address chosen.
 """
 
 from __future__ import annotations
@@ -22,19 +26,20 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from flask import Flask, Response, abort, redirect, request
+from flask import Flask, Response, abort, g, redirect, request
 from jinja2 import Environment, PackageLoader
 from werkzeug.exceptions import HTTPException
 
 from grader import gradebook
+from grader.answer_groups import AnswerGroup, answer_groups, review_queue
 from grader.errors import GraderError
 from grader.html_report import VERDICT_WORDS, page_names, trusted_mathml
-from grader.model import Batch, ItemResult, Rubric
+from grader.model import Batch, Rubric
 from grader.overrides import apply_overrides
 from grader.report import marks_text, printable
 
@@ -67,57 +72,6 @@ def _environment() -> Environment:
 
 
 @dataclass
-class AnswerGroup:
-    """Answers to one item that are the same (equivalent, or identical once spaces are
-    evened out): decided once. `id` is stable across requests and re-grades."""
-
-    id: str
-    item_id: str
-    members: list[tuple[str, ItemResult]] = field(default_factory=list)
-
-    @property
-    def flagged(self) -> list[str]:
-        return [student for student, item in self.members if item.needs_person]
-
-    @property
-    def shown(self) -> ItemResult:
-        """The result shown for the group: a flagged member's if any."""
-        return next((i for _, i in self.members if i.needs_person), self.members[0][1])
-
-    @property
-    def spellings(self) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for _, item in self.members:
-            text = (item.answer or "").strip()
-            counts[text] = counts.get(text, 0) + 1
-        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-
-
-def group_key(item: ItemResult) -> str:
-    """As `grade.review_queue` groups: the kind's equivalence class, else the answer with its
-    spaces evened out."""
-    return item.answer_group or " ".join((item.answer or "").split())
-
-
-def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
-    groups: dict[str, AnswerGroup] = {}
-    for result in batch.results:
-        for item_id, item in result.items.items():
-            digest = hashlib.sha256(f"{item_id}\0{group_key(item)}".encode()).hexdigest()[:16]
-            group = groups.setdefault(digest, AnswerGroup(digest, item_id))
-            group.members.append((result.student, item))
-    return groups
-
-
-def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
-    """The groups with an answer waiting for a person, largest first (as `grader review`)."""
-    waiting = [group for group in groups.values() if group.flagged]
-    return sorted(
-        waiting, key=lambda g: (-len(g.flagged), g.item_id, (g.shown.answer or "").strip())
-    )
-
-
-@dataclass
 class Class:
     """The gradebook as the app shows it: the latest run's question, overrides applied."""
 
@@ -139,19 +93,43 @@ class Class:
         return next((p.prompt for p in self.rubric.parts if p.key == item.part), "")
 
 
-def create_app(db: Path, reviewer: str, token: str | None = None, out: Path | None = None) -> Flask:
+def create_app(
+    db: Path,
+    reviewer: str,
+    token: str | None = None,
+    out: Path | None = None,
+    reviewers: dict[str, str] | None = None,
+    host: str | None = None,
+) -> Flask:
     """The app over the gradebook `db`; decisions are signed `reviewer`. `token` (default:
     a new random one) must come with every request; `out` is the folder the rebuild button
-    writes, as `grader report --out` would."""
+    writes, as `grader report --out` would.
+
+    For several TAs, `reviewers` maps each TA's token to their name (instead of `reviewer`
+    and `token`): a request is signed by the TA whose token it carries. `host` is one more
+    name requests may be addressed to (the address the server listens on), beside the local
+    ones."""
     app = Flask(__name__)
-    app.config.update(
-        GRADER_TOKEN=token or secrets.token_urlsafe(32),
-        GRADER_CSRF=secrets.token_urlsafe(32),
-        MAX_CONTENT_LENGTH=1 << 20,
-    )
-    token = app.config["GRADER_TOKEN"]
-    csrf = app.config["GRADER_CSRF"]
-    cookie = "grader-" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    if reviewers is None:
+        reviewers = {token or secrets.token_urlsafe(32): reviewer}
+    if not reviewers:
+        raise ValueError("at least one reviewer")
+    app.config.update(GRADER_REVIEWERS=dict(reviewers), MAX_CONTENT_LENGTH=1 << 20)
+    secret = secrets.token_bytes(32)
+    hosts = LOCAL_HOSTS | ({_host_name(host)} if host else set())
+    cookie = "grader-" + hashlib.sha256("\0".join(sorted(reviewers)).encode()).hexdigest()[:12]
+
+    def csrf_for(token: str) -> str:
+        # One CSRF token per TA: a form one TA was served cannot be posted with another's.
+        return hmac.new(secret, token.encode(), hashlib.sha256).hexdigest()
+
+    def signed_by(supplied: str) -> str | None:
+        """The token `supplied` is, compared with every token in constant time."""
+        found = None
+        for token in reviewers:
+            if hmac.compare_digest(supplied.encode(), token.encode()):
+                found = token
+        return found
 
     def render(name: str, klass: Class, status: int = 200, **context) -> Response:
         queue_size = len(review_queue(answer_groups(klass.batch)))
@@ -159,7 +137,12 @@ def create_app(db: Path, reviewer: str, token: str | None = None, out: Path | No
             _environment()
             .get_template(name)
             .render(
-                csrf=csrf, klass=klass, queue_size=queue_size, out=out, reviewer=reviewer, **context
+                csrf=g.csrf,
+                klass=klass,
+                queue_size=queue_size,
+                out=out,
+                reviewer=g.reviewer,
+                **context,
             )
         )
         return Response(page, status, mimetype="text/html")
@@ -167,16 +150,17 @@ def create_app(db: Path, reviewer: str, token: str | None = None, out: Path | No
     @app.before_request
     def guard():
         host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
-        if host.lower() not in LOCAL_HOSTS:
-            abort(400, "this server answers only requests to 127.0.0.1 or localhost")
-        supplied = request.args.get("token") or request.cookies.get(cookie) or ""
-        if not hmac.compare_digest(supplied.encode(), token.encode()):
+        if host.lower() not in hosts:
+            abort(400, f"this server answers only requests to {', '.join(sorted(hosts))}")
+        token = signed_by(request.args.get("token") or request.cookies.get(cookie) or "")
+        if token is None:
             abort(403, "open the URL `grader serve` printed: it carries the access token")
+        g.reviewer, g.csrf = reviewers[token], csrf_for(token)
         if request.method == "POST":
             origin = request.headers.get("Origin")
             if origin is not None and origin != request.host_url.rstrip("/"):
                 abort(403, "a form from another site was refused")
-            if not hmac.compare_digest(request.form.get("csrf", "").encode(), csrf.encode()):
+            if not hmac.compare_digest(request.form.get("csrf", "").encode(), g.csrf.encode()):
                 abort(403, "the form is out of date (its CSRF token is wrong): reload the page")
         elif "token" in request.args:
             # Trade the token for a cookie, so it leaves the address bar and the history.
@@ -267,7 +251,7 @@ def create_app(db: Path, reviewer: str, token: str | None = None, out: Path | No
                 [(student, chosen.item_id) for student in students],
                 marks,
                 note,
-                reviewer,
+                g.reviewer,
             )
         with _open(db) as (_, klass):
             following = _next(review_queue(answer_groups(klass.batch)), None)
@@ -303,7 +287,7 @@ def create_app(db: Path, reviewer: str, token: str | None = None, out: Path | No
             if item_id not in result.items:
                 abort(404)
             gradebook.record_overrides(
-                connection, klass.rubric.id, [(result.student, item_id)], marks, note, reviewer
+                connection, klass.rubric.id, [(result.student, item_id)], marks, note, g.reviewer
             )
         return redirect(f"/student/{page}?decided=1#item-{item_id}", 303)
 
@@ -372,19 +356,43 @@ def _open(db: Path) -> Iterator[tuple[sqlite3.Connection, Class]]:
         connection.close()
 
 
-def serve(db: Path, reviewer: str, port: int, out: Path | None = None) -> None:
-    """Serve the app on 127.0.0.1 until interrupted, printing the URL with its token."""
+def _host_name(address: str) -> str:
+    """`address` as a Host header names it: an IPv6 address in brackets, lower case."""
+    address = address.lower()
+    return f"[{address}]" if ":" in address and not address.startswith("[") else address
+
+
+def serve(
+    db: Path,
+    reviewer: str,
+    port: int,
+    out: Path | None = None,
+    host: str = "127.0.0.1",
+    reviewers: list[str] | None = None,
+) -> None:
+    """Serve the app on `host` (127.0.0.1 unless chosen) until interrupted, printing the URL
+    with its token: one URL per TA when `reviewers` names several, each signing decisions
+    with that TA's name."""
     from werkzeug.serving import make_server
 
-    token = secrets.token_urlsafe(32)
-    app = create_app(db, reviewer, token, out)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    print(
-        f"reviewing {printable(str(db))} as {printable(reviewer)}; open\n"
-        f"    http://127.0.0.1:{server.server_port}/?token={token}\n"
-        "(Ctrl-C stops the server)",
-        flush=True,
-    )
+    names = reviewers or [reviewer]
+    tokens = {secrets.token_urlsafe(32): name for name in names}
+    app = create_app(db, reviewer, out=out, reviewers=tokens, host=host)
+    server = make_server(host.strip("[]"), port, app, threaded=True)
+    where = _host_name(host)
+    if reviewers is None:
+        (token,) = tokens
+        print(
+            f"reviewing {printable(str(db))} as {printable(reviewer)}; open\n"
+            f"    http://{where}:{server.server_port}/?token={token}\n"
+            "(Ctrl-C stops the server)",
+            flush=True,
+        )
+    else:
+        print(f"reviewing {printable(str(db))}; each TA opens their own URL:", flush=True)
+        for token, name in tokens.items():
+            print(f"  {printable(name)}: http://{where}:{server.server_port}/?token={token}")
+        print("(Ctrl-C stops the server)", flush=True)
     try:
         server.serve_forever()
     finally:

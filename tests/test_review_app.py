@@ -2,8 +2,10 @@
 decisions, the audit trail, escaping, and the re-grade report (`grader grade` too)."""
 
 import csv
+import dataclasses
 import http.client
 import io
+import json
 import re
 import sqlite3
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import gradebook
 from grader.cli import main
 from grader.review_app import create_app
 
@@ -302,6 +305,7 @@ def test_the_cli_override_signs_and_appends_to_the_same_trail(db, capsys):
 def test_an_older_gradebook_gets_the_trail_with_its_overrides_in_it(db, capsys):
     assert main(["override", "--db", str(db), "g0-s0", "e.explanation", "2"]) == 0
     with sqlite3.connect(db) as connection:  # as a gradebook written before the trail
+        connection.execute("DROP VIEW final_marks")
         connection.execute("DROP TABLE decisions")
         connection.execute("DROP TABLE regrade_changes")
         connection.execute("ALTER TABLE overrides DROP COLUMN reviewer")
@@ -428,3 +432,436 @@ def test_serve_listens_on_localhost_and_prints_a_url_with_a_fresh_token(db):
 def test_serve_refuses_a_missing_gradebook(tmp_path, capsys):
     assert main(["serve", "--db", str(tmp_path / "none.sqlite")]) == 2
     assert "no gradebook at" in capsys.readouterr().err
+
+
+# --- group decisions from the command line -------------------------------------------------
+
+
+def review_json(db: Path, capsys) -> dict:
+    capsys.readouterr()
+    assert main(["review", "--db", str(db), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_review_json_lists_each_group_with_the_id_the_app_uses(client, db, capsys):
+    queue = review_json(db, capsys)
+    assert queue["question"] == "22-52-Q4"
+    by_answer = {group["answer"]: group for group in queue["groups"]}
+    assert set(by_answer) == {*KEYWORDS, HOSTILE_ANSWER}
+    group = by_answer[KEYWORDS[1]]
+    assert group["item"] == "e.explanation"
+    assert group["students"] == [f"g1-s{n}" for n in range(5)]
+    assert group["verdict"] == "needs_review" and group["max_marks"] == 3
+    assert any("a list of keywords rather than sentences" in r for r in group["reasons"])
+    assert group["id"] == group_for(client, KEYWORDS[1])[0]
+    assert [g["id"] for g in queue["groups"]] == group_ids(client.get("/queue").get_data(True))
+
+
+def test_group_ids_are_the_same_after_a_regrade(db, tmp_path, capsys):
+    before = [group["id"] for group in review_json(db, capsys)["groups"]]
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    assert [group["id"] for group in review_json(db, capsys)["groups"]] == before
+
+
+def test_override_answer_group_decides_every_student_of_the_group(db, capsys):
+    group = next(g for g in review_json(db, capsys)["groups"] if g["answer"] == KEYWORDS[2])
+    command = ["override", "--db", str(db), "--answer-group", group["id"], "2.5"]
+    assert main([*command, "--note", "fair", "--reviewer", "Bo"]) == 0
+    assert "2.5 marks for 5 students" in capsys.readouterr().out
+    rows = stored(
+        db, "SELECT student, item_id, marks, previous_marks, note, reviewer FROM decisions"
+    )
+    assert sorted(rows) == [(f"g2-s{n}", "e.explanation", 2.5, 0.0, "fair", "Bo") for n in range(5)]
+    answers = [g["answer"] for g in review_json(db, capsys)["groups"]]
+    assert KEYWORDS[2] not in answers and len(answers) == 4
+
+
+def test_twenty_flagged_answers_in_four_groups_take_four_commands(tmp_path, capsys):
+    db = grade(tmp_path, CLASS)
+    commands = 0
+    while groups := review_json(db, capsys)["groups"]:
+        assert main(["override", "--db", str(db), "--answer-group", groups[0]["id"], "1"]) == 0
+        commands += 1
+        assert commands <= 4
+    assert commands == 4
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(20,)]
+
+
+def test_a_group_already_decided_can_be_decided_again_for_all_its_students(db, capsys):
+    group = review_json(db, capsys)["groups"][0]
+    assert main(["override", "--db", str(db), "--answer-group", group["id"], "1"]) == 0
+    assert main(["override", "--db", str(db), "--answer-group", group["id"], "2"]) == 0
+    latest = stored(
+        db, "SELECT DISTINCT marks, previous_marks FROM decisions WHERE marks = 2 ORDER BY id"
+    )
+    assert latest == [(2.0, 1.0)]
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(2 * len(group["students"]),)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--answer-group", "0123456789abcdef", "1"], "no answer group '0123456789abcdef'"),
+        (["--answer-group", "GROUP", "4"], "marks must be between 0 and 3"),
+        (["--answer-group", "GROUP", "nan"], "marks must be a number"),
+        (["--answer-group", "GROUP", "g0-s0", "e.explanation", "1"], "takes only MARKS"),
+        (["g0-s0", "1"], "STUDENT ITEM MARKS"),
+    ],
+    ids=[
+        "an unknown group",
+        "more than the item is worth",
+        "not a number",
+        "a student with a group",
+        "a student without an item",
+    ],
+)
+def test_an_impossible_group_override_is_refused_and_records_nothing(
+    db, capsys, arguments, message
+):
+    group = next(g for g in review_json(db, capsys)["groups"] if g["answer"] == KEYWORDS[0])
+    arguments = [group["id"] if a == "GROUP" else a for a in arguments]
+    assert main(["override", "--db", str(db), *arguments]) == 2
+    assert message in capsys.readouterr().err
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+def test_review_text_names_each_group_id(db, capsys):
+    ids = [group["id"] for group in review_json(db, capsys)["groups"]]
+    assert main(["review", "--db", str(db)]) == 0
+    assert re.findall(r"^  group: ([0-9a-f]{16})$", capsys.readouterr().out, re.M) == ids
+
+
+# --- the final_marks view ------------------------------------------------------------------
+
+
+def final_marks(db: Path) -> dict[tuple[str, str], tuple]:
+    rows = stored(db, "SELECT student, item_id, marks, verdict, decided_by FROM final_marks")
+    return {(student, item): (marks, verdict, how) for student, item, marks, verdict, how in rows}
+
+
+def report_of(db: Path, out: Path) -> tuple[dict, dict]:
+    """`grader report`'s grades.csv rows by student, and its results.json items."""
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    grades = (out / "instructor" / "grades.csv").read_text(encoding="utf-8")
+    rows = {row["student"]: row for row in csv.DictReader(io.StringIO(grades))}
+    results = json.loads((out / "instructor" / "results.json").read_text(encoding="utf-8"))
+    items = {
+        (result["student"], item_id): item
+        for result in results["results"]
+        for item_id, item in result["items"].items()
+    }
+    return rows, items
+
+
+def assert_view_agrees_with_report(db: Path, out: Path) -> dict:
+    rows, items = report_of(db, out)
+    view = final_marks(db)
+    assert set(view) == set(items)
+    for key, item in items.items():
+        assert view[key][:2] == (item["marks"], item["verdict"]), key
+    for student, row in rows.items():
+        part_e = sum(
+            marks for (s, i), (marks, _, _) in view.items() if s == student and i[0] == "e"
+        )
+        assert row["part e (5)"] == f"{part_e:g}", student
+        total = sum(marks for (s, _), (marks, _, _) in view.items() if s == student)
+        assert row["total (25)"] == f"{total:g}", student
+    return view
+
+
+# Answers that Python's str.strip() takes for the same answer and SQL's trim does not. The
+# loaders strip what they read, so such an answer reaches the gradebook by another way (a
+# future reader, an older gradebook): stored here through the gradebook's own API.
+WHITESPACE = {
+    "a trailing tab": KEYWORDS[0] + "\t",
+    "a trailing newline": KEYWORDS[1] + "\n",
+    "a no-break space": "\u00a0" + KEYWORDS[2] + "\u2003",
+}
+
+
+def restore(db: Path, student: str, **changes) -> None:
+    """Store `student`'s e.explanation again with `changes`, as a re-grade would."""
+    connection = gradebook.connect(db)
+    try:
+        run = gradebook.latest_run(connection)
+        result = next(
+            r for r in gradebook.load_batch(connection, run).results if r.student == student
+        )
+        items = {**result.items}
+        items["e.explanation"] = dataclasses.replace(items["e.explanation"], **changes)
+        run_id = gradebook.start_run(connection, run.rubric, run.rubric.source_text)
+        gradebook.store_submission(
+            connection, run_id, run.rubric.id, dataclasses.replace(result, items=items)
+        )
+    finally:
+        connection.close()
+
+
+def test_final_marks_agrees_with_the_report_when_only_spaces_of_an_answer_change(tmp_path, capsys):
+    answers = {student: text.strip() for student, text in WHITESPACE.items()}
+    answers.update(changed=KEYWORDS[3], capped=KEYWORDS[3], machine=KEYWORDS[3])
+    db = grade(tmp_path, answers)
+    for student in [*WHITESPACE, "changed", "capped"]:
+        assert main(["override", "--db", str(db), student, "e.explanation", "2.5"]) == 0
+    for student, text in WHITESPACE.items():
+        restore(db, student, answer=text)
+    restore(db, "changed", answer="something else entirely")
+    restore(db, "capped", max_marks=2.0)  # as a rubric that made the item worth less
+    assert stored(
+        db,
+        "SELECT answer FROM item_results WHERE student = 'a trailing tab'"
+        " AND item_id = 'e.explanation'",
+    ) == [(WHITESPACE["a trailing tab"],)]
+    capsys.readouterr()
+    view = assert_view_agrees_with_report(db, tmp_path / "report")
+    for student in WHITESPACE:
+        assert view[(student, "e.explanation")] == (2.5, "partial", "override"), student
+    assert view[("changed", "e.explanation")] == (
+        0.0,
+        "needs_review",
+        "override lapsed: the answer changed",
+    )
+    assert view[("capped", "e.explanation")][:2] == (2.0, "needs_review")
+    assert view[("machine", "e.explanation")][2] == "machine"
+    assert view[("machine", "a.params")][1:] == ("correct", "machine")
+
+
+def test_final_marks_after_group_decisions_agrees_with_the_report(db, tmp_path, capsys):
+    for group in review_json(db, capsys)["groups"][:2]:
+        assert main(["override", "--db", str(db), "--answer-group", group["id"], "1.5"]) == 0
+    view = assert_view_agrees_with_report(db, tmp_path / "report")
+    assert sum(how == "override" for _, _, how in view.values()) == 10
+
+
+def test_an_older_gradebook_gets_answer_keys_and_the_view(db, capsys):
+    assert main(["override", "--db", str(db), "g0-s0", "e.explanation", "2"]) == 0
+    with sqlite3.connect(db) as connection:  # as a gradebook written before the view
+        connection.execute("DROP VIEW final_marks")
+        connection.execute("UPDATE item_results SET answer_key = NULL")
+        connection.execute("UPDATE overrides SET answer_key = NULL")
+    assert main(["review", "--db", str(db)]) == 0
+    assert final_marks(db)[("g0-s0", "e.explanation")] == (2.0, "partial", "override")
+    assert stored(db, "SELECT COUNT(*) FROM item_results WHERE answer_key IS NULL") == [(0,)]
+
+
+# --- the re-grade changes as CSV, and --strict ---------------------------------------------
+
+
+def regrade_with_a_lapse(tmp_path: Path, capsys) -> tuple[Path, list[str]]:
+    """A class graded, one override kept and one lapsing, one answer's marks changing; the
+    command line of the re-grade."""
+    answers = {"kept": KEYWORDS[0], "lapses": KEYWORDS[1], "untouched": KEYWORDS[2]}
+    db = grade(tmp_path, answers)
+    assert main(["override", "--db", str(db), "kept", "e.explanation", "2"]) == 0
+    assert main(["override", "--db", str(db), "lapses", "e.explanation", "3"]) == 0
+    answers["lapses"] = '=HYPERLINK("http://evil.example")'
+    write_submissions(tmp_path / "subs", answers)
+    capsys.readouterr()
+    return db, ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
+
+
+def test_the_changes_of_a_regrade_are_written_as_csv(tmp_path, capsys):
+    _, command = regrade_with_a_lapse(tmp_path, capsys)
+    (tmp_path / "subs" / "s2.yaml").write_text(
+        (tmp_path / "subs" / "s2.yaml").read_text().replace("PQD(PQC+1)", "PQD"), encoding="utf-8"
+    )
+    changes = tmp_path / "changes.csv"
+    assert main([*command, "--changes", str(changes)]) == 0
+    rows = list(csv.reader(io.StringIO(changes.read_text(encoding="utf-8"))))
+    assert rows[0] == [
+        "student", "item", "change", "old marks", "new marks", "old answer", "new answer"
+    ]  # fmt: skip
+    assert sorted(rows[1:]) == [
+        ["lapses", "e.explanation", "lapsed", "3", "0", KEYWORDS[1],
+         "'=HYPERLINK(\"http://evil.example\")"],
+        ["untouched", "a.params", "marks", "2", "0", "PQD(PQC+1)", "PQD"],
+    ]  # fmt: skip
+
+
+def test_a_regrade_that_changes_nothing_writes_a_csv_with_its_header_only(tmp_path, capsys):
+    db = grade(tmp_path, {"s": KEYWORDS[0]})
+    changes = tmp_path / "changes.csv"
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
+    assert main([*command, "--changes", str(changes)]) == 0
+    assert changes.read_text(encoding="utf-8").splitlines() == [
+        '"student","item","change","old marks","new marks","old answer","new answer"'
+    ]
+
+
+def test_changes_without_a_gradebook_is_a_usage_error(tmp_path, capsys):
+    write_submissions(tmp_path / "subs", {"s": KEYWORDS[0]})
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC)]
+    assert main([*command, "--changes", str(tmp_path / "changes.csv")]) == 2
+    assert "--changes needs a gradebook" in capsys.readouterr().err
+    assert not (tmp_path / "changes.csv").exists()
+
+
+def test_strict_fails_a_regrade_in_which_an_override_lapsed(tmp_path, capsys):
+    _, command = regrade_with_a_lapse(tmp_path, capsys)
+    assert main([*command, "--strict"]) == 5
+    assert "strict: 1 override lapsed (exit code 5)" in capsys.readouterr().err
+
+
+def test_without_strict_a_lapsed_override_is_reported_and_the_exit_code_is_0(tmp_path, capsys):
+    _, command = regrade_with_a_lapse(tmp_path, capsys)
+    assert main(command) == 0
+    assert "1 lapsed" in capsys.readouterr().err
+
+
+def test_strict_fails_when_two_files_claim_one_student(tmp_path, capsys):
+    write_submissions(tmp_path / "subs", {"s": KEYWORDS[0], "S": KEYWORDS[1]})
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC)]
+    assert main(command) == 0
+    assert main([*command, "--strict"]) == 5
+    assert "strict: 1 file skipped or conflicted" in capsys.readouterr().err
+
+
+def test_strict_fails_when_a_file_cannot_be_read(tmp_path, capsys):
+    write_submissions(tmp_path / "subs", {"s": KEYWORDS[0]})
+    (tmp_path / "subs" / "broken.yaml").write_text("student: [unclosed\n", encoding="utf-8")
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--strict"]
+    assert main(command) == 5
+    assert "strict: 1 file skipped or conflicted" in capsys.readouterr().err
+
+
+def test_strict_passes_a_clean_regrade(tmp_path, capsys):
+    db = grade(tmp_path, {"s": KEYWORDS[0]})
+    assert main(["override", "--db", str(db), "s", "e.explanation", "2"]) == 0
+    command = ["grade", str(tmp_path / "subs"), "--rubric", str(RUBRIC), "--db", str(db)]
+    assert main([*command, "--strict"]) == 0
+
+
+# --- several TAs on a network --------------------------------------------------------------
+
+TAS = {"token-of-ada": "Ada", "token-of-bo": "Bo"}
+LAN = "192.168.1.20"
+
+
+@pytest.fixture
+def team(db):
+    """The app for two TAs on a network address: a test client per TA, signed in."""
+    app = create_app(db, "unused", reviewers=TAS, host=LAN)
+    clients = {}
+    for token, name in TAS.items():
+        clients[name] = app.test_client()
+        response = clients[name].get(f"/queue?token={token}", headers={"Host": f"{LAN}:8765"})
+        assert response.status_code == 302
+    return clients
+
+
+def lan_get(client, path: str) -> str:
+    return client.get(path, headers={"Host": f"{LAN}:8765"}).get_data(as_text=True)
+
+
+def test_each_ta_signs_decisions_with_the_name_of_their_token(team, db):
+    for name, answer in (("Ada", KEYWORDS[0]), ("Bo", KEYWORDS[1])):
+        client = team[name]
+        assert f"deciding as {name}" in lan_get(client, "/queue")
+        group_id = next(
+            i for i in group_ids(lan_get(client, "/queue"))
+            if f'<span class="answer written">{answer}</span>' in lan_get(client, f"/group/{i}")
+        )  # fmt: skip
+        page = lan_get(client, f"/group/{group_id}")
+        response = client.post(
+            f"/group/{group_id}",
+            data={
+                "csrf": csrf_of(page),
+                "marks": "1",
+                "student": ["g0-s0" if name == "Ada" else "g1-s0"],
+            },
+            headers={"Host": f"{LAN}:8765"},
+        )
+        assert response.status_code == 303
+    assert sorted(stored(db, "SELECT student, reviewer FROM decisions")) == [
+        ("g0-s0", "Ada"),
+        ("g1-s0", "Bo"),
+    ]
+
+
+def test_a_form_served_to_one_ta_cannot_be_posted_with_another_tas_token(team, db):
+    page = lan_get(team["Ada"], "/students")
+    path = re.search(r'<a href="(/student/[^"]+)">g0-s0</a>', page).group(1)
+    response = team["Bo"].post(
+        f"{path}/e.explanation",
+        data={"csrf": csrf_of(lan_get(team["Ada"], path)), "marks": "1"},
+        headers={"Host": f"{LAN}:8765"},
+    )
+    assert response.status_code == 403
+    assert stored(db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [(f"{LAN}:8765", 302), ("127.0.0.1:8765", 302), ("evil.example:8765", 400),
+     ("192.168.1.21:8765", 400)],
+    ids=["the chosen address", "the local address", "another name", "another address"],
+)  # fmt: skip
+def test_the_host_check_allows_the_chosen_address_and_no_other(db, host, status):
+    client = create_app(db, "unused", reviewers=TAS, host=LAN).test_client()
+    assert client.get("/queue?token=token-of-bo", headers={"Host": host}).status_code == status
+
+
+def test_without_a_token_of_the_team_a_request_is_refused(db):
+    client = create_app(db, "unused", reviewers=TAS, host=LAN).test_client()
+    for token in ("", "token-of-ad", "token-of-adaa", TOKEN):
+        response = client.get(f"/queue?token={token}", headers={"Host": f"{LAN}:8765"})
+        assert response.status_code == 403, token
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--host", "0.0.0.0", "--reviewers", "a,b"], "the address the TAs will type"),
+        (["--host", "192.168.1.20"], "needs --reviewers"),
+        (["--reviewers", "a,,b"], "distinct names"),
+        (["--reviewers", "a,a"], "distinct names"),
+        (["--reviewers", "a,b", "--reviewer", "c"], "not both"),
+    ],
+    ids=["every address", "a network without names", "an empty name", "a name twice", "both"],
+)
+def test_serve_refuses_an_unsafe_or_unclear_team(db, capsys, arguments, message):
+    assert main(["serve", "--db", str(db), *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_serve_for_a_team_prints_one_url_per_ta_each_with_its_own_token(db):
+    command = [sys.executable, "-m", "grader", "serve", "--db", str(db), "--port", "0"]
+    command += ["--host", "127.0.0.2", "--reviewers", "Ada,Bo"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        server.stdout.readline()
+        urls = dict(server.stdout.readline().strip().split(": ", 1) for _ in range(2))
+        assert set(urls) == {"Ada", "Bo"}
+        matches = [
+            re.fullmatch(r"http://127\.0\.0\.2:(\d+)/\?token=([\w-]{40,})", u)
+            for u in urls.values()
+        ]
+        assert all(matches), urls
+        (port,) = {m.group(1) for m in matches}
+        tokens = [m.group(2) for m in matches]
+        assert tokens[0] != tokens[1]
+
+        def status(path: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.2", int(port))
+            connection.request("GET", path)
+            return connection.getresponse().status
+
+        assert status("/queue") == 403
+        assert [status(f"/queue?token={token}") for token in tokens] == [302, 302]
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_review_says_where_each_transcript_answer_was_found(tmp_path, capsys):
+    raw = ROOT / "submissions" / "22-52-q4" / "raw" / "seed-student-2-raw.md"
+    out = tmp_path / "out"
+    command = ["grade", str(raw), "--rubric", str(RUBRIC), "--out", str(out), "--jobs", "1"]
+    assert main(command) == 0
+    db = out / "gradebook.sqlite"
+    group = next(g for g in review_json(db, capsys)["groups"] if g["item"] == "a.params")
+    assert group["students"] == ["seed-student-2-raw"]
+    assert group["found"] == ["from line 9: bias: CD + D"]
+    assert main(["review", "--db", str(db)]) == 0
+    assert "  seed-student-2-raw: from line 9: bias: CD + D\n" in capsys.readouterr().out

@@ -1,0 +1,76 @@
+"""Answer groups: the answers to one item that are the same, decided once.
+
+Shared by `grader serve`, `grader review` and `grader override --answer-group` (no Flask
+here), so that a group has one id everywhere: a digest of the item id and the group's key,
+stable across runs and re-grades as long as the answer is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from grader.model import Batch, ItemResult
+
+
+@dataclass
+class AnswerGroup:
+    """Answers to one item that are the same (equivalent, or identical once spaces are
+    evened out): decided once. `id` is stable across requests and re-grades."""
+
+    id: str
+    item_id: str
+    members: list[tuple[str, ItemResult]] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[str]:
+        return [student for student, item in self.members if item.needs_person]
+
+    @property
+    def to_decide(self) -> list[str]:
+        """The students a decision on the group applies to unless some are chosen: those
+        waiting for a person, or every member when none is (a group decided again)."""
+        return self.flagged or [student for student, _ in self.members]
+
+    @property
+    def shown(self) -> ItemResult:
+        """The result shown for the group: a flagged member's if any."""
+        return next((i for _, i in self.members if i.needs_person), self.members[0][1])
+
+    @property
+    def spellings(self) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for _, item in self.members:
+            text = (item.answer or "").strip()
+            counts[text] = counts.get(text, 0) + 1
+        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def group_key(item: ItemResult) -> str:
+    """As `grade.review_queue` groups: the kind's equivalence class, else the answer with its
+    spaces evened out."""
+    return item.answer_group or " ".join((item.answer or "").split())
+
+
+def group_id(item_id: str, item: ItemResult) -> str:
+    """The id of the group `item` (an answer to `item_id`) belongs to."""
+    return hashlib.sha256(f"{item_id}\0{group_key(item)}".encode()).hexdigest()[:16]
+
+
+def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
+    """Every answer of the batch in its group, by group id."""
+    groups: dict[str, AnswerGroup] = {}
+    for result in batch.results:
+        for item_id, item in result.items.items():
+            digest = group_id(item_id, item)
+            group = groups.setdefault(digest, AnswerGroup(digest, item_id))
+            group.members.append((result.student, item))
+    return groups
+
+
+def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
+    """The groups with an answer waiting for a person, largest first."""
+    waiting = [group for group in groups.values() if group.flagged]
+    return sorted(
+        waiting, key=lambda g: (-len(g.flagged), g.item_id, (g.shown.answer or "").strip())
+    )

@@ -48,8 +48,8 @@ class AnswerGroup:
 
 def group_key(item: ItemResult) -> str:
     """As `grade.review_queue` groups: the kind's equivalence class, else the answer with its
-    spaces evened out."""
-    return item.answer_group or " ".join((item.answer or "").split())
+    spaces evened out (`ItemResult.same_answer_key`)."""
+    return item.same_answer_key
 
 
 def group_id(item_id: str, item: ItemResult) -> str:

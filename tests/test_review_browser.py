@@ -106,10 +106,35 @@ def test_a_group_is_decided_with_the_keyboard_alone(served, page):
     history = page.inner_text("#item-e\\.explanation table.history")
     assert "Ada" in history and "2.5" in history
 
+    queue_before = _review_table(out)
+    assert all(f"big-{n}" in queue_before for n in range(3)) and "small-0" in queue_before
     page.click("text=Rebuild pages and CSV")
     page.wait_for_selector("text=Pages rebuilt")
-    overview = (out / "students" / page_name("big-1")).read_text(encoding="utf-8")
-    assert "Marks set by an instructor: 2.5/3" in overview
+    student_page = (out / "students" / page_name("big-1")).read_text(encoding="utf-8")
+    assert "Marks set by an instructor: 2.5/3" in student_page
+    # The class overview's review queue has lost the decided group, not the other one.
+    queue_after = _review_table(out)
+    assert not any(f"big-{n}" in queue_after for n in range(3)) and "small-0" in queue_after
+
+
+def _review_table(out: Path) -> str:
+    overview = (out / "instructor" / "index.html").read_text(encoding="utf-8")
+    start = overview.index('<table id="review">')
+    return overview[start : overview.index("</table>", start)]
+
+
+def test_the_browsers_requests_without_host_or_csrf_are_refused(served, page):
+    base, db, _ = served
+    page.goto(f"{base}/?token={TOKEN}")  # the session cookie is set
+    page.keyboard.press("j")
+    page.wait_for_url(f"{base}/group/*")
+    group = page.url
+    foreign = page.request.get(f"{base}/queue", headers={"Host": "attacker.example"})
+    assert foreign.status == 400
+    forged = page.request.post(group, form={"marks": "3", "note": "", "students": "big-0"})
+    assert forged.status == 403
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM decisions").fetchone() == (0,)
 
 
 def test_the_browser_without_the_token_is_refused(served, page):

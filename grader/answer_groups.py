@@ -1,8 +1,8 @@
 """Answer groups: the answers to one item that are the same, decided once.
 
-Shared by `grader serve`, `grader review` and `grader override --answer-group` (no Flask
-here), so that a group has one id everywhere: a digest of the item id and the group's key,
-stable across runs and re-grades as long as the answer is.
+Shared by `grader serve`, `grader review`, `grader override --answer-group` and the class
+overview's review queue (no Flask here), so that a group has one id everywhere: a digest of
+the item id and the group's key, stable across runs and re-grades as long as the answer is.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class AnswerGroup:
 
 
 def group_key(item: ItemResult) -> str:
-    """As `grade.review_queue` groups: the kind's equivalence class, else the answer with its
-    spaces evened out (`ItemResult.same_answer_key`)."""
+    """The kind's equivalence class, else the answer with its spaces evened out
+    (`ItemResult.same_answer_key`)."""
     return item.same_answer_key
 
 

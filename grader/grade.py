@@ -365,33 +365,3 @@ def _claimed_twice_message(source: str, first: SubmissionResult, other: Submissi
         "neither file is graded until an instructor decides which is theirs (the student's "
         "items are in the review queue)"
     )
-
-
-@dataclass(frozen=True)
-class ReviewGroup:
-    item_id: str
-    answer: str
-    students: tuple[str, ...]
-    reasons: tuple[str, ...]
-    found: tuple[str | None, ...] = ()  # per student: where a transcript's answer was found
-
-
-def review_queue(batch: Batch) -> list[ReviewGroup]:
-    """Answers that need a person, one group per item and identical answer, largest first."""
-    groups: dict[tuple[str, str], list[tuple[str, ItemResult]]] = {}
-    for result in batch.results:
-        for item_id, item in result.items.items():
-            if item.needs_person:
-                key = (item_id, item.same_answer_key)
-                groups.setdefault(key, []).append((result.student, item))
-    queue = [
-        ReviewGroup(
-            item_id,
-            (members[0][1].answer or "").strip(),
-            tuple(student for student, _ in members),
-            members[0][1].feedback[:1],
-            tuple(item.found for _, item in members),
-        )
-        for (item_id, _), members in groups.items()
-    ]
-    return sorted(queue, key=lambda g: (-len(g.students), g.item_id, g.answer))

@@ -21,7 +21,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from grader.grade import review_queue
+from grader import answer_groups as grouping
 from grader.lms_csv import grades_csv
 from grader.model import VERDICTS, Batch, ItemResult, Rubric, SubmissionResult
 from grader.report import PAGE_NAME, marks_text, page_name, part_marks, write_atomically
@@ -306,15 +306,20 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
             }
         )
     unreadable = unreadable_groups(batch, pages)
+    # The queue `grader review` and `grader serve` show: one group per answer, its flagged
+    # students, with where a transcript's answer was found.
     review = [
         {
             "group": group,
+            "answer": (group.shown.answer or "").strip(),
+            "reasons": group.shown.feedback[:1],
             "members": [
-                Member(s, pages[s], found)
-                for s, found in zip(group.students, group.found, strict=True)
+                Member(student, pages[student], item.found)
+                for student, item in group.members
+                if item.needs_person
             ],
         }
-        for group in review_queue(batch)
+        for group in grouping.review_queue(grouping.answer_groups(batch))
     ]
     notes = [
         {"student": result.student, "page": pages[result.student], "note": warning}

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from grader.answer_groups import answer_groups, review_queue
 from grader.cli import main
-from grader.grade import grade_answer, review_queue
+from grader.grade import grade_answer
 from grader.model import Batch, ItemResult, SubmissionResult
 from grader.overrides import Override, apply_override
 from grader.rubric import load_rubric
@@ -76,12 +77,12 @@ def test_identical_unreadable_answers_are_one_group_of_the_review_queue(rubric):
         SubmissionResult(student, f"{student}.yaml", {"b.params": grade_answer(rubric, item, text)})
         for student, text in (("ann", "9CD + D ~"), ("bob", "9CD  +  D ~"), ("cy", "D(9C+1"))
     ]
-    queue = review_queue(Batch(results=results))
-    assert [(g.item_id, g.students) for g in queue] == [
-        ("b.params", ("ann", "bob")),
-        ("b.params", ("cy",)),
+    queue = review_queue(answer_groups(Batch(results=results)))
+    assert [(g.item_id, g.flagged) for g in queue] == [
+        ("b.params", ["ann", "bob"]),
+        ("b.params", ["cy"]),
     ]
-    assert queue[0].reasons[0].startswith("We could not read your answer")
+    assert queue[0].shown.feedback[0].startswith("We could not read your answer")
 
 
 def test_an_override_of_an_unreadable_answer_takes_it_out_of_the_queue(rubric):

@@ -132,6 +132,7 @@ def table_script() -> InlineScript:
 
 STUDENTS_PER_PAGE = 50  # rows of the overview's student table shown at once (with script)
 MEMBERS_SHOWN = 12  # students named in an answer group of the overview; the rest counted
+GROUPS_SHOWN = 20  # the largest answer groups of an item on the overview; the rest counted
 STUDENTS_FOLDER = "students"  # what may be released to students: their pages, nothing else
 INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
 GENERATOR = b'<meta name="generator" content="grader">'  # in base.html: a page we wrote
@@ -417,6 +418,7 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         script=table_script(),
         page_size=STUDENTS_PER_PAGE,
         members_shown=MEMBERS_SHOWN,
+        groups_shown=GROUPS_SHOWN,
         rubric=rubric,
         summary=summarise(batch),
         histogram=histogram([r.total for r in batch.results], rubric.max_total),

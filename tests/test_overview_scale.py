@@ -13,6 +13,7 @@ import pytest
 from grader import gradebook
 from grader.cli import main
 from grader.html_report import (
+    GROUPS_SHOWN,
     MEMBERS_SHOWN,
     STUDENTS_PER_PAGE,
     common_mistakes,
@@ -125,3 +126,37 @@ def test_every_diagnosis_a_kind_can_make_has_a_description_in_words(kind):
     for name in kind.diagnoses:
         description = kind.describe_diagnosis(name)
         assert description and "_" not in description and description != name.replace("_", " ")
+
+
+def test_an_item_with_hundreds_of_distinct_answers_shows_its_largest_groups_and_counts_the_rest(
+    seed_class,
+):
+    run, batch = seed_class
+    model = next(r for r in batch.results if r.student == "model-answer")
+    explanation = model.items["e.explanation"]
+    results = [
+        replace(
+            model,
+            student=f"student-{n:03d}",
+            items={
+                **model.items,
+                "e.explanation": replace(
+                    explanation, answer=f"answer {n % 300}", answer_group=f"text:answer {n % 300}"
+                ),
+            },
+        )
+        for n in range(CLASS_SIZE)
+    ]
+    large = Batch(results=results)
+    pages = {student: f"../students/{name}" for student, name in page_names(large).items()}
+    html = render_index(run.rubric, large, pages)
+    section = html[html.index("<h3>e.explanation</h3>") :]
+    section = section[: section.index("</section>")]
+    assert section.count("<tr><td>") == GROUPS_SHOWN
+    # 200 answers were written by two students each, 100 by one: the 20 largest are shown.
+    assert re.findall(r'<td class="num">(\d+)</td>\s*<td>', section) == ["2"] * GROUPS_SHOWN
+    shown = GROUPS_SHOWN * 2
+    assert (
+        f"and {300 - GROUPS_SHOWN} more distinct answers, from {CLASS_SIZE - shown} students"
+        in (section)
+    )

@@ -26,15 +26,17 @@ MAX_DEPTH = 12  # nested groups, fractions and scripts in one span
 
 _GROUP = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
 _SCRIPT = rf"[_^](?:{_GROUP}|[A-Za-z0-9]|\\[A-Za-z]+)"
+# Each delimited span is at most MAX_SPAN long in the pattern itself, so a prompt full of
+# opening delimiters is scanned in linear time.
 _MATHS = re.compile(
-    r"\$\$(?P<display>[^$]+?)\$\$"
-    r"|\$(?P<inline>[^$\n]+?)\$"
-    r"|\\\((?P<paren>.+?)\\\)"
-    r"|\\\[(?P<bracket>.+?)\\\]"
+    r"\$\$(?P<display>[^$]{1,400}?)\$\$"
+    r"|\$(?P<inline>[^$\n]{1,400}?)\$"
+    r"|\\\((?P<paren>.{1,400}?)\\\)"
+    r"|\\\[(?P<bracket>.{1,400}?)\\\]"
     # A word in LaTeX within a sentence: letters or digits (or a command) with scripts, or a
-    # command with its arguments. Not inside another word or after a backslash.
+    # command with its arguments; a whole word, so `bias_missing` in prose stays text.
     rf"|(?<![\w\\])(?P<word>(?:\\[A-Za-z]+|[A-Za-z0-9]+)(?:{_SCRIPT})+"
-    rf"|\\[A-Za-z]+(?:{_GROUP})*)",
+    rf"|\\[A-Za-z]+(?:{_GROUP})*)(?!\w)",
     re.DOTALL,
 )
 

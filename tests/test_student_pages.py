@@ -135,6 +135,20 @@ def test_what_the_prompt_reader_cannot_read_stays_escaped_text(text):
     assert str(typeset(text)) == str(escape(text))
 
 
+@pytest.mark.parametrize(
+    ("text", "alttexts"),
+    [
+        pytest.param("maps y_{i,j,k}, then W_Q.", ["y_{i,j,k}", "W_Q"], id="words in a sentence"),
+        pytest.param("softmax(QK^T / sqrt(K))", ["QK^T"], id="a word inside brackets"),
+        pytest.param("the bias_missing rule", [], id="an identifier in prose stays text"),
+        pytest.param("$$\\sum_{i=1}^{N} x_i$$ and \\(a\\)", ["\\sum_{i=1}^{N} x_i", "a"],
+                     id="delimited spans"),
+    ],
+)  # fmt: skip
+def test_the_maths_in_a_prompt_is_found_in_words_and_delimited_spans(text, alttexts):
+    assert re.findall(r'alttext="([^"]*)"', str(typeset(text))) == alttexts
+
+
 def test_markup_in_a_prompt_is_escaped_around_the_maths_it_has():
     html = str(typeset('<b onclick="x">y_{i}</b> $<i>$'))
     assert html == (

@@ -367,9 +367,16 @@ def student_context(rubric: Rubric, result: SubmissionResult) -> dict:
     return {"rubric": rubric, "result": result, "part_marks": parts, "awaiting": awaiting}
 
 
+def render_page(template: str, **context) -> str:
+    """One of our templates rendered with the environment every page shares (autoescape,
+    `marks`, `mathml`, `typeset`, `student_feedback`, the math font's URL): for pages beyond
+    the two written here, such as a whole exam's, which extend `base.html` and call the macros
+    of `_items.html`."""
+    return _environment().get_template(template).render(**context)
+
+
 def render_student(rubric: Rubric, result: SubmissionResult) -> str:
-    template = _environment().get_template("student.html")
-    return template.render(student_context(rubric, result))
+    return render_page("student.html", **student_context(rubric, result))
 
 
 def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
@@ -413,8 +420,8 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         for result in batch.results
         for warning in result.warnings
     ]
-    template = _environment().get_template("index.html")
-    return template.render(
+    return render_page(
+        "index.html",
         script=table_script(),
         page_size=STUDENTS_PER_PAGE,
         members_shown=MEMBERS_SHOWN,

@@ -45,7 +45,7 @@ def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
     try:
         return kind.grade(item, text, rubric.context)
     except AnswerError as error:
-        return score_invalid(item, text, error, kind.advice)
+        return score_invalid(item, text, error, kind.advice(item, rubric.context))
     except Exception as exc:  # a bug or a sympy failure must not cost the other answers
         return score_error(item, text, type(exc).__name__)
 

@@ -82,6 +82,12 @@ class Item:
     spec: Any = None
     partial_credit: dict[str, float] = field(default_factory=dict)  # diagnosis -> marks
     labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
+    label: str = ""  # the rubric's `label` as written ("Formula"), to head the item on pages
+
+    @property
+    def heading(self) -> str:
+        """How pages head the item: its part and label, "(a) Formula" (the key without one)."""
+        return f"({self.part}) {self.label or self.key}"
 
     def answers_to(self, name: str) -> bool:
         """Whether a submission's `name` for an answer (any case) means this item."""
@@ -220,6 +226,10 @@ class ItemResult:
     nominal_shown: str | None = None  # a formula item's weights written, as a count
     found: str | None = None  # where the answer was found in a transcript: "from line 14: ..."
     reading_notes: tuple[str, ...] = ()  # how a lenient reading read it: "read p as P"
+    # An instructor's decision that applies, as the student is told it ("Marks set by an
+    # instructor: 2/3: ..."): student pages show it alone, the machine's reasons stay with
+    # the instructor (`grader.overrides`).
+    instructor_decision: str | None = None
 
     @property
     def same_answer_key(self) -> str:

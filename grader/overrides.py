@@ -92,14 +92,13 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
                 f"the {result.max_marks:g} the item is worth",
             ),
         )
+    decided = f"Marks set by an instructor: {override.marks:g}/{result.max_marks:g}{note}"
     return replace(
         result,
         verdict=verdict_for(override.marks, result.max_marks),
         marks=override.marks,
-        feedback=(
-            f"Marks set by an instructor: {override.marks:g}/{result.max_marks:g}{note}",
-            *kept,
-        ),
+        feedback=(decided, *kept),
+        instructor_decision=decided,
         decision=(*result.decision, f"override on {override.created_at}: {override.marks:g}"),
     )
 

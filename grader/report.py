@@ -215,10 +215,11 @@ def _why(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file, synced to disk, then os.replace, so that neither a reader
-    nor a power cut ever sees half a file. Temporary files a killed run left beside it are
-    removed. A failure is an OutputError naming `path`, never the temporary file."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write `text` (UTF-8) or bytes via a temporary file, synced to disk, then os.replace, so
+    that neither a reader nor a power cut ever sees half a file. Temporary files a killed run
+    left beside it are removed. A failure is an OutputError naming `path`, never the temporary
+    file."""
     try:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "it is a folder")
@@ -227,8 +228,9 @@ def write_atomically(path: Path, text: str) -> None:
             _remove_stale_temporaries(path.parent, path.name)
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
+                data = text.encode("utf-8") if isinstance(text, str) else text
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(temporary, path)

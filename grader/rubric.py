@@ -166,6 +166,7 @@ def _read_item(
         spec=spec,
         partial_credit=partial_credit,
         labels=tuple(" ".join(a.split()).casefold() for a in aliases),
+        label=" ".join((label or "").split()),
     )
 
 

@@ -221,7 +221,7 @@ def test_grade_out_writes_a_page_per_student_and_the_json(graded):
     assert json.loads(results.read_text(encoding="utf-8"))["results"] == sorted(
         data["results"], key=lambda r: r["source"]
     )
-    pages = sorted(p.name for p in (out_dir / "students").iterdir())
+    pages = sorted(p.name for p in (out_dir / "students").glob("*.html"))
     assert pages == sorted(page_name(r["student"]) for r in data["results"])
     for student in YAML_STUDENTS:
         assert (out_dir / "students" / page_name(student)).is_file()
@@ -277,7 +277,7 @@ def test_a_hostile_student_id_writes_a_safe_file_inside_the_output_folder(
     assert created, "nothing was written"
     for path in created:
         assert path.resolve().is_relative_to(out_dir.resolve()), path
-    pages = list((out_dir / "students").iterdir())
+    pages = list((out_dir / "students").glob("*.html"))
     assert len(pages) == 1
     assert "/" not in pages[0].name and "<" not in pages[0].name and ">" not in pages[0].name
     assert not pages[0].name.startswith(".")

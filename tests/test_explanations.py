@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -368,7 +369,11 @@ def test_an_override_is_flagged_not_applied_when_the_answer_changed(tmp_path, ca
     assert main(["override", "--db", str(db), "s", "e.explanation", "3"]) == 0
     _grade(tmp_path, "Something else entirely.", out)
     page = (out / "students" / page_name("s")).read_text(encoding="utf-8")
-    assert "the answer has changed since, so it needs review again" in page
+    assert 'data-verdict="awaiting_review"' in page  # the student reads that it awaits review
+    assert "the answer has changed since" not in page  # why is the instructor's to read
+    results = json.loads((out / "instructor" / "results.json").read_text(encoding="utf-8"))
+    feedback = results["results"][0]["items"]["e.explanation"]["feedback"]
+    assert "the answer has changed since, so it needs review again" in feedback[0]
     capsys.readouterr()
     assert main(["review", "--db", str(db)]) == 0
     assert "Something else entirely." in capsys.readouterr().out

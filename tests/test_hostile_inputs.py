@@ -650,8 +650,11 @@ def test_D1_to_D5_answers_and_student_ids_are_escaped_in_every_page(tmp_path):
     assert len(pages) == 3  # index and one page per student
     assert all(re.fullmatch(r"[A-Za-z0-9._-]+\.html", page.name) for page in pages)
     shown = ""
+    ours = f"<script>{html_report.table_script().text}</script>"  # the overview's table script
     for page in pages:
         html = page.read_text(encoding="utf-8")
+        assert html.count(ours) == (page.name == "index.html")
+        html = html.replace(ours, "")
         assert_no_live_script(html)
         shown += "".join(live_markup(html).text)
     # The hostile text is shown to the reader as text, not dropped.
@@ -662,6 +665,11 @@ def test_D1_to_D5_answers_and_student_ids_are_escaped_in_every_page(tmp_path):
         "instructor",
         "instructor/grades.csv",
         "instructor/results.json",
+        *(
+            f"{folder}/fonts{name}"
+            for folder in ("students", "instructor")
+            for name in ("", "/STIXMath-Regular.woff2", "/OFL.txt")
+        ),
         "gradebook.sqlite",
         "gradebook.sqlite-wal",
         "gradebook.sqlite-shm",

@@ -1,8 +1,11 @@
 """The HTML pages, the class overview, the CSV and the gradebook, read back and checked."""
 
+import base64
 import csv
+import hashlib
 import io
 import json
+import re
 import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.html_report import trusted_mathml
+from grader.html_report import table_script, trusted_mathml
 from grader.report import page_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +89,14 @@ def test_grading_writes_a_page_per_student_the_overview_the_csv_and_the_gradeboo
         "index.html",
         "grades.csv",
         "results.json",
+        "fonts",  # the math font and its licence, which the overview loads
     }
-    names = {p.name for p in (graded / "students").iterdir()}
+    for folder in ("students", "instructor"):
+        assert {p.name for p in (graded / folder / "fonts").iterdir()} == {
+            "STIXMath-Regular.woff2",
+            "OFL.txt",
+        }
+    names = {p.name for p in (graded / "students").iterdir() if p.is_file()}
     assert {page_name(s) for s in ("seed-student-1", "seed-student-2", "model-answer")} <= names
     assert all(name.startswith(("seed-student-", "model-answer-", "typical-")) for name in names)
 
@@ -111,12 +120,28 @@ def test_a_student_page_shows_each_item_with_its_reading_verdict_marks_and_feedb
     assert "munderover" in page.tag_names()  # the sums of the formula as read, in MathML
 
 
-def test_pages_need_no_script_and_no_network(graded):
+def inline_scripts(html: str) -> list[str]:
+    return re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+
+
+def test_pages_need_no_network_and_only_the_overview_runs_a_script_of_ours(graded):
+    """Student pages run no script. The overview runs one inline script, ours (sorting and
+    paging the student table), which its policy allows by hash and nothing else."""
     for path in graded.rglob("*.html"):
-        page = Page(path.read_text(encoding="utf-8"))
-        assert "script" not in page.tag_names()
+        html = path.read_text(encoding="utf-8")
+        page = Page(html)
         policy = [a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv")]
-        assert policy and "default-src 'none'" in policy[0] and "script-src" not in policy[0]
+        assert policy and "default-src 'none'" in policy[0]
+        if path.name == "index.html":
+            scripts = inline_scripts(html)
+            assert scripts == [str(table_script().text)]
+            digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+            assert f"script-src 'sha256-{digest}';" in policy[0]
+            assert "unsafe-inline' ;" not in policy[0] and "script-src 'unsafe" not in policy[0]
+        else:
+            assert "script" not in page.tag_names()
+            assert "script-src" not in policy[0]
+        assert all("src" not in attributes for tag, attributes in page.tags if tag == "script")
         for tag, attributes in page.tags:
             for name in ("src", "href"):
                 value = attributes.get(name) or ""
@@ -253,9 +278,11 @@ def test_student_text_appears_only_escaped(tmp_path):
     for path in pages:
         html = path.read_text(encoding="utf-8")
         page = Page(html)
-        assert not {"script", "img"} & page.tag_names()
+        assert "img" not in page.tag_names()
         if path.name != "index.html":
-            assert "svg" not in page.tag_names()
+            assert "svg" not in page.tag_names() and "script" not in page.tag_names()
+        assert inline_scripts(html) in ([], [str(table_script().text)])  # only ours
+        html = html.replace(f"<script>{table_script().text}</script>", "")
         assert "<script" not in html and "<img" not in html and "<svg onload" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         for tag, attributes in page.tags:

@@ -221,10 +221,15 @@ class WholeNumberKind:
     name = "whole"
     keys = ("tolerance",)
     diagnoses = ("off_by_one",)
-    advice = "Write the number with digits, e.g. 42."
     keeps_prose = False
     count_role = None
     part_diagnoses = ()
+
+    def advice(self, item, context):
+        return "Write the number with digits, e.g. 42."
+
+    def describe_diagnosis(self, name):
+        return {"off_by_one": "one more or one less than the answer"}[name]
 
     def read_spec(self, fields, marks, context, problems):
         return fields.integer("tolerance", required=False) or 0

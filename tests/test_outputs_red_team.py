@@ -22,6 +22,7 @@ import pytest
 
 from grader import gradebook, report
 from grader.cli import main
+from grader.html_report import MATH_FONT
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,12 +126,14 @@ def test_6_an_override_above_the_items_new_marks_is_capped_and_sent_for_review(t
 
     page = student_pages(out)["s"].read_text(encoding="utf-8")
     assert "2/1" not in page
-    assert "now worth 1" in page and "capped at 1" in page
+    # The student reads that the item awaits review; why (the cap) is the instructor's to read.
+    assert 'data-verdict="awaiting_review"' in page and "now worth 1" not in page
     rows = csv_rows(next(out.rglob("grades.csv")))
     assert rows[1][1] == "1"  # part a: the capped mark, never more than the item is worth
     results = json.loads(next(out.rglob("results.json")).read_text(encoding="utf-8"))
     item = results["results"][0]["items"]["a.params"]
     assert (item["verdict"], item["marks"], item["max_marks"]) == ("needs_review", 1, 1)
+    assert "now worth 1" in item["feedback"][0] and "capped at 1" in item["feedback"][0]
     assert main(["review", "--db", str(db)]) == 0
     assert "a.params (1): s" in capsys.readouterr().out
 
@@ -254,7 +257,10 @@ def test_9_stale_pages_of_ours_are_removed_and_nothing_else(tmp_path):
         (pages / name).write_text(text, encoding="utf-8")
     assert main(["report", "--db", str(tmp_path / "2.sqlite"), "--out", str(out)]) == 0
     assert set(student_pages(out)) == {"carol"}
-    assert {p.name for p in pages.iterdir()} == set(mine) | {student_pages(out)["carol"].name}
+    assert {p.name for p in pages.iterdir()} == set(mine) | {
+        student_pages(out)["carol"].name,
+        "fonts",  # the math font the pages load
+    }
     for name, text in mine.items():
         assert (pages / name).read_text(encoding="utf-8") == text
 
@@ -284,9 +290,14 @@ def test_10_student_pages_are_alone_in_their_folder_and_link_nowhere(tmp_path):
     out = tmp_path / "out"
     assert grade(str(subs), "--rubric", str(RUBRIC_PATH), "--out", str(out)) == 0
     students = out / "students"
-    assert {p.suffix for p in students.iterdir()} == {".html"}
-    assert len(list(students.iterdir())) == 2
-    for page in students.iterdir():
+    # The pages, and the math font they load with its licence: nothing else.
+    assert {p.name for p in (students / "fonts").iterdir()} == {MATH_FONT, "OFL.txt"}
+    assert {p.suffix for p in students.glob("*.*")} == {".html"}
+    assert {p.name for p in students.iterdir()} - {p.name for p in students.glob("*.html")} == {
+        "fonts"
+    }
+    assert len(list(students.glob("*.html"))) == 2
+    for page in students.glob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert all(href.startswith("#") for href in Links(html).hrefs), page
         assert "index.html" not in html
@@ -294,10 +305,13 @@ def test_10_student_pages_are_alone_in_their_folder_and_link_nowhere(tmp_path):
         "index.html",
         "grades.csv",
         "results.json",
+        "fonts",
     }
     links = Links((instructor(out) / "index.html").read_text(encoding="utf-8")).hrefs
-    targets = {(instructor(out) / href.split("#")[0]).resolve() for href in links}
-    assert targets == {p.resolve() for p in students.iterdir()}
+    targets = {
+        (instructor(out) / href.split("#")[0]).resolve() for href in links if href[:1] != "#"
+    }
+    assert targets == {p.resolve() for p in students.glob("*.html")}
 
 
 # --- 11: no live formula in the CSV, whatever the delimiter ---------------------------------

@@ -12,6 +12,7 @@ import pytest
 from grader.answer_groups import answer_groups, review_queue
 from grader.cli import main
 from grader.grade import grade_answer
+from grader.html_report import AWAITING_WORDS
 from grader.model import Batch, ItemResult, SubmissionResult
 from grader.overrides import Override, apply_override
 from grader.rubric import load_rubric
@@ -130,7 +131,9 @@ def test_grade_counts_unreadable_answers_in_the_review_column_and_review_groups_
     assert unreadable.count("<tr><td>b.params</td>") == 1
     assert ">ann</a>, <a" in unreadable and "bob" in unreadable
     page = next((out / "students").glob("ann-*.html")).read_text(encoding="utf-8")
-    assert UNREAD_BY_MACHINE in page
+    # The student reads that an instructor will decide; "its 0 marks are provisional" is the
+    # instructor's to read (issue 19: never 0 on an item awaiting review).
+    assert AWAITING_WORDS in page and UNREAD_BY_MACHINE not in page
 
 
 def test_the_json_of_an_unreadable_answer_says_its_zero_is_provisional(tmp_path, capsys):

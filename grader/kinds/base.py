@@ -49,11 +49,20 @@ class ItemKind(Protocol):
     name: str  # the rubric's `type:`
     keys: tuple[str, ...]  # rubric keys only this kind reads (besides `partial_credit`)
     diagnoses: tuple[str, ...]  # what its `partial_credit` and tests may name
-    advice: str | None  # shown under an answer that could not be read
     keeps_prose: bool  # a Markdown answer is the whole run of prose, not its first maths
     count_role: str | None  # "states" a parameter count, "defines" one (a formula), or None
     part_diagnoses: tuple[str, ...]  # diagnoses given from the part's other answers, which
     # a one-answer self-test cannot give (a count's marks carried forward from a formula)
+
+    def advice(self, item: Item, context: Context) -> str | None:
+        """The line shown under an answer to `item` that could not be read: how to write it,
+        with an example in the question's own symbols (None if every answer is read)."""
+        ...
+
+    def describe_diagnosis(self, name: str) -> str:
+        """One of `diagnoses` in a few words for the class overview ("the biases are left
+        out"); a student is told the diagnosis's own message instead."""
+        ...
 
     def read_spec(
         self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]

@@ -20,15 +20,56 @@ from grader.yaml_source import Fields
 
 _LETTER_STEPS = ("compatibility", "case")
 
+# Each diagnosis in words, for the class overview's most common mistakes (a student is told
+# the diagnosis's own message, with their sizes).
+DESCRIPTIONS = {
+    "bias_missing": "the biases are left out",
+    "bias_extra": "biases counted where the part asks for the layer without a bias",
+    "symbols_swapped": "two sizes swapped",
+    "symbol_replaced": "one size written where another belongs",
+    "constant_factor": "off by a constant factor",
+    "factor_missing": "a factor missing",
+    "factor_extra": "an extra factor",
+    "term_missing": "a term of the count missing",
+    "term_factor": "one term of the count wrong, the rest right",
+    "follow_through": "the count follows the student's own wrong formula",
+    "other_part": "the count of another part of the question",
+    "kernel_size": "the wrong kernel size",
+    "weights_wrong": "the weights counted wrong",
+    "bias_per_position": "a bias for every position instead of one per output channel",
+    "bias_shared": "too few biases: one shared where each output has its own",
+    "bias_per_input": "a bias per input instead of per output",
+    "bias_per_tap": "a bias for every kernel tap instead of one per filter",
+    "biases_wrong": "the biases counted wrong",
+    "several_terms": "several terms of the count wrong",
+}
+
 
 class CountKind:
     name = "count"
     keys = ("bias", "bias_included", "follow_through", "strict")
     part_diagnoses = ("follow_through",)  # given by the part, so no one-answer test gives it
     diagnoses = DIAGNOSES.names
-    advice = "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D."
     keeps_prose = False
     count_role = "states"
+
+    def advice(self, item: Item, context: Context) -> str:
+        """How to write a count, with an example in the question's own symbols (those of the
+        item's answer, in the rubric's order) that is not the answer itself."""
+        used = item.reference.expr.free_symbols if item.reference is not None else set()
+        names = [s.name for s in context.symbols if s.symbol in used] or [
+            s.name for s in context.symbols
+        ]
+        example = count_example(names, 2)
+        reference = item.reference.expr if item.reference is not None else None
+        if reference is not None and counts_equal(
+            parse(example, context.symbol_table).expr, reference
+        ):
+            example = count_example(names, 3)
+        return f"Write the count as a formula in the question's symbols, e.g. {example}."
+
+    def describe_diagnosis(self, name: str) -> str:
+        return DESCRIPTIONS.get(name, name.replace("_", " "))
 
     def read_spec(
         self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]
@@ -79,6 +120,15 @@ class CountKind:
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context
     ) -> ItemResult | None:
         return carry_forward(item, count, formula, context)
+
+
+def count_example(names: list[str], factor: int) -> str:
+    """A count written as a student should, over `names`: `2*P*Q + D`, `2*N + 1`, `12`."""
+    if not names:
+        return str(6 * factor)
+    if len(names) == 1:
+        return f"{factor}*{names[0]} + 1"
+    return f"{factor}*{names[0]}*{names[1]} + {names[-1]}"
 
 
 COUNT = CountKind()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from grader.kinds.count.parse import Name, Negate, Node, Number, Power, Product, Sum
+from grader.kinds.count.parse import Name, Negate, Node, Number, Power, Product, Sum, describe
 from grader.mathml import math_element
 
 
@@ -58,5 +58,9 @@ def _join_factors(factors: list[Node]) -> str:
 
 
 def to_mathml(trees: tuple[Node, ...]) -> str:
-    """One `<math>` element for an answer or a chain `a = b = c` of working."""
-    return math_element("<mo>=</mo>".join(_node(tree, 0) for tree in trees))
+    """One `<math>` element for an answer or a chain `a = b = c` of working, its alt text
+    the reading with every operator explicit (`9·C·D + D`)."""
+    return math_element(
+        "<mo>=</mo>".join(_node(tree, 0) for tree in trees),
+        alttext=" = ".join(describe(tree) for tree in trees),
+    )

@@ -14,22 +14,51 @@ from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
 from grader.kinds.formula.parse import parse_formula
 from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_layer
 from grader.kinds.formula.score import score_formula
-from grader.kinds.formula.terms import Formula
+from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.yaml_source import Fields
+
+# Each finding in words, for the class overview's most common mistakes (a student is told the
+# finding's own message, with their formula's details).
+DESCRIPTIONS = {
+    "not_fully_connected": "not a fully connected layer: outputs do not read every input",
+    "fully_connected": "a fully connected layer where a convolution is asked for",
+    "kernel_size": "the wrong kernel size",
+    "connectivity": "outputs read the wrong inputs",
+    "channel_independent": "weights that do not depend on the output channel",
+    "unshared_weights": "weights that depend on the position, so not a convolution",
+    "shared_weights": "weights shared where each connection needs its own",
+    "weight_sharing": "weights shared the wrong way",
+    "bias_missing": "the bias is left out",
+    "bias_extra": "a bias where the part asks for the layer without one",
+    "bias_shared": "one bias shared where each output needs its own",
+    "bias_unshared": "a bias per position where it is shared across positions",
+    "fixed_term": "a constant term that is not a parameter",
+    "range": "a sum over the wrong range",
+    "reads_outside": "indices that read outside the input",
+    "shape": "the output or input indexed with the wrong shape",
+    "different": "a different layer",
+}
 
 
 class FormulaKind:
     name = "formula"
     keys = ("input", "output", "padding")
     diagnoses = FINDINGS.names
-    advice = (
-        "Write the formula with indices, e.g. y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l} "
-        "+ b_k, or a matrix form such as Y = XW."
-    )
     keeps_prose = False
     part_diagnoses = ()
     count_role = "defines"
+
+    def advice(self, item: Item, context: Context) -> str:
+        """How to write a formula, with an example over the item's own tensors and sizes."""
+        layer = item.spec.layer
+        return (
+            f"Write the formula with indices, e.g. {formula_example(layer)}, or a matrix "
+            f"form such as {layer.output.name.upper()} = {layer.input.name.upper()}W."
+        )
+
+    def describe_diagnosis(self, name: str) -> str:
+        return DESCRIPTIONS.get(name, name.replace("_", " "))
 
     def read_spec(
         self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]
@@ -74,6 +103,27 @@ class FormulaKind:
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
     ) -> list[Problem]:
         return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+
+
+def _size(size) -> str:
+    return str(size).replace("*", "")
+
+
+def formula_example(layer: LayerSpec) -> str:
+    """A formula written as a student should, over the layer's own tensors: each output
+    reads its input's last axis at the same leading indices, `y_{i,j,k} = \\sum_{l=1}^{C}
+    w_{l,k} x_{i,j,l} + b_k` for x of shape [P, Q, C] and y of [P, Q, D]."""
+    taken = {layer.input.name, layer.output.name, "w", "b", "k", "l"}
+    letters = [letter for letter in "ijmnpqrst" if letter not in taken]
+    leading = max(len(layer.output.shape), len(layer.input.shape)) - 1
+    indices = letters[:leading]
+    out = [*indices[: len(layer.output.shape) - 1], "k"]
+    into = [*indices[: len(layer.input.shape) - 1], "l"]
+    channels = _size(layer.input.shape[-1])
+    return (
+        f"{layer.output.name}_{{{','.join(out)}}} = \\sum_{{l=1}}^{{{channels}}} w_{{l,k}} "
+        f"{layer.input.name}_{{{','.join(into)}}} + b_k"
+    )
 
 
 FORMULA = FormulaKind()

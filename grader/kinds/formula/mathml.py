@@ -8,7 +8,7 @@ from html import escape
 
 import sympy
 
-from grader.kinds.formula.terms import Access, Formula
+from grader.kinds.formula.terms import Access, Formula, describe_formula
 from grader.mathml import math_element
 
 
@@ -35,7 +35,8 @@ def _access_mathml(access: Access) -> str:
 
 
 def formula_to_mathml(formula: Formula) -> str:
-    """A layer formula as we read it, with each sum's range under and over its Σ."""
+    """A layer formula as we read it, with each sum's range under and over its Σ; its alt
+    text is the reading in words and symbols (`y[i,k] = Σ_{l=1..C} w[l,k]·x[i,l]`)."""
     terms = []
     for number, term in enumerate(formula.terms):
         pieces = []
@@ -52,4 +53,11 @@ def formula_to_mathml(formula: Formula) -> str:
         pieces.append("".join(_access_mathml(f) for f in term.factors))
         terms.append("".join(pieces))
     right = "".join(terms) or "<mn>0</mn>"
-    return math_element(f"{_access_mathml(formula.output)}<mo>=</mo>{right}")
+    # Set apart as display maths when it has sums, so each range sits under and over its Σ
+    # as written on paper (inline maths would move them to the side).
+    display = "block" if any(term.sums for term in formula.terms) else "inline"
+    return math_element(
+        f"{_access_mathml(formula.output)}<mo>=</mo>{right}",
+        alttext=describe_formula(formula.output, formula.terms),
+        display=display,
+    )

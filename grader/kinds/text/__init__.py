@@ -26,10 +26,15 @@ class TextKind:
     name = "text"
     keys = ("concepts",)
     diagnoses: tuple[str, ...] = ()
-    advice = None  # prose is always read
     keeps_prose = True
     part_diagnoses = ()
     count_role = None
+
+    def advice(self, item: Item, context: Context) -> None:
+        return None  # prose is always read
+
+    def describe_diagnosis(self, name: str) -> str:
+        return name.replace("_", " ")  # explanations have no diagnoses of their own
 
     def read_spec(
         self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]

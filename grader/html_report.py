@@ -279,10 +279,15 @@ def unreadable_groups(batch: Batch, pages: dict[str, str]) -> list[UnreadableGro
     return sorted(groups.values(), key=lambda g: (-len(g.members), g.item_id, g.answer))
 
 
+def student_context(rubric: Rubric, result: SubmissionResult) -> dict:
+    """What student.html is rendered with (an exam page renders its `parts` block with it)."""
+    parts = dict(zip((p.key for p in rubric.parts), part_marks(rubric, result), strict=True))
+    return {"rubric": rubric, "result": result, "part_marks": parts}
+
+
 def render_student(rubric: Rubric, result: SubmissionResult) -> str:
     template = _environment().get_template("student.html")
-    parts = dict(zip((p.key for p in rubric.parts), part_marks(rubric, result), strict=True))
-    return template.render(rubric=rubric, result=result, part_marks=parts)
+    return template.render(**student_context(rubric, result))
 
 
 def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:

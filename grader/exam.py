@@ -167,6 +167,13 @@ class Sheet:
             return []
         return [item_id for item_id, item in result.items.items() if item.needs_person]
 
+    def settled(self, question: str) -> float:
+        """The marks of `question` that are final: its items not awaiting a person."""
+        result = self.results.get(question)
+        if result is None:
+            return 0.0
+        return sum(item.marks for item in result.items.values() if not item.needs_person)
+
     @property
     def awaiting_review(self) -> int:
         return sum(len(self.pending(question)) for question in self.results)
@@ -197,6 +204,11 @@ def weighted_total(sheet: Sheet, classes: list[QuestionClass]) -> float:
         * k.question.weight
         for k in classes
     )
+
+
+def settled_total(sheet: Sheet, classes: list[QuestionClass]) -> float:
+    """The exam marks that are final (no provisional mark of an answer awaiting review)."""
+    return sum(sheet.settled(k.question.question) * k.question.weight for k in classes)
 
 
 def exam_max_total(classes: list[QuestionClass]) -> float:

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from grader.exam import Exam, QuestionClass, Sheet, exam_max_total, sheets, weighted_total
+from grader.exam import (
+    Exam,
+    QuestionClass,
+    Sheet,
+    exam_max_total,
+    settled_total,
+    sheets,
+    weighted_total,
+)
 from grader.html_report import (
     INSTRUCTOR_FOLDER,
     STUDENTS_FOLDER,
@@ -84,10 +92,11 @@ def render_exam_student(exam: Exam, classes: list[QuestionClass], sheet: Sheet) 
                 "title": klass.rubric.title,
                 "anchor": anchor,
                 "result": result,
-                "pending": sheet.pending(klass.question.question),
+                "pending": [_item_label(klass, i) for i in sheet.pending(klass.question.question)],
+                "settled": sheet.settled(klass.question.question),
                 "max": klass.rubric.max_total,
                 "weight": klass.question.weight,
-                "weighted": (result.total if result else 0.0) * klass.question.weight,
+                "weighted": sheet.settled(klass.question.question) * klass.question.weight,
                 "weighted_max": klass.max_total,
                 "parts": render_parts(klass, sheet, f"{anchor}-") if result else Markup(""),
             }
@@ -99,11 +108,17 @@ def render_exam_student(exam: Exam, classes: list[QuestionClass], sheet: Sheet) 
             title=exam_title(exam, classes),
             sheet=sheet,
             questions=questions,
-            total=weighted_total(sheet, classes),
+            total=settled_total(sheet, classes),
             max_total=exam_max_total(classes),
             awaiting=sheet.awaiting_review,
         )
     )
+
+
+def _item_label(klass: QuestionClass, item_id: str) -> str:
+    """An item as a student knows it: its part and name, "(d) formula"."""
+    item = klass.rubric.items.get(item_id)
+    return f"({item.part}) {item.key}" if item is not None else item_id
 
 
 def render_exam_index(

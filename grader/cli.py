@@ -33,7 +33,7 @@ from grader.exam_report import write_exam_report
 from grader.grade import grade_paths
 from grader.html_report import INSTRUCTOR_FOLDER, STUDENTS_FOLDER, summarise, write_html_report
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
-from grader.model import FileFailure, Task
+from grader.model import Batch, FileFailure, Rubric, Task
 from grader.overrides import apply_overrides, default_reviewer
 from grader.release import MANIFEST_CSV, MANIFEST_JSON, release_pages
 from grader.report import (
@@ -261,11 +261,12 @@ def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path
 
 @dataclass
 class _Graded:
-    """What grading one question did."""
+    """What grading one question did: its batch (overrides applied) and, with a gradebook,
+    what the re-grade changed."""
 
-    rubric: object
-    batch: object
-    changes: object = None
+    rubric: Rubric
+    batch: Batch
+    changes: regrade.RegradeReport | None = None
     matcher: RosterMatcher | None = None
 
 
@@ -293,7 +294,11 @@ def _grade(args: argparse.Namespace) -> int:
             rubric = rubrics[question.question]
             columns = read_column_map(Path(args.columns), rubric) if args.columns else None
             matcher = RosterMatcher(roster) if roster is not None else None
-            others = frozenset(exam.question_ids) - {rubric.id} if several else frozenset()
+            # Files given on the command line are offered to every question, and each keeps
+            # those naming it; an exam file's own lists are each question's alone, and a file
+            # in one naming another question is reported, never passed over.
+            shared = several and bool(args.paths)
+            others = frozenset(exam.question_ids) - {rubric.id} if shared else frozenset()
 
             def counted(_result) -> None:
                 nonlocal stored
@@ -448,28 +453,6 @@ def _failure_text(failure) -> str:
     the message, without a control character, line breaks of the message kept."""
     message = failure.message.replace(failure.source, printable(failure.source))
     return printable(message, keep_newlines=True)
-
-
-def _open_gradebook(path: str, question: str | None = None):
-    """One question (the latest run's, or `question`): its latest run, every stored student
-    (overrides applied), and the version of the rubric each was graded under."""
-    if not Path(path).is_file():
-        raise UsageError(f"no gradebook at {path}")
-    connection = gradebook.connect(Path(path))
-    try:
-        if question is None:
-            run = gradebook.latest_run(connection)
-        else:
-            _chosen_questions(gradebook.stored_exam(connection), question, path)
-            run = gradebook.latest_run_of(connection, question)
-        batch = gradebook.load_batch(connection, run, on_damaged=_warn)
-        versions = gradebook.rubric_versions(connection, run.rubric.id)
-        overrides = gradebook.load_overrides(connection, run.rubric.id)
-        return run, apply_overrides(batch, overrides), versions
-    except gradebook.GradebookError as error:
-        raise UsageError(f"{path}: {error}") from None
-    finally:
-        connection.close()
 
 
 def _exam_classes(connection, where, question: str | None = None):

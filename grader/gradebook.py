@@ -772,14 +772,16 @@ def save_exam(connection: sqlite3.Connection, exam: Exam, replace_all: bool) -> 
 
 
 def stored_exam(connection: sqlite3.Connection) -> Exam:
-    """The exam the gradebook was graded for: the questions remembered, then any other
-    question it holds results of (a gradebook of an older grader), in the order first graded."""
+    """The exam the gradebook was graded for: the questions remembered that have been graded,
+    then any other question it holds results of (a gradebook of an older grader), in the
+    order first graded."""
     row = connection.execute("SELECT id, title FROM exam").fetchone()
     exam_id, title = row if row is not None else ("", "")
     questions = [
         ExamQuestion(question, weight, name)
         for question, weight, name in connection.execute(
-            "SELECT question, weight, name FROM exam_questions ORDER BY position"
+            "SELECT question, weight, name FROM exam_questions WHERE question IN"
+            " (SELECT question FROM runs) ORDER BY position"
         )
     ]
     known = {q.question for q in questions}

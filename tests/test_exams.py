@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -335,8 +336,12 @@ def test_an_exam_file_that_cannot_be_used_names_its_line_and_key(tmp_path, text,
     assert problem in str(raised.value).replace(str(tmp_path) + "/", "")
 
 
-def test_an_override_in_an_exam_names_its_question_when_the_item_is_in_two(one_by_one, capsys):
-    db = one_by_one / "gradebook.sqlite"
+def test_an_override_in_an_exam_names_its_question_when_the_item_is_in_two(
+    one_by_one, capsys, tmp_path
+):
+    db = tmp_path / "gradebook.sqlite"  # a copy: the other tests keep the answers flagged
+    with sqlite3.connect(one_by_one / "gradebook.sqlite") as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
     code, _, err = run(capsys, "override", "--db", db, "seed-student-2", "a.params", "1")
     assert code == 2
     assert (
@@ -349,3 +354,59 @@ def test_an_override_in_an_exam_names_its_question_when_the_item_is_in_two(one_b
     code, out, _ = run(capsys, "review", "--db", db, "--json", "--question", "22-52-Q4")
     flagged = {(g["item"], s) for g in json.loads(out)["groups"] for s in g["students"]}
     assert ("d.formula", "seed-student-2") not in flagged
+
+
+def test_one_question_of_an_exam_graded_alone_into_a_folder(capsys, tmp_path):
+    """The exam names two questions; only one is graded yet: the folder is that question's."""
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "grade", "--exam", EXAM, "--question", "DW-SEP-Q1", "--out", out)
+    assert code == 0, err
+    assert (
+        (out / "instructor" / "grades.csv").read_text("utf-8").startswith('"student","part a (2)"')
+    )
+    code, _, err = run(capsys, "grade", "--exam", EXAM, "--question", "22-52-Q4", "--out", out)
+    assert code == 0, err
+    header = (out / "instructor" / "grades.csv").read_text("utf-8").splitlines()[0]
+    assert header.startswith('"student","22-52-Q4 (25)","DW-SEP-Q1 (30)","total (55)"')
+
+
+def test_a_file_listed_under_the_wrong_question_is_reported_not_passed_over(capsys, tmp_path):
+    folder = tmp_path / "dw"
+    folder.mkdir()
+    for path in [*sorted(DW_FOLDER.iterdir()), Q4_FILES[0]]:
+        (folder / f"{path.parent.name}-{path.name}").write_bytes(path.read_bytes())
+    exam = tmp_path / "exam.yaml"
+    exam.write_text(
+        f"questions:\n  - rubric: {Q4}\n    submissions: [{Q4_FILES[1]}]\n"
+        f"  - rubric: {DW}\n    submissions: [{folder}]\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "grade", "--exam", exam)
+    assert code == 0
+    assert "question: is '22-52-Q4', but the rubric is for 'DW-SEP-Q1'" in err
+
+
+@pytest.mark.parametrize(
+    ("question", "shown", "absent"),
+    [
+        ("22-52-Q4", "22-52-Q4", "DW-SEP-Q1"),
+        ("DW-SEP-Q1", "DW-SEP-Q1", "22-52-Q4"),
+    ],
+    ids=["serve reviews 22-52-Q4", "serve reviews DW-SEP-Q1"],
+)
+def test_serve_reviews_the_question_chosen(one_by_one, tmp_path, question, shown, absent):
+    from grader.review_app import create_app
+
+    client = create_app(
+        one_by_one / "gradebook.sqlite", "Ada", token="t", out=tmp_path, question=question
+    ).test_client()
+    assert client.get("/queue?token=t").status_code == 302
+    page = client.get("/queue").get_data(as_text=True)
+    assert shown in page
+    assert absent not in page
+    # its rebuild writes the whole exam, as `grader report` does
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert client.post("/rebuild", data={"csrf": csrf}).status_code == 200
+    overview = (tmp_path / "instructor" / "index.html").read_text("utf-8")
+    assert "exam overview" in overview
+    assert (tmp_path / "instructor" / "DW-SEP-Q1" / "index.html").is_file()

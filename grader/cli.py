@@ -737,8 +737,15 @@ def _serve(args: argparse.Namespace) -> int:
             f"serving on {args.host} needs --reviewers NAME,NAME,...: each TA gets their own "
             "token, and their decisions are signed with their name"
         )
-    if args.question is not None:
-        _open_exam(args.db, args.question)  # an unknown question is refused here, listing all
+    exam, _ = _open_exam(args.db, args.question)  # an unknown question is refused
+    if args.question is None and len(exam.questions) > 1:
+        print(
+            f"the gradebook holds {len(exam.questions)} questions ("
+            + ", ".join(printable(q) for q in exam.question_ids)
+            + f"); reviewing the latest graded, {printable(_latest_question(args.db))}: "
+            "choose another with --question",
+            file=sys.stderr,
+        )
     serve(
         Path(args.db),
         args.reviewer or default_reviewer(),
@@ -749,6 +756,14 @@ def _serve(args: argparse.Namespace) -> int:
         question=args.question,
     )
     return 0
+
+
+def _latest_question(db: str) -> str:
+    connection = gradebook.connect(Path(db))
+    try:
+        return gradebook.latest_run(connection).rubric.id
+    finally:
+        connection.close()
 
 
 def _reviewer_names(text: str) -> list[str]:

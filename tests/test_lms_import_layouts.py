@@ -212,3 +212,33 @@ def test_a_student_the_lms_cannot_match_is_left_out_and_named(gradebook, tmp_pat
     )
     assert "soneil" not in target.read_text(encoding="utf-8")
     assert len(rows_of(target.read_text(encoding="utf-8"))) == len(ROSTER_ROWS)
+
+
+def test_no_cell_of_any_layout_can_start_a_spreadsheet_formula(tmp_path, capsys):
+    student = '=HYPERLINK("http://evil.example","x")'
+    source = ROOT / "submissions" / "exam-midterm" / "dw-sep-q1" / "seed-student-1.yaml"
+    submission = tmp_path / "evil.yaml"
+    submission.write_text(
+        source.read_text("utf-8").replace("student: seed-student-1", f"student: '{student}'"),
+        encoding="utf-8",
+    )
+    roster_file = tmp_path / "roster.csv"
+    with roster_file.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["id", "name", "email", "section", "username", "sis_id", "canvas_id"],
+                [student, "@SUM(A1)", "+x@evil.example", "-Tutorial", "=user", "-1+1", "+4"],
+            ]
+        )
+    db = tmp_path / "g.sqlite"
+    assert main(["grade", str(submission), "--rubric", str(ROOT / "rubrics" / "dw-sep-q1.yaml"),
+                 "--db", str(db)]) == 0  # fmt: skip
+    for layout in ("grades", "canvas", "moodle", "blackboard", "gradescope"):
+        target = tmp_path / f"{layout}.csv"
+        assert main(["export", "--db", str(db), "--format", layout, "--csv", str(target),
+                     "--roster", str(roster_file)]) == 0  # fmt: skip
+        cells = [cell for row in rows_of(target.read_text("utf-8")) for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], layout
+        # the student's own cells are there, neutralised
+        assert any(cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") for cell in cells), layout
+    capsys.readouterr()

@@ -22,7 +22,7 @@ import signal
 import sqlite3
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__, gradebook, regrade
@@ -416,7 +416,12 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
         failed_any += failed
         lapsed += len(entry.changes.lapsed) if entry.changes is not None else 0
     if db_path is not None and args.changes:
-        rows = [change for entry in graded for change in entry.changes.changes]
+        rows = [
+            # with several questions, an item is named with its question: both may have a.params
+            replace(change, item_id=f"{entry.rubric.id} {change.item_id}") if several else change
+            for entry in graded
+            for change in entry.changes.changes
+        ]
         write_atomically(Path(args.changes), regrade.changes_csv(rows))
     if refused is not None:
         print(

@@ -410,3 +410,27 @@ def test_serve_reviews_the_question_chosen(one_by_one, tmp_path, question, shown
     overview = (tmp_path / "instructor" / "index.html").read_text("utf-8")
     assert "exam overview" in overview
     assert (tmp_path / "instructor" / "DW-SEP-Q1" / "index.html").is_file()
+
+
+def test_changes_of_an_exam_name_each_items_question(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert main(["grade", "--exam", str(EXAM), "--out", str(out)]) == 0
+    edited = tmp_path / "dw"
+    edited.mkdir()
+    for path in DW_FOLDER.iterdir():
+        text = path.read_text("utf-8")
+        if path.stem == "typical-mistakes":
+            text = text.replace("params: 'K C D + D'", "params: 'K^2 C D + D'")
+        (edited / path.name).write_text(text, encoding="utf-8")
+    changes = tmp_path / "changes.csv"
+    code, _, err = run(
+        capsys, "grade", *Q4_FILES, edited, "--rubric", Q4, "--rubric", DW, "--out", out,
+        "--changes", changes,
+    )  # fmt: skip
+    assert code == 0, err
+    assert changes.read_text("utf-8").splitlines() == [
+        '"student","item","change","old marks","new marks","old answer","new answer"',
+        # (an apostrophe before `+`, as in every CSV: no cell can start a formula)
+        '"typical-mistakes","DW-SEP-Q1 a.params","marks","1","2","K C D \'+ D","K^2 C D \'+ D"',
+    ]
+    assert "DW-SEP-Q1: re-grade: 1 student's marks changed (1 item)" in err

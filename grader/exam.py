@@ -8,6 +8,7 @@ An exam file (YAML, read with the project's safe loader) names the questions:
       - rubric: ../rubrics/22-52-q4.yaml     # relative to the exam file
         weight: 1                            # default 1
         name: Q1                             # optional: how outputs name the question
+        lms_column: 'Q1 (123456)'            # optional: its column's header in LMS files
         submissions: [../submissions/q1]     # optional: what `grader grade --exam` grades
 
 `grader grade --rubric A --rubric B` is an exam too, of weight 1 each. The gradebook remembers
@@ -43,10 +44,18 @@ class ExamQuestion:
     name: str = ""  # how outputs name it; the question id when empty
     rubric_path: str = ""
     submissions: tuple[Path, ...] = ()
+    lms_column: str = ""  # the header of its column in an LMS file; its label when empty
 
     @property
     def label(self) -> str:
         return self.name or self.question
+
+    @property
+    def column(self) -> str:
+        """Its column's header in an LMS import file: the LMS's own header for an existing
+        column (Canvas `Midterm Q1 (123456)`, Blackboard `Q1 [Total Pts: 25 Score] |123`),
+        else its label, which makes a new column."""
+        return self.lms_column or self.label
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,16 @@ def load_exam(path: Path | str) -> tuple[Exam, dict[str, Rubric]]:
                     )
                 )
                 continue
+            if any(q.label == question.label or q.column == question.column for q in questions):
+                problems.append(
+                    Problem(
+                        node.line,
+                        key,
+                        f"{question.label!r} names another question too: outputs name each "
+                        "question by its name (or id) and LMS column, so they must differ",
+                    )
+                )
+                continue
             rubrics[question.question] = rubric
             questions.append(question)
     if problems:
@@ -107,6 +126,7 @@ def _read_question(path: Path, node, key: str, problems: list[Problem]):
     rubric_path = fields.text("rubric")
     weight = fields.number("weight", required=False, default=1.0)
     name = fields.text("name", required=False, default="") or ""
+    lms_column = fields.text("lms_column", required=False, default="") or ""
     listed = fields.sequence("submissions", required=False)
     fields.finish()
     submissions: list[Path] = []
@@ -125,7 +145,12 @@ def _read_question(path: Path, node, key: str, problems: list[Problem]):
         return None
     rubric = load_rubric(path.parent / rubric_path)
     question = ExamQuestion(
-        rubric.id, weight or 1.0, name, str(path.parent / rubric_path), tuple(submissions)
+        rubric.id,
+        weight or 1.0,
+        name,
+        str(path.parent / rubric_path),
+        tuple(submissions),
+        lms_column,
     )
     return question, rubric
 

@@ -121,7 +121,8 @@ CREATE TABLE IF NOT EXISTS exam_questions (
     question TEXT PRIMARY KEY,
     position INTEGER NOT NULL,
     weight REAL NOT NULL,
-    name TEXT NOT NULL
+    name TEXT NOT NULL,
+    lms_column TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -766,8 +767,15 @@ def save_exam(connection: sqlite3.Connection, exam: Exam, replace_all: bool) -> 
         ).fetchone()
         for offset, question in enumerate(q for q in exam.questions if q.question not in known):
             connection.execute(
-                "INSERT INTO exam_questions (question, position, weight, name) VALUES (?, ?, ?, ?)",
-                (question.question, last + 1 + offset, question.weight, question.name),
+                "INSERT INTO exam_questions (question, position, weight, name, lms_column)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    question.question,
+                    last + 1 + offset,
+                    question.weight,
+                    question.name,
+                    question.lms_column,
+                ),
             )
 
 
@@ -778,9 +786,9 @@ def stored_exam(connection: sqlite3.Connection) -> Exam:
     row = connection.execute("SELECT id, title FROM exam").fetchone()
     exam_id, title = row if row is not None else ("", "")
     questions = [
-        ExamQuestion(question, weight, name)
-        for question, weight, name in connection.execute(
-            "SELECT question, weight, name FROM exam_questions WHERE question IN"
+        ExamQuestion(question, weight, name, lms_column=lms_column)
+        for question, weight, name, lms_column in connection.execute(
+            "SELECT question, weight, name, lms_column FROM exam_questions WHERE question IN"
             " (SELECT question FROM runs) ORDER BY position"
         )
     ]

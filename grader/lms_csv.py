@@ -130,12 +130,13 @@ class LmsFile:
 
 
 def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) -> LmsFile:
-    """The exam's marks in `layout`, one column per question named by its label (so two
-    questions never share a column), each question's marks weighted. A question with an item
-    awaiting review is never exported as a final mark: its cell is left empty, and flagged in
-    the layout's status column where the LMS has one (Moodle, Gradescope) and in the notes.
-    Students are joined to the roster for the LMS's ids; a student the LMS could not match
-    (no such id in the roster) is left out and named in the notes."""
+    """The exam's marks in `layout`, one column per question headed by its `column` (its LMS
+    column, else its label: two questions never share a column), its marks weighted. A
+    question with an item awaiting review is never exported as a final mark: its cell is left
+    empty, and flagged in the layout's status column where the LMS has one (Moodle,
+    Gradescope) and in the notes. Students are joined to the roster for the LMS's ids; a
+    student the LMS could not match (no such id in the roster) is left out and named in the
+    notes."""
     writer = {
         "canvas": _canvas,
         "moodle": _moodle,
@@ -187,7 +188,7 @@ def _canvas(classes, roster, notes) -> list[list[str]]:
     Canvas matches a row by its ID, SIS User ID or SIS Login ID."""
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     rows = [
-        [*header, *(k.question.label for k in classes)],
+        [*header, *(k.question.column for k in classes)],
         ["Points Possible", "", "", "", "", *(marks_text(k.max_total) for k in classes)],
     ]
     for sheet in sheets(classes):
@@ -211,7 +212,7 @@ def _moodle(classes, roster, notes) -> list[list[str]]:
     a feedback column to map to the grade item and its feedback; `Status` is left unmapped."""
     header = ["Full name", "Email address", "ID number"]
     for k in classes:
-        header += [k.question.label, f"{k.question.label} feedback"]
+        header += [k.question.column, f"{k.question.column} feedback"]
     rows = [[*header, "Status"]]
     for sheet in sheets(classes):
         if not _matched(roster, sheet, ("email", "sis_id"), "Moodle", notes):
@@ -235,7 +236,7 @@ def _blackboard(classes, roster, notes) -> list[list[str]]:
     """Blackboard's Grade Center upload (Work Offline): `Username` identifies the student, and
     every other column is a grade column, matched by the column id after `|` in its header
     (a header without one makes a new column); every field is quoted."""
-    rows = [["Username", *(k.question.label for k in classes)]]
+    rows = [["Username", *(k.question.column for k in classes)]]
     for sheet in sheets(classes):
         if not _matched(roster, sheet, ("username",), "Blackboard", notes):
             continue
@@ -253,7 +254,7 @@ def _gradescope(classes, roster, notes) -> list[list[str]]:
             "SID",
             "Email",
             "Sections",
-            *(f"{k.question.label} ({marks_text(k.max_total)} pts)" for k in classes),
+            *(f"{k.question.column} ({marks_text(k.max_total)} pts)" for k in classes),
             "Total Score",
             "Max Points",
             "Status",

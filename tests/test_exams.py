@@ -316,6 +316,10 @@ def test_several_rubrics_take_the_files_that_name_their_question(capsys, tmp_pat
             "exam.yaml:3: questions[0].submissions[0]: expected a path",
         ),
         ("questions:\n  - !!python/object:os.system x\n", "YAML tag"),
+        (
+            "questions:\n  - rubric: {q4}\n    name: Q1\n  - rubric: {dw}\n    name: Q1\n",
+            "exam.yaml:4: questions[1]: 'Q1' names another question too",
+        ),
     ],
     ids=[
         "an exam without questions",
@@ -326,11 +330,12 @@ def test_several_rubrics_take_the_files_that_name_their_question(capsys, tmp_pat
         "a negative weight",
         "a submission that is not a path",
         "a python tag is refused",
+        "two questions of one name",
     ],
 )
 def test_an_exam_file_that_cannot_be_used_names_its_line_and_key(tmp_path, text, problem):
     path = tmp_path / "exam.yaml"
-    path.write_text(text.replace("{q4}", str(Q4)), encoding="utf-8")
+    path.write_text(text.replace("{q4}", str(Q4)).replace("{dw}", str(DW)), encoding="utf-8")
     with pytest.raises(ExamError) as raised:
         load_exam(path)
     assert problem in str(raised.value).replace(str(tmp_path) + "/", "")

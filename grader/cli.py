@@ -22,16 +22,20 @@ import signal
 import sqlite3
 import sys
 import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__, gradebook, regrade
 from grader.answer_groups import answer_groups, review_queue
 from grader.errors import GraderError
+from grader.exam import Exam, QuestionClass, exam_of, load_exam
+from grader.exam_report import write_exam_report
 from grader.grade import grade_paths
 from grader.html_report import INSTRUCTOR_FOLDER, STUDENTS_FOLDER, summarise, write_html_report
-from grader.lms_csv import grades_csv
-from grader.model import Task
+from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
+from grader.model import Batch, FileFailure, Rubric, Task
 from grader.overrides import apply_overrides, default_reviewer
+from grader.release import MANIFEST_CSV, MANIFEST_JSON, release_pages
 from grader.report import (
     batch_json,
     check_writable,
@@ -44,6 +48,7 @@ from grader.report import (
 from grader.roster import RosterMatcher, read_roster
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
+from grader.submissions import collect_submission_files, names_its_question
 from grader.submissions.lms_export import read_column_map
 from grader.workers import (
     DEFAULT_MEMORY_MB,
@@ -188,45 +193,131 @@ def _check_outputs(args: argparse.Namespace) -> None:
         check_writable(Path(args.out) / STUDENTS_FOLDER / "page.html")
 
 
+def _exam_to_grade(args: argparse.Namespace) -> tuple[Exam, dict, bool]:
+    """The exam `grade` grades: the exam file's, or the rubrics given (weight 1 each); and
+    whether it came from a file (which then replaces what the gradebook remembers)."""
+    if bool(args.exam) == bool(args.rubric):
+        raise UsageError("give --rubric RUBRIC (once or more) or --exam FILE")
+    if args.exam:
+        exam, rubrics = load_exam(args.exam)
+        return exam, rubrics, True
+    rubrics = {}
+    for path in args.rubric:
+        rubric = load_rubric(path)
+        if rubric.id in rubrics:
+            raise UsageError(f"{path}: question {rubric.id!r} is given twice (--rubric)")
+        rubrics[rubric.id] = rubric
+    return exam_of(list(rubrics.values())), rubrics, False
+
+
+def _chosen_questions(exam: Exam, question: str | None, where: str) -> list:
+    if question is None:
+        return list(exam.questions)
+    chosen = [q for q in exam.questions if q.question == question]
+    if not chosen:
+        raise UsageError(
+            f"no question {question!r} in {where}; its questions are "
+            + ", ".join(exam.question_ids)
+        )
+    return chosen
+
+
+def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path]], list]:
+    """Which files each question grades, and the files refused for all of them.
+
+    Without paths on the command line, each question grades the submissions its exam entry
+    names. With them and one question, all of them. With them and several questions, each
+    file goes to the question it names (`question:` in YAML or a Markdown front matter);
+    a transcript or an LMS export names none and is refused: give it in the exam file under
+    its question, or grade it alone with its --rubric."""
+    if not paths:
+        missing = [q.question for q in questions if not q.submissions]
+        if missing:
+            raise UsageError(
+                "name the submissions to grade: on the command line, or under `submissions:` "
+                f"in the exam file for {', '.join(missing)}"
+            )
+        return {q.question: list(q.submissions) for q in questions}, []
+    given = [Path(p) for p in paths]
+    if len(questions) == 1:
+        return {questions[0].question: given}, []
+    files, unusable = collect_submission_files(given)
+    refused = [FileFailure(str(path), f"{path} {why}") for path, why in unusable]
+    kept = []
+    for path in files:
+        if names_its_question(path):
+            kept.append(path)
+        else:
+            refused.append(
+                FileFailure(
+                    str(path),
+                    f"{path} names no question (a transcript or an LMS export): with several "
+                    "questions, list it under its question's `submissions:` in the exam file, "
+                    "or grade it alone with that question's --rubric",
+                )
+            )
+    return {q.question: kept for q in questions}, refused
+
+
+@dataclass
+class _Graded:
+    """What grading one question did: its batch (overrides applied) and, with a gradebook,
+    what the re-grade changed."""
+
+    rubric: Rubric
+    batch: Batch
+    changes: regrade.RegradeReport | None = None
+    matcher: RosterMatcher | None = None
+
+
 def _grade(args: argparse.Namespace) -> int:
-    rubric = load_rubric(args.rubric)
-    columns = read_column_map(Path(args.columns), rubric) if args.columns else None
+    exam, rubrics, from_file = _exam_to_grade(args)
+    questions = _chosen_questions(exam, args.question, args.exam or "the rubrics given")
+    if args.columns and len(questions) > 1:
+        raise UsageError("--columns maps one question's export: give --question too")
+    paths, refused_files = _paths_by_question(questions, args.paths)
+    several = len(questions) > 1
     roster = read_roster(Path(args.roster)) if args.roster else None
-    matcher = RosterMatcher(roster) if roster is not None else None
     _check_outputs(args)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
-    store = None
-    refused = None
     out = Path(args.out) if args.out else None
     stored = 0
     progress = _ProgressBar()
+    connection = gradebook.connect(db_path) if db_path is not None else None
+    graded: list[_Graded] = []
+    refused = None
+    whole: dict = {}
     try:
-        with _checker(rubric, args) as bounded:
-            checker = bounded
-            if db_path is not None:
-                connection = gradebook.connect(db_path)
-                before = regrade.snapshot(
-                    connection, rubric.id, gradebook.load_overrides(connection, rubric.id)
-                )
-                run_id = gradebook.start_run(connection, rubric, rubric.source_text)
-                checker = gradebook.CachedChecker(
-                    bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
-                )
+        if connection is not None:
+            gradebook.save_exam(connection, exam, replace_all=from_file)
+        for question in questions:
+            rubric = rubrics[question.question]
+            columns = read_column_map(Path(args.columns), rubric) if args.columns else None
+            matcher = RosterMatcher(roster) if roster is not None else None
+            # Files given on the command line are offered to every question, and each keeps
+            # those naming it; an exam file's own lists are each question's alone, and a file
+            # in one naming another question is reported, never passed over.
+            shared = several and bool(args.paths)
+            others = frozenset(exam.question_ids) - {rubric.id} if shared else frozenset()
 
-                def store(result):
-                    nonlocal stored
-                    gradebook.store_submission(connection, run_id, rubric.id, result)
-                    stored += 1
+            def counted(_result) -> None:
+                nonlocal stored
+                stored += 1
 
-            batch = grade_paths(
-                rubric,
-                [Path(p) for p in args.paths],
-                on_result=store,
-                on_progress=progress,
-                checker=checker,
-                columns=columns,
-                identify=matcher.identify if matcher is not None else None,
-            )
+            batch, changes = _grade_question(
+                rubric, paths[rubric.id], args, connection, columns, matcher, others, progress,
+                counted,
+            )  # fmt: skip
+            graded.append(_Graded(rubric, batch, changes, matcher))
+        if refused_files and graded:
+            graded[0].batch.failures.extend(refused_files)
+        if args.json:
+            write_atomically(Path(args.json), _graded_json(graded))
+        if out is not None and connection is not None:
+            try:
+                whole = _write_outputs(connection, out, roster, args.mixed_rubrics, db_path)
+            except MixedRubricsError as error:
+                refused = error
     except (KeyboardInterrupt, Interrupted) as interruption:
         progress.end_line()
         signum = getattr(interruption, "signum", signal.SIGINT)
@@ -238,64 +329,114 @@ def _grade(args: argparse.Namespace) -> int:
                 "re-run to finish"
             )
         raise Interrupted(signum, message) from None
-    if db_path is not None:
-        gradebook.store_failures(connection, run_id, batch.failures)
-        overrides = gradebook.load_overrides(connection, rubric.id)
-        batch = apply_overrides(batch, overrides)
-        changes = regrade.compare(before, batch, overrides)
-        gradebook.store_changes(connection, run_id, changes.changes)
-    for failure in batch.failures:
-        print(f"error: {_failure_text(failure)}", file=sys.stderr)
-    whole_class = None
-    if batch.results:
-        print(format_table(rubric, batch))
-    if args.json:
-        write_atomically(Path(args.json), _results_json(rubric, batch))
-    if db_path is not None:
-        try:
-            if args.out:
-                # The folder shows the whole class the gradebook holds (a late file graded
-                # alone keeps everyone else's pages and rows), as `grader report` would.
-                run = gradebook.current_run(run_id, rubric)
-                whole_class = gradebook.load_batch(connection, run, on_damaged=_warn)
-                versions = gradebook.rubric_versions(connection, rubric.id)
-                try:
-                    _one_rubric(versions, rubric.sha256, db_path, args.mixed_rubrics)
-                    _write_reports(
-                        rubric, apply_overrides(whole_class, overrides), versions, out, roster
-                    )
-                except MixedRubricsError as error:
-                    refused = error
-        finally:
+    finally:
+        if connection is not None:
             connection.close()
+    return _grade_summary(graded, args, db_path, out, refused, several, whole)
+
+
+def _grade_question(
+    rubric, paths, args, connection, columns, matcher, others, progress, counted
+) -> tuple:
+    """Grade one question's files, storing each student as they are graded; the batch with
+    overrides applied, and what the re-grade changed (None without a gradebook)."""
+    store = None
+    with _checker(rubric, args) as bounded:
+        checker = bounded
+        if connection is not None:
+            before = regrade.snapshot(
+                connection, rubric.id, gradebook.load_overrides(connection, rubric.id)
+            )
+            run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+            checker = gradebook.CachedChecker(
+                bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
+            )
+
+            def store(result):
+                gradebook.store_submission(connection, run_id, rubric.id, result)
+                counted(result)
+
+        batch = grade_paths(
+            rubric,
+            paths,
+            on_result=store,
+            on_progress=progress,
+            checker=checker,
+            columns=columns,
+            identify=matcher.identify if matcher is not None else None,
+            other_questions=others,
+        )
+    if connection is None:
+        return batch, None
+    gradebook.store_failures(connection, run_id, batch.failures)
+    overrides = gradebook.load_overrides(connection, rubric.id)
+    batch = apply_overrides(batch, overrides)
+    changes = regrade.compare(before, batch, overrides)
+    gradebook.store_changes(connection, run_id, changes.changes)
+    return batch, changes
+
+
+def _graded_json(graded: list[_Graded]) -> str:
+    """`--json`: one question's results as before; several questions' as a list of them."""
+    if len(graded) == 1:
+        return _results_json(graded[0].rubric, graded[0].batch)
+    texts = [_results_json(g.rubric, g.batch).rstrip("\n") for g in graded]
+    return '{"questions": [\n' + ",\n".join(texts) + "\n]}\n"
+
+
+def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
+    """The tables, what changed, the roster's report and the summary, for each question."""
+    failed_any = lapsed = graded_any = 0
+    for entry in graded:
+        for failure in entry.batch.failures:
+            print(f"error: {_failure_text(failure)}", file=sys.stderr)
+        if entry.batch.results:
+            if several:
+                print(f"{entry.rubric.id}: {entry.rubric.title}")
+            print(format_table(entry.rubric, entry.batch))
+            if several:
+                print()
+    if db_path is not None:
         print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
-        if changes.changes or changes.kept:
-            print("\n".join(changes.lines()), file=sys.stderr)
-        if args.changes:
-            write_atomically(Path(args.changes), regrade.changes_csv(changes.changes))
-    if matcher is not None:
-        _report_roster(matcher, batch, whole_class)
-    graded, failed = len(batch.results), len(batch.failures)
-    print(
-        f"graded {graded} submission{'s' if graded != 1 else ''}"
-        + (f"; {failed} could not be graded (see above)" if failed else ""),
-        file=sys.stderr,
-    )
-    print(summarise(batch).describe(rubric.max_total), file=sys.stderr)
+    for entry in graded:
+        rubric, batch = entry.rubric, entry.batch
+        title = f"{rubric.id}: " if several else ""
+        if entry.changes is not None and (entry.changes.changes or entry.changes.kept):
+            print("\n".join(title + line for line in entry.changes.lines()), file=sys.stderr)
+        if entry.matcher is not None:
+            _report_roster(entry.matcher, batch, whole.get(rubric.id))
+        count, failed = len(batch.results), len(batch.failures)
+        print(
+            f"{title}graded {count} submission{'s' if count != 1 else ''}"
+            + (f"; {failed} could not be graded (see above)" if failed else ""),
+            file=sys.stderr,
+        )
+        print(title + summarise(batch).describe(rubric.max_total), file=sys.stderr)
+        graded_any += count
+        failed_any += failed
+        lapsed += len(entry.changes.lapsed) if entry.changes is not None else 0
+    if db_path is not None and args.changes:
+        rows = [
+            # with several questions, an item is named with its question: both may have a.params
+            replace(change, item_id=f"{entry.rubric.id} {change.item_id}") if several else change
+            for entry in graded
+            for change in entry.changes.changes
+        ]
+        write_atomically(Path(args.changes), regrade.changes_csv(rows))
     if refused is not None:
         print(
             f"error: {refused}. This run's grades are stored in the gradebook; nothing was "
             f"written to {printable(str(out))}",
             file=sys.stderr,
         )
-    if not batch.results:
+    if not graded_any:
         print("error: no submission could be graded", file=sys.stderr)
         return EXIT_NO_SUBMISSIONS
     if refused is not None:
         return refused.exit_code
-    lapsed = len(changes.lapsed) if db_path is not None else 0
-    if args.strict and (failed or lapsed):
-        why = [f"{failed} file{'s' if failed != 1 else ''} skipped or conflicted"] if failed else []
+    if args.strict and (failed_any or lapsed):
+        why = [f"{failed_any} file{'s' if failed_any != 1 else ''} skipped or conflicted"]
+        why = why if failed_any else []
         why += [f"{lapsed} override{'s' if lapsed != 1 else ''} lapsed"] if lapsed else []
         print(f"strict: {' and '.join(why)} (exit code {EXIT_STRICT})", file=sys.stderr)
         return EXIT_STRICT
@@ -319,29 +460,76 @@ def _failure_text(failure) -> str:
     return printable(message, keep_newlines=True)
 
 
-def _open_gradebook(path: str):
-    """The latest run, every stored student of its question (overrides applied), and the
-    version of the rubric each was graded under."""
+def _exam_classes(connection, where, question: str | None = None):
+    """The exam the gradebook holds and each question's class (`question` alone if given)."""
+    exam = gradebook.stored_exam(connection)
+    if not exam.questions:
+        raise gradebook.GradebookError(
+            "the gradebook has no runs yet; grade some submissions first"
+        )
+    classes = []
+    for entry in _chosen_questions(exam, question, where):
+        run = gradebook.latest_run_of(connection, entry.question)
+        batch = gradebook.load_batch(connection, run, on_damaged=_warn)
+        overrides = gradebook.load_overrides(connection, entry.question)
+        versions = gradebook.rubric_versions(connection, entry.question)
+        classes.append(
+            QuestionClass(entry, run.rubric, apply_overrides(batch, overrides), versions)
+        )
+    return exam, classes
+
+
+def _open_exam(path: str, question: str | None = None):
+    """`_exam_classes` of the gradebook at `path`."""
     if not Path(path).is_file():
         raise UsageError(f"no gradebook at {path}")
     connection = gradebook.connect(Path(path))
     try:
-        run = gradebook.latest_run(connection)
-        batch = gradebook.load_batch(connection, run, on_damaged=_warn)
-        versions = gradebook.rubric_versions(connection, run.rubric.id)
-        overrides = gradebook.load_overrides(connection, run.rubric.id)
-        return run, apply_overrides(batch, overrides), versions
+        return _exam_classes(connection, path, question)
     except gradebook.GradebookError as error:
         raise UsageError(f"{path}: {error}") from None
     finally:
         connection.close()
 
 
+def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db) -> dict:
+    """The folder `out` for the whole class the gradebook holds: a question's pages, overview,
+    CSV and JSON when it holds one question; for several, the exam's (one page per student
+    for the whole exam, the exam overview and CSV) and each question's overview in its own
+    folder. Returns each question's class (its batch), for the roster's report."""
+    exam, classes = _exam_classes(connection, db)
+    for klass in classes:
+        _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
+    if len(classes) == 1:
+        (klass,) = classes
+        _write_reports(klass.rubric, klass.batch, klass.versions, out, roster)
+    else:
+        written = write_exam_report(exam, classes, out, roster)
+        print(
+            f"wrote {len(written)} files to {printable(str(out))}: each student's exam page in "
+            f"{STUDENTS_FOLDER}/, the exam overview and CSV in {INSTRUCTOR_FOLDER}/, each "
+            f"question's overview in {INSTRUCTOR_FOLDER}/<question>/",
+            file=sys.stderr,
+        )
+    return {klass.question.question: klass.batch for klass in classes}
+
+
+def rebuild_outputs(db: Path, out: Path, roster=None, mixed_rubrics: bool = False) -> None:
+    """What `grader report` writes (and `grader serve`'s rebuild button)."""
+    if not db.is_file():
+        raise UsageError(f"no gradebook at {db}")
+    connection = gradebook.connect(db)
+    try:
+        _write_outputs(connection, out, roster, mixed_rubrics, db)
+    except gradebook.GradebookError as error:
+        raise UsageError(f"{db}: {error}") from None
+    finally:
+        connection.close()
+
+
 def _report(args: argparse.Namespace) -> int:
-    run, batch, versions = _open_gradebook(args.db)
-    _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
     roster = read_roster(Path(args.roster)) if args.roster else None
-    _write_reports(run.rubric, batch, versions, Path(args.out), roster)
+    rebuild_outputs(Path(args.db), Path(args.out), roster, args.mixed_rubrics)
     return 0
 
 
@@ -355,7 +543,7 @@ def _override(args: argparse.Namespace) -> int:
         raise UsageError(f"no gradebook at {args.db}")
     connection = gradebook.connect(Path(args.db))
     try:
-        question = args.question or gradebook.latest_run(connection).rubric.id
+        question = args.question or _question_of(connection, args.db, student, item)
         override = gradebook.record_override(
             connection,
             question,
@@ -381,22 +569,31 @@ def _override_group(args: argparse.Namespace) -> int:
     the group waiting for a person (every member, when none is), in one transaction."""
     if len(args.target) != 1:
         raise UsageError("with --answer-group, override takes only MARKS")
-    if args.question:
-        raise UsageError("--answer-group decides in the latest run's question; drop --question")
     marks = _marks_argument(args.target[0])
-    run, batch, _ = _open_gradebook(args.db)
-    group = answer_groups(batch).get(args.answer_group)
-    if group is None:
+    _, classes = _open_exam(args.db, args.question)
+    found = [
+        (klass, answer_groups(klass.batch)[args.answer_group])
+        for klass in classes
+        if args.answer_group in answer_groups(klass.batch)
+    ]
+    if not found:
         raise UsageError(
             f"{args.db}: no answer group {args.answer_group!r}; "
             "`grader review --db FILE --json` lists the groups and their ids"
         )
+    if len(found) > 1:
+        raise UsageError(
+            f"answer group {args.answer_group} is in questions "
+            + ", ".join(klass.rubric.id for klass, _ in found)
+            + "; choose one with --question"
+        )
+    ((klass, group),) = found
     students = group.to_decide
     connection = gradebook.connect(Path(args.db))
     try:
         recorded = gradebook.record_overrides(
             connection,
-            run.rubric.id,
+            klass.rubric.id,
             [(student, group.item_id) for student in students],
             marks,
             args.note,
@@ -414,6 +611,31 @@ def _override_group(args: argparse.Namespace) -> int:
     return 0
 
 
+def _question_of(connection, db, student: str, item: str) -> str:
+    """The question an override without --question is for: the only one, or the only one
+    whose rubric has `item` and a result of `student`."""
+    exam = gradebook.stored_exam(connection)
+    if len(exam.questions) <= 1:
+        return gradebook.latest_run(connection).rubric.id
+    having = [
+        question
+        for (question,) in connection.execute(
+            "SELECT DISTINCT question FROM item_results WHERE student = ? AND item_id = ?",
+            (student, item),
+        )
+    ]
+    if len(having) == 1:
+        return having[0]
+    if not having:
+        raise UsageError(
+            f"{db}: no result for student {student!r} and item {item!r} in any question "
+            f"({', '.join(exam.question_ids)})"
+        )
+    raise UsageError(
+        f"{student!r} answered {item!r} in {', '.join(sorted(having))}; choose with --question"
+    )
+
+
 def _marks_argument(text: str) -> float:
     try:
         value = float(text)
@@ -425,41 +647,46 @@ def _marks_argument(text: str) -> float:
 
 
 def _review(args: argparse.Namespace) -> int:
-    run, batch, _ = _open_gradebook(args.db)
-    groups = review_queue(answer_groups(batch))
+    _, classes = _open_exam(args.db, args.question)
+    queues = [(klass.rubric.id, review_queue(answer_groups(klass.batch))) for klass in classes]
+    several = len(classes) > 1
     if args.json:
-        _print_lines(
-            [json.dumps(_review_json(run.rubric.id, groups), indent=2, ensure_ascii=False)]
-        )
+        _print_lines([json.dumps(_review_json(queues), indent=2, ensure_ascii=False)])
         return 0
-    if not groups:
+    if not any(groups for _, groups in queues):
         _print_lines(["nothing needs review"])
         return 0
     lines = []
-    for group in groups:
-        students = ", ".join(printable(s) for s in group.flagged)
-        lines.append(f"{group.item_id} ({len(group.flagged)}): {students}")
-        lines.append(f"  answer: {printable((group.shown.answer or '').strip())}")
-        lines.extend(
-            f"  {printable(student)}: {printable(item.found)}"
-            for student, item in group.members
-            if item.needs_person and item.found
-        )
-        lines.append(f"  group: {group.id}")
-        lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
+    for question, groups in queues:
+        for group in groups:
+            students = ", ".join(printable(s) for s in group.flagged)
+            title = f"{printable(question)} " if several else ""
+            lines.append(f"{title}{group.item_id} ({len(group.flagged)}): {students}")
+            lines.append(f"  answer: {printable((group.shown.answer or '').strip())}")
+            lines.extend(
+                f"  {printable(student)}: {printable(item.found)}"
+                for student, item in group.members
+                if item.needs_person and item.found
+            )
+            lines.append(f"  group: {group.id}")
+            lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
     if not _print_lines(lines):
         return 0  # the reader has what it wanted (`grader review | head`)
-    total = sum(len(g.flagged) for g in groups)
-    print(f"{total} answers in {len(groups)} groups need review", file=sys.stderr)
+    total = sum(len(g.flagged) for _, groups in queues for g in groups)
+    count = sum(len(groups) for _, groups in queues)
+    print(f"{total} answers in {count} groups need review", file=sys.stderr)
     return 0
 
 
-def _review_json(question: str, groups) -> dict:
-    """The review queue for scripts: each group with the id `override --answer-group` takes."""
+def _review_json(queues) -> dict:
+    """The review queue for scripts: each group with its question and the id `override
+    --answer-group` takes. `question` is the question when there is one, else null."""
     return {
-        "question": question,
+        "question": queues[0][0] if len(queues) == 1 else None,
+        "questions": [question for question, _ in queues],
         "groups": [
             {
+                "question": question,
                 "id": group.id,
                 "item": group.item_id,
                 "answer": (group.shown.answer or "").strip(),
@@ -474,6 +701,7 @@ def _review_json(question: str, groups) -> dict:
                 # per student: where a transcript's answer was found, else null
                 "found": [item.found for _, item in group.members if item.needs_person],
             }
+            for question, groups in queues
             for group in groups
         ],
     }
@@ -514,6 +742,15 @@ def _serve(args: argparse.Namespace) -> int:
             f"serving on {args.host} needs --reviewers NAME,NAME,...: each TA gets their own "
             "token, and their decisions are signed with their name"
         )
+    exam, _ = _open_exam(args.db, args.question)  # an unknown question is refused
+    if args.question is None and len(exam.questions) > 1:
+        print(
+            f"the gradebook holds {len(exam.questions)} questions ("
+            + ", ".join(printable(q) for q in exam.question_ids)
+            + f"); reviewing the latest graded, {printable(_latest_question(args.db))}: "
+            "choose another with --question",
+            file=sys.stderr,
+        )
     serve(
         Path(args.db),
         args.reviewer or default_reviewer(),
@@ -521,8 +758,17 @@ def _serve(args: argparse.Namespace) -> int:
         args.out and Path(args.out),
         host=args.host,
         reviewers=reviewers,
+        question=args.question,
     )
     return 0
+
+
+def _latest_question(db: str) -> str:
+    connection = gradebook.connect(Path(db))
+    try:
+        return gradebook.latest_run(connection).rubric.id
+    finally:
+        connection.close()
 
 
 def _reviewer_names(text: str) -> list[str]:
@@ -533,11 +779,63 @@ def _reviewer_names(text: str) -> list[str]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    run, batch, versions = _open_gradebook(args.db)
-    _one_rubric(versions, run.rubric.sha256, args.db, args.mixed_rubrics)
+    _, classes = _open_exam(args.db, args.question)
+    for klass in classes:
+        _one_rubric(klass.versions, klass.rubric.sha256, args.db, args.mixed_rubrics)
     roster = read_roster(Path(args.roster)) if args.roster else None
-    write_atomically(Path(args.csv), grades_csv(run.rubric, batch, versions, roster))
-    print(f"wrote {len(batch.results)} rows to {printable(args.csv)}", file=sys.stderr)
+    if args.format == "grades":
+        if len(classes) == 1:
+            (klass,) = classes
+            text = grades_csv(klass.rubric, klass.batch, klass.versions, roster)
+        else:
+            text = exam_grades_csv(classes, roster)
+        notes: tuple[str, ...] = ()
+    else:
+        if roster is None and args.format != "gradescope":
+            raise UsageError(
+                f"--format {args.format} needs --roster FILE: the LMS matches students by its "
+                "own ids (see docs/exams.md)"
+            )
+        exported = lms_csv(args.format, classes, roster)
+        text, notes = exported.text, exported.notes
+        if exported.pending and args.refuse_pending:
+            for note in exported.pending:
+                print(f"pending: {printable(note)}", file=sys.stderr)
+            raise UsageError(
+                f"{len(exported.pending)} marks await review; nothing was written "
+                "(--refuse-pending)"
+            )
+    write_atomically(Path(args.csv), text)
+    for note in notes:
+        print(f"note: {printable(note)}", file=sys.stderr)
+    rows = len({s for k in classes for s in (r.student for r in k.batch.results)})
+    print(f"wrote {rows} students to {printable(args.csv)}", file=sys.stderr)
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    exam, classes = _open_exam(args.db, args.question)
+    for klass in classes:
+        _one_rubric(klass.versions, klass.rubric.sha256, args.db, False)
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    to = Path(args.to)
+    check_writable(to / MANIFEST_CSV)
+    outcome = release_pages(exam, classes, to, args.include_pending, roster)
+    print(
+        f"released {len(outcome.released)} student pages to {printable(str(to))}; the "
+        f"manifest is {MANIFEST_CSV} (and {MANIFEST_JSON})",
+        file=sys.stderr,
+    )
+    if outcome.withheld:
+        names = ", ".join(printable(student) for student, _ in outcome.withheld[:20])
+        more = f" and {len(outcome.withheld) - 20} more" if len(outcome.withheld) > 20 else ""
+        print(
+            f"withheld {len(outcome.withheld)} student"
+            f"{'s' if len(outcome.withheld) != 1 else ''} with answers awaiting review: "
+            f"{names}{more} (decide them with grader review / serve, or pass --include-pending "
+            "to release them with those answers shown as awaiting review)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -614,6 +912,14 @@ def _add_roster(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_question(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--question",
+        metavar="ID",
+        help="only this question of the exam (default: every question)",
+    )
+
+
 def _add_mixed_rubrics(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--mixed-rubrics",
@@ -651,11 +957,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
-        help="submission files or folders, or LMS quiz exports (.csv, .xlsx) named here",
+        help="submission files or folders, or LMS quiz exports (.csv, .xlsx) named here "
+        "(with --exam, by default the submissions the exam file names)",
     )
-    grade.add_argument("--rubric", required=True, metavar="RUBRIC", help="the rubric YAML file")
+    grade.add_argument(
+        "--rubric",
+        action="append",
+        metavar="RUBRIC",
+        help="the rubric YAML file; give it once per question to grade an exam of several",
+    )
+    grade.add_argument(
+        "--exam",
+        metavar="FILE",
+        help="an exam file naming its questions' rubrics, weights and submissions "
+        "(see docs/exams.md)",
+    )
+    _add_question(grade)
     grade.add_argument(
         "--out",
         metavar="DIR",
@@ -705,6 +1024,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     report.add_argument("--out", required=True, metavar="DIR", help="where to write the pages")
+    _add_question(report)
     _add_roster(report)
     _add_mixed_rubrics(report)
     report.set_defaults(run=_report)
@@ -740,7 +1060,10 @@ def build_parser() -> argparse.ArgumentParser:
         "`grader review --json`), as `grader serve` does",
     )
     override.add_argument("--note", default="", help="why, shown to the student")
-    override.add_argument("--question", help="the question id (default: the latest run's)")
+    override.add_argument(
+        "--question",
+        help="the question id (default: the only question that has this student and item)",
+    )
     override.add_argument(
         "--reviewer", metavar="NAME", help="who decides, for the audit trail (default: OS user)"
     )
@@ -755,6 +1078,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the queue as JSON: each group's id, item, answer, reasons and students",
     )
+    _add_question(review)
     review.set_defaults(run=_review)
 
     serve = commands.add_parser(
@@ -777,14 +1101,53 @@ def build_parser() -> argparse.ArgumentParser:
         "decisions are signed with their name",
     )
     serve.add_argument("--out", metavar="DIR", help="the folder the rebuild button writes")
+    serve.add_argument(
+        "--question",
+        metavar="ID",
+        help="the question to review, in a gradebook of several (default: the latest graded)",
+    )
     serve.set_defaults(run=_serve)
 
-    export = commands.add_parser("export", help="write the marks CSV from a gradebook")
+    export = commands.add_parser(
+        "export", help="write the marks CSV from a gradebook, ours or in an LMS's import layout"
+    )
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
     export.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
+    export.add_argument(
+        "--format",
+        choices=("grades", *LMS_FORMATS),
+        default="grades",
+        help="grades (ours, the default), or the import layout of canvas, moodle, blackboard "
+        "or gradescope (these need --roster, but gradescope)",
+    )
+    export.add_argument(
+        "--refuse-pending",
+        action="store_true",
+        help="write nothing while any mark awaits review (by default such a mark is left "
+        "empty and flagged)",
+    )
+    _add_question(export)
     _add_roster(export)
     _add_mixed_rubrics(export)
     export.set_defaults(run=_export)
+
+    release = commands.add_parser(
+        "release",
+        help="write the students' pages only, for release, with a manifest for the upload",
+    )
+    release.add_argument("--db", required=True, metavar="FILE", help="the SQLite gradebook")
+    release.add_argument(
+        "--to", required=True, metavar="DIR", help="the folder to write the pages and manifest"
+    )
+    release.add_argument(
+        "--include-pending",
+        action="store_true",
+        help="release students with answers awaiting review too (those answers shown as "
+        "awaiting review); by default such students are withheld",
+    )
+    _add_question(release)
+    _add_roster(release)
+    release.set_defaults(run=_release)
     return parser
 
 

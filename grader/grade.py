@@ -263,6 +263,7 @@ def grade_paths(
     checker: Checker | None = None,
     columns: ColumnMap | None = None,
     identify: Callable[[Submission], Submission] | None = None,
+    other_questions: frozenset[str] = frozenset(),
 ) -> Batch:
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
@@ -273,6 +274,8 @@ def grade_paths(
     receives (files done, files in all). `columns` maps an LMS export's columns to items;
     `identify` gives each submission read its student as a roster knows them
     (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
+    A submission for one of `other_questions` (the other questions of an exam graded from the
+    same files) is passed over: it is not this question's, and not a failure either.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()
@@ -294,6 +297,8 @@ def grade_paths(
                 try:
                     if isinstance(entry, SubmissionError):
                         raise entry
+                    if entry.question in other_questions:
+                        continue
                     if identify is not None:
                         entry = identify(entry)
                     plans.append((path, plan_submission(rubric, entry)))

@@ -23,6 +23,7 @@ import sympy
 
 from grader import __version__
 from grader.errors import GraderError
+from grader.exam import Exam, ExamQuestion
 from grader.grade import Checker
 from grader.model import Batch, FileFailure, ItemResult, Rubric, SubmissionResult, Task
 from grader.overrides import Override, answer_key, apply_override
@@ -111,6 +112,17 @@ CREATE TABLE IF NOT EXISTS check_cache (
     answer TEXT NOT NULL,
     result TEXT NOT NULL,
     PRIMARY KEY (rubric_sha256, grader_code, item_id, answer)
+);
+CREATE TABLE IF NOT EXISTS exam (
+    id TEXT NOT NULL,
+    title TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exam_questions (
+    question TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    name TEXT NOT NULL,
+    lms_column TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -735,3 +747,70 @@ def rubric_versions(connection: sqlite3.Connection, question: str) -> dict[str, 
             (question,),
         )
     )
+
+
+# --- exams: several questions in one gradebook ---------------------------------------------------
+
+
+def save_exam(connection: sqlite3.Connection, exam: Exam, replace_all: bool) -> None:
+    """Remember the exam a gradebook is graded for. An exam file (`replace_all`) replaces what
+    was remembered; questions given with `--rubric` are added at the end, weight 1, and a
+    question already known keeps its place and weight."""
+    with connection:
+        if replace_all:
+            connection.execute("DELETE FROM exam")
+            connection.execute("DELETE FROM exam_questions")
+            connection.execute("INSERT INTO exam (id, title) VALUES (?, ?)", (exam.id, exam.title))
+        known = {row[0] for row in connection.execute("SELECT question FROM exam_questions")}
+        (last,) = connection.execute(
+            "SELECT COALESCE(MAX(position), 0) FROM exam_questions"
+        ).fetchone()
+        for offset, question in enumerate(q for q in exam.questions if q.question not in known):
+            connection.execute(
+                "INSERT INTO exam_questions (question, position, weight, name, lms_column)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    question.question,
+                    last + 1 + offset,
+                    question.weight,
+                    question.name,
+                    question.lms_column,
+                ),
+            )
+
+
+def stored_exam(connection: sqlite3.Connection) -> Exam:
+    """The exam the gradebook was graded for: the questions remembered that have been graded,
+    then any other question it holds results of (a gradebook of an older grader), in the
+    order first graded."""
+    row = connection.execute("SELECT id, title FROM exam").fetchone()
+    exam_id, title = row if row is not None else ("", "")
+    questions = [
+        ExamQuestion(question, weight, name, lms_column=lms_column)
+        for question, weight, name, lms_column in connection.execute(
+            "SELECT question, weight, name, lms_column FROM exam_questions WHERE question IN"
+            " (SELECT question FROM runs) ORDER BY position"
+        )
+    ]
+    known = {q.question for q in questions}
+    for (question,) in connection.execute(
+        "SELECT question FROM runs GROUP BY question ORDER BY MIN(id)"
+    ):
+        if question not in known:
+            questions.append(ExamQuestion(question))
+            known.add(question)
+    return Exam(exam_id, title, tuple(questions))
+
+
+def latest_run_of(connection: sqlite3.Connection, question: str) -> StoredRun:
+    """The latest run of one question: its rubric is the question's current one."""
+    row = connection.execute(
+        "SELECT id, started_at, rubric_path, rubric_text, grader_version, sympy_version"
+        " FROM runs WHERE question = ? ORDER BY id DESC LIMIT 1",
+        (question,),
+    ).fetchone()
+    if row is None:
+        raise GradebookError(f"the gradebook has no run of question {question!r}")
+    run_id, started_at, rubric_path, rubric_text, grader_version, sympy_version = row
+    rubric = load_rubric_text(rubric_text, rubric_path)
+    return StoredRun(run_id, started_at, rubric, grader_version, sympy_version)

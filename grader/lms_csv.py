@@ -7,7 +7,9 @@ import csv
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from grader.exam import QuestionClass, Sheet, exam_max_total, sheets, weighted_total
 from grader.model import Batch, Rubric
 from grader.report import marks_text, part_marks
 from grader.roster import Roster
@@ -61,3 +63,243 @@ def no_formula(cell: str) -> str:
     """`cell` with an apostrophe before every place a spreadsheet could start a formula."""
     guarded = _FORMULA_START.sub(r"\1'", cell)
     return "'" + guarded if guarded.startswith(_CONTROL_START) else guarded
+
+
+# --- exams and the LMS import layouts ----------------------------------------------------------
+
+
+def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) -> str:
+    """One row per student of the exam: the weighted marks of each question, the exam total,
+    how many items await review (their marks are provisional), and the rubric version each
+    question was graded under. A question a student has no submission for is empty."""
+    extra = roster.extra_columns if roster is not None else ()
+    header = [
+        "student",
+        *extra,
+        *(f"{k.question.label} ({marks_text(k.max_total)})" for k in classes),
+        f"total ({marks_text(exam_max_total(classes))})",
+        "awaiting review",
+        *(f"{k.question.label} rubric sha256" for k in classes),
+    ]
+    rows = []
+    for sheet in sheets(classes):
+        entry = roster.entry(sheet.student) if roster is not None else None
+        rows.append(
+            [
+                sheet.student,
+                *((entry.fields.get(column, "") if entry else "") for column in extra),
+                *(_weighted(sheet, k) for k in classes),
+                marks_text(weighted_total(sheet, classes)),
+                str(sheet.awaiting_review),
+                *(
+                    k.versions.get(sheet.student, k.rubric.sha256)
+                    if sheet.results[k.question.question]
+                    else ""
+                    for k in classes
+                ),
+            ]
+        )
+    return _csv([header, *rows])
+
+
+def _weighted(sheet: Sheet, klass: QuestionClass) -> str:
+    result = sheet.results[klass.question.question]
+    return "" if result is None else marks_text(result.total * klass.question.weight)
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        writer.writerow([no_formula(cell) for cell in row])
+    return buffer.getvalue()
+
+
+LMS_FORMATS = ("canvas", "moodle", "blackboard", "gradescope")
+AWAITING = "awaiting review"
+
+
+@dataclass(frozen=True)
+class LmsFile:
+    """An LMS import file and what the instructor must know before uploading it: each mark
+    left out because it is provisional, each student the LMS could not match."""
+
+    text: str
+    notes: tuple[str, ...]
+    pending: tuple[str, ...]  # the marks left out because they await review, one line each
+
+
+def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) -> LmsFile:
+    """The exam's marks in `layout`, one column per question headed by its `column` (its LMS
+    column, else its label: two questions never share a column), its marks weighted. A
+    question with an item awaiting review is never exported as a final mark: its cell is left
+    empty, and flagged in the layout's status column where the LMS has one (Moodle,
+    Gradescope) and in the notes. Students are joined to the roster for the LMS's ids; a
+    student the LMS could not match (no such id in the roster) is left out and named in the
+    notes."""
+    writer = {
+        "canvas": _canvas,
+        "moodle": _moodle,
+        "blackboard": _blackboard,
+        "gradescope": _gradescope,
+    }[layout]
+    notes: list[str] = []
+    pending: list[str] = []
+    rows = writer(classes, roster, notes)
+    for sheet in sheets(classes):
+        for klass in classes:
+            question = klass.question.question
+            items = sheet.pending(question)
+            if items:
+                pending.append(
+                    f"{sheet.student}: {klass.question.label} left empty, {AWAITING} "
+                    f"({', '.join(items)})"
+                )
+            elif sheet.results[question] is None:
+                notes.append(f"{sheet.student}: {klass.question.label} left empty, no submission")
+    return LmsFile(_csv(rows), tuple(pending + notes), tuple(pending))
+
+
+def _cell(sheet: Sheet, klass: QuestionClass) -> str:
+    """A question's weighted mark, or empty while it is provisional or was never submitted."""
+    return "" if sheet.pending(klass.question.question) else _weighted(sheet, klass)
+
+
+def _field(roster: Roster | None, student: str, column: str) -> str:
+    entry = roster.entry(student) if roster is not None else None
+    return entry.fields.get(column, "") if entry is not None else ""
+
+
+def _matched(
+    roster: Roster | None, sheet: Sheet, columns: tuple[str, ...], layout: str, notes: list[str]
+) -> bool:
+    if any(_field(roster, sheet.student, column) for column in columns):
+        return True
+    notes.append(
+        f"{sheet.student}: left out, {layout} cannot match them: the roster gives them no "
+        + " or ".join(columns)
+    )
+    return False
+
+
+def _canvas(classes, roster, notes) -> list[list[str]]:
+    """Canvas's Gradebook import: `Student`, `ID`, `SIS User ID`, `SIS Login ID`, `Section`,
+    then one column per assignment; a second row `Points Possible` gives what each is worth.
+    Canvas matches a row by its ID, SIS User ID or SIS Login ID."""
+    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    rows = [
+        [*header, *(k.question.column for k in classes)],
+        ["Points Possible", "", "", "", "", *(marks_text(k.max_total) for k in classes)],
+    ]
+    for sheet in sheets(classes):
+        if not _matched(roster, sheet, ("canvas_id", "sis_id", "username"), "Canvas", notes):
+            continue
+        ids = [_field(roster, sheet.student, c) for c in ("canvas_id", "sis_id", "username")]
+        rows.append(
+            [
+                _field(roster, sheet.student, "name") or sheet.student,
+                *ids,
+                _field(roster, sheet.student, "section"),
+                *(_cell(sheet, k) for k in classes),
+            ]
+        )
+    return rows
+
+
+def _moodle(classes, roster, notes) -> list[list[str]]:
+    """Moodle's grade import from CSV: an identifier column the import maps to a user field
+    (`Email address` to email, `ID number` to idnumber), then per question a grade column and
+    a feedback column to map to the grade item and its feedback; `Status` is left unmapped."""
+    header = ["Full name", "Email address", "ID number"]
+    for k in classes:
+        header += [k.question.column, f"{k.question.column} feedback"]
+    rows = [[*header, "Status"]]
+    for sheet in sheets(classes):
+        if not _matched(roster, sheet, ("email", "sis_id"), "Moodle", notes):
+            continue
+        cells = []
+        for k in classes:
+            cells += [_cell(sheet, k), _feedback(sheet, k)]
+        rows.append(
+            [
+                _field(roster, sheet.student, "name") or sheet.student,
+                _field(roster, sheet.student, "email"),
+                _field(roster, sheet.student, "sis_id"),
+                *cells,
+                _status(sheet, classes),
+            ]
+        )
+    return rows
+
+
+def _blackboard(classes, roster, notes) -> list[list[str]]:
+    """Blackboard's Grade Center upload (Work Offline): `Username` identifies the student, and
+    every other column is a grade column, matched by the column id after `|` in its header
+    (a header without one makes a new column); every field is quoted."""
+    rows = [["Username", *(k.question.column for k in classes)]]
+    for sheet in sheets(classes):
+        if not _matched(roster, sheet, ("username",), "Blackboard", notes):
+            continue
+        username = _field(roster, sheet.student, "username")
+        rows.append([username, *(_cell(sheet, k) for k in classes)])
+    return rows
+
+
+def _gradescope(classes, roster, notes) -> list[list[str]]:
+    """The layout of Gradescope's score export: `Name`, `SID`, `Email`, `Sections`, a column per
+    question with its points, `Total Score`, `Max Points` and `Status`."""
+    rows = [
+        [
+            "Name",
+            "SID",
+            "Email",
+            "Sections",
+            *(f"{k.question.column} ({marks_text(k.max_total)} pts)" for k in classes),
+            "Total Score",
+            "Max Points",
+            "Status",
+        ]
+    ]
+    for sheet in sheets(classes):
+        pending = sheet.awaiting_review > 0
+        rows.append(
+            [
+                _field(roster, sheet.student, "name") or sheet.student,
+                _field(roster, sheet.student, "sis_id") or sheet.student,
+                _field(roster, sheet.student, "email"),
+                _field(roster, sheet.student, "section"),
+                *(_cell(sheet, k) for k in classes),
+                "" if pending else marks_text(weighted_total(sheet, classes)),
+                marks_text(exam_max_total(classes)),
+                _status(sheet, classes),
+            ]
+        )
+    return rows
+
+
+def _status(sheet: Sheet, classes: list[QuestionClass]) -> str:
+    waiting = [
+        f"{k.question.label}: {', '.join(sheet.pending(k.question.question))}"
+        for k in classes
+        if sheet.pending(k.question.question)
+    ]
+    if waiting:
+        return f"{AWAITING} ({'; '.join(waiting)})"
+    if any(sheet.results[k.question.question] is None for k in classes):
+        return "missing"
+    return "graded"
+
+
+def _feedback(sheet: Sheet, klass: QuestionClass) -> str:
+    """A line for the LMS's feedback: the marks of each part, or what awaits review."""
+    result = sheet.results[klass.question.question]
+    if result is None:
+        return "no submission"
+    pending = sheet.pending(klass.question.question)
+    if pending:
+        return f"{AWAITING}: {', '.join(pending)}; the marks will follow"
+    parts = part_marks(klass.rubric, result)
+    return ", ".join(
+        f"({p.key}) {marks_text(m)}/{marks_text(p.marks)}"
+        for p, m in zip(klass.rubric.parts, parts, strict=True)
+    )

@@ -100,6 +100,7 @@ def create_app(
     out: Path | None = None,
     reviewers: dict[str, str] | None = None,
     host: str | None = None,
+    question: str | None = None,
 ) -> Flask:
     """The app over the gradebook `db`; decisions are signed `reviewer`. `token` (default:
     a new random one) must come with every request; `out` is the folder the rebuild button
@@ -108,7 +109,7 @@ def create_app(
     For several TAs, `reviewers` maps each TA's token to their name (instead of `reviewer`
     and `token`): a request is signed by the TA whose token it carries. `host` is one more
     name requests may be addressed to (the address the server listens on), beside the local
-    ones."""
+    ones. `question` is the question of the gradebook to review (default: the latest graded)."""
     app = Flask(__name__)
     if reviewers is None:
         reviewers = {token or secrets.token_urlsafe(32): reviewer}
@@ -199,7 +200,7 @@ def create_app(
 
     @app.get("/queue")
     def queue():
-        with _open(db) as (_, klass):
+        with _open(db, question) as (_, klass):
             groups = review_queue(answer_groups(klass.batch))
         return render(
             "queue.html",
@@ -210,7 +211,7 @@ def create_app(
 
     @app.get("/group/<group_id>")
     def group(group_id: str):
-        with _open(db) as (connection, klass):
+        with _open(db, question) as (connection, klass):
             groups = answer_groups(klass.batch)
             chosen = groups.get(group_id) or abort(404)
             history = [
@@ -237,7 +238,7 @@ def create_app(
     def decide_group(group_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
         students = list(dict.fromkeys(request.form.getlist("student")))  # each once
-        with _open(db) as (connection, klass):
+        with _open(db, question) as (connection, klass):
             groups = answer_groups(klass.batch)
             chosen = groups.get(group_id) or abort(404)
             members = {student for student, _ in chosen.members}
@@ -253,19 +254,19 @@ def create_app(
                 note,
                 g.reviewer,
             )
-        with _open(db) as (_, klass):
+        with _open(db, question) as (_, klass):
             following = _next(review_queue(answer_groups(klass.batch)), None)
         target = f"/group/{following.id}" if following else "/queue"
         return redirect(f"{target}?decided={len(students)}", 303)
 
     @app.get("/students")
     def students():
-        with _open(db) as (_, klass):
+        with _open(db, question) as (_, klass):
             return render("students.html", klass)
 
     @app.get("/student/<page>")
     def student(page: str):
-        with _open(db) as (connection, klass):
+        with _open(db, question) as (connection, klass):
             result = klass.result(page)
             history: dict[str, list] = {}
             for entry in gradebook.decisions(connection, klass.rubric.id, result.student):
@@ -282,7 +283,7 @@ def create_app(
     @app.post("/student/<page>/<item_id>")
     def decide_item(page: str, item_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
-        with _open(db) as (connection, klass):
+        with _open(db, question) as (connection, klass):
             result = klass.result(page)
             if item_id not in result.items:
                 abort(404)
@@ -293,7 +294,7 @@ def create_app(
 
     @app.get("/changes")
     def changes():
-        with _open(db) as (connection, klass):
+        with _open(db, question) as (connection, klass):
             started, listed = gradebook.latest_changes(connection, klass.rubric.id)
         return render("changes.html", klass, started=started, changes=listed)
 
@@ -303,12 +304,10 @@ def create_app(
             abort(400, "start `grader serve` with --out DIR to rebuild the pages from here")
         from grader import cli  # the very code `grader report` runs
 
-        with _open(db) as (_, klass):
+        with _open(db, question) as (_, klass):
             pass
         try:
-            run, batch, versions = cli._open_gradebook(str(db))
-            cli._one_rubric(versions, run.rubric.sha256, db, False)
-            cli._write_reports(run.rubric, batch, versions, out)
+            cli.rebuild_outputs(db, out)
         except GraderError as error:
             return render("rebuilt.html", klass, 409, error=str(error))
         return render("rebuilt.html", klass, error=None)
@@ -343,11 +342,14 @@ def _marks(text: str | None) -> float:
 
 
 @contextmanager
-def _open(db: Path) -> Iterator[tuple[sqlite3.Connection, Class]]:
+def _open(db: Path, question: str | None = None) -> Iterator[tuple[sqlite3.Connection, Class]]:
     connection = gradebook.connect(db)
     try:
         warnings: list[str] = []
-        run = gradebook.latest_run(connection)
+        if question is None:
+            run = gradebook.latest_run(connection)
+        else:
+            run = gradebook.latest_run_of(connection, question)
         batch = gradebook.load_batch(connection, run, on_damaged=warnings.append)
         overrides = gradebook.load_overrides(connection, run.rubric.id)
         batch = apply_overrides(batch, overrides)
@@ -369,6 +371,7 @@ def serve(
     out: Path | None = None,
     host: str = "127.0.0.1",
     reviewers: list[str] | None = None,
+    question: str | None = None,
 ) -> None:
     """Serve the app on `host` (127.0.0.1 unless chosen) until interrupted, printing the URL
     with its token: one URL per TA when `reviewers` names several, each signing decisions
@@ -377,7 +380,7 @@ def serve(
 
     names = reviewers or [reviewer]
     tokens = {secrets.token_urlsafe(32): name for name in names}
-    app = create_app(db, reviewer, out=out, reviewers=tokens, host=host)
+    app = create_app(db, reviewer, out=out, reviewers=tokens, host=host, question=question)
     server = make_server(host.strip("[]"), port, app, threaded=True)
     where = _host_name(host)
     if reviewers is None:

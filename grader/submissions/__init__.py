@@ -215,3 +215,18 @@ def _no_submission_file(folder: Path) -> str:
             f"grader grade {folder / exports[0]}"
         )
     return why
+
+
+def names_its_question(path: Path) -> bool:
+    """Whether a submission file says which question it answers (YAML, or Markdown with a
+    front matter); a transcript or an LMS export is read as the rubric's question."""
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return True
+    if suffix == ".md":
+        try:
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                return handle.readline().strip() == "---"
+        except OSError:
+            return True  # its loader will say why it cannot be read
+    return False

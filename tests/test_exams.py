@@ -1,0 +1,441 @@
+"""Whole exams: several questions graded into one gradebook, an exam overview and one page per
+student, `--question` on every command (issue 19, part 1)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.exam import ExamError, load_exam
+from grader.report import page_name
+
+ROOT = Path(__file__).resolve().parent.parent
+Q4 = ROOT / "rubrics" / "22-52-q4.yaml"
+DW = ROOT / "rubrics" / "dw-sep-q1.yaml"
+EXAM = ROOT / "exams" / "midterm.yaml"
+Q4_FILES = [
+    ROOT / "submissions" / "22-52-q4" / f"{name}.yaml"
+    for name in ("seed-student-1", "seed-student-2", "model-answer", "typical-mistakes")
+]
+DW_FOLDER = ROOT / "submissions" / "exam-midterm" / "dw-sep-q1"
+STUDENTS = ("seed-student-1", "seed-student-2", "model-answer", "typical-mistakes")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def one_by_one(tmp_path_factory):
+    """The issue's TA: 22-52-Q4 graded into a folder, then DW-SEP-Q1 into the same one."""
+    out = tmp_path_factory.mktemp("exam") / "out"
+    assert main(["grade", *map(str, Q4_FILES), "--rubric", str(Q4), "--out", str(out)]) == 0
+    assert main(["grade", str(DW_FOLDER), "--rubric", str(DW), "--out", str(out)]) == 0
+    return out
+
+
+# --- the failures the issue lists, reproduced -------------------------------------------------
+
+
+def test_a_second_question_does_not_overwrite_the_first_ones_overview_and_csv(one_by_one):
+    instructor = one_by_one / "instructor"
+    q4 = (instructor / "22-52-Q4" / "grades.csv").read_text(encoding="utf-8")
+    dw = (instructor / "DW-SEP-Q1" / "grades.csv").read_text(encoding="utf-8")
+    assert q4.splitlines()[0].startswith('"student","part a (5)"')
+    assert dw.splitlines()[0].startswith('"student","part a (2)"')
+    assert {line.split(",")[0].strip('"') for line in q4.splitlines()[1:]} == set(STUDENTS)
+    assert "Parameters of fully connected" in (instructor / "22-52-Q4" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert "depthwise-separable" in (instructor / "DW-SEP-Q1" / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_review_lists_the_flagged_answers_of_every_question(one_by_one, capsys):
+    code, out, _ = run(capsys, "review", "--db", one_by_one / "gradebook.sqlite", "--json")
+    assert code == 0
+    queue = json.loads(out)
+    questions = {group["question"] for group in queue["groups"]}
+    assert questions == {"22-52-Q4", "DW-SEP-Q1"}
+    flagged = {
+        (group["question"], group["item"], student)
+        for group in queue["groups"]
+        for student in group["students"]
+    }
+    # seed-student-2's unreadable formula and keyword list, and the DW-SEP-Q1 explanation
+    # seed-student-2 wrote as a list of keywords
+    assert ("22-52-Q4", "d.formula", "seed-student-2") in flagged
+    assert ("22-52-Q4", "e.explanation", "seed-student-2") in flagged
+    assert ("DW-SEP-Q1", "e.explanation", "seed-student-2") in flagged
+
+
+def test_review_without_json_names_each_question(one_by_one, capsys):
+    code, out, _ = run(capsys, "review", "--db", one_by_one / "gradebook.sqlite")
+    assert code == 0
+    assert "nothing needs review" not in out
+    assert "22-52-Q4 d.formula (1): seed-student-2" in out
+    assert "DW-SEP-Q1 e.explanation (1): seed-student-2" in out
+
+
+def test_review_and_export_take_question(one_by_one, capsys, tmp_path):
+    db = one_by_one / "gradebook.sqlite"
+    code, out, _ = run(capsys, "review", "--db", db, "--json", "--question", "DW-SEP-Q1")
+    assert code == 0
+    assert {group["question"] for group in json.loads(out)["groups"]} == {"DW-SEP-Q1"}
+    target = tmp_path / "dw.csv"
+    code, _, err = run(capsys, "export", "--db", db, "--csv", target, "--question", "DW-SEP-Q1")
+    assert code == 0, err
+    assert target.read_text(encoding="utf-8").splitlines()[0].startswith('"student","part a (2)"')
+    code, _, err = run(capsys, "review", "--db", db, "--question", "NOPE")
+    assert code == 2
+    assert "no question 'NOPE' in" in err and "22-52-Q4, DW-SEP-Q1" in err
+
+
+# --- an exam file: one gradebook, the exam overview and one page per student -------------------
+
+
+@pytest.fixture(scope="module")
+def exam_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("midterm") / "out"
+    assert main(["grade", "--exam", str(EXAM), "--out", str(out)]) == 0
+    return out
+
+
+def question_results(out: Path, question: str) -> dict:
+    """Each student's result of one question, from the question's own results.json."""
+    data = json.loads((out / "instructor" / question / "results.json").read_text("utf-8"))
+    return {result["student"]: result for result in data["results"]}
+
+
+def table_rows(page: str, table_id: str) -> list[list[str]]:
+    """The text of each cell of each data row of the table with `table_id`."""
+    parser = _Table(table_id)
+    parser.feed(page)
+    return parser.rows[1:]
+
+
+class _Table(HTMLParser):
+    def __init__(self, table_id: str):
+        super().__init__()
+        self.table_id, self.inside, self.rows, self.cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(" ".join(self.cell.split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def test_the_exam_overview_totals_each_student_across_the_weighted_questions(exam_out):
+    q4, dw = question_results(exam_out, "22-52-Q4"), question_results(exam_out, "DW-SEP-Q1")
+    page = (exam_out / "instructor" / "index.html").read_text("utf-8")
+    expected = []
+    for student in q4:  # the first question's order
+        review = sum(
+            1
+            for result in (q4[student], dw[student])
+            for item in result["items"].values()
+            if item["verdict"] in ("needs_review", "invalid", "error")
+        )
+        mark = lambda total, pending: f"{total:g}" + (" *" if pending else "")  # noqa: E731
+        q4_pending = any(
+            i["verdict"] in ("needs_review", "invalid") for i in q4[student]["items"].values()
+        )
+        dw_pending = any(
+            i["verdict"] in ("needs_review", "invalid") for i in dw[student]["items"].values()
+        )
+        total = q4[student]["total"] + 2 * dw[student]["total"]
+        expected.append(
+            [
+                student,
+                mark(q4[student]["total"], q4_pending),
+                mark(2 * dw[student]["total"], dw_pending),
+                f"{total:g}",
+                str(review),
+            ]
+        )
+    assert table_rows(page, "exam-students") == expected
+    assert [row[0] for row in expected] == list(STUDENTS[2:3] + STUDENTS[0:2] + STUDENTS[3:])
+    stats = table_rows(page, "question-stats")
+    assert [row[:4] for row in stats] == [
+        [
+            "22-52-Q4: Parameters of fully connected and convolutional layers, and Y = XW",
+            "25",
+            "× 1",
+            "25",
+        ],
+        [
+            "DW-SEP-Q1: Parameters of a standard and a depthwise-separable convolution",
+            "15",
+            "× 2",
+            "30",
+        ],
+    ]
+    assert [row[8] for row in stats] == ["2", "1"]  # answers awaiting review, per question
+    assert '<a href="22-52-Q4/index.html">' in page and '<a href="DW-SEP-Q1/index.html">' in page
+
+
+def test_each_student_has_one_page_for_the_whole_exam(exam_out):
+    pages = sorted(p.name for p in (exam_out / "students").iterdir())
+    assert pages == sorted([*(page_name(student) for student in STUDENTS), "fonts"])
+    page = (exam_out / "students" / page_name("seed-student-1")).read_text("utf-8")
+    assert table_rows(page, "questions") == [
+        [
+            "22-52-Q4: Parameters of fully connected and convolutional layers, and Y = XW",
+            "16.5 / 25",
+            "× 1",
+            "16.5 / 25",
+        ],
+        [
+            "DW-SEP-Q1: Parameters of a standard and a depthwise-separable convolution",
+            "11 / 15",
+            "× 2",
+            "22 / 30",
+        ],
+    ]
+    assert 'Total: <strong id="total">38.5 / 55</strong>' in page
+    ids = re.findall(r'\bid="([^"]*)"', page)
+    assert len(ids) == len(set(ids)), "two questions' parts share an id"
+    assert {"q1-item-a.params", "q2-item-a.params", "q1-part-e", "q2-part-e"} <= set(ids)
+
+
+def test_answers_awaiting_review_count_for_nothing_on_the_exam_page(exam_out):
+    """seed-student-2: two answers of 22-52-Q4 and one of DW-SEP-Q1 await review. The page
+    says so, question by question, and its total counts only the marks that are final."""
+    q4, dw = question_results(exam_out, "22-52-Q4"), question_results(exam_out, "DW-SEP-Q1")
+    pending = ("needs_review", "invalid", "error")
+
+    def settled(result):
+        return sum(i["marks"] for i in result["items"].values() if i["verdict"] not in pending)
+
+    q4_mark, dw_mark = settled(q4["seed-student-2"]), settled(dw["seed-student-2"])
+    page = (exam_out / "students" / page_name("seed-student-2")).read_text("utf-8")
+    assert [row[1] for row in table_rows(page, "questions")] == [
+        f"{q4_mark:g} / 25 so far awaiting review",
+        f"{dw_mark:g} / 15 so far awaiting review",
+    ]
+    assert f'Total so far: <strong id="total">{q4_mark + 2 * dw_mark:g} / 55</strong>' in page
+    assert "3 answers awaiting review" in page
+    assert "Awaiting review: (d) formula, (e) explanation." in page
+    assert "Awaiting review: (e) explanation." in page
+
+
+def test_report_rebuilds_the_exam_and_grade_takes_question(exam_out, capsys, tmp_path):
+    db = exam_out / "gradebook.sqlite"
+    code, _, err = run(capsys, "report", "--db", db, "--out", tmp_path / "again")
+    assert code == 0, err
+    for name in ("index.html", "grades.csv", "results.json"):
+        assert (tmp_path / "again" / "instructor" / name).read_bytes() == (
+            exam_out / "instructor" / name
+        ).read_bytes()
+    code, out, err = run(
+        capsys, "grade", "--exam", EXAM, "--question", "DW-SEP-Q1", "--db", tmp_path / "dw.sqlite"
+    )
+    assert code == 0, err
+    assert out.splitlines()[0].split() == [
+        "student",
+        "a/2",
+        "b/5",
+        "c/4",
+        "d/2",
+        "e/2",
+        "total/15",
+        "review",
+    ]
+    assert "22-52-Q4" not in out
+
+
+def test_several_rubrics_take_the_files_that_name_their_question(capsys, tmp_path):
+    """`--rubric` twice over one folder holding both questions' files: each file goes to the
+    question it names; a transcript names none and is refused, saying what to do."""
+    folder = tmp_path / "both"
+    folder.mkdir()
+    for path in [*Q4_FILES, *sorted(DW_FOLDER.iterdir())]:
+        (folder / f"{path.parent.name}-{path.name}").write_bytes(path.read_bytes())
+    (folder / "raw.md").write_text("(b) 9CD + D\n", encoding="utf-8")  # no front matter
+    code, out, err = run(
+        capsys, "grade", folder, "--rubric", Q4, "--rubric", DW, "--db", tmp_path / "g.sqlite"
+    )
+    assert code == 0, err
+    tables = out.split("\n\n")
+    assert [t.splitlines()[0] for t in tables if t.strip()] == [
+        "22-52-Q4: Parameters of fully connected and convolutional layers, and Y = XW",
+        "DW-SEP-Q1: Parameters of a standard and a depthwise-separable convolution",
+    ]
+    for table in (t for t in tables if t.strip()):
+        assert sorted(line.split()[0] for line in table.splitlines()[3:]) == sorted(STUDENTS)
+    assert f"error: {folder / 'raw.md'} names no question (a transcript or an LMS export)" in err
+    assert "answers another question" not in err and "but the rubric is for" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("questions: []\n", "exam.yaml:1: questions: names no question"),
+        ("id: x\n", "exam.yaml:1: questions: is required"),
+        (
+            "questions:\n  - rubric: {q4}\n    weigth: 2\n",
+            "exam.yaml:3: questions[0].weigth: unknown key; did you mean weight?",
+        ),
+        (
+            "questions:\n  - rubric: {q4}\n  - rubric: {q4}\n",
+            "exam.yaml:3: questions[1].rubric: question '22-52-Q4' is in the exam twice",
+        ),
+        (
+            "questions:\n  - rubric: {q4}\n    weight: 0\n",
+            "exam.yaml:2: questions[0].weight: must be more than 0",
+        ),
+        (
+            "questions:\n  - rubric: {q4}\n    weight: -1\n",
+            "exam.yaml:3: questions[0].weight: must not be negative, found -1",
+        ),
+        (
+            "questions:\n  - rubric: {q4}\n    submissions: [1]\n",
+            "exam.yaml:3: questions[0].submissions[0]: expected a path",
+        ),
+        ("questions:\n  - !!python/object:os.system x\n", "YAML tag"),
+        (
+            "questions:\n  - rubric: {q4}\n    name: Q1\n  - rubric: {dw}\n    name: Q1\n",
+            "exam.yaml:4: questions[1]: 'Q1' names another question too",
+        ),
+    ],
+    ids=[
+        "an exam without questions",
+        "an exam file without its questions key",
+        "a misspelt key is named with a suggestion",
+        "a question given twice",
+        "a weight of zero",
+        "a negative weight",
+        "a submission that is not a path",
+        "a python tag is refused",
+        "two questions of one name",
+    ],
+)
+def test_an_exam_file_that_cannot_be_used_names_its_line_and_key(tmp_path, text, problem):
+    path = tmp_path / "exam.yaml"
+    path.write_text(text.replace("{q4}", str(Q4)).replace("{dw}", str(DW)), encoding="utf-8")
+    with pytest.raises(ExamError) as raised:
+        load_exam(path)
+    assert problem in str(raised.value).replace(str(tmp_path) + "/", "")
+
+
+def test_an_override_in_an_exam_names_its_question_when_the_item_is_in_two(
+    one_by_one, capsys, tmp_path
+):
+    db = tmp_path / "gradebook.sqlite"  # a copy: the other tests keep the answers flagged
+    with sqlite3.connect(one_by_one / "gradebook.sqlite") as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
+    code, _, err = run(capsys, "override", "--db", db, "seed-student-2", "a.params", "1")
+    assert code == 2
+    assert (
+        "'seed-student-2' answered 'a.params' in 22-52-Q4, DW-SEP-Q1; choose with --question" in err
+    )
+    code, out, err = run(
+        capsys, "override", "--db", db, "seed-student-2", "d.formula", "2", "--note", "ok"
+    )
+    assert code == 0, err  # only 22-52-Q4 has d.formula
+    code, out, _ = run(capsys, "review", "--db", db, "--json", "--question", "22-52-Q4")
+    flagged = {(g["item"], s) for g in json.loads(out)["groups"] for s in g["students"]}
+    assert ("d.formula", "seed-student-2") not in flagged
+
+
+def test_one_question_of_an_exam_graded_alone_into_a_folder(capsys, tmp_path):
+    """The exam names two questions; only one is graded yet: the folder is that question's."""
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "grade", "--exam", EXAM, "--question", "DW-SEP-Q1", "--out", out)
+    assert code == 0, err
+    assert (
+        (out / "instructor" / "grades.csv").read_text("utf-8").startswith('"student","part a (2)"')
+    )
+    code, _, err = run(capsys, "grade", "--exam", EXAM, "--question", "22-52-Q4", "--out", out)
+    assert code == 0, err
+    header = (out / "instructor" / "grades.csv").read_text("utf-8").splitlines()[0]
+    assert header.startswith('"student","22-52-Q4 (25)","DW-SEP-Q1 (30)","total (55)"')
+
+
+def test_a_file_listed_under_the_wrong_question_is_reported_not_passed_over(capsys, tmp_path):
+    folder = tmp_path / "dw"
+    folder.mkdir()
+    for path in [*sorted(DW_FOLDER.iterdir()), Q4_FILES[0]]:
+        (folder / f"{path.parent.name}-{path.name}").write_bytes(path.read_bytes())
+    exam = tmp_path / "exam.yaml"
+    exam.write_text(
+        f"questions:\n  - rubric: {Q4}\n    submissions: [{Q4_FILES[1]}]\n"
+        f"  - rubric: {DW}\n    submissions: [{folder}]\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "grade", "--exam", exam)
+    assert code == 0
+    assert "question: is '22-52-Q4', but the rubric is for 'DW-SEP-Q1'" in err
+
+
+@pytest.mark.parametrize(
+    ("question", "shown", "absent"),
+    [
+        ("22-52-Q4", "22-52-Q4", "DW-SEP-Q1"),
+        ("DW-SEP-Q1", "DW-SEP-Q1", "22-52-Q4"),
+    ],
+    ids=["serve reviews 22-52-Q4", "serve reviews DW-SEP-Q1"],
+)
+def test_serve_reviews_the_question_chosen(one_by_one, tmp_path, question, shown, absent):
+    from grader.review_app import create_app
+
+    client = create_app(
+        one_by_one / "gradebook.sqlite", "Ada", token="t", out=tmp_path, question=question
+    ).test_client()
+    assert client.get("/queue?token=t").status_code == 302
+    page = client.get("/queue").get_data(as_text=True)
+    assert shown in page
+    assert absent not in page
+    # its rebuild writes the whole exam, as `grader report` does
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert client.post("/rebuild", data={"csrf": csrf}).status_code == 200
+    overview = (tmp_path / "instructor" / "index.html").read_text("utf-8")
+    assert "exam overview" in overview
+    assert (tmp_path / "instructor" / "DW-SEP-Q1" / "index.html").is_file()
+
+
+def test_changes_of_an_exam_name_each_items_question(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert main(["grade", "--exam", str(EXAM), "--out", str(out)]) == 0
+    edited = tmp_path / "dw"
+    edited.mkdir()
+    for path in DW_FOLDER.iterdir():
+        text = path.read_text("utf-8")
+        if path.stem == "typical-mistakes":
+            text = text.replace("params: 'K C D + D'", "params: 'K^2 C D + D'")
+        (edited / path.name).write_text(text, encoding="utf-8")
+    changes = tmp_path / "changes.csv"
+    code, _, err = run(
+        capsys, "grade", *Q4_FILES, edited, "--rubric", Q4, "--rubric", DW, "--out", out,
+        "--changes", changes,
+    )  # fmt: skip
+    assert code == 0, err
+    assert changes.read_text("utf-8").splitlines() == [
+        '"student","item","change","old marks","new marks","old answer","new answer"',
+        # (an apostrophe before `+`, as in every CSV: no cell can start a formula)
+        '"typical-mistakes","DW-SEP-Q1 a.params","marks","1","2","K C D \'+ D","K^2 C D \'+ D"',
+    ]
+    assert "DW-SEP-Q1: re-grade: 1 student's marks changed (1 item)" in err

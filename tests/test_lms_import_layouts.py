@@ -1,0 +1,244 @@
+"""`grader export --format canvas|moodle|blackboard|gradescope`: each file checked against the
+rules its LMS documents for an import (issue 19, part 3), on the two-question example exam,
+where seed-student-2 has answers awaiting review.
+
+The rules, as the LMSs document them:
+- Canvas, Gradebook import (CSV): the columns `Student`, `ID`, `SIS User ID`, `SIS Login ID`,
+  `Section`, then one column per assignment; an optional second row `Points Possible`; a row
+  is matched by ID, SIS User ID or SIS Login ID; any other column is read as an assignment.
+- Moodle, "Import grades from CSV": any columns; one is mapped to a user field (email address
+  or ID number) to identify the user, each other to a grade item or its feedback, or ignored.
+- Blackboard Grade Center, Work Offline > Upload: `Username` identifies the student; every
+  other column is a grade column (matched by the column id after `|` in its header, a new
+  column without one); in a comma-delimited file every field is enclosed in quotes.
+- Gradescope's score export: `Name`, `SID`, `Email`, `Sections`, a column per question,
+  `Total Score`, `Max Points`, `Status`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAM = ROOT / "exams" / "midterm.yaml"
+ROSTER = ROOT / "submissions" / "exam-midterm" / "roster.csv"
+QUESTIONS = ["22-52-Q4", "DW-SEP-Q1"]
+PENDING = "jose.nunez@uni.example"  # seed-student-2, with answers awaiting review
+ROSTER_ROWS = list(csv.DictReader(ROSTER.open(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("lms") / "gradebook.sqlite"
+    assert main(["grade", "--exam", str(EXAM), "--db", str(db)]) == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def final_marks(gradebook, tmp_path_factory) -> dict[str, list[str]]:
+    """Each student's weighted marks per question, from grader's own exam CSV."""
+    target = tmp_path_factory.mktemp("ours") / "grades.csv"
+    assert main(["export", "--db", str(gradebook), "--csv", str(target)]) == 0
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows[0][:4] == ["student", "22-52-Q4 (25)", "DW-SEP-Q1 (30)", "total (55)"]
+    return {row[0]: row[1:3] for row in rows[1:]}
+
+
+def export(gradebook: Path, tmp_path: Path, layout: str, capsys) -> tuple[str, str]:
+    target = tmp_path / f"{layout}.csv"
+    code = main(
+        ["export", "--db", str(gradebook), "--format", layout, "--csv", str(target),
+         "--roster", str(ROSTER)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    return target.read_text(encoding="utf-8"), err
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def roster(key: str, value: str) -> dict[str, str]:
+    return next(row for row in ROSTER_ROWS if row[key] == value)
+
+
+def assert_pending_flagged(err: str) -> None:
+    assert (
+        "note: seed-student-2: 22-52-Q4 left empty, awaiting review (d.formula, e.explanation)"
+        in err
+    )
+    assert "note: seed-student-2: DW-SEP-Q1 left empty, awaiting review (e.explanation)" in err
+
+
+def test_canvas_gradebook_import(gradebook, final_marks, tmp_path, capsys):
+    text, err = export(gradebook, tmp_path, "canvas", capsys)
+    rows = rows_of(text)
+    # the five columns Canvas reads as the student, then one assignment per question
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *QUESTIONS]
+    assert rows[1] == ["Points Possible", "", "", "", "", "25", "30"]
+    assert len(rows) == 2 + len(ROSTER_ROWS)
+    for row in rows[2:]:
+        assert len(row) == len(rows[0])
+        entry = roster("canvas_id", row[1])  # matched by Canvas's own id, and by the SIS ids
+        assert row[:5] == [
+            entry["name"],
+            entry["canvas_id"],
+            entry["sis_id"],
+            entry["username"],
+            entry["section"],
+        ]
+        if entry["id"] == "seed-student-2":
+            assert row[5:] == ["", ""]  # provisional: no mark goes to Canvas
+        else:
+            assert row[5:] == final_marks[entry["id"]]
+            assert all(float(cell) >= 0 for cell in row[5:])
+    assert_pending_flagged(err)
+
+
+def test_moodle_grade_import(gradebook, final_marks, tmp_path, capsys):
+    text, err = export(gradebook, tmp_path, "moodle", capsys)
+    rows = rows_of(text)
+    # an identifier column to map to the user's email or ID number; per question a grade and
+    # a feedback column to map to the grade item; a status column left unmapped
+    assert rows[0] == [
+        "Full name", "Email address", "ID number",
+        "22-52-Q4", "22-52-Q4 feedback", "DW-SEP-Q1", "DW-SEP-Q1 feedback", "Status",
+    ]  # fmt: skip
+    assert len(set(rows[0])) == len(rows[0])
+    for row in rows[1:]:
+        entry = roster("email", row[1])
+        assert row[2] == entry["sis_id"]
+        if row[1] == PENDING:
+            assert [row[3], row[5]] == ["", ""]
+            assert row[4] == "awaiting review: d.formula, e.explanation; the marks will follow"
+            assert row[7] == (
+                "awaiting review (22-52-Q4: d.formula, e.explanation; DW-SEP-Q1: e.explanation)"
+            )
+        else:
+            assert [row[3], row[5]] == final_marks[entry["id"]]
+            assert row[7] == "graded"
+            assert re.fullmatch(r"(\(\w\) [\d.]+/[\d.]+, )*\(\w\) [\d.]+/[\d.]+", row[4])
+    assert_pending_flagged(err)
+
+
+def test_blackboard_grade_center_upload(gradebook, final_marks, tmp_path, capsys):
+    text, err = export(gradebook, tmp_path, "blackboard", capsys)
+    # every field in quotes, as Blackboard requires of a comma-delimited file
+    field = r'"(?:[^"]|"")*"'
+    for line in text.splitlines():
+        assert re.fullmatch(rf"{field}(,{field})*", line), line
+    rows = rows_of(text)
+    assert rows[0] == ["Username", *QUESTIONS]  # no column id: each makes a new column
+    assert all("|" not in header for header in rows[0])
+    assert sorted(row[0] for row in rows[1:]) == sorted(r["username"] for r in ROSTER_ROWS)
+    for row in rows[1:]:
+        entry = roster("username", row[0])
+        expected = ["", ""] if entry["id"] == "seed-student-2" else final_marks[entry["id"]]
+        assert row[1:] == expected
+    assert_pending_flagged(err)
+
+
+def test_gradescope_layout(gradebook, final_marks, tmp_path, capsys):
+    text, err = export(gradebook, tmp_path, "gradescope", capsys)
+    rows = rows_of(text)
+    assert rows[0] == [
+        "Name", "SID", "Email", "Sections", "22-52-Q4 (25 pts)", "DW-SEP-Q1 (30 pts)",
+        "Total Score", "Max Points", "Status",
+    ]  # fmt: skip
+    for row in rows[1:]:
+        entry = roster("sis_id", row[1])
+        if entry["id"] == "seed-student-2":
+            assert row[4:] == [
+                "", "", "", "55",
+                "awaiting review (22-52-Q4: d.formula, e.explanation; DW-SEP-Q1: e.explanation)",
+            ]  # fmt: skip
+        else:
+            marks = final_marks[entry["id"]]
+            total = f"{float(marks[0]) + float(marks[1]):g}"
+            assert row[4:] == [*marks, total, "55", "graded"]
+    assert_pending_flagged(err)
+
+
+def test_refuse_pending_writes_nothing_while_a_mark_awaits_review(gradebook, tmp_path, capsys):
+    target = tmp_path / "canvas.csv"
+    code = main(
+        ["export", "--db", str(gradebook), "--format", "canvas", "--csv", str(target),
+         "--roster", str(ROSTER), "--refuse-pending"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "3 marks await review" not in err  # counted per question, not per answer
+    assert "2 marks await review; nothing was written (--refuse-pending)" in err
+    assert not target.exists()
+
+
+def test_an_lms_layout_needs_the_roster_and_a_question_can_be_chosen(gradebook, tmp_path, capsys):
+    target = tmp_path / "bb.csv"
+    code = main(["export", "--db", str(gradebook), "--format", "blackboard", "--csv", str(target)])
+    assert code == 2
+    assert "--format blackboard needs --roster FILE" in capsys.readouterr().err
+    code = main(
+        ["export", "--db", str(gradebook), "--format", "blackboard", "--csv", str(target),
+         "--roster", str(ROSTER), "--question", "DW-SEP-Q1"]
+    )  # fmt: skip
+    assert code == 0
+    assert rows_of(target.read_text(encoding="utf-8"))[0] == ["Username", "DW-SEP-Q1"]
+
+
+def test_a_student_the_lms_cannot_match_is_left_out_and_named(gradebook, tmp_path, capsys):
+    partial = tmp_path / "roster.csv"
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    partial.write_text(
+        "\n".join(line.replace(",soneil,", ",,") for line in lines) + "\n", encoding="utf-8"
+    )
+    target = tmp_path / "bb.csv"
+    code = main(
+        ["export", "--db", str(gradebook), "--format", "blackboard", "--csv", str(target),
+         "--roster", str(partial)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert (
+        "note: typical-mistakes: left out, Blackboard cannot match them: the roster gives them "
+        "no username" in err
+    )
+    assert "soneil" not in target.read_text(encoding="utf-8")
+    assert len(rows_of(target.read_text(encoding="utf-8"))) == len(ROSTER_ROWS)
+
+
+def test_no_cell_of_any_layout_can_start_a_spreadsheet_formula(tmp_path, capsys):
+    student = '=HYPERLINK("http://evil.example","x")'
+    source = ROOT / "submissions" / "exam-midterm" / "dw-sep-q1" / "seed-student-1.yaml"
+    submission = tmp_path / "evil.yaml"
+    submission.write_text(
+        source.read_text("utf-8").replace("student: seed-student-1", f"student: '{student}'"),
+        encoding="utf-8",
+    )
+    roster_file = tmp_path / "roster.csv"
+    with roster_file.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["id", "name", "email", "section", "username", "sis_id", "canvas_id"],
+                [student, "@SUM(A1)", "+x@evil.example", "-Tutorial", "=user", "-1+1", "+4"],
+            ]
+        )
+    db = tmp_path / "g.sqlite"
+    assert main(["grade", str(submission), "--rubric", str(ROOT / "rubrics" / "dw-sep-q1.yaml"),
+                 "--db", str(db)]) == 0  # fmt: skip
+    for layout in ("grades", "canvas", "moodle", "blackboard", "gradescope"):
+        target = tmp_path / f"{layout}.csv"
+        assert main(["export", "--db", str(db), "--format", layout, "--csv", str(target),
+                     "--roster", str(roster_file)]) == 0  # fmt: skip
+        cells = [cell for row in rows_of(target.read_text("utf-8")) for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], layout
+        # the student's own cells are there, neutralised
+        assert any(cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") for cell in cells), layout
+    capsys.readouterr()

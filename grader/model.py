@@ -33,6 +33,20 @@ class SymbolSpec:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A rubric's `relations:` entry, `d_k: d/h`: `symbol` always equals `expr`. Counts are
+    compared with `eliminated` replaced by `by` (d by d_k·h), so every choice of the other
+    sizes satisfies the relation."""
+
+    symbol: sympy.Symbol
+    expr: sympy.Expr
+    text: str
+    eliminated: sympy.Symbol
+    by: sympy.Expr
+    line: int
+
+
+@dataclass(frozen=True)
 class Context:
     """What every answer of a question is read and checked against: the symbols the rubric
     declares, in its order, and the sizes at which formulas are compared."""
@@ -42,6 +56,12 @@ class Context:
     # Every item of the question, so that a check can tell an answer that belongs to another
     # part; filled in by the rubric loader once its parts are read.
     items: tuple[Item, ...] = field(default=(), compare=False, repr=False)
+    relations: tuple[Relation, ...] = ()  # `relations:` between symbols (d_k = d/h)
+
+    @cached_property
+    def substitutions(self) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
+        """What comparing applies for the relations: each eliminated symbol and its value."""
+        return tuple((r.eliminated, r.by) for r in self.relations)
 
     @cached_property
     def symbol_table(self) -> dict[str, sympy.Symbol]:
@@ -82,6 +102,9 @@ class Item:
     spec: Any = None
     partial_credit: dict[str, float] = field(default_factory=dict)  # diagnosis -> marks
     labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
+    # The other answers a rubric accepts (`answer:` as a list), each (text, reading); the
+    # first answer is `answer_text` and `reference`.
+    accepted: tuple[tuple[str, Any], ...] = ()
 
     def answers_to(self, name: str) -> bool:
         """Whether a submission's `name` for an answer (any case) means this item."""

@@ -35,8 +35,7 @@ class SymbolSpec:
 @dataclass(frozen=True)
 class Relation:
     """A rubric's `relations:` entry, `d_k: d/h`: `symbol` always equals `expr`. Counts are
-    compared with `eliminated` replaced by `by` (d by d_k·h), so every choice of the other
-    sizes satisfies the relation."""
+    compared with `eliminated` replaced by `by` (d_k by d/h)."""
 
     symbol: sympy.Symbol
     expr: sympy.Expr

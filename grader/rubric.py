@@ -337,12 +337,11 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     specs = _read_symbols(fields, problems)
     size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems)
     relations = read_relations(fields, specs, problems)
-    if relations and fields.has("check_sizes"):
-        problems.extend(
-            size_set_problems(size_sets, relations, fields.node.entries["check_sizes"][0])
-        )
-    elif relations:
-        size_sets = related_size_sets(size_sets, relations)
+    if relations:
+        if not fields.has("check_sizes"):
+            size_sets = related_size_sets(size_sets, relations)
+        line = fields.node.entries["check_sizes"][0] if fields.has("check_sizes") else None
+        problems.extend(size_set_problems(size_sets, relations, line))
     context = Context(tuple(specs), size_sets, relations=relations)
     parts = _read_parts(fields, context, problems)
     tests = _read_tests(fields, {i.id: i for p in parts for i in p.items}, problems)

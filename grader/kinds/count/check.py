@@ -531,7 +531,7 @@ def find_counterexample(
         a, b = student_value(tuple(point)), reference_value(tuple(point))
         if a is not None and b is not None and a != b:
             sizes = tuple(
-                (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in written
+                (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
             )
             return Counterexample(sizes, a, b)
     return None

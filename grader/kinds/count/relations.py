@@ -2,14 +2,15 @@
 head is the model's width over the number of heads).
 
 A count written with d_k where the rubric writes d/h is right, and a counterexample's sizes
-must satisfy the relation. Both follow from one substitution: comparing eliminates one symbol
-of each relation. For `d_k: d/h` that is d, replaced by d_k·h, so that every choice of d_k and
-h, whole numbers, gives sizes that satisfy the relation, and counts stay polynomials. Where
-the relation is not of that shape (`n: 2m + 1`), its own symbol is replaced by its value.
+must satisfy the relation. Both follow from one substitution: comparing replaces the
+relation's symbol by its value (d_k by d/h) in every count, the student's and the rubric's, so
+the comparison and the feedback are in the rubric's own terms; a counterexample gives d_k the
+value d/h has at its sizes, and passes over sizes where that is not a whole number.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import sympy
@@ -18,15 +19,6 @@ from grader.errors import Problem
 from grader.kinds.count.rubric import read_count
 from grader.model import Relation, SizeSets, SymbolSpec
 from grader.yaml_source import Fields, Scalar
-
-
-def _elimination(symbol: sympy.Symbol, expr: sympy.Expr) -> tuple[sympy.Symbol, sympy.Expr]:
-    """Which symbol comparing replaces, and by what: d by d_k·h for d_k = d/h (the numerator
-    a lone symbol over a denominator without it), else the relation's own symbol."""
-    numerator, denominator = sympy.fraction(sympy.together(expr))
-    if denominator != 1 and numerator.is_Symbol and numerator not in denominator.free_symbols:
-        return numerator, symbol * denominator
-    return symbol, expr
 
 
 def read_relations(
@@ -62,8 +54,7 @@ def read_relations(
                 Problem(line, path, f"{name} is a number here; give it as its example instead")
             )
             continue
-        eliminated, by = _elimination(symbol, parsed.expr)
-        relations.append(Relation(symbol, parsed.expr, str(node.value), eliminated, by, line))
+        relations.append(Relation(symbol, parsed.expr, str(node.value), symbol, parsed.expr, line))
     replaced = {r.eliminated for r in relations}
     for relation in relations:
         used = (relation.by.free_symbols - {relation.eliminated}) & replaced
@@ -104,35 +95,65 @@ def _check_examples(
 
 
 def related_size_sets(size_sets: SizeSets, relations: tuple[Relation, ...]) -> SizeSets:
-    """Default size sets changed to satisfy the relations: each replaced symbol takes its
-    value from the others (d = d_k·h)."""
+    """Default size sets changed to satisfy the relations: each related symbol takes its value
+    from the others (d_k = d/h); where that is no whole number, the others move to the nearest
+    small sizes that give one (d = 6, h = 2 rather than d = 7, h = 2)."""
+    free = sorted(
+        {s.name for r in relations for s in r.expr.free_symbols}
+        - {r.symbol.name for r in relations}
+    )
     result = []
     for sizes in size_sets:
         values = dict(sizes)
-        for relation in relations:
-            at = {s: sympy.Integer(values[s.name]) for s in relation.by.free_symbols}
-            value = relation.by.xreplace(at)
-            if value.is_Integer and value > 0:
-                values[relation.eliminated.name] = int(value)
+        candidates = itertools.product(
+            *(sorted(range(2, 13), key=lambda v, n=name: abs(v - values[n])) for name in free)
+        )
+        for choice in itertools.chain([tuple(values[n] for n in free)], candidates):
+            trial = {**values, **dict(zip(free, choice, strict=True))}
+            if _relate(trial, relations) and len(set(trial.values())) == len(trial):
+                values = trial
+                break
         result.append(tuple((name, values[name]) for name, _ in sizes))
     return tuple(result)
 
 
+def _relate(values: dict[str, int], relations: tuple[Relation, ...]) -> bool:
+    """Set each related symbol from the others; False if one is not a positive whole number."""
+    for relation in relations:
+        at = {s: sympy.Integer(values[s.name]) for s in relation.expr.free_symbols}
+        value = relation.expr.xreplace(at)
+        if not (value.is_Integer and value > 1):  # a size of 1 hides what it multiplies
+            return False
+        values[relation.symbol.name] = int(value)
+    return True
+
+
 def size_set_problems(
-    size_sets: SizeSets, relations: tuple[Relation, ...], line: int
+    size_sets: SizeSets, relations: tuple[Relation, ...], line: int | None
 ) -> list[Problem]:
-    """Each of the rubric's own `check_sizes` must satisfy the relations."""
+    """Each set of `check_sizes` (at its `line`; None for the default sets) must satisfy the
+    relations."""
     problems = []
     for index, sizes in enumerate(size_sets):
         values = {name: sympy.Integer(value) for name, value in sizes}
         for relation in relations:
             at = {s: values[s.name] for s in relation.expr.free_symbols}
-            if relation.expr.xreplace(at) != values[relation.symbol.name]:
+            if relation.expr.xreplace(at) == values[relation.symbol.name]:
+                continue
+            if line is None:
                 problems.append(
                     Problem(
-                        line,
-                        f"check_sizes[{index}]",
-                        f"does not satisfy the relation {relation.symbol} = {relation.text}",
+                        relation.line,
+                        f"relations.{relation.symbol}",
+                        "the default check sizes cannot satisfy it: give check_sizes that do",
                     )
                 )
+                return problems
+            problems.append(
+                Problem(
+                    line,
+                    f"check_sizes[{index}]",
+                    f"does not satisfy the relation {relation.symbol} = {relation.text}",
+                )
+            )
     return problems

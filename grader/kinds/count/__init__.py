@@ -19,7 +19,7 @@ from grader.model import Context, Item, ItemResult, Rubric
 from grader.score import score_needs_review
 from grader.yaml_source import Fields
 
-_LETTER_STEPS = ("compatibility", "case")
+_LETTER_STEPS = ("compatibility", "case", "zero_words")
 
 
 class CountKind:
@@ -65,11 +65,19 @@ class CountKind:
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """A count is what reads as one over the question's symbols, as a marker reads it:
-        with the item's lenient steps for letters (case, copied maths letters), but not those
-        for words, which the transcript reader weighs itself ("none" in a sentence is not 0)."""
+        with the item's lenient steps for letters (case, copied maths letters), and an answer
+        that is only "none" or "no parameters" where the reference is 0, but not the steps
+        that set words aside, which the transcript reader weighs itself ("none" in a sentence
+        is not 0: only a whole answer in words is)."""
         letters = tuple(step for step in item.spec.lenient if step in _LETTER_STEPS)
         try:
-            parse(text, context.symbol_table, letters, integer_division=item.spec.integer_division)
+            parse(
+                text,
+                context.symbol_table,
+                letters,
+                reference_is_zero=item.reference is not None and item.reference.expr == 0,
+                integer_division=item.spec.integer_division,
+            )
         except AnswerError:
             return False
         return True

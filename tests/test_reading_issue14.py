@@ -208,6 +208,4 @@ def test_every_quoted_answer_is_read_as_a_marker_reads_it_in_every_format(tmp_pa
     assert result.student == "s"
     item = result.items[f"{part}.{key}"]
     notes = script_notes if form == "transcript" else typed_notes
-    assert (item.verdict, item.marks, item.reading_notes) == (verdict, marks, notes), (
-        item.feedback
-    )
+    assert (item.verdict, item.marks, item.reading_notes) == (verdict, marks, notes), item.feedback

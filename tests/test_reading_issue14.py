@@ -209,3 +209,31 @@ def test_every_quoted_answer_is_read_as_a_marker_reads_it_in_every_format(tmp_pa
     item = result.items[f"{part}.{key}"]
     notes = script_notes if form == "transcript" else typed_notes
     assert (item.verdict, item.marks, item.reading_notes) == (verdict, marks, notes), item.feedback
+
+
+EXAMPLES = {
+    "strided-q1": {
+        "ana": (7.0, {"b.formula": ("read the indices as counted from 0",),
+                      "c.params": ('set aside "parameters"',)}),
+        "ben": (4.0, {"c.params": ("read c as C, d as D",)}),
+        "cy": (5.0, {"c.params": ("read 𝟑 as 3, 𝐶 as C, 𝐷 as D",)}),
+    },
+    "mha-q1": {
+        "dana": (5.0, {}),
+        "eli": (5.0, {}),
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_bundled_examples_grade_as_a_marker_would(name):
+    batch = grade_paths(rubric(name), [ROOT / "submissions" / name])
+    assert batch.failures == []
+    graded = {
+        result.student: (
+            result.total,
+            {i: r.reading_notes for i, r in result.items.items() if r.reading_notes},
+        )
+        for result in batch.results
+    }
+    assert graded == EXAMPLES[name]

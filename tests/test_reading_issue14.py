@@ -95,6 +95,11 @@ QUOTED = {
         "Pooling: none",
         "correct", 2.0, ('read "none" as 0',), ('read "none" as 0',),
     ),
+    "'none' where the reference is not 0 goes to a person, from every format": (
+        "22-52-q4", "b", "params", "Parameters", "none",
+        "Parameters: none",
+        "invalid", 0.0, (), (),
+    ),
     "lower case for the question's upper-case symbols": (
         "reading", "a", "params", "Parameters", "kcd + d",
         "parameters: $kcd + d$",

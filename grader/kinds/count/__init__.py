@@ -66,16 +66,17 @@ class CountKind:
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """A count is what reads as one over the question's symbols, as a marker reads it:
         with the item's lenient steps for letters (case, copied maths letters), and an answer
-        that is only "none" or "no parameters" where the reference is 0, but not the steps
-        that set words aside, which the transcript reader weighs itself ("none" in a sentence
-        is not 0: only a whole answer in words is)."""
+        that is only "none" or "no parameters" (grading then reads it as 0 where the reference
+        is 0, and sends it to a person elsewhere, as from YAML), but not the steps that set
+        words aside, which the transcript reader weighs itself ("none" in a sentence is not
+        0: only a whole answer in words is)."""
         letters = tuple(step for step in item.spec.lenient if step in _LETTER_STEPS)
         try:
             parse(
                 text,
                 context.symbol_table,
                 letters,
-                reference_is_zero=item.reference is not None and item.reference.expr == 0,
+                reference_is_zero=True,  # words for 0 are an answer; grading weighs them
                 integer_division=item.spec.integer_division,
             )
         except AnswerError:

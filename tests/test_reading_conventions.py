@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.errors import RubricError
@@ -405,3 +405,21 @@ def test_default_check_sizes_are_moved_to_satisfy_the_relations():
     for sizes in bundled("mha-q1").size_sets:
         values = dict(sizes)
         assert values["d_k"] * values["h"] == values["d"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 4), st.sampled_from(["d", "h", "d_k", "d d_k", "h d_k", "d^2"])),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_every_counterexample_of_a_related_count_satisfies_the_relation(terms):
+    answer = " + ".join(f"{coefficient} {monomial}" for coefficient, monomial in terms)
+    result = grade("mha-q1", "a.params", answer)
+    for line in result.feedback:
+        if line.startswith("With "):
+            sizes = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line.split(" your")[0])}
+            if "d_k" in sizes:
+                assert sizes["d_k"] * sizes["h"] == sizes["d"], line

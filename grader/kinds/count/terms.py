@@ -466,9 +466,10 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
-        if not is_rational_count(other.reference.expr):
+        reference = case.relate(other.reference.expr)
+        if not is_rational_count(reference):
             continue  # a count with floors is no rational function to compare with
-        if _matches(case.student, _rubric_fraction(other.reference.expr, case.order)):
+        if _matches(case.student, _rubric_fraction(reference, case.order)):
             return f"Your count, {shown}, is the answer to part ({other.part}), not to this part."
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
@@ -476,8 +477,10 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
         for rule in other.misconceptions:
             if (
                 isinstance(rule.reading, ParsedAnswer)
-                and is_rational_count(rule.reading.expr)
-                and _matches(case.student, _rubric_fraction(rule.reading.expr, case.order))
+                and is_rational_count(case.relate(rule.reading.expr))
+                and _matches(
+                    case.student, _rubric_fraction(case.relate(rule.reading.expr), case.order)
+                )
             ):
                 return (
                     f"Your count, {shown}, is a mistake the rubric also expects in part "

@@ -87,12 +87,31 @@ def test_a_count_with_floor_is_compared_exactly_saying_on_which_sizes(
 
 
 def test_what_the_checker_cannot_decide_goes_to_a_person():
-    result = grade("strided-q1", "a.length", "floor(P/C)")
+    # ⌊2x⌋ - ⌊x⌋ - ⌊x + 1/2⌋ is 0 for every x (Hermite), here x = P/C: this is ⌈P/2⌉ at
+    # every size, but no exact comparison covers a floor of a division by a size, and no
+    # sizes tell it from the reference: a person decides.
+    result = grade(
+        "strided-q1",
+        "a.length",
+        r"ceil(P/2) + \lfloor 2P/C \rfloor - \lfloor P/C \rfloor - \lfloor (2P+C)/(2C) \rfloor",
+    )
     assert result.verdict == "needs_review"
     assert result.marks == 0
     assert result.feedback[0] == (
         "The automatic check cannot decide this count exactly (a floor or ceiling of a "
         "division by a size)."
+    )
+
+
+def test_what_the_checker_cannot_decide_but_sizes_prove_wrong_is_wrong():
+    result = grade("strided-q1", "a.length", "floor(P/C)")
+    assert (result.verdict, result.marks, result.feedback) == (
+        "incorrect",
+        0.0,
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9, C=2 your count gives 4; the correct count is 5.",
+        ),
     )
 
 

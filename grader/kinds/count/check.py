@@ -563,7 +563,8 @@ def check_count(
 
     `substitutions` are the rubric's relations (d → d_k·h for `d_k: d/h`), applied to both
     counts before they are compared. A count with floors, ceilings or powers such as 2^C is
-    compared by `check_periodic_count`; one it cannot decide raises `Undecidable`."""
+    compared by `check_periodic_count`; one it can neither decide nor prove wrong at some
+    sizes raises `Undecidable`."""
     assert item.reference is not None, "count items always carry a parsed reference"
     relate = dict(substitutions)
     expressions = [side.xreplace(relate) for side in answer.sides]
@@ -619,6 +620,17 @@ def _compared_on(classes: tuple[SizeClass, ...]) -> str | None:
     )
 
 
+def _proved_different(
+    first: sympy.Expr, second: sympy.Expr, declared: tuple[sympy.Symbol, ...]
+) -> bool:
+    """Whether two counts with floors are proved different (a step of working that does not
+    hold); one the check cannot decide is not claimed to differ."""
+    try:
+        return not identically_zero(first - second, declared)[0]
+    except Undecidable:
+        return False
+
+
 def check_periodic_count(
     item: Item,
     answer: ParsedAnswer,
@@ -636,12 +648,8 @@ def check_periodic_count(
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
         for side, reading in zip(expressions[:-1], answer.side_readings[:-1], strict=True)
-        if not identically_zero(side - student, declared)[0]
+        if _proved_different(side, student, declared)
     )
-    equal, classes = identically_zero(student - reference, declared)
-    compared = _compared_on(classes)
-    if equal:
-        return CountCheck(equivalent=True, broken_steps=broken_steps, compared=compared)
 
     def at(expr: sympy.Expr) -> Value:
         return lambda point: evaluate(expr, dict(zip(declared, point, strict=True)))
@@ -650,6 +658,16 @@ def check_periodic_count(
     counterexample = find_counterexample(
         at(student), at(reference), specs, written, tuple(relate.items())
     )
+    try:
+        equal, classes = identically_zero(student - reference, declared)
+    except Undecidable:
+        if counterexample is None:
+            raise
+        # Sizes at which the two differ prove the answer wrong, which is all a verdict needs.
+        equal, classes = False, ()
+    compared = _compared_on(classes)
+    if equal:
+        return CountCheck(equivalent=True, broken_steps=broken_steps, compared=compared)
     for index, rule in enumerate(item.misconceptions):
         if rule.reading is None:
             continue

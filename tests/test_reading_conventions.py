@@ -217,6 +217,12 @@ REFUSED = {
         "an exponent with symbols must be a sum of whole multiples of symbols and a whole "
         "number, such as C + 1 or 2C",
     ),
+    "floor without brackets": (
+        "two",
+        "a.masks",
+        "floor C/2",
+        "floor is a function here: put what it rounds in brackets, e.g. floor(P/2)",
+    ),
     "a symbol with a digit the rubric does not declare": (
         "two",
         "a.params",

@@ -435,6 +435,13 @@ def split_name(
         return result
 
     declared = ", ".join(symbols) if symbols else "none"
+    if name in ("floor", "ceil", "ceiling"):
+        raise AnswerError(
+            text,
+            position,
+            f"{name} is a function here: put what it rounds in brackets, e.g. {name}(P/2)",
+            len(name),
+        )
     digits = re.search(r"[0-9]+", name)
     if digits is not None and _declared_pieces(name[: digits.start()], tuple(symbols)):
         # `P2`, `x1` where no declared symbol is x1: P·2, P², 2 or a symbol? A marker asks.

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from grader.errors import Problem
+from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
@@ -61,9 +61,13 @@ class FormulaKind:
         # Right in the other convention? Said so, or (index_base: any) right, with a note.
         other_base = "1" if base == "0" else "0"
         other = written if base == "0" else from_zero
-        other_check = check_formula(item, other, context.symbols, context.size_sets)
-        if not other_check.equivalent:
+        try:
+            right_otherwise = same_layer(other, item.reference, item.spec.layer, context.size_sets)
+        except AnswerError:  # shifted, it reads too far to check: it is not right that way
+            right_otherwise = False
+        if not right_otherwise:
             return score_formula(item, formula, check)
+        other_check = check_formula(item, other, context.symbols, context.size_sets)
         if base == "any":
             result = score_formula(item, other, other_check)
             return replace(result, reading_notes=reading_notes(other_base))

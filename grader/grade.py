@@ -43,11 +43,32 @@ def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
         return score_missing(item, text)
     kind = kind_of(item)
     try:
-        return kind.grade(item, text, rubric.context)
+        result = kind.grade(item, text, rubric.context)
+        if result.verdict == "correct" or not item.accepted:
+            return result
+        return _against_accepted(rubric, item, text, result)
     except AnswerError as error:
         return score_invalid(item, text, error, kind.advice(item, rubric.context))
     except Exception as exc:  # a bug or a sympy failure must not cost the other answers
         return score_error(item, text, type(exc).__name__)
+
+
+def _against_accepted(rubric: Rubric, item: Item, text: str, result: ItemResult) -> ItemResult:
+    """An answer equal to another answer the rubric accepts (`answer:` as a list) is correct,
+    saying which; otherwise the result against the first answer stands."""
+    kind = kind_of(item)
+    for number, (answer_text, reading) in enumerate(item.accepted, start=2):
+        if reading is None:
+            continue
+        other = replace(item, answer_text=answer_text, reference=reading, accepted=())
+        graded = kind.grade(other, text, rubric.context)
+        if graded.verdict == "correct":
+            accepted = f"equal to the rubric's accepted answer {number}, {answer_text}"
+            return replace(
+                graded,
+                decision=(*graded.decision[:-1], accepted, graded.decision[-1]),
+            )
+    return result
 
 
 def grade_task(rubric: Rubric, task: Task) -> ItemResult:

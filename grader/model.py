@@ -33,6 +33,19 @@ class SymbolSpec:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A rubric's `relations:` entry, `d_k: d/h`: `symbol` always equals `expr`. Counts are
+    compared with `eliminated` replaced by `by` (d_k by d/h)."""
+
+    symbol: sympy.Symbol
+    expr: sympy.Expr
+    text: str
+    eliminated: sympy.Symbol
+    by: sympy.Expr
+    line: int
+
+
+@dataclass(frozen=True)
 class Context:
     """What every answer of a question is read and checked against: the symbols the rubric
     declares, in its order, and the sizes at which formulas are compared."""
@@ -42,6 +55,12 @@ class Context:
     # Every item of the question, so that a check can tell an answer that belongs to another
     # part; filled in by the rubric loader once its parts are read.
     items: tuple[Item, ...] = field(default=(), compare=False, repr=False)
+    relations: tuple[Relation, ...] = ()  # `relations:` between symbols (d_k = d/h)
+
+    @cached_property
+    def substitutions(self) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
+        """What comparing applies for the relations: each eliminated symbol and its value."""
+        return tuple((r.eliminated, r.by) for r in self.relations)
 
     @cached_property
     def symbol_table(self) -> dict[str, sympy.Symbol]:
@@ -83,6 +102,9 @@ class Item:
     partial_credit: dict[str, float] = field(default_factory=dict)  # diagnosis -> marks
     labels: tuple[str, ...] = ()  # how submissions may name it: its key, label and aliases
     label: str = ""  # the rubric's `label` as written ("Formula"), to head the item on pages
+    # The other answers a rubric accepts (`answer:` as a list), each (text, reading); the
+    # first answer is `answer_text` and `reference`.
+    accepted: tuple[tuple[str, Any], ...] = ()
 
     @property
     def heading(self) -> str:

@@ -20,6 +20,7 @@ import sympy
 from grader.errors import Problem, RubricError
 from grader.kinds import KINDS, all_diagnoses, kind_keys
 from grader.kinds.base import read_misconceptions, read_partial_credit
+from grader.kinds.count.relations import read_relations, related_size_sets, size_set_problems
 from grader.model import (
     VERDICTS,
     Context,
@@ -30,7 +31,7 @@ from grader.model import (
     SizeSets,
     SymbolSpec,
 )
-from grader.yaml_source import Fields, Mapping, Scalar, load_yaml, read_bounded_text
+from grader.yaml_source import Fields, Mapping, Scalar, Sequence, load_yaml, read_bounded_text
 
 ASSUMPTIONS = {"positive", "nonnegative", "integer", "real", "nonzero"}
 DEFAULT_ASSUMPTIONS = ("positive", "integer")
@@ -124,7 +125,8 @@ def _read_item(
     fields = Fields(node, path, problems, key_line=line)
     kind = KINDS.get(fields.choice("type", tuple(KINDS), "item type") or "")
     marks = fields.number("marks")
-    answer = fields.answer("answer")
+    answers = _read_answers(fields)
+    answer = answers[0] if answers else None
     spec = None
     if kind is None:
         # The type is wrong or missing: do not also call its type's keys unknown.
@@ -153,6 +155,21 @@ def _read_item(
     if kind is None or marks is None or answer is None or spec is None:
         return None
     text, answer_line = answer
+    reference = read(text, answer_line, f"{path}.answer")
+    accepted = []
+    for index, (other, other_line) in enumerate(answers[1:], start=1):
+        before = len(problems)
+        reading = read(other, other_line, f"{path}.answer[{index}]")
+        if reading is None and len(problems) == before:  # the kind compares no answers
+            problems.append(
+                Problem(
+                    other_line,
+                    f"{path}.answer",
+                    f"a {kind.name} item takes one answer, not a list",
+                )
+            )
+            break
+        accepted.append((other.strip(), reading))
     return Item(
         id=f"{part}.{key}",
         part=part,
@@ -160,7 +177,8 @@ def _read_item(
         type=kind.name,
         marks=marks,
         answer_text=text.strip(),
-        reference=read(text, answer_line, f"{path}.answer"),
+        reference=reference,
+        accepted=tuple(accepted),
         misconceptions=tuple(misconceptions),
         line=node.line,
         spec=spec,
@@ -168,6 +186,29 @@ def _read_item(
         labels=tuple(" ".join(a.split()).casefold() for a in aliases),
         label=" ".join((label or "").split()),
     )
+
+
+def _read_answers(fields: Fields) -> list[tuple[str, int]]:
+    """`answer:` one answer, or a list of the answers the rubric accepts (the first is the
+    one shown as the reference); each (text, line)."""
+    entry = fields.raw("answer", required=True)
+    if entry is None:
+        return []
+    line, value = entry
+    if not isinstance(value, Sequence):
+        answer = fields.answer("answer")
+        return [] if answer is None else [answer]
+    answers = []
+    for child in value.items:
+        one = Fields(
+            Mapping(child.line, {"answer": (child.line, child)}), fields.path, fields.problems
+        )
+        answer = one.answer("answer")
+        if answer is not None:
+            answers.append(answer)
+    if not value.items:
+        fields.problem(line, "answer", "give at least one answer")
+    return answers
 
 
 def _read_parts(fields: Fields, context: Context, problems: list[Problem]) -> list[Part]:
@@ -296,7 +337,13 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     title = fields.text("title", required=False, default="") or ""
     specs = _read_symbols(fields, problems)
     size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems)
-    context = Context(tuple(specs), size_sets)
+    relations = read_relations(fields, specs, problems)
+    if relations:
+        if not fields.has("check_sizes"):
+            size_sets = related_size_sets(size_sets, relations)
+        line = fields.node.entries["check_sizes"][0] if fields.has("check_sizes") else None
+        problems.extend(size_set_problems(size_sets, relations, line))
+    context = Context(tuple(specs), size_sets, relations=relations)
     parts = _read_parts(fields, context, problems)
     tests = _read_tests(fields, {i.id: i for p in parts for i in p.items}, problems)
     fields.finish()

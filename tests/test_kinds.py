@@ -51,6 +51,8 @@ _KEY_VALUES = {
     "concepts": "[]",
     "follow_through": "true",
     "strict": "[case]",
+    "integer_division": "true",
+    "index_base": "any",
 }
 
 

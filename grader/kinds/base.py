@@ -194,17 +194,32 @@ def check_rules(
                 f"the reference answer is graded {reference.verdict}, not correct",
             )
         )
+    for number, (text, _) in enumerate(item.accepted, start=2):
+        graded = grade(item, text)
+        if graded.verdict != "correct":
+            problems.append(
+                Problem(
+                    item.line,
+                    f"{item.id}.answer",
+                    f"accepted answer {number}, {text!r}, is graded {graded.verdict}, not correct",
+                )
+            )
+    answers = [item.reference, *(reading for _, reading in item.accepted)]
     for index, rule in enumerate(item.misconceptions):
         key = f"{item.id}.misconceptions[{index}]"
         if rule.reading is None:
             continue
-        if same(rule.reading, item.reference):
+        equal = next(
+            (n for n, answer in enumerate(answers, 1) if answer and same(rule.reading, answer)),
+            None,
+        )
+        if equal is not None:
+            which = "the reference answer" if equal == 1 else f"accepted answer {equal}"
             problems.append(
                 Problem(
                     rule.line,
                     key,
-                    f"{rule.answer_text!r} equals the reference "
-                    "answer, so this rule can never fire",
+                    f"{rule.answer_text!r} equals {which}, so this rule can never fire",
                 )
             )
             continue

@@ -11,6 +11,7 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.count.check import DIAGNOSES, CheckDisagreement, check_count, counts_equal
 from grader.kinds.count.parse import ParsedAnswer, parse
+from grader.kinds.count.polynomials import Undecidable
 from grader.kinds.count.rubric import CountSpec, read_count, read_count_spec
 from grader.kinds.count.score import carry_forward, follow_through_problems, score_count
 from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
@@ -18,7 +19,7 @@ from grader.model import Context, Item, ItemResult, Rubric
 from grader.score import score_needs_review
 from grader.yaml_source import Fields
 
-_LETTER_STEPS = ("compatibility", "case")
+_LETTER_STEPS = ("compatibility", "case", "zero_words")
 
 # Each diagnosis in words, for the class overview's most common mistakes (a student is told
 # the diagnosis's own message, with their sizes).
@@ -47,7 +48,7 @@ DESCRIPTIONS = {
 
 class CountKind:
     name = "count"
-    keys = ("bias", "bias_included", "follow_through", "strict")
+    keys = ("bias", "bias_included", "follow_through", "strict", "integer_division")
     part_diagnoses = ("follow_through",)  # given by the part, so no one-answer test gives it
     diagnoses = DIAGNOSES.names
     keeps_prose = False
@@ -79,7 +80,7 @@ class CountKind:
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
     ) -> ParsedAnswer | None:
-        return read_count(text, line, path, context.symbol_table, problems)
+        return read_count(text, line, path, context.symbol_table, problems, spec.integer_division)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         parsed = parse(
@@ -87,28 +88,50 @@ class CountKind:
             context.symbol_table,
             item.spec.lenient,
             reference_is_zero=item.reference is not None and item.reference.expr == 0,
+            integer_division=item.spec.integer_division,
         )
         try:
-            check = check_count(item, parsed, context.symbols, context.items)
+            check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
             return score_count(item, parsed, check, context.size_sets, context.order)
         except CheckDisagreement as disagreement:
             return score_needs_review(
                 item, text, f"The automatic check is unsure ({disagreement})."
             )
+        except Undecidable as undecidable:
+            return score_needs_review(
+                item,
+                text,
+                f"The automatic check cannot decide this count exactly ({undecidable}).",
+            )
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """A count is what reads as one over the question's symbols, as a marker reads it:
-        with the item's lenient steps for letters (case, copied maths letters), but not those
-        for words, which the transcript reader weighs itself ("none" in a sentence is not 0)."""
+        with the item's lenient steps for letters (case, copied maths letters), and an answer
+        that is only "none" or "no parameters" (grading then reads it as 0 where the reference
+        is 0, and sends it to a person elsewhere, as from YAML), but not the steps that set
+        words aside, which the transcript reader weighs itself ("none" in a sentence is not
+        0: only a whole answer in words is)."""
         letters = tuple(step for step in item.spec.lenient if step in _LETTER_STEPS)
         try:
-            parse(text, context.symbol_table, letters)
+            parse(
+                text,
+                context.symbol_table,
+                letters,
+                reference_is_zero=True,  # words for 0 are an answer; grading weighs them
+                integer_division=item.spec.integer_division,
+            )
         except AnswerError:
             return False
         return True
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
-        return counts_equal(first.expr, second.expr)
+        relate = dict(context.substitutions)
+        try:
+            return counts_equal(
+                first.expr.xreplace(relate), second.expr.xreplace(relate), context.order
+            )
+        except Undecidable:
+            return False
 
     def self_test(
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]

@@ -28,11 +28,17 @@ from grader.kinds.base import DiagnosisNames
 from grader.kinds.count.parse import ParsedAnswer
 from grader.kinds.count.polynomials import (
     Fraction_,
+    SizeClass,
+    Undecidable,
     add,
     as_fraction,
+    evaluate,
     exactly_equal,
+    identically_zero,
     integer_values,
+    is_rational_count,
     same_value,
+    size_classes_text,
     substitute,
     subtract,
     value_at,
@@ -75,6 +81,7 @@ class CountCheck:
     counterexample: Counterexample | None = None
     broken_steps: tuple[tuple[str, str], ...] = ()  # (step, final answer) that are not equal
     details: tuple[str, ...] = ()  # what follows the diagnosis: weights and biases compared
+    compared: str | None = None  # for a count with floors: the classes of sizes compared on
 
 
 # --- Equivalence ---------------------------------------------------------------------------
@@ -93,11 +100,15 @@ def _sample_points(count: int, size: int) -> tuple[tuple[int, ...], ...]:
 def counts_equal(
     first: sympy.Expr, second: sympy.Expr, symbols: tuple[sympy.Symbol, ...] | None = None
 ) -> bool:
-    """Exact equality of two rational functions of the declared symbols (`fractions_equal`).
+    """Exact equality of two counts of the declared symbols: rational functions by
+    `fractions_equal`, counts with floors or powers such as 2^C by `identically_zero` (which
+    raises `Undecidable` where it cannot decide).
     `symbols`, when given, must include every symbol of both (the rubric's, say): then they
     need not be collected from the expressions."""
     if symbols is None:
         symbols = _ordered(first.free_symbols | second.free_symbols)
+    if not (is_rational_count(first) and is_rational_count(second)):
+        return identically_zero(first - second, tuple(symbols))[0]
     return fractions_equal(as_fraction(first, symbols), as_fraction(second, symbols))
 
 
@@ -145,6 +156,9 @@ def _matches(wrong: Fraction_, explanation: Fraction_) -> bool:
 def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
     symbols = tuple(order)
+    if not is_rational_count(expr):
+        # floors, ceilings, 2^C: as sympy writes them, with our operators
+        return str(expr).replace("**", "^").replace("*", "·").replace("ceiling", "ceil")
     if symbols:
         try:
             fraction = as_fraction(expr, symbols)
@@ -268,6 +282,11 @@ class _Case:
     reference: Fraction_
     item: Item
     specs: tuple[SymbolSpec, ...]
+    substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()  # the rubric's relations
+
+    def relate(self, expr: sympy.Expr) -> sympy.Expr:
+        """A rubric count with the rubric's relations applied, as the student's was."""
+        return expr.xreplace(dict(self.substitutions)) if self.substitutions else expr
 
     @property
     def order(self) -> tuple[sympy.Symbol, ...]:
@@ -283,7 +302,7 @@ class _Case:
 
     def bias(self) -> Fraction_ | None:
         bias = self.item.spec.bias
-        return None if bias is None else _rubric_fraction(bias.expr, self.order)
+        return None if bias is None else _rubric_fraction(self.relate(bias.expr), self.order)
 
 
 # Every generic diagnosis of a wrong count, registered by the function that makes it.
@@ -417,7 +436,7 @@ def _terms(reference: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> tuple[Frac
 @DIAGNOSES.produces("term_missing")
 def diagnose_term_missing(case: _Case) -> Diagnosis | None:
     """The count leaves out one whole term of the correct count."""
-    terms = _terms(case.item.reference.expr, case.order)
+    terms = _terms(case.relate(case.item.reference.expr), case.order)
     if len(terms) < 2:
         return None
     for term in terms:
@@ -432,7 +451,7 @@ def diagnose_term_missing(case: _Case) -> Diagnosis | None:
 @DIAGNOSES.produces("term_factor")
 def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     """One term of the correct count is right up to a product of sizes; the rest is right."""
-    terms = _terms(case.item.reference.expr, case.order)
+    terms = _terms(case.relate(case.item.reference.expr), case.order)
     if len(terms) < 2:
         return None
     for term in terms:
@@ -470,63 +489,106 @@ GENERIC_DIAGNOSES: tuple[Callable[[_Case], Diagnosis | None], ...] = (
 # --- Counterexample ------------------------------------------------------------------------
 
 
+Value = Callable[[tuple[int, ...]], Fraction | None]
+"""A count's exact value at a point (one size per symbol of the rubric, in its order)."""
+
+
 def find_counterexample(
-    student: Fraction_,
-    reference: Fraction_,
+    student: Fraction_ | Value,
+    reference: Fraction_ | Value,
     specs: Sequence[SymbolSpec],
     written: set[sympy.Symbol],
+    substitutions: Sequence[tuple[sympy.Symbol, sympy.Expr]] = (),
 ) -> Counterexample | None:
     """Small concrete sizes at which the two counts differ, preferring the rubric's examples.
-    Both counts are over the rubric's symbols, `specs`, in its order; the sizes given are
-    those of the symbols they are `written` with."""
-    shown = [index for index, spec in enumerate(specs) if spec.symbol in written]
+    Both counts are over the rubric's symbols, `specs`, in its order (as quotients of
+    polynomials, or as functions giving their value at a point); the sizes given are those of
+    the symbols they are `written` with. A symbol the rubric's relations define
+    (`substitutions`, d → d_k·h) takes its value from the others, so the sizes shown satisfy
+    the relations; a point where one is not a whole number is passed over."""
+    derived = dict(substitutions)
+    student_value = student if callable(student) else lambda point: value_at(student, point)
+    reference_value = reference if callable(reference) else lambda point: value_at(reference, point)
+    needed = set(written)
+    for symbol in written & derived.keys():
+        needed |= derived[symbol].free_symbols
+    chosen = [i for i, spec in enumerate(specs) if spec.symbol in needed - derived.keys()]
     fallback = iter(range(2, 100))
     preferred: dict[int, int] = {}
-    for index in shown:
+    for index in chosen:
         value = specs[index].example
         if value is None:
             value = next(v for v in fallback if v not in preferred.values())
         preferred[index] = value
-    first = tuple(preferred[index] for index in shown)
-    for values in [first, *_sample_points(20, len(shown))]:
+    first = tuple(preferred[index] for index in chosen)
+    position = {spec.symbol: i for i, spec in enumerate(specs)}
+    for values in [first, *_sample_points(20, len(chosen))]:
         point = [1] * len(specs)  # a symbol neither count depends on may take any value
-        for index, value in zip(shown, values, strict=True):
+        for index, value in zip(chosen, values, strict=True):
             point[index] = value
-        a, b = value_at(student, tuple(point)), value_at(reference, tuple(point))
+        if not _derive(point, derived, specs, position):
+            continue
+        a, b = student_value(tuple(point)), reference_value(tuple(point))
         if a is not None and b is not None and a != b:
             sizes = tuple(
-                (specs[index].name, value) for index, value in zip(shown, values, strict=True)
+                (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
             )
             return Counterexample(sizes, a, b)
     return None
+
+
+def _derive(point: list[int], derived, specs, position) -> bool:
+    """Give each symbol a relation defines its value at `point`; False where one is not a
+    positive whole number (the point does not satisfy the relations)."""
+    for symbol, expr in derived.items():
+        value = evaluate(expr, {spec.symbol: point[i] for i, spec in enumerate(specs)})
+        if value is None or value.denominator != 1 or value < 1:
+            return False
+        point[position[symbol]] = int(value)
+    return True
 
 
 # --- The check of one count ----------------------------------------------------------------
 
 
 def check_count(
-    item: Item, answer: ParsedAnswer, specs: Sequence[SymbolSpec], items: Sequence[Item] = ()
+    item: Item,
+    answer: ParsedAnswer,
+    specs: Sequence[SymbolSpec],
+    items: Sequence[Item] = (),
+    substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = (),
 ) -> CountCheck:
     """Compare a parsed count with the item's reference and explain any difference; `items`
-    are the question's items, to tell a count that is the answer to another part."""
+    are the question's items, to tell a count that is the answer to another part.
+
+    `substitutions` are the rubric's relations (d → d_k·h for `d_k: d/h`), applied to both
+    counts before they are compared. A count with floors, ceilings or powers such as 2^C is
+    compared by `check_periodic_count`; one it can neither decide nor prove wrong at some
+    sizes raises `Undecidable`."""
     assert item.reference is not None, "count items always carry a parsed reference"
+    relate = dict(substitutions)
+    expressions = [side.xreplace(relate) for side in answer.sides]
+    references = [item.reference.expr.xreplace(relate)]
+    if not all(is_rational_count(e) for e in (*expressions, *references)):
+        return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
-    reference = _rubric_fraction(item.reference.expr, declared)
-    student = as_fraction(answer.expr, declared)
+    reference = _rubric_fraction(references[0], declared)
+    student = as_fraction(expressions[-1], declared)
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
-        for side, reading in zip(answer.sides[:-1], answer.side_readings[:-1], strict=True)
+        for side, reading in zip(expressions[:-1], answer.side_readings[:-1], strict=True)
         if not fractions_equal(as_fraction(side, declared), student)
     )
     if fractions_equal(student, reference):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
     written = answer.expr.free_symbols | item.reference.expr.free_symbols
-    counterexample = find_counterexample(student, reference, specs, written)
+    counterexample = find_counterexample(student, reference, specs, written, substitutions)
     for index, rule in enumerate(item.misconceptions):
-        if rule.reading is not None and _matches(
-            student, _rubric_fraction(rule.reading.expr, declared)
-        ):
+        if rule.reading is None:
+            continue
+        wrong = rule.reading.expr.xreplace(relate)
+        if is_rational_count(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,
@@ -537,7 +599,7 @@ def check_count(
     # Imported here: the term-by-term comparison builds on this module's diagnoses.
     from grader.kinds.count.terms import explain_wrong_count
 
-    case = _Case(student, reference, item, tuple(specs))
+    case = _Case(student, reference, item, tuple(specs), tuple(substitutions))
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
     return CountCheck(
@@ -546,4 +608,85 @@ def check_count(
         counterexample=counterexample,
         broken_steps=broken_steps,
         details=details,
+    )
+
+
+def _compared_on(classes: tuple[SizeClass, ...]) -> str | None:
+    if not any(c.forms for c in classes):
+        return None
+    return (
+        f"Floor and ceiling were compared exactly for every size, taking "
+        f"{size_classes_text(classes)} in turn (t = 0, 1, 2, ...)."
+    )
+
+
+def _proved_different(
+    first: sympy.Expr, second: sympy.Expr, declared: tuple[sympy.Symbol, ...]
+) -> bool:
+    """Whether two counts with floors are proved different (a step of working that does not
+    hold); one the check cannot decide is not claimed to differ."""
+    try:
+        return not identically_zero(first - second, declared)[0]
+    except Undecidable:
+        return False
+
+
+def check_periodic_count(
+    item: Item,
+    answer: ParsedAnswer,
+    expressions: Sequence[sympy.Expr],
+    specs: Sequence[SymbolSpec],
+    relate: dict[sympy.Symbol, sympy.Expr],
+) -> CountCheck:
+    """A count with floors, ceilings or powers such as 2^C: equal to the reference exactly
+    when their difference is 0 on every class of sizes (`identically_zero`); the classes
+    compared are said. A misconception is matched the same way; the generic diagnoses, made
+    for rational functions, are not tried."""
+    declared = tuple(spec.symbol for spec in specs)
+    reference = item.reference.expr.xreplace(relate)
+    student = expressions[-1]
+    broken_steps = tuple(
+        (reading, answer.side_readings[-1])
+        for side, reading in zip(expressions[:-1], answer.side_readings[:-1], strict=True)
+        if _proved_different(side, student, declared)
+    )
+
+    def at(expr: sympy.Expr) -> Value:
+        return lambda point: evaluate(expr, dict(zip(declared, point, strict=True)))
+
+    written = answer.expr.free_symbols | item.reference.expr.free_symbols
+    counterexample = find_counterexample(
+        at(student), at(reference), specs, written, tuple(relate.items())
+    )
+    try:
+        equal, classes = identically_zero(student - reference, declared)
+    except Undecidable:
+        if counterexample is None:
+            raise
+        # Sizes at which the two differ prove the answer wrong, which is all a verdict needs.
+        equal, classes = False, ()
+    compared = _compared_on(classes)
+    if equal:
+        return CountCheck(equivalent=True, broken_steps=broken_steps, compared=compared)
+    for index, rule in enumerate(item.misconceptions):
+        if rule.reading is None:
+            continue
+        try:
+            fires = identically_zero(student - rule.reading.expr.xreplace(relate), declared)[0]
+        except Undecidable:
+            fires = False  # the verdict is settled; feedback must not claim what is unproved
+        if fires:
+            return CountCheck(
+                equivalent=False,
+                misconception=rule,
+                misconception_index=index,
+                counterexample=counterexample,
+                broken_steps=broken_steps,
+                compared=compared,
+            )
+    return CountCheck(
+        equivalent=False,
+        counterexample=counterexample,
+        broken_steps=broken_steps,
+        compared=compared,
     )

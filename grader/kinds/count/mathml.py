@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from html import escape
 
-from grader.kinds.count.parse import Name, Negate, Node, Number, Power, Product, Sum, describe
+from grader.kinds.count.parse import (
+    Name,
+    Negate,
+    Node,
+    Number,
+    Power,
+    Product,
+    Rounding,
+    Sum,
+    describe,
+)
 from grader.mathml import math_element
 
 
@@ -44,6 +54,9 @@ def _node(node: Node, context: float) -> str:
             inner = f"<mfrac>{top}{_join_factors(denominator)}</mfrac>"
             return inner
         return _fenced(top) if context > 2.5 else top
+    if isinstance(node, Rounding):
+        opening, closing = ("⌊", "⌋") if node.kind == "floor" else ("⌈", "⌉")
+        return f"<mrow><mo>{opening}</mo>{_node(node.operand, 0)}<mo>{closing}</mo></mrow>"
     if isinstance(node, Power):
         return f"<msup>{_node(node.base, 4)}{_node(node.exponent, 0)}</msup>"
     raise AssertionError(f"unknown node {node!r}")

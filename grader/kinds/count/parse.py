@@ -35,6 +35,7 @@ from grader.normalise import normalise
 MAX_NUMBER_DIGITS = 30
 MAX_COEFFICIENT_BITS = 8000  # about 2400 decimal digits, well under Python's 4300-digit limit
 MAX_SYMBOLIC_EXPONENT = 40
+MAX_EXPONENTIAL_BASE_BITS = 40  # the base of 2^C is factored into primes to compare exactly
 MAX_DEGREE = 40
 MAX_TERMS = 500
 
@@ -87,6 +88,15 @@ class Power(Node):
 
 
 @dataclass(frozen=True)
+class Rounding(Node):
+    """`⌊x⌋` or `⌈x⌉` (`\\lfloor x \\rfloor`, `floor(x)`, `a // b`): `kind` is "floor" or
+    "ceiling"."""
+
+    kind: str
+    operand: Node
+
+
+@dataclass(frozen=True)
 class ParsedAnswer:
     """An answer as we read it: one expression, or a chain `a = b = c` of them."""
 
@@ -129,9 +139,15 @@ _TERMINAL_WORDS = {
     "RSQB": "']'",
     "RBRACE": "'}'",
     "MULOP": "an operator",
+    "INTDIV": "'//'",
     "POW": "'^'",
     "EQUALS": "'='",
     "SUPERSCRIPT": "an exponent",
+    "LFLOOR": "\\lfloor",
+    "LCEIL": "\\lceil",
+    "RFLOOR": "\\rfloor",
+    "RCEIL": "\\rceil",
+    "FUNCTION": "floor( or ceil(",
 }
 
 
@@ -189,9 +205,12 @@ def _end(tree: Tree) -> int:
 class _TreeReader:
     """Turns lark's tree into our AST, splitting runs of letters over the declared symbols."""
 
-    def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol]):
+    def __init__(
+        self, text: str, symbols: Mapping[str, sympy.Symbol], integer_division: bool = False
+    ):
         self.text = text
         self.symbols = symbols
+        self.integer_division = integer_division
 
     def chain(self, tree: Tree) -> list[Node]:
         return [self.node(child) for child in tree.children if isinstance(child, Tree)]
@@ -217,7 +236,29 @@ class _TreeReader:
             return self.node(children[0])
         factors = [("*", self.node(children[0]))]
         for operator, factor in zip(children[1::2], children[2::2], strict=True):
-            factors.append((str(operator), self.node(factor)))
+            node = self.node(factor)
+            if str(operator) != "//":
+                factors.append((str(operator), node))
+                continue
+            if not self.integer_division:
+                raise AnswerError(
+                    self.text,
+                    operator.start_pos,
+                    "'//' (integer division) is not used in this question: write a division "
+                    "with '/', or round it with \\lfloor ... \\rfloor",
+                    length=2,
+                )
+            # a // b is ⌊a/b⌋, and binds as '/' does: 2*P//3*Q is ⌊2·P/3⌋·Q.
+            start = factors[0][1].start
+            left = (
+                factors[0][1]
+                if len(factors) == 1
+                else Product(start, factors[-1][1].end, tuple(factors))
+            )
+            quotient = Product(start, node.end, (("*", left), ("/", node)))
+            factors = [("*", Rounding(start, node.end, "floor", quotient))]
+        if len(factors) == 1:
+            return factors[0][1]
         return Product(_start(tree), _end(tree), tuple(factors))
 
     def read_juxtaposition(self, tree: Tree) -> Node:
@@ -346,6 +387,20 @@ class _TreeReader:
             ),
         )
 
+    def read_floor(self, tree: Tree) -> Node:
+        opening, inner, closing = tree.children
+        return Rounding(opening.start_pos, closing.end_pos, "floor", self.node(inner))
+
+    def read_ceiling(self, tree: Tree) -> Node:
+        opening, inner, closing = tree.children
+        return Rounding(opening.start_pos, closing.end_pos, "ceiling", self.node(inner))
+
+    def read_function(self, tree: Tree) -> Node:
+        """`floor(x)`, `ceil(x)`, `ceiling(x)`."""
+        name, _, inner, closing = tree.children
+        kind = "floor" if str(name) == "floor" else "ceiling"
+        return Rounding(name.start_pos, closing.end_pos, kind, self.node(inner))
+
     def read_name(self, tree: Tree) -> Node:
         token = tree.children[0]
         pieces = split_name(self.text, token.start_pos, str(token), self.symbols)
@@ -380,6 +435,27 @@ def split_name(
         return result
 
     declared = ", ".join(symbols) if symbols else "none"
+    if name in ("floor", "ceil", "ceiling"):
+        raise AnswerError(
+            text,
+            position,
+            f"{name} is a function here: put what it rounds in brackets, e.g. {name}(P/2)",
+            len(name),
+        )
+    digits = re.search(r"[0-9]+", name)
+    if digits is not None and _declared_pieces(name[: digits.start()], tuple(symbols)):
+        # `P2`, `x1` where no declared symbol is x1: P·2, P², 2 or a symbol? A marker asks.
+        pieces = _declared_pieces(name[: digits.start()], tuple(symbols)) or ()
+        last = digits.start() - len(pieces[-1])
+        quoted = name[last : digits.end()]
+        raise AnswerError(
+            text,
+            position + digits.start(),
+            f"'{quoted}' is ambiguous: a number after another factor needs an operator, e.g. "
+            f"'*' or '^' ({quoted} is not a symbol of this question; its symbols are "
+            f"{declared})",
+            digits.end() - digits.start(),
+        )
     by_lower = {}
     for symbol in symbols:
         by_lower.setdefault(symbol.lower(), symbol)
@@ -554,16 +630,18 @@ class _SympyBuilder:
             total = total.times(size)
         return sympy.Mul(*exprs), total
 
+    def build_rounding(self, node: Rounding) -> tuple[sympy.Expr, _Size]:
+        expr, size = self.build(node.operand)
+        rounded = sympy.floor(expr) if node.kind == "floor" else sympy.ceiling(expr)
+        # Once the sizes are split by their remainders, a rounding is its operand's
+        # numerator over a number: bound it as the numerator with a constant beside it.
+        return rounded, _Size(size.numerator.plus(_ONE), _ONE)
+
     def build_power(self, node: Power) -> tuple[sympy.Expr, _Size]:
         base, base_size = self.build(node.base)
         exponent, _ = self.build(node.exponent)
         if not exponent.is_Rational:
-            raise AnswerError(
-                self.text,
-                node.exponent.start,
-                "exponents must be numbers, not symbols",
-                node.exponent.end - node.exponent.start,
-            )
+            return self._symbolic_power(node, base, exponent)
         if not exponent.is_Integer:
             raise AnswerError(
                 self.text,
@@ -584,8 +662,43 @@ class _SympyBuilder:
             )
         return sympy.Pow(base, exponent), base_size.power(n)
 
+    def _symbolic_power(
+        self, node: Power, base: sympy.Expr, exponent: sympy.Expr
+    ) -> tuple[sympy.Expr, _Size]:
+        """`2^C`, `2^{C+1}`: a whole number raised to whole multiples of symbols. Anything else
+        (`P^C`, `2^{C/2}`, `2^{CD}`) is refused: no exact check could decide it."""
+        where = (self.text, node.exponent.start)
+        length = node.exponent.end - node.exponent.start
+        if not (base.is_Rational and base > 0 and base != 1):
+            raise AnswerError(
+                *where,
+                "a symbol in an exponent needs a number as its base, such as 2^C",
+                length,
+            )
+        if _bits(base) > MAX_EXPONENTIAL_BASE_BITS:
+            raise self._too_large(node, "the base of a symbolic power is too large")
+        terms = sympy.Add.make_args(sympy.expand(exponent))
+        total = 0
+        for term in terms:
+            coefficient, rest = term.as_coeff_Mul()
+            if not coefficient.is_Integer or not (rest == 1 or rest.is_Symbol):
+                raise AnswerError(
+                    *where,
+                    "an exponent with symbols must be a sum of whole multiples of symbols and a "
+                    "whole number, such as C + 1 or 2C",
+                    length,
+                )
+            if rest != 1:
+                total += abs(int(coefficient))
+        if total > MAX_SYMBOLIC_EXPONENT:
+            raise self._too_large(
+                node, f"multiples of symbols in an exponent are limited to {MAX_SYMBOLIC_EXPONENT}"
+            )
+        return sympy.Pow(base, exponent), _Size(_Bound(_bits(base) * total, total, 1), _ONE)
+
 
 _BUILDERS = {
+    Rounding: _SympyBuilder.build_rounding,
     Number: _SympyBuilder.build_number,
     Name: _SympyBuilder.build_name,
     Negate: _SympyBuilder.build_negate,
@@ -628,6 +741,9 @@ def _describe(node: Node, context: int) -> str:
             else:
                 parts.append("·" + _describe(factor, 2.5))
         text, precedence = "".join(parts), 2
+    elif isinstance(node, Rounding):
+        brackets = "⌊⌋" if node.kind == "floor" else "⌈⌉"
+        text, precedence = brackets[0] + _describe(node.operand, 0) + brackets[1], 4
     elif isinstance(node, Power):
         base = _describe(node.base, 4)
         exponent = node.exponent
@@ -639,6 +755,8 @@ def _describe(node: Node, context: int) -> str:
             and (exponent.operand.value.is_Integer)
         ):
             text = base + ("-" + str(exponent.operand.value.p)).translate(_SUPERSCRIPTS)
+        elif isinstance(exponent, Name):
+            text = f"{base}^{exponent.name}"
         else:
             text = f"{base}^({_describe(exponent, 0)})"
         precedence = 3
@@ -655,6 +773,7 @@ def parse(
     symbols: Mapping[str, sympy.Symbol],
     lenient: Sequence[str] = (),
     reference_is_zero: bool = False,
+    integer_division: bool = False,
 ) -> ParsedAnswer:
     """Read `text` as a count over `symbols` (name → sympy Symbol), or raise `AnswerError`.
 
@@ -665,9 +784,11 @@ def parse(
     that table's order) are tried, as a marker would read the answer; the reading then says
     what they did in its `notes`. If they do not make it readable, the strict reading's error
     is raised: it points at what the student wrote.
+
+    `a // b` is read as ⌊a/b⌋ only with `integer_division` (the rubric allows it).
     """
     try:
-        return _parse_strictly(text, symbols)
+        return _parse_strictly(text, symbols, integer_division)
     except AnswerError as error:
         if not lenient or isinstance(error, AnswerTooLargeError):
             raise
@@ -682,13 +803,15 @@ def parse(
     if not notes:
         raise strict_error
     try:
-        parsed = _parse_strictly(read, symbols)
+        parsed = _parse_strictly(read, symbols, integer_division)
     except AnswerError:
         raise strict_error from None
     return replace(parsed, text=text, notes=tuple(notes))
 
 
-def _parse_strictly(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAnswer:
+def _parse_strictly(
+    text: str, symbols: Mapping[str, sympy.Symbol], integer_division: bool = False
+) -> ParsedAnswer:
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     normalised = normalise(text, COUNT_STEPS)
@@ -696,7 +819,7 @@ def _parse_strictly(text: str, symbols: Mapping[str, sympy.Symbol]) -> ParsedAns
         tree = _parser().parse(normalised)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
-    reader = _TreeReader(text, symbols)
+    reader = _TreeReader(text, symbols, integer_division)
     builder = _SympyBuilder(text, symbols)
     sides, readings = [], []
     trees = tuple(reader.chain(tree))

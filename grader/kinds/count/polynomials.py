@@ -10,6 +10,9 @@ reference, or a diagnosis's variant of a count) into such a quotient.
 
 from __future__ import annotations
 
+import itertools
+import math
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd
@@ -168,3 +171,221 @@ def exactly_equal(a: Fraction_, b: Fraction_) -> bool:
     if a[1] == b[1]:
         return a[0] == b[0]
     return a[0] * b[1] == b[0] * a[1]
+
+
+# --- Counts with floor, ceiling and powers such as 2^C --------------------------------------
+#
+# A count such as ⌊(P-1)/2⌋ + 1 is not a rational function of P, but it is one on each
+# class of P modulo 2: with P = 2t + r, ⌊(2t + r - 1)/2⌋ = t + ⌊(r - 1)/2⌋. In general, for
+# h a polynomial with rational coefficients whose denominators divide m, h(m·t + r) - h(r) is
+# a whole number for every whole t, so ⌊h(m·t + r)⌋ = h(m·t + r) + ⌊h(r)⌋ - h(r): a
+# polynomial in t. Splitting every symbol under a floor by its remainder modulo m turns a
+# count into one polynomial per class, and two counts are equal exactly when their
+# difference is the zero polynomial on every class (a polynomial that vanishes at every t is
+# zero). Innermost floors go first; what is left may hold more, split in turn.
+#
+# A power such as 2^C is a new variable: for distinct primes p, the functions p^X are
+# algebraically independent of each other and of the sizes, so 4^C·2^D is (2^C)²·2^D and an
+# identity between such counts is an identity between polynomials in them.
+
+
+class Undecidable(Exception):
+    """The exact check cannot decide a count (a floor of a division by a size, too many
+    classes): a person must, and nothing is guessed."""
+
+
+MAX_CLASSES = 256  # classes of remainders a comparison may split the sizes into
+
+
+def is_rational_count(expr: sympy.Expr) -> bool:
+    """Whether a count is a rational function of its sizes (what `as_fraction` takes)."""
+    if expr.has(sympy.floor, sympy.ceiling):
+        return False
+    return all(power.exp.is_Integer for power in expr.atoms(sympy.Pow))
+
+
+@dataclass(frozen=True)
+class SizeClass:
+    """One class of sizes a count with floors is compared on: each split symbol X is
+    `modulus`·t + `residue` for every whole t ≥ 0."""
+
+    forms: tuple[tuple[str, int, int], ...]  # (symbol, modulus, residue)
+
+    def describe(self) -> str:
+        return ", ".join(
+            f"{name} = {modulus}t" + (f" + {residue}" if residue else "")
+            for name, modulus, residue in self.forms
+        )
+
+
+def size_classes_text(classes: tuple[SizeClass, ...]) -> str:
+    """Which sizes a comparison covered, for feedback: "P = 2t and P = 2t + 1"."""
+    shown = [c.describe() for c in classes]
+    if len(shown) <= 4:
+        listed = " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+    else:
+        listed = f"{shown[0]}, ..., {shown[-1]} ({len(shown)} classes)"
+    return listed
+
+
+def _rounded_at(kind_floor: bool, value: sympy.Rational) -> sympy.Rational:
+    return sympy.floor(value) if kind_floor else sympy.ceiling(value)
+
+
+def _polynomial_argument(argument: sympy.Expr) -> int:
+    """The lcm of the denominators of a floor's argument, a polynomial in whole sizes."""
+    symbols = tuple(sorted(argument.free_symbols, key=lambda s: s.name))
+    if any(not s.is_integer for s in symbols):
+        raise Undecidable("a floor or ceiling of a size that need not be a whole number")
+    if not is_rational_count(argument):
+        raise Undecidable("a floor or ceiling of a power with a symbol in its exponent")
+    try:
+        top, bottom = as_fraction(argument, symbols) if symbols else constant(argument, ())
+    except ValueError as error:
+        raise Undecidable(str(error)) from None
+    if not bottom.is_ground:
+        raise Undecidable("a floor or ceiling of a division by a size")
+    modulus = 1
+    for coefficient in (top * (QQ(1) / bottom.LC)).values():
+        modulus = (
+            modulus * int(coefficient.denominator) // gcd(modulus, int(coefficient.denominator))
+        )
+    return modulus
+
+
+def periodic_cases(expr: sympy.Expr) -> list[tuple[SizeClass, sympy.Expr]]:
+    """`expr` without floors or ceilings, one expression per class of sizes (see above)."""
+    cases: list[tuple[SizeClass, sympy.Expr]] = []
+    _split(expr, {}, cases)
+    return cases
+
+
+def _split(
+    expr: sympy.Expr,
+    forms: dict[sympy.Symbol, tuple[int, int]],
+    cases: list[tuple[SizeClass, sympy.Expr]],
+) -> None:
+    roundings = [
+        r
+        for r in expr.atoms(sympy.floor, sympy.ceiling)
+        if not r.args[0].has(sympy.floor, sympy.ceiling)
+    ]
+    if not roundings:
+        shown = tuple(
+            (symbol.name, modulus, residue)
+            for symbol, (modulus, residue) in sorted(forms.items(), key=lambda f: f[0].name)
+        )
+        cases.append((SizeClass(shown), expr))
+        if len(cases) > MAX_CLASSES:
+            raise Undecidable(f"it would be compared on more than {MAX_CLASSES} classes of sizes")
+        return
+    modulus = 1
+    for rounding in roundings:
+        m = _polynomial_argument(rounding.args[0])
+        modulus = modulus * m // gcd(modulus, m)
+    split = sorted({s for r in roundings for s in r.args[0].free_symbols}, key=lambda s: s.name)
+    if modulus ** len(split) > MAX_CLASSES:
+        raise Undecidable(f"it would be compared on more than {MAX_CLASSES} classes of sizes")
+    stand_ins = {r: sympy.Dummy(integer=True) for r in roundings}
+    body = expr.xreplace(stand_ins)
+    for residues in itertools.product(range(modulus), repeat=len(split)):
+        at = dict(zip(split, (sympy.Integer(r) for r in residues), strict=True))
+        shift = {s: modulus * s + r for s, r in at.items()}
+        values = {}
+        for rounding, stand_in in stand_ins.items():
+            argument = rounding.args[0]
+            start = argument.xreplace(at)
+            offset = _rounded_at(isinstance(rounding, sympy.floor), start) - start
+            values[stand_in] = sympy.expand(argument.xreplace(shift)) + offset
+        composed = dict(forms)
+        for s, r in at.items():
+            old_modulus, old_residue = composed.get(s, (1, 0))
+            composed[s] = (old_modulus * modulus, old_modulus * int(r) + old_residue)
+        _split(body.xreplace(shift).xreplace(values), composed, cases)
+
+
+def _exponential_variables(expr: sympy.Expr) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
+    """`expr` with each power p^X (p prime, X a size) written as a variable of its own."""
+    variables: dict[tuple[int, sympy.Symbol], sympy.Symbol] = {}
+    replaced = {}
+    for power in expr.atoms(sympy.Pow):
+        if power.exp.is_Integer:
+            continue
+        base = power.base
+        if not (base.is_Rational and base > 0):
+            raise Undecidable("a power with a symbol in both its base and its exponent")
+        factors = {p: k for p, k in sympy.factorint(base.p).items()}
+        for p, k in sympy.factorint(base.q).items():
+            factors[p] = factors.get(p, 0) - k
+        value = sympy.Integer(1)
+        for term in sympy.Add.make_args(sympy.expand(power.exp)):
+            coefficient, rest = term.as_coeff_Mul()
+            if not coefficient.is_Integer:
+                raise Undecidable("an exponent that is not a whole multiple of a size")
+            if rest == 1:
+                value *= base**coefficient
+                continue
+            if not (rest.is_Symbol and rest.is_integer):
+                raise Undecidable("an exponent that is not a whole multiple of a size")
+            for p, k in factors.items():
+                variable = variables.setdefault(
+                    (p, rest), sympy.Symbol(f"{p}^{rest.name}", positive=True)
+                )
+                value *= variable ** (k * int(coefficient))
+        replaced[power] = value
+    ordered = tuple(variables[key] for key in sorted(variables, key=lambda k: (k[0], k[1].name)))
+    return expr.xreplace(replaced), ordered
+
+
+def identically_zero(
+    expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]
+) -> tuple[bool, tuple[SizeClass, ...]]:
+    """Whether a count with floors, ceilings or powers such as 2^C is 0 for every size, and
+    the classes of sizes that took (one, with no forms, when no floor needed a split).
+    Raises `Undecidable` where no exact answer can be had."""
+    cases = periodic_cases(expr)
+    for _, case in cases:
+        plain, extra = _exponential_variables(case)
+        try:
+            top, _ = as_fraction(plain, symbols + extra)
+        except ValueError as error:
+            raise Undecidable(str(error)) from None
+        if top:
+            return False, tuple(c for c, _ in cases)
+    return True, tuple(c for c, _ in cases)
+
+
+MAX_EVALUATED_EXPONENT = 4000
+
+
+def evaluate(expr: sympy.Expr, values: dict[sympy.Symbol, int]) -> Fraction | None:
+    """A count's exact value at whole sizes (floors, ceilings and 2^C included), or None where
+    it has none there (a division by zero, a power too large to compute)."""
+
+    def walk(node: sympy.Expr) -> Fraction:
+        if node.is_Symbol:
+            return Fraction(values[node])
+        if node.is_Rational:
+            return Fraction(int(node.p), int(node.q))
+        if node.is_Add:
+            return sum((walk(a) for a in node.args), Fraction(0))
+        if node.is_Mul:
+            result = Fraction(1)
+            for a in node.args:
+                result *= walk(a)
+            return result
+        if node.is_Pow:
+            base, exponent = walk(node.base), walk(node.exp)
+            if exponent.denominator != 1 or abs(exponent) > MAX_EVALUATED_EXPONENT:
+                raise ArithmeticError("no whole power")
+            return base ** int(exponent)
+        if isinstance(node, sympy.floor):
+            return Fraction(math.floor(walk(node.args[0])))
+        if isinstance(node, sympy.ceiling):
+            return Fraction(math.ceil(walk(node.args[0])))
+        raise ArithmeticError(f"not a count: {node}")
+
+    try:
+        return walk(expr)
+    except (ArithmeticError, ZeroDivisionError, KeyError):
+        return None

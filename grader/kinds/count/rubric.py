@@ -14,6 +14,11 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.parse import ParsedAnswer, parse
+from grader.kinds.count.polynomials import (
+    Undecidable,
+    identically_zero,
+    is_rational_count,
+)
 from grader.kinds.count.steps import LENIENT_STEPS
 from grader.yaml_source import Fields, Scalar, Sequence
 
@@ -30,6 +35,8 @@ class CountSpec:
     # The lenient steps (`LENIENT_STEPS`) this item reads answers with: all but those its
     # `strict:` key switches off.
     lenient: tuple[str, ...] = tuple(LENIENT_STEPS)
+    # `a // b` read as ⌊a/b⌋ (`integer_division: true`); refused, saying so, otherwise.
+    integer_division: bool = False
 
 
 def read_count(
@@ -38,9 +45,26 @@ def read_count(
     path: str,
     symbols: Mapping[str, sympy.Symbol],
     problems: list[Problem],
+    integer_division: bool = False,
 ) -> ParsedAnswer | None:
-    """A rubric's count (an answer, a bias, a tensor's size), or None with a problem."""
-    parsed = read_with_caret(lambda: parse(text, symbols), text, line, path, problems)
+    """A rubric's count (an answer, a bias, a tensor's size), or None with a problem. A count
+    with floors or powers such as 2^C that the exact check could not decide is refused here,
+    so that no student's answer is ever guessed about against it."""
+    parsed = read_with_caret(
+        lambda: parse(text, symbols, integer_division=integer_division),
+        text,
+        line,
+        path,
+        problems,
+    )
+    if parsed is not None and not is_rational_count(parsed.expr):
+        try:
+            identically_zero(parsed.expr, tuple(symbols.values()))  # raises if it cannot
+        except Undecidable as error:
+            problems.append(
+                Problem(line, path, f"the checker cannot decide counts like {text!r}: {error}")
+            )
+            return None
     if parsed is not None and len(parsed.sides) > 1:
         problems.append(Problem(line, path, "a rubric answer is one expression, not a chain"))
         return None
@@ -51,14 +75,16 @@ def read_count_spec(
     fields: Fields, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
 ) -> CountSpec:
     bias = None
+    integer_division = fields.boolean("integer_division", default=False)
     bias_answer = fields.answer("bias", required=False)
     if bias_answer is not None:
-        bias = read_count(*bias_answer, f"{fields.path}.bias", symbols, problems)
+        bias = read_count(*bias_answer, f"{fields.path}.bias", symbols, problems, integer_division)
     return CountSpec(
         bias,
         fields.boolean("bias_included", default=True),
         fields.boolean("follow_through", default=False),
         _read_lenient(fields),
+        integer_division,
     )
 
 

@@ -10,7 +10,13 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.count.check import DIAGNOSES, CountCheck, counts_equal, show_count
 from grader.kinds.count.mathml import to_mathml
 from grader.kinds.count.parse import ParsedAnswer, parse
-from grader.kinds.count.polynomials import as_fraction, value_at
+from grader.kinds.count.polynomials import (
+    Undecidable,
+    as_fraction,
+    evaluate,
+    is_rational_count,
+    value_at,
+)
 from grader.model import Context, Item, ItemResult
 from grader.score import verdict_for
 
@@ -26,12 +32,16 @@ def _working_feedback(check: CountCheck) -> list[str]:
 def _values_at(expr: sympy.Expr, size_sets, symbols) -> tuple[int | None, ...]:
     """The count's exact value at each set of sizes (None where it is not a whole number)."""
     used = tuple(symbols)
-    fraction = as_fraction(expr, used) if used else None
+    rational = is_rational_count(expr)
+    fraction = as_fraction(expr, used) if used and rational else None
     values = []
     for sizes in size_sets:
         given = dict(sizes)
         point = tuple(given[s.name] for s in used)
-        value = expr if fraction is None else value_at(fraction, point)
+        if not rational:
+            value = evaluate(expr, dict(zip(used, point, strict=True)))
+        else:
+            value = expr if fraction is None else value_at(fraction, point)
         values.append(int(value) if value is not None and value == int(value) else None)
     return tuple(values)
 
@@ -56,12 +66,18 @@ def score_count(
         "reading_notes": answer.notes,
     }
     read = f"read as {answer.interpretation}"
+    compared = (check.compared,) if check.compared else ()
     if check.equivalent:
         return ItemResult(
             verdict="correct",
             marks=item.marks,
-            feedback=("Correct.", *_working_feedback(check)),
-            decision=(read, "equivalent to the reference", f"full marks {item.marks:g}"),
+            feedback=("Correct.", *compared, *_working_feedback(check)),
+            decision=(
+                read,
+                "equivalent to the reference",
+                *compared,
+                f"full marks {item.marks:g}",
+            ),
             **common,
         )
     feedback: list[str] = []
@@ -83,6 +99,7 @@ def score_count(
     feedback.extend(check.details)
     if check.counterexample is not None:
         feedback.append(check.counterexample.describe())
+    feedback.extend(compared)
     feedback.extend(_working_feedback(check))
     return ItemResult(
         verdict=verdict_for(marks, item.marks),
@@ -136,10 +153,17 @@ def carry_forward(
     symbols = context.order
     effective = _own_count(formula.count_shown, context)
     nominal = _own_count(formula.nominal_shown, context)
-    if effective is not None and counts_equal(answer.expr, effective.expr, symbols):
+
+    def same(own: ParsedAnswer | None) -> bool:
+        try:
+            return own is not None and counts_equal(answer.expr, own.expr, symbols)
+        except Undecidable:
+            return False
+
+    if same(effective):
         written = f"has {formula.count_shown}"
         independent = ""
-    elif nominal is not None and counts_equal(answer.expr, nominal.expr, symbols):
+    elif same(nominal):
         written = f"writes {formula.nominal_shown}"
         independent = (
             f" Only {formula.count_shown} of those parameters act independently, though: "

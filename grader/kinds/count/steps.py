@@ -18,6 +18,7 @@ from grader.errors import AnswerError
 from grader.kinds.count.names import cover, declared_pieces, normal_name
 from grader.normalise import (
     LATEX_LAYOUT,
+    MAX_NESTING,
     Step,
     blank_invisible_characters,
     check_brackets,
@@ -37,6 +38,10 @@ _LATEX_COMMANDS: dict[str, str | None] = {
     "frac": None,
     "dfrac": None,
     "tfrac": None,
+    "lfloor": None,
+    "rfloor": None,
+    "lceil": None,
+    "rceil": None,
 }
 
 
@@ -46,7 +51,7 @@ def rewrite_latex_commands(text: str) -> str:
 
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=._\\")
-_ALLOWED |= set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+_ALLOWED |= set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⌊⌋⌈⌉")
 _CHARACTER_ADVICE = {
     ",": "commas are not part of a count; write 1000, not 1,000, and one answer only",
     "!": "factorials are not supported in a count",
@@ -75,6 +80,27 @@ def reject_unsupported_characters(text: str) -> str:
     return text
 
 
+_ROUNDING_OPEN = re.compile(r"\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈]")
+_ROUNDING_CLOSE = re.compile(r"\\r(?:floor|ceil)(?![A-Za-z])|[⌋⌉]")
+
+
+def check_rounding_nesting(text: str) -> str:
+    """Floor and ceiling brackets nest, with the others, at most MAX_NESTING deep (the
+    grammar matches them; this keeps the tree as shallow as brackets keep it)."""
+    events = sorted(
+        [(m.start(), 1) for m in _ROUNDING_OPEN.finditer(text)]
+        + [(m.start(), -1) for m in _ROUNDING_CLOSE.finditer(text)]
+        + [(i, 1) for i, c in enumerate(text) if c in "([{"]
+        + [(i, -1) for i, c in enumerate(text) if c in ")]}"]
+    )
+    depth = 0
+    for position, change in events:
+        depth += change
+        if depth > MAX_NESTING:
+            raise AnswerError(text, position, f"brackets are nested more than {MAX_NESTING} deep")
+    return text
+
+
 COUNT_STEPS: list[Step] = [
     check_length,
     blank_invisible_characters,
@@ -85,6 +111,7 @@ COUNT_STEPS: list[Step] = [
     rewrite_latex_commands,
     reject_unsupported_characters,
     check_brackets,
+    check_rounding_nesting,
 ]
 
 

@@ -35,7 +35,7 @@ from grader.kinds.count.check import (
     show_fraction,
 )
 from grader.kinds.count.parse import ParsedAnswer
-from grader.kinds.count.polynomials import subtract
+from grader.kinds.count.polynomials import is_rational_count, subtract
 from grader.model import Diagnosis, Item, SymbolSpec
 
 MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
@@ -466,14 +466,21 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
-        if _matches(case.student, _rubric_fraction(other.reference.expr, case.order)):
+        reference = case.relate(other.reference.expr)
+        if not is_rational_count(reference):
+            continue  # a count with floors is no rational function to compare with
+        if _matches(case.student, _rubric_fraction(reference, case.order)):
             return f"Your count, {shown}, is the answer to part ({other.part}), not to this part."
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
         for rule in other.misconceptions:
-            if isinstance(rule.reading, ParsedAnswer) and _matches(
-                case.student, _rubric_fraction(rule.reading.expr, case.order)
+            if (
+                isinstance(rule.reading, ParsedAnswer)
+                and is_rational_count(case.relate(rule.reading.expr))
+                and _matches(
+                    case.student, _rubric_fraction(case.relate(rule.reading.expr), case.order)
+                )
             ):
                 return (
                     f"Your count, {shown}, is a mistake the rubric also expects in part "

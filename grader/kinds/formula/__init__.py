@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from grader.errors import Problem
+from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
-from grader.kinds.formula.parse import parse_formula
-from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_layer
+from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
+from grader.kinds.formula.parse import is_index_form, parse_formula
+from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
 from grader.kinds.formula.score import score_formula
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import Context, Item, ItemResult, Rubric
@@ -38,12 +40,13 @@ DESCRIPTIONS = {
     "reads_outside": "indices that read outside the input",
     "shape": "the output or input indexed with the wrong shape",
     "different": "a different layer",
+    "index_base": "the right layer with indices counted from the other base (0 or 1)",
 }
 
 
 class FormulaKind:
     name = "formula"
-    keys = ("input", "output", "padding")
+    keys = ("input", "output", "padding", "index_base")
     diagnoses = FINDINGS.names
     keeps_prose = False
     part_diagnoses = ()
@@ -64,19 +67,41 @@ class FormulaKind:
         self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
-        return None if layer is None else FormulaSpec(layer)
+        index_base = read_index_base(fields)
+        return None if layer is None else FormulaSpec(layer, index_base)
 
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
     ) -> Formula | None:
-        return read_formula(
+        formula = read_formula(
             text, line, path, context.symbol_table, spec.layer, problems, context.size_sets
         )
+        if formula is not None and spec.index_base == "0" and is_index_form(text):
+            return indexed_from_zero(formula, spec.layer)
+        return formula
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        formula = parse_formula(text, context.symbol_table, item.spec.layer)
+        written = parse_formula(text, context.symbol_table, item.spec.layer)
+        base = item.spec.index_base
+        from_zero = indexed_from_zero(written, item.spec.layer)
+        formula = from_zero if base == "0" and is_index_form(text) else written
         check = check_formula(item, formula, context.symbols, context.size_sets)
-        return score_formula(item, formula, check)
+        if check.equivalent or not check.exact or not is_index_form(text):
+            return score_formula(item, formula, check)
+        # Right in the other convention? Said so, or (index_base: any) right, with a note.
+        other_base = "1" if base == "0" else "0"
+        other = written if base == "0" else from_zero
+        try:
+            right_otherwise = same_layer(other, item.reference, item.spec.layer, context.size_sets)
+        except AnswerError:  # shifted, it reads too far to check: it is not right that way
+            right_otherwise = False
+        if not right_otherwise:
+            return score_formula(item, formula, check)
+        other_check = check_formula(item, other, context.symbols, context.size_sets)
+        if base == "any":
+            result = score_formula(item, other, other_check)
+            return replace(result, reading_notes=reading_notes(other_base))
+        return score_formula(item, formula, other_base_check(base, other_base, other_check))
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context

@@ -34,12 +34,21 @@ def parse_formula(text: str, sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     tokens = tokenize(normalise(text, FORMULA_STEPS))
+    read = read_matrix_form if _is_matrix_form(tokens) else read_index_form
+    return read(text, tokens, sizes, layer)
+
+
+def _is_matrix_form(tokens: list) -> bool:
     first = tokens[0] if tokens else None
     second = tokens[1] if len(tokens) > 1 else None
-    matrix_form = (
+    return (
         first is not None
         and first.kind == "NAME"
         and (second is None or second.kind in ("=", "^", "'"))
     )
-    read = read_matrix_form if matrix_form else read_index_form
-    return read(text, tokens, sizes, layer)
+
+
+def is_index_form(text: str) -> bool:
+    """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
+    product (`Y = XW`), whose indices are no one's convention."""
+    return not _is_matrix_form(tokenize(normalise(text, FORMULA_STEPS)))

@@ -26,6 +26,9 @@ class FormulaSpec:
     """What only a formula item has: the tensors its formulas are about."""
 
     layer: LayerSpec
+    # Where the indices of the rubric's formulas and of the answers it accepts start: "1"
+    # (default), "0", or "any" (the rubric's from 1, students' from either).
+    index_base: str = "1"
 
 
 def _read_tensor(
@@ -103,3 +106,17 @@ def read_formula(
             problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
             return None
     return formula
+
+
+def read_index_base(fields: Fields) -> str:
+    """`index_base: 0 | 1 | any`."""
+    entry = fields.raw("index_base", required=False)
+    if entry is None:
+        return "1"
+    line, value = entry
+    written = getattr(value, "value", None)
+    text = str(written) if isinstance(written, (int, str)) and not isinstance(written, bool) else ""
+    if text not in ("0", "1", "any"):
+        fields.problem(line, "index_base", "expected 0, 1 or any")
+        return "1"
+    return text

@@ -1,0 +1,55 @@
+"""Where a formula's indices start (`index_base: 0 | 1 | any`).
+
+Courses write y_{i} = \\sum_{u=1}^{3} w_u x_{2(i-1)+u} and y_{i} = \\sum_{u=0}^{2} w_u x_{2i+u}
+for the same strided convolution: the first counts positions from 1, the second from 0. Both
+are the same layer; only the convention differs. A formula indexed from 0 is turned into the
+same layer indexed from 1 (each output index i becomes i - 1, each input index one more), which
+is what the comparison (`grader.kinds.formula.layer`, whose tensors run from 1) expects.
+
+With `index_base: any` either convention is right, with a note saying which was read; with
+`1` (the default) or `0`, a formula that is right only in the other convention is told so in
+those words (diagnosis `index_base`, marks from `partial_credit`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy
+
+from grader.kinds.formula.check import FINDINGS, FormulaCheck
+from grader.kinds.formula.terms import Access, Formula, LayerSpec
+
+INDEX_BASES = ("0", "1", "any")
+
+
+def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
+    """`formula` read as indexed from 0, written as the same layer indexed from 1."""
+    shift = {index: index - 1 for index in formula.free}
+
+    def moved(access: Access) -> Access:
+        indices = tuple(sympy.expand(index.xreplace(shift)) for index in access.indices)
+        if access.name == layer.input.name:
+            indices = tuple(index + 1 for index in indices)
+        return replace(access, indices=indices)
+
+    terms = tuple(
+        replace(term, factors=tuple(moved(access) for access in term.factors))
+        for term in formula.terms
+    )
+    return replace(formula, terms=terms)
+
+
+def reading_notes(base: str) -> tuple[str, ...]:
+    return (f"read the indices as counted from {base}",)
+
+
+@FINDINGS.produces("index_base")
+def other_base_check(rubric_base: str, written_base: str, right: FormulaCheck) -> FormulaCheck:
+    """A formula that is right only when read in the other convention: wrong, saying so."""
+    message = (
+        f"Your formula is indexed from {written_base}, but this question indexes from "
+        f"{rubric_base}: read with indices counted from {written_base}, it defines the right "
+        f"layer; counted from {rubric_base}, as the question asks, it does not."
+    )
+    return replace(right, equivalent=False, findings=(FINDINGS.make("index_base", message),))

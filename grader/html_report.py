@@ -38,6 +38,7 @@ VERDICT_WORDS = {
 }
 _MATHML_TAG = re.compile(r"<(/?)([a-z]+)((?:\s+[a-z]+=\"[^\"<>]*\")*)\s*>")
 _MATHML_ELEMENTS = {"math", "mrow", "mi", "mn", "mo", "msup", "msub", "mfrac", "munderover"}
+_MATHML_ELEMENTS |= {"msqrt", "mroot"}  # expression items' roots
 _MATHML_ATTRIBUTES = re.compile(r'\s+(xmlns|display)="[^"<>]*"')
 
 

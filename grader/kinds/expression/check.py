@@ -156,11 +156,17 @@ def kind_diagnosis(answer: Answer, reference: Answer) -> Diagnosis | None:
 
 @DIAGNOSES.produces("not_expanded", "not_factored", "not_lowest_terms", "not_simplified")
 def form_diagnosis(form: str) -> Diagnosis:
-    return DIAGNOSES.make(
-        f"not_{form}",
-        f"Your answer is equal to the correct one, but the question asks for it "
-        f"{FORM_WORDS[form]}, and it is not.",
+    message = (
+        "Your answer is equal to the correct one, but the question asks for it "
+        f"{FORM_WORDS[form]}, and it is not."
     )
+    if form == "expanded":
+        return DIAGNOSES.make("not_expanded", message)
+    if form == "factored":
+        return DIAGNOSES.make("not_factored", message)
+    if form == "lowest_terms":
+        return DIAGNOSES.make("not_lowest_terms", message)
+    return DIAGNOSES.make("not_simplified", message)
 
 
 def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:

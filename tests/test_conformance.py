@@ -36,10 +36,8 @@ def one_item_rubric(reference: str, answer: str, tolerance: str = "", whole_name
     """A rubric whose one item has `reference` as its answer, over the letters of both texts
     declared real (`whole_names`: runs of letters are names, as STACK's Maxima reads them)."""
     both = reference + " " + answer
-    if whole_names:
-        symbols = set(re.findall(r"[A-Za-z]+", both)) - _FUNCTIONS
-    else:
-        symbols = _letters(both)
+    runs = set(re.findall(r"[A-Za-z]+", both)) - _FUNCTIONS
+    symbols = runs if whole_names else _letters(both)
     constants = []
     if "\\pi" in both:
         constants.append("pi")

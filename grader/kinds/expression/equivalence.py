@@ -129,10 +129,12 @@ def _at(point: dict) -> Point:
 def show_number(v: mpmath.mpf | Fraction) -> str:
     """A value as a student reads it: a simple fraction where it is one, else 6 digits."""
     if isinstance(v, Fraction):
+        if 10**6 % v.denominator == 0 and v.denominator > 1:  # a decimal: -5.71, not -571/100
+            return f"{float(v):g}"
         return str(v)
     near = Fraction(str(mpmath.nstr(v, 40))).limit_denominator(1000)
     if abs(v - mpmath.mpf(near.numerator) / near.denominator) < mpmath.mpf(10) ** -25:
-        return str(near)
+        return show_number(near)
     return mpmath.nstr(v, 6)
 
 

@@ -107,6 +107,8 @@ def value(expr: sympy.Expr, point: Mapping[sympy.Symbol, mpmath.mpf]) -> mpmath.
         return +mpmath.pi
     if expr is sympy.E:
         return +mpmath.e
+    if expr is sympy.I:
+        raise Undefined  # sympy takes i out of sqrt(-x²): no real value
     if expr.is_Add:
         return _checked(mpmath.fsum(value(arg, point) for arg in expr.args))
     if expr.is_Mul:

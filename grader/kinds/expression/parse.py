@@ -448,8 +448,12 @@ class _TreeReader:
         factors: list[Node] = []
         for child in tree.children:
             node = self.node(child)
-            if isinstance(node, Product) and all(op == "" for op, _ in node.factors):
-                factors.extend(f for _, f in node.factors)  # a split run of names
+            if (
+                isinstance(node, Product)
+                and all(op == "" for op, _ in node.factors)
+                and self.text[node.start] not in "([{"
+            ):
+                factors.extend(f for _, f in node.factors)  # a split run of names, not a group
             else:
                 factors.append(node)
         applied = self._apply_functions(factors)
@@ -759,13 +763,20 @@ def _describe(node: Node, context: float) -> str:
     elif isinstance(node, Power):
         base = _describe(node.base, 4)
         exponent = node.exponent
-        if isinstance(exponent, Number) and exponent.value.is_Integer:
-            text = base + exponent.text.lstrip("0").translate(_SUPERSCRIPTS)
+        whole = isinstance(exponent, Number) and exponent.value.is_Integer
+        if whole:
+            text = base + (exponent.text.lstrip("0") or "0").translate(_SUPERSCRIPTS)
+        elif (
+            isinstance(exponent, Negate)
+            and isinstance(exponent.operand, Number)
+            and exponent.operand.value.is_Integer
+        ):
+            text = base + ("-" + exponent.operand.text.lstrip("0")).translate(_SUPERSCRIPTS)
         else:
             text = (
                 f"{base}^({_describe(exponent, 0)})"
                 if not isinstance(exponent, (Name, Number))
-                else f"{base}^{_describe(exponent, 5)}"
+                else f"{base}^{_describe(exponent, 4)}"
             )
         precedence = 3
     elif isinstance(node, Call):

@@ -17,6 +17,7 @@ agree, as do `abs(x)` and `sqrt(x^2)`, while `x` and `sqrt(x^2)` differ at x = -
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,6 +156,31 @@ def _rational_function(expr: sympy.Expr) -> bool:
     return True
 
 
+MAX_EXPANDED_TERMS = 2000
+
+
+def expanded_terms(expr: sympy.Expr) -> int:
+    """An upper bound on the number of terms of `expr` multiplied out (capped), so that
+    (a + b + c + d + e)^40 (135751 terms) is never expanded."""
+    cap = MAX_EXPANDED_TERMS + 1
+    if expr.is_Add:
+        return min(sum(expanded_terms(a) for a in expr.args), cap)
+    if expr.is_Mul:
+        total = 1
+        for arg in expr.args:
+            total = min(total * expanded_terms(arg), cap)
+        return total
+    if expr.is_Pow and expr.exp.is_Integer:
+        size = expanded_terms(expr.base)
+        n = abs(int(expr.exp))
+        if size == 1:
+            return 1
+        if n > MAX_CANCEL_DEGREE:
+            return cap
+        return min(math.comb(n + size - 1, size - 1), cap)
+    return 1
+
+
 def exactly_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
     """Equal as written, or as rational functions of bounded size (never a long simplify)."""
     if first == second:
@@ -163,6 +189,8 @@ def exactly_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
     if difference == 0:
         return True
     if sympy.count_ops(difference) > MAX_CANCEL_OPS or not _rational_function(difference):
+        return False
+    if expanded_terms(difference) > MAX_EXPANDED_TERMS:
         return False
     return sympy.cancel(difference) == 0
 

@@ -9,7 +9,12 @@ import math
 
 import sympy
 
-from grader.kinds.expression.equivalence import MAX_CANCEL_OPS, _rational_function
+from grader.kinds.expression.equivalence import (
+    MAX_CANCEL_OPS,
+    MAX_EXPANDED_TERMS,
+    _rational_function,
+    expanded_terms,
+)
 from grader.kinds.expression.parse import Call, Negate, Node, Number, Power, Product, Sum
 
 FORM_WORDS = {
@@ -21,11 +26,15 @@ FORM_WORDS = {
 
 
 def _small_polynomial(expr: sympy.Expr) -> bool:
-    return sympy.count_ops(expr) <= MAX_CANCEL_OPS and _rational_function(expr)
+    return (
+        sympy.count_ops(expr) <= MAX_CANCEL_OPS
+        and _rational_function(expr)
+        and expanded_terms(expr) <= MAX_EXPANDED_TERMS
+    )
 
 
 def is_expanded(expr: sympy.Expr) -> bool | None:
-    if sympy.count_ops(expr) > MAX_CANCEL_OPS:
+    if sympy.count_ops(expr) > MAX_CANCEL_OPS or expanded_terms(expr) > MAX_EXPANDED_TERMS:
         return None
     return sympy.expand_multinomial(sympy.expand_mul(expr)) == expr
 

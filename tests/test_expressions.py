@@ -153,6 +153,40 @@ def test_an_unreadable_answer_goes_to_a_person_saying_where_it_went_wrong(answer
     assert result.needs_person
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "__import__('os').getpid()",
+        "().__class__.__base__",
+        "9**9**9",
+        "10^5000",
+        r"\boxed{\dfrac{5^{\left(5^{\left(5^{\left(5^5\right)}\right)} - 4\right)} - 5}{16}}",
+        "x" + "**x" * 400,
+        "+".join(["x"] * 600),
+        "(" * 30 + "x" + ")" * 30,
+        r"\input{/etc/passwd}",
+        "\ufeffx+1\x00",
+    ],
+)
+def test_a_hostile_answer_is_refused_before_any_work(answer):
+    result = grade("x", answer)
+    assert result.verdict == "invalid", result.feedback
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="xya2^()*/+-=|.,√σπ\\{}[]sqrtlogexpin ", max_size=30))
+def test_any_text_is_read_graded_or_refused_never_a_failure(text):
+    result = grade("x + y", text)
+    assert result.verdict in (
+        "correct",
+        "partial",
+        "incorrect",
+        "invalid",
+        "missing",
+        "needs_review",
+    )
+
+
 def test_the_reading_is_mathml_the_pages_trust():
     result = grade("x", r"\frac{\sqrt{x}}{|y|} + \sqrt[3]{\alpha}")
     assert result.reading_mathml.count("<msqrt>") == 1 and "<mroot>" in result.reading_mathml
@@ -291,7 +325,7 @@ def test_decimals_are_compared_within_the_rubric_tolerance(reference, answer, to
     ("reference", "answer", "reason"),
     [
         # 3.7e-44 and 0 cannot be told apart at 50 digits: a person decides
-        ("e^(-100)", "0", "the values are too close to tell apart at 1 points"),
+        ("e^(-100)", "0", "the values are too close to tell apart at 1 point"),
         # the two have a real value together only at x = 0: nothing proves them equal
         ("sqrt(-x^2)", "0", "the two have a real value together at only 0 points"),
     ],

@@ -259,7 +259,8 @@ def compare(
                 agreeing += 1
     needed = MIN_AGREEING if symbols else 1
     if unsure:
-        return Comparison("unsure", f"the values are too close to tell apart at {unsure} points")
+        points = "1 point" if unsure == 1 else f"{unsure} points"
+        return Comparison("unsure", f"the values are too close to tell apart at {points}")
     if agreeing < needed:
         return Comparison("unsure", f"the two have a real value together at only {agreeing} points")
     return Comparison("equal", f"at {agreeing} points")

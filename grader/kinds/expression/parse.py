@@ -7,7 +7,7 @@ sympy objects directly. Nothing is ever passed to `eval`, `sympify` or `parse_ex
 What a name means is the question's: a declared symbol, a constant the item allows (`pi`,
 `e`), a function every item knows (`sqrt`, `sin`, `tanh`, `abs`, `max`, ...) or one the item
 declares (`sigma: sigmoid`). Sizes are bounded before sympy sees them: numbers of at most 30
-digits, exponents of at most `MAX_EXPONENT`, powers of numbers of at most 20000 bits.
+digits, exponents of at most `MAX_EXPONENT`, powers of numbers of at most 8000 bits.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from grader.normalise import normalise
 
 MAX_NUMBER_DIGITS = 30
 MAX_EXPONENT = 10000
-MAX_POWER_BITS = 20000
+MAX_POWER_BITS = 8000  # about 2400 digits: well within Python's int-to-text limit
 MAX_NODES = 400
 
 # What a declared function may be (`functions: {sigma: sigmoid}`), by its definition.

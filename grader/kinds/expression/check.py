@@ -19,11 +19,10 @@ from grader.kinds.base import DiagnosisNames
 from grader.kinds.expression.equivalence import (
     PRECISION,
     Comparison,
-    _at,
     compare,
     compare_equations,
+    point_values,
     sample_points,
-    show_number,
 )
 from grader.kinds.expression.evaluate import real_value
 from grader.kinds.expression.forms import FORM_WORDS, check_form
@@ -100,7 +99,7 @@ def _ratio(answer: sympy.Expr, correct: sympy.Expr) -> Fraction | None:
     symbols = sorted(answer.free_symbols | correct.free_symbols, key=lambda s: s.name)
     with mpmath.workdps(PRECISION):
         for point, _ in sample_points(symbols)[:40]:
-            at = _at(point)
+            at = point_values(point)
             a, c = real_value(answer, at), real_value(correct, at)
             if a is not None and c is not None and c != 0 and a != 0:
                 ratio = Fraction(str(mpmath.nstr(a / c, 30))).limit_denominator(1000)
@@ -196,14 +195,3 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
     if diagnosis is None and not answer.is_equation:
         diagnosis = diagnose(answer.sides[0], reference.sides[0])
     return ExpressionCheck(comparison, diagnosis=diagnosis)
-
-
-__all__ = [
-    "DIAGNOSES",
-    "Answer",
-    "ExpressionCheck",
-    "answer_of",
-    "check_expression",
-    "same",
-    "show_number",
-]

@@ -11,7 +11,10 @@ value, values too close to tell apart at our precision, a function we cannot eva
 `unsure`, and the answer goes to a person.
 
 Two expressions are compared where both have a real value: `x - 1` and `(x^2 - 1)/(x + 1)`
-agree, as do `abs(x)` and `sqrt(x^2)`, while `x` and `sqrt(x^2)` differ at x = -1.
+agree, as do `abs(x)` and `sqrt(x^2)`, while `x` and `sqrt(x^2)` differ at x = -2. At a random
+point where the answer has a value and the correct expression has none step by step, the
+correct one's complex value counts when it is real (sqrt(x-3)·sqrt(x-5) at x = 0 is -√15).
+docs/expressions.md says why, and how this agrees with STACK and Math-Verify.
 """
 
 from __future__ import annotations
@@ -123,7 +126,8 @@ def sample_points(
     return points
 
 
-def _at(point: dict) -> Point:
+def point_values(point: dict) -> Point:
+    """A point's values (fractions) as mpmath numbers."""
     return {s: mpmath.mpf(v.numerator) / v.denominator for s, v in point.items()}
 
 
@@ -146,7 +150,7 @@ def show_point(point: dict) -> str:
 # --- Exactly -------------------------------------------------------------------------------
 
 
-def _rational_function(expr: sympy.Expr) -> bool:
+def is_rational_function(expr: sympy.Expr) -> bool:
     for node in sympy.preorder_traversal(expr):
         if node.is_Pow:
             if not (node.exp.is_Integer and abs(node.exp) <= MAX_CANCEL_DEGREE):
@@ -188,7 +192,7 @@ def exactly_equal(first: sympy.Expr, second: sympy.Expr) -> bool:
     difference = first - second
     if difference == 0:
         return True
-    if sympy.count_ops(difference) > MAX_CANCEL_OPS or not _rational_function(difference):
+    if sympy.count_ops(difference) > MAX_CANCEL_OPS or not is_rational_function(difference):
         return False
     if expanded_terms(difference) > MAX_EXPANDED_TERMS:
         return False
@@ -226,7 +230,7 @@ def compare(
     agreeing = unsure = 0
     with mpmath.workdps(PRECISION):
         for point, simple in sample_points(symbols, positive_only):
-            at = _at(point)
+            at = point_values(point)
             try:
                 mine, theirs = real_value(answer, at), real_value(correct, at)
             except Unsupported as error:
@@ -288,7 +292,7 @@ def _roots(
         if unknown.is_integer:
             continue
         fixed = {s: _random_value(s, rng) for s in symbols if s != unknown}
-        at = _at(fixed)
+        at = point_values(fixed)
 
         def residual(t, at=at, unknown=unknown):
             at[unknown] = t
@@ -320,7 +324,7 @@ def compare_equations(
     ratios = []
     with mpmath.workdps(PRECISION):
         for point, _simple in sample_points(symbols):
-            at = _at(point)
+            at = point_values(point)
             try:
                 a, b = real_value(mine, at), real_value(theirs, at)
             except Unsupported as error:

@@ -12,8 +12,8 @@ import sympy
 from grader.kinds.expression.equivalence import (
     MAX_CANCEL_OPS,
     MAX_EXPANDED_TERMS,
-    _rational_function,
     expanded_terms,
+    is_rational_function,
 )
 from grader.kinds.expression.parse import Call, Negate, Node, Number, Power, Product, Sum
 
@@ -28,7 +28,7 @@ FORM_WORDS = {
 def _small_polynomial(expr: sympy.Expr) -> bool:
     return (
         sympy.count_ops(expr) <= MAX_CANCEL_OPS
-        and _rational_function(expr)
+        and is_rational_function(expr)
         and expanded_terms(expr) <= MAX_EXPANDED_TERMS
     )
 

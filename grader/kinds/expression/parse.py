@@ -250,9 +250,6 @@ class _TreeReader:
             )
         return node
 
-    def read_start(self, tree: Tree) -> list[Node]:  # pragma: no cover - handled by chain
-        raise AssertionError
-
     def chain(self, tree: Tree) -> list[Node]:
         return [self.operand(child) for child in tree.children if isinstance(child, Tree)]
 

@@ -20,7 +20,7 @@ from grader.kinds.expression.parse import (
 )
 from grader.kinds.expression.read import FUNCTION_NAMES
 from grader.model import Context
-from grader.yaml_source import Fields, Mapping, Scalar
+from grader.yaml_source import Fields, Scalar
 
 FORMS = ("expanded", "factored", "lowest_terms", "simplified")
 
@@ -104,6 +104,3 @@ def read_expression(
         )
         return None
     return parsed
-
-
-__all__ = ["FORMS", "ExpressionSpec", "Mapping", "read_expression", "read_expression_spec"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from grader.kinds.expression.check import ExpressionCheck
 from grader.kinds.expression.mathml import to_mathml
 from grader.kinds.expression.parse import ParsedExpression
@@ -90,8 +92,7 @@ def score_expression(item: Item, answer: ParsedExpression, check: ExpressionChec
 
 
 def _with_reading(result: ItemResult, answer: ParsedExpression, read: str) -> ItemResult:
-    from dataclasses import replace
-
+    """A result sent to a person, with how the answer was read, for the reviewer."""
     return replace(
         result,
         interpretation=answer.interpretation,

@@ -82,6 +82,8 @@ SIGMA = "        functions: {sigma: sigmoid}\n        constants: [e]\n"
         ("x = 2y + 1", "x = 2·y + 1"),
         ("x^y(1+x)", "x^y·(1 + x)"),
         ("x^log(y)", "x^(log(y))"),
+        (r"\log_2 x + \log_{10}(y)", "log_2(x) + log_10(y)"),
+        ("sech^2 x - coth(y)", "sech(x)² - coth(y)"),
     ],
 )
 def test_an_answer_is_read_with_every_operator_explicit(answer, reading):
@@ -265,6 +267,8 @@ def test_the_reading_is_mathml_the_pages_trust():
             ),
         ),
         ("n(n+1)/2", "n^2/2 + n/2", "correct", ("Correct.",)),
+        ("log(x)/log(2)", r"\log_2 x", "correct", ("Correct.",)),
+        ("1 - tanh(x)^2", "sech^2 x", "correct", ("Correct.",)),
     ],
 )
 def test_an_answer_is_judged_by_its_values_over_the_declared_domain(

@@ -69,6 +69,8 @@ def _one(name: str, x: mpmath.mpf) -> mpmath.mpf:
         raise Undefined
     if name in ("cot", "csc") and abs(mpmath.sin(x)) < _NEAR_INTEGER:
         raise Undefined
+    if name in ("coth", "csch") and x == 0:
+        raise Undefined
     function = _MPMATH.get(name)
     if function is None:
         raise Unsupported(name)
@@ -88,6 +90,9 @@ _MPMATH = {
     "sinh": mpmath.sinh,
     "cosh": mpmath.cosh,
     "tanh": mpmath.tanh,
+    "coth": mpmath.coth,
+    "sech": mpmath.sech,
+    "csch": mpmath.csch,
     "Abs": abs,
     "floor": mpmath.floor,
     "ceiling": mpmath.ceil,
@@ -157,6 +162,9 @@ _COMPLEX = {
     "sinh": mpmath.sinh,
     "cosh": mpmath.cosh,
     "tanh": mpmath.tanh,
+    "coth": mpmath.coth,
+    "sech": mpmath.sech,
+    "csch": mpmath.csch,
 }
 
 

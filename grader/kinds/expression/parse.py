@@ -12,6 +12,7 @@ digits, exponents of at most `MAX_EXPONENT`, powers of numbers of at most 8000 b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -53,13 +54,21 @@ class Vocabulary:
             return "symbol"
         if name in self.constants:
             return "constant"
-        if name in self.functions or name in FUNCTION_NAMES:
+        if name in self.functions or name in FUNCTION_NAMES or log_base(name) is not None:
             return "function"
         return None
 
     @property
     def names(self) -> tuple[str, ...]:
         return (*self.symbols, *self.constants, *self.functions, *FUNCTION_NAMES)
+
+
+def log_base(name: str) -> int | None:
+    """The base of a logarithm named with it, `log_2` or `log_{10}`; None for other names."""
+    match = re.fullmatch(r"log_\{?([0-9]{1,3})\}?", name)
+    if match is None or int(match.group(1)) < 2:
+        return None
+    return int(match.group(1))
 
 
 # --- The AST -------------------------------------------------------------------------------
@@ -562,7 +571,11 @@ def split_name(
     names = {name: name for name in vocabulary.names}
     # A subscripted run: the subscript belongs to its last name (`xd_k` is x·d_k).
     pieces = None
-    if subscript:
+    if subscript and spelled.endswith("log") and log_base("log" + subscript) is not None:
+        head = cover(spelled[:-3], names) if len(spelled) > 3 else []
+        if head is not None:
+            pieces = [*head, "log" + subscript]
+    elif subscript:
         for cut in range(len(spelled)):
             head = cover(spelled[:cut], names) if cut else []
             if head is not None and spelled[cut:] + subscript in names:
@@ -636,6 +649,9 @@ _SYMPY_FUNCTIONS = {
     "sinh": sympy.sinh,
     "cosh": sympy.cosh,
     "tanh": sympy.tanh,
+    "coth": sympy.coth,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
     "abs": sympy.Abs,
     "floor": sympy.floor,
     "ceil": sympy.ceiling,
@@ -704,6 +720,9 @@ class _SympyBuilder:
         if name in self.vocabulary.functions:
             return DEFINITIONS[self.vocabulary.functions[name]](arguments[0])
         canonical = FUNCTION_NAMES.get(name, name)
+        base = log_base(name)
+        if base is not None:
+            return sympy.log(arguments[0]) / sympy.log(base)
         if canonical == "max":
             return sympy.Max(*arguments)
         if canonical == "min":

@@ -6,6 +6,7 @@ student wrote."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from grader.errors import AnswerError
@@ -43,6 +44,9 @@ FUNCTION_NAMES = {
     "sinh": "sinh",
     "cosh": "cosh",
     "tanh": "tanh",
+    "coth": "coth",
+    "sech": "sech",
+    "csch": "csch",
     "abs": "abs",
     "max": "max",
     "min": "min",
@@ -127,6 +131,16 @@ def rewrite_latex_commands(text: str) -> str:
     return rewrite_latex(text, _LATEX_COMMANDS)
 
 
+_SPACED_SUBSCRIPT = re.compile(r"(?<=[A-Za-z])( +)(_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))")
+
+
+def join_subscripts(text: str) -> str:
+    """`\\log_2` and `\\alpha_1` become `log _2` and `alpha _1` once their command is
+    rewritten (padded to its length); the subscript is joined back to its name, the spaces
+    moved after it."""
+    return _SPACED_SUBSCRIPT.sub(lambda m: m.group(2) + m.group(1), text)
+
+
 _OPENS_AN_OPERAND = set("(+-*/^[{=,«")
 
 
@@ -194,6 +208,7 @@ EXPRESSION_STEPS: list[Step] = [
     map_fullwidth_forms,
     strip_math_delimiters,
     rewrite_latex_commands,
+    join_subscripts,
     mark_absolute_bars,
     reject_unsupported_characters,
     check_brackets,

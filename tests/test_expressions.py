@@ -441,21 +441,21 @@ def test_the_bundled_submissions_are_graded_right_with_the_mistakes_explained():
             "b.derivative": ("correct", 2.0),
             "c.scale": ("correct", 2.0),
             "d.diagonal": ("correct", 1.5),
-            "d.offdiagonal": ("correct", 1.5),
+            "e.offdiagonal": ("correct", 1.5),
         },
         "typical-mistakes": {
             "a.derivative": ("partial", 1.0),
             "b.derivative": ("incorrect", 0.0),
             "c.scale": ("partial", 1.0),
             "d.diagonal": ("incorrect", 0.0),
-            "d.offdiagonal": ("partial", 0.5),
+            "e.offdiagonal": ("partial", 0.5),
         },
         "written-by-hand": {
             "a.derivative": ("correct", 3.0),
             "b.derivative": ("correct", 2.0),
             "c.scale": ("partial", 1.0),
             "d.diagonal": ("correct", 1.5),
-            "d.offdiagonal": ("invalid", 0.0),  # \neq is no algebra: a person reads it
+            "e.offdiagonal": ("invalid", 0.0),  # \neq is no algebra: a person reads it
         },
     }
 
@@ -503,3 +503,36 @@ def test_an_expression_and_a_random_equivalent_rewriting_agree(expression, steps
         rewritten = _REWRITINGS[step](rewritten)
     result = grade(expression, rewritten)
     assert result.verdict == "correct", (expression, rewritten, result.feedback)
+
+
+def test_a_transcript_s_expressions_are_found_read_and_graded(tmp_path):
+    (tmp_path / "script.md").write_text(
+        "---\nstudent: trans\nquestion: ACT-Q1\n---\n"
+        "(a) The derivative is $\\sigma(x)(1-\\sigma(x))$.\n\n"
+        "(b) $1 - \\tanh^2 x$\n\n"
+        "(c) We divide by the square root, so $s = \\frac{1}{\\sqrt{d_k}}$.\n\n"
+        "(d) $s_i(1-s_i)$\n\n"
+        "(e) $s_i s_j$\n",
+        encoding="utf-8",
+    )
+    rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    assert {
+        item: (r.verdict, r.marks, r.reading_notes, r.found) for item, r in result.items.items()
+    } == {
+        "a.derivative": (
+            "correct",
+            3.0,
+            (),
+            "from line 5: The derivative is \\sigma(x)(1-\\sigma(x)) .",
+        ),
+        "b.derivative": ("correct", 2.0, (), "from line 7: 1 - \\tanh^2 x"),
+        "c.scale": (
+            "correct",
+            2.0,
+            ('set aside "s =" before the answer',),
+            "from line 9: so s = \\frac{1}{\\sqrt{d_k}} .",
+        ),
+        "d.diagonal": ("correct", 1.5, (), "from line 11: s_i(1-s_i)"),
+        "e.offdiagonal": ("partial", 0.5, (), "from line 13: s_i s_j"),
+    }

@@ -11,7 +11,7 @@ from typing import Any
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.expression.check import DIAGNOSES, Answer, check_expression, same
-from grader.kinds.expression.parse import ParsedExpression, parse, parse_answer
+from grader.kinds.expression.parse import ParsedExpression, parse_answer
 from grader.kinds.expression.rubric import (
     ExpressionSpec,
     read_expression,
@@ -48,8 +48,10 @@ class ExpressionKind:
         return score_expression(item, parsed, check_expression(item, parsed))
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
+        """An expression is what reads as one over the item's names, as a marker reads it:
+        `s = \\frac{1}{\\sqrt{d_k}}` answers with what follows its `=`."""
         try:
-            parse(text, item.spec.vocabulary(context))
+            parse_answer(text, item.spec.vocabulary(context))
         except AnswerError:
             return False
         return True

@@ -458,6 +458,33 @@ def test_the_bundled_submissions_are_graded_right_with_the_mistakes_explained():
             "e.offdiagonal": ("invalid", 0.0),  # \neq is no algebra: a person reads it
         },
     }
+    mistakes = next(r for r in batch.results if r.student == "typical-mistakes")
+    assert {item: r.feedback for item, r in mistakes.items.items()} == {
+        "a.derivative": (
+            "The derivative of 1/(1 + e^{-x}) is e^{-x}/(1 + e^{-x})^2, and "
+            "e^{-x}/(1 + e^{-x}) = 1 - σ(x): the factor is 1 - σ(x), not 1 + σ(x).",
+            "At x = -2, your answer is 0.133412; the correct one is 0.104994.",
+        ),
+        "b.derivative": (
+            "That is the sigmoid's pattern σ(1 - σ). For tanh, the derivative is 1 - tanh²(x).",
+            "At x = -2, your answer is -1.89338; the correct one is 0.0706508.",
+        ),
+        "c.scale": (
+            "The dot product of two vectors of d_k independent unit-variance entries has "
+            "variance d_k, so its standard deviation is sqrt(d_k): the scores are divided by "
+            "sqrt(d_k), not by d_k.",
+            "At d_k = 2, your answer is 0.5; the correct one is 0.707107.",
+        ),
+        "d.diagonal": (
+            "∂s_i/∂z_i is not s_i: the denominator of the softmax depends on z_i too, which "
+            "gives s_i - s_i² = s_i(1 - s_i).",
+            "At s_i = 1/3, your answer is 1/3; the correct one is 2/9.",
+        ),
+        "e.offdiagonal": (
+            "Your answer has the wrong sign: it is the negative of the correct one.",
+            "At s_i = 1/3, s_j = 1/3, your answer is 1/9; the correct one is -1/9.",
+        ),
+    }
 
 
 # --- Property: an expression and its equivalent rewritings agree ---------------------------

@@ -73,7 +73,12 @@ def score_expression(item: Item, answer: ParsedExpression, check: ExpressionChec
         because = "no misconception or diagnosis applies"
     if comparison.counterexample and not check.equivalent:
         feedback.append(comparison.counterexample)
-    group = f"expression:{diagnosis}" if diagnosis else None
+    # One group per answer that is surely the same (a misconception's, the negative or the
+    # reciprocal of the reference), so a decision on one is a decision on all; others by text.
+    same_value = diagnosis is not None and (
+        diagnosis.startswith("misconception") or diagnosis in ("sign", "reciprocal")
+    )
+    group = f"expression:{diagnosis}" if same_value else None
     return ItemResult(
         verdict=verdict_for(marks, item.marks),
         marks=marks,

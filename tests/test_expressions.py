@@ -374,6 +374,7 @@ def test_a_declared_function_is_read_by_its_definition():
         ("lowest_terms", "1/(x+1)", "1/(1+x)", "correct", None),
         ("simplified", "x", "(x^2 + x)/(x + 1)", "partial", "not_simplified"),
         ("simplified", "x + 1", "1 + x", "correct", None),
+        ("simplified", "2x", "x + x", "partial", "not_simplified"),
     ],
 )
 def test_a_form_the_rubric_asks_for_is_checked_once_the_answer_is_right(

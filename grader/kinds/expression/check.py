@@ -177,7 +177,7 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
     if comparison.equal:
         if item.spec.form is None:
             return ExpressionCheck(comparison)
-        ok = check_form(item.spec.form, answer.sides[-1], answer.tree, reference.sides[-1])
+        ok = check_form(item.spec.form, answer.sides[-1], answer.tree, reference.tree)
         if ok is False:
             return ExpressionCheck(
                 comparison, diagnosis=form_diagnosis(item.spec.form), form_ok=False

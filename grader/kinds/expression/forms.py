@@ -86,17 +86,36 @@ def in_lowest_terms(expr: sympy.Expr, tree: Node) -> bool | None:
     return sympy.gcd(numerator, denominator).is_number
 
 
-def is_simplified(expr: sympy.Expr, reference: sympy.Expr) -> bool:
-    """No more operations than the reference answer has."""
-    return sympy.count_ops(expr) <= sympy.count_ops(reference)
+def _size(node: Node) -> int:
+    """The numbers, names and operations of an answer as written (sympy's tree would already
+    have combined `x + x` into 2·x); a product written by juxtaposition, `2x`, costs no
+    operation, as a coefficient is part of its term."""
+    if isinstance(node, Product):
+        written = sum(1 for op, _ in node.factors[1:] if op)
+        return written + sum(_size(f) for _, f in node.factors)
+    if isinstance(node, Sum):
+        return len(node.terms) - 1 + sum(_size(t) for _, t in node.terms)
+    if isinstance(node, Negate):
+        return 1 + _size(node.operand)
+    if isinstance(node, Power):
+        return 1 + _size(node.base) + _size(node.exponent)
+    if isinstance(node, Call):
+        return 1 + sum(_size(a) for a in node.arguments)
+    return 1
 
 
-def check_form(form: str, expr: sympy.Expr, tree: Node, reference: sympy.Expr) -> bool | None:
-    """Whether `expr` (read from `tree`) is in `form`; None when that cannot be told."""
+def is_simplified(tree: Node, reference: Node) -> bool:
+    """No more parts than the reference answer has, as written."""
+    return _size(tree) <= _size(reference)
+
+
+def check_form(form: str, expr: sympy.Expr, tree: Node, reference: Node) -> bool | None:
+    """Whether `expr` (read from `tree`) is in `form` (`reference`: the reference answer's
+    tree); None when that cannot be told."""
     if form == "expanded":
         return is_expanded(expr)
     if form == "factored":
         return is_factored(expr)
     if form == "lowest_terms":
         return in_lowest_terms(expr, tree)
-    return is_simplified(expr, reference)
+    return is_simplified(tree, reference)

@@ -316,6 +316,7 @@ def test_equations_are_the_same_when_they_say_the_same(reference, answer, verdic
         ("sqrt(2)", "1.414", "0.001", "correct"),
         ("sqrt(2)", "1.41", "0.001", "incorrect"),
         ("sqrt(2)", "1.414", None, "incorrect"),
+        ("sqrt(2)", "1.5", "0.001", "incorrect"),
         ("1/3", "0.3333", "0.0001", "correct"),
         ("x/3", "0.333x", "0.001", "correct"),
     ],
@@ -334,6 +335,19 @@ def test_decimals_are_compared_within_the_rubric_tolerance(reference, answer, to
         ("sqrt(-x^2)", "0", "the two have a real value together at only 0 points"),
     ],
 )
+def test_a_rounded_decimal_where_the_exact_value_is_asked_for_is_named():
+    result = grade("sqrt(2) x", "1.414x", "        partial_credit: {rounded: 1}\n")
+    assert (result.verdict, result.marks, result.feedback) == (
+        "partial",
+        1.0,
+        (
+            "Your answer is a rounded value of the correct one; the question asks for it "
+            "exactly (write sqrt(2), not 1.414) or more precisely.",
+            "At x = -2, your answer is -2.828; the correct one is -2.82843.",
+        ),
+    )
+
+
 def test_what_neither_proof_nor_evaluation_decides_goes_to_a_person(reference, answer, reason):
     result = grade(reference, answer, "        constants: [e]\n")
     assert result.verdict == "needs_review"

@@ -26,7 +26,17 @@ from grader.kinds.expression.equivalence import (
 )
 from grader.kinds.expression.evaluate import real_value
 from grader.kinds.expression.forms import FORM_WORDS, check_form
-from grader.kinds.expression.parse import Name, Node, ParsedExpression
+from grader.kinds.expression.parse import (
+    Call,
+    Name,
+    Negate,
+    Node,
+    Number,
+    ParsedExpression,
+    Power,
+    Product,
+    Sum,
+)
 from grader.model import Diagnosis, Item, Misconception
 
 DIAGNOSES = DiagnosisNames()
@@ -142,6 +152,44 @@ def diagnose(answer: sympy.Expr, correct: sympy.Expr) -> Diagnosis | None:
     return None
 
 
+def _has_decimal(node: Node) -> bool:
+    if isinstance(node, Number):
+        return "." in node.text
+    return any(_has_decimal(child) for child in _children(node))
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Sum):
+        return tuple(t for _, t in node.terms)
+    if isinstance(node, Product):
+        return tuple(f for _, f in node.factors)
+    if isinstance(node, Negate):
+        return (node.operand,)
+    if isinstance(node, Power):
+        return (node.base, node.exponent)
+    if isinstance(node, Call):
+        return node.arguments
+    return ()
+
+
+ROUNDED_WITHIN = 0.01
+
+
+@DIAGNOSES.produces("rounded")
+def rounded_diagnosis(answer: Answer, reference: Answer) -> Diagnosis | None:
+    """An answer with a decimal in it (1.414 for sqrt(2)) within 1% of the correct one: a
+    rounded value where the item asks for the exact one (or a closer `tolerance`)."""
+    if not _has_decimal(answer.tree):
+        return None
+    if not compare(answer.sides[0], reference.sides[0], tolerance=ROUNDED_WITHIN).equal:
+        return None
+    return DIAGNOSES.make(
+        "rounded",
+        "Your answer is a rounded value of the correct one; the question asks for it exactly "
+        "(write sqrt(2), not 1.414) or more precisely.",
+    )
+
+
 @DIAGNOSES.produces("equation_expected")
 def kind_diagnosis(answer: Answer, reference: Answer) -> Diagnosis | None:
     """An expression where an equation is asked for. (An equation where an expression is
@@ -193,5 +241,7 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
         return ExpressionCheck(comparison)
     diagnosis = kind_diagnosis(answer, reference)
     if diagnosis is None and not answer.is_equation:
-        diagnosis = diagnose(answer.sides[0], reference.sides[0])
+        diagnosis = rounded_diagnosis(answer, reference) or diagnose(
+            answer.sides[0], reference.sides[0]
+        )
     return ExpressionCheck(comparison, diagnosis=diagnosis)

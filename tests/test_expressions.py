@@ -515,7 +515,11 @@ def expressions(draw, depth: int = 3) -> str:
     kind = draw(st.sampled_from(["+", "-", "*", "/", "^", "f"]))
     left = draw(expressions(depth - 1))
     if kind == "f":
-        function = draw(st.sampled_from(["sin", "cos", "exp", "tanh", "abs"]))
+        function = draw(st.sampled_from(["sin", "cos", "exp", "tanh", "abs", "√|", "∛"]))
+        if function == "√|":
+            return f"\\sqrt{{|{left}|}}"
+        if function == "∛":
+            return f"\\sqrt[3]{{{left}}}"
         return f"{function}({left})"
     if kind == "^":
         return f"({left})^{draw(st.integers(1, 3))}"
@@ -535,6 +539,13 @@ _REWRITINGS = [
     lambda e: f"({e}) + sin(x)^2 + cos(x)^2 - 1",
     lambda e: f"log(exp({e}))" if "exp" not in e else f"({e})",
 ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions())
+def test_how_an_answer_was_read_reads_back_as_the_same_answer(expression):
+    reading = grade(expression, expression).interpretation
+    assert grade(expression, reading).verdict == "correct", (expression, reading)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

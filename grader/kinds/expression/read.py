@@ -52,6 +52,7 @@ FUNCTION_NAMES = {
     "min": "min",
     "floor": "floor",
     "ceil": "ceil",
+    "root": "root",  # root(x, n), as a reading shows \sqrt[n]{x}
 }
 
 GREEK = {

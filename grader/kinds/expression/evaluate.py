@@ -54,7 +54,15 @@ def _power(base: mpmath.mpf, exponent_expr: sympy.Expr, exponent: mpmath.mpf) ->
     raise Undefined
 
 
+_PERIODIC = {"sin", "cos", "tan", "sec", "csc", "cot", "floor", "ceiling"}
+_BEYOND_PRECISION = mpmath.mpf(10) ** (PRECISION - 20)
+
+
 def _one(name: str, x: mpmath.mpf) -> mpmath.mpf:
+    if name in _PERIODIC and abs(x) > _BEYOND_PRECISION:
+        # sin(10^40) needs the argument's digits beyond our precision: any value computed
+        # would be noise, and two noises agreeing would prove nothing.
+        raise Unsupported(f"{name} of a number too large for {PRECISION} digits")
     if name == "exp":
         if x > 230000:
             raise Undefined
@@ -186,6 +194,8 @@ def _complex(expr: sympy.Expr, point: Mapping[sympy.Symbol, mpmath.mpf]):
     if isinstance(expr, sympy.Abs):
         return abs(arguments[0])
     function = _COMPLEX.get(type(expr).__name__)
+    if type(expr).__name__ in _PERIODIC and abs(arguments[0]) > _BEYOND_PRECISION:
+        raise Undefined
     if function is None or len(arguments) != 1:
         raise Undefined  # max, min, floor of a complex number: no value
     return function(arguments[0])

@@ -7,7 +7,7 @@ so a rubric that would mis-read its own answer is refused when it is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from grader.errors import Problem
 from grader.kinds.base import read_with_caret
@@ -30,12 +30,12 @@ class ExpressionSpec:
     """What only an expression item has."""
 
     constants: tuple[str, ...] = ()  # of "pi", "e": names that are constants, not symbols
-    functions: dict[str, str] = field(default_factory=dict)  # name -> definition (sigmoid)
+    functions: tuple[tuple[str, str], ...] = ()  # (name, definition such as sigmoid)
     tolerance: float | None = None  # decimals agree to within tolerance × max(1, |value|)
     form: str | None = None  # one of FORMS
 
     def vocabulary(self, context: Context) -> Vocabulary:
-        return Vocabulary(context.symbol_table, self.constants, self.functions)
+        return Vocabulary(context.symbol_table, self.constants, dict(self.functions))
 
 
 def _read_constants(fields: Fields, context: Context) -> tuple[str, ...]:
@@ -88,7 +88,7 @@ def read_expression_spec(
         fields.problem(fields.node.entries["tolerance"][0], "tolerance", "must be between 0 and 1")
         tolerance = None
     form = fields.choice("form", FORMS, "form", required=False)
-    return ExpressionSpec(constants, functions, tolerance, form)
+    return ExpressionSpec(constants, tuple(functions.items()), tolerance, form)
 
 
 def read_expression(

@@ -326,6 +326,19 @@ def test_decimals_are_compared_within_the_rubric_tolerance(reference, answer, to
     assert grade(reference, answer, extra).verdict == verdict
 
 
+def test_a_rounded_decimal_where_the_exact_value_is_asked_for_is_named():
+    result = grade("sqrt(2) x", "1.414x", "        partial_credit: {rounded: 1}\n")
+    assert (result.verdict, result.marks, result.feedback) == (
+        "partial",
+        1.0,
+        (
+            "Your answer is a rounded value of the correct one; the question asks for it "
+            "exactly (write sqrt(2), not 1.414) or more precisely.",
+            "At x = -2, your answer is -2.828; the correct one is -2.82843.",
+        ),
+    )
+
+
 @pytest.mark.parametrize(
     ("reference", "answer", "reason"),
     [
@@ -347,19 +360,6 @@ def test_decimals_are_compared_within_the_rubric_tolerance(reference, answer, to
         ),
     ],
 )
-def test_a_rounded_decimal_where_the_exact_value_is_asked_for_is_named():
-    result = grade("sqrt(2) x", "1.414x", "        partial_credit: {rounded: 1}\n")
-    assert (result.verdict, result.marks, result.feedback) == (
-        "partial",
-        1.0,
-        (
-            "Your answer is a rounded value of the correct one; the question asks for it "
-            "exactly (write sqrt(2), not 1.414) or more precisely.",
-            "At x = -2, your answer is -2.828; the correct one is -2.82843.",
-        ),
-    )
-
-
 def test_what_neither_proof_nor_evaluation_decides_goes_to_a_person(reference, answer, reason):
     result = grade(reference, answer, "        constants: [e]\n")
     assert result.verdict == "needs_review"

@@ -213,19 +213,29 @@ def _close(a: mpmath.mpf, b: mpmath.mpf, tolerance: float | None) -> str:
     return "different" if difference > DIFFERENT_ABOVE * scale else "unsure"
 
 
-def _stable(answer, correct, point, mine, theirs) -> bool:
+def _values(answer, correct, at: Point, through_complex: bool):
+    """The answer's and the correct expression's real values at a point (None where one has
+    none). With `through_complex`, where the answer has a value and the correct expression
+    has none step by step, its complex value counts when it is real (sqrt(x-3)·sqrt(x-5) at
+    x = 0 is -√15)."""
+    mine, theirs = real_value(answer, at), real_value(correct, at)
+    if mine is not None and theirs is None and through_complex:
+        theirs = real_through_complex(correct, at)
+    return mine, theirs
+
+
+def _stable(answer, correct, point, through_complex: bool, difference) -> bool:
     """Whether a difference found at our precision is there at twice the precision too, to
-    within a millionth: cancellation ((x + 10^25)² - 10^50 at 50 digits) can make one up."""
+    within a millionth: cancellation ((x + 10^30)² - 10^60 at 50 digits) can make one up."""
     with mpmath.workdps(2 * PRECISION):
-        at = point_values(point)
         try:
-            mine2, theirs2 = real_value(answer, at), real_value(correct, at)
+            mine, theirs = _values(answer, correct, point_values(point), through_complex)
         except Unsupported:
             return False
-    if mine2 is None or theirs2 is None:
-        return False
-    before, after = mine - theirs, mine2 - theirs2
-    return abs(before - after) <= mpmath.mpf(10) ** -6 * abs(after)
+        if mine is None or theirs is None:
+            return False
+        again = mine - theirs
+        return abs(difference - again) <= mpmath.mpf(10) ** -6 * abs(again)
 
 
 def compare(
@@ -246,15 +256,12 @@ def compare(
     with mpmath.workdps(PRECISION):
         for point, simple in sample_points(symbols, positive_only):
             at = point_values(point)
+            # A lone gap such as x = -1 in (x²-1)/(x+1) is a simple point: passed over.
+            through_complex = continuous and not simple
             try:
-                mine, theirs = real_value(answer, at), real_value(correct, at)
+                mine, theirs = _values(answer, correct, at, through_complex)
             except Unsupported as error:
                 return Comparison("unsure", f"cannot evaluate {error}")
-            if mine is not None and theirs is None and continuous and not simple:
-                # The correct expression has no real value step by step here; where its
-                # complex value is real (sqrt(x-3)·sqrt(x-5) at x = 0 is -√15), that counts.
-                # A lone gap such as x = -1 in (x²-1)/(x+1) is a simple point: passed over.
-                theirs = real_through_complex(correct, at)
             if mine is None or theirs is None:
                 if not symbols and theirs is not None:
                     return Comparison(
@@ -264,7 +271,9 @@ def compare(
                     )
                 continue
             verdict = _close(mine, theirs, tolerance)
-            if verdict == "different" and not _stable(answer, correct, point, mine, theirs):
+            if verdict == "different" and not _stable(
+                answer, correct, point, through_complex, mine - theirs
+            ):
                 return Comparison(
                     "unsure", f"the values at {show_point(point)} depend on the precision"
                 )

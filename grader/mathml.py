@@ -32,7 +32,7 @@ def math_element(inner: str, alttext: str, display: str = "inline") -> str:
 
 _MATHML_TAG = re.compile(r"<(/?)([a-z]+)((?:\s+[a-z]+=\"[^\"<>]*\")*)\s*>")
 _MATHML_ELEMENTS = {
-    "math", "mrow", "mi", "mn", "mo", "msup", "msub", "msubsup", "mfrac", "msqrt",
+    "math", "mrow", "mi", "mn", "mo", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot",
     "munderover", "munder", "mover",
 }  # fmt: skip
 _MATHML_ATTRIBUTES = re.compile(r'\s+(xmlns|display|alttext)="[^"<>]*"')

@@ -115,7 +115,7 @@ parts:
       How many learnable parameters does a 1x1 convolution from C to D channels have?
     items:
       params:
-        type: count   # count, formula or text
+        type: count   # count, formula, text or expression
         label: Parameters   # how Markdown submissions label the answer
         aliases: [Params]
         marks: 2

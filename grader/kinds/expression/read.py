@@ -1,0 +1,216 @@
+"""The normalisation steps of an expression answer: the shared ones (`grader.normalise`) and
+those that know scalar algebra (its LaTeX commands, Greek letters, absolute-value bars).
+
+Every step keeps the text's length, so a position the parser finds is a position in what the
+student wrote."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from grader.errors import AnswerError
+from grader.normalise import (
+    LATEX_LAYOUT,
+    Step,
+    blank_invisible_characters,
+    check_brackets,
+    check_length,
+    map_fullwidth_forms,
+    map_unicode_operators,
+    reject_control_characters,
+    rewrite_latex,
+    strip_math_delimiters,
+)
+
+# The functions every expression item knows, by every name students give them.
+FUNCTION_NAMES = {
+    "sqrt": "sqrt",
+    "exp": "exp",
+    "log": "log",
+    "ln": "log",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "sec": "sec",
+    "csc": "csc",
+    "cot": "cot",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "asin": "asin",
+    "acos": "acos",
+    "atan": "atan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "coth": "coth",
+    "sech": "sech",
+    "csch": "csch",
+    "abs": "abs",
+    "max": "max",
+    "min": "min",
+    "floor": "floor",
+    "ceil": "ceil",
+    "root": "root",  # root(x, n), as a reading shows \sqrt[n]{x}
+}
+
+GREEK = {
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ϵ": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "ϑ": "theta",
+    "ι": "iota",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "ν": "nu",
+    "ξ": "xi",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "τ": "tau",
+    "υ": "upsilon",
+    "φ": "phi",
+    "ϕ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
+    "Γ": "Gamma",
+    "Δ": "Delta",
+    "Θ": "Theta",
+    "Λ": "Lambda",
+    "Ξ": "Xi",
+    "Π": "Pi",
+    "Σ": "Sigma",
+    "Φ": "Phi",
+    "Ψ": "Psi",
+    "Ω": "Omega",
+}
+
+_GREEK_COMMANDS = {name: name for name in set(GREEK.values())}
+_GREEK_COMMANDS |= {"varepsilon": "epsilon", "varphi": "phi", "vartheta": "theta"}
+
+_LATEX_COMMANDS: dict[str, str | None] = {
+    **LATEX_LAYOUT,
+    "div": "/",
+    "frac": None,
+    "dfrac": None,
+    "tfrac": None,
+    "cfrac": None,
+    "sqrt": None,
+    **{
+        name: name
+        for name in FUNCTION_NAMES
+        if name not in ("sqrt", "abs", "floor", "ceil", "asin", "acos", "atan")
+    },
+    **_GREEK_COMMANDS,
+    "operatorname": "",
+    "mathrm": "",
+    "mathit": "",
+    "boxed": "",
+    "displaystyle": "",
+    "lvert": "|",
+    "rvert": "|",
+    "vert": "|",
+    "lfloor": "floor(",
+    "rfloor": ")",
+    "lceil": "ceil(",
+    "rceil": ")",
+}
+
+
+def rewrite_latex_commands(text: str) -> str:
+    """The LaTeX of scalar algebra: \\cdot is a product, \\sin and \\alpha become the names
+    they are, \\frac and \\sqrt stay for the grammar; any other command is refused."""
+    return rewrite_latex(text, _LATEX_COMMANDS)
+
+
+_SPACED_SUBSCRIPT = re.compile(r"(?<=[A-Za-z])( +)(_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))")
+
+
+def join_subscripts(text: str) -> str:
+    """`\\log_2` and `\\alpha_1` become `log _2` and `alpha _1` once their command is
+    rewritten (padded to its length); the subscript is joined back to its name, the spaces
+    moved after it."""
+    return _SPACED_SUBSCRIPT.sub(lambda m: m.group(2) + m.group(1), text)
+
+
+_OPENS_AN_OPERAND = set("(+-*/^[{=,«")
+
+
+def mark_absolute_bars(text: str) -> str:
+    """`|x|` uses one character to open and to close; the grammar needs two. A bar opens
+    where no bar is open, or after an operator or an opening bracket; otherwise it closes."""
+    chars = list(text)
+    depth = 0
+    previous = None
+    for position, char in enumerate(chars):
+        if char == "|":
+            if depth == 0 or previous is None or previous in _OPENS_AN_OPERAND:
+                chars[position] = "«"
+                depth += 1
+            else:
+                chars[position] = "»"
+                depth -= 1
+            previous = chars[position]
+        elif char != " ":
+            previous = char
+    if depth:
+        raise AnswerError(text, text.rfind("|"), "an absolute value '|' is never closed")
+    return "".join(chars)
+
+
+_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=._\\,")
+_ALLOWED |= set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺√«»") | set(GREEK)
+_CHARACTER_ADVICE = {
+    "!": "factorials are not supported",
+    "<": "inequalities are not answers here; write the expression or the equation",
+    ">": "inequalities are not answers here; write the expression or the equation",
+    "'": "write a derivative out, e.g. sigma(x)(1 - sigma(x))",
+}
+
+
+def reject_unsupported_characters(text: str) -> str:
+    """Anything outside the characters our grammar knows is refused, with its Unicode name: a
+    Cyrillic `х` is named, never turned into a new symbol."""
+    for position, char in enumerate(text):
+        if char in _ALLOWED:
+            continue
+        if char in _CHARACTER_ADVICE:
+            message = f"the character {char} is not allowed: {_CHARACTER_ADVICE[char]}"
+        else:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            message = f"character '{char}' ({name}) is not allowed in an answer"
+        raise AnswerError(text, position, message)
+    return text
+
+
+def _reject_our_markers(text: str) -> str:
+    """« and » are how the bars are marked; typed by a student they would be misread."""
+    for position, char in enumerate(text):
+        if char in "«»":
+            raise AnswerError(text, position, f"character '{char}' is not allowed in an answer")
+    return text
+
+
+EXPRESSION_STEPS: list[Step] = [
+    check_length,
+    blank_invisible_characters,
+    reject_control_characters,
+    _reject_our_markers,
+    map_unicode_operators,
+    map_fullwidth_forms,
+    strip_math_delimiters,
+    rewrite_latex_commands,
+    join_subscripts,
+    mark_absolute_bars,
+    reject_unsupported_characters,
+    check_brackets,
+]

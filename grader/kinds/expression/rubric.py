@@ -1,0 +1,106 @@
+"""An expression item's rubric keys: the constants and functions its answers may use, the
+tolerance for decimals, and the form an answer must be written in.
+
+Every reference and misconception answer goes through the same parser as students' answers,
+so a rubric that would mis-read its own answer is refused when it is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.errors import Problem
+from grader.kinds.base import read_with_caret
+from grader.kinds.expression.parse import (
+    CONSTANTS,
+    DEFINITIONS,
+    ParsedExpression,
+    Vocabulary,
+    parse,
+)
+from grader.kinds.expression.read import FUNCTION_NAMES
+from grader.model import Context
+from grader.yaml_source import Fields, Scalar
+
+FORMS = ("expanded", "factored", "lowest_terms", "simplified")
+
+
+@dataclass(frozen=True)
+class ExpressionSpec:
+    """What only an expression item has."""
+
+    constants: tuple[str, ...] = ()  # of "pi", "e": names that are constants, not symbols
+    functions: tuple[tuple[str, str], ...] = ()  # (name, definition such as sigmoid)
+    tolerance: float | None = None  # decimals agree to within tolerance × max(1, |value|)
+    form: str | None = None  # one of FORMS
+
+    def vocabulary(self, context: Context) -> Vocabulary:
+        return Vocabulary(context.symbol_table, self.constants, dict(self.functions))
+
+
+def _read_constants(fields: Fields, context: Context) -> tuple[str, ...]:
+    entry = fields.sequence("constants", required=False)
+    if entry is None:
+        return ()
+    names = []
+    for child in entry[1].items:
+        name = child.value if isinstance(child, Scalar) else None
+        if name not in CONSTANTS:
+            fields.problem(child.line, "constants", f"unknown constant {name!r}; use pi or e")
+        elif name in context.symbol_table:
+            fields.problem(child.line, "constants", f"{name} is declared as a symbol too")
+        else:
+            names.append(name)
+    return tuple(names)
+
+
+def _read_functions(fields: Fields, context: Context) -> dict[str, str]:
+    entry = fields.mapping("functions", required=False)
+    if entry is None:
+        return {}
+    functions = {}
+    for name, (line, node) in entry[1].entries.items():
+        definition = node.value if isinstance(node, Scalar) else None
+        if definition not in DEFINITIONS:
+            fields.problem(
+                line,
+                f"functions.{name}",
+                f"unknown definition {definition!r}; use one of {', '.join(DEFINITIONS)}",
+            )
+        elif name in context.symbol_table or name in FUNCTION_NAMES:
+            fields.problem(
+                line, f"functions.{name}", f"{name} already names a symbol or a function"
+            )
+        elif not name.isalpha():
+            fields.problem(line, f"functions.{name}", "a function's name is letters, e.g. sigma")
+        else:
+            functions[name] = definition
+    return functions
+
+
+def read_expression_spec(
+    fields: Fields, context: Context, problems: list[Problem]
+) -> ExpressionSpec:
+    constants = _read_constants(fields, context)
+    functions = _read_functions(fields, context)
+    tolerance = fields.number("tolerance", required=False)
+    if tolerance is not None and not 0 < tolerance < 1:
+        fields.problem(fields.node.entries["tolerance"][0], "tolerance", "must be between 0 and 1")
+        tolerance = None
+    form = fields.choice("form", FORMS, "form", required=False)
+    return ExpressionSpec(constants, tuple(functions.items()), tolerance, form)
+
+
+def read_expression(
+    text: str, line: int, path: str, context: Context, spec: ExpressionSpec, problems: list[Problem]
+) -> ParsedExpression | None:
+    """A rubric's expression (the reference, a misconception), or None with a problem."""
+    parsed = read_with_caret(
+        lambda: parse(text, spec.vocabulary(context)), text, line, path, problems
+    )
+    if parsed is not None and len(parsed.sides) > 2:
+        problems.append(
+            Problem(line, path, "a rubric answer is one expression or one equation, not a chain")
+        )
+        return None
+    return parsed

@@ -1,0 +1,107 @@
+"""An expression's verdict, marks and feedback from what its check found."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from grader.kinds.expression.check import ExpressionCheck
+from grader.kinds.expression.mathml import to_mathml
+from grader.kinds.expression.parse import ParsedExpression
+from grader.model import Item, ItemResult
+from grader.score import score_needs_review, verdict_for
+
+
+def score_expression(item: Item, answer: ParsedExpression, check: ExpressionCheck) -> ItemResult:
+    """Full marks when equivalent (and in the form asked for); otherwise what the
+    misconception or diagnosis earns, with the counterexample; a person decides what the
+    check could not."""
+    comparison = check.comparison
+    read = f"read as {answer.interpretation}"
+    if comparison.outcome == "unsure" and check.misconception is None:
+        result = score_needs_review(
+            item,
+            answer.text,
+            "The automatic check could not decide whether your answer is equal to the correct "
+            f"one ({comparison.how}); an instructor will read it.",
+        )
+        return _with_reading(result, answer, read)
+    if check.equivalent and check.form_ok is None:
+        result = score_needs_review(
+            item,
+            answer.text,
+            f"Your answer is equal to the correct one; whether it is written in the form asked "
+            f"for ({item.spec.form}) could not be checked automatically, so an instructor will.",
+        )
+        return _with_reading(result, answer, read)
+    common = {
+        "item_id": item.id,
+        "max_marks": item.marks,
+        "answer": answer.text,
+        "interpretation": answer.interpretation,
+        "reading_mathml": to_mathml(answer.trees),
+        # Equivalent answers are one group for the review queue.
+        "answer_group": None,
+        "reading_notes": answer.notes,
+    }
+    if check.equivalent and check.diagnosis is None:
+        return ItemResult(
+            verdict="correct",
+            marks=item.marks,
+            feedback=("Correct.",),
+            decision=(
+                read,
+                f"equivalent to the reference ({comparison.how})",
+                f"full marks {item.marks:g}",
+            ),
+            **{**common, "answer_group": "expression:correct"},
+        )
+    feedback: list[str] = []
+    marks = 0.0
+    if check.misconception is not None:
+        feedback.append(check.misconception.feedback)
+        marks = check.misconception.marks
+        diagnosis = f"misconception {check.misconception_index + 1}"
+        because = f"equivalent to misconception {check.misconception_index + 1}"
+    elif check.diagnosis is not None:
+        feedback.append(check.diagnosis.message)
+        marks = item.partial_credit.get(check.diagnosis.kind, 0.0)
+        diagnosis = check.diagnosis.kind
+        because = f"diagnosis {diagnosis}"
+    else:
+        feedback.append("Your answer is not equal to the correct one.")
+        diagnosis = None
+        because = "no misconception or diagnosis applies"
+    if comparison.counterexample and not check.equivalent:
+        feedback.append(comparison.counterexample)
+    # One group per answer that is surely the same (a misconception's, the negative or the
+    # reciprocal of the reference), so a decision on one is a decision on all; others by text.
+    same_value = diagnosis is not None and (
+        diagnosis.startswith("misconception") or diagnosis in ("sign", "reciprocal")
+    )
+    group = f"expression:{diagnosis}" if same_value else None
+    return ItemResult(
+        verdict=verdict_for(marks, item.marks),
+        marks=marks,
+        feedback=tuple(feedback),
+        diagnosis=diagnosis,
+        decision=(
+            read,
+            "equivalent to the reference"
+            if check.equivalent
+            else "not equivalent to the reference",
+            because,
+            f"marks {marks:g}",
+        ),
+        **{**common, "answer_group": group},
+    )
+
+
+def _with_reading(result: ItemResult, answer: ParsedExpression, read: str) -> ItemResult:
+    """A result sent to a person, with how the answer was read, for the reviewer."""
+    return replace(
+        result,
+        interpretation=answer.interpretation,
+        reading_mathml=to_mathml(answer.trees),
+        reading_notes=answer.notes,
+        decision=(read, *result.decision),
+    )

@@ -1,0 +1,603 @@
+"""Expression items (`type: expression`): how answers are read (plain text, LaTeX, Unicode),
+when two are the same (exactly, or by evaluation over the reals, with a counterexample when
+not, and a person when the machine cannot tell), misconceptions, diagnoses, forms, bounds,
+the bundled rubric's submissions, and an expression agreeing with its rewritings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grader.errors import RubricError
+from grader.grade import grade_answer, grade_paths
+from grader.html_report import trusted_mathml
+from grader.rubric import load_rubric, load_rubric_text
+from grader.rubric_check import check_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+SYMBOLS = (
+    "  x: {meaning: a real number, assumptions: [real]}\n"
+    "  y: {meaning: a real number, assumptions: [real]}\n"
+    "  a: {meaning: a length, assumptions: [positive]}\n"
+    "  n: {meaning: a count, assumptions: [positive, integer]}\n"
+    "  d_k: {meaning: the dimension of the keys}\n"
+    "  alpha: {meaning: a rate, assumptions: [real]}\n"
+)
+
+
+def _rubric_text(answer: str, extra: str = "", tests: str = "") -> str:
+    return (
+        "id: EXPR\nsymbols:\n"
+        + SYMBOLS
+        + "parts:\n  a:\n    marks: 2\n    prompt: Answer.\n    items:\n      it:\n"
+        + "        type: expression\n        marks: 2\n"
+        + f"        answer: '{answer}'\n"
+        + extra
+        + tests
+    )
+
+
+def _rubric(answer: str, extra: str = ""):
+    return load_rubric_text(_rubric_text(answer, extra), "expr.yaml")
+
+
+def grade(reference: str, answer: str, extra: str = ""):
+    rubric = _rubric(reference, extra)
+    return grade_answer(rubric, rubric.items["a.it"], answer)
+
+
+SIGMA = "        functions: {sigma: sigmoid}\n        constants: [e]\n"
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "reading"),
+    [
+        ("x^2 + 2x + 1", "x² + 2·x + 1"),
+        (r"\frac{1}{\sqrt{d_k}}", "1/sqrt(d_k)"),
+        ("1/√d_k", "1/sqrt(d_k)"),
+        (r"\sqrt[3]{x}", "root(x, 3)"),
+        ("x^(1/2)", "x^(1/2)"),
+        ("|x| + |y|", "|x| + |y|"),
+        (r"\left| x \right|", "|x|"),
+        (r"\lfloor x \rfloor + \lceil y \rceil", "floor(x) + ceil(y)"),
+        ("max(x, y) - min(x, y)", "max(x, y) - min(x, y)"),
+        (r"2\sin x \cos y", "2·sin(x)·cos(y)"),
+        ("sin^2 x + cos(x)^2", "sin(x)² + cos(x)²"),
+        (r"-\tanh^2(x) + 1", "-tanh(x)² + 1"),
+        ("xsinx", "x·sin(x)"),
+        (r"\alpha x", "α·x"),
+        ("αx²", "α·x²"),
+        ("x·y × 2 − 1", "x·y·2 - 1"),
+        ("x⁻¹", "x⁻¹"),
+        (r"\ln|x|", "ln(|x|)"),
+        (r"\exp(-x^2)", "exp(-x²)"),
+        (r"\frac13 + \frac3{4} + \dfrac{1}{2}", "1/3 + 3/4 + 1/2"),
+        (".5x", ".5·x"),
+        (r"\boxed{\frac{x}{2}}", "x/2"),
+        ("x = 2y + 1", "x = 2·y + 1"),
+        ("x^y(1+x)", "x^y·(1 + x)"),
+        ("x^log(y)", "x^(log(y))"),
+        (r"\log_2 x + \log_{10}(y)", "log_2(x) + log_10(y)"),
+        ("sech^2 x - coth(y)", "sech(x)² - coth(y)"),
+    ],
+)
+def test_an_answer_is_read_with_every_operator_explicit(answer, reading):
+    result = grade("x", answer)
+    assert result.interpretation == reading
+    assert result.verdict != "invalid"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            "x +* y",
+            "We could not read your answer: unexpected '*': expected '(' or a name or a "
+            "number (at column 4).",
+        ),
+        (
+            "sin + x",
+            "We could not read your answer: sin needs an argument, e.g. sin(x) (at column 1).",
+        ),
+        (
+            "pi x",
+            "We could not read your answer: pi is not a constant of this question; its "
+            "symbols are x, y, a, n, d_k, alpha (at column 1).",
+        ),
+        (
+            "X + 1",
+            "We could not read your answer: unknown symbol X, did you mean x? Symbols are "
+            "case-sensitive (at column 1).",
+        ),
+        (
+            "|x",
+            "We could not read your answer: an absolute value '|' is never closed (at column 1).",
+        ),
+        (
+            "(x, y)",
+            "We could not read your answer: a list of values is only a function's "
+            "arguments, as in max(a, b) (at column 1).",
+        ),
+        (r"\pm x", r"We could not read your answer: unsupported LaTeX command \pm (at column 1)."),
+        ("x^20000", "We could not read your answer: exponents are limited to 10000 (at column 1)."),
+        (
+            "10^9999",
+            "We could not read your answer: too large to check: the number would be too "
+            "long (at column 1).",
+        ),
+        (
+            "x 2",
+            "We could not read your answer: 'x 2' is ambiguous: a number after another "
+            "factor needs an operator, e.g. '*' or '^' (at column 3).",
+        ),
+        (
+            "хy",
+            "We could not read your answer: character 'х' (CYRILLIC SMALL LETTER HA) is not "
+            "allowed in an answer (at column 1).",
+        ),
+        (
+            "x«y",
+            "We could not read your answer: character '«' is not allowed in an answer (at "
+            "column 2).",
+        ),
+        ("1/(x-x)", "We could not read your answer: division by zero (at column 3)."),
+    ],
+)
+def test_an_unreadable_answer_goes_to_a_person_saying_where_it_went_wrong(answer, message):
+    result = grade("x", answer)
+    assert result.verdict == "invalid"
+    assert result.feedback[0] == message
+    assert result.needs_person
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "__import__('os').getpid()",
+        "().__class__.__base__",
+        "9**9**9",
+        "10^5000",
+        r"\boxed{\dfrac{5^{\left(5^{\left(5^{\left(5^5\right)}\right)} - 4\right)} - 5}{16}}",
+        "x" + "**x" * 400,
+        "+".join(["x"] * 600),
+        "(" * 30 + "x" + ")" * 30,
+        r"\input{/etc/passwd}",
+        "\ufeffx+1\x00",
+    ],
+)
+def test_a_hostile_answer_is_refused_before_any_work(answer):
+    result = grade("x", answer)
+    assert result.verdict == "invalid", result.feedback
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="xya2^()*/+-=|.,√σπ\\{}[]sqrtlogexpin ", max_size=30))
+def test_any_text_is_read_graded_or_refused_never_a_failure(text):
+    result = grade("x + y", text)
+    assert result.verdict in (
+        "correct",
+        "partial",
+        "incorrect",
+        "invalid",
+        "missing",
+        "needs_review",
+    )
+
+
+def test_the_reading_is_mathml_the_pages_trust():
+    result = grade("x", r"\frac{\sqrt{x}}{|y|} + \sqrt[3]{\alpha}")
+    assert result.reading_mathml.count("<msqrt>") == 1 and "<mroot>" in result.reading_mathml
+    assert "α" in result.reading_mathml
+    assert str(trusted_mathml(result.reading_mathml)) == result.reading_mathml
+
+
+# --- Equivalence ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "feedback"),
+    [
+        ("sqrt(x^2)", "|x|", "correct", ("Correct.",)),
+        (
+            "sqrt(x^2)",
+            "x",
+            "incorrect",
+            (
+                "Your answer is right when x is positive, but not for every real value: a step "
+                "such as sqrt(x²) = x holds only for x ≥ 0 (sqrt(x²) is |x|).",
+                "At x = -2, your answer is -2; the correct one is 2.",
+            ),
+        ),
+        ("sqrt(a^2)", "a", "correct", ("Correct.",)),  # a is declared positive
+        ("(x^2 - 1)/(x + 1)", "x - 1", "correct", ("Correct.",)),
+        ("sin(x)^2 + cos(x)^2", "1", "correct", ("Correct.",)),
+        ("cos(2x)", "2cos(x)^2 - 1", "correct", ("Correct.",)),
+        ("log(x^2 y^2)", "2 log|x| + 2 log|y|", "correct", ("Correct.",)),
+        ("x^(1/3)", r"\sqrt[3]{x}", "correct", ("Correct.",)),
+        ("(x^3)^(1/3)", "x", "correct", ("Correct.",)),  # an odd root of a negative is real
+        ("x + y", "y + x", "correct", ("Correct.",)),
+        (
+            "x + y",
+            "x - y",
+            "incorrect",
+            (
+                "Your answer is not equal to the correct one.",
+                "At x = -2, y = -2, your answer is 0; the correct one is -4.",
+            ),
+        ),
+        (
+            "sqrt(x - 3) sqrt(x - 5)",
+            "sqrt((x - 3)(x - 5))",
+            "incorrect",
+            (
+                "Your answer is not equal to the correct one.",
+                "At x = -5.71, your answer is 9.65837; the correct one is -9.65837.",
+            ),
+        ),
+        (
+            "1/sqrt(d_k)",
+            "sqrt(d_k)",
+            "incorrect",
+            (
+                "Your answer is the reciprocal (1 over) of the correct one.",
+                "At d_k = 2, your answer is 1.41421; the correct one is 0.707107.",
+            ),
+        ),
+        (
+            "x^2 y",
+            "-x^2 y",
+            "incorrect",
+            (
+                "Your answer has the wrong sign: it is the negative of the correct one.",
+                "At x = -2, y = -2, your answer is 8; the correct one is -8.",
+            ),
+        ),
+        (
+            "x/2",
+            "3x/4",
+            "incorrect",
+            (
+                "Your answer is 3/2 times the correct one: a constant factor is wrong.",
+                "At x = -2, your answer is -1.5; the correct one is -1.",
+            ),
+        ),
+        ("n(n+1)/2", "n^2/2 + n/2", "correct", ("Correct.",)),
+        ("log(x)/log(2)", r"\log_2 x", "correct", ("Correct.",)),
+        ("1 - tanh(x)^2", "sech^2 x", "correct", ("Correct.",)),
+    ],
+)
+def test_an_answer_is_judged_by_its_values_over_the_declared_domain(
+    reference, answer, verdict, feedback
+):
+    result = grade(reference, answer)
+    assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "feedback"),
+    [
+        ("2x + 4y - 3 = 0", r"y = -\frac{1}{2}x + \frac{3}{4}", "correct", ("Correct.",)),
+        ("x^2/4 + y^2/3 = 1", "x^2/16 + y^2/12 = 1/4", "correct", ("Correct.",)),
+        ("y = 2x", "y = 2x + 0 = x + x", "correct", ("Correct.",)),
+        ("y = 2x", "2x", "correct", ("Correct.",)),  # the value of y
+        (
+            "x + y = 1",
+            "x - y = 1",
+            "incorrect",
+            (
+                "Your answer is not equal to the correct one.",
+                "At x = -4.71, y = -5.71, your equation holds and the correct one does not.",
+            ),
+        ),
+        (
+            "x + y = 1",
+            "x + y",
+            "incorrect",
+            (
+                "The question asks for an equation; your answer is an expression.",
+                "The question asks for an equation.",
+            ),
+        ),
+    ],
+)
+def test_equations_are_the_same_when_they_say_the_same(reference, answer, verdict, feedback):
+    result = grade(reference, answer)
+    assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "tolerance", "verdict"),
+    [
+        ("sqrt(2)", "1.414", "0.001", "correct"),
+        ("sqrt(2)", "1.41", "0.001", "incorrect"),
+        ("sqrt(2)", "1.414", None, "incorrect"),
+        ("sqrt(2)", "1.5", "0.001", "incorrect"),
+        ("1/3", "0.3333", "0.0001", "correct"),
+        ("x/3", "0.333x", "0.001", "correct"),
+    ],
+)
+def test_decimals_are_compared_within_the_rubric_tolerance(reference, answer, tolerance, verdict):
+    extra = f"        tolerance: {tolerance}\n" if tolerance else ""
+    assert grade(reference, answer, extra).verdict == verdict
+
+
+def test_a_rounded_decimal_where_the_exact_value_is_asked_for_is_named():
+    result = grade("sqrt(2) x", "1.414x", "        partial_credit: {rounded: 1}\n")
+    assert (result.verdict, result.marks, result.feedback) == (
+        "partial",
+        1.0,
+        (
+            "Your answer is a rounded value of the correct one; the question asks for it "
+            "exactly (write sqrt(2), not 1.414) or more precisely.",
+            "At x = -2, your answer is -2.828; the correct one is -2.82843.",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "reason"),
+    [
+        # 3.7e-44 and 0 cannot be told apart at 50 digits: a person decides
+        ("e^(-100)", "0", "the values are too close to tell apart at 1 point"),
+        # the two have a real value together only at x = 0: nothing proves them equal
+        ("sqrt(-x^2)", "0", "the two have a real value together at only 0 points"),
+        # cancellation of 10^60 at 50 digits: the difference found is not there at 100
+        (
+            "sin(x) x^2",
+            "sin(x)((x+10^30)^2 - 10^60 - 2*10^30 x)",
+            "the values at x = -2 depend on the precision",
+        ),
+        # sin(2^10000) at 50 digits would be noise: two noises agreeing prove nothing
+        (
+            "sin(x^10000)",
+            "sin(x^10000) + sin(x)^2 + cos(x)^2 - 1",
+            "cannot evaluate sin of a number too large for 50 digits",
+        ),
+    ],
+)
+def test_what_neither_proof_nor_evaluation_decides_goes_to_a_person(reference, answer, reason):
+    result = grade(reference, answer, "        constants: [e]\n")
+    assert result.verdict == "needs_review"
+    assert result.feedback == (
+        "The automatic check could not decide whether your answer is equal to the correct "
+        f"one ({reason}); an instructor will read it.",
+    )
+    assert result.interpretation is not None
+
+
+def test_pi_and_e_are_constants_only_where_the_rubric_says_so():
+    assert grade("pi x", r"\pi x", "        constants: [pi]\n").verdict == "correct"
+    assert grade("e^x", r"\exp(x)", "        constants: [e]\n").verdict == "correct"
+    with pytest.raises(RubricError, match="pi is not a constant of this question"):
+        _rubric("pi x")
+
+
+def test_a_declared_function_is_read_by_its_definition():
+    assert grade(r"\sigma(x)(1-\sigma(x))", "e^(-x)/(1+e^(-x))^2", SIGMA).verdict == "correct"
+    assert grade(r"\sigma(x)", "sigma x", SIGMA).verdict == "correct"
+    result = grade("x", "sigma(x)")
+    assert result.verdict == "invalid"
+
+
+# --- Forms ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "reference", "answer", "verdict", "diagnosis"),
+    [
+        ("expanded", "(x+1)^2", "x^2 + 2x + 1", "correct", None),
+        ("expanded", "x^2 + 2x + 1", "(x+1)^2", "partial", "not_expanded"),
+        ("factored", "x^2 - 1", "(x-1)(x+1)", "correct", None),
+        ("factored", "(x-1)(x+1)", "x^2 - 1", "partial", "not_factored"),
+        ("factored", "(x-1)(x+1)", "(x-1)(x+1)^1", "correct", None),
+        ("lowest_terms", "1/2", "2/4", "partial", "not_lowest_terms"),
+        ("lowest_terms", "x - 1", "(x^2-1)/(x+1)", "partial", "not_lowest_terms"),
+        ("lowest_terms", "1/(x+1)", "1/(1+x)", "correct", None),
+        ("simplified", "x", "(x^2 + x)/(x + 1)", "partial", "not_simplified"),
+        ("simplified", "x + 1", "1 + x", "correct", None),
+        ("simplified", "2x", "x + x", "partial", "not_simplified"),
+    ],
+)
+def test_a_form_the_rubric_asks_for_is_checked_once_the_answer_is_right(
+    form, reference, answer, verdict, diagnosis
+):
+    extra = f"        form: {form}\n        partial_credit: {{not_{form}: 1}}\n"
+    result = grade(reference, answer, extra)
+    assert (result.verdict, result.diagnosis) == (verdict, diagnosis)
+    if diagnosis:
+        assert result.marks == 1
+
+
+# --- Misconceptions and self-tests ---------------------------------------------------------
+
+
+def test_a_misconception_fires_on_any_equivalent_answer_and_the_self_test_checks_its_rules():
+    extra = (
+        "        misconceptions:\n"
+        "          - answer: 'x^2 + 1'\n"
+        "            feedback: The middle term 2x is missing.\n"
+        "            marks: 1\n"
+    )
+    tests = "tests:\n  - {item: a.it, answer: '1 + x*x', verdict: partial, misconception: 1}\n"
+    rubric = load_rubric_text(_rubric_text("(x+1)^2", extra, tests), "expr.yaml")
+    assert check_rubric(rubric) == []
+    result = grade_answer(rubric, rubric.items["a.it"], "1 + x²")
+    assert (result.verdict, result.marks, result.diagnosis) == ("partial", 1.0, "misconception 1")
+    assert result.feedback == (
+        "The middle term 2x is missing.",
+        "At x = -2, your answer is 5; the correct one is 1.",
+    )
+
+
+def test_a_misconception_equal_to_the_reference_is_refused_by_the_self_test():
+    extra = (
+        "        misconceptions:\n"
+        "          - answer: 'x^2 + 2x + 1'\n"
+        "            feedback: Expanded.\n"
+        "            marks: 1\n"
+    )
+    rubric = load_rubric_text(_rubric_text("(x+1)^2", extra), "expr.yaml")
+    assert [p.message for p in check_rubric(rubric)] == [
+        "'x^2 + 2x + 1' equals the reference answer, so this rule can never fire",
+        "no test exercises this rule; add one to tests: with item: a.it and misconception: 1",
+    ]
+
+
+def test_the_bundled_rubric_passes_its_self_tests():
+    rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+    assert check_rubric(rubric) == []
+    assert len(rubric.tests) >= 20
+
+
+def test_the_bundled_submissions_are_graded_right_with_the_mistakes_explained():
+    rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+    batch = grade_paths(rubric, [ROOT / "submissions" / "activations-q1"])
+    assert batch.failures == []
+    marks = {
+        r.student: {item: (res.verdict, res.marks) for item, res in r.items.items()}
+        for r in batch.results
+    }
+    assert marks == {
+        "model-answer": {
+            "a.derivative": ("correct", 3.0),
+            "b.derivative": ("correct", 2.0),
+            "c.scale": ("correct", 2.0),
+            "d.diagonal": ("correct", 1.5),
+            "e.offdiagonal": ("correct", 1.5),
+        },
+        "typical-mistakes": {
+            "a.derivative": ("partial", 1.0),
+            "b.derivative": ("incorrect", 0.0),
+            "c.scale": ("partial", 1.0),
+            "d.diagonal": ("incorrect", 0.0),
+            "e.offdiagonal": ("partial", 0.5),
+        },
+        "written-by-hand": {
+            "a.derivative": ("correct", 3.0),
+            "b.derivative": ("correct", 2.0),
+            "c.scale": ("partial", 1.0),
+            "d.diagonal": ("correct", 1.5),
+            "e.offdiagonal": ("invalid", 0.0),  # \neq is no algebra: a person reads it
+        },
+    }
+    mistakes = next(r for r in batch.results if r.student == "typical-mistakes")
+    assert {item: r.feedback for item, r in mistakes.items.items()} == {
+        "a.derivative": (
+            "The derivative of 1/(1 + e^{-x}) is e^{-x}/(1 + e^{-x})^2, and "
+            "e^{-x}/(1 + e^{-x}) = 1 - σ(x): the factor is 1 - σ(x), not 1 + σ(x).",
+            "At x = -2, your answer is 0.133412; the correct one is 0.104994.",
+        ),
+        "b.derivative": (
+            "That is the sigmoid's pattern σ(1 - σ). For tanh, the derivative is 1 - tanh²(x).",
+            "At x = -2, your answer is -1.89338; the correct one is 0.0706508.",
+        ),
+        "c.scale": (
+            "The dot product of two vectors of d_k independent unit-variance entries has "
+            "variance d_k, so its standard deviation is sqrt(d_k): the scores are divided by "
+            "sqrt(d_k), not by d_k.",
+            "At d_k = 2, your answer is 0.5; the correct one is 0.707107.",
+        ),
+        "d.diagonal": (
+            "∂s_i/∂z_i is not s_i: the denominator of the softmax depends on z_i too, which "
+            "gives s_i - s_i² = s_i(1 - s_i).",
+            "At s_i = 1/3, your answer is 1/3; the correct one is 2/9.",
+        ),
+        "e.offdiagonal": (
+            "Your answer has the wrong sign: it is the negative of the correct one.",
+            "At s_i = 1/3, s_j = 1/3, your answer is 1/9; the correct one is -1/9.",
+        ),
+    }
+
+
+# --- Property: an expression and its equivalent rewritings agree ---------------------------
+
+_ATOMS = st.sampled_from(["x", "y", "2", "3", "(1/2)", "a"])
+
+
+@st.composite
+def expressions(draw, depth: int = 3) -> str:
+    """A random expression over x, y and a, as text."""
+    if depth == 0 or draw(st.booleans()):
+        return draw(_ATOMS)
+    kind = draw(st.sampled_from(["+", "-", "*", "/", "^", "f"]))
+    left = draw(expressions(depth - 1))
+    if kind == "f":
+        function = draw(st.sampled_from(["sin", "cos", "exp", "tanh", "abs", "√|", "∛"]))
+        if function == "√|":
+            return f"\\sqrt{{|{left}|}}"
+        if function == "∛":
+            return f"\\sqrt[3]{{{left}}}"
+        return f"{function}({left})"
+    if kind == "^":
+        return f"({left})^{draw(st.integers(1, 3))}"
+    right = draw(expressions(depth - 1))
+    if kind == "/":
+        return f"({left})/(a + {right}^2)"
+    return f"({left}) {kind} ({right})"
+
+
+_REWRITINGS = [
+    lambda e: f"({e}) + 0",
+    lambda e: f"1·({e})",
+    lambda e: f"({e}) + x - x",
+    lambda e: f"(({e}) * (a + 1))/(1 + a)",
+    lambda e: f"-(-({e}))",
+    lambda e: f"\\frac{{{e}}}{{1}}",
+    lambda e: f"({e}) + sin(x)^2 + cos(x)^2 - 1",
+    lambda e: f"log(exp({e}))" if "exp" not in e else f"({e})",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions())
+def test_how_an_answer_was_read_reads_back_as_the_same_answer(expression):
+    reading = grade(expression, expression).interpretation
+    assert grade(expression, reading).verdict == "correct", (expression, reading)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(), st.lists(st.sampled_from(range(8)), min_size=1, max_size=3))
+def test_an_expression_and_a_random_equivalent_rewriting_agree(expression, steps):
+    rewritten = expression
+    for step in steps:
+        rewritten = _REWRITINGS[step](rewritten)
+    result = grade(expression, rewritten)
+    assert result.verdict == "correct", (expression, rewritten, result.feedback)
+
+
+def test_a_transcript_s_expressions_are_found_read_and_graded(tmp_path):
+    (tmp_path / "script.md").write_text(
+        "---\nstudent: trans\nquestion: ACT-Q1\n---\n"
+        "(a) The derivative is $\\sigma(x)(1-\\sigma(x))$.\n\n"
+        "(b) $1 - \\tanh^2 x$\n\n"
+        "(c) We divide by the square root, so $s = \\frac{1}{\\sqrt{d_k}}$.\n\n"
+        "(d) $s_i(1-s_i)$\n\n"
+        "(e) $s_i s_j$\n",
+        encoding="utf-8",
+    )
+    rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    assert {
+        item: (r.verdict, r.marks, r.reading_notes, r.found) for item, r in result.items.items()
+    } == {
+        "a.derivative": (
+            "correct",
+            3.0,
+            (),
+            "from line 5: The derivative is \\sigma(x)(1-\\sigma(x)) .",
+        ),
+        "b.derivative": ("correct", 2.0, (), "from line 7: 1 - \\tanh^2 x"),
+        "c.scale": (
+            "correct",
+            2.0,
+            ('set aside "s =" before the answer',),
+            "from line 9: so s = \\frac{1}{\\sqrt{d_k}} .",
+        ),
+        "d.diagonal": ("correct", 1.5, (), "from line 11: s_i(1-s_i)"),
+        "e.offdiagonal": ("partial", 0.5, (), "from line 13: s_i s_j"),
+    }

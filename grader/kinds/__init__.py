@@ -9,6 +9,7 @@ from __future__ import annotations
 from grader.kinds.base import ItemKind
 from grader.kinds.count import COUNT
 from grader.kinds.formula import FORMULA
+from grader.kinds.matrix import MATRIX
 from grader.kinds.text import TEXT
 from grader.model import Item
 
@@ -16,6 +17,7 @@ KINDS: dict[str, ItemKind] = {
     "count": COUNT,
     "formula": FORMULA,
     "text": TEXT,
+    "matrix": MATRIX,
 }
 
 

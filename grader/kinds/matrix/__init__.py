@@ -1,0 +1,74 @@
+"""Matrix expressions (`type: matrix`): an answer such as ∂L/∂W = XᵀG or
+A = softmax(QKᵀ/√d_k)V over matrices the rubric declares with their shapes, judged equal to
+the reference by its values on random matrices (so XW is not WX), with misconceptions matched
+the same way, diagnoses found by small rewritings, and shapes that cannot fit explained."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from grader.errors import AnswerError, Problem
+from grader.kinds.base import check_rules
+from grader.kinds.matrix.check import DIAGNOSES, check_matrix, evaluated, left_problem, same_answer
+from grader.kinds.matrix.parse import MatrixAnswer, parse_matrix
+from grader.kinds.matrix.rubric import MatrixSpec, read_matrix_answer, read_matrix_spec
+from grader.kinds.matrix.score import score_matrix
+from grader.model import Context, Item, ItemResult, Rubric
+from grader.yaml_source import Fields
+
+
+class MatrixKind:
+    name = "matrix"
+    keys = ("matrices", "gradient", "result")
+    diagnoses = DIAGNOSES.names
+    advice = (
+        "Write the matrix expression over the question's matrices, e.g. dL/dW = X^T G or "
+        "A = softmax(Q K^T / \\sqrt{d_k}) V."
+    )
+    keeps_prose = False
+    part_diagnoses = ()
+    count_role = None
+
+    def read_spec(
+        self, fields: Fields, marks: float | None, context: Context, problems: list[Problem]
+    ) -> MatrixSpec | None:
+        return read_matrix_spec(fields, context, problems)
+
+    def read_answer(
+        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+    ) -> MatrixAnswer | None:
+        return read_matrix_answer(text, line, path, context, spec, problems)
+
+    def grade(self, item: Item, text: str, context: Context) -> ItemResult:
+        answer = parse_matrix(text, dict(item.spec.names))
+        return score_matrix(item, answer, check_matrix(item, answer, context))
+
+    def carry_forward(
+        self, item: Item, count: ItemResult, formula: ItemResult, context: Context
+    ) -> ItemResult | None:
+        return None  # it states no count
+
+    def recognises(self, item: Item, text: str, context: Context) -> bool:
+        """A matrix answer for this item: its left side names what the item asks for, or it
+        has none and reads as a matrix of the reference's shape."""
+        try:
+            answer = parse_matrix(text, dict(item.spec.names))
+        except AnswerError:
+            return False
+        if answer.left is not None:
+            return left_problem(answer.left, item.spec) is None
+        mine = evaluated(answer.expression, item.spec, context)
+        reference = evaluated(item.reference.expression, item.spec, context)
+        return mine.shape is not None and mine.shape == reference.shape
+
+    def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
+        return same_answer(first, second, item.spec, context)
+
+    def self_test(
+        self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
+    ) -> list[Problem]:
+        return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+
+
+MATRIX = MatrixKind()

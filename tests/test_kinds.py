@@ -5,6 +5,7 @@ and one table line."""
 from __future__ import annotations
 
 import ast
+import difflib
 import pickle
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from grader.score import verdict_for
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "grader"
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+BUNDLED = [load_rubric(path) for path in sorted((ROOT / "rubrics").glob("*.yaml"))]
 
 
 def _rubric(item: str, tests: str = "") -> str:
@@ -41,6 +43,10 @@ _ITEMS = {
         "        input: {name: x, shape: [C]}\n        output: {name: y, shape: [D]}\n"
     ),
     "text": "        type: text\n        marks: 2\n        answer: 'Weights are shared.'\n",
+    "matrix": (
+        "        type: matrix\n        marks: 2\n        answer: 'X W'\n"
+        "        matrices: {X: [C, D], W: [D, C]}\n"
+    ),
 }
 _KEY_VALUES = {
     "bias": "'D'",
@@ -51,6 +57,9 @@ _KEY_VALUES = {
     "concepts": "[]",
     "follow_through": "true",
     "strict": "[case]",
+    "matrices": "{X: [C, D], W: [D, C]}",
+    "gradient": "X",
+    "result": "A",
 }
 
 
@@ -63,13 +72,13 @@ def _problems(text: str) -> list[str]:
 
 
 def test_the_table_names_the_three_kinds_and_each_kind_its_own_name():
-    assert list(KINDS) == ["count", "formula", "text"]
+    assert list(KINDS) == ["count", "formula", "text", "matrix"]
     assert all(kind.name == name for name, kind in KINDS.items())
 
 
 @pytest.mark.parametrize("name", list(KINDS))
 def test_a_bundled_item_of_each_kind_loads_as_its_kind(name):
-    assert any(item.type == name for item in RUBRIC.items.values())
+    assert any(item.type == name for rubric in BUNDLED for item in rubric.items.values())
     assert _problems(_rubric(_ITEMS[name])) == []
 
 
@@ -108,8 +117,10 @@ def test_a_diagnosis_no_kind_registers_is_refused_with_the_registered_names(name
     credit = "        partial_credit: {bias_misssing: 1}\n"
     problems = _problems(_rubric(_ITEMS[name] + credit))
     if KINDS[name].diagnoses:
+        closest = difflib.get_close_matches("bias_misssing", sorted(KINDS[name].diagnoses), n=1)
         assert problems == [
-            "parts.a.items.it.partial_credit.bias_misssing: unknown key; did you mean bias_missing?"
+            "parts.a.items.it.partial_credit.bias_misssing: unknown key; "
+            f"did you mean {closest[0]}?"
         ]
     else:  # an explanation has no diagnoses: partial credit is not one of its keys
         assert problems[0].startswith("parts.a.items.it.partial_credit: unknown key")
@@ -157,7 +168,7 @@ def test_a_diagnosis_made_under_a_name_that_was_not_registered_is_refused():
 def test_every_kind_key_is_in_the_keys_an_unknown_type_does_not_also_complain_about():
     problems = _problems(_rubric(_ITEMS["count"].replace("type: count", "type: cuont")))
     assert problems == [
-        "parts.a.items.it.type: unknown item type 'cuont'; use one of count, formula, text"
+        "parts.a.items.it.type: unknown item type 'cuont'; use one of count, formula, text, matrix"
     ]
     assert set(kind_keys()) == {
         "partial_credit",
@@ -315,7 +326,7 @@ def test_a_new_kind_is_one_class_and_one_line_in_the_table(monkeypatch, tmp_path
 
 def test_a_kind_left_out_of_the_table_is_an_unknown_type():
     assert _problems(WHOLE_RUBRIC)[0] == (
-        "parts.a.items.it.type: unknown item type 'whole'; use one of count, formula, text"
+        "parts.a.items.it.type: unknown item type 'whole'; use one of count, formula, text, matrix"
     )
 
 

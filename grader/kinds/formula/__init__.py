@@ -11,6 +11,7 @@ from typing import Any
 from grader.errors import Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
+from grader.kinds.formula.matrix_form import held_to_reference
 from grader.kinds.formula.parse import parse_formula
 from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_layer
 from grader.kinds.formula.score import score_formula
@@ -45,7 +46,9 @@ class FormulaKind:
         )
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        formula = parse_formula(text, context.symbol_table, item.spec.layer)
+        formula = held_to_reference(
+            parse_formula(text, context.symbol_table, item.spec.layer), item.reference
+        )
         check = check_formula(item, formula, context.symbols, context.size_sets)
         return score_formula(item, formula, check)
 

@@ -140,7 +140,7 @@ def _scalar(node: Node) -> bool:
     return node.op in ("number", "size", "sqrt", "power")
 
 
-Rewriting = tuple[str, Node, str]  # (diagnosis, rewritten expression, message)
+Rewriting = tuple[Diagnosis, Node]  # what the rewriting undoes or makes, and its result
 
 
 @DIAGNOSES.produces(
@@ -156,9 +156,11 @@ Rewriting = tuple[str, Node, str]  # (diagnosis, rewritten expression, message)
 def _student_rewritings(answer: Node, target: str) -> Iterator[Rewriting]:
     """Rewritings of the student's answer, each undoing one typical mistake."""
     yield (
-        "transposed",
+        DIAGNOSES.make(
+            "transposed",
+            f"Your answer is the transpose of {target}: transposing it gives the answer.",
+        ),
         transpose(answer),
-        f"Your answer is the transpose of {target}: transposing it gives the answer.",
     )
     places = list(_places(answer))
     for path, node in places:
@@ -167,70 +169,87 @@ def _student_rewritings(answer: Node, target: str) -> Iterator[Rewriting]:
                 if order != node.args:
                     new = product(*order)
                     yield (
-                        "factor_order",
+                        DIAGNOSES.make(
+                            "factor_order",
+                            f"The factors of {describe(node)} are in the wrong order: the answer "
+                            f"needs {describe(new)}.",
+                        ),
                         _replace(answer, path, new),
-                        f"The factors of {describe(node)} are in the wrong order: the answer "
-                        f"needs {describe(new)}.",
                     )
             flipped = product(*(a if _scalar(a) else transpose(a) for a in reversed(node.args)))
             if flipped != node:
                 yield (
-                    "factor_order",
+                    DIAGNOSES.make(
+                        "factor_order",
+                        f"{describe(node)} is the transpose of {describe(flipped)}, which the "
+                        "answer needs: its factors are in the wrong order.",
+                    ),
                     _replace(answer, path, flipped),
-                    f"{describe(node)} is the transpose of {describe(flipped)}, which the answer "
-                    "needs: its factors are in the wrong order.",
                 )
     for path, node in places:
         if node.op == "softmax":
             other = Node("softmax", node.args, axis=1 - node.axis)
             rows = "row" if other.axis == 1 else "column"
             yield (
-                "softmax_axis",
+                DIAGNOSES.make(
+                    "softmax_axis",
+                    f"Your softmax runs over the wrong axis: in the answer each {rows} of the "
+                    f"softmax sums to 1 ({describe(other)}).",
+                ),
                 _replace(answer, path, other),
-                f"Your softmax runs over the wrong axis: in the answer each {rows} of the "
-                f"softmax sums to 1 ({describe(other)}).",
             )
             moved = _out_of_softmax(node)
             if moved is not None:
                 factor, new = moved
                 yield (
-                    "inside_softmax",
+                    DIAGNOSES.make(
+                        "inside_softmax",
+                        f"{describe(factor)} is inside the softmax, but it belongs outside: the "
+                        f"softmax's weights multiply {describe(factor)}, as in {describe(new)}.",
+                    ),
                     _replace(answer, path, new),
-                    f"{describe(factor)} is inside the softmax, but it belongs outside: the "
-                    f"softmax's weights multiply {describe(factor)}, as in {describe(new)}.",
                 )
     for path, node in places:
         if node.op == "divide" and _scalar(node.args[1]):
             yield (
-                "scalar_extra",
+                DIAGNOSES.make(
+                    "scalar_extra",
+                    f"Your answer divides by {describe(node.args[1])}, which the answer does not.",
+                ),
                 _replace(answer, path, node.args[0]),
-                f"Your answer divides by {describe(node.args[1])}, which the answer does not.",
             )
         if node.op == "product":
             for k, factor in enumerate(node.args):
                 if _scalar(factor):
                     rest = node.args[:k] + node.args[k + 1 :]
                     yield (
-                        "scalar_extra",
+                        DIAGNOSES.make(
+                            "scalar_extra",
+                            f"Your answer multiplies by {describe(factor)}, which the answer "
+                            "does not.",
+                        ),
                         _replace(answer, path, product(*rest)),
-                        f"Your answer multiplies by {describe(factor)}, which the answer does not.",
                     )
     for path, node in places:
         if node.op == "hadamard":
             new = product(*node.args)
             yield (
-                "elementwise_product",
+                DIAGNOSES.make(
+                    "elementwise_product",
+                    f"{describe(node)} multiplies entry by entry (⊙) where the answer needs the "
+                    f"matrix product {describe(new)}.",
+                ),
                 _replace(answer, path, new),
-                f"{describe(node)} multiplies entry by entry (⊙) where the answer needs the "
-                f"matrix product {describe(new)}.",
             )
         if node.op == "product" and len(node.args) == 2 and not any(map(_scalar, node.args)):
             new = Node("hadamard", node.args)
             yield (
-                "matrix_product",
+                DIAGNOSES.make(
+                    "matrix_product",
+                    f"{describe(node)} is a matrix product where the answer multiplies entry "
+                    f"by entry: {describe(new)}.",
+                ),
                 _replace(answer, path, new),
-                f"{describe(node)} is a matrix product where the answer multiplies entry "
-                f"by entry: {describe(new)}.",
             )
     for path, node in places:
         if node.op == "matrix":
@@ -240,10 +259,12 @@ def _student_rewritings(answer: Node, target: str) -> Iterator[Rewriting]:
         else:
             continue
         yield (
-            "transpose_misplaced",
+            DIAGNOSES.make(
+                "transpose_misplaced",
+                f"A transpose is misplaced: the answer needs {describe(new)} where you wrote "
+                f"{describe(node)}.",
+            ),
             _replace(answer, path, new),
-            f"A transpose is misplaced: the answer needs {describe(new)} where you wrote "
-            f"{describe(node)}.",
         )
 
 
@@ -270,39 +291,49 @@ def _reference_rewritings(reference: Node) -> Iterator[Rewriting]:
         if node.op == "divide" and _scalar(node.args[1]):
             body, scale = node.args
             yield (
-                "scalar_missing",
+                DIAGNOSES.make(
+                    "scalar_missing",
+                    f"Your answer leaves out the division by {describe(scale)}.",
+                ),
                 _replace(reference, path, body),
-                f"Your answer leaves out the division by {describe(scale)}.",
             )
             yield (
-                "scalar_wrong",
+                DIAGNOSES.make(
+                    "scalar_wrong",
+                    f"Your answer multiplies by {describe(scale)} where the answer divides by it.",
+                ),
                 _replace(reference, path, product(body, scale)),
-                f"Your answer multiplies by {describe(scale)} where the answer divides by it.",
             )
             if scale.op == "sqrt":
                 under = scale.args[0]
                 yield (
-                    "scalar_wrong",
+                    DIAGNOSES.make(
+                        "scalar_wrong",
+                        f"Your answer divides by {describe(under)} where the answer divides by "
+                        f"{describe(scale)}.",
+                    ),
                     _replace(reference, path, Node("divide", (body, under))),
-                    f"Your answer divides by {describe(under)} where the answer divides by "
-                    f"{describe(scale)}.",
                 )
             else:
                 root = Node("sqrt", (scale,))
                 yield (
-                    "scalar_wrong",
+                    DIAGNOSES.make(
+                        "scalar_wrong",
+                        f"Your answer divides by {describe(root)} where the answer divides by "
+                        f"{describe(scale)}.",
+                    ),
                     _replace(reference, path, Node("divide", (body, root))),
-                    f"Your answer divides by {describe(root)} where the answer divides by "
-                    f"{describe(scale)}.",
                 )
         if node.op == "product":
             for k, factor in enumerate(node.args):
                 if _scalar(factor):
                     rest = node.args[:k] + node.args[k + 1 :]
                     yield (
-                        "scalar_missing",
+                        DIAGNOSES.make(
+                            "scalar_missing",
+                            f"Your answer leaves out the factor {describe(factor)}.",
+                        ),
                         _replace(reference, path, product(*rest)),
-                        f"Your answer leaves out the factor {describe(factor)}.",
                     )
 
 
@@ -381,11 +412,11 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
     if student.misfit is not None or found is None:
         findings.append(_plain_difference(student, reference, target, first_point))
     if found is not None:
-        findings.append(DIAGNOSES.make(found[0], found[2]))
+        findings.append(found[0])
     return MatrixCheck(
         False,
         findings=tuple(findings),
-        diagnosis=found[0] if found is not None else findings[0].kind,
+        diagnosis=found[0].kind if found is not None else findings[0].kind,
         left_problem=problem,
         group=group,
     )

@@ -53,7 +53,7 @@ class ShapeReader:
         resolved, shape = self._shape(node)
         if None in shape:
             raise ShapeMisfit(
-                f"The size of {_flexible_name(resolved)} in {describe(resolved)} cannot be told "
+                f"the size of {_flexible_name(resolved)} in {describe(resolved)} cannot be told "
                 "from what it multiplies."
             )
         return resolved, shape
@@ -125,15 +125,15 @@ class ShapeReader:
                 continue
             inner_left, inner_right = shape[1], factor_shape[0]
             if inner_left is None and inner_right is not None:
-                factors[last], _ = settle(factors[last], (shape[0], inner_right))
-                shape = (shape[0], inner_right)
+                factors[last], settled = settle(factors[last], (shape[0], inner_right))
+                shape = (settled[0] if shape[0] is None else shape[0], inner_right)
             elif inner_right is None and inner_left is not None:
                 factor, factor_shape = settle(factor, (inner_left, factor_shape[1]))
             elif not same_size(inner_left, inner_right):
                 so_far = factors[0] if len(factors) == 1 else Node("product", tuple(factors))
                 if inner_left is None:
                     raise ShapeMisfit(
-                        f"The sizes of {describe(so_far)} and {describe(factor)} cannot be told."
+                        f"the sizes of {describe(so_far)} and {describe(factor)} cannot be told."
                     )
                 raise ShapeMisfit(
                     f"{_is(so_far, shape)} and {_is(factor, factor_shape)}: they cannot be "
@@ -191,7 +191,7 @@ def settle(node: Node, shape: Shape) -> tuple[Node, Shape]:
             k = matrices[0]
             inner, inner_shape = settle(node.args[k], shape)
             return node.with_args((*node.args[:k], inner, *node.args[k + 1 :])), inner_shape
-    raise ShapeMisfit(f"The size of {_flexible_name(node)} in {describe(node)} cannot be told.")
+    raise ShapeMisfit(f"the size of {_flexible_name(node)} in {describe(node)} cannot be told.")
 
 
 def _flexible_name(node: Node) -> str:

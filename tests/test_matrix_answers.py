@@ -1,0 +1,563 @@
+"""Matrix answers (`type: matrix`): the backward pass of a linear layer and scaled dot-product
+attention graded right, and the wrong answers explained, with whole results asserted; how
+answers are read; what cannot be read, with where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.errors import AnswerError, AnswerTooLargeError
+from grader.grade import grade_answer
+from grader.kinds.matrix.parse import parse_matrix
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKWARD = load_rubric(ROOT / "rubrics" / "linear-backward-q1.yaml")
+ATTENTION = load_rubric(ROOT / "rubrics" / "attention-q2.yaml")
+
+GRADES = [
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X^T G",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dW: XᵀG is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "\\frac{\\partial L}{\\partial W} = X^\\top G",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dW: LaTeX with a partial-derivative left side is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "∂L/∂W = XᵀG",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dW: Unicode is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "G^T X",
+        "partial",
+        1.0,
+        "transposed",
+        ("Your answer is the transpose of ∂L/∂W: transposing it gives the answer.",),
+        id="dW: GᵀX is its transpose, with partial credit",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X^T G^T",
+        "incorrect",
+        0.0,
+        "misconception 1",
+        (
+            "G = dL/dY has the shape of Y, N x D, so Gᵀ is D x N and cannot follow Xᵀ (C x N). "
+            "Each entry of W meets every example once: dL/dW = XᵀG, which is C x D like W.",
+        ),
+        id="dW: XᵀGᵀ (issue 16) fires its misconception",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X G",
+        "incorrect",
+        0.0,
+        "transpose_misplaced",
+        (
+            "The shapes do not fit: X is N×C and G is N×D: they cannot be multiplied.",
+            "A transpose is misplaced: the answer needs Xᵀ where you wrote X.",
+        ),
+        id="dW: XG does not fit, and the missing transpose is named",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "W^T G",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: Wᵀ is D×C and G is N×D: they cannot be multiplied.",),
+        id="dW: WᵀG does not fit, explained from the shapes",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dL/dX = X^T G",
+        "needs_review",
+        0.0,
+        None,
+        (
+            "Your matrix equals ∂L/∂W, but your left side names ∂L/∂X; an instructor will review "
+            "it.",
+        ),
+        id="dW: the right matrix named dL/dX goes to review",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dL/dX = G W^T",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "Your answer is N×C, but ∂L/∂W is C×D.",
+            "Your left side names ∂L/∂X, but this item asks for ∂L/∂W.",
+        ),
+        id="dW: dL/dX's answer has the wrong shape, and its left side is named",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "2 X^T G",
+        "incorrect",
+        0.0,
+        "scalar_extra",
+        ("Your answer multiplies by 2, which the answer does not.",),
+        id="dW: an extra factor 2 is named",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "G W^T",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂X.",),
+        id="dX: GWᵀ is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "W G^T",
+        "partial",
+        1.0,
+        "transposed",
+        ("Your answer is the transpose of ∂L/∂X: transposing it gives the answer.",),
+        id="dX: WGᵀ is its transpose",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "W^T G",
+        "incorrect",
+        0.0,
+        "factor_order",
+        (
+            "The shapes do not fit: Wᵀ is D×C and G is N×D: they cannot be multiplied.",
+            "The factors of Wᵀ·G are in the wrong order: the answer needs G·Wᵀ.",
+        ),
+        id="dX: WᵀG has its factors in the wrong order",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "G W",
+        "incorrect",
+        0.0,
+        "misconception 1",
+        (
+            "W is C x D, so G (N x D) can only be multiplied by Wᵀ (D x C): dL/dX = GWᵀ, which is "
+            "N x C like X.",
+        ),
+        id="dX: GW fires its misconception",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "G \\odot W^T",
+        "incorrect",
+        0.0,
+        "elementwise_product",
+        (
+            "The shapes do not fit: G is N×D and Wᵀ is D×C: they cannot be multiplied entry by "
+            "entry.",
+            "G ⊙ Wᵀ multiplies entry by entry (⊙) where the answer needs the matrix product G·Wᵀ.",
+        ),
+        id="dX: G ⊙ Wᵀ is elementwise where a product belongs",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "1^T G",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂b.",),
+        id="db: 1ᵀG is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G^T 1",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂b.",),
+        id="db: Gᵀ1, the same vector standing as a column, is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G",
+        "incorrect",
+        0.0,
+        "misconception 1",
+        (
+            "b has D entries, one per output feature, and is added to every one of the N rows: "
+            "its gradient sums G over the examples, 1ᵀG (the sum of each column of G).",
+        ),
+        id="db: G itself fires its misconception",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G 1",
+        "incorrect",
+        0.0,
+        "misconception 2",
+        (
+            "G1 sums each row of G, one sum per example (N entries). The bias has one entry per "
+            "output feature: sum each column instead, 1ᵀG.",
+        ),
+        id="db: row sums G1 fire their misconception",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / \\sqrt{d_k}) V",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your matrix equals A.",),
+        id="attention: the reference is correct",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(K Q^T / \\sqrt{d_k}) V",
+        "incorrect",
+        0.0,
+        "factor_order",
+        (
+            "K·Qᵀ is the transpose of Q·Kᵀ, which the answer needs: its factors are in the wrong "
+            "order.",
+        ),
+        id="attention: K Qᵀ (issue 16) has its factors in the wrong order",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "V softmax(Q K^T / \\sqrt{d_k})",
+        "incorrect",
+        0.0,
+        "factor_order",
+        (
+            "The shapes do not fit: V is N×d_v and softmax(Q·Kᵀ / √d_k) is N×N: they cannot be "
+            "multiplied.",
+            "The factors of V·softmax(Q·Kᵀ / √d_k) are in the wrong order: the answer needs "
+            "softmax(Q·Kᵀ / √d_k)·V.",
+        ),
+        id="attention: V softmax(...) (issue 16) does not fit, and the order is named",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T V / \\sqrt{d_k})",
+        "incorrect",
+        0.0,
+        "inside_softmax",
+        (
+            "V is inside the softmax, but it belongs outside: the softmax's weights multiply V, "
+            "as in softmax(Q·Kᵀ / √d_k)·V.",
+        ),
+        id="attention: V inside the softmax (issue 16) is named",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T) V",
+        "partial",
+        2.0,
+        "scalar_missing",
+        ("Your answer leaves out the division by √d_k.",),
+        id="attention: without the scale, with partial credit",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / d_k) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        ("Your answer divides by d_k where the answer divides by √d_k.",),
+        id="attention: divided by d_k instead of its root",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T \\sqrt{d_k}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        ("Your answer multiplies by √d_k where the answer divides by it.",),
+        id="attention: multiplied by √d_k instead of divided",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / \\sqrt{d_k}, dim=0) V",
+        "partial",
+        1.0,
+        "softmax_axis",
+        (
+            "Your softmax runs over the wrong axis: in the answer each row of the softmax sums to "
+            "1 (softmax(Q·Kᵀ / √d_k)).",
+        ),
+        id="attention: softmax over the columns",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q \\odot K^T / \\sqrt{d_k}) V",
+        "incorrect",
+        0.0,
+        "elementwise_product",
+        (
+            "The shapes do not fit: Q is N×d_k and Kᵀ is d_k×N: they cannot be multiplied entry "
+            "by entry.",
+            "Q ⊙ Kᵀ multiplies entry by entry (⊙) where the answer needs the matrix product Q·Kᵀ.",
+        ),
+        id="attention: Q ⊙ Kᵀ where a product belongs",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T) V / \\sqrt{d_k}",
+        "partial",
+        1.0,
+        "misconception 1",
+        (
+            "The scale 1/√d_k divides the scores before the softmax, to keep their variance near "
+            "1 so the softmax does not saturate; after the softmax it only scales the output "
+            "down, and the scores reach the softmax unscaled.",
+        ),
+        id="attention: the scale after the softmax fires its misconception",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q^T K / \\sqrt{d_k}) V",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: softmax(Qᵀ·K / √d_k) is d_k×d_k and V is N×d_v: they cannot "
+            "be multiplied.",
+        ),
+        id="attention: Qᵀ K does not fit, explained from the shapes",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "B = softmax(Q K^T / \\sqrt{d_k}) V",
+        "needs_review",
+        0.0,
+        None,
+        ("Your matrix equals A, but your left side names B; an instructor will review it.",),
+        id="attention: the right matrix under another name goes to review",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(QK^T/√d_k)V + V",
+        "incorrect",
+        0.0,
+        "different",
+        (
+            "With N=5, d_k=4, d_v=3 and random entries, your answer differs from A: its entry "
+            "(3,2) is 3, where the answer's is 1.04.",
+        ),
+        id="attention: an extra term is shown with a counterexample entry",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "(softmax(Q K^T / \\sqrt{d_k}) V)^T",
+        "incorrect",
+        0.0,
+        "transposed",
+        ("Your answer is the transpose of A: transposing it gives the answer.",),
+        id="attention: the transpose of the answer",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "marks", "diagnosis", "feedback"), GRADES
+)
+def test_grading_a_matrix_answer(rubric, item_id, answer, verdict, marks, diagnosis, feedback):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        verdict,
+        marks,
+        diagnosis,
+        feedback,
+    )
+
+
+def _names(rubric, item_id):
+    return dict(rubric.items[item_id].spec.names)
+
+
+READINGS = [
+    pytest.param("X^T G", "Xᵀ·G", None, id="a caret transpose"),
+    pytest.param("X^{T}G", "Xᵀ·G", None, id="a braced transpose before a juxtaposed matrix"),
+    pytest.param(r"X^\top G", "Xᵀ·G", None, id="LaTeX top"),
+    pytest.param("X'G", "Xᵀ·G", None, id="a prime"),
+    pytest.param("XᵀG", "Xᵀ·G", None, id="a Unicode superscript T"),
+    pytest.param("X.T @ G", "Xᵀ·G", None, id="numpy's .T and @"),
+    pytest.param(r"\mathbf{X}^\top \cdot \mathbf{G}", "Xᵀ·G", None, id="bold matrices and cdot"),
+    pytest.param("X^T * G", "Xᵀ·G", None, id="a star is a matrix product"),
+    pytest.param(r"dL/dW = X^T G", "Xᵀ·G", "∂L/∂W", id="dL/dW names the gradient"),
+    pytest.param(
+        r"\frac{\partial L}{\partial W} = X^T G", "Xᵀ·G", "∂L/∂W", id="a LaTeX fraction of partials"
+    ),
+    pytest.param(r"\nabla_W L = X^T G", "Xᵀ·G", "∂L/∂W", id="nabla with a subscript"),
+    pytest.param(r"\bar{W} = X^T G", "Xᵀ·G", "∂L/∂W", id="a bar, as in reverse mode"),
+    pytest.param("W̄ = X^T G", "Xᵀ·G", "∂L/∂W", id="a combining macron"),
+    pytest.param("∂L/∂W = X^T G", "Xᵀ·G", "∂L/∂W", id="Unicode partials"),
+    pytest.param("dW = X^T G", "Xᵀ·G", "∂L/∂W", id="dW"),
+    pytest.param(r"\mathbf{1}^\top G", "𝟏ᵀ·G", None, id="a bold 1 is the ones vector"),
+    pytest.param("1^T G", "𝟏ᵀ·G", None, id="a transposed 1 is the ones vector"),
+    pytest.param("G^T 1", "Gᵀ·𝟏", None, id="a 1 after a matrix is the ones vector"),
+    pytest.param("X^T G ⊙ G", "(Xᵀ·G) ⊙ G", None, id="the elementwise product"),
+    pytest.param(r"X^T G \circ G", "(Xᵀ·G) ⊙ G", None, id="circ is the elementwise product"),
+    pytest.param(r"\sigma(X W) ∘ G", "sigmoid(X·W) ⊙ G", None, id="sigma is the sigmoid"),
+    pytest.param(
+        "tanh(XW) + ReLU(XW) - exp(XW)",
+        "tanh(X·W) + relu(X·W) - exp(X·W)",
+        None,
+        id="elementwise functions",
+    ),
+    pytest.param("max(0, XW)", "max(0, X·W)", None, id="max(0, Z) is a ReLU"),
+    pytest.param("(X^T X)^{-1} X^T G", "(Xᵀ·X)⁻¹·Xᵀ·G", None, id="an inverse"),
+    pytest.param("(XᵀX)⁻¹XᵀG", "(Xᵀ·X)⁻¹·Xᵀ·G", None, id="a Unicode inverse"),
+    pytest.param("X^T G / N", "Xᵀ·G / N", None, id="a size divides"),
+    pytest.param(r"\frac{1}{N} X^T G", "(1 / N)·Xᵀ·G", None, id="a fraction scales"),
+]
+
+
+@pytest.mark.parametrize(("text", "reading", "left"), READINGS)
+def test_reading_a_matrix_answer(text, reading, left):
+    answer = parse_matrix(text, _names(BACKWARD, "a.dW"))
+    assert answer.reading == reading
+    assert (answer.left.describe() if answer.left else None) == left
+
+
+ATTENTION_READINGS = [
+    pytest.param(
+        r"\text{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V",
+        "softmax(Q·Kᵀ / √d_k)·V",
+        id="LaTeX text, left-right brackets, a fraction and a root",
+    ),
+    pytest.param("softmax(1/√d_k Q Kᵀ) V", "softmax((1 / √d_k)·Q·Kᵀ)·V", id="a scale in front"),
+    pytest.param("softmax(Q K^T d_k^{-1/2}) V", "softmax(Q·Kᵀ·d_k^(-1/2))·V", id="a power"),
+    pytest.param(
+        "softmax(QK^T/sqrt(d_k), dim=-1) @ V",
+        "softmax(Q·Kᵀ / √d_k)·V",
+        id="sqrt and dim=-1 (each row)",
+    ),
+    pytest.param(
+        "softmax(QK^T/sqrt(d_k), axis=0) V",
+        "softmax(Q·Kᵀ / √d_k, over columns)·V",
+        id="axis=0 runs over the columns",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reading"), ATTENTION_READINGS)
+def test_reading_an_attention_answer(text, reading):
+    assert parse_matrix(text, _names(ATTENTION, "a.attention")).reading == reading
+
+
+UNREADABLE = [
+    pytest.param(
+        "x^T g",
+        0,
+        "unknown name 'x': the question's matrices are G, W, X, b",
+        id="a matrix the question does not have",
+    ),
+    pytest.param("X^T (G", 4, "'(' is never closed", id="an unclosed bracket"),
+    pytest.param(
+        "X^T G = 5",
+        0,
+        "cannot read the left side: name the matrix, e.g. dL/dW = ... or A = ...",
+        id="an equation with the matrix on the left",
+    ),
+    pytest.param(r"X^T \pm G", 4, r"unsupported LaTeX command \pm", id="an unknown command"),
+    pytest.param(
+        "X^T G = X = G",
+        10,
+        "write one answer: one '=' after what it names",
+        id="a chain of equations",
+    ),
+    pytest.param(
+        "softmax(X, dim=2)",
+        15,
+        "a softmax runs over dim=1 (rows) or dim=0 (columns)",
+        id="a softmax over a third axis",
+    ),
+    pytest.param("tanh(X, G)", 0, "tanh takes one argument", id="a function of two matrices"),
+]
+
+
+@pytest.mark.parametrize(("text", "position", "message"), UNREADABLE)
+def test_an_unreadable_answer_says_where(text, position, message):
+    with pytest.raises(AnswerError) as caught:
+        parse_matrix(text, _names(BACKWARD, "a.dW"))
+    assert (caught.value.position, caught.value.message) == (position, message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("(" * 25 + "X" + ")" * 25, id="brackets nested too deep"),
+        pytest.param("X^T G" + " + X^T G" * 60, id="too many nodes"),
+        pytest.param("X^T G" * 300, id="too long"),
+        pytest.param("2^{100} X^T G", id="an exponent too large"),
+    ],
+)
+def test_an_answer_too_large_is_refused_before_any_work(text):
+    with pytest.raises(AnswerError):
+        parse_matrix(text, _names(BACKWARD, "a.dW"))
+
+
+def test_a_number_too_long_is_too_large_to_check():
+    with pytest.raises(AnswerTooLargeError):
+        parse_matrix("1234567890123 X^T G", _names(BACKWARD, "a.dW"))
+
+
+def test_an_unreadable_answer_goes_to_a_person_with_its_caret():
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], "X^T (G")
+    assert (result.verdict, result.marks, result.error_position, result.error_caret) == (
+        "invalid",
+        0.0,
+        4,
+        "X^T (G\n    ^",
+    )
+    assert result.needs_person

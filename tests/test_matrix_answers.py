@@ -10,6 +10,8 @@ import pytest
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.grade import grade_answer
+from grader.html_report import trusted_mathml
+from grader.kinds import kind_of
 from grader.kinds.matrix.parse import parse_matrix
 from grader.rubric import load_rubric
 
@@ -561,3 +563,66 @@ def test_an_unreadable_answer_goes_to_a_person_with_its_caret():
         "X^T (G\n    ^",
     )
     assert result.needs_person
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "mathml"),
+    [
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"\frac{\partial L}{\partial W} = X^\top G",
+            "<mfrac><mrow><mo>∂</mo><mi>L</mi></mrow><mrow><mo>∂</mo><mi>W</mi></mrow></mfrac>"
+            "<mo>=</mo><msup><mi>X</mi><mi>T</mi></msup><mo>·</mo><mi>G</mi>",
+            id="a gradient's left side is a fraction of partials",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            "G^T 1",
+            "<msup><mi>G</mi><mi>T</mi></msup><mo>·</mo><mn>𝟏</mn>",
+            id="the ones vector",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(Q K^T / \sqrt{d_k}, dim=0) V",
+            "<mi>A</mi><mo>=</mo><mi>softmax</mi><mrow><mo>(</mo><mfrac><mrow><mi>Q</mi>"
+            "<mo>·</mo><msup><mi>K</mi><mi>T</mi></msup></mrow><mrow><mrow><mo>√</mo><msub>"
+            "<mi>d</mi><mi>k</mi></msub></mrow></mrow></mfrac><mo>,</mo><mi>dim</mi><mo>=</mo>"
+            "<mn>0</mn><mo>)</mo></mrow><mo>·</mo><mi>V</mi>",
+            id="a softmax over the columns, a fraction and a root",
+        ),
+    ],
+)
+def test_the_reading_is_mathml_the_pages_trust(rubric, item_id, answer, mathml):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert result.reading_mathml == (
+        f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow>{mathml}'
+        "</mrow></math>"
+    )
+    assert str(trusted_mathml(result.reading_mathml)) == result.reading_mathml
+
+
+def test_a_result_named_by_a_student_is_escaped_in_mathml():
+    result = grade_answer(ATTENTION, ATTENTION.items["a.attention"], "Attention(Q,K,V) = V")
+    assert "<mi>Attention(Q,K,V)</mi>" in result.reading_mathml
+    assert str(trusted_mathml(result.reading_mathml)) == result.reading_mathml
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text", "recognised"),
+    [
+        pytest.param("a.dW", "dL/dW = X^T G", True, id="dL/dW names the dW item"),
+        pytest.param("a.dW", "dL/dX = G W^T", False, id="dL/dX does not name the dW item"),
+        pytest.param("b.dX", "dL/dX = G W^T", True, id="dL/dX names the dX item"),
+        pytest.param("a.dW", "G^T X", True, id="a bare answer of the transposed shape"),
+        pytest.param("a.dW", "X^T G", True, id="a bare answer of the item's shape"),
+        pytest.param("a.dW", "G W^T", False, id="a bare answer of another shape"),
+        pytest.param("a.dW", "X G", True, id="a bare answer whose shapes do not fit"),
+        pytest.param("a.dW", "the gradient", False, id="prose"),
+    ],
+)
+def test_a_transcript_answer_is_recognised_by_what_it_names(item_id, text, recognised):
+    item = BACKWARD.items[item_id]
+    assert kind_of(item).recognises(item, text, BACKWARD.context) is recognised

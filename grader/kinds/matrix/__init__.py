@@ -51,7 +51,9 @@ class MatrixKind:
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """A matrix answer for this item: its left side names what the item asks for, or it
-        has none and reads as a matrix of the reference's shape."""
+        has none, reads over the item's matrices, and is not a matrix of another shape than
+        the reference's or its transpose (an answer whose shapes do not fit is still the
+        student's answer, graded with what is wrong with it)."""
         try:
             answer = parse_matrix(text, dict(item.spec.names))
         except AnswerError:
@@ -60,7 +62,7 @@ class MatrixKind:
             return left_problem(answer.left, item.spec) is None
         mine = evaluated(answer.expression, item.spec, context)
         reference = evaluated(item.reference.expression, item.spec, context)
-        return mine.shape is not None and mine.shape == reference.shape
+        return mine.shape is None or mine.shape in (reference.shape, reference.shape[::-1])
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         return same_answer(first, second, item.spec, context)

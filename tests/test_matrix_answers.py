@@ -528,6 +528,12 @@ UNREADABLE = [
 ]
 
 
+UNREADABLE += [
+    pytest.param("X^T G / 0", 8, "division by zero", id="a division by zero"),
+    pytest.param(r"\frac{X^T G}{1 - 1}", 13, "division by zero", id="a fraction over zero"),
+]
+
+
 @pytest.mark.parametrize(("text", "position", "message"), UNREADABLE)
 def test_an_unreadable_answer_says_where(text, position, message):
     with pytest.raises(AnswerError) as caught:
@@ -626,3 +632,21 @@ def test_a_result_named_by_a_student_is_escaped_in_mathml():
 def test_a_transcript_answer_is_recognised_by_what_it_names(item_id, text, recognised):
     item = BACKWARD.items[item_id]
     assert kind_of(item).recognises(item, text, BACKWARD.context) is recognised
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('touch /tmp/grader_pwned')",
+        "().__class__.__base__.__subclasses__()",
+        "print('leak')",
+        r"\operatorname{eval}(1)",
+        r"\input{/etc/passwd}",
+        "X^T G; G",
+        "<script>alert(1)</script>",
+        "9^9^9 X",
+    ],
+)
+def test_a_hostile_answer_is_only_unreadable(text):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], text)
+    assert (result.verdict, result.marks) == ("invalid", 0.0)

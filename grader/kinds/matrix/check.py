@@ -63,7 +63,7 @@ def evaluated(node: Node, spec: MatrixSpec, context: Context) -> Evaluated:
     return _evaluated(node, spec, context.size_sets, tuple(context.symbol_table.items()))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # values of at most 50×50 at four points: a few MB at most
 def _evaluated(node, spec, size_sets, symbols) -> Evaluated:
     try:
         resolved, shape = ShapeReader(dict(spec.declared)).resolve(node)

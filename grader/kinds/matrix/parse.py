@@ -258,7 +258,7 @@ class _TreeReader:
             if current is None:
                 current = factor
             elif operator == "/":
-                current = Node("divide", (current, factor), start=current.start)
+                current = self.divide(current, factor)
             elif operator == "⊙":
                 current = Node("hadamard", (current, factor), start=current.start)
             else:
@@ -275,6 +275,12 @@ class _TreeReader:
                 current = product(current, factor)
             operator = None
         return current
+
+    def divide(self, numerator: Node, denominator: Node, start: int | None = None) -> Node:
+        if _constant(denominator) == 0:
+            raise AnswerError(self.text, denominator.start, "division by zero")
+        start = numerator.start if start is None else start
+        return Node("divide", (numerator, denominator), start=start)
 
     def postfix(self, children: list) -> Node:
         first = children[0]
@@ -343,8 +349,7 @@ class _TreeReader:
         if rule == "group":
             return self.read(children[1])
         if rule == "fraction":
-            numerator, denominator = self.read(children[2]), self.read(children[5])
-            return Node("divide", (numerator, denominator), start=start)
+            return self.divide(self.read(children[2]), self.read(children[5]), start)
         if rule == "root":
             return Node("sqrt", (self.read(children[1]),), start=start)
         if rule == "call":

@@ -13,7 +13,7 @@ from grader.grade import grade_answer
 from grader.html_report import trusted_mathml
 from grader.kinds import kind_of
 from grader.kinds.matrix.parse import parse_matrix
-from grader.rubric import load_rubric
+from grader.rubric import load_rubric, load_rubric_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKWARD = load_rubric(ROOT / "rubrics" / "linear-backward-q1.yaml")
@@ -650,3 +650,85 @@ def test_a_transcript_answer_is_recognised_by_what_it_names(item_id, text, recog
 def test_a_hostile_answer_is_only_unreadable(text):
     result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], text)
     assert (result.verdict, result.marks) == ("invalid", 0.0)
+
+
+# The backward pass through an elementwise sigmoid, H = σ(Z): every diagnosis of an
+# elementwise product is tested here.
+SIGMOID = load_rubric_text(
+    r"""
+id: SIGMOID-BACKWARD
+title: Backward through a sigmoid
+symbols:
+  N: {meaning: examples}
+  D: {meaning: features}
+parts:
+  a:
+    marks: 2
+    prompt: H = σ(Z) entry by entry, and G = dL/dH is given. Give dL/dZ.
+    items:
+      dZ:
+        type: matrix
+        marks: 2
+        matrices: {Z: [N, D], G: [N, D]}
+        gradient: Z
+        answer: 'G \odot \sigma(Z) \odot (1 - \sigma(Z))'
+        partial_credit:
+          matrix_product: 1
+""",
+    "sigmoid-backward.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "marks", "diagnosis", "feedback"),
+    [
+        pytest.param(
+            r"\frac{\partial L}{\partial Z} = G ⊙ σ(Z) ∘ (1 - σ(Z))",
+            "correct",
+            2.0,
+            None,
+            ("Correct: your matrix equals ∂L/∂Z.",),
+            id="the reference in Unicode, 1 minus each entry",
+        ),
+        pytest.param(
+            r"\sigma(Z) \odot (1 - \sigma(Z)) \odot G",
+            "correct",
+            2.0,
+            None,
+            ("Correct: your matrix equals ∂L/∂Z.",),
+            id="an elementwise product in any order",
+        ),
+        pytest.param(
+            r"G (\sigma(Z) \odot (1 - \sigma(Z)))",
+            "partial",
+            1.0,
+            "matrix_product",
+            (
+                "The shapes do not fit: G is N×D and sigmoid(Z) ⊙ (1 - sigmoid(Z)) is N×D: they "
+                "cannot be multiplied.",
+                "G·(sigmoid(Z) ⊙ (1 - sigmoid(Z))) is a matrix product where the answer "
+                "multiplies entry by entry: G ⊙ (sigmoid(Z) ⊙ (1 - sigmoid(Z))).",
+            ),
+            id="a matrix product where the answer multiplies entry by entry",
+        ),
+        pytest.param(
+            r"G \odot \sigma(Z)",
+            "incorrect",
+            0.0,
+            "different",
+            (
+                "With N=5, D=4 and random entries, your answer differs from ∂L/∂Z: its entry "
+                "(5,4) is 1.1, where the answer's is 0.288.",
+            ),
+            id="the sigmoid for its derivative",
+        ),
+    ],
+)
+def test_grading_a_backward_pass_through_a_sigmoid(answer, verdict, marks, diagnosis, feedback):
+    result = grade_answer(SIGMOID, SIGMOID.items["a.dZ"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        verdict,
+        marks,
+        diagnosis,
+        feedback,
+    )

@@ -144,8 +144,8 @@ class ShapeReader:
         return node.with_args(tuple(factors)), shape
 
     def _elementwise(self, node: Node, args: list[Node], shapes: list[Shape]) -> tuple[Node, Shape]:
-        """A sum, ⊙ or max: the same shape throughout; a number may stand beside matrices in
-        ⊙ (a scale) and in max (max(0, Z)), but is not added to a matrix."""
+        """A sum, ⊙ or max: the same shape throughout; a number beside matrices stands for
+        itself in every entry, as in 1 - σ(Z) and max(0, Z)."""
         known = next((s for s in shapes if s != SCALAR and None not in s), None)
         if known is None:
             known = next((s for s in shapes if s != SCALAR), SCALAR)
@@ -153,11 +153,6 @@ class ShapeReader:
         for arg, shape in zip(args, shapes, strict=True):
             if shape != SCALAR and None in shape and None not in known:
                 arg, shape = settle(arg, known)
-            if shape == SCALAR and known != SCALAR and node.op == "sum":
-                first = next(a for a, s in zip(args, shapes, strict=True) if s != SCALAR)
-                raise ShapeMisfit(
-                    f"{_is(first, known)} and {describe(arg)} is a number: they cannot be added."
-                )
             if shape != SCALAR and not all(
                 same_size(a, b) for a, b in zip(shape, known, strict=False)
             ):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.grade import grade_answer
+from grader.grade import grade_answer, grade_paths
 from grader.html_report import trusted_mathml
 from grader.kinds import kind_of
 from grader.kinds.matrix.parse import parse_matrix
@@ -732,3 +732,56 @@ def test_grading_a_backward_pass_through_a_sigmoid(answer, verdict, marks, diagn
         diagnosis,
         feedback,
     )
+
+
+@pytest.mark.parametrize(
+    ("rubric", "folder", "expected"),
+    [
+        pytest.param(
+            ATTENTION,
+            "attention-q2",
+            {
+                "keys-first": {"a.attention": ("incorrect", 0.0), "b.flops": ("partial", 1.0)},
+                "model-answer": {"a.attention": ("correct", 3.0), "b.flops": ("correct", 2.0)},
+                "unscaled": {"a.attention": ("partial", 2.0), "b.flops": ("correct", 2.0)},
+                "values-first": {"a.attention": ("incorrect", 0.0), "b.flops": ("incorrect", 0.0)},
+                "values-inside": {"a.attention": ("incorrect", 0.0), "b.flops": ("partial", 1.0)},
+            },
+            id="attention: the three wrong answers of issue 16 earn nothing",
+        ),
+        pytest.param(
+            BACKWARD,
+            "linear-backward-q1",
+            {
+                "model-answer": {
+                    "a.dW": ("correct", 2.0),
+                    "b.dX": ("correct", 2.0),
+                    "c.db": ("correct", 2.0),
+                    "d.count": ("correct", 1.0),
+                },
+                "shape-mismatch": {
+                    "a.dW": ("incorrect", 0.0),
+                    "b.dX": ("incorrect", 0.0),
+                    "c.db": ("correct", 2.0),
+                    "d.count": ("correct", 1.0),
+                },
+                "typical-mistakes": {
+                    "a.dW": ("partial", 1.0),
+                    "b.dX": ("incorrect", 0.0),
+                    "c.db": ("incorrect", 0.0),
+                    "d.count": ("incorrect", 0.0),
+                },
+            },
+            id="backward pass: the model answer and the typical mistakes",
+        ),
+    ],
+)
+def test_the_bundled_example_submissions(rubric, folder, expected):
+    batch = grade_paths(rubric, [ROOT / "submissions" / folder])
+    assert batch.failures == []
+    graded = {
+        result.student: {i: (r.verdict, r.marks) for i, r in result.items.items()}
+        for result in batch.results
+    }
+    assert graded == expected
+    assert all(result.warnings == () for result in batch.results)

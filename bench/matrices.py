@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from machine import describe_machine  # noqa: E402
 
 from grader.grade import grade_answer  # noqa: E402
-from grader.kinds.matrix import check  # noqa: E402
+from grader.kinds.matrix import evaluate  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 RUBRICS = ["linear-backward-q1.yaml", "attention-q2.yaml"]
@@ -43,7 +43,7 @@ def main() -> None:
             grade_answer(rubric, item, item.answer_text)  # the reference's values, kept
             times = []
             for answer in answers:
-                check._evaluated.cache_clear()
+                evaluate._evaluated.cache_clear()
                 grade_answer(rubric, item, item.answer_text)
                 start = time.perf_counter()
                 grade_answer(rubric, item, answer)

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from grader.errors import AnswerError
 from grader.grade import grade_answer
-from grader.kinds.matrix.check import evaluated, same_answer
+from grader.kinds.matrix.check import same_answer
+from grader.kinds.matrix.evaluate import evaluated
 from grader.kinds.matrix.parse import MatrixAnswer, parse_matrix
 from grader.rubric import load_rubric
 

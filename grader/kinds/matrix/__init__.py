@@ -10,7 +10,8 @@ from typing import Any
 
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
-from grader.kinds.matrix.check import DIAGNOSES, check_matrix, evaluated, left_problem, same_answer
+from grader.kinds.matrix.check import DIAGNOSES, check_matrix, left_problem, same_answer
+from grader.kinds.matrix.evaluate import evaluated
 from grader.kinds.matrix.parse import MatrixAnswer, parse_matrix
 from grader.kinds.matrix.rubric import MatrixSpec, read_matrix_answer, read_matrix_spec
 from grader.kinds.matrix.score import score_matrix

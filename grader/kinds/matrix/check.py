@@ -15,34 +15,22 @@ import hashlib
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from grader.kinds.base import DiagnosisNames
-from grader.kinds.matrix.evaluate import NotComparable, Point, as_matrix, close, evaluate, points
+from grader.kinds.matrix.evaluate import Evaluated, Point, as_matrix, close, evaluated, points
 from grader.kinds.matrix.left import GRADIENT, NAME, Left
 from grader.kinds.matrix.nodes import Node, describe, product, transpose
 from grader.kinds.matrix.parse import MatrixAnswer
 from grader.kinds.matrix.rubric import MatrixSpec
-from grader.kinds.matrix.shapes import SCALAR, Shape, ShapeMisfit, ShapeReader, show_shape
+from grader.kinds.matrix.shapes import show_shape
 from grader.model import Context, Diagnosis, Item, Misconception
 
 MAX_REWRITINGS = 160  # rewritings tried for one answer
 MAX_PERMUTED = 4  # factors of a product whose orders are all tried
 
 DIAGNOSES = DiagnosisNames()
-
-
-@dataclass(frozen=True)
-class Evaluated:
-    """An expression with its sizes filled in and its values at every point, or why not."""
-
-    node: Node
-    shape: Shape | None = None
-    values: tuple | None = None  # one value per point
-    misfit: str | None = None  # why the shapes do not fit
-    not_comparable: str | None = None  # why its values cannot be compared
 
 
 @dataclass(frozen=True)
@@ -57,25 +45,6 @@ class MatrixCheck:
     diagnosis: str | None = None  # the main finding: a rewriting's, else the first's
     left_problem: str | None = None  # the left side names something else
     group: str | None = None  # equal for answers with equal values
-
-
-def evaluated(node: Node, spec: MatrixSpec, context: Context) -> Evaluated:
-    return _evaluated(node, spec, context.size_sets, tuple(context.symbol_table.items()))
-
-
-@lru_cache(maxsize=256)  # values of at most 50×50 at four points: a few MB at most
-def _evaluated(node, spec, size_sets, symbols) -> Evaluated:
-    try:
-        resolved, shape = ShapeReader(dict(spec.declared)).resolve(node)
-    except ShapeMisfit as misfit:
-        return Evaluated(node, misfit=str(misfit))
-    try:
-        values = tuple(
-            evaluate(resolved, point) for point in points(spec.declared, size_sets, dict(symbols))
-        )
-    except NotComparable as reason:
-        return Evaluated(resolved, shape, not_comparable=str(reason))
-    return Evaluated(resolved, shape, values)
 
 
 def _same(first: Evaluated, second: Evaluated) -> bool:
@@ -430,6 +399,3 @@ def same_answer(first: MatrixAnswer, second: MatrixAnswer, spec: MatrixSpec, con
     if a.misfit is not None or b.misfit is not None:
         return first.reading == second.reading
     return _same(a, b)
-
-
-__all__ = ["DIAGNOSES", "SCALAR", "MatrixCheck", "check_matrix", "evaluated", "same_answer"]

@@ -2,7 +2,7 @@
 
 Each point is one of the rubric's size sets with matrices of random entries drawn from a
 generator seeded by the point's number, so every run draws the same matrices and a verdict
-never depends on chance. Two draws at each of two size sets are compared; matrices are at most
+never depends on chance. Two draws at each of the size sets are compared; matrices are at most
 50×50 (the rubric's sizes are at most 50), so a point costs little.
 """
 
@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy
 
 from grader.kinds.matrix.nodes import Node
-from grader.kinds.matrix.shapes import SCALAR, Shape
-from grader.model import SizeSets
+from grader.kinds.matrix.shapes import SCALAR, Shape, ShapeMisfit, ShapeReader
+from grader.model import Context, SizeSets
+
+if TYPE_CHECKING:
+    from grader.kinds.matrix.rubric import MatrixSpec
 
 DRAWS = 2  # random draws at each size set
 RELATIVE_TOLERANCE = 1e-7
@@ -158,3 +162,33 @@ def close(first, second) -> bool:
             return False
     scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
     return bool(np.allclose(a, b, rtol=RELATIVE_TOLERANCE, atol=RELATIVE_TOLERANCE * scale))
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """An expression with its sizes filled in and its values at every point, or why not."""
+
+    node: Node
+    shape: Shape | None = None
+    values: tuple | None = None  # one value per point
+    misfit: str | None = None  # why the shapes do not fit
+    not_comparable: str | None = None  # why its values cannot be compared
+
+
+def evaluated(node: Node, spec: MatrixSpec, context: Context) -> Evaluated:
+    return _evaluated(node, spec, context.size_sets, tuple(context.symbol_table.items()))
+
+
+@lru_cache(maxsize=256)  # at most 50×50 values at four points each: 20 MB at worst
+def _evaluated(node, spec, size_sets, symbols) -> Evaluated:
+    try:
+        resolved, shape = ShapeReader(dict(spec.declared)).resolve(node)
+    except ShapeMisfit as misfit:
+        return Evaluated(node, misfit=str(misfit))
+    try:
+        values = tuple(
+            evaluate(resolved, point) for point in points(spec.declared, size_sets, dict(symbols))
+        )
+    except NotComparable as reason:
+        return Evaluated(resolved, shape, not_comparable=str(reason))
+    return Evaluated(resolved, shape, values)

@@ -12,13 +12,13 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
+from grader.kinds.matrix.evaluate import evaluated
 from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, parse_matrix
 from grader.kinds.matrix.shapes import SCALAR, Shape
 from grader.model import Context
 from grader.yaml_source import Fields, Scalar, Sequence
 
 _MATRIX_NAME = re.compile(r"[A-Za-z](_[A-Za-z0-9]+)?")
-MAX_DIMENSION = 50  # the largest size a rubric's size sets may give (`check_sizes`)
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,6 @@ def read_matrix_answer(
 ) -> MatrixAnswer | None:
     """A rubric's answer read as a student's. The reference must fit the shapes and have
     values; a misconception may not fit (it is then matched by its reading)."""
-    from grader.kinds.matrix.check import evaluated
-
     answer = read_with_caret(
         lambda: parse_matrix(text, dict(spec.names)), text, line, path, problems
     )

@@ -785,3 +785,20 @@ def test_the_bundled_example_submissions(rubric, folder, expected):
     }
     assert graded == expected
     assert all(result.warnings == () for result in batch.results)
+
+
+@pytest.mark.parametrize(
+    ("answer", "feedback"),
+    [
+        pytest.param("N", "Your answer is a number, but ∂L/∂b is 1×D.", id="a number"),
+        pytest.param("W b", "Your answer is C×1, but ∂L/∂b is 1×D.", id="a vector of another size"),
+    ],
+)
+def test_an_answer_of_another_shape_says_so(answer, feedback):
+    # Both failed with an IndexError or a ValueError before (found by fuzzing the grader).
+    result = grade_answer(BACKWARD, BACKWARD.items["c.db"], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (
+        "incorrect",
+        "shape",
+        (feedback,),
+    )

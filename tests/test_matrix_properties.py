@@ -160,3 +160,24 @@ def test_square_products_in_the_other_order_differ_at_the_same_shape():
 def test_no_text_makes_the_reader_fail_otherwise(text):
     with contextlib.suppress(AnswerError):
         read(text)
+
+
+PIECES = [
+    *"XWGbI1^T'ᵀ()+-*/@⊙ σ=2",
+    "N",
+    "^{-1}",
+    r"\mathbf{1}",
+    "tanh(",
+    "softmax(",
+    "}{",
+    r"\frac{",
+]
+PIECES += ["}", ", dim=0)", r"\sqrt{N}", "max(0,"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join))
+def test_no_answer_makes_the_check_fail(text):
+    for item_id in ("a.dW", "c.db"):
+        result = grade_answer(RUBRIC, RUBRIC.items[item_id], text)
+        assert result.verdict != "error", (text, result.feedback)

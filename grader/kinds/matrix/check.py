@@ -317,7 +317,8 @@ def _plain_difference(
     if student.misfit is not None:
         return DIAGNOSES.make("shape", f"The shapes do not fit: {student.misfit}")
     mine, right = as_matrix(student.values[0]), as_matrix(reference.values[0])
-    if mine.shape != right.shape and not (1 in mine.shape and 1 in right.shape):
+    vectors = 1 in mine.shape and 1 in right.shape and mine.size == right.size
+    if mine.shape != right.shape and not vectors:
         return DIAGNOSES.make(
             "shape",
             f"Your answer is {show_shape(student.shape)}, but {target} is "

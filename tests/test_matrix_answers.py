@@ -530,6 +530,7 @@ UNREADABLE = [
 
 UNREADABLE += [
     pytest.param("X^T G / 0", 8, "division by zero", id="a division by zero"),
+    pytest.param("0^{-1} X^T G", 1, "division by zero", id="the inverse of zero"),
     pytest.param(r"\frac{X^T G}{1 - 1}", 13, "division by zero", id="a fraction over zero"),
 ]
 
@@ -802,3 +803,30 @@ def test_an_answer_of_another_shape_says_so(answer, feedback):
         "shape",
         (feedback,),
     )
+
+
+NOT_COMPARABLE = (
+    "Your answer's values cannot be compared (at the sizes checked it divides by zero, "
+    "overflows, takes the root of a negative number or inverts a singular matrix); an "
+    "instructor will review it.",
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("X^T G / (N - N)", id="a division by sizes whose difference is zero"),
+        pytest.param(r"\sqrt{1 - N} X^T G", id="the root of a negative number"),
+        pytest.param("X^T G (W^T W)^{-1}", id="a matrix singular at one size set (D > C)"),
+        pytest.param("exp(exp(exp(exp(X^T G))))", id="an overflow"),
+    ],
+)
+def test_values_that_cannot_be_compared_go_to_a_person(answer):
+    # A ZeroDivisionError made some of these an `error` before (found by fuzzing the grader).
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.marks, result.feedback) == (
+        "needs_review",
+        0.0,
+        NOT_COMPARABLE,
+    )
+    assert result.needs_person

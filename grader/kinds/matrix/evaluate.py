@@ -66,7 +66,7 @@ def _points(declared, size_sets, symbols) -> tuple[Point, ...]:
             values: dict[str, np.ndarray | float] = {}
             for name, shape in declared:
                 if shape == SCALAR:
-                    values[name] = float(generator.normal())
+                    values[name] = np.float64(generator.normal())
                 else:
                     dims = tuple(int(d.subs(substitution)) for d in shape)
                     values[name] = generator.normal(size=dims)
@@ -101,10 +101,11 @@ def _value(node: Node, point: Point):
     op = node.op
     if op == "matrix":
         return point.values[node.name]
+    # Numbers are numpy's, so that a division by zero gives inf (not comparable), not an error.
     if op == "size":
-        return float(point.sizes[node.name])
+        return np.float64(point.sizes[node.name])
     if op == "number":
-        return float(node.value)
+        return np.float64(node.value.numerator) / np.float64(node.value.denominator)
     if op == "ones":
         return np.ones((point.size(node.size), 1))
     if op == "identity":
@@ -133,11 +134,12 @@ def _value(node: Node, point: Point):
                 return np.linalg.inv(args[0])
             except np.linalg.LinAlgError as error:
                 raise NotComparable("a matrix to invert is singular") from error
-        return 1.0 / args[0]
+        return np.float64(1.0) / args[0]
     if op == "power":
-        return float(args[0]) ** float(node.value) if args[0] >= 0 else float("nan")
+        exponent = np.float64(node.value.numerator) / np.float64(node.value.denominator)
+        return np.power(args[0], exponent) if args[0] >= 0 else np.float64("nan")
     if op == "sqrt":
-        return float(np.sqrt(args[0])) if args[0] >= 0 else float("nan")
+        return np.sqrt(args[0]) if args[0] >= 0 else np.float64("nan")
     if op == "apply":
         return _FUNCTIONS[node.name](args[0])
     if op == "softmax":

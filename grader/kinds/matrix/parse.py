@@ -299,7 +299,7 @@ class _TreeReader:
                     node = Node("ones", start=node.start)  # 1^T: the ones vector, as a row
                 node = transpose(node)
             elif kind == "INV":
-                node = Node("inverse", (node,), start=node.start)
+                node = self._power(node, Fraction(-1), token)
             elif kind == "SUPERSCRIPT":
                 node = self._power(node, Fraction("²³".index(str(token)) + 2), token)
             else:
@@ -311,6 +311,8 @@ class _TreeReader:
             raise AnswerTooLargeError(
                 self.text, self.offset + token.start_pos, "this exponent is too large to check"
             )
+        if exponent < 0 and _constant(node) == 0:
+            raise AnswerError(self.text, self.offset + token.start_pos, "division by zero")
         if exponent == -1:
             return Node("inverse", (node,), start=node.start)
         if exponent == 1:

@@ -32,8 +32,9 @@ def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemRe
             verdict="needs_review",
             marks=0.0,
             feedback=(
-                "Your answer's values cannot be compared (they overflow, or a matrix to invert "
-                "is singular); an instructor will review it.",
+                "Your answer's values cannot be compared (at the sizes checked it divides by "
+                "zero, overflows, takes the root of a negative number or inverts a singular "
+                "matrix); an instructor will review it.",
             ),
             decision=(read, "values not comparable: sent for review"),
             **common,

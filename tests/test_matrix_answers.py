@@ -447,6 +447,8 @@ READINGS = [
     pytest.param(r"\mathbf{1}^\top G", "𝟏ᵀ·G", None, id="a bold 1 is the ones vector"),
     pytest.param("1^T G", "𝟏ᵀ·G", None, id="a transposed 1 is the ones vector"),
     pytest.param("G^T 1", "Gᵀ·𝟏", None, id="a 1 after a matrix is the ones vector"),
+    pytest.param(r"\mathbf{1}_N^\top G", "𝟏_Nᵀ·G", None, id="a ones vector with its length"),
+    pytest.param("1_{N}^T G", "𝟏_Nᵀ·G", None, id="a plain 1 with its length"),
     pytest.param("X^T G ⊙ G", "(Xᵀ·G) ⊙ G", None, id="the elementwise product"),
     pytest.param(r"X^T G \circ G", "(Xᵀ·G) ⊙ G", None, id="circ is the elementwise product"),
     pytest.param(r"\sigma(X W) ∘ G", "sigmoid(X·W) ⊙ G", None, id="sigma is the sigmoid"),
@@ -793,6 +795,11 @@ def test_the_bundled_example_submissions(rubric, folder, expected):
     [
         pytest.param("N", "Your answer is a number, but ∂L/∂b is 1×D.", id="a number"),
         pytest.param("W b", "Your answer is C×1, but ∂L/∂b is 1×D.", id="a vector of another size"),
+        pytest.param(
+            "1_D^T G",
+            "The shapes do not fit: 𝟏_Dᵀ is 1×D and G is N×D: they cannot be multiplied.",
+            id="a ones vector whose length does not fit",
+        ),
     ],
 )
 def test_an_answer_of_another_shape_says_so(answer, feedback):

@@ -184,7 +184,7 @@ def evaluated(node: Node, spec: MatrixSpec, context: Context) -> Evaluated:
 @lru_cache(maxsize=256)  # at most 50×50 values at four points each: 20 MB at worst
 def _evaluated(node, spec, size_sets, symbols) -> Evaluated:
     try:
-        resolved, shape = ShapeReader(dict(spec.declared)).resolve(node)
+        resolved, shape = ShapeReader(dict(spec.declared), dict(symbols)).resolve(node)
     except ShapeMisfit as misfit:
         return Evaluated(node, misfit=str(misfit))
     try:

@@ -40,7 +40,7 @@ def node_to_mathml(node: Node) -> str:
     if op == "number":
         return _number(node)
     if op == "ones":
-        return "<mn>𝟏</mn>"
+        return f"<msub><mn>𝟏</mn>{_name(node.name)}</msub>" if node.name else "<mn>𝟏</mn>"
     if op == "identity":
         return "<mi>I</mi>"
     if op == "transpose":

@@ -17,8 +17,9 @@ import sympy
 #   matrix (name)         a matrix, vector or scalar the rubric declares
 #   size (name)           one of the question's sizes used as a number (√d_k)
 #   number (value)        a rational number
-#   ones, identity        the ones vector and the identity, sized by what they meet (`size`
-#                         is filled in once the shapes are known)
+#   ones (name), identity the ones vector (of the size `name`, when written 𝟏_N) and the
+#                         identity, sized by what they meet (`size` is filled in once the
+#                         shapes are known)
 #   product (args)        a chain of factors: matrix products and scalar factors, in order
 #   divide (args: a, s)   a divided by the scalar s
 #   sum (args, signs)     a sum of terms, each with its sign
@@ -110,7 +111,7 @@ def describe(node: Node) -> str:
     if op == "number":
         return _number(node.value)
     if op == "ones":
-        return "𝟏"
+        return f"𝟏_{node.name}" if node.name else "𝟏"
     if op == "identity":
         return "I"
     if op == "transpose":

@@ -345,7 +345,7 @@ class _TreeReader:
         if rule == "number":
             return Node("number", value=self.number(first), start=start)
         if rule == "ones":
-            return Node("ones", start=start)
+            return self.ones(first)
         if rule == "name":
             return self.name(first)
         if rule == "group":
@@ -357,6 +357,19 @@ class _TreeReader:
         if rule == "call":
             return self.call(first, children[2])
         raise self.error(first, "cannot read this")
+
+    def ones(self, token: Token) -> Node:
+        """𝟏, or 𝟏_N: the ones vector, with N entries when a size is given."""
+        start = self.offset + token.start_pos
+        _, _, subscript = str(token).partition("_")
+        subscript = "".join(subscript.split()).strip("{}")
+        if not subscript:
+            return Node("ones", start=start)
+        if self.names.get(subscript) != SIZE:
+            raise self.error(
+                token, f"the ones vector's length is one of the sizes, not '{subscript}'"
+            )
+        return Node("ones", name=subscript, start=start)
 
     def name(self, token: Token) -> Node:
         return product(*self.name_pieces(token))

@@ -45,8 +45,9 @@ def _is(node: Node, shape: Shape) -> str:
 class ShapeReader:
     """Shapes of expressions over the declared matrices (`declared`: name -> shape)."""
 
-    def __init__(self, declared: Mapping[str, Shape]):
+    def __init__(self, declared: Mapping[str, Shape], sizes: Mapping[str, sympy.Symbol]):
         self.declared = declared
+        self.sizes = sizes  # the question's size symbols, for a ones vector's 𝟏_N
 
     def resolve(self, node: Node) -> tuple[Node, Shape]:
         """The expression with its ones vectors and identities sized, and its shape."""
@@ -65,7 +66,9 @@ class ShapeReader:
         if op in ("number", "size"):
             return node, SCALAR
         if op == "ones":
-            return node, ((node.size, ONE) if node.size is not None else (None, ONE))
+            if node.name and node.size is None:
+                node = replace(node, size=self.sizes[node.name])
+            return node, (node.size, ONE)
         if op == "identity":
             return node, (node.size, node.size)
         if op == "product":

@@ -266,7 +266,7 @@ class _TreeReader:
                     operator is None
                     and factor.op == "number"
                     and factor.value == 1
-                    and current.op != "number"
+                    and current.op not in ("number", "size")
                 ):
                     # `G^T 1`: a lone 1 after a matrix is the ones vector (a 1 that
                     # multiplies would not be written).

@@ -21,7 +21,7 @@ import numpy as np
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.matrix.evaluate import Evaluated, Point, as_matrix, close, evaluated, points
 from grader.kinds.matrix.left import GRADIENT, NAME, Left
-from grader.kinds.matrix.nodes import Node, describe, product, transpose
+from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
 from grader.kinds.matrix.parse import MatrixAnswer
 from grader.kinds.matrix.rubric import MatrixSpec
 from grader.kinds.matrix.shapes import show_shape
@@ -347,6 +347,27 @@ def _first_match(
     return None
 
 
+@DIAGNOSES.produces("other_item")
+def _other_item(item: Item, student: Evaluated, context: Context) -> Diagnosis | None:
+    """The answer of another matrix item of the question over the same matrices (∂L/∂X given
+    for ∂L/∂W), said as such."""
+    declared = dict(item.spec.declared)
+    for other in context.items:
+        if other.id == item.id or not isinstance(other.spec, MatrixSpec) or not other.reference:
+            continue
+        expression = other.reference.expression
+        if any(n.op == "matrix" and n.name not in declared for n in walk(expression)):
+            continue
+        if _same(student, evaluated(expression, item.spec, context)):
+            where = f"part ({other.part})" if other.part != item.part else other.id
+            return DIAGNOSES.make(
+                "other_item",
+                f"Your answer is {target_name(other.spec)}, the answer to {where}, not "
+                f"{target_name(item.spec)}.",
+            )
+    return None
+
+
 def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCheck:
     spec: MatrixSpec = item.spec
     reference = evaluated(item.reference.expression, spec, context)
@@ -372,6 +393,11 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
                 left_problem=problem,
                 group=group,
             )
+    other = _other_item(item, student, context) if student.misfit is None else None
+    if other is not None:
+        return MatrixCheck(
+            False, findings=(other,), diagnosis=other.kind, left_problem=problem, group=group
+        )
     found = _first_match(_student_rewritings(answer.expression, target), reference, spec, context)
     if found is None and student.misfit is None:
         found = _first_match(

@@ -82,3 +82,33 @@ def test_a_matrix_the_reference_names_keeps_its_shape(answer, verdict, marks, di
         diagnosis,
         feedback,
     )
+
+
+INDEX_RUBRIC = load_rubric_text(
+    RUBRIC.source_text.replace(
+        "answer: 'U = X^T G'", "answer: 'u_{c,d} = \\sum_{n=1}^{N} x_{n,c} g_{n,d}'"
+    ),
+    "u-index.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "feedback"),
+    [
+        pytest.param(
+            "U = X^T G^T",
+            "incorrect",
+            ("The shapes do not fit: U = Xᵀ·Gᵀ needs G to be D×N, but G is N×D.",),
+            id="g_{n,d} of an index reference is N×D, so XᵀGᵀ does not fit",
+        ),
+        pytest.param(
+            "U = X^T G",
+            "correct",
+            ("Correct: your formula defines the same layer.",),
+            id="XᵀG is the index reference's layer",
+        ),
+    ],
+)
+def test_an_index_reference_gives_its_matrices_shapes_too(answer, verdict, feedback):
+    result = grade_answer(INDEX_RUBRIC, INDEX_RUBRIC.items["a.formula"], answer)
+    assert (result.verdict, result.feedback) == (verdict, feedback)

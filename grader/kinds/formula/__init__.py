@@ -46,8 +46,9 @@ class FormulaKind:
         )
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
+        layer = item.spec.layer
         formula = held_to_reference(
-            parse_formula(text, context.symbol_table, item.spec.layer), item.reference
+            parse_formula(text, context.symbol_table, layer), item.reference, layer
         )
         check = check_formula(item, formula, context.symbols, context.size_sets)
         return score_formula(item, formula, check)

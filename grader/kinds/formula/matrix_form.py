@@ -286,18 +286,40 @@ def read_matrix_form(
     return Formula(text, output, terms, reading, problem, shapes)
 
 
-def held_to_reference(formula: Formula, reference: Formula | None) -> Formula:
-    """`formula`, or the same with a shape problem when it uses a matrix the reference also
-    names in a shape other than the reference's.
+def _index_form_shapes(
+    formula: Formula, layer: LayerSpec
+) -> dict[str, tuple[sympy.Expr | None, sympy.Expr | None]]:
+    """The shape of each two-index parameter of an index formula, read from its indices: an
+    output index runs over the output's axis, a summed index (from 1) up to its sum's bound;
+    any other index leaves that size unknown. `u_{c,d} = Σ_n x_{n,c} g_{n,d}` has g: N×D."""
+    axes = dict(zip(formula.output.indices, layer.output.shape, strict=False))
+    shapes = {}
+    for term in formula.terms:
+        bounds = {s.variable: s.high for s in term.sums if s.low == 1}
+        for access in term.factors:
+            if len(access.indices) != 2 or same_name(access.name, layer.input.name):
+                continue
+            shapes[access.name] = tuple(
+                axes.get(index, bounds.get(index)) for index in access.indices
+            )
+    return shapes
+
+
+def held_to_reference(formula: Formula, reference: Formula | None, layer: LayerSpec) -> Formula:
+    """`formula`, or the same with a shape problem when its matrix form uses a matrix the
+    reference also names in a shape other than the reference's.
 
     Only the input and output have declared shapes; a parameter's is inferred. Where the
-    reference's matrix form names a matrix (the G of dL/dW = XᵀG), that matrix is the
-    question's and keeps its shape: U = XᵀGᵀ, which fits only by taking G to be D×N, is not
-    the answer. A parameter the reference does not name (Y = XA for Y = XW) is a renaming.
+    reference names a matrix (the G of dL/dW = XᵀG, or g in u_{c,d} = Σ_n x_{n,c} g_{n,d}),
+    that matrix is the question's and keeps its shape: U = XᵀGᵀ, which fits only by taking G
+    to be D×N, is not the answer. A parameter the reference does not name (Y = XA for Y = XW)
+    is a renaming.
     """
     if reference is None or not formula.matrix_shapes or formula.shape_problem is not None:
         return formula
     theirs = {name: (rows, cols) for name, rows, cols in reference.matrix_shapes}
+    if not reference.matrix_shapes:
+        theirs = _index_form_shapes(reference, layer)
     for name, rows, cols in formula.matrix_shapes:
         known = next((shape for other, shape in theirs.items() if same_name(other, name)), None)
         if known is None or None in known or rows is None or cols is None:

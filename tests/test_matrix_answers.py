@@ -57,7 +57,10 @@ GRADES = [
         "partial",
         1.0,
         "transposed",
-        ("Your answer is the transpose of ∂L/∂W: transposing it gives the answer.",),
+        (
+            "Your answer is the transpose of ∂L/∂W (yours is D×C, ∂L/∂W C×D): transposing it "
+            "gives the answer.",
+        ),
         id="dW: GᵀX is its transpose, with partial credit",
     ),
     pytest.param(
@@ -169,7 +172,10 @@ GRADES = [
         "partial",
         1.0,
         "transposed",
-        ("Your answer is the transpose of ∂L/∂X: transposing it gives the answer.",),
+        (
+            "Your answer is the transpose of ∂L/∂X (yours is C×N, ∂L/∂X N×C): transposing it "
+            "gives the answer.",
+        ),
         id="dX: WGᵀ is its transpose",
     ),
     pytest.param(
@@ -423,7 +429,10 @@ GRADES = [
         "incorrect",
         0.0,
         "transposed",
-        ("Your answer is the transpose of A: transposing it gives the answer.",),
+        (
+            "Your answer is the transpose of A (yours is d_v×N, A N×d_v): transposing it gives "
+            "the answer.",
+        ),
         id="attention: the transpose of the answer",
     ),
 ]

@@ -122,12 +122,13 @@ Rewriting = tuple[Diagnosis, Node]  # what the rewriting undoes or makes, and it
     "matrix_product",
     "transpose_misplaced",
 )
-def _student_rewritings(answer: Node, target: str) -> Iterator[Rewriting]:
-    """Rewritings of the student's answer, each undoing one typical mistake."""
+def _student_rewritings(answer: Node, target: str, shapes: str = "") -> Iterator[Rewriting]:
+    """Rewritings of the student's answer, each undoing one typical mistake (`shapes` says how
+    the answer's shape and the target's differ, if they do)."""
     yield (
         DIAGNOSES.make(
             "transposed",
-            f"Your answer is the transpose of {target}: transposing it gives the answer.",
+            f"Your answer is the transpose of {target}{shapes}: transposing it gives the answer.",
         ),
         transpose(answer),
     )
@@ -398,7 +399,11 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
         return MatrixCheck(
             False, findings=(other,), diagnosis=other.kind, left_problem=problem, group=group
         )
-    found = _first_match(_student_rewritings(answer.expression, target), reference, spec, context)
+    shapes = ""
+    if student.misfit is None and student.shape != reference.shape:
+        shapes = f" (yours is {show_shape(student.shape)}, {target} {show_shape(reference.shape)})"
+    rewritings = _student_rewritings(answer.expression, target, shapes)
+    found = _first_match(rewritings, reference, spec, context)
     if found is None and student.misfit is None:
         found = _first_match(
             _reference_rewritings(item.reference.expression), student, spec, context

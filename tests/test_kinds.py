@@ -5,6 +5,7 @@ and one table line."""
 from __future__ import annotations
 
 import ast
+import difflib
 import pickle
 from pathlib import Path
 
@@ -43,6 +44,10 @@ _ITEMS = {
     ),
     "text": "        type: text\n        marks: 2\n        answer: 'Weights are shared.'\n",
     "expression": "        type: expression\n        marks: 2\n        answer: 'CD + D'\n",
+    "matrix": (
+        "        type: matrix\n        marks: 2\n        answer: 'X W'\n"
+        "        matrices: {X: [C, D], W: [D, C]}\n"
+    ),
 }
 _KEY_VALUES = {
     "bias": "'D'",
@@ -59,6 +64,9 @@ _KEY_VALUES = {
     "functions": "{sigma: sigmoid}",
     "tolerance": "0.01",
     "form": "expanded",
+    "matrices": "{X: [C, D], W: [D, C]}",
+    "gradient": "X",
+    "result": "A",
 }
 
 
@@ -71,7 +79,7 @@ def _problems(text: str) -> list[str]:
 
 
 def test_the_table_names_the_kinds_and_each_kind_its_own_name():
-    assert list(KINDS) == ["count", "formula", "text", "expression"]
+    assert list(KINDS) == ["count", "formula", "text", "expression", "matrix"]
     assert all(kind.name == name for name, kind in KINDS.items())
 
 
@@ -114,12 +122,12 @@ def test_each_registered_diagnosis_is_accepted_in_partial_credit_and_in_tests(na
 @pytest.mark.parametrize("name", list(KINDS))
 def test_a_diagnosis_no_kind_registers_is_refused_with_the_registered_names(name):
     misspelt = {"expression": "reciprocall"}.get(name, "bias_misssing")
-    meant = {"expression": "reciprocal"}.get(name, "bias_missing")
     credit = f"        partial_credit: {{{misspelt}: 1}}\n"
     problems = _problems(_rubric(_ITEMS[name] + credit))
     if KINDS[name].diagnoses:
+        closest = difflib.get_close_matches(misspelt, sorted(KINDS[name].diagnoses), n=1)
         assert problems == [
-            f"parts.a.items.it.partial_credit.{misspelt}: unknown key; did you mean {meant}?"
+            f"parts.a.items.it.partial_credit.{misspelt}: unknown key; did you mean {closest[0]}?"
         ]
     else:  # an explanation has no diagnoses: partial credit is not one of its keys
         assert problems[0].startswith("parts.a.items.it.partial_credit: unknown key")
@@ -168,7 +176,7 @@ def test_every_kind_key_is_in_the_keys_an_unknown_type_does_not_also_complain_ab
     problems = _problems(_rubric(_ITEMS["count"].replace("type: count", "type: cuont")))
     assert problems == [
         "parts.a.items.it.type: unknown item type 'cuont'; use one of count, formula, text, "
-        "expression"
+        "expression, matrix"
     ]
     assert set(kind_keys()) == {
         "partial_credit",
@@ -332,7 +340,7 @@ def test_a_new_kind_is_one_class_and_one_line_in_the_table(monkeypatch, tmp_path
 def test_a_kind_left_out_of_the_table_is_an_unknown_type():
     assert _problems(WHOLE_RUBRIC)[0] == (
         "parts.a.items.it.type: unknown item type 'whole'; use one of count, formula, text, "
-        "expression"
+        "expression, matrix"
     )
 
 

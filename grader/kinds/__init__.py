@@ -10,6 +10,7 @@ from grader.kinds.base import ItemKind
 from grader.kinds.count import COUNT
 from grader.kinds.expression import EXPRESSION
 from grader.kinds.formula import FORMULA
+from grader.kinds.matrix import MATRIX
 from grader.kinds.text import TEXT
 from grader.model import Item
 
@@ -18,6 +19,7 @@ KINDS: dict[str, ItemKind] = {
     "formula": FORMULA,
     "text": TEXT,
     "expression": EXPRESSION,
+    "matrix": MATRIX,
 }
 
 

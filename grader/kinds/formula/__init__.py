@@ -13,6 +13,7 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
+from grader.kinds.formula.matrix_form import held_to_reference
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
 from grader.kinds.formula.score import score_formula
@@ -81,7 +82,11 @@ class FormulaKind:
         return formula
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        written = parse_formula(text, context.symbol_table, item.spec.layer)
+        written = held_to_reference(
+            parse_formula(text, context.symbol_table, item.spec.layer),
+            item.reference,
+            item.spec.layer,
+        )
         base = item.spec.index_base
         from_zero = indexed_from_zero(written, item.spec.layer)
         formula = from_zero if base == "0" and is_index_form(text) else written

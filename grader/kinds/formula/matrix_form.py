@@ -180,6 +180,7 @@ def _matrix_to_index(
     layer: LayerSpec,
     lhs: _MatrixFactor,
     chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
+    inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] | None = None,
 ) -> tuple[Access, tuple[Term, ...], str, str | None]:
     """Rewrite `Y = XW` as y[r,c] = Σ_s x[r,s]·W[s,c], inferring the parameters' shapes."""
     x, y = layer.input, layer.output
@@ -240,6 +241,9 @@ def _matrix_to_index(
             )
             return output, (), reading, problem
 
+    if inferred is not None:
+        for name, (rows, cols) in parameters.items():
+            inferred[name] = (shapes.get(rows), shapes.get(cols))
     row, col = index_symbol("r"), index_symbol("c")
     output = Access(y.name, (row, col))
     first, last = (col, row) if lhs.transposed else (row, col)
@@ -274,7 +278,57 @@ def read_matrix_form(
 ) -> Formula:
     """The formula `tokens` (of `text`) write as a matrix product, rewritten with indices."""
     lhs, chains = MatrixFormReader(text, tokens, sizes).matrix_formula()
-    output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains)
+    inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] = {}
+    output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains, inferred)
     if problem is None:
         reading += ", read as " + describe_formula(output, terms)
-    return Formula(text, output, terms, reading, problem)
+    shapes = tuple((name, rows, cols) for name, (rows, cols) in inferred.items())
+    return Formula(text, output, terms, reading, problem, shapes)
+
+
+def _index_form_shapes(
+    formula: Formula, layer: LayerSpec
+) -> dict[str, tuple[sympy.Expr | None, sympy.Expr | None]]:
+    """The shape of each two-index parameter of an index formula, read from its indices: an
+    output index runs over the output's axis, a summed index (from 1) up to its sum's bound;
+    any other index leaves that size unknown. `u_{c,d} = Σ_n x_{n,c} g_{n,d}` has g: N×D."""
+    axes = dict(zip(formula.output.indices, layer.output.shape, strict=False))
+    shapes = {}
+    for term in formula.terms:
+        bounds = {s.variable: s.high for s in term.sums if s.low == 1}
+        for access in term.factors:
+            if len(access.indices) != 2 or same_name(access.name, layer.input.name):
+                continue
+            shapes[access.name] = tuple(
+                axes.get(index, bounds.get(index)) for index in access.indices
+            )
+    return shapes
+
+
+def held_to_reference(formula: Formula, reference: Formula | None, layer: LayerSpec) -> Formula:
+    """`formula`, or the same with a shape problem when its matrix form uses a matrix the
+    reference also names in a shape other than the reference's.
+
+    Only the input and output have declared shapes; a parameter's is inferred. Where the
+    reference names a matrix (the G of dL/dW = XᵀG, or g in u_{c,d} = Σ_n x_{n,c} g_{n,d}),
+    that matrix is the question's and keeps its shape: U = XᵀGᵀ, which fits only by taking G
+    to be D×N, is not the answer. A parameter the reference does not name (Y = XA for Y = XW)
+    is a renaming.
+    """
+    if reference is None or not formula.matrix_shapes or formula.shape_problem is not None:
+        return formula
+    theirs = {name: (rows, cols) for name, rows, cols in reference.matrix_shapes}
+    if not reference.matrix_shapes:
+        theirs = _index_form_shapes(reference, layer)
+    for name, rows, cols in formula.matrix_shapes:
+        known = next((shape for other, shape in theirs.items() if same_name(other, name)), None)
+        if known is None or None in known or rows is None or cols is None:
+            continue
+        if sympy.expand(known[0] - rows) != 0 or sympy.expand(known[1] - cols) != 0:
+            written = formula.reading.split(", read as ")[0]  # the product as written
+            problem = (
+                f"The shapes do not fit: {written} needs {name} to be "
+                f"{_show_shape(rows, cols)}, but {name} is {_show_shape(*known)}."
+            )
+            return Formula(formula.text, formula.output, (), written, problem)
+    return formula

@@ -88,6 +88,9 @@ class Formula:
     terms: tuple[Term, ...]
     reading: str
     shape_problem: str | None = None
+    # A matrix form's parameter matrices, each (name, rows, cols) as its shapes imply, so that
+    # a matrix the reference also names can be held to the reference's shape.
+    matrix_shapes: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = field(default=(), compare=False)
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:

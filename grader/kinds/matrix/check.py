@@ -1,0 +1,433 @@
+"""Decide whether a matrix answer equals the reference, and say why not.
+
+Two expressions are equal when they have the same shape and the same values on random
+matrices at every point (`grader.kinds.matrix.evaluate`): `XW` is not `WX`, and `(AB)ᵀ` is
+`BᵀAᵀ`. A wrong answer is diagnosed by small rewritings: when one rewriting of the student's
+answer (its transpose, its factors in another order, ⊙ for a product, the softmax over the
+other axis, a factor moved out of the softmax) or of the reference (without its scalar, with
+another scalar) equals the other, that rewriting names the mistake. An answer whose shapes do
+not fit is explained from the shapes, and the rewritings that would make it fit are tried too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.kinds.base import DiagnosisNames
+from grader.kinds.matrix.evaluate import Evaluated, Point, as_matrix, close, evaluated, points
+from grader.kinds.matrix.left import GRADIENT, NAME, Left
+from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
+from grader.kinds.matrix.parse import MatrixAnswer
+from grader.kinds.matrix.rubric import MatrixSpec
+from grader.kinds.matrix.shapes import show_shape
+from grader.model import Context, Diagnosis, Item, Misconception
+
+MAX_REWRITINGS = 160  # rewritings tried for one answer
+MAX_PERMUTED = 4  # factors of a product whose orders are all tried
+
+DIAGNOSES = DiagnosisNames()
+
+
+@dataclass(frozen=True)
+class MatrixCheck:
+    """What the check found; `grader.kinds.matrix.score` turns it into a result."""
+
+    equivalent: bool
+    comparable: bool = True  # False: the values could not be compared, a person decides
+    misconception: Misconception | None = None
+    misconception_index: int | None = None
+    findings: tuple[Diagnosis, ...] = ()
+    diagnosis: str | None = None  # the main finding: a rewriting's, else the first's
+    left_problem: str | None = None  # the left side names something else
+    group: str | None = None  # equal for answers with equal values
+
+
+def _same(first: Evaluated, second: Evaluated) -> bool:
+    if first.values is None or second.values is None:
+        return False
+    return all(close(a, b) for a, b in zip(first.values, second.values, strict=True))
+
+
+def fingerprint(value: Evaluated) -> str | None:
+    """A name for what an expression's values are: equal for answers that are equal."""
+    if value.values is None:
+        return None
+    digest = hashlib.sha256()
+    for one in value.values:
+        matrix = as_matrix(one)
+        if 1 in matrix.shape:
+            matrix = matrix.reshape(-1)  # a vector, whichever way it stands
+        digest.update(repr(matrix.shape).encode())
+        digest.update(np.round(matrix, 6).astype(float).tobytes() + b"|")
+    return "matrix:" + digest.hexdigest()[:16]
+
+
+def target_name(spec: MatrixSpec) -> str:
+    """What the item asks for, in words: ∂L/∂W, A, or "the answer"."""
+    if spec.gradient:
+        return f"∂L/∂{spec.gradient}"
+    return spec.results[0] if spec.results else "the answer"
+
+
+def left_problem(left: Left | None, spec: MatrixSpec) -> str | None:
+    """What is wrong with the left side the student wrote, if anything."""
+    if left is None or (spec.gradient is None and not spec.results):
+        return None
+    if spec.gradient is not None and left.kind == GRADIENT and left.name == spec.gradient:
+        return None
+    if spec.results and left.kind == NAME and left.name in spec.results:
+        return None
+    return f"Your left side names {left.describe()}, but this item asks for {target_name(spec)}."
+
+
+# --- Rewritings ------------------------------------------------------------------------------
+
+
+def _places(node: Node, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Node]]:
+    yield path, node
+    for k, arg in enumerate(node.args):
+        yield from _places(arg, (*path, k))
+
+
+def _replace(node: Node, path: tuple[int, ...], new: Node) -> Node:
+    if not path:
+        return new
+    k = path[0]
+    args = list(node.args)
+    args[k] = _replace(args[k], path[1:], new)
+    if node.op == "product":
+        return product(*args)
+    return node.with_args(tuple(args))
+
+
+def _scalar(node: Node) -> bool:
+    return node.op in ("number", "size", "sqrt", "power")
+
+
+Rewriting = tuple[Diagnosis, Node]  # what the rewriting undoes or makes, and its result
+
+
+@DIAGNOSES.produces(
+    "transposed",
+    "factor_order",
+    "softmax_axis",
+    "inside_softmax",
+    "scalar_extra",
+    "elementwise_product",
+    "matrix_product",
+    "transpose_misplaced",
+)
+def _student_rewritings(answer: Node, target: str, shapes: str = "") -> Iterator[Rewriting]:
+    """Rewritings of the student's answer, each undoing one typical mistake (`shapes` says how
+    the answer's shape and the target's differ, if they do)."""
+    yield (
+        DIAGNOSES.make(
+            "transposed",
+            f"Your answer is the transpose of {target}{shapes}: transposing it gives the answer.",
+        ),
+        transpose(answer),
+    )
+    places = list(_places(answer))
+    for path, node in places:
+        if node.op == "product" and 2 <= len(node.args) <= MAX_PERMUTED:
+            for order in itertools.permutations(node.args):
+                if order != node.args:
+                    new = product(*order)
+                    yield (
+                        DIAGNOSES.make(
+                            "factor_order",
+                            f"The factors of {describe(node)} are in the wrong order: the answer "
+                            f"needs {describe(new)}.",
+                        ),
+                        _replace(answer, path, new),
+                    )
+            flipped = product(*(a if _scalar(a) else transpose(a) for a in reversed(node.args)))
+            if flipped != node:
+                yield (
+                    DIAGNOSES.make(
+                        "factor_order",
+                        f"{describe(node)} is the transpose of {describe(flipped)}, which the "
+                        "answer needs: its factors are in the wrong order.",
+                    ),
+                    _replace(answer, path, flipped),
+                )
+    for path, node in places:
+        if node.op == "softmax":
+            other = Node("softmax", node.args, axis=1 - node.axis)
+            rows = "row" if other.axis == 1 else "column"
+            yield (
+                DIAGNOSES.make(
+                    "softmax_axis",
+                    f"Your softmax runs over the wrong axis: in the answer each {rows} of the "
+                    f"softmax sums to 1 ({describe(other)}).",
+                ),
+                _replace(answer, path, other),
+            )
+            moved = _out_of_softmax(node)
+            if moved is not None:
+                factor, new = moved
+                yield (
+                    DIAGNOSES.make(
+                        "inside_softmax",
+                        f"{describe(factor)} is inside the softmax, but it belongs outside: the "
+                        f"softmax's weights multiply {describe(factor)}, as in {describe(new)}.",
+                    ),
+                    _replace(answer, path, new),
+                )
+    for path, node in places:
+        if node.op == "divide" and _scalar(node.args[1]):
+            yield (
+                DIAGNOSES.make(
+                    "scalar_extra",
+                    f"Your answer divides by {describe(node.args[1])}, which the answer does not.",
+                ),
+                _replace(answer, path, node.args[0]),
+            )
+        if node.op == "product":
+            for k, factor in enumerate(node.args):
+                if _scalar(factor):
+                    rest = node.args[:k] + node.args[k + 1 :]
+                    yield (
+                        DIAGNOSES.make(
+                            "scalar_extra",
+                            f"Your answer multiplies by {describe(factor)}, which the answer "
+                            "does not.",
+                        ),
+                        _replace(answer, path, product(*rest)),
+                    )
+    for path, node in places:
+        if node.op == "hadamard":
+            new = product(*node.args)
+            yield (
+                DIAGNOSES.make(
+                    "elementwise_product",
+                    f"{describe(node)} multiplies entry by entry (⊙) where the answer needs the "
+                    f"matrix product {describe(new)}.",
+                ),
+                _replace(answer, path, new),
+            )
+        if node.op == "product" and len(node.args) == 2 and not any(map(_scalar, node.args)):
+            new = Node("hadamard", node.args)
+            yield (
+                DIAGNOSES.make(
+                    "matrix_product",
+                    f"{describe(node)} is a matrix product where the answer multiplies entry "
+                    f"by entry: {describe(new)}.",
+                ),
+                _replace(answer, path, new),
+            )
+    for path, node in places:
+        if node.op == "matrix":
+            new = transpose(node)
+        elif node.op == "transpose" and node.args[0].op == "matrix":
+            new = node.args[0]
+        else:
+            continue
+        yield (
+            DIAGNOSES.make(
+                "transpose_misplaced",
+                f"A transpose is misplaced: the answer needs {describe(new)} where you wrote "
+                f"{describe(node)}.",
+            ),
+            _replace(answer, path, new),
+        )
+
+
+def _out_of_softmax(node: Node) -> tuple[Node, Node] | None:
+    """softmax(S·V) → softmax(S)·V (with a scale of S kept inside): the last matrix factor of
+    the softmax's argument moved out of it, and what it then reads."""
+    argument = node.args[0]
+    scale = None
+    if argument.op == "divide":
+        argument, scale = argument.args
+    if argument.op != "product" or len(argument.args) < 2 or _scalar(argument.args[-1]):
+        return None
+    factor = argument.args[-1]
+    inside = product(*argument.args[:-1])
+    if scale is not None:
+        inside = Node("divide", (inside, scale))
+    return factor, product(Node("softmax", (inside,), axis=node.axis), factor)
+
+
+@DIAGNOSES.produces("scalar_missing", "scalar_wrong")
+def _reference_rewritings(reference: Node) -> Iterator[Rewriting]:
+    """Rewritings of the reference, each making a typical mistake with its scalar."""
+    for path, node in _places(reference):
+        if node.op == "divide" and _scalar(node.args[1]):
+            body, scale = node.args
+            yield (
+                DIAGNOSES.make(
+                    "scalar_missing",
+                    f"Your answer leaves out the division by {describe(scale)}.",
+                ),
+                _replace(reference, path, body),
+            )
+            yield (
+                DIAGNOSES.make(
+                    "scalar_wrong",
+                    f"Your answer multiplies by {describe(scale)} where the answer divides by it.",
+                ),
+                _replace(reference, path, product(body, scale)),
+            )
+            if scale.op == "sqrt":
+                under = scale.args[0]
+                yield (
+                    DIAGNOSES.make(
+                        "scalar_wrong",
+                        f"Your answer divides by {describe(under)} where the answer divides by "
+                        f"{describe(scale)}.",
+                    ),
+                    _replace(reference, path, Node("divide", (body, under))),
+                )
+            else:
+                root = Node("sqrt", (scale,))
+                yield (
+                    DIAGNOSES.make(
+                        "scalar_wrong",
+                        f"Your answer divides by {describe(root)} where the answer divides by "
+                        f"{describe(scale)}.",
+                    ),
+                    _replace(reference, path, Node("divide", (body, root))),
+                )
+        if node.op == "product":
+            for k, factor in enumerate(node.args):
+                if _scalar(factor):
+                    rest = node.args[:k] + node.args[k + 1 :]
+                    yield (
+                        DIAGNOSES.make(
+                            "scalar_missing",
+                            f"Your answer leaves out the factor {describe(factor)}.",
+                        ),
+                        _replace(reference, path, product(*rest)),
+                    )
+
+
+# --- The check -------------------------------------------------------------------------------
+
+
+@DIAGNOSES.produces("shape", "different")
+def _plain_difference(
+    student: Evaluated, reference: Evaluated, target: str, point: Point
+) -> Diagnosis:
+    """No rewriting explains it: a shape that differs, or where the values differ."""
+    if student.misfit is not None:
+        return DIAGNOSES.make("shape", f"The shapes do not fit: {student.misfit}")
+    mine, right = as_matrix(student.values[0]), as_matrix(reference.values[0])
+    vectors = 1 in mine.shape and 1 in right.shape and mine.size == right.size
+    if mine.shape != right.shape and not vectors:
+        return DIAGNOSES.make(
+            "shape",
+            f"Your answer is {show_shape(student.shape)}, but {target} is "
+            f"{show_shape(reference.shape)}.",
+        )
+    if mine.shape != right.shape:
+        mine, right = mine.reshape(-1, 1), right.reshape(-1, 1)
+    difference = np.abs(mine - right)
+    row, col = np.unravel_index(int(np.argmax(difference)), difference.shape)
+    return DIAGNOSES.make(
+        "different",
+        f"With {point.show_sizes()} and random entries, your answer differs from {target}: "
+        f"its entry ({row + 1},{col + 1}) is {mine[row, col]:.3g}, where the answer's is "
+        f"{right[row, col]:.3g}.",
+    )
+
+
+def _first_match(
+    rewritings: Iterator[Rewriting], other: Evaluated, spec: MatrixSpec, context: Context
+) -> Rewriting | None:
+    for tried, rewriting in enumerate(rewritings):
+        if tried >= MAX_REWRITINGS:
+            return None
+        if _same(evaluated(rewriting[1], spec, context), other):
+            return rewriting
+    return None
+
+
+@DIAGNOSES.produces("other_item")
+def _other_item(item: Item, student: Evaluated, context: Context) -> Diagnosis | None:
+    """The answer of another matrix item of the question over the same matrices (∂L/∂X given
+    for ∂L/∂W), said as such."""
+    declared = dict(item.spec.declared)
+    for other in context.items:
+        if other.id == item.id or not isinstance(other.spec, MatrixSpec) or not other.reference:
+            continue
+        expression = other.reference.expression
+        if any(n.op == "matrix" and n.name not in declared for n in walk(expression)):
+            continue
+        if _same(student, evaluated(expression, item.spec, context)):
+            where = f"part ({other.part})" if other.part != item.part else other.id
+            return DIAGNOSES.make(
+                "other_item",
+                f"Your answer is {target_name(other.spec)}, the answer to {where}, not "
+                f"{target_name(item.spec)}.",
+            )
+    return None
+
+
+def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCheck:
+    spec: MatrixSpec = item.spec
+    reference = evaluated(item.reference.expression, spec, context)
+    student = evaluated(answer.expression, spec, context)
+    target = target_name(spec)
+    problem = left_problem(answer.left, spec)
+    group = fingerprint(student)
+    if student.not_comparable is not None:
+        return MatrixCheck(False, comparable=False, left_problem=problem)
+    if student.misfit is None and _same(student, reference):
+        return MatrixCheck(True, left_problem=problem, group=group)
+    for index, rule in enumerate(item.misconceptions):
+        if rule.reading is None:
+            continue
+        theirs = evaluated(rule.reading.expression, spec, context)
+        if (theirs.misfit is None and _same(student, theirs)) or (
+            theirs.misfit is not None and rule.reading.reading == answer.reading
+        ):
+            return MatrixCheck(
+                False,
+                misconception=rule,
+                misconception_index=index,
+                left_problem=problem,
+                group=group,
+            )
+    other = _other_item(item, student, context) if student.misfit is None else None
+    if other is not None:
+        return MatrixCheck(
+            False, findings=(other,), diagnosis=other.kind, left_problem=problem, group=group
+        )
+    shapes = ""
+    if student.misfit is None and student.shape != reference.shape:
+        shapes = f" (yours is {show_shape(student.shape)}, {target} {show_shape(reference.shape)})"
+    rewritings = _student_rewritings(answer.expression, target, shapes)
+    found = _first_match(rewritings, reference, spec, context)
+    if found is None and student.misfit is None:
+        found = _first_match(
+            _reference_rewritings(item.reference.expression), student, spec, context
+        )
+    first_point = points(spec.declared, context.size_sets, context.symbol_table)[0]
+    findings = []
+    if student.misfit is not None or found is None:
+        findings.append(_plain_difference(student, reference, target, first_point))
+    if found is not None:
+        findings.append(found[0])
+    return MatrixCheck(
+        False,
+        findings=tuple(findings),
+        diagnosis=found[0].kind if found is not None else findings[0].kind,
+        left_problem=problem,
+        group=group,
+    )
+
+
+def same_answer(first: MatrixAnswer, second: MatrixAnswer, spec: MatrixSpec, context) -> bool:
+    """Whether two readings are the same answer: equal values, or (where the shapes do not
+    fit) the same reading."""
+    a = evaluated(first.expression, spec, context)
+    b = evaluated(second.expression, spec, context)
+    if a.misfit is not None or b.misfit is not None:
+        return first.reading == second.reading
+    return _same(a, b)

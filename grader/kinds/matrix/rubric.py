@@ -1,0 +1,141 @@
+"""A matrix item's rubric keys: the matrices its answers are about, with their shapes in the
+question's size symbols, and what the answer is (the gradient of the loss with respect to one
+of them, or a named result); and its answers, read as students' are and checked to fit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from grader.errors import Problem
+from grader.kinds.base import read_with_caret
+from grader.kinds.count.rubric import read_count
+from grader.kinds.matrix.evaluate import evaluated
+from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, parse_matrix
+from grader.kinds.matrix.shapes import SCALAR, Shape
+from grader.model import Context
+from grader.yaml_source import Fields, Scalar, Sequence
+
+_MATRIX_NAME = re.compile(r"[A-Za-z](_[A-Za-z0-9]+)?")
+
+
+@dataclass(frozen=True)
+class MatrixSpec:
+    """What only a matrix item has."""
+
+    declared: tuple[tuple[str, Shape], ...]  # each matrix's name and (rows, cols); () a number
+    names: tuple[tuple[str, str], ...]  # every name an answer may use, and what it stands for
+    gradient: str | None = None  # the answer is ∂L/∂(this matrix)
+    results: tuple[str, ...] = ()  # or one of these names, as its left side may say
+
+
+def _read_shape(
+    fields: Fields, name: str, line: int, node, context: Context, problems: list[Problem]
+) -> Shape | None:
+    """`[N, C]` a matrix, `[D]` a vector (a column), `[]` a number."""
+    path = fields.key_path(name)
+    if not isinstance(node, Sequence) or len(node.items) > 2:
+        problems.append(Problem(line, path, "a shape is a list of at most two sizes, e.g. [N, C]"))
+        return None
+    sizes = []
+    for child in node.items:
+        value = getattr(child, "value", None)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            problems.append(Problem(child.line, path, "a size is a symbol, a product or a number"))
+            return None
+        parsed = read_count(str(value), child.line, path, context.symbol_table, problems)
+        if parsed is None:
+            return None
+        sizes.append(parsed.expr)
+    if len(sizes) == 1:
+        return (sizes[0], sympy.Integer(1))
+    return tuple(sizes) if sizes else SCALAR
+
+
+def read_matrix_spec(
+    fields: Fields, context: Context, problems: list[Problem]
+) -> MatrixSpec | None:
+    entry = fields.mapping("matrices")
+    gradient = fields.text("gradient", required=False)
+    results = _read_results(fields, problems)
+    if entry is None:
+        return None
+    declared: list[tuple[str, Shape]] = []
+    sizes = set(context.symbol_table)
+    matrices = Fields(entry[1], fields.key_path("matrices"), problems)
+    for name, (line, node) in entry[1].entries.items():
+        matrices.seen.add(name)
+        if not _MATRIX_NAME.fullmatch(name):
+            matrices.problem(
+                line, name, "a matrix's name is a letter with an optional subscript, e.g. X or W_Q"
+            )
+            continue
+        if name in sizes:
+            matrices.problem(
+                line,
+                name,
+                f"{name} is also one of the question's sizes; give the matrix another name",
+            )
+            continue
+        shape = _read_shape(matrices, name, line, node, context, problems)
+        if shape is not None:
+            declared.append((name, shape))
+    if not entry[1].entries:
+        fields.problem(entry[0], "matrices", "declare at least one matrix")
+    if gradient is not None and gradient not in dict(declared):
+        fields.problem(
+            fields.node.entries["gradient"][0],
+            "gradient",
+            f"{gradient!r} is not one of the item's matrices",
+        )
+        return None
+    if gradient is not None and results:
+        fields.problem(
+            fields.node.entries["result"][0], "result", "give either gradient or result, not both"
+        )
+        return None
+    if len(declared) != len(entry[1].entries):
+        return None
+    names = {name: SIZE for name in context.symbol_table}
+    names.setdefault("I", IDENTITY)
+    names.update({name: MATRIX for name, _ in declared})
+    return MatrixSpec(tuple(declared), tuple(names.items()), gradient, results)
+
+
+def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:
+    """`result: A` or `result: [A, 'Attention(Q, K, V)']`: the left sides that name it."""
+    entry = fields.raw("result", required=False)
+    if entry is None:
+        return ()
+    line, node = entry
+    items = node.items if isinstance(node, Sequence) else [node]
+    results = []
+    for child in items:
+        value = getattr(child, "value", None)
+        if not isinstance(child, Scalar) or not isinstance(value, str) or not value.strip():
+            problems.append(Problem(line, fields.key_path("result"), "a result is a name, e.g. A"))
+            return ()
+        results.append("".join(value.split()))
+    return tuple(results)
+
+
+def read_matrix_answer(
+    text: str, line: int, path: str, context: Context, spec: MatrixSpec, problems: list[Problem]
+) -> MatrixAnswer | None:
+    """A rubric's answer read as a student's. The reference must fit the shapes and have
+    values; a misconception may not fit (it is then matched by its reading)."""
+    answer = read_with_caret(
+        lambda: parse_matrix(text, dict(spec.names)), text, line, path, problems
+    )
+    if answer is None:
+        return None
+    value = evaluated(answer.expression, spec, context)
+    if ".misconceptions[" not in path and value.misfit is not None:
+        problems.append(Problem(line, path, f"the shapes do not fit: {value.misfit}"))
+        return None
+    if value.not_comparable is not None:
+        problems.append(Problem(line, path, f"cannot check {text!r}: {value.not_comparable}"))
+        return None
+    return answer

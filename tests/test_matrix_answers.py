@@ -1,0 +1,877 @@
+"""Matrix answers (`type: matrix`): the backward pass of a linear layer and scaled dot-product
+attention graded right, and the wrong answers explained, with whole results asserted; how
+answers are read; what cannot be read, with where."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from grader.errors import AnswerError, AnswerTooLargeError
+from grader.grade import grade_answer, grade_paths
+from grader.html_report import trusted_mathml
+from grader.kinds import kind_of
+from grader.kinds.matrix.parse import parse_matrix
+from grader.rubric import load_rubric, load_rubric_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKWARD = load_rubric(ROOT / "rubrics" / "linear-backward-q1.yaml")
+ATTENTION = load_rubric(ROOT / "rubrics" / "attention-q2.yaml")
+
+GRADES = [
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X^T G",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dW: XᵀG is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "\\frac{\\partial L}{\\partial W} = X^\\top G",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dW: LaTeX with a partial-derivative left side is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "∂L/∂W = XᵀG",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dW: Unicode is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "G^T X",
+        "partial",
+        1.0,
+        "transposed",
+        (
+            "Your answer is the transpose of ∂L/∂W (yours is D×C, ∂L/∂W C×D): transposing it "
+            "gives the answer.",
+        ),
+        id="dW: GᵀX is its transpose, with partial credit",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X^T G^T",
+        "incorrect",
+        0.0,
+        "misconception 1",
+        (
+            "G = dL/dY has the shape of Y, N x D, so Gᵀ is D x N and cannot follow Xᵀ (C x N). "
+            "Each entry of W meets every example once: dL/dW = XᵀG, which is C x D like W.",
+        ),
+        id="dW: XᵀGᵀ (issue 16) fires its misconception",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X G",
+        "incorrect",
+        0.0,
+        "transpose_misplaced",
+        (
+            "The shapes do not fit: X is N×C and G is N×D: they cannot be multiplied.",
+            "A transpose is misplaced: the answer needs Xᵀ where you wrote X.",
+        ),
+        id="dW: XG does not fit, and the missing transpose is named",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "W^T G",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: Wᵀ is D×C and G is N×D: they cannot be multiplied.",),
+        id="dW: WᵀG does not fit, explained from the shapes",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dL/dX = X^T G",
+        "needs_review",
+        0.0,
+        None,
+        (
+            "Your matrix equals ∂L/∂W, but your left side names ∂L/∂X; an instructor will review "
+            "it.",
+        ),
+        id="dW: the right matrix named dL/dX goes to review",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dL/dX = G W^T",
+        "incorrect",
+        0.0,
+        "other_item",
+        (
+            "Your answer is ∂L/∂X, the answer to part (b), not ∂L/∂W.",
+            "Your left side names ∂L/∂X, but this item asks for ∂L/∂W.",
+        ),
+        id="dW: dL/dX's answer is named as part (b)'s, and so is its left side",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "W G^T",
+        "incorrect",
+        0.0,
+        "shape",
+        ("Your answer is C×N, but ∂L/∂W is C×D.",),
+        id="dW: a matrix of another shape is told so",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "1^T G",
+        "incorrect",
+        0.0,
+        "other_item",
+        ("Your answer is ∂L/∂b, the answer to part (c), not ∂L/∂X.",),
+        id="dX: dL/db's answer is named as part (c)'s",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "2 X^T G",
+        "incorrect",
+        0.0,
+        "scalar_extra",
+        ("Your answer multiplies by 2, which the answer does not.",),
+        id="dW: an extra factor 2 is named",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "G W^T",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂X.",),
+        id="dX: GWᵀ is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "W G^T",
+        "partial",
+        1.0,
+        "transposed",
+        (
+            "Your answer is the transpose of ∂L/∂X (yours is C×N, ∂L/∂X N×C): transposing it "
+            "gives the answer.",
+        ),
+        id="dX: WGᵀ is its transpose",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "W^T G",
+        "incorrect",
+        0.0,
+        "factor_order",
+        (
+            "The shapes do not fit: Wᵀ is D×C and G is N×D: they cannot be multiplied.",
+            "The factors of Wᵀ·G are in the wrong order: the answer needs G·Wᵀ.",
+        ),
+        id="dX: WᵀG has its factors in the wrong order",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "G W",
+        "incorrect",
+        0.0,
+        "misconception 1",
+        (
+            "W is C x D, so G (N x D) can only be multiplied by Wᵀ (D x C): dL/dX = GWᵀ, which is "
+            "N x C like X.",
+        ),
+        id="dX: GW fires its misconception",
+    ),
+    pytest.param(
+        BACKWARD,
+        "b.dX",
+        "G \\odot W^T",
+        "incorrect",
+        0.0,
+        "elementwise_product",
+        (
+            "The shapes do not fit: G is N×D and Wᵀ is D×C: they cannot be multiplied entry by "
+            "entry.",
+            "G ⊙ Wᵀ multiplies entry by entry (⊙) where the answer needs the matrix product G·Wᵀ.",
+        ),
+        id="dX: G ⊙ Wᵀ is elementwise where a product belongs",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "1^T G",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂b.",),
+        id="db: 1ᵀG is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G^T 1",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your matrix equals ∂L/∂b.",),
+        id="db: Gᵀ1, the same vector standing as a column, is correct",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G",
+        "incorrect",
+        0.0,
+        "misconception 1",
+        (
+            "b has D entries, one per output feature, and is added to every one of the N rows: "
+            "its gradient sums G over the examples, 1ᵀG (the sum of each column of G).",
+        ),
+        id="db: G itself fires its misconception",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G 1",
+        "incorrect",
+        0.0,
+        "misconception 2",
+        (
+            "G1 sums each row of G, one sum per example (N entries). The bias has one entry per "
+            "output feature: sum each column instead, 1ᵀG.",
+        ),
+        id="db: row sums G1 fire their misconception",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / \\sqrt{d_k}) V",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your matrix equals A.",),
+        id="attention: the reference is correct",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(K Q^T / \\sqrt{d_k}) V",
+        "incorrect",
+        0.0,
+        "factor_order",
+        (
+            "K·Qᵀ is the transpose of Q·Kᵀ, which the answer needs: its factors are in the wrong "
+            "order.",
+        ),
+        id="attention: K Qᵀ (issue 16) has its factors in the wrong order",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "V softmax(Q K^T / \\sqrt{d_k})",
+        "incorrect",
+        0.0,
+        "factor_order",
+        (
+            "The shapes do not fit: V is N×d_v and softmax(Q·Kᵀ / √d_k) is N×N: they cannot be "
+            "multiplied.",
+            "The factors of V·softmax(Q·Kᵀ / √d_k) are in the wrong order: the answer needs "
+            "softmax(Q·Kᵀ / √d_k)·V.",
+        ),
+        id="attention: V softmax(...) (issue 16) does not fit, and the order is named",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T V / \\sqrt{d_k})",
+        "incorrect",
+        0.0,
+        "inside_softmax",
+        (
+            "V is inside the softmax, but it belongs outside: the softmax's weights multiply V, "
+            "as in softmax(Q·Kᵀ / √d_k)·V.",
+        ),
+        id="attention: V inside the softmax (issue 16) is named",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T) V",
+        "partial",
+        2.0,
+        "scalar_missing",
+        ("Your answer leaves out the division by √d_k.",),
+        id="attention: without the scale, with partial credit",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / d_k) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        ("Your answer divides by d_k where the answer divides by √d_k.",),
+        id="attention: divided by d_k instead of its root",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T \\sqrt{d_k}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        ("Your answer multiplies by √d_k where the answer divides by it.",),
+        id="attention: multiplied by √d_k instead of divided",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / \\sqrt{d_k}, dim=0) V",
+        "partial",
+        1.0,
+        "softmax_axis",
+        (
+            "Your softmax runs over the wrong axis: in the answer each row of the softmax sums to "
+            "1 (softmax(Q·Kᵀ / √d_k)).",
+        ),
+        id="attention: softmax over the columns",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q \\odot K^T / \\sqrt{d_k}) V",
+        "incorrect",
+        0.0,
+        "elementwise_product",
+        (
+            "The shapes do not fit: Q is N×d_k and Kᵀ is d_k×N: they cannot be multiplied entry "
+            "by entry.",
+            "Q ⊙ Kᵀ multiplies entry by entry (⊙) where the answer needs the matrix product Q·Kᵀ.",
+        ),
+        id="attention: Q ⊙ Kᵀ where a product belongs",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T) V / \\sqrt{d_k}",
+        "partial",
+        1.0,
+        "misconception 1",
+        (
+            "The scale 1/√d_k divides the scores before the softmax, to keep their variance near "
+            "1 so the softmax does not saturate; after the softmax it only scales the output "
+            "down, and the scores reach the softmax unscaled.",
+        ),
+        id="attention: the scale after the softmax fires its misconception",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q^T K / \\sqrt{d_k}) V",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: softmax(Qᵀ·K / √d_k) is d_k×d_k and V is N×d_v: they cannot "
+            "be multiplied.",
+        ),
+        id="attention: Qᵀ K does not fit, explained from the shapes",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "B = softmax(Q K^T / \\sqrt{d_k}) V",
+        "needs_review",
+        0.0,
+        None,
+        ("Your matrix equals A, but your left side names B; an instructor will review it.",),
+        id="attention: the right matrix under another name goes to review",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(QK^T/√d_k)V + V",
+        "incorrect",
+        0.0,
+        "different",
+        (
+            "With N=5, d_k=4, d_v=3 and random entries, your answer differs from A: its entry "
+            "(3,2) is 3, where the answer's is 1.04.",
+        ),
+        id="attention: an extra term is shown with a counterexample entry",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "(softmax(Q K^T / \\sqrt{d_k}) V)^T",
+        "incorrect",
+        0.0,
+        "transposed",
+        (
+            "Your answer is the transpose of A (yours is d_v×N, A N×d_v): transposing it gives "
+            "the answer.",
+        ),
+        id="attention: the transpose of the answer",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "marks", "diagnosis", "feedback"), GRADES
+)
+def test_grading_a_matrix_answer(rubric, item_id, answer, verdict, marks, diagnosis, feedback):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        verdict,
+        marks,
+        diagnosis,
+        feedback,
+    )
+
+
+def _names(rubric, item_id):
+    return dict(rubric.items[item_id].spec.names)
+
+
+READINGS = [
+    pytest.param("X^T G", "Xᵀ·G", None, id="a caret transpose"),
+    pytest.param("X^{T}G", "Xᵀ·G", None, id="a braced transpose before a juxtaposed matrix"),
+    pytest.param(r"X^\top G", "Xᵀ·G", None, id="LaTeX top"),
+    pytest.param("X'G", "Xᵀ·G", None, id="a prime"),
+    pytest.param("XᵀG", "Xᵀ·G", None, id="a Unicode superscript T"),
+    pytest.param("X.T @ G", "Xᵀ·G", None, id="numpy's .T and @"),
+    pytest.param(r"\mathbf{X}^\top \cdot \mathbf{G}", "Xᵀ·G", None, id="bold matrices and cdot"),
+    pytest.param("X^T * G", "Xᵀ·G", None, id="a star is a matrix product"),
+    pytest.param(r"dL/dW = X^T G", "Xᵀ·G", "∂L/∂W", id="dL/dW names the gradient"),
+    pytest.param(
+        r"\frac{\partial L}{\partial W} = X^T G", "Xᵀ·G", "∂L/∂W", id="a LaTeX fraction of partials"
+    ),
+    pytest.param(r"\nabla_W L = X^T G", "Xᵀ·G", "∂L/∂W", id="nabla with a subscript"),
+    pytest.param(r"\bar{W} = X^T G", "Xᵀ·G", "∂L/∂W", id="a bar, as in reverse mode"),
+    pytest.param("W̄ = X^T G", "Xᵀ·G", "∂L/∂W", id="a combining macron"),
+    pytest.param("∂L/∂W = X^T G", "Xᵀ·G", "∂L/∂W", id="Unicode partials"),
+    pytest.param("dW = X^T G", "Xᵀ·G", "∂L/∂W", id="dW"),
+    pytest.param(r"\mathbf{1}^\top G", "𝟏ᵀ·G", None, id="a bold 1 is the ones vector"),
+    pytest.param("1^T G", "𝟏ᵀ·G", None, id="a transposed 1 is the ones vector"),
+    pytest.param("G^T 1", "Gᵀ·𝟏", None, id="a 1 after a matrix is the ones vector"),
+    pytest.param(r"\mathbf{1}_N^\top G", "𝟏_Nᵀ·G", None, id="a ones vector with its length"),
+    pytest.param("1_{N}^T G", "𝟏_Nᵀ·G", None, id="a plain 1 with its length"),
+    pytest.param("X^T G ⊙ G", "(Xᵀ·G) ⊙ G", None, id="the elementwise product"),
+    pytest.param(r"X^T G \circ G", "(Xᵀ·G) ⊙ G", None, id="circ is the elementwise product"),
+    pytest.param(r"\sigma(X W) ∘ G", "sigmoid(X·W) ⊙ G", None, id="sigma is the sigmoid"),
+    pytest.param(
+        "tanh(XW) + ReLU(XW) - exp(XW)",
+        "tanh(X·W) + relu(X·W) - exp(X·W)",
+        None,
+        id="elementwise functions",
+    ),
+    pytest.param("max(0, XW)", "max(0, X·W)", None, id="max(0, Z) is a ReLU"),
+    pytest.param("(X^T X)^{-1} X^T G", "(Xᵀ·X)⁻¹·Xᵀ·G", None, id="an inverse"),
+    pytest.param("(XᵀX)⁻¹XᵀG", "(Xᵀ·X)⁻¹·Xᵀ·G", None, id="a Unicode inverse"),
+    pytest.param("X^T G / N", "Xᵀ·G / N", None, id="a size divides"),
+    pytest.param(r"\frac{1}{N} X^T G", "(1 / N)·Xᵀ·G", None, id="a fraction scales"),
+]
+
+
+@pytest.mark.parametrize(("text", "reading", "left"), READINGS)
+def test_reading_a_matrix_answer(text, reading, left):
+    answer = parse_matrix(text, _names(BACKWARD, "a.dW"))
+    assert answer.reading == reading
+    assert (answer.left.describe() if answer.left else None) == left
+
+
+ATTENTION_READINGS = [
+    pytest.param(
+        r"\text{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V",
+        "softmax(Q·Kᵀ / √d_k)·V",
+        id="LaTeX text, left-right brackets, a fraction and a root",
+    ),
+    pytest.param("softmax(1/√d_k Q Kᵀ) V", "softmax((1 / √d_k)·Q·Kᵀ)·V", id="a scale in front"),
+    pytest.param("softmax(Q K^T d_k^{-1/2}) V", "softmax(Q·Kᵀ·d_k^(-1/2))·V", id="a power"),
+    pytest.param(
+        "softmax(QK^T/sqrt(d_k), dim=-1) @ V",
+        "softmax(Q·Kᵀ / √d_k)·V",
+        id="sqrt and dim=-1 (each row)",
+    ),
+    pytest.param(
+        "softmax(QK^T/sqrt(d_k), axis=0) V",
+        "softmax(Q·Kᵀ / √d_k, over columns)·V",
+        id="axis=0 runs over the columns",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reading"), ATTENTION_READINGS)
+def test_reading_an_attention_answer(text, reading):
+    assert parse_matrix(text, _names(ATTENTION, "a.attention")).reading == reading
+
+
+UNREADABLE = [
+    pytest.param(
+        "x^T g",
+        0,
+        "unknown name 'x': the question's matrices are G, W, X, b",
+        id="a matrix the question does not have",
+    ),
+    pytest.param("X^T (G", 4, "'(' is never closed", id="an unclosed bracket"),
+    pytest.param(
+        "X^T G = 5",
+        0,
+        "cannot read the left side: name the matrix, e.g. dL/dW = ... or A = ...",
+        id="an equation with the matrix on the left",
+    ),
+    pytest.param(r"X^T \pm G", 4, r"unsupported LaTeX command \pm", id="an unknown command"),
+    pytest.param(
+        "X^T G = X = G",
+        10,
+        "write one answer: one '=' after what it names",
+        id="a chain of equations",
+    ),
+    pytest.param(
+        "softmax(X, dim=2)",
+        15,
+        "a softmax runs over dim=1 (rows) or dim=0 (columns)",
+        id="a softmax over a third axis",
+    ),
+    pytest.param("tanh(X, G)", 0, "tanh takes one argument", id="a function of two matrices"),
+]
+
+
+UNREADABLE += [
+    pytest.param("X^T G / 0", 8, "division by zero", id="a division by zero"),
+    pytest.param("0^{-1} X^T G", 1, "division by zero", id="the inverse of zero"),
+    pytest.param(r"\frac{X^T G}{1 - 1}", 13, "division by zero", id="a fraction over zero"),
+]
+
+
+@pytest.mark.parametrize(("text", "position", "message"), UNREADABLE)
+def test_an_unreadable_answer_says_where(text, position, message):
+    with pytest.raises(AnswerError) as caught:
+        parse_matrix(text, _names(BACKWARD, "a.dW"))
+    assert (caught.value.position, caught.value.message) == (position, message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("(" * 25 + "X" + ")" * 25, id="brackets nested too deep"),
+        pytest.param("X^T G" + " + X^T G" * 60, id="too many nodes"),
+        pytest.param("X^T G" * 300, id="too long"),
+        pytest.param("2^{100} X^T G", id="an exponent too large"),
+    ],
+)
+def test_an_answer_too_large_is_refused_before_any_work(text):
+    with pytest.raises(AnswerError):
+        parse_matrix(text, _names(BACKWARD, "a.dW"))
+
+
+def test_a_number_too_long_is_too_large_to_check():
+    with pytest.raises(AnswerTooLargeError):
+        parse_matrix("1234567890123 X^T G", _names(BACKWARD, "a.dW"))
+
+
+def test_an_unreadable_answer_goes_to_a_person_with_its_caret():
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], "X^T (G")
+    assert (result.verdict, result.marks, result.error_position, result.error_caret) == (
+        "invalid",
+        0.0,
+        4,
+        "X^T (G\n    ^",
+    )
+    assert result.needs_person
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "mathml"),
+    [
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"\frac{\partial L}{\partial W} = X^\top G",
+            "<mfrac><mrow><mo>∂</mo><mi>L</mi></mrow><mrow><mo>∂</mo><mi>W</mi></mrow></mfrac>"
+            "<mo>=</mo><msup><mi>X</mi><mi>T</mi></msup><mo>·</mo><mi>G</mi>",
+            id="a gradient's left side is a fraction of partials",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            "G^T 1",
+            "<msup><mi>G</mi><mi>T</mi></msup><mo>·</mo><mn>𝟏</mn>",
+            id="the ones vector",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(Q K^T / \sqrt{d_k}, dim=0) V",
+            "<mi>A</mi><mo>=</mo><mi>softmax</mi><mrow><mo>(</mo><mfrac><mrow><mi>Q</mi>"
+            "<mo>·</mo><msup><mi>K</mi><mi>T</mi></msup></mrow><mrow><mrow><mo>√</mo><msub>"
+            "<mi>d</mi><mi>k</mi></msub></mrow></mrow></mfrac><mo>,</mo><mi>dim</mi><mo>=</mo>"
+            "<mn>0</mn><mo>)</mo></mrow><mo>·</mo><mi>V</mi>",
+            id="a softmax over the columns, a fraction and a root",
+        ),
+    ],
+)
+def test_the_reading_is_mathml_the_pages_trust(rubric, item_id, answer, mathml):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    alttext = html.escape(f"{result.interpretation}", quote=True)
+    assert result.reading_mathml == (
+        f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline" alttext="{alttext}">'
+        f"<mrow>{mathml}</mrow></math>"
+    )
+    assert str(trusted_mathml(result.reading_mathml)) == result.reading_mathml
+
+
+def test_the_reading_of_a_gradient_says_it_in_its_alt_text():
+    result = grade_answer(
+        BACKWARD, BACKWARD.items["a.dW"], r"\frac{\partial L}{\partial W} = X^T G"
+    )
+    assert 'alttext="∂L/∂W = Xᵀ·G"' in result.reading_mathml
+
+
+def test_a_result_named_by_a_student_is_escaped_in_mathml():
+    result = grade_answer(ATTENTION, ATTENTION.items["a.attention"], "Attention(Q,K,V) = V")
+    assert "<mi>Attention(Q,K,V)</mi>" in result.reading_mathml
+    assert str(trusted_mathml(result.reading_mathml)) == result.reading_mathml
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text", "recognised"),
+    [
+        pytest.param("a.dW", "dL/dW = X^T G", True, id="dL/dW names the dW item"),
+        pytest.param("a.dW", "dL/dX = G W^T", False, id="dL/dX does not name the dW item"),
+        pytest.param("b.dX", "dL/dX = G W^T", True, id="dL/dX names the dX item"),
+        pytest.param("a.dW", "G^T X", True, id="a bare answer of the transposed shape"),
+        pytest.param("a.dW", "X^T G", True, id="a bare answer of the item's shape"),
+        pytest.param("a.dW", "G W^T", False, id="a bare answer of another shape"),
+        pytest.param("a.dW", "X G", True, id="a bare answer whose shapes do not fit"),
+        pytest.param("a.dW", "the gradient", False, id="prose"),
+    ],
+)
+def test_a_transcript_answer_is_recognised_by_what_it_names(item_id, text, recognised):
+    item = BACKWARD.items[item_id]
+    assert kind_of(item).recognises(item, text, BACKWARD.context) is recognised
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('touch /tmp/grader_pwned')",
+        "().__class__.__base__.__subclasses__()",
+        "print('leak')",
+        r"\operatorname{eval}(1)",
+        r"\input{/etc/passwd}",
+        "X^T G; G",
+        "<script>alert(1)</script>",
+        "9^9^9 X",
+    ],
+)
+def test_a_hostile_answer_is_only_unreadable(text):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], text)
+    assert (result.verdict, result.marks) == ("invalid", 0.0)
+
+
+# The backward pass through an elementwise sigmoid, H = σ(Z): every diagnosis of an
+# elementwise product is tested here.
+SIGMOID = load_rubric_text(
+    r"""
+id: SIGMOID-BACKWARD
+title: Backward through a sigmoid
+symbols:
+  N: {meaning: examples}
+  D: {meaning: features}
+parts:
+  a:
+    marks: 2
+    prompt: H = σ(Z) entry by entry, and G = dL/dH is given. Give dL/dZ.
+    items:
+      dZ:
+        type: matrix
+        marks: 2
+        matrices: {Z: [N, D], G: [N, D]}
+        gradient: Z
+        answer: 'G \odot \sigma(Z) \odot (1 - \sigma(Z))'
+        partial_credit:
+          matrix_product: 1
+""",
+    "sigmoid-backward.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "marks", "diagnosis", "feedback"),
+    [
+        pytest.param(
+            r"\frac{\partial L}{\partial Z} = G ⊙ σ(Z) ∘ (1 - σ(Z))",
+            "correct",
+            2.0,
+            None,
+            ("Correct: your matrix equals ∂L/∂Z.",),
+            id="the reference in Unicode, 1 minus each entry",
+        ),
+        pytest.param(
+            r"\sigma(Z) \odot (1 - \sigma(Z)) \odot G",
+            "correct",
+            2.0,
+            None,
+            ("Correct: your matrix equals ∂L/∂Z.",),
+            id="an elementwise product in any order",
+        ),
+        pytest.param(
+            r"G (\sigma(Z) \odot (1 - \sigma(Z)))",
+            "partial",
+            1.0,
+            "matrix_product",
+            (
+                "The shapes do not fit: G is N×D and sigmoid(Z) ⊙ (1 - sigmoid(Z)) is N×D: they "
+                "cannot be multiplied.",
+                "G·(sigmoid(Z) ⊙ (1 - sigmoid(Z))) is a matrix product where the answer "
+                "multiplies entry by entry: G ⊙ (sigmoid(Z) ⊙ (1 - sigmoid(Z))).",
+            ),
+            id="a matrix product where the answer multiplies entry by entry",
+        ),
+        pytest.param(
+            r"G \odot \sigma(Z)",
+            "incorrect",
+            0.0,
+            "different",
+            (
+                "With N=5, D=4 and random entries, your answer differs from ∂L/∂Z: its entry "
+                "(5,4) is 1.1, where the answer's is 0.288.",
+            ),
+            id="the sigmoid for its derivative",
+        ),
+    ],
+)
+def test_grading_a_backward_pass_through_a_sigmoid(answer, verdict, marks, diagnosis, feedback):
+    result = grade_answer(SIGMOID, SIGMOID.items["a.dZ"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        verdict,
+        marks,
+        diagnosis,
+        feedback,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rubric", "folder", "expected"),
+    [
+        pytest.param(
+            ATTENTION,
+            "attention-q2",
+            {
+                "keys-first": {"a.attention": ("incorrect", 0.0), "b.flops": ("partial", 1.0)},
+                "model-answer": {"a.attention": ("correct", 3.0), "b.flops": ("correct", 2.0)},
+                "unscaled": {"a.attention": ("partial", 2.0), "b.flops": ("correct", 2.0)},
+                "values-first": {"a.attention": ("incorrect", 0.0), "b.flops": ("incorrect", 0.0)},
+                "values-inside": {"a.attention": ("incorrect", 0.0), "b.flops": ("partial", 1.0)},
+            },
+            id="attention: the three wrong answers of issue 16 earn nothing",
+        ),
+        pytest.param(
+            BACKWARD,
+            "linear-backward-q1",
+            {
+                "model-answer": {
+                    "a.dW": ("correct", 2.0),
+                    "b.dX": ("correct", 2.0),
+                    "c.db": ("correct", 2.0),
+                    "d.count": ("correct", 1.0),
+                },
+                "shape-mismatch": {
+                    "a.dW": ("incorrect", 0.0),
+                    "b.dX": ("incorrect", 0.0),
+                    "c.db": ("correct", 2.0),
+                    "d.count": ("correct", 1.0),
+                },
+                "typical-mistakes": {
+                    "a.dW": ("partial", 1.0),
+                    "b.dX": ("incorrect", 0.0),
+                    "c.db": ("incorrect", 0.0),
+                    "d.count": ("incorrect", 0.0),
+                },
+            },
+            id="backward pass: the model answer and the typical mistakes",
+        ),
+    ],
+)
+def test_the_bundled_example_submissions(rubric, folder, expected):
+    batch = grade_paths(rubric, [ROOT / "submissions" / folder])
+    assert batch.failures == []
+    graded = {
+        result.student: {i: (r.verdict, r.marks) for i, r in result.items.items()}
+        for result in batch.results
+    }
+    assert graded == expected
+    assert all(result.warnings == () for result in batch.results)
+
+
+@pytest.mark.parametrize(
+    ("answer", "feedback"),
+    [
+        pytest.param("N", "Your answer is a number, but ∂L/∂b is 1×D.", id="a number"),
+        pytest.param("W b", "Your answer is C×1, but ∂L/∂b is 1×D.", id="a vector of another size"),
+        pytest.param(
+            "1_D^T G",
+            "The shapes do not fit: 𝟏_Dᵀ is 1×D and G is N×D: they cannot be multiplied.",
+            id="a ones vector whose length does not fit",
+        ),
+    ],
+)
+def test_an_answer_of_another_shape_says_so(answer, feedback):
+    # Both failed with an IndexError or a ValueError before (found by fuzzing the grader).
+    result = grade_answer(BACKWARD, BACKWARD.items["c.db"], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (
+        "incorrect",
+        "shape",
+        (feedback,),
+    )
+
+
+NOT_COMPARABLE = (
+    "Your answer's values cannot be compared (at the sizes checked it divides by zero, "
+    "overflows, takes the root of a negative number or inverts a singular matrix); an "
+    "instructor will review it.",
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("X^T G / (N - N)", id="a division by sizes whose difference is zero"),
+        pytest.param(r"\sqrt{1 - N} X^T G", id="the root of a negative number"),
+        pytest.param("X^T G (W^T W)^{-1}", id="a matrix singular at one size set (D > C)"),
+        pytest.param("exp(exp(exp(exp(X^T G))))", id="an overflow"),
+    ],
+)
+def test_values_that_cannot_be_compared_go_to_a_person(answer):
+    # A ZeroDivisionError made some of these an `error` before (found by fuzzing the grader).
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.marks, result.feedback) == (
+        "needs_review",
+        0.0,
+        NOT_COMPARABLE,
+    )
+    assert result.needs_person

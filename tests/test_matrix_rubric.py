@@ -1,0 +1,126 @@
+"""A matrix item's rubric keys: what is refused when the rubric is loaded, with its key and
+line, so that a rubric that would mis-grade never meets a class."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.errors import RubricError
+from grader.rubric import load_rubric_text
+
+
+def _rubric(item: str) -> str:
+    return (
+        "id: M\nsymbols:\n  N: {meaning: examples}\n  C: {meaning: inputs}\n"
+        "  D: {meaning: outputs}\nparts:\n  a:\n    marks: 2\n    prompt: Give it.\n"
+        "    items:\n      it:\n        type: matrix\n        marks: 2\n" + item
+    )
+
+
+def _problems(item: str) -> list[str]:
+    try:
+        load_rubric_text(_rubric(item), "m.yaml")
+    except RubricError as error:
+        return [f"{p.line}: {p.key}: {p.message}" for p in error.problems]
+    return []
+
+
+SHAPES = "        matrices: {X: [N, C], W: [C, D], G: [N, D], b: [D], s: []}\n"
+
+
+@pytest.mark.parametrize(
+    ("item", "problems"),
+    [
+        pytest.param(
+            SHAPES + "        gradient: W\n        answer: 'X^T G'\n",
+            [],
+            id="a gradient over declared shapes loads",
+        ),
+        pytest.param(
+            SHAPES + "        result: [Y, 'f(X)']\n        answer: 's X W'\n",
+            [],
+            id="a result with two names, and a number among the matrices",
+        ),
+        pytest.param(
+            SHAPES + "        gradient: W\n        answer: 'X G'\n",
+            [
+                "16: parts.a.items.it.answer: the shapes do not fit: X is N×C and G is N×D: "
+                "they cannot be multiplied."
+            ],
+            id="a reference whose shapes do not fit",
+        ),
+        pytest.param(
+            SHAPES + "        gradient: V\n        answer: 'X^T G'\n",
+            ["15: parts.a.items.it.gradient: 'V' is not one of the item's matrices"],
+            id="a gradient of an undeclared matrix",
+        ),
+        pytest.param(
+            SHAPES + "        gradient: W\n        result: A\n        answer: 'X^T G'\n",
+            ["16: parts.a.items.it.result: give either gradient or result, not both"],
+            id="both a gradient and a result",
+        ),
+        pytest.param(
+            "        matrices: {X: [N, C, D]}\n        answer: 'X'\n",
+            [
+                "14: parts.a.items.it.matrices.X: a shape is a list of at most two sizes, "
+                "e.g. [N, C]"
+            ],
+            id="a shape with three sizes",
+        ),
+        pytest.param(
+            "        matrices: {N: [N, C]}\n        answer: 'N'\n",
+            [
+                "14: parts.a.items.it.matrices.N: N is also one of the question's sizes; give "
+                "the matrix another name"
+            ],
+            id="a matrix named as a size",
+        ),
+        pytest.param(
+            "        matrices: {XY: [N, C]}\n        answer: 'XY'\n",
+            [
+                "14: parts.a.items.it.matrices.XY: a matrix's name is a letter with an optional "
+                "subscript, e.g. X or W_Q"
+            ],
+            id="a matrix named with two letters",
+        ),
+        pytest.param(
+            SHAPES + "        answer: 'X^T Z'\n",
+            [
+                "15: parts.a.items.it.answer: cannot read 'X^T Z': unknown name 'Z': the "
+                "question's matrices are G, W, X, b, s (at column 5)\n      X^T Z\n          ^"
+            ],
+            id="a reference over an undeclared matrix",
+        ),
+        pytest.param(
+            SHAPES
+            + "        answer: 'X^T G'\n        misconceptions:\n"
+            + "          - {answer: 'X^T G^T', feedback: G is N x D., marks: 0}\n"
+            + "          - {answer: 'X^T Z', feedback: No., marks: 0}\n",
+            [
+                "18: parts.a.items.it.misconceptions[1].answer: cannot read 'X^T Z': unknown "
+                "name 'Z': the question's matrices are G, W, X, b, s (at column 5)\n"
+                "      X^T Z\n          ^"
+            ],
+            id="a misconception may not fit, but must be read",
+        ),
+    ],
+)
+def test_a_matrix_item_is_checked_when_the_rubric_is_loaded(item, problems):
+    assert _problems(item) == problems
+
+
+def test_a_misconception_equal_to_the_reference_is_found_by_the_self_test():
+    from grader.rubric_check import check_rubric
+
+    rubric = load_rubric_text(
+        _rubric(
+            SHAPES
+            + "        gradient: W\n        answer: 'X^T G'\n        misconceptions:\n"
+            + "          - {answer: '(G^T X)^T', feedback: Same., marks: 0}\n"
+        ),
+        "m.yaml",
+    )
+    assert [p.message for p in check_rubric(rubric)] == [
+        "'(G^T X)^T' equals the reference answer, so this rule can never fire",
+        "no test exercises this rule; add one to tests: with item: a.it and misconception: 1",
+    ]

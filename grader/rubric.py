@@ -300,16 +300,27 @@ def _read_tests(
     return tests
 
 
-def _read_size_sets(fields: Fields, names: list[str], problems: list[Problem]) -> SizeSets:
-    """`check_sizes`: the sizes at which formulas are compared; two sets by default."""
+def _read_size_sets(
+    fields: Fields,
+    names: list[str],
+    problems: list[Problem],
+    not_sizes: frozenset[str] = frozenset(),
+) -> SizeSets:
+    """`check_sizes`: the sizes at which formulas are compared; two sets by default. A symbol
+    that is not a whole number (`x` of an expression item, declared real) need not be given:
+    it takes the default sets' value."""
     entry = fields.sequence("check_sizes", required=False)
+    defaults = default_size_sets(names)
     if entry is None:
-        return default_size_sets(names)
+        return defaults
     sets = []
     for index, node in enumerate(entry[1].items):
         sizes = Fields(node, f"check_sizes[{index}]", problems)
         values = []
         for name in names:
+            if name in not_sizes and not sizes.has(name):
+                values.append((name, dict(defaults[index % len(defaults)])[name]))
+                continue
             value = sizes.integer(name)
             if value is not None and not 1 <= value <= 50:
                 sizes.problem(node.line, name, "must be a whole number from 1 to 50")
@@ -336,7 +347,8 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     question_id = fields.text("id")
     title = fields.text("title", required=False, default="") or ""
     specs = _read_symbols(fields, problems)
-    size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems)
+    not_sizes = frozenset(spec.name for spec in specs if "integer" not in spec.assumptions)
+    size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems, not_sizes)
     relations = read_relations(fields, specs, problems)
     if relations:
         if not fields.has("check_sizes"):

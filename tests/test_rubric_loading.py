@@ -283,3 +283,36 @@ def test_a_missing_file_is_refused_and_a_link_an_instructor_made_is_followed(tmp
     os.symlink(tmp_path / "none.yaml", tmp_path / "dangling.yaml")
     with pytest.raises(RubricError, match="cannot read it"):
         load_rubric(tmp_path / "dangling.yaml")
+
+
+SIZES_AND_A_REAL = """\
+id: T
+symbols:
+  C: {meaning: channels}
+  D: {meaning: outputs}
+  y: {meaning: an entry of Y, assumptions: [real]}
+check_sizes:
+  - {C: 3, D: 2}
+  - {C: 2, D: 5}
+parts:
+  a:
+    marks: 1
+    prompt: Give y squared plus C.
+    items:
+      it: {type: expression, marks: 1, answer: 'y^2 + C'}
+"""
+
+
+def test_check_sizes_need_only_the_sizes_a_real_symbol_takes_the_defaults_value(tmp_path):
+    path = tmp_path / "rubric.yaml"
+    path.write_text(SIZES_AND_A_REAL)
+    rubric = load_rubric(path)
+    assert [dict(sizes) for sizes in rubric.context.size_sets] == [
+        {"C": 3, "D": 2, "y": 3},
+        {"C": 2, "D": 5, "y": 2},
+    ]
+    # a size left out is still a problem, named with its line and key
+    path.write_text(SIZES_AND_A_REAL.replace("{C: 3, D: 2}", "{C: 3}"))
+    with pytest.raises(RubricError) as refused:
+        load_rubric(path)
+    assert "rubric.yaml:7: check_sizes[0].D: is required" in str(refused.value)

@@ -41,6 +41,7 @@ DESCRIPTIONS = {
     "shape": "the output or input indexed with the wrong shape",
     "different": "a different layer",
     "index_base": "the right layer with indices counted from the other base (0 or 1)",
+    "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
 }
 
 

@@ -22,7 +22,14 @@ import sympy
 
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.count.check import show_count
-from grader.kinds.formula.layer import Facts, Structure, facts, instantiate, spatial_axes
+from grader.kinds.formula.layer import (
+    Facts,
+    NotWholeError,
+    Structure,
+    facts,
+    instantiate,
+    spatial_axes,
+)
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
@@ -79,7 +86,10 @@ def same_layer(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool | None:
     """Whether two formulas define the same layer; None when that cannot be decided exactly."""
-    a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
+    try:
+        a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
+    except NotWholeError:
+        return None
     if not all(s.exact for s in (*a, *b)):
         return None
     return _same(a, b)
@@ -98,9 +108,11 @@ class _Comparison:
         layer: LayerSpec,
         meanings: Mapping[str, str],
         whole_image: bool = False,
+        sized_kernel: bool = False,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.whole_image = whole_image  # the student's kernel covers the image at every size
+        self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
         self.s: Facts = facts(student, self.spatial)
@@ -184,7 +196,8 @@ class _Comparison:
                 f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
                 "every position, so each output reads inputs from everywhere."
             )
-        return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}."
+        at = f" (with {self.student.show_sizes()})" if self.sized_kernel else ""
+        return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}{at}."
 
     @FINDINGS.produces(
         "channel_independent", "unshared_weights", "shared_weights", "weight_sharing"
@@ -293,17 +306,30 @@ class _Comparison:
         ]
 
 
-def _covers_the_image(student: Sequence[Structure], spatial: int) -> bool:
-    """Whether the kernel grows with the image, or spans all of it at every size checked: a
-    fixed 5×5 kernel looks like the whole image on a 5×4 one, not on a 6×7 one."""
+def _covers_the_image(
+    student: Sequence[Structure], reference: Sequence[Structure], spatial: int
+) -> bool:
+    """Whether the kernel grows with the image (where the reference's does not: a kernel of
+    K positions grows with K), or spans all of it at every size checked: a fixed 5×5 kernel
+    looks like the whole image on a 5×4 one, not on a 6×7 one."""
     extents = [facts(s, spatial).extent for s in student]
+    wanted = [facts(r, spatial).extent for r in reference]
     if None in extents:
         return False
-    grows = len(set(extents)) > 1
-    return grows or all(
-        all(e >= d for e, d in zip(extent, s.in_dims[:spatial], strict=True))
-        for extent, s in zip(extents, student, strict=True)
-    )
+    grows = len(set(extents)) > 1 and len(set(wanted)) == 1
+
+    def covers(extent, structure) -> bool:
+        return extent is not None and all(
+            e >= d for e, d in zip(extent, structure.in_dims[:spatial], strict=True)
+        )
+
+    # Sizes at which the reference's own kernel covers the image tell nothing.
+    telling = [
+        (extent, s)
+        for extent, s, r, w in zip(extents, student, reference, wanted, strict=True)
+        if not covers(w, r)
+    ]
+    return grows or (bool(telling) and all(covers(extent, s) for extent, s in telling))
 
 
 def _weight_classes(structure: Structure) -> np.ndarray:
@@ -410,6 +436,18 @@ def _own_count(
 # --- The check -----------------------------------------------------------------------------
 
 
+@FINDINGS.produces("fractional_index")
+def _fractional(error: NotWholeError) -> FormulaCheck:
+    """A sum's bound or an index that is a fraction at some sizes (-K/2 with K odd): what the
+    student meant is a person's call, so it is pointed out and sent for review."""
+    message = (
+        f"Your formula is not a whole number everywhere: {error.message}. Positions and the "
+        "bounds of sums are whole numbers; where one is meant, round it, e.g. "
+        "\\lfloor K/2 \\rfloor."
+    )
+    return FormulaCheck(False, exact=False, findings=(FINDINGS.make("fractional_index", message),))
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -422,7 +460,10 @@ def check_formula(
     if formula.shape_problem is not None:
         return FormulaCheck(False, findings=(FINDINGS.make("shape", formula.shape_problem),))
     layer = item.spec.layer
-    student = structures(formula, layer, size_sets)
+    try:
+        student = structures(formula, layer, size_sets)
+    except NotWholeError as error:
+        return _fractional(error)
     reference = structures(item.reference, layer, size_sets)
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
@@ -434,9 +475,10 @@ def check_formula(
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = []
-    whole_image = _covers_the_image(student, spatial_axes(layer))
+    whole_image = _covers_the_image(student, reference, spatial_axes(layer))
+    sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     for r, s in zip(reference, student, strict=True):
-        comparison = _Comparison(r, s, layer, meanings, whole_image)
+        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         findings = [
             *comparison.connectivity(),

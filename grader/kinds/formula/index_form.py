@@ -71,6 +71,28 @@ def _multiply(left: list[_Flat], right: list[_Flat]) -> list[_Flat]:
     return [_product_term(a, b) for a in left for b in right]
 
 
+def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
+    """Whether `expr` is linear in `indices`, a floor or ceiling of indices counting as one."""
+    rounded = {
+        atom: sympy.Dummy()
+        for atom in expr.atoms(sympy.floor, sympy.ceiling)
+        if atom.free_symbols & indices
+    }
+    flat = sympy.expand(expr.xreplace(rounded))
+    variables = (flat.free_symbols & indices) | set(rounded.values())
+    for term in sympy.Add.make_args(flat):
+        degree = 0
+        for factor in sympy.Mul.make_args(term):
+            base, exponent = factor.as_base_exp()
+            if base.free_symbols & variables:
+                if base not in variables or not exponent.is_Integer or exponent < 0:
+                    return False
+                degree += int(exponent)
+        if degree > 1:
+            return False
+    return True
+
+
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
 
@@ -103,20 +125,40 @@ class IndexFormReader(TokenReader):
         return sympy.expand(total)
 
     def index_product(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+        """A product of atoms, each possibly divided by sizes or numbers: `(g-1)C/G`,
+        `(K-1)/2`; the result is exact (a rational in the sizes) and linear in the indices,
+        except inside a floor or a ceiling."""
         first = self.peek()
         result = self.index_atom(scope)
-        while self.at("NAME", "NUMBER", "(", "*"):
+        while self.at("NAME", "NUMBER", "(", "*", "/", "⌊", "⌈", "÷"):
+            if self.at("/"):
+                slash = self.take("/")
+                result = result / self.divisor(self.index_atom(scope), slash)
+                continue
             if self.at("*"):
                 self.take("*")
             result *= self.index_atom(scope)
         indices = result.free_symbols - self.size_symbols
-        if indices and sympy.Poly(result, *indices).total_degree() > 1:
+        if indices and not _linear(result, indices):
             raise AnswerError(
                 self.text,
                 first.start if first else 0,
                 "an index must be a sum of indices, sizes and numbers, not a product of indices",
             )
         return result
+
+    def divisor(self, value: sympy.Expr, at: Token) -> sympy.Expr:
+        """What an index may be divided by: sizes and numbers, not indices, not zero."""
+        if value.free_symbols - self.size_symbols:
+            raise AnswerError(
+                self.text,
+                at.start,
+                "an index can be divided by sizes and numbers, not by an index; round it "
+                "with \\lfloor ... \\rfloor where a position is meant, e.g. \\lfloor i/2 \\rfloor",
+            )
+        if value == 0:
+            raise AnswerError(self.text, at.start, "division by zero")
+        return value
 
     def index_atom(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         token = self.peek()
@@ -127,6 +169,31 @@ class IndexFormReader(TokenReader):
             inner = self.index_expression(scope)
             self.take(close)
             return inner
+        if self.at("⌊", "⌈"):
+            opening = self.take()
+            inner = self.index_expression(scope)
+            self.take("⌋" if opening.kind == "⌊" else "⌉")
+            return sympy.floor(inner) if opening.kind == "⌊" else sympy.ceiling(inner)
+        if self.at("÷"):  # \frac{a}{b}
+            self.take("÷")
+            self.take("{", what="'{' after \\frac")
+            numerator = self.index_expression(scope)
+            self.take("}")
+            opening = self.take("{", what="the denominator of \\frac in '{...}'")
+            denominator = self.index_expression(scope)
+            self.take("}")
+            return numerator / self.divisor(denominator, opening)
+        if (
+            token is not None
+            and token.kind == "NAME"
+            and token.text in ("floor", "ceil", "ceiling")
+            and (after := self.peek(1)) is not None
+            and after.kind == "("
+        ):
+            self.position += 2
+            inner = self.index_expression(scope)
+            self.take(")")
+            return sympy.floor(inner) if token.text == "floor" else sympy.ceiling(inner)
         if self.at("NAME"):
             return self.resolve(self.letter(), scope)
         raise self.error(token, "expected an index, a size or a number")
@@ -255,6 +322,23 @@ class IndexFormReader(TokenReader):
                     "a power is not part of a layer formula: each term is a weight times an "
                     "input, or a bias",
                 )
+            elif token.kind == "÷":  # \frac{1}{2}: a number, as a coefficient
+                self.take("÷")
+                self.take("{", what="'{' after \\frac")
+                numerator = self.number() if self.at("NUMBER") else None
+                close = self.take("}") if numerator is not None and self.at("}") else None
+                opening = self.take("{") if close is not None and self.at("{") else None
+                denominator = self.number() if opening is not None and self.at("NUMBER") else None
+                if denominator is None or not self.at("}"):
+                    raise AnswerError(
+                        self.text,
+                        token.start,
+                        "in a term, \\frac takes two numbers, e.g. \\frac{1}{2} w_{l,k} x_{i,l}",
+                    )
+                self.take("}")
+                if denominator == 0:
+                    raise AnswerError(self.text, token.start, "division by zero")
+                product = _multiply(product, [_Flat(sympy.Rational(numerator, denominator))])
             elif token.kind == "/" and read_something:
                 self.take()
                 divisor = self.number()

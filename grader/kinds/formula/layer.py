@@ -31,7 +31,7 @@ from functools import reduce
 import numpy as np
 import sympy
 
-from grader.errors import AnswerTooLargeError
+from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.terms import Formula, LayerSpec
 
 MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
@@ -83,28 +83,82 @@ class Structure:
         return ", ".join(f"{name}={value}" for name, value in self.sizes)
 
 
-def _integer(expr: sympy.Expr, what: str) -> int:
+def _integer(expr: sympy.Expr, what: str, sizes: Mapping[str, int] | None = None) -> int:
     if not expr.is_Integer:
-        raise AnswerTooLargeError("", 0, f"{what} is not a whole number at the sizes checked")
+        at = f" at {', '.join(f'{k}={v}' for k, v in sizes.items())}" if sizes else ""
+        raise NotWholeError("", 0, f"{what} is {sympy.sstr(expr)}{at}, not a whole number")
     return int(expr)
 
 
-def _affine(
-    expr: sympy.Expr, variables: Sequence[sympy.Symbol], sizes: Mapping[sympy.Symbol, int]
-) -> tuple[int, list[int]]:
-    """An index expression at concrete sizes as (constant, coefficient of each variable)."""
+class NotWholeError(AnswerError):
+    """Index arithmetic that is not a whole number at the sizes checked: (K-1)/2 at K = 4."""
+
+
+def _rational(value: sympy.Expr, expr: sympy.Expr) -> Fraction:
+    if not value.is_Rational:
+        raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
+    return Fraction(int(value.p), int(value.q))
+
+
+def evaluate_index(
+    expr: sympy.Expr,
+    variables: Sequence[sympy.Symbol],
+    sizes: Mapping[sympy.Symbol, int],
+    grids: Sequence[np.ndarray],
+    length: int,
+    show: str = "",
+) -> np.ndarray:
+    """An index expression's value at every point of `grids` (one array per variable), exactly:
+    sizes are put in, rationals kept as fractions, floors and ceilings taken by integer
+    division. A value that is not a whole number raises `NotWholeError`."""
     concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes.items()}))
-    constant = 0
-    coefficients = [0] * len(variables)
+    numerator, denominator = _scaled(concrete, variables, grids, length, expr)
+    if denominator != 1 and (numerator % denominator).any():
+        shown = ", ".join(f"{s}={v}" for s, v in sizes.items() if s in expr.free_symbols)
+        raise NotWholeError(
+            show,
+            0,
+            f"the index {sympy.sstr(expr)} is not a whole number"
+            + (f" at {shown}" if shown else "")
+            + "; round it with \\lfloor ... \\rfloor where a position is meant",
+        )
+    return numerator // denominator
+
+
+def _scaled(
+    concrete: sympy.Expr,
+    variables: Sequence[sympy.Symbol],
+    grids: Sequence[np.ndarray],
+    length: int,
+    expr: sympy.Expr,
+) -> tuple[np.ndarray, int]:
+    """(n, d) with n / d the value of `concrete` at every point: n integers, d a whole scale."""
     position = {v: k for k, v in enumerate(variables)}
+    parts: list[tuple[Fraction, np.ndarray | None]] = []
     for key, value in concrete.as_coefficients_dict().items():
+        coefficient = _rational(value, expr)
         if key == 1:
-            constant = int(value)
+            parts.append((coefficient, None))
         elif key in position:
-            coefficients[position[key]] = int(value)
+            parts.append((coefficient, grids[position[key]]))
+        elif isinstance(key, (sympy.floor, sympy.ceiling)):
+            inner, scale = _scaled(
+                sympy.expand(key.args[0] * (1 if isinstance(key, sympy.floor) else -1)),
+                variables,
+                grids,
+                length,
+                expr,
+            )
+            rounded = inner // scale
+            parts.append((coefficient, rounded if isinstance(key, sympy.floor) else -rounded))
         else:
             raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
-    return constant, coefficients
+    denominator = math.lcm(1, *(c.denominator for c, _ in parts))
+    result = np.zeros(length, dtype=np.int64)
+    for coefficient, values in parts:
+        factor = coefficient.numerator * (denominator // coefficient.denominator)
+        result += factor if values is None else factor * values
+    return result, denominator
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -133,8 +187,14 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             for bound in (s.low, s.high):
                 symbols.update({sym: sizes[sym.name] for sym in bound.free_symbols})
     concrete = {s: sympy.Integer(v) for s, v in symbols.items()}
-    out_dims = tuple(_integer(d.xreplace(concrete), "a size") for d in layer.output.shape)
-    in_dims = tuple(_integer(d.xreplace(concrete), "a size") for d in layer.input.shape)
+    out_dims = tuple(
+        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        for d in layer.output.shape
+    )
+    in_dims = tuple(
+        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        for d in layer.input.shape
+    )
     n_in = math.prod(in_dims)
     stride = n_in + 1
     scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
@@ -152,8 +212,12 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     for term in formula.terms:
         ranges = [np.arange(1, d + 1) for d in out_dims]
         for s in term.sums:
-            low = _integer(s.low.xreplace(concrete), f"the start of the sum over {s.variable}")
-            high = _integer(s.high.xreplace(concrete), f"the end of the sum over {s.variable}")
+            low = _integer(
+                s.low.xreplace(concrete), f"the start of the sum over {s.variable}", sizes
+            )
+            high = _integer(
+                s.high.xreplace(concrete), f"the end of the sum over {s.variable}", sizes
+            )
             if high - low + 1 > MAX_RANGE:
                 raise AnswerTooLargeError(
                     formula.text,
@@ -174,12 +238,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         grids = [g.ravel() for g in np.meshgrid(*ranges, indexing="ij", copy=False)]
 
         def values(index: sympy.Expr, grids=grids, variables=variables) -> np.ndarray:
-            constant, coefficients = _affine(index, variables, symbols)
-            result = np.full(len(grids[0]), constant, dtype=np.int64)
-            for coefficient, grid in zip(coefficients, grids, strict=True):
-                if coefficient:
-                    result += coefficient * grid
-            return result
+            return evaluate_index(index, variables, symbols, grids, len(grids[0]), formula.text)
 
         output = np.zeros(len(grids[0]), dtype=np.int64)
         for axis, dim in enumerate(out_dims):

@@ -8,13 +8,14 @@ from html import escape
 
 import sympy
 
-from grader.kinds.formula.terms import Access, Formula, describe_formula
+from grader.kinds.formula.terms import Access, Formula, describe_formula, show_index
 from grader.mathml import math_element
 
 
 def _index_mathml(index: sympy.Expr) -> str:
-    """An index expression such as i+u-2, token by token: letters, numbers, signs."""
-    text = sympy.sstr(index).replace(" ", "").replace("*", "")
+    """An index expression such as i+u-2 or t+u-(K+1)/2, token by token: letters, numbers,
+    signs, brackets (floors and ceilings as ⌊ ⌋ and ⌈ ⌉)."""
+    text = show_index(index)
     pieces = []
     for token in re.findall(r"[A-Za-z]+|[0-9]+|[+-]|.", text):
         if token.isdigit():

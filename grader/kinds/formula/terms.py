@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.printing.str import StrPrinter
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.normalise import (
@@ -120,6 +121,13 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
     "ldots": "…",
     "dots": "…",
     "cdots": "…",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "frac": "÷",
+    "dfrac": "÷",
+    "tfrac": "÷",
 }
 # Font commands only style a name: `\mathbf{X}` is the matrix X.
 _FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal)\s*\{")
@@ -150,7 +158,7 @@ def map_formula_characters(text: str) -> str:
 
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=_,.")
-_ALLOWED |= set("Σ≤≥<>'∀∈…")
+_ALLOWED |= set("Σ≤≥<>'∀∈…⌊⌋⌈⌉÷")  # ÷ stands for \\frac (a typed ÷ is already '/')
 
 
 def reject_unsupported_formula_characters(text: str) -> str:
@@ -289,7 +297,31 @@ def same_name(written: str, declared: str) -> bool:
 
 
 def show_index(index: sympy.Expr) -> str:
-    return sympy.sstr(index).replace(" ", "").replace("*", "")
+    """An index as written: `t+u-(K+1)/2`, the terms with fractions gathered over one
+    denominator, rather than sympy's `-K/2+t+u-1/2`."""
+    terms = sympy.Add.make_args(index)
+    fractional = [t for t in terms if not t.as_coeff_Mul()[0].is_Integer]
+    if len(fractional) < 2:
+        return _show(index)
+    whole = _show(sympy.Add(*(t for t in terms if t not in fractional)))
+    gathered = _show(sympy.factor(sympy.Add(*fractional)))
+    if whole == "0":
+        return gathered
+    return f"{whole}{gathered}" if gathered.startswith("-") else f"{whole}+{gathered}"
+
+
+class _IndexPrinter(StrPrinter):
+    """sympy's plain printing, with floors and ceilings in brackets: ⌊(k-1)G/D⌋."""
+
+    def _print_floor(self, expr: sympy.Expr) -> str:
+        return f"⌊{_show(expr.args[0])}⌋"
+
+    def _print_ceiling(self, expr: sympy.Expr) -> str:
+        return f"⌈{_show(expr.args[0])}⌉"
+
+
+def _show(expr: sympy.Expr) -> str:
+    return _IndexPrinter().doprint(expr).replace(" ", "").replace("*", "")
 
 
 def show_access(access: Access) -> str:

@@ -1,0 +1,302 @@
+"""Layer formulas beyond a fixed kernel (issue 17): index arithmetic with division, floors and
+\\frac in sums' bounds and input indices, evaluated exactly at the size sets, and size sets
+chosen or checked so that arithmetic is whole. Each quoted situation of the issue is graded
+here with its whole feedback."""
+
+# Formulas are written out in full, as students write them, so some lines are long.
+# ruff: noqa: E501
+
+from pathlib import Path
+
+import pytest
+import sympy
+
+from grader.errors import AnswerError, RubricError
+from grader.grade import grade_answer
+from grader.kinds.formula.check import same_layer
+from grader.kinds.formula.parse import parse_formula
+from grader.kinds.formula.sizes import whole_conditions, whole_size_sets
+from grader.rubric import load_rubric, load_rubric_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CONV1D = load_rubric(ROOT / "rubrics" / "conv1d-q1.yaml")
+GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
+
+CENTRED = r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k"
+GROUPS = r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,(\lceil kG/D \rceil - 1)C/G+m} + b_k"
+
+
+def read(rubric, item_id: str, text: str):
+    return parse_formula(text, rubric.symbol_table, rubric.items[item_id].spec.layer)
+
+
+# --- How index arithmetic is read ----------------------------------------------------------
+
+READINGS = [
+    pytest.param(
+        CONV1D,
+        CENTRED,
+        "y[t,k] = Σ_{u=-(K-1)/2..(K-1)/2} Σ_{l=1..C} w[u,l,k]·x[t+u,l] + b[k]",
+        id="a centred kernel of general size: bounds with a division",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-(K+1)/2,l} + b_k",
+        "y[t,k] = Σ_{u=1..K} Σ_{l=1..C} w[u,l,k]·x[t+u-(K+1)/2,l] + b[k]",
+        id="an input index with a division",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-\frac{K+1}{2},l} + b_k",
+        "y[t,k] = Σ_{u=1..K} Σ_{l=1..C} w[u,l,k]·x[t+u-(K+1)/2,l] + b[k]",
+        id="\\frac in an input index",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=-\lfloor K/2 \rfloor}^{\lfloor K/2 \rfloor}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        "y[t,k] = Σ_{u=-⌊K/2⌋..⌊K/2⌋} Σ_{l=1..C} w[u,l,k]·x[t+u,l] + b[k]",
+        id="floor in a sum's bounds",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=-floor(K/2)}^{floor(K/2)}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + \frac{1}{2} b_k",
+        "y[t,k] = Σ_{u=-⌊K/2⌋..⌊K/2⌋} Σ_{l=1..C} w[u,l,k]·x[t+u,l] + 1/2·b[k]",
+        id="floor( ) as a function, and \\frac of numbers as a coefficient",
+    ),
+    pytest.param(
+        GROUPED,
+        GROUPS,
+        "y[i,j,k] = Σ_{u=-1..1} Σ_{v=-1..1} Σ_{m=1..C/G} w[u,v,m,k]·x[i+u,j+v,C⌈Gk/D⌉/G-C/G+m] + b[k]",
+        id="a grouped convolution: C/G in a bound, a ceiling of the output index in an input index",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "text", "reading"), READINGS)
+def test_index_arithmetic_is_read_exactly(rubric, text, reading):
+    item_id = "a.formula"
+    assert read(rubric, item_id, text).reading == reading
+
+
+ERRORS = [
+    pytest.param(
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u/t,l}",
+        r"an index can be divided by sizes and numbers, not by an index; round it with \lfloor ... \rfloor where a position is meant, e.g. \lfloor i/2 \rfloor",
+        "/",
+        id="an index divided by an index",
+    ),
+    pytest.param(
+        r"y_{t,k} = \sum_{u=1}^{K/0}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l}",
+        "division by zero",
+        "/",
+        id="a bound divided by zero",
+    ),
+    pytest.param(
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{\lfloor t u/2 \rfloor,l}",
+        "an index must be a sum of indices, sizes and numbers, not a product of indices",
+        "t",
+        id="a product of indices inside a floor",
+    ),
+    pytest.param(
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{\lfloor t/2,l}",
+        "expected '⌋', not ','",
+        ",",
+        id="a floor never closed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "where"), ERRORS)
+def test_index_arithmetic_that_cannot_be_read_says_why_and_where(text, message, where):
+    with pytest.raises(AnswerError) as raised:
+        read(CONV1D, "a.formula", text)
+    assert raised.value.message == message
+    assert text[raised.value.position :].startswith(where)
+
+
+# --- Same layer or not ---------------------------------------------------------------------
+
+PAIRS = [
+    pytest.param(
+        CONV1D,
+        CENTRED,
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-(K+1)/2,l} + b_k",
+        True,
+        id="centred from -(K-1)/2, or shifted by (K+1)/2 from 1 to K",
+    ),
+    pytest.param(
+        CONV1D,
+        CENTRED,
+        r"y_{t,k} = \sum_{u=-\lfloor K/2 \rfloor}^{\lceil K/2 \rceil - 1}\sum_{l=1}^{C} w_{u,l,k} x_{t-u,l} + b_k",
+        True,
+        id="floor and ceiling bounds, and a flipped kernel",
+    ),
+    pytest.param(
+        CONV1D,
+        CENTRED,
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-1,l} + b_k",
+        False,
+        id="a kernel that starts at the output's position is not centred",
+    ),
+    pytest.param(
+        GROUPED,
+        GROUPS,
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k",
+        True,
+        id="the group as a ceiling counted from 1 or a floor counted from 0",
+    ),
+    pytest.param(
+        GROUPED,
+        GROUPS,
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=(\lceil kG/D \rceil - 1)C/G+1}^{\lceil kG/D \rceil C/G} w_{u,v,m,k} x_{i+u,j+v,m} + b_k",
+        None,
+        id="a sum whose bounds depend on the output index cannot be read: bounds are sizes and numbers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "first", "second", "same"), PAIRS)
+def test_which_formulas_define_the_same_layer(rubric, first, second, same):
+    item = rubric.items["a.formula"]
+    if same is None:
+        with pytest.raises(AnswerError):
+            read(rubric, "a.formula", second)
+        return
+    assert (
+        same_layer(
+            read(rubric, "a.formula", first),
+            read(rubric, "a.formula", second),
+            item.spec.layer,
+            rubric.size_sets,
+        )
+        is same
+    )
+
+
+# --- Graded as an instructor would ---------------------------------------------------------
+
+GRADES = [
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-(K+1)/2,l} + b_k",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="conv1d: the kernel indexed from 1 to K and centred by (K+1)/2 is right",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=-(K+1)/2}^{(K+1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        "partial",
+        1,
+        "kernel_size",
+        (
+            "Your kernel spans 5 positions instead of 3 positions (with P=9, K=3, C=2, D=4).",
+        ),
+        id="conv1d: a kernel of K+2 positions is told its size at the sizes that show it",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=-K/2}^{K/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        "needs_review",
+        0,
+        "fractional_index",
+        (
+            "Your formula is not a whole number everywhere: the start of the sum over u is "
+            "-3/2 at P=9, K=3, C=2, D=4, not a whole number. Positions and the bounds of sums "
+            r"are whole numbers; where one is meant, round it, e.g. \lfloor K/2 \rfloor.",
+            "An instructor will review it.",
+        ),
+        id="conv1d: a bound of -K/2 with K odd is pointed out and sent to a person",
+    ),
+    pytest.param(
+        CONV1D,
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-K/2,l} + b_k",
+        "needs_review",
+        0,
+        "fractional_index",
+        (
+            "Your formula is not a whole number everywhere: the index -K/2 + t + u is not a "
+            r"whole number at K=3; round it with \lfloor ... \rfloor where a position is "
+            "meant. Positions and the bounds of sums are whole numbers; where one is meant, "
+            r"round it, e.g. \lfloor K/2 \rfloor.",
+            "An instructor will review it.",
+        ),
+        id="conv1d: an input index of t+u-K/2 with K odd is pointed out and sent to a person",
+    ),
+    pytest.param(
+        GROUPED,
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="grouped: the group as a floor, counted from 0, is right",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "answer", "verdict", "marks", "diagnosis", "feedback"), GRADES)
+def test_grading_layers_with_index_arithmetic(rubric, answer, verdict, marks, diagnosis, feedback):
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        verdict,
+        marks,
+        diagnosis,
+        feedback,
+    )
+
+
+# --- Sizes at which the arithmetic is whole ------------------------------------------------
+
+RUBRIC_TEXT = """\
+id: K-ODD
+symbols:
+  P: {meaning: length, example: 9}
+  K: {meaning: kernel size, example: 3}
+  C: {meaning: input channels, example: 2}
+  D: {meaning: output channels, example: 4}
+CHECK_SIZES
+parts:
+  a:
+    marks: 1
+    prompt: The formula.
+    items:
+      formula:
+        type: formula
+        marks: 1
+        input: {name: x, shape: [P, C]}
+        output: {name: y, shape: [P, D]}
+        answer: 'y_{t,k} = \\sum_{u=-(K-1)/2}^{(K-1)/2}\\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k'
+"""
+
+
+def test_default_sizes_move_to_where_the_arithmetic_is_whole():
+    """The default sizes give K = 4 in the first set; (K-1)/2 is whole only for K odd, so K moves
+    to the nearest odd size (3: 5 is P's), and nothing else moves."""
+    rubric = load_rubric_text(RUBRIC_TEXT.replace("CHECK_SIZES\n", ""), "k-odd.yaml")
+    assert rubric.size_sets == (
+        (("P", 5), ("K", 3), ("C", 3), ("D", 2)),
+        (("P", 6), ("K", 7), ("C", 2), ("D", 3)),
+    )
+
+
+def test_given_sizes_at_which_the_arithmetic_is_fractional_are_a_rubric_problem():
+    given = "check_sizes:\n  - {P: 9, K: 3, C: 2, D: 4}\n  - {P: 11, K: 4, C: 3, D: 2}\n"
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(RUBRIC_TEXT.replace("CHECK_SIZES\n", given), "k-odd.yaml")
+    assert [problem.describe("k-odd.yaml") for problem in raised.value.problems] == [
+        "k-odd.yaml:20: parts.a.items.formula.answer: cannot check "
+        r"'y_{t,k} = \\sum_{u=-(K-1)/2}^{(K-1)/2}\\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k': "
+        "the start of the sum over u is -3/2 at P=11, K=4, C=3, D=2, not a whole number; give "
+        "check_sizes at which it is a whole number (such as K=5)"
+    ]
+
+
+def test_what_must_be_whole_for_a_grouped_convolution():
+    item = GROUPED.items["a.formula"]
+    C, G = (GROUPED.symbol_table[name] for name in "CG")
+    assert whole_conditions(item.reference, item.spec.layer) == {C / G, -C / G}
+    assert whole_size_sets(((("C", 6), ("G", 4)),), frozenset({C / G})) == ((("C", 6), ("G", 3)),)
+    assert whole_size_sets(((("C", 7), ("G", 4)),), frozenset({C / sympy.Integer(13)})) is None

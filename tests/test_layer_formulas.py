@@ -191,9 +191,7 @@ GRADES = [
         "partial",
         1,
         "kernel_size",
-        (
-            "Your kernel spans 5 positions instead of 3 positions (with P=9, K=3, C=2, D=4).",
-        ),
+        ("Your kernel spans 5 positions instead of 3 positions (with P=9, K=3, C=2, D=4).",),
         id="conv1d: a kernel of K+2 positions is told its size at the sizes that show it",
     ),
     pytest.param(
@@ -300,3 +298,139 @@ def test_what_must_be_whole_for_a_grouped_convolution():
     assert whole_conditions(item.reference, item.spec.layer) == {C / G, -C / G}
     assert whole_size_sets(((("C", 6), ("G", 4)),), frozenset({C / G})) == ((("C", 6), ("G", 3)),)
     assert whole_size_sets(((("C", 7), ("G", 4)),), frozenset({C / sympy.Integer(13)})) is None
+
+
+# --- Strides, dilations, groups ------------------------------------------------------------
+
+STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
+DEPTHWISE = load_rubric(ROOT / "rubrics" / "dw-sep-q1.yaml")
+STRIDED_2D = load_rubric_text(
+    """\
+id: STRIDED-2D
+symbols:
+  P: {meaning: height, example: 9}
+  Q: {meaning: width, example: 9}
+  C: {meaning: input channels, example: 2}
+  D: {meaning: output channels, example: 4}
+check_sizes:
+  - {P: 7, Q: 9, C: 2, D: 3}
+  - {P: 8, Q: 6, C: 3, D: 2}
+parts:
+  a:
+    marks: 3
+    prompt: A 3x3 convolution with stride 2 and zero padding 1.
+    items:
+      formula:
+        type: formula
+        marks: 3
+        input: {name: x, shape: [P, Q, C]}
+        output: {name: y, shape: ['\\lfloor (P-1)/2 \\rfloor + 1', '\\lfloor (Q-1)/2 \\rfloor + 1', D]}
+        answer: 'y_{i,j,k} = \\sum_{u=-1}^{1}\\sum_{v=-1}^{1}\\sum_{l=1}^{C} w_{u,v,l,k} x_{2i-1+u,2j-1+v,l} + b_k'
+""",
+    "strided-2d.yaml",
+)
+
+WINDOWS = [
+    pytest.param(
+        STRIDED_2D,
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{2i-1+u,j+v,l} + b_k",
+        "incorrect",
+        "stride",
+        ("Your stride is 1 along the width; the layer has stride 2 in both directions.",),
+        id="a stride along one axis only is told in words of stride",
+    ),
+    pytest.param(
+        STRIDED_2D,
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{i,j,u,v,l,k} x_{2i-1+u,2j-1+v,l} + b_k",
+        "incorrect",
+        "unshared_weights",
+        (
+            "Your weights depend on the position, so they are not shared across positions: "
+            "this is not a convolution.",
+        ),
+        id="position-dependent weights at stride 2 are explained as at stride 1",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{3i-1+u,l} + b_k",
+        "incorrect",
+        "stride",
+        (
+            "Your stride is 3; this layer has stride 2: each output's window starts 2 "
+            "positions after the previous output's, in your formula 3.",
+        ),
+        id="a 1D stride of 3 where the layer has 2",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i-1+2u,l} + b_k",
+        "incorrect",
+        "dilation",
+        (
+            "Your kernel is dilated: its taps are 2 positions apart, but this layer's kernel "
+            "reads adjacent positions.",
+        ),
+        id="a dilated kernel where the layer's taps are adjacent",
+    ),
+    pytest.param(
+        CONV1D,
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        "correct",
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="the reference itself",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+        "incorrect",
+        "group_channels",
+        (
+            "Your filters read every input channel; in a grouped convolution each reads C/G of them.",
+        ),
+        id="grouped: filters that read every channel",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor kG/D \rfloor C/G+m} + b_k",
+        "incorrect",
+        "group_mismatch",
+        (
+            "Your filters read C/G input channels each, but not those of their own group: with "
+            "P=5, Q=4, C=4, D=6, G=2, output channel 3 should read input channels 1 to 2, "
+            "yours reads 3 to 4.",
+        ),
+        id="grouped: the group off by one",
+    ),
+    pytest.param(
+        DEPTHWISE,
+        "b.formula",
+        r"z_{i,j,c} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l} x_{i+u,j+v,l} + b_c",
+        "incorrect",
+        "group_channels",
+        (
+            "Your filters read every input channel; in a depthwise convolution each reads only "
+            "its own input channel.",
+            "Your weights do not depend on the output channel, so all C output channels would "
+            "be identical: each output channel needs its own weights.",
+        ),
+        id="depthwise: filters that read every channel",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "diagnosis", "feedback"), WINDOWS
+)
+def test_strides_dilations_and_groups_in_their_own_words(
+    rubric, item_id, answer, verdict, diagnosis, feedback
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)

@@ -41,6 +41,10 @@ DESCRIPTIONS = {
     "shape": "the output or input indexed with the wrong shape",
     "different": "a different layer",
     "index_base": "the right layer with indices counted from the other base (0 or 1)",
+    "stride": "a window that moves by another stride",
+    "dilation": "a kernel dilated where the layer's is not, or the other way round",
+    "group_channels": "filters that read every input channel in a grouped or depthwise convolution",
+    "group_mismatch": "filters that read another group's input channels",
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
 }
 

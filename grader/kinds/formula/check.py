@@ -142,6 +142,108 @@ class _Comparison:
             f"{self.entry(x, int(source[0]), self.student.in_dims)}, which it should not"
         )
 
+    def axis_names(self) -> tuple[str, ...]:
+        if self.spatial == 2:
+            return ("the height", "the width")
+        return tuple(f"axis {a + 1}" for a in range(self.spatial))
+
+    @FINDINGS.produces("stride", "dilation")
+    def window(self) -> list[Diagnosis]:
+        """A window that moves by another step, or whose taps are spread differently."""
+        r, s = self.r, self.s
+        names = self.axis_names()
+        if None not in r.stride + s.stride and r.stride != s.stride:
+            if self.spatial == 1:
+                message = (
+                    f"Your stride is {s.stride[0]}; this layer has stride {r.stride[0]}: each "
+                    f"output's window starts {r.stride[0]} positions after the previous "
+                    f"output's, in your formula {s.stride[0]}."
+                )
+            else:
+                yours = "; ".join(
+                    f"{b} along {name}"
+                    for a, b, name in zip(r.stride, s.stride, names, strict=True)
+                    if a != b
+                )
+                theirs = (
+                    f"stride {r.stride[0]} in both directions"
+                    if self.spatial == 2 and len(set(r.stride)) == 1
+                    else "strides "
+                    + ", ".join(f"{a} along {n}" for a, n in zip(r.stride, names, strict=True))
+                )
+                message = f"Your stride is {yours}; the layer has {theirs}."
+            return [FINDINGS.make("stride", message)]
+        if None in r.dilation + s.dilation or r.dilation == s.dilation:
+            return []
+        spread = max(r.dilation)
+        if spread > 1 and max(s.dilation) == 1:
+            message = (
+                f"This is a dilated kernel: its taps are {spread} positions apart (dilation "
+                f"{spread}), but your formula reads adjacent positions."
+            )
+        elif max(s.dilation) > 1 and spread == 1:
+            message = (
+                f"Your kernel is dilated: its taps are {max(s.dilation)} positions apart, but "
+                "this layer's kernel reads adjacent positions."
+            )
+        else:
+            message = (
+                f"Your kernel's taps are {max(s.dilation)} positions apart; this layer's are "
+                f"{spread} apart (dilation {spread})."
+            )
+        return [FINDINGS.make("dilation", message)]
+
+    def per_filter(self, count: int) -> str:
+        """How many input channels a filter reads, in the question's sizes: C/G, not 2."""
+        channels = self.layer.input.shape[-1]
+        total = self.student.in_dims[-1]
+        if count and total % count == 0 and channels.is_Symbol:
+            groups = [
+                name
+                for name, value in self.student.sizes
+                if value == total // count and name != str(channels)
+            ]
+            if len(groups) == 1:
+                return f"{channels}/{groups[0]}"
+        return str(count)
+
+    @FINDINGS.produces("group_channels", "group_mismatch")
+    def groups(self) -> list[Diagnosis]:
+        """Which input channels each filter reads, where the reference's filters read a part
+        of them: a grouped or depthwise convolution."""
+        wanted, read = self.r.channels, self.s.channels
+        if wanted is None or read is None or np.array_equal(wanted, read) or not wanted.any():
+            return []
+        counts = set(wanted.sum(axis=1).tolist())
+        total = wanted.shape[1]
+        if len(counts) != 1:
+            return []
+        (count,) = counts
+        if count == total:
+            return []  # not grouped: which channels are read is the connectivity's to say
+        kind = "a depthwise" if count == 1 else "a grouped"
+        each = "only its own input channel" if count == 1 else f"{self.per_filter(count)} of them"
+        if read.all():
+            return [
+                FINDINGS.make(
+                    "group_channels",
+                    f"Your filters read every input channel; in {kind} convolution each reads "
+                    f"{each}.",
+                )
+            ]
+        if max(read.sum(axis=1).tolist()) == count:
+            row = int(np.flatnonzero((wanted != read).any(axis=1))[0])
+            return [
+                FINDINGS.make(
+                    "group_mismatch",
+                    f"Your filters read {self.per_filter(count)} input channels each, but not "
+                    f"those of their own group: with {self.student.show_sizes()}, output "
+                    f"channel {row + 1} should read input channels "
+                    f"{_channel_list(wanted[row])}, yours reads {_channel_list(read[row])}.",
+                )
+            ]
+        return []
+
     @FINDINGS.produces("not_fully_connected", "fully_connected", "kernel_size", "connectivity")
     def connectivity(self) -> list[Diagnosis]:
         r, s = self.r, self.s
@@ -172,6 +274,9 @@ class _Comparison:
                     "layer reads only a small neighbourhood of each position.",
                 )
             ]
+        found = self.window() or self.groups()
+        if found:
+            return found
         if r.extent and s.extent and r.extent != s.extent:
             return [FINDINGS.make("kernel_size", self.kernel_message())]
         return [
@@ -304,6 +409,16 @@ class _Comparison:
                 "is); every term of this layer is a weight times an input, or a bias.",
             )
         ]
+
+
+def _channel_list(row: np.ndarray) -> str:
+    """Channels 3 to 4, or 1, 3 and 5, counted from 1."""
+    channels = [int(c) + 1 for c in np.flatnonzero(row)]
+    if len(channels) > 1 and channels[-1] - channels[0] == len(channels) - 1:
+        return f"{channels[0]} to {channels[-1]}"
+    if len(channels) == 1:
+        return str(channels[0])
+    return ", ".join(map(str, channels[:-1])) + f" and {channels[-1]}"
 
 
 def _covers_the_image(

@@ -426,7 +426,75 @@ def spatial_axes(layer: LayerSpec) -> int:
     x, y = layer.input.shape, layer.output.shape
     if len(x) != len(y):
         return 0
-    return sum(1 for a, b in zip(x[:-1], y[:-1], strict=True) if sympy.expand(a - b) == 0)
+    return sum(1 for a, b in zip(x[:-1], y[:-1], strict=True) if _same_axis(a, b))
+
+
+def _same_axis(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """Whether an output axis of size b runs along an input axis of size a: the same size, or
+    one computed from the same sizes, as a strided layer's ⌊(P-1)/2⌋ + 1 from P."""
+    return sympy.expand(a - b) == 0 or bool(a.free_symbols) and a.free_symbols == b.free_symbols
+
+
+def strides(
+    out_index: Sequence[np.ndarray],
+    in_index: Sequence[np.ndarray],
+    in_dims: tuple[int, ...],
+    classes: np.ndarray,
+) -> tuple[int | None, ...]:
+    """Along each positional axis, how far the window moves from one output to the next. A
+    shared weight links outputs o to inputs s·o + c: s is the stride. Without shared weights,
+    the first (and last) input each output reads, where padding does not cut it, moves by the
+    stride. None where that is not one number."""
+    found: list[int | None] = []
+    order = np.lexsort((out_index[0], classes)) if len(out_index) else None
+    for out, source, dim in zip(out_index, in_index, in_dims, strict=False):
+        shared = _shared_stride(out[order], source[order], classes[order])
+        if shared is not None:
+            found.append(shared)
+            continue
+        positions, where = np.unique(out, return_inverse=True)
+        if len(positions) < 2:
+            found.append(None)
+            continue
+        first = np.full(len(positions), np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(len(positions), -1, dtype=np.int64)
+        np.minimum.at(first, where.ravel(), source)
+        np.maximum.at(last, where.ravel(), source)
+        steps = set()
+        for ends, cut in ((first, 0), (last, dim - 1)):
+            whole = ends != cut
+            pairs = whole[1:] & whole[:-1] & (np.diff(positions) == 1)
+            steps.update(int(step) for step in np.diff(ends)[pairs])
+        found.append(steps.pop() if len(steps) == 1 else None)
+    return tuple(found)
+
+
+def _shared_stride(out: np.ndarray, source: np.ndarray, classes: np.ndarray) -> int | None:
+    """The one slope Δinput/Δoutput between connections through one weight, if there is one."""
+    same = (classes[1:] == classes[:-1]) & (out[1:] != out[:-1])
+    if not same.any():
+        return None
+    rise, run = np.diff(source)[same], np.diff(out)[same]
+    if (rise % run).any():
+        return None
+    slopes = np.unique(rise // run)
+    return int(slopes[0]) if len(slopes) == 1 else None
+
+
+def dilations(
+    out_flat: np.ndarray, in_index: Sequence[np.ndarray], axes: int
+) -> tuple[int | None, ...]:
+    """Along each positional axis, how far apart the taps of one output's window are (1 for
+    adjacent positions), read at the output that reads the most inputs."""
+    if not len(out_flat):
+        return (None,) * axes
+    busiest = np.argmax(np.bincount(out_flat))
+    mine = out_flat == busiest
+    found: list[int | None] = []
+    for axis in range(axes):
+        taps = np.unique(in_index[axis][mine])
+        found.append(int(np.gcd.reduce(np.diff(taps))) if len(taps) > 1 else None)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -441,6 +509,9 @@ class Facts:
     channel_independent: bool  # the D output channels at a position are identical
     shared_across_positions: bool  # weights depend on the offset, not on the position
     weights: np.ndarray  # the connections through a weight (no biases)
+    stride: tuple[int | None, ...] = ()  # along each positional axis
+    dilation: tuple[int | None, ...] = ()  # along each positional axis
+    channels: np.ndarray | None = None  # which input channels each output channel reads
 
 
 def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
@@ -457,7 +528,8 @@ def facts(structure: Structure, spatial: int) -> Facts:
     in_index = _unravel(in_w, structure.in_dims)
     n_channels_out = structure.out_dims[-1]
 
-    offsets = [in_index[a] - out_index[a] for a in range(spatial)]
+    stride = strides(out_index[:spatial], in_index[:spatial], structure.in_dims, class_w)
+    offsets = [in_index[a] - (stride[a] or 1) * out_index[a] for a in range(spatial)]
     extent = (
         tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None
     )
@@ -503,4 +575,14 @@ def facts(structure: Structure, spatial: int) -> Facts:
         channel_independent=channel_independent,
         shared_across_positions=shared,
         weights=weights,
+        stride=stride,
+        dilation=dilations(out_w, in_index, spatial),
+        channels=_channel_map(out_index[-1], in_index[-1], structure),
     )
+
+
+def _channel_map(out_channel: np.ndarray, in_channel: np.ndarray, structure: Structure):
+    """A boolean matrix: which input channels (columns) each output channel (rows) reads."""
+    reads = np.zeros((structure.out_dims[-1], structure.in_dims[-1]), dtype=bool)
+    reads[out_channel, in_channel] = True
+    return reads

@@ -284,9 +284,11 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             sizes_shown, out_dims, in_dims, empty, empty, empty, fixed, 0, 0, True, reads_outside
         )
     width = max(rows.shape[1] for rows in parameter_rows)
+    # Rows of different widths already differ in their name or their count of indices, so
+    # padding with 0 keeps them apart, and keeps the values small enough to pack.
     padded = np.concatenate(
         [
-            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=-(2**62))
+            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
             for rows in parameter_rows
         ]
     )

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy
 from sympy.printing.str import StrPrinter
@@ -296,6 +297,7 @@ def same_name(written: str, declared: str) -> bool:
     return written.casefold() == declared.casefold()
 
 
+@lru_cache(maxsize=4096)
 def show_index(index: sympy.Expr) -> str:
     """An index as written: `t+u-(K+1)/2`, the terms with fractions gathered over one
     denominator, rather than sympy's `-K/2+t+u-1/2`."""

@@ -434,3 +434,73 @@ def test_strides_dilations_and_groups_in_their_own_words(
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
     assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
+
+
+# --- The words of the reference layer ------------------------------------------------------
+
+ATTENTION = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
+
+PROJECTIONS = [
+    pytest.param(
+        r"q_{n,k} = \sum_{m=1}^{N}\sum_{e=1}^{E} w_{e,k} x_{m,e} + b_k",
+        "fully_connected",
+        (
+            "Every output reads every input: that is a fully connected layer, but in a "
+            "projection each output row reads only its own input row, through the same "
+            "weights for every row.",
+        ),
+        id="a query that reads every token: projection words, not a neighbourhood of a position",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{u=-1}^{1}\sum_{e=1}^{E} w_{u,e,k} x_{n+u,e} + b_k",
+        "kernel_size",
+        (
+            "Each of your output rows reads 3 input rows; in a projection each output row "
+            "reads only its own input row, through the same weights for every row.",
+            "Your formula reads X outside its range at the border; this layer has no padding, "
+            "so every index must stay within the input's size.",
+        ),
+        id="a query that reads neighbouring tokens: rows, not a kernel",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{m=1}^{N}\sum_{e=1}^{E} w_{m,n,e,k} x_{m,e} + b_{n,k}",
+        "fully_connected",
+        (
+            "Every output reads every input: that is a fully connected layer, but in a "
+            "projection each output row reads only its own input row, through the same "
+            "weights for every row.",
+            "Your weights depend on the row, so they are not shared across rows: this is not "
+            "a projection, which applies the same weights to every row.",
+            "Your bias differs from row to row; in this layer each output column has one "
+            "bias, shared by every row.",
+        ),
+        id="a query with a weight per token pair: never 'not a convolution'",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e} x_{n,e} + b_k",
+        "channel_independent",
+        (
+            "Your weights do not depend on the output column, so all K output columns would "
+            "be identical: each output column needs its own weights.",
+        ),
+        id="weights without the output column",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e}",
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output column has one, shared "
+            "by every row.",
+        ),
+        id="the bias left out",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "diagnosis", "feedback"), PROJECTIONS)
+def test_a_projection_is_explained_in_the_words_of_a_projection(answer, diagnosis, feedback):
+    result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
+    assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+    assert not any(
+        word in line for line in result.feedback for word in ("image", "convolution", "kernel")
+    )

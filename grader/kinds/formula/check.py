@@ -98,6 +98,41 @@ def same_layer(
 # --- Findings ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Words:
+    """How the diagnoses name the parts of a layer, from what the reference layer is: a
+    convolution's positions and output channels, a projection's rows (tokens) and columns."""
+
+    layer: str  # "a convolution"
+    position: str  # "position"
+    positions: str  # "positions"
+    channel: str  # "output channel"
+    channels: str  # "output channels"
+
+
+WORDS = {
+    "convolution": Words(
+        "a convolution", "position", "positions", "output channel", "output channels"
+    ),
+    "fully connected": Words(
+        "a fully connected layer", "position", "positions", "output channel", "output channels"
+    ),
+    "projection": Words("a projection", "row", "rows", "output column", "output columns"),
+}
+LAYER_KINDS = tuple(WORDS)
+
+
+def layer_kind(reference: Facts, spatial: int) -> str:
+    """What the reference layer is, for the words of its diagnoses: every output reading every
+    input is a fully connected layer; outputs that read only their own row of a matrix, a
+    projection (Q = XW_Q, applied to every token); anything else a convolution."""
+    if reference.reads_all:
+        return "fully connected"
+    if spatial == 1 and reference.own_position:
+        return "projection"
+    return "convolution"
+
+
 class _Comparison:
     """The reference and a student's formula at one size set, with what each does."""
 
@@ -109,6 +144,7 @@ class _Comparison:
         meanings: Mapping[str, str],
         whole_image: bool = False,
         sized_kernel: bool = False,
+        kind: str | None = None,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.whole_image = whole_image  # the student's kernel covers the image at every size
@@ -117,6 +153,8 @@ class _Comparison:
         self.r: Facts = facts(reference, self.spatial)
         self.s: Facts = facts(student, self.spatial)
         self.meanings = meanings
+        self.kind = kind or layer_kind(self.r, self.spatial)
+        self.words = WORDS[self.kind]
 
     def entry(self, tensor: str, flat: int, dims: tuple[int, ...]) -> str:
         index = np.unravel_index(flat, dims)
@@ -270,8 +308,13 @@ class _Comparison:
             return [
                 FINDINGS.make(
                     "fully_connected",
-                    "Every output reads every input: that is a fully connected layer, but this "
-                    "layer reads only a small neighbourhood of each position.",
+                    "Every output reads every input: that is a fully connected layer, but "
+                    + (
+                        "in a projection each output row reads only its own input row, through "
+                        "the same weights for every row."
+                        if self.kind == "projection"
+                        else "this layer reads only a small neighbourhood of each position."
+                    ),
                 )
             ]
         found = self.window() or self.groups()
@@ -284,6 +327,13 @@ class _Comparison:
         ]
 
     def kernel_message(self) -> str:
+        if self.kind == "projection":
+            extent = (self.s.extent or (0,))[0]
+            reads = "every input row" if self.whole_image else f"{extent} input rows"
+            return (
+                f"Each of your output rows reads {reads}; in a projection each output row "
+                "reads only its own input row, through the same weights for every row."
+            )
         reference = self.r.extent or ()
         wanted = (
             "only each output's own position"
@@ -315,17 +365,23 @@ class _Comparison:
             found.append(
                 FINDINGS.make(
                     "channel_independent",
-                    "Your weights do not depend on the output channel, so all "
-                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} output "
-                    "channels would be identical: each output channel needs its own weights.",
+                    f"Your weights do not depend on the {self.words.channel}, so all "
+                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} "
+                    f"{self.words.channels} would be identical: each {self.words.channel} "
+                    "needs its own weights.",
                 )
             )
         if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
             found.append(
                 FINDINGS.make(
                     "unshared_weights",
-                    "Your weights depend on the position, so they are not shared across "
-                    "positions: this is not a convolution.",
+                    f"Your weights depend on the {self.words.position}, so they are not shared "
+                    f"across {self.words.positions}: this is not {self.words.layer}"
+                    + (
+                        ", which applies the same weights to every row."
+                        if self.kind == "projection"
+                        else "."
+                    ),
                 )
             )
         elif same_reads and s.shared_across_positions and not r.shared_across_positions:
@@ -361,7 +417,7 @@ class _Comparison:
             per = (
                 "every output has its own"
                 if r.bias == "per output"
-                else "each output channel has one, shared by every position"
+                else f"each {self.words.channel} has one, shared by every {self.words.position}"
             )
             return [
                 FINDINGS.make(
@@ -377,8 +433,9 @@ class _Comparison:
             ]
         if r.bias == "per channel" and s.bias == "per output":
             message = (
-                "Your bias differs from position to position; in this layer each output "
-                "channel has one bias, shared by every position."
+                f"Your bias differs from {self.words.position} to {self.words.position}; in this "
+                f"layer each {self.words.channel} has one bias, shared by every "
+                f"{self.words.position}."
             )
             return [FINDINGS.make("bias_unshared", message)]
         if r.bias == "per output":
@@ -386,7 +443,7 @@ class _Comparison:
             return [FINDINGS.make("bias_shared", message)]
         return [
             FINDINGS.make(
-                "bias_shared", "Your bias is shared where each output channel needs its own."
+                "bias_shared", f"Your bias is shared where each {self.words.channel} needs its own."
             )
         ]
 

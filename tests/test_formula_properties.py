@@ -244,7 +244,8 @@ TOKENS = [
     "0", "1", "2", "-1", "999999999", "9999999999", "u", "v", "l", "k", "i", "j", "ijk",
     "C", "D", "P", "Q", "PQ", "_{ijk}", "^T", "^{T}", "_1", "_{Q}", r"\input{x}", "\n", "\u200b",
     "Ｘ", "−", "/2", "(P-1)/2", "C/P", r"\lfloor", r"\rfloor", r"\lceil i/2 \rceil", "⌊", "⌋",
-    r"\frac{", r"\frac{P}{2}", "floor(", "floor(i/2)", "/0", "/i",
+    r"\frac{", r"\frac{P}{2}", "floor(", "floor(i/2)", "/0", "/i", r"\tanh(", "relu(", r"\sigma(",
+    "tanh",
 ]
 # fmt: on
 GRAMMARISH = st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)
@@ -339,9 +340,7 @@ def layers_1d(draw, kind: str) -> Layer1D:
         st.permutations([c for c in INDEX_LETTERS if c not in "xy"]).map(lambda p: p[:6])
     )
     t, k, o, m, j, v = letters
-    weight, bias = draw(
-        st.lists(st.sampled_from("ABEFHUVW"), min_size=2, max_size=2, unique=True)
-    )
+    weight, bias = draw(st.lists(st.sampled_from("ABEFHUVW"), min_size=2, max_size=2, unique=True))
     if kind == "grouped":
         start = draw(st.sampled_from(GROUP_STARTS)).replace("{k}", k)
         sums = [
@@ -408,3 +407,39 @@ def test_a_real_change_to_a_layer_with_index_arithmetic_is_never_right(case, whi
     result = grade_answer(rubric, rubric.items[item_id], text)
     assert result.verdict != "correct", text
     assert result.marks < rubric.items[item_id].marks
+
+
+DENSE_TANH = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")
+TANH = [r"\tanh", "tanh", "Tanh"]
+NOT_TANH = ["", r"\sigma", "sigmoid", "ReLU", r"\mathrm{ReLU}", "relu"]
+
+
+@st.composite
+def activated(draw, functions: list[str]) -> str:
+    """h_k = f(Σ_l w_{l,k} x_l + b_k), renamed and reordered, with f drawn from `functions`."""
+    k, summed = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "hx"]).map(lambda p: p[:2])
+    )
+    weight, bias = draw(st.lists(st.sampled_from("ABEFUVW"), min_size=2, max_size=2, unique=True))
+    indices = draw(st.permutations([summed, k]))
+    product = [f"{weight}_{{{','.join(indices)}}}", f"x_{{{summed}}}"]
+    body = rf"\sum_{{{summed}=1}}^{{C}} {' '.join(draw(st.permutations(product)))}"
+    terms = draw(st.permutations([body, f"{bias}_{{{k}}}"]))
+    function = draw(st.sampled_from(functions))
+    inside = " + ".join(terms)
+    return f"h_{{{k}}} = {function}({inside})" if function else f"h_{{{k}}} = {inside}"
+
+
+@EXAMPLES
+@given(activated(TANH))
+def test_how_an_activated_layer_is_written_never_changes_the_verdict(text):
+    result = grade_answer(DENSE_TANH, DENSE_TANH.items["a.formula"], text)
+    assert result.verdict == "correct", (text, result.feedback)
+
+
+@EXAMPLES
+@given(activated(NOT_TANH))
+def test_another_or_no_activation_is_never_right(text):
+    result = grade_answer(DENSE_TANH, DENSE_TANH.items["a.formula"], text)
+    assert result.verdict != "correct", text
+    assert result.diagnosis in ("activation_missing", "activation_wrong"), (text, result.feedback)

@@ -504,3 +504,93 @@ def test_a_projection_is_explained_in_the_words_of_a_projection(answer, diagnosi
     assert not any(
         word in line for line in result.feedback for word in ("image", "convolution", "kernel")
     )
+
+
+# --- An activation around the weighted sum -------------------------------------------------
+
+DENSE_TANH = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")
+
+ACTIVATED = [
+    pytest.param(
+        r"h_{j} = tanh(b_j + \sum_{i=1}^{C} W_{j,i} x_{i})",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="renamed, the bias first, tanh without a backslash",
+    ),
+    pytest.param(
+        r"h_k = \sum_{l=1}^{C} w_{l,k} x_l + b_k",
+        "partial",
+        2,
+        "activation_missing",
+        (
+            "Your formula has no activation: this layer applies tanh to the weighted sum, "
+            "tanh(… + b).",
+        ),
+        id="the activation left out",
+    ),
+    pytest.param(
+        r"h_k = \sigma(\sum_{l=1}^{C} w_{l,k} x_l + b_k)",
+        "partial",
+        2,
+        "activation_wrong",
+        ("Your activation is σ; this layer applies tanh to the weighted sum.",),
+        id="a sigmoid where tanh belongs",
+    ),
+    pytest.param(
+        r"h_k = \mathrm{ReLU}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)",
+        "partial",
+        2,
+        "activation_wrong",
+        ("Your activation is ReLU; this layer applies tanh to the weighted sum.",),
+        id="ReLU where tanh belongs",
+    ),
+    pytest.param(
+        r"h_k = \sum_{l=1}^{C} w_{l,k} x_l",
+        "incorrect",
+        0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: every output has its own.",
+            "Your formula has no activation: this layer applies tanh to the weighted sum, "
+            "tanh(… + b).",
+        ),
+        id="two things wrong: both said, no marks",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "verdict", "marks", "diagnosis", "feedback"), ACTIVATED)
+def test_an_activation_is_compared_with_the_layers(answer, verdict, marks, diagnosis, feedback):
+    result = grade_answer(DENSE_TANH, DENSE_TANH.items["a.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        verdict,
+        marks,
+        diagnosis,
+        feedback,
+    )
+
+
+def test_an_activation_where_the_layer_has_none_is_said():
+    result = grade_answer(
+        GROUPED, GROUPED.items["a.formula"], "y_{i,j,k} = \\tanh(" + GROUPS.split("= ", 1)[1] + ")"
+    )
+    assert (result.verdict, result.diagnosis, result.feedback) == (
+        "incorrect",
+        "activation_extra",
+        (
+            "This layer's output is the weighted sum itself, with no activation; your formula "
+            "applies tanh to it.",
+        ),
+    )
+    assert result.interpretation.startswith("y[i,j,k] = tanh(Σ_{u=-1..1}")
+
+
+def test_a_bias_outside_the_activation_is_refused_with_the_reason():
+    with pytest.raises(AnswerError) as raised:
+        read(DENSE_TANH, "a.formula", r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k")
+    assert raised.value.message == (
+        "an activation applies to the whole weighted sum: write h_{…} = tanh(… + b), with the "
+        "bias inside, not '+'"
+    )

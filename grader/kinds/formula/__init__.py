@@ -45,6 +45,9 @@ DESCRIPTIONS = {
     "dilation": "a kernel dilated where the layer's is not, or the other way round",
     "group_channels": "filters that read every input channel in a grouped or depthwise convolution",
     "group_mismatch": "filters that read another group's input channels",
+    "activation_missing": "the activation around the weighted sum left out",
+    "activation_extra": "an activation where the layer's output is the weighted sum itself",
+    "activation_wrong": "another activation than the layer's (tanh, σ, ReLU)",
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
 }
 

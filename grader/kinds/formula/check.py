@@ -92,7 +92,7 @@ def same_layer(
         return None
     if not all(s.exact for s in (*a, *b)):
         return None
-    return _same(a, b)
+    return _same(a, b) and first.activation == second.activation
 
 
 # --- Findings ------------------------------------------------------------------------------
@@ -608,6 +608,35 @@ def _own_count(
 # --- The check -----------------------------------------------------------------------------
 
 
+@FINDINGS.produces("activation_missing", "activation_extra", "activation_wrong")
+def _activation_finding(reference: str | None, student: str | None) -> list[Diagnosis]:
+    """The function around the weighted sum: missing, added, or another one."""
+    if reference == student:
+        return []
+    if student is None:
+        return [
+            FINDINGS.make(
+                "activation_missing",
+                f"Your formula has no activation: this layer applies {reference} to the "
+                f"weighted sum, {reference}(… + b).",
+            )
+        ]
+    if reference is None:
+        return [
+            FINDINGS.make(
+                "activation_extra",
+                f"This layer's output is the weighted sum itself, with no activation; your "
+                f"formula applies {student} to it.",
+            )
+        ]
+    return [
+        FINDINGS.make(
+            "activation_wrong",
+            f"Your activation is {student}; this layer applies {reference} to the weighted sum.",
+        )
+    ]
+
+
 @FINDINGS.produces("fractional_index")
 def _fractional(error: NotWholeError) -> FormulaCheck:
     """A sum's bound or an index that is a fraction at some sizes (-K/2 with K odd): what the
@@ -640,16 +669,20 @@ def check_formula(
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
     notes = tuple(note_list)
-    group = "formula:" + _fingerprint(student)
+    group = "formula:" + _fingerprint(student) + (f":{formula.activation or ''}")
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
-    if _same(student, reference):
+    activation = _activation_finding(item.reference.activation, formula.activation)
+    same_structure = _same(student, reference)
+    if same_structure and not activation:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = []
     whole_image = _covers_the_image(student, reference, spatial_axes(layer))
     sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     for r, s in zip(reference, student, strict=True):
+        if same_structure:
+            break
         comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         findings = [
@@ -674,14 +707,19 @@ def check_formula(
         )
     if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
         findings += _range_finding(item.reference, formula, meanings)
-    if not findings:
+    if not findings and not activation:
         findings = [
             FINDINGS.make(
                 "different", "Your formula does not define the same layer as a correct answer."
             )
         ]
+    findings += activation
     for index, rule in enumerate(item.misconceptions):
-        if rule.reading is not None and _same(student, structures(rule.reading, layer, size_sets)):
+        if (
+            rule.reading is not None
+            and rule.reading.activation == formula.activation
+            and _same(student, structures(rule.reading, layer, size_sets))
+        ):
             # The rubric's feedback was written for exactly this layer; it is the explanation.
             return FormulaCheck(
                 False,

@@ -17,6 +17,7 @@ import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.terms import (
+    ACTIVATIONS,
     MAX_TERMS,
     Access,
     Formula,
@@ -257,11 +258,20 @@ class IndexFormReader(TokenReader):
             )
         return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
 
-    def index_formula(self) -> tuple[Access, list[_Flat]]:
+    def index_formula(self) -> tuple[Access, list[_Flat], str | None]:
         output = self.output()
         self.take("=", what="'=' after the output")
         scope = {str(i): i for i in output.indices}
+        activation = self.activation()
         terms = self.expression(scope)
+        if activation is not None:
+            self.take(")", what=f"')' closing {activation}(")
+            if self.at("+", "-"):
+                raise self.error(
+                    self.peek(),
+                    f"an activation applies to the whole weighted sum: write "
+                    f"{output.name}_{{…}} = {activation}(… + b), with the bias inside",
+                )
         if self.at(","):
             self.take(",")
             if not self.at("∀"):
@@ -272,7 +282,18 @@ class IndexFormReader(TokenReader):
             self.position = len(self.tokens)
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
-        return output, terms
+        return output, terms, activation
+
+    def activation(self) -> str | None:
+        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side."""
+        token, after = self.peek(), self.peek(1)
+        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
+            return None
+        name = ACTIVATIONS.get(token.text.casefold())
+        if name is None:
+            return None
+        self.position += 2
+        return name
 
     def expression(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat]:
         terms: list[_Flat] = []
@@ -525,6 +546,7 @@ def read_index_form(
     text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
 ) -> Formula:
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`."""
-    raw_output, flats = IndexFormReader(text, tokens, sizes).index_formula()
+    raw_output, flats, activation = IndexFormReader(text, tokens, sizes).index_formula()
     output, terms = _FormulaBuilder(text, layer).build(raw_output, flats)
-    return Formula(text, output, terms, describe_formula(output, terms))
+    reading = describe_formula(output, terms, activation)
+    return Formula(text, output, terms, reading, activation=activation)

@@ -90,6 +90,7 @@ class Formula:
     terms: tuple[Term, ...]
     reading: str
     shape_problem: str | None = None
+    activation: str | None = None  # an elementwise function around the right side: "tanh"
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:
@@ -127,6 +128,8 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
     "lceil": "⌈",
     "rceil": "⌉",
     "frac": "÷",
+    "tanh": "tanh",
+    "sigma": "sigma",
     "dfrac": "÷",
     "tfrac": "÷",
 }
@@ -332,7 +335,16 @@ def show_access(access: Access) -> str:
     return f"{access.name}[{','.join(show_index(i) for i in access.indices)}]"
 
 
-def describe_formula(output: Access, terms: tuple[Term, ...]) -> str:
+# Elementwise activations a layer may apply around its weighted sum, as written → as named.
+ACTIVATIONS = {
+    "tanh": "tanh",
+    "sigma": "σ",
+    "sigmoid": "σ",
+    "relu": "ReLU",
+}
+
+
+def describe_formula(output: Access, terms: tuple[Term, ...], activation: str | None = None) -> str:
     """How we read a formula, with every sum's range and every product explicit."""
     pieces = []
     for number, term in enumerate(terms):
@@ -347,4 +359,7 @@ def describe_formula(output: Access, terms: tuple[Term, ...]) -> str:
             product = f"{magnitude}" + (f"·{product}" if product else "")
         text = f"{sums}{product}"
         pieces.append((text if sign == "+" else f"-{text}") if number == 0 else f" {sign} {text}")
-    return f"{show_access(output)} = {''.join(pieces) or '0'}"
+    right = "".join(pieces) or "0"
+    if activation is not None:
+        right = f"{activation}({right})"
+    return f"{show_access(output)} = {right}"

@@ -6,7 +6,8 @@ Run from the repository root:
 
 It grades a set of distinct formulas for every formula item of rubrics/22-52-q4.yaml, and for
 the layers with index arithmetic, strides and groups of rubrics/conv1d-q1.yaml,
-strided-q1.yaml, grouped-q1.yaml and dense-tanh-q1.yaml (an activation) (right and wrong answers, in several notations, with
+strided-q1.yaml, grouped-q1.yaml, dense-tanh-q1.yaml (an activation) and pool-q1.yaml (average pooling)
+(right and wrong answers, in several notations, with
 renamed indices), each once, as a new answer in a
 class would be: the reference's structure is cached across answers, the student's is not. It
 prints the median and the slowest time per part and over all, and the machine it ran on. The
@@ -85,6 +86,11 @@ ARITHMETIC = {
         r"h_{{{k}}} = \tanh(\sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}})",
         r"h_{{{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}}",
         r"h_{{{k}}} = \sigma(\sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}})",
+    ],
+    ("pool-q1.yaml", "a.formula"): [
+        r"y_{{{i},{j},{k}}} = \frac{{1}}{{4}}\sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
+        r"y_{{{i},{j},{k}}} = \frac{{1}}{{4}}\sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{{i}+{u},{j}+{v},{k}}}",
     ],
 }
 MATRIX_FORMS = [

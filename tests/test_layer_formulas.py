@@ -594,3 +594,55 @@ def test_a_bias_outside_the_activation_is_refused_with_the_reason():
         "an activation applies to the whole weighted sum: write h_{…} = tanh(… + b), with the "
         "bias inside, not '+'"
     )
+
+
+# --- Average pooling: no weights, a mean over a window -------------------------------------
+
+POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
+
+POOLING = [
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=1}^{2}\sum_{v=1}^{2} x_{2i-2+u,2j-2+v,k}/4",
+        "correct",
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="the window counted from 1, divided by 4 at the end",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        "partial",
+        "pooling_scale",
+        (
+            "Your formula weighs each input of the window by 1; average pooling takes the mean "
+            "of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        id="a sum where the mean belongs",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,j+v,k}",
+        "partial",
+        "pooling_window",
+        ("Your windows move by 2×1 positions; this pooling's move by 2×2 (its stride).",),
+        id="stride 1 along the width",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k}",
+        "incorrect",
+        "pooling_weights",
+        (
+            "Pooling has no learnable weights: each output is the mean of its window. Your "
+            "formula multiplies the inputs by weights.",
+        ),
+        id="weights in a pooling layer",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "verdict", "diagnosis", "feedback"), POOLING)
+def test_average_pooling_is_explained_as_pooling(answer, verdict, diagnosis, feedback):
+    result = grade_answer(POOL, POOL.items["a.formula"], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
+
+
+def test_default_sizes_are_even_where_the_pooled_map_is_half_the_size():
+    assert all(dict(sizes)["P"] % 2 == dict(sizes)["Q"] % 2 == 0 for sizes in POOL.size_sets)

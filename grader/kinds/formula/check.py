@@ -29,6 +29,7 @@ from grader.kinds.formula.layer import (
     facts,
     instantiate,
     spatial_axes,
+    strides,
 )
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
@@ -608,6 +609,91 @@ def _own_count(
 # --- The check -----------------------------------------------------------------------------
 
 
+def _is_pooling(reference: Sequence[Structure]) -> bool:
+    """A layer without parameters whose outputs each average inputs: average pooling."""
+    return all(not len(r.connections) and r.fixed for r in reference)
+
+
+def _fixed_reads(structure: Structure) -> tuple[np.ndarray, dict[int, object]]:
+    connections = np.array([c for c, _ in structure.fixed], dtype=np.int64)
+    return connections, dict(structure.fixed)
+
+
+@FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window")
+def _pooling_findings(
+    reference: Sequence[Structure], student: Sequence[Structure], layer: LayerSpec
+) -> list[Diagnosis]:
+    """Average pooling, in its own words: no weights, a mean over a window."""
+    if any(len(s.connections) for s in student):
+        return [
+            FINDINGS.make(
+                "pooling_weights",
+                "Pooling has no learnable weights: each output is the mean of its window. "
+                "Your formula multiplies the inputs by weights.",
+            )
+        ]
+    for r, s in zip(reference, student, strict=True):
+        wanted, wanted_weight = _fixed_reads(r)
+        read, read_weight = _fixed_reads(s)
+        if np.array_equal(wanted, read):
+            if wanted_weight == read_weight:
+                continue
+            size = len(wanted) // max(1, r.outputs)
+            yours = sorted({str(w) for w in read_weight.values()})
+            return [
+                FINDINGS.make(
+                    "pooling_scale",
+                    f"Your formula weighs each input of the window by {', '.join(yours)}; "
+                    f"average pooling takes the mean of the {size} inputs of each window, "
+                    f"each weighed 1/{size}.",
+                )
+            ]
+        spatial = spatial_axes(layer)
+        steps = []
+        for structure, connections in ((r, wanted), (s, read)):
+            out, source = structure.split(connections)
+            out_index = _unravel_dims(out, structure.out_dims)
+            in_index = _unravel_dims(source, structure.in_dims)
+            steps.append(
+                strides(
+                    out_index[:spatial],
+                    in_index[:spatial],
+                    np.arange(len(connections)),
+                )
+            )
+        if None not in steps[0] + steps[1] and steps[0] != steps[1]:
+            return [
+                FINDINGS.make(
+                    "pooling_window",
+                    f"Your windows move by {'×'.join(map(str, steps[1]))} positions; this "
+                    f"pooling's move by {'×'.join(map(str, steps[0]))} (its stride).",
+                )
+            ]
+        missing = np.setdiff1d(wanted, read)
+        example = missing[:1] if len(missing) else np.setdiff1d(read, wanted)[:1]
+        out, source = r.split(example)
+        x, y = layer.input.name, layer.output.name
+        entry = _entry(y, int(out[0]), r.out_dims), _entry(x, int(source[0]), r.in_dims)
+        verb = "should average" if len(missing) else "should not average"
+        return [
+            FINDINGS.make(
+                "pooling_window",
+                f"Your windows hold the wrong inputs: with {r.show_sizes()}, {entry[0]} {verb} "
+                f"{entry[1]}.",
+            )
+        ]
+    return []
+
+
+def _unravel_dims(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
+    return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
+
+
+def _entry(tensor: str, flat: int, dims: tuple[int, ...]) -> str:
+    index = np.unravel_index(flat, dims)
+    return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
+
+
 @FINDINGS.produces("activation_missing", "activation_extra", "activation_wrong")
 def _activation_finding(reference: str | None, student: str | None) -> list[Diagnosis]:
     """The function around the weighted sum: missing, added, or another one."""
@@ -680,8 +766,10 @@ def check_formula(
     findings: list[Diagnosis] = []
     whole_image = _covers_the_image(student, reference, spatial_axes(layer))
     sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
+    if not same_structure and _is_pooling(reference):
+        findings = _pooling_findings(reference, student, layer)
     for r, s in zip(reference, student, strict=True):
-        if same_structure:
+        if same_structure or findings:
             break
         comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)

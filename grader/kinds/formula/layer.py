@@ -440,16 +440,15 @@ def _same_axis(a: sympy.Expr, b: sympy.Expr) -> bool:
 def strides(
     out_index: Sequence[np.ndarray],
     in_index: Sequence[np.ndarray],
-    in_dims: tuple[int, ...],
     classes: np.ndarray,
 ) -> tuple[int | None, ...]:
     """Along each positional axis, how far the window moves from one output to the next. A
     shared weight links outputs o to inputs s·o + c: s is the stride. Without shared weights,
-    the first (and last) input each output reads, where padding does not cut it, moves by the
-    stride. None where that is not one number."""
+    the first input each output reads moves by the stride, from one whole window (not cut by
+    padding) to the next. None where that is not one number."""
     found: list[int | None] = []
     order = np.lexsort((out_index[0], classes)) if len(out_index) else None
-    for out, source, dim in zip(out_index, in_index, in_dims, strict=False):
+    for out, source in zip(out_index, in_index, strict=True):
         shared = _shared_stride(out[order], source[order], classes[order])
         if shared is not None:
             found.append(shared)
@@ -462,11 +461,11 @@ def strides(
         last = np.full(len(positions), -1, dtype=np.int64)
         np.minimum.at(first, where.ravel(), source)
         np.maximum.at(last, where.ravel(), source)
-        steps = set()
-        for ends, cut in ((first, 0), (last, dim - 1)):
-            whole = ends != cut
-            pairs = whole[1:] & whole[:-1] & (np.diff(positions) == 1)
-            steps.update(int(step) for step in np.diff(ends)[pairs])
+        # A window that padding cuts is narrower than the others; the widest are whole.
+        width = last - first
+        whole = width == width.max()
+        pairs = whole[1:] & whole[:-1] & (np.diff(positions) == 1)
+        steps = {int(step) for step in np.diff(first)[pairs]}
         found.append(steps.pop() if len(steps) == 1 else None)
     return tuple(found)
 
@@ -530,7 +529,7 @@ def facts(structure: Structure, spatial: int) -> Facts:
     in_index = _unravel(in_w, structure.in_dims)
     n_channels_out = structure.out_dims[-1]
 
-    stride = strides(out_index[:spatial], in_index[:spatial], structure.in_dims, class_w)
+    stride = strides(out_index[:spatial], in_index[:spatial], class_w)
     offsets = [in_index[a] - (stride[a] or 1) * out_index[a] for a in range(spatial)]
     extent = (
         tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None

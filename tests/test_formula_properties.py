@@ -245,7 +245,7 @@ TOKENS = [
     "C", "D", "P", "Q", "PQ", "_{ijk}", "^T", "^{T}", "_1", "_{Q}", r"\input{x}", "\n", "\u200b",
     "Ｘ", "−", "/2", "(P-1)/2", "C/P", r"\lfloor", r"\rfloor", r"\lceil i/2 \rceil", "⌊", "⌋",
     r"\frac{", r"\frac{P}{2}", "floor(", "floor(i/2)", "/0", "/i", r"\tanh(", "relu(", r"\sigma(",
-    "tanh",
+    "tanh", r"\max_{u=0}^{1}", "max_", r"\max",
 ]
 # fmt: on
 GRAMMARISH = st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)

@@ -646,3 +646,71 @@ def test_average_pooling_is_explained_as_pooling(answer, verdict, diagnosis, fee
 
 def test_default_sizes_are_even_where_the_pooled_map_is_half_the_size():
     assert all(dict(sizes)["P"] % 2 == dict(sizes)["Q"] % 2 == 0 for sizes in POOL.size_sets)
+
+
+MAX_POOLING = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = max_{u=1}^{2} max_{v=1}^{2} x_{2i-2+u,2j-2+v,k}",
+        "correct",
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="max pooling, the window counted from 1, in plain text",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        "incorrect",
+        "pooling_max",
+        (
+            "Your formula adds up the inputs of each window; max pooling takes the largest of "
+            r"them, \max_{u}\max_{v} x_{…}.",
+        ),
+        id="a mean where max pooling takes the maximum",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        "incorrect",
+        "pooling_mean",
+        ("Your formula takes the largest input of each window; average pooling takes their mean.",),
+        id="a maximum where average pooling takes the mean",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item_id", "answer", "verdict", "diagnosis", "feedback"), MAX_POOLING)
+def test_max_pooling_is_compared_by_its_reduction(item_id, answer, verdict, diagnosis, feedback):
+    result = grade_answer(POOL, POOL.items[item_id], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
+
+
+def test_a_max_where_a_weighted_sum_belongs_is_said():
+    answer = (
+        r"y_{i,j,k} = \max_{u=-1}^{1}\max_{v=-1}^{1}\max_{m=1}^{C/G} w_{u,v,m,k} "
+        r"x_{i+u,j+v,(\lceil kG/D \rceil - 1)C/G+m} + b_k"
+    )
+    with pytest.raises(AnswerError) as raised:
+        read(GROUPED, "a.formula", answer)
+    assert raised.value.message == (
+        r"a max pools one window: write y_{…} = \max_{u=0}^{1}\max_{v=0}^{1} x_{…}, with "
+        "nothing added"
+    )
+    result = grade_answer(GROUPED, GROUPED.items["a.formula"], answer.removesuffix(" + b_k"))
+    assert (result.verdict, result.feedback) == (
+        "incorrect",
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared "
+            "by every position.",
+            "Your formula takes a maximum where this layer adds up weighted inputs: each "
+            "output is a sum over its inputs, not their maximum.",
+        ),
+    )
+
+
+def test_a_formula_does_not_mix_max_and_sum():
+    with pytest.raises(AnswerError) as raised:
+        read(POOL, "d.formula", r"z_{i,j,k} = \max_{u=0}^{1}\sum_{v=0}^{1} x_{i+u,j+v,k}")
+    assert raised.value.message == (
+        "a formula either sums over its window or takes its max, not both"
+    )

@@ -93,7 +93,11 @@ def same_layer(
         return None
     if not all(s.exact for s in (*a, *b)):
         return None
-    return _same(a, b) and first.activation == second.activation
+    return (
+        _same(a, b)
+        and first.activation == second.activation
+        and first.reduction == second.reduction
+    )
 
 
 # --- Findings ------------------------------------------------------------------------------
@@ -609,6 +613,48 @@ def _own_count(
 # --- The check -----------------------------------------------------------------------------
 
 
+def _same_reads(first: Sequence[Structure], second: Sequence[Structure]) -> bool:
+    """Whether two layers without weights read the same inputs for every output."""
+
+    def reads(structure: Structure) -> list[int]:
+        return [connection for connection, _ in structure.fixed]
+
+    return all(
+        not len(a.connections) and not len(b.connections) and reads(a) == reads(b)
+        for a, b in zip(first, second, strict=True)
+    )
+
+
+@FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum")
+def _reduction_finding(reference: Formula, student: Formula, pooling: bool) -> list[Diagnosis]:
+    """A max where the mean or a sum belongs, or the other way round."""
+    if reference.reduction == student.reduction:
+        return []
+    if reference.reduction == "max":
+        return [
+            FINDINGS.make(
+                "pooling_max",
+                "Your formula adds up the inputs of each window; max pooling takes the largest "
+                "of them, \\max_{u}\\max_{v} x_{…}.",
+            )
+        ]
+    if pooling:
+        return [
+            FINDINGS.make(
+                "pooling_mean",
+                "Your formula takes the largest input of each window; average pooling takes "
+                "their mean.",
+            )
+        ]
+    return [
+        FINDINGS.make(
+            "max_for_sum",
+            "Your formula takes a maximum where this layer adds up weighted inputs: each "
+            "output is a sum over its inputs, not their maximum.",
+        )
+    ]
+
+
 def _is_pooling(reference: Sequence[Structure]) -> bool:
     """A layer without parameters whose outputs each average inputs: average pooling."""
     return all(not len(r.connections) and r.fixed for r in reference)
@@ -755,11 +801,18 @@ def check_formula(
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
     notes = tuple(note_list)
-    group = "formula:" + _fingerprint(student) + (f":{formula.activation or ''}")
+    group = (
+        "formula:"
+        + _fingerprint(student)
+        + f":{formula.activation or ''}:{formula.reduction or ''}"
+    )
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)
-    same_structure = _same(student, reference)
+    activation += _reduction_finding(item.reference, formula, _is_pooling(reference))
+    same_structure = (
+        _same(student, reference) or bool(activation) and _same_reads(student, reference)
+    )
     if same_structure and not activation:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
@@ -806,6 +859,7 @@ def check_formula(
         if (
             rule.reading is not None
             and rule.reading.activation == formula.activation
+            and rule.reading.reduction == formula.reduction
             and _same(student, structures(rule.reading, layer, size_sets))
         ):
             # The rubric's feedback was written for exactly this layer; it is the explanation.

@@ -317,7 +317,7 @@ class IndexFormReader(TokenReader):
         sums: list[SumRange] = []
         read_something = False
         while (token := self.peek()) is not None:
-            if token.kind == "SUM":
+            if token.kind in ("SUM", "MAX"):
                 sums.append(self.sum_prefix(scope))
             elif token.kind == "NAME":
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
@@ -333,7 +333,7 @@ class IndexFormReader(TokenReader):
                 self.take(close)
             elif token.kind == "*" and read_something:
                 self.take()
-                if not self.at("NAME", "NUMBER", "SUM", "(", "["):
+                if not self.at("NAME", "NUMBER", "SUM", "MAX", "(", "["):
                     raise self.error(self.peek(), "expected a factor after '*'")
                 continue
             elif token.kind == "^":
@@ -379,7 +379,7 @@ class IndexFormReader(TokenReader):
 
     def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> SumRange:
         """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` (range inferred)."""
-        sum_token = self.take("SUM")
+        sum_token = self.take("SUM", "MAX")
         self.take("_", what="'_' and the index of the sum, e.g. \\sum_{l=1}^{C}")
         low = high = None
         if self.at("{", "("):
@@ -546,7 +546,31 @@ def read_index_form(
     text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
 ) -> Formula:
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`."""
+    reduction = _reduction(text, tokens)
     raw_output, flats, activation = IndexFormReader(text, tokens, sizes).index_formula()
     output, terms = _FormulaBuilder(text, layer).build(raw_output, flats)
-    reading = describe_formula(output, terms, activation)
-    return Formula(text, output, terms, reading, activation=activation)
+    if reduction is not None and (len(terms) != 1 or not terms[0].sums):
+        raise AnswerError(
+            text,
+            0,
+            "a max pools one window: write y_{…} = \\max_{u=0}^{1}\\max_{v=0}^{1} x_{…}, "
+            "with nothing added",
+        )
+    reading = describe_formula(output, terms, activation, reduction)
+    return Formula(text, output, terms, reading, activation=activation, reduction=reduction)
+
+
+def _reduction(text: str, tokens: list[Token]) -> str | None:
+    """ "max" when the window is reduced by \\max; a formula does not mix \\max and \\sum."""
+    kinds = {token.kind for token in tokens}
+    if "MAX" not in kinds:
+        return None
+    if "SUM" in kinds:
+        first = next(token for token in tokens if token.kind == "SUM")
+        raise AnswerError(
+            text,
+            first.start,
+            "a formula either sums over its window or takes its max, not both",
+            len(first.text),
+        )
+    return "max"

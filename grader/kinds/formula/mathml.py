@@ -46,7 +46,8 @@ def formula_to_mathml(formula: Formula) -> str:
             pieces.append(f"<mo>{'-' if coefficient < 0 else '+'}</mo>")
         for s in term.sums:
             pieces.append(
-                f"<munderover><mo>∑</mo><mrow><mi>{escape(str(s.variable))}</mi><mo>=</mo>"
+                f"<munderover><mo>{'max' if formula.reduction else '∑'}</mo>"
+                f"<mrow><mi>{escape(str(s.variable))}</mi><mo>=</mo>"
                 f"{_index_mathml(s.low)}</mrow>{_index_mathml(s.high)}</munderover>"
             )
         if abs(coefficient) != 1 or not term.factors:
@@ -61,6 +62,8 @@ def formula_to_mathml(formula: Formula) -> str:
     display = "block" if any(term.sums for term in formula.terms) else "inline"
     return math_element(
         f"{_access_mathml(formula.output)}<mo>=</mo>{right}",
-        alttext=describe_formula(formula.output, formula.terms, formula.activation),
+        alttext=describe_formula(
+            formula.output, formula.terms, formula.activation, formula.reduction
+        ),
         display=display,
     )

@@ -91,6 +91,7 @@ class Formula:
     reading: str
     shape_problem: str | None = None
     activation: str | None = None  # an elementwise function around the right side: "tanh"
+    reduction: str | None = None  # "max" where the window is reduced by its maximum
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:
@@ -130,6 +131,7 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
     "frac": "÷",
     "tanh": "tanh",
     "sigma": "sigma",
+    "max": "max",
     "dfrac": "÷",
     "tfrac": "÷",
 }
@@ -219,6 +221,8 @@ def tokenize(text: str) -> list[Token]:
             kind = "SUM" if value == "Σ" else value
         elif kind == "NAME" and value == "sum" and text[match.end() :].lstrip()[:1] == "_":
             kind = "SUM"  # `sum_{l=1}^{C}`; the letters s, u, m elsewhere are indices
+        elif kind == "NAME" and value == "max" and text[match.end() :].lstrip()[:1] == "_":
+            kind = "MAX"  # `\\max_{u=0}^{1}`: max pooling over a window
         elif kind == "REL":
             value = {"<=": "≤", ">=": "≥"}.get(value, value)
             tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))
@@ -344,12 +348,18 @@ ACTIVATIONS = {
 }
 
 
-def describe_formula(output: Access, terms: tuple[Term, ...], activation: str | None = None) -> str:
+def describe_formula(
+    output: Access,
+    terms: tuple[Term, ...],
+    activation: str | None = None,
+    reduction: str | None = None,
+) -> str:
     """How we read a formula, with every sum's range and every product explicit."""
     pieces = []
     for number, term in enumerate(terms):
         sums = "".join(
-            f"Σ_{{{s.variable}={show_index(s.low)}..{show_index(s.high)}}} " for s in term.sums
+            f"{reduction or 'Σ'}_{{{s.variable}={show_index(s.low)}..{show_index(s.high)}}} "
+            for s in term.sums
         )
         product = "·".join(show_access(f) for f in term.factors)
         coefficient = term.coefficient

@@ -714,3 +714,13 @@ def test_a_formula_does_not_mix_max_and_sum():
     assert raised.value.message == (
         "a formula either sums over its window or takes its max, not both"
     )
+
+
+def test_index_numbers_too_large_for_exact_arithmetic_are_refused_not_wrapped():
+    answer = r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u+999999999 999999999 t,l} + b_k"
+    result = grade_answer(CONV1D, CONV1D.items["a.formula"], answer)
+    assert (result.verdict, result.marks) == ("invalid", 0)
+    assert result.feedback[0] == (
+        "We could not read your answer: the index 999999998000000002*t + u has numbers too "
+        "large to check (at column 1)."
+    )

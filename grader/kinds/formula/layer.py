@@ -36,6 +36,7 @@ from grader.kinds.formula.terms import Formula, LayerSpec
 
 MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
 MAX_RANGE = 10_000  # values one sum may run over
+MAX_FACTOR = 2**40  # a coefficient of an index, scaled to whole numbers (int64 stays exact)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,10 @@ def _scaled(
     result = np.zeros(length, dtype=np.int64)
     for coefficient, values in parts:
         factor = coefficient.numerator * (denominator // coefficient.denominator)
+        if abs(factor) > MAX_FACTOR or denominator > MAX_FACTOR:
+            raise AnswerTooLargeError(
+                "", 0, f"the index {sympy.sstr(expr)} has numbers too large to check"
+            )
         result += factor if values is None else factor * values
     return result, denominator
 

@@ -4,8 +4,11 @@ Run from the repository root:
 
     .venv/bin/python bench/formulas.py
 
-It grades a set of distinct formulas for every formula item of rubrics/22-52-q4.yaml (right
-and wrong answers, in several notations, with renamed indices), each once, as a new answer in a
+It grades a set of distinct formulas for every formula item of rubrics/22-52-q4.yaml, and for
+the layers with index arithmetic, strides and groups of rubrics/conv1d-q1.yaml,
+strided-q1.yaml, grouped-q1.yaml, dense-tanh-q1.yaml (an activation) and pool-q1.yaml (average pooling)
+(right and wrong answers, in several notations, with
+renamed indices), each once, as a new answer in a
 class would be: the reference's structure is cached across answers, the student's is not. It
 prints the median and the slowest time per part and over all, and the machine it ran on. The
 target is a median of at most 20 ms per distinct formula.
@@ -59,6 +62,37 @@ TEMPLATES = {
         r"y_{{{i},{k}}} = \sum_{{{j}=1}}^{{PQ}}\sum_{{{l}=1}}^{{C}} w_{{{j},{l},{k}}} x_{{{j},{l}}}",
     ],
 }
+# Layers with index arithmetic (issue 17): rubric file, item, templates.
+ARITHMETIC = {
+    ("conv1d-q1.yaml", "a.formula"): [
+        r"y_{{{i},{k}}} = \sum_{{{u}=-(K-1)/2}}^{{(K-1)/2}}\sum_{{{l}=1}}^{{C}} w_{{{u},{l},{k}}} x_{{{i}+{u},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{u}=1}}^{{K}}\sum_{{{l}=1}}^{{C}} w_{{{u},{l},{k}}} x_{{{i}+{u}-\frac{{K+1}}{{2}},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{u}=-(K+1)/2}}^{{(K+1)/2}}\sum_{{{l}=1}}^{{C}} w_{{{u},{l},{k}}} x_{{{i}+{u},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{u}=-K/2}}^{{K/2}}\sum_{{{l}=1}}^{{C}} w_{{{u},{l},{k}}} x_{{{i}+{u},{l}}}",
+    ],
+    ("strided-q1.yaml", "b.formula"): [
+        r"y_{{{i},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{l},{k}}} x_{{2{i}-1+{u},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{l}=0}}^{{C-1}} w_{{{u},{l},{k}}} x_{{2{i}+{u},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{l},{k}}} x_{{3{i}-1+{u},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{i},{u},{l},{k}}} x_{{2{i}-1+{u},{l}}} + b_{{{k}}}",
+    ],
+    ("grouped-q1.yaml", "a.formula"): [
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},(\lceil {k}G/D \rceil - 1)C/G+{l}}} + b_{{{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},\lfloor ({k}-1)G/D \rfloor C/G+{l}}} + b_{{{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},\lfloor {k}G/D \rfloor C/G+{l}}} + b_{{{k}}}",
+    ],
+    ("dense-tanh-q1.yaml", "a.formula"): [
+        r"h_{{{k}}} = \tanh(\sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}})",
+        r"h_{{{k}}} = \sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}}",
+        r"h_{{{k}}} = \sigma(\sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}})",
+    ],
+    ("pool-q1.yaml", "a.formula"): [
+        r"y_{{{i},{j},{k}}} = \frac{{1}}{{4}}\sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
+        r"y_{{{i},{j},{k}}} = \sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
+        r"y_{{{i},{j},{k}}} = \frac{{1}}{{4}}\sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{{i}+{u},{j}+{v},{k}}}",
+    ],
+}
 MATRIX_FORMS = [
     "Y = XW",
     "Y = X W",
@@ -70,42 +104,47 @@ MATRIX_FORMS = [
 ]
 
 
-def distinct_formulas() -> list[tuple[str, str]]:
+def distinct_formulas() -> list[tuple[str, str, str]]:
+    """(rubric file, item, formula), each distinct."""
     answers = []
-    for item_id, templates in TEMPLATES.items():
-        for template, (i, j, k, l), (u, v) in itertools.product(templates, INDEX_NAMES, KERNEL):
-            text = template.format(i=i, j=j, k=k, l=l, u=u, v=v)
-            if (item_id, text) not in answers:
-                answers.append((item_id, text))
-    answers += [("e.formula", text) for text in MATRIX_FORMS]
+    templates = [(("22-52-q4.yaml", item), t) for item, ts in TEMPLATES.items() for t in ts]
+    templates += [(key, t) for key, ts in ARITHMETIC.items() for t in ts]
+    for ((rubric, item_id), template), (i, j, k, l), (u, v) in itertools.product(
+        templates, INDEX_NAMES, KERNEL
+    ):
+        text = template.format(i=i, j=j, k=k, l=l, u=u, v=v)
+        if (rubric, item_id, text) not in answers:
+            answers.append((rubric, item_id, text))
+    answers += [("22-52-q4.yaml", "e.formula", text) for text in MATRIX_FORMS]
     return answers
 
 
 def main() -> None:
-    rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
     answers = distinct_formulas()
-    for item_id in {item_id for item_id, _ in answers}:  # the references, as a run caches them
-        item = rubric.items[item_id]
-        grade_answer(rubric, item, item.answer_text)
+    rubrics = {name: load_rubric(ROOT / "rubrics" / name) for name, _, _ in answers}
+    for name, item_id in {(name, item_id) for name, item_id, _ in answers}:
+        item = rubrics[name].items[item_id]  # the references, as a run caches them
+        grade_answer(rubrics[name], item, item.answer_text)
     timings: dict[str, list[float]] = {}
     verdicts: dict[str, int] = {}
-    for item_id, text in answers:
+    for name, item_id, text in answers:
         started = time.perf_counter()
-        result = grade_answer(rubric, rubric.items[item_id], text)
-        timings.setdefault(item_id, []).append(time.perf_counter() - started)
+        result = grade_answer(rubrics[name], rubrics[name].items[item_id], text)
+        key = f"{name.removesuffix('.yaml')} {item_id}"
+        timings.setdefault(key, []).append(time.perf_counter() - started)
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
     everything = [t for times in timings.values() for t in times]
     print(describe_machine())
     print(f"{len(answers)} distinct formulas; verdicts: {dict(sorted(verdicts.items()))}")
-    print(f"{'item':<10} {'formulas':>8} {'median ms':>10} {'max ms':>8}")
-    for item_id in sorted(timings):
-        times = timings[item_id]
+    print(f"{'item':<28} {'formulas':>8} {'median ms':>10} {'max ms':>8}")
+    for key in sorted(timings):
+        times = timings[key]
         print(
-            f"{item_id:<10} {len(times):>8} {statistics.median(times) * 1000:>10.1f} "
+            f"{key:<28} {len(times):>8} {statistics.median(times) * 1000:>10.1f} "
             f"{max(times) * 1000:>8.1f}"
         )
     print(
-        f"{'all':<10} {len(everything):>8} {statistics.median(everything) * 1000:>10.1f} "
+        f"{'all':<28} {len(everything):>8} {statistics.median(everything) * 1000:>10.1f} "
         f"{max(everything) * 1000:>8.1f}"
     )
     print("target: median at most 20 ms per distinct formula")

@@ -21,6 +21,7 @@ from grader.errors import Problem, RubricError
 from grader.kinds import KINDS, all_diagnoses, kind_keys
 from grader.kinds.base import read_misconceptions, read_partial_credit
 from grader.kinds.count.relations import read_relations, related_size_sets, size_set_problems
+from grader.kinds.formula.sizes import WholeProblem, whole_size_sets
 from grader.model import (
     VERDICTS,
     Context,
@@ -332,6 +333,32 @@ def _read_size_sets(
     return tuple(sets)
 
 
+def _read_parts_at_whole_sizes(
+    fields: Fields, context: Context, problems: list[Problem]
+) -> tuple[list[Part], Context]:
+    """The parts, read at default sizes moved where formulas' arithmetic such as (K-1)/2 or
+    C/G is whole (`grader.kinds.formula.sizes`), and the context they were read in; sizes the
+    rubric gives, or that relations set, are never moved."""
+    defaults = context.size_sets
+    conditions: frozenset = frozenset()
+    for _ in range(3):
+        found: list[Problem] = []
+        parts = _read_parts(fields, context, found)
+        fractional = [p for p in found if isinstance(p, WholeProblem)]
+        if not fractional or fields.has("check_sizes") or context.relations:
+            break
+        conditions = conditions.union(*(p.conditions for p in fractional))
+        chosen = whole_size_sets(defaults, conditions)
+        if chosen is None or chosen == context.size_sets:
+            break
+        context = replace(context, size_sets=chosen)
+    else:
+        found = []
+        parts = _read_parts(fields, context, found)
+    problems.extend(found)
+    return parts, context
+
+
 def load_rubric(path: Path | str) -> Rubric:
     """Load and validate a rubric file, or raise `RubricError` listing every problem found.
     A rubric given as a symbolic link is followed: an instructor links it on purpose."""
@@ -356,7 +383,7 @@ def load_rubric_text(text: str, path: str) -> Rubric:
         line = fields.node.entries["check_sizes"][0] if fields.has("check_sizes") else None
         problems.extend(size_set_problems(size_sets, relations, line))
     context = Context(tuple(specs), size_sets, relations=relations)
-    parts = _read_parts(fields, context, problems)
+    parts, context = _read_parts_at_whole_sizes(fields, context, problems)
     tests = _read_tests(fields, {i.id: i for p in parts for i in p.items}, problems)
     fields.finish()
     if problems or question_id is None:

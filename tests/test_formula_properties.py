@@ -243,7 +243,9 @@ TOKENS = [
     r"\cdot", "·", "×", r"\le", "≤", "<", r"\left(", r"\right)", r"\,", r"\mathbf{", r"\mathbf{X}",
     "0", "1", "2", "-1", "999999999", "9999999999", "u", "v", "l", "k", "i", "j", "ijk",
     "C", "D", "P", "Q", "PQ", "_{ijk}", "^T", "^{T}", "_1", "_{Q}", r"\input{x}", "\n", "\u200b",
-    "Ｘ", "−",
+    "Ｘ", "−", "/2", "(P-1)/2", "C/P", r"\lfloor", r"\rfloor", r"\lceil i/2 \rceil", "⌊", "⌋",
+    r"\frac{", r"\frac{P}{2}", "floor(", "floor(i/2)", "/0", "/i", r"\tanh(", "relu(", r"\sigma(",
+    "tanh", r"\max_{u=0}^{1}", "max_", r"\max",
 ]
 # fmt: on
 GRAMMARISH = st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)
@@ -279,3 +281,165 @@ def test_a_correct_formula_with_a_token_spliced_in_is_read_or_refused(case, at, 
     text = render(formula)
     at = min(at, len(text))
     reads_or_refuses(item_id, text[:at] + token + text[at:])
+
+
+# --- The same properties for layers with index arithmetic (issue 17) ---------------------
+
+CONV1D = load_rubric(ROOT / "rubrics" / "conv1d-q1.yaml")
+STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
+GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
+
+# A centred kernel of K taps: the sum's range and the input position at tap `o` of output `t`,
+# in the ways a class writes it (with the kernel either way round).
+CENTRINGS = [
+    ("-(K-1)/2", "(K-1)/2", "{t}+{o}"),
+    ("-(K-1)/2", "(K-1)/2", "{t}-{o}"),
+    (r"-\frac{K-1}{2}", r"\frac{K-1}{2}", "{o}+{t}"),
+    (r"-\lfloor K/2 \rfloor", r"\lfloor K/2 \rfloor", "{t}+{o}"),
+    ("1", "K", "{t}+{o}-(K+1)/2"),
+    ("1", "K", r"{t}-{o}+\frac{K+1}{2}"),
+    ("0", "K-1", "{t}+{o}-(K-1)/2"),
+]
+# Stride 2 with padding 1, counted from 1: tap `o` of output `t`.
+STRIDES = [("-1", "1", "2{t}-1+{o}"), ("1", "3", "2{t}+{o}-3"), ("-1", "1", "2{t}-1-{o}")]
+# The first input channel of output channel `k`'s group, less one.
+GROUP_STARTS = [
+    r"(\lceil {k}G/D \rceil - 1)C/G",
+    r"\lfloor ({k}-1)G/D \rfloor C/G",
+    r"\frac{{C}}{{G}}\lfloor \frac{{({k}-1)G}}{{D}} \rfloor",
+    "floor(({k}-1)G/D)C/G",
+]
+
+
+@dataclass(frozen=True)
+class Layer1D:
+    """y[t,k] = Σ_o Σ_m w[o,m,k] x[position, channel] + b[k], written in a random way."""
+
+    output: tuple[str, str]
+    sums: tuple[tuple[str, str, str], ...]  # (index, low, high), in the written order
+    weight: str
+    weight_indices: tuple[str, ...]
+    input_indices: tuple[str, str]
+    bias: str | None
+    weight_first: bool
+
+    def render(self) -> str:
+        sums = " ".join(rf"\sum_{{{i}={low}}}^{{{high}}}" for i, low, high in self.sums)
+        weight = f"{self.weight}_{{{','.join(self.weight_indices)}}}"
+        source = f"x_{{{','.join(self.input_indices)}}}"
+        product = " ".join([weight, source] if self.weight_first else [source, weight])
+        bias = f" + {self.bias}_{{{self.output[-1]}}}" if self.bias else ""
+        return f"y_{{{','.join(self.output)}}} = {sums} {product}{bias}"
+
+
+@st.composite
+def layers_1d(draw, kind: str) -> Layer1D:
+    """A correct formula for conv1d-q1 ("centred"), strided-q1 ("strided") or, with a second
+    position axis, grouped-q1 ("grouped")."""
+    letters = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "xy"]).map(lambda p: p[:6])
+    )
+    t, k, o, m, j, v = letters
+    weight, bias = draw(st.lists(st.sampled_from("ABEFHUVW"), min_size=2, max_size=2, unique=True))
+    if kind == "grouped":
+        start = draw(st.sampled_from(GROUP_STARTS)).replace("{k}", k)
+        sums = [
+            (o, "-1", "1"),
+            (v, "-1", "1"),
+            (m, "1", draw(st.sampled_from(["C/G", r"\frac{C}{G}"]))),
+        ]
+        at = f"{t}+{o}", f"{j}+{v}", f"{start}+{m}"
+        output, indices = (t, j, k), [o, v, m, k]
+    else:
+        low, high, position = draw(st.sampled_from(CENTRINGS if kind == "centred" else STRIDES))
+        sums = [(o, low, high), (m, "1", "C")]
+        at = position.replace("{t}", t).replace("{o}", o), m
+        output, indices = (t, k), [o, m, k]
+    return Layer1D(
+        output=output,
+        sums=tuple(draw(st.permutations(sums))),
+        weight=weight,
+        weight_indices=tuple(draw(st.permutations(indices))),
+        input_indices=at,
+        bias=bias,
+        weight_first=draw(st.booleans()),
+    )
+
+
+ARITHMETIC = {
+    "centred": (CONV1D, "a.formula"),
+    "strided": (STRIDED, "b.formula"),
+    "grouped": (GROUPED, "a.formula"),
+}
+KIND_AND_LAYER = st.sampled_from(sorted(ARITHMETIC)).flatmap(
+    lambda kind: st.tuples(st.just(kind), layers_1d(kind))
+)
+
+
+@EXAMPLES
+@given(KIND_AND_LAYER)
+def test_how_a_layer_with_index_arithmetic_is_written_never_changes_the_verdict(case):
+    kind, layer = case
+    rubric, item_id = ARITHMETIC[kind]
+    text = layer.render()
+    result = grade_answer(rubric, rubric.items[item_id], text)
+    assert result.verdict == "correct", (text, result.feedback)
+
+
+def arithmetic_mutations(layer: Layer1D) -> list[Layer1D]:
+    """The bias dropped; the output channel dropped from the weight; the window moved by one."""
+    first = layer.input_indices[0]
+    return [
+        replace(layer, bias=None),
+        replace(
+            layer, weight_indices=tuple(i for i in layer.weight_indices if i != layer.output[-1])
+        ),
+        replace(layer, input_indices=(f"{first}+1", *layer.input_indices[1:])),
+    ]
+
+
+@EXAMPLES
+@given(KIND_AND_LAYER, st.integers(min_value=0, max_value=2))
+def test_a_real_change_to_a_layer_with_index_arithmetic_is_never_right(case, which):
+    kind, layer = case
+    rubric, item_id = ARITHMETIC[kind]
+    text = arithmetic_mutations(layer)[which].render()
+    result = grade_answer(rubric, rubric.items[item_id], text)
+    assert result.verdict != "correct", text
+    assert result.marks < rubric.items[item_id].marks
+
+
+DENSE_TANH = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")
+TANH = [r"\tanh", "tanh", "Tanh"]
+NOT_TANH = ["", r"\sigma", "sigmoid", "ReLU", r"\mathrm{ReLU}", "relu"]
+
+
+@st.composite
+def activated(draw, functions: list[str]) -> str:
+    """h_k = f(Σ_l w_{l,k} x_l + b_k), renamed and reordered, with f drawn from `functions`."""
+    k, summed = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "hx"]).map(lambda p: p[:2])
+    )
+    weight, bias = draw(st.lists(st.sampled_from("ABEFUVW"), min_size=2, max_size=2, unique=True))
+    indices = draw(st.permutations([summed, k]))
+    product = [f"{weight}_{{{','.join(indices)}}}", f"x_{{{summed}}}"]
+    body = rf"\sum_{{{summed}=1}}^{{C}} {' '.join(draw(st.permutations(product)))}"
+    terms = draw(st.permutations([body, f"{bias}_{{{k}}}"]))
+    function = draw(st.sampled_from(functions))
+    inside = " + ".join(terms)
+    return f"h_{{{k}}} = {function}({inside})" if function else f"h_{{{k}}} = {inside}"
+
+
+@EXAMPLES
+@given(activated(TANH))
+def test_how_an_activated_layer_is_written_never_changes_the_verdict(text):
+    result = grade_answer(DENSE_TANH, DENSE_TANH.items["a.formula"], text)
+    assert result.verdict == "correct", (text, result.feedback)
+
+
+@EXAMPLES
+@given(activated(NOT_TANH))
+def test_another_or_no_activation_is_never_right(text):
+    result = grade_answer(DENSE_TANH, DENSE_TANH.items["a.formula"], text)
+    assert result.verdict != "correct", text
+    assert result.diagnosis in ("activation_missing", "activation_wrong"), (text, result.feedback)

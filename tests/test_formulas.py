@@ -810,10 +810,10 @@ ERRORS = [
     ),
     pytest.param(
         "c.formula",
-        r"y_{i,j,k} = \frac{1}{2} w_{l,k} x_{i,j,l}",
-        r"unsupported LaTeX command \frac",
+        r"y_{i,j,k} = \frac{w_{l,k}}{2} x_{i,j,l}",
+        r"in a term, \frac takes two numbers, e.g. \frac{1}{2} w_{l,k} x_{i,l}",
         r"\frac",
-        id="frac is not part of a layer formula",
+        id="frac in a term takes numbers (it is for coefficients and index arithmetic)",
     ),
     pytest.param(
         "c.formula",

@@ -42,6 +42,20 @@ DESCRIPTIONS = {
     "shape": "the output or input indexed with the wrong shape",
     "different": "a different layer",
     "index_base": "the right layer with indices counted from the other base (0 or 1)",
+    "stride": "a window that moves by another stride",
+    "dilation": "a kernel dilated where the layer's is not, or the other way round",
+    "group_channels": "filters that read every input channel in a grouped or depthwise convolution",
+    "group_mismatch": "filters that read another group's input channels",
+    "pooling_weights": "weights in a pooling layer, which has none",
+    "pooling_scale": "a pooling window summed or weighed other than by its mean",
+    "pooling_window": "pooling windows over the wrong inputs or with the wrong stride",
+    "pooling_max": "a sum or mean where max pooling takes the maximum",
+    "pooling_mean": "a maximum where average pooling takes the mean",
+    "max_for_sum": "a maximum where the layer sums weighted inputs",
+    "activation_missing": "the activation around the weighted sum left out",
+    "activation_extra": "an activation where the layer's output is the weighted sum itself",
+    "activation_wrong": "another activation than the layer's (tanh, σ, ReLU)",
+    "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
 }
 
 

@@ -22,7 +22,15 @@ import sympy
 
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.count.check import show_count
-from grader.kinds.formula.layer import Facts, Structure, facts, instantiate, spatial_axes
+from grader.kinds.formula.layer import (
+    Facts,
+    NotWholeError,
+    Structure,
+    facts,
+    instantiate,
+    spatial_axes,
+    strides,
+)
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
@@ -79,13 +87,55 @@ def same_layer(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool | None:
     """Whether two formulas define the same layer; None when that cannot be decided exactly."""
-    a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
+    try:
+        a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
+    except NotWholeError:
+        return None
     if not all(s.exact for s in (*a, *b)):
         return None
-    return _same(a, b)
+    return (
+        _same(a, b)
+        and first.activation == second.activation
+        and first.reduction == second.reduction
+    )
 
 
 # --- Findings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the diagnoses name the parts of a layer, from what the reference layer is: a
+    convolution's positions and output channels, a projection's rows (tokens) and columns."""
+
+    layer: str  # "a convolution"
+    position: str  # "position"
+    positions: str  # "positions"
+    channel: str  # "output channel"
+    channels: str  # "output channels"
+
+
+WORDS = {
+    "convolution": Words(
+        "a convolution", "position", "positions", "output channel", "output channels"
+    ),
+    "fully connected": Words(
+        "a fully connected layer", "position", "positions", "output channel", "output channels"
+    ),
+    "projection": Words("a projection", "row", "rows", "output column", "output columns"),
+}
+LAYER_KINDS = tuple(WORDS)
+
+
+def layer_kind(reference: Facts, spatial: int) -> str:
+    """What the reference layer is, for the words of its diagnoses: every output reading every
+    input is a fully connected layer; outputs that read only their own row of a matrix, a
+    projection (Q = XW_Q, applied to every token); anything else a convolution."""
+    if reference.reads_all:
+        return "fully connected"
+    if spatial == 1 and reference.own_position:
+        return "projection"
+    return "convolution"
 
 
 class _Comparison:
@@ -98,13 +148,18 @@ class _Comparison:
         layer: LayerSpec,
         meanings: Mapping[str, str],
         whole_image: bool = False,
+        sized_kernel: bool = False,
+        kind: str | None = None,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.whole_image = whole_image  # the student's kernel covers the image at every size
+        self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
         self.s: Facts = facts(student, self.spatial)
         self.meanings = meanings
+        self.kind = kind or layer_kind(self.r, self.spatial)
+        self.words = WORDS[self.kind]
 
     def entry(self, tensor: str, flat: int, dims: tuple[int, ...]) -> str:
         index = np.unravel_index(flat, dims)
@@ -129,6 +184,108 @@ class _Comparison:
             f"with {sizes}, your {self.entry(y, int(out[0]), self.student.out_dims)} reads "
             f"{self.entry(x, int(source[0]), self.student.in_dims)}, which it should not"
         )
+
+    def axis_names(self) -> tuple[str, ...]:
+        if self.spatial == 2:
+            return ("the height", "the width")
+        return tuple(f"axis {a + 1}" for a in range(self.spatial))
+
+    @FINDINGS.produces("stride", "dilation")
+    def window(self) -> list[Diagnosis]:
+        """A window that moves by another step, or whose taps are spread differently."""
+        r, s = self.r, self.s
+        names = self.axis_names()
+        if None not in r.stride + s.stride and r.stride != s.stride:
+            if self.spatial == 1:
+                message = (
+                    f"Your stride is {s.stride[0]}; this layer has stride {r.stride[0]}: each "
+                    f"output's window starts {r.stride[0]} positions after the previous "
+                    f"output's, in your formula {s.stride[0]}."
+                )
+            else:
+                yours = "; ".join(
+                    f"{b} along {name}"
+                    for a, b, name in zip(r.stride, s.stride, names, strict=True)
+                    if a != b
+                )
+                theirs = (
+                    f"stride {r.stride[0]} in both directions"
+                    if self.spatial == 2 and len(set(r.stride)) == 1
+                    else "strides "
+                    + ", ".join(f"{a} along {n}" for a, n in zip(r.stride, names, strict=True))
+                )
+                message = f"Your stride is {yours}; the layer has {theirs}."
+            return [FINDINGS.make("stride", message)]
+        if None in r.dilation + s.dilation or r.dilation == s.dilation:
+            return []
+        spread = max(r.dilation)
+        if spread > 1 and max(s.dilation) == 1:
+            message = (
+                f"This is a dilated kernel: its taps are {spread} positions apart (dilation "
+                f"{spread}), but your formula reads adjacent positions."
+            )
+        elif max(s.dilation) > 1 and spread == 1:
+            message = (
+                f"Your kernel is dilated: its taps are {max(s.dilation)} positions apart, but "
+                "this layer's kernel reads adjacent positions."
+            )
+        else:
+            message = (
+                f"Your kernel's taps are {max(s.dilation)} positions apart; this layer's are "
+                f"{spread} apart (dilation {spread})."
+            )
+        return [FINDINGS.make("dilation", message)]
+
+    def per_filter(self, count: int) -> str:
+        """How many input channels a filter reads, in the question's sizes: C/G, not 2."""
+        channels = self.layer.input.shape[-1]
+        total = self.student.in_dims[-1]
+        if count and total % count == 0 and channels.is_Symbol:
+            groups = [
+                name
+                for name, value in self.student.sizes
+                if value == total // count and name != str(channels)
+            ]
+            if len(groups) == 1:
+                return f"{channels}/{groups[0]}"
+        return str(count)
+
+    @FINDINGS.produces("group_channels", "group_mismatch")
+    def groups(self) -> list[Diagnosis]:
+        """Which input channels each filter reads, where the reference's filters read a part
+        of them: a grouped or depthwise convolution."""
+        wanted, read = self.r.channels, self.s.channels
+        if wanted is None or read is None or np.array_equal(wanted, read) or not wanted.any():
+            return []
+        counts = set(wanted.sum(axis=1).tolist())
+        total = wanted.shape[1]
+        if len(counts) != 1:
+            return []
+        (count,) = counts
+        if count == total:
+            return []  # not grouped: which channels are read is the connectivity's to say
+        kind = "a depthwise" if count == 1 else "a grouped"
+        each = "only its own input channel" if count == 1 else f"{self.per_filter(count)} of them"
+        if read.all():
+            return [
+                FINDINGS.make(
+                    "group_channels",
+                    f"Your filters read every input channel; in {kind} convolution each reads "
+                    f"{each}.",
+                )
+            ]
+        if max(read.sum(axis=1).tolist()) == count:
+            row = int(np.flatnonzero((wanted != read).any(axis=1))[0])
+            return [
+                FINDINGS.make(
+                    "group_mismatch",
+                    f"Your filters read {self.per_filter(count)} input channels each, but not "
+                    f"those of their own group: with {self.student.show_sizes()}, output "
+                    f"channel {row + 1} should read input channels "
+                    f"{_channel_list(wanted[row])}, yours reads {_channel_list(read[row])}.",
+                )
+            ]
+        return []
 
     @FINDINGS.produces("not_fully_connected", "fully_connected", "kernel_size", "connectivity")
     def connectivity(self) -> list[Diagnosis]:
@@ -156,10 +313,18 @@ class _Comparison:
             return [
                 FINDINGS.make(
                     "fully_connected",
-                    "Every output reads every input: that is a fully connected layer, but this "
-                    "layer reads only a small neighbourhood of each position.",
+                    "Every output reads every input: that is a fully connected layer, but "
+                    + (
+                        "in a projection each output row reads only its own input row, through "
+                        "the same weights for every row."
+                        if self.kind == "projection"
+                        else "this layer reads only a small neighbourhood of each position."
+                    ),
                 )
             ]
+        found = self.window() or self.groups()
+        if found:
+            return found
         if r.extent and s.extent and r.extent != s.extent:
             return [FINDINGS.make("kernel_size", self.kernel_message())]
         return [
@@ -167,6 +332,13 @@ class _Comparison:
         ]
 
     def kernel_message(self) -> str:
+        if self.kind == "projection":
+            extent = (self.s.extent or (0,))[0]
+            reads = "every input row" if self.whole_image else f"{extent} input rows"
+            return (
+                f"Each of your output rows reads {reads}; in a projection each output row "
+                "reads only its own input row, through the same weights for every row."
+            )
         reference = self.r.extent or ()
         wanted = (
             "only each output's own position"
@@ -184,7 +356,8 @@ class _Comparison:
                 f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
                 "every position, so each output reads inputs from everywhere."
             )
-        return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}."
+        at = f" (with {self.student.show_sizes()})" if self.sized_kernel else ""
+        return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}{at}."
 
     @FINDINGS.produces(
         "channel_independent", "unshared_weights", "shared_weights", "weight_sharing"
@@ -197,17 +370,23 @@ class _Comparison:
             found.append(
                 FINDINGS.make(
                     "channel_independent",
-                    "Your weights do not depend on the output channel, so all "
-                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} output "
-                    "channels would be identical: each output channel needs its own weights.",
+                    f"Your weights do not depend on the {self.words.channel}, so all "
+                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} "
+                    f"{self.words.channels} would be identical: each {self.words.channel} "
+                    "needs its own weights.",
                 )
             )
         if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
             found.append(
                 FINDINGS.make(
                     "unshared_weights",
-                    "Your weights depend on the position, so they are not shared across "
-                    "positions: this is not a convolution.",
+                    f"Your weights depend on the {self.words.position}, so they are not shared "
+                    f"across {self.words.positions}: this is not {self.words.layer}"
+                    + (
+                        ", which applies the same weights to every row."
+                        if self.kind == "projection"
+                        else "."
+                    ),
                 )
             )
         elif same_reads and s.shared_across_positions and not r.shared_across_positions:
@@ -243,7 +422,7 @@ class _Comparison:
             per = (
                 "every output has its own"
                 if r.bias == "per output"
-                else "each output channel has one, shared by every position"
+                else f"each {self.words.channel} has one, shared by every {self.words.position}"
             )
             return [
                 FINDINGS.make(
@@ -259,8 +438,9 @@ class _Comparison:
             ]
         if r.bias == "per channel" and s.bias == "per output":
             message = (
-                "Your bias differs from position to position; in this layer each output "
-                "channel has one bias, shared by every position."
+                f"Your bias differs from {self.words.position} to {self.words.position}; in this "
+                f"layer each {self.words.channel} has one bias, shared by every "
+                f"{self.words.position}."
             )
             return [FINDINGS.make("bias_unshared", message)]
         if r.bias == "per output":
@@ -268,7 +448,7 @@ class _Comparison:
             return [FINDINGS.make("bias_shared", message)]
         return [
             FINDINGS.make(
-                "bias_shared", "Your bias is shared where each output channel needs its own."
+                "bias_shared", f"Your bias is shared where each {self.words.channel} needs its own."
             )
         ]
 
@@ -293,17 +473,40 @@ class _Comparison:
         ]
 
 
-def _covers_the_image(student: Sequence[Structure], spatial: int) -> bool:
-    """Whether the kernel grows with the image, or spans all of it at every size checked: a
-    fixed 5×5 kernel looks like the whole image on a 5×4 one, not on a 6×7 one."""
+def _channel_list(row: np.ndarray) -> str:
+    """Channels 3 to 4, or 1, 3 and 5, counted from 1."""
+    channels = [int(c) + 1 for c in np.flatnonzero(row)]
+    if len(channels) > 1 and channels[-1] - channels[0] == len(channels) - 1:
+        return f"{channels[0]} to {channels[-1]}"
+    if len(channels) == 1:
+        return str(channels[0])
+    return ", ".join(map(str, channels[:-1])) + f" and {channels[-1]}"
+
+
+def _covers_the_image(
+    student: Sequence[Structure], reference: Sequence[Structure], spatial: int
+) -> bool:
+    """Whether the kernel grows with the image (where the reference's does not: a kernel of
+    K positions grows with K), or spans all of it at every size checked: a fixed 5×5 kernel
+    looks like the whole image on a 5×4 one, not on a 6×7 one."""
     extents = [facts(s, spatial).extent for s in student]
+    wanted = [facts(r, spatial).extent for r in reference]
     if None in extents:
         return False
-    grows = len(set(extents)) > 1
-    return grows or all(
-        all(e >= d for e, d in zip(extent, s.in_dims[:spatial], strict=True))
-        for extent, s in zip(extents, student, strict=True)
-    )
+    grows = len(set(extents)) > 1 and len(set(wanted)) == 1
+
+    def covers(extent, structure) -> bool:
+        return extent is not None and all(
+            e >= d for e, d in zip(extent, structure.in_dims[:spatial], strict=True)
+        )
+
+    # Sizes at which the reference's own kernel covers the image tell nothing.
+    telling = [
+        (extent, s)
+        for extent, s, r, w in zip(extents, student, reference, wanted, strict=True)
+        if not covers(w, r)
+    ]
+    return grows or (bool(telling) and all(covers(extent, s) for extent, s in telling))
 
 
 def _weight_classes(structure: Structure) -> np.ndarray:
@@ -410,6 +613,174 @@ def _own_count(
 # --- The check -----------------------------------------------------------------------------
 
 
+def _same_reads(first: Sequence[Structure], second: Sequence[Structure]) -> bool:
+    """Whether two layers without weights read the same inputs for every output."""
+
+    def reads(structure: Structure) -> list[int]:
+        return [connection for connection, _ in structure.fixed]
+
+    return all(
+        not len(a.connections) and not len(b.connections) and reads(a) == reads(b)
+        for a, b in zip(first, second, strict=True)
+    )
+
+
+@FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum")
+def _reduction_finding(reference: Formula, student: Formula, pooling: bool) -> list[Diagnosis]:
+    """A max where the mean or a sum belongs, or the other way round."""
+    if reference.reduction == student.reduction:
+        return []
+    if reference.reduction == "max":
+        return [
+            FINDINGS.make(
+                "pooling_max",
+                "Your formula adds up the inputs of each window; max pooling takes the largest "
+                "of them, \\max_{u}\\max_{v} x_{…}.",
+            )
+        ]
+    if pooling:
+        return [
+            FINDINGS.make(
+                "pooling_mean",
+                "Your formula takes the largest input of each window; average pooling takes "
+                "their mean.",
+            )
+        ]
+    return [
+        FINDINGS.make(
+            "max_for_sum",
+            "Your formula takes a maximum where this layer adds up weighted inputs: each "
+            "output is a sum over its inputs, not their maximum.",
+        )
+    ]
+
+
+def _is_pooling(reference: Sequence[Structure]) -> bool:
+    """A layer without parameters whose outputs each average inputs: average pooling."""
+    return all(not len(r.connections) and r.fixed for r in reference)
+
+
+def _fixed_reads(structure: Structure) -> tuple[np.ndarray, dict[int, object]]:
+    connections = np.array([c for c, _ in structure.fixed], dtype=np.int64)
+    return connections, dict(structure.fixed)
+
+
+@FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window")
+def _pooling_findings(
+    reference: Sequence[Structure], student: Sequence[Structure], layer: LayerSpec
+) -> list[Diagnosis]:
+    """Average pooling, in its own words: no weights, a mean over a window."""
+    if any(len(s.connections) for s in student):
+        return [
+            FINDINGS.make(
+                "pooling_weights",
+                "Pooling has no learnable weights: each output is the mean of its window. "
+                "Your formula multiplies the inputs by weights.",
+            )
+        ]
+    for r, s in zip(reference, student, strict=True):
+        wanted, wanted_weight = _fixed_reads(r)
+        read, read_weight = _fixed_reads(s)
+        if np.array_equal(wanted, read):
+            if wanted_weight == read_weight:
+                continue
+            size = len(wanted) // max(1, r.outputs)
+            yours = sorted({str(w) for w in read_weight.values()})
+            return [
+                FINDINGS.make(
+                    "pooling_scale",
+                    f"Your formula weighs each input of the window by {', '.join(yours)}; "
+                    f"average pooling takes the mean of the {size} inputs of each window, "
+                    f"each weighed 1/{size}.",
+                )
+            ]
+        spatial = spatial_axes(layer)
+        steps = []
+        for structure, connections in ((r, wanted), (s, read)):
+            out, source = structure.split(connections)
+            out_index = _unravel_dims(out, structure.out_dims)
+            in_index = _unravel_dims(source, structure.in_dims)
+            steps.append(
+                strides(
+                    out_index[:spatial],
+                    in_index[:spatial],
+                    np.arange(len(connections)),
+                )
+            )
+        if None not in steps[0] + steps[1] and steps[0] != steps[1]:
+            return [
+                FINDINGS.make(
+                    "pooling_window",
+                    f"Your windows move by {'×'.join(map(str, steps[1]))} positions; this "
+                    f"pooling's move by {'×'.join(map(str, steps[0]))} (its stride).",
+                )
+            ]
+        missing = np.setdiff1d(wanted, read)
+        example = missing[:1] if len(missing) else np.setdiff1d(read, wanted)[:1]
+        out, source = r.split(example)
+        x, y = layer.input.name, layer.output.name
+        entry = _entry(y, int(out[0]), r.out_dims), _entry(x, int(source[0]), r.in_dims)
+        verb = "should average" if len(missing) else "should not average"
+        return [
+            FINDINGS.make(
+                "pooling_window",
+                f"Your windows hold the wrong inputs: with {r.show_sizes()}, {entry[0]} {verb} "
+                f"{entry[1]}.",
+            )
+        ]
+    return []
+
+
+def _unravel_dims(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
+    return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
+
+
+def _entry(tensor: str, flat: int, dims: tuple[int, ...]) -> str:
+    index = np.unravel_index(flat, dims)
+    return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
+
+
+@FINDINGS.produces("activation_missing", "activation_extra", "activation_wrong")
+def _activation_finding(reference: str | None, student: str | None) -> list[Diagnosis]:
+    """The function around the weighted sum: missing, added, or another one."""
+    if reference == student:
+        return []
+    if student is None:
+        return [
+            FINDINGS.make(
+                "activation_missing",
+                f"Your formula has no activation: this layer applies {reference} to the "
+                f"weighted sum, {reference}(… + b).",
+            )
+        ]
+    if reference is None:
+        return [
+            FINDINGS.make(
+                "activation_extra",
+                f"This layer's output is the weighted sum itself, with no activation; your "
+                f"formula applies {student} to it.",
+            )
+        ]
+    return [
+        FINDINGS.make(
+            "activation_wrong",
+            f"Your activation is {student}; this layer applies {reference} to the weighted sum.",
+        )
+    ]
+
+
+@FINDINGS.produces("fractional_index")
+def _fractional(error: NotWholeError) -> FormulaCheck:
+    """A sum's bound or an index that is a fraction at some sizes (-K/2 with K odd): what the
+    student meant is a person's call, so it is pointed out and sent for review."""
+    message = (
+        f"Your formula is not a whole number everywhere: {error.message}. Positions and the "
+        "bounds of sums are whole numbers; where one is meant, round it, e.g. "
+        "\\lfloor K/2 \\rfloor."
+    )
+    return FormulaCheck(False, exact=False, findings=(FINDINGS.make("fractional_index", message),))
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -422,21 +793,38 @@ def check_formula(
     if formula.shape_problem is not None:
         return FormulaCheck(False, findings=(FINDINGS.make("shape", formula.shape_problem),))
     layer = item.spec.layer
-    student = structures(formula, layer, size_sets)
+    try:
+        student = structures(formula, layer, size_sets)
+    except NotWholeError as error:
+        return _fractional(error)
     reference = structures(item.reference, layer, size_sets)
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
     notes = tuple(note_list)
-    group = "formula:" + _fingerprint(student)
+    group = (
+        "formula:"
+        + _fingerprint(student)
+        + f":{formula.activation or ''}:{formula.reduction or ''}"
+    )
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
-    if _same(student, reference):
+    activation = _activation_finding(item.reference.activation, formula.activation)
+    activation += _reduction_finding(item.reference, formula, _is_pooling(reference))
+    same_structure = (
+        _same(student, reference) or bool(activation) and _same_reads(student, reference)
+    )
+    if same_structure and not activation:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = []
-    whole_image = _covers_the_image(student, spatial_axes(layer))
+    whole_image = _covers_the_image(student, reference, spatial_axes(layer))
+    sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
+    if not same_structure and _is_pooling(reference):
+        findings = _pooling_findings(reference, student, layer)
     for r, s in zip(reference, student, strict=True):
-        comparison = _Comparison(r, s, layer, meanings, whole_image)
+        if same_structure or findings:
+            break
+        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         findings = [
             *comparison.connectivity(),
@@ -460,14 +848,20 @@ def check_formula(
         )
     if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
         findings += _range_finding(item.reference, formula, meanings)
-    if not findings:
+    if not findings and not activation:
         findings = [
             FINDINGS.make(
                 "different", "Your formula does not define the same layer as a correct answer."
             )
         ]
+    findings += activation
     for index, rule in enumerate(item.misconceptions):
-        if rule.reading is not None and _same(student, structures(rule.reading, layer, size_sets)):
+        if (
+            rule.reading is not None
+            and rule.reading.activation == formula.activation
+            and rule.reading.reduction == formula.reduction
+            and _same(student, structures(rule.reading, layer, size_sets))
+        ):
             # The rubric's feedback was written for exactly this layer; it is the explanation.
             return FormulaCheck(
                 False,

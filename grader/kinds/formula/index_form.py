@@ -17,6 +17,7 @@ import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.terms import (
+    ACTIVATIONS,
     MAX_TERMS,
     Access,
     Formula,
@@ -71,6 +72,28 @@ def _multiply(left: list[_Flat], right: list[_Flat]) -> list[_Flat]:
     return [_product_term(a, b) for a in left for b in right]
 
 
+def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
+    """Whether `expr` is linear in `indices`, a floor or ceiling of indices counting as one."""
+    rounded = {
+        atom: sympy.Dummy()
+        for atom in expr.atoms(sympy.floor, sympy.ceiling)
+        if atom.free_symbols & indices
+    }
+    flat = sympy.expand(expr.xreplace(rounded))
+    variables = (flat.free_symbols & indices) | set(rounded.values())
+    for term in sympy.Add.make_args(flat):
+        degree = 0
+        for factor in sympy.Mul.make_args(term):
+            base, exponent = factor.as_base_exp()
+            if base.free_symbols & variables:
+                if base not in variables or not exponent.is_Integer or exponent < 0:
+                    return False
+                degree += int(exponent)
+        if degree > 1:
+            return False
+    return True
+
+
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
 
@@ -103,20 +126,40 @@ class IndexFormReader(TokenReader):
         return sympy.expand(total)
 
     def index_product(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+        """A product of atoms, each possibly divided by sizes or numbers: `(g-1)C/G`,
+        `(K-1)/2`; the result is exact (a rational in the sizes) and linear in the indices,
+        except inside a floor or a ceiling."""
         first = self.peek()
         result = self.index_atom(scope)
-        while self.at("NAME", "NUMBER", "(", "*"):
+        while self.at("NAME", "NUMBER", "(", "*", "/", "⌊", "⌈", "÷"):
+            if self.at("/"):
+                slash = self.take("/")
+                result = result / self.divisor(self.index_atom(scope), slash)
+                continue
             if self.at("*"):
                 self.take("*")
             result *= self.index_atom(scope)
         indices = result.free_symbols - self.size_symbols
-        if indices and sympy.Poly(result, *indices).total_degree() > 1:
+        if indices and not _linear(result, indices):
             raise AnswerError(
                 self.text,
                 first.start if first else 0,
                 "an index must be a sum of indices, sizes and numbers, not a product of indices",
             )
         return result
+
+    def divisor(self, value: sympy.Expr, at: Token) -> sympy.Expr:
+        """What an index may be divided by: sizes and numbers, not indices, not zero."""
+        if value.free_symbols - self.size_symbols:
+            raise AnswerError(
+                self.text,
+                at.start,
+                "an index can be divided by sizes and numbers, not by an index; round it "
+                "with \\lfloor ... \\rfloor where a position is meant, e.g. \\lfloor i/2 \\rfloor",
+            )
+        if value == 0:
+            raise AnswerError(self.text, at.start, "division by zero")
+        return value
 
     def index_atom(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         token = self.peek()
@@ -127,6 +170,31 @@ class IndexFormReader(TokenReader):
             inner = self.index_expression(scope)
             self.take(close)
             return inner
+        if self.at("⌊", "⌈"):
+            opening = self.take()
+            inner = self.index_expression(scope)
+            self.take("⌋" if opening.kind == "⌊" else "⌉")
+            return sympy.floor(inner) if opening.kind == "⌊" else sympy.ceiling(inner)
+        if self.at("÷"):  # \frac{a}{b}
+            self.take("÷")
+            self.take("{", what="'{' after \\frac")
+            numerator = self.index_expression(scope)
+            self.take("}")
+            opening = self.take("{", what="the denominator of \\frac in '{...}'")
+            denominator = self.index_expression(scope)
+            self.take("}")
+            return numerator / self.divisor(denominator, opening)
+        if (
+            token is not None
+            and token.kind == "NAME"
+            and token.text in ("floor", "ceil", "ceiling")
+            and (after := self.peek(1)) is not None
+            and after.kind == "("
+        ):
+            self.position += 2
+            inner = self.index_expression(scope)
+            self.take(")")
+            return sympy.floor(inner) if token.text == "floor" else sympy.ceiling(inner)
         if self.at("NAME"):
             return self.resolve(self.letter(), scope)
         raise self.error(token, "expected an index, a size or a number")
@@ -190,11 +258,20 @@ class IndexFormReader(TokenReader):
             )
         return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
 
-    def index_formula(self) -> tuple[Access, list[_Flat]]:
+    def index_formula(self) -> tuple[Access, list[_Flat], str | None]:
         output = self.output()
         self.take("=", what="'=' after the output")
         scope = {str(i): i for i in output.indices}
+        activation = self.activation()
         terms = self.expression(scope)
+        if activation is not None:
+            self.take(")", what=f"')' closing {activation}(")
+            if self.at("+", "-"):
+                raise self.error(
+                    self.peek(),
+                    f"an activation applies to the whole weighted sum: write "
+                    f"{output.name}_{{…}} = {activation}(… + b), with the bias inside",
+                )
         if self.at(","):
             self.take(",")
             if not self.at("∀"):
@@ -205,7 +282,18 @@ class IndexFormReader(TokenReader):
             self.position = len(self.tokens)
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
-        return output, terms
+        return output, terms, activation
+
+    def activation(self) -> str | None:
+        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side."""
+        token, after = self.peek(), self.peek(1)
+        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
+            return None
+        name = ACTIVATIONS.get(token.text.casefold())
+        if name is None:
+            return None
+        self.position += 2
+        return name
 
     def expression(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat]:
         terms: list[_Flat] = []
@@ -229,7 +317,7 @@ class IndexFormReader(TokenReader):
         sums: list[SumRange] = []
         read_something = False
         while (token := self.peek()) is not None:
-            if token.kind == "SUM":
+            if token.kind in ("SUM", "MAX"):
                 sums.append(self.sum_prefix(scope))
             elif token.kind == "NAME":
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
@@ -245,7 +333,7 @@ class IndexFormReader(TokenReader):
                 self.take(close)
             elif token.kind == "*" and read_something:
                 self.take()
-                if not self.at("NAME", "NUMBER", "SUM", "(", "["):
+                if not self.at("NAME", "NUMBER", "SUM", "MAX", "(", "["):
                     raise self.error(self.peek(), "expected a factor after '*'")
                 continue
             elif token.kind == "^":
@@ -255,6 +343,23 @@ class IndexFormReader(TokenReader):
                     "a power is not part of a layer formula: each term is a weight times an "
                     "input, or a bias",
                 )
+            elif token.kind == "÷":  # \frac{1}{2}: a number, as a coefficient
+                self.take("÷")
+                self.take("{", what="'{' after \\frac")
+                numerator = self.number() if self.at("NUMBER") else None
+                close = self.take("}") if numerator is not None and self.at("}") else None
+                opening = self.take("{") if close is not None and self.at("{") else None
+                denominator = self.number() if opening is not None and self.at("NUMBER") else None
+                if denominator is None or not self.at("}"):
+                    raise AnswerError(
+                        self.text,
+                        token.start,
+                        "in a term, \\frac takes two numbers, e.g. \\frac{1}{2} w_{l,k} x_{i,l}",
+                    )
+                self.take("}")
+                if denominator == 0:
+                    raise AnswerError(self.text, token.start, "division by zero")
+                product = _multiply(product, [_Flat(sympy.Rational(numerator, denominator))])
             elif token.kind == "/" and read_something:
                 self.take()
                 divisor = self.number()
@@ -274,7 +379,7 @@ class IndexFormReader(TokenReader):
 
     def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> SumRange:
         """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` (range inferred)."""
-        sum_token = self.take("SUM")
+        sum_token = self.take("SUM", "MAX")
         self.take("_", what="'_' and the index of the sum, e.g. \\sum_{l=1}^{C}")
         low = high = None
         if self.at("{", "("):
@@ -441,6 +546,31 @@ def read_index_form(
     text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
 ) -> Formula:
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`."""
-    raw_output, flats = IndexFormReader(text, tokens, sizes).index_formula()
+    reduction = _reduction(text, tokens)
+    raw_output, flats, activation = IndexFormReader(text, tokens, sizes).index_formula()
     output, terms = _FormulaBuilder(text, layer).build(raw_output, flats)
-    return Formula(text, output, terms, describe_formula(output, terms))
+    if reduction is not None and (len(terms) != 1 or not terms[0].sums):
+        raise AnswerError(
+            text,
+            0,
+            "a max pools one window: write y_{…} = \\max_{u=0}^{1}\\max_{v=0}^{1} x_{…}, "
+            "with nothing added",
+        )
+    reading = describe_formula(output, terms, activation, reduction)
+    return Formula(text, output, terms, reading, activation=activation, reduction=reduction)
+
+
+def _reduction(text: str, tokens: list[Token]) -> str | None:
+    """ "max" when the window is reduced by \\max; a formula does not mix \\max and \\sum."""
+    kinds = {token.kind for token in tokens}
+    if "MAX" not in kinds:
+        return None
+    if "SUM" in kinds:
+        first = next(token for token in tokens if token.kind == "SUM")
+        raise AnswerError(
+            text,
+            first.start,
+            "a formula either sums over its window or takes its max, not both",
+            len(first.text),
+        )
+    return "max"

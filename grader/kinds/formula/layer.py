@@ -31,11 +31,12 @@ from functools import reduce
 import numpy as np
 import sympy
 
-from grader.errors import AnswerTooLargeError
+from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.terms import Formula, LayerSpec
 
 MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
 MAX_RANGE = 10_000  # values one sum may run over
+MAX_FACTOR = 2**40  # a coefficient of an index, scaled to whole numbers (int64 stays exact)
 
 
 @dataclass(frozen=True)
@@ -83,28 +84,86 @@ class Structure:
         return ", ".join(f"{name}={value}" for name, value in self.sizes)
 
 
-def _integer(expr: sympy.Expr, what: str) -> int:
+def _integer(expr: sympy.Expr, what: str, sizes: Mapping[str, int] | None = None) -> int:
     if not expr.is_Integer:
-        raise AnswerTooLargeError("", 0, f"{what} is not a whole number at the sizes checked")
+        at = f" at {', '.join(f'{k}={v}' for k, v in sizes.items())}" if sizes else ""
+        raise NotWholeError("", 0, f"{what} is {sympy.sstr(expr)}{at}, not a whole number")
     return int(expr)
 
 
-def _affine(
-    expr: sympy.Expr, variables: Sequence[sympy.Symbol], sizes: Mapping[sympy.Symbol, int]
-) -> tuple[int, list[int]]:
-    """An index expression at concrete sizes as (constant, coefficient of each variable)."""
+class NotWholeError(AnswerError):
+    """Index arithmetic that is not a whole number at the sizes checked: (K-1)/2 at K = 4."""
+
+
+def _rational(value: sympy.Expr, expr: sympy.Expr) -> Fraction:
+    if not value.is_Rational:
+        raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
+    return Fraction(int(value.p), int(value.q))
+
+
+def evaluate_index(
+    expr: sympy.Expr,
+    variables: Sequence[sympy.Symbol],
+    sizes: Mapping[sympy.Symbol, int],
+    grids: Sequence[np.ndarray],
+    length: int,
+    show: str = "",
+) -> np.ndarray:
+    """An index expression's value at every point of `grids` (one array per variable), exactly:
+    sizes are put in, rationals kept as fractions, floors and ceilings taken by integer
+    division. A value that is not a whole number raises `NotWholeError`."""
     concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes.items()}))
-    constant = 0
-    coefficients = [0] * len(variables)
+    numerator, denominator = _scaled(concrete, variables, grids, length, expr)
+    if denominator != 1 and (numerator % denominator).any():
+        shown = ", ".join(f"{s}={v}" for s, v in sizes.items() if s in expr.free_symbols)
+        raise NotWholeError(
+            show,
+            0,
+            f"the index {sympy.sstr(expr)} is not a whole number"
+            + (f" at {shown}" if shown else "")
+            + "; round it with \\lfloor ... \\rfloor where a position is meant",
+        )
+    return numerator // denominator
+
+
+def _scaled(
+    concrete: sympy.Expr,
+    variables: Sequence[sympy.Symbol],
+    grids: Sequence[np.ndarray],
+    length: int,
+    expr: sympy.Expr,
+) -> tuple[np.ndarray, int]:
+    """(n, d) with n / d the value of `concrete` at every point: n integers, d a whole scale."""
     position = {v: k for k, v in enumerate(variables)}
+    parts: list[tuple[Fraction, np.ndarray | None]] = []
     for key, value in concrete.as_coefficients_dict().items():
+        coefficient = _rational(value, expr)
         if key == 1:
-            constant = int(value)
+            parts.append((coefficient, None))
         elif key in position:
-            coefficients[position[key]] = int(value)
+            parts.append((coefficient, grids[position[key]]))
+        elif isinstance(key, (sympy.floor, sympy.ceiling)):
+            inner, scale = _scaled(
+                sympy.expand(key.args[0] * (1 if isinstance(key, sympy.floor) else -1)),
+                variables,
+                grids,
+                length,
+                expr,
+            )
+            rounded = inner // scale
+            parts.append((coefficient, rounded if isinstance(key, sympy.floor) else -rounded))
         else:
             raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
-    return constant, coefficients
+    denominator = math.lcm(1, *(c.denominator for c, _ in parts))
+    result = np.zeros(length, dtype=np.int64)
+    for coefficient, values in parts:
+        factor = coefficient.numerator * (denominator // coefficient.denominator)
+        if abs(factor) > MAX_FACTOR or denominator > MAX_FACTOR:
+            raise AnswerTooLargeError(
+                "", 0, f"the index {sympy.sstr(expr)} has numbers too large to check"
+            )
+        result += factor if values is None else factor * values
+    return result, denominator
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -133,8 +192,14 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             for bound in (s.low, s.high):
                 symbols.update({sym: sizes[sym.name] for sym in bound.free_symbols})
     concrete = {s: sympy.Integer(v) for s, v in symbols.items()}
-    out_dims = tuple(_integer(d.xreplace(concrete), "a size") for d in layer.output.shape)
-    in_dims = tuple(_integer(d.xreplace(concrete), "a size") for d in layer.input.shape)
+    out_dims = tuple(
+        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        for d in layer.output.shape
+    )
+    in_dims = tuple(
+        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        for d in layer.input.shape
+    )
     n_in = math.prod(in_dims)
     stride = n_in + 1
     scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
@@ -152,8 +217,12 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     for term in formula.terms:
         ranges = [np.arange(1, d + 1) for d in out_dims]
         for s in term.sums:
-            low = _integer(s.low.xreplace(concrete), f"the start of the sum over {s.variable}")
-            high = _integer(s.high.xreplace(concrete), f"the end of the sum over {s.variable}")
+            low = _integer(
+                s.low.xreplace(concrete), f"the start of the sum over {s.variable}", sizes
+            )
+            high = _integer(
+                s.high.xreplace(concrete), f"the end of the sum over {s.variable}", sizes
+            )
             if high - low + 1 > MAX_RANGE:
                 raise AnswerTooLargeError(
                     formula.text,
@@ -174,12 +243,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         grids = [g.ravel() for g in np.meshgrid(*ranges, indexing="ij", copy=False)]
 
         def values(index: sympy.Expr, grids=grids, variables=variables) -> np.ndarray:
-            constant, coefficients = _affine(index, variables, symbols)
-            result = np.full(len(grids[0]), constant, dtype=np.int64)
-            for coefficient, grid in zip(coefficients, grids, strict=True):
-                if coefficient:
-                    result += coefficient * grid
-            return result
+            return evaluate_index(index, variables, symbols, grids, len(grids[0]), formula.text)
 
         output = np.zeros(len(grids[0]), dtype=np.int64)
         for axis, dim in enumerate(out_dims):
@@ -225,9 +289,11 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             sizes_shown, out_dims, in_dims, empty, empty, empty, fixed, 0, 0, True, reads_outside
         )
     width = max(rows.shape[1] for rows in parameter_rows)
+    # Rows of different widths already differ in their name or their count of indices, so
+    # padding with 0 keeps them apart, and keeps the values small enough to pack.
     padded = np.concatenate(
         [
-            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=-(2**62))
+            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
             for rows in parameter_rows
         ]
     )
@@ -367,7 +433,74 @@ def spatial_axes(layer: LayerSpec) -> int:
     x, y = layer.input.shape, layer.output.shape
     if len(x) != len(y):
         return 0
-    return sum(1 for a, b in zip(x[:-1], y[:-1], strict=True) if sympy.expand(a - b) == 0)
+    return sum(1 for a, b in zip(x[:-1], y[:-1], strict=True) if _same_axis(a, b))
+
+
+def _same_axis(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """Whether an output axis of size b runs along an input axis of size a: the same size, or
+    one computed from the same sizes, as a strided layer's ⌊(P-1)/2⌋ + 1 from P."""
+    return sympy.expand(a - b) == 0 or bool(a.free_symbols) and a.free_symbols == b.free_symbols
+
+
+def strides(
+    out_index: Sequence[np.ndarray],
+    in_index: Sequence[np.ndarray],
+    classes: np.ndarray,
+) -> tuple[int | None, ...]:
+    """Along each positional axis, how far the window moves from one output to the next. A
+    shared weight links outputs o to inputs s·o + c: s is the stride. Without shared weights,
+    the first input each output reads moves by the stride, from one whole window (not cut by
+    padding) to the next. None where that is not one number."""
+    found: list[int | None] = []
+    order = np.lexsort((out_index[0], classes)) if len(out_index) else None
+    for out, source in zip(out_index, in_index, strict=True):
+        shared = _shared_stride(out[order], source[order], classes[order])
+        if shared is not None:
+            found.append(shared)
+            continue
+        positions, where = np.unique(out, return_inverse=True)
+        if len(positions) < 2:
+            found.append(None)
+            continue
+        first = np.full(len(positions), np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(len(positions), -1, dtype=np.int64)
+        np.minimum.at(first, where.ravel(), source)
+        np.maximum.at(last, where.ravel(), source)
+        # A window that padding cuts is narrower than the others; the widest are whole.
+        width = last - first
+        whole = width == width.max()
+        pairs = whole[1:] & whole[:-1] & (np.diff(positions) == 1)
+        steps = {int(step) for step in np.diff(first)[pairs]}
+        found.append(steps.pop() if len(steps) == 1 else None)
+    return tuple(found)
+
+
+def _shared_stride(out: np.ndarray, source: np.ndarray, classes: np.ndarray) -> int | None:
+    """The one slope Δinput/Δoutput between connections through one weight, if there is one."""
+    same = (classes[1:] == classes[:-1]) & (out[1:] != out[:-1])
+    if not same.any():
+        return None
+    rise, run = np.diff(source)[same], np.diff(out)[same]
+    if (rise % run).any():
+        return None
+    slopes = np.unique(rise // run)
+    return int(slopes[0]) if len(slopes) == 1 else None
+
+
+def dilations(
+    out_flat: np.ndarray, in_index: Sequence[np.ndarray], axes: int
+) -> tuple[int | None, ...]:
+    """Along each positional axis, how far apart the taps of one output's window are (1 for
+    adjacent positions), read at the output that reads the most inputs."""
+    if not len(out_flat):
+        return (None,) * axes
+    busiest = np.argmax(np.bincount(out_flat))
+    mine = out_flat == busiest
+    found: list[int | None] = []
+    for axis in range(axes):
+        taps = np.unique(in_index[axis][mine])
+        found.append(int(np.gcd.reduce(np.diff(taps))) if len(taps) > 1 else None)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -382,6 +515,9 @@ class Facts:
     channel_independent: bool  # the D output channels at a position are identical
     shared_across_positions: bool  # weights depend on the offset, not on the position
     weights: np.ndarray  # the connections through a weight (no biases)
+    stride: tuple[int | None, ...] = ()  # along each positional axis
+    dilation: tuple[int | None, ...] = ()  # along each positional axis
+    channels: np.ndarray | None = None  # which input channels each output channel reads
 
 
 def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
@@ -398,7 +534,8 @@ def facts(structure: Structure, spatial: int) -> Facts:
     in_index = _unravel(in_w, structure.in_dims)
     n_channels_out = structure.out_dims[-1]
 
-    offsets = [in_index[a] - out_index[a] for a in range(spatial)]
+    stride = strides(out_index[:spatial], in_index[:spatial], class_w)
+    offsets = [in_index[a] - (stride[a] or 1) * out_index[a] for a in range(spatial)]
     extent = (
         tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None
     )
@@ -444,4 +581,14 @@ def facts(structure: Structure, spatial: int) -> Facts:
         channel_independent=channel_independent,
         shared_across_positions=shared,
         weights=weights,
+        stride=stride,
+        dilation=dilations(out_w, in_index, spatial),
+        channels=_channel_map(out_index[-1], in_index[-1], structure),
     )
+
+
+def _channel_map(out_channel: np.ndarray, in_channel: np.ndarray, structure: Structure):
+    """A boolean matrix: which input channels (columns) each output channel (rows) reads."""
+    reads = np.zeros((structure.out_dims[-1], structure.in_dims[-1]), dtype=bool)
+    reads[out_channel, in_channel] = True
+    return reads

@@ -8,13 +8,14 @@ from html import escape
 
 import sympy
 
-from grader.kinds.formula.terms import Access, Formula, describe_formula
+from grader.kinds.formula.terms import Access, Formula, describe_formula, show_index
 from grader.mathml import math_element
 
 
 def _index_mathml(index: sympy.Expr) -> str:
-    """An index expression such as i+u-2, token by token: letters, numbers, signs."""
-    text = sympy.sstr(index).replace(" ", "").replace("*", "")
+    """An index expression such as i+u-2 or t+u-(K+1)/2, token by token: letters, numbers,
+    signs, brackets (floors and ceilings as ⌊ ⌋ and ⌈ ⌉)."""
+    text = show_index(index)
     pieces = []
     for token in re.findall(r"[A-Za-z]+|[0-9]+|[+-]|.", text):
         if token.isdigit():
@@ -45,7 +46,8 @@ def formula_to_mathml(formula: Formula) -> str:
             pieces.append(f"<mo>{'-' if coefficient < 0 else '+'}</mo>")
         for s in term.sums:
             pieces.append(
-                f"<munderover><mo>∑</mo><mrow><mi>{escape(str(s.variable))}</mi><mo>=</mo>"
+                f"<munderover><mo>{'max' if formula.reduction else '∑'}</mo>"
+                f"<mrow><mi>{escape(str(s.variable))}</mi><mo>=</mo>"
                 f"{_index_mathml(s.low)}</mrow>{_index_mathml(s.high)}</munderover>"
             )
         if abs(coefficient) != 1 or not term.factors:
@@ -53,11 +55,15 @@ def formula_to_mathml(formula: Formula) -> str:
         pieces.append("".join(_access_mathml(f) for f in term.factors))
         terms.append("".join(pieces))
     right = "".join(terms) or "<mn>0</mn>"
+    if formula.activation is not None:
+        right = f"<mi>{escape(formula.activation)}</mi><mo>(</mo>{right}<mo>)</mo>"
     # Set apart as display maths when it has sums, so each range sits under and over its Σ
     # as written on paper (inline maths would move them to the side).
     display = "block" if any(term.sums for term in formula.terms) else "inline"
     return math_element(
         f"{_access_mathml(formula.output)}<mo>=</mo>{right}",
-        alttext=describe_formula(formula.output, formula.terms),
+        alttext=describe_formula(
+            formula.output, formula.terms, formula.activation, formula.reduction
+        ),
         display=display,
     )

@@ -12,8 +12,9 @@ import sympy
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
-from grader.kinds.formula.layer import instantiate
+from grader.kinds.formula.layer import NotWholeError, instantiate
 from grader.kinds.formula.parse import parse_formula
+from grader.kinds.formula.sizes import WholeProblem, suggestion, whole_conditions
 from grader.kinds.formula.terms import Formula, LayerSpec, TensorSpec
 from grader.model import SizeSets
 from grader.yaml_source import Fields
@@ -102,6 +103,11 @@ def read_formula(
     for sizes in size_sets:
         try:
             instantiate(formula, layer, dict(sizes))
+        except NotWholeError as error:
+            conditions = whole_conditions(formula, layer)
+            message = f"cannot check {text!r}: {error.message}{suggestion(conditions, size_sets)}"
+            problems.append(WholeProblem(line, path, message, conditions))
+            return None
         except AnswerError as error:
             problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
             return None

@@ -25,6 +25,19 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         "nominal_shown": check.own_count.nominal_shown if check.own_count else None,
     }
     read = f"read as {formula.reading}"
+    if not check.exact and check.findings:
+        return ItemResult(
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(
+                *(finding.message for finding in check.findings),
+                "An instructor will review it.",
+                *check.notes,
+            ),
+            diagnosis=check.findings[0].kind,
+            decision=(read, "not whole at the sizes checked: sent for review"),
+            **common,
+        )
     if not check.exact:
         return ItemResult(
             verdict="needs_review",

@@ -14,8 +14,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy
+from sympy.printing.str import StrPrinter
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.normalise import (
@@ -91,6 +93,8 @@ class Formula:
     # A matrix form's parameter matrices, each (name, rows, cols) as its shapes imply, so that
     # a matrix the reference also names can be held to the reference's shape.
     matrix_shapes: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = field(default=(), compare=False)
+    activation: str | None = None  # an elementwise function around the right side: "tanh"
+    reduction: str | None = None  # "max" where the window is reduced by its maximum
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:
@@ -123,6 +127,16 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
     "ldots": "…",
     "dots": "…",
     "cdots": "…",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "frac": "÷",
+    "tanh": "tanh",
+    "sigma": "sigma",
+    "max": "max",
+    "dfrac": "÷",
+    "tfrac": "÷",
 }
 # Font commands only style a name: `\mathbf{X}` is the matrix X.
 _FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal)\s*\{")
@@ -153,7 +167,7 @@ def map_formula_characters(text: str) -> str:
 
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=_,.")
-_ALLOWED |= set("Σ≤≥<>'∀∈…")
+_ALLOWED |= set("Σ≤≥<>'∀∈…⌊⌋⌈⌉÷")  # ÷ stands for \\frac (a typed ÷ is already '/')
 
 
 def reject_unsupported_formula_characters(text: str) -> str:
@@ -210,6 +224,8 @@ def tokenize(text: str) -> list[Token]:
             kind = "SUM" if value == "Σ" else value
         elif kind == "NAME" and value == "sum" and text[match.end() :].lstrip()[:1] == "_":
             kind = "SUM"  # `sum_{l=1}^{C}`; the letters s, u, m elsewhere are indices
+        elif kind == "NAME" and value == "max" and text[match.end() :].lstrip()[:1] == "_":
+            kind = "MAX"  # `\\max_{u=0}^{1}`: max pooling over a window
         elif kind == "REL":
             value = {"<=": "≤", ">=": "≥"}.get(value, value)
             tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))
@@ -291,8 +307,33 @@ def same_name(written: str, declared: str) -> bool:
     return written.casefold() == declared.casefold()
 
 
+@lru_cache(maxsize=4096)
 def show_index(index: sympy.Expr) -> str:
-    return sympy.sstr(index).replace(" ", "").replace("*", "")
+    """An index as written: `t+u-(K+1)/2`, the terms with fractions gathered over one
+    denominator, rather than sympy's `-K/2+t+u-1/2`."""
+    terms = sympy.Add.make_args(index)
+    fractional = [t for t in terms if not t.as_coeff_Mul()[0].is_Integer]
+    if len(fractional) < 2:
+        return _show(index)
+    whole = _show(sympy.Add(*(t for t in terms if t not in fractional)))
+    gathered = _show(sympy.factor(sympy.Add(*fractional)))
+    if whole == "0":
+        return gathered
+    return f"{whole}{gathered}" if gathered.startswith("-") else f"{whole}+{gathered}"
+
+
+class _IndexPrinter(StrPrinter):
+    """sympy's plain printing, with floors and ceilings in brackets: ⌊(k-1)G/D⌋."""
+
+    def _print_floor(self, expr: sympy.Expr) -> str:
+        return f"⌊{_show(expr.args[0])}⌋"
+
+    def _print_ceiling(self, expr: sympy.Expr) -> str:
+        return f"⌈{_show(expr.args[0])}⌉"
+
+
+def _show(expr: sympy.Expr) -> str:
+    return _IndexPrinter().doprint(expr).replace(" ", "").replace("*", "")
 
 
 def show_access(access: Access) -> str:
@@ -301,12 +342,27 @@ def show_access(access: Access) -> str:
     return f"{access.name}[{','.join(show_index(i) for i in access.indices)}]"
 
 
-def describe_formula(output: Access, terms: tuple[Term, ...]) -> str:
+# Elementwise activations a layer may apply around its weighted sum, as written → as named.
+ACTIVATIONS = {
+    "tanh": "tanh",
+    "sigma": "σ",
+    "sigmoid": "σ",
+    "relu": "ReLU",
+}
+
+
+def describe_formula(
+    output: Access,
+    terms: tuple[Term, ...],
+    activation: str | None = None,
+    reduction: str | None = None,
+) -> str:
     """How we read a formula, with every sum's range and every product explicit."""
     pieces = []
     for number, term in enumerate(terms):
         sums = "".join(
-            f"Σ_{{{s.variable}={show_index(s.low)}..{show_index(s.high)}}} " for s in term.sums
+            f"{reduction or 'Σ'}_{{{s.variable}={show_index(s.low)}..{show_index(s.high)}}} "
+            for s in term.sums
         )
         product = "·".join(show_access(f) for f in term.factors)
         coefficient = term.coefficient
@@ -316,4 +372,7 @@ def describe_formula(output: Access, terms: tuple[Term, ...]) -> str:
             product = f"{magnitude}" + (f"·{product}" if product else "")
         text = f"{sums}{product}"
         pieces.append((text if sign == "+" else f"-{text}") if number == 0 else f" {sign} {text}")
-    return f"{show_access(output)} = {''.join(pieces) or '0'}"
+    right = "".join(pieces) or "0"
+    if activation is not None:
+        right = f"{activation}({right})"
+    return f"{show_access(output)} = {right}"

@@ -1,0 +1,135 @@
+"""Size sets at which a formula's index arithmetic is whole.
+
+A centred kernel of general size runs from -(K-1)/2 to (K-1)/2, and a grouped convolution's
+filter reads C/G channels: both are whole numbers only at some sizes (K odd, G dividing C).
+`whole_conditions` lists what must be whole for a formula to be checked (its sums' bounds, the
+sizes of its tensors, and each coefficient of its indices outside a floor); `whole_size_sets`
+moves the default sizes, as little as it can, to sizes where all of them are. A rubric that
+gives its own `check_sizes` is never changed: where those make the arithmetic fractional, the
+rubric check says so at the formula's line and key, with sizes that would do.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import sympy
+
+from grader.errors import Problem
+from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.model import SizeSets
+
+MAX_MOVED = 4  # sizes moved at once when looking for whole arithmetic
+_CANDIDATES = range(2, 13)
+
+
+def whole_conditions(formula: Formula, layer: LayerSpec) -> frozenset[sympy.Expr]:
+    """Expressions in the sizes that must be whole numbers for `formula` to be checked."""
+    found: set[sympy.Expr] = set()
+    for tensor in (layer.input, layer.output):
+        found.update(tensor.shape)
+    indices = set(formula.output.indices)
+    for term in formula.terms:
+        variables = indices | {s.variable for s in term.sums}
+        for s in term.sums:
+            found.update((s.low, s.high))
+        for access in term.factors:
+            for index in access.indices:
+                found.update(_coefficients(index, variables))
+    return frozenset(c for c in found if _may_be_fractional(c))
+
+
+def _may_be_fractional(condition: sympy.Expr) -> bool:
+    """Whether a size expression can be a fraction: not a polynomial with whole coefficients."""
+    if not condition.free_symbols:
+        return not condition.is_Integer
+    try:
+        poly = sympy.Poly(condition, *sorted(condition.free_symbols, key=str))
+    except sympy.PolynomialError:
+        return True
+    return not poly.domain.is_ZZ
+
+
+def _coefficients(index: sympy.Expr, variables: set[sympy.Symbol]) -> list[sympy.Expr]:
+    """The coefficients of an index's variables, floors and constant: sizes only."""
+    rounded = {
+        atom: sympy.Dummy()
+        for atom in index.atoms(sympy.floor, sympy.ceiling)
+        if atom.free_symbols & variables
+    }
+    flat = sympy.expand(index.xreplace(rounded))
+    generators = sorted((flat.free_symbols & variables) | set(rounded.values()), key=str)
+    if not generators:
+        return [flat]
+    try:
+        return sympy.Poly(flat, *generators).coeffs()
+    except sympy.PolynomialError:
+        return []
+
+
+def is_whole(conditions: Iterable[sympy.Expr], sizes: Mapping[str, int]) -> bool:
+    for condition in conditions:
+        value = condition.xreplace(
+            {s: sympy.Integer(sizes[s.name]) for s in condition.free_symbols}
+        )
+        if not value.is_Integer:
+            return False
+    return True
+
+
+def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> SizeSets | None:
+    """`size_sets` with the sizes the conditions use moved to the nearest small values at which
+    every condition is whole (distinct from the set's other sizes where possible); None when no
+    such values are found among 2..12."""
+    names = sorted({s.name for c in conditions for s in c.free_symbols})
+    if len(names) > MAX_MOVED:
+        return None
+    result = []
+    for sizes in size_sets:
+        values = dict(sizes)
+        if is_whole(conditions, values):
+            result.append(sizes)
+            continue
+        others = {v for n, v in values.items() if n not in names}
+        choices = sorted(
+            itertools.product(_CANDIDATES, repeat=len(names)),
+            key=lambda c: (
+                sum(abs(v - values[n]) for n, v in zip(names, c, strict=True))
+                + 2 * (len(c) - len(set(c) - others)),
+                c,
+            ),
+        )
+        for choice in choices:
+            trial = {**values, **dict(zip(names, choice, strict=True))}
+            if is_whole(conditions, trial):
+                result.append(tuple((name, trial[name]) for name, _ in sizes))
+                break
+        else:
+            return None
+    return tuple(result)
+
+
+def suggestion(conditions: frozenset[sympy.Expr], size_sets: SizeSets) -> str:
+    """Advice for a rubric whose `check_sizes` make the arithmetic fractional."""
+    chosen = whole_size_sets(size_sets, conditions)
+    if chosen is None:
+        return "; give check_sizes at which it is a whole number"
+    moved = sorted(
+        {
+            f"{n}={v}"
+            for new, old in zip(chosen, size_sets, strict=True)
+            for (n, v), (_, w) in zip(new, old, strict=True)
+            if v != w
+        }
+    )
+    return f"; give check_sizes at which it is a whole number (such as {', '.join(moved)})"
+
+
+@dataclass(frozen=True)
+class WholeProblem(Problem):
+    """A rubric's formula whose arithmetic is not whole at the size sets; the loader may choose
+    other default sizes (`conditions` says what must be whole) and read the rubric again."""
+
+    conditions: frozenset[sympy.Expr] = frozenset()

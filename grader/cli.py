@@ -864,9 +864,10 @@ def _rubric_check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CHECK_FAILED
+    items, tests = len(rubric.items), len(rubric.tests)
     print(
-        f"{args.file}: rubric {rubric.id} is valid; {len(rubric.items)} items, "
-        f"{len(rubric.tests)} self-tests passed"
+        f"{args.file}: rubric {rubric.id} is valid; {items} item{'s' if items != 1 else ''}, "
+        f"{tests} self-test{'s' if tests != 1 else ''} passed"
     )
     return 0
 

@@ -369,3 +369,8 @@ def test_the_check_of_text_items_fails_clearly(tmp_path, capsys, rubric_text, li
     )
     reported = [line for line in out.splitlines() if message in line][0]
     assert reported.startswith(f"{rubric}:{expected_line}:"), (reported, expected_line)
+
+
+def test_rubric_check_counts_one_item_and_one_self_test_in_the_singular(capsys):
+    assert main(["rubric", "check", str(ROOT / "rubrics" / "dense-tanh-q1.yaml")]) == 0
+    assert "rubric DENSE-TANH-Q1 is valid; 1 item, 8 self-tests passed" in capsys.readouterr().out

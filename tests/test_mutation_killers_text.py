@@ -1,0 +1,333 @@
+# ruff: noqa: E501  (the table holds whole sentences of feedback)
+"""Whole results of written explanations, one row per rule of reading them (issue 21: tests
+that bite).
+
+Each row pins the verdict, the marks, every line of feedback and the recorded decision, so
+that a change to how concepts are found (`grader/kinds/text/concepts.py`) or scored
+(`grader/kinds/text/score.py`) that a student or a marker would see fails a test: the
+12-word window of a pattern, the reach of a negation, the pairs of an analogy read the wrong
+way round, a list of keywords, an answer too long for what matched. The boundaries are tested
+on both sides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.grade import grade_answer
+from grader.rubric import load_rubric_text
+
+RUBRIC = load_rubric_text(
+    """
+    id: TEXT
+    title: Concepts
+    symbols:
+      P: {meaning: the height, example: 4}
+    parts:
+      e:
+        marks: 3
+        prompt: Explain.
+        items:
+          why:
+            type: text
+            marks: 3
+            answer: The same weights at every position; pixels are tokens and channels the embedding.
+            concepts:
+              - name: shared
+                marks: 1
+                description: the same weights at every position
+                evidence:
+                  - 'same|shared weight*'
+                contradictions:
+                  - 'different|separate weight*'
+              - name: pairs
+                marks: 1.25
+                description: pixels are tokens, channels the embedding
+                evidence:
+                  - 'token* ~ pixel*|position*'
+                  - 'channel* ~ embed*'
+              - name: attention
+                marks: 0.75
+                description: attention mixes positions
+                evidence:
+                  - 'attention mix*'
+""",
+    "concepts.yaml",
+)
+ITEM = RUBRIC.items["e.why"]
+
+CASES = [
+    pytest.param(
+        "The same weights are used at every position.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="one concept found and quoted, two missing",
+    ),
+    pytest.param(
+        "The same one two three four five six seven eight nine ten weights.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same one two three four five six seven eight nine ten weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="a pattern spread over twelve words matches",
+    ),
+    pytest.param(
+        "The same one two three four five six seven eight nine ten eleven weights.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a pattern spread over thirteen words does not",
+    ),
+    pytest.param(
+        "These are not the same weights.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'same weights'",
+        ),
+        id="a negation just before the match sends it to a person",
+    ),
+    pytest.param(
+        "Not one the same weights.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'same weights'",
+        ),
+        id="a negation three words before the match counts",
+    ),
+    pytest.param(
+        "Not one two the same weights.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="a negation four words before the match does not",
+    ),
+    pytest.param(
+        "The weights aren't the same.",
+        ("needs_review", 0.0),
+        (
+            'An instructor will check this answer: a negation near "weights aren\'t the same". Provisional marks: 0/3.',
+            'Not credited: the same weights at every position (you wrote "weights aren\'t the same", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            'sent for review: a negation near "weights aren\'t the same"',
+        ),
+        id="a negation written with n't counts",
+    ),
+    pytest.param(
+        "Weights shared, token pixel, channel embedding, attention mixing.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 3/3.",
+            'Found (+1): the same weights at every position ("Weights shared")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("token pixel")',
+            'Found (+0.75): attention mixes positions ("attention mixing")',
+        ),
+        (
+            "concepts found: shared, pairs, attention",
+            "confidence 0.65",
+            "sent for review: the answer is a list of keywords rather than sentences",
+        ),
+        id="a list of keywords goes to a person",
+    ),
+    pytest.param(
+        "Shared weights, pixel tokens.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 2.25/3.",
+            'Found (+1): the same weights at every position ("Shared weights")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("pixel tokens")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared, pairs",
+            "confidence 0.65",
+            "sent for review: the answer is a list of keywords rather than sentences",
+        ),
+        id="four words without a function word are a list of keywords",
+    ),
+    pytest.param(
+        "Shared weights everywhere.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Shared weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="three words are too few to be a list of keywords",
+    ),
+    pytest.param(
+        "Pixels are tokens and channels the embedding, and attention mixes them all.",
+        ("partial", 2.0),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("Pixels are tokens")',
+            'Found (+0.75): attention mixes positions ("attention mixes")',
+        ),
+        (
+            "concepts found: pairs, attention",
+            "confidence 1.00",
+            "marks 2",
+        ),
+        id="pairs read in order earn the analogy",
+    ),
+    pytest.param(
+        "Channels play the role of tokens.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer pairs 'Channels' with 'tokens' ('Channels play the role of tokens'), the wrong way round for: pixels are tokens, channels the embedding. Provisional marks: 0/3.",
+            "Missing (1): the same weights at every position",
+            'Not credited: pixels are tokens, channels the embedding (you wrote "Channels play the role of tokens", which says otherwise)',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: the answer pairs 'Channels' with 'tokens' ('Channels play the role of tokens'), the wrong way round for: pixels are tokens, channels the embedding",
+        ),
+        id="a pair the wrong way round goes to a person",
+    ),
+    pytest.param(
+        "The same weights everywhere. Separate weights elsewhere.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "Separate weights", which says otherwise)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: the answer also says 'Separate weights', which contradicts: the same weights at every position",
+        ),
+        id="a contradiction goes to a person",
+    ),
+    pytest.param(
+        "The same weights are used, and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and so on and on.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="sixty words with two matched are not too long",
+    ),
+    pytest.param(
+        "The same weights are used, and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and so on and on again.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer has 61 words and only a few of them matched. Provisional marks: 1/3.",
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 0.65",
+            "sent for review: the answer has 61 words and only a few of them matched",
+        ),
+        id="sixty one words with two matched are too long to trust",
+    ),
+    pytest.param(
+        "Sharing weights is what it does, and attention mixes.",
+        ("partial", 1.75),
+        (
+            'Found (+1): the same weights at every position ("Sharing weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            'Found (+0.75): attention mixes positions ("attention mixes")',
+        ),
+        (
+            "concepts found: shared, attention",
+            "confidence 1.00",
+            "marks 1.75",
+        ),
+        id="stems match inflected words",
+    ),
+    pytest.param(
+        "The same weights, pixels are tokens and channels the embedding, and attention mixes positions.",
+        ("correct", 3.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("pixels are tokens")',
+            'Found (+0.75): attention mixes positions ("attention mixes")',
+        ),
+        (
+            "concepts found: shared, pairs, attention",
+            "confidence 1.00",
+            "marks 3",
+        ),
+        id="every concept found earns full marks",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "outcome", "feedback", "decision"), CASES)
+def test_an_explanation_gets_its_whole_verdict_marks_feedback_and_decision(
+    answer, outcome, feedback, decision
+):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert (result.verdict, result.marks) == outcome
+    assert result.feedback == feedback
+    assert result.decision == decision

@@ -399,6 +399,28 @@ CASES = [
         ),
         id="a missing factor D",
     ),
+    pytest.param(
+        "x.n",
+        "2C/((C+1)^2 - C^2 - 2C + 1)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: C; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 2; the correct count is 180.",
+        ),
+        id="a count over a denominator that is a number is shown divided",
+    ),
+    pytest.param(
+        "x.n",
+        "4PQC/((C+1)^2 - C^2 - 2C + 1)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 2·P·Q·C; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 48; the correct count is 180.",
+        ),
+        id="a count over a denominator that is a number is shown with whole coefficients",
+    ),
 ]
 
 

@@ -353,6 +353,13 @@ def run_tests(module: str, source: str, tests: list[str], timeout: float) -> tup
         with contextlib.suppress(OSError):  # the child may have done it already
             os.setpgid(pid, pid)
         deadline = start + timeout
+
+        def stop(signum, frame, pid=pid):  # the tool stopped: its child stops too
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            raise SystemExit(128 + signum)
+
+        previous = signal.signal(signal.SIGTERM, stop)
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
@@ -361,8 +368,10 @@ def run_tests(module: str, source: str, tests: list[str], timeout: float) -> tup
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
+                signal.signal(signal.SIGTERM, previous)
                 return "timeout", time.monotonic() - start
             time.sleep(0.05)
+        signal.signal(signal.SIGTERM, previous)
         elapsed = time.monotonic() - start
         code = os.waitstatus_to_exitcode(status)
         if os.environ.get("MUTATE_SHOW_LOG"):

@@ -431,3 +431,21 @@ def test_a_count_gets_its_whole_verdict_marks_diagnosis_and_feedback(
     result = grade_answer(RUBRIC, RUBRIC.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+def test_a_count_that_only_the_polynomials_tell_apart_goes_to_a_person():
+    """The check's promise: should the sampled values and the polynomials disagree, a person
+    decides. A count that differs from the reference by a polynomial vanishing at every
+    sampled point is such a count (the points are the check's own, fixed by its seed)."""
+    from grader.kinds.count.check import SAMPLE_POINTS, _sample_points
+
+    heights = sorted({point[0] for point in _sample_points(SAMPLE_POINTS, 4)})  # P, Q, C, D
+    text = "PQCD + PQD + " + "".join(f"(P - {height})" for height in heights)
+    result = grade_answer(RUBRIC, RUBRIC.items["x.n"], text)
+    unsure = (
+        "The automatic check is unsure (the two counts agree at every sampled point but their "
+        "polynomials differ)."
+    )
+    assert (result.verdict, result.marks, result.diagnosis) == ("needs_review", 0.0, None)
+    assert result.feedback == (unsure,)
+    assert result.decision == (f"sent for review: {unsure}",)

@@ -421,6 +421,17 @@ CASES = [
         ),
         id="a count over a denominator that is a number is shown with whole coefficients",
     ),
+    pytest.param(
+        "x.n",
+        "(C - 1)/D",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (C - 1)/D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1/5; the correct count is 180.",
+        ),
+        id="a difference over a size is shown bracketed",
+    ),
 ]
 
 
@@ -449,3 +460,57 @@ def test_a_count_that_only_the_polynomials_tell_apart_goes_to_a_person():
     assert (result.verdict, result.marks, result.diagnosis) == ("needs_review", 0.0, None)
     assert result.feedback == (unsure,)
     assert result.decision == (f"sent for review: {unsure}",)
+
+
+# Sizes without an example in the rubric are given the smallest value not yet used, from 2.
+NO_EXAMPLES = load_rubric_text(
+    """
+id: NOEX
+title: Sizes without examples
+symbols:
+  A: {meaning: the rows}
+  B: {meaning: the columns}
+  E: {meaning: the depth, example: 2}
+parts:
+  s:
+    marks: 1
+    prompt: How many?
+    items:
+      n:
+        type: count
+        marks: 1
+        answer: 'AB + B'
+""",
+    "no-examples.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "s.n",
+            "AB",
+            ("incorrect", 0.0, "term_missing"),
+            (
+                "Your count is missing a term: the correct count also has B.",
+                "With A=2, B=3 your count gives 6; the correct count is 9.",
+            ),
+            id="sizes without examples are the smallest unused from 2",
+        ),
+        pytest.param(
+            "s.n",
+            "AB + E",
+            ("incorrect", 0.0, "term_factor"),
+            (
+                "The rest of your count is right, but where the correct count has B you have E.",
+                "With A=2, B=3, E=2 your count gives 8; the correct count is 9.",
+            ),
+            id="a size the reference does not use is given too",
+        ),
+    ],
+)
+def test_sizes_without_examples_get_small_values(item, answer, outcome, feedback):
+    result = grade_answer(NO_EXAMPLES, NO_EXAMPLES.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback

@@ -100,6 +100,17 @@ RUBRIC = load_rubric_text(
             output: {name: y, shape: [PQ, D]}
             answer: 'y_{i,k} = \sum_{l=1}^{C} w_{k} x_{i,l} + w_{k} x_{i,1} + b_k'
             partial_credit: {different: 2.5}
+      v:
+        marks: 4
+        prompt: A layer of vectors that reads the first input only.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [C]}
+            output: {name: y, shape: [D]}
+            answer: 'y_{k} = w_{k} x_{1} + b_k'
+            partial_credit: {connectivity: 1}
 """,
     "findings.yaml",
 )
@@ -398,6 +409,41 @@ CASES = [
         ("partial", 2.5, "different"),
         ("Your formula does not define the same layer as a correct answer.",),
         id="the same connections and weights in other ratios",
+    ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = \\sum_{u=1}^{3}\\sum_{v=1}^{3}\\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-1,j+v-1,l} + b_k",
+        ("incorrect", 0.0, "kernel_size"),
+        (
+            "Your kernel spans 3×3 positions instead of only each output's own position.",
+            "Your formula reads x outside its range at the border; this layer has no padding, so every index must stay within the input's size.",
+        ),
+        id="a 3x3 kernel where each output reads its own position",
+    ),
+    pytest.param(
+        "f.formula",
+        "y_{i,j,k} = \\sum_{m=2}^{P}\\sum_{n=1}^{Q}\\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b_{i,j,k}",
+        ("partial", 0.5, "not_fully_connected"),
+        (
+            "Not every output reads every input (with P=5, Q=4, C=3, D=2, y[1,1,1] should read x[1,1,1], but in your formula it does not); in a fully connected layer every output reads every input.",
+        ),
+        id="a sum that misses the first row names no size",
+    ),
+    pytest.param(
+        "v.formula",
+        "y_{k} = w_{k} x_{1} + v_{k} x_{2} + b_k",
+        ("partial", 1.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, your y[1] reads x[2], which it should not.",
+        ),
+        id="reading an input it should not is shown with an example",
+    ),
+    pytest.param(
+        "v.formula",
+        "y_{k} = w_{k} x_{1} + b_k",
+        ("correct", 4.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="the vector layer's reference is correct",
     ),
 ]
 

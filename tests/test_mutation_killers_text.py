@@ -331,3 +331,93 @@ def test_an_explanation_gets_its_whole_verdict_marks_feedback_and_decision(
     assert (result.verdict, result.marks) == outcome
     assert result.feedback == feedback
     assert result.decision == decision
+
+
+NEGATED = (
+    (
+        "An instructor will check this answer: a negation near 'same weights'. "
+        "Provisional marks: 0/3.",
+        'Not credited: the same weights at every position (you wrote "same weights", which '
+        "denies it)",
+        "Missing (1.25): pixels are tokens, channels the embedding",
+        "Missing (0.75): attention mixes positions",
+    ),
+    (
+        "concepts found: none",
+        "confidence 0.65",
+        "sent for review: a negation near 'same weights'",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "negation",
+    [
+        "not",
+        "no",
+        "never",
+        "without",
+        "cannot",
+        "neither",
+        "nor",
+        "isnt",
+        "arent",
+        "doesnt",
+        "dont",
+        "wont",
+        "unlike",
+        # A stem of `nothing` is `noth`: negations are compared as written (this failed
+        # before: "Nothing has the same weights" earned the concept).
+        "nothing",
+        "none",
+        "isn't",
+        "don’t",
+        "shouldn't",
+    ],
+)
+def test_every_negation_before_a_match_sends_the_answer_to_a_person(negation):
+    result = grade_answer(RUBRIC, ITEM, f"Here {negation} same weights.")
+    assert (result.verdict, result.marks) == ("needs_review", 0.0)
+    assert (result.feedback, result.decision) == NEGATED
+
+
+MATCHED_ONE = (
+    ("partial", 1.0),
+    (
+        'Found (+1): the same weights at every position ("same, weights")',
+        "Missing (1.25): pixels are tokens, channels the embedding",
+        "Missing (0.75): attention mixes positions",
+    ),
+)
+MISSING_ALL = (
+    ("incorrect", 0.0),
+    (
+        "Missing (1): the same weights at every position",
+        "Missing (1.25): pixels are tokens, channels the embedding",
+        "Missing (0.75): attention mixes positions",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("between", "expected"),
+    [
+        pytest.param(". ", MISSING_ALL, id="a full stop ends a sentence"),
+        pytest.param("; ", MISSING_ALL, id="a semicolon ends a sentence"),
+        pytest.param("! ", MISSING_ALL, id="an exclamation mark ends a sentence"),
+        pytest.param("? ", MISSING_ALL, id="a question mark ends a sentence"),
+        pytest.param("\n", MISSING_ALL, id="a new line ends a sentence"),
+        pytest.param(" - ", MISSING_ALL, id="a spaced dash ends a sentence"),
+        pytest.param(" – ", MISSING_ALL, id="a spaced en dash ends a sentence"),
+        pytest.param(" (1) ", MISSING_ALL, id="a numbered point ends a sentence"),
+        pytest.param(" ① ", MISSING_ALL, id="a circled number ends a sentence"),
+        pytest.param(", ", MATCHED_ONE, id="a comma does not end a sentence"),
+    ],
+)
+def test_a_pattern_matches_within_one_sentence_only(between, expected):
+    result = grade_answer(RUBRIC, ITEM, f"The same{between}weights are used.")
+    quoted = f"same{between}weights"
+    assert ((result.verdict, result.marks), result.feedback) == (
+        expected[0],
+        tuple(line.replace('"same, weights"', f'"{quoted}"') for line in expected[1]),
+    )

@@ -445,6 +445,27 @@ CASES = [
         ("Correct: your formula defines the same layer.",),
         id="the vector layer's reference is correct",
     ),
+    pytest.param(
+        "v.formula",
+        "y_{k} = \\sum_{m=1}^{10000} w_{m,k} x_{1} + b_k",
+        ("correct", 4.0, None),
+        (
+            "Correct: your formula defines the same layer.",
+            "Your formula writes 10001·D parameters, but only 2·D of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+        ),
+        id="a sum over ten thousand values is checked",
+    ),
+    pytest.param(
+        "v.formula",
+        "y_{k} = \\sum_{m=1}^{10001} w_{m,k} x_{1} + b_k",
+        ("invalid", 0.0, None),
+        (
+            "We could not read your answer: the sum over m runs over 10001 values at P=5, Q=4, C=3, D=2; a layer's sums run over the sizes of its tensors (at column 1).",
+            "This answer is too large to check; write it over the question's sizes.",
+            "An instructor will read it; its 0 marks are provisional until then.",
+        ),
+        id="a sum over more than ten thousand values is too large",
+    ),
 ]
 
 
@@ -453,5 +474,65 @@ def test_a_formula_gets_its_whole_verdict_marks_diagnosis_and_feedback(
     item, answer, outcome, feedback
 ):
     result = grade_answer(RUBRIC, RUBRIC.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+# The limits of what is enumerated, at sizes where D is the same in both sets, so that the
+# number of (output, summed indices) combinations of a term can be exactly the limit.
+LIMITS = load_rubric_text(
+    """
+id: LIMITS
+title: The limits of what is enumerated
+symbols:
+  C: {meaning: the inputs, example: 2}
+  D: {meaning: the outputs, example: 2}
+check_sizes:
+  - {C: 3, D: 2}
+  - {C: 4, D: 2}
+parts:
+  v:
+    marks: 1
+    prompt: A layer of vectors that reads the first input only.
+    items:
+      formula:
+        type: formula
+        marks: 1
+        input: {name: x, shape: [C]}
+        output: {name: y, shape: [D]}
+        answer: 'y_{k} = w_{k} x_{1} + b_k'
+""",
+    "limits.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "v.formula",
+            "y_{k} = \\sum_{m=1}^{500}\\sum_{n=1}^{500} w_{m,n,k} x_{1} + b_k",
+            ("correct", 1.0, None),
+            (
+                "Correct: your formula defines the same layer.",
+                "Your formula writes 250001·D parameters, but only 2·D of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+            ),
+            id="a term of exactly 500000 combinations is checked",
+        ),
+        pytest.param(
+            "v.formula",
+            "y_{k} = \\sum_{m=1}^{500}\\sum_{n=1}^{501} w_{m,n,k} x_{1} + b_k",
+            ("invalid", 0.0, None),
+            (
+                "We could not read your answer: this formula sums over too many terms to check (at column 1).",
+                "This answer is too large to check; write it over the question's sizes.",
+                "An instructor will read it; its 0 marks are provisional until then.",
+            ),
+            id="a term of more combinations is too large",
+        ),
+    ],
+)
+def test_a_term_is_enumerated_up_to_its_limit(item, answer, outcome, feedback):
+    result = grade_answer(LIMITS, LIMITS.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback

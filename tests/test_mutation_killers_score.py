@@ -519,6 +519,70 @@ CASES = [
         },
         id="nothing is carried forward from a right formula",
     ),
+    pytest.param(
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
+        "C/2 + D",
+        "o",
+        {
+            "o.formula": (
+                ("correct", 2.0, None),
+                ("Correct: your formula defines the same layer.",),
+                (
+                    "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]",
+                    "same layer as the reference",
+                    "full marks 2",
+                ),
+            ),
+            "o.params": (
+                ("incorrect", 0.0, "term_factor"),
+                (
+                    "Your weights: C/2, missing a factor of 2·D: the correct weights are C·D. Your biases, D, are right.",
+                    "With C=2, D=5 your count gives 6; the correct count is 15.",
+                ),
+                (
+                    "read as C/2 + D",
+                    "not equivalent to the reference",
+                    "generic diagnosis term_factor",
+                    "marks 0",
+                ),
+            ),
+        },
+        id="a count that is no whole number at some sizes is not compared with the formula",
+    ),
+    pytest.param(
+        "y_{i,j,k} = \\sum_{l=1}^{C} \\sum_{m=1}^{P} w_{l,k,m} x_{i,j,l} + b_k",
+        "PCD/2 + D",
+        "o",
+        {
+            "o.formula": (
+                ("correct", 2.0, None),
+                (
+                    "Correct: your formula defines the same layer.",
+                    "Your formula writes P·C·D + D parameters, but only C·D + D of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+                    "Your count (1/2·P·C·D + D) does not match your own formula, which has C·D + D parameters.",
+                ),
+                (
+                    "read as y[i,j,k] = Σ_{l=1..C} Σ_{m=1..P} w[l,k,m]·x[i,j,l] + b[k]",
+                    "same layer as the reference",
+                    "full marks 2",
+                ),
+            ),
+            "o.params": (
+                ("incorrect", 0.0, "term_factor"),
+                (
+                    "Your weights: P·C·D/2, off by a factor of P/2: missing 2, with an extra P; the correct weights are C·D. Your biases, D, are right.",
+                    "With P=4, C=2, D=5 your count gives 25; the correct count is 15.",
+                ),
+                (
+                    "read as P·C·D/2 + D",
+                    "not equivalent to the reference",
+                    "generic diagnosis term_factor",
+                    "marks 0",
+                ),
+            ),
+        },
+        id="a count of half the weights a formula writes is compared with it",
+    ),
 ]
 
 
@@ -546,3 +610,59 @@ def test_unreadable_answers_are_grouped_by_their_text_spacing_aside():
     second = _grade({"o.params": " CD + $"}).items["o.params"]
     assert first.answer_group == second.answer_group == "text:CD + $"
     assert (first.error_position, first.verdict) == (8, "invalid")  # the column of $
+
+
+def _problems(text: str) -> list[tuple[int, str, str]]:
+    from grader.rubric_check import check_rubric
+
+    return [
+        (problem.line, problem.key, problem.message)
+        for problem in check_rubric(load_rubric_text(text, "notes.yaml"))
+    ]
+
+
+ALWAYS = [
+    (
+        32,
+        "e.why.answer",
+        "the reference answer is graded needs_review (0/1), not correct: the item has no "
+        "concepts, so every answer goes to an instructor; add concepts (see docs/rubrics.md)",
+    ),
+    (
+        44,
+        "c.params.partial_credit.term_factor",
+        "no test exercises this rule; add one to tests: with item: c.params and diagnosis: "
+        "term_factor",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        pytest.param(("", ""), None, id="follow_through with its marks is fine"),
+        pytest.param(
+            ("follow_through: 0.5, ", ""),
+            (
+                44,
+                "c.params.follow_through",
+                "is true, but partial_credit gives no follow_through marks: add "
+                "partial_credit: {follow_through: MARKS}",
+            ),
+            id="follow_through without marks is never given",
+        ),
+        pytest.param(
+            ("            follow_through: true\n", ""),
+            (
+                44,
+                "c.params.partial_credit.follow_through",
+                "is never given: marks are carried forward only with follow_through: true",
+            ),
+            id="marks for follow_through without it are never given",
+        ),
+    ],
+)
+def test_follow_through_and_its_marks_come_together_in_the_self_test(change, problem):
+    text = RUBRIC.source_text.replace(*change)
+    expected = [*ALWAYS[:1], *([problem] if problem else []), *ALWAYS[1:]]
+    assert _problems(text) == expected

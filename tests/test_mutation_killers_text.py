@@ -421,3 +421,32 @@ def test_a_pattern_matches_within_one_sentence_only(between, expected):
         expected[0],
         tuple(line.replace('"same, weights"', f'"{quoted}"') for line in expected[1]),
     )
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("studies", "study"),  # -ies is -y when three letters remain
+        ("bodies", "body"),
+        ("flies", "fli"),  # two would remain: -es is taken instead
+        ("sing", "sing"),  # -ing only when three letters remain
+        ("string", "str"),
+        ("bed", "bed"),
+        ("shared", "shar"),
+        ("seed", "seed"),
+        ("boxes", "box"),
+        ("uses", "use"),
+        ("ones", "one"),
+        ("was", "was"),
+        ("Weights", "weight"),
+        ("quickly", "quick"),
+        ("fly", "fly"),
+        ("holly", "hol"),
+        ("Position-wise", "positionwise"),
+        ("don’t", "dont"),
+    ],
+)
+def test_a_stem_takes_one_common_suffix_off_where_three_letters_remain(word, stemmed):
+    from grader.kinds.text.concepts import stem
+
+    assert stem(word) == stemmed

@@ -466,6 +466,36 @@ CASES = [
         ),
         id="a sum over more than ten thousand values is too large",
     ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_{i}",
+        ("partial", 1.5, "bias_shared"),
+        ("Your bias is shared where each output channel needs its own.",),
+        id="a bias per row",
+    ),
+    pytest.param(
+        "f.formula",
+        "y_{i,j,k} = \\sum_{m=1}^{P}\\sum_{n=1}^{Q}\\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b",
+        ("partial", 2.0, "bias_shared"),
+        ("Your bias is shared by outputs that should each have their own bias.",),
+        id="one bias where each output has its own",
+    ),
+    pytest.param(
+        "f.formula",
+        "y_{i,j,k} = \\sum_{m=1}^{P}\\sum_{n=1}^{Q}\\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b_{i,j}",
+        ("partial", 2.0, "bias_shared"),
+        ("Your bias is shared by outputs that should each have their own bias.",),
+        id="a bias per position where each output has its own",
+    ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + v_k x_{i,j,1} + v_k x_{i,j,2} + b_k",
+        ("needs_review", 0.0, None),
+        (
+            "Your formula combines weights in a way the grader cannot compare exactly (a product of two weights, or weights that overlap); an instructor will review it.",
+        ),
+        id="weights that overlap go to a person",
+    ),
 ]
 
 

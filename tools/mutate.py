@@ -34,6 +34,7 @@ import contextlib
 import copy
 import os
 import random
+import re
 import shutil
 import signal
 import sys
@@ -396,6 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--equivalent", type=Path, default=EQUIVALENT)
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--again",
+        type=Path,
+        metavar="LOG",
+        help="run only the survivors of an earlier run (its output), and give the score of "
+        "that run's sample with what is killed now",
+    )
     args = parser.parse_args(argv)
 
     module_path = (ROOT / args.module).resolve()
@@ -410,6 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(everything)} mutants")
         return 0
     chosen = everything
+    earlier = _read_log(args.again, shown_module) if args.again else None
+    if earlier is not None:
+        wanted = set(earlier.survivors)
+        chosen = [m for m in chosen if (m.line, m.description) in wanted]
     if args.only:
         chosen = [m for m in chosen if m.line in set(args.only)]
     if args.sample is not None and args.sample < len(chosen):
@@ -456,7 +468,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     for mutant in survivors:
         print(f"  survivor {shown_module}:{mutant.line} | {mutant.description}")
+    if earlier is not None:
+        gone = len(earlier.survivors) - len(chosen)  # the module or the tool changed since
+        total_killed = earlier.killed + killed
+        counted = total_killed + len(survivors)
+        print(
+            f"\nwith the earlier run ({args.again.name}: {earlier.killed} killed, "
+            f"{len(earlier.survivors)} survived, {earlier.equivalent} equivalent of "
+            f"{earlier.run}): {total_killed} killed, {len(survivors)} survived, "
+            f"{earlier.equivalent + skipped} equivalent, {gone} no longer made: "
+            f"score {100.0 * total_killed / counted if counted else 100.0:.1f}%"
+        )
     return 0 if not survivors else 1
+
+
+@dataclass(frozen=True)
+class _Log:
+    killed: int
+    equivalent: int
+    run: int
+    survivors: tuple[tuple[int, str], ...]  # (line, description)
+
+
+def _read_log(path: Path, module: str) -> _Log:
+    """The summary and the survivors of an earlier run of this tool on `module`."""
+    text = path.read_text()
+    summary = re.search(
+        re.escape(module) + r": (\d+) killed, \d+ survived, (\d+) equivalent "
+        r"\(documented\) of (\d+) run",
+        text,
+    )
+    if summary is None:
+        raise SystemExit(f"{path}: no finished run of {module}")
+    prefix = f"  survivor {module}:"
+    survivors = tuple(
+        (int(line[len(prefix) :].split(" | ", 1)[0]), line.split(" | ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    )
+    killed, equivalent, run = map(int, summary.groups())
+    return _Log(killed, equivalent, run, survivors)
 
 
 if __name__ == "__main__":

@@ -320,6 +320,97 @@ CASES = [
         ),
         id="every concept found earns full marks",
     ),
+    pytest.param(
+        "Positions (pixels) are tokens and channels the embedding.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("Positions (pixels) are tokens")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="a word restated in brackets is one side of a pair",
+    ),
+    pytest.param(
+        "Tokens are the pixels; the embedding is the channels.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("Tokens are the pixels")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="pairs are read in each sentence",
+    ),
+    pytest.param(
+        "The features at each position of the tokens.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("position of the tokens")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="two words of one pairing pair without a relation",
+    ),
+    pytest.param(
+        "Pixels are like channels.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer pairs 'Pixels' with 'channels' ('Pixels are like channels'), the wrong way round for: pixels are tokens, channels the embedding. Provisional marks: 0/3.",
+            "Missing (1): the same weights at every position",
+            'Not credited: pixels are tokens, channels the embedding (you wrote "Pixels are like channels", which says otherwise)',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: the answer pairs 'Pixels' with 'channels' ('Pixels are like channels'), the wrong way round for: pixels are tokens, channels the embedding",
+        ),
+        id="a relation pairs words of two pairings: the wrong way round",
+    ),
+    pytest.param(
+        "Pixels, tokens.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a comma ends the clause in which a pair is read",
+    ),
+    pytest.param(
+        "Not pixels as tokens but channels as the embedding.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("channels as the embedding")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="a negated pair is passed over for a plain one",
+    ),
 ]
 
 

@@ -432,6 +432,74 @@ CASES = [
         ),
         id="a difference over a size is shown bracketed",
     ),
+    pytest.param(
+        "x.n",
+        "C^{-1}",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 1/C; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1/2; the correct count is 180.",
+        ),
+        id="a negative power is a quotient",
+    ),
+    pytest.param(
+        "x.n",
+        "(C+D)^{-2}",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (1)/(C² + 2·C·D + D²); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1/49; the correct count is 180.",
+        ),
+        id="a negative power of a sum",
+    ),
+    pytest.param(
+        "x.n",
+        "C/D - D/C",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (C² - D²)/(C·D); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives -21/10; the correct count is 180.",
+        ),
+        id="a difference of quotients over their product",
+    ),
+    pytest.param(
+        "x.n",
+        "C/D + 1/D",
+        ("partial", 2.0, "factor_missing"),
+        (
+            "Your count is missing a factor of P·Q·D².",
+            "With P=4, Q=3, C=2, D=5 your count gives 3/5; the correct count is 180.",
+        ),
+        id="quotients over one denominator add their numerators",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + PQD - C/D + C/D",
+        ("correct", 4.0, None),
+        ("Correct.",),
+        id="a quotient added and taken away",
+    ),
+    pytest.param(
+        "x.n",
+        "PQD(C^2 - 1)/(C - 1)",
+        ("correct", 4.0, None),
+        ("Correct.",),
+        id="a quotient that divides exactly is correct",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD/3 + PQD/2",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 1/3·P·Q·C·D + 1/2·P·Q·D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 70; the correct count is 180.",
+        ),
+        id="thirds and halves are evaluated exactly",
+    ),
 ]
 
 

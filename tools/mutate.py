@@ -401,8 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         "--again",
         type=Path,
         metavar="LOG",
-        help="run only the survivors of an earlier run (its output), and give the score of "
-        "that run's sample with what is killed now",
+        help="run only the survivors of an earlier run (its output) and the mutants it killed "
+        "by the timeout, and give the score of that run's sample with what is killed now",
     )
     args = parser.parse_args(argv)
 
@@ -456,7 +456,9 @@ def main(argv: list[str] | None = None) -> int:
             killed += 1
             timed_out += outcome == "timeout"
             print(
-                f"[{number}/{len(chosen)}] killed ({outcome}, {seconds:.1f} s) {where}", flush=True
+                f"[{number}/{len(chosen)}] killed ({outcome}, {seconds:.1f} s) {where} | "
+                f"{mutant.description}",
+                flush=True,
             )
 
     names = {m.key(shown_module) for m in everything}
@@ -491,7 +493,7 @@ class _Log:
     killed: int
     equivalent: int
     run: int
-    survivors: tuple[tuple[int, str], ...]  # (line, description)
+    survivors: tuple[tuple[int, str], ...]  # (line, description), with those timed out
 
 
 def _read_log(path: Path, module: str) -> _Log:
@@ -505,13 +507,19 @@ def _read_log(path: Path, module: str) -> _Log:
     if summary is None:
         raise SystemExit(f"{path}: no finished run of {module}")
     prefix = f"  survivor {module}:"
-    survivors = tuple(
+    survivors = [
         (int(line[len(prefix) :].split(" | ", 1)[0]), line.split(" | ", 1)[1])
         for line in text.splitlines()
         if line.startswith(prefix)
+    ]
+    # Mutants killed only by the timeout are run again too: a loaded machine may have made
+    # a passing run slow.
+    timed_out = re.findall(
+        r"killed \(timeout, [\d.]+ s\) " + re.escape(module) + r":(\d+) \| (.+)$", text, re.M
     )
     killed, equivalent, run = map(int, summary.groups())
-    return _Log(killed, equivalent, run, survivors)
+    killed -= len(timed_out)
+    return _Log(killed, equivalent, run, (*survivors, *((int(n), d) for n, d in timed_out)))
 
 
 if __name__ == "__main__":

@@ -480,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         counted = total_killed + len(survivors)
         print(
             f"\nwith the earlier run ({args.again.name}: {earlier.killed} killed, "
-            f"{len(earlier.survivors)} survived, {earlier.equivalent} equivalent of "
+            f"{len(earlier.survivors)} survived or timed out, {earlier.equivalent} equivalent of "
             f"{earlier.run}): {total_killed} killed, {len(survivors)} survived, "
             f"{earlier.equivalent + skipped} equivalent, {gone} no longer made: "
             f"score {100.0 * total_killed / counted if counted else 100.0:.1f}%"

@@ -40,6 +40,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -420,8 +421,16 @@ def main(argv: list[str] | None = None) -> int:
     chosen = everything
     earlier = _read_log(args.again, shown_module) if args.again else None
     if earlier is not None:
-        wanted = set(earlier.survivors)
-        chosen = [m for m in chosen if (m.line, m.description) in wanted]
+        # As many mutants of each (line, description) as the earlier run listed: one line
+        # may hold two alike (`1` -> `2` of two different ones).
+        wanted = Counter(earlier.survivors)
+        again = []
+        for mutant in chosen:
+            key = (mutant.line, mutant.description)
+            if wanted[key] > 0:
+                wanted[key] -= 1
+                again.append(mutant)
+        chosen = again
     if args.only:
         chosen = [m for m in chosen if m.line in set(args.only)]
     if args.sample is not None and args.sample < len(chosen):

@@ -75,20 +75,25 @@ def test_a_mutant_changes_its_one_place_and_nothing_else(description, changed_li
     assert [after for _, after in differing] == [changed_line]
 
 
-def test_the_equivalent_list_is_read_as_module_line_description_and_reason(tmp_path):
+def test_the_equivalent_list_is_read_as_place_description_and_reason(tmp_path):
     listed = tmp_path / "equivalent.txt"
     listed.write_text(
-        "# a comment\n\ngrader/score.py:23 | `0` -> `-1` | marks are never negative\n"
+        "# a comment\n\ngrader/score.py:23:49 | `0` -> `-1` | marks are never negative\n"
     )
     assert mutate.read_equivalent(listed) == {
-        ("grader/score.py", 23, "`0` -> `-1`"): "marks are never negative"
+        ("grader/score.py", 23, 49, "`0` -> `-1`"): "marks are never negative"
     }
 
 
 @pytest.mark.parametrize(
     "line",
-    ["grader/score.py:23 | `0` -> `-1`", "grader/score.py | `0` -> `-1` | why", "no bars at all"],
-    ids=["without a reason", "without a line", "not an entry"],
+    [
+        "grader/score.py:23:49 | `0` -> `-1`",
+        "grader/score.py:23 | `0` -> `-1` | why",
+        "grader/score.py | `0` -> `-1` | why",
+        "no bars at all",
+    ],
+    ids=["without a reason", "without a column", "without a line", "not an entry"],
 )
 def test_an_equivalent_mutant_without_its_reason_or_line_is_refused(tmp_path, line):
     listed = tmp_path / "equivalent.txt"
@@ -100,3 +105,9 @@ def test_an_equivalent_mutant_without_its_reason_or_line_is_refused(tmp_path, li
 def test_the_projects_equivalent_list_reads():
     entries = mutate.read_equivalent(ROOT / "tools" / "equivalent_mutants.txt")
     assert entries and all(reason for reason in entries.values())
+
+
+def test_two_alike_changes_on_one_line_are_told_apart_by_their_column():
+    source = "def f(a):\n    return a + 1 if a == 1 else 0\n"
+    ones = [m for m in mutate.mutants(source) if m.description == "`1` -> `2`"]
+    assert sorted((m.line, m.column) for m in ones) == [(2, 15), (2, 25)]

@@ -57,11 +57,15 @@ PACKAGE = "grader"
 class Mutant:
     index: int  # the mutation site's number in a walk of a fresh parse of the module
     line: int
+    column: int  # tells apart two alike changes on one line (`1` -> `2` of two ones)
     operator: str  # the kind of change, e.g. "comparison"
     description: str  # `before` -> `after`
 
-    def key(self, module: str) -> tuple[str, int, str]:
-        return module, self.line, self.description
+    def key(self, module: str) -> tuple[str, int, int, str]:
+        return module, self.line, self.column, self.description
+
+    def where(self, module: str) -> str:
+        return f"{module}:{self.line}:{self.column}"
 
 
 Apply = Callable[[], None]
@@ -121,15 +125,17 @@ def _children(node: ast.AST) -> Iterator[tuple[str, ast.AST | list]]:
         yield field, value
 
 
-def _sites(tree: ast.Module) -> Iterator[tuple[int, str, str, Apply]]:
+def _sites(tree: ast.Module) -> Iterator[tuple[tuple[int, int], str, str, Apply]]:
     """Every mutation of the tree as (line, operator, description, apply), in a fixed order:
     a fresh parse of the same source gives the same sites in the same order."""
 
     docstrings: set[int] = set()
 
-    def visit(node: ast.AST, in_function: bool) -> Iterator[tuple[int, str, str, Apply]]:
-        line = getattr(node, "lineno", 0)
-        yield from _node_sites(node, line, docstrings)
+    def visit(
+        node: ast.AST, in_function: bool
+    ) -> Iterator[tuple[tuple[int, int], str, str, Apply]]:
+        at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        yield from _node_sites(node, at, docstrings)
         function = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         for _field, value in _children(node):
             if isinstance(value, list):
@@ -160,10 +166,11 @@ def _statement_sites(body: list, in_function: bool, docstrings: set[int]):
         def remove(body=body, statement=statement) -> None:
             body[body.index(statement)] = ast.Pass()
 
-        yield statement.lineno, "statement removed", f"remove `{_short(statement)}`", remove
+        at = (statement.lineno, statement.col_offset)
+        yield at, "statement removed", f"remove `{_short(statement)}`", remove
 
 
-def _node_sites(node: ast.AST, line: int, docstrings: set[int]):
+def _node_sites(node: ast.AST, line: tuple[int, int], docstrings: set[int]):
     if isinstance(node, ast.Compare):
         for position, op in enumerate(node.ops):
             flipped = _COMPARISON_FLIPS.get(type(op))
@@ -224,7 +231,7 @@ def _is_string_format(node: ast.AST) -> bool:
     )
 
 
-def _constant_sites(node: ast.Constant, line: int, docstrings: set[int]):
+def _constant_sites(node: ast.Constant, line: tuple[int, int], docstrings: set[int]):
     value = node.value
     if isinstance(value, bool):
 
@@ -259,8 +266,10 @@ class _Unwrap(ast.NodeTransformer):
 
 def mutants(source: str) -> list[Mutant]:
     return [
-        Mutant(index, line, operator, description)
-        for index, (line, operator, description, _) in enumerate(_sites(ast.parse(source)))
+        Mutant(index, line, column, operator, description)
+        for index, ((line, column), operator, description, _) in enumerate(
+            _sites(ast.parse(source))
+        )
     ]
 
 
@@ -281,8 +290,9 @@ def mutated_source(source: str, index: int | None) -> str:
 # --- Equivalent mutants ----------------------------------------------------------------------
 
 
-def read_equivalent(path: Path) -> dict[tuple[str, int, str], str]:
-    """`module:line | description | reason` lines, as {(module, line, description): reason}."""
+def read_equivalent(path: Path) -> dict[tuple[str, int, int, str], str]:
+    """`module:line:column | description | reason` lines, as {(module, line, column,
+    description): reason}."""
     known = {}
     if not path.exists():
         return known
@@ -291,10 +301,13 @@ def read_equivalent(path: Path) -> dict[tuple[str, int, str], str]:
         if not text or text.startswith("#"):
             continue
         parts = [p.strip() for p in text.split(" | ", 2)]
-        if len(parts) != 3 or not parts[2] or ":" not in parts[0]:
-            raise SystemExit(f"{path}:{number}: expected 'module:line | description | reason'")
-        module, line = parts[0].rsplit(":", 1)
-        known[(module, int(line), parts[1])] = parts[2]
+        place = re.fullmatch(r"(.+):(\d+):(\d+)", parts[0])
+        if len(parts) != 3 or not parts[2] or place is None:
+            raise SystemExit(
+                f"{path}:{number}: expected 'module:line:column | description | reason'"
+            )
+        module, line, column = place.groups()
+        known[(module, int(line), int(column), parts[1])] = parts[2]
     return known
 
 
@@ -415,21 +428,25 @@ def main(argv: list[str] | None = None) -> int:
     equivalent = read_equivalent(args.equivalent)
     if args.list:
         for mutant in everything:
-            print(f"{shown_module}:{mutant.line} | {mutant.description}  [{mutant.operator}]")
+            print(f"{mutant.where(shown_module)} | {mutant.description}  [{mutant.operator}]")
         print(f"{len(everything)} mutants")
         return 0
     chosen = everything
     earlier = _read_log(args.again, shown_module) if args.again else None
     if earlier is not None:
-        # As many mutants of each (line, description) as the earlier run listed: one line
-        # may hold two alike (`1` -> `2` of two different ones).
+        # As many mutants of each place and description as the earlier run listed (older runs
+        # named a line without its column, which may hold two alike).
         wanted = Counter(earlier.survivors)
         again = []
         for mutant in chosen:
-            key = (mutant.line, mutant.description)
-            if wanted[key] > 0:
-                wanted[key] -= 1
-                again.append(mutant)
+            for key in (
+                (mutant.line, mutant.column, mutant.description),
+                (mutant.line, None, mutant.description),
+            ):
+                if wanted[key] > 0:
+                    wanted[key] -= 1
+                    again.append(mutant)
+                    break
         chosen = again
     if args.only:
         chosen = [m for m in chosen if m.line in set(args.only)]
@@ -457,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             skipped += 1
             continue
         outcome, seconds = run_tests(module, mutated_source(source, mutant.index), tests, timeout)
-        where = f"{shown_module}:{mutant.line}"
+        where = mutant.where(shown_module)
         if outcome == "passed":
             survivors.append(mutant)
             print(f"[{number}/{len(chosen)}] SURVIVED {where} | {mutant.description}", flush=True)
@@ -472,7 +489,9 @@ def main(argv: list[str] | None = None) -> int:
 
     names = {m.key(shown_module) for m in everything}
     for stale in sorted(k for k in equivalent if k[0] == shown_module and k not in names):
-        print(f"stale entry in {args.equivalent.name}: {stale[0]}:{stale[1]} | {stale[2]}")
+        print(
+            f"stale entry in {args.equivalent.name}: {stale[0]}:{stale[1]}:{stale[2]} | {stale[3]}"
+        )
     counted = killed + len(survivors)
     score = 100.0 * killed / counted if counted else 100.0
     print(
@@ -482,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     if timed_out:
         print(f"  ({timed_out} of the killed by the timeout of {timeout:.0f} s)")
     for mutant in survivors:
-        print(f"  survivor {shown_module}:{mutant.line} | {mutant.description}")
+        print(f"  survivor {mutant.where(shown_module)} | {mutant.description}")
     if earlier is not None:
         gone = len(earlier.survivors) - len(chosen)  # the module or the tool changed since
         total_killed = earlier.killed + killed
@@ -502,7 +521,7 @@ class _Log:
     killed: int
     equivalent: int
     run: int
-    survivors: tuple[tuple[int, str], ...]  # (line, description), with those timed out
+    survivors: tuple[tuple[int, int | None, str], ...]  # (line, column, description)
 
 
 def _read_log(path: Path, module: str) -> _Log:
@@ -515,20 +534,22 @@ def _read_log(path: Path, module: str) -> _Log:
     )
     if summary is None:
         raise SystemExit(f"{path}: no finished run of {module}")
-    prefix = f"  survivor {module}:"
-    survivors = [
-        (int(line[len(prefix) :].split(" | ", 1)[0]), line.split(" | ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith(prefix)
-    ]
+    place = re.escape(module) + r":(\d+)(?::(\d+))? \| (.+)$"  # older runs gave no column
+    survivors = re.findall(r"^  survivor " + place, text, re.M)
     # Mutants killed only by the timeout are run again too: a loaded machine may have made
     # a passing run slow.
-    timed_out = re.findall(
-        r"killed \(timeout, [\d.]+ s\) " + re.escape(module) + r":(\d+) \| (.+)$", text, re.M
-    )
+    timed_out = re.findall(r"killed \(timeout, [\d.]+ s\) " + place, text, re.M)
     killed, equivalent, run = map(int, summary.groups())
     killed -= len(timed_out)
-    return _Log(killed, equivalent, run, (*survivors, *((int(n), d) for n, d in timed_out)))
+    return _Log(
+        killed,
+        equivalent,
+        run,
+        tuple(
+            (int(line), int(column) if column else None, description)
+            for line, column, description in (*survivors, *timed_out)
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -541,3 +541,24 @@ def test_a_stem_takes_one_common_suffix_off_where_three_letters_remain(word, ste
     from grader.kinds.text.concepts import stem
 
     assert stem(word) == stemmed
+
+
+def test_a_pairing_of_three_groups_is_pointed_out_by_the_self_test():
+    from grader.rubric_check import check_rubric
+
+    def problems(text: str) -> list[tuple[int, str, str]]:
+        checked = check_rubric(load_rubric_text(text, "concepts.yaml"))
+        return [(p.line, p.key, p.message) for p in checked]
+
+    wellformed = problems(RUBRIC.source_text)
+    malformed = problems(
+        RUBRIC.source_text.replace("'channel* ~ embed*'", "'channel* ~ embed* ~ feature*'")
+    )
+    pointed_out = (
+        28,
+        "e.why.concepts[1].evidence[1]",
+        "'channel* ~ embed* ~ feature*': a pairing joins exactly two word groups with ~, "
+        "e.g. 'token* ~ pixel*|position*'",
+    )
+    assert pointed_out not in wellformed
+    assert malformed == sorted([*wellformed, pointed_out], key=lambda p: p[0])

@@ -411,6 +411,21 @@ CASES = [
         ),
         id="a negated pair is passed over for a plain one",
     ),
+    pytest.param(
+        "These are pixels with channels.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a relation before the first of two words does not pair them",
+    ),
 ]
 
 

@@ -426,6 +426,37 @@ CASES = [
         ),
         id="a relation before the first of two words does not pair them",
     ),
+    pytest.param(
+        "Shared weights the alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 1/3.",
+            'Found (+1): the same weights at every position ("Shared weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 0.65",
+            "sent for review: the answer is a list of keywords rather than sentences",
+        ),
+        id="one function word in twenty is a list of keywords",
+    ),
+    pytest.param(
+        "Shared weights the alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi and.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Shared weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="two function words in twenty five are sentences",
+    ),
 ]
 
 

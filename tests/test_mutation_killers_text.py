@@ -457,6 +457,52 @@ CASES = [
         ),
         id="two function words in twenty five are sentences",
     ),
+    pytest.param(
+        "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat again.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="seventy words with twelve matched are not too long",
+    ),
+    pytest.param(
+        "Never shared weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'shared weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "shared weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'shared weights'",
+        ),
+        id="a negated match does not count as matched words",
+    ),
+    pytest.param(
+        "Alpha beta gamma delta epsilon.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a list of keywords that earns nothing is no doubt",
+    ),
 ]
 
 

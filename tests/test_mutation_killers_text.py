@@ -503,6 +503,22 @@ CASES = [
         ),
         id="a list of keywords that earns nothing is no doubt",
     ),
+    pytest.param(
+        "Shared weights. Separate weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position; the answer is a list of keywords rather than sentences; the answer has 64 words and only a few of them matched. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "Separate weights", which says otherwise)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.00",
+            "sent for review: the answer also says 'Separate weights', which contradicts: the same weights at every position; the answer is a list of keywords rather than sentences; the answer has 64 words and only a few of them matched",
+        ),
+        id="three doubts leave no confidence",
+    ),
 ]
 
 

@@ -496,6 +496,26 @@ CASES = [
         ),
         id="weights that overlap go to a person",
     ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = x_{i,j,1}",
+        ("incorrect", 0.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, y[1,1,1] should read x[1,1,1], but in your formula it does not.",
+            "Your formula has no bias; this layer has one: each output channel has one, shared by every position.",
+            "Your formula has a term without a weight (an input or a constant added as it is); every term of this layer is a weight times an input, or a bias.",
+        ),
+        id="a formula without weights or biases",
+    ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, y[1,1,1] should read x[1,1,1], but in your formula it does not.",
+        ),
+        id="a bias alone",
+    ),
 ]
 
 

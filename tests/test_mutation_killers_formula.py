@@ -516,6 +516,16 @@ CASES = [
         ),
         id="a bias alone",
     ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + v_k x_{i,j,1} - v_k x_{i,j,1} + b_k",
+        ("correct", 4.0, None),
+        (
+            "Correct: your formula defines the same layer.",
+            "Your formula writes C·D + 2·D parameters, but only 8 (with P=5, Q=4, C=3, D=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+        ),
+        id="a weight added and taken away is no weight",
+    ),
 ]
 
 
@@ -584,5 +594,61 @@ parts:
 )
 def test_a_term_is_enumerated_up_to_its_limit(item, answer, outcome, feedback):
     result = grade_answer(LIMITS, LIMITS.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+# Three output channels at the first sizes checked, where a bias per channel is told apart
+# from one per position by more than two channels.
+CHANNELS = load_rubric_text(
+    r"""
+id: CHANNELS
+title: Three output channels first
+symbols:
+  P: {meaning: the positions, example: 4}
+  C: {meaning: the input channels, example: 2}
+  D: {meaning: the output channels, example: 3}
+check_sizes:
+  - {P: 4, C: 2, D: 3}
+  - {P: 5, C: 3, D: 4}
+parts:
+  o:
+    marks: 1
+    prompt: A 1x1 convolution of a sequence.
+    items:
+      formula:
+        type: formula
+        marks: 1
+        input: {name: x, shape: [P, C]}
+        output: {name: y, shape: [P, D]}
+        answer: 'y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k'
+""",
+    "channels.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "o.formula",
+            "y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l} + b_{i,k}",
+            ("incorrect", 0.0, "bias_unshared"),
+            (
+                "Your bias differs from position to position; in this layer each output channel has one bias, shared by every position.",
+            ),
+            id="a bias per position where three channels each have one",
+        ),
+        pytest.param(
+            "o.formula",
+            "y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k",
+            ("correct", 1.0, None),
+            ("Correct: your formula defines the same layer.",),
+            id="one bias per channel of three",
+        ),
+    ],
+)
+def test_a_bias_per_channel_of_three_channels(item, answer, outcome, feedback):
+    result = grade_answer(CHANNELS, CHANNELS.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback

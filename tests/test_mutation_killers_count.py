@@ -500,6 +500,17 @@ CASES = [
         ),
         id="thirds and halves are evaluated exactly",
     ),
+    pytest.param(
+        "x.n",
+        "PQD/(C - 2)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (P·Q·D)/(C - 2); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=21, Q=44, C=26, D=39 your count gives 3003/2; the correct count is 972972.",
+        ),
+        id="a count whose denominator vanishes at the example sizes is shown at other sizes",
+    ),
 ]
 
 
@@ -580,5 +591,45 @@ parts:
 )
 def test_sizes_without_examples_get_small_values(item, answer, outcome, feedback):
     result = grade_answer(NO_EXAMPLES, NO_EXAMPLES.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+# A reference written as a quotient is held as one: equal counts are then compared across
+# different denominators.
+QUOTIENT = load_rubric_text(
+    """
+id: QUOT
+title: A reference written as a quotient
+symbols:
+  C: {meaning: the channels, example: 3}
+parts:
+  q:
+    marks: 1
+    prompt: How many?
+    items:
+      n:
+        type: count
+        marks: 1
+        answer: '(C^2 - 1)/(C - 1)'
+""",
+    "quotient.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "q.n",
+            "C + 1",
+            ("correct", 1.0, None),
+            ("Correct.",),
+            id="a polynomial equal to a reference written as a quotient is correct",
+        ),
+    ],
+)
+def test_a_count_equal_to_a_quotient_reference_is_correct(item, answer, outcome, feedback):
+    result = grade_answer(QUOTIENT, QUOTIENT.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback

@@ -67,6 +67,44 @@ RUBRIC = load_rubric_text(
             bias: 'D'
             follow_through: true
             partial_credit: {follow_through: 0.5, term_factor: 0.25}
+      d:
+        marks: 4
+        prompt: The same layer, with one mark carried forward.
+        items:
+          formula:
+            type: formula
+            marks: 2
+            input: {name: x, shape: [P, Q, C]}
+            output: {name: y, shape: [P, Q, D]}
+            answer: 'y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k'
+          params:
+            type: count
+            marks: 2
+            answer: 'CD + D'
+            bias: 'D'
+            follow_through: true
+            partial_credit: {follow_through: 1}
+      t:
+        marks: 5
+        prompt: Two layers, one after the other, and the parameters of the first.
+        items:
+          first:
+            type: formula
+            marks: 2
+            input: {name: x, shape: [P, Q, C]}
+            output: {name: y, shape: [P, Q, D]}
+            answer: 'y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k'
+          second:
+            type: formula
+            marks: 2
+            input: {name: y, shape: [P, Q, D]}
+            output: {name: z, shape: [P, Q, D]}
+            answer: 'z_{i,j,k} = \sum_{l=1}^{D} v_{l,k} y_{i,j,l}'
+          params:
+            type: count
+            marks: 1
+            answer: 'CD + D'
+            bias: 'D'
 """,
     "notes.yaml",
 )
@@ -583,6 +621,41 @@ CASES = [
         },
         id="a count of half the weights a formula writes is compared with it",
     ),
+    pytest.param(
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{i,j,l,k} x_{i,j,l} + b_k",
+        "PQCD + D",
+        "d",
+        {
+            "d.formula": (
+                ("incorrect", 0.0, "unshared_weights"),
+                (
+                    "Your weights depend on the position, so they are not shared across positions: this is not a convolution.",
+                ),
+                (
+                    "read as y[i,j,k] = Σ_{l=1..C} w[i,j,l,k]·x[i,j,l] + b[k]",
+                    "not the reference's layer",
+                    "differs: unshared_weights",
+                    "marks 0",
+                ),
+            ),
+            "d.params": (
+                ("partial", 1.0, "follow_through"),
+                (
+                    "Your weights: P·Q·C·D, a set of weights for every position (an extra factor of P·Q); this layer uses the same weights at every position, so C·D. Your biases, D, are right.",
+                    "Your count is right for your own formula of part (d), which has P·Q·C·D + D parameters: 1 of the 2 marks is carried forward from it. Your formula is not the layer the question asks for, and loses its own marks.",
+                    "With P=4, Q=3, C=2, D=5 your count gives 125; the correct count is 15.",
+                ),
+                (
+                    "read as P·Q·C·D + D",
+                    "not equivalent to the reference",
+                    "generic diagnosis term_factor",
+                    "right for the student's formula d.formula: marks carried forward",
+                    "marks 1",
+                ),
+            ),
+        },
+        id="one mark carried forward is one mark",
+    ),
 ]
 
 
@@ -663,6 +736,50 @@ ALWAYS = [
     ],
 )
 def test_follow_through_and_its_marks_come_together_in_the_self_test(change, problem):
-    text = RUBRIC.source_text.replace(*change)
+    text = RUBRIC.source_text.replace(*change, 1)  # part c's
     expected = [*ALWAYS[:1], *([problem] if problem else []), *ALWAYS[1:]]
     assert _problems(text) == expected
+
+
+def test_a_count_is_compared_with_formulas_only_not_formulas_with_each_other():
+    first = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
+    second = r"z_{i,j,k} = \sum_{l=1}^{D} v_{l,k} y_{i,j,l}"
+    result = _grade({"t.first": first, "t.second": second, "t.params": "CD + D"})
+    assert _whole(result.items["t.first"]) == (
+        ("correct", 2.0, None),
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]",
+            "same layer as the reference",
+            "full marks 2",
+        ),
+    )
+    assert _whole(result.items["t.params"]) == (
+        ("correct", 1.0, None),
+        ("Correct.",),
+        ("read as C·D + D", "equivalent to the reference", "full marks 1"),
+    )
+    # Not pinned: t.second is told "Your count (C·D + D) does not match your own formula,
+    # which has D² parameters", though the count is the first layer's. Every count of a part
+    # is compared with every formula of it; which formula a count states is not known.
+
+
+@pytest.mark.parametrize(
+    ("answer", "group"),
+    [("CD + D", "text:CD + D"), (None, None)],
+    ids=["with an answer", "without one"],
+)
+def test_a_failure_of_the_grader_goes_to_an_instructor(answer, group):
+    from grader.score import score_error
+
+    result = score_error(RUBRIC.items["o.params"], answer, "MemoryError")
+    assert (result.verdict, result.marks, result.max_marks, result.answer) == (
+        "error",
+        0.0,
+        1.0,
+        answer,
+    )
+    assert result.feedback == (
+        "The grader failed on this answer (MemoryError); an instructor will review it.",
+    )
+    assert (result.decision, result.answer_group) == (("grader failure: MemoryError",), group)

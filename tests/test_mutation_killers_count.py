@@ -633,3 +633,47 @@ def test_a_count_equal_to_a_quotient_reference_is_correct(item, answer, outcome,
     result = grade_answer(QUOTIENT, QUOTIENT.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "decision"),
+    [
+        pytest.param(
+            "PQCD + PQD",
+            ("read as P·Q·C·D + P·Q·D", "equivalent to the reference", "full marks 4"),
+            id="correct: full marks",
+        ),
+        pytest.param(
+            "PQCD",
+            (
+                "read as P·Q·C·D",
+                "not equivalent to the reference",
+                "equivalent to misconception 1",
+                "marks 0.25",
+            ),
+            id="a misconception: its number and marks",
+        ),
+        pytest.param(
+            "PPCD + PPD",
+            (
+                "read as P·P·C·D + P·P·D",
+                "not equivalent to the reference",
+                "generic diagnosis symbol_replaced",
+                "marks 0.5",
+            ),
+            id="a diagnosis: its name and partial credit",
+        ),
+        pytest.param(
+            "C/D + D/C",
+            (
+                "read as C/D + D/C",
+                "not equivalent to the reference",
+                "no misconception or diagnosis applies",
+                "marks 0",
+            ),
+            id="nothing applies",
+        ),
+    ],
+)
+def test_a_counts_decision_records_how_it_was_read_and_why_it_earns_its_marks(answer, decision):
+    assert grade_answer(RUBRIC, RUBRIC.items["x.n"], answer).decision == decision

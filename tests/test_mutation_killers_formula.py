@@ -652,3 +652,56 @@ def test_a_bias_per_channel_of_three_channels(item, answer, outcome, feedback):
     result = grade_answer(CHANNELS, CHANNELS.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "decision"),
+    [
+        pytest.param(
+            "f.formula",
+            "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l}",
+            (
+                "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l]",
+                "not the reference's layer",
+                "same layer as misconception 1",
+                "marks 0.25",
+            ),
+            id="a misconception: its number",
+        ),
+        pytest.param(
+            "f.formula",
+            "y_{i,j,k} = \\sum_{m=1}^{P}\\sum_{n=1}^{Q}\\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l}",
+            (
+                "read as y[i,j,k] = Σ_{m=1..P} Σ_{n=1..Q} Σ_{l=1..C} w[m,n,l,i,j,k]·x[m,n,l]",
+                "not the reference's layer",
+                "differs: bias_missing",
+                "marks 1.5",
+            ),
+            id="one finding: its name and marks",
+        ),
+        pytest.param(
+            "f.formula",
+            "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
+            (
+                "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]",
+                "not the reference's layer",
+                "differs: bias_shared, not_fully_connected",
+                "marks 0",
+            ),
+            id="two findings: both named, no marks",
+        ),
+        pytest.param(
+            "o.formula",
+            "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} w_{l,k} x_{i,j,l} + b_k",
+            (
+                "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·w[l,k]·x[i,j,l] + b[k]",
+                "not comparable exactly: sent for review",
+            ),
+            id="not comparable: sent for review",
+        ),
+    ],
+)
+def test_a_formulas_decision_records_how_it_was_read_and_why_it_earns_its_marks(
+    item, answer, decision
+):
+    assert grade_answer(RUBRIC, RUBRIC.items[item], answer).decision == decision

@@ -159,3 +159,19 @@ def test_overrides_apply_to_their_own_student_and_item_only():
         ("bob", "z.n"): 1.0,
     }
     assert apply_overrides(batch, {}) is batch
+
+
+def test_the_default_reviewer_is_the_user_this_process_runs_as(monkeypatch):
+    import getpass
+    import os
+
+    from grader.overrides import default_reviewer
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "marker")
+    assert default_reviewer() == "marker"
+
+    def no_login_name():
+        raise KeyError("getpwuid(): uid not found")
+
+    monkeypatch.setattr(getpass, "getuser", no_login_name)
+    assert default_reviewer() == f"uid {os.getuid()}"

@@ -111,6 +111,16 @@ RUBRIC = load_rubric_text(
             output: {name: y, shape: [D]}
             answer: 'y_{k} = w_{k} x_{1} + b_k'
             partial_credit: {connectivity: 1}
+      g:
+        marks: 4
+        prompt: A 1x1 convolution to two output channels.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [PQ, C]}
+            output: {name: y, shape: [PQ, 2]}
+            answer: 'y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k'
 """,
     "findings.yaml",
 )
@@ -525,6 +535,15 @@ CASES = [
             "Your formula writes C·D + 2·D parameters, but only 8 (with P=5, Q=4, C=3, D=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
         ),
         id="a weight added and taken away is no weight",
+    ),
+    pytest.param(
+        "g.formula",
+        "y_{i,k} = \\sum_{l=1}^{C} w_{l} x_{i,l} + b_k",
+        ("incorrect", 0.0, "channel_independent"),
+        (
+            "Your weights do not depend on the output channel, so all 2 output channels would be identical: each output channel needs its own weights.",
+        ),
+        id="a number of output channels is named as a number",
     ),
 ]
 

@@ -519,6 +519,22 @@ CASES = [
         ),
         id="three doubts leave no confidence",
     ),
+    pytest.param(
+        "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with it.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer has 81 words and only a few of them matched. Provisional marks: 1/3.",
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 0.65",
+            "sent for review: the answer has 81 words and only a few of them matched",
+        ),
+        id="eighty words with twelve matched are too long to trust",
+    ),
 ]
 
 
@@ -670,3 +686,36 @@ def test_a_pairing_of_three_groups_is_pointed_out_by_the_self_test():
     )
     assert pointed_out not in wellformed
     assert malformed == sorted([*wellformed, pointed_out], key=lambda p: p[0])
+
+
+def test_a_relation_word_that_is_itself_a_pairing_word_does_not_pair_the_words_before_it():
+    """The text between two words is what may relate them; the second word is not part of
+    it, even when it reads as a relation ("maps")."""
+    rubric = load_rubric_text(
+        """
+id: MAPS
+title: A pairing word that reads as a relation
+symbols:
+  P: {meaning: the positions, example: 4}
+parts:
+  e:
+    marks: 2
+    prompt: Explain.
+    items:
+      why:
+        type: text
+        marks: 2
+        answer: Pixels are tokens and channels are feature maps.
+        concepts:
+          - name: pairs
+            marks: 2
+            description: pixels are tokens, channels are feature maps
+            evidence:
+              - 'token* ~ pixel*'
+              - 'channel* ~ map*'
+""",
+        "maps.yaml",
+    )
+    result = grade_answer(rubric, rubric.items["e.why"], "Pixels with maps.")
+    assert (result.verdict, result.marks) == ("incorrect", 0)
+    assert result.feedback == ("Missing (2): pixels are tokens, channels are feature maps",)

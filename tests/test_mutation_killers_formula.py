@@ -724,3 +724,16 @@ def test_a_formulas_decision_records_how_it_was_read_and_why_it_earns_its_marks(
     item, answer, decision
 ):
     assert grade_answer(RUBRIC, RUBRIC.items[item], answer).decision == decision
+
+
+def test_two_formulas_that_multiply_weights_are_never_called_the_same_layer():
+    """The rubric's self-test asks whether a misconception is the reference's layer; for a
+    formula the comparison would be a guess about (weights multiplied), the answer is None."""
+    from grader.kinds.formula.check import same_layer
+    from grader.kinds.formula.parse import parse_formula
+
+    item = RUBRIC.items["o.formula"]
+    text = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} w_{l,k} x_{i,j,l} + b_k"
+    formula = parse_formula(text, RUBRIC.symbol_table, item.spec.layer)
+    assert same_layer(formula, formula, item.spec.layer, RUBRIC.size_sets) is None
+    assert same_layer(item.reference, item.reference, item.spec.layer, RUBRIC.size_sets) is True

@@ -121,6 +121,16 @@ RUBRIC = load_rubric_text(
             input: {name: x, shape: [PQ, C]}
             output: {name: y, shape: [PQ, 2]}
             answer: 'y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k'
+      r:
+        marks: 4
+        prompt: A 1x1 convolution with a bias per row.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [P, Q, C]}
+            output: {name: y, shape: [P, Q, D]}
+            answer: 'y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_i'
 """,
     "findings.yaml",
 )
@@ -544,6 +554,20 @@ CASES = [
             "Your weights do not depend on the output channel, so all 2 output channels would be identical: each output channel needs its own weights.",
         ),
         id="a number of output channels is named as a number",
+    ),
+    pytest.param(
+        "r.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_j",
+        ("incorrect", 0.0, "bias_shared"),
+        ("Your bias is shared where each output channel needs its own.",),
+        id="a bias per column where the layer has one per row",
+    ),
+    pytest.param(
+        "r.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + c_i",
+        ("correct", 4.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="a bias per row by another name",
     ),
 ]
 

@@ -569,6 +569,20 @@ CASES = [
         ("Correct: your formula defines the same layer.",),
         id="a bias per row by another name",
     ),
+    pytest.param(
+        "r.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_{i,j,k}",
+        ("incorrect", 0.0, "bias_shared"),
+        ("Your bias is shared where each output channel needs its own.",),
+        id="a bias per output where the layer has one per row",
+    ),
+    pytest.param(
+        "o.formula",
+        "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k + x_{i,j,1} - x_{i,j,1}",
+        ("correct", 4.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="an input added and taken away is no fixed term",
+    ),
 ]
 
 

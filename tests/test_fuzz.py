@@ -2,6 +2,8 @@
 refused with a message; no other exception escapes, and no check ends in `error` (which would
 mean a bug in the grader)."""
 
+import re
+from fractions import Fraction
 from pathlib import Path
 
 import sympy
@@ -188,3 +190,116 @@ def test_no_answer_makes_the_check_fail(text, item_id):
     result = grade_answer(RUBRIC, RUBRIC.items[item_id], text)
     assert result.verdict != "error", result.feedback
     assert result.feedback and all(isinstance(line, str) and line for line in result.feedback)
+
+
+# --- Readable counts, from a grammar ---------------------------------------------------------
+# The strategies above send mostly text no one would write. These build counts a student might
+# write, from a small grammar of sums, differences, products (in four notations), quotients by
+# sizes or numbers and small powers, together with the count each one means, built as sympy
+# objects from the same tree (never by reading the text). The check must read every one of
+# them and be right about it: correct exactly when it equals the reference, and the sizes it
+# gives as a counterexample must tell the two counts apart.
+
+SIZES = {"P": 4, "Q": 3, "C": 2, "D": 5}  # the rubric's examples
+_SYMBOLS = {name: RUBRIC.symbol_table[name] for name in SIZES}
+
+
+def _atom() -> st.SearchStrategy[tuple[str, object]]:
+    symbols = st.sampled_from(sorted(_SYMBOLS)).map(lambda n: (n, _SYMBOLS[n]))
+    numbers = st.integers(1, 12).map(lambda n: (str(n), sympy.Integer(n)))
+    return st.one_of(symbols, numbers)
+
+
+def _bracket(text: str) -> str:
+    return text if text.isalnum() else f"({text})"
+
+
+def _combine(children: st.SearchStrategy) -> st.SearchStrategy[tuple[str, object]]:
+    def sum_(pair, minus):
+        (a, x), (b, y) = pair
+        return (f"{a} - {_bracket(b)}", x - y) if minus else (f"{a} + {b}", x + y)
+
+    def product(pair, sign):
+        (a, x), (b, y) = pair
+        return (f"{_bracket(a)}{sign}{_bracket(b)}", x * y)
+
+    def quotient(pair):
+        (a, x), (name, y) = pair
+        return (f"{_bracket(a)}/{name}", x / y)
+
+    def power(pair):
+        (a, x), exponent = pair
+        return (f"{_bracket(a)}^{exponent}", x**exponent)
+
+    pairs = st.tuples(children, children)
+    return st.one_of(
+        st.builds(sum_, pairs, st.booleans()),
+        st.builds(product, pairs, st.sampled_from(["*", " \\times ", " \\cdot ", "×"])),
+        st.builds(quotient, st.tuples(children, _atom())),
+        st.builds(power, st.tuples(children, st.sampled_from([2, 3]))),
+    )
+
+
+readable_counts = st.recursive(_atom(), _combine, max_leaves=6)
+COUNT_ITEMS = ["a.params", "b.params", "c.params", "d.params"]
+
+
+def _reference(item_id: str):
+    return RUBRIC.items[item_id].reference.expr
+
+
+def _value(expr, sizes: dict[str, int]):
+    return Fraction(str(expr.xreplace({_SYMBOLS[n]: sympy.Integer(v) for n, v in sizes.items()})))
+
+
+_COUNTEREXAMPLE = re.compile(
+    r"(?:With (?P<sizes>.*) your count gives|Your count is) (?P<student>\S+); "
+    r"the correct count is (?P<correct>\S+)\.$"
+)
+
+
+def _check_verdict(item_id: str, text: str, meant) -> None:
+    item = RUBRIC.items[item_id]
+    result = grade_answer(RUBRIC, item, text)
+    assert result.verdict in ("correct", "partial", "incorrect"), (text, result.feedback)
+    equal = sympy.cancel(meant - _reference(item_id)) == 0
+    assert (result.verdict == "correct") == equal, (text, result.feedback)
+    if equal:
+        assert (result.marks, result.feedback) == (item.marks, ("Correct.",))
+        return
+    assert result.marks < item.marks
+    found = _COUNTEREXAMPLE.match(result.feedback[-1])
+    assert found, result.feedback
+    sizes = {name: 1 for name in SIZES}  # sizes a count does not depend on may take any value
+    for pair in (found["sizes"] or "").split(", "):
+        if pair:
+            name, value = pair.split("=")
+            sizes[name] = int(value)
+    student, correct = Fraction(found["student"]), Fraction(found["correct"])
+    assert (student, correct) == (_value(meant, sizes), _value(_reference(item_id), sizes))
+    assert student != correct
+
+
+@FUZZ
+@given(readable_counts, st.sampled_from(COUNT_ITEMS))
+def test_a_readable_count_is_read_and_judged_right(count, item_id):
+    text, meant = count
+    _check_verdict(item_id, text, meant)
+
+
+@FUZZ
+@given(readable_counts, st.sampled_from(COUNT_ITEMS))
+def test_the_reference_with_a_count_added_and_taken_away_is_correct(count, item_id):
+    text, meant = count
+    reference = RUBRIC.items[item_id].answer_text
+    _check_verdict(
+        item_id, f"{reference} + {_bracket(text)} - {_bracket(text)}", _reference(item_id)
+    )
+
+
+@FUZZ
+@given(readable_counts, st.sampled_from(COUNT_ITEMS))
+def test_the_reference_with_a_count_added_is_judged_right(count, item_id):
+    text, meant = count
+    reference = RUBRIC.items[item_id].answer_text
+    _check_verdict(item_id, f"{reference} + {_bracket(text)}", _reference(item_id) + meant)

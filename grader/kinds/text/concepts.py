@@ -230,9 +230,14 @@ def _negated(sentence: Sequence[Word], chosen: list[Word]) -> bool:
     for word in chosen:
         index = indexes[id(word)]
         before = sentence[max(0, index - NEGATION_REACH) : index]
-        if any(w.stem in _NEGATIONS or w.text.lower().endswith("n't") for w in before):
+        if any(_is_negation(w) for w in before):
             return True
     return False
+
+
+def _is_negation(word: Word) -> bool:
+    """`not`, `isn't`, ... compared as written: a stem would make `nothing` `noth`."""
+    return _plain(word.text) in _NEGATIONS or word.text.lower().endswith("n't")
 
 
 def _sides(pairings: tuple[Pattern, ...], word: Word) -> frozenset[tuple[int, int]]:

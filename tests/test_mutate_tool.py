@@ -1,0 +1,113 @@
+"""The mutation tester of tools/mutate.py makes the mutants it says, one change each, and
+reads its list of equivalent mutants strictly (docs/testing.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("mutate", ROOT / "tools" / "mutate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("mutate", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+mutate = _load_tool()
+
+SOURCE = '''"""Module docstring."""
+from functools import lru_cache
+
+
+@lru_cache(maxsize=8)
+def decide(marks: float, limit: float = 2) -> str:
+    """Docstring."""
+    if marks >= limit and not marks < 0:
+        total = marks + 1
+        return "full"
+    return None
+'''
+
+
+def test_every_mutant_of_a_small_module_is_listed_with_its_line():
+    assert [(m.line, m.operator, m.description) for m in mutate.mutants(SOURCE)] == [
+        (6, "constant", "`2` -> `3`"),
+        (6, "constant", "`2` -> `1`"),
+        (8, "condition", "`marks >= limit and (not marks < 0)` -> `True`"),
+        (8, "condition", "`marks >= limit and (not marks < 0)` -> `False`"),
+        (8, "boolean", "`marks >= limit and (not marks < 0)` -> `marks >= limit or not marks < 0`"),
+        (8, "comparison", "`marks >= limit` -> `marks > limit`"),
+        (8, "not removed", "`not marks < 0` -> `marks < 0`"),
+        (8, "comparison", "`marks < 0` -> `marks <= 0`"),
+        (8, "constant", "`0` -> `1`"),
+        (8, "constant", "`0` -> `-1`"),
+        (9, "statement removed", "remove `total = marks + 1`"),
+        (9, "arithmetic", "`marks + 1` -> `marks - 1`"),
+        (9, "constant", "`1` -> `2`"),
+        (9, "constant", "`1` -> `0`"),
+        (10, "return value", "`return 'full'` -> `return None`"),
+        (10, "string", "`'full'` -> `'XX...XX'`"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("description", "changed_line"),
+    [
+        ("`marks >= limit` -> `marks > limit`", "if marks > limit and (not marks < 0):"),
+        ("`not marks < 0` -> `marks < 0`", "if marks >= limit and marks < 0:"),
+        ("remove `total = marks + 1`", "pass"),
+        ("`return 'full'` -> `return None`", "return None"),
+        ("`'full'` -> `'XX...XX'`", "return 'XXfullXX'"),
+    ],
+)
+def test_a_mutant_changes_its_one_place_and_nothing_else(description, changed_line):
+    mutant = next(m for m in mutate.mutants(SOURCE) if m.description == description)
+    unchanged = mutate.mutated_source(SOURCE, None).splitlines()
+    changed = mutate.mutated_source(SOURCE, mutant.index).splitlines()
+    differing = [(a.strip(), b.strip()) for a, b in zip(unchanged, changed, strict=True) if a != b]
+    assert [after for _, after in differing] == [changed_line]
+
+
+def test_the_equivalent_list_is_read_as_place_description_and_reason(tmp_path):
+    listed = tmp_path / "equivalent.txt"
+    listed.write_text(
+        "# a comment\n\ngrader/score.py:23:49 | `0` -> `-1` | marks are never negative\n"
+    )
+    assert mutate.read_equivalent(listed) == {
+        ("grader/score.py", 23, 49, "`0` -> `-1`"): "marks are never negative"
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "grader/score.py:23:49 | `0` -> `-1`",
+        "grader/score.py:23 | `0` -> `-1` | why",
+        "grader/score.py | `0` -> `-1` | why",
+        "no bars at all",
+    ],
+    ids=["without a reason", "without a column", "without a line", "not an entry"],
+)
+def test_an_equivalent_mutant_without_its_reason_or_line_is_refused(tmp_path, line):
+    listed = tmp_path / "equivalent.txt"
+    listed.write_text(line + "\n")
+    with pytest.raises(SystemExit, match="equivalent.txt:1: expected"):
+        mutate.read_equivalent(listed)
+
+
+def test_the_projects_equivalent_list_reads():
+    entries = mutate.read_equivalent(ROOT / "tools" / "equivalent_mutants.txt")
+    assert entries and all(reason for reason in entries.values())
+
+
+def test_two_alike_changes_on_one_line_are_told_apart_by_their_column():
+    source = "def f(a):\n    return a + 1 if a == 1 else 0\n"
+    ones = [m for m in mutate.mutants(source) if m.description == "`1` -> `2`"]
+    assert sorted((m.line, m.column) for m in ones) == [(2, 15), (2, 25)]

@@ -1,0 +1,679 @@
+# ruff: noqa: E501  (the table holds whole sentences of feedback)
+"""Whole results of counts, one row per way a count can be wrong (issue 21: tests that bite).
+
+Each row pins the verdict, the marks, the diagnosis and every line of feedback, so that a
+change to the check (`grader/kinds/count/check.py`), its arithmetic
+(`grader/kinds/count/polynomials.py`) or its scoring (`grader/kinds/count/score.py`) that a
+student would see fails a test: a comparison flipped, a counterexample giving the correct
+value as the student's ("your count gives 95; the correct count is 95"), a working step
+checked the wrong way round, a quotient added wrongly (`C/D + D/C` as `(C+D)/D`). The rubric is
+written here, with different partial credit for each diagnosis, so that each diagnosis shows
+in the marks too. `tools/mutate.py` measures how many such changes the tests notice
+(docs/testing.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.grade import grade_answer
+from grader.rubric import load_rubric_text
+
+RUBRIC = load_rubric_text(
+    """
+    id: DIAG
+    title: Count diagnoses
+    symbols:
+      P: {meaning: the height, example: 4}
+      Q: {meaning: the width, example: 3}
+      C: {meaning: the input channels, example: 2}
+      D: {meaning: the output channels, example: 5}
+    parts:
+      x:
+        marks: 4
+        prompt: How many?
+        items:
+          n:
+            type: count
+            marks: 4
+            answer: 'PQCD + PQD'
+            partial_credit:
+              symbols_swapped: 3.5
+              symbol_replaced: 0.5
+              constant_factor: 1
+              factor_extra: 1.5
+              factor_missing: 2
+              term_missing: 2.5
+              term_factor: 3
+            misconceptions:
+              - answer: 'PQCD'
+                feedback: Only the weights.
+                marks: 0.25
+      y:
+        marks: 2
+        prompt: How many, as a number?
+        items:
+          k:
+            type: count
+            marks: 2
+            answer: '7'
+            partial_credit:
+              constant_factor: 1
+      z:
+        marks: 2
+        prompt: With biases
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: 'CD + D'
+            bias: 'D'
+            partial_credit:
+              bias_missing: 1
+      w:
+        marks: 2
+        prompt: Without biases
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: 'CD'
+            bias: 'D'
+            bias_included: false
+            partial_credit:
+              bias_extra: 1
+""",
+    "diagnoses.yaml",
+)
+
+CASES = [
+    pytest.param(
+        "x.n",
+        "PQCD + PQD",
+        ("correct", 4.0, None),
+        ("Correct.",),
+        id="the reference is correct",
+    ),
+    pytest.param(
+        "x.n",
+        "PQD(C+1) = PQCD + PQD",
+        ("correct", 4.0, None),
+        ("Correct.",),
+        id="correct working that holds says only Correct",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + PQD = PQD(C+2) = PQD(C+1)",
+        ("correct", 4.0, None),
+        (
+            "Correct.",
+            "One step of your working does not hold: P·Q·D·(C + 2) is not equal to P·Q·D·(C + 1). Your final answer is what is graded.",
+        ),
+        id="a correct final answer after a broken step is correct with a note",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + PQD = PQD(C+1) = PQD(C+2)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: P·Q·C·D + 2·P·Q·D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 240; the correct count is 180.",
+            "One step of your working does not hold: P·Q·C·D + P·Q·D is not equal to P·Q·D·(C + 2). Your final answer is what is graded.",
+            "One step of your working does not hold: P·Q·D·(C + 1) is not equal to P·Q·D·(C + 2). Your final answer is what is graded.",
+        ),
+        id="each broken step of a wrong answer is named",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD",
+        ("partial", 0.25, "misconception 1"),
+        (
+            "Only the weights.",
+            "With P=4, Q=3, C=2, D=5 your count gives 120; the correct count is 180.",
+        ),
+        id="a misconception earns its marks and feedback",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + PQC",
+        ("partial", 3.5, "symbols_swapped"),
+        (
+            "Your count has C and D the wrong way round: where the correct count uses C you use D, and the other way round.",
+            "With P=4, Q=3, C=2, D=5 your count gives 144; the correct count is 180.",
+        ),
+        id="C and D swapped",
+    ),
+    pytest.param(
+        "x.n",
+        "PPCD + PPD",
+        ("partial", 0.5, "symbol_replaced"),
+        (
+            "Your count uses P (the height) where Q (the width) belongs.",
+            "With P=4, Q=3, C=2, D=5 your count gives 240; the correct count is 180.",
+        ),
+        id="P written where Q belongs",
+    ),
+    pytest.param(
+        "x.n",
+        "2PQCD + 2PQD",
+        ("partial", 1.0, "constant_factor"),
+        (
+            "Your count is off by a constant factor: it is 2 times the correct count.",
+            "With P=4, Q=3, C=2, D=5 your count gives 360; the correct count is 180.",
+        ),
+        id="twice the count",
+    ),
+    pytest.param(
+        "x.n",
+        "(PQCD + PQD)/2",
+        ("partial", 1.0, "constant_factor"),
+        (
+            "Your count is off by a constant factor: it is 1/2 of the correct count.",
+            "With P=4, Q=3, C=2, D=5 your count gives 90; the correct count is 180.",
+        ),
+        id="half the count",
+    ),
+    pytest.param(
+        "x.n",
+        "P(PQCD + PQD)",
+        ("partial", 1.5, "factor_extra"),
+        (
+            "Your count has an extra factor of P: it is P times the correct count.",
+            "With P=4, Q=3, C=2, D=5 your count gives 720; the correct count is 180.",
+        ),
+        id="an extra factor P",
+    ),
+    pytest.param(
+        "x.n",
+        "QCD + QD",
+        ("partial", 2.0, "factor_missing"),
+        (
+            "Your count is missing a factor of P.",
+            "With P=4, Q=3, C=2, D=5 your count gives 45; the correct count is 180.",
+        ),
+        id="a missing factor P",
+    ),
+    pytest.param(
+        "x.n",
+        "2QCD + 2QD",
+        ("partial", 2.0, "factor_missing"),
+        (
+            "Your count is off by a factor of 2/P: it is missing P and has an extra 2.",
+            "With P=4, Q=3, C=2, D=5 your count gives 90; the correct count is 180.",
+        ),
+        id="a factor 2/P",
+    ),
+    pytest.param(
+        "x.n",
+        "(C+1)/D",
+        ("partial", 2.0, "factor_missing"),
+        (
+            "Your count is missing a factor of P·Q·D².",
+            "With P=4, Q=3, C=2, D=5 your count gives 3/5; the correct count is 180.",
+        ),
+        id="a missing factor PQD squared",
+    ),
+    pytest.param(
+        "x.n",
+        "PQD",
+        ("partial", 2.5, "term_missing"),
+        (
+            "Your count is missing a term: the correct count also has P·Q·C·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 60; the correct count is 180.",
+        ),
+        id="a missing term",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + D",
+        ("partial", 3.0, "term_factor"),
+        (
+            "The rest of your count is right, but where the correct count has P·Q·D you have D, which is missing a factor of P·Q.",
+            "With P=4, Q=3, C=2, D=5 your count gives 125; the correct count is 180.",
+        ),
+        id="a term missing a factor",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + P^2QD",
+        ("partial", 3.0, "term_factor"),
+        (
+            "The rest of your count is right, but where the correct count has P·Q·D you have P²·Q·D, which has an extra factor of P.",
+            "With P=4, Q=3, C=2, D=5 your count gives 360; the correct count is 180.",
+        ),
+        id="a term with an extra factor",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + 2QD",
+        ("partial", 3.0, "term_factor"),
+        (
+            "The rest of your count is right, but where the correct count has P·Q·D you have 2·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 150; the correct count is 180.",
+        ),
+        id="a term off by a factor 2/P",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD - PQD",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: P·Q·C·D - P·Q·D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 60; the correct count is 180.",
+        ),
+        id="a term written negative is no factor",
+    ),
+    pytest.param(
+        "x.n",
+        "7",
+        ("incorrect", 0.0, "other_part"),
+        (
+            "Your count, 7, is the answer to part (y), not to this part.",
+            "With P=4, Q=3, C=2, D=5 your count gives 7; the correct count is 180.",
+        ),
+        id="a number against a count of sizes",
+    ),
+    pytest.param(
+        "x.n",
+        "CD",
+        ("incorrect", 0.0, "other_part"),
+        (
+            "Your count, C·D, is the answer to part (w), not to this part.",
+            "With P=4, Q=3, C=2, D=5 your count gives 10; the correct count is 180.",
+        ),
+        id="nothing explains C times D",
+    ),
+    pytest.param(
+        "x.n",
+        "C/D + D/C",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (C² + D²)/(C·D); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 29/10; the correct count is 180.",
+        ),
+        id="a quotient is shown over its denominator",
+    ),
+    pytest.param(
+        "x.n",
+        "(C+1)/D + 1",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (C + D + 1)/D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 8/5; the correct count is 180.",
+        ),
+        id="a sum over one size is shown bracketed",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD/2 + PQD",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 1/2·P·Q·C·D + P·Q·D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 120; the correct count is 180.",
+        ),
+        id="a half weight",
+    ),
+    pytest.param(
+        "y.k",
+        "14",
+        ("partial", 1.0, "constant_factor"),
+        (
+            "Your count is off by a constant factor: it is 2 times the correct count.",
+            "Your count is 14; the correct count is 7.",
+        ),
+        id="a number twice the number",
+    ),
+    pytest.param(
+        "y.k",
+        "5",
+        ("partial", 1.0, "constant_factor"),
+        (
+            "Your count is off by a constant factor: it is 5/7 of the correct count.",
+            "Your count is 5; the correct count is 7.",
+        ),
+        id="a number five sevenths of the number",
+    ),
+    pytest.param(
+        "y.k",
+        "0",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 0; the correct count: 7.",
+            "Your count is 0; the correct count is 7.",
+        ),
+        id="zero against a number",
+    ),
+    pytest.param(
+        "y.k",
+        "7",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="the number",
+    ),
+    pytest.param(
+        "z.n",
+        "CD",
+        ("partial", 1.0, "bias_missing"),
+        (
+            "Your count leaves out the biases: this layer has D learnable biases, one per output, and they are learnable parameters too.",
+            "Your count, C·D, is the answer to part (w), not to this part.",
+            "With C=2, D=5 your count gives 10; the correct count is 15.",
+        ),
+        id="the biases left out",
+    ),
+    pytest.param(
+        "z.n",
+        "CD + 2D",
+        ("incorrect", 0.0, "biases_wrong"),
+        (
+            "Your weights, C·D, are right. Your biases: 2·D, 2 per value of D, 2 times the correct D.",
+            "With C=2, D=5 your count gives 20; the correct count is 15.",
+        ),
+        id="twice the biases",
+    ),
+    pytest.param(
+        "w.n",
+        "CD + D",
+        ("partial", 1.0, "bias_extra"),
+        (
+            "Your count includes D biases, but this part asks for the layer without a bias.",
+            "Your count, C·D + D, is the answer to part (z), not to this part.",
+            "With C=2, D=5 your count gives 15; the correct count is 10.",
+        ),
+        id="biases added where there are none",
+    ),
+    pytest.param(
+        "w.n",
+        "C",
+        ("incorrect", 0.0, "factor_missing"),
+        (
+            "Your count is missing a factor of D.",
+            "Your weights: C, missing a factor of D: the correct weights are C·D.",
+            "With C=2, D=5 your count gives 2; the correct count is 10.",
+        ),
+        id="a missing factor D",
+    ),
+    pytest.param(
+        "x.n",
+        "2C/((C+1)^2 - C^2 - 2C + 1)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: C; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 2; the correct count is 180.",
+        ),
+        id="a count over a denominator that is a number is shown divided",
+    ),
+    pytest.param(
+        "x.n",
+        "4PQC/((C+1)^2 - C^2 - 2C + 1)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 2·P·Q·C; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 48; the correct count is 180.",
+        ),
+        id="a count over a denominator that is a number is shown with whole coefficients",
+    ),
+    pytest.param(
+        "x.n",
+        "(C - 1)/D",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (C - 1)/D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1/5; the correct count is 180.",
+        ),
+        id="a difference over a size is shown bracketed",
+    ),
+    pytest.param(
+        "x.n",
+        "C^{-1}",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 1/C; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1/2; the correct count is 180.",
+        ),
+        id="a negative power is a quotient",
+    ),
+    pytest.param(
+        "x.n",
+        "(C+D)^{-2}",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (1)/(C² + 2·C·D + D²); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1/49; the correct count is 180.",
+        ),
+        id="a negative power of a sum",
+    ),
+    pytest.param(
+        "x.n",
+        "C/D - D/C",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (C² - D²)/(C·D); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives -21/10; the correct count is 180.",
+        ),
+        id="a difference of quotients over their product",
+    ),
+    pytest.param(
+        "x.n",
+        "C/D + 1/D",
+        ("partial", 2.0, "factor_missing"),
+        (
+            "Your count is missing a factor of P·Q·D².",
+            "With P=4, Q=3, C=2, D=5 your count gives 3/5; the correct count is 180.",
+        ),
+        id="quotients over one denominator add their numerators",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD + PQD - C/D + C/D",
+        ("correct", 4.0, None),
+        ("Correct.",),
+        id="a quotient added and taken away",
+    ),
+    pytest.param(
+        "x.n",
+        "PQD(C^2 - 1)/(C - 1)",
+        ("correct", 4.0, None),
+        ("Correct.",),
+        id="a quotient that divides exactly is correct",
+    ),
+    pytest.param(
+        "x.n",
+        "PQCD/3 + PQD/2",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: 1/3·P·Q·C·D + 1/2·P·Q·D; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 70; the correct count is 180.",
+        ),
+        id="thirds and halves are evaluated exactly",
+    ),
+    pytest.param(
+        "x.n",
+        "PQD/(C - 2)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: (P·Q·D)/(C - 2); the correct count: P·Q·C·D + P·Q·D.",
+            "With P=21, Q=44, C=26, D=39 your count gives 3003/2; the correct count is 972972.",
+        ),
+        id="a count whose denominator vanishes at the example sizes is shown at other sizes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "outcome", "feedback"), CASES)
+def test_a_count_gets_its_whole_verdict_marks_diagnosis_and_feedback(
+    item, answer, outcome, feedback
+):
+    result = grade_answer(RUBRIC, RUBRIC.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+def test_a_count_that_only_the_polynomials_tell_apart_goes_to_a_person():
+    """The check's promise: should the sampled values and the polynomials disagree, a person
+    decides. A count that differs from the reference by a polynomial vanishing at every
+    sampled point is such a count (the points are the check's own, fixed by its seed)."""
+    from grader.kinds.count.check import SAMPLE_POINTS, _sample_points
+
+    heights = sorted({point[0] for point in _sample_points(SAMPLE_POINTS, 4)})  # P, Q, C, D
+    text = "PQCD + PQD + " + "".join(f"(P - {height})" for height in heights)
+    result = grade_answer(RUBRIC, RUBRIC.items["x.n"], text)
+    unsure = (
+        "The automatic check is unsure (the two counts agree at every sampled point but their "
+        "polynomials differ)."
+    )
+    assert (result.verdict, result.marks, result.diagnosis) == ("needs_review", 0.0, None)
+    assert result.feedback == (unsure,)
+    assert result.decision == (f"sent for review: {unsure}",)
+
+
+# Sizes without an example in the rubric are given the smallest value not yet used, from 2.
+NO_EXAMPLES = load_rubric_text(
+    """
+id: NOEX
+title: Sizes without examples
+symbols:
+  A: {meaning: the rows}
+  B: {meaning: the columns}
+  E: {meaning: the depth, example: 2}
+parts:
+  s:
+    marks: 1
+    prompt: How many?
+    items:
+      n:
+        type: count
+        marks: 1
+        answer: 'AB + B'
+""",
+    "no-examples.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "s.n",
+            "AB",
+            ("incorrect", 0.0, "term_missing"),
+            (
+                "Your count is missing a term: the correct count also has B.",
+                "With A=2, B=3 your count gives 6; the correct count is 9.",
+            ),
+            id="sizes without examples are the smallest unused from 2",
+        ),
+        pytest.param(
+            "s.n",
+            "AB + E",
+            ("incorrect", 0.0, "term_factor"),
+            (
+                "The rest of your count is right, but where the correct count has B you have E.",
+                "With A=2, B=3, E=2 your count gives 8; the correct count is 9.",
+            ),
+            id="a size the reference does not use is given too",
+        ),
+    ],
+)
+def test_sizes_without_examples_get_small_values(item, answer, outcome, feedback):
+    result = grade_answer(NO_EXAMPLES, NO_EXAMPLES.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+# A reference written as a quotient is held as one: equal counts are then compared across
+# different denominators.
+QUOTIENT = load_rubric_text(
+    """
+id: QUOT
+title: A reference written as a quotient
+symbols:
+  C: {meaning: the channels, example: 3}
+parts:
+  q:
+    marks: 1
+    prompt: How many?
+    items:
+      n:
+        type: count
+        marks: 1
+        answer: '(C^2 - 1)/(C - 1)'
+""",
+    "quotient.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "q.n",
+            "C + 1",
+            ("correct", 1.0, None),
+            ("Correct.",),
+            id="a polynomial equal to a reference written as a quotient is correct",
+        ),
+    ],
+)
+def test_a_count_equal_to_a_quotient_reference_is_correct(item, answer, outcome, feedback):
+    result = grade_answer(QUOTIENT, QUOTIENT.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "decision"),
+    [
+        pytest.param(
+            "PQCD + PQD",
+            ("read as P·Q·C·D + P·Q·D", "equivalent to the reference", "full marks 4"),
+            id="correct: full marks",
+        ),
+        pytest.param(
+            "PQCD",
+            (
+                "read as P·Q·C·D",
+                "not equivalent to the reference",
+                "equivalent to misconception 1",
+                "marks 0.25",
+            ),
+            id="a misconception: its number and marks",
+        ),
+        pytest.param(
+            "PPCD + PPD",
+            (
+                "read as P·P·C·D + P·P·D",
+                "not equivalent to the reference",
+                "generic diagnosis symbol_replaced",
+                "marks 0.5",
+            ),
+            id="a diagnosis: its name and partial credit",
+        ),
+        pytest.param(
+            "C/D + D/C",
+            (
+                "read as C/D + D/C",
+                "not equivalent to the reference",
+                "no misconception or diagnosis applies",
+                "marks 0",
+            ),
+            id="nothing applies",
+        ),
+    ],
+)
+def test_a_counts_decision_records_how_it_was_read_and_why_it_earns_its_marks(answer, decision):
+    assert grade_answer(RUBRIC, RUBRIC.items["x.n"], answer).decision == decision

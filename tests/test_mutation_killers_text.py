@@ -1,0 +1,721 @@
+# ruff: noqa: E501  (the table holds whole sentences of feedback)
+"""Whole results of written explanations, one row per rule of reading them (issue 21: tests
+that bite).
+
+Each row pins the verdict, the marks, every line of feedback and the recorded decision, so
+that a change to how concepts are found (`grader/kinds/text/concepts.py`) or scored
+(`grader/kinds/text/score.py`) that a student or a marker would see fails a test: the
+12-word window of a pattern, the reach of a negation, the pairs of an analogy read the wrong
+way round, a list of keywords, an answer too long for what matched. The boundaries are tested
+on both sides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.grade import grade_answer
+from grader.rubric import load_rubric_text
+
+RUBRIC = load_rubric_text(
+    """
+    id: TEXT
+    title: Concepts
+    symbols:
+      P: {meaning: the height, example: 4}
+    parts:
+      e:
+        marks: 3
+        prompt: Explain.
+        items:
+          why:
+            type: text
+            marks: 3
+            answer: The same weights at every position; pixels are tokens and channels the embedding.
+            concepts:
+              - name: shared
+                marks: 1
+                description: the same weights at every position
+                evidence:
+                  - 'same|shared weight*'
+                contradictions:
+                  - 'different|separate weight*'
+              - name: pairs
+                marks: 1.25
+                description: pixels are tokens, channels the embedding
+                evidence:
+                  - 'token* ~ pixel*|position*'
+                  - 'channel* ~ embed*'
+              - name: attention
+                marks: 0.75
+                description: attention mixes positions
+                evidence:
+                  - 'attention mix*'
+""",
+    "concepts.yaml",
+)
+ITEM = RUBRIC.items["e.why"]
+
+CASES = [
+    pytest.param(
+        "The same weights are used at every position.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="one concept found and quoted, two missing",
+    ),
+    pytest.param(
+        "The same one two three four five six seven eight nine ten weights.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same one two three four five six seven eight nine ten weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="a pattern spread over twelve words matches",
+    ),
+    pytest.param(
+        "The same one two three four five six seven eight nine ten eleven weights.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a pattern spread over thirteen words does not",
+    ),
+    pytest.param(
+        "These are not the same weights.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'same weights'",
+        ),
+        id="a negation just before the match sends it to a person",
+    ),
+    pytest.param(
+        "Not one the same weights.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'same weights'",
+        ),
+        id="a negation three words before the match counts",
+    ),
+    pytest.param(
+        "Not one two the same weights.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="a negation four words before the match does not",
+    ),
+    pytest.param(
+        "The weights aren't the same.",
+        ("needs_review", 0.0),
+        (
+            'An instructor will check this answer: a negation near "weights aren\'t the same". Provisional marks: 0/3.',
+            'Not credited: the same weights at every position (you wrote "weights aren\'t the same", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            'sent for review: a negation near "weights aren\'t the same"',
+        ),
+        id="a negation written with n't counts",
+    ),
+    pytest.param(
+        "Weights shared, token pixel, channel embedding, attention mixing.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 3/3.",
+            'Found (+1): the same weights at every position ("Weights shared")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("token pixel")',
+            'Found (+0.75): attention mixes positions ("attention mixing")',
+        ),
+        (
+            "concepts found: shared, pairs, attention",
+            "confidence 0.65",
+            "sent for review: the answer is a list of keywords rather than sentences",
+        ),
+        id="a list of keywords goes to a person",
+    ),
+    pytest.param(
+        "Shared weights, pixel tokens.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 2.25/3.",
+            'Found (+1): the same weights at every position ("Shared weights")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("pixel tokens")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared, pairs",
+            "confidence 0.65",
+            "sent for review: the answer is a list of keywords rather than sentences",
+        ),
+        id="four words without a function word are a list of keywords",
+    ),
+    pytest.param(
+        "Shared weights everywhere.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Shared weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="three words are too few to be a list of keywords",
+    ),
+    pytest.param(
+        "Pixels are tokens and channels the embedding, and attention mixes them all.",
+        ("partial", 2.0),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("Pixels are tokens")',
+            'Found (+0.75): attention mixes positions ("attention mixes")',
+        ),
+        (
+            "concepts found: pairs, attention",
+            "confidence 1.00",
+            "marks 2",
+        ),
+        id="pairs read in order earn the analogy",
+    ),
+    pytest.param(
+        "Channels play the role of tokens.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer pairs 'Channels' with 'tokens' ('Channels play the role of tokens'), the wrong way round for: pixels are tokens, channels the embedding. Provisional marks: 0/3.",
+            "Missing (1): the same weights at every position",
+            'Not credited: pixels are tokens, channels the embedding (you wrote "Channels play the role of tokens", which says otherwise)',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: the answer pairs 'Channels' with 'tokens' ('Channels play the role of tokens'), the wrong way round for: pixels are tokens, channels the embedding",
+        ),
+        id="a pair the wrong way round goes to a person",
+    ),
+    pytest.param(
+        "The same weights everywhere. Separate weights elsewhere.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "Separate weights", which says otherwise)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: the answer also says 'Separate weights', which contradicts: the same weights at every position",
+        ),
+        id="a contradiction goes to a person",
+    ),
+    pytest.param(
+        "The same weights are used, and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and so on and on.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="sixty words with two matched are not too long",
+    ),
+    pytest.param(
+        "The same weights are used, and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and so on and on again.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer has 61 words and only a few of them matched. Provisional marks: 1/3.",
+            'Found (+1): the same weights at every position ("same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 0.65",
+            "sent for review: the answer has 61 words and only a few of them matched",
+        ),
+        id="sixty one words with two matched are too long to trust",
+    ),
+    pytest.param(
+        "Sharing weights is what it does, and attention mixes.",
+        ("partial", 1.75),
+        (
+            'Found (+1): the same weights at every position ("Sharing weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            'Found (+0.75): attention mixes positions ("attention mixes")',
+        ),
+        (
+            "concepts found: shared, attention",
+            "confidence 1.00",
+            "marks 1.75",
+        ),
+        id="stems match inflected words",
+    ),
+    pytest.param(
+        "The same weights, pixels are tokens and channels the embedding, and attention mixes positions.",
+        ("correct", 3.0),
+        (
+            'Found (+1): the same weights at every position ("same weights")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("pixels are tokens")',
+            'Found (+0.75): attention mixes positions ("attention mixes")',
+        ),
+        (
+            "concepts found: shared, pairs, attention",
+            "confidence 1.00",
+            "marks 3",
+        ),
+        id="every concept found earns full marks",
+    ),
+    pytest.param(
+        "Positions (pixels) are tokens and channels the embedding.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("Positions (pixels) are tokens")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="a word restated in brackets is one side of a pair",
+    ),
+    pytest.param(
+        "Tokens are the pixels; the embedding is the channels.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("Tokens are the pixels")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="pairs are read in each sentence",
+    ),
+    pytest.param(
+        "The features at each position of the tokens.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("position of the tokens")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="two words of one pairing pair without a relation",
+    ),
+    pytest.param(
+        "Pixels are like channels.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer pairs 'Pixels' with 'channels' ('Pixels are like channels'), the wrong way round for: pixels are tokens, channels the embedding. Provisional marks: 0/3.",
+            "Missing (1): the same weights at every position",
+            'Not credited: pixels are tokens, channels the embedding (you wrote "Pixels are like channels", which says otherwise)',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: the answer pairs 'Pixels' with 'channels' ('Pixels are like channels'), the wrong way round for: pixels are tokens, channels the embedding",
+        ),
+        id="a relation pairs words of two pairings: the wrong way round",
+    ),
+    pytest.param(
+        "Pixels, tokens.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a comma ends the clause in which a pair is read",
+    ),
+    pytest.param(
+        "Not pixels as tokens but channels as the embedding.",
+        ("partial", 1.25),
+        (
+            "Missing (1): the same weights at every position",
+            'Found (+1.25): pixels are tokens, channels the embedding ("channels as the embedding")',
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: pairs",
+            "confidence 1.00",
+            "marks 1.25",
+        ),
+        id="a negated pair is passed over for a plain one",
+    ),
+    pytest.param(
+        "These are pixels with channels.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a relation before the first of two words does not pair them",
+    ),
+    pytest.param(
+        "Shared weights the alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 1/3.",
+            'Found (+1): the same weights at every position ("Shared weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 0.65",
+            "sent for review: the answer is a list of keywords rather than sentences",
+        ),
+        id="one function word in twenty is a list of keywords",
+    ),
+    pytest.param(
+        "Shared weights the alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi and.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Shared weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="two function words in twenty five are sentences",
+    ),
+    pytest.param(
+        "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat again.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="seventy words with twelve matched are not too long",
+    ),
+    pytest.param(
+        "Never shared weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'shared weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "shared weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'shared weights'",
+        ),
+        id="a negated match does not count as matched words",
+    ),
+    pytest.param(
+        "Alpha beta gamma delta epsilon.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a list of keywords that earns nothing is no doubt",
+    ),
+    pytest.param(
+        "Shared weights. Separate weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position; the answer is a list of keywords rather than sentences; the answer has 64 words and only a few of them matched. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "Separate weights", which says otherwise)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.00",
+            "sent for review: the answer also says 'Separate weights', which contradicts: the same weights at every position; the answer is a list of keywords rather than sentences; the answer has 64 words and only a few of them matched",
+        ),
+        id="three doubts leave no confidence",
+    ),
+    pytest.param(
+        "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with it.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: the answer has 81 words and only a few of them matched. Provisional marks: 1/3.",
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 0.65",
+            "sent for review: the answer has 81 words and only a few of them matched",
+        ),
+        id="eighty words with twelve matched are too long to trust",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "outcome", "feedback", "decision"), CASES)
+def test_an_explanation_gets_its_whole_verdict_marks_feedback_and_decision(
+    answer, outcome, feedback, decision
+):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert (result.verdict, result.marks) == outcome
+    assert result.feedback == feedback
+    assert result.decision == decision
+
+
+NEGATED = (
+    (
+        "An instructor will check this answer: a negation near 'same weights'. "
+        "Provisional marks: 0/3.",
+        'Not credited: the same weights at every position (you wrote "same weights", which '
+        "denies it)",
+        "Missing (1.25): pixels are tokens, channels the embedding",
+        "Missing (0.75): attention mixes positions",
+    ),
+    (
+        "concepts found: none",
+        "confidence 0.65",
+        "sent for review: a negation near 'same weights'",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "negation",
+    [
+        "not",
+        "no",
+        "never",
+        "without",
+        "cannot",
+        "neither",
+        "nor",
+        "isnt",
+        "arent",
+        "doesnt",
+        "dont",
+        "wont",
+        "unlike",
+        # A stem of `nothing` is `noth`: negations are compared as written (this failed
+        # before: "Nothing has the same weights" earned the concept).
+        "nothing",
+        "none",
+        "isn't",
+        "don’t",
+        "shouldn't",
+    ],
+)
+def test_every_negation_before_a_match_sends_the_answer_to_a_person(negation):
+    result = grade_answer(RUBRIC, ITEM, f"Here {negation} same weights.")
+    assert (result.verdict, result.marks) == ("needs_review", 0.0)
+    assert (result.feedback, result.decision) == NEGATED
+
+
+MATCHED_ONE = (
+    ("partial", 1.0),
+    (
+        'Found (+1): the same weights at every position ("same, weights")',
+        "Missing (1.25): pixels are tokens, channels the embedding",
+        "Missing (0.75): attention mixes positions",
+    ),
+)
+MISSING_ALL = (
+    ("incorrect", 0.0),
+    (
+        "Missing (1): the same weights at every position",
+        "Missing (1.25): pixels are tokens, channels the embedding",
+        "Missing (0.75): attention mixes positions",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("between", "expected"),
+    [
+        pytest.param(". ", MISSING_ALL, id="a full stop ends a sentence"),
+        pytest.param("; ", MISSING_ALL, id="a semicolon ends a sentence"),
+        pytest.param("! ", MISSING_ALL, id="an exclamation mark ends a sentence"),
+        pytest.param("? ", MISSING_ALL, id="a question mark ends a sentence"),
+        pytest.param("\n", MISSING_ALL, id="a new line ends a sentence"),
+        pytest.param(" - ", MISSING_ALL, id="a spaced dash ends a sentence"),
+        pytest.param(" – ", MISSING_ALL, id="a spaced en dash ends a sentence"),
+        pytest.param(" (1) ", MISSING_ALL, id="a numbered point ends a sentence"),
+        pytest.param(" ① ", MISSING_ALL, id="a circled number ends a sentence"),
+        pytest.param(", ", MATCHED_ONE, id="a comma does not end a sentence"),
+    ],
+)
+def test_a_pattern_matches_within_one_sentence_only(between, expected):
+    result = grade_answer(RUBRIC, ITEM, f"The same{between}weights are used.")
+    quoted = f"same{between}weights"
+    assert ((result.verdict, result.marks), result.feedback) == (
+        expected[0],
+        tuple(line.replace('"same, weights"', f'"{quoted}"') for line in expected[1]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("studies", "study"),  # -ies is -y when three letters remain
+        ("bodies", "body"),
+        ("flies", "fli"),  # two would remain: -es is taken instead
+        ("sing", "sing"),  # -ing only when three letters remain
+        ("string", "str"),
+        ("bed", "bed"),
+        ("shared", "shar"),
+        ("seed", "seed"),
+        ("boxes", "box"),
+        ("uses", "use"),
+        ("ones", "one"),
+        ("was", "was"),
+        ("Weights", "weight"),
+        ("quickly", "quick"),
+        ("fly", "fly"),
+        ("holly", "hol"),
+        ("Position-wise", "positionwise"),
+        ("don’t", "dont"),
+    ],
+)
+def test_a_stem_takes_one_common_suffix_off_where_three_letters_remain(word, stemmed):
+    from grader.kinds.text.concepts import stem
+
+    assert stem(word) == stemmed
+
+
+def test_a_pairing_of_three_groups_is_pointed_out_by_the_self_test():
+    from grader.rubric_check import check_rubric
+
+    def problems(text: str) -> list[tuple[int, str, str]]:
+        checked = check_rubric(load_rubric_text(text, "concepts.yaml"))
+        return [(p.line, p.key, p.message) for p in checked]
+
+    wellformed = problems(RUBRIC.source_text)
+    malformed = problems(
+        RUBRIC.source_text.replace("'channel* ~ embed*'", "'channel* ~ embed* ~ feature*'")
+    )
+    pointed_out = (
+        28,
+        "e.why.concepts[1].evidence[1]",
+        "'channel* ~ embed* ~ feature*': a pairing joins exactly two word groups with ~, "
+        "e.g. 'token* ~ pixel*|position*'",
+    )
+    assert pointed_out not in wellformed
+    assert malformed == sorted([*wellformed, pointed_out], key=lambda p: p[0])
+
+
+def test_a_relation_word_that_is_itself_a_pairing_word_does_not_pair_the_words_before_it():
+    """The text between two words is what may relate them; the second word is not part of
+    it, even when it reads as a relation ("maps")."""
+    rubric = load_rubric_text(
+        """
+id: MAPS
+title: A pairing word that reads as a relation
+symbols:
+  P: {meaning: the positions, example: 4}
+parts:
+  e:
+    marks: 2
+    prompt: Explain.
+    items:
+      why:
+        type: text
+        marks: 2
+        answer: Pixels are tokens and channels are feature maps.
+        concepts:
+          - name: pairs
+            marks: 2
+            description: pixels are tokens, channels are feature maps
+            evidence:
+              - 'token* ~ pixel*'
+              - 'channel* ~ map*'
+""",
+        "maps.yaml",
+    )
+    result = grade_answer(rubric, rubric.items["e.why"], "Pixels with maps.")
+    assert (result.verdict, result.marks) == ("incorrect", 0)
+    assert result.feedback == ("Missing (2): pixels are tokens, channels are feature maps",)

@@ -85,7 +85,8 @@ def _one(name: str, x: mpmath.mpf) -> mpmath.mpf:
     return function(x)
 
 
-_MPMATH = {
+# The trigonometric and hyperbolic functions, the same over the reals and the complex numbers.
+_ELEMENTARY = {
     "sin": mpmath.sin,
     "cos": mpmath.cos,
     "tan": mpmath.tan,
@@ -101,10 +102,9 @@ _MPMATH = {
     "coth": mpmath.coth,
     "sech": mpmath.sech,
     "csch": mpmath.csch,
-    "Abs": abs,
-    "floor": mpmath.floor,
-    "ceiling": mpmath.ceil,
 }
+
+_MPMATH = {**_ELEMENTARY, "Abs": abs, "floor": mpmath.floor, "ceiling": mpmath.ceil}
 
 
 def value(expr: sympy.Expr, point: Mapping[sympy.Symbol, mpmath.mpf]) -> mpmath.mpf:
@@ -155,25 +155,7 @@ def real_value(expr: sympy.Expr, point: Mapping[sympy.Symbol, mpmath.mpf]) -> mp
         return None
 
 
-_COMPLEX = {
-    "exp": mpmath.exp,
-    "log": mpmath.log,
-    "sin": mpmath.sin,
-    "cos": mpmath.cos,
-    "tan": mpmath.tan,
-    "sec": mpmath.sec,
-    "csc": mpmath.csc,
-    "cot": mpmath.cot,
-    "asin": mpmath.asin,
-    "acos": mpmath.acos,
-    "atan": mpmath.atan,
-    "sinh": mpmath.sinh,
-    "cosh": mpmath.cosh,
-    "tanh": mpmath.tanh,
-    "coth": mpmath.coth,
-    "sech": mpmath.sech,
-    "csch": mpmath.csch,
-}
+_COMPLEX = {"exp": mpmath.exp, "log": mpmath.log, **_ELEMENTARY}
 
 
 def _complex(expr: sympy.Expr, point: Mapping[sympy.Symbol, mpmath.mpf]):

@@ -32,7 +32,17 @@ from grader.lms_csv import grades_csv
 from grader.mathml import trusted_mathml
 from grader.model import VERDICTS, Batch, ItemResult, Part, Rubric, SubmissionResult
 from grader.prompt_maths import typeset
-from grader.report import PAGE_NAME, marks_text, page_name, part_marks, write_atomically
+from grader.report import (
+    INSTRUCTOR_FOLDER,
+    PAGE_NAME,
+    STUDENTS_FOLDER,
+    marks_text,
+    page_name,
+    part_marks,
+    tidy_folder,
+    write_atomically,
+    write_if_changed,
+)
 from grader.roster import Roster
 from grader.score import UNREAD_BY_MACHINE
 
@@ -133,8 +143,6 @@ def table_script() -> InlineScript:
 STUDENTS_PER_PAGE = 50  # rows of the overview's student table shown at once (with script)
 MEMBERS_SHOWN = 12  # students named in an answer group of the overview; the rest counted
 GROUPS_SHOWN = 20  # the largest answer groups of an item on the overview; the rest counted
-STUDENTS_FOLDER = "students"  # what may be released to students: their pages, nothing else
-INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
 GENERATOR = b'<meta name="generator" content="grader">'  # in base.html: a page we wrote
 
 
@@ -459,9 +467,10 @@ def write_html_report(
     written = []
     for result in batch.results:
         path = students / pages[result.student]
-        write_atomically(path, render_student(rubric, result))
+        write_if_changed(path, render_student(rubric, result))
         written.append(path)
     remove_stale_pages(students, set(pages.values()))
+    tidy_folder(students)
     written += copy_math_font(students)
     written += copy_math_font(overview)
     links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}

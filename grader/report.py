@@ -157,6 +157,9 @@ class OutputError(GraderError):
     """An output file that cannot be written, named as the user gave it."""
 
 
+STUDENTS_FOLDER = "students"  # what may be released to students: their pages, nothing else
+INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
+
 # Fixed names of what we write; pages match PAGE_NAME; any other name only when it is the file
 # being written (`--json FILE`, `export --csv FILE`).
 OUTPUT_NAMES = ("index.html", "grades.csv", "results.json")
@@ -239,3 +242,32 @@ def write_atomically(path: Path, text: str | bytes) -> None:
                 raise
     except OSError as error:
         raise OutputError(f"cannot write {path}: {_why(error)}") from None
+
+
+def tidy_folder(folder: Path) -> None:
+    """Remove the temporary files of our outputs (pages, index.html, grades.csv, results.json)
+    that a killed run left in `folder`: `write_atomically` does so for the file it writes,
+    but `write_if_changed` may write nothing there."""
+    if not folder.is_dir():
+        return
+    try:
+        with _locked_folder(folder):
+            _remove_stale_temporaries(folder, "")
+    except OSError as error:
+        raise OutputError(f"cannot tidy {folder}: {_why(error)}") from None
+
+
+def write_if_changed(path: Path, text: str | bytes) -> bool:
+    """`write_atomically`, unless `path` already holds exactly `text`: a re-run leaves a page
+    it would write unchanged alone (no new file, no sync). Whether it wrote."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        # not through a symbolic link: that is replaced by our file, as write_atomically does
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+            # one byte more than expected: a longer file is not the same
+            if handle.read(len(data) + 1) == data:
+                return False
+    except OSError:
+        pass  # absent or unreadable: written (or refused) below
+    write_atomically(path, data)
+    return True

@@ -91,17 +91,17 @@ STARTS = Path(os.environ.get("TMPDIR", "/tmp"))  # replaced per test by `dying_s
 DYING: set[int] | range = set()
 
 
-def load_or_die(text, path):
-    """Load the rubric, unless this start (counted in STARTS) is one of DYING: then die as
-    the OOM killer kills, with SIGKILL."""
+def start_or_die(loaded, text, path):
+    """Take the rubric as a starting worker does, unless this start (counted in STARTS) is one
+    of DYING: then die as the OOM killer kills, with SIGKILL."""
     number = len(os.listdir(STARTS)) + 1
     (STARTS / str(number)).touch()
     if number in DYING:
         os.kill(os.getpid(), signal.SIGKILL)
-    return load_rubric_text(text, path)
+    return worker_rubric(loaded, text, path)
 
 
-load_rubric_text = workers.load_rubric_text
+worker_rubric = workers._worker_rubric
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def dying_starts(tmp_path, monkeypatch):
     """Make the worker starts numbered in the set given die; the workers are forked, so they
     run the patched loader."""
     monkeypatch.setattr(sys.modules[__name__], "STARTS", tmp_path)
-    monkeypatch.setattr(workers, "load_rubric_text", load_or_die)
+    monkeypatch.setattr(workers, "_worker_rubric", start_or_die)
 
     def die_on(starts):
         monkeypatch.setattr(sys.modules[__name__], "DYING", starts)

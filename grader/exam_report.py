@@ -37,6 +37,7 @@ from grader.html_report import (
 from grader.lms_csv import exam_grades_csv, grades_csv
 from grader.report import (
     OUTPUT_NAMES,
+    FolderWriter,
     batch_json,
     page_name,
     safe_file_stem,
@@ -230,8 +231,11 @@ def write_exam_report(
         write_if_changed(path, text)  # a re-run leaves what it would write unchanged alone
         written.append(path)
 
-    for sheet in all_sheets:
-        write(students / pages[sheet.student], render_exam_student(exam, classes, sheet))
+    with FolderWriter(students) as writer:
+        written += [
+            writer.write(pages[sheet.student], render_exam_student(exam, classes, sheet))
+            for sheet in all_sheets
+        ]
     remove_stale_pages(students, set(pages.values()))
     written += copy_math_font(students) + copy_math_font(instructor)
     for klass in classes:
@@ -250,7 +254,7 @@ def write_exam_report(
     write(instructor / "index.html", render_exam_index(exam, classes, all_sheets, links, folders))
     write(instructor / "grades.csv", exam_grades_csv(classes, roster))
     write(instructor / "results.json", exam_results_json(exam, classes, built))
-    for folder in (students, instructor, *(instructor / name for name in folders.values())):
+    for folder in (instructor, *(instructor / name for name in folders.values())):
         tidy_folder(folder)
     return written
 

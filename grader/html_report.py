@@ -36,12 +36,11 @@ from grader.report import (
     INSTRUCTOR_FOLDER,
     PAGE_NAME,
     STUDENTS_FOLDER,
+    FolderWriter,
     marks_text,
     page_name,
     part_marks,
-    tidy_folder,
     write_atomically,
-    write_if_changed,
 )
 from grader.roster import Roster
 from grader.score import UNREAD_BY_MACHINE
@@ -464,13 +463,12 @@ def write_html_report(
     carries the `roster`'s columns when one is given."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     pages = page_names(batch)
-    written = []
-    for result in batch.results:
-        path = students / pages[result.student]
-        write_if_changed(path, render_student(rubric, result))
-        written.append(path)
+    with FolderWriter(students) as writer:
+        written = [
+            writer.write(pages[result.student], render_student(rubric, result))
+            for result in batch.results
+        ]
     remove_stale_pages(students, set(pages.values()))
-    tidy_folder(students)
     written += copy_math_font(students)
     written += copy_math_font(overview)
     links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}

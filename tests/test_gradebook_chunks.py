@@ -13,7 +13,7 @@ import pytest
 from grader import gradebook
 from grader.cli import main
 from grader.grade import CHUNK, InlineChecker, grade_paths
-from grader.report import write_if_changed
+from grader.report import FolderWriter, OutputError, write_if_changed
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +189,37 @@ def test_write_if_changed_replaces_a_symbolic_link_even_to_the_same_content(tmp_
     assert write_if_changed(path, "<p>page</p>") is True
     assert not path.is_symlink()
     assert path.read_text() == "<p>page</p>"
+
+
+def test_a_folder_writer_writes_changed_files_leaves_equal_ones_and_tidies_once(tmp_path):
+    folder = tmp_path / "students"
+    folder.mkdir()
+    (folder / "same-0123456789.html").write_text("<p>same</p>")
+    (folder / "other-0123456789.html").write_text("<p>old</p>")
+    stale = folder / ".gone-0123456789.html.qqqqqqqq"  # a killed run's temporary
+    stale.write_text("")
+    not_ours = folder / ".notes.txt.abcdefgh"
+    not_ours.write_text("")
+    same_inode = (folder / "same-0123456789.html").stat().st_ino
+    with FolderWriter(folder, threads=3) as writer:
+        for n in range(40):
+            writer.write(f"new{n}-0123456789.html", f"<p>{n}</p>")
+        writer.write("same-0123456789.html", "<p>same</p>")
+        writer.write("other-0123456789.html", "<p>new</p>")
+    assert (folder / "same-0123456789.html").stat().st_ino == same_inode
+    assert (folder / "other-0123456789.html").read_text() == "<p>new</p>"
+    assert [(folder / f"new{n}-0123456789.html").read_text() for n in range(40)] == [
+        f"<p>{n}</p>" for n in range(40)
+    ]
+    assert not stale.exists() and not_ours.exists()
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == [not_ours.name]
+
+
+def test_a_folder_writer_names_the_file_it_could_not_write(tmp_path):
+    folder = tmp_path / "students"
+    (folder / "taken-0123456789.html").mkdir(parents=True)  # a folder where a page goes
+    with pytest.raises(OutputError) as raised, FolderWriter(folder) as writer:
+        writer.write("fine-0123456789.html", "<p>fine</p>")
+        writer.write("taken-0123456789.html", "<p>page</p>")
+    assert str(raised.value) == (f"cannot write {folder / 'taken-0123456789.html'}: it is a folder")
+    assert (folder / "fine-0123456789.html").read_text() == "<p>fine</p>"

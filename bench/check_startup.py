@@ -45,10 +45,15 @@ COMMANDS = {
 }
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """(wall s, CPU s of the process and its children) of one run."""
+def timed(command: list[str], code: str | None = None) -> tuple[float, float]:
+    """(wall s, CPU s of the process and its children) of one run; `code`, a folder holding
+    another version of the grader package to run instead of ours."""
+    environment = {**os.environ, "PYTHONPATH": code} if code else None
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    # `python -m` puts its working folder first on sys.path: the other version's, for it
+    process = subprocess.Popen(
+        command, cwd=code or ROOT, stdout=subprocess.DEVNULL, env=environment
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -78,23 +83,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--imports", type=int, default=12, help="import lines to print")
+    parser.add_argument(
+        "--compare", metavar="DIR", help="also time `grader check` of the grader package in DIR"
+    )
     args = parser.parse_args()
+    commands = {name: (command, None) for name, command in COMMANDS.items()}
+    if args.compare:
+        for name in [name for name in COMMANDS if name.startswith("grader")]:
+            commands[f"{name}, compared"] = (COMMANDS[name], args.compare)
 
     print(describe_machine())
     before = os.getloadavg()
-    figures: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    figures: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.rounds):
-        for name, command in COMMANDS.items():
-            figures[name].append(timed(command))
+        for name, (command, code) in commands.items():
+            figures[name].append(timed(command, code))
     after = os.getloadavg()
 
     floor = statistics.median(cpu for _, cpu in figures["python -c 'import sympy'"])
     print(f"{args.rounds} rounds, medians")
-    print(f"{'command':<28} {'wall s':>7} {'CPU s':>7} {'CPU / import sympy':>19}")
+    print(f"{'command':<38} {'wall s':>7} {'CPU s':>7} {'CPU / import sympy':>19}")
     for name, runs in figures.items():
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
-        print(f"{name:<28} {wall:>7.3f} {cpu:>7.3f} {cpu / floor:>18.2f}x")
+        print(f"{name:<38} {wall:>7.3f} {cpu:>7.3f} {cpu / floor:>18.2f}x")
     print(
         "load average before and after: "
         + " ".join(f"{x:.2f}" for x in before)

@@ -428,13 +428,15 @@ class TreeMemory:
         self._thread.join()
 
 
-def run_grader(submissions: Path, out: Path, extra: list[str]) -> dict:
-    """Run the command line once; its wall time and the peak memory of its process tree."""
+def run_grader(submissions: Path, out: Path, extra: list[str], code: str | None = None) -> dict:
+    """Run the command line once; its wall time and the peak memory of its process tree.
+    `code`: a folder holding another version of the grader package, run instead of ours."""
     command = [str(GRADER), "grade", str(submissions), "--rubric", str(RUBRIC), "--out", str(out)]
     command += extra
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=ROOT)
+        environment = {**os.environ, "PYTHONPATH": code} if code else None
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=ROOT, env=environment)
         memory = TreeMemory(process.pid)
         # wait4, not Popen.wait: it also gives the resource usage of the grader and of the
         # workers it reaped (ru_maxrss is the largest of them)
@@ -607,6 +609,12 @@ def main() -> None:
         action="store_true",
         help="every student writes formulas and counts no other student writes",
     )
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="also run, in the same way, the grader package in DIR (another version, e.g. "
+        "from `git archive`), alternating with ours",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile a cold run")
     parser.add_argument("--profile-lines", type=int, default=30)
     args = parser.parse_args()
@@ -626,9 +634,19 @@ def main() -> None:
             f"class: {args.students} submissions x {len(ITEMS)} items, seed {args.seed}, "
             f"{'all formulas and counts distinct, ' if args.distinct else ''}in {submissions}"
         )
-        runs = [("cold (new output folder)", run_grader(submissions, out, extra))]
+        runs = []
+        if args.compare:
+            other = work / "out-compared"
+            shutil.rmtree(other, ignore_errors=True)
+            runs.append(("compared: cold", run_grader(submissions, other, extra, args.compare)))
+        runs.append(("cold (new output folder)", run_grader(submissions, out, extra)))
         verdicts = verdict_counts(out)
+        if args.compare:
+            runs.append(("compared: re-run", run_grader(submissions, other, extra, args.compare)))
         runs.append(("re-run (same folder, gradebook)", run_grader(submissions, out, extra)))
+        runs = [run for run in runs if not run[0].startswith("compared")] + [
+            run for run in runs if run[0].startswith("compared")
+        ]
         reports = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
         html = sum(1 for p in out.rglob("*.html"))
 

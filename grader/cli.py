@@ -321,7 +321,8 @@ def _grade(args: argparse.Namespace) -> int:
             write_atomically(Path(args.json), _graded_json(graded))
         if out is not None and connection is not None:
             try:
-                whole = _write_outputs(connection, out, roster, args.mixed_rubrics, db_path)
+                loaded = {rubric.sha256: rubric for rubric in rubrics.values()}
+                whole = _write_outputs(connection, out, roster, args.mixed_rubrics, db_path, loaded)
             except MixedRubricsError as error:
                 refused = error
     except (KeyboardInterrupt, Interrupted) as interruption:
@@ -472,8 +473,9 @@ def _failure_text(failure) -> str:
     return printable(message, keep_newlines=True)
 
 
-def _exam_classes(connection, where, question: str | None = None):
-    """The exam the gradebook holds and each question's class (`question` alone if given)."""
+def _exam_classes(connection, where, question: str | None = None, loaded=None):
+    """The exam the gradebook holds and each question's class (`question` alone if given);
+    `loaded`: rubrics loaded already, by SHA-256, not loaded again."""
     from grader import gradebook
 
     exam = gradebook.stored_exam(connection)
@@ -483,7 +485,7 @@ def _exam_classes(connection, where, question: str | None = None):
         )
     classes = []
     for entry in _chosen_questions(exam, question, where):
-        run = gradebook.latest_run_of(connection, entry.question)
+        run = gradebook.latest_run_of(connection, entry.question, loaded)
         batch = gradebook.load_batch(connection, run, on_damaged=_warn)
         overrides = gradebook.load_overrides(connection, entry.question)
         versions = gradebook.rubric_versions(connection, entry.question)
@@ -508,14 +510,14 @@ def _open_exam(path: str, question: str | None = None):
         connection.close()
 
 
-def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db) -> dict:
+def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loaded=None) -> dict:
     """The folder `out` for the whole class the gradebook holds: a question's pages, overview,
     CSV and JSON when it holds one question; for several, the exam's (one page per student
     for the whole exam, the exam overview and CSV) and each question's overview in its own
     folder. Returns each question's class (its batch), for the roster's report."""
     from grader.exam_report import write_exam_report
 
-    exam, classes = _exam_classes(connection, db)
+    exam, classes = _exam_classes(connection, db, loaded=loaded)
     for klass in classes:
         _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
     if len(classes) == 1:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -856,15 +856,22 @@ def stored_exam(connection: sqlite3.Connection) -> Exam:
     return Exam(exam_id, title, tuple(questions))
 
 
-def latest_run_of(connection: sqlite3.Connection, question: str) -> StoredRun:
-    """The latest run of one question: its rubric is the question's current one."""
+def latest_run_of(
+    connection: sqlite3.Connection, question: str, loaded: Mapping[str, Rubric] | None = None
+) -> StoredRun:
+    """The latest run of one question: its rubric is the question's current one. `loaded`
+    holds rubrics the caller has loaded already, by SHA-256: one of them is not loaded again."""
     row = connection.execute(
-        "SELECT id, started_at, rubric_path, rubric_text, grader_version, sympy_version"
-        " FROM runs WHERE question = ? ORDER BY id DESC LIMIT 1",
+        "SELECT id, started_at, rubric_path, rubric_text, grader_version, sympy_version,"
+        " rubric_sha256 FROM runs WHERE question = ? ORDER BY id DESC LIMIT 1",
         (question,),
     ).fetchone()
     if row is None:
         raise GradebookError(f"the gradebook has no run of question {question!r}")
-    run_id, started_at, rubric_path, rubric_text, grader_version, sympy_version = row
-    rubric = load_rubric_text(rubric_text, rubric_path)
+    run_id, started_at, rubric_path, rubric_text, grader_version, sympy_version, sha = row
+    known = (loaded or {}).get(sha)
+    if known is not None and known.source_text == rubric_text:
+        rubric = known
+    else:
+        rubric = load_rubric_text(rubric_text, rubric_path)
     return StoredRun(run_id, started_at, rubric, grader_version, sympy_version)

@@ -62,6 +62,9 @@ def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("grader", "templates"),
         autoescape=True,  # always: select_autoescape would skip templates named *.j2
+        # the templates are the package's own and do not change while we run: no stat of
+        # every template file for every page (a tenth of a page's rendering)
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )

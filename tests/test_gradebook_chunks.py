@@ -223,3 +223,19 @@ def test_a_folder_writer_names_the_file_it_could_not_write(tmp_path):
         writer.write("taken-0123456789.html", "<p>page</p>")
     assert str(raised.value) == (f"cannot write {folder / 'taken-0123456789.html'}: it is a folder")
     assert (folder / "fine-0123456789.html").read_text() == "<p>fine</p>"
+
+
+def test_grade_writes_its_outputs_with_the_rubric_it_loaded_not_a_second_load(
+    capsys, tmp_path, monkeypatch
+):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    write_class(folder, 2)
+
+    def refuse(text, path):
+        raise AssertionError("the rubric was loaded again from the gradebook")
+
+    monkeypatch.setattr(gradebook, "load_rubric_text", refuse)
+    argv = ["grade", str(folder), "--rubric", str(RUBRIC_PATH), "--out", str(out), "--jobs", "1"]
+    assert main(argv) == 0
+    assert len(list((out / "students").glob("*.html"))) == 2
+    capsys.readouterr()

@@ -375,7 +375,6 @@ def _grade_question(
             columns=columns,
             identify=matcher.identify if matcher is not None else None,
             other_questions=others,
-            read_ahead=True,  # the checks run in worker processes
         )
     if connection is None:
         return batch, None

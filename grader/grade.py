@@ -9,7 +9,6 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -287,7 +286,6 @@ def grade_paths(
     columns: ColumnMap | None = None,
     identify: Callable[[Submission], Submission] | None = None,
     other_questions: frozenset[str] = frozenset(),
-    read_ahead: bool = False,
 ) -> Batch:
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
@@ -302,8 +300,6 @@ def grade_paths(
     (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
     A submission for one of `other_questions` (the other questions of an exam graded from the
     same files) is passed over: it is not this question's, and not a failure either.
-    With `read_ahead`, the next chunk's files are read by a thread while a chunk is checked:
-    for a checker that waits on other processes, not one that checks in this one.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()
@@ -313,16 +309,14 @@ def grade_paths(
     checked: dict[Task, ItemResult] = {}
     if on_progress is not None:
         on_progress(0, len(files))
-
-    def read(start: int) -> tuple[list[tuple[Path, Plan]], list[FileFailure]]:
-        """The chunk of files from `start`, read and matched to the rubric; and its failures."""
+    for start in range(0, len(files), CHUNK):
         plans: list[tuple[Path, Plan]] = []
-        failures: list[FileFailure] = []
+        chunk: list[SubmissionResult] = []
         for path in files[start : start + CHUNK]:
             try:
                 loaded = load_submissions(path, rubric, columns)
             except Exception as exc:  # a bug must not cost the rest of the batch its results
-                failures.append(FileFailure(str(path), _failed(path, exc)))
+                batch.failures.append(FileFailure(str(path), _failed(path, exc)))
                 continue
             for entry in loaded:
                 try:
@@ -334,55 +328,36 @@ def grade_paths(
                         entry = identify(entry)
                     plans.append((path, plan_submission(rubric, entry)))
                 except SubmissionError as error:
-                    failures.append(FileFailure(str(error.path), str(error)))
+                    batch.failures.append(FileFailure(str(error.path), str(error)))
                 except Exception as exc:  # likewise
-                    failures.append(FileFailure(str(path), _failed(path, exc)))
-        return plans, failures
-
-    # With `read_ahead`, the next chunk is read by a thread while this one is checked (the
-    # checker waits on its workers, leaving the interpreter free); chunks are still read one
-    # after another, in order, and their failures recorded in order.
-    with ThreadPoolExecutor(1, thread_name_prefix="grader-read") as reader:
-        starts = range(0, len(files), CHUNK)
-        ahead = reader.submit(read, 0) if read_ahead and files else None
-        for start in starts:
-            if ahead is not None:
-                plans, failures = ahead.result()
-                following = start + CHUNK
-                ahead = reader.submit(read, following) if following < len(files) else None
-            else:
-                plans, failures = read(start)
-            batch.failures.extend(failures)
-            chunk: list[SubmissionResult] = []
-            new = list(
-                dict.fromkeys(t for _, plan in plans for t in plan.tasks() if t not in checked)
-            )
-            checked.update(zip(new, checker.check(new), strict=True))
-            for path, plan in plans:
-                result = plan.result(checked)
-                # Student ids are names in an LMS, where `alice` and `Alice` are one person.
-                key = result.student.casefold()
-                if key in graded_at:
-                    index = graded_at[key]
-                    first = batch.results[index]
-                    conflicted = claimed_twice(first, result)
-                    batch.results[index] = conflicted
-                    chunk.append(conflicted)  # replaces what was stored for the first file
-                    if on_result is not None:
-                        on_result(conflicted)
-                    batch.failures.append(
-                        FileFailure(str(path), _claimed_twice_message(result.source, first, result))
-                    )
-                    continue
-                graded_at[key] = len(batch.results)
-                batch.results.append(result)
-                chunk.append(result)
+                    batch.failures.append(FileFailure(str(path), _failed(path, exc)))
+        new = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks() if t not in checked))
+        checked.update(zip(new, checker.check(new), strict=True))
+        for path, plan in plans:
+            result = plan.result(checked)
+            # Student ids are names in an LMS, where `alice` and `Alice` are one person.
+            key = result.student.casefold()
+            if key in graded_at:
+                index = graded_at[key]
+                first = batch.results[index]
+                conflicted = claimed_twice(first, result)
+                batch.results[index] = conflicted
+                chunk.append(conflicted)  # replaces what was stored for the first file
                 if on_result is not None:
-                    on_result(result)
-            if on_chunk is not None and chunk:
-                on_chunk(chunk)
-            if on_progress is not None:
-                on_progress(min(start + CHUNK, len(files)), len(files))
+                    on_result(conflicted)
+                batch.failures.append(
+                    FileFailure(str(path), _claimed_twice_message(result.source, first, result))
+                )
+                continue
+            graded_at[key] = len(batch.results)
+            batch.results.append(result)
+            chunk.append(result)
+            if on_result is not None:
+                on_result(result)
+        if on_chunk is not None and chunk:
+            on_chunk(chunk)
+        if on_progress is not None:
+            on_progress(min(start + CHUNK, len(files)), len(files))
     return batch
 
 

@@ -239,28 +239,3 @@ def test_grade_writes_its_outputs_with_the_rubric_it_loaded_not_a_second_load(
     assert main(argv) == 0
     assert len(list((out / "students").glob("*.html"))) == 2
     capsys.readouterr()
-
-
-def test_reading_ahead_gives_the_same_batch_in_the_same_order(rubric, tmp_path):
-    folder = tmp_path / "class"
-    write_class(folder, 2 * CHUNK + 7, params=lambda n: f"{n % 5 + 9}CD + D")
-    (folder / "s010.yaml").write_text("student: [not, a, name]\n", "utf-8")  # unreadable
-    # a second file claiming a student of the first chunk, read in the third
-    (folder / "zz-again.yaml").write_text(
-        "student: S003\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '9CD'\n", "utf-8"
-    )
-    chunks = {True: [], False: []}
-    batches = {
-        ahead: grade_paths(
-            rubric,
-            [folder],
-            on_chunk=lambda results, ahead=ahead: chunks[ahead].append(
-                [r.student for r in results]
-            ),
-            read_ahead=ahead,
-        )
-        for ahead in (True, False)
-    }
-    assert batches[True] == batches[False]
-    assert chunks[True] == chunks[False]
-    assert len(batches[True].failures) == 2  # the unreadable file, the second claim

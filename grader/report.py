@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import hashlib
@@ -11,7 +12,6 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from grader.errors import GraderError
@@ -247,15 +247,17 @@ def write_atomically(path: Path, text: str | bytes) -> None:
 
 class FolderWriter:
     """Writes many files of ours into one folder, each as `write_if_changed` would (a file
-    already holding the content is left alone; otherwise a temporary file, synced, then
-    os.replace), but the folder is locked and tidied of a killed run's temporaries once, not
-    for every file, and the files are written by a few threads so that their syncs (which
-    release the interpreter) overlap. Use it as a context manager; leaving it waits for every
-    write and raises the first failure as an OutputError naming the file."""
+    already holding the content is left alone; else the new content goes to a temporary file,
+    synced to disk before os.replace puts it in place), but cheaper for many files: the folder
+    is locked and tidied of a killed run's temporaries once, not for every file, and the
+    temporary files are synced together, by one sync of their file system when the writer is
+    left, then renamed. Until then readers see the old files; if it is left by an exception,
+    the temporary files are removed and nothing is replaced. Use it as a context manager. No
+    thread: a thread's malloc arena would count against the workers' memory limit."""
 
-    def __init__(self, folder: Path, threads: int = 8):
-        self.folder, self.threads = folder, threads
-        self._pending: list[tuple[Path, Future]] = []
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._pending: list[tuple[str, Path]] = []  # (temporary file, its final path)
 
     def __enter__(self) -> FolderWriter:
         try:
@@ -269,56 +271,64 @@ class FolderWriter:
         except BaseException:
             os.close(self._lock)
             raise
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="grader-write")
         return self
 
     def write(self, name: str, text: str | bytes) -> Path:
         path = self.folder / name
         data = text.encode("utf-8") if isinstance(text, str) else text
-        self._pending.append((path, self._pool.submit(_write_unlocked, path, data)))
-        if len(self._pending) >= 4 * self.threads:  # a bounded queue: memory stays flat
-            self._settle(self._pending.pop(0))
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "it is a folder")
+            if _holds(path, data):
+                return path
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+            self._pending.append((temporary, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {_why(error)}") from None
         return path
 
-    def _settle(self, entry: tuple[Path, Future]) -> None:
-        path, future = entry
-        error = future.exception()
-        if isinstance(error, OSError):
-            raise OutputError(f"cannot write {path}: {_why(error)}") from None
-        if error is not None:
-            raise error
-
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *_exc_info) -> None:
         try:
-            self._pool.shutdown(wait=True)
-            if exc_info[0] is None:
-                for entry in self._pending:
-                    self._settle(entry)
+            if exc_type is None and self._pending:
+                try:
+                    _sync_file_system(self._lock)
+                    while self._pending:
+                        temporary, path = self._pending[0]
+                        os.replace(temporary, path)
+                        self._pending.pop(0)
+                except OSError as error:
+                    where = self._pending[0][1] if self._pending else self.folder
+                    raise OutputError(f"cannot write {where}: {_why(error)}") from None
         finally:
+            for temporary, _ in self._pending:
+                Path(temporary).unlink(missing_ok=True)
             self._pending = []
             os.close(self._lock)  # and with it the lock
 
 
-def _write_unlocked(path: Path, data: bytes) -> None:
-    """`write_if_changed` in a folder its caller has locked."""
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "it is a folder")
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether `path` (not through a symbolic link) holds exactly `data`."""
     try:
         with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
-            if handle.read(len(data) + 1) == data:
-                return
+            return handle.read(len(data) + 1) == data  # a longer file is not the same
     except OSError:
-        pass
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        return False
+
+
+def _sync_file_system(fd: int) -> None:
+    """Everything written to the file system holding `fd` reaches the disk: syncfs(2) on
+    Linux, sync(2) elsewhere."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        libc = ctypes.CDLL(None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    if syncfs(fd) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, os.strerror(number))
 
 
 def tidy_folder(folder: Path) -> None:
@@ -338,13 +348,9 @@ def write_if_changed(path: Path, text: str | bytes) -> bool:
     """`write_atomically`, unless `path` already holds exactly `text`: a re-run leaves a page
     it would write unchanged alone (no new file, no sync). Whether it wrote."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        # not through a symbolic link: that is replaced by our file, as write_atomically does
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
-            # one byte more than expected: a longer file is not the same
-            if handle.read(len(data) + 1) == data:
-                return False
-    except OSError:
-        pass  # absent or unreadable: written (or refused) below
+    # not through a symbolic link: that is replaced by our file, as write_atomically does;
+    # absent or unreadable: written (or refused) by write_atomically
+    if _holds(path, data):
+        return False
     write_atomically(path, data)
     return True

@@ -201,7 +201,7 @@ def test_a_folder_writer_writes_changed_files_leaves_equal_ones_and_tidies_once(
     not_ours = folder / ".notes.txt.abcdefgh"
     not_ours.write_text("")
     same_inode = (folder / "same-0123456789.html").stat().st_ino
-    with FolderWriter(folder, threads=3) as writer:
+    with FolderWriter(folder) as writer:
         for n in range(40):
             writer.write(f"new{n}-0123456789.html", f"<p>{n}</p>")
         writer.write("same-0123456789.html", "<p>same</p>")
@@ -215,14 +215,33 @@ def test_a_folder_writer_writes_changed_files_leaves_equal_ones_and_tidies_once(
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == [not_ours.name]
 
 
-def test_a_folder_writer_names_the_file_it_could_not_write(tmp_path):
+def test_a_folder_writer_names_the_file_it_could_not_write_and_replaces_nothing(tmp_path):
     folder = tmp_path / "students"
     (folder / "taken-0123456789.html").mkdir(parents=True)  # a folder where a page goes
+    (folder / "fine-0123456789.html").write_text("<p>old</p>")
     with pytest.raises(OutputError) as raised, FolderWriter(folder) as writer:
-        writer.write("fine-0123456789.html", "<p>fine</p>")
+        writer.write("fine-0123456789.html", "<p>new</p>")
         writer.write("taken-0123456789.html", "<p>page</p>")
-    assert str(raised.value) == (f"cannot write {folder / 'taken-0123456789.html'}: it is a folder")
-    assert (folder / "fine-0123456789.html").read_text() == "<p>fine</p>"
+    assert str(raised.value) == f"cannot write {folder / 'taken-0123456789.html'}: it is a folder"
+    # all or nothing: the old page stands, no temporary file is left
+    assert (folder / "fine-0123456789.html").read_text() == "<p>old</p>"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "fine-0123456789.html",
+        "taken-0123456789.html",
+    ]
+
+
+def test_a_folder_writer_left_by_an_interruption_replaces_nothing(tmp_path):
+    folder = tmp_path / "students"
+    folder.mkdir()
+    (folder / "a-0123456789.html").write_text("<p>old</p>")
+    with pytest.raises(KeyboardInterrupt), FolderWriter(folder) as writer:
+        writer.write("a-0123456789.html", "<p>new</p>")
+        writer.write("b-0123456789.html", "<p>new</p>")
+        raise KeyboardInterrupt
+    assert [(p.name, p.read_text()) for p in folder.iterdir()] == [
+        ("a-0123456789.html", "<p>old</p>")
+    ]
 
 
 def test_grade_writes_its_outputs_with_the_rubric_it_loaded_not_a_second_load(

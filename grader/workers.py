@@ -23,7 +23,7 @@ killed. So each answer is checked in a worker process of our own small pool:
   a `WorkerStartError` that names the option, not a batch of errors. Where processes are
   forked (Linux), a worker takes the rubric this process loaded, with whatever it has
   computed and cached since, instead of loading it again; the limit is then checked against
-  the address space it starts with.
+  the memory it starts with.
 
 A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
 the batch goes on. Results come back in the order of the tasks, whatever the number of workers.
@@ -115,8 +115,8 @@ def _worker_main(
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed worker leaves no core file
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-            if loaded is not None and _address_space() > memory_bytes:
-                raise MemoryError  # holding the rubric already takes more than the limit
+            if loaded is not None and _resident() > memory_bytes:
+                raise MemoryError  # what it holds, the rubric and all, is more than the limit
         _rubric = _worker_rubric(loaded, rubric_text, rubric_path)
         connection.send(("ready",))
     except MemoryError:
@@ -154,11 +154,13 @@ def _worker_rubric(loaded: Rubric | None, rubric_text: str, rubric_path: str) ->
     return loaded if loaded is not None else load_rubric_text(rubric_text, rubric_path)
 
 
-def _address_space() -> int:
-    """This process's address space in bytes (what RLIMIT_AS limits); 0 if unknown."""
+def _resident() -> int:
+    """The memory this process holds (its resident set), in bytes; 0 if unknown. Not its
+    address space: a forked worker inherits its parent's, mappings reserved but unused
+    included, and may still check within the limit from the memory it already has."""
     try:
         with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[0]) * resource.getpagesize()
+            return int(statm.read().split()[1]) * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         return 0
 

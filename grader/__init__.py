@@ -10,8 +10,21 @@ The public verbs, in pipeline order:
 
 __version__ = "0.1.0"
 
-from grader.grade import grade_answer, grade_paths  # noqa: E402
-from grader.kinds.count.parse import parse  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+# The verbs are imported when first asked for (PEP 562), not with the package: a command
+# imports only what it uses (`grader check` needs no report, gradebook or web module).
+_VERBS = {
+    "grade_answer": "grader.grade",
+    "grade_paths": "grader.grade",
+    "parse": "grader.kinds.count.parse",
+    "load_rubric": "grader.rubric",
+}
 
 __all__ = ["__version__", "grade_answer", "grade_paths", "load_rubric", "parse"]
+
+
+def __getattr__(name: str):
+    if name not in _VERBS:
+        raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_VERBS[name]), name)

@@ -35,7 +35,15 @@ from grader.html_report import (
     summarise,
 )
 from grader.lms_csv import exam_grades_csv, grades_csv
-from grader.report import OUTPUT_NAMES, batch_json, page_name, safe_file_stem, write_atomically
+from grader.report import (
+    OUTPUT_NAMES,
+    FolderWriter,
+    batch_json,
+    page_name,
+    safe_file_stem,
+    tidy_folder,
+    write_if_changed,
+)
 from grader.roster import Roster, fold
 
 
@@ -182,8 +190,12 @@ def render_exam_index(
     )
 
 
-def exam_results_json(exam: Exam, classes: list[QuestionClass]) -> str:
-    """The exam and each question's results, as `results.json` holds one question's."""
+def exam_results_json(
+    exam: Exam, classes: list[QuestionClass], built: list[dict] | None = None
+) -> str:
+    """The exam and each question's results, as `results.json` holds one question's; `built`
+    is each class's `batch_json` when the caller has made it already."""
+    built = built or [batch_json(k.rubric, k.batch, k.versions) for k in classes]
     data = {
         "exam": exam.id,
         "title": exam.title,
@@ -191,9 +203,9 @@ def exam_results_json(exam: Exam, classes: list[QuestionClass]) -> str:
             {
                 "weight": k.question.weight,
                 "name": k.question.label,
-                **batch_json(k.rubric, k.batch, k.versions),
+                **results,
             }
-            for k in classes
+            for k, results in zip(classes, built, strict=True)
         ],
     }
     return json.dumps(data, ensure_ascii=False) + "\n"
@@ -213,13 +225,17 @@ def write_exam_report(
     pages = sheet_pages(all_sheets)
     folders = question_folders(classes)
     written: list[Path] = []
+    built = []  # each question's results, for its results.json and the exam's
 
     def write(path: Path, text: str) -> None:
-        write_atomically(path, text)
+        write_if_changed(path, text)  # a re-run leaves what it would write unchanged alone
         written.append(path)
 
-    for sheet in all_sheets:
-        write(students / pages[sheet.student], render_exam_student(exam, classes, sheet))
+    with FolderWriter(students) as writer:
+        written += [
+            writer.write(pages[sheet.student], render_exam_student(exam, classes, sheet))
+            for sheet in all_sheets
+        ]
     remove_stale_pages(students, set(pages.values()))
     written += copy_math_font(students) + copy_math_font(instructor)
     for klass in classes:
@@ -233,10 +249,13 @@ def write_exam_report(
         write(folder / "grades.csv", grades_csv(klass.rubric, klass.batch, klass.versions, roster))
         results = batch_json(klass.rubric, klass.batch, klass.versions)
         write(folder / "results.json", json.dumps(results, ensure_ascii=False) + "\n")
+        built.append(results)
     links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}
     write(instructor / "index.html", render_exam_index(exam, classes, all_sheets, links, folders))
     write(instructor / "grades.csv", exam_grades_csv(classes, roster))
-    write(instructor / "results.json", exam_results_json(exam, classes))
+    write(instructor / "results.json", exam_results_json(exam, classes, built))
+    for folder in (instructor, *(instructor / name for name in folders.values())):
+        tidy_folder(folder)
     return written
 
 

@@ -280,6 +280,7 @@ def grade_paths(
     rubric: Rubric,
     paths: list[Path],
     on_result: Callable[[SubmissionResult], None] | None = None,
+    on_chunk: Callable[[list[SubmissionResult]], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     checker: Checker | None = None,
     columns: ColumnMap | None = None,
@@ -291,7 +292,9 @@ def grade_paths(
     Files are taken a chunk at a time: read and matched to the rubric, then every distinct
     answer of the chunk not seen before in this run is checked once by `checker` (in this
     process by default; the command line's checker uses bounded worker processes), then each
-    result goes to `on_result` (to store it) in the order of the files. `on_progress`
+    result goes to `on_result` in the order of the files, and the chunk's results, in that
+    order, to `on_chunk` (to store them together: a student two files claim is given again,
+    replacing the first file's result). `on_progress`
     receives (files done, files in all). `columns` maps an LMS export's columns to items;
     `identify` gives each submission read its student as a roster knows them
     (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
@@ -308,6 +311,7 @@ def grade_paths(
         on_progress(0, len(files))
     for start in range(0, len(files), CHUNK):
         plans: list[tuple[Path, Plan]] = []
+        chunk: list[SubmissionResult] = []
         for path in files[start : start + CHUNK]:
             try:
                 loaded = load_submissions(path, rubric, columns)
@@ -338,16 +342,20 @@ def grade_paths(
                 first = batch.results[index]
                 conflicted = claimed_twice(first, result)
                 batch.results[index] = conflicted
+                chunk.append(conflicted)  # replaces what was stored for the first file
                 if on_result is not None:
-                    on_result(conflicted)  # replaces what was stored for the first file
+                    on_result(conflicted)
                 batch.failures.append(
                     FileFailure(str(path), _claimed_twice_message(result.source, first, result))
                 )
                 continue
             graded_at[key] = len(batch.results)
             batch.results.append(result)
+            chunk.append(result)
             if on_result is not None:
                 on_result(result)
+        if on_chunk is not None and chunk:
+            on_chunk(chunk)
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
     return batch

@@ -1,9 +1,10 @@
 """The SQLite gradebook: every run and every item result, stored so reports can be rebuilt.
 
-Re-grading is idempotent: a submission's rows are replaced (UPSERT on student and item) in one
-transaction per submission, so a crash loses at most the submission being written and never
-leaves half of one. WAL mode lets a report read while a batch writes; `synchronous=FULL`
-because a recorded grade must survive a power cut. Every statement is parameterised.
+Re-grading is idempotent: a submission's rows are replaced (UPSERT on student and item), a
+chunk of submissions per transaction, so a crash loses at most the chunk being written and never
+leaves half of a submission; rows a re-run would write unchanged are left alone. WAL mode lets
+a report read while a batch writes; `synchronous=FULL` because a recorded grade must survive a
+power cut. Every statement is parameterised.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -294,51 +295,104 @@ def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) 
     return int(cursor.lastrowid)
 
 
+_ITEM_COLUMNS = (
+    "item_id, verdict, marks, max_marks, feedback, answer, interpretation, reading_mathml,"
+    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes,"
+    " answer_key"
+)
+
+
+def _item_row(item: ItemResult) -> tuple:
+    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`."""
+    return (
+        item.item_id,
+        item.verdict,
+        item.marks,
+        item.max_marks,
+        json.dumps(list(item.feedback), ensure_ascii=False),
+        item.answer,
+        item.interpretation,
+        item.reading_mathml,
+        item.answer_group,
+        item.diagnosis,
+        item.error_position,
+        item.error_caret,
+        json.dumps(list(item.decision), ensure_ascii=False),
+        item.found,
+        json.dumps(list(item.reading_notes), ensure_ascii=False),
+        answer_key(item.answer),
+    )
+
+
 def store_submission(
     connection: sqlite3.Connection, run_id: int, question: str, result: SubmissionResult
 ) -> None:
     """Replace one student's rows, all in one transaction."""
+    store_submissions(connection, run_id, question, [result])
+
+
+def store_submissions(
+    connection: sqlite3.Connection,
+    run_id: int,
+    question: str,
+    results: Sequence[SubmissionResult],
+) -> int:
+    """Replace the rows of several students in one transaction (all of them or none), in
+    order: a student given twice keeps the last. A student whose stored rows are already
+    exactly these, graded under the same rubric (by SHA-256), is left alone, run and all.
+    Returns how many students' rows were written."""
+    latest = {result.student: result for result in results}
     with connection:
-        connection.execute(
-            "INSERT INTO submissions (question, student, source, warnings, run_id)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET"
-            " source = excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
-            (question, result.student, result.source, json.dumps(list(result.warnings)), run_id),
-        )
-        connection.execute(
-            "DELETE FROM item_results WHERE question = ? AND student = ?",
-            (question, result.student),
-        )
-        connection.executemany(
-            "INSERT INTO item_results (question, student, item_id, verdict, marks, max_marks,"
-            " feedback, answer, interpretation, reading_mathml, answer_group, diagnosis,"
-            " error_position, error_caret, decision, run_id, found, reading_notes, answer_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    question,
-                    result.student,
-                    item.item_id,
-                    item.verdict,
-                    item.marks,
-                    item.max_marks,
-                    json.dumps(list(item.feedback), ensure_ascii=False),
-                    item.answer,
-                    item.interpretation,
-                    item.reading_mathml,
-                    item.answer_group,
-                    item.diagnosis,
-                    item.error_position,
-                    item.error_caret,
-                    json.dumps(list(item.decision), ensure_ascii=False),
-                    run_id,
-                    item.found,
-                    json.dumps(list(item.reading_notes), ensure_ascii=False),
-                    answer_key(item.answer),
-                )
-                for item in result.items.values()
-            ],
-        )
+        stored = _stored_rows(connection, run_id, question, list(latest))
+        written = 0
+        for result in latest.values():
+            source = (result.source, json.dumps(list(result.warnings)))
+            rows = {item.item_id: _item_row(item) for item in result.items.values()}
+            if stored.get(result.student) == (source, rows):
+                continue
+            written += 1
+            connection.execute(
+                "INSERT INTO submissions (question, student, source, warnings, run_id)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source ="
+                " excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
+                (question, result.student, *source, run_id),
+            )
+            connection.execute(
+                "DELETE FROM item_results WHERE question = ? AND student = ?",
+                (question, result.student),
+            )
+            connection.executemany(
+                f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
+                f" (?, ?, ?{', ?' * 16})",
+                [(question, result.student, run_id, *row) for row in rows.values()],
+            )
+    return written
+
+
+def _stored_rows(
+    connection: sqlite3.Connection, run_id: int, question: str, students: list[str]
+) -> dict[str, tuple]:
+    """Student -> ((source, warnings), {item id: row}) as stored, for those of `students`
+    graded under the rubric of run `run_id`: what `store_submissions` compares with."""
+    found: dict[str, tuple] = {}
+    for start in range(0, len(students), 500):  # within SQLite's limit of bound parameters
+        some = students[start : start + 500]
+        marks = ", ".join("?" * len(some))
+        for student, source, warnings in connection.execute(
+            "SELECT s.student, s.source, s.warnings FROM submissions AS s JOIN runs AS r ON"
+            " r.id = s.run_id WHERE s.question = ? AND r.rubric_sha256 = (SELECT rubric_sha256"
+            f" FROM runs WHERE id = ?) AND s.student IN ({marks})",
+            (question, run_id, *some),
+        ):
+            found[student] = ((source, warnings), {})
+        for student, *row in connection.execute(
+            f"SELECT student, {_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student"
+            f" IN ({marks})",
+            (question, *some),
+        ):
+            if student in found:
+                found[student][1][row[0]] = tuple(row)
+    return found
 
 
 def code_fingerprint() -> str:
@@ -802,15 +856,22 @@ def stored_exam(connection: sqlite3.Connection) -> Exam:
     return Exam(exam_id, title, tuple(questions))
 
 
-def latest_run_of(connection: sqlite3.Connection, question: str) -> StoredRun:
-    """The latest run of one question: its rubric is the question's current one."""
+def latest_run_of(
+    connection: sqlite3.Connection, question: str, loaded: Mapping[str, Rubric] | None = None
+) -> StoredRun:
+    """The latest run of one question: its rubric is the question's current one. `loaded`
+    holds rubrics the caller has loaded already, by SHA-256: one of them is not loaded again."""
     row = connection.execute(
-        "SELECT id, started_at, rubric_path, rubric_text, grader_version, sympy_version"
-        " FROM runs WHERE question = ? ORDER BY id DESC LIMIT 1",
+        "SELECT id, started_at, rubric_path, rubric_text, grader_version, sympy_version,"
+        " rubric_sha256 FROM runs WHERE question = ? ORDER BY id DESC LIMIT 1",
         (question,),
     ).fetchone()
     if row is None:
         raise GradebookError(f"the gradebook has no run of question {question!r}")
-    run_id, started_at, rubric_path, rubric_text, grader_version, sympy_version = row
-    rubric = load_rubric_text(rubric_text, rubric_path)
+    run_id, started_at, rubric_path, rubric_text, grader_version, sympy_version, sha = row
+    known = (loaded or {}).get(sha)
+    if known is not None and known.source_text == rubric_text:
+        rubric = known
+    else:
+        rubric = load_rubric_text(rubric_text, rubric_path)
     return StoredRun(run_id, started_at, rubric, grader_version, sympy_version)

@@ -32,7 +32,16 @@ from grader.lms_csv import grades_csv
 from grader.mathml import trusted_mathml
 from grader.model import VERDICTS, Batch, ItemResult, Part, Rubric, SubmissionResult
 from grader.prompt_maths import typeset
-from grader.report import PAGE_NAME, marks_text, page_name, part_marks, write_atomically
+from grader.report import (
+    INSTRUCTOR_FOLDER,
+    PAGE_NAME,
+    STUDENTS_FOLDER,
+    FolderWriter,
+    marks_text,
+    page_name,
+    part_marks,
+    write_atomically,
+)
 from grader.roster import Roster
 from grader.score import UNREAD_BY_MACHINE
 
@@ -53,6 +62,9 @@ def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("grader", "templates"),
         autoescape=True,  # always: select_autoescape would skip templates named *.j2
+        # the templates are the package's own and do not change while we run: no stat of
+        # every template file for every page (a tenth of a page's rendering)
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -133,8 +145,6 @@ def table_script() -> InlineScript:
 STUDENTS_PER_PAGE = 50  # rows of the overview's student table shown at once (with script)
 MEMBERS_SHOWN = 12  # students named in an answer group of the overview; the rest counted
 GROUPS_SHOWN = 20  # the largest answer groups of an item on the overview; the rest counted
-STUDENTS_FOLDER = "students"  # what may be released to students: their pages, nothing else
-INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
 GENERATOR = b'<meta name="generator" content="grader">'  # in base.html: a page we wrote
 
 
@@ -456,11 +466,11 @@ def write_html_report(
     carries the `roster`'s columns when one is given."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     pages = page_names(batch)
-    written = []
-    for result in batch.results:
-        path = students / pages[result.student]
-        write_atomically(path, render_student(rubric, result))
-        written.append(path)
+    with FolderWriter(students) as writer:
+        written = [
+            writer.write(pages[result.student], render_student(rubric, result))
+            for result in batch.results
+        ]
     remove_stale_pages(students, set(pages.values()))
     written += copy_math_font(students)
     written += copy_math_font(overview)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import hashlib
@@ -157,6 +158,9 @@ class OutputError(GraderError):
     """An output file that cannot be written, named as the user gave it."""
 
 
+STUDENTS_FOLDER = "students"  # what may be released to students: their pages, nothing else
+INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
+
 # Fixed names of what we write; pages match PAGE_NAME; any other name only when it is the file
 # being written (`--json FILE`, `export --csv FILE`).
 OUTPUT_NAMES = ("index.html", "grades.csv", "results.json")
@@ -239,3 +243,114 @@ def write_atomically(path: Path, text: str | bytes) -> None:
                 raise
     except OSError as error:
         raise OutputError(f"cannot write {path}: {_why(error)}") from None
+
+
+class FolderWriter:
+    """Writes many files of ours into one folder, each as `write_if_changed` would (a file
+    already holding the content is left alone; else the new content goes to a temporary file,
+    synced to disk before os.replace puts it in place), but cheaper for many files: the folder
+    is locked and tidied of a killed run's temporaries once, not for every file, and the
+    temporary files are synced together, by one sync of their file system when the writer is
+    left, then renamed. Until then readers see the old files; if it is left by an exception,
+    the temporary files are removed and nothing is replaced. Use it as a context manager. No
+    thread: a thread's malloc arena would count against the workers' memory limit."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._pending: list[tuple[str, Path]] = []  # (temporary file, its final path)
+
+    def __enter__(self) -> FolderWriter:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as error:
+            raise OutputError(f"cannot write to {self.folder}: {_why(error)}") from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            _remove_stale_temporaries(self.folder, "")
+        except BaseException:
+            os.close(self._lock)
+            raise
+        return self
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        path = self.folder / name
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "it is a folder")
+            if _holds(path, data):
+                return path
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+            self._pending.append((temporary, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {_why(error)}") from None
+        return path
+
+    def __exit__(self, exc_type, *_exc_info) -> None:
+        try:
+            if exc_type is None and self._pending:
+                try:
+                    _sync_file_system(self._lock)
+                    while self._pending:
+                        temporary, path = self._pending[0]
+                        os.replace(temporary, path)
+                        self._pending.pop(0)
+                except OSError as error:
+                    where = self._pending[0][1] if self._pending else self.folder
+                    raise OutputError(f"cannot write {where}: {_why(error)}") from None
+        finally:
+            for temporary, _ in self._pending:
+                Path(temporary).unlink(missing_ok=True)
+            self._pending = []
+            os.close(self._lock)  # and with it the lock
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether `path` (not through a symbolic link) holds exactly `data`."""
+    try:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+            return handle.read(len(data) + 1) == data  # a longer file is not the same
+    except OSError:
+        return False
+
+
+def _sync_file_system(fd: int) -> None:
+    """Everything written to the file system holding `fd` reaches the disk: syncfs(2) on
+    Linux, sync(2) elsewhere."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    if syncfs(fd) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, os.strerror(number))
+
+
+def tidy_folder(folder: Path) -> None:
+    """Remove the temporary files of our outputs (pages, index.html, grades.csv, results.json)
+    that a killed run left in `folder`: `write_atomically` does so for the file it writes,
+    but `write_if_changed` may write nothing there."""
+    if not folder.is_dir():
+        return
+    try:
+        with _locked_folder(folder):
+            _remove_stale_temporaries(folder, "")
+    except OSError as error:
+        raise OutputError(f"cannot tidy {folder}: {_why(error)}") from None
+
+
+def write_if_changed(path: Path, text: str | bytes) -> bool:
+    """`write_atomically`, unless `path` already holds exactly `text`: a re-run leaves a page
+    it would write unchanged alone (no new file, no sync). Whether it wrote."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    # not through a symbolic link: that is replaced by our file, as write_atomically does;
+    # absent or unreadable: written (or refused) by write_atomically
+    if _holds(path, data):
+        return False
+    write_atomically(path, data)
+    return True

@@ -20,7 +20,10 @@ killed. So each answer is checked in a worker process of our own small pool:
   `MAX_START_FAILURES` deaths in a row that no answer explains, the answers left get an `error`
   saying no worker could be started, instead of a loop.
 - Before any answer is checked, one worker loads the rubric: a `--memory` too small for that is
-  a `WorkerStartError` that names the option, not a batch of errors.
+  a `WorkerStartError` that names the option, not a batch of errors. Where processes are
+  forked (Linux), a worker takes the rubric this process loaded, with whatever it has
+  computed and cached since, instead of loading it again; the limit is then checked against
+  the memory it starts with.
 
 A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
 the batch goes on. Results come back in the order of the tasks, whatever the number of workers.
@@ -95,10 +98,12 @@ def _worker_main(
     memory_bytes: int,
     work: Callable[[Task], ItemResult],
     parent_pid: int,
+    loaded: Rubric | None = None,
 ) -> None:
-    """A worker's whole life: load the rubric, say so, then check tasks until the parent
-    closes the connection. Each task is (index, task, CPU seconds); each reply names its
-    index. A worker never prints: what goes wrong is a reply or its exit status."""
+    """A worker's whole life: load the rubric (or, forked, take the parent's `loaded` one,
+    warm caches and all), say so, then check tasks until the parent closes the connection.
+    Each task is (index, task, CPU seconds); each reply names its index. A worker never
+    prints: what goes wrong is a reply or its exit status."""
     _die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group; the parent decides and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -110,7 +115,9 @@ def _worker_main(
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed worker leaves no core file
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        _rubric = load_rubric_text(rubric_text, rubric_path)
+            if loaded is not None and _resident() > memory_bytes:
+                raise MemoryError  # what it holds, the rubric and all, is more than the limit
+        _rubric = _worker_rubric(loaded, rubric_text, rubric_path)
         connection.send(("ready",))
     except MemoryError:
         with contextlib.suppress(BaseException):
@@ -140,6 +147,22 @@ def _worker_main(
             connection.send(("memory", index))
         except Exception as exc:  # e.g. a result that cannot be pickled
             connection.send(("raised", index, type(exc).__name__))
+
+
+def _worker_rubric(loaded: Rubric | None, rubric_text: str, rubric_path: str) -> Rubric:
+    """The rubric a starting worker checks with: its parent's, when forked, else loaded."""
+    return loaded if loaded is not None else load_rubric_text(rubric_text, rubric_path)
+
+
+def _resident() -> int:
+    """The memory this process holds (its resident set), in bytes; 0 if unknown. Not its
+    address space: a forked worker inherits its parent's, mappings reserved but unused
+    included, and may still check within the limit from the memory it already has."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 @dataclass
@@ -287,6 +310,8 @@ class BoundedChecker:
                 self.memory_mb * 2**20,
                 self.work,
                 os.getpid(),
+                # forked, the worker has the rubric loaded already: no second load
+                self.rubric if self._context.get_start_method() == "fork" else None,
             ),
             name="grader-worker",
             daemon=True,

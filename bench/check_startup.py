@@ -1,0 +1,130 @@
+"""Benchmark: `grader check` as a process, what a user waits for at the prompt (issue 20).
+
+Run from the repository root:
+
+    .venv/bin/python bench/check_startup.py             # 7 rounds
+    .venv/bin/python bench/check_startup.py --rounds 15
+
+Each round runs, one after another so that a slow spell of the machine falls on all of them:
+
+- `python -c pass`: the interpreter alone;
+- `python -c "import sympy"`: the one import every check needs, the floor of any check here;
+- `grader check rubrics/22-52-q4.yaml b.params "9CD + D"`: a count;
+- `grader check rubrics/22-52-q4.yaml a.formula "<a distinct formula>"`: a formula.
+
+and prints, for each, the median wall time and the median CPU time (user and system, of the
+process and its workers, from wait4), then the grader's own modules and the heaviest imports
+of one `grader check` under `python -X importtime`, and the load average. The target is under
+0.3 s of wall time on a quiet 2-core machine; on a loaded one, read the CPU time and the ratio
+to `import sympy`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import describe_machine  # noqa: E402
+
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+RUBRIC = "rubrics/22-52-q4.yaml"
+FORMULA = r"y_{i,j,k} = \sum_{l=1}^{C} 7 w_{i,j,k,l} x_{i,j,l} + b_{k}"
+COMMANDS = {
+    "python -c pass": [PYTHON, "-c", "pass"],
+    "python -c 'import sympy'": [PYTHON, "-c", "import sympy"],
+    "grader check (a count)": [PYTHON, "-m", "grader", "check", RUBRIC, "b.params", "9CD + D"],
+    "grader check (a formula)": [PYTHON, "-m", "grader", "check", RUBRIC, "a.formula", FORMULA],
+}
+
+
+def timed(command: list[str], code: str | None = None) -> tuple[float, float]:
+    """(wall s, CPU s of the process and its children) of one run; `code`, a folder holding
+    another version of the grader package to run instead of ours."""
+    environment = {**os.environ, "PYTHONPATH": code} if code else None
+    started = time.perf_counter()
+    # `python -m` puts its working folder first on sys.path: the other version's, for it
+    process = subprocess.Popen(
+        command, cwd=code or ROOT, stdout=subprocess.DEVNULL, env=environment
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def import_times(command: list[str], lines: int) -> list[tuple[int, int, str]]:
+    """(self us, cumulative us, module) of every import of one run, largest cumulative first."""
+    done = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, cumulative, name = line.removeprefix("import time:").split("|")
+        rows.append((int(own), int(cumulative), name.rstrip()))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--imports", type=int, default=12, help="import lines to print")
+    parser.add_argument(
+        "--compare", metavar="DIR", help="also time `grader check` of the grader package in DIR"
+    )
+    args = parser.parse_args()
+    commands = {name: (command, None) for name, command in COMMANDS.items()}
+    if args.compare:
+        for name in [name for name in COMMANDS if name.startswith("grader")]:
+            commands[f"{name}, compared"] = (COMMANDS[name], args.compare)
+
+    print(describe_machine())
+    before = os.getloadavg()
+    figures: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(args.rounds):
+        for name, (command, code) in commands.items():
+            figures[name].append(timed(command, code))
+    after = os.getloadavg()
+
+    floor = statistics.median(cpu for _, cpu in figures["python -c 'import sympy'"])
+    print(f"{args.rounds} rounds, medians")
+    print(f"{'command':<38} {'wall s':>7} {'CPU s':>7} {'CPU / import sympy':>19}")
+    for name, runs in figures.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(f"{name:<38} {wall:>7.3f} {cpu:>7.3f} {cpu / floor:>18.2f}x")
+    print(
+        "load average before and after: "
+        + " ".join(f"{x:.2f}" for x in before)
+        + " / "
+        + " ".join(f"{x:.2f}" for x in after)
+    )
+
+    rows = import_times(COMMANDS["grader check (a count)"], args.imports)
+    top = [row for row in rows if row[2].startswith(" ") and not row[2].startswith("   ")]
+    print("\nimports of one `grader check` (a count), top level, largest first (ms):")
+    for _, cumulative, name in sorted(top, key=lambda row: -row[1])[: args.imports]:
+        print(f"  {cumulative / 1000:>7.1f} {name.strip()}")
+    loaded = {name.strip().split(".")[0] for _, _, name in rows}
+    for module in ("numpy", "jinja2", "flask", "openpyxl", "sqlite3"):
+        print(f"  {module}: {'imported' if module in loaded else 'not imported'}")
+    ours = sorted({name.strip() for _, _, name in rows if name.strip().startswith("grader")})
+    print(f"grader modules imported ({len(ours)}): {', '.join(ours)}")
+
+
+if __name__ == "__main__":
+    main()

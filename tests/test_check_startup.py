@@ -1,0 +1,79 @@
+"""`grader check` as a process does only what one answer needs (issue 20): no report, gradebook,
+HTML or web module is imported, and its worker checks with the rubric the command loaded
+instead of loading it again. Behaviour only; the times are in `bench/check_startup.py`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from grader import workers
+from grader.model import Task
+from grader.rubric import load_rubric
+from grader.workers import BoundedChecker
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+
+PROBE = """
+import json, sys
+from grader.cli import main
+code = main(["check", sys.argv[1], "b.params", "9CD + D", "--json"])
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+NOT_FOR_CHECK = [
+    "grader.gradebook",
+    "grader.regrade",
+    "grader.html_report",
+    "grader.exam_report",
+    "grader.release",
+    "grader.review_app",
+    "jinja2",
+    "flask",
+    "openpyxl",
+]
+
+
+def test_grader_check_imports_no_report_gradebook_or_web_module():
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(RUBRIC)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "correct"
+    loaded = set(json.loads(done.stderr.splitlines()[-1]))
+    assert [name for name in NOT_FOR_CHECK if name in loaded] == []
+
+
+def test_grader_check_as_a_program_prints_its_whole_result_before_it_ends():
+    # it ends without the interpreter's shutdown: what it printed must all be flushed
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(RUBRIC), "b.params", "9CD", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["item"], result["verdict"], result["marks"]) == ("b.params", "incorrect", 0.0)
+    assert done.stderr == ""
+
+
+def refuse_to_load(text, path):
+    raise AssertionError("the worker loaded the rubric again")
+
+
+def test_a_forked_worker_checks_with_the_rubric_already_loaded(monkeypatch):
+    rubric = load_rubric(RUBRIC)
+    # the workers are forked after this: a second load would fail their start
+    monkeypatch.setattr(workers, "load_rubric_text", refuse_to_load)
+    with BoundedChecker(rubric, jobs=1) as checker:
+        (result,) = checker.check([Task("b.params", "9CD + D")])
+    assert (result.verdict, result.marks) == ("correct", 2.0)

@@ -168,6 +168,18 @@ QUOTED = {
         "correct", 3.0, ("read the indices as counted from 0",),
         ("read the indices as counted from 0",),
     ),
+    "a centred kernel of general size: division in a sum's bounds": (
+        "conv1d-q1", "a", "formula", "Formula",
+        r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        r"$$y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k$$",
+        "correct", 3.0, (), (),
+    ),
+    "a grouped convolution: C/G in a sum's bound and in an input index": (
+        "grouped-q1", "a", "formula", "Formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k",
+        r"$$y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k$$",
+        "correct", 3.0, (), (),
+    ),
     "a wrong count read leniently is still wrong, with its note": (
         "reading", "a", "params", "Parameters", "kcd",
         "parameters: $kcd$",

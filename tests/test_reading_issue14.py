@@ -176,8 +176,10 @@ QUOTED = {
     ),
     "a grouped convolution: C/G in a sum's bound and in an input index": (
         "grouped-q1", "a", "formula", "Formula",
-        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k",
-        r"$$y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k$$",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} "
+        r"x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k",
+        r"$$y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} "
+        r"x_{i+u,j+v,\lfloor (k-1)G/D \rfloor C/G+m} + b_k$$",
         "correct", 3.0, (), (),
     ),
     "a wrong count read leniently is still wrong, with its note": (

@@ -115,7 +115,7 @@ parts:
       How many learnable parameters does a 1x1 convolution from C to D channels have?
     items:
       params:
-        type: count   # count, formula, text or expression
+        type: count   # count, formula, text, expression or matrix
         label: Parameters   # how Markdown submissions label the answer
         aliases: [Params]
         marks: 2

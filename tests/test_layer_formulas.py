@@ -724,3 +724,36 @@ def test_index_numbers_too_large_for_exact_arithmetic_are_refused_not_wrapped():
         "We could not read your answer: the index 999999998000000002*t + u has numbers too "
         "large to check (at column 1)."
     )
+
+
+MAX_FOR_SUM = (
+    "Your formula takes a maximum where this layer adds up weighted inputs: each output is a "
+    "sum over its inputs, not their maximum."
+)
+NO_BIAS = (
+    "Your formula has no bias; this layer has one: each output channel has one, shared by every "
+    "position."
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(r"z_{i,j,c} = \max_{u=-1}^{1}\max_{v=-1}^{1} x_{i+u,j+v,c}", id="max pooling"),
+        pytest.param(
+            r"z_{i,j,c} = \max_{u=-1}^{1}\max_{v=-1}^{1} w_{u,v,c} x_{i+u,j+v,c}",
+            id="a weighted max",
+        ),
+    ],
+)
+def test_a_max_where_a_depthwise_convolution_sums_is_told_so_and_nothing_false(answer):
+    # It once read "z[1,1,1] should read x[1,1,1], but in your formula it does not": the max
+    # reads it, without a weight.
+    rubric = load_rubric(ROOT / "rubrics" / "dw-sep-q1.yaml")
+    result = grade_answer(rubric, rubric.items["b.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        "incorrect",
+        0.0,
+        "bias_missing",
+        (NO_BIAS, MAX_FOR_SUM),
+    )

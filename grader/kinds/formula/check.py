@@ -821,11 +821,17 @@ def check_formula(
     sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     if not same_structure and _is_pooling(reference):
         findings = _pooling_findings(reference, student, layer)
+    # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
+    # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
+    max_for_sum = formula.reduction is not None and not _is_pooling(reference)
     for r, s in zip(reference, student, strict=True):
         if same_structure or findings:
             break
         comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
+        if max_for_sum:
+            findings = [*comparison.bias()]
+            break
         findings = [
             *comparison.connectivity(),
             *comparison.sharing(same_reads),

@@ -42,6 +42,10 @@ def add_count_notes(
     for part in rubric.parts:
         formulas = [i.id for i in part.items if count_role(i) == "defines" and i.id in items]
         counts = [i.id for i in part.items if count_role(i) == "states" and i.id in items]
+
+        def matches(count: ItemResult, formula: ItemResult) -> bool:
+            return count.count_values in (formula.count_values, formula.nominal_values)
+
         for formula_id in formulas:
             formula = items[formula_id]
             for count_id in counts:
@@ -52,7 +56,12 @@ def add_count_notes(
                     or None in count.count_values
                 ):
                     continue
-                if count.count_values in (formula.count_values, formula.nominal_values):
+                if not matches(count, formula) and any(
+                    items[other].count_values is not None and matches(count, items[other])
+                    for other in formulas
+                ):
+                    continue  # the count is another formula's of the part: no disagreement
+                if matches(count, formula):
                     carried = carry_forward and carry_forward(
                         rubric.items[count_id], count, formula
                     )

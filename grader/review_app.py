@@ -38,7 +38,14 @@ from werkzeug.exceptions import HTTPException
 from grader import gradebook
 from grader.answer_groups import AnswerGroup, answer_groups, review_queue
 from grader.errors import GraderError
-from grader.html_report import VERDICT_WORDS, page_names, trusted_mathml
+from grader.html_report import (
+    FONT_FILES,
+    FONT_FOLDER,
+    MATH_FONT,
+    VERDICT_WORDS,
+    page_names,
+    trusted_mathml,
+)
 from grader.model import Batch, Rubric
 from grader.overrides import apply_overrides
 from grader.report import marks_text, printable
@@ -47,7 +54,8 @@ MAX_NOTE = 2000  # characters, as the forms say
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; "
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; font-src 'self'; "
+        "img-src data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -197,6 +205,14 @@ def create_app(
     def keys():
         text = resources.files("grader").joinpath("templates/review/keys.js").read_text()
         return Response(text, mimetype="text/javascript")
+
+    @app.get(f"/{FONT_FOLDER}/<name>")
+    def font(name: str):
+        """The bundled math font (and its licence), as the static pages have it beside them."""
+        if name not in FONT_FILES:
+            abort(404)
+        data = resources.files("grader").joinpath(FONT_FOLDER, name).read_bytes()
+        return Response(data, mimetype="font/woff2" if name == MATH_FONT else "text/plain")
 
     @app.get("/queue")
     def queue():

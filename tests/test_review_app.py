@@ -102,6 +102,7 @@ ROUTES = [
     ("get", "/students"),
     ("get", "/changes"),
     ("get", "/keys.js"),
+    ("get", "/fonts/STIXMath-Regular.woff2"),
     ("get", "/group/0123456789abcdef"),
     ("get", "/student/x.html"),
     ("post", "/group/0123456789abcdef"),
@@ -865,3 +866,15 @@ def test_review_says_where_each_transcript_answer_was_found(tmp_path, capsys):
     assert group["found"] == ["from line 9: bias: CD + D"]
     assert main(["review", "--db", str(db)]) == 0
     assert "  seed-student-2-raw: from line 9: bias: CD + D\n" in capsys.readouterr().out
+
+
+def test_the_pages_load_the_bundled_math_font_from_the_server(client):
+    page = client.get("/queue")
+    assert "font-src 'self'" in page.headers["Content-Security-Policy"]
+    assert 'src: url("/fonts/STIXMath-Regular.woff2")' in page.get_data(as_text=True)
+    font = client.get("/fonts/STIXMath-Regular.woff2")
+    assert font.status_code == 200 and font.mimetype == "font/woff2"
+    assert font.data[:4] == b"wOF2"  # a WOFF2 file
+    assert "SIL OPEN FONT LICENSE" in client.get("/fonts/OFL.txt").get_data(as_text=True).upper()
+    assert client.get("/fonts/..%2Fgradebook.sqlite").status_code == 404
+    assert client.get("/fonts/other.woff2").status_code == 404

@@ -238,14 +238,16 @@ def write_exam_report(
         ]
     remove_stale_pages(students, set(pages.values()))
     written += copy_math_font(students) + copy_math_font(instructor)
-    for klass in classes:
+    for number, klass in enumerate(classes, start=1):
         folder = instructor / folders[klass.question.question]
         written += copy_math_font(folder)
         links = {
             r.student: f"../../{STUDENTS_FOLDER}/{pages[_spelling(all_sheets, r.student)]}"
             for r in klass.batch.results
         }
-        write(folder / "index.html", render_index(klass.rubric, klass.batch, links))
+        # the exam page's ids of this question carry its anchor, as render_exam_student gives
+        index = render_index(klass.rubric, klass.batch, links, anchor_prefix=f"q{number}-")
+        write(folder / "index.html", index)
         write(folder / "grades.csv", grades_csv(klass.rubric, klass.batch, klass.versions, roster))
         results = batch_json(klass.rubric, klass.batch, klass.versions)
         write(folder / "results.json", json.dumps(results, ensure_ascii=False) + "\n")

@@ -389,7 +389,11 @@ def render_student(rubric: Rubric, result: SubmissionResult) -> str:
     return render_page("student.html", **student_context(rubric, result))
 
 
-def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
+def render_index(
+    rubric: Rubric, batch: Batch, pages: dict[str, str], anchor_prefix: str = ""
+) -> str:
+    """The class overview; its links to an item go to `page#{anchor_prefix}item-{id}` (an
+    exam's page prefixes each question's ids, `q2-`)."""
     students = [
         {
             "result": result,
@@ -448,6 +452,7 @@ def render_index(rubric: Rubric, batch: Batch, pages: dict[str, str]) -> str:
         review=review,
         notes=notes,
         failures=batch.failures,
+        anchor_prefix=anchor_prefix,
     )
 
 

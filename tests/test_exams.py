@@ -439,3 +439,16 @@ def test_changes_of_an_exam_name_each_items_question(capsys, tmp_path):
         '"typical-mistakes","DW-SEP-Q1 a.params","marks","1","2","K C D \'+ D","K^2 C D \'+ D"',
     ]
     assert "DW-SEP-Q1: re-grade: 1 student's marks changed (1 item)" in err
+
+
+@pytest.mark.parametrize(("folder", "anchor"), [("22-52-Q4", "q1-"), ("DW-SEP-Q1", "q2-")])
+def test_a_questions_overview_links_to_the_item_on_the_exam_page(exam_out, folder, anchor):
+    # It once linked to #item-..., an id the exam page does not have (its ids carry the
+    # question's anchor), so the link landed at the top of the page.
+    overview = (exam_out / "instructor" / folder / "index.html").read_text("utf-8")
+    links = re.findall(r'href="\.\./\.\./students/([^"#]+)#([^"]+)"', overview)
+    assert links
+    for page, target in links:
+        assert target.startswith(f"{anchor}item-"), target
+        student_page = (exam_out / "students" / page).read_text("utf-8")
+        assert f'id="{target}"' in student_page, (page, target)

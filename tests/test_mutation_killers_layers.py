@@ -74,6 +74,25 @@ CASES = [
         id="every weight cancels: no parameter acts, and it is said",
     ),
     pytest.param(
+        RUBRIC,
+        "a.formula",
+        r"y_{i,k} = \sum_{l=1}^{2} w_{600000 1000000 l, 600000 1000000 k} x_{i,l} + b_k",
+        ("correct", 4.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="weights indexed by numbers too spread to pack into one integer are still told apart",
+    ),
+    pytest.param(
+        RUBRIC,
+        "a.formula",
+        r"y_{i,k} = \sum_{l=1}^{2} w_{600000 1000000 l, 600000 1000000 i} x_{i,l} + b_k",
+        ("incorrect", 0.0, "channel_independent"),
+        (
+            "Your weights do not depend on the output column, so all D output columns would be identical: each output column needs its own weights.",
+            "Your weights depend on the row, so they are not shared across rows: this is not a projection, which applies the same weights to every row.",
+        ),
+        id="weights too spread to pack, indexed by the row and not the column",
+    ),
+    pytest.param(
         CONV1D,
         "a.formula",
         r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-(K+C)/2,l} + b_k",

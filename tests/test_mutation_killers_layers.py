@@ -113,6 +113,14 @@ CASES = [
         ),
         id="an index coefficient of 6e11, under the 2**40 limit, is checked, not refused",
     ),
+    pytest.param(
+        CONV1D,
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k + \sum_{m=2}^{1} v_{m,k} x_{t+999999999 999999999 m,1}",
+        ("correct", 3.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="an empty sum adds nothing and its indices are never evaluated",
+    ),
 ]
 
 

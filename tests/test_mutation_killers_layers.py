@@ -38,6 +38,17 @@ RUBRIC = load_rubric_text(
             output: {name: y, shape: [P, D]}
             answer: 'y_{i,k} = \sum_{l=1}^{2} w_{l,k} x_{i,l} + b_k'
             partial_credit: {weight_sharing: 1.5}
+      v:
+        marks: 4
+        prompt: A fully connected layer of vectors.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [P]}
+            output: {name: y, shape: [D]}
+            answer: 'y_{k} = \sum_{l=1}^{P} w_{l,k} x_{l} + b_k'
+            partial_credit: {not_fully_connected: 1}
     """,
     "layers.yaml",
 )
@@ -120,6 +131,16 @@ CASES = [
         ("correct", 3.0, None),
         ("Correct: your formula defines the same layer.",),
         id="an empty sum adds nothing and its indices are never evaluated",
+    ),
+    pytest.param(
+        RUBRIC,
+        "v.formula",
+        r"y_{k} = w_{k} x_{1} + b_k",
+        ("partial", 1.0, "not_fully_connected"),
+        (
+            "Not every output reads every input (with P=5, D=4, y[1] should read x[2], but in your formula it does not); in a fully connected layer every output reads every input.",
+        ),
+        id="a layer of vectors has no positions: reading one input is not called a 1x1 convolution",
     ),
 ]
 

@@ -142,6 +142,14 @@ CASES = [
         ),
         id="a layer of vectors has no positions: reading one input is not called a 1x1 convolution",
     ),
+    pytest.param(
+        RUBRIC,
+        "a.formula",
+        r"y_{i,k} = w_{0,k} x_{i,1} + w_{65536 65536,k} x_{i,2} + w_{0,65536 65536-D+k}",
+        ("correct", 4.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="weights whose rows would wrap to one 64-bit number if packed stay apart",
+    ),
 ]
 
 

@@ -6,9 +6,8 @@ has D·E + E parameters")."""
 from __future__ import annotations
 
 import pytest
+from submitted import grade_answers
 
-from grader.grade import grade_submission
-from grader.model import Submission, SubmittedAnswer
 from grader.rubric import load_rubric_text
 
 RUBRIC = load_rubric_text(
@@ -50,13 +49,7 @@ SECOND = r"z_{i,j,k} = \sum_{l=1}^{D} v_{l,k} y_{i,j,l} + c_k"
 
 
 def _grade(answers: dict[str, str]):
-    submission = Submission(
-        "student",
-        RUBRIC.id,
-        "test",
-        {item: SubmittedAnswer(text, line) for line, (item, text) in enumerate(answers.items(), 1)},
-    )
-    return grade_submission(RUBRIC, submission).items
+    return grade_answers(RUBRIC, answers).items
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from submitted import grade_answers
 from test_matrix_answers import SIGMOID as GATED
 from test_mutation_killers_count import RUBRIC as COUNTS
 from test_mutation_killers_formula import RUBRIC as FORMULAS
 
-from grader.grade import grade_submission
 from grader.kinds import all_diagnoses
-from grader.model import Submission, SubmittedAnswer
 from grader.rubric import load_rubric, load_rubric_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,28 +315,20 @@ SELF_TESTS = [
 ]
 
 
-def _grade(rubric, answers: dict[str, str]):
-    submission = Submission(
-        "student",
-        rubric.id,
-        "test",
-        {item: SubmittedAnswer(text, line) for line, (item, text) in enumerate(answers.items(), 1)},
-    )
-    return grade_submission(rubric, submission)
 
 
 @pytest.mark.parametrize(
     ("rubric", "answers", "item", "diagnosis"), ROWS, ids=[f"{r[2]} {r[3]}" for r in ROWS]
 )
 def test_the_answer_gets_its_diagnosis(rubric, answers, item, diagnosis):
-    assert _grade(rubric, answers).items[item].diagnosis == diagnosis
+    assert grade_answers(rubric, answers).items[item].diagnosis == diagnosis
 
 
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "finding"), ALSO_FOUND, ids=[r[3] for r in ALSO_FOUND]
 )
 def test_a_finding_that_comes_with_another_is_given_with_it(rubric, item, answer, finding):
-    result = _grade(rubric, {item: answer}).items[item]
+    result = grade_answers(rubric, {item: answer}).items[item]
     assert result.verdict == "incorrect"  # two findings: no partial credit
     assert finding in result.decision[2]  # "differs: connectivity, reads_outside"
 
@@ -348,7 +339,7 @@ def test_a_finding_that_comes_with_another_is_given_with_it(rubric, item, answer
     ids=[f"{r[0].id} {r[1]} {r[3]}" for r in SELF_TESTS],
 )
 def test_a_bundled_self_test_gets_its_diagnosis(rubric, item, answer, diagnosis):
-    assert _grade(rubric, {item: answer}).items[item].diagnosis == diagnosis
+    assert grade_answers(rubric, {item: answer}).items[item].diagnosis == diagnosis
 
 
 def test_every_registered_diagnosis_is_given_by_a_row():

@@ -12,9 +12,8 @@ explanation with no concepts to score it by (`grader/score.py`'s shared results)
 from __future__ import annotations
 
 import pytest
+from submitted import grade_answers
 
-from grader.grade import grade_submission
-from grader.model import Submission, SubmittedAnswer
 from grader.rubric import load_rubric_text
 
 RUBRIC = load_rubric_text(
@@ -111,13 +110,7 @@ RUBRIC = load_rubric_text(
 
 
 def _grade(answers: dict[str, str]):
-    submission = Submission(
-        "student",
-        RUBRIC.id,
-        "test",
-        {item: SubmittedAnswer(text, line) for line, (item, text) in enumerate(answers.items(), 1)},
-    )
-    return grade_submission(RUBRIC, submission)
+    return grade_answers(RUBRIC, answers)
 
 
 def _whole(result):

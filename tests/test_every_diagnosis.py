@@ -315,8 +315,6 @@ SELF_TESTS = [
 ]
 
 
-
-
 @pytest.mark.parametrize(
     ("rubric", "answers", "item", "diagnosis"), ROWS, ids=[f"{r[2]} {r[3]}" for r in ROWS]
 )

@@ -23,6 +23,11 @@ def verdict_for(marks: float, max_marks: float) -> str:
     return "partial" if marks > 0 else "incorrect"
 
 
+def _matches(count: ItemResult, formula: ItemResult) -> bool:
+    """Whether a stated count is the one a formula defines (as written or as it acts)."""
+    return count.count_values in (formula.count_values, formula.nominal_values)
+
+
 def add_count_notes(
     rubric: Rubric,
     items: dict[str, ItemResult],
@@ -42,10 +47,6 @@ def add_count_notes(
     for part in rubric.parts:
         formulas = [i.id for i in part.items if count_role(i) == "defines" and i.id in items]
         counts = [i.id for i in part.items if count_role(i) == "states" and i.id in items]
-
-        def matches(count: ItemResult, formula: ItemResult) -> bool:
-            return count.count_values in (formula.count_values, formula.nominal_values)
-
         for formula_id in formulas:
             formula = items[formula_id]
             for count_id in counts:
@@ -56,12 +57,12 @@ def add_count_notes(
                     or None in count.count_values
                 ):
                     continue
-                if not matches(count, formula) and any(
-                    items[other].count_values is not None and matches(count, items[other])
+                if not _matches(count, formula) and any(
+                    items[other].count_values is not None and _matches(count, items[other])
                     for other in formulas
                 ):
                     continue  # the count is another formula's of the part: no disagreement
-                if matches(count, formula):
+                if _matches(count, formula):
                     carried = carry_forward and carry_forward(
                         rubric.items[count_id], count, formula
                     )

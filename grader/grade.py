@@ -164,7 +164,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             )
         elif answer is None or answer.text is None or not answer.text.strip():
             items[item_id] = score_missing(item, answer.text if answer else None)
-        elif answer.found is None and not answer.alternatives and not answer.chains:
+        elif answer.found is None and not (answer.alternatives or answer.chains or answer.unsure):
             items[item_id] = Task(item_id, answer.text)
         else:
             found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
@@ -176,6 +176,8 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                     (line, tuple(Task(item_id, step) for step in steps))
                     for line, steps in answer.chains
                 ),
+                answer.unsure,
+                answer.by_place,
             )
     return Plan(rubric, submission, items, tuple(warnings))
 
@@ -190,11 +192,16 @@ class Found:
     lines: tuple[int, ...]
     note: str | None
     chains: tuple[tuple[int, tuple[Task, ...]], ...] = ()
+    unsure: str | None = None  # why these may be another item's answers: a person decides
+    by_place: bool = False  # taken for the item by its place: checked by a person unless right
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
         results = [checked[task] for task in self.tasks]
         first = replace(results[0], found=self.note)
         notes, decisions = [], []
+        if self.unsure is not None:
+            notes.append(self.unsure)
+            decisions.append("sent for review: which item the answer is for is not clear")
         if len({result.same_answer_key for result in results}) > 1:
             # Different answers to one item: a person decides which is the student's.
             shown = [
@@ -220,6 +227,13 @@ class Found:
                     "will decide which is your answer: " + ", then ".join(shown) + "."
                 )
                 decisions.append(f"sent for review: the steps on line {line} disagree")
+        if self.by_place and not notes and first.verdict != "correct":
+            notes.append(
+                "No words in your script say which item this answers: it was taken for this "
+                "item by its place, and it is not right for it, so an instructor will check "
+                "whether it answers another item."
+            )
+            decisions.append("sent for review: taken by its place, and not right")
         if not notes:
             return first
         return replace(

@@ -192,6 +192,12 @@ class SubmittedAnswer:
     # The chains of working among them (`3 \times 3 \times C \times D = 9CD + D`), each
     # (line, its steps): a chain whose steps disagree goes to a person, showing the steps.
     chains: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    # Why a transcript's answer may be another item's (two items it could answer, no words
+    # saying which): the item goes to a person with this said.
+    unsure: str | None = None
+    # Taken for its item by its place among answers that several items could take: unless it
+    # is right for the item, a person checks that it is not another item's answer.
+    by_place: bool = False
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 kind_of(item).keeps_prose,
                 kind_of(item).count_role == "states",
                 recogniser(item),
+                item.labels,
+                item.label or item.key,
             )
             for item in part.items
         ]

@@ -11,7 +11,9 @@ The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `
 order. Inside a part, every piece of maths (`$…$`, `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line
 that is maths alone, or words and maths such as `Parameters: 9CD + D`) is offered to the
 part's items, and the item's kind says whether it is an answer of its kind
-(`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. The prose of a part is
+(`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A piece two items
+of a part both read goes to the one the words beside it name, else by the order of the items
+when that is unambiguous, saying so (`_place_shared`), else to a person. The prose of a part is
 the answer of an item that keeps prose (an explanation). Words beside a count weigh it: a
 total or "parameters" wins over "weights" and "biases" (shares of it), and maths that only
 describes the maths before it ("$W_Q$ is $E \\times K$") is not a count.
@@ -104,6 +106,8 @@ class TranscriptItem:
     keeps_prose: bool
     counts: bool  # a count: a piece of maths needs words or symbols to be taken for one
     recognises: Callable[[str], bool]
+    names: tuple[str, ...] = ()  # how a script may name it (any case): its label and aliases
+    heading: str = ""  # how feedback names it: "Off diagonal"
 
 
 @dataclass
@@ -115,6 +119,29 @@ class _Candidate:
     # share of one (weights, biases) -2
     strength: int
     steps: tuple[str, ...] = ()  # a chain of working, its last step `text`: every step
+    how: str = ""  # how it was given to its item when more than one item could take it
+    unsure: str = ""  # why it may not be this item's answer at all: a person decides
+    by_place: bool = False  # given to its item by its place among answers others could take
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """A step that several items read as their answer, no word beside it saying whose."""
+
+    texts: dict[str, str]  # each item that reads it → the text it takes
+    line: int
+    quote: str
+    strength: int
+
+    def candidate(self, item_id: str, **how) -> _Candidate:
+        """Its candidate answer for `item_id`, with `how` it was given (`_Candidate`'s
+        fields how, unsure and by_place)."""
+        return _Candidate(self.texts[item_id], self.line, self.quote, self.strength, **how)
+
+    def same_as(self, other: _Shared) -> bool:
+        return self.texts.keys() == other.texts.keys() and all(
+            _same_text(text, other.texts[item_id]) for item_id, text in self.texts.items()
+        )
 
 
 @dataclass
@@ -200,6 +227,7 @@ def _read_part(
         line_of.extend([number] * (len(words) + 1))
     masked = list(text)  # `text` with its maths blanked out: what is left is prose
     found: dict[str, list[_Candidate]] = {}
+    shared: list[_Shared] = []  # maths that several items read, no word saying whose
     taken_lines: set[int] = set()
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
@@ -228,7 +256,7 @@ def _read_part(
         end = text.find("\n", match.end(), following)
         after = text[match.end() : end if end >= 0 else following]
         after = _CLAUSE_AFTER.split(after)[0]
-        if _offer(body, line, before, after, displayed, items, found, describes=describes):
+        if _offer(body, line, before, after, displayed, items, found, shared, describes=describes):
             taken_lines.add(line)
         elif displayed:
             leftovers.append((line, match.group(0)))
@@ -237,11 +265,14 @@ def _read_part(
         if not plain.strip() or number in questions:
             continue
         bare = _bare_maths(plain) if "$" not in words else None
-        if bare is not None and _offer(bare[1], number, bare[0], "", True, items, found, True):
+        if bare is not None and _offer(
+            bare[1], number, bare[0], "", True, items, found, shared, bare=True
+        ):
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
             continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
+    _place_shared(shared, found, items, section.key)
     return found, prose, leftovers
 
 
@@ -283,21 +314,26 @@ def _offer(
     displayed: bool,
     items: Sequence[TranscriptItem],
     found: dict[str, list[_Candidate]],
+    shared: list[_Shared],
     bare: bool = False,
     describes: bool = False,
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
     candidate: the last step is the answer, and every step is kept, so that working whose
-    steps disagree goes to a person."""
+    steps disagree goes to a person. A step that several items read as their answer goes to
+    the one its words name (`Off-diagonal: $-s_i s_j$`); when none is named, it is added to
+    `shared`, to be placed once the whole part has been read."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
+    offered = len(shared)
     for index, step in enumerate(steps):
         if not step:
             continue
         words_before = before if not any(steps[:index]) else ""
         words_after = after if index == len(steps) - 1 else ""
+        takers: dict[str, str] = {}  # each item that reads the step as its answer → the text
         for item in items:
             if item.keeps_prose:
                 continue
@@ -307,8 +343,19 @@ def _offer(
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
             if candidate and item.recognises(candidate):
-                taken.setdefault(item.id, []).append((index, candidate))
-                break  # one item per step
+                takers[item.id] = candidate
+        if len(takers) > 1:
+            named = _named([item for item in items if item.id in takers], before + " " + after)
+            takers = {named.id: takers[named.id]} if named is not None else takers
+        if len(takers) == 1:
+            ((item_id, candidate),) = takers.items()
+            taken.setdefault(item_id, []).append((index, candidate))
+        elif takers:
+            # Items of one kind that all read it, and no word says which it answers: it is
+            # placed once the whole part has been read (`_place_shared`).
+            strength = (4 if boxed is not None else 0) + (1 if displayed else 0)
+            quote = _quote(f"{words_before.strip()} {step} {words_after.strip()}")
+            shared.append(_Shared(takers, line, quote, strength))
     for item in items:
         if item.id not in taken:
             continue
@@ -329,7 +376,100 @@ def _offer(
         found.setdefault(item.id, []).append(
             _Candidate(chosen[-1][1], line, quote, strength, chain)
         )
-    return bool(taken)
+    return bool(taken) or len(shared) > offered
+
+
+def _plain(text: str) -> str:
+    """Words as names are compared: any case, `Off-diagonal` as `off diagonal`."""
+    return " ".join(re.sub(r"[-_‐–—]", " ", text).split()).casefold()
+
+
+def _named(items: Sequence[TranscriptItem], words: str) -> TranscriptItem | None:
+    """The item that the words beside a piece of maths name: the one whose name (label or
+    alias, two letters or more) found in them is the longest, so that "Off-diagonal" names
+    the item labelled "Off diagonal" and not the one labelled "Diagonal"; None when no item,
+    or two items alike, are named."""
+    plain = _plain(words)
+    best: list[TranscriptItem] = []
+    longest = 0
+    for item in items:
+        length = max(
+            (
+                len(name)
+                for name in map(_plain, item.names)
+                if len(name) > 1 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", plain)
+            ),
+            default=0,
+        )
+        if length and length > longest:
+            best, longest = [item], length
+        elif length and length == longest:
+            best.append(item)
+    return best[0] if len(best) == 1 else None
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def _place_shared(
+    shared: list[_Shared],
+    found: dict[str, list[_Candidate]],
+    items: Sequence[TranscriptItem],
+    part: str,
+) -> None:
+    """Give the items the maths that several of them read as their answer, no word saying
+    whose, as a marker would. Another sighting of an answer one of them already has goes to
+    it. Then, when the different pieces left are exactly as many as those items still
+    without an answer, the pieces are taken in the order of the items (the first piece for
+    the first item), each answer saying so; otherwise which piece answers which item is a
+    guess, and every such item is given every piece, for a person to decide."""
+    order = {item.id: number for number, item in enumerate(items)}
+    heading = {item.id: item.heading or item.key for item in items}
+    pieces: list[list[_Shared]] = []  # the different pieces left, each with its sightings
+    for piece in shared:
+        owners = [
+            item_id
+            for item_id, text in piece.texts.items()
+            if any(_same_text(text, kept.text) for kept in found.get(item_id, ()))
+        ]
+        if len(owners) == 1:
+            found[owners[0]].append(piece.candidate(owners[0]))
+            continue
+        same = next((group for group in pieces if group[0].same_as(piece)), None)
+        if same is not None:
+            same.append(piece)
+        else:
+            pieces.append([piece])
+    if not pieces:
+        return
+    readers = {item_id for group in pieces for item_id in group[0].texts}
+    free = sorted((i for i in readers if i not in found), key=order.__getitem__)
+    if len(pieces) == len(free) and all(set(free) <= group[0].texts.keys() for group in pieces):
+        for number, (group, item_id) in enumerate(zip(pieces, free, strict=True)):
+            place = _ORDINALS[number] if number < len(_ORDINALS) else f"number {number + 1}"
+            how = (
+                f"taken for {heading[item_id]} by its place: the {place} of {len(free)} "
+                f"answers in part {part} that could be {' or '.join(heading[i] for i in free)}, "
+                "in the order of the items"
+                if len(free) > 1
+                else f"taken for {heading[item_id]}: the one item of part {part} it could "
+                "answer that has no other answer"
+            )
+            for piece in group:
+                found.setdefault(item_id, []).append(
+                    piece.candidate(item_id, how=how, by_place=len(free) > 1)
+                )
+        return
+    for group in pieces:
+        names = " or ".join(heading[item_id] for item_id in sorted(group[0].texts, key=order.get))
+        unsure = (
+            f"Part {part} of your script gives {len(pieces)} "
+            f"answer{'s' if len(pieces) != 1 else ''} that could be its {names}, and no words "
+            "say which is which; an instructor will decide which item this answers."
+        )
+        for item_id in group[0].texts:
+            for piece in group:
+                found.setdefault(item_id, []).append(piece.candidate(item_id, unsure=unsure))
 
 
 def _sides(count: str) -> list[str]:
@@ -394,10 +534,13 @@ def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
         ):
             distinct.append(candidate)
     first = max(distinct, key=lambda c: c.strength)
+    how = f" ({first.how})" if first.how else ""
     return SubmittedAnswer(
         first.text,
         first.line,
-        found=f"from line {first.line}: {first.quote}",
+        found=f"from line {first.line}{how}: {first.quote}",
+        unsure=next((c.unsure for c in distinct if c.unsure), None),
+        by_place=first.by_place,
         alternatives=tuple((c.text, c.line, c.quote) for c in distinct if c is not first),
         chains=tuple((c.line, c.steps) for c in candidates if c.steps and c.strength >= best - 1),
     )

@@ -13,7 +13,7 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
-from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS
+from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
 from grader.kinds.formula.matrix_form import held_to_reference
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
@@ -72,6 +72,12 @@ class FormulaKind:
     def advice(self, item: Item, context: Context) -> str:
         """How to write a formula, with an example over the item's own tensors and sizes."""
         layer = item.spec.layer
+        if len(layer.inputs) > 1 and has_time(layer):
+            y, x = layer.output.name, layer.input.name
+            return (
+                f"Write the formula with indices, e.g. {formula_example(layer)}, or with "
+                f"vectors at a time step, e.g. {y}_t = W {x}_t + b."
+            )
         return (
             f"Write the formula with indices, e.g. {formula_example(layer)}, or a matrix "
             f"form such as {layer.output.name.upper()} = {layer.input.name.upper()}W."

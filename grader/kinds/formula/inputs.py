@@ -31,7 +31,7 @@ import numpy as np
 
 from grader.kinds.formula.check import FINDINGS, _Comparison
 from grader.kinds.formula.layer import Structure, facts, spatial_axes
-from grader.kinds.formula.terms import Formula, LayerSpec, show_index
+from grader.kinds.formula.terms import Access, Formula, LayerSpec, show_index
 from grader.model import Diagnosis
 
 # The findings of this module in words, for the class overview's most common mistakes.
@@ -292,10 +292,14 @@ class _Inputs:
         findings: list[Diagnosis] = []
         for index in range(len(self.layer.inputs)):
             comparison = self.comparison(index, meanings)
+            fixed = comparison.fixed()
+            if fixed and not len(comparison.s.weights):
+                return fixed  # the input added as it is, with no weight (+ h_{t-1})
             same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
             findings += comparison.connectivity() + comparison.sharing(same_reads)
             if index == 0:
-                findings += comparison.bias() + comparison.fixed()
+                findings += comparison.bias()
+            findings += fixed
             if findings:
                 return findings
         return findings
@@ -346,25 +350,26 @@ def several_inputs_findings(
 # --- Named weight matrices -----------------------------------------------------------------
 
 
-def _roles(formula: Formula, layer: LayerSpec) -> dict[str, set[str]]:
-    """Which inputs each named weight matrix (W_x, W_{hh}: a name with a subscript) weighs."""
-    roles: dict[str, set[str]] = {}
+def _roles(formula: Formula, layer: LayerSpec) -> dict[str, dict[str, str]]:
+    """Which inputs each named weight matrix (W_x, W_{hh}: a name with a subscript) weighs,
+    each with how it is read there (`x_t`, `h_{t-1}`)."""
+    roles: dict[str, dict[str, str]] = {}
     for term in formula.terms:
-        inputs = {a.name for a in term.factors if layer.is_input(a.name)}
+        inputs = {a.name: _shown_access(a) for a in term.factors if layer.is_input(a.name)}
         for access in term.factors:
             if "_" in access.name and not layer.is_input(access.name):
-                roles.setdefault(access.name.casefold(), set()).update(inputs)
+                found = roles.setdefault(access.name.casefold(), {})
+                for name, shown in inputs.items():
+                    found.setdefault(name, shown)
     return roles
 
 
-def _read_at(formula: Formula, name: str) -> str:
-    """How `formula` reads input `name`: `h_{t-1}`, from its time index, else the name."""
-    for term in formula.terms:
-        for access in term.factors:
-            if access.name == name and len(access.indices) > 1:
-                step = show_index(access.indices[0])
-                return f"{name}_{step}" if len(step) == 1 else f"{name}_{{{step}}}"
-    return name
+def _shown_access(access: Access) -> str:
+    """An input as a vector at its time step, `h_{t-1}`; the name alone without time."""
+    if len(access.indices) < 2:
+        return access.name
+    step = show_index(access.indices[0])
+    return f"{access.name}_{step}" if len(step) == 1 else f"{access.name}_{{{step}}}"
 
 
 def _written(formula: Formula, folded: str) -> str:
@@ -382,21 +387,21 @@ def roles_swapped(reference: Formula, formula: Formula, layer: LayerSpec) -> lis
     wrong = [
         name
         for name, inputs in written.items()
-        if name in wanted and inputs and wanted[name] and inputs != wanted[name]
+        if name in wanted and inputs and wanted[name] and set(inputs) != set(wanted[name])
     ]
     if not wrong:
         return []
+    order = _order(layer)
 
-    def shown(f: Formula, names: set[str]) -> str:
-        return " and ".join(_read_at(f, n) for n in sorted(names, key=_order(layer)))
+    def shown(reads: dict[str, str]) -> str:
+        return " and ".join(reads[name] for name in sorted(reads, key=order))
 
     yours = " and ".join(
-        f"your {_written(formula, name)} multiplies {shown(formula, written[name])}"
-        for name in wrong
+        f"your {_written(formula, name)} multiplies {shown(written[name])}" for name in wrong
     )
-    theirs = ", ".join(
-        f"{_written(reference, name)} weighs {shown(reference, inputs)}"
-        for name, inputs in sorted(wanted.items(), key=lambda e: _order(layer)(min(e[1])))
+    theirs = " and ".join(
+        f"{_written(reference, name)} weighs {shown(reads)}"
+        for name, reads in sorted(wanted.items(), key=lambda e: min(map(order, e[1])))
     )
     return [
         FINDINGS.make(

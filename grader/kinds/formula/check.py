@@ -126,6 +126,13 @@ WORDS = {
     "recurrent cell": Words(
         "a recurrent cell", "time step", "time steps", "hidden unit", "hidden units"
     ),
+    "over time": Words(
+        "a layer applied at every time step",
+        "time step",
+        "time steps",
+        "output unit",
+        "output units",
+    ),
 }
 LAYER_KINDS = tuple(WORDS)
 

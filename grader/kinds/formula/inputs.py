@@ -281,8 +281,14 @@ class _Inputs:
             restrict(self.student, index),
             LayerSpec(self.layer.inputs[index], self.layer.output, self.layer.padding),
             meanings,
-            kind="recurrent cell" if self.layer.recurrent else None,
+            kind=self.words(),
         )
+
+    def words(self) -> str | None:
+        """A recurrent cell's words, or a layer over time's; else the input's own layer's."""
+        if self.layer.recurrent:
+            return "recurrent cell"
+        return "over time" if self.timed else None
 
     def bias(self) -> list[Diagnosis]:
         return self.comparison(0, {}).bias()

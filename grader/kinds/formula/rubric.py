@@ -121,7 +121,9 @@ def read_inputs(
         where = f"inputs[{index}].name"
         name = source.name.casefold()
         if name in seen:
-            fields.problem(node.line, where, f"two inputs are named {source.name}")
+            fields.problem(
+                node.line, where, f"two inputs are named {source.name} (names match in any case)"
+            )
             return None
         seen.add(name)
         if name == target.name.casefold():

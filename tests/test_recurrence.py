@@ -549,3 +549,69 @@ def test_one_input_may_still_be_given_as_input():
     )
     layer = rubric.items["a.formula"].spec.layer
     assert (layer.inputs, layer.recurrent) == ((layer.input,), False)
+
+
+# --- Two inputs without a time axis ----------------------------------------------------------
+
+GATE = load_rubric_text(
+    r"""
+id: GATE
+title: A unit that reads two vectors
+symbols:
+  E: {meaning: the size of x, example: 3}
+  S: {meaning: the size of s, example: 2}
+  D: {meaning: the outputs, example: 4}
+parts:
+  a:
+    marks: 2
+    prompt: y reads x and s.
+    items:
+      formula:
+        type: formula
+        marks: 2
+        inputs: [{name: x, shape: [E]}, {name: s, shape: [S]}]
+        output: {name: y, shape: [D]}
+        answer: 'y_k = \sigma(\sum_{e=1}^{E} u_{k,e} x_e + \sum_{m=1}^{S} v_{k,m} s_m + b_k)'
+""",
+    "gate.yaml",
+)
+
+UNTIMED = [
+    pytest.param(
+        r"y_j = \sigma(b_j + \sum_{m} v_{j,m} s_m + \sum_{e} u_{j,e} x_e)",
+        "correct",
+        None,
+        CORRECT,
+        id="terms in any order, sums without ranges",
+    ),
+    pytest.param(
+        r"y_k = \sigma(\sum_{e} u_{k,e} x_e + b_k)",
+        "incorrect",
+        "input_missing",
+        ("Your y never reads s; this layer reads it.",),
+        id="an input never read, named without a time step",
+    ),
+    pytest.param(
+        r"y_k = \sigma(\sum_{e} u_{k,e} x_e + \sum_{m} u_{k,m} s_m + b_k)",
+        "incorrect",
+        "inputs_share_weights",
+        (
+            "Your formula weighs x and s with the same weights; this layer has its own weight matrix for each.",
+        ),
+        id="one weight tensor for both",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "verdict", "diagnosis", "feedback"), UNTIMED)
+def test_two_inputs_without_time_are_told_by_name(answer, verdict, diagnosis, feedback):
+    result = grade_answer(GATE, GATE.items["a.formula"], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
+
+
+def test_a_product_of_two_inputs_is_refused_with_the_reason():
+    with pytest.raises(AnswerError) as raised:
+        read(GATE, r"y_k = \sigma(\sum_{e} u_{k,e} x_e s_e + b_k)")
+    assert raised.value.message == (
+        "a term multiplies inputs together: a layer's output must be a weighted sum of its inputs"
+    )

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from grader.errors import AnswerError
+from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.index_form import IndexFormReader
 from grader.kinds.formula.terms import (
+    MAX_TERMS,
     Access,
     Formula,
     LayerSpec,
@@ -53,6 +54,8 @@ def is_vector_form(tokens: list[Token], layer: LayerSpec) -> bool:
     of a layer whose tensors all have a time axis and one axis of features."""
     if len(layer.output.shape) != 2 or any(len(t.shape) != 2 for t in layer.inputs):
         return False
+    if any(t.kind in ("SUM", "MAX") for t in tokens):
+        return False  # sums are written with indices: h_{t,k} = \sum_m …, told so if short of one
     kinds = [t.kind for t in tokens[:6]]
     if kinds[:2] != ["NAME", "_"] or not same_name(tokens[0].text, layer.output.name):
         return False
@@ -120,6 +123,10 @@ class VectorFormReader(IndexFormReader):
             if not factors:
                 raise self.error(self.peek(), "expected a vector such as x_t or a matrix such as W")
             chains.append((sign * coefficient, factors))
+            if len(chains) > MAX_TERMS:
+                raise AnswerTooLargeError(
+                    self.text, 0, f"this formula has more than {MAX_TERMS} terms"
+                )
             if not self.at("+", "-"):
                 return chains
             sign = sympy.Integer(-1 if self.take().kind == "-" else 1)
@@ -192,13 +199,12 @@ class VectorFormReader(IndexFormReader):
             self.take("}")
             words = ["".join(p) for p in parts]
         else:
-            words = [self.take("NAME", "NUMBER").text[:1]]
-            if self.tokens[self.position - 1].kind == "NAME":
-                token = self.tokens[self.position - 1]
-                if len(token.text) > 1:  # `W_hh_{t-1}` is W_h times h_{t-1}, as in LaTeX
-                    self.tokens.insert(
-                        self.position, Token("NAME", token.text[1:], token.start + 1)
-                    )
+            token = self.take("NAME", "NUMBER", what="a subscript, e.g. W_x")
+            words = [token.text[:1]]
+            if len(token.text) > 1:  # `W_hh_{t-1}` is W_h times h_{t-1}, as in LaTeX
+                self.tokens.insert(
+                    self.position, Token(token.kind, token.text[1:], token.start + 1)
+                )
         per_step = self.step_letter in words
         kept = [w for w in words if w and w != self.step_letter]
         if not kept:

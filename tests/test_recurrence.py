@@ -615,3 +615,10 @@ def test_a_product_of_two_inputs_is_refused_with_the_reason():
     assert raised.value.message == (
         "a term multiplies inputs together: a layer's output must be a weighted sum of its inputs"
     )
+
+
+def test_swapped_weight_matrices_are_not_grouped_with_the_right_answers():
+    right = grade_answer(RNN, RNN.items["a.formula"], CELL)
+    renamed = grade_answer(RNN, RNN.items["a.formula"], r"h_t = \tanh(U x_t + V h_{t-1} + c)")
+    swapped = grade_answer(RNN, RNN.items["a.formula"], r"h_t = \tanh(W_h x_t + W_x h_{t-1} + b)")
+    assert right.answer_group == renamed.answer_group != swapped.answer_group

@@ -828,6 +828,8 @@ def check_formula(
     from grader.kinds.formula.inputs import roles_swapped, several_inputs_findings
 
     swapped = roles_swapped(item.reference, formula, layer) if several else []
+    if swapped:  # the same layer, but not the same answer: kept apart from the right ones
+        group += ":weights_swapped"
     if same_structure and not activation and not swapped:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}

@@ -36,13 +36,13 @@ from grader.model import Diagnosis
 
 # The findings of this module in words, for the class overview's most common mistakes.
 INPUT_DESCRIPTIONS = {
-    "input_missing": "an input of the layer never read (the x_t of a recurrent cell)",
-    "recurrent_missing": "a recurrent cell whose state never reads the previous state h_{t-1}",
-    "reads_own_output": "h_t where h_{t-1} belongs: the cell reads its own output",
+    "input_missing": "an input of the layer never read (a recurrent cell's input)",
+    "recurrent_missing": "a recurrent cell that never reads its previous state",
+    "reads_own_output": "the current state where the previous one belongs: the cell reads itself",
     "time_step": "an input read at another time step than the layer's",
     "inputs_share_weights": "one weight matrix for two inputs that each have their own",
-    "weights_over_time": "weights that change with t, not shared over time",
-    "weights_swapped": "the question's weight matrices on each other's inputs (W_h x_t)",
+    "weights_over_time": "weights that change with time, not shared over the time steps",
+    "weights_swapped": "the question's named weight matrices on each other's inputs",
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import AnswerError, RubricError
-from grader.grade import grade_answer
+from grader.grade import grade_answer, grade_paths
 from grader.kinds.formula.check import same_layer
 from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric, load_rubric_text
@@ -622,3 +622,16 @@ def test_swapped_weight_matrices_are_not_grouped_with_the_right_answers():
     renamed = grade_answer(RNN, RNN.items["a.formula"], r"h_t = \tanh(U x_t + V h_{t-1} + c)")
     swapped = grade_answer(RNN, RNN.items["a.formula"], r"h_t = \tanh(W_h x_t + W_x h_{t-1} + b)")
     assert right.answer_group == renamed.answer_group != swapped.answer_group
+
+
+def test_the_example_submissions_are_graded_as_their_mistakes_deserve():
+    batch = grade_paths(RNN, [ROOT / "submissions" / "rnn-q1"])
+    assert not batch.failures
+    results = {result.student: result for result in batch.results}
+    assert {student: result.total for student, result in results.items()} == {"ana": 7, "ben": 1}
+    cell = results["ben"].items["a.formula"]
+    assert (cell.verdict, cell.marks, cell.diagnosis) == ("partial", 1, "reads_own_output")
+    assert [results["ben"].items[i].diagnosis for i in ("b.params", "c.params")] == [
+        "misconception 1",
+        "misconception 1",
+    ]

@@ -153,6 +153,12 @@ ERRORS = [
     pytest.param(
         r"h_t = W_x^2 x_t", "expected T, for a transpose, not '2'", 10, id="a power of a matrix"
     ),
+    pytest.param(
+        r"H = XW_x + HW_h + b",
+        "a matrix form such as H = XW reads one input; this layer reads x and h: write it with indices, or with vectors at a time step, e.g. h_t = W x_t + b",
+        0,
+        id="a matrix form of one input",
+    ),
 ]
 
 

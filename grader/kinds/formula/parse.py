@@ -37,8 +37,24 @@ def parse_formula(text: str, sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
     tokens = tokenize(normalise(text, FORMULA_STEPS))
     if is_vector_form(tokens, layer):
         return read_vector_form(text, tokens, sizes, layer)
+    if _is_matrix_form(tokens) and len(layer.inputs) > 1:
+        raise AnswerError(text, 0, _several_inputs_advice(layer))
     read = read_matrix_form if _is_matrix_form(tokens) else read_index_form
     return read(text, tokens, sizes, layer)
+
+
+def _several_inputs_advice(layer: LayerSpec) -> str:
+    """A matrix form reads one input: how to write a layer with several."""
+    y, x = layer.output.name.lower(), layer.input.name.lower()
+    vectors = (
+        f", or with vectors at a time step, e.g. {y}_t = W {x}_t + b"
+        if all(len(t.shape) == 2 for t in (*layer.inputs, layer.output))
+        else ""
+    )
+    return (
+        f"a matrix form such as {y.upper()} = {x.upper()}W reads one input; this layer reads "
+        f"{' and '.join(t.name for t in layer.inputs)}: write it with indices{vectors}"
+    )
 
 
 def _is_matrix_form(tokens: list) -> bool:

@@ -6,7 +6,8 @@ Run from the repository root:
 
 It grades a set of distinct formulas for every formula item of rubrics/22-52-q4.yaml, and for
 the layers with index arithmetic, strides and groups of rubrics/conv1d-q1.yaml,
-strided-q1.yaml, grouped-q1.yaml, dense-tanh-q1.yaml (an activation) and pool-q1.yaml (average pooling)
+strided-q1.yaml, grouped-q1.yaml, dense-tanh-q1.yaml (an activation), pool-q1.yaml (average pooling)
+and rnn-q1.yaml (one step of a recurrence: two inputs, in index and vector form)
 (right and wrong answers, in several notations, with
 renamed indices), each once, as a new answer in a
 class would be: the reference's structure is cached across answers, the student's is not. It
@@ -91,6 +92,15 @@ ARITHMETIC = {
         r"y_{{{i},{j},{k}}} = \frac{{1}}{{4}}\sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
         r"y_{{{i},{j},{k}}} = \sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
         r"y_{{{i},{j},{k}}} = \frac{{1}}{{4}}\sum_{{{u}=0}}^{{1}}\sum_{{{v}=0}}^{{1}} x_{{{i}+{u},{j}+{v},{k}}}",
+    ],
+    # One step of a recurrence: two inputs, x_t and the previous state h_{t-1} (i is time).
+    ("rnn-q1.yaml", "a.formula"): [
+        r"h_{{{i},{k}}} = \tanh(\sum_{{{l}=1}}^{{E}} u_{{{k},{l}}} x_{{{i},{l}}} + \sum_{{{u}=1}}^{{H}} w_{{{k},{u}}} h_{{{i}-1,{u}}} + b_{{{k}}})",
+        r"h_{{{i},{k}}} = \tanh(\sum_{{{l}}} u_{{{k},{l}}} x_{{{i},{l}}} + \sum_{{{u}}} w_{{{k},{u}}} h_{{{i},{u}}} + b_{{{k}}})",
+        r"h_{{{i},{k}}} = \tanh(\sum_{{{l}=1}}^{{E}} u_{{{i},{k},{l}}} x_{{{i},{l}}} + \sum_{{{u}=1}}^{{H}} w_{{{i},{k},{u}}} h_{{{i}-1,{u}}} + b_{{{k}}})",
+        r"h_{{{i}}} = \tanh(W_x x_{{{i}}} + W_h h_{{{i}-1}} + b)",
+        r"h_{{{i}}} = \tanh(W_h x_{{{i}}} + W_x h_{{{i}-1}} + b)",
+        r"h_{{{i}}} = \tanh(W_x x_{{{i}}} + b)",
     ],
 }
 MATRIX_FORMS = [

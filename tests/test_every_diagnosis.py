@@ -286,6 +286,74 @@ ROWS += [
     ),
 ]
 
+# Layers with several inputs, and one step of a recurrence (issue 17): a layer over time that
+# reads two inputs, and the bundled Elman cell.
+TWO_INPUTS = load_rubric_text(
+    r"""
+id: TWO
+title: A layer with two inputs
+symbols:
+  T: {meaning: the number of steps, example: 6}
+  E: {meaning: the size of x, example: 3}
+  S: {meaning: the size of s, example: 2}
+  D: {meaning: the outputs, example: 4}
+check_sizes:
+  - {T: 4, E: 3, S: 2, D: 5}
+  - {T: 5, E: 2, S: 4, D: 3}
+parts:
+  a:
+    marks: 2
+    prompt: Each output reads x and s at its own step.
+    items:
+      formula:
+        type: formula
+        marks: 2
+        inputs: [{name: x, shape: [T, E]}, {name: s, shape: [T, S]}]
+        output: {name: y, shape: [T, D]}
+        answer: 'y_{t,k} = \sum_{e=1}^{E} u_{k,e} x_{t,e} + \sum_{m=1}^{S} v_{k,m} s_{t,m} + b_k'
+""",
+    "two.yaml",
+)
+RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
+ROWS += [
+    (
+        TWO_INPUTS,
+        {"a.formula": r"y_{t,k} = \sum_{m=1}^{S} v_{k,m} s_{t,m} + b_k"},
+        "a.formula",
+        "input_missing",
+    ),
+    (
+        TWO_INPUTS,
+        {
+            "a.formula": r"y_{t,k} = \sum_{e=1}^{E} u_{k,e} x_{t+1,e} + \sum_{m=1}^{S} v_{k,m} s_{t,m} + b_k"
+        },
+        "a.formula",
+        "time_step",
+    ),
+    (
+        TWO_INPUTS,
+        {
+            "a.formula": r"y_{t,k} = \sum_{e=1}^{E} u_{k,e} x_{t,e} + \sum_{m=1}^{S} u_{k,m} s_{t,m} + b_k"
+        },
+        "a.formula",
+        "inputs_share_weights",
+    ),
+    (RNN, {"a.formula": r"h_t = \tanh(U x_t + c)"}, "a.formula", "recurrent_missing"),
+    (RNN, {"a.formula": r"h_t = \tanh(U x_t + V h_t + c)"}, "a.formula", "reads_own_output"),
+    (
+        RNN,
+        {"a.formula": r"h_t = \tanh(U x_t + V_t h_{t-1} + c)"},
+        "a.formula",
+        "weights_over_time",
+    ),
+    (
+        RNN,
+        {"a.formula": r"h_t = \tanh(x_t^T W_h + h_{t-1}^T W_x + b)"},
+        "a.formula",
+        "weights_swapped",
+    ),
+]
+
 # Findings that come only with another (the first finding is the diagnosis): the row's
 # answer and the finding it must also give.
 ALSO_FOUND = [

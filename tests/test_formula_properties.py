@@ -443,3 +443,151 @@ def test_another_or_no_activation_is_never_right(text):
     result = grade_answer(DENSE_TANH, DENSE_TANH.items["a.formula"], text)
     assert result.verdict != "correct", text
     assert result.diagnosis in ("activation_missing", "activation_wrong"), (text, result.feedback)
+
+
+# --- The same properties for a layer with two inputs: one step of a recurrence ------------
+
+RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
+CELL_ITEM = RNN.items["a.formula"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """h_t = tanh(Σ_e u[k,e] x[t+input_step,e] + Σ_m w[k,m] h[t+state_step,m] + b[k]), as a
+    student might write it: with indices or with vectors, terms and factors in any order."""
+
+    vectors: bool
+    letters: tuple[str, str, str, str]  # t, k, and the two summed indices
+    names: tuple[str, str, str]  # the input weights, the recurrent weights, the bias
+    order: tuple[int, ...]  # of the terms: 0 input, 1 state, 2 bias
+    weight_first: tuple[bool, bool]
+    indices_swapped: tuple[bool, bool]  # u_{e,k} rather than u_{k,e} (as a matrix: transposed)
+    ranges: bool
+    input_step: int = 0
+    state_step: int = -1
+    per_step_input_weights: bool = False
+    bias: bool = True
+    function: str = r"\tanh"
+
+    def render(self) -> str:
+        t, k, e, m = self.letters
+        u, w, b = self.names
+
+        def step(offset: int) -> str:
+            return t if offset == 0 else f"{t}{offset:+d}"
+
+        if self.vectors:
+            terms = []
+            for name, vector, flip, first in (
+                (
+                    u,
+                    f"x_{{{step(self.input_step)}}}",
+                    self.indices_swapped[0],
+                    self.weight_first[0],
+                ),
+                (
+                    w,
+                    f"h_{{{step(self.state_step)}}}",
+                    self.indices_swapped[1],
+                    self.weight_first[1],
+                ),
+            ):
+                if self.per_step_input_weights and name == u:
+                    name = f"{name}_{t}"
+                matrix = f"{name}^T" if flip else name
+                # A matrix after the vector multiplies it as a row: x_t W.
+                terms.append(f"{matrix} {vector}" if first else f"{vector} {matrix}")
+            terms.append(b)
+            right = " + ".join(terms[i] for i in self.order if i < 2 or self.bias)
+            return f"h_{t} = {self.function}({right})" if self.function else f"h_{t} = {right}"
+        terms = []
+        for name, tensor, summed, size, offset, flip, first in (
+            (u, "x", e, "E", self.input_step, *self.indices_swapped[:1], self.weight_first[0]),
+            (w, "h", m, "H", self.state_step, self.indices_swapped[1], self.weight_first[1]),
+        ):
+            pair = [summed, k] if flip else [k, summed]
+            if self.per_step_input_weights and tensor == "x":
+                pair = [t, *pair]
+            factors = [f"{name}_{{{','.join(pair)}}}", f"{tensor}_{{{step(offset)},{summed}}}"]
+            product = " ".join(factors if first else factors[::-1])
+            bounds = f"{summed}=1}}^{{{size}" if self.ranges else summed
+            terms.append(rf"\sum_{{{bounds}}} {product}")
+        terms.append(f"{b}_{{{k}}}")
+        right = " + ".join(terms[i] for i in self.order if i < 2 or self.bias)
+        left = f"h_{{{t},{k}}}"
+        return f"{left} = {self.function}({right})" if self.function else f"{left} = {right}"
+
+
+@st.composite
+def cells(draw) -> Cell:
+    """A correct Elman cell, written in a random way."""
+    letters = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "hx"]).map(lambda p: p[:4])
+    )
+    names = draw(st.lists(st.sampled_from("ABCFGUVW"), min_size=3, max_size=3, unique=True))
+    return Cell(
+        vectors=draw(st.booleans()),
+        letters=tuple(letters),
+        names=(names[0], names[1], names[2].lower()),
+        order=tuple(draw(st.permutations([0, 1, 2]))),
+        weight_first=(draw(st.booleans()), draw(st.booleans())),
+        indices_swapped=(draw(st.booleans()), draw(st.booleans())),
+        ranges=draw(st.booleans()),
+    )
+
+
+@EXAMPLES
+@given(cells())
+def test_how_a_recurrent_cell_is_written_never_changes_the_verdict(cell):
+    text = cell.render()
+    result = grade_answer(RNN, CELL_ITEM, text)
+    assert result.verdict == "correct", (text, result.feedback)
+
+
+# A real change to the cell, and the diagnosis it gets however the cell is written.
+CELL_MUTATIONS = {
+    "reads_own_output": {"state_step": 0},
+    "time_step": {"input_step": -1},
+    "weights_over_time": {"per_step_input_weights": True},
+    "bias_missing": {"bias": False},
+    "activation_wrong": {"function": r"\sigma"},
+    "activation_missing": {"function": ""},
+}
+
+
+@EXAMPLES
+@given(cells(), st.sampled_from(sorted(CELL_MUTATIONS)))
+def test_a_real_change_to_a_recurrent_cell_gets_its_diagnosis_however_written(cell, diagnosis):
+    text = replace(cell, **CELL_MUTATIONS[diagnosis]).render()
+    result = grade_answer(RNN, CELL_ITEM, text)
+    assert (result.verdict, result.diagnosis) != ("correct", None), text
+    assert result.diagnosis == diagnosis, (text, result.feedback)
+
+
+CELL_TOKENS = [
+    "h_t",
+    "h_{t-1}",
+    "x_t",
+    "W_x",
+    "W_h",
+    " = ",
+    "+",
+    r"\tanh(",
+    ")",
+    "^T",
+    "_",
+    "{",
+    "}",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(CELL_TOKENS + TOKENS), max_size=30).map("".join))
+def test_cell_like_token_soup_is_read_or_refused_with_an_answer_error(text):
+    try:
+        formula = parse_formula(text, RNN.symbol_table, CELL_ITEM.spec.layer)
+    except AnswerError as error:
+        assert 0 <= error.position <= len(text)
+        assert error.message
+    else:
+        assert isinstance(formula, Formula)

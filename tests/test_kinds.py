@@ -53,6 +53,7 @@ _KEY_VALUES = {
     "bias": "'D'",
     "bias_included": "true",
     "input": "{name: x, shape: [C]}",
+    "inputs": "[{name: x, shape: [C]}]",
     "output": "{name: y, shape: [D]}",
     "padding": "none",
     "concepts": "[]",

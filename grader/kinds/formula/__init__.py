@@ -13,6 +13,7 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
+from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
 from grader.kinds.formula.matrix_form import held_to_reference
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
@@ -56,12 +57,13 @@ DESCRIPTIONS = {
     "activation_extra": "an activation where the layer's output is the weighted sum itself",
     "activation_wrong": "another activation than the layer's (tanh, σ, ReLU)",
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
+    **INPUT_DESCRIPTIONS,
 }
 
 
 class FormulaKind:
     name = "formula"
-    keys = ("input", "output", "padding", "index_base")
+    keys = ("input", "inputs", "output", "padding", "index_base")
     diagnoses = FINDINGS.names
     keeps_prose = False
     part_diagnoses = ()
@@ -70,6 +72,12 @@ class FormulaKind:
     def advice(self, item: Item, context: Context) -> str:
         """How to write a formula, with an example over the item's own tensors and sizes."""
         layer = item.spec.layer
+        if len(layer.inputs) > 1 and has_time(layer):
+            y, x = layer.output.name, layer.input.name
+            return (
+                f"Write the formula with indices, e.g. {formula_example(layer)}, or with "
+                f"vectors at a time step, e.g. {y}_t = W {x}_t + b."
+            )
         return (
             f"Write the formula with indices, e.g. {formula_example(layer)}, or a matrix "
             f"form such as {layer.output.name.upper()} = {layer.input.name.upper()}W."
@@ -91,7 +99,7 @@ class FormulaKind:
         formula = read_formula(
             text, line, path, context.symbol_table, spec.layer, problems, context.size_sets
         )
-        if formula is not None and spec.index_base == "0" and is_index_form(text):
+        if formula is not None and spec.index_base == "0" and is_index_form(text, spec.layer):
             return indexed_from_zero(formula, spec.layer)
         return formula
 
@@ -103,9 +111,9 @@ class FormulaKind:
         )
         base = item.spec.index_base
         from_zero = indexed_from_zero(written, item.spec.layer)
-        formula = from_zero if base == "0" and is_index_form(text) else written
+        formula = from_zero if base == "0" and is_index_form(text, item.spec.layer) else written
         check = check_formula(item, formula, context.symbols, context.size_sets)
-        if check.equivalent or not check.exact or not is_index_form(text):
+        if check.equivalent or not check.exact or not is_index_form(text, item.spec.layer):
             return score_formula(item, formula, check)
         # Right in the other convention? Said so, or (index_base: any) right, with a note.
         other_base = "1" if base == "0" else "0"

@@ -123,6 +123,16 @@ WORDS = {
         "a fully connected layer", "position", "positions", "output channel", "output channels"
     ),
     "projection": Words("a projection", "row", "rows", "output column", "output columns"),
+    "recurrent cell": Words(
+        "a recurrent cell", "time step", "time steps", "hidden unit", "hidden units"
+    ),
+    "over time": Words(
+        "a layer applied at every time step",
+        "time step",
+        "time steps",
+        "output unit",
+        "output units",
+    ),
 }
 LAYER_KINDS = tuple(WORDS)
 
@@ -560,11 +570,11 @@ def written_count(formula: Formula, layer: LayerSpec, live_only: bool) -> sympy.
         local = {**ranges, **{s.variable: sympy.expand(s.high - s.low + 1) for s in term.sums}}
         live = set(formula.output.indices)
         for access in term.factors:
-            if access.name == layer.input.name:
+            if layer.is_input(access.name):
                 for index in access.indices:
                     live |= index.free_symbols
         for access in term.factors:
-            if access.name == layer.input.name or access.name in counted:
+            if layer.is_input(access.name) or access.name in counted:
                 continue
             variables = set().union(*(i.free_symbols for i in access.indices)) & set(local)
             if live_only:
@@ -813,19 +823,32 @@ def check_formula(
     same_structure = (
         _same(student, reference) or bool(activation) and _same_reads(student, reference)
     )
-    if same_structure and not activation:
+    several = len(layer.inputs) > 1
+    # Imported here: `inputs` builds on this module's comparison.
+    from grader.kinds.formula.inputs import roles_swapped, several_inputs_findings
+
+    swapped = roles_swapped(item.reference, formula, layer) if several else []
+    if swapped:  # the same layer, but not the same answer: kept apart from the right ones
+        group += ":weights_swapped"
+    if same_structure and not activation and not swapped:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
-    findings: list[Diagnosis] = []
-    whole_image = _covers_the_image(student, reference, spatial_axes(layer))
-    sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
+    findings: list[Diagnosis] = list(swapped)
+    if several and not same_structure:
+        findings += several_inputs_findings(
+            reference, student, item.reference, formula, layer, meanings
+        )
+    whole_image = not several and _covers_the_image(student, reference, spatial_axes(layer))
+    sized_kernel = (
+        not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
+    )
     if not same_structure and _is_pooling(reference):
         findings = _pooling_findings(reference, student, layer)
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
     max_for_sum = formula.reduction is not None and not _is_pooling(reference)
     for r, s in zip(reference, student, strict=True):
-        if same_structure or findings:
+        if same_structure or findings or several:
             break
         comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)

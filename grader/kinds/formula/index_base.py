@@ -29,7 +29,7 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
 
     def moved(access: Access) -> Access:
         indices = tuple(sympy.expand(index.xreplace(shift)) for index in access.indices)
-        if access.name == layer.input.name:
+        if layer.is_input(access.name):
             indices = tuple(index + 1 for index in indices)
         return replace(access, indices=indices)
 

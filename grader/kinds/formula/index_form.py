@@ -504,12 +504,11 @@ class _FormulaBuilder:
         factors = []
         inputs = 0
         for access in flat.factors:
-            if same_name(access.name, self.layer.input.name):
-                if len(access.indices) != len(self.layer.input.shape):
-                    raise self.fail(
-                        access, self._rank_message(self.layer.input, len(access.indices))
-                    )
-                access = Access(self.layer.input.name, access.indices, access.start, access.end)
+            tensor = self.layer.input_named(access.name)
+            if tensor is not None:
+                if len(access.indices) != len(tensor.shape):
+                    raise self.fail(access, self._rank_message(tensor, len(access.indices)))
+                access = Access(tensor.name, access.indices, access.start, access.end)
                 inputs += 1
             elif same_name(access.name, self.layer.output.name):
                 raise self.fail(
@@ -519,21 +518,27 @@ class _FormulaBuilder:
         if inputs > 1:
             raise self.fail(
                 None,
-                f"a term multiplies {self.layer.input.name} by itself: a layer's output must be "
+                f"a term multiplies {self._inputs_together()}: a layer's output must be "
                 "a weighted sum of its inputs",
             )
         sums = tuple(self.ranged(s, factors) for s in flat.sums)
         return Term(flat.coefficient, sums, tuple(factors))
+
+    def _inputs_together(self) -> str:
+        if len(self.layer.inputs) == 1:
+            return f"{self.layer.input.name} by itself"
+        return "inputs together"
 
     def ranged(self, s: SumRange, factors: list[Access]) -> SumRange:
         """A sum written without its range runs over the input axis its index walks along."""
         if s.low is not None:
             return s
         for access in factors:
-            if access.name == self.layer.input.name:
+            tensor = self.layer.input_named(access.name)
+            if tensor is not None:
                 for axis, index in enumerate(access.indices):
                     if index == s.variable:
-                        return SumRange(s.variable, sympy.Integer(1), self.layer.input.shape[axis])
+                        return SumRange(s.variable, sympy.Integer(1), tensor.shape[axis])
         raise AnswerError(
             self.text,
             0,

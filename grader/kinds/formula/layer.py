@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import reduce
 
@@ -58,6 +58,9 @@ class Structure:
     effective: int  # parameters that act independently
     exact: bool  # False when weights multiply or overlap: the comparison would be a guess
     reads_outside: bool  # an input index went out of range
+    # A layer with several inputs: each input's name and dims, in order; their entries are
+    # numbered one after another (`in_dims` is then their total), as one concatenated input.
+    in_parts: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def inputs(self) -> int:
@@ -183,7 +186,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     """
     symbols = {
         s: sizes[s.name]
-        for tensor in (layer.input, layer.output)
+        for tensor in (*layer.inputs, layer.output)
         for dim in tensor.shape
         for s in dim.free_symbols
     }
@@ -196,10 +199,9 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
         for d in layer.output.shape
     )
-    in_dims = tuple(
-        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
-        for d in layer.input.shape
-    )
+    parts = _input_parts(layer, concrete, sizes)
+    in_parts = tuple((name, dims) for name, (_, dims) in parts.items()) if len(parts) > 1 else ()
+    in_dims = parts[layer.input.name][1] if len(parts) == 1 else (sum(_sizes(parts)),)
     n_in = math.prod(in_dims)
     stride = n_in + 1
     scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
@@ -252,14 +254,15 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         input_flat = np.full(len(output), -1, dtype=np.int64)
         row_parts: list[np.ndarray] = []
         for access in term.factors:
-            if access.name == layer.input.name:
+            if access.name in parts:
+                offset, dims = parts[access.name]
                 flat = np.zeros(len(output), dtype=np.int64)
-                for axis, dim in enumerate(in_dims):
+                for axis, dim in enumerate(dims):
                     position = values(access.indices[axis])
                     inside = (position >= 1) & (position <= dim)
                     keep &= inside
                     flat = flat * dim + (position - 1)
-                input_flat = flat
+                input_flat = flat + offset
             else:
                 name_id = names.setdefault(access.name, len(names))
                 row_parts.append(np.full(len(output), name_id, dtype=np.int64))
@@ -269,7 +272,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             reads_outside = True
         connection = (output * stride + input_flat + 1)[keep]
         weight = np.full(len(connection), int(term.coefficient * scale), dtype=np.int64)
-        parameters_in_term = sum(1 for a in term.factors if a.name != layer.input.name)
+        parameters_in_term = sum(1 for a in term.factors if a.name not in parts)
         if parameters_in_term == 0:
             fixed_connections.append(connection)
             fixed_weights.append(weight)
@@ -286,7 +289,18 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     if not parameter_rows:
         empty = np.zeros(0, dtype=np.int64)
         return Structure(
-            sizes_shown, out_dims, in_dims, empty, empty, empty, fixed, 0, 0, True, reads_outside
+            sizes_shown,
+            out_dims,
+            in_dims,
+            empty,
+            empty,
+            empty,
+            fixed,
+            0,
+            0,
+            True,
+            reads_outside,
+            in_parts,
         )
     width = max(rows.shape[1] for rows in parameter_rows)
     # Rows of different widths already differ in their name or their count of indices, so
@@ -301,7 +315,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     nominal = int(parameter.max()) + 1
     connection = np.concatenate(entry_connections)
     weight = np.concatenate(entry_weights)
-    return _classes(
+    structure = _classes(
         sizes_shown,
         out_dims,
         in_dims,
@@ -313,6 +327,26 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         exact=not products,
         reads_outside=reads_outside,
     )
+    return replace(structure, in_parts=in_parts) if in_parts else structure
+
+
+def _input_parts(
+    layer: LayerSpec, concrete: Mapping[sympy.Symbol, sympy.Integer], sizes: Mapping[str, int]
+) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """Each input's offset in the concatenated input and its dims, at these sizes."""
+    parts: dict[str, tuple[int, tuple[int, ...]]] = {}
+    offset = 0
+    for tensor in layer.inputs:
+        dims = tuple(
+            _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes) for d in tensor.shape
+        )
+        parts[tensor.name] = (offset, dims)
+        offset += math.prod(dims)
+    return parts
+
+
+def _sizes(parts: Mapping[str, tuple[int, tuple[int, ...]]]) -> list[int]:
+    return [math.prod(dims) for _, dims in parts.values()]
 
 
 def _row_ids(rows: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from grader.errors import AnswerError
 from grader.kinds.formula.index_form import read_index_form
 from grader.kinds.formula.matrix_form import read_matrix_form
 from grader.kinds.formula.terms import FORMULA_STEPS, Formula, LayerSpec, tokenize
+from grader.kinds.formula.vector_form import is_vector_form, read_vector_form
 from grader.normalise import normalise
 
 
@@ -34,8 +35,26 @@ def parse_formula(text: str, sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     tokens = tokenize(normalise(text, FORMULA_STEPS))
+    if is_vector_form(tokens, layer):
+        return read_vector_form(text, tokens, sizes, layer)
+    if _is_matrix_form(tokens) and len(layer.inputs) > 1:
+        raise AnswerError(text, 0, _several_inputs_advice(layer))
     read = read_matrix_form if _is_matrix_form(tokens) else read_index_form
     return read(text, tokens, sizes, layer)
+
+
+def _several_inputs_advice(layer: LayerSpec) -> str:
+    """A matrix form reads one input: how to write a layer with several."""
+    y, x = layer.output.name.lower(), layer.input.name.lower()
+    vectors = (
+        f", or with vectors at a time step, e.g. {y}_t = W {x}_t + b"
+        if all(len(t.shape) == 2 for t in (*layer.inputs, layer.output))
+        else ""
+    )
+    return (
+        f"a matrix form such as {y.upper()} = {x.upper()}W reads one input; this layer reads "
+        f"{' and '.join(t.name for t in layer.inputs)}: write it with indices{vectors}"
+    )
 
 
 def _is_matrix_form(tokens: list) -> bool:
@@ -48,7 +67,9 @@ def _is_matrix_form(tokens: list) -> bool:
     )
 
 
-def is_index_form(text: str) -> bool:
+def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
-    product (`Y = XW`), whose indices are no one's convention."""
-    return not _is_matrix_form(tokenize(normalise(text, FORMULA_STEPS)))
+    product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no
+    one's convention."""
+    tokens = tokenize(normalise(text, FORMULA_STEPS))
+    return not _is_matrix_form(tokens) and not (layer is not None and is_vector_form(tokens, layer))

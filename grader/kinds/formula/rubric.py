@@ -39,12 +39,19 @@ def _read_tensor(
     entry = fields.mapping(key)
     if entry is None:
         return None
-    tensor = Fields(entry[1], fields.key_path(key), problems)
+    return _read_tensor_node(entry[1], fields.key_path(key), symbols, problems)
+
+
+def _read_tensor_node(
+    node, path: str, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
+) -> TensorSpec | None:
+    """One tensor's mapping, `{name: x, shape: [P, Q, C]}`, at `path`."""
+    tensor = Fields(node, path, problems)
     name = tensor.text("name")
     shape_entry = tensor.sequence("shape")
     tensor.finish()
     if name is not None and not re.fullmatch(r"[A-Za-z]", name):
-        tensor.problem(entry[1].entries["name"][0], "name", "a tensor's name is one letter, e.g. x")
+        tensor.problem(node.entries["name"][0], "name", "a tensor's name is one letter, e.g. x")
         name = None
     if shape_entry is None or name is None:
         return None
@@ -69,6 +76,8 @@ def _read_tensor(
 def read_layer(
     fields: Fields, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
 ) -> LayerSpec | None:
+    if fields.has("inputs"):
+        return read_inputs(fields, symbols, problems)
     source = _read_tensor(fields, "input", symbols, problems)
     target = _read_tensor(fields, "output", symbols, problems)
     padding = fields.choice("padding", PADDING, "padding", required=False) or "zero"
@@ -79,6 +88,67 @@ def read_layer(
         fields.problem(line, "output", "the input and the output need different names")
         return None
     return LayerSpec(source, target, padding)
+
+
+def read_inputs(
+    fields: Fields, symbols: Mapping[str, sympy.Symbol], problems: list[Problem]
+) -> LayerSpec | None:
+    """`inputs: [{name: x, shape: [T, E]}, {name: h, shape: [T, H]}]`: a layer that reads
+    several tensors. An input named like the output is the output read back, the previous
+    state of a recurrent cell, and has the output's shape."""
+    path = fields.key_path("inputs")
+    if fields.has("input"):
+        fields.raw("input", required=False)
+        line = fields.node.entries["input"][0]
+        fields.problem(line, "input", "give either input (one tensor) or inputs (a list), not both")
+    entry = fields.sequence("inputs")
+    target = _read_tensor(fields, "output", symbols, problems)
+    padding = fields.choice("padding", PADDING, "padding", required=False) or "zero"
+    if entry is None:
+        return None
+    line, sequence = entry
+    if not sequence.items:
+        fields.problem(line, "inputs", "list at least one input, e.g. [{name: x, shape: [T, E]}]")
+        return None
+    sources = [
+        _read_tensor_node(node, f"{path}[{index}]", symbols, problems)
+        for index, node in enumerate(sequence.items)
+    ]
+    if target is None or None in sources:
+        return None
+    seen: set[str] = set()
+    for index, (node, source) in enumerate(zip(sequence.items, sources, strict=True)):
+        where = f"inputs[{index}].name"
+        name = source.name.casefold()
+        if name in seen:
+            fields.problem(
+                node.line, where, f"two inputs are named {source.name} (names match in any case)"
+            )
+            return None
+        seen.add(name)
+        if name == target.name.casefold():
+            if index == 0:
+                fields.problem(
+                    node.line,
+                    where,
+                    "the first input is what the layer reads from outside (x); list the state "
+                    f"{source.name} (the output read back) after it",
+                )
+                return None
+            if len(source.shape) != len(target.shape) or any(
+                sympy.expand(a - b) != 0 for a, b in zip(source.shape, target.shape, strict=True)
+            ):
+                fields.problem(
+                    node.line,
+                    f"inputs[{index}].shape",
+                    f"{source.name} is also the output, read back as the previous state: give it "
+                    "the output's shape",
+                )
+                return None
+            source = target
+            sources[index] = target
+    first, *rest = sources
+    return LayerSpec(first, target, padding, tuple(rest))
 
 
 def read_formula(

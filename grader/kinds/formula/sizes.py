@@ -28,7 +28,7 @@ _CANDIDATES = range(2, 13)
 def whole_conditions(formula: Formula, layer: LayerSpec) -> frozenset[sympy.Expr]:
     """Expressions in the sizes that must be whole numbers for `formula` to be checked."""
     found: set[sympy.Expr] = set()
-    for tensor in (layer.input, layer.output):
+    for tensor in (*layer.inputs, layer.output):
         found.update(tensor.shape)
     indices = set(formula.output.indices)
     for term in formula.terms:

@@ -50,11 +50,36 @@ class LayerSpec:
 
     An input index out of range reads zero (`padding == "zero"`), as at the border of a
     convolution; with `padding == "none"` such a read is pointed out instead.
+
+    A recurrent cell declares its output again among its inputs (`h`, shape [T, H]): its
+    formula reads the previous state h_{t-1} as an input. The comparison does not unroll the
+    recurrence: the output h and the state read back are distinct tensors there, h_0 reads as
+    zero (the padding), and the time axis lets weights be compared across steps.
     """
 
     input: TensorSpec
     output: TensorSpec
     padding: str = "zero"
+    # A layer with several inputs (x_t and h_{t-1}) reads `input` and these; see `inputs`.
+    more_inputs: tuple[TensorSpec, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[TensorSpec, ...]:
+        """Every input tensor, in the rubric's order."""
+        return (self.input, *self.more_inputs)
+
+    def input_named(self, name: str) -> TensorSpec | None:
+        """The input a name written in a formula reads (any case), if any."""
+        return next((t for t in self.inputs if same_name(name, t.name)), None)
+
+    def is_input(self, name: str) -> bool:
+        """Whether `name`, as stored in a read formula (the declared spelling), is an input."""
+        return any(name == t.name for t in self.inputs)
+
+    @property
+    def recurrent(self) -> bool:
+        """A recurrent cell: one of its inputs is its own output read back, h_{t-1}."""
+        return any(t.name == self.output.name for t in self.more_inputs)
 
 
 @dataclass(frozen=True)

@@ -781,6 +781,14 @@ def _fractional(error: NotWholeError) -> FormulaCheck:
     return FormulaCheck(False, exact=False, findings=(FINDINGS.make("fractional_index", message),))
 
 
+@FINDINGS.produces("range_unknown")
+def _unsure(formula: Formula) -> FormulaCheck:
+    """A formula whose meaning needs a guess (a sum's range the question's window does not
+    settle): the reason is said, and a person decides."""
+    finding = FINDINGS.make("range_unknown", formula.unsure or "")
+    return FormulaCheck(False, exact=False, findings=(finding,))
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -792,6 +800,8 @@ def check_formula(
     assert item.reference is not None, "formula items always carry a read reference"
     if formula.shape_problem is not None:
         return FormulaCheck(False, findings=(FINDINGS.make("shape", formula.shape_problem),))
+    if formula.unsure is not None:
+        return _unsure(formula)
     layer = item.spec.layer
     try:
         student = structures(formula, layer, size_sets)

@@ -318,7 +318,7 @@ class IndexFormReader(TokenReader):
         read_something = False
         while (token := self.peek()) is not None:
             if token.kind in ("SUM", "MAX"):
-                sums.append(self.sum_prefix(scope))
+                sums.extend(self.sum_prefix(scope))
             elif token.kind == "NAME":
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
             elif token.kind == "NUMBER":
@@ -377,14 +377,23 @@ class IndexFormReader(TokenReader):
             raise self.error(self.peek(), "expected a term such as w_{l,k} x_{i,j,l}")
         return [_product_term(_Flat(sympy.Integer(1), tuple(sums)), t) for t in product]
 
-    def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> SumRange:
-        """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` (range inferred)."""
+    def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> list[SumRange]:
+        """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` and `\\max_{u,v}`
+        (ranges inferred: from the input's axis, or from the question's window)."""
         sum_token = self.take("SUM", "MAX")
         self.take("_", what="'_' and the index of the sum, e.g. \\sum_{l=1}^{C}")
         low = high = None
         if self.at("{", "("):
             close = "}" if self.take().kind == "{" else ")"
             token = self.letter("the index of the sum")
+            if self.at(",", "NAME"):  # \max_{u,v} or \max_{uv}: several, with no range
+                tokens = [token]
+                while self.at(",", "NAME"):
+                    if self.at(","):
+                        self.take(",")
+                    tokens.append(self.letter("the index of the sum"))
+                self.take(close)
+                return [self.new_sum_index(t, None, None, sum_token, scope) for t in tokens]
             if self.at("="):
                 self.take("=")
                 low = self.index_expression({})
@@ -406,6 +415,16 @@ class IndexFormReader(TokenReader):
                 high = sympy.Integer(int(digit.text[0]))
             else:
                 high = self.resolve(self.letter("the end of the sum"), {})
+        return [self.new_sum_index(token, low, high, sum_token, scope)]
+
+    def new_sum_index(
+        self,
+        token: Token,
+        low: sympy.Expr | None,
+        high: sympy.Expr | None,
+        sum_token: Token,
+        scope: dict[str, sympy.Symbol],
+    ) -> SumRange:
         name = token.text
         if name in scope:
             raise AnswerError(
@@ -475,9 +494,19 @@ class IndexFormReader(TokenReader):
 class _FormulaBuilder:
     """Checks a parsed index formula against the declared tensors and fills in sum ranges."""
 
-    def __init__(self, text: str, layer: LayerSpec):
+    def __init__(
+        self,
+        text: str,
+        layer: LayerSpec,
+        reference: Formula | None = None,
+        reduction: str = "sum",
+    ):
         self.text = text
         self.layer = layer
+        self.reference = reference
+        self.assumed: list[SumRange] = []  # ranges taken from the reference's window
+        self.window_axes: dict[int, sympy.Symbol] = {}  # the input axis each of those moves on
+        self.reduction = reduction  # or "max": how the student's formula reduces its window
 
     def fail(self, access: Access | None, message: str) -> AnswerError:
         start = access.start if access else 0
@@ -534,6 +563,8 @@ class _FormulaBuilder:
                 for axis, index in enumerate(access.indices):
                     if index == s.variable:
                         return SumRange(s.variable, sympy.Integer(1), self.layer.input.shape[axis])
+        if self.reference is not None and self.reference.terms:
+            return self.window_range(s, factors)
         raise AnswerError(
             self.text,
             0,
@@ -542,13 +573,81 @@ class _FormulaBuilder:
         )
 
 
+    def window_range(self, s: SumRange, factors: list[Access]) -> SumRange:
+        """A sum without its range (`\\max_{u,v} x_{2i+u,2j+v,k}`), as a marker reads it: over
+        the range of the reference's sum that moves along the same axis of the input (the
+        question's window). Where that is not one range, a person decides."""
+        variable = s.variable
+        axes = {
+            axis
+            for access in factors
+            if access.name == self.layer.input.name
+            for axis, index in enumerate(access.indices)
+            if variable in index.free_symbols
+        }
+        if len(axes) != 1:
+            where = "no axis" if not axes else "several axes"
+            raise _Unsure(
+                f"The {self.reduction} over {variable} has no range, and {variable} moves along "
+                f"{where} of "
+                f"{self.layer.input.name}, so the question's window does not say which range "
+                "is meant."
+            )
+        (axis,) = axes
+        if axis in self.window_axes:
+            raise _Unsure(
+                f"The {self.reduction} over {variable} has no range, and neither has the "
+                f"{self.reduction} over {self.window_axes[axis]}, which moves along the same "
+                f"axis of {self.layer.input.name}: which window is meant cannot be told."
+            )
+        self.window_axes[axis] = variable
+        ranges = {
+            (r.low, r.high)
+            for term in self.reference.terms  # type: ignore[union-attr]
+            for access in term.factors
+            if access.name == self.layer.input.name
+            for r in term.sums
+            if r.variable in access.indices[axis].free_symbols
+        }
+        if len(ranges) != 1:
+            raise _Unsure(
+                f"The {self.reduction} over {variable} has no range, and the question's layer has "
+                f"{'no sum' if not ranges else 'several sums'} along that axis of "
+                f"{self.layer.input.name}, so which range is meant cannot be told."
+            )
+        ((low, high),) = ranges
+        ranged = SumRange(variable, low, high)
+        self.assumed.append(ranged)
+        return ranged
+
+
+class _Unsure(Exception):
+    """What a formula means cannot be told without a person: the reason, in words."""
+
+
+def _assumed_note(ranges: list[SumRange]) -> tuple[str, ...]:
+    if not ranges:
+        return ()
+    shown = ", ".join(f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges)
+    return (f"read the ranges your formula leaves out as the question's window: {shown}",)
+
+
 def read_index_form(
-    text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
+    text: str,
+    tokens: list[Token],
+    sizes: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    reference: Formula | None = None,
 ) -> Formula:
-    """The formula `tokens` (of `text`) write in index notation, checked against `layer`."""
+    """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
+    without its range takes the range of the `reference`'s over the same window."""
     reduction = _reduction(text, tokens)
     raw_output, flats, activation = IndexFormReader(text, tokens, sizes).index_formula()
-    output, terms = _FormulaBuilder(text, layer).build(raw_output, flats)
+    builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
+    try:
+        output, terms = builder.build(raw_output, flats)
+    except _Unsure as unsure:
+        return Formula(text, raw_output, (), text, reduction=reduction, unsure=str(unsure))
     if reduction is not None and (len(terms) != 1 or not terms[0].sums):
         raise AnswerError(
             text,
@@ -557,7 +656,15 @@ def read_index_form(
             "with nothing added",
         )
     reading = describe_formula(output, terms, activation, reduction)
-    return Formula(text, output, terms, reading, activation=activation, reduction=reduction)
+    return Formula(
+        text,
+        output,
+        terms,
+        reading,
+        activation=activation,
+        reduction=reduction,
+        assumed=_assumed_note(builder.assumed),
+    )
 
 
 def _reduction(text: str, tokens: list[Token]) -> str | None:

@@ -29,13 +29,21 @@ from grader.kinds.formula.terms import FORMULA_STEPS, Formula, LayerSpec, tokeni
 from grader.normalise import normalise
 
 
-def parse_formula(text: str, sizes: Mapping[str, sympy.Symbol], layer: LayerSpec) -> Formula:
-    """Read `text` as a formula for `layer` over the question's sizes, or raise `AnswerError`."""
+def parse_formula(
+    text: str,
+    sizes: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    reference: Formula | None = None,
+) -> Formula:
+    """Read `text` as a formula for `layer` over the question's sizes, or raise `AnswerError`.
+    A sum written without its range (`\\max_{u,v}`) takes the range of the `reference`'s sum
+    over the same window."""
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     tokens = tokenize(normalise(text, FORMULA_STEPS))
-    read = read_matrix_form if _is_matrix_form(tokens) else read_index_form
-    return read(text, tokens, sizes, layer)
+    if _is_matrix_form(tokens):
+        return read_matrix_form(text, tokens, sizes, layer)
+    return read_index_form(text, tokens, sizes, layer, reference)
 
 
 def _is_matrix_form(tokens: list) -> bool:

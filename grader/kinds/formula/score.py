@@ -9,6 +9,13 @@ from grader.model import Item, ItemResult
 from grader.score import text_group, verdict_for
 
 
+# Why a formula with a finding goes to a person, for the decision trail.
+_REVIEW_BECAUSE = {
+    "fractional_index": "not whole at the sizes checked",
+    "range_unknown": "a sum's range not given and not settled by the question's window",
+}
+
+
 def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:
     """Marks for a formula: full when it defines the reference's layer, else what the
     misconception or the one diagnosis found earns; findings say what differs, in words."""
@@ -35,7 +42,7 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
                 *check.notes,
             ),
             diagnosis=check.findings[0].kind,
-            decision=(read, "not whole at the sizes checked: sent for review"),
+            decision=(read, f"{_REVIEW_BECAUSE.get(check.findings[0].kind)}: sent for review"),
             **common,
         )
     if not check.exact:

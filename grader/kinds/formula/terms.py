@@ -95,6 +95,11 @@ class Formula:
     matrix_shapes: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = field(default=(), compare=False)
     activation: str | None = None  # an elementwise function around the right side: "tanh"
     reduction: str | None = None  # "max" where the window is reduced by its maximum
+    # What was assumed to read it, shown to the student: "the ranges of the question's window,
+    # u = 0..1 and v = 0..1, for \\max_{u,v}".
+    assumed: tuple[str, ...] = field(default=(), compare=False)
+    # Why what it means cannot be told (terms are then empty): a person reads it.
+    unsure: str | None = None
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:

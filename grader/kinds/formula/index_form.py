@@ -572,7 +572,6 @@ class _FormulaBuilder:
             f"{self.layer.input.name}; write it, e.g. \\sum_{{{s.variable}=1}}^{{C}}",
         )
 
-
     def window_range(self, s: SumRange, factors: list[Access]) -> SumRange:
         """A sum without its range (`\\max_{u,v} x_{2i+u,2j+v,k}`), as a marker reads it: over
         the range of the reference's sum that moves along the same axis of the input (the

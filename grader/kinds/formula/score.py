@@ -8,7 +8,6 @@ from grader.kinds.formula.terms import Formula
 from grader.model import Item, ItemResult
 from grader.score import text_group, verdict_for
 
-
 # Why a formula with a finding goes to a person, for the decision trail.
 _REVIEW_BECAUSE = {
     "fractional_index": "not whole at the sizes checked",

@@ -31,7 +31,7 @@ from grader.kinds.formula.layer import (
     spatial_axes,
     strides,
 )
-from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.terms import Formula, LayerSpec, show_index
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
 
@@ -555,10 +555,11 @@ def written_count(formula: Formula, layer: LayerSpec, live_only: bool) -> sympy.
     output count, since a weight summed over an index nothing else depends on acts only through
     that sum."""
     ranges = dict(zip(formula.output.indices, layer.output.shape, strict=True))
+    ranges.update({s.variable: sympy.expand(s.high - s.low + 1) for s in formula.enumerates})
     counted: dict[str, sympy.Expr] = {}
     for term in formula.terms:
         local = {**ranges, **{s.variable: sympy.expand(s.high - s.low + 1) for s in term.sums}}
-        live = set(formula.output.indices)
+        live = set(formula.free)
         for access in term.factors:
             if access.name == layer.input.name:
                 for index in access.indices:
@@ -781,6 +782,40 @@ def _fractional(error: NotWholeError) -> FormulaCheck:
     return FormulaCheck(False, exact=False, findings=(FINDINGS.make("fractional_index", message),))
 
 
+@FINDINGS.produces("output_index")
+def _output_index_finding(
+    formula: Formula, student: Sequence[Structure], layer: LayerSpec
+) -> tuple[Diagnosis, ...]:
+    """An output index written as a sum, (g-1)D/G+n, that does not name each output once."""
+    for structure in student:
+        never, twice, outside = structure.gaps
+        if (never, twice, outside) == (-1, -1, ()):
+            continue
+        y, dims = layer.output.name, structure.out_dims
+        what = []
+        if never >= 0:
+            what.append(f"never names {_entry(y, never, dims)}")
+        if twice >= 0:
+            what.append(f"names {_entry(y, twice, dims)} twice")
+        if outside:
+            shape = "×".join(map(str, dims))
+            what.append(f"names {y}[{','.join(map(str, outside))}], outside {y} ({shape})")
+        written = " and ".join(
+            show_index(i) for i in formula.output.indices if not isinstance(i, sympy.Symbol)
+        )
+        ranges = ", ".join(
+            f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in formula.enumerates
+        )
+        letters = " and ".join(str(r.variable) for r in formula.enumerates)
+        message = (
+            f"Your output index {written}, with {ranges}, does not name each output once: "
+            f"with {structure.show_sizes()}, it {' and '.join(what)}. Each combination of "
+            f"{letters} must name its own output, and every output one combination."
+        )
+        return (FINDINGS.make("output_index", message),)
+    return ()
+
+
 @FINDINGS.produces("range_unknown")
 def _unsure(formula: Formula) -> FormulaCheck:
     """A formula whose meaning needs a guess (a sum's range the question's window does not
@@ -816,6 +851,9 @@ def check_formula(
         + _fingerprint(student)
         + f":{formula.activation or ''}:{formula.reduction or ''}"
     )
+    unnamed = _output_index_finding(formula, student, layer)
+    if unnamed:
+        return FormulaCheck(False, findings=unnamed, notes=notes, group=group, own_count=own)
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)

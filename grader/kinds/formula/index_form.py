@@ -72,6 +72,10 @@ def _multiply(left: list[_Flat], right: list[_Flat]) -> list[_Flat]:
     return [_product_term(a, b) for a in left for b in right]
 
 
+def _rounds_an_index(expr: sympy.Expr, sizes: set[sympy.Symbol]) -> bool:
+    return any(atom.free_symbols - sizes for atom in expr.atoms(sympy.floor, sympy.ceiling))
+
+
 def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
     """Whether `expr` is linear in `indices`, a floor or ceiling of indices counting as one."""
     rounded = {
@@ -96,6 +100,10 @@ def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
 
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
+
+    def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
+        super().__init__(original, tokens, sizes)
+        self.bounds: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}  # from conditions
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -248,20 +256,28 @@ class IndexFormReader(TokenReader):
             raise self.error(
                 self.peek(), f"expected the indices of {name.text}, e.g. {name.text}_{{i,k}}"
             )
-        if len(set(indices)) != len(indices) or not all(
-            isinstance(i, sympy.Symbol) and i not in self.size_symbols for i in indices
+        letters = [i.free_symbols - self.size_symbols for i in indices]
+        if (
+            not all(letters)
+            or sum(map(len, letters)) != len(set().union(*letters))
+            or any(_rounds_an_index(i, self.size_symbols) for i in indices)
         ):
             raise AnswerError(
                 self.text,
                 name.end,
-                "the output's indices must be distinct letters, e.g. y_{i,j,k}",
+                "the output's indices must be distinct letters, e.g. y_{i,j,k}, or sums of "
+                "their own letters such as y_{i,j,(g-1)D/G+n}",
             )
         return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
 
     def index_formula(self) -> tuple[Access, list[_Flat], str | None]:
         output = self.output()
         self.take("=", what="'=' after the output")
-        scope = {str(i): i for i in output.indices}
+        scope = {
+            str(letter): letter
+            for index in output.indices
+            for letter in index.free_symbols - self.size_symbols
+        }
         activation = self.activation()
         terms = self.expression(scope)
         if activation is not None:
@@ -477,18 +493,37 @@ class IndexFormReader(TokenReader):
         return False
 
     def conditions(self) -> None:
-        """`1 ≤ k ≤ D, 1 ≤ i ≤ P` says where a formula holds; it is read, then set aside."""
+        """`1 ≤ k ≤ D, 1 ≤ i ≤ P` says where a formula holds: read, and a range `1 ≤ n ≤ D/G`
+        of one letter kept in `bounds` (an output index such as (g-1)D/G+n needs it)."""
         scope = {k: v for k, v in _ANY_INDEX.items() if k not in self.sizes}
         while True:
-            self.index_expression(scope)
+            chain = [self.index_expression(scope)]
             if not self.at("REL"):
                 raise self.error(self.peek(), "expected a comparison such as 1 ≤ k ≤ D")
+            relations = []
             while self.at("REL"):
-                self.take("REL")
-                self.index_expression(scope)
+                relations.append(self.take("REL").text.strip())
+                chain.append(self.index_expression(scope))
+            self.keep_bounds(chain, relations)
             if not self.at(","):
                 return
             self.take(",")
+
+    def keep_bounds(self, chain: list[sympy.Expr], relations: list[str]) -> None:
+        """`low ≤ n ≤ high` (or `<`, or the other way round with ≥ and >) as n's range."""
+        if len(chain) != 3 or not isinstance(chain[1], sympy.Symbol):
+            return
+        if all(r in "≤<" for r in relations):
+            low, high = chain[0], chain[2]
+        elif all(r in "≥>" for r in relations):
+            low, high = chain[2], chain[0]
+            relations = relations[::-1]
+        else:
+            return
+        self.bounds[chain[1]] = (
+            low + (1 if relations[0] in "<>" else 0),
+            high - (1 if relations[1] in "<>" else 0),
+        )
 
 
 class _FormulaBuilder:
@@ -641,10 +676,12 @@ def read_index_form(
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
     without its range takes the range of the `reference`'s over the same window."""
     reduction = _reduction(text, tokens)
-    raw_output, flats, activation = IndexFormReader(text, tokens, sizes).index_formula()
+    reader = IndexFormReader(text, tokens, sizes)
+    raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:
         output, terms = builder.build(raw_output, flats)
+        enumerates = _enumeration(output, layer.output.shape, reader.bounds, reader.size_symbols)
     except _Unsure as unsure:
         return Formula(text, raw_output, (), text, reduction=reduction, unsure=str(unsure))
     if reduction is not None and (len(terms) != 1 or not terms[0].sums):
@@ -662,8 +699,82 @@ def read_index_form(
         reading,
         activation=activation,
         reduction=reduction,
-        assumed=_assumed_note(builder.assumed),
+        assumed=_assumed_note(builder.assumed) + _enumeration_note(output, enumerates),
+        enumerates=enumerates,
     )
+
+
+def _enumeration(
+    output: Access,
+    shape: tuple[sympy.Expr, ...],
+    bounds: Mapping[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]],
+    sizes: set[sympy.Symbol],
+) -> tuple[SumRange, ...]:
+    """The ranges of the letters of each output index written as a sum, as a marker reads
+    y_{i,j,(g-1)D/G+n}: the ranges written as conditions (`1 ≤ n ≤ D/G`), else each letter
+    counted from 1, the one with coefficient 1 within a block, the other over the blocks. A
+    block is the other letter's coefficient (D/G: g over D/(D/G) = G blocks) or, where the
+    blocks do not tile the axis, the size it divides by ((g-1)C/G+n: g over the G groups, n
+    over D/G). Which outputs that names, and how often, is `layer.instantiate`'s to find."""
+    ranges: list[SumRange] = []
+    for index, size in zip(output.indices, shape, strict=True):
+        if isinstance(index, sympy.Symbol):
+            continue
+        letters = sorted(index.free_symbols - sizes, key=str)
+        inferred = _block_ranges(index, size, letters)
+        for letter in letters:
+            low, high = bounds.get(letter) or inferred.get(letter) or (None, None)
+            if low is None:
+                example = ", ".join(f"1 ≤ {other} ≤ …" for other in letters)
+                raise _Unsure(
+                    f"The output index {show_index(index)} names an output by "
+                    f"{' and '.join(map(str, letters))}, whose ranges cannot be told from it: "
+                    f"write them after the formula, e.g. {output.name}_{{…}} = …, {example}."
+                )
+            ranges.append(SumRange(letter, sympy.sympify(low), sympy.sympify(high)))
+    return tuple(ranges)
+
+
+def _block_ranges(
+    index: sympy.Expr, size: sympy.Expr, letters: list[sympy.Symbol]
+) -> dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]:
+    """The ranges `_enumeration` infers for one output index, or none where it cannot."""
+    flat = sympy.expand(index)
+    coefficients = {letter: flat.coeff(letter) for letter in letters}
+    inner = [letter for letter in letters if coefficients[letter] == 1]
+    one = sympy.Integer(1)
+    if len(letters) == 1 and inner:
+        return {inner[0]: (one, size)}
+    if len(letters) != 2 or len(inner) != 1:
+        return {}
+    (within,) = inner
+    (outer,) = [letter for letter in letters if letter != within]
+    step = coefficients[outer]
+    blocks = sympy.cancel(size / step)
+    if not _whole_in_sizes(blocks):
+        denominator = sympy.fraction(sympy.cancel(step))[1]
+        if not denominator.is_Symbol:
+            return {}
+        blocks, step = denominator, sympy.cancel(size / denominator)
+    return {outer: (one, blocks), within: (one, step)}
+
+
+def _whole_in_sizes(expr: sympy.Expr) -> bool:
+    """A polynomial in the sizes with whole coefficients: whole at every size."""
+    if not expr.free_symbols:
+        return bool(expr.is_Integer)
+    try:
+        return sympy.Poly(expr, *sorted(expr.free_symbols, key=str)).domain.is_ZZ
+    except sympy.PolynomialError:
+        return False
+
+
+def _enumeration_note(output: Access, ranges: tuple[SumRange, ...]) -> tuple[str, ...]:
+    if not ranges:
+        return ()
+    written = [show_index(i) for i in output.indices if not isinstance(i, sympy.Symbol)]
+    shown = ", ".join(f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges)
+    return (f"read the output index {' and '.join(written)} with {shown}",)
 
 
 def _reduction(text: str, tokens: list[Token]) -> str | None:

@@ -11,7 +11,7 @@ from grader.score import text_group, verdict_for
 # Why a formula with a finding goes to a person, for the decision trail.
 _REVIEW_BECAUSE = {
     "fractional_index": "not whole at the sizes checked",
-    "range_unknown": "a sum's range not given and not settled by the question's window",
+    "range_unknown": "a range not written and not settled by the question",
 }
 
 

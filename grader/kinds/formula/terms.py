@@ -100,10 +100,14 @@ class Formula:
     assumed: tuple[str, ...] = field(default=(), compare=False)
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
+    # The ranges of the letters of an output index written as a sum, such as g and n of
+    # y_{i,j,(g-1)D/G+n}: each combination of them names one output.
+    enumerates: tuple[SumRange, ...] = ()
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:
-        return tuple(index for index in self.output.indices if isinstance(index, sympy.Symbol))
+        plain = tuple(index for index in self.output.indices if isinstance(index, sympy.Symbol))
+        return plain + tuple(s.variable for s in self.enumerates)
 
 
 # --- Normalisation -------------------------------------------------------------------------

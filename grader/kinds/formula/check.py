@@ -31,6 +31,7 @@ from grader.kinds.formula.layer import (
     spatial_axes,
     strides,
 )
+from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
 from grader.kinds.formula.terms import Formula, LayerSpec, show_index
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
@@ -113,6 +114,7 @@ class Words:
     positions: str  # "positions"
     channel: str  # "output channel"
     channels: str  # "output channels"
+    transposed: bool = False  # entries are quoted with their two indices swapped (`layout`)
 
 
 WORDS = {
@@ -124,6 +126,8 @@ WORDS = {
     ),
     "projection": Words("a projection", "row", "rows", "output column", "output columns"),
 }
+# A projection whose tensors hold one token per column (Q = W_Q X), compared transposed.
+COLUMN_WORDS = Words("a projection", "column", "columns", "output row", "output rows", True)
 LAYER_KINDS = tuple(WORDS)
 
 
@@ -150,6 +154,7 @@ class _Comparison:
         whole_image: bool = False,
         sized_kernel: bool = False,
         kind: str | None = None,
+        columns: bool = False,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.whole_image = whole_image  # the student's kernel covers the image at every size
@@ -160,9 +165,13 @@ class _Comparison:
         self.meanings = meanings
         self.kind = kind or layer_kind(self.r, self.spatial)
         self.words = WORDS[self.kind]
+        if columns and self.kind == "projection":
+            self.words = COLUMN_WORDS
 
     def entry(self, tensor: str, flat: int, dims: tuple[int, ...]) -> str:
         index = np.unravel_index(flat, dims)
+        if self.words.transposed:
+            index = index[::-1]
         return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
 
     def example(self) -> str:
@@ -315,8 +324,9 @@ class _Comparison:
                     "fully_connected",
                     "Every output reads every input: that is a fully connected layer, but "
                     + (
-                        "in a projection each output row reads only its own input row, through "
-                        "the same weights for every row."
+                        f"in a projection each output {self.words.position} reads only its own "
+                        f"input {self.words.position}, through the same weights for every "
+                        f"{self.words.position}."
                         if self.kind == "projection"
                         else "this layer reads only a small neighbourhood of each position."
                     ),
@@ -334,10 +344,11 @@ class _Comparison:
     def kernel_message(self) -> str:
         if self.kind == "projection":
             extent = (self.s.extent or (0,))[0]
-            reads = "every input row" if self.whole_image else f"{extent} input rows"
+            one, many = self.words.position, self.words.positions
+            reads = f"every input {one}" if self.whole_image else f"{extent} input {many}"
             return (
-                f"Each of your output rows reads {reads}; in a projection each output row "
-                "reads only its own input row, through the same weights for every row."
+                f"Each of your output {many} reads {reads}; in a projection each output {one} "
+                f"reads only its own input {one}, through the same weights for every {one}."
             )
         reference = self.r.extent or ()
         wanted = (
@@ -383,7 +394,7 @@ class _Comparison:
                     f"Your weights depend on the {self.words.position}, so they are not shared "
                     f"across {self.words.positions}: this is not {self.words.layer}"
                     + (
-                        ", which applies the same weights to every row."
+                        f", which applies the same weights to every {self.words.position}."
                         if self.kind == "projection"
                         else "."
                     ),
@@ -833,6 +844,9 @@ def check_formula(
 ) -> FormulaCheck:
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
     assert item.reference is not None, "formula items always carry a read reference"
+    columns = tokens_as_columns(item.spec.layer)
+    if columns:  # Q = W_Q X with X: E×N, compared as Q = XW_Q (`layout`)
+        formula, item = transposed(formula, item.spec.layer), transposed_item(item)
     if formula.shape_problem is not None:
         return FormulaCheck(False, findings=(FINDINGS.make("shape", formula.shape_problem),))
     if formula.unsure is not None:
@@ -875,7 +889,7 @@ def check_formula(
     for r, s in zip(reference, student, strict=True):
         if same_structure or findings:
             break
-        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
+        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel, columns=columns)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         if max_for_sum:
             findings = [*comparison.bias()]

@@ -598,7 +598,13 @@ class _FormulaBuilder:
                 for axis, index in enumerate(access.indices):
                     if index == s.variable:
                         return SumRange(s.variable, sympy.Integer(1), self.layer.input.shape[axis])
-        if self.reference is not None and self.reference.terms:
+        moves = any(
+            s.variable in index.free_symbols
+            for access in factors
+            if access.name == self.layer.input.name
+            for index in access.indices
+        )
+        if moves and self.reference is not None and self.reference.terms:
             return self.window_range(s, factors)
         raise AnswerError(
             self.text,
@@ -620,12 +626,10 @@ class _FormulaBuilder:
             if variable in index.free_symbols
         }
         if len(axes) != 1:
-            where = "no axis" if not axes else "several axes"
             raise _Unsure(
                 f"The {self.reduction} over {variable} has no range, and {variable} moves along "
-                f"{where} of "
-                f"{self.layer.input.name}, so the question's window does not say which range "
-                "is meant."
+                f"several axes of {self.layer.input.name}, so the question's window does not "
+                "say which range is meant."
             )
         (axis,) = axes
         if axis in self.window_axes:

@@ -609,8 +609,9 @@ class _FormulaBuilder:
         raise AnswerError(
             self.text,
             0,
-            f"the sum over {s.variable} has no range and {s.variable} does not index "
-            f"{self.layer.input.name}; write it, e.g. \\sum_{{{s.variable}=1}}^{{C}}",
+            f"the {self.reduction} over {s.variable} has no range and {s.variable} does not "
+            f"index {self.layer.input.name}; write it, e.g. "
+            f"\\{self.reduction}_{{{s.variable}=1}}^{{C}}",
         )
 
     def window_range(self, s: SumRange, factors: list[Access]) -> SumRange:

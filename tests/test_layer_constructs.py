@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sympy
 
+from grader.errors import RubricError
 from grader.grade import grade_answer
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.parse import parse_formula
@@ -509,3 +510,47 @@ LAYOUTS = [
 @pytest.mark.parametrize(("layer", "columns"), LAYOUTS)
 def test_tokens_as_columns_is_read_from_the_shapes(layer, columns):
     assert tokens_as_columns(layer) is columns
+
+
+# --- In a rubric ---------------------------------------------------------------------------
+
+RUBRIC_BY_GROUPS = r"""
+id: BY-GROUPS
+title: A grouped 1x1 convolution, its output channel named by group and place
+symbols:
+  P: {meaning: the positions, example: 5}
+  C: {meaning: the input channels, example: 4}
+  D: {meaning: the output channels, example: 6}
+  G: {meaning: the groups, example: 4}
+parts:
+  a:
+    marks: 1
+    prompt: Write y.
+    items:
+      formula:
+        type: formula
+        marks: 1
+        input: {name: x, shape: [P, C]}
+        output: {name: y, shape: [P, D]}
+        answer: 'ANSWER'
+"""
+
+
+def test_default_sizes_are_moved_so_that_an_output_index_is_whole():
+    answer = r"y_{i,(g-1)D/G+n} = \sum_{l=1}^{C} w_{l,g,n} x_{i,l} + b_{g,n}"
+    rubric = load_rubric_text(RUBRIC_BY_GROUPS.replace("ANSWER", answer), "by-groups.yaml")
+    for sizes in rubric.size_sets:
+        values = dict(sizes)
+        assert values["D"] % values["G"] == 0, rubric.size_sets
+
+
+def test_a_rubric_formula_whose_output_index_cannot_be_read_is_a_rubric_problem():
+    answer = r"y_{i,g+n} = \sum_{l=1}^{C} w_{l,g,n} x_{i,l} + b_{g,n}"
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(RUBRIC_BY_GROUPS.replace("ANSWER", answer), "by-groups.yaml")
+    assert str(raised.value).splitlines()[1:] == [
+        "  by-groups.yaml:19: parts.a.items.formula.answer: cannot check "
+        + repr(answer)
+        + ": The output index g+n names an output by g and n, whose ranges cannot be told from "
+        "it: write them after the formula, e.g. y_{…} = …, 1 ≤ g ≤ …, 1 ≤ n ≤ …."
+    ]

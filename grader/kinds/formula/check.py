@@ -88,6 +88,8 @@ def same_layer(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool | None:
     """Whether two formulas define the same layer; None when that cannot be decided exactly."""
+    if first.unsure is not None or second.unsure is not None:
+        return None
     try:
         a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
     except NotWholeError:

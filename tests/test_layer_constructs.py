@@ -41,7 +41,7 @@ GRADED = [
         ("Correct: your formula defines the same layer.",),
         (
             "read the ranges your formula leaves out as the question's window: u = -1..1, v = -1..1",
-            "read the output index Dg/G-D/G+n with g = 1..G, n = 1..D/G",
+            "read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",
         ),
         id="grouped: output channel (g-1)D/G+n, window ranges left out",
     ),
@@ -53,7 +53,7 @@ GRADED = [
         3.0,
         None,
         ("Correct: your formula defines the same layer.",),
-        ("read the output index Dg/G-D/G+n with g = 1..G, n = 1..D/G",),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",),
         id="grouped: the ranges of g and n written as conditions",
     ),
     pytest.param(
@@ -64,7 +64,7 @@ GRADED = [
         3.0,
         None,
         ("Correct: your formula defines the same layer.",),
-        ("read the output index Dg/G-D/G+n with g = 1..G, n = 1..D/G",),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",),
         id="grouped: n's range written with strict comparisons",
     ),
     pytest.param(
@@ -77,7 +77,7 @@ GRADED = [
         (
             "Your formula has no bias; this layer has one: each output channel has one, shared by every position.",
         ),
-        ("read the output index Dg/G-D/G+n with g = 1..G, n = 1..D/G",),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",),
         id="grouped: output index as a sum, bias left out",
     ),
     pytest.param(
@@ -88,10 +88,10 @@ GRADED = [
         0.0,
         "output_index",
         (
-            "Your output index Cg/G-C/G+n, with g = 1..G, n = 1..D/G, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it never names y[1,1,6] and names y[1,1,3] twice. Each combination of g and n must name its own output, and every output one combination.",
+            "Your output index n+C(g-1)/G, with g = 1..G, n = 1..D/G, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it never names y[1,1,6] and names y[1,1,3] twice. Each combination of g and n must name its own output, and every output one combination.",
             "Your formula writes 114 (with P=5, Q=4, C=4, D=6, G=2) parameters, but only 113 (with P=5, Q=4, C=4, D=6, G=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
         ),
-        ("read the output index Cg/G-C/G+n with g = 1..G, n = 1..D/G",),
+        ("read the output index n+C(g-1)/G with g = 1..G, n = 1..D/G",),
         id="grouped: C/G where D/G belongs names a channel twice",
     ),
     pytest.param(
@@ -142,10 +142,10 @@ GRADED = [
         0.0,
         "output_index",
         (
-            "Your output index Dg/G-D/G+n, with g = 1..G, n = 1..D, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it names y[1,1,4] twice and names y[1,1,7], outside y (5×4×6). Each combination of g and n must name its own output, and every output one combination.",
+            "Your output index n+D(g-1)/G, with g = 1..G, n = 1..D, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it names y[1,1,4] twice and names y[1,1,7], outside y (5×4×6). Each combination of g and n must name its own output, and every output one combination.",
             "Your formula writes 171 (with P=5, Q=4, C=4, D=6, G=2) parameters, but only 168 (with P=5, Q=4, C=4, D=6, G=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
         ),
-        ("read the output index Dg/G-D/G+n with g = 1..G, n = 1..D",),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D",),
         id="grouped: n written to run over all D channels",
     ),
     pytest.param(

@@ -318,10 +318,10 @@ def same_name(written: str, declared: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def show_index(index: sympy.Expr) -> str:
-    """An index as written: `t+u-(K+1)/2`, the terms with fractions gathered over one
-    denominator, rather than sympy's `-K/2+t+u-1/2`."""
+    """An index as written: `t+u-(K+1)/2` and `n+D(g-1)/G`, the terms with fractions gathered
+    over one denominator, rather than sympy's `-K/2+t+u-1/2` and `Dg/G-D/G+n`."""
     terms = sympy.Add.make_args(index)
-    fractional = [t for t in terms if not t.as_coeff_Mul()[0].is_Integer]
+    fractional = [t for t in terms if t.as_numer_denom()[1] != 1]
     if len(fractional) < 2:
         return _show(index)
     whole = _show(sympy.Add(*(t for t in terms if t not in fractional)))

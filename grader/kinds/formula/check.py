@@ -116,7 +116,6 @@ class Words:
     positions: str  # "positions"
     channel: str  # "output channel"
     channels: str  # "output channels"
-    transposed: bool = False  # entries are quoted with their two indices swapped (`layout`)
 
 
 WORDS = {
@@ -129,7 +128,7 @@ WORDS = {
     "projection": Words("a projection", "row", "rows", "output column", "output columns"),
 }
 # A projection whose tensors hold one token per column (Q = W_Q X), compared transposed.
-COLUMN_WORDS = Words("a projection", "column", "columns", "output row", "output rows", True)
+COLUMN_WORDS = Words("a projection", "column", "columns", "output row", "output rows")
 LAYER_KINDS = tuple(WORDS)
 
 
@@ -159,6 +158,7 @@ class _Comparison:
         columns: bool = False,
     ):
         self.reference, self.student, self.layer = reference, student, layer
+        self.columns = columns  # tokens as columns, compared transposed (`layout`)
         self.whole_image = whole_image  # the student's kernel covers the image at every size
         self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
@@ -172,7 +172,7 @@ class _Comparison:
 
     def entry(self, tensor: str, flat: int, dims: tuple[int, ...]) -> str:
         index = np.unravel_index(flat, dims)
-        if self.words.transposed:
+        if self.columns:  # compared transposed: quoted in the question's layout
             index = index[::-1]
         return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
 
@@ -334,7 +334,8 @@ class _Comparison:
                     ),
                 )
             ]
-        found = self.window() or self.groups()
+        # A projection reads one row (token) at a time: it has no window to stride or dilate.
+        found = (self.window() if self.kind != "projection" else []) or self.groups()
         if found:
             return found
         if r.extent and s.extent and r.extent != s.extent:

@@ -7,7 +7,7 @@ is the layout of Q = XW_Q (X: N×E). A layer whose tensors hold one token per co
 transposed, as the same layer in that layout: both formulas, the rubric's misconceptions and
 the tensors' shapes swap their two axes. What each output reads and through which weights does
 not change; the diagnoses then speak of columns (tokens) and output rows, and quote entries in
-the question's own layout (`Words.transposed`).
+the question's own layout.
 """
 
 from __future__ import annotations

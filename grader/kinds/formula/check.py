@@ -682,7 +682,10 @@ def _fixed_reads(structure: Structure) -> tuple[np.ndarray, dict[int, object]]:
 
 @FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window")
 def _pooling_findings(
-    reference: Sequence[Structure], student: Sequence[Structure], layer: LayerSpec
+    reference: Sequence[Structure],
+    student: Sequence[Structure],
+    layer: LayerSpec,
+    maximum: bool = False,
 ) -> list[Diagnosis]:
     """Average pooling, in its own words: no weights, a mean over a window."""
     if any(len(s.connections) for s in student):
@@ -735,7 +738,8 @@ def _pooling_findings(
         out, source = r.split(example)
         x, y = layer.input.name, layer.output.name
         entry = _entry(y, int(out[0]), r.out_dims), _entry(x, int(source[0]), r.in_dims)
-        verb = "should average" if len(missing) else "should not average"
+        pools = "take the max of" if maximum else "average"
+        verb = f"should {pools}" if len(missing) else f"should not {pools}"
         return [
             FINDINGS.make(
                 "pooling_window",
@@ -885,7 +889,7 @@ def check_formula(
     whole_image = _covers_the_image(student, reference, spatial_axes(layer))
     sized_kernel = len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     if not same_structure and _is_pooling(reference):
-        findings = _pooling_findings(reference, student, layer)
+        findings = _pooling_findings(reference, student, layer, item.reference.reduction == "max")
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
     max_for_sum = formula.reduction is not None and not _is_pooling(reference)

@@ -201,6 +201,19 @@ GRADED = [
     pytest.param(
         POOL,
         "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i+u+1,2j+v,k}",
+        "partial",
+        1.0,
+        "pooling_window",
+        (
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, z[1,1,1] should take the max of x[1,1,1].",
+        ),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="max pooling: a window one place off, told as a max",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
         r"z_{i,j,k} = \max_{u,v} x_{2i+u+v,2j,k}",
         "needs_review",
         0.0,

@@ -6,8 +6,10 @@ Run from the repository root:
 
 It grades a set of distinct formulas for every formula item of rubrics/22-52-q4.yaml, and for
 the layers with index arithmetic, strides and groups of rubrics/conv1d-q1.yaml,
-strided-q1.yaml, grouped-q1.yaml, dense-tanh-q1.yaml (an activation), pool-q1.yaml (average pooling)
-and rnn-q1.yaml (one step of a recurrence: two inputs, in index and vector form)
+strided-q1.yaml, grouped-q1.yaml (also with the output channel written as a sum, (g-1)D/G+n),
+dense-tanh-q1.yaml (an activation), pool-q1.yaml (average pooling, and max pooling with the
+window's ranges left out), attn-columns-q1.yaml (a projection with one token per column) and
+rnn-q1.yaml (one step of a recurrence: two inputs, in index and vector form)
 (right and wrong answers, in several notations, with
 renamed indices), each once, as a new answer in a
 class would be: the reference's structure is cached across answers, the student's is not. It
@@ -82,6 +84,10 @@ ARITHMETIC = {
         r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},\lfloor ({k}-1)G/D \rfloor C/G+{l}}} + b_{{{k}}}",
         r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},{l}}} + b_{{{k}}}",
         r"y_{{{i},{j},{k}}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k}}} x_{{{i}+{u},{j}+{v},\lfloor {k}G/D \rfloor C/G+{l}}} + b_{{{k}}}",
+        # The output channel as a sum of the group {k} and the place n, the window's ranges
+        # left out; then blocks of C/G channels where D/G belongs (a channel named twice).
+        r"y_{{{i},{j},({k}-1)D/G+n}} = \sum_{{{u},{v}}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k},n}} x_{{{i}+{u},{j}+{v},({k}-1)C/G+{l}}} + b_{{{k},n}}",
+        r"y_{{{i},{j},({k}-1)C/G+n}} = \sum_{{{u}=-1}}^{{1}}\sum_{{{v}=-1}}^{{1}}\sum_{{{l}=1}}^{{C/G}} w_{{{u},{v},{l},{k},n}} x_{{{i}+{u},{j}+{v},({k}-1)C/G+{l}}} + b_{{{k},n}}",
     ],
     ("dense-tanh-q1.yaml", "a.formula"): [
         r"h_{{{k}}} = \tanh(\sum_{{{l}=1}}^{{C}} w_{{{l},{k}}} x_{{{l}}} + b_{{{k}}})",
@@ -102,6 +108,17 @@ ARITHMETIC = {
         r"h_{{{i}}} = \tanh(W_h x_{{{i}}} + W_x h_{{{i}-1}} + b)",
         r"h_{{{i}}} = \tanh(W_x x_{{{i}}} + b)",
     ],
+    # Max pooling with the window's ranges left out (taken from the question's window).
+    ("pool-q1.yaml", "d.formula"): [
+        r"z_{{{i},{j},{k}}} = \max_{{{u},{v}}} x_{{2{i}+{u},2{j}+{v},{k}}}",
+        r"z_{{{i},{j},{k}}} = \max_{{{u},{v}}} x_{{2{i}-1+{u},2{j}-1+{v},{k}}}",
+        r"z_{{{i},{j},{k}}} = \max_{{{u},{v}}} x_{{{i}+{u},{j}+{v},{k}}}",
+    ],
+    # A projection with one token per column (X: E×N, Q: K×N).
+    ("attn-columns-q1.yaml", "a.formula"): [
+        r"q_{{{k},{i}}} = \sum_{{{l}=1}}^{{E}} w_{{{k},{l}}} x_{{{l},{i}}} + b_{{{k}}}",
+        r"q_{{{k},{i}}} = \sum_{{{l}=1}}^{{E}} w_{{{k},{l},{i}}} x_{{{l},{i}}} + b_{{{k}}}",
+    ],
 }
 MATRIX_FORMS = [
     "Y = XW",
@@ -112,6 +129,8 @@ MATRIX_FORMS = [
     "Y = X^T W",
     "Y = XW + b",
 ]
+
+COLUMN_FORMS = ["Q = W_Q X + b_Q", "Q = W_Q X", "Q = XW_Q + b_Q", "Q^T = X^T W_Q^T + b_Q"]
 
 
 def distinct_formulas() -> list[tuple[str, str, str]]:
@@ -126,6 +145,7 @@ def distinct_formulas() -> list[tuple[str, str, str]]:
         if (rubric, item_id, text) not in answers:
             answers.append((rubric, item_id, text))
     answers += [("22-52-q4.yaml", "e.formula", text) for text in MATRIX_FORMS]
+    answers += [("attn-columns-q1.yaml", "a.formula", text) for text in COLUMN_FORMS]
     return answers
 
 

@@ -354,6 +354,21 @@ ROWS += [
     ),
 ]
 
+# Layer constructs of issue 17: an output index written as a sum, a window without its ranges.
+GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
+POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
+ROWS += [
+    (
+        GROUPED,
+        {
+            "a.formula": r"y_{i,j,(g-1)C/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}"
+        },
+        "a.formula",
+        "output_index",
+    ),
+    (POOL, {"d.formula": r"z_{i,j,k} = \max_{u,v} x_{2i+u+v,2j,k}"}, "d.formula", "range_unknown"),
+]
+
 # Findings that come only with another (the first finding is the diagnosis): the row's
 # answer and the finding it must also give.
 ALSO_FOUND = [

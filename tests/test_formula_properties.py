@@ -591,3 +591,112 @@ def test_cell_like_token_soup_is_read_or_refused_with_an_answer_error(text):
         assert error.message
     else:
         assert isinstance(formula, Formula)
+
+
+# --- Output indices written as sums, windows without ranges, tokens as columns (issue 17) ------
+
+POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
+COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
+# The output channel of group g, place n: (g-1)D/G+n as a class writes it.
+CHANNELS = ["({g}-1)D/G+{n}", "{n}+({g}-1)D/G", r"\frac{{D}}{{G}}({g}-1)+{n}", "{n}+{g}D/G-D/G"]
+GROUP_INPUTS = ["({g}-1)C/G+{m}", "{m}+({g}-1)C/G", r"\frac{{C}}{{G}}({g}-1)+{m}"]
+
+
+@st.composite
+def grouped_by_channel_sums(draw, flip: bool, change: str | None = None) -> str:
+    """grouped-q1's layer with its output channel written as a sum of the letters g and n,
+    renamed, its sums in any order with or without the window's ranges, its weight's indices
+    in any order and, with `flip`, its kernel flipped (x_{i-u}: the same layer, the weights
+    renamed). A `change` makes it another layer: the bias left out ("bias"), blocks of C/G
+    output channels where D/G belongs ("block"), every filter reading the first group
+    ("group")."""
+    letters = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "xy"]).map(lambda p: p[:7])
+    )
+    i, j, g, n, u, v, m = letters
+    weight, bias = draw(st.lists(st.sampled_from("ABEFHUVW"), min_size=2, max_size=2, unique=True))
+    channel = draw(st.sampled_from(CHANNELS)).format(g=g, n=n)
+    if change == "block":
+        channel = channel.replace("D", "C")
+    source = draw(st.sampled_from(GROUP_INPUTS)).format(g=g, m=m) if change != "group" else m
+    sign = "-" if flip else "+"
+    window = [rf"\sum_{{{u}=-1}}^{{1}}", rf"\sum_{{{v}=-1}}^{{1}}"]
+    if draw(st.booleans()):
+        window = [rf"\sum_{{{u},{v}}}"]
+    sums = draw(st.permutations([*window, rf"\sum_{{{m}=1}}^{{C/G}}"]))
+    indices = draw(st.permutations([u, v, m, g, n]))
+    product = [f"{weight}_{{{','.join(indices)}}}", f"x_{{{i}{sign}{u},{j}{sign}{v},{source}}}"]
+    body = " ".join(sums) + " " + " ".join(draw(st.permutations(product)))
+    added = "" if change == "bias" else f" + {bias}_{{{g},{n}}}"
+    return f"y_{{{i},{j},{channel}}} = {body}{added}"
+
+
+@EXAMPLES
+@given(grouped_by_channel_sums(flip=False) | grouped_by_channel_sums(flip=True))
+def test_how_an_output_index_written_as_a_sum_is_written_never_changes_the_verdict(text):
+    result = grade_answer(GROUPED, GROUPED.items["a.formula"], text)
+    assert result.verdict == "correct", (text, result.feedback)
+
+
+@EXAMPLES
+@given(
+    st.sampled_from(["bias", "block", "group"]).flatmap(
+        lambda change: grouped_by_channel_sums(flip=False, change=change)
+    )
+)
+def test_a_real_change_to_an_output_index_written_as_a_sum_is_never_right(text):
+    result = grade_answer(GROUPED, GROUPED.items["a.formula"], text)
+    assert result.verdict != "correct", (text, result.feedback)
+    assert result.marks < GROUPED.items["a.formula"].marks
+
+
+@st.composite
+def max_pools(draw, base: str) -> str:
+    """pool-q1's max pooling (part d) with its window's ranges left out, renamed, its maxes as
+    one subscript or a run of letters, indexed from `base`."""
+    i, j, k, u, v = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "xz"]).map(lambda p: p[:5])
+    )
+    first, second = draw(st.permutations([u, v]))
+    maxes = draw(st.sampled_from([rf"\max_{{{first},{second}}}", rf"\max_{{{first}{second}}}"]))
+    offset = "" if base == "0" else "-1"
+    return f"z_{{{i},{j},{k}}} = {maxes} x_{{2{i}{offset}+{u},2{j}{offset}+{v},{k}}}"
+
+
+@EXAMPLES
+@given(max_pools("0") | max_pools("1"))
+def test_how_a_window_without_ranges_is_written_never_changes_the_verdict(text):
+    result = grade_answer(POOL, POOL.items["d.formula"], text)
+    assert result.verdict == "correct", (text, result.feedback)
+    assert result.reading_notes[0].startswith("read the ranges your formula leaves out")
+
+
+@EXAMPLES
+@given(max_pools("1"))
+def test_a_window_without_ranges_that_moves_by_one_is_never_right(text):
+    text = text.replace("x_{2", "x_{").replace(",2", ",", 1)
+    result = grade_answer(POOL, POOL.items["d.formula"], text)
+    assert result.verdict != "correct", (text, result.feedback)
+
+
+@st.composite
+def column_projections(draw) -> str:
+    """attn-columns-q1's q_{k,n} = Σ_e w_{k,e} x_{e,n} + b_k, renamed and reordered."""
+    k, n, e = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "qx"]).map(lambda p: p[:3])
+    )
+    weight, bias = draw(st.lists(st.sampled_from("ABEFUVW"), min_size=2, max_size=2, unique=True))
+    product = [f"{weight}_{{{k},{e}}}", f"x_{{{e},{n}}}"]
+    terms = draw(
+        st.permutations(
+            [rf"\sum_{{{e}=1}}^{{E}} {' '.join(draw(st.permutations(product)))}", f"{bias}_{{{k}}}"]
+        )
+    )
+    return f"q_{{{k},{n}}} = {' + '.join(terms)}"
+
+
+@EXAMPLES
+@given(column_projections())
+def test_how_a_projection_over_columns_is_written_never_changes_the_verdict(text):
+    result = grade_answer(COLUMNS, COLUMNS.items["a.formula"], text)
+    assert result.verdict == "correct", (text, result.feedback)

@@ -66,7 +66,7 @@ READINGS = [
     pytest.param(
         GROUPED,
         GROUPS,
-        "y[i,j,k] = Σ_{u=-1..1} Σ_{v=-1..1} Σ_{m=1..C/G} w[u,v,m,k]·x[i+u,j+v,C⌈Gk/D⌉/G-C/G+m] + b[k]",
+        "y[i,j,k] = Σ_{u=-1..1} Σ_{v=-1..1} Σ_{m=1..C/G} w[u,v,m,k]·x[i+u,j+v,m+C(⌈Gk/D⌉-1)/G] + b[k]",
         id="a grouped convolution: C/G in a bound, a ceiling of the output index in an input index",
     ),
 ]

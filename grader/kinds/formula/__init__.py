@@ -57,6 +57,8 @@ DESCRIPTIONS = {
     "activation_extra": "an activation where the layer's output is the weighted sum itself",
     "activation_wrong": "another activation than the layer's (tanh, σ, ReLU)",
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
+    "range_unknown": "a range left out where the question does not settle it",
+    "output_index": "an output index that misses some outputs or names one twice",
     **INPUT_DESCRIPTIONS,
 }
 
@@ -105,10 +107,16 @@ class FormulaKind:
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         written = held_to_reference(
-            parse_formula(text, context.symbol_table, item.spec.layer),
+            parse_formula(text, context.symbol_table, item.spec.layer, item.reference),
             item.reference,
             item.spec.layer,
         )
+        result = self._grade(item, text, written, context)
+        if written.assumed:  # what a marker reads into it, said where the student sees it
+            result = replace(result, reading_notes=(*written.assumed, *result.reading_notes))
+        return result
+
+    def _grade(self, item: Item, text: str, written: Formula, context: Context) -> ItemResult:
         base = item.spec.index_base
         from_zero = indexed_from_zero(written, item.spec.layer)
         formula = from_zero if base == "0" and is_index_form(text, item.spec.layer) else written

@@ -31,7 +31,8 @@ from grader.kinds.formula.layer import (
     spatial_axes,
     strides,
 )
-from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
+from grader.kinds.formula.terms import Formula, LayerSpec, show_index
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
 
@@ -87,6 +88,8 @@ def same_layer(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool | None:
     """Whether two formulas define the same layer; None when that cannot be decided exactly."""
+    if first.unsure is not None or second.unsure is not None:
+        return None
     try:
         a, b = structures(first, layer, size_sets), structures(second, layer, size_sets)
     except NotWholeError:
@@ -134,6 +137,8 @@ WORDS = {
         "output units",
     ),
 }
+# A projection whose tensors hold one token per column (Q = W_Q X), compared transposed.
+COLUMN_WORDS = Words("a projection", "column", "columns", "output row", "output rows")
 LAYER_KINDS = tuple(WORDS)
 
 
@@ -160,8 +165,10 @@ class _Comparison:
         whole_image: bool = False,
         sized_kernel: bool = False,
         kind: str | None = None,
+        columns: bool = False,
     ):
         self.reference, self.student, self.layer = reference, student, layer
+        self.columns = columns  # tokens as columns, compared transposed (`layout`)
         self.whole_image = whole_image  # the student's kernel covers the image at every size
         self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
@@ -170,9 +177,13 @@ class _Comparison:
         self.meanings = meanings
         self.kind = kind or layer_kind(self.r, self.spatial)
         self.words = WORDS[self.kind]
+        if columns and self.kind == "projection":
+            self.words = COLUMN_WORDS
 
     def entry(self, tensor: str, flat: int, dims: tuple[int, ...]) -> str:
         index = np.unravel_index(flat, dims)
+        if self.columns:  # compared transposed: quoted in the question's layout
+            index = index[::-1]
         return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
 
     def example(self) -> str:
@@ -325,14 +336,16 @@ class _Comparison:
                     "fully_connected",
                     "Every output reads every input: that is a fully connected layer, but "
                     + (
-                        "in a projection each output row reads only its own input row, through "
-                        "the same weights for every row."
+                        f"in a projection each output {self.words.position} reads only its own "
+                        f"input {self.words.position}, through the same weights for every "
+                        f"{self.words.position}."
                         if self.kind == "projection"
                         else "this layer reads only a small neighbourhood of each position."
                     ),
                 )
             ]
-        found = self.window() or self.groups()
+        # A projection reads one row (token) at a time: it has no window to stride or dilate.
+        found = (self.window() if self.kind != "projection" else []) or self.groups()
         if found:
             return found
         if r.extent and s.extent and r.extent != s.extent:
@@ -344,10 +357,11 @@ class _Comparison:
     def kernel_message(self) -> str:
         if self.kind == "projection":
             extent = (self.s.extent or (0,))[0]
-            reads = "every input row" if self.whole_image else f"{extent} input rows"
+            one, many = self.words.position, self.words.positions
+            reads = f"every input {one}" if self.whole_image else f"{extent} input {many}"
             return (
-                f"Each of your output rows reads {reads}; in a projection each output row "
-                "reads only its own input row, through the same weights for every row."
+                f"Each of your output {many} reads {reads}; in a projection each output {one} "
+                f"reads only its own input {one}, through the same weights for every {one}."
             )
         reference = self.r.extent or ()
         wanted = (
@@ -393,7 +407,7 @@ class _Comparison:
                     f"Your weights depend on the {self.words.position}, so they are not shared "
                     f"across {self.words.positions}: this is not {self.words.layer}"
                     + (
-                        ", which applies the same weights to every row."
+                        f", which applies the same weights to every {self.words.position}."
                         if self.kind == "projection"
                         else "."
                     ),
@@ -565,10 +579,11 @@ def written_count(formula: Formula, layer: LayerSpec, live_only: bool) -> sympy.
     output count, since a weight summed over an index nothing else depends on acts only through
     that sum."""
     ranges = dict(zip(formula.output.indices, layer.output.shape, strict=True))
+    ranges.update({s.variable: sympy.expand(s.high - s.low + 1) for s in formula.enumerates})
     counted: dict[str, sympy.Expr] = {}
     for term in formula.terms:
         local = {**ranges, **{s.variable: sympy.expand(s.high - s.low + 1) for s in term.sums}}
-        live = set(formula.output.indices)
+        live = set(formula.free)
         for access in term.factors:
             if layer.is_input(access.name):
                 for index in access.indices:
@@ -677,7 +692,10 @@ def _fixed_reads(structure: Structure) -> tuple[np.ndarray, dict[int, object]]:
 
 @FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window")
 def _pooling_findings(
-    reference: Sequence[Structure], student: Sequence[Structure], layer: LayerSpec
+    reference: Sequence[Structure],
+    student: Sequence[Structure],
+    layer: LayerSpec,
+    maximum: bool = False,
 ) -> list[Diagnosis]:
     """Average pooling, in its own words: no weights, a mean over a window."""
     if any(len(s.connections) for s in student):
@@ -730,7 +748,8 @@ def _pooling_findings(
         out, source = r.split(example)
         x, y = layer.input.name, layer.output.name
         entry = _entry(y, int(out[0]), r.out_dims), _entry(x, int(source[0]), r.in_dims)
-        verb = "should average" if len(missing) else "should not average"
+        pools = "take the max of" if maximum else "average"
+        verb = f"should {pools}" if len(missing) else f"should not {pools}"
         return [
             FINDINGS.make(
                 "pooling_window",
@@ -791,6 +810,48 @@ def _fractional(error: NotWholeError) -> FormulaCheck:
     return FormulaCheck(False, exact=False, findings=(FINDINGS.make("fractional_index", message),))
 
 
+@FINDINGS.produces("output_index")
+def _output_index_finding(
+    formula: Formula, student: Sequence[Structure], layer: LayerSpec
+) -> tuple[Diagnosis, ...]:
+    """An output index written as a sum, (g-1)D/G+n, that does not name each output once."""
+    for structure in student:
+        never, twice, outside = structure.gaps
+        if (never, twice, outside) == (-1, -1, ()):
+            continue
+        y, dims = layer.output.name, structure.out_dims
+        what = []
+        if never >= 0:
+            what.append(f"never names {_entry(y, never, dims)}")
+        if twice >= 0:
+            what.append(f"names {_entry(y, twice, dims)} twice")
+        if outside:
+            shape = "×".join(map(str, dims))
+            what.append(f"names {y}[{','.join(map(str, outside))}], outside {y} ({shape})")
+        written = " and ".join(
+            show_index(i) for i in formula.output.indices if not isinstance(i, sympy.Symbol)
+        )
+        ranges = ", ".join(
+            f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in formula.enumerates
+        )
+        letters = " and ".join(str(r.variable) for r in formula.enumerates)
+        message = (
+            f"Your output index {written}, with {ranges}, does not name each output once: "
+            f"with {structure.show_sizes()}, it {' and '.join(what)}. Each combination of "
+            f"{letters} must name its own output, and every output one combination."
+        )
+        return (FINDINGS.make("output_index", message),)
+    return ()
+
+
+@FINDINGS.produces("range_unknown")
+def _unsure(formula: Formula) -> FormulaCheck:
+    """A formula whose meaning needs a guess (a sum's range the question's window does not
+    settle): the reason is said, and a person decides."""
+    finding = FINDINGS.make("range_unknown", formula.unsure or "")
+    return FormulaCheck(False, exact=False, findings=(finding,))
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -800,8 +861,13 @@ def check_formula(
 ) -> FormulaCheck:
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
     assert item.reference is not None, "formula items always carry a read reference"
+    columns = tokens_as_columns(item.spec.layer)
+    if columns:  # Q = W_Q X with X: E×N, compared as Q = XW_Q (`layout`)
+        formula, item = transposed(formula, item.spec.layer), transposed_item(item)
     if formula.shape_problem is not None:
         return FormulaCheck(False, findings=(FINDINGS.make("shape", formula.shape_problem),))
+    if formula.unsure is not None:
+        return _unsure(formula)
     layer = item.spec.layer
     try:
         student = structures(formula, layer, size_sets)
@@ -816,6 +882,9 @@ def check_formula(
         + _fingerprint(student)
         + f":{formula.activation or ''}:{formula.reduction or ''}"
     )
+    unnamed = _output_index_finding(formula, student, layer)
+    if unnamed:
+        return FormulaCheck(False, findings=unnamed, notes=notes, group=group, own_count=own)
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)
@@ -843,14 +912,14 @@ def check_formula(
         not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     )
     if not same_structure and _is_pooling(reference):
-        findings = _pooling_findings(reference, student, layer)
+        findings = _pooling_findings(reference, student, layer, item.reference.reduction == "max")
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
     max_for_sum = formula.reduction is not None and not _is_pooling(reference)
     for r, s in zip(reference, student, strict=True):
         if same_structure or findings or several:
             break
-        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel)
+        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel, columns=columns)
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         if max_for_sum:
             findings = [*comparison.bias()]

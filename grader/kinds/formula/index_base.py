@@ -37,7 +37,14 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
         replace(term, factors=tuple(moved(access) for access in term.factors))
         for term in formula.terms
     )
-    return replace(formula, terms=terms)
+    if not formula.enumerates:
+        return replace(formula, terms=terms)
+    # An output index written as a sum, g D/G + n over g, n from 0: one more, like an input's.
+    output = tuple(
+        index if isinstance(index, sympy.Symbol) else sympy.expand(index.xreplace(shift)) + 1
+        for index in formula.output.indices
+    )
+    return replace(formula, terms=terms, output=replace(formula.output, indices=output))
 
 
 def reading_notes(base: str) -> tuple[str, ...]:

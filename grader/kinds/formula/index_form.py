@@ -72,6 +72,10 @@ def _multiply(left: list[_Flat], right: list[_Flat]) -> list[_Flat]:
     return [_product_term(a, b) for a in left for b in right]
 
 
+def _rounds_an_index(expr: sympy.Expr, sizes: set[sympy.Symbol]) -> bool:
+    return any(atom.free_symbols - sizes for atom in expr.atoms(sympy.floor, sympy.ceiling))
+
+
 def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
     """Whether `expr` is linear in `indices`, a floor or ceiling of indices counting as one."""
     rounded = {
@@ -96,6 +100,10 @@ def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
 
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
+
+    def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
+        super().__init__(original, tokens, sizes)
+        self.bounds: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}  # from conditions
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -248,20 +256,28 @@ class IndexFormReader(TokenReader):
             raise self.error(
                 self.peek(), f"expected the indices of {name.text}, e.g. {name.text}_{{i,k}}"
             )
-        if len(set(indices)) != len(indices) or not all(
-            isinstance(i, sympy.Symbol) and i not in self.size_symbols for i in indices
+        letters = [i.free_symbols - self.size_symbols for i in indices]
+        if (
+            not all(letters)
+            or sum(map(len, letters)) != len(set().union(*letters))
+            or any(_rounds_an_index(i, self.size_symbols) for i in indices)
         ):
             raise AnswerError(
                 self.text,
                 name.end,
-                "the output's indices must be distinct letters, e.g. y_{i,j,k}",
+                "the output's indices must be distinct letters, e.g. y_{i,j,k}, or sums of "
+                "their own letters such as y_{i,j,(g-1)D/G+n}",
             )
         return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
 
     def index_formula(self) -> tuple[Access, list[_Flat], str | None]:
         output = self.output()
         self.take("=", what="'=' after the output")
-        scope = {str(i): i for i in output.indices}
+        scope = {
+            str(letter): letter
+            for index in output.indices
+            for letter in index.free_symbols - self.size_symbols
+        }
         activation = self.activation()
         terms = self.expression(scope)
         if activation is not None:
@@ -318,7 +334,7 @@ class IndexFormReader(TokenReader):
         read_something = False
         while (token := self.peek()) is not None:
             if token.kind in ("SUM", "MAX"):
-                sums.append(self.sum_prefix(scope))
+                sums.extend(self.sum_prefix(scope))
             elif token.kind == "NAME":
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
             elif token.kind == "NUMBER":
@@ -377,14 +393,23 @@ class IndexFormReader(TokenReader):
             raise self.error(self.peek(), "expected a term such as w_{l,k} x_{i,j,l}")
         return [_product_term(_Flat(sympy.Integer(1), tuple(sums)), t) for t in product]
 
-    def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> SumRange:
-        """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` (range inferred)."""
+    def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> list[SumRange]:
+        """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` and `\\max_{u,v}`
+        (ranges inferred: from the input's axis, or from the question's window)."""
         sum_token = self.take("SUM", "MAX")
         self.take("_", what="'_' and the index of the sum, e.g. \\sum_{l=1}^{C}")
         low = high = None
         if self.at("{", "("):
             close = "}" if self.take().kind == "{" else ")"
             token = self.letter("the index of the sum")
+            if self.at(",", "NAME"):  # \max_{u,v} or \max_{uv}: several, with no range
+                tokens = [token]
+                while self.at(",", "NAME"):
+                    if self.at(","):
+                        self.take(",")
+                    tokens.append(self.letter("the index of the sum"))
+                self.take(close)
+                return [self.new_sum_index(t, None, None, sum_token, scope) for t in tokens]
             if self.at("="):
                 self.take("=")
                 low = self.index_expression({})
@@ -406,6 +431,16 @@ class IndexFormReader(TokenReader):
                 high = sympy.Integer(int(digit.text[0]))
             else:
                 high = self.resolve(self.letter("the end of the sum"), {})
+        return [self.new_sum_index(token, low, high, sum_token, scope)]
+
+    def new_sum_index(
+        self,
+        token: Token,
+        low: sympy.Expr | None,
+        high: sympy.Expr | None,
+        sum_token: Token,
+        scope: dict[str, sympy.Symbol],
+    ) -> SumRange:
         name = token.text
         if name in scope:
             raise AnswerError(
@@ -458,26 +493,55 @@ class IndexFormReader(TokenReader):
         return False
 
     def conditions(self) -> None:
-        """`1 ≤ k ≤ D, 1 ≤ i ≤ P` says where a formula holds; it is read, then set aside."""
+        """`1 ≤ k ≤ D, 1 ≤ i ≤ P` says where a formula holds: read, and a range `1 ≤ n ≤ D/G`
+        of one letter kept in `bounds` (an output index such as (g-1)D/G+n needs it)."""
         scope = {k: v for k, v in _ANY_INDEX.items() if k not in self.sizes}
         while True:
-            self.index_expression(scope)
+            chain = [self.index_expression(scope)]
             if not self.at("REL"):
                 raise self.error(self.peek(), "expected a comparison such as 1 ≤ k ≤ D")
+            relations = []
             while self.at("REL"):
-                self.take("REL")
-                self.index_expression(scope)
+                relations.append(self.take("REL").text.strip())
+                chain.append(self.index_expression(scope))
+            self.keep_bounds(chain, relations)
             if not self.at(","):
                 return
             self.take(",")
+
+    def keep_bounds(self, chain: list[sympy.Expr], relations: list[str]) -> None:
+        """`low ≤ n ≤ high` (or `<`, or the other way round with ≥ and >) as n's range."""
+        if len(chain) != 3 or not isinstance(chain[1], sympy.Symbol):
+            return
+        if all(r in "≤<" for r in relations):
+            low, high = chain[0], chain[2]
+        elif all(r in "≥>" for r in relations):
+            low, high = chain[2], chain[0]
+            relations = relations[::-1]
+        else:
+            return
+        self.bounds[chain[1]] = (
+            low + (1 if relations[0] in "<>" else 0),
+            high - (1 if relations[1] in "<>" else 0),
+        )
 
 
 class _FormulaBuilder:
     """Checks a parsed index formula against the declared tensors and fills in sum ranges."""
 
-    def __init__(self, text: str, layer: LayerSpec):
+    def __init__(
+        self,
+        text: str,
+        layer: LayerSpec,
+        reference: Formula | None = None,
+        reduction: str = "sum",
+    ):
         self.text = text
         self.layer = layer
+        self.reference = reference
+        self.assumed: list[SumRange] = []  # ranges taken from the reference's window
+        self.window_axes: dict[int, sympy.Symbol] = {}  # the input axis each of those moves on
+        self.reduction = reduction  # or "max": how the student's formula reduces its window
 
     def fail(self, access: Access | None, message: str) -> AnswerError:
         start = access.start if access else 0
@@ -539,21 +603,97 @@ class _FormulaBuilder:
                 for axis, index in enumerate(access.indices):
                     if index == s.variable:
                         return SumRange(s.variable, sympy.Integer(1), tensor.shape[axis])
+        moves = any(
+            s.variable in index.free_symbols
+            for access in factors
+            if access.name == self.layer.input.name
+            for index in access.indices
+        )
+        if moves and self.reference is not None and self.reference.terms:
+            return self.window_range(s, factors)
         raise AnswerError(
             self.text,
             0,
-            f"the sum over {s.variable} has no range and {s.variable} does not index "
-            f"{self.layer.input.name}; write it, e.g. \\sum_{{{s.variable}=1}}^{{C}}",
+            f"the {self.reduction} over {s.variable} has no range and {s.variable} does not "
+            f"index {self.layer.input.name}; write it, e.g. "
+            f"\\{self.reduction}_{{{s.variable}=1}}^{{C}}",
         )
+
+    def window_range(self, s: SumRange, factors: list[Access]) -> SumRange:
+        """A sum without its range (`\\max_{u,v} x_{2i+u,2j+v,k}`), as a marker reads it: over
+        the range of the reference's sum that moves along the same axis of the input (the
+        question's window). Where that is not one range, a person decides."""
+        variable = s.variable
+        axes = {
+            axis
+            for access in factors
+            if access.name == self.layer.input.name
+            for axis, index in enumerate(access.indices)
+            if variable in index.free_symbols
+        }
+        if len(axes) != 1:
+            raise _Unsure(
+                f"The {self.reduction} over {variable} has no range, and {variable} moves along "
+                f"several axes of {self.layer.input.name}, so the question's window does not "
+                "say which range is meant."
+            )
+        (axis,) = axes
+        if axis in self.window_axes:
+            raise _Unsure(
+                f"The {self.reduction} over {variable} has no range, and neither has the "
+                f"{self.reduction} over {self.window_axes[axis]}, which moves along the same "
+                f"axis of {self.layer.input.name}: which window is meant cannot be told."
+            )
+        self.window_axes[axis] = variable
+        ranges = {
+            (r.low, r.high)
+            for term in self.reference.terms  # type: ignore[union-attr]
+            for access in term.factors
+            if access.name == self.layer.input.name
+            for r in term.sums
+            if r.variable in access.indices[axis].free_symbols
+        }
+        if len(ranges) != 1:
+            raise _Unsure(
+                f"The {self.reduction} over {variable} has no range, and the question's layer has "
+                f"{'no sum' if not ranges else 'several sums'} along that axis of "
+                f"{self.layer.input.name}, so which range is meant cannot be told."
+            )
+        ((low, high),) = ranges
+        ranged = SumRange(variable, low, high)
+        self.assumed.append(ranged)
+        return ranged
+
+
+class _Unsure(Exception):
+    """What a formula means cannot be told without a person: the reason, in words."""
+
+
+def _assumed_note(ranges: list[SumRange]) -> tuple[str, ...]:
+    if not ranges:
+        return ()
+    shown = ", ".join(f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges)
+    return (f"read the ranges your formula leaves out as the question's window: {shown}",)
 
 
 def read_index_form(
-    text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
+    text: str,
+    tokens: list[Token],
+    sizes: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    reference: Formula | None = None,
 ) -> Formula:
-    """The formula `tokens` (of `text`) write in index notation, checked against `layer`."""
+    """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
+    without its range takes the range of the `reference`'s over the same window."""
     reduction = _reduction(text, tokens)
-    raw_output, flats, activation = IndexFormReader(text, tokens, sizes).index_formula()
-    output, terms = _FormulaBuilder(text, layer).build(raw_output, flats)
+    reader = IndexFormReader(text, tokens, sizes)
+    raw_output, flats, activation = reader.index_formula()
+    builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
+    try:
+        output, terms = builder.build(raw_output, flats)
+        enumerates = _enumeration(output, layer.output.shape, reader.bounds, reader.size_symbols)
+    except _Unsure as unsure:
+        return Formula(text, raw_output, (), text, reduction=reduction, unsure=str(unsure))
     if reduction is not None and (len(terms) != 1 or not terms[0].sums):
         raise AnswerError(
             text,
@@ -562,7 +702,89 @@ def read_index_form(
             "with nothing added",
         )
     reading = describe_formula(output, terms, activation, reduction)
-    return Formula(text, output, terms, reading, activation=activation, reduction=reduction)
+    return Formula(
+        text,
+        output,
+        terms,
+        reading,
+        activation=activation,
+        reduction=reduction,
+        assumed=_assumed_note(builder.assumed) + _enumeration_note(output, enumerates),
+        enumerates=enumerates,
+    )
+
+
+def _enumeration(
+    output: Access,
+    shape: tuple[sympy.Expr, ...],
+    bounds: Mapping[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]],
+    sizes: set[sympy.Symbol],
+) -> tuple[SumRange, ...]:
+    """The ranges of the letters of each output index written as a sum, as a marker reads
+    y_{i,j,(g-1)D/G+n}: the ranges written as conditions (`1 ≤ n ≤ D/G`), else each letter
+    counted from 1, the one with coefficient 1 within a block, the other over the blocks. A
+    block is the other letter's coefficient (D/G: g over D/(D/G) = G blocks) or, where the
+    blocks do not tile the axis, the size it divides by ((g-1)C/G+n: g over the G groups, n
+    over D/G). Which outputs that names, and how often, is `layer.instantiate`'s to find."""
+    ranges: list[SumRange] = []
+    for index, size in zip(output.indices, shape, strict=True):
+        if isinstance(index, sympy.Symbol):
+            continue
+        letters = sorted(index.free_symbols - sizes, key=str)
+        inferred = _block_ranges(index, size, letters)
+        for letter in letters:
+            low, high = bounds.get(letter) or inferred.get(letter) or (None, None)
+            if low is None:
+                example = ", ".join(f"1 ≤ {other} ≤ …" for other in letters)
+                raise _Unsure(
+                    f"The output index {show_index(index)} names an output by "
+                    f"{' and '.join(map(str, letters))}, whose ranges cannot be told from it: "
+                    f"write them after the formula, e.g. {output.name}_{{…}} = …, {example}."
+                )
+            ranges.append(SumRange(letter, sympy.sympify(low), sympy.sympify(high)))
+    return tuple(ranges)
+
+
+def _block_ranges(
+    index: sympy.Expr, size: sympy.Expr, letters: list[sympy.Symbol]
+) -> dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]:
+    """The ranges `_enumeration` infers for one output index, or none where it cannot."""
+    flat = sympy.expand(index)
+    coefficients = {letter: flat.coeff(letter) for letter in letters}
+    inner = [letter for letter in letters if coefficients[letter] == 1]
+    one = sympy.Integer(1)
+    if len(letters) == 1 and inner:
+        return {inner[0]: (one, size)}
+    if len(letters) != 2 or len(inner) != 1:
+        return {}
+    (within,) = inner
+    (outer,) = [letter for letter in letters if letter != within]
+    step = coefficients[outer]
+    blocks = sympy.cancel(size / step)
+    if not _whole_in_sizes(blocks):
+        denominator = sympy.fraction(sympy.cancel(step))[1]
+        if not denominator.is_Symbol:
+            return {}
+        blocks, step = denominator, sympy.cancel(size / denominator)
+    return {outer: (one, blocks), within: (one, step)}
+
+
+def _whole_in_sizes(expr: sympy.Expr) -> bool:
+    """A polynomial in the sizes with whole coefficients: whole at every size."""
+    if not expr.free_symbols:
+        return bool(expr.is_Integer)
+    try:
+        return sympy.Poly(expr, *sorted(expr.free_symbols, key=str)).domain.is_ZZ
+    except sympy.PolynomialError:
+        return False
+
+
+def _enumeration_note(output: Access, ranges: tuple[SumRange, ...]) -> tuple[str, ...]:
+    if not ranges:
+        return ()
+    written = [show_index(i) for i in output.indices if not isinstance(i, sympy.Symbol)]
+    shown = ", ".join(f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges)
+    return (f"read the output index {' and '.join(written)} with {shown}",)
 
 
 def _reduction(text: str, tokens: list[Token]) -> str | None:

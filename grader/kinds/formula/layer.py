@@ -61,6 +61,10 @@ class Structure:
     # A layer with several inputs: each input's name and dims, in order; their entries are
     # numbered one after another (`in_dims` is then their total), as one concatenated input.
     in_parts: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # Where an output index is a sum such as (g-1)D/G+n: an output it never names, one it
+    # names twice (flat numbers, -1 for none), and an entry outside the output it names
+    # (its indices from 1; () for none).
+    gaps: tuple[int, int, tuple[int, ...]] = (-1, -1, ())
 
     @property
     def inputs(self) -> int:
@@ -76,6 +80,7 @@ class Structure:
             self.classes.tobytes(),
             self.ratios.tobytes(),
             self.fixed,
+            self.gaps,
         )
 
     def split(self, connections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -194,6 +199,11 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         for s in term.sums:
             for bound in (s.low, s.high):
                 symbols.update({sym: sizes[sym.name] for sym in bound.free_symbols})
+    for expr in (
+        *formula.output.indices,
+        *(b for s in formula.enumerates for b in (s.low, s.high)),
+    ):
+        symbols.update({sym: sizes[sym.name] for sym in expr.free_symbols if sym.name in sizes})
     concrete = {s: sympy.Integer(v) for s, v in symbols.items()}
     out_dims = tuple(
         _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
@@ -214,10 +224,11 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     names: dict[str, int] = {}
     products = False
     reads_outside = False
-    free = list(formula.output.indices)
+    free, free_ranges = _free_ranges(formula, out_dims, concrete, sizes)
+    gaps = _gaps(formula, free, free_ranges, out_dims, symbols)
 
     for term in formula.terms:
-        ranges = [np.arange(1, d + 1) for d in out_dims]
+        ranges = list(free_ranges)
         for s in term.sums:
             low = _integer(
                 s.low.xreplace(concrete), f"the start of the sum over {s.variable}", sizes
@@ -247,9 +258,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         def values(index: sympy.Expr, grids=grids, variables=variables) -> np.ndarray:
             return evaluate_index(index, variables, symbols, grids, len(grids[0]), formula.text)
 
-        output = np.zeros(len(grids[0]), dtype=np.int64)
-        for axis, dim in enumerate(out_dims):
-            output = output * dim + (grids[axis] - 1)
+        output, named = _output_flat(formula, out_dims, grids, values)
         keep = np.ones(len(output), dtype=bool)
         input_flat = np.full(len(output), -1, dtype=np.int64)
         row_parts: list[np.ndarray] = []
@@ -270,6 +279,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
                 row_parts.extend(values(index) for index in access.indices)
         if not keep.all():
             reads_outside = True
+        keep &= named
         connection = (output * stride + input_flat + 1)[keep]
         weight = np.full(len(connection), int(term.coefficient * scale), dtype=np.int64)
         parameters_in_term = sum(1 for a in term.factors if a.name not in parts)
@@ -301,6 +311,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             True,
             reads_outside,
             in_parts,
+            gaps,
         )
     width = max(rows.shape[1] for rows in parameter_rows)
     # Rows of different widths already differ in their name or their count of indices, so
@@ -327,7 +338,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         exact=not products,
         reads_outside=reads_outside,
     )
-    return replace(structure, in_parts=in_parts) if in_parts else structure
+    return replace(structure, in_parts=in_parts, gaps=gaps)
 
 
 def _input_parts(
@@ -347,6 +358,69 @@ def _input_parts(
 
 def _sizes(parts: Mapping[str, tuple[int, tuple[int, ...]]]) -> list[int]:
     return [math.prod(dims) for _, dims in parts.values()]
+
+
+def _free_ranges(
+    formula: Formula,
+    out_dims: tuple[int, ...],
+    concrete: Mapping[sympy.Symbol, sympy.Integer],
+    sizes: Mapping[str, int],
+) -> tuple[list[sympy.Symbol], list[np.ndarray]]:
+    """The letters that name an output and the values each runs over: an output index that is
+    a letter over its axis, the letters of one written as a sum over their ranges."""
+    free: list[sympy.Symbol] = []
+    ranges: list[np.ndarray] = []
+    for index, dim in zip(formula.output.indices, out_dims, strict=True):
+        if isinstance(index, sympy.Symbol):
+            free.append(index)
+            ranges.append(np.arange(1, dim + 1))
+    for s in formula.enumerates:
+        low = _integer(s.low.xreplace(concrete), f"the start of {s.variable}", sizes)
+        high = _integer(s.high.xreplace(concrete), f"the end of {s.variable}", sizes)
+        if high - low + 1 > MAX_RANGE:
+            raise AnswerTooLargeError(
+                formula.text, 0, f"{s.variable} runs over {high - low + 1} values"
+            )
+        free.append(s.variable)
+        ranges.append(np.arange(low, high + 1))
+    return free, ranges
+
+
+def _output_flat(formula: Formula, out_dims, grids, values) -> tuple[np.ndarray, np.ndarray]:
+    """The output each point of `grids` defines, row-major from 0, and whether it is one."""
+    output = np.zeros(len(grids[0]), dtype=np.int64)
+    named = np.ones(len(output), dtype=bool)
+    for axis, dim in enumerate(out_dims):
+        if formula.enumerates:
+            position = values(formula.output.indices[axis])
+            named &= (position >= 1) & (position <= dim)
+        else:
+            position = grids[axis]
+        output = output * dim + (position - 1)
+    return output, named
+
+
+def _gaps(formula, free, free_ranges, out_dims, symbols) -> tuple[int, int, tuple[int, ...]]:
+    """Whether the output indices name every output once: an output never named, one named
+    twice (flat, -1 for none), and an entry named outside the output (() for none)."""
+    if not formula.enumerates:
+        return (-1, -1, ())
+    combinations = math.prod(len(r) for r in free_ranges)
+    if combinations > MAX_ENUMERATION:
+        raise AnswerTooLargeError(formula.text, 0, "this output index names too many outputs")
+    grids = [g.ravel() for g in np.meshgrid(*free_ranges, indexing="ij", copy=False)]
+
+    def values(index: sympy.Expr) -> np.ndarray:
+        return evaluate_index(index, free, symbols, grids, combinations, formula.text)
+
+    output, named = _output_flat(formula, out_dims, grids, values)
+    counts = np.bincount(output[named], minlength=math.prod(out_dims))
+    never, twice = np.flatnonzero(counts == 0), np.flatnonzero(counts > 1)
+    outside: tuple[int, ...] = ()
+    if not named.all():
+        first = int(np.flatnonzero(~named)[0])
+        outside = tuple(int(values(index)[first]) for index in formula.output.indices)
+    return (int(never[0]) if len(never) else -1, int(twice[0]) if len(twice) else -1, outside)
 
 
 def _row_ids(rows: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy
 
 from grader.errors import AnswerError
+from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
     Access,
     Formula,
@@ -217,6 +218,13 @@ def _matrix_to_index(
             f"weight matrix must be {_show_shape(x.shape[1], y.shape[1])} and multiply "
             f"{x.name} on the right: {y.name} = {x.name}W."
         )
+    elif tokens_as_columns(layer):
+        hint = (
+            f" {x.name} is {_show_shape(*x.shape)}, one token per column, and {y.name} is "
+            f"{_show_shape(*y.shape)}: the projection is a {_show_shape(y.shape[0], x.shape[0])} "
+            f"matrix applied to every column, so it multiplies {x.name} on the left: "
+            f"{y.name} = W{x.name}."
+        )
     try:
         for _, factors in chains:
             if _is_bias(factors, layer):
@@ -247,13 +255,15 @@ def _matrix_to_index(
     row, col = index_symbol("r"), index_symbol("c")
     output = Access(y.name, (row, col))
     first, last = (col, row) if lhs.transposed else (row, col)
+    along = _bias_axis(chains, layer, first, last)
     terms = []
     for coefficient, factors in chains:
         if _is_bias(factors, layer):
             # `Y = XW + b`: as in every framework, b is a row of biases added to each row of
-            # XW, one for each column (output channel) of the output.
+            # XW, one for each column (output channel) of the output; `Q = W_Q X + b_Q`, with a
+            # token per column, adds it to each column, one for each row.
             (bias,) = factors
-            terms.append(Term(coefficient, (), (Access(bias.name, (last,), bias.start),)))
+            terms.append(Term(coefficient, (), (Access(bias.name, (along,), bias.start),)))
             continue
         oriented = [dims(f) for f in factors]
         inner = [index_symbol(n) for n in "stuvpq"[: len(factors) - 1]]
@@ -271,6 +281,25 @@ def _matrix_to_index(
         )
         terms.append(Term(coefficient, sums, tuple(accesses)))
     return output, tuple(terms), reading, None
+
+
+def _bias_axis(
+    chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
+    layer: LayerSpec,
+    first: sympy.Symbol,
+    last: sympy.Symbol,
+) -> sympy.Symbol:
+    """The output index a bias vector runs along: the one a weight matrix makes, the column
+    of XW (one bias per output channel), the row of W X (tokens as columns)."""
+    for _, factors in chains:
+        if _is_bias(factors, layer):
+            continue
+        if same_name(factors[-1].name, layer.input.name) and not same_name(
+            factors[0].name, layer.input.name
+        ):
+            return first
+        break
+    return last
 
 
 def read_matrix_form(

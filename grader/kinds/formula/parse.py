@@ -30,17 +30,25 @@ from grader.kinds.formula.vector_form import is_vector_form, read_vector_form
 from grader.normalise import normalise
 
 
-def parse_formula(text: str, sizes: Mapping[str, sympy.Symbol], layer: LayerSpec) -> Formula:
-    """Read `text` as a formula for `layer` over the question's sizes, or raise `AnswerError`."""
+def parse_formula(
+    text: str,
+    sizes: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    reference: Formula | None = None,
+) -> Formula:
+    """Read `text` as a formula for `layer` over the question's sizes, or raise `AnswerError`.
+    A sum written without its range (`\\max_{u,v}`) takes the range of the `reference`'s sum
+    over the same window."""
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     tokens = tokenize(normalise(text, FORMULA_STEPS))
     if is_vector_form(tokens, layer):
         return read_vector_form(text, tokens, sizes, layer)
-    if _is_matrix_form(tokens) and len(layer.inputs) > 1:
-        raise AnswerError(text, 0, _several_inputs_advice(layer))
-    read = read_matrix_form if _is_matrix_form(tokens) else read_index_form
-    return read(text, tokens, sizes, layer)
+    if _is_matrix_form(tokens):
+        if len(layer.inputs) > 1:
+            raise AnswerError(text, 0, _several_inputs_advice(layer))
+        return read_matrix_form(text, tokens, sizes, layer)
+    return read_index_form(text, tokens, sizes, layer, reference)
 
 
 def _several_inputs_advice(layer: LayerSpec) -> str:

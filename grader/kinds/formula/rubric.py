@@ -170,6 +170,9 @@ def read_formula(
     if formula.shape_problem is not None:
         problems.append(Problem(line, path, formula.shape_problem))
         return None
+    if formula.unsure is not None:  # a rubric's formula says what it means
+        problems.append(Problem(line, path, f"cannot check {text!r}: {formula.unsure}"))
+        return None
     for sizes in size_sets:
         try:
             instantiate(formula, layer, dict(sizes))

@@ -8,6 +8,12 @@ from grader.kinds.formula.terms import Formula
 from grader.model import Item, ItemResult
 from grader.score import text_group, verdict_for
 
+# Why a formula with a finding goes to a person, for the decision trail.
+_REVIEW_BECAUSE = {
+    "fractional_index": "not whole at the sizes checked",
+    "range_unknown": "a range not written and not settled by the question",
+}
+
 
 def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:
     """Marks for a formula: full when it defines the reference's layer, else what the
@@ -35,7 +41,7 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
                 *check.notes,
             ),
             diagnosis=check.findings[0].kind,
-            decision=(read, "not whole at the sizes checked: sent for review"),
+            decision=(read, f"{_REVIEW_BECAUSE.get(check.findings[0].kind)}: sent for review"),
             **common,
         )
     if not check.exact:

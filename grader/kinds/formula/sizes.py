@@ -30,7 +30,11 @@ def whole_conditions(formula: Formula, layer: LayerSpec) -> frozenset[sympy.Expr
     found: set[sympy.Expr] = set()
     for tensor in (*layer.inputs, layer.output):
         found.update(tensor.shape)
-    indices = set(formula.output.indices)
+    indices = set(formula.free)
+    for s in formula.enumerates:
+        found.update((s.low, s.high))
+    for index in formula.output.indices:
+        found.update(_coefficients(index, indices))
     for term in formula.terms:
         variables = indices | {s.variable for s in term.sums}
         for s in term.sums:

@@ -120,10 +120,19 @@ class Formula:
     matrix_shapes: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = field(default=(), compare=False)
     activation: str | None = None  # an elementwise function around the right side: "tanh"
     reduction: str | None = None  # "max" where the window is reduced by its maximum
+    # What was assumed to read it, shown to the student: "the ranges of the question's window,
+    # u = 0..1 and v = 0..1, for \\max_{u,v}".
+    assumed: tuple[str, ...] = field(default=(), compare=False)
+    # Why what it means cannot be told (terms are then empty): a person reads it.
+    unsure: str | None = None
+    # The ranges of the letters of an output index written as a sum, such as g and n of
+    # y_{i,j,(g-1)D/G+n}: each combination of them names one output.
+    enumerates: tuple[SumRange, ...] = ()
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:
-        return tuple(index for index in self.output.indices if isinstance(index, sympy.Symbol))
+        plain = tuple(index for index in self.output.indices if isinstance(index, sympy.Symbol))
+        return plain + tuple(s.variable for s in self.enumerates)
 
 
 # --- Normalisation -------------------------------------------------------------------------
@@ -334,10 +343,10 @@ def same_name(written: str, declared: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def show_index(index: sympy.Expr) -> str:
-    """An index as written: `t+u-(K+1)/2`, the terms with fractions gathered over one
-    denominator, rather than sympy's `-K/2+t+u-1/2`."""
+    """An index as written: `t+u-(K+1)/2` and `n+D(g-1)/G`, the terms with fractions gathered
+    over one denominator, rather than sympy's `-K/2+t+u-1/2` and `Dg/G-D/G+n`."""
     terms = sympy.Add.make_args(index)
-    fractional = [t for t in terms if not t.as_coeff_Mul()[0].is_Integer]
+    fractional = [t for t in terms if t.as_numer_denom()[1] != 1]
     if len(fractional) < 2:
         return _show(index)
     whole = _show(sympy.Add(*(t for t in terms if t not in fractional)))

@@ -1,0 +1,569 @@
+"""Three layer constructs of issue 17 that were refused or misjudged: an output index written
+as a sum of its own letters (a grouped convolution's y_{i,j,(g-1)D/G+n}), a window reduced
+without its ranges (\\max_{u,v}, \\sum_{u,v}), and a projection with one token per column
+(Q = W_Q X, X of shape E×N). Each answer's whole result is asserted: verdict, marks, diagnosis,
+every feedback line and every reading note."""
+
+# Formulas and feedback are written out in full, so some lines are long.
+# ruff: noqa: E501
+
+from pathlib import Path
+
+import pytest
+import sympy
+
+from grader.errors import RubricError
+from grader.grade import grade_answer
+from grader.kinds.formula.layout import tokens_as_columns
+from grader.kinds.formula.parse import parse_formula
+from grader.kinds.formula.terms import LayerSpec, SumRange, TensorSpec
+from grader.rubric import load_rubric, load_rubric_text
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
+POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
+# Part d of pool-q1 with index_base 1: a formula counted from 0 is told so.
+POOL_FROM_ONE = load_rubric_text(
+    (ROOT / "rubrics" / "pool-q1.yaml").read_text().replace("index_base: any", "index_base: 1"),
+    "pool-from-one.yaml",
+)
+COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
+
+# (rubric, item, answer, verdict, marks, diagnosis, feedback, reading notes)
+GRADED = [
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,(g-1)D/G+n} = \sum_{u,v}\sum_{m=1}^{C/G} w_{u,v,m,(g-1)D/G+n} x_{i+u,j+v,(g-1)C/G+m} + b_{(g-1)D/G+n}",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read the ranges your formula leaves out as the question's window: u = -1..1, v = -1..1",
+            "read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",
+        ),
+        id="grouped: output channel (g-1)D/G+n, window ranges left out",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,(g-1)D/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}, 1 \leq g \leq G, 1 \leq n \leq D/G",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",),
+        id="grouped: the ranges of g and n written as conditions",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,n+(g-1)D/G} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}, 0 < n < D/G + 1",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",),
+        id="grouped: n's range written with strict comparisons",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,(g-1)D/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m}",
+        "partial",
+        2.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared by every position.",
+        ),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D/G",),
+        id="grouped: output index as a sum, bias left out",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,(g-1)C/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}",
+        "incorrect",
+        0.0,
+        "output_index",
+        (
+            "Your output index n+C(g-1)/G, with g = 1..G, n = 1..D/G, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it never names y[1,1,6] and names y[1,1,3] twice. Each combination of g and n must name its own output, and every output one combination.",
+            "Your formula writes 114 (with P=5, Q=4, C=4, D=6, G=2) parameters, but only 113 (with P=5, Q=4, C=4, D=6, G=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+        ),
+        ("read the output index n+C(g-1)/G with g = 1..G, n = 1..D/G",),
+        id="grouped: C/G where D/G belongs names a channel twice",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,gD/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}",
+        "incorrect",
+        0.0,
+        "output_index",
+        (
+            "Your output index Dg/G+n, with g = 1..G, n = 1..D/G, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it never names y[1,1,1] and names y[1,1,7], outside y (5×4×6). Each combination of g and n must name its own output, and every output one combination.",
+        ),
+        ("read the output index Dg/G+n with g = 1..G, n = 1..D/G",),
+        id="grouped: gD/G+n counted from 1 misses the first channels",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,gD/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=0}^{C/G-1} w_{u,v,m,g,n} x_{i+u,j+v,gC/G+m} + b_{g,n}",
+        "incorrect",
+        0.0,
+        "index_base",
+        (
+            "Your formula is indexed from 0, but this question indexes from 1: read with indices counted from 0, it defines the right layer; counted from 1, as the question asks, it does not.",
+        ),
+        ("read the output index Dg/G+n with g = 1..G, n = 1..D/G",),
+        id="grouped: gD/G+n with everything counted from 0",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,g+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}",
+        "needs_review",
+        0.0,
+        "range_unknown",
+        (
+            "The output index g+n names an output by g and n, whose ranges cannot be told from it: write them after the formula, e.g. y_{…} = …, 1 ≤ g ≤ …, 1 ≤ n ≤ ….",
+            "An instructor will review it.",
+        ),
+        (),
+        id="grouped: g+n cannot tell its ranges: review",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,(g-1)D/G+n} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,g,n} x_{i+u,j+v,(g-1)C/G+m} + b_{g,n}, 1 \leq g \leq G, 1 \leq n \leq D",
+        "incorrect",
+        0.0,
+        "output_index",
+        (
+            "Your output index n+D(g-1)/G, with g = 1..G, n = 1..D, does not name each output once: with P=5, Q=4, C=4, D=6, G=2, it names y[1,1,4] twice and names y[1,1,7], outside y (5×4×6). Each combination of g and n must name its own output, and every output one combination.",
+            "Your formula writes 171 (with P=5, Q=4, C=4, D=6, G=2) parameters, but only 168 (with P=5, Q=4, C=4, D=6, G=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+        ),
+        ("read the output index n+D(g-1)/G with g = 1..G, n = 1..D",),
+        id="grouped: n written to run over all D channels",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the indices as counted from 0",
+        ),
+        id="max pooling: max over u,v counted from 0",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i-1+u,2j-1+v,k}",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="max pooling: max over u,v counted from 1",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{uv} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the indices as counted from 0",
+        ),
+        id="max pooling: max over uv as one run of letters",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{i+u,j+v,k}",
+        "partial",
+        1.0,
+        "pooling_window",
+        ("Your windows move by 1×1 positions; this pooling's move by 2×2 (its stride).",),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="max pooling: max over u,v with stride 1",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i+u+1,2j+v,k}",
+        "partial",
+        1.0,
+        "pooling_window",
+        (
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, z[1,1,1] should take the max of x[1,1,1].",
+        ),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="max pooling: a window one place off, told as a max",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i+u+v,2j,k}",
+        "needs_review",
+        0.0,
+        "range_unknown",
+        (
+            "The max over v has no range, and neither has the max over u, which moves along the same axis of x: which window is meant cannot be told.",
+            "An instructor will review it.",
+        ),
+        (),
+        id="max pooling: two maxes along one axis: review",
+    ),
+    pytest.param(
+        POOL,
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u,v} x_{2i-1+u,2j-1+v,k}",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="average pooling: sum over u,v with the mean",
+    ),
+    pytest.param(
+        POOL,
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u,v} x_{2i-1+u,2j-1+v,k}",
+        "partial",
+        2.0,
+        "pooling_scale",
+        (
+            "Your formula weighs each input of the window by 1; average pooling takes the mean of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="average pooling: sum over u,v without the mean",
+    ),
+    pytest.param(
+        POOL_FROM_ONE,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i+u,2j+v,k}",
+        "incorrect",
+        0.0,
+        "index_base",
+        (
+            "Your formula is indexed from 0, but this question indexes from 1: read with indices counted from 0, it defines the right layer; counted from 1, as the question asks, it does not.",
+        ),
+        ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
+        id="max pooling from 1 only: max over u,v counted from 0",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"Q = W_Q X + b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="tokens as columns: Q = W_Q X + b_Q",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"Q = W_Q X",
+        "partial",
+        1.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output row has one, shared by every column.",
+        ),
+        (),
+        id="tokens as columns: the bias left out",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"Q = XW_Q + b_Q",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: Q = X·W_Q + b_Q would need K = E. X is E×N, one token per column, and Q is K×N: the projection is a K×E matrix applied to every column, so it multiplies X on the left: Q = WX.",
+        ),
+        (),
+        id="tokens as columns: Q = XW_Q explained from the shapes",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"Q^T = X^T W_Q^T + b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="tokens as columns: transposed both sides",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} w_{k,e} x_{e,n} + b_k",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="tokens as columns: index form",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} w_{k,e} x_{e,n} + b_n",
+        "incorrect",
+        0.0,
+        "bias_shared",
+        ("Your bias is shared where each output row needs its own.",),
+        (),
+        id="tokens as columns: a bias per token",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E}\sum_{m=1}^{N} w_{k,e,m} x_{e,m} + b_k",
+        "incorrect",
+        0.0,
+        "fully_connected",
+        (
+            "Every output reads every input: that is a fully connected layer, but in a projection each output column reads only its own input column, through the same weights for every column.",
+            "Your weights depend on the column, so they are not shared across columns: this is not a projection, which applies the same weights to every column.",
+        ),
+        (),
+        id="tokens as columns: every token read",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} w_{e} x_{e,n} + b_k",
+        "incorrect",
+        0.0,
+        "channel_independent",
+        (
+            "Your weights do not depend on the output row, so all K output rows would be identical: each output row needs its own weights.",
+        ),
+        (),
+        id="tokens as columns: weights shared by the output rows",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} w_{k,e} x_{e,n+1} + b_k",
+        "incorrect",
+        0.0,
+        "connectivity",
+        (
+            "Your outputs read the wrong inputs: with N=5, E=4, K=3, Q[1,1] should read X[1,1], but in your formula it does not.",
+            "Your formula reads X outside its range at the border; this layer has no padding, so every index must stay within the input's size.",
+        ),
+        (),
+        id="tokens as columns: the next token read",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
+)
+def test_the_whole_result(rubric, item, text, verdict, marks, diagnosis, feedback, notes):
+    result = grade_answer(rubric, rubric.items[item], text)
+    assert (result.verdict, result.marks, result.diagnosis) == (verdict, marks, diagnosis)
+    assert result.feedback == feedback
+    assert result.reading_notes == notes
+
+
+# --- Refused, with the place and the reason -------------------------------------------------
+
+REFUSED = [
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,2} = \sum_{m=1}^{C} w_{m} x_{i,j,m}",
+        "the output's indices must be distinct letters, e.g. y_{i,j,k}, or sums of their own letters such as y_{i,j,(g-1)D/G+n}",
+        1,
+        id="a number as an output index",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,i+n,k} = \sum_{m=1}^{C} w_{m,k} x_{i,n,m}",
+        "the output's indices must be distinct letters, e.g. y_{i,j,k}, or sums of their own letters such as y_{i,j,(g-1)D/G+n}",
+        1,
+        id="a letter in two output indices",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,\lfloor k/2 \rfloor} = \sum_{m=1}^{C} w_{m,k} x_{i,j,m}",
+        "the output's indices must be distinct letters, e.g. y_{i,j,k}, or sums of their own letters such as y_{i,j,(g-1)D/G+n}",
+        1,
+        id="a floor of a letter as an output index",
+    ),
+    pytest.param(
+        GROUPED,
+        "a.formula",
+        r"y_{i,j,g \cdot n} = \sum_{m=1}^{C/G} w_{m,g,n} x_{i,j,m}",
+        "an index must be a sum of indices, sizes and numbers, not a product of indices",
+        7,
+        id="a product of letters as an output index",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} x_{2i+u,2j,k}",
+        r"the max over v has no range and v does not index x; write it, e.g. \max_{v=1}^{C}",
+        0,
+        id="a max over a letter that reads nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
+def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):
+    result = grade_answer(rubric, rubric.items[item], text)
+    assert result.verdict == "invalid"
+    assert (
+        result.feedback[0]
+        == f"We could not read your answer: {message} (at column {position + 1})."
+    )
+    assert result.error_position == position
+
+
+# --- How an output index written as a sum is read --------------------------------------------
+
+g, n = sympy.Symbol("g", integer=True), sympy.Symbol("n", integer=True)
+C, D, G = (GROUPED.symbol_table[name] for name in "CDG")
+ONE = sympy.Integer(1)
+
+ENUMERATIONS = [
+    pytest.param(
+        r"y_{i,j,(g-1)D/G+n} = \sum_{m=1}^{C/G} w_{m,g,n} x_{i,j,m}",
+        (SumRange(g, ONE, G), SumRange(n, ONE, D / G)),
+        id="blocks of D/G: g over D/(D/G) = G blocks, n within one",
+    ),
+    pytest.param(
+        r"y_{i,j,n+gD/G} = \sum_{m=1}^{C/G} w_{m,g,n} x_{i,j,m}",
+        (SumRange(g, ONE, G), SumRange(n, ONE, D / G)),
+        id="the letters in either order, each counted from 1",
+    ),
+    pytest.param(
+        r"y_{i,j,(g-1)C/G+n} = \sum_{m=1}^{C/G} w_{m,g,n} x_{i,j,m}",
+        (SumRange(g, ONE, G), SumRange(n, ONE, D / G)),
+        id="blocks of C/G do not tile D: g over the G groups",
+    ),
+    pytest.param(
+        r"y_{i,j,(g-1)D/G+n} = \sum_{m=1}^{C/G} w_{m,g,n} x_{i,j,m}, 0 \leq g < G, 1 \leq n \leq 2",
+        (SumRange(g, sympy.Integer(0), G - 1), SumRange(n, ONE, sympy.Integer(2))),
+        id="ranges written as conditions win",
+    ),
+    pytest.param(
+        r"y_{i,j,(g-1)D/G+n} = \sum_{m=1}^{C/G} w_{m,g,n} x_{i,j,m}, G \geq g \geq 1",
+        (SumRange(g, ONE, G), SumRange(n, ONE, D / G)),
+        id="a condition the other way round, the other range read",
+    ),
+    pytest.param(
+        r"y_{i,j,k+1} = \sum_{m=1}^{C} w_{m,k} x_{i,j,m}",
+        (SumRange(sympy.Symbol("k", integer=True), ONE, D),),
+        id="one letter with coefficient 1: over the axis, from 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "ranges"), ENUMERATIONS)
+def test_the_letters_of_an_output_index_are_given_ranges(text, ranges):
+    item = GROUPED.items["a.formula"]
+    formula = parse_formula(text, GROUPED.symbol_table, item.spec.layer)
+    assert formula.enumerates == ranges
+    assert formula.unsure is None
+
+
+# --- Which layouts hold one token per column -------------------------------------------------
+
+
+def _layer(x: str, y: str) -> LayerSpec:
+    def shape(text: str) -> tuple[sympy.Expr, ...]:
+        return tuple(
+            sympy.Symbol(s) if s.isalpha() else sympy.Integer(int(s)) for s in text.split(",")
+        )
+
+    return LayerSpec(TensorSpec("x", shape(x)), TensorSpec("y", shape(y)))
+
+
+LAYOUTS = [
+    pytest.param(_layer("E,N", "K,N"), True, id="E×N to K×N: tokens as columns"),
+    pytest.param(_layer("N,E", "N,K"), False, id="N×E to N×K: tokens as rows"),
+    pytest.param(_layer("E,N", "E,N"), False, id="the same first axis: not told apart"),
+    pytest.param(_layer("P,2", "Q,2"), False, id="a last axis of a fixed number"),
+    pytest.param(
+        LayerSpec(
+            TensorSpec("x", (sympy.Symbol("P"), sympy.Symbol("C"))),
+            TensorSpec("y", (sympy.Symbol("P") - 1, sympy.Symbol("C"))),
+        ),
+        False,
+        id="a valid convolution, P to P-1 positions",
+    ),
+    pytest.param(_layer("P,Q,C", "P,Q,D"), False, id="three axes"),
+]
+
+
+@pytest.mark.parametrize(("layer", "columns"), LAYOUTS)
+def test_tokens_as_columns_is_read_from_the_shapes(layer, columns):
+    assert tokens_as_columns(layer) is columns
+
+
+# --- In a rubric ---------------------------------------------------------------------------
+
+RUBRIC_BY_GROUPS = r"""
+id: BY-GROUPS
+title: A grouped 1x1 convolution, its output channel named by group and place
+symbols:
+  P: {meaning: the positions, example: 5}
+  C: {meaning: the input channels, example: 4}
+  D: {meaning: the output channels, example: 6}
+  G: {meaning: the groups, example: 4}
+parts:
+  a:
+    marks: 1
+    prompt: Write y.
+    items:
+      formula:
+        type: formula
+        marks: 1
+        input: {name: x, shape: [P, C]}
+        output: {name: y, shape: [P, D]}
+        answer: 'ANSWER'
+"""
+
+
+def test_default_sizes_are_moved_so_that_an_output_index_is_whole():
+    answer = r"y_{i,(g-1)D/G+n} = \sum_{l=1}^{C} w_{l,g,n} x_{i,l} + b_{g,n}"
+    rubric = load_rubric_text(RUBRIC_BY_GROUPS.replace("ANSWER", answer), "by-groups.yaml")
+    for sizes in rubric.size_sets:
+        values = dict(sizes)
+        assert values["D"] % values["G"] == 0, rubric.size_sets
+
+
+def test_a_rubric_formula_whose_output_index_cannot_be_read_is_a_rubric_problem():
+    answer = r"y_{i,g+n} = \sum_{l=1}^{C} w_{l,g,n} x_{i,l} + b_{g,n}"
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(RUBRIC_BY_GROUPS.replace("ANSWER", answer), "by-groups.yaml")
+    assert str(raised.value).splitlines()[1:] == [
+        "  by-groups.yaml:19: parts.a.items.formula.answer: cannot check "
+        + repr(answer)
+        + ": The output index g+n names an output by g and n, whose ranges cannot be told from "
+        "it: write them after the formula, e.g. y_{…} = …, 1 ≤ g ≤ …, 1 ≤ n ≤ …."
+    ]

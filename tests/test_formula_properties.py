@@ -700,3 +700,51 @@ def column_projections(draw) -> str:
 def test_how_a_projection_over_columns_is_written_never_changes_the_verdict(text):
     result = grade_answer(COLUMNS, COLUMNS.items["a.formula"], text)
     assert result.verdict == "correct", (text, result.feedback)
+
+
+# --- Average pooling (pool-q1 part a): no weights, a mean over a 2x2 window at stride 2 -----
+
+
+@st.composite
+def average_pooling(draw, scale: bool = True) -> str:
+    """y = (1/4) Σ_u Σ_v x_{2i-1+u, 2j-1+v, k}, renamed, its sums in either order, the
+    window counted from 0 or from 1 or walked backwards (a flip), and the 1/4 in front, at
+    the end or dividing; without `scale`, the plain sum (a pooling that is no mean)."""
+    i, j, k, u, v = draw(
+        st.permutations([c for c in INDEX_LETTERS if c not in "xy"]).map(lambda p: p[:5])
+    )
+    walk = draw(st.sampled_from(["from 0", "from 1", "backwards"]))
+    low, high, first = {
+        "from 0": ("0", "1", "{a}-1+{w}"),
+        "from 1": ("1", "2", "{a}-2+{w}"),
+        "backwards": ("0", "1", "{a}-{w}"),
+    }[walk]
+    rows = first.format(a=f"2{i}", w=u)
+    columns = first.format(a=f"2{j}", w=v)
+    sums = draw(st.permutations([(u, low, high), (v, low, high)]))
+    written = "".join(rf"\sum_{{{s}={lo}}}^{{{hi}}}" for s, lo, hi in sums)
+    body = f"{written} x_{{{rows},{columns},{k}}}"
+    if scale:
+        body = draw(
+            st.sampled_from(
+                [rf"\frac{{1}}{{4}}{body}", f"{body}/4", f"0.25 {body}", rf"\frac{{{body}}}{{4}}"]
+            )
+        )
+    return f"y_{{{i},{j},{k}}} = {body}"
+
+
+@EXAMPLES
+@given(average_pooling())
+def test_how_an_average_pooling_is_written_never_changes_the_verdict(text):
+    result = grade_answer(POOL, POOL.items["a.formula"], text)
+    assert result.verdict == "correct", (text, result.feedback)
+
+
+@EXAMPLES
+@given(average_pooling(scale=False))
+def test_a_window_summed_and_not_averaged_is_never_right(text):
+    result = grade_answer(POOL, POOL.items["a.formula"], text)
+    assert (result.verdict, result.diagnosis) == ("partial", "pooling_scale"), (
+        text,
+        result.feedback,
+    )

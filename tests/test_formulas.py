@@ -810,10 +810,10 @@ ERRORS = [
     ),
     pytest.param(
         "c.formula",
-        r"y_{i,j,k} = \frac{w_{l,k}}{2} x_{i,j,l}",
-        r"in a term, \frac takes two numbers, e.g. \frac{1}{2} w_{l,k} x_{i,l}",
+        r"y_{i,j,k} = \frac{1}{w_{l,k}} x_{i,j,l}",
+        r"in a term, \frac divides by a number, e.g. \frac{1}{2} w_{l,k} x_{i,l} or \frac{x_{i,1} + x_{i,2}}{2}",
         r"\frac",
-        id="frac in a term takes numbers (it is for coefficients and index arithmetic)",
+        id="frac in a term divides by a number (a weight is no divisor)",
     ),
     pytest.param(
         "c.formula",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from grader.errors import RubricError
+from grader.errors import AnswerError, RubricError
 from grader.grade import grade_answer
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.parse import parse_formula
@@ -567,3 +567,57 @@ def test_a_rubric_formula_whose_output_index_cannot_be_read_is_a_rubric_problem(
         + ": The output index g+n names an output by g and n, whose ranges cannot be told from "
         "it: write them after the formula, e.g. y_{…} = …, 1 ≤ g ≤ …, 1 ≤ n ≤ …."
     ]
+
+
+# A mean written as a marker reads it: a decimal coefficient (0.25 for the mean of a 2x2
+# window, read exactly as 1/4) or terms over a number (\frac{\sum ...}{4}); a number in a
+# subscript is still one digit of an index (x_2.5 is no decimal).
+DECIMALS = [
+    pytest.param(
+        r"y_{i,j,k} = \frac{\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}}{4}",
+        ("correct", 3.0, None),
+        "y[i,j,k] = Σ_{u=0..1} Σ_{v=0..1} 1/4·x[2i+u-1,2j+v-1,k]",
+        id="the window's sum over 4 as a fraction",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{x_{2i-1,2j-1,k} + x_{2i,2j-1,k} + x_{2i-1,2j,k} + x_{2i,2j,k}}{4}",
+        ("correct", 3.0, None),
+        "y[i,j,k] = 1/4·x[2i-1,2j-1,k] + 1/4·x[2i,2j-1,k] + 1/4·x[2i-1,2j,k] + 1/4·x[2i,2j,k]",
+        id="four inputs written out over 4",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = 0.25 \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        ("correct", 3.0, None),
+        "y[i,j,k] = Σ_{u=0..1} Σ_{v=0..1} 1/4·x[2i+u-1,2j+v-1,k]",
+        id="0.25 is the mean of four",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k} / 4.0",
+        ("correct", 3.0, None),
+        "y[i,j,k] = Σ_{u=0..1} Σ_{v=0..1} 1/4·x[2i+u-1,2j+v-1,k]",
+        id="dividing by 4.0",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = 0.5 \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        ("partial", 2.0, "pooling_scale"),
+        "y[i,j,k] = Σ_{u=0..1} Σ_{v=0..1} 1/2·x[2i+u-1,2j+v-1,k]",
+        id="0.5 is no mean of four",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "graded", "read"), DECIMALS)
+def test_a_mean_written_as_a_decimal_or_a_fraction_is_read_exactly(text, graded, read):
+    result = grade_answer(POOL, POOL.items["a.formula"], text)
+    assert (result.verdict, result.marks, result.diagnosis) == graded, result.feedback
+    assert result.interpretation == read
+
+
+def test_a_number_in_a_subscript_is_no_decimal():
+    # x_2.5 is x_2 followed by ".5", refused where the '.' stands, as before decimals.
+    with pytest.raises(AnswerError) as raised:
+        parse_formula("y_{i,j,k} = x_2.5", POOL.symbol_table, POOL.items["a.formula"].spec.layer)
+    assert (raised.value.position, raised.value.message) == (
+        15,
+        "expected '+', '-' or the end of the formula, not '.'",
+    )

@@ -359,23 +359,29 @@ class IndexFormReader(TokenReader):
                     "a power is not part of a layer formula: each term is a weight times an "
                     "input, or a bias",
                 )
-            elif token.kind == "÷":  # \frac{1}{2}: a number, as a coefficient
+            elif token.kind == "÷":
+                # \frac{1}{2}, a coefficient; or terms over a number, the mean of a window:
+                # \frac{\sum_{u}\sum_{v} x_{2i+u,2j+v,k}}{4}.
                 self.take("÷")
                 self.take("{", what="'{' after \\frac")
-                numerator = self.number() if self.at("NUMBER") else None
-                close = self.take("}") if numerator is not None and self.at("}") else None
+                numerator = self.expression(scope)
+                close = self.take("}") if self.at("}") else None
                 opening = self.take("{") if close is not None and self.at("{") else None
                 denominator = self.number() if opening is not None and self.at("NUMBER") else None
                 if denominator is None or not self.at("}"):
                     raise AnswerError(
                         self.text,
                         token.start,
-                        "in a term, \\frac takes two numbers, e.g. \\frac{1}{2} w_{l,k} x_{i,l}",
+                        "in a term, \\frac divides by a number, e.g. \\frac{1}{2} w_{l,k} x_{i,l} "
+                        "or \\frac{x_{i,1} + x_{i,2}}{2}",
                     )
                 self.take("}")
                 if denominator == 0:
                     raise AnswerError(self.text, token.start, "division by zero")
-                product = _multiply(product, [_Flat(sympy.Rational(numerator, denominator))])
+                product = _multiply(
+                    product,
+                    [_Flat(t.coefficient / denominator, t.sums, t.factors) for t in numerator],
+                )
             elif token.kind == "/" and read_something:
                 self.take()
                 divisor = self.number()

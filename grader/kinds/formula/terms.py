@@ -242,7 +242,8 @@ class Token:
 
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<NAME>[A-Za-z]+)|(?P<NUMBER>[0-9]+)|(?P<REL><=|>=|[≤≥<>])|(?P<C>\S))"
+    r"\s*(?:(?P<NAME>[A-Za-z]+)|(?P<NUMBER>(?<![_^])[0-9]+\.[0-9]+|[0-9]+)"
+    r"|(?P<REL><=|>=|[≤≥<>])|(?P<C>\S))"
 )
 
 
@@ -319,13 +320,16 @@ class TokenReader:
             token = Token("NAME", token.text[0], token.start)
         return token
 
-    def number(self) -> sympy.Integer:
+    def number(self) -> sympy.Rational:
+        """A whole number, or a decimal (`0.25 \\sum ...`, the mean of a 2x2 window), exactly:
+        0.25 is 1/4. (A decimal is a token only outside a subscript: `x_2.5` is not one.)"""
         token = self.take("NUMBER")
-        if len(token.text) > 9:
+        whole, _, decimals = token.text.partition(".")
+        if len(whole) + len(decimals) > 9:
             raise AnswerTooLargeError(
                 self.text, token.start, "this number is too large for a formula", len(token.text)
             )
-        return sympy.Integer(int(token.text))
+        return sympy.Rational(int(whole + decimals), 10 ** len(decimals))
 
     def _until(self, close: str) -> list[Token]:
         tokens = []

@@ -369,12 +369,45 @@ def unreadable_groups(batch: Batch, pages: dict[str, str]) -> list[UnreadableGro
     return sorted(groups.values(), key=lambda g: (-len(g.members), g.item_id, g.answer))
 
 
+@dataclass(frozen=True)
+class RubricShown:
+    """What every student's page shows of a rubric whatever the student wrote, made once per
+    rubric (`rubric_shown`) instead of once per page: each part's prompt with its maths
+    typeset (a third of a page's rendering when it was typeset for every page). Nothing a
+    student wrote is ever in here."""
+
+    prompts: dict[str, Markup]  # part key -> the prompt, typeset (empty when it has none)
+
+
+_SHOWN: dict[int, tuple[Rubric, RubricShown]] = {}  # id(rubric) -> (the rubric, its view)
+_SHOWN_KEPT = 16  # rubrics a process renders pages for at once: an exam's questions
+
+
+def rubric_shown(rubric: Rubric) -> RubricShown:
+    """`RubricShown` of `rubric`, made on its first page and reused for the same rubric object
+    (a rubric is frozen; the entry holds it, so its id is not reused while it is kept)."""
+    entry = _SHOWN.get(id(rubric))
+    if entry is None or entry[0] is not rubric:
+        if len(_SHOWN) >= _SHOWN_KEPT:
+            _SHOWN.clear()
+        shown = RubricShown({part.key: typeset(part.prompt) for part in rubric.parts})
+        entry = _SHOWN[id(rubric)] = (rubric, shown)
+    return entry[1]
+
+
 def student_context(rubric: Rubric, result: SubmissionResult) -> dict:
     """What `student.html` (and an exam's page, for each question) renders: the rubric, the
-    result, each part's marks by key and how many items await review."""
+    result, each part's marks by key, how many items await review, and what is shown of the
+    rubric on every page (`rubric_shown`: the typeset prompts)."""
     parts = dict(zip((p.key for p in rubric.parts), part_marks(rubric, result), strict=True))
     awaiting = sum(1 for item in result.items.values() if item.needs_person)
-    return {"rubric": rubric, "result": result, "part_marks": parts, "awaiting": awaiting}
+    return {
+        "rubric": rubric,
+        "result": result,
+        "part_marks": parts,
+        "awaiting": awaiting,
+        "prompts": rubric_shown(rubric).prompts,
+    }
 
 
 def render_page(template: str, **context) -> str:

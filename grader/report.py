@@ -13,6 +13,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 from grader.errors import GraderError
 from grader.model import Batch, ItemResult, Rubric, SubmissionResult
@@ -61,24 +62,27 @@ def item_json(result: ItemResult) -> dict:
 def batch_json(rubric: Rubric, batch: Batch, versions: Mapping[str, str] | None = None) -> dict:
     """Every result; each names the rubric version (SHA-256) it was graded under: `versions`
     maps students to it (from the gradebook), by default `rubric`'s for all."""
-    versions = versions or {}
     return {
         "question": rubric.id,
         "rubric": rubric.path,
         "rubric_sha256": rubric.sha256,
-        "results": [
-            {
-                "student": result.student,
-                "source": result.source,
-                "rubric_sha256": versions.get(result.student, rubric.sha256),
-                "total": result.total,
-                "max_total": result.max_total,
-                "items": {item_id: item_json(item) for item_id, item in result.items.items()},
-                "warnings": list(result.warnings),
-            }
-            for result in batch.results
-        ],
+        "results": [result_json(rubric, result, versions) for result in batch.results],
         "errors": [{"source": f.source, "message": f.message} for f in batch.failures],
+    }
+
+
+def result_json(
+    rubric: Rubric, result: SubmissionResult, versions: Mapping[str, str] | None = None
+) -> dict:
+    """One student's entry of `batch_json`'s results."""
+    return {
+        "student": result.student,
+        "source": result.source,
+        "rubric_sha256": (versions or {}).get(result.student, rubric.sha256),
+        "total": result.total,
+        "max_total": result.max_total,
+        "items": {item_id: item_json(item) for item_id, item in result.items.items()},
+        "warnings": list(result.warnings),
     }
 
 
@@ -258,6 +262,7 @@ class FolderWriter:
     def __init__(self, folder: Path):
         self.folder = folder
         self._pending: list[tuple[str, Path]] = []  # (temporary file, its final path)
+        self._streams: list[tuple[TextIO, Path]] = []  # `stream`'s, closed on leaving
 
     def __enter__(self) -> FolderWriter:
         try:
@@ -289,8 +294,34 @@ class FolderWriter:
             raise OutputError(f"cannot write {path}: {_why(error)}") from None
         return path
 
+    def stream(self, name: str) -> TextIO:
+        """A file of the folder written piece by piece (UTF-8 text): the caller writes to the
+        handle returned and leaves it open; it is closed, synced and put in place with the
+        other files when the writer is left, always replacing the file (no comparison). Until
+        then readers see the old file whole, and an interruption leaves it as it was."""
+        path = self.folder / name
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "it is a folder")
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+            self._pending.append((temporary, path))
+            handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115  closed on leaving
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {_why(error)}") from None
+        self._streams.append((handle, path))
+        return handle
+
     def __exit__(self, exc_type, *_exc_info) -> None:
         try:
+            streams, self._streams = self._streams, []
+            failed = None
+            for handle, path in streams:
+                try:
+                    handle.close()
+                except OSError as error:
+                    failed = failed or OutputError(f"cannot write {path}: {_why(error)}")
+            if failed is not None and exc_type is None:
+                raise failed
             if exc_type is None and self._pending:
                 try:
                     _sync_file_system(self._lock)

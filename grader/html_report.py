@@ -376,7 +376,13 @@ class ClassOverview:
         self._mistake_answers: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
 
     @classmethod
-    def of(cls, rubric, batch: Batch, pages: Mapping[str, str] | None = None, anchor_prefix=""):
+    def of(
+        cls,
+        rubric: Rubric,
+        batch: Batch,
+        pages: Mapping[str, str] | None = None,
+        anchor_prefix: str = "",
+    ) -> ClassOverview:
         """The overview of a whole batch (`pages`: each student's link, none by default)."""
         overview = cls(rubric, anchor_prefix)
         for result in batch.results:
@@ -448,6 +454,9 @@ class ClassOverview:
         ]
 
     def unreadable_groups(self) -> list[UnreadableGroup]:
+        """The answers that could not be read, one group per item and identical answer (as
+        the review queue groups them), largest first, each with why and where it could not
+        be read."""
         return sorted(
             self._unreadable.values(), key=lambda g: (-len(g.members), g.item_id, g.answer)
         )
@@ -458,6 +467,8 @@ class ClassOverview:
         return sorted(self._queue.values(), key=lambda e: (-len(e.members), e.item_id, e.answer))
 
     def mistakes(self) -> list[Mistake]:
+        """How many students made each recognised mistake, most common first, each described
+        in words (never by its diagnosis's id)."""
         items = self.rubric.items
         mistakes = []
         for (item_id, diagnosis), count in self._mistakes.most_common():

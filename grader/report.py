@@ -255,9 +255,10 @@ class FolderWriter:
     synced to disk before os.replace puts it in place), but cheaper for many files: the folder
     is locked and tidied of a killed run's temporaries once, not for every file, and the
     temporary files are synced together, by one sync of their file system when the writer is
-    left, then renamed. Until then readers see the old files; if it is left by an exception,
-    the temporary files are removed and nothing is replaced. Use it as a context manager. No
-    thread: a thread's malloc arena would count against the workers' memory limit."""
+    left (each by itself when there are a few, SYNC_EACH), then renamed. Until then readers
+    see the old files; if it is left by an exception, the temporary files are removed and
+    nothing is replaced. Use it as a context manager. No thread: a thread's malloc arena
+    would count against the workers' memory limit."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -324,7 +325,11 @@ class FolderWriter:
                 raise failed
             if exc_type is None and self._pending:
                 try:
-                    _sync_file_system(self._lock)
+                    if len(self._pending) <= SYNC_EACH:
+                        for temporary, _ in self._pending:
+                            _sync_file(temporary)
+                    else:
+                        _sync_file_system(self._lock)
                     while self._pending:
                         temporary, path = self._pending[0]
                         os.replace(temporary, path)
@@ -346,6 +351,20 @@ def _holds(path: Path, data: bytes) -> bool:
             return handle.read(len(data) + 1) == data  # a longer file is not the same
     except OSError:
         return False
+
+
+# Up to this many files are synced one by one: a sync of the whole file system also waits for
+# whatever else is being written to it (another program's files), which a few files of ours
+# need not wait for; more are synced together.
+SYNC_EACH = 8
+
+
+def _sync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_file_system(fd: int) -> None:

@@ -129,18 +129,18 @@ def _results_json(rubric, batch, versions=None) -> str:
     return f'{head}{", " if data else ""}"results": [\n  {results}\n]}}\n'
 
 
-def _write_reports(rubric, batch, versions, out: Path, roster=None) -> None:
+def _write_reports(rubric, results, failures, versions, out: Path, roster=None) -> list[str]:
+    """One question's outputs, student by student from `results` (an iterable); the students
+    written, in order."""
     from grader.html_report import write_html_report
 
-    written = write_html_report(rubric, batch, out, versions, roster)
-    write_atomically(
-        out / INSTRUCTOR_FOLDER / "results.json", _results_json(rubric, batch, versions)
-    )
+    count, students = write_html_report(rubric, results, failures, out, versions, roster)
     print(
-        f"wrote {len(written) + 1} files to {printable(str(out))}: students' pages in "
+        f"wrote {count} files to {printable(str(out))}: students' pages in "
         f"{STUDENTS_FOLDER}/, the overview, CSV and JSON in {INSTRUCTOR_FOLDER}/",
         file=sys.stderr,
     )
+    return students
 
 
 def _warn(message: str) -> None:
@@ -151,18 +151,22 @@ class MixedRubricsError(UsageError):
     """Outputs would mix results graded under different versions of the rubric."""
 
 
-def _one_rubric(versions: dict[str, str], current: str, db, allowed: bool) -> None:
+def _one_rubric(
+    versions: dict[str, str], current: str, db, allowed: bool, students: int | None = None
+) -> None:
     """Refuse (or, when `allowed`, warn) when students were graded under another version of
-    the rubric than `current`: a CSV must never mix versions silently."""
+    the rubric than `current`: a CSV must never mix versions silently. `students`: how many
+    students there are, when `versions` holds only some (by default, all of them)."""
     others = sorted(student for student, sha in versions.items() if sha != current)
     if not others:
         return
+    students = len(versions) if students is None else students
     names = ", ".join(repr(printable(s)) for s in others[:5])
     if len(others) > 5:
         names += f" and {len(others) - 5} more"
     shas = ", ".join(sorted({versions[s][:12] for s in others}))
     what = (
-        f"{len(others)} of the {len(versions)} students in {printable(str(db))} were graded "
+        f"{len(others)} of the {students} students in {printable(str(db))} were graded "
         f"under another version of the rubric (sha256 {shas}...) than the current one "
         f"({current[:12]}...): {names}"
     )
@@ -458,10 +462,11 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
 
 def _report_roster(matcher: RosterMatcher, batch, whole_class) -> None:
     """What the roster could not join, on stderr: entries with no submission are counted
-    against the class the outputs hold (the gradebook's, with --out), else this run's."""
+    against the class the outputs hold (the gradebook's students, with --out), else this
+    run's."""
     graded = [result.student for result in batch.results]
     if whole_class is not None:
-        graded += [result.student for result in whole_class.results]
+        graded += whole_class
     for line in matcher.report(graded):
         print(f"roster: {printable(line)}", file=sys.stderr)
 
@@ -512,26 +517,51 @@ def _open_exam(path: str, question: str | None = None):
 
 def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loaded=None) -> dict:
     """The folder `out` for the whole class the gradebook holds: a question's pages, overview,
-    CSV and JSON when it holds one question; for several, the exam's (one page per student
-    for the whole exam, the exam overview and CSV) and each question's overview in its own
-    folder. Returns each question's class (its batch), for the roster's report."""
+    CSV and JSON when it holds one question (`_write_question`, streamed from the gradebook);
+    for several, the exam's (one page per student for the whole exam, the exam overview and
+    CSV) and each question's overview in its own folder. Returns each question's students,
+    for the roster's report."""
+    from grader import gradebook
     from grader.exam_report import write_exam_report
 
+    exam = gradebook.stored_exam(connection)
+    if len(exam.questions) == 1:
+        (question,) = exam.questions
+        students = _write_question(connection, question, out, roster, mixed_rubrics, db, loaded)
+        return {question.question: students}
     exam, classes = _exam_classes(connection, db, loaded=loaded)
     for klass in classes:
         _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
-    if len(classes) == 1:
-        (klass,) = classes
-        _write_reports(klass.rubric, klass.batch, klass.versions, out, roster)
-    else:
-        written = write_exam_report(exam, classes, out, roster)
-        print(
-            f"wrote {len(written)} files to {printable(str(out))}: each student's exam page in "
-            f"{STUDENTS_FOLDER}/, the exam overview and CSV in {INSTRUCTOR_FOLDER}/, each "
-            f"question's overview in {INSTRUCTOR_FOLDER}/<question>/",
-            file=sys.stderr,
-        )
-    return {klass.question.question: klass.batch for klass in classes}
+    written = write_exam_report(exam, classes, out, roster)
+    print(
+        f"wrote {len(written)} files to {printable(str(out))}: each student's exam page in "
+        f"{STUDENTS_FOLDER}/, the exam overview and CSV in {INSTRUCTOR_FOLDER}/, each "
+        f"question's overview in {INSTRUCTOR_FOLDER}/<question>/",
+        file=sys.stderr,
+    )
+    return {
+        klass.question.question: [result.student for result in klass.batch.results]
+        for klass in classes
+    }
+
+
+def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded) -> list[str]:
+    """One question's outputs, read from the gradebook a chunk of students at a time and
+    written student by student (`html_report.write_html_report`): the class is never held
+    whole. Its students, in order."""
+    from grader import gradebook
+    from grader.overrides import overridden
+
+    run = gradebook.latest_run_of(connection, question.question, loaded)
+    overrides = gradebook.load_overrides(connection, question.question)
+    others, students = gradebook.other_versions(connection, question.question, run.rubric.sha256)
+    _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
+    results = (
+        overridden(result, overrides)
+        for result in gradebook.iter_results(connection, run, on_damaged=_warn)
+    )
+    failures = gradebook.load_failures(connection, run)
+    return _write_reports(run.rubric, results, failures, others, out, roster)
 
 
 def rebuild_outputs(db: Path, out: Path, roster=None, mixed_rubrics: bool = False) -> None:

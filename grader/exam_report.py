@@ -88,7 +88,9 @@ def render_parts(klass: QuestionClass, sheet: Sheet, anchor: str) -> Markup:
     items = _environment().get_template("_items.html").module
     # The macro's output is our template's, autoescaped: markup as it stands.
     return Markup(  # noqa: S704
-        items.question_parts(context["rubric"], result, context["part_marks"], anchor)
+        items.question_parts(
+            context["rubric"], result, context["part_marks"], context["prompts"], anchor
+        )
     )
 
 

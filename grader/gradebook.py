@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -715,44 +715,76 @@ def load_batch(
 
     A student with a row that cannot be read back (damaged) is left out and reported to
     `on_damaged` with the student and item; re-grading the student repairs it."""
-    question = run.rubric.id
-    batch = Batch()
-    submissions = connection.execute(
-        "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
-        (question,),
-    ).fetchall()
-    for student, source, warnings in submissions:
-        rows = connection.execute(
-            "SELECT item_id, verdict, marks, max_marks, feedback, answer, interpretation,"
-            " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision,"
-            " found, reading_notes FROM item_results WHERE question = ? AND student = ?",
-            (question, student),
-        ).fetchall()
-        where = f"student {student!r}"
-        try:
-            stored = {row[0]: row for row in rows}
-            items = {}
-            for item_id in run.rubric.items:  # the rubric's order, not the database's
-                if item_id in stored:
-                    where = f"student {student!r}, item {item_id!r}"
-                    items[item_id] = _stored_item(stored[item_id])
-            where = f"student {student!r}"
-            notes = _strings(warnings, "list of warnings")
-        except DamagedRow as damage:
-            if on_damaged is not None:
-                on_damaged(
-                    f"the gradebook's row for {where} is damaged ({damage}); the student is "
-                    "left out: grade their submission again to repair it"
-                )
-            continue
-        batch.results.append(SubmissionResult(student, source, items, notes))
-    batch.failures.extend(
+    return Batch(
+        results=list(iter_results(connection, run, on_damaged)),
+        failures=load_failures(connection, run),
+    )
+
+
+def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
+    """The files the run could not grade."""
+    return [
         FileFailure(source, message)
         for source, message in connection.execute(
             "SELECT source, message FROM failures WHERE run_id = ? ORDER BY rowid", (run.id,)
         )
+    ]
+
+
+READ_CHUNK = 256  # students read back from the gradebook at a time
+
+
+def iter_results(
+    connection: sqlite3.Connection,
+    run: StoredRun,
+    on_damaged: Callable[[str], None] | None = None,
+) -> Iterator[SubmissionResult]:
+    """The stored submissions of the run's question (from any run), in the order of their
+    sources, one at a time, read READ_CHUNK students at a time from a cursor: a class is
+    never held whole. Damaged rows as `load_batch` (which lists these)."""
+    question = run.rubric.id
+    submissions = connection.execute(
+        "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
+        (question,),
     )
-    return batch
+    while chunk := submissions.fetchmany(READ_CHUNK):
+        rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
+        marks = ", ".join("?" * len(rows))
+        for row in connection.execute(
+            "SELECT student, item_id, verdict, marks, max_marks, feedback, answer,"
+            " interpretation, reading_mathml, answer_group, diagnosis, error_position,"
+            " error_caret, decision, found, reading_notes FROM item_results WHERE question = ?"
+            f" AND student IN ({marks})",
+            (question, *rows),
+        ):
+            rows[row[0]][row[1]] = row[1:]
+        for student, source, warnings in chunk:
+            result = _stored_result(run.rubric, student, source, warnings, rows[student])
+            if isinstance(result, SubmissionResult):
+                yield result
+            elif on_damaged is not None:
+                on_damaged(result)
+
+
+def _stored_result(
+    rubric: Rubric, student: str, source: str, warnings: str, stored: dict[str, tuple]
+) -> SubmissionResult | str:
+    """A student's result from their rows (`stored`: item id -> row), or what is damaged."""
+    where = f"student {student!r}"
+    try:
+        items = {}
+        for item_id in rubric.items:  # the rubric's order, not the database's
+            if item_id in stored:
+                where = f"student {student!r}, item {item_id!r}"
+                items[item_id] = _stored_item(stored[item_id])
+        where = f"student {student!r}"
+        notes = _strings(warnings, "list of warnings")
+    except DamagedRow as damage:
+        return (
+            f"the gradebook's row for {where} is damaged ({damage}); the student is "
+            "left out: grade their submission again to repair it"
+        )
+    return SubmissionResult(student, source, items, notes)
 
 
 def _stored_item(row: tuple) -> ItemResult:
@@ -801,6 +833,26 @@ def rubric_versions(connection: sqlite3.Connection, question: str) -> dict[str, 
             (question,),
         )
     )
+
+
+def other_versions(
+    connection: sqlite3.Connection, question: str, sha256: str
+) -> tuple[dict[str, str], int]:
+    """The students of `question` graded under a rubric other than `sha256` (student → the
+    SHA-256 they were graded under), and how many students the question has: what
+    `rubric_versions` tells, without an entry for every student."""
+    others = dict(
+        connection.execute(
+            "SELECT submissions.student, runs.rubric_sha256 FROM submissions JOIN runs ON"
+            " runs.id = submissions.run_id WHERE submissions.question = ? AND"
+            " runs.rubric_sha256 != ?",
+            (question, sha256),
+        )
+    )
+    (students,) = connection.execute(
+        "SELECT COUNT(*) FROM submissions WHERE question = ?", (question,)
+    ).fetchone()
+    return others, students
 
 
 # --- exams: several questions in one gradebook ---------------------------------------------------

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import statistics
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,20 +28,29 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from grader import answer_groups as grouping
 from grader.kinds import kind_of
-from grader.lms_csv import grades_csv
+from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer
 from grader.mathml import trusted_mathml
-from grader.model import VERDICTS, Batch, ItemResult, Part, Rubric, SubmissionResult
+from grader.model import (
+    VERDICTS,
+    Batch,
+    FileFailure,
+    ItemResult,
+    Part,
+    Rubric,
+    SubmissionResult,
+)
 from grader.prompt_maths import typeset
 from grader.report import (
     INSTRUCTOR_FOLDER,
     PAGE_NAME,
     STUDENTS_FOLDER,
     FolderWriter,
+    OutputError,
     marks_text,
     page_name,
     part_marks,
+    result_json,
     write_atomically,
 )
 from grader.roster import Roster
@@ -148,18 +159,29 @@ GROUPS_SHOWN = 20  # the largest answer groups of an item on the overview; the r
 GENERATOR = b'<meta name="generator" content="grader">'  # in base.html: a page we wrote
 
 
+class PageNames:
+    """Students' page names given one at a time, in the order of the class: each from the
+    student's id alone (`report.page_name`), so a page keeps its name whatever other files a
+    batch has; distinct, even ignoring case (the second of two ids whose digests' first digits
+    agree gets all of it)."""
+
+    def __init__(self) -> None:
+        self.given: set[str] = set()  # the names given
+        self._folded: set[str] = set()  # and in lower case
+
+    def name(self, student: str) -> str:
+        name = page_name(student)
+        if name.lower() in self._folded:
+            name = page_name(student, digest_length=64)
+        self._folded.add(name.lower())
+        self.given.add(name)
+        return name
+
+
 def page_names(batch: Batch) -> dict[str, str]:
-    """Each student's page name, from the student's id alone (`report.page_name`), so a page
-    keeps its name whatever other files a batch has; distinct, even ignoring case."""
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for result in batch.results:
-        name = page_name(result.student)
-        if name.lower() in used:  # two ids whose digests' first digits agree: use all of it
-            name = page_name(result.student, digest_length=64)
-        used.add(name.lower())
-        names[result.student] = name
-    return names
+    """Each student's page name (`PageNames`)."""
+    names = PageNames()
+    return {result.student: names.name(result.student) for result in batch.results}
 
 
 def remove_stale_pages(folder: Path, keep: set[str]) -> list[Path]:
@@ -207,6 +229,11 @@ def summarise(batch: Batch) -> Summary:
     review = sum(
         1 for result in batch.results for item in result.items.values() if item.needs_person
     )
+    return summary_of(totals, review)
+
+
+def summary_of(totals: Sequence[float], review: int) -> Summary:
+    """The summary of a class from its students' totals and how many items need review."""
     if not totals:
         return Summary(0, 0.0, 0.0, 0.0, 0.0, review)
     return Summary(
@@ -276,27 +303,8 @@ class AnswerGroup:
     text: str
     verdict: str
     marks: float
-    members: list[Member]
-
-
-def answer_groups(batch: Batch, pages: dict[str, str]) -> list[tuple[str, list[AnswerGroup]]]:
-    """Per item, equivalent answers together, largest group first."""
-    by_item: dict[str, dict[str, AnswerGroup]] = defaultdict(dict)
-    for result in batch.results:
-        for item_id, item in result.items.items():
-            if item.answer_group is None:
-                continue
-            groups = by_item[item_id]
-            group = groups.get(item.answer_group)
-            if group is None:
-                group = groups[item.answer_group] = AnswerGroup(
-                    item.reading_mathml, (item.answer or "").strip(), item.verdict, item.marks, []
-                )
-            group.members.append(Member(result.student, pages[result.student]))
-    return [
-        (item_id, sorted(groups.values(), key=lambda g: (-len(g.members), g.text)))
-        for item_id, groups in by_item.items()
-    ]
+    members: list[Member]  # the first MEMBERS_SHOWN students of the group, in class order
+    count: int = 0  # how many students the group has
 
 
 @dataclass(frozen=True)
@@ -310,32 +318,7 @@ class Mistake:
 def common_mistakes(rubric: Rubric, batch: Batch) -> list[Mistake]:
     """How many students made each recognised mistake, most common first, each described in
     words (never by its diagnosis's id)."""
-    counts: Counter[tuple[str, str]] = Counter()
-    answers: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for result in batch.results:
-        for item_id, item in result.items.items():
-            if item.diagnosis:
-                counts[(item_id, item.diagnosis)] += 1
-                answers[(item_id, item.diagnosis)][" ".join((item.answer or "").split())] += 1
-    items = rubric.items
-    mistakes = []
-    for (item_id, diagnosis), count in counts.most_common():
-        example = answers[(item_id, diagnosis)].most_common(1)[0][0]
-        item = items.get(item_id)
-        if item is None:
-            description = diagnosis.replace("_", " ")
-        elif diagnosis.startswith("misconception "):
-            index = int(diagnosis.split()[1]) - 1
-            rules = item.misconceptions
-            if 0 <= index < len(rules):
-                description, example = rules[index].feedback, rules[index].answer_text
-            else:
-                description = "a mistake the rubric anticipated"
-        else:
-            description = kind_of(item).describe_diagnosis(diagnosis)
-            description = description[:1].upper() + description[1:] + "."
-        mistakes.append(Mistake(item_id, description, example, count))
-    return mistakes
+    return ClassOverview.of(rubric, batch).mistakes()
 
 
 @dataclass
@@ -347,34 +330,237 @@ class UnreadableGroup:
     members: list[Member]
 
 
-def unreadable_groups(batch: Batch, pages: dict[str, str]) -> list[UnreadableGroup]:
-    """The answers that could not be read, one group per item and identical answer (as the
-    review queue groups them), largest first, each with why and where it could not be read."""
-    groups: dict[tuple[str, str], UnreadableGroup] = {}
-    for result in batch.results:
+@dataclass
+class QueueEntry:
+    """One answer of the review queue: `grader review`'s and `grader serve`'s group, its
+    flagged students, and the first flagged member's answer and reason."""
+
+    item_id: str
+    answer: str
+    reasons: tuple[str, ...]
+    members: list[Member]
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRow:
+    """A student's row of the overview's table: all of a student the overview keeps."""
+
+    student: str
+    page: str
+    parts: tuple[float, ...]
+    total: float
+    review: int
+
+
+class ClassOverview:
+    """The class overview (`index.html`) built one student at a time (`add`), so that a class
+    is never held whole to render it: what the page shows is accumulated as results come,
+    counts and sums, each item's marks (an array of floats), a short row per student for the
+    table, the students of each answer in the review queue and of each unreadable answer,
+    the first MEMBERS_SHOWN students of each answer group and the others counted, and each
+    recognised mistake's answers counted. The same page as from the whole batch."""
+
+    def __init__(self, rubric: Rubric, anchor_prefix: str = ""):
+        self.rubric = rubric
+        self.anchor_prefix = anchor_prefix
+        self.students: list[StudentRow] = []
+        self.totals = array("d")
+        self.review = 0
+        self.notes: list[dict] = []
+        self._marks = {item_id: array("d") for item_id in rubric.items}
+        self._verdicts: dict[str, Counter[str]] = {item_id: Counter() for item_id in rubric.items}
+        self._groups: dict[str, dict[str, AnswerGroup]] = defaultdict(dict)
+        self._unreadable: dict[tuple[str, str], UnreadableGroup] = {}
+        self._queue: dict[tuple[str, str], QueueEntry] = {}
+        self._mistakes: Counter[tuple[str, str]] = Counter()
+        self._mistake_answers: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+
+    @classmethod
+    def of(
+        cls,
+        rubric: Rubric,
+        batch: Batch,
+        pages: Mapping[str, str] | None = None,
+        anchor_prefix: str = "",
+    ) -> ClassOverview:
+        """The overview of a whole batch (`pages`: each student's link, none by default)."""
+        overview = cls(rubric, anchor_prefix)
+        for result in batch.results:
+            overview.add(result, pages[result.student] if pages is not None else "")
+        return overview
+
+    def add(self, result: SubmissionResult, page: str) -> None:
+        """One student's result, linked to their page `page`."""
+        student, review = result.student, 0
         for item_id, item in result.items.items():
-            if item.verdict != "invalid":
+            needs_person = item.needs_person
+            review += needs_person
+            if item_id in self._marks:
+                self._marks[item_id].append(item.marks)
+                self._verdicts[item_id][item.verdict] += 1
+            if item.answer_group is not None:
+                groups = self._groups[item_id]
+                group = groups.get(item.answer_group)
+                if group is None:
+                    group = groups[item.answer_group] = AnswerGroup(
+                        item.reading_mathml,
+                        (item.answer or "").strip(),
+                        item.verdict,
+                        item.marks,
+                        [],
+                    )
+                if group.count < MEMBERS_SHOWN:
+                    group.members.append(Member(student, page))
+                group.count += 1
+            if item.diagnosis:
+                key = (item_id, item.diagnosis)
+                self._mistakes[key] += 1
+                self._mistake_answers[key][" ".join((item.answer or "").split())] += 1
+            if not needs_person:
                 continue
-            key = (item_id, item.same_answer_key)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = UnreadableGroup(
-                    item_id,
-                    (item.answer or "").strip(),
-                    item.feedback[0] if item.feedback else "",
-                    item.error_caret,
-                    [],
+            same = (item_id, item.same_answer_key)
+            entry = self._queue.get(same)
+            if entry is None:
+                entry = self._queue[same] = QueueEntry(
+                    item_id, (item.answer or "").strip(), item.feedback[:1], []
                 )
-            group.members.append(Member(result.student, pages[result.student]))
-    return sorted(groups.values(), key=lambda g: (-len(g.members), g.item_id, g.answer))
+            entry.members.append(Member(student, page, item.found))
+            if item.verdict == "invalid":
+                group = self._unreadable.get(same)
+                if group is None:
+                    group = self._unreadable[same] = UnreadableGroup(
+                        item_id,
+                        (item.answer or "").strip(),
+                        item.feedback[0] if item.feedback else "",
+                        item.error_caret,
+                        [],
+                    )
+                group.members.append(Member(student, page))
+        total = result.total
+        self.totals.append(total)
+        self.review += review
+        self.students.append(
+            StudentRow(student, page, tuple(part_marks(self.rubric, result)), total, review)
+        )
+        self.notes.extend(
+            {"student": student, "page": page, "note": warning} for warning in result.warnings
+        )
+
+    def answer_groups(self) -> list[tuple[str, list[AnswerGroup]]]:
+        """Per item, equivalent answers together, largest group first."""
+        return [
+            (item_id, sorted(groups.values(), key=lambda g: (-g.count, g.text)))
+            for item_id, groups in self._groups.items()
+        ]
+
+    def unreadable_groups(self) -> list[UnreadableGroup]:
+        """The answers that could not be read, one group per item and identical answer (as
+        the review queue groups them), largest first, each with why and where it could not
+        be read."""
+        return sorted(
+            self._unreadable.values(), key=lambda g: (-len(g.members), g.item_id, g.answer)
+        )
+
+    def review_queue(self) -> list[QueueEntry]:
+        """The queue `grader review` and `grader serve` show (`answer_groups.review_queue`):
+        one entry per answer, its flagged students, largest first."""
+        return sorted(self._queue.values(), key=lambda e: (-len(e.members), e.item_id, e.answer))
+
+    def mistakes(self) -> list[Mistake]:
+        """How many students made each recognised mistake, most common first, each described
+        in words (never by its diagnosis's id)."""
+        items = self.rubric.items
+        mistakes = []
+        for (item_id, diagnosis), count in self._mistakes.most_common():
+            example = self._mistake_answers[(item_id, diagnosis)].most_common(1)[0][0]
+            item = items.get(item_id)
+            if item is None:
+                description = diagnosis.replace("_", " ")
+            elif diagnosis.startswith("misconception "):
+                index = int(diagnosis.split()[1]) - 1
+                rules = item.misconceptions
+                if 0 <= index < len(rules):
+                    description, example = rules[index].feedback, rules[index].answer_text
+                else:
+                    description = "a mistake the rubric anticipated"
+            else:
+                description = kind_of(item).describe_diagnosis(diagnosis)
+                description = description[:1].upper() + description[1:] + "."
+            mistakes.append(Mistake(item_id, description, example, count))
+        return mistakes
+
+    def render(self, failures: Sequence[FileFailure]) -> str:
+        """The page, with the files that could not be graded."""
+        rubric = self.rubric
+        item_stats = [
+            {
+                "item": item,
+                "mean": statistics.fmean(self._marks[item.id]) if self._marks[item.id] else 0.0,
+                "counts": self._verdicts[item.id],
+            }
+            for item in rubric.items.values()
+        ]
+        return render_page(
+            "index.html",
+            script=table_script(),
+            page_size=STUDENTS_PER_PAGE,
+            members_shown=MEMBERS_SHOWN,
+            groups_shown=GROUPS_SHOWN,
+            rubric=rubric,
+            summary=summary_of(self.totals, self.review),
+            histogram=histogram(self.totals, rubric.max_total),
+            students=self.students,
+            item_stats=item_stats,
+            verdicts=VERDICTS,
+            mistakes=self.mistakes(),
+            answer_groups=self.answer_groups(),
+            unreadable=self.unreadable_groups(),
+            review=self.review_queue(),
+            notes=self.notes,
+            failures=failures,
+            anchor_prefix=self.anchor_prefix,
+        )
+
+
+@dataclass(frozen=True)
+class RubricShown:
+    """What every student's page shows of a rubric whatever the student wrote, made once per
+    rubric (`rubric_shown`) instead of once per page: each part's prompt with its maths
+    typeset (a third of a page's rendering when it was typeset for every page). Nothing a
+    student wrote is ever in here."""
+
+    prompts: dict[str, Markup]  # part key -> the prompt, typeset (empty when it has none)
+
+
+_SHOWN: dict[int, tuple[Rubric, RubricShown]] = {}  # id(rubric) -> (the rubric, its view)
+_SHOWN_KEPT = 16  # rubrics a process renders pages for at once: an exam's questions
+
+
+def rubric_shown(rubric: Rubric) -> RubricShown:
+    """`RubricShown` of `rubric`, made on its first page and reused for the same rubric object
+    (a rubric is frozen; the entry holds it, so its id is not reused while it is kept)."""
+    entry = _SHOWN.get(id(rubric))
+    if entry is None or entry[0] is not rubric:
+        if len(_SHOWN) >= _SHOWN_KEPT:
+            _SHOWN.clear()
+        shown = RubricShown({part.key: typeset(part.prompt) for part in rubric.parts})
+        entry = _SHOWN[id(rubric)] = (rubric, shown)
+    return entry[1]
 
 
 def student_context(rubric: Rubric, result: SubmissionResult) -> dict:
     """What `student.html` (and an exam's page, for each question) renders: the rubric, the
-    result, each part's marks by key and how many items await review."""
+    result, each part's marks by key, how many items await review, and what is shown of the
+    rubric on every page (`rubric_shown`: the typeset prompts)."""
     parts = dict(zip((p.key for p in rubric.parts), part_marks(rubric, result), strict=True))
     awaiting = sum(1 for item in result.items.values() if item.needs_person)
-    return {"rubric": rubric, "result": result, "part_marks": parts, "awaiting": awaiting}
+    return {
+        "rubric": rubric,
+        "result": result,
+        "part_marks": parts,
+        "awaiting": awaiting,
+        "prompts": rubric_shown(rubric).prompts,
+    }
 
 
 def render_page(template: str, **context) -> str:
@@ -394,96 +580,61 @@ def render_index(
 ) -> str:
     """The class overview; its links to an item go to `page#{anchor_prefix}item-{id}` (an
     exam's page prefixes each question's ids, `q2-`)."""
-    students = [
-        {
-            "result": result,
-            "page": pages[result.student],
-            "parts": part_marks(rubric, result),
-            "review": sum(1 for i in result.items.values() if i.needs_person),
-        }
-        for result in batch.results
-    ]
-    item_stats = []
-    for item in rubric.items.values():
-        results: list[ItemResult] = [r.items[item.id] for r in batch.results if item.id in r.items]
-        item_stats.append(
-            {
-                "item": item,
-                "mean": statistics.fmean([r.marks for r in results]) if results else 0.0,
-                "counts": Counter(r.verdict for r in results),
-            }
-        )
-    unreadable = unreadable_groups(batch, pages)
-    # The queue `grader review` and `grader serve` show: one group per answer, its flagged
-    # students, with where a transcript's answer was found.
-    review = [
-        {
-            "group": group,
-            "answer": (group.shown.answer or "").strip(),
-            "reasons": group.shown.feedback[:1],
-            "members": [
-                Member(student, pages[student], item.found)
-                for student, item in group.members
-                if item.needs_person
-            ],
-        }
-        for group in grouping.review_queue(grouping.answer_groups(batch))
-    ]
-    notes = [
-        {"student": result.student, "page": pages[result.student], "note": warning}
-        for result in batch.results
-        for warning in result.warnings
-    ]
-    return render_page(
-        "index.html",
-        script=table_script(),
-        page_size=STUDENTS_PER_PAGE,
-        members_shown=MEMBERS_SHOWN,
-        groups_shown=GROUPS_SHOWN,
-        rubric=rubric,
-        summary=summarise(batch),
-        histogram=histogram([r.total for r in batch.results], rubric.max_total),
-        students=students,
-        item_stats=item_stats,
-        verdicts=VERDICTS,
-        mistakes=common_mistakes(rubric, batch),
-        answer_groups=answer_groups(batch, pages),
-        unreadable=unreadable,
-        review=review,
-        notes=notes,
-        failures=batch.failures,
-        anchor_prefix=anchor_prefix,
-    )
+    return ClassOverview.of(rubric, batch, pages, anchor_prefix).render(batch.failures)
 
 
 def write_html_report(
     rubric: Rubric,
-    batch: Batch,
+    results: Iterable[SubmissionResult],
+    failures: Sequence[FileFailure],
     out_dir: Path,
     versions: Mapping[str, str] | None = None,
     roster: Roster | None = None,
-) -> list[Path]:
-    """`DIR/students/<page>.html` for each student, and for the instructor
-    `DIR/instructor/index.html` and `DIR/instructor/grades.csv`, each written atomically,
-    with the math font in `fonts/` beside the pages of each folder;
-    pages of ours for students not in `batch` are removed. `versions` maps each student to
-    the SHA-256 of the rubric they were graded under (default: `rubric`'s); grades.csv
-    carries the `roster`'s columns when one is given."""
+) -> tuple[int, list[str]]:
+    """Everything written for one question, one student at a time as `results` (any
+    iterable: a gradebook's cursor) gives them, no result kept once written: for each
+    student `DIR/students/<page>.html`; for the instructor `DIR/instructor/index.html` (the
+    overview, from what `ClassOverview` accumulates), `grades.csv` and `results.json` (with
+    `failures`, the files that could not be graded); the math font in `fonts/` beside the
+    pages of each folder. The files go to temporary files, put in place together once all
+    are written (`FolderWriter`): an interruption leaves the old ones whole. Pages of ours
+    for students not in `results` are removed. `versions` maps a student to the SHA-256 of
+    the rubric they were graded under when it is not `rubric`'s; grades.csv carries the
+    `roster`'s columns when one is given. Returns how many files were written and the
+    students, in order."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
-    pages = page_names(batch)
-    with FolderWriter(students) as writer:
-        written = [
-            writer.write(pages[result.student], render_student(rubric, result))
-            for result in batch.results
-        ]
-    remove_stale_pages(students, set(pages.values()))
-    written += copy_math_font(students)
-    written += copy_math_font(overview)
-    links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}
-    for name, text in (
-        ("index.html", render_index(rubric, batch, links)),
-        ("grades.csv", grades_csv(rubric, batch, versions, roster)),
-    ):
-        write_atomically(overview / name, text)
-        written.append(overview / name)
-    return written
+    names = PageNames()
+    kept: list[str] = []
+    shown = ClassOverview(rubric)
+    with FolderWriter(overview) as instructor, FolderWriter(students) as pages:
+        grades = grades_csv_writer(instructor.stream("grades.csv"))
+        results_json = instructor.stream("results.json")
+        try:
+            grades.writerow(grades_csv_header(rubric, roster))
+            head = json.dumps(
+                {
+                    "question": rubric.id,
+                    "rubric": rubric.path,
+                    "rubric_sha256": rubric.sha256,
+                    "errors": [{"source": f.source, "message": f.message} for f in failures],
+                },
+                ensure_ascii=False,
+            )
+            # One line per student, as `batch_json` would hold them: readable, and json's
+            # fast C encoder (indent= would forgo it).
+            results_json.write(f'{head[:-1]}, "results": [\n  ')
+            for result in results:
+                name = names.name(result.student)
+                pages.write(name, render_student(rubric, result))
+                grades.writerow(grades_csv_row(rubric, result, versions, roster))
+                entry = json.dumps(result_json(rubric, result, versions), ensure_ascii=False)
+                results_json.write(f",\n  {entry}" if kept else entry)
+                shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
+                kept.append(result.student)
+            results_json.write("\n]}\n")
+        except OSError as error:
+            raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
+        instructor.write("index.html", shown.render(failures))
+    remove_stale_pages(students, names.given)
+    fonts = copy_math_font(students) + copy_math_font(overview)
+    return len(kept) + len(fonts) + 3, kept

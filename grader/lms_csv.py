@@ -8,9 +8,10 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TextIO
 
 from grader.exam import QuestionClass, Sheet, exam_max_total, sheets, weighted_total
-from grader.model import Batch, Rubric
+from grader.model import Batch, Rubric, SubmissionResult
 from grader.report import marks_text, part_marks
 from grader.roster import Roster
 
@@ -26,10 +27,22 @@ def grades_csv(
     every roster column but `id` follows the student (name, email, section, LMS ids, ...),
     empty for a student not on it. Every field is quoted, and no field can start a
     spreadsheet formula, wherever a spreadsheet splits it."""
-    versions = versions or {}
-    extra = roster.extra_columns if roster is not None else ()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer = grades_csv_writer(buffer)
+    writer.writerow(grades_csv_header(rubric, roster))
+    for result in batch.results:
+        writer.writerow(grades_csv_row(rubric, result, versions, roster))
+    return buffer.getvalue()
+
+
+def grades_csv_writer(handle: TextIO):
+    """The CSV writer of grades.csv (every field quoted, one line feed a row) onto `handle`,
+    for a caller that writes the rows one student at a time (`grades_csv_row`)."""
+    return csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+
+def grades_csv_header(rubric: Rubric, roster: Roster | None = None) -> list[str]:
+    extra = roster.extra_columns if roster is not None else ()
     header = [
         "student",
         *extra,
@@ -37,18 +50,26 @@ def grades_csv(
         f"total ({marks_text(rubric.max_total)})",
         "rubric sha256",
     ]
-    writer.writerow([no_formula(cell) for cell in header])
-    for result in batch.results:
-        entry = roster.entry(result.student) if roster is not None else None
-        row = [
-            result.student,
-            *((entry.fields.get(column, "") if entry else "") for column in extra),
-            *(marks_text(m) for m in part_marks(rubric, result)),
-            marks_text(result.total),
-            versions.get(result.student, rubric.sha256),
-        ]
-        writer.writerow([no_formula(cell) for cell in row])
-    return buffer.getvalue()
+    return [no_formula(cell) for cell in header]
+
+
+def grades_csv_row(
+    rubric: Rubric,
+    result: SubmissionResult,
+    versions: Mapping[str, str] | None = None,
+    roster: Roster | None = None,
+) -> list[str]:
+    """One student's row of grades.csv (`grades_csv`)."""
+    extra = roster.extra_columns if roster is not None else ()
+    entry = roster.entry(result.student) if roster is not None else None
+    row = [
+        result.student,
+        *((entry.fields.get(column, "") if entry else "") for column in extra),
+        *(marks_text(m) for m in part_marks(rubric, result)),
+        marks_text(result.total),
+        (versions or {}).get(result.student, rubric.sha256),
+    ]
+    return [no_formula(cell) for cell in row]
 
 
 # A spreadsheet runs a cell that starts with = + - @ as a formula. Quoting keeps a field whole

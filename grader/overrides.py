@@ -10,7 +10,7 @@ import getpass
 import os
 from dataclasses import dataclass, replace
 
-from grader.model import Batch, ItemResult
+from grader.model import Batch, ItemResult, SubmissionResult
 from grader.score import UNREAD_BY_MACHINE, verdict_for
 
 
@@ -107,15 +107,22 @@ def apply_overrides(batch: Batch, overrides: dict[tuple[str, str], Override]) ->
     """The batch with instructors' overrides applied to the answers they judged."""
     if not overrides:
         return batch
-    results = []
-    for result in batch.results:
-        items = {
-            item_id: (
-                apply_override(item, overrides[(result.student, item_id)])
-                if (result.student, item_id) in overrides
-                else item
-            )
-            for item_id, item in result.items.items()
-        }
-        results.append(replace(result, items=items))
+    results = [overridden(result, overrides) for result in batch.results]
     return Batch(results=results, failures=list(batch.failures))
+
+
+def overridden(
+    result: SubmissionResult, overrides: dict[tuple[str, str], Override]
+) -> SubmissionResult:
+    """One student's result with the overrides of their answers applied."""
+    if not overrides:
+        return result
+    items = {
+        item_id: (
+            apply_override(item, overrides[(result.student, item_id)])
+            if (result.student, item_id) in overrides
+            else item
+        )
+        for item_id, item in result.items.items()
+    }
+    return replace(result, items=items)

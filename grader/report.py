@@ -13,6 +13,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 from grader.errors import GraderError
 from grader.model import Batch, ItemResult, Rubric, SubmissionResult
@@ -61,24 +62,27 @@ def item_json(result: ItemResult) -> dict:
 def batch_json(rubric: Rubric, batch: Batch, versions: Mapping[str, str] | None = None) -> dict:
     """Every result; each names the rubric version (SHA-256) it was graded under: `versions`
     maps students to it (from the gradebook), by default `rubric`'s for all."""
-    versions = versions or {}
     return {
         "question": rubric.id,
         "rubric": rubric.path,
         "rubric_sha256": rubric.sha256,
-        "results": [
-            {
-                "student": result.student,
-                "source": result.source,
-                "rubric_sha256": versions.get(result.student, rubric.sha256),
-                "total": result.total,
-                "max_total": result.max_total,
-                "items": {item_id: item_json(item) for item_id, item in result.items.items()},
-                "warnings": list(result.warnings),
-            }
-            for result in batch.results
-        ],
+        "results": [result_json(rubric, result, versions) for result in batch.results],
         "errors": [{"source": f.source, "message": f.message} for f in batch.failures],
+    }
+
+
+def result_json(
+    rubric: Rubric, result: SubmissionResult, versions: Mapping[str, str] | None = None
+) -> dict:
+    """One student's entry of `batch_json`'s results."""
+    return {
+        "student": result.student,
+        "source": result.source,
+        "rubric_sha256": (versions or {}).get(result.student, rubric.sha256),
+        "total": result.total,
+        "max_total": result.max_total,
+        "items": {item_id: item_json(item) for item_id, item in result.items.items()},
+        "warnings": list(result.warnings),
     }
 
 
@@ -251,13 +255,15 @@ class FolderWriter:
     synced to disk before os.replace puts it in place), but cheaper for many files: the folder
     is locked and tidied of a killed run's temporaries once, not for every file, and the
     temporary files are synced together, by one sync of their file system when the writer is
-    left, then renamed. Until then readers see the old files; if it is left by an exception,
-    the temporary files are removed and nothing is replaced. Use it as a context manager. No
-    thread: a thread's malloc arena would count against the workers' memory limit."""
+    left (each by itself when there are a few, SYNC_EACH), then renamed. Until then readers
+    see the old files; if it is left by an exception, the temporary files are removed and
+    nothing is replaced. Use it as a context manager. No thread: a thread's malloc arena
+    would count against the workers' memory limit."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self._pending: list[tuple[str, Path]] = []  # (temporary file, its final path)
+        self._streams: list[tuple[TextIO, Path]] = []  # `stream`'s, closed on leaving
 
     def __enter__(self) -> FolderWriter:
         try:
@@ -289,11 +295,41 @@ class FolderWriter:
             raise OutputError(f"cannot write {path}: {_why(error)}") from None
         return path
 
+    def stream(self, name: str) -> TextIO:
+        """A file of the folder written piece by piece (UTF-8 text): the caller writes to the
+        handle returned and leaves it open; it is closed, synced and put in place with the
+        other files when the writer is left, always replacing the file (no comparison). Until
+        then readers see the old file whole, and an interruption leaves it as it was."""
+        path = self.folder / name
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "it is a folder")
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+            self._pending.append((temporary, path))
+            handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115  closed on leaving
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {_why(error)}") from None
+        self._streams.append((handle, path))
+        return handle
+
     def __exit__(self, exc_type, *_exc_info) -> None:
         try:
+            streams, self._streams = self._streams, []
+            failed = None
+            for handle, path in streams:
+                try:
+                    handle.close()
+                except OSError as error:
+                    failed = failed or OutputError(f"cannot write {path}: {_why(error)}")
+            if failed is not None and exc_type is None:
+                raise failed
             if exc_type is None and self._pending:
                 try:
-                    _sync_file_system(self._lock)
+                    if len(self._pending) <= SYNC_EACH:
+                        for temporary, _ in self._pending:
+                            _sync_file(temporary)
+                    else:
+                        _sync_file_system(self._lock)
                     while self._pending:
                         temporary, path = self._pending[0]
                         os.replace(temporary, path)
@@ -315,6 +351,20 @@ def _holds(path: Path, data: bytes) -> bool:
             return handle.read(len(data) + 1) == data  # a longer file is not the same
     except OSError:
         return False
+
+
+# Up to this many files are synced one by one: a sync of the whole file system also waits for
+# whatever else is being written to it (another program's files), which a few files of ours
+# need not wait for; more are synced together.
+SYNC_EACH = 8
+
+
+def _sync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_file_system(fd: int) -> None:

@@ -100,6 +100,19 @@ def same_layer(
     )
 
 
+def differs_at_first_sizes(
+    first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
+) -> bool:
+    """Whether two formulas are already different layers at the first size set: a cheap test
+    before `same_layer` (which instantiates both at every set) where most pairs differ. A
+    formula that cannot be instantiated raises as `instantiate` does."""
+    if not size_sets:
+        return False
+    a = instantiate(first, layer, dict(size_sets[0]))
+    b = structures(second, layer, size_sets)[0]
+    return a.signature() != b.signature()
+
+
 # --- Findings ------------------------------------------------------------------------------
 
 

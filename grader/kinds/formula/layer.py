@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import reduce
+from functools import lru_cache, reduce
 
 import numpy as np
 import sympy
@@ -58,6 +58,9 @@ class Structure:
     effective: int  # parameters that act independently
     exact: bool  # False when weights multiply or overlap: the comparison would be a guess
     reads_outside: bool  # an input index went out of range
+    # What `facts` found, by number of positional axes: a reference's structures are cached
+    # and compared with every answer, so their facts are worked out once.
+    known_facts: dict[int, Facts] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def inputs(self) -> int:
@@ -112,8 +115,8 @@ def evaluate_index(
     """An index expression's value at every point of `grids` (one array per variable), exactly:
     sizes are put in, rationals kept as fractions, floors and ceilings taken by integer
     division. A value that is not a whole number raises `NotWholeError`."""
-    concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes.items()}))
-    numerator, denominator = _scaled(concrete, variables, grids, length, expr)
+    plan = _linear_plan(expr, tuple(variables), frozenset(sizes.items()))
+    numerator, denominator = _scaled(plan, grids, length, expr)
     if denominator != 1 and (numerator % denominator).any():
         shown = ", ".join(f"{s}={v}" for s, v in sizes.items() if s in expr.free_symbols)
         raise NotWholeError(
@@ -126,34 +129,58 @@ def evaluate_index(
     return numerator // denominator
 
 
-def _scaled(
-    concrete: sympy.Expr,
-    variables: Sequence[sympy.Symbol],
-    grids: Sequence[np.ndarray],
-    length: int,
+# An index at given sizes as a sum of parts (coefficient, what it multiplies): None for a
+# constant, a variable's position, or ("floor" | "ceiling", the parts inside).
+_Plan = tuple[tuple[Fraction, "int | tuple[str, _Plan] | None"], ...]
+
+
+@lru_cache(maxsize=4096)
+def _linear_plan(
     expr: sympy.Expr,
-) -> tuple[np.ndarray, int]:
-    """(n, d) with n / d the value of `concrete` at every point: n integers, d a whole scale."""
-    position = {v: k for k, v in enumerate(variables)}
-    parts: list[tuple[Fraction, np.ndarray | None]] = []
+    variables: tuple[sympy.Symbol, ...],
+    sizes: frozenset[tuple[sympy.Symbol, int]],
+) -> _Plan:
+    """`expr` with the sizes put in, as the sum `_scaled` evaluates: the sympy work of an index
+    done once per index and sizes, since a class writes the same indices again and again."""
+    concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes}))
+    return _plan(concrete, {v: k for k, v in enumerate(variables)}, expr)
+
+
+def _plan(concrete: sympy.Expr, position: Mapping[sympy.Symbol, int], expr: sympy.Expr) -> _Plan:
+    parts: list[tuple[Fraction, int | tuple[str, _Plan] | None]] = []
     for key, value in concrete.as_coefficients_dict().items():
         coefficient = _rational(value, expr)
         if key == 1:
             parts.append((coefficient, None))
         elif key in position:
-            parts.append((coefficient, grids[position[key]]))
+            parts.append((coefficient, position[key]))
         elif isinstance(key, (sympy.floor, sympy.ceiling)):
-            inner, scale = _scaled(
-                sympy.expand(key.args[0] * (1 if isinstance(key, sympy.floor) else -1)),
-                variables,
-                grids,
-                length,
-                expr,
-            )
-            rounded = inner // scale
-            parts.append((coefficient, rounded if isinstance(key, sympy.floor) else -rounded))
+            floor = isinstance(key, sympy.floor)
+            inner = _plan(sympy.expand(key.args[0] * (1 if floor else -1)), position, expr)
+            parts.append((coefficient, ("floor" if floor else "ceiling", inner)))
         else:
             raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
+    return tuple(parts)
+
+
+def _scaled(
+    plan: _Plan,
+    grids: Sequence[np.ndarray],
+    length: int,
+    expr: sympy.Expr,
+) -> tuple[np.ndarray, int]:
+    """(n, d) with n / d the value of `plan` at every point: n integers, d a whole scale."""
+    parts: list[tuple[Fraction, np.ndarray | None]] = []
+    for coefficient, what in plan:
+        if what is None:
+            parts.append((coefficient, None))
+        elif isinstance(what, int):
+            parts.append((coefficient, grids[what]))
+        else:
+            rounding, inside = what
+            inner, scale = _scaled(inside, grids, length, expr)
+            rounded = inner // scale
+            parts.append((coefficient, rounded if rounding == "floor" else -rounded))
     denominator = math.lcm(1, *(c.denominator for c, _ in parts))
     result = np.zeros(length, dtype=np.int64)
     for coefficient, values in parts:
@@ -342,8 +369,10 @@ def _fixed_part(
     weight = np.concatenate(weights)
     unique, inverse = np.unique(connection, return_inverse=True)
     total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64)).round().astype(np.int64)
+    # A layer reads thousands of inputs through a few distinct weights: one Fraction each.
+    fraction = {int(w): Fraction(int(w), scale) for w in np.unique(total)}
     return tuple(
-        (int(c), Fraction(int(w), scale)) for c, w in zip(unique, total, strict=True) if w != 0
+        (c, fraction[w]) for c, w in zip(unique.tolist(), total.tolist(), strict=True) if w != 0
     )
 
 
@@ -525,6 +554,14 @@ def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
 
 
 def facts(structure: Structure, spatial: int) -> Facts:
+    """What `structure` does with `spatial` positional axes; worked out once per structure."""
+    known = structure.known_facts.get(spatial)
+    if known is None:
+        known = structure.known_facts[spatial] = _facts(structure, spatial)
+    return known
+
+
+def _facts(structure: Structure, spatial: int) -> Facts:
     output, source = structure.split(structure.connections)
     is_weight = source >= 0
     weights = structure.connections[is_weight]

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import sympy
 
 from grader.kinds.base import DiagnosisNames
@@ -32,7 +31,10 @@ from grader.kinds.formula.layer import (
     strides,
 )
 from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.lazy_import import lazy_import
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
+
+np = lazy_import("numpy")  # imported when a formula is first checked
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache, reduce
 
-import numpy as np
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.lazy_import import lazy_import
+
+np = lazy_import("numpy")  # imported when a formula is first checked
 
 MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
 MAX_RANGE = 10_000  # values one sum may run over

@@ -168,9 +168,11 @@ def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     return _show_quotient(expr, order)
 
 
+@lru_cache(maxsize=4096)
 def show_fraction(fraction: Fraction_) -> str:
     """`show_count` for a count held as a quotient of polynomials (over the rubric's symbols,
-    in its order)."""
+    in its order). Remembered: the rubric's own counts are shown in the words for many
+    answers."""
     top, bottom = fraction
     if bottom.is_ground:
         terms = (top if bottom == 1 else top * (QQ(1) / bottom.LC)).terms()

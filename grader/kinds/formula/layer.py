@@ -23,7 +23,7 @@ about: `Structure.exact` is False and the answer goes to a person.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache, reduce
@@ -89,10 +89,14 @@ class Structure:
         return ", ".join(f"{name}={value}" for name, value in self.sizes)
 
 
-def _integer(expr: sympy.Expr, what: str, sizes: Mapping[str, int] | None = None) -> int:
+def _integer(
+    expr: sympy.Expr, what: str | Callable[[], str], sizes: Mapping[str, int] | None = None
+) -> int:
+    """`expr` as an int; `what` it is names it in the error (a callable: written only then)."""
     if not expr.is_Integer:
         at = f" at {', '.join(f'{k}={v}' for k, v in sizes.items())}" if sizes else ""
-        raise NotWholeError("", 0, f"{what} is {sympy.sstr(expr)}{at}, not a whole number")
+        named = what() if callable(what) else what
+        raise NotWholeError("", 0, f"{named} is {sympy.sstr(expr)}{at}, not a whole number")
     return int(expr)
 
 
@@ -222,11 +226,11 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
                 symbols.update({sym: sizes[sym.name] for sym in bound.free_symbols})
     concrete = {s: sympy.Integer(v) for s, v in symbols.items()}
     out_dims = tuple(
-        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        _integer(d.xreplace(concrete), lambda d=d: f"the size {sympy.sstr(d)}", sizes)
         for d in layer.output.shape
     )
     in_dims = tuple(
-        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        _integer(d.xreplace(concrete), lambda d=d: f"the size {sympy.sstr(d)}", sizes)
         for d in layer.input.shape
     )
     n_in = math.prod(in_dims)
@@ -247,10 +251,14 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         ranges = [np.arange(1, d + 1) for d in out_dims]
         for s in term.sums:
             low = _integer(
-                s.low.xreplace(concrete), f"the start of the sum over {s.variable}", sizes
+                s.low.xreplace(concrete),
+                lambda s=s: f"the start of the sum over {s.variable}",
+                sizes,
             )
             high = _integer(
-                s.high.xreplace(concrete), f"the end of the sum over {s.variable}", sizes
+                s.high.xreplace(concrete),
+                lambda s=s: f"the end of the sum over {s.variable}",
+                sizes,
             )
             if high - low + 1 > MAX_RANGE:
                 raise AnswerTooLargeError(
@@ -322,7 +330,9 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     # padding with 0 keeps them apart, and keeps the values small enough to pack.
     padded = np.concatenate(
         [
-            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
+            rows
+            if rows.shape[1] == width
+            else np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
             for rows in parameter_rows
         ]
     )
@@ -394,22 +404,23 @@ def _classes(
         return Structure(
             sizes, out_dims, in_dims, empty, empty, empty, fixed, nominal, 0, exact, reads_outside
         )
-    starts = np.flatnonzero(np.r_[True, parameter[1:] != parameter[:-1]])
-    column_of_entry = np.cumsum(np.r_[False, parameter[1:] != parameter[:-1]])
+    new_column = parameter[1:] != parameter[:-1]
+    starts = np.flatnonzero(np.concatenate(([True], new_column)))
+    column_of_entry = np.cumsum(np.concatenate(([False], new_column)))
     divisor = np.gcd.reduceat(np.abs(total), starts)
     sign = np.sign(total[starts])
     ratio = total // (divisor * sign)[column_of_entry]
     # Columns are compared by a hash of their (connection, ratio) entries, then exactly.
     entry_hash = _mix(connection * np.int64(1_000_003) + ratio)
     column_hash = np.add.reduceat(entry_hash, starts)
-    lengths = np.diff(np.r_[starts, len(unique)])
+    lengths = np.diff(np.append(starts, len(unique)))
     with np.errstate(over="ignore"):
         column_hash = _mix(column_hash ^ lengths.astype(np.uint64))
     _, column_class = np.unique(column_hash, return_inverse=True)
     column_class = column_class.ravel()
     effective = int(column_class.max()) + 1
     representative = np.full(effective, -1, dtype=np.int64)
-    ends = np.r_[starts[1:], len(unique)]
+    ends = np.append(starts[1:], len(unique))
     for column in np.flatnonzero(np.bincount(column_class)[column_class] > 1):
         first = representative[column_class[column]]
         if first < 0:

@@ -356,20 +356,35 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
 
 def _row_ids(rows: np.ndarray) -> np.ndarray:
     """Number equal rows alike, 0, 1, ...; rows are packed into one integer where they fit."""
-    low = rows.min(axis=0)
-    spread = rows.max(axis=0) - low + 1
-    if float(np.prod(spread.astype(np.float64))) < 2**62:
-        packed = np.zeros(len(rows), dtype=np.int64)
-        for column in range(rows.shape[1]):
-            packed = packed * spread[column] + (rows[:, column] - low[column])
+    packed = _packed(rows)
+    if packed is not None:
         _, ids = np.unique(packed, return_inverse=True)
     else:
         _, ids = np.unique(rows, axis=0, return_inverse=True)
     return ids.ravel()
 
 
+def _packed(rows: np.ndarray) -> np.ndarray | None:
+    """Each row as one integer, equal for equal rows, where the rows' spread allows it."""
+    low = rows.min(axis=0)
+    spread = rows.max(axis=0) - low + 1
+    if float(np.prod(spread.astype(np.float64))) >= 2**62:
+        return None
+    packed = np.zeros(len(rows), dtype=np.int64)
+    for column in range(rows.shape[1]):
+        packed = packed * spread[column] + (rows[:, column] - low[column])
+    return packed
+
+
 def _distinct_rows(rows: np.ndarray) -> int:
-    return int(_row_ids(rows).max()) + 1 if len(rows) else 0
+    """How many different rows there are: a sort, without numbering them."""
+    if not len(rows):
+        return 0
+    packed = _packed(rows)
+    if packed is None:
+        return len(np.unique(rows, axis=0))
+    packed.sort()
+    return int(np.count_nonzero(packed[1:] != packed[:-1])) + 1
 
 
 def _fixed_part(

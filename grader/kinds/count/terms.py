@@ -139,7 +139,8 @@ class _Side:
 
     cost: float
     say: Callable[[], str]
-    kind: str | None = None  # the named mistake's diagnosis, for the diagnosis and the marks
+    # The named mistake, from the words, for the diagnosis and the marks; None if none.
+    name: Callable[[str], Diagnosis] | None = None
 
     @cached_property
     def words(self) -> str:
@@ -147,7 +148,7 @@ class _Side:
 
     @property
     def finding(self) -> Diagnosis | None:
-        return None if self.kind is None else DIAGNOSES.make(self.kind, self.words)
+        return None if self.name is None else self.name(self.words)
 
 
 def _single_term(polynomial) -> tuple[tuple[int, ...], int] | None:
@@ -189,7 +190,11 @@ def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
     if mine == correct:
         return _Side(0, lambda: f"Your weights, {show(mine)}, are right.")
     if not mine:
-        return _Side(2, lambda: f"You left out the weights: {show(correct)}.", "weights_wrong")
+        return _Side(
+            2,
+            lambda: f"You left out the weights: {show(correct)}.",
+            lambda words: DIAGNOSES.make("weights_wrong", words),
+        )
     ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
     if ratio is not None:
         kernel = _kernel_taps(correct, sizes)
@@ -207,17 +212,17 @@ def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
                     f"kernel has {taps} for {sizes.each(without_kernel)}, so {show(correct)}."
                 )
 
-            return _Side(1, kernel_words, "kernel_size")
+            return _Side(1, kernel_words, lambda words: DIAGNOSES.make("kernel_size", words))
         return _Side(
             1.5,
             lambda: (
                 f"Your weights: {show(mine)}, {_weight_factor_words(ratio, case, sizes, correct)}"
             ),
-            "weights_wrong",
+            lambda words: DIAGNOSES.make("weights_wrong", words),
         )
     side = _renamed_side("weights", mine, correct, case)
     if side is not None:
-        return _Side(1.5, side, "weights_wrong")
+        return _Side(1.5, side, lambda words: DIAGNOSES.make("weights_wrong", words))
     return _term_difference("weights", mine, correct, case)
 
 
@@ -241,7 +246,7 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                 f"Your biases, {show(mine)}, should not be counted: this part asks for the "
                 "layer without a bias."
             ),
-            "biases_wrong",
+            lambda words: DIAGNOSES.make("biases_wrong", words),
         )
     correct_term = _single_term(correct)
 
@@ -253,7 +258,9 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
 
     if not mine:
         return _Side(
-            1, lambda: f"You left out the biases: this layer has {right()}.", "biases_wrong"
+            1,
+            lambda: f"You left out the biases: this layer has {right()}.",
+            lambda words: DIAGNOSES.make("biases_wrong", words),
         )
     mine_term = _single_term(mine)
 
@@ -272,7 +279,7 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                     f"Your biases: {show(mine)}, one for each of the {taps[0]} kernel taps as "
                     f"well; a filter has one bias, not one per weight, so {right()}."
                 ),
-                "bias_per_tap",
+                lambda words: DIAGNOSES.make("bias_per_tap", words),
             )
         if plain and positions and extra == set(positions) and not missing:
             return _Side(
@@ -281,7 +288,7 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                     f"Your biases: {yours()}; this layer has {per_correct()}, shared by every "
                     f"position: {show(correct)}."
                 ),
-                "bias_per_position",
+                lambda words: DIAGNOSES.make("bias_per_position", words),
             )
         if plain and positions and missing == set(positions) and not extra:
             return _Side(
@@ -290,7 +297,7 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                     f"Your biases: {yours()}; this layer has a bias for every output, "
                     f"{per_correct()}: {show(correct)}."
                 ),
-                "bias_shared",
+                lambda words: DIAGNOSES.make("bias_shared", words),
             )
         if (
             plain
@@ -304,16 +311,16 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                     f"Your biases: {yours()}; the biases belong to the outputs, not the "
                     f"inputs: {right()}."
                 ),
-                "bias_per_input",
+                lambda words: DIAGNOSES.make("bias_per_input", words),
             )
         return _Side(
             1.5,
             lambda: f"Your biases: {yours()}, {_factor_words('biases', ratio, case, correct)}",
-            "biases_wrong",
+            lambda words: DIAGNOSES.make("biases_wrong", words),
         )
     side = _renamed_side("biases", mine, correct, case)
     if side is not None:
-        return _Side(1.5, side, "biases_wrong")
+        return _Side(1.5, side, lambda words: DIAGNOSES.make("biases_wrong", words))
     return _term_difference("biases", mine, correct, case)
 
 
@@ -502,7 +509,7 @@ def compare_terms(case: _Case) -> TermComparison | None:
     return TermComparison(
         words=" ".join(w for w in (first.words, second.words) if w),
         findings=findings,
-        explained=all(side.cost == 0 or side.kind is not None for side in (first, second)),
+        explained=all(side.cost == 0 or side.name is not None for side in (first, second)),
         weights_right=first.cost == 0,
     )
 

@@ -10,7 +10,9 @@ Each round runs, one after another so that a slow spell of the machine falls on 
 - `python -c pass`: the interpreter alone;
 - `python -c "import sympy"`: the one import every check needs, the floor of any check here;
 - `grader check rubrics/22-52-q4.yaml b.params "9CD + D"`: a count;
-- `grader check rubrics/22-52-q4.yaml a.formula "<a distinct formula>"`: a formula.
+- `grader check rubrics/22-52-q4.yaml a.formula "<a distinct formula>"`: a formula;
+- `grader check rubrics/mha-q1.yaml a.params "3d(d+1)"`: a count with a rubric of counts
+  only, which does not import numpy (a rubric with formulas or matrices needs it to load).
 
 and prints, for each, the median wall time and the median CPU time (user and system, of the
 process and its workers, from wait4), then the grader's own modules and the heaviest imports
@@ -42,6 +44,9 @@ COMMANDS = {
     "python -c 'import sympy'": [PYTHON, "-c", "import sympy"],
     "grader check (a count)": [PYTHON, "-m", "grader", "check", RUBRIC, "b.params", "9CD + D"],
     "grader check (a formula)": [PYTHON, "-m", "grader", "check", RUBRIC, "a.formula", FORMULA],
+    "grader check (counts-only rubric)": [
+        *(PYTHON, "-m", "grader", "check", "rubrics/mha-q1.yaml", "a.params", "3d(d+1)"),
+    ],
 }
 
 
@@ -122,6 +127,9 @@ def main() -> None:
     loaded = {name.strip().split(".")[0] for _, _, name in rows}
     for module in ("numpy", "jinja2", "flask", "openpyxl", "sqlite3"):
         print(f"  {module}: {'imported' if module in loaded else 'not imported'}")
+    counts_only = import_times(COMMANDS["grader check (counts-only rubric)"], args.imports)
+    numpy = any(name.strip().split(".")[0] == "numpy" for _, _, name in counts_only)
+    print(f"  numpy, for a rubric of counts only: {'imported' if numpy else 'not imported'}")
     ours = sorted({name.strip() for _, _, name in rows if name.strip().startswith("grader")})
     print(f"grader modules imported ({len(ours)}): {', '.join(ours)}")
 

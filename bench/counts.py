@@ -260,6 +260,7 @@ def _grader_caches():
     reading = importlib.import_module("grader.kinds.count.parse")
     per_answer = (
         polynomials.as_fraction,
+        check.show_fraction,
         polynomials.integer_terms,
         polynomials.integer_values,
         reading._declared_pieces,

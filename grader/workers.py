@@ -25,6 +25,14 @@ killed. So each answer is checked in a worker process of our own small pool:
   computed and cached since, instead of loading it again; the limit is then checked against
   the memory it starts with.
 
+Tasks go to a worker in batches (up to `MAX_BATCH`, fewer when there is little work left, so
+that every worker gets its share): one message carries the batch, and the worker replies for
+each task as it finishes it, so the parent always knows which task a worker is on. The bounds
+stay per answer: the computing-time timer is armed for each task, the wall-clock backstop runs
+from the moment a worker starts a task (when the batch arrives, or when it replied for the
+previous one), and a worker that dies or is stopped costs only the task it was on; the tasks of
+its batch it had not reached go to another worker.
+
 A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
 the batch goes on. Results come back in the order of the tasks, whatever the number of workers.
 """
@@ -53,6 +61,7 @@ DEFAULT_TIMEOUT = 10.0  # seconds of computing time for one answer
 DEFAULT_MEMORY_MB = 1024  # address space of one worker
 WALL_FACTOR = 10  # the wall-clock backstop, in multiples of the computing-time limit
 MAX_START_FAILURES = 3  # worker deaths in a row, with no answer checked, before giving up
+MAX_BATCH = 32  # tasks sent to a worker in one message
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PARENT_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
@@ -102,8 +111,9 @@ def _worker_main(
 ) -> None:
     """A worker's whole life: load the rubric (or, forked, take the parent's `loaded` one,
     warm caches and all), say so, then check tasks until the parent closes the connection.
-    Each task is (index, task, CPU seconds); each reply names its index. A worker never
-    prints: what goes wrong is a reply or its exit status."""
+    Each message is a batch, ([(index, task), ...], CPU seconds for each); each task gets its
+    own reply, naming its index, as soon as it is checked. A worker never prints: what goes
+    wrong is a reply or its exit status."""
     _die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group; the parent decides and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -129,24 +139,36 @@ def _worker_main(
         os._exit(1)
     while True:
         try:
-            index, task, cpu_seconds = connection.recv()
+            batch, cpu_seconds = connection.recv()
         except (EOFError, OSError):
             os._exit(0)
-        signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
-        try:
-            reply = ("done", index, work(task))
-        except MemoryError:
-            reply = ("memory", index)
-        except BaseException as exc:  # a bug must not cost the other answers
-            reply = ("raised", index, type(exc).__name__)
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-        try:
-            connection.send(reply)
-        except MemoryError:
-            connection.send(("memory", index))
-        except Exception as exc:  # e.g. a result that cannot be pickled
-            connection.send(("raised", index, type(exc).__name__))
+        for index, task in batch:
+            _check_one(connection, work, index, task, cpu_seconds)
+
+
+def _check_one(
+    connection: Connection,
+    work: Callable[[Task], ItemResult],
+    index: int,
+    task: Task,
+    cpu_seconds: float,
+) -> None:
+    """Check one task within `cpu_seconds` of computing time and reply for it."""
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    try:
+        reply = ("done", index, work(task))
+    except MemoryError:
+        reply = ("memory", index)
+    except BaseException as exc:  # a bug must not cost the other answers
+        reply = ("raised", index, type(exc).__name__)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+    try:
+        connection.send(reply)
+    except MemoryError:
+        connection.send(("memory", index))
+    except Exception as exc:  # e.g. a result that cannot be pickled
+        connection.send(("raised", index, type(exc).__name__))
 
 
 def _worker_rubric(loaded: Rubric | None, rubric_text: str, rubric_path: str) -> Rubric:
@@ -171,9 +193,15 @@ class _Worker:
     connection: Connection
     started: float  # time.monotonic() when it was started
     ready: bool = False
-    task: int | None = None  # the index of the task it is checking
-    since: float = 0.0  # when it was given that task
+    # The indices of the tasks sent and not yet answered; it is checking the first.
+    tasks: deque[int] = field(default_factory=deque)
+    since: float = 0.0  # when it started the first of them (as far as this process can tell)
     failure: str | None = None  # why it could not start, as it said
+
+    @property
+    def task(self) -> int | None:
+        """The index of the task it is checking, if any."""
+        return self.tasks[0] if self.tasks else None
 
 
 @dataclass
@@ -232,13 +260,17 @@ class BoundedChecker:
                 break
             for worker in self._workers:
                 if worker.ready and worker.task is None and pending:
-                    index = pending.popleft()
+                    size = self._batch_size(len(pending))
+                    batch = [pending.popleft() for _ in range(size)]
                     try:
-                        worker.connection.send((index, tasks[index], self.timeout))
+                        worker.connection.send(
+                            ([(index, tasks[index]) for index in batch], self.timeout)
+                        )
                     except OSError:  # it died idle: seen as such by `_events`
-                        pending.appendleft(index)
+                        pending.extendleft(reversed(batch))
                         continue
-                    worker.task, worker.since = index, time.monotonic()
+                    worker.tasks.extend(batch)
+                    worker.since = time.monotonic()
             for worker, index, reply in self._events():
                 if index is not None:
                     results[index] = (
@@ -250,11 +282,19 @@ class BoundedChecker:
                 elif reply is None:  # it died starting, or idle: no answer explains it
                     failures_in_a_row += 1
                     last_failure = self._start_failure(worker)
+                if reply is None:  # gone: the tasks of its batch it had not reached
+                    pending.extendleft(reversed(worker.tasks))
+                    worker.tasks.clear()
         assert all(result is not None for result in results), "a task was lost"
         return results  # type: ignore[return-value]
 
     def _busy(self) -> int:
         return sum(worker.task is not None for worker in self._workers)
+
+    def _batch_size(self, pending: int) -> int:
+        """How many tasks to send a worker at once: enough to spare a message per task, few
+        enough that the work left is shared among the workers."""
+        return max(1, min(MAX_BATCH, pending // (2 * self._max_workers)))
 
     def _result(self, task: Task, reply: tuple) -> ItemResult:
         item = self.rubric.items[task.item_id]
@@ -367,7 +407,9 @@ class BoundedChecker:
     def _events(self) -> list[tuple[_Worker, int | None, tuple | None]]:
         """Wait until a worker replies or dies, or a wall-clock deadline passes (the worker is
         then killed). Returns (worker, task index, reply) for each answer checked, and
-        (worker, task index or None, None) for each worker gone, after its last replies."""
+        (worker, task index or None, None) for each worker gone, after its last replies: the
+        task it was checking, whose result is the stop; the rest of its batch stays in
+        `worker.tasks`."""
         deadlines = [
             (worker.since if worker.task is not None else worker.started) + self.wall_timeout
             for worker in self._workers
@@ -392,13 +434,16 @@ class BoundedChecker:
                 events += self._read(worker)  # what it said just before it died
                 self._stop(worker)
                 self._workers.remove(worker)
-                events.append((worker, worker.task, None))
+                if worker.tasks:
+                    events.append((worker, worker.tasks.popleft(), None))
+                else:
+                    events.append((worker, None, None))
         return events
 
     @staticmethod
     def _read(worker: _Worker) -> list[tuple[_Worker, int | None, tuple | None]]:
         """Every whole message `worker` has sent: start-up news updates it, replies are
-        returned (and free it for another task)."""
+        returned (and free it for the next task of its batch, or another batch)."""
         replies = []
         while True:
             try:
@@ -412,8 +457,10 @@ class BoundedChecker:
             elif message[0] == "failed":
                 worker.failure = message[1]
             else:
-                replies.append((worker, worker.task, message))
-                worker.task = None
+                index = worker.tasks.popleft()
+                assert message[1] == index, "a worker replied out of turn"
+                replies.append((worker, index, message))
+                worker.since = time.monotonic()  # it goes on with the next task of its batch
 
     @staticmethod
     def _stop(worker: _Worker) -> None:

@@ -1,6 +1,7 @@
 """`grader check` as a process does only what one answer needs (issue 20): no report, gradebook,
-HTML or web module is imported, and its worker checks with the rubric the command loaded
-instead of loading it again. Behaviour only; the times are in `bench/check_startup.py`."""
+HTML or web module is imported, numpy only where the rubric has formulas or matrices, and its
+worker checks with the rubric the command loaded instead of loading it again. Behaviour only;
+the times are in `bench/check_startup.py`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from grader import workers
 from grader.model import Task
@@ -20,7 +23,7 @@ RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
 PROBE = """
 import json, sys
 from grader.cli import main
-code = main(["check", sys.argv[1], "b.params", "9CD + D", "--json"])
+code = main(["check", sys.argv[1], sys.argv[2], sys.argv[3], "--json"])
 print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
@@ -37,18 +40,43 @@ NOT_FOR_CHECK = [
 ]
 
 
-def test_grader_check_imports_no_report_gradebook_or_web_module():
+def _modules_of_check(rubric: Path, item: str, answer: str) -> tuple[str, set[str]]:
+    """The verdict of `grader check` in a process of its own, and every module it imported."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(RUBRIC)],
+        [sys.executable, "-c", PROBE, str(rubric), item, answer],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["verdict"] == "correct"
-    loaded = set(json.loads(done.stderr.splitlines()[-1]))
+    return json.loads(done.stdout)["verdict"], set(json.loads(done.stderr.splitlines()[-1]))
+
+
+def test_grader_check_imports_no_report_gradebook_or_web_module():
+    verdict, loaded = _modules_of_check(RUBRIC, "b.params", "9CD + D")
+    assert verdict == "correct"
     assert [name for name in NOT_FOR_CHECK if name in loaded] == []
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "verdict", "numpy"),
+    [
+        pytest.param("mha-q1.yaml", "a.params", "3d(d+1)", "correct", False, id="counts only"),
+        pytest.param("22-52-q4.yaml", "b.params", "9CD", "incorrect", True, id="with formulas"),
+        pytest.param(
+            "linear-backward-q1.yaml", "d.count", "CD", "incorrect", True, id="with matrices"
+        ),
+    ],
+)
+def test_numpy_is_imported_only_for_a_rubric_with_formulas_or_matrices(
+    rubric, item, answer, verdict, numpy
+):
+    # A rubric's formulas are instantiated when it is loaded (one too large to check is the
+    # rubric's error), so they need numpy even when a count is checked.
+    checked, loaded = _modules_of_check(ROOT / "rubrics" / rubric, item, answer)
+    assert checked == verdict
+    assert ("numpy" in loaded) == numpy
 
 
 def test_grader_check_as_a_program_prints_its_whole_result_before_it_ends():

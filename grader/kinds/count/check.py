@@ -14,6 +14,7 @@ counterexample with concrete sizes.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -168,16 +169,46 @@ def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     return _show_quotient(expr, order)
 
 
+@lru_cache(maxsize=4096)
 def show_fraction(fraction: Fraction_) -> str:
     """`show_count` for a count held as a quotient of polynomials (over the rubric's symbols,
-    in its order)."""
+    in its order). Remembered: the rubric's own counts are shown in the words for many
+    answers."""
     top, bottom = fraction
     if bottom.is_ground:
         terms = (top if bottom == 1 else top * (QQ(1) / bottom.LC)).terms()
         if all(coefficient.denominator == 1 for _, coefficient in terms):
             # a polynomial with whole coefficients: no need for sympy's slower normal form
             return _show_terms(terms, top.ring.symbols)
+    monomials = _monomial_quotient(top, bottom)
+    if monomials is not None:
+        return monomials
     return _show_quotient(top.as_expr() / bottom.as_expr(), top.ring.symbols)
+
+
+def _monomial_quotient(top: PolyElement, bottom: PolyElement) -> str | None:
+    """`_show_quotient` for one whole-numbered term over another (9/D, k/(P·Q), the ratios the
+    diagnoses name) without sympy's `cancel`: common factors divided out, the sign put on top.
+    None for anything else."""
+    if len(top) != 1 or len(bottom) != 1:
+        return None
+    ((up, a),) = top.items()
+    ((down, b),) = bottom.items()
+    if a.denominator != 1 or b.denominator != 1:
+        return None
+    a, b = int(a.numerator), int(b.numerator)
+    common = math.gcd(a, b) * (-1 if b < 0 else 1)
+    a, b = a // common, b // common
+    shared = tuple(min(x, y) for x, y in zip(up, down, strict=True))
+    up = tuple(x - m for x, m in zip(up, shared, strict=True))
+    down = tuple(y - m for y, m in zip(down, shared, strict=True))
+    symbols = top.ring.symbols
+    text = _show_terms([(up, a)], symbols)
+    if b == 1 and not any(down):
+        return text
+    shown = _show_terms([(down, b)], symbols)
+    single = (b == 1 and sum(down) == 1) or not any(down)  # a symbol, or a whole number
+    return f"{_bracket_sum(text)}/{shown}" if single else f"({text})/({shown})"
 
 
 def _show_quotient(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import sympy
 
@@ -133,11 +134,21 @@ class _Side:
     """What the student has for one side (weights, biases) against what is correct, and how
     well that is explained: 0 right, 1 a mistake a marker names (a kernel size, a bias per
     position), 1.5 one off by a factor or a size, 2 left out, or a term out or in, 3 not at
-    all. A side with a `finding` is explained."""
+    all. A side with a `finding` is explained. Every split of a count is compared, and only
+    the best is said: its words are written only when asked for (`say`)."""
 
     cost: float
-    words: str
-    finding: Diagnosis | None = None  # the named mistake, for the diagnosis and the marks
+    say: Callable[[], str]
+    # The named mistake, from the words, for the diagnosis and the marks; None if none.
+    name: Callable[[str], Diagnosis] | None = None
+
+    @cached_property
+    def words(self) -> str:
+        return self.say()
+
+    @property
+    def finding(self) -> Diagnosis | None:
+        return None if self.name is None else self.name(self.words)
 
 
 def _single_term(polynomial) -> tuple[tuple[int, ...], int] | None:
@@ -177,30 +188,41 @@ def _kernel_taps(weights, sizes: Sizes) -> tuple[str, sympy.Expr] | None:
 def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
     show = _shower(case)
     if mine == correct:
-        return _Side(0, f"Your weights, {show(mine)}, are right.")
+        return _Side(0, lambda: f"Your weights, {show(mine)}, are right.")
     if not mine:
-        words = f"You left out the weights: {show(correct)}."
-        return _Side(2, words, DIAGNOSES.make("weights_wrong", words))
+        return _Side(
+            2,
+            lambda: f"You left out the weights: {show(correct)}.",
+            lambda words: DIAGNOSES.make("weights_wrong", words),
+        )
     ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
     if ratio is not None:
         kernel = _kernel_taps(correct, sizes)
         theirs = _kernel_taps(mine, sizes) if kernel else None
         if kernel and theirs and _only_kernel(ratio, sizes):
-            exponents, _ = _single_term(correct)
-            without_kernel = [
-                0 if sizes.is_kernel(i) else power for i, power in enumerate(exponents)
-            ]
-            taps = "1 weight" if kernel[1] == 1 else f"{_show_expr(kernel[1])} weights"
-            words = (
-                f"Your weights: {show(mine)}, as for a {theirs[0]} kernel; a {kernel[0]} kernel "
-                f"has {taps} for {sizes.each(without_kernel)}, so {show(correct)}."
-            )
-            return _Side(1, words, DIAGNOSES.make("kernel_size", words))
-        words = f"Your weights: {show(mine)}, {_weight_factor_words(ratio, case, sizes, correct)}"
-        return _Side(1.5, words, DIAGNOSES.make("weights_wrong", words))
+
+            def kernel_words() -> str:
+                exponents, _ = _single_term(correct)
+                without_kernel = [
+                    0 if sizes.is_kernel(i) else power for i, power in enumerate(exponents)
+                ]
+                taps = "1 weight" if kernel[1] == 1 else f"{_show_expr(kernel[1])} weights"
+                return (
+                    f"Your weights: {show(mine)}, as for a {theirs[0]} kernel; a {kernel[0]} "
+                    f"kernel has {taps} for {sizes.each(without_kernel)}, so {show(correct)}."
+                )
+
+            return _Side(1, kernel_words, lambda words: DIAGNOSES.make("kernel_size", words))
+        return _Side(
+            1.5,
+            lambda: (
+                f"Your weights: {show(mine)}, {_weight_factor_words(ratio, case, sizes, correct)}"
+            ),
+            lambda words: DIAGNOSES.make("weights_wrong", words),
+        )
     side = _renamed_side("weights", mine, correct, case)
     if side is not None:
-        return _Side(1.5, side, DIAGNOSES.make("weights_wrong", side))
+        return _Side(1.5, side, lambda words: DIAGNOSES.make("weights_wrong", words))
     return _term_difference("weights", mine, correct, case)
 
 
@@ -216,59 +238,89 @@ def _only_kernel(ratio, sizes: Sizes) -> bool:
 def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
     show = _shower(case)
     if mine == correct:
-        return _Side(0, f"Your biases, {show(mine)}, are right." if mine else "")
+        return _Side(0, lambda: f"Your biases, {show(mine)}, are right." if mine else "")
     if not correct:
-        words = (
-            f"Your biases, {show(mine)}, should not be counted: this part asks for the layer "
-            "without a bias."
+        return _Side(
+            1,
+            lambda: (
+                f"Your biases, {show(mine)}, should not be counted: this part asks for the "
+                "layer without a bias."
+            ),
+            lambda words: DIAGNOSES.make("biases_wrong", words),
         )
-        return _Side(1, words, DIAGNOSES.make("biases_wrong", words))
     correct_term = _single_term(correct)
-    per_correct = sizes.per(*correct_term) if correct_term else ""
-    right = f"{show(correct)}, {per_correct}" if per_correct else show(correct)
+
+    def per_correct() -> str:
+        return sizes.per(*correct_term) if correct_term else ""
+
+    def right() -> str:
+        return f"{show(correct)}, {per_correct()}" if per_correct() else show(correct)
+
     if not mine:
-        words = f"You left out the biases: this layer has {right}."
-        return _Side(1, words, DIAGNOSES.make("biases_wrong", words))
+        return _Side(
+            1,
+            lambda: f"You left out the biases: this layer has {right()}.",
+            lambda words: DIAGNOSES.make("biases_wrong", words),
+        )
     mine_term = _single_term(mine)
-    yours = f"{show(mine)}, {sizes.per(*mine_term)}" if mine_term else show(mine)
+
+    def yours() -> str:
+        return f"{show(mine)}, {sizes.per(*mine_term)}" if mine_term else show(mine)
+
     ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
     if ratio is not None and correct_term is not None:
         extra, missing, plain = _ratio_sizes(ratio)
         positions = sizes.positions
         taps = _kernel_taps(weights, sizes)
         if taps is not None and _is_taps(ratio, taps[1], case):
-            words = (
-                f"Your biases: {show(mine)}, one for each of the {taps[0]} kernel taps as "
-                f"well; a filter has one bias, not one per weight, so {right}."
+            return _Side(
+                1,
+                lambda: (
+                    f"Your biases: {show(mine)}, one for each of the {taps[0]} kernel taps as "
+                    f"well; a filter has one bias, not one per weight, so {right()}."
+                ),
+                lambda words: DIAGNOSES.make("bias_per_tap", words),
             )
-            return _Side(1, words, DIAGNOSES.make("bias_per_tap", words))
         if plain and positions and extra == set(positions) and not missing:
-            words = (
-                f"Your biases: {yours}; this layer has {per_correct}, shared by every "
-                f"position: {show(correct)}."
+            return _Side(
+                1,
+                lambda: (
+                    f"Your biases: {yours()}; this layer has {per_correct()}, shared by every "
+                    f"position: {show(correct)}."
+                ),
+                lambda words: DIAGNOSES.make("bias_per_position", words),
             )
-            return _Side(1, words, DIAGNOSES.make("bias_per_position", words))
         if plain and positions and missing == set(positions) and not extra:
-            words = (
-                f"Your biases: {yours}; this layer has a bias for every output, "
-                f"{per_correct}: {show(correct)}."
+            return _Side(
+                1,
+                lambda: (
+                    f"Your biases: {yours()}; this layer has a bias for every output, "
+                    f"{per_correct()}: {show(correct)}."
+                ),
+                lambda words: DIAGNOSES.make("bias_shared", words),
             )
-            return _Side(1, words, DIAGNOSES.make("bias_shared", words))
         if (
             plain
             and extra
             and all(sizes.is_input(i) for i in extra)
             and (not missing or all(sizes.is_output(i) for i in missing))
         ):
-            words = (
-                f"Your biases: {yours}; the biases belong to the outputs, not the inputs: {right}."
+            return _Side(
+                1,
+                lambda: (
+                    f"Your biases: {yours()}; the biases belong to the outputs, not the "
+                    f"inputs: {right()}."
+                ),
+                lambda words: DIAGNOSES.make("bias_per_input", words),
             )
-            return _Side(1, words, DIAGNOSES.make("bias_per_input", words))
-        words = f"Your biases: {yours}, {_factor_words('biases', ratio, case, correct)}"
-        return _Side(1.5, words, DIAGNOSES.make("biases_wrong", words))
+        return _Side(
+            1.5,
+            lambda: f"Your biases: {yours()}, {_factor_words('biases', ratio, case, correct)}",
+            lambda words: DIAGNOSES.make("biases_wrong", words),
+        )
     side = _renamed_side("biases", mine, correct, case)
     if side is not None:
-        return _Side(1.5, side, DIAGNOSES.make("biases_wrong", side))
+        return _Side(1.5, side, lambda words: DIAGNOSES.make("biases_wrong", words))
     return _term_difference("biases", mine, correct, case)
 
 
@@ -333,8 +385,8 @@ def _factor_words(name: str, ratio, case: _Case, correct) -> str:
     )
 
 
-def _renamed_side(name: str, mine, correct, case: _Case) -> str | None:
-    """One size swapped with, or written for, another on this side."""
+def _renamed_side(name: str, mine, correct, case: _Case) -> Callable[[], str] | None:
+    """One size swapped with, or written for, another on this side: how to say so."""
     one = mine.ring.one
     for swap in (True, False):
         for i, j, renamed in _renamed((correct, one), swap):
@@ -342,11 +394,11 @@ def _renamed_side(name: str, mine, correct, case: _Case) -> str | None:
                 a, b = case.order[i], case.order[j]
                 show = _shower(case)
                 if swap:
-                    return (
+                    return lambda: (
                         f"Your {name}: {show(mine)}, with {a} and {b} the wrong way round; "
                         f"the correct {name} are {show(correct)}."
                     )
-                return (
+                return lambda: (
                     f"Your {name}: {show(mine)}, with {case.named(b)} where {a} belongs; "
                     f"the correct {name} are {show(correct)}."
                 )
@@ -360,22 +412,28 @@ def _term_difference(name: str, mine, correct, case: _Case) -> _Side:
     if len(difference) == 1 and all(c > 0 for c in difference.values()):
         return _Side(
             2,
-            f"Your {name}: {show(mine)}; the correct {name} also have {show(difference)}: "
-            f"{show(correct)}.",
+            lambda: (
+                f"Your {name}: {show(mine)}; the correct {name} also have {show(difference)}: "
+                f"{show(correct)}."
+            ),
         )
     if len(difference) == 1:
         return _Side(
             2,
-            f"Your {name}: {show(mine)}, with {show(-difference)} too many; the correct "
-            f"{name} are {show(correct)}.",
+            lambda: (
+                f"Your {name}: {show(mine)}, with {show(-difference)} too many; the correct "
+                f"{name} are {show(correct)}."
+            ),
         )
     if mine.is_ground and not correct.is_ground:
         return _Side(
             3,
-            f"Your {name}, {show(mine)}, are a fixed number; the correct {name}, "
-            f"{show(correct)}, grow with the sizes.",
+            lambda: (
+                f"Your {name}, {show(mine)}, are a fixed number; the correct {name}, "
+                f"{show(correct)}, grow with the sizes."
+            ),
         )
-    return _Side(3, f"Your {name}: {show(mine)}; the correct {name} are {show(correct)}.")
+    return _Side(3, lambda: f"Your {name}: {show(mine)}; the correct {name} are {show(correct)}.")
 
 
 def _shower(case: _Case):
@@ -451,7 +509,7 @@ def compare_terms(case: _Case) -> TermComparison | None:
     return TermComparison(
         words=" ".join(w for w in (first.words, second.words) if w),
         findings=findings,
-        explained=all(side.cost == 0 or side.finding is not None for side in (first, second)),
+        explained=all(side.cost == 0 or side.name is not None for side in (first, second)),
         weights_right=first.cost == 0,
     )
 
@@ -462,7 +520,6 @@ def compare_terms(case: _Case) -> TermComparison | None:
 def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
     """When the count is another part's reference, or a mistake a rubric anticipates there,
     say so."""
-    shown = show_fraction(case.student)
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
@@ -470,7 +527,10 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
         if not is_rational_count(reference):
             continue  # a count with floors is no rational function to compare with
         if _matches(case.student, _rubric_fraction(reference, case.order)):
-            return f"Your count, {shown}, is the answer to part ({other.part}), not to this part."
+            return (
+                f"Your count, {show_fraction(case.student)}, is the answer to part "
+                f"({other.part}), not to this part."
+            )
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
@@ -483,8 +543,8 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
                 )
             ):
                 return (
-                    f"Your count, {shown}, is a mistake the rubric also expects in part "
-                    f"({other.part}), where it is wrong too."
+                    f"Your count, {show_fraction(case.student)}, is a mistake the rubric also "
+                    f"expects in part ({other.part}), where it is wrong too."
                 )
     return None
 

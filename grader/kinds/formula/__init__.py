@@ -11,7 +11,12 @@ from typing import Any
 
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
-from grader.kinds.formula.check import FINDINGS, check_formula, same_layer
+from grader.kinds.formula.check import (
+    FINDINGS,
+    check_formula,
+    differs_at_first_sizes,
+    same_layer,
+)
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
 from grader.kinds.formula.matrix_form import held_to_reference
@@ -127,7 +132,9 @@ class FormulaKind:
         other_base = "1" if base == "0" else "0"
         other = written if base == "0" else from_zero
         try:
-            right_otherwise = same_layer(other, item.reference, item.spec.layer, context.size_sets)
+            right_otherwise = not differs_at_first_sizes(
+                other, item.reference, item.spec.layer, context.size_sets
+            ) and same_layer(other, item.reference, item.spec.layer, context.size_sets)
         except AnswerError:  # shifted, it reads too far to check: it is not right that way
             right_otherwise = False
         if not right_otherwise:

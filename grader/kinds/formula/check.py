@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import sympy
 
 from grader.kinds.base import DiagnosisNames
@@ -33,7 +32,10 @@ from grader.kinds.formula.layer import (
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
 from grader.kinds.formula.terms import Formula, LayerSpec, show_index
+from grader.lazy_import import lazy_import
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
+
+np = lazy_import("numpy")  # imported when a formula is first checked
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,19 @@ def same_layer(
         and first.activation == second.activation
         and first.reduction == second.reduction
     )
+
+
+def differs_at_first_sizes(
+    first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
+) -> bool:
+    """Whether two formulas are already different layers at the first size set: a cheap test
+    before `same_layer` (which instantiates both at every set) where most pairs differ. A
+    formula that cannot be instantiated raises as `instantiate` does."""
+    if not size_sets:
+        return False
+    a = instantiate(first, layer, dict(size_sets[0]))
+    b = structures(second, layer, size_sets)[0]
+    return a.signature() != b.signature()
 
 
 # --- Findings ------------------------------------------------------------------------------

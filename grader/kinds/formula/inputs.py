@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from grader.kinds.formula.check import FINDINGS, _Comparison
 from grader.kinds.formula.layer import Structure, facts, spatial_axes
 from grader.kinds.formula.terms import Access, Formula, LayerSpec, show_index
+from grader.lazy_import import lazy_import
 from grader.model import Diagnosis
+
+np = lazy_import("numpy")  # imported when a formula is first checked
 
 # The findings of this module in words, for the class overview's most common mistakes.
 INPUT_DESCRIPTIONS = {

@@ -23,16 +23,18 @@ about: `Structure.exact` is False and the answer goes to a person.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import reduce
+from functools import lru_cache, reduce
 
-import numpy as np
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.lazy_import import lazy_import
+
+np = lazy_import("numpy")  # imported when a formula is first checked
 
 MAX_ENUMERATION = 500_000  # (output, summed indices) combinations per term and size set
 MAX_RANGE = 10_000  # values one sum may run over
@@ -65,6 +67,9 @@ class Structure:
     # names twice (flat numbers, -1 for none), and an entry outside the output it names
     # (its indices from 1; () for none).
     gaps: tuple[int, int, tuple[int, ...]] = (-1, -1, ())
+    # What `facts` found, by number of positional axes: a reference's structures are cached
+    # and compared with every answer, so their facts are worked out once.
+    known_facts: dict[int, Facts] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def inputs(self) -> int:
@@ -92,10 +97,14 @@ class Structure:
         return ", ".join(f"{name}={value}" for name, value in self.sizes)
 
 
-def _integer(expr: sympy.Expr, what: str, sizes: Mapping[str, int] | None = None) -> int:
+def _integer(
+    expr: sympy.Expr, what: str | Callable[[], str], sizes: Mapping[str, int] | None = None
+) -> int:
+    """`expr` as an int; `what` it is names it in the error (a callable: written only then)."""
     if not expr.is_Integer:
         at = f" at {', '.join(f'{k}={v}' for k, v in sizes.items())}" if sizes else ""
-        raise NotWholeError("", 0, f"{what} is {sympy.sstr(expr)}{at}, not a whole number")
+        named = what() if callable(what) else what
+        raise NotWholeError("", 0, f"{named} is {sympy.sstr(expr)}{at}, not a whole number")
     return int(expr)
 
 
@@ -120,8 +129,8 @@ def evaluate_index(
     """An index expression's value at every point of `grids` (one array per variable), exactly:
     sizes are put in, rationals kept as fractions, floors and ceilings taken by integer
     division. A value that is not a whole number raises `NotWholeError`."""
-    concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes.items()}))
-    numerator, denominator = _scaled(concrete, variables, grids, length, expr)
+    plan = _linear_plan(expr, tuple(variables), frozenset(sizes.items()))
+    numerator, denominator = _scaled(plan, grids, length, expr)
     if denominator != 1 and (numerator % denominator).any():
         shown = ", ".join(f"{s}={v}" for s, v in sizes.items() if s in expr.free_symbols)
         raise NotWholeError(
@@ -134,34 +143,58 @@ def evaluate_index(
     return numerator // denominator
 
 
-def _scaled(
-    concrete: sympy.Expr,
-    variables: Sequence[sympy.Symbol],
-    grids: Sequence[np.ndarray],
-    length: int,
+# An index at given sizes as a sum of parts (coefficient, what it multiplies): None for a
+# constant, a variable's position, or ("floor" | "ceiling", the parts inside).
+_Plan = tuple[tuple[Fraction, "int | tuple[str, _Plan] | None"], ...]
+
+
+@lru_cache(maxsize=4096)
+def _linear_plan(
     expr: sympy.Expr,
-) -> tuple[np.ndarray, int]:
-    """(n, d) with n / d the value of `concrete` at every point: n integers, d a whole scale."""
-    position = {v: k for k, v in enumerate(variables)}
-    parts: list[tuple[Fraction, np.ndarray | None]] = []
+    variables: tuple[sympy.Symbol, ...],
+    sizes: frozenset[tuple[sympy.Symbol, int]],
+) -> _Plan:
+    """`expr` with the sizes put in, as the sum `_scaled` evaluates: the sympy work of an index
+    done once per index and sizes, since a class writes the same indices again and again."""
+    concrete = sympy.expand(expr.xreplace({s: sympy.Integer(v) for s, v in sizes}))
+    return _plan(concrete, {v: k for k, v in enumerate(variables)}, expr)
+
+
+def _plan(concrete: sympy.Expr, position: Mapping[sympy.Symbol, int], expr: sympy.Expr) -> _Plan:
+    parts: list[tuple[Fraction, int | tuple[str, _Plan] | None]] = []
     for key, value in concrete.as_coefficients_dict().items():
         coefficient = _rational(value, expr)
         if key == 1:
             parts.append((coefficient, None))
         elif key in position:
-            parts.append((coefficient, grids[position[key]]))
+            parts.append((coefficient, position[key]))
         elif isinstance(key, (sympy.floor, sympy.ceiling)):
-            inner, scale = _scaled(
-                sympy.expand(key.args[0] * (1 if isinstance(key, sympy.floor) else -1)),
-                variables,
-                grids,
-                length,
-                expr,
-            )
-            rounded = inner // scale
-            parts.append((coefficient, rounded if isinstance(key, sympy.floor) else -rounded))
+            floor = isinstance(key, sympy.floor)
+            inner = _plan(sympy.expand(key.args[0] * (1 if floor else -1)), position, expr)
+            parts.append((coefficient, ("floor" if floor else "ceiling", inner)))
         else:
             raise AnswerTooLargeError("", 0, f"the index {expr} is not a sum of indices")
+    return tuple(parts)
+
+
+def _scaled(
+    plan: _Plan,
+    grids: Sequence[np.ndarray],
+    length: int,
+    expr: sympy.Expr,
+) -> tuple[np.ndarray, int]:
+    """(n, d) with n / d the value of `plan` at every point: n integers, d a whole scale."""
+    parts: list[tuple[Fraction, np.ndarray | None]] = []
+    for coefficient, what in plan:
+        if what is None:
+            parts.append((coefficient, None))
+        elif isinstance(what, int):
+            parts.append((coefficient, grids[what]))
+        else:
+            rounding, inside = what
+            inner, scale = _scaled(inside, grids, length, expr)
+            rounded = inner // scale
+            parts.append((coefficient, rounded if rounding == "floor" else -rounded))
     denominator = math.lcm(1, *(c.denominator for c, _ in parts))
     result = np.zeros(length, dtype=np.int64)
     for coefficient, values in parts:
@@ -206,7 +239,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         symbols.update({sym: sizes[sym.name] for sym in expr.free_symbols if sym.name in sizes})
     concrete = {s: sympy.Integer(v) for s, v in symbols.items()}
     out_dims = tuple(
-        _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes)
+        _integer(d.xreplace(concrete), lambda d=d: f"the size {sympy.sstr(d)}", sizes)
         for d in layer.output.shape
     )
     parts = _input_parts(layer, concrete, sizes)
@@ -231,10 +264,14 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         ranges = list(free_ranges)
         for s in term.sums:
             low = _integer(
-                s.low.xreplace(concrete), f"the start of the sum over {s.variable}", sizes
+                s.low.xreplace(concrete),
+                lambda s=s: f"the start of the sum over {s.variable}",
+                sizes,
             )
             high = _integer(
-                s.high.xreplace(concrete), f"the end of the sum over {s.variable}", sizes
+                s.high.xreplace(concrete),
+                lambda s=s: f"the end of the sum over {s.variable}",
+                sizes,
             )
             if high - low + 1 > MAX_RANGE:
                 raise AnswerTooLargeError(
@@ -318,7 +355,9 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     # padding with 0 keeps them apart, and keeps the values small enough to pack.
     padded = np.concatenate(
         [
-            np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
+            rows
+            if rows.shape[1] == width
+            else np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
             for rows in parameter_rows
         ]
     )
@@ -349,7 +388,8 @@ def _input_parts(
     offset = 0
     for tensor in layer.inputs:
         dims = tuple(
-            _integer(d.xreplace(concrete), f"the size {sympy.sstr(d)}", sizes) for d in tensor.shape
+            _integer(d.xreplace(concrete), lambda d=d: f"the size {sympy.sstr(d)}", sizes)
+            for d in tensor.shape
         )
         parts[tensor.name] = (offset, dims)
         offset += math.prod(dims)
@@ -375,8 +415,8 @@ def _free_ranges(
             free.append(index)
             ranges.append(np.arange(1, dim + 1))
     for s in formula.enumerates:
-        low = _integer(s.low.xreplace(concrete), f"the start of {s.variable}", sizes)
-        high = _integer(s.high.xreplace(concrete), f"the end of {s.variable}", sizes)
+        low = _integer(s.low.xreplace(concrete), lambda s=s: f"the start of {s.variable}", sizes)
+        high = _integer(s.high.xreplace(concrete), lambda s=s: f"the end of {s.variable}", sizes)
         if high - low + 1 > MAX_RANGE:
             raise AnswerTooLargeError(
                 formula.text, 0, f"{s.variable} runs over {high - low + 1} values"
@@ -425,20 +465,35 @@ def _gaps(formula, free, free_ranges, out_dims, symbols) -> tuple[int, int, tupl
 
 def _row_ids(rows: np.ndarray) -> np.ndarray:
     """Number equal rows alike, 0, 1, ...; rows are packed into one integer where they fit."""
-    low = rows.min(axis=0)
-    spread = rows.max(axis=0) - low + 1
-    if float(np.prod(spread.astype(np.float64))) < 2**62:
-        packed = np.zeros(len(rows), dtype=np.int64)
-        for column in range(rows.shape[1]):
-            packed = packed * spread[column] + (rows[:, column] - low[column])
+    packed = _packed(rows)
+    if packed is not None:
         _, ids = np.unique(packed, return_inverse=True)
     else:
         _, ids = np.unique(rows, axis=0, return_inverse=True)
     return ids.ravel()
 
 
+def _packed(rows: np.ndarray) -> np.ndarray | None:
+    """Each row as one integer, equal for equal rows, where the rows' spread allows it."""
+    low = rows.min(axis=0)
+    spread = rows.max(axis=0) - low + 1
+    if float(np.prod(spread.astype(np.float64))) >= 2**62:
+        return None
+    packed = np.zeros(len(rows), dtype=np.int64)
+    for column in range(rows.shape[1]):
+        packed = packed * spread[column] + (rows[:, column] - low[column])
+    return packed
+
+
 def _distinct_rows(rows: np.ndarray) -> int:
-    return int(_row_ids(rows).max()) + 1 if len(rows) else 0
+    """How many different rows there are: a sort, without numbering them."""
+    if not len(rows):
+        return 0
+    packed = _packed(rows)
+    if packed is None:
+        return len(np.unique(rows, axis=0))
+    packed.sort()
+    return int(np.count_nonzero(packed[1:] != packed[:-1])) + 1
 
 
 def _fixed_part(
@@ -450,8 +505,10 @@ def _fixed_part(
     weight = np.concatenate(weights)
     unique, inverse = np.unique(connection, return_inverse=True)
     total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64)).round().astype(np.int64)
+    # A layer reads thousands of inputs through a few distinct weights: one Fraction each.
+    fraction = {int(w): Fraction(int(w), scale) for w in np.unique(total)}
     return tuple(
-        (int(c), Fraction(int(w), scale)) for c, w in zip(unique, total, strict=True) if w != 0
+        (c, fraction[w]) for c, w in zip(unique.tolist(), total.tolist(), strict=True) if w != 0
     )
 
 
@@ -471,22 +528,23 @@ def _classes(
         return Structure(
             sizes, out_dims, in_dims, empty, empty, empty, fixed, nominal, 0, exact, reads_outside
         )
-    starts = np.flatnonzero(np.r_[True, parameter[1:] != parameter[:-1]])
-    column_of_entry = np.cumsum(np.r_[False, parameter[1:] != parameter[:-1]])
+    new_column = parameter[1:] != parameter[:-1]
+    starts = np.flatnonzero(np.concatenate(([True], new_column)))
+    column_of_entry = np.cumsum(np.concatenate(([False], new_column)))
     divisor = np.gcd.reduceat(np.abs(total), starts)
     sign = np.sign(total[starts])
     ratio = total // (divisor * sign)[column_of_entry]
     # Columns are compared by a hash of their (connection, ratio) entries, then exactly.
     entry_hash = _mix(connection * np.int64(1_000_003) + ratio)
     column_hash = np.add.reduceat(entry_hash, starts)
-    lengths = np.diff(np.r_[starts, len(unique)])
+    lengths = np.diff(np.append(starts, len(unique)))
     with np.errstate(over="ignore"):
         column_hash = _mix(column_hash ^ lengths.astype(np.uint64))
     _, column_class = np.unique(column_hash, return_inverse=True)
     column_class = column_class.ravel()
     effective = int(column_class.max()) + 1
     representative = np.full(effective, -1, dtype=np.int64)
-    ends = np.r_[starts[1:], len(unique)]
+    ends = np.append(starts[1:], len(unique))
     for column in np.flatnonzero(np.bincount(column_class)[column_class] > 1):
         first = representative[column_class[column]]
         if first < 0:
@@ -633,6 +691,14 @@ def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
 
 
 def facts(structure: Structure, spatial: int) -> Facts:
+    """What `structure` does with `spatial` positional axes; worked out once per structure."""
+    known = structure.known_facts.get(spatial)
+    if known is None:
+        known = structure.known_facts[spatial] = _facts(structure, spatial)
+    return known
+
+
+def _facts(structure: Structure, spatial: int) -> Facts:
     output, source = structure.split(structure.connections)
     is_weight = source >= 0
     weights = structure.connections[is_weight]

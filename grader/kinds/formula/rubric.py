@@ -12,7 +12,8 @@ import sympy
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
-from grader.kinds.formula.layer import NotWholeError, instantiate
+from grader.kinds.formula.check import structures
+from grader.kinds.formula.layer import NotWholeError
 from grader.kinds.formula.parse import parse_formula
 from grader.kinds.formula.sizes import WholeProblem, suggestion, whole_conditions
 from grader.kinds.formula.terms import Formula, LayerSpec, TensorSpec
@@ -173,17 +174,18 @@ def read_formula(
     if formula.unsure is not None:  # a rubric's formula says what it means
         problems.append(Problem(line, path, f"cannot check {text!r}: {formula.unsure}"))
         return None
-    for sizes in size_sets:
-        try:
-            instantiate(formula, layer, dict(sizes))
-        except NotWholeError as error:
-            conditions = whole_conditions(formula, layer)
-            message = f"cannot check {text!r}: {error.message}{suggestion(conditions, size_sets)}"
-            problems.append(WholeProblem(line, path, message, conditions))
-            return None
-        except AnswerError as error:
-            problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
-            return None
+    try:
+        # At every size set, in order, as a check will; kept in the check's cache, so that
+        # workers forked after loading have the rubric's structures already.
+        structures(formula, layer, size_sets)
+    except NotWholeError as error:
+        conditions = whole_conditions(formula, layer)
+        message = f"cannot check {text!r}: {error.message}{suggestion(conditions, size_sets)}"
+        problems.append(WholeProblem(line, path, message, conditions))
+        return None
+    except AnswerError as error:
+        problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
+        return None
     return formula
 
 

@@ -16,8 +16,6 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.matrix.evaluate import Evaluated, Point, as_matrix, close, evaluated, points
 from grader.kinds.matrix.left import GRADIENT, NAME, Left
@@ -25,7 +23,10 @@ from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
 from grader.kinds.matrix.parse import MatrixAnswer
 from grader.kinds.matrix.rubric import MatrixSpec
 from grader.kinds.matrix.shapes import show_shape
+from grader.lazy_import import lazy_import
 from grader.model import Context, Diagnosis, Item, Misconception
+
+np = lazy_import("numpy")  # imported when a matrix is first checked
 
 MAX_REWRITINGS = 160  # rewritings tried for one answer
 MAX_PERMUTED = 4  # factors of a product whose orders are all tried

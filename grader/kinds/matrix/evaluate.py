@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy
 
 from grader.kinds.matrix.nodes import Node
 from grader.kinds.matrix.shapes import SCALAR, Shape, ShapeMisfit, ShapeReader
+from grader.lazy_import import lazy_import
 from grader.model import Context, SizeSets
 
 if TYPE_CHECKING:
     from grader.kinds.matrix.rubric import MatrixSpec
+
+np = lazy_import("numpy")  # imported when a matrix is first checked
 
 DRAWS = 2  # random draws at each size set
 RELATIVE_TOLERANCE = 1e-7
@@ -82,8 +84,8 @@ def _softmax(value: np.ndarray, axis: int) -> np.ndarray:
 
 _FUNCTIONS = {
     "sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)),
-    "tanh": np.tanh,
-    "exp": np.exp,
+    "tanh": lambda v: np.tanh(v),
+    "exp": lambda v: np.exp(v),
     "relu": lambda v: np.maximum(v, 0.0),
 }
 

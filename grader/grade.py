@@ -8,6 +8,7 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -288,6 +289,10 @@ def _assign_answers(
 
 
 CHUNK = 64  # submissions read, checked and stored together
+# Distinct answers whose results a run keeps to give again (the most recently met): enough for
+# a class's common answers, while a class of distinct explanations keeps bounded memory. An
+# answer met again after it was let go is checked again, to the same result.
+REMEMBERED = 20_000
 
 
 def grade_paths(
@@ -304,12 +309,12 @@ def grade_paths(
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
     Files are taken a chunk at a time: read and matched to the rubric, then every distinct
-    answer of the chunk not seen before in this run is checked once by `checker` (in this
-    process by default; the command line's checker uses bounded worker processes), then each
-    result goes to `on_result` in the order of the files, and the chunk's results, in that
-    order, to `on_chunk` (to store them together: a student two files claim is given again,
-    replacing the first file's result). `on_progress`
-    receives (files done, files in all). `columns` maps an LMS export's columns to items;
+    answer of the chunk not among the last `REMEMBERED` distinct answers met in this run is
+    checked by `checker` (in this process by default; the command line's checker uses bounded
+    worker processes), then each result goes to `on_result` in the order of the files, and the
+    chunk's results, in that order, to `on_chunk` (to store them together: a student two files
+    claim is given again, replacing the first file's result). `on_progress` receives (files
+    done, files in all). `columns` maps an LMS export's columns to items;
     `identify` gives each submission read its student as a roster knows them
     (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
     A submission for one of `other_questions` (the other questions of an exam graded from the
@@ -320,7 +325,7 @@ def grade_paths(
     files, unusable = collect_submission_files(paths)
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
     graded_at: dict[str, int] = {}  # the student (any case) -> their place in the batch
-    checked: dict[Task, ItemResult] = {}
+    checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
     if on_progress is not None:
         on_progress(0, len(files))
     for start in range(0, len(files), CHUNK):
@@ -345,8 +350,11 @@ def grade_paths(
                     batch.failures.append(FileFailure(str(error.path), str(error)))
                 except Exception as exc:  # likewise
                     batch.failures.append(FileFailure(str(path), _failed(path, exc)))
-        new = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks() if t not in checked))
+        tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
+        new = [task for task in tasks if task not in checked]
         checked.update(zip(new, checker.check(new), strict=True))
+        for task in tasks:
+            checked.move_to_end(task)  # met again: the last to be let go
         for path, plan in plans:
             result = plan.result(checked)
             # Student ids are names in an LMS, where `alice` and `Alice` are one person.
@@ -370,6 +378,8 @@ def grade_paths(
                 on_result(result)
         if on_chunk is not None and chunk:
             on_chunk(chunk)
+        while len(checked) > REMEMBERED:
+            checked.popitem(last=False)
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
     return batch

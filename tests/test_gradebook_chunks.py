@@ -258,3 +258,35 @@ def test_grade_writes_its_outputs_with_the_rubric_it_loaded_not_a_second_load(
     assert main(argv) == 0
     assert len(list((out / "students").glob("*.html"))) == 2
     capsys.readouterr()
+
+
+class CountingChecker(InlineChecker):
+    """Checks in this process, and keeps every answer it was asked to check, in order."""
+
+    def __init__(self, rubric):
+        super().__init__(rubric)
+        self.asked: list[str] = []
+
+    def check(self, tasks):
+        self.asked += [task.text for task in tasks]
+        return super().check(tasks)
+
+
+def test_a_run_remembers_a_bounded_number_of_answers_and_checks_a_forgotten_one_again(
+    rubric, tmp_path, monkeypatch
+):
+    # Memory stays bounded in a class of distinct answers (issue 20): the run keeps the
+    # results of the last REMEMBERED distinct answers met. With one student a chunk and room
+    # for two: 9CD + D is met again while remembered (not checked again), then again after
+    # three others pushed it out (checked again, to the same result).
+    import grader.grade
+
+    monkeypatch.setattr(grader.grade, "CHUNK", 1)
+    monkeypatch.setattr(grader.grade, "REMEMBERED", 2)
+    answers = ["9CD + D", "CD", "9CD + D", "CD + D", "9CD", "D", "9CD + D"]
+    paths = write_class(tmp_path / "class", len(answers), params=lambda n: answers[n])
+    checker = CountingChecker(rubric)
+    bounded = grade_paths(rubric, paths, checker=checker)
+    assert checker.asked == ["9CD + D", "CD", "CD + D", "9CD", "D", "9CD + D"]
+    whole = grade_paths(rubric, paths)  # every answer remembered (64 a chunk, room for 20,000)
+    assert [shown(r) for r in bounded.results] == [shown(r) for r in whole.results]

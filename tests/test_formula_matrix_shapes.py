@@ -7,10 +7,14 @@ inferred as D×N. G is the question's N×D gradient; a renamed parameter is stil
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from grader.errors import AnswerTooLargeError
 from grader.grade import grade_answer
-from grader.rubric import load_rubric_text
+from grader.kinds.formula.parse import parse_formula
+from grader.rubric import load_rubric, load_rubric_text
 
 RUBRIC = load_rubric_text(
     """
@@ -112,3 +116,19 @@ INDEX_RUBRIC = load_rubric_text(
 def test_an_index_reference_gives_its_matrices_shapes_too(answer, verdict, feedback):
     result = grade_answer(INDEX_RUBRIC, INDEX_RUBRIC.items["a.formula"], answer)
     assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("Y = " + " + ".join(["XW"] * 65), id="a matrix form"),
+        pytest.param("Y = XW + " + " + ".join(["b"] * 64), id="a matrix form's biases"),
+    ],
+)
+def test_a_matrix_form_of_more_than_64_terms_is_refused_as_too_large(answer):
+    # Bounded work on hostile input: the matrix form read any number of terms, where index
+    # and vector forms stop at 64 (they now share the reading of signed products).
+    rubric = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "22-52-q4.yaml")
+    with pytest.raises(AnswerTooLargeError) as raised:
+        parse_formula(answer, rubric.symbol_table, rubric.items["d.formula"].spec.layer)
+    assert raised.value.message == "this formula has more than 64 terms"

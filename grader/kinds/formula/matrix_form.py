@@ -52,26 +52,7 @@ class MatrixFormReader(TokenReader):
         return lhs[0], chains
 
     def matrix_expression(self) -> list[tuple[sympy.Rational, list[_MatrixFactor]]]:
-        chains: list[tuple[sympy.Rational, list[_MatrixFactor]]] = []
-        sign = sympy.Integer(-1 if self.at("-") else 1)
-        if self.at("+", "-"):
-            self.take()
-        while True:
-            coefficient = sympy.Integer(1)
-            factors: list[_MatrixFactor] = []
-            while self.at("NAME", "NUMBER", "*"):
-                if self.at("*"):
-                    self.take()
-                elif self.at("NUMBER"):
-                    coefficient *= self.number()
-                else:
-                    factors += self.matrix_factors()
-            if not factors:
-                raise self.error(self.peek(), "expected a matrix such as X or W")
-            chains.append((sign * coefficient, factors))
-            if not self.at("+", "-"):
-                return chains
-            sign = sympy.Integer(-1 if self.take().kind == "-" else 1)
+        return self.signed_products(self.matrix_factors, "expected a matrix such as X or W")
 
     def matrix_factors(self) -> list[_MatrixFactor]:
         """`XW` is X times W; `W_Q` is one matrix; `^T`, `^{T}`, `^\\top` and `'` transpose."""

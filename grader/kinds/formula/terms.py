@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -303,6 +303,37 @@ class TokenReader:
             raise self.error(token, f"expected {expected}")
         self.position += 1
         return token
+
+    def signed_products(
+        self, factors: Callable[[], list], expected: str
+    ) -> list[tuple[sympy.Rational, list]]:
+        """`2 W x_t - U h_{t-1} + b`, the right side of a matrix or vector form: each term a
+        sign, numbers and the factors `factors` reads from a name, as (coefficient, factors);
+        `expected` says what a term is, for a term with no factor."""
+        products: list[tuple[sympy.Rational, list]] = []
+        sign = sympy.Integer(-1 if self.at("-") else 1)
+        if self.at("+", "-"):
+            self.take()
+        while True:
+            coefficient = sympy.Integer(1)
+            read: list = []
+            while self.at("NAME", "NUMBER", "*"):
+                if self.at("*"):
+                    self.take()
+                elif self.at("NUMBER"):
+                    coefficient *= self.number()
+                else:
+                    read += factors()
+            if not read:
+                raise self.error(self.peek(), expected)
+            products.append((sign * coefficient, read))
+            if len(products) > MAX_TERMS:
+                raise AnswerTooLargeError(
+                    self.text, 0, f"this formula has more than {MAX_TERMS} terms"
+                )
+            if not self.at("+", "-"):
+                return products
+            sign = sympy.Integer(-1 if self.take().kind == "-" else 1)
 
     def error(self, token: Token | None, message: str) -> AnswerError:
         if token is None:

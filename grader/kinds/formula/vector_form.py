@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from grader.errors import AnswerError, AnswerTooLargeError
+from grader.errors import AnswerError
 from grader.kinds.formula.index_form import IndexFormReader
 from grader.kinds.formula.terms import (
-    MAX_TERMS,
     Access,
     Formula,
     LayerSpec,
@@ -106,30 +105,9 @@ class VectorFormReader(IndexFormReader):
         return self.step_letter, activation, chains
 
     def chains(self) -> list[tuple[sympy.Rational, list[_Factor]]]:
-        chains: list[tuple[sympy.Rational, list[_Factor]]] = []
-        sign = sympy.Integer(-1 if self.at("-") else 1)
-        if self.at("+", "-"):
-            self.take()
-        while True:
-            coefficient = sympy.Integer(1)
-            factors: list[_Factor] = []
-            while self.at("NAME", "NUMBER", "*"):
-                if self.at("*"):
-                    self.take()
-                elif self.at("NUMBER"):
-                    coefficient *= self.number()
-                else:
-                    factors += self.factors()
-            if not factors:
-                raise self.error(self.peek(), "expected a vector such as x_t or a matrix such as W")
-            chains.append((sign * coefficient, factors))
-            if len(chains) > MAX_TERMS:
-                raise AnswerTooLargeError(
-                    self.text, 0, f"this formula has more than {MAX_TERMS} terms"
-                )
-            if not self.at("+", "-"):
-                return chains
-            sign = sympy.Integer(-1 if self.take().kind == "-" else 1)
+        return self.signed_products(
+            self.factors, "expected a vector such as x_t or a matrix such as W"
+        )
 
     def factors(self) -> list[_Factor]:
         """`W_x x_t`: a name's letters are factors (`Wx_t` is W times x_t); the last takes

@@ -70,21 +70,7 @@ class MatrixFormReader(TokenReader):
         factors = [_MatrixFactor(c, False, name.start + k) for k, c in enumerate(letters)]
         last = factors[-1]
         factors[-1] = _MatrixFactor(last.name + subscript, False, last.start)
-        if self.at("^"):
-            self.take("^")
-            if self.at("{"):
-                self.take("{")
-                mark = self.take("NAME", what="T, for a transpose")
-                self.take("}")
-            else:
-                mark = self.letter("T, for a transpose")
-            if mark.text != "T":
-                raise AnswerError(
-                    self.text, mark.start, "only a transpose (^T) is supported on a matrix"
-                )
-            factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
-        elif self.at("'"):
-            self.take("'")
+        if self.transpose():
             factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
         return factors
 

@@ -304,6 +304,24 @@ class TokenReader:
         self.position += 1
         return token
 
+    def transpose(self) -> bool:
+        """Whether a transpose follows (`^T`, `^{T}`, `'`), taken; any other power is refused."""
+        if self.at("'"):
+            self.take("'")
+            return True
+        if not self.at("^"):
+            return False
+        self.take("^")
+        if self.at("{"):
+            self.take("{")
+            mark = self.take("NAME", what="T, for a transpose")
+            self.take("}")
+        else:
+            mark = self.letter("T, for a transpose")
+        if mark.text != "T":
+            raise AnswerError(self.text, mark.start, "only a transpose (^T) is supported here")
+        return True
+
     def signed_products(
         self, factors: Callable[[], list], expected: str
     ) -> list[tuple[sympy.Rational, list]]:

@@ -190,23 +190,6 @@ class VectorFormReader(IndexFormReader):
         text = ",".join(kept)
         return ("_" + text if len(text) == 1 else "_{" + text + "}"), per_step
 
-    def transpose(self) -> bool:
-        if self.at("'"):
-            self.take("'")
-            return True
-        if not self.at("^"):
-            return False
-        self.take("^")
-        if self.at("{"):
-            self.take("{")
-            mark = self.take("NAME", what="T, for a transpose")
-            self.take("}")
-        else:
-            mark = self.letter("T, for a transpose")
-        if mark.text != "T":
-            raise AnswerError(self.text, mark.start, "only a transpose (^T) is supported here")
-        return True
-
 
 def _describe(
     output: str,

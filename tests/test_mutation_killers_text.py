@@ -535,6 +535,41 @@ CASES = [
         ),
         id="eighty words with twelve matched are too long to trust",
     ),
+    pytest.param(
+        # Twelve words matched (six sentences of two) in 61 words: just enough to trust. The
+        # first sentence recurs later: its words are placed where it starts (position 0), not
+        # at a later copy, or the copies would count as one and the answer look too long.
+        "Same weights. the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat. Same weights. Same weights. Same weights. Same weights. Same weights.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="sixty-one words with twelve matched, the first sentence recurring, are trusted",
+    ),
+    pytest.param(
+        # Only the text after the first word of a pair counts: the `=` before "pixels" does
+        # not join it to "channels".
+        "Attention = pixels of all channels.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a relation before the first word of two does not pair them",
+    ),
 ]
 
 

@@ -14,9 +14,13 @@ in the marks too. `tools/mutate.py` measures how many such changes the tests not
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+import sympy
 
 from grader.grade import grade_answer
+from grader.kinds.count.polynomials import SizeClass, evaluate, size_classes_text
 from grader.rubric import load_rubric_text
 
 RUBRIC = load_rubric_text(
@@ -677,3 +681,205 @@ def test_a_count_equal_to_a_quotient_reference_is_correct(item, answer, outcome,
 )
 def test_a_counts_decision_records_how_it_was_read_and_why_it_earns_its_marks(answer, decision):
     assert grade_answer(RUBRIC, RUBRIC.items["x.n"], answer).decision == decision
+
+
+# --- Floors, ceilings and powers such as 2^C (`grader/kinds/count/polynomials.py`) ------------
+
+FLOORS = load_rubric_text(
+    r"""
+    id: FLOORS
+    title: Floors, ceilings and powers
+    symbols:
+      P: {meaning: the length, example: 9}
+      Q: {meaning: the width, example: 4}
+      C: {meaning: the channels, example: 3}
+    parts:
+      f:
+        marks: 2
+        prompt: How long is the output?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '\lfloor (P-1)/2 \rfloor + 1'
+      s:
+        marks: 2
+        prompt: How many windows of six?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '\lfloor P/6 \rfloor'
+      m:
+        marks: 4
+        prompt: How many masks?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '4^C'
+          both:
+            type: count
+            marks: 2
+            answer: '2^{C+Q}'
+    """,
+    "floors.yaml",
+)
+TWO_CLASSES = (
+    "Floor and ceiling were compared exactly for every size, taking P = 2t and P = 2t + 1 "
+    "in turn (t = 0, 1, 2, ...)."
+)
+HERMITE = r"\lfloor 2y \rfloor - \lfloor y \rfloor - \lfloor y + 1/2 \rfloor"  # 0 for every y
+
+FLOOR_CASES = [
+    pytest.param(
+        "f.n",
+        r"\lceil P/2 \rceil",
+        ("correct", 2.0, None),
+        ("Correct.", TWO_CLASSES),
+        id="a ceiling equal to the floor on both classes is correct, the classes said",
+    ),
+    pytest.param(
+        "f.n",
+        r"\lceil (P-1)/2 \rceil",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9 your count gives 4; the correct count is 5.",
+            TWO_CLASSES,
+        ),
+        id="a ceiling wrong for odd P: its value and the reference's at an odd P",
+    ),
+    pytest.param(
+        "s.n",
+        "floor((P+1)/6)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=11 your count gives 2; the correct count is 1.",
+            "Floor and ceiling were compared exactly for every size, taking P = 6t, ..., "
+            "P = 6t + 5 (6 classes) in turn (t = 0, 1, 2, ...).",
+        ),
+        id="more than four classes are shown as the first, the last and how many",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/6 \rfloor + \lfloor \lfloor P/16 \rfloor / 32 \rfloor - \lfloor \lfloor P/32 \rfloor / 16 \rfloor",
+        ("needs_review", 0.0, None),
+        (
+            "The automatic check cannot decide this count exactly (it would be compared on more than 256 classes of sizes).",
+        ),
+        id="nested floors that split the sizes into more than 256 classes go to a person",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/6 \rfloor + " + HERMITE.replace("y", r"\lfloor (P+Q)/17 \rfloor / C"),
+        ("needs_review", 0.0, None),
+        (
+            "The automatic check cannot decide this count exactly (it would be compared on more than 256 classes of sizes).",
+        ),
+        # 102 remainders of each of P and Q: too many classes, refused before any is made
+        # (the floors of a division by C inside would be refused for another reason)
+        id="a floor of two sizes that would need 102 squared classes goes to a person",
+    ),
+    pytest.param(
+        "m.n",
+        "2^{2C}",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="2^(2C) is 4^C",
+    ),
+    pytest.param(
+        "m.both",
+        r"2^C \cdot 2^Q",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="powers of two sizes are compared as two variables",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "outcome", "feedback"), FLOOR_CASES)
+def test_a_count_with_floors_or_powers_gets_its_whole_verdict_marks_and_feedback(
+    item, answer, outcome, feedback
+):
+    result = grade_answer(FLOORS, FLOORS.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("classes", "shown"),
+    [
+        pytest.param(((("P", 2, 1),),), "P = 2t + 1", id="one class"),
+        pytest.param(((("P", 2, 0),), (("P", 2, 1),)), "P = 2t and P = 2t + 1", id="two"),
+        pytest.param(
+            ((("P", 2, 0), ("Q", 3, 2)), (("P", 2, 1), ("Q", 3, 0)), (("P", 2, 1), ("Q", 3, 1))),
+            "P = 2t, Q = 3t + 2, P = 2t + 1, Q = 3t and P = 2t + 1, Q = 3t + 1",
+            id="three of two sizes",
+        ),
+    ],
+)
+def test_the_classes_compared_are_listed_in_words(classes, shown):
+    assert size_classes_text(tuple(SizeClass(forms) for forms in classes)) == shown
+
+
+@pytest.mark.parametrize(
+    ("exponent", "value"),
+    [
+        pytest.param(4000, Fraction(2) ** 4000, id="the largest power computed"),
+        pytest.param(4001, None, id="one more is not computed"),
+        pytest.param(-4000, Fraction(1, 2**4000), id="the largest negative power"),
+        pytest.param(-4001, None, id="one less is not computed"),
+    ],
+)
+def test_a_power_is_evaluated_up_to_its_limit(exponent, value):
+    C = sympy.Symbol("C", positive=True, integer=True)
+    assert evaluate(sympy.Integer(2) ** C, {C: exponent}) == value
+
+
+HALF = load_rubric_text(
+    r"""
+    id: HALF
+    title: A power of a size that a relation defines
+    symbols:
+      d: {meaning: the model dimension, example: 8}
+      e: {meaning: half the model dimension, example: 4}
+    relations:
+      e: d/2
+    parts:
+      p:
+        marks: 2
+        prompt: How many subsets?
+        items:
+          n: {type: count, marks: 2, answer: '2^d'}
+    """,
+    "half.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            # 4^(d/2) is 2^d, but an exponent of half a size is not compared exactly: a
+            # person decides (and no size tells the two apart)
+            "4^e",
+            ("needs_review", 0.0, None),
+            (
+                "The automatic check cannot decide this count exactly (an exponent that is not a whole multiple of a size).",
+            ),
+            id="a power to half a size, through a relation, goes to a person",
+        ),
+        pytest.param(
+            "2^{2e}",
+            ("correct", 2.0, None),
+            ("Correct.",),
+            id="a power to twice a size that is half of another is compared exactly",
+        ),
+    ],
+)
+def test_a_power_of_a_size_a_relation_defines(answer, outcome, feedback):
+    result = grade_answer(HALF, HALF.items["p.n"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback

@@ -20,6 +20,7 @@ import pytest
 import sympy
 
 from grader.grade import grade_answer
+from grader.kinds.count.check import SAMPLE_POINTS, _sample_points
 from grader.kinds.count.polynomials import SizeClass, evaluate, size_classes_text
 from grader.rubric import load_rubric_text
 
@@ -515,6 +516,30 @@ CASES = [
         ),
         id="a count whose denominator vanishes at the example sizes is shown at other sizes",
     ),
+    pytest.param(
+        "x.n",
+        "PQCD + $",
+        ("invalid", 0.0, None),
+        (
+            "We could not read your answer: the answer ends too early: expected a number, a symbol or '(' (at column 9).",
+            "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D.",
+            "An instructor will read it; its 0 marks are provisional until then.",
+        ),
+        id="an unreadable count: where, and an example over some of the reference's symbols",
+    ),
+    pytest.param(
+        "x.n",
+        # The misconception PQCD plus a polynomial that is 0 at every sampled point: the two
+        # agree at each point but differ as polynomials, so the misconception is not claimed.
+        "PQCD + " + "".join(f"(P-{point[0]})" for point in _sample_points(SAMPLE_POINTS, 4)),
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: P⁶ - 297·P⁵ + 33764·P⁴ + P·Q·C·D - 1853392·P³ + 51176640·P² - 660969776·P + 3036485760; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1101159480; the correct count is 180.",
+        ),
+        id="a misconception that agrees at every sampled point but is another polynomial is not claimed",
+    ),
 ]
 
 
@@ -751,6 +776,28 @@ FLOOR_CASES = [
         id="a ceiling wrong for odd P: its value and the reference's at an odd P",
     ),
     pytest.param(
+        "f.n",
+        r"\lfloor P/2 \rfloor = \lceil P/2 \rceil",
+        ("correct", 2.0, None),
+        (
+            "Correct.",
+            TWO_CLASSES,
+            "One step of your working does not hold: ⌊P/2⌋ is not equal to ⌈P/2⌉. Your final answer is what is graded.",
+        ),
+        id="a step of working with floors that does not hold is named",
+    ),
+    pytest.param(
+        "f.n",
+        r"\lceil P/2 \rceil + C - 1",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9, C=3 your count gives 7; the correct count is 5.",
+            TWO_CLASSES,
+        ),
+        id="a size only the answer uses is given its example in the counterexample",
+    ),
+    pytest.param(
         "s.n",
         "floor((P+1)/6)",
         ("incorrect", 0.0, None),
@@ -883,3 +930,116 @@ def test_a_power_of_a_size_a_relation_defines(answer, outcome, feedback):
     result = grade_answer(HALF, HALF.items["p.n"], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+HEADS = load_rubric_text(
+    r"""
+    id: HEADS
+    title: A count over a size that a relation defines by a division
+    symbols:
+      d: {meaning: the model dimension, example: 8}
+      h: {meaning: the number of heads, example: 2}
+      d_k: {meaning: the dimension of one head, example: 4}
+    relations:
+      d_k: d/h
+    parts:
+      p:
+        marks: 2
+        prompt: How many?
+        items:
+          n: {type: count, marks: 2, answer: 'd^2 + d', partial_credit: {term_missing: 1}}
+    """,
+    "heads.yaml",
+)
+
+
+def test_sizes_neither_count_uses_are_1_so_that_a_relation_dividing_by_them_holds():
+    # Neither count uses h; d_k = d/h must still be a whole number at the sizes tried.
+    result = grade_answer(HEADS, HEADS.items["p.n"], "d^2")
+    assert (result.verdict, result.marks, result.diagnosis) == ("partial", 1.0, "term_missing")
+    assert result.feedback == (
+        "Your count is missing a term: the correct count also has d.",
+        "With d=8 your count gives 64; the correct count is 72.",
+    )
+
+
+VANISH = load_rubric_text(
+    r"""
+    id: VANISH
+    title: Denominators that vanish at a sampled point
+    symbols:
+      P: {meaning: the height, example: 4}
+      Q: {meaning: the width, example: 3}
+      C: {meaning: the input channels, example: 2}
+      D: {meaning: the output channels, example: 5}
+    parts:
+      x:
+        marks: 2
+        prompt: How many?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: 'PQCD + PQD'
+            misconceptions:
+              - answer: 'PQCD + 1/(P-21)'
+                feedback: Not quite.
+                marks: 1
+    """,
+    "vanish.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "PQCD + PQD + 1/(P-21)",
+            ("incorrect", 0.0, None),
+            (
+                "Your count is not equal to the correct count.",
+                "Your count: (P²·Q·C·D + P²·Q·D - 21·P·Q·C·D - 21·P·Q·D + 1)/(P - 21); the correct count: P·Q·C·D + P·Q·D.",
+                "With P=4, Q=3, C=2, D=5 your count gives 3059/17; the correct count is 180.",
+            ),
+            id="the answer's denominator vanishes at a sampled point",
+        ),
+        pytest.param(
+            "PQCD + 1/(P-21)",
+            ("partial", 1.0, "misconception 1"),
+            (
+                "Not quite.",
+                "With P=4, Q=3, C=2, D=5 your count gives 2039/17; the correct count is 180.",
+            ),
+            id="the misconception's denominator vanishes there too",
+        ),
+        pytest.param(
+            "PQCD",
+            ("incorrect", 0.0, "term_missing"),
+            (
+                "Your count is missing a term: the correct count also has P·Q·D.",
+                "With P=4, Q=3, C=2, D=5 your count gives 120; the correct count is 180.",
+            ),
+            id="only the misconception's denominator vanishes there",
+        ),
+    ],
+)
+def test_a_sampled_point_where_a_denominator_vanishes_is_passed_over(answer, outcome, feedback):
+    # The first point sampled for four symbols has P = 21 (`_sample_points`).
+    assert _sample_points(SAMPLE_POINTS, 4)[0][0] == 21
+    result = grade_answer(VANISH, VANISH.items["x.n"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+def test_a_counterexample_is_looked_for_at_the_examples_and_twenty_sampled_points_only():
+    # The reference plus a polynomial that is 0 at the example (P = 9) and at each of the
+    # twenty points sampled after it: the exact comparison proves the answer wrong, but no
+    # size that is tried shows it, so no sizes are claimed (the next point would show it).
+    tried = {9, *(point[0] for point in _sample_points(20, 1))}
+    assert _sample_points(21, 1)[20][0] not in tried
+    P = sympy.Symbol("P")
+    vanishing = str(sympy.expand(sympy.prod([P - value for value in sorted(tried)])))
+    answer = r"\lfloor (P-1)/2 \rfloor + 1 + " + vanishing.replace("**", "^")
+    result = grade_answer(FLOORS, FLOORS.items["f.n"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == ("incorrect", 0.0, None)
+    assert result.feedback == ("Your count is not equal to the correct count.",)

@@ -1031,15 +1031,22 @@ def test_a_sampled_point_where_a_denominator_vanishes_is_passed_over(answer, out
     assert result.feedback == feedback
 
 
-def test_a_counterexample_is_looked_for_at_the_examples_and_twenty_sampled_points_only():
-    # The reference plus a polynomial that is 0 at the example (P = 9) and at each of the
-    # twenty points sampled after it: the exact comparison proves the answer wrong, but no
-    # size that is tried shows it, so no sizes are claimed (the next point would show it).
-    tried = {9, *(point[0] for point in _sample_points(20, 1))}
-    assert _sample_points(21, 1)[20][0] not in tried
+@pytest.mark.parametrize("sampled", [20, 19], ids=["all twenty", "all but the last"])
+def test_a_counterexample_is_looked_for_at_the_examples_and_twenty_sampled_points_only(sampled):
+    # The reference plus a polynomial that is 0 at the example (P = 9) and at the first
+    # `sampled` points sampled after it: the exact comparison proves the answer wrong, and
+    # the sizes tried show it only if one of the twenty is not a root (the 20th, P = 55).
+    points = [point[0] for point in _sample_points(21, 1)]
+    tried = {9, *points[:sampled]}
+    assert points[19] == 55 and 55 not in {9, *points[:19]}
     P = sympy.Symbol("P")
-    vanishing = str(sympy.expand(sympy.prod([P - value for value in sorted(tried)])))
-    answer = r"\lfloor (P-1)/2 \rfloor + 1 + " + vanishing.replace("**", "^")
+    vanishing = sympy.expand(sympy.prod([P - value for value in sorted(tried)]))
+    answer = r"\lfloor (P-1)/2 \rfloor + 1 + " + str(vanishing).replace("**", "^")
     result = grade_answer(FLOORS, FLOORS.items["f.n"], answer)
     assert (result.verdict, result.marks, result.diagnosis) == ("incorrect", 0.0, None)
-    assert result.feedback == ("Your count is not equal to the correct count.",)
+    shown = (
+        ()
+        if sampled == 20
+        else (f"With P=55 your count gives {28 + vanishing.subs(P, 55)}; the correct count is 28.",)
+    )
+    assert result.feedback == ("Your count is not equal to the correct count.", *shown)

@@ -11,6 +11,8 @@ explanation with no concepts to score it by (`grader/score.py`'s shared results)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from submitted import grade_answers
 
@@ -886,3 +888,14 @@ def test_an_unreadable_answer_says_where_with_its_kinds_advice_if_any(advice, fe
         ("could not be read: a stray $ (at column 6)",),
     )
     assert (result.error_position, result.answer_group) == (5, "text:CD + $")
+
+
+def test_formulas_of_one_layer_share_an_answer_group_named_by_sixteen_hex_digits():
+    first = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
+    scaled = r"y_{i,j,k} = \sum_{l=1}^{C} 2 w_{l,k} x_{i,j,l} + b_k"
+    unshared = r"y_{i,j,k} = \sum_{l=1}^{C} w_{i,j,l,k} x_{i,j,l} + b_k"
+    groups = [
+        _grade({"o.formula": f}).items["o.formula"].answer_group for f in (first, scaled, unshared)
+    ]
+    assert re.fullmatch(r"formula:[0-9a-f]{16}::", groups[0]), groups[0]
+    assert groups[0] == groups[1] != groups[2]

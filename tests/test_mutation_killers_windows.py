@@ -159,6 +159,16 @@ CASES = [
         id="another group's channels: two of them, shown as a range",
     ),
     pytest.param(
+        GROUPS_OF_TWO,
+        "g.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,G(m-1)+\lceil kG/D \rceil} + b_k",
+        ("partial", 1.0, "group_mismatch"),
+        (
+            "Your filters read C/G input channels each, but not those of their own group: with P=7, Q=9, C=4, D=6, G=2, output channel 1 should read input channels 1 to 2, yours reads 1 and 3.",
+        ),
+        id="channels of every group, interleaved: shown as a list",
+    ),
+    pytest.param(
         GROUPS_OF_ONE,
         "g.formula",
         r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=1}^{C/G} w_{u,v,m,k} x_{i+u,j+v,m} + b_k",

@@ -139,6 +139,18 @@ CASES = [
         id="a stride of 1 along one axis, where the layer has 2 in both",
     ),
     pytest.param(
+        # The weights w_{l,k} are shared by the window's taps as well as by positions: their
+        # "slope" from one window's last input to the next one's first is no stride.
+        STRIDED,
+        "s.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{l,k} x_{i+u,j+v,l} + b_k",
+        ("partial", 0.5, "stride"),
+        (
+            "Your stride is 1 along the height; 1 along the width; the layer has stride 2 in both directions.",
+        ),
+        id="weights shared by a window's taps, moved by 1: its stride is 1, not -1",
+    ),
+    pytest.param(
         GROUPS_OF_TWO,
         "g.formula",
         r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
@@ -147,6 +159,16 @@ CASES = [
             "Your filters read every input channel; in a grouped convolution each reads C/G of them.",
         ),
         id="filters reading every channel, where each reads C/G",
+    ),
+    pytest.param(
+        GROUPS_OF_TWO,
+        "g.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{l,k} x_{i+u,j+v,l} + b_k",
+        ("partial", 1.5, "group_channels"),
+        (
+            "Your filters read every input channel; in a grouped convolution each reads C/G of them.",
+        ),
+        id="weights shared by a window's taps reading every channel: no stride of -1",
     ),
     pytest.param(
         GROUPS_OF_TWO,

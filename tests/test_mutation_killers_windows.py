@@ -151,6 +151,33 @@ CASES = [
         id="weights shared by a window's taps, moved by 1: its stride is 1, not -1",
     ),
     pytest.param(
+        # Output rows 2t and 2t + 1 read the same window: no one stride (the slopes through a
+        # weight are 0 and 1), so the kernel's span is told instead. (The second line's words,
+        # weights depending on the position, fit this formula badly; it is pinned as it is.)
+        STRIDED,
+        "s.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{\lfloor i/2 \rfloor+1+u,2j-1+v,l} + b_k",
+        ("incorrect", 0.0, "kernel_size"),
+        (
+            "Your kernel spans 4×3 positions instead of 3×3 positions.",
+            "Your weights depend on the position, so they are not shared across positions: this is not a convolution.",
+        ),
+        id="windows that move by 0 and 1 in turn have no stride",
+    ),
+    pytest.param(
+        # A weight for even rows and one for odd: through each, the window moves half a row
+        # per output row, which is no whole stride.
+        STRIDED,
+        "s.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k,i-2\lfloor i/2 \rfloor} x_{\lfloor i/2 \rfloor+1+u,2j-1+v,l} + b_k",
+        ("incorrect", 0.0, "kernel_size"),
+        (
+            "Your kernel spans 4×3 positions instead of 3×3 positions.",
+            "Your weights depend on the position, so they are not shared across positions: this is not a convolution.",
+        ),
+        id="a window moving half a row per output row through each weight has no stride",
+    ),
+    pytest.param(
         GROUPS_OF_TWO,
         "g.formula",
         r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",

@@ -735,6 +735,14 @@ FLOORS = load_rubric_text(
             type: count
             marks: 2
             answer: '\lfloor P/6 \rfloor'
+      t:
+        marks: 2
+        prompt: How many windows of three?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '\lfloor P/3 \rfloor'
       m:
         marks: 4
         prompt: How many masks?
@@ -810,6 +818,16 @@ FLOOR_CASES = [
         id="more than four classes are shown as the first, the last and how many",
     ),
     pytest.param(
+        "t.n",
+        r"\lceil (P-2)/3 \rceil",
+        ("correct", 2.0, None),
+        (
+            "Correct.",
+            "Floor and ceiling were compared exactly for every size, taking P = 3t, P = 3t + 1 and P = 3t + 2 in turn (t = 0, 1, 2, ...).",
+        ),
+        id="thirds: three classes, no more",
+    ),
+    pytest.param(
         "s.n",
         r"\lfloor P/6 \rfloor + \lfloor \lfloor P/16 \rfloor / 32 \rfloor - \lfloor \lfloor P/32 \rfloor / 16 \rfloor",
         ("needs_review", 0.0, None),
@@ -835,6 +853,20 @@ FLOOR_CASES = [
         ("correct", 2.0, None),
         ("Correct.",),
         id="2^(2C) is 4^C",
+    ),
+    pytest.param(
+        "m.n",
+        "(1/2)^{-2C}",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="a power of a fraction, (1/2)^(-2C), is 4^C",
+    ),
+    pytest.param(
+        "m.n",
+        "2^{2C+1}/2",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="a whole number in an exponent, 2^(2C+1)/2, is 4^C",
     ),
     pytest.param(
         "m.both",
@@ -1050,3 +1082,12 @@ def test_a_counterexample_is_looked_for_at_the_examples_and_twenty_sampled_point
         else (f"With P=55 your count gives {28 + vanishing.subs(P, 55)}; the correct count is 28.",)
     )
     assert result.feedback == ("Your count is not equal to the correct count.", *shown)
+
+
+def test_a_count_over_a_symbol_it_is_not_given_is_refused_with_a_value_error():
+    # Callers fall back on sympy's printing, or send the count to a person, on ValueError.
+    from grader.kinds.count.polynomials import as_fraction
+
+    P, Q = sympy.symbols("P Q", positive=True, integer=True)
+    with pytest.raises(ValueError, match=r"^Q is not one of the symbols \(P,\)$"):
+        as_fraction(P * Q + 1, (P,))

@@ -735,6 +735,10 @@ FLOORS = load_rubric_text(
             type: count
             marks: 2
             answer: '\lfloor P/6 \rfloor'
+            misconceptions:
+              - answer: '\lfloor P/5 \rfloor'
+                feedback: Windows of six, not five.
+                marks: 1
       t:
         marks: 2
         prompt: How many windows of three?
@@ -826,6 +830,29 @@ FLOOR_CASES = [
             "Floor and ceiling were compared exactly for every size, taking P = 3t, P = 3t + 1 and P = 3t + 2 in turn (t = 0, 1, 2, ...).",
         ),
         id="thirds: three classes, no more",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/5 \rfloor",
+        ("partial", 1.0, "misconception 1"),
+        (
+            "Windows of six, not five.",
+            "With P=21 your count gives 4; the correct count is 3.",
+            "Floor and ceiling were compared exactly for every size, taking P = 30t, ..., P = 30t + 29 (30 classes) in turn (t = 0, 1, 2, ...).",
+        ),
+        id="a misconception with floors fires when it is proved equal",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/C \rfloor",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9, C=3 your count gives 3; the correct count is 1.",
+        ),
+        # A floor of a division by a size: sizes prove it wrong, and whether it is the
+        # misconception cannot be decided, so the misconception is not claimed.
+        id="a count proved wrong by sizes that cannot be compared with a misconception",
     ),
     pytest.param(
         "s.n",
@@ -1091,3 +1118,69 @@ def test_a_count_over_a_symbol_it_is_not_given_is_refused_with_a_value_error():
     P, Q = sympy.symbols("P Q", positive=True, integer=True)
     with pytest.raises(ValueError, match=r"^Q is not one of the symbols \(P,\)$"):
         as_fraction(P * Q + 1, (P,))
+
+
+HEAD_OF_ONE = load_rubric_text(
+    r"""
+    id: HEAD-OF-ONE
+    title: A relation whose size is 1 at the examples
+    symbols:
+      d: {meaning: the model dimension, example: 3}
+      h: {meaning: the number of heads, example: 3}
+      d_k: {meaning: the dimension of one head, example: 1}
+    relations:
+      d_k: d/h
+    parts:
+      p:
+        marks: 2
+        prompt: How many?
+        items:
+          n: {type: count, marks: 2, answer: 'h d_k^2'}
+    """,
+    "head-of-one.yaml",
+)
+
+
+def test_a_size_a_relation_makes_1_at_the_examples_is_a_size_and_shown():
+    result = grade_answer(HEAD_OF_ONE, HEAD_OF_ONE.items["p.n"], "d_k")
+    assert (result.verdict, result.marks, result.diagnosis) == (
+        "incorrect",
+        0.0,
+        "factor_missing",
+    )
+    assert result.feedback == (
+        "Your count is missing a factor of d.",
+        "With d=3, h=3, d_k=1 your count gives 1; the correct count is 3.",
+    )
+
+
+def test_a_misconception_with_floors_equal_to_the_reference_is_a_rubric_problem():
+    from grader.rubric_check import check_rubric
+
+    reference = "            answer: '\\lfloor (P-1)/2 \\rfloor + 1'\n"
+    misconception = (
+        "            misconceptions:\n"
+        "              - answer: '\\lceil P/2 \\rceil'\n"
+        "                feedback: The same.\n"
+        "                marks: 1\n"
+    )
+    assert reference in FLOORS.source_text
+    text = FLOORS.source_text.replace(reference, reference + misconception)
+    problems = check_rubric(load_rubric_text(text, "floors.yaml"))
+    assert [(p.line, p.key, p.message) for p in problems] == [
+        (
+            18,
+            "f.n.misconceptions[0]",
+            "'\\\\lceil P/2 \\\\rceil' equals the reference answer, so this rule can never fire",
+        ),
+        (
+            18,
+            "f.n.misconceptions[0]",
+            "no test exercises this rule; add one to tests: with item: f.n and misconception: 1",
+        ),
+        (
+            30,
+            "s.n.misconceptions[0]",
+            "no test exercises this rule; add one to tests: with item: s.n and misconception: 1",
+        ),
+    ]

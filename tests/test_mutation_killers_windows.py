@@ -239,6 +239,28 @@ CASES = [
         id="a fully connected layer where a projection belongs, in a projection's words",
     ),
     pytest.param(
+        PROJECTION,
+        "q.formula",
+        r"q_{n,k} = \sum_{u=-1}^{1}\sum_{e=1}^{E} w_{u,e,k} x_{n+u,e} + b_k",
+        ("incorrect", 0.0, "kernel_size"),
+        (
+            "Each of your output rows reads 3 input rows; in a projection each output row reads only its own input row, through the same weights for every row.",
+            "Your formula reads X outside its range at the border; this layer has no padding, so every index must stay within the input's size.",
+        ),
+        id="a window of three rows where a projection reads one",
+    ),
+    pytest.param(
+        PROJECTION,
+        "q.formula",
+        r"q_{n,k} = \sum_{m=1}^{N} w_{m-n,k} x_{m,k} + b_k",
+        ("incorrect", 0.0, "kernel_size"),
+        (
+            "Each of your output rows reads every input row; in a projection each output row reads only its own input row, through the same weights for every row.",
+            "Your sum over m runs over N values where E belongs (E is the embedding dimension).",
+        ),
+        id="every row, through weights that move with the row, where a projection reads one",
+    ),
+    pytest.param(
         POOLING,
         "a.formula",
         r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,j+v,k}",

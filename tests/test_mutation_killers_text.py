@@ -754,3 +754,55 @@ parts:
     result = grade_answer(rubric, rubric.items["e.why"], "Pixels with maps.")
     assert (result.verdict, result.marks) == ("incorrect", 0)
     assert result.feedback == ("Missing (2): pixels are tokens, channels are feature maps",)
+
+
+LETTER = load_rubric_text(
+    r"""
+    id: LETTER
+    title: A concept named by a capital letter
+    symbols:
+      N: {meaning: the number of tokens, example: 4}
+    parts:
+      e:
+        marks: 1
+        prompt: Explain.
+        items:
+          why:
+            type: text
+            marks: 1
+            answer: The matrix X holds one token per row.
+            concepts:
+              - name: rows
+                marks: 1
+                description: the rows of X are the tokens
+                evidence:
+                  - 'X token*'
+    """,
+    "letter.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback", "decision"),
+    [
+        pytest.param(
+            "The matrix X holds one token per row.",
+            ("correct", 1.0),
+            ('Found (+1): the rows of X are the tokens ("X holds one token")',),
+            ("concepts found: rows", "confidence 1.00", "marks 1"),
+            id="a pattern word that is a capital letter is a word like any other",
+        ),
+        pytest.param(
+            "The matrix holds one token per row.",
+            ("incorrect", 0.0),
+            ("Missing (1): the rows of X are the tokens",),
+            ("concepts found: none", "confidence 1.00", "marks 0"),
+            id="without it the concept is missing",
+        ),
+    ],
+)
+def test_a_concept_named_by_a_capital_letter(answer, outcome, feedback, decision):
+    result = grade_answer(LETTER, LETTER.items["e.why"], answer)
+    assert (result.verdict, result.marks) == outcome
+    assert result.feedback == feedback
+    assert result.decision == decision

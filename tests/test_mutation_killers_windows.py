@@ -288,3 +288,38 @@ def test_a_formula_that_moves_groups_or_pools_gets_its_whole_result(
     result = grade_answer(rubric, rubric.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+FOUR = load_rubric_text(
+    r"""
+    id: FOUR
+    title: A convolution over four positions
+    symbols:
+      C: {meaning: the input channels, example: 2}
+      D: {meaning: the output channels, example: 3}
+    parts:
+      c:
+        marks: 2
+        prompt: A convolution with a kernel of 3 and zero padding 1 over 4 positions.
+        items:
+          formula:
+            type: formula
+            marks: 2
+            input: {name: x, shape: [4, C]}
+            output: {name: y, shape: [4, D]}
+            answer: 'y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{i+u,l} + b_k'
+            partial_credit: {kernel_size: 1}
+    """,
+    "four.yaml",
+)
+
+
+def test_an_axis_of_a_fixed_number_of_positions_is_an_axis_of_positions():
+    # 4 input positions to 4 output positions: the same number, so positions, and a kernel.
+    result = grade_answer(
+        FOUR, FOUR.items["c.formula"], r"y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k"
+    )
+    assert (result.verdict, result.marks, result.diagnosis) == ("partial", 1.0, "kernel_size")
+    assert result.feedback == (
+        "Each output reads only the inputs at its own position (a 1×1 kernel); this layer's kernel spans 3 positions.",
+    )

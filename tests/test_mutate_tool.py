@@ -111,3 +111,15 @@ def test_two_alike_changes_on_one_line_are_told_apart_by_their_column():
     source = "def f(a):\n    return a + 1 if a == 1 else 0\n"
     ones = [m for m in mutate.mutants(source) if m.description == "`1` -> `2`"]
     assert sorted((m.line, m.column) for m in ones) == [(2, 15), (2, 25)]
+
+
+def test_a_mutants_tests_keep_their_temporary_folders_in_the_mutants_own_folder(tmp_path):
+    """Not in the shared /tmp/pytest-of-<user>, where other pytest sessions prune them."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "def test_where(tmp_path):\n"
+        "    assert '/mutant-' in str(tmp_path) and '/basetemp/' in str(tmp_path), tmp_path\n"
+    )
+    source = (ROOT / "grader" / "score.py").read_text()
+    outcome, _ = mutate.run_tests("grader/score.py", source, [str(probe)], timeout=300)
+    assert outcome == "passed"

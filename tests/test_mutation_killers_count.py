@@ -14,9 +14,14 @@ in the marks too. `tools/mutate.py` measures how many such changes the tests not
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+import sympy
 
 from grader.grade import grade_answer
+from grader.kinds.count.check import SAMPLE_POINTS, _sample_points
+from grader.kinds.count.polynomials import SizeClass, evaluate, size_classes_text
 from grader.rubric import load_rubric_text
 
 RUBRIC = load_rubric_text(
@@ -511,6 +516,30 @@ CASES = [
         ),
         id="a count whose denominator vanishes at the example sizes is shown at other sizes",
     ),
+    pytest.param(
+        "x.n",
+        "PQCD + $",
+        ("invalid", 0.0, None),
+        (
+            "We could not read your answer: the answer ends too early: expected a number, a symbol or '(' (at column 9).",
+            "Write the count as a formula in the question's symbols, e.g. 2*P*Q + D.",
+            "An instructor will read it; its 0 marks are provisional until then.",
+        ),
+        id="an unreadable count: where, and an example over some of the reference's symbols",
+    ),
+    pytest.param(
+        "x.n",
+        # The misconception PQCD plus a polynomial that is 0 at every sampled point: the two
+        # agree at each point but differ as polynomials, so the misconception is not claimed.
+        "PQCD + " + "".join(f"(P-{point[0]})" for point in _sample_points(SAMPLE_POINTS, 4)),
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "Your count: P⁶ - 297·P⁵ + 33764·P⁴ + P·Q·C·D - 1853392·P³ + 51176640·P² - 660969776·P + 3036485760; the correct count: P·Q·C·D + P·Q·D.",
+            "With P=4, Q=3, C=2, D=5 your count gives 1101159480; the correct count is 180.",
+        ),
+        id="a misconception that agrees at every sampled point but is another polynomial is not claimed",
+    ),
 ]
 
 
@@ -677,3 +706,481 @@ def test_a_count_equal_to_a_quotient_reference_is_correct(item, answer, outcome,
 )
 def test_a_counts_decision_records_how_it_was_read_and_why_it_earns_its_marks(answer, decision):
     assert grade_answer(RUBRIC, RUBRIC.items["x.n"], answer).decision == decision
+
+
+# --- Floors, ceilings and powers such as 2^C (`grader/kinds/count/polynomials.py`) ------------
+
+FLOORS = load_rubric_text(
+    r"""
+    id: FLOORS
+    title: Floors, ceilings and powers
+    symbols:
+      P: {meaning: the length, example: 9}
+      Q: {meaning: the width, example: 4}
+      C: {meaning: the channels, example: 3}
+    parts:
+      f:
+        marks: 2
+        prompt: How long is the output?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '\lfloor (P-1)/2 \rfloor + 1'
+      s:
+        marks: 2
+        prompt: How many windows of six?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '\lfloor P/6 \rfloor'
+            misconceptions:
+              - answer: '\lfloor P/5 \rfloor'
+                feedback: Windows of six, not five.
+                marks: 1
+      t:
+        marks: 2
+        prompt: How many windows of three?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '\lfloor P/3 \rfloor'
+      m:
+        marks: 4
+        prompt: How many masks?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: '4^C'
+          both:
+            type: count
+            marks: 2
+            answer: '2^{C+Q}'
+    """,
+    "floors.yaml",
+)
+TWO_CLASSES = (
+    "Floor and ceiling were compared exactly for every size, taking P = 2t and P = 2t + 1 "
+    "in turn (t = 0, 1, 2, ...)."
+)
+HERMITE = r"\lfloor 2y \rfloor - \lfloor y \rfloor - \lfloor y + 1/2 \rfloor"  # 0 for every y
+
+FLOOR_CASES = [
+    pytest.param(
+        "f.n",
+        r"\lceil P/2 \rceil",
+        ("correct", 2.0, None),
+        ("Correct.", TWO_CLASSES),
+        id="a ceiling equal to the floor on both classes is correct, the classes said",
+    ),
+    pytest.param(
+        "f.n",
+        r"\lceil (P-1)/2 \rceil",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9 your count gives 4; the correct count is 5.",
+            TWO_CLASSES,
+        ),
+        id="a ceiling wrong for odd P: its value and the reference's at an odd P",
+    ),
+    pytest.param(
+        "f.n",
+        r"\lfloor P/2 \rfloor = \lceil P/2 \rceil",
+        ("correct", 2.0, None),
+        (
+            "Correct.",
+            TWO_CLASSES,
+            "One step of your working does not hold: ⌊P/2⌋ is not equal to ⌈P/2⌉. Your final answer is what is graded.",
+        ),
+        id="a step of working with floors that does not hold is named",
+    ),
+    pytest.param(
+        "f.n",
+        r"\lceil P/2 \rceil + C - 1",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9, C=3 your count gives 7; the correct count is 5.",
+            TWO_CLASSES,
+        ),
+        id="a size only the answer uses is given its example in the counterexample",
+    ),
+    pytest.param(
+        "s.n",
+        "floor((P+1)/6)",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=11 your count gives 2; the correct count is 1.",
+            "Floor and ceiling were compared exactly for every size, taking P = 6t, ..., "
+            "P = 6t + 5 (6 classes) in turn (t = 0, 1, 2, ...).",
+        ),
+        id="more than four classes are shown as the first, the last and how many",
+    ),
+    pytest.param(
+        "t.n",
+        r"\lceil (P-2)/3 \rceil",
+        ("correct", 2.0, None),
+        (
+            "Correct.",
+            "Floor and ceiling were compared exactly for every size, taking P = 3t, P = 3t + 1 and P = 3t + 2 in turn (t = 0, 1, 2, ...).",
+        ),
+        id="thirds: three classes, no more",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/5 \rfloor",
+        ("partial", 1.0, "misconception 1"),
+        (
+            "Windows of six, not five.",
+            "With P=21 your count gives 4; the correct count is 3.",
+            "Floor and ceiling were compared exactly for every size, taking P = 30t, ..., P = 30t + 29 (30 classes) in turn (t = 0, 1, 2, ...).",
+        ),
+        id="a misconception with floors fires when it is proved equal",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/C \rfloor",
+        ("incorrect", 0.0, None),
+        (
+            "Your count is not equal to the correct count.",
+            "With P=9, C=3 your count gives 3; the correct count is 1.",
+        ),
+        # A floor of a division by a size: sizes prove it wrong, and whether it is the
+        # misconception cannot be decided, so the misconception is not claimed.
+        id="a count proved wrong by sizes that cannot be compared with a misconception",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/6 \rfloor + \lfloor \lfloor P/16 \rfloor / 32 \rfloor - \lfloor \lfloor P/32 \rfloor / 16 \rfloor",
+        ("needs_review", 0.0, None),
+        (
+            "The automatic check cannot decide this count exactly (it would be compared on more than 256 classes of sizes).",
+        ),
+        id="nested floors that split the sizes into more than 256 classes go to a person",
+    ),
+    pytest.param(
+        "s.n",
+        r"\lfloor P/6 \rfloor + " + HERMITE.replace("y", r"\lfloor (P+Q)/17 \rfloor / C"),
+        ("needs_review", 0.0, None),
+        (
+            "The automatic check cannot decide this count exactly (it would be compared on more than 256 classes of sizes).",
+        ),
+        # 102 remainders of each of P and Q: too many classes, refused before any is made
+        # (the floors of a division by C inside would be refused for another reason)
+        id="a floor of two sizes that would need 102 squared classes goes to a person",
+    ),
+    pytest.param(
+        "m.n",
+        "2^{2C}",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="2^(2C) is 4^C",
+    ),
+    pytest.param(
+        "m.n",
+        "(1/2)^{-2C}",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="a power of a fraction, (1/2)^(-2C), is 4^C",
+    ),
+    pytest.param(
+        "m.n",
+        "2^{2C+1}/2",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="a whole number in an exponent, 2^(2C+1)/2, is 4^C",
+    ),
+    pytest.param(
+        "m.both",
+        r"2^C \cdot 2^Q",
+        ("correct", 2.0, None),
+        ("Correct.",),
+        id="powers of two sizes are compared as two variables",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "outcome", "feedback"), FLOOR_CASES)
+def test_a_count_with_floors_or_powers_gets_its_whole_verdict_marks_and_feedback(
+    item, answer, outcome, feedback
+):
+    result = grade_answer(FLOORS, FLOORS.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("classes", "shown"),
+    [
+        pytest.param(((("P", 2, 1),),), "P = 2t + 1", id="one class"),
+        pytest.param(((("P", 2, 0),), (("P", 2, 1),)), "P = 2t and P = 2t + 1", id="two"),
+        pytest.param(
+            ((("P", 2, 0), ("Q", 3, 2)), (("P", 2, 1), ("Q", 3, 0)), (("P", 2, 1), ("Q", 3, 1))),
+            "P = 2t, Q = 3t + 2, P = 2t + 1, Q = 3t and P = 2t + 1, Q = 3t + 1",
+            id="three of two sizes",
+        ),
+    ],
+)
+def test_the_classes_compared_are_listed_in_words(classes, shown):
+    assert size_classes_text(tuple(SizeClass(forms) for forms in classes)) == shown
+
+
+@pytest.mark.parametrize(
+    ("exponent", "value"),
+    [
+        pytest.param(4000, Fraction(2) ** 4000, id="the largest power computed"),
+        pytest.param(4001, None, id="one more is not computed"),
+        pytest.param(-4000, Fraction(1, 2**4000), id="the largest negative power"),
+        pytest.param(-4001, None, id="one less is not computed"),
+    ],
+)
+def test_a_power_is_evaluated_up_to_its_limit(exponent, value):
+    C = sympy.Symbol("C", positive=True, integer=True)
+    assert evaluate(sympy.Integer(2) ** C, {C: exponent}) == value
+
+
+HALF = load_rubric_text(
+    r"""
+    id: HALF
+    title: A power of a size that a relation defines
+    symbols:
+      d: {meaning: the model dimension, example: 8}
+      e: {meaning: half the model dimension, example: 4}
+    relations:
+      e: d/2
+    parts:
+      p:
+        marks: 2
+        prompt: How many subsets?
+        items:
+          n: {type: count, marks: 2, answer: '2^d'}
+    """,
+    "half.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            # 4^(d/2) is 2^d, but an exponent of half a size is not compared exactly: a
+            # person decides (and no size tells the two apart)
+            "4^e",
+            ("needs_review", 0.0, None),
+            (
+                "The automatic check cannot decide this count exactly (an exponent that is not a whole multiple of a size).",
+            ),
+            id="a power to half a size, through a relation, goes to a person",
+        ),
+        pytest.param(
+            "2^{2e}",
+            ("correct", 2.0, None),
+            ("Correct.",),
+            id="a power to twice a size that is half of another is compared exactly",
+        ),
+    ],
+)
+def test_a_power_of_a_size_a_relation_defines(answer, outcome, feedback):
+    result = grade_answer(HALF, HALF.items["p.n"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+HEADS = load_rubric_text(
+    r"""
+    id: HEADS
+    title: A count over a size that a relation defines by a division
+    symbols:
+      d: {meaning: the model dimension, example: 8}
+      h: {meaning: the number of heads, example: 2}
+      d_k: {meaning: the dimension of one head, example: 4}
+    relations:
+      d_k: d/h
+    parts:
+      p:
+        marks: 2
+        prompt: How many?
+        items:
+          n: {type: count, marks: 2, answer: 'd^2 + d', partial_credit: {term_missing: 1}}
+    """,
+    "heads.yaml",
+)
+
+
+def test_sizes_neither_count_uses_are_1_so_that_a_relation_dividing_by_them_holds():
+    # Neither count uses h; d_k = d/h must still be a whole number at the sizes tried.
+    result = grade_answer(HEADS, HEADS.items["p.n"], "d^2")
+    assert (result.verdict, result.marks, result.diagnosis) == ("partial", 1.0, "term_missing")
+    assert result.feedback == (
+        "Your count is missing a term: the correct count also has d.",
+        "With d=8 your count gives 64; the correct count is 72.",
+    )
+
+
+VANISH = load_rubric_text(
+    r"""
+    id: VANISH
+    title: Denominators that vanish at a sampled point
+    symbols:
+      P: {meaning: the height, example: 4}
+      Q: {meaning: the width, example: 3}
+      C: {meaning: the input channels, example: 2}
+      D: {meaning: the output channels, example: 5}
+    parts:
+      x:
+        marks: 2
+        prompt: How many?
+        items:
+          n:
+            type: count
+            marks: 2
+            answer: 'PQCD + PQD'
+            misconceptions:
+              - answer: 'PQCD + 1/(P-21)'
+                feedback: Not quite.
+                marks: 1
+    """,
+    "vanish.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "PQCD + PQD + 1/(P-21)",
+            ("incorrect", 0.0, None),
+            (
+                "Your count is not equal to the correct count.",
+                "Your count: (P²·Q·C·D + P²·Q·D - 21·P·Q·C·D - 21·P·Q·D + 1)/(P - 21); the correct count: P·Q·C·D + P·Q·D.",
+                "With P=4, Q=3, C=2, D=5 your count gives 3059/17; the correct count is 180.",
+            ),
+            id="the answer's denominator vanishes at a sampled point",
+        ),
+        pytest.param(
+            "PQCD + 1/(P-21)",
+            ("partial", 1.0, "misconception 1"),
+            (
+                "Not quite.",
+                "With P=4, Q=3, C=2, D=5 your count gives 2039/17; the correct count is 180.",
+            ),
+            id="the misconception's denominator vanishes there too",
+        ),
+        pytest.param(
+            "PQCD",
+            ("incorrect", 0.0, "term_missing"),
+            (
+                "Your count is missing a term: the correct count also has P·Q·D.",
+                "With P=4, Q=3, C=2, D=5 your count gives 120; the correct count is 180.",
+            ),
+            id="only the misconception's denominator vanishes there",
+        ),
+    ],
+)
+def test_a_sampled_point_where_a_denominator_vanishes_is_passed_over(answer, outcome, feedback):
+    # The first point sampled for four symbols has P = 21 (`_sample_points`).
+    assert _sample_points(SAMPLE_POINTS, 4)[0][0] == 21
+    result = grade_answer(VANISH, VANISH.items["x.n"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+@pytest.mark.parametrize("sampled", [20, 19], ids=["all twenty", "all but the last"])
+def test_a_counterexample_is_looked_for_at_the_examples_and_twenty_sampled_points_only(sampled):
+    # The reference plus a polynomial that is 0 at the example (P = 9) and at the first
+    # `sampled` points sampled after it: the exact comparison proves the answer wrong, and
+    # the sizes tried show it only if one of the twenty is not a root (the 20th, P = 55).
+    points = [point[0] for point in _sample_points(21, 1)]
+    tried = {9, *points[:sampled]}
+    assert points[19] == 55 and 55 not in {9, *points[:19]}
+    P = sympy.Symbol("P")
+    vanishing = sympy.expand(sympy.prod([P - value for value in sorted(tried)]))
+    answer = r"\lfloor (P-1)/2 \rfloor + 1 + " + str(vanishing).replace("**", "^")
+    result = grade_answer(FLOORS, FLOORS.items["f.n"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == ("incorrect", 0.0, None)
+    shown = (
+        ()
+        if sampled == 20
+        else (f"With P=55 your count gives {28 + vanishing.subs(P, 55)}; the correct count is 28.",)
+    )
+    assert result.feedback == ("Your count is not equal to the correct count.", *shown)
+
+
+def test_a_count_over_a_symbol_it_is_not_given_is_refused_with_a_value_error():
+    # Callers fall back on sympy's printing, or send the count to a person, on ValueError.
+    from grader.kinds.count.polynomials import as_fraction
+
+    P, Q = sympy.symbols("P Q", positive=True, integer=True)
+    with pytest.raises(ValueError, match=r"^Q is not one of the symbols \(P,\)$"):
+        as_fraction(P * Q + 1, (P,))
+
+
+HEAD_OF_ONE = load_rubric_text(
+    r"""
+    id: HEAD-OF-ONE
+    title: A relation whose size is 1 at the examples
+    symbols:
+      d: {meaning: the model dimension, example: 3}
+      h: {meaning: the number of heads, example: 3}
+      d_k: {meaning: the dimension of one head, example: 1}
+    relations:
+      d_k: d/h
+    parts:
+      p:
+        marks: 2
+        prompt: How many?
+        items:
+          n: {type: count, marks: 2, answer: 'h d_k^2'}
+    """,
+    "head-of-one.yaml",
+)
+
+
+def test_a_size_a_relation_makes_1_at_the_examples_is_a_size_and_shown():
+    result = grade_answer(HEAD_OF_ONE, HEAD_OF_ONE.items["p.n"], "d_k")
+    assert (result.verdict, result.marks, result.diagnosis) == (
+        "incorrect",
+        0.0,
+        "factor_missing",
+    )
+    assert result.feedback == (
+        "Your count is missing a factor of d.",
+        "With d=3, h=3, d_k=1 your count gives 1; the correct count is 3.",
+    )
+
+
+def test_a_misconception_with_floors_equal_to_the_reference_is_a_rubric_problem():
+    from grader.rubric_check import check_rubric
+
+    reference = "            answer: '\\lfloor (P-1)/2 \\rfloor + 1'\n"
+    misconception = (
+        "            misconceptions:\n"
+        "              - answer: '\\lceil P/2 \\rceil'\n"
+        "                feedback: The same.\n"
+        "                marks: 1\n"
+    )
+    assert reference in FLOORS.source_text
+    text = FLOORS.source_text.replace(reference, reference + misconception)
+    problems = check_rubric(load_rubric_text(text, "floors.yaml"))
+    assert [(p.line, p.key, p.message) for p in problems] == [
+        (
+            18,
+            "f.n.misconceptions[0]",
+            "'\\\\lceil P/2 \\\\rceil' equals the reference answer, so this rule can never fire",
+        ),
+        (
+            18,
+            "f.n.misconceptions[0]",
+            "no test exercises this rule; add one to tests: with item: f.n and misconception: 1",
+        ),
+        (
+            30,
+            "s.n.misconceptions[0]",
+            "no test exercises this rule; add one to tests: with item: s.n and misconception: 1",
+        ),
+    ]

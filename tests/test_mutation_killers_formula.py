@@ -777,3 +777,37 @@ def test_two_formulas_that_multiply_weights_are_never_called_the_same_layer():
     formula = parse_formula(text, RUBRIC.symbol_table, item.spec.layer)
     assert same_layer(formula, formula, item.spec.layer, RUBRIC.size_sets) is None
     assert same_layer(item.reference, item.reference, item.spec.layer, RUBRIC.size_sets) is True
+
+
+DENSE = load_rubric_text(
+    r"""
+    id: DENSE
+    title: A dense layer
+    symbols:
+      C: {meaning: the inputs, example: 3}
+      D: {meaning: the outputs, example: 2}
+    parts:
+      d:
+        marks: 2
+        prompt: A dense layer.
+        items:
+          formula:
+            type: formula
+            marks: 2
+            input: {name: x, shape: [C]}
+            output: {name: y, shape: [D]}
+            answer: 'y_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k'
+            partial_credit: {weight_sharing: 0.5}
+    """,
+    "dense.yaml",
+)
+
+
+def test_weights_tied_only_at_the_first_input_are_tied_weights():
+    # One weight v for x_1 in every output; the weights of the other inputs are separate.
+    answer = r"y_{k} = v x_{1} + \sum_{l=2}^{C} w_{l,k} x_{l} + b_k"
+    result = grade_answer(DENSE, DENSE.items["d.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == ("partial", 0.5, "weight_sharing")
+    assert result.feedback == (
+        "Every output reads the right inputs, but your formula ties together weights that should be separate.",
+    )

@@ -11,6 +11,8 @@ explanation with no concepts to score it by (`grader/score.py`'s shared results)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from submitted import grade_answers
 
@@ -734,27 +736,101 @@ def test_follow_through_and_its_marks_come_together_in_the_self_test(change, pro
     assert _problems(text) == expected
 
 
-def test_a_count_is_compared_with_formulas_only_not_formulas_with_each_other():
+FIRST_LAYER = (
+    ("correct", 2.0, None),
+    ("Correct: your formula defines the same layer.",),
+    (
+        "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]",
+        "same layer as the reference",
+        "full marks 2",
+    ),
+)
+SECOND_LAYER = (
+    ("correct", 2.0, None),
+    ("Correct: your formula defines the same layer.",),
+    (
+        "read as z[i,j,k] = Σ_{l=1..D} v[l,k]·y[i,j,l]",
+        "same layer as the reference",
+        "full marks 2",
+    ),
+)
+
+
+def _noted(whole, note):
+    return (whole[0], (*whole[1], note), whole[2])
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        pytest.param(
+            "CD + D",
+            {
+                "t.first": FIRST_LAYER,
+                "t.second": SECOND_LAYER,
+                "t.params": (
+                    ("correct", 1.0, None),
+                    ("Correct.",),
+                    ("read as C·D + D", "equivalent to the reference", "full marks 1"),
+                ),
+            },
+            id="the first formula's count: no note on either formula",
+        ),
+        pytest.param(
+            "D^2",
+            {
+                "t.first": FIRST_LAYER,
+                "t.second": SECOND_LAYER,
+                "t.params": (
+                    ("incorrect", 0.0, "several_terms"),
+                    (
+                        "Your weights: D², off by a factor of D/C: missing C, with an extra D; the correct weights are C·D. You left out the biases: this layer has D, one per value of D.",
+                        "With C=2, D=5 your count gives 25; the correct count is 15.",
+                    ),
+                    (
+                        "read as D²",
+                        "not equivalent to the reference",
+                        "generic diagnosis several_terms",
+                        "marks 0",
+                    ),
+                ),
+            },
+            id="the second formula's count: wrong for the item, no note on either formula",
+        ),
+        pytest.param(
+            "CD",
+            {
+                "t.first": _noted(
+                    FIRST_LAYER,
+                    "Your count (C·D) does not match your own formula, which has C·D + D parameters.",
+                ),
+                "t.second": _noted(
+                    SECOND_LAYER,
+                    "Your count (C·D) does not match your own formula, which has D² parameters.",
+                ),
+                "t.params": (
+                    ("incorrect", 0.0, "bias_missing"),
+                    (
+                        "Your count leaves out the biases: this layer has D learnable biases, one per output, and they are learnable parameters too.",
+                        "With C=2, D=5 your count gives 10; the correct count is 15.",
+                    ),
+                    (
+                        "read as C·D",
+                        "not equivalent to the reference",
+                        "generic diagnosis bias_missing",
+                        "marks 0",
+                    ),
+                ),
+            },
+            id="a count that is neither formula's: both formulas say so",
+        ),
+    ],
+)
+def test_a_count_that_is_one_formulas_of_its_part_is_no_disagreement_with_another(count, expected):
     first = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
     second = r"z_{i,j,k} = \sum_{l=1}^{D} v_{l,k} y_{i,j,l}"
-    result = _grade({"t.first": first, "t.second": second, "t.params": "CD + D"})
-    assert _whole(result.items["t.first"]) == (
-        ("correct", 2.0, None),
-        ("Correct: your formula defines the same layer.",),
-        (
-            "read as y[i,j,k] = Σ_{l=1..C} w[l,k]·x[i,j,l] + b[k]",
-            "same layer as the reference",
-            "full marks 2",
-        ),
-    )
-    assert _whole(result.items["t.params"]) == (
-        ("correct", 1.0, None),
-        ("Correct.",),
-        ("read as C·D + D", "equivalent to the reference", "full marks 1"),
-    )
-    # Not pinned: t.second is told "Your count (C·D + D) does not match your own formula,
-    # which has D² parameters", though the count is the first layer's. Every count of a part
-    # is compared with every formula of it; which formula a count states is not known.
+    result = _grade({"t.first": first, "t.second": second, "t.params": count})
+    assert {item: _whole(result.items[item]) for item in expected} == expected
 
 
 @pytest.mark.parametrize(
@@ -776,3 +852,50 @@ def test_a_failure_of_the_grader_goes_to_an_instructor(answer, group):
         "The grader failed on this answer (MemoryError); an instructor will review it.",
     )
     assert (result.decision, result.answer_group) == (("grader failure: MemoryError",), group)
+
+
+@pytest.mark.parametrize(
+    ("advice", "feedback"),
+    [
+        pytest.param(
+            "Write the count as a formula.",
+            (
+                "We could not read your answer: a stray $ (at column 6).",
+                "Write the count as a formula.",
+                "An instructor will read it; its 0 marks are provisional until then.",
+            ),
+            id="with its kind's advice",
+        ),
+        pytest.param(
+            None,
+            (
+                "We could not read your answer: a stray $ (at column 6).",
+                "An instructor will read it; its 0 marks are provisional until then.",
+            ),
+            id="a kind without advice adds no line",
+        ),
+    ],
+)
+def test_an_unreadable_answer_says_where_with_its_kinds_advice_if_any(advice, feedback):
+    from grader.errors import AnswerError
+    from grader.score import score_invalid
+
+    error = AnswerError("CD + $", 5, "a stray $")
+    result = score_invalid(RUBRIC.items["o.params"], "CD + $", error, advice)
+    assert _whole(result) == (
+        ("invalid", 0.0, None),
+        feedback,
+        ("could not be read: a stray $ (at column 6)",),
+    )
+    assert (result.error_position, result.answer_group) == (5, "text:CD + $")
+
+
+def test_formulas_of_one_layer_share_an_answer_group_named_by_sixteen_hex_digits():
+    first = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
+    scaled = r"y_{i,j,k} = \sum_{l=1}^{C} 2 w_{l,k} x_{i,j,l} + b_k"
+    unshared = r"y_{i,j,k} = \sum_{l=1}^{C} w_{i,j,l,k} x_{i,j,l} + b_k"
+    groups = [
+        _grade({"o.formula": f}).items["o.formula"].answer_group for f in (first, scaled, unshared)
+    ]
+    assert re.fullmatch(r"formula:[0-9a-f]{16}::", groups[0]), groups[0]
+    assert groups[0] == groups[1] != groups[2]

@@ -535,6 +535,41 @@ CASES = [
         ),
         id="eighty words with twelve matched are too long to trust",
     ),
+    pytest.param(
+        # Twelve words matched (six sentences of two) in 61 words: just enough to trust. The
+        # first sentence recurs later: its words are placed where it starts (position 0), not
+        # at a later copy, or the copies would count as one and the answer look too long.
+        "Same weights. the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat. Same weights. Same weights. Same weights. Same weights. Same weights.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="sixty-one words with twelve matched, the first sentence recurring, are trusted",
+    ),
+    pytest.param(
+        # Only the text after the first word of a pair counts: the `=` before "pixels" does
+        # not join it to "channels".
+        "Attention = pixels of all channels.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        id="a relation before the first word of two does not pair them",
+    ),
 ]
 
 
@@ -719,3 +754,55 @@ parts:
     result = grade_answer(rubric, rubric.items["e.why"], "Pixels with maps.")
     assert (result.verdict, result.marks) == ("incorrect", 0)
     assert result.feedback == ("Missing (2): pixels are tokens, channels are feature maps",)
+
+
+LETTER = load_rubric_text(
+    r"""
+    id: LETTER
+    title: A concept named by a capital letter
+    symbols:
+      N: {meaning: the number of tokens, example: 4}
+    parts:
+      e:
+        marks: 1
+        prompt: Explain.
+        items:
+          why:
+            type: text
+            marks: 1
+            answer: The matrix X holds one token per row.
+            concepts:
+              - name: rows
+                marks: 1
+                description: the rows of X are the tokens
+                evidence:
+                  - 'X token*'
+    """,
+    "letter.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback", "decision"),
+    [
+        pytest.param(
+            "The matrix X holds one token per row.",
+            ("correct", 1.0),
+            ('Found (+1): the rows of X are the tokens ("X holds one token")',),
+            ("concepts found: rows", "confidence 1.00", "marks 1"),
+            id="a pattern word that is a capital letter is a word like any other",
+        ),
+        pytest.param(
+            "The matrix holds one token per row.",
+            ("incorrect", 0.0),
+            ("Missing (1): the rows of X are the tokens",),
+            ("concepts found: none", "confidence 1.00", "marks 0"),
+            id="without it the concept is missing",
+        ),
+    ],
+)
+def test_a_concept_named_by_a_capital_letter(answer, outcome, feedback, decision):
+    result = grade_answer(LETTER, LETTER.items["e.why"], answer)
+    assert (result.verdict, result.marks) == outcome
+    assert result.feedback == feedback
+    assert result.decision == decision

@@ -342,7 +342,21 @@ def _child(copy_root: Path, tests: list[str], workdir: Path) -> None:
     os.dup2(log, 2)
     import pytest
 
-    code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), *tests])
+    # pytest's own temporary folders go under this mutant's folder too, not the shared
+    # /tmp/pytest-of-<user>, where other pytest sessions prune each other's folders.
+    code = pytest.main(
+        [
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(ROOT),
+            "--basetemp",
+            str(workdir / "basetemp"),
+            *tests,
+        ]
+    )
     os._exit(int(code))
 
 

@@ -619,8 +619,15 @@ def strides(
     padding) to the next. None where that is not one number."""
     found: list[int | None] = []
     order = np.lexsort((out_index[0], classes)) if len(out_index) else None
+    # A slope is a stride only where each weight links each output position to one input
+    # position; a weight shared by a window's taps (w_{l,k} for w_{u,v,l,k}) links it to
+    # several, and its slope is the step from one window's last input to the next's first.
+    one_input = len(out_index) > 0 and (
+        np.unique(np.stack([classes, *out_index]), axis=1).shape[1]
+        == np.unique(np.stack([classes, *out_index, *in_index]), axis=1).shape[1]
+    )
     for out, source in zip(out_index, in_index, strict=True):
-        shared = _shared_stride(out[order], source[order], classes[order])
+        shared = _shared_stride(out[order], source[order], classes[order]) if one_input else None
         if shared is not None:
             found.append(shared)
             continue

@@ -4,7 +4,9 @@
 The survivors of a mutation sample of `grader/kinds/formula/layer.py` after its rewrite
 (strides, groups, activations, pooling): a weight written with different numbers of indices,
 the sizes named in a fractional index's message, an index coefficient near the limit of exact
-arithmetic. Each row pins the verdict, the marks, the diagnosis and every line of feedback.
+arithmetic; and, from a sample after the day's merges (seed 47), a sum's end that is a
+fraction, an output index naming too many outputs, a window of two dilated taps. Each row
+pins the verdict, the marks, the diagnosis and every line of feedback.
 """
 
 from __future__ import annotations

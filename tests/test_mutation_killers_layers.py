@@ -4,7 +4,9 @@
 The survivors of a mutation sample of `grader/kinds/formula/layer.py` after its rewrite
 (strides, groups, activations, pooling): a weight written with different numbers of indices,
 the sizes named in a fractional index's message, an index coefficient near the limit of exact
-arithmetic. Each row pins the verdict, the marks, the diagnosis and every line of feedback.
+arithmetic; and, from a sample after the day's merges (seed 47), a sum's end that is a
+fraction, an output index naming too many outputs, a window of two dilated taps. Each row
+pins the verdict, the marks, the diagnosis and every line of feedback.
 """
 
 from __future__ import annotations
@@ -49,6 +51,17 @@ RUBRIC = load_rubric_text(
             output: {name: y, shape: [D]}
             answer: 'y_{k} = \sum_{l=1}^{P} w_{l,k} x_{l} + b_k'
             partial_credit: {not_fully_connected: 1}
+      s:
+        marks: 4
+        prompt: A kernel of 3 adjacent taps at stride 2, zero padding 1, two input channels.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [P, 2]}
+            output: {name: y, shape: ['\lfloor (P-1)/2 \rfloor + 1', D]}
+            answer: 'y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{2} w_{u,l,k} x_{2i-1+u,l} + b_k'
+            partial_credit: {dilation: 2.5, kernel_size: 0.5}
     """,
     "layers.yaml",
 )
@@ -149,6 +162,39 @@ CASES = [
         ("correct", 4.0, None),
         ("Correct: your formula defines the same layer.",),
         id="weights whose rows would wrap to one 64-bit number if packed stay apart",
+    ),
+    pytest.param(
+        CONV1D,
+        "a.formula",
+        r"y_{t,k} = \sum_{u=1}^{K/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u-1,l} + b_k",
+        ("needs_review", 0.0, "fractional_index"),
+        (
+            r"Your formula is not a whole number everywhere: the end of the sum over u is 3/2 at P=9, K=3, C=2, D=4, not a whole number. Positions and the bounds of sums are whole numbers; where one is meant, round it, e.g. \lfloor K/2 \rfloor.",
+            "An instructor will review it.",
+        ),
+        id="a sum's end that is a fraction is named as the end of that sum",
+    ),
+    pytest.param(
+        RUBRIC,
+        "a.formula",
+        r"y_{i,n+m-1} = w_{n} x_{i,1}, 1 \le n \le 9000, 1 \le m \le 9000",
+        ("invalid", 0.0, None),
+        (
+            "We could not read your answer: this output index names too many outputs (at column 1).",
+            "This answer is too large to check; write it over the question's sizes.",
+            "An instructor will read it; its 0 marks are provisional until then.",
+        ),
+        id="an output index over 9000 x 9000 letters names too many outputs to enumerate",
+    ),
+    pytest.param(
+        RUBRIC,
+        "s.formula",
+        r"y_{i,k} = \sum_{u=0}^{1}\sum_{l=1}^{2} w_{u,l,k} x_{2i-2+2u,l} + b_k",
+        ("partial", 2.5, "dilation"),
+        (
+            "Your kernel is dilated: its taps are 2 positions apart, but this layer's kernel reads adjacent positions.",
+        ),
+        id="a window of only two taps, two apart, is dilated",
     ),
 ]
 

@@ -1184,3 +1184,45 @@ def test_a_misconception_with_floors_equal_to_the_reference_is_a_rubric_problem(
             "no test exercises this rule; add one to tests: with item: s.n and misconception: 1",
         ),
     ]
+
+
+UNNAMED = load_rubric_text(
+    """
+    id: UNNAMED
+    title: A size whose meaning is left empty
+    symbols:
+      C: {meaning: '', example: 2}
+      D: {meaning: the output channels, example: 5}
+    parts:
+      x:
+        marks: 4
+        prompt: How many?
+        items:
+          n:
+            type: count
+            marks: 4
+            answer: 'CD + D'
+            partial_credit: {symbol_replaced: 0.5}
+    """,
+    "unnamed.yaml",
+)
+
+
+def test_a_size_with_an_empty_meaning_is_named_without_one():
+    result = grade_answer(UNNAMED, UNNAMED.items["x.n"], "DD + D")
+    assert (result.verdict, result.marks, result.diagnosis) == ("partial", 0.5, "symbol_replaced")
+    assert result.feedback == (
+        "Your count uses D (the output channels) where C belongs.",
+        "With C=2, D=5 your count gives 30; the correct count is 15.",
+    )
+
+
+def test_one_term_over_a_number_is_shown_as_a_quotient():
+    # Not 1/2·C·D: the path for polynomials with whole coefficients would print that.
+    result = grade_answer(RUBRIC, RUBRIC.items["x.n"], "CD/2")
+    assert (result.verdict, result.marks, result.diagnosis) == ("incorrect", 0.0, None)
+    assert result.feedback == (
+        "Your count is not equal to the correct count.",
+        "Your count: C·D/2; the correct count: P·Q·C·D + P·Q·D.",
+        "With P=4, Q=3, C=2, D=5 your count gives 5; the correct count is 180.",
+    )

@@ -426,6 +426,15 @@ CASES = [
         id="separate weights where the reference ties them",
     ),
     pytest.param(
+        "t.tied",
+        "y_{i,k} = w_{1} x_{i,1} + \\sum_{l=2}^{C} w_{k} x_{i,l} + b_k",
+        ("partial", 1.5, "weight_sharing"),
+        (
+            "Every output reads the right inputs, but your formula ties together weights that should be separate.",
+        ),
+        id="as many weights as the reference, tied otherwise",
+    ),
+    pytest.param(
         "t.ratio",
         "y_{i,k} = \\sum_{l=1}^{C} w_{k} x_{i,l} + b_k",
         ("partial", 2.5, "different"),
@@ -811,3 +820,87 @@ def test_weights_tied_only_at_the_first_input_are_tied_weights():
     assert result.feedback == (
         "Every output reads the right inputs, but your formula ties together weights that should be separate.",
     )
+
+
+# One position at the first sizes, where a bias per output is a bias per channel; a size
+# whose meaning is left empty.
+ONE_POSITION = load_rubric_text(
+    r"""
+    id: ONE-POSITION
+    title: Layers checked first at one position
+    symbols:
+      P: {meaning: the positions, example: 3}
+      C: {meaning: '', example: 2}
+      D: {meaning: the output channels, example: 4}
+      G: {meaning: the number of groups, example: 2}
+    check_sizes:
+      - {P: 1, C: 2, D: 4, G: 2}
+      - {P: 3, C: 4, D: 6, G: 3}
+    parts:
+      a:
+        marks: 4
+        prompt: A fully connected layer.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [P, C]}
+            output: {name: y, shape: [P, D]}
+            answer: 'y_{i,k} = \sum_{m=1}^{P}\sum_{l=1}^{C} w_{m,l,i,k} x_{m,l} + b_{i,k}'
+            partial_credit: {range: 1, max_for_sum: 1.5, bias_shared: 2}
+      o:
+        marks: 4
+        prompt: A 1x1 convolution.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [P, C]}
+            output: {name: y, shape: [P, D]}
+            answer: 'y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k'
+    """,
+    "one-position.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "a.formula",
+            "y_{i,k} = \\sum_{m=1}^{P}\\sum_{l=1}^{P} w_{m,l,i,k} x_{m,l} + b_{i,k}",
+            ("incorrect", 0.0, "not_fully_connected"),
+            (
+                "This is a 1×1 convolution, not a fully connected layer: each output reads only the inputs at its own position, but in a fully connected layer every output reads every input.",
+                "Your sum over l runs over P values where C belongs.",
+            ),
+            id="a range finding names no meaning where the size has none",
+        ),
+        pytest.param(
+            "a.formula",
+            "y_{i,k} = \\max_{u=0}^{1} c_{u,k}",
+            ("partial", 1.5, "max_for_sum"),
+            (
+                "Your formula takes a maximum where this layer adds up weighted inputs: each output is a sum over its inputs, not their maximum.",
+                "Your formula writes 2·D parameters, but only D of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+            ),
+            # At one position a bias per channel is a bias per output: a max's bias is
+            # compared at the first sizes only, as its other findings are.
+            id="a max's bias compared at the first sizes only",
+        ),
+        pytest.param(
+            "o.formula",
+            "y_{i,(g-1)D/G+n} = \\sum_{u=1}^{2}\\sum_{l=1}^{C} w_{u,l,g,n} x_{i,l} + b_{g,n}",
+            ("correct", 4.0, None),
+            (
+                "Correct: your formula defines the same layer.",
+                "Your formula writes 2·C·D + D parameters, but only C·D + D of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+            ),
+            id="the weights written counted over an output index written as blocks",
+        ),
+    ],
+)
+def test_a_formula_checked_first_at_one_position(item, answer, outcome, feedback):
+    result = grade_answer(ONE_POSITION, ONE_POSITION.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback

@@ -201,6 +201,27 @@ def check_brackets(text: str) -> str:
     return text
 
 
+def character_check(allowed: set[str], advice: Mapping[str, str]) -> Step:
+    """A step that refuses anything outside `allowed`, the characters a grammar knows: with
+    `advice` where it has some for that character (`!`: "factorials are not supported"), else
+    with its Unicode name, so that a Cyrillic `х` or a Greek `ρ` is named, never turned into a
+    new symbol."""
+
+    def reject_unsupported_characters(text: str) -> str:
+        for position, char in enumerate(text):
+            if char in allowed:
+                continue
+            if char in advice:
+                message = f"the character {char} is not allowed: {advice[char]}"
+            else:
+                name = unicodedata.name(char, f"U+{ord(char):04X}")
+                message = f"character '{char}' ({name}) is not allowed in an answer"
+            raise AnswerError(text, position, message)
+        return text
+
+    return reject_unsupported_characters
+
+
 def normalise(text: str, steps: list[Step]) -> str:
     """Apply each step in order; the result has the same length as `text`.
 

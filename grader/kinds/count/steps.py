@@ -10,7 +10,6 @@ they never change how an answer the strict grammar reads is read."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from grader.normalise import (
     MAX_NESTING,
     Step,
     blank_invisible_characters,
+    character_check,
     check_brackets,
     check_length,
     fold_compatibility_forms,
@@ -62,22 +62,7 @@ _CHARACTER_ADVICE = {
 }
 
 
-def reject_unsupported_characters(text: str) -> str:
-    """Anything outside the characters our grammar knows is refused, with its Unicode name.
-
-    This is what stops look-alikes: a Cyrillic `х` or a Greek `ρ` is named, not silently
-    turned into a new symbol.
-    """
-    for position, char in enumerate(text):
-        if char in _ALLOWED:
-            continue
-        if char in _CHARACTER_ADVICE:
-            message = f"the character {char} is not allowed: {_CHARACTER_ADVICE[char]}"
-        else:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            message = f"character '{char}' ({name}) is not allowed in an answer"
-        raise AnswerError(text, position, message)
-    return text
+reject_unsupported_characters = character_check(_ALLOWED, _CHARACTER_ADVICE)
 
 
 _ROUNDING_OPEN = re.compile(r"\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈]")

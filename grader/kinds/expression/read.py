@@ -7,13 +7,13 @@ student wrote."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from grader.errors import AnswerError
 from grader.normalise import (
     LATEX_LAYOUT,
     Step,
     blank_invisible_characters,
+    character_check,
     check_brackets,
     check_length,
     map_fullwidth_forms,
@@ -177,19 +177,7 @@ _CHARACTER_ADVICE = {
 }
 
 
-def reject_unsupported_characters(text: str) -> str:
-    """Anything outside the characters our grammar knows is refused, with its Unicode name: a
-    Cyrillic `х` is named, never turned into a new symbol."""
-    for position, char in enumerate(text):
-        if char in _ALLOWED:
-            continue
-        if char in _CHARACTER_ADVICE:
-            message = f"the character {char} is not allowed: {_CHARACTER_ADVICE[char]}"
-        else:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            message = f"character '{char}' ({name}) is not allowed in an answer"
-        raise AnswerError(text, position, message)
-    return text
+reject_unsupported_characters = character_check(_ALLOWED, _CHARACTER_ADVICE)
 
 
 def _reject_our_markers(text: str) -> str:

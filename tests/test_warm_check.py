@@ -271,12 +271,8 @@ def test_a_folder_open_to_others_is_refused_and_the_answer_checked_here(warm_fol
     argv = ["check", RUBRIC, "b.params", "9CD + D"]
     code, out, err = warm_folder.run(*argv)
     warned = warm_folder.run("check", "--warm", *argv[1:])
-    assert warned == (
-        code,
-        out,
-        f"warning: --warm: the folder {warm_folder.folder} {why}; checking in this process\n".encode()
-        + err,
-    )
+    warning = f"warning: --warm: the folder {warm_folder.folder} {why}; checking in this process"
+    assert warned == (code, out, f"{warning}\n".encode() + err)
     assert warm_folder.checkers() == []
     assert [p.name for p in warm_folder.folder.iterdir()] == []
 

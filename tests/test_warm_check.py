@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -277,6 +278,22 @@ def test_a_folder_open_to_others_is_refused_and_the_answer_checked_here(warm_fol
     assert [p.name for p in warm_folder.folder.iterdir()] == []
 
 
+def test_a_socket_path_too_long_is_refused_and_the_answer_checked_here(warm_folder):
+    runtime = warm_folder.runtime / ("x" * 80)
+    runtime.mkdir(mode=0o700)
+    argv = ["check", RUBRIC, "b.params", "9CD + D"]
+    code, out, err = warm_folder.run(*argv)
+    warned = warm_folder.run("check", "--warm", *argv[1:], XDG_RUNTIME_DIR=str(runtime))
+    path = runtime / "grader" / f"check-{warm.fingerprint()}.sock"
+    warning = f"warning: --warm: the socket path {path} is too long for a Unix socket"
+    assert warned == (code, out, f"{warning}; checking in this process\n".encode() + err)
+
+
+def test_the_grader_command_enters_through_the_thin_entry():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"grader": "grader.entry:main"}
+
+
 def test_a_link_in_place_of_the_folder_is_refused(warm_folder, tmp_path):
     warm_folder.runtime.joinpath("grader").symlink_to(tmp_path)
     code, out, err = warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D")
@@ -336,12 +353,18 @@ def test_two_clients_at_once_both_get_their_answers(warm_folder):
     assert _start_together(warm_folder, answers) == expected  # both ask the running one
 
 
-def test_a_hostile_answer_is_bounded_and_the_checker_answers_the_next(warm_folder):
-    hostile = ["check", "--warm", RUBRIC, "a.formula", FORMULA, "--timeout", "0.03", "--json"]
-    code, out, _ = warm_folder.run(*hostile)
-    result = json.loads(out)
-    assert (code, result["verdict"]) == (0, "error")
-    assert "computing time" in result["feedback"][0]
+HOSTILE = [  # from the hostile-inputs notes: DoS by evaluation, by nesting, by computing time
+    ([RUBRIC, "b.params", "9^9^9^9^9"], "invalid"),
+    ([RUBRIC, "b.params", "(" * 201 + "C" + ")" * 201], "invalid"),
+    ([RUBRIC, "b.params", "((9**9)**9999)**9999"], "invalid"),
+    ([RUBRIC, "a.formula", FORMULA, "--timeout", "0.03"], "error"),
+]
+
+
+def test_hostile_answers_are_bounded_and_the_checker_answers_the_next(warm_folder):
+    for argv, verdict in HOSTILE:
+        code, out, err = warm_folder.run("check", "--warm", *argv, "--json")
+        assert (code, json.loads(out)["verdict"], err) == (0, verdict, b"")
     (pid,) = warm_folder.checkers()
     assert warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D") == warm_folder.run(
         "check", RUBRIC, "b.params", "9CD + D"

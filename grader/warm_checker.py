@@ -328,6 +328,8 @@ class WarmChecker:
                 header, body = answer(request, rubric)
                 warm.send_message(connection, header)
                 connection.sendall(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client is gone (Ctrl-C): no one to answer
             except BaseException:
                 with contextlib.suppress(BaseException):
                     traceback.print_exc()

@@ -418,17 +418,38 @@ def test_a_request_it_cannot_answer_is_refused(warm_folder, payload, reply):
     assert warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD")[0] == 0
 
 
-def test_a_malformed_request_of_this_version_is_refused(warm_folder):
-    warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D")
-    request = {
+def _check_request(argv: list[str]) -> dict:
+    return {
         "protocol": warm.PROTOCOL,
         "fingerprint": warm.fingerprint(),
-        "argv": ["grade", "x"],  # only `grader check` is answered
+        "argv": argv,
         "cwd": str(ROOT),
         "columns": 80,
         "stdout": ["utf-8", "strict"],
         "stderr": ["utf-8", "strict"],
     }
+
+
+def test_clients_that_hang_up_cost_the_checker_nothing(warm_folder):
+    """A client gone before its answer (Ctrl-C) leaves the checker answering the next, and
+    its log free of errors."""
+    warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D")
+    (path,) = warm_folder.folder.glob("check-*.sock")
+    for _ in range(3):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(str(path))
+            connection.sendall(_framed(_check_request(["check", RUBRIC, "a.formula", FORMULA])))
+    assert warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD") == warm_folder.run(
+        "check", RUBRIC, "b.params", "9CD"
+    )
+    (log,) = warm_folder.folder.glob("check-*.log")
+    assert "Traceback" not in log.read_text()
+    assert len(warm_folder.checkers()) == 1
+
+
+def test_a_malformed_request_of_this_version_is_refused(warm_folder):
+    warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D")
+    request = _check_request(["grade", "x"])  # only `grader check` is answered
     assert json.loads(_raw_request(warm_folder, _framed(request))[4:]) == {
         "refused": "a malformed request"
     }

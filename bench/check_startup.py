@@ -14,9 +14,15 @@ Each round runs, one after another so that a slow spell of the machine falls on 
 - `grader check rubrics/mha-q1.yaml a.params "3d(d+1)"`: a count with a rubric of counts
   only, which does not import numpy (a rubric with formulas or matrices needs it to load).
 
+- `grader check --warm rubrics/22-52-q4.yaml b.params "9CD + D"`, the first call (which starts
+  the warm checker, in a temporary XDG_RUNTIME_DIR, stopped before each round) and a later
+  call (the checker running, the rubric loaded): what `--warm` costs;
+
 and prints, for each, the median wall time and the median CPU time (user and system, of the
 process and its workers, from wait4), then the grader's own modules and the heaviest imports
-of one `grader check` under `python -X importtime`, and the load average. The target is under
+of one `grader check` under `python -X importtime`, and the load average. For `--warm`, the
+CPU time is the client's and, separately, the warm checker's for the request (its own and its
+reaped children's, read from /proc before and after; for the first call, its start). The target is under
 0.3 s of wall time on a quiet 2-core machine; on a loaded one, read the CPU time and the ratio
 to `import sympy`.
 """
@@ -25,9 +31,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,11 +58,66 @@ COMMANDS = {
     ],
 }
 
+WARM = [PYTHON, "-m", "grader", "check", "--warm", RUBRIC, "b.params", "9CD + D"]
+WARM_ROWS = ("grader check --warm (first call)", "grader check --warm (later call)")
 
-def timed(command: list[str], code: str | None = None) -> tuple[float, float]:
+
+class WarmChecker:
+    """The warm checker of `grader check --warm`, in a temporary runtime folder of its own."""
+
+    def __init__(self) -> None:
+        self.runtime = tempfile.mkdtemp(prefix="gwb", dir="/tmp")
+        self.environment = {**os.environ, "XDG_RUNTIME_DIR": self.runtime}
+
+    def pid(self) -> int | None:
+        """The running checker's process id, from its log."""
+        pids = []
+        for log in Path(self.runtime, "grader").glob("check-*.log"):
+            pids += re.findall(r"listening on .* \(process (\d+),", log.read_text())
+        return int(pids[-1]) if pids else None
+
+    def cpu(self) -> float:
+        """The checker's CPU seconds so far, its reaped children's included."""
+        pid = self.pid()
+        if pid is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            return 0.0
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+    def call(self) -> tuple[float, float, float]:
+        """(wall s, the client's CPU s, the checker's CPU s) of one `grader check --warm`."""
+        before = self.cpu()
+        wall, client = timed(WARM, environment=self.environment)
+        time.sleep(0.5)  # the checker reaps the request's child within 0.2 s
+        return wall, client, self.cpu() - before
+
+    def stop(self) -> None:
+        pid = self.pid()
+        subprocess.run(
+            [*WARM[:4], "--warm", "--stop"],
+            env=self.environment,
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        while pid is not None and Path(f"/proc/{pid}").exists():
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        shutil.rmtree(Path(self.runtime, "grader"), ignore_errors=True)
+
+
+def timed(
+    command: list[str], code: str | None = None, environment: dict | None = None
+) -> tuple[float, float]:
     """(wall s, CPU s of the process and its children) of one run; `code`, a folder holding
     another version of the grader package to run instead of ours."""
-    environment = {**os.environ, "PYTHONPATH": code} if code else None
+    if code:
+        environment = {**os.environ, "PYTHONPATH": code}
     started = time.perf_counter()
     # `python -m` puts its working folder first on sys.path: the other version's, for it
     process = subprocess.Popen(
@@ -100,9 +164,19 @@ def main() -> None:
     print(describe_machine())
     before = os.getloadavg()
     figures: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for _ in range(args.rounds):
-        for name, (command, code) in commands.items():
-            figures[name].append(timed(command, code))
+    warm_figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in WARM_ROWS}
+    checker = WarmChecker()
+    try:
+        for _ in range(args.rounds):
+            for name, (command, code) in commands.items():
+                figures[name].append(timed(command, code))
+            checker.stop()
+            warm_figures[WARM_ROWS[0]].append(checker.call())
+            for _ in range(3):
+                warm_figures[WARM_ROWS[1]].append(checker.call())
+    finally:
+        checker.stop()
+        shutil.rmtree(checker.runtime, ignore_errors=True)
     after = os.getloadavg()
 
     floor = statistics.median(cpu for _, cpu in figures["python -c 'import sympy'"])
@@ -112,6 +186,10 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         print(f"{name:<38} {wall:>7.3f} {cpu:>7.3f} {cpu / floor:>18.2f}x")
+    print(f"\n{'--warm (3 later calls a round)':<38} {'wall s':>7} {'client':>7} {'checker':>8}")
+    for name, runs in warm_figures.items():
+        wall, client, server = (statistics.median(run[i] for run in runs) for i in range(3))
+        print(f"{name:<38} {wall:>7.3f} {client:>7.3f} {server:>8.3f}")
     print(
         "load average before and after: "
         + " ".join(f"{x:.2f}" for x in before)

@@ -81,8 +81,10 @@ class Interrupted(BaseException):
         self.message = message
 
 
-def _check(args: argparse.Namespace) -> int:
-    rubric = load_rubric(args.rubric)
+def _check(args: argparse.Namespace, load=load_rubric) -> int:
+    """`grader check`; `load` reads the rubric (the warm checker of `--warm` passes one that
+    answers from the rubrics it has loaded: grader/warm_checker.py)."""
+    rubric = load(args.rubric)
     items = rubric.items
     if args.item not in items:
         raise UsageError(
@@ -1012,6 +1014,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("item", metavar="ITEM", help="the item id, e.g. a.params")
     check.add_argument("answer", metavar="ANSWER", help="the answer as the student wrote it")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument(
+        "--warm",
+        action="store_true",
+        help="ask the warm checker, a process of yours that keeps the grader imported (started "
+        "if none runs, it stops after 15 minutes unused): the same output, in a blink. "
+        "`grader check --warm --stop` stops it",
+    )
     _add_bounds(check)
     check.set_defaults(run=_check)
 

@@ -1,0 +1,18 @@
+"""The `grader` command's entry point. `grader check --warm ...` goes to the thin client of
+the warm checker (grader/warm.py), which imports only the standard library; every other
+command line goes to grader.cli, which imports what the command needs."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    from grader import warm
+
+    if warm.wants_warm(argv) or warm.wants_stop(argv):
+        return warm.run_client(argv)
+    from grader.cli import main as cli_main
+
+    return cli_main()

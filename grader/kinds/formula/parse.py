@@ -19,6 +19,7 @@ formula (which inputs each output reads through which weights) is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import sympy
 
@@ -75,6 +76,7 @@ def _is_matrix_form(tokens: list) -> bool:
     )
 
 
+@lru_cache(maxsize=1024)  # asked again and again of one answer as it is graded
 def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
     product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no

@@ -354,12 +354,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     # Rows of different widths already differ in their name or their count of indices, so
     # padding with 0 keeps them apart, and keeps the values small enough to pack.
     padded = np.concatenate(
-        [
-            rows
-            if rows.shape[1] == width
-            else np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
-            for rows in parameter_rows
-        ]
+        [rows if rows.shape[1] == width else _padded(rows, width) for rows in parameter_rows]
     )
     parameter = _row_ids(padded)
     nominal = int(parameter.max()) + 1
@@ -479,10 +474,11 @@ def _packed(rows: np.ndarray) -> np.ndarray | None:
     spread = rows.max(axis=0) - low + 1
     if float(np.prod(spread.astype(np.float64))) >= 2**62:
         return None
-    packed = np.zeros(len(rows), dtype=np.int64)
-    for column in range(rows.shape[1]):
-        packed = packed * spread[column] + (rows[:, column] - low[column])
-    return packed
+    places, place = [], 1  # each column's place value, row-major: one product for them all
+    for extent in reversed(spread.tolist()):
+        places.append(place)
+        place *= extent
+    return (rows - low) @ np.array(places[::-1], dtype=np.int64)
 
 
 def _distinct_rows(rows: np.ndarray) -> int:
@@ -789,3 +785,11 @@ def _grids(ranges: Sequence[np.ndarray]) -> list[np.ndarray]:
         grids.append(np.repeat(values, after).reshape(1, -1).repeat(before, axis=0).ravel())
         before *= length
     return grids
+
+
+def _padded(rows: np.ndarray, width: int) -> np.ndarray:
+    """`rows` with columns of 0 added on the right up to `width` (`np.pad`'s result, without
+    its cost)."""
+    wide = np.zeros((len(rows), width), dtype=rows.dtype)
+    wide[:, : rows.shape[1]] = rows
+    return wide

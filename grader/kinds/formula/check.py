@@ -562,8 +562,8 @@ def _range_finding(
     reference: Formula, student: Formula, meanings: Mapping[str, str]
 ) -> list[Diagnosis]:
     """`\\sum_{n=1}^{P}` where the reference sums to Q: a size written for another."""
-    extra = _range_lengths(student) - _range_lengths(reference)
-    missing = _range_lengths(reference) - _range_lengths(student)
+    written_lengths, wanted_lengths = _range_lengths(student), _range_lengths(reference)
+    extra, missing = written_lengths - wanted_lengths, wanted_lengths - written_lengths
     if sum(extra.values()) != 1 or sum(missing.values()) != 1:
         return []
     (written,), (wanted,) = list(extra), list(missing)

@@ -184,6 +184,8 @@ def _scaled(
     expr: sympy.Expr,
 ) -> tuple[np.ndarray, int]:
     """(n, d) with n / d the value of `plan` at every point: n integers, d a whole scale."""
+    if len(plan) == 1 and plan[0][0] == 1 and isinstance(plan[0][1], int):
+        return grids[plan[0][1]], 1  # one letter, as most indices are
     parts: list[tuple[Fraction, np.ndarray | None]] = []
     for coefficient, what in plan:
         if what is None:

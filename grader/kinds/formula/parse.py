@@ -76,10 +76,11 @@ def _is_matrix_form(tokens: list) -> bool:
     )
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)
 def _tokens(text: str) -> tuple:
     """A formula's tokens, remembered: an answer is read, then asked whether it is an index
-    form, once or twice, as it is graded."""
+    form, once or twice, as it is graded. The last 64 answers only (at most 1,000 characters
+    each, `normalise.MAX_ANSWER_LENGTH`), so a worker's memory stays small."""
     return tuple(tokenize(normalise(text, FORMULA_STEPS)))
 
 

@@ -438,7 +438,7 @@ ACTIVATIONS = {
 }
 
 
-@lru_cache(maxsize=1024)  # an answer's reading is written, then its alt text, alike
+@lru_cache(maxsize=256)  # an answer's reading is written, then its alt text, alike
 def describe_formula(
     output: Access,
     terms: tuple[Term, ...],

@@ -5,7 +5,9 @@ The survivors of a mutation sample of `grader/kinds/formula/layer.py` after its 
 (strides, groups, activations, pooling): a weight written with different numbers of indices,
 the sizes named in a fractional index's message, an index coefficient near the limit of exact
 arithmetic; and, from a sample after the day's merges (seed 47), a sum's end that is a
-fraction, an output index naming too many outputs, a window of two dilated taps. Each row
+fraction, an output index naming too many outputs, a window of two dilated taps; and, from
+the sample after the faster distinct checks (seed 47 again), a letter of an output index
+over more values than a sum may run over, refused with their count. Each row
 pins the verdict, the marks, the diagnosis and every line of feedback.
 """
 
@@ -185,6 +187,18 @@ CASES = [
             "An instructor will read it; its 0 marks are provisional until then.",
         ),
         id="an output index over 9000 x 9000 letters names too many outputs to enumerate",
+    ),
+    pytest.param(
+        RUBRIC,
+        "a.formula",
+        r"y_{i,n+m-1} = w_{n} x_{i,1}, 1 \le n \le 20000, 1 \le m \le 2",
+        ("invalid", 0.0, None),
+        (
+            "We could not read your answer: n runs over 20000 values (at column 1).",
+            "This answer is too large to check; write it over the question's sizes.",
+            "An instructor will read it; its 0 marks are provisional until then.",
+        ),
+        id="a letter of an output index over 20000 values is refused with its count",
     ),
     pytest.param(
         RUBRIC,

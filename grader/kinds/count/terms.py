@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 
@@ -77,7 +77,7 @@ class Sizes:
     def is_output(self, index: int) -> bool:
         return "output" in self._meaning(index) and not self.is_kernel(index)
 
-    @property
+    @cached_property  # asked for every split of a count's terms
     def positions(self) -> frozenset[int]:
         return frozenset(i for i in range(len(self.specs)) if self.is_position(i))
 
@@ -338,6 +338,8 @@ def _is_taps(ratio, taps: sympy.Expr, case: _Case) -> bool:
     """Whether a ratio of monomials is the kernel's number of taps (9, or K²). Both are
     monomials, so expanding their difference decides it exactly; sympy's `simplify` did too,
     at 85% of the time of a wrong count's check."""
+    if taps.is_Integer and not ratio.is_number:
+        return False  # sizes over sizes in lowest terms are never a number
     value = ratio.value()
     return value != 1 and sympy.expand(value - taps) == 0
 
@@ -516,6 +518,10 @@ def compare_terms(case: _Case) -> TermComparison | None:
 
 # --- A count that is the answer to another part ---------------------------------------------
 
+# Whether a rubric's count (another part's reference or misconception) is a rational function:
+# asked for every wrong count, about the same few counts.
+_rubric_rational = lru_cache(maxsize=1024)(is_rational_count)
+
 
 def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
     """When the count is another part's reference, or a mistake a rubric anticipates there,
@@ -524,7 +530,7 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
         reference = case.relate(other.reference.expr)
-        if not is_rational_count(reference):
+        if not _rubric_rational(reference):
             continue  # a count with floors is no rational function to compare with
         if _matches(case.student, _rubric_fraction(reference, case.order)):
             return (
@@ -537,7 +543,7 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
         for rule in other.misconceptions:
             if (
                 isinstance(rule.reading, ParsedAnswer)
-                and is_rational_count(case.relate(rule.reading.expr))
+                and _rubric_rational(case.relate(rule.reading.expr))
                 and _matches(
                     case.student, _rubric_fraction(case.relate(rule.reading.expr), case.order)
                 )

@@ -123,14 +123,14 @@ class FormulaKind:
 
     def _grade(self, item: Item, text: str, written: Formula, context: Context) -> ItemResult:
         base = item.spec.index_base
-        from_zero = indexed_from_zero(written, item.spec.layer)
-        formula = from_zero if base == "0" and is_index_form(text, item.spec.layer) else written
+        index_form = base == "0" and is_index_form(text, item.spec.layer)
+        formula = indexed_from_zero(written, item.spec.layer) if index_form else written
         check = check_formula(item, formula, context.symbols, context.size_sets)
         if check.equivalent or not check.exact or not is_index_form(text, item.spec.layer):
             return score_formula(item, formula, check)
         # Right in the other convention? Said so, or (index_base: any) right, with a note.
         other_base = "1" if base == "0" else "0"
-        other = written if base == "0" else from_zero
+        other = written if base == "0" else indexed_from_zero(written, item.spec.layer)
         try:
             right_otherwise = not differs_at_first_sizes(
                 other, item.reference, item.spec.layer, context.size_sets

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -177,14 +177,14 @@ class _Comparison:
         student: Structure,
         layer: LayerSpec,
         meanings: Mapping[str, str],
-        whole_image: bool = False,
+        whole_image: Callable[[], bool] = lambda: False,
         sized_kernel: bool = False,
         kind: str | None = None,
         columns: bool = False,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.columns = columns  # tokens as columns, compared transposed (`layout`)
-        self.whole_image = whole_image  # the student's kernel covers the image at every size
+        self.whole_image = whole_image  # the student's kernel covers the image at every size?
         self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
@@ -373,7 +373,7 @@ class _Comparison:
         if self.kind == "projection":
             extent = (self.s.extent or (0,))[0]
             one, many = self.words.position, self.words.positions
-            reads = f"every input {one}" if self.whole_image else f"{extent} input {many}"
+            reads = f"every input {one}" if self.whole_image() else f"{extent} input {many}"
             return (
                 f"Each of your output {many} reads {reads}; in a projection each output {one} "
                 f"reads only its own input {one}, through the same weights for every {one}."
@@ -390,7 +390,7 @@ class _Comparison:
                 "Each output reads only the inputs at its own position (a 1×1 kernel); this "
                 f"layer's kernel spans {wanted}."
             )
-        if self.whole_image:
+        if self.whole_image():
             return (
                 f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
                 "every position, so each output reads inputs from everywhere."
@@ -562,8 +562,8 @@ def _range_finding(
     reference: Formula, student: Formula, meanings: Mapping[str, str]
 ) -> list[Diagnosis]:
     """`\\sum_{n=1}^{P}` where the reference sums to Q: a size written for another."""
-    extra = _range_lengths(student) - _range_lengths(reference)
-    missing = _range_lengths(reference) - _range_lengths(student)
+    written_lengths, wanted_lengths = _range_lengths(student), _range_lengths(reference)
+    extra, missing = written_lengths - wanted_lengths, wanted_lengths - written_lengths
     if sum(extra.values()) != 1 or sum(missing.values()) != 1:
         return []
     (written,), (wanted,) = list(extra), list(missing)
@@ -922,7 +922,10 @@ def check_formula(
         findings += several_inputs_findings(
             reference, student, item.reference, formula, layer, meanings
         )
-    whole_image = not several and _covers_the_image(student, reference, spatial_axes(layer))
+
+    def whole_image() -> bool:  # asked only for a kernel's words: the facts at every size set
+        return not several and _covers_the_image(student, reference, spatial_axes(layer))
+
     sized_kernel = (
         not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     )

@@ -127,7 +127,10 @@ class IndexFormReader(TokenReader):
         sign = -1 if self.at("-") else 1
         if self.at("+", "-"):
             self.take()
-        total = sign * self.index_product(scope)
+        first = self.index_product(scope)
+        if sign == 1 and first.is_Symbol and not self.at("+", "-"):
+            return first  # one letter, as most indices are: nothing to expand
+        total = sign * first
         while self.at("+", "-"):
             sign = -1 if self.take().kind == "-" else 1
             total += sign * self.index_product(scope)
@@ -148,7 +151,7 @@ class IndexFormReader(TokenReader):
                 self.take("*")
             result *= self.index_atom(scope)
         indices = result.free_symbols - self.size_symbols
-        if indices and not _linear(result, indices):
+        if indices and not result.is_Symbol and not _linear(result, indices):
             raise AnswerError(
                 self.text,
                 first.start if first else 0,

@@ -184,6 +184,8 @@ def _scaled(
     expr: sympy.Expr,
 ) -> tuple[np.ndarray, int]:
     """(n, d) with n / d the value of `plan` at every point: n integers, d a whole scale."""
+    if len(plan) == 1 and plan[0][0] == 1 and isinstance(plan[0][1], int):
+        return grids[plan[0][1]], 1  # one letter, as most indices are
     parts: list[tuple[Fraction, np.ndarray | None]] = []
     for coefficient, what in plan:
         if what is None:
@@ -290,7 +292,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         if combinations == 0:
             continue
         variables = free + [s.variable for s in term.sums]
-        grids = [g.ravel() for g in np.meshgrid(*ranges, indexing="ij", copy=False)]
+        grids = _grids(ranges)
 
         def values(index: sympy.Expr, grids=grids, variables=variables) -> np.ndarray:
             return evaluate_index(index, variables, symbols, grids, len(grids[0]), formula.text)
@@ -354,12 +356,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     # Rows of different widths already differ in their name or their count of indices, so
     # padding with 0 keeps them apart, and keeps the values small enough to pack.
     padded = np.concatenate(
-        [
-            rows
-            if rows.shape[1] == width
-            else np.pad(rows, ((0, 0), (0, width - rows.shape[1])), constant_values=0)
-            for rows in parameter_rows
-        ]
+        [rows if rows.shape[1] == width else _padded(rows, width) for rows in parameter_rows]
     )
     parameter = _row_ids(padded)
     nominal = int(parameter.max()) + 1
@@ -448,7 +445,7 @@ def _gaps(formula, free, free_ranges, out_dims, symbols) -> tuple[int, int, tupl
     combinations = math.prod(len(r) for r in free_ranges)
     if combinations > MAX_ENUMERATION:
         raise AnswerTooLargeError(formula.text, 0, "this output index names too many outputs")
-    grids = [g.ravel() for g in np.meshgrid(*free_ranges, indexing="ij", copy=False)]
+    grids = _grids(free_ranges)
 
     def values(index: sympy.Expr) -> np.ndarray:
         return evaluate_index(index, free, symbols, grids, combinations, formula.text)
@@ -479,10 +476,11 @@ def _packed(rows: np.ndarray) -> np.ndarray | None:
     spread = rows.max(axis=0) - low + 1
     if float(np.prod(spread.astype(np.float64))) >= 2**62:
         return None
-    packed = np.zeros(len(rows), dtype=np.int64)
-    for column in range(rows.shape[1]):
-        packed = packed * spread[column] + (rows[:, column] - low[column])
-    return packed
+    places, place = [], 1  # each column's place value, row-major: one product for them all
+    for extent in reversed(spread.tolist()):
+        places.append(place)
+        place *= extent
+    return (rows - low) @ np.array(places[::-1], dtype=np.int64)
 
 
 def _distinct_rows(rows: np.ndarray) -> int:
@@ -593,9 +591,11 @@ def _classes(
 # --- Facts about a structure, for diagnoses ------------------------------------------------
 
 
+@lru_cache(maxsize=256)
 def spatial_axes(layer: LayerSpec) -> int:
     """How many leading axes are positions: the last axis of each tensor is its channels, and
-    the axes before it are positions when input and output have the same sizes there."""
+    the axes before it are positions when input and output have the same sizes there (worked
+    out once per layer: each check asks it several times)."""
     x, y = layer.input.shape, layer.output.shape
     if len(x) != len(y):
         return 0
@@ -623,8 +623,8 @@ def strides(
     # position; a weight shared by a window's taps (w_{l,k} for w_{u,v,l,k}) links it to
     # several, and its slope is the step from one window's last input to the next's first.
     one_input = len(out_index) > 0 and (
-        np.unique(np.stack([classes, *out_index]), axis=1).shape[1]
-        == np.unique(np.stack([classes, *out_index, *in_index]), axis=1).shape[1]
+        _distinct_rows(np.stack([classes, *out_index], axis=1))
+        == _distinct_rows(np.stack([classes, *out_index, *in_index], axis=1))
     )
     for out, source in zip(out_index, in_index, strict=True):
         shared = _shared_stride(out[order], source[order], classes[order]) if one_input else None
@@ -773,3 +773,25 @@ def _channel_map(out_channel: np.ndarray, in_channel: np.ndarray, structure: Str
     reads = np.zeros((structure.out_dims[-1], structure.in_dims[-1]), dtype=bool)
     reads[out_channel, in_channel] = True
     return reads
+
+
+def _grids(ranges: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Every combination of the ranges' values, one flat array per range, the last range
+    varying fastest: what `np.meshgrid(*ranges, indexing="ij")` gives, raveled, in fewer
+    numpy calls (instantiating runs it for every term at every size set)."""
+    lengths = [len(r) for r in ranges]
+    total = math.prod(lengths)
+    grids, before = [], 1
+    for values, length in zip(ranges, lengths, strict=True):
+        after = total // (before * length) if total else 0
+        grids.append(np.repeat(values, after).reshape(1, -1).repeat(before, axis=0).ravel())
+        before *= length
+    return grids
+
+
+def _padded(rows: np.ndarray, width: int) -> np.ndarray:
+    """`rows` with columns of 0 added on the right up to `width` (`np.pad`'s result, without
+    its cost)."""
+    wide = np.zeros((len(rows), width), dtype=rows.dtype)
+    wide[:, : rows.shape[1]] = rows
+    return wide

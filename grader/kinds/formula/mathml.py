@@ -4,6 +4,7 @@ over its Σ (`grader.mathml` says why MathML)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 import sympy
@@ -12,9 +13,11 @@ from grader.kinds.formula.terms import Access, Formula, describe_formula, show_i
 from grader.mathml import math_element
 
 
+@lru_cache(maxsize=1024)
 def _index_mathml(index: sympy.Expr) -> str:
     """An index expression such as i+u-2 or t+u-(K+1)/2, token by token: letters, numbers,
-    signs, brackets (floors and ceilings as ⌊ ⌋ and ⌈ ⌉)."""
+    signs, brackets (floors and ceilings as ⌊ ⌋ and ⌈ ⌉). Remembered: a class writes the same
+    indices again and again."""
     text = show_index(index)
     pieces = []
     for token in re.findall(r"[A-Za-z]+|[0-9]+|[+-]|.", text):

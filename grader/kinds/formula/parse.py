@@ -19,6 +19,7 @@ formula (which inputs each output reads through which weights) is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import sympy
 
@@ -41,7 +42,7 @@ def parse_formula(
     over the same window."""
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
-    tokens = tokenize(normalise(text, FORMULA_STEPS))
+    tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
     if is_vector_form(tokens, layer):
         return read_vector_form(text, tokens, sizes, layer)
     if _is_matrix_form(tokens):
@@ -75,9 +76,17 @@ def _is_matrix_form(tokens: list) -> bool:
     )
 
 
+@lru_cache(maxsize=64)
+def _tokens(text: str) -> tuple:
+    """A formula's tokens, remembered: an answer is read, then asked whether it is an index
+    form, once or twice, as it is graded. The last 64 answers only (at most 1,000 characters
+    each, `normalise.MAX_ANSWER_LENGTH`), so a worker's memory stays small."""
+    return tuple(tokenize(normalise(text, FORMULA_STEPS)))
+
+
 def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
     product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no
     one's convention."""
-    tokens = tokenize(normalise(text, FORMULA_STEPS))
+    tokens = list(_tokens(text))
     return not _is_matrix_form(tokens) and not (layer is not None and is_vector_form(tokens, layer))

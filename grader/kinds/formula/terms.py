@@ -293,8 +293,8 @@ class TokenReader:
         return self.tokens[index] if index < len(self.tokens) else None
 
     def at(self, *kinds: str) -> bool:
-        token = self.peek()
-        return token is not None and token.kind in kinds
+        position = self.position  # `peek`, inlined: reading a formula asks this often
+        return position < len(self.tokens) and self.tokens[position].kind in kinds
 
     def take(self, *kinds: str, what: str | None = None) -> Token:
         token = self.peek()
@@ -438,6 +438,7 @@ ACTIVATIONS = {
 }
 
 
+@lru_cache(maxsize=256)  # an answer's reading is written, then its alt text, alike
 def describe_formula(
     output: Access,
     terms: tuple[Term, ...],

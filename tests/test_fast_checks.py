@@ -1,0 +1,162 @@
+"""The cheaper ways the checks of distinct answers work things out (issue 20) give what the
+plain ways gave: instantiation's grids are numpy's meshgrid, rows are packed as column by column,
+padded as `np.pad` pads them; a formula's tokens, remembered per answer, are never changed by
+reading it; an index that is one letter is read as it was; and the student's facts at the
+second size set are worked out only when a kernel's words need them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.grade import grade_answer
+from grader.kinds.formula import layer
+from grader.kinds.formula.check import check_formula, structures
+from grader.kinds.formula.parse import _tokens, is_index_form, parse_formula
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+CONTEXT = RUBRIC.context
+
+ranges = st.lists(
+    st.tuples(st.integers(-5, 5), st.integers(0, 4)).map(lambda r: np.arange(r[0], r[0] + r[1])),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranges)
+def test_grids_are_numpys_meshgrid_raveled(values):
+    expected = [g.ravel() for g in np.meshgrid(*values, indexing="ij")]
+    found = layer._grids(values)
+    assert len(found) == len(expected)
+    for mine, theirs in zip(found, expected, strict=True):
+        assert mine.dtype == theirs.dtype
+        assert mine.shape == theirs.shape
+        assert np.array_equal(mine, theirs)
+
+
+def _packed_column_by_column(rows: np.ndarray) -> np.ndarray | None:
+    """The packing as it was written before: one numpy step per column."""
+    low = rows.min(axis=0)
+    spread = rows.max(axis=0) - low + 1
+    if float(np.prod(spread.astype(np.float64))) >= 2**62:
+        return None
+    packed = np.zeros(len(rows), dtype=np.int64)
+    for column in range(rows.shape[1]):
+        packed = packed * spread[column] + (rows[:, column] - low[column])
+    return packed
+
+
+row_tables = st.integers(1, 8).flatmap(
+    lambda width: st.lists(
+        st.lists(
+            st.one_of(st.integers(-3, 3), st.integers(-(2**40), 2**40)),
+            min_size=width,
+            max_size=width,
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(row_tables)
+def test_rows_are_packed_as_column_by_column(table):
+    rows = np.array(table, dtype=np.int64)
+    expected = _packed_column_by_column(rows)
+    found = layer._packed(rows)
+    if expected is None:
+        assert found is None
+    else:
+        assert found.dtype == np.int64
+        assert found.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    ("table", "width", "expected"),
+    [
+        ([[1, 2]], 2, [[1, 2]]),
+        ([[1, 2]], 4, [[1, 2, 0, 0]]),
+        ([[7], [-3]], 3, [[7, 0, 0], [-3, 0, 0]]),
+    ],
+)
+def test_rows_are_padded_with_zeros_on_the_right(table, width, expected):
+    rows = np.array(table, dtype=np.int64)
+    padded = layer._padded(rows, width)
+    assert padded.dtype == np.int64
+    assert padded.tolist() == expected
+    assert np.array_equal(padded, np.pad(rows, ((0, 0), (0, width - rows.shape[1]))))
+
+
+def test_a_formulas_remembered_tokens_are_not_changed_by_reading_it():
+    """`w_12` is read as w_1 times 2: reading it splits a token of its own list, never the
+    remembered one, so the same answer reads alike every time."""
+    item = RUBRIC.items["e.formula"]
+    text = r"y_{i,k} = \sum_{l=1}^{C} w_12 x_{i,l}"
+    before = _tokens(text)
+    first = parse_formula(text, CONTEXT.symbol_table, item.spec.layer, item.reference)
+    assert _tokens(text) == before
+    second = parse_formula(text, CONTEXT.symbol_table, item.spec.layer, item.reference)
+    assert first == second
+    (term,) = first.terms
+    assert term.coefficient == 2
+    assert [(f.name, tuple(map(str, f.indices))) for f in term.factors] == [
+        ("w", ("1",)),
+        ("X", ("i", "l")),
+    ]
+    assert is_index_form(text, item.spec.layer)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("i", "i"),
+        ("+i", "i"),
+        ("-i", "-i"),
+        ("i+1", "i + 1"),
+        ("i-u", "i - u"),
+        ("2i", "2*i"),
+        ("2i-i", "i"),
+    ],
+)
+def test_an_index_of_one_letter_reads_as_before(written, expected):
+    item = RUBRIC.items["b.formula"]
+    text = rf"y_{{i,j,k}} = \sum_{{u=-1}}^{{1}} w_{{u,k}} x_{{{written},j,k}}"
+    formula = parse_formula(text, CONTEXT.symbol_table, item.spec.layer, item.reference)
+    (term,) = formula.terms
+    assert [str(i) for i in term.factors[-1].indices] == [expected, "j", "k"]
+
+
+def test_the_second_size_sets_facts_wait_for_a_kernels_words():
+    """A wrong formula whose findings say nothing of its kernel leaves the student's facts at
+    the second size set unworked; one told its kernel spans the whole image has them."""
+    item = RUBRIC.items["b.formula"]
+    spec = item.spec.layer
+    one_by_one = r"y_{i,j,k} = \sum_{l=1}^{C} 5 w_{l,k} x_{i,j,l} + b_k"
+    formula = parse_formula(one_by_one, CONTEXT.symbol_table, spec, item.reference)
+    check = check_formula(item, formula, CONTEXT.symbols, CONTEXT.size_sets)
+    assert [f.kind for f in check.findings] == ["kernel_size"]
+    student = structures(formula, spec, CONTEXT.size_sets)
+    assert student[1].known_facts == {}
+    assert "1×1 kernel" in check.findings[0].message
+
+    whole = (
+        r"y_{i,j,k} = \sum_{u=1}^{P}\sum_{v=1}^{Q}\sum_{l=1}^{C} w_{u,v,l,k} "
+        r"x_{i+u-1,j+v-1,l} + b_k"
+    )
+    result = grade_answer(RUBRIC, item, whole)
+    assert (result.verdict, result.marks, result.diagnosis) == ("incorrect", 0, "kernel_size")
+    assert result.feedback == (
+        "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every "
+        "position, so each output reads inputs from everywhere.",
+    )
+    formula = parse_formula(whole, CONTEXT.symbol_table, spec, item.reference)
+    assert all(s.known_facts for s in structures(formula, spec, CONTEXT.size_sets))

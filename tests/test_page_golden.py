@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from grader.exam import ExamQuestion, QuestionClass, Sheet
 from grader.exam_report import render_parts
 from grader.html_report import render_student
-from grader.model import ItemResult, SubmissionResult
+from grader.model import Batch, ItemResult, SubmissionResult
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,17 +97,13 @@ RESULT = SubmissionResult(
 PAGES = {
     "student-page.html": lambda: render_student(RUBRIC, RESULT),
     "exam-question-parts.html": lambda: str(
-        render_parts(type("Klass", (), {"rubric": RUBRIC, "question": _Question})(), _Sheet, "q2")
+        render_parts(
+            QuestionClass(ExamQuestion(RUBRIC.id), RUBRIC, Batch([RESULT])),
+            Sheet(RESULT.student, {RUBRIC.id: RESULT}),
+            "q2",
+        )
     ),
 }
-
-
-class _Question:
-    question = RUBRIC.id
-
-
-class _Sheet:
-    results = {RUBRIC.id: RESULT}
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

@@ -305,13 +305,24 @@ _ITEM_COLUMNS = (
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
-
 # Three lists an item, ten items a student, and a class gives the same feedback and decisions
-# again and again: each list is encoded once (the text `json.dumps(list(values),
-# ensure_ascii=False)` gives).
-@functools.lru_cache(maxsize=4096)
+# again and again: each list is encoded once, and each stored text decoded once (`_strings`),
+# as long as it is short; a longer one is encoded or decoded every time, so that the caches
+# hold at most about 1024 x 2 x 1024 characters.
+_CACHED_CHARACTERS = 1024
+_CACHED_LISTS = 1024
+
+
 def _json_list(values: tuple[str, ...]) -> str:
-    """A tuple of texts as the gradebook stores it: a JSON list, not ASCII-escaped."""
+    """A tuple of texts as the gradebook stores it: a JSON list, not ASCII-escaped (the text
+    `json.dumps(list(values), ensure_ascii=False)` gives)."""
+    if sum(map(len, values)) <= _CACHED_CHARACTERS:
+        return _remembered_json_list(values)
+    return _encode_json(values)
+
+
+@functools.lru_cache(maxsize=_CACHED_LISTS)
+def _remembered_json_list(values: tuple[str, ...]) -> str:
     return _encode_json(values)
 
 
@@ -513,8 +524,9 @@ def _damage(error: Exception) -> str:
 
 def _strings(text: str, what: str) -> tuple[str, ...]:
     """A stored JSON list of strings (feedback, decision, warnings), or DamagedRow."""
+    short = isinstance(text, str) and len(text) <= _CACHED_CHARACTERS
     try:
-        return _decoded_strings(text)
+        return _decoded_strings(text) if short else _decoded_strings.__wrapped__(text)
     except _NotStrings as problem:
         raise DamagedRow(f"its {what} is {problem}") from None
 
@@ -523,10 +535,10 @@ class _NotStrings(Exception):
     """A stored text that is not a JSON list of strings; says what it is instead."""
 
 
-# A class stores the same few lists of feedback and decisions again and again: each text is
-# decoded and checked once (a tuple of texts is immutable, so one is shared by every result
-# that has it). What cannot be decoded raises, and lru_cache keeps no exception.
-@functools.lru_cache(maxsize=4096)
+# Decoded and checked once for a short text (a tuple of texts is immutable, so one is shared
+# by every result that has it). What cannot be decoded raises, and lru_cache keeps no
+# exception.
+@functools.lru_cache(maxsize=_CACHED_LISTS)
 def _decoded_strings(text: str) -> tuple[str, ...]:
     try:
         values = json.loads(text)

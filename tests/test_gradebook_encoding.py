@@ -17,7 +17,8 @@ from grader.rubric import load_rubric
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
 
-texts = st.lists(st.text(), max_size=5).map(tuple)
+# short and long lists: a list over _CACHED_CHARACTERS is encoded and decoded every time
+texts = st.lists(st.text(max_size=700), max_size=5).map(tuple)
 
 
 @given(texts)
@@ -109,3 +110,17 @@ def test_results_stored_and_read_back_are_equal_and_the_rows_are_as_json_dumps_w
     # a second store of the same results writes nothing: the rows compare equal
     assert gradebook.store_submissions(connection, run_id, RUBRIC.id, results) == 0
     connection.close()
+
+
+def test_a_long_list_is_stored_and_read_back_without_entering_the_caches():
+    long = ("é" * 700, "<" * 700)
+    stored = gradebook._json_list(long)
+    encoded, decoded = (
+        gradebook._remembered_json_list.cache_info().currsize,
+        gradebook._decoded_strings.cache_info().currsize,
+    )
+    assert stored == json.dumps(list(long), ensure_ascii=False)
+    assert gradebook._strings(stored, "feedback") == long
+    assert gradebook._json_list(long) == stored
+    assert gradebook._remembered_json_list.cache_info().currsize == encoded
+    assert gradebook._decoded_strings.cache_info().currsize == decoded

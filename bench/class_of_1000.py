@@ -33,6 +33,12 @@ machine does not inflate. Issue 20's targets, printed at the end: at least 80% o
 and 1,000 submissions per second with all reports, and under 300 MB (tree PSS) at 50,000
 students (`--students 50000 --cold-only`).
 
+With --compare it then measures, side by side, the CPU time of each stage of the main
+process's work on the class just graded (`--stage-rounds`, best of 3 by default, two
+alternating processes per version): reading the submission files, storing the results in a
+new gradebook and again unchanged, reading them back, rendering the pages; these are the
+main process's share of a run, measured without the workers, the files or other load.
+
 With --profile it also profiles a cold run in this process (`cProfile`, the same command line
 as `grader.cli.main`, with --jobs 1 so that the checks run in a worker that is not profiled)
 and then the checks themselves, every distinct answer of the class graded in this process as a
@@ -549,6 +555,89 @@ def measure_floor(submissions: Path, out: Path, work: Path) -> dict:
     return {"parse": parse, "render": render, "store": store, "students": students}
 
 
+# --- The main process's stages, side by side --------------------------------------------------
+
+# Run in a process of its own, with the grader package of the version measured first on its
+# path: the CPU time of each stage of the main process's work on the class just graded, the
+# best of --stage-rounds rounds.
+STAGES_CODE = """
+import json, sys, time
+from pathlib import Path
+from grader import gradebook
+from grader.html_report import render_student
+from grader.rubric import load_rubric
+from grader.submissions import load_submissions
+
+rubric_path, submissions, stored, scratch, rounds = sys.argv[1:6]
+rubric = load_rubric(Path(rubric_path))
+files = sorted(Path(submissions).glob("*.yaml"))
+source = gradebook.connect(Path(stored))
+run = gradebook.current_run(gradebook.latest_run(source).id, rubric)
+results = list(gradebook.iter_results(source, run))
+for leftover in Path(scratch).parent.glob(Path(scratch).name + "*"):
+    leftover.unlink()
+target = gradebook.connect(Path(scratch))
+run_id = gradebook.start_run(target, rubric, rubric.source_text)
+
+
+def store():
+    for start in range(0, len(results), 64):
+        gradebook.store_submissions(target, run_id, rubric.id, results[start : start + 64])
+
+
+def best(work, rounds):
+    times = []
+    for _ in range(rounds):
+        started = time.process_time()
+        work()
+        times.append(time.process_time() - started)
+    return min(times)
+
+
+figures = {"store, new gradebook": best(store, 1)}  # the first store is the only new one
+rounds = int(rounds)
+figures["store, unchanged"] = best(store, rounds)
+figures["read submissions"] = best(lambda: [load_submissions(p, rubric) for p in files], rounds)
+figures["read back"] = best(lambda: list(gradebook.iter_results(source, run)), rounds)
+figures["render pages"] = best(lambda: [render_student(rubric, r) for r in results], rounds)
+print(json.dumps({name: seconds / len(files) for name, seconds in figures.items()}))
+"""
+
+
+def measure_stages(submissions: Path, out: Path, work: Path, rounds: int, code: str | None) -> dict:
+    """CPU seconds a student of each stage of the main process (`STAGES_CODE`), for our
+    grader or the one in `code`."""
+    environment = {**os.environ, "PYTHONPATH": code} if code else None
+    printed = subprocess.run(
+        [sys.executable, "-c", STAGES_CODE, str(RUBRIC), str(submissions),
+         str(out / "gradebook.sqlite"), str(work / "stages.sqlite"), str(rounds)],
+        cwd=work,  # not the repository: `-c` puts the working folder first on the path
+        env=environment, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(printed)
+
+
+def compare_stages(submissions: Path, out: Path, work: Path, code: str, rounds: int) -> None:
+    """The stages of ours and of the version in `code`, alternating, each its best round."""
+    ours: dict[str, list[float]] = {}
+    theirs: dict[str, list[float]] = {}
+    for _ in range(2):
+        for figures, version in ((theirs, code), (ours, None)):
+            for name, seconds in measure_stages(submissions, out, work, rounds, version).items():
+                figures.setdefault(name, []).append(seconds)
+    print(
+        f"\nthe main process's stages, CPU us a student (best of {rounds} rounds, twice, "
+        "alternating with the compared version)"
+    )
+    print(f"{'stage':<24} {'ours':>8} {'compared':>9} {'ratio':>7}")
+    for name in ours:
+        mine, other = min(ours[name]) * 1e6, min(theirs[name]) * 1e6
+        print(f"{name:<24} {mine:>8.0f} {other:>9.0f} {mine / other:>6.2f}x")
+    mine = sum(min(v) for k, v in ours.items() if k != "store, unchanged") * 1e6
+    other = sum(min(v) for k, v in theirs.items() if k != "store, unchanged") * 1e6
+    print(f"{'cold: all but unchanged':<24} {mine:>8.0f} {other:>9.0f} {mine / other:>6.2f}x")
+
+
 # --- Profiling -------------------------------------------------------------------------------
 
 
@@ -644,6 +733,12 @@ def main() -> None:
         help="no re-run: a cold run alone (and --compare's), e.g. for memory at 50,000",
     )
     parser.add_argument("--profile", action="store_true", help="also profile a cold run")
+    parser.add_argument(
+        "--stage-rounds",
+        type=int,
+        default=3,
+        help="with --compare: rounds of each stage of the main process's work, side by side",
+    )
     parser.add_argument("--profile-lines", type=int, default=30)
     args = parser.parse_args()
 
@@ -748,6 +843,8 @@ def main() -> None:
             f"memory: under 300 MB at 50,000 students (tree PSS): {tree:.0f} MB at "
             f"{args.students} -> {verdict}"
         )
+        if args.compare and args.stage_rounds > 0:
+            compare_stages(submissions, out, work, args.compare, args.stage_rounds)
         if args.profile:
             profile_class(submissions, work, args.profile_lines)
     finally:

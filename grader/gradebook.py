@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -302,6 +303,29 @@ _ITEM_COLUMNS = (
 )
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+# Three lists an item, ten items a student, and a class gives the same feedback and decisions
+# again and again: each list is encoded once, and each stored text decoded once (`_strings`),
+# as long as it is short; a longer one is encoded or decoded every time, so that the caches
+# hold at most about 1024 x 2 x 1024 characters.
+_CACHED_CHARACTERS = 1024
+_CACHED_LISTS = 1024
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    """A tuple of texts as the gradebook stores it: a JSON list, not ASCII-escaped (the text
+    `json.dumps(list(values), ensure_ascii=False)` gives)."""
+    if sum(map(len, values)) <= _CACHED_CHARACTERS:
+        return _remembered_json_list(values)
+    return _encode_json(values)
+
+
+@functools.lru_cache(maxsize=_CACHED_LISTS)
+def _remembered_json_list(values: tuple[str, ...]) -> str:
+    return _encode_json(values)
+
+
 def _item_row(item: ItemResult) -> tuple:
     """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`."""
     return (
@@ -309,7 +333,7 @@ def _item_row(item: ItemResult) -> tuple:
         item.verdict,
         item.marks,
         item.max_marks,
-        json.dumps(list(item.feedback), ensure_ascii=False),
+        _json_list(tuple(item.feedback)),
         item.answer,
         item.interpretation,
         item.reading_mathml,
@@ -317,9 +341,9 @@ def _item_row(item: ItemResult) -> tuple:
         item.diagnosis,
         item.error_position,
         item.error_caret,
-        json.dumps(list(item.decision), ensure_ascii=False),
+        _json_list(tuple(item.decision)),
         item.found,
-        json.dumps(list(item.reading_notes), ensure_ascii=False),
+        _json_list(tuple(item.reading_notes)),
         answer_key(item.answer),
     )
 
@@ -500,12 +524,28 @@ def _damage(error: Exception) -> str:
 
 def _strings(text: str, what: str) -> tuple[str, ...]:
     """A stored JSON list of strings (feedback, decision, warnings), or DamagedRow."""
+    short = isinstance(text, str) and len(text) <= _CACHED_CHARACTERS
+    try:
+        return _decoded_strings(text) if short else _decoded_strings.__wrapped__(text)
+    except _NotStrings as problem:
+        raise DamagedRow(f"its {what} is {problem}") from None
+
+
+class _NotStrings(Exception):
+    """A stored text that is not a JSON list of strings; says what it is instead."""
+
+
+# Decoded and checked once for a short text (a tuple of texts is immutable, so one is shared
+# by every result that has it). What cannot be decoded raises, and lru_cache keeps no
+# exception.
+@functools.lru_cache(maxsize=_CACHED_LISTS)
+def _decoded_strings(text: str) -> tuple[str, ...]:
     try:
         values = json.loads(text)
     except (ValueError, TypeError) as error:
-        raise DamagedRow(f"its {what} is {_damage(error)}") from None
+        raise _NotStrings(_damage(error)) from None
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise DamagedRow(f"its {what} is not a list of texts")
+        raise _NotStrings("not a list of texts")
     return tuple(values)
 
 

@@ -89,6 +89,15 @@ def _environment() -> Environment:
         awaiting_words=AWAITING_WORDS,
         math_font=f"{FONT_FOLDER}/{MATH_FONT}",
     )
+    # The same functions as filters, for `_items.html`: a filter is called directly, a global
+    # function through the context (which looks at it for pass_context first), and a page
+    # calls them about sixty times.
+    environment.filters.update(
+        marks=marks_text,
+        mathml=trusted_mathml,
+        student_feedback=student_feedback,
+        awaiting_in=awaiting_in,
+    )
     return environment
 
 

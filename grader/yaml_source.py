@@ -10,6 +10,7 @@ alias-heavy document can cause.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import stat
@@ -80,7 +81,13 @@ def read_bounded_text(
         no_follow = 0 if follow_links else getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, os.O_RDONLY | no_follow | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # A read of the size the file has, not of the limit: a read of MAX_FILE_BYTES
+            # allocates that much for every small file. One that has grown since is read on,
+            # up to the limit.
+            size = min(os.fstat(fd).st_size, MAX_FILE_BYTES) + 1
+            data = handle.read(size) or b""  # None: nothing to read yet (O_NONBLOCK)
+            if len(data) == size:
+                data += handle.read(MAX_FILE_BYTES + 1 - size) or b""
     except OSError as exc:
         raise error(path, [Problem(None, "", f"cannot read it: {exc.strerror}")]) from None
     if len(data) > MAX_FILE_BYTES:
@@ -105,8 +112,11 @@ class _Composer:
 
     def convert(self, node: yaml.Node, key: str) -> YamlNode:
         # An alias may refer to a collection that contains it (`a: &x [*x]`); walking it would
-        # never end, so a node met again inside itself is a problem, not a recursion.
-        if id(node) in self.open_nodes:
+        # never end, so a node met again inside itself is a problem, not a recursion. A
+        # scalar contains nothing, so it is never met inside itself and is not marked open
+        # (most nodes are scalars: issue 20 made reading a submission cheaper).
+        scalar = isinstance(node, yaml.ScalarNode)
+        if not scalar and id(node) in self.open_nodes:
             line = node.start_mark.line + 1
             self.problems.append(Problem(line, key, "an alias refers to a value containing it"))
             return Scalar(line, None, "", False)
@@ -121,6 +131,8 @@ class _Composer:
                     )
                 ],
             )
+        if scalar:
+            return self._convert(node, key)
         self.open_nodes.add(id(node))
         try:
             return self._convert(node, key)
@@ -179,6 +191,8 @@ class _Composer:
 
     def _scalar(self, node: yaml.ScalarNode, key: str, line: int) -> Scalar:
         plain = node.style in (None, "")  # libyaml says "" where PyYAML says None
+        if node.tag == _STR:  # what SafeConstructor makes of a text: the text itself
+            return Scalar(line, node.value, node.value, plain)
         try:
             value = self.constructor.construct_object(node)
         except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
@@ -230,7 +244,27 @@ def _nesting_line(text: str) -> int | None:
 
 # libyaml's safe loader where PyYAML was built with it: the same safe schema, many times faster.
 # A file it refuses is read again by the pure-Python loader, whose messages and lines we report.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """That loader, remembering the tag it resolves for a short plain text: the tag YAML 1.1
+    gives a scalar is found by trying a list of regular expressions, in Python, for every
+    scalar, and a class writes the same keys and short answers in every file. The safe
+    schema has no path resolvers, so the tag depends on the text and its style alone."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and len(value) <= _REMEMBERED_LENGTH:
+            return _scalar_tag(value, implicit)
+        return super().resolve(kind, value, implicit)
+
+
+_REMEMBERED_LENGTH = 64  # characters: the cache holds at most 4096 texts this short
+
+
+@functools.lru_cache(maxsize=4096)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+
+
+_FAST_LOADER = _FastLoader
 
 
 def load_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> YamlNode:

@@ -172,7 +172,8 @@ def _normal_id(submission: Submission) -> Submission | SubmissionError:
                 )
             ],
         )
-    return replace(submission, student=student)
+    # nearly always already composed: the submission itself, not a copy (issue 20)
+    return submission if student == submission.student else replace(submission, student=student)
 
 
 def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -404,6 +404,7 @@ def grade_paths(
                     FileFailure(str(path), _claimed_twice_message(result.source, first, result))
                 )
                 result = claimed_twice(first, result)  # replaces what was given for the first
+                del first  # held by `current` or `replaced` as long as needed
                 if recall is None:
                     batch.results[place] = result
             current[place] = result

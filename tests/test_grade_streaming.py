@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook, grade, regrade
+from grader import grade, gradebook, regrade
 from grader.cli import main
 from grader.grade import Placed, ResultSpool, grade_paths
 from grader.html_report import summarise
@@ -33,8 +33,7 @@ RUBRIC = load_rubric(RUBRIC_PATH)
 def write(folder: Path, name: str, student: str, params: str, extra: str = "") -> None:
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(
-        f"student: {student}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{params}'\n"
-        + extra,
+        f"student: {student}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{params}'\n" + extra,
         encoding="utf-8",
     )
 
@@ -67,7 +66,8 @@ def regraded(tmp_path_factory):
     first_class(where / "first")
     second_class(where / "second")
     out = where / "out"
-    assert main(["grade", str(where / "first"), "--rubric", str(RUBRIC_PATH), "--out", str(out)]) == 0
+    command = ["grade", str(where / "first"), "--rubric", str(RUBRIC_PATH), "--out", str(out)]
+    assert main(command) == 0
     connection = gradebook.connect(out / "gradebook.sqlite")
     for student, marks in (("s001", 1.0), ("s002", 2.0), ("s004", 1.5)):
         gradebook.record_override(connection, RUBRIC.id, student, "b.params", marks, "seen", "ta")

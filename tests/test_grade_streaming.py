@@ -19,6 +19,7 @@ import pytest
 
 from grader import grade, gradebook, regrade
 from grader.cli import main
+from grader.exam import load_exam
 from grader.grade import Placed, ResultSpool, grade_paths
 from grader.html_report import summarise
 from grader.overrides import apply_overrides
@@ -267,3 +268,25 @@ def test_a_student_first_written_in_capitals_is_recalled_as_written(tmp_path, mo
         spool.close()
     assert recalled == [(0, "Alice")]
     assert [result.student for result in places] == ["Alice"]
+
+
+def test_an_exams_json_holds_each_questions_as_the_whole_batch_gave(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(grade, "CHUNK", 1)
+    exam, rubrics = load_exam(ROOT / "exams" / "midterm.yaml")
+    out = tmp_path / "exam.json"
+    assert main(["grade", "--exam", str(ROOT / "exams" / "midterm.yaml"), "--json", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    text = out.read_text("utf-8")
+    expected, tables = [], []
+    for question in exam.questions:
+        rubric = rubrics[question.question]
+        batch = grade_paths(rubric, list(question.submissions))
+        expected.append(batch_json(rubric, batch))
+        tables.append(f"{rubric.id}: {rubric.title}\n{format_table(rubric, batch)}\n\n")
+    assert json.loads(text) == {"questions": expected}
+    students = sum(len(question["results"]) for question in expected)
+    assert text.startswith('{"questions": [\n{"question": "22-52-Q4"')
+    assert '\n]},\n{"question": "DW-SEP-Q1"' in text
+    assert text.endswith("\n]}\n]}\n")
+    assert text.count("\n") == 2 + students + 2 * len(expected)  # a line a student
+    assert stdout == "".join(tables)

@@ -304,11 +304,13 @@ class _Streamed:
         for entry in placed:
             result = overridden(entry.result, self.overrides)
             row = self.SEPARATOR.join(table_row(self.rubric, result))
-            line = json.dumps(result_json(self.rubric, result), ensure_ascii=False)
+            line = None
+            if self._json is not None:
+                line = json.dumps(result_json(self.rubric, result), ensure_ascii=False)
             if entry.replaces is None:
                 self.totals.append(result.total)
                 self._rows.write(row + "\n")
-                if self._json is not None:
+                if line is not None:
                     self._json.write(line + "\n")
                 if self.students is not None:
                     self.students.append(result.student)
@@ -317,7 +319,8 @@ class _Streamed:
                 self.review -= _to_review(earlier)
                 self.totals[entry.place] = result.total
                 self._rows_again[entry.place] = row
-                self._json_again[entry.place] = line
+                if line is not None:
+                    self._json_again[entry.place] = line
                 if before is not None:
                     self._kept -= regrade.compare(before, [earlier], self.overrides).kept
                     self._changes = [c for c in self._changes if c[0] != entry.place]

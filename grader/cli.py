@@ -380,6 +380,15 @@ class _Graded:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    graded: list[_Graded] = []  # each question's, as it is graded
+    try:
+        return _grade_into(args, graded)
+    finally:
+        for entry in graded:
+            entry.results.close()  # the temporary files of its table and --json
+
+
+def _grade_into(args: argparse.Namespace, graded: list) -> int:
     from grader import gradebook
 
     exam, rubrics, from_file = _exam_to_grade(args)
@@ -395,7 +404,6 @@ def _grade(args: argparse.Namespace) -> int:
     stored = 0
     progress = _ProgressBar()
     connection = gradebook.connect(db_path) if db_path is not None else None
-    graded: list[_Graded] = []
     refused = None
     whole: dict = {}
     try:
@@ -442,18 +450,10 @@ def _grade(args: argparse.Namespace) -> int:
                 "re-run to finish"
             )
         raise Interrupted(signum, message) from None
-    except BaseException:
-        for entry in graded:
-            entry.results.close()
-        raise
     finally:
         if connection is not None:
             connection.close()
-    try:
-        return _grade_summary(graded, args, db_path, out, refused, several, whole)
-    finally:
-        for entry in graded:
-            entry.results.close()
+    return _grade_summary(graded, args, db_path, out, refused, several, whole)
 
 
 def _grade_question(

@@ -1,9 +1,10 @@
 """What a re-grade changed: marks that moved and instructors' overrides that lapsed.
 
-Before a run grades into an existing gradebook, `snapshot` notes every stored answer's marks
-as the class sees them (overrides applied); after it, `compare` lists, for the students this
-run graded, each item whose marks changed and each override that applied before and no longer
-does because the student's answer changed. The list is stored with the run
+`before_of` notes stored answers' marks as the class sees them (overrides applied): `grader
+grade` gives it a chunk's students' rows as they were before the run
+(`gradebook.previous_rows`), `snapshot` the whole class's. `compare` lists, for the students
+graded, each item whose marks changed and each override that applied before and no longer does
+because the student's answer changed. The list is stored with the run
 (`gradebook.store_changes`), printed by `grader grade` and shown by `grader serve`.
 """
 

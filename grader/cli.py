@@ -21,7 +21,10 @@ import re
 import signal
 import sqlite3
 import sys
+import tempfile
 import threading
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,19 +32,21 @@ from typing import TYPE_CHECKING
 from grader import __version__
 from grader.errors import GraderError
 from grader.exam import Exam, QuestionClass, exam_of, load_exam
-from grader.grade import grade_paths
+from grader.grade import ResultSpool, grade_paths
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
 from grader.model import Batch, FileFailure, Rubric, Task
-from grader.overrides import apply_overrides, default_reviewer
+from grader.overrides import apply_overrides, default_reviewer, overridden
 from grader.report import (
     INSTRUCTOR_FOLDER,
     STUDENTS_FOLDER,
     batch_json,
     check_writable,
     format_item,
-    format_table,
     item_json,
     printable,
+    result_json,
+    table_lines,
+    table_row,
     write_atomically,
 )
 from grader.roster import RosterMatcher, read_roster
@@ -59,6 +64,7 @@ from grader.workers import (
 
 if TYPE_CHECKING:
     from grader import regrade
+    from grader.gradebook import Change
 
 EXIT_USAGE = 2
 EXIT_NO_SUBMISSIONS = 4
@@ -121,14 +127,6 @@ class _ProgressBar:
         if self.line_open:
             sys.stderr.write("\n")
             self.line_open = False
-
-
-def _results_json(rubric, batch, versions=None) -> str:
-    # One line per student: readable, and json's fast C encoder (indent= would forgo it).
-    data = batch_json(rubric, batch, versions)
-    results = ",\n  ".join(json.dumps(r, ensure_ascii=False) for r in data.pop("results"))
-    head = json.dumps(data, ensure_ascii=False)[:-1]
-    return f'{head}{", " if data else ""}"results": [\n  {results}\n]}}\n'
 
 
 def _write_reports(rubric, results, failures, versions, out: Path, roster=None) -> list[str]:
@@ -269,18 +267,130 @@ def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path
     return {q.question: kept for q in questions}, refused
 
 
+class _Streamed:
+    """One question's results as `grade` gives them out, a chunk at a time, none of them held:
+    each result with the overrides of its answers applied (`overrides`) is compared with the
+    class as the gradebook held it before the run (what changed, and overrides kept), its
+    table row and `--json` line written to temporary files, its total and items to review
+    counted. A result that replaces an earlier chunk's at its place (a student two files
+    claim) takes back what that one gave."""
+
+    SEPARATOR = "\x1f"  # between a row's cells: `printable` leaves no control character
+
+    def __init__(self, rubric: Rubric, overrides: dict, matcher, json_lines: bool):
+        self.rubric, self.overrides = rubric, overrides
+        # Text files split lines at "\n" alone: a JSON line may hold any other line break.
+        self._rows = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._json = (
+            tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # noqa: SIM115
+            if json_lines
+            else None
+        )
+        self._rows_again: dict[int, str] = {}  # place -> its row, where it was replaced
+        self._json_again: dict[int, str] = {}
+        self.totals = array("d")  # place -> the student's total
+        self.review = 0  # items awaiting a person, over the class
+        self._changes: list[tuple[int, Change]] = []  # (place, change)
+        self._kept = 0
+        self.students: list[str] | None = [] if matcher is not None else None
+
+    @property
+    def count(self) -> int:
+        return len(self.totals)
+
+    def add(self, placed, before=None) -> None:
+        """A chunk's results (`grade.Placed`); `before`: the class as stored before the run
+        for their students (`regrade.before_of`), or None without a gradebook."""
+        from grader import regrade
+
+        for entry in placed:
+            result = overridden(entry.result, self.overrides)
+            row = self.SEPARATOR.join(table_row(self.rubric, result))
+            line = None
+            if self._json is not None:
+                line = json.dumps(result_json(self.rubric, result), ensure_ascii=False)
+            if entry.replaces is None:
+                self.totals.append(result.total)
+                self._rows.write(row + "\n")
+                if line is not None:
+                    self._json.write(line + "\n")
+                if self.students is not None:
+                    self.students.append(result.student)
+            else:
+                earlier = overridden(entry.replaces, self.overrides)
+                self.review -= _to_review(earlier)
+                self.totals[entry.place] = result.total
+                self._rows_again[entry.place] = row
+                if line is not None:
+                    self._json_again[entry.place] = line
+                if before is not None:
+                    self._kept -= regrade.compare(before, [earlier], self.overrides).kept
+                    self._changes = [c for c in self._changes if c[0] != entry.place]
+            self.review += _to_review(result)
+            if before is not None:
+                report = regrade.compare(before, [result], self.overrides)
+                self._kept += report.kept
+                self._changes.extend((entry.place, change) for change in report.changes)
+
+    def regrade_report(self) -> regrade.RegradeReport:
+        from grader import regrade
+
+        self._changes.sort(key=lambda placed: placed[0])  # stable: items in order
+        return regrade.RegradeReport([change for _, change in self._changes], self._kept)
+
+    def table(self) -> Iterator[str]:
+        """The lines of `format_table` for the class, read from the rows written."""
+        return table_lines(self.rubric, self._table_rows(), self._table_rows())
+
+    def _table_rows(self) -> Iterator[list[str]]:
+        self._rows.seek(0)
+        for place, row in enumerate(self._rows):
+            yield self._rows_again.get(place, row[:-1]).split(self.SEPARATOR)
+
+    def json_pieces(self, failures, last: bool = True) -> Iterator[str]:
+        """`--json` for the question (`report.batch_json`, with one line a student: readable,
+        and json's fast C encoder, which indent= would forgo), piece by piece; without its
+        final line break unless `last`."""
+        data = batch_json(self.rubric, Batch(failures=failures))
+        del data["results"]
+        yield json.dumps(data, ensure_ascii=False)[:-1] + ', "results": [\n  '
+        self._json.seek(0)
+        for place, line in enumerate(self._json):
+            yield ("" if place == 0 else ",\n  ") + self._json_again.get(place, line[:-1])
+        yield "\n]}\n" if last else "\n]}"
+
+    def close(self) -> None:
+        self._rows.close()
+        if self._json is not None:
+            self._json.close()
+
+
+def _to_review(result) -> int:
+    return sum(1 for item in result.items.values() if item.needs_person)
+
+
 @dataclass
 class _Graded:
-    """What grading one question did: its batch (overrides applied) and, with a gradebook,
-    what the re-grade changed."""
+    """What grading one question did: its results given out (`_Streamed`), the files it could
+    not grade and, with a gradebook, what the re-grade changed."""
 
     rubric: Rubric
-    batch: Batch
+    results: _Streamed
+    failures: list[FileFailure]
     changes: regrade.RegradeReport | None = None
     matcher: RosterMatcher | None = None
 
 
 def _grade(args: argparse.Namespace) -> int:
+    graded: list[_Graded] = []  # each question's, as it is graded
+    try:
+        return _grade_into(args, graded)
+    finally:
+        for entry in graded:
+            entry.results.close()  # the temporary files of its table and --json
+
+
+def _grade_into(args: argparse.Namespace, graded: list) -> int:
     from grader import gradebook
 
     exam, rubrics, from_file = _exam_to_grade(args)
@@ -296,7 +406,6 @@ def _grade(args: argparse.Namespace) -> int:
     stored = 0
     progress = _ProgressBar()
     connection = gradebook.connect(db_path) if db_path is not None else None
-    graded: list[_Graded] = []
     refused = None
     whole: dict = {}
     try:
@@ -316,13 +425,14 @@ def _grade(args: argparse.Namespace) -> int:
                 nonlocal stored
                 stored += len({result.student for result in results})
 
-            batch, changes = _grade_question(
-                rubric, paths[rubric.id], args, connection, columns, matcher, others, progress,
-                counted,
+            graded.append(
+                _grade_question(
+                    rubric, paths[rubric.id], args, connection, columns, matcher, others,
+                    progress, counted,
+                )
             )  # fmt: skip
-            graded.append(_Graded(rubric, batch, changes, matcher))
         if refused_files and graded:
-            graded[0].batch.failures.extend(refused_files)
+            graded[0].failures.extend(refused_files)
         if args.json:
             write_atomically(Path(args.json), _graded_json(graded))
         if out is not None and connection is not None:
@@ -350,87 +460,132 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_question(
     rubric, paths, args, connection, columns, matcher, others, progress, counted
-) -> tuple:
-    """Grade one question's files, storing each student as they are graded; the batch with
-    overrides applied, and what the re-grade changed (None without a gradebook)."""
+) -> _Graded:
+    """Grade one question's files a chunk at a time, end to end: each chunk's results are
+    compared with what the gradebook held for their students before the run, stored, and
+    given out with overrides applied (`_Streamed`), then let go. Without a gradebook, the
+    results are kept in a temporary file for a student a later file claims too."""
     from grader import gradebook, regrade
 
-    store = None
     with _checker(rubric, args) as bounded:
-        checker = bounded
-        if connection is not None:
-            before = regrade.snapshot(
-                connection, rubric.id, gradebook.load_overrides(connection, rubric.id)
-            )
-            run_id = gradebook.start_run(connection, rubric, rubric.source_text)
-            checker = gradebook.CachedChecker(
-                bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
-            )
+        if connection is None:
+            streamed = _Streamed(rubric, {}, matcher, bool(args.json))
+            spool = ResultSpool()
+            try:
 
-            def store(results):
-                # One transaction a chunk: an interruption loses at most the chunk being graded.
-                gradebook.store_submissions(connection, run_id, rubric.id, results)
-                counted(results)
+                def keep(placed):
+                    streamed.add(placed)
+                    spool.store(placed)
 
-        batch = grade_paths(
-            rubric,
-            paths,
-            on_chunk=store,
-            on_progress=progress,
-            checker=checker,
-            columns=columns,
-            identify=matcher.identify if matcher is not None else None,
-            other_questions=others,
+                batch = _grade_files(
+                    rubric, paths, bounded, columns, matcher, others, progress, keep,
+                    None, spool.recall,
+                )  # fmt: skip
+            except BaseException:
+                streamed.close()
+                raise
+            finally:
+                spool.close()
+            return _Graded(rubric, streamed, batch.failures, None, matcher)
+        overrides = gradebook.load_overrides(connection, rubric.id)
+        run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+        checker = gradebook.CachedChecker(
+            bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
         )
-    if connection is None:
-        return batch, None
+        streamed = _Streamed(rubric, overrides, matcher, bool(args.json))
+
+        def compare(placed):
+            # Before the chunk is stored: the rows it replaces are kept aside for the run.
+            students = [entry.result.student for entry in placed]
+            gradebook.keep_previous(connection, rubric.id, run_id, students)
+            rows = gradebook.previous_rows(connection, rubric.id, students)
+            streamed.add(placed, regrade.before_of(rows, overrides))
+
+        def store(results):
+            # One transaction a chunk: an interruption loses at most the chunk being graded.
+            gradebook.store_submissions(connection, run_id, rubric.id, results)
+            counted(results)
+
+        def recall(_place, student):
+            return gradebook.stored_result(connection, rubric, student)
+
+        try:
+            batch = _grade_files(
+                rubric, paths, checker, columns, matcher, others, progress, compare, store,
+                recall,
+            )  # fmt: skip
+        except BaseException:
+            streamed.close()
+            raise
+    gradebook.forget_previous(connection)
     gradebook.store_failures(connection, run_id, batch.failures)
-    overrides = gradebook.load_overrides(connection, rubric.id)
-    batch = apply_overrides(batch, overrides)
-    changes = regrade.compare(before, batch, overrides)
+    changes = streamed.regrade_report()
     gradebook.store_changes(connection, run_id, changes.changes)
-    return batch, changes
+    return _Graded(rubric, streamed, batch.failures, changes, matcher)
 
 
-def _graded_json(graded: list[_Graded]) -> str:
+def _grade_files(
+    rubric, paths, checker, columns, matcher, others, progress, on_placed, on_chunk, recall
+) -> Batch:
+    return grade_paths(
+        rubric,
+        paths,
+        on_chunk=on_chunk,
+        on_progress=progress,
+        checker=checker,
+        columns=columns,
+        identify=matcher.identify if matcher is not None else None,
+        other_questions=others,
+        on_placed=on_placed,
+        recall=recall,
+    )
+
+
+def _graded_json(graded: list[_Graded]) -> Iterator[str]:
     """`--json`: one question's results as before; several questions' as a list of them."""
     if len(graded) == 1:
-        return _results_json(graded[0].rubric, graded[0].batch)
-    texts = [_results_json(g.rubric, g.batch).rstrip("\n") for g in graded]
-    return '{"questions": [\n' + ",\n".join(texts) + "\n]}\n"
+        yield from graded[0].results.json_pieces(graded[0].failures)
+        return
+    yield '{"questions": [\n'
+    for number, entry in enumerate(graded):
+        yield ",\n" if number else ""
+        yield from entry.results.json_pieces(entry.failures, last=False)
+    yield "\n]}\n"
 
 
 def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
     """The tables, what changed, the roster's report and the summary, for each question."""
     from grader import regrade
-    from grader.html_report import summarise
+    from grader.html_report import summary_of
 
     failed_any = lapsed = graded_any = 0
     for entry in graded:
-        for failure in entry.batch.failures:
+        for failure in entry.failures:
             print(f"error: {_failure_text(failure)}", file=sys.stderr)
-        if entry.batch.results:
+        if entry.results.count:
             if several:
                 print(f"{entry.rubric.id}: {entry.rubric.title}")
-            print(format_table(entry.rubric, entry.batch))
+            for line in entry.results.table():
+                print(line)
             if several:
                 print()
     if db_path is not None:
         print(f"gradebook: {printable(str(db_path))}", file=sys.stderr)
     for entry in graded:
-        rubric, batch = entry.rubric, entry.batch
+        rubric, results = entry.rubric, entry.results
         title = f"{rubric.id}: " if several else ""
         if entry.changes is not None and (entry.changes.changes or entry.changes.kept):
             print("\n".join(title + line for line in entry.changes.lines()), file=sys.stderr)
         if entry.matcher is not None:
-            _report_roster(entry.matcher, batch, whole.get(rubric.id))
-        count, failed = len(batch.results), len(batch.failures)
+            _report_roster(entry.matcher, results.students, whole.get(rubric.id))
+        count, failed = results.count, len(entry.failures)
         print(
             f"{title}graded {count} submission{'s' if count != 1 else ''}"
             + (f"; {failed} could not be graded (see above)" if failed else ""),
             file=sys.stderr,
         )
-        print(title + summarise(batch).describe(rubric.max_total), file=sys.stderr)
+        summary = summary_of(results.totals, results.review)
+        print(title + summary.describe(rubric.max_total), file=sys.stderr)
         graded_any += count
         failed_any += failed
         lapsed += len(entry.changes.lapsed) if entry.changes is not None else 0
@@ -462,11 +617,11 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
     return 0
 
 
-def _report_roster(matcher: RosterMatcher, batch, whole_class) -> None:
+def _report_roster(matcher: RosterMatcher, students: list[str], whole_class) -> None:
     """What the roster could not join, on stderr: entries with no submission are counted
     against the class the outputs hold (the gradebook's students, with --out), else this
-    run's."""
-    graded = [result.student for result in batch.results]
+    run's (`students`)."""
+    graded = list(students)
     if whole_class is not None:
         graded += whole_class
     for line in matcher.report(graded):

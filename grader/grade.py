@@ -8,6 +8,11 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 
 from __future__ import annotations
 
+import os
+import pickle
+import sys
+import tempfile
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -295,6 +300,17 @@ CHUNK = 64  # submissions read, checked and stored together
 REMEMBERED = 20_000
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A result at its place in the class (places follow the files, a student keeping the
+    place of their first file), with the result given at that place in an earlier chunk that
+    it replaces (a student a later file claims too), if any."""
+
+    place: int
+    result: SubmissionResult
+    replaces: SubmissionResult | None = None
+
+
 def grade_paths(
     rubric: Rubric,
     paths: list[Path],
@@ -305,32 +321,44 @@ def grade_paths(
     columns: ColumnMap | None = None,
     identify: Callable[[Submission], Submission] | None = None,
     other_questions: frozenset[str] = frozenset(),
+    on_placed: Callable[[list[Placed]], None] | None = None,
+    recall: Callable[[int, str], SubmissionResult] | None = None,
 ) -> Batch:
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
     Files are taken a chunk at a time: read and matched to the rubric, then every distinct
     answer of the chunk not among the last `REMEMBERED` distinct answers met in this run is
     checked by `checker` (in this process by default; the command line's checker uses bounded
-    worker processes), then each result goes to `on_result` in the order of the files, and the
-    chunk's results, in that order, to `on_chunk` (to store them together: a student two files
-    claim is given again, replacing the first file's result). `on_progress` receives (files
-    done, files in all). `columns` maps an LMS export's columns to items;
-    `identify` gives each submission read its student as a roster knows them
-    (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
-    A submission for one of `other_questions` (the other questions of an exam graded from the
-    same files) is passed over: it is not this question's, and not a failure either.
+    worker processes), then each result goes to `on_result` in the order of the files, the
+    chunk's results at their places to `on_placed` (`Placed`, in the order of their places,
+    each place once), and then the chunk's results, in the order of the files, to `on_chunk`
+    (to store them together: a student two files claim is given again, replacing the first
+    file's result). `on_progress` receives (files done, files in all). `columns` maps an LMS
+    export's columns to items; `identify` gives each submission read its student as a roster
+    knows them (`grader.roster.RosterMatcher.identify`), before two claims of one student are
+    looked for. A submission for one of `other_questions` (the other questions of an exam
+    graded from the same files) is passed over: it is not this question's, and not a failure
+    either.
+
+    The batch returned holds every result, in the order of their places, unless `recall` is
+    given: then it holds the failures alone, and no result outlives its chunk. A student a
+    file of a later chunk claims too has their result given back by `recall(place, student)`
+    (from where `on_chunk` stored it), to be replaced.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()
     files, unusable = collect_submission_files(paths)
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
-    graded_at: dict[str, int] = {}  # the student (any case) -> their place in the batch
+    places: dict[str, int] = {}  # the student (any case) -> their place in the class
+    spelled: dict[str, str] = {}  # the student (any case) -> as first written, where it differs
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
     if on_progress is not None:
         on_progress(0, len(files))
     for start in range(0, len(files), CHUNK):
         plans: list[tuple[Path, Plan]] = []
         chunk: list[SubmissionResult] = []
+        current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
+        replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
         for path in files[start : start + CHUNK]:
             try:
                 loaded = load_submissions(path, rubric, columns)
@@ -352,37 +380,62 @@ def grade_paths(
                     batch.failures.append(FileFailure(str(path), _failed(path, exc)))
         tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
         new = [task for task in tasks if task not in checked]
-        checked.update(zip(new, checker.check(new), strict=True))
+        results = checker.check(new)
+        checked.update(_remembered(t, r) for t, r in zip(new, results, strict=True))
         for task in tasks:
             checked.move_to_end(task)  # met again: the last to be let go
         for path, plan in plans:
             result = plan.result(checked)
             # Student ids are names in an LMS, where `alice` and `Alice` are one person.
             key = result.student.casefold()
-            if key in graded_at:
-                index = graded_at[key]
-                first = batch.results[index]
-                conflicted = claimed_twice(first, result)
-                batch.results[index] = conflicted
-                chunk.append(conflicted)  # replaces what was stored for the first file
-                if on_result is not None:
-                    on_result(conflicted)
+            place = places.get(key)
+            if place is None:
+                place = places[key] = len(places)
+                if result.student != key:
+                    spelled[key] = result.student
+                if recall is None:
+                    batch.results.append(result)
+            else:
+                if place in current:
+                    first = current[place]
+                elif recall is None:
+                    first = batch.results[place]
+                else:
+                    first = replaced[place] = recall(place, spelled.get(key, key))
                 batch.failures.append(
                     FileFailure(str(path), _claimed_twice_message(result.source, first, result))
                 )
-                continue
-            graded_at[key] = len(batch.results)
-            batch.results.append(result)
+                result = claimed_twice(first, result)  # replaces what was given for the first
+                del first  # held by `current` or `replaced` as long as needed
+                if recall is None:
+                    batch.results[place] = result
+            current[place] = result
             chunk.append(result)
             if on_result is not None:
                 on_result(result)
+        if on_placed is not None and current:
+            on_placed([Placed(p, current[p], replaced.get(p)) for p in sorted(current)])
         if on_chunk is not None and chunk:
             on_chunk(chunk)
+        del plans, chunk, current, replaced  # let go before the next chunk is read
         while len(checked) > REMEMBERED:
             checked.popitem(last=False)
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
     return batch
+
+
+def _remembered(task: Task, result: ItemResult) -> tuple[Task, ItemResult]:
+    """A checked answer as the run remembers it, its texts shared where they are equal: the
+    answer with the task's own, each line of feedback and of the decision path with its every
+    copy (`sys.intern`: a class's explanations are mostly distinct, their feedback a few dozen
+    lines). The same result in half the bytes: the workers send every string afresh."""
+    return task, replace(
+        result,
+        answer=task.text if result.answer == task.text else result.answer,
+        feedback=tuple(map(sys.intern, result.feedback)),
+        decision=tuple(map(sys.intern, result.decision)),
+    )
 
 
 def _failed(path: Path, exc: Exception) -> str:
@@ -423,3 +476,33 @@ def _claimed_twice_message(source: str, first: SubmissionResult, other: Submissi
         "neither file is graded until an instructor decides which is theirs (the student's "
         "items are in the review queue)"
     )
+
+
+class ResultSpool:
+    """Results let go of, kept in a temporary file (this process's own, removed on closing)
+    to be given back by their place: `grade_paths`'s `recall` where there is no gradebook to
+    store them in. Memory holds where each result is in the file (8 bytes a place)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115  closed by `close`
+        self._where = array("q")  # place -> offset in the file; its length follows
+        self._sizes = array("q")
+
+    def store(self, placed: Sequence[Placed]) -> None:
+        self._file.seek(0, os.SEEK_END)
+        for entry in placed:
+            data = pickle.dumps(entry.result, protocol=pickle.HIGHEST_PROTOCOL)
+            offset = self._file.tell()
+            self._file.write(data)
+            if entry.place == len(self._where):
+                self._where.append(offset)
+                self._sizes.append(len(data))
+            else:  # a place given again: the newer result is the one to give back
+                self._where[entry.place], self._sizes[entry.place] = offset, len(data)
+
+    def recall(self, place: int, _student: str = "") -> SubmissionResult:
+        self._file.seek(self._where[place])
+        return pickle.loads(self._file.read(self._sizes[place]))
+
+    def close(self) -> None:
+        self._file.close()

@@ -967,3 +967,73 @@ def latest_run_of(
     else:
         rubric = load_rubric_text(rubric_text, rubric_path)
     return StoredRun(run_id, started_at, rubric, grader_version, sympy_version)
+
+
+# --- a run's view of the class before it: what `grader grade` compares its results with ---------
+
+
+def stored_result(connection: sqlite3.Connection, rubric: Rubric, student: str) -> SubmissionResult:
+    """One student's stored result for `rubric`'s question (their exact id), as `iter_results`
+    reads it: what a run stored a chunk ago, given back (`grade.grade_paths`'s `recall`)."""
+    row = connection.execute(
+        "SELECT source, warnings FROM submissions WHERE question = ? AND student = ?",
+        (rubric.id, student),
+    ).fetchone()
+    if row is None:
+        raise GradebookError(f"no stored result for student {student!r} in {rubric.id}")
+    items = {
+        item[0]: item
+        for item in connection.execute(
+            "SELECT item_id, verdict, marks, max_marks, feedback, answer, interpretation,"
+            " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision,"
+            " found, reading_notes FROM item_results WHERE question = ? AND student = ?",
+            (rubric.id, student),
+        )
+    }
+    result = _stored_result(rubric, student, *row, items)
+    if isinstance(result, str):
+        raise GradebookError(result)
+    return result
+
+
+def keep_previous(
+    connection: sqlite3.Connection, question: str, run_id: int, students: Sequence[str]
+) -> None:
+    """Copy the rows `students` had before run `run_id` (those it has not written) into a
+    temporary table of this connection (on disk, as SQLite keeps temporary tables), once a
+    student: what `previous_rows` reads, after the run has replaced them."""
+    connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS previous_rows (question TEXT NOT NULL, student TEXT NOT"
+        " NULL, item_id TEXT NOT NULL, marks REAL NOT NULL, max_marks REAL NOT NULL, answer"
+        " TEXT, PRIMARY KEY (question, student, item_id))"
+    )
+    with connection:
+        for start in range(0, len(students), 500):  # within SQLite's limit of bound parameters
+            some = students[start : start + 500]
+            connection.execute(
+                "INSERT OR IGNORE INTO temp.previous_rows (question, student, item_id, marks,"
+                " max_marks, answer) SELECT question, student, item_id, marks, max_marks, answer"
+                " FROM main.item_results WHERE question = ? AND run_id != ? AND student IN"
+                f" ({', '.join('?' * len(some))})",
+                (question, run_id, *some),
+            )
+
+
+def previous_rows(
+    connection: sqlite3.Connection, question: str, students: Sequence[str]
+) -> Iterator[tuple[str, str, float, float, str | None]]:
+    """(student, item id, marks, max marks, answer) as they were before the run, for those of
+    `students` `keep_previous` was given."""
+    for start in range(0, len(students), 500):
+        some = students[start : start + 500]
+        yield from connection.execute(
+            "SELECT student, item_id, marks, max_marks, answer FROM temp.previous_rows WHERE"
+            f" question = ? AND student IN ({', '.join('?' * len(some))})",
+            (question, *some),
+        )
+
+
+def forget_previous(connection: sqlite3.Connection) -> None:
+    """Drop `keep_previous`'s table, at the end of a run."""
+    with connection:
+        connection.execute("DROP TABLE IF EXISTS temp.previous_rows")

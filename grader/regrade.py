@@ -1,9 +1,10 @@
 """What a re-grade changed: marks that moved and instructors' overrides that lapsed.
 
-Before a run grades into an existing gradebook, `snapshot` notes every stored answer's marks
-as the class sees them (overrides applied); after it, `compare` lists, for the students this
-run graded, each item whose marks changed and each override that applied before and no longer
-does because the student's answer changed. The list is stored with the run
+`before_of` notes stored answers' marks as the class sees them (overrides applied): `grader
+grade` gives it a chunk's students' rows as they were before the run
+(`gradebook.previous_rows`), `snapshot` the whole class's. `compare` lists, for the students
+graded, each item whose marks changed and each override that applied before and no longer does
+because the student's answer changed. The list is stored with the run
 (`gradebook.store_changes`), printed by `grader grade` and shown by `grader serve`.
 """
 
@@ -12,12 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.gradebook import Change
 from grader.lms_csv import no_formula
-from grader.model import Batch
+from grader.model import Batch, SubmissionResult
 from grader.overrides import Override, still_applies
 from grader.report import marks_text, printable
 
@@ -33,11 +34,25 @@ def snapshot(
     connection: sqlite3.Connection, question: str, overrides: Mapping[tuple[str, str], Override]
 ) -> dict[tuple[str, str], Before]:
     """(student, item id) → the marks the class sees now for every stored answer."""
+    return before_of(
+        connection.execute(
+            "SELECT student, item_id, marks, max_marks, answer FROM item_results WHERE"
+            " question = ?",
+            (question,),
+        ),
+        overrides,
+    )
+
+
+def before_of(
+    rows: Iterable[tuple[str, str, float, float, str | None]],
+    overrides: Mapping[tuple[str, str], Override],
+) -> dict[tuple[str, str], Before]:
+    """(student, item id) → the marks the class sees for each stored answer of `rows`
+    ((student, item id, marks, max marks, answer), as `gradebook.previous_rows` gives them for
+    a chunk of students): the machine's, or an override's that applies."""
     before = {}
-    for student, item_id, marks, max_marks, answer in connection.execute(
-        "SELECT student, item_id, marks, max_marks, answer FROM item_results WHERE question = ?",
-        (question,),
-    ):
+    for student, item_id, marks, max_marks, answer in rows:
         override = overrides.get((student, item_id))
         if override is not None and still_applies(override, answer):
             before[(student, item_id)] = Before(min(override.marks, max_marks), answer, True)
@@ -118,14 +133,14 @@ def _marks(value: float | None) -> str:
 
 def compare(
     before: Mapping[tuple[str, str], Before],
-    batch: Batch,
+    batch: Batch | Iterable[SubmissionResult],
     overrides: Mapping[tuple[str, str], Override],
 ) -> RegradeReport:
-    """The changes between `before` and `batch` (graded, overrides applied) for the answers
-    `batch` holds that were stored before; a student or item new to the gradebook is not a
-    change."""
+    """The changes between `before` and `batch` (graded, overrides applied; or its results
+    alone, as `grader grade` gives them a chunk at a time) for the answers it holds that were
+    stored before; a student or item new to the gradebook is not a change."""
     changes, kept = [], 0
-    for result in batch.results:
+    for result in batch.results if isinstance(batch, Batch) else batch:
         for item_id, item in result.items.items():
             old = before.get((result.student, item_id))
             if old is None:

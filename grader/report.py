@@ -7,11 +7,12 @@ import ctypes
 import errno
 import fcntl
 import hashlib
+import itertools
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -96,33 +97,44 @@ def part_marks(rubric: Rubric, result: SubmissionResult) -> list[float]:
 
 def format_table(rubric: Rubric, batch: Batch) -> str:
     """Students down, parts across, then the total and how many items await a person."""
+    rows = [table_row(rubric, result) for result in batch.results]
+    return "\n".join(table_lines(rubric, rows, rows))
+
+
+def table_row(rubric: Rubric, result: SubmissionResult) -> list[str]:
+    """One student's row of `format_table`: their id, marks per part, total and how many of
+    their items await a person."""
+    review = sum(1 for item in result.items.values() if item.needs_person)
+    return [
+        printable(result.student),
+        *(marks_text(m) for m in part_marks(rubric, result)),
+        marks_text(result.total),
+        str(review),
+    ]
+
+
+def table_lines(
+    rubric: Rubric, rows: Iterable[Sequence[str]], again: Iterable[Sequence[str]]
+) -> Iterator[str]:
+    """`format_table`'s lines, from `table_row`'s rows given twice (the same rows: the first
+    time to size the columns, the second to write them), so that they can be read from a
+    file rather than held."""
     header = [
         "student",
         *(f"{p.key}/{marks_text(p.marks)}" for p in rubric.parts),
         f"total/{marks_text(rubric.max_total)}",
         "review",
     ]
-    rows = []
-    for result in batch.results:
-        review = sum(1 for item in result.items.values() if item.needs_person)
-        rows.append(
-            [
-                printable(result.student),
-                *(marks_text(m) for m in part_marks(rubric, result)),
-                marks_text(result.total),
-                str(review),
-            ]
-        )
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(
+    widths = [len(cell) for cell in header]
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    for number, row in enumerate(itertools.chain([header], again)):
+        yield "  ".join(
             cell.ljust(w) if i == 0 else cell.rjust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
-        for row in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+        if number == 0:
+            yield "  ".join("-" * w for w in widths)
 
 
 def printable(text: str, keep_newlines: bool = False) -> str:
@@ -223,11 +235,12 @@ def _why(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
+def write_atomically(path: Path, text: str | bytes | Iterable[str]) -> None:
     """Write `text` (UTF-8) or bytes via a temporary file, synced to disk, then os.replace, so
-    that neither a reader nor a power cut ever sees half a file. Temporary files a killed run
-    left beside it are removed. A failure is an OutputError naming `path`, never the temporary
-    file."""
+    that neither a reader nor a power cut ever sees half a file. `text` may be pieces of text
+    (an iterable of strings), written one after another: a file too large to hold. Temporary
+    files a killed run left beside it are removed. A failure is an OutputError naming `path`,
+    never the temporary file."""
     try:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "it is a folder")
@@ -236,9 +249,10 @@ def write_atomically(path: Path, text: str | bytes) -> None:
             _remove_stale_temporaries(path.parent, path.name)
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
             try:
-                data = text.encode("utf-8") if isinstance(text, str) else text
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
+                    pieces = [text] if isinstance(text, str | bytes) else text
+                    for piece in pieces:
+                        handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(temporary, path)

@@ -88,7 +88,20 @@ class InlineChecker:
 
 
 class Checker(Protocol):
+    """Checks tasks: `check` gives every result, in order. A checker that can check while
+    this process does other work also has `start(tasks)`, which returns at once what waits
+    for the results (see `start_checking`)."""
+
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]: ...
+
+
+def start_checking(checker: Checker, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
+    """Start checking `tasks` with `checker`, and return what waits for their results. A
+    checker without `start` checks them when they are waited for."""
+    start = getattr(checker, "start", None)
+    if start is not None:
+        return start(tasks)
+    return lambda: checker.check(tasks)
 
 
 @dataclass(frozen=True)
@@ -313,7 +326,9 @@ def grade_paths(
     checked by `checker` (in this process by default; the command line's checker uses bounded
     worker processes), then each result goes to `on_result` in the order of the files, and the
     chunk's results, in that order, to `on_chunk` (to store them together: a student two files
-    claim is given again, replacing the first file's result). `on_progress` receives (files
+    claim is given again, replacing the first file's result). A checker that can check while
+    this process works (`start_checking`) checks a chunk while the chunk before it goes to
+    `on_chunk` and the chunk after it is read. `on_progress` receives (files
     done, files in all). `columns` maps an LMS export's columns to items;
     `identify` gives each submission read its student as a roster knows them
     (`grader.roster.RosterMatcher.identify`), before two claims of one student are looked for.
@@ -326,11 +341,10 @@ def grade_paths(
     batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
     graded_at: dict[str, int] = {}  # the student (any case) -> their place in the batch
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
-    if on_progress is not None:
-        on_progress(0, len(files))
-    for start in range(0, len(files), CHUNK):
+
+    def read(start: int) -> list[tuple[Path, Plan]]:
+        """The chunk of files from `start`, read and matched to the rubric."""
         plans: list[tuple[Path, Plan]] = []
-        chunk: list[SubmissionResult] = []
         for path in files[start : start + CHUNK]:
             try:
                 loaded = load_submissions(path, rubric, columns)
@@ -350,11 +364,25 @@ def grade_paths(
                     batch.failures.append(FileFailure(str(error.path), str(error)))
                 except Exception as exc:  # likewise
                     batch.failures.append(FileFailure(str(path), _failed(path, exc)))
+        return plans
+
+    if on_progress is not None:
+        on_progress(0, len(files))
+    # While the workers check a chunk's answers, this process stores the chunk before it and
+    # reads the chunk after it.
+    plans = read(0)
+    finished: list[SubmissionResult] = []  # the last chunk graded, not yet stored
+    for start in range(0, len(files), CHUNK):
         tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
         new = [task for task in tasks if task not in checked]
-        checked.update(zip(new, checker.check(new), strict=True))
+        waiting = start_checking(checker, new)
+        if on_chunk is not None and finished:
+            on_chunk(finished)
+        following = read(start + CHUNK) if start + CHUNK < len(files) else []
+        checked.update(zip(new, waiting(), strict=True))
         for task in tasks:
             checked.move_to_end(task)  # met again: the last to be let go
+        finished = []
         for path, plan in plans:
             result = plan.result(checked)
             # Student ids are names in an LMS, where `alice` and `Alice` are one person.
@@ -364,7 +392,7 @@ def grade_paths(
                 first = batch.results[index]
                 conflicted = claimed_twice(first, result)
                 batch.results[index] = conflicted
-                chunk.append(conflicted)  # replaces what was stored for the first file
+                finished.append(conflicted)  # replaces what was stored for the first file
                 if on_result is not None:
                     on_result(conflicted)
                 batch.failures.append(
@@ -373,15 +401,16 @@ def grade_paths(
                 continue
             graded_at[key] = len(batch.results)
             batch.results.append(result)
-            chunk.append(result)
+            finished.append(result)
             if on_result is not None:
                 on_result(result)
-        if on_chunk is not None and chunk:
-            on_chunk(chunk)
         while len(checked) > REMEMBERED:
             checked.popitem(last=False)
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
+        plans = following
+    if on_chunk is not None and finished:
+        on_chunk(finished)
     return batch
 
 

@@ -35,8 +35,8 @@ its batch it had not reached go to another worker.
 
 `start` sends the first batches and returns at once: the workers check while this process
 does other work (the grade command stores the chunk before and reads the chunk after), and
-the results are waited for when they are needed. The wall-clock backstop of a task is then
-counted from when this process last heard from its worker, never from earlier.
+the results are waited for when they are needed. A task's wall-clock backstop still counts
+from when its batch was sent or the reply before it was read, never from before it began.
 
 A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
 the batch goes on. Results come back in the order of the tasks, whatever the number of workers.

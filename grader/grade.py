@@ -93,7 +93,20 @@ class InlineChecker:
 
 
 class Checker(Protocol):
+    """Checks tasks: `check` gives every result, in order. A checker that can check while
+    this process does other work also has `start(tasks)`, which returns at once what waits
+    for the results (see `start_checking`)."""
+
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]: ...
+
+
+def start_checking(checker: Checker, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
+    """Start checking `tasks` with `checker`, and return what waits for their results. A
+    checker without `start` checks them when they are waited for."""
+    start = getattr(checker, "start", None)
+    if start is not None:
+        return start(tasks)
+    return lambda: checker.check(tasks)
 
 
 @dataclass(frozen=True)
@@ -344,6 +357,10 @@ def grade_paths(
     given: then it holds the failures alone, and no result outlives its chunk. A student a
     file of a later chunk claims too has their result given back by `recall(place, student)`
     (from where `on_chunk` stored it), to be replaced.
+
+    A checker that can check while this process works (`start_checking`) checks a chunk
+    while the chunk before it goes to `on_placed` and `on_chunk` and the chunk after it is
+    read.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()
@@ -352,13 +369,10 @@ def grade_paths(
     places: dict[str, int] = {}  # the student (any case) -> their place in the class
     spelled: dict[str, str] = {}  # the student (any case) -> as first written, where it differs
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
-    if on_progress is not None:
-        on_progress(0, len(files))
-    for start in range(0, len(files), CHUNK):
+
+    def read(start: int) -> list[tuple[Path, Plan]]:
+        """The chunk of files from `start`, read and matched to the rubric."""
         plans: list[tuple[Path, Plan]] = []
-        chunk: list[SubmissionResult] = []
-        current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
-        replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
         for path in files[start : start + CHUNK]:
             try:
                 loaded = load_submissions(path, rubric, columns)
@@ -378,12 +392,36 @@ def grade_paths(
                     batch.failures.append(FileFailure(str(error.path), str(error)))
                 except Exception as exc:  # likewise
                     batch.failures.append(FileFailure(str(path), _failed(path, exc)))
+        return plans
+
+    def hand_over(chunk, current, replaced) -> None:
+        """A graded chunk's results to `on_placed` and `on_chunk`."""
+        if on_placed is not None and current:
+            on_placed([Placed(p, current[p], replaced.get(p)) for p in sorted(current)])
+        if on_chunk is not None and chunk:
+            on_chunk(chunk)
+
+    if on_progress is not None:
+        on_progress(0, len(files))
+    # While the workers check a chunk's answers, this process hands over the chunk before it
+    # and reads the chunk after it.
+    plans = read(0)
+    graded: tuple = ()  # the chunk graded last, not yet handed over
+    for start in range(0, len(files), CHUNK):
         tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
         new = [task for task in tasks if task not in checked]
-        results = checker.check(new)
+        waiting = start_checking(checker, new)
+        if graded:
+            hand_over(*graded)
+        graded = ()  # let go before the next chunk is read
+        following = read(start + CHUNK) if start + CHUNK < len(files) else []
+        results = waiting()
         checked.update(_remembered(t, r) for t, r in zip(new, results, strict=True))
         for task in tasks:
             checked.move_to_end(task)  # met again: the last to be let go
+        chunk: list[SubmissionResult] = []
+        current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
+        replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
         for path, plan in plans:
             result = plan.result(checked)
             # Student ids are names in an LMS, where `alice` and `Alice` are one person.
@@ -413,15 +451,15 @@ def grade_paths(
             chunk.append(result)
             if on_result is not None:
                 on_result(result)
-        if on_placed is not None and current:
-            on_placed([Placed(p, current[p], replaced.get(p)) for p in sorted(current)])
-        if on_chunk is not None and chunk:
-            on_chunk(chunk)
-        del plans, chunk, current, replaced  # let go before the next chunk is read
+        graded = (chunk, current, replaced)
+        del chunk, current, replaced, results
+        plans = following
         while len(checked) > REMEMBERED:
             checked.popitem(last=False)
         if on_progress is not None:
             on_progress(min(start + CHUNK, len(files)), len(files))
+    if graded:
+        hand_over(*graded)
     return batch
 
 

@@ -26,7 +26,7 @@ import sympy
 from grader import __version__
 from grader.errors import GraderError
 from grader.exam import Exam, ExamQuestion
-from grader.grade import Checker
+from grader.grade import Checker, start_checking
 from grader.model import Batch, FileFailure, ItemResult, Rubric, SubmissionResult, Task
 from grader.overrides import Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
@@ -475,6 +475,11 @@ class CachedChecker:
             return None
 
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
+        return self.start(tasks)()
+
+    def start(self, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
+        """Look up `tasks` in the gradebook and start checking the others through `inner`;
+        what waits for every result (and stores the new ones) is returned at once."""
         found: dict[Task, ItemResult] = {}
         for task in tasks if self.read else ():
             cached = self._cached(task)
@@ -482,19 +487,24 @@ class CachedChecker:
                 found[task] = cached
         self.hits += len(found)
         missing = [task for task in tasks if task not in found]
-        results = self.inner.check(missing)
-        with self.connection:
-            self.connection.executemany(
-                "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id, answer,"
-                " result) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (*self._key(task), _item_to_json(result))
-                    for task, result in zip(missing, results, strict=True)
-                    if result.verdict != "error"
-                ],
-            )
-        found.update(zip(missing, results, strict=True))
-        return [found[task] for task in tasks]
+        waiting = start_checking(self.inner, missing)
+
+        def results() -> list[ItemResult]:
+            checked = waiting()
+            with self.connection:
+                self.connection.executemany(
+                    "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id,"
+                    " answer, result) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (*self._key(task), _item_to_json(result))
+                        for task, result in zip(missing, checked, strict=True)
+                        if result.verdict != "error"
+                    ],
+                )
+            found.update(zip(missing, checked, strict=True))
+            return [found[task] for task in tasks]
+
+        return results
 
 
 class DamagedRow(Exception):

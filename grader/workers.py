@@ -33,6 +33,11 @@ from the moment a worker starts a task (when the batch arrives, or when it repli
 previous one), and a worker that dies or is stopped costs only the task it was on; the tasks of
 its batch it had not reached go to another worker.
 
+`start` sends the first batches and returns at once: the workers check while this process
+does other work (the grade command stores the chunk before and reads the chunk after), and
+the results are waited for when they are needed. A task's wall-clock backstop still counts
+from when its batch was sent or the reply before it was read, never from before it began.
+
 A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
 the batch goes on. Results come back in the order of the tasks, whatever the number of workers.
 """
@@ -205,6 +210,21 @@ class _Worker:
 
 
 @dataclass
+class _Run:
+    """One set of tasks being checked: the results so far, the tasks not yet sent."""
+
+    tasks: Sequence[Task]
+    results: list[ItemResult | None] = field(init=False)
+    pending: deque[int] = field(init=False)
+    failures_in_a_row: int = 0  # workers gone in a row with no answer to explain it
+    last_failure: str = ""
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.tasks)
+        self.pending = deque(range(len(self.tasks)))
+
+
+@dataclass
 class BoundedChecker:
     """Grades tasks in up to `jobs` worker processes (no more than the usable cores or the
     answers to check), each answer within `timeout` seconds of computing time, `wall_timeout`
@@ -221,6 +241,7 @@ class BoundedChecker:
 
     def __post_init__(self) -> None:
         self._workers: list[_Worker] = []
+        self._run: _Run | None = None  # the tasks being checked, between `start` and its wait
         self._context = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
@@ -246,54 +267,79 @@ class BoundedChecker:
 
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
         """The result of every task, in order; failures of the check are results too."""
-        results: list[ItemResult | None] = [None] * len(tasks)
-        pending = deque(range(len(tasks)))
-        failures_in_a_row, last_failure = 0, ""
-        while pending or self._busy():
-            if failures_in_a_row < MAX_START_FAILURES:
-                wanted = min(self._max_workers, len(pending) + self._busy())
-                while len(self._workers) < wanted:
-                    self._workers.append(self._start_worker())
-            elif not self._workers:
-                for index in pending:
-                    results[index] = self._not_started(tasks[index], last_failure)
-                break
-            for worker in self._workers:
-                if worker.ready and worker.task is None and pending:
-                    size = self._batch_size(len(pending))
-                    batch = [pending.popleft() for _ in range(size)]
-                    try:
-                        worker.connection.send(
-                            ([(index, tasks[index]) for index in batch], self.timeout)
-                        )
-                    except OSError:  # it died idle: seen as such by `_events`
-                        pending.extendleft(reversed(batch))
-                        continue
-                    worker.tasks.extend(batch)
-                    worker.since = time.monotonic()
-            for worker, index, reply in self._events():
-                if index is not None:
-                    results[index] = (
-                        self._result(tasks[index], reply)
-                        if reply is not None
-                        else self._stopped(tasks[index], worker)
+        return self.start(tasks)()
+
+    def start(self, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
+        """Start checking `tasks` and return at once what waits for their results (as `check`
+        gives them): the workers check the first batches while this process does other work.
+        One set of tasks at a time: wait for the results before starting the next."""
+        if self._run is not None:
+            raise RuntimeError("a checker checks one set of tasks at a time")
+        run = self._run = _Run(tasks)
+        self._step(run, send_only=True)
+        return lambda: self._finish(run)
+
+    def _finish(self, run: _Run) -> list[ItemResult]:
+        try:
+            while run.pending or self._busy():
+                self._step(run)
+        finally:
+            self._run = None
+        assert all(result is not None for result in run.results), "a task was lost"
+        return run.results  # type: ignore[return-value]
+
+    def _step(self, run: _Run, send_only: bool = False) -> None:
+        """Start the workers wanted, send each idle one a batch, and (unless `send_only`) wait
+        for what the workers say, taking each result."""
+        if run.failures_in_a_row < MAX_START_FAILURES:
+            wanted = min(self._max_workers, len(run.pending) + self._busy())
+            while len(self._workers) < wanted:
+                self._workers.append(self._start_worker())
+        elif not self._workers:
+            for index in run.pending:
+                run.results[index] = self._not_started(run.tasks[index], run.last_failure)
+            run.pending.clear()
+            return
+        for worker in self._workers:
+            if worker.ready and worker.task is None and run.pending:
+                size = self._batch_size(len(run.pending), starting=send_only)
+                batch = [run.pending.popleft() for _ in range(size)]
+                try:
+                    worker.connection.send(
+                        ([(index, run.tasks[index]) for index in batch], self.timeout)
                     )
-                    failures_in_a_row = 0
-                elif reply is None:  # it died starting, or idle: no answer explains it
-                    failures_in_a_row += 1
-                    last_failure = self._start_failure(worker)
-                if reply is None:  # gone: the tasks of its batch it had not reached
-                    pending.extendleft(reversed(worker.tasks))
-                    worker.tasks.clear()
-        assert all(result is not None for result in results), "a task was lost"
-        return results  # type: ignore[return-value]
+                except OSError:  # it died idle: seen as such by `_events`
+                    run.pending.extendleft(reversed(batch))
+                    continue
+                worker.tasks.extend(batch)
+                worker.since = time.monotonic()
+        if send_only:
+            return
+        for worker, index, reply in self._events():
+            if index is not None:
+                run.results[index] = (
+                    self._result(run.tasks[index], reply)
+                    if reply is not None
+                    else self._stopped(run.tasks[index], worker)
+                )
+                run.failures_in_a_row = 0
+            elif reply is None:  # it died starting, or idle: no answer explains it
+                run.failures_in_a_row += 1
+                run.last_failure = self._start_failure(worker)
+            if reply is None:  # gone: the tasks of its batch it had not reached
+                run.pending.extendleft(reversed(worker.tasks))
+                worker.tasks.clear()
 
     def _busy(self) -> int:
         return sum(worker.task is not None for worker in self._workers)
 
-    def _batch_size(self, pending: int) -> int:
+    def _batch_size(self, pending: int, starting: bool = False) -> int:
         """How many tasks to send a worker at once: enough to spare a message per task, few
-        enough that the work left is shared among the workers."""
+        enough that the work left is shared among the workers. When the tasks are `starting`
+        (no one waits for them yet), each worker takes its whole share: it may be a while
+        before this process sends more."""
+        if starting:
+            return max(1, min(MAX_BATCH, -(-pending // self._max_workers)))
         return max(1, min(MAX_BATCH, pending // (2 * self._max_workers)))
 
     def _result(self, task: Task, reply: tuple) -> ItemResult:

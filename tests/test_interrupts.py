@@ -118,6 +118,18 @@ def _wait_until_gone(pids: list[int]) -> list[int]:
     return [pid for pid in pids if _alive(pid)]
 
 
+def _wait_until_stored(db: Path, count: int) -> None:
+    """Wait until the gradebook holds `count` students (a hang guard, not a speed assertion)."""
+    for _ in range(1200):
+        with (
+            contextlib.suppress(sqlite3.OperationalError),  # not created yet, or being written
+            contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection,
+        ):
+            if connection.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] >= count:
+                return
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def cleanup():
     started: list[subprocess.Popen] = []
@@ -156,10 +168,12 @@ def test_the_workers_die_with_grader_grade(tmp_path, cleanup, sent, exit_code):
 
 @needs_proc
 def test_ctrl_c_says_how_many_students_were_stored_and_exits_130(tmp_path, cleanup):
-    # The first chunk of 64 files is checked and stored before the spinning answers are met.
+    # The first chunk of 64 files is checked, then stored while the second chunk's spinning
+    # answers are checked.
     process = _start(tmp_path, quick=64, spinning=2, jobs=2)
     cleanup(process)
     workers = _spinning_workers(process, tmp_path / "pids", 1)
+    _wait_until_stored(tmp_path / "gradebook.sqlite", 64)
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
     process.wait(timeout=300)
     stdout, stderr = (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()

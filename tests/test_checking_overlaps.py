@@ -1,0 +1,166 @@
+"""The workers check a chunk's answers while this process stores the chunk before it and reads
+the chunk after it (issue 20): `BoundedChecker.start` returns before the results, the workers
+go on checking, and `grade_paths` waits for them only when it has nothing else to do.
+
+Module-level work functions, so that a forked worker can run them."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import gradebook, workers
+from grader.grade import CHUNK, InlineChecker, Task, grade_paths, start_checking
+from grader.rubric import load_rubric
+from grader.workers import BoundedChecker
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+STARTED = "GRADER_TEST_STARTED"  # a folder where each check leaves a file when it begins
+
+
+def leave_a_mark(task: Task):
+    folder = Path(os.environ[STARTED])
+    (folder / f"{os.getpid()}-{time.monotonic_ns()}").write_text(task.text)
+    return workers._check_in_worker(task)
+
+
+def test_the_workers_check_after_start_returns_and_before_anyone_waits(tmp_path, monkeypatch):
+    monkeypatch.setenv(STARTED, str(tmp_path))
+    tasks = [Task("b.params", f"{n}CD + D") for n in range(1, 9)]
+    with BoundedChecker(RUBRIC, jobs=1, work=leave_a_mark) as checker:
+        waiting = checker.start(tasks)
+        # Nothing waits for the results here: the worker goes on alone (hang guard, not a
+        # speed assertion).
+        for _ in range(1200):
+            if len(list(tmp_path.iterdir())) == len(tasks):
+                break
+            time.sleep(0.05)
+        marked = sorted(path.read_text() for path in tmp_path.iterdir())
+        assert marked == sorted(task.text for task in tasks)
+        results = waiting()
+    assert results == InlineChecker(RUBRIC).check(tasks)
+
+
+def test_a_checker_checks_one_set_of_tasks_at_a_time():
+    with BoundedChecker(RUBRIC, jobs=1) as checker:
+        waiting = checker.start([Task("b.params", "9CD + D")])
+        with pytest.raises(RuntimeError, match="one set of tasks at a time"):
+            checker.start([Task("b.params", "CD")])
+        (result,) = waiting()
+        assert result.verdict == "correct"
+        # Once waited for, the next set may start.
+        assert [r.verdict for r in checker.check([Task("b.params", "CD")])] == ["incorrect"]
+
+
+def test_a_checker_without_start_checks_when_waited_for():
+    class Recording(InlineChecker):
+        asked: list[str] = []
+
+        def check(self, tasks):
+            self.asked.append(tasks[0].text)
+            return super().check(tasks)
+
+    checker = Recording(RUBRIC)
+    waiting = start_checking(checker, [Task("b.params", "9CD + D")])
+    assert checker.asked == []
+    assert [r.verdict for r in waiting()] == ["correct"]
+    assert checker.asked == ["9CD + D"]
+
+
+class Journal(InlineChecker):
+    """Checks in this process and writes down, with the loads and stores around it, when each
+    chunk's checking starts and when it is waited for."""
+
+    def __init__(self, rubric, events):
+        super().__init__(rubric)
+        self.events = events
+
+    def start(self, tasks):
+        number = sum(event[0] == "start" for event in self.events)
+        self.events.append(("start", number))
+
+        def wait():
+            self.events.append(("wait", number))
+            return self.check(tasks)
+
+        return wait
+
+
+def _write_class(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"s{n:03d}.yaml").write_text(
+            f"student: s{n:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{n}CD + D'\n",
+            encoding="utf-8",
+        )
+    return [folder]
+
+
+def test_grade_paths_stores_a_chunk_and_reads_the_next_while_one_is_checked(tmp_path, monkeypatch):
+    from grader import grade
+
+    events: list[tuple] = []
+    load = grade.load_submissions
+
+    def loading(path, rubric, columns):
+        events.append(("read", path.name))
+        return load(path, rubric, columns)
+
+    monkeypatch.setattr(grade, "load_submissions", loading)
+    paths = _write_class(tmp_path / "class", 2 * CHUNK + 1)
+    stored: list[list[str]] = []
+
+    def store(results):
+        events.append(("store", len(stored)))
+        stored.append([result.student for result in results])
+
+    batch = grade_paths(RUBRIC, paths, on_chunk=store, checker=Journal(RUBRIC, events))
+    first = f"s{CHUNK:03d}.yaml"  # the first file of the second chunk
+    last = f"s{2 * CHUNK:03d}.yaml"  # the third chunk's one file
+    timeline = [event for event in events if event[0] != "read" or event[1] in (first, last)]
+    assert timeline == [
+        ("start", 0),
+        ("read", first),  # the next chunk read while the first is checked
+        ("wait", 0),
+        ("start", 1),
+        ("store", 0),  # the first chunk stored while the second is checked
+        ("read", last),
+        ("wait", 1),
+        ("start", 2),
+        ("store", 1),
+        ("wait", 2),
+        ("store", 2),
+    ]
+    assert [len(chunk) for chunk in stored] == [CHUNK, CHUNK, 1]
+    assert [r.student for r in batch.results] == [s for chunk in stored for s in chunk]
+
+
+def test_a_class_graded_by_workers_and_through_the_gradebook_is_graded_as_in_this_process(
+    tmp_path,
+):
+    paths = _write_class(tmp_path / "class", CHUNK + 3)
+    inline = grade_paths(RUBRIC, paths)
+    connection = gradebook.connect(tmp_path / "gb.sqlite")
+    run = gradebook.start_run(connection, RUBRIC, RUBRIC.source_text)
+    with BoundedChecker(RUBRIC, jobs=2) as bounded:
+        cached = gradebook.CachedChecker(bounded, connection, RUBRIC)
+        stored = []
+        batch = grade_paths(
+            RUBRIC,
+            paths,
+            checker=cached,
+            on_chunk=lambda results: stored.append(
+                gradebook.store_submissions(connection, run, RUBRIC.id, results)
+            ),
+        )
+        again = gradebook.CachedChecker(bounded, connection, RUBRIC)
+        rerun = grade_paths(RUBRIC, paths, checker=again)
+    connection.close()
+    assert batch.results == inline.results
+    assert rerun.results == inline.results
+    assert sum(stored) == CHUNK + 3
+    assert again.hits == CHUNK + 3  # every distinct answer came from the gradebook

@@ -311,3 +311,34 @@ def test_python_m_grader_runs_as_a_separate_process(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["verdict"] == "incorrect"
     assert completed.stderr == ""
+
+
+def test_grade_puts_the_loaded_rubric_out_of_the_collectors_way_and_back_when_done(
+    tmp_path, monkeypatch, capsys
+):
+    # Issue 20: what lives for the whole run is frozen once the rubric is loaded (the
+    # collector no longer walks it), and unfrozen when `grade` ends, so that a library or a
+    # test calling `main` again keeps nothing frozen.
+    import gc
+
+    from grader import cli, grade
+
+    frozen_at_grading: list[int] = []
+    grade_paths = grade.grade_paths
+
+    def grading(*args, **kwargs):
+        frozen_at_grading.append(gc.get_freeze_count())
+        return grade_paths(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "grade_paths", grading)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "s1.yaml").write_text(
+        "student: s1\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '9CD + D'\n",
+        encoding="utf-8",
+    )
+    assert gc.get_freeze_count() == 0
+    assert main(["grade", str(folder), "--rubric", RUBRIC, "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert len(frozen_at_grading) == 1 and frozen_at_grading[0] > 0
+    assert gc.get_freeze_count() == 0

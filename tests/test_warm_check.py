@@ -494,3 +494,16 @@ def test_the_fingerprint_changes_with_a_file_of_the_package(tmp_path, monkeypatc
     assert warm.fingerprint() == before
     (package / "cli.py").write_text("x = 22\n")  # another size
     assert warm.fingerprint() != before
+
+
+def test_the_fingerprint_is_the_same_with_site_packages_twice_on_the_path(monkeypatch, tmp_path):
+    # The warm checker puts the grader's own folder first on its path: for an installed (not
+    # editable) grader that is site-packages, already there. Counted twice, it made the checker
+    # refuse to start ("the grader's files changed") in every installed grader (a failure CI
+    # found, where the tests run against `pip install .`).
+    site = tmp_path / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(site), "/usr/lib/python3.11"])
+    once = warm.fingerprint()
+    monkeypatch.setattr(sys, "path", [str(site), str(site), "/usr/lib/python3.11"])
+    assert warm.fingerprint() == once

@@ -82,6 +82,17 @@ RUBRIC = load_rubric_text(
             output: {name: y, shape: [P, Q, D]}
             answer: 'y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k'
             partial_credit: {bias_varies: 1, bias_shared: 3}
+      s:
+        marks: 4
+        prompt: One score per token (a single output column) with one bias.
+        items:
+          formula:
+            type: formula
+            marks: 4
+            input: {name: x, shape: [N, C]}
+            output: {name: y, shape: [N, 1]}
+            answer: 'y_{n,k} = \sum_{l=1}^{C} w_{l,k} x_{n,l} + b'
+            partial_credit: {bias_varies: 0.5, bias_unshared: 3}
     """,
     "bias.yaml",
 )
@@ -145,6 +156,22 @@ CASES = [
             "Your bias differs from output column to output column; this layer has one bias, shared by every output.",
         ),
         id="projection: a bias per column where one b",
+    ),
+    # one output column: its one bias is both shared and per column (`b` and `b_k` alike),
+    # so a bias per row is told as varying from output to output, not per column
+    pytest.param(
+        "s.formula",
+        r"y_{n,k} = \sum_{l=1}^{C} w_{l,k} x_{n,l} + b_n",
+        ("partial", 0.5, "bias_varies"),
+        (VARIES,),
+        id="one column: a bias per token where one b",
+    ),
+    pytest.param(
+        "s.formula",
+        r"y_{n,k} = \sum_{l=1}^{C} w_{l,k} x_{n,l} + b_k",
+        ("correct", 4.0, None),
+        ("Correct: your formula defines the same layer.",),
+        id="one column: b_k is the one b",
     ),
     # the other way round: the student's one bias where the reference's varies: bias_shared
     pytest.param(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from submitted import grade_answers
+from test_formula_bias_sharing import RUBRIC as BIASES
 from test_matrix_answers import SIGMOID as GATED
 from test_mutation_killers_count import RUBRIC as COUNTS
 from test_mutation_killers_formula import RUBRIC as FORMULAS
@@ -168,6 +169,12 @@ ROWS = [
         {"o.formula": r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_{i,j,k}"},
         "o.formula",
         "bias_unshared",
+    ),
+    (
+        BIASES,
+        {"c.formula": r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"},
+        "c.formula",
+        "bias_varies",
     ),
     (
         FORMULAS,

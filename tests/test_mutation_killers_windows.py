@@ -278,6 +278,16 @@ CASES = [
         ),
         id="pooling windows one row off",
     ),
+    pytest.param(
+        POOLING,
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{2}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        ("partial", 1.0, "pooling_window"),
+        (
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should not average x[3,1,1].",
+        ),
+        id="pooling windows a row too tall hold an input they should not",
+    ),
 ]
 
 

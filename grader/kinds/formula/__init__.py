@@ -42,6 +42,7 @@ DESCRIPTIONS = {
     "bias_extra": "a bias where the part asks for the layer without one",
     "bias_shared": "one bias shared where each output needs its own",
     "bias_unshared": "a bias per position where it is shared across positions",
+    "bias_varies": "a bias that differs between outputs where the layer has one for all",
     "fixed_term": "a constant term that is not a parameter",
     "range": "a sum over the wrong range",
     "reads_outside": "indices that read outside the input",

@@ -452,7 +452,7 @@ class _Comparison:
             )
         return found
 
-    @FINDINGS.produces("bias_missing", "bias_extra", "bias_shared", "bias_unshared")
+    @FINDINGS.produces("bias_missing", "bias_extra", "bias_shared", "bias_unshared", "bias_varies")
     def bias(self) -> list[Diagnosis]:
         r, s = self.r, self.s
         if r.bias == s.bias and (not r.has_bias or self._same_bias()):
@@ -475,6 +475,14 @@ class _Comparison:
                     "This part asks for the layer without a bias, but your formula adds one.",
                 )
             ]
+        if r.bias == "shared" and s.bias != "shared":
+            # One bias for the whole layer; the student's differs between outputs (b_k, b_{i,j,k}).
+            varies = self.words.channel if s.bias == "per channel" else "output"
+            message = (
+                f"Your bias differs from {varies} to {varies}; this layer has one bias, shared "
+                "by every output."
+            )
+            return [FINDINGS.make("bias_varies", message)]
         if r.bias == "per channel" and s.bias == "per output":
             message = (
                 f"Your bias differs from {self.words.position} to {self.words.position}; in this "

@@ -20,7 +20,16 @@ from hypothesis import strategies as st
 
 from grader.grade import grade_answer
 from grader.kinds.text import concepts as text_concepts
-from grader.kinds.text.concepts import Sentence, check_text, find, read_pairs, sentences
+from grader.kinds.text.concepts import (
+    Sentence,
+    _index,
+    _plain,
+    _sides,
+    check_text,
+    find,
+    read_pairs,
+    sentences,
+)
 from grader.rubric import load_rubric_text
 
 RUBRIC = load_rubric_text(
@@ -805,6 +814,13 @@ LETTER = load_rubric_text(
             ("concepts found: none", "confidence 1.00", "marks 0"),
             id="without it the concept is missing",
         ),
+        pytest.param(
+            "X. Each token is a row of X",
+            ("correct", 1.0),
+            ('Found (+1): the rows of X are the tokens ("token is a row of X")',),
+            ("concepts found: rows", "confidence 1.00", "marks 1"),
+            id="a first sentence of one letter, the answer's last, is placed at the start",
+        ),
     ],
 )
 def test_a_concept_named_by_a_capital_letter(answer, outcome, feedback, decision):
@@ -945,16 +961,46 @@ def test_the_words_a_rubric_remembers_are_bounded_and_forgetting_them_changes_no
     concepts = ITEM.spec.concepts
     expected = check_text(concepts, ITEM.marks, answer)
     monkeypatch.setattr(text_concepts._Index, "MEMO", 3)
-    text_concepts._index.cache_clear()
+    _index.cache_clear()
     sentences.cache_clear()
-    index = text_concepts._index(concepts)
+    index = _index(concepts)
     sizes = []
     for sentence in sentences(answer):
         for word in sentence:
-            index.groups_of((word.stem, text_concepts._plain(word.text)))
+            index.groups_of((word.stem, _plain(word.text)))
             sizes.append(len(index.memo))
     assert max(sizes) == 3
     assert min(sizes[3:]) == 1  # forgotten all at once when full
     sentences.cache_clear()
     assert check_text(concepts, ITEM.marks, answer) == expected
-    text_concepts._index.cache_clear()
+    _index.cache_clear()
+
+
+def test_a_sentence_is_read_once_per_rubric_and_what_is_read_is_kept():
+    """The work the memos promise to do once is done once: a second check of the same answer
+    finds every reading where the first check left it (the same objects, not equal copies)."""
+    answer = (
+        "The same weights at every position; pixels are tokens and channels the embedding. "
+        "Attention mixes positions."
+    )
+    concepts = ITEM.spec.concepts
+    sentences.cache_clear()
+    first = check_text(concepts, ITEM.marks, answer)
+    index = _index(concepts)
+    read = [dict(sentence.groups) for sentence in sentences(answer)]
+    assert all(groups.keys() == index.groups for groups in read)  # every group, in one pass
+
+    def readings() -> list:  # every other reading of the answer, in one list
+        return [
+            *(read_pairs(c.pairings, s) for s in sentences(answer) for c in concepts),
+            *(_sides(c.pairings, s) for s in sentences(answer) for c in concepts),
+            *(s._beginning(5) for s in sentences(answer)),
+            *(index.groups_of((w.stem, _plain(w.text))) for w in sentences(answer)[0]),
+        ]
+
+    kept = readings()
+    assert check_text(concepts, ITEM.marks, answer) == first
+    for sentence, groups in zip(sentences(answer), read, strict=True):
+        assert all(sentence.groups[group] is places for group, places in groups.items())
+        assert all(sentence.places(group) is places for group, places in groups.items())
+    assert all(a is b for a, b in zip(kept, readings(), strict=True))

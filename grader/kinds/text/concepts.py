@@ -296,12 +296,6 @@ def _fits_text(alternative: str, word_stem: str, text: str) -> bool:
     return word_stem == alternative
 
 
-@lru_cache(maxsize=65536)
-def _group_fits(group: tuple[str, ...], word_stem: str, text: str) -> bool:
-    """Whether a word is one of a group's alternatives (remembered: answers share words)."""
-    return any(_fits_text(alternative, word_stem, text) for alternative in group)
-
-
 def find(
     pattern: Pattern, sentence: Sequence[Word], pairings: tuple[Pattern, ...] = ()
 ) -> Match | None:

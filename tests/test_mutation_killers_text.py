@@ -488,6 +488,21 @@ CASES = [
         id="seventy words with twelve matched are not too long",
     ),
     pytest.param(
+        "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat again and again.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="seventy-two words with twelve matched, exactly six times as many, are not too long",
+    ),
+    pytest.param(
         "Never shared weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda.",
         ("needs_review", 0.0),
         (

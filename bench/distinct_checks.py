@@ -5,6 +5,7 @@ Run from the repository root:
 
     .venv/bin/python bench/distinct_checks.py
     .venv/bin/python bench/distinct_checks.py --compare /tmp/main-grader   # beside another version
+    .venv/bin/python bench/distinct_checks.py --explanations --compare /tmp/main-grader
 
 It takes the class of `bench/class_of_1000.py --distinct` (every student's five formulas and
 four counts carry the student's number, so no two students share one; the explanations are
@@ -17,6 +18,10 @@ way; the two alternate for `--rounds` rounds, and each answer keeps its smallest
 prints, per item, the median and the total for each version and their ratio, the checks'
 CPU time per student, and whether both versions gave every answer the same result (verdict,
 marks, feedback and all).
+
+With `--explanations` the answers are instead the distinct explanations of the class of
+`bench/class_of_1000.py` (not `--distinct`: its explanations are the same), each checked once
+in the order the class first writes it.
 """
 
 from __future__ import annotations
@@ -73,6 +78,20 @@ def class_tasks(students: int, seed: int) -> list[tuple[str, str]]:
     return tasks
 
 
+def explanation_tasks(students: int, seed: int) -> list[tuple[str, str]]:
+    """The distinct, non-empty explanations of the class of `bench/class_of_1000.py`."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import class_of_1000
+
+    rng = random.Random(seed)
+    seeds = class_of_1000.seed_answers()
+    texts = (
+        class_of_1000.submission(rng, number, seeds)["answers"].get("e", {}).get("explanation")
+        for number in range(1, students + 1)
+    )
+    return [("e.explanation", text) for text in dict.fromkeys(texts) if text]
+
+
 def run(grader: Path, rubric: Path, tasks_file: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(grader), str(rubric), str(tasks_file)],
@@ -90,11 +109,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2252)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", metavar="DIR", help="another version's grader package")
+    parser.add_argument(
+        "--explanations",
+        action="store_true",
+        help="the class's distinct explanations instead (default --students 1000)",
+    )
     args = parser.parse_args()
+    if args.explanations and args.students == parser.get_default("students"):
+        args.students = 1000
 
     from machine import describe_machine
 
-    tasks = class_tasks(args.students, args.seed)
+    make_tasks = explanation_tasks if args.explanations else class_tasks
+    tasks = make_tasks(args.students, args.seed)
     rubric = ROOT / "rubrics" / "22-52-q4.yaml"
     versions = {"ours": ROOT}
     if args.compare:
@@ -115,7 +142,8 @@ def main() -> None:
 
     print(describe_machine())
     print(
-        f"{len(tasks)} distinct checks ({args.students} students x 9 items), best of "
+        f"{len(tasks)} distinct checks ({args.students} students x "
+        f"{'the explanation' if args.explanations else '9 items'}), best of "
         f"{args.rounds} rounds, CPU ms of this process"
     )
     by_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))

@@ -12,9 +12,24 @@ on both sides.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.grade import grade_answer
+from grader.kinds.text import concepts as text_concepts
+from grader.kinds.text.concepts import (
+    Sentence,
+    _index,
+    _plain,
+    _sides,
+    check_text,
+    find,
+    read_pairs,
+    sentences,
+)
 from grader.rubric import load_rubric_text
 
 RUBRIC = load_rubric_text(
@@ -473,6 +488,21 @@ CASES = [
         id="seventy words with twelve matched are not too long",
     ),
     pytest.param(
+        "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat again and again.",
+        ("partial", 1.0),
+        (
+            'Found (+1): the same weights at every position ("Same weights")',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: shared",
+            "confidence 1.00",
+            "marks 1",
+        ),
+        id="seventy-two words with twelve matched, exactly six times as many, are not too long",
+    ),
+    pytest.param(
         "Never shared weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda.",
         ("needs_review", 0.0),
         (
@@ -799,6 +829,13 @@ LETTER = load_rubric_text(
             ("concepts found: none", "confidence 1.00", "marks 0"),
             id="without it the concept is missing",
         ),
+        pytest.param(
+            "X. Each token is a row of X",
+            ("correct", 1.0),
+            ('Found (+1): the rows of X are the tokens ("token is a row of X")',),
+            ("concepts found: rows", "confidence 1.00", "marks 1"),
+            id="a first sentence of one letter, the answer's last, is placed at the start",
+        ),
     ],
 )
 def test_a_concept_named_by_a_capital_letter(answer, outcome, feedback, decision):
@@ -806,3 +843,179 @@ def test_a_concept_named_by_a_capital_letter(answer, outcome, feedback, decision
     assert (result.verdict, result.marks) == outcome
     assert result.feedback == feedback
     assert result.decision == decision
+
+
+PREFIXES = load_rubric_text(
+    r"""
+    id: PREFIXES
+    title: Prefixes that fit a word's stem or its plain form only
+    symbols:
+      N: {meaning: the number of tokens, example: 4}
+    parts:
+      e:
+        marks: 2
+        prompt: Explain.
+        items:
+          why:
+            type: text
+            marks: 2
+            answer: Each pixel is an embedding, and the properties are shared.
+            concepts:
+              - name: pixels
+                marks: 1
+                description: a pixel is an embedding
+                evidence:
+                  - 'pixel* ~ embedding*'
+              - name: properties
+                marks: 1
+                description: the properties are shared
+                evidence:
+                  - 'property* shared'
+    """,
+    "prefixes.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "feedback", "decision"),
+    [
+        pytest.param(
+            "Each pixel is an embedding.",
+            ("partial", 1.0),
+            (
+                'Found (+1): a pixel is an embedding ("pixel is an embedding")',
+                "Missing (1): the properties are shared",
+            ),
+            ("concepts found: pixels", "confidence 1.00", "marks 1"),
+            id="embedding* fits the plain form 'embedding', not the stem 'embedd'",
+        ),
+        pytest.param(
+            "The properties are shared.",
+            ("partial", 1.0),
+            (
+                "Missing (1): a pixel is an embedding",
+                'Found (+1): the properties are shared ("properties are shared")',
+            ),
+            ("concepts found: properties", "confidence 1.00", "marks 1"),
+            id="property* fits the stem 'property', not the plain form 'properties'",
+        ),
+    ],
+)
+def test_a_prefix_fits_a_words_stem_or_its_plain_form(answer, outcome, feedback, decision):
+    result = grade_answer(PREFIXES, PREFIXES.items["e.why"], answer)
+    assert (result.verdict, result.marks) == outcome
+    assert result.feedback == feedback
+    assert result.decision == decision
+
+
+# --- The shared reading of a sentence gives what each pattern's own reading gives --------------
+#
+# A sentence's word groups are found in one pass per rubric (`Sentence.read`), each word's
+# groups looked up once by its stem and how it begins; a pattern looked for in a sentence that
+# was not read so finds its places by its own scan. Both must agree with the rule itself: an
+# alternative fits a word whose stem it is, and `word*` a word whose stem or plain form (lower
+# case, no hyphens or apostrophes) begins with `word`.
+
+VOCABULARY = """
+    same shared sharing weights weighted different separate tokens token pixels Pixel positions
+    position-wise channels embedding embeddings embed attention mixes mixing properties property
+    not no isn't is are like the a of maps X
+""".split()  # noqa: SIM905 (a paragraph of words reads best as one)
+SEPARATORS = [" ", " ", " ", ", ", ". ", ": ", " - ", "; "]
+
+
+def _fits(alternative: str, word) -> bool:
+    if alternative.endswith("*"):
+        prefix = alternative[:-1]
+        plain = re.sub("['’-]", "", word.text.lower())
+        return word.stem.startswith(prefix) or plain.startswith(prefix)
+    return word.stem == alternative
+
+
+def _places(group, sentence) -> list[int]:
+    return [i for i, word in enumerate(sentence) if any(_fits(a, word) for a in group)]
+
+
+answers = st.lists(
+    st.tuples(st.sampled_from(VOCABULARY), st.sampled_from(SEPARATORS)), min_size=1, max_size=30
+).map(lambda words: "".join(word + separator for word, separator in words))
+
+
+@settings(max_examples=150, deadline=None)
+@given(answers)
+def test_the_shared_reading_of_a_sentence_finds_what_each_patterns_own_reading_finds(answer):
+    sentences.cache_clear()
+    for rubric in (RUBRIC, PREFIXES, LETTER):
+        for item in rubric.items.values():
+            concepts = item.spec.concepts
+            check_text(concepts, item.marks, answer)  # reads each sentence for the rubric
+            for sentence in sentences(answer):
+                for concept in concepts:
+                    for pattern in (*concept.evidence, *concept.contradictions):
+                        for group in pattern.groups:
+                            assert sentence.places(group) == _places(group, sentence)
+                            assert Sentence(list(sentence)).places(group) == _places(
+                                group, sentence
+                            )
+                        alone = list(sentence)  # a new sentence: nothing read before
+                        assert find(pattern, sentence, concept.pairings) == find(
+                            pattern, alone, concept.pairings
+                        )
+                    assert read_pairs(concept.pairings, sentence) == read_pairs(
+                        concept.pairings, list(sentence)
+                    )
+
+
+def test_the_words_a_rubric_remembers_are_bounded_and_forgetting_them_changes_nothing(
+    monkeypatch,
+):
+    answer = (
+        "The same weights at every position; pixels are tokens and channels the embedding. "
+        "Attention mixes positions, not the same weighted channels."
+    )
+    concepts = ITEM.spec.concepts
+    expected = check_text(concepts, ITEM.marks, answer)
+    monkeypatch.setattr(text_concepts._Index, "MEMO", 3)
+    _index.cache_clear()
+    sentences.cache_clear()
+    index = _index(concepts)
+    sizes = []
+    for sentence in sentences(answer):
+        for word in sentence:
+            index.groups_of((word.stem, _plain(word.text)))
+            sizes.append(len(index.memo))
+    assert max(sizes) == 3
+    assert min(sizes[3:]) == 1  # forgotten all at once when full
+    sentences.cache_clear()
+    assert check_text(concepts, ITEM.marks, answer) == expected
+    _index.cache_clear()
+
+
+def test_a_sentence_is_read_once_per_rubric_and_what_is_read_is_kept():
+    """The work the memos promise to do once is done once: a second check of the same answer
+    finds every reading where the first check left it (the same objects, not equal copies)."""
+    answer = (
+        "The same weights at every position; pixels are tokens and channels the embedding. "
+        "Attention mixes positions."
+    )
+    concepts = ITEM.spec.concepts
+    sentences.cache_clear()
+    first = check_text(concepts, ITEM.marks, answer)
+    index = _index(concepts)
+    read = [dict(sentence.groups) for sentence in sentences(answer)]
+    assert all(groups.keys() == index.groups for groups in read)  # every group, in one pass
+
+    def readings() -> list:  # every other reading of the answer, in one list
+        return [
+            *(read_pairs(c.pairings, s) for s in sentences(answer) for c in concepts),
+            *(_sides(c.pairings, s) for s in sentences(answer) for c in concepts),
+            *(s._beginning(5) for s in sentences(answer)),
+            *(index.groups_of((w.stem, _plain(w.text))) for w in sentences(answer)[0]),
+        ]
+
+    kept = readings()
+    assert check_text(concepts, ITEM.marks, answer) == first
+    for sentence, groups in zip(sentences(answer), read, strict=True):
+        assert all(sentence.groups[group] is places for group, places in groups.items())
+        assert all(sentence.places(group) is places for group, places in groups.items())
+    assert all(a is b for a, b in zip(kept, readings(), strict=True))

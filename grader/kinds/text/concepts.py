@@ -25,7 +25,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 WINDOW = 12  # words a pattern may spread over within one sentence
 NEGATION_REACH = 3  # words before a match in which a negation counts
@@ -68,11 +68,13 @@ PAIRING = "~"  # joins the two groups of a pairing pattern
 _JOINERS = re.compile(r"['’-]")
 
 
+@lru_cache(maxsize=16384)
 def _plain(word: str) -> str:
     """Lower case, without hyphens or apostrophes: `Position-wise` is `positionwise`."""
     return _JOINERS.sub("", word.lower())
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off."""
     word = _plain(word)
@@ -137,31 +139,140 @@ class Match:
         return answer[start:end]
 
 
+class Sentence(tuple):
+    """A sentence's words (a tuple of `Word`), with what the patterns read from it worked out
+    once and kept: where each word group has a word, the pairing sides of each word, the pairs
+    each concept's pairings read. Those memos are bounded by the rubric (one entry per word
+    group or set of pairings looked for) and live as long as the sentence, which `sentences`
+    keeps for at most its bounded number of answers."""
+
+    def __new__(cls, words: Sequence[Word]) -> Sentence:
+        self = super().__new__(cls, words)
+        by_stem: dict[str, list[int]] = {}
+        for index, word in enumerate(self):
+            by_stem.setdefault(word.stem, []).append(index)
+        self.by_stem = by_stem
+        self.plain = tuple((word.stem, _plain(word.text)) for word in self)
+        self.negations = tuple(_is_negation(word) for word in self)
+        self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
+        self.groups: dict[tuple[str, ...], list[int]] = {}
+        self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
+        self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
+        return self
+
+    def places(self, group: tuple[str, ...]) -> list[int]:
+        """The indexes of the words that are one of the group's alternatives, in order."""
+        found = self.groups.get(group)
+        if found is None:
+            exact, prefixes = _split_group(group)
+            hits = {i for alternative in exact for i in self.by_stem.get(alternative, ())}
+            for prefix in prefixes:
+                hits.update(self._beginning(len(prefix)).get(prefix, ()))
+            found = self.groups[group] = sorted(hits)
+        return found
+
+    def read(self, index: _Index) -> None:
+        """Find the places of every word group of a rubric's patterns in one pass over the
+        words (each word's groups are looked up once per rubric, not once per group)."""
+        if index.groups <= self.groups.keys():
+            return
+        found: dict[tuple[str, ...], list[int]] = {group: [] for group in index.groups}
+        for at, key in enumerate(self.plain):
+            for group in index.groups_of(key):
+                found[group].append(at)
+        self.groups.update(found)
+
+    def _beginning(self, length: int) -> dict[str, list[int]]:
+        """The words by how their stems and their plain forms begin, `length` letters of each
+        (a prefix of that length fits a word whose stem or plain form begins with it)."""
+        found = self.prefixes.get(length)
+        if found is None:
+            found = self.prefixes[length] = {}
+            for index, (word_stem, plain) in enumerate(self.plain):
+                found.setdefault(word_stem[:length], []).append(index)
+                found.setdefault(plain[:length], []).append(index)
+        return found
+
+
+def _sentence(words: Sequence[Word]) -> Sentence:
+    return words if isinstance(words, Sentence) else Sentence(words)
+
+
+@lru_cache(maxsize=4096)
+def _split_group(group: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A group's alternatives compared whole (stems), and its prefixes (`word*`)."""
+    exact = frozenset(a for a in group if not a.endswith("*"))
+    return exact, tuple(a[:-1] for a in group if a.endswith("*"))
+
+
+class _Index:
+    """The word groups of a rubric's patterns, by the stems and beginnings that fit them."""
+
+    MEMO = 65536  # words remembered, then forgotten all at once
+
+    def __init__(self, concepts: tuple[Concept, ...]):
+        patterns = [p for c in concepts for p in (*c.evidence, *c.contradictions)]
+        self.groups = frozenset(group for p in patterns for group in p.groups)
+        self.exact: dict[str, list[tuple[str, ...]]] = {}
+        self.prefixes: dict[int, dict[str, list[tuple[str, ...]]]] = {}
+        for group in self.groups:
+            exact, prefixes = _split_group(group)
+            for alternative in exact:
+                self.exact.setdefault(alternative, []).append(group)
+            for prefix in prefixes:
+                table = self.prefixes.setdefault(len(prefix), {})
+                table.setdefault(prefix, []).append(group)
+        self.memo: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+
+    def groups_of(self, key: tuple[str, str]) -> tuple[tuple[str, ...], ...]:
+        """The groups a word (its stem and plain form) is one of the alternatives of."""
+        found = self.memo.get(key)
+        if found is None:
+            word_stem, plain = key
+            fits = list(self.exact.get(word_stem, ()))
+            for length, table in self.prefixes.items():
+                fits += table.get(word_stem[:length], ())
+                fits += table.get(plain[:length], ())
+            if len(self.memo) >= self.MEMO:
+                self.memo.clear()
+            found = self.memo[key] = tuple(dict.fromkeys(fits))
+        return found
+
+
+@lru_cache(maxsize=32)
+def _index(concepts: tuple[Concept, ...]) -> _Index:
+    return _Index(concepts)
+
+
 @lru_cache(maxsize=256)
-def sentences(answer: str) -> tuple[tuple[Word, ...], ...]:
+def sentences(answer: str) -> tuple[Sentence, ...]:
     """The answer's sentences as words, with positions in the answer (read once per answer:
     every pattern of every concept is looked for in the same sentences)."""
-    result: list[tuple[Word, ...]] = []
+    result: list[Sentence] = []
     position = 0
     for piece in [*_SENTENCE_END.split(answer), ""]:
         found = answer.find(piece, position) if piece else position
         offset = max(found, 0)
         words = []
         previous_end = 0
+        clause = 0
         for m in _WORD.finditer(piece):
+            start = m.start()
+            clause += len(_CLAUSE_END.findall(piece, previous_end, start))
+            text = m.group(0)
             words.append(
                 Word(
-                    m.group(0),
-                    stem(m.group(0)),
-                    offset + m.start(),
+                    text,
+                    stem(text),
+                    offset + start,
                     offset + m.end(),
-                    len(_CLAUSE_END.findall(piece, 0, m.start())),
-                    piece[previous_end : m.start()],
+                    clause,
+                    piece[previous_end:start],
                 )
             )
             previous_end = m.end()
         if words:
-            result.append(tuple(words))
+            result.append(Sentence(words))
         position = offset + len(piece)
     return tuple(result)
 
@@ -185,12 +296,6 @@ def _fits_text(alternative: str, word_stem: str, text: str) -> bool:
     return word_stem == alternative
 
 
-@lru_cache(maxsize=65536)
-def _group_fits(group: tuple[str, ...], word_stem: str, text: str) -> bool:
-    """Whether a word is one of a group's alternatives (remembered: answers share words)."""
-    return any(_fits_text(alternative, word_stem, text) for alternative in group)
-
-
 def find(
     pattern: Pattern, sentence: Sequence[Word], pairings: tuple[Pattern, ...] = ()
 ) -> Match | None:
@@ -199,6 +304,7 @@ def find(
     A pairing pattern matches where its two words are read as a pair; `pairings` are all the
     pairings of its concept, whose words take part in the reading (the pattern alone if empty).
     """
+    sentence = _sentence(sentence)
     if pattern.pairing:
         pairs = read_pairs(pairings or (pattern,), sentence)
         pair = next((p for p in pairs if _pairs_as(pattern, p)), None)
@@ -207,32 +313,34 @@ def find(
         return Match(pattern.text, pair, _negated(sentence, list(pair)))
     # Where each group has a word; then the first window in which every group has one, each
     # group taking its first word in that window.
-    places = [
-        [i for i, w in enumerate(sentence) if _group_fits(group, w.stem, w.text)]
-        for group in pattern.groups
-    ]
-    if not all(places):
-        return None
+    places = []
+    for group in pattern.groups:
+        indexes = sentence.places(group)
+        if not indexes:
+            return None
+        places.append(indexes)
     for start in range(len(sentence)):
-        chosen: list[Word] = []
+        chosen: list[int] = []
         for indexes in places:
             at = bisect_left(indexes, start)
             if at == len(indexes) or indexes[at] >= start + WINDOW:
                 break
-            chosen.append(sentence[indexes[at]])
+            chosen.append(indexes[at])
         else:
-            return Match(pattern.text, tuple(chosen), _negated(sentence, chosen))
+            words = tuple(sentence[i] for i in chosen)
+            return Match(pattern.text, words, _negated_at(sentence, chosen))
     return None
 
 
-def _negated(sentence: Sequence[Word], chosen: list[Word]) -> bool:
+def _negated(sentence: Sentence, chosen: list[Word]) -> bool:
     indexes = {id(w): i for i, w in enumerate(sentence)}
-    for word in chosen:
-        index = indexes[id(word)]
-        before = sentence[max(0, index - NEGATION_REACH) : index]
-        if any(_is_negation(w) for w in before):
-            return True
-    return False
+    return _negated_at(sentence, [indexes[id(word)] for word in chosen])
+
+
+def _negated_at(sentence: Sentence, chosen: list[int]) -> bool:
+    """Whether a negation comes shortly before any of the words at these indexes."""
+    negations = sentence.negations
+    return any(any(negations[max(0, index - NEGATION_REACH) : index]) for index in chosen)
 
 
 def _is_negation(word: Word) -> bool:
@@ -240,14 +348,17 @@ def _is_negation(word: Word) -> bool:
     return _plain(word.text) in _NEGATIONS or word.text.lower().endswith("n't")
 
 
-def _sides(pairings: tuple[Pattern, ...], word: Word) -> frozenset[tuple[int, int]]:
-    """The (pairing, group) sides a word belongs to; empty when it is no pairing's word."""
-    return frozenset(
-        (index, side)
-        for index, pairing in enumerate(pairings)
-        for side, group in enumerate(pairing.groups)
-        if _group_fits(group, word.stem, word.text)
-    )
+def _sides(pairings: tuple[Pattern, ...], sentence: Sentence) -> tuple[frozenset, ...]:
+    """The (pairing, group) sides each word belongs to; empty for a word of no pairing."""
+    found = sentence.sides.get(pairings)
+    if found is None:
+        sides: list[set[tuple[int, int]]] = [set() for _ in sentence]
+        for index, pairing in enumerate(pairings):
+            for side, group in enumerate(pairing.groups):
+                for at in sentence.places(group):
+                    sides[at].add((index, side))
+        found = sentence.sides[pairings] = tuple(map(frozenset, sides))
+    return found
 
 
 def read_pairs(pairings: tuple[Pattern, ...], sentence: Sequence[Word]) -> list[tuple[Word, Word]]:
@@ -257,16 +368,26 @@ def read_pairs(pairings: tuple[Pattern, ...], sentence: Sequence[Word]) -> list[
     restatement ("positions (pixels)", "embedding dimension"), not a new member of a pair. Two
     words that no pairing joins form a pair only when a relation links them ("pixels are like
     channels"); otherwise they merely occur together ("the features at each position") and
-    the reading goes on from the later word.
+    the reading goes on from the later word. (Read once per sentence and pairings: every
+    pairing pattern of a concept, and its crossed pairs, look at the same pairs.)
     """
+    sentence = _sentence(sentence)
+    found = sentence.pairs.get(pairings)
+    if found is None:
+        found = sentence.pairs[pairings] = _read_pairs(pairings, sentence)
+    return found
+
+
+def _read_pairs(pairings: tuple[Pattern, ...], sentence: Sentence) -> list[tuple[Word, Word]]:
     pairs: list[tuple[Word, Word]] = []
     clause = None
     pending: int | None = None  # the index of the first word of a pair being read
     previous: frozenset = frozenset()  # the sides of the word read last
+    every_sides = _sides(pairings, sentence)
     for index, word in enumerate(sentence):
         if word.clause != clause:
             clause, pending, previous = word.clause, None, frozenset()
-        sides = _sides(pairings, word)
+        sides = every_sides[index]
         if not sides or sides & previous:
             continue
         previous = sides
@@ -356,7 +477,7 @@ class Concept:
     contradictions: tuple[Pattern, ...]
     line: int
 
-    @property
+    @cached_property
     def pairings(self) -> tuple[Pattern, ...]:
         """The pairing patterns (`a ~ b`) of the concept, read together in each sentence."""
         return tuple(p for p in (*self.evidence, *self.contradictions) if p.pairing)
@@ -386,6 +507,9 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     findings = []
     matched_words = 0
     doubts = []
+    index = _index(concepts)
+    for sentence in sentences(answer):
+        sentence.read(index)
     for concept in concepts:
         pairings = concept.pairings
         evidence = find_all(concept.evidence, answer, pairings)

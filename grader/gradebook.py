@@ -296,11 +296,12 @@ def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) 
     return int(cursor.lastrowid)
 
 
-_ITEM_COLUMNS = (
+# What `_stored_item` reads back, in its order; the rows also hold each answer's key.
+_STORED_ITEM_COLUMNS = (
     "item_id, verdict, marks, max_marks, feedback, answer, interpretation, reading_mathml,"
-    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes,"
-    " answer_key"
+    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes"
 )
+_ITEM_COLUMNS = f"{_STORED_ITEM_COLUMNS}, answer_key"
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -801,9 +802,7 @@ def iter_results(
         rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
         marks = ", ".join("?" * len(rows))
         for row in connection.execute(
-            "SELECT student, item_id, verdict, marks, max_marks, feedback, answer,"
-            " interpretation, reading_mathml, answer_group, diagnosis, error_position,"
-            " error_caret, decision, found, reading_notes FROM item_results WHERE question = ?"
+            f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
             f" AND student IN ({marks})",
             (question, *rows),
         ):
@@ -994,9 +993,7 @@ def stored_result(connection: sqlite3.Connection, rubric: Rubric, student: str) 
     items = {
         item[0]: item
         for item in connection.execute(
-            "SELECT item_id, verdict, marks, max_marks, feedback, answer, interpretation,"
-            " reading_mathml, answer_group, diagnosis, error_position, error_caret, decision,"
-            " found, reading_notes FROM item_results WHERE question = ? AND student = ?",
+            f"SELECT {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student = ?",
             (rubric.id, student),
         )
     }

@@ -319,7 +319,7 @@ class _Streamed:
                     self.students.append(result.student)
             else:
                 earlier = overridden(entry.replaces, self.overrides)
-                self.review -= _to_review(earlier)
+                self.review -= earlier.awaiting_review
                 self.totals[entry.place] = result.total
                 self._rows_again[entry.place] = row
                 if line is not None:
@@ -327,7 +327,7 @@ class _Streamed:
                 if before is not None:
                     self._kept -= regrade.compare(before, [earlier], self.overrides).kept
                     self._changes = [c for c in self._changes if c[0] != entry.place]
-            self.review += _to_review(result)
+            self.review += result.awaiting_review
             if before is not None:
                 report = regrade.compare(before, [result], self.overrides)
                 self._kept += report.kept
@@ -364,10 +364,6 @@ class _Streamed:
         self._rows.close()
         if self._json is not None:
             self._json.close()
-
-
-def _to_review(result) -> int:
-    return sum(1 for item in result.items.values() if item.needs_person)
 
 
 @dataclass

@@ -562,12 +562,11 @@ def student_context(rubric: Rubric, result: SubmissionResult) -> dict:
     result, each part's marks by key, how many items await review, and what is shown of the
     rubric on every page (`rubric_shown`: the typeset prompts)."""
     parts = dict(zip((p.key for p in rubric.parts), part_marks(rubric, result), strict=True))
-    awaiting = sum(1 for item in result.items.values() if item.needs_person)
     return {
         "rubric": rubric,
         "result": result,
         "part_marks": parts,
-        "awaiting": awaiting,
+        "awaiting": result.awaiting_review,
         "prompts": rubric_shown(rubric).prompts,
     }
 

@@ -288,6 +288,11 @@ class SubmissionResult:
     def max_total(self) -> float:
         return sum(result.max_marks for result in self.items.values())
 
+    @property
+    def awaiting_review(self) -> int:
+        """How many of its items wait for a person."""
+        return sum(1 for result in self.items.values() if result.needs_person)
+
 
 @dataclass(frozen=True)
 class FileFailure:

@@ -104,12 +104,11 @@ def format_table(rubric: Rubric, batch: Batch) -> str:
 def table_row(rubric: Rubric, result: SubmissionResult) -> list[str]:
     """One student's row of `format_table`: their id, marks per part, total and how many of
     their items await a person."""
-    review = sum(1 for item in result.items.values() if item.needs_person)
     return [
         printable(result.student),
         *(marks_text(m) for m in part_marks(rubric, result)),
         marks_text(result.total),
-        str(review),
+        str(result.awaiting_review),
     ]
 
 

@@ -235,10 +235,7 @@ class Summary:
 
 def summarise(batch: Batch) -> Summary:
     totals = [result.total for result in batch.results]
-    review = sum(
-        1 for result in batch.results for item in result.items.values() if item.needs_person
-    )
-    return summary_of(totals, review)
+    return summary_of(totals, sum(result.awaiting_review for result in batch.results))
 
 
 def summary_of(totals: Sequence[float], review: int) -> Summary:

@@ -8,11 +8,17 @@ import sys
 
 
 def main() -> int:
-    argv = sys.argv[1:]
-    from grader import warm
+    try:
+        argv = sys.argv[1:]
+        from grader import warm
 
-    if warm.wants_warm(argv) or warm.wants_stop(argv):
-        return warm.run_client(argv)
-    from grader.cli import main as cli_main
+        if warm.wants_warm(argv) or warm.wants_stop(argv):
+            return warm.run_client(argv)
+        from grader.cli import main as cli_main
 
-    return cli_main()
+        return cli_main()
+    except KeyboardInterrupt:
+        # Ctrl-C before a command took charge of it (while the grader is imported, the
+        # arguments read, the warm checker asked): what a command says, not a traceback.
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if warm.fingerprint() != print_:
         _log("not started: the grader's files changed since the client looked at them")
         return 1
+    _tidy(os.path.dirname(path), print_)
     _warm_up()
     idle = _idle_seconds()
     listener = _listen(path)
@@ -80,18 +81,61 @@ def _idle_seconds() -> float:
 def _lock(path: str) -> int | None:
     """A lock on this socket's name (the descriptor holding it), so that one checker serves
     it; None when another checker already listens there. Waits a while for a checker that
-    is stopping to let go."""
-    fd = os.open(path.removesuffix(".sock") + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    is stopping to let go. A checker of another version may remove the lock file of a
+    checker that has stopped (`_tidy`, holding the lock as it does), so a lock taken on a
+    file the name no longer gives is let go and the file the name gives now is locked."""
+    lock_path = path.removesuffix(".sock") + ".lock"
     deadline = time.monotonic() + LOCK_WAIT
     while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
         except BlockingIOError:
+            os.close(fd)
             if _listening(path) or time.monotonic() > deadline:
-                os.close(fd)
                 return None
             time.sleep(0.05)
+            continue
+        if _names(lock_path, fd):
+            return fd
+        os.close(fd)
+
+
+def _names(path: str, fd: int) -> bool:
+    """Whether `path` still names the file open as `fd`."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _tidy(folder: str, print_: str) -> None:
+    """Remove the files checkers of other versions of the grader left in `folder` (their
+    lock and log, and the socket of one that was killed) when no checker holds their lock:
+    each upgrade of the grader would otherwise leave them behind for good. A checker's own
+    files stay when it stops (the next checker of its version uses them again)."""
+    ours = f"check-{print_}.lock"
+    for name in os.listdir(folder):
+        if not (name.startswith("check-") and name.endswith(".lock")) or name == ours:
+            continue
+        lock_path = os.path.join(folder, name)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _names(lock_path, fd):
+                stem = lock_path.removesuffix(".lock")
+                for suffix in (".sock", ".log", ".lock"):  # the lock last, still held
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(stem + suffix)
+        except BlockingIOError:
+            pass  # that version's checker runs; a later checker tidies once it has stopped
+        finally:
+            os.close(fd)
 
 
 def _listening(path: str) -> bool:

@@ -10,6 +10,7 @@ for each process to end, so no checker outlives the tests. No assertion here is 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -507,3 +508,51 @@ def test_the_fingerprint_is_the_same_with_site_packages_twice_on_the_path(monkey
     once = warm.fingerprint()
     monkeypatch.setattr(sys, "path", [str(site), str(site), "/usr/lib/python3.11"])
     assert warm.fingerprint() == once
+
+
+def test_a_checker_removes_what_stopped_checkers_of_other_versions_left(warm_folder):
+    """Each upgrade of the grader starts checkers under a new name: the files of a version
+    whose checker has stopped go when a checker of another version starts; those of a
+    version whose checker still holds its lock stay."""
+    warm_folder.folder.mkdir(mode=0o700, parents=True)
+    stopped = ["check-0.0.9+0123456789abcdef" + suffix for suffix in (".lock", ".log", ".sock")]
+    running = ["check-0.0.8+fedcba9876543210" + suffix for suffix in (".lock", ".log")]
+    for name in stopped + running:
+        (warm_folder.folder / name).write_text("left by an older grader\n")
+    held = os.open(warm_folder.folder / running[0], os.O_RDWR)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, out, _ = warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D")
+        assert (code, out.decode().splitlines()[0]) == (0, "b.params: correct (2/2 marks)")
+        ours = "check-" + _fingerprint()
+        assert sorted(path.name for path in warm_folder.folder.iterdir()) == sorted(
+            [*running, ours + ".lock", ours + ".log", ours + ".sock"]
+        )
+    finally:
+        os.close(held)
+
+
+def _fingerprint() -> str:
+    """The fingerprint a `python -m grader` of this repository computes."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from grader import warm; print(warm.fingerprint())"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=PROCESS_TIMEOUT,
+    )
+    return done.stdout.strip()
+
+
+def test_ctrl_c_before_a_command_takes_charge_is_a_line_not_a_traceback(monkeypatch, capsys):
+    """Ctrl-C while the grader is still being imported (the first moments of any command)."""
+    from grader import entry
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(warm, "wants_warm", interrupted)
+    monkeypatch.setattr(sys, "argv", ["grader", "check", "--warm", RUBRIC, "b.params", "CD"])
+    assert entry.main() == 130
+    assert capsys.readouterr() == ("", "interrupted\n")

@@ -27,6 +27,7 @@ from grader.kinds.formula.layer import (
     Structure,
     facts,
     instantiate,
+    reached,
     spatial_axes,
     strides,
 )
@@ -113,8 +114,13 @@ def differs_at_first_sizes(
     formula that cannot be instantiated raises as `instantiate` does."""
     if not size_sets:
         return False
-    a = instantiate(first, layer, dict(size_sets[0]))
+    sizes = dict(size_sets[0])
+    reached_first = reached(first, layer, sizes)
     b = structures(second, layer, size_sets)[0]
+    wanted = np.concatenate([b.connections, np.array([c for c, _ in b.fixed], dtype=np.int64)])
+    if not np.isin(wanted, reached_first).all():
+        return True  # a connection the second reaches, the first never does: no need to weigh
+    a = instantiate(first, layer, sizes)
     return a.signature() != b.signature()
 
 

@@ -243,7 +243,33 @@ class _Frame:
         return tuple((name, dims) for name, (_, dims) in parts.items()) if len(parts) > 1 else ()
 
 
+# The frames of the formulas last instantiated: a class's formulas share their output index,
+# their sums' bounds and the sizes far more often than not.
+FRAME_MEMO = 256
+_frame_memo: OrderedDict[tuple, _Frame] = OrderedDict()
+
+
 def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
+    """`_new_frame`, remembered by what it reads: the layer, the sums' bounds, the output
+    index and the sizes (errors, which say the answer's own text, are not remembered)."""
+    key = (
+        layer,
+        tuple((s.low, s.high) for term in formula.terms for s in term.sums),
+        formula.output.indices,
+        formula.enumerates,
+        tuple(sizes.items()),
+    )
+    frame = _frame_memo.get(key)
+    if frame is not None:
+        _frame_memo.move_to_end(key)
+        return frame
+    frame = _frame_memo[key] = _new_frame(formula, layer, sizes)
+    if len(_frame_memo) > FRAME_MEMO:
+        _frame_memo.popitem(last=False)
+    return frame
+
+
+def _new_frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
     """The sizes put into the layer's tensors and the formula's output letters; raises as
     `instantiate` does where a size is not whole or a letter runs too far."""
     symbols = {
@@ -269,6 +295,8 @@ def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Fra
     parts = _input_parts(layer, concrete, sizes)
     in_dims = parts[layer.input.name][1] if len(parts) == 1 else (sum(_sizes(parts)),)
     free, free_ranges = _free_ranges(formula, out_dims, concrete, sizes)
+    for values in free_ranges:
+        values.flags.writeable = False  # remembered, shared by every formula of this frame
     return _Frame(layer, symbols, concrete, out_dims, parts, in_dims, free, free_ranges)
 
 

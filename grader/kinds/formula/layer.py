@@ -317,12 +317,42 @@ class _TermEntries:
         return self.connection.nbytes + (0 if self.rows is None else self.rows.nbytes)
 
 
+class BytesMemo:
+    """A memo of results that hold numpy arrays, bounded by their bytes: the oldest are
+    forgotten first, and a result larger than a quarter of the bound is never kept. Kept
+    arrays are made read-only, since every later caller shares them."""
+
+    def __init__(self, limit: int, size: Callable[[object], int]):
+        self.limit = limit
+        self.size = size
+        self.entries: OrderedDict[tuple, object] = OrderedDict()
+        self.bytes = 0
+
+    def get(self, key: tuple, compute: Callable[[], object]) -> object:
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        value = compute()  # an error is raised, not remembered
+        size = self.size(value)
+        if size <= self.limit // 4:
+            self.entries[key] = value
+            self.bytes += size
+            while self.bytes > self.limit:
+                _, dropped = self.entries.popitem(last=False)
+                self.bytes -= self.size(dropped)
+        return value
+
+
+def _read_only(*arrays: np.ndarray | None) -> None:
+    for array in arrays:
+        if array is not None:
+            array.flags.writeable = False
+
+
 # A class writes the same terms again and again (the bias `+ b_k`, the weighted sum with a
 # different factor in front): a term at given sizes is enumerated once while it is remembered.
-# The memory held is bounded by the arrays' bytes, the oldest forgotten first.
 TERM_MEMO_BYTES = 8 * 2**20
-_term_memo: OrderedDict[tuple, _TermEntries | None] = OrderedDict()
-_term_memo_bytes = 0
+_term_memo = BytesMemo(TERM_MEMO_BYTES, lambda entries: 0 if entries is None else entries.size)
 
 
 def _term_entries(
@@ -331,7 +361,6 @@ def _term_entries(
     """`_enumerate_term`, remembered: what a term reaches depends on its sums and factors,
     the formula's output index, the layer and the sizes, not on its coefficient or the other
     terms. Errors are not remembered (each says the answer's own text)."""
-    global _term_memo_bytes
     key = (
         term.factors,
         term.sums,
@@ -340,18 +369,7 @@ def _term_entries(
         frame.layer,
         frozenset(frame.symbols.items()),
     )
-    if key in _term_memo:
-        _term_memo.move_to_end(key)
-        return _term_memo[key]
-    entries = _enumerate_term(formula, term, frame, sizes)
-    size = 0 if entries is None else entries.size
-    if size <= TERM_MEMO_BYTES // 4:
-        _term_memo[key] = entries
-        _term_memo_bytes += size
-        while _term_memo_bytes > TERM_MEMO_BYTES:
-            _, dropped = _term_memo.popitem(last=False)
-            _term_memo_bytes -= 0 if dropped is None else dropped.size
-    return entries
+    return _term_memo.get(key, lambda: _enumerate_term(formula, term, frame, sizes))
 
 
 def _enumerate_term(
@@ -417,9 +435,7 @@ def _enumerate_term(
     keep &= named
     connection = (output * frame.stride + input_flat + 1)[keep]
     rows = np.stack(row_parts, axis=1)[keep] if row_parts and len(connection) else None
-    for array in (connection, rows):
-        if array is not None:
-            array.flags.writeable = False
+    _read_only(connection, rows)
     return _TermEntries(connection, rows, outside, tuple(parameters))
 
 
@@ -863,11 +879,32 @@ def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
     return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
 
 
+# What a layer does depends only on its structure, and a class's wrong answers make the same
+# few mistakes, written in many ways (letters, order, a factor in front): facts are
+# remembered by the connections and classes they are read from.
+FACTS_MEMO_BYTES = 8 * 2**20
+_facts_memo = BytesMemo(
+    FACTS_MEMO_BYTES,
+    lambda known: known.weights.nbytes + (0 if known.channels is None else known.channels.nbytes),
+)
+
+
 def facts(structure: Structure, spatial: int) -> Facts:
-    """What `structure` does with `spatial` positional axes; worked out once per structure."""
+    """What `structure` does with `spatial` positional axes; worked out once per structure
+    (and once for structures alike in what it reads)."""
     known = structure.known_facts.get(spatial)
     if known is None:
-        known = structure.known_facts[spatial] = _facts(structure, spatial)
+        key = (
+            structure.connections.tobytes(),
+            structure.classes.tobytes(),
+            structure.connections.dtype.str,
+            structure.classes.dtype.str,
+            structure.out_dims,
+            structure.in_dims,
+            spatial,
+        )
+        known = _facts_memo.get(key, lambda: _facts(structure, spatial))
+        structure.known_facts[spatial] = known
     return known
 
 
@@ -919,6 +956,8 @@ def _facts(structure: Structure, spatial: int) -> Facts:
             bias = "per channel"
         else:
             bias = "other"
+    channels = _channel_map(out_index[-1], in_index[-1], structure)
+    _read_only(weights, channels)
     return Facts(
         has_bias=bool(len(out_b)),
         bias=bias,
@@ -930,7 +969,7 @@ def _facts(structure: Structure, spatial: int) -> Facts:
         weights=weights,
         stride=stride,
         dilation=dilations(out_w, in_index, spatial),
-        channels=_channel_map(out_index[-1], in_index[-1], structure),
+        channels=channels,
     )
 
 

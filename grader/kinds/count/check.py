@@ -288,7 +288,8 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     monomials, so k, α and β can only come from the leading terms. This needs no gcd."""
     a, b = top
     c, d = bottom
-    n, m = a * d, b * c
+    n = a if d == d.ring.one else a * d  # polynomials, as the weights and biases compared are
+    m = c if b == b.ring.one else b * c
     if not n or len(n) != len(m):
         return None
     difference = [x - y for x, y in zip(n.LM, m.LM, strict=True)]
@@ -450,6 +451,11 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     )
 
 
+# Whether a rubric's count (a reference, a misconception) is a rational function: asked for
+# every answer, about the same few counts.
+_rubric_rational = lru_cache(maxsize=1024)(is_rational_count)
+
+
 @lru_cache(maxsize=1024)
 def _rubric_fraction(expr: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> Fraction_:
     """`as_fraction` for the rubric's own counts (references, misconceptions, biases): kept
@@ -600,7 +606,7 @@ def check_count(
     relate = dict(substitutions)
     expressions = [side.xreplace(relate) for side in answer.sides]
     references = [item.reference.expr.xreplace(relate)]
-    if not all(is_rational_count(e) for e in (*expressions, *references)):
+    if not (all(is_rational_count(e) for e in expressions) and _rubric_rational(references[0])):
         return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
     reference = _rubric_fraction(references[0], declared)
@@ -619,7 +625,7 @@ def check_count(
         if rule.reading is None:
             continue
         wrong = rule.reading.expr.xreplace(relate)
-        if is_rational_count(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
+        if _rubric_rational(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,

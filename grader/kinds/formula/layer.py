@@ -318,14 +318,19 @@ class _TermEntries:
 
 
 class BytesMemo:
-    """A memo of results that hold numpy arrays, bounded by their bytes: the oldest are
-    forgotten first, and a result larger than a quarter of the bound is never kept. Kept
-    arrays are made read-only, since every later caller shares them."""
+    """A memo of results that hold numpy arrays, bounded by their bytes (`size` tells a
+    result's): the oldest are forgotten first, and a result larger than a quarter of the
+    bound is never kept. Every later caller shares a kept result, so its arrays must be
+    read-only (`_read_only`)."""
 
     def __init__(self, limit: int, size: Callable[[object], int]):
         self.limit = limit
         self.size = size
         self.entries: OrderedDict[tuple, object] = OrderedDict()
+        self.bytes = 0
+
+    def clear(self) -> None:
+        self.entries.clear()
         self.bytes = 0
 
     def get(self, key: tuple, compute: Callable[[], object]) -> object:

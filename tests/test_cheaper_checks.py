@@ -259,3 +259,27 @@ def test_a_wrong_counts_remembered_sides_say_what_they_said_afresh():
         fresh.append(grade_answer(RUBRIC, RUBRIC.items[item], text))
     assert warm == fresh
     assert len(count_terms._side_memo) <= count_terms.SIDE_MEMO
+
+
+monomials = st.tuples(
+    st.fractions(min_value=-50, max_value=50, max_denominator=6),
+    st.tuples(*(st.integers(0, 3) for _ in range(4))),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(monomials, min_size=0, max_size=5))
+def test_a_polynomial_is_shown_as_its_expression_is(terms):
+    """`_Case.show_polynomial` prints what `show` prints for the polynomial made a sympy
+    expression (and read back), for the rubric's symbols P, Q, C, D."""
+    from grader.kinds.count.check import _Case
+    from grader.kinds.count.polynomials import polynomial_ring
+
+    order = tuple(spec.symbol for spec in CONTEXT.symbols)
+    ring = polynomial_ring(order)
+    polynomial = ring.zero
+    for coefficient, exponents in terms:
+        polynomial += ring({exponents: ring.domain(coefficient.numerator, coefficient.denominator)})
+    item = RUBRIC.items["a.params"]
+    case = _Case((polynomial, ring.one), (polynomial, ring.one), item, tuple(CONTEXT.symbols))
+    assert case.show_polynomial(polynomial) == case.show(polynomial.as_expr())

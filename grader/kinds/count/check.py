@@ -332,6 +332,14 @@ class _Case:
     def show(self, expr: sympy.Expr) -> str:
         return show_count(expr, self.order)
 
+    def show_polynomial(self, polynomial) -> str:
+        """`show` of a polynomial over the rubric's symbols (in its order, as the check's
+        counts are), without making it a sympy expression and reading that back: reading
+        it back gives this polynomial over 1, which is what is shown."""
+        if not self.order:
+            return self.show(polynomial.as_expr())
+        return show_fraction((polynomial, polynomial.ring.one))
+
     def bias(self) -> Fraction_ | None:
         bias = self.item.spec.bias
         return None if bias is None else _rubric_fraction(self.relate(bias.expr), self.order)
@@ -433,21 +441,21 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
             f"Your count is off by a constant factor: it is {size} the correct count.",
         )
     numerator, denominator = quotient.parts()
+    top, bottom = (case.show_polynomial(p) for p in (quotient.numerator, quotient.denominator))
     if denominator == 1:
         return DIAGNOSES.make(
             "factor_extra",
-            f"Your count has an extra factor of {case.show(numerator)}: it is "
-            f"{case.show(numerator)} times the correct count.",
+            f"Your count has an extra factor of {top}: it is {top} times the correct count.",
         )
     if numerator == 1:
         return DIAGNOSES.make(
             "factor_missing",
-            f"Your count is missing a factor of {case.show(denominator)}.",
+            f"Your count is missing a factor of {bottom}.",
         )
     return DIAGNOSES.make(
         "factor_missing",
         f"Your count is off by a factor of {case.show(ratio)}: it is missing "
-        f"{case.show(denominator)} and has an extra {case.show(numerator)}.",
+        f"{bottom} and has an extra {top}.",
     )
 
 
@@ -499,9 +507,13 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
         if quotient.numerator != quotient.denominator and not quotient.is_number:
             numerator, denominator = quotient.parts()
             if denominator != 1 and numerator == 1:
-                detail = f", which is missing a factor of {case.show(denominator)}"
+                detail = (
+                    f", which is missing a factor of {case.show_polynomial(quotient.denominator)}"
+                )
             elif numerator != 1 and denominator == 1:
-                detail = f", which has an extra factor of {case.show(numerator)}"
+                detail = (
+                    f", which has an extra factor of {case.show_polynomial(quotient.numerator)}"
+                )
             else:
                 detail = ""
             return DIAGNOSES.make(

@@ -352,7 +352,7 @@ def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
     positions = sizes.positions
     extra, missing, plain = _ratio_sizes(ratio)
     show = _shower(case)
-    factor = case.show(ratio.numerator.as_expr() if extra else ratio.denominator.as_expr())
+    factor = case.show_polynomial(ratio.numerator if extra else ratio.denominator)
     if plain and positions and extra == set(positions) and not missing:
         return (
             f"a set of weights for every position (an extra factor of {factor}); this layer "
@@ -374,18 +374,14 @@ def _factor_words(name: str, ratio, case: _Case, correct) -> str:
         value = ratio.value()
         how = f"{value} times" if value > 1 else f"{value} of"
         return f"{how} the correct {show(correct)}."
+    top, bottom = (case.show_polynomial(p) for p in (ratio.numerator, ratio.denominator))
     if denominator == 1:
-        return (
-            f"with an extra factor of {case.show(numerator)}; the correct {name} are "
-            f"{show(correct)}."
-        )
+        return f"with an extra factor of {top}; the correct {name} are {show(correct)}."
     if numerator == 1:
-        return (
-            f"missing a factor of {case.show(denominator)}: the correct {name} are {show(correct)}."
-        )
+        return f"missing a factor of {bottom}: the correct {name} are {show(correct)}."
     return (
-        f"off by a factor of {case.show(ratio.value())}: missing {case.show(denominator)}, "
-        f"with an extra {case.show(numerator)}; the correct {name} are {show(correct)}."
+        f"off by a factor of {case.show(ratio.value())}: missing {bottom}, "
+        f"with an extra {top}; the correct {name} are {show(correct)}."
     )
 
 

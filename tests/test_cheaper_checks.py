@@ -283,3 +283,15 @@ def test_a_polynomial_is_shown_as_its_expression_is(terms):
     item = RUBRIC.items["a.params"]
     case = _Case((polynomial, ring.one), (polynomial, ring.one), item, tuple(CONTEXT.symbols))
     assert case.show_polynomial(polynomial) == case.show(polynomial.as_expr())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF)))
+def test_fullwidth_forms_map_as_character_by_character(text):
+    """The translation table maps exactly U+FF01..U+FF5E down by 0xFEE0, as the rule read
+    character by character did."""
+    from grader.normalise import map_fullwidth_forms
+
+    expected = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
+    assert map_fullwidth_forms(text) == expected
+    assert map_fullwidth_forms("\uff00\uff01\uff5e\uff5f") == "\uff00!~\uff5f"

@@ -295,3 +295,47 @@ def test_fullwidth_forms_map_as_character_by_character(text):
     expected = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
     assert map_fullwidth_forms(text) == expected
     assert map_fullwidth_forms("\uff00\uff01\uff5e\uff5f") == "\uff00!~\uff5f"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(monomials, min_size=1, max_size=4),
+    st.lists(monomials, min_size=1, max_size=4),
+    st.tuples(*(st.integers(0, 2) for _ in range(4))),
+    st.fractions(min_value=-9, max_value=9, max_denominator=4).filter(lambda f: f != 0),
+    st.booleans(),
+)
+def test_a_monomial_ratio_is_found_exactly_when_the_products_agree(top, bottom, shift, k, scaled):
+    """`_monomial_ratio` (which compares n·x^β with k·x^α·m term by term) says what the
+    products themselves say: a ratio where they are equal, None where not. With `scaled`,
+    the bottom is the top times k·x^shift, so that a ratio exists."""
+    from grader.kinds.count.check import _monomial_ratio
+    from grader.kinds.count.polynomials import polynomial_ring
+
+    ring = polynomial_ring(tuple(spec.symbol for spec in CONTEXT.symbols))
+
+    def polynomial(terms):
+        made = ring.zero
+        for coefficient, exponents in terms:
+            made += ring({exponents: ring.domain(coefficient.numerator, coefficient.denominator)})
+        return made
+
+    n = polynomial(top)
+    m = (
+        n.mul_term((shift, ring.domain(k.numerator, k.denominator)))
+        if scaled
+        else polynomial(bottom)
+    )
+    found = _monomial_ratio((n, ring.one), (m, ring.one))
+    if not n or not m or len(n) != len(m):
+        assert found is None
+        return
+    difference = [x - y for x, y in zip(n.LM, m.LM, strict=True)]
+    alpha = tuple(max(e, 0) for e in difference)
+    beta = tuple(max(-e, 0) for e in difference)
+    ratio = n.LC / m.LC
+    if n.mul_monom(beta) != m.mul_term((alpha, ratio)):
+        assert found is None
+    else:
+        assert found is not None
+        assert found.numerator * m == found.denominator * n

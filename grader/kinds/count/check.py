@@ -296,8 +296,12 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     alpha = tuple(max(e, 0) for e in difference)
     beta = tuple(max(-e, 0) for e in difference)
     k = n.LC / m.LC
-    if n.mul_monom(beta) != m.mul_term((alpha, k)):
-        return None
+    # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
+    # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
+    for exponents, coefficient in n.items():
+        other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
+        if other is None or other * k != coefficient:
+            return None
     ring = n.ring
     return _Quotient(
         ring.term_new(alpha, ring.domain(k.numerator)),

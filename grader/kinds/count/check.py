@@ -339,9 +339,8 @@ class _Case:
     def show_polynomial(self, polynomial) -> str:
         """`show` of a polynomial over the rubric's symbols (in its order, as the check's
         counts are), without making it a sympy expression and reading that back: reading
-        it back gives this polynomial over 1, which is what is shown."""
-        if not self.order:
-            return self.show(polynomial.as_expr())
+        it back gives this polynomial over 1, which is what is shown (with no symbols, a
+        number, which both print alike)."""
         return show_fraction((polynomial, polynomial.ring.one))
 
     def bias(self) -> Fraction_ | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -484,19 +485,21 @@ def _sides(case: _Case):
 # first asked for, are kept with it.
 SIDE_MEMO = 2048
 _side_memo: OrderedDict[tuple, _Side] = OrderedDict()
+_side_lock = threading.RLock()
 
 
 def _remembered_side(compare: Callable[..., _Side], *sides, case: _Case, sizes: Sizes) -> _Side:
     """`compare(*sides, case, sizes)`, remembered by the sides and the rubric's sizes."""
     key = (compare.__name__, *sides, case.specs)
-    side = _side_memo.get(key)
-    if side is not None:
-        _side_memo.move_to_end(key)
+    with _side_lock:  # grade_answer may be called from several threads
+        side = _side_memo.get(key)
+        if side is not None:
+            _side_memo.move_to_end(key)
+            return side
+        side = _side_memo[key] = compare(*sides, case, sizes)
+        if len(_side_memo) > SIDE_MEMO:
+            _side_memo.popitem(last=False)
         return side
-    side = _side_memo[key] = compare(*sides, case, sizes)
-    if len(_side_memo) > SIDE_MEMO:
-        _side_memo.popitem(last=False)
-    return side
 
 
 def compare_terms(case: _Case) -> TermComparison | None:

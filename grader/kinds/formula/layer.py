@@ -23,6 +23,7 @@ about: `Structure.exact` is False and the answer goes to a person.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -247,6 +248,7 @@ class _Frame:
 # their sums' bounds and the sizes far more often than not.
 FRAME_MEMO = 256
 _frame_memo: OrderedDict[tuple, _Frame] = OrderedDict()
+_frame_lock = threading.RLock()
 
 
 def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
@@ -259,14 +261,15 @@ def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Fra
         formula.enumerates,
         tuple(sizes.items()),
     )
-    frame = _frame_memo.get(key)
-    if frame is not None:
-        _frame_memo.move_to_end(key)
+    with _frame_lock:
+        frame = _frame_memo.get(key)
+        if frame is not None:
+            _frame_memo.move_to_end(key)
+            return frame
+        frame = _frame_memo[key] = _new_frame(formula, layer, sizes)
+        if len(_frame_memo) > FRAME_MEMO:
+            _frame_memo.popitem(last=False)
         return frame
-    frame = _frame_memo[key] = _new_frame(formula, layer, sizes)
-    if len(_frame_memo) > FRAME_MEMO:
-        _frame_memo.popitem(last=False)
-    return frame
 
 
 def _new_frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
@@ -321,31 +324,35 @@ class BytesMemo:
     """A memo of results that hold numpy arrays, bounded by their bytes (`size` tells a
     result's): the oldest are forgotten first, and a result larger than a quarter of the
     bound is never kept. Every later caller shares a kept result, so its arrays must be
-    read-only (`_read_only`)."""
+    read-only (`_read_only`). One thread at a time uses it (`grade_answer` may be called from
+    several)."""
 
     def __init__(self, limit: int, size: Callable[[object], int]):
         self.limit = limit
         self.size = size
         self.entries: OrderedDict[tuple, object] = OrderedDict()
         self.bytes = 0
+        self.lock = threading.RLock()
 
     def clear(self) -> None:
-        self.entries.clear()
-        self.bytes = 0
+        with self.lock:
+            self.entries.clear()
+            self.bytes = 0
 
     def get(self, key: tuple, compute: Callable[[], object]) -> object:
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key]
-        value = compute()  # an error is raised, not remembered
-        size = self.size(value)
-        if size <= self.limit // 4:
-            self.entries[key] = value
-            self.bytes += size
-            while self.bytes > self.limit:
-                _, dropped = self.entries.popitem(last=False)
-                self.bytes -= self.size(dropped)
-        return value
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+            value = compute()  # an error is raised, not remembered
+            size = self.size(value)
+            if size <= self.limit // 4:
+                self.entries[key] = value
+                self.bytes += size
+                while self.bytes > self.limit:
+                    _, dropped = self.entries.popitem(last=False)
+                    self.bytes -= self.size(dropped)
+            return value
 
 
 def _read_only(*arrays: np.ndarray | None) -> None:

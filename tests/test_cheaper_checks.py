@@ -339,3 +339,19 @@ def test_a_monomial_ratio_is_found_exactly_when_the_products_agree(top, bottom, 
     else:
         assert found is not None
         assert found.numerator * m == found.denominator * n
+
+
+def test_a_frame_is_remembered_by_what_it_reads_and_the_oldest_forgotten_first(monkeypatch):
+    """Two formulas alike in their sums' bounds and output index share one frame; with room
+    for three, the fourth set of sizes pushes out the first."""
+    monkeypatch.setattr(layer, "FRAME_MEMO", 3)
+    _forget()
+    first = layer._frame(_formula(POOL[0]), SPEC, FIRST)
+    assert layer._frame(_formula(POOL[2]), SPEC, FIRST) is first  # another factor in front
+    assert layer._frame(_formula(POOL[6]), SPEC, FIRST) is not first  # other sums
+    sizes = [dict(FIRST, P=p) for p in (6, 7, 8)]
+    for other in sizes:
+        layer._frame(_formula(POOL[0]), SPEC, other)
+    assert len(layer._frame_memo) == 3
+    assert [dict(key[-1])["P"] for key in layer._frame_memo] == [6, 7, 8]
+    assert layer._frame(_formula(POOL[0]), SPEC, FIRST) is not first  # forgotten, made again

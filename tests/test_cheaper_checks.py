@@ -217,6 +217,10 @@ def test_a_bytes_memo_forgets_the_oldest_first_and_stays_within_its_bound():
     memo.get((5,), make(20))  # one more: the oldest, now (1,), goes
     assert list(memo.entries) == [(2,), (3,), (4,), (0,), (5,)] and memo.bytes == 800
     assert made == [40] * 5 + [20] * 5 + [20]
+    memo.clear()
+    assert memo.entries == {} and memo.bytes == 0
+    memo.get(("quarter",), make(25))  # 200 bytes, a quarter exactly: kept
+    assert list(memo.entries) == [("quarter",)] and memo.bytes == 200
 
 
 def test_a_bytes_memo_remembers_no_error():
@@ -343,15 +347,22 @@ def test_a_monomial_ratio_is_found_exactly_when_the_products_agree(top, bottom, 
 
 def test_a_frame_is_remembered_by_what_it_reads_and_the_oldest_forgotten_first(monkeypatch):
     """Two formulas alike in their sums' bounds and output index share one frame; with room
-    for three, the fourth set of sizes pushes out the first."""
+    for three, a fourth set of sizes pushes out the one least recently asked for."""
     monkeypatch.setattr(layer, "FRAME_MEMO", 3)
     _forget()
+
+    def kept() -> list[int]:
+        return [dict(key[-1])["P"] for key in layer._frame_memo]
+
     first = layer._frame(_formula(POOL[0]), SPEC, FIRST)
+    for p in (6, 7):
+        layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=p))
+    assert kept() == [5, 6, 7]
     assert layer._frame(_formula(POOL[2]), SPEC, FIRST) is first  # another factor in front
+    assert kept() == [6, 7, 5]
+    layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=8))
+    assert kept() == [7, 5, 8]
     assert layer._frame(_formula(POOL[6]), SPEC, FIRST) is not first  # other sums
-    sizes = [dict(FIRST, P=p) for p in (6, 7, 8)]
-    for other in sizes:
-        layer._frame(_formula(POOL[0]), SPEC, other)
-    assert len(layer._frame_memo) == 3
-    assert [dict(key[-1])["P"] for key in layer._frame_memo] == [6, 7, 8]
+    assert kept() == [5, 8, 5] and len(layer._frame_memo) == 3
+    layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=9))
     assert layer._frame(_formula(POOL[0]), SPEC, FIRST) is not first  # forgotten, made again

@@ -220,6 +220,7 @@ def test_a_bytes_memo_forgets_the_oldest_first_and_stays_within_its_bound():
     memo.clear()
     assert memo.entries == {} and memo.bytes == 0
     memo.get(("quarter",), make(25))  # 200 bytes, a quarter exactly: kept
+    memo.get(("more",), make(26))  # 208 bytes: not
     assert list(memo.entries) == [("quarter",)] and memo.bytes == 200
 
 

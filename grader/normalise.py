@@ -103,14 +103,20 @@ _OPERATOR_CHARACTERS = {
 }
 
 
+_OPERATOR_TABLE = str.maketrans(_OPERATOR_CHARACTERS)  # made once: every answer is mapped
+
+
 def map_unicode_operators(text: str) -> str:
     """Typographic operators (×, ·, −, ÷ and their cousins) become their ASCII forms."""
-    return text.translate(str.maketrans(_OPERATOR_CHARACTERS))
+    return text.translate(_OPERATOR_TABLE)
+
+
+_FULLWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 def map_fullwidth_forms(text: str) -> str:
     """Fullwidth ASCII (U+FF01..U+FF5E, typed by East Asian input methods) becomes ASCII."""
-    return "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
+    return text.translate(_FULLWIDTH_TABLE)
 
 
 _DOLLARS = re.compile(r"\$")

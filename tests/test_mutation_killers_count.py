@@ -1226,3 +1226,50 @@ def test_one_term_over_a_number_is_shown_as_a_quotient():
         "Your count: C·D/2; the correct count: P·Q·C·D + P·Q·D.",
         "With P=4, Q=3, C=2, D=5 your count gives 5; the correct count is 180.",
     )
+
+
+# --- Branch checks2: survivors of `--sample 40 --seed 53` on grader/kinds/count/check.py -----
+
+_P, _Q = (FLOORS.context.symbol_table[name] for name in "PQ")  # sizes: whole and positive
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "equal"),
+    [
+        pytest.param(2 * sympy.floor(_P / 2), _P, False, id="a floor against a polynomial"),
+        pytest.param(
+            sympy.floor(_P / 2) + sympy.floor((_P + 1) / 2), _P, True, id="two floors making P"
+        ),
+        pytest.param(_P * _Q + _P, _P * (_Q + 1), True, id="two polynomials alike"),
+        pytest.param(_P + 1, _P, False, id="two polynomials apart"),
+    ],
+)
+def test_counts_equal_says_true_or_false(first, second, equal):
+    """A count with a floor beside one without is compared by classes of sizes (as fractions
+    it cannot be read); two polynomials as fractions. The answer is True or False itself."""
+    from grader.kinds.count.check import counts_equal
+
+    assert counts_equal(first, second) is equal
+    assert counts_equal(second, first) is equal
+
+
+def test_a_misconception_without_a_reading_is_passed_over_for_a_count_with_floors():
+    """A misconception the kind did not read (an item built without its reading) is passed
+    over, and the next one still fires."""
+    from dataclasses import replace
+
+    item = FLOORS.items["s.n"]
+    (rule,) = item.misconceptions
+    unread = replace(item, misconceptions=(replace(rule, reading=None), rule))
+    result = grade_answer(FLOORS, unread, r"\lfloor P/5 \rfloor")
+    assert (result.verdict, result.marks, result.diagnosis) == (
+        "partial",
+        1.0,
+        "misconception 2",
+    )
+    assert result.feedback == (
+        "Windows of six, not five.",
+        "With P=21 your count gives 4; the correct count is 3.",
+        "Floor and ceiling were compared exactly for every size, taking P = 30t, ..., "
+        "P = 30t + 29 (30 classes) in turn (t = 0, 1, 2, ...).",
+    )

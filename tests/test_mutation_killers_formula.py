@@ -12,6 +12,8 @@ each finding, so that each finding shows in the marks too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grader.grade import grade_answer
@@ -902,5 +904,43 @@ ONE_POSITION = load_rubric_text(
 )
 def test_a_formula_checked_first_at_one_position(item, answer, outcome, feedback):
     result = grade_answer(ONE_POSITION, ONE_POSITION.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+# Branch checks2: survivors of `--sample 40 --seed 53` on grader/kinds/formula/check.py, on
+# the course rubric (sizes P=5, Q=4 and P=6, Q=7).
+Q4 = load_rubric_text(
+    (Path(__file__).resolve().parent.parent / "rubrics" / "22-52-q4.yaml").read_text(), "q4.yaml"
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "b.formula",
+            r"y_{i,j,k} = \sum_{u=-3}^{3}\sum_{v=-3}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+            ("incorrect", 0.0, "kernel_size"),
+            (
+                "Your kernel spans the whole image instead of 3×3 positions: its offsets run "
+                "over every position, so each output reads inputs from everywhere.",
+            ),
+            id="a fixed 7x7 kernel spans the whole image at both sizes, the 7 of Q=7 included",
+        ),
+        pytest.param(
+            "a.formula",
+            r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j} x_{m,n,l} + b_{i,j,k}",
+            ("incorrect", 0.0, "channel_independent"),
+            (
+                "Your weights do not depend on the output channel, so all D output channels "
+                "would be identical: each output channel needs its own weights.",
+            ),
+            id="a fully connected layer's output channels named as such",
+        ),
+    ],
+)
+def test_the_course_rubrics_kernel_and_channel_words(item, answer, outcome, feedback):
+    result = grade_answer(Q4, Q4.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback

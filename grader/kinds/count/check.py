@@ -288,15 +288,20 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     monomials, so k, α and β can only come from the leading terms. This needs no gcd."""
     a, b = top
     c, d = bottom
-    n, m = a * d, b * c
+    n = a if d == d.ring.one else a * d  # polynomials, as the weights and biases compared are
+    m = c if b == b.ring.one else b * c
     if not n or len(n) != len(m):
         return None
     difference = [x - y for x, y in zip(n.LM, m.LM, strict=True)]
     alpha = tuple(max(e, 0) for e in difference)
     beta = tuple(max(-e, 0) for e in difference)
     k = n.LC / m.LC
-    if n.mul_monom(beta) != m.mul_term((alpha, k)):
-        return None
+    # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
+    # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
+    for exponents, coefficient in n.items():
+        other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
+        if other is None or other * k != coefficient:
+            return None
     ring = n.ring
     return _Quotient(
         ring.term_new(alpha, ring.domain(k.numerator)),
@@ -330,6 +335,13 @@ class _Case:
 
     def show(self, expr: sympy.Expr) -> str:
         return show_count(expr, self.order)
+
+    def show_polynomial(self, polynomial) -> str:
+        """`show` of a polynomial over the rubric's symbols (in its order, as the check's
+        counts are), without making it a sympy expression and reading that back: reading
+        it back gives this polynomial over 1, which is what is shown (with no symbols, a
+        number, which both print alike)."""
+        return show_fraction((polynomial, polynomial.ring.one))
 
     def bias(self) -> Fraction_ | None:
         bias = self.item.spec.bias
@@ -432,22 +444,27 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
             f"Your count is off by a constant factor: it is {size} the correct count.",
         )
     numerator, denominator = quotient.parts()
+    top, bottom = (case.show_polynomial(p) for p in (quotient.numerator, quotient.denominator))
     if denominator == 1:
         return DIAGNOSES.make(
             "factor_extra",
-            f"Your count has an extra factor of {case.show(numerator)}: it is "
-            f"{case.show(numerator)} times the correct count.",
+            f"Your count has an extra factor of {top}: it is {top} times the correct count.",
         )
     if numerator == 1:
         return DIAGNOSES.make(
             "factor_missing",
-            f"Your count is missing a factor of {case.show(denominator)}.",
+            f"Your count is missing a factor of {bottom}.",
         )
     return DIAGNOSES.make(
         "factor_missing",
         f"Your count is off by a factor of {case.show(ratio)}: it is missing "
-        f"{case.show(denominator)} and has an extra {case.show(numerator)}.",
+        f"{bottom} and has an extra {top}.",
     )
+
+
+# Whether a rubric's count (a reference, a misconception) is a rational function: asked for
+# every answer, about the same few counts.
+_rubric_rational = lru_cache(maxsize=1024)(is_rational_count)
 
 
 @lru_cache(maxsize=1024)
@@ -493,9 +510,13 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
         if quotient.numerator != quotient.denominator and not quotient.is_number:
             numerator, denominator = quotient.parts()
             if denominator != 1 and numerator == 1:
-                detail = f", which is missing a factor of {case.show(denominator)}"
+                detail = (
+                    f", which is missing a factor of {case.show_polynomial(quotient.denominator)}"
+                )
             elif numerator != 1 and denominator == 1:
-                detail = f", which has an extra factor of {case.show(numerator)}"
+                detail = (
+                    f", which has an extra factor of {case.show_polynomial(quotient.numerator)}"
+                )
             else:
                 detail = ""
             return DIAGNOSES.make(
@@ -600,7 +621,7 @@ def check_count(
     relate = dict(substitutions)
     expressions = [side.xreplace(relate) for side in answer.sides]
     references = [item.reference.expr.xreplace(relate)]
-    if not all(is_rational_count(e) for e in (*expressions, *references)):
+    if not (all(is_rational_count(e) for e in expressions) and _rubric_rational(references[0])):
         return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
     reference = _rubric_fraction(references[0], declared)
@@ -619,7 +640,7 @@ def check_count(
         if rule.reading is None:
             continue
         wrong = rule.reading.expr.xreplace(relate)
-        if is_rational_count(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
+        if _rubric_rational(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
             return CountCheck(
                 equivalent=False,
                 misconception=rule,

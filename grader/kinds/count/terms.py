@@ -20,9 +20,11 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import sympy
 
@@ -33,10 +35,11 @@ from grader.kinds.count.check import (
     _monomial_ratio,
     _renamed,
     _rubric_fraction,
+    _rubric_rational,
     show_fraction,
 )
 from grader.kinds.count.parse import ParsedAnswer
-from grader.kinds.count.polynomials import is_rational_count, subtract
+from grader.kinds.count.polynomials import subtract
 from grader.model import Diagnosis, Item, SymbolSpec
 
 MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
@@ -350,7 +353,7 @@ def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
     positions = sizes.positions
     extra, missing, plain = _ratio_sizes(ratio)
     show = _shower(case)
-    factor = case.show(ratio.numerator.as_expr() if extra else ratio.denominator.as_expr())
+    factor = case.show_polynomial(ratio.numerator if extra else ratio.denominator)
     if plain and positions and extra == set(positions) and not missing:
         return (
             f"a set of weights for every position (an extra factor of {factor}); this layer "
@@ -372,18 +375,14 @@ def _factor_words(name: str, ratio, case: _Case, correct) -> str:
         value = ratio.value()
         how = f"{value} times" if value > 1 else f"{value} of"
         return f"{how} the correct {show(correct)}."
+    top, bottom = (case.show_polynomial(p) for p in (ratio.numerator, ratio.denominator))
     if denominator == 1:
-        return (
-            f"with an extra factor of {case.show(numerator)}; the correct {name} are "
-            f"{show(correct)}."
-        )
+        return f"with an extra factor of {top}; the correct {name} are {show(correct)}."
     if numerator == 1:
-        return (
-            f"missing a factor of {case.show(denominator)}: the correct {name} are {show(correct)}."
-        )
+        return f"missing a factor of {bottom}: the correct {name} are {show(correct)}."
     return (
-        f"off by a factor of {case.show(ratio.value())}: missing {case.show(denominator)}, "
-        f"with an extra {case.show(numerator)}; the correct {name} are {show(correct)}."
+        f"off by a factor of {case.show(ratio.value())}: missing {bottom}, "
+        f"with an extra {top}; the correct {name} are {show(correct)}."
     )
 
 
@@ -480,6 +479,29 @@ def _sides(case: _Case):
     return whole, whole.ring.zero
 
 
+# A side compared, by (which side, the student's, the correct one(s), the rubric's sizes):
+# what a side is told depends on nothing else, and a class writes the same terms again and
+# again (the biases D, the weights 9CD) beside different others. Its words, written when
+# first asked for, are kept with it.
+SIDE_MEMO = 2048
+_side_memo: OrderedDict[tuple, _Side] = OrderedDict()
+_side_lock = threading.RLock()
+
+
+def _remembered_side(compare: Callable[..., _Side], *sides, case: _Case, sizes: Sizes) -> _Side:
+    """`compare(*sides, case, sizes)`, remembered by the sides and the rubric's sizes."""
+    key = (compare.__name__, *sides, case.specs)
+    with _side_lock:  # grade_answer may be called from several threads
+        side = _side_memo.get(key)
+        if side is not None:
+            _side_memo.move_to_end(key)
+            return side
+        side = _side_memo[key] = compare(*sides, case, sizes)
+        if len(_side_memo) > SIDE_MEMO:
+            _side_memo.popitem(last=False)
+        return side
+
+
 def compare_terms(case: _Case) -> TermComparison | None:
     """Split the student's count into weights and biases in the way that explains it best,
     and say what is right and wrong with each. None when the rubric names no biases or the
@@ -498,8 +520,10 @@ def compare_terms(case: _Case) -> TermComparison | None:
     for chosen in itertools.product((True, False), repeat=len(terms)):
         mine_weights = sum((t for t, w in zip(terms, chosen, strict=True) if w), mine.ring.zero)
         mine_biases = mine - mine_weights
-        first = _compare_weights(mine_weights, weights, case, sizes)
-        second = _compare_biases(mine_biases, biases, weights, case, sizes)
+        first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
+        second = _remembered_side(
+            _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
+        )
         # Prefer the best-explained split; of equals, the one with the weights right, then
         # the one whose weights are the student's terms of highest degree.
         degree = sum(sum(t.LM) for t, w in zip(terms, chosen, strict=True) if w)
@@ -517,10 +541,6 @@ def compare_terms(case: _Case) -> TermComparison | None:
 
 
 # --- A count that is the answer to another part ---------------------------------------------
-
-# Whether a rubric's count (another part's reference or misconception) is a rational function:
-# asked for every wrong count, about the same few counts.
-_rubric_rational = lru_cache(maxsize=1024)(is_rational_count)
 
 
 def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:

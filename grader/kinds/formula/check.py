@@ -27,11 +27,12 @@ from grader.kinds.formula.layer import (
     Structure,
     facts,
     instantiate,
+    reached,
     spatial_axes,
     strides,
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
-from grader.kinds.formula.terms import Formula, LayerSpec, show_index
+from grader.kinds.formula.terms import Access, Formula, LayerSpec, SumRange, show_index
 from grader.lazy_import import lazy_import
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
@@ -113,8 +114,13 @@ def differs_at_first_sizes(
     formula that cannot be instantiated raises as `instantiate` does."""
     if not size_sets:
         return False
-    a = instantiate(first, layer, dict(size_sets[0]))
+    sizes = dict(size_sets[0])
+    reached_first = reached(first, layer, sizes)
     b = structures(second, layer, size_sets)[0]
+    wanted = np.concatenate([b.connections, np.array([c for c, _ in b.fixed], dtype=np.int64)])
+    if not np.isin(wanted, reached_first).all():
+        return True  # a connection the second reaches, the first never does: no need to weigh
+    a = instantiate(first, layer, sizes)
     return a.signature() != b.signature()
 
 
@@ -601,17 +607,38 @@ def written_count(formula: Formula, layer: LayerSpec, live_only: bool) -> sympy.
     of the indices it carries; with `live_only`, only indices that reach the input or the
     output count, since a weight summed over an index nothing else depends on acts only through
     that sum."""
-    ranges = dict(zip(formula.output.indices, layer.output.shape, strict=True))
-    ranges.update({s.variable: sympy.expand(s.high - s.low + 1) for s in formula.enumerates})
+    return _written_count(
+        formula.output.indices,
+        formula.enumerates,
+        formula.free,
+        tuple((term.sums, term.factors) for term in formula.terms),
+        layer,
+        live_only,
+    )
+
+
+@lru_cache(maxsize=256)
+def _written_count(
+    output: tuple[sympy.Expr, ...],
+    enumerates: tuple[SumRange, ...],
+    free: tuple[sympy.Symbol, ...],
+    terms: tuple[tuple[tuple[SumRange, ...], tuple[Access, ...]], ...],
+    layer: LayerSpec,
+    live_only: bool,
+) -> sympy.Expr:
+    """`written_count` from what it reads (not the terms' coefficients), remembered: a class's
+    formulas often differ only in a term's factor in front."""
+    ranges = dict(zip(output, layer.output.shape, strict=True))
+    ranges.update({s.variable: sympy.expand(s.high - s.low + 1) for s in enumerates})
     counted: dict[str, sympy.Expr] = {}
-    for term in formula.terms:
-        local = {**ranges, **{s.variable: sympy.expand(s.high - s.low + 1) for s in term.sums}}
-        live = set(formula.free)
-        for access in term.factors:
+    for sums, factors in terms:
+        local = {**ranges, **{s.variable: sympy.expand(s.high - s.low + 1) for s in sums}}
+        live = set(free)
+        for access in factors:
             if layer.is_input(access.name):
                 for index in access.indices:
                     live |= index.free_symbols
-        for access in term.factors:
+        for access in factors:
             if layer.is_input(access.name) or access.name in counted:
                 continue
             variables = set().union(*(i.free_symbols for i in access.indices)) & set(local)

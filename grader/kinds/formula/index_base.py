@@ -14,6 +14,7 @@ those words (diagnosis `index_base`, marks from `partial_credit`).
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import sympy
 
@@ -25,10 +26,10 @@ INDEX_BASES = ("0", "1", "any")
 
 def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
     """`formula` read as indexed from 0, written as the same layer indexed from 1."""
-    shift = {index: index - 1 for index in formula.free}
+    free = tuple(formula.free)
 
     def moved(access: Access) -> Access:
-        indices = tuple(sympy.expand(index.xreplace(shift)) for index in access.indices)
+        indices = tuple(_shifted(index, free) for index in access.indices)
         if layer.is_input(access.name):
             indices = tuple(index + 1 for index in indices)
         return replace(access, indices=indices)
@@ -41,10 +42,17 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
         return replace(formula, terms=terms)
     # An output index written as a sum, g D/G + n over g, n from 0: one more, like an input's.
     output = tuple(
-        index if isinstance(index, sympy.Symbol) else sympy.expand(index.xreplace(shift)) + 1
+        index if isinstance(index, sympy.Symbol) else _shifted(index, free) + 1
         for index in formula.output.indices
     )
     return replace(formula, terms=terms, output=replace(formula.output, indices=output))
+
+
+@lru_cache(maxsize=1024)
+def _shifted(index: sympy.Expr, free: tuple[sympy.Symbol, ...]) -> sympy.Expr:
+    """`index` with each of the output's letters one less, expanded; remembered, since a
+    class writes the same few indices."""
+    return sympy.expand(index.xreplace({letter: letter - 1 for letter in free}))
 
 
 def reading_notes(base: str) -> tuple[str, ...]:

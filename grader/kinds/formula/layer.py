@@ -23,6 +23,8 @@ about: `Structure.exact` is False and the answer goes to a person.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -31,7 +33,7 @@ from functools import lru_cache, reduce
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.terms import Formula, LayerSpec, Term
 from grader.lazy_import import lazy_import
 
 np = lazy_import("numpy")  # imported when a formula is first checked
@@ -218,12 +220,61 @@ def _mix(values: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> Structure:
-    """Enumerate the formula at `sizes` (size name → value) into its structure.
+@dataclass(frozen=True)
+class _Frame:
+    """A formula's tensors and output letters at one set of sizes: what each of its terms is
+    enumerated over."""
 
-    Raises `AnswerTooLargeError` at once, before enumerating anything, when a sum runs over
-    more than MAX_RANGE values or a term over more than MAX_ENUMERATION combinations.
-    """
+    layer: LayerSpec
+    symbols: dict[sympy.Symbol, int]  # every size the formula's indices and bounds use
+    concrete: dict[sympy.Symbol, sympy.Integer]
+    out_dims: tuple[int, ...]
+    parts: dict[str, tuple[int, tuple[int, ...]]]  # each input's offset and dims
+    in_dims: tuple[int, ...]
+    free: list[sympy.Symbol]  # the letters that name an output
+    free_ranges: list[np.ndarray]  # the values each runs over
+
+    @property
+    def stride(self) -> int:
+        return math.prod(self.in_dims) + 1
+
+    @property
+    def in_parts(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        parts = self.parts
+        return tuple((name, dims) for name, (_, dims) in parts.items()) if len(parts) > 1 else ()
+
+
+# The frames of the formulas last instantiated: a class's formulas share their output index,
+# their sums' bounds and the sizes far more often than not.
+FRAME_MEMO = 256
+_frame_memo: OrderedDict[tuple, _Frame] = OrderedDict()
+_frame_lock = threading.RLock()
+
+
+def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
+    """`_new_frame`, remembered by what it reads: the layer, the sums' bounds, the output
+    index and the sizes (errors, which say the answer's own text, are not remembered)."""
+    key = (
+        layer,
+        tuple((s.low, s.high) for term in formula.terms for s in term.sums),
+        formula.output.indices,
+        formula.enumerates,
+        tuple(sizes.items()),
+    )
+    with _frame_lock:
+        frame = _frame_memo.get(key)
+        if frame is not None:
+            _frame_memo.move_to_end(key)
+            return frame
+        frame = _frame_memo[key] = _new_frame(formula, layer, sizes)
+        if len(_frame_memo) > FRAME_MEMO:
+            _frame_memo.popitem(last=False)
+        return frame
+
+
+def _new_frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
+    """The sizes put into the layer's tensors and the formula's output letters; raises as
+    `instantiate` does where a size is not whole or a letter runs too far."""
     symbols = {
         s: sizes[s.name]
         for tensor in (*layer.inputs, layer.output)
@@ -245,10 +296,205 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         for d in layer.output.shape
     )
     parts = _input_parts(layer, concrete, sizes)
-    in_parts = tuple((name, dims) for name, (_, dims) in parts.items()) if len(parts) > 1 else ()
     in_dims = parts[layer.input.name][1] if len(parts) == 1 else (sum(_sizes(parts)),)
-    n_in = math.prod(in_dims)
-    stride = n_in + 1
+    free, free_ranges = _free_ranges(formula, out_dims, concrete, sizes)
+    for values in free_ranges:
+        values.flags.writeable = False  # remembered, shared by every formula of this frame
+    return _Frame(layer, symbols, concrete, out_dims, parts, in_dims, free, free_ranges)
+
+
+@dataclass(frozen=True)
+class _TermEntries:
+    """One term enumerated: the connection each of its points reaches (points that read
+    outside the input or name no output left out) and each point's parameter row (for each
+    parameter: its name's id, its number of indices, their values), names numbered 0, 1, ...
+    in the order the term first writes them. Read-only: the arrays are remembered."""
+
+    connection: np.ndarray
+    rows: np.ndarray | None  # None for a term without parameters or points
+    reads_outside: bool
+    parameters: tuple[str, ...]  # each parameter written, in order (a name again if twice)
+
+    @property
+    def size(self) -> int:
+        return self.connection.nbytes + (0 if self.rows is None else self.rows.nbytes)
+
+
+class BytesMemo:
+    """A memo of results that hold numpy arrays, bounded by their bytes (`size` tells a
+    result's): the oldest are forgotten first, and a result larger than a quarter of the
+    bound is never kept. Every later caller shares a kept result, so its arrays must be
+    read-only (`_read_only`). One thread at a time uses it (`grade_answer` may be called from
+    several)."""
+
+    def __init__(self, limit: int, size: Callable[[object], int]):
+        self.limit = limit
+        self.size = size
+        self.entries: OrderedDict[tuple, object] = OrderedDict()
+        self.bytes = 0
+        self.lock = threading.RLock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.bytes = 0
+
+    def get(self, key: tuple, compute: Callable[[], object]) -> object:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+            value = compute()  # an error is raised, not remembered
+            size = self.size(value)
+            if size <= self.limit // 4:
+                self.entries[key] = value
+                self.bytes += size
+                while self.bytes > self.limit:
+                    _, dropped = self.entries.popitem(last=False)
+                    self.bytes -= self.size(dropped)
+            return value
+
+
+def _read_only(*arrays: np.ndarray | None) -> None:
+    for array in arrays:
+        if array is not None:
+            array.flags.writeable = False
+
+
+# A class writes the same terms again and again (the bias `+ b_k`, the weighted sum with a
+# different factor in front): a term at given sizes is enumerated once while it is remembered.
+TERM_MEMO_BYTES = 8 * 2**20
+_term_memo = BytesMemo(TERM_MEMO_BYTES, lambda entries: 0 if entries is None else entries.size)
+
+
+def _term_entries(
+    formula: Formula, term: Term, frame: _Frame, sizes: Mapping[str, int]
+) -> _TermEntries | None:
+    """`_enumerate_term`, remembered: what a term reaches depends on its sums and factors,
+    the formula's output index, the layer and the sizes, not on its coefficient or the other
+    terms. Errors are not remembered (each says the answer's own text)."""
+    key = (
+        term.factors,
+        term.sums,
+        formula.output.indices,
+        formula.enumerates,
+        frame.layer,
+        frozenset(frame.symbols.items()),
+    )
+    return _term_memo.get(key, lambda: _enumerate_term(formula, term, frame, sizes))
+
+
+def _enumerate_term(
+    formula: Formula, term: Term, frame: _Frame, sizes: Mapping[str, int]
+) -> _TermEntries | None:
+    """Enumerate `term` over its output letters and sums; None when it has no points.
+    Raises `AnswerTooLargeError` before enumerating anything too large."""
+    ranges = list(frame.free_ranges)
+    for s in term.sums:
+        low = _integer(
+            s.low.xreplace(frame.concrete),
+            lambda s=s: f"the start of the sum over {s.variable}",
+            sizes,
+        )
+        high = _integer(
+            s.high.xreplace(frame.concrete),
+            lambda s=s: f"the end of the sum over {s.variable}",
+            sizes,
+        )
+        if high - low + 1 > MAX_RANGE:
+            raise AnswerTooLargeError(
+                formula.text,
+                0,
+                f"the sum over {s.variable} runs over {high - low + 1} values at "
+                f"{', '.join(f'{k}={v}' for k, v in sizes.items())}; a layer's sums run "
+                "over the sizes of its tensors",
+            )
+        ranges.append(np.arange(low, high + 1))
+    combinations = math.prod(len(r) for r in ranges)
+    if combinations > MAX_ENUMERATION:
+        raise AnswerTooLargeError(formula.text, 0, "this formula sums over too many terms to check")
+    if combinations == 0:
+        return None
+    variables = frame.free + [s.variable for s in term.sums]
+    grids = _grids(ranges)
+
+    def values(index: sympy.Expr) -> np.ndarray:
+        return evaluate_index(index, variables, frame.symbols, grids, len(grids[0]), formula.text)
+
+    output, named = _output_flat(formula, frame.out_dims, grids, values)
+    keep = np.ones(len(output), dtype=bool)
+    input_flat = np.full(len(output), -1, dtype=np.int64)
+    row_parts: list[np.ndarray] = []
+    names: dict[str, int] = {}
+    parameters: list[str] = []
+    for access in term.factors:
+        if access.name in frame.parts:
+            offset, dims = frame.parts[access.name]
+            flat = np.zeros(len(output), dtype=np.int64)
+            for axis, dim in enumerate(dims):
+                position = values(access.indices[axis])
+                inside = (position >= 1) & (position <= dim)
+                keep &= inside
+                flat = flat * dim + (position - 1)
+            input_flat = flat + offset
+        else:
+            parameters.append(access.name)
+            name_id = names.setdefault(access.name, len(names))
+            row_parts.append(np.full(len(output), name_id, dtype=np.int64))
+            row_parts.append(np.full(len(output), len(access.indices), dtype=np.int64))
+            row_parts.extend(values(index) for index in access.indices)
+    outside = not keep.all()
+    keep &= named
+    connection = (output * frame.stride + input_flat + 1)[keep]
+    rows = np.stack(row_parts, axis=1)[keep] if row_parts and len(connection) else None
+    _read_only(connection, rows)
+    return _TermEntries(connection, rows, outside, tuple(parameters))
+
+
+def _named_rows(entries: _TermEntries, term: Term, names: dict[str, int]) -> np.ndarray:
+    """A term's parameter rows with each name's id in the whole formula (`names`, which
+    gets the term's new names in the order it writes them)."""
+    rows = entries.rows
+    assert rows is not None
+    local: dict[str, int] = {}
+    column, columns = 0, []
+    for access in term.factors:
+        if access.name not in entries.parameters:
+            continue
+        local.setdefault(access.name, len(local))
+        wanted = names.setdefault(access.name, len(names))
+        if wanted != local[access.name]:
+            columns.append((column, wanted))
+        column += 2 + len(access.indices)
+    if columns:
+        rows = rows.copy()
+        for column, wanted in columns:
+            rows[:, column] = wanted
+    return rows
+
+
+def reached(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> np.ndarray:
+    """Every connection some term of `formula` reaches at `sizes`, through a weight or a
+    constant, before equal ones are merged and any cancel: it holds every connection of
+    `instantiate`'s structure and of its fixed part, and is cheaper, the weights not being
+    told apart. Raises only where `instantiate` would."""
+    frame = _frame(formula, layer, sizes)
+    found = [np.zeros(0, dtype=np.int64)]
+    for term in formula.terms:
+        entries = _term_entries(formula, term, frame, sizes)
+        if entries is not None:
+            found.append(entries.connection)
+    return np.concatenate(found)
+
+
+def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> Structure:
+    """Enumerate the formula at `sizes` (size name → value) into its structure.
+
+    Raises `AnswerTooLargeError` at once, before enumerating anything, when a sum runs over
+    more than MAX_RANGE values or a term over more than MAX_ENUMERATION combinations.
+    """
+    frame = _frame(formula, layer, sizes)
+    in_parts, in_dims = frame.in_parts, frame.in_dims
     scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
 
     parameter_rows: list[np.ndarray] = []  # one row per (entry): name ids and index values
@@ -259,69 +505,16 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     names: dict[str, int] = {}
     products = False
     reads_outside = False
-    free, free_ranges = _free_ranges(formula, out_dims, concrete, sizes)
-    gaps = _gaps(formula, free, free_ranges, out_dims, symbols)
+    gaps = _gaps(formula, frame.free, frame.free_ranges, frame.out_dims, frame.symbols)
 
     for term in formula.terms:
-        ranges = list(free_ranges)
-        for s in term.sums:
-            low = _integer(
-                s.low.xreplace(concrete),
-                lambda s=s: f"the start of the sum over {s.variable}",
-                sizes,
-            )
-            high = _integer(
-                s.high.xreplace(concrete),
-                lambda s=s: f"the end of the sum over {s.variable}",
-                sizes,
-            )
-            if high - low + 1 > MAX_RANGE:
-                raise AnswerTooLargeError(
-                    formula.text,
-                    0,
-                    f"the sum over {s.variable} runs over {high - low + 1} values at "
-                    f"{', '.join(f'{k}={v}' for k, v in sizes.items())}; a layer's sums run "
-                    "over the sizes of its tensors",
-                )
-            ranges.append(np.arange(low, high + 1))
-        combinations = math.prod(len(r) for r in ranges)
-        if combinations > MAX_ENUMERATION:
-            raise AnswerTooLargeError(
-                formula.text, 0, "this formula sums over too many terms to check"
-            )
-        if combinations == 0:
+        entries = _term_entries(formula, term, frame, sizes)
+        if entries is None:
             continue
-        variables = free + [s.variable for s in term.sums]
-        grids = _grids(ranges)
-
-        def values(index: sympy.Expr, grids=grids, variables=variables) -> np.ndarray:
-            return evaluate_index(index, variables, symbols, grids, len(grids[0]), formula.text)
-
-        output, named = _output_flat(formula, out_dims, grids, values)
-        keep = np.ones(len(output), dtype=bool)
-        input_flat = np.full(len(output), -1, dtype=np.int64)
-        row_parts: list[np.ndarray] = []
-        for access in term.factors:
-            if access.name in parts:
-                offset, dims = parts[access.name]
-                flat = np.zeros(len(output), dtype=np.int64)
-                for axis, dim in enumerate(dims):
-                    position = values(access.indices[axis])
-                    inside = (position >= 1) & (position <= dim)
-                    keep &= inside
-                    flat = flat * dim + (position - 1)
-                input_flat = flat + offset
-            else:
-                name_id = names.setdefault(access.name, len(names))
-                row_parts.append(np.full(len(output), name_id, dtype=np.int64))
-                row_parts.append(np.full(len(output), len(access.indices), dtype=np.int64))
-                row_parts.extend(values(index) for index in access.indices)
-        if not keep.all():
-            reads_outside = True
-        keep &= named
-        connection = (output * stride + input_flat + 1)[keep]
+        reads_outside |= entries.reads_outside
+        connection = entries.connection
         weight = np.full(len(connection), int(term.coefficient * scale), dtype=np.int64)
-        parameters_in_term = sum(1 for a in term.factors if a.name not in parts)
+        parameters_in_term = sum(1 for a in term.factors if a.name not in frame.parts)
         if parameters_in_term == 0:
             fixed_connections.append(connection)
             fixed_weights.append(weight)
@@ -329,12 +522,13 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         products |= parameters_in_term > 1
         if not len(connection):
             continue  # every read of this term falls outside the input
-        parameter_rows.append(np.stack(row_parts, axis=1)[keep])
+        parameter_rows.append(_named_rows(entries, term, names))
         entry_connections.append(connection)
         entry_weights.append(weight)
 
     fixed = _fixed_part(fixed_connections, fixed_weights, scale)
     sizes_shown = tuple((name, sizes[name]) for name in sizes)
+    out_dims = frame.out_dims
     if not parameter_rows:
         empty = np.zeros(0, dtype=np.int64)
         return Structure(
@@ -697,11 +891,32 @@ def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
     return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
 
 
+# What a layer does depends only on its structure, and a class's wrong answers make the same
+# few mistakes, written in many ways (letters, order, a factor in front): facts are
+# remembered by the connections and classes they are read from.
+FACTS_MEMO_BYTES = 8 * 2**20
+_facts_memo = BytesMemo(
+    FACTS_MEMO_BYTES,
+    lambda known: known.weights.nbytes + (0 if known.channels is None else known.channels.nbytes),
+)
+
+
 def facts(structure: Structure, spatial: int) -> Facts:
-    """What `structure` does with `spatial` positional axes; worked out once per structure."""
+    """What `structure` does with `spatial` positional axes; worked out once per structure
+    (and once for structures alike in what it reads)."""
     known = structure.known_facts.get(spatial)
     if known is None:
-        known = structure.known_facts[spatial] = _facts(structure, spatial)
+        key = (
+            structure.connections.tobytes(),
+            structure.classes.tobytes(),
+            structure.connections.dtype.str,
+            structure.classes.dtype.str,
+            structure.out_dims,
+            structure.in_dims,
+            spatial,
+        )
+        known = _facts_memo.get(key, lambda: _facts(structure, spatial))
+        structure.known_facts[spatial] = known
     return known
 
 
@@ -753,6 +968,8 @@ def _facts(structure: Structure, spatial: int) -> Facts:
             bias = "per channel"
         else:
             bias = "other"
+    channels = _channel_map(out_index[-1], in_index[-1], structure)
+    _read_only(weights, channels)
     return Facts(
         has_bias=bool(len(out_b)),
         bias=bias,
@@ -764,7 +981,7 @@ def _facts(structure: Structure, spatial: int) -> Facts:
         weights=weights,
         stride=stride,
         dilation=dilations(out_w, in_index, spatial),
-        channels=_channel_map(out_index[-1], in_index[-1], structure),
+        channels=channels,
     )
 
 

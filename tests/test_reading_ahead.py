@@ -178,8 +178,9 @@ def test_a_file_that_kills_spins_or_hangs_the_reader_costs_that_file_alone(tmp_p
     crashed = "ran out of its 2048 MB of memory or crashed the reader, so it was stopped"
     assert batch.failures == [
         *broken,
-        FileFailure(str(path["bug-1"]), f"submission {path['bug-1']}: the grader failed on it "
-                    "(ValueError)"),  # fmt: skip
+        FileFailure(
+            str(path["bug-1"]), f"submission {path['bug-1']}: the grader failed on it (ValueError)"
+        ),
         FileFailure(
             str(path["hang-1"]),
             f"submission {path['hang-1']}: reading it took longer than 2 s, so it was stopped",

@@ -6,6 +6,7 @@ Module-level load functions, so that a forked reader can run them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -266,3 +267,30 @@ def test_grader_grade_says_the_same_read_beside_or_here(tmp_path, threshold):
         outputs.append((done.returncode, done.stdout, done.stderr.replace(str(out), "OUT")))
     assert outputs[0] == outputs[1]
     assert "could not be graded" in outputs[0][2]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_the_reader_dies_with_grader_grade(tmp_path, monkeypatch, sent):
+    from test_interrupts import _spinning_workers, _start, _wait_until_gone
+
+    monkeypatch.setenv(reading.ENV_THRESHOLD, "1")  # two files: read beside all the same
+    process = _start(tmp_path, quick=0, spinning=2, jobs=1)
+    try:
+        _spinning_workers(process, tmp_path / "pids", 1)
+        children = _children(process.pid)
+        assert len(children) == 2  # the worker and the reader, idle with every file read
+        os.kill(process.pid, sent)  # to grader alone, not to its process group
+        process.wait(timeout=300)
+        assert _wait_until_gone(children) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

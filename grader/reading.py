@@ -223,6 +223,12 @@ class BesideReader:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
         try:
             process.start()
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): the files are read here
+            ours.close()
+            theirs.close()
+            self._here = True
+            self._pending.clear()
+            return
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         theirs.close()
@@ -293,6 +299,7 @@ class BesideReader:
             self._start_failures += 1
         if self._start_failures >= MAX_START_FAILURES:
             self._here = True
+            self._pending.clear()
             return
         if self._pending:
             self._start()

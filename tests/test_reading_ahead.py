@@ -210,6 +210,20 @@ def test_a_reader_that_cannot_start_leaves_the_files_to_this_process(tmp_path):
     assert beside.failures == here.failures
 
 
+def test_no_process_to_be_had_leaves_the_files_to_this_process(tmp_path, monkeypatch):
+    import multiprocessing.process
+
+    def refused(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    folder = _write_class(tmp_path / "class", CHUNK + 9)
+    here = _grade(folder, None)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refused)
+    beside = _grade(folder, ReadBeside(threshold=1))
+    assert beside.results == here.results
+    assert beside.failures == here.failures
+
+
 def marking(path: Path, rubric, columns):
     (Path(os.environ[MARKS]) / path.name).write_text("", encoding="utf-8")
     return load_submissions(path, rubric, columns)

@@ -26,6 +26,7 @@ import contextlib
 import multiprocessing
 import os
 import resource
+import select
 import signal
 import time
 from collections import deque
@@ -150,6 +151,7 @@ class BesideReader:
         self._context = multiprocessing.get_context("fork")
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
+        self._poller: select.poll | None = None
         self._ready = False
         self._pending: deque[int] = deque()  # asked of the reader, not yet answered, in order
         self._outcomes: dict[int, Outcome] = {}  # answered, not yet taken
@@ -233,6 +235,9 @@ class BesideReader:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         theirs.close()
         self._process, self._connection, self._ready = process, ours, False
+        # One poll object for the reader's life: `Connection.poll` builds a selector a call.
+        self._poller = select.poll()
+        self._poller.register(ours.fileno(), select.POLLIN)
         self._since = time.monotonic()
         if self._pending:
             self._send(list(self._pending))
@@ -257,10 +262,10 @@ class BesideReader:
 
     def _read(self) -> None:
         """Every whole message the reader has sent."""
-        assert self._connection is not None
+        assert self._connection is not None and self._poller is not None
         while True:
             try:
-                if self._connection.closed or not self._connection.poll():
+                if self._connection.closed or not self._poller.poll(0):
                     return
                 message = self._connection.recv()
             except (EOFError, OSError):

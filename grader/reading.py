@@ -40,7 +40,7 @@ from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
 from grader.workers import _PARENT_SIGNALS, _die_with_parent, _resident
 
-READ_BESIDE_FROM = 192  # files: a class smaller than this is read in the main process
+READ_BESIDE_FROM = 2048  # files: a class smaller than this is read in the main process
 AHEAD = 3  # chunks asked of the reader before the main process needs them
 READ_TIMEOUT = 30.0  # seconds of computing time to read one file
 READ_MEMORY_MB = 2048  # address space of the reader

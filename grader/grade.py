@@ -366,6 +366,10 @@ def grade_paths(
     A checker that can check while this process works (`start_checking`) checks a chunk
     while the chunk before it goes to `on_placed` and `on_chunk` and the chunk after it is
     read.
+
+    With `read_beside` (`grader.reading.ReadBeside`), a class of its threshold's files or more
+    is read by a reader process, chunks ahead, each file bounded (`grader.reading`); the
+    results and failures are those of reading here, in the same order.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()

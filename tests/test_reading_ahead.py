@@ -30,6 +30,15 @@ SEED = ROOT / "submissions" / "22-52-q4"
 MARKS = "GRADER_TEST_READ"  # a folder where the test reader leaves a file for each file read
 
 
+_ALIAS_BOMB = (
+    'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    + "student: bomb\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: *i\n"
+)
+
+
 def _write_class(folder: Path, count: int) -> Path:
     """`count` files of every sort a class folder holds: good YAML, Markdown and transcripts,
     broken YAML, another question's file, a wrong question, and a student two files claim."""
@@ -64,6 +73,16 @@ def _write_class(folder: Path, count: int) -> Path:
                 f"student: {claimed}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: CD\n",
                 encoding="utf-8",
             )
+        elif n == 7:  # hostile: an alias bomb, refused by the loader alike in either process
+            (folder / f"{name}.yaml").write_text(_ALIAS_BOMB, encoding="utf-8")
+        elif n == 16:  # hostile: deep nesting
+            (folder / f"{name}.yaml").write_text(
+                "student: deep\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: "
+                + "[" * 3000
+                + "]" * 3000
+                + "\n",
+                encoding="utf-8",
+            )
         else:
             (folder / f"{name}.yaml").write_text(
                 f"student: s{n:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n"
@@ -96,6 +115,9 @@ def test_a_class_read_beside_is_graded_as_when_read_here(tmp_path, count, thresh
     assert beside.results == here.results
     assert beside.failures == here.failures
     assert len(here.results) > 0 or count == 1
+    hostile = [f.message for f in here.failures if f.source.endswith(("s007.yaml", "s016.yaml"))]
+    assert len(hostile) == (count > 7) + (count > 16)
+    assert all("more than 50000 values" in m or "nested more than" in m for m in hostile)
 
 
 def test_stored_a_chunk_at_a_time_with_a_roster_and_recall_as_when_read_here(tmp_path):

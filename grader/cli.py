@@ -529,6 +529,8 @@ def _grade_question(
 def _grade_files(
     rubric, paths, checker, columns, matcher, others, progress, on_placed, on_chunk, recall
 ) -> Batch:
+    from grader.reading import ReadBeside
+
     return grade_paths(
         rubric,
         paths,
@@ -540,6 +542,7 @@ def _grade_files(
         other_questions=others,
         on_placed=on_placed,
         recall=recall,
+        read_beside=ReadBeside(),  # a class's files read in a process beside this one
     )
 
 

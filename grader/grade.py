@@ -8,16 +8,17 @@ becomes a result (`invalid`, `error`) or a recorded file failure with a clear me
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
 import tempfile
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from grader.errors import AnswerError, Problem, SubmissionError
 from grader.kinds import kind_of
@@ -39,8 +40,11 @@ from grader.score import (
     score_invalid,
     score_missing,
 )
-from grader.submissions import collect_submission_files, load_submissions
+from grader.submissions import Loaded, collect_submission_files, load_submissions
 from grader.submissions.lms_export import ColumnMap
+
+if TYPE_CHECKING:
+    from grader.reading import ReadBeside
 
 
 def grade_answer(rubric: Rubric, item: Item, text: str | None) -> ItemResult:
@@ -336,6 +340,7 @@ def grade_paths(
     other_questions: frozenset[str] = frozenset(),
     on_placed: Callable[[list[Placed]], None] | None = None,
     recall: Callable[[int, str], SubmissionResult] | None = None,
+    read_beside: ReadBeside | None = None,
 ) -> Batch:
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
@@ -361,6 +366,10 @@ def grade_paths(
     A checker that can check while this process works (`start_checking`) checks a chunk
     while the chunk before it goes to `on_placed` and `on_chunk` and the chunk after it is
     read.
+
+    With `read_beside` (`grader.reading.ReadBeside`), a class of its threshold's files or more
+    is read by a reader process, chunks ahead, each file bounded (`grader.reading`); the
+    results and failures are those of reading here, in the same order.
     """
     checker = checker or InlineChecker(rubric)
     batch = Batch()
@@ -371,13 +380,12 @@ def grade_paths(
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
 
     def read(start: int) -> list[tuple[Path, Plan]]:
-        """The chunk of files from `start`, read and matched to the rubric."""
+        """The chunk of files from `start`, read (here, or beside by `reader`) and matched to
+        the rubric."""
         plans: list[tuple[Path, Plan]] = []
-        for path in files[start : start + CHUNK]:
-            try:
-                loaded = load_submissions(path, rubric, columns)
-            except Exception as exc:  # a bug must not cost the rest of the batch its results
-                batch.failures.append(FileFailure(str(path), _failed(path, exc)))
+        for path, loaded in reader.take(start) if reader is not None else read_here(start):
+            if isinstance(loaded, str):  # the file's failure
+                batch.failures.append(FileFailure(str(path), loaded))
                 continue
             for entry in loaded:
                 try:
@@ -394,6 +402,14 @@ def grade_paths(
                     batch.failures.append(FileFailure(str(path), _failed(path, exc)))
         return plans
 
+    def read_here(start: int) -> Iterator[tuple[Path, Loaded | str]]:
+        """Each file of the chunk from `start`, read in this process as it is planned."""
+        for path in files[start : start + CHUNK]:
+            try:
+                yield path, load_submissions(path, rubric, columns)
+            except Exception as exc:  # a bug must not cost the rest of the batch its results
+                yield path, _failed(path, exc)
+
     def hand_over(chunk, current, replaced) -> None:
         """A graded chunk's results to `on_placed` and `on_chunk`."""
         if on_placed is not None and current:
@@ -401,65 +417,71 @@ def grade_paths(
         if on_chunk is not None and chunk:
             on_chunk(chunk)
 
-    if on_progress is not None:
-        on_progress(0, len(files))
-    # While the workers check a chunk's answers, this process hands over the chunk before it
-    # and reads the chunk after it.
-    plans = read(0)
-    graded: tuple = ()  # the chunk graded last, not yet handed over
-    for start in range(0, len(files), CHUNK):
-        tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
-        new = [task for task in tasks if task not in checked]
-        waiting = start_checking(checker, new)
+    reader = None
+    with contextlib.ExitStack() as stack:
+        if read_beside is not None and read_beside.wanted(len(files)):
+            from grader.reading import BesideReader
+
+            reader = stack.enter_context(BesideReader(rubric, files, CHUNK, columns, read_beside))
+        if on_progress is not None:
+            on_progress(0, len(files))
+        # While the workers check a chunk's answers, this process hands over the chunk before it
+        # and reads the chunk after it.
+        plans = read(0)
+        graded: tuple = ()  # the chunk graded last, not yet handed over
+        for start in range(0, len(files), CHUNK):
+            tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
+            new = [task for task in tasks if task not in checked]
+            waiting = start_checking(checker, new)
+            if graded:
+                hand_over(*graded)
+            graded = ()  # let go before the next chunk is read
+            following = read(start + CHUNK) if start + CHUNK < len(files) else []
+            results = waiting()
+            checked.update(_remembered(t, r) for t, r in zip(new, results, strict=True))
+            for task in tasks:
+                checked.move_to_end(task)  # met again: the last to be let go
+            chunk: list[SubmissionResult] = []
+            current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
+            replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
+            for path, plan in plans:
+                result = plan.result(checked)
+                # Student ids are names in an LMS, where `alice` and `Alice` are one person.
+                key = result.student.casefold()
+                place = places.get(key)
+                if place is None:
+                    place = places[key] = len(places)
+                    if result.student != key:
+                        spelled[key] = result.student
+                    if recall is None:
+                        batch.results.append(result)
+                else:
+                    if place in current:
+                        first = current[place]
+                    elif recall is None:
+                        first = batch.results[place]
+                    else:
+                        first = replaced[place] = recall(place, spelled.get(key, key))
+                    batch.failures.append(
+                        FileFailure(str(path), _claimed_twice_message(result.source, first, result))
+                    )
+                    result = claimed_twice(first, result)  # replaces what was given for the first
+                    del first  # held by `current` or `replaced` as long as needed
+                    if recall is None:
+                        batch.results[place] = result
+                current[place] = result
+                chunk.append(result)
+                if on_result is not None:
+                    on_result(result)
+            graded = (chunk, current, replaced)
+            del chunk, current, replaced, results
+            plans = following
+            while len(checked) > REMEMBERED:
+                checked.popitem(last=False)
+            if on_progress is not None:
+                on_progress(min(start + CHUNK, len(files)), len(files))
         if graded:
             hand_over(*graded)
-        graded = ()  # let go before the next chunk is read
-        following = read(start + CHUNK) if start + CHUNK < len(files) else []
-        results = waiting()
-        checked.update(_remembered(t, r) for t, r in zip(new, results, strict=True))
-        for task in tasks:
-            checked.move_to_end(task)  # met again: the last to be let go
-        chunk: list[SubmissionResult] = []
-        current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
-        replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
-        for path, plan in plans:
-            result = plan.result(checked)
-            # Student ids are names in an LMS, where `alice` and `Alice` are one person.
-            key = result.student.casefold()
-            place = places.get(key)
-            if place is None:
-                place = places[key] = len(places)
-                if result.student != key:
-                    spelled[key] = result.student
-                if recall is None:
-                    batch.results.append(result)
-            else:
-                if place in current:
-                    first = current[place]
-                elif recall is None:
-                    first = batch.results[place]
-                else:
-                    first = replaced[place] = recall(place, spelled.get(key, key))
-                batch.failures.append(
-                    FileFailure(str(path), _claimed_twice_message(result.source, first, result))
-                )
-                result = claimed_twice(first, result)  # replaces what was given for the first
-                del first  # held by `current` or `replaced` as long as needed
-                if recall is None:
-                    batch.results[place] = result
-            current[place] = result
-            chunk.append(result)
-            if on_result is not None:
-                on_result(result)
-        graded = (chunk, current, replaced)
-        del chunk, current, replaced, results
-        plans = following
-        while len(checked) > REMEMBERED:
-            checked.popitem(last=False)
-        if on_progress is not None:
-            on_progress(min(start + CHUNK, len(files)), len(files))
-    if graded:
-        hand_over(*graded)
     return batch
 
 
@@ -478,7 +500,7 @@ def _remembered(task: Task, result: ItemResult) -> tuple[Task, ItemResult]:
 
 def _failed(path: Path, exc: Exception) -> str:
     """A bug met while reading `path`, reported as the file's failure, not the batch's."""
-    return f"submission {path}: the grader failed on it ({type(exc).__name__})"
+    return f"submission {path}: the grader failed on it ({type(exc).__name__})"  # as reading.py
 
 
 def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> SubmissionResult:

@@ -17,16 +17,19 @@ process, with its rubric and compiled templates; they die with it (`PR_SET_PDEAT
 Linux), ignore Ctrl-C (the main process decides and stops them) and are always reaped. A child
 that raises or dies fails the report with an OutputError; the children are then stopped and
 every temporary file of theirs is removed, so the old files stay whole. Where processes cannot
-be forked, every page is rendered in the main process.
+be forked, or not safely (another thread runs: `grader serve`), every page is rendered in the
+main process, as it is for a small class (`PROCESSES_FROM`) and an exam's report.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection, wait
@@ -63,7 +66,10 @@ def decode(values: tuple) -> SubmissionResult:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether children can be forked safely: where the system forks processes, and from a
+    process with no other thread (`grader serve`'s threaded server: a child forked while
+    another thread holds a lock, an import's or a cache's, would wait for it for ever)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 @dataclass
@@ -199,6 +205,9 @@ def _child_main(
     files it wrote (or why it could not), until the parent closes the pipe. It never prints."""
     from grader.html_report import render_student
 
+    # The parent's objects are ours too, shared with it until written: the collector must not
+    # walk them (it would write to every page of them, and copy the parent's whole heap).
+    gc.freeze()
     _die_with_parent(parent_pid)
     for end in parents:
         end.close()

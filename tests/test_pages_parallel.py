@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -387,3 +388,24 @@ def test_ctrl_c_stops_grader_report_while_children_render(tmp_path):
     assert files(out) == before
     assert temporaries(tmp_path / "again") == []
     assert list((tmp_path / "again" / "students").glob("*.html")) == []
+
+
+def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monkeypatch):
+    # `grader serve` rebuilds the pages in a thread of its threaded server
+    rubric, batch = seed_class
+
+    def no_process(*_args):
+        raise AssertionError("a process was forked beside another thread")
+
+    monkeypatch.setattr(html_report, "PageProcesses", no_process)
+    results = mixed_class(batch, 4, 30)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        write(rubric, results, tmp_path / "threaded", processes=2, processes_from=0)
+    finally:
+        stop.set()
+        other.join()
+    write(rubric, results, tmp_path / "alone", processes=0)
+    assert files(tmp_path / "threaded") == files(tmp_path / "alone")

@@ -12,6 +12,7 @@ import contextlib
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,6 +78,15 @@ def files(folder: Path) -> dict[str, bytes]:
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
         if path.is_file()
+    }
+
+
+def reports(out: Path) -> dict[str, bytes]:
+    """The report's files (`files`) in `out`: not the gradebook's, nor temporary files."""
+    return {
+        name: data
+        for name, data in files(out).items()
+        if name.startswith(("students/", "instructor/")) and "/." not in name
     }
 
 
@@ -324,8 +334,9 @@ HARNESS = textwrap.dedent(
 
 
     def spin_on_last(rubric, result):
+        (PIDS / str(os.getpid())).touch()  # every page is rendered in a child
         if result.student == "s039":
-            (PIDS / str(os.getpid())).touch()
+            (PIDS / "spinning").touch()
             while True:
                 time.sleep(0.01)
         return render(rubric, result)
@@ -339,6 +350,7 @@ HARNESS = textwrap.dedent(
 
 
 def _alive(pid: int) -> bool:
+    """Running or able to run: not gone, and not a zombie waiting for a reaper."""
     try:
         status = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
@@ -346,48 +358,85 @@ def _alive(pid: int) -> bool:
     return status.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-@needs_fork
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_ctrl_c_stops_grader_report_while_children_render(tmp_path):
-    folder = tmp_path / "class"
+def _wait_until_gone(pids: list[int]) -> list[int]:
+    """The pids still alive after a generous wait (a hang guard, not a speed assertion)."""
+    for _ in range(600):
+        if not any(_alive(pid) for pid in pids):
+            return []
+        time.sleep(0.05)
+    return [pid for pid in pids if _alive(pid)]
+
+
+@pytest.fixture(scope="module")
+def graded_40(tmp_path_factory):
+    """A gradebook of 40 students, and a report folder whose every page differs from what
+    the gradebook would give (an old page of ours), as a report of an earlier grading."""
+    base = tmp_path_factory.mktemp("graded")
+    folder = base / "class"
     folder.mkdir()
     for number in range(40):
         (folder / f"s{number:03d}.yaml").write_text(
             f"student: s{number:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '9CD + D'\n",
             encoding="utf-8",
         )
-    out = tmp_path / "out"
+    out = base / "out"
     command = ["grade", str(folder), "--rubric", str(RUBRIC), "--out", str(out), "--jobs", "1"]
     assert main(command) == 0
-    before = files(out)
-    (tmp_path / "pids").mkdir()
+    for page in (out / "students").glob("*.html"):
+        page.write_text(page.read_text("utf-8") + "<!-- an earlier grading -->", "utf-8")
+    return out
+
+
+@needs_fork
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize(
+    ("sent", "to_group", "exit_code", "said"),
+    [
+        pytest.param(signal.SIGINT, True, 130, ["interrupted"], id="Ctrl-C"),
+        pytest.param(signal.SIGTERM, False, 143, ["interrupted"], id="SIGTERM to grader"),
+        pytest.param(signal.SIGKILL, False, -signal.SIGKILL, [], id="SIGKILL to grader"),
+    ],
+)
+def test_a_signal_stops_grader_report_while_children_render_and_the_children_with_it(
+    graded_40, tmp_path, sent, to_group, exit_code, said
+):
+    out = tmp_path / "out"
+    shutil.copytree(graded_40, out)
+    before = reports(out)
+    pids = tmp_path / "pids"
+    pids.mkdir()
     (tmp_path / "harness.py").write_text(HARNESS, encoding="utf-8")
+    report = ["report", "--db", str(out / "gradebook.sqlite"), "--out", str(out)]
     with (tmp_path / "stderr").open("w") as err:
         process = subprocess.Popen(
-            [sys.executable, str(tmp_path / "harness.py"), str(tmp_path / "pids"), "report",
-             "--db", str(out / "gradebook.sqlite"), "--out", str(tmp_path / "again")],
+            [sys.executable, str(tmp_path / "harness.py"), str(pids), *report],
             stdout=subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,  # its own process group, as a shell gives a command
-        )  # fmt: skip
+        )
     try:
         for _ in range(1200):  # a hang guard, not a speed assertion
-            if list((tmp_path / "pids").iterdir()) or process.poll() is not None:
+            if (pids / "spinning").exists() or process.poll() is not None:
                 break
             time.sleep(0.05)
-        (spinning,) = [int(path.name) for path in (tmp_path / "pids").iterdir()]
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
+        assert (pids / "spinning").exists(), (tmp_path / "stderr").read_text()
+        children = [int(path.name) for path in pids.iterdir() if path.name.isdigit()]
+        (os.killpg if to_group else os.kill)(process.pid, sent)
         process.wait(timeout=300)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    assert process.returncode == 130, (tmp_path / "stderr").read_text()
-    assert (tmp_path / "stderr").read_text().splitlines() == ["interrupted"]
-    assert not _alive(spinning)
-    assert files(out) == before
-    assert temporaries(tmp_path / "again") == []
-    assert list((tmp_path / "again" / "students").glob("*.html")) == []
+    assert process.returncode == exit_code, (tmp_path / "stderr").read_text()
+    assert (tmp_path / "stderr").read_text().splitlines() == said
+    assert children and _wait_until_gone(children) == []
+    assert reports(out) == before  # not one page replaced
+    if sent != signal.SIGKILL:
+        assert temporaries(out) == []
+    # the next report puts every page right and leaves no temporary file, a killed run's too
+    assert main(report) == 0
+    assert temporaries(out) == []
+    assert reports(out) != before
 
 
 def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monkeypatch):

@@ -423,13 +423,13 @@ def test_a_signal_stops_grader_report_while_children_render_and_the_children_wit
         children = [int(path.name) for path in pids.iterdir() if path.name.isdigit()]
         (os.killpg if to_group else os.kill)(process.pid, sent)
         process.wait(timeout=300)
-    finally:
+        assert process.returncode == exit_code, (tmp_path / "stderr").read_text()
+        assert (tmp_path / "stderr").read_text().splitlines() == said
+        assert children and _wait_until_gone(children) == []
+    finally:  # whatever is left of the process group, once the test has looked
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    assert process.returncode == exit_code, (tmp_path / "stderr").read_text()
-    assert (tmp_path / "stderr").read_text().splitlines() == said
-    assert children and _wait_until_gone(children) == []
     assert reports(out) == before  # not one page replaced
     if sent != signal.SIGKILL:
         assert temporaries(out) == []

@@ -59,10 +59,23 @@ def encode(result: SubmissionResult) -> tuple:
 
 
 def decode(values: tuple) -> SubmissionResult:
-    """The result `encode` gave `values` for."""
+    """The result `encode` gave `values` for. Each object is made as pickle makes one, its
+    fields set at once (a frozen dataclass's `__init__` sets each through
+    `object.__setattr__`: a fifth of a child's work beside the page itself); neither class
+    has a `__post_init__` to run (tests/test_pages_parallel.py)."""
     own, items = values
-    rebuilt = {fields[0]: ItemResult(*fields) for fields in items}  # item_id comes first
-    return SubmissionResult(**dict(zip(_RESULT_FIELDS, own, strict=True)), items=rebuilt)
+    rebuilt = {}
+    for item_fields in items:
+        item = _new(ItemResult)
+        item.__dict__.update(zip(_ITEM_FIELDS, item_fields, strict=True))
+        rebuilt[item_fields[0]] = item  # item_id comes first
+    result = _new(SubmissionResult)
+    result.__dict__.update(zip(_RESULT_FIELDS, own, strict=True))
+    result.__dict__["items"] = rebuilt
+    return result
+
+
+_new = object.__new__
 
 
 def can_fork() -> bool:

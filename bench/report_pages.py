@@ -47,7 +47,9 @@ cli.rebuild_outputs(Path(sys.argv[1]), Path(sys.argv[2]))
 wall = time.perf_counter() - started
 own = resource.getrusage(resource.RUSAGE_SELF)
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
+import grader
 print(json.dumps({
+    "package": str(Path(grader.__file__).resolve().parent),
     "wall": wall,
     "main": own.ru_utime + own.ru_stime,
     "children": children.ru_utime + children.ru_stime,
@@ -61,13 +63,18 @@ def report(db: Path, out: Path, mode: str, code: str | None) -> dict:
         [sys.executable, "-c", REPORT, str(db), str(out), mode],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        # not the repository: `-c` puts the working folder first on the path, before
+        # PYTHONPATH, and its grader package would be run instead of `code`'s
+        cwd=out.parent,
         env=environment,
         check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"the report failed ({mode}):\n{done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])
+    figures = json.loads(done.stdout.splitlines()[-1])
+    if figures["package"] != str(Path(code or ROOT) / "grader"):
+        raise SystemExit(f"ran the grader package in {figures['package']}, not {code or ROOT}")
+    return figures
 
 
 def main() -> None:

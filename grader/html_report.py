@@ -665,7 +665,10 @@ def write_html_report(
             for result in results:
                 name = names.name(result.student)
                 if children is None and processes and len(kept) >= processes_from:
-                    children = beside.enter_context(PageProcesses(rubric, pages, processes))
+                    try:
+                        children = beside.enter_context(PageProcesses(rubric, pages, processes))
+                    except OSError:  # no process could be started (memory, a limit): here
+                        processes = 0
                 if children is not None:
                     children.write(name, result)
                 else:

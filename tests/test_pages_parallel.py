@@ -9,6 +9,7 @@ always reaped. Tests force the children on a small class (`processes_from=0`, or
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import os
 import random
@@ -206,6 +207,24 @@ def test_a_small_class_starts_no_process(seed_class, tmp_path, monkeypatch):
     write(rubric, results, tmp_path / "default", processes=2)
     write(rubric, results, tmp_path / "alone", processes=0)
     assert files(tmp_path / "default") == files(tmp_path / "alone")
+
+
+@needs_fork
+def test_pages_are_written_here_when_no_child_can_be_started(seed_class, tmp_path, monkeypatch):
+    rubric, batch = seed_class
+    started = []
+
+    def cannot_fork(process):
+        started.append(process)
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", cannot_fork)
+    results = mixed_class(batch, 5, 40)
+    write(rubric, results, tmp_path / "fallback", processes=2, processes_from=0)
+    write(rubric, results, tmp_path / "alone", processes=0)
+    assert len(started) == 1
+    assert files(tmp_path / "fallback") == files(tmp_path / "alone")
+    assert temporaries(tmp_path) == []
 
 
 @needs_fork

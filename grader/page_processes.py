@@ -186,6 +186,8 @@ class PageProcesses:
                 raise self._died(child)
 
     def _died(self, child: _Child) -> GraderError:
+        if child.process.is_alive():  # its pipe closed, yet running: stopped all the same
+            child.process.kill()
         child.process.join()
         return OutputError(
             f"cannot write the students' pages in {self.pages.folder}: a process writing them "

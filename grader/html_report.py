@@ -13,6 +13,7 @@ is copied next to the pages (`copy_math_font`), so maths is typeset offline.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from grader import page_processes
 from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer
 from grader.mathml import trusted_mathml
@@ -40,6 +42,7 @@ from grader.model import (
     Rubric,
     SubmissionResult,
 )
+from grader.page_processes import PageProcesses
 from grader.prompt_maths import typeset
 from grader.report import (
     INSTRUCTOR_FOLDER,
@@ -212,6 +215,20 @@ def remove_stale_pages(folder: Path, keep: set[str]) -> list[Path]:
             os.unlink(entry.path)
             removed.append(Path(entry.path))
     return removed
+
+
+def _page_processes(asked: int | None) -> int:
+    """How many child processes render pages (`write_html_report`): as asked, else one per
+    usable core (`grade --jobs`'s default), none on a single core or where processes cannot
+    be forked."""
+    if not page_processes.can_fork():
+        return 0
+    if asked is not None:
+        return max(0, asked)
+    from grader.workers import usable_cores
+
+    cores = usable_cores()
+    return cores if cores > 1 else 0
 
 
 @dataclass(frozen=True)
@@ -595,6 +612,8 @@ def write_html_report(
     out_dir: Path,
     versions: Mapping[str, str] | None = None,
     roster: Roster | None = None,
+    processes: int | None = None,
+    processes_from: int | None = None,
 ) -> tuple[int, list[str]]:
     """Everything written for one question, one student at a time as `results` (any
     iterable: a gradebook's cursor) gives them, no result kept once written: for each
@@ -606,12 +625,27 @@ def write_html_report(
     for students not in `results` are removed. `versions` maps a student to the SHA-256 of
     the rubric they were graded under when it is not `rubric`'s; grades.csv carries the
     `roster`'s columns when one is given. Returns how many files were written and the
-    students, in order."""
+    students, in order.
+
+    The pages of a large class are rendered and written beside this process's work, by
+    `processes` child processes (`grader.page_processes`; by default one per usable
+    core, none on a single core): this process renders the first `processes_from` pages
+    itself (`page_processes.PROCESSES_FROM` by default), so a small class starts no process,
+    and sends the rest to the children, in class order, each with the name it gives it. The
+    files are the same either way."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     names = PageNames()
     kept: list[str] = []
     shown = ClassOverview(rubric)
-    with FolderWriter(overview) as instructor, FolderWriter(students) as pages:
+    processes = _page_processes(processes)
+    if processes_from is None:
+        processes_from = page_processes.PROCESSES_FROM
+    with (
+        FolderWriter(overview) as instructor,
+        FolderWriter(students) as pages,
+        contextlib.ExitStack() as beside,
+    ):
+        children = None
         grades = grades_csv_writer(instructor.stream("grades.csv"))
         results_json = instructor.stream("results.json")
         try:
@@ -630,15 +664,26 @@ def write_html_report(
             results_json.write(f'{head[:-1]}, "results": [\n  ')
             for result in results:
                 name = names.name(result.student)
-                pages.write(name, render_student(rubric, result))
+                if children is None and processes and len(kept) >= processes_from:
+                    try:
+                        children = beside.enter_context(PageProcesses(rubric, pages, processes))
+                    except OSError:  # no process could be started (memory, a limit): here
+                        processes = 0
+                if children is not None:
+                    children.write(name, result)
+                else:
+                    pages.write(name, render_student(rubric, result))
                 grades.writerow(grades_csv_row(rubric, result, versions, roster))
                 entry = json.dumps(result_json(rubric, result, versions), ensure_ascii=False)
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)
             results_json.write("\n]}\n")
+            if children is not None:
+                children.finish()
         except OSError as error:
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
+        beside.close()  # the children stopped and reaped before the overview is rendered
         instructor.write("index.html", shown.render(failures))
     remove_stale_pages(students, names.given)
     fonts = copy_math_font(students) + copy_math_font(overview)

@@ -293,20 +293,26 @@ class FolderWriter:
         return self
 
     def write(self, name: str, text: str | bytes) -> Path:
-        path = self.folder / name
         data = text.encode("utf-8") if isinstance(text, str) else text
+        temporary = write_beside(self.folder, name, data)
+        if temporary is not None:
+            self.adopt(temporary, name)
+        return self.folder / name
+
+    def adopt(self, temporary: str, name: str) -> None:
+        """A temporary file of `write_beside`, written into the folder by another process
+        while this writer holds it, put in place as `name` with the writer's own files (and
+        removed with them if the writer is left by an exception)."""
+        self._pending.append((temporary, self.folder / name))
+
+    def remove_strays(self) -> None:
+        """Remove every temporary file of ours in the folder: what processes writing into it
+        for this writer (`write_beside`) left when they were stopped before their files were
+        adopted. The folder is locked: none is another writer's."""
         try:
-            if path.is_dir():
-                raise IsADirectoryError(errno.EISDIR, "it is a folder")
-            if _holds(path, data):
-                return path
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
-            self._pending.append((temporary, path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            _remove_stale_temporaries(self.folder, "")
         except OSError as error:
-            raise OutputError(f"cannot write {path}: {_why(error)}") from None
-        return path
+            raise OutputError(f"cannot tidy {self.folder}: {_why(error)}") from None
 
     def stream(self, name: str) -> TextIO:
         """A file of the folder written piece by piece (UTF-8 text): the caller writes to the
@@ -355,6 +361,30 @@ class FolderWriter:
                 Path(temporary).unlink(missing_ok=True)
             self._pending = []
             os.close(self._lock)  # and with it the lock
+
+
+def write_beside(folder: Path, name: str, data: bytes) -> str | None:
+    """What `FolderWriter.write` does with a file, up to its temporary file, for any process
+    writing into a writer's folder while the writer holds it: None when `folder/name`
+    already holds exactly `data` (left alone); else a new temporary file in `folder` holding
+    `data`, which the writer puts in place (`FolderWriter.adopt`). A failure is an OutputError
+    naming the file, and leaves no temporary file."""
+    path = folder / name
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder")
+        if _holds(path, data):
+            return None
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {_why(error)}") from None
+    return temporary
 
 
 def _holds(path: Path, data: bytes) -> bool:

@@ -457,23 +457,32 @@ class CachedChecker:
     def _key(self, task: Task) -> tuple:
         return (self.rubric.sha256, self.code, task.item_id, task.text)
 
-    def _cached(self, task: Task) -> ItemResult | None:
-        row = self.connection.execute(
-            "SELECT result FROM check_cache WHERE rubric_sha256 = ? AND grader_code = ?"
-            " AND item_id = ? AND answer = ?",
-            self._key(task),
-        ).fetchone()
-        if row is None:
-            return None
-        try:
-            return _item_from_json(row[0])
-        except DamagedRow as damage:
-            if self.on_damaged is not None:
-                self.on_damaged(
-                    f"the gradebook's cached check of item {task.item_id!r} for the answer "
-                    f"{task.text!r} is damaged ({damage}); it was checked again"
-                )
-            return None
+    def _cached(self, tasks: Sequence[Task]) -> dict[Task, ItemResult]:
+        """The results this gradebook holds for `tasks`: one query for up to
+        `_LOOKED_UP` answers to an item, not one an answer (a class's chunk has hundreds)."""
+        by_item: dict[str, list[str]] = {}
+        for task in tasks:
+            by_item.setdefault(task.item_id, []).append(task.text)
+        found: dict[Task, ItemResult] = {}
+        for item_id, answers in by_item.items():
+            for start in range(0, len(answers), _LOOKED_UP):
+                some = answers[start : start + _LOOKED_UP]
+                marks = ", ".join("?" * len(some))
+                for answer, stored in self.connection.execute(
+                    "SELECT answer, result FROM check_cache WHERE rubric_sha256 = ? AND"
+                    f" grader_code = ? AND item_id = ? AND answer IN ({marks})",
+                    (self.rubric.sha256, self.code, item_id, *some),
+                ):
+                    task = Task(item_id, answer)
+                    try:
+                        found[task] = _item_from_json(stored)
+                    except DamagedRow as damage:
+                        if self.on_damaged is not None:
+                            self.on_damaged(
+                                f"the gradebook's cached check of item {item_id!r} for the "
+                                f"answer {answer!r} is damaged ({damage}); it was checked again"
+                            )
+        return found
 
     def check(self, tasks: Sequence[Task]) -> list[ItemResult]:
         return self.start(tasks)()
@@ -481,11 +490,7 @@ class CachedChecker:
     def start(self, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
         """Look up `tasks` in the gradebook and start checking the others through `inner`;
         what waits for every result (and stores the new ones) is returned at once."""
-        found: dict[Task, ItemResult] = {}
-        for task in tasks if self.read else ():
-            cached = self._cached(task)
-            if cached is not None:
-                found[task] = cached
+        found = self._cached(tasks) if self.read else {}
         self.hits += len(found)
         missing = [task for task in tasks if task not in found]
         waiting = start_checking(self.inner, missing)
@@ -512,8 +517,14 @@ class DamagedRow(Exception):
     """A stored value that cannot be read back (not JSON, or not of the expected shape)."""
 
 
+_LOOKED_UP = 500  # answers a query looks up: within SQLite's smallest limit of parameters
+_ITEM_FIELDS = tuple(field.name for field in dataclasses.fields(ItemResult))
+
+
 def _item_to_json(result: ItemResult) -> str:
-    return json.dumps(dataclasses.asdict(result), ensure_ascii=False)
+    """What `dataclasses.asdict` gives, encoded, without its deep copy (every field of an
+    item result is a text, a number, None or a tuple of them)."""
+    return _encode_json({name: getattr(result, name) for name in _ITEM_FIELDS})
 
 
 def _item_from_json(text: str) -> ItemResult:

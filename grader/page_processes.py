@@ -24,11 +24,9 @@ main process, as it is for a small class (`PROCESSES_FROM`) and an exam's report
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import multiprocessing
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -44,8 +42,6 @@ PROCESSES_FROM = 300  # students whose pages the main process renders before chi
 CHUNK = 16  # students a message: about 140 KB pickled, under a socket's buffer (212 KB)
 IN_FLIGHT = 2  # chunks a child holds: the one it renders and the next, queued
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_PARENT_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 _ITEM_FIELDS = tuple(field.name for field in fields(ItemResult))
 _RESULT_FIELDS = tuple(field.name for field in fields(SubmissionResult) if field.name != "items")
@@ -107,6 +103,8 @@ class PageProcesses:
         self._chunk: list[tuple[str, tuple]] = []
 
     def __enter__(self) -> PageProcesses:
+        from grader import workers  # started as the check workers are
+
         context = multiprocessing.get_context("fork")
         try:
             for _ in range(self.processes):
@@ -125,12 +123,7 @@ class PageProcesses:
                     name="grader-pages",
                     daemon=True,
                 )
-                # A signal meant for us must not reach the child before it can ignore it.
-                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
-                try:
-                    process.start()
-                finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                workers.start_child(process)
                 theirs.close()
                 self._children.append(_Child(process, ours))
         except BaseException:
@@ -223,14 +216,11 @@ def _child_main(
     # The parent's objects are ours too, shared with it until written: the collector must not
     # walk them (it would write to every page of them, and copy the parent's whole heap).
     gc.freeze()
-    _die_with_parent(parent_pid)
+    from grader.workers import become_child  # the check workers' first steps
+
+    become_child(parent_pid, bounded=False)
     for end in parents:
         end.close()
-    # Ctrl-C reaches the whole process group; the parent decides and stops us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for default in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(default, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
     for chunk in _chunks(connection):
         name = ""
         try:
@@ -264,13 +254,3 @@ def _chunks(connection: Connection) -> Iterator[list]:
 def _reply_failed(connection: Connection, message: str) -> None:
     with contextlib.suppress(OSError):
         connection.send(("failed", message))
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux), as the check
-    workers do; the parent may have died before the request."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:
-        os._exit(1)

@@ -38,7 +38,7 @@ from pathlib import Path
 from grader.model import Rubric
 from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
-from grader.workers import _PARENT_SIGNALS, _die_with_parent, _resident
+from grader.workers import _resident, become_child, run_bounded, start_child
 
 READ_BESIDE_FROM = 2048  # files: a class smaller than this is read in the main process
 AHEAD = 3  # chunks asked of the reader before the main process needs them
@@ -94,11 +94,7 @@ def _reader_main(
     """The reader's whole life, forked: say it is ready, then read each file asked for, each
     within the CPU seconds asked, replying for each as soon as it is read, until the parent
     closes the connection. Each request is ([(index, path), ...], CPU seconds)."""
-    _die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for default in (signal.SIGTERM, signal.SIGHUP, signal.SIGPROF):
-        signal.signal(default, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
+    become_child(parent_pid)
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes:
@@ -108,27 +104,17 @@ def _reader_main(
         connection.send(("ready",))
     except BaseException:
         os._exit(1)
+
+    def read(path: str) -> Loaded:
+        return load(Path(path), rubric, columns)
+
     while True:
         try:
             batch, cpu_seconds = connection.recv()
         except (EOFError, OSError):
             os._exit(0)
         for index, path in batch:
-            signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
-            try:
-                reply: tuple = ("done", index, load(Path(path), rubric, columns))
-            except MemoryError:
-                reply = ("memory", index)
-            except BaseException as exc:  # a bug must not cost the other files
-                reply = ("raised", index, type(exc).__name__)
-            finally:
-                signal.setitimer(signal.ITIMER_PROF, 0)
-            try:
-                connection.send(reply)
-            except MemoryError:
-                connection.send(("memory", index))
-            except Exception as exc:  # e.g. a submission that cannot be pickled
-                connection.send(("raised", index, type(exc).__name__))
+            run_bounded(connection, read, index, path, cpu_seconds)
 
 
 class BesideReader:
@@ -222,17 +208,14 @@ class BesideReader:
             name="grader-reader",
             daemon=True,
         )
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
         try:
-            process.start()
+            start_child(process)
         except OSError:  # no process to be had (EAGAIN, ENOMEM): the files are read here
             ours.close()
             theirs.close()
             self._here = True
             self._pending.clear()
             return
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         theirs.close()
         self._process, self._connection, self._ready = process, ours, False
         # One poll object for the reader's life: `Connection.poll` builds a selector a call.

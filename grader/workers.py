@@ -55,6 +55,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from grader.errors import GraderError
 from grader.grade import grade_task
@@ -105,6 +106,31 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def become_child(parent_pid: int, bounded: bool = True) -> None:
+    """What a child process of ours (a worker, the reader of grader/reading.py, a page child of
+    grader/page_processes.py) does first, forked with the parent's stop signals blocked
+    (`start_child`): die with the parent, leave Ctrl-C to the parent (it reaches the whole
+    process group; the parent decides and stops us), take the default action of SIGTERM and
+    SIGHUP (and, `bounded`, of SIGPROF: the computing-time bound ends the process), then let
+    the signals in."""
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for default in (signal.SIGTERM, signal.SIGHUP, *((signal.SIGPROF,) if bounded else ())):
+        signal.signal(default, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
+
+
+def start_child(process: multiprocessing.process.BaseProcess) -> None:
+    """Start `process` with the stop signals blocked, so that none meant for this process
+    reaches the child before it can ignore it (`become_child`); they are let in again here
+    whatever happens."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _worker_main(
     connection: Connection,
     rubric_text: str,
@@ -119,12 +145,7 @@ def _worker_main(
     Each message is a batch, ([(index, task), ...], CPU seconds for each); each task gets its
     own reply, naming its index, as soon as it is checked. A worker never prints: what goes
     wrong is a reply or its exit status."""
-    _die_with_parent(parent_pid)
-    # Ctrl-C reaches the whole process group; the parent decides and stops us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for default in (signal.SIGTERM, signal.SIGHUP, signal.SIGPROF):
-        signal.signal(default, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
+    become_child(parent_pid)
     global _rubric
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed worker leaves no core file
@@ -148,23 +169,25 @@ def _worker_main(
         except (EOFError, OSError):
             os._exit(0)
         for index, task in batch:
-            _check_one(connection, work, index, task, cpu_seconds)
+            run_bounded(connection, work, index, task, cpu_seconds)
 
 
-def _check_one(
+def run_bounded(
     connection: Connection,
-    work: Callable[[Task], ItemResult],
+    work: Callable[[Any], object],
     index: int,
-    task: Task,
+    task: Any,
     cpu_seconds: float,
 ) -> None:
-    """Check one task within `cpu_seconds` of computing time and reply for it."""
+    """`work(task)` (a check, or the reader's reading of a file) within `cpu_seconds` of
+    computing time, and the reply for it: ("done", index, result), or ("memory", index), or
+    ("raised", index, the exception's name)."""
     signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
     try:
         reply = ("done", index, work(task))
     except MemoryError:
         reply = ("memory", index)
-    except BaseException as exc:  # a bug must not cost the other answers
+    except BaseException as exc:  # a bug must not cost the other tasks
         reply = ("raised", index, type(exc).__name__)
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
@@ -172,7 +195,7 @@ def _check_one(
         connection.send(reply)
     except MemoryError:
         connection.send(("memory", index))
-    except Exception as exc:  # e.g. a result that cannot be pickled
+    except Exception as exc:  # e.g. a result (a check's, a file's) that cannot be pickled
         connection.send(("raised", index, type(exc).__name__))
 
 
@@ -402,12 +425,7 @@ class BoundedChecker:
             name="grader-worker",
             daemon=True,
         )
-        # A signal meant for us must not reach the new worker before it can ignore it.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
-        try:
-            process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        start_child(process)
         theirs.close()
         return _Worker(process, ours, time.monotonic())
 

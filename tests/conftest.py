@@ -1,12 +1,39 @@
 """Hypothesis draws new examples on every run on a developer's machine, where a new failure is
 worth finding; in CI (`CI` set, as `.ci/run` sets it) it draws the same ones every time, so
 that a run lands or not on the code, not on luck. A failure found locally is replayed from
-Hypothesis's example database."""
+Hypothesis's example database.
+
+`seed_class`, shared by the report tests: the example class graded once a module and read
+back from its gradebook."""
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="module")
+def seed_class(tmp_path_factory):
+    """The example class (submissions/22-52-q4) graded, read back from its gradebook:
+    (run, batch)."""
+    from grader import gradebook
+    from grader.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path_factory.mktemp("out")
+    code = main(
+        ["grade", str(root / "submissions" / "22-52-q4"), "--rubric",
+         str(root / "rubrics" / "22-52-q4.yaml"), "--out", str(out), "--jobs", "1"]
+    )  # fmt: skip
+    assert code == 0
+    connection = gradebook.connect(out / "gradebook.sqlite")
+    try:
+        run = gradebook.latest_run(connection)
+        return run, gradebook.load_batch(connection, run)
+    finally:
+        connection.close()

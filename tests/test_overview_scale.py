@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook
-from grader.cli import main
 from grader.html_report import (
     GROUPS_SHOWN,
     MEMBERS_SHOWN,
@@ -26,20 +24,6 @@ from grader.model import Batch
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
 CLASS_SIZE = 500
-
-
-@pytest.fixture(scope="module")
-def seed_class(tmp_path_factory):
-    """The example class, graded, read back from its gradebook: (run, batch)."""
-    out = tmp_path_factory.mktemp("out")
-    code = main(
-        ["grade", str(ROOT / "submissions" / "22-52-q4"), "--rubric", str(RUBRIC), "--out",
-         str(out), "--jobs", "1"]
-    )  # fmt: skip
-    assert code == 0
-    connection = gradebook.connect(out / "gradebook.sqlite")
-    run = gradebook.latest_run(connection)
-    return run, gradebook.load_batch(connection, run)
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook, html_report, page_processes
+from grader import html_report, page_processes
 from grader.cli import main
 from grader.html_report import write_html_report
 from grader.model import Batch, FileFailure, ItemResult, SubmissionResult
@@ -36,22 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
 
 needs_fork = pytest.mark.skipif(not page_processes.can_fork(), reason="needs fork")
-
-
-@pytest.fixture(scope="module")
-def seed_class(tmp_path_factory):
-    """The example class graded and read back: (rubric, batch)."""
-    out = tmp_path_factory.mktemp("out")
-    code = main(
-        ["grade", str(ROOT / "submissions" / "22-52-q4"), "--rubric", str(RUBRIC), "--out",
-         str(out), "--jobs", "1"]
-    )  # fmt: skip
-    assert code == 0
-    connection = gradebook.connect(out / "gradebook.sqlite")
-    run = gradebook.latest_run(connection)
-    batch = gradebook.load_batch(connection, run)
-    connection.close()
-    return run.rubric, batch
 
 
 def mixed_class(batch: Batch, seed: int, size: int) -> list[SubmissionResult]:
@@ -183,7 +167,8 @@ def write(rubric, results, out: Path, **kwargs) -> tuple[int, list[str]]:
 def test_pages_written_by_children_are_the_files_written_in_one_process(
     seed_class, tmp_path, size, processes, processes_from
 ):
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
     results = mixed_class(batch, size, size)
     alone = write(rubric, results, tmp_path / "alone", processes=0)
     beside = write(
@@ -197,7 +182,8 @@ def test_pages_written_by_children_are_the_files_written_in_one_process(
 
 
 def test_a_small_class_starts_no_process(seed_class, tmp_path, monkeypatch):
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
 
     def no_process(*_args):
         raise AssertionError("a process was started for a small class")
@@ -211,7 +197,8 @@ def test_a_small_class_starts_no_process(seed_class, tmp_path, monkeypatch):
 
 @needs_fork
 def test_pages_are_written_here_when_no_child_can_be_started(seed_class, tmp_path, monkeypatch):
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
     started = []
 
     def cannot_fork(process):
@@ -231,7 +218,8 @@ def test_pages_are_written_here_when_no_child_can_be_started(seed_class, tmp_pat
 def test_a_rerun_leaves_unchanged_pages_alone_rewrites_changed_ones_and_removes_stale_ones(
     seed_class, tmp_path
 ):
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
     results = mixed_class(batch, 11, 40)
     out = tmp_path / "out"
     write(rubric, results, out, processes=2, processes_from=0)
@@ -309,7 +297,8 @@ def kill_self():
 def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
     seed_class, tmp_path, monkeypatch, how, message
 ):
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
     old = mixed_class(batch, 1, 60)
     out = tmp_path / "out"
     write(rubric, old, out, processes=0)
@@ -332,7 +321,8 @@ def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
 def test_an_error_in_the_main_process_stops_the_children_and_leaves_the_old_files_whole(
     seed_class, tmp_path
 ):
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
     out = tmp_path / "out"
     write(rubric, mixed_class(batch, 1, 60), out, processes=0)
     before = files(out)
@@ -467,7 +457,8 @@ def test_a_signal_stops_grader_report_while_children_render_and_the_children_wit
 
 def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monkeypatch):
     # `grader serve` rebuilds the pages in a thread of its threaded server
-    rubric, batch = seed_class
+    run, batch = seed_class
+    rubric = run.rubric
 
     def no_process(*_args):
         raise AssertionError("a process was forked beside another thread")

@@ -19,7 +19,6 @@ import pytest
 
 from grader import answer_groups as grouping
 from grader import gradebook
-from grader.cli import main
 from grader.html_report import (
     MEMBERS_SHOWN,
     ClassOverview,
@@ -36,22 +35,6 @@ from grader.report import FolderWriter, batch_json, part_marks
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
-
-
-@pytest.fixture(scope="module")
-def seed_class(tmp_path_factory):
-    """The example class graded and read back: (run, batch)."""
-    out = tmp_path_factory.mktemp("out")
-    code = main(
-        ["grade", str(ROOT / "submissions" / "22-52-q4"), "--rubric", str(RUBRIC), "--out",
-         str(out), "--jobs", "1"]
-    )  # fmt: skip
-    assert code == 0
-    connection = gradebook.connect(out / "gradebook.sqlite")
-    run = gradebook.latest_run(connection)
-    batch = gradebook.load_batch(connection, run)
-    connection.close()
-    return run, batch
 
 
 def random_class(batch: Batch, seed: int, size: int) -> list[SubmissionResult]:

@@ -190,11 +190,16 @@ def _is_our_temporary(name: str, target: str) -> bool:
     return of == target or of in OUTPUT_NAMES or PAGE_NAME.fullmatch(of) is not None
 
 
-def _remove_stale_temporaries(folder: Path, target: str) -> None:
-    """Temporary files of ours left by a killed run (the folder is locked: none is in use)."""
+def _remove_stale_temporaries(
+    folder: Path, target: str, keep: frozenset[str] | set[str] = frozenset()
+) -> None:
+    """Temporary files of ours left by a killed run (the folder is locked: none is in use),
+    but those named in `keep`."""
     with os.scandir(folder) as entries:
         for entry in entries:
-            if _is_our_temporary(entry.name, target) and entry.is_file(follow_symlinks=False):
+            if entry.name in keep or not _is_our_temporary(entry.name, target):
+                continue
+            if entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
 
@@ -306,11 +311,13 @@ class FolderWriter:
         self._pending.append((temporary, self.folder / name))
 
     def remove_strays(self) -> None:
-        """Remove every temporary file of ours in the folder: what processes writing into it
-        for this writer (`write_beside`) left when they were stopped before their files were
-        adopted. The folder is locked: none is another writer's."""
+        """Remove every temporary file of ours in the folder but this writer's own (written or
+        adopted, still to be put in place): what processes writing into it for this writer
+        (`write_beside`) left when they were stopped before their files were adopted. The
+        folder is locked: none is another writer's."""
+        own = {Path(temporary).name for temporary, _ in self._pending}
         try:
-            _remove_stale_temporaries(self.folder, "")
+            _remove_stale_temporaries(self.folder, "", keep=own)
         except OSError as error:
             raise OutputError(f"cannot tidy {self.folder}: {_why(error)}") from None
 

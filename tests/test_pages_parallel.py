@@ -196,7 +196,10 @@ def test_a_small_class_starts_no_process(seed_class, tmp_path, monkeypatch):
 
 
 @needs_fork
-def test_pages_are_written_here_when_no_child_can_be_started(seed_class, tmp_path, monkeypatch):
+@pytest.mark.parametrize("processes_from", [0, 10])  # 10: pages written here are waiting
+def test_pages_are_written_here_when_no_child_can_be_started(
+    seed_class, tmp_path, monkeypatch, processes_from
+):
     run, batch = seed_class
     rubric = run.rubric
     started = []
@@ -207,7 +210,7 @@ def test_pages_are_written_here_when_no_child_can_be_started(seed_class, tmp_pat
 
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", cannot_fork)
     results = mixed_class(batch, 5, 40)
-    write(rubric, results, tmp_path / "fallback", processes=2, processes_from=0)
+    write(rubric, results, tmp_path / "fallback", processes=2, processes_from=processes_from)
     write(rubric, results, tmp_path / "alone", processes=0)
     assert len(started) == 1
     assert files(tmp_path / "fallback") == files(tmp_path / "alone")

@@ -123,9 +123,10 @@ class PageProcesses:
                     name="grader-pages",
                     daemon=True,
                 )
-                workers.start_child(process)
+                with workers.stop_signals_blocked():
+                    process.start()
+                    self._children.append(_Child(process, ours))
                 theirs.close()
-                self._children.append(_Child(process, ours))
         except BaseException:
             self._stop(failed=True)
             raise

@@ -38,7 +38,7 @@ from pathlib import Path
 from grader.model import Rubric
 from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
-from grader.workers import _resident, become_child, run_bounded, start_child
+from grader.workers import _resident, become_child, run_bounded, stop_signals_blocked
 
 READ_BESIDE_FROM = 2048  # files: a class smaller than this is read in the main process
 AHEAD = 3  # chunks asked of the reader before the main process needs them
@@ -147,7 +147,11 @@ class BesideReader:
         self._here = False  # no reader could start: the files left are read in this process
 
     def __enter__(self) -> BesideReader:
-        self._ask(min(len(self.files), AHEAD * self.chunk))
+        try:
+            self._ask(min(len(self.files), AHEAD * self.chunk))
+        except BaseException:  # Ctrl-C as the reader starts: __exit__ would not be called
+            self._stop()
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -209,7 +213,9 @@ class BesideReader:
             daemon=True,
         )
         try:
-            start_child(process)
+            with stop_signals_blocked():
+                process.start()
+                self._process, self._connection, self._ready = process, ours, False
         except OSError:  # no process to be had (EAGAIN, ENOMEM): the files are read here
             ours.close()
             theirs.close()
@@ -217,7 +223,6 @@ class BesideReader:
             self._pending.clear()
             return
         theirs.close()
-        self._process, self._connection, self._ready = process, ours, False
         # One poll object for the reader's life: `Connection.poll` builds a selector a call.
         self._poller = select.poll()
         self._poller.register(ours.fileno(), select.POLLIN)

@@ -52,7 +52,7 @@ import resource
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -109,7 +109,7 @@ def _die_with_parent(parent_pid: int) -> None:
 def become_child(parent_pid: int, bounded: bool = True) -> None:
     """What a child process of ours (a worker, the reader of grader/reading.py, a page child of
     grader/page_processes.py) does first, forked with the parent's stop signals blocked
-    (`start_child`): die with the parent, leave Ctrl-C to the parent (it reaches the whole
+    (`stop_signals_blocked`): die with the parent, leave Ctrl-C to the parent (it reaches the whole
     process group; the parent decides and stops us), take the default action of SIGTERM and
     SIGHUP (and, `bounded`, of SIGPROF: the computing-time bound ends the process), then let
     the signals in."""
@@ -120,13 +120,16 @@ def become_child(parent_pid: int, bounded: bool = True) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
 
 
-def start_child(process: multiprocessing.process.BaseProcess) -> None:
-    """Start `process` with the stop signals blocked, so that none meant for this process
-    reaches the child before it can ignore it (`become_child`); they are let in again here
-    whatever happens."""
+@contextlib.contextmanager
+def stop_signals_blocked() -> Iterator[None]:
+    """The stop signals (Ctrl-C, SIGTERM, SIGHUP) held back while a child is started and
+    recorded: none meant for this process reaches the child before it can ignore them
+    (`become_child`), and none interrupts this process between the child's start and its
+    record, which would leave a child no one stops. They are let in on leaving, whatever
+    happens."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
     try:
-        process.start()
+        yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
@@ -278,7 +281,11 @@ class BoundedChecker:
         return sum(worker.process.is_alive() for worker in self._workers)
 
     def __enter__(self) -> BoundedChecker:
-        self._start_first_worker()
+        try:
+            self._start_first_worker()
+        except BaseException:  # Ctrl-C as the first worker starts: __exit__ would not be called
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -317,7 +324,7 @@ class BoundedChecker:
         if run.failures_in_a_row < MAX_START_FAILURES:
             wanted = min(self._max_workers, len(run.pending) + self._busy())
             while len(self._workers) < wanted:
-                self._workers.append(self._start_worker())
+                self._start_worker()
         elif not self._workers:
             for index in run.pending:
                 run.results[index] = self._not_started(run.tasks[index], run.last_failure)
@@ -409,6 +416,7 @@ class BoundedChecker:
     # --- the workers ------------------------------------------------------------------------
 
     def _start_worker(self) -> _Worker:
+        """A new worker, started and recorded among the workers."""
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
@@ -425,9 +433,12 @@ class BoundedChecker:
             name="grader-worker",
             daemon=True,
         )
-        start_child(process)
+        with stop_signals_blocked():
+            process.start()
+            worker = _Worker(process, ours, time.monotonic())
+            self._workers.append(worker)  # recorded before a signal can interrupt us
         theirs.close()
-        return _Worker(process, ours, time.monotonic())
+        return worker
 
     def _start_first_worker(self) -> None:
         """Start one worker and wait until it has loaded the rubric: a limit too small for that
@@ -435,7 +446,6 @@ class BoundedChecker:
         why = ""
         for _ in range(MAX_START_FAILURES):
             worker = self._start_worker()
-            self._workers.append(worker)
             gone = False
             while not worker.ready and not gone:
                 gone = any(w is worker for w, _, _ in self._events())

@@ -27,6 +27,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -182,10 +183,14 @@ class PageProcesses:
     def _died(self, child: _Child) -> GraderError:
         if child.process.is_alive():  # its pipe closed, yet running: stopped all the same
             child.process.kill()
-        child.process.join()
+            child.process.join()
+            why = "closed its pipe"
+        else:
+            child.process.join()
+            why = _ended(child.process.exitcode)
         return OutputError(
             f"cannot write the students' pages in {self.pages.folder}: a process writing them "
-            f"stopped (exit status {child.process.exitcode})"
+            f"stopped ({why})"
         )
 
     def _stop(self, failed: bool) -> None:
@@ -201,6 +206,16 @@ class PageProcesses:
             child.process.join()
         if failed:
             self.pages.remove_strays()
+
+
+def _ended(code: int | None) -> str:
+    """How a child's exit code reads: a signal's name for a negative one."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
 def _child_main(

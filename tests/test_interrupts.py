@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import wait_until_gone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,24 +101,6 @@ def _spinning_workers(process: subprocess.Popen, pids: Path, count: int) -> list
     return [int(path.name) for path in pids.iterdir()]
 
 
-def _alive(pid: int) -> bool:
-    """Running or able to run: not gone, and not a zombie waiting for a reaper."""
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return status.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def _wait_until_gone(pids: list[int]) -> list[int]:
-    """The pids still alive after a generous wait (a hang guard, not a speed assertion)."""
-    for _ in range(600):
-        if not any(_alive(pid) for pid in pids):
-            return []
-        time.sleep(0.05)
-    return [pid for pid in pids if _alive(pid)]
-
-
 def _wait_until_stored(db: Path, count: int) -> None:
     """Wait until the gradebook holds `count` students (a hang guard, not a speed assertion)."""
     for _ in range(1200):
@@ -160,7 +143,7 @@ def test_the_workers_die_with_grader_grade(tmp_path, cleanup, sent, exit_code):
     process.wait(timeout=300)
     stderr = (tmp_path / "stderr").read_text()
     assert process.returncode == exit_code, stderr
-    assert _wait_until_gone(workers) == [], "workers left computing after grader ended"
+    assert wait_until_gone(workers) == [], "workers left computing after grader ended"
     if sent != signal.SIGKILL:
         assert stderr.splitlines()[-1] == "interrupted; 0 students stored, re-run to finish"
         assert "Traceback" not in stderr
@@ -183,4 +166,4 @@ def test_ctrl_c_says_how_many_students_were_stored_and_exits_130(tmp_path, clean
     assert process.returncode == 130, stderr
     assert stderr.splitlines() == [f"interrupted; {stored} students stored, re-run to finish"]
     assert stdout == ""
-    assert _wait_until_gone(workers) == []
+    assert wait_until_gone(workers) == []

@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from processes import wait_until_gone
 
 from grader import html_report, page_processes
 from grader.cli import main
@@ -368,24 +369,6 @@ HARNESS = textwrap.dedent(
 )
 
 
-def _alive(pid: int) -> bool:
-    """Running or able to run: not gone, and not a zombie waiting for a reaper."""
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return status.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def _wait_until_gone(pids: list[int]) -> list[int]:
-    """The pids still alive after a generous wait (a hang guard, not a speed assertion)."""
-    for _ in range(600):
-        if not any(_alive(pid) for pid in pids):
-            return []
-        time.sleep(0.05)
-    return [pid for pid in pids if _alive(pid)]
-
-
 @pytest.fixture(scope="module")
 def graded_40(tmp_path_factory):
     """A gradebook of 40 students, and a report folder whose every page differs from what
@@ -444,7 +427,7 @@ def test_a_signal_stops_grader_report_while_children_render_and_the_children_wit
         process.wait(timeout=300)
         assert process.returncode == exit_code, (tmp_path / "stderr").read_text()
         assert (tmp_path / "stderr").read_text().splitlines() == said
-        assert children and _wait_until_gone(children) == []
+        assert children and wait_until_gone(children) == []
     finally:  # whatever is left of the process group, once the test has looked
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

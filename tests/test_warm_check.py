@@ -26,6 +26,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from processes import alive
 
 from grader import warm
 
@@ -98,18 +99,10 @@ class WarmFolder:
         shutil.rmtree(self.runtime, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state not in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
-
-
 def _wait_gone(pid: int, kill_after: float) -> bool:
     """Whether `pid` ended within `kill_after` seconds; killed if it did not."""
     deadline = time.monotonic() + kill_after
-    while _alive(pid):
+    while alive(pid):
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             return False
@@ -370,7 +363,7 @@ def test_hostile_answers_are_bounded_and_the_checker_answers_the_next(warm_folde
     assert warm_folder.run("check", "--warm", RUBRIC, "b.params", "9CD + D") == warm_folder.run(
         "check", RUBRIC, "b.params", "9CD + D"
     )
-    assert warm_folder.checkers() == [pid] and _alive(pid)
+    assert warm_folder.checkers() == [pid] and alive(pid)
 
 
 def _raw_request(folder: WarmFolder, payload: bytes) -> bytes:

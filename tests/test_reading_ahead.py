@@ -315,7 +315,8 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 @pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_the_reader_dies_with_grader_grade(tmp_path, monkeypatch, sent):
-    from test_interrupts import _spinning_workers, _start, _wait_until_gone
+    from processes import wait_until_gone
+    from test_interrupts import _spinning_workers, _start
 
     monkeypatch.setenv(reading.ENV_THRESHOLD, "1")  # two files: read beside all the same
     process = _start(tmp_path, quick=0, spinning=2, jobs=1)
@@ -325,7 +326,7 @@ def test_the_reader_dies_with_grader_grade(tmp_path, monkeypatch, sent):
         assert len(children) == 2  # the worker and the reader, idle with every file read
         os.kill(process.pid, sent)  # to grader alone, not to its process group
         process.wait(timeout=300)
-        assert _wait_until_gone(children) == []
+        assert wait_until_gone(children) == []
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

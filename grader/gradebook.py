@@ -27,7 +27,15 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.exam import Exam, ExamQuestion
 from grader.grade import Checker, start_checking
-from grader.model import Batch, FileFailure, ItemResult, Rubric, SubmissionResult, Task
+from grader.model import (
+    ITEM_RESULT_FIELDS,
+    Batch,
+    FileFailure,
+    ItemResult,
+    Rubric,
+    SubmissionResult,
+    Task,
+)
 from grader.overrides import Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
 
@@ -518,13 +526,12 @@ class DamagedRow(Exception):
 
 
 _LOOKED_UP = 500  # answers a query looks up: within SQLite's smallest limit of parameters
-_ITEM_FIELDS = tuple(field.name for field in dataclasses.fields(ItemResult))
 
 
 def _item_to_json(result: ItemResult) -> str:
     """What `dataclasses.asdict` gives, encoded, without its deep copy (every field of an
     item result is a text, a number, None or a tuple of them)."""
-    return _encode_json({name: getattr(result, name) for name in _ITEM_FIELDS})
+    return _encode_json({name: getattr(result, name) for name in ITEM_RESULT_FIELDS})
 
 
 def _item_from_json(text: str) -> ItemResult:

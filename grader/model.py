@@ -10,7 +10,7 @@ what a kind reads an answer into (a parsed count, a formula) is its `reading`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -271,6 +271,11 @@ class ItemResult:
         not read the answer (a written exam has no second attempt: what a machine cannot read,
         a person must, and its 0 marks are provisional until they do)."""
         return self.verdict in ("needs_review", "error", "invalid")
+
+
+# An item result's fields, in their order: each a text, a number, None or a tuple of them, so a
+# result is whole as these values (the gradebook's cache of checks, the page processes).
+ITEM_RESULT_FIELDS = tuple(f.name for f in fields(ItemResult))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.model import ItemResult, Rubric, SubmissionResult
+from grader.model import ITEM_RESULT_FIELDS, ItemResult, Rubric, SubmissionResult
 from grader.report import FolderWriter, OutputError, write_beside
 
 PROCESSES_FROM = 300  # students whose pages the main process renders before children start
@@ -44,9 +44,8 @@ CHUNK = 16  # students a message: about 140 KB pickled, under a socket's buffer 
 IN_FLIGHT = 2  # chunks a child holds: the one it renders and the next, queued
 
 
-_ITEM_FIELDS = tuple(field.name for field in fields(ItemResult))
 _RESULT_FIELDS = tuple(field.name for field in fields(SubmissionResult) if field.name != "items")
-_item_values = attrgetter(*_ITEM_FIELDS)
+_item_values = attrgetter(*ITEM_RESULT_FIELDS)
 _result_values = attrgetter(*_RESULT_FIELDS)
 
 
@@ -64,7 +63,7 @@ def decode(values: tuple) -> SubmissionResult:
     rebuilt = {}
     for item_fields in items:
         item = _new(ItemResult)
-        item.__dict__.update(zip(_ITEM_FIELDS, item_fields, strict=True))
+        item.__dict__.update(zip(ITEM_RESULT_FIELDS, item_fields, strict=True))
         rebuilt[item_fields[0]] = item  # item_id comes first
     result = _new(SubmissionResult)
     result.__dict__.update(zip(_RESULT_FIELDS, own, strict=True))

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import resource
 import select
 import signal
 import time
@@ -38,7 +37,7 @@ from pathlib import Path
 from grader.model import Rubric
 from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
-from grader.workers import _resident, become_child, run_bounded, stop_signals_blocked
+from grader.workers import become_child, bound_memory, run_bounded, stop_signals_blocked
 
 READ_BESIDE_FROM = 2048  # files: a class smaller than this is read in the main process
 AHEAD = 3  # chunks asked of the reader before the main process needs them
@@ -96,11 +95,7 @@ def _reader_main(
     closes the connection. Each request is ([(index, path), ...], CPU seconds)."""
     become_child(parent_pid)
     try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-            if _resident() > memory_bytes:
-                raise MemoryError
+        bound_memory(memory_bytes)
         connection.send(("ready",))
     except BaseException:
         os._exit(1)

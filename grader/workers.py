@@ -120,6 +120,17 @@ def become_child(parent_pid: int, bounded: bool = True) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
 
 
+def bound_memory(memory_bytes: int, forked: bool = True) -> None:
+    """A child's bounds before its first task: no core file when it is killed, and at most
+    `memory_bytes` of address space (no bound when 0). MemoryError when, `forked`, what it
+    holds already (the parent's rubric and all) is more than the bound."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        if forked and _resident() > memory_bytes:
+            raise MemoryError
+
+
 @contextlib.contextmanager
 def stop_signals_blocked() -> Iterator[None]:
     """The stop signals (Ctrl-C, SIGTERM, SIGHUP) held back while a child is started and
@@ -151,11 +162,7 @@ def _worker_main(
     become_child(parent_pid)
     global _rubric
     try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed worker leaves no core file
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-            if loaded is not None and _resident() > memory_bytes:
-                raise MemoryError  # what it holds, the rubric and all, is more than the limit
+        bound_memory(memory_bytes, forked=loaded is not None)
         _rubric = _worker_rubric(loaded, rubric_text, rubric_path)
         connection.send(("ready",))
     except MemoryError:

@@ -492,7 +492,7 @@ def _grade_question(
         overrides = gradebook.load_overrides(connection, rubric.id)
         run_id = gradebook.start_run(connection, rubric, rubric.source_text)
         checker = gradebook.CachedChecker(
-            bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn
+            bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn, deferred=True
         )
         streamed = _Streamed(rubric, overrides, matcher, bool(args.json))
 
@@ -504,7 +504,9 @@ def _grade_question(
             streamed.add(placed, regrade.before_of(rows, overrides))
 
         def store(results):
-            # One transaction a chunk: an interruption loses at most the chunk being graded.
+            # One transaction a chunk, with the new checks met since the chunk before: an
+            # interruption loses at most the chunk being graded.
+            checker.write_checks()
             gradebook.store_submissions(connection, run_id, rubric.id, results)
             counted(results)
 
@@ -519,6 +521,7 @@ def _grade_question(
         except BaseException:
             streamed.close()
             raise
+        checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
     gradebook.store_failures(connection, run_id, batch.failures)
     changes = streamed.regrade_report()

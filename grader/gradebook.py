@@ -456,11 +456,16 @@ class CachedChecker:
         rubric: Rubric,
         read: bool = True,
         on_damaged: Callable[[str], None] | None = None,
+        deferred: bool = False,
     ):
         self.inner, self.connection, self.rubric = inner, connection, rubric
         self.read, self.on_damaged = read, on_damaged
         self.code = code_fingerprint()
         self.hits = 0
+        # `deferred`: new checks are kept (`_unwritten`) until `write_checks` puts them in the
+        # caller's next transaction, or `flush` commits them: one synced commit a chunk, not two.
+        self.deferred = deferred
+        self._unwritten: list[tuple] = []
 
     def _key(self, task: Task) -> tuple:
         return (self.rubric.sha256, self.code, task.item_id, task.text)
@@ -505,20 +510,35 @@ class CachedChecker:
 
         def results() -> list[ItemResult]:
             checked = waiting()
-            with self.connection:
-                self.connection.executemany(
-                    "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id,"
-                    " answer, result) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (*self._key(task), _item_to_json(result))
-                        for task, result in zip(missing, checked, strict=True)
-                        if result.verdict != "error"
-                    ],
-                )
+            self._unwritten.extend(
+                (*self._key(task), _item_to_json(result))
+                for task, result in zip(missing, checked, strict=True)
+                if result.verdict != "error"
+            )
+            if not self.deferred:
+                self.flush()
             found.update(zip(missing, checked, strict=True))
             return [found[task] for task in tasks]
 
         return results
+
+    def write_checks(self) -> None:
+        """The new checks not yet written, written in the connection's current transaction
+        (begun by this write if none is open): committed with whatever the caller commits
+        next, or rolled back with it."""
+        unwritten, self._unwritten = self._unwritten, []
+        if unwritten:
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id,"
+                " answer, result) VALUES (?, ?, ?, ?, ?)",
+                unwritten,
+            )
+
+    def flush(self) -> None:
+        """The new checks not yet written, written and committed."""
+        if self._unwritten:
+            with self.connection:
+                self.write_checks()
 
 
 class DamagedRow(Exception):

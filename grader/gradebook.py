@@ -377,29 +377,31 @@ def store_submissions(
     latest = {result.student: result for result in results}
     with connection:
         stored = _stored_rows(connection, run_id, question, list(latest))
-        written = 0
+        students, items = [], []  # what is written: each student's row, every item's row
         for result in latest.values():
             source = (result.source, json.dumps(list(result.warnings)))
             rows = {item.item_id: _item_row(item) for item in result.items.values()}
             if stored.get(result.student) == (source, rows):
                 continue
-            written += 1
-            connection.execute(
-                "INSERT INTO submissions (question, student, source, warnings, run_id)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source ="
-                " excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
-                (question, result.student, *source, run_id),
-            )
-            connection.execute(
-                "DELETE FROM item_results WHERE question = ? AND student = ?",
-                (question, result.student),
-            )
-            connection.executemany(
-                f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
-                f" (?, ?, ?{', ?' * 16})",
-                [(question, result.student, run_id, *row) for row in rows.values()],
-            )
-    return written
+            students.append((question, result.student, *source, run_id))
+            items.extend((question, result.student, run_id, *row) for row in rows.values())
+        # A statement for all the students written, not three a student.
+        connection.executemany(
+            "INSERT INTO submissions (question, student, source, warnings, run_id)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source ="
+            " excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
+            students,
+        )
+        connection.executemany(
+            "DELETE FROM item_results WHERE question = ? AND student = ?",
+            [(question, student) for question, student, *_ in students],
+        )
+        connection.executemany(
+            f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
+            f" (?, ?, ?{', ?' * 16})",
+            items,
+        )
+    return len(students)
 
 
 def _stored_rows(

@@ -25,13 +25,13 @@ MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000
 MAX_DEPTH = 100
 
-_STR = "tag:yaml.org,2002:str"
+_STR = STR_TAG = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:timestamp"}
-_MAP = "tag:yaml.org,2002:map"
+_MAP = MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
 
@@ -269,6 +269,12 @@ _FAST_LOADER = _FastLoader
 
 def load_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> YamlNode:
     """Compose one YAML document into located nodes, or raise `error` listing what is wrong."""
+    return located(path, compose_yaml(path, text, error), error)
+
+
+def compose_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> yaml.Node:
+    """PyYAML's nodes of one YAML document (no Python object constructed from a tag), or
+    raise `error` saying why it cannot be read: what `located` makes located nodes of."""
     try:
         try:
             node = yaml.compose(text, Loader=_FAST_LOADER)
@@ -292,11 +298,34 @@ def load_yaml(path: Path | str, text: str, error: type[FileProblemsError]) -> Ya
         raise error(path, [Problem(None, "", f"is not valid YAML: {exc}")]) from None
     if node is None:
         raise error(path, [Problem(None, "", "is empty")])
+    return node
+
+
+def located(path: Path | str, node: yaml.Node, error: type[FileProblemsError]) -> YamlNode:
+    """`compose_yaml`'s nodes as located nodes, checked (tags, duplicate keys, aliases, size
+    and depth), or raise `error` listing what is wrong."""
     composer = _Composer(path, error)
     result = composer.convert(node, "")
     if composer.problems:
         raise error(path, composer.problems)
     return result
+
+
+def plain_answer(node: yaml.Node) -> tuple[bool, str | None]:
+    """Whether `node`, one of `compose_yaml`'s, is a scalar answer `located` and
+    `Fields` read without a problem and without constructing it, and if so its text as
+    written (None: empty): a text (any style), or a plain value YAML 1.1 types by itself (a
+    number, a boolean, a date, a null). Anything else (a collection, an explicit tag, a tag
+    we do not allow) is (False, None): read the general way."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False, None
+    if node.tag == _STR:
+        return True, node.value
+    if node.style not in (None, "") or node.tag not in _SCALAR_TAGS:
+        return False, None
+    if len(node.value) > _REMEMBERED_LENGTH or node.tag != _scalar_tag(node.value, (True, False)):
+        return False, None
+    return True, None if node.tag == _NULL else node.value
 
 
 def _scalar_of(node: YamlNode, *types: type) -> bool:

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from grader.errors import Problem, SubmissionError
 from grader.model import Submission, SubmittedAnswer
 from grader.yaml_source import (
+    MAP_TAG,
+    MAX_NODES,
+    STR_TAG,
     Fields,
     Mapping,
     Scalar,
+    compose_yaml,
     describe_value,
-    read_yaml_file,
+    located,
+    plain_answer,
+    read_bounded_text,
 )
 
 
@@ -33,7 +41,68 @@ def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:
 def load_yaml_submission(path: Path | str) -> Submission:
     """Read one submission file, or raise `SubmissionError` saying what is wrong and where."""
     path = Path(path)
-    root = read_yaml_file(path, SubmissionError)
+    node = compose_yaml(path, read_bounded_text(path, SubmissionError), SubmissionError)
+    return _usual_submission(node, path) or _submission(located(path, node, SubmissionError), path)
+
+
+def _usual_submission(node: yaml.Node, path: Path) -> Submission | None:
+    """The submission of a file of the usual shape, read straight from PyYAML's nodes: a
+    mapping of `student` and `question` (texts, a student not blank) and `answers` (a mapping
+    of parts, each a mapping of items to scalar answers, `plain_answer`), and nothing else;
+    no key given twice. It is what `_submission` reads from the located nodes, without
+    making them (a class's files are mostly of this shape). None for any other file, which
+    `_submission` reads and reports on."""
+    top = _entries(node)
+    if top is None or top.keys() != {"student", "question", "answers"}:
+        return None
+    student, question, parts = (top[key][1] for key in ("student", "question", "answers"))
+    if not (_is_text(student) and _is_text(question) and student.value.strip()):
+        return None
+    by_part = _entries(parts)
+    if by_part is None:
+        return None
+    answers: dict[str, SubmittedAnswer] = {}
+    visited = 4  # the document, its three values; then each part and answer, as `located` counts
+    for part, (_, items_node) in by_part.items():
+        items = _entries(items_node)
+        if items is None:
+            return None
+        visited += 1 + len(items)
+        if visited > MAX_NODES:
+            return None
+        for item, (line, value) in items.items():
+            is_answer, text = plain_answer(value)
+            if not is_answer:
+                return None
+            answers[f"{part}.{item}"] = SubmittedAnswer(
+                None if text is None else text.strip(), line
+            )
+    return Submission(
+        student=student.value.strip(), question=question.value, source=str(path), answers=answers
+    )
+
+
+def _is_text(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG
+
+
+def _entries(node: yaml.Node) -> dict[str, tuple[int, yaml.Node]] | None:
+    """A mapping node's entries, name -> (line of the key, value), as `located` reads them;
+    None if it is not a mapping, has a tag, or has a key that is not a scalar or is given
+    twice."""
+    if not isinstance(node, yaml.MappingNode) or node.tag != MAP_TAG:
+        return None
+    entries: dict[str, tuple[int, yaml.Node]] = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value in entries:
+            return None
+        entries[key.value] = (key.start_mark.line + 1, value)
+    return entries
+
+
+def _submission(root, path: Path) -> Submission:
+    """A submission read from its located nodes (`yaml_source.located`), every problem
+    reported with its line and key."""
     problems: list[Problem] = []
     fields = Fields(root, "", problems)
     student = fields.text("student")

@@ -161,8 +161,10 @@ class Rubric:
     def symbol_table(self) -> dict[str, sympy.Symbol]:
         return self.context.symbol_table
 
-    @property
+    @cached_property
     def items(self) -> dict[str, Item]:
+        """Every item by its id, in the rubric's order: made once (a class asks for it for
+        every answer), so never to be changed."""
         return {item.id: item for part in self.parts for item in part.items}
 
     def item_for(self, part: str, name: str) -> Item | None:

@@ -385,7 +385,9 @@ class BoundedChecker:
         if kind == "done":
             result = reply[2]
             # The check caught the MemoryError itself; say which limit it ran into.
-            if result == score_error(item, task.text, MemoryError.__name__):
+            if result.verdict == "error" and result == score_error(
+                item, task.text, MemoryError.__name__
+            ):
                 return score_error(item, task.text, self._memory_message())
             return result
         if kind == "memory":

@@ -168,11 +168,24 @@ class Rubric:
         return {item.id: item for part in self.parts for item in part.items}
 
     def item_for(self, part: str, name: str) -> Item | None:
-        """The item of `part` that a submission calls `name` (its key, label or an alias)."""
-        for candidate in self.parts:
-            if candidate.key.casefold() == part.casefold():
-                return next((i for i in candidate.items if i.answers_to(name)), None)
-        return None
+        """The item of `part` that a submission calls `name` (its key, label or an alias):
+        of the first part so called (any case), its first item that `answers_to` the name."""
+        names = self._names.get(part.casefold())
+        return None if names is None else names.get(" ".join(name.split()).casefold())
+
+    @cached_property
+    def _names(self) -> dict[str, dict[str, Item]]:
+        """`item_for`'s look-up, made once: each part's key (folded) -> each name an item
+        answers to (folded) -> the first such item."""
+        names: dict[str, dict[str, Item]] = {}
+        for part in self.parts:
+            if part.key.casefold() in names:
+                continue
+            by_name = names[part.key.casefold()] = {}
+            for item in part.items:
+                for name in (item.key.casefold(), *item.labels):
+                    by_name.setdefault(name, item)
+        return names
 
     @property
     def max_total(self) -> float:

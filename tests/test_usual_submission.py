@@ -45,8 +45,8 @@ SCALARS = [
     "|\n    a\n    b", ">\n    folded\n    text", "'  padded  '", "  spaced", "x" * 70,
 ]  # fmt: skip
 ODD_SCALARS = [
-    "!!int abc", "!!float '1'", "!!int '0x10'", "!custom x", "!!null x", "!!bool 5", "1" * 70, "[1, 2]",
-    "{p: 1}", "&s shared", "*s",
+    "!!int abc", "!!float '1'", "!!int '0x10'", "!custom x", "!!null x", "!!bool 5", "1" * 70,
+    "[1, 2]", "{p: 1}", "&s shared", "*s",
 ]  # fmt: skip
 NAMES = ["a", "b", "params", "formula", "'quoted'", "1", "A", "a b"]
 ODD_NAMES = ["&k a", "*k", "a"]

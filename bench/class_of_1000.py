@@ -369,10 +369,36 @@ def distinct_submission(rng: random.Random, number: int, seeds: dict[str, list[s
     return data
 
 
-def write_class(folder: Path, students: int, seed: int, distinct: bool = False) -> None:
+def varied_submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> dict:
+    """A submission whose formulas and counts no other student writes, drawn as the class's
+    are (right and wrong, in every notation and naming of indices) and then made distinct by
+    the student's number as a factor: of the right-hand side of a formula, of the whole of a
+    count. Unlike `distinct_submission`, whose formulas all share one shape per item, these
+    vary in shape as a real class's distinct answers do, so that what a check remembers of a
+    shape helps only where the class repeats one."""
+    data = submission(rng, number, seeds)
+    k = number + 1
+    for items in data["answers"].values():
+        for name, text in items.items():
+            if not text or name == "explanation":
+                continue
+            if name == "params":
+                items[name] = f"{k}({text})"
+            else:
+                left, equals, right = text.partition("=")
+                items[name] = f"{left}= {k} {right.lstrip()}" if equals else f"{k} {text}"
+    return data
+
+
+DISTINCT = {"factor": distinct_submission, "varied": varied_submission}
+
+
+def write_class(folder: Path, students: int, seed: int, distinct: str | None = None) -> None:
+    """`distinct`: None (the class as drawn), "factor" (`distinct_submission`) or "varied"
+    (`varied_submission`)."""
     rng = random.Random(seed)
     seeds = seed_answers()
-    make = distinct_submission if distinct else submission
+    make = DISTINCT[distinct] if distinct else submission
     for number in range(1, students + 1):
         data = make(rng, number, seeds)
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
@@ -722,6 +748,12 @@ def main() -> None:
         help="every student writes formulas and counts no other student writes",
     )
     parser.add_argument(
+        "--varied",
+        action="store_true",
+        help="with --distinct: the distinct answers vary in shape as a class's do "
+        "(`varied_submission`), not only in a number",
+    )
+    parser.add_argument(
         "--compare",
         metavar="DIR",
         help="also run, in the same way, the grader package in DIR (another version, e.g. "
@@ -748,14 +780,15 @@ def main() -> None:
         # With --keep, a class written there before for the same options is used again:
         # writing 50,000 files takes longer than grading them.
         stamp = work / "class.json"
-        wanted = {"students": args.students, "seed": args.seed, "distinct": args.distinct}
+        mode = ("varied" if args.varied else "factor") if args.distinct else None
+        wanted = {"students": args.students, "seed": args.seed, "distinct": mode or False}
         reused = stamp.is_file() and json.loads(stamp.read_text("utf-8")) == wanted
         shutil.rmtree(out, ignore_errors=True)
         if not reused:
             stamp.unlink(missing_ok=True)
             shutil.rmtree(submissions, ignore_errors=True)
             submissions.mkdir(parents=True)
-            write_class(submissions, args.students, args.seed, args.distinct)
+            write_class(submissions, args.students, args.seed, mode)
             stamp.write_text(json.dumps(wanted), "utf-8")
         extra = ["--jobs", str(args.jobs)] if args.jobs else []
         jobs = args.jobs or os.cpu_count()
@@ -763,7 +796,8 @@ def main() -> None:
         print(describe_machine())
         print(
             f"class: {args.students} submissions x {len(ITEMS)} items, seed {args.seed}, "
-            f"{'all formulas and counts distinct, ' if args.distinct else ''}in {submissions}"
+            f"{'all formulas and counts distinct, ' if args.distinct else ''}"
+            f"{'varied in shape, ' if mode == 'varied' else ''}in {submissions}"
             + (" (written by an earlier run, reused)" if reused else "")
         )
         runs = []

@@ -61,16 +61,18 @@ print(json.dumps({"times": times, "digests": digests}))
 """
 
 
-def class_tasks(students: int, seed: int) -> list[tuple[str, str]]:
-    """The formulas and counts of the all-distinct class of `bench/class_of_1000.py`."""
+def class_tasks(students: int, seed: int, varied: bool = False) -> list[tuple[str, str]]:
+    """The formulas and counts of the all-distinct class of `bench/class_of_1000.py`
+    (`--distinct`, or with `varied` `--distinct --varied`)."""
     sys.path.insert(0, str(ROOT / "bench"))
     import class_of_1000  # imports this repository's grader, in this process only
 
     rng = random.Random(seed)
     seeds = class_of_1000.seed_answers()
+    make = class_of_1000.varied_submission if varied else class_of_1000.distinct_submission
     tasks = []
     for number in range(1, students + 1):
-        data = class_of_1000.distinct_submission(rng, number, seeds)
+        data = make(rng, number, seeds)
         for part, names in data["answers"].items():
             for name, text in names.items():
                 if name != "explanation" and text:
@@ -114,14 +116,22 @@ def main() -> None:
         action="store_true",
         help="the class's distinct explanations instead (default --students 1000)",
     )
+    parser.add_argument(
+        "--varied",
+        action="store_true",
+        help="the class of `class_of_1000.py --distinct --varied`: distinct answers that vary "
+        "in shape as a class's do, not only in a number",
+    )
     args = parser.parse_args()
     if args.explanations and args.students == parser.get_default("students"):
         args.students = 1000
 
     from machine import describe_machine
 
-    make_tasks = explanation_tasks if args.explanations else class_tasks
-    tasks = make_tasks(args.students, args.seed)
+    if args.explanations:
+        tasks = explanation_tasks(args.students, args.seed)
+    else:
+        tasks = class_tasks(args.students, args.seed, args.varied)
     rubric = ROOT / "rubrics" / "22-52-q4.yaml"
     versions = {"ours": ROOT}
     if args.compare:

@@ -58,6 +58,7 @@ def _forget() -> None:
     layer._term_memo.clear()
     layer._facts_memo.clear()
     layer._frame_memo.clear()
+    layer._classes_memo.clear()
 
 
 def _whole(structure: layer.Structure) -> tuple:

@@ -497,12 +497,12 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     in_parts, in_dims = frame.in_parts, frame.in_dims
     scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
 
-    parameter_rows: list[np.ndarray] = []  # one row per (entry): name ids and index values
+    parameter_terms: list[tuple[_TermEntries, Term]] = []  # those that reach a connection
+    written_weights: list[int] = []  # each one's coefficient times `scale`
     entry_connections: list[np.ndarray] = []
     entry_weights: list[np.ndarray] = []
     fixed_connections: list[np.ndarray] = []
     fixed_weights: list[np.ndarray] = []
-    names: dict[str, int] = {}
     products = False
     reads_outside = False
     gaps = _gaps(formula, frame.free, frame.free_ranges, frame.out_dims, frame.symbols)
@@ -522,14 +522,15 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         products |= parameters_in_term > 1
         if not len(connection):
             continue  # every read of this term falls outside the input
-        parameter_rows.append(_named_rows(entries, term, names))
+        parameter_terms.append((entries, term))
         entry_connections.append(connection)
         entry_weights.append(weight)
+        written_weights.append(int(weight[0]))
 
     fixed = _fixed_part(fixed_connections, fixed_weights, scale)
     sizes_shown = tuple((name, sizes[name]) for name in sizes)
     out_dims = frame.out_dims
-    if not parameter_rows:
+    if not parameter_terms:
         empty = np.zeros(0, dtype=np.int64)
         return Structure(
             sizes_shown,
@@ -546,29 +547,28 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             in_parts,
             gaps,
         )
-    width = max(rows.shape[1] for rows in parameter_rows)
-    # Rows of different widths already differ in their name or their count of indices, so
-    # padding with 0 keeps them apart, and keeps the values small enough to pack.
-    padded = np.concatenate(
-        [rows if rows.shape[1] == width else _padded(rows, width) for rows in parameter_rows]
+    key = (
+        frame.layer,
+        frozenset(frame.symbols.items()),
+        formula.output.indices,
+        formula.enumerates,
+        tuple((term.factors, term.sums) for _, term in parameter_terms),
+        _weights_key([term for _, term in parameter_terms], written_weights, frame.parts),
     )
-    parameter = _row_ids(padded)
-    nominal = int(parameter.max()) + 1
-    connection = np.concatenate(entry_connections)
-    weight = np.concatenate(entry_weights)
-    structure = _classes(
-        sizes_shown,
-        out_dims,
-        in_dims,
-        parameter,
-        connection,
-        weight,
-        fixed,
-        nominal,
-        exact=not products,
+    classes = _classes_memo.get(
+        key,
+        lambda: _parameter_classes(
+            parameter_terms, entry_connections, entry_weights, out_dims, in_dims, not products
+        ),
+    )
+    return replace(
+        classes,
+        sizes=sizes_shown,
+        fixed=fixed,
         reads_outside=reads_outside,
+        in_parts=in_parts,
+        gaps=gaps,
     )
-    return replace(structure, in_parts=in_parts, gaps=gaps)
 
 
 def _input_parts(
@@ -1012,3 +1012,83 @@ def _padded(rows: np.ndarray, width: int) -> np.ndarray:
     wide = np.zeros((len(rows), width), dtype=rows.dtype)
     wide[:, : rows.shape[1]] = rows
     return wide
+
+
+# --- The classes of a formula's parameters, remembered ---------------------------------------
+
+
+def _parameter_classes(
+    parameter_terms: list[tuple[_TermEntries, Term]],
+    entry_connections: list[np.ndarray],
+    entry_weights: list[np.ndarray],
+    out_dims: tuple[int, ...],
+    in_dims: tuple[int, ...],
+    exact: bool,
+) -> Structure:
+    """The classes of the parameters of the terms that have some (each term's entries, and
+    its connections and weights), as a structure without sizes, fixed part or reads outside:
+    `instantiate` puts in the formula's own."""
+    names: dict[str, int] = {}
+    parameter_rows = [_named_rows(entries, term, names) for entries, term in parameter_terms]
+    width = max(rows.shape[1] for rows in parameter_rows)
+    # Rows of different widths already differ in their name or their count of indices, so
+    # padding with 0 keeps them apart, and keeps the values small enough to pack.
+    padded = np.concatenate(
+        [rows if rows.shape[1] == width else _padded(rows, width) for rows in parameter_rows]
+    )
+    parameter = _row_ids(padded)
+    nominal = int(parameter.max()) + 1
+    connection = np.concatenate(entry_connections)
+    weight = np.concatenate(entry_weights)
+    classes = _classes(
+        (), out_dims, in_dims, parameter, connection, weight, (), nominal, exact, False
+    )
+    _read_only(classes.connections, classes.classes, classes.ratios)
+    return classes
+
+
+# A class writes the same weighted sum with different factors in front (2 w x, 3 w x, -w x):
+# the classes of its parameters and their ratios do not change with a factor that multiplies
+# every term a parameter is in, so they are remembered by the terms and their weights, each
+# set of terms that share a parameter divided by the same number (`_weights_key`).
+CLASSES_MEMO_BYTES = 8 * 2**20
+_classes_memo = BytesMemo(
+    CLASSES_MEMO_BYTES,
+    lambda structure: (
+        structure.connections.nbytes + structure.classes.nbytes + structure.ratios.nbytes
+    ),
+)
+# Weights up to this size (in absolute value) are summed exactly however many entries reach a
+# connection (at most MAX_TERMS * MAX_ENUMERATION, under 2**25: the sums stay under 2**53, the
+# float64 of `_classes` holds them exactly), so dividing them by a common factor divides the
+# sums by it and changes no class or ratio.
+EXACT_WEIGHT = 2**27
+
+
+def _weights_key(terms: Sequence[Term], weights: Sequence[int], inputs: Mapping) -> tuple:
+    """Each term's weight (its coefficient over the formula's common denominator), every set
+    of terms linked by a shared parameter (any name but the `inputs`') divided by the
+    greatest common divisor of its weights and the sign of its first weight that is not 0.
+    Weights from EXACT_WEIGHT up are kept as they are: their sums may round, and rounding
+    does not scale."""
+    if any(abs(w) >= EXACT_WEIGHT for w in weights):
+        return (False, tuple(weights))
+    group = list(range(len(terms)))  # each term's set, named by one of its terms
+    first_with: dict[str, int] = {}  # each parameter's first term
+    for position, term in enumerate(terms):
+        for access in term.factors:
+            if access.name in inputs:
+                continue
+            earlier = group[first_with.setdefault(access.name, position)]
+            if earlier != group[position]:  # two sets meet: one set from now on
+                joined = group[position]
+                group = [earlier if g == joined else g for g in group]
+    scaled = list(weights)
+    for name in set(group):
+        members = [p for p, g in enumerate(group) if g == name]
+        divisor = math.gcd(*(weights[p] for p in members))
+        if divisor:
+            sign = next(1 if weights[p] > 0 else -1 for p in members if weights[p])
+            for p in members:
+                scaled[p] = weights[p] // (divisor * sign)
+    return (True, tuple(scaled))

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache, reduce
+from functools import cached_property, lru_cache, reduce
 
 import sympy
 
@@ -238,6 +238,12 @@ class _Frame:
     def stride(self) -> int:
         return math.prod(self.in_dims) + 1
 
+    @cached_property
+    def context(self) -> _HashedOnce:
+        """What the memos' keys take from the frame (the layer and the sizes its formulas
+        use), hashed once: every term of every formula of this frame is looked up with it."""
+        return _HashedOnce((self.layer, frozenset(self.symbols.items())))
+
     @property
     def in_parts(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         parts = self.parts
@@ -247,19 +253,21 @@ class _Frame:
 # The frames of the formulas last instantiated: a class's formulas share their output index,
 # their sums' bounds and the sizes far more often than not.
 FRAME_MEMO = 256
-_frame_memo: OrderedDict[tuple, _Frame] = OrderedDict()
+_frame_memo: OrderedDict[_HashedOnce, _Frame] = OrderedDict()
 _frame_lock = threading.RLock()
 
 
 def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
     """`_new_frame`, remembered by what it reads: the layer, the sums' bounds, the output
     index and the sizes (errors, which say the answer's own text, are not remembered)."""
-    key = (
-        layer,
-        tuple((s.low, s.high) for term in formula.terms for s in term.sums),
-        formula.output.indices,
-        formula.enumerates,
-        tuple(sizes.items()),
+    key = _HashedOnce(
+        (
+            layer,
+            tuple((s.low, s.high) for term in formula.terms for s in term.sums),
+            formula.output.indices,
+            formula.enumerates,
+            tuple(sizes.items()),
+        )
     )
     with _frame_lock:
         frame = _frame_memo.get(key)
@@ -340,6 +348,7 @@ class BytesMemo:
             self.bytes = 0
 
     def get(self, key: tuple, compute: Callable[[], object]) -> object:
+        key = _HashedOnce(key)  # a key of sympy expressions is slow to hash: once, not thrice
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
@@ -378,8 +387,7 @@ def _term_entries(
         term.sums,
         formula.output.indices,
         formula.enumerates,
-        frame.layer,
-        frozenset(frame.symbols.items()),
+        frame.context,
     )
     return _term_memo.get(key, lambda: _enumerate_term(formula, term, frame, sizes))
 
@@ -548,8 +556,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             gaps,
         )
     key = (
-        frame.layer,
-        frozenset(frame.symbols.items()),
+        frame.context,
         formula.output.indices,
         formula.enumerates,
         tuple((term.factors, term.sums) for _, term in parameter_terms),
@@ -1092,3 +1099,20 @@ def _weights_key(terms: Sequence[Term], weights: Sequence[int], inputs: Mapping)
             for p in members:
                 scaled[p] = weights[p] // (divisor * sign)
     return (True, tuple(scaled))
+
+
+class _HashedOnce:
+    """A memo's key with its hash worked out once: a dict hashes its key at every look-up,
+    and a key of nested tuples of sympy expressions is rehashed in full each time."""
+
+    __slots__ = ("key", "hash")
+
+    def __init__(self, key: tuple):
+        self.key = key
+        self.hash = hash(key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _HashedOnce) and self.hash == other.hash and self.key == other.key

@@ -704,11 +704,12 @@ def _fixed_part(
     weight = np.concatenate(weights)
     unique, inverse = np.unique(connection, return_inverse=True)
     total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64)).round().astype(np.int64)
-    # A layer reads thousands of inputs through a few distinct weights: one Fraction each.
-    fraction = {int(w): Fraction(int(w), scale) for w in np.unique(total)}
-    return tuple(
-        (c, fraction[w]) for c, w in zip(unique.tolist(), total.tolist(), strict=True) if w != 0
-    )
+    # A layer reads thousands of inputs through a few distinct weights: one Fraction each,
+    # and the pairs made by `zip` and `map`, not by a Python loop over every connection.
+    kept = total != 0
+    weights = total[kept].tolist()
+    fraction = {w: Fraction(w, scale) for w in set(weights)}
+    return tuple(zip(unique[kept].tolist(), map(fraction.__getitem__, weights), strict=True))
 
 
 def _classes(

@@ -7,6 +7,7 @@ fixed part taken without a sort is the one summed; tokens and products read as b
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,12 +17,40 @@ from hypothesis import strategies as st
 
 from grader.kinds.formula import layer
 from grader.kinds.formula.check import _count_at, _range_length, structures
+from grader.kinds.formula.parse import parse_formula
 from grader.kinds.formula.terms import Access, Term, Token, tokenize
-from tests.test_cheaper_checks import CONTEXT, FIRST, SPEC, _formula, _whole
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+CONTEXT = RUBRIC.context
+ITEM = RUBRIC.items["c.formula"]  # x: P×Q×C to y: P×Q×D, one weight per channel pair
+SPEC = ITEM.spec.layer
+FIRST = dict(CONTEXT.size_sets[0])  # P=5, Q=4, C=3, D=2
 
 W = r"\sum_{l=1}^{C} w_{l,k} x_{i,j,l}"
 W_NEXT = r"\sum_{l=1}^{C} w_{l,k} x_{i+1,j,l}"  # the same weights, one row further down
 A = r"\sum_{l=1}^{C} a_{l,k} x_{i,j,l}"
+
+
+def _formula(text: str):
+    return parse_formula(text, CONTEXT.symbol_table, SPEC, ITEM.reference)
+
+
+def _whole(structure: layer.Structure) -> tuple:
+    """Everything a structure holds (its arrays as bytes)."""
+    return (
+        structure.signature(),
+        structure.sizes,
+        structure.out_dims,
+        structure.in_dims,
+        structure.nominal,
+        structure.effective,
+        structure.exact,
+        structure.reads_outside,
+        structure.in_parts,
+        structure.gaps,
+    )
 
 
 def _forget() -> None:

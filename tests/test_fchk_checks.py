@@ -431,3 +431,16 @@ def test_products_are_read_as_before(text, reading):
     formula = _formula(text)
     assert formula.reading == reading
     assert [_whole(s) for s in structures(formula, SPEC, CONTEXT.size_sets)] == _fresh(text)
+
+
+def test_an_index_coefficient_that_is_not_rational_is_refused_in_words():
+    """What `_rational` says of a coefficient that is not a fraction (a reader of formulas
+    makes none: a decimal 1.5 is read as 3/2; this is its guard, pinned)."""
+    i = sympy.Symbol("i", integer=True)
+    with pytest.raises(layer.AnswerTooLargeError) as refused:
+        layer._rational(sympy.Float(1.5), 1.5 * i)
+    assert (refused.value.position, refused.value.message) == (
+        0,
+        "the index 1.5*i is not a sum of indices",
+    )
+    assert layer._rational(sympy.Rational(-3, 2), i) == Fraction(-3, 2)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from grader.kinds.formula import layer
 from grader.kinds.formula.check import _count_at, _range_length, structures
 from grader.kinds.formula.parse import parse_formula
-from grader.kinds.formula.terms import Access, Term, Token, tokenize
+from grader.kinds.formula.terms import Access, LayerSpec, TensorSpec, Term, Token, tokenize
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -444,3 +444,21 @@ def test_an_index_coefficient_that_is_not_rational_is_refused_in_words():
         "the index 1.5*i is not a sum of indices",
     )
     assert layer._rational(sympy.Rational(-3, 2), i) == Fraction(-3, 2)
+
+
+def test_distinct_rows_too_spread_to_pack_are_counted_as_rows():
+    """Rows whose spreads multiply past 2**62 are not packed into one integer: numpy's unique
+    of rows counts them (rows, not columns)."""
+    rows = np.array([[0, 0], [2**40, 2**40], [0, 0], [0, 2**40]], dtype=np.int64)
+    assert layer._packed(rows) is None
+    assert layer._distinct_rows(rows) == 3
+    assert layer._distinct_rows(rows[:3]) == 2
+
+
+def test_a_layer_whose_tensors_differ_in_rank_has_no_positional_axes():
+    """x: P×Q×C to y: D (a dense layer read flat): no axis of y runs along one of x."""
+    p, q, c, d = sympy.symbols("P Q C D", positive=True, integer=True)
+    flat = LayerSpec(TensorSpec("x", (p, q, c)), TensorSpec("y", (d,)))
+    assert layer.spatial_axes(flat) == 0
+    same = LayerSpec(TensorSpec("x", (p, q, c)), TensorSpec("y", (p, q, d)))
+    assert layer.spatial_axes(same) == 2

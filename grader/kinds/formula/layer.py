@@ -521,8 +521,8 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         if entries is None:
             continue
         reads_outside |= entries.reads_outside
-        connection = entries.connection
-        weight = np.full(len(connection), int(term.coefficient * scale), dtype=np.int64)
+        connection, written = entries.connection, int(term.coefficient * scale)
+        weight = np.full(len(connection), written, dtype=np.int64)
         parameters_in_term = sum(1 for a in term.factors if a.name not in frame.parts)
         if parameters_in_term == 0:
             fixed_connections.append(connection)
@@ -534,7 +534,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         parameter_terms.append((entries, term))
         entry_connections.append(connection)
         entry_weights.append(weight)
-        written_weights.append(int(weight[0]))
+        written_weights.append(written)
 
     fixed = _fixed_part(fixed_connections, fixed_weights, scale)
     sizes_shown = tuple((name, sizes[name]) for name in sizes)

@@ -462,3 +462,24 @@ def test_a_layer_whose_tensors_differ_in_rank_has_no_positional_axes():
     assert layer.spatial_axes(flat) == 0
     same = LayerSpec(TensorSpec("x", (p, q, c)), TensorSpec("y", (p, q, d)))
     assert layer.spatial_axes(same) == 2
+
+
+def test_a_formula_that_never_reaches_a_needed_connection_differs_without_being_weighed(
+    monkeypatch,
+):
+    """`differs_at_first_sizes` with a formula indexed from 0 (x_{i,j,l+1} never reads
+    channel 1): the reached connections decide, and the formula is not instantiated."""
+    from grader.kinds.formula import check
+    from grader.kinds.formula.index_base import indexed_from_zero
+
+    reference = _formula(f"y_{{i,j,k}} = {W} + b_k")
+    shifted = indexed_from_zero(_formula(f"y_{{i,j,k}} = 3 {W} + b_k"), SPEC)
+    structures(reference, SPEC, CONTEXT.size_sets)  # the reference's, remembered first
+
+    def weighed(*_):
+        raise AssertionError("instantiated")
+
+    monkeypatch.setattr(check, "instantiate", weighed)
+    assert check.differs_at_first_sizes(shifted, reference, SPEC, CONTEXT.size_sets) is True
+    with pytest.raises(AssertionError, match="instantiated"):  # one that reaches them all
+        check.differs_at_first_sizes(reference, reference, SPEC, CONTEXT.size_sets)

@@ -58,6 +58,7 @@ def _forget() -> None:
     layer._term_memo.clear()
     layer._facts_memo.clear()
     layer._frame_memo.clear()
+    layer._classes_memo.clear()
 
 
 def _whole(structure: layer.Structure) -> tuple:
@@ -212,16 +213,16 @@ def test_a_bytes_memo_forgets_the_oldest_first_and_stays_within_its_bound():
     assert memo.entries == {} and memo.bytes == 0
     for key in range(5):
         memo.get((key,), make(20))  # 160 bytes each: five fit in 800
-    assert list(memo.entries) == [(0,), (1,), (2,), (3,), (4,)] and memo.bytes == 800
+    assert [k.key for k in memo.entries] == [(0,), (1,), (2,), (3,), (4,)] and memo.bytes == 800
     memo.get((0,), make(20))  # remembered, now the newest
     memo.get((5,), make(20))  # one more: the oldest, now (1,), goes
-    assert list(memo.entries) == [(2,), (3,), (4,), (0,), (5,)] and memo.bytes == 800
+    assert [k.key for k in memo.entries] == [(2,), (3,), (4,), (0,), (5,)] and memo.bytes == 800
     assert made == [40] * 5 + [20] * 5 + [20]
     memo.clear()
     assert memo.entries == {} and memo.bytes == 0
     memo.get(("quarter",), make(25))  # 200 bytes, a quarter exactly: kept
     memo.get(("more",), make(26))  # 208 bytes: not
-    assert list(memo.entries) == [("quarter",)] and memo.bytes == 200
+    assert [k.key for k in memo.entries] == [("quarter",)] and memo.bytes == 200
 
 
 def test_a_bytes_memo_remembers_no_error():
@@ -353,7 +354,7 @@ def test_a_frame_is_remembered_by_what_it_reads_and_the_oldest_forgotten_first(m
     _forget()
 
     def kept() -> list[int]:
-        return [dict(key[-1])["P"] for key in layer._frame_memo]
+        return [dict(key.key[-1])["P"] for key in layer._frame_memo]
 
     first = layer._frame(_formula(POOL[0]), SPEC, FIRST)
     for p in (6, 7):

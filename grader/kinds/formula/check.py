@@ -117,8 +117,8 @@ def differs_at_first_sizes(
     sizes = dict(size_sets[0])
     reached_first = reached(first, layer, sizes)
     b = structures(second, layer, size_sets)[0]
-    wanted = np.concatenate([b.connections, np.array([c for c, _ in b.fixed], dtype=np.int64)])
-    if not np.isin(wanted, reached_first).all():
+    wanted = [*b.connections.tolist(), *(c for c, _ in b.fixed)]  # few: sets beat np.isin
+    if not set(reached_first.tolist()).issuperset(wanted):
         return True  # a connection the second reaches, the first never does: no need to weigh
     a = instantiate(first, layer, sizes)
     return a.signature() != b.signature()
@@ -568,7 +568,7 @@ def _weight_classes(structure: Structure) -> np.ndarray:
 
 
 def _range_lengths(formula: Formula) -> Counter:
-    return Counter(sympy.expand(s.high - s.low + 1) for term in formula.terms for s in term.sums)
+    return Counter(_range_length(s.low, s.high) for term in formula.terms for s in term.sums)
 
 
 @FINDINGS.produces("range")
@@ -587,7 +587,7 @@ def _range_finding(
         s.variable
         for term in reversed(student.terms)
         for s in reversed(term.sums)
-        if sympy.expand(s.high - s.low + 1) == written
+        if _range_length(s.low, s.high) == written
     )
     meaning = meanings.get(str(wanted))
     because = f" ({wanted} is {meaning})" if meaning else ""
@@ -658,17 +658,17 @@ def _own_count(
     by_name = {s.name: s for s in order}
 
     def at(expr: sympy.Expr, structure: Structure) -> int | None:
-        value = expr.xreplace(
-            {by_name[n]: sympy.Integer(v) for n, v in structure.sizes if n in by_name}
-        )
-        return int(value) if value.is_Integer else None
+        # remembered (`_count_at`): a class's formulas write the same few counts, each
+        # asked at the same few sizes
+        sizes = tuple((by_name[n], v) for n, v in structure.sizes if n in by_name)
+        return _count_at(expr, sizes)
 
     def shown(live_only: bool, numbers: Sequence[int]) -> str:
         """The count as a formula in the sizes where it is verified, else as a number there
         (weights that padding never reaches, for example, have no such formula)."""
         expr = written_count(formula, layer, live_only)
         if all(at(expr, s) == n for s, n in zip(student, numbers, strict=True)):
-            return show_count(expr, order)
+            return _shown_count(expr, tuple(order))
         return f"{numbers[0]} (with {student[0].show_sizes()})"
 
     nominal = tuple(s.nominal for s in student)
@@ -1023,3 +1023,26 @@ def check_formula(
                 own_count=own,
             )
     return FormulaCheck(False, findings=tuple(findings), notes=notes, group=group, own_count=own)
+
+
+# --- Small memos of sympy work (branch fchk): each answer asked them again of the same few
+# expressions, the reference's included.
+
+
+@lru_cache(maxsize=4096)
+def _range_length(low: sympy.Expr, high: sympy.Expr) -> sympy.Expr:
+    """How many values a sum from `low` to `high` runs over."""
+    return sympy.expand(high - low + 1)
+
+
+@lru_cache(maxsize=1024)
+def _count_at(expr: sympy.Expr, sizes: tuple[tuple[sympy.Symbol, int], ...]) -> int | None:
+    """A count's value with `sizes` put in; None where that is not a whole number."""
+    value = expr.xreplace({symbol: sympy.Integer(v) for symbol, v in sizes})
+    return int(value) if value.is_Integer else None
+
+
+@lru_cache(maxsize=1024)
+def _shown_count(expr: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> str:
+    """`show_count`, remembered: a formula's own count is one of a few a class writes."""
+    return show_count(expr, order)

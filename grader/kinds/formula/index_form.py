@@ -60,6 +60,8 @@ def _product_term(a: _Flat, b: _Flat) -> _Flat:
             while fresh in taken or fresh in renaming.values():
                 fresh = index_symbol(fresh.name + "'")
             renaming[s.variable] = fresh
+    if not renaming:  # as most products are: b's sums and factors as they are
+        return _Flat(a.coefficient * b.coefficient, a.sums + b.sums, a.factors + b.factors)
     sums = tuple(SumRange(renaming.get(s.variable, s.variable), s.low, s.high) for s in b.sums)
     factors = tuple(
         Access(f.name, tuple(i.xreplace(renaming) for i in f.indices), f.start, f.end)

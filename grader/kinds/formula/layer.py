@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache, reduce
+from functools import cached_property, lru_cache, reduce
 
 import sympy
 
@@ -238,6 +238,12 @@ class _Frame:
     def stride(self) -> int:
         return math.prod(self.in_dims) + 1
 
+    @cached_property
+    def context(self) -> _HashedOnce:
+        """What the memos' keys take from the frame (the layer and the sizes its formulas
+        use), hashed once: every term of every formula of this frame is looked up with it."""
+        return _HashedOnce((self.layer, frozenset(self.symbols.items())))
+
     @property
     def in_parts(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         parts = self.parts
@@ -247,19 +253,21 @@ class _Frame:
 # The frames of the formulas last instantiated: a class's formulas share their output index,
 # their sums' bounds and the sizes far more often than not.
 FRAME_MEMO = 256
-_frame_memo: OrderedDict[tuple, _Frame] = OrderedDict()
+_frame_memo: OrderedDict[_HashedOnce, _Frame] = OrderedDict()
 _frame_lock = threading.RLock()
 
 
 def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
     """`_new_frame`, remembered by what it reads: the layer, the sums' bounds, the output
     index and the sizes (errors, which say the answer's own text, are not remembered)."""
-    key = (
-        layer,
-        tuple((s.low, s.high) for term in formula.terms for s in term.sums),
-        formula.output.indices,
-        formula.enumerates,
-        tuple(sizes.items()),
+    key = _HashedOnce(
+        (
+            layer,
+            tuple((s.low, s.high) for term in formula.terms for s in term.sums),
+            formula.output.indices,
+            formula.enumerates,
+            tuple(sizes.items()),
+        )
     )
     with _frame_lock:
         frame = _frame_memo.get(key)
@@ -340,10 +348,12 @@ class BytesMemo:
             self.bytes = 0
 
     def get(self, key: tuple, compute: Callable[[], object]) -> object:
+        key = _HashedOnce(key)  # a key of sympy expressions is slow to hash: once, not thrice
         with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
+            value = self.entries.pop(key, _ABSENT)  # one look-up, not three
+            if value is not _ABSENT:
+                self.entries[key] = value  # back in, as the newest
+                return value
             value = compute()  # an error is raised, not remembered
             size = self.size(value)
             if size <= self.limit // 4:
@@ -378,8 +388,7 @@ def _term_entries(
         term.sums,
         formula.output.indices,
         formula.enumerates,
-        frame.layer,
-        frozenset(frame.symbols.items()),
+        frame.context,
     )
     return _term_memo.get(key, lambda: _enumerate_term(formula, term, frame, sizes))
 
@@ -497,12 +506,12 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     in_parts, in_dims = frame.in_parts, frame.in_dims
     scale = reduce(math.lcm, (int(t.coefficient.q) for t in formula.terms), 1)
 
-    parameter_rows: list[np.ndarray] = []  # one row per (entry): name ids and index values
+    parameter_terms: list[tuple[_TermEntries, Term]] = []  # those that reach a connection
+    written_weights: list[int] = []  # each one's coefficient times `scale`
     entry_connections: list[np.ndarray] = []
     entry_weights: list[np.ndarray] = []
     fixed_connections: list[np.ndarray] = []
     fixed_weights: list[np.ndarray] = []
-    names: dict[str, int] = {}
     products = False
     reads_outside = False
     gaps = _gaps(formula, frame.free, frame.free_ranges, frame.out_dims, frame.symbols)
@@ -512,8 +521,8 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         if entries is None:
             continue
         reads_outside |= entries.reads_outside
-        connection = entries.connection
-        weight = np.full(len(connection), int(term.coefficient * scale), dtype=np.int64)
+        connection, written = entries.connection, int(term.coefficient * scale)
+        weight = np.full(len(connection), written, dtype=np.int64)
         parameters_in_term = sum(1 for a in term.factors if a.name not in frame.parts)
         if parameters_in_term == 0:
             fixed_connections.append(connection)
@@ -522,14 +531,15 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         products |= parameters_in_term > 1
         if not len(connection):
             continue  # every read of this term falls outside the input
-        parameter_rows.append(_named_rows(entries, term, names))
+        parameter_terms.append((entries, term))
         entry_connections.append(connection)
         entry_weights.append(weight)
+        written_weights.append(written)
 
     fixed = _fixed_part(fixed_connections, fixed_weights, scale)
     sizes_shown = tuple((name, sizes[name]) for name in sizes)
     out_dims = frame.out_dims
-    if not parameter_rows:
+    if not parameter_terms:
         empty = np.zeros(0, dtype=np.int64)
         return Structure(
             sizes_shown,
@@ -546,29 +556,27 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             in_parts,
             gaps,
         )
-    width = max(rows.shape[1] for rows in parameter_rows)
-    # Rows of different widths already differ in their name or their count of indices, so
-    # padding with 0 keeps them apart, and keeps the values small enough to pack.
-    padded = np.concatenate(
-        [rows if rows.shape[1] == width else _padded(rows, width) for rows in parameter_rows]
+    key = (
+        frame.context,
+        formula.output.indices,
+        formula.enumerates,
+        tuple((term.factors, term.sums) for _, term in parameter_terms),
+        _weights_key([term for _, term in parameter_terms], written_weights, frame.parts),
     )
-    parameter = _row_ids(padded)
-    nominal = int(parameter.max()) + 1
-    connection = np.concatenate(entry_connections)
-    weight = np.concatenate(entry_weights)
-    structure = _classes(
-        sizes_shown,
-        out_dims,
-        in_dims,
-        parameter,
-        connection,
-        weight,
-        fixed,
-        nominal,
-        exact=not products,
+    classes = _classes_memo.get(
+        key,
+        lambda: _parameter_classes(
+            parameter_terms, entry_connections, entry_weights, out_dims, in_dims, not products
+        ),
+    )
+    return replace(
+        classes,
+        sizes=sizes_shown,
+        fixed=fixed,
         reads_outside=reads_outside,
+        in_parts=in_parts,
+        gaps=gaps,
     )
-    return replace(structure, in_parts=in_parts, gaps=gaps)
 
 
 def _input_parts(
@@ -695,13 +703,18 @@ def _fixed_part(
         return ()
     connection = np.concatenate(connections)
     weight = np.concatenate(weights)
-    unique, inverse = np.unique(connection, return_inverse=True)
-    total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64)).round().astype(np.int64)
-    # A layer reads thousands of inputs through a few distinct weights: one Fraction each.
-    fraction = {int(w): Fraction(int(w), scale) for w in np.unique(total)}
-    return tuple(
-        (c, fraction[w]) for c, w in zip(unique.tolist(), total.tolist(), strict=True) if w != 0
-    )
+    if _each_once(connection, weight):  # one term, as a layer without weights is written
+        unique, total = connection, weight
+    else:
+        unique, inverse = np.unique(connection, return_inverse=True)
+        total = np.bincount(inverse.ravel(), weights=weight.astype(np.float64))
+        total = total.round().astype(np.int64)
+    # A layer reads thousands of inputs through a few distinct weights: one Fraction each,
+    # and the pairs made by `zip` and `map`, not by a Python loop over every connection.
+    kept = total != 0
+    weights = total[kept].tolist()
+    fraction = {w: Fraction(w, scale) for w in set(weights)}
+    return tuple(zip(unique[kept].tolist(), map(fraction.__getitem__, weights), strict=True))
 
 
 def _classes(
@@ -1012,3 +1025,110 @@ def _padded(rows: np.ndarray, width: int) -> np.ndarray:
     wide = np.zeros((len(rows), width), dtype=rows.dtype)
     wide[:, : rows.shape[1]] = rows
     return wide
+
+
+# --- The classes of a formula's parameters, remembered ---------------------------------------
+
+
+def _parameter_classes(
+    parameter_terms: list[tuple[_TermEntries, Term]],
+    entry_connections: list[np.ndarray],
+    entry_weights: list[np.ndarray],
+    out_dims: tuple[int, ...],
+    in_dims: tuple[int, ...],
+    exact: bool,
+) -> Structure:
+    """The classes of the parameters of the terms that have some (each term's entries, and
+    its connections and weights), as a structure without sizes, fixed part or reads outside:
+    `instantiate` puts in the formula's own."""
+    names: dict[str, int] = {}
+    parameter_rows = [_named_rows(entries, term, names) for entries, term in parameter_terms]
+    width = max(rows.shape[1] for rows in parameter_rows)
+    # Rows of different widths already differ in their name or their count of indices, so
+    # padding with 0 keeps them apart, and keeps the values small enough to pack.
+    padded = np.concatenate(
+        [rows if rows.shape[1] == width else _padded(rows, width) for rows in parameter_rows]
+    )
+    parameter = _row_ids(padded)
+    nominal = int(parameter.max()) + 1
+    connection = np.concatenate(entry_connections)
+    weight = np.concatenate(entry_weights)
+    classes = _classes(
+        (), out_dims, in_dims, parameter, connection, weight, (), nominal, exact, False
+    )
+    _read_only(classes.connections, classes.classes, classes.ratios)
+    return classes
+
+
+# A class writes the same weighted sum with different factors in front (2 w x, 3 w x, -w x):
+# the classes of its parameters and their ratios do not change with a factor that multiplies
+# every term a parameter is in, so they are remembered by the terms and their weights, each
+# set of terms that share a parameter divided by the same number (`_weights_key`).
+CLASSES_MEMO_BYTES = 8 * 2**20
+_classes_memo = BytesMemo(
+    CLASSES_MEMO_BYTES,
+    lambda structure: (
+        structure.connections.nbytes + structure.classes.nbytes + structure.ratios.nbytes
+    ),
+)
+# Weights up to this size (in absolute value) are summed exactly however many entries reach a
+# connection (at most MAX_TERMS * MAX_ENUMERATION, under 2**25: the sums stay under 2**53, the
+# float64 of `_classes` holds them exactly), so dividing them by a common factor divides the
+# sums by it and changes no class or ratio.
+EXACT_WEIGHT = 2**27
+
+
+def _weights_key(terms: Sequence[Term], weights: Sequence[int], inputs: Mapping) -> tuple:
+    """Each term's weight (its coefficient over the formula's common denominator), every set
+    of terms linked by a shared parameter (any name but the `inputs`') divided by the
+    greatest common divisor of its weights and the sign of its first weight that is not 0.
+    Weights from EXACT_WEIGHT up are kept as they are: their sums may round, and rounding
+    does not scale."""
+    if any(abs(w) >= EXACT_WEIGHT for w in weights):
+        return (False, tuple(weights))
+    group = list(range(len(terms)))  # each term's set, named by one of its terms
+    first_with: dict[str, int] = {}  # each parameter's first term
+    for position, term in enumerate(terms):
+        for access in term.factors:
+            if access.name in inputs:
+                continue
+            earlier = group[first_with.setdefault(access.name, position)]
+            if earlier != group[position]:  # two sets meet: one set from now on
+                joined = group[position]
+                group = [earlier if g == joined else g for g in group]
+    scaled = list(weights)
+    for name in set(group):
+        members = [p for p, g in enumerate(group) if g == name]
+        divisor = math.gcd(*(weights[p] for p in members))
+        if divisor:
+            sign = next(1 if weights[p] > 0 else -1 for p in members if weights[p])
+            for p in members:
+                scaled[p] = weights[p] // (divisor * sign)
+    return (True, tuple(scaled))
+
+
+class _HashedOnce:
+    """A memo's key with its hash worked out once: a dict hashes its key at every look-up,
+    and a key of nested tuples of sympy expressions is rehashed in full each time."""
+
+    __slots__ = ("key", "hash")
+
+    def __init__(self, key: tuple):
+        self.key = key
+        self.hash = hash(key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _HashedOnce) and self.hash == other.hash and self.key == other.key
+
+
+_ABSENT = object()  # what `BytesMemo.get` finds for a key it does not hold
+
+
+def _each_once(connection: np.ndarray, weight: np.ndarray) -> bool:
+    """Whether `connection` is sorted with no connection twice, and every weight is summed
+    exactly by `_fixed_part` (float64 holds whole numbers below 2**53): each connection's
+    total is then its own weight, with no sort or sum."""
+    return bool((connection[1:] > connection[:-1]).all() and (np.abs(weight) < 2**53).all())

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import sympy
 from sympy.printing.str import StrPrinter
@@ -230,8 +231,9 @@ FORMULA_STEPS = [
 # --- Tokens --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token of a formula's text; a named tuple, quick to make (a formula has dozens)."""
+
     kind: str  # NAME, NUMBER, SUM, REL, or the character itself
     text: str
     start: int

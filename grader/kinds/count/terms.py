@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 
@@ -33,13 +33,15 @@ from grader.kinds.count.check import (
     _Case,
     _matches,
     _monomial_ratio,
+    _quotient_number,
+    _quotient_shown,
     _renamed,
     _rubric_fraction,
     _rubric_rational,
     show_fraction,
 )
 from grader.kinds.count.parse import ParsedAnswer
-from grader.kinds.count.polynomials import subtract
+from grader.kinds.count.polynomials import exactly_equal, subtract
 from grader.model import Diagnosis, Item, SymbolSpec
 
 MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
@@ -339,12 +341,13 @@ def _ratio_sizes(ratio) -> tuple[set[int], set[int], bool]:
 
 def _is_taps(ratio, taps: sympy.Expr, case: _Case) -> bool:
     """Whether a ratio of monomials is the kernel's number of taps (9, or K²). Both are
-    monomials, so expanding their difference decides it exactly; sympy's `simplify` did too,
-    at 85% of the time of a wrong count's check."""
+    quotients of monomials, compared exactly as polynomials (a·d = c·b); sympy's `simplify`
+    did it at 85% of the time of a wrong count's check, and `expand` at a tenth of it."""
     if taps.is_Integer and not ratio.is_number:
         return False  # sizes over sizes in lowest terms are never a number
-    value = ratio.value()
-    return value != 1 and sympy.expand(value - taps) == 0
+    if ratio.numerator == ratio.denominator:
+        return False  # in lowest terms, only 1/1 is 1
+    return exactly_equal((ratio.numerator, ratio.denominator), _rubric_fraction(taps, case.order))
 
 
 def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
@@ -370,9 +373,9 @@ def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
 def _factor_words(name: str, ratio, case: _Case, correct) -> str:
     """How a side is off by a factor, and what it should be."""
     show = _shower(case)
-    numerator, denominator = ratio.parts()
+    numerator, denominator = ratio.numerator, ratio.denominator
     if ratio.is_number:
-        value = ratio.value()
+        value = _quotient_number(ratio)
         how = f"{value} times" if value > 1 else f"{value} of"
         return f"{how} the correct {show(correct)}."
     top, bottom = (case.show_polynomial(p) for p in (ratio.numerator, ratio.denominator))
@@ -381,7 +384,7 @@ def _factor_words(name: str, ratio, case: _Case, correct) -> str:
     if numerator == 1:
         return f"missing a factor of {bottom}: the correct {name} are {show(correct)}."
     return (
-        f"off by a factor of {case.show(ratio.value())}: missing {bottom}, "
+        f"off by a factor of {_quotient_shown(ratio)}: missing {bottom}, "
         f"with an extra {top}; the correct {name} are {show(correct)}."
     )
 
@@ -469,12 +472,20 @@ def _sides(case: _Case):
     """The correct weights and biases as polynomials, or None where the rubric names no
     biases or the reference is not a polynomial."""
     bias = case.bias()
-    reference = case.reference
-    if bias is None or not reference[1].is_ground or not bias[1].is_ground:
+    if bias is None:
+        return None
+    return _correct_sides(case.reference, bias, case.item.spec.bias_included)
+
+
+@lru_cache(maxsize=256)
+def _correct_sides(reference, bias, bias_included: bool):
+    """`_sides` from the rubric's reference and biases (as `_rubric_fraction` gives them, the
+    same objects for every answer): made once per item, the same objects every time."""
+    if not reference[1].is_ground or not bias[1].is_ground:
         return None
     whole = reference[0] * (1 / reference[1].LC)
     biases = bias[0] * (1 / bias[1].LC)
-    if case.item.spec.bias_included:
+    if bias_included:
         return whole - biases, biases
     return whole, whole.ring.zero
 
@@ -512,21 +523,24 @@ def compare_terms(case: _Case) -> TermComparison | None:
         return None
     weights, biases = sides
     mine = student[0] * (1 / student[1].LC)
-    terms = [mine.ring({exponents: c}) for exponents, c in mine.items()]
+    terms = list(mine.items())  # (exponents, coefficient), each monomial once
     if len(terms) > MAX_SPLIT_TERMS:
         return None
-    sizes = Sizes(case.specs)
+    sizes = _sizes(case.specs)
+    degrees = [sum(exponents) for exponents, _ in terms]
     best = None
     for chosen in itertools.product((True, False), repeat=len(terms)):
-        mine_weights = sum((t for t, w in zip(terms, chosen, strict=True) if w), mine.ring.zero)
-        mine_biases = mine - mine_weights
+        # The student's terms split into weights and biases: two polynomials made straight
+        # from their terms, which are distinct monomials (no sums to work out).
+        mine_weights = mine.new([t for t, w in zip(terms, chosen, strict=True) if w])
+        mine_biases = mine.new([t for t, w in zip(terms, chosen, strict=True) if not w])
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
         )
         # Prefer the best-explained split; of equals, the one with the weights right, then
         # the one whose weights are the student's terms of highest degree.
-        degree = sum(sum(t.LM) for t, w in zip(terms, chosen, strict=True) if w)
+        degree = sum(d for d, w in zip(degrees, chosen, strict=True) if w)
         key = (first.cost + second.cost, first.cost, -degree)
         if best is None or key < best[0]:
             best = (key, first, second)
@@ -631,3 +645,9 @@ def _whole_words(case: _Case) -> str:
     if bias is not None:
         return f"The correct count is {correct} weights, without biases."
     return f"Your count: {show_fraction(case.student)}; the correct count: {correct}."
+
+
+@lru_cache(maxsize=64)
+def _sizes(specs: tuple[SymbolSpec, ...]) -> Sizes:
+    """The rubric's sizes, read once per rubric: their positions are asked for every split."""
+    return Sizes(specs)

@@ -288,25 +288,23 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     monomials, so k, α and β can only come from the leading terms. This needs no gcd."""
     a, b = top
     c, d = bottom
-    n = a if d == d.ring.one else a * d  # polynomials, as the weights and biases compared are
-    m = c if b == b.ring.one else b * c
+    n = a if _is_one(d) else a * d  # polynomials, as the weights and biases compared are
+    m = c if _is_one(b) else b * c
     if not n or len(n) != len(m):
         return None
-    difference = [x - y for x, y in zip(n.LM, m.LM, strict=True)]
+    n_lead, m_lead = max(n), max(m)  # the leading monomials (LM): the ring's order is lex
+    difference = [x - y for x, y in zip(n_lead, m_lead, strict=True)]
     alpha = tuple(max(e, 0) for e in difference)
     beta = tuple(max(-e, 0) for e in difference)
-    k = n.LC / m.LC
+    k = n[n_lead] / m[m_lead]
     # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
     # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
     for exponents, coefficient in n.items():
         other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
         if other is None or other * k != coefficient:
             return None
-    ring = n.ring
-    return _Quotient(
-        ring.term_new(alpha, ring.domain(k.numerator)),
-        ring.term_new(beta, ring.domain(k.denominator)),
-    )
+    domain = n.ring.domain  # k is not 0, as n is not: each is one term, made at once
+    return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))
 
 
 @dataclass(frozen=True)
@@ -764,3 +762,8 @@ def _quotient_shown(quotient: _Quotient) -> str:
     ((beta, bottom),) = quotient.denominator.items()
     ring = quotient.numerator.ring
     return show_fraction((ring.term_new(alpha, top / bottom), ring.term_new(beta, ring.domain.one)))
+
+
+def _is_one(polynomial: PolyElement) -> bool:
+    """`polynomial == polynomial.ring.one`, without making the ring's one."""
+    return len(polynomial) == 1 and polynomial.get(polynomial.ring.zero_monom) == 1

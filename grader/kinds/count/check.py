@@ -356,7 +356,7 @@ def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
     bias = case.bias()
     if bias is None or not case.item.spec.bias_included:
         return None
-    if _matches(case.student, subtract(case.reference, bias)):
+    if _matches(case.student, _rubric_subtract(case.reference, bias)):
         return DIAGNOSES.make(
             "bias_missing",
             f"Your count leaves out the biases: this layer has {show_fraction(bias)} learnable "
@@ -371,7 +371,7 @@ def diagnose_bias_extra(case: _Case) -> Diagnosis | None:
     bias = case.bias()
     if bias is None or case.item.spec.bias_included:
         return None
-    if _matches(case.student, add(case.reference, bias)):
+    if _matches(case.student, _rubric_add(case.reference, bias)):
         return DIAGNOSES.make(
             "bias_extra",
             f"Your count includes {show_fraction(bias)} biases, but this part asks for the "
@@ -404,7 +404,7 @@ def _renamed(reference: Fraction_, swap: bool) -> tuple[tuple[int, int, Fraction
 @DIAGNOSES.produces("symbols_swapped")
 def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
     """Two sizes exchanged everywhere, e.g. C and D (input and output channels)."""
-    for i, j, swapped in _renamed(case.reference, swap=True):
+    for i, j, swapped in _renamed_possible(case.student, case.reference, swap=True):
         if _matches(case.student, swapped):
             a, b = case.order[i], case.order[j]
             return DIAGNOSES.make(
@@ -418,7 +418,7 @@ def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
 @DIAGNOSES.produces("symbol_replaced")
 def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
     """One size written everywhere another belongs, e.g. P where Q belongs."""
-    for i, j, replaced in _renamed(case.reference, swap=False):
+    for i, j, replaced in _renamed_possible(case.student, case.reference, swap=False):
         if _matches(case.student, replaced):
             a, b = case.order[i], case.order[j]
             return DIAGNOSES.make(
@@ -486,7 +486,7 @@ def diagnose_term_missing(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        if _matches(case.student, subtract(case.reference, term)):
+        if _matches(case.student, _rubric_subtract(case.reference, term)):
             return DIAGNOSES.make(
                 "term_missing",
                 f"Your count is missing a term: the correct count also has {show_fraction(term)}.",
@@ -501,7 +501,7 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        written = subtract(case.student, subtract(case.reference, term))
+        written = subtract(case.student, _rubric_subtract(case.reference, term))
         quotient = _monomial_ratio(written, term)
         if quotient is None or quotient.numerator.LC < 0:
             continue  # a count's term written negative is not that term off by a factor
@@ -767,3 +767,39 @@ def _quotient_shown(quotient: _Quotient) -> str:
 def _is_one(polynomial: PolyElement) -> bool:
     """`polynomial == polynomial.ring.one`, without making the ring's one."""
     return len(polynomial) == 1 and polynomial.get(polynomial.ring.zero_monom) == 1
+
+
+# --- What a wrong count is compared with, worked out once per rubric count -----------------
+
+# The reference without (or with) its biases or one of its terms: the same rubric counts for
+# every answer (`_rubric_fraction`, `_terms`), so the same objects, whose values at the
+# sampled points `integer_values` then remembers.
+_rubric_subtract = lru_cache(maxsize=1024)(subtract)
+_rubric_add = lru_cache(maxsize=1024)(add)
+
+
+def _first_value(fraction: Fraction_) -> Fraction | None:
+    """A count's value at the first point `fractions_equal` samples (None where it has none)."""
+    values = integer_values(fraction, _sample_points(SAMPLE_POINTS, fraction[0].ring.ngens)[0])
+    return None if values is None else Fraction(*values)
+
+
+def _may_match(first: Fraction | None, other: Fraction | None) -> bool:
+    """Whether two counts with these first values may be equal: where both have a value there
+    and they differ, `fractions_equal` returns False at that point, so `_matches` would."""
+    return first is None or other is None or first == other
+
+
+@lru_cache(maxsize=256)
+def _renamed_first(reference: Fraction_, swap: bool) -> tuple:
+    """`_renamed`'s variants, each with its value at the first sampled point."""
+    return tuple((i, j, v, _first_value(v)) for i, j, v in _renamed(reference, swap))
+
+
+def _renamed_possible(student: Fraction_, reference: Fraction_, swap: bool):
+    """`_renamed(reference, swap)` without the variants the student's count differs from at
+    the first sampled point (those `_matches` would turn down first thing), in its order."""
+    first = _first_value(student)
+    return [
+        (i, j, v) for i, j, v, value in _renamed_first(reference, swap) if _may_match(first, value)
+    ]

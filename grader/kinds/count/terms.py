@@ -31,7 +31,9 @@ import sympy
 from grader.kinds.count.check import (
     DIAGNOSES,
     _Case,
+    _first_value,
     _matches,
+    _may_match,
     _monomial_ratio,
     _quotient_number,
     _quotient_shown,
@@ -65,6 +67,13 @@ class Sizes:
     """The rubric's sizes and what each stands for, read from their meanings."""
 
     specs: tuple[SymbolSpec, ...]
+
+    def __hash__(self) -> int:  # in the key of every side compared: the sizes' hash, once
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(self.specs)
 
     def _meaning(self, index: int) -> str:
         return self.specs[index].meaning.strip().lower()
@@ -202,7 +211,7 @@ def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
         )
     ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
     if ratio is not None:
-        kernel = _kernel_taps(correct, sizes)
+        kernel = _correct_kernel_taps(correct, sizes)
         theirs = _kernel_taps(mine, sizes) if kernel else None
         if kernel and theirs and _only_kernel(ratio, sizes):
 
@@ -276,7 +285,7 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
     if ratio is not None and correct_term is not None:
         extra, missing, plain = _ratio_sizes(ratio)
         positions = sizes.positions
-        taps = _kernel_taps(weights, sizes)
+        taps = _correct_kernel_taps(weights, sizes)
         if taps is not None and _is_taps(ratio, taps[1], case):
             return _Side(
                 1,
@@ -501,7 +510,7 @@ _side_lock = threading.RLock()
 
 def _remembered_side(compare: Callable[..., _Side], *sides, case: _Case, sizes: Sizes) -> _Side:
     """`compare(*sides, case, sizes)`, remembered by the sides and the rubric's sizes."""
-    key = (compare.__name__, *sides, case.specs)
+    key = (compare.__name__, *sides, sizes)  # the sizes stand for the rubric's specs
     with _side_lock:  # grade_answer may be called from several threads
         side = _side_memo.get(key)
         if side is not None:
@@ -560,33 +569,63 @@ def compare_terms(case: _Case) -> TermComparison | None:
 def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
     """When the count is another part's reference, or a mistake a rubric anticipates there,
     say so."""
+    first = _first_value(case.student)
+    for mistake, part, fraction, value in _other_counts(case, items):
+        if _may_match(first, value) and _matches(case.student, fraction):
+            if not mistake:
+                return (
+                    f"Your count, {show_fraction(case.student)}, is the answer to part "
+                    f"({part}), not to this part."
+                )
+            return (
+                f"Your count, {show_fraction(case.student)}, is a mistake the rubric also "
+                f"expects in part ({part}), where it is wrong too."
+            )
+    return None
+
+
+# The other parts' counts a wrong count is compared with, by (this part, the question's items,
+# the rubric's sizes and relations): worked out from the rubric once, not for every answer.
+# The items are known by their identity, and kept with the entry, so that no other object can
+# take their id while it is remembered.
+OTHER_COUNTS_MEMO = 64
+_other_counts_memo: OrderedDict[tuple, tuple] = OrderedDict()
+_other_counts_lock = threading.Lock()
+
+
+def _other_counts(case: _Case, items: Sequence[Item]) -> tuple:
+    """(a mistake?, part, count, its first sampled value) for each other part's reference,
+    then each mistake a rubric anticipates there, in `answer_elsewhere`'s order."""
+    key = (case.item.part, id(items), case.order, case.substitutions)
+    with _other_counts_lock:
+        entry = _other_counts_memo.get(key)
+        if entry is not None and entry[0] is items:
+            _other_counts_memo.move_to_end(key)
+            return entry[1]
+    counts = []
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
         reference = case.relate(other.reference.expr)
         if not _rubric_rational(reference):
             continue  # a count with floors is no rational function to compare with
-        if _matches(case.student, _rubric_fraction(reference, case.order)):
-            return (
-                f"Your count, {show_fraction(case.student)}, is the answer to part "
-                f"({other.part}), not to this part."
-            )
+        fraction = _rubric_fraction(reference, case.order)
+        counts.append((False, other.part, fraction, _first_value(fraction)))
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
         for rule in other.misconceptions:
-            if (
-                isinstance(rule.reading, ParsedAnswer)
-                and _rubric_rational(case.relate(rule.reading.expr))
-                and _matches(
-                    case.student, _rubric_fraction(case.relate(rule.reading.expr), case.order)
-                )
+            if isinstance(rule.reading, ParsedAnswer) and _rubric_rational(
+                case.relate(rule.reading.expr)
             ):
-                return (
-                    f"Your count, {show_fraction(case.student)}, is a mistake the rubric also "
-                    f"expects in part ({other.part}), where it is wrong too."
-                )
-    return None
+                fraction = _rubric_fraction(case.relate(rule.reading.expr), case.order)
+                counts.append((True, other.part, fraction, _first_value(fraction)))
+    found = tuple(counts)
+    with _other_counts_lock:
+        _other_counts_memo[key] = (items, found)
+        if len(_other_counts_memo) > OTHER_COUNTS_MEMO:
+            _other_counts_memo.popitem(last=False)
+    return found
 
 
 # --- Putting it together -------------------------------------------------------------------
@@ -651,3 +690,8 @@ def _whole_words(case: _Case) -> str:
 def _sizes(specs: tuple[SymbolSpec, ...]) -> Sizes:
     """The rubric's sizes, read once per rubric: their positions are asked for every split."""
     return Sizes(specs)
+
+
+# The correct weights' kernel, asked for by every side compared: the weights are the same
+# object for every answer (`_correct_sides`), so this is worked out once per item.
+_correct_kernel_taps = lru_cache(maxsize=256)(_kernel_taps)

@@ -157,7 +157,7 @@ def _matches(wrong: Fraction_, explanation: Fraction_) -> bool:
 def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
     symbols = tuple(order)
-    if not is_rational_count(expr):
+    if not _answer_rational(expr):
         # floors, ceilings, 2^C: as sympy writes them, with our operators
         return str(expr).replace("**", "^").replace("*", "·").replace("ceiling", "ceil")
     if symbols:
@@ -292,6 +292,8 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     m = c if _is_one(b) else b * c
     if not n or len(n) != len(m):
         return None
+    if len(n) == 1:
+        return _term_ratio(n, m)  # one term over another: nothing more to test
     n_lead, m_lead = max(n), max(m)  # the leading monomials (LM): the ring's order is lex
     difference = [x - y for x, y in zip(n_lead, m_lead, strict=True)]
     alpha = tuple(max(e, 0) for e in difference)
@@ -619,7 +621,7 @@ def check_count(
     relate = dict(substitutions)
     expressions = [side.xreplace(relate) for side in answer.sides]
     references = [item.reference.expr.xreplace(relate)]
-    if not (all(is_rational_count(e) for e in expressions) and _rubric_rational(references[0])):
+    if not (all(_answer_rational(e) for e in expressions) and _rubric_rational(references[0])):
         return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
     reference = _rubric_fraction(references[0], declared)
@@ -803,3 +805,20 @@ def _renamed_possible(student: Fraction_, reference: Fraction_, swap: bool):
     return [
         (i, j, v) for i, j, v, value in _renamed_first(reference, swap) if _may_match(first, value)
     ]
+
+
+# Whether an answer's count is a rational function: asked by the check, by `show_count` and
+# by the score's values, of the same expression.
+_answer_rational = lru_cache(maxsize=256)(is_rational_count)
+
+
+def _term_ratio(n: PolyElement, m: PolyElement) -> _Quotient:
+    """`_monomial_ratio` of two polynomials of one term each, k·x^a / x^b in lowest terms:
+    the test of every term there holds at once for a single one."""
+    ((n_exponents, n_coefficient),) = n.items()
+    ((m_exponents, m_coefficient),) = m.items()
+    k = n_coefficient / m_coefficient
+    alpha = tuple(x - y if x > y else 0 for x, y in zip(n_exponents, m_exponents, strict=True))
+    beta = tuple(y - x if y > x else 0 for x, y in zip(n_exponents, m_exponents, strict=True))
+    domain = n.ring.domain
+    return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))

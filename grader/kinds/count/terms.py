@@ -400,22 +400,35 @@ def _factor_words(name: str, ratio, case: _Case, correct) -> str:
 
 def _renamed_side(name: str, mine, correct, case: _Case) -> Callable[[], str] | None:
     """One size swapped with, or written for, another on this side: how to say so."""
-    one = mine.ring.one
+    found = _renamings(correct).get(mine)
+    if found is None:
+        return None
+    swap, i, j = found
+    a, b = case.order[i], case.order[j]
+    show = _shower(case)
+    if swap:
+        return lambda: (
+            f"Your {name}: {show(mine)}, with {a} and {b} the wrong way round; "
+            f"the correct {name} are {show(correct)}."
+        )
+    return lambda: (
+        f"Your {name}: {show(mine)}, with {case.named(b)} where {a} belongs; "
+        f"the correct {name} are {show(correct)}."
+    )
+
+
+@lru_cache(maxsize=256)
+def _renamings(correct) -> dict:
+    """Each polynomial a correct side becomes with two sizes swapped, or with one size
+    written for another, and the first (swap, i, j) that makes it, swaps first, in
+    `_renamed`'s order: what `_renamed_side` looked for one by one. The correct sides are
+    the same objects for every answer (`_correct_sides`), so this is made once per item."""
+    one = correct.ring.one
+    found: dict = {}
     for swap in (True, False):
         for i, j, renamed in _renamed((correct, one), swap):
-            if renamed[0] == mine:
-                a, b = case.order[i], case.order[j]
-                show = _shower(case)
-                if swap:
-                    return lambda: (
-                        f"Your {name}: {show(mine)}, with {a} and {b} the wrong way round; "
-                        f"the correct {name} are {show(correct)}."
-                    )
-                return lambda: (
-                    f"Your {name}: {show(mine)}, with {case.named(b)} where {a} belongs; "
-                    f"the correct {name} are {show(correct)}."
-                )
-    return None
+            found.setdefault(renamed[0], (swap, i, j))
+    return found
 
 
 def _term_difference(name: str, mine, correct, case: _Case) -> _Side:

@@ -290,23 +290,7 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     c, d = bottom
     n = a if _is_one(d) else a * d  # polynomials, as the weights and biases compared are
     m = c if _is_one(b) else b * c
-    if not n or len(n) != len(m):
-        return None
-    if len(n) == 1:
-        return _term_ratio(n, m)  # one term over another: nothing more to test
-    n_lead, m_lead = max(n), max(m)  # the leading monomials (LM): the ring's order is lex
-    difference = [x - y for x, y in zip(n_lead, m_lead, strict=True)]
-    alpha = tuple(max(e, 0) for e in difference)
-    beta = tuple(max(-e, 0) for e in difference)
-    k = n[n_lead] / m[m_lead]
-    # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
-    # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
-    for exponents, coefficient in n.items():
-        other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
-        if other is None or other * k != coefficient:
-            return None
-    domain = n.ring.domain  # k is not 0, as n is not: each is one term, made at once
-    return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))
+    return _polynomial_ratio(n, m)
 
 
 @dataclass(frozen=True)
@@ -821,4 +805,27 @@ def _term_ratio(n: PolyElement, m: PolyElement) -> _Quotient:
     alpha = tuple(x - y if x > y else 0 for x, y in zip(n_exponents, m_exponents, strict=True))
     beta = tuple(y - x if y > x else 0 for x, y in zip(n_exponents, m_exponents, strict=True))
     domain = n.ring.domain
+    return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))
+
+
+def _polynomial_ratio(n: PolyElement, m: PolyElement) -> _Quotient | None:
+    """n/m in lowest terms when it is a constant times a ratio of monomials, else None (also
+    when n is zero): `_monomial_ratio` of two polynomials, (n, 1) and (m, 1), as a count's
+    weights and biases are compared."""
+    if not n or len(n) != len(m):
+        return None
+    if len(n) == 1:
+        return _term_ratio(n, m)  # one term over another: nothing more to test
+    n_lead, m_lead = max(n), max(m)  # the leading monomials (LM): the ring's order is lex
+    difference = [x - y for x, y in zip(n_lead, m_lead, strict=True)]
+    alpha = tuple(max(e, 0) for e in difference)
+    beta = tuple(max(-e, 0) for e in difference)
+    k = n[n_lead] / m[m_lead]
+    # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
+    # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
+    for exponents, coefficient in n.items():
+        other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
+        if other is None or other * k != coefficient:
+            return None
+    domain = n.ring.domain  # k is not 0, as n is not: each is one term, made at once
     return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))

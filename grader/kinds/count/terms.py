@@ -34,7 +34,7 @@ from grader.kinds.count.check import (
     _first_value,
     _matches,
     _may_match,
-    _monomial_ratio,
+    _polynomial_ratio,
     _quotient_number,
     _quotient_shown,
     _renamed,
@@ -209,7 +209,7 @@ def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
             lambda: f"You left out the weights: {show(correct)}.",
             lambda words: DIAGNOSES.make("weights_wrong", words),
         )
-    ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
+    ratio = _polynomial_ratio(mine, correct)
     if ratio is not None:
         kernel = _correct_kernel_taps(correct, sizes)
         theirs = _kernel_taps(mine, sizes) if kernel else None
@@ -281,7 +281,7 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
     def yours() -> str:
         return f"{show(mine)}, {sizes.per(*mine_term)}" if mine_term else show(mine)
 
-    ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
+    ratio = _polynomial_ratio(mine, correct)
     if ratio is not None and correct_term is not None:
         extra, missing, plain = _ratio_sizes(ratio)
         positions = sizes.positions

@@ -262,7 +262,8 @@ def _show_terms(terms, gens: Sequence[sympy.Symbol]) -> str:
 
 @dataclass(frozen=True)
 class _Quotient:
-    """A ratio of two monomials in lowest terms, as polynomials and as sympy expressions."""
+    """A ratio of two monomials in lowest terms, as polynomials (`_quotient_number` and
+    `_quotient_shown` give its value and its words)."""
 
     numerator: PolyElement
     denominator: PolyElement
@@ -270,13 +271,6 @@ class _Quotient:
     @property
     def is_number(self) -> bool:
         return self.numerator.is_ground and self.denominator.is_ground
-
-    def parts(self) -> tuple[sympy.Expr, sympy.Expr]:
-        return self.numerator.as_expr(), self.denominator.as_expr()
-
-    def value(self) -> sympy.Expr:
-        top, bottom = self.parts()
-        return top / bottom
 
 
 def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
@@ -733,15 +727,17 @@ def check_periodic_count(
 
 
 def _quotient_number(quotient: _Quotient) -> Fraction:
-    """`quotient.value()` for a quotient of monomials, as a Fraction: for a number (2, 3/2,
-    -2) both print alike and compare alike, and no sympy expression is made."""
+    """The value of a quotient of monomials that is a number, as a Fraction: it prints and
+    compares as the sympy Rational `numerator.as_expr() / denominator.as_expr()` did (2,
+    3/2, -2), and no sympy expression is made."""
     ((_, top),) = quotient.numerator.items()
     ((_, bottom),) = quotient.denominator.items()
     return Fraction(int(top.numerator), int(bottom.numerator))
 
 
 def _quotient_shown(quotient: _Quotient) -> str:
-    """`show_count(quotient.value(), order)` without sympy: k·x^α / x^β (k a number, α and β
+    """`show_count` of the quotient as a sympy expression (`numerator.as_expr() /
+    denominator.as_expr()`) without sympy: k·x^α / x^β (k a number, α and β
     without a size in common) is read by `as_fraction` as the quotient (k·x^α, x^β) of the
     rubric's ring, which is shown here directly."""
     ((alpha, top),) = quotient.numerator.items()

@@ -444,3 +444,65 @@ def test_splits_of_a_count_are_all_tried():
     assert count_terms.compare_terms(_case("c.params", six)) is not None
     assert count_terms.compare_terms(_case("c.params", seven)) is None
     assert len(list(itertools.product((True, False), repeat=6))) == 64
+
+
+# --- Survivors of the mutation run on count/check.py (seed 62) ------------------------------
+
+
+def test_counts_with_no_value_at_any_sampled_point_are_compared_as_polynomials():
+    """A denominator that vanishes at every sampled point leaves the polynomials to decide:
+    equal counts are equal, no disagreement is claimed; others differ."""
+    vanishing = RING.one
+    for point in count_check._sample_points(count_check.SAMPLE_POINTS, 4):
+        vanishing *= RING.gens[0] - RING(point[0])
+    assert fractions_equal((RING.gens[2], vanishing), (RING.gens[2], vanishing)) is True
+    assert fractions_equal((RING.gens[2], vanishing), (RING.gens[3], vanishing)) is False
+
+
+@pytest.mark.parametrize(
+    ("expr", "shown"),
+    [
+        (sympy.floor(P / 2) * 2**C, "2^C·floor(P/2)"),
+        (sympy.floor(P / 2) * C**2, "C^2·floor(P/2)"),
+        (sympy.ceiling(P / 2) * D, "D·ceil(P/2)"),
+    ],
+)
+def test_a_count_with_floors_is_shown_with_our_operators(expr, shown):
+    assert show_count(expr, ORDER) == shown
+
+
+@pytest.mark.parametrize(
+    ("top", "bottom", "shown"),
+    [
+        (2 * P * D, 3 * D, "2·P/3"),  # D divided out of both
+        (2 * P * D, Q * D, "2·P/Q"),
+        (P * Q * D, P * D**2, "Q/D"),
+        (-C * D, 2 * C * D, "-1/2"),
+    ],
+)
+def test_a_quotient_of_terms_is_shown_with_common_factors_divided_out(top, bottom, shown):
+    made = [as_fraction(e, ORDER)[0] for e in (top, bottom)]
+    assert count_check.show_fraction((made[0], made[1])) == shown
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text", "expected"),
+    [
+        ("d.params", "2PCD", None),  # one term: no rest to be right (diagnose_factor's case)
+        ("d.params", "-CD", None),
+        (
+            "c.params",
+            "2PCD + D",
+            "The rest of your count is right, but where the correct count has C·D you have "
+            "2·P·C·D, which has an extra factor of 2·P.",
+        ),
+    ],
+)
+def test_one_term_off_by_a_factor_needs_a_rest_that_is_right(item_id, text, expected):
+    """`diagnose_term_factor` speaks of a reference of two terms or more only: a reference of
+    one term off by a factor is `diagnose_factor`'s."""
+    found = count_check.diagnose_term_factor(_case(item_id, text))
+    if expected is None:
+        assert found is None
+    else:
+        assert found == count_check.DIAGNOSES.make("term_factor", expected)

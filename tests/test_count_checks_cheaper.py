@@ -506,3 +506,47 @@ def test_one_term_off_by_a_factor_needs_a_rest_that_is_right(item_id, text, expe
         assert found is None
     else:
         assert found == count_check.DIAGNOSES.make("term_factor", expected)
+
+
+# --- Survivors of the mutation run on count/polynomials.py (seed 62) ------------------------
+
+
+def test_what_is_no_count_is_refused_with_its_name():
+    with pytest.raises(ValueError, match=r"^not a count: sqrt\(P\)$"):
+        as_fraction(sympy.sqrt(P), ORDER)
+    with pytest.raises(ValueError, match=r"^not a count: sqrt\(C\)$"):
+        as_fraction(2 * sympy.sqrt(C) * D, ORDER)  # a product the one-term path leaves alone
+
+
+def test_a_quotient_whose_numerator_is_the_others_denominator_is_compared_crosswise():
+    """D/1 and D²/D are equal: the shortcut for equal denominators is taken only for those."""
+    g = RING.gens
+    assert polynomials.exactly_equal((g[3], RING.one), (g[3] ** 2, g[3])) is True
+    assert polynomials.exactly_equal((g[3], RING.one), (2 * g[3] ** 2, g[3])) is False
+
+
+def test_a_count_split_into_exactly_the_most_classes_is_compared():
+    """256 classes (P and Q each taken modulo 16) are allowed; the refusal is for more."""
+    cases = polynomials.periodic_cases(sympy.floor(P / 16) + sympy.floor(Q / 16))
+    assert len(cases) == polynomials.MAX_CLASSES == 256
+    assert {c.forms for c, _ in cases} == {
+        (("P", 16, p), ("Q", 16, q)) for p in range(16) for q in range(16)
+    }
+
+
+def test_a_floor_within_a_floor_splits_the_classes_of_the_first_split():
+    """⌊⌊P/2⌋/3⌋ splits P by 2 (P = 2t + r), then t by 3: P = 6t + 2r' + r, every remainder
+    modulo 6 once."""
+    equal, classes = polynomials.identically_zero(
+        sympy.floor(sympy.floor(P / 2) / 3) - sympy.floor(P / 6), ORDER
+    )
+    assert equal is True
+    assert sorted(c.forms for c in classes) == [(("P", 6, r),) for r in range(6)]
+    assert polynomials.size_classes_text(classes) == "P = 6t, ..., P = 6t + 5 (6 classes)"
+
+
+def test_powers_of_two_of_a_size_are_compared_as_themselves():
+    """2^C is a variable of its own, never 0: 2^C·D and 2^C·C differ."""
+    assert polynomials.identically_zero(2**C * D - 2**C * C, ORDER)[0] is False
+    assert polynomials.identically_zero(2**C * 2**C - 4**C, ORDER)[0] is True
+    assert polynomials.identically_zero(2**C * D - 2 ** (C + 1) * D / 2, ORDER)[0] is True

@@ -535,13 +535,15 @@ def test_a_count_split_into_exactly_the_most_classes_is_compared():
 
 
 def test_a_floor_within_a_floor_splits_the_classes_of_the_first_split():
-    """⌊⌊P/2⌋/3⌋ splits P by 2 (P = 2t + r), then t by 3: P = 6t + 2r' + r, every remainder
-    modulo 6 once."""
+    """⌊⌊P/2⌋/3⌋ splits P by 2 (P = 2t + r), then t by 3 (t = 3t' + r'): P = 6t' + 2r' + r,
+    every remainder modulo 6 once, in that order, and the count is t' on each class."""
+    cases = polynomials.periodic_cases(sympy.floor(sympy.floor(P / 2) / 3))
+    assert [c.forms for c, _ in cases] == [(("P", 6, r),) for r in (0, 2, 4, 1, 3, 5)]
+    assert [expr for _, expr in cases] == [P] * 6
     equal, classes = polynomials.identically_zero(
         sympy.floor(sympy.floor(P / 2) / 3) - sympy.floor(P / 6), ORDER
     )
     assert equal is True
-    assert sorted(c.forms for c in classes) == [(("P", 6, r),) for r in range(6)]
     assert polynomials.size_classes_text(classes) == "P = 6t, ..., P = 6t + 5 (6 classes)"
 
 

@@ -157,7 +157,7 @@ def _matches(wrong: Fraction_, explanation: Fraction_) -> bool:
 def show_count(expr: sympy.Expr, order: Sequence[sympy.Symbol]) -> str:
     """A count as a student would write it: terms by degree, symbols in the rubric's order."""
     symbols = tuple(order)
-    if not is_rational_count(expr):
+    if not _answer_rational(expr):
         # floors, ceilings, 2^C: as sympy writes them, with our operators
         return str(expr).replace("**", "^").replace("*", "·").replace("ceiling", "ceil")
     if symbols:
@@ -262,7 +262,8 @@ def _show_terms(terms, gens: Sequence[sympy.Symbol]) -> str:
 
 @dataclass(frozen=True)
 class _Quotient:
-    """A ratio of two monomials in lowest terms, as polynomials and as sympy expressions."""
+    """A ratio of two monomials in lowest terms, as polynomials (`_quotient_number` and
+    `_quotient_shown` give its value and its words)."""
 
     numerator: PolyElement
     denominator: PolyElement
@@ -270,13 +271,6 @@ class _Quotient:
     @property
     def is_number(self) -> bool:
         return self.numerator.is_ground and self.denominator.is_ground
-
-    def parts(self) -> tuple[sympy.Expr, sympy.Expr]:
-        return self.numerator.as_expr(), self.denominator.as_expr()
-
-    def value(self) -> sympy.Expr:
-        top, bottom = self.parts()
-        return top / bottom
 
 
 def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
@@ -288,25 +282,9 @@ def _monomial_ratio(top: Fraction_, bottom: Fraction_) -> _Quotient | None:
     monomials, so k, α and β can only come from the leading terms. This needs no gcd."""
     a, b = top
     c, d = bottom
-    n = a if d == d.ring.one else a * d  # polynomials, as the weights and biases compared are
-    m = c if b == b.ring.one else b * c
-    if not n or len(n) != len(m):
-        return None
-    difference = [x - y for x, y in zip(n.LM, m.LM, strict=True)]
-    alpha = tuple(max(e, 0) for e in difference)
-    beta = tuple(max(-e, 0) for e in difference)
-    k = n.LC / m.LC
-    # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
-    # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
-    for exponents, coefficient in n.items():
-        other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
-        if other is None or other * k != coefficient:
-            return None
-    ring = n.ring
-    return _Quotient(
-        ring.term_new(alpha, ring.domain(k.numerator)),
-        ring.term_new(beta, ring.domain(k.denominator)),
-    )
+    n = a if _is_one(d) else a * d  # polynomials, as the weights and biases compared are
+    m = c if _is_one(b) else b * c
+    return _polynomial_ratio(n, m)
 
 
 @dataclass(frozen=True)
@@ -358,7 +336,7 @@ def diagnose_bias_missing(case: _Case) -> Diagnosis | None:
     bias = case.bias()
     if bias is None or not case.item.spec.bias_included:
         return None
-    if _matches(case.student, subtract(case.reference, bias)):
+    if _matches(case.student, _rubric_subtract(case.reference, bias)):
         return DIAGNOSES.make(
             "bias_missing",
             f"Your count leaves out the biases: this layer has {show_fraction(bias)} learnable "
@@ -373,7 +351,7 @@ def diagnose_bias_extra(case: _Case) -> Diagnosis | None:
     bias = case.bias()
     if bias is None or case.item.spec.bias_included:
         return None
-    if _matches(case.student, add(case.reference, bias)):
+    if _matches(case.student, _rubric_add(case.reference, bias)):
         return DIAGNOSES.make(
             "bias_extra",
             f"Your count includes {show_fraction(bias)} biases, but this part asks for the "
@@ -406,7 +384,7 @@ def _renamed(reference: Fraction_, swap: bool) -> tuple[tuple[int, int, Fraction
 @DIAGNOSES.produces("symbols_swapped")
 def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
     """Two sizes exchanged everywhere, e.g. C and D (input and output channels)."""
-    for i, j, swapped in _renamed(case.reference, swap=True):
+    for i, j, swapped in _renamed_possible(case.student, case.reference, swap=True):
         if _matches(case.student, swapped):
             a, b = case.order[i], case.order[j]
             return DIAGNOSES.make(
@@ -420,7 +398,7 @@ def diagnose_symbols_swapped(case: _Case) -> Diagnosis | None:
 @DIAGNOSES.produces("symbol_replaced")
 def diagnose_symbol_replaced(case: _Case) -> Diagnosis | None:
     """One size written everywhere another belongs, e.g. P where Q belongs."""
-    for i, j, replaced in _renamed(case.reference, swap=False):
+    for i, j, replaced in _renamed_possible(case.student, case.reference, swap=False):
         if _matches(case.student, replaced):
             a, b = case.order[i], case.order[j]
             return DIAGNOSES.make(
@@ -436,14 +414,14 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
     quotient = _monomial_ratio(case.student, case.reference)
     if quotient is None or quotient.numerator == quotient.denominator:
         return None
-    ratio = quotient.value()
+    ratio = _quotient_number(quotient)
     if quotient.is_number:
         size = f"{ratio} times" if ratio > 1 else f"{ratio} of"
         return DIAGNOSES.make(
             "constant_factor",
             f"Your count is off by a constant factor: it is {size} the correct count.",
         )
-    numerator, denominator = quotient.parts()
+    numerator, denominator = quotient.numerator, quotient.denominator
     top, bottom = (case.show_polynomial(p) for p in (quotient.numerator, quotient.denominator))
     if denominator == 1:
         return DIAGNOSES.make(
@@ -457,7 +435,7 @@ def diagnose_factor(case: _Case) -> Diagnosis | None:
         )
     return DIAGNOSES.make(
         "factor_missing",
-        f"Your count is off by a factor of {case.show(ratio)}: it is missing "
+        f"Your count is off by a factor of {_quotient_shown(quotient)}: it is missing "
         f"{bottom} and has an extra {top}.",
     )
 
@@ -488,7 +466,7 @@ def diagnose_term_missing(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        if _matches(case.student, subtract(case.reference, term)):
+        if _matches(case.student, _rubric_subtract(case.reference, term)):
             return DIAGNOSES.make(
                 "term_missing",
                 f"Your count is missing a term: the correct count also has {show_fraction(term)}.",
@@ -503,12 +481,12 @@ def diagnose_term_factor(case: _Case) -> Diagnosis | None:
     if len(terms) < 2:
         return None
     for term in terms:
-        written = subtract(case.student, subtract(case.reference, term))
+        written = subtract(case.student, _rubric_subtract(case.reference, term))
         quotient = _monomial_ratio(written, term)
         if quotient is None or quotient.numerator.LC < 0:
             continue  # a count's term written negative is not that term off by a factor
         if quotient.numerator != quotient.denominator and not quotient.is_number:
-            numerator, denominator = quotient.parts()
+            numerator, denominator = quotient.numerator, quotient.denominator
             if denominator != 1 and numerator == 1:
                 detail = (
                     f", which is missing a factor of {case.show_polynomial(quotient.denominator)}"
@@ -621,7 +599,7 @@ def check_count(
     relate = dict(substitutions)
     expressions = [side.xreplace(relate) for side in answer.sides]
     references = [item.reference.expr.xreplace(relate)]
-    if not (all(is_rational_count(e) for e in expressions) and _rubric_rational(references[0])):
+    if not (all(_answer_rational(e) for e in expressions) and _rubric_rational(references[0])):
         return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
     reference = _rubric_fraction(references[0], declared)
@@ -742,3 +720,108 @@ def check_periodic_count(
         broken_steps=broken_steps,
         compared=compared,
     )
+
+
+# --- A quotient of monomials without sympy -------------------------------------------------
+# (kept at the end of the module: tools/equivalent_mutants.txt names lines above)
+
+
+def _quotient_number(quotient: _Quotient) -> Fraction:
+    """The value of a quotient of monomials that is a number, as a Fraction: it prints and
+    compares as the sympy Rational `numerator.as_expr() / denominator.as_expr()` did (2,
+    3/2, -2), and no sympy expression is made."""
+    ((_, top),) = quotient.numerator.items()
+    ((_, bottom),) = quotient.denominator.items()
+    return Fraction(int(top.numerator), int(bottom.numerator))
+
+
+def _quotient_shown(quotient: _Quotient) -> str:
+    """`show_count` of the quotient as a sympy expression (`numerator.as_expr() /
+    denominator.as_expr()`) without sympy: k·x^α / x^β (k a number, α and β
+    without a size in common) is read by `as_fraction` as the quotient (k·x^α, x^β) of the
+    rubric's ring, which is shown here directly."""
+    ((alpha, top),) = quotient.numerator.items()
+    ((beta, bottom),) = quotient.denominator.items()
+    ring = quotient.numerator.ring
+    return show_fraction((ring.term_new(alpha, top / bottom), ring.term_new(beta, ring.domain.one)))
+
+
+def _is_one(polynomial: PolyElement) -> bool:
+    """`polynomial == polynomial.ring.one`, without making the ring's one."""
+    return len(polynomial) == 1 and polynomial.get(polynomial.ring.zero_monom) == 1
+
+
+# --- What a wrong count is compared with, worked out once per rubric count -----------------
+
+# The reference without (or with) its biases or one of its terms: the same rubric counts for
+# every answer (`_rubric_fraction`, `_terms`), so the same objects, whose values at the
+# sampled points `integer_values` then remembers.
+_rubric_subtract = lru_cache(maxsize=1024)(subtract)
+_rubric_add = lru_cache(maxsize=1024)(add)
+
+
+def _first_value(fraction: Fraction_) -> Fraction | None:
+    """A count's value at the first point `fractions_equal` samples (None where it has none)."""
+    values = integer_values(fraction, _sample_points(SAMPLE_POINTS, fraction[0].ring.ngens)[0])
+    return None if values is None else Fraction(*values)
+
+
+def _may_match(first: Fraction | None, other: Fraction | None) -> bool:
+    """Whether two counts with these first values may be equal: where both have a value there
+    and they differ, `fractions_equal` returns False at that point, so `_matches` would."""
+    return first is None or other is None or first == other
+
+
+@lru_cache(maxsize=256)
+def _renamed_first(reference: Fraction_, swap: bool) -> tuple:
+    """`_renamed`'s variants, each with its value at the first sampled point."""
+    return tuple((i, j, v, _first_value(v)) for i, j, v in _renamed(reference, swap))
+
+
+def _renamed_possible(student: Fraction_, reference: Fraction_, swap: bool):
+    """`_renamed(reference, swap)` without the variants the student's count differs from at
+    the first sampled point (those `_matches` would turn down first thing), in its order."""
+    first = _first_value(student)
+    return [
+        (i, j, v) for i, j, v, value in _renamed_first(reference, swap) if _may_match(first, value)
+    ]
+
+
+# Whether an answer's count is a rational function: asked by the check, by `show_count` and
+# by the score's values, of the same expression.
+_answer_rational = lru_cache(maxsize=256)(is_rational_count)
+
+
+def _term_ratio(n: PolyElement, m: PolyElement) -> _Quotient:
+    """`_monomial_ratio` of two polynomials of one term each, k·x^a / x^b in lowest terms:
+    the test of every term there holds at once for a single one."""
+    ((n_exponents, n_coefficient),) = n.items()
+    ((m_exponents, m_coefficient),) = m.items()
+    k = n_coefficient / m_coefficient
+    alpha = tuple(x - y if x > y else 0 for x, y in zip(n_exponents, m_exponents, strict=True))
+    beta = tuple(y - x if y > x else 0 for x, y in zip(n_exponents, m_exponents, strict=True))
+    domain = n.ring.domain
+    return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))
+
+
+def _polynomial_ratio(n: PolyElement, m: PolyElement) -> _Quotient | None:
+    """n/m in lowest terms when it is a constant times a ratio of monomials, else None (also
+    when n is zero): `_monomial_ratio` of two polynomials, (n, 1) and (m, 1), as a count's
+    weights and biases are compared."""
+    if not n or len(n) != len(m):
+        return None
+    if len(n) == 1:
+        return _term_ratio(n, m)  # one term over another: nothing more to test
+    n_lead, m_lead = max(n), max(m)  # the leading monomials (LM): the ring's order is lex
+    difference = [x - y for x, y in zip(n_lead, m_lead, strict=True)]
+    alpha = tuple(max(e, 0) for e in difference)
+    beta = tuple(max(-e, 0) for e in difference)
+    k = n[n_lead] / m[m_lead]
+    # n·x^β = k·x^α·m term by term, without making either product: each term of n is a term
+    # of m times k, moved by α - β (as many terms on both sides, so these are all of m's).
+    for exponents, coefficient in n.items():
+        other = m.get(tuple(e - step for e, step in zip(exponents, difference, strict=True)))
+        if other is None or other * k != coefficient:
+            return None
+    domain = n.ring.domain  # k is not 0, as n is not: each is one term, made at once
+    return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))

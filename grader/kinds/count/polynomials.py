@@ -76,7 +76,8 @@ def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction
     it is many times faster than `sympy.cancel` on the same expression. Anything else (a
     symbol not in `symbols`, a function) raises ValueError.
     """
-    gens = dict(zip(symbols, polynomial_ring(symbols).gens, strict=True))
+    ring = polynomial_ring(symbols)
+    gens = dict(zip(symbols, ring.gens, strict=True))
 
     def walk(node: sympy.Expr) -> Fraction_:
         if node.is_Symbol:
@@ -85,6 +86,8 @@ def as_fraction(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> Fraction
             return variable(gens[node])
         if node.is_Rational:
             return constant(node, symbols)
+        if node.is_Mul and (term := _monomial(node, ring, symbols)) is not None:
+            return term
         if node.is_Add or node.is_Mul:
             combine = add if node.is_Add else multiply
             result = walk(node.args[0])
@@ -389,3 +392,23 @@ def evaluate(expr: sympy.Expr, values: dict[sympy.Symbol, int]) -> Fraction | No
         return walk(expr)
     except (ArithmeticError, ZeroDivisionError, KeyError):
         return None
+
+
+def _monomial(node: sympy.Mul, ring: PolyRing, symbols: tuple) -> Fraction_ | None:
+    """A product of a number and whole positive powers of `symbols` (2·P·Q², a count's
+    terms as students write them) as `as_fraction`'s walk makes it, (c·x^e, 1), but as one
+    term at once instead of a product of each factor; None for any other product (the walk
+    then multiplies its factors, or says what it cannot read)."""
+    exponents = [0] * len(symbols)
+    coefficient = ring.domain.one
+    for factor in node.args:
+        if factor.is_Rational:
+            coefficient = coefficient * ring.domain(int(factor.p), int(factor.q))
+            continue
+        base, power = (factor.base, factor.exp) if factor.is_Pow else (factor, sympy.S.One)
+        if not (base.is_Symbol and base in symbols and power.is_Integer and power > 0):
+            return None
+        exponents[symbols.index(base)] += int(power)
+    if not coefficient:
+        return None
+    return ring.dtype([(tuple(exponents), coefficient)]), ring.one

@@ -7,14 +7,19 @@ from dataclasses import replace
 import sympy
 
 from grader.errors import AnswerError, Problem
-from grader.kinds.count.check import DIAGNOSES, CountCheck, counts_equal, show_count
+from grader.kinds.count.check import (
+    DIAGNOSES,
+    CountCheck,
+    _answer_rational,
+    counts_equal,
+    show_count,
+)
 from grader.kinds.count.mathml import to_mathml
 from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.polynomials import (
     Undecidable,
     as_fraction,
     evaluate,
-    is_rational_count,
     value_at,
 )
 from grader.model import Context, Item, ItemResult
@@ -32,7 +37,7 @@ def _working_feedback(check: CountCheck) -> list[str]:
 def _values_at(expr: sympy.Expr, size_sets, symbols) -> tuple[int | None, ...]:
     """The count's exact value at each set of sizes (None where it is not a whole number)."""
     used = tuple(symbols)
-    rational = is_rational_count(expr)
+    rational = _answer_rational(expr)
     fraction = as_fraction(expr, used) if used and rational else None
     values = []
     for sizes in size_sets:

@@ -24,22 +24,26 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 
 from grader.kinds.count.check import (
     DIAGNOSES,
     _Case,
+    _first_value,
     _matches,
-    _monomial_ratio,
+    _may_match,
+    _polynomial_ratio,
+    _quotient_number,
+    _quotient_shown,
     _renamed,
     _rubric_fraction,
     _rubric_rational,
     show_fraction,
 )
 from grader.kinds.count.parse import ParsedAnswer
-from grader.kinds.count.polynomials import subtract
+from grader.kinds.count.polynomials import exactly_equal, subtract
 from grader.model import Diagnosis, Item, SymbolSpec
 
 MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
@@ -63,6 +67,13 @@ class Sizes:
     """The rubric's sizes and what each stands for, read from their meanings."""
 
     specs: tuple[SymbolSpec, ...]
+
+    def __hash__(self) -> int:  # in the key of every side compared: the sizes' hash, once
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(self.specs)
 
     def _meaning(self, index: int) -> str:
         return self.specs[index].meaning.strip().lower()
@@ -198,9 +209,9 @@ def _compare_weights(mine, correct, case: _Case, sizes: Sizes) -> _Side:
             lambda: f"You left out the weights: {show(correct)}.",
             lambda words: DIAGNOSES.make("weights_wrong", words),
         )
-    ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
+    ratio = _polynomial_ratio(mine, correct)
     if ratio is not None:
-        kernel = _kernel_taps(correct, sizes)
+        kernel = _correct_kernel_taps(correct, sizes)
         theirs = _kernel_taps(mine, sizes) if kernel else None
         if kernel and theirs and _only_kernel(ratio, sizes):
 
@@ -270,11 +281,11 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
     def yours() -> str:
         return f"{show(mine)}, {sizes.per(*mine_term)}" if mine_term else show(mine)
 
-    ratio = _monomial_ratio((mine, mine.ring.one), (correct, correct.ring.one))
+    ratio = _polynomial_ratio(mine, correct)
     if ratio is not None and correct_term is not None:
         extra, missing, plain = _ratio_sizes(ratio)
         positions = sizes.positions
-        taps = _kernel_taps(weights, sizes)
+        taps = _correct_kernel_taps(weights, sizes)
         if taps is not None and _is_taps(ratio, taps[1], case):
             return _Side(
                 1,
@@ -339,12 +350,13 @@ def _ratio_sizes(ratio) -> tuple[set[int], set[int], bool]:
 
 def _is_taps(ratio, taps: sympy.Expr, case: _Case) -> bool:
     """Whether a ratio of monomials is the kernel's number of taps (9, or K²). Both are
-    monomials, so expanding their difference decides it exactly; sympy's `simplify` did too,
-    at 85% of the time of a wrong count's check."""
+    quotients of monomials, compared exactly as polynomials (a·d = c·b); sympy's `simplify`
+    did it at 85% of the time of a wrong count's check, and `expand` at a tenth of it."""
     if taps.is_Integer and not ratio.is_number:
         return False  # sizes over sizes in lowest terms are never a number
-    value = ratio.value()
-    return value != 1 and sympy.expand(value - taps) == 0
+    if ratio.numerator == ratio.denominator:
+        return False  # in lowest terms, only 1/1 is 1
+    return exactly_equal((ratio.numerator, ratio.denominator), _rubric_fraction(taps, case.order))
 
 
 def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
@@ -370,9 +382,9 @@ def _weight_factor_words(ratio, case: _Case, sizes: Sizes, correct) -> str:
 def _factor_words(name: str, ratio, case: _Case, correct) -> str:
     """How a side is off by a factor, and what it should be."""
     show = _shower(case)
-    numerator, denominator = ratio.parts()
+    numerator, denominator = ratio.numerator, ratio.denominator
     if ratio.is_number:
-        value = ratio.value()
+        value = _quotient_number(ratio)
         how = f"{value} times" if value > 1 else f"{value} of"
         return f"{how} the correct {show(correct)}."
     top, bottom = (case.show_polynomial(p) for p in (ratio.numerator, ratio.denominator))
@@ -381,29 +393,42 @@ def _factor_words(name: str, ratio, case: _Case, correct) -> str:
     if numerator == 1:
         return f"missing a factor of {bottom}: the correct {name} are {show(correct)}."
     return (
-        f"off by a factor of {case.show(ratio.value())}: missing {bottom}, "
+        f"off by a factor of {_quotient_shown(ratio)}: missing {bottom}, "
         f"with an extra {top}; the correct {name} are {show(correct)}."
     )
 
 
 def _renamed_side(name: str, mine, correct, case: _Case) -> Callable[[], str] | None:
     """One size swapped with, or written for, another on this side: how to say so."""
-    one = mine.ring.one
+    found = _renamings(correct).get(mine)
+    if found is None:
+        return None
+    swap, i, j = found
+    a, b = case.order[i], case.order[j]
+    show = _shower(case)
+    if swap:
+        return lambda: (
+            f"Your {name}: {show(mine)}, with {a} and {b} the wrong way round; "
+            f"the correct {name} are {show(correct)}."
+        )
+    return lambda: (
+        f"Your {name}: {show(mine)}, with {case.named(b)} where {a} belongs; "
+        f"the correct {name} are {show(correct)}."
+    )
+
+
+@lru_cache(maxsize=256)
+def _renamings(correct) -> dict:
+    """Each polynomial a correct side becomes with two sizes swapped, or with one size
+    written for another, and the first (swap, i, j) that makes it, swaps first, in
+    `_renamed`'s order: what `_renamed_side` looked for one by one. The correct sides are
+    the same objects for every answer (`_correct_sides`), so this is made once per item."""
+    one = correct.ring.one
+    found: dict = {}
     for swap in (True, False):
         for i, j, renamed in _renamed((correct, one), swap):
-            if renamed[0] == mine:
-                a, b = case.order[i], case.order[j]
-                show = _shower(case)
-                if swap:
-                    return lambda: (
-                        f"Your {name}: {show(mine)}, with {a} and {b} the wrong way round; "
-                        f"the correct {name} are {show(correct)}."
-                    )
-                return lambda: (
-                    f"Your {name}: {show(mine)}, with {case.named(b)} where {a} belongs; "
-                    f"the correct {name} are {show(correct)}."
-                )
-    return None
+            found.setdefault(renamed[0], (swap, i, j))
+    return found
 
 
 def _term_difference(name: str, mine, correct, case: _Case) -> _Side:
@@ -469,12 +494,20 @@ def _sides(case: _Case):
     """The correct weights and biases as polynomials, or None where the rubric names no
     biases or the reference is not a polynomial."""
     bias = case.bias()
-    reference = case.reference
-    if bias is None or not reference[1].is_ground or not bias[1].is_ground:
+    if bias is None:
+        return None
+    return _correct_sides(case.reference, bias, case.item.spec.bias_included)
+
+
+@lru_cache(maxsize=256)
+def _correct_sides(reference, bias, bias_included: bool):
+    """`_sides` from the rubric's reference and biases (as `_rubric_fraction` gives them, the
+    same objects for every answer): made once per item, the same objects every time."""
+    if not reference[1].is_ground or not bias[1].is_ground:
         return None
     whole = reference[0] * (1 / reference[1].LC)
     biases = bias[0] * (1 / bias[1].LC)
-    if case.item.spec.bias_included:
+    if bias_included:
         return whole - biases, biases
     return whole, whole.ring.zero
 
@@ -490,7 +523,7 @@ _side_lock = threading.RLock()
 
 def _remembered_side(compare: Callable[..., _Side], *sides, case: _Case, sizes: Sizes) -> _Side:
     """`compare(*sides, case, sizes)`, remembered by the sides and the rubric's sizes."""
-    key = (compare.__name__, *sides, case.specs)
+    key = (compare.__name__, *sides, sizes)  # the sizes stand for the rubric's specs
     with _side_lock:  # grade_answer may be called from several threads
         side = _side_memo.get(key)
         if side is not None:
@@ -512,21 +545,24 @@ def compare_terms(case: _Case) -> TermComparison | None:
         return None
     weights, biases = sides
     mine = student[0] * (1 / student[1].LC)
-    terms = [mine.ring({exponents: c}) for exponents, c in mine.items()]
+    terms = list(mine.items())  # (exponents, coefficient), each monomial once
     if len(terms) > MAX_SPLIT_TERMS:
         return None
-    sizes = Sizes(case.specs)
+    sizes = _sizes(case.specs)
+    degrees = [sum(exponents) for exponents, _ in terms]
     best = None
     for chosen in itertools.product((True, False), repeat=len(terms)):
-        mine_weights = sum((t for t, w in zip(terms, chosen, strict=True) if w), mine.ring.zero)
-        mine_biases = mine - mine_weights
+        # The student's terms split into weights and biases: two polynomials made straight
+        # from their terms, which are distinct monomials (no sums to work out).
+        mine_weights = mine.new([t for t, w in zip(terms, chosen, strict=True) if w])
+        mine_biases = mine.new([t for t, w in zip(terms, chosen, strict=True) if not w])
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
         )
         # Prefer the best-explained split; of equals, the one with the weights right, then
         # the one whose weights are the student's terms of highest degree.
-        degree = sum(sum(t.LM) for t, w in zip(terms, chosen, strict=True) if w)
+        degree = sum(d for d, w in zip(degrees, chosen, strict=True) if w)
         key = (first.cost + second.cost, first.cost, -degree)
         if best is None or key < best[0]:
             best = (key, first, second)
@@ -546,33 +582,63 @@ def compare_terms(case: _Case) -> TermComparison | None:
 def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
     """When the count is another part's reference, or a mistake a rubric anticipates there,
     say so."""
+    first = _first_value(case.student)
+    for mistake, part, fraction, value in _other_counts(case, items):
+        if _may_match(first, value) and _matches(case.student, fraction):
+            if not mistake:
+                return (
+                    f"Your count, {show_fraction(case.student)}, is the answer to part "
+                    f"({part}), not to this part."
+                )
+            return (
+                f"Your count, {show_fraction(case.student)}, is a mistake the rubric also "
+                f"expects in part ({part}), where it is wrong too."
+            )
+    return None
+
+
+# The other parts' counts a wrong count is compared with, by (this part, the question's items,
+# the rubric's sizes and relations): worked out from the rubric once, not for every answer.
+# The items are known by their identity, and kept with the entry, so that no other object can
+# take their id while it is remembered.
+OTHER_COUNTS_MEMO = 64
+_other_counts_memo: OrderedDict[tuple, tuple] = OrderedDict()
+_other_counts_lock = threading.Lock()
+
+
+def _other_counts(case: _Case, items: Sequence[Item]) -> tuple:
+    """(a mistake?, part, count, its first sampled value) for each other part's reference,
+    then each mistake a rubric anticipates there, in `answer_elsewhere`'s order."""
+    key = (case.item.part, id(items), case.order, case.substitutions)
+    with _other_counts_lock:
+        entry = _other_counts_memo.get(key)
+        if entry is not None and entry[0] is items:
+            _other_counts_memo.move_to_end(key)
+            return entry[1]
+    counts = []
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
         reference = case.relate(other.reference.expr)
         if not _rubric_rational(reference):
             continue  # a count with floors is no rational function to compare with
-        if _matches(case.student, _rubric_fraction(reference, case.order)):
-            return (
-                f"Your count, {show_fraction(case.student)}, is the answer to part "
-                f"({other.part}), not to this part."
-            )
+        fraction = _rubric_fraction(reference, case.order)
+        counts.append((False, other.part, fraction, _first_value(fraction)))
     for other in items:
         if other.part == case.item.part or not isinstance(other.reference, ParsedAnswer):
             continue
         for rule in other.misconceptions:
-            if (
-                isinstance(rule.reading, ParsedAnswer)
-                and _rubric_rational(case.relate(rule.reading.expr))
-                and _matches(
-                    case.student, _rubric_fraction(case.relate(rule.reading.expr), case.order)
-                )
+            if isinstance(rule.reading, ParsedAnswer) and _rubric_rational(
+                case.relate(rule.reading.expr)
             ):
-                return (
-                    f"Your count, {show_fraction(case.student)}, is a mistake the rubric also "
-                    f"expects in part ({other.part}), where it is wrong too."
-                )
-    return None
+                fraction = _rubric_fraction(case.relate(rule.reading.expr), case.order)
+                counts.append((True, other.part, fraction, _first_value(fraction)))
+    found = tuple(counts)
+    with _other_counts_lock:
+        _other_counts_memo[key] = (items, found)
+        if len(_other_counts_memo) > OTHER_COUNTS_MEMO:
+            _other_counts_memo.popitem(last=False)
+    return found
 
 
 # --- Putting it together -------------------------------------------------------------------
@@ -631,3 +697,14 @@ def _whole_words(case: _Case) -> str:
     if bias is not None:
         return f"The correct count is {correct} weights, without biases."
     return f"Your count: {show_fraction(case.student)}; the correct count: {correct}."
+
+
+@lru_cache(maxsize=64)
+def _sizes(specs: tuple[SymbolSpec, ...]) -> Sizes:
+    """The rubric's sizes, read once per rubric: their positions are asked for every split."""
+    return Sizes(specs)
+
+
+# The correct weights' kernel, asked for by every side compared: the weights are the same
+# object for every answer (`_correct_sides`), so this is worked out once per item.
+_correct_kernel_taps = lru_cache(maxsize=256)(_kernel_taps)

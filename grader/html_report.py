@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
@@ -314,8 +315,9 @@ def histogram(totals: list[float], max_total: float, bins: int = 10) -> Histogra
     return Histogram(width, height, tuple(bars))
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
+    # a tuple: thousands of them go from the children to the main process (`OverviewPart`),
+    # and a tuple is quick to pickle
     student: str
     page: str
     found: str | None = None  # where a transcript's answer was found
@@ -365,9 +367,9 @@ class QueueEntry:
     members: list[Member]
 
 
-@dataclass(frozen=True, slots=True)
-class StudentRow:
-    """A student's row of the overview's table: all of a student the overview keeps."""
+class StudentRow(NamedTuple):
+    """A student's row of the overview's table: all of a student the overview keeps (a
+    tuple, as `Member`)."""
 
     student: str
     page: str
@@ -387,7 +389,8 @@ class OverviewPart:
     notes: list[dict]
     marks: dict[str, array]
     verdicts: dict[str, dict[str, int]]
-    groups: dict[str, dict[str, AnswerGroup]]
+    groups: dict[str, dict[str, AnswerGroup]]  # the groups sent whole, new to the process
+    more: dict[str, dict[str, tuple[int, list[Member]]]]  # the others: count, first members
     unreadable: dict[tuple[str, str], UnreadableGroup]
     queue: dict[tuple[str, str], QueueEntry]
     mistakes: dict[tuple[str, str], int]
@@ -488,10 +491,24 @@ class ClassOverview:
             {"student": student, "page": page, "note": warning} for warning in result.warnings
         )
 
-    def part(self) -> OverviewPart:
+    def part(self, sent: set[tuple[str, str]] | None = None) -> OverviewPart:
         """What the students added so far contribute to a class's overview, as plain values
         sent from a process that read a chunk of the class to the one that renders the page
-        (`merge`). The rubric stays behind."""
+        (`merge`). The rubric stays behind. `sent`: the answer groups (item id, group) this
+        process has sent in an earlier part, sent again without what their first member
+        gave them (the answer as read and its verdict: a group's MathML is long, and a
+        chunk meets the same groups as the one before); the groups of this part are added
+        to it."""
+        groups: dict[str, dict[str, AnswerGroup]] = {}
+        more: dict[str, dict[str, tuple[int, list[Member]]]] = {}
+        for item_id, mine in self._groups.items():
+            for key, group in mine.items():
+                if sent is not None and (item_id, key) in sent:
+                    more.setdefault(item_id, {})[key] = (group.count, group.members)
+                    continue
+                groups.setdefault(item_id, {})[key] = group
+                if sent is not None:
+                    sent.add((item_id, key))
         return OverviewPart(
             self.students,
             self.totals,
@@ -499,7 +516,8 @@ class ClassOverview:
             self.notes,
             self._marks,
             {item_id: dict(counts) for item_id, counts in self._verdicts.items()},
-            dict(self._groups),
+            groups,
+            more,
             self._unreadable,
             self._queue,
             dict(self._mistakes),
@@ -526,9 +544,11 @@ class ClassOverview:
                 if have is None:
                     mine[key] = group
                     continue
-                if have.count < MEMBERS_SHOWN:
-                    have.members.extend(group.members[: MEMBERS_SHOWN - have.count])
-                have.count += group.count
+                self._more_in_group(have, group.count, group.members)
+        for item_id, groups in part.more.items():
+            mine = self._groups[item_id]
+            for key, (count, members) in groups.items():
+                self._more_in_group(mine[key], count, members)
         for same, unreadable in part.unreadable.items():
             have = self._unreadable.setdefault(same, unreadable)
             if have is not unreadable:
@@ -540,6 +560,13 @@ class ClassOverview:
         self._mistakes.update(part.mistakes)
         for key, answers in part.mistake_answers.items():
             self._mistake_answers[key].update(answers)
+
+    @staticmethod
+    def _more_in_group(group: AnswerGroup, count: int, members: list[Member]) -> None:
+        """`count` more students in `group`, the first of whom are `members`."""
+        if group.count < MEMBERS_SHOWN:
+            group.members.extend(members[: MEMBERS_SHOWN - group.count])
+        group.count += count
 
     def answer_groups(self) -> list[tuple[str, list[AnswerGroup]]]:
         """Per item, equivalent answers together, largest group first."""
@@ -684,8 +711,8 @@ class StoredChunk:
     of results.json (joined as the file joins them), their part of the overview, and the
     students left out as damaged (their place in the chunk and what is damaged)."""
 
-    csv: str
-    json: str
+    csv: bytes  # UTF-8, as the files hold them: no text to decode and encode again
+    json: bytes
     overview: OverviewPart
     damaged: list[tuple[int, str]]
 
@@ -701,8 +728,10 @@ class ChunkOutputs:
         rubric: Rubric,
         versions: Mapping[str, str] | None = None,
         roster: Roster | None = None,
+        sent: set[tuple[str, str]] | None = None,
     ):
-        self.rubric, self.versions, self.roster = rubric, versions, roster
+        """`sent`: as `ClassOverview.part`'s, for the process's every chunk."""
+        self.rubric, self.versions, self.roster, self.sent = rubric, versions, roster, sent
         self._csv = io.StringIO()
         self._grades = grades_csv_writer(self._csv)
         self._json: list[str] = []
@@ -718,7 +747,10 @@ class ChunkOutputs:
 
     def chunk(self, damaged: list[tuple[int, str]]) -> StoredChunk:
         return StoredChunk(
-            self._csv.getvalue(), ",\n  ".join(self._json), self._overview.part(), damaged
+            self._csv.getvalue().encode("utf-8"),
+            ",\n  ".join(self._json).encode("utf-8"),
+            self._overview.part(self.sent),
+            damaged,
         )
 
 
@@ -859,10 +891,14 @@ def write_stored_report(
         except OSError:  # no process could be started (memory, a limit): in this process
             return None
         try:
-            grades = instructor.stream("grades.csv")
-            results_json = instructor.stream("results.json")
-            grades_csv_writer(grades).writerow(grades_csv_header(rubric, roster))
-            results_json.write(_json_head(rubric, failures))
+            grades_text = instructor.stream("grades.csv")
+            grades_csv_writer(grades_text).writerow(grades_csv_header(rubric, roster))
+            json_text = instructor.stream("results.json")
+            json_text.write(_json_head(rubric, failures))
+            # the children's text comes as UTF-8: written as it is
+            grades_text.flush()
+            json_text.flush()
+            grades, results_json = grades_text.buffer, json_text.buffer
 
             def put_together() -> None:
                 for chunk_students, names, chunk in children.ready():
@@ -876,7 +912,9 @@ def write_stored_report(
                             on_damaged(message)
                     grades.write(chunk.csv)
                     if chunk.json:
-                        results_json.write(f",\n  {chunk.json}" if kept else chunk.json)
+                        if kept:
+                            results_json.write(b",\n  ")
+                        results_json.write(chunk.json)
                     shown.merge(chunk.overview)
                     kept.extend(
                         student
@@ -911,7 +949,7 @@ def write_stored_report(
                 children.send(rows, names)
             children.finish()
             put_together()
-            results_json.write("\n]}\n")
+            results_json.write(b"\n]}\n")
         except OSError as error:
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered

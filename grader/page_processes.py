@@ -42,6 +42,7 @@ from grader.report import FolderWriter, OutputError, write_beside
 PROCESSES_FROM = 300  # students whose pages the main process renders before children start
 CHUNK = 16  # students a message: about 140 KB pickled, under a socket's buffer (212 KB)
 IN_FLIGHT = 2  # chunks a child holds: the one it renders and the next, queued
+REORDERED = 2 * IN_FLIGHT  # chunks a child of `ClassProcesses` sent and not yet given back
 
 
 _RESULT_FIELDS = tuple(field.name for field in fields(SubmissionResult) if field.name != "items")
@@ -285,8 +286,9 @@ class ClassProcesses(PageProcesses):
     applies the `overrides`, renders and writes each page as `PageProcesses`'s children do,
     and replies with the chunk's `html_report.StoredChunk` (made by `ChunkOutputs`). The
     replies are given back in the order the chunks were sent (`ready`), with the students
-    and names of each. At most IN_FLIGHT chunks a child are sent and not yet given back: the
-    memory is flat in the size of the class. The guarantees of `PageProcesses` hold."""
+    and names of each. At most IN_FLIGHT chunks a child are sent and not yet replied to, and
+    REORDERED sent and not yet given back (replies wait for a slower child's reply to an
+    earlier chunk): the memory is flat in the size of the class. The guarantees of `PageProcesses` hold."""
 
     def __init__(
         self,
@@ -321,6 +323,12 @@ class ClassProcesses(PageProcesses):
     def send(self, rows: Sequence[tuple[str, str, str]], names: Sequence[str]) -> None:
         """A chunk of the class: rows of `gradebook.stored_submissions` and their pages'
         names, to a child (waiting, when every child holds IN_FLIGHT chunks, for a reply)."""
+        # A child slow on one chunk must not let the others' replies pile up behind it:
+        # at most REORDERED chunks a child sent and not given back.
+        while len(self._sent) >= REORDERED * len(self._children) and (
+            self._next_given not in self._replies
+        ):
+            self._collect()
         number = self._next_sent
         self._next_sent += 1
         self._sent[number] = ([row[0] for row in rows], list(names))
@@ -368,12 +376,13 @@ def _class_child_main(
 
     _begin(parents, parent_pid)
     reading = None  # its own connection: SQLite's must never cross a fork
+    sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
     for number, rows, names in _chunks(connection):
         name = ""
         try:
             if reading is None:
                 reading = gradebook.reading_connection(database)
-            outputs = html_report.ChunkOutputs(rubric, versions, roster)
+            outputs = html_report.ChunkOutputs(rubric, versions, roster, sent)
             written, damaged = [], []
             results = gradebook.stored_results(reading, rubric, rows)
             for index, (result, name) in enumerate(zip(results, names, strict=True)):

@@ -886,7 +886,20 @@ def _stored_result(
     return SubmissionResult(student, source, items, notes)
 
 
+# The fields of an item result the gradebook does not store, with their defaults.
+_UNSTORED_DEFAULTS = {
+    field.name: field.default
+    for field in dataclasses.fields(ItemResult)
+    if field.default is not dataclasses.MISSING
+}
+_new = object.__new__
+
+
 def _stored_item(row: tuple) -> ItemResult:
+    """An item result from its row (`_STORED_ITEM_COLUMNS`). Made as pickle makes one, its
+    fields set at once: a frozen dataclass's `__init__` sets each through
+    `object.__setattr__`, most of the time a report's reading takes; ItemResult has no
+    `__post_init__` to run (tests/test_pages_parallel.py)."""
     (
         item_id,
         verdict,
@@ -904,7 +917,9 @@ def _stored_item(row: tuple) -> ItemResult:
         found,
         notes,
     ) = row
-    return ItemResult(
+    item = _new(ItemResult)
+    item.__dict__.update(
+        _UNSTORED_DEFAULTS,
         item_id=item_id,
         verdict=verdict,
         marks=marks,
@@ -921,6 +936,7 @@ def _stored_item(row: tuple) -> ItemResult:
         found=found,
         reading_notes=() if notes is None else _strings(notes, "reading notes"),
     )
+    return item
 
 
 def rubric_versions(connection: sqlite3.Connection, question: str) -> dict[str, str]:

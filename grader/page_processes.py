@@ -288,7 +288,8 @@ class ClassProcesses(PageProcesses):
     replies are given back in the order the chunks were sent (`ready`), with the students
     and names of each. At most IN_FLIGHT chunks a child are sent and not yet replied to, and
     REORDERED sent and not yet given back (replies wait for a slower child's reply to an
-    earlier chunk): the memory is flat in the size of the class. The guarantees of `PageProcesses` hold."""
+    earlier chunk): the memory is flat in the size of the class. The guarantees of
+    `PageProcesses` hold."""
 
     def __init__(
         self,

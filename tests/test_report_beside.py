@@ -13,10 +13,12 @@ children on a small class (`PROCESSES_FROM`, `CLASS_CHUNK`); the speed is measur
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import random
 import signal
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -420,3 +422,77 @@ def test_a_result_with_an_item_of_another_rubric_version_merges_as_it_adds(seed_
     merged = ClassOverview(run.rubric)
     merged.merge(part.part(set()))
     assert merged.render([]) == whole.render([])
+
+
+@needs_fork
+def test_grader_grade_writes_the_same_report_with_its_students_work_beside(tmp_path, monkeypatch):
+    # the gradebook `grade` has just written is read by the children on their own
+    # connections: every row of it is there to read
+    root = Path(__file__).resolve().parent.parent
+    command = ["grade", str(root / "submissions" / "22-52-q4"), "--rubric",
+               str(root / "rubrics" / "22-52-q4.yaml"), "--jobs", "1"]  # fmt: skip
+    with monkeypatch.context() as patch:
+        patch.setattr(page_processes, "PROCESSES_FROM", 10**9)
+        assert cli.main([*command, "--out", str(tmp_path / "alone")]) == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(page_processes, "PROCESSES_FROM", 0)
+        patch.setattr(html_report, "CLASS_CHUNK", 3)
+        patch.setattr(html_report, "_page_processes", lambda asked: 2)
+        assert cli.main([*command, "--out", str(tmp_path / "beside")]) == 0
+
+    def report_files(out: Path) -> dict[str, bytes]:
+        return {
+            name: data
+            for name, data in files(out).items()
+            if name.startswith(("students/", "instructor/"))
+        }
+
+    assert report_files(tmp_path / "beside") == report_files(tmp_path / "alone")
+    assert len(report_files(tmp_path / "beside")) == 8 + 3 + 4  # pages, outputs, fonts
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_the_report_is_written_here_when_no_child_can_be_started(seed_class, tmp_path, monkeypatch):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 6, 20))
+    started = []
+
+    def cannot_fork(process):
+        started.append(process)
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(multiprocessing.process.BaseProcess, "start", cannot_fork)
+        report(db, tmp_path / "fallback", monkeypatch, beside=True)
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    # the class's children, then (the report written here as for a small class) its pages'
+    assert len(started) == 2
+    assert files(tmp_path / "fallback") == files(tmp_path / "alone")
+    assert temporaries(tmp_path) == []
+
+
+def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monkeypatch):
+    # `grader serve` rebuilds the report in a thread of its threaded server
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 7, 20))
+
+    def no_process(*_args):
+        raise AssertionError("a process was forked beside another thread")
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(page_processes, "ClassProcesses", no_process)
+            patch.setattr(page_processes, "PageProcesses", no_process)
+            patch.setattr(page_processes, "PROCESSES_FROM", 0)
+            cli.rebuild_outputs(db, tmp_path / "threaded")
+    finally:
+        stop.set()
+        other.join()
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    assert files(tmp_path / "threaded") == files(tmp_path / "alone")

@@ -714,7 +714,9 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
 def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded) -> list[str]:
     """One question's outputs, read from the gradebook a chunk of students at a time and
     written student by student (`html_report.write_html_report`): the class is never held
-    whole. Its students, in order."""
+    whole. A large class (`page_processes.PROCESSES_FROM` students or more) has each
+    student's work done in child processes from the start, each reading its share of the
+    gradebook (`html_report.write_stored_report`); the same files. Its students, in order."""
     from grader import gradebook
     from grader.html_report import write_stored_report
     from grader.overrides import overridden

@@ -797,7 +797,8 @@ def write_html_report(
     core, none on a single core): this process renders the first `processes_from` pages
     itself (`page_processes.PROCESSES_FROM` by default), so a small class starts no process,
     and sends the rest to the children, in class order, each with the name it gives it. The
-    files are the same either way."""
+    files are the same either way. A large class read from the gradebook has more of its
+    work done beside (`write_stored_report`)."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     names = PageNames()
     kept: list[str] = []

@@ -11,6 +11,15 @@ The main process adopts those temporary files into its `FolderWriter`, which syn
 puts them in place with the others when it is left: the guarantees of a report written in one
 process hold (old files whole until then, unchanged pages untouched).
 
+For a large class read from the gradebook (`html_report.write_stored_report`: `grader report`,
+`grader grade --out`), `ClassProcesses` gives the children all of each student's work: the
+main process reads only the rows of the submissions table (student, source, warnings), names
+each page and sends chunks of those rows; a child reads the chunk's results on its own
+connection to the gradebook (`gradebook.stored_results`, what `iter_results` does), applies
+the overrides, writes the pages and replies with the chunk's lines of grades.csv and
+results.json and its part of the overview, which the main process writes and merges in the
+class's order.
+
 Each child holds at most `IN_FLIGHT` chunks (the one it renders and the one queued in its
 pipe), so memory stays flat in the size of the class. Children are forked from the main
 process, with its rubric and compiled templates; they die with it (`PR_SET_PDEATHSIG` on
@@ -39,7 +48,8 @@ from grader.errors import GraderError
 from grader.model import ITEM_RESULT_FIELDS, ItemResult, Rubric, SubmissionResult
 from grader.report import FolderWriter, OutputError, write_beside
 
-PROCESSES_FROM = 300  # students whose pages the main process renders before children start
+PROCESSES_FROM = 300  # students whose pages the main process renders before children start;
+# a class read from the gradebook this large has all its work done beside from the start
 CHUNK = 16  # students a message: about 140 KB pickled, under a socket's buffer (212 KB)
 IN_FLIGHT = 2  # chunks a child holds: the one it renders and the next, queued
 REORDERED = 2 * IN_FLIGHT  # chunks a child of `ClassProcesses` sent and not yet given back

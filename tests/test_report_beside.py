@@ -496,3 +496,30 @@ def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monk
         other.join()
     report(db, tmp_path / "alone", monkeypatch, beside=False)
     assert files(tmp_path / "threaded") == files(tmp_path / "alone")
+
+
+@needs_fork
+def test_a_gradebook_a_child_cannot_read_fails_the_report_and_leaves_the_old_files_whole(
+    seed_class, tmp_path, monkeypatch
+):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 9, 20))
+    out = tmp_path / "out"
+    report(db, out, monkeypatch, beside=False)
+    before = files(out)
+
+    connection = gradebook.connect(db)
+    try:
+        rows = gradebook.stored_submissions(connection, run.rubric.id)
+        missing = tmp_path / "elsewhere" / "gradebook.sqlite"
+        with pytest.raises(OutputError) as raised:
+            html_report.write_stored_report(run.rubric, missing, rows, [], out, {}, processes=2)
+    finally:
+        connection.close()
+    assert str(raised.value) == (
+        f"cannot read the gradebook {missing}: unable to open database file"
+    )
+    assert files(out) == before
+    assert temporaries(tmp_path) == []
+    assert multiprocessing.active_children() == []

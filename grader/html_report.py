@@ -845,7 +845,8 @@ def write_html_report(
     return len(kept) + len(fonts) + 3, kept
 
 
-CLASS_CHUNK = 64  # students a chunk of `write_stored_report`: a reply of about 300 KB
+CLASS_CHUNK = 64  # students a chunk of `write_stored_report`: a reply of about 350 KB (24 or
+# 128 measured no better, docs/performance.md)
 
 
 def write_stored_report(

@@ -135,7 +135,11 @@ def _write_reports(rubric, results, failures, versions, out: Path, roster=None) 
     written, in order."""
     from grader.html_report import write_html_report
 
-    count, students = write_html_report(rubric, results, failures, out, versions, roster)
+    written = write_html_report(rubric, results, failures, out, versions, roster)
+    return _wrote_question(out, *written)
+
+
+def _wrote_question(out: Path, count: int, students: list[str]) -> list[str]:
     print(
         f"wrote {count} files to {printable(str(out))}: students' pages in "
         f"{STUDENTS_FOLDER}/, the overview, CSV and JSON in {INSTRUCTOR_FOLDER}/",
@@ -713,19 +717,31 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
 def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded) -> list[str]:
     """One question's outputs, read from the gradebook a chunk of students at a time and
     written student by student (`html_report.write_html_report`): the class is never held
-    whole. Its students, in order."""
+    whole. A large class (`page_processes.PROCESSES_FROM` students or more) has each
+    student's work done in child processes from the start, each reading its share of the
+    gradebook (`html_report.write_stored_report`); the same files. Its students, in order."""
     from grader import gradebook
+    from grader.html_report import write_stored_report
     from grader.overrides import overridden
+    from grader.page_processes import PROCESSES_FROM
 
     run = gradebook.latest_run_of(connection, question.question, loaded)
     overrides = gradebook.load_overrides(connection, question.question)
     others, students = gradebook.other_versions(connection, question.question, run.rubric.sha256)
     _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
+    failures = gradebook.load_failures(connection, run)
+    if students >= PROCESSES_FROM:  # a large class: its students' work in other processes
+        submissions = gradebook.stored_submissions(connection, question.question)
+        written = write_stored_report(
+            run.rubric, Path(db), submissions, failures, out, overrides, others, roster,
+            on_damaged=_warn,
+        )  # fmt: skip
+        if written is not None:
+            return _wrote_question(out, *written)
     results = (
         overridden(result, overrides)
         for result in gradebook.iter_results(connection, run, on_damaged=_warn)
     )
-    failures = gradebook.load_failures(connection, run)
     return _write_reports(run.rubric, results, failures, others, out, roster)
 
 

@@ -833,26 +833,58 @@ def iter_results(
     """The stored submissions of the run's question (from any run), in the order of their
     sources, one at a time, read READ_CHUNK students at a time from a cursor: a class is
     never held whole. Damaged rows as `load_batch` (which lists these)."""
-    question = run.rubric.id
-    submissions = connection.execute(
-        "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
-        (question,),
-    )
+    submissions = stored_submissions(connection, run.rubric.id)
     while chunk := submissions.fetchmany(READ_CHUNK):
-        rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
-        marks = ", ".join("?" * len(rows))
-        for row in connection.execute(
-            f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
-            f" AND student IN ({marks})",
-            (question, *rows),
-        ):
-            rows[row[0]][row[1]] = row[1:]
-        for student, source, warnings in chunk:
-            result = _stored_result(run.rubric, student, source, warnings, rows[student])
+        for result in stored_results(connection, run.rubric, chunk):
             if isinstance(result, SubmissionResult):
                 yield result
             elif on_damaged is not None:
                 on_damaged(result)
+
+
+def stored_submissions(connection: sqlite3.Connection, question: str) -> sqlite3.Cursor:
+    """A cursor over the question's stored submissions in the order of their sources, each a
+    row `(student, source, warnings)` of plain values: what `stored_results` reads a chunk
+    of students' results from (on this connection, or on another process's)."""
+    return connection.execute(
+        "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
+        (question,),
+    )
+
+
+def stored_results(
+    connection: sqlite3.Connection, rubric: Rubric, chunk: Sequence[tuple[str, str, str]]
+) -> list[SubmissionResult | str]:
+    """The results of a chunk of rows of `stored_submissions` (at most READ_CHUNK), in its
+    order: each a SubmissionResult, or what is damaged in the student's rows (a message
+    naming the student and item, as `load_batch` reports it)."""
+    question = rubric.id
+    rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
+    marks = ", ".join("?" * len(rows))
+    for row in connection.execute(
+        f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
+        f" AND student IN ({marks})",
+        (question, *rows),
+    ):
+        rows[row[0]][row[1]] = row[1:]
+    return [
+        _stored_result(rubric, student, source, warnings, rows[student])
+        for student, source, warnings in chunk
+    ]
+
+
+def reading_connection(path: Path) -> sqlite3.Connection:
+    """A connection that only reads the gradebook at `path` (which `connect` has set up): for
+    a process reading its share of a class beside the one that opened it (a connection
+    must never cross a fork). Its failure is a GradebookError."""
+    try:
+        connection = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30
+        )
+        connection.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.Error as error:
+        raise GradebookError(f"cannot read the gradebook {path}: {error}") from None
+    return connection
 
 
 def _stored_result(
@@ -876,7 +908,20 @@ def _stored_result(
     return SubmissionResult(student, source, items, notes)
 
 
+# The fields of an item result the gradebook does not store, with their defaults.
+_UNSTORED_DEFAULTS = {
+    field.name: field.default
+    for field in dataclasses.fields(ItemResult)
+    if field.default is not dataclasses.MISSING
+}
+_new = object.__new__
+
+
 def _stored_item(row: tuple) -> ItemResult:
+    """An item result from its row (`_STORED_ITEM_COLUMNS`). Made as pickle makes one, its
+    fields set at once: a frozen dataclass's `__init__` sets each through
+    `object.__setattr__`, most of the time a report's reading takes; ItemResult has no
+    `__post_init__` to run (tests/test_pages_parallel.py)."""
     (
         item_id,
         verdict,
@@ -894,7 +939,9 @@ def _stored_item(row: tuple) -> ItemResult:
         found,
         notes,
     ) = row
-    return ItemResult(
+    item = _new(ItemResult)
+    item.__dict__.update(
+        _UNSTORED_DEFAULTS,
         item_id=item_id,
         verdict=verdict,
         marks=marks,
@@ -911,6 +958,7 @@ def _stored_item(row: tuple) -> ItemResult:
         found=found,
         reading_notes=() if notes is None else _strings(notes, "reading notes"),
     )
+    return item
 
 
 def rubric_versions(connection: sqlite3.Connection, question: str) -> dict[str, str]:

@@ -15,16 +15,18 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import json
 import os
 import statistics
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
@@ -313,8 +315,9 @@ def histogram(totals: list[float], max_total: float, bins: int = 10) -> Histogra
     return Histogram(width, height, tuple(bars))
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
+    # a tuple: thousands of them go from the children to the main process (`OverviewPart`),
+    # and a tuple is quick to pickle
     student: str
     page: str
     found: str | None = None  # where a transcript's answer was found
@@ -364,15 +367,34 @@ class QueueEntry:
     members: list[Member]
 
 
-@dataclass(frozen=True, slots=True)
-class StudentRow:
-    """A student's row of the overview's table: all of a student the overview keeps."""
+class StudentRow(NamedTuple):
+    """A student's row of the overview's table: all of a student the overview keeps (a
+    tuple, as `Member`)."""
 
     student: str
     page: str
     parts: tuple[float, ...]
     total: float
     review: int
+
+
+@dataclass(frozen=True)
+class OverviewPart:
+    """A chunk of the class's contribution to its overview (`ClassOverview.part`): the
+    overview's accumulators for those students alone."""
+
+    students: list[StudentRow]
+    totals: array
+    review: int
+    notes: list[dict]
+    marks: dict[str, array]
+    verdicts: dict[str, dict[str, int]]
+    groups: dict[str, dict[str, AnswerGroup]]  # the groups sent whole, new to the process
+    more: dict[str, dict[str, tuple[int, list[Member]]]]  # the others: count, first members
+    unreadable: dict[tuple[str, str], UnreadableGroup]
+    queue: dict[tuple[str, str], QueueEntry]
+    mistakes: dict[tuple[str, str], int]
+    mistake_answers: dict[tuple[str, str], dict[str, int]]
 
 
 class ClassOverview:
@@ -468,6 +490,83 @@ class ClassOverview:
         self.notes.extend(
             {"student": student, "page": page, "note": warning} for warning in result.warnings
         )
+
+    def part(self, sent: set[tuple[str, str]] | None = None) -> OverviewPart:
+        """What the students added so far contribute to a class's overview, as plain values
+        sent from a process that read a chunk of the class to the one that renders the page
+        (`merge`). The rubric stays behind. `sent`: the answer groups (item id, group) this
+        process has sent in an earlier part, sent again without what their first member
+        gave them (the answer as read and its verdict: a group's MathML is long, and a
+        chunk meets the same groups as the one before); the groups of this part are added
+        to it."""
+        groups: dict[str, dict[str, AnswerGroup]] = {}
+        more: dict[str, dict[str, tuple[int, list[Member]]]] = {}
+        for item_id, mine in self._groups.items():
+            for key, group in mine.items():
+                if sent is not None and (item_id, key) in sent:
+                    more.setdefault(item_id, {})[key] = (group.count, group.members)
+                    continue
+                groups.setdefault(item_id, {})[key] = group
+                if sent is not None:
+                    sent.add((item_id, key))
+        return OverviewPart(
+            self.students,
+            self.totals,
+            self.review,
+            self.notes,
+            self._marks,
+            {item_id: dict(counts) for item_id, counts in self._verdicts.items()},
+            groups,
+            more,
+            self._unreadable,
+            self._queue,
+            dict(self._mistakes),
+            {key: dict(answers) for key, answers in self._mistake_answers.items()},
+        )
+
+    def merge(self, part: OverviewPart) -> None:
+        """The students of `part` (`ClassOverview.part` of the students after those added
+        so far, in the class's order) added as `add` would have added them one by one: the
+        page is the same. Groups, queue entries and mistakes keep the order in which the
+        class first showed them (the order ties are shown in)."""
+        self.students.extend(part.students)
+        self.totals.extend(part.totals)
+        self.review += part.review
+        self.notes.extend(part.notes)
+        for item_id, marks in part.marks.items():
+            self._marks[item_id].extend(marks)
+        for item_id, counts in part.verdicts.items():
+            self._verdicts[item_id].update(counts)
+        for item_id, groups in part.groups.items():
+            mine = self._groups[item_id]
+            for key, group in groups.items():
+                have = mine.get(key)
+                if have is None:
+                    mine[key] = group
+                    continue
+                self._more_in_group(have, group.count, group.members)
+        for item_id, groups in part.more.items():
+            mine = self._groups[item_id]
+            for key, (count, members) in groups.items():
+                self._more_in_group(mine[key], count, members)
+        for same, unreadable in part.unreadable.items():
+            have = self._unreadable.setdefault(same, unreadable)
+            if have is not unreadable:
+                have.members.extend(unreadable.members)
+        for same, entry in part.queue.items():
+            have = self._queue.setdefault(same, entry)
+            if have is not entry:
+                have.members.extend(entry.members)
+        self._mistakes.update(part.mistakes)
+        for key, answers in part.mistake_answers.items():
+            self._mistake_answers[key].update(answers)
+
+    @staticmethod
+    def _more_in_group(group: AnswerGroup, count: int, members: list[Member]) -> None:
+        """`count` more students in `group`, the first of whom are `members`."""
+        if group.count < MEMBERS_SHOWN:
+            group.members.extend(members[: MEMBERS_SHOWN - group.count])
+        group.count += count
 
     def answer_groups(self) -> list[tuple[str, list[AnswerGroup]]]:
         """Per item, equivalent answers together, largest group first."""
@@ -605,6 +704,72 @@ def render_index(
     return ClassOverview.of(rubric, batch, pages, anchor_prefix).render(batch.failures)
 
 
+@dataclass(frozen=True)
+class StoredChunk:
+    """What a chunk of students read from the gradebook gives a question's report besides
+    their pages (`ChunkOutputs`), in the class's order: the lines of grades.csv, the entries
+    of results.json (joined as the file joins them), their part of the overview, and the
+    students left out as damaged (their place in the chunk and what is damaged)."""
+
+    csv: bytes  # UTF-8, as the files hold them: no text to decode and encode again
+    json: bytes
+    overview: OverviewPart
+    damaged: list[tuple[int, str]]
+
+
+class ChunkOutputs:
+    """The text `write_html_report` writes for each student of a chunk (grades.csv's row,
+    results.json's entry) and the chunk's part of the overview, made one student at a time
+    (`add`) in the process that read them, so that the one writing the files only puts the
+    chunks together (`write_stored_report`)."""
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        versions: Mapping[str, str] | None = None,
+        roster: Roster | None = None,
+        sent: set[tuple[str, str]] | None = None,
+    ):
+        """`sent`: as `ClassOverview.part`'s, for the process's every chunk."""
+        self.rubric, self.versions, self.roster, self.sent = rubric, versions, roster, sent
+        self._csv = io.StringIO()
+        self._grades = grades_csv_writer(self._csv)
+        self._json: list[str] = []
+        self._overview = ClassOverview(rubric)
+
+    def add(self, result: SubmissionResult, name: str) -> None:
+        """A student whose page is `name`."""
+        rubric = self.rubric
+        self._grades.writerow(grades_csv_row(rubric, result, self.versions, self.roster))
+        entry = result_json(rubric, result, self.versions)
+        self._json.append(json.dumps(entry, ensure_ascii=False))
+        self._overview.add(result, f"../{STUDENTS_FOLDER}/{name}")
+
+    def chunk(self, damaged: list[tuple[int, str]]) -> StoredChunk:
+        return StoredChunk(
+            self._csv.getvalue().encode("utf-8"),
+            ",\n  ".join(self._json).encode("utf-8"),
+            self._overview.part(self.sent),
+            damaged,
+        )
+
+
+def _json_head(rubric: Rubric, failures: Sequence[FileFailure]) -> str:
+    """results.json up to its first student's entry."""
+    head = json.dumps(
+        {
+            "question": rubric.id,
+            "rubric": rubric.path,
+            "rubric_sha256": rubric.sha256,
+            "errors": [{"source": f.source, "message": f.message} for f in failures],
+        },
+        ensure_ascii=False,
+    )
+    # One line per student, as `batch_json` would hold them: readable, and json's fast C
+    # encoder (indent= would forgo it).
+    return f'{head[:-1]}, "results": [\n  '
+
+
 def write_html_report(
     rubric: Rubric,
     results: Iterable[SubmissionResult],
@@ -632,7 +797,8 @@ def write_html_report(
     core, none on a single core): this process renders the first `processes_from` pages
     itself (`page_processes.PROCESSES_FROM` by default), so a small class starts no process,
     and sends the rest to the children, in class order, each with the name it gives it. The
-    files are the same either way."""
+    files are the same either way. A large class read from the gradebook has more of its
+    work done beside (`write_stored_report`)."""
     students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     names = PageNames()
     kept: list[str] = []
@@ -650,18 +816,7 @@ def write_html_report(
         results_json = instructor.stream("results.json")
         try:
             grades.writerow(grades_csv_header(rubric, roster))
-            head = json.dumps(
-                {
-                    "question": rubric.id,
-                    "rubric": rubric.path,
-                    "rubric_sha256": rubric.sha256,
-                    "errors": [{"source": f.source, "message": f.message} for f in failures],
-                },
-                ensure_ascii=False,
-            )
-            # One line per student, as `batch_json` would hold them: readable, and json's
-            # fast C encoder (indent= would forgo it).
-            results_json.write(f'{head[:-1]}, "results": [\n  ')
+            results_json.write(_json_head(rubric, failures))
             for result in results:
                 name = names.name(result.student)
                 if children is None and processes and len(kept) >= processes_from:
@@ -686,5 +841,121 @@ def write_html_report(
         beside.close()  # the children stopped and reaped before the overview is rendered
         instructor.write("index.html", shown.render(failures))
     remove_stale_pages(students, names.given)
+    fonts = copy_math_font(students) + copy_math_font(overview)
+    return len(kept) + len(fonts) + 3, kept
+
+
+CLASS_CHUNK = 64  # students a chunk of `write_stored_report`: a reply of about 350 KB (24 or
+# 128 measured no better, docs/performance.md)
+
+
+def write_stored_report(
+    rubric: Rubric,
+    database: Path,
+    submissions: Iterable[tuple[str, str, str]],
+    failures: Sequence[FileFailure],
+    out_dir: Path,
+    overrides: Mapping,
+    versions: Mapping[str, str] | None = None,
+    roster: Roster | None = None,
+    processes: int | None = None,
+    on_damaged: Callable[[str], None] | None = None,
+) -> tuple[int, list[str]] | None:
+    """`write_html_report` of a class read from the gradebook at `database`, every file the
+    same, with each student's work done in child processes (`page_processes.ClassProcesses`)
+    from the start: this process reads the rows of `submissions`
+    (`gradebook.stored_submissions`), names each page (as `PageNames`), sends the rows to the
+    children a chunk at a time, and writes what they reply in the class's order: the lines
+    of grades.csv and results.json, the overview's parts merged (`ClassOverview.merge`), the
+    damaged students reported to `on_damaged` with the same words `gradebook.iter_results`
+    gives. The `overrides` are applied to each result. None, with nothing written, where no
+    child can be started (`processes`: as `write_html_report`'s): the caller writes the
+    report in this process."""
+    processes = _page_processes(processes)
+    if not processes:
+        return None
+    students, overview = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
+    kept: list[str] = []
+    shown = ClassOverview(rubric)
+    taken: dict[str, str] = {}  # a page's name in lower case -> the name
+    given: set[str] = set()
+    with (
+        FolderWriter(overview) as instructor,
+        FolderWriter(students) as pages,
+        contextlib.ExitStack() as beside,
+    ):
+        try:
+            children = beside.enter_context(
+                page_processes.ClassProcesses(
+                    rubric, pages, processes, database, overrides, versions, roster
+                )
+            )
+        except OSError:  # no process could be started (memory, a limit): in this process
+            return None
+        try:
+            grades_text = instructor.stream("grades.csv")
+            grades_csv_writer(grades_text).writerow(grades_csv_header(rubric, roster))
+            json_text = instructor.stream("results.json")
+            json_text.write(_json_head(rubric, failures))
+            # the children's text comes as UTF-8: written as it is
+            grades_text.flush()
+            json_text.flush()
+            grades, results_json = grades_text.buffer, json_text.buffer
+
+            def put_together() -> None:
+                for chunk_students, names, chunk in children.ready():
+                    left_out = dict(chunk.damaged)
+                    for index, message in chunk.damaged:
+                        # left out, as `iter_results` leaves them: no page, no name
+                        name = names[index]
+                        given.discard(name)
+                        taken.pop(name.lower(), None)
+                        if on_damaged is not None:
+                            on_damaged(message)
+                    grades.write(chunk.csv)
+                    if chunk.json:
+                        if kept:
+                            results_json.write(b",\n  ")
+                        results_json.write(chunk.json)
+                    shown.merge(chunk.overview)
+                    kept.extend(
+                        student
+                        for index, student in enumerate(chunk_students)
+                        if index not in left_out
+                    )
+
+            rows: list[tuple[str, str, str]] = []
+            names: list[str] = []
+            for row in submissions:
+                name = page_name(row[0])
+                if name.lower() in taken:
+                    # an id the same as an earlier one but for case or Unicode's form: that
+                    # one keeps the name unless it is left out as damaged, which only its
+                    # chunk's reply tells; so every chunk sent is waited for
+                    if rows:
+                        children.send(rows, names)
+                        rows, names = [], []
+                    children.finish()
+                    put_together()
+                    if name.lower() in taken:
+                        name = page_name(row[0], digest_length=64)
+                taken[name.lower()] = name
+                given.add(name)
+                rows.append(row)
+                names.append(name)
+                if len(rows) >= CLASS_CHUNK:
+                    children.send(rows, names)
+                    rows, names = [], []
+                    put_together()
+            if rows:
+                children.send(rows, names)
+            children.finish()
+            put_together()
+            results_json.write(b"\n]}\n")
+        except OSError as error:
+            raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
+        beside.close()  # the children stopped and reaped before the overview is rendered
+        instructor.write("index.html", shown.render(failures))
+    remove_stale_pages(students, given)
     fonts = copy_math_font(students) + copy_math_font(overview)
     return len(kept) + len(fonts) + 3, kept

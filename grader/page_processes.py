@@ -11,6 +11,15 @@ The main process adopts those temporary files into its `FolderWriter`, which syn
 puts them in place with the others when it is left: the guarantees of a report written in one
 process hold (old files whole until then, unchanged pages untouched).
 
+For a large class read from the gradebook (`html_report.write_stored_report`: `grader report`,
+`grader grade --out`), `ClassProcesses` gives the children all of each student's work: the
+main process reads only the rows of the submissions table (student, source, warnings), names
+each page and sends chunks of those rows; a child reads the chunk's results on its own
+connection to the gradebook (`gradebook.stored_results`, what `iter_results` does), applies
+the overrides, writes the pages and replies with the chunk's lines of grades.csv and
+results.json and its part of the overview, which the main process writes and merges in the
+class's order.
+
 Each child holds at most `IN_FLIGHT` chunks (the one it renders and the one queued in its
 pipe), so memory stays flat in the size of the class. Children are forked from the main
 process, with its rubric and compiled templates; they die with it (`PR_SET_PDEATHSIG` on
@@ -29,7 +38,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection, wait
 from operator import attrgetter
@@ -39,9 +48,11 @@ from grader.errors import GraderError
 from grader.model import ITEM_RESULT_FIELDS, ItemResult, Rubric, SubmissionResult
 from grader.report import FolderWriter, OutputError, write_beside
 
-PROCESSES_FROM = 300  # students whose pages the main process renders before children start
+PROCESSES_FROM = 300  # students whose pages the main process renders before children start;
+# a class read from the gradebook this large has all its work done beside from the start
 CHUNK = 16  # students a message: about 140 KB pickled, under a socket's buffer (212 KB)
 IN_FLIGHT = 2  # chunks a child holds: the one it renders and the next, queued
+REORDERED = 2 * IN_FLIGHT  # chunks a child of `ClassProcesses` sent and not yet given back
 
 
 _RESULT_FIELDS = tuple(field.name for field in fields(SubmissionResult) if field.name != "items")
@@ -109,16 +120,16 @@ class PageProcesses:
         try:
             for _ in range(self.processes):
                 ours, theirs = context.Pipe()
+                target, arguments = self._work()
                 process = context.Process(
-                    target=_child_main,
+                    target=target,
                     args=(
                         theirs,
                         # the parent's ends, which the child must not hold: it ends when
                         # the parent closes its end
                         [ours, *(child.connection for child in self._children)],
-                        self.rubric,
-                        self.pages.folder,
                         os.getpid(),
+                        *arguments,
                     ),
                     name="grader-pages",
                     daemon=True,
@@ -131,6 +142,11 @@ class PageProcesses:
             self._stop(failed=True)
             raise
         return self
+
+    def _work(self) -> tuple[Callable, tuple]:
+        """What a child runs, and its arguments after its pipe, the parent's ends and the
+        parent's pid."""
+        return _child_main, (self.rubric, self.pages.folder)
 
     def write(self, name: str, result: SubmissionResult) -> None:
         """The page `name` of `result`, rendered and written by a child."""
@@ -150,6 +166,11 @@ class PageProcesses:
 
     def _send(self) -> None:
         chunk, self._chunk = self._chunk, []
+        self._send_to_one(chunk)
+
+    def _send_to_one(self, chunk) -> None:
+        """`chunk` sent to the child with the fewest chunks, once it holds fewer than
+        IN_FLIGHT (taking replies until one does)."""
         while True:
             child = min(self._children, key=lambda c: c.chunks)
             if child.chunks < IN_FLIGHT:
@@ -173,11 +194,15 @@ class PageProcesses:
                     raise self._died(child) from None
                 if reply[0] == "failed":
                     raise OutputError(reply[1])
-                for temporary, name in reply[1]:
-                    self.pages.adopt(temporary, name)
+                self._take(reply)
                 child.chunks -= 1
             if child.chunks and child.process.exitcode is not None:
                 raise self._died(child)
+
+    def _take(self, reply: tuple) -> None:
+        """A child's reply to a chunk: its pages' temporary files, the writer's now."""
+        for temporary, name in reply[1]:
+            self.pages.adopt(temporary, name)
 
     def _died(self, child: _Child) -> GraderError:
         if child.process.is_alive():  # its pipe closed, yet running: stopped all the same
@@ -220,22 +245,15 @@ def _ended(code: int | None) -> str:
 def _child_main(
     connection: Connection,
     parents: list[Connection],
+    parent_pid: int,
     rubric: Rubric,
     folder: Path,
-    parent_pid: int,
 ) -> None:
     """A child's whole life: render and write each chunk it is sent, reply with the temporary
     files it wrote (or why it could not), until the parent closes the pipe. It never prints."""
     from grader.html_report import render_student
 
-    # The parent's objects are ours too, shared with it until written: the collector must not
-    # walk them (it would write to every page of them, and copy the parent's whole heap).
-    gc.freeze()
-    from grader.workers import become_child  # the check workers' first steps
-
-    become_child(parent_pid, bounded=False)
-    for end in parents:
-        end.close()
+    _begin(parents, parent_pid)
     for chunk in _chunks(connection):
         name = ""
         try:
@@ -248,6 +266,152 @@ def _child_main(
             connection.send(("written", written))
         except GraderError as error:
             _reply_failed(connection, str(error))
+            return
+        except Exception as error:  # a bug: said, never a hang
+            _reply_failed(
+                connection,
+                f"cannot write the students' pages in {folder}: {name} could not be rendered "
+                f"({type(error).__name__}: {error})",
+            )
+            return
+
+
+def _begin(parents: list[Connection], parent_pid: int) -> None:
+    """A child's first steps."""
+    # The parent's objects are ours too, shared with it until written: the collector must not
+    # walk them (it would write to every page of them, and copy the parent's whole heap).
+    gc.freeze()
+    from grader.workers import become_child  # the check workers' first steps
+
+    become_child(parent_pid, bounded=False)
+    for end in parents:
+        end.close()
+
+
+class ClassProcesses(PageProcesses):
+    """`processes` children doing all of a question's report but the writing of its files,
+    for a class read from a gradebook: each is sent chunks of the class as the rows of
+    `gradebook.stored_submissions` with their pages' names (`send`), reads the students'
+    results on its own connection to the gradebook `database` (`gradebook.stored_results`),
+    applies the `overrides`, renders and writes each page as `PageProcesses`'s children do,
+    and replies with the chunk's `html_report.StoredChunk` (made by `ChunkOutputs`). The
+    replies are given back in the order the chunks were sent (`ready`), with the students
+    and names of each. At most IN_FLIGHT chunks a child are sent and not yet replied to, and
+    REORDERED sent and not yet given back (replies wait for a slower child's reply to an
+    earlier chunk): the memory is flat in the size of the class. The guarantees of
+    `PageProcesses` hold."""
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        pages: FolderWriter,
+        processes: int,
+        database: Path,
+        overrides: Mapping,
+        versions: Mapping[str, str] | None = None,
+        roster=None,
+    ):
+        super().__init__(rubric, pages, processes)
+        self.database = database
+        self.overrides = overrides
+        self.versions = versions
+        self.roster = roster
+        self._sent: dict[int, tuple[list[str], list[str]]] = {}  # chunk -> students, names
+        self._replies: dict[int, object] = {}  # chunk -> its StoredChunk, not yet given back
+        self._next_sent = 0
+        self._next_given = 0
+
+    def _work(self) -> tuple[Callable, tuple]:
+        return _class_child_main, (
+            self.rubric,
+            self.pages.folder,
+            self.database,
+            self.overrides,
+            self.versions,
+            self.roster,
+        )
+
+    def send(self, rows: Sequence[tuple[str, str, str]], names: Sequence[str]) -> None:
+        """A chunk of the class: rows of `gradebook.stored_submissions` and their pages'
+        names, to a child (waiting, when every child holds IN_FLIGHT chunks, for a reply)."""
+        # A child slow on one chunk must not let the others' replies pile up behind it:
+        # at most REORDERED chunks a child sent and not given back.
+        while len(self._sent) >= REORDERED * len(self._children) and (
+            self._next_given not in self._replies
+        ):
+            self._collect()
+        number = self._next_sent
+        self._next_sent += 1
+        self._sent[number] = ([row[0] for row in rows], list(names))
+        self._send_to_one((number, list(rows), list(names)))
+
+    def ready(self) -> Iterator[tuple[list[str], list[str], object]]:
+        """The chunks replied to and not yet given back, in the order they were sent, as
+        far as every earlier one has been: (its students, their names, its StoredChunk)."""
+        while self._next_given in self._replies:
+            number = self._next_given
+            self._next_given += 1
+            students, names = self._sent.pop(number)
+            yield students, names, self._replies.pop(number)
+
+    def finish(self) -> None:
+        """Wait for a reply to every chunk sent (`ready` then gives them all)."""
+        while any(child.chunks for child in self._children):
+            self._collect()
+
+    def _take(self, reply: tuple) -> None:
+        _, number, written, chunk = reply
+        for temporary, name in written:
+            self.pages.adopt(temporary, name)
+        self._replies[number] = chunk
+
+
+def _class_child_main(
+    connection: Connection,
+    parents: list[Connection],
+    parent_pid: int,
+    rubric: Rubric,
+    folder: Path,
+    database: Path,
+    overrides: Mapping,
+    versions: Mapping[str, str] | None,
+    roster,
+) -> None:
+    """A `ClassProcesses` child's whole life: each chunk it is sent read from the gradebook,
+    its pages rendered and written and the rest of the chunk's report made, the reply sent
+    (or why it could not be), until the parent closes the pipe. It never prints."""
+    import sqlite3
+
+    from grader import gradebook, html_report
+    from grader.overrides import overridden
+
+    _begin(parents, parent_pid)
+    reading = None  # its own connection: SQLite's must never cross a fork
+    sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
+    for number, rows, names in _chunks(connection):
+        name = ""
+        try:
+            if reading is None:
+                reading = gradebook.reading_connection(database)
+            outputs = html_report.ChunkOutputs(rubric, versions, roster, sent)
+            written, damaged = [], []
+            results = gradebook.stored_results(reading, rubric, rows)
+            for index, (result, name) in enumerate(zip(results, names, strict=True)):
+                if isinstance(result, str):
+                    damaged.append((index, result))
+                    continue
+                result = overridden(result, overrides)
+                page = html_report.render_student(rubric, result).encode("utf-8")
+                temporary = write_beside(folder, name, page)
+                if temporary is not None:
+                    written.append((temporary, name))
+                outputs.add(result, name)
+            connection.send(("done", number, written, outputs.chunk(damaged)))
+        except GraderError as error:
+            _reply_failed(connection, str(error))
+            return
+        except sqlite3.Error as error:
+            _reply_failed(connection, f"cannot read the gradebook {database}: {error}")
             return
         except Exception as error:  # a bug: said, never a hang
             _reply_failed(

@@ -1,0 +1,525 @@
+"""A large class's report with each student's work done beside the main process
+(`html_report.write_stored_report`, `page_processes.ClassProcesses`): children read their
+share of the gradebook, apply the overrides, write the pages and make the CSV rows, the JSON
+entries and their part of the overview; the main process writes them in class order. Every
+file is byte for byte the report written in one process (`write_html_report` from
+`gradebook.iter_results`), with a roster, with students graded under another version of the
+rubric, with overrides, with damaged rows (warned about in the same words, in the same
+order) and with ids that differ only by case (the same page names); the overview merged from
+parts is the overview added one student at a time; a child failing fails the report and
+leaves the old files whole; the chunks waiting for a slower child stay few. Tests force the
+children on a small class (`PROCESSES_FROM`, `CLASS_CHUNK`); the speed is measured by
+`/work/briefs/phases.py`-style runs recorded in docs/performance.md, not asserted here."""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing
+import os
+import random
+import signal
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from grader import cli, gradebook, html_report, page_processes
+from grader.html_report import ClassOverview, page_names
+from grader.model import Batch, SubmissionResult
+from grader.report import OutputError
+from grader.roster import read_roster
+from grader.rubric import load_rubric_text
+
+needs_fork = pytest.mark.skipif(not page_processes.can_fork(), reason="needs fork")
+
+
+def drawn_class(batch: Batch, seed: int, size: int, ids=None) -> list[SubmissionResult]:
+    """A class of `size` whose every item result is drawn from a random student of the example
+    class (groups, the review queue, unreadable answers, mistakes and notes mixed), each
+    under an id of its own (`ids`, else student-NNN); some answer nothing to an item, some
+    carry a note."""
+    rng = random.Random(seed)
+    ids = ids or [f"student-{number:03d}" for number in range(size)]
+    results = []
+    for number, student in enumerate(ids):
+        items = {}
+        for item_id in batch.results[0].items:
+            donor = rng.choice(batch.results)
+            if item_id in donor.items and rng.random() > 0.05:
+                items[item_id] = donor.items[item_id]
+        warnings = ("a line no item took",) if rng.random() < 0.1 else ()
+        results.append(SubmissionResult(student, f"s{number:03d}.yaml", items, warnings))
+    return results
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def temporaries(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob(".*") if path.is_file()]
+
+
+def store(db: Path, run, results, earlier: int = 0) -> None:
+    """`results` stored in a gradebook at `db`, the first `earlier` of them under an earlier
+    version of the rubric (its text with a comment more: another SHA-256)."""
+    rubric = run.rubric
+    connection = gradebook.connect(db)
+    try:
+        if earlier:
+            text = rubric.source_text + "\n# an earlier version\n"
+            old = load_rubric_text(text, rubric.path)
+            assert old.sha256 != rubric.sha256
+            old_run = gradebook.start_run(connection, old, text)
+            gradebook.store_submissions(connection, old_run, rubric.id, results[:earlier])
+        run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+        gradebook.store_submissions(connection, run_id, rubric.id, results[earlier:])
+    finally:
+        connection.close()
+
+
+def damage(db: Path, student: str) -> str:
+    """The student's first stored item's feedback made unreadable; the item's id."""
+    connection = gradebook.connect(db)
+    with connection:
+        (item_id,) = connection.execute(
+            "SELECT item_id FROM item_results WHERE student = ? ORDER BY item_id LIMIT 1",
+            (student,),
+        ).fetchone()
+        connection.execute(
+            "UPDATE item_results SET feedback = 'not a list' WHERE student = ? AND item_id = ?",
+            (student, item_id),
+        )
+    connection.close()
+    return item_id
+
+
+def override(db: Path, question: str, targets: list[tuple[str, str]], marks: float) -> None:
+    connection = gradebook.connect(db)
+    gradebook.record_overrides(connection, question, targets, marks, "checked by hand", "ta")
+    connection.close()
+
+
+def report(db: Path, out: Path, monkeypatch, beside: bool, roster=None, chunk: int = 7):
+    """`grader report`'s outputs, the students' work beside (in 2 children, chunks of
+    `chunk`) or, as for a small class, all in this process."""
+    with monkeypatch.context() as patch:
+        if beside:
+            patch.setattr(page_processes, "PROCESSES_FROM", 0)
+            patch.setattr(html_report, "CLASS_CHUNK", chunk)
+            patch.setattr(html_report, "_page_processes", lambda asked: 2)
+        else:
+            patch.setattr(page_processes, "PROCESSES_FROM", 10**9)
+        cli.rebuild_outputs(db, out, roster, mixed_rubrics=True)
+
+
+def said(capsys, out: Path) -> list[str]:
+    """What the report said on stderr, its output folder written OUT."""
+    return capsys.readouterr().err.replace(str(out), "OUT").splitlines()
+
+
+def first_item(run) -> str:
+    return next(iter(run.rubric.items))
+
+
+@pytest.fixture
+def roster_file(tmp_path) -> Path:
+    path = tmp_path / "roster.csv"
+    rows = ["id,name,email"] + [
+        f"student-{n:03d},Name {n},s{n}@example.org" for n in range(0, 60, 2)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("size", "chunk", "earlier", "with_roster"),
+    [
+        pytest.param(60, 7, 0, False, id="many chunks and a remainder"),
+        pytest.param(60, 7, 9, True, id="a roster and students graded under another rubric"),
+        pytest.param(21, 7, 0, False, id="whole chunks only"),
+        pytest.param(1, 7, 0, False, id="one student"),
+        pytest.param(30, 64, 0, False, id="one chunk for the class"),
+    ],
+)
+def test_every_file_written_beside_is_the_file_written_in_one_process(
+    seed_class, tmp_path, monkeypatch, capsys, roster_file, size, chunk, earlier, with_roster
+):
+    run, example = seed_class
+    results = drawn_class(example, size, size)
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, results, earlier)
+    override(db, run.rubric.id, [(results[0].student, first_item(run))], 0.5)
+    roster = read_roster(roster_file) if with_roster else None
+
+    report(db, tmp_path / "alone", monkeypatch, beside=False, roster=roster)
+    said_alone = said(capsys, tmp_path / "alone")
+    report(db, tmp_path / "beside", monkeypatch, beside=True, roster=roster, chunk=chunk)
+    said_beside = said(capsys, tmp_path / "beside")
+
+    assert files(tmp_path / "beside") == files(tmp_path / "alone")
+    assert said_beside == said_alone
+    assert len(list((tmp_path / "beside" / "students").glob("*.html"))) == size
+    assert temporaries(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_damaged_rows_are_left_out_and_warned_about_in_the_same_words_and_order(
+    seed_class, tmp_path, monkeypatch, capsys
+):
+    run, example = seed_class
+    results = drawn_class(example, 3, 40)
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, results)
+    damaged = {
+        student: damage(db, student) for student in ("student-004", "student-005", "student-031")
+    }
+
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    said_alone = said(capsys, tmp_path / "alone")
+    report(db, tmp_path / "beside", monkeypatch, beside=True, chunk=4)
+    said_beside = said(capsys, tmp_path / "beside")
+
+    assert files(tmp_path / "beside") == files(tmp_path / "alone")
+    assert said_beside == said_alone
+    assert said_beside[:3] == [
+        f"warning: the gradebook's row for student '{student}', item '{item_id}' is "
+        "damaged (its feedback is not valid JSON); the student is left out: grade their "
+        "submission again to repair it"
+        for student, item_id in damaged.items()
+    ]
+    assert len(list((tmp_path / "beside" / "students").glob("*.html"))) == 37
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        pytest.param(None, id="the later id gets the whole digest"),
+        pytest.param("Bob", id="the earlier id damaged: the later one keeps the short name"),
+    ],
+)
+def test_ids_that_differ_only_by_case_get_the_pages_they_get_in_one_process(
+    seed_class, tmp_path, monkeypatch, capsys, damaged
+):
+    run, example = seed_class
+    # "Bob" and "bob" share a page name but for case: the second gets the whole digest,
+    # unless the first is left out; they are in different chunks (of 3)
+    ids = [f"student-{n:03d}" for n in range(12)]
+    ids[2], ids[7], ids[8] = "Bob", "bob", "BOB"
+    results = drawn_class(example, 5, len(ids), ids)
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, results)
+    if damaged:
+        damage(db, damaged)
+
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    said_alone = said(capsys, tmp_path / "alone")
+    report(db, tmp_path / "beside", monkeypatch, beside=True, chunk=3)
+    said_beside = said(capsys, tmp_path / "beside")
+
+    assert files(tmp_path / "beside") == files(tmp_path / "alone")
+    assert said_beside == said_alone
+    names = sorted(path.name for path in (tmp_path / "beside" / "students").glob("[Bb]*.html"))
+    assert [len(name) for name in names] == ([73, 19] if damaged else [73, 19, 73])
+
+
+@needs_fork
+def test_a_rerun_beside_leaves_unchanged_pages_alone_and_removes_stale_ones(
+    seed_class, tmp_path, monkeypatch
+):
+    run, example = seed_class
+    results = drawn_class(example, 8, 30)
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, results)
+    out = tmp_path / "out"
+    report(db, out, monkeypatch, beside=True)
+    pages = out / "students"
+    before = {path.name: os.stat(path) for path in pages.glob("*.html")}
+
+    connection = gradebook.connect(db)
+    with connection:
+        connection.execute("DELETE FROM item_results WHERE student = 'student-029'")
+        connection.execute("DELETE FROM submissions WHERE student = 'student-029'")
+        connection.execute(
+            "UPDATE submissions SET warnings = '[\"something new\"]' WHERE student = ?",
+            ("student-005",),
+        )
+    connection.close()
+    report(db, out, monkeypatch, beside=True)
+    after = {path.name: os.stat(path) for path in pages.glob("*.html")}
+
+    names = page_names(Batch(results=results))
+    gone, rewritten = names["student-029"], names["student-005"]
+    assert set(after) == set(before) - {gone}
+    untouched = {
+        name
+        for name in after
+        if (after[name].st_ino, after[name].st_mtime_ns)
+        == (before[name].st_ino, before[name].st_mtime_ns)
+    }
+    assert untouched == set(after) - {rewritten}
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    assert files(out / "students") == files(tmp_path / "alone" / "students")
+    assert temporaries(tmp_path) == []
+
+
+def fail_on(student: str, how):
+    """`render_student` that does `how` for `student`'s page (in the child that renders it)."""
+    render = html_report.render_student
+
+    def render_student(rubric, result):
+        if result.student == student:
+            how()
+        return render(rubric, result)
+
+    return render_student
+
+
+def raise_error():
+    raise RuntimeError("the template broke")
+
+
+def kill_self():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        pytest.param(
+            raise_error,
+            "cannot write the students' pages in {students}: {page} could not be rendered "
+            "(RuntimeError: the template broke)",
+            id="a child raising",
+        ),
+        pytest.param(
+            kill_self,
+            "cannot write the students' pages in {students}: a process writing them stopped "
+            "(killed by SIGKILL)",
+            id="a child killed",
+        ),
+    ],
+)
+def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
+    seed_class, tmp_path, monkeypatch, how, message
+):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 1, 50))
+    out = tmp_path / "out"
+    report(db, out, monkeypatch, beside=False)
+    before = files(out)
+
+    new = drawn_class(example, 2, 50)  # other results for the same ids: every page changes
+    store(db, run, new)
+    monkeypatch.setattr(html_report, "render_student", fail_on("student-037", how))
+    with pytest.raises(OutputError) as raised:
+        report(db, out, monkeypatch, beside=True)
+    page = page_names(Batch(results=new))["student-037"]
+    assert str(raised.value) == message.format(students=out / "students", page=page)
+    assert files(out) == before
+    assert temporaries(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_replies_waiting_for_a_slower_child_stay_few(seed_class, tmp_path, monkeypatch):
+    # The child with the first chunk stops on its first page until the main process waits
+    # for it, with REORDERED chunks a child sent and not given back (or, were there no such
+    # bound, until every chunk is sent): the other child's replies wait meanwhile.
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 4, 80))
+    release = tmp_path / "release"
+
+    def wait_for_release():
+        for _ in range(6000):  # a hang guard, not a speed assertion
+            if release.exists():
+                return
+            time.sleep(0.01)
+
+    monkeypatch.setattr(html_report, "render_student", fail_on("student-000", wait_for_release))
+    waiting = []
+    send, collect = page_processes.ClassProcesses.send, page_processes.ClassProcesses._collect
+
+    def counted(self, rows, names):
+        send(self, rows, names)
+        waiting.append(len(self._sent))
+        if len(waiting) == 40:
+            release.touch()
+
+    def collected(self):
+        if len(self._sent) >= page_processes.REORDERED * len(self._children):
+            release.touch()
+        collect(self)
+
+    monkeypatch.setattr(page_processes.ClassProcesses, "send", counted)
+    monkeypatch.setattr(page_processes.ClassProcesses, "_collect", collected)
+    report(db, tmp_path / "out", monkeypatch, beside=True, chunk=2)
+    assert len(waiting) == 40
+    # REORDERED chunks a child, and the one sent once the first is replied to
+    assert max(waiting) == page_processes.REORDERED * 2 + 1
+    monkeypatch.undo()
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    assert files(tmp_path / "out") == files(tmp_path / "alone")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_overview_merged_from_chunks_is_the_overview_added_one_student_at_a_time(
+    seed_class, seed
+):
+    # chunks of random sizes, handed to two "children" at random, each sending a group
+    # whole only the first time it meets it; merged in the class's order
+    run, example = seed_class
+    rng = random.Random(seed)
+    results = drawn_class(example, seed, 120)
+    pages = {s: f"../students/{name}" for s, name in page_names(Batch(results=results)).items()}
+    whole = ClassOverview(run.rubric)
+    for result in results:
+        whole.add(result, pages[result.student])
+
+    merged = ClassOverview(run.rubric)
+    sent: list[set] = [set(), set()]
+    start = 0
+    while start < len(results):
+        end = start + rng.randint(1, 15)
+        part = ClassOverview(run.rubric)
+        for result in results[start:end]:
+            part.add(result, pages[result.student])
+        merged.merge(part.part(rng.choice(sent)))
+        start = end
+
+    failures = example.failures
+    assert merged.render(failures) == whole.render(failures)
+    assert merged.students == whole.students
+    assert merged.notes == whole.notes
+    assert [(i, [vars(g) for g in gs]) for i, gs in merged.answer_groups()] == [
+        (i, [vars(g) for g in gs]) for i, gs in whole.answer_groups()
+    ]
+    assert merged.review_queue() == whole.review_queue()
+    assert merged.unreadable_groups() == whole.unreadable_groups()
+    assert merged.mistakes() == whole.mistakes()
+
+
+def test_a_result_with_an_item_of_another_rubric_version_merges_as_it_adds(seed_class):
+    run, example = seed_class
+    result = example.results[0]
+    extra = replace(next(iter(result.items.values())), item_id="gone")
+    odd = replace(result, items={**result.items, "gone": extra})
+    whole, part = ClassOverview(run.rubric), ClassOverview(run.rubric)
+    whole.add(odd, "p")
+    part.add(odd, "p")
+    merged = ClassOverview(run.rubric)
+    merged.merge(part.part(set()))
+    assert merged.render([]) == whole.render([])
+
+
+@needs_fork
+def test_grader_grade_writes_the_same_report_with_its_students_work_beside(tmp_path, monkeypatch):
+    # the gradebook `grade` has just written is read by the children on their own
+    # connections: every row of it is there to read
+    root = Path(__file__).resolve().parent.parent
+    command = ["grade", str(root / "submissions" / "22-52-q4"), "--rubric",
+               str(root / "rubrics" / "22-52-q4.yaml"), "--jobs", "1"]  # fmt: skip
+    with monkeypatch.context() as patch:
+        patch.setattr(page_processes, "PROCESSES_FROM", 10**9)
+        assert cli.main([*command, "--out", str(tmp_path / "alone")]) == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(page_processes, "PROCESSES_FROM", 0)
+        patch.setattr(html_report, "CLASS_CHUNK", 3)
+        patch.setattr(html_report, "_page_processes", lambda asked: 2)
+        assert cli.main([*command, "--out", str(tmp_path / "beside")]) == 0
+
+    def report_files(out: Path) -> dict[str, bytes]:
+        return {
+            name: data
+            for name, data in files(out).items()
+            if name.startswith(("students/", "instructor/"))
+        }
+
+    assert report_files(tmp_path / "beside") == report_files(tmp_path / "alone")
+    assert len(report_files(tmp_path / "beside")) == 8 + 3 + 4  # pages, outputs, fonts
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_the_report_is_written_here_when_no_child_can_be_started(seed_class, tmp_path, monkeypatch):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 6, 20))
+    started = []
+
+    def cannot_fork(process):
+        started.append(process)
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(multiprocessing.process.BaseProcess, "start", cannot_fork)
+        report(db, tmp_path / "fallback", monkeypatch, beside=True)
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    # the class's children, then (the report written here as for a small class) its pages'
+    assert len(started) == 2
+    assert files(tmp_path / "fallback") == files(tmp_path / "alone")
+    assert temporaries(tmp_path) == []
+
+
+def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monkeypatch):
+    # `grader serve` rebuilds the report in a thread of its threaded server
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 7, 20))
+
+    def no_process(*_args):
+        raise AssertionError("a process was forked beside another thread")
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(page_processes, "ClassProcesses", no_process)
+            patch.setattr(page_processes, "PageProcesses", no_process)
+            patch.setattr(page_processes, "PROCESSES_FROM", 0)
+            cli.rebuild_outputs(db, tmp_path / "threaded")
+    finally:
+        stop.set()
+        other.join()
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    assert files(tmp_path / "threaded") == files(tmp_path / "alone")
+
+
+@needs_fork
+def test_a_gradebook_a_child_cannot_read_fails_the_report_and_leaves_the_old_files_whole(
+    seed_class, tmp_path, monkeypatch
+):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 9, 20))
+    out = tmp_path / "out"
+    report(db, out, monkeypatch, beside=False)
+    before = files(out)
+
+    connection = gradebook.connect(db)
+    try:
+        rows = gradebook.stored_submissions(connection, run.rubric.id)
+        missing = tmp_path / "elsewhere" / "gradebook.sqlite"
+        with pytest.raises(OutputError) as raised:
+            html_report.write_stored_report(run.rubric, missing, rows, [], out, {}, processes=2)
+    finally:
+        connection.close()
+    assert str(raised.value) == (
+        f"cannot read the gradebook {missing}: unable to open database file"
+    )
+    assert files(out) == before
+    assert temporaries(tmp_path) == []
+    assert multiprocessing.active_children() == []

@@ -483,3 +483,30 @@ def test_a_formula_that_never_reaches_a_needed_connection_differs_without_being_
     assert check.differs_at_first_sizes(shifted, reference, SPEC, CONTEXT.size_sets) is True
     with pytest.raises(AssertionError, match="instantiated"):  # one that reaches them all
         check.differs_at_first_sizes(reference, reference, SPEC, CONTEXT.size_sets)
+
+
+# A term of two parameters whose every read falls outside the input adds no connection, yet
+# makes the structure inexact (`products`): the remembered classes must not be shared with a
+# formula without it (found by review: the reference's entry made it correct, a fresh worker
+# sent it to a person).
+OUTSIDE_PRODUCT = f"y_{{i,j,k}} = {W} + b_k + u_k v_k x_{{i+100,j,1}}"
+
+
+@pytest.mark.parametrize(
+    ("before", "text"),
+    [
+        pytest.param(f"y_{{i,j,k}} = {W} + b_k", OUTSIDE_PRODUCT, id="the product after"),
+        pytest.param(OUTSIDE_PRODUCT, f"y_{{i,j,k}} = 3 {W} + b_k", id="the product before"),
+    ],
+)
+def test_a_product_reading_outside_is_not_shared_with_a_formula_without_it(before, text):
+    assert _after(before, text) == _fresh(text)
+
+
+def test_an_answer_with_a_product_reading_outside_goes_to_a_person_after_the_reference():
+    from grader.grade import grade_answer
+
+    structures.cache_clear()
+    _after(ITEM.answer_text, ITEM.answer_text)  # the reference's classes remembered, as loaded
+    result = grade_answer(RUBRIC, ITEM, OUTSIDE_PRODUCT)
+    assert (result.verdict, result.marks) == ("needs_review", 0.0)  # as checked alone

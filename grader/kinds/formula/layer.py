@@ -559,7 +559,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     key = (
         frame.context,
         formula.output.indices,
-        formula.enumerates,
+        (formula.enumerates, products),  # a product reading only outside: inexact too
         tuple((term.factors, term.sums) for _, term in parameter_terms),
         _weights_key([term for _, term in parameter_terms], written_weights, frame.parts),
     )

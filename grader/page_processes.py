@@ -268,11 +268,7 @@ def _child_main(
             _reply_failed(connection, str(error))
             return
         except Exception as error:  # a bug: said, never a hang
-            _reply_failed(
-                connection,
-                f"cannot write the students' pages in {folder}: {name} could not be rendered "
-                f"({type(error).__name__}: {error})",
-            )
+            _reply_not_rendered(connection, folder, name, error)
             return
 
 
@@ -414,11 +410,7 @@ def _class_child_main(
             _reply_failed(connection, f"cannot read the gradebook {database}: {error}")
             return
         except Exception as error:  # a bug: said, never a hang
-            _reply_failed(
-                connection,
-                f"cannot write the students' pages in {folder}: {name} could not be rendered "
-                f"({type(error).__name__}: {error})",
-            )
+            _reply_not_rendered(connection, folder, name, error)
             return
 
 
@@ -433,3 +425,12 @@ def _chunks(connection: Connection) -> Iterator[list]:
 def _reply_failed(connection: Connection, message: str) -> None:
     with contextlib.suppress(OSError):
         connection.send(("failed", message))
+
+
+def _reply_not_rendered(connection: Connection, folder: Path, name: str, error: Exception) -> None:
+    """A child's reply to a bug met rendering the page `name`: said, never a hang."""
+    _reply_failed(
+        connection,
+        f"cannot write the students' pages in {folder}: {name} could not be rendered "
+        f"({type(error).__name__}: {error})",
+    )

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from processes import wait_until_gone
+from report_files import fail_on, files, raise_error, temporaries
 
 from grader import html_report, page_processes
 from grader.cli import main
@@ -58,15 +59,6 @@ def mixed_class(batch: Batch, seed: int, size: int) -> list[SubmissionResult]:
     return results
 
 
-def files(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder`, by its path inside it, with its bytes."""
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 def reports(out: Path) -> dict[str, bytes]:
     """The report's files (`files`) in `out`: not the gradebook's, nor temporary files."""
     return {
@@ -74,10 +66,6 @@ def reports(out: Path) -> dict[str, bytes]:
         for name, data in files(out).items()
         if name.startswith(("students/", "instructor/")) and "/." not in name
     }
-
-
-def temporaries(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob(".*") if path.is_file()]
 
 
 def children_of_this_process() -> list[int]:
@@ -248,22 +236,6 @@ def test_a_rerun_leaves_unchanged_pages_alone_rewrites_changed_ones_and_removes_
     write(rubric, again, tmp_path / "alone", processes=0)
     assert files(out / "students") == files(tmp_path / "alone" / "students")
     assert temporaries(tmp_path) == []
-
-
-def fail_on(student: str, how):
-    """`render_student` that does `how` for `student`'s page (in the child that renders it)."""
-    render = html_report.render_student
-
-    def render_student(rubric, result):
-        if result.student == student:
-            how()
-        return render(rubric, result)
-
-    return render_student
-
-
-def raise_error():
-    raise RuntimeError("the template broke")
 
 
 def die():

@@ -24,46 +24,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from report_files import drawn_class, fail_on, files, raise_error, temporaries
 
 from grader import cli, gradebook, html_report, page_processes
 from grader.html_report import ClassOverview, page_names
-from grader.model import Batch, SubmissionResult
+from grader.model import Batch
 from grader.report import OutputError
 from grader.roster import read_roster
 from grader.rubric import load_rubric_text
 
 needs_fork = pytest.mark.skipif(not page_processes.can_fork(), reason="needs fork")
-
-
-def drawn_class(batch: Batch, seed: int, size: int, ids=None) -> list[SubmissionResult]:
-    """A class of `size` whose every item result is drawn from a random student of the example
-    class (groups, the review queue, unreadable answers, mistakes and notes mixed), each
-    under an id of its own (`ids`, else student-NNN); some answer nothing to an item, some
-    carry a note."""
-    rng = random.Random(seed)
-    ids = ids or [f"student-{number:03d}" for number in range(size)]
-    results = []
-    for number, student in enumerate(ids):
-        items = {}
-        for item_id in batch.results[0].items:
-            donor = rng.choice(batch.results)
-            if item_id in donor.items and rng.random() > 0.05:
-                items[item_id] = donor.items[item_id]
-        warnings = ("a line no item took",) if rng.random() < 0.1 else ()
-        results.append(SubmissionResult(student, f"s{number:03d}.yaml", items, warnings))
-    return results
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
-def temporaries(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob(".*") if path.is_file()]
 
 
 def store(db: Path, run, results, earlier: int = 0) -> None:
@@ -270,22 +240,6 @@ def test_a_rerun_beside_leaves_unchanged_pages_alone_and_removes_stale_ones(
     report(db, tmp_path / "alone", monkeypatch, beside=False)
     assert files(out / "students") == files(tmp_path / "alone" / "students")
     assert temporaries(tmp_path) == []
-
-
-def fail_on(student: str, how):
-    """`render_student` that does `how` for `student`'s page (in the child that renders it)."""
-    render = html_report.render_student
-
-    def render_student(rubric, result):
-        if result.student == student:
-            how()
-        return render(rubric, result)
-
-    return render_student
-
-
-def raise_error():
-    raise RuntimeError("the template broke")
 
 
 def kill_self():

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import gc
 import json
-import random
 import weakref
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from report_files import drawn_class
 
 from grader import answer_groups as grouping
 from grader import gradebook
@@ -37,31 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
 
 
-def random_class(batch: Batch, seed: int, size: int) -> list[SubmissionResult]:
-    """A class of `size` whose every item result is drawn from a random student of the example
-    class (so groups, the review queue, unreadable answers, mistakes and notes mix), each
-    under a name of its own; some answer nothing to an item, some carry a note."""
-    rng = random.Random(seed)
-    results = []
-    for number in range(size):
-        items = {}
-        for item_id in batch.results[0].items:
-            donor = rng.choice(batch.results)
-            if item_id in donor.items and rng.random() > 0.05:
-                items[item_id] = donor.items[item_id]
-        warnings = ("a line no item took",) if rng.random() < 0.1 else ()
-        results.append(
-            SubmissionResult(f"student-{number:03d}", f"s{number:03d}.yaml", items, warnings)
-        )
-    return results
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_overview_accumulated_one_student_at_a_time_equals_the_class_computed_whole(
     seed_class, seed
 ):
     run, example = seed_class
-    results = random_class(example, seed, 150)
+    results = drawn_class(example, seed, 150)
     batch = Batch(results=results)
     pages = {student: f"pages/{name}" for student, name in page_names(batch).items()}
     overview = ClassOverview(run.rubric)
@@ -146,7 +127,7 @@ def test_the_writer_reads_a_result_only_once_the_one_before_is_written_and_keeps
     seed_class, tmp_path
 ):
     run, example = seed_class
-    results = random_class(example, 7, 60)
+    results = drawn_class(example, 7, 60)
     students = tmp_path / "students"
     alive: list[weakref.ref] = []
     pages_when_asked: list[int] = []
@@ -175,7 +156,7 @@ def test_the_writer_reads_a_result_only_once_the_one_before_is_written_and_keeps
 @pytest.mark.parametrize("size", [0, 1, 40])
 def test_the_streamed_files_equal_those_built_from_the_whole_batch(seed_class, tmp_path, size):
     run, example = seed_class
-    results = random_class(example, size, size)
+    results = drawn_class(example, size, size)
     failures = [FileFailure("broken.yaml", "broken.yaml: not YAML, line 1")]
     batch = Batch(results=results, failures=failures)
     versions = {results[0].student: "0" * 64} if results else {}
@@ -199,7 +180,7 @@ def test_the_gradebook_is_read_back_a_chunk_at_a_time_in_source_order(
     seed_class, tmp_path, monkeypatch
 ):
     run, example = seed_class
-    results = random_class(example, 11, 10)
+    results = drawn_class(example, 11, 10)
     # sources in the reverse order of the students: the order read is the sources'
     results = [replace(r, source=f"s{99 - n}.yaml") for n, r in enumerate(results)]
     connection = gradebook.connect(tmp_path / "gradebook.sqlite")

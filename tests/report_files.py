@@ -1,0 +1,59 @@
+"""What the report tests share: a class drawn from the example class, every file of an
+output folder, the temporary files left in one, and a page that fails to render."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from grader import html_report
+from grader.model import Batch, SubmissionResult
+
+
+def drawn_class(batch: Batch, seed: int, size: int, ids=None) -> list[SubmissionResult]:
+    """A class of `size` whose every item result is drawn from a random student of the example
+    class (groups, the review queue, unreadable answers, mistakes and notes mixed), each
+    under an id of its own (`ids`, else student-NNN); some answer nothing to an item, some
+    carry a note."""
+    rng = random.Random(seed)
+    ids = ids or [f"student-{number:03d}" for number in range(size)]
+    results = []
+    for number, student in enumerate(ids):
+        items = {}
+        for item_id in batch.results[0].items:
+            donor = rng.choice(batch.results)
+            if item_id in donor.items and rng.random() > 0.05:
+                items[item_id] = donor.items[item_id]
+        warnings = ("a line no item took",) if rng.random() < 0.1 else ()
+        results.append(SubmissionResult(student, f"s{number:03d}.yaml", items, warnings))
+    return results
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its path inside it, with its bytes."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def temporaries(folder: Path) -> list[Path]:
+    """The temporary files (hidden, as ours are) anywhere under `folder`."""
+    return [path for path in folder.rglob(".*") if path.is_file()]
+
+
+def fail_on(student: str, how):
+    """`render_student` that does `how` for `student`'s page (in the child that renders it)."""
+    render = html_report.render_student
+
+    def render_student(rubric, result):
+        if result.student == student:
+            how()
+        return render(rubric, result)
+
+    return render_student
+
+
+def raise_error():
+    raise RuntimeError("the template broke")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import io
 import json
@@ -718,8 +719,9 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
     """One question's outputs, read from the gradebook a chunk of students at a time and
     written student by student (`html_report.write_html_report`): the class is never held
     whole. A large class (`page_processes.PROCESSES_FROM` students or more) has each
-    student's work done in child processes from the start, each reading its share of the
-    gradebook (`html_report.write_stored_report`); the same files. Its students, in order."""
+    student's work done in child processes from the start, this process reading the
+    gradebook for them, in one state of it (`html_report.write_stored_report`); the same
+    files. Its students, in order."""
     from grader import gradebook
     from grader.html_report import write_stored_report
     from grader.overrides import overridden
@@ -731,11 +733,13 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
     _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
     failures = gradebook.load_failures(connection, run)
     if students >= PROCESSES_FROM:  # a large class: its students' work in other processes
-        submissions = gradebook.stored_submissions(connection, question.question)
-        written = write_stored_report(
-            run.rubric, Path(db), submissions, failures, out, overrides, others, roster,
-            on_damaged=_warn,
-        )  # fmt: skip
+        with gradebook.one_state(connection):
+            written = write_stored_report(
+                run.rubric,
+                gradebook.stored_submissions(connection, question.question),
+                functools.partial(gradebook.stored_item_rows, connection, question.question),
+                failures, out, overrides, others, roster, on_damaged=_warn,
+            )  # fmt: skip
         if written is not None:
             return _wrote_question(out, *written)
     results = (

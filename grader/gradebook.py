@@ -9,6 +9,7 @@ power cut. Every statement is parameterised.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import functools
@@ -16,7 +17,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -852,39 +853,57 @@ def stored_submissions(connection: sqlite3.Connection, question: str) -> sqlite3
     )
 
 
+@contextlib.contextmanager
+def one_state(connection: sqlite3.Connection) -> Iterator[None]:
+    """Every read on `connection` within sees one state of the gradebook, whatever another
+    process writes meanwhile (a read transaction, ended without writing anything). Within a
+    transaction already begun, that transaction's state."""
+    if connection.in_transaction:
+        yield
+        return
+    connection.execute("BEGIN")
+    try:
+        yield
+    finally:
+        connection.rollback()
+
+
 def stored_results(
     connection: sqlite3.Connection, rubric: Rubric, chunk: Sequence[tuple[str, str, str]]
 ) -> list[SubmissionResult | str]:
     """The results of a chunk of rows of `stored_submissions` (at most READ_CHUNK), in its
     order: each a SubmissionResult, or what is damaged in the student's rows (a message
     naming the student and item, as `load_batch` reports it)."""
-    question = rubric.id
-    rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
-    marks = ", ".join("?" * len(rows))
-    for row in connection.execute(
+    return results_of_rows(rubric, chunk, stored_item_rows(connection, rubric.id, chunk))
+
+
+def stored_item_rows(
+    connection: sqlite3.Connection, question: str, chunk: Sequence[tuple[str, str, str]]
+) -> list[tuple]:
+    """The item rows of a chunk of rows of `stored_submissions` (at most READ_CHUNK), each
+    `(student, *_STORED_ITEM_COLUMNS)` of plain values: what `results_of_rows` makes the
+    chunk's results of (in this process, or in a process it is sent to, which then never
+    opens the gradebook: a SQLite connection, or SQLite's record of a file's locks, must
+    never cross a fork)."""
+    marks = ", ".join("?" * len(chunk))
+    return connection.execute(
         f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
         f" AND student IN ({marks})",
-        (question, *rows),
-    ):
+        (question, *(row[0] for row in chunk)),
+    ).fetchall()
+
+
+def results_of_rows(
+    rubric: Rubric, chunk: Sequence[tuple[str, str, str]], item_rows: Iterable[tuple]
+) -> list[SubmissionResult | str]:
+    """`stored_results` of a chunk whose `stored_item_rows` were read already."""
+    rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
+    for row in item_rows:
         rows[row[0]][row[1]] = row[1:]
     return [
         _stored_result(rubric, student, source, warnings, rows[student])
         for student, source, warnings in chunk
     ]
-
-
-def reading_connection(path: Path) -> sqlite3.Connection:
-    """A connection that only reads the gradebook at `path` (which `connect` has set up): for
-    a process reading its share of a class beside the one that opened it (a connection
-    must never cross a fork). Its failure is a GradebookError."""
-    try:
-        connection = sqlite3.connect(
-            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30
-        )
-        connection.execute("PRAGMA busy_timeout=30000")
-    except sqlite3.Error as error:
-        raise GradebookError(f"cannot read the gradebook {path}: {error}") from None
-    return connection
 
 
 def _stored_result(

@@ -851,8 +851,8 @@ CLASS_CHUNK = 64  # students a chunk of `write_stored_report`: a reply of about 
 
 def write_stored_report(
     rubric: Rubric,
-    database: Path,
     submissions: Iterable[tuple[str, str, str]],
+    item_rows: Callable[[Sequence[tuple[str, str, str]]], Sequence[tuple]],
     failures: Sequence[FileFailure],
     out_dir: Path,
     overrides: Mapping,
@@ -861,16 +861,16 @@ def write_stored_report(
     processes: int | None = None,
     on_damaged: Callable[[str], None] | None = None,
 ) -> tuple[int, list[str]] | None:
-    """`write_html_report` of a class read from the gradebook at `database`, every file the
-    same, with each student's work done in child processes (`page_processes.ClassProcesses`)
-    from the start: this process reads the rows of `submissions`
-    (`gradebook.stored_submissions`), names each page (as `PageNames`), sends the rows to the
-    children a chunk at a time, and writes what they reply in the class's order: the lines
-    of grades.csv and results.json, the overview's parts merged (`ClassOverview.merge`), the
-    damaged students reported to `on_damaged` with the same words `gradebook.iter_results`
-    gives. The `overrides` are applied to each result. None, with nothing written, where no
-    child can be started (`processes`: as `write_html_report`'s): the caller writes the
-    report in this process."""
+    """`write_html_report` of a class read from the gradebook, every file the same, with each
+    student's work done in child processes (`page_processes.ClassProcesses`) from the start:
+    this process reads the rows of `submissions` (`gradebook.stored_submissions`), names each
+    page (as `PageNames`), reads a chunk's `item_rows` (`gradebook.stored_item_rows` of its
+    rows) and sends them to the children, and writes what they reply in the class's order:
+    the lines of grades.csv and results.json, the overview's parts merged
+    (`ClassOverview.merge`), the damaged students reported to `on_damaged` with the same
+    words `gradebook.iter_results` gives. The `overrides` are applied to each result. None,
+    with nothing written, where no child can be started (`processes`: as
+    `write_html_report`'s): the caller writes the report in this process."""
     processes = _page_processes(processes)
     if not processes:
         return None
@@ -886,9 +886,7 @@ def write_stored_report(
     ):
         try:
             children = beside.enter_context(
-                page_processes.ClassProcesses(
-                    rubric, pages, processes, database, overrides, versions, roster
-                )
+                page_processes.ClassProcesses(rubric, pages, processes, overrides, versions, roster)
             )
         except OSError:  # no process could be started (memory, a limit): in this process
             return None
@@ -933,7 +931,7 @@ def write_stored_report(
                     # one keeps the name unless it is left out as damaged, which only its
                     # chunk's reply tells; so every chunk sent is waited for
                     if rows:
-                        children.send(rows, names)
+                        children.send(rows, names, item_rows(rows))
                         rows, names = [], []
                     children.finish()
                     put_together()
@@ -944,11 +942,11 @@ def write_stored_report(
                 rows.append(row)
                 names.append(name)
                 if len(rows) >= CLASS_CHUNK:
-                    children.send(rows, names)
+                    children.send(rows, names, item_rows(rows))
                     rows, names = [], []
                     put_together()
             if rows:
-                children.send(rows, names)
+                children.send(rows, names, item_rows(rows))
             children.finish()
             put_together()
             results_json.write(b"\n]}\n")

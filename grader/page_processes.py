@@ -12,13 +12,17 @@ puts them in place with the others when it is left: the guarantees of a report w
 process hold (old files whole until then, unchanged pages untouched).
 
 For a large class read from the gradebook (`html_report.write_stored_report`: `grader report`,
-`grader grade --out`), `ClassProcesses` gives the children all of each student's work: the
-main process reads only the rows of the submissions table (student, source, warnings), names
-each page and sends chunks of those rows; a child reads the chunk's results on its own
-connection to the gradebook (`gradebook.stored_results`, what `iter_results` does), applies
-the overrides, writes the pages and replies with the chunk's lines of grades.csv and
-results.json and its part of the overview, which the main process writes and merges in the
-class's order.
+`grader grade --out`), `ClassProcesses` gives the children all of each student's work but the
+reading: the main process reads the gradebook's rows of a chunk of students (plain values,
+`gradebook.stored_item_rows`), names each page and sends them; a child makes the chunk's
+results of them (`gradebook.results_of_rows`, what `iter_results` does), applies the
+overrides, writes the pages and replies with the chunk's lines of grades.csv and results.json
+and its part of the overview, which the main process writes and merges in the class's order.
+A child never opens the gradebook: SQLite's record of the locks a process holds on a file
+would cross the fork with the parent's open connection, and the child's own connection would
+then take no lock of its own, reading unprotected by them. Both a chunk's rows and a reply are
+larger than a socket's buffer, so a child receives in a thread of its own (`_inbox`): the main
+process's sending never waits for a child that is itself waiting to send its reply.
 
 Each child holds at most `IN_FLIGHT` chunks (the one it renders and the one queued in its
 pipe), so memory stays flat in the size of the class. Children are forked from the main
@@ -36,6 +40,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -285,11 +290,12 @@ def _begin(parents: list[Connection], parent_pid: int) -> None:
 
 
 class ClassProcesses(PageProcesses):
-    """`processes` children doing all of a question's report but the writing of its files,
-    for a class read from a gradebook: each is sent chunks of the class as the rows of
-    `gradebook.stored_submissions` with their pages' names (`send`), reads the students'
-    results on its own connection to the gradebook `database` (`gradebook.stored_results`),
-    applies the `overrides`, renders and writes each page as `PageProcesses`'s children do,
+    """`processes` children doing all of a question's report but the reading of the gradebook
+    and the writing of its files, for a class read from a gradebook: each is sent chunks of
+    the class as the rows of `gradebook.stored_submissions` with their pages' names and their
+    `gradebook.stored_item_rows` (`send`), makes the students' results of them
+    (`gradebook.results_of_rows`), applies the `overrides`, renders and writes each page as
+    `PageProcesses`'s children do,
     and replies with the chunk's `html_report.StoredChunk` (made by `ChunkOutputs`). The
     replies are given back in the order the chunks were sent (`ready`), with the students
     and names of each. At most IN_FLIGHT chunks a child are sent and not yet replied to, and
@@ -302,13 +308,11 @@ class ClassProcesses(PageProcesses):
         rubric: Rubric,
         pages: FolderWriter,
         processes: int,
-        database: Path,
         overrides: Mapping,
         versions: Mapping[str, str] | None = None,
         roster=None,
     ):
         super().__init__(rubric, pages, processes)
-        self.database = database
         self.overrides = overrides
         self.versions = versions
         self.roster = roster
@@ -321,15 +325,20 @@ class ClassProcesses(PageProcesses):
         return _class_child_main, (
             self.rubric,
             self.pages.folder,
-            self.database,
             self.overrides,
             self.versions,
             self.roster,
         )
 
-    def send(self, rows: Sequence[tuple[str, str, str]], names: Sequence[str]) -> None:
-        """A chunk of the class: rows of `gradebook.stored_submissions` and their pages'
-        names, to a child (waiting, when every child holds IN_FLIGHT chunks, for a reply)."""
+    def send(
+        self,
+        rows: Sequence[tuple[str, str, str]],
+        names: Sequence[str],
+        item_rows: Sequence[tuple],
+    ) -> None:
+        """A chunk of the class: rows of `gradebook.stored_submissions`, their pages' names
+        and their `gradebook.stored_item_rows`, to a child (waiting, when every child holds
+        IN_FLIGHT chunks, for a reply)."""
         # A child slow on one chunk must not let the others' replies pile up behind it:
         # at most REORDERED chunks a child sent and not given back.
         while len(self._sent) >= REORDERED * len(self._children) and (
@@ -339,7 +348,7 @@ class ClassProcesses(PageProcesses):
         number = self._next_sent
         self._next_sent += 1
         self._sent[number] = ([row[0] for row in rows], list(names))
-        self._send_to_one((number, list(rows), list(names)))
+        self._send_to_one((number, list(rows), list(names), list(item_rows)))
 
     def ready(self) -> Iterator[tuple[list[str], list[str], object]]:
         """The chunks replied to and not yet given back, in the order they were sent, as
@@ -368,30 +377,33 @@ def _class_child_main(
     parent_pid: int,
     rubric: Rubric,
     folder: Path,
-    database: Path,
     overrides: Mapping,
     versions: Mapping[str, str] | None,
     roster,
 ) -> None:
-    """A `ClassProcesses` child's whole life: each chunk it is sent read from the gradebook,
-    its pages rendered and written and the rest of the chunk's report made, the reply sent
-    (or why it could not be), until the parent closes the pipe. It never prints."""
-    import sqlite3
-
+    """A `ClassProcesses` child's whole life: each chunk it is sent made into results, its
+    pages rendered and written and the rest of the chunk's report made, the reply sent (or
+    why it could not be), until the parent closes the pipe. It never prints, and never opens
+    the gradebook."""
     from grader import gradebook, html_report
     from grader.overrides import overridden
 
     _begin(parents, parent_pid)
-    reading = None  # its own connection: SQLite's must never cross a fork
     sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
-    for number, rows, names in _chunks(connection):
+    for message in _inbox(connection):
+        if isinstance(message, Exception):
+            _reply_failed(
+                connection,
+                f"cannot write the students' pages in {folder}: a chunk of the class could "
+                f"not be received ({type(message).__name__}: {message})",
+            )
+            return
+        number, rows, names, item_rows = message
         name = ""
         try:
-            if reading is None:
-                reading = gradebook.reading_connection(database)
             outputs = html_report.ChunkOutputs(rubric, versions, roster, sent)
             written, damaged = [], []
-            results = gradebook.stored_results(reading, rubric, rows)
+            results = gradebook.results_of_rows(rubric, rows, item_rows)
             for index, (result, name) in enumerate(zip(results, names, strict=True)):
                 if isinstance(result, str):
                     damaged.append((index, result))
@@ -406,9 +418,6 @@ def _class_child_main(
         except GraderError as error:
             _reply_failed(connection, str(error))
             return
-        except sqlite3.Error as error:
-            _reply_failed(connection, f"cannot read the gradebook {database}: {error}")
-            return
         except Exception as error:  # a bug: said, never a hang
             _reply_not_rendered(connection, folder, name, error)
             return
@@ -419,6 +428,33 @@ def _chunks(connection: Connection) -> Iterator[list]:
         try:
             yield connection.recv()
         except EOFError:
+            return
+
+
+_END = object()  # what `_inbox`'s thread puts once the parent has closed its end
+
+
+def _inbox(connection: Connection) -> Iterator:
+    """The messages the parent sends, received by a thread as they come, while this process
+    works on the one before: the parent's `send` of a chunk larger than the socket's buffer
+    never waits on this process's own send of a reply larger than it, each waiting for the
+    other to read. At most IN_FLIGHT messages wait here (the parent sends no more). A message
+    that could not be received comes as the exception that said so, the last."""
+    messages: queue.SimpleQueue = queue.SimpleQueue()
+
+    def receive() -> None:
+        try:
+            while True:
+                messages.put(connection.recv())
+        except (EOFError, OSError):  # the parent's end closed
+            messages.put(_END)
+        except Exception as error:  # noqa: BLE001  said by the thread that works
+            messages.put(error)
+
+    threading.Thread(target=receive, name="grader-pages-inbox", daemon=True).start()
+    while (message := messages.get()) is not _END:
+        yield message
+        if isinstance(message, Exception):
             return
 
 

@@ -1,7 +1,8 @@
 """A large class's report with each student's work done beside the main process
-(`html_report.write_stored_report`, `page_processes.ClassProcesses`): children read their
-share of the gradebook, apply the overrides, write the pages and make the CSV rows, the JSON
-entries and their part of the overview; the main process writes them in class order. Every
+(`html_report.write_stored_report`, `page_processes.ClassProcesses`): children are sent
+their share of the gradebook's rows (and never open it), apply the overrides, write the
+pages and make the CSV rows, the JSON entries and their part of the overview; the main
+process writes them in class order. Every
 file is byte for byte the report written in one process (`write_html_report` from
 `gradebook.iter_results`), with a roster, with students graded under another version of the
 rubric, with overrides, with damaged rows (warned about in the same words, in the same
@@ -14,10 +15,14 @@ children on a small class (`PROCESSES_FROM`, `CLASS_CHUNK`); the speed is measur
 from __future__ import annotations
 
 import errno
+import functools
 import multiprocessing
 import os
+import pickle
 import random
 import signal
+import socket
+import sqlite3
 import threading
 import time
 from dataclasses import replace
@@ -306,8 +311,8 @@ def test_replies_waiting_for_a_slower_child_stay_few(seed_class, tmp_path, monke
     waiting = []
     send, collect = page_processes.ClassProcesses.send, page_processes.ClassProcesses._collect
 
-    def counted(self, rows, names):
-        send(self, rows, names)
+    def counted(self, rows, names, item_rows):
+        send(self, rows, names, item_rows)
         waiting.append(len(self._sent))
         if len(waiting) == 40:
             release.touch()
@@ -380,8 +385,7 @@ def test_a_result_with_an_item_of_another_rubric_version_merges_as_it_adds(seed_
 
 @needs_fork
 def test_grader_grade_writes_the_same_report_with_its_students_work_beside(tmp_path, monkeypatch):
-    # the gradebook `grade` has just written is read by the children on their own
-    # connections: every row of it is there to read
+    # the gradebook `grade` has just written, read for the children: every row of it
     root = Path(__file__).resolve().parent.parent
     command = ["grade", str(root / "submissions" / "22-52-q4"), "--rubric",
                str(root / "rubrics" / "22-52-q4.yaml"), "--jobs", "1"]  # fmt: skip
@@ -453,27 +457,92 @@ def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monk
 
 
 @needs_fork
-def test_a_gradebook_a_child_cannot_read_fails_the_report_and_leaves_the_old_files_whole(
-    seed_class, tmp_path, monkeypatch
-):
+def test_no_child_opens_the_gradebook(seed_class, tmp_path, monkeypatch):
+    # A child forked while this process has the gradebook open would inherit SQLite's record
+    # of the locks this process holds on it, and its own connection would take none: the
+    # children are sent the rows and never open a connection.
     run, example = seed_class
     db = tmp_path / "gradebook.sqlite"
     store(db, run, drawn_class(example, 9, 20))
-    out = tmp_path / "out"
-    report(db, out, monkeypatch, beside=False)
-    before = files(out)
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    opened = tmp_path / "opened"
+
+    def no_connection(*args, **kwargs):
+        opened.write_text(f"{os.getpid()} opened {args}")  # said from a child as well
+        raise AssertionError("a connection to the gradebook was opened")
 
     connection = gradebook.connect(db)
     try:
-        rows = gradebook.stored_submissions(connection, run.rubric.id)
-        missing = tmp_path / "elsewhere" / "gradebook.sqlite"
-        with pytest.raises(OutputError) as raised:
-            html_report.write_stored_report(run.rubric, missing, rows, [], out, {}, processes=2)
+        with monkeypatch.context() as patch:
+            patch.setattr(html_report, "CLASS_CHUNK", 3)
+            patch.setattr(sqlite3, "connect", no_connection)
+            with gradebook.one_state(connection):
+                html_report.write_stored_report(
+                    run.rubric,
+                    gradebook.stored_submissions(connection, run.rubric.id),
+                    functools.partial(gradebook.stored_item_rows, connection, run.rubric.id),
+                    [], tmp_path / "beside", {}, processes=2,
+                )  # fmt: skip
     finally:
         connection.close()
-    assert str(raised.value) == (
-        f"cannot read the gradebook {missing}: unable to open database file"
-    )
-    assert files(out) == before
-    assert temporaries(tmp_path) == []
+    assert not opened.exists()
+    assert files(tmp_path / "beside") == files(tmp_path / "alone")
+    assert multiprocessing.active_children() == []
+
+
+def socket_buffers() -> int:
+    """What one end of a local socket holds unread: a message longer than this is sent only
+    as the other end reads it."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        return ours.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) + theirs.getsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVBUF
+        )
+
+
+@needs_fork
+def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_other(
+    seed_class, tmp_path, monkeypatch
+):
+    # A chunk of rows and a child's reply to the one before, each too long for the socket to
+    # hold: were the child not receiving while it sends, the main process's send and the
+    # child's would each wait for the other to read, for ever (caught here by the alarm).
+    run, example = seed_class
+    long_text = "x_{i} + " * 2000
+    results = [
+        replace(result, items={
+            item_id: replace(item, answer=f"{item.answer} {long_text}")
+            for item_id, item in result.items.items()
+        })
+        for result in drawn_class(example, 10, 120)
+    ]  # fmt: skip
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, results)
+    sizes = {"chunk": 0, "reply": 0}
+    send, take = page_processes.ClassProcesses._send_to_one, page_processes.ClassProcesses._take
+
+    def sent(self, chunk):
+        sizes["chunk"] = max(sizes["chunk"], len(pickle.dumps(chunk)))
+        send(self, chunk)
+
+    def taken(self, reply):
+        sizes["reply"] = max(sizes["reply"], len(pickle.dumps(reply)))
+        take(self, reply)
+
+    def hung(*_args):
+        raise TimeoutError("the report hung")
+
+    monkeypatch.setattr(page_processes.ClassProcesses, "_send_to_one", sent)
+    monkeypatch.setattr(page_processes.ClassProcesses, "_take", taken)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)  # a hang guard, not a speed assertion
+    try:
+        report(db, tmp_path / "beside", monkeypatch, beside=True, chunk=20)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert min(sizes.values()) > socket_buffers()
+    monkeypatch.undo()
+    report(db, tmp_path / "alone", monkeypatch, beside=False)
+    assert files(tmp_path / "beside") == files(tmp_path / "alone")
     assert multiprocessing.active_children() == []

@@ -546,3 +546,24 @@ def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_othe
     report(db, tmp_path / "alone", monkeypatch, beside=False)
     assert files(tmp_path / "beside") == files(tmp_path / "alone")
     assert multiprocessing.active_children() == []
+
+
+def test_equal_texts_of_a_chunk_are_read_as_one_object_and_pickled_once(seed_class, tmp_path):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 11, 30))
+    connection = gradebook.connect(db)
+    try:
+        chunk = gradebook.stored_submissions(connection, run.rubric.id).fetchall()
+        rows = gradebook.stored_item_rows(connection, run.rubric.id, chunk)
+        plain = connection.execute(
+            f"SELECT student, {gradebook._STORED_ITEM_COLUMNS} FROM item_results"
+        ).fetchall()
+    finally:
+        connection.close()
+    assert sorted(rows, key=repr) == sorted(plain, key=repr)
+    texts = [value for row in rows for value in row if isinstance(value, str)]
+    one = {}
+    assert all(one.setdefault(text, text) is text for text in texts)
+    assert len(set(map(id, texts))) == len(set(texts)) < len(texts)
+    assert len(pickle.dumps(rows)) < len(pickle.dumps(plain)) / 2

@@ -567,3 +567,53 @@ def test_equal_texts_of_a_chunk_are_read_as_one_object_and_pickled_once(seed_cla
     assert all(one.setdefault(text, text) is text for text in texts)
     assert len(set(map(id, texts))) == len(set(texts)) < len(texts)
     assert len(pickle.dumps(rows)) < len(pickle.dumps(plain)) / 2
+
+
+@needs_fork
+def test_a_gradebook_that_cannot_be_read_midway_fails_the_report_and_leaves_the_old_files_whole(
+    seed_class, tmp_path, monkeypatch
+):
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, drawn_class(example, 9, 20))
+    out = tmp_path / "out"
+    report(db, out, monkeypatch, beside=False)
+    before = files(out)
+    read = gradebook.stored_item_rows
+    chunks = []
+
+    def failing_on_the_third(connection, question, chunk):
+        chunks.append(chunk)
+        if len(chunks) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return read(connection, question, chunk)
+
+    monkeypatch.setattr(gradebook, "stored_item_rows", failing_on_the_third)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        report(db, out, monkeypatch, beside=True, chunk=3)
+    assert len(chunks) == 3
+    assert files(out) == before
+    assert temporaries(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
+def test_one_state_reads_one_state_of_the_gradebook_and_ends_without_writing(tmp_path):
+    db = tmp_path / "gradebook.sqlite"
+    reader, writer = gradebook.connect(db), gradebook.connect(db)
+    try:
+        with writer:
+            writer.execute("CREATE TABLE t (x)")
+            writer.execute("INSERT INTO t VALUES (1)")
+        with gradebook.one_state(reader):
+            assert reader.execute("SELECT count(*) FROM t").fetchone() == (1,)
+            with writer:
+                writer.execute("INSERT INTO t VALUES (2)")
+            assert reader.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        assert not reader.in_transaction
+        assert reader.execute("SELECT count(*) FROM t").fetchone() == (2,)
+        with pytest.raises(RuntimeError), gradebook.one_state(reader):
+            raise RuntimeError("a failure within")
+        assert not reader.in_transaction
+    finally:
+        reader.close()
+        writer.close()

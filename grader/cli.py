@@ -720,33 +720,35 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
     written student by student (`html_report.write_html_report`): the class is never held
     whole. A large class (`page_processes.PROCESSES_FROM` students or more) has each
     student's work done in child processes from the start, this process reading the
-    gradebook for them, in one state of it (`html_report.write_stored_report`); the same
-    files. Its students, in order."""
+    gradebook for them (`html_report.write_stored_report`); the same files. All of it is read
+    in one state of the gradebook, whatever is written meanwhile. Its students, in order."""
     from grader import gradebook
     from grader.html_report import write_stored_report
     from grader.overrides import overridden
     from grader.page_processes import PROCESSES_FROM
 
-    run = gradebook.latest_run_of(connection, question.question, loaded)
-    overrides = gradebook.load_overrides(connection, question.question)
-    others, students = gradebook.other_versions(connection, question.question, run.rubric.sha256)
-    _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
-    failures = gradebook.load_failures(connection, run)
-    if students >= PROCESSES_FROM:  # a large class: its students' work in other processes
-        with gradebook.one_state(connection):
+    with gradebook.one_state(connection):  # the run, overrides and rows of one moment
+        run = gradebook.latest_run_of(connection, question.question, loaded)
+        overrides = gradebook.load_overrides(connection, question.question)
+        others, students = gradebook.other_versions(
+            connection, question.question, run.rubric.sha256
+        )
+        _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
+        failures = gradebook.load_failures(connection, run)
+        if students >= PROCESSES_FROM:  # a large class: its students' work in other processes
             written = write_stored_report(
                 run.rubric,
                 gradebook.stored_submissions(connection, question.question),
                 functools.partial(gradebook.stored_item_rows, connection, question.question),
                 failures, out, overrides, others, roster, on_damaged=_warn,
             )  # fmt: skip
-        if written is not None:
-            return _wrote_question(out, *written)
-    results = (
-        overridden(result, overrides)
-        for result in gradebook.iter_results(connection, run, on_damaged=_warn)
-    )
-    return _write_reports(run.rubric, results, failures, others, out, roster)
+            if written is not None:
+                return _wrote_question(out, *written)
+        results = (
+            overridden(result, overrides)
+            for result in gradebook.iter_results(connection, run, on_damaged=_warn)
+        )
+        return _write_reports(run.rubric, results, failures, others, out, roster)
 
 
 def rebuild_outputs(db: Path, out: Path, roster=None, mixed_rubrics: bool = False) -> None:

@@ -846,7 +846,7 @@ def iter_results(
 def stored_submissions(connection: sqlite3.Connection, question: str) -> sqlite3.Cursor:
     """A cursor over the question's stored submissions in the order of their sources, each a
     row `(student, source, warnings)` of plain values: what `stored_results` reads a chunk
-    of students' results from (on this connection, or on another process's)."""
+    of students' results from."""
     return connection.execute(
         "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
         (question,),

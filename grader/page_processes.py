@@ -210,6 +210,14 @@ class PageProcesses:
             self.pages.adopt(temporary, name)
 
     def _died(self, child: _Child) -> GraderError:
+        """Why `child` stopped: the failure it replied, when it did (it may have done so while
+        this process was still sending it a chunk), else how it ended."""
+        with contextlib.suppress(EOFError, OSError):
+            while child.connection.poll():
+                reply = child.connection.recv()
+                if reply[0] == "failed":
+                    child.process.join()
+                    return OutputError(reply[1])
         if child.process.is_alive():  # its pipe closed, yet running: stopped all the same
             child.process.kill()
             child.process.join()
@@ -439,7 +447,9 @@ def _inbox(connection: Connection) -> Iterator:
     works on the one before: the parent's `send` of a chunk larger than the socket's buffer
     never waits on this process's own send of a reply larger than it, each waiting for the
     other to read. At most IN_FLIGHT messages wait here (the parent sends no more). A message
-    that could not be received comes as the exception that said so, the last."""
+    that could not be received comes as the exception that said so, the last; what the
+    parent sends after it is read and dropped, so that its send still ends and it reads the
+    reply saying why."""
     messages: queue.SimpleQueue = queue.SimpleQueue()
 
     def receive() -> None:
@@ -450,6 +460,9 @@ def _inbox(connection: Connection) -> Iterator:
             messages.put(_END)
         except Exception as error:  # noqa: BLE001  said by the thread that works
             messages.put(error)
+            with contextlib.suppress(OSError):  # the rest of the stream, unread: dropped
+                while os.read(connection.fileno(), 1 << 16):
+                    pass
 
     threading.Thread(target=receive, name="grader-pages-inbox", daemon=True).start()
     while (message := messages.get()) is not _END:

@@ -81,14 +81,16 @@ def override(db: Path, question: str, targets: list[tuple[str, str]], marks: flo
     connection.close()
 
 
-def report(db: Path, out: Path, monkeypatch, beside: bool, roster=None, chunk: int = 7):
-    """`grader report`'s outputs, the students' work beside (in 2 children, chunks of
-    `chunk`) or, as for a small class, all in this process."""
+def report(
+    db: Path, out: Path, monkeypatch, beside: bool, roster=None, chunk: int = 7, processes=2
+):
+    """`grader report`'s outputs, the students' work beside (in `processes` children, chunks
+    of `chunk`) or, as for a small class, all in this process."""
     with monkeypatch.context() as patch:
         if beside:
             patch.setattr(page_processes, "PROCESSES_FROM", 0)
             patch.setattr(html_report, "CLASS_CHUNK", chunk)
-            patch.setattr(html_report, "_page_processes", lambda asked: 2)
+            patch.setattr(html_report, "_page_processes", lambda asked: processes)
         else:
             patch.setattr(page_processes, "PROCESSES_FROM", 10**9)
         cli.rebuild_outputs(db, out, roster, mixed_rubrics=True)
@@ -500,24 +502,47 @@ def socket_buffers() -> int:
         )
 
 
-@needs_fork
-def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_other(
-    seed_class, tmp_path, monkeypatch
-):
-    # A chunk of rows and a child's reply to the one before, each too long for the socket to
-    # hold: were the child not receiving while it sends, the main process's send and the
-    # child's would each wait for the other to read, for ever (caught here by the alarm).
-    run, example = seed_class
+class Hung(Exception):  # noqa: N818  not an OSError: the report must not take it for one
+    pass
+
+
+@pytest.fixture
+def hang_guard():
+    """A test that would wait for ever fails instead (a hang guard, not a speed assertion)."""
+
+    def hung(*_args):
+        raise Hung("the report waited for ever")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def long_class(example: Batch, size: int):
+    """A drawn class whose answers are long: each chunk of 20 and each reply is more than a
+    socket's buffer holds."""
     long_text = "x_{i} + " * 2000
-    results = [
+    return [
         replace(result, items={
             item_id: replace(item, answer=f"{item.answer} {long_text}")
             for item_id, item in result.items.items()
         })
-        for result in drawn_class(example, 10, 120)
+        for result in drawn_class(example, 10, size)
     ]  # fmt: skip
+
+
+@needs_fork
+def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_other(
+    seed_class, tmp_path, monkeypatch, hang_guard
+):
+    # A chunk of rows and a child's reply to the one before, each too long for the socket to
+    # hold: were the child not receiving while it sends, the main process's send and the
+    # child's would each wait for the other to read, for ever.
+    run, example = seed_class
     db = tmp_path / "gradebook.sqlite"
-    store(db, run, results)
+    store(db, run, long_class(example, 120))
     sizes = {"chunk": 0, "reply": 0}
     send, take = page_processes.ClassProcesses._send_to_one, page_processes.ClassProcesses._take
 
@@ -529,22 +554,69 @@ def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_othe
         sizes["reply"] = max(sizes["reply"], len(pickle.dumps(reply)))
         take(self, reply)
 
-    def hung(*_args):
-        raise TimeoutError("the report hung")
-
     monkeypatch.setattr(page_processes.ClassProcesses, "_send_to_one", sent)
     monkeypatch.setattr(page_processes.ClassProcesses, "_take", taken)
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(120)  # a hang guard, not a speed assertion
-    try:
-        report(db, tmp_path / "beside", monkeypatch, beside=True, chunk=20)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    report(db, tmp_path / "beside", monkeypatch, beside=True, chunk=20)
     assert min(sizes.values()) > socket_buffers()
     monkeypatch.undo()
     report(db, tmp_path / "alone", monkeypatch, beside=False)
     assert files(tmp_path / "beside") == files(tmp_path / "alone")
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_a_child_failing_while_sent_a_long_chunk_says_why(
+    seed_class, tmp_path, monkeypatch, hang_guard
+):
+    # The child replies why it failed and ends while the main process is still sending it the
+    # next chunk, whose send then fails: the reply is read all the same.
+    run, example = seed_class
+    results = long_class(example, 60)
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, results)
+    out = tmp_path / "out"
+    page = page_names(Batch(results=results))["student-000"]
+    (out / "students" / page).mkdir(parents=True)  # a folder in the first page's place
+    with pytest.raises(OutputError) as raised:
+        report(db, out, monkeypatch, beside=True, chunk=20)
+    assert str(raised.value) == f"cannot write {out / 'students' / page}: it is a folder"
+    assert temporaries(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_a_chunk_a_child_cannot_receive_fails_the_report_and_says_why(
+    seed_class, tmp_path, monkeypatch, hang_guard
+):
+    # The child's receiving thread fails part of the way through the second chunk (out of
+    # memory): the rest of what is sent is dropped, so that the main process's send ends and
+    # it reads the child's reply, instead of each waiting for the other for ever.
+    run, example = seed_class
+    db = tmp_path / "gradebook.sqlite"
+    store(db, run, long_class(example, 60))
+    out = tmp_path / "out"
+    report(db, out, monkeypatch, beside=False)
+    before = files(out)
+    parent, receive = os.getpid(), multiprocessing.connection.Connection.recv
+    received = []
+
+    def out_of_memory_on_the_second(self):
+        if os.getpid() != parent:
+            received.append(None)  # the child's own copy of the list
+            if len(received) == 2:
+                self._recv(4096)  # some of the chunk's bytes read
+                raise MemoryError("no memory for the chunk")
+        return receive(self)
+
+    monkeypatch.setattr(multiprocessing.connection.Connection, "recv", out_of_memory_on_the_second)
+    with pytest.raises(OutputError) as raised:
+        report(db, out, monkeypatch, beside=True, chunk=20, processes=1)
+    assert str(raised.value) == (
+        f"cannot write the students' pages in {out / 'students'}: a chunk of the class could "
+        "not be received (MemoryError: no memory for the chunk)"
+    )
+    assert files(out) == before
+    assert temporaries(tmp_path) == []
     assert multiprocessing.active_children() == []
 
 

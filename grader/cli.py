@@ -61,6 +61,7 @@ from grader.workers import (
     DEFAULT_TIMEOUT,
     WALL_FACTOR,
     BoundedChecker,
+    stop_signals_blocked,
     usable_cores,
 )
 
@@ -512,8 +513,11 @@ def _grade_question(
             # One transaction a chunk, with the new checks met since the chunk before: an
             # interruption loses at most the chunk being graded.
             checker.write_checks()
-            gradebook.store_submissions(connection, run_id, rubric.id, results)
-            counted(results)
+            # Committed and counted together: a stop signal between the two would say one
+            # chunk fewer stored than the gradebook holds (it waits for the commit).
+            with stop_signals_blocked():
+                gradebook.store_submissions(connection, run_id, rubric.id, results)
+                counted(results)
 
         def recall(_place, student):
             return gradebook.stored_result(connection, rubric, student)

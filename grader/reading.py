@@ -10,9 +10,12 @@ them. This process plans them, in the order of the files, as if it had read them
 
 A file is read as a check is checked (`grader.workers`): within `timeout` seconds of computing
 time (a CPU-time timer whose signal ends the reader), `memory_mb` megabytes of address space,
-and a wall-clock backstop of `wall_timeout` seconds while this process waits. A reader that
-dies or is stopped costs only the file it was on, which becomes a failure naming the file and
-why; another reader is forked for the files after it. A reader that cannot start
+and a wall-clock backstop of `wall_timeout` seconds while this process waits. A reader
+stopped by these bounds costs only the file it was on, which becomes a failure naming the file
+and why; another reader is forked for the files after it. A reader that dies otherwise (killed
+from outside: the OOM killer, `kill -9`; or crashed) may have died of something else than its
+file: that is said once on stderr, and a new reader reads the file again; the file fails only
+if reading it kills that one too. A reader that cannot start
 (`MAX_START_FAILURES` deaths in a row before it reads anything) leaves the rest of the files
 to be read in this process, as below the threshold.
 
@@ -27,6 +30,7 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -35,6 +39,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from grader.model import Rubric
+from grader.report import printable
 from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
 from grader.workers import become_child, bound_memory, run_bounded, stop_signals_blocked
@@ -140,6 +145,7 @@ class BesideReader:
         self._since = 0.0  # when the reader last answered, or was first waited for
         self._start_failures = 0
         self._here = False  # no reader could start: the files left are read in this process
+        self._suspect: int | None = None  # a file a reader died on, being read again
 
     def __enter__(self) -> BesideReader:
         try:
@@ -259,6 +265,8 @@ class BesideReader:
             index = self._pending.popleft()
             assert message[1] == index, "the reader answered out of turn"
             self._outcomes[index] = self._outcome(index, message)
+            if index == self._suspect:  # read again, innocent
+                self._suspect = None
             self._since = time.monotonic()
             self._start_failures = 0
 
@@ -274,15 +282,23 @@ class BesideReader:
         return failed_message(path, message[2])
 
     def _gone(self, stopped: bool) -> None:
-        """The reader is dead: the file it was on fails, and another reader is started for the
-        files after it (unless none could start: they are read here)."""
+        """The reader is dead, and another is started for the files it had not read (unless
+        none could start: they are read here). The file it was on fails when it was stopped by
+        its bounds, or when a reader died on it before; a reader's other death (killed from
+        outside, crashed) may owe nothing to the file: it is said, and the file read again."""
         assert self._process is not None
         code = self._process.exitcode
         was_ready = self._ready
         self._stop()
         if was_ready and self._pending:
-            index = self._pending.popleft()
-            self._outcomes[index] = self._stopped_message(self.files[index], stopped, code)
+            index = self._pending[0]
+            if stopped or code == -signal.SIGPROF or index == self._suspect:
+                self._pending.popleft()
+                self._suspect = None
+                self._outcomes[index] = self._stopped_message(self.files[index], stopped, code)
+            else:
+                self._suspect = index
+                _say_reader_died(self.files[index], code)
         else:
             self._start_failures += 1
         if self._start_failures >= MAX_START_FAILURES:
@@ -293,6 +309,8 @@ class BesideReader:
             self._start()
 
     def _stopped_message(self, path: Path, stopped: bool, code: int | None) -> str:
+        """Why `path` failed: a reader was stopped by its bounds reading it, or died reading it
+        twice (`code` is the second death's)."""
         if stopped:
             why = f"reading it took longer than {self.wall_timeout:g} s, so it was stopped"
         elif code == -signal.SIGPROF:
@@ -323,3 +341,20 @@ class BesideReader:
             with contextlib.suppress(OSError):
                 self._connection.close()
         self._process = self._connection = None
+
+
+def _say_reader_died(path: Path, code: int | None) -> None:
+    """A reader's death that may owe nothing to the file `path` it was on, said on stderr."""
+    if code is not None and code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+    else:
+        how = f"exit status {code}"
+    print(
+        f"warning: the process reading the submissions stopped ({how}) on {printable(str(path))};"
+        " a new one reads it again, and it fails only if that one stops too",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -241,6 +241,23 @@ def _why(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
+def say_untidied(what: str, error: OSError) -> None:
+    """A file of ours that could not be removed (`what`: the file or folder, and what is left
+    there) while another exception is on its way (Ctrl-C, a failed write): said on stderr,
+    never raised in that exception's place (the user gets the interruption and its exit
+    status, and the cleanup after this goes on). A temporary file left is removed by the next
+    report or write into its folder."""
+    print(f"warning: cannot tidy {printable(what)}: {_why(error)}", file=sys.stderr, flush=True)
+
+
+def _discard(temporary: str | Path) -> None:
+    """Remove a temporary file of ours while an exception is on its way (`say_untidied`)."""
+    try:
+        Path(temporary).unlink(missing_ok=True)
+    except OSError as error:
+        say_untidied(f"{temporary} (a temporary file, left there)", error)
+
+
 def write_atomically(path: Path, text: str | bytes | Iterable[str]) -> None:
     """Write `text` (UTF-8) or bytes via a temporary file, synced to disk, then os.replace, so
     that neither a reader nor a power cut ever sees half a file. `text` may be pieces of text
@@ -263,7 +280,7 @@ def write_atomically(path: Path, text: str | bytes | Iterable[str]) -> None:
                     os.fsync(handle.fileno())
                 os.replace(temporary, path)
             except BaseException:
-                Path(temporary).unlink(missing_ok=True)
+                _discard(temporary)
                 raise
     except OSError as error:
         raise OutputError(f"cannot write {path}: {_why(error)}") from None
@@ -294,8 +311,10 @@ class FolderWriter:
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX)
             _remove_stale_temporaries(self.folder, "")
-        except BaseException:
+        except BaseException as error:
             os.close(self._lock)
+            if isinstance(error, OSError):
+                raise OutputError(f"cannot tidy {self.folder}: {_why(error)}") from None
             raise
         return self
 
@@ -316,12 +335,16 @@ class FolderWriter:
         """Remove every temporary file of ours in the folder but this writer's own (written or
         adopted, still to be put in place): what processes writing into it for this writer
         (`write_beside`) left when they were stopped before their files were adopted. The
-        folder is locked: none is another writer's."""
+        folder is locked: none is another writer's. Called while the exception that stopped
+        them is on its way: what cannot be removed is said (`say_untidied`), never raised in
+        that exception's place; the next writer of the folder removes it."""
         own = {Path(temporary).name for temporary, _ in self._pending}
         try:
             _remove_stale_temporaries(self.folder, "", keep=own)
         except OSError as error:
-            raise OutputError(f"cannot tidy {self.folder}: {_why(error)}") from None
+            say_untidied(
+                f"{self.folder} (temporary files of the stopped report may be left there)", error
+            )
 
     def stream(self, name: str) -> TextIO:
         """A file of the folder written piece by piece (UTF-8 text): the caller writes to the
@@ -366,10 +389,13 @@ class FolderWriter:
                     where = self._pending[0][1] if self._pending else self.folder
                     raise OutputError(f"cannot write {where}: {_why(error)}") from None
         finally:
+            # Only when an exception is on its way (`exc_type`, or raised above): each file
+            # that cannot be removed is said, never raised in its place, and the lock is let go.
             for temporary, _ in self._pending:
-                Path(temporary).unlink(missing_ok=True)
+                _discard(temporary)
             self._pending = []
-            os.close(self._lock)  # and with it the lock
+            with contextlib.suppress(OSError):  # a folder's descriptor: nothing was written
+                os.close(self._lock)  # and with it the lock
 
 
 def write_beside(folder: Path, name: str, data: bytes) -> str | None:
@@ -391,7 +417,7 @@ def write_beside(folder: Path, name: str, data: bytes) -> str | None:
                 handle.flush()
                 _start_writing_back(fd)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            _discard(temporary)
             raise
     except OSError as error:
         raise OutputError(f"cannot write {path}: {_why(error)}") from None

@@ -341,6 +341,32 @@ HARNESS = textwrap.dedent(
 )
 
 
+def start_spinning(tmp_path: Path, harness: str, command: list[str]) -> subprocess.Popen:
+    """`command` run by `harness` (HARNESS, or one made from it) in a process group of its
+    own, as a shell runs a command; its stderr goes to tmp_path/stderr."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    (tmp_path / "harness.py").write_text(harness, encoding="utf-8")
+    with (tmp_path / "stderr").open("w") as err:
+        return subprocess.Popen(
+            [sys.executable, str(tmp_path / "harness.py"), str(pids), *command],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+
+
+def spinning_children(tmp_path: Path, process: subprocess.Popen) -> list[int]:
+    """Wait until a child of `start_spinning`'s spins on the last page; the children's pids."""
+    pids = tmp_path / "pids"
+    for _ in range(1200):  # a hang guard, not a speed assertion
+        if (pids / "spinning").exists() or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert (pids / "spinning").exists(), (tmp_path / "stderr").read_text()
+    return [int(path.name) for path in pids.iterdir() if path.name.isdigit()]
+
+
 @pytest.fixture(scope="module")
 def graded_40(tmp_path_factory):
     """A gradebook of 40 students, and a report folder whose every page differs from what
@@ -377,24 +403,10 @@ def test_a_signal_stops_grader_report_while_children_render_and_the_children_wit
     out = tmp_path / "out"
     shutil.copytree(graded_40, out)
     before = reports(out)
-    pids = tmp_path / "pids"
-    pids.mkdir()
-    (tmp_path / "harness.py").write_text(HARNESS, encoding="utf-8")
     report = ["report", "--db", str(out / "gradebook.sqlite"), "--out", str(out)]
-    with (tmp_path / "stderr").open("w") as err:
-        process = subprocess.Popen(
-            [sys.executable, str(tmp_path / "harness.py"), str(pids), *report],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,  # its own process group, as a shell gives a command
-        )
+    process = start_spinning(tmp_path, HARNESS, report)
     try:
-        for _ in range(1200):  # a hang guard, not a speed assertion
-            if (pids / "spinning").exists() or process.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert (pids / "spinning").exists(), (tmp_path / "stderr").read_text()
-        children = [int(path.name) for path in pids.iterdir() if path.name.isdigit()]
+        children = spinning_children(tmp_path, process)
         (os.killpg if to_group else os.kill)(process.pid, sent)
         process.wait(timeout=300)
         assert process.returncode == exit_code, (tmp_path / "stderr").read_text()
@@ -411,6 +423,60 @@ def test_a_signal_stops_grader_report_while_children_render_and_the_children_wit
     assert main(report) == 0
     assert temporaries(out) == []
     assert reports(out) != before
+
+
+REFUSING_HARNESS = HARNESS.replace(
+    "sys.exit(",
+    textwrap.dedent(
+        """
+        import errno
+        from grader import report
+
+        remove = report._remove_stale_temporaries
+
+
+        def refuse_strays(folder, target, keep=None):
+            if keep is None:  # a writer entering the folder: tidied
+                return remove(folder, target)
+            raise PermissionError(errno.EACCES, "Permission denied")  # the strays: refused
+
+
+        report._remove_stale_temporaries = refuse_strays
+        sys.exit(""",
+    ),
+)
+
+
+@needs_fork
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_stays_ctrl_c_when_the_stopped_childrens_pages_cannot_be_tidied(graded_40, tmp_path):
+    # Tidying the pages of the stopped children fails (the folder refuses to let a file
+    # go): said, and still exit status 130 with "interrupted" (tests/test_report_cleanup.py
+    # has the writer's side).
+    out = tmp_path / "out"
+    shutil.copytree(graded_40, out)
+    before = reports(out)
+    report = ["report", "--db", str(out / "gradebook.sqlite"), "--out", str(out)]
+    process = start_spinning(tmp_path, REFUSING_HARNESS, report)
+    try:
+        children = spinning_children(tmp_path, process)
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=300)
+        stderr = (tmp_path / "stderr").read_text()
+        assert process.returncode == 130, stderr
+        assert stderr.splitlines() == [
+            f"warning: cannot tidy {out / 'students'} (temporary files of the stopped report "
+            "may be left there): Permission denied",
+            "interrupted",
+        ]
+        assert wait_until_gone(children) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert reports(out) == before  # not one page replaced
+    assert main(report) == 0  # the next report tidies what was left
+    assert temporaries(out) == []
 
 
 def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monkeypatch):

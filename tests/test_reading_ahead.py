@@ -7,6 +7,7 @@ Module-level load functions, so that a forked reader can run them."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -176,7 +177,7 @@ def _good(folder: Path, name: str) -> None:
     )
 
 
-def test_a_file_that_kills_spins_or_hangs_the_reader_costs_that_file_alone(tmp_path):
+def test_a_file_that_kills_spins_or_hangs_the_reader_costs_that_file_alone(tmp_path, capfd):
     folder = tmp_path / "class"
     folder.mkdir()
     # Sorted by name, the troublesome files fall among good ones, across three chunks.
@@ -191,7 +192,12 @@ def test_a_file_that_kills_spins_or_hangs_the_reader_costs_that_file_alone(tmp_p
     for n in range(CHUNK):
         _good(folder, f"z{n:03d}")
     settings = ReadBeside(threshold=1, timeout=0.5, wall_timeout=2.0, load=troublesome)
+    capfd.readouterr()
     batch = _grade(folder, settings)
+    # a file that kills the reader is read again by a new one, which it kills too: said once
+    assert capfd.readouterr().err.splitlines() == [
+        reader_died(folder / f"{name}.yaml") for name in ("kill-1", "kill-2")
+    ]
     students = [result.student for result in batch.results]
     assert students == names + [f"z{n:03d}" for n in range(CHUNK)]
     here = _grade(folder, None)
@@ -221,6 +227,82 @@ def test_a_file_that_kills_spins_or_hangs_the_reader_costs_that_file_alone(tmp_p
             "time, so it was stopped",
         ),
     ]
+
+
+KILLS = "GRADER_TEST_KILL"  # a folder naming the files on which the reader kills itself, once
+
+
+def killed_once(path: Path, rubric, columns):
+    """Reads a file as the grader does; but the reader, as it reaches a file named in the
+    folder KILLS, is killed with SIGKILL the first time (as the OOM killer or an admin's
+    `kill -9` would): the file is innocent. The state crosses the fork in files."""
+    kills = Path(os.environ[KILLS])
+    if (kills / path.name).exists() and not (kills / f"{path.name}.killed").exists():
+        (kills / f"{path.name}.killed").touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return load_submissions(path, rubric, columns)
+
+
+def reader_died(path: Path) -> str:
+    return (
+        f"warning: the process reading the submissions stopped (killed by SIGKILL) on {path}; "
+        "a new one reads it again, and it fails only if that one stops too"
+    )
+
+
+@pytest.mark.parametrize(
+    "killed",
+    [
+        pytest.param([0], id="on the first file"),
+        pytest.param([7], id="on a hostile file"),
+        pytest.param([CHUNK - 1], id="on the last file of a chunk"),
+        pytest.param([CHUNK], id="on the first file of the next chunk"),
+        pytest.param([CHUNK + 3, CHUNK + 4], id="on two files in a row"),
+        pytest.param([5, 2 * CHUNK + 2], id="twice, chunks apart"),
+        pytest.param([2 * CHUNK + 4], id="on the last file"),
+    ],
+)
+def test_a_reader_killed_from_outside_blames_no_file(tmp_path, monkeypatch, capfd, killed):
+    folder = _write_class(tmp_path / "class", 2 * CHUNK + 5)
+    files = sorted(folder.iterdir())
+    here = _grade(folder, None)
+    kills = tmp_path / "kills"
+    kills.mkdir()
+    for index in killed:
+        (kills / files[index].name).touch()
+    monkeypatch.setenv(KILLS, str(kills))
+    capfd.readouterr()
+    beside = _grade(folder, ReadBeside(threshold=1, load=killed_once))
+    assert beside.results == here.results
+    assert beside.failures == here.failures  # none for an innocent file
+    assert capfd.readouterr().err.splitlines() == [reader_died(files[i]) for i in killed]
+
+
+def test_a_reader_killed_from_outside_between_chunks_blames_no_file(tmp_path, capfd):
+    folder = _write_class(tmp_path / "class", (AHEAD + 2) * CHUNK + 1)
+    files = sorted(folder.iterdir())
+    here = _grade(folder, None)
+    killed = []
+
+    def kill_the_reader(_results):
+        # as each chunk is stored, the reader (reading ahead, or idle with every file asked
+        # for read) is killed, while there is one: the last chunks are stored after it ends
+        for child in multiprocessing.active_children():
+            if child.name == "grader-reader" and child.pid not in killed:  # not yet reaped
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    capfd.readouterr()
+    beside = _grade(folder, ReadBeside(threshold=1), on_chunk=kill_the_reader)
+    assert beside.results == here.results
+    assert beside.failures == here.failures
+    assert killed  # how many depends on how far ahead each reader was
+    # each death said once, on the file the reader was on or was to read next, when there
+    # was one (a reader killed with no file left to read is not missed)
+    said = capfd.readouterr().err.splitlines()
+    named = [file for file in files if reader_died(file) in said]
+    assert said == [reader_died(file) for file in named]
+    assert 1 <= len(named) <= len(killed)
 
 
 def test_a_reader_that_cannot_start_leaves_the_files_to_this_process(tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -604,6 +605,19 @@ def answer_elsewhere(case: _Case, items: Sequence[Item]) -> str | None:
 OTHER_COUNTS_MEMO = 64
 _other_counts_memo: OrderedDict[tuple, tuple] = OrderedDict()
 _other_counts_lock = threading.Lock()
+
+
+def _new_locks_in_child() -> None:
+    """A process forked while another thread held a memo's lock (in the middle of a check)
+    would wait for it for ever: that thread is not in the child. The child's locks are new.
+    The memos are whole: each change to them is one step, under the GIL (at worst one holds
+    an entry over its bound)."""
+    global _side_lock, _other_counts_lock
+    _side_lock, _other_counts_lock = threading.RLock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_locks_in_child)
 
 
 def _other_counts(case: _Case, items: Sequence[Item]) -> tuple:

@@ -23,7 +23,9 @@ about: `Structure.exact` is False and the answer goes to a person.
 from __future__ import annotations
 
 import math
+import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -341,6 +343,7 @@ class BytesMemo:
         self.entries: OrderedDict[tuple, object] = OrderedDict()
         self.bytes = 0
         self.lock = threading.RLock()
+        _bytes_memos.add(self)  # its lock made new in a forked child (`_new_locks_in_child`)
 
     def clear(self) -> None:
         with self.lock:
@@ -363,6 +366,28 @@ class BytesMemo:
                     _, dropped = self.entries.popitem(last=False)
                     self.bytes -= self.size(dropped)
             return value
+
+
+_bytes_memos: weakref.WeakSet[BytesMemo] = weakref.WeakSet()
+
+
+def _new_locks_in_child() -> None:
+    """A process forked while another thread held a memo's lock (in the middle of a check)
+    would wait for it for ever: that thread is not in the child. The child's locks are new.
+    The memos are whole, each change to them one step under the GIL; but a `BytesMemo` whose
+    lock was held may have its count of bytes a step behind its entries: counted again."""
+    global _frame_lock
+    _frame_lock = threading.RLock()
+    for memo in _bytes_memos:
+        if memo.lock.acquire(blocking=False):  # free, or this thread's own
+            memo.lock.release()
+            continue
+        memo.lock = threading.RLock()
+        memo.bytes = sum(memo.size(value) for value in memo.entries.values())
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_locks_in_child)
 
 
 def _read_only(*arrays: np.ndarray | None) -> None:

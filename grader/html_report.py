@@ -19,12 +19,14 @@ import io
 import json
 import os
 import statistics
+import sys
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,6 +38,7 @@ from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer
 from grader.mathml import trusted_mathml
 from grader.model import (
+    ITEM_RESULT_FIELDS,
     VERDICTS,
     Batch,
     FileFailure,
@@ -52,10 +55,11 @@ from grader.report import (
     STUDENTS_FOLDER,
     FolderWriter,
     OutputError,
+    item_json_text,
     marks_text,
     page_name,
     part_marks,
-    result_json,
+    result_json_text,
     write_atomically,
 )
 from grader.roster import Roster
@@ -693,7 +697,158 @@ def render_page(template: str, **context) -> str:
 
 
 def render_student(rubric: Rubric, result: SubmissionResult) -> str:
+    """A student's page, rendered whole: nothing kept between calls (`ClassRenderer` renders
+    the same pages for a process that renders many)."""
     return render_page("student.html", **student_context(rubric, result))
+
+
+class Remembered:
+    """Values by key, bounded: at most `limit` bytes held, as each value's `keep` counts it,
+    the least recently used forgotten first; a value of more than a sixteenth of that is
+    never kept."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.held = 0
+        self._values: OrderedDict[object, tuple[object, int]] = OrderedDict()
+
+    def get(self, key: object):
+        entry = self._values.get(key)
+        if entry is None:
+            return None
+        self._values.move_to_end(key)
+        return entry[0]
+
+    def keep(self, key: object, value: object, size: int) -> None:
+        """`value` kept for `key`: `size` bytes, the key's and the value's."""
+        if size > self.limit // 16 or key in self._values:
+            return
+        while self.held + size > self.limit:
+            _, (_, forgotten) = self._values.popitem(last=False)
+            self.held -= forgotten
+        self._values[key] = (value, size)
+        self.held += size
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+_ENTRY_BYTES = 200  # an entry's own objects besides its texts: the dict's slot, its tuples
+
+
+def bytes_in(value: object) -> int:
+    """The memory of a text, number, None or tuple of them (at any depth), with what it
+    holds."""
+    if isinstance(value, tuple):
+        return sys.getsizeof(value) + sum(map(bytes_in, value))
+    return sys.getsizeof(value)
+
+
+_item_values = attrgetter(*ITEM_RESULT_FIELDS)
+
+
+def item_key(item: ItemResult) -> tuple:
+    """What a page's or results.json's text of an item is made from: every field of the item
+    result, its numbers with their type and sign (`0.0 == -0.0` and `1 == 1.0 == True`, but
+    each is written differently)."""
+    return (
+        _item_values(item),
+        repr(item.marks),
+        repr(item.max_marks),
+        repr(item.error_position),
+    )
+
+
+ITEMS_KEPT = 16_000_000  # bytes of distinct item results (and their results.json entries) a
+# renderer remembers: a class of 10,000 has about 4,000 of 4 KB
+SECTIONS_KEPT = 32_000_000  # bytes of parts' sections of a page a renderer keeps: a class of
+# 10,000 has about 9,000 of 3 KB; at most 48 MB a renderer in all, whatever the class
+
+
+class ClassRenderer:
+    """The students' pages (`render_student`'s) and results.json entries (`result_json`'s)
+    of one rubric, for a process that renders many students one after another (a report's
+    children, `write_html_report`): the same texts, with what students share made once.
+
+    In a class most students share most item results (the same answer read the same way).
+    Each distinct item result met is given a number and its results.json entry, kept by its
+    values (`item_key`); each part's section of a page (its header, prompt and items:
+    `_items.html`'s `question_parts` of that part alone) is kept by the numbers of its items'
+    results. A page is its head, rendered for each student, and its sections, rendered once.
+    What is kept is bounded (`Remembered`: `items` and `sections` bytes). A section is made
+    by the template engine, autoescaped, as the whole page would be: only the engine's own
+    Markup is put in a page as it is, never a student's text."""
+
+    def __init__(self, rubric: Rubric, items: int = ITEMS_KEPT, sections: int = SECTIONS_KEPT):
+        self.rubric = rubric
+        self._items = Remembered(items)  # item_key -> (its number, its results.json entry)
+        self._numbered = 0
+        self._sections = Remembered(sections)  # (part, its items' numbers) -> section
+        self._last: tuple[SubmissionResult | None, dict] = (None, {})
+        environment = _environment()
+        self._page = environment.get_template("student.html")
+        self._question_parts = environment.get_template("_items.html").module.question_parts
+        self._prompts = rubric_shown(rubric).prompts
+        # each part with a rubric of that part alone, to render its section by itself
+        self._parts = [
+            (number, part, _OnePart((part,)), tuple(item.id for item in part.items))
+            for number, part in enumerate(rubric.parts)
+        ]
+
+    def _known(self, result: SubmissionResult) -> dict[str, tuple[int, str]]:
+        """Each item's number and results.json entry, by item id; the last result's kept (a
+        student's page and results.json entry are made one after the other)."""
+        if result is self._last[0]:
+            return self._last[1]
+        known = {}
+        for item_id, item in result.items.items():
+            key = item_key(item)
+            entry = self._items.get(key)
+            if entry is None:
+                entry = (self._numbered, item_json_text(item))
+                self._numbered += 1
+                self._items.keep(key, entry, bytes_in(key) + bytes_in(entry) + _ENTRY_BYTES)
+            known[item_id] = entry
+        self._last = (result, known)
+        return known
+
+    def page(self, result: SubmissionResult) -> str:
+        """The student's page: `render_student(rubric, result)`, the same text."""
+        known = self._known(result)
+        sections = []
+        for number, part, alone, ids in self._parts:
+            present = [item_id for item_id in ids if item_id in known]
+            key = (number, *(known[item_id][0] for item_id in present))
+            section = self._sections.get(key)
+            if section is None:
+                # the part's marks as `part_marks` adds them
+                marks = {part.key: sum(result.items[item_id].marks for item_id in present)}
+                section = self._question_parts(alone, result, marks, self._prompts)
+                self._sections.keep(key, section, bytes_in(key) + bytes_in(section) + _ENTRY_BYTES)
+            sections.append(section)
+        return self._page.render(
+            rubric=self.rubric,
+            result=result,
+            awaiting=result.awaiting_review,
+            sections=Markup("").join(sections),
+        )
+
+    def result_json(
+        self, result: SubmissionResult, versions: Mapping[str, str] | None = None
+    ) -> str:
+        """The student's entry of results.json: `report.result_json_text(rubric, result,
+        versions)`, the same text."""
+        known = self._known(result)
+        return result_json_text(
+            self.rubric, result, versions, (known[item_id][1] for item_id in result.items)
+        )
+
+
+@dataclass(frozen=True)
+class _OnePart:
+    """What `question_parts` reads of a rubric (its parts), for one part of it."""
+
+    parts: tuple[Part, ...]
 
 
 def render_index(
@@ -729,9 +884,13 @@ class ChunkOutputs:
         versions: Mapping[str, str] | None = None,
         roster: Roster | None = None,
         sent: set[tuple[str, str]] | None = None,
+        renderer: ClassRenderer | None = None,
     ):
-        """`sent`: as `ClassOverview.part`'s, for the process's every chunk."""
+        """`sent`: as `ClassOverview.part`'s, for the process's every chunk; `renderer`: the
+        `ClassRenderer` of `rubric` the process keeps for its every chunk (its pages come
+        from `renderer.page`), else one for this chunk alone."""
         self.rubric, self.versions, self.roster, self.sent = rubric, versions, roster, sent
+        self.renderer = renderer if renderer is not None else ClassRenderer(rubric)
         self._csv = io.StringIO()
         self._grades = grades_csv_writer(self._csv)
         self._json: list[str] = []
@@ -741,8 +900,7 @@ class ChunkOutputs:
         """A student whose page is `name`."""
         rubric = self.rubric
         self._grades.writerow(grades_csv_row(rubric, result, self.versions, self.roster))
-        entry = result_json(rubric, result, self.versions)
-        self._json.append(json.dumps(entry, ensure_ascii=False))
+        self._json.append(self.renderer.result_json(result, self.versions))
         self._overview.add(result, f"../{STUDENTS_FOLDER}/{name}")
 
     def chunk(self, damaged: list[tuple[int, str]]) -> StoredChunk:
@@ -803,6 +961,7 @@ def write_html_report(
     names = PageNames()
     kept: list[str] = []
     shown = ClassOverview(rubric)
+    renderer = ClassRenderer(rubric)
     processes = _page_processes(processes)
     if processes_from is None:
         processes_from = page_processes.PROCESSES_FROM
@@ -827,9 +986,9 @@ def write_html_report(
                 if children is not None:
                     children.write(name, result)
                 else:
-                    pages.write(name, render_student(rubric, result))
+                    pages.write(name, renderer.page(result))
                 grades.writerow(grades_csv_row(rubric, result, versions, roster))
-                entry = json.dumps(result_json(rubric, result, versions), ensure_ascii=False)
+                entry = renderer.result_json(result, versions)
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)

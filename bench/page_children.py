@@ -67,10 +67,9 @@ def child_work(db: Path, rubric, overrides, versions, rows, folder: Path | None)
             name = f"{row[0]}.html"
             result = overridden(result, overrides)
             if pages is not None:
-                page = pages.page(result)
+                data = pages.page(result)  # UTF-8, as the file holds it
             else:
-                page = html_report.render_student(rubric, result)
-            data = page.encode("utf-8")
+                data = html_report.render_student(rubric, result).encode("utf-8")
             if folder is not None:
                 write_beside(folder, name, data)
             outputs.add(result, name)

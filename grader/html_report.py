@@ -759,10 +759,11 @@ def item_key(item: ItemResult) -> tuple:
     )
 
 
-ITEMS_KEPT = 16_000_000  # bytes of distinct item results (and their results.json entries) a
-# renderer remembers: a class of 10,000 has about 4,000 of 4 KB
-SECTIONS_KEPT = 32_000_000  # bytes of parts' sections of a page a renderer keeps: a class of
-# 10,000 has about 9,000 of 3 KB; at most 48 MB a renderer in all, whatever the class
+ITEMS_KEPT = 4_000_000  # bytes of item results (their values, number and results.json entry)
+# a renderer remembers: a class of 10,000 has about 4,000 distinct, of about 4 KB each, most of
+# them explanations met once; the few hundred that most students share stay
+SECTIONS_KEPT = 8_000_000  # bytes of parts' sections (UTF-8, about 2.5 KB each) a renderer
+# keeps: at most 12 MB a renderer (a report's child) in all, whatever the class
 
 
 class ClassRenderer:
@@ -814,8 +815,9 @@ class ClassRenderer:
         self._last = (result, known)
         return known
 
-    def page(self, result: SubmissionResult) -> str:
-        """The student's page: `render_student(rubric, result)`, the same text."""
+    def page(self, result: SubmissionResult) -> bytes:
+        """The student's page as its file holds it, UTF-8: `render_student(rubric,
+        result).encode("utf-8")`, the same bytes."""
         known = self._known(result)
         sections = []
         for number, part, alone, ids in self._parts:
@@ -826,10 +828,12 @@ class ClassRenderer:
                 # the part's marks as `part_marks` adds them
                 marks = {part.key: sum(result.items[item_id].marks for item_id in present)}
                 section = self._question_parts(alone, result, marks, self._prompts)
+                section = str(section).encode("utf-8")  # kept as the file holds it: smaller
                 self._sections.keep(key, section, bytes_in(key) + bytes_in(section) + _ENTRY_BYTES)
             sections.append(section)
-        # What `Template.render` does, but with the template's globals copied once into a
-        # plain dict rather than read from its ChainMap for every page (a tenth of a page)
+        # The page's head rendered around a mark where the sections go. What `Template.render`
+        # does, but with the template's globals copied once into a plain dict rather than
+        # read from its ChainMap for every page (a tenth of a page).
         page = self._page
         context = page.new_context(
             {
@@ -837,11 +841,14 @@ class ClassRenderer:
                 "rubric": self.rubric,
                 "result": result,
                 "awaiting": result.awaiting_review,
-                "sections": Markup("").join(sections),
+                "sections": _SECTIONS_MARK,
             },
             shared=True,
         )
-        return "".join(page.root_render_func(context))
+        around = "".join(page.root_render_func(context)).split(_SECTIONS_MARK)
+        if len(around) != 2:  # never: the mark's "<" is in no escaped text (a test looks)
+            return render_student(self.rubric, result).encode("utf-8")
+        return b"".join((around[0].encode("utf-8"), *sections, around[1].encode("utf-8")))
 
     def result_json(
         self, result: SubmissionResult, versions: Mapping[str, str] | None = None
@@ -852,6 +859,11 @@ class ClassRenderer:
         return result_json_text(
             self.rubric, result, versions, (known[item_id][1] for item_id in result.items)
         )
+
+
+# Where a page's sections go in its head as `ClassRenderer` renders it: a tag of ours, which
+# no text of a student's or a rubric's can make (each is escaped: its "<" is "&lt;").
+_SECTIONS_MARK = Markup("<grader-sections-of-this-page>")
 
 
 @dataclass(frozen=True)
@@ -996,7 +1008,7 @@ def write_html_report(
                 if children is not None:
                     children.write(name, result)
                 else:
-                    pages.write(name, renderer.page(result))
+                    pages.write(name, renderer.page(result))  # UTF-8 bytes
                 grades.writerow(grades_csv_row(rubric, result, versions, roster))
                 entry = renderer.result_json(result, versions)
                 results_json.write(f",\n  {entry}" if kept else entry)

@@ -30,6 +30,11 @@ from grader.model import VERDICTS, SubmissionResult
 from grader.report import item_json, item_json_text, result_json, result_json_text
 
 
+def whole_page(rubric, result) -> bytes:
+    """A student's page rendered whole, as its file holds it."""
+    return render_student(rubric, result).encode("utf-8")
+
+
 def whole_entry(rubric, result, versions=None) -> str:
     """A student's results.json entry as it was written before `result_json_text`."""
     return json.dumps(result_json(rubric, result, versions), ensure_ascii=False)
@@ -40,7 +45,7 @@ def test_every_page_and_entry_of_a_drawn_class_is_the_one_rendered_whole(seed_cl
     run, example = seed_class
     renderer = ClassRenderer(run.rubric)
     for result in drawn_class(example, seed, 200):
-        assert renderer.page(result) == render_student(run.rubric, result)
+        assert renderer.page(result) == whole_page(run.rubric, result)
         assert renderer.result_json(result) == whole_entry(run.rubric, result)
     assert len(renderer._sections) < 5 * 200  # students shared sections
 
@@ -49,7 +54,7 @@ def test_a_renderer_that_can_keep_nothing_writes_the_same_pages(seed_class):
     run, example = seed_class
     renderer = ClassRenderer(run.rubric, items=16, sections=16)
     for result in drawn_class(example, 4, 60):
-        assert renderer.page(result) == render_student(run.rubric, result)
+        assert renderer.page(result) == whole_page(run.rubric, result)
         assert renderer.result_json(result) == whole_entry(run.rubric, result)
     assert (len(renderer._items), len(renderer._sections)) == (0, 0)
 
@@ -59,6 +64,7 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "\"quoted\" & 'single' </article>",
     "{{ result.student }} {% if 1 %}x{% endif %}",
+    "<grader-sections-of-this-page>",  # where ClassRenderer puts a page's sections
     "é ∑ ½ \U0001f600",
     "",
 ]
@@ -126,8 +132,8 @@ def test_drawn_classes_with_hostile_text_are_rendered_as_whole_pages_are(seed_cl
     renderer = ClassRenderer(run.rubric)
     for result in data.draw(classes(example)):
         page = renderer.page(result)
-        assert page == render_student(run.rubric, result)
-        assert "<script>" not in page  # escaped, as on a page rendered whole
+        assert page == whole_page(run.rubric, result)
+        assert b"<script>" not in page  # escaped, as on a page rendered whole
         assert renderer.result_json(result) == whole_entry(run.rubric, result)
 
 
@@ -145,7 +151,7 @@ def test_numbers_equal_but_written_differently_are_never_taken_for_each_other(
     renderer = ClassRenderer(run.rubric)
     for marks in (first, second):
         other = replace(result, items={**result.items, item_id: replace(item, marks=marks)})
-        assert renderer.page(other) == render_student(run.rubric, other)
+        assert renderer.page(other) == whole_page(run.rubric, other)
         assert renderer.result_json(other) == whole_entry(run.rubric, other)
     assert item_key(replace(item, marks=first)) != item_key(replace(item, marks=second))
 

@@ -703,25 +703,37 @@ def render_student(rubric: Rubric, result: SubmissionResult) -> str:
 
 
 class Remembered:
-    """Values by key, bounded: at most `limit` bytes held, as each value's `keep` counts it,
-    the least recently used forgotten first; a value of more than a sixteenth of that is
-    never kept."""
+    """Values by key, bounded: at most `limit` bytes held, as `keep` counts them, the least
+    recently used forgotten first; a value of more than a sixteenth of that is never kept.
+    With `second_time`, a value is kept only the second time it is made (the first time,
+    its key alone is remembered): what is made once and never again (a section holding an
+    explanation only one student wrote) never takes the place of what is made again and
+    again."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, second_time: bool = False):
         self.limit = limit
+        self.second_time = second_time
         self.held = 0
+        # key -> (value, or None while only its key is remembered; bytes held)
         self._values: OrderedDict[object, tuple[object, int]] = OrderedDict()
 
     def get(self, key: object):
         entry = self._values.get(key)
-        if entry is None:
+        if entry is None or entry[0] is None:
             return None
         self._values.move_to_end(key)
         return entry[0]
 
-    def keep(self, key: object, value: object, size: int) -> None:
-        """`value` kept for `key`: `size` bytes, the key's and the value's."""
-        if size > self.limit // 16 or key in self._values:
+    def keep(self, key: object, value: object, key_size: int, value_size: int) -> None:
+        """`value` made for `key`, kept (or its key alone, the first time, with
+        `second_time`); the key and the value hold `key_size` and `value_size` bytes."""
+        entry = self._values.pop(key, None)
+        if entry is not None:
+            self.held -= entry[1]
+        elif self.second_time:
+            value, value_size = None, 0
+        size = key_size + value_size + _ENTRY_BYTES
+        if size > self.limit // 16:
             return
         while self.held + size > self.limit:
             _, (_, forgotten) = self._values.popitem(last=False)
@@ -730,7 +742,8 @@ class Remembered:
         self.held += size
 
     def __len__(self) -> int:
-        return len(self._values)
+        """How many values are kept (keys remembered alone aside)."""
+        return sum(1 for value, _ in self._values.values() if value is not None)
 
 
 _ENTRY_BYTES = 200  # an entry's own objects besides its texts: the dict's slot, its tuples
@@ -762,8 +775,9 @@ def item_key(item: ItemResult) -> tuple:
 ITEMS_KEPT = 4_000_000  # bytes of item results (their values, number and results.json entry)
 # a renderer remembers: a class of 10,000 has about 4,000 distinct, of about 4 KB each, most of
 # them explanations met once; the few hundred that most students share stay
-SECTIONS_KEPT = 8_000_000  # bytes of parts' sections (UTF-8, about 2.5 KB each) a renderer
-# keeps: at most 12 MB a renderer (a report's child) in all, whatever the class
+SECTIONS_KEPT = 6_000_000  # bytes of parts' sections (UTF-8, about 2.5 KB each) and of the
+# keys of those made once a renderer keeps: at most 10 MB a renderer (a report's child) in all,
+# whatever the class
 
 
 class ClassRenderer:
@@ -776,16 +790,18 @@ class ClassRenderer:
     values (`item_key`); each part's section of a page (its header, prompt and items:
     `_items.html`'s `question_parts` of that part alone) is kept by the numbers of its items'
     results. A page is its head, rendered for each student, and its sections, rendered once.
-    What is kept is bounded (`Remembered`: `items` and `sections` bytes). A section is made
-    by the template engine, autoescaped, as the whole page would be: only the engine's own
-    Markup is put in a page as it is, never a student's text."""
+    What is kept is bounded (`Remembered`: `items` and `sections` bytes; a section is kept
+    the second time it is made). A section is made by the template engine, autoescaped, as
+    the whole page would be, and kept as UTF-8; the page's head is rendered by the engine
+    for each student around a mark where the sections go: no student's text is ever put in
+    a page but as the engine escaped it."""
 
     def __init__(self, rubric: Rubric, items: int = ITEMS_KEPT, sections: int = SECTIONS_KEPT):
         self.rubric = rubric
         self._items = Remembered(items)  # item_key -> (its number, its results.json entry)
         self._numbered = 0
         # (part, its items present, their results' numbers) -> section
-        self._sections = Remembered(sections)
+        self._sections = Remembered(sections, second_time=True)
         self._last: tuple[SubmissionResult | None, dict] = (None, {})
         environment = _environment()
         self._page = environment.get_template("student.html")
@@ -810,7 +826,7 @@ class ClassRenderer:
             if entry is None:
                 entry = (self._numbered, item_json_text(item))
                 self._numbered += 1
-                self._items.keep(key, entry, bytes_in(key) + bytes_in(entry) + _ENTRY_BYTES)
+                self._items.keep(key, entry, bytes_in(key), bytes_in(entry))
             known[item_id] = entry
         self._last = (result, known)
         return known
@@ -829,7 +845,7 @@ class ClassRenderer:
                 marks = {part.key: sum(result.items[item_id].marks for item_id in present)}
                 section = self._question_parts(alone, result, marks, self._prompts)
                 section = str(section).encode("utf-8")  # kept as the file holds it: smaller
-                self._sections.keep(key, section, bytes_in(key) + bytes_in(section) + _ENTRY_BYTES)
+                self._sections.keep(key, section, bytes_in(key), bytes_in(section))
             sections.append(section)
         # The page's head rendered around a mark where the sections go. What `Template.render`
         # does, but with the template's globals copied once into a plain dict rather than

@@ -172,17 +172,29 @@ def test_a_result_entry_without_items_or_notes_is_the_json_of_the_result(seed_cl
 
 
 def test_what_is_remembered_stays_within_its_bound_least_recently_used_forgotten_first():
-    kept = Remembered(1600)
-    for number in range(10):
-        kept.keep(number, f"text {number}", 100)
-    assert (kept.held, len(kept)) == (1000, 10)
+    kept = Remembered(6400)  # entries of 100 + 100 + 200 (_ENTRY_BYTES) bytes: sixteen
+    for number in range(14):
+        kept.keep(number, f"text {number}", 100, 100)
+    assert (kept.held, len(kept)) == (5600, 14)
     assert kept.get(0) == "text 0"  # used: now the most recent
-    for number in range(10, 18):  # two more than it can hold: the two least recent go
-        kept.keep(number, f"text {number}", 100)
-    assert kept.held == 1600
+    for number in range(14, 18):  # two more than it can hold: the two least recent go
+        kept.keep(number, f"text {number}", 100, 100)
+    assert kept.held == 6400
     assert [kept.get(number) for number in (0, 1, 2, 3)] == ["text 0", None, None, "text 3"]
-    kept.keep("large", "x", 101)  # more than a sixteenth of the bound: never kept
+    kept.keep("large", "x", 1, 300)  # more than a sixteenth of the bound: never kept
     assert kept.get("large") is None
+    assert kept.held <= kept.limit
+
+
+def test_with_second_time_a_value_is_kept_the_second_time_it_is_made():
+    kept = Remembered(6400, second_time=True)
+    kept.keep("once", "made once", 100, 100)
+    assert (kept.get("once"), len(kept), kept.held) == (None, 0, 300)  # its key alone
+    kept.keep("once", "made again", 100, 100)
+    assert (kept.get("once"), len(kept), kept.held) == ("made again", 1, 400)
+    for number in range(25):  # keys met once push out the least recent
+        kept.keep(number, "x", 100, 100)
+    assert kept.get("once") is None
     assert kept.held <= kept.limit
 
 

@@ -704,36 +704,25 @@ def render_student(rubric: Rubric, result: SubmissionResult) -> str:
 
 class Remembered:
     """Values by key, bounded: at most `limit` bytes held, as `keep` counts them, the least
-    recently used forgotten first; a value of more than a sixteenth of that is never kept.
-    With `second_time`, a value is kept only the second time it is made (the first time,
-    its key alone is remembered): what is made once and never again (a section holding an
-    explanation only one student wrote) never takes the place of what is made again and
-    again."""
+    recently used forgotten first; a value of more than a sixteenth of that is never kept."""
 
-    def __init__(self, limit: int, second_time: bool = False):
+    def __init__(self, limit: int):
         self.limit = limit
-        self.second_time = second_time
         self.held = 0
-        # key -> (value, or None while only its key is remembered; bytes held)
-        self._values: OrderedDict[object, tuple[object, int]] = OrderedDict()
+        self._values: OrderedDict[object, tuple[object, int]] = OrderedDict()  # -> (, bytes)
 
     def get(self, key: object):
         entry = self._values.get(key)
-        if entry is None or entry[0] is None:
+        if entry is None:
             return None
         self._values.move_to_end(key)
         return entry[0]
 
     def keep(self, key: object, value: object, key_size: int, value_size: int) -> None:
-        """`value` made for `key`, kept (or its key alone, the first time, with
-        `second_time`); the key and the value hold `key_size` and `value_size` bytes."""
-        entry = self._values.pop(key, None)
-        if entry is not None:
-            self.held -= entry[1]
-        elif self.second_time:
-            value, value_size = None, 0
+        """`value` made for `key`, kept; the key and the value hold `key_size` and
+        `value_size` bytes."""
         size = key_size + value_size + _ENTRY_BYTES
-        if size > self.limit // 16:
+        if size > self.limit // 16 or key in self._values:
             return
         while self.held + size > self.limit:
             _, (_, forgotten) = self._values.popitem(last=False)
@@ -742,8 +731,7 @@ class Remembered:
         self.held += size
 
     def __len__(self) -> int:
-        """How many values are kept (keys remembered alone aside)."""
-        return sum(1 for value, _ in self._values.values() if value is not None)
+        return len(self._values)
 
 
 _ENTRY_BYTES = 200  # an entry's own objects besides its texts: the dict's slot, its tuples
@@ -772,12 +760,14 @@ def item_key(item: ItemResult) -> tuple:
     )
 
 
-ITEMS_KEPT = 4_000_000  # bytes of item results (their values, number and results.json entry)
-# a renderer remembers: a class of 10,000 has about 4,000 distinct, of about 4 KB each, most of
-# them explanations met once; the few hundred that most students share stay
-SECTIONS_KEPT = 6_000_000  # bytes of parts' sections (UTF-8, about 2.5 KB each) and of the
-# keys of those made once a renderer keeps: at most 10 MB a renderer (a report's child) in all,
-# whatever the class
+# What a renderer keeps, in bytes (16 MB in all, whatever the class). A class of 10,000 has
+# about 4,200 distinct item results (about 3.8 KB each with their keys and results.json
+# entries; most of them explanations met once), 4,200 articles and 9,400 sections: these
+# bounds keep the few hundred that most students share, and cost a page about a sixth more
+# CPU than bounds that keep them all (docs/performance.md, "The page children's CPU, cut").
+ITEMS_KEPT = 8_000_000  # item results: their values, their number, their results.json entry
+ARTICLES_KEPT = 4_000_000  # items' articles, by number
+SECTIONS_KEPT = 4_000_000  # parts' sections (UTF-8), by their items' numbers
 
 
 class ClassRenderer:
@@ -787,30 +777,42 @@ class ClassRenderer:
 
     In a class most students share most item results (the same answer read the same way).
     Each distinct item result met is given a number and its results.json entry, kept by its
-    values (`item_key`); each part's section of a page (its header, prompt and items:
-    `_items.html`'s `question_parts` of that part alone) is kept by the numbers of its items'
-    results. A page is its head, rendered for each student, and its sections, rendered once.
-    What is kept is bounded (`Remembered`: `items` and `sections` bytes; a section is kept
-    the second time it is made). A section is made by the template engine, autoescaped, as
-    the whole page would be, and kept as UTF-8; the page's head is rendered by the engine
-    for each student around a mark where the sections go: no student's text is ever put in
-    a page but as the engine escaped it."""
+    values (`item_key`); each item's article on a page (`_items.html`'s `question_parts`,
+    `bare`, for that one item) is kept by its number, and each part's section (its header,
+    prompt and articles: `question_parts` of that part alone, with the articles kept) by its
+    items' numbers. A page is its head, rendered for each student around a mark where its
+    sections go, and its sections. What is kept is bounded (`Remembered`: `items`,
+    `articles` and `sections` bytes). Articles and sections are made by the template
+    engine, autoescaped, as the whole page would be: no student's text is ever put in a page
+    but as the engine escaped it."""
 
-    def __init__(self, rubric: Rubric, items: int = ITEMS_KEPT, sections: int = SECTIONS_KEPT):
+    def __init__(
+        self,
+        rubric: Rubric,
+        items: int = ITEMS_KEPT,
+        articles: int = ARTICLES_KEPT,
+        sections: int = SECTIONS_KEPT,
+    ):
         self.rubric = rubric
-        self._items = Remembered(items)  # item_key -> (its number, its results.json entry)
-        self._numbered = 0
-        # (part, its items present, their results' numbers) -> section
-        self._sections = Remembered(sections, second_time=True)
+        self._items = Remembered(items)  # (item id, item_key) -> (number, results.json entry)
+        self._numbered = 0  # numbers given: an item result forgotten and met again gets a new one
+        self._articles = Remembered(articles)  # number -> the item's article
+        self._sections = Remembered(sections)  # (part, its items' numbers) -> section, UTF-8
         self._last: tuple[SubmissionResult | None, dict] = (None, {})
         environment = _environment()
         self._page = environment.get_template("student.html")
         self._globals = dict(self._page.globals)
         self._question_parts = environment.get_template("_items.html").module.question_parts
         self._prompts = rubric_shown(rubric).prompts
-        # each part with a rubric of that part alone, to render its section by itself
+        # each part with a rubric of that part alone, and each of its items with a part of
+        # that item alone, to render a section and an article by itself
         self._parts = [
-            (number, part, _OnePart((part,)), tuple(item.id for item in part.items))
+            (
+                number,
+                part,
+                _OnePart((part,)),
+                [(item.id, _OnePart((_PartOf((item,)),))) for item in part.items],
+            )
             for number, part in enumerate(rubric.parts)
         ]
 
@@ -819,14 +821,15 @@ class ClassRenderer:
         student's page and results.json entry are made one after the other)."""
         if result is self._last[0]:
             return self._last[1]
+        kept = self._items
         known = {}
         for item_id, item in result.items.items():
-            key = item_key(item)
-            entry = self._items.get(key)
+            key = (item_id, item_key(item))
+            entry = kept.get(key)
             if entry is None:
                 entry = (self._numbered, item_json_text(item))
                 self._numbered += 1
-                self._items.keep(key, entry, bytes_in(key), bytes_in(entry))
+                kept.keep(key, entry, bytes_in(key), bytes_in(entry))
             known[item_id] = entry
         self._last = (result, known)
         return known
@@ -836,20 +839,16 @@ class ClassRenderer:
         result).encode("utf-8")`, the same bytes."""
         known = self._known(result)
         sections = []
-        for number, part, alone, ids in self._parts:
-            present = [item_id for item_id in ids if item_id in known]
-            key = (number, *present, *(known[item_id][0] for item_id in present))
+        for number, part, alone, items in self._parts:
+            key = (number, *(known[item_id][0] for item_id, _ in items if item_id in known))
             section = self._sections.get(key)
             if section is None:
-                # the part's marks as `part_marks` adds them
-                marks = {part.key: sum(result.items[item_id].marks for item_id in present)}
-                section = self._question_parts(alone, result, marks, self._prompts)
-                section = str(section).encode("utf-8")  # kept as the file holds it: smaller
-                self._sections.keep(key, section, bytes_in(key), bytes_in(section))
+                section = self._section(result, known, part, alone, items)
+                self._sections.keep(key, section, bytes_in(key), sys.getsizeof(section))
             sections.append(section)
-        # The page's head rendered around a mark where the sections go. What `Template.render`
-        # does, but with the template's globals copied once into a plain dict rather than
-        # read from its ChainMap for every page (a tenth of a page).
+        # The page's head rendered around a mark where the sections go. What
+        # `Template.render` does, but with the template's globals copied once into a plain
+        # dict rather than read from its ChainMap for every page (a tenth of a page).
         page = self._page
         context = page.new_context(
             {
@@ -865,6 +864,24 @@ class ClassRenderer:
         if len(around) != 2:  # never: the mark's "<" is in no escaped text (a test looks)
             return render_student(self.rubric, result).encode("utf-8")
         return b"".join((around[0].encode("utf-8"), *sections, around[1].encode("utf-8")))
+
+    def _section(self, result: SubmissionResult, known: dict, part, alone, items) -> bytes:
+        """A part's section of the student's page, UTF-8, from the articles kept."""
+        kept = self._articles
+        articles = {}
+        for item_id, item_alone in items:
+            if item_id not in known:
+                continue
+            number = known[item_id][0]
+            article = kept.get(number)
+            if article is None:
+                article = self._question_parts(item_alone, result, {}, {}, bare=True)
+                kept.keep(number, article, 0, sys.getsizeof(str(article)))
+            articles[item_id] = article
+        # the part's marks as `part_marks` adds them
+        marks = {part.key: sum(result.items[item_id].marks for item_id in articles)}
+        section = self._question_parts(alone, result, marks, self._prompts, articles=articles)
+        return str(section).encode("utf-8")
 
     def result_json(
         self, result: SubmissionResult, versions: Mapping[str, str] | None = None
@@ -883,8 +900,15 @@ _SECTIONS_MARK = Markup("<grader-sections-of-this-page>")
 
 
 @dataclass(frozen=True)
+class _PartOf:
+    """What `question_parts` reads of a part with `bare`: its items."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
 class _OnePart:
-    """What `question_parts` reads of a rubric (its parts), for one part of it."""
+    """What `question_parts` reads of a rubric (its parts), for one part."""
 
     parts: tuple[Part, ...]
 

@@ -14,8 +14,10 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 from report_files import drawn_class, files
 
+from grader import html_report
 from grader.html_report import (
     ChunkOutputs,
     ClassRenderer,
@@ -65,6 +67,7 @@ HOSTILE = [
     "\"quoted\" & 'single' </article>",
     "{{ result.student }} {% if 1 %}x{% endif %}",
     "é ∑ ½ \U0001f600",
+    "<grader-sections-of-this-page>",  # the mark where ClassRenderer puts a page's sections
     "",
 ]
 MARKS = [0.0, -0.0, 0, 1, 1.0, 0.5, 2.0, -1.0]
@@ -134,6 +137,23 @@ def test_drawn_classes_with_hostile_text_are_rendered_as_whole_pages_are(seed_cl
         assert page == whole_page(run.rubric, result)
         assert b"<script>" not in page  # escaped, as on a page rendered whole
         assert renderer.result_json(result) == whole_entry(run.rubric, result)
+
+
+def test_a_student_who_writes_the_sections_mark_gets_it_escaped(seed_class):
+    run, example = seed_class
+    mark = "<grader-sections-of-this-page>"
+    result = replace(example.results[0], student=mark, warnings=(mark,))
+    page = ClassRenderer(run.rubric).page(result)
+    assert page == whole_page(run.rubric, result)
+    assert mark.encode("utf-8") not in page
+
+
+def test_a_head_the_mark_cannot_split_in_two_gives_the_page_rendered_whole(seed_class, monkeypatch):
+    run, example = seed_class
+    # a mark the head holds more than once: it cannot say where the sections go
+    monkeypatch.setattr(html_report, "_SECTIONS_MARK", Markup("<meta "))
+    result = example.results[0]
+    assert ClassRenderer(run.rubric).page(result) == whole_page(run.rubric, result)
 
 
 @pytest.mark.parametrize(

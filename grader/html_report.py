@@ -950,9 +950,9 @@ class ChunkOutputs:
     ):
         """`sent`: as `ClassOverview.part`'s, for the process's every chunk; `renderer`: the
         `ClassRenderer` of `rubric` the process keeps for its every chunk (its pages come
-        from `renderer.page`), else one for this chunk alone."""
+        from `renderer.page`), which makes the results.json entries too."""
         self.rubric, self.versions, self.roster, self.sent = rubric, versions, roster, sent
-        self.renderer = renderer if renderer is not None else ClassRenderer(rubric)
+        self.renderer = renderer
         self._csv = io.StringIO()
         self._grades = grades_csv_writer(self._csv)
         self._json: list[str] = []
@@ -962,7 +962,10 @@ class ChunkOutputs:
         """A student whose page is `name`."""
         rubric = self.rubric
         self._grades.writerow(grades_csv_row(rubric, result, self.versions, self.roster))
-        self._json.append(self.renderer.result_json(result, self.versions))
+        if self.renderer is not None:
+            self._json.append(self.renderer.result_json(result, self.versions))
+        else:
+            self._json.append(result_json_text(rubric, result, self.versions))
         self._overview.add(result, f"../{STUDENTS_FOLDER}/{name}")
 
     def chunk(self, damaged: list[tuple[int, str]]) -> StoredChunk:

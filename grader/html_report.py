@@ -19,12 +19,14 @@ import io
 import json
 import os
 import statistics
+import sys
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,6 +38,7 @@ from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer
 from grader.mathml import trusted_mathml
 from grader.model import (
+    ITEM_RESULT_FIELDS,
     VERDICTS,
     Batch,
     FileFailure,
@@ -52,10 +55,11 @@ from grader.report import (
     STUDENTS_FOLDER,
     FolderWriter,
     OutputError,
+    item_json_text,
     marks_text,
     page_name,
     part_marks,
-    result_json,
+    result_json_text,
     write_atomically,
 )
 from grader.roster import Roster
@@ -693,7 +697,220 @@ def render_page(template: str, **context) -> str:
 
 
 def render_student(rubric: Rubric, result: SubmissionResult) -> str:
+    """A student's page, rendered whole: nothing kept between calls (`ClassRenderer` renders
+    the same pages for a process that renders many)."""
     return render_page("student.html", **student_context(rubric, result))
+
+
+class Remembered:
+    """Values by key, bounded: at most `limit` bytes held, as `keep` counts them, the least
+    recently used forgotten first; a value of more than a sixteenth of that is never kept."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.held = 0
+        self._values: OrderedDict[object, tuple[object, int]] = OrderedDict()  # -> (, bytes)
+
+    def get(self, key: object):
+        entry = self._values.get(key)
+        if entry is None:
+            return None
+        self._values.move_to_end(key)
+        return entry[0]
+
+    def keep(self, key: object, value: object, key_size: int, value_size: int) -> None:
+        """`value` made for `key`, kept; the key and the value hold `key_size` and
+        `value_size` bytes."""
+        size = key_size + value_size + _ENTRY_BYTES
+        if size > self.limit // 16 or key in self._values:
+            return
+        while self.held + size > self.limit:
+            _, (_, forgotten) = self._values.popitem(last=False)
+            self.held -= forgotten
+        self._values[key] = (value, size)
+        self.held += size
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+_ENTRY_BYTES = 200  # an entry's own objects besides its texts: the dict's slot, its tuples
+
+
+def bytes_in(value: object) -> int:
+    """The memory of a text, number, None or tuple of them (at any depth), with what it
+    holds."""
+    if isinstance(value, tuple):
+        return sys.getsizeof(value) + sum(map(bytes_in, value))
+    return sys.getsizeof(value)
+
+
+_item_values = attrgetter(*ITEM_RESULT_FIELDS)
+
+
+def item_key(item: ItemResult) -> tuple:
+    """What a page's or results.json's text of an item is made from: every field of the item
+    result, its numbers with their type and sign (`0.0 == -0.0` and `1 == 1.0 == True`, but
+    each is written differently)."""
+    return (
+        _item_values(item),
+        repr(item.marks),
+        repr(item.max_marks),
+        repr(item.error_position),
+    )
+
+
+# What a renderer keeps, in bytes (16 MB in all, whatever the class). A class of 10,000 has
+# about 4,200 distinct item results (about 3.8 KB each with their keys and results.json
+# entries; most of them explanations met once), 4,200 articles and 9,400 sections: these
+# bounds keep the few hundred that most students share, and cost a page about a sixth more
+# CPU than bounds that keep them all (docs/performance.md, "The page children's CPU, cut").
+ITEMS_KEPT = 8_000_000  # item results: their values, their number, their results.json entry
+ARTICLES_KEPT = 4_000_000  # items' articles, by number
+SECTIONS_KEPT = 4_000_000  # parts' sections (UTF-8), by their items' numbers
+
+
+class ClassRenderer:
+    """The students' pages (`render_student`'s) and results.json entries (`result_json`'s)
+    of one rubric, for a process that renders many students one after another (a report's
+    children, `write_html_report`): the same texts, with what students share made once.
+
+    In a class most students share most item results (the same answer read the same way).
+    Each distinct item result met is given a number and its results.json entry, kept by its
+    values (`item_key`); each item's article on a page (`_items.html`'s `question_parts`,
+    `bare`, for that one item) is kept by its number, and each part's section (its header,
+    prompt and articles: `question_parts` of that part alone, with the articles kept) by its
+    items' numbers. A page is its head, rendered for each student around a mark where its
+    sections go, and its sections. What is kept is bounded (`Remembered`: `items`,
+    `articles` and `sections` bytes). Articles and sections are made by the template
+    engine, autoescaped, as the whole page would be: no student's text is ever put in a page
+    but as the engine escaped it."""
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        items: int = ITEMS_KEPT,
+        articles: int = ARTICLES_KEPT,
+        sections: int = SECTIONS_KEPT,
+    ):
+        self.rubric = rubric
+        self._items = Remembered(items)  # (item id, item_key) -> (number, results.json entry)
+        self._numbered = 0  # numbers given: an item result forgotten and met again gets a new one
+        self._articles = Remembered(articles)  # number -> the item's article
+        self._sections = Remembered(sections)  # (part, its items' numbers) -> section, UTF-8
+        self._last: tuple[SubmissionResult | None, dict] = (None, {})
+        environment = _environment()
+        self._page = environment.get_template("student.html")
+        self._globals = dict(self._page.globals)
+        self._question_parts = environment.get_template("_items.html").module.question_parts
+        self._prompts = rubric_shown(rubric).prompts
+        # each part with a rubric of that part alone, and each of its items with a part of
+        # that item alone, to render a section and an article by itself
+        self._parts = [
+            (
+                number,
+                part,
+                _OnePart((part,)),
+                [(item.id, _OnePart((_PartOf((item,)),))) for item in part.items],
+            )
+            for number, part in enumerate(rubric.parts)
+        ]
+
+    def _known(self, result: SubmissionResult) -> dict[str, tuple[int, str]]:
+        """Each item's number and results.json entry, by item id; the last result's kept (a
+        student's page and results.json entry are made one after the other)."""
+        if result is self._last[0]:
+            return self._last[1]
+        kept = self._items
+        known = {}
+        for item_id, item in result.items.items():
+            key = (item_id, item_key(item))
+            entry = kept.get(key)
+            if entry is None:
+                entry = (self._numbered, item_json_text(item))
+                self._numbered += 1
+                kept.keep(key, entry, bytes_in(key), bytes_in(entry))
+            known[item_id] = entry
+        self._last = (result, known)
+        return known
+
+    def page(self, result: SubmissionResult) -> bytes:
+        """The student's page as its file holds it, UTF-8: `render_student(rubric,
+        result).encode("utf-8")`, the same bytes."""
+        known = self._known(result)
+        sections = []
+        for number, part, alone, items in self._parts:
+            key = (number, *(known[item_id][0] for item_id, _ in items if item_id in known))
+            section = self._sections.get(key)
+            if section is None:
+                section = self._section(result, known, part, alone, items)
+                self._sections.keep(key, section, bytes_in(key), sys.getsizeof(section))
+            sections.append(section)
+        # The page's head rendered around a mark where the sections go. What
+        # `Template.render` does, but with the template's globals copied once into a plain
+        # dict rather than read from its ChainMap for every page (a tenth of a page).
+        page = self._page
+        context = page.new_context(
+            {
+                **self._globals,
+                "rubric": self.rubric,
+                "result": result,
+                "awaiting": result.awaiting_review,
+                "sections": _SECTIONS_MARK,
+            },
+            shared=True,
+        )
+        around = "".join(page.root_render_func(context)).split(_SECTIONS_MARK)
+        if len(around) != 2:  # never: the mark's "<" is in no escaped text (a test looks)
+            return render_student(self.rubric, result).encode("utf-8")
+        return b"".join((around[0].encode("utf-8"), *sections, around[1].encode("utf-8")))
+
+    def _section(self, result: SubmissionResult, known: dict, part, alone, items) -> bytes:
+        """A part's section of the student's page, UTF-8, from the articles kept."""
+        kept = self._articles
+        articles = {}
+        for item_id, item_alone in items:
+            if item_id not in known:
+                continue
+            number = known[item_id][0]
+            article = kept.get(number)
+            if article is None:
+                article = self._question_parts(item_alone, result, {}, {}, bare=True)
+                kept.keep(number, article, 0, sys.getsizeof(str(article)))
+            articles[item_id] = article
+        # the part's marks as `part_marks` adds them
+        marks = {part.key: sum(result.items[item_id].marks for item_id in articles)}
+        section = self._question_parts(alone, result, marks, self._prompts, articles=articles)
+        return str(section).encode("utf-8")
+
+    def result_json(
+        self, result: SubmissionResult, versions: Mapping[str, str] | None = None
+    ) -> str:
+        """The student's entry of results.json: `report.result_json_text(rubric, result,
+        versions)`, the same text."""
+        known = self._known(result)
+        return result_json_text(
+            self.rubric, result, versions, (known[item_id][1] for item_id in result.items)
+        )
+
+
+# Where a page's sections go in its head as `ClassRenderer` renders it: a tag of ours, which
+# no text of a student's or a rubric's can make (each is escaped: its "<" is "&lt;").
+_SECTIONS_MARK = Markup("<grader-sections-of-this-page>")
+
+
+@dataclass(frozen=True)
+class _PartOf:
+    """What `question_parts` reads of a part with `bare`: its items."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class _OnePart:
+    """What `question_parts` reads of a rubric (its parts), for one part."""
+
+    parts: tuple[Part, ...]
 
 
 def render_index(
@@ -729,9 +946,13 @@ class ChunkOutputs:
         versions: Mapping[str, str] | None = None,
         roster: Roster | None = None,
         sent: set[tuple[str, str]] | None = None,
+        renderer: ClassRenderer | None = None,
     ):
-        """`sent`: as `ClassOverview.part`'s, for the process's every chunk."""
+        """`sent`: as `ClassOverview.part`'s, for the process's every chunk; `renderer`: the
+        `ClassRenderer` of `rubric` the process keeps for its every chunk (its pages come
+        from `renderer.page`), which makes the results.json entries too."""
         self.rubric, self.versions, self.roster, self.sent = rubric, versions, roster, sent
+        self.renderer = renderer
         self._csv = io.StringIO()
         self._grades = grades_csv_writer(self._csv)
         self._json: list[str] = []
@@ -741,8 +962,10 @@ class ChunkOutputs:
         """A student whose page is `name`."""
         rubric = self.rubric
         self._grades.writerow(grades_csv_row(rubric, result, self.versions, self.roster))
-        entry = result_json(rubric, result, self.versions)
-        self._json.append(json.dumps(entry, ensure_ascii=False))
+        if self.renderer is not None:
+            self._json.append(self.renderer.result_json(result, self.versions))
+        else:
+            self._json.append(result_json_text(rubric, result, self.versions))
         self._overview.add(result, f"../{STUDENTS_FOLDER}/{name}")
 
     def chunk(self, damaged: list[tuple[int, str]]) -> StoredChunk:
@@ -803,6 +1026,7 @@ def write_html_report(
     names = PageNames()
     kept: list[str] = []
     shown = ClassOverview(rubric)
+    renderer = ClassRenderer(rubric)
     processes = _page_processes(processes)
     if processes_from is None:
         processes_from = page_processes.PROCESSES_FROM
@@ -827,9 +1051,9 @@ def write_html_report(
                 if children is not None:
                     children.write(name, result)
                 else:
-                    pages.write(name, render_student(rubric, result))
+                    pages.write(name, renderer.page(result))  # UTF-8 bytes
                 grades.writerow(grades_csv_row(rubric, result, versions, roster))
-                entry = json.dumps(result_json(rubric, result, versions), ensure_ascii=False)
+                entry = renderer.result_json(result, versions)
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)

@@ -4,6 +4,7 @@ of the rubric (its SHA-256) the row was graded under."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Mapping
@@ -62,14 +63,14 @@ def grades_csv_row(
     """One student's row of grades.csv (`grades_csv`)."""
     extra = roster.extra_columns if roster is not None else ()
     entry = roster.entry(result.student) if roster is not None else None
-    row = [
-        result.student,
-        *((entry.fields.get(column, "") if entry else "") for column in extra),
-        *(marks_text(m) for m in part_marks(rubric, result)),
-        marks_text(result.total),
-        (versions or {}).get(result.student, rubric.sha256),
+    return [
+        no_formula(result.student),
+        *(no_formula(entry.fields.get(column, "") if entry else "") for column in extra),
+        # a class's marks and rubric versions are few: each guarded once
+        *(_no_formula_kept(marks_text(m)) for m in part_marks(rubric, result)),
+        _no_formula_kept(marks_text(result.total)),
+        _no_formula_kept((versions or {}).get(result.student, rubric.sha256)),
     ]
-    return [no_formula(cell) for cell in row]
 
 
 # A spreadsheet runs a cell that starts with = + - @ as a formula. Quoting keeps a field whole
@@ -84,6 +85,12 @@ def no_formula(cell: str) -> str:
     """`cell` with an apostrophe before every place a spreadsheet could start a formula."""
     guarded = _FORMULA_START.sub(r"\1'", cell)
     return "'" + guarded if guarded.startswith(_CONTROL_START) else guarded
+
+
+@functools.lru_cache(maxsize=4096)
+def _no_formula_kept(cell: str) -> str:
+    """`no_formula(cell)`, remembered: for the cells a class repeats (marks, versions)."""
+    return no_formula(cell)
 
 
 # --- exams and the LMS import layouts ----------------------------------------------------------

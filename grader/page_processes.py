@@ -398,6 +398,7 @@ def _class_child_main(
 
     _begin(parents, parent_pid)
     sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
+    renderer = html_report.ClassRenderer(rubric)  # what students share, made once
     for message in _inbox(connection):
         if isinstance(message, Exception):
             _reply_failed(
@@ -409,7 +410,7 @@ def _class_child_main(
         number, rows, names, item_rows = message
         name = ""
         try:
-            outputs = html_report.ChunkOutputs(rubric, versions, roster, sent)
+            outputs = html_report.ChunkOutputs(rubric, versions, roster, sent, renderer)
             written, damaged = [], []
             results = gradebook.results_of_rows(rubric, rows, item_rows)
             for index, (result, name) in enumerate(zip(results, names, strict=True)):
@@ -417,7 +418,7 @@ def _class_child_main(
                     damaged.append((index, result))
                     continue
                 result = overridden(result, overrides)
-                page = html_report.render_student(rubric, result).encode("utf-8")
+                page = renderer.page(result)
                 temporary = write_beside(folder, name, page)
                 if temporary is not None:
                     written.append((temporary, name))

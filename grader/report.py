@@ -9,6 +9,7 @@ import fcntl
 import functools
 import hashlib
 import itertools
+import json
 import os
 import re
 import sys
@@ -87,6 +88,37 @@ def result_json(
         "items": {item_id: item_json(item) for item_id, item in result.items.items()},
         "warnings": list(result.warnings),
     }
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+
+
+def item_json_text(result: ItemResult) -> str:
+    """`item_json` as results.json holds it (`json.dumps(..., ensure_ascii=False)`)."""
+    return _encode_json(item_json(result))
+
+
+def result_json_text(
+    rubric: Rubric,
+    result: SubmissionResult,
+    versions: Mapping[str, str] | None = None,
+    item_texts: Iterable[str] | None = None,
+) -> str:
+    """`result_json` as results.json holds it, the text `json.dumps(..., ensure_ascii=False)`
+    gives; `item_texts`: each item's `item_json_text`, in the order of `result.items`, where
+    the caller has them (`html_report.ClassRenderer` keeps those of items met before)."""
+    encode = _encode_json
+    if item_texts is None:
+        item_texts = map(item_json_text, result.items.values())
+    items = ", ".join(
+        f"{encode(item_id)}: {text}" for item_id, text in zip(result.items, item_texts, strict=True)
+    )
+    return (
+        f'{{"student": {encode(result.student)}, "source": {encode(result.source)}, '
+        f'"rubric_sha256": {encode((versions or {}).get(result.student, rubric.sha256))}, '
+        f'"total": {encode(result.total)}, "max_total": {encode(result.max_total)}, '
+        f'"items": {{{items}}}, "warnings": {encode(list(result.warnings))}}}'
+    )
 
 
 def part_marks(rubric: Rubric, result: SubmissionResult) -> list[float]:

@@ -1,5 +1,6 @@
 """What the report tests share: a class drawn from the example class, every file of an
-output folder, the temporary files left in one, and a page that fails to render."""
+output folder, the temporary files left in one, and a page that fails to render (by
+`render_student` or by `ClassRenderer.page`)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ def fail_on(student: str, how):
         return render(rubric, result)
 
     return render_student
+
+
+def fail_page_on(student: str, how):
+    """`ClassRenderer.page` (what the children of a report read from the gradebook render a
+    page with) that does `how` for `student`'s page."""
+    page = html_report.ClassRenderer.page
+
+    def failing_page(self, result):
+        if result.student == student:
+            how()
+        return page(self, result)
+
+    return failing_page
 
 
 def raise_error():

@@ -322,20 +322,20 @@ HARNESS = textwrap.dedent(
     from grader import cli, html_report, page_processes
 
     PIDS = Path(sys.argv[1])
-    render = html_report.render_student
+    page = html_report.ClassRenderer.page
 
 
-    def spin_on_last(rubric, result):
+    def spin_on_last(renderer, result):
         (PIDS / str(os.getpid())).touch()  # every page is rendered in a child
         if result.student == "s039":
             (PIDS / "spinning").touch()
             while True:
                 time.sleep(0.01)
-        return render(rubric, result)
+        return page(renderer, result)
 
 
     page_processes.PROCESSES_FROM = 0
-    html_report.render_student = spin_on_last
+    html_report.ClassRenderer.page = spin_on_last
     sys.exit(cli.main(sys.argv[2:]))
     """
 )

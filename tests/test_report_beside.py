@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from report_files import drawn_class, fail_on, files, raise_error, temporaries
+from report_files import drawn_class, fail_page_on, files, raise_error, temporaries
 
 from grader import cli, gradebook, html_report, page_processes
 from grader.html_report import ClassOverview, page_names
@@ -283,7 +283,7 @@ def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
 
     new = drawn_class(example, 2, 50)  # other results for the same ids: every page changes
     store(db, run, new)
-    monkeypatch.setattr(html_report, "render_student", fail_on("student-037", how))
+    monkeypatch.setattr(html_report.ClassRenderer, "page", fail_page_on("student-037", how))
     with pytest.raises(OutputError) as raised:
         report(db, out, monkeypatch, beside=True)
     page = page_names(Batch(results=new))["student-037"]
@@ -309,7 +309,9 @@ def test_replies_waiting_for_a_slower_child_stay_few(seed_class, tmp_path, monke
                 return
             time.sleep(0.01)
 
-    monkeypatch.setattr(html_report, "render_student", fail_on("student-000", wait_for_release))
+    monkeypatch.setattr(
+        html_report.ClassRenderer, "page", fail_page_on("student-000", wait_for_release)
+    )
     waiting = []
     send, collect = page_processes.ClassProcesses.send, page_processes.ClassProcesses._collect
 

@@ -5,6 +5,14 @@ chunk of submissions per transaction, so a crash loses at most the chunk being w
 leaves half of a submission; rows a re-run would write unchanged are left alone. WAL mode lets
 a report read while a batch writes; `synchronous=FULL` because a recorded grade must survive a
 power cut. Every statement is parameterised.
+
+A class repeats its texts: ten thousand students' readings (MathML), feedback and decision
+paths are a few thousand distinct texts. Each such text longer than `_INLINE_LENGTH` is stored
+once, in the table `texts` under a key made of its hash, and an item's row refers to it by that
+key (`<column>_ref`, the column itself empty); a shorter text, a row written by an earlier
+grader, and a text whose key another text already has stay inline. Readers get the texts back
+as before (`_STORED_ITEM_COLUMNS`, `stored_item_rows`). Texts no row refers to any more are
+removed at the end of a run that replaced rows (`sweep_texts`).
 """
 
 from __future__ import annotations
@@ -124,6 +132,14 @@ CREATE TABLE IF NOT EXISTS check_cache (
     result TEXT NOT NULL,
     PRIMARY KEY (rubric_sha256, grader_code, item_id, answer)
 );
+CREATE TABLE IF NOT EXISTS texts (
+    key INTEGER PRIMARY KEY,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS texts_state (
+    token INTEGER NOT NULL,
+    dirty INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS exam (
     id TEXT NOT NULL,
     title TEXT NOT NULL
@@ -184,6 +200,10 @@ def connect(path: Path) -> sqlite3.Connection:
                 _fill_answer_keys(connection)
                 _record_earlier_overrides(connection)
                 _create_final_marks(connection)
+                connection.execute(
+                    "INSERT INTO texts_state (token, dirty) SELECT random(), 0"
+                    " WHERE NOT EXISTS (SELECT 1 FROM texts_state)"
+                )
         finally:
             os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
@@ -202,6 +222,10 @@ _ADDED_COLUMNS = (
     ("item_results", "reading_notes", "TEXT"),
     ("item_results", "answer_key", "TEXT"),
     ("overrides", "answer_key", "TEXT"),
+    ("item_results", "feedback_ref", "INTEGER"),
+    ("item_results", "interpretation_ref", "INTEGER"),
+    ("item_results", "reading_mathml_ref", "INTEGER"),
+    ("item_results", "decision_ref", "INTEGER"),
 )
 
 
@@ -305,12 +329,29 @@ def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) 
     return int(cursor.lastrowid)
 
 
-# What `_stored_item` reads back, in its order; the rows also hold each answer's key.
+# The columns whose long texts are stored once, in `texts`, and referred to by key.
+_KEYED_COLUMNS = ("feedback", "interpretation", "reading_mathml", "decision")
+
+# What `_stored_item` reads back, in its order: a keyed column's key where it has one (an
+# integer, at least 2**62), else its text; `_item_rows` puts each key's text in its place.
 _STORED_ITEM_COLUMNS = (
-    "item_id, verdict, marks, max_marks, feedback, answer, interpretation, reading_mathml,"
-    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes"
+    "item_id, verdict, marks, max_marks, COALESCE(feedback_ref, feedback), answer,"
+    " COALESCE(interpretation_ref, interpretation), COALESCE(reading_mathml_ref,"
+    " reading_mathml), answer_group, diagnosis, error_position, error_caret,"
+    " COALESCE(decision_ref, decision), found, reading_notes"
 )
-_ITEM_COLUMNS = f"{_STORED_ITEM_COLUMNS}, answer_key"
+# What an item's row stores, in `_item_row`'s order: the rows also hold each answer's key,
+# and each keyed column's key (NULL when the text is inline).
+_ITEM_COLUMNS = (
+    "item_id, verdict, marks, max_marks, feedback, answer, interpretation, reading_mathml,"
+    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes,"
+    " answer_key, feedback_ref, interpretation_ref, reading_mathml_ref, decision_ref"
+)
+# Where a keyed column's text and key are in `_item_row`'s tuple: (text, key) positions.
+_KEYED_PLACES = ((4, 16), (6, 17), (7, 18), (12, 19))
+
+# A text of at most this many characters is stored inline: a key takes 8 bytes of the row.
+_INLINE_LENGTH = 24
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -336,26 +377,64 @@ def _remembered_json_list(values: tuple[str, ...]) -> str:
     return _encode_json(values)
 
 
-def _item_row(item: ItemResult) -> tuple:
-    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`."""
+def _item_row(item: ItemResult, texts: dict[int, str]) -> tuple:
+    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`; each
+    keyed text it refers to by key is put in `texts` (key -> text)."""
+    feedback, feedback_ref = _keyed(_json_list(tuple(item.feedback)), texts)
+    interpretation, interpretation_ref = _keyed(item.interpretation, texts)
+    mathml, mathml_ref = _keyed(item.reading_mathml, texts)
+    decision, decision_ref = _keyed(_json_list(tuple(item.decision)), texts)
     return (
         item.item_id,
         item.verdict,
         item.marks,
         item.max_marks,
-        _json_list(tuple(item.feedback)),
+        feedback,
         item.answer,
-        item.interpretation,
-        item.reading_mathml,
+        interpretation,
+        mathml,
         item.answer_group,
         item.diagnosis,
         item.error_position,
         item.error_caret,
-        _json_list(tuple(item.decision)),
+        decision,
         item.found,
         _json_list(tuple(item.reading_notes)),
         answer_key(item.answer),
+        feedback_ref,
+        interpretation_ref,
+        mathml_ref,
+        decision_ref,
     )
+
+
+def _keyed(text: str | None, texts: dict[int, str]) -> tuple[str | None, int | None]:
+    """(inline text, key) of a text of a keyed column: ("", its key) when it is stored in
+    `texts` (the columns feedback and decision are NOT NULL; an empty text takes no more of a
+    row than NULL), else (the text, None): a short text, or one whose key another text of the
+    chunk has already."""
+    if text is None or len(text) <= _INLINE_LENGTH:
+        return text, None
+    key = _text_key(text) if len(text) <= _CACHED_KEY_CHARACTERS else _new_key(text)
+    other = texts.setdefault(key, text)
+    if other is not text and other != text:
+        return text, None
+    return "", key
+
+
+def _new_key(text: str) -> int:
+    """A text's key in `texts`: 62 bits of its BLAKE2b hash, plus 2**62, so that a key is
+    never a small integer (`_item_rows` tells a key from an error position by that) and
+    always fits SQLite's signed 64-bit integers."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") >> 2) | 1 << 62
+
+
+# Keys of texts up to this long are remembered (a class's readings are a few hundred
+# characters): at most _CACHED_KEYS x 2048 characters.
+_CACHED_KEY_CHARACTERS = 2048
+_CACHED_KEYS = 2048
+_text_key = functools.lru_cache(maxsize=_CACHED_KEYS)(_new_key)
 
 
 def store_submission(
@@ -379,30 +458,122 @@ def store_submissions(
     with connection:
         stored = _stored_rows(connection, run_id, question, list(latest))
         students, items = [], []  # what is written: each student's row, every item's row
+        texts: dict[int, str] = {}  # the keyed texts the rows refer to
         for result in latest.values():
             source = (result.source, json.dumps(list(result.warnings)))
-            rows = {item.item_id: _item_row(item) for item in result.items.values()}
+            rows = {item.item_id: _item_row(item, texts) for item in result.items.values()}
             if stored.get(result.student) == (source, rows):
                 continue
             students.append((question, result.student, *source, run_id))
             items.extend((question, result.student, run_id, *row) for row in rows.values())
-        # A statement for all the students written, not three a student.
+        if not students:
+            return 0
+        # A statement for all the students written, not three a student. The first write
+        # of the transaction: from here on no other process writes until it is committed.
         connection.executemany(
             "INSERT INTO submissions (question, student, source, warnings, run_id)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source ="
             " excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
             students,
         )
-        connection.executemany(
-            "DELETE FROM item_results WHERE question = ? AND student = ?",
-            [(question, student) for question, student, *_ in students],
-        )
-        connection.executemany(
-            f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
-            f" (?, ?, ?{', ?' * 16})",
-            items,
-        )
+        known = _known_texts(connection)
+        made = write_item_rows(connection, students, items, texts, known)
+    known.update(made)  # once committed
     return len(students)
+
+
+# Keys of texts known to be in a gradebook, by the gradebook's `texts_state.token`: a token
+# is drawn at random when a gradebook is made and again by every sweep that removes a text,
+# so that a key is remembered only while its text cannot have been removed. At most
+# _KNOWN_GRADEBOOKS gradebooks, _KNOWN_KEYS keys each: a repeated text costs no query.
+_known: dict[int, set[int]] = {}
+_KNOWN_GRADEBOOKS = 8
+_KNOWN_KEYS = 1 << 16
+
+
+def _known_texts(connection: sqlite3.Connection) -> set[int]:
+    """The keys this process knows to be in the gradebook's `texts`: read within a write
+    transaction (no sweep can run before it ends), and added to only once it is committed."""
+    (token,) = connection.execute("SELECT token FROM texts_state").fetchone()
+    known = _known.get(token)
+    if known is None or len(known) > _KNOWN_KEYS:
+        if len(_known) >= _KNOWN_GRADEBOOKS:
+            _known.clear()
+        known = _known[token] = set()
+    return known
+
+
+def write_item_rows(
+    connection: sqlite3.Connection,
+    students: Sequence[tuple],
+    items: Sequence[tuple],
+    texts: Mapping[int, str],
+    known: set[int],
+) -> set[int]:
+    """The statements `store_submissions` writes a chunk's items with, in the caller's write
+    transaction (begun): the rows of `students` ((question, student, ...) rows of
+    `submissions`) replaced by `items` ((question, student, run id, *`_item_row`)), and the
+    texts of `texts` (key -> text, those `_item_row` made) that `known` (keys known to be
+    stored) lacks. A key whose stored text is another (a collision of hashes) has ours stored
+    inline. Returns the keys now known to be stored (once the transaction is committed)."""
+    replaced = connection.executemany(
+        "DELETE FROM item_results WHERE question = ? AND student = ?",
+        [(question, student) for question, student, *_ in students],
+    ).rowcount
+    if replaced > 0:  # texts may be left that no row refers to: the next sweep looks
+        connection.execute("UPDATE texts_state SET dirty = 1 WHERE dirty = 0")
+    unknown = [key for key in texts if key not in known]
+    present: dict[int, str] = {}
+    for start in range(0, len(unknown), _LOOKED_UP):
+        some = unknown[start : start + _LOOKED_UP]
+        present.update(
+            connection.execute(
+                f"SELECT key, text FROM texts WHERE key IN ({', '.join('?' * len(some))})", some
+            )
+        )
+    clashes = {key for key, text in present.items() if text != texts[key]}
+    if clashes:
+        items = [_inline(row, clashes, texts) for row in items]
+    connection.executemany(
+        "INSERT INTO texts (key, text) VALUES (?, ?)",
+        [(key, texts[key]) for key in unknown if key not in present],
+    )
+    connection.executemany(
+        f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
+        f" (?, ?, ?{', ?' * 20})",
+        items,
+    )
+    return {key for key in unknown if key not in clashes}
+
+
+def _inline(row: tuple, clashes: set[int], texts: Mapping[int, str]) -> tuple:
+    """An item's row to insert with the texts whose keys are in `clashes` inline."""
+    values = list(row)
+    for text, key in _KEYED_PLACES:
+        if values[3 + key] in clashes:
+            values[3 + text], values[3 + key] = texts[values[3 + key]], None
+    return tuple(values)
+
+
+def sweep_texts(connection: sqlite3.Connection) -> int:
+    """Remove the texts no item's row refers to any more, if a run has replaced rows since
+    the last sweep (`texts_state.dirty`): at the end of a run (`forget_previous`), one pass
+    over the gradebook's item rows. Returns how many texts were removed."""
+    with connection:
+        # A write first: a read first could not become a write once another process wrote.
+        if connection.execute("UPDATE texts_state SET dirty = 0 WHERE dirty = 1").rowcount == 0:
+            return 0
+        removed = connection.execute(
+            "DELETE FROM texts WHERE key NOT IN ("
+            + " UNION ".join(
+                f"SELECT {column}_ref FROM item_results WHERE {column}_ref IS NOT NULL"
+                for column in _KEYED_COLUMNS
+            )
+            + ")"
+        ).rowcount
+        if removed > 0:  # what other processes remember of this gradebook's texts is void
+            connection.execute("UPDATE texts_state SET token = random()")
+    return removed
 
 
 def _stored_rows(
@@ -425,7 +596,7 @@ def _stored_rows(
             f"SELECT student, {_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student"
             f" IN ({marks})",
             (question, *some),
-        ):
+        ):  # as stored: keys, not the texts they refer to
             if student in found:
                 found[student][1][row[0]] = tuple(row)
     return found
@@ -888,16 +1059,68 @@ def stored_item_rows(
     answers, readings and feedback, and pickle sends an object once (a third of the bytes on
     the 10,000 class, docs/performance.md)."""
     marks = ", ".join("?" * len(chunk))
-    rows = connection.execute(
-        f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
-        f" AND student IN ({marks})",
+    return _item_rows(
+        connection,
+        f"student, {_STORED_ITEM_COLUMNS}",
+        f"question = ? AND student IN ({marks})",
         (question, *(row[0] for row in chunk)),
     )
+
+
+def _item_rows(
+    connection: sqlite3.Connection, columns: str, where: str, parameters: Sequence
+) -> list[tuple]:
+    """The rows of `item_results` `where` holds, of `columns` (`_STORED_ITEM_COLUMNS`, after
+    what else), each keyed text in its key's place, equal texts one object. The texts are read
+    by a second query; should one be missing from it (rows replaced and their texts swept
+    between the two), the rows are read again, joined with their texts in one statement. A
+    key whose text is missing even then is left in its place: `_stored_item` reports the row
+    damaged."""
+    rows = connection.execute(f"SELECT {columns} FROM item_results WHERE {where}", parameters)
+    rows = rows.fetchall()
+    keys = list({v for row in rows for v in row if v.__class__ is int and v >= _SMALLEST_KEY})
     one = {}.setdefault
+    texts = {}
+    for start in range(0, len(keys), _LOOKED_UP):
+        some = keys[start : start + _LOOKED_UP]
+        for key, text in connection.execute(
+            f"SELECT key, text FROM texts WHERE key IN ({', '.join('?' * len(some))})", some
+        ):
+            texts[key] = one(text, text)
+    if len(texts) < len(keys):
+        joined = columns
+        for number, column in enumerate(_KEYED_COLUMNS):
+            joined = joined.replace(
+                f"COALESCE({column}_ref,", f"COALESCE(t{number}.text, {column}_ref,"
+            )
+        rows = connection.execute(
+            f"SELECT {joined} FROM item_results "
+            + " ".join(
+                f"LEFT JOIN texts AS t{number} ON t{number}.key = {column}_ref"
+                for number, column in enumerate(_KEYED_COLUMNS)
+            )
+            + f" WHERE {where}",
+            parameters,
+        ).fetchall()
+    get = texts.get
+    # An integer of a row is a key when it is one of the texts' (a key is at least 2**62;
+    # the row's other integers, error positions, are small).
     return [
-        tuple([one(value, value) if value.__class__ is str else value for value in row])
+        tuple(
+            [
+                one(value, value)
+                if value.__class__ is str
+                else get(value, value)
+                if value.__class__ is int
+                else value
+                for value in row
+            ]
+        )
         for row in rows
     ]
+
+
+_SMALLEST_KEY = 1 << 62
 
 
 def results_of_rows(
@@ -941,6 +1164,7 @@ _UNSTORED_DEFAULTS = {
     if field.default is not dataclasses.MISSING
 }
 _new = object.__new__
+_int = int
 
 
 def _stored_item(row: tuple) -> ItemResult:
@@ -965,6 +1189,8 @@ def _stored_item(row: tuple) -> ItemResult:
         found,
         notes,
     ) = row
+    if _int in (feedback.__class__, interpretation.__class__, mathml.__class__, decision.__class__):
+        raise DamagedRow("a text it refers to is missing from the table texts")
     item = _new(ItemResult)
     item.__dict__.update(
         _UNSTORED_DEFAULTS,
@@ -1106,9 +1332,8 @@ def stored_result(connection: sqlite3.Connection, rubric: Rubric, student: str) 
         raise GradebookError(f"no stored result for student {student!r} in {rubric.id}")
     items = {
         item[0]: item
-        for item in connection.execute(
-            f"SELECT {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student = ?",
-            (rubric.id, student),
+        for item in _item_rows(
+            connection, _STORED_ITEM_COLUMNS, "question = ? AND student = ?", (rubric.id, student)
         )
     }
     result = _stored_result(rubric, student, *row, items)
@@ -1155,6 +1380,8 @@ def previous_rows(
 
 
 def forget_previous(connection: sqlite3.Connection) -> None:
-    """Drop `keep_previous`'s table, at the end of a run."""
+    """Drop `keep_previous`'s table, at the end of a run, and sweep the texts the run's
+    replaced rows may have left (`sweep_texts`)."""
     with connection:
         connection.execute("DROP TABLE IF EXISTS temp.previous_rows")
+    sweep_texts(connection)

@@ -558,7 +558,7 @@ def measure_floor(submissions: Path, out: Path, work: Path) -> dict:
     floor = gradebook.connect(floor_db)
     run_id = gradebook.start_run(floor, run.rubric, run.rubric.source_text)
     store = 0.0
-    known: set[int] = set()  # the texts stored in this transaction, as the grader remembers
+    known: dict[int, str] = {}  # the texts stored in this transaction, as the grader remembers
     with floor:
         for result in results():
             started = time.perf_counter()
@@ -568,12 +568,12 @@ def measure_floor(submissions: Path, out: Path, work: Path) -> dict:
                 " VALUES (?, ?, ?, ?, ?)",
                 student,
             )
-            texts: dict[int, str] = {}
+            keys = gradebook.stored_keys()  # the texts met, as the grader remembers them
             items = [
-                (run.rubric.id, result.student, run_id, *gradebook._item_row(item, texts))
+                (run.rubric.id, result.student, run_id, *gradebook._item_row(item, keys))
                 for item in result.items.values()
             ]
-            known |= gradebook.write_item_rows(floor, [student], items, texts, known)
+            known |= gradebook.write_item_rows(floor, [student], items, keys, known)
             store += time.perf_counter() - started
         started = time.perf_counter()
     store += time.perf_counter() - started  # the commit

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -377,49 +378,85 @@ def _remembered_json_list(values: tuple[str, ...]) -> str:
     return _encode_json(values)
 
 
-def _item_row(item: ItemResult, texts: dict[int, str]) -> tuple:
-    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`; each
-    keyed text it refers to by key is put in `texts` (key -> text)."""
-    feedback, feedback_ref = _keyed(_json_list(tuple(item.feedback)), texts)
-    interpretation, interpretation_ref = _keyed(item.interpretation, texts)
-    mathml, mathml_ref = _keyed(item.reading_mathml, texts)
-    decision, decision_ref = _keyed(_json_list(tuple(item.decision)), texts)
+def _item_row(item: ItemResult, keys: _Keys) -> tuple:
+    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`. A keyed
+    column's text longer than `_INLINE_LENGTH` is stored in `texts` under its key, and the
+    column is left empty ("" for feedback and decision, which are NOT NULL: an empty text
+    takes no more of a row than NULL). `keys`: the texts met (`stored_keys`)."""
+    get = keys.get
+    feedback = _json_list(tuple(item.feedback))
+    interpretation = item.interpretation
+    mathml = item.reading_mathml
+    decision = _json_list(tuple(item.decision))
+    # A text met before costs a look-up: its key, or 0 for a text stored inline.
+    if (feedback_ref := get(feedback)) is None:
+        feedback_ref = keys.key(feedback)
+    if (interpretation_ref := get(interpretation)) is None:
+        interpretation_ref = keys.key(interpretation)
+    if (mathml_ref := get(mathml)) is None:
+        mathml_ref = keys.key(mathml)
+    if (decision_ref := get(decision)) is None:
+        decision_ref = keys.key(decision)
     return (
         item.item_id,
         item.verdict,
         item.marks,
         item.max_marks,
-        feedback,
+        "" if feedback_ref else feedback,
         item.answer,
-        interpretation,
-        mathml,
+        None if interpretation_ref else interpretation,
+        None if mathml_ref else mathml,
         item.answer_group,
         item.diagnosis,
         item.error_position,
         item.error_caret,
-        decision,
+        "" if decision_ref else decision,
         item.found,
         _json_list(tuple(item.reading_notes)),
         answer_key(item.answer),
-        feedback_ref,
-        interpretation_ref,
-        mathml_ref,
-        decision_ref,
+        feedback_ref or None,
+        interpretation_ref or None,
+        mathml_ref or None,
+        decision_ref or None,
     )
 
 
-def _keyed(text: str | None, texts: dict[int, str]) -> tuple[str | None, int | None]:
-    """(inline text, key) of a text of a keyed column: ("", its key) when it is stored in
-    `texts` (the columns feedback and decision are NOT NULL; an empty text takes no more of a
-    row than NULL), else (the text, None): a short text, or one whose key another text of the
-    chunk has already."""
-    if text is None or len(text) <= _INLINE_LENGTH:
-        return text, None
-    key = _text_key(text) if len(text) <= _CACHED_KEY_CHARACTERS else _new_key(text)
-    other = texts.setdefault(key, text)
-    if other is not text and other != text:
-        return text, None
-    return "", key
+class _Keys(dict):
+    """The keyed texts a thread has met, both ways: text -> its key in `texts` (0: stored
+    inline, at most `_INLINE_LENGTH` characters or its key another text's), and key -> text.
+    Emptied only between chunks (`stored_keys`), so that within a chunk no two texts share a
+    key."""
+
+    def __init__(self) -> None:
+        super().__init__({None: 0})
+        self.characters = 0
+
+    def key(self, text: str | None) -> int:
+        """The key of a text not met yet, remembered."""
+        if text is None or len(text) <= _INLINE_LENGTH:
+            self[text] = 0
+            return 0
+        key = _new_key(text)
+        if self.setdefault(key, text) != text:
+            key = 0  # a collision of hashes: the text met first has the key
+        self[text] = key
+        self.characters += len(text)
+        return key
+
+
+# The texts a thread remembers, at most _KEYS_KEPT texts and _CHARACTERS_KEPT characters.
+_keys_of_thread = threading.local()
+_KEYS_KEPT = 1 << 16
+_CHARACTERS_KEPT = 1 << 24
+
+
+def stored_keys() -> _Keys:
+    """The texts this thread has met (`_Keys`), to make a chunk's rows with: emptied first
+    if it holds more than it may."""
+    keys = getattr(_keys_of_thread, "keys", None)
+    if keys is None or len(keys) > _KEYS_KEPT or keys.characters > _CHARACTERS_KEPT:
+        keys = _keys_of_thread.keys = _Keys()
+    return keys
 
 
 def _new_key(text: str) -> int:
@@ -428,13 +465,6 @@ def _new_key(text: str) -> int:
     always fits SQLite's signed 64-bit integers."""
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return (int.from_bytes(digest, "big") >> 2) | 1 << 62
-
-
-# Keys of texts up to this long are remembered (a class's readings are a few hundred
-# characters): at most _CACHED_KEYS x 2048 characters.
-_CACHED_KEY_CHARACTERS = 2048
-_CACHED_KEYS = 2048
-_text_key = functools.lru_cache(maxsize=_CACHED_KEYS)(_new_key)
 
 
 def store_submission(
@@ -458,10 +488,10 @@ def store_submissions(
     with connection:
         stored = _stored_rows(connection, run_id, question, list(latest))
         students, items = [], []  # what is written: each student's row, every item's row
-        texts: dict[int, str] = {}  # the keyed texts the rows refer to
+        keys = stored_keys()
         for result in latest.values():
             source = (result.source, json.dumps(list(result.warnings)))
-            rows = {item.item_id: _item_row(item, texts) for item in result.items.values()}
+            rows = {item.item_id: _item_row(item, keys) for item in result.items.values()}
             if stored.get(result.student) == (source, rows):
                 continue
             students.append((question, result.student, *source, run_id))
@@ -477,29 +507,29 @@ def store_submissions(
             students,
         )
         known = _known_texts(connection)
-        made = write_item_rows(connection, students, items, texts, known)
+        made = write_item_rows(connection, students, items, keys, known)
     known.update(made)  # once committed
     return len(students)
 
 
-# Keys of texts known to be in a gradebook, by the gradebook's `texts_state.token`: a token
-# is drawn at random when a gradebook is made and again by every sweep that removes a text,
-# so that a key is remembered only while its text cannot have been removed. At most
-# _KNOWN_GRADEBOOKS gradebooks, _KNOWN_KEYS keys each: a repeated text costs no query.
-_known: dict[int, set[int]] = {}
+# The texts known to be in a gradebook (key -> text), by the gradebook's `texts_state.token`:
+# a token is drawn at random when a gradebook is made and again by every sweep that removes
+# a text, so that a text is remembered only while it cannot have been removed. At most
+# _KNOWN_GRADEBOOKS gradebooks, _KNOWN_KEYS texts each: a repeated text costs no query.
+_known: dict[int, dict[int, str]] = {}
 _KNOWN_GRADEBOOKS = 8
-_KNOWN_KEYS = 1 << 16
+_KNOWN_KEYS = 1 << 14
 
 
-def _known_texts(connection: sqlite3.Connection) -> set[int]:
-    """The keys this process knows to be in the gradebook's `texts`: read within a write
+def _known_texts(connection: sqlite3.Connection) -> dict[int, str]:
+    """The texts this process knows to be in the gradebook's `texts`: read within a write
     transaction (no sweep can run before it ends), and added to only once it is committed."""
     (token,) = connection.execute("SELECT token FROM texts_state").fetchone()
     known = _known.get(token)
     if known is None or len(known) > _KNOWN_KEYS:
         if len(_known) >= _KNOWN_GRADEBOOKS:
             _known.clear()
-        known = _known[token] = set()
+        known = _known[token] = {}
     return known
 
 
@@ -507,22 +537,25 @@ def write_item_rows(
     connection: sqlite3.Connection,
     students: Sequence[tuple],
     items: Sequence[tuple],
-    texts: Mapping[int, str],
-    known: set[int],
-) -> set[int]:
+    keys: Mapping,
+    known: Mapping[int, str],
+) -> dict[int, str]:
     """The statements `store_submissions` writes a chunk's items with, in the caller's write
     transaction (begun): the rows of `students` ((question, student, ...) rows of
     `submissions`) replaced by `items` ((question, student, run id, *`_item_row`)), and the
-    texts of `texts` (key -> text, those `_item_row` made) that `known` (keys known to be
-    stored) lacks. A key whose stored text is another (a collision of hashes) has ours stored
-    inline. Returns the keys now known to be stored (once the transaction is committed)."""
+    texts they refer to (their keys' in `keys`, what `_item_row` was given) that `known`
+    (key -> text known to be stored) lacks. A key whose stored text is another (a collision
+    of hashes) has ours stored inline. Returns the texts now known to be stored (key ->
+    text), once the transaction is committed."""
     replaced = connection.executemany(
         "DELETE FROM item_results WHERE question = ? AND student = ?",
         [(question, student) for question, student, *_ in students],
     ).rowcount
     if replaced > 0:  # texts may be left that no row refers to: the next sweep looks
         connection.execute("UPDATE texts_state SET dirty = 1 WHERE dirty = 0")
-    unknown = [key for key in texts if key not in known]
+    refs = {key for row in items for key in row[_FIRST_REF:] if key is not None}
+    texts = {key: keys[key] for key in refs}
+    unknown = [key for key, text in texts.items() if known.get(key) != text]
     present: dict[int, str] = {}
     for start in range(0, len(unknown), _LOOKED_UP):
         some = unknown[start : start + _LOOKED_UP]
@@ -543,7 +576,10 @@ def write_item_rows(
         f" (?, ?, ?{', ?' * 20})",
         items,
     )
-    return {key for key in unknown if key not in clashes}
+    return {key: texts[key] for key in unknown if key not in clashes}
+
+
+_FIRST_REF = 3 + 16  # where an item's row to insert has its keys
 
 
 def _inline(row: tuple, clashes: set[int], texts: Mapping[int, str]) -> tuple:

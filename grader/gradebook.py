@@ -488,26 +488,27 @@ def store_submissions(
     with connection:
         stored = _stored_rows(connection, run_id, question, list(latest))
         students, items = [], []  # what is written: each student's row, every item's row
+        kept = []  # the rows of the students left alone
         keys = stored_keys()
         for result in latest.values():
             source = (result.source, json.dumps(list(result.warnings)))
             rows = {item.item_id: _item_row(item, keys) for item in result.items.values()}
             if stored.get(result.student) == (source, rows):
+                kept.extend(rows.values())
                 continue
             students.append((question, result.student, *source, run_id))
             items.extend((question, result.student, run_id, *row) for row in rows.values())
-        if not students:
-            return 0
-        # A statement for all the students written, not three a student. The first write
-        # of the transaction: from here on no other process writes until it is committed.
-        connection.executemany(
-            "INSERT INTO submissions (question, student, source, warnings, run_id)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source ="
-            " excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
-            students,
-        )
+        if students:
+            # A statement for all the students written, not three a student. The first
+            # write of the transaction: from here on no other process writes until it ends.
+            connection.executemany(
+                "INSERT INTO submissions (question, student, source, warnings, run_id)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source"
+                " = excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
+                students,
+            )
         known = _known_texts(connection)
-        made = write_item_rows(connection, students, items, keys, known)
+        made = write_item_rows(connection, students, items, keys, known, kept)
     known.update(made)  # once committed
     return len(students)
 
@@ -539,21 +540,26 @@ def write_item_rows(
     items: Sequence[tuple],
     keys: Mapping,
     known: Mapping[int, str],
+    kept: Sequence[tuple] = (),
 ) -> dict[int, str]:
     """The statements `store_submissions` writes a chunk's items with, in the caller's write
     transaction (begun): the rows of `students` ((question, student, ...) rows of
     `submissions`) replaced by `items` ((question, student, run id, *`_item_row`)), and the
     texts they refer to (their keys' in `keys`, what `_item_row` was given) that `known`
-    (key -> text known to be stored) lacks. A key whose stored text is another (a collision
-    of hashes) has ours stored inline. Returns the texts now known to be stored (key ->
-    text), once the transaction is committed."""
-    replaced = connection.executemany(
-        "DELETE FROM item_results WHERE question = ? AND student = ?",
-        [(question, student) for question, student, *_ in students],
-    ).rowcount
-    if replaced > 0:  # texts may be left that no row refers to: the next sweep looks
-        connection.execute("UPDATE texts_state SET dirty = 1 WHERE dirty = 0")
+    (key -> text known to be stored) lacks, and those of the rows `kept` (`_item_row`s left
+    as they were: a text removed by hand is stored again). A key whose stored text is another
+    (a collision of hashes) has ours stored inline. Returns the texts now known to be stored
+    (key -> text), once the transaction is committed. With no students, nothing is written
+    but the texts of `kept` found missing: no transaction begun before that write."""
+    if students:
+        replaced = connection.executemany(
+            "DELETE FROM item_results WHERE question = ? AND student = ?",
+            [(question, student) for question, student, *_ in students],
+        ).rowcount
+        if replaced > 0:  # texts may be left that no row refers to: the next sweep looks
+            connection.execute("UPDATE texts_state SET dirty = 1 WHERE dirty = 0")
     refs = {key for row in items for key in row[_FIRST_REF:] if key is not None}
+    refs.update(key for row in kept for key in row[_FIRST_REF - 3 :] if key is not None)
     texts = {key: keys[key] for key in refs}
     unknown = [key for key, text in texts.items() if known.get(key) != text]
     present: dict[int, str] = {}
@@ -567,15 +573,16 @@ def write_item_rows(
     clashes = {key for key, text in present.items() if text != texts[key]}
     if clashes:
         items = [_inline(row, clashes, texts) for row in items]
-    connection.executemany(
-        "INSERT INTO texts (key, text) VALUES (?, ?)",
-        [(key, texts[key]) for key in unknown if key not in present],
-    )
-    connection.executemany(
-        f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
-        f" (?, ?, ?{', ?' * 20})",
-        items,
-    )
+    absent = [(key, texts[key]) for key in unknown if key not in present]
+    if absent:
+        # OR IGNORE: with no students, another process may have stored it since the look-up
+        connection.executemany("INSERT OR IGNORE INTO texts (key, text) VALUES (?, ?)", absent)
+    if items:
+        connection.executemany(
+            f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
+            f" (?, ?, ?{', ?' * 20})",
+            items,
+        )
     return {key: texts[key] for key in unknown if key not in clashes}
 
 

@@ -1121,16 +1121,22 @@ def _item_rows(
     damaged."""
     rows = connection.execute(f"SELECT {columns} FROM item_results WHERE {where}", parameters)
     rows = rows.fetchall()
-    keys = list({v for row in rows for v in row if v.__class__ is int and v >= _SMALLEST_KEY})
-    one = {}.setdefault
-    texts = {}
+    first = columns.count(",") - _STORED_ITEM_COLUMNS.count(",")  # the columns before
+    a, b, c, d = (first + place for place, _ in _KEYED_PLACES)
+    keys = [
+        value
+        for value in {v for row in rows for v in (row[a], row[b], row[c], row[d])}
+        if value.__class__ is int
+    ]
+    values = {}  # each text once: an integer a row holds, a key, stands for its text
+    one = values.setdefault
     for start in range(0, len(keys), _LOOKED_UP):
         some = keys[start : start + _LOOKED_UP]
         for key, text in connection.execute(
             f"SELECT key, text FROM texts WHERE key IN ({', '.join('?' * len(some))})", some
         ):
-            texts[key] = one(text, text)
-    if len(texts) < len(keys):
+            values[key] = one(text, text)
+    if any(key not in values for key in keys):
         joined = columns
         for number, column in enumerate(_KEYED_COLUMNS):
             joined = joined.replace(
@@ -1145,25 +1151,18 @@ def _item_rows(
             + f" WHERE {where}",
             parameters,
         ).fetchall()
-    get = texts.get
-    # An integer of a row is a key when it is one of the texts' (a key is at least 2**62;
-    # the row's other integers, error positions, are small).
+    # A key is at least 2**62: the row's other integers, error positions, are small and
+    # stand for themselves. A number of another class (marks) is left as it is: 3.0 is
+    # equal to 3.
     return [
         tuple(
             [
-                one(value, value)
-                if value.__class__ is str
-                else get(value, value)
-                if value.__class__ is int
-                else value
+                one(value, value) if value.__class__ is str or value.__class__ is int else value
                 for value in row
             ]
         )
         for row in rows
     ]
-
-
-_SMALLEST_KEY = 1 << 62
 
 
 def results_of_rows(

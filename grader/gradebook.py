@@ -205,6 +205,9 @@ def connect(path: Path) -> sqlite3.Connection:
                     "INSERT INTO texts_state (token, dirty) SELECT random(), 0"
                     " WHERE NOT EXISTS (SELECT 1 FROM texts_state)"
                 )
+                # What a process remembers of the texts stored is by this token: drawn
+                # anew at each opening, so that a copy of the file is never taken for it.
+                connection.execute("UPDATE texts_state SET token = random()")
         finally:
             os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
@@ -514,8 +517,9 @@ def store_submissions(
 
 
 # The texts known to be in a gradebook (key -> text), by the gradebook's `texts_state.token`:
-# a token is drawn at random when a gradebook is made and again by every sweep that removes
-# a text, so that a text is remembered only while it cannot have been removed. At most
+# a token is drawn at random whenever a gradebook is opened (`connect`: a copy of a file
+# opened gets a token of its own) and by every sweep that removes a text, so that a text is
+# remembered only while it cannot have been removed. At most
 # _KNOWN_GRADEBOOKS gradebooks, _KNOWN_KEYS texts each: a repeated text costs no query.
 _known: dict[int, dict[int, str]] = {}
 _KNOWN_GRADEBOOKS = 8

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -242,6 +243,23 @@ def test_a_text_swept_by_another_connection_is_stored_again(tmp_path):
     assert keys(one) >= referred(one)
     one.close()
     other.close()
+
+
+def test_a_copy_of_a_gradebook_is_not_taken_for_it(tmp_path):
+    """What this process knows stored in one file is not taken as stored in its copy (the
+    copy made before the texts were stored in the first)."""
+    path = tmp_path / "gradebook.sqlite"
+    connection = gradebook.connect(path)
+    run_id = gradebook.start_run(connection, RUBRIC, RUBRIC.source_text)
+    connection.close()
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(path, copy)
+    for where in (path, copy):
+        connection = gradebook.connect(where)
+        gradebook.store_submissions(connection, run_id, RUBRIC.id, results(6))
+        assert stored(connection, run_id) == results(6)
+        assert keys(connection) == referred(connection)
+        connection.close()
 
 
 @pytest.fixture

@@ -554,11 +554,9 @@ def settle() -> None:
 def measure_floor(submissions: Path, out: Path, work: Path) -> dict:
     """What a class costs at the least, measured here in this process on the class just graded:
     each file read and parsed by libyaml's safe loader, each student's page rendered by the
-    grader's own template and written to a new file, and each student's rows stored into a
-    gradebook of the same schema and pragmas by the statements the grader stores a chunk with
-    (`gradebook.write_item_rows`: each long text once, in `texts`), all students in one
-    transaction. No checking, no overview: the work any grader of this class has to do per
-    student. Seconds each."""
+    grader's own template and written to a new file, and each student's rows inserted into a
+    gradebook of the same schema and pragmas, all students in one transaction. No checking,
+    no overview: the work any grader of this class has to do per student. Seconds each."""
     from grader import gradebook
     from grader.html_report import render_student
 
@@ -592,22 +590,22 @@ def measure_floor(submissions: Path, out: Path, work: Path) -> dict:
     floor = gradebook.connect(floor_db)
     run_id = gradebook.start_run(floor, run.rubric, run.rubric.source_text)
     store = 0.0
-    known: dict[int, str] = {}  # the texts stored in this transaction, as the grader remembers
     with floor:
         for result in results():
             started = time.perf_counter()
-            student = (run.rubric.id, result.student, result.source, "[]", run_id)
             floor.execute(
                 "INSERT INTO submissions (question, student, source, warnings, run_id)"
                 " VALUES (?, ?, ?, ?, ?)",
-                student,
+                (run.rubric.id, result.student, result.source, "[]", run_id),
             )
-            keys = gradebook.stored_keys()  # the texts met, as the grader remembers them
-            items = [
-                (run.rubric.id, result.student, run_id, *gradebook._item_row(item, keys))
-                for item in result.items.values()
-            ]
-            known |= gradebook.write_item_rows(floor, [student], items, keys, known)
+            floor.executemany(
+                f"INSERT INTO item_results (question, student, run_id, {gradebook._ITEM_COLUMNS})"
+                f" VALUES (?, ?, ?{', ?' * 16})",
+                [
+                    (run.rubric.id, result.student, run_id, *gradebook._item_row(item))
+                    for item in result.items.values()
+                ],
+            )
             store += time.perf_counter() - started
         started = time.perf_counter()
     store += time.perf_counter() - started  # the commit

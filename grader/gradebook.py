@@ -5,14 +5,6 @@ chunk of submissions per transaction, so a crash loses at most the chunk being w
 leaves half of a submission; rows a re-run would write unchanged are left alone. WAL mode lets
 a report read while a batch writes; `synchronous=FULL` because a recorded grade must survive a
 power cut. Every statement is parameterised.
-
-A class repeats its texts: ten thousand students' readings (MathML), feedback and decision
-paths are a few thousand distinct texts. Each such text longer than `_INLINE_LENGTH` is stored
-once, in the table `texts` under a key made of its hash, and an item's row refers to it by that
-key (`<column>_ref`, the column itself empty); a shorter text, a row written by an earlier
-grader, and a text whose key another text already has stay inline. Readers get the texts back
-as before (`_STORED_ITEM_COLUMNS`, `stored_item_rows`). Texts no row refers to any more are
-removed at the end of a run that replaced rows (`sweep_texts`).
 """
 
 from __future__ import annotations
@@ -25,7 +17,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -133,14 +124,6 @@ CREATE TABLE IF NOT EXISTS check_cache (
     result TEXT NOT NULL,
     PRIMARY KEY (rubric_sha256, grader_code, item_id, answer)
 );
-CREATE TABLE IF NOT EXISTS texts (
-    key INTEGER PRIMARY KEY,
-    text TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS texts_state (
-    token INTEGER NOT NULL,
-    dirty INTEGER NOT NULL
-);
 CREATE TABLE IF NOT EXISTS exam (
     id TEXT NOT NULL,
     title TEXT NOT NULL
@@ -201,13 +184,6 @@ def connect(path: Path) -> sqlite3.Connection:
                 _fill_answer_keys(connection)
                 _record_earlier_overrides(connection)
                 _create_final_marks(connection)
-                connection.execute(
-                    "INSERT INTO texts_state (token, dirty) SELECT random(), 0"
-                    " WHERE NOT EXISTS (SELECT 1 FROM texts_state)"
-                )
-                # What a process remembers of the texts stored is by this token: drawn
-                # anew at each opening, so that a copy of the file is never taken for it.
-                connection.execute("UPDATE texts_state SET token = random()")
         finally:
             os.close(folder)  # and with it the lock
     except (sqlite3.Error, OSError) as exc:
@@ -226,10 +202,6 @@ _ADDED_COLUMNS = (
     ("item_results", "reading_notes", "TEXT"),
     ("item_results", "answer_key", "TEXT"),
     ("overrides", "answer_key", "TEXT"),
-    ("item_results", "feedback_ref", "INTEGER"),
-    ("item_results", "interpretation_ref", "INTEGER"),
-    ("item_results", "reading_mathml_ref", "INTEGER"),
-    ("item_results", "decision_ref", "INTEGER"),
 )
 
 
@@ -333,29 +305,12 @@ def start_run(connection: sqlite3.Connection, rubric: Rubric, rubric_text: str) 
     return int(cursor.lastrowid)
 
 
-# The columns whose long texts are stored once, in `texts`, and referred to by key.
-_KEYED_COLUMNS = ("feedback", "interpretation", "reading_mathml", "decision")
-
-# What `_stored_item` reads back, in its order: a keyed column's key where it has one (an
-# integer, at least 2**62), else its text; `_item_rows` puts each key's text in its place.
+# What `_stored_item` reads back, in its order; the rows also hold each answer's key.
 _STORED_ITEM_COLUMNS = (
-    "item_id, verdict, marks, max_marks, COALESCE(feedback_ref, feedback), answer,"
-    " COALESCE(interpretation_ref, interpretation), COALESCE(reading_mathml_ref,"
-    " reading_mathml), answer_group, diagnosis, error_position, error_caret,"
-    " COALESCE(decision_ref, decision), found, reading_notes"
-)
-# What an item's row stores, in `_item_row`'s order: the rows also hold each answer's key,
-# and each keyed column's key (NULL when the text is inline).
-_ITEM_COLUMNS = (
     "item_id, verdict, marks, max_marks, feedback, answer, interpretation, reading_mathml,"
-    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes,"
-    " answer_key, feedback_ref, interpretation_ref, reading_mathml_ref, decision_ref"
+    " answer_group, diagnosis, error_position, error_caret, decision, found, reading_notes"
 )
-# Where a keyed column's text and key are in `_item_row`'s tuple: (text, key) positions.
-_KEYED_PLACES = ((4, 16), (6, 17), (7, 18), (12, 19))
-
-# A text of at most this many characters is stored inline: a key takes 8 bytes of the row.
-_INLINE_LENGTH = 24
+_ITEM_COLUMNS = f"{_STORED_ITEM_COLUMNS}, answer_key"
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -381,93 +336,26 @@ def _remembered_json_list(values: tuple[str, ...]) -> str:
     return _encode_json(values)
 
 
-def _item_row(item: ItemResult, keys: _Keys) -> tuple:
-    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`. A keyed
-    column's text longer than `_INLINE_LENGTH` is stored in `texts` under its key, and the
-    column is left empty ("" for feedback and decision, which are NOT NULL: an empty text
-    takes no more of a row than NULL). `keys`: the texts met (`stored_keys`)."""
-    get = keys.get
-    feedback = _json_list(tuple(item.feedback))
-    interpretation = item.interpretation
-    mathml = item.reading_mathml
-    decision = _json_list(tuple(item.decision))
-    # A text met before costs a look-up: its key, or 0 for a text stored inline.
-    if (feedback_ref := get(feedback)) is None:
-        feedback_ref = keys.key(feedback)
-    if (interpretation_ref := get(interpretation)) is None:
-        interpretation_ref = keys.key(interpretation)
-    if (mathml_ref := get(mathml)) is None:
-        mathml_ref = keys.key(mathml)
-    if (decision_ref := get(decision)) is None:
-        decision_ref = keys.key(decision)
+def _item_row(item: ItemResult) -> tuple:
+    """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`."""
     return (
         item.item_id,
         item.verdict,
         item.marks,
         item.max_marks,
-        "" if feedback_ref else feedback,
+        _json_list(tuple(item.feedback)),
         item.answer,
-        None if interpretation_ref else interpretation,
-        None if mathml_ref else mathml,
+        item.interpretation,
+        item.reading_mathml,
         item.answer_group,
         item.diagnosis,
         item.error_position,
         item.error_caret,
-        "" if decision_ref else decision,
+        _json_list(tuple(item.decision)),
         item.found,
         _json_list(tuple(item.reading_notes)),
         answer_key(item.answer),
-        feedback_ref or None,
-        interpretation_ref or None,
-        mathml_ref or None,
-        decision_ref or None,
     )
-
-
-class _Keys(dict):
-    """The keyed texts a thread has met, both ways: text -> its key in `texts` (0: stored
-    inline, at most `_INLINE_LENGTH` characters or its key another text's), and key -> text.
-    Emptied only between chunks (`stored_keys`), so that within a chunk no two texts share a
-    key."""
-
-    def __init__(self) -> None:
-        super().__init__({None: 0})
-        self.characters = 0
-
-    def key(self, text: str | None) -> int:
-        """The key of a text not met yet, remembered."""
-        if text is None or len(text) <= _INLINE_LENGTH:
-            self[text] = 0
-            return 0
-        key = _new_key(text)
-        if self.setdefault(key, text) != text:
-            key = 0  # a collision of hashes: the text met first has the key
-        self[text] = key
-        self.characters += len(text)
-        return key
-
-
-# The texts a thread remembers, at most _KEYS_KEPT texts and _CHARACTERS_KEPT characters.
-_keys_of_thread = threading.local()
-_KEYS_KEPT = 1 << 16
-_CHARACTERS_KEPT = 1 << 24
-
-
-def stored_keys() -> _Keys:
-    """The texts this thread has met (`_Keys`), to make a chunk's rows with: emptied first
-    if it holds more than it may."""
-    keys = getattr(_keys_of_thread, "keys", None)
-    if keys is None or len(keys) > _KEYS_KEPT or keys.characters > _CHARACTERS_KEPT:
-        keys = _keys_of_thread.keys = _Keys()
-    return keys
-
-
-def _new_key(text: str) -> int:
-    """A text's key in `texts`: 62 bits of its BLAKE2b hash, plus 2**62, so that a key is
-    never a small integer (`_item_rows` tells a key from an error position by that) and
-    always fits SQLite's signed 64-bit integers."""
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return (int.from_bytes(digest, "big") >> 2) | 1 << 62
 
 
 def store_submission(
@@ -491,136 +379,30 @@ def store_submissions(
     with connection:
         stored = _stored_rows(connection, run_id, question, list(latest))
         students, items = [], []  # what is written: each student's row, every item's row
-        kept = []  # the rows of the students left alone
-        keys = stored_keys()
         for result in latest.values():
             source = (result.source, json.dumps(list(result.warnings)))
-            rows = {item.item_id: _item_row(item, keys) for item in result.items.values()}
+            rows = {item.item_id: _item_row(item) for item in result.items.values()}
             if stored.get(result.student) == (source, rows):
-                kept.extend(rows.values())
                 continue
             students.append((question, result.student, *source, run_id))
             items.extend((question, result.student, run_id, *row) for row in rows.values())
-        if students:
-            # A statement for all the students written, not three a student. The first
-            # write of the transaction: from here on no other process writes until it ends.
-            connection.executemany(
-                "INSERT INTO submissions (question, student, source, warnings, run_id)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source"
-                " = excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
-                students,
-            )
-        known = _known_texts(connection)
-        made = write_item_rows(connection, students, items, keys, known, kept)
-    known.update(made)  # once committed
-    return len(students)
-
-
-# The texts known to be in a gradebook (key -> text), by the gradebook's `texts_state.token`:
-# a token is drawn at random whenever a gradebook is opened (`connect`: a copy of a file
-# opened gets a token of its own) and by every sweep that removes a text, so that a text is
-# remembered only while it cannot have been removed. At most
-# _KNOWN_GRADEBOOKS gradebooks, _KNOWN_KEYS texts each: a repeated text costs no query.
-_known: dict[int, dict[int, str]] = {}
-_KNOWN_GRADEBOOKS = 8
-_KNOWN_KEYS = 1 << 14
-
-
-def _known_texts(connection: sqlite3.Connection) -> dict[int, str]:
-    """The texts this process knows to be in the gradebook's `texts`: read within a write
-    transaction (no sweep can run before it ends), and added to only once it is committed."""
-    (token,) = connection.execute("SELECT token FROM texts_state").fetchone()
-    known = _known.get(token)
-    if known is None or len(known) > _KNOWN_KEYS:
-        if len(_known) >= _KNOWN_GRADEBOOKS:
-            _known.clear()
-        known = _known[token] = {}
-    return known
-
-
-def write_item_rows(
-    connection: sqlite3.Connection,
-    students: Sequence[tuple],
-    items: Sequence[tuple],
-    keys: Mapping,
-    known: Mapping[int, str],
-    kept: Sequence[tuple] = (),
-) -> dict[int, str]:
-    """The statements `store_submissions` writes a chunk's items with, in the caller's write
-    transaction (begun): the rows of `students` ((question, student, ...) rows of
-    `submissions`) replaced by `items` ((question, student, run id, *`_item_row`)), and the
-    texts they refer to (their keys' in `keys`, what `_item_row` was given) that `known`
-    (key -> text known to be stored) lacks, and those of the rows `kept` (`_item_row`s left
-    as they were: a text removed by hand is stored again). A key whose stored text is another
-    (a collision of hashes) has ours stored inline. Returns the texts now known to be stored
-    (key -> text), once the transaction is committed. With no students, nothing is written
-    but the texts of `kept` found missing: no transaction begun before that write."""
-    if students:
-        replaced = connection.executemany(
+        # A statement for all the students written, not three a student.
+        connection.executemany(
+            "INSERT INTO submissions (question, student, source, warnings, run_id)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question, student) DO UPDATE SET source ="
+            " excluded.source, warnings = excluded.warnings, run_id = excluded.run_id",
+            students,
+        )
+        connection.executemany(
             "DELETE FROM item_results WHERE question = ? AND student = ?",
             [(question, student) for question, student, *_ in students],
-        ).rowcount
-        if replaced > 0:  # texts may be left that no row refers to: the next sweep looks
-            connection.execute("UPDATE texts_state SET dirty = 1 WHERE dirty = 0")
-    refs = {key for row in items for key in row[_FIRST_REF:] if key is not None}
-    refs.update(key for row in kept for key in row[_FIRST_REF - 3 :] if key is not None)
-    texts = {key: keys[key] for key in refs}
-    unknown = [key for key, text in texts.items() if known.get(key) != text]
-    present: dict[int, str] = {}
-    for start in range(0, len(unknown), _LOOKED_UP):
-        some = unknown[start : start + _LOOKED_UP]
-        present.update(
-            connection.execute(
-                f"SELECT key, text FROM texts WHERE key IN ({', '.join('?' * len(some))})", some
-            )
         )
-    clashes = {key for key, text in present.items() if text != texts[key]}
-    if clashes:
-        items = [_inline(row, clashes, texts) for row in items]
-    absent = [(key, texts[key]) for key in unknown if key not in present]
-    if absent:
-        # OR IGNORE: with no students, another process may have stored it since the look-up
-        connection.executemany("INSERT OR IGNORE INTO texts (key, text) VALUES (?, ?)", absent)
-    if items:
         connection.executemany(
             f"INSERT INTO item_results (question, student, run_id, {_ITEM_COLUMNS}) VALUES"
-            f" (?, ?, ?{', ?' * 20})",
+            f" (?, ?, ?{', ?' * 16})",
             items,
         )
-    return {key: texts[key] for key in unknown if key not in clashes}
-
-
-_FIRST_REF = 3 + 16  # where an item's row to insert has its keys
-
-
-def _inline(row: tuple, clashes: set[int], texts: Mapping[int, str]) -> tuple:
-    """An item's row to insert with the texts whose keys are in `clashes` inline."""
-    values = list(row)
-    for text, key in _KEYED_PLACES:
-        if values[3 + key] in clashes:
-            values[3 + text], values[3 + key] = texts[values[3 + key]], None
-    return tuple(values)
-
-
-def sweep_texts(connection: sqlite3.Connection) -> int:
-    """Remove the texts no item's row refers to any more, if a run has replaced rows since
-    the last sweep (`texts_state.dirty`): at the end of a run (`forget_previous`), one pass
-    over the gradebook's item rows. Returns how many texts were removed."""
-    with connection:
-        # A write first: a read first could not become a write once another process wrote.
-        if connection.execute("UPDATE texts_state SET dirty = 0 WHERE dirty = 1").rowcount == 0:
-            return 0
-        removed = connection.execute(
-            "DELETE FROM texts WHERE key NOT IN ("
-            + " UNION ".join(
-                f"SELECT {column}_ref FROM item_results WHERE {column}_ref IS NOT NULL"
-                for column in _KEYED_COLUMNS
-            )
-            + ")"
-        ).rowcount
-        if removed > 0:  # what other processes remember of this gradebook's texts is void
-            connection.execute("UPDATE texts_state SET token = random()")
-    return removed
+    return len(students)
 
 
 def _stored_rows(
@@ -643,7 +425,7 @@ def _stored_rows(
             f"SELECT student, {_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student"
             f" IN ({marks})",
             (question, *some),
-        ):  # as stored: keys, not the texts they refer to
+        ):
             if student in found:
                 found[student][1][row[0]] = tuple(row)
     return found
@@ -1106,65 +888,14 @@ def stored_item_rows(
     answers, readings and feedback, and pickle sends an object once (a third of the bytes on
     the 10,000 class, docs/performance.md)."""
     marks = ", ".join("?" * len(chunk))
-    return _item_rows(
-        connection,
-        f"student, {_STORED_ITEM_COLUMNS}",
-        f"question = ? AND student IN ({marks})",
+    rows = connection.execute(
+        f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
+        f" AND student IN ({marks})",
         (question, *(row[0] for row in chunk)),
     )
-
-
-def _item_rows(
-    connection: sqlite3.Connection, columns: str, where: str, parameters: Sequence
-) -> list[tuple]:
-    """The rows of `item_results` `where` holds, of `columns` (`_STORED_ITEM_COLUMNS`, after
-    what else), each keyed text in its key's place, equal texts one object. The texts are read
-    by a second query; should one be missing from it (rows replaced and their texts swept
-    between the two), the rows are read again, joined with their texts in one statement. A
-    key whose text is missing even then is left in its place: `_stored_item` reports the row
-    damaged."""
-    rows = connection.execute(f"SELECT {columns} FROM item_results WHERE {where}", parameters)
-    rows = rows.fetchall()
-    first = columns.count(",") - _STORED_ITEM_COLUMNS.count(",")  # the columns before
-    a, b, c, d = (first + place for place, _ in _KEYED_PLACES)
-    keys = [
-        value
-        for value in {v for row in rows for v in (row[a], row[b], row[c], row[d])}
-        if value.__class__ is int
-    ]
-    values = {}  # each text once: an integer a row holds, a key, stands for its text
-    one = values.setdefault
-    for start in range(0, len(keys), _LOOKED_UP):
-        some = keys[start : start + _LOOKED_UP]
-        for key, text in connection.execute(
-            f"SELECT key, text FROM texts WHERE key IN ({', '.join('?' * len(some))})", some
-        ):
-            values[key] = one(text, text)
-    if any(key not in values for key in keys):
-        joined = columns
-        for number, column in enumerate(_KEYED_COLUMNS):
-            joined = joined.replace(
-                f"COALESCE({column}_ref,", f"COALESCE(t{number}.text, {column}_ref,"
-            )
-        rows = connection.execute(
-            f"SELECT {joined} FROM item_results "
-            + " ".join(
-                f"LEFT JOIN texts AS t{number} ON t{number}.key = {column}_ref"
-                for number, column in enumerate(_KEYED_COLUMNS)
-            )
-            + f" WHERE {where}",
-            parameters,
-        ).fetchall()
-    # A key is at least 2**62: the row's other integers, error positions, are small and
-    # stand for themselves. A number of another class (marks) is left as it is: 3.0 is
-    # equal to 3.
+    one = {}.setdefault
     return [
-        tuple(
-            [
-                one(value, value) if value.__class__ is str or value.__class__ is int else value
-                for value in row
-            ]
-        )
+        tuple([one(value, value) if value.__class__ is str else value for value in row])
         for row in rows
     ]
 
@@ -1210,7 +941,6 @@ _UNSTORED_DEFAULTS = {
     if field.default is not dataclasses.MISSING
 }
 _new = object.__new__
-_int = int
 
 
 def _stored_item(row: tuple) -> ItemResult:
@@ -1235,8 +965,6 @@ def _stored_item(row: tuple) -> ItemResult:
         found,
         notes,
     ) = row
-    if _int in (feedback.__class__, interpretation.__class__, mathml.__class__, decision.__class__):
-        raise DamagedRow("a text it refers to is missing from the table texts")
     item = _new(ItemResult)
     item.__dict__.update(
         _UNSTORED_DEFAULTS,
@@ -1378,8 +1106,9 @@ def stored_result(connection: sqlite3.Connection, rubric: Rubric, student: str) 
         raise GradebookError(f"no stored result for student {student!r} in {rubric.id}")
     items = {
         item[0]: item
-        for item in _item_rows(
-            connection, _STORED_ITEM_COLUMNS, "question = ? AND student = ?", (rubric.id, student)
+        for item in connection.execute(
+            f"SELECT {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student = ?",
+            (rubric.id, student),
         )
     }
     result = _stored_result(rubric, student, *row, items)
@@ -1426,8 +1155,6 @@ def previous_rows(
 
 
 def forget_previous(connection: sqlite3.Connection) -> None:
-    """Drop `keep_previous`'s table, at the end of a run, and sweep the texts the run's
-    replaced rows may have left (`sweep_texts`)."""
+    """Drop `keep_previous`'s table, at the end of a run."""
     with connection:
         connection.execute("DROP TABLE IF EXISTS temp.previous_rows")
-    sweep_texts(connection)

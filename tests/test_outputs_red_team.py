@@ -383,7 +383,7 @@ def damaged(tmp_path, capsys) -> Path:
     assert grade(str(subs), "--rubric", str(RUBRIC_PATH), "--db", str(db)) == 0
     with sqlite3.connect(db) as connection:
         connection.execute(
-            "UPDATE item_results SET feedback = '[\"cut', feedback_ref = NULL WHERE student = 'bob'"
+            "UPDATE item_results SET feedback = '[\"cut' WHERE student = 'bob'"
             " AND item_id = 'a.params'"
         )
         connection.execute("UPDATE check_cache SET result = '{\"item_id\": ' WHERE 1")

@@ -68,8 +68,7 @@ def damage(db: Path, student: str) -> str:
             (student,),
         ).fetchone()
         connection.execute(
-            "UPDATE item_results SET feedback = 'not a list', feedback_ref = NULL"
-            " WHERE student = ? AND item_id = ?",
+            "UPDATE item_results SET feedback = 'not a list' WHERE student = ? AND item_id = ?",
             (student, item_id),
         )
     connection.close()
@@ -631,15 +630,8 @@ def test_equal_texts_of_a_chunk_are_read_as_one_object_and_pickled_once(seed_cla
     try:
         chunk = gradebook.stored_submissions(connection, run.rubric.id).fetchall()
         rows = gradebook.stored_item_rows(connection, run.rubric.id, chunk)
-        plain = connection.execute(  # each text read where it is, a new object each time
-            "SELECT student, item_id, verdict, marks, max_marks, COALESCE(f.text, r.feedback),"
-            " answer, COALESCE(i.text, r.interpretation), COALESCE(m.text, r.reading_mathml),"
-            " answer_group, diagnosis, error_position, error_caret, COALESCE(d.text,"
-            " r.decision), found, reading_notes FROM item_results AS r"
-            " LEFT JOIN texts AS f ON f.key = r.feedback_ref"
-            " LEFT JOIN texts AS i ON i.key = r.interpretation_ref"
-            " LEFT JOIN texts AS m ON m.key = r.reading_mathml_ref"
-            " LEFT JOIN texts AS d ON d.key = r.decision_ref"
+        plain = connection.execute(
+            f"SELECT student, {gradebook._STORED_ITEM_COLUMNS} FROM item_results"
         ).fetchall()
     finally:
         connection.close()

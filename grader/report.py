@@ -6,7 +6,6 @@ import contextlib
 import ctypes
 import errno
 import fcntl
-import functools
 import hashlib
 import itertools
 import json
@@ -446,8 +445,6 @@ def write_beside(folder: Path, name: str, data: bytes) -> str | None:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                _start_writing_back(fd)
         except BaseException:
             _discard(temporary)
             raise
@@ -469,33 +466,6 @@ def _holds(path: Path, data: bytes) -> bool:
 # whatever else is being written to it (another program's files), which a few files of ours
 # need not wait for; more are synced together.
 SYNC_EACH = 8
-
-
-def _start_writing_back(fd: int) -> None:
-    """Have the system start writing the file open on `fd` to the disk, without waiting: the
-    writer's sync when it is left (`_sync_file_system`: a class's pages, hundreds of MB) then
-    waits only for what is still being written, not for all of it, while the pages written
-    meanwhile were being rendered (0.74-0.86 s of sync at the end of the 10,000 class's report
-    became 0.01-0.1 s, docs/performance.md). Linux's sync_file_range(2); a hint only, so
-    nothing where it is missing or fails."""
-    start = _sync_file_range()
-    if start is not None:
-        start(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
-
-
-@functools.cache
-def _sync_file_range():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-    return function
-
-
-_SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>: start writing back the dirty pages, do not wait
 
 
 def _sync_file(path: str) -> None:

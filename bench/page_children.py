@@ -1,8 +1,10 @@
 """The CPU a report's page child spends per student, measured in one process.
 
 What `page_processes._class_child_main` does for each student of a class read from the
-gradebook, run here over the first N students of a gradebook: the chunk's results read and
-decoded (`gradebook.stored_results`, CHUNK students at a time), the overrides applied, the page
+gradebook, run here over the first N students of a gradebook: the chunk's results made of the
+rows the main process sends (`gradebook.results_of_rows`, CHUNK students at a time; those rows
+read beforehand, untimed; a grader without it reads them on its own connection, timed, as its
+children did), the overrides applied, the page
 rendered and written beside (`report.write_beside`, into an empty folder, as a cold report
 writes), and the chunk's grades.csv lines, results.json entries and overview part made
 (`html_report.ChunkOutputs`). Where the grader imported has `html_report.ClassRenderer` (a
@@ -48,21 +50,46 @@ def load(db: Path, students: int):
     return run.rubric, overrides, versions, rows
 
 
-def child_work(db: Path, rubric, overrides, versions, rows, folder: Path | None) -> int:
-    """The child's loop over `rows`; returns the bytes of the chunks made (so nothing is
-    optimised away)."""
-    reading = gradebook.reading_connection(db)
+def item_rows(db: Path, question: str, rows) -> list | None:
+    """Each chunk's item rows, read as the main process reads them for the children
+    (`gradebook.stored_item_rows`), untimed: a child is sent them. None where the grader
+    imported has no such function (a child then read them itself)."""
+    if not hasattr(gradebook, "results_of_rows"):
+        return None
+    connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return [
+            gradebook.stored_item_rows(connection, question, rows[start : start + CHUNK])
+            for start in range(0, len(rows), CHUNK)
+        ]
+    finally:
+        connection.close()
+
+
+def chunk_results(reading, rubric, chunk_rows, sent_rows):
+    """A chunk's results as the child makes them: from the rows it is sent, or (an earlier
+    grader) read on its own connection."""
+    if sent_rows is not None:
+        return gradebook.results_of_rows(rubric, chunk_rows, sent_rows)
+    return gradebook.stored_results(reading, rubric, chunk_rows)
+
+
+def child_work(db: Path, rubric, overrides, versions, rows, sent_rows, folder: Path | None) -> int:
+    """The child's loop over `rows` (and their `item_rows`, where it is sent them); returns
+    the bytes of the chunks made (so nothing is optimised away)."""
+    reading = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     sent: set = set()
     made = 0
     pages = html_report.ClassRenderer(rubric) if hasattr(html_report, "ClassRenderer") else None
-    for start in range(0, len(rows), CHUNK):
+    for number, start in enumerate(range(0, len(rows), CHUNK)):
         chunk_rows = rows[start : start + CHUNK]
+        chunk_items = None if sent_rows is None else sent_rows[number]
         if pages is not None:
             outputs = html_report.ChunkOutputs(rubric, versions, None, sent, pages)
         else:
             outputs = html_report.ChunkOutputs(rubric, versions, None, sent)
         for row, result in zip(
-            chunk_rows, gradebook.stored_results(reading, rubric, chunk_rows), strict=True
+            chunk_rows, chunk_results(reading, rubric, chunk_rows, chunk_items), strict=True
         ):
             name = f"{row[0]}.html"
             result = overridden(result, overrides)
@@ -92,6 +119,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     rubric, overrides, versions, rows = load(options.db, options.students)
+    sent_rows = item_rows(options.db, rubric.id, rows)
     best = None
     for _ in range(1 if options.profile else options.rounds):
         folder = Path(tempfile.mkdtemp(prefix="page-children-"))
@@ -99,11 +127,13 @@ def main() -> None:
         try:
             if options.profile:
                 profile = cProfile.Profile()
-                profile.runcall(child_work, options.db, rubric, overrides, versions, rows, target)
+                profile.runcall(
+                    child_work, options.db, rubric, overrides, versions, rows, sent_rows, target
+                )
                 profile.dump_stats(options.profile)
                 return
             began = os.times()
-            child_work(options.db, rubric, overrides, versions, rows, target)
+            child_work(options.db, rubric, overrides, versions, rows, sent_rows, target)
             ended = os.times()
             user, system = ended.user - began.user, ended.system - began.system
             spent = user + system

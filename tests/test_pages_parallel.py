@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from processes import wait_until_gone
-from report_files import fail_on, files, raise_error, temporaries
+from report_files import fail_on, files, kill_self, raise_error, temporaries
 
 from grader import html_report, page_processes
 from grader.cli import main
@@ -240,10 +240,6 @@ def test_a_rerun_leaves_unchanged_pages_alone_rewrites_changed_ones_and_removes_
 
 def die():
     os._exit(3)
-
-
-def kill_self():
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @needs_fork

@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from report_files import drawn_class, fail_page_on, files, raise_error, temporaries
+from report_files import drawn_class, fail_page_on, files, kill_self, raise_error, temporaries
 
 from grader import cli, gradebook, html_report, page_processes
 from grader.html_report import ClassOverview, page_names
@@ -247,10 +247,6 @@ def test_a_rerun_beside_leaves_unchanged_pages_alone_and_removes_stale_ones(
     report(db, tmp_path / "alone", monkeypatch, beside=False)
     assert files(out / "students") == files(tmp_path / "alone" / "students")
     assert temporaries(tmp_path) == []
-
-
-def kill_self():
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @needs_fork

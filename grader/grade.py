@@ -365,7 +365,9 @@ def grade_paths(
 
     A checker that can check while this process works (`start_checking`) checks a chunk
     while the chunk before it goes to `on_placed` and `on_chunk` and the chunk after it is
-    read.
+    read; the chunk after it is started before the chunk is waited for, so that the checker
+    has its answers to go on with (a checker's `start` must take a set of tasks while
+    another is being checked: `BoundedChecker.start` does).
 
     With `read_beside` (`grader.reading.ReadBeside`), a class of its threshold's files or more
     is read by a reader process, chunks ahead, each file bounded (`grader.reading`); the
@@ -425,18 +427,33 @@ def grade_paths(
             reader = stack.enter_context(BesideReader(rubric, files, CHUNK, columns, read_beside))
         if on_progress is not None:
             on_progress(0, len(files))
-        # While the workers check a chunk's answers, this process hands over the chunk before it
-        # and reads the chunk after it.
+
+        # While the workers check a chunk's answers, this process hands over the chunk before it,
+        # reads the chunk after it and has its answers checked next: the workers have work
+        # queued while this process waits for theirs.
+        def begin(plans: list[tuple[Path, Plan]], checking: frozenset[Task]):
+            """The chunk's distinct answers, and what waits for those not checked yet (nor
+            being checked: `checking`)."""
+            tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
+            new = []
+            for task in tasks:
+                if task in checked:
+                    checked.move_to_end(task)  # met again: the last to be let go
+                elif task not in checking:
+                    new.append(task)
+            return tasks, new, start_checking(checker, new)
+
         plans = read(0)
+        tasks, new, waiting = begin(plans, frozenset())
         graded: tuple = ()  # the chunk graded last, not yet handed over
         for start in range(0, len(files), CHUNK):
-            tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
-            new = [task for task in tasks if task not in checked]
-            waiting = start_checking(checker, new)
             if graded:
                 hand_over(*graded)
             graded = ()  # let go before the next chunk is read
-            following = read(start + CHUNK) if start + CHUNK < len(files) else []
+            last = start + CHUNK >= len(files)
+            following = read(start + CHUNK) if not last else []
+            # (a chunk whose every file failed has no plans, but is a chunk all the same)
+            upcoming = begin(following, frozenset(new)) if not last else None
             results = waiting()
             checked.update(_remembered(t, r) for t, r in zip(new, results, strict=True))
             for task in tasks:
@@ -476,6 +493,8 @@ def grade_paths(
             graded = (chunk, current, replaced)
             del chunk, current, replaced, results
             plans = following
+            if upcoming is not None:
+                tasks, new, waiting = upcoming
             while len(checked) > REMEMBERED:
                 checked.popitem(last=False)
             if on_progress is not None:

@@ -35,8 +35,11 @@ its batch it had not reached go to another worker.
 
 `start` sends the first batches and returns at once: the workers check while this process
 does other work (the grade command stores the chunk before and reads the chunk after), and
-the results are waited for when they are needed. A task's wall-clock backstop still counts
-from when its batch was sent or the reply before it was read, never from before it began.
+the results are waited for when they are needed. A set started while another is being
+checked is checked after it (the grade command starts the next chunk's answers before it
+waits for a chunk's), and each set is waited for on its own. A task's wall-clock backstop
+still counts from when its batch was sent or the reply before it was read, never from
+before it began.
 
 A check stopped for any reason gets the verdict `error` with a message saying why; the rest of
 the batch goes on. Results come back in the order of the tasks, whatever the number of workers.
@@ -244,17 +247,40 @@ class _Worker:
 
 @dataclass
 class _Run:
-    """One set of tasks being checked: the results so far, the tasks not yet sent."""
+    """The tasks being checked: every set `start` was given while others were still being
+    checked, one after another (each task by its index here), the results so far, the tasks
+    not yet sent. A result is let go once its set has been waited for."""
 
-    tasks: Sequence[Task]
-    results: list[ItemResult | None] = field(init=False)
-    pending: deque[int] = field(init=False)
+    tasks: list[Task | None] = field(default_factory=list)
+    results: list[ItemResult | None] = field(default_factory=list)
+    pending: deque[int] = field(default_factory=deque)
+    waited: int = 0  # sets given and not yet waited for
     failures_in_a_row: int = 0  # workers gone in a row with no answer to explain it
     last_failure: str = ""
 
-    def __post_init__(self) -> None:
-        self.results = [None] * len(self.tasks)
-        self.pending = deque(range(len(self.tasks)))
+    def add(self, tasks: Sequence[Task]) -> range:
+        """Another set of tasks, checked after those before it: their indices."""
+        indices = range(len(self.tasks), len(self.tasks) + len(tasks))
+        self.tasks.extend(tasks)
+        self.results.extend([None] * len(tasks))
+        self.pending.extend(indices)
+        self.waited += 1
+        # A new set tries to start workers again, as a run of its own would.
+        self.failures_in_a_row = 0
+        return indices
+
+    def take(self, indices: range) -> list[ItemResult]:
+        """The results of a set, given once: its tasks and results are let go."""
+        results = self.results[indices.start : indices.stop]
+        assert all(result is not None for result in results), "a task was lost"
+        self.tasks[indices.start : indices.stop] = [None] * len(indices)
+        self.results[indices.start : indices.stop] = [_GIVEN] * len(indices)
+        self.waited -= 1
+        return results  # type: ignore[return-value]
+
+
+# Where a result given (`_Run.take`) was: not None, which is a result to come.
+_GIVEN: Any = object()
 
 
 @dataclass
@@ -309,21 +335,29 @@ class BoundedChecker:
     def start(self, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
         """Start checking `tasks` and return at once what waits for their results (as `check`
         gives them): the workers check the first batches while this process does other work.
-        One set of tasks at a time: wait for the results before starting the next."""
-        if self._run is not None:
-            raise RuntimeError("a checker checks one set of tasks at a time")
-        run = self._run = _Run(tasks)
+        Sets started before the ones before them are waited for are checked after those, so
+        that the workers have the next chunk's answers to check while this process waits for
+        nothing; each set's results are waited for once."""
+        run = self._run
+        if run is None:
+            run = self._run = _Run()
+        indices = run.add(tasks)
         self._step(run, send_only=True)
-        return lambda: self._finish(run)
+        return lambda: self._finish(run, indices)
 
-    def _finish(self, run: _Run) -> list[ItemResult]:
+    def _finish(self, run: _Run, indices: range) -> list[ItemResult]:
+        done = False
         try:
             while run.pending or self._busy():
+                if all(run.results[index] is not None for index in indices):
+                    break
                 self._step(run)
+            results = run.take(indices)
+            done = True
+            return results
         finally:
-            self._run = None
-        assert all(result is not None for result in run.results), "a task was lost"
-        return run.results  # type: ignore[return-value]
+            if not done or (run.waited == 0 and not run.pending and not self._busy()):
+                self._run = None  # a new run next time: an interrupted one is forgotten
 
     def _step(self, run: _Run, send_only: bool = False) -> None:
         """Start the workers wanted, send each idle one a batch, and (unless `send_only`) wait

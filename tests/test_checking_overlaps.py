@@ -10,8 +10,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
 from grader import gradebook, workers
 from grader.grade import CHUNK, InlineChecker, Task, grade_paths, start_checking
 from grader.rubric import load_rubric
@@ -45,15 +43,31 @@ def test_the_workers_check_after_start_returns_and_before_anyone_waits(tmp_path,
     assert results == InlineChecker(RUBRIC).check(tasks)
 
 
-def test_a_checker_checks_one_set_of_tasks_at_a_time():
+def test_a_set_started_while_another_is_checked_is_checked_after_it():
     with BoundedChecker(RUBRIC, jobs=1) as checker:
-        waiting = checker.start([Task("b.params", "9CD + D")])
-        with pytest.raises(RuntimeError, match="one set of tasks at a time"):
-            checker.start([Task("b.params", "CD")])
-        (result,) = waiting()
-        assert result.verdict == "correct"
-        # Once waited for, the next set may start.
+        first = checker.start([Task("b.params", "9CD + D"), Task("b.params", "CD + D")])
+        second = checker.start([Task("b.params", "CD")])
+        third = checker.start([])
+        # each set waited for on its own, in any order, its own results alone
+        assert [r.verdict for r in second()] == ["incorrect"]
+        assert third() == []
+        assert [r.verdict for r in first()] == ["correct", "incorrect"]
+        # all waited for: the next set starts a run of its own
+        assert checker._run is None
         assert [r.verdict for r in checker.check([Task("b.params", "CD")])] == ["incorrect"]
+
+
+def test_sets_overlapping_give_what_each_would_alone():
+    texts = [f"{n}CD + D" for n in range(1, 12)] + ["CD", "PQ(C+1)D", "9CD + D"]
+    sets = [[Task("b.params", text) for text in texts[i : i + 4]] for i in range(0, 14, 4)]
+    with BoundedChecker(RUBRIC, jobs=2) as checker:
+        waiting = [checker.start(tasks) for tasks in sets[:2]]
+        got = [waiting[0]()]
+        waiting.append(checker.start(sets[2]))
+        got.append(waiting[1]())
+        waiting.append(checker.start(sets[3]))
+        got += [waiting[2](), waiting[3]()]
+    assert got == [InlineChecker(RUBRIC).check(tasks) for tasks in sets]
 
 
 def test_a_checker_without_start_checks_when_waited_for():
@@ -125,12 +139,12 @@ def test_grade_paths_stores_a_chunk_and_reads_the_next_while_one_is_checked(tmp_
     assert timeline == [
         ("start", 0),
         ("read", first),  # the next chunk read while the first is checked
+        ("start", 1),  # and started before the first is waited for
         ("wait", 0),
-        ("start", 1),
         ("store", 0),  # the first chunk stored while the second is checked
         ("read", last),
-        ("wait", 1),
         ("start", 2),
+        ("wait", 1),
         ("store", 1),
         ("wait", 2),
         ("store", 2),
@@ -164,3 +178,50 @@ def test_a_class_graded_by_workers_and_through_the_gradebook_is_graded_as_in_thi
     assert rerun.results == inline.results
     assert sum(stored) == CHUNK + 3
     assert again.hits == CHUNK + 3  # every distinct answer came from the gradebook
+
+
+def test_an_answer_of_the_next_chunk_being_checked_is_checked_once(tmp_path, monkeypatch):
+    # Chunks share answers: the next chunk is started while the chunk before it is checked,
+    # and an answer that chunk is still checking is not checked again; every result is the
+    # one grading in this process gives.
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv(STARTED, str(marks))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    answers = [f"{n % 7 + 1}CD + D" if n < CHUNK + 10 else f"{n % 5 + 1}CD + D" for n in
+               range(2 * CHUNK + 5)]  # fmt: skip
+    for n, answer in enumerate(answers):
+        (folder / f"s{n:03d}.yaml").write_text(
+            f"student: s{n:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n",
+            encoding="utf-8",
+        )
+    inline = grade_paths(RUBRIC, [folder])
+    with BoundedChecker(RUBRIC, jobs=2, work=leave_a_mark) as checker:
+        batch = grade_paths(RUBRIC, [folder], checker=checker)
+    assert batch.results == inline.results
+    checked = sorted(path.read_text() for path in marks.iterdir())
+    assert checked == sorted(set(answers))
+
+
+def test_a_chunk_whose_every_file_fails_between_two_is_still_a_chunk(tmp_path, monkeypatch):
+    # A chunk with no submission to plan starts an empty set: the chunk after it must not be
+    # given the results of the chunk before (each set's results are given once).
+    from grader import grade
+
+    monkeypatch.setattr(grade, "CHUNK", 2)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for n, answer in enumerate(["CD", "9CD + D", None, None, "CD + D", "2CD"]):
+        text = (
+            f"student: s{n}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n"
+            if answer is not None
+            else "answers: [unclosed\n"
+        )
+        (folder / f"s{n}.yaml").write_text(text, encoding="utf-8")
+    inline = grade_paths(RUBRIC, [folder])
+    with BoundedChecker(RUBRIC, jobs=1) as checker:
+        batch = grade_paths(RUBRIC, [folder], checker=checker)
+    assert [r.student for r in batch.results] == ["s0", "s1", "s4", "s5"]
+    assert batch.results == inline.results
+    assert len(batch.failures) == 2

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -328,6 +328,20 @@ class Placed:
     replaces: SubmissionResult | None = None
 
 
+@dataclass
+class _Checking:
+    """A chunk of `grade_paths` being checked: its plans; the results of its answers known so
+    far (remembered from earlier chunks, then those checked for it, then those the chunk
+    before it checked for both); the answers checked for it, and those the chunk before it
+    is checking; what waits for the answers checked for it."""
+
+    plans: list[tuple[Path, Plan]]
+    found: dict[Task, ItemResult]
+    new: list[Task]
+    before: list[Task]
+    waiting: Callable[[], list[ItemResult]]
+
+
 def grade_paths(
     rubric: Rubric,
     paths: list[Path],
@@ -431,38 +445,43 @@ def grade_paths(
         # While the workers check a chunk's answers, this process hands over the chunk before it,
         # reads the chunk after it and has its answers checked next: the workers have work
         # queued while this process waits for theirs.
-        def begin(plans: list[tuple[Path, Plan]], checking: frozenset[Task]):
-            """The chunk's distinct answers, and what waits for those not checked yet (nor
-            being checked: `checking`)."""
-            tasks = list(dict.fromkeys(t for _, plan in plans for t in plan.tasks()))
-            new = []
-            for task in tasks:
+        def begin(plans: list[tuple[Path, Plan]], checking: Collection[Task]) -> _Checking:
+            """The chunk's answers checked already (remembered) and the others, started but
+            for those still being checked for the chunk before (`checking`)."""
+            found: dict[Task, ItemResult] = {}
+            new, before = [], []
+            for task in dict.fromkeys(t for _, plan in plans for t in plan.tasks()):
                 if task in checked:
                     checked.move_to_end(task)  # met again: the last to be let go
-                elif task not in checking:
+                    found[task] = checked[task]
+                elif task in checking:
+                    before.append(task)
+                else:
                     new.append(task)
-            return tasks, new, start_checking(checker, new)
+            return _Checking(plans, found, new, before, start_checking(checker, new))
 
-        plans = read(0)
-        tasks, new, waiting = begin(plans, frozenset())
+        upcoming = begin(read(0), ()) if files else None
         graded: tuple = ()  # the chunk graded last, not yet handed over
         for start in range(0, len(files), CHUNK):
+            plans, now = upcoming.plans, upcoming
             if graded:
                 hand_over(*graded)
             graded = ()  # let go before the next chunk is read
-            last = start + CHUNK >= len(files)
-            following = read(start + CHUNK) if not last else []
-            # (a chunk whose every file failed has no plans, but is a chunk all the same)
-            upcoming = begin(following, frozenset(new)) if not last else None
-            results = waiting()
-            checked.update(_remembered(t, r) for t, r in zip(new, results, strict=True))
-            for task in tasks:
-                checked.move_to_end(task)  # met again: the last to be let go
+            if start + CHUNK < len(files):
+                # (a chunk whose every file failed has no plans, but is a chunk all the same)
+                upcoming = begin(read(start + CHUNK), frozenset(now.new))
+            else:
+                upcoming = None
+            fresh = dict(_remembered(t, r) for t, r in zip(now.new, now.waiting(), strict=True))
+            checked.update(fresh)
+            now.found.update(fresh)
+            if upcoming is not None:  # what the next chunk waited for this one to check
+                upcoming.found.update((task, fresh[task]) for task in upcoming.before)
             chunk: list[SubmissionResult] = []
             current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
             replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
             for path, plan in plans:
-                result = plan.result(checked)
+                result = plan.result(now.found)
                 # Student ids are names in an LMS, where `alice` and `Alice` are one person.
                 key = result.student.casefold()
                 place = places.get(key)
@@ -491,10 +510,7 @@ def grade_paths(
                 if on_result is not None:
                     on_result(result)
             graded = (chunk, current, replaced)
-            del chunk, current, replaced, results
-            plans = following
-            if upcoming is not None:
-                tasks, new, waiting = upcoming
+            del chunk, current, replaced, now, plans
             while len(checked) > REMEMBERED:
                 checked.popitem(last=False)
             if on_progress is not None:

@@ -248,39 +248,33 @@ class _Worker:
 @dataclass
 class _Run:
     """The tasks being checked: every set `start` was given while others were still being
-    checked, one after another (each task by its index here), the results so far, the tasks
-    not yet sent. A result is let go once its set has been waited for."""
+    checked, one after another, each task by its index; the results come and not yet given;
+    the tasks not yet sent. A set's tasks and results are let go once it has been waited for."""
 
-    tasks: list[Task | None] = field(default_factory=list)
-    results: list[ItemResult | None] = field(default_factory=list)
+    tasks: dict[int, Task] = field(default_factory=dict)
+    results: dict[int, ItemResult] = field(default_factory=dict)
     pending: deque[int] = field(default_factory=deque)
-    waited: int = 0  # sets given and not yet waited for
+    added: int = 0  # tasks added so far: the index of the next
+    waited: int = 0  # sets added and not yet waited for
     failures_in_a_row: int = 0  # workers gone in a row with no answer to explain it
     last_failure: str = ""
 
     def add(self, tasks: Sequence[Task]) -> range:
         """Another set of tasks, checked after those before it: their indices."""
-        indices = range(len(self.tasks), len(self.tasks) + len(tasks))
-        self.tasks.extend(tasks)
-        self.results.extend([None] * len(tasks))
+        indices = range(self.added, self.added + len(tasks))
+        self.tasks.update(zip(indices, tasks, strict=True))
         self.pending.extend(indices)
+        self.added = indices.stop
         self.waited += 1
-        # A new set tries to start workers again, as a run of its own would.
-        self.failures_in_a_row = 0
         return indices
 
     def take(self, indices: range) -> list[ItemResult]:
         """The results of a set, given once: its tasks and results are let go."""
-        results = self.results[indices.start : indices.stop]
-        assert all(result is not None for result in results), "a task was lost"
-        self.tasks[indices.start : indices.stop] = [None] * len(indices)
-        self.results[indices.start : indices.stop] = [_GIVEN] * len(indices)
+        assert all(index in self.results for index in indices), "a task was lost"
+        for index in indices:
+            del self.tasks[index]
         self.waited -= 1
-        return results  # type: ignore[return-value]
-
-
-# Where a result given (`_Run.take`) was: not None, which is a result to come.
-_GIVEN: Any = object()
+        return [self.results.pop(index) for index in indices]
 
 
 @dataclass
@@ -335,9 +329,9 @@ class BoundedChecker:
     def start(self, tasks: Sequence[Task]) -> Callable[[], list[ItemResult]]:
         """Start checking `tasks` and return at once what waits for their results (as `check`
         gives them): the workers check the first batches while this process does other work.
-        Sets started before the ones before them are waited for are checked after those, so
-        that the workers have the next chunk's answers to check while this process waits for
-        nothing; each set's results are waited for once."""
+        A set started while others are still being checked is checked after them, so that the
+        workers have the next chunk's answers to check while this process waits for a
+        chunk's; each set is waited for once, in any order."""
         run = self._run
         if run is None:
             run = self._run = _Run()
@@ -346,30 +340,49 @@ class BoundedChecker:
         return lambda: self._finish(run, indices)
 
     def _finish(self, run: _Run, indices: range) -> list[ItemResult]:
+        # Each set waited for may start workers again, as a run of its own did: after
+        # MAX_START_FAILURES in a row, its tasks (not those of sets after it) are given up.
+        run.failures_in_a_row = 0
         done = False
         try:
-            while run.pending or self._busy():
-                if all(run.results[index] is not None for index in indices):
+            first = indices.start  # the first task of the set with no result yet
+            while True:
+                while first < indices.stop and first in run.results:
+                    first += 1
+                if first == indices.stop or not (run.pending or self._busy()):
                     break
-                self._step(run)
+                self._step(run, until=indices.stop)
             results = run.take(indices)
             done = True
             return results
         finally:
-            if not done or (run.waited == 0 and not run.pending and not self._busy()):
-                self._run = None  # a new run next time: an interrupted one is forgotten
+            if not done:
+                self._abandon()
+            elif run.waited == 0 and not run.pending and not self._busy():
+                self._run = None  # all given: the next set starts a run of its own
 
-    def _step(self, run: _Run, send_only: bool = False) -> None:
+    def _abandon(self) -> None:
+        """After a wait ended by an exception (Ctrl-C): the run is forgotten, and the workers
+        on its tasks are stopped, whose replies would otherwise be taken for a later run's."""
+        for worker in [worker for worker in self._workers if worker.tasks]:
+            self._stop(worker)
+            self._workers.remove(worker)
+        self._run = None
+
+    def _step(self, run: _Run, send_only: bool = False, until: int = 0) -> None:
         """Start the workers wanted, send each idle one a batch, and (unless `send_only`) wait
-        for what the workers say, taking each result."""
+        for what the workers say, taking each result. When no worker can be started, the
+        tasks before `until` (the set waited for, and any before it) are given up."""
         if run.failures_in_a_row < MAX_START_FAILURES:
             wanted = min(self._max_workers, len(run.pending) + self._busy())
             while len(self._workers) < wanted:
                 self._start_worker()
         elif not self._workers:
-            for index in run.pending:
-                run.results[index] = self._not_started(run.tasks[index], run.last_failure)
-            run.pending.clear()
+            if not send_only:
+                for index in run.pending:
+                    if index < until:
+                        run.results[index] = self._not_started(run.tasks[index], run.last_failure)
+                run.pending = deque(index for index in run.pending if index >= until)
             return
         for worker in self._workers:
             if worker.ready and worker.task is None and run.pending:

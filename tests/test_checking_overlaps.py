@@ -10,6 +10,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from grader import gradebook, workers
 from grader.grade import CHUNK, InlineChecker, Task, grade_paths, start_checking
 from grader.rubric import load_rubric
@@ -225,3 +227,117 @@ def test_a_chunk_whose_every_file_fails_between_two_is_still_a_chunk(tmp_path, m
     assert [r.student for r in batch.results] == ["s0", "s1", "s4", "s5"]
     assert batch.results == inline.results
     assert len(batch.failures) == 2
+
+
+def _class_of(folder: Path, answers: list[str]) -> Path:
+    folder.mkdir()
+    for n, answer in enumerate(answers):
+        (folder / f"s{n:02d}.yaml").write_text(
+            f"student: s{n}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def test_answers_the_next_chunk_remembered_are_kept_for_it_however_small_the_memory(
+    tmp_path, monkeypatch
+):
+    # The next chunk is begun (its remembered answers found) before the chunk is graded and
+    # the memory of answers trimmed: a trimmed answer must still be there for it.
+    from grader import grade
+
+    monkeypatch.setattr(grade, "CHUNK", 2)
+    monkeypatch.setattr(grade, "REMEMBERED", 2)
+    answers = ["9CD + D", "CD", "CD + D", "2CD + D", "9CD + D", "3CD + D"]
+    batch = grade_paths(RUBRIC, [_class_of(tmp_path / "class", answers)])
+    tasks = [Task("b.params", answer) for answer in answers]
+    assert [r.items["b.params"] for r in batch.results] == InlineChecker(RUBRIC).check(tasks)
+
+
+def start_failing_twice(loaded, text, path):
+    """A worker's start: the second and third starts fail (as under the OOM killer)."""
+    starts = Path(os.environ[STARTED]) / "starts"
+    with starts.open("a") as log:
+        log.write("x\n")
+    if len(starts.read_text().splitlines()) in (2, 3):
+        raise RuntimeError("transient")
+    return REAL_WORKER_RUBRIC(loaded, text, path)
+
+
+REAL_WORKER_RUBRIC = workers._worker_rubric
+
+
+def test_a_chunk_given_up_for_want_of_workers_does_not_give_up_the_next(tmp_path, monkeypatch):
+    # The first chunk's answers are given up after MAX_START_FAILURES workers in a row could
+    # not start; the next chunk, already started, tries again and is checked.
+    import signal
+
+    from grader import grade
+
+    monkeypatch.setattr(grade, "CHUNK", 2)
+    monkeypatch.setenv(STARTED, str(tmp_path))
+    monkeypatch.setattr(workers, "_worker_rubric", start_failing_twice)
+    folder = _class_of(tmp_path / "class", [f"{n + 1}CD + D" for n in range(6)])
+    with BoundedChecker(RUBRIC, jobs=1) as checker:
+        (worker,) = checker._workers
+        os.kill(worker.process.pid, signal.SIGKILL)  # the first worker dies idle
+        worker.process.join()
+        batch = grade_paths(RUBRIC, [folder], checker=checker)
+    verdicts = [r.items["b.params"].verdict for r in batch.results]
+    assert verdicts == ["error", "error", "incorrect", "incorrect", "incorrect", "incorrect"]
+    assert "no worker process could be started" in batch.results[0].items["b.params"].feedback[0]
+
+
+def sleep_then_check(task: Task):
+    time.sleep(0.3)
+    return workers._check_in_worker(task)
+
+
+class Stop(Exception):
+    pass
+
+
+def test_a_checker_interrupted_while_waiting_checks_the_next_sets_right():
+    # An exception (Ctrl-C) while a set is waited for, with another started after it: the
+    # workers on them are stopped, so that none of their replies is taken for a later set's.
+    import signal
+
+    def stop(*_):
+        raise Stop
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    tasks = [Task("b.params", f"{n}CD + D") for n in range(1, 6)]
+    later = [Task("b.params", "9CD + D"), Task("b.params", "CD")]
+    try:
+        with BoundedChecker(RUBRIC, jobs=1, work=sleep_then_check) as checker:
+            waiting = checker.start(tasks)
+            checker.start([Task("b.params", "PQ(C+1)D")])
+            signal.setitimer(signal.ITIMER_REAL, 0.45)
+            with pytest.raises(Stop):
+                waiting()
+            assert checker._run is None
+            assert checker.check(later) == InlineChecker(RUBRIC).check(later)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_checking_memory_holds_two_chunks_at_most_and_is_let_go(tmp_path, monkeypatch):
+    from grader import grade
+
+    monkeypatch.setattr(grade, "CHUNK", 4)
+    folder = _class_of(tmp_path / "class", [f"{n + 1}CD + D" for n in range(40)])
+    held = []
+    with BoundedChecker(RUBRIC, jobs=1) as checker:
+
+        def progress(done, total):
+            run = checker._run
+            held.append(0 if run is None else len(run.tasks) + len(run.results))
+
+        grade_paths(RUBRIC, [folder], checker=checker, on_progress=progress)
+        assert checker._run is None
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        grade_paths(RUBRIC, [empty], checker=checker)  # no file: nothing started
+        assert checker._run is None
+    assert max(held) <= 2 * 4  # the next chunk's answers, at most

@@ -1024,8 +1024,11 @@ def other_versions(
 def save_exam(connection: sqlite3.Connection, exam: Exam, replace_all: bool) -> None:
     """Remember the exam a gradebook is graded for. An exam file (`replace_all`) replaces what
     was remembered; questions given with `--rubric` are added at the end, weight 1, and a
-    question already known keeps its place and weight."""
+    question already known keeps its place and weight. The questions known are read with
+    the write lock held: two `grade` commands starting on one gradebook would otherwise both
+    add the same question, and the second fail."""
     with connection:
+        connection.execute("BEGIN IMMEDIATE")
         if replace_all:
             connection.execute("DELETE FROM exam")
             connection.execute("DELETE FROM exam_questions")

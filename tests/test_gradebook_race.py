@@ -50,3 +50,57 @@ def test_processes_creating_one_new_gradebook_together_all_succeed(tmp_path):
         connection = gradebook.connect(path)
         assert connection.execute("SELECT COUNT(*) FROM runs").fetchone() == (3,)
         connection.close()
+
+
+class _Pausing:
+    """A connection that, once it has read the exam's questions, lets another connection save
+    the exam (in a thread, given a second to get as far as it can) before it goes on."""
+
+    def __init__(self, connection, meanwhile):
+        self.connection, self.meanwhile, self.paused = connection, meanwhile, False
+
+    def __enter__(self):
+        return self.connection.__enter__()
+
+    def __exit__(self, *exc_info):
+        return self.connection.__exit__(*exc_info)
+
+    def execute(self, sql, *parameters):
+        if not self.paused and sql.startswith("SELECT question FROM exam_questions"):
+            self.paused = True
+            rows = self.connection.execute(sql, *parameters).fetchall()
+            self.meanwhile.start()
+            self.meanwhile.join(timeout=1)  # while we hold the lock, it waits for us
+            return rows
+        return self.connection.execute(sql, *parameters)
+
+
+def test_two_graders_saving_one_exam_at_once_both_succeed(tmp_path):
+    # Two `grade` commands on one new gradebook each remember the exam: both read its
+    # questions, then both added the same one, and the second failed with "UNIQUE constraint
+    # failed: exam_questions.question" (tests/test_hostile_inputs.py's G3 under load).
+    import threading
+
+    from grader.exam import Exam, ExamQuestion
+
+    path = tmp_path / "gradebook.sqlite"
+    exam = Exam("", "", (ExamQuestion(RUBRIC.id),))
+    first = gradebook.connect(path)
+    failures = []
+
+    def save_second():
+        second = gradebook.connect(path)  # its own connection, in its own thread
+        try:
+            gradebook.save_exam(second, exam, replace_all=False)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            second.close()
+
+    meanwhile = threading.Thread(target=save_second)
+    gradebook.save_exam(_Pausing(first, meanwhile), exam, replace_all=False)
+    meanwhile.join(timeout=60)
+    assert failures == []
+    rows = first.execute("SELECT question, position FROM exam_questions").fetchall()
+    assert rows == [(RUBRIC.id, 1)]
+    first.close()

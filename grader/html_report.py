@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from grader import page_processes
 from grader.kinds import kind_of
@@ -768,6 +768,7 @@ def item_key(item: ItemResult) -> tuple:
 ITEMS_KEPT = 8_000_000  # item results: their values, their number, their results.json entry
 ARTICLES_KEPT = 4_000_000  # items' articles, by number
 SECTIONS_KEPT = 4_000_000  # parts' sections (UTF-8), by their items' numbers
+HEADS_KEPT = 1_000_000  # pages' heads (UTF-8, about 4.7 KB each), by what varies in them
 
 
 class ClassRenderer:
@@ -780,11 +781,14 @@ class ClassRenderer:
     values (`item_key`); each item's article on a page (`_items.html`'s `question_parts`,
     `bare`, for that one item) is kept by its number, and each part's section (its header,
     prompt and articles: `question_parts` of that part alone, with the articles kept) by its
-    items' numbers. A page is its head, rendered for each student around a mark where its
-    sections go, and its sections. What is kept is bounded (`Remembered`: `items`,
-    `articles` and `sections` bytes). Articles and sections are made by the template
-    engine, autoescaped, as the whole page would be: no student's text is ever put in a page
-    but as the engine escaped it."""
+    items' numbers. A page is its head and its sections: the head is rendered around a mark
+    where the sections go and a mark where the student's id goes, once for the students who
+    share the rest of it (their totals, how many items await review, their warnings), and
+    kept by those; each page puts the student's id, escaped as the engine escapes it
+    (markupsafe's `escape`), in place of its mark. What is kept is bounded (`Remembered`:
+    `items`, `articles`, `sections` and `heads` bytes). Articles, sections and heads are made
+    by the template engine, autoescaped, as the whole page would be: no student's text is
+    ever put in a page but as the engine (or markupsafe, for the id) escaped it."""
 
     def __init__(
         self,
@@ -792,12 +796,15 @@ class ClassRenderer:
         items: int = ITEMS_KEPT,
         articles: int = ARTICLES_KEPT,
         sections: int = SECTIONS_KEPT,
+        heads: int = HEADS_KEPT,
     ):
         self.rubric = rubric
         self._items = Remembered(items)  # (item id, item_key) -> (number, results.json entry)
         self._numbered = 0  # numbers given: an item result forgotten and met again gets a new one
         self._articles = Remembered(articles)  # number -> the item's article
         self._sections = Remembered(sections)  # (part, its items' numbers) -> section, UTF-8
+        # (the totals' reprs, items awaiting, warnings) -> the page's head, `_head`'s
+        self._heads = Remembered(heads)
         self._last: tuple[SubmissionResult | None, dict] = (None, {})
         environment = _environment()
         self._page = environment.get_template("student.html")
@@ -846,24 +853,44 @@ class ClassRenderer:
                 section = self._section(result, known, part, alone, items)
                 self._sections.keep(key, section, bytes_in(key), sys.getsizeof(section))
             sections.append(section)
-        # The page's head rendered around a mark where the sections go. What
-        # `Template.render` does, but with the template's globals copied once into a plain
-        # dict rather than read from its ChainMap for every page (a tenth of a page).
+        total, max_total, awaiting = result.total, result.max_total, result.awaiting_review
+        warnings = tuple(result.warnings)
+        key = (repr(total), repr(max_total), awaiting, warnings)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._head(_HeadOf(_STUDENT_MARK, total, max_total, warnings), awaiting)
+            if head is None:  # never: the marks' "<" is in no escaped text (a test looks)
+                return render_student(self.rubric, result).encode("utf-8")
+            size = sum(sys.getsizeof(piece) for part in head for piece in part)
+            self._heads.keep(key, head, bytes_in(key), size)
+        # the student's id, escaped as the template engine escapes it (autoescape)
+        student = str(escape(result.student)).encode("utf-8")
+        before, after = head
+        return b"".join((student.join(before), *sections, student.join(after)))
+
+    def _head(self, of: _HeadOf, awaiting: int) -> tuple[list[bytes], list[bytes]] | None:
+        """The page's head (all but its sections) of the results `of` stands for, UTF-8,
+        as two texts, around where the sections go, each with `_STUDENT_MARK` where the
+        student's id goes; None when the template's marks are not where they are expected.
+        What `Template.render` does, with the template's globals copied once into a plain
+        dict rather than read from its ChainMap (a tenth of a page), rendered once for the
+        results that share their totals, count awaiting review and warnings, not per page."""
         page = self._page
         context = page.new_context(
             {
                 **self._globals,
                 "rubric": self.rubric,
-                "result": result,
-                "awaiting": result.awaiting_review,
+                "result": of,
+                "awaiting": awaiting,
                 "sections": _SECTIONS_MARK,
             },
             shared=True,
         )
         around = "".join(page.root_render_func(context)).split(_SECTIONS_MARK)
-        if len(around) != 2:  # never: the mark's "<" is in no escaped text (a test looks)
-            return render_student(self.rubric, result).encode("utf-8")
-        return b"".join((around[0].encode("utf-8"), *sections, around[1].encode("utf-8")))
+        if len(around) != 2 or _STUDENT_MARK not in around[0]:
+            return None
+        before, after = (part.encode("utf-8").split(_STUDENT_MARK_UTF8) for part in around)
+        return before, after
 
     def _section(self, result: SubmissionResult, known: dict, part, alone, items) -> bytes:
         """A part's section of the student's page, UTF-8, from the articles kept."""
@@ -894,9 +921,22 @@ class ClassRenderer:
         )
 
 
-# Where a page's sections go in its head as `ClassRenderer` renders it: a tag of ours, which
-# no text of a student's or a rubric's can make (each is escaped: its "<" is "&lt;").
+# Where a page's sections go in its head as `ClassRenderer` renders it, and where the
+# student's id goes: tags of ours, which no text of a student's or a rubric's can make (each
+# is escaped: its "<" is "&lt;").
 _SECTIONS_MARK = Markup("<grader-sections-of-this-page>")
+_STUDENT_MARK = Markup("<grader-student-of-this-page>")
+_STUDENT_MARK_UTF8 = _STUDENT_MARK.encode("utf-8")
+
+
+class _HeadOf(NamedTuple):
+    """What `student.html` reads of a result around its sections, with a mark where the
+    student's id goes: the head of every result that shares the rest is rendered once."""
+
+    student: Markup
+    total: float
+    max_total: float
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -1063,6 +1103,7 @@ def write_html_report(
         except OSError as error:
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
+        pages.start_sync()  # every page written: synced by another process meanwhile
         instructor.write("index.html", shown.render(failures))
     remove_stale_pages(students, names.given)
     fonts = copy_math_font(students) + copy_math_font(overview)
@@ -1177,6 +1218,7 @@ def write_stored_report(
         except OSError as error:
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
+        pages.start_sync()  # every page written: synced by another process meanwhile
         instructor.write("index.html", shown.render(failures))
     remove_stale_pages(students, given)
     fonts = copy_math_font(students) + copy_math_font(overview)

@@ -353,3 +353,47 @@ def test_a_report_written_twice_into_its_folder_is_the_same_and_leaves_pages_alo
     assert files(first) == files(second)
     assert {page: page.stat().st_ino for page in pages} == before  # unchanged: left alone
     assert temporaries(tmp_path) == []
+
+
+# --- a part's section: its articles in a frame rendered once ------------------------------
+
+
+@pytest.mark.parametrize(
+    "frames, sections",
+    [(16, 16), (html_report.FRAMES_KEPT, 16), (html_report.FRAMES_KEPT, html_report.SECTIONS_KEPT)],
+    ids=["nothing kept", "frames kept, no section", "both kept"],
+)
+def test_sections_made_of_frames_kept_or_not_give_the_pages_rendered_whole(
+    seed_class, frames, sections
+):
+    run, example = seed_class
+    renderer = ClassRenderer(run.rubric, frames=frames, sections=sections)
+    for result in drawn_class(example, 7, 120):
+        assert renderer.page(result) == render_student(run.rubric, result).encode("utf-8")
+    assert (len(renderer._frames) == 0) == (frames == 16)
+    assert renderer._frames.held <= frames
+
+
+def test_a_student_who_writes_the_article_mark_gets_it_escaped(seed_class):
+    run, example = seed_class
+    mark = str(html_report._ARTICLE_MARK)
+    first = example.results[0]
+    item_id, item = next(iter(first.items.items()))
+    result = replace(
+        first,
+        student=mark,
+        items={**first.items, item_id: replace(item, answer=mark, feedback=(mark,))},
+    )
+    page = ClassRenderer(run.rubric, sections=16).page(result)
+    assert page == render_student(run.rubric, result).encode("utf-8")
+    assert mark.encode("utf-8") not in page
+
+
+def test_a_frame_the_mark_cannot_split_gives_the_section_rendered_whole(seed_class, monkeypatch):
+    run, example = seed_class
+    # a mark each section holds besides the articles: it cannot say where they go
+    monkeypatch.setattr(html_report, "_ARTICLE_MARK_UTF8", b"<")
+    renderer = ClassRenderer(run.rubric, sections=16)
+    for result in drawn_class(example, 8, 20):
+        assert renderer.page(result) == render_student(run.rubric, result).encode("utf-8")
+    assert len(renderer._frames) == 0

@@ -215,7 +215,8 @@ INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
 # Fixed names of what we write; pages match PAGE_NAME; any other name only when it is the file
 # being written (`--json FILE`, `export --csv FILE`).
 OUTPUT_NAMES = ("index.html", "grades.csv", "results.json")
-_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")  # tempfile.mkstemp(prefix=".NAME.")
+# tempfile.mkstemp(prefix=".NAME.")'s names, and `_TemporaryNames`'
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")
 
 
 def _is_our_temporary(name: str, target: str) -> bool:

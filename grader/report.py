@@ -109,18 +109,26 @@ def result_json_text(
     """`result_json` as results.json holds it, the text `json.dumps(..., ensure_ascii=False)`
     gives; `item_texts`: each item's `item_json_text`, in the order of `result.items`, where
     the caller has them (`html_report.ClassRenderer` keeps those of items met before)."""
-    encode = _encode_json
+    encode, few = _encode_json, _encode_few
     if item_texts is None:
         item_texts = map(item_json_text, result.items.values())
     items = ", ".join(
-        f"{encode(item_id)}: {text}" for item_id, text in zip(result.items, item_texts, strict=True)
+        f"{few(item_id)}: {text}" for item_id, text in zip(result.items, item_texts, strict=True)
     )
+    warnings = encode(list(result.warnings)) if result.warnings else "[]"
     return (
         f'{{"student": {encode(result.student)}, "source": {encode(result.source)}, '
-        f'"rubric_sha256": {encode((versions or {}).get(result.student, rubric.sha256))}, '
+        f'"rubric_sha256": {few((versions or {}).get(result.student, rubric.sha256))}, '
         f'"total": {encode(result.total)}, "max_total": {encode(result.max_total)}, '
-        f'"items": {{{items}}}, "warnings": {encode(list(result.warnings))}}}'
+        f'"items": {{{items}}}, "warnings": {warnings}}}'
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _encode_few(text: str) -> str:
+    """`_encode_json(text)` of a text a class repeats (an item's id, a rubric's version),
+    remembered. Texts only: a cache takes 1, 1.0 and True, or 0.0 and -0.0, for the same."""
+    return _encode_json(text)
 
 
 def part_marks(rubric: Rubric, result: SubmissionResult) -> list[float]:

@@ -387,9 +387,10 @@ class FolderWriter:
         one changes them) nor a thread (whose malloc arena later workers would inherit).
         Leaving waits for it, then syncs only the files added since (as it does without:
         one by one when few, else their file system). Where the program cannot be started,
-        or it fails, leaving syncs every file, as without."""
-        if self._syncing is not None or len(self._pending) <= SYNC_EACH:
-            return
+        or it fails, or a file of `stream` is still open, leaving syncs every file, as
+        without."""
+        if self._syncing is not None or self._streams or len(self._pending) <= SYNC_EACH:
+            return  # a stream is still being written: synced on leaving, with the rest
         program = _sync_program()
         if program is None:
             return

@@ -276,6 +276,18 @@ def test_a_few_pages_are_synced_each_as_before_with_no_program(tmp_path, monkeyp
     assert [call.rsplit(".", 1)[0] for call in syncs.calls] == [f".{name}" for name in names]
 
 
+def test_no_program_syncs_while_a_stream_is_still_written(tmp_path, monkeypatch):
+    syncs = Syncs(monkeypatch)
+    with FolderWriter(tmp_path) as pages:
+        write_pages(pages, report.SYNC_EACH + 1)
+        stream = pages.stream("grades.csv")
+        pages.start_sync()
+        assert pages._syncing is None
+        stream.write("written after the sync would have begun\n")
+    assert syncs.calls == ["fs"]
+    assert (tmp_path / "grades.csv").read_text() == "written after the sync would have begun\n"
+
+
 @pytest.mark.skipif(report._sync_program() is None, reason="needs sync -f (Linux)")
 def test_a_report_failing_while_the_program_syncs_replaces_nothing_and_reaps_it(tmp_path):
     (tmp_path / PAGE).write_bytes(b"old")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from grader import page_processes
 from grader.kinds import kind_of
@@ -768,6 +768,8 @@ def item_key(item: ItemResult) -> tuple:
 ITEMS_KEPT = 8_000_000  # item results: their values, their number, their results.json entry
 ARTICLES_KEPT = 4_000_000  # items' articles, by number
 SECTIONS_KEPT = 4_000_000  # parts' sections (UTF-8), by their items' numbers
+HEADS_KEPT = 1_000_000  # pages' heads (UTF-8, about 4.7 KB each), by what varies in them
+FRAMES_KEPT = 1_000_000  # parts' sections without their articles (UTF-8), by what varies
 
 
 class ClassRenderer:
@@ -780,11 +782,17 @@ class ClassRenderer:
     values (`item_key`); each item's article on a page (`_items.html`'s `question_parts`,
     `bare`, for that one item) is kept by its number, and each part's section (its header,
     prompt and articles: `question_parts` of that part alone, with the articles kept) by its
-    items' numbers. A page is its head, rendered for each student around a mark where its
-    sections go, and its sections. What is kept is bounded (`Remembered`: `items`,
-    `articles` and `sections` bytes). Articles and sections are made by the template
-    engine, autoescaped, as the whole page would be: no student's text is ever put in a page
-    but as the engine escaped it."""
+    items' numbers; a section not kept is its articles put in its frame (the section
+    rendered with a mark in each article's place, the same for every student with the same
+    items in the part, the same marks for it and as many awaiting review: kept by those,
+    `frames` bytes). A page is its head and its sections: the head is rendered around a mark
+    where the sections go and a mark where the student's id goes, once for the students who
+    share the rest of it (their totals, how many items await review, their warnings), and
+    kept by those; each page puts the student's id, escaped as the engine escapes it
+    (markupsafe's `escape`), in place of its mark. What is kept is bounded (`Remembered`:
+    `items`, `articles`, `sections`, `heads` and `frames` bytes). Articles, frames and heads
+    are made by the template engine, autoescaped, as the whole page would be: no student's
+    text is ever put in a page but as the engine (or markupsafe, for the id) escaped it."""
 
     def __init__(
         self,
@@ -792,12 +800,18 @@ class ClassRenderer:
         items: int = ITEMS_KEPT,
         articles: int = ARTICLES_KEPT,
         sections: int = SECTIONS_KEPT,
+        heads: int = HEADS_KEPT,
+        frames: int = FRAMES_KEPT,
     ):
         self.rubric = rubric
         self._items = Remembered(items)  # (item id, item_key) -> (number, results.json entry)
         self._numbered = 0  # numbers given: an item result forgotten and met again gets a new one
         self._articles = Remembered(articles)  # number -> the item's article
         self._sections = Remembered(sections)  # (part, its items' numbers) -> section, UTF-8
+        # (the totals' reprs, items awaiting, warnings) -> the page's head, `_head`'s
+        self._heads = Remembered(heads)
+        # (part, its marks' repr, items awaiting, the items present) -> its frame, `_frame`'s
+        self._frames = Remembered(frames)
         self._last: tuple[SubmissionResult | None, dict] = (None, {})
         environment = _environment()
         self._page = environment.get_template("student.html")
@@ -843,45 +857,94 @@ class ClassRenderer:
             key = (number, *(known[item_id][0] for item_id, _ in items if item_id in known))
             section = self._sections.get(key)
             if section is None:
-                section = self._section(result, known, part, alone, items)
+                section = self._section(result, known, number, part, alone, items)
                 self._sections.keep(key, section, bytes_in(key), sys.getsizeof(section))
             sections.append(section)
-        # The page's head rendered around a mark where the sections go. What
-        # `Template.render` does, but with the template's globals copied once into a plain
-        # dict rather than read from its ChainMap for every page (a tenth of a page).
+        total, max_total, awaiting = result.total, result.max_total, result.awaiting_review
+        warnings = tuple(result.warnings)
+        key = (repr(total), repr(max_total), awaiting, warnings)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._head(_HeadOf(_STUDENT_MARK, total, max_total, warnings), awaiting)
+            if head is None:  # never: the marks' "<" is in no escaped text (a test looks)
+                return render_student(self.rubric, result).encode("utf-8")
+            size = sum(sys.getsizeof(piece) for part in head for piece in part)
+            self._heads.keep(key, head, bytes_in(key), size)
+        # the student's id, escaped as the template engine escapes it (autoescape)
+        student = str(escape(result.student)).encode("utf-8")
+        before, after = head
+        return b"".join((student.join(before), *sections, student.join(after)))
+
+    def _head(self, of: _HeadOf, awaiting: int) -> tuple[list[bytes], list[bytes]] | None:
+        """The page's head (all but its sections) of the results `of` stands for, UTF-8,
+        as two texts, around where the sections go, each with `_STUDENT_MARK` where the
+        student's id goes; None when the template's marks are not where they are expected.
+        What `Template.render` does, with the template's globals copied once into a plain
+        dict rather than read from its ChainMap (a tenth of a page), rendered once for the
+        results that share their totals, count awaiting review and warnings, not per page."""
         page = self._page
         context = page.new_context(
             {
                 **self._globals,
                 "rubric": self.rubric,
-                "result": result,
-                "awaiting": result.awaiting_review,
+                "result": of,
+                "awaiting": awaiting,
                 "sections": _SECTIONS_MARK,
             },
             shared=True,
         )
         around = "".join(page.root_render_func(context)).split(_SECTIONS_MARK)
-        if len(around) != 2:  # never: the mark's "<" is in no escaped text (a test looks)
-            return render_student(self.rubric, result).encode("utf-8")
-        return b"".join((around[0].encode("utf-8"), *sections, around[1].encode("utf-8")))
+        if len(around) != 2 or _STUDENT_MARK not in around[0]:
+            return None
+        before, after = (part.encode("utf-8").split(_STUDENT_MARK_UTF8) for part in around)
+        return before, after
 
-    def _section(self, result: SubmissionResult, known: dict, part, alone, items) -> bytes:
-        """A part's section of the student's page, UTF-8, from the articles kept."""
+    def _section(
+        self, result: SubmissionResult, known: dict, number: int, part, alone, items
+    ) -> bytes:
+        """A part's section of the student's page, UTF-8: the articles kept, in the part's
+        frame (`_frame`)."""
         kept = self._articles
-        articles = {}
+        present, articles = [], []
         for item_id, item_alone in items:
             if item_id not in known:
                 continue
-            number = known[item_id][0]
-            article = kept.get(number)
+            numbered = known[item_id][0]
+            article = kept.get(numbered)
             if article is None:
-                article = self._question_parts(item_alone, result, {}, {}, bare=True)
-                kept.keep(number, article, 0, sys.getsizeof(str(article)))
-            articles[item_id] = article
+                made = self._question_parts(item_alone, result, {}, {}, bare=True)
+                article = str(made).encode("utf-8")
+                kept.keep(numbered, article, 0, sys.getsizeof(article))
+            present.append(item_id)
+            articles.append(article)
         # the part's marks as `part_marks` adds them
-        marks = {part.key: sum(result.items[item_id].marks for item_id in articles)}
-        section = self._question_parts(alone, result, marks, self._prompts, articles=articles)
-        return str(section).encode("utf-8")
+        marks = sum(result.items[item_id].marks for item_id in present)
+        waiting = awaiting_in(part, result)
+        key = (number, repr(marks), waiting, *present)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frame(result, part, alone, present, marks)
+            if frame is None:  # never: the mark's "<" is in no escaped text (a test looks)
+                whole = self._question_parts(alone, result, {part.key: marks}, self._prompts)
+                return str(whole).encode("utf-8")
+            self._frames.keep(key, frame, bytes_in(key), sum(map(sys.getsizeof, frame)))
+        pieces = [frame[0]]
+        for article, after in zip(articles, frame[1:], strict=True):
+            pieces.append(article)
+            pieces.append(after)
+        return b"".join(pieces)
+
+    def _frame(self, result, part, alone, present: list[str], marks) -> list[bytes] | None:
+        """A part's section with `_ARTICLE_MARK` in place of each of its articles (of the
+        items `present`), UTF-8, split at the marks: the same for every student whose items
+        of the part are those, with the same marks and as many awaiting review (its header
+        shows those). None when the marks are not where they are expected."""
+        marked = dict.fromkeys(present, _ARTICLE_MARK)
+        section = self._question_parts(
+            alone, result, {part.key: marks}, self._prompts, articles=marked
+        )
+        frame = str(section).encode("utf-8").split(_ARTICLE_MARK_UTF8)
+        return frame if len(frame) == len(present) + 1 else None
 
     def result_json(
         self, result: SubmissionResult, versions: Mapping[str, str] | None = None
@@ -894,9 +957,24 @@ class ClassRenderer:
         )
 
 
-# Where a page's sections go in its head as `ClassRenderer` renders it: a tag of ours, which
-# no text of a student's or a rubric's can make (each is escaped: its "<" is "&lt;").
+# Where a page's sections go in its head as `ClassRenderer` renders it, and where the
+# student's id goes: tags of ours, which no text of a student's or a rubric's can make (each
+# is escaped: its "<" is "&lt;").
 _SECTIONS_MARK = Markup("<grader-sections-of-this-page>")
+_STUDENT_MARK = Markup("<grader-student-of-this-page>")
+_STUDENT_MARK_UTF8 = _STUDENT_MARK.encode("utf-8")
+_ARTICLE_MARK = Markup("<grader-article-of-this-page>")  # where an article goes in a section
+_ARTICLE_MARK_UTF8 = _ARTICLE_MARK.encode("utf-8")
+
+
+class _HeadOf(NamedTuple):
+    """What `student.html` reads of a result around its sections, with a mark where the
+    student's id goes: the head of every result that shares the rest is rendered once."""
+
+    student: Markup
+    total: float
+    max_total: float
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -1063,6 +1141,7 @@ def write_html_report(
         except OSError as error:
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
+        pages.start_sync()  # every page written: synced by another process meanwhile
         instructor.write("index.html", shown.render(failures))
     remove_stale_pages(students, names.given)
     fonts = copy_math_font(students) + copy_math_font(overview)
@@ -1177,6 +1256,7 @@ def write_stored_report(
         except OSError as error:
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
+        pages.start_sync()  # every page written: synced by another process meanwhile
         instructor.write("index.html", shown.render(failures))
     remove_stale_pages(students, given)
     fonts = copy_math_font(students) + copy_math_font(overview)

@@ -5,7 +5,7 @@ The main process names each page (`html_report.PageNames`, in class order) and s
 children chunks of `CHUNK` students, each a result as a tuple of plain values (`encode`: str,
 float, int, None and tuples of them, cheap to pickle) with the name of its page. A child
 rebuilds the result (`decode`), renders the page (`html_report.render_student`) and writes it
-as `FolderWriter.write` would (`report.write_beside`): a file already holding the page is left
+as `FolderWriter.write` would (`report.PagesBeside`): a file already holding the page is left
 alone, else the page goes to a temporary file in the folder, whose name the child sends back.
 The main process adopts those temporary files into its `FolderWriter`, which syncs them and
 puts them in place with the others when it is left: the guarantees of a report written in one
@@ -51,7 +51,7 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.model import ITEM_RESULT_FIELDS, ItemResult, Rubric, SubmissionResult
-from grader.report import FolderWriter, OutputError, write_beside
+from grader.report import FolderWriter, OutputError, PagesBeside
 
 PROCESSES_FROM = 300  # students whose pages the main process renders before children start;
 # a class read from the gradebook this large has all its work done beside from the start
@@ -151,7 +151,7 @@ class PageProcesses:
     def _work(self) -> tuple[Callable, tuple]:
         """What a child runs, and its arguments after its pipe, the parent's ends and the
         parent's pid."""
-        return _child_main, (self.rubric, self.pages.folder)
+        return _child_main, (self.rubric, self.pages.folder, self.pages.without_pages)
 
     def write(self, name: str, result: SubmissionResult) -> None:
         """The page `name` of `result`, rendered and written by a child."""
@@ -261,19 +261,26 @@ def _child_main(
     parent_pid: int,
     rubric: Rubric,
     folder: Path,
+    fresh: bool,
 ) -> None:
     """A child's whole life: render and write each chunk it is sent, reply with the temporary
-    files it wrote (or why it could not), until the parent closes the pipe. It never prints."""
+    files it wrote (or why it could not), until the parent closes the pipe. It never prints.
+    `fresh`: the writer found the folder without pages (`report.write_beside`'s)."""
     from grader.html_report import render_student
 
     _begin(parents, parent_pid)
+    try:
+        beside = PagesBeside(folder, fresh)
+    except GraderError as error:
+        _reply_failed(connection, str(error))
+        return
     for chunk in _chunks(connection):
         name = ""
         try:
             written = []
             for name, values in chunk:
                 page = render_student(rubric, decode(values)).encode("utf-8")
-                temporary = write_beside(folder, name, page)
+                temporary = beside.write(name, page)
                 if temporary is not None:
                     written.append((temporary, name))
             connection.send(("written", written))
@@ -333,6 +340,7 @@ class ClassProcesses(PageProcesses):
         return _class_child_main, (
             self.rubric,
             self.pages.folder,
+            self.pages.without_pages,
             self.overrides,
             self.versions,
             self.roster,
@@ -385,6 +393,7 @@ def _class_child_main(
     parent_pid: int,
     rubric: Rubric,
     folder: Path,
+    fresh: bool,
     overrides: Mapping,
     versions: Mapping[str, str] | None,
     roster,
@@ -399,6 +408,11 @@ def _class_child_main(
     _begin(parents, parent_pid)
     sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
     renderer = html_report.ClassRenderer(rubric)  # what students share, made once
+    try:
+        beside = PagesBeside(folder, fresh)
+    except GraderError as error:
+        _reply_failed(connection, str(error))
+        return
     for message in _inbox(connection):
         if isinstance(message, Exception):
             _reply_failed(
@@ -419,7 +433,7 @@ def _class_child_main(
                     continue
                 result = overridden(result, overrides)
                 page = renderer.page(result)
-                temporary = write_beside(folder, name, page)
+                temporary = beside.write(name, page)
                 if temporary is not None:
                     written.append((temporary, name))
                 outputs.add(result, name)

@@ -6,11 +6,14 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import hashlib
 import itertools
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -106,18 +109,26 @@ def result_json_text(
     """`result_json` as results.json holds it, the text `json.dumps(..., ensure_ascii=False)`
     gives; `item_texts`: each item's `item_json_text`, in the order of `result.items`, where
     the caller has them (`html_report.ClassRenderer` keeps those of items met before)."""
-    encode = _encode_json
+    encode, few = _encode_json, _encode_few
     if item_texts is None:
         item_texts = map(item_json_text, result.items.values())
     items = ", ".join(
-        f"{encode(item_id)}: {text}" for item_id, text in zip(result.items, item_texts, strict=True)
+        f"{few(item_id)}: {text}" for item_id, text in zip(result.items, item_texts, strict=True)
     )
+    warnings = encode(list(result.warnings)) if result.warnings else "[]"
     return (
         f'{{"student": {encode(result.student)}, "source": {encode(result.source)}, '
-        f'"rubric_sha256": {encode((versions or {}).get(result.student, rubric.sha256))}, '
+        f'"rubric_sha256": {few((versions or {}).get(result.student, rubric.sha256))}, '
         f'"total": {encode(result.total)}, "max_total": {encode(result.max_total)}, '
-        f'"items": {{{items}}}, "warnings": {encode(list(result.warnings))}}}'
+        f'"items": {{{items}}}, "warnings": {warnings}}}'
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _encode_few(text: str) -> str:
+    """`_encode_json(text)` of a text a class repeats (an item's id, a rubric's version),
+    remembered. Texts only: a cache takes 1, 1.0 and True, or 0.0 and -0.0, for the same."""
+    return _encode_json(text)
 
 
 def part_marks(rubric: Rubric, result: SubmissionResult) -> list[float]:
@@ -212,7 +223,8 @@ INSTRUCTOR_FOLDER = "instructor"  # the class overview, the CSV and the JSON
 # Fixed names of what we write; pages match PAGE_NAME; any other name only when it is the file
 # being written (`--json FILE`, `export --csv FILE`).
 OUTPUT_NAMES = ("index.html", "grades.csv", "results.json")
-_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")  # tempfile.mkstemp(prefix=".NAME.")
+# tempfile.mkstemp(prefix=".NAME.")'s names, and `_TemporaryNames`'
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")
 
 
 def _is_our_temporary(name: str, target: str) -> bool:
@@ -225,16 +237,21 @@ def _is_our_temporary(name: str, target: str) -> bool:
 
 def _remove_stale_temporaries(
     folder: Path, target: str, keep: frozenset[str] | set[str] = frozenset()
-) -> None:
+) -> bool:
     """Temporary files of ours left by a killed run (the folder is locked: none is in use),
-    but those named in `keep`."""
+    but those named in `keep`. Whether the folder holds anything named as a page is
+    (`PAGE_NAME`: a file, a folder, a link), seen on the way."""
+    pages = False
     with os.scandir(folder) as entries:
         for entry in entries:
+            if not pages and PAGE_NAME.fullmatch(entry.name) is not None:
+                pages = True
             if entry.name in keep or not _is_our_temporary(entry.name, target):
                 continue
             if entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
+    return pages
 
 
 @contextlib.contextmanager
@@ -332,6 +349,12 @@ class FolderWriter:
         self.folder = folder
         self._pending: list[tuple[str, Path]] = []  # (temporary file, its final path)
         self._streams: list[tuple[TextIO, Path]] = []  # `stream`'s, closed on leaving
+        # `start_sync`'s program, and how many of the first files pending it syncs
+        self._syncing: tuple[subprocess.Popen, int] | None = None
+        # Whether the folder held nothing named as a page (`PAGE_NAME`) when the writer
+        # found it: a page written then has no old page to compare with, none is looked at
+        # (`write_beside`'s `fresh`). Set on entering.
+        self.without_pages = False
 
     def __enter__(self) -> FolderWriter:
         try:
@@ -341,7 +364,7 @@ class FolderWriter:
             raise OutputError(f"cannot write to {self.folder}: {_why(error)}") from None
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX)
-            _remove_stale_temporaries(self.folder, "")
+            self.without_pages = not _remove_stale_temporaries(self.folder, "")
         except BaseException as error:
             os.close(self._lock)
             if isinstance(error, OSError):
@@ -351,10 +374,50 @@ class FolderWriter:
 
     def write(self, name: str, text: str | bytes) -> Path:
         data = text.encode("utf-8") if isinstance(text, str) else text
-        temporary = write_beside(self.folder, name, data)
+        temporary = _write_beside(self.folder, self._lock, name, data, self.without_pages)
         if temporary is not None:
             self.adopt(temporary, name)
         return self.folder / name
+
+    def start_sync(self) -> None:
+        """Have the files pending now (each written and closed) synced to the disk by
+        another process while this one works on (a report renders its overview meanwhile):
+        their file system's sync, `sync -f` (GNU coreutils, Linux), a small
+        program of its own, not a fork of this process (whose pages it would hold while this
+        one changes them) nor a thread (whose malloc arena later workers would inherit).
+        Leaving waits for it, then syncs only the files added since (as it does without:
+        one by one when few, else their file system). Where the program cannot be started,
+        or it fails, or a file of `stream` is still open, leaving syncs every file, as
+        without."""
+        if self._syncing is not None or self._streams or len(self._pending) <= SYNC_EACH:
+            return  # a stream is still being written: synced on leaving, with the rest
+        program = _sync_program()
+        if program is None:
+            return
+        try:
+            process = subprocess.Popen(
+                [program, "-f", "--", os.fspath(self.folder)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # not stopped by Ctrl-C: this process decides
+            )
+        except OSError:  # not started (memory, a limit): synced on leaving
+            return
+        self._syncing = (process, len(self._pending))
+
+    def _synced_beside(self) -> int:
+        """How many of the first files pending `start_sync`'s program synced (0 when it
+        failed, or none was started), waited for; when an exception is on its way, stopped."""
+        if self._syncing is None:
+            return 0
+        (process, count), self._syncing = self._syncing, None
+        try:
+            return count if process.wait() == 0 else 0
+        finally:
+            if process.returncode is None:  # interrupted while waiting
+                process.kill()
+                process.wait()
 
     def adopt(self, temporary: str, name: str) -> None:
         """A temporary file of `write_beside`, written into the folder by another process
@@ -406,22 +469,30 @@ class FolderWriter:
             if failed is not None and exc_type is None:
                 raise failed
             if exc_type is None and self._pending:
+                pending, done = self._pending, 0
                 try:
-                    if len(self._pending) <= SYNC_EACH:
-                        for temporary, _ in self._pending:
+                    unsynced = pending[self._synced_beside() :]
+                    if len(unsynced) <= SYNC_EACH:
+                        for temporary, _ in unsynced:
                             _sync_file(temporary)
                     else:
                         _sync_file_system(self._lock)
-                    while self._pending:
-                        temporary, path = self._pending[0]
+                    for temporary, path in pending:
                         os.replace(temporary, path)
-                        self._pending.pop(0)
+                        done += 1
                 except OSError as error:
-                    where = self._pending[0][1] if self._pending else self.folder
+                    where = pending[done][1] if done < len(pending) else self.folder
                     raise OutputError(f"cannot write {where}: {_why(error)}") from None
+                finally:
+                    # the files put in place are no longer ours to remove
+                    self._pending = pending[done:]
         finally:
             # Only when an exception is on its way (`exc_type`, or raised above): each file
             # that cannot be removed is said, never raised in its place, and the lock is let go.
+            if self._syncing is not None:
+                self._syncing[0].kill()
+                self._syncing[0].wait()
+                self._syncing = None
             for temporary, _ in self._pending:
                 _discard(temporary)
             self._pending = []
@@ -429,28 +500,156 @@ class FolderWriter:
                 os.close(self._lock)  # and with it the lock
 
 
-def write_beside(folder: Path, name: str, data: bytes) -> str | None:
+def write_beside(folder: Path, name: str, data: bytes, fresh: bool = False) -> str | None:
     """What `FolderWriter.write` does with a file, up to its temporary file, for any process
     writing into a writer's folder while the writer holds it: None when `folder/name`
     already holds exactly `data` (left alone); else a new temporary file in `folder` holding
-    `data`, which the writer puts in place (`FolderWriter.adopt`). A failure is an OutputError
-    naming the file, and leaves no temporary file."""
-    path = folder / name
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "it is a folder")
-        if _holds(path, data):
-            return None
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+    `data`, which the writer puts in place (`FolderWriter.adopt`). `fresh`: the writer found
+    the folder without pages (`FolderWriter.without_pages`), so when `name` is a page's
+    (`PAGE_NAME`) there is no old file to compare with: none is looked at (a folder put in
+    the page's place since is refused when the writer puts the page in place, with the same
+    words). A failure is an
+    OutputError naming the file, and leaves no temporary file. A process writing many files
+    keeps a `PagesBeside`."""
+    with PagesBeside(folder, fresh) as beside:
+        return beside.write(name, data)
+
+
+class PagesBeside:
+    """`write_beside` for a process writing many files into one folder (a report's page
+    children): the folder opened once, each file opened from it (`dir_fd`), no path walked
+    again. Use it as a context manager, or `close` it."""
+
+    def __init__(self, folder: Path, fresh: bool = False):
+        self.folder = folder
+        self.fresh = fresh
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            self._fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as error:
+            raise OutputError(f"cannot write to {folder}: {_why(error)}") from None
+
+    def write(self, name: str, data: bytes) -> str | None:
+        """`write_beside(folder, name, data, fresh)`."""
+        return _write_beside(self.folder, self._fd, name, data, self.fresh)
+
+    def sync(self) -> None:
+        """Everything written to the folder's file system reaches the disk
+        (`_sync_file_system`); a failure is an OutputError naming the folder."""
+        try:
+            _sync_file_system(self._fd)
+        except OSError as error:
+            raise OutputError(f"cannot write to {self.folder}: {_why(error)}") from None
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def __enter__(self) -> PagesBeside:
+        return self
+
+    def __exit__(self, *_exc_info) -> None:
+        self.close()
+
+
+def _write_beside(folder: Path, fd: int, name: str, data: bytes, fresh: bool) -> str | None:
+    """`write_beside` into `folder`, open as `fd`. The old file is opened once (not looked
+    at first: a folder in its place is found by reading it), or not at all when `fresh` and
+    `name` is a page's; the temporary file is created in one call, with a name of
+    `_temporary_names`."""
+    try:
+        if not (fresh and PAGE_NAME.fullmatch(name)) and _holds_at(folder, fd, name, data):
+            return None
+        for _ in range(_NAMES_TRIED):
+            temporary = f".{name}.{_temporary_names.next()}"
+            try:
+                out = os.open(temporary, _CREATE, 0o600, dir_fd=fd)
+                break
+            except FileExistsError:  # a name a killed run left (or another writer's): next
+                continue
+        else:
+            raise FileExistsError(errno.EEXIST, "no name for a temporary file was free")
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(out, view) :]
         except BaseException:
-            _discard(temporary)
+            os.close(out)
+            _discard_at(folder, fd, temporary)
+            raise
+        try:
+            os.close(out)
+        except BaseException:
+            _discard_at(folder, fd, temporary)
             raise
     except OSError as error:
-        raise OutputError(f"cannot write {path}: {_why(error)}") from None
-    return temporary
+        raise OutputError(f"cannot write {folder / name}: {_why(error)}") from None
+    return f"{folder}/{temporary}"
+
+
+# As `tempfile.mkstemp` creates a file: only if no file has the name (not through a link).
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_NAMES_TRIED = 100  # as tempfile.TMP_MAX, roughly: names met taken before giving up
+
+
+class _TemporaryNames:
+    """The last part of a temporary file's name (`.NAME.` then 8 of [0-9a-f], which
+    `_TEMPORARY` matches, as it does `tempfile.mkstemp`'s): a number drawn at random when the
+    process starts (or is forked) followed by a count. Cheaper than mkstemp's eight random
+    letters each time; a name is only ever taken with O_EXCL (a taken one is skipped), and
+    two processes write different files (`.NAME.` differs) in a folder tidied when its
+    writer took it, so a name is seldom met taken."""
+
+    def __init__(self) -> None:
+        self._draw()
+        os.register_at_fork(after_in_child=self._draw)
+
+    def _draw(self) -> None:
+        self._base = int.from_bytes(os.urandom(4), "big")
+        self._count = itertools.count()
+
+    def next(self) -> str:
+        return f"{(self._base + next(self._count)) & 0xFFFFFFFF:08x}"
+
+
+_temporary_names = _TemporaryNames()
+
+
+def _holds_at(folder: Path, fd: int, name: str, data: bytes) -> bool:
+    """Whether the file `name` of the folder open as `fd` (not through a symbolic link)
+    holds exactly `data`; IsADirectoryError when a folder is in its place (or a symbolic
+    link to one)."""
+    try:
+        old = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=fd)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        if error.errno == errno.ELOOP and os.path.isdir(folder / name):  # a link to a folder
+            raise IsADirectoryError(errno.EISDIR, "it is a folder") from None
+        return False  # a link to a file, a file not readable: written over
+    try:
+        wanted, held = len(data) + 1, []  # a longer file is not the same
+        while wanted > 0:
+            piece = os.read(old, wanted)
+            if not piece:
+                break
+            held.append(piece)
+            wanted -= len(piece)
+        return b"".join(held) == data
+    except IsADirectoryError:
+        raise IsADirectoryError(errno.EISDIR, "it is a folder") from None
+    except OSError:
+        return False
+    finally:
+        os.close(old)
+
+
+def _discard_at(folder: Path, fd: int, temporary: str) -> None:
+    """`_discard` of a temporary file of the folder open as `fd`."""
+    try:
+        os.unlink(temporary, dir_fd=fd)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        say_untidied(f"{folder / temporary} (a temporary file, left there)", error)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -474,6 +673,14 @@ def _sync_file(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@functools.cache
+def _sync_program() -> str | None:
+    """The `sync` program (GNU coreutils', whose `-f` syncs a file system), on Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return shutil.which("sync")
 
 
 def _sync_file_system(fd: int) -> None:

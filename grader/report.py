@@ -677,10 +677,12 @@ def _sync_file(path: str) -> None:
 
 @functools.cache
 def _sync_program() -> str | None:
-    """The `sync` program (GNU coreutils', whose `-f` syncs a file system), on Linux."""
+    """The `sync` program (GNU coreutils', whose `-f` syncs a file system), on Linux: the
+    system's, not one of that name earlier on the user's PATH (the pages' durability rests
+    on what it does)."""
     if not sys.platform.startswith("linux"):
         return None
-    return shutil.which("sync")
+    return shutil.which("sync", path="/usr/bin:/bin")
 
 
 def _sync_file_system(fd: int) -> None:

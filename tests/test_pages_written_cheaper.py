@@ -255,7 +255,7 @@ def test_pages_added_after_the_programs_sync_are_synced_on_leaving(tmp_path, mon
 @pytest.mark.parametrize("program", ["/bin/false", None], ids=["it fails", "no program"])
 def test_without_the_programs_sync_leaving_syncs_every_page(tmp_path, monkeypatch, program):
     report._sync_program.cache_clear()
-    monkeypatch.setattr(report.shutil, "which", lambda name: program)
+    monkeypatch.setattr(report.shutil, "which", lambda name, path=None: program)
     try:
         syncs = Syncs(monkeypatch)
         with FolderWriter(tmp_path) as pages:

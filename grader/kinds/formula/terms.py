@@ -194,11 +194,12 @@ def rewrite_formula_latex(text: str) -> str:
 
 # A superscript ᵀ is a whole transpose, like a prime; ⊤ follows a ^ (`X^⊤`), like T.
 _FORMULA_CHARACTERS = {"∑": "Σ", "⩽": "≤", "⩾": "≥", "ᵀ": "'", "⊤": "T", "′": "'", "⋯": "…"}
+_FORMULA_TABLE = str.maketrans(_FORMULA_CHARACTERS)  # made once: every answer is mapped
 
 
 def map_formula_characters(text: str) -> str:
     """The n-ary sum sign, slanted comparisons and transpose marks take one spelling each."""
-    return text.translate(str.maketrans(_FORMULA_CHARACTERS))
+    return text.translate(_FORMULA_TABLE)
 
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^()[]{}=_,.")

@@ -7,6 +7,7 @@ answer as this process does."""
 from __future__ import annotations
 
 import gc
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader import workers
+from grader.errors import AnswerError
 from grader.grade import InlineChecker, Task
 from grader.kinds.count.check import _rubric_symbols, check_count, find_counterexample
 from grader.kinds.count.parse import parse
 from grader.kinds.formula.terms import plain_text
+from grader.normalise import reject_control_characters
 from grader.rubric import load_rubric
 from grader.workers import WORKER_GC_THRESHOLD, BoundedChecker
 
@@ -118,3 +121,38 @@ def test_workers_give_every_result_this_process_gives():
     with BoundedChecker(RUBRIC, jobs=1, timeout=30) as checker:
         in_worker = checker.check(DISTINCT)
     assert in_worker == InlineChecker(RUBRIC).check(DISTINCT)
+
+
+def _control_characters_as_before(text: str) -> str:
+    """reject_control_characters as it was, character by character (the reference)."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) == "Cc":
+            raise AnswerError(
+                text, position, f"control character U+{ord(char):04X} is not allowed in an answer"
+            )
+    return text
+
+
+def _outcome(step, text: str):
+    try:
+        return ("read", step(text))
+    except AnswerError as error:
+        return ("refused", error.position, error.message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9CD + D", "9CD\x00 + D", "\x1b[31m9CD", "9CD + D\x7f", "9CD\t+ D", "9CD\u0085", "9·CD"],
+)
+def test_control_characters_are_refused_as_before(text):
+    assert _outcome(reject_control_characters, text) == _outcome(
+        _control_characters_as_before, text
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=40))
+def test_control_characters_are_refused_as_before_in_any_text(text):
+    assert _outcome(reject_control_characters, text) == _outcome(
+        _control_characters_as_before, text
+    )

@@ -2,7 +2,7 @@
 formula's reading prints its symbols and numbers as sympy's printer does; a wrong count's
 counterexample is found over the reference's symbols, worked out once; a worker collects its
 garbage less often and leaves its parent's objects to the parent, and still checks every
-answer as this process does."""
+answer as this process does; a control character in an ASCII answer is refused as before."""
 
 from __future__ import annotations
 

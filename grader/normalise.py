@@ -71,13 +71,18 @@ _INVISIBLE_SPACES = dict.fromkeys(
 )
 
 
+_INVISIBLE_TABLE = str.maketrans(_INVISIBLE_SPACES)  # made once: every answer is mapped
+
+
 def blank_invisible_characters(text: str) -> str:
     """Tabs, line breaks, no-break and zero-width spaces and a byte-order mark become spaces."""
-    return text.translate(str.maketrans(_INVISIBLE_SPACES))
+    return text.translate(_INVISIBLE_TABLE)
 
 
 def reject_control_characters(text: str) -> str:
     """A NUL byte or another control character is never part of an answer."""
+    if text.isascii() and text.isprintable():
+        return text  # ASCII's control characters (Cc) are exactly those it cannot print
     for position, char in enumerate(text):
         if unicodedata.category(char) == "Cc":
             raise AnswerError(

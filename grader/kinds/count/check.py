@@ -612,7 +612,7 @@ def check_count(
     if fractions_equal(student, reference):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
-    written = answer.expr.free_symbols | item.reference.expr.free_symbols
+    written = answer.expr.free_symbols | _rubric_symbols(item.reference.expr)
     counterexample = find_counterexample(student, reference, specs, written, substitutions)
     for index, rule in enumerate(item.misconceptions):
         if rule.reading is None:
@@ -825,3 +825,10 @@ def _polynomial_ratio(n: PolyElement, m: PolyElement) -> _Quotient | None:
             return None
     domain = n.ring.domain  # k is not 0, as n is not: each is one term, made at once
     return _Quotient(n.new([(alpha, domain(k.numerator))]), n.new([(beta, domain(k.denominator))]))
+
+
+@lru_cache(maxsize=256)
+def _rubric_symbols(expr: sympy.Expr) -> frozenset[sympy.Symbol]:
+    """The symbols of a rubric's count (a reference): sympy walks the whole expression for its
+    `free_symbols` each time it is asked, and every wrong answer asks for its reference's."""
+    return frozenset(expr.free_symbols)

@@ -568,7 +568,7 @@ def compare_terms(case: _Case) -> TermComparison | None:
         if best is None or key < best[0]:
             best = (key, first, second)
     _, first, second = best
-    findings = tuple(side.finding for side in (first, second) if side.finding is not None)
+    findings = tuple(f for f in (first.finding, second.finding) if f is not None)
     return TermComparison(
         words=" ".join(w for w in (first.words, second.words) if w),
         findings=findings,

@@ -117,8 +117,8 @@ def differs_at_first_sizes(
     sizes = dict(size_sets[0])
     reached_first = reached(first, layer, sizes)
     b = structures(second, layer, size_sets)[0]
-    wanted = [*b.connections.tolist(), *(c for c, _ in b.fixed)]  # few: sets beat np.isin
-    if not set(reached_first.tolist()).issuperset(wanted):
+    wanted = _first_connections(second, layer, size_sets)  # the reference's: made once
+    if not set(reached_first.tolist()) >= wanted:
         return True  # a connection the second reaches, the first never does: no need to weigh
     a = instantiate(first, layer, sizes)
     return a.signature() != b.signature()
@@ -1046,3 +1046,12 @@ def _count_at(expr: sympy.Expr, sizes: tuple[tuple[sympy.Symbol, int], ...]) -> 
 def _shown_count(expr: sympy.Expr, order: tuple[sympy.Symbol, ...]) -> str:
     """`show_count`, remembered: a formula's own count is one of a few a class writes."""
     return show_count(expr, order)
+
+
+@lru_cache(maxsize=64)
+def _first_connections(formula: Formula, layer: LayerSpec, size_sets: SizeSets) -> frozenset:
+    """Every connection `formula` reaches at the first size set, through a weight or a
+    constant: for `differs_at_first_sizes`, whose second formula is an item's reference, the
+    same for every answer (a set: few, and sets beat np.isin)."""
+    first = structures(formula, layer, size_sets)[0]
+    return frozenset([*first.connections.tolist(), *(c for c, _ in first.fixed)])

@@ -29,6 +29,7 @@ from grader.kinds.formula.terms import (
     TokenReader,
     describe_formula,
     index_symbol,
+    plain_text,
     same_name,
     show_index,
 )
@@ -279,7 +280,7 @@ class IndexFormReader(TokenReader):
         output = self.output()
         self.take("=", what="'=' after the output")
         scope = {
-            str(letter): letter
+            plain_text(letter): letter
             for index in output.indices
             for letter in index.free_symbols - self.size_symbols
         }

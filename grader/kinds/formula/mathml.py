@@ -9,7 +9,13 @@ from html import escape
 
 import sympy
 
-from grader.kinds.formula.terms import Access, Formula, describe_formula, show_index
+from grader.kinds.formula.terms import (
+    Access,
+    Formula,
+    describe_formula,
+    plain_text,
+    show_index,
+)
 from grader.mathml import math_element
 
 
@@ -50,11 +56,11 @@ def formula_to_mathml(formula: Formula) -> str:
         for s in term.sums:
             pieces.append(
                 f"<munderover><mo>{'max' if formula.reduction else '∑'}</mo>"
-                f"<mrow><mi>{escape(str(s.variable))}</mi><mo>=</mo>"
+                f"<mrow><mi>{escape(plain_text(s.variable))}</mi><mo>=</mo>"
                 f"{_index_mathml(s.low)}</mrow>{_index_mathml(s.high)}</munderover>"
             )
         if abs(coefficient) != 1 or not term.factors:
-            pieces.append(f"<mn>{escape(str(abs(coefficient)))}</mn>")
+            pieces.append(f"<mn>{escape(plain_text(abs(coefficient)))}</mn>")
         pieces.append("".join(_access_mathml(f) for f in term.factors))
         terms.append("".join(pieces))
     right = "".join(terms) or "<mn>0</mn>"

@@ -311,6 +311,7 @@ def _assign_answers(
 
 
 CHUNK = 64  # submissions read, checked and stored together
+POLL_EVERY = 8  # files read between two looks at what a checker's workers said
 # Distinct answers whose results a run keeps to give again (the most recently met): enough for
 # a class's common answers, while a class of distinct explanations keeps bounded memory. An
 # answer met again after it was let go is checked again, to the same result.
@@ -394,12 +395,17 @@ def grade_paths(
     places: dict[str, int] = {}  # the student (any case) -> their place in the class
     spelled: dict[str, str] = {}  # the student (any case) -> as first written, where it differs
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
+    poll = getattr(checker, "poll", None) or (lambda: None)  # see `BoundedChecker.poll`
 
     def read(start: int) -> list[tuple[Path, Plan]]:
         """The chunk of files from `start`, read (here, or beside by `reader`) and matched to
         the rubric."""
         plans: list[tuple[Path, Plan]] = []
-        for path, loaded in reader.take(start) if reader is not None else read_here(start):
+        for number, (path, loaded) in enumerate(
+            reader.take(start) if reader is not None else read_here(start)
+        ):
+            if number % POLL_EVERY == 0:
+                poll()  # the workers' replies taken meanwhile, and their next batches sent
             if isinstance(loaded, str):  # the file's failure
                 batch.failures.append(FileFailure(str(path), loaded))
                 continue
@@ -430,6 +436,7 @@ def grade_paths(
         """A graded chunk's results to `on_placed` and `on_chunk`."""
         if on_placed is not None and current:
             on_placed([Placed(p, current[p], replaced.get(p)) for p in sorted(current)])
+            poll()
         if on_chunk is not None and chunk:
             on_chunk(chunk)
 

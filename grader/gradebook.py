@@ -525,6 +525,12 @@ class CachedChecker:
 
         return results
 
+    def poll(self) -> None:
+        """`inner`'s `poll`, where it has one (`workers.BoundedChecker.poll`)."""
+        poll = getattr(self.inner, "poll", None)
+        if poll is not None:
+            poll()
+
     def write_checks(self) -> None:
         """The new checks not yet written, written in the connection's current transaction
         (begun by this write if none is open): committed with whatever the caller commits

@@ -381,10 +381,21 @@ class BoundedChecker:
             self._workers.remove(worker)
         self._run = None
 
-    def _step(self, run: _Run, send_only: bool = False, until: int = 0) -> None:
+    def poll(self) -> None:
+        """Take what the workers have said and give each idle one its next batch, without
+        waiting: for a caller busy between its waits (`grade_paths` storing and reading), so
+        that a worker is not left with replies no one reads (a connection holds only a few
+        before the worker must wait) or without its next batch."""
+        run = self._run
+        if run is not None and (run.pending or self._busy()):
+            self._step(run, block=False)
+            self._step(run, send_only=True)
+
+    def _step(self, run: _Run, send_only: bool = False, until: int = 0, block: bool = True) -> None:
         """Start the workers wanted, send each idle one a batch, and (unless `send_only`) wait
-        for what the workers say, taking each result. When no worker can be started, the
-        tasks before `until` (the set waited for, and any before it) are given up."""
+        for what the workers say (unless not `block`), taking each result. When no worker can
+        be started, the tasks before `until` (the set waited for, and any before it) are
+        given up."""
         if run.failures_in_a_row < MAX_START_FAILURES:
             wanted = min(self._max_workers, len(run.pending) + self._busy())
             while len(self._workers) < wanted:
@@ -411,7 +422,7 @@ class BoundedChecker:
                 worker.since = time.monotonic()
         if send_only:
             return
-        for worker, index, reply in self._events():
+        for worker, index, reply in self._events(block):
             if index is not None:
                 run.results[index] = (
                     self._result(run.tasks[index], reply)
@@ -546,18 +557,18 @@ class BoundedChecker:
             return f"the last one was killed by {signal.Signals(-code).name}"
         return f"the last one exited with status {code}"
 
-    def _events(self) -> list[tuple[_Worker, int | None, tuple | None]]:
+    def _events(self, block: bool = True) -> list[tuple[_Worker, int | None, tuple | None]]:
         """Wait until a worker replies or dies, or a wall-clock deadline passes (the worker is
-        then killed). Returns (worker, task index, reply) for each answer checked, and
-        (worker, task index or None, None) for each worker gone, after its last replies: the
-        task it was checking, whose result is the stop; the rest of its batch stays in
-        `worker.tasks`."""
+        then killed); not at all unless `block`. Returns (worker, task index, reply) for each
+        answer checked, and (worker, task index or None, None) for each worker gone, after its
+        last replies: the task it was checking, whose result is the stop; the rest of its
+        batch stays in `worker.tasks`."""
         deadlines = [
             (worker.since if worker.task is not None else worker.started) + self.wall_timeout
             for worker in self._workers
             if worker.task is not None or not worker.ready
         ]
-        if deadlines:
+        if deadlines and block:
             timeout = max(0.0, min(deadlines) - time.monotonic())
             wait(
                 [w.connection for w in self._workers] + [w.process.sentinel for w in self._workers],

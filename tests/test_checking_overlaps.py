@@ -254,12 +254,12 @@ def test_answers_the_next_chunk_remembered_are_kept_for_it_however_small_the_mem
     assert [r.items["b.params"] for r in batch.results] == InlineChecker(RUBRIC).check(tasks)
 
 
-def start_failing_twice(loaded, text, path):
-    """A worker's start: the second and third starts fail (as under the OOM killer)."""
+def start_failing_three_times(loaded, text, path):
+    """A worker's start: the second to the fourth fail (as under the OOM killer)."""
     starts = Path(os.environ[STARTED]) / "starts"
     with starts.open("a") as log:
         log.write("x\n")
-    if len(starts.read_text().splitlines()) in (2, 3):
+    if len(starts.read_text().splitlines()) in (2, 3, 4):
         raise RuntimeError("transient")
     return REAL_WORKER_RUBRIC(loaded, text, path)
 
@@ -269,14 +269,15 @@ REAL_WORKER_RUBRIC = workers._worker_rubric
 
 def test_a_chunk_given_up_for_want_of_workers_does_not_give_up_the_next(tmp_path, monkeypatch):
     # The first chunk's answers are given up after MAX_START_FAILURES workers in a row could
-    # not start; the next chunk, already started, tries again and is checked.
+    # not start (the first died idle, then starts failed); the next chunk, already started,
+    # tries again when it is waited for, and is checked.
     import signal
 
     from grader import grade
 
     monkeypatch.setattr(grade, "CHUNK", 2)
     monkeypatch.setenv(STARTED, str(tmp_path))
-    monkeypatch.setattr(workers, "_worker_rubric", start_failing_twice)
+    monkeypatch.setattr(workers, "_worker_rubric", start_failing_three_times)
     folder = _class_of(tmp_path / "class", [f"{n + 1}CD + D" for n in range(6)])
     with BoundedChecker(RUBRIC, jobs=1) as checker:
         (worker,) = checker._workers
@@ -341,3 +342,47 @@ def test_the_checking_memory_holds_two_chunks_at_most_and_is_let_go(tmp_path, mo
         grade_paths(RUBRIC, [empty], checker=checker)  # no file: nothing started
         assert checker._run is None
     assert max(held) <= 2 * 4  # the next chunk's answers, at most
+
+
+def test_poll_takes_replies_and_sends_the_next_batch_without_waiting(tmp_path, monkeypatch):
+    # `grade_paths` polls while it reads and stores: the worker's replies are taken and its
+    # next batch sent then, not only when a set is waited for.
+    monkeypatch.setenv(STARTED, str(tmp_path))
+    tasks = [Task("b.params", f"{n}CD + D") for n in range(1, workers.MAX_BATCH + 4)]
+    with BoundedChecker(RUBRIC, jobs=1, work=leave_a_mark) as checker:
+        waiting = checker.start(tasks)  # the first batch: MAX_BATCH tasks
+        for _ in range(2400):  # a hang guard, not a speed assertion
+            checker.poll()
+            if len(list(tmp_path.iterdir())) == len(tasks):
+                break
+            time.sleep(0.025)
+        # every task begun: the last ones were sent by a poll
+        assert len(list(tmp_path.iterdir())) == len(tasks)
+        results = waiting()
+    assert results == InlineChecker(RUBRIC).check(tasks)
+
+
+def test_grade_paths_polls_its_checker_while_it_reads_and_stores(tmp_path):
+    from grader.grade import POLL_EVERY
+
+    events = []
+
+    class Polled(InlineChecker):
+        def poll(self):
+            events.append("poll")
+
+    paths = _write_class(tmp_path / "class", 2 * CHUNK + 1)
+    grade_paths(
+        RUBRIC,
+        paths,
+        checker=Polled(RUBRIC),
+        on_placed=lambda placed: events.append("placed"),
+        on_chunk=lambda results: events.append("stored"),
+    )
+    # a poll every POLL_EVERY files read, and one between placing and storing each chunk
+    reads = sum(-(-size // POLL_EVERY) for size in (CHUNK, CHUNK, 1))
+    assert events.count("poll") == reads + 3
+    assert events.count("placed") == events.count("stored") == 3
+    for at, event in enumerate(events):
+        if event == "placed":
+            assert events[at + 1 : at + 3] == ["poll", "stored"]

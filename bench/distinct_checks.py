@@ -95,8 +95,14 @@ def explanation_tasks(students: int, seed: int) -> list[tuple[str, str]]:
 
 
 def run(grader: Path, rubric: Path, tasks_file: Path) -> dict:
+    return run_child(CHILD, grader, rubric, tasks_file)
+
+
+def run_child(child: str, grader: Path, rubric: Path, data_file: Path) -> dict:
+    """The JSON a measuring script (`child`) prints, run in a new interpreter on the grader
+    package of the folder `grader`, the rubric and the file of what it measures."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(grader), str(rubric), str(tasks_file)],
+        [sys.executable, "-c", child, str(grader), str(rubric), str(data_file)],
         capture_output=True,
         text=True,
         check=True,

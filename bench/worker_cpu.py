@@ -22,7 +22,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -75,14 +74,10 @@ def class_chunks(students: int, seed: int, varied: bool) -> list[list[tuple[str,
 
 
 def run(grader: Path, rubric: Path, chunks_file: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(grader), str(rubric), str(chunks_file)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tempfile.gettempdir(),  # not the repository: its grader must not shadow DIR's
-    )
-    return json.loads(done.stdout)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from distinct_checks import run_child
+
+    return run_child(CHILD, grader, rubric, chunks_file)
 
 
 def main() -> None:

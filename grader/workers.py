@@ -388,17 +388,26 @@ class BoundedChecker:
         before the worker must wait) or without its next batch."""
         run = self._run
         if run is not None and (run.pending or self._busy()):
-            self._step(run, block=False)
-            self._step(run, send_only=True)
+            # no worker started here: workers are started (and their failed starts counted
+            # against a set) when a set is started or waited for
+            self._step(run, block=False, start_workers=False)
+            self._step(run, send_only=True, start_workers=False)
 
-    def _step(self, run: _Run, send_only: bool = False, until: int = 0, block: bool = True) -> None:
-        """Start the workers wanted, send each idle one a batch, and (unless `send_only`) wait
-        for what the workers say (unless not `block`), taking each result. When no worker can
-        be started, the tasks before `until` (the set waited for, and any before it) are
-        given up."""
+    def _step(
+        self,
+        run: _Run,
+        send_only: bool = False,
+        until: int = 0,
+        block: bool = True,
+        start_workers: bool = True,
+    ) -> None:
+        """Start the workers wanted (unless not `start_workers`), send each idle one a batch,
+        and (unless `send_only`) wait for what the workers say (unless not `block`), taking
+        each result. When no worker can be started, the tasks before `until` (the set waited
+        for, and any before it) are given up."""
         if run.failures_in_a_row < MAX_START_FAILURES:
             wanted = min(self._max_workers, len(run.pending) + self._busy())
-            while len(self._workers) < wanted:
+            while start_workers and len(self._workers) < wanted:
                 self._start_worker()
         elif not self._workers:
             if not send_only:

@@ -386,3 +386,20 @@ def test_grade_paths_polls_its_checker_while_it_reads_and_stores(tmp_path):
     for at, event in enumerate(events):
         if event == "placed":
             assert events[at + 1 : at + 3] == ["poll", "stored"]
+
+
+def test_a_poll_starts_no_worker_in_place_of_one_gone(tmp_path):
+    # Workers are started when a set is started or waited for, where their failed starts
+    # are counted against it: a poll only takes what the workers said and sends batches.
+    import signal
+
+    tasks = [Task("b.params", "9CD + D"), Task("b.params", "CD")]
+    with BoundedChecker(RUBRIC, jobs=1) as checker:
+        (worker,) = checker._workers
+        os.kill(worker.process.pid, signal.SIGKILL)  # dies idle
+        worker.process.join()
+        waiting = checker.start(tasks)
+        for _ in range(3):
+            checker.poll()
+        assert checker._workers == []  # the dead one seen and let go, none started
+        assert waiting() == InlineChecker(RUBRIC).check(tasks)  # started for the wait

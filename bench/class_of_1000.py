@@ -568,7 +568,8 @@ def settle() -> None:
 def file_cost_us(files: int = 100) -> float:
     """The system time, in microseconds, of creating one small file (of `files` made in a new
     folder of PROBES, kept)."""
-    folder = Path(tempfile.mkdtemp(dir=PROBES.mkdir(exist_ok=True) or PROBES))
+    PROBES.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=PROBES))
     before = os.times()
     for number in range(files):
         (folder / str(number)).write_bytes(b"x" * 9000)

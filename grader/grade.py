@@ -470,7 +470,7 @@ def grade_paths(
         upcoming = begin(read(0), ()) if files else None
         graded: tuple = ()  # the chunk graded last, not yet handed over
         for start in range(0, len(files), CHUNK):
-            plans, now = upcoming.plans, upcoming
+            now = upcoming
             if graded:
                 hand_over(*graded)
             graded = ()  # let go before the next chunk is read
@@ -487,7 +487,7 @@ def grade_paths(
             chunk: list[SubmissionResult] = []
             current: dict[int, SubmissionResult] = {}  # place -> its latest result in this chunk
             replaced: dict[int, SubmissionResult] = {}  # place -> the earlier chunk's result
-            for path, plan in plans:
+            for path, plan in now.plans:
                 result = plan.result(now.found)
                 # Student ids are names in an LMS, where `alice` and `Alice` are one person.
                 key = result.student.casefold()
@@ -517,7 +517,7 @@ def grade_paths(
                 if on_result is not None:
                     on_result(result)
             graded = (chunk, current, replaced)
-            del chunk, current, replaced, now, plans
+            del chunk, current, replaced, now
             while len(checked) > REMEMBERED:
                 checked.popitem(last=False)
             if on_progress is not None:

@@ -106,14 +106,22 @@ class Journal(InlineChecker):
         return wait
 
 
-def _write_class(folder: Path, count: int) -> list[Path]:
+def _class_of(folder: Path, answers: list[str | None]) -> Path:
+    """A class of one file a student (s000, s001, ...), each answering b.params; None: a file
+    that cannot be read."""
     folder.mkdir()
-    for n in range(count):
+    for n, answer in enumerate(answers):
         (folder / f"s{n:03d}.yaml").write_text(
-            f"student: s{n:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{n}CD + D'\n",
+            f"student: s{n:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n"
+            if answer is not None
+            else "answers: [unclosed\n",
             encoding="utf-8",
         )
-    return [folder]
+    return folder
+
+
+def _write_class(folder: Path, count: int) -> list[Path]:
+    return [_class_of(folder, [f"{n}CD + D" for n in range(count)])]
 
 
 def test_grade_paths_stores_a_chunk_and_reads_the_next_while_one_is_checked(tmp_path, monkeypatch):
@@ -189,15 +197,9 @@ def test_an_answer_of_the_next_chunk_being_checked_is_checked_once(tmp_path, mon
     marks = tmp_path / "marks"
     marks.mkdir()
     monkeypatch.setenv(STARTED, str(marks))
-    folder = tmp_path / "class"
-    folder.mkdir()
     answers = [f"{n % 7 + 1}CD + D" if n < CHUNK + 10 else f"{n % 5 + 1}CD + D" for n in
                range(2 * CHUNK + 5)]  # fmt: skip
-    for n, answer in enumerate(answers):
-        (folder / f"s{n:03d}.yaml").write_text(
-            f"student: s{n:03d}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n",
-            encoding="utf-8",
-        )
+    folder = _class_of(tmp_path / "class", answers)
     inline = grade_paths(RUBRIC, [folder])
     with BoundedChecker(RUBRIC, jobs=2, work=leave_a_mark) as checker:
         batch = grade_paths(RUBRIC, [folder], checker=checker)
@@ -212,31 +214,13 @@ def test_a_chunk_whose_every_file_fails_between_two_is_still_a_chunk(tmp_path, m
     from grader import grade
 
     monkeypatch.setattr(grade, "CHUNK", 2)
-    folder = tmp_path / "class"
-    folder.mkdir()
-    for n, answer in enumerate(["CD", "9CD + D", None, None, "CD + D", "2CD"]):
-        text = (
-            f"student: s{n}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n"
-            if answer is not None
-            else "answers: [unclosed\n"
-        )
-        (folder / f"s{n}.yaml").write_text(text, encoding="utf-8")
+    folder = _class_of(tmp_path / "class", ["CD", "9CD + D", None, None, "CD + D", "2CD"])
     inline = grade_paths(RUBRIC, [folder])
     with BoundedChecker(RUBRIC, jobs=1) as checker:
         batch = grade_paths(RUBRIC, [folder], checker=checker)
-    assert [r.student for r in batch.results] == ["s0", "s1", "s4", "s5"]
+    assert [r.student for r in batch.results] == ["s000", "s001", "s004", "s005"]
     assert batch.results == inline.results
     assert len(batch.failures) == 2
-
-
-def _class_of(folder: Path, answers: list[str]) -> Path:
-    folder.mkdir()
-    for n, answer in enumerate(answers):
-        (folder / f"s{n:02d}.yaml").write_text(
-            f"student: s{n}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{answer}'\n",
-            encoding="utf-8",
-        )
-    return folder
 
 
 def test_answers_the_next_chunk_remembered_are_kept_for_it_however_small_the_memory(

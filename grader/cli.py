@@ -413,10 +413,18 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
     out = Path(args.out) if args.out else None
     stored = 0
     progress = _ProgressBar()
-    connection = gradebook.connect(db_path) if db_path is not None else None
+
+    def counted(students: int) -> None:
+        nonlocal stored
+        stored += students
+
+    # Forked before this process opens the gradebook (grader/storing.py says why).
+    writer = _store_beside(paths, db_path, counted)
+    connection = None
     refused = None
     whole: dict = {}
     try:
+        connection = gradebook.connect(db_path) if db_path is not None else None
         if connection is not None:
             gradebook.save_exam(connection, exam, replace_all=from_file)
         for question in questions:
@@ -428,15 +436,10 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
             # in one naming another question is reported, never passed over.
             shared = several and bool(args.paths)
             others = frozenset(exam.question_ids) - {rubric.id} if shared else frozenset()
-
-            def counted(results) -> None:
-                nonlocal stored
-                stored += len({result.student for result in results})
-
             graded.append(
                 _grade_question(
                     rubric, paths[rubric.id], args, connection, columns, matcher, others,
-                    progress, counted,
+                    progress, counted, writer,
                 )
             )  # fmt: skip
         if refused_files and graded:
@@ -452,6 +455,11 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
     except (KeyboardInterrupt, Interrupted) as interruption:
         progress.end_line()
         signum = getattr(interruption, "signum", signal.SIGINT)
+        if writer is not None and connection is not None:
+            # The chunks sent to the writer are graded: stored and counted before the count
+            # is said (a second Ctrl-C, or a failure to store them, leaves them uncounted).
+            with contextlib.suppress(Exception, KeyboardInterrupt):
+                writer.wait(connection)
         if db_path is None:
             message = "interrupted; nothing was stored (no --db or --out), re-run to grade"
         else:
@@ -461,18 +469,31 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
             )
         raise Interrupted(signum, message) from None
     finally:
+        if writer is not None:
+            writer.close()
         if connection is not None:
             connection.close()
     return _grade_summary(graded, args, db_path, out, refused, several, whole)
 
 
+def _store_beside(paths, db_path, counted):
+    """A writer process storing a large class's results (grader/storing.py), or None."""
+    from grader import storing
+
+    largest = max(map(len, paths.values()), default=0)
+    if db_path is None or not storing.wanted(largest):
+        return None
+    return storing.StoreBeside(db_path, counted)
+
+
 def _grade_question(
-    rubric, paths, args, connection, columns, matcher, others, progress, counted
+    rubric, paths, args, connection, columns, matcher, others, progress, counted, writer
 ) -> _Graded:
     """Grade one question's files a chunk at a time, end to end: each chunk's results are
-    compared with what the gradebook held for their students before the run, stored, and
-    given out with overrides applied (`_Streamed`), then let go. Without a gradebook, the
-    results are kept in a temporary file for a student a later file claims too."""
+    compared with what the gradebook held for their students before the run, stored (by
+    `writer`, a `storing.StoreBeside`, when there is one), and given out with overrides
+    applied (`_Streamed`), then let go. Without a gradebook, the results are kept in a
+    temporary file for a student a later file claims too."""
     from grader import gradebook, regrade
 
     with _checker(rubric, args) as bounded:
@@ -512,14 +533,20 @@ def _grade_question(
         def store(results):
             # One transaction a chunk, with the new checks met since the chunk before: an
             # interruption loses at most the chunk being graded.
+            if writer is not None:
+                rows = gradebook.submission_rows(results)
+                writer.store(connection, rubric.id, run_id, rows, checker.take_checks())
+                return
             checker.write_checks()
             # Committed and counted together: a stop signal between the two would say one
             # chunk fewer stored than the gradebook holds (it waits for the commit).
             with stop_signals_blocked():
                 gradebook.store_submissions(connection, run_id, rubric.id, results)
-                counted(results)
+                counted(len({result.student for result in results}))
 
         def recall(_place, student):
+            if writer is not None:  # what it was sent, stored first
+                writer.wait(connection)
             return gradebook.stored_result(connection, rubric, student)
 
         try:
@@ -530,6 +557,8 @@ def _grade_question(
         except BaseException:
             streamed.close()
             raise
+        if writer is not None:  # every chunk stored before the run's last writes here
+            writer.wait(connection)
         checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
     gradebook.store_failures(connection, run_id, batch.failures)

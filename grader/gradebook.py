@@ -174,10 +174,8 @@ def connect(path: Path) -> sqlite3.Connection:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX)
             connection = sqlite3.connect(path, timeout=30)
-            connection.execute("PRAGMA busy_timeout=30000")
+            _set_pragmas(connection)
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            connection.execute("PRAGMA foreign_keys=ON")
             with connection:
                 connection.executescript(SCHEMA)
                 _add_missing_columns(connection)
@@ -192,6 +190,24 @@ def connect(path: Path) -> sqlite3.Connection:
         raise GradebookError(
             f"cannot open the gradebook {path}: {why} (is {where} a folder you may write to?)"
         ) from None
+    return connection
+
+
+def _set_pragmas(connection: sqlite3.Connection) -> None:
+    """The pragmas of a connection of ours (WAL mode, set once, stays with the file)."""
+    connection.execute("PRAGMA busy_timeout=30000")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+
+
+def reopen(path: Path) -> sqlite3.Connection:
+    """Another connection to a gradebook this process, or its parent, has opened (and so set
+    up) with `connect`: the same pragmas, nothing else done. `connect`'s errors."""
+    try:
+        connection = sqlite3.connect(path, timeout=30)
+        _set_pragmas(connection)
+    except sqlite3.Error as exc:
+        raise GradebookError(f"cannot open the gradebook {path}: {exc}") from None
     return connection
 
 
@@ -375,17 +391,39 @@ def store_submissions(
     order: a student given twice keeps the last. A student whose stored rows are already
     exactly these, graded under the same rubric (by SHA-256), is left alone, run and all.
     Returns how many students' rows were written."""
+    return store_rows(connection, run_id, question, submission_rows(results))
+
+
+# A student's rows as `store_rows` writes them: (student, (source, warnings), {item id: row}).
+StudentRows = tuple[str, tuple[str, str], dict[str, tuple]]
+
+
+def submission_rows(results: Sequence[SubmissionResult]) -> list[StudentRows]:
+    """The rows of `results` as the gradebook stores them (plain values, to be sent to
+    another process), one a student: a student given twice keeps the last."""
     latest = {result.student: result for result in results}
+    return [
+        (
+            result.student,
+            (result.source, json.dumps(list(result.warnings))),
+            {item.item_id: _item_row(item) for item in result.items.values()},
+        )
+        for result in latest.values()
+    ]
+
+
+def store_rows(
+    connection: sqlite3.Connection, run_id: int, question: str, rows: Sequence[StudentRows]
+) -> int:
+    """`store_submissions` of rows `submission_rows` made (one a student)."""
     with connection:
-        stored = _stored_rows(connection, run_id, question, list(latest))
+        stored = _stored_rows(connection, run_id, question, [student for student, *_ in rows])
         students, items = [], []  # what is written: each student's row, every item's row
-        for result in latest.values():
-            source = (result.source, json.dumps(list(result.warnings)))
-            rows = {item.item_id: _item_row(item) for item in result.items.values()}
-            if stored.get(result.student) == (source, rows):
+        for student, source, item_rows in rows:
+            if stored.get(student) == (source, item_rows):
                 continue
-            students.append((question, result.student, *source, run_id))
-            items.extend((question, result.student, run_id, *row) for row in rows.values())
+            students.append((question, student, *source, run_id))
+            items.extend((question, student, run_id, *row) for row in item_rows.values())
         # A statement for all the students written, not three a student.
         connection.executemany(
             "INSERT INTO submissions (question, student, source, warnings, run_id)"
@@ -535,19 +573,30 @@ class CachedChecker:
         """The new checks not yet written, written in the connection's current transaction
         (begun by this write if none is open): committed with whatever the caller commits
         next, or rolled back with it."""
+        write_check_rows(self.connection, self.take_checks())
+
+    def take_checks(self) -> list[tuple]:
+        """The new checks not yet written, as rows for `write_check_rows`, now the caller's
+        to write (this checker forgets them)."""
         unwritten, self._unwritten = self._unwritten, []
-        if unwritten:
-            self.connection.executemany(
-                "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id,"
-                " answer, result) VALUES (?, ?, ?, ?, ?)",
-                unwritten,
-            )
+        return unwritten
 
     def flush(self) -> None:
         """The new checks not yet written, written and committed."""
         if self._unwritten:
             with self.connection:
                 self.write_checks()
+
+
+def write_check_rows(connection: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+    """Checks (`CachedChecker.take_checks`) written in the connection's current transaction
+    (begun by this write if none is open, and there are rows)."""
+    if rows:
+        connection.executemany(
+            "INSERT OR REPLACE INTO check_cache (rubric_sha256, grader_code, item_id, answer,"
+            " result) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 class DamagedRow(Exception):

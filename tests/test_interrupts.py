@@ -105,6 +105,10 @@ def _spinning_workers(process: subprocess.Popen, pids: Path, count: int) -> list
     return [int(path.name) for path in pids.iterdir()]
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def _wait_until_stored(db: Path, count: int) -> None:
     """Wait until the gradebook holds `count` students (a hang guard, not a speed assertion)."""
     for _ in range(1200):
@@ -139,16 +143,21 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
         pytest.param(signal.SIGKILL, -signal.SIGKILL, id="SIGKILL to grader grade"),
     ],
 )
-def test_the_workers_die_with_grader_grade(tmp_path, cleanup, sent, exit_code):
+@pytest.mark.parametrize("writer", [False, True], ids=["stored here", "a writer process"])
+def test_the_workers_die_with_grader_grade(tmp_path, cleanup, sent, exit_code, writer, monkeypatch):
+    if writer:  # grader/storing.py's writer process, forked first
+        monkeypatch.setenv("GRADER_STORE_BESIDE_FROM", "1")
     process = _start(tmp_path, quick=0, spinning=2, jobs=2)
     cleanup(process)
     # as many workers as grader starts: one a usable core (its affinity), not one a CPU
     workers = _spinning_workers(process, tmp_path / "pids", min(2, usable_cores()))
+    children = _children(process.pid)  # the workers, and the writer if there is one
+    assert len(children) == len(workers) + writer
     os.kill(process.pid, sent)  # to grader alone, not to its process group
     process.wait(timeout=300)
     stderr = (tmp_path / "stderr").read_text()
     assert process.returncode == exit_code, stderr
-    assert wait_until_gone(workers) == [], "workers left computing after grader ended"
+    assert wait_until_gone(children) == [], "processes left running after grader ended"
     if sent != signal.SIGKILL:
         assert stderr.splitlines()[-1] == "interrupted; 0 students stored, re-run to finish"
         assert "Traceback" not in stderr
@@ -203,6 +212,46 @@ INTERRUPTED_AS_STORED = HARNESS.replace(
 @needs_proc
 def test_ctrl_c_as_a_chunk_is_committed_counts_it_stored(tmp_path, cleanup):
     process = _start(tmp_path, quick=64, spinning=2, jobs=2, harness=INTERRUPTED_AS_STORED)
+    cleanup(process)
+    process.wait(timeout=300)
+    stderr = (tmp_path / "stderr").read_text()
+    with sqlite3.connect(tmp_path / "gradebook.sqlite") as connection:
+        stored = connection.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    assert stored == 64
+    assert process.returncode == 130, stderr
+    assert stderr.splitlines() == ["interrupted; 64 students stored, re-run to finish"]
+
+
+# HARNESS with a writer process (grader/storing.py) that, the moment it has committed the first
+# chunk, sends Ctrl-C to the group: grader is then waiting for the second chunk's spinning
+# answers, the writer's word that the chunk is stored not yet read. The count must take it.
+WRITER_INTERRUPTS = HARNESS.replace(
+    "sys.exit(",
+    textwrap.dedent(
+        """
+        import signal
+        from grader import storing
+
+        write = storing._write
+        MAIN = os.getpid()
+
+
+        def write_then_interrupt(connection, chunk):
+            write(connection, chunk)
+            if os.getpid() != MAIN:
+                os.killpg(0, signal.SIGINT)
+
+
+        storing._write = write_then_interrupt
+        sys.exit(""",
+    ),
+)
+
+
+@needs_proc
+def test_ctrl_c_counts_the_chunks_a_writer_process_stored(tmp_path, cleanup, monkeypatch):
+    monkeypatch.setenv("GRADER_STORE_BESIDE_FROM", "1")
+    process = _start(tmp_path, quick=64, spinning=2, jobs=2, harness=WRITER_INTERRUPTS)
     cleanup(process)
     process.wait(timeout=300)
     stderr = (tmp_path / "stderr").read_text()

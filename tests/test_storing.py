@@ -1,0 +1,267 @@
+"""A large class's results stored by a writer process beside the main process
+(grader/storing.py): the same gradebook and outputs as storing them in the main process,
+nothing lost when the writer dies, its errors said as the main process's own."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import types
+from pathlib import Path
+
+import pytest
+
+from grader import cli, grade, gradebook, storing
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC_PATH = ROOT / "rubrics" / "22-52-q4.yaml"
+MAIN_PID = os.getpid()  # the test's process: grader's main process in these tests
+
+
+def write(folder: Path, name: str, student: str, params: str, extra: str = "") -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(
+        f"student: {student}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{params}'\n" + extra,
+        encoding="utf-8",
+    )
+
+
+def first_class(folder: Path) -> None:
+    for n in range(9):
+        write(folder, f"s{n:03d}.yaml", f"s{n:03d}", "9CD + D" if n % 2 else f"{n} C D + D")
+
+
+def second_class(folder: Path) -> None:
+    """The first class edited: answers changed, s004 claimed again by a file two chunks
+    later (recalled from the gradebook), a file that cannot be read, a new student."""
+    first_class(folder)
+    write(folder, "s002.yaml", "s002", "9CD")
+    write(folder, "s003.yaml", "s003", "K^2 C D + D")
+    write(folder, "z-late.yaml", "s004", "K C D")
+    write(folder, "s010.yaml", "s010", "9CD + D", extra="  c:\n    count: '3'\n")
+    (folder / "s003x.yaml").write_text("student: [unclosed\n", encoding="utf-8")
+
+
+def stored(db: Path) -> dict[str, list[tuple]]:
+    """What a gradebook holds of the students' results and checks, run ids aside."""
+    with sqlite3.connect(db) as connection:
+        return {
+            "submissions": connection.execute(
+                "SELECT question, student, source, warnings FROM submissions ORDER BY 1, 2"
+            ).fetchall(),
+            "item_results": connection.execute(
+                f"SELECT question, student, {gradebook._ITEM_COLUMNS} FROM item_results"
+                " ORDER BY 1, 2, 3"
+            ).fetchall(),
+            "check_cache": connection.execute(
+                "SELECT item_id, answer, result FROM check_cache ORDER BY 1, 2"
+            ).fetchall(),
+            "regrade_changes": connection.execute(
+                "SELECT * FROM regrade_changes ORDER BY 1, 2, 3, 4"
+            ).fetchall(),
+        }
+
+
+def grade_twice(tmp_path: Path, name: str, monkeypatch, capsys) -> dict:
+    """The first class graded, overrides recorded, then the second class graded again into
+    the same gradebook, two files a chunk: what each run printed, the outputs and the
+    gradebook. The classes' folders are named relative to `tmp_path` (the current folder),
+    as the results name them."""
+    monkeypatch.chdir(tmp_path)
+    first_class(Path("first"))
+    second_class(Path("second"))
+    out = Path(name)
+    monkeypatch.setattr(grade, "CHUNK", 2)
+    printed = []
+    for folder in ("first", "second"):
+        code = cli.main(["grade", folder, "--rubric", str(RUBRIC_PATH), "--out", name])
+        printed.append((code, capsys.readouterr().err))
+        if folder == "first":
+            connection = gradebook.connect(out / "gradebook.sqlite")
+            gradebook.record_override(connection, "22-52-Q4", "s001", "b.params", 1.0, "", "ta")
+            connection.close()
+    files = {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and not path.name.startswith("gradebook.sqlite")
+    }
+    return {"printed": printed, "files": files, "stored": stored(out / "gradebook.sqlite")}
+
+
+@pytest.fixture
+def here(tmp_path_factory, monkeypatch, capsys):
+    """The two runs with every result stored by the main process."""
+    monkeypatch.setenv(storing.ENV_THRESHOLD, str(10**9))
+    return grade_twice(tmp_path_factory.mktemp("here"), "out", monkeypatch, capsys)
+
+
+def beside(tmp_path: Path, monkeypatch, capsys) -> dict:
+    monkeypatch.setenv(storing.ENV_THRESHOLD, "1")
+    return grade_twice(tmp_path, "out", monkeypatch, capsys)
+
+
+def test_a_class_stored_beside_gives_what_storing_it_here_gives(
+    here, tmp_path, monkeypatch, capsys
+):
+    forked = []
+    start = storing.StoreBeside.__init__
+
+    def counted_start(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        forked.append(self._process is not None)
+
+    monkeypatch.setattr(storing.StoreBeside, "__init__", counted_start)
+    ours = beside(tmp_path, monkeypatch, capsys)
+    assert forked == [True, True]  # a writer for each run
+    for key, rows in here["stored"].items():
+        assert ours["stored"][key] == rows, key
+    assert ours == here
+    assert here["printed"][1][0] == 0
+    assert len(here["stored"]["submissions"]) == 10  # s000 to s008 and s010, none twice
+
+
+def assert_the_same_but_noted(ours: dict, here: dict, note: str) -> None:
+    """Both runs as when stored here, each saying `note` first."""
+    for (code, err), (expected_code, expected_err) in zip(
+        ours["printed"], here["printed"], strict=True
+    ):
+        assert code == expected_code == 0
+        assert err.splitlines() == [note, *expected_err.splitlines()]
+    assert ours["files"] == here["files"]
+    assert ours["stored"] == here["stored"]
+
+
+def in_the_writer() -> bool:
+    return os.getpid() != MAIN_PID
+
+
+def test_a_writer_killed_mid_class_loses_nothing(here, tmp_path, monkeypatch, capsys):
+    write_chunk = storing._write
+    written = []
+
+    def write_then_die(connection, chunk):
+        if in_the_writer() and chunk[0] == 2:  # the third chunk of a run: killed before it
+            os.kill(os.getpid(), signal.SIGKILL)
+        written.append(chunk[0])  # the main process's own list: only what it wrote
+        write_chunk(connection, chunk)
+
+    monkeypatch.setattr(storing, "_write", write_then_die)
+    ours = beside(tmp_path, monkeypatch, capsys)
+    note = (
+        "note: the gradebook's writer process is gone (it was killed by signal 9); the rest"
+        " of the class is stored by the main process"
+    )
+    assert_the_same_but_noted(ours, here, note)
+    # Each run: the chunks from the third on were stored here (the first two by the writer).
+    assert written and min(written) == 2
+
+
+def test_a_chunk_committed_but_not_said_stored_is_left_alone_when_stored_again(
+    here, tmp_path, monkeypatch, capsys
+):
+    write_chunk = storing._write
+
+    def write_then_die(connection, chunk):
+        write_chunk(connection, chunk)
+        if in_the_writer() and chunk[0] == 1:  # committed, and killed before saying so
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(storing, "_write", write_then_die)
+    store_rows = gradebook.store_rows
+    rewritten = []
+
+    def counting(connection, run_id, question, rows):
+        written = store_rows(connection, run_id, question, rows)
+        if not in_the_writer():
+            rewritten.append(written)
+        return written
+
+    monkeypatch.setattr(gradebook, "store_rows", counting)
+    ours = beside(tmp_path, monkeypatch, capsys)
+    assert ours["files"] == here["files"]
+    assert ours["stored"] == here["stored"]
+    # In each run the main process stored chunk 1 again (found as it was: none written),
+    # then the chunks after it.
+    assert rewritten[0] == 0 and all(count > 0 for count in rewritten[1:2])
+
+
+def test_a_chunk_the_writer_cannot_store_stops_the_run_with_its_error(
+    tmp_path, monkeypatch, capsys
+):
+    write_chunk = storing._write
+
+    def full_disk(connection, chunk):
+        if in_the_writer() and chunk[0] == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        write_chunk(connection, chunk)
+
+    monkeypatch.setattr(storing, "_write", full_disk)
+    monkeypatch.setenv(storing.ENV_THRESHOLD, "1")
+    monkeypatch.setattr(grade, "CHUNK", 2)
+    first_class(tmp_path / "class")
+    code = cli.main(
+        ["grade", str(tmp_path / "class"), "--rubric", str(RUBRIC_PATH), "--db",
+         str(tmp_path / "g.sqlite")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines()[-1] == "error: the gradebook cannot be used: database or disk is full"
+    # The first chunk was stored; the second, which failed, not at all (one transaction).
+    students = [row[1] for row in stored(tmp_path / "g.sqlite")["submissions"]]
+    assert students[:2] == ["s000", "s001"] and "s002" not in students
+
+
+def test_a_writer_that_cannot_be_forked_leaves_the_storing_here(
+    here, tmp_path, monkeypatch, capsys
+):
+    fork = multiprocessing.get_context("fork")
+
+    class NoProcess:  # the writer's processes only: the workers are forked as ever
+        Pipe = fork.Pipe
+
+        def Process(self, **kwargs):  # noqa: N802 (multiprocessing's name)
+            process = fork.Process(**kwargs)
+
+            def refused():
+                raise OSError(11, "Resource temporarily unavailable")
+
+            process.start = refused
+            return process
+
+    monkeypatch.setattr(
+        storing,
+        "multiprocessing",
+        types.SimpleNamespace(
+            get_context=lambda _method: NoProcess(),
+            get_all_start_methods=multiprocessing.get_all_start_methods,
+        ),
+    )
+    ours = beside(tmp_path, monkeypatch, capsys)
+    note = (
+        "note: the gradebook's writer process is gone (it could not be started (Resource"
+        " temporarily unavailable)); the rest of the class is stored by the main process"
+    )
+    assert_the_same_but_noted(ours, here, note)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "files", "wanted"),
+    [("", 2047, False), ("", 2048, True), ("5", 5, True), ("5", 4, False), ("x", 2048, True),
+     ("0", 1, True), ("0", 0, False)],
+)  # fmt: skip
+def test_a_class_is_stored_beside_from_the_threshold(monkeypatch, threshold, files, wanted):
+    monkeypatch.setenv(storing.ENV_THRESHOLD, threshold)
+    assert storing.wanted(files) is wanted
+
+
+def test_small_classes_are_stored_here_by_default(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv(storing.ENV_THRESHOLD, raising=False)
+    started = []
+    monkeypatch.setattr(storing, "StoreBeside", lambda *args: started.append(args))
+    first_class(tmp_path / "class")
+    args = ["grade", str(tmp_path / "class"), "--rubric", str(RUBRIC_PATH)]
+    assert cli.main([*args, "--db", str(tmp_path / "g.sqlite")]) == 0
+    assert started == []
+    assert len(stored(tmp_path / "g.sqlite")["submissions"]) == 9

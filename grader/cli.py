@@ -479,11 +479,13 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
 def _store_beside(paths, db_path, counted):
     """A writer process storing a large class's results (grader/storing.py), or None."""
     from grader import storing
+    from grader.submissions import count_submission_files
 
-    largest = max(map(len, paths.values()), default=0)
-    if db_path is None or not storing.wanted(largest):
+    if db_path is None:
         return None
-    return storing.StoreBeside(db_path, counted)
+    enough = storing.store_beside_from()
+    largest = max((count_submission_files(given, enough) for given in paths.values()), default=0)
+    return storing.StoreBeside(db_path, counted) if storing.wanted(largest) else None
 
 
 def _grade_question(

@@ -265,3 +265,23 @@ def test_small_classes_are_stored_here_by_default(tmp_path, monkeypatch, capsys)
     assert cli.main([*args, "--db", str(tmp_path / "g.sqlite")]) == 0
     assert started == []
     assert len(stored(tmp_path / "g.sqlite")["submissions"]) == 9
+
+
+def a_tree(root: Path) -> list[Path]:
+    """Submission files in folders and subfolders, beside files that are not submissions,
+    hidden ones and a link: what `collect_submission_files` finds in it is five files."""
+    for name in ("a.yaml", "b.md", "sub/c.yml", "sub/deeper/d.txt", "e.csv", ".hidden.yaml",
+                 ".hid/f.yaml", "notes.pdf"):  # fmt: skip
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("student: x\n", encoding="utf-8")
+    (root / "link.yaml").symlink_to(root / "a.yaml")
+    return [root, root / "a.yaml", root / "missing.yaml", root / "link.yaml"]
+
+
+@pytest.mark.parametrize("at_most", [1, 2, 4, 5, 6, 100])
+def test_a_class_is_counted_as_collected_up_to_a_bound(tmp_path, at_most):
+    from grader.submissions import collect_submission_files, count_submission_files
+
+    given = a_tree(tmp_path)
+    files, _ = collect_submission_files(given)
+    assert count_submission_files(given, at_most) == min(len(files), at_most)

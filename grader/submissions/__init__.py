@@ -9,9 +9,10 @@ row never costs the others. What the rubric makes of the answers is decided by `
 
 from __future__ import annotations
 
+import itertools
 import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -188,14 +189,7 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
         if path.is_symlink():
             unusable.append((path, "is a symbolic link; links are not followed"))
         elif path.is_dir():
-            found = []
-            for folder, subfolders, names in os.walk(path, followlinks=False):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found.extend(
-                    Path(folder) / name
-                    for name in names
-                    if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
-                )
+            found = list(_submission_files_in(path))
             if not found:
                 unusable.append((path, _no_submission_file(path)))
             files.extend(sorted(found))
@@ -204,6 +198,34 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
         else:
             unusable.append((path, "does not exist"))
     return files, unusable
+
+
+def count_submission_files(paths: Iterable[Path], at_most: int) -> int:
+    """How many submission files `collect_submission_files` would find in `paths`, counted
+    up to `at_most` (the walk stops there): a class's size, cheaply, before it is read."""
+    counted = 0
+    for path in paths:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            counted += sum(1 for _ in itertools.islice(_submission_files_in(path), at_most))
+        elif path.exists():
+            counted += 1
+        if counted >= at_most:
+            return at_most
+    return counted
+
+
+def _submission_files_in(path: Path) -> Iterator[Path]:
+    """The submission files in folder `path` and its subfolders, as the walk meets them:
+    links not followed, hidden files and folders skipped."""
+    for folder, subfolders, names in os.walk(path, followlinks=False):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        yield from (
+            Path(folder) / name
+            for name in names
+            if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
+        )
 
 
 def _no_submission_file(folder: Path) -> str:

@@ -927,15 +927,26 @@ def results_of_rows(
 ) -> list[SubmissionResult | str]:
     """`stored_results` of a chunk whose `stored_item_rows` were read already. A row met
     again (the same object, as `stored_item_rows` gives equal rows) is made into an item
-    result once: one ItemResult, immutable, in every result that has it."""
-    rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
+    result once: one ItemResult, immutable, in every result that has it (a damaged row, the
+    same DamagedRow)."""
+    items: dict[str, dict[str, ItemResult | DamagedRow]] = {s: {} for s, _, _ in chunk}
+    made: dict[int, ItemResult | DamagedRow] = {}  # the id of a row (`item_rows` holds it)
     for student, row in item_rows:
-        rows[student][row[0]] = row
-    made: dict[int, ItemResult | DamagedRow] = {}  # id of a row (all held by `rows`) -> it
+        item = made.get(id(row))
+        if item is None:
+            item = made[id(row)] = _item_or_damage(row)
+        items[student][row[0]] = item
     return [
-        _stored_result(rubric, student, source, warnings, rows[student], made)
+        _stored_result(rubric, student, source, warnings, items[student])
         for student, source, warnings in chunk
     ]
+
+
+def _item_or_damage(row: tuple) -> ItemResult | DamagedRow:
+    try:
+        return _stored_item(row)
+    except DamagedRow as damage:
+        return damage
 
 
 def _stored_result(
@@ -943,45 +954,30 @@ def _stored_result(
     student: str,
     source: str,
     warnings: str,
-    stored: dict[str, tuple],
-    made: dict[int, ItemResult | DamagedRow] | None = None,
+    stored: Mapping[str, ItemResult | DamagedRow],
 ) -> SubmissionResult | str:
-    """A student's result from their rows (`stored`: item id -> row), or what is damaged.
-    `made`: the item results (or damage) of rows already made, by the row's id; rows held
-    for as long as it is."""
-    item_id = None
+    """A student's result from their item results (`stored`: item id -> the item result made
+    of its row, or what is damaged in it), or what is damaged: the first damaged item in
+    the rubric's order, else the warnings. An item the rubric has not is left out."""
+    items = {}
+    for item_id in rubric.items:  # the rubric's order, not the database's
+        item = stored.get(item_id)
+        if item is not None:
+            if item.__class__ is DamagedRow:
+                return _damaged(f"student {student!r}, item {item_id!r}", item)
+            items[item_id] = item
     try:
-        items = {}
-        for item_id in rubric.items:  # the rubric's order, not the database's
-            row = stored.get(item_id)
-            if row is not None:
-                items[item_id] = _stored_item(row) if made is None else _made_item(row, made)
-        item_id = None
         notes = _strings(warnings, "list of warnings")
     except DamagedRow as damage:
-        where = f"student {student!r}"
-        if item_id is not None:
-            where += f", item {item_id!r}"
-        return (
-            f"the gradebook's row for {where} is damaged ({damage}); the student is "
-            "left out: grade their submission again to repair it"
-        )
+        return _damaged(f"student {student!r}", damage)
     return SubmissionResult(student, source, items, notes)
 
 
-def _made_item(row: tuple, made: dict[int, ItemResult | DamagedRow]) -> ItemResult:
-    """`_stored_item(row)`, made once for a row however many students have it (a damaged
-    row raises the same DamagedRow for each)."""
-    item = made.get(id(row))
-    if item is None:
-        try:
-            item = made[id(row)] = _stored_item(row)
-        except DamagedRow as damage:
-            made[id(row)] = damage
-            raise
-    elif item.__class__ is DamagedRow:
-        raise item
-    return item
+def _damaged(where: str, damage: DamagedRow) -> str:
+    return (
+        f"the gradebook's row for {where} is damaged ({damage}); the student is "
+        "left out: grade their submission again to repair it"
+    )
 
 
 # The fields of an item result the gradebook does not store, with their defaults.
@@ -1158,7 +1154,7 @@ def stored_result(connection: sqlite3.Connection, rubric: Rubric, student: str) 
     if row is None:
         raise GradebookError(f"no stored result for student {student!r} in {rubric.id}")
     items = {
-        item[0]: item
+        item[0]: _item_or_damage(item)
         for item in connection.execute(
             f"SELECT {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student = ?",
             (rubric.id, student),

@@ -934,59 +934,99 @@ def stored_results(
 
 def stored_item_rows(
     connection: sqlite3.Connection, question: str, chunk: Sequence[tuple[str, str, str]]
-) -> list[tuple]:
+) -> list[tuple[str, tuple]]:
     """The item rows of a chunk of rows of `stored_submissions` (at most READ_CHUNK), each
-    `(student, *_STORED_ITEM_COLUMNS)` of plain values: what `results_of_rows` makes the
-    chunk's results of (in this process, or in a process it is sent to, which then never
-    opens the gradebook: a SQLite connection, or SQLite's record of a file's locks, must
-    never cross a fork). Equal texts of the chunk are one object: a class repeats its
-    answers, readings and feedback, and pickle sends an object once (a third of the bytes on
-    the 10,000 class, docs/performance.md)."""
+    `(student, row)`, the row its `_STORED_ITEM_COLUMNS` as plain values: what
+    `results_of_rows` makes the chunk's results of (in this process, or in a process it is
+    sent to, which then never opens the gradebook: a SQLite connection, or SQLite's record of
+    a file's locks, must never cross a fork). A class repeats its answers, readings and
+    feedback, and pickle sends an object once: equal texts of the chunk are one object (the
+    chunk's own student ids among them), and so are equal rows (a third of the bytes on the
+    10,000 class, docs/performance.md), which `results_of_rows` then makes one ItemResult of."""
     marks = ", ".join("?" * len(chunk))
     rows = connection.execute(
         f"SELECT student, {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ?"
         f" AND student IN ({marks})",
         (question, *(row[0] for row in chunk)),
     )
-    one = {}.setdefault
+    one = {row[0]: row[0] for row in chunk}.setdefault
+    same = {}.setdefault
+    # Each text column's value passed through `one` (a text, None or a damaged row's bytes:
+    # never equal to a value of another type), the numbers as they are; the row, its values
+    # now one object each, passed through `same` (hashing the texts' hashes, kept). Rows equal
+    # as tuples are equal value for value: each column's affinity keeps one type for its
+    # numbers (an INTEGER column's float is never whole), and -0.0 comes back as 0.0.
     return [
-        tuple([one(value, value) if value.__class__ is str else value for value in row])
-        for row in rows
-    ]
+        (one(student, student), same(row, row))
+        for (
+            student, item_id, verdict, marks, max_marks, feedback, answer, interpretation,
+            mathml, group, diagnosis, position, caret, decision, found, notes,
+        ) in rows
+        for row in [(
+            one(item_id, item_id), one(verdict, verdict), marks, max_marks,
+            one(feedback, feedback), one(answer, answer), one(interpretation, interpretation),
+            one(mathml, mathml), one(group, group), one(diagnosis, diagnosis), position,
+            one(caret, caret), one(decision, decision), one(found, found), one(notes, notes),
+        )]
+    ]  # fmt: skip
 
 
 def results_of_rows(
-    rubric: Rubric, chunk: Sequence[tuple[str, str, str]], item_rows: Iterable[tuple]
+    rubric: Rubric, chunk: Sequence[tuple[str, str, str]], item_rows: Iterable[tuple[str, tuple]]
 ) -> list[SubmissionResult | str]:
-    """`stored_results` of a chunk whose `stored_item_rows` were read already."""
-    rows: dict[str, dict[str, tuple]] = {student: {} for student, _, _ in chunk}
-    for row in item_rows:
-        rows[row[0]][row[1]] = row[1:]
+    """`stored_results` of a chunk whose `stored_item_rows` were read already. A row met
+    again (the same object, as `stored_item_rows` gives equal rows) is made into an item
+    result once: one ItemResult, immutable, in every result that has it (a damaged row, the
+    same DamagedRow)."""
+    items: dict[str, dict[str, ItemResult | DamagedRow]] = {s: {} for s, _, _ in chunk}
+    made: dict[int, ItemResult | DamagedRow] = {}  # the id of a row (`item_rows` holds it)
+    for student, row in item_rows:
+        item = made.get(id(row))
+        if item is None:
+            item = made[id(row)] = _item_or_damage(row)
+        items[student][row[0]] = item
     return [
-        _stored_result(rubric, student, source, warnings, rows[student])
+        _stored_result(rubric, student, source, warnings, items[student])
         for student, source, warnings in chunk
     ]
 
 
-def _stored_result(
-    rubric: Rubric, student: str, source: str, warnings: str, stored: dict[str, tuple]
-) -> SubmissionResult | str:
-    """A student's result from their rows (`stored`: item id -> row), or what is damaged."""
-    where = f"student {student!r}"
+def _item_or_damage(row: tuple) -> ItemResult | DamagedRow:
     try:
-        items = {}
-        for item_id in rubric.items:  # the rubric's order, not the database's
-            if item_id in stored:
-                where = f"student {student!r}, item {item_id!r}"
-                items[item_id] = _stored_item(stored[item_id])
-        where = f"student {student!r}"
+        return _stored_item(row)
+    except DamagedRow as damage:
+        return damage
+
+
+def _stored_result(
+    rubric: Rubric,
+    student: str,
+    source: str,
+    warnings: str,
+    stored: Mapping[str, ItemResult | DamagedRow],
+) -> SubmissionResult | str:
+    """A student's result from their item results (`stored`: item id -> the item result made
+    of its row, or what is damaged in it), or what is damaged: the first damaged item in
+    the rubric's order, else the warnings. An item the rubric has not is left out."""
+    items = {}
+    for item_id in rubric.items:  # the rubric's order, not the database's
+        item = stored.get(item_id)
+        if item is not None:
+            if item.__class__ is DamagedRow:
+                return _damaged(f"student {student!r}, item {item_id!r}", item)
+            items[item_id] = item
+    try:
         notes = _strings(warnings, "list of warnings")
     except DamagedRow as damage:
-        return (
-            f"the gradebook's row for {where} is damaged ({damage}); the student is "
-            "left out: grade their submission again to repair it"
-        )
+        return _damaged(f"student {student!r}", damage)
     return SubmissionResult(student, source, items, notes)
+
+
+def _damaged(where: str, damage: DamagedRow) -> str:
+    return (
+        f"the gradebook's row for {where} is damaged ({damage}); the student is "
+        "left out: grade their submission again to repair it"
+    )
 
 
 # The fields of an item result the gradebook does not store, with their defaults.
@@ -1163,7 +1203,7 @@ def stored_result(connection: sqlite3.Connection, rubric: Rubric, student: str) 
     if row is None:
         raise GradebookError(f"no stored result for student {student!r} in {rubric.id}")
     items = {
-        item[0]: item
+        item[0]: _item_or_damage(item)
         for item in connection.execute(
             f"SELECT {_STORED_ITEM_COLUMNS} FROM item_results WHERE question = ? AND student = ?",
             (rubric.id, student),

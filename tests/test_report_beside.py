@@ -618,7 +618,9 @@ def test_a_chunk_a_child_cannot_receive_fails_the_report_and_says_why(
     assert multiprocessing.active_children() == []
 
 
-def test_equal_texts_of_a_chunk_are_read_as_one_object_and_pickled_once(seed_class, tmp_path):
+def test_equal_texts_and_rows_of_a_chunk_are_read_as_one_object_and_pickled_once(
+    seed_class, tmp_path
+):
     run, example = seed_class
     db = tmp_path / "gradebook.sqlite"
     store(db, run, drawn_class(example, 11, 30))
@@ -631,12 +633,20 @@ def test_equal_texts_of_a_chunk_are_read_as_one_object_and_pickled_once(seed_cla
         ).fetchall()
     finally:
         connection.close()
-    assert sorted(rows, key=repr) == sorted(plain, key=repr)
-    texts = [value for row in rows for value in row if isinstance(value, str)]
+    assert sorted(((student, *row) for student, row in rows), key=repr) == sorted(
+        plain, key=repr
+    )
+    texts = [value for _, row in rows for value in row if isinstance(value, str)]
     one = {}
     assert all(one.setdefault(text, text) is text for text in texts)
     assert len(set(map(id, texts))) == len(set(texts)) < len(texts)
-    assert len(pickle.dumps(rows)) < len(pickle.dumps(plain)) / 2
+    students = {student: student for student, _, _ in chunk}
+    assert all(students[student] is student for student, _ in rows)  # the chunk's own
+    distinct = {}
+    assert all(distinct.setdefault(row, row) is row for _, row in rows)
+    assert len(distinct) < len(rows)
+    sent = pickle.dumps((chunk, rows))
+    assert len(sent) < len(pickle.dumps((chunk, plain))) / 2
 
 
 @needs_fork

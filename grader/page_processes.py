@@ -21,7 +21,7 @@ and its part of the overview, which the main process writes and merges in the cl
 A child never opens the gradebook: SQLite's record of the locks a process holds on a file
 would cross the fork with the parent's open connection, and the child's own connection would
 then take no lock of its own, reading unprotected by them. Both a chunk's rows and a reply are
-larger than a socket's buffer, so a child receives in a thread of its own (`_inbox`): the main
+larger than a socket's buffer, so a child receives in a thread of its own (`inbox`): the main
 process's sending never waits for a child that is itself waiting to send its reply.
 
 Each child holds at most `IN_FLIGHT` chunks (the one it renders and the one queued in its
@@ -413,7 +413,7 @@ def _class_child_main(
     except GraderError as error:
         _reply_failed(connection, str(error))
         return
-    for message in _inbox(connection):
+    for message in inbox(connection):
         if isinstance(message, Exception):
             _reply_failed(
                 connection,
@@ -454,14 +454,16 @@ def _chunks(connection: Connection) -> Iterator[list]:
             return
 
 
-_END = object()  # what `_inbox`'s thread puts once the parent has closed its end
+_END = object()  # what `inbox`'s thread puts once the parent has closed its end
 
 
-def _inbox(connection: Connection) -> Iterator:
+def inbox(connection: Connection) -> Iterator:
     """The messages the parent sends, received by a thread as they come, while this process
-    works on the one before: the parent's `send` of a chunk larger than the socket's buffer
-    never waits on this process's own send of a reply larger than it, each waiting for the
-    other to read. At most IN_FLIGHT messages wait here (the parent sends no more). A message
+    (a page child, or grader/storing.py's writer) works on the one before: the parent's
+    `send` of a message larger than the socket's buffer never waits for this process to be
+    done with the one before, nor on this process's own send of a reply larger than it, each
+    waiting for the other to read. At most the parent's messages in flight wait here (it
+    sends no more: IN_FLIGHT for a page child). A message
     that could not be received comes as the exception that said so, the last; what the
     parent sends after it is read and dropped, so that its send still ends and it reads the
     reply saying why."""

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from grader import gradebook
 from grader.gradebook import StudentRows
+from grader.page_processes import inbox
 from grader.report import printable
 from grader.workers import WORKER_GC_THRESHOLD, become_child, stop_signals_blocked
 
@@ -83,16 +84,16 @@ def _write(connection: sqlite3.Connection, chunk: _Chunk) -> None:
 def _writer_main(connection: Connection, db: str, parent_pid: int) -> None:
     """The writer's whole life, forked: write each chunk received, in order, and reply
     ("stored", number) once it is committed, or ("failed", number, error), until the parent
-    closes the connection."""
+    closes the connection. Chunks are received by a thread (`page_processes.inbox`) as they
+    come, so that the parent's send of a chunk never waits for the chunk before to be
+    committed (`IN_FLIGHT` at most)."""
     become_child(parent_pid, bounded=False)
     # What it inherited (modules, rubrics) is not walked again; what it makes is rows.
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLD)
     database: sqlite3.Connection | None = None
-    while True:
-        try:
-            chunk = connection.recv()
-        except (EOFError, OSError):
+    for chunk in inbox(connection):  # received while the chunk before is written
+        if isinstance(chunk, Exception):  # not received whole: the parent stores the rest
             break
         try:
             if database is None:

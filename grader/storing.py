@@ -81,20 +81,21 @@ def _write(connection: sqlite3.Connection, chunk: _Chunk) -> None:
         raise
 
 
-def _writer_main(connection: Connection, db: str, parent_pid: int) -> None:
+def _writer_main(connection: Connection, parents: Connection, db: str, parent_pid: int) -> None:
     """The writer's whole life, forked: write each chunk received, in order, and reply
     ("stored", number) once it is committed, or ("failed", number, error), until the parent
     closes the connection. Chunks are received by a thread (`page_processes.inbox`) as they
     come, so that the parent's send of a chunk never waits for the chunk before to be
     committed (`IN_FLIGHT` at most)."""
     become_child(parent_pid, bounded=False)
+    parents.close()  # the parent's end, inherited: held here, it would never read as closed
     # What it inherited (modules, rubrics) is not walked again; what it makes is rows.
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLD)
     database: sqlite3.Connection | None = None
     for chunk in inbox(connection):  # received while the chunk before is written
-        if isinstance(chunk, Exception):  # not received whole: the parent stores the rest
-            break
+        if chunk is None or isinstance(chunk, Exception):  # the end; or a chunk not received
+            break  # whole: the parent stores it and the rest
         try:
             if database is None:
                 database = gradebook.reopen(Path(db))
@@ -139,7 +140,7 @@ class StoreBeside:
         ours, theirs = context.Pipe()
         process = context.Process(
             target=_writer_main,
-            args=(theirs, str(db), os.getpid()),
+            args=(theirs, ours, str(db), os.getpid()),
             name="grader-writer",
             daemon=True,
         )
@@ -193,6 +194,10 @@ class StoreBeside:
         stored by then are not counted (`wait` first to have them counted)."""
         if self._connection is None:
             return
+        # Said, not left to the connection's end: every child forked since holds a copy of
+        # this end, and the writer would not see it closed before they end.
+        with contextlib.suppress(OSError):
+            self._connection.send(None)
         self._connection.close()
         self._connection = None
         assert self._process is not None

@@ -633,9 +633,7 @@ def test_equal_texts_and_rows_of_a_chunk_are_read_as_one_object_and_pickled_once
         ).fetchall()
     finally:
         connection.close()
-    assert sorted(((student, *row) for student, row in rows), key=repr) == sorted(
-        plain, key=repr
-    )
+    assert sorted(((student, *row) for student, row in rows), key=repr) == sorted(plain, key=repr)
     texts = [value for _, row in rows for value in row if isinstance(value, str)]
     one = {}
     assert all(one.setdefault(text, text) is text for text in texts)

@@ -105,16 +105,19 @@ def beside(tmp_path: Path, monkeypatch, capsys) -> dict:
 def test_a_class_stored_beside_gives_what_storing_it_here_gives(
     here, tmp_path, monkeypatch, capsys
 ):
-    forked = []
-    start = storing.StoreBeside.__init__
+    ended = []  # each writer's exit status once closed
+    close = storing.StoreBeside.close
 
-    def counted_start(self, *args, **kwargs):
-        start(self, *args, **kwargs)
-        forked.append(self._process is not None)
+    def closing(self):
+        process = self._process
+        close(self)
+        ended.append(process.exitcode)
 
-    monkeypatch.setattr(storing.StoreBeside, "__init__", counted_start)
+    monkeypatch.setattr(storing.StoreBeside, "close", closing)
     ours = beside(tmp_path, monkeypatch, capsys)
-    assert forked == [True, True]  # a writer for each run
+    # A writer for each run, each ending by itself when closed: not killed once the wait for
+    # it ran out (every child forked since holds a copy of the parent's end).
+    assert ended == [0, 0]
     for key, rows in here["stored"].items():
         assert ours["stored"][key] == rows, key
     assert ours == here

@@ -30,7 +30,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, Template
 from markupsafe import Markup, escape
 
 from grader import page_processes
@@ -649,6 +649,16 @@ class ClassOverview:
         )
 
 
+def overview_templates() -> tuple[Template, Callable]:
+    """The overview's template and its row's (`student_row`), compiled (once a process: a
+    few hundredths of a second, which a report spends while its children work)."""
+    environment = _environment()
+    return (
+        environment.get_template("index.html"),
+        environment.get_template("_student_row.html").module.student_row,
+    )
+
+
 def student_rows(students: Iterable[StudentRow]) -> Markup:
     """The rows of the overview's table, each `_student_row.html`'s `student_row` of the
     student's texts (page, id, each part's marks and the total as `marks_text` writes them,
@@ -658,7 +668,7 @@ def student_rows(students: Iterable[StudentRow]) -> Markup:
     place of each text (`_row_frame`), and each row's texts are put in their places, escaped
     as the engine escapes them (markupsafe's `escape`, as autoescape does; a marks text,
     which a class repeats, escaped once). No student's text is put in the page but escaped."""
-    row_of = _environment().get_template("_student_row.html").module.student_row
+    row_of = overview_templates()[1]
     frames: dict[int, list[str] | None] = {}  # parts -> the row's text around its marks
     escaped: dict[str, str] = {}  # a marks text -> it escaped
     rows = []
@@ -1256,6 +1266,8 @@ def write_stored_report(
             json_text.flush()
             grades, results_json = grades_text.buffer, json_text.buffer
 
+            compiled: list[object] = []  # the overview's templates, once compiled
+
             def put_together() -> None:
                 for chunk_students, names, chunk in children.ready():
                     left_out = dict(chunk.damaged)
@@ -1277,6 +1289,8 @@ def write_stored_report(
                         for index, student in enumerate(chunk_students)
                         if index not in left_out
                     )
+                    if not compiled:  # while the children work, not once they have finished
+                        compiled.append(overview_templates())
 
             rows: list[tuple[str, str, str]] = []
             names: list[str] = []

@@ -650,8 +650,9 @@ class ClassOverview:
 
 
 def overview_templates() -> tuple[Template, Callable]:
-    """The overview's template and its row's (`student_row`), compiled (once a process: a
-    few hundredths of a second, which a report spends while its children work)."""
+    """The overview's template and its row's (`student_row`), compiled the first time (a
+    few hundredths of a second, which a report spends while its children work), then kept by
+    the environment."""
     environment = _environment()
     return (
         environment.get_template("index.html"),
@@ -687,7 +688,7 @@ def student_rows(students: Iterable[StudentRow]) -> Markup:
             if value is None:
                 value = escaped[text] = str(escape(text))
             values.append(value)
-        pieces = frame + values  # the frame's texts with the values between them
+        pieces = [""] * (len(frame) + len(values))  # the frame's texts, the values between
         pieces[0::2], pieces[1::2] = frame, values
         rows.append("".join(pieces))
     return Markup("".join(rows))
@@ -1266,8 +1267,6 @@ def write_stored_report(
             json_text.flush()
             grades, results_json = grades_text.buffer, json_text.buffer
 
-            compiled: list[object] = []  # the overview's templates, once compiled
-
             def put_together() -> None:
                 for chunk_students, names, chunk in children.ready():
                     left_out = dict(chunk.damaged)
@@ -1289,8 +1288,8 @@ def write_stored_report(
                         for index, student in enumerate(chunk_students)
                         if index not in left_out
                     )
-                    if not compiled:  # while the children work, not once they have finished
-                        compiled.append(overview_templates())
+                    # compiled while the children work (the first time; then kept)
+                    overview_templates()
 
             rows: list[tuple[str, str, str]] = []
             names: list[str] = []

@@ -703,8 +703,9 @@ def _holds(path: Path, data: bytes) -> bool:
 # need not wait for; more are synced together.
 SYNC_EACH = 8
 # Files added, at least, before `FolderWriter.sync_meanwhile` starts another sync: a class of
-# 10,000 syncs its pages about twenty times as its children write them
-SYNC_AGAIN = 512
+# 10,000 syncs its pages four times as its children write them (512, twenty times, slowed the
+# children by about as much as it saved at the end: docs/performance.md)
+SYNC_AGAIN = 2048
 
 
 def _sync_file(path: str) -> None:

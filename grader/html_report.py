@@ -30,7 +30,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, Template
 from markupsafe import Markup, escape
 
 from grader import page_processes
@@ -636,6 +636,7 @@ class ClassOverview:
             summary=summary_of(self.totals, self.review),
             histogram=histogram(self.totals, rubric.max_total),
             students=self.students,
+            student_rows=student_rows(self.students),
             item_stats=item_stats,
             verdicts=VERDICTS,
             mistakes=self.mistakes(),
@@ -646,6 +647,69 @@ class ClassOverview:
             failures=failures,
             anchor_prefix=self.anchor_prefix,
         )
+
+
+def overview_templates() -> tuple[Template, Callable]:
+    """The overview's template and its row's (`student_row`), compiled the first time (a
+    few hundredths of a second, which a report spends while its children work), then kept by
+    the environment."""
+    environment = _environment()
+    return (
+        environment.get_template("index.html"),
+        environment.get_template("_student_row.html").module.student_row,
+    )
+
+
+def student_rows(students: Iterable[StudentRow]) -> Markup:
+    """The rows of the overview's table, each `_student_row.html`'s `student_row` of the
+    student's texts (page, id, each part's marks and the total as `marks_text` writes them,
+    how many items await review), the same text, without the template engine's work for
+    every student (nine tenths of the overview of a large class when each row was rendered
+    by itself): the row is rendered once for the rows with as many parts, with a mark in
+    place of each text (`_row_frame`), and each row's texts are put in their places, escaped
+    as the engine escapes them (markupsafe's `escape`, as autoescape does; a marks text,
+    which a class repeats, escaped once). No student's text is put in the page but escaped."""
+    row_of = overview_templates()[1]
+    frames: dict[int, list[str] | None] = {}  # parts -> the row's text around its marks
+    escaped: dict[str, str] = {}  # a marks text -> it escaped
+    rows = []
+    for row in students:
+        texts = [*map(marks_text, row.parts), marks_text(row.total), str(row.review)]
+        parts = len(row.parts)
+        frame = frames.get(parts, False)
+        if frame is False:
+            frame = frames[parts] = _row_frame(row_of, parts)
+        if frame is None:  # never: the marks' "<" is in no escaped text (a test looks)
+            rows.append(str(row_of(row.page, row.student, texts[:-2], texts[-2], texts[-1])))
+            continue
+        values = [str(escape(row.page)), str(escape(row.student))]
+        for text in texts:
+            value = escaped.get(text)
+            if value is None:
+                value = escaped[text] = str(escape(text))
+            values.append(value)
+        pieces = [""] * (len(frame) + len(values))  # the frame's texts, the values between
+        pieces[0::2], pieces[1::2] = frame, values
+        rows.append("".join(pieces))
+    return Markup("".join(rows))
+
+
+def _row_frame(row_of: Callable, parts: int) -> list[str] | None:
+    """The overview's row (`row_of`, `student_row`) of a rubric of `parts` parts with a mark
+    in place of each of its texts, split at the marks: the texts before, between and after
+    them; None when the marks are not each once where they are expected."""
+    marks = [Markup(f"<grader-text-{number}-of-this-row>") for number in range(parts + 4)]
+    rest = str(row_of(marks[0], marks[1], marks[2:-2], marks[-2], marks[-1]))
+    frame = []
+    for mark in marks:
+        before, found, rest = rest.partition(mark)
+        if not found:
+            return None
+        frame.append(before)
+    frame.append(rest)
+    if any("<grader-text-" in piece for piece in frame):
+        return None
+    return frame
 
 
 @dataclass(frozen=True)
@@ -1224,6 +1288,8 @@ def write_stored_report(
                         for index, student in enumerate(chunk_students)
                         if index not in left_out
                     )
+                    # compiled while the children work (the first time; then kept)
+                    overview_templates()
 
             rows: list[tuple[str, str, str]] = []
             names: list[str] = []

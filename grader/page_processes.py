@@ -203,6 +203,8 @@ class PageProcesses:
                 child.chunks -= 1
             if child.chunks and child.process.exitcode is not None:
                 raise self._died(child)
+        # the pages adopted so far begin their way to the disk while the children write on
+        self.pages.sync_meanwhile()
 
     def _take(self, reply: tuple) -> None:
         """A child's reply to a chunk: its pages' temporary files, the writer's now."""

@@ -347,10 +347,10 @@ class FolderWriter:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self._pending: list[tuple[str, Path]] = []  # (temporary file, its final path)
+        self._pending: list[tuple[str, str]] = []  # (temporary file, its final name)
         self._streams: list[tuple[TextIO, Path]] = []  # `stream`'s, closed on leaving
-        # `start_sync`'s program, and how many of the first files pending it syncs
-        self._syncing: tuple[subprocess.Popen, int] | None = None
+        # each program `start_sync` started, and how many of the first files pending it syncs
+        self._syncing: list[tuple[subprocess.Popen, int]] = []
         # Whether the folder held nothing named as a page (`PAGE_NAME`) when the writer
         # found it: a page written then has no old page to compare with, none is looked at
         # (`write_beside`'s `fresh`). Set on entering.
@@ -385,12 +385,15 @@ class FolderWriter:
         their file system's sync, `sync -f` (GNU coreutils, Linux), a small
         program of its own, not a fork of this process (whose pages it would hold while this
         one changes them) nor a thread (whose malloc arena later workers would inherit).
-        Leaving waits for it, then syncs only the files added since (as it does without:
-        one by one when few, else their file system). Where the program cannot be started,
-        or it fails, or a file of `stream` is still open, leaving syncs every file, as
-        without."""
-        if self._syncing is not None or self._streams or len(self._pending) <= SYNC_EACH:
+        Called again, it starts another for the files added since the last (which need not
+        have ended). Leaving waits for them, then syncs only the files added since the last
+        (as it does without: one by one when few, else their file system). Where the program
+        cannot be started, or it fails, or a file of `stream` is still open, leaving syncs
+        every file from the first a failed program should have synced, as without."""
+        if self._streams or len(self._pending) <= SYNC_EACH:
             return  # a stream is still being written: synced on leaving, with the rest
+        if self._syncing and self._syncing[-1][1] == len(self._pending):
+            return  # nothing added since the last
         program = _sync_program()
         if program is None:
             return
@@ -404,26 +407,52 @@ class FolderWriter:
             )
         except OSError:  # not started (memory, a limit): synced on leaving
             return
-        self._syncing = (process, len(self._pending))
+        self._syncing.append((process, len(self._pending)))
+
+    def sync_meanwhile(self) -> None:
+        """`start_sync` while files are still being added (a report's pages, adopted as its
+        children write them), once the last program started has ended (or none has been)
+        and at least SYNC_AGAIN files have been added since: the disk is written while the
+        work goes on, and the last sync, once every file is written, has little left to
+        write where it would have had all (a class of 10,000 writes 200 MB of pages: a
+        second's wait for the disk, one core idle). A program that has not ended is never
+        waited for here."""
+        if self._syncing:
+            process, count = self._syncing[-1]
+            if process.poll() is None or len(self._pending) - count < SYNC_AGAIN:
+                return
+        elif len(self._pending) < SYNC_AGAIN:
+            return
+        self.start_sync()
 
     def _synced_beside(self) -> int:
-        """How many of the first files pending `start_sync`'s program synced (0 when it
-        failed, or none was started), waited for; when an exception is on its way, stopped."""
-        if self._syncing is None:
-            return 0
-        (process, count), self._syncing = self._syncing, None
+        """How many of the first files pending `start_sync`'s programs synced, each waited
+        for: as many as the last program of those that all succeeded (0 when the first
+        failed, or none was started). A failed program's file system may have failed to
+        write a file the programs after it were not told of (each is told of the errors
+        since it began), so none after it counts. When an exception is on its way, the
+        programs are stopped."""
+        syncing, self._syncing = self._syncing, []
+        synced, failed = 0, False
         try:
-            return count if process.wait() == 0 else 0
+            for process, count in syncing:
+                if process.wait() == 0 and not failed:
+                    synced = count
+                else:
+                    failed = True
+            return synced
         finally:
-            if process.returncode is None:  # interrupted while waiting
-                process.kill()
-                process.wait()
+            for process, _ in syncing:
+                if process.returncode is None:  # interrupted while waiting
+                    process.kill()
+                    process.wait()
 
     def adopt(self, temporary: str, name: str) -> None:
-        """A temporary file of `write_beside`, written into the folder by another process
-        while this writer holds it, put in place as `name` with the writer's own files (and
-        removed with them if the writer is left by an exception)."""
-        self._pending.append((temporary, self.folder / name))
+        """A temporary file of `write_beside` (its path, in the folder), written into the
+        folder by another process while this writer holds it, put in place as `name` with
+        the writer's own files (and removed with them if the writer is left by an
+        exception)."""
+        self._pending.append((os.path.basename(temporary), name))
 
     def remove_strays(self) -> None:
         """Remove every temporary file of ours in the folder but this writer's own (written or
@@ -432,7 +461,7 @@ class FolderWriter:
         folder is locked: none is another writer's. Called while the exception that stopped
         them is on its way: what cannot be removed is said (`say_untidied`), never raised in
         that exception's place; the next writer of the folder removes it."""
-        own = {Path(temporary).name for temporary, _ in self._pending}
+        own = {temporary for temporary, _ in self._pending}
         try:
             _remove_stale_temporaries(self.folder, "", keep=own)
         except OSError as error:
@@ -450,7 +479,7 @@ class FolderWriter:
             if path.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "it is a folder")
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
-            self._pending.append((temporary, path))
+            self._pending.append((os.path.basename(temporary), name))
             handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115  closed on leaving
         except OSError as error:
             raise OutputError(f"cannot write {path}: {_why(error)}") from None
@@ -469,35 +498,43 @@ class FolderWriter:
             if failed is not None and exc_type is None:
                 raise failed
             if exc_type is None and self._pending:
-                pending, done = self._pending, 0
-                try:
-                    unsynced = pending[self._synced_beside() :]
-                    if len(unsynced) <= SYNC_EACH:
-                        for temporary, _ in unsynced:
-                            _sync_file(temporary)
-                    else:
-                        _sync_file_system(self._lock)
-                    for temporary, path in pending:
-                        os.replace(temporary, path)
-                        done += 1
-                except OSError as error:
-                    where = pending[done][1] if done < len(pending) else self.folder
-                    raise OutputError(f"cannot write {where}: {_why(error)}") from None
-                finally:
-                    # the files put in place are no longer ours to remove
-                    self._pending = pending[done:]
+                self._put_in_place()
         finally:
             # Only when an exception is on its way (`exc_type`, or raised above): each file
             # that cannot be removed is said, never raised in its place, and the lock is let go.
-            if self._syncing is not None:
-                self._syncing[0].kill()
-                self._syncing[0].wait()
-                self._syncing = None
+            for process, _ in self._syncing:
+                process.kill()
+                process.wait()
+            self._syncing = []
             for temporary, _ in self._pending:
-                _discard(temporary)
+                _discard_at(self.folder, self._lock, temporary)
             self._pending = []
             with contextlib.suppress(OSError):  # a folder's descriptor: nothing was written
                 os.close(self._lock)  # and with it the lock
+
+    def _put_in_place(self) -> None:
+        """Every file pending synced (what `start_sync`'s programs did not), then each renamed
+        into place: by its name in the folder held open (`_lock`), no path walked for each.
+        A failure is an OutputError naming the file (the folder, for a sync); the files not
+        yet in place stay pending, removed on leaving."""
+        pending, done, fd = self._pending, 0, self._lock
+        try:
+            unsynced = pending[self._synced_beside() :]
+            if len(unsynced) <= SYNC_EACH:
+                for temporary, _ in unsynced:
+                    _sync_file(os.path.join(self.folder, temporary))
+            else:
+                _sync_file_system(fd)
+            replace = os.replace
+            for temporary, name in pending:
+                replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
+                done += 1
+        except OSError as error:
+            where = self.folder / pending[done][1] if done < len(pending) else self.folder
+            raise OutputError(f"cannot write {where}: {_why(error)}") from None
+        finally:
+            # the files put in place are no longer ours to remove
+            self._pending = pending[done:]
 
 
 def write_beside(folder: Path, name: str, data: bytes, fresh: bool = False) -> str | None:
@@ -665,6 +702,10 @@ def _holds(path: Path, data: bytes) -> bool:
 # whatever else is being written to it (another program's files), which a few files of ours
 # need not wait for; more are synced together.
 SYNC_EACH = 8
+# Files added, at least, before `FolderWriter.sync_meanwhile` starts another sync: a class of
+# 10,000 syncs its pages four times as its children write them (512, twenty times, slowed the
+# children by about as much as it saved at the end: docs/performance.md)
+SYNC_AGAIN = 2048
 
 
 def _sync_file(path: str) -> None:

@@ -229,7 +229,7 @@ def test_pages_synced_by_the_program_are_not_synced_again(tmp_path, monkeypatch)
     with FolderWriter(tmp_path) as pages:
         names = write_pages(pages, report.SYNC_EACH + 5)
         pages.start_sync()
-        assert pages._syncing is not None
+        assert pages._syncing
     assert syncs.calls == []
     assert {name: (tmp_path / name).read_bytes() for name in names} == {
         name: DATA + name.encode() for name in names
@@ -272,7 +272,7 @@ def test_a_few_pages_are_synced_each_as_before_with_no_program(tmp_path, monkeyp
     with FolderWriter(tmp_path) as pages:
         names = write_pages(pages, 3)
         pages.start_sync()
-        assert pages._syncing is None  # a few files: each synced on leaving, no program
+        assert pages._syncing == []  # a few files: each synced on leaving, no program
     assert [call.rsplit(".", 1)[0] for call in syncs.calls] == [f".{name}" for name in names]
 
 
@@ -282,7 +282,7 @@ def test_no_program_syncs_while_a_stream_is_still_written(tmp_path, monkeypatch)
         write_pages(pages, report.SYNC_EACH + 1)
         stream = pages.stream("grades.csv")
         pages.start_sync()
-        assert pages._syncing is None
+        assert pages._syncing == []
         stream.write("written after the sync would have begun\n")
     assert syncs.calls == ["fs"]
     assert (tmp_path / "grades.csv").read_text() == "written after the sync would have begun\n"
@@ -295,7 +295,7 @@ def test_a_report_failing_while_the_program_syncs_replaces_nothing_and_reaps_it(
         write_pages(pages, report.SYNC_EACH + 1)
         pages.write(PAGE, DATA)
         pages.start_sync()
-        process = pages._syncing[0]
+        process = pages._syncing[0][0]
         raise RuntimeError("the overview failed")
     assert process.returncode is not None  # reaped
     assert sorted(path.name for path in tmp_path.iterdir()) == [PAGE]

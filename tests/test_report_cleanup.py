@@ -91,7 +91,7 @@ def test_a_writer_left_by_ctrl_c_whose_files_cannot_be_removed_still_raises_ctrl
     assert lock_is_free(folder)  # let go, though removing the files failed
 
 
-def refuse_replace(source, target):
+def refuse_replace(source, target, **_dir_fds):
     raise OSError(errno.ENOSPC, "No space left on device")
 
 

@@ -457,9 +457,10 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
         signum = getattr(interruption, "signum", signal.SIGINT)
         if writer is not None and connection is not None:
             # The chunks sent to the writer are graded: stored and counted before the count
-            # is said (a second Ctrl-C, or a failure to store them, leaves them uncounted).
-            with contextlib.suppress(Exception, KeyboardInterrupt):
-                writer.wait(connection)
+            # is said (a second stop signal, or a failure to store them, leaves them
+            # uncounted).
+            with contextlib.suppress(Exception, KeyboardInterrupt, Interrupted):
+                writer.wait(connection, interrupted=True)
         if db_path is None:
             message = "interrupted; nothing was stored (no --db or --out), re-run to grade"
         else:
@@ -483,7 +484,7 @@ def _store_beside(paths, db_path, counted):
 
     if db_path is None:
         return None
-    enough = storing.store_beside_from()
+    enough = max(1, storing.store_beside_from())  # as `storing.wanted` takes it
     largest = max((count_submission_files(given, enough) for given in paths.values()), default=0)
     return storing.StoreBeside(db_path, counted) if storing.wanted(largest) else None
 

@@ -181,13 +181,19 @@ class StoreBeside:
             return
         self._sent[chunk[0]] = (chunk, students)
         try:
-            self._connection.send(chunk)
+            # Sent whole or not at all: a chunk is larger than the socket's buffer, and one
+            # cut short by Ctrl-C would leave the writer waiting for its end, and `wait` for
+            # the writer.
+            with stop_signals_blocked():
+                self._connection.send(chunk)
         except OSError:  # the writer is gone: this chunk and those unanswered, stored here
             self._lost(connection)
 
-    def wait(self, connection: sqlite3.Connection) -> None:
-        """Return once every chunk sent is stored (by the writer, or here on `connection`)."""
-        self._receive(connection, 0)
+    def wait(self, connection: sqlite3.Connection, interrupted: bool = False) -> None:
+        """Return once every chunk sent is stored (by the writer, or here on `connection`).
+        `interrupted`: a stop signal is being handled, which may have ended the writer too
+        (a signal to the group): its chunks are stored here without a word."""
+        self._receive(connection, 0, quiet=interrupted)
 
     def close(self) -> None:
         """Stop the writer: it ends once it has written what it was sent. Chunks not said
@@ -207,7 +213,7 @@ class StoreBeside:
             self._process.join()
         self._process = None
 
-    def _receive(self, connection: sqlite3.Connection, left: int) -> None:
+    def _receive(self, connection: sqlite3.Connection, left: int, quiet: bool = False) -> None:
         """Take the writer's replies until at most `left` chunks are unanswered and no reply
         is waiting; raise the error of a chunk the writer could not store."""
         while self._sent and self._connection is not None:
@@ -223,12 +229,12 @@ class StoreBeside:
                     if kind == "stored":
                         self.on_stored(students)
             except (EOFError, OSError):
-                self._lost(connection)
+                self._lost(connection, quiet)
                 return
             if kind != "stored":
                 raise error[0]
 
-    def _lost(self, connection: sqlite3.Connection) -> None:
+    def _lost(self, connection: sqlite3.Connection, quiet: bool = False) -> None:
         """The writer is gone: every chunk it has not said stored is stored here, in order."""
         assert self._connection is not None and self._process is not None
         self._connection.close()
@@ -239,7 +245,8 @@ class StoreBeside:
         why = f"it ended with exit status {code}" if code is not None else "it stopped"
         if code is not None and code < 0:
             why = f"it was killed by signal {-code}"
-        self._say_lost(why)
+        if not quiet:
+            self._say_lost(why)
         sent, self._sent = self._sent, {}
         for chunk, students in sent.values():
             self._write_here(connection, chunk, students)

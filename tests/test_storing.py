@@ -259,14 +259,26 @@ def test_a_class_is_stored_beside_from_the_threshold(monkeypatch, threshold, fil
     assert storing.wanted(files) is wanted
 
 
-def test_small_classes_are_stored_here_by_default(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv(storing.ENV_THRESHOLD, raising=False)
+@pytest.mark.parametrize(("threshold", "forked"), [(None, False), ("0", True), ("9", True)])
+def test_a_class_of_nine_is_stored_beside_from_the_threshold(
+    tmp_path, monkeypatch, threshold, forked
+):
+    if threshold is None:  # the default: 2048 files
+        monkeypatch.delenv(storing.ENV_THRESHOLD, raising=False)
+    else:
+        monkeypatch.setenv(storing.ENV_THRESHOLD, threshold)
     started = []
-    monkeypatch.setattr(storing, "StoreBeside", lambda *args: started.append(args))
+    start = storing.StoreBeside.__init__
+
+    def counted_start(self, *args):
+        started.append(args)
+        start(self, *args)
+
+    monkeypatch.setattr(storing.StoreBeside, "__init__", counted_start)
     first_class(tmp_path / "class")
     args = ["grade", str(tmp_path / "class"), "--rubric", str(RUBRIC_PATH)]
     assert cli.main([*args, "--db", str(tmp_path / "g.sqlite")]) == 0
-    assert started == []
+    assert len(started) == forked
     assert len(stored(tmp_path / "g.sqlite")["submissions"]) == 9
 
 
@@ -288,3 +300,51 @@ def test_a_class_is_counted_as_collected_up_to_a_bound(tmp_path, at_most):
     given = a_tree(tmp_path)
     files, _ = collect_submission_files(given)
     assert count_submission_files(given, at_most) == min(len(files), at_most)
+
+
+def test_ctrl_c_while_a_chunk_is_sent_leaves_the_writer_a_whole_chunk(tmp_path, monkeypatch):
+    from multiprocessing.connection import Connection
+
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(RUBRIC_PATH)
+    first_class(tmp_path / "class")
+    results = grade.grade_paths(rubric, [tmp_path / "class"]).results
+    # A chunk larger than the socket's buffer: it is sent in two writes at least.
+    rows = [
+        (student, (source * 50_000, warnings), items)
+        for student, (source, warnings), items in gradebook.submission_rows(results)
+    ]
+    counted = []
+    db = tmp_path / "g.sqlite"
+    writer = storing.StoreBeside(db, counted.append)  # before the gradebook is opened
+    connection = gradebook.connect(db)
+    run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+    send = Connection._send
+
+    def send_then_ctrl_c(self, buffer, *args):
+        send(self, buffer, *args)
+        if not sent:  # Ctrl-C after the first write of the chunk
+            sent.append(len(buffer))
+            os.kill(os.getpid(), signal.SIGINT)
+
+    sent: list[int] = []
+    monkeypatch.setattr(Connection, "_send", send_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        writer.store(connection, rubric.id, run_id, rows, [])
+    monkeypatch.setattr(Connection, "_send", send)
+
+    def hung(*_args):
+        raise AssertionError("no reply: the writer waits for the rest of a chunk cut short")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)  # a hang guard, not a speed assertion
+    try:
+        writer.wait(connection)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    writer.close()
+    assert counted == [9]
+    assert [row[1] for row in stored(db)["submissions"]] == [f"s{n:03d}" for n in range(9)]
+    connection.close()

@@ -1,6 +1,7 @@
 """What the report tests share: a class drawn from the example class, every file of an
-output folder, the temporary files left in one, and a page that fails to render (by
-`render_student` or by `ClassRenderer.page`)."""
+output folder, the temporary files left in one, a page that fails to render (by
+`render_student` or by `ClassRenderer.page`), and pages written by a `FolderWriter` with the
+syncs it makes recorded."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import random
 import signal
 from pathlib import Path
 
-from grader import html_report
+from grader import html_report, report
 from grader.model import Batch, SubmissionResult
+from grader.report import FolderWriter, page_name
 
 
 def drawn_class(batch: Batch, seed: int, size: int, ids=None) -> list[SubmissionResult]:
@@ -77,3 +79,28 @@ def kill_self():
 
 def raise_error():
     raise RuntimeError("the template broke")
+
+
+PAGE_BYTES = b"<!doctype html>\n<p>a page</p>\n"  # what `write_pages` writes, then the name
+
+
+class Syncs:
+    """Records the syncs `FolderWriter` makes itself: of its file system, of a file."""
+
+    def __init__(self, monkeypatch):
+        self.calls: list[str] = []
+        real_system, real_file = report._sync_file_system, report._sync_file
+        monkeypatch.setattr(
+            report, "_sync_file_system", lambda fd: (self.calls.append("fs"), real_system(fd))
+        )
+        monkeypatch.setattr(
+            report, "_sync_file", lambda path: (self.calls.append(Path(path).name), real_file(path))
+        )
+
+
+def write_pages(pages: FolderWriter, count: int, start: int = 0) -> list[str]:
+    """`count` pages written, of students s<start> on: their names."""
+    names = [page_name(f"s{n}") for n in range(start, start + count)]
+    for name in names:
+        pages.write(name, PAGE_BYTES + name.encode())
+    return names

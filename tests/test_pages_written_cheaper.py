@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from report_files import drawn_class, files, temporaries
+from report_files import Syncs, drawn_class, files, temporaries, write_pages
 
 from grader import html_report, report
 from grader.html_report import ClassRenderer, render_student, write_html_report
@@ -200,27 +200,6 @@ def test_a_killed_runs_temporaries_are_tidied_by_the_next_writer(tmp_path):
 
 
 # --- the pages synced by another program ---------------------------------------------------
-
-
-class Syncs:
-    """Records the syncs `FolderWriter` makes itself: of its file system, of a file."""
-
-    def __init__(self, monkeypatch):
-        self.calls: list[str] = []
-        real_system, real_file = report._sync_file_system, report._sync_file
-        monkeypatch.setattr(
-            report, "_sync_file_system", lambda fd: (self.calls.append("fs"), real_system(fd))
-        )
-        monkeypatch.setattr(
-            report, "_sync_file", lambda path: (self.calls.append(Path(path).name), real_file(path))
-        )
-
-
-def write_pages(pages: FolderWriter, count: int, start: int = 0) -> list[str]:
-    names = [page_name(f"s{n}") for n in range(start, start + count)]
-    for name in names:
-        pages.write(name, DATA + name.encode())
-    return names
 
 
 @pytest.mark.skipif(report._sync_program() is None, reason="needs sync -f (Linux)")

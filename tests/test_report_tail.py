@@ -9,10 +9,9 @@ renamed into place by their names in the folder the writer holds."""
 from __future__ import annotations
 
 import multiprocessing
-from pathlib import Path
 
 import pytest
-from report_files import drawn_class, temporaries
+from report_files import PAGE_BYTES, Syncs, drawn_class, temporaries, write_pages
 
 from grader import html_report, report
 from grader.html_report import StudentRow, _environment, student_rows
@@ -93,28 +92,6 @@ def _by_the_loop_alone(rows) -> str:
 # --- the files synced while they are still being added ----------------------------------
 
 needs_sync = pytest.mark.skipif(report._sync_program() is None, reason="needs sync -f (Linux)")
-DATA = b"<!doctype html><p>a page</p>"
-
-
-class Syncs:
-    """Records the syncs `FolderWriter` makes itself: of its file system, of a file."""
-
-    def __init__(self, monkeypatch):
-        self.calls: list[str] = []
-        real_system, real_file = report._sync_file_system, report._sync_file
-        monkeypatch.setattr(
-            report, "_sync_file_system", lambda fd: (self.calls.append("fs"), real_system(fd))
-        )
-        monkeypatch.setattr(
-            report, "_sync_file", lambda path: (self.calls.append(Path(path).name), real_file(path))
-        )
-
-
-def write_pages(pages: FolderWriter, count: int, start: int = 0) -> list[str]:
-    names = [page_name(f"s{n}") for n in range(start, start + count)]
-    for name in names:
-        pages.write(name, DATA + name.encode())
-    return names
 
 
 @needs_sync
@@ -142,7 +119,7 @@ def test_files_are_synced_as_they_are_added_and_leaving_syncs_nothing_more(tmp_p
         pages.start_sync()  # every file written: one more, the one before running or not
         assert [count for _, count in pages._syncing][-1] == 32
     assert syncs.calls == []
-    assert (tmp_path / names[-1]).read_bytes() == DATA + names[-1].encode()
+    assert (tmp_path / names[-1]).read_bytes() == PAGE_BYTES + names[-1].encode()
     assert len(list(tmp_path.glob("*.html"))) == 32
     assert temporaries(tmp_path) == []
 
@@ -221,7 +198,8 @@ def test_a_rename_that_fails_names_its_file_and_removes_the_temporaries_not_in_p
         (tmp_path / names[1]).mkdir()  # the writer found no page: not looked at until then
         (tmp_path / names[1] / "inside").write_text("kept")
     assert str(raised.value) == f"cannot write {tmp_path / names[1]}: it is a folder"
-    assert (tmp_path / names[0]).read_bytes() == DATA + names[0].encode()  # put in place first
+    # put in place first
+    assert (tmp_path / names[0]).read_bytes() == PAGE_BYTES + names[0].encode()
     assert not (tmp_path / names[2]).exists()
     assert (tmp_path / names[1] / "inside").read_text() == "kept"
     assert temporaries(tmp_path) == []

@@ -12,20 +12,13 @@ import types
 from pathlib import Path
 
 import pytest
+from test_grade_streaming import write  # one student's file: its answer to b.params
 
 from grader import cli, grade, gradebook, storing
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC_PATH = ROOT / "rubrics" / "22-52-q4.yaml"
 MAIN_PID = os.getpid()  # the test's process: grader's main process in these tests
-
-
-def write(folder: Path, name: str, student: str, params: str, extra: str = "") -> None:
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_text(
-        f"student: {student}\nquestion: 22-52-Q4\nanswers:\n  b:\n    params: '{params}'\n" + extra,
-        encoding="utf-8",
-    )
 
 
 def first_class(folder: Path) -> None:

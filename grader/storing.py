@@ -127,9 +127,9 @@ def _sendable(error: Exception) -> Exception:
 class StoreBeside:
     """Stores chunks of results through a writer process forked now: create it before this
     process opens the gradebook at `db`. `store` sends a chunk (or stores it here, once the
-    writer is gone); `wait` returns once every chunk sent is stored; `close` (or leaving it as
-    a context manager) stops the writer. `on_stored(students)` is called for each chunk once
-    it is stored, in order, with Ctrl-C held back while it counts."""
+    writer is gone); `wait` returns once every chunk sent is stored; `close` stops the
+    writer. `on_stored(students)` is called for each chunk once it is stored, in order, with
+    Ctrl-C held back while it counts."""
 
     def __init__(self, db: Path, on_stored: Callable[[int], None]):
         self.on_stored = on_stored
@@ -154,12 +154,6 @@ class StoreBeside:
             ours.close()
             self._say_lost(f"it could not be started ({error.strerror or error})")
         theirs.close()
-
-    def __enter__(self) -> StoreBeside:
-        return self
-
-    def __exit__(self, *_exc_info) -> None:
-        self.close()
 
     def store(
         self,
@@ -241,6 +235,9 @@ class StoreBeside:
         self._connection = None
         self._process.join(timeout=30)
         code = self._process.exitcode
+        if code is None:  # its connection broken, the writer still running: it is stopped
+            self._process.kill()
+            self._process.join()
         self._process = None
         why = f"it ended with exit status {code}" if code is not None else "it stopped"
         if code is not None and code < 0:

@@ -483,7 +483,7 @@ def inbox(connection: Connection) -> Iterator:
                 while os.read(connection.fileno(), 1 << 16):
                     pass
 
-    threading.Thread(target=receive, name="grader-pages-inbox", daemon=True).start()
+    threading.Thread(target=receive, name="grader-inbox", daemon=True).start()
     while (message := messages.get()) is not _END:
         yield message
         if isinstance(message, Exception):

@@ -42,7 +42,14 @@ from grader.model import Rubric
 from grader.report import printable
 from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
-from grader.workers import become_child, bound_memory, run_bounded, stop_signals_blocked
+from grader.workers import (
+    become_child,
+    beside_wanted,
+    bound_memory,
+    run_bounded,
+    stop_signals_blocked,
+    threshold_from,
+)
 
 READ_BESIDE_FROM = 2048  # files: a class smaller than this is read in the main process
 AHEAD = 3  # chunks asked of the reader before the main process needs them
@@ -58,11 +65,7 @@ Outcome = Loaded | str
 
 def read_beside_from() -> int:
     """The class size, in files, from which files are read beside the main process."""
-    value = os.environ.get(ENV_THRESHOLD, "")
-    try:
-        return max(0, int(value)) if value.strip() else READ_BESIDE_FROM
-    except ValueError:
-        return READ_BESIDE_FROM
+    return threshold_from(ENV_THRESHOLD, READ_BESIDE_FROM)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class ReadBeside:
     load: Callable[[Path, Rubric, ColumnMap | None], Loaded] = load_submissions
 
     def wanted(self, files: int) -> bool:
-        return files >= max(1, self.threshold) and "fork" in multiprocessing.get_all_start_methods()
+        return beside_wanted(files, self.threshold)
 
 
 def failed_message(path: Path | str, name: str) -> str:

@@ -43,7 +43,13 @@ from grader import gradebook
 from grader.gradebook import StudentRows
 from grader.page_processes import inbox
 from grader.report import printable
-from grader.workers import WORKER_GC_THRESHOLD, become_child, stop_signals_blocked
+from grader.workers import (
+    WORKER_GC_THRESHOLD,
+    become_child,
+    beside_wanted,
+    stop_signals_blocked,
+    threshold_from,
+)
 
 STORE_BESIDE_FROM = 2048  # files: a smaller class is stored by the main process
 IN_FLIGHT = 4  # chunks sent to the writer and not yet said stored, at most
@@ -55,18 +61,12 @@ _Chunk = tuple[int, str, int, Sequence[StudentRows], Sequence[tuple]]
 
 def store_beside_from() -> int:
     """The class size, in files, from which results are stored beside the main process."""
-    value = os.environ.get(ENV_THRESHOLD, "")
-    try:
-        return max(0, int(value)) if value.strip() else STORE_BESIDE_FROM
-    except ValueError:
-        return STORE_BESIDE_FROM
+    return threshold_from(ENV_THRESHOLD, STORE_BESIDE_FROM)
 
 
 def wanted(files: int) -> bool:
     """Whether a class of `files` files is stored beside the main process."""
-    return (
-        files >= max(1, store_beside_from()) and "fork" in multiprocessing.get_all_start_methods()
-    )
+    return beside_wanted(files, store_beside_from())
 
 
 def _write(connection: sqlite3.Connection, chunk: _Chunk) -> None:

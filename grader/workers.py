@@ -117,6 +117,22 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def threshold_from(variable: str, default: int) -> int:
+    """A class size from which work is done in a process beside the main one: the
+    environment's `variable` (tests, benches) when it holds a whole number, else `default`."""
+    value = os.environ.get(variable, "")
+    try:
+        return max(0, int(value)) if value.strip() else default
+    except ValueError:
+        return default
+
+
+def beside_wanted(files: int, threshold: int) -> bool:
+    """Whether a class of `files` files has work done beside the main process from
+    `threshold` files on (at least one), in a forked process."""
+    return files >= max(1, threshold) and "fork" in multiprocessing.get_all_start_methods()
+
+
 def become_child(parent_pid: int, bounded: bool = True) -> None:
     """What a child process of ours (a worker, the reader of grader/reading.py, a page child of
     grader/page_processes.py) does first, forked with the parent's stop signals blocked

@@ -229,10 +229,7 @@ def test_a_writer_that_cannot_be_forked_leaves_the_storing_here(
     monkeypatch.setattr(
         storing,
         "multiprocessing",
-        types.SimpleNamespace(
-            get_context=lambda _method: NoProcess(),
-            get_all_start_methods=multiprocessing.get_all_start_methods,
-        ),
+        types.SimpleNamespace(get_context=lambda _method: NoProcess()),
     )
     ours = beside(tmp_path, monkeypatch, capsys)
     note = (

@@ -9,28 +9,35 @@ Each round runs, one after another so that a slow spell of the machine falls on 
 
 - `python -c pass`: the interpreter alone;
 - `python -c "import sympy"`: the one import every check needs, the floor of any check here;
-- `grader check rubrics/22-52-q4.yaml b.params "9CD + D"`: a count;
+- `grader check rubrics/22-52-q4.yaml b.params "9CD + D"`, its output not a terminal (so
+  checked in its own process): a count;
 - `grader check rubrics/22-52-q4.yaml a.formula "<a distinct formula>"`: a formula;
 - `grader check rubrics/mha-q1.yaml a.params "3d(d+1)"`: a count with a rubric of counts
   only, which does not import numpy (a rubric with formulas or matrices needs it to load).
 
-- `grader check --warm rubrics/22-52-q4.yaml b.params "9CD + D"`, the first call (which starts
-  the warm checker, in a temporary XDG_RUNTIME_DIR, stopped before each round) and a later
-  call (the checker running, the rubric loaded): what `--warm` costs;
+- `grader check rubrics/22-52-q4.yaml b.params "9CD + D"` with its output on a terminal (a
+  pseudo-terminal), as a user at a prompt runs it: the first call (which starts the warm
+  checker, in a temporary XDG_RUNTIME_DIR, stopped before each round) and a later call (the
+  checker running, the rubric loaded);
 
 and prints, for each, the median wall time and the median CPU time (user and system, of the
 process and its workers, from wait4), then the grader's own modules and the heaviest imports
-of one `grader check` under `python -X importtime`, and the load average. For `--warm`, the
+of one `grader check` under `python -X importtime`, and the load average. At a terminal, the
 CPU time is the client's and, separately, the warm checker's for the request (its own and its
-reaped children's, read from /proc before and after; for the first call, its start). The target is under
-0.3 s of wall time on a quiet 2-core machine; on a loaded one, read the CPU time and the ratio
-to `import sympy`.
+reaped children's, read from /proc before and after; for the first call, its start). The
+target is under 0.3 s of wall time on a quiet 2-core machine; on a loaded one, read the CPU
+time and the ratio to `import sympy`.
+
+Every command runs with Python's bytecode cache, as an installed grader has it (the
+environment's PYTHONDONTWRITEBYTECODE is dropped: without the cache, each run compiles the
+grader's modules again, about 0.3 s here).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pty
 import re
 import shutil
 import statistics
@@ -58,16 +65,22 @@ COMMANDS = {
     ],
 }
 
-WARM = [PYTHON, "-m", "grader", "check", "--warm", RUBRIC, "b.params", "9CD + D"]
-WARM_ROWS = ("grader check --warm (first call)", "grader check --warm (later call)")
+AT_A_TERMINAL = [PYTHON, "-m", "grader", "check", RUBRIC, "b.params", "9CD + D"]
+WARM_ROWS = ("at a terminal (first call)", "at a terminal (later call)")
+ENVIRONMENT = {
+    key: value
+    for key, value in os.environ.items()
+    if key not in ("PYTHONDONTWRITEBYTECODE", "GRADER_WARM")
+}
 
 
 class WarmChecker:
-    """The warm checker of `grader check --warm`, in a temporary runtime folder of its own."""
+    """The warm checker that `grader check` at a terminal asks, in a temporary runtime folder
+    of its own."""
 
     def __init__(self) -> None:
         self.runtime = tempfile.mkdtemp(prefix="gwb", dir="/tmp")
-        self.environment = {**os.environ, "XDG_RUNTIME_DIR": self.runtime}
+        self.environment = {**ENVIRONMENT, "XDG_RUNTIME_DIR": self.runtime}
 
     def pid(self) -> int | None:
         """The running checker's process id, from its log."""
@@ -88,16 +101,17 @@ class WarmChecker:
         return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def call(self) -> tuple[float, float, float]:
-        """(wall s, the client's CPU s, the checker's CPU s) of one `grader check --warm`."""
+        """(wall s, the client's CPU s, the checker's CPU s) of one `grader check` at a
+        terminal."""
         before = self.cpu()
-        wall, client = timed(WARM, environment=self.environment)
+        wall, client = timed(AT_A_TERMINAL, environment=self.environment, terminal=True)
         time.sleep(0.5)  # the checker reaps the request's child within 0.2 s
         return wall, client, self.cpu() - before
 
     def stop(self) -> None:
         pid = self.pid()
         subprocess.run(
-            [*WARM[:4], "--warm", "--stop"],
+            [*AT_A_TERMINAL[:4], "--warm", "--stop"],
             env=self.environment,
             cwd=ROOT,
             capture_output=True,
@@ -112,17 +126,34 @@ class WarmChecker:
 
 
 def timed(
-    command: list[str], code: str | None = None, environment: dict | None = None
+    command: list[str],
+    code: str | None = None,
+    environment: dict | None = None,
+    terminal: bool = False,
 ) -> tuple[float, float]:
-    """(wall s, CPU s of the process and its children) of one run; `code`, a folder holding
-    another version of the grader package to run instead of ours."""
+    """(wall s, CPU s of the process and its children) of one run, its output thrown away or,
+    when `terminal`, read from a pseudo-terminal; `code`, a folder holding another version of
+    the grader package to run instead of ours."""
+    environment = environment or ENVIRONMENT
     if code:
-        environment = {**os.environ, "PYTHONPATH": code}
+        environment = {**environment, "PYTHONPATH": code}
+    screen = other = None
+    if terminal:
+        screen, other = pty.openpty()
     started = time.perf_counter()
     # `python -m` puts its working folder first on sys.path: the other version's, for it
     process = subprocess.Popen(
-        command, cwd=code or ROOT, stdout=subprocess.DEVNULL, env=environment
+        command, cwd=code or ROOT, stdout=other or subprocess.DEVNULL, env=environment
     )
+    if terminal:
+        os.close(other)
+        with open(screen, "rb", buffering=0) as output:
+            while True:
+                try:
+                    if not output.read(1 << 16):
+                        break
+                except OSError:  # EIO: the command closed the terminal
+                    break
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -134,6 +165,7 @@ def import_times(command: list[str], lines: int) -> list[tuple[int, int, str]]:
     """(self us, cumulative us, module) of every import of one run, largest cumulative first."""
     done = subprocess.run(
         [command[0], "-X", "importtime", *command[1:]],
+        env=ENVIRONMENT,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -186,7 +218,8 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         print(f"{name:<38} {wall:>7.3f} {cpu:>7.3f} {cpu / floor:>18.2f}x")
-    print(f"\n{'--warm (3 later calls a round)':<38} {'wall s':>7} {'client':>7} {'checker':>8}")
+    header = "grader check (3 later calls a round)"
+    print(f"\n{header:<38} {'wall s':>7} {'client':>7} {'checker':>8}")
     for name, runs in warm_figures.items():
         wall, client, server = (statistics.median(run[i] for run in runs) for i in range(3))
         print(f"{name:<38} {wall:>7.3f} {client:>7.3f} {server:>8.3f}")

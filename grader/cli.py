@@ -1235,12 +1235,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("item", metavar="ITEM", help="the item id, e.g. a.params")
     check.add_argument("answer", metavar="ANSWER", help="the answer as the student wrote it")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
-    check.add_argument(
+    where = check.add_mutually_exclusive_group()
+    where.add_argument(
         "--warm",
         action="store_true",
         help="ask the warm checker, a process of yours that keeps the grader imported (started "
-        "if none runs, it stops after 15 minutes unused): the same output, in a blink. "
+        "if none runs, it stops after 15 minutes unused): the same output, in a blink. The "
+        "default when the output goes to a terminal, unless GRADER_WARM=0 is set. "
         "`grader check --warm --stop` stops it",
+    )
+    where.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="check in this process, without the warm checker (the default when the output "
+        "does not go to a terminal)",
     )
     _add_bounds(check)
     check.set_defaults(run=_check)

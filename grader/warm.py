@@ -1,4 +1,5 @@
-"""`grader check --warm`: the thin client of the user's warm checker (grader/warm_checker.py).
+"""`grader check` at a terminal, or with `--warm`: the thin client of the user's warm checker
+(grader/warm_checker.py).
 
 A `grader check` process spends most of its time importing sympy and the grader, which no
 change to the check itself can save. The warm checker is a long-lived process of the user's
@@ -19,6 +20,11 @@ the check itself.
   to a log file beside the socket) and waits a bounded time for it. When none can be reached
   or started, the client says why on stderr in one line and checks in this process, as
   `grader check` does without `--warm`.
+- Who asks: `grader check --warm`, and a plain `grader check` whose output goes to a terminal
+  (a person at a prompt, trying answers one after another), unless it says `--no-warm` or
+  `GRADER_WARM=0` is set. A script, a pipe or a test checks in its own process and leaves no
+  process behind. A checker started without `--warm` says so on stderr, once, with how to
+  stop it and how to do without it.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ MAX_REPLY_BYTES = 1 << 28
 START_WAIT = 30.0  # seconds a client waits for the checker it started to listen
 IDLE_VARIABLE = "GRADER_WARM_IDLE"  # seconds without a request before the checker exits
 DEFAULT_IDLE = 900.0
+WARM_VARIABLE = "GRADER_WARM"  # "0": `grader check` at a terminal checks in its own process
 _HEADER = struct.Struct(">I")
 _PEER = struct.Struct("3i")  # struct ucred: pid, uid, gid
 
@@ -60,12 +67,30 @@ def _options(argv: list[str]) -> list[str]:
     return rest[: rest.index("--")] if "--" in rest else rest
 
 
-def wants_warm(argv: list[str]) -> bool:
-    """Whether the command line asks the warm checker: `grader check --warm ...`, not help."""
+def wants_warm(argv: list[str], at_terminal: bool | None = None) -> bool:
+    """Whether the command line goes to the warm checker: `grader check --warm ...`, or
+    `grader check ...` when `at_terminal` (by default: whether our stdout is a terminal) unless
+    it says `--no-warm` or GRADER_WARM=0 is set; never a call for help."""
     if not argv or argv[0] != "check":
         return False
     options = _options(argv)
-    return "--warm" in options and "-h" not in options and "--help" not in options
+    if {"-h", "--help", "--no-warm"} & set(options):
+        return False  # with `--warm` too, argparse says the two do not go together
+    return "--warm" in options or by_default(at_terminal)
+
+
+def by_default(at_terminal: bool | None = None) -> bool:
+    """Whether a `grader check` that does not say goes to the warm checker."""
+    if at_terminal is None:
+        at_terminal = _stdout_is_a_terminal()
+    return at_terminal and os.environ.get(WARM_VARIABLE, "").strip() != "0"
+
+
+def _stdout_is_a_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError, OSError):  # a replaced or closed stream
+        return False
 
 
 def wants_stop(argv: list[str]) -> bool:
@@ -75,8 +100,19 @@ def wants_stop(argv: list[str]) -> bool:
 
 def without_warm(argv: list[str]) -> list[str]:
     """The command line as `grader check` without `--warm` takes it."""
-    index = argv.index("--warm")  # wants_warm() found it before any `--`
+    options = _options(argv)
+    if "--warm" not in options:
+        return list(argv)  # a plain `grader check` at a terminal
+    index = argv.index("--warm")  # found before any `--`
     return argv[:index] + argv[index + 1 :]
+
+
+def idle_seconds() -> float:
+    """How long a checker started now waits for a request before it exits."""
+    try:
+        return max(0.0, float(os.environ.get(IDLE_VARIABLE, DEFAULT_IDLE)))
+    except ValueError:
+        return DEFAULT_IDLE
 
 
 # --- where the checker listens ------------------------------------------------------------------
@@ -198,11 +234,20 @@ def run_client(argv: list[str]) -> int:
     checker, or from this process when none can be used."""
     if wants_stop(argv):
         return stop_all()
+    asked = "--warm" in _options(argv)
     command = without_warm(argv)
     try:
-        reply, body = _ask_warm(command)
+        reply, body, started = _ask_warm(command)
     except Unavailable as why:
-        print(f"warning: --warm: {why}; checking in this process", file=sys.stderr, flush=True)
+        if asked:
+            print(f"warning: --warm: {why}; checking in this process", file=sys.stderr)
+        elif hasattr(socket, "AF_UNIX"):  # without them, there is nothing to say
+            print(
+                f"warning: the warm checker cannot be used: {why}; checking in this process "
+                f"(--no-warm or {WARM_VARIABLE}=0: without trying)",
+                file=sys.stderr,
+            )
+        sys.stderr.flush()
         from grader.cli import main  # the whole grader, imported as without --warm
 
         return main(command)
@@ -216,7 +261,21 @@ def run_client(argv: list[str]) -> int:
         out.buffer.write(body[offset : offset + size])
         out.buffer.flush()
         offset += size
+    if started is not None and not asked:
+        print(_started_note(started), file=sys.stderr, flush=True)
     return reply["exit"]
+
+
+def _started_note(pid: int) -> str:
+    """What a `grader check` that started a warm checker unasked tells its user."""
+    idle = idle_seconds()
+    after = f"{idle / 60:g} minutes" if idle >= 60 else f"{idle:g} s"
+    return (
+        f"note: started a warm checker (process {pid}), a process of yours that keeps the "
+        f"grader imported so that the next checks take a tenth of a second; it stops after "
+        f"{after} unused, or now on `grader check --warm --stop`. To check without it: "
+        f"--no-warm, or {WARM_VARIABLE}=0 in the environment"
+    )
 
 
 def _request(command: list[str], print_: str) -> dict:
@@ -246,7 +305,9 @@ def _columns() -> int:
         return 80
 
 
-def _ask_warm(command: list[str]) -> tuple[dict, bytes]:
+def _ask_warm(command: list[str]) -> tuple[dict, bytes, int | None]:
+    """The checker's reply and output, and the process id of the checker this call started
+    (None when one was running)."""
     if not hasattr(socket, "AF_UNIX"):
         raise Unavailable("this system has no Unix sockets")
     folder = safe_folder(socket_folder())
@@ -257,7 +318,7 @@ def _ask_warm(command: list[str]) -> tuple[dict, bytes]:
     if len(body) > MAX_REQUEST_BYTES:
         raise Unavailable(f"the request is {len(body)} bytes; the limit is {MAX_REQUEST_BYTES}")
     try:
-        return _exchange(path, request)
+        return (*_exchange(path, request), None)
     except _NotListening:
         pass
     process, log = _start(folder, path, print_)
@@ -265,9 +326,11 @@ def _ask_warm(command: list[str]) -> tuple[dict, bytes]:
     delay = 0.005
     while True:
         try:
-            return _exchange(path, request)
+            reply, body = _exchange(path, request)
         except _NotListening:
             pass
+        else:  # the checker that answered: ours, or another client's that got there first
+            return reply, body, (process.pid if reply.get("checker") == process.pid else None)
         status = process.poll()
         if status not in (None, 0):  # 0: another client's checker got there first
             raise Unavailable(f"the warm checker could not start (exit {status}; see {log})")

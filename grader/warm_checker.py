@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     _tidy(os.path.dirname(path), print_)
     _warm_up()
-    idle = _idle_seconds()
+    idle = warm.idle_seconds()
     listener = _listen(path)
     _log(f"listening on {path} (process {os.getpid()}, idle exit after {idle:g} s)")
     WarmChecker(listener, path, print_, idle, lock).serve()
@@ -69,13 +69,6 @@ def main(argv: list[str] | None = None) -> int:
 def _log(message: str) -> None:
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     print(f"{stamp} warm checker {os.getpid()}: {message}", file=sys.stderr, flush=True)
-
-
-def _idle_seconds() -> float:
-    try:
-        return max(0.0, float(os.environ.get(warm.IDLE_VARIABLE, warm.DEFAULT_IDLE)))
-    except ValueError:
-        return warm.DEFAULT_IDLE
 
 
 def _lock(path: str) -> int | None:
@@ -370,7 +363,7 @@ class WarmChecker:
             try:
                 self._become_child(connection)
                 header, body = answer(request, rubric)
-                warm.send_message(connection, header)
+                warm.send_message(connection, {**header, "checker": os.getppid()})
                 connection.sendall(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client is gone (Ctrl-C): no one to answer

@@ -16,6 +16,10 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# `grader check` run with its output on a terminal (as under `pytest -s`) asks the user's warm
+# checker, which outlives the run; a test that wants one says so (tests/test_warm_check.py).
+os.environ["GRADER_WARM"] = "0"
+
 
 @pytest.fixture(scope="module")
 def seed_class(tmp_path_factory):

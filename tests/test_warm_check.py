@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -457,25 +458,133 @@ def test_the_socket_and_its_folder_are_the_users_alone(warm_folder):
     assert path.name == f"check-{warm.fingerprint()}.sock"
 
 
+PLAIN = ["check", "r.yaml", "a", "x"]
+
+
 @pytest.mark.parametrize(
-    ("argv", "warm_", "stop", "plain"),
+    ("argv", "terminal", "variable", "warm_", "stop", "plain"),
     [
-        (["check", "--warm", "r.yaml", "a", "x"], True, False, ["check", "r.yaml", "a", "x"]),
-        (["check", "r.yaml", "a", "x", "--warm"], True, False, ["check", "r.yaml", "a", "x"]),
-        (["check", "--warm", "--stop"], True, True, ["check", "--stop"]),
-        (["check", "--stop", "--warm"], True, True, ["check", "--stop"]),
-        (["check", "r.yaml", "a", "--", "--warm"], False, False, None),
-        (["check", "--warm", "--help"], False, False, None),
-        (["check", "-h", "--warm"], False, False, None),
-        (["grade", "--warm"], False, False, None),
-        (["check", "r.yaml", "a", "x"], False, False, None),
-        ([], False, False, None),
+        (["check", "--warm", "r.yaml", "a", "x"], False, "0", True, False, PLAIN),
+        (["check", "r.yaml", "a", "x", "--warm"], False, "0", True, False, PLAIN),
+        (["check", "--warm", "--stop"], False, "0", True, True, ["check", "--stop"]),
+        (["check", "--stop", "--warm"], False, "0", True, True, ["check", "--stop"]),
+        (["check", "r.yaml", "a", "--", "--warm"], False, None, False, False, None),
+        (["check", "--warm", "--help"], True, None, False, False, None),
+        (["check", "-h", "--warm"], True, None, False, False, None),
+        (["grade", "--warm"], True, None, False, False, None),
+        (PLAIN, False, None, False, False, None),
+        ([], True, None, False, False, None),
+        # At a terminal, a plain `grader check` is warm, unless told not to be.
+        (PLAIN, True, None, True, False, PLAIN),
+        (PLAIN, True, "", True, False, PLAIN),
+        (PLAIN, True, "1", True, False, PLAIN),
+        (PLAIN, True, "0", False, False, None),
+        (PLAIN, True, " 0 ", False, False, None),
+        (["check", "r.yaml", "a", "--", "--no-warm"], True, None, True, False, None),
+        ([*PLAIN, "--no-warm"], True, None, False, False, None),
+        (["check", "--no-warm", "--warm", "r.yaml", "a", "x"], True, None, False, False, None),
+        (["check", "--help"], True, None, False, False, None),
     ],
 )
-def test_which_command_lines_go_to_the_warm_checker(argv, warm_, stop, plain):
-    assert (warm.wants_warm(argv), warm.wants_stop(argv)) == (warm_, stop)
-    if warm_:
+def test_which_command_lines_go_to_the_warm_checker(
+    monkeypatch, argv, terminal, variable, warm_, stop, plain
+):
+    if variable is None:
+        monkeypatch.delenv(warm.WARM_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(warm.WARM_VARIABLE, variable)
+    assert (warm.wants_warm(argv, terminal), warm.wants_stop(argv)) == (warm_, stop)
+    if plain is not None:
         assert warm.without_warm(argv) == plain
+
+
+def _at_a_terminal(folder: WarmFolder, *args: str, **overrides: str) -> tuple[int, bytes, bytes]:
+    """(exit code, stdout, stderr) of `grader ARGS` with its stdout on a terminal (a
+    pseudo-terminal; its line ends read back as `\n`) and its stderr on a pipe."""
+    environment = dict(folder.environment)
+    environment.pop(warm.WARM_VARIABLE, None)  # the tests' "0" (tests/conftest.py)
+    environment.update(overrides)
+    main, other = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader", *args],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=other,
+            stderr=subprocess.PIPE,
+            env=environment,
+        )
+    finally:
+        os.close(other)
+    try:
+        stdout = bytearray()
+        while True:
+            try:
+                data = os.read(main, 1 << 16)
+            except OSError:  # EIO: every holder of the terminal's other end has closed it
+                break
+            if not data:
+                break
+            stdout += data
+        stderr = process.stderr.read()
+        code = process.wait(timeout=PROCESS_TIMEOUT)
+    finally:
+        os.close(main)
+        process.stderr.close()
+    return code, bytes(stdout).replace(b"\r\n", b"\n"), stderr
+
+
+def test_at_a_terminal_grader_check_is_warm_and_says_so_when_it_starts_a_checker(warm_folder):
+    argv = ["check", RUBRIC, "b.params", "9CD"]
+    code, out, err = warm_folder.run(*argv)  # not at a terminal: in this process
+    assert warm_folder.checkers() == []
+    first = _at_a_terminal(warm_folder, *argv)
+    (pid,) = warm_folder.checkers()
+    note = first[2][len(err) :].decode()
+    assert first[:2] == (code, out) and first[2].startswith(err)
+    assert note.startswith(f"note: started a warm checker (process {pid}),")
+    assert "it stops after 2 minutes unused" in note  # the folder's GRADER_WARM_IDLE=120
+    assert "--no-warm, or GRADER_WARM=0" in note
+    # The next call finds it, and says nothing more than `grader check` does.
+    assert _at_a_terminal(warm_folder, *argv) == (code, out, err)
+    assert warm_folder.checkers() == [pid]
+
+
+@pytest.mark.parametrize(
+    ("flag", "variable"),
+    [
+        pytest.param("--no-warm", None, id="--no-warm"),
+        pytest.param(None, "0", id="GRADER_WARM=0"),
+    ],
+)
+def test_at_a_terminal_told_not_to_grader_check_starts_no_checker(warm_folder, flag, variable):
+    argv = ["check", RUBRIC, "b.params", "9CD + D"]
+    cold = warm_folder.run(*argv)
+    told = [*argv, flag] if flag else argv
+    overrides = {warm.WARM_VARIABLE: variable} if variable else {}
+    assert _at_a_terminal(warm_folder, *told, **overrides) == cold
+    assert not warm_folder.folder.exists() or warm_folder.checkers() == []
+
+
+def test_at_a_terminal_a_refused_folder_is_said_and_the_answer_checked_here(warm_folder):
+    warm_folder.folder.mkdir(mode=0o700)
+    warm_folder.folder.chmod(0o755)
+    argv = ["check", RUBRIC, "b.params", "9CD + D"]
+    code, out, err = warm_folder.run(*argv)
+    warning = (
+        f"warning: the warm checker cannot be used: the folder {warm_folder.folder} is open to "
+        "other users (mode 755; want 700); checking in this process (--no-warm or "
+        "GRADER_WARM=0: without trying)\n"
+    )
+    assert _at_a_terminal(warm_folder, *argv) == (code, out, warning.encode() + err)
+    assert warm_folder.checkers() == []
+
+
+def test_warm_and_no_warm_together_is_a_usage_error(warm_folder):
+    code, out, err = warm_folder.run("check", "--warm", "--no-warm", RUBRIC, "b.params", "9CD")
+    assert (code, out) == (2, b"")
+    assert b"argument --no-warm: not allowed with argument --warm" in err
+    assert warm_folder.checkers() == []
 
 
 def test_the_fingerprint_changes_with_a_file_of_the_package(tmp_path, monkeypatch):

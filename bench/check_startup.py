@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from machine import describe_machine  # noqa: E402
+from machine import as_installed, describe_machine  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 RUBRIC = "rubrics/22-52-q4.yaml"
@@ -67,11 +67,6 @@ COMMANDS = {
 
 AT_A_TERMINAL = [PYTHON, "-m", "grader", "check", RUBRIC, "b.params", "9CD + D"]
 WARM_ROWS = ("at a terminal (first call)", "at a terminal (later call)")
-ENVIRONMENT = {
-    key: value
-    for key, value in os.environ.items()
-    if key not in ("PYTHONDONTWRITEBYTECODE", "GRADER_WARM")
-}
 
 
 class WarmChecker:
@@ -80,7 +75,7 @@ class WarmChecker:
 
     def __init__(self) -> None:
         self.runtime = tempfile.mkdtemp(prefix="gwb", dir="/tmp")
-        self.environment = {**ENVIRONMENT, "XDG_RUNTIME_DIR": self.runtime}
+        self.environment = {**as_installed(), "XDG_RUNTIME_DIR": self.runtime}
 
     def pid(self) -> int | None:
         """The running checker's process id, from its log."""
@@ -134,9 +129,7 @@ def timed(
     """(wall s, CPU s of the process and its children) of one run, its output thrown away or,
     when `terminal`, read from a pseudo-terminal; `code`, a folder holding another version of
     the grader package to run instead of ours."""
-    environment = environment or ENVIRONMENT
-    if code:
-        environment = {**environment, "PYTHONPATH": code}
+    environment = environment or as_installed(code)
     screen = other = None
     if terminal:
         screen, other = pty.openpty()
@@ -165,7 +158,7 @@ def import_times(command: list[str], lines: int) -> list[tuple[int, int, str]]:
     """(self us, cumulative us, module) of every import of one run, largest cumulative first."""
     done = subprocess.run(
         [command[0], "-X", "importtime", *command[1:]],
-        env=ENVIRONMENT,
+        env=as_installed(),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1230,6 +1230,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="grade one answer to one item and explain the verdict",
         description="Grade one answer, e.g.: grader check rubrics/22-52-q4.yaml a.params '9CD+D'",
+        # Options in full only: the thin client of the warm checker (grader/warm.py) reads the
+        # command line without argparse, and must read it as this parser does.
+        allow_abbrev=False,
     )
     check.add_argument("rubric", metavar="RUBRIC", help="the rubric YAML file")
     check.add_argument("item", metavar="ITEM", help="the item id, e.g. a.params")

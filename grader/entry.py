@@ -1,6 +1,7 @@
-"""The `grader` command's entry point. `grader check --warm ...` goes to the thin client of
-the warm checker (grader/warm.py), which imports only the standard library; every other
-command line goes to grader.cli, which imports what the command needs."""
+"""The `grader` command's entry point. `grader check --warm ...`, and `grader check` of an
+answer at a terminal, go to the thin client of the warm checker (grader/warm.py), which imports
+only the standard library; every other command line goes to grader.cli, which imports what the
+command needs."""
 
 from __future__ import annotations
 

@@ -20,11 +20,14 @@ the check itself.
   to a log file beside the socket) and waits a bounded time for it. When none can be reached
   or started, the client says why on stderr in one line and checks in this process, as
   `grader check` does without `--warm`.
-- Who asks: `grader check --warm`, and a plain `grader check` whose output goes to a terminal
-  (a person at a prompt, trying answers one after another), unless it says `--no-warm` or
-  `GRADER_WARM=0` is set. A script, a pipe or a test checks in its own process and leaves no
-  process behind. A checker started without `--warm` says so on stderr, once, with how to
-  stop it and how to do without it.
+- Who asks: `grader check --warm`, and a `grader check` of an answer whose output goes to a
+  terminal (a person at a prompt, trying answers one after another), unless it says
+  `--no-warm`, `GRADER_WARM=0` is set or `CI` is. A command whose output is not a terminal (a
+  pipe, a file, a test) checks in its own process and leaves no process behind; so does a
+  command line that is not an answer to check as typed (a mistake, a request for help), which
+  the command answers itself. A checker started without `--warm` is said on stderr, once, with
+  how to stop it and how to do without it; one started by a call that is interrupted or cannot
+  use it is stopped.
 """
 
 from __future__ import annotations
@@ -69,21 +72,53 @@ def _options(argv: list[str]) -> list[str]:
 
 def wants_warm(argv: list[str], at_terminal: bool | None = None) -> bool:
     """Whether the command line goes to the warm checker: `grader check --warm ...`, or
-    `grader check ...` when `at_terminal` (by default: whether our stdout is a terminal) unless
-    it says `--no-warm` or GRADER_WARM=0 is set; never a call for help."""
+    `grader check RUBRIC ITEM ANSWER` when `at_terminal` (by default: whether our stdout is a
+    terminal) and nothing says otherwise (`--no-warm`, GRADER_WARM=0, CI); never a call for
+    help. (`check` takes no abbreviated option: grader/cli.py.)"""
     if not argv or argv[0] != "check":
         return False
     options = _options(argv)
     if {"-h", "--help", "--no-warm"} & set(options):
         return False  # with `--warm` too, argparse says the two do not go together
-    return "--warm" in options or by_default(at_terminal)
+    if "--warm" in options:
+        return True
+    return _an_answer_to_check(argv) and by_default(at_terminal)
+
+
+_WITH_VALUE = ("--timeout", "--memory")
+_OFF = ("0", "false", "no", "off")
+
+
+def _an_answer_to_check(argv: list[str]) -> bool:
+    """Whether `grader check ...` names a rubric, an item and an answer, with no option but
+    `--json`, `--timeout` and `--memory`: anything else (a word missing or too many, another
+    option, `--stop` without `--warm`) is a mistake, for the command itself to explain
+    without starting a checker."""
+    words, rest = 0, iter(argv[1:])
+    for word in rest:
+        if word == "--":
+            words += sum(1 for _ in rest)
+        elif word in _WITH_VALUE:
+            if next(rest, None) is None:
+                return False
+        elif word == "--json" or word.startswith(tuple(f"{name}=" for name in _WITH_VALUE)):
+            continue
+        elif word.startswith("-") and word != "-":
+            return False
+        else:
+            words += 1
+    return words == 3
 
 
 def by_default(at_terminal: bool | None = None) -> bool:
-    """Whether a `grader check` that does not say goes to the warm checker."""
+    """Whether a `grader check` that does not say goes to the warm checker: at a terminal,
+    unless GRADER_WARM is 0 (false, no, off) or CI is set (a runner that gives its jobs a
+    terminal must not be left a process)."""
     if at_terminal is None:
         at_terminal = _stdout_is_a_terminal()
-    return at_terminal and os.environ.get(WARM_VARIABLE, "").strip() != "0"
+    if os.environ.get(WARM_VARIABLE, "").strip().lower() in _OFF:
+        return False
+    return at_terminal and os.environ.get("CI", "").strip().lower() in ("", *_OFF)
 
 
 def _stdout_is_a_terminal() -> bool:
@@ -251,7 +286,7 @@ def run_client(argv: list[str]) -> int:
         from grader.cli import main  # the whole grader, imported as without --warm
 
         return main(command)
-    except KeyboardInterrupt:  # the checker sees the connection close and stops the check
+    except KeyboardInterrupt:  # a checker sees the connection close and stops the check
         print("interrupted", file=sys.stderr)
         return 130
     offset = 0
@@ -311,9 +346,13 @@ def _ask_warm(command: list[str]) -> tuple[dict, bytes, int | None]:
     if not hasattr(socket, "AF_UNIX"):
         raise Unavailable("this system has no Unix sockets")
     folder = safe_folder(socket_folder())
-    print_ = fingerprint()
+    try:
+        print_ = fingerprint()
+        request = _request(command, print_)
+    except OSError as error:  # the working folder removed, for one (getcwd names no file)
+        what = error.filename or "the working folder"
+        raise Unavailable(f"cannot read {what}: {error.strerror}") from None
     path = socket_path(folder, print_)
-    request = _request(command, print_)
     body = json.dumps(request).encode("utf-8")
     if len(body) > MAX_REQUEST_BYTES:
         raise Unavailable(f"the request is {len(body)} bytes; the limit is {MAX_REQUEST_BYTES}")
@@ -322,6 +361,17 @@ def _ask_warm(command: list[str]) -> tuple[dict, bytes, int | None]:
     except _NotListening:
         pass
     process, log = _start(folder, path, print_)
+    try:
+        return _ask_started(process, log, path, request)
+    except BaseException:  # interrupted, or it cannot be used: nothing of ours is left running
+        if process.poll() is None:
+            process.terminate()
+        raise
+
+
+def _ask_started(process, log: str, path: str, request: dict) -> tuple[dict, bytes, int | None]:
+    """The reply to `request` of the checker `process` this call started (or of another
+    client's, started at the same time)."""
     deadline = time.monotonic() + START_WAIT
     delay = 0.005
     while True:

@@ -10,11 +10,13 @@ for each process to end, so no checker outlives the tests. No assertion here is 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -128,6 +130,7 @@ def rubric_folder():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+OUT_OF_TIME = "an answer that runs out of computing time"
 CASES = [
     pytest.param(["check", RUBRIC, "b.params", "9CD + D"], ".", id="a right count"),
     pytest.param(["check", RUBRIC, "b.params", "9CD"], ".", id="a wrong count"),
@@ -142,7 +145,7 @@ CASES = [
     pytest.param(
         ["check", RUBRIC, "a.formula", FORMULA, "--timeout", "0.03"],
         ".",
-        id="an answer that runs out of computing time",
+        id=OUT_OF_TIME,
     ),
     pytest.param(
         ["check", RUBRIC, "b.params", "9CD + D", "--memory", "1"],
@@ -160,18 +163,25 @@ CASES = [
         ["check", RUBRIC, "b.params", "(" * 201 + "C" + ")" * 201], ".", id="201 nested brackets"
     ),
     pytest.param(["check", RUBRIC, "b.params", "--", "--warm"], ".", id="an answer after --"),
+    pytest.param(["check", RUBRIC, "b.params", "9CD", "--no-w"], ".", id="an abbreviated option"),
 ]
 
 
 @pytest.mark.parametrize(("argv", "where"), CASES)
-def test_warm_output_is_that_of_grader_check_byte_for_byte(warm_folder, rubric_folder, argv, where):
+def test_warm_output_is_that_of_grader_check_byte_for_byte(
+    request, warm_folder, rubric_folder, argv, where
+):
     cwd = ROOT if where == "." else rubric_folder
     cold = warm_folder.run(*argv, cwd=cwd)
     warm_argv = [argv[0], "--warm", *argv[1:]]
     first = warm_folder.run(*warm_argv, cwd=cwd)  # starts the checker
     again = warm_folder.run(*warm_argv, cwd=cwd)  # a warm one, its rubric loaded
     assert first == cold
-    assert again == cold
+    if OUT_OF_TIME not in request.node.callspec.id:
+        # A check stopped for its time is not repeatable: the second, in a checker whose
+        # memos the first filled, may finish within the 30 ms (seen on 2026-12-06).
+        assert again == cold
+    assert again[0] == cold[0]
     assert len(warm_folder.checkers()) == 1  # the second call found the first's checker
 
 
@@ -459,79 +469,120 @@ def test_the_socket_and_its_folder_are_the_users_alone(warm_folder):
 
 
 PLAIN = ["check", "r.yaml", "a", "x"]
+OFF = {warm.WARM_VARIABLE: "0"}
 
 
 @pytest.mark.parametrize(
-    ("argv", "terminal", "variable", "warm_", "stop", "plain"),
+    ("argv", "terminal", "environment", "warm_", "stop", "plain"),
     [
-        (["check", "--warm", "r.yaml", "a", "x"], False, "0", True, False, PLAIN),
-        (["check", "r.yaml", "a", "x", "--warm"], False, "0", True, False, PLAIN),
-        (["check", "--warm", "--stop"], False, "0", True, True, ["check", "--stop"]),
-        (["check", "--stop", "--warm"], False, "0", True, True, ["check", "--stop"]),
-        (["check", "r.yaml", "a", "--", "--warm"], False, None, False, False, None),
-        (["check", "--warm", "--help"], True, None, False, False, None),
-        (["check", "-h", "--warm"], True, None, False, False, None),
-        (["grade", "--warm"], True, None, False, False, None),
-        (PLAIN, False, None, False, False, None),
-        ([], True, None, False, False, None),
-        # At a terminal, a plain `grader check` is warm, unless told not to be.
-        (PLAIN, True, None, True, False, PLAIN),
-        (PLAIN, True, "", True, False, PLAIN),
-        (PLAIN, True, "1", True, False, PLAIN),
-        (PLAIN, True, "0", False, False, None),
-        (PLAIN, True, " 0 ", False, False, None),
-        (["check", "r.yaml", "a", "--", "--no-warm"], True, None, True, False, None),
-        ([*PLAIN, "--no-warm"], True, None, False, False, None),
-        (["check", "--no-warm", "--warm", "r.yaml", "a", "x"], True, None, False, False, None),
-        (["check", "--help"], True, None, False, False, None),
+        (["check", "--warm", "r.yaml", "a", "x"], False, OFF, True, False, PLAIN),
+        (["check", "r.yaml", "a", "x", "--warm"], False, OFF, True, False, PLAIN),
+        (["check", "--warm", "--stop"], False, OFF, True, True, ["check", "--stop"]),
+        (["check", "--stop", "--warm"], False, OFF, True, True, ["check", "--stop"]),
+        (["check", "r.yaml", "a", "--", "--warm"], False, {}, False, False, None),
+        (["check", "--warm", "--help"], True, {}, False, False, None),
+        (["check", "-h", "--warm"], True, {}, False, False, None),
+        (["grade", "--warm"], True, {}, False, False, None),
+        (PLAIN, False, {}, False, False, None),
+        ([], True, {}, False, False, None),
+        # At a terminal, an answer to check is warm, unless told not to be.
+        (PLAIN, True, {}, True, False, PLAIN),
+        (PLAIN, True, {warm.WARM_VARIABLE: ""}, True, False, PLAIN),
+        (PLAIN, True, {warm.WARM_VARIABLE: "1"}, True, False, PLAIN),
+        (PLAIN, True, OFF, False, False, None),
+        (PLAIN, True, {warm.WARM_VARIABLE: " 0 "}, False, False, None),
+        (PLAIN, True, {warm.WARM_VARIABLE: "Off"}, False, False, None),
+        (PLAIN, True, {warm.WARM_VARIABLE: "false"}, False, False, None),
+        (PLAIN, True, {"CI": "true"}, False, False, None),
+        (PLAIN, True, {"CI": "1"}, False, False, None),
+        (PLAIN, True, {"CI": "false"}, True, False, PLAIN),
+        (["check", "--warm", *PLAIN[1:]], True, {"CI": "true"}, True, False, PLAIN),
+        ([*PLAIN, "--no-warm"], True, {}, False, False, None),
+        (["check", "--no-warm", "--warm", *PLAIN[1:]], True, {}, False, False, None),
+        (["check", "--help"], True, {}, False, False, None),
+        (["check", "r.yaml", "a", "--", "--no-warm"], True, {}, True, False, None),
+        (["check", "r.yaml", "a", "--", "-3CD"], True, {}, True, False, None),
+        (["check", "r.yaml", "a", "-"], True, {}, True, False, None),
+        (["check", "--json", "--timeout", "5", *PLAIN[1:]], True, {}, True, False, None),
+        (["check", "--timeout=5", "--memory=64", *PLAIN[1:]], True, {}, True, False, None),
+        # Not an answer to check: the command itself says what is wrong, with no checker.
+        (["check"], True, {}, False, False, None),
+        (["check", "--stop"], True, {}, False, False, None),
+        (["check", "r.yaml", "a"], True, {}, False, False, None),
+        ([*PLAIN, "y"], True, {}, False, False, None),
+        ([*PLAIN, "--no-w"], True, {}, False, False, None),
+        (["check", "--war", *PLAIN[1:]], True, {}, False, False, None),
+        (["check", "-3CD", *PLAIN[1:3]], True, {}, False, False, None),
+        ([*PLAIN, "--timeout"], True, {}, False, False, None),
+        ([*PLAIN, "--version"], True, {}, False, False, None),
     ],
 )
 def test_which_command_lines_go_to_the_warm_checker(
-    monkeypatch, argv, terminal, variable, warm_, stop, plain
+    monkeypatch, argv, terminal, environment, warm_, stop, plain
 ):
-    if variable is None:
-        monkeypatch.delenv(warm.WARM_VARIABLE, raising=False)
-    else:
-        monkeypatch.setenv(warm.WARM_VARIABLE, variable)
+    for name in (warm.WARM_VARIABLE, "CI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     assert (warm.wants_warm(argv, terminal), warm.wants_stop(argv)) == (warm_, stop)
-    if plain is not None:
-        assert warm.without_warm(argv) == plain
+    if warm_:
+        assert warm.without_warm(argv) == (plain or argv)
+
+
+class AtATerminal:
+    """`grader ARGS` in a process of its own, its stdout on a terminal (a pseudo-terminal; its
+    line ends read back as `\n`) and its stderr on a pipe, both read as they come: the tests'
+    GRADER_WARM=0 (tests/conftest.py) and CI left out unless given."""
+
+    def __init__(self, folder: WarmFolder, *args: str, cwd: Path = ROOT, **overrides: str):
+        environment = dict(folder.environment)
+        for name in (warm.WARM_VARIABLE, "CI"):
+            environment.pop(name, None)
+        environment.update(overrides)
+        self.main, other = pty.openpty()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grader", *args],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=other,
+                stderr=subprocess.PIPE,
+                env=environment,
+            )
+        finally:
+            os.close(other)
+
+    def finish(self) -> tuple[int, bytes, bytes]:
+        """(exit code, stdout, stderr), within PROCESS_TIMEOUT (else the process is killed and
+        the test fails)."""
+        errors = self.process.stderr.fileno()
+        read = {self.main: bytearray(), errors: bytearray()}
+        open_ = set(read)
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        try:
+            while open_:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.process.kill()
+                    pytest.fail(f"grader did not end within {PROCESS_TIMEOUT} s")
+                for stream in select.select(list(open_), [], [], left)[0]:
+                    try:
+                        data = os.read(stream, 1 << 16)
+                    except OSError:  # EIO: every holder of the terminal's other end closed it
+                        data = b""
+                    read[stream] += data
+                    if not data:
+                        open_.discard(stream)
+            code = self.process.wait(timeout=PROCESS_TIMEOUT)
+        finally:
+            os.close(self.main)
+            self.process.stderr.close()
+        stdout = bytes(read[self.main]).replace(b"\r\n", b"\n")
+        return code, stdout, bytes(read[errors])
 
 
 def _at_a_terminal(folder: WarmFolder, *args: str, **overrides: str) -> tuple[int, bytes, bytes]:
-    """(exit code, stdout, stderr) of `grader ARGS` with its stdout on a terminal (a
-    pseudo-terminal; its line ends read back as `\n`) and its stderr on a pipe."""
-    environment = dict(folder.environment)
-    environment.pop(warm.WARM_VARIABLE, None)  # the tests' "0" (tests/conftest.py)
-    environment.update(overrides)
-    main, other = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "grader", *args],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=other,
-            stderr=subprocess.PIPE,
-            env=environment,
-        )
-    finally:
-        os.close(other)
-    try:
-        stdout = bytearray()
-        while True:
-            try:
-                data = os.read(main, 1 << 16)
-            except OSError:  # EIO: every holder of the terminal's other end has closed it
-                break
-            if not data:
-                break
-            stdout += data
-        stderr = process.stderr.read()
-        code = process.wait(timeout=PROCESS_TIMEOUT)
-    finally:
-        os.close(main)
-        process.stderr.close()
-    return code, bytes(stdout).replace(b"\r\n", b"\n"), stderr
+    return AtATerminal(folder, *args, **overrides).finish()
 
 
 def test_at_a_terminal_grader_check_is_warm_and_says_so_when_it_starts_a_checker(warm_folder):
@@ -578,6 +629,75 @@ def test_at_a_terminal_a_refused_folder_is_said_and_the_answer_checked_here(warm
     )
     assert _at_a_terminal(warm_folder, *argv) == (code, out, warning.encode() + err)
     assert warm_folder.checkers() == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["check", RUBRIC, "b.params"], id="a word missing"),
+        pytest.param(["check"], id="no word"),
+        pytest.param(["check", "--stop"], id="--stop without --warm"),
+        pytest.param(["check", RUBRIC, "b.params", "9CD", "--no-w"], id="an abbreviated option"),
+    ],
+)
+def test_at_a_terminal_a_mistake_is_said_by_the_command_with_no_checker(warm_folder, argv):
+    cold = warm_folder.run(*argv)
+    assert cold[0] == 2 and cold[1] == b""  # argparse's usage error
+    assert _at_a_terminal(warm_folder, *argv) == cold
+    assert not warm_folder.folder.exists() or warm_folder.checkers() == []
+
+
+def _checker_processes(folder: WarmFolder) -> list[int]:
+    """The processes, alive, started as warm checkers of `folder` (their command line names
+    its socket), whether or not they got as far as listening."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and alive(int(entry.name)):
+            with contextlib.suppress(OSError):
+                words = (entry / "cmdline").read_bytes().split(b"\0")
+                if any(word.startswith(os.fsencode(folder.folder)) for word in words):
+                    found.append(int(entry.name))
+    return found
+
+
+def test_at_a_terminal_ctrl_c_while_the_checker_starts_stops_it(warm_folder):
+    started = AtATerminal(warm_folder, "check", RUBRIC, "b.params", "9CD")
+    deadline = time.monotonic() + PROCESS_TIMEOUT
+    while not (checkers := _checker_processes(warm_folder)):
+        assert time.monotonic() < deadline and started.process.poll() is None
+        time.sleep(0.01)
+    started.process.send_signal(signal.SIGINT)
+    code, out, err = started.finish()
+    assert (code, out, err) == (130, b"", b"interrupted\n")
+    assert all(_wait_gone(pid, kill_after=30) for pid in checkers)
+
+
+def test_at_a_terminal_a_removed_working_folder_is_said_and_the_answer_checked_here(
+    warm_folder, rubric_folder
+):
+    gone = rubric_folder / "gone"
+    gone.mkdir()
+    argv = ["check", str(rubric_folder / "tiny.yaml"), "a.params", "CD + D"]
+    code, out, err = warm_folder.run(*argv)
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
+    command = ["sh", "-c", script, "sh", str(gone), sys.executable, "-m", "grader", *argv]
+    environment = {
+        k: v for k, v in warm_folder.environment.items() if k not in (warm.WARM_VARIABLE, "CI")
+    }
+    main, other = pty.openpty()
+    try:
+        done = subprocess.run(
+            command, stdout=other, stderr=subprocess.PIPE, env=environment, timeout=PROCESS_TIMEOUT
+        )
+    finally:
+        os.close(other)
+        os.close(main)
+    warning = (
+        "warning: the warm checker cannot be used: cannot read the working folder: No such file "
+        "or directory; checking in this process (--no-warm or GRADER_WARM=0: without trying)\n"
+    )
+    assert (done.returncode, done.stderr) == (code, warning.encode() + err)
+    assert not warm_folder.folder.exists() or warm_folder.checkers() == []
 
 
 def test_warm_and_no_warm_together_is_a_usage_error(warm_folder):

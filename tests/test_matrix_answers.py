@@ -7,12 +7,14 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.grade import grade_answer, grade_paths
 from grader.html_report import trusted_mathml
 from grader.kinds import kind_of
+from grader.kinds.matrix.evaluate import NotComparable, inverse
 from grader.kinds.matrix.parse import parse_matrix
 from grader.rubric import load_rubric, load_rubric_text
 
@@ -871,6 +873,38 @@ def test_an_answer_of_another_shape_says_so(answer, feedback):
         "shape",
         (feedback,),
     )
+
+
+def _singular_product() -> np.ndarray:
+    """WᵀW for a W wider than tall: singular, but not exactly (its LU pivots are rounding)."""
+    wide = np.random.default_rng(1).standard_normal((4, 5))
+    return wide.T @ wide
+
+
+@pytest.mark.parametrize(
+    ("matrix", "singular"),
+    [
+        pytest.param(np.array([[1.0, 2.0], [2.0, 4.0]]), True, id="exactly singular"),
+        pytest.param(
+            np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]),
+            True,
+            id="singular up to rounding (1..9)",
+        ),
+        pytest.param(_singular_product(), True, id="a singular product WᵀW"),
+        pytest.param(np.zeros((3, 3)), True, id="zero"),
+        pytest.param(np.array([[2.0, 1.0], [1.0, 3.0]]), False, id="well conditioned"),
+        pytest.param(np.eye(4) * 1e-6, False, id="small but well conditioned"),
+    ],
+)
+def test_an_inverse_of_a_singular_matrix_is_not_comparable_on_any_machine(matrix, singular):
+    # LAPACK raises only for an exact zero pivot: the singular product gave entries of 1e15,
+    # not an error, on an Intel machine, and its answer an `incorrect` where it had been
+    # `needs_review` on an AMD one.
+    if singular:
+        with pytest.raises(NotComparable):
+            inverse(matrix)
+    else:
+        assert np.allclose(inverse(matrix) @ matrix, np.eye(len(matrix)))
 
 
 NOT_COMPARABLE = (

@@ -27,6 +27,10 @@ np = lazy_import("numpy")  # imported when a matrix is first checked
 
 DRAWS = 2  # random draws at each size set
 RELATIVE_TOLERANCE = 1e-7
+# Past it, a matrix is singular up to rounding and its inverse is noise. A random matrix of the
+# rubric's sizes is conditioned far below it; a singular one (WᵀW with W wider than tall) is
+# at 1e16 and more.
+CONDITION_LIMIT = 1e12
 
 
 class NotComparable(Exception):
@@ -131,12 +135,7 @@ def _value(node: Node, point: Point):
     if op == "transpose":
         return np.transpose(args[0]) if np.ndim(args[0]) == 2 else args[0]
     if op == "inverse":
-        if np.ndim(args[0]) == 2:
-            try:
-                return np.linalg.inv(args[0])
-            except np.linalg.LinAlgError as error:
-                raise NotComparable("a matrix to invert is singular") from error
-        return np.float64(1.0) / args[0]
+        return inverse(args[0]) if np.ndim(args[0]) == 2 else np.float64(1.0) / args[0]
     if op == "power":
         exponent = np.float64(node.value.numerator) / np.float64(node.value.denominator)
         return np.power(args[0], exponent) if args[0] >= 0 else np.float64("nan")
@@ -149,6 +148,21 @@ def _value(node: Node, point: Point):
     if op == "maximum":
         return np.maximum(args[0], args[1])
     raise ValueError(f"unknown operation {op!r}")
+
+
+def inverse(matrix) -> np.ndarray:
+    """The inverse of a square matrix; NotComparable when it is singular, exactly or up to
+    rounding. LAPACK refuses only a pivot that is exactly zero, which depends on the machine's
+    BLAS: the inverse of a singular WᵀW was an error on one machine and entries of 1e15 on
+    another (2026-12-06), and so the verdict on an answer."""
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            condition = np.linalg.cond(matrix)
+        if not condition <= CONDITION_LIMIT:  # NaN and infinity too
+            raise NotComparable("a matrix to invert is singular")
+        return np.linalg.inv(matrix)
+    except np.linalg.LinAlgError as error:
+        raise NotComparable("a matrix to invert is singular") from error
 
 
 def as_matrix(value) -> np.ndarray:

@@ -136,7 +136,11 @@ def timed(
     started = time.perf_counter()
     # `python -m` puts its working folder first on sys.path: the other version's, for it
     process = subprocess.Popen(
-        command, cwd=code or ROOT, stdout=other or subprocess.DEVNULL, env=environment
+        command,
+        cwd=code or ROOT,
+        stdout=other or subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL if terminal else None,  # the note of a checker started
+        env=environment,
     )
     if terminal:
         os.close(other)

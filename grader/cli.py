@@ -1244,7 +1244,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the warm checker, a process of yours that keeps the grader imported (started "
         "if none runs, it stops after 15 minutes unused): the same output, in a blink. The "
-        "default when the output goes to a terminal, unless GRADER_WARM=0 is set. "
+        "default when the output goes to a terminal, unless GRADER_WARM=0 or CI is set. "
         "`grader check --warm --stop` stops it",
     )
     where.add_argument(

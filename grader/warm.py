@@ -48,7 +48,7 @@ MAX_REPLY_BYTES = 1 << 28
 START_WAIT = 30.0  # seconds a client waits for the checker it started to listen
 IDLE_VARIABLE = "GRADER_WARM_IDLE"  # seconds without a request before the checker exits
 DEFAULT_IDLE = 900.0
-WARM_VARIABLE = "GRADER_WARM"  # "0": `grader check` at a terminal checks in its own process
+WARM_VARIABLE = "GRADER_WARM"  # 0 (false, no, off): at a terminal too, check in the process
 _HEADER = struct.Struct(">I")
 _PEER = struct.Struct("3i")  # struct ucred: pid, uid, gid
 

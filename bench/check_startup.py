@@ -39,6 +39,7 @@ import argparse
 import os
 import pty
 import re
+import select
 import shutil
 import statistics
 import subprocess
@@ -66,6 +67,8 @@ COMMANDS = {
 }
 
 AT_A_TERMINAL = [PYTHON, "-m", "grader", "check", RUBRIC, "b.params", "9CD + D"]
+# A run at a terminal that has not closed it by then is stopped, and the benchmark with it.
+RUN_DEADLINE_S = 120
 WARM_ROWS = ("at a terminal (first call)", "at a terminal (later call)")
 
 
@@ -144,8 +147,14 @@ def timed(
     )
     if terminal:
         os.close(other)
+        deadline = started + RUN_DEADLINE_S
         with open(screen, "rb", buffering=0) as output:
             while True:
+                left = deadline - time.perf_counter()
+                if left <= 0 or not select.select([output], [], [], left)[0]:
+                    process.kill()
+                    process.wait()
+                    raise SystemExit(f"{' '.join(command)} did not finish in {RUN_DEADLINE_S} s")
                 try:
                     if not output.read(1 << 16):
                         break

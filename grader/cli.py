@@ -56,6 +56,7 @@ from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
 from grader.submissions import collect_submission_files, names_its_question
 from grader.submissions.lms_export import read_column_map
+from grader.warm import answers_as_words
 from grader.workers import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -1458,8 +1459,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line read, an answer to `grader check` that starts with `-` among its
+    words (`warm.answers_as_words`)."""
+    return build_parser().parse_args(answers_as_words(argv))
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     code = _run(args)
     if argv is None and args.run is _check:
         # `grader check` as a program: its answer is printed and nothing it holds needs

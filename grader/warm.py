@@ -103,11 +103,40 @@ def _an_answer_to_check(argv: list[str]) -> bool:
                 return False
         elif word == "--json" or word.startswith(tuple(f"{name}=" for name in _WITH_VALUE)):
             continue
-        elif word.startswith("-") and word != "-":
+        elif _an_option(word, words):
             return False
         else:
             words += 1
     return words == 3
+
+
+def _an_option(word: str, words_before: int) -> bool:
+    """Whether a word of `grader check`'s command line, after `words_before` words that are
+    not options, is an option. A word that starts with `-` is one, except the answer's:
+    `check` has no short option but `-h`, so after the rubric and the item, `-D` or
+    `-\\sigma(x)` is the answer (argparse alone would take it for an unknown option)."""
+    if not word.startswith("-") or word in ("-", "--"):
+        return False
+    return word == "-h" or word.startswith("--") or words_before != 2
+
+
+def answers_as_words(argv: list[str]) -> list[str]:
+    """`grader check`'s command line as argparse must be given it, an answer that starts with
+    `-` (see `_an_option`) moved after a `--`: the options first, then `--`, then the words in
+    their order. Any other command line as it is."""
+    if argv[:1] != ["check"] or "--" in argv:
+        return list(argv)
+    options, words, rest = [], [], iter(argv[1:])
+    for word in rest:
+        if word in _WITH_VALUE:
+            options += [word, *([] if (value := next(rest, None)) is None else [value])]
+        elif _an_option(word, len(words)):
+            options.append(word)
+        else:
+            words.append(word)
+    if not any(word.startswith("-") and word != "-" for word in words):
+        return list(argv)
+    return ["check", *options, "--", *words]
 
 
 def by_default(at_terminal: bool | None = None) -> bool:

@@ -180,7 +180,7 @@ class RubricCache:
                 contextlib.redirect_stderr(io.StringIO()),
                 contextlib.redirect_stdout(io.StringIO()),
             ):
-                args = cli.build_parser().parse_args(argv)
+                args = cli.parse_args(argv)
         except SystemExit:
             return None
         if args.run is not cli._check:
@@ -438,7 +438,7 @@ def run_check(argv: list[str], preloaded) -> int:
     from grader import cli
 
     try:
-        args = cli.build_parser().parse_args(argv)
+        args = cli.parse_args(argv)
         if preloaded is not None and args.run is cli._check:
             given, rubric = preloaded
             args.run = functools.partial(cli._check, load=_loader(given, rubric))

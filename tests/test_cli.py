@@ -112,6 +112,47 @@ def test_check_json_of_an_unreadable_answer_has_no_reading(capsys):
     assert isinstance(result["error_position"], int)
 
 
+R = "RUBRIC"  # stands for the rubric's path in the tables below
+
+
+@pytest.mark.parametrize(
+    ("argv", "answer"),
+    [
+        ([R, "a.params", "-PQD", "--json"], "-PQD"),
+        (["--json", R, "a.params", "-PQD"], "-PQD"),
+        ([R, "a.params", "--json", "--", "-PQD"], "-PQD"),
+        ([R, "a.params", "-", "--json"], "-"),
+        (["--timeout", "5", R, "a.params", "-(PQD)", "--json"], "-(PQD)"),
+        ([R, "a.params", r"-\frac{PQD}{2}", "--json", "--no-warm"], r"-\frac{PQD}{2}"),
+    ],
+    ids=["an option after", "an option before", "after --", "a lone minus", "a value", "LaTeX"],
+)
+def test_check_takes_an_answer_that_starts_with_a_minus(capsys, argv, answer):
+    # Found by a new user: `grader check R a.derivative "-\sigma(x)(1-\sigma(x))"` said the
+    # answer was missing, argparse taking it for an option.
+    code, out, err = run(capsys, "check", *(RUBRIC if word == R else word for word in argv))
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["item"], result["answer"]) == ("a.params", answer)
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["-PQD", R, "a.params"], "the following arguments are required"),
+        ([R, "-PQD", "a.params"], "the following arguments are required"),
+        ([R, "a.params", "-PQD", "x"], "unrecognized arguments: x"),
+        ([R, "a.params", "--jsn", "-PQD"], "unrecognized arguments: --jsn"),
+    ],
+    ids=["in the rubric's place", "in the item's place", "a word too many", "an unknown option"],
+)
+def test_only_the_answer_may_start_with_a_minus(capsys, argv, error):
+    with pytest.raises(SystemExit) as exited:
+        main(["check", *(RUBRIC if word == R else word for word in argv)])
+    assert exited.value.code == 2
+    assert error in capsys.readouterr().err
+
+
 def test_code_in_an_answer_is_invalid_and_never_runs(capsys):
     sentinel = Path("/tmp/x_grader_test")
     sentinel.unlink(missing_ok=True)

@@ -163,6 +163,7 @@ CASES = [
         ["check", RUBRIC, "b.params", "(" * 201 + "C" + ")" * 201], ".", id="201 nested brackets"
     ),
     pytest.param(["check", RUBRIC, "b.params", "--", "--warm"], ".", id="an answer after --"),
+    pytest.param(["check", RUBRIC, "b.params", "-9CD", "--json"], ".", id="an answer with a minus"),
     pytest.param(["check", RUBRIC, "b.params", "9CD", "--no-w"], ".", id="an abbreviated option"),
 ]
 
@@ -503,6 +504,8 @@ OFF = {warm.WARM_VARIABLE: "0"}
         (["check", "r.yaml", "a", "--", "--no-warm"], True, {}, True, False, None),
         (["check", "r.yaml", "a", "--", "-3CD"], True, {}, True, False, None),
         (["check", "r.yaml", "a", "-"], True, {}, True, False, None),
+        (["check", "r.yaml", "a", "-3CD"], True, {}, True, False, None),
+        (["check", "r.yaml", "a", "-3CD", "--json"], True, {}, True, False, None),
         (["check", "--json", "--timeout", "5", *PLAIN[1:]], True, {}, True, False, None),
         (["check", "--timeout=5", "--memory=64", *PLAIN[1:]], True, {}, True, False, None),
         # Not an answer to check: the command itself says what is wrong, with no checker.
@@ -513,6 +516,8 @@ OFF = {warm.WARM_VARIABLE: "0"}
         ([*PLAIN, "--no-w"], True, {}, False, False, None),
         (["check", "--war", *PLAIN[1:]], True, {}, False, False, None),
         (["check", "-3CD", *PLAIN[1:3]], True, {}, False, False, None),
+        (["check", "r.yaml", "-3CD", "a"], True, {}, False, False, None),
+        (["check", "r.yaml", "a", "-3CD", "y"], True, {}, False, False, None),
         ([*PLAIN, "--timeout"], True, {}, False, False, None),
         ([*PLAIN, "--version"], True, {}, False, False, None),
     ],
@@ -527,6 +532,29 @@ def test_which_command_lines_go_to_the_warm_checker(
     assert (warm.wants_warm(argv, terminal), warm.wants_stop(argv)) == (warm_, stop)
     if warm_:
         assert warm.without_warm(argv) == (plain or argv)
+
+
+@pytest.mark.parametrize(
+    ("argv", "given"),
+    [
+        (["check", "r", "a", "-D"], ["check", "--", "r", "a", "-D"]),
+        (["check", "r", "a", "-D", "--json"], ["check", "--json", "--", "r", "a", "-D"]),
+        (
+            ["check", "--timeout", "5", "r", "a", "-D"],
+            ["check", "--timeout", "5", "--", "r", "a", "-D"],
+        ),
+        (["check", "r", "a", "-D", "x"], ["check", "--", "r", "a", "-D", "x"]),
+        # As it is: no answer with a minus, a `--` given, a minus elsewhere, another command.
+        (["check", "r", "a", "D"], None),
+        (["check", "r", "a", "-"], None),
+        (["check", "r", "a", "--", "-D"], None),
+        (["check", "r", "-D", "a"], None),
+        (["check", "r", "a", "-h"], None),
+        (["grade", "r", "a", "-D"], None),
+    ],
+)
+def test_an_answer_with_a_minus_is_given_to_argparse_after_a_double_dash(argv, given):
+    assert warm.answers_as_words(argv) == (given or argv)
 
 
 class AtATerminal:

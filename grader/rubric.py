@@ -18,7 +18,7 @@ from pathlib import Path
 import sympy
 
 from grader.errors import Problem, RubricError
-from grader.kinds import KINDS, all_diagnoses, kind_keys
+from grader.kinds import KINDS, all_diagnoses, kind_keys, kind_of
 from grader.kinds.base import read_misconceptions, read_partial_credit
 from grader.kinds.count.relations import read_relations, related_size_sets, size_set_problems
 from grader.kinds.formula.sizes import WholeProblem, whole_size_sets
@@ -32,7 +32,15 @@ from grader.model import (
     SizeSets,
     SymbolSpec,
 )
-from grader.yaml_source import Fields, Mapping, Scalar, Sequence, load_yaml, read_bounded_text
+from grader.yaml_source import (
+    Fields,
+    Mapping,
+    Scalar,
+    Sequence,
+    load_yaml,
+    read_bounded_text,
+    unknown_choice,
+)
 
 ASSUMPTIONS = {"positive", "nonnegative", "integer", "real", "nonzero"}
 DEFAULT_ASSUMPTIONS = ("positive", "integer")
@@ -268,16 +276,32 @@ def _read_tests(
     entry = fields.sequence("tests", required=False)
     if entry is None:
         return []
+    declared = _declared_items(fields)
     tests = []
     for index, node in enumerate(entry[1].items):
         path = f"tests[{index}]"
         test = Fields(node, path, problems)
-        item_id = test.choice("item", list(items), "item")
+        item_id = test.text("item")
+        if item_id is not None and item_id not in items:
+            # An item the parts declare, but with a problem of its own, said already: its tests
+            # are not run, and not called tests of an unknown item.
+            if item_id not in declared:
+                line = test.node.entries["item"][0]
+                test.problem(line, "item", unknown_choice("item", item_id, declared))
+            item_id = None
         answer = test.answer("answer")
         verdict = test.choice("verdict", VERDICTS, "verdict")
         marks = test.number("marks", required=False)
         misconception = test.integer("misconception", required=False)
-        diagnosis = test.choice("diagnosis", all_diagnoses(), "diagnosis", required=False)
+        kind = kind_of(items[item_id]) if item_id is not None else None
+        if kind is not None and not kind.diagnoses and test.has("diagnosis"):
+            line = test.node.entries["diagnosis"][0]
+            test.raw("diagnosis", required=False)  # read: not an unknown key as well
+            test.problem(line, "diagnosis", f"{item_id} is a {kind.name} item: it has none")
+            diagnosis = None
+        else:  # the item's kind's diagnoses, or, for an unknown item, any kind's
+            named = kind.diagnoses if kind is not None else all_diagnoses()
+            diagnosis = test.choice("diagnosis", named, "diagnosis", required=False)
         test.finish()
         if (
             misconception is not None
@@ -299,6 +323,19 @@ def _read_tests(
             RubricTest(item_id, answer[0], verdict, marks, misconception, diagnosis, node.line)
         )
     return tests
+
+
+def _declared_items(fields: Fields) -> list[str]:
+    """The id of every item the rubric's parts declare, read or not, in their order."""
+    parts = fields.node.entries.get("parts") if isinstance(fields.node, Mapping) else None
+    if parts is None or not isinstance(parts[1], Mapping):
+        return []
+    declared = []
+    for part, (_, part_node) in parts[1].entries.items():
+        items = part_node.entries.get("items") if isinstance(part_node, Mapping) else None
+        if items is not None and isinstance(items[1], Mapping):
+            declared += [f"{part}.{key}" for key in items[1].entries]
+    return declared
 
 
 def _read_size_sets(

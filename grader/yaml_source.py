@@ -359,6 +359,18 @@ def describe_value(node: YamlNode) -> str:
     return f"{type(value).__name__} {node.raw!r}"
 
 
+def unknown_choice(what: str, value: str, allowed: tuple[str, ...] | list[str]) -> str:
+    """What is wrong with `value`, which is none of `allowed`: the one it is close to, if one
+    is, and every one allowed unless they are too many to read (a dozen)."""
+    close = difflib.get_close_matches(value, list(allowed), n=1)
+    message = f"unknown {what} {value!r}"
+    if close and len(allowed) > 12:
+        return f"{message}; did you mean {close[0]}?"
+    if close:
+        return f"{message}; did you mean {close[0]}? Use one of {', '.join(allowed)}"
+    return f"{message}; use one of {', '.join(allowed)}"
+
+
 @dataclass
 class Fields:
     """Reads the keys of one mapping, recording a `Problem` for each thing wrong.
@@ -428,7 +440,7 @@ class Fields:
         value = self.text(key, required)
         if value is not None and value not in allowed:
             line = self.node.entries[key][0]
-            self.problem(line, key, f"unknown {what} {value!r}; use one of {', '.join(allowed)}")
+            self.problem(line, key, unknown_choice(what, value, allowed))
             return None
         return value
 

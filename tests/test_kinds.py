@@ -132,10 +132,30 @@ def test_a_diagnosis_no_kind_registers_is_refused_with_the_registered_names(name
         ]
     else:  # an explanation has no diagnoses: partial credit is not one of its keys
         assert problems[0].startswith("parts.a.items.it.partial_credit: unknown key")
-    test = "tests:\n  - {item: a.it, answer: 'C', verdict: incorrect, diagnosis: nonsense}\n"
-    problems = _problems(_rubric(_ITEMS[name], test))
-    assert problems == [
-        f"tests[0].diagnosis: unknown diagnosis 'nonsense'; use one of {', '.join(all_diagnoses())}"
+    test = "tests:\n  - {item: a.it, answer: 'C', verdict: incorrect, diagnosis: %s}\n"
+    nonsense = _problems(_rubric(_ITEMS[name], test % "nonsense"))
+    misspelt_in_a_test = _problems(_rubric(_ITEMS[name], test % misspelt))
+    named = KINDS[name].diagnoses  # a test names its item's kind's diagnoses, no other's
+    if named:
+        assert nonsense == [
+            f"tests[0].diagnosis: unknown diagnosis 'nonsense'; use one of {', '.join(named)}"
+        ]
+        closest = difflib.get_close_matches(misspelt, list(named), n=1)[0]
+        assert misspelt_in_a_test[0].startswith(
+            f"tests[0].diagnosis: unknown diagnosis '{misspelt}'; did you mean {closest}?"
+        )
+    else:
+        assert (
+            nonsense
+            == misspelt_in_a_test[:1]
+            == [f"tests[0].diagnosis: a.it is a {name} item: it has none"]
+        )
+        assert len(misspelt_in_a_test) == 1
+    unknown_item = _problems(_rubric(_ITEMS[name], test.replace("a.it", "a.other") % "nonsense"))
+    every = ", ".join(all_diagnoses())  # of an unknown item, any kind's
+    assert unknown_item == [
+        "tests[0].item: unknown item 'a.other'; use one of a.it",
+        f"tests[0].diagnosis: unknown diagnosis 'nonsense'; use one of {every}",
     ]
 
 
@@ -176,8 +196,8 @@ def test_a_diagnosis_made_under_a_name_that_was_not_registered_is_refused():
 def test_every_kind_key_is_in_the_keys_an_unknown_type_does_not_also_complain_about():
     problems = _problems(_rubric(_ITEMS["count"].replace("type: count", "type: cuont")))
     assert problems == [
-        "parts.a.items.it.type: unknown item type 'cuont'; use one of count, formula, text, "
-        "expression, matrix"
+        "parts.a.items.it.type: unknown item type 'cuont'; did you mean count? Use one of count, "
+        "formula, text, expression, matrix"
     ]
     assert set(kind_keys()) == {
         "partial_credit",

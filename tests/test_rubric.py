@@ -492,6 +492,34 @@ def test_several_problems_in_one_file_are_reported_together(tmp_path):
     assert f"{path}:{line_of(text, 'fuzzy')}: symbols.P.assumptions: unknown assumption" in report
 
 
+@pytest.mark.parametrize(
+    ("broken", "said"),
+    [
+        (("answer: 'CD + D'", "answer: 0123"), "YAML reads '0123' as the number 83"),
+        (("answer: 'CD + D'", "answer: 'CD + E'"), "unknown symbol E"),
+        (("marks: 2\n        answer", "marks: two\n        answer"), "expected a number"),
+    ],
+    ids=["an unquoted number", "an undeclared symbol", "marks not a number"],
+)
+def test_the_tests_of_an_item_with_a_problem_are_not_said_to_be_of_an_unknown_item(
+    tmp_path, broken, said
+):
+    # Found by a new user: one unquoted answer gave its problem, then "unknown item" once for
+    # each test of the item.
+    tests = "tests:\n" + "  - {item: a.params, answer: 'CD + D', verdict: correct}\n" * 3
+    path = write(tmp_path, edit(*broken) + tests)
+    report = refuse(path)
+    assert report.splitlines()[0] == f"rubric {path} has 1 problem:", report
+    assert said in report and "unknown item" not in report
+
+
+def test_an_unknown_item_in_a_test_is_said_with_the_item_it_is_close_to(tmp_path):
+    path = write(
+        tmp_path, MINIMAL + "tests:\n  - {item: a.parmas, answer: 'C', verdict: correct}\n"
+    )
+    assert "tests[0].item: unknown item 'a.parmas'; did you mean a.params?" in refuse(path)
+
+
 def test_the_error_carries_each_problem_with_its_line_and_key(tmp_path):
     text = edit("type: count", "type: essay")
     path = write(tmp_path, text)

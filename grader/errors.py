@@ -31,6 +31,13 @@ class Problem:
         return f"{where}:{key} {self.message}"
 
 
+def quoted(answer: str) -> str:
+    """An answer of a rubric, named in a problem: in single quotes, as written (`repr` would
+    double each backslash of its LaTeX), its runs of white space one space. What a terminal
+    must not be sent is replaced where the problem is printed (`report.printable`)."""
+    return "'" + " ".join(answer.split()) + "'"
+
+
 class FileProblemsError(GraderError):
     """A YAML file that cannot be used, with every problem found in it."""
 

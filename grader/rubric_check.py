@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from grader.errors import Problem
+from grader.errors import Problem, quoted
 from grader.grade import grade_answer
 from grader.kinds import kind_of
 from grader.model import Rubric
@@ -38,7 +38,9 @@ def _check_tests(rubric: Rubric) -> list[Problem]:
             wrong.append(f"rule {result.diagnosis or 'none'}, expected {expected_rule}")
         if wrong:
             problems.append(
-                Problem(test.line, key, f"{test.item_id} {test.answer!r}: " + "; ".join(wrong))
+                Problem(
+                    test.line, key, f"{test.item_id} {quoted(test.answer)}: " + "; ".join(wrong)
+                )
             )
     return problems
 

@@ -277,6 +277,12 @@ BROKEN = {
         f"{ITEM}.type",
         ("unknown item type 'essay'", "count, formula, text"),
     ),
+    "an answer that cannot be read is quoted as written, one backslash a backslash": Broken(
+        edit("answer: 'CD + D'", "answer: '\\frac{CD}{ + D'"),
+        "frac",
+        f"{ITEM}.answer",
+        ("cannot read '\\frac{CD}{ + D': ",),
+    ),
     "an unknown assumption is named with the assumptions allowed": Broken(
         edit("    example: 4\n", "    example: 4\n    assumptions: [positive, fuzzy]\n"),
         "fuzzy",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from grader.errors import AnswerError, Problem
+from grader.errors import AnswerError, Problem, quoted
 from grader.model import Context, Diagnosis, Item, ItemResult, Misconception, Rubric
 from grader.yaml_source import Fields
 
@@ -113,7 +113,7 @@ def read_with_caret(read: Callable[[], Any], text: str, line: int, path: str, pr
     except AnswerError as error:
         caret = error.caret()
         detail = f"\n      {caret.replace(chr(10), chr(10) + '      ')}" if caret else ""
-        problems.append(Problem(line, path, f"cannot read {text!r}: {error}{detail}"))
+        problems.append(Problem(line, path, f"cannot read {quoted(text)}: {error}{detail}"))
         return None
 
 
@@ -201,7 +201,8 @@ def check_rules(
                 Problem(
                     item.line,
                     f"{item.id}.answer",
-                    f"accepted answer {number}, {text!r}, is graded {graded.verdict}, not correct",
+                    f"accepted answer {number}, {quoted(text)}, is graded {graded.verdict}, "
+                    "not correct",
                 )
             )
     answers = [item.reference, *(reading for _, reading in item.accepted)]
@@ -219,7 +220,7 @@ def check_rules(
                 Problem(
                     rule.line,
                     key,
-                    f"{rule.answer_text!r} equals {which}, so this rule can never fire",
+                    f"{quoted(rule.answer_text)} equals {which}, so this rule can never fire",
                 )
             )
             continue

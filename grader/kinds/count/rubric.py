@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from grader.errors import Problem
+from grader.errors import Problem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.polynomials import (
@@ -62,7 +62,9 @@ def read_count(
             identically_zero(parsed.expr, tuple(symbols.values()))  # raises if it cannot
         except Undecidable as error:
             problems.append(
-                Problem(line, path, f"the checker cannot decide counts like {text!r}: {error}")
+                Problem(
+                    line, path, f"the checker cannot decide counts like {quoted(text)}: {error}"
+                )
             )
             return None
     if parsed is not None and len(parsed.sides) > 1:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from grader.errors import AnswerError, Problem
+from grader.errors import AnswerError, Problem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
 from grader.kinds.formula.check import structures
@@ -172,7 +172,7 @@ def read_formula(
         problems.append(Problem(line, path, formula.shape_problem))
         return None
     if formula.unsure is not None:  # a rubric's formula says what it means
-        problems.append(Problem(line, path, f"cannot check {text!r}: {formula.unsure}"))
+        problems.append(Problem(line, path, f"cannot check {quoted(text)}: {formula.unsure}"))
         return None
     try:
         # At every size set, in order, as a check will; kept in the check's cache, so that
@@ -180,11 +180,11 @@ def read_formula(
         structures(formula, layer, size_sets)
     except NotWholeError as error:
         conditions = whole_conditions(formula, layer)
-        message = f"cannot check {text!r}: {error.message}{suggestion(conditions, size_sets)}"
+        message = f"cannot check {quoted(text)}: {error.message}{suggestion(conditions, size_sets)}"
         problems.append(WholeProblem(line, path, message, conditions))
         return None
     except AnswerError as error:
-        problems.append(Problem(line, path, f"cannot check {text!r}: {error.message}"))
+        problems.append(Problem(line, path, f"cannot check {quoted(text)}: {error.message}"))
         return None
     return formula
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from grader.errors import Problem
+from grader.errors import Problem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
 from grader.kinds.matrix.evaluate import evaluated
@@ -136,6 +136,6 @@ def read_matrix_answer(
         problems.append(Problem(line, path, f"the shapes do not fit: {value.misfit}"))
         return None
     if value.not_comparable is not None:
-        problems.append(Problem(line, path, f"cannot check {text!r}: {value.not_comparable}"))
+        problems.append(Problem(line, path, f"cannot check {quoted(text)}: {value.not_comparable}"))
         return None
     return answer

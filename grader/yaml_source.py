@@ -13,6 +13,7 @@ import difflib
 import functools
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,17 +289,109 @@ def compose_yaml(path: Path | str, text: str, error: type[FileProblemsError]) ->
             path, [Problem(line, "", f"values are nested more than {MAX_DEPTH} deep")]
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        message = exc.problem or str(exc)
-        if exc.context:
-            message = f"{exc.context}: {message}"
-        raise error(path, [Problem(line, "", f"is not valid YAML: {message}")]) from None
+        raise error(path, [_invalid(text, exc)]) from None
     except yaml.YAMLError as exc:
         raise error(path, [Problem(None, "", f"is not valid YAML: {exc}")]) from None
     if node is None:
         raise error(path, [Problem(None, "", "is empty")])
     return node
+
+
+def _invalid(text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """What PyYAML found wrong, at the line and key it found it, or, when a line before it
+    opens a quote it does not close (the usual cause: YAML reads on, to the next quote),
+    at that line and key, saying so."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    found = exc.problem or str(exc)
+    if exc.context:
+        context_line = exc.context_mark.line + 1 if exc.context_mark else None
+        at = f" (from line {context_line})" if context_line not in (None, line) else ""
+        found = f"{exc.context}{at}: {found}"
+    if line is None:
+        return Problem(None, "", f"is not valid YAML: {found}")
+    lines = text.splitlines()
+    first = exc.context_mark.line + 1 if exc.context_mark else line
+    opened = next((n for n in range(first, line + 1) if _opens_a_quote(lines, n)), None)
+    if opened is not None:
+        return Problem(
+            opened,
+            _key_path_at(lines, opened),
+            f"is not valid YAML: this line opens a quote it does not close (YAML then reads on, "
+            f"and at line {line} finds: {found})",
+        )
+    flow = next((name for name in _FLOWS if exc.context == f"while parsing a {name}"), None)
+    if flow is not None and first != line:
+        return Problem(
+            first,
+            _key_path_at(lines, first),
+            f"is not valid YAML: the {_FLOWS[flow]} opened on this line is not closed (at line "
+            f"{line}: {exc.problem})",
+        )
+    hint = next((hint for problem, hint in _HINTS.items() if problem in found), "")
+    return Problem(line, _key_path_at(lines, line), f"is not valid YAML: {found}{hint}")
+
+
+_FLOWS = {"flow sequence": "[", "flow mapping": "{"}
+
+# What PyYAML's words for a problem usually mean in a rubric or a submission.
+_HINTS = {
+    "mapping values are not allowed here": (
+        " (a value that holds ': ' must be quoted; or a line above lacks its ':')"
+    ),
+    "but found '<block mapping start>'": " (is this line indented as the keys beside it?)",
+    "found character '\\t'": " (indent with spaces: YAML does not allow tabs)",
+}
+
+
+_QUOTED_START = re.compile(r"\s*(?:-\s+)*(?:[^\s'\"#{\[-][^:#]*:\s+)?(['\"])(.*)")
+_CLOSED = {"'": re.compile(r"(?:[^']|'')*'.*"), '"': re.compile(r'(?:[^"\\]|\\.)*".*')}
+
+
+def _opens_a_quote(lines: list[str], number: int) -> bool:
+    """Whether line `number` (from 1) starts a quoted value, after its key, that it does not
+    close."""
+    if not 1 <= number <= len(lines):
+        return False
+    start = _QUOTED_START.fullmatch(lines[number - 1].rstrip())
+    return start is not None and not _CLOSED[start.group(1)].fullmatch(start.group(2))
+
+
+_BLOCK_KEY = re.compile(r"([^\s'\"#{\[][^:#]*?)\s*:(?:\s|$)")
+
+
+def _key_path_at(lines: list[str], number: int) -> str:
+    """The key path of line `number` (from 1) of a block-style YAML text, found by indentation
+    alone (the text could not be composed): `parts.a.items.params.answer`, `tests[3]`; "" at
+    the top or where the lines above are not block style."""
+    stack: list[list] = []  # [indent, name, items of its sequence so far]
+    for raw in lines[:number]:
+        content = raw.lstrip(" ")
+        if not content.strip() or content.startswith("#"):
+            continue
+        depth = len(raw) - len(content)
+        is_item = content.startswith("- ") or content.rstrip() == "-"
+        while stack and (
+            stack[-1][0] > depth
+            or (stack[-1][0] == depth and not (is_item and not stack[-1][1].startswith("[")))
+        ):
+            stack.pop()
+        while content.startswith("- ") or content.rstrip() == "-":
+            owner = stack[-1] if stack else None
+            index = owner[2] if owner is not None else 0
+            if owner is not None:
+                owner[2] += 1
+            stack.append([depth, f"[{index}]", 0])
+            rest = content[1:].lstrip(" ")
+            depth += len(content) - len(rest)
+            content = rest
+        key = _BLOCK_KEY.match(content)
+        if key:
+            stack.append([depth, key.group(1), 0])
+    path = ""
+    for _, name, _ in stack:
+        path += name if name.startswith("[") or not path else f".{name}"
+    return path
 
 
 def located(path: Path | str, node: yaml.Node, error: type[FileProblemsError]) -> YamlNode:

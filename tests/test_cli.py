@@ -182,7 +182,7 @@ def test_a_wrong_command_line_exits_2(capsys):
     ("text", "line", "fragment"),
     [
         ("id: X\nsymbols: {}\nparts: {}\nextra: 1\n", 4, "extra: unknown key"),
-        ("id: X\nsymbols:\n  C: {meaning: c}\nparts: [\n", 5, "is not valid YAML"),
+        ("id: X\nsymbols:\n  C: {meaning: c}\nparts: [\n", 5, "parts: is not valid YAML"),
         ("id: X\nextra: &loop [*loop]\n", 2, ""),
     ],
     ids=["an unknown key", "invalid YAML", "a self-referencing alias"],

@@ -179,9 +179,9 @@ MALFORMED = {
     ),
     "invalid YAML": Malformed(
         GOOD.replace("question: 22-52-Q4", "question: [22-52-Q4"),
-        "answers:",
-        "",
-        "is not valid YAML",
+        "question:",
+        "question",
+        "is not valid YAML: the [ opened on this line is not closed",
     ),
     "a file over 1 MB": Malformed(
         GOOD + "# " + "x" * 1_000_000 + "\n", None, "", "the limit is 1000000"
@@ -339,7 +339,7 @@ def test_a_folder_grades_the_good_files_and_records_each_bad_one(folder):
     assert alice.items["c.params"].verdict == "needs_review" and alice.total == 0
     failures = {Path(f.source).name: f.message for f in batch.failures}
     assert list(failures) == ["broken.yaml", "other-question.yaml", "zed-duplicate.yaml"]
-    assert f"{folder / 'broken.yaml'}:2: is not valid YAML" in failures["broken.yaml"]
+    assert f"{folder / 'broken.yaml'}:1: student: is not valid YAML" in failures["broken.yaml"]
     assert "is not valid YAML" in failures["broken.yaml"]
     assert "is '99-XX', but the rubric is for '22-52-Q4'" in failures["other-question.yaml"]
     assert "it claims student 'alice', as" in failures["zed-duplicate.yaml"]

@@ -71,10 +71,22 @@ ERRORS = [
         HEAD + "answers:\n  a: [x, y\n  b: z\n",
         [
             Problem(
-                5,
-                "",
-                "is not valid YAML: while parsing a flow sequence: expected ',' or ']', but "
-                "got ':'",
+                4,
+                "answers.a",
+                "is not valid YAML: the [ opened on this line is not closed (at line 5: "
+                "expected ',' or ']', but got ':')",
+            )
+        ],
+    ),
+    (
+        "an unclosed brace in a list",
+        HEAD + "answers:\n  a:\n    list:\n      - {x: 1\n      - {x: 2}\n",
+        [
+            Problem(
+                6,
+                "answers.a.list[0]",
+                "is not valid YAML: the { opened on this line is not closed (at line 7: "
+                "expected ',' or '}', but got '{')",
             )
         ],
     ),
@@ -86,7 +98,59 @@ ERRORS = [
                 4,
                 "",
                 "is not valid YAML: while scanning for the next token: found character '\\t' "
-                "that cannot start any token",
+                "that cannot start any token (indent with spaces: YAML does not allow tabs)",
+            )
+        ],
+    ),
+    (
+        # Found by a new user: an unclosed quote was reported lines later, with no key.
+        "an unclosed quote",
+        HEAD + "answers:\n  a:\n    params: '9CD + D\n    formula: x\n  b:\n    params: 'CD'\n",
+        [
+            Problem(
+                5,
+                "answers.a.params",
+                "is not valid YAML: this line opens a quote it does not close (YAML then reads "
+                "on, and at line 8 finds: while parsing a block mapping (from line 5): expected "
+                "<block end>, but found '<scalar>')",
+            )
+        ],
+    ),
+    (
+        "an unclosed double quote at the end",
+        HEAD + 'answers:\n  a:\n    params: "9CD + D\n',
+        [
+            Problem(
+                5,
+                "answers.a.params",
+                "is not valid YAML: this line opens a quote it does not close (YAML then reads "
+                "on, and at line 6 finds: while scanning a quoted scalar (from line 5): found "
+                "unexpected end of stream)",
+            )
+        ],
+    ),
+    (
+        "a key indented less than its neighbours",
+        HEAD + "answers:\n  a:\n    params: 9CD\n   formula: x\n",
+        [
+            Problem(
+                6,
+                "answers.a.formula",
+                "is not valid YAML: while parsing a block mapping (from line 4): expected "
+                "<block end>, but found '<block mapping start>' (is this line indented as the "
+                "keys beside it?)",
+            )
+        ],
+    ),
+    (
+        "a key without its colon",
+        HEAD + "answers:\n  a\n    params: 9CD\n",
+        [
+            Problem(
+                5,
+                "answers.params",
+                "is not valid YAML: mapping values are not allowed here (a value that holds "
+                "': ' must be quoted; or a line above lacks its ':')",
             )
         ],
     ),
@@ -293,3 +357,22 @@ def test_a_scalar_keeps_its_raw_text_and_style():
     assert node.entries["a"][1] == Scalar(1, "0123", "0123", False)
     assert node.entries["b"][1] == Scalar(2, 83, "0123", True)
     assert node.entries["c"][1] == Scalar(3, "5", "5", True)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.text(alphabet=" -:'\"#{}[],ab\t", max_size=12).map(lambda line: line.rstrip("\n")),
+        max_size=12,
+    )
+)
+def test_any_text_is_read_or_refused_with_problems_and_nothing_else(lines_):
+    # Where a text that is not YAML is said to go wrong (its quote, its key) is found from
+    # its lines alone: it must never fail in a way of its own.
+    text = "\n".join(lines_) + "\n"
+    try:
+        load_yaml("f.yaml", text, SubmissionError)
+    except SubmissionError as error:
+        for problem in error.problems:
+            assert problem.line is None or 1 <= problem.line <= len(lines_) + 1
+            assert isinstance(problem.key, str)

@@ -1260,8 +1260,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser(
         "grade",
         help="grade submission files and folders and print a table of marks",
-        description="Grade every submission (*.yaml, *.yml, *.md) in the given files and folders, "
-        "and the LMS exports (*.csv, *.xlsx) named.",
+        description="Grade every submission (*.yaml, *.yml, *.md, *.tex) in the given files and "
+        "folders, and the LMS exports (*.csv, *.xlsx) named.",
     )
     grade.add_argument(
         "paths",

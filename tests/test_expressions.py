@@ -5,6 +5,7 @@ the bundled rubric's submissions, and an expression agreeing with its rewritings
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from grader.errors import RubricError
 from grader.grade import grade_answer, grade_paths
 from grader.html_report import trusted_mathml
+from grader.kinds.expression.equivalence import show_number, show_numbers
 from grader.rubric import load_rubric, load_rubric_text
 from grader.rubric_check import check_rubric
 
@@ -264,6 +266,16 @@ def test_the_reading_is_mathml_the_pages_trust():
             (
                 "Your answer is 3/2 times the correct one: a constant factor is wrong.",
                 "At x = -2, your answer is -1.5; the correct one is -1.",
+            ),
+        ),
+        (
+            # Found by a new user: "your answer is 0.9; the correct one is 10/9".
+            "x/3",
+            "x/4",
+            "incorrect",
+            (
+                "Your answer is 3/4 times the correct one: a constant factor is wrong.",
+                "At x = -2, your answer is -1/2; the correct one is -2/3.",
             ),
         ),
         ("n(n+1)/2", "n^2/2 + n/2", "correct", ("Correct.",)),
@@ -601,3 +613,13 @@ def test_a_transcript_s_expressions_are_found_read_and_graded(tmp_path):
         "d.diagonal": ("correct", 1.5, (), "from line 11: s_i(1-s_i)"),
         "e.offdiagonal": ("partial", 0.5, (), "from line 13: s_i s_j"),
     }
+
+
+@given(st.fractions(max_denominator=50), st.fractions(max_denominator=50))
+def test_two_values_side_by_side_are_shown_alike(first, second):
+    shown = show_numbers(first, second)
+    if any(10**6 % value.denominator for value in (first, second)):  # one is no short decimal
+        assert not any("." in text for text in shown), shown  # both as fractions, exactly
+        assert [Fraction(text) for text in shown] == [first, second], shown
+    else:
+        assert shown == [show_number(first), show_number(second)]

@@ -131,16 +131,33 @@ def point_values(point: dict) -> Point:
     return {s: mpmath.mpf(v.numerator) / v.denominator for s, v in point.items()}
 
 
-def show_number(v: mpmath.mpf | Fraction) -> str:
-    """A value as a student reads it: a simple fraction where it is one, else 6 digits."""
+def show_number(v: mpmath.mpf | Fraction, as_fraction: bool = False) -> str:
+    """A value as a student reads it: a simple fraction where it is one (a short decimal
+    unless `as_fraction`: -5.71, not -571/100), else 6 digits."""
+    exact = _simple_fraction(v)
+    if exact is None:
+        return mpmath.nstr(v, 6)
+    if exact.denominator > 1 and 10**6 % exact.denominator == 0 and not as_fraction:
+        return f"{float(exact):g}"
+    return str(exact)
+
+
+def show_numbers(*values: mpmath.mpf | Fraction) -> list[str]:
+    """Values shown side by side, alike: where one is a fraction no short decimal writes
+    (10/9), the others that are fractions are shown as fractions too (9/10, not 0.9)."""
+    exact = [_simple_fraction(v) for v in values]
+    as_fraction = any(f is not None and 10**6 % f.denominator for f in exact)
+    return [show_number(v, as_fraction) for v in values]
+
+
+def _simple_fraction(v: mpmath.mpf | Fraction) -> Fraction | None:
+    """`v` as a fraction of denominator at most 1000 it equals (to 25 digits), or None."""
     if isinstance(v, Fraction):
-        if 10**6 % v.denominator == 0 and v.denominator > 1:  # a decimal: -5.71, not -571/100
-            return f"{float(v):g}"
-        return str(v)
+        return v
     near = Fraction(str(mpmath.nstr(v, 40))).limit_denominator(1000)
     if abs(v - mpmath.mpf(near.numerator) / near.denominator) < mpmath.mpf(10) ** -25:
-        return show_number(near)
-    return mpmath.nstr(v, 6)
+        return near
+    return None
 
 
 def show_point(point: dict) -> str:
@@ -279,11 +296,11 @@ def compare(
                 )
             if verdict == "different":
                 where = f"At {show_point(point)}, y" if symbols else "Y"
+                shown_mine, shown_theirs = show_numbers(mine, theirs)
                 return Comparison(
                     "different",
                     "by evaluation",
-                    f"{where}our answer is {show_number(mine)}; the correct one is "
-                    f"{show_number(theirs)}.",
+                    f"{where}our answer is {shown_mine}; the correct one is {shown_theirs}.",
                 )
             if verdict == "unsure":
                 unsure += 1

@@ -107,6 +107,12 @@ class Item:
     accepted: tuple[tuple[str, Any], ...] = ()
 
     @property
+    def key_path(self) -> str:
+        """Where the item is in its rubric, as a problem with its rules names it:
+        `parts.a.items.params`, as loading names the keys under it."""
+        return f"parts.{self.part}.items.{self.key}"
+
+    @property
     def heading(self) -> str:
         """How pages head the item: its part and label, "(a) Formula" (the key without one)."""
         return f"({self.part}) {self.label or self.key}"

@@ -59,7 +59,7 @@ def _check_coverage(rubric: Rubric) -> list[Problem]:
                 problems.append(
                     Problem(
                         rule.line,
-                        f"{item.id}.misconceptions[{index}]",
+                        f"{item.key_path}.misconceptions[{index}]",
                         "no test exercises this rule; add one to tests: with "
                         f"item: {item.id} and misconception: {index + 1}",
                     )
@@ -71,7 +71,7 @@ def _check_coverage(rubric: Rubric) -> list[Problem]:
                 problems.append(
                     Problem(
                         item.line,
-                        f"{item.id}.partial_credit.{diagnosis}",
+                        f"{item.key_path}.partial_credit.{diagnosis}",
                         "no test exercises this rule; add one to tests: with "
                         f"item: {item.id} and diagnosis: {diagnosis}",
                     )

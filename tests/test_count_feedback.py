@@ -898,10 +898,10 @@ def test_follow_through_and_its_marks_come_together_in_the_self_test():
         "        partial_credit:\n          follow_through: 1\n", ""
     )
     problems = check_rubric(load_rubric_text(without_marks, "ft.yaml"))
-    assert [p.key for p in problems] == ["a.params.follow_through"]
+    assert [p.key for p in problems] == ["parts.a.items.params.follow_through"]
     without_flag = _with_follow_through().replace("        follow_through: true\n", "")
     problems = check_rubric(load_rubric_text(without_flag, "ft.yaml"))
-    assert [p.key for p in problems] == ["a.params.partial_credit.follow_through"]
+    assert [p.key for p in problems] == ["parts.a.items.params.partial_credit.follow_through"]
 
 
 def test_follow_through_is_a_registered_diagnosis():

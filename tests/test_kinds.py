@@ -333,7 +333,7 @@ def test_a_new_kind_is_one_class_and_one_line_in_the_table(monkeypatch, tmp_path
     assert check_rubric(rubric) == [
         Problem(
             17,
-            "a.it.misconceptions[0]",
+            "parts.a.items.it.misconceptions[0]",
             "no test exercises this rule; add one to tests: with item: a.it and misconception: 1",
         )
     ]

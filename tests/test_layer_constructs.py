@@ -563,7 +563,7 @@ def test_a_rubric_formula_whose_output_index_cannot_be_read_is_a_rubric_problem(
         load_rubric_text(RUBRIC_BY_GROUPS.replace("ANSWER", answer), "by-groups.yaml")
     assert str(raised.value).splitlines()[1:] == [
         "  by-groups.yaml:19: parts.a.items.formula.answer: cannot check "
-        + repr(answer)
+        + f"'{answer}'"
         + ": The output index g+n names an output by g and n, whose ranges cannot be told from "
         "it: write them after the formula, e.g. y_{…} = …, 1 ≤ g ≤ …, 1 ≤ n ≤ …."
     ]

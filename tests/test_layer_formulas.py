@@ -286,7 +286,7 @@ def test_given_sizes_at_which_the_arithmetic_is_fractional_are_a_rubric_problem(
         load_rubric_text(RUBRIC_TEXT.replace("CHECK_SIZES\n", given), "k-odd.yaml")
     assert [problem.describe("k-odd.yaml") for problem in raised.value.problems] == [
         "k-odd.yaml:20: parts.a.items.formula.answer: cannot check "
-        r"'y_{t,k} = \\sum_{u=-(K-1)/2}^{(K-1)/2}\\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k': "
+        r"'y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k': "
         "the start of the sum over u is -3/2 at P=11, K=4, C=3, D=2, not a whole number; give "
         "check_sizes at which it is a whole number (such as K=5)"
     ]

@@ -1170,17 +1170,17 @@ def test_a_misconception_with_floors_equal_to_the_reference_is_a_rubric_problem(
     assert [(p.line, p.key, p.message) for p in problems] == [
         (
             18,
-            "f.n.misconceptions[0]",
-            "'\\\\lceil P/2 \\\\rceil' equals the reference answer, so this rule can never fire",
+            "parts.f.items.n.misconceptions[0]",
+            "'\\lceil P/2 \\rceil' equals the reference answer, so this rule can never fire",
         ),
         (
             18,
-            "f.n.misconceptions[0]",
+            "parts.f.items.n.misconceptions[0]",
             "no test exercises this rule; add one to tests: with item: f.n and misconception: 1",
         ),
         (
             30,
-            "s.n.misconceptions[0]",
+            "parts.s.items.n.misconceptions[0]",
             "no test exercises this rule; add one to tests: with item: s.n and misconception: 1",
         ),
     ]

@@ -692,13 +692,13 @@ def _problems(text: str) -> list[tuple[int, str, str]]:
 ALWAYS = [
     (
         32,
-        "e.why.answer",
+        "parts.e.items.why.answer",
         "the reference answer is graded needs_review (0/1), not correct: the item has no "
         "concepts, so every answer goes to an instructor; add concepts (see docs/rubrics.md)",
     ),
     (
         44,
-        "c.params.partial_credit.term_factor",
+        "parts.c.items.params.partial_credit.term_factor",
         "no test exercises this rule; add one to tests: with item: c.params and diagnosis: "
         "term_factor",
     ),
@@ -713,7 +713,7 @@ ALWAYS = [
             ("follow_through: 0.5, ", ""),
             (
                 44,
-                "c.params.follow_through",
+                "parts.c.items.params.follow_through",
                 "is true, but partial_credit gives no follow_through marks: add "
                 "partial_credit: {follow_through: MARKS}",
             ),
@@ -723,7 +723,7 @@ ALWAYS = [
             ("            follow_through: true\n", ""),
             (
                 44,
-                "c.params.partial_credit.follow_through",
+                "parts.c.items.params.partial_credit.follow_through",
                 "is never given: marks are carried forward only with follow_through: true",
             ),
             id="marks for follow_through without it are never given",

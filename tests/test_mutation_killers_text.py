@@ -745,7 +745,7 @@ def test_a_pairing_of_three_groups_is_pointed_out_by_the_self_test():
     )
     pointed_out = (
         28,
-        "e.why.concepts[1].evidence[1]",
+        "parts.e.items.why.concepts[1].evidence[1]",
         "'channel* ~ embed* ~ feature*': a pairing joins exactly two word groups with ~, "
         "e.g. 'token* ~ pixel*|position*'",
     )

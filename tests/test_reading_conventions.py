@@ -124,7 +124,7 @@ def test_a_reference_the_checker_cannot_decide_is_refused_with_its_line_and_key(
         load_rubric_text(text, "strided.yaml")
     assert re.search(
         r"strided\.yaml:\d+: parts\.a\.items\.length\.answer: the checker cannot decide counts "
-        r"like '\\\\lfloor P/C \\\\rfloor': a floor or ceiling of a division by a size",
+        r"like '\\lfloor P/C \\rfloor': a floor or ceiling of a division by a size",
         str(refused.value),
     ), str(refused.value)
 
@@ -331,7 +331,7 @@ MHA = (ROOT / "rubrics" / "mha-q1.yaml").read_text(encoding="utf-8")
 LIST_PROBLEMS = {
     "a misconception equal to an accepted answer never fires": (
         MHA.replace("          - answer: 'd d_k + d'", "          - answer: 'h d_k d'"),
-        "b.params.misconceptions[0]",
+        "parts.b.items.params.misconceptions[0]",
         "'h d_k d' equals accepted answer 2, so this rule can never fire",
     ),
     "an empty list": (

@@ -190,7 +190,7 @@ def check_rules(
         problems.append(
             Problem(
                 item.line,
-                f"{item.id}.answer",
+                f"{item.key_path}.answer",
                 f"the reference answer is graded {reference.verdict}, not correct",
             )
         )
@@ -200,14 +200,14 @@ def check_rules(
             problems.append(
                 Problem(
                     item.line,
-                    f"{item.id}.answer",
+                    f"{item.key_path}.answer",
                     f"accepted answer {number}, {quoted(text)}, is graded {graded.verdict}, "
                     "not correct",
                 )
             )
     answers = [item.reference, *(reading for _, reading in item.accepted)]
     for index, rule in enumerate(item.misconceptions):
-        key = f"{item.id}.misconceptions[{index}]"
+        key = f"{item.key_path}.misconceptions[{index}]"
         if rule.reading is None:
             continue
         equal = next(

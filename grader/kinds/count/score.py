@@ -201,7 +201,7 @@ def carry_forward(
 
 def follow_through_problems(item: Item) -> list[Problem]:
     """`follow_through` and its marks must come together, or nothing is ever carried."""
-    path = f"{item.id}.follow_through"
+    path = f"{item.key_path}.follow_through"
     credit = item.partial_credit.get("follow_through")
     if item.spec.follow_through and credit is None:
         return [
@@ -216,7 +216,7 @@ def follow_through_problems(item: Item) -> list[Problem]:
         return [
             Problem(
                 item.line,
-                f"{item.id}.partial_credit.follow_through",
+                f"{item.key_path}.partial_credit.follow_through",
                 "is never given: marks are carried forward only with follow_through: true",
             )
         ]

@@ -36,7 +36,7 @@ def _check_reference(
     return [
         Problem(
             _key_line(rubric, item.line, "answer"),
-            f"{item.id}.answer",
+            f"{item.key_path}.answer",
             f"the reference answer is graded {result.verdict} "
             f"({result.marks:g}/{item.marks:g}), not correct: {why}",
         )
@@ -80,7 +80,7 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                     problems.append(
                         Problem(
                             _pattern_line(rubric, concept, pattern),
-                            f"{item.id}.concepts[{index}].{kind}[{number}]",
+                            f"{item.key_path}.concepts[{index}].{kind}[{number}]",
                             f"{pattern.text!r}: a pairing joins exactly two word groups with ~, "
                             "e.g. 'token* ~ pixel*|position*'",
                         )
@@ -94,7 +94,7 @@ def _check_concept_coverage(rubric: Rubric, item: Item) -> list[Problem]:
     checks = [check_text(item.spec.concepts, item.marks, answer) for answer in answers]
     problems = []
     for index, concept in enumerate(item.spec.concepts):
-        key = f"{item.id}.concepts[{index}]"
+        key = f"{item.key_path}.concepts[{index}]"
         if not any(check.findings[index].evidence is not None for check in checks):
             problems.append(
                 Problem(

@@ -176,6 +176,9 @@ class _Composer:
                     self.problems.append(Problem(key_line, key, "keys must be plain text"))
                     continue
                 name = key_node.value
+                if not whole_characters(key_node):
+                    self.problems.append(Problem(key_line, key, _HALF_A_PAIR))
+                    continue
                 path = f"{key}.{name}" if key else name
                 if name in entries:
                     self.problems.append(
@@ -192,6 +195,9 @@ class _Composer:
 
     def _scalar(self, node: yaml.ScalarNode, key: str, line: int) -> Scalar:
         plain = node.style in (None, "")  # libyaml says "" where PyYAML says None
+        if not whole_characters(node):
+            self.problems.append(Problem(line, key, _HALF_A_PAIR))
+            return Scalar(line, None, "", False)
         if node.tag == _STR:  # what SafeConstructor makes of a text: the text itself
             return Scalar(line, node.value, node.value, plain)
         try:
@@ -209,6 +215,26 @@ class _Composer:
             )
             return Scalar(line, node.value, node.value, False)
         return Scalar(line, value, node.value, plain)
+
+
+# A double-quoted text's escape can name half of a UTF-16 pair (\\ud800), which is no
+# character: no file, page or gradebook can hold it, so it is refused where it is written.
+_HALF_A_PAIR = (
+    "holds an escape such as \\ud800, half of a UTF-16 pair, which is no character: write the "
+    "character itself, or its \\U escape"
+)
+
+
+def whole_characters(node: yaml.ScalarNode) -> bool:
+    """Whether a scalar's text holds no lone half of a UTF-16 pair: only the escape of a
+    double-quoted text can put one there (the file itself was read as UTF-8)."""
+    if node.style != '"':
+        return True
+    try:
+        node.value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _RESOLVER = yaml.resolver.Resolver()
@@ -410,7 +436,7 @@ def plain_answer(node: yaml.Node) -> tuple[bool, str | None]:
     written (None: empty): a text (any style), or a plain value YAML 1.1 types by itself (a
     number, a boolean, a date, a null). Anything else (a collection, an explicit tag, a tag
     we do not allow) is (False, None): read the general way."""
-    if not isinstance(node, yaml.ScalarNode):
+    if not isinstance(node, yaml.ScalarNode) or not whole_characters(node):
         return False, None
     if node.tag == _STR:
         return True, node.value

@@ -840,6 +840,11 @@ def hostile_folder(tmp_path):
     (subs / "latin1.yaml").write_bytes(b"\xff\xfe x+1")  # F7
     (subs / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + good_submission("bom-student").encode())
     (subs / f"{D5_NAME}.yaml").write_text(good_submission("html-name"), encoding="utf-8")
+    (subs / "UPPER.YAML").write_text(good_submission("upper-case-suffix"), encoding="utf-8")
+    # Half of a UTF-16 pair, which an escape of a double-quoted text can name, failed the
+    # writing of the gradebook and the whole batch with it.
+    # (json.dumps writes it as the escape \ud800.)
+    (subs / "half-pair.yaml").write_text(good_submission("half\ud800"), encoding="utf-8")
     (subs / "alice.yaml").write_text(good_submission("alice"), encoding="utf-8")  # F8
     (subs / "Alice.yaml").write_text(good_submission("Alice"), encoding="utf-8")
     (subs / "frank.yaml").write_text(good_submission("frank"), encoding="utf-8")
@@ -857,6 +862,7 @@ REFUSED_FILES = [
     ("fifo.yaml", "is not a regular file"),
     ("huge.yaml", "the limit is 1000000"),
     ("latin1.yaml", "is not valid UTF-8"),
+    ("half-pair.yaml", "half of a UTF-16 pair"),
 ]
 
 
@@ -888,7 +894,7 @@ def test_F_a_hostile_folder_is_graded_and_every_bad_file_reported(graded_folder)
     assert done.returncode == 0, done.stderr
     assert_no_traceback(done.stderr)
     graded = {r["student"] for r in json.loads((out / "all.json").read_text())["results"]}
-    assert {"good-student", "bom-student", "html-name", "frank"} <= graded
+    assert {"good-student", "bom-student", "html-name", "frank", "upper-case-suffix"} <= graded
     assert len(graded & {"alice", "Alice"}) == 1  # one student, whatever the case (F8)
     assert "zipped-student" not in graded  # archives are not read
     errors = done.stderr.splitlines()

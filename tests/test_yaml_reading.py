@@ -155,6 +155,23 @@ ERRORS = [
         ],
     ),
     (
+        # Found by a hostile-input sweep: a half pair reached the gradebook, whose writing
+        # failed, and the whole batch with it.
+        "half of a UTF-16 pair in the student",
+        'student: "s1\\ud800"\nquestion: 22-52-Q4\nanswers:\n  a:\n    params: 9CD\n',
+        [Problem(1, "student", yaml_source._HALF_A_PAIR)],
+    ),
+    (
+        "half of a UTF-16 pair in an answer",
+        HEAD + 'answers:\n  a:\n    params: "9CD\\udc00"\n',
+        [Problem(5, "answers.a.params", yaml_source._HALF_A_PAIR)],
+    ),
+    (
+        "half of a UTF-16 pair in a key",
+        HEAD + 'answers:\n  a:\n    "p\\ud800": 9CD\n',
+        [Problem(5, "answers.a", yaml_source._HALF_A_PAIR)],
+    ),
+    (
         "an alias to itself",
         HEAD + "answers: &x\n  a: *x\n",
         [Problem(3, "answers.a", "an alias refers to a value containing it")],

@@ -217,14 +217,15 @@ def count_submission_files(paths: Iterable[Path], at_most: int) -> int:
 
 
 def _submission_files_in(path: Path) -> Iterator[Path]:
-    """The submission files in folder `path` and its subfolders, as the walk meets them:
-    links not followed, hidden files and folders skipped."""
+    """The submission files in folder `path` and its subfolders, as the walk meets them (by
+    their suffix in any case: `UP.YAML` too, as when named): links not followed, hidden files
+    and folders skipped."""
     for folder, subfolders, names in os.walk(path, followlinks=False):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         yield from (
             Path(folder) / name
             for name in names
-            if name.endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
+            if name.lower().endswith(SUBMISSION_SUFFIXES) and not name.startswith(".")
         )
 
 

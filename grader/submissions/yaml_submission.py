@@ -25,6 +25,7 @@ from grader.yaml_source import (
     located,
     plain_answer,
     read_bounded_text,
+    whole_characters,
 )
 
 
@@ -83,7 +84,7 @@ def _usual_submission(node: yaml.Node, path: Path) -> Submission | None:
 
 
 def _is_text(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG
+    return isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG and whole_characters(node)
 
 
 def _entries(node: yaml.Node) -> dict[str, tuple[int, yaml.Node]] | None:
@@ -95,6 +96,8 @@ def _entries(node: yaml.Node) -> dict[str, tuple[int, yaml.Node]] | None:
     entries: dict[str, tuple[int, yaml.Node]] = {}
     for key, value in node.value:
         if not isinstance(key, yaml.ScalarNode) or key.value in entries:
+            return None
+        if not whole_characters(key):  # `located` says what is wrong with it
             return None
         entries[key.value] = (key.start_mark.line + 1, value)
     return entries

@@ -414,3 +414,56 @@ def test_review_into_a_closed_pipe_ends_quietly(tmp_path):
         os.close(write_end)
     assert completed.returncode in (0, 141)
     assert completed.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (
+            "1x1 卷积在每个位置上使用同一个线性映射（共享的 C×D 权重矩阵 W），"
+            "相当于逐位置的线性层。把 PQ 个像素位置看作 token，通道看作嵌入维度。",
+            "another alphabet",
+        ),
+        (
+            "Свёртка 1x1 применяет одну и ту же линейную карту в каждой позиции: пиксели играют "
+            "роль токенов, а каналы роль эмбеддингов.",
+            "another alphabet",
+        ),
+        (
+            "Una convolución 1x1 aplica los mismos pesos en cada posición: es una capa lineal por "
+            "posición. Los píxeles son como los tokens y los canales la dimensión del embedding.",
+            "a language other than English",
+        ),
+        (
+            "Une convolution 1x1 applique les mêmes poids à chaque position : c'est une couche "
+            "linéaire par position. Les pixels sont les tokens et les canaux la dimension.",
+            "a language other than English",
+        ),
+        (
+            "Eine 1x1-Faltung wendet an jeder Position dieselben Gewichte an und ist eine "
+            "positionsweise lineare Schicht; die Pixel sind die Tokens, die Kanäle das Embedding.",
+            "a language other than English",
+        ),
+    ],
+    ids=["Chinese", "Russian", "Spanish", "French", "German"],
+)
+def test_an_explanation_not_in_english_goes_to_a_person_not_to_0(answer, why):
+    # Found by a hostile-input sweep: a right explanation in Chinese, Russian or Spanish was
+    # incorrect, 0/3, final: the concepts are read in English.
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert result.verdict == "needs_review", result.feedback
+    assert why in result.feedback[0]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        STRONG,
+        STRONG + " As the French say, c'est la vie: le mot juste.",
+        "Y = XW: the σ of each row is applied per position, as in a position-wise linear layer.",
+    ],
+    ids=["English", "English with a French phrase", "English with Greek letters"],
+)
+def test_an_explanation_in_english_is_not_said_to_be_in_another_language(answer):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert not any("another alphabet" in f or "other than English" in f for f in result.feedback)

@@ -501,6 +501,39 @@ class TextCheck:
 
 LONG_ANSWER_WORDS = 60
 
+# An explanation is read against concepts written in English. One in another language earns
+# nothing from them, which is no reason for a 0: a person reads it. Two signs: most of its
+# letters are not in the Latin script (Chinese, Russian), or words that are common in other
+# languages written in it, and are not English, outnumber the English function words.
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_UNREAD_SCRIPT_LETTERS = 20  # at least this many letters, most not Latin
+_LETTERS = re.compile(r"[^\W\d_]+")  # a word of letters, in any script: más, não
+_OTHER_LANGUAGES_WORD_LIST = """
+    el la los las del que es una por con para un lo se al como más pero
+    le les des du et est une dans pour sur pas au aux avec sont qui
+    der das und ist ein eine mit nicht zu dem den von sich auf wird
+    il di che sono della gli nel
+    os não uma são pelo
+"""
+_OTHER_LANGUAGES_WORDS = frozenset(_OTHER_LANGUAGES_WORD_LIST.split())
+
+
+def other_language(answer: str) -> str | None:
+    """Why the answer seems not to be written in English, the concepts' language; None if it
+    seems to be."""
+    letters = sum(1 for character in answer if character.isalpha())
+    latin = len(_LATIN_LETTER.findall(answer))
+    if letters >= _UNREAD_SCRIPT_LETTERS and latin * 2 < letters:
+        return "the answer is written mostly in another alphabet, which the checker cannot read"
+    words = _LETTERS.findall(answer.lower())
+    other = sum(1 for word in words if word in _OTHER_LANGUAGES_WORDS)
+    english = sum(1 for word in words if word in _FUNCTION_WORDS)
+    if other >= 3 and other > english:
+        return (
+            "the answer seems to be in a language other than English, which the checker cannot read"
+        )
+    return None
+
 
 def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> TextCheck:
     """Which concepts the answer states, the marks they earn, and any reason for doubt."""
@@ -547,5 +580,8 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     words = word_count(answer)
     if words > LONG_ANSWER_WORDS and matched_words * 6 < words:
         doubts.append(f"the answer has {words} words and only a few of them matched")
+    language = other_language(answer)
+    if language is not None:
+        doubts.append(language)
     confidence = max(0.0, 1.0 - 0.35 * len(doubts))
     return TextCheck(tuple(findings), marks, confidence, tuple(doubts))

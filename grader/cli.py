@@ -54,7 +54,7 @@ from grader.report import (
 from grader.roster import RosterMatcher, read_roster
 from grader.rubric import load_rubric
 from grader.rubric_check import check_rubric, skeleton
-from grader.submissions import collect_submission_files, names_its_question
+from grader.submissions import collect_submission_files, names_its_question, refused
 from grader.submissions.lms_export import read_column_map
 from grader.warm import answers_as_words
 from grader.workers import (
@@ -258,13 +258,13 @@ def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path
     if len(questions) == 1:
         return {questions[0].question: given}, []
     files, unusable = collect_submission_files(given)
-    refused = [FileFailure(str(path), f"{path} {why}") for path, why in unusable]
+    failures = refused(unusable)
     kept = []
     for path in files:
         if names_its_question(path):
             kept.append(path)
         else:
-            refused.append(
+            failures.append(
                 FileFailure(
                     str(path),
                     f"{path} names no question (a transcript or an LMS export): with several "
@@ -272,7 +272,7 @@ def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path
                     "or grade it alone with that question's --rubric",
                 )
             )
-    return {q.question: kept for q in questions}, refused
+    return {q.question: kept for q in questions}, failures
 
 
 class _Streamed:
@@ -1461,8 +1461,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The command line read, an answer to `grader check` that starts with `-` among its
-    words (`warm.answers_as_words`)."""
-    return build_parser().parse_args(answers_as_words(argv))
+    words (`warm.answers_as_words`). A text the gradebook keeps must be UTF-8: a byte that
+    is not (Python reads it as half a UTF-16 pair) is a usage error, not a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(answers_as_words(argv))
+    for option, name in _KEPT_TEXTS:
+        for value in _texts(getattr(args, name, None)):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                parser.error(f"{option} {printable(value)}: not valid UTF-8 text")
+    return args
+
+
+# The texts of a command line that a gradebook keeps: (as named in a message, attribute).
+_KEPT_TEXTS = (
+    ("--note", "note"),
+    ("--reviewer", "reviewer"),
+    ("--reviewers", "reviewers"),
+    ("--answer-group", "answer_group"),
+    ("STUDENT ITEM MARKS", "target"),
+)
+
+
+def _texts(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or ())
 
 
 def main(argv: list[str] | None = None) -> int:

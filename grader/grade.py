@@ -40,7 +40,7 @@ from grader.score import (
     score_invalid,
     score_missing,
 )
-from grader.submissions import Loaded, collect_submission_files, load_submissions
+from grader.submissions import Loaded, collect_submission_files, load_submissions, refused
 from grader.submissions.lms_export import ColumnMap
 
 if TYPE_CHECKING:
@@ -391,7 +391,7 @@ def grade_paths(
     checker = checker or InlineChecker(rubric)
     batch = Batch()
     files, unusable = collect_submission_files(paths)
-    batch.failures.extend(FileFailure(str(path), f"{path} {why}") for path, why in unusable)
+    batch.failures.extend(refused(unusable))
     places: dict[str, int] = {}  # the student (any case) -> their place in the class
     spelled: dict[str, str] = {}  # the student (any case) -> as first written, where it differs
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first

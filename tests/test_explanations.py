@@ -396,6 +396,29 @@ def test_an_impossible_override_is_refused(tmp_path, capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+NOT_UTF8 = os.fsdecode(b"A\xffda")  # a byte of a command line that is not UTF-8, as Python reads it
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["s", "e.explanation", "1", "--note", NOT_UTF8], "--note A?da: not valid UTF-8 text"),
+        (["s", "e.explanation", "1", "--reviewer", NOT_UTF8], "--reviewer A?da: not valid"),
+        ([NOT_UTF8, "e.explanation", "1"], "STUDENT ITEM MARKS A?da: not valid UTF-8 text"),
+    ],
+    ids=["a note", "a reviewer", "a student"],
+)
+def test_an_override_with_text_that_is_not_utf8_is_a_usage_error(tmp_path, capsys, args, message):
+    # Found by the lead: the gradebook could not store the text, and a traceback followed.
+    out = tmp_path / "out"
+    _grade(tmp_path, "anything", out)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["override", "--db", str(out / "gradebook.sqlite"), *args])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_review_into_a_closed_pipe_ends_quietly(tmp_path):
     out = tmp_path / "out"
     _grade(tmp_path, "token pixel channel embedding transformer linear", out)

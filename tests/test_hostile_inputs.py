@@ -845,6 +845,8 @@ def hostile_folder(tmp_path):
     # writing of the gradebook and the whole batch with it.
     # (json.dumps writes it as the escape \ud800.)
     (subs / "half-pair.yaml").write_text(good_submission("half\ud800"), encoding="utf-8")
+    # A name that is not UTF-8 went into the gradebook, whose writing failed the batch.
+    (subs / os.fsdecode(b"not-utf8-\xff.yaml")).write_text(good_submission("x"), "utf-8")
     (subs / "alice.yaml").write_text(good_submission("alice"), encoding="utf-8")  # F8
     (subs / "Alice.yaml").write_text(good_submission("Alice"), encoding="utf-8")
     (subs / "frank.yaml").write_text(good_submission("frank"), encoding="utf-8")
@@ -863,6 +865,7 @@ REFUSED_FILES = [
     ("huge.yaml", "the limit is 1000000"),
     ("latin1.yaml", "is not valid UTF-8"),
     ("half-pair.yaml", "half of a UTF-16 pair"),
+    ("not-utf8-\ufffd.yaml", "its name is not valid UTF-8"),
 ]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from grader.errors import Problem, SubmissionError
 from grader.kinds import kind_of
-from grader.model import Item, Rubric, Submission
+from grader.model import FileFailure, Item, Rubric, Submission
 from grader.submissions.lms_export import EXPORT_SUFFIXES, ColumnMap, load_export
 from grader.submissions.markdown_submission import load_markdown_submission, read_front_matter
 from grader.submissions.transcript import TranscriptItem, read_transcript
@@ -192,12 +192,41 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
             found = list(_submission_files_in(path))
             if not found:
                 unusable.append((path, _no_submission_file(path)))
-            files.extend(sorted(found))
-        elif path.exists():
+            for file in sorted(found):
+                if _named_in_utf8(file):
+                    files.append(file)
+                else:
+                    unusable.append((file, _NOT_UTF8_NAME))
+        elif not path.exists():
+            unusable.append((path, "does not exist"))
+        elif _named_in_utf8(path):
             files.append(path)
         else:
-            unusable.append((path, "does not exist"))
+            unusable.append((path, _NOT_UTF8_NAME))
     return files, unusable
+
+
+def refused(unusable: Iterable[tuple[Path, str]]) -> list[FileFailure]:
+    """The failures of the paths `collect_submission_files` could not use, each named as
+    UTF-8 text (a byte of the name that is not UTF-8 shown as �), which a gradebook stores."""
+    failures = []
+    for path, why in unusable:
+        name = os.fsencode(path).decode("utf-8", "replace")
+        failures.append(FileFailure(name, f"{name} {why}"))
+    return failures
+
+
+# A file's name is kept with its results (the gradebook, the pages, the JSON), all UTF-8.
+_NOT_UTF8_NAME = "its name is not valid UTF-8; rename the file to grade it"
+
+
+def _named_in_utf8(path: Path) -> bool:
+    """Whether `path` is valid UTF-8 (a byte that is not is decoded as half a UTF-16 pair)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def count_submission_files(paths: Iterable[Path], at_most: int) -> int:

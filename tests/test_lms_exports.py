@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from pathlib import Path
 
@@ -158,6 +159,60 @@ def test_one_bad_row_is_reported_with_its_row_number_and_costs_no_other(tmp_path
     assert [result.student for result in batch.results] == ["a@uni.example", "c@x"]
     (failure,) = batch.failures
     assert "row 3" in failure.source and message in failure.message
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "bad_row", "cells"),
+    [
+        (",", "Doe,Jo,b@x,Finished,-,y_{i,j,k} = x_{i,j,k},CD,,,,,,,,", 19),
+        (";", "Doe;Jo;b@x;Finished;-;y_{i;k};CD;;;;;;;;", 16),
+        (",", "Doe,Jo,b@x,Finished,-,,CD,,,,,,,", 14),
+    ],
+    ids=[
+        "an answer holding a comma unquoted splits the row into more cells than the header",
+        "an answer holding a semicolon unquoted in a semicolon file does the same",
+        "a row with a cell fewer than the header",
+    ],
+)
+def test_a_row_whose_cells_do_not_match_the_header_is_refused_alone(
+    tmp_path, delimiter, bad_row, cells
+):
+    rows = moodle_rows(("a@x", ["", "", "", "9CD+D"]), ("c@x", ["", "D"]))
+    lines = [delimiter.join(row) for row in rows]
+    lines.insert(2, bad_row)
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch = graded(path)
+    assert [result.student for result in batch.results] == ["a@x", "c@x"]
+    assert batch.results[0].items["b.params"].verdict == "correct"
+    (failure,) = batch.failures
+    assert failure.source.endswith("export.csv row 3")
+    assert f"has {cells} cells where the header has 15" in failure.message
+
+
+def test_an_answer_splitting_a_row_of_the_class_export_costs_no_other_student(tmp_path, from_yaml):
+    """The class's Moodle export, one student's first answer typed `y_{i,j,k} = x_{i,j,k}`
+    and left unquoted: its commas moved every later answer of that row onto the next item
+    (a.params's answer graded as c.params, incorrect), silently."""
+    with open(MOODLE, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[2][2] == "wei.zhang@uni.example"  # seed-student-1 on the roster
+
+    def line(cells: list[str]) -> str:
+        written = io.StringIO()
+        csv.writer(written, lineterminator="").writerow(cells)
+        return written.getvalue()
+
+    lines = [line(row) for row in rows]
+    lines[2] = ",".join([*rows[2][:8], "y_{i,j,k} = x_{i,j,k}"]) + "," + line(rows[2][9:])
+    path = tmp_path / "moodle-responses.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    batch = graded(path, roster=ROSTER)
+    (failure,) = batch.failures
+    assert failure.source.endswith("moodle-responses.csv row 3")
+    assert "has 22 cells where the header has 18" in failure.message
+    assert outcome(batch) == {s: r for s, r in from_yaml.items() if s != "seed-student-1"}
 
 
 def test_a_row_spanning_lines_names_its_row_and_the_line_it_starts_on(tmp_path):

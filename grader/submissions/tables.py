@@ -27,6 +27,7 @@ MAX_XLSX_UNPACKED = 100_000_000
 MAX_ROWS = 10_000
 MAX_COLUMNS = 1_000
 DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
     line: int | None  # the line of a CSV file where the row starts, when it is not `number`
     cells: tuple[Cell, ...]
+    # Why no cell of the row can be trusted to be under its header, or None: a CSV row split
+    # into more or fewer cells than the header (a separator left unquoted in one cell moves
+    # every cell after it one column on). The loader refuses such a row rather than guess.
+    misaligned: str | None = None
 
     def cell(self, column: int) -> Cell:
         return self.cells[column] if column < len(self.cells) else Cell("")
@@ -124,7 +129,8 @@ def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
     def refuse(line: int | None, message: str) -> FileProblemsError:
         return error(path, [Problem(line, "", message)])
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     # The file is bounded already, so no cell can exceed it; csv's own limit (128 KiB) would
     # stop the whole file at one long cell, which the loader refuses alone instead.
     previous_limit = csv.field_size_limit(MAX_EXPORT_BYTES)
@@ -143,7 +149,10 @@ def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
                 if len(rows) >= MAX_ROWS:
                     raise refuse(start, f"has more than {MAX_ROWS} rows")
                 cells = tuple(Cell(value) for value in record)
-                rows.append(Row(number, start if start != number else None, cells))
+                misaligned = None
+                if record and len(record) != len(header):
+                    misaligned = _misaligned(len(record), len(header), delimiter)
+                rows.append(Row(number, start if start != number else None, cells, misaligned))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise refuse(reader.line_num, f"is not valid CSV: {exc}") from None
@@ -152,6 +161,14 @@ def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
     if not header or not any(cell.strip() for cell in header):
         raise refuse(None, "is empty: an export starts with a header row")
     return Table(tuple(header), tuple(rows))
+
+
+def _misaligned(cells: int, columns: int, delimiter: str) -> str:
+    return (
+        f"has {cells} cells where the header has {columns}, so they cannot be matched to its "
+        f"columns: a cell holding {_DELIMITER_NAMES[delimiter]} outside quotes splits in two "
+        "(a stray quote joins cells); quote that cell, or correct the row"
+    )
 
 
 def _xlsx_table(path: Path, data: bytes, error: type[FileProblemsError]) -> Table:

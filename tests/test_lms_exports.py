@@ -411,6 +411,25 @@ def test_a_formula_in_an_id_cell_fails_that_row_alone(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("email", "save", "message"),
+    [
+        ("=A1", lambda rows, folder: as_xlsx(rows, folder / "e.xlsx"), "is a spreadsheet formula"),
+        ("jo\x00@x", lambda rows, folder: write_csv(folder / "e.csv", rows), "control character"),
+    ],
+    ids=["an email that is a formula is said once", "an email holding a NUL is said once"],
+)
+def test_a_bad_id_cell_read_for_the_student_and_for_the_roster_is_one_problem(
+    tmp_path, email, save, message
+):
+    # Moodle's `Email address` both names the student and is an id a roster can match.
+    batch = graded(save(moodle_rows((email, ["", "9CD+D"]), ("b@x", ["", "CD"])), tmp_path))
+    assert [result.student for result in batch.results] == ["b@x"]
+    (failure,) = batch.failures
+    assert "row 2 has 1 problem:" in failure.message
+    assert failure.message.count(message) == 1
+
+
 def test_a_numeric_xlsx_cell_reads_as_typed(tmp_path):
     rows = moodle_rows(("a@x", ["", 600.0]))
     (submission,) = load_export(as_xlsx(rows, tmp_path / "e.xlsx"), RUBRIC)

@@ -314,8 +314,11 @@ def _submission(
             return ""
         return text
 
-    student = next((s for s in (identity(c) for c in layout.student) if s), "")
-    ids = tuple((key, value) for key, c in layout.ids.items() if (value := identity(c)))
+    # A column may both name the student and be an id (Moodle's `Email address`): each is
+    # read once, so that its problem is said once.
+    read = {c: identity(c) for c in dict.fromkeys((*layout.student, *layout.ids.values()))}
+    student = next((read[c] for c in layout.student if read[c]), "")
+    ids = tuple((key, read[c]) for key, c in layout.ids.items() if read[c])
     if not student and not problems:
         names = " or ".join(repr(table.header[c]) for c in layout.student)
         problems.append(Problem(None, names, "is empty: the row does not say who the student is"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -474,6 +475,42 @@ def test_encodings_and_separators_a_spreadsheet_writes_are_read(tmp_path, encodi
     (result,) = graded(path).results
     assert result.student == "josé@x"
     assert result.items["b.params"].verdict == "correct"
+
+
+COMMAS = "Express y_{i,j,k} in terms of x_{i,j,l}, the weights w, and the bias b"
+
+
+def canvas_questions_reading(text: str) -> list[list[str]]:
+    """The class's Canvas export, each question's header `<id>: ` then `text`."""
+    with open(CANVAS, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[0] = [re.sub(r"^(\d+): .*", rf"\1: {text}", name, flags=re.S) for name in rows[0]]
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "question"),
+    [
+        ("utf-16", "\t", COMMAS),
+        ("utf-8", "\t", COMMAS),
+        ("utf-8-sig", ";", COMMAS),
+        ("utf-8", ",", "Express y_{i,j,k}; use x_{i,j,l}\tand w; then b; write it out"),
+    ],
+    ids=[
+        "a UTF-16 tab-separated export whose questions hold commas is read at its tabs",
+        "a UTF-8 tab-separated export whose questions hold commas is read at its tabs",
+        "a semicolon-separated export whose questions hold commas is read at its semicolons",
+        "a comma-separated export whose questions hold semicolons and a tab stays at its commas",
+    ],
+)
+def test_the_separator_is_the_one_the_rows_agree_with_the_header_on(
+    tmp_path, from_yaml, encoding, delimiter, question
+):
+    rows = canvas_questions_reading(question)
+    path = write_csv(tmp_path / "canvas.csv", rows, encoding=encoding, delimiter=delimiter)
+    batch = graded(path, roster=ROSTER)
+    assert not batch.failures
+    assert outcome(batch) == from_yaml
 
 
 def test_a_file_that_is_not_utf8_is_one_failure_naming_the_line(tmp_path):

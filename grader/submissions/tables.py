@@ -112,31 +112,43 @@ def _decode(path: Path, data: bytes, error: type[FileProblemsError]) -> str:
         ) from None
 
 
-def _first_record(text: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    except csv.Error:
-        return []
-
-
 def _delimiter(text: str) -> str:
-    """The separator that splits the header into the most columns (a comma on a tie): LMSs
-    write commas, a spreadsheet saving in some locales writes semicolons or tabs."""
-    return max(DELIMITERS, key=lambda d: (len(_first_record(text, d)), d == ","))
+    """The separator `text` is written with: the one under which the most rows have as many
+    cells as the header; then the one splitting the header into the most cells; then a comma.
+
+    LMSs write commas; a spreadsheet saving in some locales writes semicolons, and Excel's
+    "Unicode text" tabs, leaving the commas of a question's text unquoted, so the header
+    alone cannot tell: at commas, such a header splits into more cells than at tabs, and no
+    row agrees with it. A separator that leaves the header one cell is not the file's."""
+
+    def fit(delimiter: str) -> tuple[int, int, bool] | None:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            width = len(next(reader, []))
+            if width < 2:
+                return None
+            rows = sum(1 for record in reader if len(record) == width)
+        except csv.Error:
+            return None
+        return rows, width, delimiter == ","
+
+    fits = {delimiter: fit(delimiter) for delimiter in DELIMITERS}
+    found = {delimiter: score for delimiter, score in fits.items() if score is not None}
+    return max(found, key=found.__getitem__) if found else ","
 
 
 def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
     def refuse(line: int | None, message: str) -> FileProblemsError:
         return error(path, [Problem(line, "", message)])
 
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     # The file is bounded already, so no cell can exceed it; csv's own limit (128 KiB) would
     # stop the whole file at one long cell, which the loader refuses alone instead.
     previous_limit = csv.field_size_limit(MAX_EXPORT_BYTES)
     rows: list[Row] = []
     header: list[str] | None = None
     try:
+        delimiter = _delimiter(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         start = 1
         for number, record in enumerate(reader, start=1):
             if len(record) > MAX_COLUMNS:

@@ -97,6 +97,9 @@ def read_roster(path: Path) -> Roster:
     for row in table.rows:
         if row.blank:
             continue
+        if row.misaligned:
+            problems.append(Problem(row.number, "", row.misaligned))
+            continue
         values: dict[str, str] = {}
         for column, name in enumerate(columns):
             cell = row.cell(column)

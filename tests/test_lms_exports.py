@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -158,6 +160,60 @@ def test_one_bad_row_is_reported_with_its_row_number_and_costs_no_other(tmp_path
     assert [result.student for result in batch.results] == ["a@uni.example", "c@x"]
     (failure,) = batch.failures
     assert "row 3" in failure.source and message in failure.message
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "bad_row", "cells"),
+    [
+        (",", "Doe,Jo,b@x,Finished,-,y_{i,j,k} = x_{i,j,k},CD,,,,,,,,", 19),
+        (";", "Doe;Jo;b@x;Finished;-;y_{i;k};CD;;;;;;;;", 16),
+        (",", "Doe,Jo,b@x,Finished,-,,CD,,,,,,,", 14),
+    ],
+    ids=[
+        "an answer holding a comma unquoted splits the row into more cells than the header",
+        "an answer holding a semicolon unquoted in a semicolon file does the same",
+        "a row with a cell fewer than the header",
+    ],
+)
+def test_a_row_whose_cells_do_not_match_the_header_is_refused_alone(
+    tmp_path, delimiter, bad_row, cells
+):
+    rows = moodle_rows(("a@x", ["", "", "", "9CD+D"]), ("c@x", ["", "D"]))
+    lines = [delimiter.join(row) for row in rows]
+    lines.insert(2, bad_row)
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch = graded(path)
+    assert [result.student for result in batch.results] == ["a@x", "c@x"]
+    assert batch.results[0].items["b.params"].verdict == "correct"
+    (failure,) = batch.failures
+    assert failure.source.endswith("export.csv row 3")
+    assert f"has {cells} cells where the header has 15" in failure.message
+
+
+def test_an_answer_splitting_a_row_of_the_class_export_costs_no_other_student(tmp_path, from_yaml):
+    """The class's Moodle export, one student's first answer typed `y_{i,j,k} = x_{i,j,k}`
+    and left unquoted: its commas moved every later answer of that row onto the next item
+    (a.params's answer graded as c.params, incorrect), silently."""
+    with open(MOODLE, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[2][2] == "wei.zhang@uni.example"  # seed-student-1 on the roster
+
+    def line(cells: list[str]) -> str:
+        written = io.StringIO()
+        csv.writer(written, lineterminator="").writerow(cells)
+        return written.getvalue()
+
+    lines = [line(row) for row in rows]
+    lines[2] = ",".join([*rows[2][:8], "y_{i,j,k} = x_{i,j,k}"]) + "," + line(rows[2][9:])
+    path = tmp_path / "moodle-responses.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    batch = graded(path, roster=ROSTER)
+    (failure,) = batch.failures
+    assert failure.source.endswith("moodle-responses.csv row 3")
+    assert "has 22 cells where the header has 18" in failure.message
+    assert outcome(batch) == {s: r for s, r in from_yaml.items() if s != "seed-student-1"}
 
 
 def test_a_row_spanning_lines_names_its_row_and_the_line_it_starts_on(tmp_path):
@@ -356,6 +412,25 @@ def test_a_formula_in_an_id_cell_fails_that_row_alone(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("email", "save", "message"),
+    [
+        ("=A1", lambda rows, folder: as_xlsx(rows, folder / "e.xlsx"), "is a spreadsheet formula"),
+        ("jo\x00@x", lambda rows, folder: write_csv(folder / "e.csv", rows), "control character"),
+    ],
+    ids=["an email that is a formula is said once", "an email holding a NUL is said once"],
+)
+def test_a_bad_id_cell_read_for_the_student_and_for_the_roster_is_one_problem(
+    tmp_path, email, save, message
+):
+    # Moodle's `Email address` both names the student and is an id a roster can match.
+    batch = graded(save(moodle_rows((email, ["", "9CD+D"]), ("b@x", ["", "CD"])), tmp_path))
+    assert [result.student for result in batch.results] == ["b@x"]
+    (failure,) = batch.failures
+    assert "row 2 has 1 problem:" in failure.message
+    assert failure.message.count(message) == 1
+
+
 def test_a_numeric_xlsx_cell_reads_as_typed(tmp_path):
     rows = moodle_rows(("a@x", ["", 600.0]))
     (submission,) = load_export(as_xlsx(rows, tmp_path / "e.xlsx"), RUBRIC)
@@ -400,6 +475,42 @@ def test_encodings_and_separators_a_spreadsheet_writes_are_read(tmp_path, encodi
     (result,) = graded(path).results
     assert result.student == "josé@x"
     assert result.items["b.params"].verdict == "correct"
+
+
+COMMAS = "Express y_{i,j,k} in terms of x_{i,j,l}, the weights w, and the bias b"
+
+
+def canvas_questions_reading(text: str) -> list[list[str]]:
+    """The class's Canvas export, each question's header `<id>: ` then `text`."""
+    with open(CANVAS, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[0] = [re.sub(r"^(\d+): .*", rf"\1: {text}", name, flags=re.S) for name in rows[0]]
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "question"),
+    [
+        ("utf-16", "\t", COMMAS),
+        ("utf-8", "\t", COMMAS),
+        ("utf-8-sig", ";", COMMAS),
+        ("utf-8", ",", "Express y_{i,j,k}; use x_{i,j,l}\tand w; then b; write it out"),
+    ],
+    ids=[
+        "a UTF-16 tab-separated export whose questions hold commas is read at its tabs",
+        "a UTF-8 tab-separated export whose questions hold commas is read at its tabs",
+        "a semicolon-separated export whose questions hold commas is read at its semicolons",
+        "a comma-separated export whose questions hold semicolons and a tab stays at its commas",
+    ],
+)
+def test_the_separator_is_the_one_the_rows_agree_with_the_header_on(
+    tmp_path, from_yaml, encoding, delimiter, question
+):
+    rows = canvas_questions_reading(question)
+    path = write_csv(tmp_path / "canvas.csv", rows, encoding=encoding, delimiter=delimiter)
+    batch = graded(path, roster=ROSTER)
+    assert not batch.failures
+    assert outcome(batch) == from_yaml
 
 
 def test_a_file_that_is_not_utf8_is_one_failure_naming_the_line(tmp_path):

@@ -65,6 +65,10 @@ def yaml_file(folder: Path, name: str, student: str, params: str = "9CD + D") ->
         (HEADER + "alice,A,a@x,T1,s1,1\nbob,B,b@x,T1,s1,2\n", ":3: sis_id: 's1' is given to"),
         ("id,name,Name\nalice,A,A\n", "name: is a column twice"),
         (HEADER + "al\x1bice,A,a@x,T1,s1,1\n", "holds a control character"),
+        (
+            HEADER + "alice,A,a@x,T1,s1,1\nbob,Zhang, Wei,b@x,T2,s2,2\n",
+            ":3: has 7 cells where the header has 6",
+        ),
     ],
     ids=[
         "a roster without an id column",
@@ -74,6 +78,7 @@ def yaml_file(folder: Path, name: str, student: str, params: str = "9CD + D") ->
         "two entries with one sis_id",
         "a column named twice",
         "an id with an escape sequence",
+        "a name holding a comma unquoted, which would move every later column",
     ],
 )
 def test_a_roster_that_cannot_be_used_lists_its_problems(tmp_path, text, message):

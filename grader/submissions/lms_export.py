@@ -277,7 +277,8 @@ def load_export(path: Path, rubric: Rubric, mapping: ColumnMap | None = None) ->
         return [SubmissionError(path, [Problem(None, "", f"{error}{where}")])]
     loaded: list = []
     for row in table.rows:
-        if row.blank or _summary_row(row, layout):
+        # A misaligned row is never taken for a summary: its cells are not where they seem.
+        if row.blank or (not row.misaligned and _summary_row(row, layout)):
             continue
         loaded.append(_submission(path, rubric, table, layout, row))
     return loaded
@@ -297,6 +298,8 @@ def _submission(
     path: Path, rubric: Rubric, table: Table, layout: Layout, row: Row
 ) -> Submission | SubmissionError:
     source = f"{path} row {row.number}" + (f" (line {row.line})" if row.line else "")
+    if row.misaligned:  # its id and answers may be another column's: none is read
+        return SubmissionError(source, [Problem(None, "", row.misaligned)])
     problems: list[Problem] = []
 
     def identity(column: int) -> str:
@@ -311,8 +314,11 @@ def _submission(
             return ""
         return text
 
-    student = next((s for s in (identity(c) for c in layout.student) if s), "")
-    ids = tuple((key, value) for key, c in layout.ids.items() if (value := identity(c)))
+    # A column may both name the student and be an id (Moodle's `Email address`): each is
+    # read once, so that its problem is said once.
+    read = {c: identity(c) for c in dict.fromkeys((*layout.student, *layout.ids.values()))}
+    student = next((read[c] for c in layout.student if read[c]), "")
+    ids = tuple((key, read[c]) for key, c in layout.ids.items() if read[c])
     if not student and not problems:
         names = " or ".join(repr(table.header[c]) for c in layout.student)
         problems.append(Problem(None, names, "is empty: the row does not say who the student is"))

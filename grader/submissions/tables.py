@@ -27,6 +27,7 @@ MAX_XLSX_UNPACKED = 100_000_000
 MAX_ROWS = 10_000
 MAX_COLUMNS = 1_000
 DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
     line: int | None  # the line of a CSV file where the row starts, when it is not `number`
     cells: tuple[Cell, ...]
+    # Why no cell of the row can be trusted to be under its header, or None: a CSV row split
+    # into more or fewer cells than the header (a separator left unquoted in one cell moves
+    # every cell after it one column on). The loader refuses such a row rather than guess.
+    misaligned: str | None = None
 
     def cell(self, column: int) -> Cell:
         return self.cells[column] if column < len(self.cells) else Cell("")
@@ -107,30 +112,43 @@ def _decode(path: Path, data: bytes, error: type[FileProblemsError]) -> str:
         ) from None
 
 
-def _first_record(text: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    except csv.Error:
-        return []
-
-
 def _delimiter(text: str) -> str:
-    """The separator that splits the header into the most columns (a comma on a tie): LMSs
-    write commas, a spreadsheet saving in some locales writes semicolons or tabs."""
-    return max(DELIMITERS, key=lambda d: (len(_first_record(text, d)), d == ","))
+    """The separator `text` is written with: the one under which the most rows have as many
+    cells as the header; then the one splitting the header into the most cells; then a comma.
+
+    LMSs write commas; a spreadsheet saving in some locales writes semicolons, and Excel's
+    "Unicode text" tabs, leaving the commas of a question's text unquoted, so the header
+    alone cannot tell: at commas, such a header splits into more cells than at tabs, and no
+    row agrees with it. A separator that leaves the header one cell is not the file's."""
+
+    def fit(delimiter: str) -> tuple[int, int, bool] | None:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            width = len(next(reader, []))
+            if width < 2:
+                return None
+            rows = sum(1 for record in reader if len(record) == width)
+        except csv.Error:
+            return None
+        return rows, width, delimiter == ","
+
+    fits = {delimiter: fit(delimiter) for delimiter in DELIMITERS}
+    found = {delimiter: score for delimiter, score in fits.items() if score is not None}
+    return max(found, key=found.__getitem__) if found else ","
 
 
 def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
     def refuse(line: int | None, message: str) -> FileProblemsError:
         return error(path, [Problem(line, "", message)])
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     # The file is bounded already, so no cell can exceed it; csv's own limit (128 KiB) would
     # stop the whole file at one long cell, which the loader refuses alone instead.
     previous_limit = csv.field_size_limit(MAX_EXPORT_BYTES)
     rows: list[Row] = []
     header: list[str] | None = None
     try:
+        delimiter = _delimiter(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         start = 1
         for number, record in enumerate(reader, start=1):
             if len(record) > MAX_COLUMNS:
@@ -143,7 +161,10 @@ def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
                 if len(rows) >= MAX_ROWS:
                     raise refuse(start, f"has more than {MAX_ROWS} rows")
                 cells = tuple(Cell(value) for value in record)
-                rows.append(Row(number, start if start != number else None, cells))
+                misaligned = None
+                if record and len(record) != len(header):
+                    misaligned = _misaligned(len(record), len(header), delimiter)
+                rows.append(Row(number, start if start != number else None, cells, misaligned))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise refuse(reader.line_num, f"is not valid CSV: {exc}") from None
@@ -152,6 +173,14 @@ def _csv_table(path: Path, text: str, error: type[FileProblemsError]) -> Table:
     if not header or not any(cell.strip() for cell in header):
         raise refuse(None, "is empty: an export starts with a header row")
     return Table(tuple(header), tuple(rows))
+
+
+def _misaligned(cells: int, columns: int, delimiter: str) -> str:
+    return (
+        f"has {cells} cells where the header has {columns}, so they cannot be matched to its "
+        f"columns: a cell holding {_DELIMITER_NAMES[delimiter]} outside quotes splits in two "
+        "(a stray quote joins cells); quote that cell, or correct the row"
+    )
 
 
 def _xlsx_table(path: Path, data: bytes, error: type[FileProblemsError]) -> Table:

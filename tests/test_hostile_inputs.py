@@ -847,6 +847,9 @@ def hostile_folder(tmp_path):
     (subs / "half-pair.yaml").write_text(good_submission("half\ud800"), encoding="utf-8")
     # A name that is not UTF-8 went into the gradebook, whose writing failed the batch.
     (subs / os.fsdecode(b"not-utf8-\xff.yaml")).write_text(good_submission("x"), "utf-8")
+    # Control characters in an id went into grades.csv (an LMS export's were refused).
+    for name, student in (("nul", "a\x00b"), ("newline", "a\nb"), ("escape", "\x1b[31mred")):
+        (subs / f"control-{name}.yaml").write_text(good_submission(student), "utf-8")
     (subs / "alice.yaml").write_text(good_submission("alice"), encoding="utf-8")  # F8
     (subs / "Alice.yaml").write_text(good_submission("Alice"), encoding="utf-8")
     (subs / "frank.yaml").write_text(good_submission("frank"), encoding="utf-8")
@@ -866,6 +869,9 @@ REFUSED_FILES = [
     ("latin1.yaml", "is not valid UTF-8"),
     ("half-pair.yaml", "half of a UTF-16 pair"),
     ("not-utf8-\ufffd.yaml", "its name is not valid UTF-8"),
+    ("control-nul.yaml", "holds a control character or a line break"),
+    ("control-newline.yaml", "holds a control character or a line break"),
+    ("control-escape.yaml", "holds a control character or a line break"),
 ]
 
 

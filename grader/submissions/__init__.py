@@ -19,7 +19,12 @@ from pathlib import Path
 from grader.errors import Problem, SubmissionError
 from grader.kinds import kind_of
 from grader.model import FileFailure, Item, Rubric, Submission
-from grader.submissions.lms_export import EXPORT_SUFFIXES, ColumnMap, load_export
+from grader.submissions.lms_export import (
+    CONTROL_CHARACTER,
+    EXPORT_SUFFIXES,
+    ColumnMap,
+    load_export,
+)
 from grader.submissions.markdown_submission import load_markdown_submission, read_front_matter
 from grader.submissions.transcript import TranscriptItem, read_transcript
 from grader.submissions.yaml_submission import load_yaml_submission
@@ -162,6 +167,11 @@ def load_submission(path: Path, rubric: Rubric) -> Submission:
 
 def _normal_id(submission: Submission) -> Submission | SubmissionError:
     student = unicodedata.normalize("NFC", submission.student)
+    if CONTROL_CHARACTER.search(student):  # as an LMS export's id is refused
+        return SubmissionError(
+            submission.source,
+            [Problem(None, "student", "holds a control character or a line break")],
+        )
     if len(student) > MAX_STUDENT_ID:
         return SubmissionError(
             submission.source,

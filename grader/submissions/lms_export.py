@@ -291,7 +291,8 @@ def _summary_row(row: Row, layout: Layout) -> bool:
     return no_one and no_answer
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What a student id may not hold, from any source: it goes to pages, CSV files and terminals.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _submission(
@@ -309,7 +310,7 @@ def _submission(
             problems.append(Problem(None, name, "is a spreadsheet formula, not an id"))
             return ""
         text = cell.text.strip()
-        if _CONTROL.search(text):
+        if CONTROL_CHARACTER.search(text):
             problems.append(Problem(None, name, "holds a control character or a line break"))
             return ""
         return text

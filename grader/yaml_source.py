@@ -97,6 +97,12 @@ def read_bounded_text(
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text", for one
+            message = (
+                "is UTF-16 text, not UTF-8: save it as UTF-8 (an LMS export saved as text is "
+                "read when it is named .csv)"
+            )
+            raise error(path, [Problem(None, "", message)]) from None
         raise error(
             path, [Problem(line, "", f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8")]
         ) from None

@@ -4,6 +4,7 @@ size): every kind of error still names the file's line and key in the same words
 values and lines are those of PyYAML's own safe loader, and a file is read whole or refused
 whatever its size did since it was looked at."""
 
+import codecs
 import os
 
 import pytest
@@ -231,6 +232,22 @@ def test_a_file_that_is_not_utf8_names_its_line(tmp_path):
     assert raised.value.problems == [
         Problem(5, "", "is not valid UTF-8 (byte 61); save it as UTF-8")
     ]
+
+
+@pytest.mark.parametrize(
+    ("mark", "encoding"),
+    [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")],
+    ids=["little-endian", "big-endian"],
+)
+def test_a_utf16_file_is_said_to_be_utf16(tmp_path, mark, encoding):
+    # Excel saves an export as "Unicode text": UTF-16 with its byte-order mark, in a .txt.
+    path = tmp_path / "export.txt"
+    path.write_bytes(mark + "Name\tResponse 1\nann\tx\n".encode(encoding))
+    with pytest.raises(SubmissionError) as raised:
+        load_yaml_submission(path)
+    [problem] = raised.value.problems
+    assert problem.message.startswith("is UTF-16 text, not UTF-8: save it as UTF-8")
+    assert "named .csv" in problem.message
 
 
 @pytest.mark.parametrize("inner", ["x", "[]", "{}"], ids=["a text", "a list", "a mapping"])

@@ -642,7 +642,8 @@ def test_D1_to_D5_answers_and_student_ids_are_escaped_in_every_page(tmp_path):
         "e": {"explanation": f"{D1} {D2} {D3} {D4_HREF}", "formula": D4_HTMLDATA},
     }
     (subs / f"{D5_NAME}.yaml").write_text(submission_yaml(D5_NAME, answers), encoding="utf-8")
-    newline_student = "evil\nstudent</a><script>alert(2)</script>"
+    # (The file's name holds a line break; an id that does is refused: test_F_... below.)
+    newline_student = "evil student</a><script>alert(2)</script>"
     (subs / "new\nline.yaml").write_text(
         submission_yaml(newline_student, {"a": {"params": CORRECT_A}, "d": {"params": D4_HREF}}),
         encoding="utf-8",
@@ -837,7 +838,8 @@ def hostile_folder(tmp_path):
     os.mkfifo(subs / "fifo.yaml")  # F5
     with open(subs / "huge.yaml", "wb") as handle:  # F6, sparse: cheap to make
         handle.truncate(20 * 2**20)
-    (subs / "latin1.yaml").write_bytes(b"\xff\xfe x+1")  # F7
+    (subs / "latin1.yaml").write_bytes(b"student: caf\xe9\n")  # F7
+    (subs / "utf16.yaml").write_bytes("student: utf16\n".encode("utf-16"))  # with its mark
     (subs / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + good_submission("bom-student").encode())
     (subs / f"{D5_NAME}.yaml").write_text(good_submission("html-name"), encoding="utf-8")
     (subs / "UPPER.YAML").write_text(good_submission("upper-case-suffix"), encoding="utf-8")
@@ -867,6 +869,7 @@ REFUSED_FILES = [
     ("fifo.yaml", "is not a regular file"),
     ("huge.yaml", "the limit is 1000000"),
     ("latin1.yaml", "is not valid UTF-8"),
+    ("utf16.yaml", "is UTF-16 text, not UTF-8"),
     ("half-pair.yaml", "half of a UTF-16 pair"),
     ("not-utf8-\ufffd.yaml", "its name is not valid UTF-8"),
     ("control-nul.yaml", "holds a control character or a line break"),

@@ -9,7 +9,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.errors import AnswerError, AnswerTooLargeError
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.parse import parse
 
 SYMBOLS = {name: sympy.Symbol(name, positive=True, integer=True) for name in "PQCDx"}
@@ -18,7 +18,7 @@ ERRORS = [
     # (text, exception type, substring of the message, 0-based position of the problem)
     ("", AnswerError, "the answer is empty", 0, "an empty answer"),
     ("   ", AnswerError, "the answer is empty", 0, "only spaces"),
-    ("x+" * 600, AnswerError, "the limit is 1000", 0, "an answer over the length limit"),
+    ("x+" * 600, AnswerTooLongError, "the limit is 1000", 0, "an answer over the length limit"),
     ("P\x00+1", AnswerError, "control character U+0000", 1, "a NUL byte"),
     (r"P + \input{x}", AnswerError, r"unsupported LaTeX command \input", 4, "an unknown command"),
     (r"\pm 1", AnswerError, r"unsupported LaTeX command \pm", 0, "plus-minus"),

@@ -124,6 +124,8 @@ COUNT_CASES = [
     # worker): setting words aside tried every way to split letters into words.
     ("B sentence for an answer", SENTENCE, "invalid", "unknown symbol I;"),
     ("B 30 unknown letters", "x" * 30, "invalid", f"unknown symbol {'x' * 30};"),
+    # Over the length limit, the lenient readings were still tried (a timeout `error`).
+    ("B 0x and 4000 f", "0x" + "f" * 4000, "invalid", "the limit is 1000"),
     ("C1 empty", "", "missing", "No answer was given"),
     ("C1 spaces", "   ", "missing", "No answer was given"),
     ("C1 tab", "\t", "missing", "No answer was given"),

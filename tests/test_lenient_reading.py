@@ -11,6 +11,7 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grader.errors import AnswerError
 from grader.grade import grade_answer, grade_submission
 from grader.kinds.count.parse import parse
 from grader.kinds.count.steps import LENIENT_STEPS, Question, set_aside_words
@@ -297,6 +298,20 @@ def test_the_words_step_sets_aside_many_pieces_after_a_count():
     read, note = set_aside_words(text, QUESTION)
     assert read == "9CD".ljust(len(text))
     assert note == f'set aside "{text[3:].strip()}"'
+
+
+def test_an_answer_over_the_length_limit_is_never_read_leniently(monkeypatch):
+    tried = []
+
+    def spy(text, question):
+        tried.append(text)
+        return text, "a note"
+
+    for name in LENIENT_STEPS:
+        monkeypatch.setitem(LENIENT_STEPS, name, spy)
+    with pytest.raises(AnswerError, match="the limit is 1000"):
+        parse("0x" + "f" * 4000, SYMBOLS, tuple(LENIENT_STEPS))
+    assert tried == []
 
 
 def test_compatibility_folding_reports_each_character_once_and_keeps_positions():

@@ -25,7 +25,7 @@ import sympy
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.errors import AnswerError, AnswerTooLargeError
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover as _cover
 from grader.kinds.count.names import declared_pieces as _declared_pieces
 from grader.kinds.count.names import normal_name as _normal_name
@@ -783,14 +783,15 @@ def parse(
     When the strict reading fails, the `lenient` steps (names of `LENIENT_STEPS`, applied in
     that table's order) are tried, as a marker would read the answer; the reading then says
     what they did in its `notes`. If they do not make it readable, the strict reading's error
-    is raised: it points at what the student wrote.
+    is raised: it points at what the student wrote. An answer too long or too large to read
+    is refused at once, never read another way.
 
     `a // b` is read as ⌊a/b⌋ only with `integer_division` (the rubric allows it).
     """
     try:
         return _parse_strictly(text, symbols, integer_division)
     except AnswerError as error:
-        if not lenient or isinstance(error, AnswerTooLargeError):
+        if not lenient or isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
             raise
         strict_error = error
     question = Question(tuple(symbols), reference_is_zero)

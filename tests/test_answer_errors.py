@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
-from grader.kinds.count.parse import parse
+from grader.kinds.count.names import cover
+from grader.kinds.count.parse import parse, split_name
 
 SYMBOLS = {name: sympy.Symbol(name, positive=True, integer=True) for name in "PQCDx"}
 
@@ -87,6 +88,30 @@ def test_the_caret_points_under_the_problem():
     with pytest.raises(AnswerError) as caught:
         parse("PQ + pq", SYMBOLS)
     assert caught.value.caret() == "PQ + pq\n     ^"
+
+
+# Runs of letters that no declared symbols cover, far longer than an answer may be: naming the
+# unknown stretch tried every piece of every length at every place, and covered every suffix
+# again (hours for these); a piece is never longer than the longest symbol.
+LONG_RUNS = {
+    "a run of unknown letters": ("z" * 100_000, 0, "z" * 100_000),
+    "an unknown letter in a run of symbols": ("P" * 50_000 + "z" + "Q" * 50_000, 50_000, "z"),
+    "unknown letters before symbols": ("z" * 50_000 + "PQ" * 25_000, 0, "z" * 50_000),
+}
+
+
+@pytest.mark.parametrize(("run", "position", "unknown"), LONG_RUNS.values(), ids=LONG_RUNS)
+def test_a_long_run_of_letters_names_its_unknown_stretch(run, position, unknown):
+    with pytest.raises(AnswerError) as caught:
+        split_name(run, 0, run, SYMBOLS)
+    assert caught.value.position == position
+    assert caught.value.message.startswith(f"unknown symbol {unknown};")
+
+
+def test_a_long_run_of_symbols_is_split_into_the_fewest():
+    symbols = {"P": "P", "Q": "Q", "PQ": "PQ"}
+    assert cover("PQ" * 5_000, symbols) == ["PQ"] * 5_000
+    assert cover("z" * 100_000, symbols) is None
 
 
 SENTINEL = Path("/tmp/grader_pwned")

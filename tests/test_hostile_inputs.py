@@ -121,9 +121,11 @@ COUNT_CASES = [
     ("B15 LaTeX 9^{9^{9}}", r"9^{9^{9}}", "invalid", TOO_LARGE),
     ("B15 100 nested brackets", B15_NESTED, "invalid", "nested more than 20 deep"),
     # A sentence or a run of letters for an answer took minutes (a timeout `error` in a
-    # worker): setting words aside tried every way to split letters into words.
+    # worker): setting words aside tried every way to split letters into words, and naming
+    # the unknown stretch covered every suffix of the run again.
     ("B sentence for an answer", SENTENCE, "invalid", "unknown symbol I;"),
     ("B 30 unknown letters", "x" * 30, "invalid", f"unknown symbol {'x' * 30};"),
+    ("B 1000 unknown letters", "x" * 1000, "invalid", f"unknown symbol {'x' * 1000};"),
     # Over the length limit, the lenient readings were still tried (a timeout `error`).
     ("B 0x and 4000 f", "0x" + "f" * 4000, "invalid", "the limit is 1000"),
     ("C1 empty", "", "missing", "No answer was given"),

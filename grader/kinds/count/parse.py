@@ -474,20 +474,25 @@ def split_name(
                 )
             offset += len(piece)
 
-    # Report the shortest stretch that no declared symbol covers.
+    # Report the shortest stretch that no declared symbol covers: after the longest start
+    # they cover, up to the first place from which they cover the rest. A piece is never
+    # longer than the longest symbol, so this is work that grows with the run's length.
+    longest = max(map(len, symbols), default=0)
     prefix_ok = [False] * (len(name) + 1)
     prefix_ok[0] = True
     for end in range(1, len(name) + 1):
-        prefix_ok[end] = any(prefix_ok[s] and name[s:end] in symbols for s in range(end))
+        prefix_ok[end] = any(
+            prefix_ok[s] and name[s:end] in symbols for s in range(max(0, end - longest), end)
+        )
+    suffix_ok = [False] * (len(name) + 1)
+    suffix_ok[len(name)] = True
+    for begin in range(len(name) - 1, -1, -1):
+        suffix_ok[begin] = any(
+            suffix_ok[e] and name[begin:e] in symbols
+            for e in range(begin + 1, min(len(name), begin + longest) + 1)
+        )
     start = max(i for i in range(len(name) + 1) if prefix_ok[i])
-    stop = next(
-        (
-            j
-            for j in range(start + 1, len(name) + 1)
-            if _cover(name[j:], {s: s for s in symbols}) is not None
-        ),
-        len(name),
-    )
+    stop = next((j for j in range(start + 1, len(name) + 1) if suffix_ok[j]), len(name))
     unknown = name[start:stop]
     suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
     hint = f", did you mean {suggestion[0]}?" if suggestion else ""

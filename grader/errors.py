@@ -105,3 +105,8 @@ class AnswerError(GraderError):
 
 class AnswerTooLargeError(AnswerError):
     """An answer whose value or expansion would be too large to check within our bounds."""
+
+
+class AnswerTooLongError(AnswerError):
+    """An answer longer than the limit (`normalise.MAX_ANSWER_LENGTH`), refused before any
+    other work is done on it, and so never read again another way."""

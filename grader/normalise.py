@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 
-from grader.errors import AnswerError
+from grader.errors import AnswerError, AnswerTooLongError
 
 MAX_ANSWER_LENGTH = 1000
 MAX_NESTING = 20
@@ -33,7 +33,7 @@ def replace_span(text: str, start: int, end: int, replacement: str) -> str:
 def check_length(text: str) -> str:
     """Refuse very long answers before any other work is done on them."""
     if len(text) > MAX_ANSWER_LENGTH:
-        raise AnswerError(
+        raise AnswerTooLongError(
             text[:40] + "…",
             0,
             f"this answer is {len(text)} characters long; the limit is {MAX_ANSWER_LENGTH}",

@@ -9,8 +9,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.count.parse import parse
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
+from grader.kinds.count.names import cover
+from grader.kinds.count.parse import parse, split_name
 
 SYMBOLS = {name: sympy.Symbol(name, positive=True, integer=True) for name in "PQCDx"}
 
@@ -18,7 +19,7 @@ ERRORS = [
     # (text, exception type, substring of the message, 0-based position of the problem)
     ("", AnswerError, "the answer is empty", 0, "an empty answer"),
     ("   ", AnswerError, "the answer is empty", 0, "only spaces"),
-    ("x+" * 600, AnswerError, "the limit is 1000", 0, "an answer over the length limit"),
+    ("x+" * 600, AnswerTooLongError, "the limit is 1000", 0, "an answer over the length limit"),
     ("P\x00+1", AnswerError, "control character U+0000", 1, "a NUL byte"),
     (r"P + \input{x}", AnswerError, r"unsupported LaTeX command \input", 4, "an unknown command"),
     (r"\pm 1", AnswerError, r"unsupported LaTeX command \pm", 0, "plus-minus"),
@@ -87,6 +88,30 @@ def test_the_caret_points_under_the_problem():
     with pytest.raises(AnswerError) as caught:
         parse("PQ + pq", SYMBOLS)
     assert caught.value.caret() == "PQ + pq\n     ^"
+
+
+# Runs of letters that no declared symbols cover, far longer than an answer may be: naming the
+# unknown stretch tried every piece of every length at every place, and covered every suffix
+# again (hours for these); a piece is never longer than the longest symbol.
+LONG_RUNS = {
+    "a run of unknown letters": ("z" * 100_000, 0, "z" * 100_000),
+    "an unknown letter in a run of symbols": ("P" * 50_000 + "z" + "Q" * 50_000, 50_000, "z"),
+    "unknown letters before symbols": ("z" * 50_000 + "PQ" * 25_000, 0, "z" * 50_000),
+}
+
+
+@pytest.mark.parametrize(("run", "position", "unknown"), LONG_RUNS.values(), ids=LONG_RUNS)
+def test_a_long_run_of_letters_names_its_unknown_stretch(run, position, unknown):
+    with pytest.raises(AnswerError) as caught:
+        split_name(run, 0, run, SYMBOLS)
+    assert caught.value.position == position
+    assert caught.value.message.startswith(f"unknown symbol {unknown};")
+
+
+def test_a_long_run_of_symbols_is_split_into_the_fewest():
+    symbols = {"P": "P", "Q": "Q", "PQ": "PQ"}
+    assert cover("PQ" * 5_000, symbols) == ["PQ"] * 5_000
+    assert cover("z" * 100_000, symbols) is None
 
 
 SENTINEL = Path("/tmp/grader_pwned")

@@ -77,6 +77,7 @@ B11 = "+".join(["x"] * 100000)
 B12 = "(" * 201 + "x" + ")" * 201
 B13 = "x+" * 500000 + "x"
 B15_NESTED = "(" * 100 + "x" + ")" * 100
+SENTENCE = "I do not know how to compute the number of parameters here"
 TOO_LARGE = "too large to check"
 
 # (id, answer to a.params, verdict, what the feedback must say)
@@ -119,6 +120,14 @@ COUNT_CASES = [
     ("B14 expansion (P+Q+C+D)^30", "(P+Q+C+D)^30", "invalid", "more than 500 terms"),
     ("B15 LaTeX 9^{9^{9}}", r"9^{9^{9}}", "invalid", TOO_LARGE),
     ("B15 100 nested brackets", B15_NESTED, "invalid", "nested more than 20 deep"),
+    # A sentence or a run of letters for an answer took minutes (a timeout `error` in a
+    # worker): setting words aside tried every way to split letters into words, and naming
+    # the unknown stretch covered every suffix of the run again.
+    ("B sentence for an answer", SENTENCE, "invalid", "unknown symbol I;"),
+    ("B 30 unknown letters", "x" * 30, "invalid", f"unknown symbol {'x' * 30};"),
+    ("B 1000 unknown letters", "x" * 1000, "invalid", f"unknown symbol {'x' * 1000};"),
+    # Over the length limit, the lenient readings were still tried (a timeout `error`).
+    ("B 0x and 4000 f", "0x" + "f" * 4000, "invalid", "the limit is 1000"),
     ("C1 empty", "", "missing", "No answer was given"),
     ("C1 spaces", "   ", "missing", "No answer was given"),
     ("C1 tab", "\t", "missing", "No answer was given"),
@@ -434,6 +443,7 @@ CLI_CASES = [
     ("B1 9**9**9", COUNT, "9**9**9", "invalid", TOO_LARGE),
     ("B4 (10**7)!", COUNT, "(10**7)!", "invalid", "factorials are not supported"),
     ("B10 x**x 5000 times", COUNT, B10, "invalid", "the limit is 1000"),
+    ("B sentence for an answer", COUNT, SENTENCE, "invalid", "unknown symbol I;"),
     ("B12 201 nested brackets as a formula", FORMULA, B12, "invalid", "nested more than 20"),
     ("B sum over a billion values", FORMULA, Y + SUM_BOMB, "invalid", "1000000001 values"),
     ("C5 relation x == 1", COUNT, "x == 1", "invalid", "'=' must stand between"),

@@ -11,9 +11,10 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grader.errors import AnswerError
 from grader.grade import grade_answer, grade_submission
 from grader.kinds.count.parse import parse
-from grader.kinds.count.steps import LENIENT_STEPS, Question
+from grader.kinds.count.steps import LENIENT_STEPS, Question, set_aside_words
 from grader.normalise import fold_compatibility_forms
 from grader.report import item_json
 from grader.rubric import load_rubric_text
@@ -63,6 +64,12 @@ READ_AS_A_MARKER_WOULD = {
         "Total: K^2CD + D",
         "correct",
         ('set aside "Total:"',),
+    ),
+    "a label of several words before a count is set aside": (
+        "a.params",
+        "the total number of parameters = K^2CD + D",
+        "correct",
+        ('set aside "the total number of parameters ="',),
     ),
     "a bracketed remark after a zero is set aside": (
         "a.pooling",
@@ -268,6 +275,43 @@ def test_leniency_never_changes_how_a_strictly_readable_answer_is_read(text):
     lenient = parse(text, SYMBOLS, tuple(LENIENT_STEPS), reference_is_zero=True)
     assert lenient.sides == strict.sides
     assert lenient.notes == ()
+
+
+# Answers the words step once took minutes or hours over: it tried every way of splitting a run
+# of letters into words (2^n for n letters), and searched the whole answer again for each piece
+# it set aside at the end. It now leaves them as written at once.
+LEFT_AS_WRITTEN = {
+    "a sentence that is no label": "I do not know how to compute the number of parameters here",
+    "a run of 60 letters": "x" * 60,
+    "a run of unit words that is no label": "no " * 10_000 + "9CD",
+    "a count followed by a million spaces": "9CD" + " " * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("text", LEFT_AS_WRITTEN.values(), ids=LEFT_AS_WRITTEN)
+def test_the_words_step_leaves_a_long_answer_of_no_label_as_written(text):
+    assert set_aside_words(text, QUESTION) == (text, None)
+
+
+def test_the_words_step_sets_aside_many_pieces_after_a_count():
+    text = "9CD" + r" params \text{ weights} (no biases)" * 10_000
+    read, note = set_aside_words(text, QUESTION)
+    assert read == "9CD".ljust(len(text))
+    assert note == f'set aside "{text[3:].strip()}"'
+
+
+def test_an_answer_over_the_length_limit_is_never_read_leniently(monkeypatch):
+    tried = []
+
+    def spy(text, question):
+        tried.append(text)
+        return text, "a note"
+
+    for name in LENIENT_STEPS:
+        monkeypatch.setitem(LENIENT_STEPS, name, spy)
+    with pytest.raises(AnswerError, match="the limit is 1000"):
+        parse("0x" + "f" * 4000, SYMBOLS, tuple(LENIENT_STEPS))
+    assert tried == []
 
 
 def test_compatibility_folding_reports_each_character_once_and_keeps_positions():

@@ -17,10 +17,13 @@ def normal_name(raw: str) -> str:
 
 def cover(name: str, vocabulary: Mapping[str, str]) -> list[str] | None:
     """Split `name` into the fewest declared names, or None. `vocabulary` maps key → name."""
+    # No piece is longer than the longest key: looking only that far keeps a long run of
+    # letters (a sentence written as an answer) to work that grows with its length.
+    longest = max(map(len, vocabulary), default=0)
     best: list[list[str] | None] = [None] * (len(name) + 1)
     best[len(name)] = []
     for start in range(len(name) - 1, -1, -1):
-        for end in range(len(name), start, -1):
+        for end in range(min(len(name), start + longest), start, -1):
             rest = best[end]
             piece = name[start:end]
             if piece in vocabulary and rest is not None:

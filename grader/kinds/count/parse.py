@@ -25,7 +25,7 @@ import sympy
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.errors import AnswerError, AnswerTooLargeError
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover as _cover
 from grader.kinds.count.names import declared_pieces as _declared_pieces
 from grader.kinds.count.names import normal_name as _normal_name
@@ -474,20 +474,25 @@ def split_name(
                 )
             offset += len(piece)
 
-    # Report the shortest stretch that no declared symbol covers.
+    # Report the shortest stretch that no declared symbol covers: after the longest start
+    # they cover, up to the first place from which they cover the rest. A piece is never
+    # longer than the longest symbol, so this is work that grows with the run's length.
+    longest = max(map(len, symbols), default=0)
     prefix_ok = [False] * (len(name) + 1)
     prefix_ok[0] = True
     for end in range(1, len(name) + 1):
-        prefix_ok[end] = any(prefix_ok[s] and name[s:end] in symbols for s in range(end))
+        prefix_ok[end] = any(
+            prefix_ok[s] and name[s:end] in symbols for s in range(max(0, end - longest), end)
+        )
+    suffix_ok = [False] * (len(name) + 1)
+    suffix_ok[len(name)] = True
+    for begin in range(len(name) - 1, -1, -1):
+        suffix_ok[begin] = any(
+            suffix_ok[e] and name[begin:e] in symbols
+            for e in range(begin + 1, min(len(name), begin + longest) + 1)
+        )
     start = max(i for i in range(len(name) + 1) if prefix_ok[i])
-    stop = next(
-        (
-            j
-            for j in range(start + 1, len(name) + 1)
-            if _cover(name[j:], {s: s for s in symbols}) is not None
-        ),
-        len(name),
-    )
+    stop = next((j for j in range(start + 1, len(name) + 1) if suffix_ok[j]), len(name))
     unknown = name[start:stop]
     suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
     hint = f", did you mean {suggestion[0]}?" if suggestion else ""
@@ -783,14 +788,15 @@ def parse(
     When the strict reading fails, the `lenient` steps (names of `LENIENT_STEPS`, applied in
     that table's order) are tried, as a marker would read the answer; the reading then says
     what they did in its `notes`. If they do not make it readable, the strict reading's error
-    is raised: it points at what the student wrote.
+    is raised: it points at what the student wrote. An answer too long or too large to read
+    is refused at once, never read another way.
 
     `a // b` is read as ⌊a/b⌋ only with `integer_division` (the rubric allows it).
     """
     try:
         return _parse_strictly(text, symbols, integer_division)
     except AnswerError as error:
-        if not lenient or isinstance(error, AnswerTooLargeError):
+        if not lenient or isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
             raise
         strict_error = error
     question = Question(tuple(symbols), reference_is_zero)

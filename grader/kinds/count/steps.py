@@ -10,6 +10,7 @@ they never change how an answer the strict grammar reads is read."""
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -133,9 +134,49 @@ UNIT_WORDS = frozenset(
         *("in", "all", "of", "the", "and", "no", "there", "are", "is"),
     }
 )
-_WRAPPED_WORDS = r"\\(?:text|textrm|mathrm|mbox)\s*\{([^{}]*)\}|\(([^()]*)\)"
-_TRAILING_PIECE = re.compile(rf"(?:{_WRAPPED_WORDS}|([A-Za-z]+)|[\s.,;:$])$")
-_LEADING_WORDS = re.compile(r"^[\s$]*((?:[A-Za-z]+\s*)+)[:=]")
+_WORD_WRAPPERS = ("\\text", "\\textrm", "\\mathrm", "\\mbox")  # \text{ parameters}
+_LETTERS = frozenset(string.ascii_letters)
+_SEPARATOR = re.compile(r"[\s.,;:$]")
+# Words with spaces between them: a word's letters cannot also be read as two words, so a
+# sentence that is no label fails in work that grows with its length (`(?:[A-Za-z]+\s*)+`
+# tried every way to split its letters into words: minutes for a sentence of ten words).
+_LEADING_WORDS = re.compile(r"^[\s$]*([A-Za-z]+(?:\s+[A-Za-z]+)*)\s*[:=]")
+
+
+def _trailing_piece(text: str, end: int) -> tuple[int, str | None] | None:
+    """The piece that `text[:end]` ends with, as (where it starts, its words): a word
+    (`params`), words in brackets (`(no weights)`) or in `\\text{…}` and the like, or, with no
+    words (None), one space, stop or `$`; None when it ends with anything else. Found by
+    looking back from `end` only as far as the piece goes, so that taking every piece off the
+    end of an answer is work that grows with its length, not its square."""
+    if end == 0:
+        return None
+    last = text[end - 1]
+    if _SEPARATOR.fullmatch(last):
+        return end - 1, None
+    if last in _LETTERS:
+        start = end - 1
+        while start > 0 and text[start - 1] in _LETTERS:
+            start -= 1
+        return start, text[start:end]
+    if last not in ")}":
+        return None
+    brackets = "()" if last == ")" else "{}"
+    opening = end - 2
+    while opening >= 0 and text[opening] not in brackets:
+        opening -= 1
+    if opening < 0 or text[opening] != brackets[0]:
+        return None
+    words = text[opening + 1 : end - 1]
+    if last == ")":
+        return opening, words
+    command_end = opening
+    while command_end > 0 and text[command_end - 1].isspace():
+        command_end -= 1
+    for command in _WORD_WRAPPERS:
+        if text.endswith(command, 0, command_end):
+            return command_end - len(command), words
+    return None
 
 
 def _only_words(text: str, question: Question) -> bool:
@@ -152,11 +193,11 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
     of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer."""
     end = len(text)
-    while match := _TRAILING_PIECE.search(text, 0, end):
-        words = match.group(1) or match.group(2) or match.group(3)
-        if words is not None and not _only_words(words, question):
+    while piece := _trailing_piece(text, end):
+        piece_start, words = piece
+        if words and not _only_words(words, question):
             break
-        end = match.start()
+        end = piece_start
     start = 0
     leading = _LEADING_WORDS.match(text, 0, end)
     if leading and _only_words(leading.group(1), question):

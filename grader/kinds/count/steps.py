@@ -195,7 +195,7 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     end = len(text)
     while piece := _trailing_piece(text, end):
         piece_start, words = piece
-        if words and not _only_words(words, question):
+        if words is not None and not _only_words(words, question):
             break
         end = piece_start
     start = 0

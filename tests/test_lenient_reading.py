@@ -293,6 +293,11 @@ def test_the_words_step_leaves_a_long_answer_of_no_label_as_written(text):
     assert set_aside_words(text, QUESTION) == (text, None)
 
 
+@pytest.mark.parametrize("text", ["9CD + D ()", r"9CD + D \text{}"], ids=["()", "text{}"])
+def test_empty_brackets_at_the_end_are_no_words_to_set_aside(text):
+    assert set_aside_words(text, QUESTION) == (text, None)
+
+
 def test_the_words_step_sets_aside_many_pieces_after_a_count():
     text = "9CD" + r" params \text{ weights} (no biases)" * 10_000
     read, note = set_aside_words(text, QUESTION)

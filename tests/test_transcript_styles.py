@@ -367,8 +367,9 @@ def test_long_adversarial_lines_are_read_in_bounded_work(tmp_path):
 # Scripts near the file size limit (1 MB) that the reader took hours over, each with the answer
 # it gives: a line of spaces (`^\s*` and `\s*` beside optional groups in the marker split it
 # every way), openers of maths never closed (each looked for its closer to the end of the
-# part). Read in a child process with a generous limit, so a reader that hangs fails the
-# test instead of hanging the suite.
+# part), spaces after "shape" (`\s*(:|is|=|of)?\s*$`), a chain of working of many steps (the
+# steps before each step copied again: minutes). Read in a child process with a generous
+# limit, so a reader that hangs fails the test instead of hanging the suite.
 HEAD = "(a) $9CD+D$ parameters\n"
 LIMIT_SIZED = {
     "a line of spaces": (HEAD + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
@@ -376,6 +377,11 @@ LIMIT_SIZED = {
     "a heading of spaces": (HEAD + "#" + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
     "unclosed \\(": (HEAD + "\\(" * 495_000 + "\n", {"a.params": "9CD+D"}),
     "unclosed \\[": (HEAD + "\\[" * 495_000 + "\n", {"a.params": "9CD+D"}),
+    "spaces after shape": (
+        "(b) shape" + " " * 990_000 + "x: parameters $9CD+D$\n",
+        {"b.params": "9CD+D"},
+    ),
+    "a chain of working": ("(b) parameters $" + "P⇒" * 240_000 + "9CD+D$\n", {"b.params": "9CD+D"}),
 }
 
 

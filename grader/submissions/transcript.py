@@ -45,8 +45,11 @@ _COUNT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SHARE_WORDS = re.compile(r"weights?\b|biases|权重|偏置", re.IGNORECASE)
+# Spaces on either side of the word between read one way only: `\s*(:|is|=|of)?\s*$` split
+# the spaces after "shape" in as many ways as there were, for each place it was tried.
 _NOT_A_COUNT = re.compile(
-    r"(shape|size|dimension|dims?|matrix|of size|spatial)\s*(:|is|=|of)?\s*$", re.IGNORECASE
+    r"(shape|size|dimension|dims?|matrix|of size|spatial)\s*(?:(?::|is|=|of)\s*)?$",
+    re.IGNORECASE,
 )
 # Each run of spaces can be read one way only (`(?:\*\*|__)?\s*` after `^\s*` split a line
 # of spaces in as many ways as it has: a line of 20,000 spaces took 48 s).
@@ -371,10 +374,12 @@ def _offer(
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
+    # The words before the piece are those of its first step that is not empty.
+    first = next((index for index, step in enumerate(steps) if step), len(steps))
     for index, step in enumerate(steps):
         if not step:
             continue
-        words_before = before if not any(steps[:index]) else ""
+        words_before = before if index <= first else ""
         words_after = after if index == len(steps) - 1 else ""
         takers: dict[str, str] = {}  # each item that reads the step as its answer → the text
         for item in items:
@@ -403,7 +408,7 @@ def _offer(
         if item.id not in taken:
             continue
         chosen = taken[item.id]
-        words_before = before if not any(steps[: chosen[0][0]]) else ""
+        words_before = before if chosen[0][0] <= first else ""
         words_after = after if chosen[-1][0] == len(steps) - 1 else ""
         words = words_before + " " + words_after
         strength = 4 if boxed is not None else 0

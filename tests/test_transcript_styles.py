@@ -6,14 +6,19 @@ answers to one item, working whose steps disagree) the verdict is `needs_review`
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.grade import grade_paths
 from grader.rubric import load_rubric
+from grader.submissions.transcript import _maths_pieces
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "transcripts"
@@ -357,3 +362,63 @@ def test_long_adversarial_lines_are_read_in_bounded_work(tmp_path):
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "read", done.stderr
+
+
+# Scripts near the file size limit (1 MB) that the reader took hours over, each with the answer
+# it gives: a line of spaces (`^\s*` and `\s*` beside optional groups in the marker split it
+# every way), openers of maths never closed (each looked for its closer to the end of the
+# part), spaces after "shape" (`\s*(:|is|=|of)?\s*$`), a chain of working of many steps (the
+# steps before each step copied again: minutes). Read in a child process with a generous
+# limit, so a reader that hangs fails the test instead of hanging the suite.
+HEAD = "(a) $9CD+D$ parameters\n"
+LIMIT_SIZED = {
+    "a line of spaces": (HEAD + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
+    "a list item of spaces": (HEAD + "- " + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
+    "a heading of spaces": (HEAD + "#" + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
+    "unclosed \\(": (HEAD + "\\(" * 495_000 + "\n", {"a.params": "9CD+D"}),
+    "unclosed \\[": (HEAD + "\\[" * 495_000 + "\n", {"a.params": "9CD+D"}),
+    "spaces after shape": (
+        "(b) shape" + " " * 990_000 + "x: parameters $9CD+D$\n",
+        {"b.params": "9CD+D"},
+    ),
+    "a chain of working": ("(b) parameters $" + "P⇒" * 240_000 + "9CD+D$\n", {"b.params": "9CD+D"}),
+}
+
+
+def test_scripts_of_the_size_limit_are_read_in_bounded_work(tmp_path):
+    names = {}
+    for number, (name, (script, _)) in enumerate(LIMIT_SIZED.items()):
+        (tmp_path / f"script-{number}.md").write_text(script, encoding="utf-8")
+        names[f"script-{number}"] = name
+    code = (
+        "import json, sys; from pathlib import Path; from grader.rubric import load_rubric; "
+        "from grader.submissions import load_submission; "
+        f"rubric = load_rubric(Path({str(ROOT / 'rubrics' / '22-52-q4.yaml')!r})); "
+        "print(json.dumps({p.stem: {k: a.text for k, a in load_submission(p, rubric).answers"
+        ".items()} for p in sorted(Path(sys.argv[1]).glob('*.md'))}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    read = {names[stem]: answers for stem, answers in json.loads(done.stdout).items()}
+    assert read == {name: answers for name, (_, answers) in LIMIT_SIZED.items()}, done.stderr
+
+
+# The regex the maths of a script was found with: right, but it looked for the closer of every
+# opener never closed to the end of the text. On short texts it is the reference.
+LAZY_MATHS = re.compile(
+    r"\$\$(?P<display>.*?)\$\$|\\\[(?P<bracket>.*?)\\\]|\\\((?P<paren>.*?)\\\)|\$(?P<inline>[^$]+)\$",
+    re.DOTALL,
+)
+DELIMITERS = ["$", "$$", "\\", "[", "]", "(", ")", "\\[", "\\]", "\\(", "\\)", "9CD", " ", "\n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(DELIMITERS), max_size=30).map("".join))
+def test_the_maths_of_a_script_is_found_as_the_lazy_regex_found_it(text):
+    expected = [
+        (m.start(), m.end(), m.group(m.lastgroup), m.lastgroup in ("display", "bracket"))
+        for m in LAZY_MATHS.finditer(text)
+    ]
+    found = [(p.start, p.end, p.body, p.displayed) for p in _maths_pieces(text)]
+    assert found == expected

@@ -45,11 +45,16 @@ _COUNT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SHARE_WORDS = re.compile(r"weights?\b|biases|权重|偏置", re.IGNORECASE)
+# Spaces on either side of the word between read one way only: `\s*(:|is|=|of)?\s*$` split
+# the spaces after "shape" in as many ways as there were, for each place it was tried.
 _NOT_A_COUNT = re.compile(
-    r"(shape|size|dimension|dims?|matrix|of size|spatial)\s*(:|is|=|of)?\s*$", re.IGNORECASE
+    r"(shape|size|dimension|dims?|matrix|of size|spatial)\s*(?:(?::|is|=|of)\s*)?$",
+    re.IGNORECASE,
 )
+# Each run of spaces can be read one way only (`(?:\*\*|__)?\s*` after `^\s*` split a line
+# of spaces in as many ways as it has: a line of 20,000 spaces took 48 s).
 _MARKER = re.compile(
-    r"""^\s*(?:[-*+]\s+)?(?:\#{1,6}\s*)?(?:\*\*|__)?\s*
+    r"""^\s*(?:[-*+]\s+)?(?:\#{1,6}\s*)?(?:(?:\*\*|__)\s*)?
     (?:\\(?:textbf|textit|emph|underline)\s*\{\s*|\\item\s*\[\s*)?  # \textbf{(a)}
     (?:(?:question\s*)?\d+\s*)?               # 4(a), 1(a)
     (?:
@@ -64,10 +69,8 @@ _MARKER = re.compile(
 _SPACING = re.compile(r"^(?:\\[ ,;:!]|\\q?quad\b|~|\s)+")
 _QUESTION = re.compile(r"^\s*(?:Q|question)\s*[:.]", re.IGNORECASE)
 _CROSSED = re.compile(r"~~.*?~~|\\(?:sout|xcancel|cancel|st)\s*\{[^{}]*\}")
-_MATHS = re.compile(
-    r"\$\$(?P<display>.*?)\$\$|\\\[(?P<bracket>.*?)\\\]|\\\((?P<paren>.*?)\\\)|\$(?P<inline>[^$]+)\$",
-    re.DOTALL,
-)
+_MATHS_OPENER = re.compile(r"\$|\\[\[(]")
+_MATHS_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 _STEP = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow|⇒|=>|\\therefore|∴")
 _BOXED = re.compile(r"\\boxed\s*\{")
 _PICTURE = re.compile(r"\\begin\s*\{\s*[bpvBV]?matrix|\\begin\s*\{\s*array")
@@ -94,6 +97,49 @@ _INDEX = re.compile(r"[_^]\{[^{}]*\}|[_^]\w")
 _WORD = re.compile(r"[A-Za-z][a-z]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
 _MATHS_WORDS = {"sum", "exp", "log", "ln", "max", "min", "sqrt", "softmax", "relu", "tanh"}
+
+
+@dataclass(frozen=True)
+class _Maths:
+    """A piece of maths in a part's text: where it starts and ends, delimiters included."""
+
+    start: int
+    end: int
+    body: str
+    displayed: bool  # `$$…$$` or `\\[…\\]`
+
+
+def _maths_pieces(text: str) -> list[_Maths]:
+    """The pieces of maths in `text`, in order: `$$…$$`, `\\[…\\]`, `\\(…\\)` and `$…$`, each
+    closed by the first closing delimiter after it; an opener never closed is read as text.
+    Where each kind of closing delimiter is next is remembered, so that no part of the text
+    is searched twice for one: a script of many openers never closed (`\\(` 50,000 times took
+    a minute with a lazy `.*?`) is read in work that grows with its length."""
+    next_closer: dict[str, tuple[int, int]] = {}  # closer → (searched from, found at or -1)
+
+    def closer_from(closer: str, begin: int) -> int:
+        searched, found = next_closer.get(closer, (len(text) + 1, -1))
+        if searched <= begin and (found < 0 or found >= begin):
+            return found
+        found = text.find(closer, begin)
+        next_closer[closer] = (begin, found)
+        return found
+
+    pieces: list[_Maths] = []
+    position = 0
+    while (opener := _MATHS_OPENER.search(text, position)) is not None:
+        start = opener.start()
+        opening = "$$" if text.startswith("$$", start) else opener.group()
+        closer = _MATHS_CLOSER[opening]
+        body_start = start + len(opening)
+        found = closer_from(closer, body_start)
+        if found < 0:
+            position = start + 1
+            continue
+        displayed = opening in ("$$", "\\[")
+        pieces.append(_Maths(start, found + len(closer), text[body_start:found], displayed))
+        position = found + len(closer)
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -231,35 +277,35 @@ def _read_part(
     taken_lines: set[int] = set()
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
-    matches = list(_MATHS.finditer(text))
+    pieces = _maths_pieces(text)
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
-    for index, match in enumerate(matches):
-        for position in range(match.start(), match.end()):
+    for index, piece in enumerate(pieces):
+        for position in range(piece.start, piece.end):
             if masked[position] != "\n":
                 masked[position] = " "
-        body = next(g for g in match.groups() if g is not None)
-        line = line_of[match.start()]
+        body = piece.body
+        line = line_of[piece.start]
         if line in questions or _PICTURE.search(body):
             continue
-        displayed = match.group("display") is not None or match.group("bracket") is not None
+        displayed = piece.displayed
         # The words beside it on its line, up to the next piece of maths or the end of the
         # clause on either side: in "weights $9CD$, biases $D$" the words of $D$ are "biases".
-        previous = matches[index - 1].end() if index else 0
-        start = text.rfind("\n", previous, match.start()) + 1 or previous
-        before = text[start : match.start()]
+        previous = pieces[index - 1].end if index else 0
+        start = text.rfind("\n", previous, piece.start) + 1 or previous
+        before = text[start : piece.start]
         # "$W_Q$ is $E \times K$", "$W_O$ ($K \times E$)": maths that describes the maths
         # just before it on its line (a matrix's shape), not a count.
         describes = start == previous and index > 0 and _DESCRIBES.fullmatch(before) is not None
         before = _CLAUSE_BEFORE.split(before)[-1]
-        following = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        end = text.find("\n", match.end(), following)
-        after = text[match.end() : end if end >= 0 else following]
+        following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
+        end = text.find("\n", piece.end, following)
+        after = text[piece.end : end if end >= 0 else following]
         after = _CLAUSE_AFTER.split(after)[0]
         if _offer(body, line, before, after, displayed, items, found, shared, describes=describes):
             taken_lines.add(line)
         elif displayed:
-            leftovers.append((line, match.group(0)))
+            leftovers.append((line, text[piece.start : piece.end]))
     prose: list[tuple[int, str]] = []
     for (number, words), plain in zip(section.lines, "".join(masked).split("\n"), strict=True):
         if not plain.strip() or number in questions:
@@ -328,10 +374,12 @@ def _offer(
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
+    # The words before the piece are those of its first step that is not empty.
+    first = next((index for index, step in enumerate(steps) if step), len(steps))
     for index, step in enumerate(steps):
         if not step:
             continue
-        words_before = before if not any(steps[:index]) else ""
+        words_before = before if index <= first else ""
         words_after = after if index == len(steps) - 1 else ""
         takers: dict[str, str] = {}  # each item that reads the step as its answer → the text
         for item in items:
@@ -360,7 +408,7 @@ def _offer(
         if item.id not in taken:
             continue
         chosen = taken[item.id]
-        words_before = before if not any(steps[: chosen[0][0]]) else ""
+        words_before = before if chosen[0][0] <= first else ""
         words_after = after if chosen[-1][0] == len(steps) - 1 else ""
         words = words_before + " " + words_after
         strength = 4 if boxed is not None else 0

@@ -351,17 +351,24 @@ ADVERSARIAL = [
 def test_long_adversarial_lines_are_read_in_bounded_work(tmp_path):
     for number, line in enumerate(ADVERSARIAL):
         (tmp_path / f"hostile-{number}.md").write_text(line + "\n", encoding="utf-8")
-    code = (
-        "import sys; from pathlib import Path; from grader.rubric import load_rubric; "
-        "from grader.submissions import load_submission; "
-        f"rubric = load_rubric(Path({str(ROOT / 'rubrics' / '22-52-q4.yaml')!r})); "
-        "[load_submission(p, rubric) for p in sorted(Path(sys.argv[1]).glob('*.md'))]; "
-        "print('read')"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    done = _read_in_a_child(
+        tmp_path, "[load_submission(p, rubric) for p in scripts]; print('read')"
     )
     assert done.stdout.strip() == "read", done.stderr
+
+
+def _read_in_a_child(folder: Path, then: str) -> subprocess.CompletedProcess:
+    """Run `then` in a child process, with `rubric` (22-52-Q4) and `scripts` (the `.md` files
+    of `folder`) defined: a reader that hangs fails the test after 120 s."""
+    code = (
+        "import json, sys; from pathlib import Path; from grader.rubric import load_rubric; "
+        "from grader.submissions import load_submission; "
+        f"rubric = load_rubric(Path({str(ROOT / 'rubrics' / '22-52-q4.yaml')!r})); "
+        "scripts = sorted(Path(sys.argv[1]).glob('*.md')); " + then
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120
+    )
 
 
 # Scripts near the file size limit (1 MB) that the reader took hours over, each with the answer
@@ -390,15 +397,10 @@ def test_scripts_of_the_size_limit_are_read_in_bounded_work(tmp_path):
     for number, (name, (script, _)) in enumerate(LIMIT_SIZED.items()):
         (tmp_path / f"script-{number}.md").write_text(script, encoding="utf-8")
         names[f"script-{number}"] = name
-    code = (
-        "import json, sys; from pathlib import Path; from grader.rubric import load_rubric; "
-        "from grader.submissions import load_submission; "
-        f"rubric = load_rubric(Path({str(ROOT / 'rubrics' / '22-52-q4.yaml')!r})); "
+    done = _read_in_a_child(
+        tmp_path,
         "print(json.dumps({p.stem: {k: a.text for k, a in load_submission(p, rubric).answers"
-        ".items()} for p in sorted(Path(sys.argv[1]).glob('*.md'))}))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+        ".items()} for p in scripts}))",
     )
     read = {names[stem]: answers for stem, answers in json.loads(done.stdout).items()}
     assert read == {name: answers for name, (_, answers) in LIMIT_SIZED.items()}, done.stderr

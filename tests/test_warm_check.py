@@ -143,7 +143,7 @@ CASES = [
         id="timeout and memory given",
     ),
     pytest.param(
-        ["check", RUBRIC, "a.formula", FORMULA, "--timeout", "0.03"],
+        ["check", RUBRIC, "a.formula", FORMULA, "--timeout", "0.001"],
         ".",
         id=OUT_OF_TIME,
     ),

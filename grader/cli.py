@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.errors import GraderError
+from grader.errors import GraderError, writable_as_utf8
 from grader.exam import Exam, QuestionClass, exam_of, load_exam
 from grader.grade import ResultSpool, grade_paths
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
@@ -1467,9 +1467,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(answers_as_words(argv))
     for option, name in _KEPT_TEXTS:
         for value in _texts(getattr(args, name, None)):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
+            if not writable_as_utf8(value):
                 parser.error(f"{option} {printable(value)}: not valid UTF-8 text")
     return args
 

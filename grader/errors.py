@@ -38,6 +38,17 @@ def quoted(answer: str) -> str:
     return "'" + " ".join(answer.split()) + "'"
 
 
+def writable_as_utf8(text: str) -> bool:
+    """Whether `text` can be written as UTF-8, as every file, page and gradebook of ours is.
+    Python holds a byte that was not UTF-8 (in a file name or a command-line argument), and
+    a YAML escape such as \\ud800, as half of a UTF-16 pair: no character, so it cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class FileProblemsError(GraderError):
     """A YAML file that cannot be used, with every problem found in it."""
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.errors import FileProblemsError, Problem
+from grader.errors import FileProblemsError, Problem, writable_as_utf8
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000
@@ -234,13 +234,7 @@ _HALF_A_PAIR = (
 def whole_characters(node: yaml.ScalarNode) -> bool:
     """Whether a scalar's text holds no lone half of a UTF-16 pair: only the escape of a
     double-quoted text can put one there (the file itself was read as UTF-8)."""
-    if node.style != '"':
-        return True
-    try:
-        node.value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return node.style != '"' or writable_as_utf8(node.value)
 
 
 _RESOLVER = yaml.resolver.Resolver()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader.errors import Problem, SubmissionError
+from grader.errors import Problem, SubmissionError, writable_as_utf8
 from grader.kinds import kind_of
 from grader.model import FileFailure, Item, Rubric, Submission
 from grader.submissions.lms_export import (
@@ -203,13 +203,13 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
             if not found:
                 unusable.append((path, _no_submission_file(path)))
             for file in sorted(found):
-                if _named_in_utf8(file):
+                if writable_as_utf8(str(file)):
                     files.append(file)
                 else:
                     unusable.append((file, _NOT_UTF8_NAME))
         elif not path.exists():
             unusable.append((path, "does not exist"))
-        elif _named_in_utf8(path):
+        elif writable_as_utf8(str(path)):
             files.append(path)
         else:
             unusable.append((path, _NOT_UTF8_NAME))
@@ -228,15 +228,6 @@ def refused(unusable: Iterable[tuple[Path, str]]) -> list[FileFailure]:
 
 # A file's name is kept with its results (the gradebook, the pages, the JSON), all UTF-8.
 _NOT_UTF8_NAME = "its name is not valid UTF-8; rename the file to grade it"
-
-
-def _named_in_utf8(path: Path) -> bool:
-    """Whether `path` is valid UTF-8 (a byte that is not is decoded as half a UTF-16 pair)."""
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def count_submission_files(paths: Iterable[Path], at_most: int) -> int:

@@ -201,6 +201,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                 ),
                 answer.unsure,
                 answer.by_place,
+                (answer.unchecked_answers, answer.unchecked_chains),
             )
     return Plan(rubric, submission, items, tuple(warnings))
 
@@ -217,6 +218,7 @@ class Found:
     chains: tuple[tuple[int, tuple[Task, ...]], ...] = ()
     unsure: str | None = None  # why these may be another item's answers: a person decides
     by_place: bool = False  # taken for the item by its place: checked by a person unless right
+    unchecked: tuple[int, int] = (0, 0)  # more different answers, and chains, not checked
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
         results = [checked[task] for task in self.tasks]
@@ -225,17 +227,32 @@ class Found:
         if self.unsure is not None:
             notes.append(self.unsure)
             decisions.append("sent for review: which item the answer is for is not clear")
-        if len({result.same_answer_key for result in results}) > 1:
+        answers_beyond, chains_beyond = self.unchecked
+        if answers_beyond or len({result.same_answer_key for result in results}) > 1:
             # Different answers to one item: a person decides which is the student's.
             shown = [
                 f"line {line}: {result.answer} ({_graded(result)})"
                 for line, result in zip(self.lines, results, strict=True)
             ]
+            given = f"{len(results)} different answers to this item"
+            if answers_beyond:
+                given = (
+                    f"{len(results) + answers_beyond} different answers to this item, of "
+                    f"which the first {len(results)} were checked"
+                )
             notes.append(
-                f"Your script gives {len(results)} different answers to this item; an "
-                "instructor will decide which is yours: " + "; ".join(shown) + "."
+                f"Your script gives {given}; an instructor will decide which is yours: "
+                + "; ".join(shown)
+                + "."
             )
             decisions.append("sent for review: different answers found")
+        if chains_beyond:
+            notes.append(
+                f"Your script gives {len(self.chains) + chains_beyond} chains of working for "
+                f"this item, of which the first {len(self.chains)} were checked; an "
+                "instructor will read the rest."
+            )
+            decisions.append("sent for review: more chains of working than are checked")
         for line, steps in self.chains:
             stepped = [checked[task] for task in steps]
             # A step the grader failed on says nothing about the working: the item's own

@@ -210,6 +210,11 @@ class SubmittedAnswer:
     # Other, different answers a transcript gives the same item, each (text, line, quote):
     # the item goes to a person with all of them shown, never a silent pick.
     alternatives: tuple[tuple[str, int, str], ...] = ()
+    # How many more different answers, and chains of working, the transcript gives the item
+    # than are held here (only the first `transcript.MOST_ANSWERS` of each are checked): the
+    # item goes to a person, with how many said.
+    unchecked_answers: int = 0
+    unchecked_chains: int = 0
     # The chains of working among them (`3 \times 3 \times C \times D = 9CD + D`), each
     # (line, its steps): a chain whose steps disagree goes to a person, showing the steps.
     chains: tuple[tuple[int, tuple[str, ...]], ...] = ()

@@ -145,3 +145,56 @@ def test_an_answer_read_leniently_reads_the_same_from_yaml_and_from_a_script(tmp
         typed.marks,
         typed.reading_notes,
     )
+
+
+def _script(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / f"{name}.md"
+    head = ["---", f"student: {name}", "question: 22-52-Q4", "---", "(b) CNN?", ""]
+    path.write_text("\n".join(head + lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lines", "verdict", "notes"),
+    [
+        # thousands of different counts: the first 12 checked, how many said, a person decides
+        (
+            [f"parameters ${n}CD + D$" for n in range(4000)],
+            "needs_review",
+            [
+                "Your script gives 4000 different answers to this item, of which the first 12 "
+                "were checked; an instructor will decide which is yours: line 7: 0CD + D"
+            ],
+        ),
+        # thirteen: one more than is checked
+        (
+            [f"parameters ${n}CD + D$" for n in range(13)],
+            "needs_review",
+            ["Your script gives 13 different answers to this item, of which the first 12"],
+        ),
+        # the same answer written many times is one answer, however spaced
+        ([f"parameters $9CD{' ' * (n % 3)}+ D$" for n in range(40)], "correct", []),
+        # the same chain of working written many times is one chain
+        (["parameters $3 \\times 3 \\times C \\times D + D = 9CD + D$"] * 20, "correct", []),
+        # twenty different chains: the first 12 checked, a person reads the rest
+        (
+            [f"parameters $3 \\times 3 \\times C \\times D + D = 9CD+D+{n}$" for n in range(20)],
+            "needs_review",
+            [
+                "Your script gives 20 different answers to this item, of which the first 12",
+                "Your script gives 20 chains of working for this item, of which the first 12 "
+                "were checked; an instructor will read the rest.",
+            ],
+        ),
+    ],
+)
+def test_many_answers_to_one_item_are_checked_up_to_a_dozen_and_counted(
+    tmp_path, lines, verdict, notes
+):
+    item = _graded(_script(tmp_path, "many", lines))["many"].items["b.params"]
+    assert item.verdict == verdict
+    for note in notes:
+        assert any(feedback.startswith(note) for feedback in item.feedback), item.feedback
+    if len(set(lines)) > 12:
+        submission = load_submission(_script(tmp_path, "many", lines), RUBRIC)
+        assert len(submission.answers["b.params"].alternatives) == 11

@@ -85,6 +85,9 @@ _PROSE_LATEX = {
     r"\cdot": "·",
 }
 _QUOTE = 60
+# Different answers to one item checked, at most (and as many chains of working): beyond,
+# how many more there are goes to the person who decides which answer is the student's.
+MOST_ANSWERS = 12
 # The end of the clause an answer's words are in: "weights $9CD$, biases $D$".
 _CLAUSE_BEFORE = re.compile(r"\$|\\\]|\\\)|[,;，；。]|\.(?=\s)")
 _CLAUSE_AFTER = re.compile(r"\$|\\\[|\\\(|[,;，；。]|\.(?=\s)")
@@ -184,10 +187,10 @@ class _Shared:
         fields how, unsure and by_place)."""
         return _Candidate(self.texts[item_id], self.line, self.quote, self.strength, **how)
 
-    def same_as(self, other: _Shared) -> bool:
-        return self.texts.keys() == other.texts.keys() and all(
-            _same_text(text, other.texts[item_id]) for item_id, text in self.texts.items()
-        )
+    def key(self) -> tuple[tuple[str, str], ...]:
+        """The same for two sightings of one piece: each item that reads it, with its text
+        as written without spaces."""
+        return tuple(sorted((item_id, _written(text)) for item_id, text in self.texts.items()))
 
 
 @dataclass
@@ -473,21 +476,15 @@ def _place_shared(
     guess, and every such item is given every piece, for a person to decide."""
     order = {item.id: number for number, item in enumerate(items)}
     heading = {item.id: item.heading or item.key for item in items}
-    pieces: list[list[_Shared]] = []  # the different pieces left, each with its sightings
+    had = {item_id: {_written(c.text) for c in answers} for item_id, answers in found.items()}
+    sightings: dict[tuple, list[_Shared]] = {}  # each different piece left -> its sightings
     for piece in shared:
-        owners = [
-            item_id
-            for item_id, text in piece.texts.items()
-            if any(_same_text(text, kept.text) for kept in found.get(item_id, ()))
-        ]
+        owners = [i for i, text in piece.texts.items() if _written(text) in had.get(i, ())]
         if len(owners) == 1:
             found[owners[0]].append(piece.candidate(owners[0]))
-            continue
-        same = next((group for group in pieces if group[0].same_as(piece)), None)
-        if same is not None:
-            same.append(piece)
         else:
-            pieces.append([piece])
+            sightings.setdefault(piece.key(), []).append(piece)
+    pieces = list(sightings.values())  # in the order first seen
     if not pieces:
         return
     readers = {item_id for group in pieces for item_id in group[0].texts}
@@ -573,15 +570,23 @@ def _prose_answer(prose: list[tuple[int, str]]) -> SubmittedAnswer:
 
 def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
     """The strongest candidate, and every other distinct one nearly as strong: an answer in
-    `\\boxed{}` wins over the rest; words that say what it is count more than display."""
+    `\\boxed{}` wins over the rest; words that say what it is count more than display. Of
+    many different answers (or chains of working), the first `MOST_ANSWERS` are checked, and
+    how many more there are is said: a script is not a list of guesses to try."""
     best = max(c.strength for c in candidates)
     distinct: list[_Candidate] = []
+    seen: set[str] = set()
     for candidate in candidates:
-        if candidate.strength >= best - 1 and not any(
-            _same_text(candidate.text, kept.text) for kept in distinct
-        ):
+        written = _written(candidate.text)
+        if candidate.strength >= best - 1 and written not in seen:
+            seen.add(written)
             distinct.append(candidate)
     first = max(distinct, key=lambda c: c.strength)
+    others = [c for c in distinct if c is not first]
+    chains: dict[tuple[str, ...], tuple[int, tuple[str, ...]]] = {}  # the same once
+    for c in candidates:
+        if c.steps and c.strength >= best - 1:
+            chains.setdefault(tuple(map(_written, c.steps)), (c.line, c.steps))
     how = f" ({first.how})" if first.how else ""
     return SubmittedAnswer(
         first.text,
@@ -589,13 +594,11 @@ def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
         found=f"from line {first.line}{how}: {first.quote}",
         unsure=next((c.unsure for c in distinct if c.unsure), None),
         by_place=first.by_place,
-        alternatives=tuple((c.text, c.line, c.quote) for c in distinct if c is not first),
-        chains=tuple((c.line, c.steps) for c in candidates if c.steps and c.strength >= best - 1),
+        alternatives=tuple((c.text, c.line, c.quote) for c in others[: MOST_ANSWERS - 1]),
+        unchecked_answers=max(0, len(others) - (MOST_ANSWERS - 1)),
+        chains=tuple(chains.values())[:MOST_ANSWERS],
+        unchecked_chains=max(0, len(chains) - MOST_ANSWERS),
     )
-
-
-def _same_text(a: str, b: str) -> bool:
-    return "".join(a.split()) == "".join(b.split())
 
 
 def _quote(text: str) -> str:
@@ -606,3 +609,8 @@ def _quote(text: str) -> str:
 def transcript_student(path: Path) -> str:
     """A transcript without front matter is the student its file is named after."""
     return path.stem
+
+
+def _written(text: str) -> str:
+    """`text` without its spaces: two answers the same but for spacing are one answer."""
+    return "".join(text.split())

@@ -354,8 +354,74 @@ def _invalid(text: str, exc: yaml.MarkedYAMLError) -> Problem:
             f"is not valid YAML: the {_FLOWS[flow]} opened on this line is not closed (at line "
             f"{line}: {exc.problem})",
         )
+    under = _under_a_value(lines, line) if any(p in found for p in _UNDER_A_VALUE) else None
+    if under is not None:
+        return under
     hint = next((hint for problem, hint in _HINTS.items() if problem in found), "")
     return Problem(line, _key_path_at(lines, line), f"is not valid YAML: {found}{hint}")
+
+
+# PyYAML's words for a line indented under a key that has its value on its own line (YAML
+# reads it as more of that value, or as a mapping where a value already stands).
+_UNDER_A_VALUE = ("but found '<block mapping start>'", "mapping values are not allowed here")
+_A_KEY = re.compile(r"([\w-]+)\s*:(?:\s|$)")  # a key as a rubric's or a submission's are
+_KEY_AND_VALUE = re.compile(r"((?:-\s+)*)([^\s'\"#{\[][^:#]*?)\s*:\s+([^\s#|>].*)")
+
+
+def _content_lines(lines: list[str], before: int) -> list[int]:
+    """The numbers (from 1) of the lines before line `before` that hold more than blanks or
+    a comment, nearest first."""
+    return [
+        n for n in range(before - 1, 0, -1) if lines[n - 1].strip() and not _comment(lines[n - 1])
+    ]
+
+
+def _comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _key_column(line: str) -> int:
+    """Where a block line's key starts: after its indentation and any `- ` of a list."""
+    content = line.lstrip(" ")
+    while content.startswith("- "):
+        content = content[2:].lstrip(" ")
+    return len(line) - len(content)
+
+
+def _under_a_value(lines: list[str], number: int) -> Problem | None:
+    """A line (`number`, from 1) indented more than the key above it, whose value is already
+    on that key's line, said so: at that key's line instead, where it is the one out of
+    line (indented less than the lines on both sides of it, which agree)."""
+    above = _content_lines(lines, number)
+    if not above or not 1 <= number <= len(lines):
+        return None
+    holder = above[0]
+    text = lines[holder - 1].rstrip()
+    parts = _KEY_AND_VALUE.fullmatch(text.lstrip(" "))
+    column = len(lines[number - 1]) - len(lines[number - 1].lstrip(" "))
+    own = _A_KEY.match(lines[number - 1].lstrip(" -"))
+    if parts is None or own is None or column <= _key_column(text):
+        # (a line of words with ': ' in them is more likely a value that wants quotes)
+        return None
+    key = parts.group(2)
+    before = above[1] if len(above) > 1 else None
+    if before is not None and _key_column(lines[before - 1]) == column:
+        # the key is the one out of line: it belongs beside the lines around it
+        parent = _key_path_at(lines, before).rpartition(".")[0]
+        return Problem(
+            holder,
+            f"{parent}.{key}" if parent else key,
+            f"is not valid YAML: this line is indented less than the lines on both sides of it "
+            f"({before} and {number}); indent `{key}` as they are",
+        )
+    parent = _key_path_at(lines, holder).rpartition(".")[0]
+    return Problem(
+        number,
+        f"{parent}.{own.group(1)}" if parent else own.group(1),
+        f"is not valid YAML: this line is indented more than line {holder} above it, whose key "
+        f"`{key}` already has its value there, so nothing can be nested under it; indent this "
+        f"line as the keys beside it",
+    )
 
 
 _FLOWS = {"flow sequence": "[", "flow mapping": "{"}

@@ -144,6 +144,58 @@ ERRORS = [
         ],
     ),
     (
+        # Found by a rubric author: a key indented less than the lines on both sides was
+        # reported at the line after it, with a key path that line does not have.
+        "a key indented less than the lines on both sides of it",
+        HEAD + "answers:\n  a:\n    params: 9CD\n  formula: x\n    explanation: y\n",
+        [
+            Problem(
+                6,
+                "answers.a.formula",
+                "is not valid YAML: this line is indented less than the lines on both sides of "
+                "it (5 and 7); indent `formula` as they are",
+            )
+        ],
+    ),
+    (
+        "a key indented under a key that has its value",
+        HEAD + "answers:\n  a:\n    params: 9CD\n      formula: x\n",
+        [
+            Problem(
+                6,
+                "answers.a.formula",
+                "is not valid YAML: this line is indented more than line 5 above it, whose key "
+                "`params` already has its value there, so nothing can be nested under it; "
+                "indent this line as the keys beside it",
+            )
+        ],
+    ),
+    (
+        "a key of a list's entry indented past the entry's first key",
+        HEAD + "answers:\n  a:\n    - params: 9CD\n       formula: x\n",
+        [
+            Problem(
+                6,
+                "answers.a[0].formula",
+                "is not valid YAML: this line is indented more than line 5 above it, whose key "
+                "`params` already has its value there, so nothing can be nested under it; "
+                "indent this line as the keys beside it",
+            )
+        ],
+    ),
+    (
+        "words with ': ' under a value: more likely a value to quote",
+        HEAD + "answers:\n  a:\n    params: 9CD is\n      my answer: yes\n",
+        [
+            Problem(
+                6,
+                "answers.a.params.my answer",
+                "is not valid YAML: mapping values are not allowed here (a value that holds "
+                "': ' must be quoted; or a line above lacks its ':')",
+            )
+        ],
+    ),
+    (
         "a key without its colon",
         HEAD + "answers:\n  a\n    params: 9CD\n",
         [

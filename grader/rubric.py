@@ -122,6 +122,10 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
     return specs
 
 
+# The keys every item may have (each kind reads more: `kind_keys`).
+_ITEM_KEYS = ("type", "marks", "answer", "misconceptions", "label", "aliases")
+
+
 def _read_item(
     part: str,
     key: str,
@@ -239,7 +243,20 @@ def _read_parts(fields: Fields, context: Context, problems: list[Problem]) -> li
         if items_entry is None:
             continue
         items = []
+        above = None  # the item before this one
         for item_key, (item_line, item_node) in items_entry[1].entries.items():
+            if item_key in _ITEM_KEYS + kind_keys() and not isinstance(item_node, Mapping):
+                # an item's key indented as an item, the usual slip
+                problems.append(
+                    Problem(
+                        item_line,
+                        f"{path}.items.{item_key}",
+                        f"{item_key} is a key of an item, not an item of the part: indent it "
+                        "under the item it belongs to" + (f" ({above}, above it)" if above else ""),
+                    )
+                )
+                continue
+            above = item_key
             if not _PART_KEY.fullmatch(item_key):
                 problems.append(
                     Problem(

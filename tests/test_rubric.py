@@ -191,6 +191,22 @@ ALIAS_BOMB = "lol0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 BROKEN = {
+    # Found by a rubric author: an item's key indented as an item of the part was "expected a
+    # mapping of keys to values, found a list", which says nothing of the indentation.
+    "an item's key indented as an item is said to be one": Broken(
+        edit(
+            "        misconceptions:\n          - answer: '9CD + D'\n            feedback: That"
+            " is the count of a 3x3 convolution.\n            marks: 0\n",
+            "      misconceptions:\n        - answer: '9CD + D'\n          feedback: That is the"
+            " count of a 3x3 convolution.\n          marks: 0\n",
+        ),
+        "      misconceptions:",
+        "parts.a.items.misconceptions",
+        (
+            "misconceptions is a key of an item, not an item of the part: indent it under the "
+            "item it belongs to (params, above it)",
+        ),
+    ),
     "an unknown part key is named with a did-you-mean suggestion": Broken(
         edit("    marks: 2\n    prompt", "    marsk: 2\n    prompt"),
         "marsk",

@@ -163,7 +163,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             submission.source,
             [
                 Problem(
-                    None,
+                    submission.question_line,
                     "question",
                     f"is {submission.question!r}, but the rubric is for {rubric.id!r}",
                 )

@@ -236,6 +236,7 @@ class Submission:
     # Ids an LMS export gives besides `student` (("email", ...), ("canvas_id", ...)), which
     # a roster may match (`grader.roster`).
     identities: tuple[tuple[str, str], ...] = ()
+    question_line: int | None = None  # where the file names its question, if it does
 
 
 # --- Checks and results --------------------------------------------------------------------

@@ -463,6 +463,29 @@ def test_a_submission_for_another_question_is_refused_by_the_grader(tmp_path):
         grade_submission(RUBRIC, load_submission(path))
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("usual.yaml", "student: s\nquestion: 99-XX\nanswers:\n  a:\n    params: CD\n", 2),
+        # a list for an answer: read the general way, not the fast one
+        ("general.yaml", "student: s\n\nquestion: 99-XX\nanswers:\n  a:\n    params: [CD]\n", 3),
+        ("answers.md", "---\nstudent: s\nquestion: 99-XX\n---\n## (a)\nparams: CD\n", 3),
+        ("script.md", "---\nstudent: s\n# q\nquestion: 99-XX\n---\n(a)\nparameters $CD$\n", 4),
+    ],
+)
+def test_a_submission_for_another_question_is_refused_at_the_line_naming_it(
+    tmp_path, name, text, line
+):
+    # Found by a rubric author: the README says such a file is reported with its line and
+    # key; the line was missing.
+    from grader.submissions import load_submission as load_any
+
+    path = write(tmp_path, name, text)
+    with pytest.raises(SubmissionError) as refused:
+        grade_submission(RUBRIC, load_any(path, RUBRIC))
+    assert [(p.line, p.key) for p in refused.value.problems] == [(line, "question")]
+
+
 def test_an_answer_to_an_item_the_rubric_lacks_is_a_warning(tmp_path):
     text = _student("ted") + "  z:\n    params: CD\n"
     result = grade_submission(RUBRIC, load_submission(write(tmp_path, "s.yaml", text)))

@@ -89,12 +89,13 @@ def _load_markdown(path: Path, rubric: Rubric) -> Submission:
         )
         if structured.answers:
             return structured
-        student, question, start = read_front_matter(path, lines)
+        student, question, start, question_line = read_front_matter(path, lines)
     else:
-        student, question, start = path.stem, rubric.id, 0
+        student, question, start, question_line = path.stem, rubric.id, 0, None
     body = "\n".join(lines[start:])
     items = transcript_items(rubric)
-    return read_transcript(body, str(path), student, question, items, first_line=start + 1)
+    submission = read_transcript(body, str(path), student, question, items, first_line=start + 1)
+    return replace(submission, question_line=question_line)
 
 
 def _load_transcript(path: Path, rubric: Rubric) -> Submission:

@@ -76,8 +76,9 @@ class _Run:
     lines: list[tuple[int, str]]  # (line number, text), the label's line without the label
 
 
-def read_front_matter(path: Path, lines: list[str]) -> tuple[str, str, int]:
-    """(student, question, index of the first line after the front matter)."""
+def read_front_matter(path: Path, lines: list[str]) -> tuple[str, str, int, int]:
+    """(student, question, index of the first line after the front matter, the line of
+    `question:`)."""
     if not lines or lines[0].strip() != "---":
         raise SubmissionError(
             path,
@@ -108,7 +109,7 @@ def read_front_matter(path: Path, lines: list[str]) -> tuple[str, str, int]:
         raise SubmissionError(path, problems)
     if not student.strip():
         raise SubmissionError(path, [Problem(2, "student", "is empty")])
-    return student.strip(), question, end + 1
+    return student.strip(), question, end + 1, root.entries["question"][0] + 1
 
 
 def load_markdown_submission(
@@ -126,7 +127,7 @@ def load_markdown_submission(
     path = Path(path)
     text = read_bounded_text(path, SubmissionError)
     lines = text.splitlines()
-    student, question, start = read_front_matter(path, lines)
+    student, question, start, question_line = read_front_matter(path, lines)
 
     def read() -> tuple[dict[str, SubmittedAnswer], list[tuple[int, str]], int | None]:
         """The answers, the notes, and the line of a `$$` block never closed (or None)."""
@@ -235,7 +236,9 @@ def load_markdown_submission(
             )
         )
     unassigned.sort(key=lambda note: note[0])
-    return Submission(student, question, str(path), answers, tuple(unassigned))
+    return Submission(
+        student, question, str(path), answers, tuple(unassigned), question_line=question_line
+    )
 
 
 def _split_answer(

@@ -79,7 +79,11 @@ def _usual_submission(node: yaml.Node, path: Path) -> Submission | None:
                 None if text is None else text.strip(), line
             )
     return Submission(
-        student=student.value.strip(), question=question.value, source=str(path), answers=answers
+        student=student.value.strip(),
+        question=question.value,
+        source=str(path),
+        answers=answers,
+        question_line=top["question"][0],
     )
 
 
@@ -128,4 +132,10 @@ def _submission(root, path: Path) -> Submission:
         problems.append(Problem(root.line, "student", "is empty"))
     if problems or student is None or question is None:
         raise SubmissionError(path, problems)
-    return Submission(student=student.strip(), question=question, source=str(path), answers=answers)
+    return Submission(
+        student=student.strip(),
+        question=question,
+        source=str(path),
+        answers=answers,
+        question_line=root.entries["question"][0],
+    )

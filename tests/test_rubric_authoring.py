@@ -85,6 +85,13 @@ def _scaffold(tmp_path: Path, edit) -> Path:
             "verdict partial, expected incorrect",
             id="a test expecting the wrong verdict fails",
         ),
+        pytest.param(
+            # Found by a rubric author: a test failing as invalid did not say why
+            lambda t: t.replace("answer: 'D(C + 1)'", "answer: 'D(C +* 1)'"),
+            "answer: 'D(C +* 1)'",
+            "expected 2; the grader says: We could not read your answer: unexpected '*'",
+            id="a failing test says what the grader said",
+        ),
     ],
 )
 def test_the_check_fails_clearly_on_a_broken_rubric(tmp_path, capsys, edit, line_text, message):

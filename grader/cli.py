@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.errors import GraderError, writable_as_utf8
+from grader.errors import GraderError, in_file_order, writable_as_utf8
 from grader.exam import Exam, QuestionClass, exam_of, load_exam
 from grader.grade import ResultSpool, grade_paths
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
@@ -1144,7 +1144,7 @@ def _rubric_new(args: argparse.Namespace) -> int:
 
 def _rubric_check(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.file)
-    problems = check_rubric(rubric)
+    problems = in_file_order(check_rubric(rubric))
     for problem in problems:
         print(printable(problem.describe(args.file), keep_newlines=True))
     if problems:

@@ -31,6 +31,12 @@ class Problem:
         return f"{where}:{key} {self.message}"
 
 
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """`problems` as a reader meets them: a problem of the whole file first, then by line
+    (those of one line in the order found)."""
+    return sorted(problems, key=lambda p: (p.line is not None, p.line or 0))
+
+
 def quoted(answer: str) -> str:
     """An answer of a rubric, named in a problem: in single quotes, as written (`repr` would
     double each backslash of its LaTeX), its runs of white space one space. What a terminal
@@ -66,7 +72,8 @@ class FileProblemsError(GraderError):
     def __str__(self) -> str:
         count = len(self.problems)
         head = f"{self.kind} {self.path} has {count} problem{'s' if count != 1 else ''}:"
-        return "\n".join([head, *("  " + p.describe(self.path) for p in self.problems)])
+        lines = ("  " + p.describe(self.path) for p in in_file_order(self.problems))
+        return "\n".join([head, *lines])
 
 
 class RubricError(FileProblemsError):

@@ -512,6 +512,9 @@ def test_several_problems_in_one_file_are_reported_together(tmp_path):
     assert f"{path}:{line_of(text, 'titel')}: titel: unknown key; did you mean title?" in report
     assert f"{path}:{line_of(text, 'marks: five')}: {ITEM}.marks: expected a number" in report
     assert f"{path}:{line_of(text, 'fuzzy')}: symbols.P.assumptions: unknown assumption" in report
+    # in the order of the file's lines (found by a rubric author: they were in the order found)
+    lines = [int(line.split(":")[1]) for line in report.splitlines()[1:]]
+    assert lines == sorted(lines) == [line_of(text, w) for w in ("titel", "fuzzy", "five")]
 
 
 @pytest.mark.parametrize(

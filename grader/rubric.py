@@ -325,14 +325,18 @@ def _read_tests(
             and item_id in items
             and not (1 <= misconception <= len(items[item_id].misconceptions))
         ):
-            problems.append(
-                Problem(
-                    node.line,
-                    f"{path}.misconception",
-                    f"{item_id} has {len(items[item_id].misconceptions)} misconceptions; "
-                    "number them from 1",
+            # Where the item's part has a problem said already (`misconception:` for
+            # `misconceptions:`, the list indented as an item), the count is that problem's.
+            part = f"parts.{items[item_id].part}."
+            if not any(problem.key.startswith(part) for problem in problems):
+                problems.append(
+                    Problem(
+                        node.line,
+                        f"{path}.misconception",
+                        f"{item_id} has {len(items[item_id].misconceptions)} misconceptions; "
+                        "number them from 1",
+                    )
                 )
-            )
             continue
         if item_id is None or answer is None or verdict is None:
             continue

@@ -502,6 +502,31 @@ def test_a_file_over_one_megabyte_is_refused(tmp_path):
     assert "the limit is 1000000" in refuse(path)
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("        misconceptions:\n", "        misconception:\n"),
+        (  # the list indented as an item of the part
+            "        misconceptions:\n          - answer: '9CD + D'\n            feedback: That"
+            " is the count of a 3x3 convolution.\n            marks: 0\n",
+            "      misconceptions:\n        - answer: '9CD + D'\n          feedback: That is the"
+            " count of a 3x3 convolution.\n          marks: 0\n",
+        ),
+    ],
+    ids=["misconception for misconceptions", "misconceptions indented as an item"],
+)
+def test_a_slip_in_misconceptions_is_one_problem_not_one_a_test(tmp_path, old, new):
+    # Found by a rubric author: each test naming a misconception added "a.params has 0
+    # misconceptions; number them from 1" to the one problem that caused it.
+    tests = (
+        "tests:\n"
+        + "  - {item: a.params, answer: '9CD + D', verdict: incorrect, misconception: 1}\n" * 3
+    )
+    report = refuse(write(tmp_path, edit(old, new) + tests))
+    assert report.splitlines()[0].endswith("has 1 problem:"), report
+    assert "has 0 misconceptions" not in report
+
+
 def test_several_problems_in_one_file_are_reported_together(tmp_path):
     text = edit("title: A minimal question", "titel: A minimal question")
     text = edit("        marks: 2\n", "        marks: five\n", text)

@@ -55,6 +55,13 @@ def writable_as_utf8(text: str) -> bool:
     return True
 
 
+def in_short(feedback: tuple[str, ...], most: int = 160) -> str:
+    """The start of a result's feedback, on one line, at most `most` characters: why a
+    rubric's own answer got what it got (one the grader cannot read says where and why)."""
+    said = " ".join(" ".join(feedback).split())
+    return said if len(said) <= most else said[: most - 1] + "…"
+
+
 class FileProblemsError(GraderError):
     """A YAML file that cannot be used, with every problem found in it."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from grader.errors import Problem, quoted
+from grader.errors import Problem, in_short, quoted
 from grader.grade import grade_answer
 from grader.kinds import kind_of
 from grader.model import Rubric
@@ -37,25 +37,14 @@ def _check_tests(rubric: Rubric) -> list[Problem]:
         if expected_rule is not None and result.diagnosis != expected_rule:
             wrong.append(f"rule {result.diagnosis or 'none'}, expected {expected_rule}")
         if wrong:
-            said = _first_words(result.feedback)
-            if said:
-                wrong.append(f"the grader says: {said}")
+            if result.feedback:
+                wrong.append(f"the grader says: {in_short(result.feedback)}")
             problems.append(
                 Problem(
                     test.line, key, f"{test.item_id} {quoted(test.answer)}: " + "; ".join(wrong)
                 )
             )
     return problems
-
-
-_SAID = 160  # characters of the grader's feedback a failed test shows
-
-
-def _first_words(feedback: tuple[str, ...]) -> str:
-    """The start of a result's feedback, on one line: why a test's answer got what it got
-    (an answer the grader cannot read says where and why)."""
-    said = " ".join(" ".join(feedback).split())
-    return said if len(said) <= _SAID else said[: _SAID - 1] + "…"
 
 
 def _check_coverage(rubric: Rubric) -> list[Problem]:

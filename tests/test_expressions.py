@@ -460,6 +460,16 @@ def test_a_misconception_equal_to_the_reference_is_refused_by_the_self_test():
     ]
 
 
+def test_a_reference_not_in_the_form_asked_says_why_it_is_not_correct():
+    # Found by a rubric author: "the reference answer is graded incorrect, not correct" and
+    # no word of why (it is not factored).
+    rubric = load_rubric_text(_rubric_text("x^2 - 1", "        form: factored\n"), "expr.yaml")
+    assert [p.message for p in check_rubric(rubric)] == [
+        "the reference answer is graded incorrect, not correct; the grader says: Your answer is "
+        "equal to the correct one, but the question asks for it fully factored, and it is not."
+    ]
+
+
 def test_the_bundled_rubric_passes_its_self_tests():
     rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
     assert check_rubric(rubric) == []

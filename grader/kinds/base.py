@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from grader.errors import AnswerError, Problem, quoted
+from grader.errors import AnswerError, Problem, in_short, quoted
 from grader.model import Context, Diagnosis, Item, ItemResult, Misconception, Rubric
 from grader.yaml_source import Fields
 
@@ -191,7 +191,8 @@ def check_rules(
             Problem(
                 item.line,
                 f"{item.key_path}.answer",
-                f"the reference answer is graded {reference.verdict}, not correct",
+                f"the reference answer is graded {reference.verdict}, not correct; the "
+                f"grader says: {in_short(reference.feedback)}",
             )
         )
     for number, (text, _) in enumerate(item.accepted, start=2):
@@ -202,7 +203,7 @@ def check_rules(
                     item.line,
                     f"{item.key_path}.answer",
                     f"accepted answer {number}, {quoted(text)}, is graded {graded.verdict}, "
-                    "not correct",
+                    f"not correct; the grader says: {in_short(graded.feedback)}",
                 )
             )
     answers = [item.reference, *(reading for _, reading in item.accepted)]

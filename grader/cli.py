@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import select
 import signal
 import sqlite3
 import sys
@@ -999,13 +1000,27 @@ def _print_lines(lines: list[str]) -> bool:
             print(line)
         sys.stdout.flush()
     except BrokenPipeError:
-        # Python flushes stdout again at exit, which would fail the same way and print
-        # "Exception ignored ..."; point stdout at /dev/null first.
-        # Not a real file (a test's capture): nothing will be flushed at exit.
-        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_nowhere()
         return False
     return True
+
+
+def _stdout_to_nowhere() -> None:
+    """Point stdout, whose reader has gone, at /dev/null: Python flushes stdout again at
+    exit, which would fail the same way and print "Exception ignored ..."."""
+    # Not a real file (a test's capture): nothing will be flushed at exit.
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (`grader grade ... | head`): the
+    kernel marks its end with an error."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    return False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -1516,6 +1531,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: the gradebook cannot be used: {printable(str(error))}", file=sys.stderr)
         return 1
     except OSError as error:  # e.g. an output folder we may not write to
+        if isinstance(error, BrokenPipeError) and _stdout_closed():
+            # The reader of the output stopped reading: what it took was all it wanted, and
+            # everything the command writes elsewhere (a gradebook, a folder) is written.
+            _stdout_to_nowhere()
+            return 128 + signal.SIGPIPE
         message = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
         print(f"error: {printable(message)}", file=sys.stderr)
         return 1

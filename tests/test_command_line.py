@@ -195,3 +195,39 @@ def test_the_console_script_runs():
         cwd=ROOT,
     )
     assert completed.stdout.startswith("c.params: correct")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", RUBRIC, "c.params", "CD + D"],
+        ["grade", str(EXAMPLES), "--rubric", RUBRIC],
+    ],
+    ids=["check", "grade"],
+)
+def test_output_read_by_a_reader_that_stops_ends_quietly(argv, tmp_path):
+    # `grader grade ... | head`: the reader gone, the command printed "error: Broken pipe"
+    # and exited 1, as if it had failed. Now it ends as a program killed by SIGPIPE does.
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before anything is printed
+    try:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                *argv,
+                *(["--out", str(tmp_path / "out")] if argv[0] == "grade" else []),
+            ],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    assert completed.returncode == 141
+    assert "error" not in completed.stderr and "Traceback" not in completed.stderr
+    if argv[0] == "grade":  # everything but the table was written
+        assert (tmp_path / "out" / "instructor" / "grades.csv").is_file()

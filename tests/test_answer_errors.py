@@ -2,6 +2,8 @@
 
 import contextlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,27 @@ def test_a_long_run_of_symbols_is_split_into_the_fewest():
     symbols = {"P": "P", "Q": "Q", "PQ": "PQ"}
     assert cover("PQ" * 5_000, symbols) == ["PQ"] * 5_000
     assert cover("z" * 100_000, symbols) is None
+
+
+COVER_IN_LITTLE_MEMORY = """
+import resource, sys
+from grader.kinds.count.names import cover
+with open("/proc/self/status") as status:
+    size = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+extra = 300 * 1024 * 1024  # bytes beyond what the interpreter has mapped already
+resource.setrlimit(resource.RLIMIT_AS, (size * 1024 + extra, size * 1024 + extra))
+pieces = cover("P" * 50_000 + "Q" * 50_000, {"P": "P", "Q": "Q"})
+print(len(pieces))
+"""
+
+
+def test_splitting_a_long_run_of_letters_needs_memory_that_grows_with_its_length():
+    # Found when a full run was killed for its memory (10 GB): each place kept its whole
+    # list of pieces, so 100,000 letters held 5 billion references. Now 300 MB is plenty.
+    completed = subprocess.run(
+        [sys.executable, "-c", COVER_IN_LITTLE_MEMORY], capture_output=True, text=True, timeout=300
+    )
+    assert (completed.returncode, completed.stdout) == (0, "100000\n"), completed.stderr[-500:]
 
 
 SENTINEL = Path("/tmp/grader_pwned")

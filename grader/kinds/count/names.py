@@ -18,19 +18,26 @@ def normal_name(raw: str) -> str:
 def cover(name: str, vocabulary: Mapping[str, str]) -> list[str] | None:
     """Split `name` into the fewest declared names, or None. `vocabulary` maps key → name."""
     # No piece is longer than the longest key: looking only that far keeps a long run of
-    # letters (a sentence written as an answer) to work that grows with its length.
+    # letters (a sentence written as an answer) to work that grows with its length. Each
+    # place keeps only how many pieces cover the rest from there and where its first piece
+    # ends, not the pieces themselves: memory that grows with the length too.
     longest = max(map(len, vocabulary), default=0)
-    best: list[list[str] | None] = [None] * (len(name) + 1)
-    best[len(name)] = []
+    fewest: list[int | None] = [None] * (len(name) + 1)  # pieces covering name[start:]
+    first_end = [0] * (len(name) + 1)
+    fewest[len(name)] = 0
     for start in range(len(name) - 1, -1, -1):
         for end in range(min(len(name), start + longest), start, -1):
-            rest = best[end]
-            piece = name[start:end]
-            if piece in vocabulary and rest is not None:
-                candidate = [piece, *rest]
-                if best[start] is None or len(candidate) < len(best[start]):
-                    best[start] = candidate
-    return best[0]
+            rest = fewest[end]
+            shorter = rest is not None and (fewest[start] is None or rest + 1 < fewest[start])
+            if shorter and name[start:end] in vocabulary:
+                fewest[start], first_end[start] = rest + 1, end
+    if fewest[0] is None:
+        return None
+    pieces, start = [], 0
+    while start < len(name):
+        pieces.append(name[start : first_end[start]])
+        start = first_end[start]
+    return pieces
 
 
 @lru_cache(maxsize=4096)

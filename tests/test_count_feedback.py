@@ -985,3 +985,74 @@ def test_follow_through_and_its_marks_come_together_in_the_self_test():
 
 def test_follow_through_is_a_registered_diagnosis():
     assert "follow_through" in DIAGNOSES.names
+
+
+# --- A count followed by its value at the question's sizes ------------------------------------
+
+FORMULA_THEN_VALUE = [
+    pytest.param(
+        "b.params",
+        "9CD + D = 95",
+        "correct",
+        ("read 9·C·D + D as the answer: 95 is its value at C=2, D=5",),
+        id="the value at the example sizes: the formula is read",
+    ),
+    pytest.param(
+        "b.params",
+        r"3 \times 3 \times C \times D + D = 9CD + D = 95",
+        "correct",
+        ("read 9·C·D + D as the answer: 95 is its value at C=2, D=5",),
+        id="after a chain of working",
+    ),
+    pytest.param(
+        "b.params",
+        r"9CD + D = 9 \cdot 2 \cdot 5 + 5 = 95",
+        "correct",
+        ("read 9·C·D + D as the answer: 95 is its value at C=2, D=5",),
+        id="with the arithmetic written out",
+    ),
+    pytest.param(
+        "b.params",
+        "9CD = 90",
+        "incorrect",
+        ("read 9·C·D as the answer: 90 is its value at C=2, D=5",),
+        id="a wrong formula is graded as a formula",
+    ),
+    pytest.param("b.params", "9CD + D = 96", "needs_review", (), id="another value: review"),
+    pytest.param("b.params", "95 = 9CD + D", "correct", (), id="the formula last: as before"),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "verdict", "notes"), FORMULA_THEN_VALUE)
+def test_a_count_followed_by_its_value_is_read_as_the_formula_or_sent_for_review(
+    item, answer, verdict, notes
+):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert result.verdict == verdict, result.feedback
+    assert tuple(result.reading_notes or ()) == notes
+    if verdict == "needs_review":
+        assert result.needs_person
+        assert "the formula gives 95, not 96" in result.feedback[0]
+
+
+def test_a_count_followed_by_a_number_without_example_sizes_goes_for_review():
+    text = RUBRIC_WITHOUT_EXAMPLES
+    rubric = load_rubric_text(text, "no-examples.yaml")
+    result = grade_answer(rubric, rubric.items["a.params"], "9CD + D = 95")
+    assert result.verdict == "needs_review"
+    assert "gives no sizes" in result.feedback[0]
+
+
+RUBRIC_WITHOUT_EXAMPLES = """\
+id: NOEX
+title: no example sizes
+symbols:
+  C: {meaning: the number of input channels}
+  D: {meaning: the number of output channels}
+parts:
+  a:
+    marks: 2
+    prompt: count
+    items:
+      params: {type: count, marks: 2, label: Parameters, answer: '9CD + D', bias: D}
+"""

@@ -143,7 +143,51 @@ def test_an_answer_is_read_as_a_marker_would_with_a_note(rubric, item_id, text, 
     assert item_json(result)["reading_notes"] == list(notes)
 
 
+# A unit word after a count that names what the item counts, not parameters: set aside
+# with a note, in the bundled rubrics whose items count entries, operations and positions.
+COUNT_UNITS = [
+    pytest.param("attn-q1", "c.count", "N^2 entries", 'set aside "entries"', id="entries"),
+    pytest.param(
+        "linear-backward-q1",
+        "d.count",
+        "NCD multiplications",
+        'set aside "multiplications"',
+        id="multiplications",
+    ),
+    pytest.param(
+        "attention-q2", "b.flops", r"2 \cdot N^2 \cdot d_k FLOPs", 'set aside "FLOPs"', id="FLOPs"
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
+        "2N^2 d_k floating point operations",
+        'set aside "floating point operations"',
+        id="floating point operations",
+    ),
+    pytest.param(
+        "strided-q1",
+        "a.length",
+        r"\lfloor(P-1)/2\rfloor + 1 \text{ positions}",
+        r'set aside "\text{ positions}"',
+        id="text positions",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "item_id", "text", "note"), COUNT_UNITS)
+def test_a_unit_word_naming_what_is_counted_is_set_aside_with_a_note(name, item_id, text, note):
+    from pathlib import Path
+
+    from grader.rubric import load_rubric
+
+    bundled = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / f"{name}.yaml")
+    result = grade_answer(bundled, bundled.items[item_id], text)
+    assert result.verdict == "correct", result.feedback
+    assert result.reading_notes == (note,)
+
+
 STILL_UNREAD = {
+    "a word that names no count is not set aside": ("a.params", "KKCD + D apples", 9),
     "none is not read as 0 where the reference is not 0": ("a.params", "none", 0),
     "words between terms are not set aside": ("a.params", "KKCD and D", 5),
     "words that are not about a count are not set aside": ("a.params", "KKCD + D bananas", 9),

@@ -9,7 +9,13 @@ from typing import Any
 
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
-from grader.kinds.count.check import DIAGNOSES, CheckDisagreement, check_count, counts_equal
+from grader.kinds.count.check import (
+    DIAGNOSES,
+    CheckDisagreement,
+    check_count,
+    counts_equal,
+    formula_before_its_value,
+)
 from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.polynomials import Undecidable
 from grader.kinds.count.rubric import CountSpec, read_count, read_count_spec
@@ -90,6 +96,9 @@ class CountKind:
             reference_is_zero=item.reference is not None and item.reference.expr == 0,
             integer_division=item.spec.integer_division,
         )
+        parsed, undecided = formula_before_its_value(parsed, item, context.symbols)
+        if undecided is not None:
+            return score_needs_review(item, text, undecided)
         try:
             check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
             return score_count(item, parsed, check, context.size_sets, context.order)

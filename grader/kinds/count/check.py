@@ -17,7 +17,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 
@@ -576,6 +576,59 @@ def _derive(point: list[int], derived, specs, position) -> bool:
             return False
         point[position[symbol]] = int(value)
     return True
+
+
+# --- A count followed by its value ---------------------------------------------------------
+
+
+def formula_before_its_value(
+    answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]
+) -> tuple[ParsedAnswer, str | None]:
+    """A chain of working that ends in a number after a formula, `9CD + D = 95`, where the
+    reference is a formula: a marker reads the formula, and the number as its value at the
+    question's sizes. Where the rubric's `example` sizes give the formula that value, the
+    answer is the chain up to the formula, with a note saying so; where they do not (or the
+    rubric gives no sizes for it), which side is the answer is for a person to decide, and
+    the reason is returned beside the answer unchanged. Any other answer is returned as it
+    is, with no reason."""
+    sides, readings = answer.sides, answer.side_readings
+    if len(sides) < 2 or sides[-1].free_symbols:
+        return answer, None
+    if item.reference is None or not item.reference.expr.free_symbols:
+        return answer, None  # a number is an answer to a count that is a number
+    with_sizes = [i for i, side in enumerate(sides) if side.free_symbols]
+    if not with_sizes:
+        return answer, None
+    last = with_sizes[-1]
+    formula, number = sides[last], readings[-1]
+    used = [spec for spec in specs if spec.symbol in formula.free_symbols]
+    ends = f"Your answer ends with a number, {number}, after the formula {readings[last]}"
+    if len(used) < len(formula.free_symbols) or any(spec.example is None for spec in used):
+        return answer, (
+            f"{ends}; the question gives no sizes at which to tell whether the number is the "
+            "formula's value, so an instructor will decide which is your answer."
+        )
+    sizes = ", ".join(f"{spec.name}={spec.example}" for spec in used)
+    value = evaluate(formula, {spec.symbol: spec.example for spec in used})
+    values = [evaluate(side, {}) for side in sides[last + 1 :]]
+    if value is None or any(v != value for v in values):
+        shown = "no value" if value is None else f"{value}"
+        return answer, (
+            f"{ends}; at the question's sizes {sizes} the formula gives {shown}, not "
+            f"{number}, so an instructor will decide which is your answer."
+        )
+    note = f"read {readings[last]} as the answer: {number} is its value at {sizes}"
+    kept = last + 1
+    return (
+        replace(
+            answer,
+            sides=sides[:kept],
+            side_readings=readings[:kept],
+            trees=answer.trees[:kept],
+            notes=(*answer.notes, note),
+        ),
+        None,
+    )
 
 
 # --- The check of one count ----------------------------------------------------------------

@@ -126,12 +126,27 @@ def read_compatibility_forms(text: str, question: Question) -> tuple[str, str | 
     return folded, "read " + ", ".join(f"{written} as {plain}" for written, plain in pairs)
 
 
+# Nouns that name what a count other than of parameters counts, as a unit after it:
+# `N^2 entries`, `NCD multiplications`, `2N^2 d_k FLOPs`, `\lfloor P/2 \rfloor + 1
+# \text{ positions}`. Only these: any other word leaves the answer unread, for a person.
+COUNT_NOUNS = frozenset(
+    {
+        *("entry", "entries", "element", "elements", "value", "values", "output", "outputs"),
+        *("position", "positions", "unit", "units", "neuron", "neurons", "activation"),
+        *("activations", "connection", "connections", "multiplication", "multiplications"),
+        *("addition", "additions", "mult", "mults", "multiply", "multiplies", "add", "adds"),
+        *("operation", "operations", "op", "ops", "flop", "flops", "mac", "macs"),
+        *("floating", "point", "arithmetic", "scalar"),
+    }
+)
+
 # Words a student writes around a count: what it counts and that it is a total.
 UNIT_WORDS = frozenset(
     {
         *("param", "params", "parameter", "parameters", "weight", "weights", "bias", "biases"),
         *("trainable", "learnable", "learned", "learnt", "free", "total", "overall", "number"),
         *("in", "all", "of", "the", "and", "no", "there", "are", "is"),
+        *COUNT_NOUNS,
     }
 )
 _WORD_WRAPPERS = ("\\text", "\\textrm", "\\mathrm", "\\mbox")  # \text{ parameters}

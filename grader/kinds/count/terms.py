@@ -35,6 +35,7 @@ from grader.kinds.count.check import (
     _first_value,
     _matches,
     _may_match,
+    _monomial_ratio,
     _polynomial_ratio,
     _quotient_number,
     _quotient_shown,
@@ -124,7 +125,10 @@ class Sizes:
         return nouns
 
     def per(self, exponents: Sequence[int], coefficient: int = 1) -> str:
-        """ "one per position and output channel", "9 per output channel"."""
+        """ "one per position and output channel", "9 per output channel"; "" for a product
+        with a size squared (P²·Q²·D is not one per anything a size counts)."""
+        if any(power > 1 for power in exponents):
+            return ""
         nouns = self.nouns(exponents)
         amount = "one" if coefficient == 1 else str(coefficient)
         return f"{amount} per {' and '.join(nouns)}" if nouns else f"{amount} in all"
@@ -280,7 +284,8 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
     mine_term = _single_term(mine)
 
     def yours() -> str:
-        return f"{show(mine)}, {sizes.per(*mine_term)}" if mine_term else show(mine)
+        per = sizes.per(*mine_term) if mine_term else ""
+        return f"{show(mine)}, {per}" if per else show(mine)
 
     ratio = _polynomial_ratio(mine, correct)
     if ratio is not None and correct_term is not None:
@@ -296,7 +301,14 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                 ),
                 lambda words: DIAGNOSES.make("bias_per_tap", words),
             )
-        if plain and positions and extra == set(positions) and not missing:
+        correct_used = {i for i, power in enumerate(correct_term[0]) if power}
+        if (
+            plain
+            and positions
+            and extra == set(positions)
+            and not missing
+            and not (positions & correct_used)
+        ):
             return _Side(
                 1,
                 lambda: (
@@ -327,6 +339,18 @@ def _compare_biases(mine, correct, weights, case: _Case, sizes: Sizes) -> _Side:
                     f"inputs: {right()}."
                 ),
                 lambda words: DIAGNOSES.make("bias_per_input", words),
+            )
+        if plain and positions and positions <= correct_used and extra and not missing:
+            # The layer has a bias for every output already (one per position and channel):
+            # the student's are a product of sizes times as many, not a bias per position.
+            return _Side(
+                1.5,
+                lambda: (
+                    f"Your biases: {show(mine)}, {case.show_polynomial(ratio.numerator)} "
+                    f"times as many as one per output; this layer has one per output: "
+                    f"{show(correct)}."
+                ),
+                lambda words: DIAGNOSES.make("biases_wrong", words),
             )
         return _Side(
             1.5,
@@ -668,6 +692,7 @@ def _other_counts(case: _Case, items: Sequence[Item]) -> tuple:
     "bias_per_tap",
     "biases_wrong",
     "several_terms",
+    "bias_missing",
 )
 def explain_wrong_count(
     case: _Case, items: Sequence[Item], found: Diagnosis | None
@@ -678,6 +703,9 @@ def explain_wrong_count(
     elsewhere = answer_elsewhere(case, items)
     comparison = compare_terms(case)
     notes = (elsewhere,) if elsewhere else ()
+    some_left_out = _some_biases_left_out(case, comparison, found)
+    if some_left_out is not None:
+        return some_left_out, notes
     if found is not None:
         if comparison is None or found.kind in ("bias_missing", "bias_extra"):
             return found, notes
@@ -696,6 +724,76 @@ def explain_wrong_count(
     if comparison.explained and comparison.findings:
         return DIAGNOSES.make("several_terms", comparison.words), ()
     return None, (comparison.words,)
+
+
+# The bias findings that say what a student's biases are instead (shared, per position, per
+# input, per tap): a count with one of them has not merely left some biases out.
+_NAMED_BIASES = ("bias_per_position", "bias_shared", "bias_per_input", "bias_per_tap")
+
+
+def _some_biases_left_out(
+    case: _Case, comparison: TermComparison | None, found: Diagnosis | None
+) -> Diagnosis | None:
+    """`bias_missing` for a count whose weights are right and whose biases are a proper part
+    of the correct ones: some of the bias terms left out (3·E·K + K for 3·E·K + 3·K, the
+    biases of one of two layers), or a fraction of them (one head's 3·d/h of 3·d). A marker
+    gives such a count at least what leaving out all the biases earns, so a generic
+    diagnosis `found` is kept only where it earns more. None where this does not apply."""
+    if comparison is not None and any(f.kind in _NAMED_BIASES for f in comparison.findings):
+        return None
+    left_out = _biases_left_out(case)
+    if left_out is None:
+        return None
+    credit = case.item.partial_credit
+    if found is not None and credit.get(found.kind, 0.0) > credit.get("bias_missing", 0.0):
+        return None
+    weights, biases, mine, how = left_out
+    return DIAGNOSES.make(
+        "bias_missing",
+        f"Your weights, {show_fraction(weights)}, are right, but you left out some of the "
+        f"biases: you count {show_fraction(mine)} of this layer's {show_fraction(biases)} "
+        f"biases, {how}. The biases are learnable parameters too.",
+    )
+
+
+def _biases_left_out(case: _Case):
+    """(the correct weights, the correct biases, the student's biases, which are left out)
+    when the student's count is the correct weights plus a proper part of the correct biases:
+    each of its bias terms at most the correct one's (K of 3·K, C of C + D), or the correct
+    biases over a product of sizes that are not positions (3·d/h of 3·d; D of P·Q·D is a
+    bias shared by every position, `bias_shared`). None otherwise, and where the student has
+    no biases at all (that is `diagnose_bias_missing`'s)."""
+    sides = _sides(case)
+    if sides is None or not case.item.spec.bias_included:
+        return None
+    weights, biases = sides
+    if not biases:
+        return None
+    one = weights.ring.one
+    mine = subtract(case.student, (weights, one))
+    if not mine[0]:
+        return None
+    correct = (weights, one), (biases, one)
+    if mine[1].is_ground:
+        terms = mine[0] * (1 / mine[1].LC)
+        rest = biases - terms
+        if (
+            rest
+            and all(c > 0 for c in rest.values())
+            and all(0 < c <= biases.get(m, 0) for m, c in terms.items())
+        ):
+            return (*correct, (terms, one), f"and leave out {show_fraction((rest, one))}")
+    ratio = _monomial_ratio(mine, (biases, one))
+    if ratio is None or not ratio.numerator.is_ground or ratio.denominator.is_ground:
+        return None  # a number of the biases (1/3 of 3·K) has its terms compared above
+    (exponents, below), *_ = ratio.denominator.items()
+    positions = _sizes(case.specs).positions
+    share = ratio.numerator.LC / below  # the part of the correct biases counted
+    if not 0 < share <= 1:
+        return None
+    if any(power and i in positions for i, power in enumerate(exponents)):
+        return None
+    return (*correct, mine, f"{_quotient_shown(ratio)} of them")
 
 
 def _whole_words(case: _Case) -> str:

@@ -350,6 +350,78 @@ MISMARKED = [
 ]
 
 
+# Words of a concept that said something else in 22-52-Q4 (e) and ATTN-Q1 (d): one matrix per
+# pixel or token (a matrix for each), the letters X, W and Q of "P x Q" and "Y = XW" (Q is the
+# image's width), "the key point", "a fixed number of parameters".
+MISMARKED += [
+    (
+        "22-52-q4",
+        "e.explanation",
+        "There is one weight matrix per pixel.",
+        "needs_review",
+        0,
+        "one matrix per pixel",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "For a P x Q image with C channels, Y = XW.",
+        "incorrect",
+        0,
+        "Q of P x Q and XW",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The key point is that it is linear.",
+        "incorrect",
+        0,
+        "the key point",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The 1x1 convolution has a fixed number of parameters.",
+        "incorrect",
+        0,
+        "a fixed number",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "It is the Transformer projection Q = XW_Q.",
+        "partial",
+        0.5,
+        "XW_Q",
+    ),
+    ("22-52-q4", "e.explanation", "It computes XW_{K} for every pixel.", "partial", 0.5, "XW_{K}"),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Like the key and value matrices of attention.",
+        "partial",
+        0.5,
+        "key and value matrices",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A convolution mixes pixels with fixed weights.",
+        "partial",
+        0.5,
+        "fixed weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "There is one parameter per token.",
+        "needs_review",
+        0,
+        "one parameter per token",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "verdict", "marks"),
     [pytest.param(*row[:5], id=row[5]) for row in MISMARKED],
@@ -379,6 +451,8 @@ def test_explanations_to_other_rubrics_get_the_marks_of_the_concepts_they_state(
         ("(K^2 C + C D)/(K^2 C D)", "1/d+1/k^2"),
         (r"\frac{1}{D}+\frac{1}{K^{2}}", "1/d+1/k^2"),
         ("1/DK", "1/(d*k)"),
+        ("XW_Q", "xw_q"),
+        ("X*W_{Q}", "x*w_q"),
     ],
 )
 def test_a_maths_alternative_fits_the_same_quantity_however_it_is_written(written, same_as):

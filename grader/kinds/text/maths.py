@@ -7,12 +7,13 @@ a stretch of maths with the same canonical form begins: the whole stretch ("1/K^
 one of its terms ("1/K^2" in "1/D + 1/K^2"). Two forms are the same when they are the same
 rational expression up to the order of terms and factors and a common monomial factor of the
 numerator and the denominator: `1/D + 1/K^2`, `\\frac{1}{K^2} + \\frac{1}{D}`, `D^{-1} + K^{-2}`
-and `(K^2 C + C D)/(K^2 C D)` are all `(k^2+d)/(dk^2)`, and `1/D + 1/K` is not.
+and `(K^2 C + C D)/(K^2 C D)` have one form, `(d+k^2)/dk^2`, and `1/D + 1/K` another.
 
-Letters are symbols, written together they multiply (`CD` is C·D), numbers are whole, and
-powers whole and small. Nothing is evaluated: the text is read by the small parser below into
-polynomials with rational coefficients; what it cannot read (an unknown LaTeX command, a
-symbolic or large power, too many terms, unbalanced brackets) has no form and fits nothing.
+Letters are symbols, written together they multiply (`CD` is C·D), a subscripted letter is a
+symbol of its own (`XW_Q` is X·W_Q), numbers are whole, and powers whole and small. Nothing is
+evaluated: the text is read by the small parser below into polynomials with rational
+coefficients; what it cannot read (an unknown LaTeX command, a symbolic or large power, too
+many terms, unbalanced brackets) has no form and fits nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _TOKEN = re.compile(
     r"|(?P<super>[²³])"
     r"|(?P<pow>\^|\*\*)"
     r"|(?P<div>/)"
+    r"|(?P<sub>_)"
     r"|(?P<plus>\+)"
     r"|(?P<minus>[-−])"
     r"|(?P<open>[({\[])"
@@ -43,8 +45,8 @@ _TOKEN = re.compile(
     r"|(?P<other>.)",
     re.DOTALL,
 )
-_OPERATORS = {"mul", "pow", "div", "plus", "minus", "frac"}
-_MATHS_ALTERNATIVE = re.compile(r"[/^²³{}()\\+*·]")
+_OPERATORS = {"mul", "pow", "div", "plus", "minus", "frac", "sub"}
+_MATHS_ALTERNATIVE = re.compile(r"[/^²³{}()\\+*·_]")
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs
 Poly = dict[Monomial, Fraction]
@@ -191,12 +193,15 @@ class _Parser:
                 sign = 1 if self.take()[0] == "plus" else -1
                 if sign > 0:
                     start = self.at  # a term after a `+` begins past it
+            if start >= len(self.tokens):
+                raise _Unread
+            begins = self.tokens[start][2]  # before reading the term rewrites its tokens
             term = self.term()
             if sign < 0:
                 term = (_poly_add({}, term[0], -1), term[1])
             if top:
                 last = self.tokens[self.at - 1]
-                self.summands.append((self.tokens[start][2], last[2] + len(last[1]), term))
+                self.summands.append((begins, last[2] + len(last[1]), term))
             total = term if total is None else _add(total, term)
         return total
 
@@ -253,9 +258,13 @@ class _Parser:
             return _number(text)
         if kind == "letters":
             value: Ratio = (_ONE, _ONE)
-            for letter in text.lower():
-                value = _mul(value, ({((letter, 1),): Fraction(1)}, _ONE))
-            return value
+            for letter in text[:-1]:
+                value = _mul(value, self._letter(letter))
+            name = text[-1]
+            if self.peek() == "sub":  # W_Q, W_{QK}: a symbol of its own
+                self.take()
+                name = f"{name}_{self.subscript()}"
+            return _mul(value, self._letter(name))
         if kind == "open":
             value = self.expression()
             self.take("close")
@@ -263,6 +272,24 @@ class _Parser:
         if kind == "frac":
             return _div(self.argument(), self.argument())
         raise _Unread
+
+    def subscript(self) -> str:
+        """A subscript's text: letters and numbers in braces, or one character."""
+        kind, text, position = self.take()
+        if kind in ("letters", "number"):
+            if len(text) > 1:  # W_QK is W_Q K: the rest is read after the subscript
+                self.at -= 1
+                self.tokens[self.at] = (kind, text[1:], position + 1)
+            return text[0].lower()
+        if kind != "open":
+            raise _Unread
+        parts = []
+        while self.peek() in ("letters", "number"):
+            parts.append(self.take()[1].lower())
+        self.take("close")
+        if not parts:
+            raise _Unread
+        return "".join(parts)
 
     def argument(self) -> Ratio:
         """An argument of \\frac: a braced expression, or one character (`\\frac12`)."""

@@ -326,6 +326,14 @@ MISMARKED = [
     (
         "dw-sep-q1",
         "e.explanation",
+        "about 1/D+1/K^2 - the kernel is factored",
+        "correct",
+        2,
+        "a dash after the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
         "It needs (K^2 C + C D)/(K^2 C D) of them.",
         "partial",
         1,

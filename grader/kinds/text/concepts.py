@@ -307,8 +307,9 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
         part = 0
         for m in _WORD.finditer(piece):
             start = m.start()
-            clause += len(_CLAUSE_END.findall(piece, previous_end, start))
-            part += len(_PART_END.findall(piece, previous_end, start))
+            if start - previous_end > 1 or piece[previous_end:start] not in ("", " "):
+                clause += len(_CLAUSE_END.findall(piece, previous_end, start))
+                part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
             words.append(
                 Word(

@@ -46,6 +46,7 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _OPERATORS = {"mul", "pow", "div", "plus", "minus", "frac", "sub"}
+_MATHS_KINDS = _OPERATORS | {"super"}  # a stretch of maths has one of these
 _MATHS_ALTERNATIVE = re.compile(r"[/^²³{}()\\+*·_]")
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs
@@ -317,14 +318,13 @@ def _stretches(text: str) -> list[list[tuple[str, str, int]]]:
     current: list[tuple[str, str, int]] = []
     depth = 0
     pending_space = False
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind == "skip":
-            continue
+    tokens = [(m.lastgroup or "other", m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+    tokens = [token for token in tokens if token[0] != "skip"]
+    for index, (kind, token, position) in enumerate(tokens):
         if kind == "space":
             pending_space = True
             continue
-        if kind in ("other", "command"):
+        if kind in ("other", "command") or _a_dash_before_a_word(tokens, index, pending_space):
             if current:
                 stretches.append(current)
             current, depth, pending_space = [], 0, False
@@ -344,15 +344,25 @@ def _stretches(text: str) -> list[list[tuple[str, str, int]]]:
             depth += 1
         elif kind == "close":
             depth = max(0, depth - 1)
-        current.append((kind, match.group(0), match.start()))
+        current.append((kind, token, position))
     if current:
         stretches.append(current)
-    # a word alone is prose, not maths: it is not read (a maths alternative has an operator)
-    return [
-        s
-        for s in stretches
-        if len(s) <= MAX_TOKENS and not (len(s) == 1 and s[0][0] == "letters" and len(s[0][1]) > 3)
-    ]
+    return [s for s in stretches if len(s) <= MAX_TOKENS]
+
+
+def _a_dash_before_a_word(tokens: list[tuple[str, str, int]], index: int, spaced: bool) -> bool:
+    """Whether the token is a dash between spaces followed by a word ("1/D + 1/K^2 - the kernel
+    is factored"), which ends the maths, rather than a minus ("1/D - 1/K^2", "K^2 - 1")."""
+    after = tokens[index + 1 : index + 4]
+    return (
+        spaced
+        and tokens[index][0] == "minus"
+        and len(after) >= 2
+        and after[0][0] == "space"
+        and after[1][0] == "letters"
+        and len(after[1][1]) > 1
+        and (len(after) == 2 or after[2][0] in ("space", "other"))
+    )
 
 
 def _read(
@@ -392,18 +402,34 @@ def canonical(text: str) -> str | None:
 
 def forms(text: str) -> list[tuple[int, int, str]]:
     """The maths of a text: (start, end, canonical form) of each stretch the reader reads, and
-    of each of its terms when it has several."""
+    of each of its terms when it has several. A stretch without an operator (a word, a lone
+    symbol, `CD`) or with a word of more than four letters in it ("position-wise",
+    "data-dependent") is prose, not maths, and is not read."""
     found = []
     for stretch in _stretches(text):
-        read = _read(stretch)
-        if read is None:
+        if not any(kind in _MATHS_KINDS for kind, _, _ in stretch) or any(
+            kind == "letters" and len(token) > 4 for kind, token, _ in stretch
+        ):
             continue
-        value, summands = read
-        end = stretch[-1][2] + len(stretch[-1][1])
-        try:
-            found.append((stretch[0][2], end, _canonical(value)))
-            if len(summands) > 1:
-                found += [(start, stop, _canonical(term)) for start, stop, term in summands]
-        except _Unread:
-            continue
+        offset = stretch[0][2]
+        relative = tuple((kind, token, at - offset) for kind, token, at in stretch)
+        found += [(offset + start, offset + end, form) for start, end, form in _forms(relative)]
     return found
+
+
+@lru_cache(maxsize=4096)
+def _forms(stretch: tuple[tuple[str, str, int], ...]) -> tuple[tuple[int, int, str], ...]:
+    """The forms of one stretch (positions from its start), remembered: the same maths recurs
+    in many answers."""
+    read = _read(list(stretch))
+    if read is None:
+        return ()
+    value, summands = read
+    end = stretch[-1][2] + len(stretch[-1][1])
+    try:
+        found = [(stretch[0][2], end, _canonical(value))]
+        if len(summands) > 1:
+            found += [(start, stop, _canonical(term)) for start, stop, term in summands]
+    except _Unread:
+        return ()
+    return tuple(found)

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.cli import main
 from grader.grade import grade_answer
@@ -503,6 +505,8 @@ def test_maths_the_reader_cannot_read_has_no_form(unread):
     "answer",
     [
         "(" * 150 + "K" + ")" * 150,
+        "(" * 196 + "K/D",
+        "(" * 98 + "K/D" + ")" * 98,
         "(K+D+C+P+Q+1)^8 (K+D+C+P+Q+2)^8 / (K+D)^8",
         "1/" * 300 + "K",
         "K^99999999999 " * 50,
@@ -518,6 +522,50 @@ def test_hostile_maths_in_an_answer_is_read_quickly_or_not_at_all(answer):
     result = grade_answer(rubric, rubric.items["e.explanation"], answer)
     assert result.verdict in ("correct", "partial", "incorrect", "needs_review")
     assert time.perf_counter() - started < 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "1",
+                "2",
+                "K",
+                "D",
+                "CD",
+                "the",
+                "kernel",
+                "/",
+                "^",
+                "²",
+                "+",
+                "-",
+                " - ",
+                "*",
+                "(",
+                ")",
+                "{",
+                "}",
+                "\\frac",
+                "\\sqrt",
+                "_",
+                " ",
+                "=",
+                ",",
+                "0",
+                "99",
+                "-2",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_reading_the_maths_of_any_text_never_fails_and_stays_within_it(text):
+    from grader.kinds.text.maths import forms
+
+    for start, end, form in forms(text):
+        assert 0 <= start < end <= len(text) and form
 
 
 def test_a_maths_alternative_that_cannot_be_read_is_pointed_out_by_the_rubric_check():

@@ -25,6 +25,7 @@ from functools import lru_cache
 MAX_POWER = 8
 MAX_TERMS = 64  # monomials of one polynomial while reading; more, and the stretch is not read
 MAX_TOKENS = 200  # tokens of one stretch of maths
+MAX_DEPTH = 16  # brackets within brackets
 
 _TOKEN = re.compile(
     r"(?P<frac>\\[dt]?frac)"
@@ -173,6 +174,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str, int]]):
         self.tokens = tokens
         self.at = 0
+        self.depth = 0  # brackets open
         self.summands: list[tuple[int, int, Ratio]] = []  # the top level's terms, where each begins
 
     def peek(self) -> str | None:
@@ -186,6 +188,9 @@ class _Parser:
         return token
 
     def expression(self, top: bool = False) -> Ratio:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Unread
         total: Ratio | None = None
         while total is None or self.peek() in ("plus", "minus"):
             sign = 1
@@ -204,6 +209,7 @@ class _Parser:
                 last = self.tokens[self.at - 1]
                 self.summands.append((begins, last[2] + len(last[1]), term))
             total = term if total is None else _add(total, term)
+        self.depth -= 1
         return total
 
     def term(self) -> Ratio:

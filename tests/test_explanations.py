@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.cli import main
 from grader.grade import grade_answer
@@ -212,6 +214,368 @@ EXPLANATIONS = [
 def test_explanations_get_the_marks_a_teacher_would_give(answer, verdict, marks):
     result = grade_answer(RUBRIC, ITEM, answer)
     assert (result.verdict, result.marks) == (verdict, marks), result.feedback
+
+
+# Explanations to the other rubrics' text items that were marked wrongly: a semicolon ended a
+# sentence (the concept's subject before it, "it" after it, was lost), the fraction of DW-SEP-Q1
+# was the letters 1, D and K anywhere in a sentence, and "factorized into a depthwise and a
+# pointwise convolution" was not the factored kernel.
+MISMARKED = [
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is not a learnable parameter; it is computed from Q and K.",
+        "partial",
+        1,
+        "attention computed, after a semicolon",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is not a learnable parameter - it is computed from Q and K.",
+        "partial",
+        1,
+        "attention computed, after a dash",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is not a learnable parameter, it is computed from Q and K.",
+        "partial",
+        1,
+        "attention computed, after a comma",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "W is the same matrix; it is used at every pixel.",
+        "partial",
+        1,
+        "the same matrix, after a semicolon",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "W is the same matrix, it is used at every pixel.",
+        "partial",
+        1,
+        "the same matrix, after a comma",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "About 1/D + 1/K, because the kernel is factored into spatial and channel parts.",
+        "partial",
+        1,
+        "1/K for 1/K^2",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "For K = 1 and D = 1 both are the same size; the kernel is factored.",
+        "partial",
+        1,
+        "the letters 1, D and K",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It needs about D + K^2 times as many, plus 1, because the kernel is factored.",
+        "partial",
+        1,
+        "the inverse",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It needs about 1/D + 1/K^3, because the kernel is factored.",
+        "partial",
+        1,
+        "1/K^3 for 1/K^2",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "About 1/D + 1/K^2 of the parameters, because the kernel is factored.",
+        "correct",
+        2,
+        "1/D + 1/K^2",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "about 1/D + 1/K², because the kernel is factored.",
+        "correct",
+        2,
+        "1/D + 1/K², a superscript",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        r"It is \frac{1}{D} + \frac{1}{K^2} of them, because the kernel is factored.",
+        "correct",
+        2,
+        "LaTeX fractions",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        r"About D^{-1} + K^{-2}; the kernel is factored.",
+        "correct",
+        2,
+        "negative powers",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "about 1/D+1/K^2 - the kernel is factored",
+        "correct",
+        2,
+        "a dash after the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It needs (K^2 C + C D)/(K^2 C D) of them.",
+        "partial",
+        1,
+        "the fraction unreduced",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It is factorized into a depthwise convolution and a pointwise convolution.",
+        "partial",
+        1,
+        "factorized into depthwise and pointwise",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It is not split into depthwise and pointwise steps.",
+        "needs_review",
+        0,
+        "not factored",
+    ),
+]
+
+
+# Words of a concept that said something else in 22-52-Q4 (e) and ATTN-Q1 (d): one matrix per
+# pixel or token (a matrix for each), the letters X, W and Q of "P x Q" and "Y = XW" (Q is the
+# image's width), "the key point", "a fixed number of parameters".
+MISMARKED += [
+    (
+        "22-52-q4",
+        "e.explanation",
+        "There is one weight matrix per pixel.",
+        "needs_review",
+        0,
+        "one matrix per pixel",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "For a P x Q image with C channels, Y = XW.",
+        "incorrect",
+        0,
+        "Q of P x Q and XW",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The key point is that it is linear.",
+        "incorrect",
+        0,
+        "the key point",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The 1x1 convolution has a fixed number of parameters.",
+        "incorrect",
+        0,
+        "a fixed number",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "It is the Transformer projection Q = XW_Q.",
+        "partial",
+        0.5,
+        "XW_Q",
+    ),
+    ("22-52-q4", "e.explanation", "It computes XW_{K} for every pixel.", "partial", 0.5, "XW_{K}"),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Like the key and value matrices of attention.",
+        "partial",
+        0.5,
+        "key and value matrices",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A convolution mixes pixels with fixed weights.",
+        "partial",
+        0.5,
+        "fixed weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "There is one parameter per token.",
+        "needs_review",
+        0,
+        "one parameter per token",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "verdict", "marks"),
+    [pytest.param(*row[:5], id=row[5]) for row in MISMARKED],
+)
+def test_explanations_to_other_rubrics_get_the_marks_of_the_concepts_they_state(
+    rubric, item, answer, verdict, marks
+):
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    result = grade_answer(loaded, loaded.items[item], answer)
+    assert (result.verdict, result.marks) == (verdict, marks), result.feedback
+
+
+@pytest.mark.parametrize(
+    ("written", "same_as"),
+    [
+        ("1/K^2", "1/k^2"),
+        ("1/K²", "1/k^2"),
+        ("1/K**2", "1/k^2"),
+        ("1/(K*K)", "1/k^2"),
+        ("1/K^{2}", "1/k^2"),
+        (r"\frac{1}{K^2}", "1/k^2"),
+        (r"\dfrac1{K^2}", "1/k^2"),
+        ("K^{-2}", "1/k^2"),
+        ("1/D + 1/K^2", "1/d+1/k^2"),
+        ("1/K^2 + 1/D", "1/d+1/k^2"),
+        ("(K^2 + D)/(D K^2)", "1/d+1/k^2"),
+        ("(K^2 C + C D)/(K^2 C D)", "1/d+1/k^2"),
+        (r"\frac{1}{D}+\frac{1}{K^{2}}", "1/d+1/k^2"),
+        ("1/DK", "1/(d*k)"),
+        ("XW_Q", "xw_q"),
+        ("X*W_{Q}", "x*w_q"),
+    ],
+)
+def test_a_maths_alternative_fits_the_same_quantity_however_it_is_written(written, same_as):
+    from grader.kinds.text.maths import canonical, forms
+
+    assert canonical(same_as) is not None
+    assert canonical(written.replace(" ", "")) == canonical(same_as)
+    assert canonical(same_as) in [form for _, _, form in forms(f"It is {written} of them.")]
+
+
+@pytest.mark.parametrize(
+    ("written", "other"),
+    [
+        ("1/D + 1/K", "1/d+1/k^2"),
+        ("1/D - 1/K^2", "1/d+1/k^2"),
+        ("D + K^2", "1/d+1/k^2"),
+        ("1/K", "1/k^2"),
+        ("K^2", "1/k^2"),
+        ("1/K^3", "1/k^2"),
+        ("1/K^2D", "1/k^2"),
+    ],
+)
+def test_a_maths_alternative_does_not_fit_another_quantity(written, other):
+    from grader.kinds.text.maths import canonical, forms
+
+    assert canonical(other) not in [form for _, _, form in forms(f"It is {written} of them.")]
+
+
+@pytest.mark.parametrize(
+    "unread",
+    ["k^n", "1/0", "k^99", r"\sqrt{k}", "(k+1", "1/d 1/k^2 = 3"],
+)
+def test_maths_the_reader_cannot_read_has_no_form(unread):
+    from grader.kinds.text.maths import canonical
+
+    assert canonical(unread) is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "(" * 150 + "K" + ")" * 150,
+        "(" * 196 + "K/D",
+        "(" * 98 + "K/D" + ")" * 98,
+        "(K+D+C+P+Q+1)^8 (K+D+C+P+Q+2)^8 / (K+D)^8",
+        "1/" * 300 + "K",
+        "K^99999999999 " * 50,
+        "1/D + 1/K^2 " * 400,
+    ],
+)
+def test_hostile_maths_in_an_answer_is_read_quickly_or_not_at_all(answer):
+    import time
+
+    rubric = load_rubric(ROOT / "rubrics" / "dw-sep-q1.yaml")
+    sentences.cache_clear()
+    started = time.perf_counter()
+    result = grade_answer(rubric, rubric.items["e.explanation"], answer)
+    assert result.verdict in ("correct", "partial", "incorrect", "needs_review")
+    assert time.perf_counter() - started < 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "1",
+                "2",
+                "K",
+                "D",
+                "CD",
+                "the",
+                "kernel",
+                "/",
+                "^",
+                "²",
+                "+",
+                "-",
+                " - ",
+                "*",
+                "(",
+                ")",
+                "{",
+                "}",
+                "\\frac",
+                "\\sqrt",
+                "_",
+                " ",
+                "=",
+                ",",
+                "0",
+                "99",
+                "-2",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_reading_the_maths_of_any_text_never_fails_and_stays_within_it(text):
+    from grader.kinds.text.maths import forms
+
+    for start, end, form in forms(text):
+        assert 0 <= start < end <= len(text) and form
+
+
+def test_a_maths_alternative_that_cannot_be_read_is_pointed_out_by_the_rubric_check():
+    from grader.rubric import load_rubric_text
+    from grader.rubric_check import check_rubric
+
+    path = ROOT / "rubrics" / "dw-sep-q1.yaml"
+    text = path.read_text(encoding="utf-8").replace("'1/d+1/k^2'", "'1/d+1/k^n'")
+    problems = [p.message for p in check_rubric(load_rubric_text(text, "dw.yaml"))]
+    assert any("'1/d+1/k^n' has an operator, so it is maths" in m for m in problems), problems
 
 
 def test_there_are_at_least_thirty_explanations():

@@ -683,15 +683,18 @@ MISSING_ALL = (
     ("between", "expected"),
     [
         pytest.param(". ", MISSING_ALL, id="a full stop ends a sentence"),
-        pytest.param("; ", MISSING_ALL, id="a semicolon ends a sentence"),
         pytest.param("! ", MISSING_ALL, id="an exclamation mark ends a sentence"),
         pytest.param("? ", MISSING_ALL, id="a question mark ends a sentence"),
         pytest.param("\n", MISSING_ALL, id="a new line ends a sentence"),
-        pytest.param(" - ", MISSING_ALL, id="a spaced dash ends a sentence"),
-        pytest.param(" – ", MISSING_ALL, id="a spaced en dash ends a sentence"),
         pytest.param(" (1) ", MISSING_ALL, id="a numbered point ends a sentence"),
         pytest.param(" ① ", MISSING_ALL, id="a circled number ends a sentence"),
         pytest.param(", ", MATCHED_ONE, id="a comma does not end a sentence"),
+        # A semicolon or a dash joins two clauses of one sentence ("W is the same matrix; it
+        # is used at every pixel"): these three ended a sentence, and the concept was lost.
+        pytest.param("; ", MATCHED_ONE, id="a semicolon does not end a sentence"),
+        pytest.param(" - ", MATCHED_ONE, id="a spaced dash does not end a sentence"),
+        pytest.param(" – ", MATCHED_ONE, id="a spaced en dash does not end a sentence"),
+        pytest.param(" — ", MATCHED_ONE, id="an em dash does not end a sentence"),
     ],
 )
 def test_a_pattern_matches_within_one_sentence_only(between, expected):
@@ -701,6 +704,43 @@ def test_a_pattern_matches_within_one_sentence_only(between, expected):
         expected[0],
         tuple(line.replace('"same, weights"', f'"{quoted}"') for line in expected[1]),
     )
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        # A negation reaches within its own clause only: "not" before the semicolon or dash
+        # does not negate the words after it (the split at a semicolon kept them apart before).
+        pytest.param("Here it is not; same weights.", ("partial", 1.0), id="not; across"),
+        pytest.param("Here it is not - same weights.", ("partial", 1.0), id="not - across"),
+        pytest.param("Here it is not — same weights.", ("partial", 1.0), id="not — across"),
+        # ... while within one clause it still does, and a comma is no limit to it.
+        pytest.param("Here it is not same weights.", ("needs_review", 0.0), id="not within"),
+        pytest.param("Here it is not, same weights.", ("needs_review", 0.0), id="not, within"),
+        # The words of a clause still form a match with those of the next clause, negated
+        # when a negation comes before one of them in its own clause.
+        pytest.param("It is the same; not weights.", ("needs_review", 0.0), id="; not weights"),
+    ],
+)
+def test_a_negation_does_not_reach_across_a_semicolon_or_a_dash(answer, outcome):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert (result.verdict, result.marks) == outcome
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        # The pairs of an analogy are read in each clause, as at a comma: joining the clauses
+        # of a sentence pairs no word of one with a word of the other.
+        pytest.param("Tokens are pixels; channels are the embedding.", ("partial", 1.25)),
+        pytest.param("Pixels; tokens.", ("incorrect", 0.0)),
+        pytest.param("Pixels - tokens.", ("incorrect", 0.0)),
+        pytest.param("Pixels are tokens - channels.", ("partial", 1.25)),
+    ],
+)
+def test_the_pairs_of_an_analogy_are_read_in_each_clause_of_a_sentence(answer, outcome):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    assert (result.verdict, result.marks) == outcome
 
 
 @pytest.mark.parametrize(

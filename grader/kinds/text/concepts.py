@@ -4,8 +4,11 @@ A concept's evidence is a list of patterns. A pattern is a few word groups, each
 alternatives (`same|shared|identical weights|matrix position|pixel`): it matches a sentence
 in which every group has a word, in any order, within a window of words. Words are compared
 by a light stem (weights ~ weight, shared ~ share), so inflection does not matter, and a word
-ending in `*` matches any word it begins. A negation shortly before a matched word ("not the
-same weights") turns the match into a negated one, which never earns marks.
+ending in `*` matches any word it begins. An alternative with an operator in it (`1/d+1/k^2`)
+is maths: it fits the word where the same quantity, however written, begins (see `maths`). A
+semicolon or a dash joins two clauses of one sentence: a pattern may take words from both. A
+negation shortly before a matched word, in its clause ("not the same weights"), turns the match
+into a negated one, which never earns marks.
 
 A pattern of two groups joined by `~` (`token* ~ pixel*|position*`) is a pairing: an analogy
 whose two sides must be stated as a pair. Within each clause, the words of a concept's pairings
@@ -24,8 +27,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+
+from grader.kinds.text import maths
 
 WINDOW = 12  # words a pattern may spread over within one sentence
 NEGATION_REACH = 3  # words before a match in which a negation counts
@@ -53,8 +58,12 @@ _FUNCTION_WORD_LIST = """
 """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-_SENTENCE_END = re.compile(r"[.!?;\n]+|\s[-–—]\s|\(\d\)|①|②|③")
-_CLAUSE_END = re.compile(r"[,:]")
+_SENTENCE_END = re.compile(r"[.!?\n]+|\(\d\)|①|②|③")
+# A semicolon or a dash joins two clauses of one sentence ("W is the same matrix; it is used
+# at every pixel"): a pattern may take words from both, but a negation does not reach across
+# it and the pairs of an analogy are read in each clause apart.
+_PART_END = re.compile(r";|—|\s-{1,2}\s|\s–\s")
+_CLAUSE_END = re.compile(r"[,:]|;|—|\s-{1,2}\s|\s–\s")
 # Words that state an analogy ("pixels are like tokens", "channels play the role of tokens",
 # "position ~ channel"), as opposed to words that merely describe ("the features at each
 # position", "pixels of all channels").
@@ -122,8 +131,9 @@ class Word:
     stem: str
     start: int  # character position in the answer
     end: int
-    clause: int = 0  # which clause of its sentence (clauses end at commas and colons)
+    clause: int = 0  # which clause of its sentence (clauses end at , : ; and dashes)
     before: str = ""  # the text between the sentence's previous word and this one
+    part: int = 0  # which part of its sentence (parts end at semicolons and dashes)
 
 
 @dataclass(frozen=True)
@@ -146,14 +156,25 @@ class Sentence(tuple):
     group or set of pairings looked for) and live as long as the sentence, which `sentences`
     keeps for at most its bounded number of answers."""
 
-    def __new__(cls, words: Sequence[Word]) -> Sentence:
+    def __new__(cls, words: Sequence[Word], text: str | None = None) -> Sentence:
         self = super().__new__(cls, words)
+        # the sentence's text, for its maths; when not given, rebuilt from the words (up to the
+        # end of the last one)
+        self.text = "".join(w.before + w.text for w in self) if text is None else text
+        self.offset = self[0].start - len(self[0].before) if self else 0
         by_stem: dict[str, list[int]] = {}
         for index, word in enumerate(self):
             by_stem.setdefault(word.stem, []).append(index)
         self.by_stem = by_stem
         self.plain = tuple((word.stem, _plain(word.text)) for word in self)
         self.negations = tuple(_is_negation(word) for word in self)
+        # where each word's part of the sentence begins: a negation does not reach across
+        # a semicolon or a dash
+        starts: list[int] = []
+        for index, word in enumerate(self):
+            same_part = index and self[index - 1].part == word.part
+            starts.append(starts[-1] if same_part else index)
+        self.part_starts = tuple(starts)
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -168,7 +189,24 @@ class Sentence(tuple):
             hits = {i for alternative in exact for i in self.by_stem.get(alternative, ())}
             for prefix in prefixes:
                 hits.update(self._beginning(len(prefix)).get(prefix, ()))
+            for alternative in exact:
+                if alternative.startswith(MATHS):
+                    hits.update(self.maths.get(alternative, {}))
             found = self.groups[group] = sorted(hits)
+        return found
+
+    @cached_property
+    def maths(self) -> dict[str, dict[int, tuple[int, int]]]:
+        """The maths of the sentence, by form (`=` and its canonical form, as a maths
+        alternative is compared): the index of the first word of each stretch or term of that
+        form, and where in the answer it begins and ends. Read only for a rubric with maths."""
+        found: dict[str, dict[int, tuple[int, int]]] = {}
+        starts = [word.start for word in self]
+        for start, end, form in maths.forms(self.text):
+            at = bisect_left(starts, self.offset + start)
+            if at < len(self) and starts[at] < self.offset + end:
+                span = (self.offset + start, self.offset + end)
+                found.setdefault(MATHS + form, {}).setdefault(at, span)
         return found
 
     def read(self, index: _Index) -> None:
@@ -180,6 +218,12 @@ class Sentence(tuple):
         for at, key in enumerate(self.plain):
             for group in index.groups_of(key):
                 found[group].append(at)
+        for form, groups in index.maths.items():
+            for at in self.maths.get(form, ()) if groups else ():
+                for group in groups:
+                    found[group].append(at)
+        for group in {group for groups in index.maths.values() for group in groups}:
+            found[group] = sorted(set(found[group]))
         self.groups.update(found)
 
     def _beginning(self, length: int) -> dict[str, list[int]]:
@@ -215,9 +259,13 @@ class _Index:
         self.groups = frozenset(group for p in patterns for group in p.groups)
         self.exact: dict[str, list[tuple[str, ...]]] = {}
         self.prefixes: dict[int, dict[str, list[tuple[str, ...]]]] = {}
+        self.maths: dict[str, list[tuple[str, ...]]] = {}  # the groups of each maths form
         for group in self.groups:
             exact, prefixes = _split_group(group)
             for alternative in exact:
+                if alternative.startswith(MATHS):
+                    self.maths.setdefault(alternative, []).append(group)
+                    continue
                 self.exact.setdefault(alternative, []).append(group)
             for prefix in prefixes:
                 table = self.prefixes.setdefault(len(prefix), {})
@@ -256,9 +304,12 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
         words = []
         previous_end = 0
         clause = 0
+        part = 0
         for m in _WORD.finditer(piece):
             start = m.start()
-            clause += len(_CLAUSE_END.findall(piece, previous_end, start))
+            if start - previous_end > 1 or piece[previous_end:start] not in ("", " "):
+                clause += len(_CLAUSE_END.findall(piece, previous_end, start))
+                part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
             words.append(
                 Word(
@@ -268,17 +319,25 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
                     offset + m.end(),
                     clause,
                     piece[previous_end:start],
+                    part,
                 )
             )
             previous_end = m.end()
         if words:
-            result.append(Sentence(words))
+            result.append(Sentence(words, piece))
         position = offset + len(piece)
     return tuple(result)
 
 
+MATHS = "="  # begins a maths alternative as compared: `=` and its canonical form (no stem has it)
+
+
 def _alternative(word: str) -> str:
-    """A pattern word as compared: a stem, or a prefix followed by `*`."""
+    """A pattern word as compared: a stem, a prefix followed by `*`, or a maths alternative
+    (`1/k^2`: `=` and its canonical form; see `maths`)."""
+    if maths.is_maths(word):
+        form = maths.canonical(word)
+        return MATHS + form if form is not None else MATHS + word  # unread: fits nothing
     if word.endswith("*"):
         return _plain(word[:-1]) + "*"
     return stem(word)
@@ -327,9 +386,21 @@ def find(
                 break
             chosen.append(indexes[at])
         else:
-            words = tuple(sentence[i] for i in chosen)
+            groups = zip(pattern.groups, chosen, strict=True)
+            words = tuple(_quoted(sentence, group, at) for group, at in groups)
             return Match(pattern.text, words, _negated_at(sentence, chosen))
     return None
+
+
+def _quoted(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
+    """The word at the index, reaching to the end of the maths it begins when the group fits it
+    by a maths alternative (so that a quote shows all of "1/K^2", not "1")."""
+    word = sentence[index]
+    for alternative in group:
+        if alternative.startswith(MATHS) and index in sentence.maths.get(alternative, {}):
+            start, end = sentence.maths[alternative][index]
+            return replace(word, start=min(start, word.start), end=max(end, word.end))
+    return word
 
 
 def _negated(sentence: Sentence, chosen: list[Word]) -> bool:
@@ -338,9 +409,12 @@ def _negated(sentence: Sentence, chosen: list[Word]) -> bool:
 
 
 def _negated_at(sentence: Sentence, chosen: list[int]) -> bool:
-    """Whether a negation comes shortly before any of the words at these indexes."""
-    negations = sentence.negations
-    return any(any(negations[max(0, index - NEGATION_REACH) : index]) for index in chosen)
+    """Whether a negation comes shortly before any of the words at these indexes, in the same
+    part of the sentence (not across a semicolon or a dash)."""
+    negations, starts = sentence.negations, sentence.part_starts
+    return any(
+        any(negations[max(starts[index], index - NEGATION_REACH) : index]) for index in chosen
+    )
 
 
 def _is_negation(word: Word) -> bool:

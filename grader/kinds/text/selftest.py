@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grader.errors import Problem
-from grader.kinds.text.concepts import Concept, Pattern, check_text, find_all
+from grader.kinds.text import maths
+from grader.kinds.text.concepts import PAIRING, Concept, Pattern, check_text, find_all
 from grader.model import Item, ItemResult, Rubric
 
 
@@ -85,6 +86,22 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                             "e.g. 'token* ~ pixel*|position*'",
                         )
                     )
+                unread = [
+                    alternative
+                    for group in pattern.text.replace(PAIRING, " ").split()
+                    for alternative in group.split("|")
+                    if maths.is_maths(alternative) and maths.canonical(alternative) is None
+                ]
+                problems += [
+                    Problem(
+                        _pattern_line(rubric, concept, pattern),
+                        f"{item.key_path}.concepts[{index}].{kind}[{number}]",
+                        f"{pattern.text!r}: {alternative!r} has an operator, so it is maths, "
+                        "and it cannot be read as maths (letters, whole numbers, + - * / and "
+                        "whole powers, e.g. '1/d+1/k^2'); it fits nothing",
+                    )
+                    for alternative in unread
+                ]
     return problems
 
 

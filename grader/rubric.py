@@ -272,9 +272,11 @@ def _read_parts(fields: Fields, context: Context, problems: list[Problem]) -> li
 
 
 def _check_item_names(items: Mapping, path: str, problems: list[Problem]) -> None:
-    """Every name a Markdown submission may label an answer with (an item's key, `label` and
-    `aliases`, in any case) names one item of the part: a label shared by two items would
-    credit the first and leave the other missing."""
+    """Every key and `label` of a part's items (in any case) names one item: a label shared
+    by two items, or one that is another item's key or alias, would credit the first item
+    with a Markdown answer so labelled and leave the other missing. An alias two items share
+    (`Entry` for two entries) is allowed: a script's answer so named goes to a person
+    (tests/test_transcript_shared_items.py)."""
     owners: dict[str, tuple[str, str]] = {}  # folded name -> (item key, what it is there)
     for item_key, (item_line, item_node) in items.entries.items():
         names = [(item_line, f"{path}.items.{item_key}", item_key, "key")]
@@ -291,7 +293,7 @@ def _check_item_names(items: Mapping, path: str, problems: list[Problem]) -> Non
                 continue
             folded = " ".join(value.split()).casefold()
             owner = owners.setdefault(folded, (item_key, what))
-            if owner[0] != item_key:
+            if owner[0] != item_key and (owner[1], what) != ("alias", "alias"):
                 problems.append(
                     Problem(
                         line,

@@ -241,6 +241,16 @@ BROKEN = [
         "parts.a.items.other.label",
         "label 'weights' is also the alias of parts.a.items.params",
     ),
+    (
+        lambda t: (
+            t.replace("        bias: 'D'\n", "        aliases: [Weights]\n        bias: 'D'\n")
+            + "      other:\n        type: count\n        marks: 1\n        aliases: [Count]\n"
+            + "        label: WEIGHTS\n        answer: 'D'\n"
+        ),
+        "label: WEIGHTS",
+        "parts.a.items.other.label",
+        "label 'WEIGHTS' is also the alias of parts.a.items.params",
+    ),
 ]
 
 

@@ -269,6 +269,7 @@ def _read_parts(fields: Fields, context: Context, problems: list[Problem]) -> li
             item = _read_item(key, item_key, item_line, item_node, context, problems)
             if item is not None:
                 items.append(item)
+        _check_item_names(items_entry[1], path, problems)
         if not items_entry[1].entries:
             problems.append(Problem(items_entry[0], f"{path}.items", "a part needs an item"))
         if marks is not None and items and len(items) == len(items_entry[1].entries):
@@ -285,6 +286,40 @@ def _read_parts(fields: Fields, context: Context, problems: list[Problem]) -> li
     if not node.entries:
         problems.append(Problem(parts_line, "parts", "a rubric needs at least one part"))
     return parts
+
+
+def _check_item_names(items: Mapping, path: str, problems: list[Problem]) -> None:
+    """Every key and `label` of a part's items (in any case) names one item: a label shared
+    by two items, or one that is another item's key or alias, would credit the first item
+    with a Markdown answer so labelled and leave the other missing. An alias two items share
+    (`Entry` for two entries) is allowed: a script's answer so named goes to a person
+    (tests/test_transcript_shared_items.py)."""
+    owners: dict[str, tuple[str, str]] = {}  # folded name -> (item key, what it is there)
+    for item_key, (item_line, item_node) in items.entries.items():
+        names = [(item_line, f"{path}.items.{item_key}", item_key, "key")]
+        entries = item_node.entries if isinstance(item_node, Mapping) else {}
+        if "label" in entries:
+            line, label = entries["label"]
+            names.append((line, f"{path}.items.{item_key}.label", label, "label"))
+        if "aliases" in entries and isinstance(entries["aliases"][1], Sequence):
+            for child in entries["aliases"][1].items:
+                names.append((child.line, f"{path}.items.{item_key}.aliases", child, "alias"))
+        for line, key, node, what in names:
+            value = node if isinstance(node, str) else getattr(node, "value", None)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            folded = " ".join(value.split()).casefold()
+            owner = owners.setdefault(folded, (item_key, what))
+            if owner[0] != item_key and (owner[1], what) != ("alias", "alias"):
+                problems.append(
+                    Problem(
+                        line,
+                        key,
+                        f"{what} {value.strip()!r} is also the {owner[1]} of {path}.items."
+                        f"{owner[0]}: a submission's answer so labelled would be credited to "
+                        "one item only; give each item its own labels",
+                    )
+                )
 
 
 def _read_tests(

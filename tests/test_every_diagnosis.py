@@ -227,10 +227,11 @@ symbols:
   y: {meaning: a real number, assumptions: [real]}
 parts:
   a:
-    marks: 8
-    prompt: Expressions and an equation.
+    marks: 9
+    prompt: Expressions and equations.
     items:
       line: {type: expression, marks: 1, answer: 'x + y = 1'}
+      solved: {type: expression, marks: 1, answer: 'y = 1 - x'}
       size: {type: expression, marks: 1, answer: '|x|'}
       root: {type: expression, marks: 2, answer: '\sqrt{2} x', partial_credit: {rounded: 1}}
       expanded: {type: expression, marks: 1, answer: 'x^2 + 2x + 1', form: expanded}
@@ -278,6 +279,7 @@ ROWS += [
         "max_for_sum",
     ),
     (REALS, {"a.line": "1 - x"}, "a.line", "equation_expected"),
+    (REALS, {"a.solved": "x + y = 1"}, "a.solved", "not_solved"),
     (REALS, {"a.size": "x"}, "a.size", "positive_only"),
     (REALS, {"a.root": "1.414x"}, "a.root", "rounded"),
     (REALS, {"a.expanded": "(x+1)^2"}, "a.expanded", "not_expanded"),

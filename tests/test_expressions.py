@@ -322,6 +322,94 @@ def test_equations_are_the_same_when_they_say_the_same(reference, answer, verdic
     assert (result.verdict, result.feedback) == (verdict, feedback)
 
 
+NOT_A_NAME = (
+    "Your answer is an equation, but the question asks for an expression, and its left side "
+    '"{}" is not a name of the answer, so it is not clear which side is your answer; an '
+    "instructor will read it."
+)
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "feedback"),
+    [
+        # a left side that is a symbol of the question, a number, or the answer itself does
+        # not say that the right side is the answer: a person reads it
+        ("2 a x + y", "y = 2ax + y", "", "needs_review", (NOT_A_NAME.format("y"),)),
+        ("2 a x + y", "x = 2ax + y", "", "needs_review", (NOT_A_NAME.format("x"),)),
+        ("2 a x + y", "0 = 2ax + y", "", "needs_review", (NOT_A_NAME.format("0"),)),
+        ("2 a x + y", "2ax + y = 0", "", "needs_review", (NOT_A_NAME.format("2ax + y"),)),
+        ("2 a x + y", "n = 2ax + y", "", "needs_review", (NOT_A_NAME.format("n"),)),
+        # a name the rubric gives the answer, as `result:`, a label or an alias
+        ("2 a x + y", "n = 2ax + y", "        result: [n]\n", "correct", ("Correct.",)),
+        ("2 a x + y", "n = 2ax + y", "        aliases: [N]\n", "correct", ("Correct.",)),
+        ("2 a x + y", "n^2 = 2ax + y", "        result: [n]\n", "needs_review", None),
+        (
+            "2 a x + y",
+            "n = 2ax",
+            "        result: [n]\n",
+            "incorrect",
+            (
+                "Your answer is not equal to the correct one.",
+                "At a = 1/3, x = 2, y = 2.5, your answer is 4/3; the correct one is 23/6.",
+            ),
+        ),
+        # working right at every step; the value of x where the answer is a number
+        ("2 a x + y", "2ax + y = y + 2xa", "", "correct", ("Correct.",)),
+        ("11", "x = 11", "", "correct", ("Correct.",)),
+        # an unreadable left side is set aside, as before
+        ("2 a x + y", "f'(x) = 2ax + y", "", "correct", ("Correct.",)),
+    ],
+)
+def test_an_equation_to_an_expression_is_read_from_a_left_side_that_names_it(
+    reference, answer, extra, verdict, feedback
+):
+    result = grade(reference, answer, extra)
+    assert result.verdict == verdict
+    if feedback is not None:
+        assert result.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "feedback"),
+    [
+        ("y = (7 - 3x)/2", "y = 3.5 - 1.5x", "", "correct", ("Correct.",)),
+        ("y = (7 - 3x)/2", "(7 - 3x)/2 = y", "", "correct", ("Correct.",)),
+        ("y = (7 - 3x)/2", "(7 - 3x)/2", "", "correct", ("Correct.",)),
+        (
+            "y = (7 - 3x)/2",
+            "3x + 2y - 7 = 0",
+            "        partial_credit: {not_solved: 1}\n",
+            "partial",
+            (
+                "Your equation is equivalent to the correct one, but it is not solved for y; "
+                "the question asks for it solved for y, as y = ….",
+            ),
+        ),
+        (
+            "y = (7 - 3x)/2",
+            "x = (7 - 2y)/3",
+            "",
+            "incorrect",
+            (
+                "Your equation is equivalent to the correct one, but it is solved for x; the "
+                "question asks for it solved for y, as y = ….",
+            ),
+        ),
+        ("y = (7 - 3x)/2", "2y = 7 - 3x", "", "incorrect", None),
+        ("y = (7 - 3x)/2", "y = 7 - 3x - y", "", "incorrect", None),
+        ("y = (7 - 3x)/2", "3x + 2y - 7 = 0", "        form: equation\n", "correct", None),
+        ("3x + 2y = 7", "y = (7 - 3x)/2", "", "correct", None),
+    ],
+)
+def test_an_equation_solved_for_a_name_wants_the_answer_solved_for_it(
+    reference, answer, extra, verdict, feedback
+):
+    result = grade(reference, answer, extra)
+    assert result.verdict == verdict
+    if feedback is not None:
+        assert result.feedback == feedback
+
+
 @pytest.mark.parametrize(
     ("reference", "answer", "tolerance", "verdict"),
     [

@@ -356,10 +356,24 @@ GRADES = [
         1.0,
         "softmax_axis",
         (
-            "Your softmax runs over the wrong axis: in the answer each row of the softmax sums to "
-            "1 (softmax(Q·Kᵀ / √d_k)).",
+            "Your softmax runs over the wrong axis: it makes each column of Q·Kᵀ / √d_k sum to 1, "
+            "where the answer needs each row of it to sum to 1, as in softmax(Q·Kᵀ / √d_k).",
         ),
         id="attention: softmax over the columns",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(KQ^T/\\sqrt{d_k})^T V",
+        "partial",
+        1.0,
+        "softmax_axis",
+        (
+            "Your softmax runs over the wrong axis: it makes each row of K·Qᵀ / √d_k sum to 1, "
+            "where the answer needs each column of it to sum to 1, as in "
+            "softmax(K·Qᵀ / √d_k, over columns).",
+        ),
+        id="attention: a transposed softmax of K Q^T is told of its own rows",
     ),
     pytest.param(
         ATTENTION,
@@ -439,6 +453,77 @@ GRADES = [
         id="attention: the transpose of the answer",
     ),
 ]
+
+
+RECURRENT = load_rubric_text(
+    r"""
+id: RECURRENT-BACKWARD
+title: Backward through a tanh cell
+symbols:
+  H: {meaning: hidden units}
+  N: {meaning: inputs}
+check_sizes:
+  - {H: 5, N: 3}
+  - {H: 4, N: 6}
+parts:
+  a:
+    marks: 2
+    prompt: h = tanh(W x) and g = dL/dh are given. Give dL/dx.
+    items:
+      dx:
+        type: matrix
+        marks: 2
+        matrices: {W: [H, N], h: [H], g: [H]}
+        result: ['dL/dx']
+        answer: 'W^T ((1 - h \odot h) \odot g)'
+  b:
+    marks: 2
+    prompt: Give the gradient at the previous step.
+    items:
+      previous:
+        type: matrix
+        marks: 2
+        matrices: {U: [H, H], g_t: [H]}
+        result: ['g_{t-1}', 'delta_{t-1}']
+        answer: 'U^T g_t'
+""",
+    "recurrent-backward.yaml",
+)
+SQUARED = "read h^(2), a power of the vector h, entry by entry: h ⊙ h"
+
+
+@pytest.mark.parametrize(
+    ("item_id", "answer", "verdict", "notes"),
+    [
+        # result names with '/' or a subscript of several characters, written in any way
+        ("a.dx", "dL/dx = W^T ((1-h⊙h)⊙g)", "correct", ()),
+        ("a.dx", r"\frac{\partial L}{\partial x} = W^T ((1-h⊙h)⊙g)", "correct", ()),
+        ("a.dx", "∂L/∂x = W^T ((1-h⊙h)⊙g)", "correct", ()),
+        ("a.dx", "dL/dh = W^T ((1-h⊙h)⊙g)", "needs_review", ()),
+        ("b.previous", "g_{t-1} = U^T g_t", "correct", ()),
+        ("b.previous", "g_{t - 1} = U^T g_t", "correct", ()),
+        ("b.previous", "delta_{t-1} = U^T g_t", "correct", ()),
+        ("b.previous", r"\delta_{t-1} = U^T g_t", "correct", ()),
+        ("b.previous", "δ_{t-1} = U^T g_t", "correct", ()),
+        ("b.previous", "g_t = U^T g_t", "needs_review", ()),
+        # a whole power of a vector is the power of each entry, with a note
+        ("a.dx", r"W^T ((1 - h^2) \odot g)", "correct", (SQUARED,)),
+        ("a.dx", "W^T ((1 - h²) ⊙ g)", "correct", (SQUARED,)),
+        ("a.dx", "dL/dx = W^T ((1 - h^{2}) ⊙ g)", "correct", (SQUARED,)),
+        ("a.dx", r"W^T ((1 - h^3) \odot g)", "incorrect", None),
+    ],
+)
+def test_a_left_side_and_a_power_of_a_vector_are_read_as_written(item_id, answer, verdict, notes):
+    result = grade_answer(RECURRENT, RECURRENT.items[item_id], answer)
+    assert result.verdict == verdict, result.feedback
+    if notes is not None:
+        assert result.reading_notes == notes
+
+
+def test_a_power_of_a_matrix_is_still_a_misfit():
+    result = grade_answer(RECURRENT, RECURRENT.items["a.dx"], "(W^2)^T g")
+    assert result.verdict == "incorrect"
+    assert "a power is taken of a number here" in result.feedback[0]
 
 
 @pytest.mark.parametrize(

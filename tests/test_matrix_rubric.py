@@ -60,6 +60,20 @@ SHAPES = "        matrices: {X: [N, C], W: [C, D], G: [N, D], b: [D], s: []}\n"
             id="both a gradient and a result",
         ),
         pytest.param(
+            SHAPES + "        result: ['dL/dW', 'g_{t-1}', '\\delta_{t-1}']\n"
+            "        answer: 'X^T G'\n",
+            [],
+            id="result names a gradient, or has a subscript of several characters",
+        ),
+        pytest.param(
+            SHAPES + "        result: [A, 'X + G']\n        answer: 'X^T G'\n",
+            [
+                "15: parts.a.items.it.result: no left side can name the answer 'X + G': a "
+                "result is a name such as A, g_{t-1}, Attention(Q,K,V) or dL/dh"
+            ],
+            id="a result no left side can ever name",
+        ),
+        pytest.param(
             "        matrices: {X: [N, C, D]}\n        answer: 'X'\n",
             [
                 "14: parts.a.items.it.matrices.X: a shape is a list of at most two sizes, "

@@ -209,6 +209,48 @@ BROKEN = [
         "tests[0].verdict",
         "unknown verdict 'great'",
     ),
+    # two items of a part a Markdown answer may be labelled alike (issue: the first was
+    # credited, the other missing)
+    (
+        lambda t: (
+            t.replace("        bias: 'D'\n", "        label: Count\n        bias: 'D'\n")
+            + "      other:\n        type: count\n        marks: 1\n        label: '  count '\n"
+            + "        answer: 'D'\n"
+        ),
+        "label: '  count '",
+        "parts.a.items.other.label",
+        "label 'count' is also the label of parts.a.items.params",
+    ),
+    (
+        lambda t: (
+            t
+            + "      other:\n        type: count\n        marks: 1\n"
+            + "        aliases: [Total, PARAMS]\n        answer: 'D'\n"
+        ),
+        "aliases: [Total, PARAMS]",
+        "parts.a.items.other.aliases",
+        "alias 'PARAMS' is also the key of parts.a.items.params",
+    ),
+    (
+        lambda t: (
+            t.replace("        bias: 'D'\n", "        aliases: [Weights]\n        bias: 'D'\n")
+            + "      other:\n        type: count\n        marks: 1\n        label: weights\n"
+            + "        answer: 'D'\n"
+        ),
+        "label: weights",
+        "parts.a.items.other.label",
+        "label 'weights' is also the alias of parts.a.items.params",
+    ),
+    (
+        lambda t: (
+            t.replace("        bias: 'D'\n", "        aliases: [Weights]\n        bias: 'D'\n")
+            + "      other:\n        type: count\n        marks: 1\n        aliases: [Count]\n"
+            + "        label: WEIGHTS\n        answer: 'D'\n"
+        ),
+        "label: WEIGHTS",
+        "parts.a.items.other.label",
+        "label 'WEIGHTS' is also the alias of parts.a.items.params",
+    ),
 ]
 
 

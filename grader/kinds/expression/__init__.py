@@ -32,12 +32,13 @@ DESCRIPTIONS = {
     "not_factored": "a right answer not factored as asked",
     "not_lowest_terms": "a right fraction not in lowest terms",
     "not_simplified": "a right answer not simplified as asked",
+    "not_solved": "a right equation not solved for the name the question asks for",
 }
 
 
 class ExpressionKind:
     name = "expression"
-    keys = ("constants", "functions", "tolerance", "form")
+    keys = ("constants", "functions", "tolerance", "form", "result")
     part_diagnoses = ()
     diagnoses = DIAGNOSES.names
     keeps_prose = False

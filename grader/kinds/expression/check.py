@@ -2,9 +2,14 @@
 same equivalence, then the generic diagnoses (a sign, a constant factor, the reciprocal, an
 answer right only for positive values), then the form the rubric asks for.
 
-What the answer is: the last side of a chain of working (`f = 2x = 2·x`), for an item whose
-reference is an expression; an equation (the first side = the last) where the reference is
-an equation. An answer `x = 11` to `11`, or `11` to `x = 11`, is read as the value of x.
+What the answer is: for an item whose reference is an expression, the last side of an
+equation or a chain of working (`f'(x) = 2x = 2·x`) whose left side names the answer (a name
+the rubric gives it in `result:`, its label or an alias; a left side that cannot be read, set
+aside with a note; a lone symbol when the reference is a number: `x = 11` to `11`), or whose
+every side is equal to the reference; any other equation (`b = 2ax + b`, `2ax + b = 0`) goes
+to a person. Where the reference is an equation, the answer is an equation (the first side =
+the last), and `11` to `x = 11` is read as the value of x. A reference solved for a name
+(`y = (7 - 3x)/2`) wants an answer solved for it too, unless `form: equation`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from fractions import Fraction
 import mpmath
 import sympy
 
+from grader.answer_names import name_key, names_match
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.expression.equivalence import (
     PRECISION,
@@ -36,6 +42,7 @@ from grader.kinds.expression.parse import (
     Power,
     Product,
     Sum,
+    shown_name,
 )
 from grader.model import Diagnosis, Item, Misconception
 
@@ -61,6 +68,7 @@ class ExpressionCheck:
     misconception_index: int | None = None
     diagnosis: Diagnosis | None = None
     form_ok: bool | None = True  # None: the form could not be told
+    review: str | None = None  # why a person must read it (an equation for an expression)
 
     @property
     def equivalent(self) -> bool:
@@ -84,6 +92,70 @@ def answer_of(parsed: ParsedExpression, reference: ParsedExpression) -> Answer:
             return Answer((sides[0], reference.sides[1]), trees[0])
         return Answer((sides[-1],), trees[-1])
     return Answer((sides[-1],), trees[-1])
+
+
+def _names_the_answer(item: Item, written: str) -> bool:
+    """Whether a left side as written is a name the rubric gives the item's answer: one of
+    its `result:` names, or its label or an alias (in any case, as submissions label it)."""
+    if names_match(written, item.spec.results):
+        return True
+    key = name_key(written).casefold()
+    return bool(key) and any(key == name_key(label).casefold() for label in item.labels)
+
+
+def equation_for_expression(item: Item, parsed: ParsedExpression) -> str | None:
+    """For an item whose reference is an expression, and an answer with an '=': None when its
+    last side is the answer (the left side names it, or every side is the reference), else
+    why a person must read it. `b = 2ax + b` and `2ax + b = 0` do not say the value is 2ax + b."""
+    reference: ParsedExpression = item.reference
+    if len(reference.sides) != 1 or len(parsed.sides) < 2:
+        return None
+    left = parsed.trees[0]
+    written = parsed.text[left.start : left.end].strip()
+    if _names_the_answer(item, written):
+        return None
+    if isinstance(left, Name) and not reference.sides[0].free_symbols:
+        return None  # `x = 11` to `11`: the value of x
+    tolerance = item.spec.tolerance
+    if all(compare(side, reference.sides[0], tolerance).equal for side in parsed.sides):
+        return None  # working that is right at every step: `2ax + b = b + 2ax`
+    return (
+        f"Your answer is an equation, but the question asks for an expression, and its left "
+        f'side "{written}" is not a name of the answer, so it is not clear which side is your '
+        "answer; an instructor will read it."
+    )
+
+
+def solved_for(left: Node, right: Node, sides: tuple[sympy.Expr, ...]) -> str | None:
+    """The name an equation is solved for: a lone symbol on one side that the other side does
+    not have (`y = (7 - 3x)/2`, `(7 - 3x)/2 = y`), or None."""
+    for lone, (mine, other) in ((left, sides), (right, sides[::-1])):
+        if isinstance(lone, Name) and mine.is_Symbol and mine not in other.free_symbols:
+            return lone.name
+    return None
+
+
+@DIAGNOSES.produces("not_solved")
+def solved_diagnosis(item: Item, parsed: ParsedExpression) -> Diagnosis | None:
+    """An equation equal to the reference, which is solved for a name, but not solved for it
+    (`3x + 2y - 7 = 0`, `x = (7 - 2y)/3` for `y = (7 - 3x)/2`), unless `form: equation`."""
+    reference: ParsedExpression = item.reference
+    if item.spec.form == "equation" or len(reference.sides) != 2 or len(parsed.sides) < 2:
+        return None
+    wanted = solved_for(reference.trees[0], reference.trees[1], reference.sides)
+    if wanted is None:
+        return None
+    sides = (parsed.sides[0], parsed.sides[-1])
+    mine = solved_for(parsed.trees[0], parsed.trees[-1], sides)
+    if mine == wanted:
+        return None
+    shown = shown_name(wanted)
+    how = f"solved for {shown_name(mine)}" if mine is not None else f"not solved for {shown}"
+    return DIAGNOSES.make(
+        "not_solved",
+        f"Your equation is equivalent to the correct one, but it is {how}; the question asks "
+        f"for it solved for {shown}, as {shown} = ….",
+    )
 
 
 def _reference(item: Item) -> Answer:
@@ -193,7 +265,8 @@ def rounded_diagnosis(answer: Answer, reference: Answer) -> Diagnosis | None:
 @DIAGNOSES.produces("equation_expected")
 def kind_diagnosis(answer: Answer, reference: Answer) -> Diagnosis | None:
     """An expression where an equation is asked for. (An equation where an expression is
-    asked for is read as its last side, a chain of working.)"""
+    asked for is read as its last side when its left side names the answer, and goes to a
+    person otherwise: `equation_for_expression`.)"""
     if reference.is_equation and not answer.is_equation:
         return DIAGNOSES.make(
             "equation_expected", "The question asks for an equation; your answer is an expression."
@@ -221,8 +294,14 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
     reference = _reference(item)
     answer = answer_of(parsed, item.reference)
     tolerance = item.spec.tolerance
+    review = equation_for_expression(item, parsed)
+    if review is not None:
+        return ExpressionCheck(Comparison("unsure", "by which side is the answer"), review=review)
     comparison = same(answer, reference, tolerance)
     if comparison.equal:
+        unsolved = solved_diagnosis(item, parsed)
+        if unsolved is not None:
+            return ExpressionCheck(comparison, diagnosis=unsolved, form_ok=False)
         if item.spec.form is None:
             return ExpressionCheck(comparison)
         ok = check_form(item.spec.form, answer.sides[-1], answer.tree, reference.tree)

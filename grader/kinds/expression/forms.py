@@ -22,6 +22,7 @@ FORM_WORDS = {
     "factored": "fully factored",
     "lowest_terms": "in lowest terms",
     "simplified": "simplified",
+    "equation": "as any equation equivalent to the correct one",
 }
 
 
@@ -111,7 +112,10 @@ def is_simplified(tree: Node, reference: Node) -> bool:
 
 def check_form(form: str, expr: sympy.Expr, tree: Node, reference: Node) -> bool | None:
     """Whether `expr` (read from `tree`) is in `form` (`reference`: the reference answer's
-    tree); None when that cannot be told."""
+    tree); None when that cannot be told. `equation` asks for no form: any equivalent
+    equation is right, even one not solved for the name the reference is solved for."""
+    if form == "equation":
+        return True
     if form == "expanded":
         return is_expanded(expr)
     if form == "factored":

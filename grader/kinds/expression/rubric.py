@@ -20,9 +20,9 @@ from grader.kinds.expression.parse import (
 )
 from grader.kinds.expression.read import FUNCTION_NAMES
 from grader.model import Context
-from grader.yaml_source import Fields, Scalar
+from grader.yaml_source import Fields, Scalar, Sequence
 
-FORMS = ("expanded", "factored", "lowest_terms", "simplified")
+FORMS = ("expanded", "factored", "lowest_terms", "simplified", "equation")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class ExpressionSpec:
     functions: tuple[tuple[str, str], ...] = ()  # (name, definition such as sigmoid)
     tolerance: float | None = None  # decimals agree to within tolerance × max(1, |value|)
     form: str | None = None  # one of FORMS
+    results: tuple[str, ...] = ()  # names a left side may give the answer: y, f'(x), dy/dx
 
     def vocabulary(self, context: Context) -> Vocabulary:
         return Vocabulary(context.symbol_table, self.constants, dict(self.functions))
@@ -88,7 +89,25 @@ def read_expression_spec(
         fields.problem(fields.node.entries["tolerance"][0], "tolerance", "must be between 0 and 1")
         tolerance = None
     form = fields.choice("form", FORMS, "form", required=False)
-    return ExpressionSpec(constants, tuple(functions.items()), tolerance, form)
+    results = _read_results(fields, problems)
+    return ExpressionSpec(constants, tuple(functions.items()), tolerance, form, results)
+
+
+def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:
+    """`result: y` or `result: ["f'(x)", dy/dx]`: the left sides that name the answer, so that
+    `dy/dx = 2ax + b` is read as the value 2ax + b (compared by `grader.answer_names`)."""
+    entry = fields.raw("result", required=False)
+    if entry is None:
+        return ()
+    line, node = entry
+    results = []
+    for child in node.items if isinstance(node, Sequence) else [node]:
+        value = getattr(child, "value", None)
+        if not isinstance(child, Scalar) or not isinstance(value, str) or not value.strip():
+            problems.append(Problem(line, fields.key_path("result"), "a result is a name, e.g. y"))
+            return ()
+        results.append(value.strip())
+    return tuple(results)
 
 
 def read_expression(

@@ -17,6 +17,9 @@ def score_expression(item: Item, answer: ParsedExpression, check: ExpressionChec
     check could not."""
     comparison = check.comparison
     read = f"read as {answer.interpretation}"
+    if check.review is not None:
+        result = score_needs_review(item, answer.text, check.review)
+        return _with_reading(result, answer, read)
     if comparison.outcome == "unsure" and check.misconception is None:
         result = score_needs_review(
             item,

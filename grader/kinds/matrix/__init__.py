@@ -12,8 +12,13 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.matrix.check import DIAGNOSES, check_matrix, left_problem, same_answer
 from grader.kinds.matrix.evaluate import evaluated
-from grader.kinds.matrix.parse import MatrixAnswer, parse_matrix
-from grader.kinds.matrix.rubric import MatrixSpec, read_matrix_answer, read_matrix_spec
+from grader.kinds.matrix.parse import MatrixAnswer
+from grader.kinds.matrix.rubric import (
+    MatrixSpec,
+    read_matrix,
+    read_matrix_answer,
+    read_matrix_spec,
+)
 from grader.kinds.matrix.score import score_matrix
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.yaml_source import Fields
@@ -68,7 +73,7 @@ class MatrixKind:
         return read_matrix_answer(text, line, path, context, spec, problems)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        answer = parse_matrix(text, dict(item.spec.names))
+        answer = read_matrix(text, item.spec, context)
         return score_matrix(item, answer, check_matrix(item, answer, context))
 
     def carry_forward(
@@ -82,7 +87,7 @@ class MatrixKind:
         the reference's or its transpose (an answer whose shapes do not fit is still the
         student's answer, graded with what is wrong with it)."""
         try:
-            answer = parse_matrix(text, dict(item.spec.names))
+            answer = read_matrix(text, item.spec, context)
         except AnswerError:
             return False
         if answer.left is not None:

@@ -16,11 +16,12 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from grader.answer_names import names_match
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.matrix.evaluate import Evaluated, Point, as_matrix, close, evaluated, points
 from grader.kinds.matrix.left import GRADIENT, NAME, Left
 from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
-from grader.kinds.matrix.parse import MatrixAnswer
+from grader.kinds.matrix.parse import MatrixAnswer, name_of
 from grader.kinds.matrix.rubric import MatrixSpec
 from grader.kinds.matrix.shapes import show_shape
 from grader.lazy_import import lazy_import
@@ -81,8 +82,15 @@ def left_problem(left: Left | None, spec: MatrixSpec) -> str | None:
         return None
     if spec.gradient is not None and left.kind == GRADIENT and left.name == spec.gradient:
         return None
-    if spec.results and left.kind == NAME and left.name in spec.results:
+    if spec.results and left.kind == NAME and names_match(left.written, spec.results):
         return None
+    if left.kind == GRADIENT and any(
+        (named := name_of(result)) is not None
+        and named.kind == GRADIENT
+        and named.name == left.name
+        for result in spec.results
+    ):
+        return None  # `dL/dh = ...` for `result: ['dL/dh']`, however either is written
     return f"Your left side names {left.describe()}, but this item asks for {target_name(spec)}."
 
 
@@ -160,12 +168,16 @@ def _student_rewritings(answer: Node, target: str, shapes: str = "") -> Iterator
     for path, node in places:
         if node.op == "softmax":
             other = Node("softmax", node.args, axis=1 - node.axis)
-            rows = "row" if other.axis == 1 else "column"
+            # Told of the student's own softmax: which lines of its argument it makes sum to
+            # 1, and which the answer needs (a transpose around it, softmax(K·Qᵀ)ᵀ, swaps
+            # what "row" means for the reference's Q·Kᵀ, so the reference is not named).
+            mine, needed = ("row", "column") if node.axis == 1 else ("column", "row")
             yield (
                 DIAGNOSES.make(
                     "softmax_axis",
-                    f"Your softmax runs over the wrong axis: in the answer each {rows} of the "
-                    f"softmax sums to 1 ({describe(other)}).",
+                    f"Your softmax runs over the wrong axis: it makes each {mine} of "
+                    f"{describe(node.args[0])} sum to 1, where the answer needs each {needed} "
+                    f"of it to sum to 1, as in {describe(other)}.",
                 ),
                 _replace(answer, path, other),
             )

@@ -2,7 +2,8 @@
 
 A gradient is written in many ways (`\\frac{\\partial L}{\\partial W}`, `dL/dW`, `∂L/∂W`,
 `\\nabla_W L`, `\\bar{W}`, `dW`); they all name "the gradient of the loss with respect to W".
-Anything else is a name such as `A` or `Attention(Q,K,V)`, compared as written, spacing aside.
+Anything else is a name such as `A`, `g_{t-1}` or `Attention(Q,K,V)`, compared as written
+(`grader.answer_names.name_key`: spacing, braces of one-character subscripts, Greek letters).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ _GRADIENTS = [
 ]
 
 
+# A name as written: letters (or a Greek letter), then subscripts and superscripts, a brace of
+# anything but another brace (`g_{t-1}`, `h^{(2)}`), primes, and arguments (`Attention(Q,K,V)`).
+_SCRIPT = r"[_^](?:\{[^{}=]+\}|[A-Za-z0-9])"
+_NAME = re.compile(
+    rf"(?:[A-Za-z][A-Za-z0-9]*|[\u0370-\u03ff])\u0304?(?:{_SCRIPT}){{0,2}}'*(?:\([^()=]*\))?"
+)
+
+
 def _clean(name: str) -> str:
     return name.replace("{", "").replace("}", "")
 
@@ -50,8 +59,8 @@ def read_left(text: str, left: str) -> Left:
         match = pattern.fullmatch(compact)
         if match:
             return Left(GRADIENT, _clean(match.group(1)), left.strip())
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_{}]*(\([A-Za-z0-9_{},]*\))?", compact):
-        return Left(NAME, _clean(compact), left.strip())
+    if _NAME.fullmatch(compact):
+        return Left(NAME, re.sub(r"([_^])\{(.)\}", r"\1\2", compact), left.strip())
     start = len(left) - len(left.lstrip())
     raise AnswerError(
         text,

@@ -455,6 +455,15 @@ def _top_level_equals(text: str) -> list[int]:
     return places
 
 
+def name_of(text: str) -> Left | None:
+    """What a name a rubric gives the answer (`result: ['dL/dh', A]`) names, read as a
+    student's left side is; None when no left side could ever name it so."""
+    try:
+        return read_left(text, normalise(text, STEPS))
+    except AnswerError:
+        return None
+
+
 def parse_matrix(text: str, names: Mapping[str, str]) -> MatrixAnswer:
     """Read `text` over the declared `names` (each MATRIX, SIZE or IDENTITY)."""
     normal = normalise(text, STEPS)

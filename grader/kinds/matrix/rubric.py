@@ -5,7 +5,7 @@ of them, or a named result); and its answers, read as students' are and checked 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -13,8 +13,9 @@ from grader.errors import Problem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
 from grader.kinds.matrix.evaluate import evaluated
-from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, parse_matrix
-from grader.kinds.matrix.shapes import SCALAR, Shape
+from grader.kinds.matrix.nodes import describe
+from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, name_of, parse_matrix
+from grader.kinds.matrix.shapes import SCALAR, Shape, entrywise_powers
 from grader.model import Context
 from grader.yaml_source import Fields, Scalar, Sequence
 
@@ -117,8 +118,35 @@ def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:
         if not isinstance(child, Scalar) or not isinstance(value, str) or not value.strip():
             problems.append(Problem(line, fields.key_path("result"), "a result is a name, e.g. A"))
             return ()
+        if name_of(value) is None:
+            problems.append(
+                Problem(
+                    getattr(child, "line", line),
+                    fields.key_path("result"),
+                    f"no left side can name the answer {value!r}: a result is a name such as "
+                    "A, g_{t-1}, Attention(Q,K,V) or dL/dh",
+                )
+            )
+            return ()
         results.append("".join(value.split()))
     return tuple(results)
+
+
+def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
+    """`text` read over the item's matrices, as every answer of the item is (the reference's
+    too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note."""
+    answer = parse_matrix(text, dict(spec.names))
+    expression, notes = entrywise_powers(
+        answer.expression, dict(spec.declared), context.symbol_table
+    )
+    if not notes:
+        return answer
+    return replace(
+        answer,
+        expression=expression,
+        reading=describe(expression),
+        notes=tuple(dict.fromkeys((*answer.notes, *notes))),
+    )
 
 
 def read_matrix_answer(
@@ -126,9 +154,7 @@ def read_matrix_answer(
 ) -> MatrixAnswer | None:
     """A rubric's answer read as a student's. The reference must fit the shapes and have
     values; a misconception may not fit (it is then matched by its reading)."""
-    answer = read_with_caret(
-        lambda: parse_matrix(text, dict(spec.names)), text, line, path, problems
-    )
+    answer = read_with_caret(lambda: read_matrix(text, spec, context), text, line, path, problems)
     if answer is None:
         return None
     value = evaluated(answer.expression, spec, context)

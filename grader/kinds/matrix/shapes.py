@@ -197,3 +197,36 @@ def _flexible_name(node: Node) -> str:
         if sub.op in ("ones", "identity") and sub.size is None:
             return "the ones vector 𝟏" if sub.op == "ones" else "the identity I"
     return describe(node)
+
+
+def entrywise_powers(
+    node: Node, declared: Mapping[str, Shape], sizes: Mapping[str, sympy.Symbol]
+) -> tuple[Node, tuple[str, ...]]:
+    """`h^2` of a vector h read as h ⊙ h, the square of each entry, as answers write it
+    (`W^T ((1 - h^2) ⊙ g)`), with a note for each; a whole power of a number stays a power,
+    and one of a matrix stays a misfit (only a square matrix has powers, a product)."""
+    notes: list[str] = []
+
+    def rewrite(current: Node) -> Node:
+        current = current.with_args(tuple(rewrite(arg) for arg in current.args))
+        value = current.value
+        if current.op != "power" or value is None or value.denominator != 1 or value < 2:
+            return current
+        (base,) = current.args
+        try:
+            _, shape = ShapeReader(declared, sizes)._shape(base)
+        except ShapeMisfit:
+            return current
+        if shape == SCALAR or None in shape or ONE not in shape or shape == (ONE, ONE):
+            return current
+        squared = base
+        for _ in range(int(value) - 1):
+            squared = Node("hadamard", (squared, base), start=current.start)
+        shown = describe(base)
+        notes.append(
+            f"read {describe(current)}, a power of the vector {shown}, entry by entry: "
+            f"{describe(squared)}"
+        )
+        return squared
+
+    return rewrite(node), tuple(notes)

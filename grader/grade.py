@@ -311,7 +311,20 @@ def _assign_answers(
     warnings = [f"line {line}: {note}" for line, note in submission.unassigned]
     for key, answer in submission.answers.items():
         part, _, name = key.partition(".")
-        item = rubric.item_for(part, name)
+        named = rubric.items_for(part, name)
+        item = named[0] if named else None
+        if len(named) > 1:
+            # A name items share (an alias such as Entry): which item it answers is a person's
+            # to decide; each item still without an answer is given it, saying so.
+            ids = " and ".join(i.id for i in named)
+            unsure = (
+                f"Your answer on line {answer.line} is labelled {name!r}, a name that {ids} "
+                "share; an instructor will decide which item it answers."
+            )
+            for each in named:
+                if each.id not in answers:
+                    answers[each.id] = replace(answer, unsure=unsure)
+            continue
         if item is None:
             warnings.append(
                 f"line {answer.line}: the rubric has no item {name!r} in part {part!r}; "

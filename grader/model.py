@@ -176,21 +176,27 @@ class Rubric:
     def item_for(self, part: str, name: str) -> Item | None:
         """The item of `part` that a submission calls `name` (its key, label or an alias):
         of the first part so called (any case), its first item that `answers_to` the name."""
+        items = self.items_for(part, name)
+        return items[0] if items else None
+
+    def items_for(self, part: str, name: str) -> tuple[Item, ...]:
+        """Every item of `part` that a submission may mean by `name`: more than one where
+        items share an alias (`Entry` for two entries of a matrix)."""
         names = self._names.get(part.casefold())
-        return None if names is None else names.get(" ".join(name.split()).casefold())
+        return () if names is None else names.get(" ".join(name.split()).casefold(), ())
 
     @cached_property
-    def _names(self) -> dict[str, dict[str, Item]]:
-        """`item_for`'s look-up, made once: each part's key (folded) -> each name an item
-        answers to (folded) -> the first such item."""
-        names: dict[str, dict[str, Item]] = {}
+    def _names(self) -> dict[str, dict[str, tuple[Item, ...]]]:
+        """`items_for`'s look-up, made once: each part's key (folded) -> each name an item
+        answers to (folded) -> the items that do, in their order."""
+        names: dict[str, dict[str, tuple[Item, ...]]] = {}
         for part in self.parts:
             if part.key.casefold() in names:
                 continue
             by_name = names[part.key.casefold()] = {}
             for item in part.items:
-                for name in (item.key.casefold(), *item.labels):
-                    by_name.setdefault(name, item)
+                for name in dict.fromkeys((item.key.casefold(), *item.labels)):
+                    by_name[name] = (*by_name.get(name, ()), item)
         return names
 
     @property

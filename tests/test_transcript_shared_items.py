@@ -181,3 +181,35 @@ def test_three_unnamed_answers_for_two_items_go_to_a_person_with_all_shown(rubri
         )
         assert item.feedback[1].startswith("Your script gives 3 different answers to this item")
         assert "sent for review: which item the answer is for is not clear" in item.decision
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        # the shared name alone: both items go to a person, neither silently takes it
+        (
+            "Entry: $s_i(1 - s_i)$\n",
+            {DIAGONAL: ("needs_review", 0), OFF: ("needs_review", 0)},
+        ),
+        # an item named by its own label keeps its answer; the shared name goes to the other
+        (
+            "Diagonal: $s_i(1 - s_i)$\n\nEntry: $-s_i s_j$\n",
+            {DIAGONAL: ("correct", 2), OFF: ("needs_review", 0)},
+        ),
+    ],
+    ids=["the shared name alone", "beside the other item's own label"],
+)
+def test_an_answer_labelled_with_a_name_two_items_share_goes_to_a_person(
+    rubric, tmp_path, answers, expected
+):
+    # Found by a helper: a Markdown answer labelled `Entry` went to the first item silently.
+    script = "---\nstudent: s\nquestion: JAC-Q1\n---\n## (a)\n" + answers
+    result = _grade(rubric, tmp_path, script)
+    for item_id, (verdict, marks) in expected.items():
+        item = result.items[item_id]
+        assert (item.verdict, item.marks) == (verdict, marks), (item_id, item.feedback)
+        if verdict == "needs_review":
+            assert (
+                "is labelled 'Entry', a name that a.diagonal and a.offdiagonal share"
+                in (item.feedback[0])
+            )

@@ -50,9 +50,17 @@ def answer_names(rubric: Rubric) -> dict[str, set[str]]:
 
 
 def answer_slot(rubric: Rubric, part: str, name: str) -> AnswerSlot | None:
-    """The item of `part` a submission calls `name`, as a loader needs to know it."""
-    item = rubric.item_for(part, name)
-    return None if item is None else AnswerSlot(item.id, kind_of(item).keeps_prose)
+    """The item of `part` a submission calls `name`, as a loader needs to know it. A name
+    several items share (an alias) is a slot of its own, `part.name`: which item it answers
+    is decided when it is graded (by a person), and an answer so named is not a second answer
+    to the first of them."""
+    items = rubric.items_for(part, name)
+    if not items:
+        return None
+    keeps_prose = any(kind_of(item).keeps_prose for item in items)
+    if len(items) > 1:
+        return AnswerSlot(f"{part}.{' '.join(name.split()).casefold()}", keeps_prose)
+    return AnswerSlot(items[0].id, keeps_prose)
 
 
 def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:

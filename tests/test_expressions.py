@@ -363,6 +363,10 @@ NOT_A_NAME = (
 def test_an_equation_to_an_expression_is_read_from_a_left_side_that_names_it(
     reference, answer, extra, verdict, feedback
 ):
+    _graded_as(reference, answer, extra, verdict, feedback)
+
+
+def _graded_as(reference, answer, extra, verdict, feedback) -> None:
     result = grade(reference, answer, extra)
     assert result.verdict == verdict
     if feedback is not None:
@@ -404,10 +408,7 @@ def test_an_equation_to_an_expression_is_read_from_a_left_side_that_names_it(
 def test_an_equation_solved_for_a_name_wants_the_answer_solved_for_it(
     reference, answer, extra, verdict, feedback
 ):
-    result = grade(reference, answer, extra)
-    assert result.verdict == verdict
-    if feedback is not None:
-        assert result.feedback == feedback
+    _graded_as(reference, answer, extra, verdict, feedback)
 
 
 @pytest.mark.parametrize(

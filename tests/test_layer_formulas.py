@@ -609,6 +609,13 @@ POOLING = [
         id="the window counted from 1, divided by 4 at the end",
     ),
     pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}",
+        "correct",
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="the window counted from 0: the question fixes no base",
+    ),
+    pytest.param(
         r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
         "partial",
         "pooling_scale",

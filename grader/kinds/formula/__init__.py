@@ -131,20 +131,30 @@ class FormulaKind:
             return score_formula(item, formula, check)
         # Right in the other convention? Said so, or (index_base: any) right, with a note.
         other_base = "1" if base == "0" else "0"
-        other = written if base == "0" else indexed_from_zero(written, item.spec.layer)
-        try:
-            right_otherwise = not differs_at_first_sizes(
-                other, item.reference, item.spec.layer, context.size_sets
-            ) and same_layer(other, item.reference, item.spec.layer, context.size_sets)
-        except AnswerError:  # shifted, it reads too far to check: it is not right that way
-            right_otherwise = False
-        if not right_otherwise:
-            return score_formula(item, formula, check)
-        other_check = check_formula(item, other, context.symbols, context.size_sets)
-        if base == "any":
-            result = score_formula(item, other, other_check)
-            return replace(result, reading_notes=reading_notes(other_base))
-        return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        if base == "0":
+            readings = (("all", written),)
+        else:
+            # With `index_base: any` the positions may be counted from 0 and the channels
+            # from 1 (`x_{2i+u,l}`, l = 1..C), or the other way round.
+            axes = ("all", "positions", "channels") if base == "any" else ("all",)
+            readings = tuple((a, indexed_from_zero(written, item.spec.layer, a)) for a in axes)
+        for axes, other in readings:
+            if axes != "all" and other in (written, readings[0][1]):
+                continue  # the layer has no such axes: nothing new to read
+            try:
+                right_otherwise = not differs_at_first_sizes(
+                    other, item.reference, item.spec.layer, context.size_sets
+                ) and same_layer(other, item.reference, item.spec.layer, context.size_sets)
+            except AnswerError:  # shifted, it reads too far to check: it is not right that way
+                right_otherwise = False
+            if not right_otherwise:
+                continue
+            other_check = check_formula(item, other, context.symbols, context.size_sets)
+            if base == "any":
+                result = score_formula(item, other, other_check)
+                return replace(result, reading_notes=reading_notes(other_base, axes))
+            return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        return score_formula(item, formula, check)
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context

@@ -642,6 +642,26 @@ POOLING = [
         ),
         id="weights in a pooling layer",
     ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k} + b_k",
+        "incorrect",
+        "pooling_weights",
+        (
+            "Pooling has no learnable parameters: each output is the mean of its window. Your "
+            "formula adds a bias, which is a learnable parameter.",
+        ),
+        id="a bias in a pooling layer: no weights are claimed",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k} + b",
+        "incorrect",
+        "pooling_weights",
+        (
+            "Pooling has no learnable parameters: each output is the mean of its window. Your "
+            "formula multiplies the inputs by weights and adds a bias.",
+        ),
+        id="weights and a bias in a pooling layer",
+    ),
 ]
 
 

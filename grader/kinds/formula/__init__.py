@@ -53,7 +53,7 @@ DESCRIPTIONS = {
     "dilation": "a kernel dilated where the layer's is not, or the other way round",
     "group_channels": "filters that read every input channel in a grouped or depthwise convolution",
     "group_mismatch": "filters that read another group's input channels",
-    "pooling_weights": "weights in a pooling layer, which has none",
+    "pooling_weights": "weights or a bias in a pooling layer, which has none",
     "pooling_scale": "a pooling window summed or weighed other than by its mean",
     "pooling_window": "pooling windows over the wrong inputs or with the wrong stride",
     "pooling_max": "a sum or mean where max pooling takes the maximum",

@@ -749,13 +749,18 @@ def _pooling_findings(
 ) -> list[Diagnosis]:
     """Average pooling, in its own words: no weights, a mean over a window."""
     if any(len(s.connections) for s in student):
-        return [
-            FINDINGS.make(
-                "pooling_weights",
-                "Pooling has no learnable weights: each output is the mean of its window. "
-                "Your formula multiplies the inputs by weights.",
-            )
-        ]
+        # A connection from input -1 is a bias: say which parameters the formula has.
+        weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
+        biases = any((s.split(s.connections)[1] < 0).any() for s in student)
+        what = {
+            (True, False): "weights: each output is the mean of its window. Your formula "
+            "multiplies the inputs by weights",
+            (False, True): "parameters: each output is the mean of its window. Your formula "
+            "adds a bias, which is a learnable parameter",
+            (True, True): "parameters: each output is the mean of its window. Your formula "
+            "multiplies the inputs by weights and adds a bias",
+        }[weights, biases]
+        return [FINDINGS.make("pooling_weights", f"Pooling has no learnable {what}.")]
     for r, s in zip(reference, student, strict=True):
         wanted, wanted_weight = _fixed_reads(r)
         read, read_weight = _fixed_reads(s)

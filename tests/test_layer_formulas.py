@@ -547,6 +547,30 @@ ACTIVATED = [
         id="ReLU where tanh belongs",
     ),
     pytest.param(
+        r"h_k = \text{tanh}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="tanh written with \\text",
+    ),
+    pytest.param(
+        r"h_k = \operatorname{tanh}\left(\sum_{l=1}^{C} w_{l,k} x_l + b_k\right)",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="tanh written with \\operatorname",
+    ),
+    pytest.param(
+        r"h_k = \text{ReLU}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)",
+        "partial",
+        2,
+        "activation_wrong",
+        ("Your activation is ReLU; this layer applies tanh to the weighted sum.",),
+        id="ReLU written with \\text where tanh belongs",
+    ),
+    pytest.param(
         r"h_k = \sum_{l=1}^{C} w_{l,k} x_l",
         "incorrect",
         0,
@@ -585,6 +609,27 @@ def test_an_activation_where_the_layer_has_none_is_said():
         ),
     )
     assert result.interpretation.startswith("y[i,j,k] = tanh(Σ_{u=-1..1}")
+
+
+RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        (r"h_t = \text{tanh}(W_x x_t + W_h h_{t-1} + b)", "correct"),
+        (r"h_t = \operatorname{tanh}(W_x x_t + W_h h_{t-1} + b)", "correct"),
+        (r"h_t = \text{ReLU}(W_x x_t + W_h h_{t-1} + b)", "partial"),
+    ],
+)
+def test_a_function_name_in_text_is_read_as_in_mathrm(answer, verdict):
+    assert grade_answer(RNN, RNN.items["a.formula"], answer).verdict == verdict
+
+
+def test_text_around_anything_but_a_function_name_is_still_refused():
+    with pytest.raises(AnswerError) as raised:
+        read(DENSE_TANH, "a.formula", r"h_k = \text{foo}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)")
+    assert raised.value.message == "unsupported LaTeX command \\text"
 
 
 def test_a_bias_outside_the_activation_is_refused_with_the_reason():

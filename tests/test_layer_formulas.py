@@ -494,6 +494,16 @@ PROJECTIONS = [
         ),
         id="the bias left out",
     ),
+    pytest.param(
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n} + b_k",
+        "index_order",
+        (
+            "Your formula writes the indices of X in another order: X is N×E, so X_{e,n} "
+            "should be X_{n,e}. With its indices in that order, your formula defines the right "
+            "layer.",
+        ),
+        id="x's indices swapped: said so, not that every row is read",
+    ),
 ]
 
 
@@ -696,6 +706,17 @@ POOLING = [
             "formula adds a bias, which is a learnable parameter.",
         ),
         id="a bias in a pooling layer: no weights are claimed",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2j-1+v,2i-1+u,k}",
+        "incorrect",
+        "index_order",
+        (
+            "Your formula writes the indices of x in another order: x is P×Q×C, so "
+            "x_{2j+v-1,2i+u-1,k} should be x_{2i+u-1,2j+v-1,k}. With its indices in that "
+            "order, your formula defines the right layer.",
+        ),
+        id="pooling with the two positions swapped",
     ),
     pytest.param(
         r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k} + b",

@@ -65,6 +65,7 @@ DESCRIPTIONS = {
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
     "range_unknown": "a range left out where the question does not settle it",
     "output_index": "an output index that misses some outputs or names one twice",
+    "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     **INPUT_DESCRIPTIONS,
 }
 

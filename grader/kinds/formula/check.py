@@ -12,13 +12,15 @@ student's count for the same part.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sympy
 
+from grader.errors import AnswerError
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.count.check import show_count
 from grader.kinds.formula.layer import (
@@ -907,6 +909,56 @@ def _unsure(formula: Formula) -> FormulaCheck:
     return FormulaCheck(False, exact=False, findings=(finding,))
 
 
+def _with_access(formula: Formula, old: Access, new: Access) -> Formula:
+    """`formula` with every `old` entry written as `new`."""
+    terms = tuple(
+        replace(term, factors=tuple(new if a == old else a for a in term.factors))
+        for term in formula.terms
+    )
+    return replace(formula, terms=terms)
+
+
+def _latex_access(name: str, indices: Sequence[sympy.Expr]) -> str:
+    return f"{name}_{{{','.join(show_index(i) for i in indices)}}}"
+
+
+@FINDINGS.produces("index_order")
+def _index_order_finding(item: Item, formula: Formula, size_sets: SizeSets) -> list[Diagnosis]:
+    """An input's indices written in another order (`x_{e,n}` for x_{n,e}), where the formula
+    with them put back in order is the right layer: said in those words, since what the
+    swapped formula reads (whole rows, or outside the input) tells nothing of the mistake."""
+    layer = item.spec.layer
+    seen: set[Access] = set()
+    for access in (a for term in formula.terms for a in term.factors):
+        if access in seen or not layer.is_input(access.name) or not 2 <= len(access.indices) <= 3:
+            continue
+        seen.add(access)
+        for order in itertools.permutations(access.indices):
+            if order == access.indices:
+                continue
+            candidate = _with_access(formula, access, replace(access, indices=order))
+            try:
+                right = not differs_at_first_sizes(
+                    candidate, item.reference, layer, size_sets
+                ) and same_layer(candidate, item.reference, layer, size_sets)
+            except AnswerError:
+                right = False
+            if not right:
+                continue
+            tensor = next(t for t in layer.inputs if t.name == access.name)
+            shape = "×".join(show_index(size) for size in tensor.shape)
+            return [
+                FINDINGS.make(
+                    "index_order",
+                    f"Your formula writes the indices of {access.name} in another order: "
+                    f"{access.name} is {shape}, so {_latex_access(access.name, access.indices)} "
+                    f"should be {_latex_access(access.name, order)}. With its indices in that "
+                    "order, your formula defines the right layer.",
+                )
+            ]
+    return []
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -916,6 +968,7 @@ def check_formula(
 ) -> FormulaCheck:
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
     assert item.reference is not None, "formula items always carry a read reference"
+    written, asked = formula, item  # in the question's own layout, for `_index_order_finding`
     columns = tokens_as_columns(item.spec.layer)
     if columns:  # Q = W_Q X with X: E×N, compared as Q = XW_Q (`layout`)
         formula, item = transposed(formula, item.spec.layer), transposed_item(item)
@@ -958,6 +1011,9 @@ def check_formula(
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
+    reordered = [] if same_structure else _index_order_finding(asked, written, size_sets)
+    if reordered:  # the whole mistake: what the swapped formula reads would only mislead
+        findings, same_structure, several = reordered, True, False
     if several and not same_structure:
         findings += several_inputs_findings(
             reference, student, item.reference, formula, layer, meanings
@@ -992,6 +1048,7 @@ def check_formula(
             break
     if (
         layer.padding == "none"
+        and not reordered
         and any(s.reads_outside for s in student)
         and not any(r.reads_outside for r in reference)
     ):

@@ -504,6 +504,17 @@ PROJECTIONS = [
         ),
         id="x's indices swapped: said so, not that every row is read",
     ),
+    pytest.param(
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n}",
+        "index_order",
+        (
+            "Your formula writes the indices of X in another order: X is N×E, so X_{e,n} "
+            "should be X_{n,e}.",
+            "Your formula has no bias; this layer has one: each output column has one, shared "
+            "by every row.",
+        ),
+        id="x's indices swapped and the bias left out: both said",
+    ),
 ]
 
 
@@ -717,6 +728,18 @@ POOLING = [
             "order, your formula defines the right layer.",
         ),
         id="pooling with the two positions swapped",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2j-1+v,2i-1+u,k}",
+        "incorrect",
+        "index_order",
+        (
+            "Your formula writes the indices of x in another order: x is P×Q×C, so "
+            "x_{2j+v-1,2i+u-1,k} should be x_{2i+u-1,2j+v-1,k}.",
+            "Your formula weighs each input of the window by 1; average pooling takes the mean "
+            "of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        id="pooling with the two positions swapped, and summed",
     ),
     pytest.param(
         r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k} + b",

@@ -922,13 +922,36 @@ def _latex_access(name: str, indices: Sequence[sympy.Expr]) -> str:
     return f"{name}_{{{','.join(show_index(i) for i in indices)}}}"
 
 
+def _reads(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
+    """Which inputs each output reads, through a weight or a fixed factor, at each size set;
+    biases left out."""
+
+    def reads(structure: Structure) -> frozenset[int]:
+        _, source = structure.split(structure.connections)
+        weighted = structure.connections[source >= 0].tolist()
+        return frozenset(weighted) | {connection for connection, _ in structure.fixed}
+
+    return tuple(reads(structure) for structure in structures_)
+
+
 @FINDINGS.produces("index_order")
-def _index_order_finding(item: Item, formula: Formula, size_sets: SizeSets) -> list[Diagnosis]:
-    """An input's indices written in another order (`x_{e,n}` for x_{n,e}), where the formula
-    with them put back in order is the right layer: said in those words, since what the
-    swapped formula reads (whole rows, or outside the input) tells nothing of the mistake."""
+def _index_order_finding(
+    item: Item, formula: Formula, size_sets: SizeSets
+) -> tuple[list[Diagnosis], Formula | None]:
+    """An input's indices written in another order (`x_{e,n}` for x_{n,e}): said in those
+    words, since what the swapped formula reads (whole rows, or outside the input) tells
+    nothing of the mistake. Where the formula with them put back in order is the right layer,
+    that is the whole finding; where it then reads the right inputs but is wrong otherwise (no
+    bias, say), the formula put back in order is returned too, for its own findings."""
     layer = item.spec.layer
+    try:
+        wanted = _reads(structures(item.reference, layer, size_sets))
+        if _reads(structures(formula, layer, size_sets)) == wanted:
+            return [], None  # it reads the right inputs already: the order is not the mistake
+    except AnswerError:
+        return [], None
     seen: set[Access] = set()
+    reads_right: tuple[Access, tuple[sympy.Expr, ...], Formula] | None = None
     for access in (a for term in formula.terms for a in term.factors):
         if access in seen or not layer.is_input(access.name) or not 2 <= len(access.indices) <= 3:
             continue
@@ -938,25 +961,34 @@ def _index_order_finding(item: Item, formula: Formula, size_sets: SizeSets) -> l
                 continue
             candidate = _with_access(formula, access, replace(access, indices=order))
             try:
-                right = not differs_at_first_sizes(
-                    candidate, item.reference, layer, size_sets
-                ) and same_layer(candidate, item.reference, layer, size_sets)
+                if same_layer(candidate, item.reference, layer, size_sets):
+                    return [_index_order(layer, access, order, right=True)], None
+                if (
+                    reads_right is None
+                    and _reads(structures(candidate, layer, size_sets)) == wanted
+                ):
+                    reads_right = access, order, candidate
             except AnswerError:
-                right = False
-            if not right:
                 continue
-            tensor = next(t for t in layer.inputs if t.name == access.name)
-            shape = "×".join(show_index(size) for size in tensor.shape)
-            return [
-                FINDINGS.make(
-                    "index_order",
-                    f"Your formula writes the indices of {access.name} in another order: "
-                    f"{access.name} is {shape}, so {_latex_access(access.name, access.indices)} "
-                    f"should be {_latex_access(access.name, order)}. With its indices in that "
-                    "order, your formula defines the right layer.",
-                )
-            ]
-    return []
+    if reads_right is None:
+        return [], None
+    access, order, candidate = reads_right
+    return [_index_order(layer, access, order, right=False)], candidate
+
+
+def _index_order(
+    layer: LayerSpec, access: Access, order: tuple[sympy.Expr, ...], right: bool
+) -> Diagnosis:
+    tensor = next(t for t in layer.inputs if t.name == access.name)
+    shape = "×".join(show_index(size) for size in tensor.shape)
+    message = (
+        f"Your formula writes the indices of {access.name} in another order: {access.name} "
+        f"is {shape}, so {_latex_access(access.name, access.indices)} should be "
+        f"{_latex_access(access.name, order)}."
+    )
+    if right:
+        message += " With its indices in that order, your formula defines the right layer."
+    return FINDINGS.make("index_order", message)
 
 
 @FINDINGS.produces("reads_outside", "shape", "different")
@@ -1011,9 +1043,14 @@ def check_formula(
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
-    reordered = [] if same_structure else _index_order_finding(asked, written, size_sets)
-    if reordered:  # the whole mistake: what the swapped formula reads would only mislead
+    reordered, ordered = [], None
+    if not same_structure:
+        reordered, ordered = _index_order_finding(asked, written, size_sets)
+    if reordered:  # said first: what the swapped formula reads would only mislead
         findings, same_structure, several = reordered, True, False
+        if ordered is not None:  # then what else is wrong, with the indices in order
+            findings += check_formula(asked, ordered, specs, size_sets).findings
+            activation = []  # among those findings already
     if several and not same_structure:
         findings += several_inputs_findings(
             reference, student, item.reference, formula, layer, meanings

@@ -376,6 +376,12 @@ ROWS += [
         "output_index",
     ),
     (POOL, {"d.formula": r"z_{i,j,k} = \max_{u,v} x_{2i+u+v,2j,k}"}, "d.formula", "range_unknown"),
+    (
+        load_rubric(ROOT / "rubrics" / "attn-q1.yaml"),
+        {"e.formula": r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n} + b_k"},
+        "e.formula",
+        "index_order",
+    ),
 ]
 
 # Findings that come only with another (the first finding is the diagnosis): the row's

@@ -387,14 +387,16 @@ def test_how_a_layer_with_index_arithmetic_is_written_never_changes_the_verdict(
 
 
 def arithmetic_mutations(layer: Layer1D) -> list[Layer1D]:
-    """The bias dropped; the output channel dropped from the weight; the window moved by one."""
+    """The bias dropped; the output channel dropped from the weight; the window moved back by
+    one. (Moved forward by one, strided-q1's 2t-1+o is 2t+o: with `index_base: any` that is the
+    right layer, its positions counted from 0 and its channels from 1.)"""
     first = layer.input_indices[0]
     return [
         replace(layer, bias=None),
         replace(
             layer, weight_indices=tuple(i for i in layer.weight_indices if i != layer.output[-1])
         ),
-        replace(layer, input_indices=(f"{first}+1", *layer.input_indices[1:])),
+        replace(layer, input_indices=(f"{first}-1", *layer.input_indices[1:])),
     ]
 
 

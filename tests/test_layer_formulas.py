@@ -494,6 +494,27 @@ PROJECTIONS = [
         ),
         id="the bias left out",
     ),
+    pytest.param(
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n} + b_k",
+        "index_order",
+        (
+            "Your formula writes the indices of X in another order: X is N×E, so X_{e,n} "
+            "should be X_{n,e}. With its indices in that order, your formula defines the right "
+            "layer.",
+        ),
+        id="x's indices swapped: said so, not that every row is read",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n}",
+        "index_order",
+        (
+            "Your formula writes the indices of X in another order: X is N×E, so X_{e,n} "
+            "should be X_{n,e}.",
+            "Your formula has no bias; this layer has one: each output column has one, shared "
+            "by every row.",
+        ),
+        id="x's indices swapped and the bias left out: both said",
+    ),
 ]
 
 
@@ -547,6 +568,30 @@ ACTIVATED = [
         id="ReLU where tanh belongs",
     ),
     pytest.param(
+        r"h_k = \text{tanh}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="tanh written with \\text",
+    ),
+    pytest.param(
+        r"h_k = \operatorname{tanh}\left(\sum_{l=1}^{C} w_{l,k} x_l + b_k\right)",
+        "correct",
+        3,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="tanh written with \\operatorname",
+    ),
+    pytest.param(
+        r"h_k = \text{ReLU}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)",
+        "partial",
+        2,
+        "activation_wrong",
+        ("Your activation is ReLU; this layer applies tanh to the weighted sum.",),
+        id="ReLU written with \\text where tanh belongs",
+    ),
+    pytest.param(
         r"h_k = \sum_{l=1}^{C} w_{l,k} x_l",
         "incorrect",
         0,
@@ -587,6 +632,27 @@ def test_an_activation_where_the_layer_has_none_is_said():
     assert result.interpretation.startswith("y[i,j,k] = tanh(Σ_{u=-1..1}")
 
 
+RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        (r"h_t = \text{tanh}(W_x x_t + W_h h_{t-1} + b)", "correct"),
+        (r"h_t = \operatorname{tanh}(W_x x_t + W_h h_{t-1} + b)", "correct"),
+        (r"h_t = \text{ReLU}(W_x x_t + W_h h_{t-1} + b)", "partial"),
+    ],
+)
+def test_a_function_name_in_text_is_read_as_in_mathrm(answer, verdict):
+    assert grade_answer(RNN, RNN.items["a.formula"], answer).verdict == verdict
+
+
+def test_text_around_anything_but_a_function_name_is_still_refused():
+    with pytest.raises(AnswerError) as raised:
+        read(DENSE_TANH, "a.formula", r"h_k = \text{foo}(\sum_{l=1}^{C} w_{l,k} x_l + b_k)")
+    assert raised.value.message == "unsupported LaTeX command \\text"
+
+
 def test_a_bias_outside_the_activation_is_refused_with_the_reason():
     with pytest.raises(AnswerError) as raised:
         read(DENSE_TANH, "a.formula", r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k")
@@ -607,6 +673,13 @@ POOLING = [
         None,
         ("Correct: your formula defines the same layer.",),
         id="the window counted from 1, divided by 4 at the end",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}",
+        "correct",
+        None,
+        ("Correct: your formula defines the same layer.",),
+        id="the window counted from 0: the question fixes no base",
     ),
     pytest.param(
         r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
@@ -634,6 +707,49 @@ POOLING = [
             "formula multiplies the inputs by weights.",
         ),
         id="weights in a pooling layer",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k} + b_k",
+        "incorrect",
+        "pooling_weights",
+        (
+            "Pooling has no learnable parameters: each output is the mean of its window. Your "
+            "formula adds a bias, which is a learnable parameter.",
+        ),
+        id="a bias in a pooling layer: no weights are claimed",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2j-1+v,2i-1+u,k}",
+        "incorrect",
+        "index_order",
+        (
+            "Your formula writes the indices of x in another order: x is P×Q×C, so "
+            "x_{2j+v-1,2i+u-1,k} should be x_{2i+u-1,2j+v-1,k}. With its indices in that "
+            "order, your formula defines the right layer.",
+        ),
+        id="pooling with the two positions swapped",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2j-1+v,2i-1+u,k}",
+        "incorrect",
+        "index_order",
+        (
+            "Your formula writes the indices of x in another order: x is P×Q×C, so "
+            "x_{2j+v-1,2i+u-1,k} should be x_{2i+u-1,2j+v-1,k}.",
+            "Your formula weighs each input of the window by 1; average pooling takes the mean "
+            "of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        id="pooling with the two positions swapped, and summed",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k} + b",
+        "incorrect",
+        "pooling_weights",
+        (
+            "Pooling has no learnable parameters: each output is the mean of its window. Your "
+            "formula multiplies the inputs by weights and adds a bias.",
+        ),
+        id="weights and a bias in a pooling layer",
     ),
 ]
 

@@ -267,6 +267,31 @@ INDEX_BASES = {
         "any", ONE_BASED, ZERO_BASED, "correct", 3.0, None, ("read the indices as counted from 0",),
     ),
     "any: from 1 is right": ("any", ONE_BASED, ONE_BASED, "correct", 3.0, None, ()),
+    "any: positions from 0, channels from 1": (
+        "any", ONE_BASED, r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l} + b_k",
+        "correct", 3.0, None,
+        ("read the positions' indices as counted from 0 and the channels' from 1",),
+    ),
+    "any: positions from 0, the channels' sum without its range": (
+        "any", ONE_BASED, r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l} w_{u,l,k} x_{2i+u,l} + b_k",
+        "correct", 3.0, None,
+        ("read the positions' indices as counted from 0 and the channels' from 1",),
+    ),
+    "any: positions from 0 with the taps from 0, channels from 1": (
+        "any", ONE_BASED, r"y_{i,k} = \sum_{u=0}^{2}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u-1,l} + b_k",
+        "correct", 3.0, None,
+        ("read the positions' indices as counted from 0 and the channels' from 1",),
+    ),
+    "any: channels from 0, positions from 1": (
+        "any", ONE_BASED,
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=0}^{C-1} w_{u,l,k} x_{2i-1+u,l} + b_k",
+        "correct", 3.0, None,
+        ("read the channels' indices as counted from 0 and the positions' from 1",),
+    ),
+    "any: one too far in every base is still wrong": (
+        "any", ONE_BASED, r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u+1,l} + b_k",
+        "incorrect", 0.0, None, (),
+    ),
     "1: from 0 is told so in those words": (
         "1", ONE_BASED, ZERO_BASED, "partial", 2.0,
         "Your formula is indexed from 0, but this question indexes from 1: read with indices "

@@ -53,7 +53,7 @@ DESCRIPTIONS = {
     "dilation": "a kernel dilated where the layer's is not, or the other way round",
     "group_channels": "filters that read every input channel in a grouped or depthwise convolution",
     "group_mismatch": "filters that read another group's input channels",
-    "pooling_weights": "weights in a pooling layer, which has none",
+    "pooling_weights": "weights or a bias in a pooling layer, which has none",
     "pooling_scale": "a pooling window summed or weighed other than by its mean",
     "pooling_window": "pooling windows over the wrong inputs or with the wrong stride",
     "pooling_max": "a sum or mean where max pooling takes the maximum",
@@ -65,6 +65,7 @@ DESCRIPTIONS = {
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
     "range_unknown": "a range left out where the question does not settle it",
     "output_index": "an output index that misses some outputs or names one twice",
+    "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     **INPUT_DESCRIPTIONS,
 }
 
@@ -131,20 +132,30 @@ class FormulaKind:
             return score_formula(item, formula, check)
         # Right in the other convention? Said so, or (index_base: any) right, with a note.
         other_base = "1" if base == "0" else "0"
-        other = written if base == "0" else indexed_from_zero(written, item.spec.layer)
-        try:
-            right_otherwise = not differs_at_first_sizes(
-                other, item.reference, item.spec.layer, context.size_sets
-            ) and same_layer(other, item.reference, item.spec.layer, context.size_sets)
-        except AnswerError:  # shifted, it reads too far to check: it is not right that way
-            right_otherwise = False
-        if not right_otherwise:
-            return score_formula(item, formula, check)
-        other_check = check_formula(item, other, context.symbols, context.size_sets)
-        if base == "any":
-            result = score_formula(item, other, other_check)
-            return replace(result, reading_notes=reading_notes(other_base))
-        return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        if base == "0":
+            readings = (("all", written),)
+        else:
+            # With `index_base: any` the positions may be counted from 0 and the channels
+            # from 1 (`x_{2i+u,l}`, l = 1..C), or the other way round.
+            axes = ("all", "positions", "channels") if base == "any" else ("all",)
+            readings = tuple((a, indexed_from_zero(written, item.spec.layer, a)) for a in axes)
+        for axes, other in readings:
+            if axes != "all" and other in (written, readings[0][1]):
+                continue  # the layer has no such axes: nothing new to read
+            try:
+                right_otherwise = not differs_at_first_sizes(
+                    other, item.reference, item.spec.layer, context.size_sets
+                ) and same_layer(other, item.reference, item.spec.layer, context.size_sets)
+            except AnswerError:  # shifted, it reads too far to check: it is not right that way
+                right_otherwise = False
+            if not right_otherwise:
+                continue
+            other_check = check_formula(item, other, context.symbols, context.size_sets)
+            if base == "any":
+                result = score_formula(item, other, other_check)
+                return replace(result, reading_notes=reading_notes(other_base, axes))
+            return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        return score_formula(item, formula, check)
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context

@@ -12,13 +12,15 @@ student's count for the same part.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sympy
 
+from grader.errors import AnswerError
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.count.check import show_count
 from grader.kinds.formula.layer import (
@@ -749,13 +751,18 @@ def _pooling_findings(
 ) -> list[Diagnosis]:
     """Average pooling, in its own words: no weights, a mean over a window."""
     if any(len(s.connections) for s in student):
-        return [
-            FINDINGS.make(
-                "pooling_weights",
-                "Pooling has no learnable weights: each output is the mean of its window. "
-                "Your formula multiplies the inputs by weights.",
-            )
-        ]
+        # A connection from input -1 is a bias: say which parameters the formula has.
+        weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
+        biases = any((s.split(s.connections)[1] < 0).any() for s in student)
+        what = {
+            (True, False): "weights: each output is the mean of its window. Your formula "
+            "multiplies the inputs by weights",
+            (False, True): "parameters: each output is the mean of its window. Your formula "
+            "adds a bias, which is a learnable parameter",
+            (True, True): "parameters: each output is the mean of its window. Your formula "
+            "multiplies the inputs by weights and adds a bias",
+        }[weights, biases]
+        return [FINDINGS.make("pooling_weights", f"Pooling has no learnable {what}.")]
     for r, s in zip(reference, student, strict=True):
         wanted, wanted_weight = _fixed_reads(r)
         read, read_weight = _fixed_reads(s)
@@ -902,6 +909,88 @@ def _unsure(formula: Formula) -> FormulaCheck:
     return FormulaCheck(False, exact=False, findings=(finding,))
 
 
+def _with_access(formula: Formula, old: Access, new: Access) -> Formula:
+    """`formula` with every `old` entry written as `new`."""
+    terms = tuple(
+        replace(term, factors=tuple(new if a == old else a for a in term.factors))
+        for term in formula.terms
+    )
+    return replace(formula, terms=terms)
+
+
+def _latex_access(name: str, indices: Sequence[sympy.Expr]) -> str:
+    return f"{name}_{{{','.join(show_index(i) for i in indices)}}}"
+
+
+def _reads(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
+    """Which inputs each output reads, through a weight or a fixed factor, at each size set;
+    biases left out."""
+
+    def reads(structure: Structure) -> frozenset[int]:
+        _, source = structure.split(structure.connections)
+        weighted = structure.connections[source >= 0].tolist()
+        return frozenset(weighted) | {connection for connection, _ in structure.fixed}
+
+    return tuple(reads(structure) for structure in structures_)
+
+
+@FINDINGS.produces("index_order")
+def _index_order_finding(
+    item: Item, formula: Formula, size_sets: SizeSets
+) -> tuple[list[Diagnosis], Formula | None]:
+    """An input's indices written in another order (`x_{e,n}` for x_{n,e}): said in those
+    words, since what the swapped formula reads (whole rows, or outside the input) tells
+    nothing of the mistake. Where the formula with them put back in order is the right layer,
+    that is the whole finding; where it then reads the right inputs but is wrong otherwise (no
+    bias, say), the formula put back in order is returned too, for its own findings."""
+    layer = item.spec.layer
+    try:
+        wanted = _reads(structures(item.reference, layer, size_sets))
+        if _reads(structures(formula, layer, size_sets)) == wanted:
+            return [], None  # it reads the right inputs already: the order is not the mistake
+    except AnswerError:
+        return [], None
+    seen: set[Access] = set()
+    reads_right: tuple[Access, tuple[sympy.Expr, ...], Formula] | None = None
+    for access in (a for term in formula.terms for a in term.factors):
+        if access in seen or not layer.is_input(access.name) or not 2 <= len(access.indices) <= 3:
+            continue
+        seen.add(access)
+        for order in itertools.permutations(access.indices):
+            if order == access.indices:
+                continue
+            candidate = _with_access(formula, access, replace(access, indices=order))
+            try:
+                if same_layer(candidate, item.reference, layer, size_sets):
+                    return [_index_order(layer, access, order, right=True)], None
+                if (
+                    reads_right is None
+                    and _reads(structures(candidate, layer, size_sets)) == wanted
+                ):
+                    reads_right = access, order, candidate
+            except AnswerError:
+                continue
+    if reads_right is None:
+        return [], None
+    access, order, candidate = reads_right
+    return [_index_order(layer, access, order, right=False)], candidate
+
+
+def _index_order(
+    layer: LayerSpec, access: Access, order: tuple[sympy.Expr, ...], right: bool
+) -> Diagnosis:
+    tensor = next(t for t in layer.inputs if t.name == access.name)
+    shape = "×".join(show_index(size) for size in tensor.shape)
+    message = (
+        f"Your formula writes the indices of {access.name} in another order: {access.name} "
+        f"is {shape}, so {_latex_access(access.name, access.indices)} should be "
+        f"{_latex_access(access.name, order)}."
+    )
+    if right:
+        message += " With its indices in that order, your formula defines the right layer."
+    return FINDINGS.make("index_order", message)
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -911,6 +1000,7 @@ def check_formula(
 ) -> FormulaCheck:
     """Compare `formula` with the item's reference, misconceptions first, then in words."""
     assert item.reference is not None, "formula items always carry a read reference"
+    written, asked = formula, item  # in the question's own layout, for `_index_order_finding`
     columns = tokens_as_columns(item.spec.layer)
     if columns:  # Q = W_Q X with X: E×N, compared as Q = XW_Q (`layout`)
         formula, item = transposed(formula, item.spec.layer), transposed_item(item)
@@ -953,6 +1043,14 @@ def check_formula(
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
+    reordered, ordered = [], None
+    if not same_structure:
+        reordered, ordered = _index_order_finding(asked, written, size_sets)
+    if reordered:  # said first: what the swapped formula reads would only mislead
+        findings, same_structure, several = reordered, True, False
+        if ordered is not None:  # then what else is wrong, with the indices in order
+            findings += check_formula(asked, ordered, specs, size_sets).findings
+            activation = []  # among those findings already
     if several and not same_structure:
         findings += several_inputs_findings(
             reference, student, item.reference, formula, layer, meanings
@@ -987,6 +1085,7 @@ def check_formula(
             break
     if (
         layer.padding == "none"
+        and not reordered
         and any(s.reads_outside for s in student)
         and not any(r.reads_outside for r in reference)
     ):

@@ -19,19 +19,45 @@ from functools import lru_cache
 import sympy
 
 from grader.kinds.formula.check import FINDINGS, FormulaCheck
+from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import Access, Formula, LayerSpec
 
 INDEX_BASES = ("0", "1", "any")
 
 
-def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
-    """`formula` read as indexed from 0, written as the same layer indexed from 1."""
-    free = tuple(formula.free)
+def indexed_from_zero(formula: Formula, layer: LayerSpec, axes: str = "all") -> Formula:
+    """`formula` read as indexed from 0, written as the same layer indexed from 1.
+
+    `axes` says which axes were counted from 0: "all", only the "positions" (the channels
+    counted from 1, as in `x_{2i+u,l}` with l = 1..C) or only the "channels" (the positions
+    counted from 1). A tensor's channels are its last axis (its first where tokens are
+    columns, `layout`); the axes before them are its positions.
+    """
+    columns = tokens_as_columns(layer)
+
+    def moves(axis: int, rank: int) -> bool:
+        if axes == "all":
+            return True
+        channel = axis == (0 if columns else rank - 1)
+        return channel == (axes == "channels")
+
+    rank = len(formula.output.indices)
+    moved_axes = [moves(axis, rank) for axis in range(rank)]
+    letters = {
+        symbol
+        for axis, index in enumerate(formula.output.indices)
+        if moved_axes[axis]
+        for symbol in index.free_symbols
+    }
+    free = tuple(letter for letter in formula.free if letter in letters)
 
     def moved(access: Access) -> Access:
         indices = tuple(_shifted(index, free) for index in access.indices)
         if layer.is_input(access.name):
-            indices = tuple(index + 1 for index in indices)
+            count = len(indices)
+            indices = tuple(
+                index + 1 if moves(axis, count) else index for axis, index in enumerate(indices)
+            )
         return replace(access, indices=indices)
 
     terms = tuple(
@@ -42,8 +68,10 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec) -> Formula:
         return replace(formula, terms=terms)
     # An output index written as a sum, g D/G + n over g, n from 0: one more, like an input's.
     output = tuple(
-        index if isinstance(index, sympy.Symbol) else _shifted(index, free) + 1
-        for index in formula.output.indices
+        index
+        if isinstance(index, sympy.Symbol) or not moved_axes[axis]
+        else _shifted(index, free) + 1
+        for axis, index in enumerate(formula.output.indices)
     )
     return replace(formula, terms=terms, output=replace(formula.output, indices=output))
 
@@ -55,7 +83,13 @@ def _shifted(index: sympy.Expr, free: tuple[sympy.Symbol, ...]) -> sympy.Expr:
     return sympy.expand(index.xreplace({letter: letter - 1 for letter in free}))
 
 
-def reading_notes(base: str) -> tuple[str, ...]:
+def reading_notes(base: str, axes: str = "all") -> tuple[str, ...]:
+    """The note saying how the indices were read: all from `base`, or (`axes`) only the
+    positions' or only the channels' indices, the others from 1."""
+    if axes == "positions":
+        return (f"read the positions' indices as counted from {base} and the channels' from 1",)
+    if axes == "channels":
+        return (f"read the channels' indices as counted from {base} and the positions' from 1",)
     return (f"read the indices as counted from {base}",)
 
 

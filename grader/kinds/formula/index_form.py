@@ -107,6 +107,7 @@ class IndexFormReader(TokenReader):
     def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
         super().__init__(original, tokens, sizes)
         self.bounds: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}  # from conditions
+        self.notes: list[str] = []  # how what was written was read, for the student
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -420,14 +421,34 @@ class IndexFormReader(TokenReader):
                     if self.at(","):
                         self.take(",")
                     tokens.append(self.letter("the index of the sum"))
+                if self.at("="):  # \sum_{u,v=-1}^{1}: one sum for each, with the same range
+                    self.take("=")
+                    low = self.index_expression({})
                 self.take(close)
-                return [self.new_sum_index(t, None, None, sum_token, scope) for t in tokens]
+                high = self.sum_end()
+                ranges = [self.new_sum_index(t, low, high, sum_token, scope) for t in tokens]
+                if low is not None and high is not None:
+                    word = "max" if sum_token.kind == "MAX" else "sum"
+                    letters = ", ".join(t.text for t in tokens)
+                    each = ", ".join(
+                        f"{t.text} = {show_index(low)}..{show_index(high)}" for t in tokens
+                    )
+                    self.notes.append(
+                        f"read the {word} over {letters} as one {word} over each: {each}"
+                    )
+                return ranges
             if self.at("="):
                 self.take("=")
                 low = self.index_expression({})
             self.take(close)
         else:
             token = self.letter("the index of the sum")
+        high = self.sum_end()
+        return [self.new_sum_index(token, low, high, sum_token, scope)]
+
+    def sum_end(self) -> sympy.Expr | None:
+        """The end of a sum's range, `^{C}`, `^(C)`, `^C` or `^1`, if one is written."""
+        high = None
         if self.at("^"):
             self.take("^")
             if self.at("{", "("):
@@ -443,7 +464,7 @@ class IndexFormReader(TokenReader):
                 high = sympy.Integer(int(digit.text[0]))
             else:
                 high = self.resolve(self.letter("the end of the sum"), {})
-        return [self.new_sum_index(token, low, high, sum_token, scope)]
+        return high
 
     def new_sum_index(
         self,
@@ -721,7 +742,11 @@ def read_index_form(
         reading,
         activation=activation,
         reduction=reduction,
-        assumed=_assumed_note(builder.assumed) + _enumeration_note(output, enumerates),
+        assumed=(
+            *reader.notes,
+            *_assumed_note(builder.assumed),
+            *_enumeration_note(output, enumerates),
+        ),
         enumerates=enumerates,
     )
 

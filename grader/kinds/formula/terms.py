@@ -177,8 +177,19 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
 _FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal)\s*\{")
 
 
+# `\text{tanh}`, `\operatorname{ReLU}`: a function's name set upright, read as `\mathrm{…}`
+# is, when the name is one a formula knows (an activation, max); anything else is refused.
+_NAME_COMMAND = re.compile(r"\\(text|textrm|textup|operatorname)\s*\{\s*([A-Za-z]+)\s*\}")
+_FUNCTION_NAMES = frozenset({"tanh", "sigma", "sigmoid", "relu", "max"})
+
+
 def rewrite_formula_latex(text: str) -> str:
-    """Allow-listed commands become symbols or spaces; a font command keeps only its name."""
+    """Allow-listed commands become symbols or spaces; a font command keeps only its name,
+    as does `\\text{…}` or `\\operatorname{…}` around a known function's name."""
+    for match in reversed(list(_NAME_COMMAND.finditer(text))):
+        if match.group(2).casefold() in _FUNCTION_NAMES:  # the name stays in its columns
+            text = replace_span(text, match.end(2), match.end(), "")
+            text = replace_span(text, match.start(), match.start(2), "")
     for match in reversed(list(_FONT_COMMAND.finditer(text))):
         close = text.find("}", match.end())
         if close < 0 or not re.fullmatch(r"\s*[A-Za-z]+\s*", text[match.end() : close]):

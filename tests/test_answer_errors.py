@@ -30,6 +30,10 @@ ERRORS = [
     ("х + 1", AnswerError, "CYRILLIC SMALL LETTER HA", 0, "a Cyrillic look-alike"),
     ("π P", AnswerError, "GREEK SMALL LETTER PI", 0, "a Greek letter"),
     ("1,000", AnswerError, "commas are not part of a count", 1, "a thousands separator"),
+    ("(1,000 + P)Q", AnswerError, "commas are not part of a count", 2, "one in brackets"),
+    # Found by a rubric author: these were told to write 1000, not 1,000
+    ("max(P, 1) Q", AnswerError, "max(…) with several arguments is not supported", 5, "max"),
+    ("(P, Q, C)", AnswerError, "values listed in brackets (a shape such as", 2, "a shape"),
     ("P!", AnswerError, "factorials are not supported", 1, "a factorial"),
     ("P < Q", AnswerError, "comparisons are not answers", 2, "a comparison"),
     ("(P+1", AnswerError, "'(' is never closed", 0, "an unclosed bracket"),

@@ -65,6 +65,33 @@ _CHARACTER_ADVICE = {
 
 reject_unsupported_characters = character_check(_ALLOWED, _CHARACTER_ADVICE)
 
+_FUNCTION_BEFORE = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s*$")  # max(, not \frac{
+_THOUSANDS = re.compile(r"(?<=\d),\d{3}(?!\d)")  # 1,000: said by `_CHARACTER_ADVICE`
+
+
+def explain_listed_values(text: str) -> str:
+    """A comma inside round or square brackets lists values, the arguments of `max(P, 1)`
+    or a shape `(B, N, M)`, which a count is not: said so, rather than as a thousands
+    separator (which a comma between digits, `(1,000 + C)`, still is)."""
+    opened: list[tuple[int, str]] = []
+    for position, character in enumerate(text):
+        if character in "([{":
+            opened.append((position, character))
+        elif character in ")]}" and opened:
+            opened.pop()
+        elif character == "," and opened and opened[-1][1] in "([":
+            if _THOUSANDS.match(text, position):
+                continue
+            function = _FUNCTION_BEFORE.search(text, 0, opened[-1][0])
+            if function is not None:
+                said = f"{function.group(1)}(…) with several arguments is not supported in a count"
+            else:
+                said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
+            raise AnswerError(
+                text, position, f"{said}; write the count as one formula in the question's symbols"
+            )
+    return text
+
 
 _ROUNDING_OPEN = re.compile(r"\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈]")
 _ROUNDING_CLOSE = re.compile(r"\\r(?:floor|ceil)(?![A-Za-z])|[⌋⌉]")
@@ -95,6 +122,7 @@ COUNT_STEPS: list[Step] = [
     map_fullwidth_forms,
     strip_math_delimiters,
     rewrite_latex_commands,
+    explain_listed_values,
     reject_unsupported_characters,
     check_brackets,
     check_rounding_nesting,

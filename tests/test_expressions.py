@@ -148,6 +148,12 @@ def test_an_answer_is_read_with_every_operator_explicit(answer, reading):
             "column 2).",
         ),
         ("1/(x-x)", "We could not read your answer: division by zero (at column 3)."),
+        (  # found by a rubric author: it was "unexpected '/'"
+            "x // 2",
+            "We could not read your answer: '//' (Python's division rounding down) is not part "
+            "of an expression: write a division with / or \\frac, or round down with \\lfloor "
+            "… \\rfloor (at column 3).",
+        ),
     ],
 )
 def test_an_unreadable_answer_goes_to_a_person_saying_where_it_went_wrong(answer, message):

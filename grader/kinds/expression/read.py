@@ -188,6 +188,20 @@ def _reject_our_markers(text: str) -> str:
     return text
 
 
+def _reject_integer_division(text: str) -> str:
+    """`a // b`, Python's division rounding down, said in words, not as an unexpected '/'."""
+    position = text.find("//")
+    if position >= 0:
+        raise AnswerError(
+            text,
+            position,
+            "'//' (Python's division rounding down) is not part of an expression: write a "
+            "division with / or \\frac, or round down with \\lfloor … \\rfloor",
+            length=2,
+        )
+    return text
+
+
 EXPRESSION_STEPS: list[Step] = [
     check_length,
     blank_invisible_characters,
@@ -200,5 +214,6 @@ EXPRESSION_STEPS: list[Step] = [
     join_subscripts,
     mark_absolute_bars,
     reject_unsupported_characters,
+    _reject_integer_division,
     check_brackets,
 ]

@@ -491,6 +491,15 @@ def test_a_declared_function_is_read_by_its_definition():
     assert result.verdict == "invalid"
 
 
+def test_a_declared_functions_definition_reads_by_its_own_name_too():
+    # Found by a correctness sweep: sigmoid(x) was "unknown name sigmoid" where the rubric
+    # calls the sigmoid sigma, and the answer went to a person.
+    result = grade(r"\sigma(x)(1-\sigma(x))", "sigmoid(x)(1 - sigmoid(x))", SIGMA)
+    assert (result.verdict, result.interpretation) == ("correct", "sigmoid(x)·(1 - sigmoid(x))")
+    assert grade(r"\sigma(x)", r"\sigma(x) + sigmoid(x) - \sigma(x)", SIGMA).verdict == "correct"
+    assert grade("x", "sigmoid(x)").verdict == "invalid"  # declared nowhere: not a name here
+
+
 # --- Forms ---------------------------------------------------------------------------------
 
 

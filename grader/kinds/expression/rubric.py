@@ -36,7 +36,12 @@ class ExpressionSpec:
     results: tuple[str, ...] = ()  # names a left side may give the answer: y, f'(x), dy/dx
 
     def vocabulary(self, context: Context) -> Vocabulary:
-        return Vocabulary(context.symbol_table, self.constants, dict(self.functions))
+        functions = dict(self.functions)
+        for _, definition in self.functions:
+            # `sigmoid(x)` where the rubric calls the sigmoid σ: its own name reads too
+            if definition not in context.symbol_table and definition not in self.constants:
+                functions.setdefault(definition, definition)
+        return Vocabulary(context.symbol_table, self.constants, functions)
 
 
 def _read_constants(fields: Fields, context: Context) -> tuple[str, ...]:

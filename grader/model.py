@@ -84,6 +84,12 @@ class Misconception:
     line: int
 
 
+def item_name(name: str) -> str:
+    """An item's name as submissions and rubrics are compared by it: its key, a label or an
+    alias, in any case, its runs of white space one space."""
+    return " ".join(name.split()).casefold()
+
+
 @dataclass(frozen=True)
 class Item:
     """One answer a question asks for. `type` names its kind (`grader.kinds.KINDS`), whose
@@ -119,7 +125,7 @@ class Item:
 
     def answers_to(self, name: str) -> bool:
         """Whether a submission's `name` for an answer (any case) means this item."""
-        folded = " ".join(name.split()).casefold()
+        folded = item_name(name)
         return folded == self.key.casefold() or folded in self.labels
 
 
@@ -183,7 +189,7 @@ class Rubric:
         """Every item of `part` that a submission may mean by `name`: more than one where
         items share an alias (`Entry` for two entries of a matrix)."""
         names = self._names.get(part.casefold())
-        return () if names is None else names.get(" ".join(name.split()).casefold(), ())
+        return () if names is None else names.get(item_name(name), ())
 
     @cached_property
     def _names(self) -> dict[str, dict[str, tuple[Item, ...]]]:

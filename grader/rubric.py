@@ -31,6 +31,7 @@ from grader.model import (
     RubricTest,
     SizeSets,
     SymbolSpec,
+    item_name,
 )
 from grader.yaml_source import (
     Fields,
@@ -196,7 +197,7 @@ def _read_item(
         line=node.line,
         spec=spec,
         partial_credit=partial_credit,
-        labels=tuple(" ".join(a.split()).casefold() for a in aliases),
+        labels=tuple(item_name(a) for a in aliases),
         label=" ".join((label or "").split()),
     )
 
@@ -308,7 +309,7 @@ def _check_item_names(items: Mapping, path: str, problems: list[Problem]) -> Non
             value = node if isinstance(node, str) else getattr(node, "value", None)
             if not isinstance(value, str) or not value.strip():
                 continue
-            folded = " ".join(value.split()).casefold()
+            folded = item_name(value)
             owner = owners.setdefault(folded, (item_key, what))
             if owner[0] != item_key and (owner[1], what) != ("alias", "alias"):
                 problems.append(

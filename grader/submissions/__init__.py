@@ -18,7 +18,7 @@ from pathlib import Path
 
 from grader.errors import Problem, SubmissionError, writable_as_utf8
 from grader.kinds import kind_of
-from grader.model import FileFailure, Item, Rubric, Submission
+from grader.model import FileFailure, Item, Rubric, Submission, item_name
 from grader.submissions.lms_export import (
     CONTROL_CHARACTER,
     EXPORT_SUFFIXES,
@@ -59,7 +59,7 @@ def answer_slot(rubric: Rubric, part: str, name: str) -> AnswerSlot | None:
         return None
     keeps_prose = any(kind_of(item).keeps_prose for item in items)
     if len(items) > 1:
-        return AnswerSlot(f"{part}.{' '.join(name.split()).casefold()}", keeps_prose)
+        return AnswerSlot(f"{part}.{item_name(name)}", keeps_prose)
     return AnswerSlot(items[0].id, keeps_prose)
 
 

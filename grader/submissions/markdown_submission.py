@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import Problem, SubmissionError
-from grader.model import Submission, SubmittedAnswer
+from grader.model import Submission, SubmittedAnswer, item_name
 from grader.yaml_source import Fields, load_yaml, read_bounded_text
 
 # Matched against a heading whose runs of spaces are single spaces (`_heading`), so that no
@@ -324,4 +324,4 @@ def _heading(line: str) -> str | None:
 
 
 def _known(name: str, names: set[str]) -> bool:
-    return " ".join(name.split()).casefold() in names
+    return item_name(name) in names

@@ -63,7 +63,7 @@ _SENTENCE_END = re.compile(r"[.!?\n]+|\(\d\)|①|②|③")
 # at every pixel"): a pattern may take words from both, but a negation does not reach across
 # it and the pairs of an analogy are read in each clause apart.
 _PART_END = re.compile(r";|—|\s-{1,2}\s|\s–\s")
-_CLAUSE_END = re.compile(r"[,:]|;|—|\s-{1,2}\s|\s–\s")
+_CLAUSE_END = re.compile(rf"[,:]|{_PART_END.pattern}")  # a part's end ends a clause too
 # Words that state an analogy ("pixels are like tokens", "channels play the role of tokens",
 # "position ~ channel"), as opposed to words that merely describe ("the features at each
 # position", "pixels of all channels").

@@ -122,7 +122,7 @@ ROWS = [
     (
         FORMULAS,
         {
-            "c.formula": r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k"
+            "c.formula": r"y_{i,j,k} = \sum_{u=1}^{3}\sum_{v=1}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-1,j+v-1,1} + b_k"
         },
         "c.formula",
         "connectivity",

@@ -24,6 +24,7 @@ from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
 from grader.kinds.formula.score import score_formula
 from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.yaml_source import Fields
 
@@ -66,6 +67,7 @@ DESCRIPTIONS = {
     "range_unknown": "a range left out where the question does not settle it",
     "output_index": "an output index that misses some outputs or names one twice",
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
+    "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
     **INPUT_DESCRIPTIONS,
 }
 
@@ -155,6 +157,12 @@ class FormulaKind:
                 result = score_formula(item, other, other_check)
                 return replace(result, reading_notes=reading_notes(other_base, axes))
             return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        # The right layer with each window moved (anchored at its corner, not centred)?
+        # Told after the index base, which moves a strided layer's windows too.
+        if check.misconception is None:
+            moved = window_offset_check(item, formula, check, context.symbols, context.size_sets)
+            if moved is not None:
+                return score_formula(item, formula, moved)
         return score_formula(item, formula, check)
 
     def carry_forward(

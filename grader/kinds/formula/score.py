@@ -12,6 +12,7 @@ from grader.score import text_group, verdict_for
 _REVIEW_BECAUSE = {
     "fractional_index": "not whole at the sizes checked",
     "range_unknown": "a range not written and not settled by the question",
+    "window_offset": "a window anchored elsewhere, which the rubric gives no marks for",
 }
 
 

@@ -19,9 +19,15 @@ from grader.kinds.formula.check import (
 )
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
-from grader.kinds.formula.matrix_form import held_to_reference
+from grader.kinds.formula.matrix_form import declared_misfit, held_to_reference
 from grader.kinds.formula.parse import is_index_form, parse_formula
-from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
+from grader.kinds.formula.rubric import (
+    FormulaSpec,
+    read_formula,
+    read_index_base,
+    read_layer,
+    read_matrices,
+)
 from grader.kinds.formula.score import score_formula
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
@@ -74,7 +80,7 @@ DESCRIPTIONS = {
 
 class FormulaKind:
     name = "formula"
-    keys = ("input", "inputs", "output", "padding", "index_base")
+    keys = ("input", "inputs", "output", "padding", "index_base", "matrices")
     diagnoses = FINDINGS.names
     keeps_prose = False
     part_diagnoses = ()
@@ -102,7 +108,8 @@ class FormulaKind:
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
         index_base = read_index_base(fields)
-        return None if layer is None else FormulaSpec(layer, index_base)
+        matrices = read_matrices(fields, context.symbol_table, layer, problems)
+        return None if layer is None else FormulaSpec(layer, index_base, matrices)
 
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
@@ -110,6 +117,10 @@ class FormulaKind:
         formula = read_formula(
             text, line, path, context.symbol_table, spec.layer, problems, context.size_sets
         )
+        misfit = None if formula is None else declared_misfit(formula, spec.matrices)
+        if misfit is not None:  # the rubric's own answer uses a matrix as it does not declare
+            problems.append(Problem(line, path, misfit.shape_problem or ""))
+            return None
         if formula is not None and spec.index_base == "0" and is_index_form(text, spec.layer):
             return indexed_from_zero(formula, spec.layer)
         return formula
@@ -119,6 +130,7 @@ class FormulaKind:
             parse_formula(text, context.symbol_table, item.spec.layer, item.reference),
             item.reference,
             item.spec.layer,
+            item.spec.matrices,
         )
         result = self._grade(item, text, written, context)
         if written.assumed:  # what a marker reads into it, said where the student sees it

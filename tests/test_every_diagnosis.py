@@ -183,6 +183,7 @@ ROWS = [
         "fixed_term",
     ),
     (FORMULAS, {"n.formula": "Y = WX"}, "n.formula", "shape"),
+    (FORMULAS, {"n.formula": "Y = XW^T"}, "n.formula", "layout"),
     (
         FORMULAS,
         {"t.ratio": r"y_{i,k} = \sum_{l=1}^{C} w_{k} x_{i,l} + b_k"},

@@ -133,14 +133,15 @@ UNDECLARED = load_rubric_text(
     "u-undeclared.yaml",
 )
 Q4 = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "22-52-q4.yaml")
+FREE = "        matrices: {W: any}\n"  # 22-52-Q4 (e): W is the student's to lay out
+assert FREE in Q4.source_text
 Q4_DECLARED = load_rubric_text(
-    Q4.source_text.replace(
-        "        answer: 'Y = XW'\n", "        matrices: {W: [C, D]}\n        answer: 'Y = XW'\n", 1
-    ),
-    "q4-declared.yaml",
+    Q4.source_text.replace(FREE, "        matrices: {W: [C, D]}\n", 1), "q4-declared.yaml"
 )
+Q4_OPEN = load_rubric_text(Q4.source_text.replace(FREE, "", 1), "q4-open.yaml")
 RIGHT = ("Correct: your formula defines the same layer.",)
 W_TRANSPOSED = ("read W as a D×C matrix, so that X·Wᵀ is PQ×D",)
+REVIEW = "An instructor will review it."
 
 
 @pytest.mark.parametrize(
@@ -227,8 +228,72 @@ W_TRANSPOSED = ("read W as a D×C matrix, so that X·Wᵀ is PQ×D",)
             UNDECLARED,
             "a.formula",
             "U = X^T G^T",
-            ("correct", 2, None, RIGHT, ("read G as a D×N matrix, so that Xᵀ·Gᵀ is C×D",)),
-            id="a matrix the reference names and the rubric does not declare is read either way",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula uses G transposed. Read with G stored that way, it defines the "
+                    "right layer; whether the question lets G be stored so is an instructor's "
+                    "call.",
+                    REVIEW,
+                ),
+                ("read G as a D×N matrix, so that Xᵀ·Gᵀ is C×D",),
+            ),
+            id="issue 16's U = XᵀGᵀ, G not declared: for a person, never full marks by itself",
+        ),
+        pytest.param(
+            Q4_OPEN,
+            "e.formula",
+            "Y = XW^T",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula uses W transposed. Read with W stored that way, it defines the "
+                    "right layer; whether the question lets W be stored so is an instructor's "
+                    "call.",
+                    REVIEW,
+                ),
+                W_TRANSPOSED,
+            ),
+            id="W neither declared nor any: XWᵀ is read, and a person decides",
+        ),
+        pytest.param(
+            Q4_OPEN,
+            "e.formula",
+            "Y = XW^T + b",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula uses W transposed. Read with W stored that way, it would earn "
+                    "1 of 2 marks; whether the question lets W be stored so is an instructor's "
+                    "call.",
+                    "This part asks for the layer without a bias, but your formula adds one.",
+                    REVIEW,
+                ),
+                W_TRANSPOSED,
+            ),
+            id="a partial mark that rests on the layout is a person's too, with what it earns",
+        ),
+        pytest.param(
+            Q4_OPEN,
+            "e.formula",
+            "Y = WX",
+            (
+                "incorrect",
+                0,
+                "shape",
+                (
+                    "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, "
+                    "so the weight matrix must be C×D and multiply X on the right: Y = XW.",
+                ),
+                (),
+            ),
+            id="a misfit in every layout is still a shape finding",
         ),
     ],
 )
@@ -256,8 +321,15 @@ def test_a_weight_stored_transposed_is_read_with_a_note_unless_declared(
         ),
         pytest.param(
             "{G: [N]}",
-            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D]",
+            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], or "
+            "`any` for a weight the student may store either way",
             id="a matrix has two sizes",
+        ),
+        pytest.param(
+            "{G: every}",
+            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], or "
+            "`any` for a weight the student may store either way",
+            id="or is any",
         ),
         pytest.param(
             "{G: [D, N]}",

@@ -28,7 +28,7 @@ from grader.kinds.formula.rubric import (
     read_layer,
     read_matrices,
 )
-from grader.kinds.formula.score import score_formula
+from grader.kinds.formula.score import layout_review, score_formula
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
@@ -74,6 +74,7 @@ DESCRIPTIONS = {
     "output_index": "an output index that misses some outputs or names one twice",
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
+    "layout": "a weight used transposed, a layout the rubric leaves open: for a person",
     **INPUT_DESCRIPTIONS,
 }
 
@@ -108,8 +109,8 @@ class FormulaKind:
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
         index_base = read_index_base(fields)
-        matrices = read_matrices(fields, context.symbol_table, layer, problems)
-        return None if layer is None else FormulaSpec(layer, index_base, matrices)
+        matrices, free = read_matrices(fields, context.symbol_table, layer, problems)
+        return None if layer is None else FormulaSpec(layer, index_base, matrices, free)
 
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
@@ -131,8 +132,11 @@ class FormulaKind:
             item.reference,
             item.spec.layer,
             item.spec.matrices,
+            item.spec.free_layout,
         )
         result = self._grade(item, text, written, context)
+        if written.relayout and result.verdict in ("correct", "partial"):
+            result = layout_review(result, written.relayout)
         if written.assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*written.assumed, *result.reading_notes))
         return result

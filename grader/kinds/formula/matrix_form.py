@@ -334,7 +334,11 @@ def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
 
 
 def held_to_reference(
-    formula: Formula, reference: Formula | None, layer: LayerSpec, declared: MatrixShapes = ()
+    formula: Formula,
+    reference: Formula | None,
+    layer: LayerSpec,
+    declared: MatrixShapes = (),
+    free: frozenset[str] = frozenset(),
 ) -> Formula:
     """`formula`, or the same with a shape problem when its matrix form uses a matrix in a shape
     the rubric does not allow, or with a note when it uses one stored transposed.
@@ -343,9 +347,12 @@ def held_to_reference(
     `matrices`; a declared matrix keeps its shape: U = XᵀGᵀ, which fits only by taking G to be
     D×N, is not the answer where G is declared N×D (issue 16). Any other parameter's shape is
     inferred. One the reference also names (the W of Y = XW, or w in y_{i,k} = Σ_l w_{l,k}
-    x_{i,l}) is the student's to lay out: Y = XWᵀ, with W taken to be D×C (as PyTorch's
-    nn.Linear stores it), is read so, with a note saying how; in any other shape it does not
-    fit. A parameter the reference does not name (Y = XA for Y = XW) is a renaming.
+    x_{i,l}) and uses transposed (Y = XWᵀ, W taken to be D×C, as PyTorch's nn.Linear stores
+    it) is read so, with a note saying how: where the rubric declares it `any` (`free`), that
+    is the student's choice; otherwise the name is kept in `relayout`, and a verdict that rests
+    on it goes to a person (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got
+    full marks). In any other shape it does not fit. A parameter the reference does not name
+    (Y = XA for Y = XW) is a renaming.
     """
     if not formula.matrix_shapes or formula.shape_problem is not None:
         return formula
@@ -355,7 +362,7 @@ def held_to_reference(
     theirs = {name: (rows, cols) for name, rows, cols in reference.matrix_shapes}
     if not reference.matrix_shapes:
         theirs = _index_form_shapes(reference, layer)
-    notes = []
+    notes, guessed = [], []
     for name, rows, cols in formula.matrix_shapes:
         if _shape_of({n: () for n, _, _ in declared}, name) is not None:
             continue  # declared, and fits (above)
@@ -367,8 +374,12 @@ def held_to_reference(
         if _differs(known, cols, rows):
             return _misfit(formula, name, rows, cols, known)
         notes.append(_transposed_note(formula, layer, name, rows, cols))
+        if _shape_of({n: () for n in free}, name) is None:
+            guessed.append(name)
     if notes:
-        return replace(formula, assumed=(*formula.assumed, *notes))
+        return replace(
+            formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
+        )
     return formula
 
 

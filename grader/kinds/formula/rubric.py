@@ -34,6 +34,8 @@ class FormulaSpec:
     # Matrices of a matrix form whose shape the rubric fixes (`matrices: {G: [N, D]}`): each
     # name, rows and columns. Any other parameter's shape is inferred (`matrix_form`).
     matrices: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = ()
+    # Weights the student may store either way (`matrices: {W: any}`): XWᵀ for XW is right.
+    free_layout: frozenset[str] = frozenset()
 
 
 def _read_tensor(
@@ -200,18 +202,19 @@ def read_matrices(
     symbols: Mapping[str, sympy.Symbol],
     layer: LayerSpec | None,
     problems: list[Problem],
-) -> tuple[tuple[str, sympy.Expr, sympy.Expr], ...]:
-    """`matrices: {W: [C, D]}`: the shape of each matrix a matrix form names besides the
-    layer's input and output, where the rubric fixes it (a given G, or a weight that must be
-    C×D); a name, a letter with an optional subscript, and two sizes."""
+) -> tuple[tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str]]:
+    """`matrices: {G: [N, D], W: any}`: the shape of each matrix a matrix form names besides
+    the layer's input and output, where the rubric fixes it (a given G, or a weight that must
+    be C×D), a name (a letter with an optional subscript) and two sizes; or `any`, a weight the
+    student may store either way (W or Wᵀ). Returns the shapes and the names free to lay out."""
     entry = fields.mapping("matrices", required=False)
     if entry is None:
-        return ()
+        return (), frozenset()
     line, node = entry
     matrices = Fields(node, fields.key_path("matrices"), problems)
     tensors = () if layer is None else (*layer.inputs, layer.output)
     taken = {tensor.name.casefold() for tensor in tensors}
-    declared = []
+    declared, free = [], []
     for name, (at, shape) in node.entries.items():
         matrices.seen.add(name)
         if not _MATRIX_NAME.fullmatch(name):
@@ -227,9 +230,17 @@ def read_matrices(
                 "only the other matrices",
             )
             continue
+        if getattr(shape, "value", None) == "any":
+            free.append(name)
+            continue
         items = getattr(shape, "items", None)
         if items is None or len(items) != 2:
-            matrices.problem(at, name, "a matrix's shape is two sizes, e.g. [C, D]")
+            matrices.problem(
+                at,
+                name,
+                "a matrix's shape is two sizes, e.g. [C, D], or `any` for a weight "
+                "the student may store either way",
+            )
             continue
         sizes = []
         for child in items:
@@ -245,7 +256,7 @@ def read_matrices(
             declared.append((name, sizes[0], sizes[1]))
     if not node.entries:
         fields.problem(line, "matrices", "declare at least one matrix, e.g. {W: [C, D]}")
-    return tuple(declared)
+    return tuple(declared), frozenset(free)
 
 
 def read_index_base(fields: Fields) -> str:

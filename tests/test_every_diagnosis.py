@@ -122,7 +122,7 @@ ROWS = [
     (
         FORMULAS,
         {
-            "c.formula": r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k"
+            "c.formula": r"y_{i,j,k} = \sum_{u=1}^{3}\sum_{v=1}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-1,j+v-1,1} + b_k"
         },
         "c.formula",
         "connectivity",
@@ -183,6 +183,7 @@ ROWS = [
         "fixed_term",
     ),
     (FORMULAS, {"n.formula": "Y = WX"}, "n.formula", "shape"),
+    (FORMULAS, {"n.formula": "Y = XW^T"}, "n.formula", "layout"),
     (
         FORMULAS,
         {"t.ratio": r"y_{i,k} = \sum_{l=1}^{C} w_{k} x_{i,l} + b_k"},

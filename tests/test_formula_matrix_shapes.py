@@ -1,8 +1,15 @@
-"""A formula's matrix form holds a matrix the reference names to the reference's shape.
+"""A formula's matrix form holds a matrix the rubric declares to its shape, and reads a
+weight the reference names, and the rubric does not, in either layout, with a note.
 
 Issue 16: with dL/dW written as a formula item (input X: N×C, output U: C×D, answer
 U = XᵀG), `U = XᵀGᵀ` got full marks, because only X's and U's shapes are declared and G's was
-inferred as D×N. G is the question's N×D gradient; a renamed parameter is still a renaming.
+inferred as D×N. G is the question's N×D gradient: the rubric declares it
+(`matrices: {G: [N, D]}`), and a product that needs it D×N does not fit. A renamed parameter is
+still a renaming.
+
+22-52-Q4 (e): `Y = XWᵀ` for Y = XW is the same layer with W stored D×C, as PyTorch's
+nn.Linear stores it; nothing declares W's shape, so it is read that way, with a note, where it
+was told "the shapes do not fit" and given 0.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.errors import AnswerTooLargeError
+from grader.errors import AnswerTooLargeError, RubricError
 from grader.grade import grade_answer
 from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric, load_rubric_text
@@ -35,6 +42,7 @@ parts:
         input: {name: X, shape: [N, C]}
         output: {name: U, shape: [C, D]}
         padding: none
+        matrices: {G: [N, D]}    # the question's gradient dL/dY: its shape is given
         answer: 'U = X^T G'
 """,
     "u-q.yaml",
@@ -116,6 +124,226 @@ INDEX_RUBRIC = load_rubric_text(
 def test_an_index_reference_gives_its_matrices_shapes_too(answer, verdict, feedback):
     result = grade_answer(INDEX_RUBRIC, INDEX_RUBRIC.items["a.formula"], answer)
     assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+UNDECLARED = load_rubric_text(
+    RUBRIC.source_text.replace(
+        "        matrices: {G: [N, D]}    # the question's gradient dL/dY: its shape is given\n", ""
+    ),
+    "u-undeclared.yaml",
+)
+Q4 = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "22-52-q4.yaml")
+FREE = "        matrices: {W: any}\n"  # 22-52-Q4 (e): W is the student's to lay out
+assert FREE in Q4.source_text
+Q4_DECLARED = load_rubric_text(
+    Q4.source_text.replace(FREE, "        matrices: {W: [C, D]}\n", 1), "q4-declared.yaml"
+)
+Q4_OPEN = load_rubric_text(Q4.source_text.replace(FREE, "", 1), "q4-open.yaml")
+RIGHT = ("Correct: your formula defines the same layer.",)
+W_TRANSPOSED = ("read W as a D×C matrix, so that X·Wᵀ is PQ×D",)
+REVIEW = "An instructor will review it."
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "expected"),
+    [
+        pytest.param(
+            Q4,
+            "e.formula",
+            "Y = XW^T",
+            ("correct", 2, None, RIGHT, W_TRANSPOSED),
+            id="Y = XWᵀ is Y = XW with W stored D×C: right, with a note (it was a shape misfit, 0)",
+        ),
+        pytest.param(
+            Q4,
+            "e.formula",
+            r"Y = X W^{\top}",
+            ("correct", 2, None, RIGHT, W_TRANSPOSED),
+            id="Y = X W^{\\top} the same",
+        ),
+        pytest.param(
+            Q4,
+            "e.formula",
+            "Y^T = W X^T",
+            ("correct", 2, None, RIGHT, ("read W as a D×C matrix, so that W·Xᵀ is D×PQ",)),
+            id="Yᵀ = W Xᵀ: the note gives the shape of the side it is on",
+        ),
+        pytest.param(
+            Q4,
+            "e.formula",
+            "Y = XW^T + b",
+            (
+                "partial",
+                1,
+                "bias_extra",
+                ("This part asks for the layer without a bias, but your formula adds one.",),
+                W_TRANSPOSED,
+            ),
+            id="the note names the product, and what else is wrong is still said",
+        ),
+        pytest.param(
+            Q4,
+            "e.formula",
+            "Y = XW",
+            ("correct", 2, None, RIGHT, ()),
+            id="Y = XW needs no note",
+        ),
+        pytest.param(
+            Q4,
+            "e.formula",
+            "Y = WX",
+            (
+                "incorrect",
+                0,
+                "shape",
+                (
+                    "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, "
+                    "so the weight matrix must be C×D and multiply X on the right: Y = XW.",
+                ),
+                (),
+            ),
+            id="Y = WX cannot fit in any layout of W: still a shape finding",
+        ),
+        pytest.param(
+            Q4_DECLARED,
+            "e.formula",
+            "Y = XW^T",
+            (
+                "incorrect",
+                0,
+                "shape",
+                ("The shapes do not fit: Y = X·Wᵀ needs W to be D×C, but W is C×D.",),
+                (),
+            ),
+            id="where the rubric declares W as C×D, XWᵀ stays a shape finding",
+        ),
+        pytest.param(
+            Q4_DECLARED,
+            "e.formula",
+            "Y = XW",
+            ("correct", 2, None, RIGHT, ()),
+            id="and XW is right with W declared",
+        ),
+        pytest.param(
+            UNDECLARED,
+            "a.formula",
+            "U = X^T G^T",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula uses G transposed. Read with G stored that way, it defines the "
+                    "right layer; whether the question lets G be stored so is an instructor's "
+                    "call.",
+                    REVIEW,
+                ),
+                ("read G as a D×N matrix, so that Xᵀ·Gᵀ is C×D",),
+            ),
+            id="issue 16's U = XᵀGᵀ, G not declared: for a person, never full marks by itself",
+        ),
+        pytest.param(
+            Q4_OPEN,
+            "e.formula",
+            "Y = XW^T",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula uses W transposed. Read with W stored that way, it defines the "
+                    "right layer; whether the question lets W be stored so is an instructor's "
+                    "call.",
+                    REVIEW,
+                ),
+                W_TRANSPOSED,
+            ),
+            id="W neither declared nor any: XWᵀ is read, and a person decides",
+        ),
+        pytest.param(
+            Q4_OPEN,
+            "e.formula",
+            "Y = XW^T + b",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula uses W transposed. Read with W stored that way, it would earn "
+                    "1 of 2 marks; whether the question lets W be stored so is an instructor's "
+                    "call.",
+                    "This part asks for the layer without a bias, but your formula adds one.",
+                    REVIEW,
+                ),
+                W_TRANSPOSED,
+            ),
+            id="a partial mark that rests on the layout is a person's too, with what it earns",
+        ),
+        pytest.param(
+            Q4_OPEN,
+            "e.formula",
+            "Y = WX",
+            (
+                "incorrect",
+                0,
+                "shape",
+                (
+                    "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, "
+                    "so the weight matrix must be C×D and multiply X on the right: Y = XW.",
+                ),
+                (),
+            ),
+            id="a misfit in every layout is still a shape finding",
+        ),
+    ],
+)
+def test_a_weight_stored_transposed_is_read_with_a_note_unless_declared(
+    rubric, item_id, answer, expected
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (
+        result.verdict,
+        result.marks,
+        result.diagnosis,
+        result.feedback,
+        tuple(result.reading_notes),
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("matrices", "problem"),
+    [
+        pytest.param(
+            "{X: [N, C]}",
+            "parts.a.items.formula.matrices.X: X is one of the question's sizes or the layer's "
+            "input or output; list only the other matrices",
+            id="the input is declared by input:",
+        ),
+        pytest.param(
+            "{G: [N]}",
+            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], or "
+            "`any` for a weight the student may store either way",
+            id="a matrix has two sizes",
+        ),
+        pytest.param(
+            "{G: every}",
+            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], or "
+            "`any` for a weight the student may store either way",
+            id="or is any",
+        ),
+        pytest.param(
+            "{G: [D, N]}",
+            "parts.a.items.formula.answer: The shapes do not fit: U = Xᵀ·G needs G to be N×D, "
+            "but G is D×N.",
+            id="the rubric's own answer must fit the shapes it declares",
+        ),
+    ],
+)
+def test_declared_matrices_are_checked_when_the_rubric_is_loaded(matrices, problem):
+    text = RUBRIC.source_text.replace("{G: [N, D]}", matrices, 1)
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(text, "bad.yaml")
+    assert problem in str(raised.value)
 
 
 @pytest.mark.parametrize(

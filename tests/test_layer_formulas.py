@@ -436,6 +436,230 @@ def test_strides_dilations_and_groups_in_their_own_words(
     assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
 
 
+# --- Windows anchored elsewhere ------------------------------------------------------------
+
+Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+Q4_NO_CREDIT = load_rubric_text(
+    Q4.source_text.replace("          window_offset: 2", "", 1), "q4-no-window-credit.yaml"
+)
+CORNER = r"y_{i,j,k} = \sum_{u=0}^{2}\sum_{v=0}^{2}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k"
+CORNER_READ = (
+    "Your window starts at (i, j) and reaches (i+2, j+2); this layer's 3×3 window is centred "
+    "on (i, j) (from (i-1, j-1) to (i+1, j+1)). With the window shifted back, your formula "
+    "defines the right layer."
+)
+
+ANCHORED = [
+    pytest.param(
+        Q4,
+        "b.formula",
+        CORNER,
+        ("partial", 2, "window_offset", (CORNER_READ,)),
+        id="a 3x3 window anchored at its corner earns the rubric's window_offset marks",
+    ),
+    pytest.param(
+        Q4_NO_CREDIT,
+        "b.formula",
+        CORNER,
+        ("needs_review", 0, "window_offset", (CORNER_READ, "An instructor will review it.")),
+        id="without window_offset marks in the rubric it goes to an instructor, never a silent 0",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{2}\sum_{v=0}^{2}\sum_{l=1}^{C} w_{u,v,l,k} x_{i-u,j-v,l} + b_k",
+        (
+            "partial",
+            2,
+            "window_offset",
+            (
+                "Your window starts at (i-2, j-2) and reaches (i, j); this layer's 3×3 window "
+                "is centred on (i, j) (from (i-1, j-1) to (i+1, j+1)). With the window shifted "
+                "back, your formula defines the right layer.",
+            ),
+        ),
+        id="a flipped kernel anchored at its other corner",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=-2}^{0}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+        (
+            "partial",
+            2,
+            "window_offset",
+            (
+                "Your window starts at (i-2, j-1) and reaches (i, j+1); this layer's 3×3 window "
+                "is centred on (i, j) (from (i-1, j-1) to (i+1, j+1)). With the window shifted "
+                "back, your formula defines the right layer.",
+            ),
+        ),
+        id="a window moved along the height only",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i-u,j-v,l} + b_k",
+        ("correct", 3, None, ("Correct: your formula defines the same layer.",)),
+        id="the flipped, centred kernel stays correct",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{2}\sum_{v=0}^{2}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l}",
+        (
+            "incorrect",
+            0,
+            "window_offset",
+            (
+                "Your window starts at (i, j) and reaches (i+2, j+2); this layer's 3×3 window "
+                "is centred on (i, j) (from (i-1, j-1) to (i+1, j+1)).",
+                "Your formula has no bias; this layer has one: each output channel has one, "
+                "shared by every position.",
+            ),
+        ),
+        id="anchored at its corner and without a bias: both said, two findings earn 0",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{3}\sum_{v=0}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+        (
+            "incorrect",
+            0,
+            "kernel_size",
+            ("Your kernel spans 4×4 positions instead of 3×3 positions.",),
+        ),
+        id="a 4x4 window from the corner is the wrong kernel size, not a moved window",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{2}\sum_{v=0}^{2}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+2u,j+2v,l} + b_k",
+        (
+            "incorrect",
+            0,
+            "dilation",
+            (
+                "Your kernel is dilated: its taps are 2 positions apart, but this layer's "
+                "kernel reads adjacent positions.",
+            ),
+        ),
+        id="a dilated window from the corner is a dilation",
+    ),
+    pytest.param(
+        Q4,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{2}\sum_{v=0}^{2}\sum_{l=1}^{C} w_{u,v,l,k} x_{2i+u,2j+v,l} + b_k",
+        (
+            "incorrect",
+            0,
+            "stride",
+            (
+                "Your stride is 2 along the height; 2 along the width; the layer has stride 1 in both directions.",
+            ),
+        ),
+        id="a strided window from the corner is a stride",
+    ),
+    pytest.param(
+        Q4,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i+1,j,l} + b_k",
+        (
+            "incorrect",
+            0,
+            "connectivity",
+            (
+                "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, y[1,1,1] should "
+                "read x[1,1,1], but in your formula it does not.",
+            ),
+        ),
+        id="a 1x1 kernel reading its neighbour has no window to move",
+    ),
+    pytest.param(
+        CONV1D,
+        "a.formula",
+        r"y_{t,k} = \sum_{u=0}^{K-1}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        (
+            "partial",
+            1,
+            "window_offset",
+            (
+                "With P=9, K=3, C=2, D=4, your window starts at t and reaches t+2; this "
+                "layer's window of 3 positions is centred on t (from t-1 to t+1). With the "
+                "window shifted back, your formula defines the right layer.",
+            ),
+        ),
+        id="a window of K positions moved by (K-1)/2: told at the first sizes",
+    ),
+    pytest.param(
+        CONV1D,
+        "a.formula",
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your kernel starts at the output's position, so it reads t+1 to t+K: it is "
+                "not centred. Centred, it reads from t-(K-1)/2 to t+(K-1)/2, e.g. "
+                "x_{t+u-(K+1)/2,l} for u from 1 to K.",
+            ),
+        ),
+        id="a rubric's misconception for the moved window keeps its own feedback",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=0}^{2}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l} + b_k",
+        (
+            "needs_review",
+            0,
+            "window_offset",
+            (
+                "Your window starts at 2i and reaches 2i+2; this layer's window of 3 positions "
+                "is centred on 2i-1 (from 2i-2 to 2i). With the window shifted back, your "
+                "formula defines the right layer.",
+                "An instructor will review it.",
+            ),
+        ),
+        id="stride 2: a window moved by whole positions, told at the stride's positions",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l} + b_k",
+        ("correct", 3, None, ("Correct: your formula defines the same layer.",)),
+        id="stride 2 counted from 0 is the index base's reading first, not a moved window",
+    ),
+    pytest.param(
+        STRIDED_2D,
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{2i+u,2j-1+v,l} + b_k",
+        (
+            "needs_review",
+            0,
+            "window_offset",
+            (
+                "Your window starts at (2i-1, 2j-2) and reaches (2i+1, 2j); this layer's 3×3 "
+                "window is centred on (2i-1, 2j-1) (from (2i-2, 2j-2) to (2i, 2j)). With the "
+                "window shifted back, your formula defines the right layer.",
+                "An instructor will review it.",
+            ),
+        ),
+        id="stride 2 in 2-D, moved by one position along the height",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item_id", "answer", "expected"), ANCHORED)
+def test_a_window_anchored_elsewhere_is_read_as_the_layer_it_defines(
+    rubric, item_id, answer, expected
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == expected
+
+
 # --- The words of the reference layer ------------------------------------------------------
 
 ATTENTION = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")

@@ -240,11 +240,12 @@ CASES = [
     pytest.param(
         "c.formula",
         "y_{i,j,k} = \\sum_{u=-1}^{1}\\sum_{v=-1}^{1}\\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
-        ("partial", 3.0, "connectivity"),
+        ("needs_review", 0.0, "window_offset"),
         (
-            "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, y[1,1,1] should read x[1,3,1], but in your formula it does not.",
+            "Your window starts at (i-1, j-1) and reaches (i+1, j+1); this layer's 3×3 window runs from (i, j) to (i+2, j+2). With the window shifted back, your formula defines the right layer.",
+            "An instructor will review it.",
         ),
-        id="a kernel shifted by one reads the wrong inputs",
+        id="a kernel shifted by one is a window anchored elsewhere, for an instructor without its marks",
     ),
     pytest.param(
         "c.formula",

@@ -288,9 +288,11 @@ INDEX_BASES = {
         "correct", 3.0, None,
         ("read the channels' indices as counted from 0 and the positions' from 1",),
     ),
-    "any: one too far in every base is still wrong": (
+    # Right in neither base; its windows are the layer's moved by one output (window_offset),
+    # which this rubric gives no marks: an instructor's call, never a silent 0.
+    "any: one too far in every base is not right, and goes to an instructor": (
         "any", ONE_BASED, r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u+1,l} + b_k",
-        "incorrect", 0.0, None, (),
+        "needs_review", 0.0, None, (),
     ),
     "1: from 0 is told so in those words": (
         "1", ONE_BASED, ZERO_BASED, "partial", 2.0,

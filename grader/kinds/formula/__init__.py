@@ -19,11 +19,18 @@ from grader.kinds.formula.check import (
 )
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
-from grader.kinds.formula.matrix_form import held_to_reference
+from grader.kinds.formula.matrix_form import declared_misfit, held_to_reference
 from grader.kinds.formula.parse import is_index_form, parse_formula
-from grader.kinds.formula.rubric import FormulaSpec, read_formula, read_index_base, read_layer
-from grader.kinds.formula.score import score_formula
+from grader.kinds.formula.rubric import (
+    FormulaSpec,
+    read_formula,
+    read_index_base,
+    read_layer,
+    read_matrices,
+)
+from grader.kinds.formula.score import layout_review, score_formula
 from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.yaml_source import Fields
 
@@ -66,13 +73,15 @@ DESCRIPTIONS = {
     "range_unknown": "a range left out where the question does not settle it",
     "output_index": "an output index that misses some outputs or names one twice",
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
+    "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
+    "layout": "a weight used transposed, a layout the rubric leaves open: for a person",
     **INPUT_DESCRIPTIONS,
 }
 
 
 class FormulaKind:
     name = "formula"
-    keys = ("input", "inputs", "output", "padding", "index_base")
+    keys = ("input", "inputs", "output", "padding", "index_base", "matrices")
     diagnoses = FINDINGS.names
     keeps_prose = False
     part_diagnoses = ()
@@ -100,7 +109,8 @@ class FormulaKind:
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
         index_base = read_index_base(fields)
-        return None if layer is None else FormulaSpec(layer, index_base)
+        matrices, free = read_matrices(fields, context.symbol_table, layer, problems)
+        return None if layer is None else FormulaSpec(layer, index_base, matrices, free)
 
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
@@ -108,6 +118,10 @@ class FormulaKind:
         formula = read_formula(
             text, line, path, context.symbol_table, spec.layer, problems, context.size_sets
         )
+        misfit = None if formula is None else declared_misfit(formula, spec.matrices)
+        if misfit is not None:  # the rubric's own answer uses a matrix as it does not declare
+            problems.append(Problem(line, path, misfit.shape_problem or ""))
+            return None
         if formula is not None and spec.index_base == "0" and is_index_form(text, spec.layer):
             return indexed_from_zero(formula, spec.layer)
         return formula
@@ -117,8 +131,12 @@ class FormulaKind:
             parse_formula(text, context.symbol_table, item.spec.layer, item.reference),
             item.reference,
             item.spec.layer,
+            item.spec.matrices,
+            item.spec.free_layout,
         )
         result = self._grade(item, text, written, context)
+        if written.relayout and result.verdict in ("correct", "partial"):
+            result = layout_review(result, written.relayout)
         if written.assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*written.assumed, *result.reading_notes))
         return result
@@ -155,6 +173,12 @@ class FormulaKind:
                 result = score_formula(item, other, other_check)
                 return replace(result, reading_notes=reading_notes(other_base, axes))
             return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        # The right layer with each window moved (anchored at its corner, not centred)?
+        # Told after the index base, which moves a strided layer's windows too.
+        if check.misconception is None:
+            moved = window_offset_check(item, formula, check, context.symbols, context.size_sets)
+            if moved is not None:
+                return score_formula(item, formula, moved)
         return score_formula(item, formula, check)
 
     def carry_forward(

@@ -922,7 +922,7 @@ def _latex_access(name: str, indices: Sequence[sympy.Expr]) -> str:
     return f"{name}_{{{','.join(show_index(i) for i in indices)}}}"
 
 
-def _reads(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
+def inputs_read(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
     """Which inputs each output reads, through a weight or a fixed factor, at each size set;
     biases left out."""
 
@@ -945,8 +945,8 @@ def _index_order_finding(
     bias, say), the formula put back in order is returned too, for its own findings."""
     layer = item.spec.layer
     try:
-        wanted = _reads(structures(item.reference, layer, size_sets))
-        if _reads(structures(formula, layer, size_sets)) == wanted:
+        wanted = inputs_read(structures(item.reference, layer, size_sets))
+        if inputs_read(structures(formula, layer, size_sets)) == wanted:
             return [], None  # it reads the right inputs already: the order is not the mistake
     except AnswerError:
         return [], None
@@ -965,7 +965,7 @@ def _index_order_finding(
                     return [_index_order(layer, access, order, right=True)], None
                 if (
                     reads_right is None
-                    and _reads(structures(candidate, layer, size_sets)) == wanted
+                    and inputs_read(structures(candidate, layer, size_sets)) == wanted
                 ):
                     reads_right = access, order, candidate
             except AnswerError:

@@ -923,6 +923,9 @@ class Facts:
     stride: tuple[int | None, ...] = ()  # along each positional axis
     dilation: tuple[int | None, ...] = ()  # along each positional axis
     channels: np.ndarray | None = None  # which input channels each output channel reads
+    # Along each positional axis, the first and last input a window reads relative to its
+    # output: input = stride · output + offset (from 0), offset in [first, last].
+    window: tuple[tuple[int, int], ...] | None = None
 
 
 def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
@@ -970,9 +973,10 @@ def _facts(structure: Structure, spatial: int) -> Facts:
 
     stride = strides(out_index[:spatial], in_index[:spatial], class_w)
     offsets = [in_index[a] - (stride[a] or 1) * out_index[a] for a in range(spatial)]
-    extent = (
-        tuple(int(o.max() - o.min() + 1) for o in offsets) if len(weights) and spatial else None
+    window = (
+        tuple((int(o.min()), int(o.max())) for o in offsets) if len(weights) and spatial else None
     )
+    extent = None if window is None else tuple(last - first + 1 for first, last in window)
     own_position = bool(len(weights)) and all((o == 0).all() for o in offsets) and spatial > 0
     reads_all = len(weights) == structure.outputs * structure.inputs
 
@@ -1020,6 +1024,7 @@ def _facts(structure: Structure, spatial: int) -> Facts:
         stride=stride,
         dilation=dilations(out_w, in_index, spatial),
         channels=channels,
+        window=window,
     )
 
 

@@ -7,8 +7,9 @@ are reported in words (`Formula.shape_problem`), not as a parse error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -301,30 +302,99 @@ def _index_form_shapes(
     return shapes
 
 
-def held_to_reference(formula: Formula, reference: Formula | None, layer: LayerSpec) -> Formula:
-    """`formula`, or the same with a shape problem when its matrix form uses a matrix the
-    reference also names in a shape other than the reference's.
+MatrixShapes = tuple[tuple[str, sympy.Expr, sympy.Expr], ...]  # (name, rows, cols) each
 
-    Only the input and output have declared shapes; a parameter's is inferred. Where the
-    reference names a matrix (the G of dL/dW = XᵀG, or g in u_{c,d} = Σ_n x_{n,c} g_{n,d}),
-    that matrix is the question's and keeps its shape: U = XᵀGᵀ, which fits only by taking G
-    to be D×N, is not the answer. A parameter the reference does not name (Y = XA for Y = XW)
-    is a renaming.
+
+def _shape_of(shapes: Mapping[str, tuple], name: str) -> tuple | None:
+    return next((shape for other, shape in shapes.items() if same_name(other, name)), None)
+
+
+def _differs(shape: tuple, rows: sympy.Expr, cols: sympy.Expr) -> bool:
+    return sympy.expand(shape[0] - rows) != 0 or sympy.expand(shape[1] - cols) != 0
+
+
+def _misfit(formula: Formula, name: str, rows, cols, shape: tuple) -> Formula:
+    written = formula.reading.split(", read as ")[0]  # the product as written
+    problem = (
+        f"The shapes do not fit: {written} needs {name} to be {_show_shape(rows, cols)}, but "
+        f"{name} is {_show_shape(*shape)}."
+    )
+    return Formula(formula.text, formula.output, (), written, problem)
+
+
+def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
+    """`formula` with a shape problem where its matrix form needs a matrix the rubric declares
+    (`matrices: {W: [C, D]}`) in another shape, transposed included; None where it fits."""
+    shapes = {name: (rows, cols) for name, rows, cols in declared}
+    for name, rows, cols in formula.matrix_shapes:
+        shape = _shape_of(shapes, name)
+        if shape is not None and None not in (rows, cols) and _differs(shape, rows, cols):
+            return _misfit(formula, name, rows, cols, shape)
+    return None
+
+
+def held_to_reference(
+    formula: Formula,
+    reference: Formula | None,
+    layer: LayerSpec,
+    declared: MatrixShapes = (),
+    free: frozenset[str] = frozenset(),
+) -> Formula:
+    """`formula`, or the same with a shape problem when its matrix form uses a matrix in a shape
+    the rubric does not allow, or with a note when it uses one stored transposed.
+
+    Only the input and output have declared shapes, and the matrices a rubric lists under
+    `matrices`; a declared matrix keeps its shape: U = XᵀGᵀ, which fits only by taking G to be
+    D×N, is not the answer where G is declared N×D (issue 16). Any other parameter's shape is
+    inferred. One the reference also names (the W of Y = XW, or w in y_{i,k} = Σ_l w_{l,k}
+    x_{i,l}) and uses transposed (Y = XWᵀ, W taken to be D×C, as PyTorch's nn.Linear stores
+    it) is read so, with a note saying how: where the rubric declares it `any` (`free`), that
+    is the student's choice; otherwise the name is kept in `relayout`, and a verdict that rests
+    on it goes to a person (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got
+    full marks). In any other shape it does not fit. A parameter the reference does not name
+    (Y = XA for Y = XW) is a renaming.
     """
-    if reference is None or not formula.matrix_shapes or formula.shape_problem is not None:
+    if not formula.matrix_shapes or formula.shape_problem is not None:
         return formula
+    misfit = declared_misfit(formula, declared)
+    if misfit is not None or reference is None:
+        return misfit or formula
     theirs = {name: (rows, cols) for name, rows, cols in reference.matrix_shapes}
     if not reference.matrix_shapes:
         theirs = _index_form_shapes(reference, layer)
+    notes, guessed = [], []
     for name, rows, cols in formula.matrix_shapes:
-        known = next((shape for other, shape in theirs.items() if same_name(other, name)), None)
+        if _shape_of({n: () for n, _, _ in declared}, name) is not None:
+            continue  # declared, and fits (above)
+        known = _shape_of(theirs, name)
         if known is None or None in known or rows is None or cols is None:
             continue
-        if sympy.expand(known[0] - rows) != 0 or sympy.expand(known[1] - cols) != 0:
-            written = formula.reading.split(", read as ")[0]  # the product as written
-            problem = (
-                f"The shapes do not fit: {written} needs {name} to be "
-                f"{_show_shape(rows, cols)}, but {name} is {_show_shape(*known)}."
-            )
-            return Formula(formula.text, formula.output, (), written, problem)
+        if not _differs(known, rows, cols):
+            continue
+        if _differs(known, cols, rows):
+            return _misfit(formula, name, rows, cols, known)
+        notes.append(_transposed_note(formula, layer, name, rows, cols))
+        if _shape_of({n: () for n in free}, name) is None:
+            guessed.append(name)
+    if notes:
+        return replace(
+            formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
+        )
     return formula
+
+
+def _transposed_note(
+    formula: Formula, layer: LayerSpec, name: str, rows: sympy.Expr, cols: sympy.Expr
+) -> str:
+    """How a parameter stored transposed was read: "read W as a D×C matrix, so that X·Wᵀ is
+    PQ×D"."""
+    written = formula.reading.split(", read as ")[0]
+    left, _, right = written.partition(" = ")
+    shape = layer.output.shape[::-1] if left.endswith("ᵀ") else layer.output.shape
+    # the product that uses it, without a bias added (`X·Wᵀ` of `X·Wᵀ + b`)
+    products = re.split(r" [+-] ", right.lstrip("-"))
+    right = next((p for p in products if name in (f.rstrip("ᵀ") for f in p.split("·"))), right)
+    return (
+        f"read {name} as a {_show_shape(rows, cols)} matrix, so that {right} is "
+        f"{_show_shape(*shape)}"
+    )

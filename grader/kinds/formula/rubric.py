@@ -31,6 +31,11 @@ class FormulaSpec:
     # Where the indices of the rubric's formulas and of the answers it accepts start: "1"
     # (default), "0", or "any" (the rubric's from 1, students' from either).
     index_base: str = "1"
+    # Matrices of a matrix form whose shape the rubric fixes (`matrices: {G: [N, D]}`): each
+    # name, rows and columns. Any other parameter's shape is inferred (`matrix_form`).
+    matrices: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = ()
+    # Weights the student may store either way (`matrices: {W: any}`): XWᵀ for XW is right.
+    free_layout: frozenset[str] = frozenset()
 
 
 def _read_tensor(
@@ -187,6 +192,71 @@ def read_formula(
         problems.append(Problem(line, path, f"cannot check {quoted(text)}: {error.message}"))
         return None
     return formula
+
+
+_MATRIX_NAME = re.compile(r"[A-Za-z](_[A-Za-z0-9]+)?")
+
+
+def read_matrices(
+    fields: Fields,
+    symbols: Mapping[str, sympy.Symbol],
+    layer: LayerSpec | None,
+    problems: list[Problem],
+) -> tuple[tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str]]:
+    """`matrices: {G: [N, D], W: any}`: the shape of each matrix a matrix form names besides
+    the layer's input and output, where the rubric fixes it (a given G, or a weight that must
+    be C×D), a name (a letter with an optional subscript) and two sizes; or `any`, a weight the
+    student may store either way (W or Wᵀ). Returns the shapes and the names free to lay out."""
+    entry = fields.mapping("matrices", required=False)
+    if entry is None:
+        return (), frozenset()
+    line, node = entry
+    matrices = Fields(node, fields.key_path("matrices"), problems)
+    tensors = () if layer is None else (*layer.inputs, layer.output)
+    taken = {tensor.name.casefold() for tensor in tensors}
+    declared, free = [], []
+    for name, (at, shape) in node.entries.items():
+        matrices.seen.add(name)
+        if not _MATRIX_NAME.fullmatch(name):
+            matrices.problem(
+                at, name, "a matrix's name is a letter with an optional subscript, e.g. W or W_Q"
+            )
+            continue
+        if name in symbols or name.casefold() in taken:
+            matrices.problem(
+                at,
+                name,
+                f"{name} is one of the question's sizes or the layer's input or output; list "
+                "only the other matrices",
+            )
+            continue
+        if getattr(shape, "value", None) == "any":
+            free.append(name)
+            continue
+        items = getattr(shape, "items", None)
+        if items is None or len(items) != 2:
+            matrices.problem(
+                at,
+                name,
+                "a matrix's shape is two sizes, e.g. [C, D], or `any` for a weight "
+                "the student may store either way",
+            )
+            continue
+        sizes = []
+        for child in items:
+            value = getattr(child, "value", None)
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                matrices.problem(child.line, name, "a size is a symbol, a product or a number")
+                break
+            parsed = read_count(str(value), child.line, matrices.key_path(name), symbols, problems)
+            if parsed is None:
+                break
+            sizes.append(parsed.expr)
+        if len(sizes) == 2:
+            declared.append((name, sizes[0], sizes[1]))
+    if not node.entries:
+        fields.problem(line, "matrices", "declare at least one matrix, e.g. {W: [C, D]}")
+    return tuple(declared), frozenset(free)
 
 
 def read_index_base(fields: Fields) -> str:

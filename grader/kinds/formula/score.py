@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from grader.kinds.formula.check import FormulaCheck
+from dataclasses import replace
+
+from grader.kinds.formula.check import FINDINGS, FormulaCheck
 from grader.kinds.formula.mathml import formula_to_mathml
 from grader.kinds.formula.terms import Formula
 from grader.model import Item, ItemResult
@@ -12,7 +14,39 @@ from grader.score import text_group, verdict_for
 _REVIEW_BECAUSE = {
     "fractional_index": "not whole at the sizes checked",
     "range_unknown": "a range not written and not settled by the question",
+    "window_offset": "a window anchored elsewhere, which the rubric gives no marks for",
 }
+
+
+@FINDINGS.produces("layout")
+def layout_review(result: ItemResult, names: tuple[str, ...]) -> ItemResult:
+    """`result`, which rests on reading weights the reference names stored transposed
+    (`Y = XWᵀ` for `Y = XW`), sent to a person: the rubric does not say whether the question
+    leaves their layout to the student (`matrices: {W: any}`) or fixes it (`{W: [C, D]}`; a
+    given gradient G is not the student's to lay out). What the reading earned is said."""
+    which = " and ".join(names)
+    earned = (
+        "it defines the right layer"
+        if result.verdict == "correct"
+        else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
+    )
+    finding = FINDINGS.make(
+        "layout",
+        f"Your formula uses {which} transposed. Read with {which} stored that way, {earned}; "
+        f"whether the question lets {which} be stored so is an instructor's call.",
+    )
+    found = () if result.verdict == "correct" else result.feedback
+    return replace(
+        result,
+        verdict="needs_review",
+        marks=0.0,
+        feedback=(finding.message, *found, "An instructor will review it."),
+        diagnosis=finding.kind,
+        decision=(
+            *result.decision[:1],
+            f"{which} used transposed, a layout the rubric does not settle: sent for review",
+        ),
+    )
 
 
 def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:

@@ -20,6 +20,7 @@ from grader.kinds.count.polynomials import identically_zero
 from grader.kinds.expression.equivalence import sample_points
 from grader.kinds.formula.sizes import whole_size_sets
 from grader.rubric import default_size_sets, load_rubric, load_rubric_text
+from grader.rubric_check import check_rubric
 from grader.symbol_values import admits, nearest_size, parity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,3 +336,44 @@ def test_a_counterexample_under_a_relation_keeps_the_related_symbol_s_parity():
     result = grade_answer(rubric, rubric.items["a.params"], "2 d_k")
     shown = [int(v) for v in re.findall(r"\bd_k=(\d+)", said(result))]
     assert shown and all(v % 2 == 0 for v in shown), result.feedback
+
+
+# --- rubric check: a count that is a fraction at some sizes ---------------------------------
+
+
+def messages(rubric) -> list[str]:
+    return [f"{p.line}: {p.key}: {p.message}" for p in check_rubric(rubric)]
+
+
+def test_the_rubric_check_names_a_count_that_is_a_fraction_at_some_sizes():
+    line = line_of(PLAIN_TEXT, "padding:") + 1  # the item's line, where its keys start
+    assert (
+        f"{line}: parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole "
+        "number at K=2; declare K odd, or round it"
+    ) in messages(PLAIN)
+
+
+def test_the_same_count_with_k_declared_odd_passes_the_check():
+    assert messages(ODD) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param("C/G + 9PC/(2G)", None, id="a division by a size is left alone: no assumption says G divides C"),
+        pytest.param("PK/4", "'PK/4' is not a whole number at P=1, K=1; round it", id="a quarter is named, and no parity mends it"),
+        pytest.param("K/2", "'K/2' is not a whole number at K=1; declare K even, or round it", id="half a size wants it even"),
+        pytest.param(r"\lfloor K/2 \rfloor + C", None, id="a floor is whole"),
+        pytest.param("K(K+1)/2", None, id="a triangular number is whole"),
+    ],
+)  # fmt: skip
+def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
+    text = (
+        PLAIN_TEXT.replace("answer: '(K-1)/2'", f"answer: '{answer}'")
+        .replace("  K:\n", "  C: {meaning: the channels}\n  G: {meaning: the groups}\n  K:\n")
+        .replace("  - {item: a.padding, answer: '(K-1)/2', verdict: correct, marks: 2}\n", "")
+    )
+    found = [m for m in messages(load_rubric_text(text, "whole.yaml")) if "whole number" in m]
+    assert found == ([] if message is None else [found[0]])
+    if message is not None:
+        assert message in found[0]

@@ -33,6 +33,7 @@ from grader.model import (
     SymbolSpec,
     item_name,
 )
+from grader.symbol_values import PARITIES, nearest_size, wrong_parity
 from grader.yaml_source import (
     Fields,
     Mapping,
@@ -43,23 +44,31 @@ from grader.yaml_source import (
     unknown_choice,
 )
 
-ASSUMPTIONS = {"positive", "nonnegative", "integer", "real", "nonzero"}
+ASSUMPTIONS = {"positive", "nonnegative", "integer", "real", "nonzero", *PARITIES}
 DEFAULT_ASSUMPTIONS = ("positive", "integer")
 _FIRST_SIZES = (5, 4, 3, 2, 6, 7, 8, 9)
 _SECOND_SIZES = (6, 7, 2, 3, 5, 4, 9, 8)
 
 
-def default_size_sets(names: list[str]) -> SizeSets:
+def default_size_sets(names: list[str], symbols: dict[str, sympy.Symbol] | None = None) -> SizeSets:
     """Two sets of small sizes at which formulas are compared, unless the rubric gives its own.
 
     For 22-52-Q4 (P, Q, C, D) they are P=5, Q=4, C=3, D=2 and P=6, Q=7, C=2, D=3: the sizes
     differ within each set, and C and D swap order between them, so a formula that mixes two
-    sizes up is caught in at least one.
+    sizes up is caught in at least one. A symbol declared odd or even (`symbols`) takes the
+    nearest size of its parity, apart from the set's others where it can (an odd K after P=5
+    is 3, not 4).
     """
-    return tuple(
-        tuple((name, base[k % len(base)] + 10 * (k // len(base))) for k, name in enumerate(names))
-        for base in (_FIRST_SIZES, _SECOND_SIZES)
-    )
+    sets = []
+    for base in (_FIRST_SIZES, _SECOND_SIZES):
+        values: list[tuple[str, int]] = []
+        for k, name in enumerate(names):
+            value = base[k % len(base)] + 10 * (k // len(base))
+            if symbols is not None and name in symbols:
+                value = nearest_size(symbols[name], value, {v for _, v in values})
+            values.append((name, value))
+        sets.append(tuple(values))
+    return tuple(sets)
 
 
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
@@ -109,15 +118,33 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
                 else:
                     words.append(word)
             assumptions = tuple(words)
+            if set(PARITIES) <= set(words):
+                problems.append(
+                    Problem(
+                        listed[0],
+                        f"{path}.assumptions",
+                        f"{name} cannot be both odd and even; keep one",
+                    )
+                )
+                assumptions = tuple(w for w in words if w not in PARITIES)
+        symbol = _make_symbol(name, assumptions)
         example = symbol_fields.integer("example", required=False)
+        example_line = symbol_fields.node.entries["example"][0] if example is not None else 0
         if example is not None and example < 1:
-            example_line = symbol_fields.node.entries["example"][0]
             problems.append(Problem(example_line, f"{path}.example", "must be a positive integer"))
             example = None
+        elif example is not None and wrong_parity(symbol, example):
+            problems.append(
+                Problem(
+                    example_line,
+                    f"{path}.example",
+                    f"{name} is declared {wrong_parity(symbol, example)}, but its example is "
+                    f"{example}",
+                )
+            )
+            example = None
         symbol_fields.finish()
-        specs.append(
-            SymbolSpec(name, meaning, assumptions, example, _make_symbol(name, assumptions))
-        )
+        specs.append(SymbolSpec(name, meaning, assumptions, example, symbol))
     if not specs:
         problems.append(Problem(fields.line, "symbols", "declare at least one symbol"))
     return specs
@@ -397,15 +424,17 @@ def _declared_items(fields: Fields) -> list[str]:
 
 def _read_size_sets(
     fields: Fields,
-    names: list[str],
+    symbols: dict[str, sympy.Symbol],
     problems: list[Problem],
-    not_sizes: frozenset[str] = frozenset(),
 ) -> SizeSets:
     """`check_sizes`: the sizes at which formulas are compared; two sets by default. A symbol
     that is not a whole number (`x` of an expression item, declared real) need not be given:
-    it takes the default sets' value."""
+    it takes the default sets' value. A size of the wrong parity for a symbol declared odd or
+    even is refused at its line."""
     entry = fields.sequence("check_sizes", required=False)
-    defaults = default_size_sets(names)
+    names = list(symbols)
+    not_sizes = {name for name, symbol in symbols.items() if not symbol.is_integer}
+    defaults = default_size_sets(names, symbols)
     if entry is None:
         return defaults
     sets = []
@@ -419,6 +448,13 @@ def _read_size_sets(
             value = sizes.integer(name)
             if value is not None and not 1 <= value <= 50:
                 sizes.problem(node.line, name, "must be a whole number from 1 to 50")
+            elif value is not None and wrong_parity(symbols[name], value):
+                sizes.problem(
+                    sizes.node.entries[name][0],
+                    name,
+                    f"{name} is declared {wrong_parity(symbols[name], value)}, but "
+                    f"check_sizes[{index}] gives it {value}",
+                )
             values.append((name, value or 1))
         sizes.finish()
         sets.append(tuple(values))
@@ -468,8 +504,7 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     question_id = fields.text("id")
     title = fields.text("title", required=False, default="") or ""
     specs = _read_symbols(fields, problems)
-    not_sizes = frozenset(spec.name for spec in specs if "integer" not in spec.assumptions)
-    size_sets = _read_size_sets(fields, [spec.name for spec in specs], problems, not_sizes)
+    size_sets = _read_size_sets(fields, {spec.name: spec.symbol for spec in specs}, problems)
     relations = read_relations(fields, specs, problems)
     if relations:
         if not fields.has("check_sizes"):

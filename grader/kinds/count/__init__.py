@@ -21,6 +21,7 @@ from grader.kinds.count.polynomials import Undecidable
 from grader.kinds.count.rubric import CountSpec, read_count, read_count_spec
 from grader.kinds.count.score import carry_forward, follow_through_problems, score_count
 from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
+from grader.kinds.count.whole import whole_answer_problems
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.score import score_needs_review
 from grader.yaml_source import Fields
@@ -146,7 +147,11 @@ class CountKind:
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
     ) -> list[Problem]:
         same = lambda a, b: self.same_answer(item, a, b, rubric.context)  # noqa: E731
-        return [*check_rules(item, grade, same), *follow_through_problems(item)]
+        return [
+            *whole_answer_problems(item, rubric.context),
+            *check_rules(item, grade, same),
+            *follow_through_problems(item),
+        ]
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context

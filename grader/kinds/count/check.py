@@ -45,6 +45,7 @@ from grader.kinds.count.polynomials import (
     value_at,
 )
 from grader.model import Diagnosis, Item, Misconception, SymbolSpec
+from grader.symbol_values import admits, nearest_size
 
 SAMPLE_POINTS = 6
 _SEED = 2252  # fixed, so that a re-run gives the same verdicts and the same feedback
@@ -121,7 +122,8 @@ def fractions_equal(a: Fraction_, b: Fraction_) -> bool:
     point where they agree, the polynomials are compared (a/b = c/d exactly when a·d = c·b):
     equal polynomials prove the counts equal; different ones must then differ at one of the
     other sampled points, and should none of them show it, the two methods disagree and a
-    person must decide.
+    person must decide. The points need not be of a symbol's declared parity: a rational
+    function equal to another at every odd K is equal to it at every K.
     """
     exact = None  # the polynomials are compared once the values agree at a point
     for point in _sample_points(SAMPLE_POINTS, a[0].ring.ngens):
@@ -543,19 +545,23 @@ def find_counterexample(
     for symbol in written & derived.keys():
         needed |= derived[symbol].free_symbols
     chosen = [i for i, spec in enumerate(specs) if spec.symbol in needed - derived.keys()]
-    fallback = iter(range(2, 100))
     preferred: dict[int, int] = {}
     for index in chosen:
         value = specs[index].example
         if value is None:
-            value = next(v for v in fallback if v not in preferred.values())
+            symbol = specs[index].symbol
+            value = next(
+                v for v in range(2, 100) if v not in preferred.values() and admits(symbol, v)
+            )
         preferred[index] = value
     first = tuple(preferred[index] for index in chosen)
     position = {spec.symbol: i for i, spec in enumerate(specs)}
-    for values in [first, *_sample_points(20, len(chosen))]:
+    for values in itertools.chain(
+        [first], _sample_points(20, len(chosen)), _small_points(derived, specs, chosen)
+    ):
         point = [1] * len(specs)  # a symbol neither count depends on may take any value
         for index, value in zip(chosen, values, strict=True):
-            point[index] = value
+            point[index] = nearest_size(specs[index].symbol, value)  # of its declared parity
         if not _derive(point, derived, specs, position):
             continue
         a, b = student_value(tuple(point)), reference_value(tuple(point))
@@ -567,12 +573,25 @@ def find_counterexample(
     return None
 
 
+def _small_points(derived, specs, chosen: list[int]):
+    """Under relations, small sizes after the random ones: random sizes seldom give d/h a
+    value d_k may take (a whole number, of d_k's parity where it is declared odd or even)."""
+    if not derived:
+        return
+    sizes = [[v for v in range(2, 13) if admits(specs[i].symbol, v)] for i in chosen]
+    points = sorted(itertools.product(*sizes), key=lambda p: (sum(p), p))
+    yield from points[:MAX_SMALL_POINTS]
+
+
+MAX_SMALL_POINTS = 500
+
+
 def _derive(point: list[int], derived, specs, position) -> bool:
     """Give each symbol a relation defines its value at `point`; False where one is not a
     positive whole number (the point does not satisfy the relations)."""
     for symbol, expr in derived.items():
         value = evaluate(expr, {spec.symbol: point[i] for i, spec in enumerate(specs)})
-        if value is None or value.denominator != 1 or value < 1:
+        if value is None or value.denominator != 1 or value < 1 or not admits(symbol, value):
             return False
         point[position[symbol]] = int(value)
     return True
@@ -697,9 +716,11 @@ def check_count(
 def _compared_on(classes: tuple[SizeClass, ...]) -> str | None:
     if not any(c.forms for c in classes):
         return None
+    # One class: a symbol declared odd or even, taken on its own class (K = 2t + 1).
+    turn = " in turn" if len(classes) > 1 else ""
     return (
         f"Floor and ceiling were compared exactly for every size, taking "
-        f"{size_classes_text(classes)} in turn (t = 0, 1, 2, ...)."
+        f"{size_classes_text(classes)}{turn} (t = 0, 1, 2, ...)."
     )
 
 

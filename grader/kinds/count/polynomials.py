@@ -21,6 +21,8 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
+from grader.symbol_values import parity
+
 
 @lru_cache(maxsize=64)
 def polynomial_ring(symbols: tuple[sympy.Symbol, ...]) -> PolyRing:
@@ -257,10 +259,39 @@ def _polynomial_argument(argument: sympy.Expr) -> int:
 
 
 def periodic_cases(expr: sympy.Expr) -> list[tuple[SizeClass, sympy.Expr]]:
-    """`expr` without floors or ceilings, one expression per class of sizes (see above)."""
+    """`expr` without floors or ceilings, one expression per class of sizes (see above). A
+    symbol declared odd or even under a floor is taken on its own class only: K = 2t + 1 for
+    an odd K, so ⌊K/2⌋ is (K - 1)/2 there. Its t is a symbol of its own (`parity_stand_in`),
+    not K: sympy simplifies with a symbol's parity (⌊E/2⌋ is E/2 for an even E), which must
+    not happen to a t that takes every value."""
     cases: list[tuple[SizeClass, sympy.Expr]] = []
-    _split(expr, {}, cases)
+    forms: dict[sympy.Symbol, tuple[int, int]] = {}
+    classes = {}
+    for symbol in _rounded_symbols(expr):
+        wanted = parity(symbol)
+        if wanted is not None:
+            t = parity_stand_in(symbol)
+            residue = 1 if wanted == "odd" else 0
+            classes[symbol] = 2 * t + residue
+            forms[t] = (2, residue)
+    _split(expr.xreplace(classes) if classes else expr, forms, cases)
     return cases
+
+
+def _rounded_symbols(expr: sympy.Expr) -> list[sympy.Symbol]:
+    """The symbols under a floor or ceiling of `expr`, by name. Parity matters only there: a
+    polynomial (or a power such as 2^K) that is 0 at every odd K is 0 at every K."""
+    found = set()
+    for rounding in expr.atoms(sympy.floor, sympy.ceiling):
+        found |= rounding.args[0].free_symbols
+    return sorted(found, key=lambda s: s.name)
+
+
+@lru_cache(maxsize=256)
+def parity_stand_in(symbol: sympy.Symbol) -> sympy.Symbol:
+    """The t of a symbol declared odd or even, K = 2t + 1: a whole number of no parity,
+    named as the symbol is, for the classes' words ("K = 2t + 1")."""
+    return sympy.Dummy(symbol.name, integer=True, nonnegative=True)
 
 
 def _split(
@@ -347,6 +378,11 @@ def identically_zero(
     the classes of sizes that took (one, with no forms, when no floor needed a split).
     Raises `Undecidable` where no exact answer can be had."""
     cases = periodic_cases(expr)
+    rounded = set(_rounded_symbols(expr))
+    # A symbol of a declared parity under a floor is its t in the cases (`periodic_cases`).
+    symbols = tuple(
+        parity_stand_in(s) if s in rounded and parity(s) is not None else s for s in symbols
+    )
     for _, case in cases:
         plain, extra = _exponential_variables(case)
         try:

@@ -18,6 +18,7 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.count.rubric import read_count
 from grader.model import Relation, SizeSets, SymbolSpec
+from grader.symbol_values import admits
 from grader.yaml_source import Fields, Scalar
 
 
@@ -98,15 +99,19 @@ def related_size_sets(size_sets: SizeSets, relations: tuple[Relation, ...]) -> S
     """Default size sets changed to satisfy the relations: each related symbol takes its value
     from the others (d_k = d/h); where that is no whole number, the others move to the nearest
     small sizes that give one (d = 6, h = 2 rather than d = 7, h = 2)."""
-    free = sorted(
-        {s.name for r in relations for s in r.expr.free_symbols}
-        - {r.symbol.name for r in relations}
-    )
+    symbols = {s.name: s for r in relations for s in r.expr.free_symbols}
+    free = sorted(set(symbols) - {r.symbol.name for r in relations})
     result = []
     for sizes in size_sets:
         values = dict(sizes)
         candidates = itertools.product(
-            *(sorted(range(2, 13), key=lambda v, n=name: abs(v - values[n])) for name in free)
+            *(
+                sorted(
+                    (v for v in range(2, 13) if admits(symbols[name], v)),
+                    key=lambda v, n=name: abs(v - values[n]),
+                )
+                for name in free
+            )
         )
         for choice in itertools.chain([tuple(values[n] for n in free)], candidates):
             trial = {**values, **dict(zip(free, choice, strict=True))}
@@ -118,11 +123,14 @@ def related_size_sets(size_sets: SizeSets, relations: tuple[Relation, ...]) -> S
 
 
 def _relate(values: dict[str, int], relations: tuple[Relation, ...]) -> bool:
-    """Set each related symbol from the others; False if one is not a positive whole number."""
+    """Set each related symbol from the others; False if one is not a positive whole number
+    the symbol may take (of its parity, where it is declared odd or even)."""
     for relation in relations:
         at = {s: sympy.Integer(values[s.name]) for s in relation.expr.free_symbols}
         value = relation.expr.xreplace(at)
         if not (value.is_Integer and value > 1):  # a size of 1 hides what it multiplies
+            return False
+        if not admits(relation.symbol, int(value)):
             return False
         values[relation.symbol.name] = int(value)
     return True

@@ -37,6 +37,7 @@ from grader.kinds.expression.evaluate import (
     value,
 )
 from grader.kinds.expression.parse import shown_name
+from grader.symbol_values import admits
 
 EQUAL_BELOW = mpmath.mpf(10) ** -28  # relative difference: the same value at our precision
 DIFFERENT_ABOVE = mpmath.mpf(10) ** -20  # relative difference: surely different values
@@ -77,15 +78,7 @@ def _pool(symbol: sympy.Symbol) -> list[Fraction]:
     else:
         values = [Fraction(-2), Fraction(-1), Fraction(-1, 2), Fraction(1, 3), Fraction(1, 2)]
         values += [Fraction(1), Fraction(2), Fraction(3), Fraction(-3), Fraction(5, 2)]
-    return [Fraction(v) for v in values if _allowed(symbol, v)]
-
-
-def _allowed(symbol: sympy.Symbol, v: float | Fraction) -> bool:
-    if symbol.is_positive and v <= 0:
-        return False
-    if symbol.is_nonnegative and v < 0:
-        return False
-    return not (symbol.is_nonzero and v == 0)
+    return [Fraction(v) for v in values if admits(symbol, v)]
 
 
 def _random_value(symbol: sympy.Symbol, rng: random.Random) -> Fraction:
@@ -97,7 +90,7 @@ def _random_value(symbol: sympy.Symbol, rng: random.Random) -> Fraction:
             if hundredths % 50 == 0:
                 continue  # whole numbers and halves are the simple points' business
             v = Fraction(hundredths, 100)
-        if _allowed(symbol, v):
+        if admits(symbol, v):  # of its sign and, for an odd or even symbol, its parity
             return v
 
 
@@ -350,7 +343,7 @@ def _roots(
         if not mpmath.isfinite(root) or mpmath.im(root) != 0:
             continue
         at[unknown] = mpmath.re(root)
-        if _allowed(unknown, float(at[unknown])) and _holds(left, right, at):
+        if admits(unknown, at[unknown]) and _holds(left, right, at):
             found.append(dict(at))
     return found
 

@@ -20,6 +20,7 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import SizeSets
+from grader.symbol_values import admits
 
 MAX_MOVED = 4  # sizes moved at once when looking for whole arithmetic
 _CANDIDATES = range(2, 13)
@@ -85,11 +86,14 @@ def is_whole(conditions: Iterable[sympy.Expr], sizes: Mapping[str, int]) -> bool
 
 def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> SizeSets | None:
     """`size_sets` with the sizes the conditions use moved to the nearest small values at which
-    every condition is whole (distinct from the set's other sizes where possible); None when no
-    such values are found among 2..12."""
-    names = sorted({s.name for c in conditions for s in c.free_symbols})
+    every condition is whole (distinct from the set's other sizes where possible, and of a
+    symbol's declared parity); None when no such values are found among 2..12."""
+    symbols = {s.name: s for c in conditions for s in c.free_symbols}
+    names = sorted(symbols)
     if len(names) > MAX_MOVED:
         return None
+    # Only sizes each symbol may take: a kernel size declared odd is moved to 3 or 5, never 4.
+    candidates = [[v for v in _CANDIDATES if admits(symbols[n], v)] for n in names]
     result = []
     for sizes in size_sets:
         values = dict(sizes)
@@ -98,7 +102,7 @@ def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> S
             continue
         others = {v for n, v in values.items() if n not in names}
         choices = sorted(
-            itertools.product(_CANDIDATES, repeat=len(names)),
+            itertools.product(*candidates),
             key=lambda c: (
                 sum(abs(v - values[n]) for n, v in zip(names, c, strict=True))
                 + 2 * (len(c) - len(set(c) - others)),

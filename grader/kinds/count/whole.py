@@ -1,0 +1,132 @@
+"""Whether a count item's answer is a whole number at every size its symbols may take: a
+count counts whole things, so a rubric's `(K-1)/2` for a padding is right only where K is
+declared odd. `grader rubric check` names an answer that is not, at its line, with the sizes
+that show it and what would do (declare K odd, or round it). A count that divides by a size
+(9CD/G + D, whole where G divides C) is not judged: no assumption says that G divides C.
+
+The sizes tried are every combination of small sizes each symbol may take (1 to 12, fewer
+with more symbols): they cover each remainder modulo 2, 3, 4, 6 and 12, which is where a
+count's fractions such as (K-1)/2 or PQ/4 repeat. The rubric's relations hold at each
+(d_k takes the value d/h has there; sizes where that is no size d_k may take are passed over).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+import sympy
+
+from grader.errors import Problem, quoted
+from grader.kinds.count.polynomials import evaluate
+from grader.model import Context, Item
+from grader.symbol_values import PARITIES, admits, parity
+
+MAX_POINTS = 4096
+
+
+def _judged(expr: sympy.Expr) -> bool:
+    """Whether the check judges `expr`: a count with a fraction such as (K-1)/2 or PQ/4 in
+    it, outside its floors (which are whole), and no division by a size. C/G is whole where G
+    divides C, which a rubric cannot declare (its check_sizes say it), so it is left alone."""
+    rounded = expr.atoms(sympy.floor, sympy.ceiling)
+    plain = expr.xreplace({r: sympy.Integer(1) for r in rounded})
+    if any(p.exp.is_negative and p.base.free_symbols for p in plain.atoms(sympy.Pow)):
+        return False
+    return any(not number.is_Integer for number in plain.atoms(sympy.Rational))
+
+
+def fractional_at(
+    expr: sympy.Expr,
+    context: Context,
+    parities: Mapping[sympy.Symbol, str] | None = None,
+) -> tuple[tuple[str, int], ...] | None:
+    """Small sizes the symbols may take at which `expr` is not a whole number (each symbol of
+    `parities` taken of that parity instead of its own), or None where there are none."""
+    relate = dict(context.substitutions)
+    related = expr.xreplace(relate)
+    if not _judged(related):
+        return None
+    free = sorted(related.free_symbols, key=lambda s: s.name)
+    if not free:
+        return None if related.is_Integer else ()
+    top = max(4, min(12, int(MAX_POINTS ** (1 / len(free)))))
+    choices = [[v for v in range(1, top + 1) if _takes(s, v, parities)] for s in free]
+    for point in sorted(itertools.product(*choices), key=lambda p: (sum(p), p)):
+        values = dict(zip(free, point, strict=True))
+        sizes = _related_sizes(values, context, parities)
+        if sizes is None:
+            continue
+        value = evaluate(related, values)
+        if value is not None and value.denominator != 1:
+            return tuple(
+                (spec.name, sizes[spec.symbol]) for spec in context.symbols if spec.symbol in sizes
+            )
+    return None
+
+
+def _takes(symbol: sympy.Symbol, value: int, parities) -> bool:
+    wanted = (parities or {}).get(symbol)
+    if wanted is not None and value % 2 != (1 if wanted == "odd" else 0):
+        return False
+    return admits(symbol, value)
+
+
+def _related_sizes(values, context: Context, parities) -> dict | None:
+    """`values` with each symbol the relations define (d_k = d/h) at its value there, or None
+    where one is not a size it may take."""
+    sizes = dict(values)
+    for relation in context.relations:
+        if not relation.by.free_symbols <= values.keys():
+            continue
+        value = evaluate(relation.by, values)
+        if (
+            value is None
+            or value.denominator != 1
+            or not _takes(relation.eliminated, value, parities)
+        ):
+            return None
+        sizes[relation.eliminated] = int(value)
+    return sizes
+
+
+def whole_answer_problems(item: Item, context: Context) -> list[Problem]:
+    """A problem for each answer of a count item (the reference, then each accepted answer)
+    that is not a whole number at some sizes its symbols may take."""
+    answers: Sequence[tuple[str, object]] = [
+        (item.answer_text, item.reference),
+        *item.accepted,
+    ]
+    problems = []
+    for number, (text, reading) in enumerate(answers, start=1):
+        if reading is None:
+            continue
+        expr = reading.expr
+        sizes = fractional_at(expr, context)
+        if sizes is None:
+            continue
+        what = "answer" if number == 1 else f"accepted answer {number}"
+        at = ", ".join(f"{name}={value}" for name, value in sizes)
+        where = f" at {at}" if at else ""
+        problems.append(
+            Problem(
+                item.line,
+                f"{item.key_path}.answer",
+                f"{item.id}'s {what} {quoted(text)} is not a whole number{where}; "
+                f"{_advice(expr, context)}",
+            )
+        )
+    return problems
+
+
+def _advice(expr: sympy.Expr, context: Context) -> str:
+    """ "declare K odd, or round it" where declaring one symbol's parity makes the answer
+    whole; "round it" otherwise."""
+    related = expr.xreplace(dict(context.substitutions))
+    for symbol in sorted(related.free_symbols, key=lambda s: s.name):
+        if parity(symbol) is not None:
+            continue
+        for wanted in PARITIES:
+            if fractional_at(expr, context, {symbol: wanted}) is None:
+                return f"declare {symbol.name} {wanted}, or round it"
+    return "round it"

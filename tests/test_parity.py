@@ -1,0 +1,379 @@
+# ruff: noqa: E501  (the tables hold whole answers and the messages they get)
+"""Symbols declared odd or even (`assumptions: [positive, odd]`): every value a symbol takes
+is of its parity, so a kernel size K declared odd makes \\lfloor K/2 \\rfloor and (K-1)/2 the
+same answer, and the rubric check names a count that is a fraction at some sizes.
+
+The worked example is tests/data/same-conv-q1.yaml, a "same"-padded convolution."""
+
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.errors import RubricError
+from grader.grade import grade_answer
+from grader.kinds.count.polynomials import identically_zero
+from grader.kinds.expression.equivalence import sample_points
+from grader.kinds.formula.sizes import whole_size_sets
+from grader.rubric import default_size_sets, load_rubric, load_rubric_text
+from grader.rubric_check import check_rubric
+from grader.symbol_values import admits, nearest_size, parity
+
+ROOT = Path(__file__).resolve().parent.parent
+SAME_CONV = ROOT / "tests" / "data" / "same-conv-q1.yaml"
+ODD_TEXT = SAME_CONV.read_text(encoding="utf-8")
+ODD = load_rubric(SAME_CONV)
+# The same question with K only a positive integer, as rubrics could say it before.
+PLAIN_TEXT = ODD_TEXT.replace("assumptions: [positive, odd]", "assumptions: [positive, integer]")
+PLAIN = load_rubric_text(PLAIN_TEXT, "same-conv-plain.yaml")
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def said(result) -> str:
+    return " ".join(result.feedback)
+
+
+def odd_symbol(name: str = "K") -> sympy.Symbol:
+    return sympy.Symbol(name, positive=True, odd=True)
+
+
+# --- Grading: the same answer for odd K, a different one for every K --------------------
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "verdict"),
+    [
+        pytest.param(ODD, "a.padding", r"\lfloor K/2 \rfloor", "correct", id="floor of K/2 is the padding for odd K"),
+        pytest.param(PLAIN, "a.padding", r"\lfloor K/2 \rfloor", "incorrect", id="floor of K/2 is wrong for K of any parity"),
+        pytest.param(ODD, "a.padding", r"\lceil (K-2)/2 \rceil", "correct", id="ceil of (K-2)/2 is the padding for odd K"),
+        pytest.param(ODD, "a.padding", r"\lceil K/2 \rceil", "incorrect", id="ceil of K/2 is one too many for odd K"),
+        pytest.param(ODD, "a.padding", "K/2", "incorrect", id="K/2 is a fraction for odd K"),
+        pytest.param(ODD, "b.length", r"\lfloor (P + 2\lfloor K/2 \rfloor - K)/2 \rfloor + 1", "correct", id="the output size with floor of K/2 is right for odd K"),
+        pytest.param(PLAIN, "b.length", r"\lfloor (P + 2\lfloor K/2 \rfloor - K)/2 \rfloor + 1", "incorrect", id="the output size with floor of K/2 is wrong for K of any parity"),
+        pytest.param(ODD, "b.length", r"\lfloor (P - 1)/2 \rfloor + 1", "correct", id="the output size without K is right"),
+    ],
+)  # fmt: skip
+def test_floor_of_k_over_two_is_the_padding_only_where_k_is_declared_odd(
+    rubric, item, answer, verdict
+):
+    result = grade_answer(rubric, rubric.items[item], answer)
+    assert result.verdict == verdict, result.feedback
+
+
+def test_the_floors_are_compared_on_odd_k_only_and_the_feedback_says_so():
+    result = grade_answer(ODD, ODD.items["a.padding"], r"\lfloor K/2 \rfloor")
+    assert "taking K = 2t + 1 (t = 0, 1, 2, ...)" in said(result)
+    assert "in turn" not in said(result)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer"),
+    [
+        ("a.padding", "K/2"),
+        ("a.padding", r"\lceil K/2 \rceil"),
+        ("a.padding", "K"),
+        ("a.padding", "(K+1)/2"),
+        ("a.padding", "K - 2"),  # right at the example K=3: the sizes shown are others
+        ("a.padding", "(K-1)/2 + (K-3)(K-21)"),  # right at K=3 and K=21, the first sampled
+        ("b.length", r"\lfloor (P + K)/2 \rfloor"),
+        ("b.length", r"\lfloor K/2 \rfloor + P"),
+    ],
+)
+def test_a_counterexample_shown_to_a_student_has_an_odd_kernel(item, answer):
+    result = grade_answer(ODD, ODD.items[item], answer)
+    assert result.verdict == "incorrect"
+    shown = [int(k) for k in re.findall(r"\bK ?= ?(\d+)(?![\dt])", said(result))]
+    assert shown and all(k % 2 == 1 for k in shown), result.feedback
+
+
+def test_a_counterexample_without_an_example_size_still_has_an_odd_kernel():
+    text = ODD_TEXT.replace(
+        "    assumptions: [positive, odd]\n    example: 3\n", "    assumptions: [positive, odd]\n"
+    )
+    rubric = load_rubric_text(text, "no-example.yaml")
+    result = grade_answer(rubric, rubric.items["a.padding"], "K - 2")
+    shown = [int(k) for k in re.findall(r"\bK=(\d+)", said(result))]
+    assert shown and all(k % 2 == 1 for k in shown), result.feedback
+
+
+# --- Loading: the rubric's own sizes --------------------------------------------------------
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(RubricError) as caught:
+        load_rubric_text(text, "parity.yaml")
+    return str(caught.value)
+
+
+CHECK_SIZES = "check_sizes:\n  - {P: 9, K: 3}\n  - {P: 11, K: 4}\n\nparts:"
+
+
+@pytest.mark.parametrize(
+    ("edit", "at", "message"),
+    [
+        pytest.param(
+            lambda t: t.replace("\nparts:", "\n" + CHECK_SIZES, 1),
+            "{P: 11, K: 4}",
+            "check_sizes[1].K: K is declared odd, but check_sizes[1] gives it 4",
+            id="check_sizes with an even K for an odd K is refused at its line",
+        ),
+        pytest.param(
+            lambda t: t.replace("    example: 3", "    example: 4"),
+            "example: 4",
+            "symbols.K.example: K is declared odd, but its example is 4",
+            id="an even example for an odd K is refused at its line",
+        ),
+        pytest.param(
+            lambda t: t.replace("[positive, odd]", "[positive, odd, even]"),
+            "[positive, odd, even]",
+            "symbols.K.assumptions: K cannot be both odd and even",
+            id="odd and even together are refused",
+        ),
+        pytest.param(
+            lambda t: t.replace("[positive, odd]", "[positive, od]"),
+            "[positive, od]",
+            "symbols.K.assumptions: unknown assumption 'od'; use any of even, integer, nonnegative, nonzero, odd, "
+            "positive, real",
+            id="an unknown assumption names odd and even among those allowed",
+        ),
+    ],
+)
+def test_a_size_of_the_wrong_parity_is_refused_at_its_line(edit, at, message):
+    text = edit(ODD_TEXT)
+    report = refusal(text)
+    assert f"parity.yaml:{line_of(text, at)}: {message}" in report, report
+
+
+def test_check_sizes_of_the_declared_parity_are_accepted():
+    text = ODD_TEXT.replace("\nparts:", "\n" + CHECK_SIZES.replace("K: 4", "K: 5"), 1)
+    assert load_rubric_text(text, "parity.yaml").size_sets == (
+        (("P", 9), ("K", 3)),
+        (("P", 11), ("K", 5)),
+    )
+
+
+def test_odd_is_an_integer_and_a_size():
+    K = ODD.symbol_table["K"]
+    assert K.is_odd and K.is_integer and K.is_positive
+    assert [dict(sizes)["K"] % 2 for sizes in ODD.size_sets] == [1, 1]
+
+
+def test_the_default_sizes_of_symbols_without_a_parity_are_as_before():
+    names = ["P", "Q", "C", "D", "E", "F", "G", "H", "I"]
+    plain = {name: sympy.Symbol(name, positive=True, integer=True) for name in names}
+    assert default_size_sets(names, plain) == default_size_sets(names)
+
+
+@given(st.lists(st.sampled_from([None, "odd", "even"]), min_size=1, max_size=12))
+def test_default_sizes_are_of_each_symbol_s_parity(parities):
+    symbols = {
+        f"S{k}": sympy.Symbol(f"S{k}", positive=True, **({p: True} if p else {"integer": True}))
+        for k, p in enumerate(parities)
+    }
+    for sizes in default_size_sets(list(symbols), symbols):
+        for name, value in sizes:
+            assert value >= 2 and admits(symbols[name], value)
+
+
+@given(st.integers(min_value=1, max_value=60), st.sampled_from(["odd", "even"]))
+def test_the_nearest_size_is_of_the_parity_and_near(value, wanted):
+    symbol = sympy.Symbol("K", positive=True, **{wanted: True})
+    moved = nearest_size(symbol, value)
+    assert parity(symbol) == wanted and admits(symbol, moved)
+    assert moved == value if admits(symbol, value) else abs(moved - value) <= 1 or value == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "admitted"),
+    [(3, True), (4, False), (Fraction(3), True), (Fraction(3, 2), False), (-3, False), (0, False)],
+)
+def test_an_odd_positive_symbol_admits_odd_positive_whole_numbers(value, admitted):
+    assert admits(odd_symbol(), value) is admitted
+
+
+# --- Comparisons: the points an expression is compared at, the classes of a count --------
+
+
+@pytest.mark.parametrize("wanted", ["odd", "even"])
+def test_an_expression_is_compared_at_values_of_the_symbol_s_parity(wanted):
+    K = sympy.Symbol("K", positive=True, **{wanted: True})
+    x = sympy.Symbol("x", real=True)
+    points = sample_points([K, x])
+    assert points and all(p[K] % 2 == (1 if wanted == "odd" else 0) for p, _ in points)
+    assert len({p[K] for p, _ in points}) >= 2
+
+
+@pytest.mark.parametrize(
+    ("difference", "zero"),
+    [
+        pytest.param(lambda K: sympy.floor(K / 2) - (K - 1) / 2, True, id="floor of K/2 is (K-1)/2 for odd K"),
+        pytest.param(lambda K: sympy.ceiling(K / 2) - (K + 1) / 2, True, id="ceil of K/2 is (K+1)/2 for odd K"),
+        pytest.param(lambda K: sympy.floor(K / 4) - (K - 1) / 4, False, id="floor of K/4 is not (K-1)/4 for odd K"),
+        pytest.param(lambda K: sympy.floor(K / 2) - K / 2, False, id="floor of K/2 is not K/2 for odd K"),
+    ],
+)  # fmt: skip
+def test_a_count_with_floors_is_compared_on_odd_sizes_only(difference, zero):
+    K = odd_symbol()
+    assert identically_zero(difference(K), (K,))[0] is zero
+    plain = sympy.Symbol("K", positive=True, integer=True)
+    assert identically_zero(difference(plain), (plain,))[0] is False
+
+
+def test_the_class_of_an_even_size_is_not_taken_for_an_even_size_again():
+    """E = 2t: t takes every value, so sympy must not simplify ⌊t/2⌋ as it does ⌊E/2⌋ = E/2
+    for an even E (⌊E/4⌋ is not E/4 at E = 2)."""
+    E = sympy.Symbol("E", positive=True, even=True)
+    assert identically_zero(sympy.floor(E / 4) - E / 4, (E,))[0] is False
+    assert identically_zero(sympy.floor(E / 4) - sympy.floor(sympy.floor(E / 2) / 2), (E,))[0]
+
+
+# --- Formulas: the sizes they are checked at ------------------------------------------------
+
+CONV1D_TEXT = (ROOT / "rubrics" / "conv1d-q1.yaml").read_text(encoding="utf-8")
+FLOOR_BOUNDS = r"\sum_{u=-\lfloor K/2 \rfloor}^{\lfloor K/2 \rfloor}"
+HALF_BOUNDS = r"\sum_{u=-(K-1)/2}^{(K-1)/2}"
+
+
+def conv1d(assumptions: str):
+    """rubrics/conv1d-q1.yaml with its default sizes (no check_sizes), K's `assumptions`,
+    and its kernel's bounds written with floors, which are whole at every K."""
+    text = re.sub(
+        r"(    meaning: the size of the kernel.*\n)(    assumptions: .*\n)?",
+        lambda m: f"{m.group(1)}    assumptions: {assumptions}\n",
+        CONV1D_TEXT,
+    ).replace(f"answer: 'y_{{t,k}} = {HALF_BOUNDS}", f"answer: 'y_{{t,k}} = {FLOOR_BOUNDS}", 1)
+    text = text[: text.index("check_sizes:")] + text[text.index("parts:") :]
+    return load_rubric_text(text, "conv1d.yaml")
+
+
+@pytest.mark.parametrize(
+    ("assumptions", "bounds", "verdict", "diagnosis"),
+    [
+        pytest.param("[positive, odd]", HALF_BOUNDS, "correct", None, id="(K-1)/2 bounds are whole for odd K"),
+        pytest.param("[positive, integer]", HALF_BOUNDS, "needs_review", "fractional_index", id="(K-1)/2 bounds are a fraction at even K"),
+        pytest.param("[positive, odd]", r"\sum_{u=-K/2}^{K/2}", "needs_review", "fractional_index", id="K/2 bounds are a fraction for odd K"),
+    ],
+)  # fmt: skip
+def test_a_formula_s_fractional_bounds_are_judged_at_sizes_of_k_s_parity(
+    assumptions, bounds, verdict, diagnosis
+):
+    rubric = conv1d(assumptions)
+    answer = rf"y_{{t,k}} = {bounds}\sum_{{l=1}}^{{C}} w_{{u,l,k}} x_{{t+u,l}} + b_k"
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.diagnosis) == (verdict, diagnosis), result.feedback
+
+
+def test_sizes_moved_to_whole_arithmetic_keep_a_symbol_s_parity():
+    A, C = odd_symbol("A"), sympy.Symbol("C", positive=True, integer=True)
+    plain = sympy.Symbol("A", positive=True, integer=True)
+    assert whole_size_sets(((("A", 3), ("C", 5)),), frozenset({A * C / 2})) == (
+        (("A", 3), ("C", 4)),
+    )
+    assert whole_size_sets(((("A", 3), ("C", 5)),), frozenset({plain * C / 2})) == (
+        (("A", 2), ("C", 5)),
+    )
+
+
+# --- Relations -------------------------------------------------------------------------------
+
+HEADS = """\
+id: HEADS-1
+title: Heads
+symbols:
+  d: {meaning: the model dimension, example: 8}
+  h: {meaning: the number of heads, example: 2}
+  d_k: {meaning: the dimension of one head, assumptions: [positive, even], example: 4}
+relations:
+  d_k: d/h
+parts:
+  a:
+    marks: 1
+    prompt: How many?
+    items:
+      params:
+        type: count
+        marks: 1
+        answer: 'h d_k'
+"""
+
+
+@pytest.mark.parametrize(
+    ("symbol", "wanted", "examples"),
+    [
+        pytest.param("d_k", "even", (8, 2, 4), id="an even d_k defined by d/h is even"),
+        pytest.param("d_k", "odd", (6, 2, 3), id="an odd d_k defined by d/h is odd"),
+        pytest.param("h", "even", (8, 2, 4), id="an even h that d_k is defined by is even"),
+    ],
+)
+def test_default_sizes_under_a_relation_keep_each_symbol_s_parity(symbol, wanted, examples):
+    d, h, d_k = examples
+    text = (
+        HEADS.replace("assumptions: [positive, even], ", "")
+        .replace("example: 8}", f"example: {d}}}")
+        .replace("example: 4}", f"example: {d_k}}}")
+        .replace(
+            f"  {symbol}: {{meaning:", f"  {symbol}: {{assumptions: [positive, {wanted}], meaning:"
+        )
+    )
+    rubric = load_rubric_text(text, "heads.yaml")
+    for sizes in rubric.size_sets:
+        values = dict(sizes)
+        assert values["d_k"] * values["h"] == values["d"]
+        assert values[symbol] % 2 == (1 if wanted == "odd" else 0), rubric.size_sets
+
+
+def test_a_counterexample_under_a_relation_keeps_the_related_symbol_s_parity():
+    rubric = load_rubric_text(
+        HEADS.replace(", example: 8}", "}").replace(", example: 4}", "}"), "h.yaml"
+    )
+    result = grade_answer(rubric, rubric.items["a.params"], "2 d_k")
+    shown = [int(v) for v in re.findall(r"\bd_k=(\d+)", said(result))]
+    assert shown and all(v % 2 == 0 for v in shown), result.feedback
+
+
+# --- rubric check: a count that is a fraction at some sizes ---------------------------------
+
+
+def messages(rubric) -> list[str]:
+    return [f"{p.line}: {p.key}: {p.message}" for p in check_rubric(rubric)]
+
+
+def test_the_rubric_check_names_a_count_that_is_a_fraction_at_some_sizes():
+    line = line_of(PLAIN_TEXT, "padding:") + 1  # the item's line, where its keys start
+    assert (
+        f"{line}: parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole "
+        "number at K=2; declare K odd, or round it"
+    ) in messages(PLAIN)
+
+
+def test_the_same_count_with_k_declared_odd_passes_the_check():
+    assert messages(ODD) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param("C/G + 9PC/(2G)", None, id="a division by a size is left alone: no assumption says G divides C"),
+        pytest.param("PK/4", "'PK/4' is not a whole number at P=1, K=1; round it", id="a quarter is named, and no parity mends it"),
+        pytest.param("K/2", "'K/2' is not a whole number at K=1; declare K even, or round it", id="half a size wants it even"),
+        pytest.param(r"\lfloor K/2 \rfloor + C", None, id="a floor is whole"),
+        pytest.param("K(K+1)/2", None, id="a triangular number is whole"),
+    ],
+)  # fmt: skip
+def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
+    text = (
+        PLAIN_TEXT.replace("answer: '(K-1)/2'", f"answer: '{answer}'")
+        .replace("  K:\n", "  C: {meaning: the channels}\n  G: {meaning: the groups}\n  K:\n")
+        .replace("  - {item: a.padding, answer: '(K-1)/2', verdict: correct, marks: 2}\n", "")
+    )
+    found = [m for m in messages(load_rubric_text(text, "whole.yaml")) if "whole number" in m]
+    assert found == ([] if message is None else [found[0]])
+    if message is not None:
+        assert message in found[0]

@@ -86,6 +86,9 @@ SIGMA = "        functions: {sigma: sigmoid}\n        constants: [e]\n"
         ("x^log(y)", "x^(log(y))"),
         (r"\log_2 x + \log_{10}(y)", "log_2(x) + log_10(y)"),
         ("sech^2 x - coth(y)", "sech(x)² - coth(y)"),
+        (r"\text{sech}^2(x) + \coth y", "sech(x)² + coth(y)"),
+        (r"\operatorname{csch}^2 x - \textrm{sech}(y)^2", "csch(x)² - sech(y)²"),
+        (r"\mathrm{sech}(x) \text{csch} y", "sech(x)·csch(y)"),
     ],
 )
 def test_an_answer_is_read_with_every_operator_explicit(answer, reading):

@@ -526,6 +526,11 @@ def test_a_power_of_a_matrix_is_still_a_misfit():
     assert "a power is taken of a number here" in result.feedback[0]
 
 
+def test_the_counterexample_of_the_bundled_backward_pass_leaves_out_part_e_s_scalar():
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], "X^T G W^T W")
+    assert result.feedback[0].startswith("With N=5, C=4, D=3 and random entries, ")
+
+
 @pytest.mark.parametrize(
     ("rubric", "item_id", "answer", "verdict", "marks", "diagnosis", "feedback"), GRADES
 )

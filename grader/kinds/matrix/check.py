@@ -70,9 +70,10 @@ def fingerprint(value: Evaluated) -> str | None:
 
 
 def target_name(spec: MatrixSpec) -> str:
-    """What the item asks for, in words: ∂L/∂W, A, or "the answer"."""
+    """What the item asks for, in words: ∂L/∂W (with the question's loss), A, or "the
+    answer"."""
     if spec.gradient:
-        return f"∂L/∂{spec.gradient}"
+        return f"∂{spec.loss}/∂{spec.gradient}"
     return spec.results[0] if spec.results else "the answer"
 
 
@@ -91,7 +92,8 @@ def left_problem(left: Left | None, spec: MatrixSpec) -> str | None:
         for result in spec.results
     ):
         return None  # `dL/dh = ...` for `result: ['dL/dh']`, however either is written
-    return f"Your left side names {left.describe()}, but this item asks for {target_name(spec)}."
+    named = left.describe(spec.loss)
+    return f"Your left side names {named}, but this item asks for {target_name(spec)}."
 
 
 # --- Rewritings ------------------------------------------------------------------------------

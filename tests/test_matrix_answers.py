@@ -541,6 +541,7 @@ GIVEN = "read ∂L/∂Y as G, the gradient the question gives"
             id="a LaTeX fraction of partials",
         ),
         pytest.param("a.dW", "Xᵀ ∂L/∂Y", "correct", "Xᵀ·G", id="Unicode partials"),
+        pytest.param("a.dW", r"X^T \delta L/\delta Y", "correct", "Xᵀ·G", id="deltas"),
         pytest.param(
             "a.dW",
             r"dL/dW = X^T \nabla_Y L",

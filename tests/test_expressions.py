@@ -505,6 +505,10 @@ def test_a_declared_functions_definition_reads_by_its_own_name_too():
 
 SIGMA_PRODUCT = r"\sigma(x)(1-\sigma(x))"
 READ_ALONE = ("read σ as σ(x)",)
+OTHER_READING = (
+    "the bracket after a function written alone read as a factor; read as its argument, "
+    "σ(1 - σ(x)), it would be incorrect (0 of 2 marks)"
+)
 
 
 @pytest.mark.parametrize(
@@ -534,9 +538,10 @@ READ_ALONE = ("read σ as σ(x)",)
                 "argument, σ(1 - σ(x))², the answer earns the same marks",
             ),
         ),
-        # the readings' marks differ: a person decides, told both
-        ("σ(1-σ)", "needs_review", "σ(x)·(1 - σ(x))", READ_ALONE),
-        (r"\sigma (1-\sigma)", "needs_review", "σ(x)·(1 - σ(x))", READ_ALONE),
+        # the readings' marks differ: the marker's reading, the bracket a factor, stands (it
+        # earns more), with a note saying what the other would earn
+        ("σ(1-σ)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
+        (r"\sigma (1-\sigma)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
         (
             r"\frac{d\sigma}{dx} = \sigma - \sigma^2",
             "correct",
@@ -558,12 +563,14 @@ def test_a_declared_function_written_alone_is_of_the_items_one_variable(
     )
 
 
-def test_marks_that_depend_on_how_a_bracket_after_a_lone_function_reads_go_to_a_person():
-    result = grade(SIGMA_PRODUCT, r"\sigma(1-\sigma)", SIGMA)
+def test_marks_that_only_the_other_reading_of_a_bracket_after_a_lone_function_earns_go_to_a_person():
+    # σ applied to 1 - σ(x) is the reference: the marker's reading (a factor) earns nothing,
+    # the other all; the student meant one of them, and a person decides which.
+    result = grade(r"\sigma(1 - \sigma(x))", r"\sigma(1-\sigma)", SIGMA)
     assert (result.verdict, result.marks) == ("needs_review", 0.0)
     assert result.feedback == (
-        "Your answer can be read as σ(x)·(1 - σ(x)), which is correct (2 of 2 marks), or as "
-        "σ(1 - σ(x)), which is incorrect (0 of 2 marks); an instructor will decide which you "
+        "Your answer can be read as σ(x)·(1 - σ(x)), which is incorrect (0 of 2 marks), or as "
+        "σ(1 - σ(x)), which is correct (2 of 2 marks); an instructor will decide which you "
         "meant.",
     )
 

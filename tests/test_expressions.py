@@ -86,6 +86,9 @@ SIGMA = "        functions: {sigma: sigmoid}\n        constants: [e]\n"
         ("x^log(y)", "x^(log(y))"),
         (r"\log_2 x + \log_{10}(y)", "log_2(x) + log_10(y)"),
         ("sech^2 x - coth(y)", "sech(x)² - coth(y)"),
+        (r"\text{sech}^2(x) + \coth y", "sech(x)² + coth(y)"),
+        (r"\operatorname{csch}^2 x - \textrm{sech}(y)^2", "csch(x)² - sech(y)²"),
+        (r"\mathrm{sech}(x) \text{csch} y", "sech(x)·csch(y)"),
     ],
 )
 def test_an_answer_is_read_with_every_operator_explicit(answer, reading):
@@ -498,6 +501,100 @@ def test_a_declared_functions_definition_reads_by_its_own_name_too():
     assert (result.verdict, result.interpretation) == ("correct", "sigmoid(x)·(1 - sigmoid(x))")
     assert grade(r"\sigma(x)", r"\sigma(x) + sigmoid(x) - \sigma(x)", SIGMA).verdict == "correct"
     assert grade("x", "sigmoid(x)").verdict == "invalid"  # declared nowhere: not a name here
+
+
+SIGMA_PRODUCT = r"\sigma(x)(1-\sigma(x))"
+READ_ALONE = ("read σ as σ(x)",)
+OTHER_READING = (
+    "the bracket after a function written alone read as a factor; read as its argument, "
+    "σ(1 - σ(x)), it would be incorrect (0 of 2 marks)"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "reading", "notes"),
+    [
+        (r"\sigma - \sigma^2", "correct", "σ(x) - σ(x)²", READ_ALONE),
+        ("σ - σ²", "correct", "σ(x) - σ(x)²", READ_ALONE),
+        (r"\sigma \cdot (1 - \sigma)", "correct", "σ(x)·(1 - σ(x))", READ_ALONE),
+        (r"-\sigma^2 + \sigma", "correct", "-σ(x)² + σ(x)", READ_ALONE),
+        # σ(x) is σ applied to x, never σ(x)·x: no other reading
+        ("σ(x)(1 − σ)", "correct", "σ(x)·(1 - σ(x))", READ_ALONE),
+        (
+            "sigmoid - sigmoid^2",
+            "correct",
+            "sigmoid(x) - sigmoid(x)²",
+            ("read sigmoid as sigmoid(x)",),
+        ),
+        # a bracket after σ written alone elsewhere: read as a factor; here the other reading,
+        # the bracket as σ's argument, earns the same marks, which stand
+        (
+            r"\sigma^2(1-\sigma)",
+            "incorrect",
+            "σ(x)²·(1 - σ(x))",
+            (
+                *READ_ALONE,
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(x))², the answer earns the same marks",
+            ),
+        ),
+        # the readings' marks differ: the marker's reading, the bracket a factor, stands (it
+        # earns more), with a note saying what the other would earn
+        ("σ(1-σ)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
+        (r"\sigma (1-\sigma)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
+        (
+            r"\frac{d\sigma}{dx} = \sigma - \sigma^2",
+            "correct",
+            "σ(x) - σ(x)²",
+            ('set aside "\\frac{d\\sigma}{dx} =" before the answer', *READ_ALONE),
+        ),
+        # no function written alone: σ takes the bracket, as before
+        ("σ(1-x)", "incorrect", "σ(1 - x)", ()),
+    ],
+)
+def test_a_declared_function_written_alone_is_of_the_items_one_variable(
+    answer, verdict, reading, notes
+):
+    result = grade(SIGMA_PRODUCT, answer, SIGMA)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        notes,
+    )
+
+
+def test_marks_that_only_the_other_reading_of_a_bracket_after_a_lone_function_earns_go_to_a_person():
+    # σ applied to 1 - σ(x) is the reference: the marker's reading (a factor) earns nothing,
+    # the other all; the student meant one of them, and a person decides which.
+    result = grade(r"\sigma(1 - \sigma(x))", r"\sigma(1-\sigma)", SIGMA)
+    assert (result.verdict, result.marks) == ("needs_review", 0.0)
+    assert result.feedback == (
+        "Your answer can be read as σ(x)·(1 - σ(x)), which is incorrect (0 of 2 marks), or as "
+        "σ(1 - σ(x)), which is correct (2 of 2 marks); an instructor will decide which you "
+        "meant.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [
+        (r"\sigma(x) + y", r"\sigma + y"),  # two variables: σ of which?
+        (r"\sigma(x y)", r"\sigma"),
+    ],
+)
+def test_a_declared_function_alone_needs_its_argument_where_the_item_has_two_variables(
+    reference, answer
+):
+    result = grade(reference, answer, SIGMA)
+    assert result.verdict == "invalid"
+    assert result.feedback[0].startswith(
+        "We could not read your answer: sigma needs an argument, e.g. sigma(x)"
+    )
+
+
+def test_a_function_every_item_knows_still_needs_its_argument_with_one_variable():
+    result = grade(SIGMA_PRODUCT, r"\sigma(x) \tanh", SIGMA)
+    assert result.feedback[0].startswith("We could not read your answer: tanh needs an argument")
 
 
 # --- Forms ---------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ _KEY_VALUES = {
     "form": "expanded",
     "matrices": "{X: [C, D], W: [D, C]}",
     "gradient": "X",
+    "gradients": "{W: dL/dY}",
     "result": "A",
 }
 

@@ -526,6 +526,206 @@ def test_a_power_of_a_matrix_is_still_a_misfit():
     assert "a power is taken of a number here" in result.feedback[0]
 
 
+GIVEN = "read ∂L/∂Y as G, the gradient the question gives"
+
+
+@pytest.mark.parametrize(
+    ("item_id", "answer", "verdict", "reading"),
+    [
+        pytest.param("a.dW", "X^T (dL/dY)", "correct", "Xᵀ·G", id="dL/dY in brackets"),
+        pytest.param(
+            "a.dW",
+            r"X^\top \frac{\partial L}{\partial Y}",
+            "correct",
+            "Xᵀ·G",
+            id="a LaTeX fraction of partials",
+        ),
+        pytest.param("a.dW", "Xᵀ ∂L/∂Y", "correct", "Xᵀ·G", id="Unicode partials"),
+        pytest.param("a.dW", r"X^T \delta L/\delta Y", "correct", "Xᵀ·G", id="deltas"),
+        pytest.param(
+            "a.dW",
+            r"dL/dW = X^T \nabla_Y L",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            id="nabla, after a left side",
+        ),
+        pytest.param("a.dW", "(dL/dY)^T X", "partial", "Gᵀ·X", id="transposed"),
+        pytest.param(
+            "a.dW", "W^T dL/dY", "incorrect", "Wᵀ·G", id="read, and its shapes do not fit"
+        ),
+        pytest.param("b.dX", "dL/dY W^T", "correct", "G·Wᵀ", id="first among the factors"),
+        pytest.param(
+            "c.db",
+            r"1^T \frac{\partial L}{\partial Y}",
+            "correct",
+            "𝟏ᵀ·G",
+            id="after a ones vector",
+        ),
+    ],
+)
+def test_a_gradient_the_question_gives_is_read_as_its_matrix(item_id, answer, verdict, reading):
+    result = grade_answer(BACKWARD, BACKWARD.items[item_id], answer)
+    assert (result.verdict, result.interpretation) == (verdict, reading), result.feedback
+    assert GIVEN in result.reading_notes
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param(
+            "X^T dL/dZ",
+            "∂L/∂Z is not one of the question's matrices: they are G, W, X, b (G is ∂L/∂Y) "
+            "(at column 5).",
+            id="a gradient the question does not give",
+        ),
+        pytest.param(
+            "X^T dL/dW",
+            "∂L/∂W is not one of the question's matrices: they are G, W, X, b (G is ∂L/∂Y) "
+            "(at column 5).",
+            id="the gradient asked for",
+        ),
+        pytest.param(
+            r"X^T \frac{\partial E}{\partial Y}",
+            "∂E/∂Y is not one of the question's matrices: they are G, W, X, b (G is ∂L/∂Y) "
+            "(at column 5).",
+            id="the gradient of another function",
+        ),
+    ],
+)
+def test_a_gradient_the_question_does_not_give_is_unreadable_saying_which_it_gives(answer, message):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.feedback[0]) == (
+        "invalid",
+        "We could not read your answer: " + message,
+    )
+
+
+SIZE_D = load_rubric_text(
+    """id: SIZE-D
+symbols:
+  N: {meaning: examples}
+  d: {meaning: features}
+parts:
+  a:
+    marks: 1
+    prompt: Y = XW and G = dL/dY is given. Give dL/dW.
+    items:
+      dW:
+        type: matrix
+        marks: 1
+        matrices: {X: [N, d], W: [d, d], G: [N, d], L: [N, d], Y: [N, d]}
+        gradients: {G: dL/dY}
+        gradient: W
+        answer: 'X^T G'
+""",
+    "size-d.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "feedback"),
+    [
+        pytest.param(
+            "X^T dL/dY",
+            "invalid",
+            "We could not read your answer: 'dL/dY' is ambiguous here, where d is one of the "
+            "question's names: write ∂L/∂Y or G (at column 5).",
+            id="dL/dY could be d·L/(d·Y)",
+        ),
+        pytest.param(
+            r"X^T \frac{\partial L}{\partial Y}",
+            "correct",
+            "Correct: your matrix equals ∂L/∂W.",
+            id="partials are a gradient",
+        ),
+    ],
+)
+def test_dl_dy_where_d_is_a_size_is_ambiguous(answer, verdict, feedback):
+    result = grade_answer(SIZE_D, SIZE_D.items["a.dW"], answer)
+    assert (result.verdict, result.feedback[0]) == (verdict, feedback)
+
+
+LOSS_E = load_rubric_text(
+    """id: LOSS-E
+symbols:
+  N: {meaning: examples}
+  C: {meaning: inputs}
+  D: {meaning: outputs}
+  y: {meaning: a scalar of another part, assumptions: [real]}
+parts:
+  a:
+    marks: 2
+    prompt: Y = XW, and the error E has the gradient G = dE/dY. Give dE/dW.
+    items:
+      dW:
+        type: matrix
+        marks: 2
+        matrices: {X: [N, C], W: [C, D], G: [N, D]}
+        gradients: {G: dE/dY}
+        gradient: W
+        answer: 'X^T G'
+""",
+    "loss-e.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "interpretation", "feedback"),
+    [
+        pytest.param(
+            "X^T G", "correct", "Xᵀ·G", ("Correct: your matrix equals ∂E/∂W.",), id="correct"
+        ),
+        pytest.param(
+            "dW = X^T dE/dY",
+            "correct",
+            "∂E/∂W = Xᵀ·G",
+            ("Correct: your matrix equals ∂E/∂W.",),
+            id="a left side without its function is the question's",
+        ),
+        pytest.param(
+            "dL/dX = X^T G",
+            "needs_review",
+            "∂L/∂X = Xᵀ·G",
+            (
+                "Your matrix equals ∂E/∂W, but your left side names ∂L/∂X; an instructor will "
+                "review it.",
+            ),
+            id="a left side with its own function says it",
+        ),
+        pytest.param(
+            "X^T G W^T W",
+            "incorrect",
+            "Xᵀ·G·Wᵀ·W",
+            (
+                "With N=5, C=4, D=3 and random entries, your answer differs from ∂E/∂W: its "
+                "entry (1,2) is -18.7, where the answer's is -3.59.",
+            ),
+            id="the counterexample names the sizes the answer has, not the scalar y",
+        ),
+    ],
+)
+def test_feedback_names_the_questions_function_and_the_sizes_that_matter(
+    answer, verdict, interpretation, feedback
+):
+    result = grade_answer(LOSS_E, LOSS_E.items["a.dW"], answer)
+    assert (result.verdict, result.interpretation, result.feedback) == (
+        verdict,
+        interpretation,
+        feedback,
+    )
+
+
+def test_a_gradient_left_side_shows_the_questions_function_in_mathml():
+    result = grade_answer(LOSS_E, LOSS_E.items["a.dW"], "dW = X^T G")
+    assert "<mfrac><mrow><mo>∂</mo><mi>E</mi></mrow>" in result.reading_mathml
+    assert 'alttext="∂E/∂W = Xᵀ·G"' in result.reading_mathml
+
+
+def test_the_counterexample_of_the_bundled_backward_pass_leaves_out_part_e_s_scalar():
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], "X^T G W^T W")
+    assert result.feedback[0].startswith("With N=5, C=4, D=3 and random entries, ")
+
+
 @pytest.mark.parametrize(
     ("rubric", "item_id", "answer", "verdict", "marks", "diagnosis", "feedback"), GRADES
 )

@@ -66,6 +66,35 @@ SHAPES = "        matrices: {X: [N, C], W: [C, D], G: [N, D], b: [D], s: []}\n"
             id="result names a gradient, or has a subscript of several characters",
         ),
         pytest.param(
+            SHAPES + "        gradients: {G: dL/dY}\n        gradient: dL/dW\n"
+            "        answer: 'X^T G'\n",
+            [],
+            id="a given gradient, and the gradient asked for written as one",
+        ),
+        pytest.param(
+            SHAPES
+            + "        gradients: {H: dL/dY}\n        gradient: W\n        answer: 'X^T G'\n",
+            ["15: parts.a.items.it.gradients.H: 'H' is not one of the item's matrices"],
+            id="a given gradient that is no matrix of the item",
+        ),
+        pytest.param(
+            SHAPES + "        gradients: {G: Y}\n        gradient: W\n        answer: 'X^T G'\n",
+            [
+                "15: parts.a.items.it.gradients.G: a gradient is written with its function and "
+                "variable, e.g. dL/dY"
+            ],
+            id="a given gradient written as a name",
+        ),
+        pytest.param(
+            SHAPES + "        gradients: {G: dL/dY}\n        gradient: dE/dW\n"
+            "        answer: 'X^T G'\n",
+            [
+                "15: parts.a.items.it.gradients.G: the gradients name two functions, E and L: "
+                "name the loss alike"
+            ],
+            id="gradients of two losses",
+        ),
+        pytest.param(
             SHAPES + "        result: [A, 'X + G']\n        answer: 'X^T G'\n",
             [
                 "15: parts.a.items.it.result: no left side can name the answer 'X + G': a "

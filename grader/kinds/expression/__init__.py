@@ -10,14 +10,14 @@ from typing import Any
 
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
-from grader.kinds.expression.check import DIAGNOSES, Answer, check_expression, same
+from grader.kinds.expression.check import DIAGNOSES, Answer, same
 from grader.kinds.expression.parse import ParsedExpression, parse_answer
 from grader.kinds.expression.rubric import (
     ExpressionSpec,
     read_expression,
     read_expression_spec,
 )
-from grader.kinds.expression.score import score_expression
+from grader.kinds.expression.score import score_readings
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.yaml_source import Fields
 
@@ -75,14 +75,14 @@ class ExpressionKind:
         return read_expression(text, line, path, context, spec, problems)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        parsed = parse_answer(text, item.spec.vocabulary(context))
-        return score_expression(item, parsed, check_expression(item, parsed))
+        parsed = parse_answer(text, item.spec.answer_vocabulary(context, item.reference))
+        return score_readings(item, parsed)
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """An expression is what reads as one over the item's names, as a marker reads it:
         `s = \\frac{1}{\\sqrt{d_k}}` answers with what follows its `=`."""
         try:
-            parse_answer(text, item.spec.vocabulary(context))
+            parse_answer(text, item.spec.answer_vocabulary(context, item.reference))
         except AnswerError:
             return False
         return True

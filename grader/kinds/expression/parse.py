@@ -48,6 +48,9 @@ class Vocabulary:
     symbols: Mapping[str, sympy.Symbol]
     constants: tuple[str, ...] = ()  # of CONSTANTS
     functions: Mapping[str, str] = field(default_factory=dict)  # name -> a DEFINITIONS key
+    # The item's one variable, when it has one: a declared function written without its
+    # argument is a function of it (σ is σ(x)). None: such a name needs its argument.
+    argument: str | None = None
 
     def meaning(self, name: str) -> str | None:
         if name in self.symbols:
@@ -140,6 +143,10 @@ class ParsedExpression:
     sides: tuple[sympy.Expr, ...]
     trees: tuple[Node, ...]
     notes: tuple[str, ...] = ()
+    # The other reading of an answer that writes a declared function alone (σ for σ(x)) and
+    # also before a bracket, `σ(1 - σ)`: this one reads the bracket as a factor,
+    # σ(x)·(1 - σ(x)); the alternative as the function's argument, σ(1 - σ(x)).
+    alternative: ParsedExpression | None = None
 
     @property
     def interpretation(self) -> str:
@@ -213,10 +220,15 @@ class _TreeReader:
     """Turns lark's tree into our AST: runs of letters split over the question's names, and
     each function applied to what follows it."""
 
-    def __init__(self, text: str, vocabulary: Vocabulary):
+    def __init__(self, text: str, vocabulary: Vocabulary, bracket_as_factor: bool = False):
         self.text = text
         self.vocabulary = vocabulary
         self.nodes = 0
+        # How a bracket after a declared function reads when the function may be written
+        # alone: as a factor (σ(1 - σ) is σ(x)·(1 - σ(x))) or as its argument.
+        self.bracket_as_factor = bracket_as_factor
+        self.written_alone: dict[str, None] = {}  # the functions read as of the variable
+        self.brackets_either_way = 0  # brackets that read as a factor or as an argument
 
     def node(self, tree: Tree) -> Node:
         self.nodes += 1
@@ -242,6 +254,9 @@ class _TreeReader:
             return Product(node.start, node.end, tuple(("", f) for f in applied))
         function = _function_of(node)[0]
         if function is not None:
+            alone = self._function_alone(node)
+            if alone is not None:
+                return alone
             raise AnswerError(
                 self.text,
                 function.start,
@@ -258,6 +273,36 @@ class _TreeReader:
                 node.end - node.start,
             )
         return node
+
+    def _function_alone(self, node: Node) -> Node | None:
+        """A declared function written without its argument (`σ`, `σ^2`, `-σ`) as a function
+        of the item's one variable, σ(x); None where the item has no one variable."""
+        function, exponent, negated = _function_of(node, with_sign=True)
+        argument = self.vocabulary.argument
+        if argument is None or function.name not in self.vocabulary.functions:
+            return None
+        self.written_alone[function.name] = None
+        variable = Name(function.start, function.end, argument)
+        alone: Node = Call(function.start, function.end, function.name, (variable,))
+        if exponent is not None:
+            alone = Power(function.start, exponent.end, alone, exponent)
+        if negated:
+            alone = Negate(node.start, alone.end, alone)
+        return alone
+
+    def _bracket_is_factor(self, function: Function, bracket: Node) -> bool:
+        """Whether the bracket after a function is a factor: only after a declared function
+        that may be written alone, and only in the reading that says so. `σ(x)` is always
+        σ applied to x."""
+        if (
+            self.vocabulary.argument is None
+            or function.name not in self.vocabulary.functions
+            or isinstance(bracket, Arguments)
+            or (isinstance(bracket, Name) and bracket.name == self.vocabulary.argument)
+        ):
+            return False
+        self.brackets_either_way += 1
+        return self.bracket_as_factor
 
     def chain(self, tree: Tree) -> list[Node]:
         return [self.operand(child) for child in tree.children if isinstance(child, Tree)]
@@ -491,7 +536,9 @@ class _TreeReader:
                 continue
             rest = factors[index + 1 :]
             if not rest:
-                self._value(node)  # raises: the function has no argument
+                result.append(self._value(node))  # σ alone is σ(x), or an error
+                index += 1
+                continue
             following = rest[0]
             raised_by = None
             if (
@@ -502,6 +549,10 @@ class _TreeReader:
                 # `cos(x)^2` is cos(x)², as written maths has it
                 following, raised_by = following.base, following.exponent
             if isinstance(following, Arguments) or self.text[following.start] in "({[":
+                if self._bracket_is_factor(function, following):
+                    result.append(self._value(node))  # σ(1 - σ) as σ(x)·(1 - σ(x))
+                    index += 1
+                    continue
                 arguments = following.items if isinstance(following, Arguments) else (following,)
                 taken = 1
             else:
@@ -509,7 +560,9 @@ class _TreeReader:
                     (k for k, f in enumerate(rest) if _function_of(f)[0] is not None), len(rest)
                 )
                 if taken == 0:
-                    self._value(node)
+                    result.append(self._value(node))  # `σ σ`: σ alone, or an error
+                    index += 1
+                    continue
                 bare = [self._value(f) for f in rest[:taken]]
                 arguments = (
                     bare[0]
@@ -823,7 +876,19 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
         tree = _parser().parse(normalised)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
-    reader = _TreeReader(text, vocabulary)
+    as_argument, reader = _reading(text, tree, vocabulary, bracket_as_factor=False)
+    if not (reader.written_alone and reader.brackets_either_way):
+        return as_argument
+    # σ is written alone, and a bracket follows a σ: a marker reads that bracket as a factor
+    # (σ(1 - σ) as σ(x)·(1 - σ(x))), but the other reading is kept for the check to compare.
+    as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
+    return replace(as_factor, alternative=as_argument)
+
+
+def _reading(
+    text: str, tree: Tree, vocabulary: Vocabulary, bracket_as_factor: bool
+) -> tuple[ParsedExpression, _TreeReader]:
+    reader = _TreeReader(text, vocabulary, bracket_as_factor)
     builder = _SympyBuilder(text, vocabulary)
     trees = tuple(reader.chain(tree))
     sides = []
@@ -832,7 +897,12 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise AnswerError(text, node.start, "this has no value (division by zero)")
         sides.append(expr)
-    return ParsedExpression(text, tuple(sides), trees)
+    variable = shown_name(vocabulary.argument or "")
+    notes = tuple(
+        f"read {shown_name(name)} as {shown_name(name)}({variable})"
+        for name in reader.written_alone
+    )
+    return ParsedExpression(text, tuple(sides), trees, notes), reader
 
 
 def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:
@@ -852,4 +922,8 @@ def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     if len(tail.sides) != 1:
         raise strict
     left = text[: cut - 1].strip()
-    return replace(tail, text=text, notes=(f'set aside "{left} =" before the answer',))
+    set_aside = f'set aside "{left} =" before the answer'
+    alternative = tail.alternative
+    if alternative is not None:
+        alternative = replace(alternative, text=text, notes=(set_aside, *alternative.notes))
+    return replace(tail, text=text, notes=(set_aside, *tail.notes), alternative=alternative)

@@ -113,6 +113,9 @@ _LATEX_COMMANDS: dict[str, str | None] = {
     **_GREEK_COMMANDS,
     "operatorname": "",
     "mathrm": "",
+    # `\text{sech}`: sech and csch are no LaTeX commands, so set upright as text
+    "text": "",
+    "textrm": "",
     "mathit": "",
     "boxed": "",
     "displaystyle": "",

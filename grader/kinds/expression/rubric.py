@@ -7,7 +7,7 @@ so a rubric that would mis-read its own answer is refused when it is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.errors import Problem
 from grader.kinds.base import read_with_caret
@@ -42,6 +42,18 @@ class ExpressionSpec:
             if definition not in context.symbol_table and definition not in self.constants:
                 functions.setdefault(definition, definition)
         return Vocabulary(context.symbol_table, self.constants, functions)
+
+    def answer_vocabulary(self, context: Context, reference: ParsedExpression) -> Vocabulary:
+        """A student's answer's names: the rubric's, and where the item declares a function
+        and its reference has one variable, that variable as what a declared function written
+        alone is a function of (σ is σ(x)). With two or more, σ needs its argument."""
+        vocabulary = self.vocabulary(context)
+        variables = set().union(*(side.free_symbols for side in reference.sides))
+        if not self.functions or len(variables) != 1:
+            return vocabulary
+        (variable,) = variables
+        names = [name for name, symbol in context.symbol_table.items() if symbol == variable]
+        return replace(vocabulary, argument=names[0]) if len(names) == 1 else vocabulary
 
 
 def _read_constants(fields: Fields, context: Context) -> tuple[str, ...]:

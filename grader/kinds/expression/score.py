@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from grader.kinds.expression.check import ExpressionCheck
+from grader.kinds.expression.check import ExpressionCheck, check_expression
 from grader.kinds.expression.mathml import to_mathml
 from grader.kinds.expression.parse import ParsedExpression
 from grader.model import Item, ItemResult
@@ -97,6 +97,54 @@ def score_expression(item: Item, answer: ParsedExpression, check: ExpressionChec
         ),
         **{**common, "answer_group": group},
     )
+
+
+_VERDICT_WORDS = {
+    "correct": "correct",
+    "partial": "partly right",
+    "incorrect": "incorrect",
+    "needs_review": "one the check cannot decide",
+}
+
+
+def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
+    """An answer scored as read; one with another reading (`σ(1 - σ)`, the bracket a factor
+    or σ's argument) is scored both ways. Where σ is written alone, a marker reads the bracket
+    after it as a factor, σ(x)·(1 - σ(x)): that reading stands, with a note naming the other,
+    unless the other earns more (or either cannot be decided): then a person decides, told
+    both."""
+    result = score_expression(item, answer, check_expression(item, answer))
+    other = answer.alternative
+    if other is None:
+        return result
+    other_result = score_expression(item, other, check_expression(item, other))
+    decided = "needs_review" not in (result.verdict, other_result.verdict)
+    if decided and result.marks >= other_result.marks:
+        if (result.verdict, result.marks) == (other_result.verdict, other_result.marks):
+            then = "the answer earns the same marks"
+        else:
+            words = _VERDICT_WORDS.get(other_result.verdict, other_result.verdict)
+            then = f"it would be {words} ({other_result.marks:g} of {item.marks:g} marks)"
+        note = (
+            f"the bracket after a function written alone read as a factor; read as its "
+            f"argument, {other.interpretation}, {then}"
+        )
+        return replace(result, reading_notes=(*result.reading_notes, note))
+    reason = (
+        f"Your answer can be read as {_reading(answer, result, item)}, or as "
+        f"{_reading(other, other_result, item)}; an instructor will decide which you meant."
+    )
+    review = score_needs_review(item, answer.text, reason)
+    return _with_reading(review, answer, f"read as {answer.interpretation}")
+
+
+def _reading(parsed: ParsedExpression, scored: ItemResult, item: Item) -> str:
+    """One reading of an answer and what it earns, in words: "σ(x)·(1 - σ(x)), which is
+    correct (3 of 3 marks)"."""
+    words = _VERDICT_WORDS.get(scored.verdict, scored.verdict)
+    if scored.verdict == "needs_review":
+        return f"{parsed.interpretation}, {words}"
+    return f"{parsed.interpretation}, which is {words} ({scored.marks:g} of {item.marks:g} marks)"
 
 
 def _with_reading(result: ItemResult, answer: ParsedExpression, read: str) -> ItemResult:

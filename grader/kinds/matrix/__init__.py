@@ -42,7 +42,7 @@ DESCRIPTIONS = {
 
 class MatrixKind:
     name = "matrix"
-    keys = ("matrices", "gradient", "result")
+    keys = ("matrices", "gradient", "gradients", "result")
     diagnoses = DIAGNOSES.names
     keeps_prose = False
     part_diagnoses = ()

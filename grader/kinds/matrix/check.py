@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from grader.answer_names import names_match
 from grader.kinds.base import DiagnosisNames
-from grader.kinds.matrix.evaluate import Evaluated, Point, as_matrix, close, evaluated, points
+from grader.kinds.matrix.evaluate import Evaluated, as_matrix, close, evaluated, points
 from grader.kinds.matrix.left import GRADIENT, NAME, Left
 from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
 from grader.kinds.matrix.parse import MatrixAnswer, name_of
@@ -70,9 +70,10 @@ def fingerprint(value: Evaluated) -> str | None:
 
 
 def target_name(spec: MatrixSpec) -> str:
-    """What the item asks for, in words: ∂L/∂W, A, or "the answer"."""
+    """What the item asks for, in words: ∂L/∂W (with the question's loss), A, or "the
+    answer"."""
     if spec.gradient:
-        return f"∂L/∂{spec.gradient}"
+        return f"∂{spec.loss}/∂{spec.gradient}"
     return spec.results[0] if spec.results else "the answer"
 
 
@@ -91,7 +92,8 @@ def left_problem(left: Left | None, spec: MatrixSpec) -> str | None:
         for result in spec.results
     ):
         return None  # `dL/dh = ...` for `result: ['dL/dh']`, however either is written
-    return f"Your left side names {left.describe()}, but this item asks for {target_name(spec)}."
+    named = left.describe(spec.loss)
+    return f"Your left side names {named}, but this item asks for {target_name(spec)}."
 
 
 # --- Rewritings ------------------------------------------------------------------------------
@@ -323,9 +325,23 @@ def _reference_rewritings(reference: Node) -> Iterator[Rewriting]:
 # --- The check -------------------------------------------------------------------------------
 
 
+def sizes_of(spec: MatrixSpec, *expressions: Node) -> frozenset[str]:
+    """The sizes the expressions depend on: those of their matrices' shapes, those written
+    as numbers (√d_k) and the lengths of ones vectors (𝟏_N)."""
+    shapes = dict(spec.declared)
+    used: set[str] = set()
+    for expression in expressions:
+        for node in walk(expression):
+            if node.op == "matrix" and node.name in shapes:
+                used.update(s.name for size in shapes[node.name] for s in size.free_symbols)
+            elif node.op in ("size", "ones") and node.name:
+                used.add(node.name)
+    return frozenset(used)
+
+
 @DIAGNOSES.produces("shape", "different")
 def _plain_difference(
-    student: Evaluated, reference: Evaluated, target: str, point: Point
+    student: Evaluated, reference: Evaluated, target: str, sizes: str
 ) -> Diagnosis:
     """No rewriting explains it: a shape that differs, or where the values differ."""
     if student.misfit is not None:
@@ -344,9 +360,9 @@ def _plain_difference(
     row, col = np.unravel_index(int(np.argmax(difference)), difference.shape)
     return DIAGNOSES.make(
         "different",
-        f"With {point.show_sizes()} and random entries, your answer differs from {target}: "
-        f"its entry ({row + 1},{col + 1}) is {mine[row, col]:.3g}, where the answer's is "
-        f"{right[row, col]:.3g}.",
+        f"With {sizes + ' and ' if sizes else ''}random entries, your answer differs from "
+        f"{target}: its entry ({row + 1},{col + 1}) is {mine[row, col]:.3g}, where the "
+        f"answer's is {right[row, col]:.3g}.",
     )
 
 
@@ -424,7 +440,9 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
     first_point = points(spec.declared, context.size_sets, context.symbol_table)[0]
     findings = []
     if student.misfit is not None or found is None:
-        findings.append(_plain_difference(student, reference, target, first_point))
+        used = sizes_of(spec, answer.expression, item.reference.expression)
+        sizes = first_point.show_sizes(used)
+        findings.append(_plain_difference(student, reference, target, sizes))
     if found is not None:
         findings.append(found[0])
     return MatrixCheck(

@@ -48,8 +48,11 @@ class Point:
     def size(self, expr: sympy.Expr) -> int:
         return int(expr.subs(self.substitution))
 
-    def show_sizes(self) -> str:
-        return ", ".join(f"{name}={value}" for name, value in self.sizes.items())
+    def show_sizes(self, only: frozenset[str] | None = None) -> str:
+        """The sizes, `only` those named there when given, in the rubric's order."""
+        return ", ".join(
+            f"{name}={value}" for name, value in self.sizes.items() if only is None or name in only
+        )
 
 
 def points(

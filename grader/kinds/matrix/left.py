@@ -21,13 +21,16 @@ class Left:
     kind: str  # GRADIENT or NAME
     name: str  # the matrix of a gradient (W), or the name as written without spaces
     written: str
+    loss: str | None = None  # the function of a gradient, where written (L in dL/dW, not dW)
 
-    def describe(self) -> str:
-        return f"∂L/∂{self.name}" if self.kind == GRADIENT else self.name
+    def describe(self, loss: str = "L") -> str:
+        """As the reading shows it: a gradient with the function the student wrote, else
+        `loss`, the question's (∂L/∂W for dW)."""
+        return f"∂{self.loss or loss}/∂{self.name}" if self.kind == GRADIENT else self.name
 
 
-_MATRIX = r"([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)"
-_LOSS = r"(?:[A-Za-zℓ](?:_\{?[A-Za-z0-9]+\}?)?)"
+_MATRIX = r"(?P<matrix>[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)"
+_LOSS = r"(?P<loss>[A-Za-zℓ](?:_\{?[A-Za-z0-9]+\}?)?)"
 _D = r"[∂dδ]"
 _GRADIENTS = [
     re.compile(rf"\\[dt]?frac\{{{_D}{_LOSS}\}}\{{{_D}{_MATRIX}\}}"),  # \frac{∂L}{∂W}
@@ -58,7 +61,13 @@ def read_left(text: str, left: str) -> Left:
     for pattern in _GRADIENTS:
         match = pattern.fullmatch(compact)
         if match:
-            return Left(GRADIENT, _clean(match.group(1)), left.strip())
+            loss = match.groupdict().get("loss")
+            return Left(
+                GRADIENT,
+                _clean(match.group("matrix")),
+                left.strip(),
+                _clean(loss) if loss else None,
+            )
     if _NAME.fullmatch(compact):
         return Left(NAME, re.sub(r"([_^])\{(.)\}", r"\1\2", compact), left.strip())
     start = len(left) - len(left.lstrip())

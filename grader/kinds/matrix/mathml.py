@@ -77,17 +77,19 @@ def node_to_mathml(node: Node) -> str:
     raise ValueError(f"unknown operation {op!r}")
 
 
-def answer_to_mathml(answer: MatrixAnswer) -> str:
-    """The answer as we read it, with its left side as we understood it."""
+def answer_to_mathml(answer: MatrixAnswer, loss: str = "L") -> str:
+    """The answer as we read it, with its left side as we understood it (a gradient of the
+    function the student wrote, else of `loss`, the question's)."""
     right = node_to_mathml(answer.expression)
     said = describe(answer.expression)  # the alt text: every operation explicit
     if answer.left is None:
         return math_element(right, alttext=said)
     if answer.left.kind == "gradient":
         left = (
-            f"<mfrac><mrow><mo>∂</mo><mi>L</mi></mrow><mrow><mo>∂</mo>"
+            f"<mfrac><mrow><mo>∂</mo>{_name(answer.left.loss or loss)}</mrow><mrow><mo>∂</mo>"
             f"{_name(answer.left.name)}</mrow></mfrac>"
         )
     else:
         left = f"<mi>{escape(answer.left.name)}</mi>"
-    return math_element(f"{left}<mo>=</mo>{right}", alttext=f"{answer.left.describe()} = {said}")
+    said = f"{answer.left.describe(loss)} = {said}"
+    return math_element(f"{left}<mo>=</mo>{right}", alttext=said)

@@ -464,8 +464,77 @@ def name_of(text: str) -> Left | None:
         return None
 
 
-def parse_matrix(text: str, names: Mapping[str, str]) -> MatrixAnswer:
-    """Read `text` over the declared `names` (each MATRIX, SIZE or IDENTITY)."""
+# A gradient written among the factors (`X^T dL/dY`, `X^\top \frac{\partial L}{\partial Y}`),
+# in the normalised text, where \partial is ∂ padded with spaces.
+_NAME_PART = r"[A-Za-z](?:\s*_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?"
+_OF = rf"(?P<loss>{_NAME_PART}|ℓ)"
+_BY = rf"(?P<matrix>{_NAME_PART})"
+_D = r"(?:(?<![A-Za-z0-9_])(?P<letter>d)|[∂δ])"
+_GRADIENT_FACTORS = [
+    re.compile(rf"\\[dt]?frac\s*\{{\s*{_D}\s*{_OF}\s*\}}\s*\{{\s*[∂dδ]\s*{_BY}\s*\}}"),
+    re.compile(rf"{_D}\s*{_OF}\s*/\s*[∂dδ]\s*{_BY}(?![A-Za-z0-9_{{])"),
+    re.compile(rf"∇\s*_\s*\{{?\s*{_BY}\s*\}}?\s*{_OF}(?![A-Za-z0-9_])"),
+]
+
+
+def read_given_gradients(
+    text: str,
+    normal: str,
+    start: int,
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+) -> tuple[str, tuple[str, ...]]:
+    """`normal` with each gradient written after `start` that the question gives (`dL/dY`,
+    `given` maps Y to the matrix G that is ∂L/∂Y) replaced by its matrix, and a note for
+    each. Any other gradient there is an error saying which the question gives; `dL/dY` over
+    names the question declares (a size d) is left as it is, or, when ∂L/∂Y is given,
+    refused as ambiguous."""
+    notes = []
+    matches = [m for pattern in _GRADIENT_FACTORS for m in pattern.finditer(normal, start)]
+    for match in sorted(matches, key=lambda m: m.start(), reverse=True):
+        of = _clean_name("".join(match.group("loss").split()))
+        by = _clean_name("".join(match.group("matrix").split()))
+        shown = f"∂{of}/∂{by}"
+        known = given.get(by) if of == loss else None
+        length = match.end() - match.start()
+        if match.groupdict().get("letter") and (
+            split_name("d" + of, names) is not None and split_name("d" + by, names) is not None
+        ):
+            if known is None:
+                continue  # d·L/(d·Y) over the question's names, read as it is
+            raise AnswerError(
+                text,
+                match.start(),
+                f"'{normal[match.start() : match.end()].strip()}' is ambiguous here, where d "
+                f"is one of the question's names: write ∂{of}/∂{by} or {known}",
+                length=length,
+            )
+        if known is None:
+            gives = ", ".join(f"{matrix} is ∂{loss}/∂{y}" for y, matrix in given.items())
+            matrices = ", ".join(sorted(n for n, what in names.items() if what == MATRIX))
+            raise AnswerError(
+                text,
+                match.start(),
+                f"{shown} is not one of the question's matrices: they are {matrices}"
+                + (f" ({gives})" if gives else ""),
+                length=length,
+            )
+        if len(known) > length:
+            raise AnswerError(text, match.start(), f"write {known} for {shown}", length=length)
+        normal = replace_span(normal, match.start(), match.end(), known)
+        notes.append(f"read {shown} as {known}, the gradient the question gives")
+    return normal, tuple(dict.fromkeys(reversed(notes)))
+
+
+def parse_matrix(
+    text: str,
+    names: Mapping[str, str],
+    given: Mapping[str, str] | None = None,
+    loss: str = "L",
+) -> MatrixAnswer:
+    """Read `text` over the declared `names` (each MATRIX, SIZE or IDENTITY); `given` maps
+    Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient."""
     normal = normalise(text, STEPS)
     equals = _top_level_equals(normal)
     if len(equals) > 1:
@@ -475,6 +544,7 @@ def parse_matrix(text: str, names: Mapping[str, str]) -> MatrixAnswer:
     if equals:
         left = read_left(text, normal[: equals[0]])
         offset = equals[0] + 1
+    normal, given_notes = read_given_gradients(text, normal, offset, names, given or {}, loss)
     right = normal[offset:]
     if not right.strip():
         raise AnswerError(text, len(text.rstrip()), "the answer ends too early: expected a matrix")
@@ -486,5 +556,5 @@ def parse_matrix(text: str, names: Mapping[str, str]) -> MatrixAnswer:
     expression = reader.read(tree)
     if count_nodes(expression) > MAX_NODES or depth(expression) > MAX_DEPTH:
         raise AnswerTooLargeError(text, offset, "this expression is too large to check")
-    notes = tuple(dict.fromkeys(reader.notes))
+    notes = tuple(dict.fromkeys((*given_notes, *reader.notes)))
     return MatrixAnswer(text, left, expression, describe(expression), notes)

@@ -13,6 +13,7 @@ from grader.errors import Problem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
 from grader.kinds.matrix.evaluate import evaluated
+from grader.kinds.matrix.left import GRADIENT
 from grader.kinds.matrix.nodes import describe
 from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, name_of, parse_matrix
 from grader.kinds.matrix.shapes import SCALAR, Shape, entrywise_powers
@@ -30,6 +31,10 @@ class MatrixSpec:
     names: tuple[tuple[str, str], ...]  # every name an answer may use, and what it stands for
     gradient: str | None = None  # the answer is ∂L/∂(this matrix)
     results: tuple[str, ...] = ()  # or one of these names, as its left side may say
+    # Gradients the question gives as matrices: (Y, G) for G = ∂L/∂Y, so that an answer's
+    # dL/dY is read as G.
+    given: tuple[tuple[str, str], ...] = ()
+    loss: str = "L"  # the question's function, as its gradients are named: ∂L/∂W
 
 
 def _read_shape(
@@ -63,6 +68,11 @@ def read_matrix_spec(
     results = _read_results(fields, problems)
     if entry is None:
         return None
+    losses: dict[str, tuple[int, str]] = {}  # each function gradients name, where first
+    named = name_of(gradient) if gradient is not None else None
+    if named is not None and named.kind == GRADIENT and named.loss is not None:
+        gradient = named.name  # `gradient: dE/dW`: the question's loss is E
+        losses.setdefault(named.loss, (fields.node.entries["gradient"][0], "gradient"))
     declared: list[tuple[str, Shape]] = []
     sizes = set(context.symbol_table)
     matrices = Fields(entry[1], fields.key_path("matrices"), problems)
@@ -99,10 +109,51 @@ def read_matrix_spec(
         return None
     if len(declared) != len(entry[1].entries):
         return None
+    given = _read_given(fields, dict(declared), losses)
+    if given is None:
+        return None
+    if len(losses) > 1:
+        fields.problem(
+            *list(losses.values())[-1],
+            f"the gradients name two functions, {' and '.join(losses)}: name the loss alike",
+        )
+        return None
     names = {name: SIZE for name in context.symbol_table}
     names.setdefault("I", IDENTITY)
     names.update({name: MATRIX for name, _ in declared})
-    return MatrixSpec(tuple(declared), tuple(names.items()), gradient, results)
+    loss = next(iter(losses), "L")
+    return MatrixSpec(tuple(declared), tuple(names.items()), gradient, results, given, loss)
+
+
+def _read_given(
+    fields: Fields, declared: dict[str, Shape], losses: dict[str, tuple[int, str]]
+) -> tuple[tuple[str, str], ...] | None:
+    """`gradients: {G: dL/dY}`: G is the gradient of the loss L with respect to Y, which the
+    question gives, so an answer's `dL/dY` (`\\frac{\\partial L}{\\partial Y}`, `∂L/∂Y`) is G.
+    None after a problem."""
+    entry = fields.mapping("gradients", required=False)
+    if entry is None:
+        return ()
+    given: dict[str, str] = {}
+    for name, (line, node) in entry[1].entries.items():
+        value = node.value if isinstance(node, Scalar) else None
+        named = name_of(value) if isinstance(value, str) else None
+        if name not in declared:
+            fields.problem(line, f"gradients.{name}", f"{name!r} is not one of the item's matrices")
+            return None
+        if named is None or named.kind != GRADIENT or named.loss is None:
+            fields.problem(
+                line,
+                f"gradients.{name}",
+                "a gradient is written with its function and variable, e.g. dL/dY",
+            )
+            return None
+        if named.name in given:
+            fields.problem(line, f"gradients.{name}", f"∂{named.loss}/∂{named.name} is given twice")
+            return None
+        given[named.name] = name
+        losses.setdefault(named.loss, (line, f"gradients.{name}"))
+    return tuple(given.items())
 
 
 def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:
@@ -135,7 +186,7 @@ def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:
 def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     """`text` read over the item's matrices, as every answer of the item is (the reference's
     too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note."""
-    answer = parse_matrix(text, dict(spec.names))
+    answer = parse_matrix(text, dict(spec.names), dict(spec.given), spec.loss)
     expression, notes = entrywise_powers(
         answer.expression, dict(spec.declared), context.symbol_table
     )

@@ -15,13 +15,13 @@ def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemRe
     that cannot be compared, go to a person."""
     interpretation = answer.reading
     if answer.left is not None:
-        interpretation = f"{answer.left.describe()} = {interpretation}"
+        interpretation = f"{answer.left.describe(item.spec.loss)} = {interpretation}"
     common = {
         "item_id": item.id,
         "max_marks": item.marks,
         "answer": answer.text,
         "interpretation": interpretation,
-        "reading_mathml": answer_to_mathml(answer),
+        "reading_mathml": answer_to_mathml(answer, item.spec.loss),
         "answer_group": check.group or text_group(answer.text),
         "reading_notes": answer.notes,
     }
@@ -45,7 +45,7 @@ def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemRe
             marks=0.0,
             feedback=(
                 f"Your matrix equals {target_name(item.spec)}, but your left side names "
-                f"{answer.left.describe()}; an instructor will review it.",
+                f"{answer.left.describe(item.spec.loss)}; an instructor will review it.",
             ),
             decision=(read, "equal to the reference, left side names another", "review"),
             **common,

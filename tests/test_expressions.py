@@ -563,7 +563,7 @@ def test_a_declared_function_written_alone_is_of_the_items_one_variable(
     )
 
 
-def test_marks_that_only_the_other_reading_of_a_bracket_after_a_lone_function_earns_go_to_a_person():
+def test_marks_only_the_other_reading_of_a_bracket_after_a_lone_function_earns_go_to_a_person():
     # σ applied to 1 - σ(x) is the reference: the marker's reading (a factor) earns nothing,
     # the other all; the student meant one of them, and a person decides which.
     result = grade(r"\sigma(1 - \sigma(x))", r"\sigma(1-\sigma)", SIGMA)

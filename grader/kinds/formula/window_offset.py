@@ -186,11 +186,15 @@ def window_offset_check(
         return None
     if not all(s.exact for s in (*student, *reference)):
         return None
-    theirs = [facts(r, spatial) for r in reference]
-    yours = [facts(s, spatial) for s in student]
-    shifts = [_shift(r, s) for r, s in zip(theirs, yours, strict=True)]
-    if None in shifts:
-        return None
+    # Size set by size set, stopping at the first whose windows are not moved ones: the
+    # facts of a later set are worked out only when needed (tests/test_fast_checks.py).
+    theirs, yours, shifts = [], [], []
+    for r, s in zip(reference, student, strict=True):
+        theirs.append(facts(r, spatial))
+        yours.append(facts(s, spatial))
+        shifts.append(_shift(theirs[-1], yours[-1]))
+        if shifts[-1] is None:
+            return None
     try:
         moved = _shifted_structures(formula, layer, size_sets, shifts)
     except AnswerError:  # moved back, it reads too far to check: it is not that layer

@@ -721,6 +721,163 @@ def test_a_gradient_left_side_shows_the_questions_function_in_mathml():
     assert 'alttext="∂E/∂W = Xᵀ·G"' in result.reading_mathml
 
 
+def _loss_read(written, loss, variable):
+    return (
+        f"read ∂{written}/∂{variable} as ∂{loss}/∂{variable}, the question's loss being {loss}",
+    )
+
+
+def _review(target, named):
+    return (
+        f"Your matrix equals {target}, but your left side names {named}; an instructor will "
+        "review it.",
+    )
+
+
+DX = "W^T ((1-h⊙h)⊙g)"
+LEFT_SIDES = [
+    # (rubric, item, answer, verdict, read as, notes, feedback)
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dE/dW = X^T G",
+        "correct",
+        "∂L/∂W = Xᵀ·G",
+        _loss_read("E", "L", "W"),
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="dE/dW for the question's dL/dW is read as dL/dW, with a note",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        r"\frac{\partial J}{\partial W} = X^\top G",
+        "correct",
+        "∂L/∂W = Xᵀ·G",
+        _loss_read("J", "L", "W"),
+        ("Correct: your matrix equals ∂L/∂W.",),
+        id="a fraction of partials of another letter is read alike",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dE/dW = G^T X",
+        "partial",
+        "∂L/∂W = Gᵀ·X",
+        _loss_read("E", "L", "W"),
+        (
+            "Your answer is the transpose of ∂L/∂W (yours is D×C, ∂L/∂W C×D): transposing it "
+            "gives the answer.",
+        ),
+        id="a wrong answer under dE/dW is graded as an answer to dL/dW",
+    ),
+    pytest.param(
+        LOSS_E,
+        "a.dW",
+        "dL/dW = X^T G",
+        "correct",
+        "∂E/∂W = Xᵀ·G",
+        _loss_read("L", "E", "W"),
+        ("Correct: your matrix equals ∂E/∂W.",),
+        id="dL/dW where the question's loss is E is read as dE/dW",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dG/dW = X^T G",
+        "needs_review",
+        "∂G/∂W = Xᵀ·G",
+        (),
+        _review("∂L/∂W", "∂G/∂W"),
+        id="dG/dW, G a matrix of the question, names something else",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dy/dW = X^T G",
+        "needs_review",
+        "∂y/∂W = Xᵀ·G",
+        (),
+        _review("∂L/∂W", "∂y/∂W"),
+        id="dy/dW, y a symbol of the question, names something else",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dN/dW = X^T G",
+        "needs_review",
+        "∂N/∂W = Xᵀ·G",
+        (),
+        _review("∂L/∂W", "∂N/∂W"),
+        id="dN/dW, N a size of the question, names something else",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "dE/dX = X^T G",
+        "needs_review",
+        "∂E/∂X = Xᵀ·G",
+        (),
+        _review("∂L/∂W", "∂E/∂X"),
+        id="dE/dX names another variable and is not read as the question's",
+    ),
+    pytest.param(
+        RECURRENT,
+        "a.dx",
+        f"dE/dx = {DX}",
+        "correct",
+        "∂L/∂x = Wᵀ·((1 - h ⊙ h) ⊙ g)",
+        _loss_read("E", "L", "x"),
+        ("Correct: your matrix equals ∂L/∂x.",),
+        id="a result that is a gradient: dE/dx read as its dL/dx",
+    ),
+    pytest.param(
+        RECURRENT,
+        "a.dx",
+        f"dU/dx = {DX}",
+        "needs_review",
+        "∂U/∂x = Wᵀ·((1 - h ⊙ h) ⊙ g)",
+        (),
+        _review("∂L/∂x", "∂U/∂x"),
+        id="dU/dx, U a matrix of another part, names something else",
+    ),
+    pytest.param(
+        RECURRENT,
+        "a.dx",
+        f"dL/dh = {DX}",
+        "needs_review",
+        "∂L/∂h = Wᵀ·((1 - h ⊙ h) ⊙ g)",
+        (),
+        _review("∂L/∂x", "∂L/∂h"),
+        id="a result that is a gradient is shown as one, not as the rubric wrote it",
+    ),
+    pytest.param(
+        RECURRENT,
+        "b.previous",
+        "g_t = U^T g_t",
+        "needs_review",
+        "g_t = Uᵀ·g_t",
+        (),
+        _review("g_{t-1}", "g_t"),
+        id="a result that is a name is shown as the rubric wrote it",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"), LEFT_SIDES
+)
+def test_a_gradient_left_side_of_another_function(
+    rubric, item_id, answer, verdict, reading, notes, feedback
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
+        verdict,
+        reading,
+        notes,
+        feedback,
+    )
+
+
 def test_the_counterexample_of_the_bundled_backward_pass_leaves_out_part_e_s_scalar():
     result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], "X^T G W^T W")
     assert result.feedback[0].startswith("With N=5, C=4, D=3 and random entries, ")

@@ -183,10 +183,52 @@ def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(results)
 
 
+def asked_gradients(spec: MatrixSpec) -> dict[str, str]:
+    """The gradients the item's answer is, as variable → function: W → L for `gradient: W`,
+    h → L for `result: ['dL/dh']` (a result written dh is of the question's loss)."""
+    if spec.gradient is not None:
+        return {spec.gradient: spec.loss}
+    asked = {}
+    for result in spec.results:
+        named = name_of(result)
+        if named is not None and named.kind == GRADIENT:
+            asked.setdefault(named.name, named.loss or spec.loss)
+    return asked
+
+
+def question_names(spec: MatrixSpec, context: Context) -> set[str]:
+    """Every name the question gives: its symbols, the item's matrices, and the matrices of
+    its other matrix items (as far as they are read)."""
+    names = set(spec.names) | set(context.symbol_table)
+    for item in context.items:
+        if isinstance(item.spec, MatrixSpec):
+            names.update(name for name, _ in item.spec.declared)
+    return names
+
+
+def _read_left_loss(answer: MatrixAnswer, spec: MatrixSpec, context: Context) -> MatrixAnswer:
+    """A left side that names the asked gradient of another function, dE/dW for ∂L/∂W, read
+    as the question's, with a note: the student most likely used another letter for the loss.
+    A function that is one of the question's names (∂G/∂W, G a matrix) is left as written, so
+    that the left side is said to name something else."""
+    left = answer.left
+    if left is None or left.kind != GRADIENT or left.loss is None:
+        return answer
+    loss = asked_gradients(spec).get(left.name)
+    if loss is None or left.loss == loss or left.loss in question_names(spec, context):
+        return answer
+    variable = left.name
+    note = f"read ∂{left.loss}/∂{variable} as ∂{loss}/∂{variable}, the question's loss being {loss}"
+    return replace(answer, left=replace(left, loss=loss), notes=(note, *answer.notes))
+
+
 def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     """`text` read over the item's matrices, as every answer of the item is (the reference's
-    too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note."""
-    answer = parse_matrix(text, dict(spec.names), dict(spec.given), spec.loss)
+    too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note; a left
+    side dE/dW for the question's ∂L/∂W is read as ∂L/∂W, with a note."""
+    answer = _read_left_loss(
+        parse_matrix(text, dict(spec.names), dict(spec.given), spec.loss), spec, context
+    )
     expression, notes = entrywise_powers(
         answer.expression, dict(spec.declared), context.symbol_table
     )

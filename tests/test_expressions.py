@@ -166,6 +166,68 @@ def test_an_unreadable_answer_goes_to_a_person_saying_where_it_went_wrong(answer
     assert result.needs_person
 
 
+TEXT = (
+    'We could not read your answer: {command} holds the words "{words}", not maths: write '
+    "the answer as an expression alone (\\text{{…}} may only name a function, as in "
+    "\\text{{sech}}^2 x) (at column {column})."
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "extra", "reading", "message", "caret"),
+    [
+        pytest.param(
+            r"2x \text{ for all } x",
+            "",
+            None,
+            TEXT.format(command=r"\text{ for all }", words="for all", column=4),
+            "   ^^^^^^^^^^^^^^^^",
+            id="words in text are refused where they stand, not an unknown name 'for'",
+        ),
+        pytest.param(
+            r"x^2 \textrm{if} x",
+            "",
+            None,
+            TEXT.format(command=r"\textrm{if}", words="if", column=5),
+            "    ^^^^^^^^^^^",
+            id="textrm alike",
+        ),
+        pytest.param(
+            r"\text{x}^2",
+            "",
+            None,
+            TEXT.format(command=r"\text{x}", words="x", column=1),
+            "^^^^^^^^",
+            id="a symbol in text is no function: refused",
+        ),
+        pytest.param(
+            r"\text{sech}^2(x)", "", "sech(x)²", None, None, id="a function's name in text is read"
+        ),
+        pytest.param(
+            r"\text{sigmoid}(x)",
+            SIGMA,
+            "sigmoid(x)",
+            None,
+            None,
+            id="the name of a declared function's definition is read",
+        ),
+        pytest.param(
+            r"\text{σ}(x)", SIGMA, "σ(x)", None, None, id="a declared function, in Greek, is read"
+        ),
+    ],
+)
+def test_text_in_an_answer_may_only_name_a_function(answer, extra, reading, message, caret):
+    result = grade("x", answer, extra)
+    if message is None:
+        assert (result.verdict != "invalid", result.interpretation) == (True, reading)
+    else:
+        assert (result.verdict, result.feedback[0], result.error_caret.splitlines()[1]) == (
+            "invalid",
+            message,
+            caret,
+        )
+
+
 @pytest.mark.parametrize(
     "answer",
     [

@@ -872,6 +872,7 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
     normalised = normalise(text, EXPRESSION_STEPS)
+    _refuse_words_in_text(text, vocabulary)
     try:
         tree = _parser().parse(normalised)
     except UnexpectedInput as error:
@@ -883,6 +884,32 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     # (σ(1 - σ) as σ(x)·(1 - σ(x))), but the other reading is kept for the check to compare.
     as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
     return replace(as_factor, alternative=as_argument)
+
+
+# `\text{sech}`, `\textrm{ for all }`: what the braces hold, when they hold no brace.
+_TEXT_WORDS = re.compile(r"\\text(?:rm)?\s*\{([^{}]*)\}")
+
+
+def _refuse_words_in_text(text: str, vocabulary: Vocabulary) -> None:
+    """`\\text{…}` passes its words through so that `\\text{sech}^2 x` reads as sech(x)²; words
+    that are no function of the item (`\\text{ for all } x`, `\\text{if}`) are prose, not
+    maths, and are refused where they stand (they would otherwise be read as unknown names);
+    `\\text{ }`, a space, is none."""
+    for match in _TEXT_WORDS.finditer(text):
+        word = match.group(1).strip()
+        name = GREEK.get(word, word)
+        if not word or vocabulary.meaning(name) == "function":
+            continue
+        if name in vocabulary.functions.values():
+            continue  # `\\text{sigmoid}` where the rubric calls it sigma
+        raise AnswerError(
+            text,
+            match.start(),
+            f'{match.group(0).strip()} holds the words "{word}", not maths: write the answer '
+            "as an expression alone (\\text{…} may only name a function, as in "
+            "\\text{sech}^2 x)",
+            length=len(match.group(0)),
+        )
 
 
 def _reading(

@@ -888,6 +888,69 @@ def test_a_transcript_s_expressions_are_found_read_and_graded(tmp_path):
     }
 
 
+@pytest.mark.parametrize(
+    ("script", "item_id", "verdict", "marks", "found"),
+    [
+        pytest.param(
+            "ACT-Q1\n(a) The derivative is $\\sigma(x)(1-\\sigma(x))$, "
+            "where $\\sigma$ is the sigmoid.",
+            "a.derivative",
+            "correct",
+            3.0,
+            "from line 5: The derivative is \\sigma(x)(1-\\sigma(x))",
+            id="sigma named in prose after the answer is not a second answer",
+        ),
+        pytest.param(
+            "ACT-Q1\n(a) Let $\\sigma$ be the sigmoid. "
+            "Then $\\sigma'(x) = \\sigma(x)(1-\\sigma(x))$.",
+            "a.derivative",
+            "correct",
+            3.0,
+            "from line 5: Then \\sigma'(x) = \\sigma(x)(1-\\sigma(x)) .",
+            id="sigma named in prose before the answer is not an answer",
+        ),
+        pytest.param(
+            "ACT-Q1\n(a) $\\sigma' = \\sigma(1-\\sigma)$ where $\\sigma = \\sigma(x)$",
+            "a.derivative",
+            "correct",
+            3.0,
+            "from line 5: \\sigma' = \\sigma(1-\\sigma) where",
+            id="a notation sigma = sigma(x) is not an answer, sigma(1-sigma) is",
+        ),
+        pytest.param(
+            "ACT-Q1\n(a) $\\sigma^2$ and $-\\sigma$ appear, "
+            "so the derivative is $\\sigma(x)(1-\\sigma(x))$",
+            "a.derivative",
+            "correct",
+            3.0,
+            "from line 5: so the derivative is \\sigma(x)(1-\\sigma(x))",
+            id="a power or a negation of sigma alone is not an answer either",
+        ),
+        pytest.param(
+            "LINEAR-BACKWARD-Q1\n(e) Here $\\sigma$ is the sigmoid, and "
+            "$\\sigma'(y) = \\sigma(y)(1-\\sigma(y))$.",
+            "e.derivative",
+            "correct",
+            2.0,
+            "from line 5: and \\sigma'(y) = \\sigma(y)(1-\\sigma(y)) .",
+            id="sigma named in prose in the backward pass's part (e) is not an answer",
+        ),
+    ],
+)
+def test_a_declared_function_named_in_a_transcript_s_prose_is_no_answer(
+    tmp_path, script, item_id, verdict, marks, found
+):
+    question, body = script.split("\n", 1)
+    (tmp_path / "script.md").write_text(
+        f"---\nstudent: trans\nquestion: {question}\n---\n{body}\n", encoding="utf-8"
+    )
+    name = {"ACT-Q1": "activations-q1", "LINEAR-BACKWARD-Q1": "linear-backward-q1"}[question]
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    item = result.items[item_id]
+    assert (item.verdict, item.marks, item.found) == (verdict, marks, found), item.feedback
+
+
 @given(st.fractions(max_denominator=50), st.fractions(max_denominator=50))
 def test_two_values_side_by_side_are_shown_alike(first, second):
     shown = show_numbers(first, second)

@@ -11,7 +11,7 @@ from typing import Any
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.expression.check import DIAGNOSES, Answer, same
-from grader.kinds.expression.parse import ParsedExpression, parse_answer
+from grader.kinds.expression.parse import ParsedExpression, function_alone, parse_answer
 from grader.kinds.expression.rubric import (
     ExpressionSpec,
     read_expression,
@@ -80,12 +80,14 @@ class ExpressionKind:
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """An expression is what reads as one over the item's names, as a marker reads it:
-        `s = \\frac{1}{\\sqrt{d_k}}` answers with what follows its `=`."""
+        `s = \\frac{1}{\\sqrt{d_k}}` answers with what follows its `=`. A declared function
+        written alone as a whole side (`where $\\sigma$ is the sigmoid`, `$\\sigma = \\sigma(x)$`)
+        names the function in prose and answers nothing, as before σ alone was read as σ(x)."""
         try:
-            parse_answer(text, item.spec.answer_vocabulary(context, item.reference))
+            parsed = parse_answer(text, item.spec.answer_vocabulary(context, item.reference))
         except AnswerError:
             return False
-        return True
+        return not any(function_alone(tree) for tree in parsed.trees)
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         def answer(parsed: ParsedExpression) -> Answer:

@@ -862,6 +862,19 @@ def _describe(node: Node, context: float) -> str:
     return f"({text})" if precedence < context else text
 
 
+def function_alone(node: Node) -> bool:
+    """Whether `node` is only a declared function written alone (`σ`, `σ^2`, `-σ`), read as a
+    function of the item's one variable: the function's name, naming it, in prose."""
+    while isinstance(node, (Negate, Power)):
+        node = node.operand if isinstance(node, Negate) else node.base
+    return (
+        isinstance(node, Call)
+        and len(node.arguments) == 1
+        and isinstance(node.arguments[0], Name)
+        and (node.arguments[0].start, node.arguments[0].end) == (node.start, node.end)
+    )
+
+
 # --- The public verb -----------------------------------------------------------------------
 
 

@@ -626,15 +626,73 @@ def test_a_declared_function_written_alone_is_of_the_items_one_variable(
 
 
 def test_marks_only_the_other_reading_of_a_bracket_after_a_lone_function_earns_go_to_a_person():
-    # σ applied to 1 - σ(x) is the reference: the marker's reading (a factor) earns nothing,
-    # the other all; the student meant one of them, and a person decides which.
-    result = grade(r"\sigma(1 - \sigma(x))", r"\sigma(1-\sigma)", SIGMA)
+    # σ applied to 1 - σ(x) is the reference (written with σ applied to x alone, so that σ
+    # written alone is σ(x)): the marker's reading (a factor) earns nothing, the other all;
+    # the student meant one of them, and a person decides which.
+    result = grade(r"\frac{1}{1+e^{-(1-\sigma(x))}}", r"\sigma(1-\sigma)", SIGMA)
     assert (result.verdict, result.marks) == ("needs_review", 0.0)
     assert result.feedback == (
         "Your answer can be read as σ(x)·(1 - σ(x)), which is incorrect (0 of 2 marks), or as "
         "σ(1 - σ(x)), which is correct (2 of 2 marks); an instructor will decide which you "
         "meant.",
     )
+
+
+# Found by a review of the reading of functions written alone: a bracket after a function
+# was read as a factor wherever the function could be written alone, so `r(1) + σ` (ReLU of 1)
+# was r(x)·1 + σ(x), right, and `σ(2)(1 - σ)` was told it is "2 times the correct one".
+RELU_SIGMA = "        functions: {r: relu, sigma: sigmoid}\n        constants: [e]\n"
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "reading"),
+    [
+        pytest.param(
+            r"r(x) + \sigma(x)", "r(1) + σ", RELU_SIGMA, "incorrect", "r(1) + σ(x)", id="r(1)"
+        ),
+        pytest.param(
+            SIGMA_PRODUCT, "σ(1)(1-σ)", SIGMA, "incorrect", "σ(1)·(1 - σ(x))", id="σ(1)(1 - σ)"
+        ),
+        pytest.param(
+            SIGMA_PRODUCT, "σ(2)(1-σ)", SIGMA, "incorrect", "σ(2)·(1 - σ(x))", id="σ(2)(1 - σ)"
+        ),
+        pytest.param(
+            SIGMA_PRODUCT, "σ(-x)(1-σ)", SIGMA, "incorrect", "σ(-x)·(1 - σ(x))", id="σ(-x)"
+        ),
+        # the bracket holds σ written alone: a factor, as before
+        pytest.param(SIGMA_PRODUCT, "σ(1-σ)", SIGMA, "correct", "σ(x)·(1 - σ(x))", id="σ(1 - σ)"),
+    ],
+)
+def test_a_bracket_after_a_function_is_a_factor_only_where_it_holds_the_function_alone(
+    reference, answer, extra, verdict, reading
+):
+    result = grade(reference, answer, extra)
+    assert (result.verdict, result.interpretation) == (verdict, reading)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        pytest.param(r"2\sigma(2x)(1-\sigma(2x))", id="σ(2x): σ alone, σ(x) or σ(2x)?"),
+        pytest.param(r"\sigma(x)(1-\sigma(x)) + \sigma(x^2)", id="one call of another"),
+    ],
+)
+def test_a_function_alone_needs_its_argument_where_the_reference_applies_it_otherwise(
+    reference,
+):
+    # It was read as σ(x), with a note, and 2σ(1-σ) got a silent 0 for σ(2x)'s derivative.
+    result = grade(reference, r"2\sigma(1-\sigma)", SIGMA)
+    assert result.verdict == "invalid"
+    assert result.feedback[0].startswith("We could not read your answer: sigma needs an argument")
+
+
+def test_an_equations_left_side_is_shown_whole_where_it_is_a_latex_command():
+    # `\sigma` is read as a name four characters shorter: the left side was shown "\sigm".
+    result = grade(SIGMA_PRODUCT, r"\sigma = \frac{1}{1+e^{-x}}", SIGMA)
+    assert result.verdict == "needs_review"
+    assert 'its left side "\\sigma" is not a name of the answer' in result.feedback[0]
+    named = grade("2x", r"\alpha = 2x", "        result: [alpha]\n")
+    assert named.verdict == "correct"  # "\alph" named no result: it went to a person
 
 
 @pytest.mark.parametrize(

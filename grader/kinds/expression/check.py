@@ -111,7 +111,9 @@ def equation_for_expression(item: Item, parsed: ParsedExpression) -> str | None:
     if len(reference.sides) != 1 or len(parsed.sides) < 2:
         return None
     left = parsed.trees[0]
-    written = parsed.text[left.start : left.end].strip()
+    # As written, up to its `=`: a LaTeX command is read as a shorter name (`\sigma` as σ), so
+    # the left side's own end falls inside the command ("\sigm").
+    written = parsed.text[left.start : parsed.trees[1].start].strip().removesuffix("=").strip()
     if _names_the_answer(item, written):
         return None
     if isinstance(left, Name) and not reference.sides[0].free_symbols:

@@ -13,7 +13,7 @@ digits, exponents of at most `MAX_EXPONENT`, powers of numbers of at most 8000 b
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -292,13 +292,17 @@ class _TreeReader:
 
     def _bracket_is_factor(self, function: Function, bracket: Node) -> bool:
         """Whether the bracket after a function is a factor: only after a declared function
-        that may be written alone, and only in the reading that says so. `σ(x)` is always
-        σ applied to x."""
+        that may be written alone, where the bracket holds it written alone (σ(1 - σ): the
+        student writes σ for σ(x)), and only in the reading that says so. `σ(x)`, `σ(1)(1 - σ)`
+        and `r(1) + σ` apply the function to their bracket."""
         if (
             self.vocabulary.argument is None
             or function.name not in self.vocabulary.functions
             or isinstance(bracket, Arguments)
-            or (isinstance(bracket, Name) and bracket.name == self.vocabulary.argument)
+            or not any(
+                isinstance(node, Call) and node.function == function.name and function_alone(node)
+                for node in walk(bracket)
+            )
         ):
             return False
         self.brackets_either_way += 1
@@ -860,6 +864,17 @@ def _describe(node: Node, context: float) -> str:
     else:
         raise AssertionError(f"unknown node {node!r}")
     return f"({text})" if precedence < context else text
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """`node` and every node below it."""
+    yield node
+    for value in vars(node).values():
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            child = item[1] if isinstance(item, tuple) else item  # a sum's (sign, term)
+            if isinstance(child, Node):
+                yield from walk(child)
 
 
 def function_alone(node: Node) -> bool:

@@ -14,9 +14,12 @@ from grader.kinds.base import read_with_caret
 from grader.kinds.expression.parse import (
     CONSTANTS,
     DEFINITIONS,
+    Call,
+    Name,
     ParsedExpression,
     Vocabulary,
     parse,
+    walk,
 )
 from grader.kinds.expression.read import FUNCTION_NAMES
 from grader.model import Context
@@ -46,14 +49,30 @@ class ExpressionSpec:
     def answer_vocabulary(self, context: Context, reference: ParsedExpression) -> Vocabulary:
         """A student's answer's names: the rubric's, and where the item declares a function
         and its reference has one variable, that variable as what a declared function written
-        alone is a function of (σ is σ(x)). With two or more, σ needs its argument."""
+        alone is a function of (σ is σ(x)). With two or more, σ needs its argument; so it does
+        where the reference applies a declared function to anything but the variable itself
+        (2σ(2x)(1 - σ(2x)): is σ alone σ(x) or σ(2x)?)."""
         vocabulary = self.vocabulary(context)
         variables = set().union(*(side.free_symbols for side in reference.sides))
         if not self.functions or len(variables) != 1:
             return vocabulary
         (variable,) = variables
         names = [name for name, symbol in context.symbol_table.items() if symbol == variable]
-        return replace(vocabulary, argument=names[0]) if len(names) == 1 else vocabulary
+        if len(names) != 1:
+            return vocabulary
+        declared = set(vocabulary.functions)
+        applied_otherwise = any(
+            isinstance(node, Call)
+            and node.function in declared
+            and not (
+                len(node.arguments) == 1
+                and isinstance(node.arguments[0], Name)
+                and node.arguments[0].name == names[0]
+            )
+            for tree in reference.trees
+            for node in walk(tree)
+        )
+        return vocabulary if applied_otherwise else replace(vocabulary, argument=names[0])
 
 
 def _read_constants(fields: Fields, context: Context) -> tuple[str, ...]:

@@ -603,6 +603,19 @@ OTHER_READING = (
         # the readings' marks differ: the marker's reading, the bracket a factor, stands (it
         # earns more), with a note saying what the other would earn
         ("σ(1-σ)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
+        # working whose other reading cannot be decided (its sides differ): the marker's
+        # reading earns full marks, so it stands (it went to a person)
+        (
+            r"\sigma(1-\sigma) = \sigma - \sigma^2",
+            "correct",
+            "σ(x)·(1 - σ(x)) = σ(x) - σ(x)²",
+            (
+                *READ_ALONE,
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(x)) = σ(x) - σ(x)², it could not be decided without an "
+                "instructor",
+            ),
+        ),
         (r"\sigma (1-\sigma)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
         (
             r"\frac{d\sigma}{dx} = \sigma - \sigma^2",

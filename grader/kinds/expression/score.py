@@ -118,10 +118,18 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     if other is None:
         return result
     other_result = score_expression(item, other, check_expression(item, other))
-    decided = "needs_review" not in (result.verdict, other_result.verdict)
-    if decided and result.marks >= other_result.marks:
+    # The marker's reading stands where the other cannot earn more: it earns at least as much
+    # as the other, or full marks where the other cannot be decided (σ(1 - σ(x)) = σ(x) -
+    # σ(x)², working whose sides differ).
+    if result.verdict != "needs_review" and (
+        result.marks >= other_result.marks
+        if other_result.verdict != "needs_review"
+        else result.marks == item.marks
+    ):
         if (result.verdict, result.marks) == (other_result.verdict, other_result.marks):
             then = "the answer earns the same marks"
+        elif other_result.verdict == "needs_review":
+            then = "it could not be decided without an instructor"
         else:
             words = _VERDICT_WORDS.get(other_result.verdict, other_result.verdict)
             then = f"it would be {words} ({other_result.marks:g} of {item.marks:g} marks)"

@@ -352,6 +352,17 @@ GRADED = [
     pytest.param(
         COLUMNS,
         "a.formula",
+        r"Q^T = X^T W_Q^T + b_Q^T",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="tokens as columns: transposed both sides, the bias too (it was a matrix of biases, 0)",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
         r"q_{k,n} = \sum_{e=1}^{E} w_{k,e} x_{e,n} + b_k",
         "correct",
         2.0,

@@ -134,14 +134,11 @@ def _describe_chains(chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -
 
 def _is_bias(factors: list[_MatrixFactor], layer: LayerSpec) -> bool:
     """A term that is one lone vector, named in lower case as vectors are (`b`, `b_Q`; a
-    capital `B` is a matrix with an entry for every output), and not the input."""
+    capital `B` is a matrix with an entry for every output), and not the input. Transposed or
+    not, it is added along the same axis: `Qᵀ = XᵀW_Qᵀ + b_Qᵀ` is `Q = W_Q X + b_Q` (it was
+    read as a matrix of biases, and the right layer got 0)."""
     (first, *rest) = factors
-    return (
-        not rest
-        and not first.transposed
-        and first.name[:1].islower()
-        and not same_name(first.name, layer.input.name)
-    )
+    return not rest and first.name[:1].islower() and not same_name(first.name, layer.input.name)
 
 
 def _matrix_to_index(

@@ -106,8 +106,8 @@ def test_an_answer_is_read_with_every_operator_explicit(answer, reading):
             "number (at column 4).",
         ),
         (
-            "sin + x",
-            "We could not read your answer: sin needs an argument, e.g. sin(x) (at column 1).",
+            "sqrt + x",
+            "We could not read your answer: sqrt needs an argument, e.g. sqrt(x) (at column 1).",
         ),
         (
             "pi x",
@@ -725,9 +725,42 @@ def test_a_declared_function_alone_needs_its_argument_where_the_item_has_two_var
     )
 
 
-def test_a_function_every_item_knows_still_needs_its_argument_with_one_variable():
-    result = grade(SIGMA_PRODUCT, r"\sigma(x) \tanh", SIGMA)
-    assert result.feedback[0].startswith("We could not read your answer: tanh needs an argument")
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "reading", "name"),
+    [
+        # Found by a review: tanh's derivative written 1 - tanh² went to a person ("tanh needs
+        # an argument"), where a marker reads it as 1 - tanh(x)².
+        pytest.param(
+            r"1 - \tanh^2(x)", r"1 - \tanh^2", "correct", "1 - tanh(x)²", "tanh", id="tanh"
+        ),
+        pytest.param(r"1 - \tanh^2(x)", "sech^2", "correct", "sech(x)²", "sech", id="sech"),
+        pytest.param(r"1 - \tanh^2(x)", r"\text{sech}^2", "correct", "sech(x)²", "sech", id="text"),
+        pytest.param(r"\cos(x)", "sin", "incorrect", "sin(x)", "sin", id="sin"),
+    ],
+)
+def test_a_trigonometric_or_hyperbolic_function_alone_is_of_the_items_one_variable(
+    reference, answer, verdict, reading, name
+):
+    result = grade(reference, answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        (f"read {name} as {name}(x)",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [
+        pytest.param(r"\sigma(x) + y", r"\sigma(x) \tanh", id="two variables"),
+        pytest.param(r"1 - \tanh^2(2x)", r"1 - \tanh^2", id="tanh(2x): tanh alone is which?"),
+        pytest.param("x", "sqrt + x", id="not sqrt"),
+    ],
+)
+def test_a_function_every_item_knows_needs_its_argument_where_it_is_not_clear(reference, answer):
+    result = grade(reference, answer, SIGMA)
+    name = "sqrt" if "sqrt" in answer else "tanh"
+    assert result.feedback[0].startswith(f"We could not read your answer: {name} needs an argument")
 
 
 # --- Forms ---------------------------------------------------------------------------------

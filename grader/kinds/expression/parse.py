@@ -48,9 +48,10 @@ class Vocabulary:
     symbols: Mapping[str, sympy.Symbol]
     constants: tuple[str, ...] = ()  # of CONSTANTS
     functions: Mapping[str, str] = field(default_factory=dict)  # name -> a DEFINITIONS key
-    # The item's one variable, when it has one: a declared function written without its
+    # The item's one variable, when it has one: a function of `alone` written without its
     # argument is a function of it (σ is σ(x)). None: such a name needs its argument.
     argument: str | None = None
+    alone: frozenset[str] = frozenset()  # the declared functions, and tanh, sin and the like
 
     def meaning(self, name: str) -> str | None:
         if name in self.symbols:
@@ -279,7 +280,7 @@ class _TreeReader:
         of the item's one variable, σ(x); None where the item has no one variable."""
         function, exponent, negated = _function_of(node, with_sign=True)
         argument = self.vocabulary.argument
-        if argument is None or function.name not in self.vocabulary.functions:
+        if argument is None or function.name not in self.vocabulary.alone:
             return None
         self.written_alone[function.name] = None
         variable = Name(function.start, function.end, argument)
@@ -297,7 +298,7 @@ class _TreeReader:
         and `r(1) + σ` apply the function to their bracket."""
         if (
             self.vocabulary.argument is None
-            or function.name not in self.vocabulary.functions
+            or function.name not in self.vocabulary.alone
             or isinstance(bracket, Arguments)
             or not any(
                 isinstance(node, Call) and node.function == function.name and function_alone(node)

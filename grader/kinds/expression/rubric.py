@@ -25,6 +25,12 @@ from grader.kinds.expression.read import FUNCTION_NAMES
 from grader.model import Context
 from grader.yaml_source import Fields, Scalar, Sequence
 
+# Functions of every item that a student may write without their argument where the item has
+# one variable, as declared ones may: `1 - \\tanh^2` for tanh's derivative.
+_ALONE_BUILT_IN = frozenset(
+    ("sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "coth", "sech", "csch")
+)
+
 FORMS = ("expanded", "factored", "lowest_terms", "simplified", "equation")
 
 
@@ -47,23 +53,24 @@ class ExpressionSpec:
         return Vocabulary(context.symbol_table, self.constants, functions)
 
     def answer_vocabulary(self, context: Context, reference: ParsedExpression) -> Vocabulary:
-        """A student's answer's names: the rubric's, and where the item declares a function
-        and its reference has one variable, that variable as what a declared function written
-        alone is a function of (σ is σ(x)). With two or more, σ needs its argument; so it does
-        where the reference applies a declared function to anything but the variable itself
-        (2σ(2x)(1 - σ(2x)): is σ alone σ(x) or σ(2x)?)."""
+        """A student's answer's names: the rubric's, and where the reference has one variable,
+        that variable as what a function written alone is a function of: a declared one (σ is
+        σ(x)), or a trigonometric or hyperbolic one (`1 - \\tanh^2` is 1 - tanh(x)²). With two
+        or more variables, σ needs its argument; so it does where the reference applies such a
+        function to anything but the variable itself (2σ(2x)(1 - σ(2x)): is σ alone σ(x) or
+        σ(2x)?)."""
         vocabulary = self.vocabulary(context)
         variables = set().union(*(side.free_symbols for side in reference.sides))
-        if not self.functions or len(variables) != 1:
+        if len(variables) != 1:
             return vocabulary
         (variable,) = variables
         names = [name for name, symbol in context.symbol_table.items() if symbol == variable]
         if len(names) != 1:
             return vocabulary
-        declared = set(vocabulary.functions)
+        alone = frozenset(vocabulary.functions) | _ALONE_BUILT_IN
         applied_otherwise = any(
             isinstance(node, Call)
-            and node.function in declared
+            and node.function in alone
             and not (
                 len(node.arguments) == 1
                 and isinstance(node.arguments[0], Name)
@@ -72,7 +79,9 @@ class ExpressionSpec:
             for tree in reference.trees
             for node in walk(tree)
         )
-        return vocabulary if applied_otherwise else replace(vocabulary, argument=names[0])
+        if applied_otherwise:
+            return vocabulary
+        return replace(vocabulary, argument=names[0], alone=alone)
 
 
 def _read_constants(fields: Fields, context: Context) -> tuple[str, ...]:

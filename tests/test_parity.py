@@ -172,14 +172,71 @@ def test_the_default_sizes_of_symbols_without_a_parity_are_as_before():
 
 
 @given(st.lists(st.sampled_from([None, "odd", "even"]), min_size=1, max_size=12))
-def test_default_sizes_are_of_each_symbol_s_parity(parities):
+def test_default_sizes_are_of_each_symbol_s_parity_distinct_and_differ_between_the_sets(
+    parities,
+):
     symbols = {
         f"S{k}": sympy.Symbol(f"S{k}", positive=True, **({p: True} if p else {"integer": True}))
         for k, p in enumerate(parities)
     }
-    for sizes in default_size_sets(list(symbols), symbols):
+    first, second = default_size_sets(list(symbols), symbols)
+    for sizes in (first, second):
         for name, value in sizes:
             assert value >= 2 and admits(symbols[name], value)
+        assert len({value for _, value in sizes}) == len(sizes), sizes
+    assert all(a != b for (_, a), (_, b) in zip(first, second, strict=True)), (first, second)
+
+
+def kinds(**parities: str | None) -> dict[str, sympy.Symbol]:
+    """Symbols in the order given, of the parities given (None: a positive integer)."""
+    return {
+        name: sympy.Symbol(name, positive=True, **({p: True} if p else {"integer": True}))
+        for name, p in parities.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("symbols", "sets"),
+    [
+        pytest.param(kinds(P=None, K="odd"), ({"P": 5, "K": 3}, {"P": 6, "K": 7}), id="an odd symbol after P=5 is 3, not 4"),
+        pytest.param(kinds(P=None, K="odd", C=None, D=None), ({"P": 5, "K": 3, "C": 4, "D": 2}, {"P": 6, "K": 7, "C": 2, "D": 3}), id="a size an odd symbol takes is given up by the symbol that had it"),
+        pytest.param(kinds(P=None, Q=None, C=None, D=None, A="odd", B="odd"), ({"P": 6, "Q": 4, "C": 3, "D": 2, "A": 5, "B": 7}, {"P": 5, "Q": 6, "C": 2, "D": 4, "A": 7, "B": 3}), id="two odd kernel sides differ in each set"),
+        pytest.param(kinds(P="even", Q="even", C=None, D=None), ({"P": 6, "Q": 4, "C": 3, "D": 2}, {"P": 8, "Q": 6, "C": 2, "D": 3}), id="an even size differs between the sets"),
+    ],
+)  # fmt: skip
+def test_default_sizes_of_symbols_declared_odd_or_even(symbols, sets):
+    got = default_size_sets(list(symbols), symbols)
+    assert tuple(dict(sizes) for sizes in got) == sets
+
+
+KERNEL_AXB = """id: KK2
+title: A convolution with a kernel of A x B
+symbols:
+  P: {meaning: the height, example: 9}
+  Q: {meaning: the width, example: 8}
+  C: {meaning: the input channels, example: 2}
+  D: {meaning: the output channels, example: 3}
+  A: {meaning: the kernel's height, assumptions: [positive, odd], example: 3}
+  B: {meaning: the kernel's width, assumptions: [positive, odd], example: 5}
+parts:
+  a:
+    marks: 3
+    prompt: A convolution with an A x B kernel.
+    items:
+      formula:
+        type: formula
+        marks: 3
+        input: {name: x, shape: [P, Q, C]}
+        output: {name: y, shape: [P, Q, D]}
+        answer: 'y_{i,j,k} = \\sum_{u=-(A-1)/2}^{(A-1)/2}\\sum_{v=-(B-1)/2}^{(B-1)/2}\\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k'
+"""
+SWAPPED = r"y_{i,j,k} = \sum_{u=-(B-1)/2}^{(B-1)/2}\sum_{v=-(A-1)/2}^{(A-1)/2}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k"
+
+
+def test_a_kernel_with_its_two_odd_sides_swapped_is_wrong():
+    rubric = load_rubric_text(KERNEL_AXB, "kk2.yaml")
+    result = grade_answer(rubric, rubric.items["a.formula"], SWAPPED)
+    assert result.verdict != "correct", rubric.size_sets
 
 
 @given(st.integers(min_value=1, max_value=60), st.sampled_from(["odd", "even"]))

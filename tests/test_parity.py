@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from grader.errors import RubricError
 from grader.grade import grade_answer
-from grader.kinds.count.polynomials import identically_zero
+from grader.kinds.count.polynomials import evaluate, identically_zero
 from grader.kinds.expression.equivalence import sample_points
 from grader.kinds.formula.sizes import whole_size_sets
 from grader.rubric import default_size_sets, load_rubric, load_rubric_text
@@ -434,3 +434,51 @@ def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
     assert found == ([] if message is None else [found[0]])
     if message is not None:
         assert message in found[0]
+
+
+EIGHT = """\
+id: EIGHT-1
+title: Eight sizes
+symbols:
+  A: {meaning: a}
+  B: {meaning: b}
+  C: {meaning: c}
+  D: {meaning: d}
+  E: {meaning: e}
+  F: {meaning: f}
+  G: {meaning: g}
+  H: {meaning: h}
+parts:
+  a:
+    marks: 1
+    prompt: How many?
+    items:
+      n: {type: count, marks: 1, answer: 'ANSWER'}
+"""
+ALL_ONE = "A=1, B=1, C=1, D=1, E=1, F=1, G=1, H=1"
+
+
+@pytest.mark.parametrize(
+    ("answer", "at"),
+    [
+        pytest.param("A(A+1)/2 + B(B+1)/2 + C(C+1)/2 + D(D+1)/2 + E(E+1)/2 + F(F+1)/2 + G(G+1)/2 + H(H+1)/2", None, id="a sum of triangular numbers is whole"),
+        pytest.param("ABCDEFGH/2", ALL_ONE, id="half a product of eight sizes is a fraction where all are odd"),
+        pytest.param("ABCDEF + GH/4", ALL_ONE, id="a quarter of two sizes is a fraction"),
+        pytest.param("ABCDEF + (G-1)(H-2)/4", "A=1, B=1, C=1, D=1, E=1, F=1, G=2, H=1", id="a fraction in two sizes is found where the others are 1"),
+        pytest.param("ABCDE + (F-1)(G-1)(H-1)/8", "A=1, B=1, C=2, D=2, E=2, F=2, G=2, H=2", id="a fraction in three sizes is found where they are 2"),
+        pytest.param("ABCDEFGH + (A+B)(A+B+1)/2", None, id="a triangular number of a sum of two sizes is whole"),
+    ],
+)  # fmt: skip
+def test_a_count_over_eight_sizes_is_judged_at_a_few_hundred_points(monkeypatch, answer, at):
+    """4^8 points took seconds at every rubric check: the check tries every pair of sizes'
+    combinations and all sizes at once instead, and still finds these fractions."""
+    import grader.kinds.count.whole as whole
+
+    tried = []
+    monkeypatch.setattr(
+        whole, "evaluate", lambda expr, values: tried.append(1) or evaluate(expr, values)
+    )
+    rubric = load_rubric_text(EIGHT.replace("ANSWER", answer), "eight.yaml")
+    found = whole.whole_answer_problems(rubric.items["a.n"], rubric.context)
+    assert [p.message.split(" at ")[1].split(";")[0] for p in found] == ([at] if at else [])
+    assert len(tried) <= whole.MAX_POINTS * (1 + 2 * 8 * bool(at))

@@ -243,6 +243,7 @@ def _read_item(
     text, answer_line = answer
     reference = read(text, answer_line, f"{path}.answer")
     accepted = []
+    answer_lines = [answer_line]
     for index, (other, other_line) in enumerate(answers[1:], start=1):
         before = len(problems)
         reading = read(other, other_line, f"{path}.answer[{index}]")
@@ -256,6 +257,7 @@ def _read_item(
             )
             break
         accepted.append((other.strip(), reading))
+        answer_lines.append(other_line)
     return Item(
         id=f"{part}.{key}",
         part=part,
@@ -265,6 +267,7 @@ def _read_item(
         answer_text=text.strip(),
         reference=reference,
         accepted=tuple(accepted),
+        answer_lines=tuple(answer_lines),
         misconceptions=tuple(misconceptions),
         line=node.line,
         spec=spec,

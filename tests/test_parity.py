@@ -402,12 +402,18 @@ def messages(rubric) -> list[str]:
     return [f"{p.line}: {p.key}: {p.message}" for p in check_rubric(rubric)]
 
 
-def test_the_rubric_check_names_a_count_that_is_a_fraction_at_some_sizes():
-    line = line_of(PLAIN_TEXT, "padding:") + 1  # the item's line, where its keys start
-    assert (
-        f"{line}: parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole "
-        "number at K=2; declare K odd, or round it"
-    ) in messages(PLAIN)
+@pytest.mark.parametrize(
+    ("answer", "at", "message"),
+    [
+        pytest.param("answer: '(K-1)/2'", "answer: '(K-1)/2'", "parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole number at K=2; declare K odd, or round it", id="the answer is named at its line"),
+        pytest.param("answer:\n          - '(K-1)/2'\n          - '\\lfloor K/2 \\rfloor'", "- '(K-1)/2'", "parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole number at K=2; declare K odd, or round it", id="the first of a list of answers is named at its line"),
+        pytest.param("answer:\n          - '\\lfloor K/2 \\rfloor'\n          - 'K/2 - 1/2'", "- 'K/2 - 1/2'", "parts.a.items.padding.answer[1]: a.padding's accepted answer 2 'K/2 - 1/2' is not a whole number at K=2; declare K odd, or round it", id="an accepted answer is named at its line"),
+    ],
+)  # fmt: skip
+def test_the_rubric_check_names_a_count_that_is_a_fraction_at_some_sizes(answer, at, message):
+    text = PLAIN_TEXT.replace("answer: '(K-1)/2'", answer, 1)
+    rubric = load_rubric_text(text, "plain.yaml")
+    assert f"{line_of(text, at)}: {message}" in messages(rubric), messages(rubric)
 
 
 def test_the_same_count_with_k_declared_odd_passes_the_check():

@@ -132,8 +132,8 @@ def whole_answer_problems(item: Item, context: Context) -> list[Problem]:
         where = f" at {at}" if at else ""
         problems.append(
             Problem(
-                item.line,
-                f"{item.key_path}.answer",
+                item.answer_line(number - 1),
+                f"{item.key_path}.answer" + ("" if number == 1 else f"[{number - 1}]"),
                 f"{item.id}'s {what} {quoted(text)} is not a whole number{where}; "
                 f"{_advice(expr, context)}",
             )

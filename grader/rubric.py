@@ -172,6 +172,20 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
                     )
                 )
                 assumptions = tuple(w for w in words if w not in PARITIES)
+            whole = [w for w in assumptions if w in ("integer", *PARITIES)]
+            if "real" in words and whole:
+                # `real` is how a rubric says a symbol is not a size (an expression's x): with
+                # integer, odd or even it would silently be one
+                problems.append(
+                    Problem(
+                        listed[0],
+                        f"{path}.assumptions",
+                        f"{name} cannot be both real and {whole[0]}: {whole[0]} makes it a "
+                        f"whole number; drop real, or drop {whole[0]} for a symbol that need "
+                        "not be whole",
+                    )
+                )
+                assumptions = tuple(w for w in assumptions if w != "real")
         symbol = _make_symbol(name, assumptions)
         example = symbol_fields.integer("example", required=False)
         example_line = symbol_fields.node.entries["example"][0] if example is not None else 0

@@ -137,6 +137,24 @@ CHECK_SIZES = "check_sizes:\n  - {P: 9, K: 3}\n  - {P: 11, K: 4}\n\nparts:"
             id="odd and even together are refused",
         ),
         pytest.param(
+            lambda t: t.replace("[positive, odd]", "[real, odd]"),
+            "[real, odd]",
+            "symbols.K.assumptions: K cannot be both real and odd: odd makes it a whole number; drop real, or drop odd for a symbol that need not be whole",
+            id="real and odd together are refused",
+        ),
+        pytest.param(
+            lambda t: t.replace("[positive, odd]", "[positive, even, real]"),
+            "[positive, even, real]",
+            "symbols.K.assumptions: K cannot be both real and even: even makes it a whole number",
+            id="real and even together are refused",
+        ),
+        pytest.param(
+            lambda t: t.replace("[positive, odd]", "[real, integer]"),
+            "[real, integer]",
+            "symbols.K.assumptions: K cannot be both real and integer: integer makes it a whole number",
+            id="real and integer together are refused as real and odd are",
+        ),
+        pytest.param(
             lambda t: t.replace("[positive, odd]", "[positive, od]"),
             "[positive, od]",
             "symbols.K.assumptions: unknown assumption 'od'; use any of even, integer, nonnegative, nonzero, odd, "
@@ -149,6 +167,16 @@ def test_a_size_of_the_wrong_parity_is_refused_at_its_line(edit, at, message):
     text = edit(ODD_TEXT)
     report = refusal(text)
     assert f"parity.yaml:{line_of(text, at)}: {message}" in report, report
+
+
+@pytest.mark.parametrize(
+    "assumptions", ["[nonnegative, even]", "[positive, odd]", "[odd]", "[real]"]
+)
+def test_a_parity_with_a_sign_is_accepted(assumptions):
+    text = ODD_TEXT.replace("[positive, odd]", assumptions).replace("    example: 3\n", "", 1)
+    assert bool(load_rubric_text(text, "parity.yaml").symbol_table["K"].is_integer) is (
+        assumptions != "[real]"
+    )
 
 
 def test_check_sizes_of_the_declared_parity_are_accepted():

@@ -18,7 +18,7 @@ from grader.errors import RubricError
 from grader.grade import grade_answer
 from grader.kinds.count.polynomials import evaluate, identically_zero
 from grader.kinds.expression.equivalence import sample_points
-from grader.kinds.formula.sizes import whole_size_sets
+from grader.kinds.formula.sizes import suggestion, whole_size_sets
 from grader.rubric import default_size_sets, load_rubric, load_rubric_text
 from grader.rubric_check import check_rubric
 from grader.symbol_values import admits, nearest_size, parity
@@ -364,6 +364,38 @@ def test_sizes_moved_to_whole_arithmetic_keep_a_symbol_s_parity():
     assert whole_size_sets(((("A", 3), ("C", 5)),), frozenset({plain * C / 2})) == (
         (("A", 2), ("C", 5)),
     )
+
+
+K_ODD = odd_symbol()
+E_EVEN = sympy.Symbol("E", positive=True, even=True)
+C_ANY = sympy.Symbol("C", positive=True, integer=True)
+HALF = sympy.Rational(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "sets", "advice"),
+    [
+        pytest.param({-K_ODD / 2, K_ODD / 2 - 1}, ({"K": 3}, {"K": 5}), r"; -K/2 and K/2 - 1 are never whole numbers for an odd K: round them, e.g. \lfloor K/2 \rfloor", id="half an odd K is never whole: round it"),
+        pytest.param({3 * K_ODD / 2}, ({"K": 3}, {"K": 5}), r"; 3K/2 is never a whole number for an odd K: round it, e.g. \lfloor 3K/2 \rfloor", id="three halves of an odd K is never whole"),
+        pytest.param({E_EVEN / 2 + HALF}, ({"E": 2}, {"E": 4}), r"; E/2 + 1/2 is never a whole number for an even E: round it, e.g. \lfloor E/2 + 1/2 \rfloor", id="where no term alone is the fraction the whole is rounded"),
+        pytest.param({(K_ODD - 1) / 4}, ({"K": 3}, {"K": 5}), "; give check_sizes at which it is a whole number (such as K=5)", id="a quarter of K - 1 is whole at some odd K: sizes that do"),
+        pytest.param({(K_ODD + C_ANY) / 2}, ({"K": 3, "C": 2}, {"K": 5, "C": 4}), "; give check_sizes at which it is a whole number (such as C=3)", id="another size can make it whole: sizes that do"),
+    ],
+)  # fmt: skip
+def test_arithmetic_a_parity_makes_fractional_everywhere_is_to_be_rounded(conditions, sets, advice):
+    size_sets = tuple(tuple(sizes.items()) for sizes in sets)
+    assert suggestion(frozenset(conditions), size_sets) == advice
+
+
+def test_a_rubric_s_kernel_from_minus_half_an_odd_k_is_to_be_rounded():
+    text = CONV1D_TEXT.replace(
+        f"answer: 'y_{{t,k}} = {HALF_BOUNDS}", r"answer: 'y_{t,k} = \sum_{u=-K/2}^{K/2-1}", 1
+    )
+    report = refusal(text)
+    assert (
+        "the start of the sum over u is -3/2 at P=9, K=3, C=2, D=4, not a whole number; -K/2 and "
+        r"K/2 - 1 are never whole numbers for an odd K: round them, e.g. \lfloor K/2 \rfloor"
+    ) in report, report
 
 
 # --- Relations -------------------------------------------------------------------------------

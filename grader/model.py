@@ -111,6 +111,13 @@ class Item:
     # The other answers a rubric accepts (`answer:` as a list), each (text, reading); the
     # first answer is `answer_text` and `reference`.
     accepted: tuple[tuple[str, Any], ...] = ()
+    # The line of each answer in the rubric (`answer_text`'s, then each accepted one's), where
+    # the rubric check names a problem with one; `line` where it is not known.
+    answer_lines: tuple[int, ...] = ()
+
+    def answer_line(self, index: int) -> int:
+        """The line of answer `index` (0 the reference, then the accepted ones)."""
+        return self.answer_lines[index] if index < len(self.answer_lines) else self.line
 
     @property
     def key_path(self) -> str:

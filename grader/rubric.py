@@ -33,7 +33,7 @@ from grader.model import (
     SymbolSpec,
     item_name,
 )
-from grader.symbol_values import PARITIES, nearest_size, wrong_parity
+from grader.symbol_values import PARITIES, admits, parity, wrong_parity
 from grader.yaml_source import (
     Fields,
     Mapping,
@@ -55,20 +55,65 @@ def default_size_sets(names: list[str], symbols: dict[str, sympy.Symbol] | None 
 
     For 22-52-Q4 (P, Q, C, D) they are P=5, Q=4, C=3, D=2 and P=6, Q=7, C=2, D=3: the sizes
     differ within each set, and C and D swap order between them, so a formula that mixes two
-    sizes up is caught in at least one. A symbol declared odd or even (`symbols`) takes the
-    nearest size of its parity, apart from the set's others where it can (an odd K after P=5
-    is 3, not 4).
+    sizes up is caught in at least one; and each symbol differs between the sets, so a formula
+    that writes a number for a size (5 for P) is caught in the other. A symbol declared odd or
+    even (`symbols`) takes a size of its parity, keeping both properties (`_fit_to_symbols`:
+    an odd K after P=5 is 3, not 4).
     """
-    sets = []
+    sets: list[dict[str, int]] = []
     for base in (_FIRST_SIZES, _SECOND_SIZES):
-        values: list[tuple[str, int]] = []
-        for k, name in enumerate(names):
-            value = base[k % len(base)] + 10 * (k // len(base))
-            if symbols is not None and name in symbols:
-                value = nearest_size(symbols[name], value, {v for _, v in values})
-            values.append((name, value))
-        sets.append(tuple(values))
-    return tuple(sets)
+        values = {name: base[k % len(base)] + 10 * (k // len(base)) for k, name in enumerate(names)}
+        if symbols is not None:
+            _fit_to_symbols(values, symbols, sets)
+        sets.append(values)
+    return tuple(tuple(values.items()) for values in sets)
+
+
+def _fit_to_symbols(
+    values: dict[str, int], symbols: dict[str, sympy.Symbol], earlier: list[dict[str, int]]
+) -> None:
+    """Give each symbol of `values` (one default set) a size it may take that no earlier set
+    gives it, keeping the set's sizes distinct: symbols declared odd or even first, each
+    keeping its size where it fits, else taking the nearest that does, by a swap with another
+    symbol to which its own size fits or a size the set does not use. Two odd kernel sizes
+    are never both 7, and an odd K is not 3 beside a C of 3. Sizes that fit are left alone,
+    so the sets of a rubric without odd or even are the plain defaults."""
+
+    def fits(name: str, value: int) -> bool:
+        symbol = symbols.get(name)
+        return (symbol is None or admits(symbol, value)) and all(e[name] != value for e in earlier)
+
+    names = list(values)
+    order = sorted(names, key=lambda n: n not in symbols or parity(symbols[n]) is None)
+    for name in order:
+        size = values[name]
+        if fits(name, size):
+            continue
+        # (distance, 0 for a swap with a later symbol, 1 for a free size, 2 for a swap with an
+        # earlier one, the larger size first): earlier symbols keep their sizes where they can
+        choices = [
+            (
+                abs(values[other] - size),
+                2 * (names.index(other) < names.index(name)),
+                -values[other],
+                other,
+            )
+            for other in names
+            if other != name and fits(name, values[other]) and fits(other, size)
+        ]
+        used = set(values.values())
+        free = next(
+            v
+            for distance in range(1, 100)
+            for v in (size + distance, size - distance)
+            if v >= 2 and v not in used and fits(name, v)
+        )
+        choices.append((abs(free - size), 1, -free, None))
+        _, _, _, other = min(choices, key=lambda c: c[:3])
+        if other is None:
+            values[name] = free
+        else:
+            values[name], values[other] = values[other], size
 
 
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
@@ -127,6 +172,20 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
                     )
                 )
                 assumptions = tuple(w for w in words if w not in PARITIES)
+            whole = [w for w in assumptions if w in ("integer", *PARITIES)]
+            if "real" in words and whole:
+                # `real` is how a rubric says a symbol is not a size (an expression's x): with
+                # integer, odd or even it would silently be one
+                problems.append(
+                    Problem(
+                        listed[0],
+                        f"{path}.assumptions",
+                        f"{name} cannot be both real and {whole[0]}: {whole[0]} makes it a "
+                        f"whole number; drop real, or drop {whole[0]} for a symbol that need "
+                        "not be whole",
+                    )
+                )
+                assumptions = tuple(w for w in assumptions if w != "real")
         symbol = _make_symbol(name, assumptions)
         example = symbol_fields.integer("example", required=False)
         example_line = symbol_fields.node.entries["example"][0] if example is not None else 0
@@ -198,6 +257,7 @@ def _read_item(
     text, answer_line = answer
     reference = read(text, answer_line, f"{path}.answer")
     accepted = []
+    answer_lines = [answer_line]
     for index, (other, other_line) in enumerate(answers[1:], start=1):
         before = len(problems)
         reading = read(other, other_line, f"{path}.answer[{index}]")
@@ -211,6 +271,7 @@ def _read_item(
             )
             break
         accepted.append((other.strip(), reading))
+        answer_lines.append(other_line)
     return Item(
         id=f"{part}.{key}",
         part=part,
@@ -220,6 +281,7 @@ def _read_item(
         answer_text=text.strip(),
         reference=reference,
         accepted=tuple(accepted),
+        answer_lines=tuple(answer_lines),
         misconceptions=tuple(misconceptions),
         line=node.line,
         spec=spec,

@@ -11,7 +11,6 @@ never given 4, and `\\lfloor K/2 \\rfloor` and `(K-1)/2` are the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from fractions import Fraction
 
 import sympy
@@ -69,17 +68,14 @@ def wrong_parity(symbol: sympy.Symbol, value: int) -> str | None:
     return None
 
 
-def nearest_size(symbol: sympy.Symbol, value: int, taken: Collection[int] = ()) -> int:
+def nearest_size(symbol: sympy.Symbol, value: int) -> int:
     """`value` where the symbol may take it, else the nearest whole number above 1 it may take
-    (the larger of two as near), one not in `taken` where one as near or a step further is
-    free: a default size moved to the symbol's parity stays apart from the set's others."""
+    (the larger of two as near). Keeping a set of sizes apart is its caller's work (the
+    default size sets: `grader.rubric.default_size_sets`)."""
     if admits(symbol, value):
         return value
     near = sorted(
         (v for v in range(max(2, value - 3), value + 5) if admits(symbol, v)),
         key=lambda v: (abs(v - value), -v),
     )
-    if not near:
-        return value
-    free = [v for v in near if v not in taken]
-    return free[0] if free and abs(free[0] - value) <= abs(near[0] - value) + 2 else near[0]
+    return near[0] if near else value

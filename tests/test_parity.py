@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from grader.errors import RubricError
 from grader.grade import grade_answer
-from grader.kinds.count.polynomials import identically_zero
+from grader.kinds.count.polynomials import evaluate, identically_zero
 from grader.kinds.expression.equivalence import sample_points
-from grader.kinds.formula.sizes import whole_size_sets
+from grader.kinds.formula.sizes import suggestion, whole_size_sets
 from grader.rubric import default_size_sets, load_rubric, load_rubric_text
 from grader.rubric_check import check_rubric
 from grader.symbol_values import admits, nearest_size, parity
@@ -137,6 +137,24 @@ CHECK_SIZES = "check_sizes:\n  - {P: 9, K: 3}\n  - {P: 11, K: 4}\n\nparts:"
             id="odd and even together are refused",
         ),
         pytest.param(
+            lambda t: t.replace("[positive, odd]", "[real, odd]"),
+            "[real, odd]",
+            "symbols.K.assumptions: K cannot be both real and odd: odd makes it a whole number; drop real, or drop odd for a symbol that need not be whole",
+            id="real and odd together are refused",
+        ),
+        pytest.param(
+            lambda t: t.replace("[positive, odd]", "[positive, even, real]"),
+            "[positive, even, real]",
+            "symbols.K.assumptions: K cannot be both real and even: even makes it a whole number",
+            id="real and even together are refused",
+        ),
+        pytest.param(
+            lambda t: t.replace("[positive, odd]", "[real, integer]"),
+            "[real, integer]",
+            "symbols.K.assumptions: K cannot be both real and integer: integer makes it a whole number",
+            id="real and integer together are refused as real and odd are",
+        ),
+        pytest.param(
             lambda t: t.replace("[positive, odd]", "[positive, od]"),
             "[positive, od]",
             "symbols.K.assumptions: unknown assumption 'od'; use any of even, integer, nonnegative, nonzero, odd, "
@@ -149,6 +167,16 @@ def test_a_size_of_the_wrong_parity_is_refused_at_its_line(edit, at, message):
     text = edit(ODD_TEXT)
     report = refusal(text)
     assert f"parity.yaml:{line_of(text, at)}: {message}" in report, report
+
+
+@pytest.mark.parametrize(
+    "assumptions", ["[nonnegative, even]", "[positive, odd]", "[odd]", "[real]"]
+)
+def test_a_parity_with_a_sign_is_accepted(assumptions):
+    text = ODD_TEXT.replace("[positive, odd]", assumptions).replace("    example: 3\n", "", 1)
+    assert bool(load_rubric_text(text, "parity.yaml").symbol_table["K"].is_integer) is (
+        assumptions != "[real]"
+    )
 
 
 def test_check_sizes_of_the_declared_parity_are_accepted():
@@ -172,14 +200,71 @@ def test_the_default_sizes_of_symbols_without_a_parity_are_as_before():
 
 
 @given(st.lists(st.sampled_from([None, "odd", "even"]), min_size=1, max_size=12))
-def test_default_sizes_are_of_each_symbol_s_parity(parities):
+def test_default_sizes_are_of_each_symbol_s_parity_distinct_and_differ_between_the_sets(
+    parities,
+):
     symbols = {
         f"S{k}": sympy.Symbol(f"S{k}", positive=True, **({p: True} if p else {"integer": True}))
         for k, p in enumerate(parities)
     }
-    for sizes in default_size_sets(list(symbols), symbols):
+    first, second = default_size_sets(list(symbols), symbols)
+    for sizes in (first, second):
         for name, value in sizes:
             assert value >= 2 and admits(symbols[name], value)
+        assert len({value for _, value in sizes}) == len(sizes), sizes
+    assert all(a != b for (_, a), (_, b) in zip(first, second, strict=True)), (first, second)
+
+
+def kinds(**parities: str | None) -> dict[str, sympy.Symbol]:
+    """Symbols in the order given, of the parities given (None: a positive integer)."""
+    return {
+        name: sympy.Symbol(name, positive=True, **({p: True} if p else {"integer": True}))
+        for name, p in parities.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("symbols", "sets"),
+    [
+        pytest.param(kinds(P=None, K="odd"), ({"P": 5, "K": 3}, {"P": 6, "K": 7}), id="an odd symbol after P=5 is 3, not 4"),
+        pytest.param(kinds(P=None, K="odd", C=None, D=None), ({"P": 5, "K": 3, "C": 4, "D": 2}, {"P": 6, "K": 7, "C": 2, "D": 3}), id="a size an odd symbol takes is given up by the symbol that had it"),
+        pytest.param(kinds(P=None, Q=None, C=None, D=None, A="odd", B="odd"), ({"P": 6, "Q": 4, "C": 3, "D": 2, "A": 5, "B": 7}, {"P": 5, "Q": 6, "C": 2, "D": 4, "A": 7, "B": 3}), id="two odd kernel sides differ in each set"),
+        pytest.param(kinds(P="even", Q="even", C=None, D=None), ({"P": 6, "Q": 4, "C": 3, "D": 2}, {"P": 8, "Q": 6, "C": 2, "D": 3}), id="an even size differs between the sets"),
+    ],
+)  # fmt: skip
+def test_default_sizes_of_symbols_declared_odd_or_even(symbols, sets):
+    got = default_size_sets(list(symbols), symbols)
+    assert tuple(dict(sizes) for sizes in got) == sets
+
+
+KERNEL_AXB = """id: KK2
+title: A convolution with a kernel of A x B
+symbols:
+  P: {meaning: the height, example: 9}
+  Q: {meaning: the width, example: 8}
+  C: {meaning: the input channels, example: 2}
+  D: {meaning: the output channels, example: 3}
+  A: {meaning: the kernel's height, assumptions: [positive, odd], example: 3}
+  B: {meaning: the kernel's width, assumptions: [positive, odd], example: 5}
+parts:
+  a:
+    marks: 3
+    prompt: A convolution with an A x B kernel.
+    items:
+      formula:
+        type: formula
+        marks: 3
+        input: {name: x, shape: [P, Q, C]}
+        output: {name: y, shape: [P, Q, D]}
+        answer: 'y_{i,j,k} = \\sum_{u=-(A-1)/2}^{(A-1)/2}\\sum_{v=-(B-1)/2}^{(B-1)/2}\\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k'
+"""
+SWAPPED = r"y_{i,j,k} = \sum_{u=-(B-1)/2}^{(B-1)/2}\sum_{v=-(A-1)/2}^{(A-1)/2}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k"
+
+
+def test_a_kernel_with_its_two_odd_sides_swapped_is_wrong():
+    rubric = load_rubric_text(KERNEL_AXB, "kk2.yaml")
+    result = grade_answer(rubric, rubric.items["a.formula"], SWAPPED)
+    assert result.verdict != "correct", rubric.size_sets
 
 
 @given(st.integers(min_value=1, max_value=60), st.sampled_from(["odd", "even"]))
@@ -281,6 +366,38 @@ def test_sizes_moved_to_whole_arithmetic_keep_a_symbol_s_parity():
     )
 
 
+K_ODD = odd_symbol()
+E_EVEN = sympy.Symbol("E", positive=True, even=True)
+C_ANY = sympy.Symbol("C", positive=True, integer=True)
+HALF = sympy.Rational(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "sets", "advice"),
+    [
+        pytest.param({-K_ODD / 2, K_ODD / 2 - 1}, ({"K": 3}, {"K": 5}), r"; -K/2 and K/2 - 1 are never whole numbers for an odd K: round them, e.g. \lfloor K/2 \rfloor", id="half an odd K is never whole: round it"),
+        pytest.param({3 * K_ODD / 2}, ({"K": 3}, {"K": 5}), r"; 3K/2 is never a whole number for an odd K: round it, e.g. \lfloor 3K/2 \rfloor", id="three halves of an odd K is never whole"),
+        pytest.param({E_EVEN / 2 + HALF}, ({"E": 2}, {"E": 4}), r"; E/2 + 1/2 is never a whole number for an even E: round it, e.g. \lfloor E/2 + 1/2 \rfloor", id="where no term alone is the fraction the whole is rounded"),
+        pytest.param({(K_ODD - 1) / 4}, ({"K": 3}, {"K": 5}), "; give check_sizes at which it is a whole number (such as K=5)", id="a quarter of K - 1 is whole at some odd K: sizes that do"),
+        pytest.param({(K_ODD + C_ANY) / 2}, ({"K": 3, "C": 2}, {"K": 5, "C": 4}), "; give check_sizes at which it is a whole number (such as C=3)", id="another size can make it whole: sizes that do"),
+    ],
+)  # fmt: skip
+def test_arithmetic_a_parity_makes_fractional_everywhere_is_to_be_rounded(conditions, sets, advice):
+    size_sets = tuple(tuple(sizes.items()) for sizes in sets)
+    assert suggestion(frozenset(conditions), size_sets) == advice
+
+
+def test_a_rubric_s_kernel_from_minus_half_an_odd_k_is_to_be_rounded():
+    text = CONV1D_TEXT.replace(
+        f"answer: 'y_{{t,k}} = {HALF_BOUNDS}", r"answer: 'y_{t,k} = \sum_{u=-K/2}^{K/2-1}", 1
+    )
+    report = refusal(text)
+    assert (
+        "the start of the sum over u is -3/2 at P=9, K=3, C=2, D=4, not a whole number; -K/2 and "
+        r"K/2 - 1 are never whole numbers for an odd K: round them, e.g. \lfloor K/2 \rfloor"
+    ) in report, report
+
+
 # --- Relations -------------------------------------------------------------------------------
 
 HEADS = """\
@@ -345,12 +462,18 @@ def messages(rubric) -> list[str]:
     return [f"{p.line}: {p.key}: {p.message}" for p in check_rubric(rubric)]
 
 
-def test_the_rubric_check_names_a_count_that_is_a_fraction_at_some_sizes():
-    line = line_of(PLAIN_TEXT, "padding:") + 1  # the item's line, where its keys start
-    assert (
-        f"{line}: parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole "
-        "number at K=2; declare K odd, or round it"
-    ) in messages(PLAIN)
+@pytest.mark.parametrize(
+    ("answer", "at", "message"),
+    [
+        pytest.param("answer: '(K-1)/2'", "answer: '(K-1)/2'", "parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole number at K=2; declare K odd, or round it", id="the answer is named at its line"),
+        pytest.param("answer:\n          - '(K-1)/2'\n          - '\\lfloor K/2 \\rfloor'", "- '(K-1)/2'", "parts.a.items.padding.answer: a.padding's answer '(K-1)/2' is not a whole number at K=2; declare K odd, or round it", id="the first of a list of answers is named at its line"),
+        pytest.param("answer:\n          - '\\lfloor K/2 \\rfloor'\n          - 'K/2 - 1/2'", "- 'K/2 - 1/2'", "parts.a.items.padding.answer[1]: a.padding's accepted answer 2 'K/2 - 1/2' is not a whole number at K=2; declare K odd, or round it", id="an accepted answer is named at its line"),
+    ],
+)  # fmt: skip
+def test_the_rubric_check_names_a_count_that_is_a_fraction_at_some_sizes(answer, at, message):
+    text = PLAIN_TEXT.replace("answer: '(K-1)/2'", answer, 1)
+    rubric = load_rubric_text(text, "plain.yaml")
+    assert f"{line_of(text, at)}: {message}" in messages(rubric), messages(rubric)
 
 
 def test_the_same_count_with_k_declared_odd_passes_the_check():
@@ -377,3 +500,51 @@ def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
     assert found == ([] if message is None else [found[0]])
     if message is not None:
         assert message in found[0]
+
+
+EIGHT = """\
+id: EIGHT-1
+title: Eight sizes
+symbols:
+  A: {meaning: a}
+  B: {meaning: b}
+  C: {meaning: c}
+  D: {meaning: d}
+  E: {meaning: e}
+  F: {meaning: f}
+  G: {meaning: g}
+  H: {meaning: h}
+parts:
+  a:
+    marks: 1
+    prompt: How many?
+    items:
+      n: {type: count, marks: 1, answer: 'ANSWER'}
+"""
+ALL_ONE = "A=1, B=1, C=1, D=1, E=1, F=1, G=1, H=1"
+
+
+@pytest.mark.parametrize(
+    ("answer", "at"),
+    [
+        pytest.param("A(A+1)/2 + B(B+1)/2 + C(C+1)/2 + D(D+1)/2 + E(E+1)/2 + F(F+1)/2 + G(G+1)/2 + H(H+1)/2", None, id="a sum of triangular numbers is whole"),
+        pytest.param("ABCDEFGH/2", ALL_ONE, id="half a product of eight sizes is a fraction where all are odd"),
+        pytest.param("ABCDEF + GH/4", ALL_ONE, id="a quarter of two sizes is a fraction"),
+        pytest.param("ABCDEF + (G-1)(H-2)/4", "A=1, B=1, C=1, D=1, E=1, F=1, G=2, H=1", id="a fraction in two sizes is found where the others are 1"),
+        pytest.param("ABCDE + (F-1)(G-1)(H-1)/8", "A=1, B=1, C=2, D=2, E=2, F=2, G=2, H=2", id="a fraction in three sizes is found where they are 2"),
+        pytest.param("ABCDEFGH + (A+B)(A+B+1)/2", None, id="a triangular number of a sum of two sizes is whole"),
+    ],
+)  # fmt: skip
+def test_a_count_over_eight_sizes_is_judged_at_a_few_hundred_points(monkeypatch, answer, at):
+    """4^8 points took seconds at every rubric check: the check tries every pair of sizes'
+    combinations and all sizes at once instead, and still finds these fractions."""
+    import grader.kinds.count.whole as whole
+
+    tried = []
+    monkeypatch.setattr(
+        whole, "evaluate", lambda expr, values: tried.append(1) or evaluate(expr, values)
+    )
+    rubric = load_rubric_text(EIGHT.replace("ANSWER", answer), "eight.yaml")
+    found = whole.whole_answer_problems(rubric.items["a.n"], rubric.context)
+    assert [p.message.split(" at ")[1].split(";")[0] for p in found] == ([at] if at else [])
+    assert len(tried) <= whole.MAX_POINTS * (1 + 2 * 8 * bool(at))

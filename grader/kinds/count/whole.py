@@ -6,13 +6,19 @@ that show it and what would do (declare K odd, or round it). A count that divide
 
 The sizes tried are every combination of small sizes each symbol may take (1 to 12, fewer
 with more symbols): they cover each remainder modulo 2, 3, 4, 6 and 12, which is where a
-count's fractions such as (K-1)/2 or PQ/4 repeat. The rubric's relations hold at each
-(d_k takes the value d/h has there; sizes where that is no size d_k may take are passed over).
+count's fractions such as (K-1)/2 or PQ/4 repeat. With more than six symbols (1 to 4 each),
+every combination is too many to wait for (4^8 for eight): the sizes tried are then every
+combination of two symbols' sizes, the others all 1 or all 2 (all of the smallest two sizes
+each may take), and each symbol at the same place in its sizes (all 1, all 2, ...): a
+fraction in one or two symbols, or in all of them at once (ABCDEFGH/2), is still found. The
+rubric's relations hold at each (d_k takes the value d/h has there; sizes where that is no
+size d_k may take are passed over).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 
 import sympy
@@ -52,7 +58,7 @@ def fractional_at(
         return None if related.is_Integer else ()
     top = max(4, min(12, int(MAX_POINTS ** (1 / len(free)))))
     choices = [[v for v in range(1, top + 1) if _takes(s, v, parities)] for s in free]
-    for point in sorted(itertools.product(*choices), key=lambda p: (sum(p), p)):
+    for point in sorted(_points(choices), key=lambda p: (sum(p), p)):
         values = dict(zip(free, point, strict=True))
         sizes = _related_sizes(values, context, parities)
         if sizes is None:
@@ -63,6 +69,22 @@ def fractional_at(
                 (spec.name, sizes[spec.symbol]) for spec in context.symbols if spec.symbol in sizes
             )
     return None
+
+
+def _points(choices: list[list[int]]) -> set[tuple[int, ...]]:
+    """Every combination of the symbols' sizes where they are at most MAX_POINTS; else every
+    combination of two symbols' sizes with the others at their first or second, and each
+    symbol at its first, second, ... size at once (a few hundred points for eight symbols)."""
+    if math.prod(len(c) for c in choices) <= MAX_POINTS:
+        return set(itertools.product(*choices))
+    points = {tuple(c[min(k, len(c) - 1)] for c in choices) for k in range(max(map(len, choices)))}
+    for i, j in itertools.combinations(range(len(choices)), 2):
+        for rest in (0, 1):
+            background = [c[min(rest, len(c) - 1)] for c in choices]
+            for a, b in itertools.product(choices[i], choices[j]):
+                background[i], background[j] = a, b
+                points.add(tuple(background))
+    return points
 
 
 def _takes(symbol: sympy.Symbol, value: int, parities) -> bool:
@@ -110,8 +132,8 @@ def whole_answer_problems(item: Item, context: Context) -> list[Problem]:
         where = f" at {at}" if at else ""
         problems.append(
             Problem(
-                item.line,
-                f"{item.key_path}.answer",
+                item.answer_line(number - 1),
+                f"{item.key_path}.answer" + ("" if number == 1 else f"[{number - 1}]"),
                 f"{item.id}'s {what} {quoted(text)} is not a whole number{where}; "
                 f"{_advice(expr, context)}",
             )

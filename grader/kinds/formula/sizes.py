@@ -12,6 +12,7 @@ rubric check says so at the formula's line and key, with sizes that would do.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,9 +21,10 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import SizeSets
-from grader.symbol_values import admits
+from grader.symbol_values import admits, parity
 
 MAX_MOVED = 4  # sizes moved at once when looking for whole arithmetic
+_MOST_TRIED = 4096  # sizes tried to show that arithmetic is never whole
 _CANDIDATES = range(2, 13)
 
 
@@ -120,9 +122,14 @@ def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> S
 
 
 def suggestion(conditions: frozenset[sympy.Expr], size_sets: SizeSets) -> str:
-    """Advice for a rubric whose `check_sizes` make the arithmetic fractional."""
+    """Advice for a rubric whose `check_sizes` make the arithmetic fractional: sizes that
+    would do, or, where the symbols' parities make some of it whole at no sizes (-K/2 for an
+    odd K), to round it."""
     chosen = whole_size_sets(size_sets, conditions)
     if chosen is None:
+        never = sorted((c for c in conditions if _never_whole(c)), key=sympy.default_sort_key)
+        if never:
+            return "; " + _round_advice(never)
         return "; give check_sizes at which it is a whole number"
     moved = sorted(
         {
@@ -133,6 +140,54 @@ def suggestion(conditions: frozenset[sympy.Expr], size_sets: SizeSets) -> str:
         }
     )
     return f"; give check_sizes at which it is a whole number (such as {', '.join(moved)})"
+
+
+def _never_whole(condition: sympy.Expr) -> bool:
+    """Whether `condition` is a whole number at no sizes its symbols may take, as their
+    declared parities make -K/2 for an odd K. A polynomial whose coefficients' denominators
+    divide M is whole or not alike at sizes M apart, so the sizes 1 to 2M of each symbol
+    (every remainder modulo M, of either parity) try them all."""
+    symbols = sorted(condition.free_symbols, key=lambda s: s.name)
+    if not any(parity(s) for s in symbols):
+        return False
+    try:
+        poly = sympy.Poly(condition, *symbols)
+    except sympy.PolynomialError:
+        return False
+    if not all(c.is_Rational for c in poly.coeffs()):
+        return False
+    period = math.lcm(*(int(c.q) for c in poly.coeffs()))
+    choices = [[v for v in range(1, 2 * period + 1) if admits(s, v)] for s in symbols]
+    if math.prod(len(c) for c in choices) > _MOST_TRIED:
+        return False
+    return not any(
+        is_whole([condition], {s.name: v for s, v in zip(symbols, point, strict=True)})
+        for point in itertools.product(*choices)
+    )
+
+
+def _round_advice(never: list[sympy.Expr]) -> str:
+    """ "-K/2 is never a whole number for an odd K: round it, e.g. \\lfloor K/2 \\rfloor":
+    the example rounds a term that is never whole (K/2), else the whole expression."""
+    symbols = sorted({s for c in never for s in c.free_symbols if parity(s)}, key=lambda s: s.name)
+    kinds = " and ".join(f"an {parity(s)} {s.name}" for s in symbols)
+    named = " and ".join(_plain(c) for c in never)
+    if len(never) == 1:
+        advice = f"{named} is never a whole number for {kinds}: round it"
+    else:
+        advice = f"{named} are never whole numbers for {kinds}: round them"
+    terms = [
+        term if term.as_coeff_Mul()[0] > 0 else -term
+        for term in sympy.Add.make_args(sympy.expand(never[0]))
+        if term.free_symbols and _never_whole(term)
+    ]
+    rounded = _plain(min(terms, key=sympy.default_sort_key)) if terms else _plain(never[0])
+    return f"{advice}, e.g. \\lfloor {rounded} \\rfloor"
+
+
+def _plain(expr: sympy.Expr) -> str:
+    """A size expression as a rubric writes it: K/2 - 1, 3K/2."""
+    return sympy.sstr(expr).replace("**", "^").replace("*", "")
 
 
 @dataclass(frozen=True)

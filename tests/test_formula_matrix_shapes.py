@@ -233,9 +233,9 @@ REVIEW = "An instructor will review it."
                 0,
                 "layout",
                 (
-                    "Your formula uses G transposed. Read with G stored that way, it defines the "
-                    "right layer; whether the question lets G be stored so is an instructor's "
-                    "call.",
+                    "Your formula needs G to be D×N, where the answer's G is N×D. Read with G "
+                    "stored that way, it defines the right layer; whether the question lets G be "
+                    "stored so is an instructor's call.",
                     REVIEW,
                 ),
                 ("read G as a D×N matrix, so that Xᵀ·Gᵀ is C×D",),
@@ -251,9 +251,9 @@ REVIEW = "An instructor will review it."
                 0,
                 "layout",
                 (
-                    "Your formula uses W transposed. Read with W stored that way, it defines the "
-                    "right layer; whether the question lets W be stored so is an instructor's "
-                    "call.",
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    "stored that way, it defines the right layer; whether the question lets W be "
+                    "stored so is an instructor's call.",
                     REVIEW,
                 ),
                 W_TRANSPOSED,
@@ -269,9 +269,9 @@ REVIEW = "An instructor will review it."
                 0,
                 "layout",
                 (
-                    "Your formula uses W transposed. Read with W stored that way, it would earn "
-                    "1 of 2 marks; whether the question lets W be stored so is an instructor's "
-                    "call.",
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    "stored that way, it would earn 1 of 2 marks; whether the question lets W be "
+                    "stored so is an instructor's call.",
                     "This part asks for the layer without a bias, but your formula adds one.",
                     REVIEW,
                 ),
@@ -360,3 +360,123 @@ def test_a_matrix_form_of_more_than_64_terms_is_refused_as_too_large(answer):
     with pytest.raises(AnswerTooLargeError) as raised:
         parse_formula(answer, rubric.symbol_table, rubric.items["d.formula"].spec.layer)
     assert raised.value.message == "this formula has more than 64 terms"
+
+
+LAYOUT = """
+id: LAYOUT
+title: a weight's layout left open
+symbols:
+  N: {meaning: rows, example: 4}
+  C: {meaning: input features, example: 2}
+  D: {meaning: output features, example: 3}
+parts:
+  a:
+    marks: 2
+    prompt: The layer, as a matrix product.
+    items:
+      formula:
+        type: formula
+        marks: 2
+        input: {name: X, shape: [N, C]}
+        output: {name: Y, shape: [N, D]}
+        partial_credit:
+          bias_missing: 1
+        answer: 'Y = XW + b'
+"""
+TRANSPOSED_REFERENCE = load_rubric_text(
+    LAYOUT.replace("'Y = XW + b'", "'Y = XW^T + b'"), "transposed-reference.yaml"
+)
+PROJECTION = load_rubric_text(
+    LAYOUT.replace("'Y = XW + b'", "'Y = X W_Q'")
+    .replace("          bias_missing: 1\n", "")
+    .replace("        partial_credit:\n", ""),
+    "projection.yaml",
+)
+CREDITED = load_rubric_text(
+    LAYOUT.replace(
+        "          bias_missing: 1\n", "          bias_missing: 1\n          layout: 1\n"
+    ),
+    "credited.yaml",
+)
+OPEN_CALL = "whether the question lets W be stored so is an instructor's call."
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer", "expected"),
+    [
+        pytest.param(
+            TRANSPOSED_REFERENCE,
+            "Y = XW + b",
+            (
+                "needs_review",
+                0,
+                (
+                    "Your formula needs W to be C×D, where the answer's W is D×C. Read with W "
+                    f"stored that way, it defines the right layer; {OPEN_CALL}",
+                    REVIEW,
+                ),
+                ("read W as a C×D matrix, so that X·W is N×D",),
+            ),
+            id="XW for the reference XWᵀ: not told it uses W transposed, which it does not",
+        ),
+        pytest.param(
+            PROJECTION,
+            "Y^T = W_Q X^T",
+            (
+                "needs_review",
+                0,
+                (
+                    "Your formula needs W_Q to be D×C, where the answer's W_Q is C×D. Read with "
+                    "W_Q stored that way, it defines the right layer; whether the question lets "
+                    "W_Q be stored so is an instructor's call.",
+                    REVIEW,
+                ),
+                ("read W_Q as a D×C matrix, so that W_Q·Xᵀ is D×N",),
+            ),
+            id="Yᵀ = W_Q Xᵀ writes no transpose on W_Q: told the shape it needs",
+        ),
+        pytest.param(
+            CREDITED,
+            "Y = XW^T + b",
+            (
+                "partial",
+                1,
+                (
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    "stored that way, it defines the right layer.",
+                ),
+                ("read W as a D×C matrix, so that X·Wᵀ is N×D",),
+            ),
+            id="partial_credit: {layout: 1} gives its mark where the reading is right",
+        ),
+        pytest.param(
+            CREDITED,
+            "Y = XW^T",
+            (
+                "needs_review",
+                0,
+                (
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    f"stored that way, it would earn 1 of 2 marks; {OPEN_CALL}",
+                    "Your formula has no bias; this layer has one: each output column has one, "
+                    "shared by every row.",
+                    REVIEW,
+                ),
+                ("read W as a D×C matrix, so that X·Wᵀ is N×D",),
+            ),
+            id="with the layout credit, a reading also wrong otherwise is still a person's",
+        ),
+        pytest.param(
+            CREDITED,
+            "Y = XW + b",
+            ("correct", 2, ("Correct: your formula defines the same layer.",), ()),
+            id="the reference's own layout is still full marks",
+        ),
+    ],
+)
+def test_the_layout_finding_says_what_the_formula_needs_and_earns_the_rubrics_credit(
+    rubric, answer, expected
+):
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.marks, result.feedback, tuple(result.reading_notes)) == expected
+    assert result.diagnosis == (None if result.verdict == "correct" else "layout")

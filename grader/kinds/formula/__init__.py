@@ -28,7 +28,7 @@ from grader.kinds.formula.rubric import (
     read_layer,
     read_matrices,
 )
-from grader.kinds.formula.score import layout_review, score_formula
+from grader.kinds.formula.score import score_formula, score_layout
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
@@ -74,7 +74,7 @@ DESCRIPTIONS = {
     "output_index": "an output index that misses some outputs or names one twice",
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
-    "layout": "a weight used transposed, a layout the rubric leaves open: for a person",
+    "layout": "a weight in the other layout than the reference's, which the rubric leaves open",
     **INPUT_DESCRIPTIONS,
 }
 
@@ -136,7 +136,7 @@ class FormulaKind:
         )
         result = self._grade(item, text, written, context)
         if written.relayout and result.verdict in ("correct", "partial"):
-            result = layout_review(result, written.relayout)
+            result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
         if written.assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*written.assumed, *result.reading_notes))
         return result

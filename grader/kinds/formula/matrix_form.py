@@ -349,9 +349,10 @@ def held_to_reference(
     inferred. One the reference also names (the W of Y = XW, or w in y_{i,k} = Σ_l w_{l,k}
     x_{i,l}) and uses transposed (Y = XWᵀ, W taken to be D×C, as PyTorch's nn.Linear stores
     it) is read so, with a note saying how: where the rubric declares it `any` (`free`), that
-    is the student's choice; otherwise the name is kept in `relayout`, and a verdict that rests
-    on it goes to a person (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got
-    full marks). In any other shape it does not fit. A parameter the reference does not name
+    is the student's choice; otherwise it is kept in `relayout` (its name, the shape the formula
+    needs and the reference's), and a verdict that rests on it is the rubric's `layout` credit
+    or a person's (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got full
+    marks). In any other shape it does not fit. A parameter the reference does not name
     (Y = XA for Y = XW) is a renaming.
     """
     if not formula.matrix_shapes or formula.shape_problem is not None:
@@ -375,7 +376,7 @@ def held_to_reference(
             return _misfit(formula, name, rows, cols, known)
         notes.append(_transposed_note(formula, layer, name, rows, cols))
         if _shape_of({n: () for n in free}, name) is None:
-            guessed.append(name)
+            guessed.append((name, _show_shape(rows, cols), _show_shape(*known)))
     if notes:
         return replace(
             formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)

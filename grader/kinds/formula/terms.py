@@ -125,8 +125,10 @@ class Formula:
     # u = 0..1 and v = 0..1, for \\max_{u,v}".
     assumed: tuple[str, ...] = field(default=(), compare=False)
     # Weights read stored transposed where the rubric leaves their layout open (not declared
-    # `any`): a verdict that rests on that reading is a person's to confirm.
-    relayout: tuple[str, ...] = field(default=(), compare=False)
+    # `any`): a verdict that rests on that reading is a person's to confirm, or earns the
+    # rubric's `layout` credit. Each (name, the shape this formula needs, the reference's),
+    # the shapes as written: ("W", "D×C", "C×D").
+    relayout: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
     # The ranges of the letters of an output index written as a sum, such as g and n of

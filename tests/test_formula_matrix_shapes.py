@@ -22,6 +22,7 @@ from grader.errors import AnswerTooLargeError, RubricError
 from grader.grade import grade_answer
 from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric, load_rubric_text
+from grader.rubric_check import check_rubric
 
 RUBRIC = load_rubric_text(
     """
@@ -480,3 +481,34 @@ def test_the_layout_finding_says_what_the_formula_needs_and_earns_the_rubrics_cr
     result = grade_answer(rubric, rubric.items["a.formula"], answer)
     assert (result.verdict, result.marks, result.feedback, tuple(result.reading_notes)) == expected
     assert result.diagnosis == (None if result.verdict == "correct" else "layout")
+
+
+MISCONCEIVED = LAYOUT.replace("'Y = XW + b'", "'Y = XW'") + (
+    "        misconceptions:\n"
+    "          - answer: 'Y = XW^T'\n"
+    "            feedback: W is C×D; it is not transposed.\n"
+    "            marks: 1\n"
+)
+
+
+def test_a_rule_equal_to_the_reference_in_the_other_layout_points_at_the_keys_that_settle_it():
+    problems = [p.message for p in check_rubric(load_rubric_text(MISCONCEIVED, "rule.yaml"))]
+    assert (
+        "'Y = XW^T' equals the reference answer, so this rule can never fire: it is the "
+        "reference with W stored D×C (the reference's W is C×D). Say what that layout earns with "
+        "matrices: {W: any} (right), matrices: {W: [C, D]} (the question fixes the shape: a "
+        "shape finding) or partial_credit: {layout: N}"
+    ) in problems
+
+
+def test_a_rule_that_needs_a_declared_matrix_in_another_shape_is_refused_in_words_that_help():
+    text = MISCONCEIVED.replace(
+        "        input: {name: X", "        matrices: {W: [C, D]}\n        input: {name: X"
+    )
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(text, "rule.yaml")
+    assert (
+        "misconceptions[0].answer: this rule can never fire: Y = X·Wᵀ needs W to be D×C, which "
+        "matrices declares C×D, so an answer written so is graded as a shape finding "
+        "(partial_credit: {shape: N} gives every shape finding marks), not by this rule"
+    ) in str(raised.value)

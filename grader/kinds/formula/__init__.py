@@ -19,7 +19,7 @@ from grader.kinds.formula.check import (
 )
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
-from grader.kinds.formula.matrix_form import declared_misfit, held_to_reference
+from grader.kinds.formula.matrix_form import declared_misfit, held_to_reference, rule_never_fits
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import (
     FormulaSpec,
@@ -120,7 +120,10 @@ class FormulaKind:
         )
         misfit = None if formula is None else declared_misfit(formula, spec.matrices)
         if misfit is not None:  # the rubric's own answer uses a matrix as it does not declare
-            problems.append(Problem(line, path, misfit.shape_problem or ""))
+            message = misfit.shape_problem or ""
+            if ".misconceptions[" in path:
+                message = rule_never_fits(formula, spec.matrices) or message
+            problems.append(Problem(line, path, message))
             return None
         if formula is not None and spec.index_base == "0" and is_index_form(text, spec.layer):
             return indexed_from_zero(formula, spec.layer)
@@ -205,7 +208,31 @@ class FormulaKind:
     def self_test(
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
     ) -> list[Problem]:
-        return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+        return check_rules(
+            item,
+            grade,
+            lambda a, b: self.same_answer(item, a, b, rubric.context),
+            lambda reading: _layout_advice(item, reading),
+        )
+
+
+def _layout_advice(item: Item, reading: Formula) -> str:
+    """Why a misconception equals the reference, where it is the reference with a weight in the
+    other layout (`Y = XW^T` for `Y = XW`), and the keys that tell them apart; "" otherwise."""
+    relayout = held_to_reference(
+        reading, item.reference, item.spec.layer, item.spec.matrices, item.spec.free_layout
+    ).relayout
+    if not relayout:
+        return ""
+    stored = " and ".join(f"{name} stored {needed}" for name, needed, _ in relayout)
+    theirs = " and ".join(f"{name} is {shape}" for name, _, shape in relayout)
+    free = ", ".join(f"{name}: any" for name, _, _ in relayout)
+    fixed = ", ".join(f"{name}: [{', '.join(shape.split('×'))}]" for name, _, shape in relayout)
+    return (
+        f": it is the reference with {stored} (the reference's {theirs}). Say what that layout "
+        f"earns with matrices: {{{free}}} (right), matrices: {{{fixed}}} (the question fixes the "
+        "shape: a shape finding) or partial_credit: {layout: N}"
+    )
 
 
 def _size(size) -> str:

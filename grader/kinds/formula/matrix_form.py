@@ -325,12 +325,35 @@ def _misfit(formula: Formula, name: str, rows, cols, shape: tuple) -> Formula:
 def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
     """`formula` with a shape problem where its matrix form needs a matrix the rubric declares
     (`matrices: {W: [C, D]}`) in another shape, transposed included; None where it fits."""
+    conflict = _declared_conflict(formula, declared)
+    return None if conflict is None else _misfit(formula, *conflict)
+
+
+def _declared_conflict(formula: Formula, declared: MatrixShapes) -> tuple | None:
+    """The first matrix `formula` needs in another shape than `declared`: (name, rows, cols,
+    the declared shape); None where every one fits."""
     shapes = {name: (rows, cols) for name, rows, cols in declared}
     for name, rows, cols in formula.matrix_shapes:
         shape = _shape_of(shapes, name)
         if shape is not None and None not in (rows, cols) and _differs(shape, rows, cols):
-            return _misfit(formula, name, rows, cols, shape)
+            return name, rows, cols, shape
     return None
+
+
+def rule_never_fits(formula: Formula, declared: MatrixShapes) -> str | None:
+    """Why a misconception written as a matrix form that needs a declared matrix in another
+    shape can never fire (an answer written so is a shape finding); None where it fits."""
+    conflict = _declared_conflict(formula, declared)
+    if conflict is None:
+        return None
+    name, rows, cols, shape = conflict
+    written = formula.reading.split(", read as ")[0]
+    return (
+        f"this rule can never fire: {written} needs {name} to be {_show_shape(rows, cols)}, "
+        f"which matrices declares {_show_shape(*shape)}, so an answer written so is graded as a "
+        "shape finding (partial_credit: {shape: N} gives every shape finding marks), not by "
+        "this rule"
+    )
 
 
 def held_to_reference(

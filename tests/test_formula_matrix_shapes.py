@@ -333,6 +333,27 @@ def test_a_weight_stored_transposed_is_read_with_a_note_unless_declared(
             id="or is any",
         ),
         pytest.param(
+            "{G: [N, 0]}",
+            "parts.a.items.formula.matrices.G: a size is at least 1, not 0",
+            id="a size of 0 is refused",
+        ),
+        pytest.param(
+            "{G: [N, 1/2]}",
+            "parts.a.items.formula.matrices.G: a size is at least 1, not 1/2",
+            id="and a fraction",
+        ),
+        pytest.param(
+            "{G: [N, D], 'G_{}': [N, D]}",
+            "parts.a.items.formula.matrices.G_{}: a matrix's name is a letter with an optional "
+            "subscript, e.g. W or W_Q",
+            id="a subscript in braces is not empty",
+        ),
+        pytest.param(
+            "{G_Y: [N, D], 'G_{Y}': [N, D]}",
+            "parts.a.items.formula.matrices.G_{Y}: G_Y is declared twice",
+            id="W_Q and W_{Q} are one name",
+        ),
+        pytest.param(
             "{G: [D, N]}",
             "parts.a.items.formula.answer: The shapes do not fit: U = Xᵀ·G needs G to be N×D, "
             "but G is D×N.",
@@ -512,3 +533,21 @@ def test_a_rule_that_needs_a_declared_matrix_in_another_shape_is_refused_in_word
         "matrices declares C×D, so an answer written so is graded as a shape finding "
         "(partial_credit: {shape: N} gives every shape finding marks), not by this rule"
     ) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("matrices", "answer", "verdict"),
+    [
+        pytest.param("{'W_{Q}': [C, D]}", "Y = X W_Q^T", "incorrect", id="W_{Q}: [C, D] fixes W_Q"),
+        pytest.param("{'W_{Q}': [C, D]}", "Y = X W_{Q}", "correct", id="which XW_{Q} fits"),
+        pytest.param("{'W_{Q}': any}", "Y = X W_Q^T", "correct", id="W_{Q}: any frees W_Q"),
+        pytest.param("{W_Q: any}", "Y = X W_{Q}^T", "correct", id="as W_Q: any does"),
+    ],
+)
+def test_a_matrix_is_declared_with_its_subscript_in_braces_or_not(matrices, answer, verdict):
+    text = LAYOUT.replace("'Y = XW + b'", "'Y = X W_Q + b'").replace(
+        "        input: {name: X", f"        matrices: {matrices}\n        input: {{name: X"
+    )
+    rubric = load_rubric_text(text, "braces.yaml")
+    result = grade_answer(rubric, rubric.items["a.formula"], answer + " + b")
+    assert result.verdict == verdict

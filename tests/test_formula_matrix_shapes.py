@@ -551,3 +551,29 @@ def test_a_matrix_is_declared_with_its_subscript_in_braces_or_not(matrices, answ
     rubric = load_rubric_text(text, "braces.yaml")
     result = grade_answer(rubric, rubric.items["a.formula"], answer + " + b")
     assert result.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("matrices", "problem"),
+    [
+        pytest.param(
+            "{G: [D, N]}",
+            "u-index.yaml:19: parts.a.items.formula.matrices.G: G is declared D×N, but the "
+            "answer's g is N×D; declare the shape the answer uses",
+            id="g_{n,d} is N×D: G declared D×N is refused at its line (U = XᵀG got 0)",
+        ),
+        pytest.param(
+            "{G: [N, D], V: [C, C]}",
+            None,
+            id="a matrix the index answer does not use, and one it uses in its shape, pass",
+        ),
+    ],
+)
+def test_declared_matrices_are_checked_against_an_index_form_answer(matrices, problem):
+    text = INDEX_RUBRIC.source_text.replace("{G: [N, D]}", matrices, 1)
+    if problem is None:
+        load_rubric_text(text, "u-index.yaml")
+        return
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(text, "u-index.yaml")
+    assert problem in str(raised.value)

@@ -19,7 +19,12 @@ from grader.kinds.formula.check import (
 )
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
-from grader.kinds.formula.matrix_form import declared_misfit, held_to_reference, rule_never_fits
+from grader.kinds.formula.matrix_form import (
+    declared_misfit,
+    held_to_reference,
+    index_form_misfits,
+    rule_never_fits,
+)
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import (
     FormulaSpec,
@@ -109,8 +114,8 @@ class FormulaKind:
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
         index_base = read_index_base(fields)
-        matrices, free = read_matrices(fields, context.symbol_table, layer, problems)
-        return None if layer is None else FormulaSpec(layer, index_base, matrices, free)
+        matrices, free, lines = read_matrices(fields, context.symbol_table, layer, problems)
+        return None if layer is None else FormulaSpec(layer, index_base, matrices, free, lines)
 
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
@@ -125,6 +130,13 @@ class FormulaKind:
                 message = rule_never_fits(formula, spec.matrices) or message
             problems.append(Problem(line, path, message))
             return None
+        if formula is not None and ".misconceptions[" not in path:
+            # An index-form answer implies its matrices' shapes too (w_{c,d}: C×D); a
+            # declaration that contradicts it would mark matrix forms against another layer.
+            for name, problem in index_form_misfits(formula, spec.layer, spec.matrices):
+                at = dict(spec.matrix_lines).get(name, line)
+                key = f"{path.split('.answer')[0]}.matrices.{name}"
+                problems.append(Problem(at, key, problem))
         if formula is not None and spec.index_base == "0" and is_index_form(text, spec.layer):
             return indexed_from_zero(formula, spec.layer)
         return formula

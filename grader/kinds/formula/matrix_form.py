@@ -305,6 +305,30 @@ def _index_form_shapes(
 MatrixShapes = tuple[tuple[str, sympy.Expr, sympy.Expr], ...]  # (name, rows, cols) each
 
 
+def index_form_misfits(
+    formula: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> list[tuple[str, str]]:
+    """Each matrix `declared` in another shape than an index-form `formula` uses it in
+    (`matrices: {W: [D, C]}` beside `w_{c,d}`, which makes w C×D), with the problem in words:
+    (the declared name, the problem). None for a matrix form (`declared_misfit` holds it)."""
+    if formula.matrix_shapes or formula.shape_problem is not None:
+        return []
+    used = _index_form_shapes(formula, layer)
+    misfits = []
+    for name, rows, cols in declared:
+        written = next((other for other in used if same_name(other, name)), None)
+        if written is None or None in used[written] or not _differs(used[written], rows, cols):
+            continue
+        misfits.append(
+            (
+                name,
+                f"{name} is declared {_show_shape(rows, cols)}, but the answer's {written} is "
+                f"{_show_shape(*used[written])}; declare the shape the answer uses",
+            )
+        )
+    return misfits
+
+
 def _shape_of(shapes: Mapping[str, tuple], name: str) -> tuple | None:
     return next((shape for other, shape in shapes.items() if same_name(other, name)), None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -36,6 +36,8 @@ class FormulaSpec:
     matrices: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = ()
     # Weights the student may store either way (`matrices: {W: any}`): XWᵀ for XW is right.
     free_layout: frozenset[str] = frozenset()
+    # The line of each matrix's entry under `matrices`, for problems found with the answer.
+    matrix_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
 
 def _read_tensor(
@@ -203,23 +205,28 @@ def read_matrices(
     symbols: Mapping[str, sympy.Symbol],
     layer: LayerSpec | None,
     problems: list[Problem],
-) -> tuple[tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str]]:
+) -> tuple[
+    tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str], tuple[tuple[str, int], ...]
+]:
     """`matrices: {G: [N, D], W: any}`: the shape of each matrix a matrix form names besides
     the layer's input and output, where the rubric fixes it (a given G, or a weight that must
     be C×D), a name (a letter with an optional subscript) and two sizes; or `any`, a weight the
-    student may store either way (W or Wᵀ). Returns the shapes and the names free to lay out."""
+    student may store either way (W or Wᵀ). Returns the shapes, the names free to lay out and
+    the line of each entry (by the name as the answers write it, `W_Q` for `W_{Q}`)."""
     entry = fields.mapping("matrices", required=False)
     if entry is None:
-        return (), frozenset()
+        return (), frozenset(), ()
     line, node = entry
     matrices = Fields(node, fields.key_path("matrices"), problems)
     tensors = () if layer is None else (*layer.inputs, layer.output)
     taken = {tensor.name.casefold() for tensor in tensors}
     declared, free = [], []
     named: set[str] = set()
+    lines = []
     for written, (at, shape) in node.entries.items():
         matrices.seen.add(written)
         name = written.replace("{", "").replace("}", "")
+        lines.append((name, at))
         if not _MATRIX_NAME.fullmatch(written):
             matrices.problem(
                 at, written, "a matrix's name is a letter with an optional subscript, e.g. W or W_Q"
@@ -269,7 +276,7 @@ def read_matrices(
             declared.append((name, sizes[0], sizes[1]))
     if not node.entries:
         fields.problem(line, "matrices", "declare at least one matrix, e.g. {W: [C, D]}")
-    return tuple(declared), frozenset(free)
+    return tuple(declared), frozenset(free), tuple(lines)
 
 
 def read_index_base(fields: Fields) -> str:

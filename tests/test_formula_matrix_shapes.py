@@ -79,11 +79,42 @@ parts:
         ),
         pytest.param(
             "U = X^T A",
-            "correct",
-            2,
-            None,
-            ("Correct: your formula defines the same layer.",),
-            id="a matrix the reference does not name is a renaming, as before",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses A (N×D) where the question gives G (N×D). Read with A as a "
+                "matrix of its own, it defines the right layer; whether A may stand for G is an "
+                "instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="another matrix where the question gives G is a person's to read, not a renaming",
+        ),
+        pytest.param(
+            "U = X^T A^T",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses A (D×N) where the question gives G (N×D). Read with A as a "
+                "matrix of its own, it defines the right layer; whether A may stand for G is an "
+                "instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="U = XᵀAᵀ, issue 16's XᵀGᵀ renamed, no longer gets full marks",
+        ),
+        pytest.param(
+            "U = X^T G_Y^T",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses G_Y (D×N) where the question gives G (N×D). Read with G_Y as "
+                "a matrix of its own, it defines the right layer; whether G_Y may stand for G is "
+                "an instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="nor U = XᵀG_Yᵀ",
         ),
     ],
 )
@@ -577,3 +608,35 @@ def test_declared_matrices_are_checked_against_an_index_form_answer(matrices, pr
     with pytest.raises(RubricError) as raised:
         load_rubric_text(text, "u-index.yaml")
     assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict"),
+    [
+        pytest.param(
+            load_rubric_text(LAYOUT, "layout.yaml"),
+            "a.formula",
+            "Y = XA + b",
+            "correct",
+            id="Y = XA for Y = XW, nothing declared: a renaming, as documented",
+        ),
+        pytest.param(
+            INDEX_RUBRIC,
+            "a.formula",
+            "U = X^T A",
+            "needs_review",
+            id="G given, the reference written with indices (g_{n,d}): XᵀA is a person's too",
+        ),
+        pytest.param(
+            RUBRIC,
+            "a.formula",
+            "u_{c,d} = \\sum_{n=1}^{N} x_{n,c} a_{n,d}",
+            "correct",
+            id="an index form writes its own letters (w_{k,e} for W_Q): not held to the names",
+        ),
+    ],
+)
+def test_only_a_matrix_form_that_leaves_out_a_given_matrix_goes_to_a_person(
+    rubric, item_id, answer, verdict
+):
+    assert grade_answer(rubric, rubric.items[item_id], answer).verdict == verdict

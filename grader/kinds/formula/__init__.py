@@ -33,7 +33,7 @@ from grader.kinds.formula.rubric import (
     read_layer,
     read_matrices,
 )
-from grader.kinds.formula.score import score_formula, score_layout
+from grader.kinds.formula.score import given_matrix_review, score_formula, score_layout
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
@@ -79,6 +79,7 @@ DESCRIPTIONS = {
     "output_index": "an output index that misses some outputs or names one twice",
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
+    "given_matrix": "another matrix where the question gives one: for a person",
     "layout": "a weight in the other layout than the reference's, which the rubric leaves open",
     **INPUT_DESCRIPTIONS,
 }
@@ -150,6 +151,8 @@ class FormulaKind:
             item.spec.free_layout,
         )
         result = self._grade(item, text, written, context)
+        if written.given_unused and result.verdict in ("correct", "partial"):
+            result = given_matrix_review(result, written.given_unused)
         if written.relayout and result.verdict in ("correct", "partial"):
             result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
         if written.assumed:  # what a marker reads into it, said where the student sees it

@@ -400,10 +400,16 @@ def held_to_reference(
     needs and the reference's), and a verdict that rests on it is the rubric's `layout` credit
     or a person's (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got full
     marks). In any other shape it does not fit. A parameter the reference does not name
-    (Y = XA for Y = XW) is a renaming.
+    (Y = XA for Y = XW) is a renaming, except in place of a matrix the question gives
+    (declared, and used by the reference): the formula is then marked `given_unused`, and a
+    verdict that rests on the renaming is a person's.
     """
-    if not formula.matrix_shapes or formula.shape_problem is not None:
+    if formula.shape_problem is not None or formula.unsure is not None:
         return formula
+    if not formula.matrix_shapes:
+        return formula
+    if reference is not None and declared:
+        formula = _given_unused(formula, reference, layer, declared)
     misfit = declared_misfit(formula, declared)
     if misfit is not None or reference is None:
         return misfit or formula
@@ -429,6 +435,53 @@ def held_to_reference(
             formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
         )
     return formula
+
+
+def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:
+    """Each matrix parameter `formula` names (two indices; not the input or output, nor a
+    bias vector), with its shape as written where a matrix form implies it or an index
+    form's indices tell it, else ""."""
+    tensors = [tensor.name for tensor in (*layer.inputs, layer.output)]
+    shapes: Mapping[str, tuple] = {n: (r, c) for n, r, c in formula.matrix_shapes}
+    if not formula.matrix_shapes:
+        shapes = _index_form_shapes(formula, layer)
+    names = {}
+    for term in formula.terms:
+        for access in term.factors:
+            if access.name in names or any(same_name(access.name, t) for t in tensors):
+                continue
+            if len(access.indices) != 2:
+                continue
+            shape = _shape_of(shapes, access.name)
+            known = shape is not None and None not in shape
+            names[access.name] = _show_shape(*shape) if known else ""
+    return names
+
+
+def _given_unused(
+    formula: Formula, reference: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> Formula:
+    """`formula` marked (`given_unused`) where it leaves out a matrix the question gives and
+    the reference uses (`matrices: {G: [N, D]}`, `U = XᵀG`) and uses one the reference does
+    not name instead (`U = XᵀA`, `U = XᵀG_Yᵀ`): taken as a renaming, A would be any matrix of
+    the shape the formula needs, so issue 16's XᵀGᵀ would be right as XᵀAᵀ. For a matrix form
+    only: an index form writes its own letters (w_{k,e} for W_Q)."""
+    theirs = _parameters(reference, layer)
+    yours = _parameters(formula, layer)
+    given = [
+        (name, _show_shape(rows, cols))
+        for name, rows, cols in declared
+        if any(same_name(name, other) for other in theirs)
+        and not any(same_name(name, other) for other in yours)
+    ]
+    instead = [
+        (name, shape)
+        for name, shape in yours.items()
+        if not any(same_name(name, other) for other in theirs)
+    ]
+    if not given or not instead:
+        return formula
+    return replace(formula, given_unused=(tuple(given), tuple(instead)))
 
 
 def _transposed_note(

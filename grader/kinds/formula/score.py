@@ -82,6 +82,46 @@ def score_layout(
     )
 
 
+def _listed(matrices: tuple[tuple[str, str], ...]) -> str:
+    return " and ".join(f"{name} ({shape})" if shape else name for name, shape in matrices)
+
+
+@FINDINGS.produces("given_matrix")
+def given_matrix_review(
+    result: ItemResult, given_unused: tuple[tuple[tuple[str, str], ...], ...]
+) -> ItemResult:
+    """`result`, which rests on reading matrices the reference does not name as the question's
+    given ones they replace (`U = XᵀA` where G is given), sent to a person: read as a renaming,
+    A may be any matrix of the shape the formula needs, whatever the question gives."""
+    given, instead = given_unused
+    names = " and ".join(name for name, _ in instead)
+    earned = (
+        "it defines the right layer"
+        if result.verdict == "correct"
+        else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
+    )
+    own = "a matrix of its own" if len(instead) == 1 else "matrices of their own"
+    finding = FINDINGS.make(
+        "given_matrix",
+        f"Your formula uses {_listed(instead)} where the question gives {_listed(given)}. Read "
+        f"with {names} as {own}, {earned}; whether {names} may stand for "
+        f"{' and '.join(n for n, _ in given)} is an instructor's call.",
+    )
+    found = () if result.verdict == "correct" else result.feedback
+    return replace(
+        result,
+        verdict="needs_review",
+        marks=0.0,
+        feedback=(finding.message, *found, "An instructor will review it."),
+        diagnosis=finding.kind,
+        decision=(
+            *result.decision[:1],
+            f"{names} where the question gives {' and '.join(n for n, _ in given)}: sent for "
+            "review",
+        ),
+    )
+
+
 def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:
     """Marks for a formula: full when it defines the reference's layer, else what the
     misconception or the one diagnosis found earns; findings say what differs, in words."""

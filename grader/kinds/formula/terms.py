@@ -129,6 +129,13 @@ class Formula:
     # rubric's `layout` credit. Each (name, the shape this formula needs, the reference's),
     # the shapes as written: ("W", "D×C", "C×D").
     relayout: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    # Where the formula leaves out a matrix the question gives (declared with its shape and
+    # used by the reference) and uses others the reference does not name: each (name, shape
+    # as written, or "" where unknown), the given ones and the ones used instead. A verdict
+    # that rests on reading them as renamings is a person's to confirm.
+    given_unused: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] | None = field(
+        default=None, compare=False
+    )
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
     # The ranges of the letters of an output index written as a sum, such as g and n of

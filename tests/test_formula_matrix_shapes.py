@@ -640,3 +640,41 @@ def test_only_a_matrix_form_that_leaves_out_a_given_matrix_goes_to_a_person(
     rubric, item_id, answer, verdict
 ):
     assert grade_answer(rubric, rubric.items[item_id], answer).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer", "verdict", "feedback"),
+    [
+        pytest.param(
+            RUBRIC,
+            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{d,n}",
+            "incorrect",
+            ("The shapes do not fit: your formula indexes g as D×N, but G is N×D.",),
+            id="issue 16 with indices: g_{d,n} reads the given N×D G as D×N (it had full marks)",
+        ),
+        pytest.param(
+            INDEX_RUBRIC,
+            r"u_{c,d} = \sum_{n=1}^{N} g_{d,n} x_{n,c}",
+            "incorrect",
+            ("The shapes do not fit: your formula indexes g as D×N, but G is N×D.",),
+            id="the same where the reference is written with indices",
+        ),
+        pytest.param(
+            RUBRIC,
+            r"u_{i,j} = \sum_{m=1}^{N} x_{m,i} g_{m,j}",
+            "correct",
+            ("Correct: your formula defines the same layer.",),
+            id="g_{m,j} with other letters is N×D: right",
+        ),
+        pytest.param(
+            UNDECLARED,
+            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{d,n}",
+            "correct",
+            ("Correct: your formula defines the same layer.",),
+            id="with G not declared, an index form's g is its own, as before",
+        ),
+    ],
+)
+def test_an_index_form_uses_a_declared_matrix_in_its_shape(rubric, answer, verdict, feedback):
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.feedback) == (verdict, feedback)

@@ -305,28 +305,38 @@ def _index_form_shapes(
 MatrixShapes = tuple[tuple[str, sympy.Expr, sympy.Expr], ...]  # (name, rows, cols) each
 
 
-def index_form_misfits(
+def _index_form_conflicts(
     formula: Formula, layer: LayerSpec, declared: MatrixShapes
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str, str, str]]:
     """Each matrix `declared` in another shape than an index-form `formula` uses it in
-    (`matrices: {W: [D, C]}` beside `w_{c,d}`, which makes w C×D), with the problem in words:
-    (the declared name, the problem). None for a matrix form (`declared_misfit` holds it)."""
+    (`matrices: {W: [D, C]}` beside `w_{c,d}`, which makes w C×D): (the declared name, the
+    name as written, the shape it is used in, the declared shape). None for a matrix form
+    (`declared_misfit` holds it)."""
     if formula.matrix_shapes or formula.shape_problem is not None:
         return []
     used = _index_form_shapes(formula, layer)
-    misfits = []
+    conflicts = []
     for name, rows, cols in declared:
         written = next((other for other in used if same_name(other, name)), None)
         if written is None or None in used[written] or not _differs(used[written], rows, cols):
             continue
-        misfits.append(
-            (
-                name,
-                f"{name} is declared {_show_shape(rows, cols)}, but the answer's {written} is "
-                f"{_show_shape(*used[written])}; declare the shape the answer uses",
-            )
+        conflicts.append((name, written, _show_shape(*used[written]), _show_shape(rows, cols)))
+    return conflicts
+
+
+def index_form_misfits(
+    formula: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> list[tuple[str, str]]:
+    """The rubric's index-form answer against its declared shapes: (the declared name, the
+    problem in words) for each matrix it uses in another shape."""
+    return [
+        (
+            name,
+            f"{name} is declared {shape}, but the answer's {written} is {used}; declare the "
+            "shape the answer uses",
         )
-    return misfits
+        for name, written, used, shape in _index_form_conflicts(formula, layer, declared)
+    ]
 
 
 def _shape_of(shapes: Mapping[str, tuple], name: str) -> tuple | None:
@@ -406,6 +416,13 @@ def held_to_reference(
     """
     if formula.shape_problem is not None or formula.unsure is not None:
         return formula
+    for name, written, used, shape in _index_form_conflicts(formula, layer, declared):
+        # issue 16 with indices: g_{d,n} reads the given N×D G as if it were D×N
+        problem = (
+            f"The shapes do not fit: your formula indexes {written} as {used}, but {name} "
+            f"is {shape}."
+        )
+        return Formula(formula.text, formula.output, (), formula.reading, problem)
     if not formula.matrix_shapes:
         return formula
     if reference is not None and declared:

@@ -116,6 +116,19 @@ parts:
             ),
             id="nor U = XᵀG_Yᵀ",
         ),
+        pytest.param(
+            "U = X^T G + X^T A",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses A (N×D) besides the question's G (N×D). Read with A as a "
+                "matrix of its own, it defines the right layer; whether A may be there is an "
+                "instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="nor U = XᵀG + XᵀA, whose G + A was read as one parameter that can be anything",
+        ),
     ],
 )
 def test_a_matrix_the_reference_names_keeps_its_shape(answer, verdict, marks, diagnosis, feedback):

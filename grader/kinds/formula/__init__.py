@@ -151,8 +151,8 @@ class FormulaKind:
             item.spec.free_layout,
         )
         result = self._grade(item, text, written, context)
-        if written.given_unused and result.verdict in ("correct", "partial"):
-            result = given_matrix_review(result, written.given_unused)
+        if written.given_matrices and result.verdict in ("correct", "partial"):
+            result = given_matrix_review(result, written.given_matrices)
         if written.relayout and result.verdict in ("correct", "partial"):
             result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
         if written.assumed:  # what a marker reads into it, said where the student sees it

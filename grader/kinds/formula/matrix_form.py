@@ -18,6 +18,7 @@ from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
     Access,
     Formula,
+    GivenMatrices,
     LayerSpec,
     SumRange,
     Term,
@@ -411,8 +412,8 @@ def held_to_reference(
     or a person's (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got full
     marks). In any other shape it does not fit. A parameter the reference does not name
     (Y = XA for Y = XW) is a renaming, except in place of a matrix the question gives
-    (declared, and used by the reference): the formula is then marked `given_unused`, and a
-    verdict that rests on the renaming is a person's.
+    (declared, and used by the reference) or besides it: the formula is then marked
+    `given_matrices`, and a verdict that rests on reading them as its own is a person's.
     """
     if formula.shape_problem is not None or formula.unsure is not None:
         return formula
@@ -426,7 +427,7 @@ def held_to_reference(
     if not formula.matrix_shapes:
         return formula
     if reference is not None and declared:
-        formula = _given_unused(formula, reference, layer, declared)
+        formula = _given_matrices(formula, reference, layer, declared)
     misfit = declared_misfit(formula, declared)
     if misfit is not None or reference is None:
         return misfit or formula
@@ -475,30 +476,34 @@ def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:
     return names
 
 
-def _given_unused(
+def _given_matrices(
     formula: Formula, reference: Formula, layer: LayerSpec, declared: MatrixShapes
 ) -> Formula:
-    """`formula` marked (`given_unused`) where it leaves out a matrix the question gives and
-    the reference uses (`matrices: {G: [N, D]}`, `U = XᵀG`) and uses one the reference does
-    not name instead (`U = XᵀA`, `U = XᵀG_Yᵀ`): taken as a renaming, A would be any matrix of
-    the shape the formula needs, so issue 16's XᵀGᵀ would be right as XᵀAᵀ. For a matrix form
-    only: an index form writes its own letters (w_{k,e} for W_Q)."""
+    """`formula` marked (`given_matrices`) where it uses a matrix the reference does not name
+    and the question gives matrices the reference uses (`matrices: {G: [N, D]}`, `U = XᵀG`):
+    in place of one (`U = XᵀA`, `U = XᵀG_Yᵀ`), where A as a parameter of its own would be any
+    matrix of the shape the formula needs, so issue 16's XᵀGᵀ was right as XᵀAᵀ; or besides
+    them (`U = XᵀG + XᵀA`), where G + A is one parameter that can be anything. For a matrix
+    form only: an index form writes its own letters (w_{k,e} for W_Q)."""
     theirs = _parameters(reference, layer)
     yours = _parameters(formula, layer)
     given = [
         (name, _show_shape(rows, cols))
         for name, rows, cols in declared
         if any(same_name(name, other) for other in theirs)
-        and not any(same_name(name, other) for other in yours)
     ]
-    instead = [
+    others = tuple(
         (name, shape)
         for name, shape in yours.items()
         if not any(same_name(name, other) for other in theirs)
-    ]
-    if not given or not instead:
+    )
+    if not given or not others:
         return formula
-    return replace(formula, given_unused=(tuple(given), tuple(instead)))
+    left_out = tuple(
+        (name, shape) for name, shape in given if not any(same_name(name, o) for o in yours)
+    )
+    marked = GivenMatrices(others, left_out or tuple(given), bool(left_out))
+    return replace(formula, given_matrices=marked)
 
 
 def _transposed_note(

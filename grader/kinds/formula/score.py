@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from grader.kinds.formula.check import FINDINGS, FormulaCheck
 from grader.kinds.formula.mathml import formula_to_mathml
-from grader.kinds.formula.terms import Formula
+from grader.kinds.formula.terms import Formula, GivenMatrices
 from grader.model import Item, ItemResult
 from grader.score import text_group, verdict_for
 
@@ -87,25 +87,29 @@ def _listed(matrices: tuple[tuple[str, str], ...]) -> str:
 
 
 @FINDINGS.produces("given_matrix")
-def given_matrix_review(
-    result: ItemResult, given_unused: tuple[tuple[tuple[str, str], ...], ...]
-) -> ItemResult:
-    """`result`, which rests on reading matrices the reference does not name as the question's
-    given ones they replace (`U = XᵀA` where G is given), sent to a person: read as a renaming,
-    A may be any matrix of the shape the formula needs, whatever the question gives."""
-    given, instead = given_unused
-    names = " and ".join(name for name, _ in instead)
+def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResult:
+    """`result`, which rests on reading matrices the reference does not name as the student's
+    own parameters where the question gives others (`U = XᵀA` or `U = XᵀG + XᵀA` where G is
+    given), sent to a person: as a parameter, A may be any matrix, whatever the question
+    gives."""
+    names = " and ".join(name for name, _ in matrices.others)
+    given = " and ".join(name for name, _ in matrices.given)
     earned = (
         "it defines the right layer"
         if result.verdict == "correct"
         else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
     )
-    own = "a matrix of its own" if len(instead) == 1 else "matrices of their own"
+    own = "a matrix of its own" if len(matrices.others) == 1 else "matrices of their own"
+    if matrices.left_out:
+        uses = f"{_listed(matrices.others)} where the question gives {_listed(matrices.given)}"
+        call = f"whether {names} may stand for {given}"
+    else:
+        uses = f"{_listed(matrices.others)} besides the question's {_listed(matrices.given)}"
+        call = f"whether {names} may be there"
     finding = FINDINGS.make(
         "given_matrix",
-        f"Your formula uses {_listed(instead)} where the question gives {_listed(given)}. Read "
-        f"with {names} as {own}, {earned}; whether {names} may stand for "
-        f"{' and '.join(n for n, _ in given)} is an instructor's call.",
+        f"Your formula uses {uses}. Read with {names} as {own}, {earned}; {call} is an "
+        "instructor's call.",
     )
     found = () if result.verdict == "correct" else result.feedback
     return replace(
@@ -116,8 +120,8 @@ def given_matrix_review(
         diagnosis=finding.kind,
         decision=(
             *result.decision[:1],
-            f"{names} where the question gives {' and '.join(n for n, _ in given)}: sent for "
-            "review",
+            f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}: "
+            "sent for review",
         ),
     )
 

@@ -26,6 +26,7 @@ from grader.rubric import load_rubric, load_rubric_text
 
 ROOT = Path(__file__).resolve().parent.parent
 Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+ATTN_COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")  # declares W_Q: [K, E]
 CARRIED = load_rubric_text(
     r"""
 id: CARRIED
@@ -184,6 +185,7 @@ ROWS = [
     ),
     (FORMULAS, {"n.formula": "Y = WX"}, "n.formula", "shape"),
     (FORMULAS, {"n.formula": "Y = XW^T"}, "n.formula", "layout"),
+    (ATTN_COLUMNS, {"a.formula": "Q = W X + b_Q"}, "a.formula", "given_matrix"),
     (
         FORMULAS,
         {"t.ratio": r"y_{i,k} = \sum_{l=1}^{C} w_{k} x_{i,l} + b_k"},

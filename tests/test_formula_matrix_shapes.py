@@ -22,6 +22,7 @@ from grader.errors import AnswerTooLargeError, RubricError
 from grader.grade import grade_answer
 from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric, load_rubric_text
+from grader.rubric_check import check_rubric
 
 RUBRIC = load_rubric_text(
     """
@@ -78,11 +79,55 @@ parts:
         ),
         pytest.param(
             "U = X^T A",
-            "correct",
-            2,
-            None,
-            ("Correct: your formula defines the same layer.",),
-            id="a matrix the reference does not name is a renaming, as before",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses A (N×D) where the question gives G (N×D). Read with A as a "
+                "matrix of its own, it defines the right layer; whether A may stand for G is an "
+                "instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="another matrix where the question gives G is a person's to read, not a renaming",
+        ),
+        pytest.param(
+            "U = X^T A^T",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses A (D×N) where the question gives G (N×D). Read with A as a "
+                "matrix of its own, it defines the right layer; whether A may stand for G is an "
+                "instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="U = XᵀAᵀ, issue 16's XᵀGᵀ renamed, no longer gets full marks",
+        ),
+        pytest.param(
+            "U = X^T G_Y^T",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses G_Y (D×N) where the question gives G (N×D). Read with G_Y as "
+                "a matrix of its own, it defines the right layer; whether G_Y may stand for G is "
+                "an instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="nor U = XᵀG_Yᵀ",
+        ),
+        pytest.param(
+            "U = X^T G + X^T A",
+            "needs_review",
+            0,
+            "given_matrix",
+            (
+                "Your formula uses A (N×D) besides the question's G (N×D). Read with A as a "
+                "matrix of its own, it defines the right layer; whether A may be there is an "
+                "instructor's call.",
+                "An instructor will review it.",
+            ),
+            id="nor U = XᵀG + XᵀA, whose G + A was read as one parameter that can be anything",
         ),
     ],
 )
@@ -233,9 +278,9 @@ REVIEW = "An instructor will review it."
                 0,
                 "layout",
                 (
-                    "Your formula uses G transposed. Read with G stored that way, it defines the "
-                    "right layer; whether the question lets G be stored so is an instructor's "
-                    "call.",
+                    "Your formula needs G to be D×N, where the answer's G is N×D. Read with G "
+                    "stored that way, it defines the right layer; whether the question lets G be "
+                    "stored so is an instructor's call.",
                     REVIEW,
                 ),
                 ("read G as a D×N matrix, so that Xᵀ·Gᵀ is C×D",),
@@ -251,9 +296,9 @@ REVIEW = "An instructor will review it."
                 0,
                 "layout",
                 (
-                    "Your formula uses W transposed. Read with W stored that way, it defines the "
-                    "right layer; whether the question lets W be stored so is an instructor's "
-                    "call.",
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    "stored that way, it defines the right layer; whether the question lets W be "
+                    "stored so is an instructor's call.",
                     REVIEW,
                 ),
                 W_TRANSPOSED,
@@ -269,9 +314,9 @@ REVIEW = "An instructor will review it."
                 0,
                 "layout",
                 (
-                    "Your formula uses W transposed. Read with W stored that way, it would earn "
-                    "1 of 2 marks; whether the question lets W be stored so is an instructor's "
-                    "call.",
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    "stored that way, it would earn 1 of 2 marks; whether the question lets W be "
+                    "stored so is an instructor's call.",
                     "This part asks for the layer without a bias, but your formula adds one.",
                     REVIEW,
                 ),
@@ -332,6 +377,27 @@ def test_a_weight_stored_transposed_is_read_with_a_note_unless_declared(
             id="or is any",
         ),
         pytest.param(
+            "{G: [N, 0]}",
+            "parts.a.items.formula.matrices.G: a size is at least 1, not 0",
+            id="a size of 0 is refused",
+        ),
+        pytest.param(
+            "{G: [N, 1/2]}",
+            "parts.a.items.formula.matrices.G: a size is at least 1, not 1/2",
+            id="and a fraction",
+        ),
+        pytest.param(
+            "{G: [N, D], 'G_{}': [N, D]}",
+            "parts.a.items.formula.matrices.G_{}: a matrix's name is a letter with an optional "
+            "subscript, e.g. W or W_Q",
+            id="a subscript in braces is not empty",
+        ),
+        pytest.param(
+            "{G_Y: [N, D], 'G_{Y}': [N, D]}",
+            "parts.a.items.formula.matrices.G_{Y}: G_Y is declared twice",
+            id="W_Q and W_{Q} are one name",
+        ),
+        pytest.param(
             "{G: [D, N]}",
             "parts.a.items.formula.answer: The shapes do not fit: U = Xᵀ·G needs G to be N×D, "
             "but G is D×N.",
@@ -360,3 +426,268 @@ def test_a_matrix_form_of_more_than_64_terms_is_refused_as_too_large(answer):
     with pytest.raises(AnswerTooLargeError) as raised:
         parse_formula(answer, rubric.symbol_table, rubric.items["d.formula"].spec.layer)
     assert raised.value.message == "this formula has more than 64 terms"
+
+
+LAYOUT = """
+id: LAYOUT
+title: a weight's layout left open
+symbols:
+  N: {meaning: rows, example: 4}
+  C: {meaning: input features, example: 2}
+  D: {meaning: output features, example: 3}
+parts:
+  a:
+    marks: 2
+    prompt: The layer, as a matrix product.
+    items:
+      formula:
+        type: formula
+        marks: 2
+        input: {name: X, shape: [N, C]}
+        output: {name: Y, shape: [N, D]}
+        partial_credit:
+          bias_missing: 1
+        answer: 'Y = XW + b'
+"""
+TRANSPOSED_REFERENCE = load_rubric_text(
+    LAYOUT.replace("'Y = XW + b'", "'Y = XW^T + b'"), "transposed-reference.yaml"
+)
+PROJECTION = load_rubric_text(
+    LAYOUT.replace("'Y = XW + b'", "'Y = X W_Q'")
+    .replace("          bias_missing: 1\n", "")
+    .replace("        partial_credit:\n", ""),
+    "projection.yaml",
+)
+CREDITED = load_rubric_text(
+    LAYOUT.replace(
+        "          bias_missing: 1\n", "          bias_missing: 1\n          layout: 1\n"
+    ),
+    "credited.yaml",
+)
+OPEN_CALL = "whether the question lets W be stored so is an instructor's call."
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer", "expected"),
+    [
+        pytest.param(
+            TRANSPOSED_REFERENCE,
+            "Y = XW + b",
+            (
+                "needs_review",
+                0,
+                (
+                    "Your formula needs W to be C×D, where the answer's W is D×C. Read with W "
+                    f"stored that way, it defines the right layer; {OPEN_CALL}",
+                    REVIEW,
+                ),
+                ("read W as a C×D matrix, so that X·W is N×D",),
+            ),
+            id="XW for the reference XWᵀ: not told it uses W transposed, which it does not",
+        ),
+        pytest.param(
+            PROJECTION,
+            "Y^T = W_Q X^T",
+            (
+                "needs_review",
+                0,
+                (
+                    "Your formula needs W_Q to be D×C, where the answer's W_Q is C×D. Read with "
+                    "W_Q stored that way, it defines the right layer; whether the question lets "
+                    "W_Q be stored so is an instructor's call.",
+                    REVIEW,
+                ),
+                ("read W_Q as a D×C matrix, so that W_Q·Xᵀ is D×N",),
+            ),
+            id="Yᵀ = W_Q Xᵀ writes no transpose on W_Q: told the shape it needs",
+        ),
+        pytest.param(
+            CREDITED,
+            "Y = XW^T + b",
+            (
+                "partial",
+                1,
+                (
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    "stored that way, it defines the right layer.",
+                ),
+                ("read W as a D×C matrix, so that X·Wᵀ is N×D",),
+            ),
+            id="partial_credit: {layout: 1} gives its mark where the reading is right",
+        ),
+        pytest.param(
+            CREDITED,
+            "Y = XW^T",
+            (
+                "needs_review",
+                0,
+                (
+                    "Your formula needs W to be D×C, where the answer's W is C×D. Read with W "
+                    f"stored that way, it would earn 1 of 2 marks; {OPEN_CALL}",
+                    "Your formula has no bias; this layer has one: each output column has one, "
+                    "shared by every row.",
+                    REVIEW,
+                ),
+                ("read W as a D×C matrix, so that X·Wᵀ is N×D",),
+            ),
+            id="with the layout credit, a reading also wrong otherwise is still a person's",
+        ),
+        pytest.param(
+            CREDITED,
+            "Y = XW + b",
+            ("correct", 2, ("Correct: your formula defines the same layer.",), ()),
+            id="the reference's own layout is still full marks",
+        ),
+    ],
+)
+def test_the_layout_finding_says_what_the_formula_needs_and_earns_the_rubrics_credit(
+    rubric, answer, expected
+):
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.marks, result.feedback, tuple(result.reading_notes)) == expected
+    assert result.diagnosis == (None if result.verdict == "correct" else "layout")
+
+
+MISCONCEIVED = LAYOUT.replace("'Y = XW + b'", "'Y = XW'") + (
+    "        misconceptions:\n"
+    "          - answer: 'Y = XW^T'\n"
+    "            feedback: W is C×D; it is not transposed.\n"
+    "            marks: 1\n"
+)
+
+
+def test_a_rule_equal_to_the_reference_in_the_other_layout_points_at_the_keys_that_settle_it():
+    problems = [p.message for p in check_rubric(load_rubric_text(MISCONCEIVED, "rule.yaml"))]
+    assert (
+        "'Y = XW^T' equals the reference answer, so this rule can never fire: it is the "
+        "reference with W stored D×C (the reference's W is C×D). Say what that layout earns with "
+        "matrices: {W: any} (right), matrices: {W: [C, D]} (the question fixes the shape: a "
+        "shape finding) or partial_credit: {layout: N}"
+    ) in problems
+
+
+def test_a_rule_that_needs_a_declared_matrix_in_another_shape_is_refused_in_words_that_help():
+    text = MISCONCEIVED.replace(
+        "        input: {name: X", "        matrices: {W: [C, D]}\n        input: {name: X"
+    )
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(text, "rule.yaml")
+    assert (
+        "misconceptions[0].answer: this rule can never fire: Y = X·Wᵀ needs W to be D×C, which "
+        "matrices declares C×D, so an answer written so is graded as a shape finding "
+        "(partial_credit: {shape: N} gives every shape finding marks), not by this rule"
+    ) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("matrices", "answer", "verdict"),
+    [
+        pytest.param("{'W_{Q}': [C, D]}", "Y = X W_Q^T", "incorrect", id="W_{Q}: [C, D] fixes W_Q"),
+        pytest.param("{'W_{Q}': [C, D]}", "Y = X W_{Q}", "correct", id="which XW_{Q} fits"),
+        pytest.param("{'W_{Q}': any}", "Y = X W_Q^T", "correct", id="W_{Q}: any frees W_Q"),
+        pytest.param("{W_Q: any}", "Y = X W_{Q}^T", "correct", id="as W_Q: any does"),
+    ],
+)
+def test_a_matrix_is_declared_with_its_subscript_in_braces_or_not(matrices, answer, verdict):
+    text = LAYOUT.replace("'Y = XW + b'", "'Y = X W_Q + b'").replace(
+        "        input: {name: X", f"        matrices: {matrices}\n        input: {{name: X"
+    )
+    rubric = load_rubric_text(text, "braces.yaml")
+    result = grade_answer(rubric, rubric.items["a.formula"], answer + " + b")
+    assert result.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("matrices", "problem"),
+    [
+        pytest.param(
+            "{G: [D, N]}",
+            "u-index.yaml:19: parts.a.items.formula.matrices.G: G is declared D×N, but the "
+            "answer's g is N×D; declare the shape the answer uses",
+            id="g_{n,d} is N×D: G declared D×N is refused at its line (U = XᵀG got 0)",
+        ),
+        pytest.param(
+            "{G: [N, D], V: [C, C]}",
+            None,
+            id="a matrix the index answer does not use, and one it uses in its shape, pass",
+        ),
+    ],
+)
+def test_declared_matrices_are_checked_against_an_index_form_answer(matrices, problem):
+    text = INDEX_RUBRIC.source_text.replace("{G: [N, D]}", matrices, 1)
+    if problem is None:
+        load_rubric_text(text, "u-index.yaml")
+        return
+    with pytest.raises(RubricError) as raised:
+        load_rubric_text(text, "u-index.yaml")
+    assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict"),
+    [
+        pytest.param(
+            load_rubric_text(LAYOUT, "layout.yaml"),
+            "a.formula",
+            "Y = XA + b",
+            "correct",
+            id="Y = XA for Y = XW, nothing declared: a renaming, as documented",
+        ),
+        pytest.param(
+            INDEX_RUBRIC,
+            "a.formula",
+            "U = X^T A",
+            "needs_review",
+            id="G given, the reference written with indices (g_{n,d}): XᵀA is a person's too",
+        ),
+        pytest.param(
+            RUBRIC,
+            "a.formula",
+            "u_{c,d} = \\sum_{n=1}^{N} x_{n,c} a_{n,d}",
+            "correct",
+            id="an index form writes its own letters (w_{k,e} for W_Q): not held to the names",
+        ),
+    ],
+)
+def test_only_a_matrix_form_that_leaves_out_a_given_matrix_goes_to_a_person(
+    rubric, item_id, answer, verdict
+):
+    assert grade_answer(rubric, rubric.items[item_id], answer).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer", "verdict", "feedback"),
+    [
+        pytest.param(
+            RUBRIC,
+            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{d,n}",
+            "incorrect",
+            ("The shapes do not fit: your formula indexes g as D×N, but G is N×D.",),
+            id="issue 16 with indices: g_{d,n} reads the given N×D G as D×N (it had full marks)",
+        ),
+        pytest.param(
+            INDEX_RUBRIC,
+            r"u_{c,d} = \sum_{n=1}^{N} g_{d,n} x_{n,c}",
+            "incorrect",
+            ("The shapes do not fit: your formula indexes g as D×N, but G is N×D.",),
+            id="the same where the reference is written with indices",
+        ),
+        pytest.param(
+            RUBRIC,
+            r"u_{i,j} = \sum_{m=1}^{N} x_{m,i} g_{m,j}",
+            "correct",
+            ("Correct: your formula defines the same layer.",),
+            id="g_{m,j} with other letters is N×D: right",
+        ),
+        pytest.param(
+            UNDECLARED,
+            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{d,n}",
+            "correct",
+            ("Correct: your formula defines the same layer.",),
+            id="with G not declared, an index form's g is its own, as before",
+        ),
+    ],
+)
+def test_an_index_form_uses_a_declared_matrix_in_its_shape(rubric, answer, verdict, feedback):
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.feedback) == (verdict, feedback)

@@ -180,10 +180,13 @@ def check_rules(
     item: Item,
     grade: Callable[[Item, str], ItemResult],
     same: Callable[[Any, Any], bool],
+    why_equal: Callable[[Any], str] | None = None,
 ) -> list[Problem]:
     """An item with rules (counts, formulas): the reference earns full marks, and every
     misconception fires on its own answer, neither equal to the reference (by `same`) nor
-    shadowed by an earlier rule."""
+    shadowed by an earlier rule. `why_equal`, given a rule's reading, says what the kind
+    knows of why it equals an answer and how the rubric could tell them apart ("" for
+    nothing)."""
     problems = []
     reference = grade(item, item.answer_text)
     if reference.verdict != "correct":
@@ -221,7 +224,8 @@ def check_rules(
                 Problem(
                     rule.line,
                     key,
-                    f"{quoted(rule.answer_text)} equals {which}, so this rule can never fire",
+                    f"{quoted(rule.answer_text)} equals {which}, so this rule can never fire"
+                    + (why_equal(rule.reading) if why_equal else ""),
                 )
             )
             continue

@@ -19,7 +19,12 @@ from grader.kinds.formula.check import (
 )
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
-from grader.kinds.formula.matrix_form import declared_misfit, held_to_reference
+from grader.kinds.formula.matrix_form import (
+    declared_misfit,
+    held_to_reference,
+    index_form_misfits,
+    rule_never_fits,
+)
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import (
     FormulaSpec,
@@ -28,7 +33,7 @@ from grader.kinds.formula.rubric import (
     read_layer,
     read_matrices,
 )
-from grader.kinds.formula.score import layout_review, score_formula
+from grader.kinds.formula.score import given_matrix_review, score_formula, score_layout
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
@@ -74,7 +79,8 @@ DESCRIPTIONS = {
     "output_index": "an output index that misses some outputs or names one twice",
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
-    "layout": "a weight used transposed, a layout the rubric leaves open: for a person",
+    "given_matrix": "another matrix where the question gives one: for a person",
+    "layout": "a weight in the other layout than the reference's, which the rubric leaves open",
     **INPUT_DESCRIPTIONS,
 }
 
@@ -109,8 +115,8 @@ class FormulaKind:
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
         index_base = read_index_base(fields)
-        matrices, free = read_matrices(fields, context.symbol_table, layer, problems)
-        return None if layer is None else FormulaSpec(layer, index_base, matrices, free)
+        matrices, free, lines = read_matrices(fields, context.symbol_table, layer, problems)
+        return None if layer is None else FormulaSpec(layer, index_base, matrices, free, lines)
 
     def read_answer(
         self, text: str, line: int, path: str, context: Context, spec: Any, problems
@@ -120,8 +126,18 @@ class FormulaKind:
         )
         misfit = None if formula is None else declared_misfit(formula, spec.matrices)
         if misfit is not None:  # the rubric's own answer uses a matrix as it does not declare
-            problems.append(Problem(line, path, misfit.shape_problem or ""))
+            message = misfit.shape_problem or ""
+            if ".misconceptions[" in path:
+                message = rule_never_fits(formula, spec.matrices) or message
+            problems.append(Problem(line, path, message))
             return None
+        if formula is not None and ".misconceptions[" not in path:
+            # An index-form answer implies its matrices' shapes too (w_{c,d}: C×D); a
+            # declaration that contradicts it would mark matrix forms against another layer.
+            for name, problem in index_form_misfits(formula, spec.layer, spec.matrices):
+                at = dict(spec.matrix_lines).get(name, line)
+                key = f"{path.split('.answer')[0]}.matrices.{name}"
+                problems.append(Problem(at, key, problem))
         if formula is not None and spec.index_base == "0" and is_index_form(text, spec.layer):
             return indexed_from_zero(formula, spec.layer)
         return formula
@@ -135,8 +151,10 @@ class FormulaKind:
             item.spec.free_layout,
         )
         result = self._grade(item, text, written, context)
+        if written.given_matrices and result.verdict in ("correct", "partial"):
+            result = given_matrix_review(result, written.given_matrices)
         if written.relayout and result.verdict in ("correct", "partial"):
-            result = layout_review(result, written.relayout)
+            result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
         if written.assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*written.assumed, *result.reading_notes))
         return result
@@ -205,7 +223,31 @@ class FormulaKind:
     def self_test(
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
     ) -> list[Problem]:
-        return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+        return check_rules(
+            item,
+            grade,
+            lambda a, b: self.same_answer(item, a, b, rubric.context),
+            lambda reading: _layout_advice(item, reading),
+        )
+
+
+def _layout_advice(item: Item, reading: Formula) -> str:
+    """Why a misconception equals the reference, where it is the reference with a weight in the
+    other layout (`Y = XW^T` for `Y = XW`), and the keys that tell them apart; "" otherwise."""
+    relayout = held_to_reference(
+        reading, item.reference, item.spec.layer, item.spec.matrices, item.spec.free_layout
+    ).relayout
+    if not relayout:
+        return ""
+    stored = " and ".join(f"{name} stored {needed}" for name, needed, _ in relayout)
+    theirs = " and ".join(f"{name} is {shape}" for name, _, shape in relayout)
+    free = ", ".join(f"{name}: any" for name, _, _ in relayout)
+    fixed = ", ".join(f"{name}: [{', '.join(shape.split('×'))}]" for name, _, shape in relayout)
+    return (
+        f": it is the reference with {stored} (the reference's {theirs}). Say what that layout "
+        f"earns with matrices: {{{free}}} (right), matrices: {{{fixed}}} (the question fixes the "
+        "shape: a shape finding) or partial_credit: {layout: N}"
+    )
 
 
 def _size(size) -> str:

@@ -18,6 +18,7 @@ from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
     Access,
     Formula,
+    GivenMatrices,
     LayerSpec,
     SumRange,
     Term,
@@ -302,6 +303,40 @@ def _index_form_shapes(
 MatrixShapes = tuple[tuple[str, sympy.Expr, sympy.Expr], ...]  # (name, rows, cols) each
 
 
+def _index_form_conflicts(
+    formula: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> list[tuple[str, str, str, str]]:
+    """Each matrix `declared` in another shape than an index-form `formula` uses it in
+    (`matrices: {W: [D, C]}` beside `w_{c,d}`, which makes w C×D): (the declared name, the
+    name as written, the shape it is used in, the declared shape). None for a matrix form
+    (`declared_misfit` holds it)."""
+    if formula.matrix_shapes or formula.shape_problem is not None:
+        return []
+    used = _index_form_shapes(formula, layer)
+    conflicts = []
+    for name, rows, cols in declared:
+        written = next((other for other in used if same_name(other, name)), None)
+        if written is None or None in used[written] or not _differs(used[written], rows, cols):
+            continue
+        conflicts.append((name, written, _show_shape(*used[written]), _show_shape(rows, cols)))
+    return conflicts
+
+
+def index_form_misfits(
+    formula: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> list[tuple[str, str]]:
+    """The rubric's index-form answer against its declared shapes: (the declared name, the
+    problem in words) for each matrix it uses in another shape."""
+    return [
+        (
+            name,
+            f"{name} is declared {shape}, but the answer's {written} is {used}; declare the "
+            "shape the answer uses",
+        )
+        for name, written, used, shape in _index_form_conflicts(formula, layer, declared)
+    ]
+
+
 def _shape_of(shapes: Mapping[str, tuple], name: str) -> tuple | None:
     return next((shape for other, shape in shapes.items() if same_name(other, name)), None)
 
@@ -322,12 +357,35 @@ def _misfit(formula: Formula, name: str, rows, cols, shape: tuple) -> Formula:
 def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
     """`formula` with a shape problem where its matrix form needs a matrix the rubric declares
     (`matrices: {W: [C, D]}`) in another shape, transposed included; None where it fits."""
+    conflict = _declared_conflict(formula, declared)
+    return None if conflict is None else _misfit(formula, *conflict)
+
+
+def _declared_conflict(formula: Formula, declared: MatrixShapes) -> tuple | None:
+    """The first matrix `formula` needs in another shape than `declared`: (name, rows, cols,
+    the declared shape); None where every one fits."""
     shapes = {name: (rows, cols) for name, rows, cols in declared}
     for name, rows, cols in formula.matrix_shapes:
         shape = _shape_of(shapes, name)
         if shape is not None and None not in (rows, cols) and _differs(shape, rows, cols):
-            return _misfit(formula, name, rows, cols, shape)
+            return name, rows, cols, shape
     return None
+
+
+def rule_never_fits(formula: Formula, declared: MatrixShapes) -> str | None:
+    """Why a misconception written as a matrix form that needs a declared matrix in another
+    shape can never fire (an answer written so is a shape finding); None where it fits."""
+    conflict = _declared_conflict(formula, declared)
+    if conflict is None:
+        return None
+    name, rows, cols, shape = conflict
+    written = formula.reading.split(", read as ")[0]
+    return (
+        f"this rule can never fire: {written} needs {name} to be {_show_shape(rows, cols)}, "
+        f"which matrices declares {_show_shape(*shape)}, so an answer written so is graded as a "
+        "shape finding (partial_credit: {shape: N} gives every shape finding marks), not by "
+        "this rule"
+    )
 
 
 def held_to_reference(
@@ -346,13 +404,27 @@ def held_to_reference(
     inferred. One the reference also names (the W of Y = XW, or w in y_{i,k} = Σ_l w_{l,k}
     x_{i,l}) and uses transposed (Y = XWᵀ, W taken to be D×C, as PyTorch's nn.Linear stores
     it) is read so, with a note saying how: where the rubric declares it `any` (`free`), that
-    is the student's choice; otherwise the name is kept in `relayout`, and a verdict that rests
-    on it goes to a person (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got
-    full marks). In any other shape it does not fit. A parameter the reference does not name
-    (Y = XA for Y = XW) is a renaming.
+    is the student's choice; otherwise it is kept in `relayout` (its name, the shape the formula
+    needs and the reference's), and a verdict that rests on it is the rubric's `layout` credit
+    or a person's (a given G is not the student's to lay out; issue 16's U = XᵀGᵀ got full
+    marks). In any other shape it does not fit. A parameter the reference does not name
+    (Y = XA for Y = XW) is a renaming, except in place of a matrix the question gives
+    (declared, and used by the reference) or besides it: the formula is then marked
+    `given_matrices`, and a verdict that rests on reading them as its own is a person's.
     """
-    if not formula.matrix_shapes or formula.shape_problem is not None:
+    if formula.shape_problem is not None or formula.unsure is not None:
         return formula
+    for name, written, used, shape in _index_form_conflicts(formula, layer, declared):
+        # issue 16 with indices: g_{d,n} reads the given N×D G as if it were D×N
+        problem = (
+            f"The shapes do not fit: your formula indexes {written} as {used}, but {name} "
+            f"is {shape}."
+        )
+        return Formula(formula.text, formula.output, (), formula.reading, problem)
+    if not formula.matrix_shapes:
+        return formula
+    if reference is not None and declared:
+        formula = _given_matrices(formula, reference, layer, declared)
     misfit = declared_misfit(formula, declared)
     if misfit is not None or reference is None:
         return misfit or formula
@@ -372,12 +444,63 @@ def held_to_reference(
             return _misfit(formula, name, rows, cols, known)
         notes.append(_transposed_note(formula, layer, name, rows, cols))
         if _shape_of({n: () for n in free}, name) is None:
-            guessed.append(name)
+            guessed.append((name, _show_shape(rows, cols), _show_shape(*known)))
     if notes:
         return replace(
             formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
         )
     return formula
+
+
+def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:
+    """Each matrix parameter `formula` names (two indices; not the input or output, nor a
+    bias vector), with its shape as written where a matrix form implies it or an index
+    form's indices tell it, else ""."""
+    tensors = [tensor.name for tensor in (*layer.inputs, layer.output)]
+    shapes: Mapping[str, tuple] = {n: (r, c) for n, r, c in formula.matrix_shapes}
+    if not formula.matrix_shapes:
+        shapes = _index_form_shapes(formula, layer)
+    names = {}
+    for term in formula.terms:
+        for access in term.factors:
+            if access.name in names or any(same_name(access.name, t) for t in tensors):
+                continue
+            if len(access.indices) != 2:
+                continue
+            shape = _shape_of(shapes, access.name)
+            known = shape is not None and None not in shape
+            names[access.name] = _show_shape(*shape) if known else ""
+    return names
+
+
+def _given_matrices(
+    formula: Formula, reference: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> Formula:
+    """`formula` marked (`given_matrices`) where it uses a matrix the reference does not name
+    and the question gives matrices the reference uses (`matrices: {G: [N, D]}`, `U = XᵀG`):
+    in place of one (`U = XᵀA`, `U = XᵀG_Yᵀ`), where A as a parameter of its own would be any
+    matrix of the shape the formula needs, so issue 16's XᵀGᵀ was right as XᵀAᵀ; or besides
+    them (`U = XᵀG + XᵀA`), where G + A is one parameter that can be anything. For a matrix
+    form only: an index form writes its own letters (w_{k,e} for W_Q)."""
+    theirs = _parameters(reference, layer)
+    yours = _parameters(formula, layer)
+    given = [
+        (name, _show_shape(rows, cols))
+        for name, rows, cols in declared
+        if any(same_name(name, other) for other in theirs)
+    ]
+    others = tuple(
+        (name, shape)
+        for name, shape in yours.items()
+        if not any(same_name(name, other) for other in theirs)
+    )
+    if not given or not others:
+        return formula
+    left_out = tuple(
+        (name, shape) for name, shape in given if not any(same_name(name, o) for o in yours)
+    )
+    marked = GivenMatrices(others, left_out or tuple(given), bool(left_out))
+    return replace(formula, given_matrices=marked)
 
 
 def _transposed_note(

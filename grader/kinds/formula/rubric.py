@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -36,6 +36,8 @@ class FormulaSpec:
     matrices: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = ()
     # Weights the student may store either way (`matrices: {W: any}`): XWᵀ for XW is right.
     free_layout: frozenset[str] = frozenset()
+    # The line of each matrix's entry under `matrices`, for problems found with the answer.
+    matrix_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
 
 def _read_tensor(
@@ -194,7 +196,8 @@ def read_formula(
     return formula
 
 
-_MATRIX_NAME = re.compile(r"[A-Za-z](_[A-Za-z0-9]+)?")
+# `W`, `W_Q` or `W_{Q}` (as the answers write it; kept as W_Q, the name they are read with)
+_MATRIX_NAME = re.compile(r"[A-Za-z](_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?")
 
 
 def read_matrices(
@@ -202,30 +205,41 @@ def read_matrices(
     symbols: Mapping[str, sympy.Symbol],
     layer: LayerSpec | None,
     problems: list[Problem],
-) -> tuple[tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str]]:
+) -> tuple[
+    tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str], tuple[tuple[str, int], ...]
+]:
     """`matrices: {G: [N, D], W: any}`: the shape of each matrix a matrix form names besides
     the layer's input and output, where the rubric fixes it (a given G, or a weight that must
     be C×D), a name (a letter with an optional subscript) and two sizes; or `any`, a weight the
-    student may store either way (W or Wᵀ). Returns the shapes and the names free to lay out."""
+    student may store either way (W or Wᵀ). Returns the shapes, the names free to lay out and
+    the line of each entry (by the name as the answers write it, `W_Q` for `W_{Q}`)."""
     entry = fields.mapping("matrices", required=False)
     if entry is None:
-        return (), frozenset()
+        return (), frozenset(), ()
     line, node = entry
     matrices = Fields(node, fields.key_path("matrices"), problems)
     tensors = () if layer is None else (*layer.inputs, layer.output)
     taken = {tensor.name.casefold() for tensor in tensors}
     declared, free = [], []
-    for name, (at, shape) in node.entries.items():
-        matrices.seen.add(name)
-        if not _MATRIX_NAME.fullmatch(name):
+    named: set[str] = set()
+    lines = []
+    for written, (at, shape) in node.entries.items():
+        matrices.seen.add(written)
+        name = written.replace("{", "").replace("}", "")
+        lines.append((name, at))
+        if not _MATRIX_NAME.fullmatch(written):
             matrices.problem(
-                at, name, "a matrix's name is a letter with an optional subscript, e.g. W or W_Q"
+                at, written, "a matrix's name is a letter with an optional subscript, e.g. W or W_Q"
             )
             continue
+        if name.casefold() in named:
+            matrices.problem(at, written, f"{name} is declared twice")
+            continue
+        named.add(name.casefold())
         if name in symbols or name.casefold() in taken:
             matrices.problem(
                 at,
-                name,
+                written,
                 f"{name} is one of the question's sizes or the layer's input or output; list "
                 "only the other matrices",
             )
@@ -237,7 +251,7 @@ def read_matrices(
         if items is None or len(items) != 2:
             matrices.problem(
                 at,
-                name,
+                written,
                 "a matrix's shape is two sizes, e.g. [C, D], or `any` for a weight "
                 "the student may store either way",
             )
@@ -246,17 +260,23 @@ def read_matrices(
         for child in items:
             value = getattr(child, "value", None)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
-                matrices.problem(child.line, name, "a size is a symbol, a product or a number")
+                matrices.problem(child.line, written, "a size is a symbol, a product or a number")
                 break
-            parsed = read_count(str(value), child.line, matrices.key_path(name), symbols, problems)
+            parsed = read_count(
+                str(value), child.line, matrices.key_path(written), symbols, problems
+            )
             if parsed is None:
                 break
-            sizes.append(parsed.expr)
+            size = parsed.expr
+            if size.is_nonpositive or (size.is_number and not (size.is_integer and size >= 1)):
+                matrices.problem(child.line, written, f"a size is at least 1, not {value}")
+                break
+            sizes.append(size)
         if len(sizes) == 2:
             declared.append((name, sizes[0], sizes[1]))
     if not node.entries:
         fields.problem(line, "matrices", "declare at least one matrix, e.g. {W: [C, D]}")
-    return tuple(declared), frozenset(free)
+    return tuple(declared), frozenset(free), tuple(lines)
 
 
 def read_index_base(fields: Fields) -> str:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from grader.kinds.formula.check import FINDINGS, FormulaCheck
 from grader.kinds.formula.mathml import formula_to_mathml
-from grader.kinds.formula.terms import Formula
+from grader.kinds.formula.terms import Formula, GivenMatrices
 from grader.model import Item, ItemResult
 from grader.score import text_group, verdict_for
 
@@ -18,13 +18,45 @@ _REVIEW_BECAUSE = {
 }
 
 
+def _layout_message(relayout: tuple[tuple[str, str, str], ...]) -> tuple[str, str]:
+    """What a formula needs of the weights it lays out otherwise than the reference, from the
+    shapes: "Your formula needs W to be D×C, where the answer's W is C×D." (it may not
+    write W transposed: `Y = XW` for the reference `Y = XWᵀ` needs W C×D), and their names."""
+    needs = " and ".join(f"{name} to be {needed}" for name, needed, _ in relayout)
+    theirs = " and ".join(
+        f"{name} is {shape}" if k else f"the answer's {name} is {shape}"
+        for k, (name, _, shape) in enumerate(relayout)
+    )
+    return f"Your formula needs {needs}, where {theirs}.", " and ".join(n for n, _, _ in relayout)
+
+
 @FINDINGS.produces("layout")
-def layout_review(result: ItemResult, names: tuple[str, ...]) -> ItemResult:
-    """`result`, which rests on reading weights the reference names stored transposed
-    (`Y = XWᵀ` for `Y = XW`), sent to a person: the rubric does not say whether the question
-    leaves their layout to the student (`matrices: {W: any}`) or fixes it (`{W: [C, D]}`; a
-    given gradient G is not the student's to lay out). What the reading earned is said."""
-    which = " and ".join(names)
+def score_layout(
+    result: ItemResult, relayout: tuple[tuple[str, str, str], ...], credit: float | None
+) -> ItemResult:
+    """`result`, which rests on reading weights the reference names in the other layout
+    (`Y = XWᵀ` for `Y = XW`): the rubric's `partial_credit: {layout: N}` where that reading
+    is right (`credit`), as `window_offset`'s is; otherwise sent to a person, saying what the
+    reading would earn. The rubric does not say whether the question leaves their layout to
+    the student (`matrices: {W: any}`) or fixes it (`{W: [C, D]}`; a given gradient G is not
+    the student's to lay out). A reading that is also wrong otherwise is a person's to mark."""
+    shapes, which = _layout_message(relayout)
+    if credit is not None and result.verdict == "correct":
+        finding = FINDINGS.make(
+            "layout", f"{shapes} Read with {which} stored that way, it defines the right layer."
+        )
+        return replace(
+            result,
+            verdict=verdict_for(credit, result.max_marks),
+            marks=credit,
+            feedback=(finding.message,),
+            diagnosis=finding.kind,
+            decision=(
+                *result.decision[:1],
+                f"{which} in the reference's other layout: the rubric's layout credit",
+                f"marks {credit:g}",
+            ),
+        )
     earned = (
         "it defines the right layer"
         if result.verdict == "correct"
@@ -32,8 +64,8 @@ def layout_review(result: ItemResult, names: tuple[str, ...]) -> ItemResult:
     )
     finding = FINDINGS.make(
         "layout",
-        f"Your formula uses {which} transposed. Read with {which} stored that way, {earned}; "
-        f"whether the question lets {which} be stored so is an instructor's call.",
+        f"{shapes} Read with {which} stored that way, {earned}; whether the question lets "
+        f"{which} be stored so is an instructor's call.",
     )
     found = () if result.verdict == "correct" else result.feedback
     return replace(
@@ -44,7 +76,52 @@ def layout_review(result: ItemResult, names: tuple[str, ...]) -> ItemResult:
         diagnosis=finding.kind,
         decision=(
             *result.decision[:1],
-            f"{which} used transposed, a layout the rubric does not settle: sent for review",
+            f"{which} in the reference's other layout, which the rubric does not settle: "
+            "sent for review",
+        ),
+    )
+
+
+def _listed(matrices: tuple[tuple[str, str], ...]) -> str:
+    return " and ".join(f"{name} ({shape})" if shape else name for name, shape in matrices)
+
+
+@FINDINGS.produces("given_matrix")
+def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResult:
+    """`result`, which rests on reading matrices the reference does not name as the student's
+    own parameters where the question gives others (`U = XᵀA` or `U = XᵀG + XᵀA` where G is
+    given), sent to a person: as a parameter, A may be any matrix, whatever the question
+    gives."""
+    names = " and ".join(name for name, _ in matrices.others)
+    given = " and ".join(name for name, _ in matrices.given)
+    earned = (
+        "it defines the right layer"
+        if result.verdict == "correct"
+        else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
+    )
+    own = "a matrix of its own" if len(matrices.others) == 1 else "matrices of their own"
+    if matrices.left_out:
+        uses = f"{_listed(matrices.others)} where the question gives {_listed(matrices.given)}"
+        call = f"whether {names} may stand for {given}"
+    else:
+        uses = f"{_listed(matrices.others)} besides the question's {_listed(matrices.given)}"
+        call = f"whether {names} may be there"
+    finding = FINDINGS.make(
+        "given_matrix",
+        f"Your formula uses {uses}. Read with {names} as {own}, {earned}; {call} is an "
+        "instructor's call.",
+    )
+    found = () if result.verdict == "correct" else result.feedback
+    return replace(
+        result,
+        verdict="needs_review",
+        marks=0.0,
+        feedback=(finding.message, *found, "An instructor will review it."),
+        diagnosis=finding.kind,
+        decision=(
+            *result.decision[:1],
+            f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}: "
+            "sent for review",
         ),
     )
 

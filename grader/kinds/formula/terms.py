@@ -108,6 +108,19 @@ class Term:
 
 
 @dataclass(frozen=True)
+class GivenMatrices:
+    """A formula's matrices besides those the question gives (declared with their shapes under
+    `matrices` and used by the reference): `U = XᵀA` or `U = XᵀG + XᵀA` for `U = XᵀG`. Each
+    matrix as (name, shape as written, or "" where unknown)."""
+
+    others: tuple[tuple[str, str], ...]
+    # The given matrices the formula leaves out (`U = XᵀA`: G); where it leaves none out
+    # (`U = XᵀG + XᵀA`), all the reference uses, with `left_out` False.
+    given: tuple[tuple[str, str], ...]
+    left_out: bool
+
+
+@dataclass(frozen=True)
 class Formula:
     """A formula as we read it; `terms` is empty when `shape_problem` says why it cannot hold."""
 
@@ -125,8 +138,14 @@ class Formula:
     # u = 0..1 and v = 0..1, for \\max_{u,v}".
     assumed: tuple[str, ...] = field(default=(), compare=False)
     # Weights read stored transposed where the rubric leaves their layout open (not declared
-    # `any`): a verdict that rests on that reading is a person's to confirm.
-    relayout: tuple[str, ...] = field(default=(), compare=False)
+    # `any`): a verdict that rests on that reading is a person's to confirm, or earns the
+    # rubric's `layout` credit. Each (name, the shape this formula needs, the reference's),
+    # the shapes as written: ("W", "D×C", "C×D").
+    relayout: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    # Matrices the formula uses that the reference does not name, where the question gives
+    # others (`GivenMatrices`): a verdict that rests on reading them as parameters of the
+    # student's own is a person's to confirm.
+    given_matrices: GivenMatrices | None = field(default=None, compare=False)
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
     # The ranges of the letters of an output index written as a sum, such as g and n of

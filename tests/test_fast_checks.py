@@ -138,6 +138,12 @@ def test_an_index_of_one_letter_reads_as_before(written, expected):
 def test_the_second_size_sets_facts_wait_for_a_kernels_words():
     """A wrong formula whose findings say nothing of its kernel leaves the student's facts at
     the second size set unworked; one told its kernel spans the whole image has them."""
+    # Structures of formulas alike in their weights share one memoised structure's facts
+    # (`dataclasses.replace` keeps its `known_facts`): an earlier test's 1×1 kernel, told
+    # more, would have worked them out already (the test failed after test_every_diagnosis).
+    structures.cache_clear()
+    layer._classes_memo.clear()
+    layer._facts_memo.clear()
     item = RUBRIC.items["b.formula"]
     spec = item.spec.layer
     one_by_one = r"y_{i,j,k} = \sum_{l=1}^{C} 5 w_{l,k} x_{i,j,l} + b_k"

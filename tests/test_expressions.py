@@ -637,6 +637,138 @@ def test_marks_only_the_other_reading_of_a_bracket_after_a_lone_function_earns_g
     )
 
 
+SIGMOID_DEFINED = 'set aside "{}", a definition'
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "notes", "feedback"),
+    [
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where \sigma(x) = \frac{1}{1+e^{-x}}",
+            "correct",
+            (SIGMOID_DEFINED.format(r", where \sigma(x) = \frac{1}{1+e^{-x}}"),),
+            ("Correct.",),
+            id="a definition of sigma(x) after the answer is set aside, not the answer",
+        ),
+        pytest.param(
+            r"\sigma(1-\sigma), \sigma = \frac{1}{1+e^{-x}}",
+            "correct",
+            (
+                *READ_ALONE,
+                SIGMOID_DEFINED.format(r", \sigma = \frac{1}{1+e^{-x}}"),
+                OTHER_READING,
+            ),
+            ("Correct.",),
+            id="a definition of sigma alone after a comma is set aside",
+        ),
+        pytest.param(
+            r"\sigma'(x) = \sigma(x)(1-\sigma(x)) \text{ where } \sigma = 1/(1+e^{-x}).",
+            "correct",
+            (
+                'set aside "\\sigma\'(x) =" before the answer',
+                SIGMOID_DEFINED.format(r"\text{ where } \sigma = 1/(1+e^{-x})."),
+            ),
+            ("Correct.",),
+            id="a left side and a definition in text after the answer are both set aside",
+        ),
+        pytest.param(
+            "σ(x)(1+σ(x)) with σ(x) = 1/(1+e^{-x})",
+            "partial",
+            (SIGMOID_DEFINED.format("with σ(x) = 1/(1+e^{-x})"),),
+            None,
+            id="a wrong answer before a definition is graded as the wrong answer it is",
+        ),
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where \sigma(x) = \tanh(x)",
+            "needs_review",
+            (SIGMOID_DEFINED.format(r", where \sigma(x) = \tanh(x)"),),
+            (
+                'Your answer is followed by ", where \\sigma(x) = \\tanh(x)", which defines σ as '
+                "tanh(x); the question's σ is the sigmoid, so it is not clear what your answer "
+                "means; an instructor will read it.",
+            ),
+            id="a definition that is not the question's sigma goes to a person",
+        ),
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where x = 2",
+            "needs_review",
+            (SIGMOID_DEFINED.format(", where x = 2"),),
+            None,
+            id="a value given to a symbol of the question goes to a person",
+        ),
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where \tanh(x) = 1 - 2x",
+            "needs_review",
+            (SIGMOID_DEFINED.format(r", where \tanh(x) = 1 - 2x"),),
+            None,
+            id="a definition of a name the answer does not use goes to a person",
+        ),
+        pytest.param(
+            r"\sigma(1-\sigma), 1/(1+e^{-x}) = \sigma",
+            "invalid",
+            (),
+            None,
+            id="an answer and a comma are never a left side set aside before the last '='",
+        ),
+    ],
+)
+def test_a_definition_after_the_answer_is_set_aside_and_held_against_the_question(
+    answer, verdict, notes, feedback
+):
+    result = grade(SIGMA_PRODUCT, answer, SIGMA + SIGMA_MISCONCEPTION)
+    assert (result.verdict, result.reading_notes) == (verdict, notes), result.feedback
+    if feedback is not None:
+        assert result.feedback == feedback
+
+
+SIGMA_MISCONCEPTION = (
+    "        misconceptions:\n"
+    "          - {answer: '\\sigma(x)(1 + \\sigma(x))', feedback: 'Minus.', marks: 1}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "notes"),
+    [
+        pytest.param(
+            r"\sigma(1-\sigma) = \sigma - \sigma^2",
+            "correct",
+            (
+                *READ_ALONE,
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(x)) = σ(x) - σ(x)², the working would not hold",
+            ),
+            id="right working that holds only with the bracket a factor is read that way",
+        ),
+        pytest.param(
+            r"\sigma(1+\sigma) = \sigma + \sigma^2",
+            "partial",
+            (
+                *READ_ALONE,
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 + σ(x)) = σ(x) + σ(x)², the working would not hold",
+            ),
+            id="wrong working that holds is graded by its last side",
+        ),
+        pytest.param(
+            r"\sigma(x)(1 + \sigma(x)) = \sigma(x) + \sigma(x)^2",
+            "partial",
+            (),
+            id="working that holds without sigma alone is graded by its last side",
+        ),
+        pytest.param(
+            r"\sigma(x)(1 + \sigma(x)) = \sigma(x)",
+            "needs_review",
+            (),
+            id="an equation whose sides differ still goes to a person",
+        ),
+    ],
+)
+def test_working_whose_steps_hold_answers_with_its_last_side(answer, verdict, notes):
+    result = grade(SIGMA_PRODUCT, answer, SIGMA + SIGMA_MISCONCEPTION)
+    assert (result.verdict, result.reading_notes) == (verdict, notes), result.feedback
+
+
 @pytest.mark.parametrize(
     ("reference", "answer"),
     [

@@ -255,6 +255,14 @@ UNREAD = (
             id="a definition that is not the question's sigmoid goes to a person",
         ),
         pytest.param(
+            "(a) σ = 1/(1+e^{-x})",
+            "needs_review",
+            "line 3: σ = 1/(1+e^{-x})",
+            (),
+            (UNREAD,),
+            id="a definition with no answer goes to a person with the text shown",
+        ),
+        pytest.param(
             "(a) I think it is σ times σ.\nit is σ - σ^2 i believe, or maybe not",
             "needs_review",
             "line 3: I think it is σ times σ.\nline 4: it is σ - σ^2 i believe, or maybe not",

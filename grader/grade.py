@@ -39,6 +39,7 @@ from grader.score import (
     score_error,
     score_invalid,
     score_missing,
+    score_needs_review,
 )
 from grader.submissions import Loaded, collect_submission_files, load_submissions, refused
 from grader.submissions.lms_export import ColumnMap
@@ -187,6 +188,11 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             )
         elif answer is None or answer.text is None or not answer.text.strip():
             items[item_id] = score_missing(item, answer.text if answer else None)
+        elif answer.unread is not None:
+            unread = score_needs_review(
+                item, answer.text, answer.unread, "text for this item that could not be read"
+            )
+            items[item_id] = replace(unread, found=answer.found)
         elif answer.found is None and not (answer.alternatives or answer.chains or answer.unsure):
             items[item_id] = Task(item_id, answer.text)
         else:
@@ -202,6 +208,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                 answer.unsure,
                 answer.by_place,
                 (answer.unchecked_answers, answer.unchecked_chains),
+                answer.reading_notes,
             )
     return Plan(rubric, submission, items, tuple(warnings))
 
@@ -219,10 +226,15 @@ class Found:
     unsure: str | None = None  # why these may be another item's answers: a person decides
     by_place: bool = False  # taken for the item by its place: checked by a person unless right
     unchecked: tuple[int, int] = (0, 0)  # more different answers, and chains, not checked
+    reading_notes: tuple[str, ...] = ()  # how the transcript reader read the first answer
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
         results = [checked[task] for task in self.tasks]
-        first = replace(results[0], found=self.note)
+        first = replace(
+            results[0],
+            found=self.note,
+            reading_notes=(*self.reading_notes, *results[0].reading_notes),
+        )
         notes, decisions = [], []
         if self.unsure is not None:
             notes.append(self.unsure)

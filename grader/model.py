@@ -243,6 +243,13 @@ class SubmittedAnswer:
     # Taken for its item by its place among answers that several items could take: unless it
     # is right for the item, a person checks that it is not another item's answer.
     by_place: bool = False
+    # How a transcript's answer was read that the check does not say: words after the maths
+    # set aside ('set aside "where σ is the sigmoid", words after the answer'). Shown with
+    # the result's own notes.
+    reading_notes: tuple[str, ...] = ()
+    # Why a transcript's text for this item could not be read as its answer, `text` being
+    # that text: the item goes to a person, shown it, never "missing".
+    unread: str | None = None
 
 
 @dataclass(frozen=True)

@@ -603,8 +603,8 @@ OTHER_READING = (
         # the readings' marks differ: the marker's reading, the bracket a factor, stands (it
         # earns more), with a note saying what the other would earn
         ("σ(1-σ)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
-        # working whose other reading cannot be decided (its sides differ): the marker's
-        # reading earns full marks, so it stands (it went to a person)
+        # working that holds read one way and not the other is read the way it holds (it went
+        # to a person)
         (
             r"\sigma(1-\sigma) = \sigma - \sigma^2",
             "correct",
@@ -612,8 +612,7 @@ OTHER_READING = (
             (
                 *READ_ALONE,
                 "the bracket after a function written alone read as a factor; read as its "
-                "argument, σ(1 - σ(x)) = σ(x) - σ(x)², it could not be decided without an "
-                "instructor",
+                "argument, σ(1 - σ(x)) = σ(x) - σ(x)², the working would not hold",
             ),
         ),
         (r"\sigma (1-\sigma)", "correct", "σ(x)·(1 - σ(x))", (*READ_ALONE, OTHER_READING)),
@@ -701,11 +700,143 @@ def test_a_function_alone_needs_its_argument_where_the_reference_applies_it_othe
 
 def test_an_equations_left_side_is_shown_whole_where_it_is_a_latex_command():
     # `\sigma` is read as a name four characters shorter: the left side was shown "\sigm".
-    result = grade(SIGMA_PRODUCT, r"\sigma = \frac{1}{1+e^{-x}}", SIGMA)
+    result = grade(SIGMA_PRODUCT, r"\sigma = x", SIGMA)
     assert result.verdict == "needs_review"
     assert 'its left side "\\sigma" is not a name of the answer' in result.feedback[0]
     named = grade("2x", r"\alpha = 2x", "        result: [alpha]\n")
     assert named.verdict == "correct"  # "\alph" named no result: it went to a person
+
+
+SIGMOID_DEFINED = 'set aside "{}", a definition'
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "notes", "feedback"),
+    [
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where \sigma(x) = \frac{1}{1+e^{-x}}",
+            "correct",
+            (SIGMOID_DEFINED.format(r", where \sigma(x) = \frac{1}{1+e^{-x}}"),),
+            ("Correct.",),
+            id="a definition of sigma(x) after the answer is set aside, not the answer",
+        ),
+        pytest.param(
+            r"\sigma(1-\sigma), \sigma = \frac{1}{1+e^{-x}}",
+            "correct",
+            (
+                *READ_ALONE,
+                SIGMOID_DEFINED.format(r", \sigma = \frac{1}{1+e^{-x}}"),
+                OTHER_READING,
+            ),
+            ("Correct.",),
+            id="a definition of sigma alone after a comma is set aside",
+        ),
+        pytest.param(
+            r"\sigma'(x) = \sigma(x)(1-\sigma(x)) \text{ where } \sigma = 1/(1+e^{-x}).",
+            "correct",
+            (
+                'set aside "\\sigma\'(x) =" before the answer',
+                SIGMOID_DEFINED.format(r"\text{ where } \sigma = 1/(1+e^{-x})."),
+            ),
+            ("Correct.",),
+            id="a left side and a definition in text after the answer are both set aside",
+        ),
+        pytest.param(
+            "σ(x)(1+σ(x)) with σ(x) = 1/(1+e^{-x})",
+            "partial",
+            (SIGMOID_DEFINED.format("with σ(x) = 1/(1+e^{-x})"),),
+            None,
+            id="a wrong answer before a definition is graded as the wrong answer it is",
+        ),
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where \sigma(x) = \tanh(x)",
+            "needs_review",
+            (SIGMOID_DEFINED.format(r", where \sigma(x) = \tanh(x)"),),
+            (
+                'Your answer is followed by ", where \\sigma(x) = \\tanh(x)", which defines σ as '
+                "tanh(x); the question's σ is the sigmoid, so it is not clear what your answer "
+                "means; an instructor will read it.",
+            ),
+            id="a definition that is not the question's sigma goes to a person",
+        ),
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where x = 2",
+            "needs_review",
+            (SIGMOID_DEFINED.format(", where x = 2"),),
+            None,
+            id="a value given to a symbol of the question goes to a person",
+        ),
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where \tanh(x) = 1 - 2x",
+            "needs_review",
+            (SIGMOID_DEFINED.format(r", where \tanh(x) = 1 - 2x"),),
+            None,
+            id="a definition of a name the answer does not use goes to a person",
+        ),
+        pytest.param(
+            r"\sigma(1-\sigma), 1/(1+e^{-x}) = \sigma",
+            "invalid",
+            (),
+            None,
+            id="an answer and a comma are never a left side set aside before the last '='",
+        ),
+    ],
+)
+def test_a_definition_after_the_answer_is_set_aside_and_held_against_the_question(
+    answer, verdict, notes, feedback
+):
+    result = grade(SIGMA_PRODUCT, answer, SIGMA + SIGMA_MISCONCEPTION)
+    assert (result.verdict, result.reading_notes) == (verdict, notes), result.feedback
+    if feedback is not None:
+        assert result.feedback == feedback
+
+
+SIGMA_MISCONCEPTION = (
+    "        misconceptions:\n"
+    "          - {answer: '\\sigma(x)(1 + \\sigma(x))', feedback: 'Minus.', marks: 1}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "notes"),
+    [
+        pytest.param(
+            r"\sigma(1-\sigma) = \sigma - \sigma^2",
+            "correct",
+            (
+                *READ_ALONE,
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(x)) = σ(x) - σ(x)², the working would not hold",
+            ),
+            id="right working that holds only with the bracket a factor is read that way",
+        ),
+        pytest.param(
+            r"\sigma(1+\sigma) = \sigma + \sigma^2",
+            "partial",
+            (
+                *READ_ALONE,
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 + σ(x)) = σ(x) + σ(x)², the working would not hold",
+            ),
+            id="wrong working that holds is graded by its last side",
+        ),
+        pytest.param(
+            r"\sigma(x)(1 + \sigma(x)) = \sigma(x) + \sigma(x)^2",
+            "partial",
+            (),
+            id="working that holds without sigma alone is graded by its last side",
+        ),
+        pytest.param(
+            r"\sigma(x)(1 + \sigma(x)) = \sigma(x)",
+            "needs_review",
+            (),
+            id="an equation whose sides differ still goes to a person",
+        ),
+    ],
+)
+def test_working_whose_steps_hold_answers_with_its_last_side(answer, verdict, notes):
+    result = grade(SIGMA_PRODUCT, answer, SIGMA + SIGMA_MISCONCEPTION)
+    assert (result.verdict, result.reading_notes) == (verdict, notes), result.feedback
 
 
 @pytest.mark.parametrize(

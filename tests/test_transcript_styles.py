@@ -181,14 +181,14 @@ CASES = [
         "unanswered-parts-are-missing",
         "22-52-q4",
         q4(
-            b_formula="missing",
-            b_params="missing",
+            b_formula="needs_review",
+            b_params="needs_review",
             c_params="missing",
             d_formula="missing",
             d_params="missing",
             **NO_EXPLANATION,
         ),
-        "parts left out or not answered are missing",
+        "parts left out are missing, a part whose words no item reads goes to a person",
     ),
     (
         "weights-biases-and-total",
@@ -378,12 +378,23 @@ def _read_in_a_child(folder: Path, then: str) -> subprocess.CompletedProcess:
 # steps before each step copied again: minutes). Read in a child process with a generous
 # limit, so a reader that hangs fails the test instead of hanging the suite.
 HEAD = "(a) $9CD+D$ parameters\n"
+
+
+def _unread(text: str) -> dict[str, str]:
+    """The answers of a script whose part (a) has `text` on line 2 that no item reads: the
+    count, and the formula, which a person reads shown the text (at most 2,000 characters)."""
+    shown = f"line 2: {text}"
+    if len(shown) > 2000:
+        shown = f"{shown[:2000]}… ({len(shown) - 2000} more characters, in the script)"
+    return {"a.params": "9CD+D", "a.formula": shown}
+
+
 LIMIT_SIZED = {
-    "a line of spaces": (HEAD + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
-    "a list item of spaces": (HEAD + "- " + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
-    "a heading of spaces": (HEAD + "#" + " " * 990_000 + "x\n", {"a.params": "9CD+D"}),
-    "unclosed \\(": (HEAD + "\\(" * 495_000 + "\n", {"a.params": "9CD+D"}),
-    "unclosed \\[": (HEAD + "\\[" * 495_000 + "\n", {"a.params": "9CD+D"}),
+    "a line of spaces": (HEAD + " " * 990_000 + "x\n", _unread("x")),
+    "a list item of spaces": (HEAD + "- " + " " * 990_000 + "x\n", _unread("- x")),
+    "a heading of spaces": (HEAD + "#" + " " * 990_000 + "x\n", _unread("# x")),
+    "unclosed \\(": (HEAD + "\\(" * 495_000 + "\n", _unread("\\(" * 495_000)),
+    "unclosed \\[": (HEAD + "\\[" * 495_000 + "\n", _unread("\\[" * 495_000)),
     "spaces after shape": (
         "(b) shape" + " " * 990_000 + "x: parameters $9CD+D$\n",
         {"b.params": "9CD+D"},

@@ -198,3 +198,108 @@ def test_many_answers_to_one_item_are_checked_up_to_a_dozen_and_counted(
     if len(set(lines)) > 12:
         submission = load_submission(_script(tmp_path, "many", lines), RUBRIC)
         assert len(submission.answers["b.params"].alternatives) == 11
+
+
+ACTIVATIONS = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+LONG = "σ(1-σ) " * 400
+UNREAD = (
+    "Your script has text in part a that could not be read as an answer to this item (shown "
+    "as your answer); an instructor will read it."
+)
+
+
+@pytest.mark.parametrize(
+    ("script", "verdict", "answer", "notes", "feedback"),
+    [
+        pytest.param(
+            "(a) σ(x)(1-σ(x)) where σ is the sigmoid",
+            "correct",
+            "σ(x)(1-σ(x))",
+            ('set aside "where σ is the sigmoid", words after the answer',),
+            ("Correct.",),
+            id="maths before words that qualify it is read, the words set aside with a note",
+        ),
+        pytest.param(
+            "(a) Derivative of σ: σ(x)(1-σ(x)) since σ is the sigmoid.",
+            "correct",
+            "σ(x)(1-σ(x))",
+            ('set aside "since σ is the sigmoid.", words after the answer',),
+            ("Correct.",),
+            id="a label, maths and words after it: the maths is read",
+        ),
+        pytest.param(
+            "(a) σ = 1/(1+e^{-x})\n\nσ'(x) = σ(x)(1-σ(x))",
+            "correct",
+            "σ'(x) = σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})",
+            (
+                'set aside "σ\'(x) =" before the answer',
+                'set aside ", where σ = 1/(1+e^{-x})", a definition',
+            ),
+            ("Correct.",),
+            id="the sigmoid defined on the line before is no second answer",
+        ),
+        pytest.param(
+            "(a)\n$$\\sigma(x) = \\frac{1}{1+e^{-x}}$$\n$$\\sigma(x)(1-\\sigma(x))$$",
+            "correct",
+            "\\sigma(x)(1-\\sigma(x)), where \\sigma(x) = \\frac{1}{1+e^{-x}}",
+            ('set aside ", where \\sigma(x) = \\frac{1}{1+e^{-x}}", a definition',),
+            ("Correct.",),
+            id="sigma(x) defined in a display before the answer is no second answer",
+        ),
+        pytest.param(
+            "(a) $\\sigma(x)(1-\\sigma(x))$, where $\\sigma(x) = \\tanh(x)$",
+            "needs_review",
+            "\\sigma(x)(1-\\sigma(x)), where \\sigma(x) = \\tanh(x)",
+            ('set aside ", where \\sigma(x) = \\tanh(x)", a definition',),
+            None,
+            id="a definition that is not the question's sigmoid goes to a person",
+        ),
+        pytest.param(
+            "(a) σ = 1/(1+e^{-x})",
+            "needs_review",
+            "line 3: σ = 1/(1+e^{-x})",
+            (),
+            (UNREAD,),
+            id="a definition with no answer goes to a person with the text shown",
+        ),
+        pytest.param(
+            "(a) I think it is σ times σ.\nit is σ - σ^2 i believe, or maybe not",
+            "needs_review",
+            "line 3: I think it is σ times σ.\nline 4: it is σ - σ^2 i believe, or maybe not",
+            (),
+            (UNREAD,),
+            id="words no item reads go to a person with the text shown, never missing",
+        ),
+        pytest.param(
+            f"(a) Derivative: {LONG}",
+            "needs_review",
+            f"line 3: Derivative: {LONG.strip()}"[:2000]
+            + f"… ({len('line 3: Derivative: ' + LONG.strip()) - 2000} more characters, "
+            "in the script)",
+            (),
+            (UNREAD,),
+            id="an answer too long to read goes to a person with its start shown",
+        ),
+        pytest.param(
+            "(a) $\\sigma(1-\\sigma) = \\sigma - \\sigma^2$",
+            "correct",
+            "\\sigma(1-\\sigma) = \\sigma - \\sigma^2",
+            (
+                "read σ as σ(x)",
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(x)) = σ(x) - σ(x)², the working would not hold",
+            ),
+            ("Correct.",),
+            id="working whose steps hold is read by its last side",
+        ),
+    ],
+)
+def test_what_a_student_writes_for_a_part_is_read_or_goes_to_a_person(
+    tmp_path, script, verdict, answer, notes, feedback
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(ACTIVATIONS, [tmp_path]).results
+    item = result.items["a.derivative"]
+    assert (item.verdict, item.answer, item.reading_notes) == (verdict, answer, notes)
+    if feedback is not None:
+        assert item.feedback == feedback

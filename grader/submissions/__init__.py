@@ -69,6 +69,13 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
     def recogniser(item: Item):
         return lambda text: kind_of(item).recognises(item, text, rubric.context)
 
+    def definer(item: Item):
+        # A kind without `defines` (one added as a single class) defines no names.
+        defines = getattr(kind_of(item), "defines", None)
+        if defines is None:
+            return lambda text: False
+        return lambda text: defines(item, text, rubric.context)
+
     return {
         part.key: [
             TranscriptItem(
@@ -79,6 +86,7 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 recogniser(item),
                 item.labels,
                 item.label or item.key,
+                definer(item),
             )
             for item in part.items
         ]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.model import Submission, SubmittedAnswer
@@ -157,6 +157,10 @@ class TranscriptItem:
     recognises: Callable[[str], bool]
     names: tuple[str, ...] = ()  # how a script may name it (any case): its label and aliases
     heading: str = ""  # how feedback names it: "Off diagonal"
+    # Whether a piece of maths only defines a name the item's answer uses (`σ = 1/(1+e^{-x})`):
+    # no answer, but set aside beside the item's answer, for its check to hold it against
+    # the question.
+    defines: Callable[[str], bool] = lambda text: False
 
 
 @dataclass
@@ -171,6 +175,7 @@ class _Candidate:
     how: str = ""  # how it was given to its item when more than one item could take it
     unsure: str = ""  # why it may not be this item's answer at all: a person decides
     by_place: bool = False  # given to its item by its place among answers others could take
+    notes: tuple[str, ...] = ()  # what was set aside to read it ("where σ is the sigmoid")
 
 
 @dataclass(frozen=True)
@@ -220,14 +225,24 @@ def read_transcript(
         unassigned.append((first, "no part marker such as (a) was found, so nothing was read"))
     for section in sections:
         items = parts[section.key]
-        found, prose, leftovers = _read_part(section, items)
+        found, prose, leftovers, definitions = _read_part(section, items)
         prose_item = next((item for item in items if item.keeps_prose), None)
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
             leftovers = [note for note in leftovers if note[1].lstrip().startswith("$$")]
         for item in items:
-            if not item.keeps_prose and found.get(item.id):
-                answers[f"{section.key}.{item.key}"] = _maths_answer(found[item.id])
+            if item.keeps_prose:
+                continue
+            defined = definitions.get(item.id, [])
+            if found.get(item.id):
+                answers[f"{section.key}.{item.key}"] = _maths_answer(
+                    _with_definitions(found[item.id], defined)
+                )
+            elif leftovers or defined:
+                # The student wrote something in this part and nothing of it reads as this
+                # item's answer: a person reads it, never "missing".
+                unread = sorted([*leftovers, *((line, text) for line, text, _ in defined)])
+                answers[f"{section.key}.{item.key}"] = _unread_answer(unread, section.key)
         for line, words in leftovers:
             unassigned.append(
                 (line, f"text in part {section.key!r} that no item took: {_quote(words)!r}")
@@ -267,9 +282,15 @@ def _cut_into_parts(
 
 def _read_part(
     section: _Part, items: Sequence[TranscriptItem]
-) -> tuple[dict[str, list[_Candidate]], list[tuple[int, str]], list[tuple[int, str]]]:
+) -> tuple[
+    dict[str, list[_Candidate]],
+    list[tuple[int, str]],
+    list[tuple[int, str]],
+    dict[str, list[tuple[int, str, str]]],
+]:
     """Each item's candidate answers; the part's prose lines (as written, inline maths kept);
-    and what no item took (prose beside nothing taken, displayed maths no item took)."""
+    what no item took (prose beside nothing taken, displayed maths no item took); and the
+    definitions of each item's names (line, text, quote)."""
     text = "\n".join(words for _, words in section.lines)
     line_of = []  # the line number of each character of `text`
     for number, words in section.lines:
@@ -277,6 +298,7 @@ def _read_part(
     masked = list(text)  # `text` with its maths blanked out: what is left is prose
     found: dict[str, list[_Candidate]] = {}
     shared: list[_Shared] = []  # maths that several items read, no word saying whose
+    definitions: dict[str, list[tuple[int, str, str]]] = {}
     taken_lines: set[int] = set()
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
@@ -305,7 +327,10 @@ def _read_part(
         end = text.find("\n", piece.end, following)
         after = text[piece.end : end if end >= 0 else following]
         after = _CLAUSE_AFTER.split(after)[0]
-        if _offer(body, line, before, after, displayed, items, found, shared, describes=describes):
+        offered = _offer(
+            body, line, before, after, displayed, items, found, shared, definitions, describes
+        )
+        if offered:
             taken_lines.add(line)
         elif displayed:
             leftovers.append((line, text[piece.start : piece.end]))
@@ -315,14 +340,30 @@ def _read_part(
             continue
         bare = _bare_maths(plain) if "$" not in words else None
         if bare is not None and _offer(
-            bare[1], number, bare[0], "", True, items, found, shared, bare=True
+            bare[1], number, bare[0], "", True, items, found, shared, definitions, bare=True
         ):
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
+            continue
+        before_prose = _maths_before_prose(plain) if "$" not in words else None
+        if before_prose is not None and _offer(
+            before_prose[1],
+            number,
+            before_prose[0],
+            "",
+            True,
+            items,
+            found,
+            shared,
+            definitions,
+            bare=True,
+            aside=before_prose[2],
+        ):
+            taken_lines.add(number)  # maths, then words: `σ(1-σ) where σ is the sigmoid`
             continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
     _place_shared(shared, found, items, section.key)
-    return found, prose, leftovers
+    return found, prose, leftovers, definitions
 
 
 def _bare_maths(line: str) -> tuple[str, str] | None:
@@ -334,6 +375,95 @@ def _bare_maths(line: str) -> tuple[str, str] | None:
     if cut > 0 and _is_label(line[:cut]) and _is_maths_alone(line[cut + 1 :]):
         return line[:cut], line[cut + 1 :].strip()
     return ("", line) if line and _is_maths_alone(line) else None
+
+
+# A word of prose in a line of maths: not a LaTeX command, an index, a function's name (one
+# followed by its bracket) or a name of maths.
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z][a-z]+(?![A-Za-z(_^{])")
+_GREEK_WORDS = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "pi", "sigma",
+    "tau", "phi", "psi", "omega",
+}  # fmt: skip
+
+
+# Words that begin what qualifies the maths before them, rather than a sentence about it
+# ("Y = XW is a position-wise linear layer" is an explanation, not an answer and its aside).
+_QUALIFIES = re.compile(
+    r"(?:where|since|with|for|because|as|which|when|whenever|if|using|by|here|and|or)$",
+    re.IGNORECASE,
+)
+
+
+def _maths_before_prose(line: str) -> tuple[str, str, str] | None:
+    """A line of maths that words qualifying it follow (`σ(x)(1-σ(x)) where σ is the
+    sigmoid`, `Derivative of σ: σ(1-σ) since σ is the sigmoid.`), as (its label, the maths,
+    the words after it); None when no maths comes before the first word of prose, or that
+    word begins a sentence of its own (`Y = XW is a linear layer`)."""
+    line = line.strip().lstrip(_CIRCLED).strip()
+    label = ""
+    cut = next((i for i, c in enumerate(line) if c in ":："), -1)
+    if cut > 0 and _is_label(line[:cut]):
+        label, line = line[:cut], line[cut + 1 :].strip()
+    word = next(
+        (
+            match
+            for match in _PROSE_WORD.finditer(line)
+            if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
+        ),
+        None,
+    )
+    if word is None or word.start() == 0 or not _QUALIFIES.match(word.group()):
+        return None
+    maths = line[: word.start()].rstrip(" ,;.")
+    if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
+        return None
+    return label, maths, line[word.start() :].strip()
+
+
+def _with_definitions(
+    candidates: list[_Candidate], defined: list[tuple[int, str, str]]
+) -> list[_Candidate]:
+    """An item's answers, each followed by the definitions the script gives of its names
+    (`σ'(x) = σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})`), as a marker reads them together: the
+    check sets each definition aside from the answer and holds it against the question."""
+    if not defined:
+        return candidates
+    kept: dict[str, tuple[int, str, str]] = {}
+    for definition in defined:
+        kept.setdefault(_written(definition[1]), definition)
+    written = "".join(f", where {text}" for _, text, _ in kept.values())
+    said = "; ".join(f"line {line}: {quote}" for line, _, quote in kept.values())
+    return [
+        replace(
+            candidate,
+            text=candidate.text + written,
+            quote=f"{candidate.quote} (read with the definition on {said})",
+        )
+        for candidate in candidates
+    ]
+
+
+# The most of a script's unread text an item shows (the whole is in the script).
+_UNREAD_SHOWN = 2000
+
+
+def _unread_answer(unread: list[tuple[int, str]], part: str) -> SubmittedAnswer:
+    """Text in a part that no item could read as its answer: the item goes to a person,
+    shown the text (at most `_UNREAD_SHOWN` characters of it)."""
+    text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
+    if len(text) > _UNREAD_SHOWN:
+        more = len(text) - _UNREAD_SHOWN
+        text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
+    first = unread[0][0]
+    return SubmittedAnswer(
+        text,
+        first,
+        found=f"from line {first}: {_quote(unread[0][1])}",
+        unread=(
+            f"Your script has text in part {part} that could not be read as an answer to this "
+            "item (shown as your answer); an instructor will read it."
+        ),
+    )
 
 
 def _prose_words(text: str) -> tuple[list[str], bool]:
@@ -364,19 +494,24 @@ def _offer(
     items: Sequence[TranscriptItem],
     found: dict[str, list[_Candidate]],
     shared: list[_Shared],
-    bare: bool = False,
+    definitions: dict[str, list[tuple[int, str, str]]],
     describes: bool = False,
+    bare: bool = False,
+    aside: str = "",
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
     candidate: the last step is the answer, and every step is kept, so that working whose
     steps disagree goes to a person. A step that several items read as their answer goes to
     the one its words name (`Off-diagonal: $-s_i s_j$`); when none is named, it is added to
-    `shared`, to be placed once the whole part has been read."""
+    `shared`, to be placed once the whole part has been read. A step that only defines a name
+    of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `aside`
+    is prose after the maths, set aside to read it, which each answer taken says."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
+    defined = False
     # The words before the piece are those of its first step that is not empty.
     first = next((index for index, step in enumerate(steps) if step), len(steps))
     for index, step in enumerate(steps):
@@ -387,6 +522,11 @@ def _offer(
         takers: dict[str, str] = {}  # each item that reads the step as its answer → the text
         for item in items:
             if item.keeps_prose:
+                continue
+            if not item.counts and item.defines(step):
+                quote = _quote(step)
+                definitions.setdefault(item.id, []).append((line, step, quote))
+                defined = True
                 continue
             if item.counts and not _looks_like_a_count(
                 step, words_before, words_after, bare, describes
@@ -424,10 +564,11 @@ def _offer(
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
         chain = tuple(sides) if len(sides) > 1 else ()
+        notes = (f'set aside "{aside}", words after the answer',) if aside else ()
         found.setdefault(item.id, []).append(
-            _Candidate(chosen[-1][1], line, quote, strength, chain)
+            _Candidate(chosen[-1][1], line, quote, strength, chain, notes=notes)
         )
-    return bool(taken) or len(shared) > offered
+    return bool(taken) or len(shared) > offered or defined
 
 
 def _plain(text: str) -> str:
@@ -594,6 +735,7 @@ def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
         found=f"from line {first.line}{how}: {first.quote}",
         unsure=next((c.unsure for c in distinct if c.unsure), None),
         by_place=first.by_place,
+        reading_notes=first.notes,
         alternatives=tuple((c.text, c.line, c.quote) for c in others[: MOST_ANSWERS - 1]),
         unchecked_answers=max(0, len(others) - (MOST_ANSWERS - 1)),
         chains=tuple(chains.values())[:MOST_ANSWERS],

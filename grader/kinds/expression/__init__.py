@@ -11,7 +11,15 @@ from typing import Any
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.expression.check import DIAGNOSES, Answer, same
-from grader.kinds.expression.parse import ParsedExpression, function_alone, parse_answer
+from grader.kinds.expression.parse import (
+    Call,
+    Name,
+    ParsedExpression,
+    function_alone,
+    parse,
+    parse_answer,
+    uses,
+)
 from grader.kinds.expression.rubric import (
     ExpressionSpec,
     read_expression,
@@ -88,6 +96,27 @@ class ExpressionKind:
         except AnswerError:
             return False
         return not any(function_alone(tree) for tree in parsed.trees)
+
+    def defines(self, item: Item, text: str, context: Context) -> bool:
+        """Whether a piece of maths in a transcript only defines a function the item declares,
+        in its variables (`σ(x) = 1/(1 + e^{-x})`, `\\sigma = \\frac{1}{1+e^{-x}}`): no answer,
+        but read with the item's answer, which sets it aside with a note and sends the item
+        to a person where it is not the question's function. A notation, `σ = σ(x)`, whose
+        right side has the function too, is not one."""
+        vocabulary = item.spec.answer_vocabulary(context, item.reference)
+        try:
+            parsed = parse(text, vocabulary)
+        except AnswerError:
+            return False
+        if len(parsed.sides) != 2:
+            return False
+        left, right = parsed.trees
+        return (
+            isinstance(left, Call)
+            and left.function in vocabulary.functions
+            and all(isinstance(argument, Name) for argument in left.arguments)
+            and not uses(right, left.function)
+        )
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         def answer(parsed: ParsedExpression) -> Answer:

@@ -6,10 +6,13 @@ What the answer is: for an item whose reference is an expression, the last side 
 equation or a chain of working (`f'(x) = 2x = 2·x`) whose left side names the answer (a name
 the rubric gives it in `result:`, its label or an alias; a left side that cannot be read, set
 aside with a note; a lone symbol when the reference is a number: `x = 11` to `11`), or whose
-every side is equal to the reference; any other equation (`b = 2ax + b`, `2ax + b = 0`) goes
-to a person. Where the reference is an equation, the answer is an equation (the first side =
-the last), and `11` to `x = 11` is read as the value of x. A reference solved for a name
-(`y = (7 - 3x)/2`) wants an answer solved for it too, unless `form: equation`.
+every side is equal to the reference, or to the next side (working that holds, `σ(1 + σ) =
+σ + σ²`, an identity that says nothing but its last side); any other equation (`b = 2ax + b`,
+`2ax + b = 0`) goes to a person. A definition after the answer (`…, where σ(x) = …`) is set
+aside, and held against the question (`definition_review`). Where the reference is an
+equation, the answer is an equation (the first side = the last), and `11` to `x = 11` is read
+as the value of x. A reference solved for a name (`y = (7 - 3x)/2`) wants an answer solved for
+it too, unless `form: equation`.
 """
 
 from __future__ import annotations
@@ -121,11 +124,49 @@ def equation_for_expression(item: Item, parsed: ParsedExpression) -> str | None:
     tolerance = item.spec.tolerance
     if all(compare(side, reference.sides[0], tolerance).equal for side in parsed.sides):
         return None  # working that is right at every step: `2ax + b = b + 2ax`
+    sides = parsed.sides
+    if all(
+        compare(side, after, tolerance).equal for side, after in zip(sides, sides[1:], strict=False)
+    ):
+        return None  # working whose every step holds, `σ(1 + σ) = σ + σ²`: its last side
     return (
         f"Your answer is an equation, but the question asks for an expression, and its left "
         f'side "{written}" is not a name of the answer, so it is not clear which side is your '
         "answer; an instructor will read it."
     )
+
+
+def definition_review(item: Item, parsed: ParsedExpression) -> str | None:
+    """None when every definition written after the answer defines a function the item
+    declares, which the answer uses, as the question does (`σ(x) = 1/(1 + e^{-x})` for the
+    sigmoid); else why a person must read it: a definition that is not the question's, that
+    gives a symbol of the question a value, or that defines what the answer does not use."""
+    for definition in parsed.definitions:
+        said = f'Your answer is followed by "{definition.written}"'
+        if definition.sides is None:
+            return f"{said}, which could not be read as a definition; an instructor will read it."
+        if not definition.used:
+            return (
+                f"{said}, which defines {definition.reading.partition(' = ')[0]}, a name your "
+                "answer does not use; an instructor will read it."
+            )
+        if definition.role == "symbol":
+            return (
+                f"{said}: it gives {shown_name(definition.name)}, a symbol of the question, a "
+                "value of its own, so your answer may not be the one asked for; an instructor "
+                "will read it."
+            )
+        if definition.role != "function":
+            return f"{said}, a definition the check cannot hold; an instructor will read it."
+        left, right = definition.sides
+        if not compare(left, right, item.spec.tolerance).equal:
+            shown = shown_name(definition.name)
+            return (
+                f"{said}, which defines {shown} as {definition.reading.partition(' = ')[2]}; "
+                f"the question's {shown} is the {definition.meaning}, so it is not clear what "
+                "your answer means; an instructor will read it."
+            )
+    return None
 
 
 def solved_for(left: Node, right: Node, sides: tuple[sympy.Expr, ...]) -> str | None:
@@ -296,6 +337,9 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
     reference = _reference(item)
     answer = answer_of(parsed, item.reference)
     tolerance = item.spec.tolerance
+    review = definition_review(item, parsed)
+    if review is not None:
+        return ExpressionCheck(Comparison("unsure", "by its definition"), review=review)
     review = equation_for_expression(item, parsed)
     if review is not None:
         return ExpressionCheck(Comparison("unsure", "by which side is the answer"), review=review)

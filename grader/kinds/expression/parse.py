@@ -22,7 +22,8 @@ import sympy
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.errors import AnswerError, AnswerTooLargeError
+from grader.definitions import Definition, has_separator, split_definitions
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover
 from grader.kinds.expression.read import EXPRESSION_STEPS, FUNCTION_NAMES, GREEK
 from grader.normalise import normalise
@@ -148,10 +149,29 @@ class ParsedExpression:
     # also before a bracket, `σ(1 - σ)`: this one reads the bracket as a factor,
     # σ(x)·(1 - σ(x)); the alternative as the function's argument, σ(1 - σ(x)).
     alternative: ParsedExpression | None = None
+    # Definitions written after the answer (`…, where σ(x) = 1/(1 + e^{-x})`), set aside
+    # from it; the check says whether each agrees with the question.
+    definitions: tuple[ReadDefinition, ...] = ()
 
     @property
     def interpretation(self) -> str:
         return " = ".join(describe(tree) for tree in self.trees)
+
+
+@dataclass(frozen=True)
+class ReadDefinition:
+    """A definition written after an answer, as read: the name it defines, whether that is
+    a function the item declares (`role` "function", its `meaning` the definition the rubric
+    gives it, "sigmoid"), a symbol of the question ("symbol") or something else ("other"),
+    whether the answer uses it, and its two sides (None when it cannot be read)."""
+
+    written: str
+    name: str
+    role: str
+    used: bool
+    sides: tuple[sympy.Expr, sympy.Expr] | None
+    reading: str
+    meaning: str = ""
 
 
 # --- Grammar -------------------------------------------------------------------------------
@@ -963,14 +983,24 @@ def _reading(
 
 def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     """`parse`, and as a marker reads it: when the whole cannot be read but what follows its
-    last '=' can (`f'(x) = 2x`, `k = 1/3` with k no symbol), that is the answer, with a note."""
+    last '=' can (`f'(x) = 2x`, `k = 1/3` with k no symbol), that is the answer, with a note;
+    a definition after the answer (`σ(1 - σ), where σ = 1/(1 + e^{-x})`) is set aside from
+    it, with a note, for the check to hold against the question. A left side that holds a
+    comma or a word such as "where" is no name of the answer, and is never set aside."""
     try:
         return parse(text, vocabulary)
     except AnswerError as error:
-        if isinstance(error, AnswerTooLargeError) or "=" not in text:
+        if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
             raise
         strict = error
+    answer, definitions = split_definitions(text)
+    if definitions:
+        return _with_definitions(text, answer, definitions, vocabulary)
+    if "=" not in text:
+        raise strict
     cut = text.rindex("=") + 1
+    if has_separator(text[: cut - 1]):
+        raise strict
     try:
         tail = parse(" " * cut + text[cut:], vocabulary)
     except AnswerError:
@@ -983,3 +1013,63 @@ def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     if alternative is not None:
         alternative = replace(alternative, text=text, notes=(set_aside, *alternative.notes))
     return replace(tail, text=text, notes=(set_aside, *tail.notes), alternative=alternative)
+
+
+def _with_definitions(
+    text: str, answer: str, definitions: tuple[Definition, ...], vocabulary: Vocabulary
+) -> ParsedExpression:
+    """The answer before its definitions, read as `parse_answer` reads it, with a note for
+    each definition set aside and each definition read."""
+    try:
+        parsed = parse_answer(answer.ljust(len(text)), vocabulary)
+    except AnswerError as error:
+        raise type(error)(text, error.position, error.message, error.length) from None
+    read = tuple(_read_definition(definition, parsed, vocabulary) for definition in definitions)
+    notes = tuple(f'set aside "{d.written}", a definition' for d in definitions)
+
+    def with_definitions(reading: ParsedExpression) -> ParsedExpression:
+        return replace(reading, text=text, notes=(*reading.notes, *notes), definitions=read)
+
+    alternative = parsed.alternative
+    if alternative is not None:
+        alternative = with_definitions(alternative)
+    return replace(with_definitions(parsed), alternative=alternative)
+
+
+def _read_definition(
+    definition: Definition, answer: ParsedExpression, vocabulary: Vocabulary
+) -> ReadDefinition:
+    written = definition.written
+    try:
+        parsed = parse(f"{definition.left} = {definition.right}", vocabulary)
+    except AnswerError:
+        return ReadDefinition(written, definition.left, "other", False, None, "")
+    if len(parsed.sides) != 2:
+        return ReadDefinition(written, definition.left, "other", False, None, "")
+    left = parsed.trees[0]
+    sides = (parsed.sides[0], parsed.sides[1])
+    if isinstance(left, Call) and left.function in vocabulary.functions:
+        name, role, meaning = left.function, "function", vocabulary.functions[left.function]
+    elif isinstance(left, Name) and left.name in vocabulary.symbols:
+        name, role, meaning = left.name, "symbol", ""
+    else:
+        name, role, meaning = definition.left, "other", ""
+    used = any(uses(tree, name) for tree in answer.trees)
+    return ReadDefinition(written, name, role, used, sides, parsed.interpretation, meaning)
+
+
+def uses(node: Node, name: str) -> bool:
+    """Whether `node` has the name `name`, as a symbol or as a function applied."""
+    if isinstance(node, Name):
+        return node.name == name
+    if isinstance(node, Call):
+        return node.function == name or any(uses(a, name) for a in node.arguments)
+    if isinstance(node, Negate):
+        return uses(node.operand, name)
+    if isinstance(node, Power):
+        return uses(node.base, name) or uses(node.exponent, name)
+    if isinstance(node, Sum):
+        return any(uses(term, name) for _, term in node.terms)
+    if isinstance(node, Product):
+        return any(uses(factor, name) for _, factor in node.factors)
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from grader.kinds.expression.check import ExpressionCheck, check_expression
+from grader.kinds.expression.equivalence import compare
 from grader.kinds.expression.mathml import to_mathml
 from grader.kinds.expression.parse import ParsedExpression
 from grader.model import Item, ItemResult
@@ -112,11 +113,18 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     or σ's argument) is scored both ways. Where σ is written alone, a marker reads the bracket
     after it as a factor, σ(x)·(1 - σ(x)): that reading stands, with a note naming the other,
     unless the other earns more (or either cannot be decided): then a person decides, told
-    both."""
+    both. Working (`σ(1 - σ) = σ - σ²`) that holds read one way and not the other is read the
+    way it holds: a student's working says its sides are equal."""
     result = score_expression(item, answer, check_expression(item, answer))
     other = answer.alternative
     if other is None:
         return result
+    if _working_holds(item, answer) is True and _working_holds(item, other) is False:
+        note = (
+            f"the bracket after a function written alone read as a factor; read as its "
+            f"argument, {other.interpretation}, the working would not hold"
+        )
+        return replace(result, reading_notes=(*result.reading_notes, note))
     other_result = score_expression(item, other, check_expression(item, other))
     # The marker's reading stands where the other cannot earn more: it earns at least as much
     # as the other, or full marks where the other cannot be decided (σ(1 - σ(x)) = σ(x) -
@@ -144,6 +152,21 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     )
     review = score_needs_review(item, answer.text, reason)
     return _with_reading(review, answer, f"read as {answer.interpretation}")
+
+
+def _working_holds(item: Item, parsed: ParsedExpression) -> bool | None:
+    """For an item whose answer is an expression, whether every side of a chain of working
+    is equal to the next (False only where one surely is not); None for one side, for an
+    item whose answer is an equation, or where the check cannot tell."""
+    if len(item.reference.sides) != 1 or len(parsed.sides) < 2:
+        return None
+    outcomes = {
+        compare(side, following, item.spec.tolerance).outcome
+        for side, following in zip(parsed.sides, parsed.sides[1:], strict=False)
+    }
+    if "different" in outcomes:
+        return False
+    return True if outcomes == {"equal"} else None
 
 
 def _reading(parsed: ParsedExpression, scored: ItemResult, item: Item) -> str:

@@ -1,0 +1,116 @@
+"""Definitions written after an answer: `σ(x)(1 - σ(x)), where σ(x) = 1/(1 + e^{-x})`.
+
+A comma, a semicolon or one of the words where, with, for, since, and (or these words in
+`\\text{…}`), followed by `NAME = …` or `NAME(args) = …`, defines a name the answer uses; it is
+not the answer. A marker reads the answer before it and checks that the definition agrees with
+the question. This module only finds such definitions, as written; what a definition means,
+and whether it agrees, is for each kind to say (the names it knows differ).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What may separate an answer from a definition after it, at the top level of the answer
+# (never inside brackets: `max(a, b)`, `w_{l,k}`).
+_WORDS = r"where|with|for|since|and"
+_SEPARATOR = re.compile(
+    rf"[,;]|(?<![\\A-Za-z])(?:{_WORDS})(?![A-Za-z])"
+    rf"|\\(?:text|textrm|mbox|mathrm)\s*\{{\s*[,;]?\s*(?:{_WORDS})\s*[,;]?\s*\}}",
+    re.IGNORECASE,
+)
+# Space between a separator and what it separates, LaTeX's spacing commands included.
+_SPACE = re.compile(r"(?:\s|\\[ ,;:!]|\\q?quad(?![A-Za-z])|~)*")
+# The name a definition defines: a letter or a name (`\sigma`, `σ`, `sigma`, `d_k`), with the
+# arguments of a function if it has them (`\sigma(x)`).
+_DEFINED = re.compile(
+    r"(?:\\[A-Za-z]+|[A-Za-z]+|[α-ωΑ-Ωϵϑϕ])(?:_\{[A-Za-z0-9,\s]*\}|_[A-Za-z0-9])?"
+    r"(?:\s*(?:\\left)?\([^()=]*\))?"
+)
+_OPENING, _CLOSING = "([{", ")]}"
+MOST_DEFINITIONS = 4
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A definition after an answer: `written` is all that is set aside, its separator
+    included (", where \\sigma(x) = \\frac{1}{1+e^{-x}}"), from `start`; the definition
+    itself, `left = right`, begins at `left_start`."""
+
+    start: int
+    left_start: int
+    written: str
+    left: str
+    right: str
+
+
+def _top_level_separators(text: str) -> list[re.Match[str]]:
+    """The separators of `text` outside every bracket."""
+    depth_at = []
+    depth = 0
+    for character in text:
+        if character in _CLOSING:
+            depth = max(0, depth - 1)
+        depth_at.append(depth)
+        if character in _OPENING:
+            depth += 1
+    found = []
+    for match in _SEPARATOR.finditer(text):
+        # `\text{ where }` opens a brace of its own: what counts is the depth it starts at
+        if depth_at[match.start()] == 0:
+            found.append(match)
+    return found
+
+
+def _definition_after(text: str, start: int) -> tuple[int, str, str] | None:
+    """`NAME = …` or `NAME(args) = …` from `start` to the end of `text` (a full stop after
+    it aside), as (where its left side starts, left, right); None when it is not one."""
+    begin = _SPACE.match(text, start).end()  # type: ignore[union-attr]
+    left = _DEFINED.match(text, begin)
+    if left is None:
+        return None
+    after = _SPACE.match(text, left.end()).end()  # type: ignore[union-attr]
+    if not text.startswith("=", after):
+        return None
+    right = text[after + 1 :].strip().removesuffix(".").strip()
+    if not right or "=" in right or _top_level_separators(right):
+        return None
+    return begin, left.group(0).strip(), right
+
+
+def split_definitions(text: str) -> tuple[str, tuple[Definition, ...]]:
+    """The answer before the definitions written after it, and those definitions in the
+    order written: `σ(1 - σ), where σ = 1/(1 + e^{-x})` gives `σ(1 - σ)` and the definition
+    of σ. Text with no definition after the answer is returned whole, with none."""
+    definitions: list[Definition] = []
+    answer = text
+    while len(definitions) < MOST_DEFINITIONS:
+        separators = _top_level_separators(answer)
+        if not separators:
+            break
+        last = separators[-1]
+        found = _definition_after(answer, last.end())
+        if found is None:
+            break
+        left_start, left, right = found
+        start = last.start()
+        # ", where": a comma and a word, each a separator, written together
+        for earlier in reversed(separators[:-1]):
+            between = answer[earlier.end() : start]
+            if _SPACE.fullmatch(between) is None:
+                break
+            start = earlier.start()
+        before = answer[:start].rstrip()
+        if not before.strip(" ,;"):
+            break
+        written = answer[start:].strip()
+        definitions.insert(0, Definition(start, left_start, written, left, right))
+        answer = answer[:start].rstrip()
+    return answer, tuple(definitions)
+
+
+def has_separator(text: str) -> bool:
+    """Whether `text` holds, outside every bracket, what may separate an answer from a
+    definition after it (a comma, "where"): such text is no name of an answer."""
+    return bool(_top_level_separators(text))

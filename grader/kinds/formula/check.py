@@ -959,8 +959,11 @@ def _index_order_finding(
         for order in itertools.permutations(access.indices):
             if order == access.indices:
                 continue
-            candidate = _with_access(formula, access, replace(access, indices=order))
+            reordered = replace(access, indices=order)
+            candidate = _with_access(formula, access, reordered)
             try:
+                if not _keeps_its_terms(formula, access, reordered, layer, size_sets):
+                    continue  # a term put in that order reads nothing: the order is no cure
                 if same_layer(candidate, item.reference, layer, size_sets):
                     return [_index_order(layer, access, order, right=True)], None
                 if (
@@ -974,6 +977,26 @@ def _index_order_finding(
         return [], None
     access, order, candidate = reads_right
     return [_index_order(layer, access, order, right=False)], candidate
+
+
+def _keeps_its_terms(
+    formula: Formula, old: Access, new: Access, layer: LayerSpec, size_sets: SizeSets
+) -> bool:
+    """Whether every term that writes `old` still reads the input, at every size set where it
+    does, with `old` written as `new`. A term whose reads all fall outside the input drops out
+    (`instantiate` leaves out what it reads there): a formula that is right only so is right
+    because a term vanished, and that term is its mistake, not the order of its indices."""
+    for term in formula.terms:
+        if old not in term.factors:
+            continue
+        before = replace(formula, terms=(term,))
+        after = _with_access(before, old, new)
+        for sizes in size_sets:
+            if len(reached(before, layer, dict(sizes))) and not len(
+                reached(after, layer, dict(sizes))
+            ):
+                return False
+    return True
 
 
 def _index_order(

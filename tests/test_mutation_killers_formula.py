@@ -279,10 +279,8 @@ CASES = [
         "c.formula",
         "y_{i,j,k} = \\sum_{u=1}^{5}\\sum_{v=1}^{5}\\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-1,j+v-1,l} + b_k",
         ("partial", 1.0, "kernel_size"),
-        (
-            "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every position, so each output reads inputs from everywhere.",
-        ),
-        id="a 5x5 kernel covers the small image",
+        ("Your kernel spans 5×5 positions instead of 3×3 positions.",),
+        id="a 5x5 kernel covers the small image, not the 6x7 one: told its size",
     ),
     pytest.param(
         "c.formula",

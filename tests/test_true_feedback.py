@@ -1,5 +1,7 @@
 """Formula feedback says only what is true of the answer (branch truth): an index order is
-named as the mistake only where putting it right keeps every term."""
+named as the mistake only where putting it right keeps every term, and a kernel is said to
+span the whole image, or to be of another size, only where it is; a window that the image's
+border cuts at every output is not measured by what is left of it."""
 
 # Formulas are written out in full, as students write them, so some lines are long.
 # ruff: noqa: E501
@@ -35,6 +37,19 @@ INDEX_ORDER = [
         "kernel_size",
         ("Your kernel spans 4×1 positions instead of only each output's own position.",),
         id="an extra term in a 1x1 convolution: not an index order",
+    ),
+    pytest.param(
+        "attn-q1",
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e} + \sum_{e=1}^{E} a_{e,k} x_{n+E,e} + b_k",
+        "connectivity",
+        (
+            "Your outputs read the wrong inputs: with N=5, E=4, K=3, your Q[1,1] reads X[5,1], "
+            "which it should not.",
+            "Your formula reads X outside its range at the border; this layer has no padding, "
+            "so every index must stay within the input's size.",
+        ),
+        id="an extra token read by a projection: neither an index order nor every row",
     ),
     pytest.param(
         "22-52-q4",
@@ -77,4 +92,80 @@ def test_an_index_order_is_the_mistake_only_where_every_term_stays(
     rubric, item, answer, diagnosis, feedback
 ):
     result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+
+
+WRONG_INPUTS = (
+    "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, y[1,1,1] should read "
+    "x[1,1,1], but in your formula it does not."
+)
+WHOLE_IMAGE = (
+    "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every "
+    "position, so each output reads inputs from everywhere."
+)
+
+KERNELS = [
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+4,j+v,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved 4 rows down: wrong inputs, not the whole image",
+    ),
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v+3,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved 3 columns right: wrong inputs, not the whole image",
+    ),
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+3,j+v+3,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved past its span both ways: not a 3x2 kernel",
+    ),
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+5,j+v,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved 5 rows down: not a 1x3 kernel",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i+1,j,l} + b_k",
+        "kernel_size",
+        ("Your kernel spans 1×1 positions instead of 3×3 positions.",),
+        id="a 1x1 kernel one row down: not said to read its own position",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=1}^{5}\sum_{v=1}^{5}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-3,j+v-3,l} + b_k",
+        "kernel_size",
+        ("Your kernel spans 5×5 positions instead of 3×3 positions.",),
+        id="a 5x5 kernel on the 5x4 and 6x7 images: its size, not the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=-3}^{3}\sum_{v=-3}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+        "kernel_size",
+        (WHOLE_IMAGE,),
+        id="a 7x7 kernel covers both images: the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C}\sum_{p=1}^{P}\sum_{q=1}^{Q} w_{p,q,l,k} x_{i-p,j-q,l} + b_k",
+        "kernel_size",
+        (WHOLE_IMAGE,),
+        id="a P x Q kernel grows with the image: the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
+        "kernel_size",
+        (
+            "Each output reads only the inputs at its own position (a 1×1 kernel); this "
+            "layer's kernel spans 3×3 positions.",
+        ),
+        id="a 1x1 kernel at its own position",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "diagnosis", "feedback"), KERNELS)
+def test_a_kernel_is_measured_only_where_the_border_does_not_cut_it(answer, diagnosis, feedback):
+    result = grade_answer(Q4, Q4.items["b.formula"], answer)
     assert (result.diagnosis, result.feedback) == (diagnosis, feedback)

@@ -189,10 +189,14 @@ class _Comparison:
         sized_kernel: bool = False,
         kind: str | None = None,
         columns: bool = False,
+        sizes: Callable[[], Sequence[tuple[Structure, Structure]]] | None = None,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.columns = columns  # tokens as columns, compared transposed (`layout`)
         self.whole_image = whole_image  # the student's kernel covers the image at every size?
+        # (reference, student) at every size set, asked only for a kernel's words; None where
+        # only this size set is compared (an input of several, `inputs`)
+        self.sizes = sizes
         self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
@@ -372,28 +376,56 @@ class _Comparison:
         if found:
             return found
         if r.extent and s.extent and r.extent != s.extent:
-            return [FINDINGS.make("kernel_size", self.kernel_message())]
+            kernel = self.kernel()
+            if kernel is not None:
+                return [FINDINGS.make("kernel_size", self.kernel_message(*kernel))]
         return [
             FINDINGS.make("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")
         ]
 
-    def kernel_message(self) -> str:
+    def kernel(self) -> tuple[tuple[int, ...], tuple[int, ...], Structure, bool] | None:
+        """The student's kernel size and the reference's where they differ, at the first size
+        set where the student's windows are whole, with that size set's structure and whether
+        the student's kernel size differs from one size set to another; None where no size set
+        shows a kernel of another size than the reference's. A window the image's border cuts
+        at every output (one moved past its own span, x_{i+u+3}) looks narrower than it is:
+        its extent there says nothing of its kernel."""
+        s_extent, r_extent = self.s.extent or (), self.r.extent or ()
+        if self.sizes is None or self.s.own_position:
+            return s_extent, r_extent, self.student, False  # a 1×1 kernel: no border cuts it
+        whole: list[tuple[Facts, Facts, Structure]] = []
+        for reference, student in self.sizes():
+            s_facts, r_facts = facts(student, self.spatial), facts(reference, self.spatial)
+            if not _cut(s_facts, student, self.spatial):
+                whole.append((s_facts, r_facts, student))
+        varies = len({s_facts.extent for s_facts, _, _ in whole}) > 1
+        if self.whole_image():
+            return s_extent, r_extent, self.student, varies
+        if not whole or whole[0][0].extent == whole[0][1].extent or not whole[0][0].extent:
+            return None
+        return whole[0][0].extent, whole[0][1].extent or (), whole[0][2], varies
+
+    def kernel_message(
+        self,
+        extent: tuple[int, ...],
+        reference: tuple[int, ...],
+        at_sizes: Structure,
+        varies: bool,
+    ) -> str:
         if self.kind == "projection":
-            extent = (self.s.extent or (0,))[0]
+            rows = (extent or (0,))[0]
             one, many = self.words.position, self.words.positions
-            reads = f"every input {one}" if self.whole_image() else f"{extent} input {many}"
+            reads = f"every input {one}" if self.whole_image() else f"{rows} input {many}"
             return (
                 f"Each of your output {many} reads {reads}; in a projection each output {one} "
                 f"reads only its own input {one}, through the same weights for every {one}."
             )
-        reference = self.r.extent or ()
         wanted = (
             "only each output's own position"
             if all(e == 1 for e in reference)
             else f"{'×'.join(map(str, reference))} positions"
         )
-        extent = self.s.extent or ()
-        if all(e == 1 for e in extent):
+        if all(e == 1 for e in extent) and self.s.own_position:
             return (
                 "Each output reads only the inputs at its own position (a 1×1 kernel); this "
                 f"layer's kernel spans {wanted}."
@@ -403,7 +435,7 @@ class _Comparison:
                 f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
                 "every position, so each output reads inputs from everywhere."
             )
-        at = f" (with {self.student.show_sizes()})" if self.sized_kernel else ""
+        at = f" (with {at_sizes.show_sizes()})" if self.sized_kernel or varies else ""
         return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}{at}."
 
     @FINDINGS.produces(
@@ -538,17 +570,46 @@ def _channel_list(row: np.ndarray) -> str:
     return ", ".join(map(str, channels[:-1])) + f" and {channels[-1]}"
 
 
+def _cut(known: Facts, structure: Structure, spatial: int) -> bool:
+    """Whether the image's border may cut the windows of every output along some axis: an
+    offset (input = stride · output + offset) is seen only where some output reads inside the
+    image with it, so a window that reaches the first or last offset seen anywhere may reach
+    further, and its extent is then only what the image lets be seen of it."""
+    if known.window is None:
+        return False
+    for axis, (first, last) in enumerate(known.window):
+        step = known.stride[axis] if axis < len(known.stride) else None
+        lowest = -(step or 1) * (structure.out_dims[axis] - 1)
+        if first <= lowest or last >= structure.in_dims[axis] - 1:
+            return True
+    return False
+
+
 def _covers_the_image(
     student: Sequence[Structure], reference: Sequence[Structure], spatial: int
 ) -> bool:
     """Whether the kernel grows with the image (where the reference's does not: a kernel of
-    K positions grows with K), or spans all of it at every size checked: a fixed 5×5 kernel
-    looks like the whole image on a 5×4 one, not on a 6×7 one."""
-    extents = [facts(s, spatial).extent for s in student]
+    K positions grows with K) and reaches its border at every size checked, or spans all of it
+    at every size checked: a fixed 5×5 kernel looks like the whole image on a 5×4 one, not on
+    a 6×7 one, and a 3×3 window moved past its own span (x_{i+u+3,j+v+3}) is cut by the border
+    at small sizes, and looks as if it grew, without growing with the image."""
+    known = [facts(s, spatial) for s in student]
+    extents = [k.extent for k in known]
     wanted = [facts(r, spatial).extent for r in reference]
     if None in extents:
         return False
-    grows = len(set(extents)) > 1 and len(set(wanted)) == 1
+    grows = (
+        len(set(extents)) > 1
+        and len(set(wanted)) == 1
+        and all(_cut(k, s, spatial) for k, s in zip(known, student, strict=True))
+        and len(
+            {
+                tuple(e - d for e, d in zip(extent, s.in_dims[:spatial], strict=True))
+                for extent, s in zip(extents, student, strict=True)
+            }
+        )
+        == 1
+    )
 
     def covers(extent, structure) -> bool:
         return extent is not None and all(
@@ -1093,7 +1154,16 @@ def check_formula(
     for r, s in zip(reference, student, strict=True):
         if same_structure or findings or several:
             break
-        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel, columns=columns)
+        comparison = _Comparison(
+            r,
+            s,
+            layer,
+            meanings,
+            whole_image,
+            sized_kernel,
+            columns=columns,
+            sizes=lambda: tuple(zip(reference, student, strict=True)),
+        )
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         if max_for_sum:
             findings = [*comparison.bias()]

@@ -16,7 +16,9 @@ from grader.rubric import load_rubric
 ROOT = Path(__file__).resolve().parent.parent
 Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
 ATTENTION = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
-RUBRICS = {"22-52-q4": Q4, "attn-q1": ATTENTION}
+CONV1D = load_rubric(ROOT / "rubrics" / "conv1d-q1.yaml")
+STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
+RUBRICS = {"22-52-q4": Q4, "attn-q1": ATTENTION, "conv1d-q1": CONV1D, "strided-q1": STRIDED}
 
 CONV3 = r"\sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k}"
 RIGHT_ORDER = "With its indices in that order, your formula defines the right layer."
@@ -169,3 +171,54 @@ KERNELS = [
 def test_a_kernel_is_measured_only_where_the_border_does_not_cut_it(answer, diagnosis, feedback):
     result = grade_answer(Q4, Q4.items["b.formula"], answer)
     assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+
+
+MOVED = [
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        ("partial", 1.0, "kernel_size"),
+        ("Your kernel spans 3 positions instead of 5 positions (with P=11, K=5, C=3, D=2).",),
+        id="a fixed kernel of 3 where K belongs: its size where the sizes tell them apart",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u+P,l} + b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=9, K=3, C=2, D=4, y[1,1] should read "
+            "x[1,1], but in your formula it does not.",
+        ),
+        id="a window moved by P: shared weights are not said to depend on the position",
+    ),
+    pytest.param(
+        "strided-q1",
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u+3,l} + b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=5, C=4, D=3, y[1,1] should read x[1,1], "
+            "but in your formula it does not.",
+        ),
+        id="a strided window moved past its span: neither the whole image nor unshared weights",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+P,j+v,l}} + b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved down by P: not a 1x3 kernel",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "outcome", "feedback"), MOVED)
+def test_a_window_moved_past_the_border_is_told_what_it_reads(
+    rubric, item, answer, outcome, feedback
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback

@@ -401,9 +401,18 @@ class _Comparison:
         varies = len({s_facts.extent for s_facts, _, _ in whole}) > 1
         if self.whole_image():
             return s_extent, r_extent, self.student, varies
-        if not whole or whole[0][0].extent == whole[0][1].extent or not whole[0][0].extent:
+        differs = [
+            (s_facts, r_facts, student)
+            for s_facts, r_facts, student in whole
+            if s_facts.extent and s_facts.extent != r_facts.extent
+        ]
+        if not differs:
             return None
-        return whole[0][0].extent, whole[0][1].extent or (), whole[0][2], varies
+        # this size set's where its windows are whole, else the first that shows them whole
+        s_facts, r_facts, student = next(
+            (found for found in differs if found[2] is self.student), differs[0]
+        )
+        return s_facts.extent or (), r_facts.extent or (), student, varies
 
     def kernel_message(
         self,
@@ -455,7 +464,7 @@ class _Comparison:
                     "needs its own weights.",
                 )
             )
-        if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
+        if r.shared_across_positions and s.position_dependent:
             found.append(
                 FINDINGS.make(
                     "unshared_weights",
@@ -585,21 +594,37 @@ def _cut(known: Facts, structure: Structure, spatial: int) -> bool:
     return False
 
 
+def _sums_over_the_image(student: Formula, reference: Formula, layer: LayerSpec) -> bool:
+    """Whether the student sums over a size of the image (`\\sum_{p=1}^{P}`) where the
+    reference's sums run over no such size: a kernel written to grow with the image."""
+    spatial = spatial_axes(layer)
+    image = set().union(*(size.free_symbols for size in layer.input.shape[:spatial]))
+
+    def sized(formula: Formula) -> bool:
+        return any(length.free_symbols & image for length in _range_lengths(formula))
+
+    return sized(student) and not sized(reference)
+
+
 def _covers_the_image(
-    student: Sequence[Structure], reference: Sequence[Structure], spatial: int
+    student: Sequence[Structure],
+    reference: Sequence[Structure],
+    spatial: int,
+    written_to_grow: bool = False,
 ) -> bool:
     """Whether the kernel grows with the image (where the reference's does not: a kernel of
-    K positions grows with K) and reaches its border at every size checked, or spans all of it
-    at every size checked: a fixed 5×5 kernel looks like the whole image on a 5×4 one, not on
-    a 6×7 one, and a 3×3 window moved past its own span (x_{i+u+3,j+v+3}) is cut by the border
-    at small sizes, and looks as if it grew, without growing with the image."""
+    K positions grows with K), summed over a size of the image and reaching its border at
+    every size checked, or spans all of it at every size checked: a fixed 5×5 kernel looks
+    like the whole image on a 5×4 one, not on a 6×7 one, and a 3×3 window moved past its own
+    span (x_{i+u+3,j+v+3}) is cut by the border, and can look as if it grew with the image."""
     known = [facts(s, spatial) for s in student]
     extents = [k.extent for k in known]
     wanted = [facts(r, spatial).extent for r in reference]
     if None in extents:
         return False
     grows = (
-        len(set(extents)) > 1
+        written_to_grow
+        and len(set(extents)) > 1
         and len(set(wanted)) == 1
         and all(_cut(k, s, spatial) for k, s in zip(known, student, strict=True))
         and len(
@@ -1141,7 +1166,12 @@ def check_formula(
         )
 
     def whole_image() -> bool:  # asked only for a kernel's words: the facts at every size set
-        return not several and _covers_the_image(student, reference, spatial_axes(layer))
+        return not several and _covers_the_image(
+            student,
+            reference,
+            spatial_axes(layer),
+            _sums_over_the_image(formula, item.reference, layer),
+        )
 
     sized_kernel = (
         not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1

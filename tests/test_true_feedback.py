@@ -18,6 +18,7 @@ Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
 ATTENTION = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
 CONV1D = load_rubric(ROOT / "rubrics" / "conv1d-q1.yaml")
 STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
+POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
 RUBRICS = {"22-52-q4": Q4, "attn-q1": ATTENTION, "conv1d-q1": CONV1D, "strided-q1": STRIDED}
 
 CONV3 = r"\sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k}"
@@ -222,3 +223,31 @@ def test_a_window_moved_past_the_border_is_told_what_it_reads(
     result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+POOLED = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k}",
+        (
+            "Pooling has no learnable weights: each output is the largest input of its "
+            "window. Your formula multiplies the inputs by weights.",
+        ),
+        id="max pooling with weights: its output is the largest input, not the mean",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k}",
+        (
+            "Pooling has no learnable weights: each output is the mean of its window. Your "
+            "formula multiplies the inputs by weights.",
+        ),
+        id="average pooling with weights: the mean",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "feedback"), POOLED)
+def test_pooling_with_parameters_says_what_its_output_is(item, answer, feedback):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.diagnosis, result.feedback) == ("pooling_weights", feedback)

@@ -840,13 +840,15 @@ def _pooling_findings(
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
         biases = any((s.split(s.connections)[1] < 0).any() for s in student)
+        # Max pooling's output is the largest input of its window, not their mean.
+        output = "the largest input of its window" if maximum else "the mean of its window"
         what = {
-            (True, False): "weights: each output is the mean of its window. Your formula "
-            "multiplies the inputs by weights",
-            (False, True): "parameters: each output is the mean of its window. Your formula "
-            "adds a bias, which is a learnable parameter",
-            (True, True): "parameters: each output is the mean of its window. Your formula "
-            "multiplies the inputs by weights and adds a bias",
+            (True, False): f"weights: each output is {output}. Your formula multiplies the "
+            "inputs by weights",
+            (False, True): f"parameters: each output is {output}. Your formula adds a bias, "
+            "which is a learnable parameter",
+            (True, True): f"parameters: each output is {output}. Your formula multiplies the "
+            "inputs by weights and adds a bias",
         }[weights, biases]
         return [FINDINGS.make("pooling_weights", f"Pooling has no learnable {what}.")]
     for r, s in zip(reference, student, strict=True):

@@ -419,7 +419,7 @@ WINDOWS = [
             "Your filters read every input channel; in a depthwise convolution each reads only "
             "its own input channel.",
             "Your weights do not depend on the output channel, so all C output channels would "
-            "be identical: each output channel needs its own weights.",
+            "differ only by their bias: each output channel needs its own weights.",
         ),
         id="depthwise: filters that read every channel",
     ),
@@ -705,7 +705,7 @@ PROJECTIONS = [
         "channel_independent",
         (
             "Your weights do not depend on the output column, so all K output columns would "
-            "be identical: each output column needs its own weights.",
+            "differ only by their bias: each output column needs its own weights.",
         ),
         id="weights without the output column",
     ),

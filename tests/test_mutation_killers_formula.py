@@ -338,7 +338,7 @@ CASES = [
         "y_{i,j,k} = \\sum_{l=1}^{C} w_{l} x_{i,j,l} + b_k",
         ("partial", 0.5, "channel_independent"),
         (
-            "Your weights do not depend on the output channel, so all D output channels would be identical: each output channel needs its own weights.",
+            "Your weights do not depend on the output channel, so all D output channels would differ only by their bias: each output channel needs its own weights.",
         ),
         id="weights that ignore the output channel",
     ),
@@ -563,7 +563,7 @@ CASES = [
         "y_{i,k} = \\sum_{l=1}^{C} w_{l} x_{i,l} + b_k",
         ("incorrect", 0.0, "channel_independent"),
         (
-            "Your weights do not depend on the output column, so all 2 output columns would be identical: each output column needs its own weights.",
+            "Your weights do not depend on the output column, so all 2 output columns would differ only by their bias: each output column needs its own weights.",
         ),
         id="a number of output channels is named as a number",
     ),
@@ -933,7 +933,7 @@ Q4 = load_rubric_text(
             ("incorrect", 0.0, "channel_independent"),
             (
                 "Your weights do not depend on the output channel, so all D output channels "
-                "would be identical: each output channel needs its own weights.",
+                "would differ only by their bias: each output channel needs its own weights.",
             ),
             id="a fully connected layer's output channels named as such",
         ),

@@ -251,3 +251,37 @@ POOLED = [
 def test_pooling_with_parameters_says_what_its_output_is(item, answer, feedback):
     result = grade_answer(POOL, POOL.items[item], answer)
     assert (result.diagnosis, result.feedback) == ("pooling_weights", feedback)
+
+
+ALIKE = [
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l}",
+        "would be identical",
+        id="no bias: the channels are identical",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l} + b",
+        "would be identical",
+        id="one bias for all: the channels are identical",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l} + b_k",
+        "would differ only by their bias",
+        id="a bias per channel sets the channels apart: not identical",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l} + b_{i,j,k}",
+        "would differ only by their bias",
+        id="a bias per output sets the channels apart: not identical",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "alike"), ALIKE)
+def test_channels_with_their_own_bias_are_not_called_identical(answer, alike):
+    result = grade_answer(Q4, Q4.items["c.formula"], answer)
+    assert result.diagnosis == "channel_independent"
+    assert result.feedback[0] == (
+        f"Your weights do not depend on the output channel, so all D output channels {alike}: "
+        "each output channel needs its own weights."
+    )

@@ -190,6 +190,7 @@ class _Comparison:
         kind: str | None = None,
         columns: bool = False,
         sizes: Callable[[], Sequence[tuple[Structure, Structure]]] | None = None,
+        one_of: str | None = None,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.columns = columns  # tokens as columns, compared transposed (`layout`)
@@ -197,6 +198,7 @@ class _Comparison:
         # (reference, student) at every size set, asked only for a kernel's words; None where
         # only this size set is compared (an input of several, `inputs`)
         self.sizes = sizes
+        self.one_of = one_of  # the input compared, where it is one of several (`inputs`)
         self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
@@ -455,15 +457,26 @@ class _Comparison:
         found = []
         if s.channel_independent and not r.channel_independent:
             channels = self.layer.output.shape[-1]
-            found.append(
-                FINDINGS.make(
-                    "channel_independent",
-                    f"Your weights do not depend on the {self.words.channel}, so all "
-                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} "
-                    f"{self.words.channels} would be identical: each {self.words.channel} "
-                    "needs its own weights.",
-                )
+            # A bias of their own still sets the channels apart, by a constant.
+            alike = {
+                "none": "be identical",
+                "shared": "be identical",
+                "per channel": "differ only by their bias",
+                "per output": "differ only by their bias",
+            }.get(s.bias, "differ at most by their bias")
+            count = show_count(channels, sorted(channels.free_symbols, key=str))
+            message = (
+                f"Your weights do not depend on the {self.words.channel}, so all {count} "
+                f"{self.words.channels} would {alike}: each {self.words.channel} needs its own "
+                "weights."
             )
+            if self.one_of is not None:  # the other inputs' weights may set them apart
+                message = (
+                    f"Your weights for {self.one_of} do not depend on the {self.words.channel}, "
+                    f"so {self.one_of} adds the same to all {count} {self.words.channels}: "
+                    f"each {self.words.channel} needs its own weights for {self.one_of}."
+                )
+            found.append(FINDINGS.make("channel_independent", message))
         if r.shared_across_positions and s.position_dependent:
             found.append(
                 FINDINGS.make(

@@ -669,9 +669,8 @@ PROJECTIONS = [
         r"q_{n,k} = \sum_{m=1}^{N}\sum_{e=1}^{E} w_{e,k} x_{m,e} + b_k",
         "fully_connected",
         (
-            "Every output reads every input: that is a fully connected layer, but in a "
-            "projection each output row reads only its own input row, through the same "
-            "weights for every row.",
+            "Every output reads every input, but in a projection each output row reads only "
+            "its own input row, through the same weights for every row.",
         ),
         id="a query that reads every token: projection words, not a neighbourhood of a position",
     ),

@@ -262,7 +262,7 @@ CASES = [
         "y_{i,j,k} = \\sum_{m=1}^{P}\\sum_{n=1}^{Q}\\sum_{l=1}^{C} w_{m-i,n-j,l,k} x_{m,n,l} + b_k",
         ("partial", 0.5, "fully_connected"),
         (
-            "Every output reads every input: that is a fully connected layer, but this layer reads only a small neighbourhood of each position.",
+            "Every output reads every input, but this layer reads only a small neighbourhood of each position.",
         ),
         id="a shared kernel over the whole image reads everything",
     ),

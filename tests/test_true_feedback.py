@@ -285,3 +285,47 @@ def test_channels_with_their_own_bias_are_not_called_identical(answer, alike):
         f"Your weights do not depend on the output channel, so all D output channels {alike}: "
         "each output channel needs its own weights."
     )
+
+
+READS_ALL = [
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m-i,n-j,l,k} x_{m,n,l} + b_k",
+        (
+            "Every output reads every input, but this layer reads only a small neighbourhood "
+            "of each position.",
+        ),
+        id="a shared kernel over the whole image is not called a fully connected layer",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b_k",
+        (
+            "Every output reads every input: that is a fully connected layer, but this layer "
+            "reads only a small neighbourhood of each position.",
+            "Your weights depend on the position, so they are not shared across positions: "
+            "this is not a convolution.",
+        ),
+        id="a weight for every connection is a fully connected layer",
+    ),
+    pytest.param(
+        "attn-q1",
+        "e.formula",
+        r"q_{n,k} = \sum_{m=1}^{N}\sum_{e=1}^{E} w_{e,k} x_{m,e} + b_k",
+        (
+            "Every output reads every input, but in a projection each output row reads only "
+            "its own input row, through the same weights for every row.",
+        ),
+        id="the same weights for every token read: not called a fully connected layer",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "feedback"), READS_ALL)
+def test_reading_every_input_is_a_fully_connected_layer_only_without_shared_weights(
+    rubric, item, answer, feedback
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.diagnosis, result.feedback) == ("fully_connected", feedback)

@@ -363,7 +363,13 @@ class _Comparison:
             return [
                 FINDINGS.make(
                     "fully_connected",
-                    "Every output reads every input: that is a fully connected layer, but "
+                    # Weights shared across positions make it no fully connected layer: a
+                    # kernel as large as the input, or the same weights for every input row.
+                    (
+                        "Every output reads every input, but "
+                        if s.shared_across_positions
+                        else "Every output reads every input: that is a fully connected layer, but "
+                    )
                     + (
                         f"in a projection each output {self.words.position} reads only its own "
                         f"input {self.words.position}, through the same weights for every "

@@ -329,3 +329,51 @@ def test_reading_every_input_is_a_fully_connected_layer_only_without_shared_weig
 ):
     result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
     assert (result.diagnosis, result.feedback) == ("fully_connected", feedback)
+
+
+BIASES_AND_ONE_BY_ONE = [
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{i,j,l,k} x_{i,j,l} + b_{i,j,k}",
+        "not_fully_connected",
+        (
+            "Each output reads only the inputs at its own position, but in a fully connected "
+            "layer every output reads every input.",
+        ),
+        id="weights of each position's own are not called a 1x1 convolution",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_{i,j,k}",
+        "not_fully_connected",
+        (
+            "This is a 1×1 convolution, not a fully connected layer: each output reads only "
+            "the inputs at its own position, but in a fully connected layer every output reads "
+            "every input.",
+        ),
+        id="shared weights at each position are a 1x1 convolution",
+    ),
+    pytest.param(
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_{{k,i}}",
+        "bias_unshared",
+        (
+            "Your bias differs from position to position; in this layer each output channel "
+            "has one bias, shared by every position.",
+        ),
+        id="a bias per channel and row is not called shared",
+    ),
+    pytest.param(
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_{{i,j}}",
+        "bias_shared",
+        ("Your bias is shared where each output channel needs its own.",),
+        id="a bias per position, shared by the channels, is called shared",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "diagnosis", "feedback"), BIASES_AND_ONE_BY_ONE)
+def test_shared_is_said_only_of_what_is_shared(item, answer, diagnosis, feedback):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert (result.diagnosis, result.feedback) == (diagnosis, feedback)

@@ -343,12 +343,18 @@ class _Comparison:
         if np.array_equal(r.weights, s.weights):
             return []
         if r.reads_all and s.own_position:
+            # A convolution shares its weights across positions; weights of each position's
+            # own read only the inputs there, but are no 1×1 convolution.
+            what = (
+                "Each"
+                if s.position_dependent
+                else "This is a 1×1 convolution, not a fully connected layer: each"
+            )
             return [
                 FINDINGS.make(
                     "not_fully_connected",
-                    "This is a 1×1 convolution, not a fully connected layer: each output reads "
-                    "only the inputs at its own position, but in a fully connected layer every "
-                    "output reads every input.",
+                    f"{what} output reads only the inputs at its own position, but in a fully "
+                    "connected layer every output reads every input.",
                 )
             ]
         if r.reads_all:
@@ -561,11 +567,33 @@ class _Comparison:
         if r.bias == "per output":
             message = "Your bias is shared by outputs that should each have their own bias."
             return [FINDINGS.make("bias_shared", message)]
+        if r.bias == "per channel" and s.bias == "other" and self._bias_unshared_only():
+            # b_{k,i}: each output channel has biases of its own, which change with the
+            # position; it is not shared (b_i, shared by the channels, is told so below)
+            message = (
+                f"Your bias differs from {self.words.position} to {self.words.position}; in this "
+                f"layer each {self.words.channel} has one bias, shared by every "
+                f"{self.words.position}."
+            )
+            return [FINDINGS.make("bias_unshared", message)]
         return [
             FINDINGS.make(
                 "bias_shared", f"Your bias is shared where each {self.words.channel} needs its own."
             )
         ]
+
+    def _bias_unshared_only(self) -> bool:
+        """Whether some output channel of the student's gets different biases at different
+        positions, while no two output channels share a bias."""
+        output, source = self.student.split(self.student.connections)
+        is_bias = source < 0
+        channel = output[is_bias] % self.student.out_dims[-1]
+        classes = self.student.classes[is_bias]
+        if not len(classes):
+            return False
+        pairs = np.unique(np.stack([channel, classes], axis=1), axis=0)
+        varies = len(pairs) > len(np.unique(channel))
+        return varies and len(pairs) == len(np.unique(classes))
 
     def _same_bias(self) -> bool:
         def bias_part(structure: Structure) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,13 @@ ATTENTION = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
 CONV1D = load_rubric(ROOT / "rubrics" / "conv1d-q1.yaml")
 STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
 POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
-RUBRICS = {"22-52-q4": Q4, "attn-q1": ATTENTION, "conv1d-q1": CONV1D, "strided-q1": STRIDED}
+RUBRICS = {
+    "22-52-q4": Q4,
+    "attn-q1": ATTENTION,
+    "conv1d-q1": CONV1D,
+    "strided-q1": STRIDED,
+    "pool-q1": POOL,
+}
 
 CONV3 = r"\sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k}"
 RIGHT_ORDER = "With its indices in that order, your formula defines the right layer."
@@ -377,3 +383,54 @@ BIASES_AND_ONE_BY_ONE = [
 def test_shared_is_said_only_of_what_is_shared(item, answer, diagnosis, feedback):
     result = grade_answer(Q4, Q4.items[item], answer)
     assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+
+
+COUNTED_FROM_ZERO = [
+    pytest.param(
+        "pool-q1",
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{2}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}",
+        ("partial", 2.0, "pooling_scale"),
+        (
+            "Your formula weighs each input of the window by 1/2; average pooling takes the "
+            "mean of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        ("read the indices as counted from 0",),
+        id="pooling counted from 0 with the wrong scale: its windows are not called wrong",
+    ),
+    pytest.param(
+        "strided-q1",
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l}",
+        ("partial", 1.0, "bias_missing"),
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared "
+            "by every position.",
+        ),
+        ("read the positions' indices as counted from 0 and the channels' from 1",),
+        id="a strided window counted from 0 without a bias: not a window moved",
+    ),
+    pytest.param(
+        "strided-q1",
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i-1+u,l}",
+        ("partial", 1.0, "bias_missing"),
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared "
+            "by every position.",
+        ),
+        (),
+        id="counted from 1 without a bias: read as written",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "outcome", "feedback", "notes"), COUNTED_FROM_ZERO
+)
+def test_an_answer_counted_from_zero_where_the_question_allows_it_is_told_what_else_is_wrong(
+    rubric, item, answer, outcome, feedback, notes
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert (result.feedback, result.reading_notes) == (feedback, notes)

@@ -922,8 +922,8 @@ Q4 = load_rubric_text(
             r"y_{i,j,k} = \sum_{u=-3}^{3}\sum_{v=-3}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
             ("incorrect", 0.0, "kernel_size"),
             (
-                "Your kernel spans the whole image instead of 3×3 positions: its offsets run "
-                "over every position, so each output reads inputs from everywhere.",
+                "Your kernel spans the whole image instead of 3×3 positions: it is as large as "
+                "the image itself.",
             ),
             id="a fixed 7x7 kernel spans the whole image at both sizes, the 7 of Q=7 included",
         ),

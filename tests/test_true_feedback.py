@@ -109,6 +109,10 @@ WRONG_INPUTS = (
     "x[1,1,1], but in your formula it does not."
 )
 WHOLE_IMAGE = (
+    "Your kernel spans the whole image instead of 3×3 positions: it is as large as the image "
+    "itself."
+)
+EVERYWHERE = (
     "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every "
     "position, so each output reads inputs from everywhere."
 )
@@ -161,6 +165,12 @@ KERNELS = [
         "kernel_size",
         (WHOLE_IMAGE,),
         id="a P x Q kernel grows with the image: the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=-P}^{P}\sum_{v=-Q}^{Q} w_{u,v,k} x_{i+u,j+v,1} + b_k",
+        "kernel_size",
+        (EVERYWHERE,),
+        id="a kernel twice the image: each output reads every position, of one channel",
     ),
     pytest.param(
         r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
@@ -434,3 +444,25 @@ def test_an_answer_counted_from_zero_where_the_question_allows_it_is_told_what_e
     result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert (result.feedback, result.reading_notes) == (feedback, notes)
+
+
+ROWS = [
+    pytest.param(
+        r"q_{n,k} = \sum_{u=0}^{N-1}\sum_{e=1}^{E} w_{u,e,k} x_{n+u,e} + b_k",
+        "Your output rows read windows as large as the input; in a projection each output row "
+        "reads only its own input row, through the same weights for every row.",
+        id="rows n to N read by row n: not every input row",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{u=-1}^{1}\sum_{e=1}^{E} w_{u,e,k} x_{n+u,e} + b_k",
+        "Each of your output rows reads 3 input rows; in a projection each output row reads "
+        "only its own input row, through the same weights for every row.",
+        id="three rows read",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "words"), ROWS)
+def test_a_projection_reading_other_rows_is_told_how_many(answer, words):
+    result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
+    assert (result.diagnosis, result.feedback[0]) == ("kernel_size", words)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -428,6 +429,21 @@ class _Comparison:
         )
         return s_facts.extent or (), r_facts.extent or (), student, varies
 
+    def reads_every_position(self) -> bool:
+        """Whether each of the student's outputs reads, through its weights, inputs at every
+        position of the image, at every size set compared."""
+        pairs = self.sizes() if self.sizes is not None else ((self.reference, self.student),)
+        for _, student in pairs:
+            output, source = student.split(student.connections)
+            weighted = source >= 0
+            places = math.prod(student.in_dims[: self.spatial])
+            position = source[weighted] // math.prod(student.in_dims[self.spatial :])
+            seen = np.unique(np.stack([output[weighted], position], axis=1), axis=0)
+            outputs = np.unique(seen[:, 0]) if len(seen) else seen
+            if len(outputs) < student.outputs or len(seen) != student.outputs * places:
+                return False
+        return True
+
     def kernel_message(
         self,
         extent: tuple[int, ...],
@@ -438,10 +454,15 @@ class _Comparison:
         if self.kind == "projection":
             rows = (extent or (0,))[0]
             one, many = self.words.position, self.words.positions
-            reads = f"every input {one}" if self.whole_image() else f"{rows} input {many}"
+            if not self.whole_image():
+                reads = f"Each of your output {many} reads {rows} input {many}"
+            elif self.reads_every_position():
+                reads = f"Each of your output {many} reads every input {one}"
+            else:  # a window as large as the input, cut by its border
+                reads = f"Your output {many} read windows as large as the input"
             return (
-                f"Each of your output {many} reads {reads}; in a projection each output {one} "
-                f"reads only its own input {one}, through the same weights for every {one}."
+                f"{reads}; in a projection each output {one} reads only its own input {one}, "
+                f"through the same weights for every {one}."
             )
         wanted = (
             "only each output's own position"
@@ -454,10 +475,13 @@ class _Comparison:
                 f"layer's kernel spans {wanted}."
             )
         if self.whole_image():
-            return (
-                f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
-                "every position, so each output reads inputs from everywhere."
+            because = (
+                "its offsets run over every position, so each output reads inputs from everywhere."
+                if self.reads_every_position()
+                # as large as the image, but the border cuts each output's window
+                else "it is as large as the image itself."
             )
+            return f"Your kernel spans the whole image instead of {wanted}: {because}"
         at = f" (with {at_sizes.show_sizes()})" if self.sized_kernel or varies else ""
         return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}{at}."
 

@@ -161,8 +161,8 @@ def test_the_second_size_sets_facts_wait_for_a_kernels_words():
     result = grade_answer(RUBRIC, item, whole)
     assert (result.verdict, result.marks, result.diagnosis) == ("incorrect", 0, "kernel_size")
     assert result.feedback == (
-        "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every "
-        "position, so each output reads inputs from everywhere.",
+        "Your kernel spans the whole image instead of 3×3 positions: it is as large as the image "
+        "itself.",
     )
     formula = parse_formula(whole, CONTEXT.symbol_table, spec, item.reference)
     assert all(s.known_facts for s in structures(formula, spec, CONTEXT.size_sets))

@@ -404,7 +404,7 @@ GRADED = [
         0.0,
         "channel_independent",
         (
-            "Your weights do not depend on the output row, so all K output rows would be identical: each output row needs its own weights.",
+            "Your weights do not depend on the output row, so all K output rows would differ only by their bias: each output row needs its own weights.",
         ),
         (),
         id="tokens as columns: weights shared by the output rows",

@@ -419,7 +419,7 @@ WINDOWS = [
             "Your filters read every input channel; in a depthwise convolution each reads only "
             "its own input channel.",
             "Your weights do not depend on the output channel, so all C output channels would "
-            "be identical: each output channel needs its own weights.",
+            "differ only by their bias: each output channel needs its own weights.",
         ),
         id="depthwise: filters that read every channel",
     ),
@@ -669,9 +669,8 @@ PROJECTIONS = [
         r"q_{n,k} = \sum_{m=1}^{N}\sum_{e=1}^{E} w_{e,k} x_{m,e} + b_k",
         "fully_connected",
         (
-            "Every output reads every input: that is a fully connected layer, but in a "
-            "projection each output row reads only its own input row, through the same "
-            "weights for every row.",
+            "Every output reads every input, but in a projection each output row reads only "
+            "its own input row, through the same weights for every row.",
         ),
         id="a query that reads every token: projection words, not a neighbourhood of a position",
     ),
@@ -705,7 +704,7 @@ PROJECTIONS = [
         "channel_independent",
         (
             "Your weights do not depend on the output column, so all K output columns would "
-            "be identical: each output column needs its own weights.",
+            "differ only by their bias: each output column needs its own weights.",
         ),
         id="weights without the output column",
     ),

@@ -262,7 +262,7 @@ CASES = [
         "y_{i,j,k} = \\sum_{m=1}^{P}\\sum_{n=1}^{Q}\\sum_{l=1}^{C} w_{m-i,n-j,l,k} x_{m,n,l} + b_k",
         ("partial", 0.5, "fully_connected"),
         (
-            "Every output reads every input: that is a fully connected layer, but this layer reads only a small neighbourhood of each position.",
+            "Every output reads every input, but this layer reads only a small neighbourhood of each position.",
         ),
         id="a shared kernel over the whole image reads everything",
     ),
@@ -279,10 +279,8 @@ CASES = [
         "c.formula",
         "y_{i,j,k} = \\sum_{u=1}^{5}\\sum_{v=1}^{5}\\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-1,j+v-1,l} + b_k",
         ("partial", 1.0, "kernel_size"),
-        (
-            "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every position, so each output reads inputs from everywhere.",
-        ),
-        id="a 5x5 kernel covers the small image",
+        ("Your kernel spans 5×5 positions instead of 3×3 positions.",),
+        id="a 5x5 kernel covers the small image, not the 6x7 one: told its size",
     ),
     pytest.param(
         "c.formula",
@@ -340,7 +338,7 @@ CASES = [
         "y_{i,j,k} = \\sum_{l=1}^{C} w_{l} x_{i,j,l} + b_k",
         ("partial", 0.5, "channel_independent"),
         (
-            "Your weights do not depend on the output channel, so all D output channels would be identical: each output channel needs its own weights.",
+            "Your weights do not depend on the output channel, so all D output channels would differ only by their bias: each output channel needs its own weights.",
         ),
         id="weights that ignore the output channel",
     ),
@@ -565,7 +563,7 @@ CASES = [
         "y_{i,k} = \\sum_{l=1}^{C} w_{l} x_{i,l} + b_k",
         ("incorrect", 0.0, "channel_independent"),
         (
-            "Your weights do not depend on the output column, so all 2 output columns would be identical: each output column needs its own weights.",
+            "Your weights do not depend on the output column, so all 2 output columns would differ only by their bias: each output column needs its own weights.",
         ),
         id="a number of output channels is named as a number",
     ),
@@ -924,8 +922,8 @@ Q4 = load_rubric_text(
             r"y_{i,j,k} = \sum_{u=-3}^{3}\sum_{v=-3}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
             ("incorrect", 0.0, "kernel_size"),
             (
-                "Your kernel spans the whole image instead of 3×3 positions: its offsets run "
-                "over every position, so each output reads inputs from everywhere.",
+                "Your kernel spans the whole image instead of 3×3 positions: it is as large as "
+                "the image itself.",
             ),
             id="a fixed 7x7 kernel spans the whole image at both sizes, the 7 of Q=7 included",
         ),
@@ -935,7 +933,7 @@ Q4 = load_rubric_text(
             ("incorrect", 0.0, "channel_independent"),
             (
                 "Your weights do not depend on the output channel, so all D output channels "
-                "would be identical: each output channel needs its own weights.",
+                "would differ only by their bias: each output channel needs its own weights.",
             ),
             id="a fully connected layer's output channels named as such",
         ),

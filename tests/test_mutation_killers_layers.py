@@ -113,7 +113,7 @@ CASES = [
         r"y_{i,k} = \sum_{l=1}^{2} w_{600000 1000000 l, 600000 1000000 i} x_{i,l} + b_k",
         ("incorrect", 0.0, "channel_independent"),
         (
-            "Your weights do not depend on the output column, so all D output columns would be identical: each output column needs its own weights.",
+            "Your weights do not depend on the output column, so all D output columns would differ only by their bias: each output column needs its own weights.",
             "Your weights depend on the row, so they are not shared across rows: this is not a projection, which applies the same weights to every row.",
         ),
         id="weights too spread to pack, indexed by the row and not the column",

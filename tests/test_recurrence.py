@@ -434,7 +434,7 @@ TWO_INPUTS = [
         0,
         "channel_independent",
         (
-            "Your weights do not depend on the output unit, so all D output units would be identical: each output unit needs its own weights.",
+            "Your weights for s do not depend on the output unit, so s adds the same to all D output units: each output unit needs its own weights for s.",
         ),
         id="the second input's weights ignore the output unit",
     ),

@@ -15,7 +15,9 @@ from grader.kinds.formula.check import (
     FINDINGS,
     check_formula,
     differs_at_first_sizes,
+    inputs_read,
     same_layer,
+    structures,
 )
 from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
@@ -175,6 +177,7 @@ class FormulaKind:
             # from 1 (`x_{2i+u,l}`, l = 1..C), or the other way round.
             axes = ("all", "positions", "channels") if base == "any" else ("all",)
             readings = tuple((a, indexed_from_zero(written, item.spec.layer, a)) for a in axes)
+        reads_right: tuple[str, Formula] | None = None  # read from 0, the right inputs
         for axes, other in readings:
             if axes != "all" and other in (written, readings[0][1]):
                 continue  # the layer has no such axes: nothing new to read
@@ -182,6 +185,13 @@ class FormulaKind:
                 right_otherwise = not differs_at_first_sizes(
                     other, item.reference, item.spec.layer, context.size_sets
                 ) and same_layer(other, item.reference, item.spec.layer, context.size_sets)
+                if (
+                    not right_otherwise
+                    and base == "any"
+                    and reads_right is None
+                    and _reads_the_right_inputs(other, formula, item, context)
+                ):
+                    reads_right = axes, other
             except AnswerError:  # shifted, it reads too far to check: it is not right that way
                 right_otherwise = False
             if not right_otherwise:
@@ -191,6 +201,15 @@ class FormulaKind:
                 result = score_formula(item, other, other_check)
                 return replace(result, reading_notes=reading_notes(other_base, axes))
             return score_formula(item, formula, other_base_check(base, other_base, other_check))
+        if reads_right is not None:
+            # `index_base: any`: counted from 0 it reads the right inputs, and is wrong only
+            # otherwise (no bias, a mean's scale); counted from 1 its windows would look moved
+            # or wrong, which the other count the question allows makes untrue.
+            axes, other = reads_right
+            result = score_formula(
+                item, other, check_formula(item, other, context.symbols, context.size_sets)
+            )
+            return replace(result, reading_notes=reading_notes(other_base, axes))
         # The right layer with each window moved (anchored at its corner, not centred)?
         # Told after the index base, which moves a strided layer's windows too.
         if check.misconception is None:
@@ -272,3 +291,15 @@ def formula_example(layer: LayerSpec) -> str:
 
 
 FORMULA = FormulaKind()
+
+
+def _reads_the_right_inputs(other: Formula, written: Formula, item: Item, context: Context) -> bool:
+    """Whether `other` (the answer read with the other index base) has each output read the
+    reference's inputs where the answer as written does not."""
+    assert item.reference is not None
+    layer, sizes = item.spec.layer, context.size_sets
+    wanted = inputs_read(structures(item.reference, layer, sizes))
+    return (
+        inputs_read(structures(other, layer, sizes)) == wanted
+        and inputs_read(structures(written, layer, sizes)) != wanted
+    )

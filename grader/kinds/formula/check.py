@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -189,10 +190,16 @@ class _Comparison:
         sized_kernel: bool = False,
         kind: str | None = None,
         columns: bool = False,
+        sizes: Callable[[], Sequence[tuple[Structure, Structure]]] | None = None,
+        one_of: str | None = None,
     ):
         self.reference, self.student, self.layer = reference, student, layer
         self.columns = columns  # tokens as columns, compared transposed (`layout`)
         self.whole_image = whole_image  # the student's kernel covers the image at every size?
+        # (reference, student) at every size set, asked only for a kernel's words; None where
+        # only this size set is compared (an input of several, `inputs`)
+        self.sizes = sizes
+        self.one_of = one_of  # the input compared, where it is one of several (`inputs`)
         self.sized_kernel = sized_kernel  # the reference's kernel size is a size (K)
         self.spatial = spatial_axes(layer)
         self.r: Facts = facts(reference, self.spatial)
@@ -337,12 +344,18 @@ class _Comparison:
         if np.array_equal(r.weights, s.weights):
             return []
         if r.reads_all and s.own_position:
+            # A convolution shares its weights across positions; weights of each position's
+            # own read only the inputs there, but are no 1×1 convolution.
+            what = (
+                "Each"
+                if s.position_dependent
+                else "This is a 1×1 convolution, not a fully connected layer: each"
+            )
             return [
                 FINDINGS.make(
                     "not_fully_connected",
-                    "This is a 1×1 convolution, not a fully connected layer: each output reads "
-                    "only the inputs at its own position, but in a fully connected layer every "
-                    "output reads every input.",
+                    f"{what} output reads only the inputs at its own position, but in a fully "
+                    "connected layer every output reads every input.",
                 )
             ]
         if r.reads_all:
@@ -357,7 +370,13 @@ class _Comparison:
             return [
                 FINDINGS.make(
                     "fully_connected",
-                    "Every output reads every input: that is a fully connected layer, but "
+                    # Weights shared across positions make it no fully connected layer: a
+                    # kernel as large as the input, or the same weights for every input row.
+                    (
+                        "Every output reads every input, but "
+                        if s.shared_across_positions
+                        else "Every output reads every input: that is a fully connected layer, but "
+                    )
                     + (
                         f"in a projection each output {self.words.position} reads only its own "
                         f"input {self.words.position}, through the same weights for every "
@@ -372,38 +391,98 @@ class _Comparison:
         if found:
             return found
         if r.extent and s.extent and r.extent != s.extent:
-            return [FINDINGS.make("kernel_size", self.kernel_message())]
+            kernel = self.kernel()
+            if kernel is not None:
+                return [FINDINGS.make("kernel_size", self.kernel_message(*kernel))]
         return [
             FINDINGS.make("connectivity", f"Your outputs read the wrong inputs: {self.example()}.")
         ]
 
-    def kernel_message(self) -> str:
+    def kernel(self) -> tuple[tuple[int, ...], tuple[int, ...], Structure, bool] | None:
+        """The student's kernel size and the reference's where they differ, at the first size
+        set where the student's windows are whole, with that size set's structure and whether
+        the student's kernel size differs from one size set to another; None where no size set
+        shows a kernel of another size than the reference's. A window the image's border cuts
+        at every output (one moved past its own span, x_{i+u+3}) looks narrower than it is:
+        its extent there says nothing of its kernel."""
+        s_extent, r_extent = self.s.extent or (), self.r.extent or ()
+        if self.sizes is None or self.s.own_position:
+            return s_extent, r_extent, self.student, False  # a 1×1 kernel: no border cuts it
+        whole: list[tuple[Facts, Facts, Structure]] = []
+        for reference, student in self.sizes():
+            s_facts, r_facts = facts(student, self.spatial), facts(reference, self.spatial)
+            if not _cut(s_facts, student, self.spatial):
+                whole.append((s_facts, r_facts, student))
+        varies = len({s_facts.extent for s_facts, _, _ in whole}) > 1
+        if self.whole_image():
+            return s_extent, r_extent, self.student, varies
+        differs = [
+            (s_facts, r_facts, student)
+            for s_facts, r_facts, student in whole
+            if s_facts.extent and s_facts.extent != r_facts.extent
+        ]
+        if not differs:
+            return None
+        # this size set's where its windows are whole, else the first that shows them whole
+        s_facts, r_facts, student = next(
+            (found for found in differs if found[2] is self.student), differs[0]
+        )
+        return s_facts.extent or (), r_facts.extent or (), student, varies
+
+    def reads_every_position(self) -> bool:
+        """Whether each of the student's outputs reads, through its weights, inputs at every
+        position of the image, at every size set compared."""
+        pairs = self.sizes() if self.sizes is not None else ((self.reference, self.student),)
+        for _, student in pairs:
+            output, source = student.split(student.connections)
+            weighted = source >= 0
+            places = math.prod(student.in_dims[: self.spatial])
+            position = source[weighted] // math.prod(student.in_dims[self.spatial :])
+            seen = np.unique(np.stack([output[weighted], position], axis=1), axis=0)
+            outputs = np.unique(seen[:, 0]) if len(seen) else seen
+            if len(outputs) < student.outputs or len(seen) != student.outputs * places:
+                return False
+        return True
+
+    def kernel_message(
+        self,
+        extent: tuple[int, ...],
+        reference: tuple[int, ...],
+        at_sizes: Structure,
+        varies: bool,
+    ) -> str:
         if self.kind == "projection":
-            extent = (self.s.extent or (0,))[0]
+            rows = (extent or (0,))[0]
             one, many = self.words.position, self.words.positions
-            reads = f"every input {one}" if self.whole_image() else f"{extent} input {many}"
+            if not self.whole_image():
+                reads = f"Each of your output {many} reads {rows} input {many}"
+            elif self.reads_every_position():
+                reads = f"Each of your output {many} reads every input {one}"
+            else:  # a window as large as the input, cut by its border
+                reads = f"Your output {many} read windows as large as the input"
             return (
-                f"Each of your output {many} reads {reads}; in a projection each output {one} "
-                f"reads only its own input {one}, through the same weights for every {one}."
+                f"{reads}; in a projection each output {one} reads only its own input {one}, "
+                f"through the same weights for every {one}."
             )
-        reference = self.r.extent or ()
         wanted = (
             "only each output's own position"
             if all(e == 1 for e in reference)
             else f"{'×'.join(map(str, reference))} positions"
         )
-        extent = self.s.extent or ()
-        if all(e == 1 for e in extent):
+        if all(e == 1 for e in extent) and self.s.own_position:
             return (
                 "Each output reads only the inputs at its own position (a 1×1 kernel); this "
                 f"layer's kernel spans {wanted}."
             )
         if self.whole_image():
-            return (
-                f"Your kernel spans the whole image instead of {wanted}: its offsets run over "
-                "every position, so each output reads inputs from everywhere."
+            because = (
+                "its offsets run over every position, so each output reads inputs from everywhere."
+                if self.reads_every_position()
+                # as large as the image, but the border cuts each output's window
+                else "it is as large as the image itself."
             )
-        at = f" (with {self.student.show_sizes()})" if self.sized_kernel else ""
+            return f"Your kernel spans the whole image instead of {wanted}: {because}"
+        at = f" (with {at_sizes.show_sizes()})" if self.sized_kernel or varies else ""
         return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}{at}."
 
     @FINDINGS.produces(
@@ -414,16 +493,27 @@ class _Comparison:
         found = []
         if s.channel_independent and not r.channel_independent:
             channels = self.layer.output.shape[-1]
-            found.append(
-                FINDINGS.make(
-                    "channel_independent",
-                    f"Your weights do not depend on the {self.words.channel}, so all "
-                    f"{show_count(channels, sorted(channels.free_symbols, key=str))} "
-                    f"{self.words.channels} would be identical: each {self.words.channel} "
-                    "needs its own weights.",
-                )
+            # A bias of their own still sets the channels apart, by a constant.
+            alike = {
+                "none": "be identical",
+                "shared": "be identical",
+                "per channel": "differ only by their bias",
+                "per output": "differ only by their bias",
+            }.get(s.bias, "differ at most by their bias")
+            count = show_count(channels, sorted(channels.free_symbols, key=str))
+            message = (
+                f"Your weights do not depend on the {self.words.channel}, so all {count} "
+                f"{self.words.channels} would {alike}: each {self.words.channel} needs its own "
+                "weights."
             )
-        if r.shared_across_positions and not s.shared_across_positions and len(s.weights):
+            if self.one_of is not None:  # the other inputs' weights may set them apart
+                message = (
+                    f"Your weights for {self.one_of} do not depend on the {self.words.channel}, "
+                    f"so {self.one_of} adds the same to all {count} {self.words.channels}: "
+                    f"each {self.words.channel} needs its own weights for {self.one_of}."
+                )
+            found.append(FINDINGS.make("channel_independent", message))
+        if r.shared_across_positions and s.position_dependent:
             found.append(
                 FINDINGS.make(
                     "unshared_weights",
@@ -501,11 +591,33 @@ class _Comparison:
         if r.bias == "per output":
             message = "Your bias is shared by outputs that should each have their own bias."
             return [FINDINGS.make("bias_shared", message)]
+        if r.bias == "per channel" and s.bias == "other" and self._bias_unshared_only():
+            # b_{k,i}: each output channel has biases of its own, which change with the
+            # position; it is not shared (b_i, shared by the channels, is told so below)
+            message = (
+                f"Your bias differs from {self.words.position} to {self.words.position}; in this "
+                f"layer each {self.words.channel} has one bias, shared by every "
+                f"{self.words.position}."
+            )
+            return [FINDINGS.make("bias_unshared", message)]
         return [
             FINDINGS.make(
                 "bias_shared", f"Your bias is shared where each {self.words.channel} needs its own."
             )
         ]
+
+    def _bias_unshared_only(self) -> bool:
+        """Whether some output channel of the student's gets different biases at different
+        positions, while no two output channels share a bias."""
+        output, source = self.student.split(self.student.connections)
+        is_bias = source < 0
+        channel = output[is_bias] % self.student.out_dims[-1]
+        classes = self.student.classes[is_bias]
+        if not len(classes):
+            return False
+        pairs = np.unique(np.stack([channel, classes], axis=1), axis=0)
+        varies = len(pairs) > len(np.unique(channel))
+        return varies and len(pairs) == len(np.unique(classes))
 
     def _same_bias(self) -> bool:
         def bias_part(structure: Structure) -> tuple[np.ndarray, np.ndarray]:
@@ -538,17 +650,62 @@ def _channel_list(row: np.ndarray) -> str:
     return ", ".join(map(str, channels[:-1])) + f" and {channels[-1]}"
 
 
+def _cut(known: Facts, structure: Structure, spatial: int) -> bool:
+    """Whether the image's border may cut the windows of every output along some axis: an
+    offset (input = stride · output + offset) is seen only where some output reads inside the
+    image with it, so a window that reaches the first or last offset seen anywhere may reach
+    further, and its extent is then only what the image lets be seen of it."""
+    if known.window is None:
+        return False
+    for axis, (first, last) in enumerate(known.window):
+        step = known.stride[axis] if axis < len(known.stride) else None
+        lowest = -(step or 1) * (structure.out_dims[axis] - 1)
+        if first <= lowest or last >= structure.in_dims[axis] - 1:
+            return True
+    return False
+
+
+def _sums_over_the_image(student: Formula, reference: Formula, layer: LayerSpec) -> bool:
+    """Whether the student sums over a size of the image (`\\sum_{p=1}^{P}`) where the
+    reference's sums run over no such size: a kernel written to grow with the image."""
+    spatial = spatial_axes(layer)
+    image = set().union(*(size.free_symbols for size in layer.input.shape[:spatial]))
+
+    def sized(formula: Formula) -> bool:
+        return any(length.free_symbols & image for length in _range_lengths(formula))
+
+    return sized(student) and not sized(reference)
+
+
 def _covers_the_image(
-    student: Sequence[Structure], reference: Sequence[Structure], spatial: int
+    student: Sequence[Structure],
+    reference: Sequence[Structure],
+    spatial: int,
+    written_to_grow: bool = False,
 ) -> bool:
     """Whether the kernel grows with the image (where the reference's does not: a kernel of
-    K positions grows with K), or spans all of it at every size checked: a fixed 5×5 kernel
-    looks like the whole image on a 5×4 one, not on a 6×7 one."""
-    extents = [facts(s, spatial).extent for s in student]
+    K positions grows with K), summed over a size of the image and reaching its border at
+    every size checked, or spans all of it at every size checked: a fixed 5×5 kernel looks
+    like the whole image on a 5×4 one, not on a 6×7 one, and a 3×3 window moved past its own
+    span (x_{i+u+3,j+v+3}) is cut by the border, and can look as if it grew with the image."""
+    known = [facts(s, spatial) for s in student]
+    extents = [k.extent for k in known]
     wanted = [facts(r, spatial).extent for r in reference]
     if None in extents:
         return False
-    grows = len(set(extents)) > 1 and len(set(wanted)) == 1
+    grows = (
+        written_to_grow
+        and len(set(extents)) > 1
+        and len(set(wanted)) == 1
+        and all(_cut(k, s, spatial) for k, s in zip(known, student, strict=True))
+        and len(
+            {
+                tuple(e - d for e, d in zip(extent, s.in_dims[:spatial], strict=True))
+                for extent, s in zip(extents, student, strict=True)
+            }
+        )
+        == 1
+    )
 
     def covers(extent, structure) -> bool:
         return extent is not None and all(
@@ -754,13 +911,15 @@ def _pooling_findings(
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
         biases = any((s.split(s.connections)[1] < 0).any() for s in student)
+        # Max pooling's output is the largest input of its window, not their mean.
+        output = "the largest input of its window" if maximum else "the mean of its window"
         what = {
-            (True, False): "weights: each output is the mean of its window. Your formula "
-            "multiplies the inputs by weights",
-            (False, True): "parameters: each output is the mean of its window. Your formula "
-            "adds a bias, which is a learnable parameter",
-            (True, True): "parameters: each output is the mean of its window. Your formula "
-            "multiplies the inputs by weights and adds a bias",
+            (True, False): f"weights: each output is {output}. Your formula multiplies the "
+            "inputs by weights",
+            (False, True): f"parameters: each output is {output}. Your formula adds a bias, "
+            "which is a learnable parameter",
+            (True, True): f"parameters: each output is {output}. Your formula multiplies the "
+            "inputs by weights and adds a bias",
         }[weights, biases]
         return [FINDINGS.make("pooling_weights", f"Pooling has no learnable {what}.")]
     for r, s in zip(reference, student, strict=True):
@@ -959,8 +1118,11 @@ def _index_order_finding(
         for order in itertools.permutations(access.indices):
             if order == access.indices:
                 continue
-            candidate = _with_access(formula, access, replace(access, indices=order))
+            reordered = replace(access, indices=order)
+            candidate = _with_access(formula, access, reordered)
             try:
+                if not _keeps_its_terms(formula, access, reordered, layer, size_sets):
+                    continue  # a term put in that order reads nothing: the order is no cure
                 if same_layer(candidate, item.reference, layer, size_sets):
                     return [_index_order(layer, access, order, right=True)], None
                 if (
@@ -974,6 +1136,26 @@ def _index_order_finding(
         return [], None
     access, order, candidate = reads_right
     return [_index_order(layer, access, order, right=False)], candidate
+
+
+def _keeps_its_terms(
+    formula: Formula, old: Access, new: Access, layer: LayerSpec, size_sets: SizeSets
+) -> bool:
+    """Whether every term that writes `old` still reads the input, at every size set where it
+    does, with `old` written as `new`. A term whose reads all fall outside the input drops out
+    (`instantiate` leaves out what it reads there): a formula that is right only so is right
+    because a term vanished, and that term is its mistake, not the order of its indices."""
+    for term in formula.terms:
+        if old not in term.factors:
+            continue
+        before = replace(formula, terms=(term,))
+        after = _with_access(before, old, new)
+        for sizes in size_sets:
+            if len(reached(before, layer, dict(sizes))) and not len(
+                reached(after, layer, dict(sizes))
+            ):
+                return False
+    return True
 
 
 def _index_order(
@@ -1057,7 +1239,12 @@ def check_formula(
         )
 
     def whole_image() -> bool:  # asked only for a kernel's words: the facts at every size set
-        return not several and _covers_the_image(student, reference, spatial_axes(layer))
+        return not several and _covers_the_image(
+            student,
+            reference,
+            spatial_axes(layer),
+            _sums_over_the_image(formula, item.reference, layer),
+        )
 
     sized_kernel = (
         not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
@@ -1070,7 +1257,16 @@ def check_formula(
     for r, s in zip(reference, student, strict=True):
         if same_structure or findings or several:
             break
-        comparison = _Comparison(r, s, layer, meanings, whole_image, sized_kernel, columns=columns)
+        comparison = _Comparison(
+            r,
+            s,
+            layer,
+            meanings,
+            whole_image,
+            sized_kernel,
+            columns=columns,
+            sizes=lambda: tuple(zip(reference, student, strict=True)),
+        )
         same_reads = np.array_equal(comparison.r.weights, comparison.s.weights)
         if max_for_sum:
             findings = [*comparison.bias()]

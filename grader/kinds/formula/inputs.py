@@ -283,6 +283,7 @@ class _Inputs:
             LayerSpec(self.layer.inputs[index], self.layer.output, self.layer.padding),
             meanings,
             kind=self.words(),
+            one_of=self.layer.inputs[index].name,
         )
 
     def words(self) -> str | None:

@@ -926,6 +926,10 @@ class Facts:
     # Along each positional axis, the first and last input a window reads relative to its
     # output: input = stride · output + offset (from 0), offset in [first, last].
     window: tuple[tuple[int, int], ...] | None = None
+    # Two connections at the same offset, between the same channels, through different
+    # weights: the weights depend on the position (not shared is not that: a weight that
+    # only one output reads, the rest of its window outside the image, is shared by none).
+    position_dependent: bool = False
 
 
 def _unravel(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
@@ -986,12 +990,13 @@ def _facts(structure: Structure, spatial: int) -> Facts:
         triples = np.stack([position, in_w, class_w], axis=1)
         channel_independent = _distinct_rows(triples) * n_channels_out == len(weights)
 
-    shared = False
+    shared = position_dependent = False
     if spatial and len(weights):
         keys = np.stack([*offsets, in_index[-1], out_index[-1]], axis=1)
-        shared = _distinct_rows(keys) == _distinct_rows(np.column_stack([keys, class_w])) and len(
-            np.unique(class_w)
-        ) < len(weights)
+        by_key = _distinct_rows(keys)
+        by_weight = _distinct_rows(np.column_stack([keys, class_w]))
+        shared = by_key == by_weight and len(np.unique(class_w)) < len(weights)
+        position_dependent = by_key < by_weight
 
     bias = "none"
     if len(out_b):
@@ -1025,6 +1030,7 @@ def _facts(structure: Structure, spatial: int) -> Facts:
         dilation=dilations(out_w, in_index, spatial),
         channels=channels,
         window=window,
+        position_dependent=position_dependent,
     )
 
 

@@ -1,0 +1,468 @@
+"""Formula feedback says only what is true of the answer (branch truth): an index order is
+named as the mistake only where putting it right keeps every term, and a kernel is said to
+span the whole image, or to be of another size, only where it is; a window that the image's
+border cuts at every output is not measured by what is left of it."""
+
+# Formulas are written out in full, as students write them, so some lines are long.
+# ruff: noqa: E501
+
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade_answer
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+ATTENTION = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
+CONV1D = load_rubric(ROOT / "rubrics" / "conv1d-q1.yaml")
+STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
+POOL = load_rubric(ROOT / "rubrics" / "pool-q1.yaml")
+RUBRICS = {
+    "22-52-q4": Q4,
+    "attn-q1": ATTENTION,
+    "conv1d-q1": CONV1D,
+    "strided-q1": STRIDED,
+    "pool-q1": POOL,
+}
+
+CONV3 = r"\sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k}"
+RIGHT_ORDER = "With its indices in that order, your formula defines the right layer."
+
+INDEX_ORDER = [
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + \sum_{{l=1}}^{{C}} a_{{l,k}} x_{{i+3,j,l}} + b_k",
+        "kernel_size",
+        ("Your kernel spans 5×3 positions instead of 3×3 positions.",),
+        id="an extra term that another order would read outside the input: the term is the mistake",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + \sum_{l=1}^{C} a_{l,k} x_{i+3,j,l} + b_k",
+        "kernel_size",
+        ("Your kernel spans 4×1 positions instead of only each output's own position.",),
+        id="an extra term in a 1x1 convolution: not an index order",
+    ),
+    pytest.param(
+        "attn-q1",
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e} + \sum_{e=1}^{E} a_{e,k} x_{n+E,e} + b_k",
+        "connectivity",
+        (
+            "Your outputs read the wrong inputs: with N=5, E=4, K=3, your Q[1,1] reads X[5,1], "
+            "which it should not.",
+            "Your formula reads X outside its range at the border; this layer has no padding, "
+            "so every index must stay within the input's size.",
+        ),
+        id="an extra token read by a projection: neither an index order nor every row",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{j+v,i+u,l}} + b_k",
+        "index_order",
+        (
+            "Your formula writes the indices of x in another order: x is P×Q×C, so "
+            f"x_{{j+v,i+u,l}} should be x_{{i+u,j+v,l}}. {RIGHT_ORDER}",
+        ),
+        id="the two positions swapped: still the right layer in order",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{l,j,i} + b_k",
+        "index_order",
+        (
+            "Your formula writes the indices of x in another order: x is P×Q×C, so "
+            f"x_{{l,j,i}} should be x_{{i,j,l}}. {RIGHT_ORDER}",
+        ),
+        id="the channel written first: still the right layer in order",
+    ),
+    pytest.param(
+        "attn-q1",
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n} + b_k",
+        "index_order",
+        (
+            "Your formula writes the indices of X in another order: X is N×E, so X_{e,n} "
+            f"should be X_{{n,e}}. {RIGHT_ORDER}",
+        ),
+        id="a token's indices swapped: still the right layer in order",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "diagnosis", "feedback"), INDEX_ORDER)
+def test_an_index_order_is_the_mistake_only_where_every_term_stays(
+    rubric, item, answer, diagnosis, feedback
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+
+
+WRONG_INPUTS = (
+    "Your outputs read the wrong inputs: with P=5, Q=4, C=3, D=2, y[1,1,1] should read "
+    "x[1,1,1], but in your formula it does not."
+)
+WHOLE_IMAGE = (
+    "Your kernel spans the whole image instead of 3×3 positions: it is as large as the image "
+    "itself."
+)
+EVERYWHERE = (
+    "Your kernel spans the whole image instead of 3×3 positions: its offsets run over every "
+    "position, so each output reads inputs from everywhere."
+)
+
+KERNELS = [
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+4,j+v,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved 4 rows down: wrong inputs, not the whole image",
+    ),
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v+3,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved 3 columns right: wrong inputs, not the whole image",
+    ),
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+3,j+v+3,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved past its span both ways: not a 3x2 kernel",
+    ),
+    pytest.param(
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+5,j+v,l}} + b_k",
+        "connectivity",
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved 5 rows down: not a 1x3 kernel",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i+1,j,l} + b_k",
+        "kernel_size",
+        ("Your kernel spans 1×1 positions instead of 3×3 positions.",),
+        id="a 1x1 kernel one row down: not said to read its own position",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=1}^{5}\sum_{v=1}^{5}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u-3,j+v-3,l} + b_k",
+        "kernel_size",
+        ("Your kernel spans 5×5 positions instead of 3×3 positions.",),
+        id="a 5x5 kernel on the 5x4 and 6x7 images: its size, not the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=-3}^{3}\sum_{v=-3}^{3}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+        "kernel_size",
+        (WHOLE_IMAGE,),
+        id="a 7x7 kernel covers both images: the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C}\sum_{p=1}^{P}\sum_{q=1}^{Q} w_{p,q,l,k} x_{i-p,j-q,l} + b_k",
+        "kernel_size",
+        (WHOLE_IMAGE,),
+        id="a P x Q kernel grows with the image: the whole image",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{u=-P}^{P}\sum_{v=-Q}^{Q} w_{u,v,k} x_{i+u,j+v,1} + b_k",
+        "kernel_size",
+        (EVERYWHERE,),
+        id="a kernel twice the image: each output reads every position, of one channel",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
+        "kernel_size",
+        (
+            "Each output reads only the inputs at its own position (a 1×1 kernel); this "
+            "layer's kernel spans 3×3 positions.",
+        ),
+        id="a 1x1 kernel at its own position",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "diagnosis", "feedback"), KERNELS)
+def test_a_kernel_is_measured_only_where_the_border_does_not_cut_it(answer, diagnosis, feedback):
+    result = grade_answer(Q4, Q4.items["b.formula"], answer)
+    assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+
+
+MOVED = [
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        ("partial", 1.0, "kernel_size"),
+        ("Your kernel spans 3 positions instead of 5 positions (with P=11, K=5, C=3, D=2).",),
+        id="a fixed kernel of 3 where K belongs: its size where the sizes tell them apart",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{t+u+P,l} + b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=9, K=3, C=2, D=4, y[1,1] should read "
+            "x[1,1], but in your formula it does not.",
+        ),
+        id="a window moved by P: shared weights are not said to depend on the position",
+    ),
+    pytest.param(
+        "strided-q1",
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u+3,l} + b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (
+            "Your outputs read the wrong inputs: with P=5, C=4, D=3, y[1,1] should read x[1,1], "
+            "but in your formula it does not.",
+        ),
+        id="a strided window moved past its span: neither the whole image nor unshared weights",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u+P,j+v,l}} + b_k",
+        ("incorrect", 0.0, "connectivity"),
+        (WRONG_INPUTS,),
+        id="a 3x3 window moved down by P: not a 1x3 kernel",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "outcome", "feedback"), MOVED)
+def test_a_window_moved_past_the_border_is_told_what_it_reads(
+    rubric, item, answer, outcome, feedback
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+POOLED = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k}",
+        (
+            "Pooling has no learnable weights: each output is the largest input of its "
+            "window. Your formula multiplies the inputs by weights.",
+        ),
+        id="max pooling with weights: its output is the largest input, not the mean",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} w_{u,v} x_{2i-1+u,2j-1+v,k}",
+        (
+            "Pooling has no learnable weights: each output is the mean of its window. Your "
+            "formula multiplies the inputs by weights.",
+        ),
+        id="average pooling with weights: the mean",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "feedback"), POOLED)
+def test_pooling_with_parameters_says_what_its_output_is(item, answer, feedback):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.diagnosis, result.feedback) == ("pooling_weights", feedback)
+
+
+ALIKE = [
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l}",
+        "would be identical",
+        id="no bias: the channels are identical",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l} + b",
+        "would be identical",
+        id="one bias for all: the channels are identical",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l} + b_k",
+        "would differ only by their bias",
+        id="a bias per channel sets the channels apart: not identical",
+    ),
+    pytest.param(
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l} + b_{i,j,k}",
+        "would differ only by their bias",
+        id="a bias per output sets the channels apart: not identical",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "alike"), ALIKE)
+def test_channels_with_their_own_bias_are_not_called_identical(answer, alike):
+    result = grade_answer(Q4, Q4.items["c.formula"], answer)
+    assert result.diagnosis == "channel_independent"
+    assert result.feedback[0] == (
+        f"Your weights do not depend on the output channel, so all D output channels {alike}: "
+        "each output channel needs its own weights."
+    )
+
+
+READS_ALL = [
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m-i,n-j,l,k} x_{m,n,l} + b_k",
+        (
+            "Every output reads every input, but this layer reads only a small neighbourhood "
+            "of each position.",
+        ),
+        id="a shared kernel over the whole image is not called a fully connected layer",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b_k",
+        (
+            "Every output reads every input: that is a fully connected layer, but this layer "
+            "reads only a small neighbourhood of each position.",
+            "Your weights depend on the position, so they are not shared across positions: "
+            "this is not a convolution.",
+        ),
+        id="a weight for every connection is a fully connected layer",
+    ),
+    pytest.param(
+        "attn-q1",
+        "e.formula",
+        r"q_{n,k} = \sum_{m=1}^{N}\sum_{e=1}^{E} w_{e,k} x_{m,e} + b_k",
+        (
+            "Every output reads every input, but in a projection each output row reads only "
+            "its own input row, through the same weights for every row.",
+        ),
+        id="the same weights for every token read: not called a fully connected layer",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "feedback"), READS_ALL)
+def test_reading_every_input_is_a_fully_connected_layer_only_without_shared_weights(
+    rubric, item, answer, feedback
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.diagnosis, result.feedback) == ("fully_connected", feedback)
+
+
+BIASES_AND_ONE_BY_ONE = [
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{i,j,l,k} x_{i,j,l} + b_{i,j,k}",
+        "not_fully_connected",
+        (
+            "Each output reads only the inputs at its own position, but in a fully connected "
+            "layer every output reads every input.",
+        ),
+        id="weights of each position's own are not called a 1x1 convolution",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_{i,j,k}",
+        "not_fully_connected",
+        (
+            "This is a 1×1 convolution, not a fully connected layer: each output reads only "
+            "the inputs at its own position, but in a fully connected layer every output reads "
+            "every input.",
+        ),
+        id="shared weights at each position are a 1x1 convolution",
+    ),
+    pytest.param(
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_{{k,i}}",
+        "bias_unshared",
+        (
+            "Your bias differs from position to position; in this layer each output channel "
+            "has one bias, shared by every position.",
+        ),
+        id="a bias per channel and row is not called shared",
+    ),
+    pytest.param(
+        "b.formula",
+        rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_{{i,j}}",
+        "bias_shared",
+        ("Your bias is shared where each output channel needs its own.",),
+        id="a bias per position, shared by the channels, is called shared",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "diagnosis", "feedback"), BIASES_AND_ONE_BY_ONE)
+def test_shared_is_said_only_of_what_is_shared(item, answer, diagnosis, feedback):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert (result.diagnosis, result.feedback) == (diagnosis, feedback)
+
+
+COUNTED_FROM_ZERO = [
+    pytest.param(
+        "pool-q1",
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{2}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}",
+        ("partial", 2.0, "pooling_scale"),
+        (
+            "Your formula weighs each input of the window by 1/2; average pooling takes the "
+            "mean of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        ("read the indices as counted from 0",),
+        id="pooling counted from 0 with the wrong scale: its windows are not called wrong",
+    ),
+    pytest.param(
+        "strided-q1",
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l}",
+        ("partial", 1.0, "bias_missing"),
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared "
+            "by every position.",
+        ),
+        ("read the positions' indices as counted from 0 and the channels' from 1",),
+        id="a strided window counted from 0 without a bias: not a window moved",
+    ),
+    pytest.param(
+        "strided-q1",
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i-1+u,l}",
+        ("partial", 1.0, "bias_missing"),
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared "
+            "by every position.",
+        ),
+        (),
+        id="counted from 1 without a bias: read as written",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "outcome", "feedback", "notes"), COUNTED_FROM_ZERO
+)
+def test_an_answer_counted_from_zero_where_the_question_allows_it_is_told_what_else_is_wrong(
+    rubric, item, answer, outcome, feedback, notes
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert (result.feedback, result.reading_notes) == (feedback, notes)
+
+
+ROWS = [
+    pytest.param(
+        r"q_{n,k} = \sum_{u=0}^{N-1}\sum_{e=1}^{E} w_{u,e,k} x_{n+u,e} + b_k",
+        "Your output rows read windows as large as the input; in a projection each output row "
+        "reads only its own input row, through the same weights for every row.",
+        id="rows n to N read by row n: not every input row",
+    ),
+    pytest.param(
+        r"q_{n,k} = \sum_{u=-1}^{1}\sum_{e=1}^{E} w_{u,e,k} x_{n+u,e} + b_k",
+        "Each of your output rows reads 3 input rows; in a projection each output row reads "
+        "only its own input row, through the same weights for every row.",
+        id="three rows read",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "words"), ROWS)
+def test_a_projection_reading_other_rows_is_told_how_many(answer, words):
+    result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
+    assert (result.diagnosis, result.feedback[0]) == ("kernel_size", words)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from grader.kinds.formula.check import FINDINGS, FormulaCheck
 from grader.kinds.formula.mathml import formula_to_mathml
 from grader.kinds.formula.terms import Formula, GivenMatrices
-from grader.model import Item, ItemResult
+from grader.model import Diagnosis, Item, ItemResult
 from grader.score import text_group, verdict_for
 
 # Why a formula with a finding goes to a person, for the decision trail.
@@ -57,16 +57,25 @@ def score_layout(
                 f"marks {credit:g}",
             ),
         )
-    earned = (
-        "it defines the right layer"
-        if result.verdict == "correct"
-        else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
-    )
     finding = FINDINGS.make(
         "layout",
-        f"{shapes} Read with {which} stored that way, {earned}; whether the question lets "
-        f"{which} be stored so is an instructor's call.",
+        f"{shapes} Read with {which} stored that way, {_earned(result)}; whether the question "
+        f"lets {which} be stored so is an instructor's call.",
     )
+    because = f"{which} in the reference's other layout, which the rubric does not settle"
+    return _for_review(result, finding, because)
+
+
+def _earned(result: ItemResult) -> str:
+    """What a reading the grader cannot settle alone would earn, in words."""
+    if result.verdict == "correct":
+        return "it defines the right layer"
+    return f"it would earn {result.marks:g} of {result.max_marks:g} marks"
+
+
+def _for_review(result: ItemResult, finding: Diagnosis, because: str) -> ItemResult:
+    """`result`, resting on a reading only a person can accept, sent to one: the finding first,
+    then what else was found (a right reading has nothing else), 0 marks until decided."""
     found = () if result.verdict == "correct" else result.feedback
     return replace(
         result,
@@ -74,11 +83,7 @@ def score_layout(
         marks=0.0,
         feedback=(finding.message, *found, "An instructor will review it."),
         diagnosis=finding.kind,
-        decision=(
-            *result.decision[:1],
-            f"{which} in the reference's other layout, which the rubric does not settle: "
-            "sent for review",
-        ),
+        decision=(*result.decision[:1], f"{because}: sent for review"),
     )
 
 
@@ -94,11 +99,6 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
     gives."""
     names = " and ".join(name for name, _ in matrices.others)
     given = " and ".join(name for name, _ in matrices.given)
-    earned = (
-        "it defines the right layer"
-        if result.verdict == "correct"
-        else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
-    )
     own = "a matrix of its own" if len(matrices.others) == 1 else "matrices of their own"
     if matrices.left_out:
         uses = f"{_listed(matrices.others)} where the question gives {_listed(matrices.given)}"
@@ -108,22 +108,11 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
         call = f"whether {names} may be there"
     finding = FINDINGS.make(
         "given_matrix",
-        f"Your formula uses {uses}. Read with {names} as {own}, {earned}; {call} is an "
-        "instructor's call.",
+        f"Your formula uses {uses}. Read with {names} as {own}, {_earned(result)}; {call} is "
+        "an instructor's call.",
     )
-    found = () if result.verdict == "correct" else result.feedback
-    return replace(
-        result,
-        verdict="needs_review",
-        marks=0.0,
-        feedback=(finding.message, *found, "An instructor will review it."),
-        diagnosis=finding.kind,
-        decision=(
-            *result.decision[:1],
-            f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}: "
-            "sent for review",
-        ),
-    )
+    because = f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}"
+    return _for_review(result, finding, because)
 
 
 def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:

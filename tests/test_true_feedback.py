@@ -466,3 +466,54 @@ ROWS = [
 def test_a_projection_reading_other_rows_is_told_how_many(answer, words):
     result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
     assert (result.diagnosis, result.feedback[0]) == ("kernel_size", words)
+
+
+# Found by the helper that swept the formula's words (check.py returned "correct" before its
+# reads_outside check): without padding, a read outside the input reads nothing, so a sum one
+# entry too long defined the same layer and was marked right, silently; and read from 0, the
+# same sum was told it "defines the right layer", by reading an entry past the other end.
+OUTSIDE = "Your formula reads X outside its range at the border; this layer has no padding, so every index must stay within the input's size."
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "diagnosis", "feedback"),
+    [
+        pytest.param(
+            r"q_{n,k} = \sum_{e=0}^{E} w_{e,k} x_{n,e} + b_k",
+            "incorrect",
+            "reads_outside",
+            (OUTSIDE,),
+            id="e = 0..E: x_{n,0} does not exist, counted from 1 or x_{n,E+1} from 0",
+        ),
+        pytest.param(
+            r"q_{n,k} = \sum_{e=1}^{E+1} w_{e,k} x_{n,e} + b_k",
+            "incorrect",
+            "reads_outside",
+            (OUTSIDE,),
+            id="e = 1..E+1",
+        ),
+        pytest.param(
+            r"q_{n,k} = \sum_{e=0}^{E-1} w_{e,k} x_{n,e} + b_k",
+            "incorrect",
+            "index_base",
+            (
+                "Your formula is indexed from 0, but this question indexes from 1: read with "
+                "indices counted from 0, it defines the right layer; counted from 1, as the "
+                "question asks, it does not.",
+            ),
+            id="e = 0..E-1 is right counted from 0, as before",
+        ),
+        pytest.param(
+            r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k",
+            "correct",
+            None,
+            ("Correct: your formula defines the same layer.",),
+            id="right",
+        ),
+    ],
+)
+def test_a_read_outside_an_unpadded_input_is_said_even_where_it_adds_nothing(
+    answer, verdict, diagnosis, feedback
+):
+    result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
+    assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)

@@ -197,6 +197,8 @@ class FormulaKind:
             if not right_otherwise:
                 continue
             other_check = check_formula(item, other, context.symbols, context.size_sets)
+            if any(f.kind == "reads_outside" for f in other_check.findings):
+                continue  # the right layer that way only by reading entries that do not exist
             if base == "any":
                 result = score_formula(item, other, other_check)
                 return replace(result, reading_notes=reading_notes(other_base, axes))

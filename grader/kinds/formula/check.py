@@ -1221,7 +1221,17 @@ def check_formula(
     swapped = roles_swapped(item.reference, formula, layer) if several else []
     if swapped:  # the same layer, but not the same answer: kept apart from the right ones
         group += ":weights_swapped"
-    if same_structure and not activation and not swapped:
+    # Without padding, a read outside the input is no read at all, so `Σ_{e=0}^{E}` for E
+    # entries defines the same layer as `Σ_{e=1}^{E}`; but the formula indexes an entry that
+    # does not exist, which is said (it was marked right, silently).
+    outside = (
+        layer.padding == "none"
+        and any(s.reads_outside for s in student)
+        and not any(r.reads_outside for r in reference)
+    )
+    if same_structure and outside:
+        group += ":reads_outside"
+    if same_structure and not activation and not swapped and not outside:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
@@ -1279,12 +1289,7 @@ def check_formula(
         ]
         if findings:
             break
-    if (
-        layer.padding == "none"
-        and not reordered
-        and any(s.reads_outside for s in student)
-        and not any(r.reads_outside for r in reference)
-    ):
+    if outside and not reordered:
         findings.append(
             FINDINGS.make(
                 "reads_outside",

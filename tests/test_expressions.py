@@ -682,6 +682,25 @@ def test_a_bracket_after_a_function_is_a_factor_only_where_it_holds_the_function
     assert (result.verdict, result.interpretation) == (verdict, reading)
 
 
+def test_a_bracket_holding_the_function_of_the_variable_may_follow_a_left_out_x():
+    # Found by a review: σ(1 - σ(x)) was read only as σ applied to 1 - σ(x), a silent 0, where
+    # the student most likely left out the first σ's (x). As written it reads first; where the
+    # other reading earns more, a person decides, told both.
+    result = grade(SIGMA_PRODUCT, r"\sigma(1-\sigma(x))", SIGMA)
+    assert (result.verdict, result.marks) == ("needs_review", 0.0)
+    assert result.feedback == (
+        "Your answer can be read as σ(1 - σ(x)), which is incorrect (0 of 2 marks), or as "
+        "σ(x)·(1 - σ(x)), which is correct (2 of 2 marks); an instructor will decide which you "
+        "meant.",
+    )
+    # the same marks either way: as written, with a note
+    same = grade(SIGMA_PRODUCT, r"\sigma(\sigma(x))", SIGMA)
+    assert (same.verdict, same.interpretation) == ("incorrect", "σ(σ(x))")
+    assert same.reading_notes[-1].endswith("σ(x)·σ(x), the answer earns the same marks")
+    # σ(x)(1 - σ(x)): the bracket after σ holds only x
+    assert grade(SIGMA_PRODUCT, r"\sigma(x)(1-\sigma(x))", SIGMA).reading_notes == ()
+
+
 @pytest.mark.parametrize(
     "reference",
     [

@@ -149,6 +149,9 @@ class ParsedExpression:
     # also before a bracket, `σ(1 - σ)`: this one reads the bracket as a factor,
     # σ(x)·(1 - σ(x)); the alternative as the function's argument, σ(1 - σ(x)).
     alternative: ParsedExpression | None = None
+    # How this reading takes the bracket after σ: "factor" (σ(1 - σ) as σ(x)·(1 - σ(x))) or
+    # "argument" (σ(1 - σ(x)) as written, the alternative reading σ(x)'s (x) as left out).
+    bracket: str = "factor"
     # Definitions written after the answer (`…, where σ(x) = 1/(1 + e^{-x})`), set aside
     # from it; the check says whether each agrees with the question.
     definitions: tuple[ReadDefinition, ...] = ()
@@ -250,6 +253,9 @@ class _TreeReader:
         self.bracket_as_factor = bracket_as_factor
         self.written_alone: dict[str, None] = {}  # the functions read as of the variable
         self.brackets_either_way = 0  # brackets that read as a factor or as an argument
+        # brackets after σ that hold σ(x) (σ(1 - σ(x))): σ's argument as written, or a factor
+        # after a σ whose (x) was left out
+        self.left_out = 0
 
     def node(self, tree: Tree) -> Node:
         self.nodes += 1
@@ -320,12 +326,23 @@ class _TreeReader:
             self.vocabulary.argument is None
             or function.name not in self.vocabulary.alone
             or isinstance(bracket, Arguments)
-            or not any(
-                isinstance(node, Call) and node.function == function.name and function_alone(node)
-                for node in walk(bracket)
-            )
         ):
             return False
+        same = [
+            node
+            for node in walk(bracket)
+            if isinstance(node, Call) and node.function == function.name
+        ]
+        if not any(function_alone(node) for node in same):
+            of_variable = any(
+                len(node.arguments) == 1
+                and isinstance(node.arguments[0], Name)
+                and node.arguments[0].name == self.vocabulary.argument
+                for node in same
+            )
+            if not of_variable:
+                return False
+            self.left_out += 1  # σ(1 - σ(x)): the first σ's (x) left out, perhaps
         self.brackets_either_way += 1
         return self.bracket_as_factor
 
@@ -927,12 +944,19 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     as_argument, reader = _reading(text, tree, vocabulary, bracket_as_factor=False)
-    if not (reader.written_alone and reader.brackets_either_way):
-        return as_argument
-    # σ is written alone, and a bracket follows a σ: a marker reads that bracket as a factor
-    # (σ(1 - σ) as σ(x)·(1 - σ(x))), but the other reading is kept for the check to compare.
-    as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
-    return replace(as_factor, alternative=as_argument)
+    if reader.written_alone and reader.brackets_either_way:
+        # σ is written alone, and a bracket follows a σ: a marker reads that bracket as a
+        # factor (σ(1 - σ) as σ(x)·(1 - σ(x))), but the other reading is kept to compare.
+        as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
+        return replace(as_factor, alternative=as_argument)
+    if reader.left_out:
+        # σ(1 - σ(x)): σ applied to its bracket, as written; but the student may have left out
+        # the first σ's (x), σ(x)·(1 - σ(x)): kept to compare, this reading standing first.
+        as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
+        return replace(
+            as_argument, bracket="argument", alternative=replace(as_factor, bracket="factor")
+        )
+    return as_argument
 
 
 # `\text{sech}`, `\textrm{ for all }`: what the braces hold, when they hold no brace.

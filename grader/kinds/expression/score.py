@@ -111,19 +111,17 @@ _VERDICT_WORDS = {
 def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     """An answer scored as read; one with another reading (`σ(1 - σ)`, the bracket a factor
     or σ's argument) is scored both ways. Where σ is written alone, a marker reads the bracket
-    after it as a factor, σ(x)·(1 - σ(x)): that reading stands, with a note naming the other,
-    unless the other earns more (or either cannot be decided): then a person decides, told
-    both. Working (`σ(1 - σ) = σ - σ²`) that holds read one way and not the other is read the
-    way it holds: a student's working says its sides are equal."""
+    after it as a factor, σ(x)·(1 - σ(x)); in `σ(1 - σ(x))` as written, σ's argument, the
+    other reading taking the first σ's (x) as left out. The first reading stands, with a note
+    naming the other, unless the other earns more (or either cannot be decided): then a
+    person decides, told both. Working (`σ(1 - σ) = σ - σ²`) that holds read one way and not
+    the other is read the way it holds: a student's working says its sides are equal."""
     result = score_expression(item, answer, check_expression(item, answer))
     other = answer.alternative
     if other is None:
         return result
     if _working_holds(item, answer) is True and _working_holds(item, other) is False:
-        note = (
-            f"the bracket after a function written alone read as a factor; read as its "
-            f"argument, {other.interpretation}, the working would not hold"
-        )
+        note = f"{_other_reading(answer)}, {other.interpretation}, the working would not hold"
         return replace(result, reading_notes=(*result.reading_notes, note))
     other_result = score_expression(item, other, check_expression(item, other))
     # The marker's reading stands where the other cannot earn more: it earns at least as much
@@ -141,10 +139,7 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
         else:
             words = _VERDICT_WORDS.get(other_result.verdict, other_result.verdict)
             then = f"it would be {words} ({other_result.marks:g} of {item.marks:g} marks)"
-        note = (
-            f"the bracket after a function written alone read as a factor; read as its "
-            f"argument, {other.interpretation}, {then}"
-        )
+        note = f"{_other_reading(answer)}, {other.interpretation}, {then}"
         return replace(result, reading_notes=(*result.reading_notes, note))
     reason = (
         f"Your answer can be read as {_reading(answer, result, item)}, or as "
@@ -152,6 +147,16 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     )
     review = score_needs_review(item, answer.text, reason)
     return _with_reading(review, answer, f"read as {answer.interpretation}")
+
+
+def _other_reading(answer: ParsedExpression) -> str:
+    """How `answer` took the bracket after a function, and the other way, for a note."""
+    if answer.bracket == "factor":
+        return "the bracket after a function written alone read as a factor; read as its argument"
+    return (
+        "the bracket after a function read as its argument, as written; read as a factor "
+        "after the function of the variable, its (x) left out"
+    )
 
 
 def _working_holds(item: Item, parsed: ParsedExpression) -> bool | None:

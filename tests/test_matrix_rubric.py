@@ -78,6 +78,19 @@ SHAPES = "        matrices: {X: [N, C], W: [C, D], G: [N, D], b: [D], s: []}\n"
             id="a given gradient that is no matrix of the item",
         ),
         pytest.param(
+            "        matrices: {X: [N, C], W: [C, D], G_out: [N, D]}\n"
+            "        gradients: {G_out: dL/dY}\n        gradient: W\n"
+            "        answer: 'X^T G_{out}'\n",
+            [
+                "15: parts.a.items.it.gradients.G_out: a given gradient's matrix needs a short "
+                "name, a letter or a letter with a one-character subscript (G, G_Y), so that an "
+                "answer's dL/dY can be read as it: rename G_out"
+            ],
+            # found by a review: it loaded, and every answer's dL/dY was then unreadable
+            # ("unknown name 'G_o'")
+            id="a given gradient whose matrix has a long subscript",
+        ),
+        pytest.param(
             SHAPES + "        gradients: {G: Y}\n        gradient: W\n        answer: 'X^T G'\n",
             [
                 "15: parts.a.items.it.gradients.G: a gradient is written with its function and "

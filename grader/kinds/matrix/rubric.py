@@ -141,6 +141,17 @@ def _read_given(
         if name not in declared:
             fields.problem(line, f"gradients.{name}", f"{name!r} is not one of the item's matrices")
             return None
+        if len(name.partition("_")[2].strip("{}")) > 1:
+            # An answer's dL/dY is read as the matrix in its place, in as many characters:
+            # `G_{out}` does not fit where `dL/dY` stood (every such answer was unreadable).
+            fields.problem(
+                line,
+                f"gradients.{name}",
+                f"a given gradient's matrix needs a short name, a letter or a letter with a "
+                f"one-character subscript (G, G_Y), so that an answer's dL/dY can be read as "
+                f"it: rename {name}",
+            )
+            return None
         if named is None or named.kind != GRADIENT or named.loss is None:
             fields.problem(
                 line,

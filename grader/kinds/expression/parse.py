@@ -334,13 +334,7 @@ class _TreeReader:
             if isinstance(node, Call) and node.function == function.name
         ]
         if not any(function_alone(node) for node in same):
-            of_variable = any(
-                len(node.arguments) == 1
-                and isinstance(node.arguments[0], Name)
-                and node.arguments[0].name == self.vocabulary.argument
-                for node in same
-            )
-            if not of_variable:
+            if not any(applied_to(node, self.vocabulary.argument) for node in same):
                 return False
             self.left_out += 1  # σ(1 - σ(x)): the first σ's (x) left out, perhaps
         self.brackets_either_way += 1
@@ -913,6 +907,15 @@ def walk(node: Node) -> Iterator[Node]:
             child = item[1] if isinstance(item, tuple) else item  # a sum's (sign, term)
             if isinstance(child, Node):
                 yield from walk(child)
+
+
+def applied_to(node: Call, name: str) -> bool:
+    """Whether the call `node` has one argument, the name `name` itself: σ(x) for x."""
+    return (
+        len(node.arguments) == 1
+        and isinstance(node.arguments[0], Name)
+        and node.arguments[0].name == name
+    )
 
 
 def function_alone(node: Node) -> bool:

@@ -15,9 +15,9 @@ from grader.kinds.expression.parse import (
     CONSTANTS,
     DEFINITIONS,
     Call,
-    Name,
     ParsedExpression,
     Vocabulary,
+    applied_to,
     parse,
     walk,
 )
@@ -69,13 +69,7 @@ class ExpressionSpec:
             return vocabulary
         alone = frozenset(vocabulary.functions) | _ALONE_BUILT_IN
         applied_otherwise = any(
-            isinstance(node, Call)
-            and node.function in alone
-            and not (
-                len(node.arguments) == 1
-                and isinstance(node.arguments[0], Name)
-                and node.arguments[0].name == names[0]
-            )
+            isinstance(node, Call) and node.function in alone and not applied_to(node, names[0])
             for tree in reference.trees
             for node in walk(tree)
         )

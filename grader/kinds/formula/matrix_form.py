@@ -8,7 +8,7 @@ are reported in words (`Formula.shape_problem`), not as a parse error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import sympy
@@ -341,6 +341,11 @@ def _shape_of(shapes: Mapping[str, tuple], name: str) -> tuple | None:
     return next((shape for other, shape in shapes.items() if same_name(other, name)), None)
 
 
+def _among(name: str, names: Iterable[str]) -> bool:
+    """Whether `name` is one of `names`, as names of matrices match (`same_name`)."""
+    return any(same_name(name, other) for other in names)
+
+
 def _differs(shape: tuple, rows: sympy.Expr, cols: sympy.Expr) -> bool:
     return sympy.expand(shape[0] - rows) != 0 or sympy.expand(shape[1] - cols) != 0
 
@@ -433,7 +438,7 @@ def held_to_reference(
         theirs = _index_form_shapes(reference, layer)
     notes, guessed = [], []
     for name, rows, cols in formula.matrix_shapes:
-        if _shape_of({n: () for n, _, _ in declared}, name) is not None:
+        if _among(name, (n for n, _, _ in declared)):
             continue  # declared, and fits (above)
         known = _shape_of(theirs, name)
         if known is None or None in known or rows is None or cols is None:
@@ -443,7 +448,7 @@ def held_to_reference(
         if _differs(known, cols, rows):
             return _misfit(formula, name, rows, cols, known)
         notes.append(_transposed_note(formula, layer, name, rows, cols))
-        if _shape_of({n: () for n in free}, name) is None:
+        if not _among(name, free):
             guessed.append((name, _show_shape(rows, cols), _show_shape(*known)))
     if notes:
         return replace(
@@ -463,7 +468,7 @@ def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:
     names = {}
     for term in formula.terms:
         for access in term.factors:
-            if access.name in names or any(same_name(access.name, t) for t in tensors):
+            if access.name in names or _among(access.name, tensors):
                 continue
             if len(access.indices) != 2:
                 continue
@@ -485,20 +490,12 @@ def _given_matrices(
     theirs = _parameters(reference, layer)
     yours = _parameters(formula, layer)
     given = [
-        (name, _show_shape(rows, cols))
-        for name, rows, cols in declared
-        if any(same_name(name, other) for other in theirs)
+        (name, _show_shape(rows, cols)) for name, rows, cols in declared if _among(name, theirs)
     ]
-    others = tuple(
-        (name, shape)
-        for name, shape in yours.items()
-        if not any(same_name(name, other) for other in theirs)
-    )
+    others = tuple((name, shape) for name, shape in yours.items() if not _among(name, theirs))
     if not given or not others:
         return formula
-    left_out = tuple(
-        (name, shape) for name, shape in given if not any(same_name(name, o) for o in yours)
-    )
+    left_out = tuple((name, shape) for name, shape in given if not _among(name, yours))
     marked = GivenMatrices(others, left_out or tuple(given), bool(left_out))
     return replace(formula, given_matrices=marked)
 

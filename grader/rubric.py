@@ -234,8 +234,10 @@ def _read_item(
     else:
         spec = kind.read_spec(fields, marks, context, problems)
 
-    def read(text: str, line: int, path: str):
-        return kind.read_answer(text, line, path, context, spec, problems)
+    def read(text: str, line: int, path: str, misconception: bool = False):
+        return kind.read_answer(
+            text, line, path, context, spec, problems, misconception=misconception
+        )
 
     usable = kind is not None and spec is not None
     misconceptions = read_misconceptions(fields, marks, problems, read if usable else None)

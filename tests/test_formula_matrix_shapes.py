@@ -20,6 +20,7 @@ import pytest
 
 from grader.errors import AnswerTooLargeError, RubricError
 from grader.grade import grade_answer
+from grader.kinds.formula import FORMULA
 from grader.kinds.formula.parse import parse_formula
 from grader.rubric import load_rubric, load_rubric_text
 from grader.rubric_check import check_rubric
@@ -410,6 +411,41 @@ def test_declared_matrices_are_checked_when_the_rubric_is_loaded(matrices, probl
     with pytest.raises(RubricError) as raised:
         load_rubric_text(text, "bad.yaml")
     assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("misconception", "problem"),
+    [
+        pytest.param(
+            True,
+            "this rule can never fire: U = Xᵀ·Gᵀ needs G to be D×N, which matrices declares N×D",
+            id="a misconception's answer that needs G in another shape is a rule that never fires",
+        ),
+        pytest.param(
+            False,
+            "The shapes do not fit: U = Xᵀ·Gᵀ needs G to be D×N, but G is N×D.",
+            id="an answer the rubric accepts that needs G in another shape does not fit",
+        ),
+    ],
+)
+def test_a_formula_rubric_answer_is_read_as_a_misconception_s_by_its_flag_not_its_key(
+    misconception, problem
+):
+    """Which kind of rubric answer it is was told by the key path containing
+    `.misconceptions[`: the kind is told so, whatever the key."""
+    item = RUBRIC.items["a.formula"]
+    problems = []
+    reading = FORMULA.read_answer(
+        "U = X^T G^T",
+        7,
+        "any.key",
+        RUBRIC.context,
+        item.spec,
+        problems,
+        misconception=misconception,
+    )
+    assert reading is None
+    assert [p.message[: len(problem)] for p in problems] == [problem]
 
 
 @pytest.mark.parametrize(

@@ -275,7 +275,7 @@ class WholeNumberKind:
     def read_spec(self, fields, marks, context, problems):
         return fields.integer("tolerance", required=False) or 0
 
-    def read_answer(self, text, line, path, context, spec, problems):
+    def read_answer(self, text, line, path, context, spec, problems, *, misconception):
         return read_with_caret(lambda: _whole_number(text), text, line, path, problems)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:

@@ -71,10 +71,19 @@ class ItemKind(Protocol):
         ...
 
     def read_answer(
-        self, text: str, line: int, path: str, context: Context, spec: Any, problems: list[Problem]
+        self,
+        text: str,
+        line: int,
+        path: str,
+        context: Context,
+        spec: Any,
+        problems: list[Problem],
+        *,
+        misconception: bool,
     ) -> Any:
-        """A rubric's answer (reference or misconception) read as students' are, or None
-        with a problem recorded."""
+        """A rubric's answer read as students' are, or None with a problem recorded:
+        `misconception` says whether it is a misconception's (which may be wrong in ways a
+        reference or accepted answer may not) or an answer the rubric accepts."""
         ...
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
@@ -121,10 +130,10 @@ def read_misconceptions(
     fields: Fields,
     marks: float | None,
     problems: list[Problem],
-    read: Callable[[str, int, str], Any] | None,
+    read: Callable[..., Any] | None,
 ) -> list[Misconception]:
-    """The item's `misconceptions`, each answer read by `read(text, line, path)` (not read at
-    all when `read` is None)."""
+    """The item's `misconceptions`, each answer read by `read(text, line, path,
+    misconception=True)` (not read at all when `read` is None)."""
     entry = fields.sequence("misconceptions", required=False)
     if entry is None:
         return []
@@ -148,7 +157,9 @@ def read_misconceptions(
                     f"a misconception must earn less than the item's {marks:g} marks",
                 )
             )
-        reading = read(text, line, f"{path}.answer") if read is not None else None
+        reading = None
+        if read is not None:
+            reading = read(text, line, f"{path}.answer", misconception=True)
         result.append(Misconception(text, reading, feedback, rule_marks or 0.0, node.line))
     return result
 

@@ -85,7 +85,15 @@ class CountKind:
         return read_count_spec(fields, context.symbol_table, problems)
 
     def read_answer(
-        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+        self,
+        text: str,
+        line: int,
+        path: str,
+        context: Context,
+        spec: Any,
+        problems,
+        *,
+        misconception: bool,
     ) -> ParsedAnswer | None:
         return read_count(text, line, path, context.symbol_table, problems, spec.integer_division)
 

@@ -78,7 +78,15 @@ class ExpressionKind:
         return read_expression_spec(fields, context, problems)
 
     def read_answer(
-        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+        self,
+        text: str,
+        line: int,
+        path: str,
+        context: Context,
+        spec: Any,
+        problems,
+        *,
+        misconception: bool,
     ) -> ParsedExpression | None:
         return read_expression(text, line, path, context, spec, problems)
 

@@ -121,7 +121,15 @@ class FormulaKind:
         return None if layer is None else FormulaSpec(layer, index_base, matrices, free, lines)
 
     def read_answer(
-        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+        self,
+        text: str,
+        line: int,
+        path: str,
+        context: Context,
+        spec: Any,
+        problems,
+        *,
+        misconception: bool,
     ) -> Formula | None:
         formula = read_formula(
             text, line, path, context.symbol_table, spec.layer, problems, context.size_sets
@@ -129,11 +137,11 @@ class FormulaKind:
         misfit = None if formula is None else declared_misfit(formula, spec.matrices)
         if misfit is not None:  # the rubric's own answer uses a matrix as it does not declare
             message = misfit.shape_problem or ""
-            if ".misconceptions[" in path:
+            if misconception:
                 message = rule_never_fits(formula, spec.matrices) or message
             problems.append(Problem(line, path, message))
             return None
-        if formula is not None and ".misconceptions[" not in path:
+        if formula is not None and not misconception:
             # An index-form answer implies its matrices' shapes too (w_{c,d}: C×D); a
             # declaration that contradicts it would mark matrix forms against another layer.
             for name, problem in index_form_misfits(formula, spec.layer, spec.matrices):

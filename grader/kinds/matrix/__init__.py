@@ -68,9 +68,17 @@ class MatrixKind:
         return read_matrix_spec(fields, context, problems)
 
     def read_answer(
-        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+        self,
+        text: str,
+        line: int,
+        path: str,
+        context: Context,
+        spec: Any,
+        problems,
+        *,
+        misconception: bool,
     ) -> MatrixAnswer | None:
-        return read_matrix_answer(text, line, path, context, spec, problems)
+        return read_matrix_answer(text, line, path, context, spec, problems, misconception)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         answer = read_matrix(text, item.spec, context)

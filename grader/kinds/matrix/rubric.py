@@ -254,7 +254,13 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
 
 
 def read_matrix_answer(
-    text: str, line: int, path: str, context: Context, spec: MatrixSpec, problems: list[Problem]
+    text: str,
+    line: int,
+    path: str,
+    context: Context,
+    spec: MatrixSpec,
+    problems: list[Problem],
+    misconception: bool,
 ) -> MatrixAnswer | None:
     """A rubric's answer read as a student's. The reference must fit the shapes and have
     values; a misconception may not fit (it is then matched by its reading)."""
@@ -262,7 +268,7 @@ def read_matrix_answer(
     if answer is None:
         return None
     value = evaluated(answer.expression, spec, context)
-    if ".misconceptions[" not in path and value.misfit is not None:
+    if not misconception and value.misfit is not None:
         problems.append(Problem(line, path, f"the shapes do not fit: {value.misfit}"))
         return None
     if value.not_comparable is not None:

@@ -42,7 +42,15 @@ class TextKind:
         return TextSpec(tuple(read_concepts(fields, marks, problems)))
 
     def read_answer(
-        self, text: str, line: int, path: str, context: Context, spec: Any, problems
+        self,
+        text: str,
+        line: int,
+        path: str,
+        context: Context,
+        spec: Any,
+        problems,
+        *,
+        misconception: bool,
     ) -> None:
         return None  # an explanation is scored by its concepts, not compared as a whole
 

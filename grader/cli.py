@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.errors import GraderError, in_file_order, writable_as_utf8
+from grader.errors import Caution, GraderError, in_file_order, writable_as_utf8
 from grader.exam import Exam, QuestionClass, exam_of, load_exam
 from grader.grade import ResultSpool, grade_paths
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
@@ -54,7 +54,7 @@ from grader.report import (
 )
 from grader.roster import RosterMatcher, read_roster
 from grader.rubric import load_rubric
-from grader.rubric_check import check_rubric, skeleton
+from grader.rubric_check import review_rubric, skeleton
 from grader.submissions import collect_submission_files, names_its_question, refused
 from grader.submissions.lms_export import read_column_map
 from grader.warm import answers_as_words
@@ -1159,9 +1159,10 @@ def _rubric_new(args: argparse.Namespace) -> int:
 
 def _rubric_check(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.file)
-    problems = in_file_order(check_rubric(rubric))
-    for problem in problems:
-        print(printable(problem.describe(args.file), keep_newlines=True))
+    problems, warnings = review_rubric(rubric)
+    for problem in in_file_order([*problems, *warnings]):
+        warning = "warning: " if isinstance(problem, Caution) else ""
+        print(printable(warning + problem.describe(args.file), keep_newlines=True))
     if problems:
         print(
             f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
@@ -1169,9 +1170,10 @@ def _rubric_check(args: argparse.Namespace) -> int:
         )
         return EXIT_CHECK_FAILED
     items, tests = len(rubric.items), len(rubric.tests)
+    warned = f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
     print(
         f"{args.file}: rubric {rubric.id} is valid; {items} item{'s' if items != 1 else ''}, "
-        f"{tests} self-test{'s' if tests != 1 else ''} passed"
+        f"{tests} self-test{'s' if tests != 1 else ''} passed{warned}"
     )
     return 0
 

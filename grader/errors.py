@@ -31,6 +31,12 @@ class Problem:
         return f"{where}:{key} {self.message}"
 
 
+@dataclass(frozen=True)
+class Caution(Problem):
+    """Something in a rubric that may be meant but is worth a look: `grader rubric check`
+    prints it as a warning and still passes the rubric."""
+
+
 def in_file_order(problems: list[Problem]) -> list[Problem]:
     """`problems` as a reader meets them: a problem of the whole file first, then by line
     (those of one line in the order found)."""

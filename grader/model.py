@@ -16,6 +16,8 @@ from typing import Any
 
 import sympy
 
+from grader.errors import Problem
+
 VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "needs_review", "error")
 SizeSets = tuple[tuple[tuple[str, int], ...], ...]
 
@@ -167,6 +169,9 @@ class Rubric:
     sha256: str
     source_text: str = field(default="", repr=False, compare=False)
     tests: tuple[RubricTest, ...] = ()
+    # What loading found worth a look but not wrong (`Caution`s): `grader rubric check`
+    # prints them as warnings.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def symbols(self) -> tuple[SymbolSpec, ...]:

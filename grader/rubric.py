@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sympy
 
-from grader.errors import Problem, RubricError
+from grader.errors import Caution, Problem, RubricError
 from grader.kinds import KINDS, all_diagnoses, kind_keys, kind_of
 from grader.kinds.base import read_misconceptions, read_partial_credit
 from grader.kinds.count.relations import read_relations, related_size_sets, size_set_problems
@@ -527,6 +527,37 @@ def _read_size_sets(
     return tuple(sets)
 
 
+def _same_size_warnings(
+    fields: Fields, size_sets: SizeSets, symbols: dict[str, sympy.Symbol]
+) -> list[Problem]:
+    """A warning where the rubric's `check_sizes` give two size symbols the same value in
+    every set: formulas are compared at these sets only, so one that swaps the two is taken
+    for the same layer. Equal in one set only is not said: another set tells them apart."""
+    if not fields.has("check_sizes") or len(size_sets) < 2:
+        return []
+    line = fields.node.entries["check_sizes"][0]
+    alike: dict[tuple[int, ...], list[str]] = {}
+    for name, symbol in symbols.items():
+        if symbol.is_integer:
+            alike.setdefault(tuple(dict(s)[name] for s in size_sets), []).append(name)
+    warnings: list[Problem] = []
+    for values, names in alike.items():
+        if len(names) < 2:
+            continue
+        both = f"{', '.join(names[:-1])} and {names[-1]}"
+        them = "any two of them" if len(names) > 2 else "them"
+        warnings.append(
+            Caution(
+                line,
+                "check_sizes",
+                f"every set gives {both} the same value ({', '.join(map(str, values))}): a "
+                f"formula that swaps {them} is not told apart at these sizes; give "
+                f"{them} different values in one set",
+            )
+        )
+    return warnings
+
+
 def _read_parts_at_whole_sizes(
     fields: Fields, context: Context, problems: list[Problem]
 ) -> tuple[list[Part], Context]:
@@ -568,7 +599,9 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     question_id = fields.text("id")
     title = fields.text("title", required=False, default="") or ""
     specs = _read_symbols(fields, problems)
-    size_sets = _read_size_sets(fields, {spec.name: spec.symbol for spec in specs}, problems)
+    symbols = {spec.name: spec.symbol for spec in specs}
+    size_sets = _read_size_sets(fields, symbols, problems)
+    warnings = _same_size_warnings(fields, size_sets, symbols)
     relations = read_relations(fields, specs, problems)
     if relations:
         if not fields.has("check_sizes"):
@@ -590,4 +623,5 @@ def load_rubric_text(text: str, path: str) -> Rubric:
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_text=text,
         tests=tuple(tests),
+        warnings=tuple(warnings),
     )

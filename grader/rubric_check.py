@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from grader.errors import Problem, in_short, quoted
+from grader.errors import Caution, Problem, in_short, quoted
 from grader.grade import grade_answer
 from grader.kinds import kind_of
 from grader.model import Rubric
@@ -83,7 +83,14 @@ def _check_coverage(rubric: Rubric) -> list[Problem]:
 
 def check_rubric(rubric: Rubric) -> list[Problem]:
     """Every problem the self-test finds, each with its line and key; empty when all is well."""
-    problems = []
+    return review_rubric(rubric)[0]
+
+
+def review_rubric(rubric: Rubric) -> tuple[list[Problem], list[Problem]]:
+    """What the self-test finds: the problems (the rubric fails the check) and the warnings
+    (`Caution`s: what may be meant, from loading and from the kinds' self-tests), each with
+    its line and key, in the order of the file."""
+    problems: list[Problem] = []
     for item in rubric.items.values():
         problems.extend(
             kind_of(item).self_test(
@@ -92,7 +99,12 @@ def check_rubric(rubric: Rubric) -> list[Problem]:
         )
     problems.extend(_check_tests(rubric))
     problems.extend(_check_coverage(rubric))
-    return sorted(problems, key=lambda p: (p.line or 0, p.key))
+    found = sorted(problems, key=lambda p: (p.line or 0, p.key))
+    warnings = [*rubric.warnings, *(p for p in found if isinstance(p, Caution))]
+    return (
+        [p for p in found if not isinstance(p, Caution)],
+        sorted(warnings, key=lambda p: (p.line or 0, p.key)),
+    )
 
 
 SKELETON = """\

@@ -378,6 +378,58 @@ def test_the_check_of_text_items_fails_clearly(tmp_path, capsys, rubric_text, li
     assert reported.startswith(f"{rubric}:{expected_line}:"), (reported, expected_line)
 
 
+def _with_check_sizes(sets: str):
+    return lambda t: t.replace("\nparts:", f"\ncheck_sizes: {sets}\n\nparts:", 1)
+
+
+@pytest.mark.parametrize(
+    ("edit", "warnings"),
+    [
+        pytest.param(
+            _with_check_sizes("[{C: 4, D: 4}, {C: 2, D: 2}]"),
+            [
+                "check_sizes: every set gives C and D the same value (4, 2): a formula that "
+                "swaps them is not told apart at these sizes; give them different values in "
+                "one set"
+            ],
+            id="two sizes the same in every set are a warning at check_sizes",
+        ),
+        pytest.param(
+            lambda t: _with_check_sizes("[{C: 4, D: 4, E: 4}, {C: 2, D: 2, E: 2}]")(
+                t.replace("  D:\n", "  E: {meaning: the batch}\n  D:\n", 1)
+            ),
+            [
+                "check_sizes: every set gives C, E and D the same value (4, 2): a formula "
+                "that swaps any two of them is not told apart at these sizes; give any two "
+                "of them different values in one set"
+            ],
+            id="three sizes the same in every set are one warning",
+        ),
+        pytest.param(
+            _with_check_sizes("[{C: 4, D: 4}, {C: 2, D: 3}]"),
+            [],
+            id="the same in one set only is no warning: the other set tells them apart",
+        ),
+        pytest.param(lambda t: t, [], id="the default sizes are no warning"),
+    ],
+)
+def test_rubric_check_warns_and_passes_where_check_sizes_cannot_tell_two_sizes_apart(
+    tmp_path, capsys, edit, warnings
+):
+    rubric = _scaffold(tmp_path, edit)
+    assert main(["rubric", "check", str(rubric)]) == 0
+    out = capsys.readouterr().out
+    line = next(
+        n
+        for n, text in enumerate(rubric.read_text(encoding="utf-8").splitlines(), 1)
+        if text.startswith("check_sizes:") or text.startswith("parts:")
+    )
+    assert [o for o in out.splitlines() if o.startswith("warning:")] == [
+        f"warning: {rubric}:{line}: {warning}" for warning in warnings
+    ]
+    assert out.rstrip().endswith("passed" + (f"; {len(warnings)} warning" if warnings else ""))
+
+
 def test_rubric_check_counts_one_item_and_one_self_test_in_the_singular(capsys):
     assert main(["rubric", "check", str(ROOT / "rubrics" / "dense-tanh-q1.yaml")]) == 0
     assert "rubric DENSE-TANH-Q1 is valid; 1 item, 8 self-tests passed" in capsys.readouterr().out

@@ -414,6 +414,32 @@ def test_declared_matrices_are_checked_when_the_rubric_is_loaded(matrices, probl
 
 
 @pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        pytest.param(
+            "U = X^T H",
+            "'U = X^T H' is read as the reference answer, and an answer written so goes to a "
+            "person (given_matrix), not to this rule: it can never fire; the grader says: Your "
+            "formula uses H (N×D) where the question gives G (N×D).",
+            id="the given G renamed goes to a person, and the check says so (not 'equals')",
+        ),
+        pytest.param(
+            "U^T = G^T X",
+            "'U^T = G^T X' equals the reference answer, so this rule can never fire",
+            id="the reference written otherwise equals it",
+        ),
+    ],
+)
+def test_a_misconception_read_as_the_reference_is_refused_saying_what_grading_does(answer, problem):
+    text = RUBRIC.source_text + (
+        f"        misconceptions:\n          - {{answer: '{answer}', feedback: Not G., marks: 1}}\n"
+    )
+    rubric = load_rubric_text(text, "renamed.yaml")
+    said = [p.message for p in check_rubric(rubric) if "never fire" in p.message]
+    assert [m[: len(problem)] for m in said] == [problem]
+
+
+@pytest.mark.parametrize(
     ("misconception", "problem"),
     [
         pytest.param(

@@ -231,14 +231,22 @@ def check_rules(
         )
         if equal is not None:
             which = "the reference answer" if equal == 1 else f"accepted answer {equal}"
-            problems.append(
-                Problem(
-                    rule.line,
-                    key,
-                    f"{quoted(rule.answer_text)} equals {which}, so this rule can never fire"
-                    + (why_equal(rule.reading) if why_equal else ""),
+            why = why_equal(rule.reading) if why_equal else ""
+            graded = grade(item, rule.answer_text) if not why else None
+            if graded is not None and graded.verdict == "needs_review":
+                # the same answer, but one the grader leaves to a person (a given matrix
+                # renamed): that is what happens to it, not full marks
+                said = f"; the grader says: {in_short(graded.feedback)}" if graded.feedback else ""
+                message = (
+                    f"{quoted(rule.answer_text)} is read as {which}, and an answer written so "
+                    f"goes to a person ({graded.diagnosis or 'review'}), not to this rule: it "
+                    f"can never fire{said}"
                 )
-            )
+            else:
+                message = (
+                    f"{quoted(rule.answer_text)} equals {which}, so this rule can never fire{why}"
+                )
+            problems.append(Problem(rule.line, key, message))
             continue
         earlier = next(
             (

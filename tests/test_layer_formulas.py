@@ -556,7 +556,7 @@ ANCHORED = [
             0,
             "stride",
             (
-                "Your stride is 2 along the height; 2 along the width; the layer has stride 1 in both directions.",
+                "Your stride is 2 along both the height and the width; the layer has stride 1 in both directions.",
             ),
         ),
         id="a strided window from the corner is a stride",

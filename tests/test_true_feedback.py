@@ -592,6 +592,33 @@ WORDS = [
         r"them, \max_{u}\max_{v} a_{…}.",
         id="max pooling over an input named a: the max is written over a, not x",
     ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=0}^{K-1}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        "Your window starts at t and reaches t+K-1; this layer's window of K positions is "
+        "centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window shifted back, your formula "
+        "defines the right layer.",
+        id="a window moved by (K-1)/2 is told in K, not at K=3 only",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t-u,l} + b_k",
+        "Your window starts at t-K and reaches t-1; this layer's window of K positions is "
+        "centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window shifted back, your formula "
+        "defines the right layer.",
+        id="a flipped window ending before the output, in K",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-\lfloor K/2 \rfloor}^{\lfloor K/2 \rfloor}\sum_{l=1}^{C} w_{u,l,k} x_{t+u+1,l} + b_k",
+        "Your window starts at t-⌊K/2⌋+1 and reaches t+⌊K/2⌋+1; this layer's window of K "
+        "positions is centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window shifted "
+        "back, your formula defines the right layer.",
+        id="a centred window moved by one: its ends as the formula writes them",
+    ),
 ]
 
 

@@ -556,7 +556,7 @@ ANCHORED = [
             0,
             "stride",
             (
-                "Your stride is 2 along the height; 2 along the width; the layer has stride 1 in both directions.",
+                "Your stride is 2 along both the height and the width; the layer has stride 1 in both directions.",
             ),
         ),
         id="a strided window from the corner is a stride",
@@ -585,12 +585,12 @@ ANCHORED = [
             1,
             "window_offset",
             (
-                "With P=9, K=3, C=2, D=4, your window starts at t and reaches t+2; this "
-                "layer's window of 3 positions is centred on t (from t-1 to t+1). With the "
-                "window shifted back, your formula defines the right layer.",
+                "Your window starts at t and reaches t+K-1; this layer's window of K "
+                "positions is centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window "
+                "shifted back, your formula defines the right layer.",
             ),
         ),
-        id="a window of K positions moved by (K-1)/2: told at the first sizes",
+        id="a window of K positions moved by (K-1)/2: told in K, true at every K",
     ),
     pytest.param(
         CONV1D,

@@ -146,7 +146,7 @@ CASES = [
         r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{l,k} x_{i+u,j+v,l} + b_k",
         ("partial", 0.5, "stride"),
         (
-            "Your stride is 1 along the height; 1 along the width; the layer has stride 2 in both directions.",
+            "Your stride is 1 along both the height and the width; the layer has stride 2 in both directions.",
         ),
         id="weights shared by a window's taps, moved by 1: its stride is 1, not -1",
     ),

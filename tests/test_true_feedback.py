@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import grade_answer
-from grader.rubric import load_rubric
+from grader.rubric import load_rubric, load_rubric_text
 
 ROOT = Path(__file__).resolve().parent.parent
 Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -517,3 +517,112 @@ def test_a_read_outside_an_unpadded_input_is_said_even_where_it_adds_nothing(
 ):
     result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
     assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
+
+
+# --- The words of the formula kind's messages (branch fmsg): a number agrees with its noun,
+# and a tensor is called by the name the rubric gives it, never a hard-coded y or x.
+
+# pool-q1's max pooling item (d) with its input named a: the message names a, not x.
+POOL_A = load_rubric_text(
+    POOL.source_text.replace(
+        "input: {name: x, shape: [P, Q, C]}\n        output: {name: z",
+        "input: {name: a, shape: [P, Q, C]}\n        output: {name: z",
+    )
+    .replace(r"\max_{v=0}^{1} x_{2i-1+u", r"\max_{v=0}^{1} a_{2i-1+u")
+    .split("\ntests:")[0],
+    "pool-q1-input-a.yaml",
+)
+RUBRICS["pool-q1-input-a"] = POOL_A
+DENSE = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")
+RUBRICS["dense-tanh-q1"] = DENSE
+CORNER3 = r"\sum_{u=0}^{2}\sum_{v=0}^{2}\sum_{l=1}^{C} w_{u,v,l,k}"
+
+WORDS = [
+    pytest.param(
+        "22-52-q4",
+        "b.formula",
+        rf"y_{{i,j,k}} = {CORNER3} x_{{2i+u,2j+v,l}} + b_k",
+        "Your stride is 2 along both the height and the width; the layer has stride 1 in both "
+        "directions.",
+        id="the same stride along both axes is said once",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-(K-1)/2}^{(K-1)/2}\sum_{l=1}^{C} w_{u,l,k} x_{2t+u,l} + b_k",
+        "Your stride is 2; this layer has stride 1: each output's window starts 1 position "
+        "after the previous output's, in your formula 2.",
+        id="a window 1 position after the previous one",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{l=1}^{C} w_{l,k} x_{t+1,l} + b_k",
+        "Your kernel spans 1 position instead of 3 positions (with P=9, K=3, C=2, D=4).",
+        id="a kernel of 1 position",
+    ),
+    pytest.param(
+        "dense-tanh-q1",
+        "a.formula",
+        r"h_{j,k} = \tanh(\sum_{i=1}^{C} w_{i,k} x_{i} + b_k)",
+        "We could not read your answer: h has 1 index (it is D), not 2 (at column 1).",
+        id="a vector has 1 index",
+    ),
+    pytest.param(
+        "pool-q1",
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i-1+u,2j-1+v,k} + b_k",
+        r"We could not read your answer: a max pools one window: write z_{…} = "
+        r"\max_{u=0}^{1}\max_{v=0}^{1} x_{…}, with nothing added (at column 1).",
+        id="a max with a term added: told to write the item's output z, not y",
+    ),
+    pytest.param(
+        "pool-q1",
+        "d.formula",
+        "Z = XW",
+        "We could not read your answer: write this layer with indices, e.g. z_{…} = ... (at "
+        "column 1).",
+        id="a matrix form of a 3-D layer: told to write the item's output z, not y",
+    ),
+    pytest.param(
+        "pool-q1-input-a",
+        "d.formula",
+        r"z_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} a_{2i-1+u,2j-1+v,k}",
+        r"Your formula adds up the inputs of each window; max pooling takes the largest of "
+        r"them, \max_{u}\max_{v} a_{…}.",
+        id="max pooling over an input named a: the max is written over a, not x",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=0}^{K-1}\sum_{l=1}^{C} w_{u,l,k} x_{t+u,l} + b_k",
+        "Your window starts at t and reaches t+K-1; this layer's window of K positions is "
+        "centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window shifted back, your formula "
+        "defines the right layer.",
+        id="a window moved by (K-1)/2 is told in K, not at K=3 only",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=1}^{K}\sum_{l=1}^{C} w_{u,l,k} x_{t-u,l} + b_k",
+        "Your window starts at t-K and reaches t-1; this layer's window of K positions is "
+        "centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window shifted back, your formula "
+        "defines the right layer.",
+        id="a flipped window ending before the output, in K",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"y_{t,k} = \sum_{u=-\lfloor K/2 \rfloor}^{\lfloor K/2 \rfloor}\sum_{l=1}^{C} w_{u,l,k} x_{t+u+1,l} + b_k",
+        "Your window starts at t-⌊K/2⌋+1 and reaches t+⌊K/2⌋+1; this layer's window of K "
+        "positions is centred on t (from t-(K-1)/2 to t+(K-1)/2). With the window shifted "
+        "back, your formula defines the right layer.",
+        id="a centred window moved by one: its ends as the formula writes them",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "words"), WORDS)
+def test_messages_agree_in_number_and_use_the_rubrics_names(rubric, item, answer, words):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert result.feedback[0] == words

@@ -35,7 +35,14 @@ from grader.kinds.formula.layer import (
     strides,
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
-from grader.kinds.formula.terms import Access, Formula, LayerSpec, SumRange, show_index
+from grader.kinds.formula.terms import (
+    Access,
+    Formula,
+    LayerSpec,
+    SumRange,
+    counted,
+    show_index,
+)
 from grader.lazy_import import lazy_import
 from grader.model import Diagnosis, Item, Misconception, SizeSets, SymbolSpec
 
@@ -161,6 +168,15 @@ WORDS = {
         "output units",
     ),
 }
+
+
+def spans(extent: Sequence[int]) -> str:
+    """A window's size along each axis, with its noun: 1 position, 3 positions, 3×3 positions."""
+    if len(extent) == 1:
+        return counted(extent[0], "position", "positions")
+    return f"{'×'.join(map(str, extent))} positions"
+
+
 # A projection whose tensors hold one token per column (Q = W_Q X), compared transposed.
 COLUMN_WORDS = Words("a projection", "column", "columns", "output row", "output rows")
 LAYER_KINDS = tuple(WORDS)
@@ -250,15 +266,19 @@ class _Comparison:
             if self.spatial == 1:
                 message = (
                     f"Your stride is {s.stride[0]}; this layer has stride {r.stride[0]}: each "
-                    f"output's window starts {r.stride[0]} positions after the previous "
-                    f"output's, in your formula {s.stride[0]}."
+                    f"output's window starts {counted(r.stride[0], 'position', 'positions')} "
+                    f"after the previous output's, in your formula {s.stride[0]}."
                 )
             else:
-                yours = "; ".join(
-                    f"{b} along {name}"
+                differ = [
+                    (b, name)
                     for a, b, name in zip(r.stride, s.stride, names, strict=True)
                     if a != b
-                )
+                ]
+                if len(differ) == 2 and differ[0][0] == differ[1][0]:
+                    yours = f"{differ[0][0]} along both {differ[0][1]} and {differ[1][1]}"
+                else:
+                    yours = " and ".join(f"{b} along {name}" for b, name in differ)
                 theirs = (
                     f"stride {r.stride[0]} in both directions"
                     if self.spatial == 2 and len(set(r.stride)) == 1
@@ -467,7 +487,7 @@ class _Comparison:
         wanted = (
             "only each output's own position"
             if all(e == 1 for e in reference)
-            else f"{'×'.join(map(str, reference))} positions"
+            else spans(reference)
         )
         if all(e == 1 for e in extent) and self.s.own_position:
             return (
@@ -483,7 +503,7 @@ class _Comparison:
             )
             return f"Your kernel spans the whole image instead of {wanted}: {because}"
         at = f" (with {at_sizes.show_sizes()})" if self.sized_kernel or varies else ""
-        return f"Your kernel spans {'×'.join(map(str, extent))} positions instead of {wanted}{at}."
+        return f"Your kernel spans {spans(extent)} instead of {wanted}{at}."
 
     @FINDINGS.produces(
         "channel_independent", "unshared_weights", "shared_weights", "weight_sharing"
@@ -860,7 +880,9 @@ def _same_reads(first: Sequence[Structure], second: Sequence[Structure]) -> bool
 
 
 @FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum")
-def _reduction_finding(reference: Formula, student: Formula, pooling: bool) -> list[Diagnosis]:
+def _reduction_finding(
+    reference: Formula, student: Formula, pooling: bool, layer: LayerSpec
+) -> list[Diagnosis]:
     """A max where the mean or a sum belongs, or the other way round."""
     if reference.reduction == student.reduction:
         return []
@@ -869,7 +891,7 @@ def _reduction_finding(reference: Formula, student: Formula, pooling: bool) -> l
             FINDINGS.make(
                 "pooling_max",
                 "Your formula adds up the inputs of each window; max pooling takes the largest "
-                "of them, \\max_{u}\\max_{v} x_{…}.",
+                f"of them, \\max_{{u}}\\max_{{v}} {layer.input.name}_{{…}}.",
             )
         ]
     if pooling:
@@ -955,7 +977,7 @@ def _pooling_findings(
             return [
                 FINDINGS.make(
                     "pooling_window",
-                    f"Your windows move by {'×'.join(map(str, steps[1]))} positions; this "
+                    f"Your windows move by {spans(steps[1])}; this "
                     f"pooling's move by {'×'.join(map(str, steps[0]))} (its stride).",
                 )
             ]
@@ -1210,7 +1232,7 @@ def check_formula(
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)
-    activation += _reduction_finding(item.reference, formula, _is_pooling(reference))
+    activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
     same_structure = (
         _same(student, reference) or bool(activation) and _same_reads(student, reference)
     )

@@ -27,6 +27,7 @@ from grader.kinds.formula.terms import (
     Term,
     Token,
     TokenReader,
+    counted,
     describe_formula,
     index_symbol,
     plain_text,
@@ -595,7 +596,8 @@ class _FormulaBuilder:
 
     def _rank_message(self, tensor: TensorSpec, count: int) -> str:
         shape = "×".join(show_index(s) for s in tensor.shape)
-        return f"{tensor.name} has {len(tensor.shape)} indices (it is {shape}), not {count}"
+        indices = counted(len(tensor.shape), "index", "indices")
+        return f"{tensor.name} has {indices} (it is {shape}), not {count}"
 
     def term(self, flat: _Flat) -> Term:
         factors = []
@@ -731,8 +733,8 @@ def read_index_form(
         raise AnswerError(
             text,
             0,
-            "a max pools one window: write y_{…} = \\max_{u=0}^{1}\\max_{v=0}^{1} x_{…}, "
-            "with nothing added",
+            f"a max pools one window: write {layer.output.name}_{{…}} = "
+            f"\\max_{{u=0}}^{{1}}\\max_{{v=0}}^{{1}} {layer.input.name}_{{…}}, with nothing added",
         )
     reading = describe_formula(output, terms, activation, reduction)
     return Formula(

@@ -152,7 +152,7 @@ def _matrix_to_index(
     """Rewrite `Y = XW` as y[r,c] = Σ_s x[r,s]·W[s,c], inferring the parameters' shapes."""
     x, y = layer.input, layer.output
     if len(x.shape) != 2 or len(y.shape) != 2:
-        raise AnswerError(text, 0, "write this layer with indices, e.g. y_{i,k} = ...")
+        raise AnswerError(text, 0, f"write this layer with indices, e.g. {y.name}_{{…}} = ...")
     if not same_name(lhs.name, y.name):
         raise AnswerError(
             text, lhs.start, f"the left side is {lhs.name}, but the output is {y.name}"

@@ -459,6 +459,11 @@ def _show(expr: sympy.Expr) -> str:
     return _IndexPrinter().doprint(expr).replace(" ", "").replace("*", "")
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """`number` with its noun in agreement: 1 position, 2 positions."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def show_access(access: Access) -> str:
     if not access.indices:
         return access.name

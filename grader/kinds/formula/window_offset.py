@@ -93,20 +93,106 @@ def _position(letter: sympy.Expr, stride: int, offset: int, base: str) -> sympy.
     return stride * letter + offset + (0 if base == "0" else 1 - stride)
 
 
-def _point(positions: Sequence[sympy.Expr]) -> str:
-    shown = [show_index(p) for p in positions]
+Ends = tuple[tuple[sympy.Expr, sympy.Expr], ...]  # the first and last input read, each axis
+
+
+def _written_ends(
+    formula: Formula, layer: LayerSpec, letters: Sequence[sympy.Symbol]
+) -> Ends | None:
+    """The first and last input position `formula`'s window reads along each positional axis,
+    as expressions in the output's `letters` and the sizes, from its sums' ranges: x_{t+u,l}
+    with u = 0..K-1 reads t to t+K-1, at every K. None where that is not plain from the
+    formula (an index not linear in the summed letters, a range that depends on another, terms
+    whose windows differ, an output index that is no letter)."""
+    written = formula.output.indices[: len(letters)]
+    if not all(isinstance(index, sympy.Symbol) for index in written):
+        return None
+    renamed = dict(zip(written, letters, strict=True))
+    ends: list[set[tuple[sympy.Expr, sympy.Expr]]] = [set() for _ in letters]
+    for term in formula.terms:
+        ranges = {s.variable: s for s in term.sums}
+        if any(set(ranges) & (s.low.free_symbols | s.high.free_symbols) for s in term.sums):
+            return None
+        for access in term.factors:
+            if not layer.is_input(access.name) or len(access.indices) < len(letters):
+                continue
+            for axis, index in enumerate(access.indices[: len(letters)]):
+                first = last = index
+                for variable in index.free_symbols & set(ranges):
+                    slope = sympy.diff(index, variable)
+                    if not slope.is_Rational or slope == 0:
+                        return None
+                    low, high = ranges[variable].low, ranges[variable].high
+                    first = first.subs(variable, low if slope > 0 else high)
+                    last = last.subs(variable, high if slope > 0 else low)
+                ends[axis].add(
+                    (sympy.expand(first.xreplace(renamed)), sympy.expand(last.xreplace(renamed)))
+                )
+    if not all(len(axis) == 1 for axis in ends):
+        return None
+    return tuple(next(iter(axis)) for axis in ends)
+
+
+def _found_ends(
+    window: tuple[tuple[int, int], ...],
+    letters: Sequence[sympy.Symbol],
+    strides: Sequence[int],
+    base: str,
+) -> Ends:
+    """A window found at one size set (offsets from 0), as positions in the question's base."""
+    return tuple(
+        (_position(letter, stride, first, base), _position(letter, stride, last, base))
+        for (first, last), letter, stride in zip(window, letters, strides, strict=True)
+    )
+
+
+def _holds(ends: Ends, found: Sequence[Ends], structures_: Sequence[Structure]) -> bool:
+    """Whether the `ends` a formula writes are those `found` at every size set."""
+    for at_sizes, structure in zip(found, structures_, strict=True):
+        sizes = dict(structure.sizes)
+        for written, seen in zip(ends, at_sizes, strict=True):
+            for end, value in zip(written, seen, strict=True):
+                put = {s: sympy.Integer(sizes[s.name]) for s in end.free_symbols if s.name in sizes}
+                if sympy.expand(end.xreplace(put) - value) != 0:
+                    return False
+    return True
+
+
+def _shown(end: sympy.Expr, letters: Sequence[sympy.Symbol]) -> str:
+    """A position as a student writes it, the output's letter first and a whole number last:
+    t+K-1, not K+t-1; t-⌊K/2⌋+1, not t+1-⌊K/2⌋ (fractions stay gathered: t-(K-3)/2)."""
+    lettered = sympy.Add(*(t for t in sympy.Add.make_args(end) if t.free_symbols & set(letters)))
+    rest = sympy.expand(end - lettered)
+    constant, sized = rest.as_coeff_Add()
+    whole = constant.is_Integer and all(
+        t.as_numer_denom()[1] == 1 for t in sympy.Add.make_args(sized)
+    )
+    parts = [lettered, sized, constant] if whole else [lettered, rest]
+    shown = [show_index(part) for part in parts if part != 0]
+    if not shown:
+        return "0"
+    return shown[0] + "".join(p if p.startswith("-") else f"+{p}" for p in shown[1:])
+
+
+def _point(positions: Sequence[sympy.Expr], letters: Sequence[sympy.Symbol]) -> str:
+    shown = [_shown(p, letters) for p in positions]
     return shown[0] if len(shown) == 1 else f"({', '.join(shown)})"
 
 
 def _message(
     item: Item,
     formula: Formula,
-    reference: Facts,
-    student: Facts,
-    at: str | None,
+    theirs: Sequence[Facts],
+    yours: Sequence[Facts],
+    student: Sequence[Structure],
     right: bool,
 ) -> str:
-    """The student's window and the layer's, in the student's output letters."""
+    """The student's window and the layer's, in the student's output letters. Where the
+    windows depend on a size (a kernel of K positions), in the sizes' symbols as the formulas
+    write them, where those are the windows found at every size set ("starts at t and reaches
+    t+K-1; this layer's window of K positions is centred on t"); else at the first sizes, said
+    to be those."""
+    reference = theirs[0]
     spatial = len(reference.window or ())
     base = "0" if item.spec.index_base == "0" else "1"
     assert item.reference is not None
@@ -117,37 +203,45 @@ def _message(
             index = item.reference.output.indices[axis]
         letters.append(index if isinstance(index, sympy.Symbol) else sympy.Symbol("ijmn"[axis]))
     strides = [int(s) for s in reference.stride]
-
-    def ends(window: tuple[tuple[int, int], ...], which: int) -> str:
-        return _point(
-            [
-                _position(letter, stride, bounds[which], base)
-                for letter, stride, bounds in zip(letters, strides, window, strict=True)
-            ]
-        )
-
-    assert reference.window is not None and student.window is not None
-    extent = reference.extent or ()
-    size = (
-        f"window of {extent[0]} positions"
-        if spatial == 1
-        else f"{'×'.join(map(str, extent))} window"
+    found = [
+        [_found_ends(f.window or (), letters, strides, base) for f in facts_]
+        for facts_ in (yours, theirs)
+    ]
+    mine, layers = found[0][0], found[1][0]
+    at = None
+    if len({(f.window, r.window) for f, r in zip(yours, theirs, strict=True)}) > 1:
+        layer = item.spec.layer
+        written = _written_ends(formula, layer, letters)
+        wanted = _written_ends(item.reference, layer, letters)
+        if (
+            written is not None
+            and wanted is not None
+            and _holds(written, found[0], student)
+            and _holds(wanted, found[1], student)
+        ):
+            mine, layers = written, wanted
+        else:
+            at = student[0].show_sizes()
+    extent = [show_index(sympy.expand(last - first + 1)) for first, last in layers]
+    size = f"window of {extent[0]} positions" if spatial == 1 else f"{'×'.join(extent)} window"
+    span = (
+        f"from {_point([first for first, _ in layers], letters)} to "
+        f"{_point([last for _, last in layers], letters)}"
     )
-    span = f"from {ends(reference.window, 0)} to {ends(reference.window, 1)}"
-    if all(first + last == 0 for first, last in reference.window):
+    centres = [
+        _position(letter, stride, 0, base) for letter, stride in zip(letters, strides, strict=True)
+    ]
+    if all(
+        sympy.expand(first + last - 2 * centre) == 0
+        for (first, last), centre in zip(layers, centres, strict=True)
+    ):
         # centred on the output's own position: i, or 2i-1 at stride 2 counted from 1
-        centre = _point(
-            [
-                _position(letter, stride, 0, base)
-                for letter, stride in zip(letters, strides, strict=True)
-            ]
-        )
-        theirs = f"this layer's {size} is centred on {centre} ({span})"
+        told = f"this layer's {size} is centred on {_point(centres, letters)} ({span})"
     else:
-        theirs = f"this layer's {size} runs {span}"
+        told = f"this layer's {size} runs {span}"
     message = (
-        f"your window starts at {ends(student.window, 0)} and reaches "
-        f"{ends(student.window, 1)}; {theirs}."
+        f"your window starts at {_point([first for first, _ in mine], letters)} and reaches "
+        f"{_point([last for _, last in mine], letters)}; {told}."
     )
     message = f"With {at}, {message}" if at else message[0].upper() + message[1:]
     if right:
@@ -217,10 +311,8 @@ def window_offset_check(
         if rest.equivalent or not rest.exact or rest.misconception is not None:
             return None
         others = rest.findings
-    windows = {(f.window, r.window) for f, r in zip(yours, theirs, strict=True)}
-    at = student[0].show_sizes() if len(windows) > 1 else None
     finding = FINDINGS.make(
-        "window_offset", _message(item, formula, theirs[0], yours[0], at, right=same)
+        "window_offset", _message(item, formula, theirs, yours, student, right=same)
     )
     return replace(
         check,

@@ -41,6 +41,10 @@ class _MatrixFactor:
 class MatrixFormReader(TokenReader):
     """The rules of the matrix form: products of matrices, transposes, sums of products."""
 
+    def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
+        super().__init__(original, tokens, sizes)
+        self.transposed_brackets: list[str] = []  # a note for each: "read (W·Xᵀ)ᵀ as X·Wᵀ"
+
     def matrix_formula(
         self,
     ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
@@ -119,13 +123,6 @@ class MatrixFormReader(TokenReader):
         shown = lambda fs: "·".join(f.name + ("ᵀ" if f.transposed else "") for f in fs)  # noqa: E731
         self.transposed_brackets.append(f"read ({shown(factors)})ᵀ as {shown(flipped)}")
         return flipped
-
-    @property
-    def transposed_brackets(self) -> list[str]:
-        """A note for each transposed bracket read: "read (W·Xᵀ)ᵀ as X·Wᵀ"."""
-        if not hasattr(self, "_transposed_brackets"):
-            self._transposed_brackets: list[str] = []
-        return self._transposed_brackets
 
 
 class _ShapeConflict(Exception):

@@ -732,9 +732,11 @@ def _followed(written, why):
 
 
 @pytest.mark.parametrize(
-    ("answer", "verdict", "reading", "notes", "feedback"),
+    ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"),
     [
         pytest.param(
+            BACKWARD,
+            "a.dW",
             "X^T G, where G = dL/dY",
             "correct",
             "Xᵀ·G",
@@ -746,6 +748,8 @@ def _followed(written, why):
             id="the question's G",
         ),
         pytest.param(
+            BACKWARD,
+            "a.dW",
             r"dL/dW = X^T G \text{ where } G = \frac{\partial L}{\partial Y}",
             "correct",
             "∂L/∂W = Xᵀ·G",
@@ -757,6 +761,8 @@ def _followed(written, why):
             id="after a left side, in LaTeX",
         ),
         pytest.param(
+            BACKWARD,
+            "a.dW",
             "X^T G, where G = dL/dZ",
             "needs_review",
             "Xᵀ·G",
@@ -771,6 +777,8 @@ def _followed(written, why):
             id="another G than the question's",
         ),
         pytest.param(
+            BACKWARD,
+            "a.dW",
             "X^T G, where X = dL/dY",
             "needs_review",
             "Xᵀ·G",
@@ -778,13 +786,15 @@ def _followed(written, why):
             (
                 _followed(
                     ", where X = dL/dY",
-                    ": it gives X, one of the question's matrices, a meaning of its own, so your "
+                    ": it gives X, one of the question's names, a meaning of its own, so your "
                     "answer may not be the one asked for",
                 ),
             ),
             id="a matrix of the question given another meaning",
         ),
         pytest.param(
+            BACKWARD,
+            "a.dW",
             "X^T G, where H = dL/dY",
             "needs_review",
             "Xᵀ·G",
@@ -792,12 +802,28 @@ def _followed(written, why):
             (_followed(", where H = dL/dY", ", which defines H, a name your answer does not use"),),
             id="a name the answer does not use",
         ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 64",
+            "needs_review",
+            "softmax(Q·Kᵀ / √d_k)·V",
+            ('set aside ", where d_k = 64", a definition',),
+            (
+                _followed(
+                    ", where d_k = 64",
+                    ": it gives d_k, one of the question's names, a meaning of its own, so your "
+                    "answer may not be the one asked for",
+                ),
+            ),
+            id="a size the answer uses given a value",
+        ),
     ],
 )
 def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_question(
-    answer, verdict, reading, notes, feedback
+    rubric, item_id, answer, verdict, reading, notes, feedback
 ):
-    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    result = grade_answer(rubric, rubric.items[item_id], answer)
     assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
         verdict,
         reading,

@@ -643,7 +643,7 @@ def _hold_definition(
     note = f'set aside "{definition.written}", a definition'
     name = _clean_name("".join(definition.left.split()))
     named = name_of(definition.right)
-    if not any(node.op == "matrix" and node.name == name for node in walk(expression)):
+    if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
         return note, (
             f"{said}, which defines {name}, a name your answer does not use; an instructor "
             "will read it."
@@ -651,7 +651,7 @@ def _hold_definition(
     gradient = {matrix: y for y, matrix in given.items()}.get(name)
     if gradient is None:
         return note, (
-            f"{said}: it gives {name}, one of the question's matrices, a meaning of its own, so "
+            f"{said}: it gives {name}, one of the question's names, a meaning of its own, so "
             "your answer may not be the one asked for; an instructor will read it."
         )
     if (

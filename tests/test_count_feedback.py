@@ -1056,3 +1056,68 @@ parts:
     items:
       params: {type: count, marks: 2, label: Parameters, answer: '9CD + D', bias: D}
 """
+
+
+# --- A count followed by a definition (grader.definitions) ------------------------------------
+
+
+def _followed(written, why):
+    return f'Your answer is followed by "{written}"{why}; an instructor will read it.'
+
+
+COUNT_THEN_DEFINITION = [
+    pytest.param(
+        "9CD + D, where C = 3",
+        "needs_review",
+        "9·C·D + D",
+        ('set aside ", where C = 3", a definition',),
+        _followed(
+            ", where C = 3",
+            ": it gives C, a symbol of the question, a value of its own, so your answer may not "
+            "be the one asked for",
+        ),
+        id="a size given a value: a person decides, told why",
+    ),
+    pytest.param(
+        r"9CD + D \text{ with } D = 5",
+        "needs_review",
+        "9·C·D + D",
+        ('set aside "\\text{ with } D = 5", a definition',),
+        _followed(
+            r"\text{ with } D = 5",
+            ": it gives D, a symbol of the question, a value of its own, so your answer may not "
+            "be the one asked for",
+        ),
+        id="in LaTeX text",
+    ),
+    pytest.param(
+        "9CD + D, where x = 3",
+        "needs_review",
+        "9·C·D + D",
+        ('set aside ", where x = 3", a definition',),
+        _followed(", where x = 3", ", which defines x, a name your answer does not use"),
+        id="a name the count does not use",
+    ),
+    pytest.param(
+        "9KD + D, where K = C",
+        "invalid",
+        None,
+        (),
+        "We could not read your answer: unknown symbol K; the symbols of this question are P, "
+        'Q, C, D (read without ", where K = C", a definition after it) (at column 2).',
+        id="a count unreadable before it says the definition was set aside",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "reading", "notes", "feedback"), COUNT_THEN_DEFINITION
+)
+def test_a_count_followed_by_a_definition_says_so(answer, verdict, reading, notes, feedback):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback[0]) == (
+        verdict,
+        reading,
+        notes,
+        feedback,
+    )

@@ -28,6 +28,7 @@ POOL_FROM_ONE = load_rubric_text(
     "pool-from-one.yaml",
 )
 COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
+LINEAR = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")  # (e): Y = XW, W of any shape
 
 # (rubric, item, answer, verdict, marks, diagnosis, feedback, reading notes)
 GRADED = [
@@ -423,6 +424,51 @@ GRADED = [
         (),
         id="tokens as columns: the next token read",
     ),
+    # Brackets in a matrix form: around a product, around the right side, transposed
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = (W_Q X) + b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="brackets around a product",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = (W_Q X + b_Q)",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="brackets around the right side",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = (X^T W_Q^T)^T + b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read (Xᵀ·W_Qᵀ)ᵀ as W_Q·X",),
+        id="a transposed bracket is the product of the transposes, reversed",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "Y = (W X^T)^T",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read (W·Xᵀ)ᵀ as X·Wᵀ", "read W as a D×C matrix, so that X·Wᵀ is PQ×D"),
+        id="a transposed bracket, with W stored D×C",
+    ),
 ]
 
 
@@ -478,6 +524,15 @@ REFUSED = [
         r"the max over v has no range and v does not index x; write it, e.g. \max_{v=1}^{C}",
         0,
         id="a max over a letter that reads nothing",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = (W_Q X + b_Q)^T",
+        "a bracket within the right side holds one product of matrices, as in (W X)^T: write a "
+        "sum or a number outside it",
+        11,
+        id="a sum in a transposed bracket",
     ),
 ]
 

@@ -541,6 +541,14 @@ GIVEN = "read ∂L/∂Y as G, the gradient the question gives"
             id="a LaTeX fraction of partials",
         ),
         pytest.param("a.dW", "Xᵀ ∂L/∂Y", "correct", "Xᵀ·G", id="Unicode partials"),
+        pytest.param("a.dW", "X^TdL/dY", "correct", "Xᵀ·G", id="dL/dY right after a ^T"),
+        pytest.param(
+            "a.dW",
+            r"\frac{\partial{L}}{\partial{W}} = X^T \frac{\partial{L}}{\partial{Y}}",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            id="braces around the letters of partials, both sides",
+        ),
         pytest.param("a.dW", r"X^T \delta L/\delta Y", "correct", "Xᵀ·G", id="deltas"),
         pytest.param(
             "a.dW",
@@ -585,10 +593,22 @@ def test_a_gradient_the_question_gives_is_read_as_its_matrix(item_id, answer, ve
             id="the gradient asked for",
         ),
         pytest.param(
-            r"X^T \frac{\partial E}{\partial Y}",
-            "∂E/∂Y is not one of the question's matrices: they are G, W, X, b (G is ∂L/∂Y) "
-            "(at column 5).",
-            id="the gradient of another function",
+            "X^T dC/dY",
+            "∂C/∂Y is not one of the question's matrices: they are G, W, X, b (G is ∂L/∂Y); C "
+            "is one of the question's names, not its loss L (at column 5).",
+            id="the gradient of one of the question's names",
+        ),
+        pytest.param(
+            "dL/dW = X^T dE/dY",
+            "your answer writes the loss both as L and as E, and which is meant is not clear; "
+            "write one letter for it throughout (at column 13).",
+            id="the loss written with two letters",
+        ),
+        pytest.param(
+            "dF/dW = X^T dE/dY",
+            "your answer writes the loss both as F and as E, and which is meant is not clear; "
+            "write one letter for it throughout (at column 13).",
+            id="the loss written with two letters, neither the question's",
         ),
     ],
 )
@@ -597,6 +617,218 @@ def test_a_gradient_the_question_does_not_give_is_unreadable_saying_which_it_giv
     assert (result.verdict, result.feedback[0]) == (
         "invalid",
         "We could not read your answer: " + message,
+    )
+
+
+OTHER_LOSS = "read ∂{0}/∂Y as G, the gradient the question gives, the question's loss being L"
+OTHER_LEFT = "read ∂{0}/∂W as ∂L/∂W, the question's loss being L"
+
+
+@pytest.mark.parametrize(
+    ("answer", "reading", "notes"),
+    [
+        pytest.param(
+            r"X^T \frac{\partial E}{\partial Y}",
+            "Xᵀ·G",
+            (OTHER_LOSS.format("E"),),
+            id="the gradient of another function",
+        ),
+        pytest.param("X^T dE/dY", "Xᵀ·G", (OTHER_LOSS.format("E"),), id="dE/dY"),
+        pytest.param(
+            "dE/dW = X^T dE/dY",
+            "∂L/∂W = Xᵀ·G",
+            (OTHER_LEFT.format("E"), OTHER_LOSS.format("E")),
+            id="one letter on both sides",
+        ),
+        pytest.param(
+            "dℓ/dW = X^T dℓ/dY",
+            "∂L/∂W = Xᵀ·G",
+            (OTHER_LEFT.format("ℓ"), OTHER_LOSS.format("ℓ")),
+            id="a script l",
+        ),
+        pytest.param(
+            r"\frac{\partial \ell}{\partial W} = X^T \frac{\partial \ell}{\partial Y}",
+            "∂L/∂W = Xᵀ·G",
+            (OTHER_LEFT.format("ℓ"), OTHER_LOSS.format("ℓ")),
+            id="ell in LaTeX",
+        ),
+    ],
+)
+def test_another_letter_for_the_loss_is_read_as_the_questions_with_a_note(answer, reading, notes):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        "correct",
+        reading,
+        notes,
+    )
+
+
+TRANSPOSED = "read (∂L/∂W)ᵀ = … as ∂L/∂W = (…)ᵀ, transposing both sides"
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "reading", "notes"),
+    [
+        pytest.param(
+            "(dL/dW)^T = (dL/dY)^T X",
+            "correct",
+            "∂L/∂W = (Gᵀ·X)ᵀ",
+            (TRANSPOSED, GIVEN),
+            id="(XᵀG)ᵀ = GᵀX",
+        ),
+        pytest.param(
+            r"\left(\frac{\partial L}{\partial W}\right)^\top = G^\top X",
+            "correct",
+            "∂L/∂W = (Gᵀ·X)ᵀ",
+            (TRANSPOSED,),
+            id="LaTeX",
+        ),
+        pytest.param("(dL/dW)' = G'X", "correct", "∂L/∂W = (Gᵀ·X)ᵀ", (TRANSPOSED,), id="primes"),
+        pytest.param(
+            "(dL/dW)^T = X^T G",
+            "partial",
+            "∂L/∂W = (Xᵀ·G)ᵀ",
+            (TRANSPOSED,),
+            id="the right side of the untransposed one is the transpose",
+        ),
+    ],
+)
+def test_a_transposed_left_side_transposes_both_sides(answer, verdict, reading, notes):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        notes,
+    )
+
+
+SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, in the shorthand dW for ∂L/∂W"
+SHORTHAND_REVIEW = (
+    "Your answer writes dY, read as ∂L/∂Y in the shorthand dW for ∂L/∂W; dY may also mean the "
+    "differential of Y, so an instructor will check which you meant."
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reading"),
+    [
+        pytest.param("X^T dY", "Xᵀ·G", id="dY"),
+        pytest.param("dW = X^T dY", "∂L/∂W = Xᵀ·G", id="dW = XᵀdY"),
+        pytest.param("dL/dW = X^TdY", "∂L/∂W = Xᵀ·G", id="after a ^T"),
+    ],
+)
+def test_dy_among_the_factors_is_read_as_the_given_gradient_and_a_person_decides(answer, reading):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
+        "needs_review",
+        reading,
+        (SHORTHAND,),
+        (SHORTHAND_REVIEW,),
+    )
+
+
+def _followed(written, why):
+    return f'Your answer is followed by "{written}"{why}; an instructor will read it.'
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where G = dL/dY",
+            "correct",
+            "Xᵀ·G",
+            (
+                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                "G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="the question's G",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"dL/dW = X^T G \text{ where } G = \frac{\partial L}{\partial Y}",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                'set aside "\\text{ where } G = \\frac{\\partial L}{\\partial Y}", a '
+                "definition, which agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="after a left side, in LaTeX",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where G = dL/dZ",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside ", where G = dL/dZ", a definition',),
+            (
+                _followed(
+                    ", where G = dL/dZ",
+                    ", which defines G as dL/dZ; the question's G is ∂L/∂Y, so it is not clear "
+                    "what your answer means",
+                ),
+            ),
+            id="another G than the question's",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where X = dL/dY",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside ", where X = dL/dY", a definition',),
+            (
+                _followed(
+                    ", where X = dL/dY",
+                    ": it gives X, one of the question's names, a meaning of its own, so your "
+                    "answer may not be the one asked for",
+                ),
+            ),
+            id="a matrix of the question given another meaning",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where H = dL/dY",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside ", where H = dL/dY", a definition',),
+            (_followed(", where H = dL/dY", ", which defines H, a name your answer does not use"),),
+            id="a name the answer does not use",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 64",
+            "needs_review",
+            "softmax(Q·Kᵀ / √d_k)·V",
+            ('set aside ", where d_k = 64", a definition',),
+            (
+                _followed(
+                    ", where d_k = 64",
+                    ": it gives d_k, one of the question's names, a meaning of its own, so your "
+                    "answer may not be the one asked for",
+                ),
+            ),
+            id="a size the answer uses given a value",
+        ),
+    ],
+)
+def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_question(
+    rubric, item_id, answer, verdict, reading, notes, feedback
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
+        verdict,
+        reading,
+        notes,
+        feedback,
     )
 
 
@@ -637,6 +869,13 @@ parts:
             "correct",
             "Correct: your matrix equals ∂L/∂W.",
             id="partials are a gradient",
+        ),
+        pytest.param(
+            "X^T dY",
+            "incorrect",
+            "With N=5, d=4 and random entries, your answer differs from ∂L/∂W: its entry (1,4) "
+            "is -17.2, where the answer's is 0.984.",
+            id="dY is d·Y, not a shorthand, where d is one of the question's names",
         ),
     ],
 )
@@ -1008,6 +1247,13 @@ UNREADABLE += [
     pytest.param("X^T G / 0", 8, "division by zero", id="a division by zero"),
     pytest.param("0^{-1} X^T G", 1, "division by zero", id="the inverse of zero"),
     pytest.param(r"\frac{X^T G}{1 - 1}", 13, "division by zero", id="a fraction over zero"),
+    pytest.param(
+        "X^T H, where H = G",
+        4,
+        "unknown name 'H': the question's matrices are G, W, X, b (read without \", where H = "
+        'G", a definition after it)',
+        id="an answer unreadable before a definition says it was set aside",
+    ),
 ]
 
 

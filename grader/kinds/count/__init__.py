@@ -5,9 +5,11 @@ misconceptions, generic diagnoses and a counterexample when it is not."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from grader.errors import AnswerError, Problem
+from grader.definitions import split_definitions
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.count.check import (
     DIAGNOSES,
@@ -98,13 +100,22 @@ class CountKind:
         return read_count(text, line, path, context.symbol_table, problems, spec.integer_division)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        parsed = parse(
-            text,
+        read = lambda written: parse(  # noqa: E731
+            written,
             context.symbol_table,
             item.spec.lenient,
             reference_is_zero=item.reference is not None and item.reference.expr == 0,
             integer_division=item.spec.integer_division,
         )
+        try:
+            parsed = read(text)
+        except AnswerError as error:
+            if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
+                raise
+            review = _definition_review(item, text, read, context)
+            if review is None:
+                raise
+            return review
         parsed, undecided = formula_before_its_value(parsed, item, context.symbols)
         if undecided is not None:
             return score_needs_review(item, text, undecided)
@@ -165,6 +176,45 @@ class CountKind:
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context
     ) -> ItemResult | None:
         return carry_forward(item, count, formula, context)
+
+
+def _definition_review(
+    item: Item, text: str, read: Callable[[str], ParsedAnswer], context: Context
+) -> ItemResult | None:
+    """A count followed by a definition (`9CD + D, where C = 3`, `grader.definitions`), as an
+    expression item holds one: the count before it is read, and a person decides, told why
+    (a symbol of the question given a value of its own, or a name the count does not use).
+    None when no definition follows the count; an error in the count before it is raised."""
+    answer, definitions = split_definitions(text)
+    if not definitions:
+        return None
+    try:
+        parsed = read(answer.ljust(len(text)))
+    except AnswerError as error:
+        message = (
+            f'{error.message} (read without "{definitions[0].written}", a definition after it)'
+        )
+        raise type(error)(text, error.position, message, error.length) from None
+    definition = definitions[0]
+    said = f'Your answer is followed by "{definition.written}"'
+    name = "".join(definition.left.split()).replace("{", "").replace("}", "")
+    symbol = context.symbol_table.get(name)
+    if symbol is not None and symbol in parsed.expr.free_symbols:
+        reason = (
+            f"{said}: it gives {definition.left}, a symbol of the question, a value of its "
+            "own, so your answer may not be the one asked for; an instructor will read it."
+        )
+    else:
+        reason = (
+            f"{said}, which defines {definition.left}, a name your answer does not use; an "
+            "instructor will read it."
+        )
+    notes = tuple(f'set aside "{d.written}", a definition' for d in definitions)
+    return replace(
+        score_needs_review(item, text, reason),
+        interpretation=parsed.interpretation,
+        reading_notes=(*parsed.notes, *notes),
+    )
 
 
 def count_example(names: list[str], factor: int) -> str:

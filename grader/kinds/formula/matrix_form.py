@@ -41,6 +41,10 @@ class _MatrixFactor:
 class MatrixFormReader(TokenReader):
     """The rules of the matrix form: products of matrices, transposes, sums of products."""
 
+    def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
+        super().__init__(original, tokens, sizes)
+        self.transposed_brackets: list[str] = []  # a note for each: "read (W·Xᵀ)ᵀ as X·Wᵀ"
+
     def matrix_formula(
         self,
     ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
@@ -54,10 +58,29 @@ class MatrixFormReader(TokenReader):
         return lhs[0], chains
 
     def matrix_expression(self) -> list[tuple[sympy.Rational, list[_MatrixFactor]]]:
-        return self.signed_products(self.matrix_factors, "expected a matrix such as X or W")
+        if self.at("(") and self._closes_at_end():
+            self.take("(")  # `Y = (XW + b)`: brackets around the whole right side
+            chains = self.matrix_expression()
+            self.take(")")
+            return chains
+        return self.signed_products(
+            self.matrix_factors, "expected a matrix such as X or W", opens=("(",)
+        )
+
+    def _closes_at_end(self) -> bool:
+        """Whether the bracket opening here closes at the last token."""
+        depth = 0
+        for index in range(self.position, len(self.tokens)):
+            depth += {"(": 1, ")": -1}.get(self.tokens[index].kind, 0)
+            if depth == 0:
+                return index == len(self.tokens) - 1
+        return False
 
     def matrix_factors(self) -> list[_MatrixFactor]:
-        """`XW` is X times W; `W_Q` is one matrix; `^T`, `^{T}`, `^\\top` and `'` transpose."""
+        """`XW` is X times W; `W_Q` is one matrix; `^T`, `^{T}`, `^\\top` and `'` transpose; a
+        product in brackets is its factors, `(W X^T)^T` those of its transpose, X Wᵀ."""
+        if self.at("("):
+            return self.bracketed_product()
         name = self.take("NAME", what="a matrix such as X or W")
         letters = list(name.text)
         subscript = ""
@@ -75,6 +98,31 @@ class MatrixFormReader(TokenReader):
         if self.transpose():
             factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
         return factors
+
+    def bracketed_product(self) -> list[_MatrixFactor]:
+        """`(W X^T)` is W·Xᵀ; `(W X^T)^T` is X·Wᵀ, said in `transposed_brackets`. A bracket
+        holds one product: a sum or a number in it is refused, saying so."""
+        self.take("(")
+        factors: list[_MatrixFactor] = []
+        while self.at("NAME", "("):
+            factors += self.matrix_factors()
+        if not factors:
+            raise self.error(self.peek(), "expected a matrix such as X or W")
+        if not self.at(")"):
+            found = self.peek()
+            raise AnswerError(
+                self.text,
+                found.start if found is not None else len(self.text.rstrip()),
+                "a bracket within the right side holds one product of matrices, as in "
+                "(W X)^T: write a sum or a number outside it",
+            )
+        self.take(")")
+        if not self.transpose():
+            return factors
+        flipped = [replace(f, transposed=not f.transposed) for f in reversed(factors)]
+        shown = lambda fs: "·".join(f.name + ("ᵀ" if f.transposed else "") for f in fs)  # noqa: E731
+        self.transposed_brackets.append(f"read ({shown(factors)})ᵀ as {shown(flipped)}")
+        return flipped
 
 
 class _ShapeConflict(Exception):
@@ -272,13 +320,15 @@ def read_matrix_form(
     text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
 ) -> Formula:
     """The formula `tokens` (of `text`) write as a matrix product, rewritten with indices."""
-    lhs, chains = MatrixFormReader(text, tokens, sizes).matrix_formula()
+    reader = MatrixFormReader(text, tokens, sizes)
+    lhs, chains = reader.matrix_formula()
     inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] = {}
     output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains, inferred)
     if problem is None:
         reading += ", read as " + describe_formula(output, terms)
     shapes = tuple((name, rows, cols) for name, (rows, cols) in inferred.items())
-    return Formula(text, output, terms, reading, problem, shapes)
+    notes = tuple(dict.fromkeys(reader.transposed_brackets))
+    return Formula(text, output, terms, reading, problem, shapes, assumed=notes)
 
 
 def _index_form_shapes(

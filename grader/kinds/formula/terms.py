@@ -359,11 +359,12 @@ class TokenReader:
         return True
 
     def signed_products(
-        self, factors: Callable[[], list], expected: str
+        self, factors: Callable[[], list], expected: str, opens: tuple[str, ...] = ()
     ) -> list[tuple[sympy.Rational, list]]:
         """`2 W x_t - U h_{t-1} + b`, the right side of a matrix or vector form: each term a
-        sign, numbers and the factors `factors` reads from a name, as (coefficient, factors);
-        `expected` says what a term is, for a term with no factor."""
+        sign, numbers and the factors `factors` reads from a name (or from one of `opens`, a
+        bracket it reads), as (coefficient, factors); `expected` says what a term is, for a
+        term with no factor."""
         products: list[tuple[sympy.Rational, list]] = []
         sign = sympy.Integer(-1 if self.at("-") else 1)
         if self.at("+", "-"):
@@ -371,7 +372,7 @@ class TokenReader:
         while True:
             coefficient = sympy.Integer(1)
             read: list = []
-            while self.at("NAME", "NUMBER", "*"):
+            while self.at("NAME", "NUMBER", "*", *opens):
                 if self.at("*"):
                     self.take()
                 elif self.at("NUMBER"):

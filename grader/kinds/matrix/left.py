@@ -9,7 +9,7 @@ Anything else is a name such as `A`, `g_{t-1}` or `Attention(Q,K,V)`, compared a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.errors import AnswerError
 
@@ -22,6 +22,7 @@ class Left:
     name: str  # the matrix of a gradient (W), or the name as written without spaces
     written: str
     loss: str | None = None  # the function of a gradient, where written (L in dL/dW, not dW)
+    transposed: bool = False  # written transposed, (dL/dW)ᵀ: the right side is its transpose
 
     def describe(self, loss: str = "L") -> str:
         """As the reading shows it: a gradient with the function the student wrote, else
@@ -49,25 +50,41 @@ _NAME = re.compile(
 )
 
 
+# A letter in braces after ∂ or d, `\\partial{L}`, is the letter.
+_BRACED = re.compile(r"(?<=[∂dδ])\{([A-Za-zℓ](?:_\{?[A-Za-z0-9]+\}?)?)\}")
+# A gradient in brackets, transposed: `(dL/dW)^T`.
+_TRANSPOSED = re.compile(r"\((?P<inner>[^()]+)\)(?:\^T|\^\{T\}|ᵀ|'|′)")
+
+
 def _clean(name: str) -> str:
     return name.replace("{", "").replace("}", "")
 
 
-def read_left(text: str, left: str) -> Left:
-    """What `left` (the normalised text before '=', positions as in `text`) names."""
-    compact = "".join(left.split())
-    if not compact:
-        raise AnswerError(text, 0, "nothing stands before '='")
+def _gradient(compact: str, written: str) -> Left | None:
     for pattern in _GRADIENTS:
-        match = pattern.fullmatch(compact)
+        match = pattern.fullmatch(_BRACED.sub(r"\1", compact))
         if match:
             loss = match.groupdict().get("loss")
             return Left(
-                GRADIENT,
-                _clean(match.group("matrix")),
-                left.strip(),
-                _clean(loss) if loss else None,
+                GRADIENT, _clean(match.group("matrix")), written, _clean(loss) if loss else None
             )
+    return None
+
+
+def read_left(text: str, left: str) -> Left:
+    """What `left` (the normalised text before '=', positions as in `text`) names: a gradient
+    (`\\partial{L}` is ∂L; in brackets and transposed, `(dL/dW)^T`, it is marked so) or a
+    name."""
+    compact = "".join(left.split())
+    if not compact:
+        raise AnswerError(text, 0, "nothing stands before '='")
+    gradient = _gradient(compact, left.strip())
+    if gradient is not None:
+        return gradient
+    transposed = _TRANSPOSED.fullmatch(compact)
+    gradient = transposed and _gradient(transposed.group("inner"), left.strip())
+    if gradient:
+        return replace(gradient, transposed=True)
     if _NAME.fullmatch(compact):
         return Left(NAME, re.sub(r"([_^])\{(.)\}", r"\1\2", compact), left.strip())
     start = len(left) - len(left.lstrip())

@@ -10,8 +10,8 @@ it, never a new symbol.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache
 from importlib import resources
@@ -19,8 +19,9 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.matrix.left import Left, read_left
+from grader.definitions import Definition, split_definitions
+from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
+from grader.kinds.matrix.left import GRADIENT, Left, read_left
 from grader.kinds.matrix.nodes import (
     MAX_DEPTH,
     MAX_NODES,
@@ -30,6 +31,7 @@ from grader.kinds.matrix.nodes import (
     describe,
     product,
     transpose,
+    walk,
 )
 from grader.normalise import (
     LATEX_LAYOUT,
@@ -62,6 +64,7 @@ class MatrixAnswer:
     expression: Node
     reading: str  # the expression with every operation explicit
     notes: tuple[str, ...] = ()  # how a lenient reading read it: "read 1 as the ones vector"
+    review: str | None = None  # why a person must decide, though it reads (told the student)
 
 
 # --- Normalisation ---------------------------------------------------------------------------
@@ -465,16 +468,35 @@ def name_of(text: str) -> Left | None:
 
 
 # A gradient written among the factors (`X^T dL/dY`, `X^\top \frac{\partial L}{\partial Y}`),
-# in the normalised text, where \partial is ∂ padded with spaces.
+# in the normalised text, where \partial is ∂ padded with spaces. Its d follows no letter but
+# the T of a transpose (`X^TdL/dY`); a letter in braces, `\partial{L}`, is the letter.
 _NAME_PART = r"[A-Za-z](?:\s*_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?"
 _OF = rf"(?P<loss>{_NAME_PART}|ℓ)"
 _BY = rf"(?P<matrix>{_NAME_PART})"
-_D = r"(?:(?<![A-Za-z0-9_])(?P<letter>d)|[∂δ])"
+_AFTER = r"(?:(?<![A-Za-z0-9_])|(?<=\^T))"
+_D = rf"(?:{_AFTER}(?P<letter>d)|[∂δ])"
 _GRADIENT_FACTORS = [
-    re.compile(rf"\\[dt]?frac\s*\{{\s*{_D}\s*{_OF}\s*\}}\s*\{{\s*[∂dδ]\s*{_BY}\s*\}}"),
+    re.compile(
+        rf"\\[dt]?frac\s*\{{\s*{_D}\s*(?P<brace_of>\{{\s*)?{_OF}\s*(?(brace_of)\}}\s*)\}}"
+        rf"\s*\{{\s*[∂dδ]\s*(?P<brace_by>\{{\s*)?{_BY}\s*(?(brace_by)\}}\s*)\}}"
+    ),
     re.compile(rf"{_D}\s*{_OF}\s*/\s*[∂dδ]\s*{_BY}(?![A-Za-z0-9_{{])"),
     re.compile(rf"∇\s*_\s*\{{?\s*{_BY}\s*\}}?\s*{_OF}(?![A-Za-z0-9_])"),
 ]
+# `dY` alone among the factors: the shorthand a left side's dW is (∂L/∂W).
+_SHORTHAND = re.compile(rf"{_AFTER}d{_BY}(?![A-Za-z0-9_{{])")
+
+
+@dataclass(frozen=True)
+class _GivenRead:
+    """What `read_given_gradients` made of the text: the text with each given gradient
+    replaced by its matrix, notes, the functions written for the loss (each with where), and
+    a gradient written in the shorthand dY, if one was."""
+
+    normal: str
+    notes: tuple[str, ...]
+    losses: tuple[tuple[str, int], ...]
+    shorthand: str | None = None
 
 
 def read_given_gradients(
@@ -484,19 +506,25 @@ def read_given_gradients(
     names: Mapping[str, str],
     given: Mapping[str, str],
     loss: str,
-) -> tuple[str, tuple[str, ...]]:
+    reserved: Collection[str] = (),
+) -> _GivenRead:
     """`normal` with each gradient written after `start` that the question gives (`dL/dY`,
     `given` maps Y to the matrix G that is ∂L/∂Y) replaced by its matrix, and a note for
-    each. Any other gradient there is an error saying which the question gives; `dL/dY` over
-    names the question declares (a size d) is left as it is, or, when ∂L/∂Y is given,
-    refused as ambiguous."""
-    notes = []
+    each. Its function may be another letter than the question's loss (∂E/∂Y for ∂L/∂Y), one
+    that is none of `reserved` (the question's names); `parse_matrix` holds the letters of an
+    answer to one. Any other gradient there is an error saying which the question gives;
+    `dL/dY` over names the question declares (a size d) is left as it is, or, when ∂L/∂Y is
+    given, refused as ambiguous. `dY` alone, where Y's gradient is given and d is none of the
+    question's names, is read as the given matrix too, and said (`shorthand`)."""
+    notes, losses = [], []
+    reserved = {*names, *reserved}
+    gives = ", ".join(f"{matrix} is ∂{loss}/∂{y}" for y, matrix in given.items())
     matches = [m for pattern in _GRADIENT_FACTORS for m in pattern.finditer(normal, start)]
     for match in sorted(matches, key=lambda m: m.start(), reverse=True):
         of = _clean_name("".join(match.group("loss").split()))
         by = _clean_name("".join(match.group("matrix").split()))
         shown = f"∂{of}/∂{by}"
-        known = given.get(by) if of == loss else None
+        known = given.get(by) if of == loss or of not in reserved else None
         length = match.end() - match.start()
         if match.groupdict().get("letter") and (
             split_name("d" + of, names) is not None and split_name("d" + by, names) is not None
@@ -507,24 +535,65 @@ def read_given_gradients(
                 text,
                 match.start(),
                 f"'{normal[match.start() : match.end()].strip()}' is ambiguous here, where d "
-                f"is one of the question's names: write ∂{of}/∂{by} or {known}",
+                f"is one of the question's names: write ∂{loss}/∂{by} or {known}",
                 length=length,
             )
         if known is None:
-            gives = ", ".join(f"{matrix} is ∂{loss}/∂{y}" for y, matrix in given.items())
             matrices = ", ".join(sorted(n for n, what in names.items() if what == MATRIX))
+            why = ""
+            if by in given and of != loss:
+                why = f"; {of} is one of the question's names, not its loss {loss}"
             raise AnswerError(
                 text,
                 match.start(),
                 f"{shown} is not one of the question's matrices: they are {matrices}"
-                + (f" ({gives})" if gives else ""),
+                + (f" ({gives})" if gives else "")
+                + why,
                 length=length,
             )
         if len(known) > length:
             raise AnswerError(text, match.start(), f"write {known} for {shown}", length=length)
         normal = replace_span(normal, match.start(), match.end(), known)
-        notes.append(f"read {shown} as {known}, the gradient the question gives")
-    return normal, tuple(dict.fromkeys(reversed(notes)))
+        losses.append((of, match.start()))
+        loss_note = f", the question's loss being {loss}" if of != loss else ""
+        notes.append(f"read {shown} as {known}, the gradient the question gives{loss_note}")
+    shorthand = None
+    for match in reversed(list(_SHORTHAND.finditer(normal, start))):
+        by = _clean_name("".join(match.group("matrix").split()))
+        known = given.get(by)
+        if known is None or split_name("d" + by, names) is not None:
+            continue  # an unknown name, said as such, or d·Y over the question's names
+        if len(known) > match.end() - match.start():
+            raise AnswerError(
+                text, match.start(), f"write {known} for ∂{loss}/∂{by}", match.end() - match.start()
+            )
+        normal = replace_span(normal, match.start(), match.end(), known)
+        shorthand = f"d{by}"
+        notes.append(
+            f"read d{by} as {known}, the gradient ∂{loss}/∂{by} the question gives, in the "
+            f"shorthand dW for ∂{loss}/∂W"
+        )
+    notes = list(reversed(notes))
+    return _GivenRead(normal, tuple(dict.fromkeys(notes)), tuple(reversed(losses)), shorthand)
+
+
+def _one_loss(text: str, left: Left | None, read: _GivenRead, reserved: Collection[str]) -> None:
+    """An answer writes the loss with one letter: the question's, or another one throughout
+    (dE/dW = Xᵀ dE/dY). Two letters (dL/dW = Xᵀ dE/dY) is refused, saying so: which is the
+    loss is not the machine's guess."""
+    written = list(read.losses)
+    if left is not None and left.loss is not None and left.loss not in reserved:
+        written.insert(0, (left.loss, 0))
+    letters = list(dict.fromkeys(letter for letter, _ in written))
+    if len(letters) < 2:
+        return
+    second = next(where for letter, where in written if letter == letters[1])
+    raise AnswerError(
+        text,
+        second,
+        f"your answer writes the loss both as {letters[0]} and as {letters[1]}, and which is "
+        "meant is not clear; write one letter for it throughout",
+    )
 
 
 def parse_matrix(
@@ -532,9 +601,81 @@ def parse_matrix(
     names: Mapping[str, str],
     given: Mapping[str, str] | None = None,
     loss: str = "L",
+    reserved: Collection[str] = (),
 ) -> MatrixAnswer:
     """Read `text` over the declared `names` (each MATRIX, SIZE or IDENTITY); `given` maps
-    Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient."""
+    Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient, with another
+    letter for the loss than `loss` if it is none of `reserved` (the question's other names).
+    A definition after the answer (`X^T G, where G = dL/dY`) is set aside
+    (`grader.definitions`), and held against the gradients the question gives."""
+    given = given or {}
+    try:
+        return _parse_answer(text, names, given, loss, reserved)
+    except AnswerError as error:
+        if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
+            raise
+        answer, definitions = split_definitions(text)
+        if not definitions:
+            raise
+    try:
+        parsed = _parse_answer(answer.ljust(len(text)), names, given, loss, reserved)
+    except AnswerError as error:
+        message = (
+            f'{error.message} (read without "{definitions[0].written}", a definition after it)'
+        )
+        raise type(error)(text, error.position, message, error.length) from None
+    notes, review = [], parsed.review
+    for definition in definitions:
+        note, problem = _hold_definition(definition, parsed.expression, given, loss)
+        notes.append(note)
+        review = review or problem
+    return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review)
+
+
+def _hold_definition(
+    definition: Definition, expression: Node, given: Mapping[str, str], loss: str
+) -> tuple[str, str | None]:
+    """The note for a definition set aside, and why a person must read the answer, if one
+    must: a definition of a matrix the answer uses as the gradient the question gives it
+    (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees; any other is not the machine's to
+    weigh."""
+    said = f'Your answer is followed by "{definition.written}"'
+    note = f'set aside "{definition.written}", a definition'
+    name = _clean_name("".join(definition.left.split()))
+    named = name_of(definition.right)
+    if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
+        return note, (
+            f"{said}, which defines {name}, a name your answer does not use; an instructor "
+            "will read it."
+        )
+    gradient = {matrix: y for y, matrix in given.items()}.get(name)
+    if gradient is None:
+        return note, (
+            f"{said}: it gives {name}, one of the question's names, a meaning of its own, so "
+            "your answer may not be the one asked for; an instructor will read it."
+        )
+    if (
+        named is None
+        or named.kind != GRADIENT
+        or named.transposed
+        or named.name != gradient
+        or named.loss not in (None, loss)
+    ):
+        return note, (
+            f"{said}, which defines {name} as {definition.right.strip()}; the question's {name} "
+            f"is ∂{loss}/∂{gradient}, so it is not clear what your answer means; an instructor "
+            "will read it."
+        )
+    return f"{note}, which agrees with the question's {name} = ∂{loss}/∂{gradient}", None
+
+
+def _parse_answer(
+    text: str,
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+) -> MatrixAnswer:
     normal = normalise(text, STEPS)
     equals = _top_level_equals(normal)
     if len(equals) > 1:
@@ -544,8 +685,9 @@ def parse_matrix(
     if equals:
         left = read_left(text, normal[: equals[0]])
         offset = equals[0] + 1
-    normal, given_notes = read_given_gradients(text, normal, offset, names, given or {}, loss)
-    right = normal[offset:]
+    read = read_given_gradients(text, normal, offset, names, given, loss, reserved)
+    _one_loss(text, left, read, {*names, *reserved})
+    right = read.normal[offset:]
     if not right.strip():
         raise AnswerError(text, len(text.rstrip()), "the answer ends too early: expected a matrix")
     try:
@@ -556,5 +698,22 @@ def parse_matrix(
     expression = reader.read(tree)
     if count_nodes(expression) > MAX_NODES or depth(expression) > MAX_DEPTH:
         raise AnswerTooLargeError(text, offset, "this expression is too large to check")
-    notes = tuple(dict.fromkeys((*given_notes, *reader.notes)))
-    return MatrixAnswer(text, left, expression, describe(expression), notes)
+    notes = [*read.notes, *reader.notes]
+    if left is not None and left.transposed:
+        # (∂L/∂W)ᵀ = Gᵀ·X says ∂L/∂W = (Gᵀ·X)ᵀ
+        expression = transpose(expression)
+        notes.insert(
+            0,
+            f"read ({left.describe(loss)})ᵀ = … as {left.describe(loss)} = (…)ᵀ, transposing "
+            "both sides",
+        )
+    review = None
+    if read.shorthand is not None:
+        review = (
+            f"Your answer writes {read.shorthand}, read as ∂{loss}/∂{read.shorthand[1:]} in the "
+            f"shorthand dW for ∂{loss}/∂W; {read.shorthand} may also mean the differential of "
+            f"{read.shorthand[1:]}, so an instructor will check which you meant."
+        )
+    return MatrixAnswer(
+        text, left, expression, describe(expression), tuple(dict.fromkeys(notes)), review
+    )

@@ -236,10 +236,12 @@ def _read_left_loss(answer: MatrixAnswer, spec: MatrixSpec, context: Context) ->
 def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     """`text` read over the item's matrices, as every answer of the item is (the reference's
     too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note; a left
-    side dE/dW for the question's ∂L/∂W is read as ∂L/∂W, with a note."""
-    answer = _read_left_loss(
-        parse_matrix(text, dict(spec.names), dict(spec.given), spec.loss), spec, context
+    side dE/dW for the question's ∂L/∂W is read as ∂L/∂W, with a note, and so is a given
+    gradient dE/dY among the factors, E being none of the question's names."""
+    parsed = parse_matrix(
+        text, dict(spec.names), dict(spec.given), spec.loss, question_names(spec, context)
     )
+    answer = _read_left_loss(parsed, spec, context)
     expression, notes = entrywise_powers(
         answer.expression, dict(spec.declared), context.symbol_table
     )

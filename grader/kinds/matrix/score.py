@@ -11,8 +11,9 @@ from grader.score import text_group, verdict_for
 
 def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemResult:
     """Full marks when the answer equals the reference; else what its misconception or its
-    one diagnosis earns. A right value under a left side that names something else, or values
-    that cannot be compared, go to a person."""
+    one diagnosis earns. A right value under a left side that names something else, values
+    that cannot be compared, or an answer whose reading a person must confirm
+    (`MatrixAnswer.review`), go to a person."""
     interpretation = answer.reading
     if answer.left is not None:
         interpretation = f"{answer.left.describe(item.spec.loss)} = {interpretation}"
@@ -37,6 +38,14 @@ def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemRe
                 "matrix); an instructor will review it.",
             ),
             decision=(read, "values not comparable: sent for review"),
+            **common,
+        )
+    if answer.review is not None:
+        return ItemResult(
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(answer.review,),
+            decision=(read, "read, but a person decides: sent for review", "review"),
             **common,
         )
     if check.equivalent and left:

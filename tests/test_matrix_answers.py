@@ -703,32 +703,68 @@ def test_a_transposed_left_side_transposes_both_sides(answer, verdict, reading, 
 
 
 SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, in the shorthand dW for ∂L/∂W"
+REVIEWED = "An instructor will review it."
 SHORTHAND_REVIEW = (
     "Your answer writes dY, read as ∂L/∂Y in the shorthand dW for ∂L/∂W; dY may also mean the "
-    "differential of Y, so an instructor will check which you meant."
+    "differential of Y; "
 )
 
 
 @pytest.mark.parametrize(
-    ("answer", "reading"),
+    ("answer", "reading", "feedback"),
     [
-        pytest.param("X^T dY", "Xᵀ·G", id="dY"),
-        pytest.param("dW = X^T dY", "∂L/∂W = Xᵀ·G", id="dW = XᵀdY"),
-        pytest.param("dL/dW = X^TdY", "∂L/∂W = Xᵀ·G", id="after a ^T"),
+        pytest.param(
+            "X^T dY",
+            "Xᵀ·G",
+            (SHORTHAND_REVIEW + "read as shown, your matrix equals ∂L/∂W.", REVIEWED),
+            id="dY",
+        ),
+        pytest.param(
+            "dL/dW = X^TdY",
+            "∂L/∂W = Xᵀ·G",
+            (SHORTHAND_REVIEW + "read as shown, your matrix equals ∂L/∂W.", REVIEWED),
+            id="after a ^T, under a left side written in full",
+        ),
+        pytest.param(
+            "dY X^T",
+            "G·Xᵀ",
+            (
+                SHORTHAND_REVIEW + "read as shown, it would earn 0 of 2 marks.",
+                "The shapes do not fit: G is N×D and Xᵀ is C×N: they cannot be multiplied.",
+                "The factors of G·Xᵀ are in the wrong order: the answer needs Xᵀ·G.",
+                REVIEWED,
+            ),
+            id="wrong read as shown: what it would earn, and why",
+        ),
     ],
 )
-def test_dy_among_the_factors_is_read_as_the_given_gradient_and_a_person_decides(answer, reading):
+def test_dy_among_the_factors_is_read_as_the_given_gradient_and_a_person_decides(
+    answer, reading, feedback
+):
     result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
     assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
         "needs_review",
         reading,
         (SHORTHAND,),
-        (SHORTHAND_REVIEW,),
+        feedback,
     )
 
 
-def _followed(written, why):
-    return f'Your answer is followed by "{written}"{why}; an instructor will read it.'
+def test_dy_under_a_left_side_in_the_same_shorthand_is_read_as_the_given_gradient():
+    # dW = Xᵀ dY writes both sides in the shorthand: no differential is meant
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], "dW = X^T dY")
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        "correct",
+        "∂L/∂W = Xᵀ·G",
+        (SHORTHAND,),
+    )
+
+
+def _followed(written, why, equals="∂L/∂W"):
+    return (
+        f'Your answer is followed by "{written}"{why}; read as shown, your matrix equals {equals}.',
+        REVIEWED,
+    )
 
 
 @pytest.mark.parametrize(
@@ -767,12 +803,10 @@ def _followed(written, why):
             "needs_review",
             "Xᵀ·G",
             ('set aside ", where G = dL/dZ", a definition',),
-            (
-                _followed(
-                    ", where G = dL/dZ",
-                    ", which defines G as dL/dZ; the question's G is ∂L/∂Y, so it is not clear "
-                    "what your answer means",
-                ),
+            _followed(
+                ", where G = dL/dZ",
+                ", which defines G as dL/dZ; the question's G is ∂L/∂Y, so it is not clear "
+                "what your answer means",
             ),
             id="another G than the question's",
         ),
@@ -783,12 +817,10 @@ def _followed(written, why):
             "needs_review",
             "Xᵀ·G",
             ('set aside ", where X = dL/dY", a definition',),
-            (
-                _followed(
-                    ", where X = dL/dY",
-                    ": it gives X, one of the question's names, a meaning of its own, so your "
-                    "answer may not be the one asked for",
-                ),
+            _followed(
+                ", where X = dL/dY",
+                ": it gives X, one of the question's names, a meaning of its own, so your "
+                "answer may not be the one asked for",
             ),
             id="a matrix of the question given another meaning",
         ),
@@ -799,7 +831,7 @@ def _followed(written, why):
             "needs_review",
             "Xᵀ·G",
             ('set aside ", where H = dL/dY", a definition',),
-            (_followed(", where H = dL/dY", ", which defines H, a name your answer does not use"),),
+            _followed(", where H = dL/dY", ", which defines H, a name your answer does not use"),
             id="a name the answer does not use",
         ),
         pytest.param(
@@ -809,12 +841,11 @@ def _followed(written, why):
             "needs_review",
             "softmax(Q·Kᵀ / √d_k)·V",
             ('set aside ", where d_k = 64", a definition',),
-            (
-                _followed(
-                    ", where d_k = 64",
-                    ": it gives d_k, one of the question's names, a meaning of its own, so your "
-                    "answer may not be the one asked for",
-                ),
+            _followed(
+                ", where d_k = 64",
+                ": it gives d_k, one of the question's names, a meaning of its own, so your "
+                "answer may not be the one asked for",
+                equals="A",
             ),
             id="a size the answer uses given a value",
         ),

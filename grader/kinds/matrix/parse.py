@@ -644,15 +644,12 @@ def _hold_definition(
     name = _clean_name("".join(definition.left.split()))
     named = name_of(definition.right)
     if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
-        return note, (
-            f"{said}, which defines {name}, a name your answer does not use; an instructor "
-            "will read it."
-        )
+        return note, (f"{said}, which defines {name}, a name your answer does not use")
     gradient = {matrix: y for y, matrix in given.items()}.get(name)
     if gradient is None:
         return note, (
             f"{said}: it gives {name}, one of the question's names, a meaning of its own, so "
-            "your answer may not be the one asked for; an instructor will read it."
+            "your answer may not be the one asked for"
         )
     if (
         named is None
@@ -663,8 +660,7 @@ def _hold_definition(
     ):
         return note, (
             f"{said}, which defines {name} as {definition.right.strip()}; the question's {name} "
-            f"is ∂{loss}/∂{gradient}, so it is not clear what your answer means; an instructor "
-            "will read it."
+            f"is ∂{loss}/∂{gradient}, so it is not clear what your answer means"
         )
     return f"{note}, which agrees with the question's {name} = ∂{loss}/∂{gradient}", None
 
@@ -708,11 +704,14 @@ def _parse_answer(
             "both sides",
         )
     review = None
-    if read.shorthand is not None:
+    if read.shorthand is not None and not (
+        left is not None and left.kind == GRADIENT and left.loss is None
+    ):
+        # dW = Xᵀ dY writes both sides in the shorthand; Xᵀ dY alone may mean a differential
         review = (
             f"Your answer writes {read.shorthand}, read as ∂{loss}/∂{read.shorthand[1:]} in the "
             f"shorthand dW for ∂{loss}/∂W; {read.shorthand} may also mean the differential of "
-            f"{read.shorthand[1:]}, so an instructor will check which you meant."
+            f"{read.shorthand[1:]}"
         )
     return MatrixAnswer(
         text, left, expression, describe(expression), tuple(dict.fromkeys(notes)), review

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from grader.kinds.matrix.check import MatrixCheck, target_name
 from grader.kinds.matrix.mathml import answer_to_mathml
 from grader.kinds.matrix.parse import MatrixAnswer
@@ -10,10 +12,30 @@ from grader.score import text_group, verdict_for
 
 
 def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemResult:
+    """The answer's verdict; where its reading is one a person must confirm
+    (`MatrixAnswer.review`), sent to one, told what the reading would earn."""
+    result = _scored(item, answer, check)
+    if answer.review is None or result.verdict == "needs_review":
+        return result
+    earned = (
+        f"read as shown, your matrix equals {target_name(item.spec)}"
+        if result.verdict == "correct"
+        else f"read as shown, it would earn {result.marks:g} of {result.max_marks:g} marks"
+    )
+    found = () if result.verdict == "correct" else result.feedback
+    return replace(
+        result,
+        verdict="needs_review",
+        marks=0.0,
+        feedback=(f"{answer.review}; {earned}.", *found, "An instructor will review it."),
+        decision=(*result.decision[:1], "read, but a person decides: sent for review"),
+    )
+
+
+def _scored(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemResult:
     """Full marks when the answer equals the reference; else what its misconception or its
     one diagnosis earns. A right value under a left side that names something else, values
-    that cannot be compared, or an answer whose reading a person must confirm
-    (`MatrixAnswer.review`), go to a person."""
+    that cannot be compared, go to a person."""
     interpretation = answer.reading
     if answer.left is not None:
         interpretation = f"{answer.left.describe(item.spec.loss)} = {interpretation}"
@@ -38,14 +60,6 @@ def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemRe
                 "matrix); an instructor will review it.",
             ),
             decision=(read, "values not comparable: sent for review"),
-            **common,
-        )
-    if answer.review is not None:
-        return ItemResult(
-            verdict="needs_review",
-            marks=0.0,
-            feedback=(answer.review,),
-            decision=(read, "read, but a person decides: sent for review", "review"),
             **common,
         )
     if check.equivalent and left:

@@ -344,11 +344,11 @@ def _read_part(
         ):
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
             continue
-        before_prose = _maths_before_prose(plain) if "$" not in words else None
-        if before_prose is not None and _offer(
-            before_prose[1],
+        among = maths_among_words(plain) if "$" not in words else None
+        if among is not None and _offer(
+            among.maths,
             number,
-            before_prose[0],
+            among.words,
             "",
             True,
             items,
@@ -356,9 +356,10 @@ def _read_part(
             shared,
             definitions,
             bare=True,
-            aside=before_prose[2],
+            notes=among.notes,
         ):
-            taken_lines.add(number)  # maths, then words: `σ(1-σ) where σ is the sigmoid`
+            # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
+            taken_lines.add(number)
             continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
@@ -394,30 +395,111 @@ _QUALIFIES = re.compile(
 )
 
 
-def _maths_before_prose(line: str) -> tuple[str, str, str] | None:
-    """A line of maths that words qualifying it follow (`σ(x)(1-σ(x)) where σ is the
-    sigmoid`, `Derivative of σ: σ(1-σ) since σ is the sigmoid.`), as (its label, the maths,
-    the words after it); None when no maths comes before the first word of prose, or that
-    word begins a sentence of its own (`Y = XW is a linear layer`)."""
+# Words after an answer that only say how sure the student is ("σ - σ² I believe").
+_HEDGE = re.compile(
+    r"(?:i|we)\s+(?:believe|think|guess|suppose|reckon|hope)\b"
+    r"|(?:but\s+)?(?:i['’]m\s+)?not\s+(?:sure|certain)\b|probably|maybe|perhaps|hopefully",
+    re.IGNORECASE,
+)
+# What between two words of prose is no maths: spaces, punctuation, the ends of "it's",
+# "I'm", "don't", and "I" and "a" written alone.
+_PUNCTUATION = r"\s|[,;:.!?\"“”]|['’](?:s|m|d|t|ve|ll|re)\b"
+_NO_MATHS = re.compile(rf"(?:{_PUNCTUATION}|(?<!\S)[IAa](?![^\s,;:.!?'’]))*")
+_PUNCTUATION_RUN = re.compile(f"(?:{_PUNCTUATION})*")
+# "I" or "i" written alone at the end of the maths, before the words after it ("σ - σ² I
+# believe"), unless an operator before it makes it the maths' own (`X + I`).
+_PRONOUN_AFTER = re.compile(r"(?<=[^\s+\-*/=^_(·×−])\s+[Ii]\s*$")
+
+
+@dataclass(frozen=True)
+class AmongWords:
+    """A line of maths written among words without `$`: the maths, the label before it that
+    names it (`Derivative of σ:`), and the words before and after it, set aside to read it."""
+
+    maths: str
+    label: str = ""
+    before: str = ""
+    after: str = ""
+
+    @property
+    def words(self) -> str:
+        """The words before the maths, as they weigh it (a count's "parameters")."""
+        return f"{self.label} {self.before}".strip()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What was set aside to read it, as the answer says."""
+        return tuple(
+            f'set aside "{words}", words {where} the answer'
+            for words, where in ((self.before, "before"), (self.after, "after"))
+            if words
+        )
+
+
+def maths_among_words(line: str) -> AmongWords | None:
+    """A line of maths among words, as a marker reads it: maths that words qualifying it
+    follow (`σ(x)(1-σ(x)) where σ is the sigmoid`, `Derivative of σ: σ(1-σ) since σ is the
+    sigmoid.`), or words, then the one piece of maths of the line, then at most words that
+    qualify it or say how sure the student is (`I think the answer is σ(x)(1-σ(x))`, `it is
+    σ - σ² I believe`). None for a sentence of its own that has maths in it (`Y = XW is a
+    linear layer`, `the output y is the sum`), and for a line with two pieces of maths (`σ
+    times σ`): a person reads those."""
     line = line.strip().lstrip(_CIRCLED).strip()
     label = ""
     cut = next((i for i, c in enumerate(line) if c in ":："), -1)
     if cut > 0 and _is_label(line[:cut]):
         label, line = line[:cut], line[cut + 1 :].strip()
-    word = next(
-        (
-            match
-            for match in _PROSE_WORD.finditer(line)
-            if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
-        ),
-        None,
-    )
-    if word is None or word.start() == 0 or not _QUALIFIES.match(word.group()):
+    words = [
+        match
+        for match in _PROSE_WORD.finditer(line)
+        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
+    ]
+    if not words:
+        return None
+    if words[0].start() > 0 and not _NO_MATHS.fullmatch(line[: words[0].start()]):
+        return _maths_before_prose(line, words[0], label)
+    # Words first: the maths is the first run between two words that is not only spaces and
+    # punctuation; nothing after it but words.
+    ends = [match.start() for match in words[1:]] + [len(line)]
+    runs = [(word.end(), end) for word, end in zip(words, ends, strict=True)]
+    maths_runs = [run for run in runs if not _NO_MATHS.fullmatch(line[run[0] : run[1]])]
+    if len(maths_runs) != 1:
+        return None
+    start, end = maths_runs[0]
+    start = _PUNCTUATION_RUN.match(line, start).end()  # "it's -s_i s_j": not "'s"
+    maths = _PRONOUN_AFTER.sub("", line[start:end]) if end < len(line) else line[start:end]
+    after = line[start + len(maths) :].strip()
+    maths = maths.strip().rstrip(" ,;.").strip()
+    first = re.match(r"\w+", after)
+    if after and not ((first and _QUALIFIES.match(first.group())) or _HEDGE.match(after)):
+        return None
+    if len("".join(maths.split())) < 2 or not _is_maths_alone(maths):
+        return None
+    return AmongWords(maths, label, line[:start].strip(), after)
+
+
+def answer_among_words(text: str) -> AmongWords | None:
+    """One answer given alone (`grader check`), read as a line of a transcript is: maths
+    among words (`σ(x)(1-σ(x)) where σ is the sigmoid`) is read as the maths, everything
+    else set aside, a label too; None for maths alone, or maths with `$`, which is read as
+    written."""
+    if "$" in text or "\n" in text.strip() or _is_maths_alone(text):
+        return None
+    among = maths_among_words(text)
+    if among is None or not among.label:
+        return among
+    return replace(among, label="", before=f"{among.label}: {among.before}".strip())
+
+
+def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | None:
+    """A line of maths that words qualifying it follow, from its first word of prose `word`;
+    None when that word begins a sentence of its own (`Y = XW is a linear layer`)."""
+    if not _QUALIFIES.match(word.group()):
         return None
     maths = line[: word.start()].rstrip(" ,;.")
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
-    return label, maths, line[word.start() :].strip()
+    return AmongWords(maths, label, after=line[word.start() :].strip())
 
 
 def _with_definitions(
@@ -497,7 +579,7 @@ def _offer(
     definitions: dict[str, list[tuple[int, str, str]]],
     describes: bool = False,
     bare: bool = False,
-    aside: str = "",
+    notes: tuple[str, ...] = (),
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
@@ -505,8 +587,8 @@ def _offer(
     steps disagree goes to a person. A step that several items read as their answer goes to
     the one its words name (`Off-diagonal: $-s_i s_j$`); when none is named, it is added to
     `shared`, to be placed once the whole part has been read. A step that only defines a name
-    of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `aside`
-    is prose after the maths, set aside to read it, which each answer taken says."""
+    of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `notes`
+    say what prose beside the maths was set aside to read it, as each answer taken does."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
@@ -564,7 +646,6 @@ def _offer(
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
         chain = tuple(sides) if len(sides) > 1 else ()
-        notes = (f'set aside "{aside}", words after the answer',) if aside else ()
         found.setdefault(item.id, []).append(
             _Candidate(chosen[-1][1], line, quote, strength, chain, notes=notes)
         )

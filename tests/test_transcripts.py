@@ -350,3 +350,24 @@ def test_what_a_student_writes_for_a_part_is_read_or_goes_to_a_person(
     assert (item.verdict, item.answer, item.reading_notes) == (verdict, answer, notes)
     if feedback is not None:
         assert item.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("script", "warnings"),
+    [
+        pytest.param(
+            "(a) I think it is σ times σ.",
+            (),
+            id="text shown as an item's unread answer is not said again as a warning",
+        ),
+        pytest.param(
+            "(a) I think it is σ times σ.\n$$\\sigma(x)(1-\\sigma(x))$$",
+            ("line 3: text in part 'a' that no item took: 'I think it is σ times σ.'",),
+            id="text beside an answer, shown nowhere else, is a warning",
+        ),
+    ],
+)
+def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(ACTIVATIONS, [tmp_path]).results
+    assert result.warnings == warnings

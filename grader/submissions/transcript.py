@@ -230,6 +230,7 @@ def read_transcript(
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
             leftovers = [note for note in leftovers if note[1].lstrip().startswith("$$")]
+        shown = False  # whether an item shows the part's leftovers, as its unread answer
         for item in items:
             if item.keeps_prose:
                 continue
@@ -243,6 +244,9 @@ def read_transcript(
                 # item's answer: a person reads it, never "missing".
                 unread = sorted([*leftovers, *((line, text) for line, text, _ in defined)])
                 answers[f"{section.key}.{item.key}"] = _unread_answer(unread, section.key)
+                shown = True
+        if shown:
+            continue  # the item going to a person shows the text: it is said once
         for line, words in leftovers:
             unassigned.append(
                 (line, f"text in part {section.key!r} that no item took: {_quote(words)!r}")

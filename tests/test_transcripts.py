@@ -202,6 +202,8 @@ def test_many_answers_to_one_item_are_checked_up_to_a_dozen_and_counted(
 
 ACTIVATIONS = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
 LONG = "σ(1-σ) " * 400
+# An answer just under the length limit (1,000 characters), right: σ(x)(1-σ(x)) + 0 + 0 …
+NEAR_LIMIT = "σ(x)(1-σ(x))" + " + 0" * 245
 UNREAD = (
     "Your script has text in part a that could not be read as an answer to this item (shown "
     "as your answer); an instructor will read it."
@@ -253,6 +255,25 @@ UNREAD = (
             ('set aside ", where \\sigma(x) = \\tanh(x)", a definition',),
             None,
             id="a definition that is not the question's sigmoid goes to a person",
+        ),
+        pytest.param(
+            "(a) σ = 1/(1+e^{-x})\n\ne^{-x}/(1+e^{-x})^2",
+            "correct",
+            "e^{-x}/(1+e^{-x})^2",
+            (
+                'set aside "σ = 1/(1+e^{-x})" on line 3, a definition of a name the answer '
+                "does not use",
+            ),
+            ("Correct.",),
+            id="a definition of a name the answer does not use is not read with it",
+        ),
+        pytest.param(
+            f"(a) σ = 1/(1+e^{{-x}})\n\n{NEAR_LIMIT}",
+            "correct",
+            f"{NEAR_LIMIT}, where σ = 1/(1+e^{{-x}})",
+            ('set aside ", where σ = 1/(1+e^{-x})", a definition',),
+            ("Correct.",),
+            id="a definition does not count against the length of the answer it is read with",
         ),
         pytest.param(
             "(a) σ = 1/(1+e^{-x})",

@@ -76,6 +76,12 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
             return lambda text: False
         return lambda text: defines(item, text, rubric.context)
 
+    def user(item: Item):
+        uses = getattr(kind_of(item), "uses_definition", None)
+        if uses is None:
+            return lambda answer, definition: True
+        return lambda answer, definition: uses(item, answer, definition, rubric.context)
+
     return {
         part.key: [
             TranscriptItem(
@@ -87,6 +93,7 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 item.labels,
                 item.label or item.key,
                 definer(item),
+                user(item),
             )
             for item in part.items
         ]

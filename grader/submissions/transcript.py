@@ -161,6 +161,9 @@ class TranscriptItem:
     # no answer, but set aside beside the item's answer, for its check to hold it against
     # the question.
     defines: Callable[[str], bool] = lambda text: False
+    # Whether an answer uses the name a definition `defines` takes defines: only then is the
+    # answer read with it.
+    uses: Callable[[str, str], bool] = lambda answer, definition: True
 
 
 @dataclass
@@ -237,7 +240,7 @@ def read_transcript(
             defined = definitions.get(item.id, [])
             if found.get(item.id):
                 answers[f"{section.key}.{item.key}"] = _maths_answer(
-                    _with_definitions(found[item.id], defined)
+                    _with_definitions(found[item.id], defined, item.uses)
                 )
             elif leftovers or defined:
                 # The student wrote something in this part and nothing of it reads as this
@@ -507,26 +510,39 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
 
 
 def _with_definitions(
-    candidates: list[_Candidate], defined: list[tuple[int, str, str]]
+    candidates: list[_Candidate],
+    defined: list[tuple[int, str, str]],
+    uses: Callable[[str, str], bool],
 ) -> list[_Candidate]:
-    """An item's answers, each followed by the definitions the script gives of its names
-    (`σ'(x) = σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})`), as a marker reads them together: the
-    check sets each definition aside from the answer and holds it against the question."""
+    """An item's answers, each followed by the definitions the script gives of the names it
+    uses (`σ'(x) = σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})`), as a marker reads them together:
+    the check sets each definition aside from the answer and holds it against the question.
+    A definition of a name the answer does not use is set aside with a note."""
     if not defined:
         return candidates
     kept: dict[str, tuple[int, str, str]] = {}
     for definition in defined:
         kept.setdefault(_written(definition[1]), definition)
-    written = "".join(f", where {text}" for _, text, _ in kept.values())
-    said = "; ".join(f"line {line}: {quote}" for line, _, quote in kept.values())
-    return [
-        replace(
-            candidate,
-            text=candidate.text + written,
-            quote=f"{candidate.quote} (read with the definition on {said})",
+    read: list[_Candidate] = []
+    for candidate in candidates:
+        used = [d for d in kept.values() if uses(candidate.text, d[1])]
+        unused = tuple(
+            f'set aside "{quote}" on line {line}, a definition of a name the answer does not use'
+            for line, text, quote in kept.values()
+            if (line, text, quote) not in used
         )
-        for candidate in candidates
-    ]
+        said = "; ".join(f"line {line}: {quote}" for line, _, quote in used)
+        read.append(
+            replace(
+                candidate,
+                text=candidate.text + "".join(f", where {text}" for _, text, _ in used),
+                quote=f"{candidate.quote} (read with the definition on {said})"
+                if used
+                else candidate.quote,
+                notes=(*candidate.notes, *unused),
+            )
+        )
+    return read
 
 
 # The most of a script's unread text an item shows (the whole is in the script).

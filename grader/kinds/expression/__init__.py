@@ -118,6 +118,20 @@ class ExpressionKind:
             and not uses(right, left.function)
         )
 
+    def uses_definition(self, item: Item, answer: str, definition: str, context: Context) -> bool:
+        """Whether `answer` uses the function that `definition` (one `defines` takes) defines:
+        `σ(1-σ)` uses σ, `e^{-x}/(1+e^{-x})^2` does not. Only then is a transcript's answer
+        read with the definition. Where either cannot be read, it is (as before)."""
+        vocabulary = item.spec.answer_vocabulary(context, item.reference)
+        try:
+            defined = parse(definition, vocabulary).trees[0]
+            trees = parse_answer(answer, vocabulary).trees
+        except AnswerError:
+            return True
+        if not isinstance(defined, Call):
+            return True
+        return any(uses(tree, defined.function) for tree in trees)
+
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         def answer(parsed: ParsedExpression) -> Answer:
             return Answer(

@@ -202,6 +202,7 @@ def test_many_answers_to_one_item_are_checked_up_to_a_dozen_and_counted(
 
 ACTIVATIONS = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
 LONG = "σ(1-σ) " * 400
+SYMBOLS = "the symbols of this question are x, d_k, s_i, s_j."
 # An answer just under the length limit (1,000 characters), right: σ(x)(1-σ(x)) + 0 + 0 …
 NEAR_LIMIT = "σ(x)(1-σ(x))" + " + 0" * 245
 UNREAD = (
@@ -288,7 +289,11 @@ UNREAD = (
             "needs_review",
             "line 3: I think it is σ times σ.\nline 4: it is σ minus σ squared, or maybe not",
             (),
-            (UNREAD,),
+            (
+                f"{UNREAD} Read as maths, line 3 stops at \"…it is σ times σ.\": unexpected '.'. "
+                "Read as maths, line 4 stops at \"…minus σ squared,\": unexpected ',': a list "
+                "of values is only a function's arguments, as in max(a, b).",
+            ),
             id="words no item reads go to a person with the text shown, never missing",
         ),
         pytest.param(
@@ -327,7 +332,7 @@ UNREAD = (
             "needs_review",
             "line 3: the output y is σ(x)(1-σ(x))",
             (),
-            (UNREAD,),
+            (f'{UNREAD} Read as maths, line 3 stops at "the": unknown name the; {SYMBOLS}',),
             id="words with two pieces of maths among them go to a person",
         ),
         pytest.param(
@@ -335,7 +340,7 @@ UNREAD = (
             "needs_review",
             "line 3: the answer is σ(x)(1-σ(x)) is what I got",
             (),
-            (UNREAD,),
+            (f'{UNREAD} Read as maths, line 3 stops at "the": unknown name the; {SYMBOLS}',),
             id="maths inside a sentence of its own goes to a person",
         ),
         pytest.param(
@@ -345,7 +350,10 @@ UNREAD = (
             + f"… ({len('line 3: Derivative: ' + LONG.strip()) - 2000} more characters, "
             "in the script)",
             (),
-            (UNREAD,),
+            (
+                f"{UNREAD} Read as maths, line 3: this answer is "
+                f"{len(f'Derivative: {LONG}')} characters long; the limit is 1000.",
+            ),
             id="an answer too long to read goes to a person with its start shown",
         ),
         pytest.param(

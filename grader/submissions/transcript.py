@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from grader.errors import AnswerError, AnswerTooLongError
 from grader.model import Submission, SubmittedAnswer
 
 # Words beside a count that say it is one ("parameters $9CD + D$", "$CD$ trainable params",
@@ -164,6 +165,8 @@ class TranscriptItem:
     # Whether an answer uses the name a definition `defines` takes defines: only then is the
     # answer read with it.
     uses: Callable[[str, str], bool] = lambda answer, definition: True
+    # Why a text cannot be read as the item's answer (the parser's error), or None.
+    reading_error: Callable[[str], AnswerError | None] = lambda text: None
 
 
 @dataclass
@@ -246,7 +249,9 @@ def read_transcript(
                 # The student wrote something in this part and nothing of it reads as this
                 # item's answer: a person reads it, never "missing".
                 unread = sorted([*leftovers, *((line, text) for line, text, _ in defined)])
-                answers[f"{section.key}.{item.key}"] = _unread_answer(unread, section.key)
+                answers[f"{section.key}.{item.key}"] = _unread_answer(
+                    unread, section.key, item.reading_error
+                )
                 shown = True
         if shown:
             continue  # the item going to a person shows the text: it is said once
@@ -549,23 +554,58 @@ def _with_definitions(
 _UNREAD_SHOWN = 2000
 
 
-def _unread_answer(unread: list[tuple[int, str]], part: str) -> SubmittedAnswer:
+def _unread_answer(
+    unread: list[tuple[int, str]],
+    part: str,
+    reading_error: Callable[[str], AnswerError | None],
+) -> SubmittedAnswer:
     """Text in a part that no item could read as its answer: the item goes to a person,
-    shown the text (at most `_UNREAD_SHOWN` characters of it)."""
+    shown the text (at most `_UNREAD_SHOWN` characters of it) and why its first lines could
+    not be read as maths (the parser's reason and where)."""
     text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
     if len(text) > _UNREAD_SHOWN:
         more = len(text) - _UNREAD_SHOWN
         text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
     first = unread[0][0]
+    reasons = [
+        reason
+        for line, words in unread[:_REASONS_SHOWN]
+        if (reason := _why_unread(line, words, reading_error)) is not None
+    ]
+    why = "".join(f" {reason}" for reason in reasons)
     return SubmittedAnswer(
         text,
         first,
         found=f"from line {first}: {_quote(unread[0][1])}",
         unread=(
             f"Your script has text in part {part} that could not be read as an answer to this "
-            "item (shown as your answer); an instructor will read it."
+            f"item (shown as your answer); an instructor will read it.{why}"
         ),
     )
+
+
+# The lines of unread text whose reading error is said, at most.
+_REASONS_SHOWN = 3
+_BEFORE_SHOWN = 15  # characters before where the parser stopped, quoted with it
+_DELIMITERS = re.compile(r"\$|\\[\[\]()]")
+
+
+def _why_unread(
+    line: int, words: str, reading_error: Callable[[str], AnswerError | None]
+) -> str | None:
+    """Why a line of unread text is no answer, as the item's parser says: its reason and
+    where it stopped (`Read as maths, line 3 stops at "…it is σ times σ.": unexpected
+    '.'.`); None when the parser reads it."""
+    maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
+    error = reading_error(maths)
+    if error is None:
+        return None
+    # Where: up to what it stopped at, with the words just before it.
+    start = max(0, error.position - _BEFORE_SHOWN)
+    at = " ".join(words[start : error.position + min(error.length, _QUOTE)].split())
+    at = f"…{at}" if start > 0 else at
+    where = f' stops at "{at}"' if at and not isinstance(error, AnswerTooLongError) else ""
+    return f"Read as maths, line {line}{where}: {error.message}."
 
 
 def _prose_words(text: str) -> tuple[list[str], bool]:

@@ -97,6 +97,15 @@ class ExpressionKind:
             return False
         return not any(function_alone(tree) for tree in parsed.trees)
 
+    def reading_error(self, item: Item, text: str, context: Context) -> AnswerError | None:
+        """Why `text` cannot be read as an answer to `item` (what a transcript's unread text
+        shows a person), or None when it can."""
+        try:
+            parse_answer(text, item.spec.answer_vocabulary(context, item.reference))
+        except AnswerError as error:
+            return error
+        return None
+
     def defines(self, item: Item, text: str, context: Context) -> bool:
         """Whether a piece of maths in a transcript only defines a function the item declares,
         in its variables (`σ(x) = 1/(1 + e^{-x})`, `\\sigma = \\frac{1}{1+e^{-x}}`): no answer,

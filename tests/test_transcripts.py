@@ -258,6 +258,22 @@ UNREAD = (
             id="a definition that is not the question's sigmoid goes to a person",
         ),
         pytest.param(
+            "(a) The derivative with respect to $x$ is $\\sigma(x)(1-\\sigma(x))$.",
+            "correct",
+            "\\sigma(x)(1-\\sigma(x))",
+            ('set aside "x" on line 3, a name in a sentence, not an answer',),
+            ("Correct.",),
+            id="a lone name in a sentence is no second answer beside another",
+        ),
+        pytest.param(
+            "(a) I think it is $x$",
+            "incorrect",
+            "x",
+            (),
+            None,
+            id="a lone name that is the part's only answer is its answer",
+        ),
+        pytest.param(
             "(a) σ = 1/(1+e^{-x})\n\ne^{-x}/(1+e^{-x})^2",
             "correct",
             "e^{-x}/(1+e^{-x})^2",

@@ -99,6 +99,9 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _INDEX = re.compile(r"[_^]\{[^{}]*\}|[_^]\w")
 _WORD = re.compile(r"[A-Za-z][a-z]+")
+# One name alone: a letter, Greek or not, or a LaTeX name, with at most an index (`x`, `d_k`,
+# `s_{i}`, `\\alpha`).
+_LONE_NAME = re.compile(r"(?:\\[A-Za-z]+|[A-Za-zα-ωΑ-Ω])(?:_\s*(?:\{[^{}]*\}|\w))?")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
 _MATHS_WORDS = {"sum", "exp", "log", "ln", "max", "min", "sqrt", "softmax", "relu", "tanh"}
 
@@ -182,6 +185,9 @@ class _Candidate:
     unsure: str = ""  # why it may not be this item's answer at all: a person decides
     by_place: bool = False  # given to its item by its place among answers others could take
     notes: tuple[str, ...] = ()  # what was set aside to read it ("where σ is the sigmoid")
+    # A lone name among words on its line ("the output $y$ is …"): no answer where the item
+    # has another
+    name_in_prose: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,7 @@ def read_transcript(
             defined = definitions.get(item.id, [])
             if found.get(item.id):
                 answers[f"{section.key}.{item.key}"] = _maths_answer(
-                    _with_definitions(found[item.id], defined, item.uses)
+                    _with_definitions(_without_names_in_prose(found[item.id]), defined, item.uses)
                 )
             elif leftovers or defined:
                 # The student wrote something in this part and nothing of it reads as this
@@ -514,6 +520,25 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     return AmongWords(maths, label, after=line[word.start() :].strip())
 
 
+def _without_names_in_prose(candidates: list[_Candidate]) -> list[_Candidate]:
+    """An item's answers without the lone names written among words ("the derivative with
+    respect to $x$ is $σ(x)(1-σ(x))$", "where $d_k$ is the key dimension"), which name
+    what the sentence is about, when it has another answer: each set aside with a note.
+    Where it has none, a lone name is its answer, as written."""
+    kept = [candidate for candidate in candidates if not candidate.name_in_prose]
+    if not kept or len(kept) == len(candidates):
+        return candidates
+    names: dict[tuple[str, int], None] = {}
+    for candidate in candidates:
+        if candidate.name_in_prose:
+            names.setdefault((" ".join(candidate.text.split()), candidate.line))
+    notes = tuple(
+        f'set aside "{name}" on line {line}, a name in a sentence, not an answer'
+        for name, line in names
+    )
+    return [replace(candidate, notes=(*candidate.notes, *notes)) for candidate in kept]
+
+
 def _with_definitions(
     candidates: list[_Candidate],
     defined: list[tuple[int, str, str]],
@@ -706,8 +731,17 @@ def _offer(
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
         chain = tuple(sides) if len(sides) > 1 else ()
+        text = chosen[-1][1]
+        in_prose = (
+            not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
+            and not displayed
+            and boxed is None
+            and len(chosen) == 1
+            and _LONE_NAME.fullmatch(text) is not None
+            and bool(_WORD.search(words))
+        )
         found.setdefault(item.id, []).append(
-            _Candidate(chosen[-1][1], line, quote, strength, chain, notes=notes)
+            _Candidate(text, line, quote, strength, chain, notes=notes, name_in_prose=in_prose)
         )
     return bool(taken) or len(shared) > offered or defined
 

@@ -36,6 +36,7 @@ from grader import __version__
 from grader.errors import Caution, GraderError, in_file_order, writable_as_utf8
 from grader.exam import Exam, QuestionClass, exam_of, load_exam
 from grader.grade import ResultSpool, grade_paths
+from grader.kinds import kind_of
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
 from grader.model import Batch, FileFailure, Rubric, Task
 from grader.overrides import apply_overrides, default_reviewer, overridden
@@ -57,6 +58,7 @@ from grader.rubric import load_rubric
 from grader.rubric_check import review_rubric, skeleton
 from grader.submissions import collect_submission_files, names_its_question, refused
 from grader.submissions.lms_export import read_column_map
+from grader.submissions.transcript import answer_among_words
 from grader.warm import answers_as_words
 from grader.workers import (
     DEFAULT_MEMORY_MB,
@@ -101,8 +103,13 @@ def _check(args: argparse.Namespace, load=load_rubric) -> int:
         raise UsageError(
             f"the rubric {args.rubric} has no item {args.item!r}; its items are " + ", ".join(items)
         )
+    # Words around the maths are set aside as a transcript's are, each said in a note; an
+    # explanation's answer is all its words.
+    among = None if kind_of(items[args.item]).keeps_prose else answer_among_words(args.answer)
     with _checker(rubric, args, jobs=1) as checker:
-        (result,) = checker.check([Task(args.item, args.answer)])
+        (result,) = checker.check([Task(args.item, args.answer if among is None else among.maths)])
+    if among is not None:
+        result = replace(result, reading_notes=(*among.notes, *result.reading_notes))
     if args.json:
         print(json.dumps({"item": args.item, **item_json(result)}, indent=2, ensure_ascii=False))
     else:

@@ -112,6 +112,48 @@ def test_check_json_of_an_unreadable_answer_has_no_reading(capsys):
     assert isinstance(result["error_position"], int)
 
 
+ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "notes"),
+    [
+        (
+            "σ(x)(1-σ(x)) where σ is the sigmoid",
+            "correct",
+            ['set aside "where σ is the sigmoid", words after the answer'],
+        ),
+        (
+            "I think it is σ(x)(1+σ(x))",
+            "partial",
+            ['set aside "I think it is", words before the answer'],
+        ),
+        (
+            "Derivative of σ: σ(x)(1-σ(x)) since σ is the sigmoid.",
+            "correct",
+            [
+                'set aside "Derivative of σ:", words before the answer',
+                'set aside "since σ is the sigmoid.", words after the answer',
+            ],
+        ),
+        # maths alone, its definition after it, is read as written: the check sets it aside
+        (
+            "σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})",
+            "correct",
+            ['set aside ", where σ = 1/(1+e^{-x})", a definition'],
+        ),
+    ],
+    ids=["words after", "words before", "a label and words after", "a definition"],
+)
+def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(
+    capsys, answer, verdict, notes
+):
+    code, out, err = run(capsys, "check", ACTIVATIONS, "a.derivative", answer, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["verdict"], result["reading_notes"]) == (verdict, notes)
+
+
 R = "RUBRIC"  # stands for the rubric's path in the tables below
 
 

@@ -202,6 +202,9 @@ def test_many_answers_to_one_item_are_checked_up_to_a_dozen_and_counted(
 
 ACTIVATIONS = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
 LONG = "σ(1-σ) " * 400
+SYMBOLS = "the symbols of this question are x, d_k, s_i, s_j."
+# An answer just under the length limit (1,000 characters), right: σ(x)(1-σ(x)) + 0 + 0 …
+NEAR_LIMIT = "σ(x)(1-σ(x))" + " + 0" * 245
 UNREAD = (
     "Your script has text in part a that could not be read as an answer to this item (shown "
     "as your answer); an instructor will read it."
@@ -255,6 +258,41 @@ UNREAD = (
             id="a definition that is not the question's sigmoid goes to a person",
         ),
         pytest.param(
+            "(a) The derivative with respect to $x$ is $\\sigma(x)(1-\\sigma(x))$.",
+            "correct",
+            "\\sigma(x)(1-\\sigma(x))",
+            ('set aside "x" on line 3, a name in a sentence, not an answer',),
+            ("Correct.",),
+            id="a lone name in a sentence is no second answer beside another",
+        ),
+        pytest.param(
+            "(a) I think it is $x$",
+            "incorrect",
+            "x",
+            (),
+            None,
+            id="a lone name that is the part's only answer is its answer",
+        ),
+        pytest.param(
+            "(a) σ = 1/(1+e^{-x})\n\ne^{-x}/(1+e^{-x})^2",
+            "correct",
+            "e^{-x}/(1+e^{-x})^2",
+            (
+                'set aside "σ = 1/(1+e^{-x})" on line 3, a definition of a name the answer '
+                "does not use",
+            ),
+            ("Correct.",),
+            id="a definition of a name the answer does not use is not read with it",
+        ),
+        pytest.param(
+            f"(a) σ = 1/(1+e^{{-x}})\n\n{NEAR_LIMIT}",
+            "correct",
+            f"{NEAR_LIMIT}, where σ = 1/(1+e^{{-x}})",
+            ('set aside ", where σ = 1/(1+e^{-x})", a definition',),
+            ("Correct.",),
+            id="a definition does not count against the length of the answer it is read with",
+        ),
+        pytest.param(
             "(a) σ = 1/(1+e^{-x})",
             "needs_review",
             "line 3: σ = 1/(1+e^{-x})",
@@ -263,12 +301,63 @@ UNREAD = (
             id="a definition with no answer goes to a person with the text shown",
         ),
         pytest.param(
-            "(a) I think it is σ times σ.\nit is σ - σ^2 i believe, or maybe not",
+            "(a) I think it is σ times σ.\nit is σ minus σ squared, or maybe not",
             "needs_review",
-            "line 3: I think it is σ times σ.\nline 4: it is σ - σ^2 i believe, or maybe not",
+            "line 3: I think it is σ times σ.\nline 4: it is σ minus σ squared, or maybe not",
             (),
-            (UNREAD,),
+            (
+                f"{UNREAD} Read as maths, line 3 stops at \"…it is σ times σ.\": unexpected '.'. "
+                "Read as maths, line 4 stops at \"…minus σ squared,\": unexpected ',': a list "
+                "of values is only a function's arguments, as in max(a, b).",
+            ),
             id="words no item reads go to a person with the text shown, never missing",
+        ),
+        pytest.param(
+            "(a) it is σ - σ² I believe",
+            "correct",
+            "σ - σ²",
+            (
+                'set aside "it is", words before the answer',
+                'set aside "I believe", words after the answer',
+                "read σ as σ(x)",
+            ),
+            ("Correct.",),
+            id="words, maths, then how sure: the maths is read, both words set aside",
+        ),
+        pytest.param(
+            "(a) I think the answer is σ(x)(1-σ(x))",
+            "correct",
+            "σ(x)(1-σ(x))",
+            ('set aside "I think the answer is", words before the answer',),
+            ("Correct.",),
+            id="words before the maths are set aside with a note",
+        ),
+        pytest.param(
+            "(a) I'm fairly sure it's σ(x)(1+σ(x)), but not sure",
+            "partial",
+            "σ(x)(1+σ(x))",
+            (
+                "set aside \"I'm fairly sure it's\", words before the answer",
+                'set aside "but not sure", words after the answer',
+            ),
+            None,
+            id="words before a wrong answer: it is graded as written, the words set aside",
+        ),
+        pytest.param(
+            "(a) the output y is σ(x)(1-σ(x))",
+            "needs_review",
+            "line 3: the output y is σ(x)(1-σ(x))",
+            (),
+            (f'{UNREAD} Read as maths, line 3 stops at "the": unknown name the; {SYMBOLS}',),
+            id="words with two pieces of maths among them go to a person",
+        ),
+        pytest.param(
+            "(a) the answer is σ(x)(1-σ(x)) is what I got",
+            "needs_review",
+            "line 3: the answer is σ(x)(1-σ(x)) is what I got",
+            (),
+            (f'{UNREAD} Read as maths, line 3 stops at "the": unknown name the; {SYMBOLS}',),
+            id="maths inside a sentence of its own goes to a person",
         ),
         pytest.param(
             f"(a) Derivative: {LONG}",
@@ -277,7 +366,10 @@ UNREAD = (
             + f"… ({len('line 3: Derivative: ' + LONG.strip()) - 2000} more characters, "
             "in the script)",
             (),
-            (UNREAD,),
+            (
+                f"{UNREAD} Read as maths, line 3: this answer is "
+                f"{len(f'Derivative: {LONG}')} characters long; the limit is 1000.",
+            ),
             id="an answer too long to read goes to a person with its start shown",
         ),
         pytest.param(
@@ -303,3 +395,24 @@ def test_what_a_student_writes_for_a_part_is_read_or_goes_to_a_person(
     assert (item.verdict, item.answer, item.reading_notes) == (verdict, answer, notes)
     if feedback is not None:
         assert item.feedback == feedback
+
+
+@pytest.mark.parametrize(
+    ("script", "warnings"),
+    [
+        pytest.param(
+            "(a) I think it is σ times σ.",
+            (),
+            id="text shown as an item's unread answer is not said again as a warning",
+        ),
+        pytest.param(
+            "(a) I think it is σ times σ.\n$$\\sigma(x)(1-\\sigma(x))$$",
+            ("line 3: text in part 'a' that no item took: 'I think it is σ times σ.'",),
+            id="text beside an answer, shown nowhere else, is a warning",
+        ),
+    ],
+)
+def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(ACTIVATIONS, [tmp_path]).results
+    assert result.warnings == warnings

@@ -76,6 +76,19 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
             return lambda text: False
         return lambda text: defines(item, text, rubric.context)
 
+    def why_unread(item: Item):
+        # A kind without `reading_error` says no reason.
+        reading_error = getattr(kind_of(item), "reading_error", None)
+        if reading_error is None:
+            return lambda text: None
+        return lambda text: reading_error(item, text, rubric.context)
+
+    def user(item: Item):
+        uses = getattr(kind_of(item), "uses_definition", None)
+        if uses is None:
+            return lambda answer, definition: True
+        return lambda answer, definition: uses(item, answer, definition, rubric.context)
+
     return {
         part.key: [
             TranscriptItem(
@@ -87,6 +100,8 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 item.labels,
                 item.label or item.key,
                 definer(item),
+                user(item),
+                why_unread(item),
             )
             for item in part.items
         ]

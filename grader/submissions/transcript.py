@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from grader.errors import AnswerError, AnswerTooLongError
 from grader.model import Submission, SubmittedAnswer
 
 # Words beside a count that say it is one ("parameters $9CD + D$", "$CD$ trainable params",
@@ -98,6 +99,9 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _INDEX = re.compile(r"[_^]\{[^{}]*\}|[_^]\w")
 _WORD = re.compile(r"[A-Za-z][a-z]+")
+# One name alone: a letter, Greek or not, or a LaTeX name, with at most an index (`x`, `d_k`,
+# `s_{i}`, `\\alpha`).
+_LONE_NAME = re.compile(r"(?:\\[A-Za-z]+|[A-Za-zα-ωΑ-Ω])(?:_\s*(?:\{[^{}]*\}|\w))?")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
 _MATHS_WORDS = {"sum", "exp", "log", "ln", "max", "min", "sqrt", "softmax", "relu", "tanh"}
 
@@ -161,6 +165,11 @@ class TranscriptItem:
     # no answer, but set aside beside the item's answer, for its check to hold it against
     # the question.
     defines: Callable[[str], bool] = lambda text: False
+    # Whether an answer uses the name a definition `defines` takes defines: only then is the
+    # answer read with it.
+    uses: Callable[[str, str], bool] = lambda answer, definition: True
+    # Why a text cannot be read as the item's answer (the parser's error), or None.
+    reading_error: Callable[[str], AnswerError | None] = lambda text: None
 
 
 @dataclass
@@ -176,6 +185,9 @@ class _Candidate:
     unsure: str = ""  # why it may not be this item's answer at all: a person decides
     by_place: bool = False  # given to its item by its place among answers others could take
     notes: tuple[str, ...] = ()  # what was set aside to read it ("where σ is the sigmoid")
+    # A lone name among words on its line ("the output $y$ is …"): no answer where the item
+    # has another
+    name_in_prose: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,19 +242,25 @@ def read_transcript(
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
             leftovers = [note for note in leftovers if note[1].lstrip().startswith("$$")]
+        shown = False  # whether an item shows the part's leftovers, as its unread answer
         for item in items:
             if item.keeps_prose:
                 continue
             defined = definitions.get(item.id, [])
             if found.get(item.id):
                 answers[f"{section.key}.{item.key}"] = _maths_answer(
-                    _with_definitions(found[item.id], defined)
+                    _with_definitions(_without_names_in_prose(found[item.id]), defined, item.uses)
                 )
             elif leftovers or defined:
                 # The student wrote something in this part and nothing of it reads as this
                 # item's answer: a person reads it, never "missing".
                 unread = sorted([*leftovers, *((line, text) for line, text, _ in defined)])
-                answers[f"{section.key}.{item.key}"] = _unread_answer(unread, section.key)
+                answers[f"{section.key}.{item.key}"] = _unread_answer(
+                    unread, section.key, item.reading_error
+                )
+                shown = True
+        if shown:
+            continue  # the item going to a person shows the text: it is said once
         for line, words in leftovers:
             unassigned.append(
                 (line, f"text in part {section.key!r} that no item took: {_quote(words)!r}")
@@ -344,11 +362,11 @@ def _read_part(
         ):
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
             continue
-        before_prose = _maths_before_prose(plain) if "$" not in words else None
-        if before_prose is not None and _offer(
-            before_prose[1],
+        among = maths_among_words(plain) if "$" not in words else None
+        if among is not None and _offer(
+            among.maths,
             number,
-            before_prose[0],
+            among.words,
             "",
             True,
             items,
@@ -356,9 +374,10 @@ def _read_part(
             shared,
             definitions,
             bare=True,
-            aside=before_prose[2],
+            notes=among.notes,
         ):
-            taken_lines.add(number)  # maths, then words: `σ(1-σ) where σ is the sigmoid`
+            # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
+            taken_lines.add(number)
             continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
@@ -394,76 +413,224 @@ _QUALIFIES = re.compile(
 )
 
 
-def _maths_before_prose(line: str) -> tuple[str, str, str] | None:
-    """A line of maths that words qualifying it follow (`σ(x)(1-σ(x)) where σ is the
-    sigmoid`, `Derivative of σ: σ(1-σ) since σ is the sigmoid.`), as (its label, the maths,
-    the words after it); None when no maths comes before the first word of prose, or that
-    word begins a sentence of its own (`Y = XW is a linear layer`)."""
+# Words after an answer that only say how sure the student is ("σ - σ² I believe").
+_HEDGE = re.compile(
+    r"(?:i|we)\s+(?:believe|think|guess|suppose|reckon|hope)\b"
+    r"|(?:but\s+)?(?:i['’]m\s+)?not\s+(?:sure|certain)\b|probably|maybe|perhaps|hopefully",
+    re.IGNORECASE,
+)
+# What between two words of prose is no maths: spaces, punctuation, the ends of "it's",
+# "I'm", "don't", and "I" and "a" written alone.
+_PUNCTUATION = r"\s|[,;:.!?\"“”]|['’](?:s|m|d|t|ve|ll|re)\b"
+_NO_MATHS = re.compile(rf"(?:{_PUNCTUATION}|(?<!\S)[IAa](?![^\s,;:.!?'’]))*")
+_PUNCTUATION_RUN = re.compile(f"(?:{_PUNCTUATION})*")
+# "I" or "i" written alone at the end of the maths, before the words after it ("σ - σ² I
+# believe"), unless an operator before it makes it the maths' own (`X + I`).
+_PRONOUN_AFTER = re.compile(r"(?<=[^\s+\-*/=^_(·×−])\s+[Ii]\s*$")
+
+
+@dataclass(frozen=True)
+class AmongWords:
+    """A line of maths written among words without `$`: the maths, the label before it that
+    names it (`Derivative of σ:`), and the words before and after it, set aside to read it."""
+
+    maths: str
+    label: str = ""
+    before: str = ""
+    after: str = ""
+
+    @property
+    def words(self) -> str:
+        """The words before the maths, as they weigh it (a count's "parameters")."""
+        return f"{self.label} {self.before}".strip()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What was set aside to read it, as the answer says."""
+        return tuple(
+            f'set aside "{words}", words {where} the answer'
+            for words, where in ((self.before, "before"), (self.after, "after"))
+            if words
+        )
+
+
+def maths_among_words(line: str) -> AmongWords | None:
+    """A line of maths among words, as a marker reads it: maths that words qualifying it
+    follow (`σ(x)(1-σ(x)) where σ is the sigmoid`, `Derivative of σ: σ(1-σ) since σ is the
+    sigmoid.`), or words, then the one piece of maths of the line, then at most words that
+    qualify it or say how sure the student is (`I think the answer is σ(x)(1-σ(x))`, `it is
+    σ - σ² I believe`). None for a sentence of its own that has maths in it (`Y = XW is a
+    linear layer`, `the output y is the sum`), and for a line with two pieces of maths (`σ
+    times σ`): a person reads those."""
     line = line.strip().lstrip(_CIRCLED).strip()
     label = ""
     cut = next((i for i, c in enumerate(line) if c in ":："), -1)
     if cut > 0 and _is_label(line[:cut]):
         label, line = line[:cut], line[cut + 1 :].strip()
-    word = next(
-        (
-            match
-            for match in _PROSE_WORD.finditer(line)
-            if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
-        ),
-        None,
-    )
-    if word is None or word.start() == 0 or not _QUALIFIES.match(word.group()):
+    words = [
+        match
+        for match in _PROSE_WORD.finditer(line)
+        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
+    ]
+    if not words:
+        return None
+    if words[0].start() > 0 and not _NO_MATHS.fullmatch(line[: words[0].start()]):
+        return _maths_before_prose(line, words[0], label)
+    # Words first: the maths is the first run between two words that is not only spaces and
+    # punctuation; nothing after it but words.
+    ends = [match.start() for match in words[1:]] + [len(line)]
+    runs = [(word.end(), end) for word, end in zip(words, ends, strict=True)]
+    maths_runs = [run for run in runs if not _NO_MATHS.fullmatch(line[run[0] : run[1]])]
+    if len(maths_runs) != 1:
+        return None
+    start, end = maths_runs[0]
+    start = _PUNCTUATION_RUN.match(line, start).end()  # "it's -s_i s_j": not "'s"
+    maths = _PRONOUN_AFTER.sub("", line[start:end]) if end < len(line) else line[start:end]
+    after = line[start + len(maths) :].strip()
+    maths = maths.strip().rstrip(" ,;.").strip()
+    first = re.match(r"\w+", after)
+    if after and not ((first and _QUALIFIES.match(first.group())) or _HEDGE.match(after)):
+        return None
+    if len("".join(maths.split())) < 2 or not _is_maths_alone(maths):
+        return None
+    return AmongWords(maths, label, line[:start].strip(), after)
+
+
+def answer_among_words(text: str) -> AmongWords | None:
+    """One answer given alone (`grader check`), read as a line of a transcript is: maths
+    among words (`σ(x)(1-σ(x)) where σ is the sigmoid`) is read as the maths, everything
+    else set aside, a label too; None for maths alone, or maths with `$`, which is read as
+    written."""
+    if "$" in text or "\n" in text.strip() or _is_maths_alone(text):
+        return None
+    among = maths_among_words(text)
+    if among is None or not among.label:
+        return among
+    return replace(among, label="", before=f"{among.label}: {among.before}".strip())
+
+
+def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | None:
+    """A line of maths that words qualifying it follow, from its first word of prose `word`;
+    None when that word begins a sentence of its own (`Y = XW is a linear layer`)."""
+    if not _QUALIFIES.match(word.group()):
         return None
     maths = line[: word.start()].rstrip(" ,;.")
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
-    return label, maths, line[word.start() :].strip()
+    return AmongWords(maths, label, after=line[word.start() :].strip())
+
+
+def _without_names_in_prose(candidates: list[_Candidate]) -> list[_Candidate]:
+    """An item's answers without the lone names written among words ("the derivative with
+    respect to $x$ is $σ(x)(1-σ(x))$", "where $d_k$ is the key dimension"), which name
+    what the sentence is about, when it has another answer: each set aside with a note.
+    Where it has none, a lone name is its answer, as written."""
+    kept = [candidate for candidate in candidates if not candidate.name_in_prose]
+    if not kept or len(kept) == len(candidates):
+        return candidates
+    names: dict[tuple[str, int], None] = {}
+    for candidate in candidates:
+        if candidate.name_in_prose:
+            names.setdefault((" ".join(candidate.text.split()), candidate.line))
+    notes = tuple(
+        f'set aside "{name}" on line {line}, a name in a sentence, not an answer'
+        for name, line in names
+    )
+    return [replace(candidate, notes=(*candidate.notes, *notes)) for candidate in kept]
 
 
 def _with_definitions(
-    candidates: list[_Candidate], defined: list[tuple[int, str, str]]
+    candidates: list[_Candidate],
+    defined: list[tuple[int, str, str]],
+    uses: Callable[[str, str], bool],
 ) -> list[_Candidate]:
-    """An item's answers, each followed by the definitions the script gives of its names
-    (`σ'(x) = σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})`), as a marker reads them together: the
-    check sets each definition aside from the answer and holds it against the question."""
+    """An item's answers, each followed by the definitions the script gives of the names it
+    uses (`σ'(x) = σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})`), as a marker reads them together:
+    the check sets each definition aside from the answer and holds it against the question.
+    A definition of a name the answer does not use is set aside with a note."""
     if not defined:
         return candidates
     kept: dict[str, tuple[int, str, str]] = {}
     for definition in defined:
         kept.setdefault(_written(definition[1]), definition)
-    written = "".join(f", where {text}" for _, text, _ in kept.values())
-    said = "; ".join(f"line {line}: {quote}" for line, _, quote in kept.values())
-    return [
-        replace(
-            candidate,
-            text=candidate.text + written,
-            quote=f"{candidate.quote} (read with the definition on {said})",
+    read: list[_Candidate] = []
+    for candidate in candidates:
+        used = [d for d in kept.values() if uses(candidate.text, d[1])]
+        unused = tuple(
+            f'set aside "{quote}" on line {line}, a definition of a name the answer does not use'
+            for line, text, quote in kept.values()
+            if (line, text, quote) not in used
         )
-        for candidate in candidates
-    ]
+        said = "; ".join(f"line {line}: {quote}" for line, _, quote in used)
+        read.append(
+            replace(
+                candidate,
+                text=candidate.text + "".join(f", where {text}" for _, text, _ in used),
+                quote=f"{candidate.quote} (read with the definition on {said})"
+                if used
+                else candidate.quote,
+                notes=(*candidate.notes, *unused),
+            )
+        )
+    return read
 
 
 # The most of a script's unread text an item shows (the whole is in the script).
 _UNREAD_SHOWN = 2000
 
 
-def _unread_answer(unread: list[tuple[int, str]], part: str) -> SubmittedAnswer:
+def _unread_answer(
+    unread: list[tuple[int, str]],
+    part: str,
+    reading_error: Callable[[str], AnswerError | None],
+) -> SubmittedAnswer:
     """Text in a part that no item could read as its answer: the item goes to a person,
-    shown the text (at most `_UNREAD_SHOWN` characters of it)."""
+    shown the text (at most `_UNREAD_SHOWN` characters of it) and why its first lines could
+    not be read as maths (the parser's reason and where)."""
     text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
     if len(text) > _UNREAD_SHOWN:
         more = len(text) - _UNREAD_SHOWN
         text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
     first = unread[0][0]
+    reasons = [
+        reason
+        for line, words in unread[:_REASONS_SHOWN]
+        if (reason := _why_unread(line, words, reading_error)) is not None
+    ]
+    why = "".join(f" {reason}" for reason in reasons)
     return SubmittedAnswer(
         text,
         first,
         found=f"from line {first}: {_quote(unread[0][1])}",
         unread=(
             f"Your script has text in part {part} that could not be read as an answer to this "
-            "item (shown as your answer); an instructor will read it."
+            f"item (shown as your answer); an instructor will read it.{why}"
         ),
     )
+
+
+# The lines of unread text whose reading error is said, at most.
+_REASONS_SHOWN = 3
+_BEFORE_SHOWN = 15  # characters before where the parser stopped, quoted with it
+_DELIMITERS = re.compile(r"\$|\\[\[\]()]")
+
+
+def _why_unread(
+    line: int, words: str, reading_error: Callable[[str], AnswerError | None]
+) -> str | None:
+    """Why a line of unread text is no answer, as the item's parser says: its reason and
+    where it stopped (`Read as maths, line 3 stops at "…it is σ times σ.": unexpected
+    '.'.`); None when the parser reads it."""
+    maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
+    error = reading_error(maths)
+    if error is None:
+        return None
+    # Where: up to what it stopped at, with the words just before it.
+    start = max(0, error.position - _BEFORE_SHOWN)
+    at = " ".join(words[start : error.position + min(error.length, _QUOTE)].split())
+    at = f"…{at}" if start > 0 else at
+    where = f' stops at "{at}"' if at and not isinstance(error, AnswerTooLongError) else ""
+    return f"Read as maths, line {line}{where}: {error.message}."
 
 
 def _prose_words(text: str) -> tuple[list[str], bool]:
@@ -497,7 +664,7 @@ def _offer(
     definitions: dict[str, list[tuple[int, str, str]]],
     describes: bool = False,
     bare: bool = False,
-    aside: str = "",
+    notes: tuple[str, ...] = (),
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
@@ -505,8 +672,8 @@ def _offer(
     steps disagree goes to a person. A step that several items read as their answer goes to
     the one its words name (`Off-diagonal: $-s_i s_j$`); when none is named, it is added to
     `shared`, to be placed once the whole part has been read. A step that only defines a name
-    of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `aside`
-    is prose after the maths, set aside to read it, which each answer taken says."""
+    of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `notes`
+    say what prose beside the maths was set aside to read it, as each answer taken does."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
@@ -564,9 +731,17 @@ def _offer(
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
         chain = tuple(sides) if len(sides) > 1 else ()
-        notes = (f'set aside "{aside}", words after the answer',) if aside else ()
+        text = chosen[-1][1]
+        in_prose = (
+            not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
+            and not displayed
+            and boxed is None
+            and len(chosen) == 1
+            and _LONE_NAME.fullmatch(text) is not None
+            and bool(_WORD.search(words))
+        )
         found.setdefault(item.id, []).append(
-            _Candidate(chosen[-1][1], line, quote, strength, chain, notes=notes)
+            _Candidate(text, line, quote, strength, chain, notes=notes, name_in_prose=in_prose)
         )
     return bool(taken) or len(shared) > offered or defined
 

@@ -140,6 +140,11 @@ class CountKind:
         is 0, and sends it to a person elsewhere, as from YAML), but not the steps that set
         words aside, which the transcript reader weighs itself ("none" in a sentence is not
         0: only a whole answer in words is)."""
+        return self.reading_error(item, text, context) is None
+
+    def reading_error(self, item: Item, text: str, context: Context) -> AnswerError | None:
+        """Why `text` cannot be read as a count for `item`, as `recognises` reads it (what a
+        transcript's unread text shows a person), or None when it can."""
         letters = tuple(step for step in item.spec.lenient if step in _LETTER_STEPS)
         try:
             parse(
@@ -149,9 +154,9 @@ class CountKind:
                 reference_is_zero=True,  # words for 0 are an answer; grading weighs them
                 integer_division=item.spec.integer_division,
             )
-        except AnswerError:
-            return False
-        return True
+        except AnswerError as error:
+            return error
+        return None
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         relate = dict(context.substitutions)

@@ -105,6 +105,15 @@ class ExpressionKind:
             return False
         return not any(function_alone(tree) for tree in parsed.trees)
 
+    def reading_error(self, item: Item, text: str, context: Context) -> AnswerError | None:
+        """Why `text` cannot be read as an answer to `item` (what a transcript's unread text
+        shows a person), or None when it can."""
+        try:
+            parse_answer(text, item.spec.answer_vocabulary(context, item.reference))
+        except AnswerError as error:
+            return error
+        return None
+
     def defines(self, item: Item, text: str, context: Context) -> bool:
         """Whether a piece of maths in a transcript only defines a function the item declares,
         in its variables (`σ(x) = 1/(1 + e^{-x})`, `\\sigma = \\frac{1}{1+e^{-x}}`): no answer,
@@ -125,6 +134,20 @@ class ExpressionKind:
             and all(isinstance(argument, Name) for argument in left.arguments)
             and not uses(right, left.function)
         )
+
+    def uses_definition(self, item: Item, answer: str, definition: str, context: Context) -> bool:
+        """Whether `answer` uses the function that `definition` (one `defines` takes) defines:
+        `σ(1-σ)` uses σ, `e^{-x}/(1+e^{-x})^2` does not. Only then is a transcript's answer
+        read with the definition. Where either cannot be read, it is (as before)."""
+        vocabulary = item.spec.answer_vocabulary(context, item.reference)
+        try:
+            defined = parse(definition, vocabulary).trees[0]
+            trees = parse_answer(answer, vocabulary).trees
+        except AnswerError:
+            return True
+        if not isinstance(defined, Call):
+            return True
+        return any(uses(tree, defined.function) for tree in trees)
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
         def answer(parsed: ParsedExpression) -> Answer:

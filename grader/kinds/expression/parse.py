@@ -26,7 +26,7 @@ from grader.definitions import Definition, has_separator, split_definitions
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover
 from grader.kinds.expression.read import EXPRESSION_STEPS, FUNCTION_NAMES, GREEK
-from grader.normalise import normalise
+from grader.normalise import MAX_ANSWER_LENGTH, normalise
 
 MAX_NUMBER_DIGITS = 30
 MAX_EXPONENT = 10000
@@ -1016,8 +1016,15 @@ def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:
     comma or a word such as "where" is no name of the answer, and is never set aside."""
     try:
         return parse(text, vocabulary)
+    except AnswerTooLongError:
+        # Definitions after the answer (a transcript's, read with it) are not the student's
+        # answer: only the answer itself counts against the limit.
+        answer, definitions = split_definitions(text)
+        if not definitions:
+            raise
+        return _with_definitions(text, answer, definitions, vocabulary)
     except AnswerError as error:
-        if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
+        if isinstance(error, AnswerTooLargeError):
             raise
         strict = error
     answer, definitions = split_definitions(text)
@@ -1048,7 +1055,7 @@ def _with_definitions(
     """The answer before its definitions, read as `parse_answer` reads it, with a note for
     each definition set aside and each definition read."""
     try:
-        parsed = parse_answer(answer.ljust(len(text)), vocabulary)
+        parsed = parse_answer(answer.ljust(min(len(text), MAX_ANSWER_LENGTH)), vocabulary)
     except AnswerError as error:
         raise type(error)(text, error.position, error.message, error.length) from None
     read = tuple(_read_definition(definition, parsed, vocabulary) for definition in definitions)

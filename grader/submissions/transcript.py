@@ -514,10 +514,27 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     None when that word begins a sentence of its own (`Y = XW is a linear layer`)."""
     if not _QUALIFIES.match(word.group()):
         return None
+    if word.group().casefold() in ("or", "and") and _has_maths(line[word.end() :]):
+        return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
     maths = line[: word.start()].rstrip(" ,;.")
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
     return AmongWords(maths, label, after=line[word.start() :].strip())
+
+
+def _has_maths(words: str) -> bool:
+    """Whether `words` have maths among them: anything between their words of prose that is
+    not spaces and punctuation."""
+    cuts = [
+        match
+        for match in _PROSE_WORD.finditer(words)
+        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
+    ]
+    starts = [0, *(match.end() for match in cuts)]
+    ends = [*(match.start() for match in cuts), len(words)]
+    return any(
+        not _NO_MATHS.fullmatch(words[start:end]) for start, end in zip(starts, ends, strict=True)
+    )
 
 
 def _without_names_in_prose(candidates: list[_Candidate]) -> list[_Candidate]:

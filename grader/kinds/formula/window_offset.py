@@ -105,10 +105,12 @@ def _message(
     student: Facts,
     at: str | None,
     right: bool,
+    shown: str | None = None,
 ) -> str:
-    """The student's window and the layer's, in the student's output letters."""
+    """The student's window and the layer's, in the student's output letters, positions
+    counted in the question's index base or `shown` (the one the formula was read in)."""
     spatial = len(reference.window or ())
-    base = "0" if item.spec.index_base == "0" else "1"
+    base = "0" if (shown or item.spec.index_base) == "0" else "1"
     assert item.reference is not None
     letters = []
     for axis in range(spatial):
@@ -162,10 +164,12 @@ def window_offset_check(
     check: FormulaCheck,
     specs: Sequence[SymbolSpec],
     size_sets: SizeSets,
+    shown: str | None = None,
 ) -> FormulaCheck | None:
     """`formula`'s `check` told again where it is the reference's layer with each window moved by a
     constant offset (or, moved back, reads the right inputs and is wrong otherwise: then what
-    else is wrong follows); None where it is not."""
+    else is wrong follows); None where it is not. Positions are told counted in the question's
+    index base, or `shown` where the formula was read in another."""
     layer = item.spec.layer
     reference_formula = item.reference
     if (
@@ -220,7 +224,7 @@ def window_offset_check(
     windows = {(f.window, r.window) for f, r in zip(yours, theirs, strict=True)}
     at = student[0].show_sizes() if len(windows) > 1 else None
     finding = FINDINGS.make(
-        "window_offset", _message(item, formula, theirs[0], yours[0], at, right=same)
+        "window_offset", _message(item, formula, theirs[0], yours[0], at, same, shown)
     )
     return replace(
         check,

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader.grade import grade_answer
-from grader.rubric import load_rubric
+from grader.model import Rubric
+from grader.rubric import load_rubric, load_rubric_text
 
 ROOT = Path(__file__).resolve().parent.parent
 Q4 = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -517,3 +518,89 @@ def test_a_read_outside_an_unpadded_input_is_said_even_where_it_adds_nothing(
 ):
     result = grade_answer(ATTENTION, ATTENTION.items["e.formula"], answer)
     assert (result.verdict, result.diagnosis, result.feedback) == (verdict, diagnosis, feedback)
+
+
+# A term that reads the input only outside its range at every output was dropped as reading
+# nothing (zero padding reads zeros), and the formula around it marked right, silently.
+CONV1X1 = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
+UNREAD = (
+    "Your term with {} reads x only outside its range, for every output: under zero padding it "
+    "is always zero, so it adds nothing to the layer."
+)
+
+
+def q4_with_term_credit() -> Rubric:
+    """22-52-Q4 with `partial_credit: {term_outside: 1}` in part (b)."""
+    credit = "          window_offset: 2   #"
+    assert credit in Q4.source_text
+    text = Q4.source_text.replace(credit, "          term_outside: 1\n" + credit, 1)
+    return load_rubric_text(text, "q4-term-credit.yaml")
+
+
+@pytest.mark.parametrize(
+    ("credit", "item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            False,
+            "c.formula",
+            CONV1X1 + r" + x_{i+P,j,1}",
+            ("needs_review", 0, "term_outside"),
+            (UNREAD.format("x_{i+P,j,1}"), "An instructor will review it."),
+            id="an input added past the last row: for a person (it was full marks)",
+        ),
+        pytest.param(
+            False,
+            "c.formula",
+            CONV1X1 + r" + \sum_{l=1}^{C} a_{l,k} x_{i+P,j,l}",
+            ("needs_review", 0, "term_outside"),
+            (UNREAD.format("x_{i+P,j,l}"), "An instructor will review it."),
+            id="a weighted term past the last row: the same",
+        ),
+        pytest.param(
+            False,
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i,j+Q,1}}",
+            ("needs_review", 0, "term_outside"),
+            (UNREAD.format("x_{i,j+Q,1}"), "An instructor will review it."),
+            id="past the last column of a padded 3x3 convolution",
+        ),
+        pytest.param(
+            True,
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i,j+Q,1}}",
+            ("partial", 1, "term_outside"),
+            (UNREAD.format("x_{i,j+Q,1}"),),
+            id="partial_credit: {term_outside: 1} gives its mark",
+        ),
+        pytest.param(
+            False,
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + x_{{i+P,j,1}}",
+            ("incorrect", 0, "bias_missing"),
+            (
+                "Your formula has no bias; this layer has one: each output channel has one, "
+                "shared by every position.",
+                UNREAD.format("x_{i+P,j,1}"),
+            ),
+            id="wrong otherwise too: both said, two findings earn 0",
+        ),
+        pytest.param(
+            False,
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i+1,j,1}}",
+            ("incorrect", 0, "fixed_term"),
+            (
+                "Your formula has a term without a weight (an input or a constant added as it "
+                "is); every term of this layer is a weight times an input, or a bias.",
+            ),
+            id="a term that reads inside the input is not said to read only outside",
+        ),
+    ],
+)
+def test_a_term_that_reads_only_outside_the_input_is_said(credit, item, answer, outcome, feedback):
+    rubric = q4_with_term_credit() if credit else Q4
+    result = grade_answer(rubric, rubric.items[item], answer)
+    assert ((result.verdict, result.marks, result.diagnosis), result.feedback) == (
+        outcome,
+        feedback,
+    )

@@ -65,6 +65,7 @@ DESCRIPTIONS = {
     "fixed_term": "a constant term that is not a parameter",
     "range": "a sum over the wrong range",
     "reads_outside": "indices that read outside the input",
+    "term_outside": "a term that reads only outside the input, always zero",
     "shape": "the output or input indexed with the wrong shape",
     "different": "a different layer",
     "index_base": "the right layer with indices counted from the other base (0 or 1)",

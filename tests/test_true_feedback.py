@@ -538,10 +538,10 @@ def q4_with_term_credit() -> Rubric:
 
 
 @pytest.mark.parametrize(
-    ("credit", "item", "answer", "outcome", "feedback"),
+    ("rubric", "item", "answer", "outcome", "feedback"),
     [
         pytest.param(
-            False,
+            "22-52-q4",
             "c.formula",
             CONV1X1 + r" + x_{i+P,j,1}",
             ("needs_review", 0, "term_outside"),
@@ -549,7 +549,7 @@ def q4_with_term_credit() -> Rubric:
             id="an input added past the last row: for a person (it was full marks)",
         ),
         pytest.param(
-            False,
+            "22-52-q4",
             "c.formula",
             CONV1X1 + r" + \sum_{l=1}^{C} a_{l,k} x_{i+P,j,l}",
             ("needs_review", 0, "term_outside"),
@@ -557,7 +557,7 @@ def q4_with_term_credit() -> Rubric:
             id="a weighted term past the last row: the same",
         ),
         pytest.param(
-            False,
+            "22-52-q4",
             "b.formula",
             rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i,j+Q,1}}",
             ("needs_review", 0, "term_outside"),
@@ -565,7 +565,7 @@ def q4_with_term_credit() -> Rubric:
             id="past the last column of a padded 3x3 convolution",
         ),
         pytest.param(
-            True,
+            "22-52-q4 with term_outside: 1",
             "b.formula",
             rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i,j+Q,1}}",
             ("partial", 1, "term_outside"),
@@ -573,7 +573,7 @@ def q4_with_term_credit() -> Rubric:
             id="partial_credit: {term_outside: 1} gives its mark",
         ),
         pytest.param(
-            False,
+            "22-52-q4",
             "b.formula",
             rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + x_{{i+P,j,1}}",
             ("incorrect", 0, "bias_missing"),
@@ -585,7 +585,7 @@ def q4_with_term_credit() -> Rubric:
             id="wrong otherwise too: both said, two findings earn 0",
         ),
         pytest.param(
-            False,
+            "22-52-q4",
             "b.formula",
             rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i+1,j,1}}",
             ("incorrect", 0, "fixed_term"),
@@ -595,10 +595,22 @@ def q4_with_term_credit() -> Rubric:
             ),
             id="a term that reads inside the input is not said to read only outside",
         ),
+        pytest.param(
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k + x_{n+N,1}",
+            ("incorrect", 0, "reads_outside"),
+            (
+                OUTSIDE,
+                "Your term with x_{n+N,1} reads X only outside its range, for every output: with "
+                "no padding it reads no entry at all, so it adds nothing to the layer.",
+            ),
+            id="padding: none: said after the read outside the input",
+        ),
     ],
 )
-def test_a_term_that_reads_only_outside_the_input_is_said(credit, item, answer, outcome, feedback):
-    rubric = q4_with_term_credit() if credit else Q4
+def test_a_term_that_reads_only_outside_the_input_is_said(rubric, item, answer, outcome, feedback):
+    rubric = q4_with_term_credit() if rubric.endswith("term_outside: 1") else RUBRICS[rubric]
     result = grade_answer(rubric, rubric.items[item], answer)
     assert ((result.verdict, result.marks, result.diagnosis), result.feedback) == (
         outcome,

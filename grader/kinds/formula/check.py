@@ -1203,7 +1203,7 @@ def _unread_term_finding(
     what = (
         "under zero padding it is always zero"
         if layer.padding == "zero"
-        else "this layer has no padding, so it reads no entry at all"
+        else "with no padding it reads no entry at all"
     )
     term = "terms" if len(shown) > 1 else "term"
     return [

@@ -741,15 +741,104 @@ def test_only_a_matrix_form_that_leaves_out_a_given_matrix_goes_to_a_person(
             ("Correct: your formula defines the same layer.",),
             id="g_{m,j} with other letters is N×D: right",
         ),
-        pytest.param(
-            UNDECLARED,
-            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{d,n}",
-            "correct",
-            ("Correct: your formula defines the same layer.",),
-            id="with G not declared, an index form's g is its own, as before",
-        ),
     ],
 )
 def test_an_index_form_uses_a_declared_matrix_in_its_shape(rubric, answer, verdict, feedback):
     result = grade_answer(rubric, rubric.items["a.formula"], answer)
     assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+G_OPEN = load_rubric_text(RUBRIC.source_text.replace("{G: [N, D]}", "{G: any}", 1), "u-open.yaml")
+G_STORED = (
+    "Your formula needs G to be D×N, where the answer's G is N×D. Read with G stored that way, "
+)
+G_READ = ("read g as a D×N matrix, as your formula indexes it",)
+ATTN = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "attn-q1.yaml")
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "expected"),
+    [
+        pytest.param(
+            UNDECLARED,
+            "a.formula",
+            r"u_{c,d} = \sum_{n} x_{n,c} g_{d,n}",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    G_STORED + "it defines the right layer; whether the question lets G be "
+                    "stored so is an instructor's call.",
+                    REVIEW,
+                ),
+                G_READ,
+            ),
+            id="G not declared: g_{d,n} is U = XᵀGᵀ with indices, for a person as that is "
+            "(it had full marks)",
+        ),
+        pytest.param(
+            UNDECLARED,
+            "a.formula",
+            r"u_{c,d} = \sum_{n=1}^{N} g_{d,n} x_{n,c} + b_d",
+            (
+                "incorrect",
+                0,
+                "bias_extra",
+                ("This part asks for the layer without a bias, but your formula adds one.",),
+                G_READ,
+            ),
+            id="wrong otherwise, earning nothing either way: said, with how g was read",
+        ),
+        pytest.param(
+            UNDECLARED,
+            "a.formula",
+            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{n,d}",
+            ("correct", 2, None, RIGHT, ()),
+            id="g_{n,d}, the reference's layout, is right with no note",
+        ),
+        pytest.param(
+            G_OPEN,
+            "a.formula",
+            r"u_{c,d} = \sum_{n=1}^{N} x_{n,c} g_{d,n}",
+            ("correct", 2, None, RIGHT, G_READ),
+            id="matrices: {G: any}: right, with the note, as XᵀGᵀ is",
+        ),
+        pytest.param(
+            ATTN,
+            "e.formula",
+            r"q_{t,d} = \sum_{j=1}^{E} W_{d,j} X_{t,j} + b_d",
+            (
+                "needs_review",
+                0,
+                "layout",
+                (
+                    "Your formula needs w to be K×E, where the answer's w is E×K. Read with w "
+                    "stored that way, it defines the right layer; whether the question lets w "
+                    "be stored so is an instructor's call.",
+                    REVIEW,
+                ),
+                ("read W as a K×E matrix, as your formula indexes it",),
+            ),
+            id="a weight the reference names, indexed the other way: as Q = XWᵀ is",
+        ),
+        pytest.param(
+            Q4,
+            "c.formula",
+            r"y_{i,j,k} = \sum_{l=1}^{C} w_{k,l} x_{i,j,l} + b_k",
+            ("correct", 3, None, RIGHT, ()),
+            id="a layer no matrix form writes (x is P×Q×C) has no matrix layout to hold",
+        ),
+    ],
+)
+def test_an_index_form_is_held_to_the_references_layout_as_a_matrix_form_is(
+    rubric, item_id, answer, expected
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (
+        result.verdict,
+        result.marks,
+        result.diagnosis,
+        result.feedback,
+        tuple(result.reading_notes),
+    ) == expected

@@ -823,6 +823,20 @@ ERRORS = [
         id="a Greek weight name is refused, not misread",
     ),
     pytest.param(
+        "b.formula",
+        r"y_{i,j,k} = \prod_{u=-1}^{1}\prod_{v=-1}^{1} x_{i+u,j+v,k}",
+        r"a product over a range (\prod) is not read in a layer formula, which adds up weighted inputs with \sum",
+        r"\prod",
+        id="a product over a window is refused in words, for a person (not a bare command)",
+    ),
+    pytest.param(
+        "c.formula",
+        r"y_{i,j,k} = ∏_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k",
+        r"a product over a range (\prod) is not read in a layer formula, which adds up weighted inputs with \sum",
+        "∏",
+        id="the n-ary product sign the same",
+    ),
+    pytest.param(
         "d.formula",
         r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l}",
         "y has 2 indices (it is PQ×D), not 3",

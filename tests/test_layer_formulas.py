@@ -633,6 +633,70 @@ ANCHORED = [
         id="stride 2 counted from 0 is the index base's reading first, not a moved window",
     ),
     pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=1}^{3}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l} + b_k",
+        (
+            "needs_review",
+            0,
+            "window_offset",
+            (
+                "Your window starts at 2i+1 and reaches 2i+3; this layer's window of 3 positions "
+                "is centred on 2i (from 2i-1 to 2i+1). With the window shifted back, your "
+                "formula defines the right layer.",
+                "An instructor will review it.",
+            ),
+        ),
+        id="stride 2, positions from 0, moved by 2: a moved window in that reading (was 0)",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=1}^{3}\sum_{l=0}^{C-1} w_{u,l,k} x_{2i+u,l} + b_k",
+        (
+            "needs_review",
+            0,
+            "window_offset",
+            (
+                "Your window starts at 2i+1 and reaches 2i+3; this layer's window of 3 positions "
+                "is centred on 2i (from 2i-1 to 2i+1). With the window shifted back, your "
+                "formula defines the right layer.",
+                "An instructor will review it.",
+            ),
+        ),
+        id="stride 2, every index from 0, moved by 2: the same",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=1}^{3}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u+1,l} + b_k",
+        (
+            "incorrect",
+            0,
+            "connectivity",
+            (
+                "Your outputs read the wrong inputs: with P=5, C=4, D=3, y[1,1] should read "
+                "x[1,1], but in your formula it does not.",
+            ),
+        ),
+        id="stride 2 moved by 3 from 0 (4 from 1): no moved window in any reading, still wrong",
+    ),
+    pytest.param(
+        STRIDED,
+        "b.formula",
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i-1+u,l}",
+        (
+            "partial",
+            1,
+            "bias_missing",
+            (
+                "Your formula has no bias; this layer has one: each output channel has one, "
+                "shared by every position.",
+            ),
+        ),
+        id="stride 2 from 1 reading the right inputs, no bias: not a moved window counted from 0",
+    ),
+    pytest.param(
         STRIDED_2D,
         "a.formula",
         r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{2i+u,2j-1+v,l} + b_k",

@@ -156,11 +156,20 @@ FORMULAS = [
     pytest.param(
         ATTN,
         "e.formula",
-        r"q_{t,d} = \sum_{j=1}^{E} W_{d,j} X_{t,j} + b_d",
+        r"q_{t,d} = \sum_{j=1}^{E} W_{j,d} X_{t,j} + b_d",
         "correct",
         2,
         None,
         id="q-renamed",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{t,d} = \sum_{j=1}^{E} W_{d,j} X_{t,j} + b_d",
+        "needs_review",
+        0,
+        "layout",
+        id="q-renamed-other-layout",
     ),
     pytest.param(
         ATTN,

@@ -136,6 +136,7 @@ CASES = [
         ("incorrect", 0.0, "connectivity"),
         (
             "Your outputs read the wrong inputs: with P=9, K=3, C=2, D=4, y[1,1] should read x[1,1], but in your formula it does not.",
+            "Your term with x_{t+u+600000 1000000 t,l} reads x only outside its range, for every output: under zero padding it is always zero, so it adds nothing to the layer.",
         ),
         id="an index coefficient of 6e11, under the 2**40 limit, is checked, not refused",
     ),

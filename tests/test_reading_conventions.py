@@ -294,6 +294,21 @@ INDEX_BASES = {
         "any", ONE_BASED, r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u+1,l} + b_k",
         "needs_review", 0.0, None, (),
     ),
+    # Moved by two positions only when read from 0 (by three from 1, no moved window): the
+    # reading the other base allows, said in a note (it was told "wrong inputs", 0 marks).
+    "any: positions from 0 and the window moved: a moved window, with the note": (
+        "any", ONE_BASED, r"y_{i,k} = \sum_{u=1}^{3}\sum_{l=1}^{C} w_{u,l,k} x_{2i+u,l} + b_k",
+        "needs_review", 0.0, None,
+        ("read the positions' indices as counted from 0 and the channels' from 1",),
+    ),
+    "1: from 0 and the window moved besides is told both, for a person": (
+        "1", ONE_BASED, r"y_{i,k} = \sum_{u=1}^{3}\sum_{l=0}^{C-1} w_{u,l,k} x_{2i+u,l} + b_k",
+        "needs_review", 0.0,
+        "Your formula is indexed from 0, but this question indexes from 1: read with indices "
+        "counted from 0, its window is moved (below); counted from 1, as the question asks, it "
+        "does not define the right layer.",
+        (),
+    ),
     "1: from 0 is told so in those words": (
         "1", ONE_BASED, ZERO_BASED, "partial", 2.0,
         "Your formula is indexed from 0, but this question indexes from 1: read with indices "

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import grade_answer
+from grader.model import Rubric
 from grader.rubric import load_rubric, load_rubric_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -626,3 +627,101 @@ WORDS = [
 def test_messages_agree_in_number_and_use_the_rubrics_names(rubric, item, answer, words):
     result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
     assert result.feedback[0] == words
+
+
+# A term that reads the input only outside its range at every output was dropped as reading
+# nothing (zero padding reads zeros), and the formula around it marked right, silently.
+CONV1X1 = r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k"
+UNREAD = (
+    "Your term with {} reads x only outside its range, for every output: under zero padding it "
+    "is always zero, so it adds nothing to the layer."
+)
+
+
+def q4_with_term_credit() -> Rubric:
+    """22-52-Q4 with `partial_credit: {term_outside: 1}` in part (b)."""
+    credit = "          window_offset: 2   #"
+    assert credit in Q4.source_text
+    text = Q4.source_text.replace(credit, "          term_outside: 1\n" + credit, 1)
+    return load_rubric_text(text, "q4-term-credit.yaml")
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "outcome", "feedback"),
+    [
+        pytest.param(
+            "22-52-q4",
+            "c.formula",
+            CONV1X1 + r" + x_{i+P,j,1}",
+            ("needs_review", 0, "term_outside"),
+            (UNREAD.format("x_{i+P,j,1}"), "An instructor will review it."),
+            id="an input added past the last row: for a person (it was full marks)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "c.formula",
+            CONV1X1 + r" + \sum_{l=1}^{C} a_{l,k} x_{i+P,j,l}",
+            ("needs_review", 0, "term_outside"),
+            (UNREAD.format("x_{i+P,j,l}"), "An instructor will review it."),
+            id="a weighted term past the last row: the same",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i,j+Q,1}}",
+            ("needs_review", 0, "term_outside"),
+            (UNREAD.format("x_{i,j+Q,1}"), "An instructor will review it."),
+            id="past the last column of a padded 3x3 convolution",
+        ),
+        pytest.param(
+            "22-52-q4 with term_outside: 1",
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i,j+Q,1}}",
+            ("partial", 1, "term_outside"),
+            (UNREAD.format("x_{i,j+Q,1}"),),
+            id="partial_credit: {term_outside: 1} gives its mark",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + x_{{i+P,j,1}}",
+            ("incorrect", 0, "bias_missing"),
+            (
+                "Your formula has no bias; this layer has one: each output channel has one, "
+                "shared by every position.",
+                UNREAD.format("x_{i+P,j,1}"),
+            ),
+            id="wrong otherwise too: both said, two findings earn 0",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "b.formula",
+            rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_k + x_{{i+1,j,1}}",
+            ("incorrect", 0, "fixed_term"),
+            (
+                "Your formula has a term without a weight (an input or a constant added as it "
+                "is); every term of this layer is a weight times an input, or a bias.",
+            ),
+            id="a term that reads inside the input is not said to read only outside",
+        ),
+        pytest.param(
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k + x_{n+N,1}",
+            ("incorrect", 0, "reads_outside"),
+            (
+                OUTSIDE,
+                "Your term with x_{n+N,1} reads X only outside its range, for every output: with "
+                "no padding it reads no entry at all, so it adds nothing to the layer.",
+            ),
+            id="padding: none: said after the read outside the input",
+        ),
+    ],
+)
+def test_a_term_that_reads_only_outside_the_input_is_said(rubric, item, answer, outcome, feedback):
+    rubric = q4_with_term_credit() if rubric.endswith("term_outside: 1") else RUBRICS[rubric]
+    result = grade_answer(rubric, rubric.items[item], answer)
+    assert ((result.verdict, result.marks, result.diagnosis), result.feedback) == (
+        outcome,
+        feedback,
+    )

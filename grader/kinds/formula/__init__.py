@@ -19,7 +19,12 @@ from grader.kinds.formula.check import (
     same_layer,
     structures,
 )
-from grader.kinds.formula.index_base import indexed_from_zero, other_base_check, reading_notes
+from grader.kinds.formula.index_base import (
+    indexed_from_zero,
+    moved_other_base_check,
+    other_base_check,
+    reading_notes,
+)
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
 from grader.kinds.formula.matrix_form import (
     declared_misfit,
@@ -60,6 +65,7 @@ DESCRIPTIONS = {
     "fixed_term": "a constant term that is not a parameter",
     "range": "a sum over the wrong range",
     "reads_outside": "indices that read outside the input",
+    "term_outside": "a term that reads only outside the input, always zero",
     "shape": "the output or input indexed with the wrong shape",
     "different": "a different layer",
     "index_base": "the right layer with indices counted from the other base (0 or 1)",
@@ -226,6 +232,9 @@ class FormulaKind:
             moved = window_offset_check(item, formula, check, context.symbols, context.size_sets)
             if moved is not None:
                 return score_formula(item, formula, moved)
+            moved_otherwise = _moved_in_other_base(item, readings, (formula,), context)
+            if moved_otherwise is not None:
+                return moved_otherwise
         return score_formula(item, formula, check)
 
     def carry_forward(
@@ -301,6 +310,50 @@ def formula_example(layer: LayerSpec) -> str:
 
 
 FORMULA = FormulaKind()
+
+
+def _moved_in_other_base(
+    item: Item,
+    readings: tuple[tuple[str, Formula], ...],
+    seen: tuple[Formula, ...],
+    context: Context,
+) -> ItemResult | None:
+    """The answer graded as a window anchored elsewhere where it is one only when read with
+    the other index base (`x_{2i+u,l}`, u = 1..3, counted from 0: the layer's window moved by
+    two positions; counted from 1, by three, no moved window); None where no reading is.
+    With `index_base: any` that reading is allowed, and said in a note; with a fixed base the
+    answer is in the other convention and moved besides: both said, for a person."""
+    assert item.reference is not None
+    layer, sizes = item.spec.layer, context.size_sets
+    try:
+        as_written = inputs_read(structures(seen[0], layer, sizes))
+    except AnswerError:
+        return None
+    if as_written == inputs_read(structures(item.reference, layer, sizes)):
+        return None  # as written it reads the right inputs: what else is wrong is said so
+    base = item.spec.index_base
+    other_base = "1" if base == "0" else "0"
+    for axes, other in readings:
+        if other in seen:
+            continue
+        seen = (*seen, other)
+        try:
+            other_check = check_formula(item, other, context.symbols, context.size_sets)
+        except AnswerError:  # read that way, it reads too far to check
+            continue
+        if other_check.misconception is not None:
+            continue
+        shown = base if axes == "channels" else other_base  # the base its positions are in
+        moved = window_offset_check(
+            item, other, other_check, context.symbols, context.size_sets, shown
+        )
+        if moved is None:
+            continue
+        if base == "any":
+            result = score_formula(item, other, moved)
+            return replace(result, reading_notes=reading_notes(other_base, axes))
+        return score_formula(item, other, moved_other_base_check(base, other_base, moved))
+    return None
 
 
 def _reads_the_right_inputs(other: Formula, written: Formula, item: Item, context: Context) -> bool:

@@ -33,6 +33,7 @@ from grader.kinds.formula.layer import (
     reached,
     spatial_axes,
     strides,
+    unread_terms,
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
 from grader.kinds.formula.terms import (
@@ -41,6 +42,7 @@ from grader.kinds.formula.terms import (
     LayerSpec,
     SumRange,
     counted,
+    show_access,
     show_index,
 )
 from grader.lazy_import import lazy_import
@@ -1195,6 +1197,41 @@ def _index_order(
     return FINDINGS.make("index_order", message)
 
 
+@FINDINGS.produces("term_outside")
+def _unread_term_finding(
+    formula: Formula, layer: LayerSpec, size_sets: SizeSets
+) -> list[Diagnosis]:
+    """A term that reads the input only outside its range at every size set (`+ x_{i+P,j,1}`),
+    which the comparison drops as reading nothing: the student wrote it, so it is said."""
+    numbers = set.intersection(
+        *(set(unread_terms(formula, layer, dict(sizes))) for sizes in size_sets)
+    )
+    if not numbers:
+        return []
+    shown, names = [], set()
+    for number in sorted(numbers):
+        access = next(a for a in formula.terms[number].factors if layer.is_input(a.name))
+        written = formula.text[access.start : access.end] if access.end > access.start else ""
+        shown.append(written or show_access(access))
+        names.add(access.name)
+    name = f"{names.pop()} only outside its range" if len(names) == 1 else "only outside the inputs"
+    reads = " and ".join(shown)
+    what = (
+        "under zero padding it is always zero"
+        if layer.padding == "zero"
+        else "with no padding it reads no entry at all"
+    )
+    term = "terms" if len(shown) > 1 else "term"
+    return [
+        FINDINGS.make(
+            "term_outside",
+            f"Your {term} with {reads} {'read' if len(shown) > 1 else 'reads'} {name}, for "
+            f"every output: {what}, so {'they add' if len(shown) > 1 else 'it adds'} nothing "
+            "to the layer.",
+        )
+    ]
+
+
 @FINDINGS.produces("reads_outside", "shape", "different")
 def check_formula(
     item: Item,
@@ -1253,7 +1290,13 @@ def check_formula(
     )
     if same_structure and outside:
         group += ":reads_outside"
-    if same_structure and not activation and not swapped and not outside:
+    # A term that reads only outside the input is dropped by the comparison (zero padding reads
+    # zeros); the student wrote it for something, so it is said, and a person or the rubric's
+    # `partial_credit: {term_outside: N}` decides (it was marked right, silently).
+    unread = _unread_term_finding(formula, layer, size_sets)
+    if unread:
+        group += ":term_outside"
+    if same_structure and not activation and not swapped and not outside and not unread:
         return FormulaCheck(True, notes=notes, group=group, own_count=own)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
@@ -1321,6 +1364,7 @@ def check_formula(
         )
     if any(f.kind in ("not_fully_connected", "kernel_size", "connectivity") for f in findings):
         findings += _range_finding(item.reference, formula, meanings)
+    findings += unread
     if not findings and not activation:
         findings = [
             FINDINGS.make(
@@ -1344,7 +1388,12 @@ def check_formula(
                 group=group,
                 own_count=own,
             )
-    return FormulaCheck(False, findings=tuple(findings), notes=notes, group=group, own_count=own)
+    # Right but for a term that reads nothing: what it earns is the rubric's call, or a person's.
+    only_unread = bool(unread) and findings == unread
+    exact = not only_unread or "term_outside" in item.partial_credit
+    return FormulaCheck(
+        False, exact=exact, findings=tuple(findings), notes=notes, group=group, own_count=own
+    )
 
 
 # --- Small memos of sympy work (branch fchk): each answer asked them again of the same few

@@ -102,3 +102,19 @@ def other_base_check(rubric_base: str, written_base: str, right: FormulaCheck) -
         f"layer; counted from {rubric_base}, as the question asks, it does not."
     )
     return replace(right, equivalent=False, findings=(FINDINGS.make("index_base", message),))
+
+
+@FINDINGS.produces("index_base")
+def moved_other_base_check(
+    rubric_base: str, written_base: str, moved: FormulaCheck
+) -> FormulaCheck:
+    """A formula whose window is moved (`moved`, window_offset's check) only when read in the
+    other convention: both said, and a person decides what a formula wrong twice earns."""
+    message = (
+        f"Your formula is indexed from {written_base}, but this question indexes from "
+        f"{rubric_base}: read with indices counted from {written_base}, its window is moved "
+        f"(below); counted from {rubric_base}, as the question asks, it does not define the "
+        "right layer."
+    )
+    finding = FINDINGS.make("index_base", message)
+    return replace(moved, equivalent=False, findings=(finding, *moved.findings), exact=False)

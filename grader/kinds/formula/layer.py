@@ -521,6 +521,21 @@ def reached(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> np.
     return np.concatenate(found)
 
 
+def unread_terms(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> tuple[int, ...]:
+    """The number of each term of `formula` that reads an input and, at `sizes`, reads it only
+    outside its range (`x_{i+P,j,1}`): with zero padding every such read is zero, so
+    `instantiate` drops the term and the formula looks as if it were not written."""
+    frame = _frame(formula, layer, sizes)
+    found = []
+    for number, term in enumerate(formula.terms):
+        if not any(access.name in frame.parts for access in term.factors):
+            continue
+        entries = _term_entries(formula, term, frame, sizes)
+        if entries is not None and entries.reads_outside and not len(entries.connection):
+            found.append(number)
+    return tuple(found)
+
+
 def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> Structure:
     """Enumerate the formula at `sizes` (size name → value) into its structure.
 

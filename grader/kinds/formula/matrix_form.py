@@ -477,7 +477,7 @@ def held_to_reference(
         )
         return Formula(formula.text, formula.output, (), formula.reading, problem)
     if not formula.matrix_shapes:
-        return formula
+        return _index_form_layout(formula, reference, layer, declared, free)
     if reference is not None and declared:
         formula = _given_matrices(formula, reference, layer, declared)
     misfit = declared_misfit(formula, declared)
@@ -505,6 +505,61 @@ def held_to_reference(
             formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
         )
     return formula
+
+
+def _index_form_layout(
+    formula: Formula,
+    reference: Formula | None,
+    layer: LayerSpec,
+    declared: MatrixShapes,
+    free: frozenset[str],
+) -> Formula:
+    """An index form held to the reference's layout as a matrix form is (`held_to_reference`):
+    `u_{c,d} = Σ_n x_{n,c} g_{d,n}` indexes g as D×N where the reference's G is N×D, which is
+    `U = XᵀGᵀ` written with indices. Read so, with a note; kept in `relayout` unless the
+    rubric declares the matrix `any`. A matrix the rubric declares is held to its shape before
+    (`_index_form_conflicts`); one the reference does not name, or uses in a shape that is
+    not the transpose of the formula's, is the formula's own (its letters are its own).
+
+    Only where the layer is one a matrix form writes (one input, input and output matrices):
+    a weight with more indices, or one of several inputs, has no matrix layout to keep, and a
+    vector form (`h_t = W x_t`) is no index form."""
+    from grader.kinds.formula.parse import is_index_form  # parse builds on this module
+
+    x, y = layer.input, layer.output
+    if (
+        reference is None
+        or layer.more_inputs
+        or len(x.shape) != 2
+        or len(y.shape) != 2
+        or not is_index_form(formula.text, layer)
+    ):
+        return formula
+    theirs: Mapping[str, tuple] = {
+        name: (rows, cols) for name, rows, cols in reference.matrix_shapes
+    }
+    if not reference.matrix_shapes:
+        theirs = _index_form_shapes(reference, layer)
+    notes, guessed = [], []
+    for written, shape in _index_form_shapes(formula, layer).items():
+        if None in shape or _among(written, (n for n, _, _ in declared)):
+            continue
+        name = next((other for other in theirs if same_name(other, written)), None)
+        known = None if name is None else theirs[name]
+        if known is None or None in known or not _differs(known, *shape):
+            continue
+        if _differs(known, shape[1], shape[0]):
+            continue  # not its transpose: the structures tell what it is
+        notes.append(
+            f"read {written} as a {_show_shape(*shape)} matrix, as your formula indexes it"
+        )
+        if not _among(written, free):
+            guessed.append((name, _show_shape(*shape), _show_shape(*known)))
+    if not notes:
+        return formula
+    return replace(
+        formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
+    )
 
 
 def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:

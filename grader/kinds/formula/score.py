@@ -15,6 +15,8 @@ _REVIEW_BECAUSE = {
     "fractional_index": "not whole at the sizes checked",
     "range_unknown": "a range not written and not settled by the question",
     "window_offset": "a window anchored elsewhere, which the rubric gives no marks for",
+    "term_outside": "a term that reads only outside the input, which the rubric gives no marks for",
+    "index_base": "counted from the other base than the question's, its window moved besides",
 }
 
 

@@ -205,9 +205,21 @@ _NAME_COMMAND = re.compile(r"\\(text|textrm|textup|operatorname)\s*\{\s*([A-Za-z
 _FUNCTION_NAMES = frozenset({"tanh", "sigma", "sigmoid", "relu", "max"})
 
 
+# A product over a range is no layer this grader reads (a layer adds weighted inputs): said in
+# those words, for a person to read, where it was "unsupported LaTeX command" or a bare refusal.
+_PRODUCT = re.compile(r"\\prod(?![A-Za-z])")
+PRODUCT_REFUSED = (
+    "a product over a range (\\prod) is not read in a layer formula, which adds up weighted "
+    "inputs with \\sum"
+)
+
+
 def rewrite_formula_latex(text: str) -> str:
     """Allow-listed commands become symbols or spaces; a font command keeps only its name,
     as does `\\text{…}` or `\\operatorname{…}` around a known function's name."""
+    product = _PRODUCT.search(text)
+    if product is not None:
+        raise AnswerError(text, product.start(), PRODUCT_REFUSED, length=len(product.group(0)))
     for match in reversed(list(_NAME_COMMAND.finditer(text))):
         if match.group(2).casefold() in _FUNCTION_NAMES:  # the name stays in its columns
             text = replace_span(text, match.end(2), match.end(), "")
@@ -242,6 +254,8 @@ _ALLOWED |= set("Σ≤≥<>'∀∈…⌊⌋⌈⌉÷")  # ÷ stands for \\frac (a
 def reject_unsupported_formula_characters(text: str) -> str:
     """Anything outside a formula's characters is refused with its Unicode name."""
     for position, char in enumerate(text):
+        if char == "∏":
+            raise AnswerError(text, position, PRODUCT_REFUSED)
         if char not in _ALLOWED:
             name = unicodedata.name(char, f"U+{ord(char):04X}")
             raise AnswerError(text, position, f"character '{char}' ({name}) is not allowed here")

@@ -186,15 +186,17 @@ def _message(
     yours: Sequence[Facts],
     student: Sequence[Structure],
     right: bool,
+    shown: str | None = None,
 ) -> str:
-    """The student's window and the layer's, in the student's output letters. Where the
-    windows depend on a size (a kernel of K positions), in the sizes' symbols as the formulas
-    write them, where those are the windows found at every size set ("starts at t and reaches
-    t+K-1; this layer's window of K positions is centred on t"); else at the first sizes, said
-    to be those."""
+    """The student's window and the layer's, in the student's output letters, positions
+    counted in the question's index base or `shown` (the one the formula was read in). Where
+    the windows depend on a size (a kernel of K positions), in the sizes' symbols as the
+    formulas write them, where those are the windows found at every size set ("starts at t
+    and reaches t+K-1; this layer's window of K positions is centred on t"); else at the
+    first sizes, said to be those."""
     reference = theirs[0]
     spatial = len(reference.window or ())
-    base = "0" if item.spec.index_base == "0" else "1"
+    base = "0" if (shown or item.spec.index_base) == "0" else "1"
     assert item.reference is not None
     letters = []
     for axis in range(spatial):
@@ -256,10 +258,12 @@ def window_offset_check(
     check: FormulaCheck,
     specs: Sequence[SymbolSpec],
     size_sets: SizeSets,
+    shown: str | None = None,
 ) -> FormulaCheck | None:
     """`formula`'s `check` told again where it is the reference's layer with each window moved by a
     constant offset (or, moved back, reads the right inputs and is wrong otherwise: then what
-    else is wrong follows); None where it is not."""
+    else is wrong follows); None where it is not. Positions are told counted in the question's
+    index base, or `shown` where the formula was read in another."""
     layer = item.spec.layer
     reference_formula = item.reference
     if (
@@ -312,7 +316,7 @@ def window_offset_check(
             return None
         others = rest.findings
     finding = FINDINGS.make(
-        "window_offset", _message(item, formula, theirs, yours, student, right=same)
+        "window_offset", _message(item, formula, theirs, yours, student, same, shown)
     )
     return replace(
         check,

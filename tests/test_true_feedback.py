@@ -685,13 +685,14 @@ def q4_with_term_credit() -> Rubric:
             "22-52-q4",
             "b.formula",
             rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + x_{{i+P,j,1}}",
-            ("incorrect", 0, "bias_missing"),
+            ("needs_review", 0, "bias_missing"),
             (
                 "Your formula has no bias; this layer has one: each output channel has one, "
                 "shared by every position.",
                 UNREAD.format("x_{i+P,j,1}"),
+                "An instructor will review it.",
             ),
-            id="wrong otherwise too: both said, two findings earn 0",
+            id="wrong otherwise too: both said, for a person (two findings earned 0)",
         ),
         pytest.param(
             "22-52-q4",
@@ -708,11 +709,12 @@ def q4_with_term_credit() -> Rubric:
             "attn-q1",
             "e.formula",
             r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k + x_{n+N,1}",
-            ("incorrect", 0, "reads_outside"),
+            ("needs_review", 0, "reads_outside"),
             (
                 OUTSIDE,
                 "Your term with x_{n+N,1} reads X only outside its range, for every output: with "
                 "no padding it reads no entry at all, so it adds nothing to the layer.",
+                "An instructor will review it.",
             ),
             id="padding: none: said after the read outside the input",
         ),

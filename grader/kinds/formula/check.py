@@ -1388,9 +1388,10 @@ def check_formula(
                 group=group,
                 own_count=own,
             )
-    # Right but for a term that reads nothing: what it earns is the rubric's call, or a person's.
-    only_unread = bool(unread) and findings == unread
-    exact = not only_unread or "term_outside" in item.partial_credit
+    # A term that reads nothing: what it earns is the rubric's call where it is all that is
+    # wrong (`partial_credit: {term_outside: N}`), else a person's (beside another finding, two
+    # findings would earn nothing, for a term that adds nothing to the layer).
+    exact = not unread or (findings == unread and "term_outside" in item.partial_credit)
     return FormulaCheck(
         False, exact=exact, findings=tuple(findings), notes=notes, group=group, own_count=own
     )

@@ -117,6 +117,14 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
     return _for_review(result, finding, because)
 
 
+def _review_because(check: FormulaCheck) -> str:
+    """Why a check with findings is a person's to mark: its first finding that sends one."""
+    return next(
+        (_REVIEW_BECAUSE[f.kind] for f in check.findings if f.kind in _REVIEW_BECAUSE),
+        "left to a person",
+    )
+
+
 def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResult:
     """Marks for a formula: full when it defines the reference's layer, else what the
     misconception or the one diagnosis found earns; findings say what differs, in words."""
@@ -143,7 +151,7 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
                 *check.notes,
             ),
             diagnosis=check.findings[0].kind,
-            decision=(read, f"{_REVIEW_BECAUSE.get(check.findings[0].kind)}: sent for review"),
+            decision=(read, f"{_review_because(check)}: sent for review"),
             **common,
         )
     if not check.exact:

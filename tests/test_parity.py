@@ -21,7 +21,7 @@ from grader.kinds.expression.equivalence import sample_points
 from grader.kinds.formula.sizes import suggestion, whole_size_sets
 from grader.rubric import default_size_sets, load_rubric, load_rubric_text
 from grader.rubric_check import check_rubric
-from grader.symbol_values import admits, nearest_size, parity
+from grader.symbol_values import admits, nearest_size, parity, undivided
 
 ROOT = Path(__file__).resolve().parent.parent
 SAME_CONV = ROOT / "tests" / "data" / "same-conv-q1.yaml"
@@ -500,6 +500,66 @@ def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
     assert found == ([] if message is None else [found[0]])
     if message is not None:
         assert message in found[0]
+
+
+# --- Multiples (`multiple_of`): G groups of C channels --------------------------------------
+
+SIZES = {name: sympy.Symbol(name, positive=True, integer=True) for name in "PQCDGH"} | {
+    "K": odd_symbol(),
+    "E": E_EVEN,
+}
+
+
+@pytest.mark.parametrize(
+    ("names", "pairs", "sets"),
+    [
+        pytest.param("PQCDG", (("C", "G"), ("D", "G")), ({"P": 5, "Q": 4, "C": 6, "D": 8, "G": 2}, {"P": 6, "Q": 7, "C": 9, "D": 12, "G": 3}), id="G divides C and D in both sets, sizes distinct"),
+        pytest.param("CGH", (("C", "G"), ("G", "H")), ({"C": 8, "G": 4, "H": 2}, {"C": 12, "G": 6, "H": 3}), id="a chain: C a multiple of G, a multiple of H"),
+        pytest.param("PKG", (("K", "G"),), ({"P": 5, "K": 9, "G": 3}, {"P": 6, "K": 15, "G": 5}), id="an odd K's divisor is odd"),
+        pytest.param("EG", (("E", "G"),), ({"E": 4, "G": 2}, {"E": 6, "G": 3}), id="an even E is a multiple of G"),
+        pytest.param("CD", (("D", "C"),), ({"C": 2, "D": 4}, {"C": 3, "D": 6}), id="a multiple of a size declared before it"),
+    ],
+)  # fmt: skip
+def test_default_sizes_keep_each_declared_multiple(names, pairs, sets):
+    symbols = {name: SIZES[name] for name in names}
+    got = default_size_sets(list(names), symbols, pairs)
+    assert tuple(dict(sizes) for sizes in got) == sets
+    for sizes in got:
+        assert undivided(dict(sizes), pairs) is None
+        assert all(admits(symbols[name], value) for name, value in sizes)
+
+
+def test_sizes_moved_to_whole_arithmetic_keep_a_declared_multiple():
+    C = SIZES["C"]
+    assert whole_size_sets(((("C", 4), ("G", 2)),), frozenset({C / 3}), (("C", "G"),)) == (
+        (("C", 6), ("G", 2)),
+    )
+
+
+GROUPS = """\
+id: GROUPS-1
+title: Groups
+symbols:
+  C: {meaning: the input channels, multiple_of: G}
+  D: {meaning: the output channels, multiple_of: G}
+  G: {meaning: the groups}
+parts:
+  a:
+    marks: 1
+    prompt: How many parameters?
+    items:
+      params: {type: count, marks: 1, answer: '9CD/G + D'}
+"""
+
+
+@pytest.mark.parametrize("answer", ["9CD + D", "9CD/G", "CD/G + D", "9C/G + D"])
+def test_a_counterexample_keeps_each_declared_multiple(answer):
+    rubric = load_rubric_text(GROUPS, "groups.yaml")
+    result = grade_answer(rubric, rubric.items["a.params"], answer)
+    shown = re.search(r"With ((?:\w+=\d+(?:, )?)+) your count", said(result))
+    assert shown, result.feedback
+    sizes = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", shown.group(1))}
+    assert undivided(sizes, (("C", "G"), ("D", "G"))) is None and "G" in sizes, sizes
 
 
 EIGHT = """\

@@ -481,19 +481,24 @@ def test_the_same_count_with_k_declared_odd_passes_the_check():
 
 
 @pytest.mark.parametrize(
-    ("answer", "message"),
+    ("answer", "declared", "message"),
     [
-        pytest.param("C/G + 9PC/(2G)", None, id="a division by a size is left alone: no assumption says G divides C"),
-        pytest.param("PK/4", "'PK/4' is not a whole number at P=1, K=1; round it", id="a quarter is named, and no parity mends it"),
-        pytest.param("K/2", "'K/2' is not a whole number at K=1; declare K even, or round it", id="half a size wants it even"),
-        pytest.param(r"\lfloor K/2 \rfloor + C", None, id="a floor is whole"),
-        pytest.param("K(K+1)/2", None, id="a triangular number is whole"),
+        pytest.param("9CD/G + D", ", multiple_of: G", None, id="a division by a size is whole where C is declared a multiple of G"),
+        pytest.param("9CD/G + D", "", "'9CD/G + D' is not a whole number at C=1, D=1, G=2; declare C a multiple of G (multiple_of: G under symbols.C), or round it", id="a division by a size is judged: the advice names multiple_of"),
+        pytest.param("C/G + D/G", "", "'C/G + D/G' is not a whole number at C=1, D=1, G=3; declare C and D multiples of G (multiple_of: G under symbols.C and symbols.D), or round it", id="two sizes over G want both declared multiples"),
+        pytest.param("C/G + D/G", ", multiple_of: G", "'C/G + D/G' is not a whole number at C=2, D=1, G=2; declare D a multiple of G (multiple_of: G under symbols.D), or round it", id="C declared a multiple of G leaves D/G"),
+        pytest.param("C/G + 9PC/(2G)", ", multiple_of: G", "'C/G + 9PC/(2G)' is not a whole number at P=1, C=1, G=1; declare P even, or round it", id="a half beside C/G declared whole wants P even"),
+        pytest.param("PK/4", "", "'PK/4' is not a whole number at P=1, K=1; round it", id="a quarter is named, and no parity mends it"),
+        pytest.param("K/2", "", "'K/2' is not a whole number at K=1; declare K even, or round it", id="half a size wants it even"),
+        pytest.param(r"\lfloor K/2 \rfloor + C", "", None, id="a floor is whole"),
+        pytest.param("K(K+1)/2", "", None, id="a triangular number is whole"),
     ],
 )  # fmt: skip
-def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
+def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, declared, message):
+    symbols = f"  C: {{meaning: the channels{declared}}}\n  D: {{meaning: the outputs}}\n"
     text = (
         PLAIN_TEXT.replace("answer: '(K-1)/2'", f"answer: '{answer}'")
-        .replace("  K:\n", "  C: {meaning: the channels}\n  G: {meaning: the groups}\n  K:\n")
+        .replace("  K:\n", f"{symbols}  G: {{meaning: the groups}}\n  K:\n")
         .replace("  - {item: a.padding, answer: '(K-1)/2', verdict: correct, marks: 2}\n", "")
     )
     found = [m for m in messages(load_rubric_text(text, "whole.yaml")) if "whole number" in m]

@@ -793,7 +793,7 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     relations = read_relations(fields, specs, problems)
     if relations:
         if not fields.has("check_sizes"):
-            size_sets = related_size_sets(size_sets, relations)
+            size_sets = related_size_sets(size_sets, relations, multiples(specs))
         line = fields.node.entries["check_sizes"][0] if fields.has("check_sizes") else None
         problems.extend(size_set_problems(size_sets, relations, line))
     context = Context(tuple(specs), size_sets, relations=relations)

@@ -446,6 +446,24 @@ def test_default_sizes_under_a_relation_keep_each_symbol_s_parity(symbol, wanted
         assert values[symbol] % 2 == (1 if wanted == "odd" else 0), rubric.size_sets
 
 
+@pytest.mark.parametrize("divisor", ["d_k"])
+def test_default_sizes_under_a_relation_keep_each_declared_multiple(divisor):
+    text = (
+        HEADS.replace("assumptions: [positive, even], ", "")
+        .replace(", example: 8}", "}")
+        .replace(", example: 2}", "}")
+        .replace(", example: 4}", "}")
+        .replace(
+            "relations:", f"  C: {{meaning: the channels, multiple_of: {divisor}}}\nrelations:"
+        )
+    )
+    rubric = load_rubric_text(text, "heads.yaml")
+    for sizes in rubric.size_sets:
+        values = dict(sizes)
+        assert values["d_k"] * values["h"] == values["d"]
+        assert undivided(values, (("C", divisor),)) is None, rubric.size_sets
+
+
 def test_a_counterexample_under_a_relation_keeps_the_related_symbol_s_parity():
     rubric = load_rubric_text(
         HEADS.replace(", example: 8}", "}").replace(", example: 4}", "}"), "h.yaml"

@@ -37,17 +37,20 @@ def _judged(expr: sympy.Expr) -> bool:
     """Whether the check judges `expr`: a count with a fraction such as (K-1)/2 or PQ/4 in
     it, or a division by a size such as C/G (whole where C is declared a multiple of G),
     outside its floors (which are whole)."""
-    rounded = expr.atoms(sympy.floor, sympy.ceiling)
-    plain = expr.xreplace({r: sympy.Integer(1) for r in rounded})
+    plain = _unrounded(expr)
     if _divisors(plain):
         return True
     return any(not number.is_Integer for number in plain.atoms(sympy.Rational))
 
 
+def _unrounded(expr: sympy.Expr) -> sympy.Expr:
+    """`expr` with each floor and ceiling 1: what of it may be a fraction."""
+    return expr.xreplace({r: sympy.Integer(1) for r in expr.atoms(sympy.floor, sympy.ceiling)})
+
+
 def _divisors(expr: sympy.Expr) -> list[sympy.Symbol]:
     """The symbols `expr` divides by (G of 9CD/G), outside its floors, by name."""
-    rounded = expr.atoms(sympy.floor, sympy.ceiling)
-    plain = expr.xreplace({r: sympy.Integer(1) for r in rounded})
+    plain = _unrounded(expr)
     under = {s for p in plain.atoms(sympy.Pow) if p.exp.is_negative for s in p.base.free_symbols}
     return sorted(under, key=lambda s: s.name)
 

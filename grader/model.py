@@ -32,6 +32,7 @@ class SymbolSpec:
     assumptions: tuple[str, ...]
     example: int | None
     symbol: sympy.Symbol
+    multiple_of: tuple[str, ...] = ()  # `multiple_of: G`: the symbols whose value divides its own
 
 
 @dataclass(frozen=True)

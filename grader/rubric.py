@@ -11,6 +11,7 @@ problem. The format is documented in docs/rubrics.md.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -33,12 +34,13 @@ from grader.model import (
     SymbolSpec,
     item_name,
 )
-from grader.symbol_values import PARITIES, admits, parity, wrong_parity
+from grader.symbol_values import PARITIES, admits, multiples, parity, undivided, wrong_parity
 from grader.yaml_source import (
     Fields,
     Mapping,
     Scalar,
     Sequence,
+    describe_value,
     load_yaml,
     read_bounded_text,
     unknown_choice,
@@ -50,7 +52,11 @@ _FIRST_SIZES = (5, 4, 3, 2, 6, 7, 8, 9)
 _SECOND_SIZES = (6, 7, 2, 3, 5, 4, 9, 8)
 
 
-def default_size_sets(names: list[str], symbols: dict[str, sympy.Symbol] | None = None) -> SizeSets:
+def default_size_sets(
+    names: list[str],
+    symbols: dict[str, sympy.Symbol] | None = None,
+    pairs: tuple[tuple[str, str], ...] = (),
+) -> SizeSets:
     """Two sets of small sizes at which formulas are compared, unless the rubric gives its own.
 
     For 22-52-Q4 (P, Q, C, D) they are P=5, Q=4, C=3, D=2 and P=6, Q=7, C=2, D=3: the sizes
@@ -58,15 +64,68 @@ def default_size_sets(names: list[str], symbols: dict[str, sympy.Symbol] | None 
     sizes up is caught in at least one; and each symbol differs between the sets, so a formula
     that writes a number for a size (5 for P) is caught in the other. A symbol declared odd or
     even (`symbols`) takes a size of its parity, keeping both properties (`_fit_to_symbols`:
-    an odd K after P=5 is 3, not 4).
+    an odd K after P=5 is 3, not 4). A symbol declared a multiple of another (`pairs`, (C, G)
+    for C a multiple of G) takes one of its value (`_fit_to_multiples`).
     """
     sets: list[dict[str, int]] = []
     for base in (_FIRST_SIZES, _SECOND_SIZES):
         values = {name: base[k % len(base)] + 10 * (k // len(base)) for k, name in enumerate(names)}
         if symbols is not None:
             _fit_to_symbols(values, symbols, sets)
+            _fit_to_multiples(values, symbols, sets, pairs)
         sets.append(values)
     return tuple(tuple(values.items()) for values in sets)
+
+
+def _fit_to_multiples(
+    values: dict[str, int],
+    symbols: dict[str, sympy.Symbol],
+    earlier: list[dict[str, int]],
+    pairs: tuple[tuple[str, str], ...],
+) -> None:
+    """Give the symbols of `pairs` (C a multiple of G) sizes that keep them, in one default set:
+    a divisor (G) the smallest size it may take, then each multiple (C) the nearest multiple of
+    its divisors' sizes to its own size; each a size no earlier set gives it and, where one is
+    found below 60, no other symbol of the set has (G=2, C=6 and D=8 beside P=5 and Q=4). A
+    size is one that the symbols declared its multiples, directly or not, have a multiple of
+    their parity of: an odd K's divisor G is odd."""
+    if undivided(values, pairs) is None:
+        return
+    involved = [n for n in values if any(n in pair for pair in pairs)]
+    order: list[str] = []
+    while len(order) < len(involved):  # divisors first (`multiple_of` has no cycles)
+        ready = [
+            n
+            for n in involved
+            if n not in order and all(d in order for m, d in pairs if m == n and d in values)
+        ]
+        if not ready:
+            return  # a cycle, refused where the rubric is read
+        order += ready
+    above = {n: {m for m, d in pairs if d == n and m in values} for n in involved}
+    for _ in involved:  # the multiples of its multiples too
+        above = {n: ms.union(*(above[m] for m in ms)) for n, ms in above.items()}
+    used = {v for n, v in values.items() if n not in involved}
+    for name in order:
+        divisors = [values[d] for m, d in pairs if m == name and d in values]
+        step = math.lcm(*divisors) if divisors else 1
+        start = values[name] if divisors else 2
+        candidates = sorted(
+            range(step, 60, step), key=lambda v: (abs(v - start), -v) if divisors else v
+        )
+
+        def fits(value: int, name: str = name) -> bool:
+            return (
+                admits(symbols[name], value)
+                and all(e[name] != value for e in earlier)
+                and all(any(admits(symbols[m], k * value) for k in (1, 2)) for m in above[name])
+            )
+
+        chosen = next((v for v in candidates if v >= 2 and fits(v) and v not in used), None)
+        if chosen is None:
+            chosen = next((v for v in candidates if v >= 2 and fits(v)), values[name])
+        values[name] = chosen
+        used.add(chosen)
 
 
 def _fit_to_symbols(
@@ -130,6 +189,7 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
         return []
     _, node = entry
     specs = []
+    declared: list[tuple[str, list[tuple[int, str]]]] = []
     for name, (line, value) in node.entries.items():
         path = f"symbols.{name}"
         if not _SYMBOL_NAME.fullmatch(name):
@@ -202,11 +262,127 @@ def _read_symbols(fields: Fields, problems: list[Problem]) -> list[SymbolSpec]:
                 )
             )
             example = None
+        divisors = _read_divisor_names(symbol_fields)
         symbol_fields.finish()
         specs.append(SymbolSpec(name, meaning, assumptions, example, symbol))
+        if divisors:
+            declared.append((name, divisors))
     if not specs:
         problems.append(Problem(fields.line, "symbols", "declare at least one symbol"))
-    return specs
+    return _read_multiples(specs, declared, problems)
+
+
+def _read_divisor_names(fields: Fields) -> list[tuple[int, str]]:
+    """`multiple_of: G` or `multiple_of: [G, H]`: each name given, with its line."""
+    entry = fields.raw("multiple_of", required=False)
+    if entry is None:
+        return []
+    line, node = entry
+    children = node.items if isinstance(node, Sequence) else [node]
+    names = []
+    for child in children:
+        value = getattr(child, "value", None)
+        if isinstance(child, Scalar) and isinstance(value, str) and value.strip():
+            names.append((child.line or line, value.strip()))
+        else:
+            fields.problem(
+                getattr(child, "line", line) or line,
+                "multiple_of",
+                f"expected a symbol's name such as G, or a list of them, found "
+                f"{describe_value(child)}",
+            )
+    return names
+
+
+def _read_multiples(
+    specs: list[SymbolSpec],
+    declared: list[tuple[str, list[tuple[int, str]]]],
+    problems: list[Problem],
+) -> list[SymbolSpec]:
+    """`specs` with each symbol's `multiple_of` (C a multiple of G: G divides C), once each
+    name is checked: a declared size other than the symbol itself, no cycle (C a multiple of
+    G, G of C), not an odd multiple of an even symbol, and the examples satisfying it."""
+    by_name = {spec.name: spec for spec in specs}
+    kept: dict[str, list[tuple[int, str]]] = {}
+    for name, divisors in declared:
+        path = f"symbols.{name}.multiple_of"
+        for line, divisor in divisors:
+            message = None
+            if divisor not in by_name:
+                message = f"{divisor} is not a declared symbol; declare it under symbols"
+            elif divisor == name:
+                message = f"{name} cannot be a multiple of itself"
+            else:
+                for other in (name, divisor):
+                    symbol = by_name[other].symbol
+                    if not (symbol.is_integer and symbol.is_positive):
+                        message = (
+                            f"{other} is not a size: multiple_of relates symbols declared "
+                            "positive and integer (the default)"
+                        )
+                        break
+                else:
+                    if (
+                        parity(by_name[name].symbol) == "odd"
+                        and parity(by_name[divisor].symbol) == "even"
+                    ):
+                        message = f"{name} is declared odd, so the even {divisor} never divides it"
+            if message is not None:
+                problems.append(Problem(line, path, message))
+                continue
+            example, divisor_example = by_name[name].example, by_name[divisor].example
+            if example is not None and divisor_example is not None and example % divisor_example:
+                problems.append(
+                    Problem(
+                        line,
+                        path,
+                        f"the examples give {name}={example}, which {divisor}={divisor_example} "
+                        "does not divide",
+                    )
+                )
+            if divisor not in (d for _, d in kept.get(name, [])):
+                kept.setdefault(name, []).append((line, divisor))
+    for name, divisors in list(kept.items()):
+        for line, divisor in divisors:
+            cycle = _multiple_cycle(divisor, name, kept)
+            if cycle is not None:
+                problems.append(
+                    Problem(
+                        line,
+                        f"symbols.{name}.multiple_of",
+                        "a cycle: "
+                        + ", ".join(f"{a} is a multiple of {b}" for a, b in cycle)
+                        + "; drop one",
+                    )
+                )
+                kept.clear()  # said once; the sizes need not honour a cycle
+                break
+    return [
+        replace(spec, multiple_of=tuple(d for _, d in kept.get(spec.name, ()))) for spec in specs
+    ]
+
+
+def _multiple_cycle(
+    start: str, goal: str, kept: dict[str, list[tuple[int, str]]]
+) -> list[tuple[str, str]] | None:
+    """The chain of `multiple_of` from `goal` through `start` back to `goal`, if there is one."""
+    path = [(goal, start)]
+    seen = {start}
+
+    def walk(name: str) -> bool:
+        if name == goal:
+            return True
+        for _, divisor in kept.get(name, []):
+            if divisor in seen and divisor != goal:
+                continue
+            seen.add(divisor)
+            path.append((name, divisor))
+            if walk(divisor):
+                return True
+            path.pop()
+        return False
+
+    return path if walk(start) else None
 
 
 # The keys every item may have (each kind reads more: `kind_keys`).
@@ -490,15 +666,17 @@ def _read_size_sets(
     fields: Fields,
     symbols: dict[str, sympy.Symbol],
     problems: list[Problem],
+    pairs: tuple[tuple[str, str], ...] = (),
 ) -> SizeSets:
     """`check_sizes`: the sizes at which formulas are compared; two sets by default. A symbol
     that is not a whole number (`x` of an expression item, declared real) need not be given:
     it takes the default sets' value. A size of the wrong parity for a symbol declared odd or
-    even is refused at its line."""
+    even is refused at its line, and a set in which a symbol declared a multiple of another
+    (`pairs`) is not one at the set's line."""
     entry = fields.sequence("check_sizes", required=False)
     names = list(symbols)
     not_sizes = {name for name, symbol in symbols.items() if not symbol.is_integer}
-    defaults = default_size_sets(names, symbols)
+    defaults = default_size_sets(names, symbols, pairs)
     if entry is None:
         return defaults
     sets = []
@@ -521,6 +699,16 @@ def _read_size_sets(
                 )
             values.append((name, value or 1))
         sizes.finish()
+        broken = undivided(dict(values), pairs)
+        if broken is not None and all(sizes.has(name) for name in broken):
+            multiple, divisor = broken
+            fields.problem(
+                node.line,
+                f"check_sizes[{index}]",
+                f"check_sizes[{index}] gives {multiple}={dict(values)[multiple]}, which "
+                f"{divisor}={dict(values)[divisor]} does not divide ({multiple} is declared a "
+                f"multiple of {divisor})",
+            )
         sets.append(tuple(values))
     if len(sets) < 2:
         fields.problem(entry[0], "check_sizes", "give at least two sets of sizes")
@@ -573,7 +761,7 @@ def _read_parts_at_whole_sizes(
         if not fractional or fields.has("check_sizes") or context.relations:
             break
         conditions = conditions.union(*(p.conditions for p in fractional))
-        chosen = whole_size_sets(defaults, conditions)
+        chosen = whole_size_sets(defaults, conditions, multiples(context.symbols))
         if chosen is None or chosen == context.size_sets:
             break
         context = replace(context, size_sets=chosen)
@@ -600,12 +788,12 @@ def load_rubric_text(text: str, path: str) -> Rubric:
     title = fields.text("title", required=False, default="") or ""
     specs = _read_symbols(fields, problems)
     symbols = {spec.name: spec.symbol for spec in specs}
-    size_sets = _read_size_sets(fields, symbols, problems)
+    size_sets = _read_size_sets(fields, symbols, problems, multiples(specs))
     warnings = _same_size_warnings(fields, size_sets, symbols)
     relations = read_relations(fields, specs, problems)
     if relations:
         if not fields.has("check_sizes"):
-            size_sets = related_size_sets(size_sets, relations)
+            size_sets = related_size_sets(size_sets, relations, multiples(specs))
         line = fields.node.entries["check_sizes"][0] if fields.has("check_sizes") else None
         problems.extend(size_set_problems(size_sets, relations, line))
     context = Context(tuple(specs), size_sets, relations=relations)

@@ -7,10 +7,17 @@ the rubric's `example` and `check_sizes`, the default size sets, the sizes moved
 formula's arithmetic is whole, the points an expression is compared at, the classes of sizes a
 count with floors is compared on, and every counterexample. So a kernel size declared odd is
 never given 4, and `\\lfloor K/2 \\rfloor` and `(K-1)/2` are the same answer.
+
+A symbol declared a multiple of another (`C: {multiple_of: G}`, G groups of C channels) is a
+relation between two values, which no sympy symbol carries: `multiples` lists the pairs the
+rubric declares, and `undivided` says which a set of sizes breaks; whatever chooses a whole set
+of sizes asks it (the default size sets, the sizes a formula's arithmetic is moved to, the
+sizes a count is checked whole at, every counterexample).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 import sympy
@@ -79,3 +86,19 @@ def nearest_size(symbol: sympy.Symbol, value: int) -> int:
         key=lambda v: (abs(v - value), -v),
     )
     return near[0] if near else value
+
+
+def multiples(specs: Iterable) -> tuple[tuple[str, str], ...]:
+    """(C, G) for each symbol C that the rubric's `SymbolSpec`s declare a multiple of G."""
+    return tuple((spec.name, divisor) for spec in specs for divisor in spec.multiple_of)
+
+
+def undivided(
+    values: Mapping[str, int], pairs: Iterable[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The first (C, G) of `pairs` whose values in `values` (by name) break it, G's value not
+    dividing C's; None where every pair given values holds."""
+    for multiple, divisor in pairs:
+        if multiple in values and divisor in values and values[multiple] % values[divisor]:
+            return multiple, divisor
+    return None

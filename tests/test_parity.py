@@ -21,7 +21,7 @@ from grader.kinds.expression.equivalence import sample_points
 from grader.kinds.formula.sizes import suggestion, whole_size_sets
 from grader.rubric import default_size_sets, load_rubric, load_rubric_text
 from grader.rubric_check import check_rubric
-from grader.symbol_values import admits, nearest_size, parity
+from grader.symbol_values import admits, nearest_size, parity, undivided
 
 ROOT = Path(__file__).resolve().parent.parent
 SAME_CONV = ROOT / "tests" / "data" / "same-conv-q1.yaml"
@@ -446,6 +446,24 @@ def test_default_sizes_under_a_relation_keep_each_symbol_s_parity(symbol, wanted
         assert values[symbol] % 2 == (1 if wanted == "odd" else 0), rubric.size_sets
 
 
+@pytest.mark.parametrize("divisor", ["d_k"])
+def test_default_sizes_under_a_relation_keep_each_declared_multiple(divisor):
+    text = (
+        HEADS.replace("assumptions: [positive, even], ", "")
+        .replace(", example: 8}", "}")
+        .replace(", example: 2}", "}")
+        .replace(", example: 4}", "}")
+        .replace(
+            "relations:", f"  C: {{meaning: the channels, multiple_of: {divisor}}}\nrelations:"
+        )
+    )
+    rubric = load_rubric_text(text, "heads.yaml")
+    for sizes in rubric.size_sets:
+        values = dict(sizes)
+        assert values["d_k"] * values["h"] == values["d"]
+        assert undivided(values, (("C", divisor),)) is None, rubric.size_sets
+
+
 def test_a_counterexample_under_a_relation_keeps_the_related_symbol_s_parity():
     rubric = load_rubric_text(
         HEADS.replace(", example: 8}", "}").replace(", example: 4}", "}"), "h.yaml"
@@ -481,25 +499,90 @@ def test_the_same_count_with_k_declared_odd_passes_the_check():
 
 
 @pytest.mark.parametrize(
-    ("answer", "message"),
+    ("answer", "declared", "message"),
     [
-        pytest.param("C/G + 9PC/(2G)", None, id="a division by a size is left alone: no assumption says G divides C"),
-        pytest.param("PK/4", "'PK/4' is not a whole number at P=1, K=1; round it", id="a quarter is named, and no parity mends it"),
-        pytest.param("K/2", "'K/2' is not a whole number at K=1; declare K even, or round it", id="half a size wants it even"),
-        pytest.param(r"\lfloor K/2 \rfloor + C", None, id="a floor is whole"),
-        pytest.param("K(K+1)/2", None, id="a triangular number is whole"),
+        pytest.param("9CD/G + D", ", multiple_of: G", None, id="a division by a size is whole where C is declared a multiple of G"),
+        pytest.param("9CD/G + D", "", "'9CD/G + D' is not a whole number at C=1, D=1, G=2; declare C a multiple of G (multiple_of: G under symbols.C), or round it", id="a division by a size is judged: the advice names multiple_of"),
+        pytest.param("C/G + D/G", "", "'C/G + D/G' is not a whole number at C=1, D=1, G=3; declare C and D multiples of G (multiple_of: G under symbols.C and symbols.D), or round it", id="two sizes over G want both declared multiples"),
+        pytest.param("C/G + D/G", ", multiple_of: G", "'C/G + D/G' is not a whole number at C=2, D=1, G=2; declare D a multiple of G (multiple_of: G under symbols.D), or round it", id="C declared a multiple of G leaves D/G"),
+        pytest.param("C/G + 9PC/(2G)", ", multiple_of: G", "'C/G + 9PC/(2G)' is not a whole number at P=1, C=1, G=1; declare P even, or round it", id="a half beside C/G declared whole wants P even"),
+        pytest.param("PK/4", "", "'PK/4' is not a whole number at P=1, K=1; round it", id="a quarter is named, and no parity mends it"),
+        pytest.param("K/2", "", "'K/2' is not a whole number at K=1; declare K even, or round it", id="half a size wants it even"),
+        pytest.param(r"\lfloor K/2 \rfloor + C", "", None, id="a floor is whole"),
+        pytest.param("K(K+1)/2", "", None, id="a triangular number is whole"),
     ],
 )  # fmt: skip
-def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, message):
+def test_a_count_item_s_answer_must_be_whole_at_every_size(answer, declared, message):
+    symbols = f"  C: {{meaning: the channels{declared}}}\n  D: {{meaning: the outputs}}\n"
     text = (
         PLAIN_TEXT.replace("answer: '(K-1)/2'", f"answer: '{answer}'")
-        .replace("  K:\n", "  C: {meaning: the channels}\n  G: {meaning: the groups}\n  K:\n")
+        .replace("  K:\n", f"{symbols}  G: {{meaning: the groups}}\n  K:\n")
         .replace("  - {item: a.padding, answer: '(K-1)/2', verdict: correct, marks: 2}\n", "")
     )
     found = [m for m in messages(load_rubric_text(text, "whole.yaml")) if "whole number" in m]
     assert found == ([] if message is None else [found[0]])
     if message is not None:
         assert message in found[0]
+
+
+# --- Multiples (`multiple_of`): G groups of C channels --------------------------------------
+
+SIZES = {name: sympy.Symbol(name, positive=True, integer=True) for name in "PQCDGH"} | {
+    "K": odd_symbol(),
+    "E": E_EVEN,
+}
+
+
+@pytest.mark.parametrize(
+    ("names", "pairs", "sets"),
+    [
+        pytest.param("PQCDG", (("C", "G"), ("D", "G")), ({"P": 5, "Q": 4, "C": 6, "D": 8, "G": 2}, {"P": 6, "Q": 7, "C": 9, "D": 12, "G": 3}), id="G divides C and D in both sets, sizes distinct"),
+        pytest.param("CGH", (("C", "G"), ("G", "H")), ({"C": 8, "G": 4, "H": 2}, {"C": 12, "G": 6, "H": 3}), id="a chain: C a multiple of G, a multiple of H"),
+        pytest.param("PKG", (("K", "G"),), ({"P": 5, "K": 9, "G": 3}, {"P": 6, "K": 15, "G": 5}), id="an odd K's divisor is odd"),
+        pytest.param("EG", (("E", "G"),), ({"E": 4, "G": 2}, {"E": 6, "G": 3}), id="an even E is a multiple of G"),
+        pytest.param("CD", (("D", "C"),), ({"C": 2, "D": 4}, {"C": 3, "D": 6}), id="a multiple of a size declared before it"),
+    ],
+)  # fmt: skip
+def test_default_sizes_keep_each_declared_multiple(names, pairs, sets):
+    symbols = {name: SIZES[name] for name in names}
+    got = default_size_sets(list(names), symbols, pairs)
+    assert tuple(dict(sizes) for sizes in got) == sets
+    for sizes in got:
+        assert undivided(dict(sizes), pairs) is None
+        assert all(admits(symbols[name], value) for name, value in sizes)
+
+
+def test_sizes_moved_to_whole_arithmetic_keep_a_declared_multiple():
+    C = SIZES["C"]
+    assert whole_size_sets(((("C", 4), ("G", 2)),), frozenset({C / 3}), (("C", "G"),)) == (
+        (("C", 6), ("G", 2)),
+    )
+
+
+GROUPS = """\
+id: GROUPS-1
+title: Groups
+symbols:
+  C: {meaning: the input channels, multiple_of: G}
+  D: {meaning: the output channels, multiple_of: G}
+  G: {meaning: the groups}
+parts:
+  a:
+    marks: 1
+    prompt: How many parameters?
+    items:
+      params: {type: count, marks: 1, answer: '9CD/G + D'}
+"""
+
+
+@pytest.mark.parametrize("answer", ["9CD + D", "9CD/G", "CD/G + D", "9C/G + D"])
+def test_a_counterexample_keeps_each_declared_multiple(answer):
+    rubric = load_rubric_text(GROUPS, "groups.yaml")
+    result = grade_answer(rubric, rubric.items["a.params"], answer)
+    shown = re.search(r"With ((?:\w+=\d+(?:, )?)+) your count", said(result))
+    assert shown, result.feedback
+    sizes = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", shown.group(1))}
+    assert undivided(sizes, (("C", "G"), ("D", "G"))) is None and "G" in sizes, sizes
 
 
 EIGHT = """\

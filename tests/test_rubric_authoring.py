@@ -433,3 +433,45 @@ def test_rubric_check_warns_and_passes_where_check_sizes_cannot_tell_two_sizes_a
 def test_rubric_check_counts_one_item_and_one_self_test_in_the_singular(capsys):
     assert main(["rubric", "check", str(ROOT / "rubrics" / "dense-tanh-q1.yaml")]) == 0
     assert "rubric DENSE-TANH-Q1 is valid; 1 item, 8 self-tests passed" in capsys.readouterr().out
+
+
+def _grouped(declared: str):
+    """The scaffold's count over G groups: CD/G + D, with D declared as `declared` says."""
+    return lambda t: (
+        t.replace(
+            "    example: 5\n",
+            f"    example: 5\n{declared}  G:\n    meaning: the number of groups\n    example: 5\n",
+            1,
+        )
+        .replace("answer: 'CD + D'", "answer: 'CD/G + D'")
+        .replace("answer: 'D(C + 1)'", "answer: 'D(C/G + 1)'")
+        .replace("answer: 'CD'", "answer: 'CD/G'")
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "code", "message"),
+    [
+        pytest.param("    multiple_of: G\n", 0, "rubric Q-1 is valid", id="declared: passes"),
+        pytest.param(
+            "",
+            1,
+            "a.params's answer 'CD/G + D' is not a whole number at C=1, D=1, G=2; declare C a "
+            "multiple of G (multiple_of: G under symbols.C), or round it",
+            id="undeclared: the check names the key that would do",
+        ),
+        pytest.param(
+            "    multiple_of: C\n",
+            3,
+            "symbols.D.multiple_of: the examples give D=5, which C=2 does not divide",
+            id="examples that break it are refused",
+        ),
+    ],
+)
+def test_a_count_divided_by_a_size_wants_the_multiple_declared(
+    tmp_path, capsys, declared, code, message
+):
+    rubric = _scaffold(tmp_path, _grouped(declared))
+    assert main(["rubric", "check", str(rubric)]) == code
+    captured = capsys.readouterr()
+    assert message in captured.out + captured.err, captured

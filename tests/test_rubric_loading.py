@@ -251,6 +251,63 @@ BROKEN = [
         "parts.a.items.other.label",
         "label 'WEIGHTS' is also the alias of parts.a.items.params",
     ),
+    # `multiple_of`: C a multiple of G (G divides C), for G groups of C channels
+    (
+        lambda t: t.replace("example: 2}", "example: 2, multiple_of: G}"),
+        "multiple_of: G",
+        "symbols.C.multiple_of",
+        "G is not a declared symbol; declare it under symbols",
+    ),
+    (
+        lambda t: t.replace("example: 2}", "example: 2, multiple_of: [C]}"),
+        "multiple_of: [C]",
+        "symbols.C.multiple_of",
+        "C cannot be a multiple of itself",
+    ),
+    (
+        lambda t: t.replace("example: 2}", "example: 2, multiple_of: 3}"),
+        "multiple_of: 3",
+        "symbols.C.multiple_of",
+        "expected a symbol's name such as G, or a list of them, found the number 3",
+    ),
+    (
+        lambda t: t.replace("example: 2}", "example: 2, multiple_of: x}").replace(
+            "parts:", "  x: {meaning: a real, assumptions: [real]}\nparts:", 1
+        ),
+        "multiple_of: x",
+        "symbols.C.multiple_of",
+        "x is not a size: multiple_of relates symbols declared positive and integer",
+    ),
+    (
+        lambda t: t.replace("example: 2}", "example: 10, multiple_of: D}").replace(
+            "example: 5}", "example: 5, multiple_of: C}"
+        ),
+        "example: 10, multiple_of: D",
+        "symbols.C.multiple_of",
+        "a cycle: C is a multiple of D, D is a multiple of C; drop one",
+    ),
+    (
+        lambda t: t.replace("example: 5}", "example: 5, multiple_of: C}"),
+        "multiple_of: C",
+        "symbols.D.multiple_of",
+        "the examples give D=5, which C=2 does not divide",
+    ),
+    (
+        lambda t: t.replace(
+            "{meaning: input channels, example: 2}", "{meaning: c, assumptions: [positive, even]}"
+        ).replace("example: 5}", "assumptions: [positive, odd], multiple_of: C}"),
+        "multiple_of: C",
+        "symbols.D.multiple_of",
+        "D is declared odd, so the even C never divides it",
+    ),
+    (
+        lambda t: t.replace("example: 5}", "example: 6, multiple_of: C}").replace(
+            "parts:", "check_sizes:\n  - {C: 2, D: 6}\n  - {C: 4, D: 6}\nparts:", 1
+        ),
+        "- {C: 4, D: 6}",
+        "check_sizes[1]",
+        "check_sizes[1] gives D=6, which C=4 does not divide (D is declared a multiple of C)",
+    ),
 ]
 
 
@@ -358,3 +415,24 @@ def test_check_sizes_need_only_the_sizes_a_real_symbol_takes_the_defaults_value(
     with pytest.raises(RubricError) as refused:
         load_rubric(path)
     assert "rubric.yaml:7: check_sizes[0].D: is required" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("declared", "multiples"),
+    [
+        pytest.param("multiple_of: C", ("C",), id="one name"),
+        pytest.param("multiple_of: [C, E]", ("C", "E"), id="a list of names"),
+        pytest.param("multiple_of: [C, C]", ("C",), id="a name given twice is one"),
+    ],
+)
+def test_a_symbol_declared_a_multiple_of_others_is_read(tmp_path, declared, multiples):
+    text = VALID.replace("example: 5}", f"example: 10, {declared}}}").replace(
+        "parts:", "  E: {meaning: the groups, example: 5}\nparts:", 1
+    )
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    rubric = load_rubric(path)
+    spec = next(spec for spec in rubric.context.symbols if spec.name == "D")
+    assert spec.multiple_of == multiples
+    for sizes in rubric.size_sets:
+        assert all(dict(sizes)["D"] % dict(sizes)[name] == 0 for name in multiples), sizes

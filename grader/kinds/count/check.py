@@ -45,7 +45,7 @@ from grader.kinds.count.polynomials import (
     value_at,
 )
 from grader.model import Diagnosis, Item, Misconception, SymbolSpec
-from grader.symbol_values import admits, nearest_size
+from grader.symbol_values import admits, multiples, nearest_size, undivided
 
 SAMPLE_POINTS = 6
 _SEED = 2252  # fixed, so that a re-run gives the same verdicts and the same feedback
@@ -537,8 +537,10 @@ def find_counterexample(
     polynomials, or as functions giving their value at a point); the sizes given are those of
     the symbols they are `written` with. A symbol the rubric's relations define
     (`substitutions`, d → d_k·h) takes its value from the others, so the sizes shown satisfy
-    the relations; a point where one is not a whole number is passed over."""
+    the relations; a point where one is not a whole number is passed over, as is one where a
+    symbol declared a multiple of another (C of G: `multiple_of`) is not one."""
     derived = dict(substitutions)
+    pairs = multiples(specs)
     student_value = student if callable(student) else lambda point: value_at(student, point)
     reference_value = reference if callable(reference) else lambda point: value_at(reference, point)
     needed = set(written)
@@ -557,12 +559,15 @@ def find_counterexample(
     first = tuple(preferred[index] for index in chosen)
     position = {spec.symbol: i for i, spec in enumerate(specs)}
     for values in itertools.chain(
-        [first], _sample_points(20, len(chosen)), _small_points(derived, specs, chosen)
+        [first], _sample_points(20, len(chosen)), _small_points(derived or pairs, specs, chosen)
     ):
         point = [1] * len(specs)  # a symbol neither count depends on may take any value
         for index, value in zip(chosen, values, strict=True):
             point[index] = nearest_size(specs[index].symbol, value)  # of its declared parity
         if not _derive(point, derived, specs, position):
+            continue
+        shown = {spec.name: point[i] for i, spec in enumerate(specs) if spec.symbol in needed}
+        if undivided(shown, pairs):
             continue
         a, b = student_value(tuple(point)), reference_value(tuple(point))
         if a is not None and b is not None and a != b:
@@ -573,10 +578,11 @@ def find_counterexample(
     return None
 
 
-def _small_points(derived, specs, chosen: list[int]):
-    """Under relations, small sizes after the random ones: random sizes seldom give d/h a
-    value d_k may take (a whole number, of d_k's parity where it is declared odd or even)."""
-    if not derived:
+def _small_points(constrained, specs, chosen: list[int]):
+    """Under relations or multiples (`constrained`), small sizes after the random ones: random
+    sizes seldom give d/h a value d_k may take (a whole number, of d_k's parity where it is
+    declared odd or even), or a C that G divides."""
+    if not constrained:
         return
     sizes = [[v for v in range(2, 13) if admits(specs[i].symbol, v)] for i in chosen]
     points = sorted(itertools.product(*sizes), key=lambda p: (sum(p), p))

@@ -18,7 +18,7 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.count.rubric import read_count
 from grader.model import Relation, SizeSets, SymbolSpec
-from grader.symbol_values import admits
+from grader.symbol_values import admits, undivided
 from grader.yaml_source import Fields, Scalar
 
 
@@ -95,10 +95,15 @@ def _check_examples(
             )
 
 
-def related_size_sets(size_sets: SizeSets, relations: tuple[Relation, ...]) -> SizeSets:
+def related_size_sets(
+    size_sets: SizeSets,
+    relations: tuple[Relation, ...],
+    pairs: tuple[tuple[str, str], ...] = (),
+) -> SizeSets:
     """Default size sets changed to satisfy the relations: each related symbol takes its value
     from the others (d_k = d/h); where that is no whole number, the others move to the nearest
-    small sizes that give one (d = 6, h = 2 rather than d = 7, h = 2)."""
+    small sizes that give one (d = 6, h = 2 rather than d = 7, h = 2), keeping each symbol
+    declared a multiple of another one (`pairs`: C a multiple of d_k)."""
     symbols = {s.name: s for r in relations for s in r.expr.free_symbols}
     free = sorted(set(symbols) - {r.symbol.name for r in relations})
     result = []
@@ -115,7 +120,11 @@ def related_size_sets(size_sets: SizeSets, relations: tuple[Relation, ...]) -> S
         )
         for choice in itertools.chain([tuple(values[n] for n in free)], candidates):
             trial = {**values, **dict(zip(free, choice, strict=True))}
-            if _relate(trial, relations) and len(set(trial.values())) == len(trial):
+            if (
+                _relate(trial, relations)
+                and len(set(trial.values())) == len(trial)
+                and undivided(trial, pairs) is None
+            ):
                 values = trial
                 break
         result.append(tuple((name, values[name]) for name, _ in sizes))

@@ -2,7 +2,8 @@
 count counts whole things, so a rubric's `(K-1)/2` for a padding is right only where K is
 declared odd. `grader rubric check` names an answer that is not, at its line, with the sizes
 that show it and what would do (declare K odd, or round it). A count that divides by a size
-(9CD/G + D, whole where G divides C) is not judged: no assumption says that G divides C.
+(9CD/G + D) is judged at the sizes the rubric's `multiple_of` allows: whole where C is declared
+a multiple of G, and named otherwise, with that declaration as the advice.
 
 The sizes tried are every combination of small sizes each symbol may take (1 to 12, fewer
 with more symbols): they cover each remainder modulo 2, 3, 4, 6 and 12, which is where a
@@ -12,7 +13,8 @@ combination of two symbols' sizes, the others all 1 or all 2 (all of the smalles
 each may take), and each symbol at the same place in its sizes (all 1, all 2, ...): a
 fraction in one or two symbols, or in all of them at once (ABCDEFGH/2), is still found. The
 rubric's relations hold at each (d_k takes the value d/h has there; sizes where that is no
-size d_k may take are passed over).
+size d_k may take are passed over), and so do its multiples (C a multiple of G: sizes where G
+does not divide C are passed over).
 """
 
 from __future__ import annotations
@@ -26,29 +28,44 @@ import sympy
 from grader.errors import Problem, quoted
 from grader.kinds.count.polynomials import evaluate
 from grader.model import Context, Item
-from grader.symbol_values import PARITIES, admits, parity
+from grader.symbol_values import PARITIES, admits, multiples, parity, undivided
 
 MAX_POINTS = 4096
 
 
 def _judged(expr: sympy.Expr) -> bool:
     """Whether the check judges `expr`: a count with a fraction such as (K-1)/2 or PQ/4 in
-    it, outside its floors (which are whole), and no division by a size. C/G is whole where G
-    divides C, which a rubric cannot declare (its check_sizes say it), so it is left alone."""
-    rounded = expr.atoms(sympy.floor, sympy.ceiling)
-    plain = expr.xreplace({r: sympy.Integer(1) for r in rounded})
-    if any(p.exp.is_negative and p.base.free_symbols for p in plain.atoms(sympy.Pow)):
-        return False
+    it, or a division by a size such as C/G (whole where C is declared a multiple of G),
+    outside its floors (which are whole)."""
+    plain = _unrounded(expr)
+    if _divisors(plain):
+        return True
     return any(not number.is_Integer for number in plain.atoms(sympy.Rational))
+
+
+def _unrounded(expr: sympy.Expr) -> sympy.Expr:
+    """`expr` with each floor and ceiling 1: what of it may be a fraction."""
+    return expr.xreplace({r: sympy.Integer(1) for r in expr.atoms(sympy.floor, sympy.ceiling)})
+
+
+def _divisors(expr: sympy.Expr) -> list[sympy.Symbol]:
+    """The symbols `expr` divides by (G of 9CD/G), outside its floors, by name."""
+    plain = _unrounded(expr)
+    under = {s for p in plain.atoms(sympy.Pow) if p.exp.is_negative for s in p.base.free_symbols}
+    return sorted(under, key=lambda s: s.name)
 
 
 def fractional_at(
     expr: sympy.Expr,
     context: Context,
     parities: Mapping[sympy.Symbol, str] | None = None,
+    more_multiples: tuple[tuple[str, str], ...] = (),
 ) -> tuple[tuple[str, int], ...] | None:
     """Small sizes the symbols may take at which `expr` is not a whole number (each symbol of
-    `parities` taken of that parity instead of its own), or None where there are none."""
+    `parities` taken of that parity instead of its own, and each symbol the rubric declares a
+    multiple of another, or `more_multiples` (C, G) say is one, a multiple of its value), or
+    None where there are none."""
+    pairs = multiples(context.symbols) + more_multiples
     relate = dict(context.substitutions)
     related = expr.xreplace(relate)
     if not _judged(related):
@@ -61,7 +78,7 @@ def fractional_at(
     for point in sorted(_points(choices), key=lambda p: (sum(p), p)):
         values = dict(zip(free, point, strict=True))
         sizes = _related_sizes(values, context, parities)
-        if sizes is None:
+        if sizes is None or undivided({s.name: v for s, v in sizes.items()}, pairs):
             continue
         value = evaluate(related, values)
         if value is not None and value.denominator != 1:
@@ -143,7 +160,9 @@ def whole_answer_problems(item: Item, context: Context) -> list[Problem]:
 
 def _advice(expr: sympy.Expr, context: Context) -> str:
     """ "declare K odd, or round it" where declaring one symbol's parity makes the answer
-    whole; "round it" otherwise."""
+    whole; "declare C a multiple of G (multiple_of: G under symbols.C), or round it" where
+    declaring the sizes it is multiplied by multiples of one it divides by does; "round it"
+    otherwise."""
     related = expr.xreplace(dict(context.substitutions))
     for symbol in sorted(related.free_symbols, key=lambda s: s.name):
         if parity(symbol) is not None:
@@ -151,4 +170,32 @@ def _advice(expr: sympy.Expr, context: Context) -> str:
         for wanted in PARITIES:
             if fractional_at(expr, context, {symbol: wanted}) is None:
                 return f"declare {symbol.name} {wanted}, or round it"
+    declared = multiples(context.symbols)
+    for divisor in _divisors(related):
+        sizes = [
+            s
+            for s in sorted(related.free_symbols, key=lambda s: s.name)
+            if s != divisor
+            and s.is_integer
+            and s.is_positive
+            and (s.name, divisor.name) not in declared
+        ]
+        for chosen in [[s] for s in sizes] + ([sizes] if len(sizes) > 1 else []):
+            pairs = tuple((s.name, divisor.name) for s in chosen)
+            if fractional_at(expr, context, more_multiples=pairs) is None:
+                return _multiple_advice([s.name for s in chosen], divisor.name)
     return "round it"
+
+
+def _multiple_advice(names: list[str], divisor: str) -> str:
+    """ "declare C a multiple of G (multiple_of: G under symbols.C), or round it"."""
+    if len(names) == 1:
+        return (
+            f"declare {names[0]} a multiple of {divisor} (multiple_of: {divisor} under "
+            f"symbols.{names[0]}), or round it"
+        )
+    both = f"{', '.join(names[:-1])} and {names[-1]}"
+    under = " and ".join(f"symbols.{n}" for n in names)
+    return (
+        f"declare {both} multiples of {divisor} (multiple_of: {divisor} under {under}), or round it"
+    )

@@ -44,6 +44,7 @@ from grader.kinds.formula.score import given_matrix_review, score_formula, score
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
+from grader.symbol_values import multiples
 from grader.yaml_source import Fields
 
 # Each finding in words, for the class overview's most common mistakes (a student is told the
@@ -138,7 +139,14 @@ class FormulaKind:
         misconception: bool,
     ) -> Formula | None:
         formula = read_formula(
-            text, line, path, context.symbol_table, spec.layer, problems, context.size_sets
+            text,
+            line,
+            path,
+            context.symbol_table,
+            spec.layer,
+            problems,
+            context.size_sets,
+            multiples(context.symbols),
         )
         misfit = None if formula is None else declared_misfit(formula, spec.matrices)
         if misfit is not None:  # the rubric's own answer uses a matrix as it does not declare

@@ -167,9 +167,11 @@ def read_formula(
     layer: LayerSpec,
     problems: list[Problem],
     size_sets: SizeSets,
+    pairs: tuple[tuple[str, str], ...] = (),
 ) -> Formula | None:
     """A rubric's formula, read like a student's and instantiated at the sizes it will be
-    checked at, so that one too large to check is refused here, not blamed on students."""
+    checked at, so that one too large to check is refused here, not blamed on students
+    (with sizes that would do, keeping the symbols declared multiples of others: `pairs`)."""
     formula = read_with_caret(
         lambda: parse_formula(text, symbols, layer), text, line, path, problems
     )
@@ -187,7 +189,8 @@ def read_formula(
         structures(formula, layer, size_sets)
     except NotWholeError as error:
         conditions = whole_conditions(formula, layer)
-        message = f"cannot check {quoted(text)}: {error.message}{suggestion(conditions, size_sets)}"
+        advice = suggestion(conditions, size_sets, pairs)
+        message = f"cannot check {quoted(text)}: {error.message}{advice}"
         problems.append(WholeProblem(line, path, message, conditions))
         return None
     except AnswerError as error:

@@ -21,7 +21,7 @@ import sympy
 from grader.errors import Problem
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import SizeSets
-from grader.symbol_values import admits, parity
+from grader.symbol_values import admits, parity, undivided
 
 MAX_MOVED = 4  # sizes moved at once when looking for whole arithmetic
 _MOST_TRIED = 4096  # sizes tried to show that arithmetic is never whole
@@ -86,10 +86,16 @@ def is_whole(conditions: Iterable[sympy.Expr], sizes: Mapping[str, int]) -> bool
     return True
 
 
-def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> SizeSets | None:
+def whole_size_sets(
+    size_sets: SizeSets,
+    conditions: frozenset[sympy.Expr],
+    pairs: tuple[tuple[str, str], ...] = (),
+) -> SizeSets | None:
     """`size_sets` with the sizes the conditions use moved to the nearest small values at which
-    every condition is whole (distinct from the set's other sizes where possible, and of a
-    symbol's declared parity); None when no such values are found among 2..12."""
+    every condition is whole (distinct from the set's other sizes where possible, of a
+    symbol's declared parity, and keeping each symbol declared a multiple of another one:
+    `pairs`, as `grader.symbol_values.multiples` gives them); None when no such values are
+    found among 2..12."""
     symbols = {s.name: s for c in conditions for s in c.free_symbols}
     names = sorted(symbols)
     if len(names) > MAX_MOVED:
@@ -113,7 +119,7 @@ def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> S
         )
         for choice in choices:
             trial = {**values, **dict(zip(names, choice, strict=True))}
-            if is_whole(conditions, trial):
+            if is_whole(conditions, trial) and undivided(trial, pairs) is None:
                 result.append(tuple((name, trial[name]) for name, _ in sizes))
                 break
         else:
@@ -121,11 +127,15 @@ def whole_size_sets(size_sets: SizeSets, conditions: frozenset[sympy.Expr]) -> S
     return tuple(result)
 
 
-def suggestion(conditions: frozenset[sympy.Expr], size_sets: SizeSets) -> str:
+def suggestion(
+    conditions: frozenset[sympy.Expr],
+    size_sets: SizeSets,
+    pairs: tuple[tuple[str, str], ...] = (),
+) -> str:
     """Advice for a rubric whose `check_sizes` make the arithmetic fractional: sizes that
-    would do, or, where the symbols' parities make some of it whole at no sizes (-K/2 for an
-    odd K), to round it."""
-    chosen = whole_size_sets(size_sets, conditions)
+    would do (keeping the declared multiples, `pairs`), or, where the symbols' parities make
+    some of it whole at no sizes (-K/2 for an odd K), to round it."""
+    chosen = whole_size_sets(size_sets, conditions, pairs)
     if chosen is None:
         never = sorted((c for c in conditions if _never_whole(c)), key=sympy.default_sort_key)
         if never:

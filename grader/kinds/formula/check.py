@@ -1197,15 +1197,29 @@ def _index_order(
     return FINDINGS.make("index_order", message)
 
 
+def _unread_numbers(formula: Formula, layer: LayerSpec, size_sets: SizeSets) -> set[int]:
+    """The number of each term that reads the input only outside its range at every size set."""
+    return set.intersection(
+        *(set(unread_terms(formula, layer, dict(sizes))) for sizes in size_sets)
+    )
+
+
+def _reads_somewhere(formula: Formula, layer: LayerSpec, unread: set[int]) -> bool:
+    """Whether a term of `formula` other than the `unread` ones reads the input."""
+    return any(
+        any(layer.is_input(access.name) for access in term.factors)
+        for number, term in enumerate(formula.terms)
+        if number not in unread
+    )
+
+
 @FINDINGS.produces("term_outside")
 def _unread_term_finding(
     formula: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> list[Diagnosis]:
     """A term that reads the input only outside its range at every size set (`+ x_{i+P,j,1}`),
     which the comparison drops as reading nothing: the student wrote it, so it is said."""
-    numbers = set.intersection(
-        *(set(unread_terms(formula, layer, dict(sizes))) for sizes in size_sets)
-    )
+    numbers = _unread_numbers(formula, layer, size_sets)
     if not numbers:
         return []
     shown, names = [], set()
@@ -1391,7 +1405,12 @@ def check_formula(
     # A term that reads nothing: what it earns is the rubric's call where it is all that is
     # wrong (`partial_credit: {term_outside: N}`), else a person's (beside another finding, two
     # findings would earn nothing, for a term that adds nothing to the layer).
-    exact = not unread or (findings == unread and "term_outside" in item.partial_credit)
+    # A formula all of whose terms that read the input read nothing is simply wrong.
+    exact = (
+        not unread
+        or (findings == unread and "term_outside" in item.partial_credit)
+        or not _reads_somewhere(formula, layer, _unread_numbers(formula, layer, size_sets))
+    )
     return FormulaCheck(
         False, exact=exact, findings=tuple(findings), notes=notes, group=group, own_count=own
     )

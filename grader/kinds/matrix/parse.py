@@ -607,7 +607,8 @@ def parse_matrix(
     Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient, with another
     letter for the loss than `loss` if it is none of `reserved` (the question's other names).
     A definition after the answer (`X^T G, where G = dL/dY`) is set aside
-    (`grader.definitions`), and held against the gradients the question gives."""
+    (`grader.definitions`), and held against the gradients the question gives; one that names
+    a given gradient anew (`X^T δ, where δ = dL/dY`) is read so, δ as G, with a note."""
     given = given or {}
     try:
         return _parse_answer(text, names, given, loss, reserved)
@@ -617,8 +618,10 @@ def parse_matrix(
         answer, definitions = split_definitions(text)
         if not definitions:
             raise
+    padded = answer.ljust(len(text))
+    aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
     try:
-        parsed = _parse_answer(answer.ljust(len(text)), names, given, loss, reserved)
+        parsed = _parse_answer(padded, names, given, loss, reserved, aliases)
     except AnswerError as error:
         message = (
             f'{error.message} (read without "{definitions[0].written}", a definition after it)'
@@ -626,10 +629,96 @@ def parse_matrix(
         raise type(error)(text, error.position, message, error.length) from None
     notes, review = [], parsed.review
     for definition in definitions:
+        alias = next((a for a in aliases.values() if a.definition == definition), None)
+        if alias is not None:
+            notes.append(alias.note)
+            continue
         note, problem = _hold_definition(definition, parsed.expression, given, loss)
         notes.append(note)
         review = review or problem
     return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review)
+
+
+@dataclass(frozen=True)
+class _Alias:
+    """A name an answer defines after it as a gradient the question gives (`δ = dL/dY`):
+    read as that gradient's matrix (G), with `note` saying so."""
+
+    definition: Definition
+    matrix: str
+    note: str
+
+
+def _new_name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9_])")
+
+
+def _new_names(
+    text: str,
+    answer: str,
+    definitions: tuple[Definition, ...],
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+) -> dict[str, _Alias]:
+    """Each name the answer uses that is none of the question's and that a definition after
+    it defines (by its normalised text), with the given matrix it is read as: its definition
+    must be a given gradient (`δ = dL/dY`, `δ = G`). A new name defined as anything else is
+    an error saying so: what it stands for is a person's to read."""
+    aliases: dict[str, _Alias] = {}
+    normal = normalise(answer, STEPS)
+    for definition in definitions:
+        name = _clean_name("".join(normalise(definition.left, STEPS).split()))
+        if name in names or name in reserved:
+            continue
+        used = _new_name_pattern(name).search(normal)
+        if used is None:
+            continue  # `_hold_definition` says it is not used
+        matrix = _given_matrix(definition.right, given, loss)
+        if matrix is None:
+            gives = ", ".join(f"{m} is ∂{loss}/∂{y}" for y, m in given.items())
+            raise AnswerError(
+                text,
+                used.start(),
+                f"{name} is defined after your answer as {definition.right}, not as a matrix "
+                f"the question gives{f' ({gives})' if gives else ''}, so what your answer "
+                "means is a person's to read",
+                length=len(name),
+            )
+        y = {m: y for y, m in given.items()}[matrix]
+        aliases[name] = _Alias(
+            definition,
+            matrix,
+            f'set aside "{definition.written}", a definition, and read {name} as {matrix}: the '
+            f"definition agrees with the question's {matrix} = ∂{loss}/∂{y}",
+        )
+    return aliases
+
+
+def _given_matrix(right: str, given: Mapping[str, str], loss: str) -> str | None:
+    """The given matrix `right` (a definition's right side) is: a gradient the question gives
+    (`dL/dY`, G where G is ∂L/∂Y) or that matrix itself; None for anything else."""
+    named = name_of(right)
+    if named is None or named.transposed:
+        return None
+    if named.kind == GRADIENT and named.loss in (None, loss):
+        return given.get(named.name)
+    if named.kind != GRADIENT and named.name in given.values():
+        return named.name
+    return None
+
+
+def _read_aliases(text: str, normal: str, start: int, aliases: Mapping[str, _Alias]) -> str:
+    """`normal` with each name of `aliases` after `start` replaced by its matrix."""
+    for name, alias in aliases.items():
+        for match in reversed(list(_new_name_pattern(name).finditer(normal, start))):
+            if len(alias.matrix) > len(name):
+                raise AnswerError(
+                    text, match.start(), f"write {alias.matrix} for {name}", length=len(name)
+                )
+            normal = replace_span(normal, match.start(), match.end(), alias.matrix)
+    return normal
 
 
 def _hold_definition(
@@ -642,7 +731,6 @@ def _hold_definition(
     said = f'Your answer is followed by "{definition.written}"'
     note = f'set aside "{definition.written}", a definition'
     name = _clean_name("".join(definition.left.split()))
-    named = name_of(definition.right)
     if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
         return note, (f"{said}, which defines {name}, a name your answer does not use")
     gradient = {matrix: y for y, matrix in given.items()}.get(name)
@@ -651,13 +739,7 @@ def _hold_definition(
             f"{said}: it gives {name}, one of the question's names, a meaning of its own, so "
             "your answer may not be the one asked for"
         )
-    if (
-        named is None
-        or named.kind != GRADIENT
-        or named.transposed
-        or named.name != gradient
-        or named.loss not in (None, loss)
-    ):
+    if _given_matrix(definition.right, given, loss) != name:
         return note, (
             f"{said}, which defines {name} as {definition.right.strip()}; the question's {name} "
             f"is ∂{loss}/∂{gradient}, so it is not clear what your answer means"
@@ -671,6 +753,7 @@ def _parse_answer(
     given: Mapping[str, str],
     loss: str,
     reserved: Collection[str],
+    aliases: Mapping[str, _Alias] | None = None,
 ) -> MatrixAnswer:
     normal = normalise(text, STEPS)
     equals = _top_level_equals(normal)
@@ -683,7 +766,7 @@ def _parse_answer(
         offset = equals[0] + 1
     read = read_given_gradients(text, normal, offset, names, given, loss, reserved)
     _one_loss(text, left, read, {*names, *reserved})
-    right = read.normal[offset:]
+    right = _read_aliases(text, read.normal, offset, aliases or {})[offset:]
     if not right.strip():
         raise AnswerError(text, len(text.rstrip()), "the answer ends too early: expected a matrix")
     try:

@@ -65,6 +65,7 @@ class MatrixAnswer:
     reading: str  # the expression with every operation explicit
     notes: tuple[str, ...] = ()  # how a lenient reading read it: "read 1 as the ones vector"
     review: str | None = None  # why a person must decide, though it reads (told the student)
+    shorthand: str | None = None  # a given gradient written in the shorthand dY, if one was
 
 
 # --- Normalisation ---------------------------------------------------------------------------
@@ -797,5 +798,11 @@ def _parse_answer(
             f"{read.shorthand[1:]}"
         )
     return MatrixAnswer(
-        text, left, expression, describe(expression), tuple(dict.fromkeys(notes)), review
+        text,
+        left,
+        expression,
+        describe(expression),
+        tuple(dict.fromkeys(notes)),
+        review,
+        read.shorthand,
     )

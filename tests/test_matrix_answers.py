@@ -892,6 +892,34 @@ def _followed(written, why, equals="∂L/∂W"):
             ("Correct: your matrix equals ∂L/∂W.",),
             id="a new name for the given matrix",
         ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "δ = dL/dY; dL/dW = X^T δ",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                'set aside "δ = dL/dY;", a definition, and read δ as G: the definition agrees '
+                "with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="a new name for the given gradient, defined before the answer",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "G = dL/dZ, X^T G",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside "G = dL/dZ,", a definition',),
+            (
+                'Your answer is preceded by "G = dL/dZ,", which defines G as dL/dZ; the '
+                "question's G is ∂L/∂Y, so it is not clear what your answer means; read as "
+                "shown, your matrix equals ∂L/∂W.",
+                REVIEWED,
+            ),
+            id="another G than the question's, defined before the answer",
+        ),
     ],
 )
 def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_question(
@@ -926,6 +954,12 @@ def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_qu
             "H is defined after your answer as dE/dY, not as a matrix the question gives (G is "
             "∂L/∂Y), so what your answer means is a person's to read (at column 5).",
             id="a new name for another function's gradient",
+        ),
+        pytest.param(
+            "δ = 2 dL/dY; X^T δ",
+            "δ is defined before your answer as 2 dL/dY, not as a matrix the question gives (G "
+            "is ∂L/∂Y), so what your answer means is a person's to read (at column 18).",
+            id="a new name for twice the gradient, defined before the answer",
         ),
     ],
 )

@@ -19,7 +19,7 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.definitions import Definition, split_definitions
+from grader.definitions import Definition, split_definitions, split_leading_definition
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.matrix.left import GRADIENT, Left, read_left
 from grader.kinds.matrix.nodes import (
@@ -618,14 +618,18 @@ def parse_matrix(
             raise
         answer, definitions = split_definitions(text)
         if not definitions:
-            raise
+            answer, leading = split_leading_definition(text)
+            if leading is None:
+                raise
+            definitions = (leading,)
     padded = answer.ljust(len(text))
     aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
     try:
         parsed = _parse_answer(padded, names, given, loss, reserved, aliases)
     except AnswerError as error:
         message = (
-            f'{error.message} (read without "{definitions[0].written}", a definition after it)'
+            f'{error.message} (read without "{definitions[0].written}", a definition '
+            f"{definitions[0].place} it)"
         )
         raise type(error)(text, error.position, message, error.length) from None
     notes, review = [], parsed.review
@@ -682,9 +686,9 @@ def _new_names(
             raise AnswerError(
                 text,
                 used.start(),
-                f"{name} is defined after your answer as {definition.right}, not as a matrix "
-                f"the question gives{f' ({gives})' if gives else ''}, so what your answer "
-                "means is a person's to read",
+                f"{name} is defined {definition.place} your answer as {definition.right}, not "
+                f"as a matrix the question gives{f' ({gives})' if gives else ''}, so what your "
+                "answer means is a person's to read",
                 length=len(name),
             )
         y = {m: y for y, m in given.items()}[matrix]
@@ -729,7 +733,8 @@ def _hold_definition(
     must: a definition of a matrix the answer uses as the gradient the question gives it
     (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees; any other is not the machine's to
     weigh."""
-    said = f'Your answer is followed by "{definition.written}"'
+    placed = "preceded" if definition.before else "followed"
+    said = f'Your answer is {placed} by "{definition.written}"'
     note = f'set aside "{definition.written}", a definition'
     name = _clean_name("".join(definition.left.split()))
     if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):

@@ -43,6 +43,12 @@ class Definition:
     written: str
     left: str
     right: str
+    before: bool = False  # written before the answer (`δ = dL/dY; X^T δ`), not after it
+
+    @property
+    def place(self) -> str:
+        """Where it is written, for a message: "after" the answer or "before" it."""
+        return "before" if self.before else "after"
 
 
 def _top_level_separators(text: str) -> list[re.Match[str]]:
@@ -108,6 +114,24 @@ def split_definitions(text: str) -> tuple[str, tuple[Definition, ...]]:
         definitions.insert(0, Definition(start, left_start, written, left, right))
         answer = answer[:start].rstrip()
     return answer, tuple(definitions)
+
+
+def split_leading_definition(text: str) -> tuple[str, Definition | None]:
+    """A definition written before the answer, ending at a semicolon or a comma: `δ = dL/dY;
+    X^T δ` gives `X^T δ` (blanked before it, so that positions stay the student's) and the
+    definition of δ. Text that does not begin with one is returned whole, with None."""
+    for separator in _top_level_separators(text):
+        if separator.group(0) not in (";", ","):
+            continue
+        head, rest = text[: separator.start()], text[separator.end() :]
+        found = _definition_after(head, 0)
+        if found is None or not rest.strip():
+            return text, None
+        left_start, left, right = found
+        written = text[: separator.end()].strip()
+        answer = " " * separator.end() + rest
+        return answer, Definition(0, left_start, written, left, right, before=True)
+    return text, None
 
 
 def has_separator(text: str) -> bool:

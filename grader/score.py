@@ -131,6 +131,32 @@ def score_needs_review(item: Item, text: str, reason: str, why: str | None = Non
     )
 
 
+def earned(result: ItemResult, right: str) -> str:
+    """What a reading the grader cannot settle alone would earn, in words: `right` (how the
+    kind says it is right: "it defines the right layer") where it is right."""
+    if result.verdict == "correct":
+        return right
+    return f"it would earn {result.marks:g} of {result.max_marks:g} marks"
+
+
+def sent_for_review(
+    result: ItemResult, message: str, because: str, diagnosis: str | None = None
+) -> ItemResult:
+    """`result`, resting on a reading only a person can accept, sent to one: `message` first
+    (why, and what it earns), then what else was found (a right reading has nothing else), 0
+    marks until decided; `because` is recorded as the decision, `diagnosis` replaces the
+    result's where given."""
+    found = () if result.verdict == "correct" else result.feedback
+    return replace(
+        result,
+        verdict="needs_review",
+        marks=0.0,
+        feedback=(message, *found, "An instructor will review it."),
+        diagnosis=result.diagnosis if diagnosis is None else diagnosis,
+        decision=(*result.decision[:1], f"{because}: sent for review"),
+    )
+
+
 def score_error(item: Item, text: str | None, message: str) -> ItemResult:
     return ItemResult(
         item_id=item.id,

@@ -1061,8 +1061,8 @@ parts:
 # --- A count followed by a definition (grader.definitions) ------------------------------------
 
 
-def _followed(written, why):
-    return f'Your answer is followed by "{written}"{why}; an instructor will read it.'
+def _followed(written, why, shown="your count is correct"):
+    return f'Your answer is followed by "{written}"{why}; read as shown, {shown}.'
 
 
 COUNT_THEN_DEFINITION = [
@@ -1099,6 +1099,18 @@ COUNT_THEN_DEFINITION = [
         id="a name the count does not use",
     ),
     pytest.param(
+        "9D + D, where C = 3",
+        "needs_review",
+        "9·D + D",
+        ('set aside ", where C = 3", a definition',),
+        _followed(
+            ", where C = 3",
+            ", which defines C, a name your answer does not use",
+            "it would earn 0 of 2 marks",
+        ),
+        id="a wrong count: what it earns read as shown",
+    ),
+    pytest.param(
         "9KD + D, where K = C",
         "invalid",
         None,
@@ -1120,4 +1132,18 @@ def test_a_count_followed_by_a_definition_says_so(answer, verdict, reading, note
         reading,
         notes,
         feedback,
+    )
+
+
+def test_a_count_followed_by_a_definition_says_what_else_was_found():
+    # read as shown, 9D + D is the rubric's misconception: its feedback follows the reason
+    result = grade_answer(Q4, Q4.items["b.params"], "9D + D, where C = 3")
+    assert (result.marks, result.feedback[1:]) == (
+        0.0,
+        (
+            "Each of the D filters spans all C input channels, so it has 3·3·C weights, not "
+            "3·3: the count is 9·C·D weights plus D biases.",
+            "With C=2, D=5 your count gives 50; the correct count is 95.",
+            "An instructor will review it.",
+        ),
     )

@@ -469,6 +469,77 @@ GRADED = [
         ("read (W·Xᵀ)ᵀ as X·Wᵀ", "read W as a D×C matrix, so that X·Wᵀ is PQ×D"),
         id="a transposed bracket, with W stored D×C",
     ),
+    # A left side in brackets: transposed, it transposes both sides, as Qᵀ = … does
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "(Q)^T = (W_Q X)^T + b_Q^T",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read (Q)ᵀ as Qᵀ", "read (W_Q·X)ᵀ as Xᵀ·W_Qᵀ"),
+        id="a transposed left side in brackets",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "(Q)^T = W_Q X + b_Q",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: Qᵀ = W_Q·X + b_Q would need K = N. X is E×N, one token per "
+            "column, and Q is K×N: the projection is a K×E matrix applied to every column, so "
+            "it multiplies X on the left: Q = WX.",
+        ),
+        ("read (Q)ᵀ as Qᵀ",),
+        id="a transposed left side in brackets is transposed",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "(Y)^T = (XW)^T",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read (Y)ᵀ as Yᵀ", "read (X·W)ᵀ as Wᵀ·Xᵀ"),
+        id="(Y)ᵀ",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "(Y^T)^T = XW",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read (Yᵀ)ᵀ as Y",),
+        id="a transposed transpose",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "(Y) = XW",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="a left side in brackets",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = (X^T 2 W_Q^T)^T + b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read (2·Xᵀ·W_Qᵀ)ᵀ as 2·W_Q·X",),
+        id="a number in a transposed bracket",
+    ),
 ]
 
 
@@ -529,8 +600,8 @@ REFUSED = [
         COLUMNS,
         "a.formula",
         "Q = (W_Q X + b_Q)^T",
-        "a bracket within the right side holds one product of matrices, as in (W X)^T: write a "
-        "sum or a number outside it",
+        "a bracket within the right side holds one product of matrices, as in (W X)^T or "
+        "(2 W X): write a sum outside it",
         11,
         id="a sum in a transposed bracket",
     ),
@@ -546,6 +617,33 @@ def test_refused_with_the_place_and_the_reason(rubric, item, text, message, posi
         == f"We could not read your answer: {message} (at column {position + 1})."
     )
     assert result.error_position == position
+
+
+# --- A number in a bracket is read as the same number outside it ---------------------------
+
+SAME_NUMBER = [
+    pytest.param(
+        COLUMNS, "a.formula", "Q = (2 W_Q X) + b_Q", "Q = 2 W_Q X + b_Q", id="in a bracket"
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"Q = (W_Q \cdot 0.5 X) + b_Q",
+        "Q = 0.5 W_Q X + b_Q",
+        id="a decimal among the factors",
+    ),
+    pytest.param(LINEAR, "e.formula", "Y = (3 X) W", "Y = 3 X W", id="with the input only"),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "bracketed", "outside"), SAME_NUMBER)
+def test_a_number_in_a_bracket_is_read_as_outside_it(rubric, item, bracketed, outside):
+    # A number times the weights is the weights' business (Y = 2XW is graded as Y = XW where W
+    # is the student's); inside a bracket it was unreadable ("expected a matrix …, not '2'").
+    results = [grade_answer(rubric, rubric.items[item], text) for text in (bracketed, outside)]
+    read = [(r.verdict, r.marks, r.interpretation, r.feedback, r.reading_notes) for r in results]
+    assert results[0].verdict != "invalid"
+    assert read[0] == read[1]
 
 
 # --- How an output index written as a sum is read --------------------------------------------

@@ -849,6 +849,77 @@ def _followed(written, why, equals="∂L/∂W"):
             ),
             id="a size the answer uses given a value",
         ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T δ, where δ = dL/dY",
+            "correct",
+            "Xᵀ·G",
+            (
+                'set aside ", where δ = dL/dY", a definition, and read δ as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="a new name for the given gradient",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"\delta^T X \text{ where } \delta = \frac{\partial L}{\partial Y}",
+            "partial",
+            "Gᵀ·X",
+            (
+                'set aside "\\text{ where } \\delta = \\frac{\\partial L}{\\partial Y}", a '
+                "definition, and read δ as G: the definition agrees with the question's "
+                "G = ∂L/∂Y",
+            ),
+            (
+                "Your answer is the transpose of ∂L/∂W (yours is D×C, ∂L/∂W C×D): transposing "
+                "it gives the answer.",
+            ),
+            id="a new name for the given gradient, in LaTeX, graded as read",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T H, where H = G",
+            "correct",
+            "Xᵀ·G",
+            (
+                'set aside ", where H = G", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="a new name for the given matrix",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "δ = dL/dY; dL/dW = X^T δ",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                'set aside "δ = dL/dY;", a definition, and read δ as G: the definition agrees '
+                "with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="a new name for the given gradient, defined before the answer",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "G = dL/dZ, X^T G",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside "G = dL/dZ,", a definition',),
+            (
+                'Your answer is preceded by "G = dL/dZ,", which defines G as dL/dZ; the '
+                "question's G is ∂L/∂Y, so it is not clear what your answer means; read as "
+                "shown, your matrix equals ∂L/∂W.",
+                REVIEWED,
+            ),
+            id="another G than the question's, defined before the answer",
+        ),
     ],
 )
 def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_question(
@@ -860,6 +931,46 @@ def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_qu
         reading,
         notes,
         feedback,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param(
+            "X^T δ, where δ = 2 dL/dY",
+            "δ is defined after your answer as 2 dL/dY, not as a matrix the question gives (G "
+            "is ∂L/∂Y), so what your answer means is a person's to read (at column 5).",
+            id="a new name for twice the gradient",
+        ),
+        pytest.param(
+            "X^T H, where H = G^T",
+            "H is defined after your answer as G^T, not as a matrix the question gives (G is "
+            "∂L/∂Y), so what your answer means is a person's to read (at column 5).",
+            id="a new name for the given matrix transposed",
+        ),
+        pytest.param(
+            "X^T H, where H = dE/dY",
+            "H is defined after your answer as dE/dY, not as a matrix the question gives (G is "
+            "∂L/∂Y), so what your answer means is a person's to read (at column 5).",
+            id="a new name for another function's gradient",
+        ),
+        pytest.param(
+            "δ = 2 dL/dY; X^T δ",
+            "δ is defined before your answer as 2 dL/dY, not as a matrix the question gives (G "
+            "is ∂L/∂Y), so what your answer means is a person's to read (at column 18).",
+            id="a new name for twice the gradient, defined before the answer",
+        ),
+    ],
+)
+def test_a_new_name_defined_otherwise_than_a_given_matrix_goes_to_a_person_saying_why(
+    answer, message
+):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert (result.verdict, result.feedback[0], result.needs_person) == (
+        "invalid",
+        f"We could not read your answer: {message}",
+        True,
     )
 
 
@@ -1279,9 +1390,9 @@ UNREADABLE += [
     pytest.param("0^{-1} X^T G", 1, "division by zero", id="the inverse of zero"),
     pytest.param(r"\frac{X^T G}{1 - 1}", 13, "division by zero", id="a fraction over zero"),
     pytest.param(
-        "X^T H, where H = G",
+        "X^T H, where K = G",
         4,
-        "unknown name 'H': the question's matrices are G, W, X, b (read without \", where H = "
+        "unknown name 'H': the question's matrices are G, W, X, b (read without \", where K = "
         'G", a definition after it)',
         id="an answer unreadable before a definition says it was set aside",
     ),

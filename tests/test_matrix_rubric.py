@@ -159,6 +159,41 @@ SHAPES = "        matrices: {X: [N, C], W: [C, D], G: [N, D], b: [D], s: []}\n"
             ],
             id="a misconception may not fit, but must be read",
         ),
+        pytest.param(
+            SHAPES
+            + "        gradients: {G: dL/dY}\n        gradient: W\n        answer: 'X^T dY'\n",
+            [
+                "17: parts.a.items.it.answer: 'X^T dY' writes dY, the shorthand for ∂L/∂Y, "
+                "which may also mean the differential of Y: write dL/dY or G"
+            ],
+            # it loaded, read as XᵀG, though a student's XᵀdY goes to a person
+            id="a reference in the shorthand dY",
+        ),
+        pytest.param(
+            SHAPES
+            + "        gradients: {G: dL/dY}\n        gradient: W\n        answer: 'X^T G'\n"
+            + "        misconceptions:\n"
+            + "          - {answer: 'dW = dY^T X', feedback: Transposed., marks: 1}\n",
+            [
+                "19: parts.a.items.it.misconceptions[0].answer: 'dW = dY^T X' writes dY, the "
+                "shorthand for ∂L/∂Y, which may also mean the differential of Y: write dL/dY "
+                "or G"
+            ],
+            id="a misconception in the shorthand, under a left side in it too",
+        ),
+        pytest.param(
+            SHAPES
+            + "        gradients: {G: dL/dY}\n        gradient: W\n        answer: 'X^T G'\n"
+            + "        misconceptions:\n"
+            + "          - {answer: 'X^T G, where G = dL/dZ', feedback: No., marks: 0}\n",
+            [
+                "19: parts.a.items.it.misconceptions[0].answer: a student's 'X^T G, where G = "
+                'dL/dZ\' goes to a person ("Your answer is followed by ", where G = dL/dZ", '
+                "which defines G as dL/dZ; the question's G is ∂L/∂Y, so it is not clear what "
+                "your answer means\"): write the rubric's answer so that it reads alone"
+            ],
+            id="a misconception a person would have to read",
+        ),
     ],
 )
 def test_a_matrix_item_is_checked_when_the_rubric_is_loaded(item, problems):

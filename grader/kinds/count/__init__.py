@@ -25,7 +25,7 @@ from grader.kinds.count.score import carry_forward, follow_through_problems, sco
 from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
 from grader.kinds.count.whole import whole_answer_problems
 from grader.model import Context, Item, ItemResult, Rubric
-from grader.score import score_needs_review
+from grader.score import earned, score_needs_review, sent_for_review
 from grader.yaml_source import Fields
 
 _LETTER_STEPS = ("compatibility", "case", "zero_words")
@@ -116,22 +116,7 @@ class CountKind:
             if review is None:
                 raise
             return review
-        parsed, undecided = formula_before_its_value(parsed, item, context.symbols)
-        if undecided is not None:
-            return score_needs_review(item, text, undecided)
-        try:
-            check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
-            return score_count(item, parsed, check, context.size_sets, context.order)
-        except CheckDisagreement as disagreement:
-            return score_needs_review(
-                item, text, f"The automatic check is unsure ({disagreement})."
-            )
-        except Undecidable as undecidable:
-            return score_needs_review(
-                item,
-                text,
-                f"The automatic check cannot decide this count exactly ({undecidable}).",
-            )
+        return _graded(item, text, parsed, context)
 
     def recognises(self, item: Item, text: str, context: Context) -> bool:
         """A count is what reads as one over the question's symbols, as a marker reads it:
@@ -183,13 +168,32 @@ class CountKind:
         return carry_forward(item, count, formula, context)
 
 
+def _graded(item: Item, text: str, parsed: ParsedAnswer, context: Context) -> ItemResult:
+    """A count as read, checked and scored; a person decides where the check cannot."""
+    parsed, undecided = formula_before_its_value(parsed, item, context.symbols)
+    if undecided is not None:
+        return score_needs_review(item, text, undecided)
+    try:
+        check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
+        return score_count(item, parsed, check, context.size_sets, context.order)
+    except CheckDisagreement as disagreement:
+        return score_needs_review(item, text, f"The automatic check is unsure ({disagreement}).")
+    except Undecidable as undecidable:
+        return score_needs_review(
+            item,
+            text,
+            f"The automatic check cannot decide this count exactly ({undecidable}).",
+        )
+
+
 def _definition_review(
     item: Item, text: str, read: Callable[[str], ParsedAnswer], context: Context
 ) -> ItemResult | None:
     """A count followed by a definition (`9CD + D, where C = 3`, `grader.definitions`), as an
-    expression item holds one: the count before it is read, and a person decides, told why
-    (a symbol of the question given a value of its own, or a name the count does not use).
-    None when no definition follows the count; an error in the count before it is raised."""
+    expression item holds one: the count before it is read and graded, and a person decides,
+    told why (a symbol of the question given a value of its own, or a name the count does not
+    use) and what the count earns read as shown. None when no definition follows the count;
+    an error in the count before it is raised."""
     answer, definitions = split_definitions(text)
     if not definitions:
         return None
@@ -207,18 +211,24 @@ def _definition_review(
     if symbol is not None and symbol in parsed.expr.free_symbols:
         reason = (
             f"{said}: it gives {definition.left}, a symbol of the question, a value of its "
-            "own, so your answer may not be the one asked for; an instructor will read it."
+            "own, so your answer may not be the one asked for"
         )
     else:
-        reason = (
-            f"{said}, which defines {definition.left}, a name your answer does not use; an "
-            "instructor will read it."
-        )
+        reason = f"{said}, which defines {definition.left}, a name your answer does not use"
     notes = tuple(f'set aside "{d.written}", a definition' for d in definitions)
-    return replace(
-        score_needs_review(item, text, reason),
-        interpretation=parsed.interpretation,
-        reading_notes=(*parsed.notes, *notes),
+    result = _graded(item, text, parsed, context)
+    result = replace(
+        result,
+        answer=text,
+        reading_notes=(*result.reading_notes, *notes),
+        count_values=None,  # a person's to confirm: not compared with the part's formula
+        count_shown=None,
+    )
+    if result.verdict == "needs_review":  # the count itself is undecided, told why after
+        return replace(result, feedback=(f"{reason}.", *result.feedback))
+    shown = earned(result, "your count is correct")
+    return sent_for_review(
+        result, f"{reason}; read as shown, {shown}.", "read, but a definition follows"
     )
 
 

@@ -38,6 +38,33 @@ class _MatrixFactor:
     start: int
 
 
+@dataclass(frozen=True)
+class _Number:
+    """A number written inside a bracket, `(2 W_Q X)`: a factor of its product's coefficient,
+    as the same number outside the bracket is."""
+
+    value: sympy.Rational
+
+
+def _shown(factors: list[_MatrixFactor], coefficient: sympy.Rational = 1) -> str:
+    """`2·W·Xᵀ`: a product as the notes show it."""
+    product = "·".join(f.name + ("ᵀ" if f.transposed else "") for f in factors)
+    return product if coefficient == 1 else f"{coefficient}·{product}"
+
+
+def _folded(
+    chains: list[tuple[sympy.Rational, list]],
+) -> list[tuple[sympy.Rational, list[_MatrixFactor]]]:
+    """Each term with the numbers read inside its brackets multiplied into its coefficient."""
+    folded = []
+    for coefficient, factors in chains:
+        for factor in factors:
+            if isinstance(factor, _Number):
+                coefficient *= factor.value
+        folded.append((coefficient, [f for f in factors if isinstance(f, _MatrixFactor)]))
+    return folded
+
+
 class MatrixFormReader(TokenReader):
     """The rules of the matrix form: products of matrices, transposes, sums of products."""
 
@@ -48,14 +75,32 @@ class MatrixFormReader(TokenReader):
     def matrix_formula(
         self,
     ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
-        lhs = self.matrix_factors()
-        if len(lhs) != 1:
-            raise AnswerError(self.text, 0, "the left side of a matrix form is one matrix, e.g. Y")
+        lhs = self.left_side()
         self.take("=", what="'='")
         chains = self.matrix_expression()
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
-        return lhs[0], chains
+        return lhs, chains
+
+    def left_side(self) -> _MatrixFactor:
+        """One matrix, `Y` or `Yᵀ`; in brackets, `(Y)`, and transposed, `(Q)^T` is Qᵀ and
+        `(Y^T)^T` is Y, said in `transposed_brackets`: a transposed left side says that its
+        transpose is the transpose of the right side."""
+        if not self.at("("):
+            lhs = self.matrix_factors()
+            if len(lhs) != 1:
+                raise AnswerError(
+                    self.text, 0, "the left side of a matrix form is one matrix, e.g. Y"
+                )
+            return lhs[0]
+        self.take("(")
+        inner = self.left_side()
+        self.take(")", what="')'")
+        if not self.transpose():
+            return inner
+        flipped = replace(inner, transposed=not inner.transposed)
+        self.transposed_brackets.append(f"read ({_shown([inner])})ᵀ as {_shown([flipped])}")
+        return flipped
 
     def matrix_expression(self) -> list[tuple[sympy.Rational, list[_MatrixFactor]]]:
         if self.at("(") and self._closes_at_end():
@@ -63,8 +108,10 @@ class MatrixFormReader(TokenReader):
             chains = self.matrix_expression()
             self.take(")")
             return chains
-        return self.signed_products(
-            self.matrix_factors, "expected a matrix such as X or W", opens=("(",)
+        return _folded(
+            self.signed_products(
+                self.matrix_factors, "expected a matrix such as X or W", opens=("(",)
+            )
         )
 
     def _closes_at_end(self) -> bool:
@@ -76,7 +123,7 @@ class MatrixFormReader(TokenReader):
                 return index == len(self.tokens) - 1
         return False
 
-    def matrix_factors(self) -> list[_MatrixFactor]:
+    def matrix_factors(self) -> list[_MatrixFactor | _Number]:
         """`XW` is X times W; `W_Q` is one matrix; `^T`, `^{T}`, `^\\top` and `'` transpose; a
         product in brackets is its factors, `(W X^T)^T` those of its transpose, X Wᵀ."""
         if self.at("("):
@@ -99,13 +146,22 @@ class MatrixFormReader(TokenReader):
             factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
         return factors
 
-    def bracketed_product(self) -> list[_MatrixFactor]:
+    def bracketed_product(self) -> list[_MatrixFactor | _Number]:
         """`(W X^T)` is W·Xᵀ; `(W X^T)^T` is X·Wᵀ, said in `transposed_brackets`. A bracket
-        holds one product: a sum or a number in it is refused, saying so."""
+        holds one product, numbers in it included (`(2 W_Q X)` is 2·W_Q·X, as `2(W_Q X)` is):
+        a sum in it is refused, saying so."""
         self.take("(")
         factors: list[_MatrixFactor] = []
-        while self.at("NAME", "("):
-            factors += self.matrix_factors()
+        coefficient = sympy.Integer(1)
+        while self.at("NAME", "(", "NUMBER", "*"):
+            if self.at("*"):
+                self.take()
+            elif self.at("NUMBER"):
+                coefficient *= self.number()
+            else:
+                ((number, inner),) = _folded([(sympy.Integer(1), self.matrix_factors())])
+                coefficient *= number
+                factors += inner
         if not factors:
             raise self.error(self.peek(), "expected a matrix such as X or W")
         if not self.at(")"):
@@ -114,15 +170,17 @@ class MatrixFormReader(TokenReader):
                 self.text,
                 found.start if found is not None else len(self.text.rstrip()),
                 "a bracket within the right side holds one product of matrices, as in "
-                "(W X)^T: write a sum or a number outside it",
+                "(W X)^T or (2 W X): write a sum outside it",
             )
         self.take(")")
+        number = [_Number(coefficient)] if coefficient != 1 else []
         if not self.transpose():
-            return factors
+            return [*number, *factors]
         flipped = [replace(f, transposed=not f.transposed) for f in reversed(factors)]
-        shown = lambda fs: "·".join(f.name + ("ᵀ" if f.transposed else "") for f in fs)  # noqa: E731
-        self.transposed_brackets.append(f"read ({shown(factors)})ᵀ as {shown(flipped)}")
-        return flipped
+        self.transposed_brackets.append(
+            f"read ({_shown(factors, coefficient)})ᵀ as {_shown(flipped, coefficient)}"
+        )
+        return [*number, *flipped]
 
 
 class _ShapeConflict(Exception):
@@ -171,9 +229,7 @@ def _describe_chains(chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -
     """`X·W - 2·X·V`: each product with its sign, and its coefficient where it is not 1."""
     text = ""
     for number, (coefficient, factors) in enumerate(chains):
-        product = "·".join(f.name + ("ᵀ" if f.transposed else "") for f in factors)
-        if abs(coefficient) != 1:
-            product = f"{abs(coefficient)}·{product}"
+        product = _shown(factors, abs(coefficient))
         if number == 0:
             text = ("-" if coefficient < 0 else "") + product
         else:

@@ -67,13 +67,12 @@ def _several_inputs_advice(layer: LayerSpec) -> str:
 
 
 def _is_matrix_form(tokens: list) -> bool:
-    first = tokens[0] if tokens else None
-    second = tokens[1] if len(tokens) > 1 else None
-    return (
-        first is not None
-        and first.kind == "NAME"
-        and (second is None or second.kind in ("=", "^", "'"))
-    )
+    """Whether the left side is a matrix, `Y`, `Y^T`, or one in brackets, `(Y)^T`."""
+    opened = next((k for k, token in enumerate(tokens) if token.kind != "("), len(tokens))
+    first = tokens[opened] if opened < len(tokens) else None
+    second = tokens[opened + 1] if opened + 1 < len(tokens) else None
+    follows = ("=", "^", "'", ")") if opened else ("=", "^", "'")
+    return first is not None and first.kind == "NAME" and (second is None or second.kind in follows)
 
 
 @lru_cache(maxsize=64)

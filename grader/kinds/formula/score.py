@@ -7,8 +7,8 @@ from dataclasses import replace
 from grader.kinds.formula.check import FINDINGS, FormulaCheck
 from grader.kinds.formula.mathml import formula_to_mathml
 from grader.kinds.formula.terms import Formula, GivenMatrices
-from grader.model import Diagnosis, Item, ItemResult
-from grader.score import text_group, verdict_for
+from grader.model import Item, ItemResult
+from grader.score import earned, sent_for_review, text_group, verdict_for
 
 # Why a formula with a finding goes to a person, for the decision trail.
 _REVIEW_BECAUSE = {
@@ -65,28 +65,12 @@ def score_layout(
         f"lets {which} be stored so is an instructor's call.",
     )
     because = f"{which} in the reference's other layout, which the rubric does not settle"
-    return _for_review(result, finding, because)
+    return sent_for_review(result, finding.message, because, finding.kind)
 
 
 def _earned(result: ItemResult) -> str:
     """What a reading the grader cannot settle alone would earn, in words."""
-    if result.verdict == "correct":
-        return "it defines the right layer"
-    return f"it would earn {result.marks:g} of {result.max_marks:g} marks"
-
-
-def _for_review(result: ItemResult, finding: Diagnosis, because: str) -> ItemResult:
-    """`result`, resting on a reading only a person can accept, sent to one: the finding first,
-    then what else was found (a right reading has nothing else), 0 marks until decided."""
-    found = () if result.verdict == "correct" else result.feedback
-    return replace(
-        result,
-        verdict="needs_review",
-        marks=0.0,
-        feedback=(finding.message, *found, "An instructor will review it."),
-        diagnosis=finding.kind,
-        decision=(*result.decision[:1], f"{because}: sent for review"),
-    )
+    return earned(result, "it defines the right layer")
 
 
 def _listed(matrices: tuple[tuple[str, str], ...]) -> str:
@@ -114,7 +98,7 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
         "an instructor's call.",
     )
     because = f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}"
-    return _for_review(result, finding, because)
+    return sent_for_review(result, finding.message, because, finding.kind)
 
 
 def _review_because(check: FormulaCheck) -> str:

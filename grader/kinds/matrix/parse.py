@@ -19,7 +19,7 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.definitions import Definition, split_definitions
+from grader.definitions import Definition, split_definitions, split_leading_definition
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.matrix.left import GRADIENT, Left, read_left
 from grader.kinds.matrix.nodes import (
@@ -65,6 +65,7 @@ class MatrixAnswer:
     reading: str  # the expression with every operation explicit
     notes: tuple[str, ...] = ()  # how a lenient reading read it: "read 1 as the ones vector"
     review: str | None = None  # why a person must decide, though it reads (told the student)
+    shorthand: str | None = None  # a given gradient written in the shorthand dY, if one was
 
 
 # --- Normalisation ---------------------------------------------------------------------------
@@ -607,7 +608,8 @@ def parse_matrix(
     Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient, with another
     letter for the loss than `loss` if it is none of `reserved` (the question's other names).
     A definition after the answer (`X^T G, where G = dL/dY`) is set aside
-    (`grader.definitions`), and held against the gradients the question gives."""
+    (`grader.definitions`), and held against the gradients the question gives; one that names
+    a given gradient anew (`X^T δ, where δ = dL/dY`) is read so, δ as G, with a note."""
     given = given or {}
     try:
         return _parse_answer(text, names, given, loss, reserved)
@@ -616,20 +618,112 @@ def parse_matrix(
             raise
         answer, definitions = split_definitions(text)
         if not definitions:
-            raise
+            answer, leading = split_leading_definition(text)
+            if leading is None:
+                raise
+            definitions = (leading,)
+    padded = answer.ljust(len(text))
+    aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
     try:
-        parsed = _parse_answer(answer.ljust(len(text)), names, given, loss, reserved)
+        parsed = _parse_answer(padded, names, given, loss, reserved, aliases)
     except AnswerError as error:
         message = (
-            f'{error.message} (read without "{definitions[0].written}", a definition after it)'
+            f'{error.message} (read without "{definitions[0].written}", a definition '
+            f"{definitions[0].place} it)"
         )
         raise type(error)(text, error.position, message, error.length) from None
     notes, review = [], parsed.review
     for definition in definitions:
+        alias = next((a for a in aliases.values() if a.definition == definition), None)
+        if alias is not None:
+            notes.append(alias.note)
+            continue
         note, problem = _hold_definition(definition, parsed.expression, given, loss)
         notes.append(note)
         review = review or problem
     return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review)
+
+
+@dataclass(frozen=True)
+class _Alias:
+    """A name an answer defines after it as a gradient the question gives (`δ = dL/dY`):
+    read as that gradient's matrix (G), with `note` saying so."""
+
+    definition: Definition
+    matrix: str
+    note: str
+
+
+def _new_name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9_])")
+
+
+def _new_names(
+    text: str,
+    answer: str,
+    definitions: tuple[Definition, ...],
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+) -> dict[str, _Alias]:
+    """Each name the answer uses that is none of the question's and that a definition after
+    it defines (by its normalised text), with the given matrix it is read as: its definition
+    must be a given gradient (`δ = dL/dY`, `δ = G`). A new name defined as anything else is
+    an error saying so: what it stands for is a person's to read."""
+    aliases: dict[str, _Alias] = {}
+    normal = normalise(answer, STEPS)
+    for definition in definitions:
+        name = _clean_name("".join(normalise(definition.left, STEPS).split()))
+        if name in names or name in reserved:
+            continue
+        used = _new_name_pattern(name).search(normal)
+        if used is None:
+            continue  # `_hold_definition` says it is not used
+        matrix = _given_matrix(definition.right, given, loss)
+        if matrix is None:
+            gives = ", ".join(f"{m} is ∂{loss}/∂{y}" for y, m in given.items())
+            raise AnswerError(
+                text,
+                used.start(),
+                f"{name} is defined {definition.place} your answer as {definition.right}, not "
+                f"as a matrix the question gives{f' ({gives})' if gives else ''}, so what your "
+                "answer means is a person's to read",
+                length=len(name),
+            )
+        y = {m: y for y, m in given.items()}[matrix]
+        aliases[name] = _Alias(
+            definition,
+            matrix,
+            f'set aside "{definition.written}", a definition, and read {name} as {matrix}: the '
+            f"definition agrees with the question's {matrix} = ∂{loss}/∂{y}",
+        )
+    return aliases
+
+
+def _given_matrix(right: str, given: Mapping[str, str], loss: str) -> str | None:
+    """The given matrix `right` (a definition's right side) is: a gradient the question gives
+    (`dL/dY`, G where G is ∂L/∂Y) or that matrix itself; None for anything else."""
+    named = name_of(right)
+    if named is None or named.transposed:
+        return None
+    if named.kind == GRADIENT and named.loss in (None, loss):
+        return given.get(named.name)
+    if named.kind != GRADIENT and named.name in given.values():
+        return named.name
+    return None
+
+
+def _read_aliases(text: str, normal: str, start: int, aliases: Mapping[str, _Alias]) -> str:
+    """`normal` with each name of `aliases` after `start` replaced by its matrix."""
+    for name, alias in aliases.items():
+        for match in reversed(list(_new_name_pattern(name).finditer(normal, start))):
+            if len(alias.matrix) > len(name):
+                raise AnswerError(
+                    text, match.start(), f"write {alias.matrix} for {name}", length=len(name)
+                )
+            normal = replace_span(normal, match.start(), match.end(), alias.matrix)
+    return normal
 
 
 def _hold_definition(
@@ -639,10 +733,10 @@ def _hold_definition(
     must: a definition of a matrix the answer uses as the gradient the question gives it
     (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees; any other is not the machine's to
     weigh."""
-    said = f'Your answer is followed by "{definition.written}"'
+    placed = "preceded" if definition.before else "followed"
+    said = f'Your answer is {placed} by "{definition.written}"'
     note = f'set aside "{definition.written}", a definition'
     name = _clean_name("".join(definition.left.split()))
-    named = name_of(definition.right)
     if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
         return note, (f"{said}, which defines {name}, a name your answer does not use")
     gradient = {matrix: y for y, matrix in given.items()}.get(name)
@@ -651,13 +745,7 @@ def _hold_definition(
             f"{said}: it gives {name}, one of the question's names, a meaning of its own, so "
             "your answer may not be the one asked for"
         )
-    if (
-        named is None
-        or named.kind != GRADIENT
-        or named.transposed
-        or named.name != gradient
-        or named.loss not in (None, loss)
-    ):
+    if _given_matrix(definition.right, given, loss) != name:
         return note, (
             f"{said}, which defines {name} as {definition.right.strip()}; the question's {name} "
             f"is ∂{loss}/∂{gradient}, so it is not clear what your answer means"
@@ -671,6 +759,7 @@ def _parse_answer(
     given: Mapping[str, str],
     loss: str,
     reserved: Collection[str],
+    aliases: Mapping[str, _Alias] | None = None,
 ) -> MatrixAnswer:
     normal = normalise(text, STEPS)
     equals = _top_level_equals(normal)
@@ -683,7 +772,7 @@ def _parse_answer(
         offset = equals[0] + 1
     read = read_given_gradients(text, normal, offset, names, given, loss, reserved)
     _one_loss(text, left, read, {*names, *reserved})
-    right = read.normal[offset:]
+    right = _read_aliases(text, read.normal, offset, aliases or {})[offset:]
     if not right.strip():
         raise AnswerError(text, len(text.rstrip()), "the answer ends too early: expected a matrix")
     try:
@@ -714,5 +803,11 @@ def _parse_answer(
             f"{read.shorthand[1:]}"
         )
     return MatrixAnswer(
-        text, left, expression, describe(expression), tuple(dict.fromkeys(notes)), review
+        text,
+        left,
+        expression,
+        describe(expression),
+        tuple(dict.fromkeys(notes)),
+        review,
+        read.shorthand,
     )

@@ -269,6 +269,31 @@ def read_matrix_answer(
     answer = read_with_caret(lambda: read_matrix(text, spec, context), text, line, path, problems)
     if answer is None:
         return None
+    if answer.shorthand is not None:
+        # a student's dY goes to a person (it may be the differential of Y): a rubric's answer
+        # is never reviewed, so it is written in full
+        variable = answer.shorthand[1:]
+        matrix = dict(spec.given)[variable]
+        problems.append(
+            Problem(
+                line,
+                path,
+                f"{quoted(text)} writes {answer.shorthand}, the shorthand for "
+                f"∂{spec.loss}/∂{variable}, which may also mean the differential of {variable}: "
+                f"write d{spec.loss}/d{variable} or {matrix}",
+            )
+        )
+        return None
+    if answer.review is not None:
+        problems.append(
+            Problem(
+                line,
+                path,
+                f'a student\'s {quoted(text)} goes to a person ("{answer.review}"): write the '
+                "rubric's answer so that it reads alone",
+            )
+        )
+        return None
     value = evaluated(answer.expression, spec, context)
     if not misconception and value.misfit is not None:
         problems.append(Problem(line, path, f"the shapes do not fit: {value.misfit}"))

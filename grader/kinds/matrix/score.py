@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from grader.kinds.matrix.check import MatrixCheck, target_name
 from grader.kinds.matrix.mathml import answer_to_mathml
 from grader.kinds.matrix.parse import MatrixAnswer
 from grader.model import Item, ItemResult
-from grader.score import text_group, verdict_for
+from grader.score import earned, sent_for_review, text_group, verdict_for
 
 
 def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemResult:
@@ -17,18 +15,9 @@ def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemRe
     result = _scored(item, answer, check)
     if answer.review is None or result.verdict == "needs_review":
         return result
-    earned = (
-        f"read as shown, your matrix equals {target_name(item.spec)}"
-        if result.verdict == "correct"
-        else f"read as shown, it would earn {result.marks:g} of {result.max_marks:g} marks"
-    )
-    found = () if result.verdict == "correct" else result.feedback
-    return replace(
-        result,
-        verdict="needs_review",
-        marks=0.0,
-        feedback=(f"{answer.review}; {earned}.", *found, "An instructor will review it."),
-        decision=(*result.decision[:1], "read, but a person decides: sent for review"),
+    shown = earned(result, f"your matrix equals {target_name(item.spec)}")
+    return sent_for_review(
+        result, f"{answer.review}; read as shown, {shown}.", "read, but a person decides"
     )
 
 

@@ -286,6 +286,13 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
             id="two ways of writing one answer",
         ),
         pytest.param(
+            "## (b)\nParameters: $3 \\times 3 \\times C \\times D + D$ = $9CD + D$\n",
+            "b.params",
+            "3 \\times 3 \\times C \\times D + D = 9CD + D",
+            None,
+            id="two pieces of maths that an = joins are one chain of working",
+        ),
+        pytest.param(
             "## (c)\nParameters: $CD + D$ = 15 since each output has a bias\n",
             "c.params",
             "CD + D = 15",
@@ -297,7 +304,7 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
 def test_an_answer_read_beside_what_is_set_aside_says_so(tmp_path, body, item, answer, note):
     result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
     assert (result.verdict, result.answer) == ("correct", answer)
-    assert note in result.reading_notes
+    assert note is None or note in result.reading_notes
 
 
 def test_prose_after_a_count_no_longer_makes_it_invalid_and_is_a_warning(tmp_path):

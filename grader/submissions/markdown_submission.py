@@ -57,6 +57,7 @@ _LABEL = re.compile(
 )
 # `$$…$$` first, so that a display block is not read as two empty inline ones.
 _MATHS = re.compile(r"\$\$(.*?)\$\$|\$([^$]+)\$", re.DOTALL)
+_CHAINED = re.compile(r"[ \t]*=[ \t]*")  # between two pieces of maths: one chain of working
 _QUOTE_LENGTH = 60
 
 
@@ -322,14 +323,21 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
     notes: list[str] = []
     words: list[tuple[str, int, str]] = []  # where, start, the words between the maths
     position = 0
-    for index, piece in enumerate(pieces):
-        words.append(
-            ("before" if index == 0 else "after", position, text[position : piece.start()])
-        )
-        following = pieces[index + 1].start() if index + 1 < len(pieces) else len(text)
-        rest = text[piece.end() : following].split("\n", 1)[0]
+    # `$3 \times 3 \times C \times D + D$ = $9CD + D$`: pieces that only an `=` joins are
+    # one chain of working, read as one answer.
+    spans: list[tuple[int, int, str]] = []  # start, end, the maths
+    for piece in pieces:
         inner = _collapse(piece.group(1) if piece.group(1) is not None else piece.group(2))
-        position = piece.end()
+        if spans and _CHAINED.fullmatch(text, spans[-1][1], piece.start()):
+            start, _, maths = spans[-1]
+            spans[-1] = (start, piece.end(), f"{maths} = {inner}")
+        else:
+            spans.append((piece.start(), piece.end(), inner))
+    for index, (start, end, inner) in enumerate(spans):
+        words.append(("before" if index == 0 else "after", position, text[position:start]))
+        following = spans[index + 1][0] if index + 1 < len(spans) else len(text)
+        rest = text[end:following].split("\n", 1)[0]
+        position = end
         if rest.lstrip().startswith("="):
             # `$CD + D$ = 12`: what follows the maths on its line goes on with it, and is
             # read as `grader check` reads `CD + D = 12`.
@@ -339,8 +347,8 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
             notes += [] if among is None else among.notes
             position += len(rest)
         if inner:
-            quote = text if index == 0 else text[piece.start() : position]
-            answers.append((inner, line_at(piece.start()), _quote(quote)))
+            quote = text if index == 0 else text[start:position]
+            answers.append((inner, line_at(start), _quote(quote)))
     words.append(("after", position, text[position:]))
     leftovers[:0] = [
         (line_at(start + len(gap) - len(gap.lstrip())), where, gap)

@@ -193,7 +193,9 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                 item, answer.text, answer.unread, "text for this item that could not be read"
             )
             items[item_id] = replace(unread, found=answer.found)
-        elif answer.found is None and not (answer.alternatives or answer.chains or answer.unsure):
+        elif answer.found is None and not (
+            answer.alternatives or answer.chains or answer.unsure or answer.reading_notes
+        ):
             items[item_id] = Task(item_id, answer.text)
         else:
             found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
@@ -258,6 +260,19 @@ class Found:
                 + "."
             )
             decisions.append("sent for review: different answers found")
+        elif len(results) > 1:
+            # Different ways of writing one answer: it is read, saying so.
+            same = "; ".join(
+                f"line {line}: {result.answer}"
+                for line, result in zip(self.lines, results, strict=True)
+            )
+            first = replace(
+                first,
+                reading_notes=(
+                    *first.reading_notes,
+                    f"read as one answer: the {len(results)} answers given ({same}) are the same",
+                ),
+            )
         if chains_beyond:
             notes.append(
                 f"Your script gives {len(self.chains) + chains_beyond} chains of working for "

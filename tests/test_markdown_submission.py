@@ -155,10 +155,9 @@ def test_item_types_decide_answers_that_could_be_prose(tmp_path, body, key, answ
             id="a long text is quoted short",
         ),
         pytest.param(
-            "## (b)\nParameters: 9CD + D\n## (b)\nParams: $9CD$ I think\n",
-            "line 8: a second answer labelled 'Params' to b.params (the first is at line 6) "
-            "was not graded: '$9CD$ I think'",
-            id="a second answer under another label of the item, quoted",
+            "## (b)\nParameters: ~~$9CD$~~\n",
+            "line 6: text struck out in the answer to b.params was not graded: '~~$9CD$~~'",
+            id="an answer struck out whole",
         ),
         pytest.param(
             "## (a)\nI was not sure\nabout this part.\n\nParameters: PQD\n",
@@ -187,16 +186,125 @@ def test_content_that_is_not_graded_is_reported_with_its_line_and_a_quote(tmp_pa
             "'So that is the count.'",
             id="text after the answer",
         ),
-        pytest.param(
-            "## (b)\nParams: 9CD + D\n## (b)\nparams: 9CD\n",
-            "line 8: a second answer labelled 'params' to part 'b' (the first is at line 6) "
-            "was not graded: '9CD'",
-            id="a second answer under the same label",
-        ),
     ],
 )
 def test_without_item_types_the_notes_name_the_label(tmp_path, body, note):
     assert _notes(_load(tmp_path, body, item_for=None)) == [note]
+
+
+# What a label with more than one answer gives its item, through grading: two different
+# answers go to a person with both shown, never a silent pick of one.
+@pytest.mark.parametrize(
+    ("body", "item", "shown"),
+    [
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$ is what I first thought, but it is really $10CD$\n",
+            "b.params",
+            ["line 6: 9CD + D (graded correct, 2/2)", "line 6: 10CD (graded incorrect, 0/2)"],
+            id="a first thought, then a correction",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$ or $9CD$\n",
+            "b.params",
+            ["line 6: 9CD + D (graded correct", "line 6: 9CD (graded incorrect"],
+            id="two answers joined by or",
+        ),
+        pytest.param(
+            "## (b)\nParams: $9CD+D$\nParams: $10CD$\n",
+            "b.params",
+            ["line 6: 9CD+D (graded correct", "line 7: 10CD (graded incorrect"],
+            id="a label answered twice",
+        ),
+        pytest.param(
+            "## (b)\nParameters: 9CD + D\n## (b)\nParams: $9CD$ I think\n",
+            "b.params",
+            ["line 6: 9CD + D (graded correct", "line 8: 9CD (graded incorrect"],
+            id="an item answered under two of its labels",
+        ),
+        pytest.param(
+            "## (a)\nParameters: $PQD$ is wrong, the answer is $PQC \\cdot PQD + PQD$\n",
+            "a.params",
+            ["line 6: PQD (graded incorrect", "line 6: PQC \\cdot PQD + PQD (graded correct"],
+            id="a disowned answer, then another",
+        ),
+        pytest.param(
+            "## (d)\nParameters: not $CD + D$ but $CD$\n",
+            "d.params",
+            ["line 6: CD + D (graded incorrect", "line 6: CD (graded correct"],
+            id="not one but another",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD + D$ = 12\n",
+            "c.params",
+            ["the formula gives 15, not 12"],
+            id="a value after the maths is part of the answer, as grader check reads it",
+        ),
+    ],
+)
+def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
+    tmp_path, body, item, shown
+):
+    # Part (e) answered correctly beside it keeps its own result.
+    body += "## (e)\nExplanation: the same weights are shared across every position\n"
+    result = grade_submission(RUBRIC, _load(tmp_path, body))
+    assert result.items[item].verdict == "needs_review"
+    feedback = " ".join(result.items[item].feedback)
+    assert all(each in feedback for each in shown)
+    assert result.items["e.explanation"].verdict != "needs_review"
+
+
+@pytest.mark.parametrize(
+    ("body", "item", "answer", "note"),
+    [
+        pytest.param(
+            "## (c)\nParameters: ~~$PQCD + PQD$~~ $CD + D$\n",
+            "c.params",
+            "CD + D",
+            'set aside "~~$PQCD + PQD$~~" on line 6, struck out',
+            id="struck out with tildes",
+        ),
+        pytest.param(
+            "## (b)\nParameters: <del>$9CD$</del> $9CD + D$\n",
+            "b.params",
+            "9CD + D",
+            'set aside "<del>$9CD$</del>" on line 6, struck out',
+            id="struck out with del",
+        ),
+        pytest.param(
+            "## (b)\nParameters: <s>$10CD$</s> $9CD + D$\n",
+            "b.params",
+            "9CD + D",
+            'set aside "<s>$10CD$</s>" on line 6, struck out',
+            id="struck out with s",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$, i.e. $D(9C + 1)$\n",
+            "b.params",
+            "9CD + D",
+            "read as one answer: the 2 answers given (line 6: 9CD + D; line 6: D(9C + 1)) "
+            "are the same",
+            id="two ways of writing one answer",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $3 \\times 3 \\times C \\times D + D$ = $9CD + D$\n",
+            "b.params",
+            "3 \\times 3 \\times C \\times D + D = 9CD + D",
+            None,
+            id="two pieces of maths that an = joins are one chain of working",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD + D$ = 15 since each output has a bias\n",
+            "c.params",
+            "CD + D = 15",
+            'set aside "since each output has a bias", words after the answer',
+            id="words after a value after the maths, as grader check reads them",
+        ),
+    ],
+)
+def test_an_answer_read_beside_what_is_set_aside_says_so(tmp_path, body, item, answer, note):
+    result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
+    assert (result.verdict, result.answer) == ("correct", answer)
+    assert note is None or note in result.reading_notes
 
 
 def test_prose_after_a_count_no_longer_makes_it_invalid_and_is_a_warning(tmp_path):

@@ -226,7 +226,8 @@ def test_markdown_content_that_belongs_nowhere_is_reported_not_reassigned(tmp_pa
     notes = " ".join(note for _, note in submission.unassigned)
     assert "before the first part heading" in notes and "stray words" in notes
     assert "some thought" in notes
-    assert "second answer" in notes
+    # The second "Params:" of part (a) is a second answer to it, kept for a person to weigh.
+    assert [text for text, _, _ in submission.answers["a.Params"].alternatives] == ["again"]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,14 @@ What of that run is the answer (`_split_answer`):
 - an explanation (an item whose kind keeps prose, such as `text`) is prose: the whole run is
   the answer;
 - otherwise, when the label's paragraph holds maths in `$…$` or `$$…$$`, the answer is the
-  first piece of maths, and the words around it are not;
+  maths, and the words around it are not; what follows the maths on its line from an `=` goes
+  on with it (`$CD + D$ = 12` is `CD + D = 12`, read as `grader check` reads it);
 - otherwise the answer is the label's paragraph, up to the first blank line.
+
+Crossed-out text (`~~…~~`, `<del>…</del>`, `<s>…</s>`) is no answer: it is set aside with a
+note. An item given several answers (several pieces of maths in its label's paragraph, or
+labelled twice) is given them all, as the transcript reader gives an item its several answers
+(`transcript.several_answers`): grading sends different ones to a person with each shown.
 
 Only a caller that passes the rubric's items (`item_for`) says which answers are explanations;
 without it an answer is cut only when it begins with maths, and is otherwise kept whole.
@@ -32,12 +38,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from grader.errors import Problem, SubmissionError
 from grader.model import Submission, SubmittedAnswer, item_name
+from grader.submissions.transcript import CROSSED, answer_among_words, several_answers
 from grader.yaml_source import Fields, load_yaml, read_bounded_text
 
 # Matched against a heading whose runs of spaces are single spaces (`_heading`), so that no
@@ -50,6 +57,7 @@ _LABEL = re.compile(
 )
 # `$$…$$` first, so that a display block is not read as two empty inline ones.
 _MATHS = re.compile(r"\$\$(.*?)\$\$|\$([^$]+)\$", re.DOTALL)
+_CHAINED = re.compile(r"[ \t]*=[ \t]*")  # between two pieces of maths: one chain of working
 _QUOTE_LENGTH = 60
 
 
@@ -131,8 +139,7 @@ def load_markdown_submission(
 
     def read() -> tuple[dict[str, SubmittedAnswer], list[tuple[int, str]], int | None]:
         """The answers, the notes, and the line of a `$$` block never closed (or None)."""
-        answers: dict[str, SubmittedAnswer] = {}
-        first_lines: dict[str, int] = {}  # item id (or part.label) -> its first answer's line
+        given: dict[str, _Given] = {}  # item id (or part.label) -> what its labels give it
         unassigned: list[tuple[int, str]] = []
         part: str | None = None
         current: _Run | None = None
@@ -145,31 +152,17 @@ def load_markdown_submission(
             if current is None:
                 return
             run, current = current, None
-            key = f"{run.part}.{run.name}"
             item = item_for(run.part, run.name) if item_for is not None else None
-            answer, leftovers = _split_answer(run.lines, None if item is None else item.keeps_prose)
-            # Two labels of one item (Params, Parameters) are a second answer too, when known.
+            read_run = _split_answer(run.lines, None if item is None else item.keeps_prose)
+            # Two labels of one item (Params, Parameters) give it two answers too, when known.
             answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
-            first = first_lines.get(answer_id)
-            if first is not None:
-                whole = " ".join(text for _, text in run.lines)
-                what = item.id if item is not None else f"part {run.part!r}"
-                unassigned.append(
-                    (
-                        run.line,
-                        f"a second answer labelled {run.name!r} to {what} (the first is at line "
-                        f"{first}) was not graded: {_quote(whole)!r}",
-                    )
-                )
-                return
-            first_lines[answer_id] = run.line
-            answers[key] = SubmittedAnswer(answer, run.line)
+            given.setdefault(answer_id, _Given(f"{run.part}.{run.name}", run.line)).add(read_run)
             answer_name = (
                 f"the answer to {item.id}"
                 if item is not None
                 else f"the answer labelled {run.name!r} in part {run.part!r}"
             )
-            for line, where, words in leftovers:
+            for line, where, words in read_run.leftovers:
                 unassigned.append(
                     (line, f"text {where} {answer_name} was not graded: {_quote(words)!r}")
                 )
@@ -218,6 +211,7 @@ def load_markdown_submission(
                 close_stray()
         close_answer()
         close_stray()
+        answers = {each.key: each.answer() for each in given.values()}
         return answers, unassigned, opened_at if in_display_maths else None
 
     answers, unassigned, unclosed = read()
@@ -241,39 +235,131 @@ def load_markdown_submission(
     )
 
 
-def _split_answer(
-    lines: list[tuple[int, str]], prose: bool | None
-) -> tuple[str | None, list[tuple[int, str, str]]]:
-    """The answer in an answer's lines, and what is left over as (line, "before"/"after", text).
+@dataclass
+class _Read:
+    """What one label's run gives its item: its answers, each (text, line, quote) (more than
+    one when its paragraph has several pieces of maths), how they were read, and what is
+    left over as (line, "before"/"after"/"struck out in", text)."""
+
+    answers: list[tuple[str, int, str]]
+    notes: list[str]
+    leftovers: list[tuple[int, str, str]]
+
+
+@dataclass
+class _Given:
+    """What every label of one item gives it, in the order written."""
+
+    key: str  # part.label of its first label
+    line: int  # the line of its first label
+    answers: list[tuple[str, int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, read: _Read) -> None:
+        self.answers += read.answers
+        self.notes += read.notes
+
+    def answer(self) -> SubmittedAnswer:
+        """One answer is read as written; several (two pieces of maths after a label, or a
+        label answered twice) are read as a transcript's several answers to one item are: a
+        person decides between different ones (`several_answers`)."""
+        if len(self.answers) > 1:
+            return several_answers(self.answers, tuple(self.notes))
+        text = self.answers[0][0] if self.answers else None
+        return SubmittedAnswer(text, self.line, reading_notes=tuple(self.notes))
+
+
+def _split_answer(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
+    """The answers in an answer's lines, and what is left over.
 
     `prose` is True for an explanation, False for any other item, None when not known.
+    Crossed-out text is no answer: it is set aside, with a note.
     """
+    lines, struck = _without_crossed_out(lines)
+    read = _answers_in(lines, prose)
+    if read.answers:
+        read.notes[:0] = [
+            f'set aside "{_quote(words)}" on line {line}, struck out' for line, words in struck
+        ]
+    else:
+        read.leftovers += [(line, "struck out in", words) for line, words in struck]
+    return read
+
+
+def _without_crossed_out(
+    lines: list[tuple[int, str]],
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The lines with crossed-out text (`~~…~~`, `<del>…</del>`, `\\sout{…}`) taken out, and
+    what was taken out, as (line, text)."""
+    struck = [
+        (number, match.group()) for number, words in lines for match in CROSSED.finditer(words)
+    ]
+    if not struck:
+        return lines, []
+    return [(number, CROSSED.sub(" ", words)) for number, words in lines], struck
+
+
+def _answers_in(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
     if prose:
-        return _whole(lines), []
+        return _Read(_one(_whole(lines), lines), [], [])
     paragraphs = _paragraphs(lines)
     if not paragraphs:
-        return None, []
+        return _Read([], [], [])
     first, later = paragraphs[0], paragraphs[1:]
     text = "\n".join(words for _, words in first)
-    maths = _MATHS.search(text)
-    begins_with_maths = maths is not None and not text[: maths.start()].strip()
+    pieces = list(_MATHS.finditer(text))
+    begins_with_maths = bool(pieces) and not text[: pieces[0].start()].strip()
     if prose is None and not begins_with_maths:
-        return _whole(lines), []  # it may be prose: without the item's type, keep it whole
+        # It may be prose: without the item's type, keep it whole.
+        return _Read(_one(_whole(lines), lines), [], [])
     leftovers = [(p[0][0], "after", " ".join(words for _, words in p)) for p in later]
-    if maths is None:
-        return _collapse(text) or None, leftovers
+    if not pieces:
+        return _Read(_one(_collapse(text) or None, first), [], leftovers)
 
     def line_at(offset: int) -> int:
         return first[text.count("\n", 0, offset)][0]
 
-    around = [("before", 0, text[: maths.start()]), ("after", maths.end(), text[maths.end() :])]
+    answers: list[tuple[str, int, str]] = []
+    notes: list[str] = []
+    words: list[tuple[str, int, str]] = []  # where, start, the words between the maths
+    position = 0
+    # `$3 \times 3 \times C \times D + D$ = $9CD + D$`: pieces that only an `=` joins are
+    # one chain of working, read as one answer.
+    spans: list[tuple[int, int, str]] = []  # start, end, the maths
+    for piece in pieces:
+        inner = _collapse(piece.group(1) if piece.group(1) is not None else piece.group(2))
+        if spans and _CHAINED.fullmatch(text, spans[-1][1], piece.start()):
+            start, _, maths = spans[-1]
+            spans[-1] = (start, piece.end(), f"{maths} = {inner}")
+        else:
+            spans.append((piece.start(), piece.end(), inner))
+    for index, (start, end, inner) in enumerate(spans):
+        words.append(("before" if index == 0 else "after", position, text[position:start]))
+        following = spans[index + 1][0] if index + 1 < len(spans) else len(text)
+        rest = text[end:following].split("\n", 1)[0]
+        position = end
+        if rest.lstrip().startswith("="):
+            # `$CD + D$ = 12`: what follows the maths on its line goes on with it, and is
+            # read as `grader check` reads `CD + D = 12`.
+            written = _collapse(f"{inner} {rest}")
+            among = answer_among_words(written)
+            inner = written if among is None else among.maths
+            notes += [] if among is None else among.notes
+            position += len(rest)
+        if inner:
+            quote = text if index == 0 else text[start:position]
+            answers.append((inner, line_at(start), _quote(quote)))
+    words.append(("after", position, text[position:]))
     leftovers[:0] = [
-        (line_at(start + len(words) - len(words.lstrip())), where, words)
-        for where, start, words in around
-        if words.strip()
+        (line_at(start + len(gap) - len(gap.lstrip())), where, gap)
+        for where, start, gap in words
+        if gap.strip()
     ]
-    inner = maths.group(1) if maths.group(1) is not None else maths.group(2)
-    return _collapse(inner) or None, leftovers
+    return _Read(answers, notes, leftovers)
+
+
+def _one(answer: str | None, lines: list[tuple[int, str]]) -> list[tuple[str, int, str]]:
+    return [(answer, lines[0][0], _quote(answer))] if answer else []
 
 
 def _paragraphs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:

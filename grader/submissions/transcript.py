@@ -69,7 +69,12 @@ _MARKER = re.compile(
 # LaTeX spacing a transcriber puts after a marker: `$$(c)\ y_{i,j,k} = …$$`.
 _SPACING = re.compile(r"^(?:\\[ ,;:!]|\\q?quad\b|~|\s)+")
 _QUESTION = re.compile(r"^\s*(?:Q|question)\s*[:.]", re.IGNORECASE)
-_CROSSED = re.compile(r"~~.*?~~|\\(?:sout|xcancel|cancel|st)\s*\{[^{}]*\}")
+# Crossed-out work: `~~…~~`, `\sout{…}` and its kin, and the HTML a Markdown editor writes
+# (`<del>…</del>`, `<s>…</s>`, `<strike>…</strike>`; no `<` inside, so that a line of many
+# tags never closed is read in work that grows with its length).
+CROSSED = re.compile(
+    r"~~.*?~~|\\(?:sout|xcancel|cancel|st)\s*\{[^{}]*\}|(?i:<(del|s|strike)>[^<]*</\1\s*>)"
+)
 _MATHS_OPENER = re.compile(r"\$|\\[\[(]")
 _MATHS_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 _STEP = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow|⇒|=>|\\therefore|∴")
@@ -226,7 +231,7 @@ def read_transcript(
 ) -> Submission:
     """The answers a transcript gives the items of `parts` (part key → its items)."""
     lines = [
-        (number, _CROSSED.sub(" ", line))
+        (number, CROSSED.sub(" ", line))
         for number, line in enumerate(text.splitlines(), start=first_line)
     ]
     sections, before = _cut_into_parts(lines, parts)
@@ -932,6 +937,21 @@ def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
         unchecked_answers=max(0, len(others) - (MOST_ANSWERS - 1)),
         chains=tuple(chains.values())[:MOST_ANSWERS],
         unchecked_chains=max(0, len(chains) - MOST_ANSWERS),
+    )
+
+
+def several_answers(
+    answers: Sequence[tuple[str, int, str]], notes: tuple[str, ...] = ()
+) -> SubmittedAnswer:
+    """The answer to one item of a script that gives it several, each (text, line, quote),
+    as this reader gives a part's answers to an item: the first is the answer and every other
+    different one is kept beside it, so that grading sends the item to a person with all of
+    them shown unless they are the same answer. `notes` say how the first was read."""
+    return _maths_answer(
+        [
+            _Candidate(text, line, quote, 0, notes=notes if number == 0 else ())
+            for number, (text, line, quote) in enumerate(answers)
+        ]
     )
 
 

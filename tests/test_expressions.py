@@ -589,7 +589,8 @@ OTHER_READING = (
             ("read sigmoid as sigmoid(x)",),
         ),
         # a bracket after σ written alone elsewhere: read as a factor; here the other reading,
-        # the bracket as σ's argument, earns the same marks, which stand
+        # the bracket as σ's argument, earns the same marks, which stand, and the note says what
+        # they are
         (
             r"\sigma^2(1-\sigma)",
             "incorrect",
@@ -597,7 +598,7 @@ OTHER_READING = (
             (
                 *READ_ALONE,
                 "the bracket after a function written alone read as a factor; read as its "
-                "argument, σ(1 - σ(x))², the answer earns the same marks",
+                "argument, σ(1 - σ(x))², it would also be incorrect (0 of 2 marks)",
             ),
         ),
         # the readings' marks differ: the marker's reading, the bracket a factor, stands (it
@@ -696,9 +697,137 @@ def test_a_bracket_holding_the_function_of_the_variable_may_follow_a_left_out_x(
     # the same marks either way: as written, with a note
     same = grade(SIGMA_PRODUCT, r"\sigma(\sigma(x))", SIGMA)
     assert (same.verdict, same.interpretation) == ("incorrect", "σ(σ(x))")
-    assert same.reading_notes[-1].endswith("σ(x)·σ(x), the answer earns the same marks")
+    assert same.reading_notes[-1].endswith("σ(x)·σ(x), it would also be incorrect (0 of 2 marks)")
     # σ(x)(1 - σ(x)): the bracket after σ holds only x
     assert grade(SIGMA_PRODUCT, r"\sigma(x)(1-\sigma(x))", SIGMA).reading_notes == ()
+
+
+SIGMA_Y = r"\sigma(y)(1-\sigma(y))"
+BARE = "read σ x before a bracket as σ(x), the bracket a factor"
+BARE_OTHER = (
+    "read with the bracket in the function's argument, σ(x·(1 - σ(x))), it would be incorrect "
+    "(0 of 2 marks)"
+)
+AT_X = "read (x) after functions written alone as the point they are evaluated at, not a factor x"
+
+
+# Found by a probe: `σx(1−σx)` was read σ(x·(1 - σ(x))), a silent 0, where a marker reads σx
+# as σ(x); `[σ(1-σ)](y)` and `σ(1-σ)(y)` were σ(y)·(1 - σ(y))·y, a silent 0, where a marker
+# reads the function σ(1 - σ) evaluated at y; and the notes said "its (x) left out" of an item
+# whose variable is y, and "earns the same marks" without saying what they were.
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "reading", "notes"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma x(1-\sigma x)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (BARE, BARE_OTHER),
+            id="σx(1-σx) latex",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            "σx(1−σx)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (BARE, BARE_OTHER),
+            id="σx(1-σx) unicode",
+        ),
+        pytest.param(
+            SIGMA_Y,
+            r"\sigma y(1-\sigma y)",
+            "correct",
+            "σ(y)·(1 - σ(y))",
+            (
+                "read σ y before a bracket as σ(y), the bracket a factor",
+                "read with the bracket in the function's argument, σ(y·(1 - σ(y))), it would "
+                "be incorrect (0 of 2 marks)",
+            ),
+            id="σy(1-σy)",
+        ),
+        # where the other reading earns more, a person decides, told both
+        pytest.param(
+            r"\sigma(x(1-\sigma(x)))",
+            "σx(1-σx)",
+            "needs_review",
+            "σ(x)·(1 - σ(x))",
+            (BARE,),
+            id="σ(x(1-σ(x))) reference",
+        ),
+        # without a bracket after it, the argument is every factor up to the next function
+        pytest.param("sin(2x)", r"\sin 2x", "correct", "sin(2·x)", (), id="sin 2x"),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"[\sigma(1-\sigma)](x)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (*READ_ALONE, AT_X, OTHER_READING),
+            id="[σ(1-σ)](x)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(1-\sigma)(x)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (*READ_ALONE, AT_X, OTHER_READING),
+            id="σ(1-σ)(x)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"(\sigma - \sigma^2)(x)",
+            "correct",
+            "σ(x) - σ(x)²",
+            (*READ_ALONE, AT_X),
+            id="(σ - σ²)(x)",
+        ),
+        pytest.param(
+            SIGMA_Y,
+            r"\sigma(1-\sigma)(y)",
+            "correct",
+            "σ(y)·(1 - σ(y))",
+            (
+                "read σ as σ(y)",
+                "read (y) after functions written alone as the point they are evaluated at, "
+                "not a factor y",
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(y)), it would be incorrect (0 of 2 marks)",
+            ),
+            id="σ(1-σ)(y)",
+        ),
+        # a symbol written out, or a bracket of more than the variable: a factor, as before
+        pytest.param(SIGMA_PRODUCT, r"\sigma(x)(x)", "incorrect", "σ(x)·x", (), id="σ(x)(x)"),
+        pytest.param(
+            SIGMA_PRODUCT,
+            "(1-σ)(1+σ)",
+            "incorrect",
+            "(1 - σ(x))·(1 + σ(x))",
+            READ_ALONE,
+            id="(1-σ)(1+σ)",
+        ),
+        pytest.param(
+            SIGMA_Y,
+            r"\sigma(\sigma(y))",
+            "incorrect",
+            "σ(σ(y))",
+            (
+                "the bracket after a function read as its argument, as written; read as a "
+                "factor after the function of the variable, its argument left out, σ(y)·σ(y), "
+                "it would also be incorrect (0 of 2 marks)",
+            ),
+            id="σ(σ(y)) note",
+        ),
+    ],
+)
+def test_a_function_without_brackets_stops_at_a_bracket_and_a_bracket_of_the_variable_is_its_point(
+    reference, answer, verdict, reading, notes
+):
+    result = grade(reference, answer, SIGMA)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        notes,
+    )
 
 
 @pytest.mark.parametrize(

@@ -150,7 +150,9 @@ class ParsedExpression:
     # σ(x)·(1 - σ(x)); the alternative as the function's argument, σ(1 - σ(x)).
     alternative: ParsedExpression | None = None
     # How this reading takes the bracket after σ: "factor" (σ(1 - σ) as σ(x)·(1 - σ(x))) or
-    # "argument" (σ(1 - σ(x)) as written, the alternative reading σ(x)'s (x) as left out).
+    # "argument" (σ(1 - σ(x)) as written, the alternative reading σ(x)'s (x) as left out);
+    # after σ written without brackets, `σx(1 - σx)`: "bare" (σ(x)·(1 - σ(x)), the bracket a
+    # factor) or "whole" (σ(x·(1 - σ(x))), the bracket part of σ's argument).
     bracket: str = "factor"
     # Definitions written after the answer (`…, where σ(x) = 1/(1 + e^{-x})`), set aside
     # from it; the check says whether each agrees with the question.
@@ -244,7 +246,13 @@ class _TreeReader:
     """Turns lark's tree into our AST: runs of letters split over the question's names, and
     each function applied to what follows it."""
 
-    def __init__(self, text: str, vocabulary: Vocabulary, bracket_as_factor: bool = False):
+    def __init__(
+        self,
+        text: str,
+        vocabulary: Vocabulary,
+        bracket_as_factor: bool = False,
+        bare_stops: bool = True,
+    ):
         self.text = text
         self.vocabulary = vocabulary
         self.nodes = 0
@@ -256,6 +264,12 @@ class _TreeReader:
         # brackets after σ that hold σ(x) (σ(1 - σ(x))): σ's argument as written, or a factor
         # after a σ whose (x) was left out
         self.left_out = 0
+        # A function written without brackets before a bracket (`σx(1 - σx)`): whether its
+        # argument stops at the bracket, σ(x)·(1 - σ(x)), as a marker reads it, or takes the
+        # bracket too, σ(x·(1 - σ(x))); and each such function and argument, for a note.
+        self.bare_stops = bare_stops
+        self.bare_before_bracket: list[tuple[str, Node]] = []
+        self.evaluated_at = 0  # `σ(1 - σ)(x)`: brackets read as the point of what is before them
 
     def node(self, tree: Tree) -> Node:
         self.nodes += 1
@@ -543,7 +557,7 @@ class _TreeReader:
                 factors.extend(f for _, f in node.factors)  # a split run of names, not a group
             else:
                 factors.append(node)
-        applied = self._apply_functions(factors)
+        applied = self._at_the_variable(self._apply_functions(factors))
         for previous, node in zip(applied, applied[1:], strict=False):
             if isinstance(node, Number) and self.text[node.start] not in "([{":
                 raise AnswerError(
@@ -556,6 +570,24 @@ class _TreeReader:
         if len(applied) == 1:
             return applied[0]
         return Product(applied[0].start, applied[-1].end, tuple(("", node) for node in applied))
+
+    def _at_the_variable(self, factors: list[Node]) -> list[Node]:
+        """`σ(1 - σ)(x)`, `[σ(1 - σ)](x)`: a last bracket holding only the item's one variable,
+        after factors made only of functions written alone (of that variable), is the point
+        they are evaluated at, as a marker reads it, not a factor x: it is left out."""
+        argument = self.vocabulary.argument
+        if argument is None or len(factors) < 2:
+            return factors
+        *before, last = factors
+        if not (
+            isinstance(last, Name)
+            and last.name == argument
+            and self.text[last.start] in "(["
+            and all(_only_functions_alone(factor) for factor in before)
+        ):
+            return factors
+        self.evaluated_at += 1
+        return before
 
     def _apply_functions(self, factors: list[Node]) -> list[Node]:
         """Each function takes the group after it (`sin(x)`, `max(a, b)`), or, written
@@ -599,6 +631,13 @@ class _TreeReader:
                     result.append(self._value(node))  # `σ σ`: σ alone, or an error
                     index += 1
                     continue
+                # `σx(1 - σx)`: a bracket after the bare argument is a factor, as a marker reads
+                # it (σ(x)·(1 - σ(x))); the other reading, σ(x·(1 - σ(x))), is kept to compare.
+                cut = next((k for k in range(1, taken) if self.text[rest[k].start] in "([{"), taken)
+                if cut < taken:
+                    if self.bare_stops:
+                        taken = cut
+                    self.bare_before_bracket.append((function.name, rest[0]))
                 bare = [self._value(f) for f in rest[:taken]]
                 arguments = (
                     bare[0]
@@ -918,6 +957,15 @@ def applied_to(node: Call, name: str) -> bool:
     )
 
 
+def _only_functions_alone(node: Node) -> bool:
+    """Whether `node` is made of numbers and functions written alone (`σ(1 - σ)`, `1 - σ`,
+    σ(1 - σ(x)) with σ(x) written σ), with one at least: no symbol written out."""
+    alone = [n for n in walk(node) if isinstance(n, Call) and function_alone(n)]
+    variables = {id(n.arguments[0]) for n in alone}
+    names = [n for n in walk(node) if isinstance(n, Name)]
+    return bool(alone) and all(id(n) in variables for n in names)
+
+
 def function_alone(node: Node) -> bool:
     """Whether `node` is only a declared function written alone (`σ`, `σ^2`, `-σ`), read as a
     function of the item's one variable: the function's name, naming it, in prose."""
@@ -959,6 +1007,11 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
         return replace(
             as_argument, bracket="argument", alternative=replace(as_factor, bracket="factor")
         )
+    if reader.bare_before_bracket:
+        # σx(1 - σx): σ(x)·(1 - σ(x)), as a marker reads it, first; σ(x·(1 - σ(x))), the
+        # function taking the bracket too, kept to compare.
+        whole, _ = _reading(text, tree, vocabulary, bracket_as_factor=False, bare_stops=False)
+        return replace(as_argument, bracket="bare", alternative=replace(whole, bracket="whole"))
     return as_argument
 
 
@@ -989,9 +1042,9 @@ def _refuse_words_in_text(text: str, vocabulary: Vocabulary) -> None:
 
 
 def _reading(
-    text: str, tree: Tree, vocabulary: Vocabulary, bracket_as_factor: bool
+    text: str, tree: Tree, vocabulary: Vocabulary, bracket_as_factor: bool, bare_stops: bool = True
 ) -> tuple[ParsedExpression, _TreeReader]:
-    reader = _TreeReader(text, vocabulary, bracket_as_factor)
+    reader = _TreeReader(text, vocabulary, bracket_as_factor, bare_stops)
     builder = _SympyBuilder(text, vocabulary)
     trees = tuple(reader.chain(tree))
     sides = []
@@ -1005,6 +1058,19 @@ def _reading(
         f"read {shown_name(name)} as {shown_name(name)}({variable})"
         for name in reader.written_alone
     )
+    if reader.evaluated_at:
+        notes += (
+            f"read ({variable}) after functions written alone as the point they are evaluated "
+            f"at, not a factor {variable}",
+        )
+    if bare_stops:
+        notes += tuple(
+            dict.fromkeys(
+                f"read {shown_name(name)} {describe(argument)} before a bracket as "
+                f"{shown_name(name)}({describe(argument)}), the bracket a factor"
+                for name, argument in reader.bare_before_bracket
+            )
+        )
     return ParsedExpression(text, tuple(sides), trees, notes), reader
 
 

@@ -52,6 +52,7 @@ def grade(reference: str, answer: str, extra: str = ""):
 
 
 SIGMA = "        functions: {sigma: sigmoid}\n        constants: [e]\n"
+SIGMA_PRODUCT = r"\sigma(x)(1-\sigma(x))"
 
 # --- Reading -------------------------------------------------------------------------------
 
@@ -270,6 +271,87 @@ def test_the_reading_is_mathml_the_pages_trust():
 
 
 # --- Equivalence ---------------------------------------------------------------------------
+
+
+NOT_EQUAL = "Your answer is not equal to the correct one."
+
+
+# Found by a probe: values were compared only at small points (|x| ≤ 6, small integers), so an
+# answer with a floor, a min or a max the correct one has not, that differs only at large
+# values, got full marks; and a constant difference below the 28-digit cutoff (e^{-100}) was
+# "equal" while a larger one (10^{-30}) went to a person.
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "feedback"),
+    [
+        pytest.param(
+            "1/sqrt(d_k)",
+            r"1/\sqrt{d_k} + \lfloor d_k / 1000 \rfloor",
+            "",
+            "incorrect",
+            (NOT_EQUAL, "At d_k = 1000, your answer is 1.03162; the correct one is 0.0316228."),
+            id="+ floor(d_k/1000)",
+        ),
+        pytest.param(
+            "1/sqrt(n)",
+            r"1/\sqrt{\min(n, 50)}",
+            "",
+            "incorrect",
+            (NOT_EQUAL, "At n = 64, your answer is 0.141421; the correct one is 0.125."),
+            id="min(n, 50)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + \lfloor x^2/100 \rfloor",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 10, your answer is 1.00005; the correct one is 4.53958e-5."),
+            id="+ floor(x²/100)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\min(\sigma(x)(1-\sigma(x)), 0.25 - x^2/1000)",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = -50, your answer is -2.25; the correct one is 1.92875e-22."),
+            id="min(…, 0.25 - x²/1000)",
+        ),
+        pytest.param(
+            "x",
+            r"\max(x, x - 1/(1 + x^2 + 10^{-9}x^4))",
+            "",
+            "correct",
+            ("Correct.",),
+            id="a max equal to x everywhere",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + e^{-100}",
+            SIGMA,
+            "incorrect",
+            (
+                NOT_EQUAL,
+                "Your answer is 3.72008e-44 more than the correct one wherever both have a value.",
+            ),
+            id="+ e^-100",
+        ),
+        pytest.param(
+            "x^2",
+            r"x^2 - 10^{-30}",
+            "",
+            "incorrect",
+            (
+                NOT_EQUAL,
+                "Your answer is 1.0e-30 less than the correct one wherever both have a value.",
+            ),
+            id="- 10^-30",
+        ),
+    ],
+)
+def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(
+    reference, answer, extra, verdict, feedback
+):
+    result = grade(reference, answer, extra)
+    assert (result.verdict, result.feedback) == (verdict, feedback)
 
 
 @pytest.mark.parametrize(
@@ -565,7 +647,6 @@ def test_a_declared_functions_definition_reads_by_its_own_name_too():
     assert grade("x", "sigmoid(x)").verdict == "invalid"  # declared nowhere: not a name here
 
 
-SIGMA_PRODUCT = r"\sigma(x)(1-\sigma(x))"
 READ_ALONE = ("read σ as σ(x)",)
 OTHER_READING = (
     "the bracket after a function written alone read as a factor; read as its argument, "

@@ -119,6 +119,54 @@ def sample_points(
     return points
 
 
+# Functions that are one formula on part of the line and another elsewhere: an answer that
+# has one the correct expression does not (`+ floor(d_k/1000)`, `min(d_k, 50)`) can agree with
+# it at every small point and differ only at large ones, so it is compared at those too.
+PIECEWISE = (sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.Abs, sympy.Piecewise)
+WIDE_MAGNITUDES = (7, 10, 13, 50, 64, 100, 128, 512, 1000, 1024, 4096, 10000)
+WIDE_RANDOM_POINTS = 20
+
+
+def _piecewise_parts(expr: sympy.Expr) -> set[sympy.Expr]:
+    return expr.atoms(*PIECEWISE)
+
+
+def _wide_value(symbol: sympy.Symbol, magnitude: Fraction, rng: random.Random) -> Fraction | None:
+    """A value of `symbol` near `magnitude` (either sign where it may be negative, whole for an
+    integer, of its parity), or None where it takes none there."""
+    for candidate in (magnitude, magnitude + 1):
+        for signed in (candidate, -candidate) if rng.random() < 0.5 else (-candidate, candidate):
+            if symbol.is_integer and signed.denominator != 1:
+                continue
+            if admits(symbol, signed):
+                return signed
+    return None
+
+
+def wide_points(symbols: Sequence[sympy.Symbol], positive_only: bool = False) -> list[dict]:
+    """Points far from 0, up to 10^4 (sizes such as d_k reach 1024): each of
+    `WIDE_MAGNITUDES` for every symbol, then random magnitudes spread evenly in their
+    logarithm, each symbol on its own."""
+    rng = random.Random(_SEED + 1)
+    points = []
+    magnitudes = [Fraction(m) for m in WIDE_MAGNITUDES]
+    for _ in range(WIDE_RANDOM_POINTS):
+        magnitudes.append(None)  # type: ignore[arg-type]
+    for magnitude in magnitudes:
+        point = {}
+        for symbol in symbols:
+            m = magnitude
+            if m is None:
+                m = Fraction(round(10 ** rng.uniform(1, 4), 0 if symbol.is_integer else 2))
+            v = _wide_value(symbol, m, rng)
+            if v is None:
+                break
+            point[symbol] = abs(v) if positive_only else v
+        else:
+            points.append(point)
+    return points
+
+
 def point_values(point: dict) -> Point:
     """A point's values (fractions) as mpmath numbers."""
     return {s: mpmath.mpf(v.numerator) / v.denominator for s, v in point.items()}
@@ -299,6 +347,14 @@ def compare(
                 unsure += 1
             else:
                 agreeing += 1
+        if not unsure and symbols and _piecewise_parts(answer) ^ _piecewise_parts(correct):
+            found = _compare_wide(answer, correct, symbols, tolerance, positive_only)
+            if found is not None:
+                return found
+    if tolerance is None and symbols and (agreeing or unsure):
+        constant = _constant_difference(answer, correct)
+        if constant is not None:
+            return constant
     needed = MIN_AGREEING if symbols else 1
     if unsure:
         points = "1 point" if unsure == 1 else f"{unsure} points"
@@ -306,6 +362,62 @@ def compare(
     if agreeing < needed:
         return Comparison("unsure", f"the two have a real value together at only {agreeing} points")
     return Comparison("equal", f"at {agreeing} points")
+
+
+def _compare_wide(answer, correct, symbols, tolerance, positive_only) -> Comparison | None:
+    """A difference, or an evaluation that fails, at the points far from 0 (`wide_points`);
+    None where the two agree there too (or neither has a value there)."""
+    for point in wide_points(symbols, positive_only):
+        at = point_values(point)
+        try:
+            mine, theirs = _values(answer, correct, at, through_complex=False)
+        except Unsupported as error:
+            return Comparison("unsure", f"cannot evaluate {error}")
+        if mine is None or theirs is None:
+            continue
+        verdict = _close(mine, theirs, tolerance)
+        if verdict == "unsure" or (
+            verdict == "different" and not _stable(answer, correct, point, False, mine - theirs)
+        ):
+            return Comparison("unsure", f"the values at {show_point(point)} are too close to tell")
+        if verdict == "different":
+            shown_mine, shown_theirs = show_numbers(mine, theirs)
+            return Comparison(
+                "different",
+                "by evaluation",
+                f"At {show_point(point)}, your answer is {shown_mine}; the correct one is "
+                f"{shown_theirs}.",
+            )
+    return None
+
+
+def _constant_difference(answer: sympy.Expr, correct: sympy.Expr) -> Comparison | None:
+    """Where the two differ by a constant (their difference, as sympy writes it, has no
+    symbol) that is surely not 0, a difference found exactly: `σ(x)(1 - σ(x)) + e^{-100}` is
+    not σ(x)(1 - σ(x)), though at 50 digits their values agree. None otherwise."""
+    difference = answer - correct
+    if difference.free_symbols or difference == 0:
+        return None
+    values = []
+    for digits in (PRECISION, 2 * PRECISION):
+        with mpmath.workdps(digits):
+            try:
+                values.append(real_value(difference, {}))
+            except Unsupported:
+                return None
+    first, again = values
+    if first is None or again is None or again == 0:
+        return None
+    if abs(first - again) > mpmath.mpf(10) ** -6 * abs(again):
+        return None  # made up by cancellation: not surely a constant other than 0
+    with mpmath.workdps(PRECISION):
+        shown = mpmath.nstr(abs(again), 6)
+    more = "more" if again > 0 else "less"
+    return Comparison(
+        "different",
+        "exactly, by a constant",
+        f"Your answer is {shown} {more} than the correct one wherever both have a value.",
+    )
 
 
 # --- Equations -----------------------------------------------------------------------------

@@ -1203,6 +1203,86 @@ def test_the_bundled_rubric_passes_its_self_tests():
     assert len(rubric.tests) >= 20
 
 
+ODOT = "read ⊙ as ·: the question's symbols are numbers, multiplied as usual"
+
+
+# Found by a probe: answers a marker reads went to a person as unreadable: part (b) did not
+# declare e a constant (part (a) does), ⊙ was an unsupported command, and `dk`, `si`, `sj`
+# were unknown names where the question declares d_k, s_i and s_j.
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "reading", "notes"),
+    [
+        pytest.param(
+            "activations-q1",
+            "b.derivative",
+            "4/(e^x+e^{-x})^2",
+            "4/(e^x + e^(-x))²",
+            (),
+            id="e in part (b)",
+        ),
+        pytest.param(
+            "activations-q1",
+            "a.derivative",
+            r"\sigma(x) \odot (1-\sigma(x))",
+            "σ(x)·(1 - σ(x))",
+            (ODOT,),
+            id="odot",
+        ),
+        pytest.param(
+            "linear-backward-q1",
+            "e.derivative",
+            "σ(y)⊙(1−σ(y))",
+            "σ(y)·(1 - σ(y))",
+            (ODOT,),
+            id="⊙",
+        ),
+        pytest.param(
+            "activations-q1",
+            "c.scale",
+            r"1/\sqrt{dk}",
+            "1/sqrt(d_k)",
+            ("read dk as d_k",),
+            id="dk",
+        ),
+        pytest.param(
+            "activations-q1",
+            "d.diagonal",
+            "si(1-si)",
+            "s_i·(1 - s_i)",
+            ("read si as s_i",),
+            id="si",
+        ),
+        pytest.param(
+            "activations-q1",
+            "e.offdiagonal",
+            "-sisj",
+            "-(s_i·s_j)",
+            ("read si as s_i", "read sj as s_j"),
+            id="sisj",
+        ),
+    ],
+)
+def test_what_a_marker_reads_in_the_bundled_rubrics_is_read_with_a_note(
+    rubric, item, answer, reading, notes
+):
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    result = grade_answer(loaded, loaded.items[item], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        "correct",
+        reading,
+        notes,
+    )
+
+
+def test_a_run_together_name_is_no_subscripted_symbol_where_its_parts_are_names():
+    symbols = "  d: {meaning: a depth}\n  k: {meaning: a size}\n"
+    rubric = load_rubric_text(
+        _rubric_text("d_k + 1").replace("symbols:\n", "symbols:\n" + symbols, 1), "expr.yaml"
+    )
+    result = grade_answer(rubric, rubric.items["a.it"], "dk + 1")
+    assert (result.verdict, result.interpretation) == ("incorrect", "d·k + 1")
+
+
 def test_the_bundled_submissions_are_graded_right_with_the_mistakes_explained():
     rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
     batch = grade_paths(rubric, [ROOT / "submissions" / "activations-q1"])

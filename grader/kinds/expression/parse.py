@@ -269,6 +269,7 @@ class _TreeReader:
         # bracket too, σ(x·(1 - σ(x))); and each such function and argument, for a note.
         self.bare_stops = bare_stops
         self.bare_before_bracket: list[tuple[str, Node]] = []
+        self.run_together: dict[str, str] = {}  # `dk` read as the declared d_k: dk -> d_k
         self.evaluated_at = 0  # `σ(1 - σ)(x)`: brackets read as the point of what is before them
 
     def node(self, tree: Tree) -> Node:
@@ -537,6 +538,9 @@ class _TreeReader:
         pieces = split_name(self.text, token.start_pos, str(token), self.vocabulary)
         nodes: list[Node] = []
         for name, start, end in pieces:
+            written = self.text[start:end]
+            if "_" in name and "_" not in written:
+                self.run_together[written] = name  # `dk` for d_k
             kind = self.vocabulary.meaning(name)
             nodes.append(
                 Function(start, end, name) if kind == "function" else Name(start, end, name)
@@ -697,6 +701,7 @@ def split_name(
         subscript = "_" + subscript.strip("{}")
     spelled, origin = _transliterate(base)
     names = {name: name for name in vocabulary.names}
+    names |= run_together_names(vocabulary)
     # A subscripted run: the subscript belongs to its last name (`xd_k` is x·d_k).
     pieces = None
     if subscript and spelled.endswith("log") and log_base("log" + subscript) is not None:
@@ -718,12 +723,30 @@ def split_name(
         length = len(piece) - (len(subscript) if piece.endswith(subscript) and subscript else 0)
         start = position + origin[offset]
         end = position + origin[min(offset + length, len(origin) - 1)]
-        result.append((piece, start, end))
+        result.append((names.get(piece, piece), start, end))
         offset += length
     if subscript:
         name, start, _ = result[-1]
         result[-1] = (name, start, position + len(raw))
     return result
+
+
+def run_together_names(vocabulary: Vocabulary) -> dict[str, str]:
+    """Each declared subscripted symbol written with its underscore dropped (`dk` for d_k,
+    `si` for s_i), where that is no name of the item and its two parts are not both names
+    (then `dk` could be d·k)."""
+    known = set(vocabulary.names)
+    joined = {}
+    for name in vocabulary.symbols:
+        base, underscore, subscript = name.partition("_")
+        subscript = subscript.strip("{}")
+        if not underscore or not subscript.isalnum():
+            continue
+        written = base + subscript
+        if written in known or (base in known and subscript in known):
+            continue
+        joined[written] = name
+    return joined
 
 
 def _unknown_name(
@@ -1058,6 +1081,11 @@ def _reading(
         f"read {shown_name(name)} as {shown_name(name)}({variable})"
         for name in reader.written_alone
     )
+    notes += tuple(
+        f"read {written} as {shown_name(name)}" for written, name in reader.run_together.items()
+    )
+    if "⊙" in text or re.search(r"\\odot(?![A-Za-z])", text):
+        notes += ("read ⊙ as ·: the question's symbols are numbers, multiplied as usual",)
     if reader.evaluated_at:
         notes += (
             f"read ({variable}) after functions written alone as the point they are evaluated "

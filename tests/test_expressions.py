@@ -354,6 +354,45 @@ def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(
     assert (result.verdict, result.feedback) == (verdict, feedback)
 
 
+# Found by a probe: a counterexample showed two values alike ("your answer is 0.243182; the
+# correct one is 0.243182"), or a value of the answer at a point where it has none as written
+# (√(x - 10)·√(x - 10) at x = -2: sympy folds it into x - 10), or a tiny value as 0.
+@pytest.mark.parametrize(
+    ("reference", "answer", "counterexample"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x))(1 + e^{-200 x^2})",
+            "At x = 1/3, your answer is 0.2431821611; the correct one is 0.243182161.",
+            id="digits enough to differ",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + \sqrt{x-10}\sqrt{x-10}",
+            "At x = 64, your answer is 54; the correct one is 1.60381e-28.",
+            id="only x ≥ 10 has a value",
+        ),
+        pytest.param(
+            "x",
+            r"\sqrt{x}\sqrt{x} + 1",
+            "At x = 1/3, your answer is 4/3; the correct one is 1/3.",
+            id="only x ≥ 0 has a value",
+        ),
+        pytest.param(
+            "x",
+            r"\log(x) - \log(x) + x/(x - 2) \cdot (x - 2) + 1",
+            "At x = 1/3, your answer is 4/3; the correct one is 1/3.",
+            id="only x > 0 has a value",
+        ),
+    ],
+)
+def test_a_counterexample_shows_values_that_differ_where_the_answer_has_one(
+    reference, answer, counterexample
+):
+    result = grade(reference, answer, SIGMA)
+    assert (result.verdict, result.feedback) == ("incorrect", (NOT_EQUAL, counterexample))
+
+
 @pytest.mark.parametrize(
     ("reference", "answer", "verdict", "feedback"),
     [

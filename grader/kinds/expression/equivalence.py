@@ -36,7 +36,7 @@ from grader.kinds.expression.evaluate import (
     real_value,
     value,
 )
-from grader.kinds.expression.parse import shown_name
+from grader.kinds.expression.parse import Domain, shown_name
 from grader.symbol_values import admits
 
 EQUAL_BELOW = mpmath.mpf(10) ** -28  # relative difference: the same value at our precision
@@ -172,12 +172,12 @@ def point_values(point: dict) -> Point:
     return {s: mpmath.mpf(v.numerator) / v.denominator for s, v in point.items()}
 
 
-def show_number(v: mpmath.mpf | Fraction, as_fraction: bool = False) -> str:
+def show_number(v: mpmath.mpf | Fraction, as_fraction: bool = False, digits: int = 6) -> str:
     """A value as a student reads it: a simple fraction where it is one (a short decimal
-    unless `as_fraction`: -5.71, not -571/100), else 6 digits."""
+    unless `as_fraction`: -5.71, not -571/100), else `digits` digits (6)."""
     exact = _simple_fraction(v)
     if exact is None:
-        return mpmath.nstr(v, 6)
+        return mpmath.nstr(v, digits)
     if exact.denominator > 1 and 10**6 % exact.denominator == 0 and not as_fraction:
         return f"{float(exact):g}"
     return str(exact)
@@ -188,7 +188,17 @@ def show_numbers(*values: mpmath.mpf | Fraction) -> list[str]:
     (10/9), the others that are fractions are shown as fractions too (9/10, not 0.9)."""
     exact = [_simple_fraction(v) for v in values]
     as_fraction = any(f is not None and 10**6 % f.denominator for f in exact)
-    return [show_number(v, as_fraction) for v in values]
+    # Values that differ are shown with as many digits as it takes to see that they do
+    # (0.243182 and 0.243182 are 0.2431817... and 0.2431818...), up to 40.
+    for digits in (6, 10, 15, 20, 30, 40):
+        shown = [show_number(v, as_fraction, digits) for v in values]
+        if all(
+            shown[i] != shown[j] or values[i] == values[j]
+            for i in range(len(values))
+            for j in range(i + 1, len(values))
+        ):
+            break
+    return shown
 
 
 def _simple_fraction(v: mpmath.mpf | Fraction) -> Fraction | None:
@@ -196,6 +206,8 @@ def _simple_fraction(v: mpmath.mpf | Fraction) -> Fraction | None:
     if isinstance(v, Fraction):
         return v
     near = Fraction(str(mpmath.nstr(v, 40))).limit_denominator(1000)
+    if near == 0 and v != 0:
+        return None  # 1.6e-28 is not 0
     if abs(v - mpmath.mpf(near.numerator) / near.denominator) < mpmath.mpf(10) ** -25:
         return near
     return None
@@ -302,10 +314,13 @@ def compare(
     tolerance: float | None = None,
     positive_only: bool = False,
     exact: bool = True,
+    domain: Domain = (),
 ) -> Comparison:
     """Whether `answer` and `correct` are the same expression over their symbols' domains
     (only where every symbol is positive, with `positive_only`). `tolerance` compares values
-    to within tolerance × max(1, |correct value|), for answers given as decimals."""
+    to within tolerance × max(1, |correct value|), for answers given as decimals. `domain`:
+    where the answer has a value as written (sympy folds √(x - 10)·√(x - 10) into x - 10);
+    points outside it are passed over, as where it has no value."""
     if exact and tolerance is None and exactly_equal(answer, correct):
         return Comparison("equal", "exactly")
     symbols = sorted(answer.free_symbols | correct.free_symbols, key=lambda s: s.name)
@@ -316,6 +331,8 @@ def compare(
             at = point_values(point)
             # A lone gap such as x = -1 in (x²-1)/(x+1) is a simple point: passed over.
             through_complex = continuous and not simple
+            if not within(domain, at):
+                continue
             try:
                 mine, theirs = _values(answer, correct, at, through_complex)
             except Unsupported as error:
@@ -347,8 +364,9 @@ def compare(
                 unsure += 1
             else:
                 agreeing += 1
-        if not unsure and symbols and _piecewise_parts(answer) ^ _piecewise_parts(correct):
-            found = _compare_wide(answer, correct, symbols, tolerance, positive_only)
+        few = agreeing < MIN_AGREEING and bool(domain)  # `√(x - 10)`: x ≥ 10 only
+        if not unsure and symbols and (few or _piecewise_parts(answer) ^ _piecewise_parts(correct)):
+            found = _compare_wide(answer, correct, symbols, tolerance, positive_only, domain)
             if found is not None:
                 return found
     if tolerance is None and symbols and (agreeing or unsure):
@@ -364,11 +382,33 @@ def compare(
     return Comparison("equal", f"at {agreeing} points")
 
 
-def _compare_wide(answer, correct, symbols, tolerance, positive_only) -> Comparison | None:
+def within(domain: Domain, at: Point) -> bool:
+    """Whether the point `at` is where an answer has a value as written (`domain`)."""
+    for part, condition in domain:
+        try:
+            v = real_value(part, at)
+        except Unsupported:
+            continue  # told by the answer's own evaluation
+        if v is None:
+            return False
+        if condition == "nonnegative" and v < 0:
+            return False
+        if condition == "positive" and v <= 0:
+            return False
+        if condition == "nonzero" and v == 0:
+            return False
+    return True
+
+
+def _compare_wide(
+    answer, correct, symbols, tolerance, positive_only, domain: Domain = ()
+) -> Comparison | None:
     """A difference, or an evaluation that fails, at the points far from 0 (`wide_points`);
     None where the two agree there too (or neither has a value there)."""
     for point in wide_points(symbols, positive_only):
         at = point_values(point)
+        if not within(domain, at):
+            continue
         try:
             mine, theirs = _values(answer, correct, at, through_complex=False)
         except Unsupported as error:

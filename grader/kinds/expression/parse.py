@@ -137,6 +137,11 @@ class Arguments(Node):
     items: tuple[Node, ...]
 
 
+# Conditions on an expression's parts for it to have a value as written: (part, "nonnegative")
+# for √part, (part, "positive") for log(part), (part, "nonzero") for a division by part.
+Domain = tuple[tuple[sympy.Expr, str], ...]
+
+
 @dataclass(frozen=True)
 class ParsedExpression:
     """An answer as we read it: one expression, an equation, or a chain `a = b = c`."""
@@ -157,6 +162,8 @@ class ParsedExpression:
     # Definitions written after the answer (`…, where σ(x) = 1/(1 + e^{-x})`), set aside
     # from it; the check says whether each agrees with the question.
     definitions: tuple[ReadDefinition, ...] = ()
+    # For each side, where it has a value as written (`Domain`): sympy may fold that away.
+    domains: tuple[Domain, ...] = ()
 
     @property
     def interpretation(self) -> str:
@@ -815,6 +822,14 @@ class _SympyBuilder:
     def __init__(self, text: str, vocabulary: Vocabulary):
         self.text = text
         self.vocabulary = vocabulary
+        # Where what is built has a value as written: sympy folds √(x - 10)·√(x - 10) into
+        # x - 10, which has one at x = -2, where the answer as written has none.
+        self.conditions: list[tuple[sympy.Expr, str]] = []
+
+    def _needs(self, expr: sympy.Expr, condition: str) -> None:
+        """That `expr` be "nonnegative", "positive" or "nonzero" where the answer has a value."""
+        if expr.free_symbols and (expr, condition) not in self.conditions:
+            self.conditions.append((expr, condition))
 
     def _error(self, node: Node, message: str, large: bool = False) -> AnswerError:
         kind = AnswerTooLargeError if large else AnswerError
@@ -840,6 +855,7 @@ class _SympyBuilder:
                 if operator == "/":
                     if expr.is_zero:
                         raise self._error(factor, "division by zero")
+                    self._needs(expr, "nonzero")
                     expr = 1 / expr
                 factors.append(expr)
             return sympy.Mul(*factors)
@@ -859,6 +875,11 @@ class _SympyBuilder:
                 raise self._error(node, "division by zero")
             if abs(exponent) * _bits(base) > MAX_POWER_BITS:
                 raise self._error(node, "too large to check: the number would be too long", True)
+        if exponent.is_Rational:
+            if exponent.q % 2 == 0:
+                self._needs(base, "nonnegative")
+            if exponent < 0:
+                self._needs(base, "nonzero")
         return sympy.Pow(base, exponent)
 
     def _call(self, node: Call) -> sympy.Expr:
@@ -872,6 +893,10 @@ class _SympyBuilder:
             return DEFINITIONS[self.vocabulary.functions[name]](arguments[0])
         canonical = FUNCTION_NAMES.get(name, name)
         base = log_base(name)
+        if canonical == "sqrt":
+            self._needs(arguments[0], "nonnegative")
+        if canonical == "log" or base is not None:
+            self._needs(arguments[0], "positive")
         if base is not None:
             return sympy.log(arguments[0]) / sympy.log(base)
         if canonical == "max":
@@ -884,6 +909,8 @@ class _SympyBuilder:
                 raise self._error(node, "a root of index 0 has no value")
             if index.is_Number and abs(index) > MAX_EXPONENT:
                 raise self._error(node, f"roots are limited to index {MAX_EXPONENT}", True)
+            if index.is_Integer and index % 2 == 0:
+                self._needs(radicand, "nonnegative")
             return sympy.Pow(radicand, 1 / index)
         return _SYMPY_FUNCTIONS[canonical](arguments[0])
 
@@ -1070,12 +1097,14 @@ def _reading(
     reader = _TreeReader(text, vocabulary, bracket_as_factor, bare_stops)
     builder = _SympyBuilder(text, vocabulary)
     trees = tuple(reader.chain(tree))
-    sides = []
+    sides, domains = [], []
     for node in trees:
+        builder.conditions = []
         expr = builder.build(node)
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise AnswerError(text, node.start, "this has no value (division by zero)")
         sides.append(expr)
+        domains.append(tuple(builder.conditions))
     variable = shown_name(vocabulary.argument or "")
     notes = tuple(
         f"read {shown_name(name)} as {shown_name(name)}({variable})"
@@ -1099,7 +1128,7 @@ def _reading(
                 for name, argument in reader.bare_before_bracket
             )
         )
-    return ParsedExpression(text, tuple(sides), trees, notes), reader
+    return ParsedExpression(text, tuple(sides), trees, notes, domains=tuple(domains)), reader
 
 
 def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:

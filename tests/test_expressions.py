@@ -52,6 +52,7 @@ def grade(reference: str, answer: str, extra: str = ""):
 
 
 SIGMA = "        functions: {sigma: sigmoid}\n        constants: [e]\n"
+SIGMA_PRODUCT = r"\sigma(x)(1-\sigma(x))"
 
 # --- Reading -------------------------------------------------------------------------------
 
@@ -270,6 +271,126 @@ def test_the_reading_is_mathml_the_pages_trust():
 
 
 # --- Equivalence ---------------------------------------------------------------------------
+
+
+NOT_EQUAL = "Your answer is not equal to the correct one."
+
+
+# Found by a probe: values were compared only at small points (|x| ≤ 6, small integers), so an
+# answer with a floor, a min or a max the correct one has not, that differs only at large
+# values, got full marks; and a constant difference below the 28-digit cutoff (e^{-100}) was
+# "equal" while a larger one (10^{-30}) went to a person.
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "feedback"),
+    [
+        pytest.param(
+            "1/sqrt(d_k)",
+            r"1/\sqrt{d_k} + \lfloor d_k / 1000 \rfloor",
+            "",
+            "incorrect",
+            (NOT_EQUAL, "At d_k = 1000, your answer is 1.03162; the correct one is 0.0316228."),
+            id="+ floor(d_k/1000)",
+        ),
+        pytest.param(
+            "1/sqrt(n)",
+            r"1/\sqrt{\min(n, 50)}",
+            "",
+            "incorrect",
+            (NOT_EQUAL, "At n = 64, your answer is 0.141421; the correct one is 0.125."),
+            id="min(n, 50)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + \lfloor x^2/100 \rfloor",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 10, your answer is 1.00005; the correct one is 4.53958e-5."),
+            id="+ floor(x²/100)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\min(\sigma(x)(1-\sigma(x)), 0.25 - x^2/1000)",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = -50, your answer is -2.25; the correct one is 1.92875e-22."),
+            id="min(…, 0.25 - x²/1000)",
+        ),
+        pytest.param(
+            "x",
+            r"\max(x, x - 1/(1 + x^2 + 10^{-9}x^4))",
+            "",
+            "correct",
+            ("Correct.",),
+            id="a max equal to x everywhere",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + e^{-100}",
+            SIGMA,
+            "incorrect",
+            (
+                NOT_EQUAL,
+                "Your answer is 3.72008e-44 more than the correct one wherever both have a value.",
+            ),
+            id="+ e^-100",
+        ),
+        pytest.param(
+            "x^2",
+            r"x^2 - 10^{-30}",
+            "",
+            "incorrect",
+            (
+                NOT_EQUAL,
+                "Your answer is 1.0e-30 less than the correct one wherever both have a value.",
+            ),
+            id="- 10^-30",
+        ),
+    ],
+)
+def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(
+    reference, answer, extra, verdict, feedback
+):
+    result = grade(reference, answer, extra)
+    assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+# Found by a probe: a counterexample showed two values alike ("your answer is 0.243182; the
+# correct one is 0.243182"), or a value of the answer at a point where it has none as written
+# (√(x - 10)·√(x - 10) at x = -2: sympy folds it into x - 10), or a tiny value as 0.
+@pytest.mark.parametrize(
+    ("reference", "answer", "counterexample"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x))(1 + e^{-200 x^2})",
+            "At x = 1/3, your answer is 0.2431821611; the correct one is 0.243182161.",
+            id="digits enough to differ",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + \sqrt{x-10}\sqrt{x-10}",
+            "At x = 64, your answer is 54; the correct one is 1.60381e-28.",
+            id="only x ≥ 10 has a value",
+        ),
+        pytest.param(
+            "x",
+            r"\sqrt{x}\sqrt{x} + 1",
+            "At x = 1/3, your answer is 4/3; the correct one is 1/3.",
+            id="only x ≥ 0 has a value",
+        ),
+        pytest.param(
+            "x",
+            r"\log(x) - \log(x) + x/(x - 2) \cdot (x - 2) + 1",
+            "At x = 1/3, your answer is 4/3; the correct one is 1/3.",
+            id="only x > 0 has a value",
+        ),
+    ],
+)
+def test_a_counterexample_shows_values_that_differ_where_the_answer_has_one(
+    reference, answer, counterexample
+):
+    result = grade(reference, answer, SIGMA)
+    assert (result.verdict, result.feedback) == ("incorrect", (NOT_EQUAL, counterexample))
 
 
 @pytest.mark.parametrize(
@@ -565,7 +686,6 @@ def test_a_declared_functions_definition_reads_by_its_own_name_too():
     assert grade("x", "sigmoid(x)").verdict == "invalid"  # declared nowhere: not a name here
 
 
-SIGMA_PRODUCT = r"\sigma(x)(1-\sigma(x))"
 READ_ALONE = ("read σ as σ(x)",)
 OTHER_READING = (
     "the bracket after a function written alone read as a factor; read as its argument, "
@@ -589,7 +709,8 @@ OTHER_READING = (
             ("read sigmoid as sigmoid(x)",),
         ),
         # a bracket after σ written alone elsewhere: read as a factor; here the other reading,
-        # the bracket as σ's argument, earns the same marks, which stand
+        # the bracket as σ's argument, earns the same marks, which stand, and the note says what
+        # they are
         (
             r"\sigma^2(1-\sigma)",
             "incorrect",
@@ -597,7 +718,7 @@ OTHER_READING = (
             (
                 *READ_ALONE,
                 "the bracket after a function written alone read as a factor; read as its "
-                "argument, σ(1 - σ(x))², the answer earns the same marks",
+                "argument, σ(1 - σ(x))², it would also be incorrect (0 of 2 marks)",
             ),
         ),
         # the readings' marks differ: the marker's reading, the bracket a factor, stands (it
@@ -696,9 +817,137 @@ def test_a_bracket_holding_the_function_of_the_variable_may_follow_a_left_out_x(
     # the same marks either way: as written, with a note
     same = grade(SIGMA_PRODUCT, r"\sigma(\sigma(x))", SIGMA)
     assert (same.verdict, same.interpretation) == ("incorrect", "σ(σ(x))")
-    assert same.reading_notes[-1].endswith("σ(x)·σ(x), the answer earns the same marks")
+    assert same.reading_notes[-1].endswith("σ(x)·σ(x), it would also be incorrect (0 of 2 marks)")
     # σ(x)(1 - σ(x)): the bracket after σ holds only x
     assert grade(SIGMA_PRODUCT, r"\sigma(x)(1-\sigma(x))", SIGMA).reading_notes == ()
+
+
+SIGMA_Y = r"\sigma(y)(1-\sigma(y))"
+BARE = "read σ x before a bracket as σ(x), the bracket a factor"
+BARE_OTHER = (
+    "read with the bracket in the function's argument, σ(x·(1 - σ(x))), it would be incorrect "
+    "(0 of 2 marks)"
+)
+AT_X = "read (x) after functions written alone as the point they are evaluated at, not a factor x"
+
+
+# Found by a probe: `σx(1−σx)` was read σ(x·(1 - σ(x))), a silent 0, where a marker reads σx
+# as σ(x); `[σ(1-σ)](y)` and `σ(1-σ)(y)` were σ(y)·(1 - σ(y))·y, a silent 0, where a marker
+# reads the function σ(1 - σ) evaluated at y; and the notes said "its (x) left out" of an item
+# whose variable is y, and "earns the same marks" without saying what they were.
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "reading", "notes"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma x(1-\sigma x)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (BARE, BARE_OTHER),
+            id="σx(1-σx) latex",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            "σx(1−σx)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (BARE, BARE_OTHER),
+            id="σx(1-σx) unicode",
+        ),
+        pytest.param(
+            SIGMA_Y,
+            r"\sigma y(1-\sigma y)",
+            "correct",
+            "σ(y)·(1 - σ(y))",
+            (
+                "read σ y before a bracket as σ(y), the bracket a factor",
+                "read with the bracket in the function's argument, σ(y·(1 - σ(y))), it would "
+                "be incorrect (0 of 2 marks)",
+            ),
+            id="σy(1-σy)",
+        ),
+        # where the other reading earns more, a person decides, told both
+        pytest.param(
+            r"\sigma(x(1-\sigma(x)))",
+            "σx(1-σx)",
+            "needs_review",
+            "σ(x)·(1 - σ(x))",
+            (BARE,),
+            id="σ(x(1-σ(x))) reference",
+        ),
+        # without a bracket after it, the argument is every factor up to the next function
+        pytest.param("sin(2x)", r"\sin 2x", "correct", "sin(2·x)", (), id="sin 2x"),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"[\sigma(1-\sigma)](x)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (*READ_ALONE, AT_X, OTHER_READING),
+            id="[σ(1-σ)](x)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(1-\sigma)(x)",
+            "correct",
+            "σ(x)·(1 - σ(x))",
+            (*READ_ALONE, AT_X, OTHER_READING),
+            id="σ(1-σ)(x)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"(\sigma - \sigma^2)(x)",
+            "correct",
+            "σ(x) - σ(x)²",
+            (*READ_ALONE, AT_X),
+            id="(σ - σ²)(x)",
+        ),
+        pytest.param(
+            SIGMA_Y,
+            r"\sigma(1-\sigma)(y)",
+            "correct",
+            "σ(y)·(1 - σ(y))",
+            (
+                "read σ as σ(y)",
+                "read (y) after functions written alone as the point they are evaluated at, "
+                "not a factor y",
+                "the bracket after a function written alone read as a factor; read as its "
+                "argument, σ(1 - σ(y)), it would be incorrect (0 of 2 marks)",
+            ),
+            id="σ(1-σ)(y)",
+        ),
+        # a symbol written out, or a bracket of more than the variable: a factor, as before
+        pytest.param(SIGMA_PRODUCT, r"\sigma(x)(x)", "incorrect", "σ(x)·x", (), id="σ(x)(x)"),
+        pytest.param(
+            SIGMA_PRODUCT,
+            "(1-σ)(1+σ)",
+            "incorrect",
+            "(1 - σ(x))·(1 + σ(x))",
+            READ_ALONE,
+            id="(1-σ)(1+σ)",
+        ),
+        pytest.param(
+            SIGMA_Y,
+            r"\sigma(\sigma(y))",
+            "incorrect",
+            "σ(σ(y))",
+            (
+                "the bracket after a function read as its argument, as written; read as a "
+                "factor after the function of the variable, its argument left out, σ(y)·σ(y), "
+                "it would also be incorrect (0 of 2 marks)",
+            ),
+            id="σ(σ(y)) note",
+        ),
+    ],
+)
+def test_a_function_without_brackets_stops_at_a_bracket_and_a_bracket_of_the_variable_is_its_point(
+    reference, answer, verdict, reading, notes
+):
+    result = grade(reference, answer, SIGMA)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        notes,
+    )
 
 
 @pytest.mark.parametrize(
@@ -991,6 +1240,86 @@ def test_the_bundled_rubric_passes_its_self_tests():
     rubric = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
     assert check_rubric(rubric) == []
     assert len(rubric.tests) >= 20
+
+
+ODOT = "read ⊙ as ·: the question's symbols are numbers, multiplied as usual"
+
+
+# Found by a probe: answers a marker reads went to a person as unreadable: part (b) did not
+# declare e a constant (part (a) does), ⊙ was an unsupported command, and `dk`, `si`, `sj`
+# were unknown names where the question declares d_k, s_i and s_j.
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "reading", "notes"),
+    [
+        pytest.param(
+            "activations-q1",
+            "b.derivative",
+            "4/(e^x+e^{-x})^2",
+            "4/(e^x + e^(-x))²",
+            (),
+            id="e in part (b)",
+        ),
+        pytest.param(
+            "activations-q1",
+            "a.derivative",
+            r"\sigma(x) \odot (1-\sigma(x))",
+            "σ(x)·(1 - σ(x))",
+            (ODOT,),
+            id="odot",
+        ),
+        pytest.param(
+            "linear-backward-q1",
+            "e.derivative",
+            "σ(y)⊙(1−σ(y))",
+            "σ(y)·(1 - σ(y))",
+            (ODOT,),
+            id="⊙",
+        ),
+        pytest.param(
+            "activations-q1",
+            "c.scale",
+            r"1/\sqrt{dk}",
+            "1/sqrt(d_k)",
+            ("read dk as d_k",),
+            id="dk",
+        ),
+        pytest.param(
+            "activations-q1",
+            "d.diagonal",
+            "si(1-si)",
+            "s_i·(1 - s_i)",
+            ("read si as s_i",),
+            id="si",
+        ),
+        pytest.param(
+            "activations-q1",
+            "e.offdiagonal",
+            "-sisj",
+            "-(s_i·s_j)",
+            ("read si as s_i", "read sj as s_j"),
+            id="sisj",
+        ),
+    ],
+)
+def test_what_a_marker_reads_in_the_bundled_rubrics_is_read_with_a_note(
+    rubric, item, answer, reading, notes
+):
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    result = grade_answer(loaded, loaded.items[item], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        "correct",
+        reading,
+        notes,
+    )
+
+
+def test_a_run_together_name_is_no_subscripted_symbol_where_its_parts_are_names():
+    symbols = "  d: {meaning: a depth}\n  k: {meaning: a size}\n"
+    rubric = load_rubric_text(
+        _rubric_text("d_k + 1").replace("symbols:\n", "symbols:\n" + symbols, 1), "expr.yaml"
+    )
+    result = grade_answer(rubric, rubric.items["a.it"], "dk + 1")
+    assert (result.verdict, result.interpretation) == ("incorrect", "d·k + 1")
 
 
 def test_the_bundled_submissions_are_graded_right_with_the_mistakes_explained():

@@ -37,6 +37,7 @@ from grader.kinds.expression.evaluate import real_value
 from grader.kinds.expression.forms import FORM_WORDS, check_form
 from grader.kinds.expression.parse import (
     Call,
+    Domain,
     Name,
     Negate,
     Node,
@@ -58,6 +59,7 @@ class Answer:
 
     sides: tuple[sympy.Expr, ...]
     tree: Node  # the AST of the answer's last side, for form checks
+    domain: Domain = ()  # where an expression has a value as written (`ParsedExpression`)
 
     @property
     def is_equation(self) -> bool:
@@ -94,7 +96,7 @@ def answer_of(parsed: ParsedExpression, reference: ParsedExpression) -> Answer:
         if _lone_symbol(reference.trees[1]):
             return Answer((sides[0], reference.sides[1]), trees[0])
         return Answer((sides[-1],), trees[-1])
-    return Answer((sides[-1],), trees[-1])
+    return Answer((sides[-1],), trees[-1], parsed.domains[-1] if parsed.domains else ())
 
 
 def _names_the_answer(item: Item, written: str) -> bool:
@@ -215,7 +217,7 @@ def same(first: Answer, second: Answer, tolerance: float | None = None) -> Compa
         if first.sides[0] == second.sides[0] and first.sides[0].is_Symbol:
             return compare(first.sides[1], second.sides[1], tolerance)
         return compare_equations(first.sides, second.sides)  # type: ignore[arg-type]
-    return compare(first.sides[0], second.sides[0], tolerance)
+    return compare(first.sides[0], second.sides[0], tolerance, domain=first.domain)
 
 
 def _ratio(answer: sympy.Expr, correct: sympy.Expr) -> Fraction | None:

@@ -36,7 +36,7 @@ from grader.kinds.expression.evaluate import (
     real_value,
     value,
 )
-from grader.kinds.expression.parse import shown_name
+from grader.kinds.expression.parse import Domain, shown_name
 from grader.symbol_values import admits
 
 EQUAL_BELOW = mpmath.mpf(10) ** -28  # relative difference: the same value at our precision
@@ -119,17 +119,65 @@ def sample_points(
     return points
 
 
+# Functions that are one formula on part of the line and another elsewhere: an answer that
+# has one the correct expression does not (`+ floor(d_k/1000)`, `min(d_k, 50)`) can agree with
+# it at every small point and differ only at large ones, so it is compared at those too.
+PIECEWISE = (sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.Abs, sympy.Piecewise)
+WIDE_MAGNITUDES = (7, 10, 13, 50, 64, 100, 128, 512, 1000, 1024, 4096, 10000)
+WIDE_RANDOM_POINTS = 20
+
+
+def _piecewise_parts(expr: sympy.Expr) -> set[sympy.Expr]:
+    return expr.atoms(*PIECEWISE)
+
+
+def _wide_value(symbol: sympy.Symbol, magnitude: Fraction, rng: random.Random) -> Fraction | None:
+    """A value of `symbol` near `magnitude` (either sign where it may be negative, whole for an
+    integer, of its parity), or None where it takes none there."""
+    for candidate in (magnitude, magnitude + 1):
+        for signed in (candidate, -candidate) if rng.random() < 0.5 else (-candidate, candidate):
+            if symbol.is_integer and signed.denominator != 1:
+                continue
+            if admits(symbol, signed):
+                return signed
+    return None
+
+
+def wide_points(symbols: Sequence[sympy.Symbol], positive_only: bool = False) -> list[dict]:
+    """Points far from 0, up to 10^4 (sizes such as d_k reach 1024): each of
+    `WIDE_MAGNITUDES` for every symbol, then random magnitudes spread evenly in their
+    logarithm, each symbol on its own."""
+    rng = random.Random(_SEED + 1)
+    points = []
+    magnitudes = [Fraction(m) for m in WIDE_MAGNITUDES]
+    for _ in range(WIDE_RANDOM_POINTS):
+        magnitudes.append(None)  # type: ignore[arg-type]
+    for magnitude in magnitudes:
+        point = {}
+        for symbol in symbols:
+            m = magnitude
+            if m is None:
+                m = Fraction(round(10 ** rng.uniform(1, 4), 0 if symbol.is_integer else 2))
+            v = _wide_value(symbol, m, rng)
+            if v is None:
+                break
+            point[symbol] = abs(v) if positive_only else v
+        else:
+            points.append(point)
+    return points
+
+
 def point_values(point: dict) -> Point:
     """A point's values (fractions) as mpmath numbers."""
     return {s: mpmath.mpf(v.numerator) / v.denominator for s, v in point.items()}
 
 
-def show_number(v: mpmath.mpf | Fraction, as_fraction: bool = False) -> str:
+def show_number(v: mpmath.mpf | Fraction, as_fraction: bool = False, digits: int = 6) -> str:
     """A value as a student reads it: a simple fraction where it is one (a short decimal
-    unless `as_fraction`: -5.71, not -571/100), else 6 digits."""
+    unless `as_fraction`: -5.71, not -571/100), else `digits` digits (6)."""
     exact = _simple_fraction(v)
     if exact is None:
-        return mpmath.nstr(v, 6)
+        return mpmath.nstr(v, digits)
     if exact.denominator > 1 and 10**6 % exact.denominator == 0 and not as_fraction:
         return f"{float(exact):g}"
     return str(exact)
@@ -140,7 +188,17 @@ def show_numbers(*values: mpmath.mpf | Fraction) -> list[str]:
     (10/9), the others that are fractions are shown as fractions too (9/10, not 0.9)."""
     exact = [_simple_fraction(v) for v in values]
     as_fraction = any(f is not None and 10**6 % f.denominator for f in exact)
-    return [show_number(v, as_fraction) for v in values]
+    # Values that differ are shown with as many digits as it takes to see that they do
+    # (0.243182 and 0.243182 are 0.2431817... and 0.2431818...), up to 40.
+    for digits in (6, 10, 15, 20, 30, 40):
+        shown = [show_number(v, as_fraction, digits) for v in values]
+        if all(
+            shown[i] != shown[j] or values[i] == values[j]
+            for i in range(len(values))
+            for j in range(i + 1, len(values))
+        ):
+            break
+    return shown
 
 
 def _simple_fraction(v: mpmath.mpf | Fraction) -> Fraction | None:
@@ -148,6 +206,8 @@ def _simple_fraction(v: mpmath.mpf | Fraction) -> Fraction | None:
     if isinstance(v, Fraction):
         return v
     near = Fraction(str(mpmath.nstr(v, 40))).limit_denominator(1000)
+    if near == 0 and v != 0:
+        return None  # 1.6e-28 is not 0
     if abs(v - mpmath.mpf(near.numerator) / near.denominator) < mpmath.mpf(10) ** -25:
         return near
     return None
@@ -254,10 +314,13 @@ def compare(
     tolerance: float | None = None,
     positive_only: bool = False,
     exact: bool = True,
+    domain: Domain = (),
 ) -> Comparison:
     """Whether `answer` and `correct` are the same expression over their symbols' domains
     (only where every symbol is positive, with `positive_only`). `tolerance` compares values
-    to within tolerance × max(1, |correct value|), for answers given as decimals."""
+    to within tolerance × max(1, |correct value|), for answers given as decimals. `domain`:
+    where the answer has a value as written (sympy folds √(x - 10)·√(x - 10) into x - 10);
+    points outside it are passed over, as where it has no value."""
     if exact and tolerance is None and exactly_equal(answer, correct):
         return Comparison("equal", "exactly")
     symbols = sorted(answer.free_symbols | correct.free_symbols, key=lambda s: s.name)
@@ -268,6 +331,8 @@ def compare(
             at = point_values(point)
             # A lone gap such as x = -1 in (x²-1)/(x+1) is a simple point: passed over.
             through_complex = continuous and not simple
+            if not within(domain, at):
+                continue
             try:
                 mine, theirs = _values(answer, correct, at, through_complex)
             except Unsupported as error:
@@ -299,6 +364,15 @@ def compare(
                 unsure += 1
             else:
                 agreeing += 1
+        few = agreeing < MIN_AGREEING and bool(domain)  # `√(x - 10)`: x ≥ 10 only
+        if not unsure and symbols and (few or _piecewise_parts(answer) ^ _piecewise_parts(correct)):
+            found = _compare_wide(answer, correct, symbols, tolerance, positive_only, domain)
+            if found is not None:
+                return found
+    if tolerance is None and symbols and (agreeing or unsure):
+        constant = _constant_difference(answer, correct)
+        if constant is not None:
+            return constant
     needed = MIN_AGREEING if symbols else 1
     if unsure:
         points = "1 point" if unsure == 1 else f"{unsure} points"
@@ -306,6 +380,84 @@ def compare(
     if agreeing < needed:
         return Comparison("unsure", f"the two have a real value together at only {agreeing} points")
     return Comparison("equal", f"at {agreeing} points")
+
+
+def within(domain: Domain, at: Point) -> bool:
+    """Whether the point `at` is where an answer has a value as written (`domain`)."""
+    for part, condition in domain:
+        try:
+            v = real_value(part, at)
+        except Unsupported:
+            continue  # told by the answer's own evaluation
+        if v is None:
+            return False
+        if condition == "nonnegative" and v < 0:
+            return False
+        if condition == "positive" and v <= 0:
+            return False
+        if condition == "nonzero" and v == 0:
+            return False
+    return True
+
+
+def _compare_wide(
+    answer, correct, symbols, tolerance, positive_only, domain: Domain = ()
+) -> Comparison | None:
+    """A difference, or an evaluation that fails, at the points far from 0 (`wide_points`);
+    None where the two agree there too (or neither has a value there)."""
+    for point in wide_points(symbols, positive_only):
+        at = point_values(point)
+        if not within(domain, at):
+            continue
+        try:
+            mine, theirs = _values(answer, correct, at, through_complex=False)
+        except Unsupported as error:
+            return Comparison("unsure", f"cannot evaluate {error}")
+        if mine is None or theirs is None:
+            continue
+        verdict = _close(mine, theirs, tolerance)
+        if verdict == "unsure" or (
+            verdict == "different" and not _stable(answer, correct, point, False, mine - theirs)
+        ):
+            return Comparison("unsure", f"the values at {show_point(point)} are too close to tell")
+        if verdict == "different":
+            shown_mine, shown_theirs = show_numbers(mine, theirs)
+            return Comparison(
+                "different",
+                "by evaluation",
+                f"At {show_point(point)}, your answer is {shown_mine}; the correct one is "
+                f"{shown_theirs}.",
+            )
+    return None
+
+
+def _constant_difference(answer: sympy.Expr, correct: sympy.Expr) -> Comparison | None:
+    """Where the two differ by a constant (their difference, as sympy writes it, has no
+    symbol) that is surely not 0, a difference found exactly: `σ(x)(1 - σ(x)) + e^{-100}` is
+    not σ(x)(1 - σ(x)), though at 50 digits their values agree. None otherwise."""
+    difference = answer - correct
+    if difference.free_symbols or difference == 0:
+        return None
+    values = []
+    for digits in (PRECISION, 2 * PRECISION):
+        with mpmath.workdps(digits):
+            try:
+                values.append(real_value(difference, {}))
+            except Unsupported:
+                return None
+    first, again = values
+    if first is None or again is None or again == 0:
+        return None
+    if abs(first - again) > mpmath.mpf(10) ** -6 * abs(again):
+        return None  # made up by cancellation: not surely a constant other than 0
+    with mpmath.workdps(PRECISION):
+        shown = mpmath.nstr(abs(again), 6)
+    more = "more" if again > 0 else "less"
+    return Comparison(
+        "different",
+        "exactly, by a constant",
+        f"Your answer is {shown} {more} than the correct one wherever both have a value.",
+    )
 
 
 # --- Equations -----------------------------------------------------------------------------

@@ -137,6 +137,11 @@ class Arguments(Node):
     items: tuple[Node, ...]
 
 
+# Conditions on an expression's parts for it to have a value as written: (part, "nonnegative")
+# for √part, (part, "positive") for log(part), (part, "nonzero") for a division by part.
+Domain = tuple[tuple[sympy.Expr, str], ...]
+
+
 @dataclass(frozen=True)
 class ParsedExpression:
     """An answer as we read it: one expression, an equation, or a chain `a = b = c`."""
@@ -150,11 +155,15 @@ class ParsedExpression:
     # σ(x)·(1 - σ(x)); the alternative as the function's argument, σ(1 - σ(x)).
     alternative: ParsedExpression | None = None
     # How this reading takes the bracket after σ: "factor" (σ(1 - σ) as σ(x)·(1 - σ(x))) or
-    # "argument" (σ(1 - σ(x)) as written, the alternative reading σ(x)'s (x) as left out).
+    # "argument" (σ(1 - σ(x)) as written, the alternative reading σ(x)'s (x) as left out);
+    # after σ written without brackets, `σx(1 - σx)`: "bare" (σ(x)·(1 - σ(x)), the bracket a
+    # factor) or "whole" (σ(x·(1 - σ(x))), the bracket part of σ's argument).
     bracket: str = "factor"
     # Definitions written after the answer (`…, where σ(x) = 1/(1 + e^{-x})`), set aside
     # from it; the check says whether each agrees with the question.
     definitions: tuple[ReadDefinition, ...] = ()
+    # For each side, where it has a value as written (`Domain`): sympy may fold that away.
+    domains: tuple[Domain, ...] = ()
 
     @property
     def interpretation(self) -> str:
@@ -244,7 +253,13 @@ class _TreeReader:
     """Turns lark's tree into our AST: runs of letters split over the question's names, and
     each function applied to what follows it."""
 
-    def __init__(self, text: str, vocabulary: Vocabulary, bracket_as_factor: bool = False):
+    def __init__(
+        self,
+        text: str,
+        vocabulary: Vocabulary,
+        bracket_as_factor: bool = False,
+        bare_stops: bool = True,
+    ):
         self.text = text
         self.vocabulary = vocabulary
         self.nodes = 0
@@ -256,6 +271,13 @@ class _TreeReader:
         # brackets after σ that hold σ(x) (σ(1 - σ(x))): σ's argument as written, or a factor
         # after a σ whose (x) was left out
         self.left_out = 0
+        # A function written without brackets before a bracket (`σx(1 - σx)`): whether its
+        # argument stops at the bracket, σ(x)·(1 - σ(x)), as a marker reads it, or takes the
+        # bracket too, σ(x·(1 - σ(x))); and each such function and argument, for a note.
+        self.bare_stops = bare_stops
+        self.bare_before_bracket: list[tuple[str, Node]] = []
+        self.run_together: dict[str, str] = {}  # `dk` read as the declared d_k: dk -> d_k
+        self.evaluated_at = 0  # `σ(1 - σ)(x)`: brackets read as the point of what is before them
 
     def node(self, tree: Tree) -> Node:
         self.nodes += 1
@@ -523,6 +545,9 @@ class _TreeReader:
         pieces = split_name(self.text, token.start_pos, str(token), self.vocabulary)
         nodes: list[Node] = []
         for name, start, end in pieces:
+            written = self.text[start:end]
+            if "_" in name and "_" not in written:
+                self.run_together[written] = name  # `dk` for d_k
             kind = self.vocabulary.meaning(name)
             nodes.append(
                 Function(start, end, name) if kind == "function" else Name(start, end, name)
@@ -543,7 +568,7 @@ class _TreeReader:
                 factors.extend(f for _, f in node.factors)  # a split run of names, not a group
             else:
                 factors.append(node)
-        applied = self._apply_functions(factors)
+        applied = self._at_the_variable(self._apply_functions(factors))
         for previous, node in zip(applied, applied[1:], strict=False):
             if isinstance(node, Number) and self.text[node.start] not in "([{":
                 raise AnswerError(
@@ -556,6 +581,24 @@ class _TreeReader:
         if len(applied) == 1:
             return applied[0]
         return Product(applied[0].start, applied[-1].end, tuple(("", node) for node in applied))
+
+    def _at_the_variable(self, factors: list[Node]) -> list[Node]:
+        """`σ(1 - σ)(x)`, `[σ(1 - σ)](x)`: a last bracket holding only the item's one variable,
+        after factors made only of functions written alone (of that variable), is the point
+        they are evaluated at, as a marker reads it, not a factor x: it is left out."""
+        argument = self.vocabulary.argument
+        if argument is None or len(factors) < 2:
+            return factors
+        *before, last = factors
+        if not (
+            isinstance(last, Name)
+            and last.name == argument
+            and self.text[last.start] in "(["
+            and all(_only_functions_alone(factor) for factor in before)
+        ):
+            return factors
+        self.evaluated_at += 1
+        return before
 
     def _apply_functions(self, factors: list[Node]) -> list[Node]:
         """Each function takes the group after it (`sin(x)`, `max(a, b)`), or, written
@@ -599,6 +642,13 @@ class _TreeReader:
                     result.append(self._value(node))  # `σ σ`: σ alone, or an error
                     index += 1
                     continue
+                # `σx(1 - σx)`: a bracket after the bare argument is a factor, as a marker reads
+                # it (σ(x)·(1 - σ(x))); the other reading, σ(x·(1 - σ(x))), is kept to compare.
+                cut = next((k for k in range(1, taken) if self.text[rest[k].start] in "([{"), taken)
+                if cut < taken:
+                    if self.bare_stops:
+                        taken = cut
+                    self.bare_before_bracket.append((function.name, rest[0]))
                 bare = [self._value(f) for f in rest[:taken]]
                 arguments = (
                     bare[0]
@@ -658,6 +708,7 @@ def split_name(
         subscript = "_" + subscript.strip("{}")
     spelled, origin = _transliterate(base)
     names = {name: name for name in vocabulary.names}
+    names |= run_together_names(vocabulary)
     # A subscripted run: the subscript belongs to its last name (`xd_k` is x·d_k).
     pieces = None
     if subscript and spelled.endswith("log") and log_base("log" + subscript) is not None:
@@ -679,12 +730,30 @@ def split_name(
         length = len(piece) - (len(subscript) if piece.endswith(subscript) and subscript else 0)
         start = position + origin[offset]
         end = position + origin[min(offset + length, len(origin) - 1)]
-        result.append((piece, start, end))
+        result.append((names.get(piece, piece), start, end))
         offset += length
     if subscript:
         name, start, _ = result[-1]
         result[-1] = (name, start, position + len(raw))
     return result
+
+
+def run_together_names(vocabulary: Vocabulary) -> dict[str, str]:
+    """Each declared subscripted symbol written with its underscore dropped (`dk` for d_k,
+    `si` for s_i), where that is no name of the item and its two parts are not both names
+    (then `dk` could be d·k)."""
+    known = set(vocabulary.names)
+    joined = {}
+    for name in vocabulary.symbols:
+        base, underscore, subscript = name.partition("_")
+        subscript = subscript.strip("{}")
+        if not underscore or not subscript.isalnum():
+            continue
+        written = base + subscript
+        if written in known or (base in known and subscript in known):
+            continue
+        joined[written] = name
+    return joined
 
 
 def _unknown_name(
@@ -753,6 +822,14 @@ class _SympyBuilder:
     def __init__(self, text: str, vocabulary: Vocabulary):
         self.text = text
         self.vocabulary = vocabulary
+        # Where what is built has a value as written: sympy folds √(x - 10)·√(x - 10) into
+        # x - 10, which has one at x = -2, where the answer as written has none.
+        self.conditions: list[tuple[sympy.Expr, str]] = []
+
+    def _needs(self, expr: sympy.Expr, condition: str) -> None:
+        """That `expr` be "nonnegative", "positive" or "nonzero" where the answer has a value."""
+        if expr.free_symbols and (expr, condition) not in self.conditions:
+            self.conditions.append((expr, condition))
 
     def _error(self, node: Node, message: str, large: bool = False) -> AnswerError:
         kind = AnswerTooLargeError if large else AnswerError
@@ -778,6 +855,7 @@ class _SympyBuilder:
                 if operator == "/":
                     if expr.is_zero:
                         raise self._error(factor, "division by zero")
+                    self._needs(expr, "nonzero")
                     expr = 1 / expr
                 factors.append(expr)
             return sympy.Mul(*factors)
@@ -797,6 +875,11 @@ class _SympyBuilder:
                 raise self._error(node, "division by zero")
             if abs(exponent) * _bits(base) > MAX_POWER_BITS:
                 raise self._error(node, "too large to check: the number would be too long", True)
+        if exponent.is_Rational:
+            if exponent.q % 2 == 0:
+                self._needs(base, "nonnegative")
+            if exponent < 0:
+                self._needs(base, "nonzero")
         return sympy.Pow(base, exponent)
 
     def _call(self, node: Call) -> sympy.Expr:
@@ -810,6 +893,10 @@ class _SympyBuilder:
             return DEFINITIONS[self.vocabulary.functions[name]](arguments[0])
         canonical = FUNCTION_NAMES.get(name, name)
         base = log_base(name)
+        if canonical == "sqrt":
+            self._needs(arguments[0], "nonnegative")
+        if canonical == "log" or base is not None:
+            self._needs(arguments[0], "positive")
         if base is not None:
             return sympy.log(arguments[0]) / sympy.log(base)
         if canonical == "max":
@@ -822,6 +909,8 @@ class _SympyBuilder:
                 raise self._error(node, "a root of index 0 has no value")
             if index.is_Number and abs(index) > MAX_EXPONENT:
                 raise self._error(node, f"roots are limited to index {MAX_EXPONENT}", True)
+            if index.is_Integer and index % 2 == 0:
+                self._needs(radicand, "nonnegative")
             return sympy.Pow(radicand, 1 / index)
         return _SYMPY_FUNCTIONS[canonical](arguments[0])
 
@@ -918,6 +1007,15 @@ def applied_to(node: Call, name: str) -> bool:
     )
 
 
+def _only_functions_alone(node: Node) -> bool:
+    """Whether `node` is made of numbers and functions written alone (`σ(1 - σ)`, `1 - σ`,
+    σ(1 - σ(x)) with σ(x) written σ), with one at least: no symbol written out."""
+    alone = [n for n in walk(node) if isinstance(n, Call) and function_alone(n)]
+    variables = {id(n.arguments[0]) for n in alone}
+    names = [n for n in walk(node) if isinstance(n, Name)]
+    return bool(alone) and all(id(n) in variables for n in names)
+
+
 def function_alone(node: Node) -> bool:
     """Whether `node` is only a declared function written alone (`σ`, `σ^2`, `-σ`), read as a
     function of the item's one variable: the function's name, naming it, in prose."""
@@ -959,6 +1057,11 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
         return replace(
             as_argument, bracket="argument", alternative=replace(as_factor, bracket="factor")
         )
+    if reader.bare_before_bracket:
+        # σx(1 - σx): σ(x)·(1 - σ(x)), as a marker reads it, first; σ(x·(1 - σ(x))), the
+        # function taking the bracket too, kept to compare.
+        whole, _ = _reading(text, tree, vocabulary, bracket_as_factor=False, bare_stops=False)
+        return replace(as_argument, bracket="bare", alternative=replace(whole, bracket="whole"))
     return as_argument
 
 
@@ -989,23 +1092,43 @@ def _refuse_words_in_text(text: str, vocabulary: Vocabulary) -> None:
 
 
 def _reading(
-    text: str, tree: Tree, vocabulary: Vocabulary, bracket_as_factor: bool
+    text: str, tree: Tree, vocabulary: Vocabulary, bracket_as_factor: bool, bare_stops: bool = True
 ) -> tuple[ParsedExpression, _TreeReader]:
-    reader = _TreeReader(text, vocabulary, bracket_as_factor)
+    reader = _TreeReader(text, vocabulary, bracket_as_factor, bare_stops)
     builder = _SympyBuilder(text, vocabulary)
     trees = tuple(reader.chain(tree))
-    sides = []
+    sides, domains = [], []
     for node in trees:
+        builder.conditions = []
         expr = builder.build(node)
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise AnswerError(text, node.start, "this has no value (division by zero)")
         sides.append(expr)
+        domains.append(tuple(builder.conditions))
     variable = shown_name(vocabulary.argument or "")
     notes = tuple(
         f"read {shown_name(name)} as {shown_name(name)}({variable})"
         for name in reader.written_alone
     )
-    return ParsedExpression(text, tuple(sides), trees, notes), reader
+    notes += tuple(
+        f"read {written} as {shown_name(name)}" for written, name in reader.run_together.items()
+    )
+    if "⊙" in text or re.search(r"\\odot(?![A-Za-z])", text):
+        notes += ("read ⊙ as ·: the question's symbols are numbers, multiplied as usual",)
+    if reader.evaluated_at:
+        notes += (
+            f"read ({variable}) after functions written alone as the point they are evaluated "
+            f"at, not a factor {variable}",
+        )
+    if bare_stops:
+        notes += tuple(
+            dict.fromkeys(
+                f"read {shown_name(name)} {describe(argument)} before a bracket as "
+                f"{shown_name(name)}({describe(argument)}), the bracket a factor"
+                for name, argument in reader.bare_before_bracket
+            )
+        )
+    return ParsedExpression(text, tuple(sides), trees, notes, domains=tuple(domains)), reader
 
 
 def parse_answer(text: str, vocabulary: Vocabulary) -> ParsedExpression:

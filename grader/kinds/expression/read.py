@@ -119,6 +119,8 @@ _LATEX_COMMANDS: dict[str, str | None] = {
     "mathit": "",
     "boxed": "",
     "displaystyle": "",
+    # entry by entry: for the scalars of an expression item, an ordinary product (with a note)
+    "odot": "*",
     "lvert": "|",
     "rvert": "|",
     "vert": "|",
@@ -205,12 +207,18 @@ def _reject_integer_division(text: str) -> str:
     return text
 
 
+def map_elementwise_product(text: str) -> str:
+    """⊙ (entry by entry) between the scalars of an expression item is an ordinary product."""
+    return text.replace("⊙", "*")
+
+
 EXPRESSION_STEPS: list[Step] = [
     check_length,
     blank_invisible_characters,
     reject_control_characters,
     _reject_our_markers,
     map_unicode_operators,
+    map_elementwise_product,
     map_fullwidth_forms,
     strip_math_delimiters,
     rewrite_latex_commands,

@@ -132,12 +132,12 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
         if other_result.verdict != "needs_review"
         else result.marks == item.marks
     ):
-        if (result.verdict, result.marks) == (other_result.verdict, other_result.marks):
-            then = "the answer earns the same marks"
-        elif other_result.verdict == "needs_review":
+        words = _VERDICT_WORDS.get(other_result.verdict, other_result.verdict)
+        if other_result.verdict == "needs_review":
             then = "it could not be decided without an instructor"
+        elif (result.verdict, result.marks) == (other_result.verdict, other_result.marks):
+            then = f"it would also be {words} ({other_result.marks:g} of {item.marks:g} marks)"
         else:
-            words = _VERDICT_WORDS.get(other_result.verdict, other_result.verdict)
             then = f"it would be {words} ({other_result.marks:g} of {item.marks:g} marks)"
         note = f"{_other_reading(answer)}, {other.interpretation}, {then}"
         return replace(result, reading_notes=(*result.reading_notes, note))
@@ -151,11 +151,13 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
 
 def _other_reading(answer: ParsedExpression) -> str:
     """How `answer` took the bracket after a function, and the other way, for a note."""
+    if answer.bracket == "bare":
+        return "read with the bracket in the function's argument"
     if answer.bracket == "factor":
         return "the bracket after a function written alone read as a factor; read as its argument"
     return (
         "the bracket after a function read as its argument, as written; read as a factor "
-        "after the function of the variable, its (x) left out"
+        "after the function of the variable, its argument left out"
     )
 
 

@@ -186,6 +186,7 @@ ROWS = [
     (FORMULAS, {"n.formula": "Y = WX"}, "n.formula", "shape"),
     (FORMULAS, {"n.formula": "Y = XW^T"}, "n.formula", "layout"),
     (ATTN_COLUMNS, {"a.formula": "Q = W X + b_Q"}, "a.formula", "given_matrix"),
+    (ATTN_COLUMNS, {"a.formula": "Q = 2 W_Q X + b_Q"}, "a.formula", "given_scaled"),
     (
         FORMULAS,
         {"t.ratio": r"y_{i,k} = \sum_{l=1}^{C} w_{k} x_{i,l} + b_k"},

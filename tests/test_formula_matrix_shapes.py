@@ -842,3 +842,122 @@ def test_an_index_form_is_held_to_the_references_layout_as_a_matrix_form_is(
         result.feedback,
         tuple(result.reading_notes),
     ) == expected
+
+
+RIGHT_WITH_G = "With G as the answer has it, your formula defines the right layer."
+TWICE_G = (
+    "Your formula has 2·G where the answer has G: G is the question's N×D matrix, not one of "
+    "your own, so 2·G is not G. " + RIGHT_WITH_G
+)
+# U-Q giving a scaled G partial credit: loaded in the test, since a rubric naming a diagnosis
+# the grader does not know is refused.
+G_CREDIT = RUBRIC.source_text.replace(
+    "        answer: 'U = X^T G'\n",
+    "        answer: 'U = X^T G'\n        partial_credit: {given_scaled: 1}\n",
+    1,
+)
+assert RUBRIC.source_text != G_CREDIT
+TWICE_IN_ANSWER = RUBRIC.source_text.replace("answer: 'U = X^T G'", "answer: 'U = 2 X^T G'", 1)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer", "expected"),
+    [
+        pytest.param(
+            RUBRIC,
+            "U = 2 X^T G",
+            ("incorrect", 0, "given_scaled", (TWICE_G,), ()),
+            id="U = 2XᵀG, G given: 2·G is not G (it had full marks)",
+        ),
+        pytest.param(
+            RUBRIC,
+            "U = -X^T G",
+            (
+                "incorrect",
+                0,
+                "given_scaled",
+                (
+                    "Your formula has -G where the answer has G: G is the question's N×D "
+                    "matrix, not one of your own, so -G is not G. " + RIGHT_WITH_G,
+                ),
+                (),
+            ),
+            id="U = -XᵀG: the gradient's sign turned",
+        ),
+        pytest.param(
+            RUBRIC,
+            "U^T = 2 G^T X",
+            ("incorrect", 0, "given_scaled", (TWICE_G,), ()),
+            id="the transposed form, scaled",
+        ),
+        pytest.param(
+            RUBRIC,
+            r"u_{c,d} = \sum_{n=1}^{N} 2 x_{n,c} g_{n,d}",
+            ("incorrect", 0, "given_scaled", (TWICE_G,), ()),
+            id="with indices: g is the given G (held to its shape, and to its numbers)",
+        ),
+        pytest.param(
+            RUBRIC,
+            "U = X^T G + X^T G",
+            (
+                "incorrect",
+                0,
+                "given_scaled",
+                (
+                    "Your formula's terms in G add up to 2·G where the answer has G: G is the "
+                    "question's N×D matrix, not one of your own, so 2·G is not G. " + RIGHT_WITH_G,
+                ),
+                (),
+            ),
+            id="the same term twice is 2·G",
+        ),
+        pytest.param(
+            G_CREDIT,
+            "U = 2 X^T G",
+            ("partial", 1, "given_scaled", (TWICE_G,), ()),
+            id="partial_credit: {given_scaled: 1} credits it",
+        ),
+        pytest.param(
+            TWICE_IN_ANSWER,
+            "U = X^T G",
+            (
+                "incorrect",
+                0,
+                "given_scaled",
+                (
+                    "Your formula has G where the answer has 2·G: G is the question's N×D "
+                    "matrix, not one of your own, so G is not 2·G. With 2·G as the answer has "
+                    "it, your formula defines the right layer.",
+                ),
+                (),
+            ),
+            id="held to the answer's own number: G where the answer has 2·G",
+        ),
+        pytest.param(
+            UNDECLARED,
+            "U = 2 X^T G",
+            (
+                "correct",
+                2,
+                None,
+                RIGHT,
+                (
+                    "read 2·G as your weights: a number times a weight is a weight too, so 2·G "
+                    "is as good a weight as G",
+                ),
+            ),
+            id="G not declared: a parameter of the student's own, scaled, with a note",
+        ),
+    ],
+)
+def test_a_number_times_a_given_matrix_is_another_matrix(rubric, answer, expected):
+    if isinstance(rubric, str):
+        rubric = load_rubric_text(rubric, "u-credit.yaml")
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (
+        result.verdict,
+        result.marks,
+        result.diagnosis,
+        result.feedback,
+        tuple(result.reading_notes),
+    ) == expected

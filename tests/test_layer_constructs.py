@@ -30,6 +30,11 @@ POOL_FROM_ONE = load_rubric_text(
 COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
 LINEAR = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")  # (e): Y = XW, W of any shape
 
+SCALED_W = "read 2·W as your weights: a number times a weight is a weight too, so 2·W is as good a weight as W"
+SCALED_w = "read 2·w as your weights: a number times a weight is a weight too, so 2·w is as good a weight as w"
+SCALED_W_Q = "Your formula has 2·W_Q where the answer has W_Q: W_Q is the question's K×E matrix, not one of your own, so 2·W_Q is not W_Q."
+RIGHT_WITH_W_Q = " With W_Q as the answer has it, your formula defines the right layer."
+
 # (rubric, item, answer, verdict, marks, diagnosis, feedback, reading notes)
 GRADED = [
     pytest.param(
@@ -530,15 +535,162 @@ GRADED = [
         id="a left side in brackets",
     ),
     pytest.param(
-        COLUMNS,
-        "a.formula",
-        "Q = (X^T 2 W_Q^T)^T + b_Q",
+        LINEAR,
+        "e.formula",
+        "Y = (2 W X^T)^T",
         "correct",
         2.0,
         None,
         ("Correct: your formula defines the same layer.",),
+        (
+            "read (2·W·Xᵀ)ᵀ as 2·X·Wᵀ",
+            "read W as a D×C matrix, so that 2·X·Wᵀ is PQ×D",
+            SCALED_W,
+        ),
+        id="a number in a transposed bracket, on the student's own W: said in a note",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = (X^T 2 W_Q^T)^T + b_Q",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (SCALED_W_Q + RIGHT_WITH_W_Q,),
         ("read (2·Xᵀ·W_Qᵀ)ᵀ as 2·W_Q·X",),
-        id="a number in a transposed bracket",
+        id="a number in a transposed bracket, on the declared W_Q: 2·W_Q is not W_Q (it had full marks)",
+    ),
+]
+
+# --- A number times a matrix (issue fscale) ------------------------------------------------
+# A number times a weight of the student's own is that weight scaled: the same layer, said in
+# a note (the comparison takes weights up to their values, and said nothing). A number times
+# a matrix the question declares with its shape (attn-columns-q1's W_Q: [K, E]) is another
+# matrix: a `given_scaled` finding (it had full marks).
+GRADED += [
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "Y = 2XW",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (SCALED_W,),
+        id="Y = 2XW, W the student's own (matrices: {W: any}): right, with a note",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "Y = -XW",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read -W as your weights: a number times a weight is a weight too, so -W is as good "
+            "a weight as W",
+        ),
+        id="Y = -XW: a minus is a number too",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "Y = XW + 2XV",
+        "correct",
+        2.0,
+        None,
+        (
+            "Correct: your formula defines the same layer.",
+            "Your formula writes 2·C·D parameters, but only 6 (with P=5, Q=4, C=3, D=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all.",
+        ),
+        (
+            "read 2·V as your weights: a number times a weight is a weight too, so 2·V is as "
+            "good a weight as V",
+        ),
+        id="a number on one of two terms: its weight is said",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} 2 w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (SCALED_w,),
+        id="with indices: 2 w_{u,v,l,k}",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + 2b_k",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read 2·b as your bias: a number times a bias is a bias",),
+        id="a number on the bias only",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} 2 w_{u,v,l,k} x_{i+u,j+v,l}",
+        "partial",
+        2.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared by every position.",
+        ),
+        (SCALED_w,),
+        id="a scaled weight on a formula wrong otherwise: still said",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = 2 W_Q X + b_Q",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (SCALED_W_Q + RIGHT_WITH_W_Q,),
+        (),
+        id="Q = 2 W_Q X + b_Q, W_Q declared K×E: not W_Q (it had full marks)",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = 2 W_Q X",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (
+            SCALED_W_Q,
+            "Your formula has no bias; this layer has one: each output row has one, shared by every column.",
+        ),
+        (),
+        id="2 W_Q and no bias: both said, 0 (it had the bias's partial credit)",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + 2 b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read 2·b_Q as your bias: a number times a bias is a bias",),
+        id="a number on the undeclared bias: the student's own, with a note",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} 2 w_{k,e} x_{e,n} + b_k",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (SCALED_w,),
+        id="with indices the letters are the student's own (w for W_Q): a note",
     ),
 ]
 

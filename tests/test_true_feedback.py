@@ -727,3 +727,66 @@ def test_a_term_that_reads_only_outside_the_input_is_said(rubric, item, answer, 
         outcome,
         feedback,
     )
+
+
+# A number times a matrix the question declares (attn-columns-q1's W_Q: [K, E]) is told as
+# such, and "With W_Q as the answer has it, your formula defines the right layer" only where
+# the answer without the number is right; a number times a weight of the student's own is
+# read as that weight, in a note that names the weight the answer scales.
+COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
+SCALED = [
+    pytest.param(
+        COLUMNS, "Q = 2 W_Q X + b_Q", "Q = W_Q X + b_Q", "2·W_Q", id="2 W_Q, right otherwise"
+    ),
+    pytest.param(
+        COLUMNS, "Q = -W_Q X + b_Q", "Q = W_Q X + b_Q", "-W_Q", id="-W_Q, right otherwise"
+    ),
+    pytest.param(COLUMNS, "Q = 2 W_Q X", "Q = W_Q X", "2·W_Q", id="2 W_Q without the bias"),
+    pytest.param(
+        COLUMNS, "Q = 2 W_Q X + b_Q X", "Q = W_Q X + b_Q X", "2·W_Q", id="2 W_Q and a bias times X"
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "answer", "unscaled", "scaled"), SCALED)
+def test_a_scaled_given_matrix_is_said_and_the_rest_only_where_true(
+    rubric, answer, unscaled, scaled
+):
+    item = rubric.items["a.formula"]
+    result = grade_answer(rubric, item, answer)
+    right_otherwise = grade_answer(rubric, item, unscaled).verdict == "correct"
+    assert result.diagnosis == "given_scaled"
+    assert result.feedback[0].startswith(f"Your formula has {scaled} where the answer has W_Q:")
+    assert result.feedback[0].endswith("your formula defines the right layer.") == right_otherwise
+    assert result.marks == 0  # attn-columns-q1 gives given_scaled no partial credit
+
+
+NOTED = [
+    pytest.param(Q4, "e.formula", "Y = 2XW", "2·W", "weights", id="2XW"),
+    pytest.param(
+        Q4, "e.formula", "Y = XW - 3XV", "-3·V", "weights", id="a number on one of two terms"
+    ),
+    pytest.param(
+        Q4,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} - b_k",
+        "-b",
+        "bias",
+        id="a minus on the bias only",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + 2 b_Q",
+        "2·b_Q",
+        "bias",
+        id="2 b_Q: the bias is the student's own",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "scaled", "what"), NOTED)
+def test_a_number_times_a_weight_of_ones_own_is_said_in_a_note(rubric, item, answer, scaled, what):
+    result = grade_answer(rubric, rubric.items[item], answer)
+    assert result.verdict == "correct"
+    assert any(note.startswith(f"read {scaled} as your {what}:") for note in result.reading_notes)

@@ -30,6 +30,7 @@ from grader.kinds.formula.matrix_form import (
     declared_misfit,
     held_to_reference,
     index_form_misfits,
+    number_factors,
     rule_never_fits,
 )
 from grader.kinds.formula.parse import is_index_form, parse_formula
@@ -40,7 +41,12 @@ from grader.kinds.formula.rubric import (
     read_layer,
     read_matrices,
 )
-from grader.kinds.formula.score import given_matrix_review, score_formula, score_layout
+from grader.kinds.formula.score import (
+    given_matrix_review,
+    score_formula,
+    score_given_scaled,
+    score_layout,
+)
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.kinds.formula.window_offset import window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
@@ -89,6 +95,7 @@ DESCRIPTIONS = {
     "index_order": "an input's indices written in another order (x[e,n] for x[n,e])",
     "window_offset": "the right kernel, its window anchored elsewhere (at a corner, not centred)",
     "given_matrix": "another matrix where the question gives one: for a person",
+    "given_scaled": "a number times a matrix the question gives, which makes another matrix",
     "layout": "a weight in the other layout than the reference's, which the rubric leaves open",
     **INPUT_DESCRIPTIONS,
 }
@@ -175,12 +182,18 @@ class FormulaKind:
             item.spec.free_layout,
         )
         result = self._grade(item, text, written, context)
+        numbers = number_factors(written, item.reference, item.spec.layer, item.spec.matrices)
+        if numbers.given and result.verdict in ("correct", "partial"):
+            result = score_given_scaled(
+                result, numbers.given, item.partial_credit.get("given_scaled")
+            )
         if written.given_matrices and result.verdict in ("correct", "partial"):
             result = given_matrix_review(result, written.given_matrices)
         if written.relayout and result.verdict in ("correct", "partial"):
             result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
-        if written.assumed:  # what a marker reads into it, said where the student sees it
-            result = replace(result, reading_notes=(*written.assumed, *result.reading_notes))
+        assumed = (*written.assumed, *numbers.notes)
+        if assumed:  # what a marker reads into it, said where the student sees it
+            result = replace(result, reading_notes=(*assumed, *result.reading_notes))
         return result
 
     def _grade(self, item: Item, text: str, written: Formula, context: Context) -> ItemResult:

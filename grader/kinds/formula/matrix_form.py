@@ -8,6 +8,7 @@ are reported in words (`Formula.shape_problem`), not as a parse error.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -20,6 +21,7 @@ from grader.kinds.formula.terms import (
     Formula,
     GivenMatrices,
     LayerSpec,
+    ScaledGiven,
     SumRange,
     Term,
     Token,
@@ -650,15 +652,90 @@ def _given_matrices(
     form only: an index form writes its own letters (w_{k,e} for W_Q)."""
     theirs = _parameters(reference, layer)
     yours = _parameters(formula, layer)
-    given = [
-        (name, _show_shape(rows, cols)) for name, rows, cols in declared if _among(name, theirs)
-    ]
+    given = _given(reference, layer, declared)
     others = tuple((name, shape) for name, shape in yours.items() if not _among(name, theirs))
     if not given or not others:
         return formula
     left_out = tuple((name, shape) for name, shape in given if not _among(name, yours))
     marked = GivenMatrices(others, left_out or tuple(given), bool(left_out))
     return replace(formula, given_matrices=marked)
+
+
+def _given(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> list[tuple[str, str]]:
+    """The matrices the question gives: declared with their shapes and used by the reference,
+    each (name, shape as declared)."""
+    theirs = _parameters(reference, layer)
+    return [
+        (name, _show_shape(rows, cols)) for name, rows, cols in declared if _among(name, theirs)
+    ]
+
+
+@dataclass(frozen=True)
+class NumberFactors:
+    """What a formula's numbers times its matrices come to (`number_factors`)."""
+
+    notes: tuple[str, ...] = ()  # how a number times a weight of the student's own was read
+    given: tuple[ScaledGiven, ...] = ()  # given matrices scaled otherwise than the reference
+
+
+def scaled_name(number: sympy.Rational, name: str) -> str:
+    """`2·W`, `-W`, `1/2·b`: a number times a matrix, as the notes write it."""
+    return f"-{name}" if number == -1 else name if number == 1 else f"{number}·{name}"
+
+
+def _given_sums(
+    formula: Formula, layer: LayerSpec, given: list[tuple[str, str]]
+) -> tuple[dict[str, sympy.Rational], Counter, list[str]]:
+    """For each given matrix, the sum of the numbers `formula` multiplies it by in terms with
+    no parameter of the student's own, and how many such terms hold it; and a note for each
+    term whose number a parameter of the student's own takes in (`2·X·W`: W's)."""
+    tensors = [tensor.name for tensor in (*layer.inputs, layer.output)]
+    given_names = [name for name, _ in given]
+    sums: dict[str, sympy.Rational] = {}
+    counts: Counter = Counter()
+    notes = []
+    for term in formula.terms:
+        parameters = [a.name for a in term.factors if not _among(a.name, tensors)]
+        own = [name for name in parameters if not _among(name, given_names)]
+        if own:
+            if term.coefficient != 1:
+                scaled = scaled_name(term.coefficient, own[0])
+                if len(parameters) < len(term.factors):  # it multiplies the input
+                    notes.append(
+                        f"read {scaled} as your weights: a number times a weight is a weight "
+                        f"too, so {scaled} is as good a weight as {own[0]}"
+                    )
+                else:
+                    notes.append(f"read {scaled} as your bias: a number times a bias is a bias")
+            continue
+        for name in given_names:
+            if any(same_name(p, name) for p in parameters):
+                sums[name] = sums.get(name, sympy.Integer(0)) + term.coefficient
+                counts[name] += 1
+    return sums, counts, notes
+
+
+def number_factors(
+    formula: Formula, reference: Formula | None, layer: LayerSpec, declared: MatrixShapes
+) -> NumberFactors:
+    """What `formula`'s numbers times its matrices come to. A number times a weight of the
+    student's own is that weight scaled (`Y = 2XW` defines the layer of `Y = XW`, with 2·W as
+    its weights): said in a note, since the comparison of layers takes weights up to their
+    values and would say nothing. A number times a matrix the question gives (declared with its
+    shape, used by the reference: the G of `U = XᵀG`, or `matrices: {W_Q: [K, E]}`), with no
+    weight of the student's own in the term to take it in, is another matrix: `U = 2XᵀG` is not
+    `U = XᵀG`, and is returned in `given` where the sums of its numbers differ."""
+    if reference is None or formula.shape_problem is not None or formula.unsure is not None:
+        return NumberFactors()
+    given = _given(reference, layer, declared)
+    yours, counts, notes = _given_sums(formula, layer, given)
+    answers, _, _ = _given_sums(reference, layer, given)
+    scaled = tuple(
+        ScaledGiven(name, shape, yours[name], answers[name], counts[name])
+        for name, shape in given
+        if yours.get(name, 0) != 0 and answers.get(name, 0) != 0 and yours[name] != answers[name]
+    )
+    return NumberFactors(tuple(dict.fromkeys(notes)), scaled)
 
 
 def _transposed_note(

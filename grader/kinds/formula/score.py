@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from grader.kinds.formula.check import FINDINGS, FormulaCheck
 from grader.kinds.formula.mathml import formula_to_mathml
-from grader.kinds.formula.terms import Formula, GivenMatrices
+from grader.kinds.formula.matrix_form import scaled_name
+from grader.kinds.formula.terms import Formula, GivenMatrices, ScaledGiven
 from grader.model import Item, ItemResult
 from grader.score import earned, sent_for_review, text_group, verdict_for
 
@@ -99,6 +100,44 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
     )
     because = f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}"
     return sent_for_review(result, finding.message, because, finding.kind)
+
+
+@FINDINGS.produces("given_scaled")
+def score_given_scaled(
+    result: ItemResult, scaled: tuple[ScaledGiven, ...], credit: float | None
+) -> ItemResult:
+    """`result`, which the comparison of layers reached taking a matrix the question gives as
+    a weight (up to its values), where the formula multiplies it by another number than the
+    reference (`U = 2XᵀG` for `U = XᵀG`): 2·G is not G, so not the layer asked for. Where the
+    rest is right, it earns the rubric's `partial_credit: {given_scaled: N}`, else 0; where
+    the rest is wrong too, 0 (two things wrong), with what else is wrong after it."""
+    said = []
+    for one in scaled:
+        yours, answers = scaled_name(one.yours, one.name), scaled_name(one.answers, one.name)
+        has = " has" if one.terms == 1 else f"'s terms in {one.name} add up to"
+        said.append(
+            f"Your formula{has} {yours} where the answer has {answers}: {one.name} is the "
+            f"question's {one.shape} matrix, not one of your own, so {yours} is not {answers}."
+        )
+    names = " and ".join(one.name for one in scaled)
+    right = result.verdict == "correct"
+    if right:  # a right reading has nothing else to say (as `score_layout`)
+        theirs = " and ".join(scaled_name(one.answers, one.name) for one in scaled)
+        said[-1] += f" With {theirs} as the answer has it, your formula defines the right layer."
+    marks = (credit or 0.0) if right else 0.0
+    finding = FINDINGS.make("given_scaled", said[0])
+    return replace(
+        result,
+        verdict=verdict_for(marks, result.max_marks),
+        marks=marks,
+        feedback=(*said, *(() if right else result.feedback)),
+        diagnosis=finding.kind,
+        decision=(
+            *result.decision[:1],
+            f"{names} times another number than the answer's: not the question's matrix",
+            f"marks {marks:g}",
+        ),
+    )
 
 
 def _review_because(check: FormulaCheck) -> str:

@@ -121,6 +121,19 @@ class GivenMatrices:
 
 
 @dataclass(frozen=True)
+class ScaledGiven:
+    """A matrix the question gives (declared with its shape and used by the reference) that a
+    formula multiplies by another number than the reference does, with no weight of the
+    student's own in its terms to take the number in: `U = 2XᵀG` for `U = XᵀG`."""
+
+    name: str  # as declared: "G"
+    shape: str  # as declared: "N×D"
+    yours: sympy.Rational  # the number the formula multiplies it by, over its terms
+    answers: sympy.Rational  # the number the reference multiplies it by
+    terms: int  # how many of the formula's terms hold it
+
+
+@dataclass(frozen=True)
 class Formula:
     """A formula as we read it; `terms` is empty when `shape_problem` says why it cannot hold."""
 

@@ -551,6 +551,20 @@ NOT_DENIED = [
     ),
     (
         "22-52-q4",
+        "Only one weight matrix is used for all pixels.",
+        "partial",
+        1,
+        "'only one' before 'all' limits nothing",
+    ),
+    (
+        "22-52-q4",
+        "A 1x1 convolution is nothing but a position-wise linear layer.",
+        "partial",
+        1,
+        "'nothing but' states it",
+    ),
+    (
+        "22-52-q4",
         "Pixels: tokens. Channels: embedding.",
         "needs_review",
         0,

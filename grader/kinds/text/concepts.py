@@ -99,6 +99,7 @@ _ATTRIBUTION_BY = frozenset(_ATTRIBUTION_BY_LIST.split())
 # "Only one pixel …": a limit that may undo "every pixel".
 _LIMITED_LIST = "one a an single some few certain two several"
 _LIMITED = frozenset(_LIMITED_LIST.split())
+_UNIVERSAL = frozenset(["all", "every", "each", "any"])
 # A short sentence that answers the one before it with a denial: "No.", "That is wrong."
 _SHORT_DENIAL_WORD_LIST = """
     no not nope wrong false incorrect untrue that thats this is it its true so really actually
@@ -661,7 +662,14 @@ def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
             return f'it is what "{said}"'
     for index in chosen:
         at = sentence.limit_before[index]
-        if at >= 0:
+        if at < 0:
+            continue
+        universal = any(  # "only one matrix is used for all pixels" limits nothing matched
+            sentence.plain[after][1] in _UNIVERSAL
+            for after in range(at + 2, len(sentence))
+            if sentence.scopes[after] == sentence.scopes[at]
+        )
+        if not universal:
             return f'it says "{sentence[at].text} {sentence[at + 1].text}"'
     if sentence.question:
         return "it is asked as a question"

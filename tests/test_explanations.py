@@ -465,6 +465,7 @@ DENIED = [
         "Using the same weights at every pixel is a common misconception.",
         'says "misconception"',
     ),
+    ("22-52-q4", "The same weights are used at every pixel; that is wrong.", 'says "wrong"'),
     ("22-52-q4", "The same weights at every pixel? No.", "asked as a question"),
     ("22-52-q4", "The same weights are used at every pixel. That is not true.", "next sentence"),
     ("22-52-q4", "Only one pixel uses the same weights.", 'says "Only one"'),
@@ -548,6 +549,13 @@ NOT_DENIED = [
         "partial",
         1,
         "a 'No,' before the statement",
+    ),
+    (
+        "22-52-q4",
+        "Using different weights would be wrong; the same weights are used at every pixel.",
+        "partial",
+        1,
+        "'wrong' in the part before the statement",
     ),
     (
         "22-52-q4",

@@ -103,8 +103,10 @@ _UNIVERSAL = frozenset(["all", "every", "each", "any"])
 # A short sentence that answers the one before it with a denial: "No.", "That is wrong."
 _SHORT_DENIAL_WORD_LIST = """
     no not nope wrong false incorrect untrue that thats this is it its true so really actually
-    the case correct
+    the case correct but and which however
 """
+# The first word of a part of a sentence that speaks of what came before: "…; that is wrong".
+_REFERRING_BACK = frozenset(["that", "thats", "this", "which", "it", "its", "but"])
 _SHORT_DENIAL_WORDS = frozenset(_SHORT_DENIAL_WORD_LIST.split())
 _SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
 _SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
@@ -256,13 +258,6 @@ class Sentence(tuple):
         self.question = False  # set by `sentences`: the sentence ends with "?"
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
-        # where each word's part of the sentence begins: a negation does not reach across
-        # a semicolon or a dash
-        starts: list[int] = []
-        for index, word in enumerate(self):
-            same_part = index and self[index - 1].part == word.part
-            starts.append(starts[-1] if same_part else index)
-        self.part_starts = tuple(starts)
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -369,6 +364,16 @@ class Sentence(tuple):
                     last = at if self.plain[at + 1][1] in _LIMITED else last
             found.append(last)
         return tuple(found)
+
+    @cached_property
+    def referring_back(self) -> frozenset[int]:
+        """The parts of the sentence whose first word speaks of what came before ("that")."""
+        return frozenset(
+            word.part
+            for index, word in enumerate(self)
+            if (not index or self[index - 1].part != word.part)
+            and self.plain[index][1] in _REFERRING_BACK
+        )
 
     @cached_property
     def denials(self) -> dict[int, Word]:
@@ -649,6 +654,8 @@ def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
     wrong"), another's claim ("Someone might say …"), a limit ("Only one pixel …"), a
     question, or a short denial after it ("… every pixel? No.")."""
     parts = {sentence[index].part for index in chosen}
+    # a later part that speaks of what came before ("…; that is wrong") may deny it too
+    parts |= {part for part in sentence.referring_back if part > max(parts)}
     for part in sorted(parts):
         denial = sentence.denials.get(part)
         if denial is not None:

@@ -922,8 +922,11 @@ class Concept:
 @dataclass(frozen=True)
 class ConceptFinding:
     concept: Concept
-    evidence: Match | None  # the first plain (not negated) match
-    negated: Match | None  # a negated match, when there is no plain one
+    evidence: Match | None  # the first match stated plainly (not negated, doubted, reversed)
+    # a match not stated plainly (negated, doubted, or perhaps said of another role), when there
+    # is no plain one
+    negated: Match | None
+    # a contradiction, a crossed pair, or a match said of another role in its own clause
     contradiction: Match | None
 
 

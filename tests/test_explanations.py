@@ -444,6 +444,168 @@ def test_explanations_to_other_rubrics_get_the_marks_of_the_concepts_they_state(
     assert (result.verdict, result.marks) == (verdict, marks), result.feedback
 
 
+# Statements that deny or reverse a concept, credited before (probe findings 1a): a negation
+# later in the clause than three words before a match, "false", "wrong", "someone might say",
+# "only one", a question, and a statement said of convolution that the concept says of
+# attention (or of the standard convolution, of the separable one). None is credited: each goes
+# to a person, and the feedback says why, in words true of the answer.
+DENIED = [
+    ("22-52-q4", "The same weight matrix is not used at every pixel.", "which denies it"),
+    ("22-52-q4", "The same weights aren't used at every pixel.", "which denies it"),
+    ("22-52-q4", "The same weights are never reused at another pixel.", "which denies it"),
+    ("22-52-q4", "It is false that the same weights are used at every pixel.", 'says "false"'),
+    (
+        "22-52-q4",
+        "Someone might say the same weights are used at every pixel, but that is wrong.",
+        'says "wrong"',
+    ),
+    ("22-52-q4", "Some people think the same weights are used at every pixel.", "people think"),
+    (
+        "22-52-q4",
+        "Using the same weights at every pixel is a common misconception.",
+        'says "misconception"',
+    ),
+    ("22-52-q4", "The same weights are used at every pixel; that is wrong.", 'says "wrong"'),
+    ("22-52-q4", "The same weights at every pixel? No.", "asked as a question"),
+    ("22-52-q4", "The same weights are used at every pixel. That is not true.", "next sentence"),
+    ("22-52-q4", "Only one pixel uses the same weights.", 'says "Only one"'),
+    (
+        "22-52-q4",
+        "Convolution mixes all tokens with data-dependent weights, while attention uses fixed "
+        "local weights.",
+        'says it of "Convolution", the wrong way round',
+    ),
+    (
+        "22-52-q4",
+        "A convolution is data-dependent and attention is fixed.",
+        'says it of "convolution", the wrong way round',
+    ),
+    (
+        "22-52-q4",
+        "Attention uses fixed local weights while a convolution mixes all tokens with "
+        "data-dependent weights.",
+        "the wrong way round",
+    ),
+    ("22-52-q4", "Attention does not mix tokens with data-dependent weights.", "which denies it"),
+    (
+        "22-52-q4",
+        "The pixels are like tokens but the channels are not like the embedding dimension.",
+        "beside a plain statement of it",
+    ),
+    (
+        "dw-sep-q1",
+        "The standard convolution needs about 1/D + 1/K^2 of the separable one's parameters, "
+        "since the kernel is factored.",
+        'says it of "standard", the wrong way round',
+    ),
+    (
+        "dw-sep-q1",
+        "It needs 1/D + 1/K^2 more parameters, since the kernel is factored.",
+        '"1/D + 1/K^2 more", which says otherwise',
+    ),
+    (
+        "dw-sep-q1",
+        "the fraction is 1/D + 1/K^2 because the depthwise and pointwise steps are not separated",
+        '"depthwise and pointwise steps are not separated", which denies it',
+    ),
+    (
+        "dw-sep-q1",
+        "It does not split the kernel into depthwise and pointwise parts; about 1/D + 1/K^2.",
+        "which denies it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "answer", "said"), DENIED)
+def test_a_statement_that_denies_or_reverses_a_concept_goes_to_a_person(rubric, answer, said):
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    result = grade_answer(loaded, loaded.items["e.explanation"], answer)
+    assert (result.verdict, result.marks) == ("needs_review", 0), result.feedback
+    assert any(said in line for line in result.feedback), result.feedback
+    assert not any(line.startswith("Found") and said in line for line in result.feedback)
+
+
+# Right answers that the grader marked low without a word (probe findings 1b), and right
+# answers with a negation, or a role word, elsewhere than in the statement: the statement keeps
+# its credit.
+NOT_DENIED = [
+    (
+        "22-52-q4",
+        "A convolution does not mix all tokens; it uses the same weights at every pixel.",
+        "partial",
+        1,
+        "a negation in the clause before the statement",
+    ),
+    (
+        "22-52-q4",
+        "A convolution does not mix all tokens, and it uses the same weights at every pixel.",
+        "partial",
+        1,
+        "a negation before ', and'",
+    ),
+    (
+        "22-52-q4",
+        "No, the same weights are used at every pixel.",
+        "partial",
+        1,
+        "a 'No,' before the statement",
+    ),
+    (
+        "22-52-q4",
+        "Using different weights would be wrong; the same weights are used at every pixel.",
+        "partial",
+        1,
+        "'wrong' in the part before the statement",
+    ),
+    (
+        "22-52-q4",
+        "Only one weight matrix is used for all pixels.",
+        "partial",
+        1,
+        "'only one' before 'all' limits nothing",
+    ),
+    (
+        "22-52-q4",
+        "A 1x1 convolution is nothing but a position-wise linear layer.",
+        "partial",
+        1,
+        "'nothing but' states it",
+    ),
+    (
+        "22-52-q4",
+        "Pixels: tokens. Channels: embedding.",
+        "needs_review",
+        0,
+        "an analogy written with colons goes to a person",
+    ),
+    (
+        "dw-sep-q1",
+        "The ratio is (K^2C + C + CD + D)/(K^2CD + D), since the kernel is factored.",
+        "correct",
+        2,
+        "the exact fraction with biases",
+    ),
+    (
+        "dw-sep-q1",
+        "It needs about 1/D + 1/K^2 of the parameters of a standard convolution, because the "
+        "kernel is factored.",
+        "correct",
+        2,
+        "the standard convolution named as what is compared with",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer", "verdict", "marks"),
+    [pytest.param(*row[:4], id=row[4]) for row in NOT_DENIED],
+)
+def test_a_statement_with_a_negation_elsewhere_keeps_its_credit(rubric, answer, verdict, marks):
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    result = grade_answer(loaded, loaded.items["e.explanation"], answer)
+    assert (result.verdict, result.marks) == (verdict, marks), result.feedback
+
+
 @pytest.mark.parametrize(
     ("written", "same_as"),
     [

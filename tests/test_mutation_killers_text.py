@@ -149,8 +149,26 @@ CASES = [
         ),
         id="a negation three words before the match counts",
     ),
+    # A negation reaches over its whole clause (it reached three words before: "The same weight
+    # matrix is not used at every pixel" was credited), and no further than a comma.
     pytest.param(
         "Not one two the same weights.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 0.65",
+            "sent for review: a negation near 'same weights'",
+        ),
+        id="a negation four words before the match in its clause counts",
+    ),
+    pytest.param(
+        "Not one, two the same weights.",
         ("partial", 1.0),
         (
             'Found (+1): the same weights at every position ("same weights")',
@@ -162,7 +180,7 @@ CASES = [
             "confidence 1.00",
             "marks 1",
         ),
-        id="a negation four words before the match does not",
+        id="a negation in the clause before the match does not",
     ),
     pytest.param(
         "The weights aren't the same.",
@@ -411,18 +429,21 @@ CASES = [
         ),
         id="a comma ends the clause in which a pair is read",
     ),
+    # The plain pair is the one credited (provisionally), but one half of the analogy denied
+    # beside the other goes to a person.
     pytest.param(
         "Not pixels as tokens but channels as the embedding.",
-        ("partial", 1.25),
+        ("needs_review", 0.0),
         (
+            "An instructor will check this answer: a negation near 'pixels as tokens', beside a plain statement of it. Provisional marks: 1.25/3.",
             "Missing (1): the same weights at every position",
             'Found (+1.25): pixels are tokens, channels the embedding ("channels as the embedding")',
             "Missing (0.75): attention mixes positions",
         ),
         (
             "concepts found: pairs",
-            "confidence 1.00",
-            "marks 1.25",
+            "confidence 0.65",
+            "sent for review: a negation near 'pixels as tokens', beside a plain statement of it",
         ),
         id="a negated pair is passed over for a plain one",
     ),
@@ -714,9 +735,10 @@ def test_a_pattern_matches_within_one_sentence_only(between, expected):
         pytest.param("Here it is not; same weights.", ("partial", 1.0), id="not; across"),
         pytest.param("Here it is not - same weights.", ("partial", 1.0), id="not - across"),
         pytest.param("Here it is not — same weights.", ("partial", 1.0), id="not — across"),
-        # ... while within one clause it still does, and a comma is no limit to it.
+        # ... while within one clause it still does; a comma ends the clause ("No, the same
+        # weights are used").
         pytest.param("Here it is not same weights.", ("needs_review", 0.0), id="not within"),
-        pytest.param("Here it is not, same weights.", ("needs_review", 0.0), id="not, within"),
+        pytest.param("Here it is not, same weights.", ("partial", 1.0), id="not, across"),
         # The words of a clause still form a match with those of the next clause, negated
         # when a negation comes before one of them in its own clause.
         pytest.param("It is the same; not weights.", ("needs_review", 0.0), id="; not weights"),

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
+from grader.errors import RubricError
 from grader.grade import grade_paths
 from grader.rubric import load_rubric
 from grader.submissions import answer_names
@@ -377,6 +378,37 @@ def test_the_check_of_text_items_fails_clearly(tmp_path, capsys, rubric_text, li
     )
     reported = [line for line in out.splitlines() if message in line][0]
     assert reported.startswith(f"{rubric}:{expected_line}:"), (reported, expected_line)
+
+
+@pytest.mark.parametrize(
+    ("roles", "line_text", "message"),
+    [
+        pytest.param(
+            "              - 'convolution* filter*'\n              - 'dense'\n",
+            "- 'convolution* filter*'",
+            "a role is one word group",
+            id="a role of two word groups",
+        ),
+        pytest.param(
+            "              - 'convolution*'\n",
+            "            roles:",
+            "give at least two roles",
+            id="a single role",
+        ),
+    ],
+)
+def test_roles_that_are_not_two_word_groups_are_refused(tmp_path, roles, line_text, message):
+    text = TEXT_RUBRIC.replace(
+        "              - 'local|small filter*|kernel*|neighbourhood'\n",
+        "              - 'local|small filter*|kernel*|neighbourhood'\n            roles:\n" + roles,
+    )
+    path = tmp_path / "text.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if line_text in t)
+    assert f"{path}:{line}:" in str(caught.value)
+    assert message in str(caught.value)
 
 
 def _with_check_sizes(sets: str):

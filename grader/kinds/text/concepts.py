@@ -7,8 +7,12 @@ by a light stem (weights ~ weight, shared ~ share), so inflection does not matte
 ending in `*` matches any word it begins. An alternative with an operator in it (`1/d+1/k^2`)
 is maths: it fits the word where the same quantity, however written, begins (see `maths`). A
 semicolon or a dash joins two clauses of one sentence: a pattern may take words from both. A
-negation shortly before a matched word, in its clause ("not the same weights"), turns the match
-into a negated one, which never earns marks.
+negation in the clause of a matched word ("the same weights are not used at every pixel"; a
+clause ends at a comma, a colon, "and", "but", "because" ...) turns the match into a negated
+one, which never earns marks. Nor does a match the sentence may deny without a negation ("It is
+false that ...", "Someone might say ...", a question), nor, for a concept with roles (attention
+and convolution), one said of the other role ("Convolution mixes all tokens with
+data-dependent weights"): that is the concept the wrong way round, a contradiction.
 
 A pattern of two groups joined by `~` (`token* ~ pixel*|position*`) is a pairing: an analogy
 whose two sides must be stated as a pair. Within each clause, the words of a concept's pairings
@@ -18,8 +22,9 @@ are read as a pair. A pair that joins words of two different pairings ("channels
 of tokens") states the analogy the wrong way round: it is a contradiction.
 
 The grader scores what it recognises and says why; when it cannot be sure (a contradiction, a
-negation near a match, a list of keywords instead of sentences, an answer much longer than
-what matched) the verdict is `needs_review`, for a person to decide.
+negation or a denial of a match, a statement the wrong way round, a list of keywords instead of
+sentences, an answer much longer than what matched) the verdict is `needs_review`, for a person
+to decide.
 """
 
 from __future__ import annotations
@@ -33,7 +38,6 @@ from functools import cached_property, lru_cache
 from grader.kinds.text import maths
 
 WINDOW = 12  # words a pattern may spread over within one sentence
-NEGATION_REACH = 3  # words before a match in which a negation counts
 _NEGATIONS = {
     "not",
     "no",
@@ -51,6 +55,65 @@ _NEGATIONS = {
     "nothing",
     "none",
 }
+# Negations that deny what follows them ("not the same", "no shared weights", "without") and
+# those that also deny what came before them in their clause ("the steps are not separated").
+_VERBAL_NEGATIONS = {
+    "not",
+    "never",
+    "cannot",
+    "neither",
+    "nor",
+    "isnt",
+    "arent",
+    "doesnt",
+    "dont",
+    "wont",
+}
+# A negation's scope is its clause, from where the clause begins (a comma, a colon, a
+# semicolon, a dash) or one of these words begins a new one ("…does not mix tokens, and it
+# uses the same weights", "not learned but computed").
+_SCOPE_BREAK_LIST = """
+    and but while whilst whereas although though however yet because since so which who unless
+    instead
+"""
+_SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
+# A negation after the words of a match stops at these: "weights that are not learned".
+_AFTER_NEGATION_STOP_LIST = "that or than rather"
+_AFTER_NEGATION_STOPS = frozenset(_AFTER_NEGATION_STOP_LIST.split())
+# Words that may deny a statement without a negation word before it ("It is false that …",
+# "…, but that is wrong", "… is a common misconception"): a match in the same part of a
+# sentence (as far as a semicolon or a dash) is not credited, and a person decides.
+_DENIAL_LIST = """
+    false wrong incorrect untrue misconception misconceptions myth mistake mistaken erroneous
+    fallacy nonsense
+"""
+_DENIALS = frozenset(_DENIAL_LIST.split())
+# "Someone might say …", "Some people think …": what follows is another's claim.
+_ATTRIBUTION_VERB_LIST = """
+    say says said claim claims claimed think thinks thought believe believes assume assumes
+    argue argues suggest suggests
+"""
+_ATTRIBUTION_VERBS = frozenset(_ATTRIBUTION_VERB_LIST.split())
+_ATTRIBUTION_BY_LIST = "might may could would someone somebody people some many others"
+_ATTRIBUTION_BY = frozenset(_ATTRIBUTION_BY_LIST.split())
+# "Only one pixel …": a limit that may undo "every pixel".
+_LIMITED_LIST = "one a an single some few certain two several"
+_LIMITED = frozenset(_LIMITED_LIST.split())
+_UNIVERSAL = frozenset(["all", "every", "each", "any"])
+# A short sentence that answers the one before it with a denial: "No.", "That is wrong."
+_SHORT_DENIAL_WORD_LIST = """
+    no not nope wrong false incorrect untrue that thats this is it its true so really actually
+    the case correct but and which however
+"""
+# The first word of a part of a sentence that speaks of what came before: "…; that is wrong".
+_REFERRING_BACK = frozenset(["that", "thats", "this", "which", "it", "its", "but"])
+_SHORT_DENIAL_WORDS = frozenset(_SHORT_DENIAL_WORD_LIST.split())
+_SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
+_SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
+# A role word just after these is what the statement compares with, not what it is about:
+# "1/D + 1/K² of the standard one's", "unlike convolution", "compared with attention".
+_OBJECT_MARKER_LIST = "of than to from unlike versus vs with compared against over as like into"
+_OBJECT_MARKERS = frozenset(_OBJECT_MARKER_LIST.split())
 _FUNCTION_WORD_LIST = """
     the a an is are was be been of to in on into and or with as by for that this it its
     which at from so can has have each every same both where i we you they do does not will
@@ -142,10 +205,25 @@ class Match:
     words: tuple[Word, ...]
     negated: bool
     crossed: bool = False  # a pair joining two different pairings (see `crossed_pairs`)
+    # Why the sentence may not assert what matched ("the sentence also says \"wrong\"", "it is
+    # asked as a question"): the grader cannot tell, a person decides. None when it does.
+    doubt: str | None = None
+    # The role word the match is said of, when it is another role's than the pattern's
+    # ("Convolution mixes all tokens …" for attention's mixing); `said_of_sure` when that word
+    # is in the match's own clause, else it is only the nearest and a person decides.
+    said_of: Word | None = None
+    said_of_sure: bool = False
+    reach: tuple[Word, ...] = ()  # words the quote reaches to besides those matched
+
+    @property
+    def clean(self) -> bool:
+        """Whether the match states its words plainly: not negated, doubted or reversed."""
+        return not self.negated and self.doubt is None and self.said_of is None
 
     def quote(self, answer: str) -> str:
-        start = min(w.start for w in self.words)
-        end = max(w.end for w in self.words)
+        words = (*self.words, *self.reach)
+        start = min(w.start for w in words)
+        end = max(w.end for w in words)
         return answer[start:end]
 
 
@@ -168,13 +246,18 @@ class Sentence(tuple):
         self.by_stem = by_stem
         self.plain = tuple((word.stem, _plain(word.text)) for word in self)
         self.negations = tuple(_is_negation(word) for word in self)
-        # where each word's part of the sentence begins: a negation does not reach across
-        # a semicolon or a dash
-        starts: list[int] = []
+        self.verbal = tuple(_is_verbal_negation(word) for word in self)
+        # the scope of a negation: its clause, which also ends before "and", "but", "while" …
+        scopes: list[int] = []
         for index, word in enumerate(self):
-            same_part = index and self[index - 1].part == word.part
-            starts.append(starts[-1] if same_part else index)
-        self.part_starts = tuple(starts)
+            new_scope = index and (
+                word.clause != self[index - 1].clause or self.plain[index][1] in _SCOPE_BREAKS
+            )
+            scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
+        self.scopes = tuple(scopes)
+        self.question = False  # set by `sentences`: the sentence ends with "?"
+        self.answered: Word | None = None  # set by `sentences`: "No." after it
+        self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -236,6 +319,95 @@ class Sentence(tuple):
                 found.setdefault(word_stem[:length], []).append(index)
                 found.setdefault(plain[:length], []).append(index)
         return found
+
+    @cached_property
+    def negation_before(self) -> tuple[int, ...]:
+        """For each word, the index of the last negation before it in its scope (-1: none)."""
+        found: list[int] = []
+        for index in range(len(self)):
+            last = -1
+            if index and self.scopes[index - 1] == self.scopes[index]:
+                last = index - 1 if self.negations[index - 1] else found[-1]
+            found.append(last)
+        return tuple(found)
+
+    @cached_property
+    def negation_after(self) -> tuple[int, ...]:
+        """For each word, the index of the first "not", "never", "n't" … after it in its scope,
+        before a "that" or an "or" (-1: none)."""
+        found = [-1] * len(self)
+        for index in range(len(self) - 2, -1, -1):
+            following = index + 1
+            if self.scopes[following] != self.scopes[index]:
+                continue
+            if self.verbal[following]:
+                found[index] = following
+            elif self.plain[following][1] not in _AFTER_NEGATION_STOPS:
+                found[index] = found[following]
+        return tuple(found)
+
+    @cached_property
+    def limit_before(self) -> tuple[int, ...]:
+        """For each word, the index of the last "only one", "only a" … before it in its scope
+        (-1: none)."""
+        found: list[int] = []
+        for index in range(len(self)):
+            last = -1
+            if index and self.scopes[index - 1] == self.scopes[index]:
+                last = found[-1]
+                at = index - 2
+                if (
+                    at >= 0
+                    and self.plain[at][1] == "only"
+                    and self.scopes[at] == self.scopes[index]
+                ):
+                    last = at if self.plain[at + 1][1] in _LIMITED else last
+            found.append(last)
+        return tuple(found)
+
+    @cached_property
+    def referring_back(self) -> frozenset[int]:
+        """The parts of the sentence whose first word speaks of what came before ("that")."""
+        return frozenset(
+            word.part
+            for index, word in enumerate(self)
+            if (not index or self[index - 1].part != word.part)
+            and self.plain[index][1] in _REFERRING_BACK
+        )
+
+    @cached_property
+    def denials(self) -> dict[int, Word]:
+        """The first word of each part of the sentence that may deny what the part says:
+        "false", "wrong", "misconception", or a negation before "true", "so", "the case" …"""
+        found: dict[int, Word] = {}
+        for index, word in enumerate(self):
+            plain = self.plain[index][1]
+            denial = plain in _DENIALS or (
+                self.verbal[index]
+                and any(
+                    self.plain[after][1] in ("true", "so", "case", "correct", "right", "accurate")
+                    for after in range(index + 1, min(index + 4, len(self)))
+                )
+            )
+            if denial:
+                found.setdefault(word.part, word)
+        return found
+
+    @cached_property
+    def attributions(self) -> tuple[tuple[int, int], ...]:
+        """Where the sentence reports another's claim ("someone might say", "people think"):
+        (index of the first word, index of the verb)."""
+        found = []
+        for index, (_, plain) in enumerate(self.plain):
+            if plain in _ATTRIBUTION_VERBS:
+                by = [
+                    at
+                    for at in range(max(0, index - 3), index)
+                    if self.plain[at][1] in _ATTRIBUTION_BY
+                ]
+                if by:
+                    found.append((by[0], index))
+        return tuple(found)
 
 
 def _sentence(words: Sequence[Word]) -> Sentence:
@@ -324,9 +496,24 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
             )
             previous_end = m.end()
         if words:
-            result.append(Sentence(words, piece))
+            sentence = Sentence(words, piece)
+            end = _SENTENCE_END.match(answer, offset + len(piece))
+            sentence.question = end is not None and "?" in end.group(0)
+            if result and _is_short_denial(sentence):
+                result[-1].answered = sentence[0]
+            result.append(sentence)
         position = offset + len(piece)
     return tuple(result)
+
+
+def _is_short_denial(sentence: Sentence) -> bool:
+    """Whether a sentence is a short answer that denies the one before: "No.", "That is wrong." """
+    plain = [p for _, p in sentence.plain]
+    return (
+        len(plain) <= 5
+        and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, sentence.verbal, strict=True))
+        and any(p in _SHORT_DENIALS or n for p, n in zip(plain, sentence.verbal, strict=True))
+    )
 
 
 MATHS = "="  # begins a maths alternative as compared: `=` and its canonical form (no stem has it)
@@ -356,12 +543,16 @@ def _fits_text(alternative: str, word_stem: str, text: str) -> bool:
 
 
 def find(
-    pattern: Pattern, sentence: Sequence[Word], pairings: tuple[Pattern, ...] = ()
+    pattern: Pattern,
+    sentence: Sequence[Word],
+    pairings: tuple[Pattern, ...] = (),
+    roles: tuple[tuple[str, ...], ...] = (),
 ) -> Match | None:
     """The first window of the sentence where every group of the pattern has a word.
 
     A pairing pattern matches where its two words are read as a pair; `pairings` are all the
     pairings of its concept, whose words take part in the reading (the pattern alone if empty).
+    `roles` are the concept's roles (see `Concept.roles`).
     """
     sentence = _sentence(sentence)
     if pattern.pairing:
@@ -369,15 +560,19 @@ def find(
         pair = next((p for p in pairs if _pairs_as(pattern, p)), None)
         if pair is None:
             return None
-        return Match(pattern.text, pair, _negated(sentence, list(pair)))
+        indexes = {id(w): i for i, w in enumerate(sentence)}
+        return _match(pattern.text, sentence, pair, [indexes[id(word)] for word in pair])
     # Where each group has a word; then the first window in which every group has one, each
-    # group taking its first word in that window.
+    # group taking its first word in that window: the first such window that states its words
+    # plainly (not negated, doubted or said of another role), else the first.
     places = []
     for group in pattern.groups:
         indexes = sentence.places(group)
         if not indexes:
             return None
         places.append(indexes)
+    first = None
+    seen = set()
     for start in range(len(sentence)):
         chosen: list[int] = []
         for indexes in places:
@@ -386,10 +581,43 @@ def find(
                 break
             chosen.append(indexes[at])
         else:
+            if tuple(chosen) in seen:
+                continue
+            seen.add(tuple(chosen))
             groups = zip(pattern.groups, chosen, strict=True)
             words = tuple(_quoted(sentence, group, at) for group, at in groups)
-            return Match(pattern.text, words, _negated_at(sentence, chosen))
-    return None
+            match = _match(pattern.text, sentence, words, chosen, roles)
+            if match.clean:
+                return match
+            first = first or match
+    return first
+
+
+def _match(
+    pattern: str,
+    sentence: Sentence,
+    words: tuple[Word, ...],
+    chosen: list[int],
+    roles: tuple[tuple[str, ...], ...] = (),
+) -> Match:
+    """A match of these words of the sentence: whether a negation denies it, whether the
+    sentence may deny it otherwise, and, for a concept with roles, what it is said of."""
+    negation = _negation_of(sentence, chosen)
+    reach: tuple[Word, ...] = ()
+    if negation is not None and negation > max(chosen):  # "… are not separated"
+        reach = tuple(sentence[negation : min(negation + 2, len(sentence))])
+    said_of, sure = _said_of(sentence, chosen, roles) if roles else (None, False)
+    if said_of is not None:
+        reach = (*reach, said_of)
+    return Match(
+        pattern,
+        words,
+        negation is not None,
+        doubt=_doubt_of(sentence, chosen),
+        said_of=said_of,
+        said_of_sure=sure,
+        reach=reach,
+    )
 
 
 def _quoted(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
@@ -405,21 +633,127 @@ def _quoted(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
 
 def _negated(sentence: Sentence, chosen: list[Word]) -> bool:
     indexes = {id(w): i for i, w in enumerate(sentence)}
-    return _negated_at(sentence, [indexes[id(word)] for word in chosen])
+    return _negation_of(sentence, [indexes[id(word)] for word in chosen]) is not None
 
 
-def _negated_at(sentence: Sentence, chosen: list[int]) -> bool:
-    """Whether a negation comes shortly before any of the words at these indexes, in the same
-    part of the sentence (not across a semicolon or a dash)."""
-    negations, starts = sentence.negations, sentence.part_starts
-    return any(
-        any(negations[max(starts[index], index - NEGATION_REACH) : index]) for index in chosen
+def _negation_of(sentence: Sentence, chosen: list[int]) -> int | None:
+    """The index of a negation that denies the words at these indexes, if any: one before any
+    of them in its scope (its clause, up to an "and", "but", "because" …: "not used at every
+    pixel", "does not split the kernel into depthwise and pointwise parts"), or a "not",
+    "never", "n't" after the last of them in its scope ("the steps are not separated")."""
+    for index in chosen:
+        if sentence.negation_before[index] >= 0:
+            return sentence.negation_before[index]
+    after = sentence.negation_after[max(chosen)]
+    return after if after >= 0 else None
+
+
+def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
+    """Why the sentence may not assert the words at these indexes, though no negation denies
+    them: a word that may deny them in the same part ("It is false that …", "…, but that is
+    wrong"), another's claim ("Someone might say …"), a limit ("Only one pixel …"), a
+    question, or a short denial after it ("… every pixel? No.")."""
+    parts = {sentence[index].part for index in chosen}
+    # a later part that speaks of what came before ("…; that is wrong") may deny it too
+    parts |= {part for part in sentence.referring_back if part > max(parts)}
+    for part in sorted(parts):
+        denial = sentence.denials.get(part)
+        if denial is not None:
+            return f'the sentence also says "{denial.text}"'
+    first = min(chosen)
+    for by, verb in sentence.attributions:
+        if verb < first:
+            said = sentence.text[
+                sentence[by].start - sentence.offset : sentence[verb].end - sentence.offset
+            ]
+            return f'it is what "{said}"'
+    for index in chosen:
+        at = sentence.limit_before[index]
+        if at < 0:
+            continue
+        universal = any(  # "only one matrix is used for all pixels" limits nothing matched
+            sentence.plain[after][1] in _UNIVERSAL
+            for after in range(at + 2, len(sentence))
+            if sentence.scopes[after] == sentence.scopes[at]
+        )
+        if not universal:
+            return f'it says "{sentence[at].text} {sentence[at + 1].text}"'
+    if sentence.question:
+        return "it is asked as a question"
+    if sentence.answered is not None:
+        return f'the next sentence begins "{sentence.answered.text}"'
+    return None
+
+
+def _said_of(
+    sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]
+) -> tuple[Word | None, bool]:
+    """The role word the match is said of when it is not the pattern's own role, and whether
+    that is sure (the word is in the match's clause) or only the nearest one.
+
+    The pattern's role is that of its first word that is a role word ("attention" in
+    `attention mix* token*`), else the concept's first role. Each other word of the match is
+    said of the nearest role word in its own clause, before it, else after it; failing that, the
+    nearest in the sentence. A role word that the sentence compares with ("of the standard
+    one", "unlike convolution") is no subject.
+    """
+    role_of = _roles_of(sentence, roles)
+    fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
+    own = next((role for _, role in fitting if role is not None), 0)
+    for index, role in fitting:
+        if role is not None:
+            continue  # a role word of the match itself, named beside it
+        subject, sure = _subject(sentence, index, role_of)
+        if subject is not None and role_of[subject] != own:
+            return sentence[subject], sure
+    return None, False
+
+
+def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
+    return next(
+        (n for n, group in enumerate(roles) if any(_fits(alt, word) for alt in group)), None
     )
+
+
+def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, int]:
+    """The sentence's role words that can be what a statement is about, by index: their role."""
+    found = sentence.roles.get(roles)
+    if found is None:
+        found = {}
+        for index, word in enumerate(sentence):
+            role = _role_fitting(word, roles)
+            compared = any(
+                sentence.plain[at][1] in _OBJECT_MARKERS and sentence[at].clause == word.clause
+                for at in range(max(0, index - 2), index)
+            )
+            if role is not None and not compared:
+                found[index] = role
+        sentence.roles[roles] = found
+    return found
+
+
+def _subject(sentence: Sentence, index: int, role_of: dict[int, int]) -> tuple[int | None, bool]:
+    scope = sentence.scopes[index]
+    before = [at for at in role_of if at < index]
+    after = [at for at in role_of if at > index]
+    for at in (*reversed(before), *after):
+        if sentence.scopes[at] == scope:
+            return at, True
+    if before:
+        return before[-1], False
+    if after:
+        return after[0], False
+    return None, False
 
 
 def _is_negation(word: Word) -> bool:
     """`not`, `isn't`, ... compared as written: a stem would make `nothing` `noth`."""
     return _plain(word.text) in _NEGATIONS or word.text.lower().endswith("n't")
+
+
+def _is_verbal_negation(word: Word) -> bool:
+    """A negation that also denies what came before it in its clause: `not`, `never`, `n't`."""
+    return _plain(word.text) in _VERBAL_NEGATIONS or word.text.lower().endswith("n't")
 
 
 def _sides(pairings: tuple[Pattern, ...], sentence: Sentence) -> tuple[frozenset, ...]:
@@ -501,12 +835,15 @@ def _pairs_as(pattern: Pattern, pair: tuple[Word, Word]) -> bool:
 
 
 def find_all(
-    patterns: tuple[Pattern, ...], answer: str, pairings: tuple[Pattern, ...] = ()
+    patterns: tuple[Pattern, ...],
+    answer: str,
+    pairings: tuple[Pattern, ...] = (),
+    roles: tuple[tuple[str, ...], ...] = (),
 ) -> list[Match]:
     matches = []
     for sentence in sentences(answer):
         for pattern in patterns:
-            match = find(pattern, sentence, pairings)
+            match = find(pattern, sentence, pairings, roles)
             if match is not None:
                 matches.append(match)
     return matches
@@ -527,6 +864,28 @@ def crossed_pairs(pairings: tuple[Pattern, ...], answer: str) -> list[Match]:
                 text = f"{pair[0].text} ~ {pair[1].text}"
                 matches.append(Match(text, pair, _negated(sentence, list(pair)), crossed=True))
     return matches
+
+
+def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
+    """Two words of a pairing side by side with only a colon between them ("Pixels: tokens"):
+    perhaps the analogy, but a colon ends a clause and says nothing of how they relate, so a
+    person reads it."""
+    for sentence in sentences(answer):
+        for index in range(1, len(sentence)):
+            pair = (sentence[index - 1], sentence[index])
+            between = pair[1].before
+            if (
+                ":" in between
+                and not between.strip(" :")
+                and any(_pairs_as(p, pair) for p in pairings)
+            ):
+                return Match(
+                    f"{pair[0].text} ~ {pair[1].text}",
+                    pair,
+                    False,
+                    doubt="only a colon joins them, which does not say how they relate",
+                )
+    return None
 
 
 def looks_like_keywords(answer: str) -> bool:
@@ -550,6 +909,9 @@ class Concept:
     evidence: tuple[Pattern, ...]
     contradictions: tuple[Pattern, ...]
     line: int
+    # Who the concept's statements are about, and who else they may be said of (`roles:`), each
+    # a group of alternatives; the first is the role of a pattern that names none.
+    roles: tuple[tuple[str, ...], ...] = ()
 
     @cached_property
     def pairings(self) -> tuple[Pattern, ...]:
@@ -560,8 +922,11 @@ class Concept:
 @dataclass(frozen=True)
 class ConceptFinding:
     concept: Concept
-    evidence: Match | None  # the first plain (not negated) match
-    negated: Match | None  # a negated match, when there is no plain one
+    evidence: Match | None  # the first match stated plainly (not negated, doubted, reversed)
+    # a match not stated plainly (negated, doubted, or perhaps said of another role), when there
+    # is no plain one
+    negated: Match | None
+    # a contradiction, a crossed pair, or a match said of another role in its own clause
     contradiction: Match | None
 
 
@@ -609,6 +974,19 @@ def other_language(answer: str) -> str | None:
     return None
 
 
+def _unclean_doubt(match: Match, answer: str, denied_too: bool) -> str:
+    """Why a match that is not stated plainly sends the answer to a person."""
+    quote = match.quote(answer)
+    if match.negated:
+        said = f"a negation near {quote!r}"
+    elif match.doubt is not None:
+        said = f"whether the answer states {quote!r} ({match.doubt})"
+    else:  # said of another role, as far as the sentence shows
+        assert match.said_of is not None
+        said = f"{quote!r} may be said of {match.said_of.text!r}, the nearest of its kind"
+    return f"{said}, beside a plain statement of it" if denied_too else said
+
+
 def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> TextCheck:
     """Which concepts the answer states, the marks they earn, and any reason for doubt."""
     findings = []
@@ -619,15 +997,29 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         sentence.read(index)
     for concept in concepts:
         pairings = concept.pairings
-        evidence = find_all(concept.evidence, answer, pairings)
-        plain = next((m for m in evidence if not m.negated), None)
-        negated = next((m for m in evidence if m.negated), None) if plain is None else None
+        pairing_texts = {p.text for p in pairings}
+        evidence = find_all(concept.evidence, answer, pairings, concept.roles)
+        plain = next((m for m in evidence if m.clean), None)
+        # A statement said of another role than the pattern's, in its own clause, says the
+        # concept the wrong way round ("Convolution mixes all tokens with data-dependent
+        # weights"): a contradiction, whatever else the answer says.
+        reversed_ = next((m for m in evidence if m.said_of_sure and not m.negated), None)
+        unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
         contradictions = [
             *find_all(concept.contradictions, answer, pairings),
             *crossed_pairs(pairings, answer),
         ]
-        contradiction = next((m for m in contradictions if not m.negated), None)
-        findings.append(ConceptFinding(concept, plain, negated, contradiction))
+        contradiction = next((m for m in contradictions if not m.negated), reversed_)
+        if plain is None and unclean is None and contradiction is None:
+            unclean = _unread_pair(pairings, answer)
+        elif not (unclean is not None and unclean.negated and unclean.pattern in pairing_texts):
+            # one half of an analogy denied beside the other ("pixels are like tokens but the
+            # channels are not like the embedding") is doubtful; a negated alternative beside a
+            # plain statement ("Attention, unlike convolution, mixes …") is not
+            unclean = unclean if plain is None else None
+        findings.append(
+            ConceptFinding(concept, plain, unclean if plain is None else None, contradiction)
+        )
         if plain is not None:
             matched_words += len({w.start for m in evidence for w in m.words})
         if contradiction is not None and contradiction.crossed:
@@ -636,13 +1028,18 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
                 f"{contradiction.words[1].text!r} ({contradiction.quote(answer)!r}), the wrong "
                 f"way round for: {concept.description}"
             )
+        elif contradiction is not None and contradiction.said_of is not None:
+            doubts.append(
+                f"the answer says {contradiction.quote(answer)!r} of "
+                f"{contradiction.said_of.text!r}, the wrong way round for: {concept.description}"
+            )
         elif contradiction is not None:
             doubts.append(
                 f"the answer also says {contradiction.quote(answer)!r}, which "
                 f"contradicts: {concept.description}"
             )
-        elif negated is not None:
-            doubts.append(f"a negation near {negated.quote(answer)!r}")
+        elif unclean is not None:
+            doubts.append(_unclean_doubt(unclean, answer, denied_too=plain is not None))
     marks = min(
         max_marks,
         sum(

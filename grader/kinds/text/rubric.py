@@ -32,6 +32,28 @@ def _read_patterns(fields: Fields, key: str, required: bool) -> list[Pattern]:
     return patterns
 
 
+def _read_roles(fields: Fields) -> tuple[tuple[str, ...], ...]:
+    """A concept's roles: two or more word groups, each one group of alternatives
+    ('attention|self-attention'); the first is who the concept's statements are about."""
+    entry = fields.sequence("roles", required=False)
+    if entry is None:
+        return ()
+    roles = []
+    for child in entry[1].items:
+        pattern = None
+        if isinstance(child, Scalar) and isinstance(child.value, str):
+            pattern = Pattern.compile(child.value)
+        if pattern is None or len(pattern.groups) != 1 or pattern.pairing:
+            fields.problem(
+                child.line, "roles", "a role is one word group, e.g. 'attention|self-attention'"
+            )
+            continue
+        roles.append(pattern.groups[0])
+    if len(entry[1].items) < 2:
+        fields.problem(entry[0], "roles", "give at least two roles, the concept's own first")
+    return tuple(roles)
+
+
 def read_concepts(fields: Fields, marks: float | None, problems: list[Problem]) -> list[Concept]:
     entry = fields.sequence("concepts", required=False)
     if entry is None:
@@ -44,6 +66,7 @@ def read_concepts(fields: Fields, marks: float | None, problems: list[Problem]) 
         description = (concept.text("description") or "").strip()
         evidence = _read_patterns(concept, "evidence", required=True)
         contradictions = _read_patterns(concept, "contradictions", required=False)
+        roles = _read_roles(concept)
         concept.finish()
         if concept_marks is not None and evidence:
             concepts.append(
@@ -54,6 +77,7 @@ def read_concepts(fields: Fields, marks: float | None, problems: list[Problem]) 
                     tuple(evidence),
                     tuple(contradictions),
                     node.line,
+                    roles,
                 )
             )
     total = sum(c.marks for c in concepts)

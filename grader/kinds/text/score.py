@@ -16,7 +16,13 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
     feedback = []
     for finding in check.findings:
         concept = finding.concept
-        if finding.contradiction is not None:
+        if finding.contradiction is not None and finding.contradiction.said_of is not None:
+            feedback.append(
+                f"Not credited: {concept.description} (you wrote "
+                f'"{finding.contradiction.quote(text)}", which says it of '
+                f'"{finding.contradiction.said_of.text}", the wrong way round)'
+            )
+        elif finding.contradiction is not None:
             feedback.append(
                 f"Not credited: {concept.description} (you wrote "
                 f'"{finding.contradiction.quote(text)}", which says otherwise)'
@@ -26,10 +32,22 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
                 f"Found (+{concept.marks:g}): {concept.description} "
                 f'("{finding.evidence.quote(text)}")'
             )
-        elif finding.negated is not None:
+        elif finding.negated is not None and finding.negated.negated:
             feedback.append(
                 f"Not credited: {concept.description} (you wrote "
                 f'"{finding.negated.quote(text)}", which denies it)'
+            )
+        elif finding.negated is not None and finding.negated.doubt is not None:
+            feedback.append(
+                f"Not credited yet: {concept.description} (you wrote "
+                f'"{finding.negated.quote(text)}", but {finding.negated.doubt}; an instructor '
+                "will decide whether you state it)"
+            )
+        elif finding.negated is not None and finding.negated.said_of is not None:
+            feedback.append(
+                f"Not credited yet: {concept.description} (you wrote "
+                f'"{finding.negated.quote(text)}", which may be said of '
+                f'"{finding.negated.said_of.text}"; an instructor will decide)'
             )
         else:
             feedback.append(f"Missing ({concept.marks:g}): {concept.description}")

@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import socket
 import stat
 import struct
@@ -389,8 +390,17 @@ def _ask_warm(command: list[str]) -> tuple[dict, bytes, int | None]:
         return (*_exchange(path, request), None)
     except _NotListening:
         pass
-    process, log = _start(folder, path, print_)
+    # A Ctrl-C while the checker's process is created (Popen waits for it to start) would be
+    # raised before this call holds the process, leaving the checker to run on unowned: it is
+    # held back until then, and raised inside the `try` that stops the checker.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
+        process, log = _start(folder, path, print_)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return _ask_started(process, log, path, request)
     except BaseException:  # interrupted, or it cannot be used: nothing of ours is left running
         if process.poll() is None:

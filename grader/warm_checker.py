@@ -46,6 +46,8 @@ LOCK_WAIT = 10.0  # seconds a starting checker waits for one that is stopping
 
 def main(argv: list[str] | None = None) -> int:
     path, print_ = (sys.argv[1:] if argv is None else argv)[:2]
+    # Started by a client holding back Ctrl-C (warm._ask_warm), whose mask it inherits.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         warm.safe_folder(os.path.dirname(path))
     except warm.Unavailable as why:

@@ -825,3 +825,35 @@ def test_ctrl_c_before_a_command_takes_charge_is_a_line_not_a_traceback(monkeypa
     monkeypatch.setattr(sys, "argv", ["grader", "check", "--warm", RUBRIC, "b.params", "CD"])
     assert entry.main() == 130
     assert capsys.readouterr() == ("", "interrupted\n")
+
+
+# A Ctrl-C that lands while the checker's process is being created (Popen waits for the
+# new process to run the checker) was raised before the client held the process, so the
+# checker it had started ran on, unowned, for its idle time.
+INTERRUPT_AT_START = """
+import os, runpy, signal, subprocess, sys
+
+class Interrupted(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        print(f"STARTED {self.pid}", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGINT)  # as a Ctrl-C at that moment is
+
+subprocess.Popen = Interrupted
+sys.argv = ["grader", *sys.argv[1:]]
+runpy.run_module("grader", run_name="__main__")
+"""
+
+
+def test_a_ctrl_c_while_the_checkers_process_is_created_stops_it(warm_folder):
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_AT_START, "check", "--warm", RUBRIC, "b.params", "9CD"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=PROCESS_TIMEOUT,
+        env=warm_folder.environment,
+    )
+    (started,) = re.findall(rb"STARTED (\d+)", done.stderr)
+    assert (done.returncode, done.stdout) == (130, b"")
+    assert done.stderr.endswith(b"interrupted\n")
+    assert _wait_gone(int(started), kill_after=30)

@@ -116,6 +116,24 @@ def score_count(
     )
 
 
+def review_reading(result: ItemResult, review: str) -> ItemResult:
+    """`result`, which rests on a reading a person must confirm (`ParsedAnswer.review`), sent
+    to one, told what the reading would earn: 0 marks until decided."""
+    earned = (
+        "your count is correct"
+        if result.verdict == "correct"
+        else f"it would earn {result.marks:g} of {result.max_marks:g} marks"
+    )
+    found = () if result.verdict == "correct" else result.feedback
+    return replace(
+        result,
+        verdict="needs_review",
+        marks=0.0,
+        feedback=(f"{review}, {earned}.", *found, "An instructor will review it."),
+        decision=(*result.decision[:1], f"sent for review: {review}"),
+    )
+
+
 # --- Marks carried forward from the student's own formula ----------------------------------
 
 _WRONG = ("incorrect", "partial")

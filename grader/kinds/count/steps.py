@@ -134,11 +134,12 @@ COUNT_STEPS: list[Step] = [
 
 @dataclass(frozen=True)
 class Question:
-    """What a lenient step may know of the question: its symbols (in the rubric's order) and
-    whether the item's reference count is 0."""
+    """What a lenient step may know of the question: its symbols (in the rubric's order),
+    whether the item's reference count is 0, and what the item counts (its label)."""
 
     symbols: tuple[str, ...]
     reference_is_zero: bool = False
+    counts: str = ""  # what the item counts, as its label names it: "Parameters", "FLOPs"
 
 
 LenientStep = Callable[[str, Question], tuple[str, str | None]]
@@ -231,10 +232,10 @@ def _only_words(text: str, question: Question) -> bool:
     )
 
 
-def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
-    """Words before or after a count (`9CD + D params`, `Total: 9CD + D`, `0 (no weights)`,
-    `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
-    of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer."""
+def _count_span(text: str, question: Question) -> tuple[int, int] | None:
+    """Where the count is once the words before and after it are set aside (the words
+    `set_aside_words` sets aside are `text[:start]` and `text[end:]`), or None when there are
+    no such words: nothing, or all of the answer, or only punctuation, would go."""
     end = len(text)
     while piece := _trailing_piece(text, end):
         piece_start, words = piece
@@ -246,12 +247,117 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     if leading and _only_words(leading.group(1), question):
         start = leading.end()
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
+        return None
+    if not any(c.isalpha() for c in text[:start] + text[end:]):
+        return None  # only punctuation: nothing a marker would call words
+    return start, end
+
+
+def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
+    """Words before or after a count (`9CD + D params`, `Total: 9CD + D`, `0 (no weights)`,
+    `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
+    of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer.
+    Where they name only part of what the item counts ("weights" for its parameters), the
+    note says that the count is graded as what the item counts (`units_against_item`)."""
+    span = _count_span(text, question)
+    if span is None:
         return text, None
+    start, end = span
     aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
-    if not any(any(c.isalpha() for c in piece) for piece in aside):
-        return text, None  # only punctuation: nothing a marker would call words
     blanked = replace_span(replace_span(text, end, len(text), ""), 0, start, "")
-    return blanked, "set aside " + " and ".join(f'"{piece}"' for piece in aside)
+    note = "set aside " + " and ".join(f'"{piece}"' for piece in aside)
+    found = units_against_item(" ".join(aside), question.counts)
+    if found is not None and found[0] == "part":
+        note += (
+            f", which names part of what the question counts: your count is graded as the "
+            f"number of {_counted_name(question.counts)}"
+        )
+    return blanked, note
+
+
+# What a unit word says is counted, for comparing it with what the item counts (its label).
+# Words of no kind here (total, number, connections, floating, ...) are never compared.
+_UNIT_KINDS = {
+    **dict.fromkeys(("param", "params", "parameter", "parameters"), "parameters"),
+    **dict.fromkeys(("weight", "weights"), "weights"),
+    **dict.fromkeys(("bias", "biases"), "biases"),
+    **dict.fromkeys(
+        (
+            *("entry", "entries", "element", "elements", "value", "values", "output"),
+            *("outputs", "position", "positions", "unit", "units", "neuron", "neurons"),
+            *("activation", "activations", "length"),
+        ),
+        "sizes",
+    ),
+    **dict.fromkeys(
+        (
+            *("multiplication", "multiplications", "mult", "mults", "multiply", "multiplies"),
+            *("addition", "additions", "add", "adds", "operation", "operations", "op", "ops"),
+            *("flop", "flops", "mac", "macs"),
+        ),
+        "operations",
+    ),
+}
+_PARAMETER_PARTS = frozenset({"weights", "biases"})
+
+
+def _kinds(words: str) -> dict[str, str]:
+    """The kinds the words name, each with the first word that names it."""
+    kinds: dict[str, str] = {}
+    for word in re.findall(r"[A-Za-z]+", words):
+        kind = _UNIT_KINDS.get(word.lower())
+        if kind is not None:
+            kinds.setdefault(kind, word)
+    if kinds.keys() >= _PARAMETER_PARTS:  # "weights and biases": the parameters
+        kinds.setdefault("parameters", kinds["weights"])
+        del kinds["weights"], kinds["biases"]
+    return kinds
+
+
+def _counted_name(counts: str) -> str:
+    """The item's label in a sentence: "parameters", "FLOPs" (a word with capitals inside is
+    kept as written)."""
+    return counts if any(c.isupper() for c in counts[1:]) else counts.lower()
+
+
+def units_against_item(words: str, counts: str) -> tuple[str, str] | None:
+    """How unit words set aside around a count stand against what the item counts (`counts`,
+    its label): ("part", word) where they name only part of it ("weights" or "biases" where
+    it counts parameters), ("other", word) where they name something else ("biases" where it
+    counts weights, "parameters" where it counts FLOPs or entries, "multiplications" where it
+    counts parameters), None where they agree or either says nothing comparable."""
+    counted = _kinds(counts)
+    if len(counted) != 1:
+        return None
+    (item_kind,) = counted
+    # "parameters" where the item counts weights is wider, not wrong
+    agree = {item_kind, "parameters"} if item_kind in _PARAMETER_PARTS else {item_kind}
+    other = {kind: word for kind, word in _kinds(words).items() if kind not in agree}
+    if not other:
+        return None
+    parts = _PARAMETER_PARTS if item_kind == "parameters" else frozenset()
+    if other.keys() <= parts:
+        return "part", next(iter(other.values()))
+    return "other", next(word for kind, word in other.items() if kind not in parts)
+
+
+def unit_doubt(text: str, question: Question) -> str | None:
+    """Why a person should decide on a count whose words, set aside by `set_aside_words`,
+    name something other than what the item counts (`units_against_item`): a count of
+    parameters given for FLOPs may be a slip of the word or a count of the wrong thing.
+    None where no words are set aside or they do not contradict the item."""
+    span = _count_span(text, question)
+    if span is None:
+        return None
+    start, end = span
+    found = units_against_item(f"{text[:start]} {text[end:]}", question.counts)
+    if found is None or found[0] != "other":
+        return None
+    counted = _counted_name(question.counts)
+    return (
+        f'Your answer calls its count "{found[1]}", but the question counts {counted}; '
+        f"read as a count of {counted}"
+    )
 
 
 _ZERO_WORDS = re.compile(

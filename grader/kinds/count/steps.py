@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from grader.errors import AnswerError
 from grader.kinds.count.names import cover, declared_pieces, normal_name
 from grader.normalise import (
+    BRACKETS,
     LATEX_LAYOUT,
     MAX_NESTING,
     Step,
@@ -31,6 +32,7 @@ from grader.normalise import (
     replace_span,
     rewrite_latex,
     strip_math_delimiters,
+    walk_brackets,
 )
 
 _LATEX_COMMANDS: dict[str, str | None] = {
@@ -67,50 +69,48 @@ reject_unsupported_characters = character_check(_ALLOWED, _CHARACTER_ADVICE)
 
 _FUNCTION_BEFORE = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s*$")  # max(, not \frac{
 _THOUSANDS = re.compile(r"(?<=\d),\d{3}(?!\d)")  # 1,000: said by `_CHARACTER_ADVICE`
+_BRACKETS_AND_COMMAS = re.compile(BRACKETS.pattern + "|,")
 
 
 def explain_listed_values(text: str) -> str:
     """A comma inside round or square brackets lists values, the arguments of `max(P, 1)`
     or a shape `(B, N, M)`, which a count is not: said so, rather than as a thousands
     separator (which a comma between digits, `(1,000 + C)`, still is)."""
-    opened: list[tuple[int, str]] = []
-    for position, character in enumerate(text):
-        if character in "([{":
-            opened.append((position, character))
-        elif character in ")]}" and opened:
-            opened.pop()
-        elif character == "," and opened and opened[-1][1] in "([":
-            if _THOUSANDS.match(text, position):
-                continue
-            function = _FUNCTION_BEFORE.search(text, 0, opened[-1][0])
-            if function is not None:
-                said = f"{function.group(1)}(…) with several arguments is not supported in a count"
-            else:
-                said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
-            raise AnswerError(
-                text, position, f"{said}; write the count as one formula in the question's symbols"
-            )
+    for token, opened in walk_brackets(text, _BRACKETS_AND_COMMAS):
+        if token.lastgroup is not None or not opened or opened[-1].group() not in "([":
+            continue
+        position = token.start()
+        if _THOUSANDS.match(text, position):
+            continue
+        function = _FUNCTION_BEFORE.search(text, 0, opened[-1].start())
+        if function is not None:
+            said = f"{function.group(1)}(…) with several arguments is not supported in a count"
+        else:
+            said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
+        raise AnswerError(
+            text, position, f"{said}; write the count as one formula in the question's symbols"
+        )
     return text
 
 
-_ROUNDING_OPEN = re.compile(r"\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈]")
-_ROUNDING_CLOSE = re.compile(r"\\r(?:floor|ceil)(?![A-Za-z])|[⌋⌉]")
+# Floor and ceiling brackets, as LaTeX or as characters, with the round, square and curly ones
+_NESTING = re.compile(
+    r"(?P<open>\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈(\[{])"
+    r"|(?P<close>\\r(?:floor|ceil)(?![A-Za-z])|[⌋⌉)\]}])"
+)
 
 
 def check_rounding_nesting(text: str) -> str:
     """Floor and ceiling brackets nest, with the others, at most MAX_NESTING deep (the
     grammar matches them; this keeps the tree as shallow as brackets keep it)."""
-    events = sorted(
-        [(m.start(), 1) for m in _ROUNDING_OPEN.finditer(text)]
-        + [(m.start(), -1) for m in _ROUNDING_CLOSE.finditer(text)]
-        + [(i, 1) for i, c in enumerate(text) if c in "([{"]
-        + [(i, -1) for i, c in enumerate(text) if c in ")]}"]
-    )
-    depth = 0
-    for position, change in events:
-        depth += change
-        if depth > MAX_NESTING:
-            raise AnswerError(text, position, f"brackets are nested more than {MAX_NESTING} deep")
+    unmatched = 0  # closing brackets with none open: each takes one off the depth after it
+    for bracket, opened in walk_brackets(text, _NESTING):
+        if bracket.lastgroup == "close" and not opened:
+            unmatched += 1
+        elif bracket.lastgroup == "open" and len(opened) - unmatched > MAX_NESTING:
+            raise AnswerError(
+                text, bracket.start(), f"brackets are nested more than {MAX_NESTING} deep"
+            )
     return text
 
 

@@ -39,7 +39,7 @@ UNITS = [
         "KCD + D parameters",
         "correct",
         ('set aside "parameters"',),
-        "Correct.",
+        ("Correct.",),
         id="parameters for parameters: set aside",
     ),
     pytest.param(
@@ -48,7 +48,7 @@ UNITS = [
         "KCD + D weights",
         "correct",
         (f'set aside "weights", {PART}',),
-        "Correct.",
+        ("Correct.",),
         id="weights for parameters: graded as parameters, saying so",
     ),
     pytest.param(
@@ -57,7 +57,7 @@ UNITS = [
         "KCD + D biases",
         "correct",
         (f'set aside "biases", {PART}',),
-        "Correct.",
+        ("Correct.",),
         id="biases for parameters: graded as parameters, saying so",
     ),
     pytest.param(
@@ -66,7 +66,7 @@ UNITS = [
         "Weights: KCD + D",
         "correct",
         (f'set aside "Weights:", {PART}',),
-        "Correct.",
+        ("Correct.",),
         id="a label of weights before a count of parameters: saying so",
     ),
     pytest.param(
@@ -75,7 +75,7 @@ UNITS = [
         "KCD + D weights and biases",
         "correct",
         ('set aside "weights and biases"',),
-        "Correct.",
+        ("Correct.",),
         id="weights and biases are the parameters",
     ),
     pytest.param(
@@ -84,7 +84,10 @@ UNITS = [
         "KCD + D multiplications",
         "needs_review",
         ('set aside "multiplications"',),
-        'Your answer calls its count "multiplications", but the question counts parameters; read as a count of parameters, your count is correct.',
+        (
+            'Your answer calls its count "multiplications", but the question counts parameters; read as a count of parameters, your count is correct.',
+            "An instructor will review it.",
+        ),
         id="multiplications for parameters: a person decides",
     ),
     pytest.param(
@@ -93,7 +96,12 @@ UNITS = [
         "KCD FLOPs",
         "needs_review",
         ('set aside "FLOPs"',),
-        'Your answer calls its count "FLOPs", but the question counts parameters; read as a count of parameters, it would earn 1 of 2 marks.',
+        (
+            'Your answer calls its count "FLOPs", but the question counts parameters; read as a count of parameters, it would earn 1 of 2 marks.',
+            "Your count leaves out the biases: this layer has D learnable biases, one per output, and they are learnable parameters too.",
+            "With K=3, C=2, D=4 your count gives 24; the correct count is 28.",
+            "An instructor will review it.",
+        ),
         id="a wrong count of FLOPs for parameters: a person decides, told what it earns",
     ),
     pytest.param(
@@ -102,7 +110,7 @@ UNITS = [
         "2N^2 d_k FLOPs",
         "correct",
         ('set aside "FLOPs"',),
-        "Correct.",
+        ("Correct.",),
         id="FLOPs for FLOPs: set aside",
     ),
     pytest.param(
@@ -111,7 +119,10 @@ UNITS = [
         "2N^2 d_k parameters",
         "needs_review",
         ('set aside "parameters"',),
-        'Your answer calls its count "parameters", but the question counts FLOPs; read as a count of FLOPs, your count is correct.',
+        (
+            'Your answer calls its count "parameters", but the question counts FLOPs; read as a count of FLOPs, your count is correct.',
+            "An instructor will review it.",
+        ),
         id="parameters for FLOPs: a person decides",
     ),
     pytest.param(
@@ -120,7 +131,10 @@ UNITS = [
         "N^2 weights",
         "needs_review",
         ('set aside "weights"',),
-        'Your answer calls its count "weights", but the question counts entries; read as a count of entries, your count is correct.',
+        (
+            'Your answer calls its count "weights", but the question counts entries; read as a count of entries, your count is correct.',
+            "An instructor will review it.",
+        ),
         id="weights for entries: a person decides",
     ),
     pytest.param(
@@ -129,7 +143,7 @@ UNITS = [
         "N^2 entries",
         "correct",
         ('set aside "entries"',),
-        "Correct.",
+        ("Correct.",),
         id="entries for entries: set aside",
     ),
     pytest.param(
@@ -138,7 +152,10 @@ UNITS = [
         "CD biases",
         "needs_review",
         ('set aside "biases"',),
-        'Your answer calls its count "biases", but the question counts weights; read as a count of weights, your count is correct.',
+        (
+            'Your answer calls its count "biases", but the question counts weights; read as a count of weights, your count is correct.',
+            "An instructor will review it.",
+        ),
         id="biases for weights: a person decides",
     ),
     pytest.param(
@@ -147,23 +164,28 @@ UNITS = [
         "CD parameters",
         "correct",
         ('set aside "parameters"',),
-        "Correct.",
+        ("Correct.",),
         id="parameters for weights is wider, not wrong: set aside",
     ),
 ]
 
 
-@pytest.mark.parametrize(("rubric", "item", "answer", "verdict", "notes", "first"), UNITS)
+@pytest.mark.parametrize(("rubric", "item", "answer", "verdict", "notes", "feedback"), UNITS)
 def test_unit_words_are_weighed_against_what_the_item_counts(
-    rubric, item, answer, verdict, notes, first
+    rubric, item, answer, verdict, notes, feedback
 ):
     result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
     assert result.verdict == verdict, result.feedback
     assert result.reading_notes == notes
-    assert result.feedback[0] == first
+    assert result.feedback == feedback
     if verdict == "needs_review":
         assert result.marks == 0
-        assert result.feedback[-1] == "An instructor will review it."
+        # the decision records the reading and why a person decides, not what it would earn
+        reason = feedback[0].rsplit(", ", 1)[0]
+        assert result.decision == (
+            f"read as {result.interpretation}",
+            f"sent for review: {reason}",
+        )
 
 
 RELATIONS = [

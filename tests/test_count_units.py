@@ -23,8 +23,10 @@ RUBRICS = {
 }
 RUBRICS["weights"] = load_rubric_text(
     "id: UNITS\ntitle: units\nsymbols:\n  C: {meaning: inputs}\n  D: {meaning: outputs}\n"
-    "parts:\n  a:\n    marks: 2\n    prompt: How many weights does the layer have?\n    items:\n"
+    "parts:\n  a:\n    marks: 4\n    prompt: How many weights does the layer have?\n    items:\n"
     "      weights:\n        type: count\n        label: Weights\n        marks: 2\n"
+    "        answer: 'CD'\n"
+    "      ops:\n        type: count\n        label: OPs\n        marks: 2\n"
     "        answer: 'CD'\n",
     "units.yaml",
 )
@@ -68,6 +70,39 @@ UNITS = [
         (f'set aside "Weights:", {PART}',),
         ("Correct.",),
         id="a label of weights before a count of parameters: saying so",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "Total: KCD + D weights",
+        "correct",
+        (f'set aside "Total:" and "weights", {PART}',),
+        ("Correct.",),
+        id="words at both ends, one of them part of the parameters: saying so",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "Total: N^2 weights",
+        "needs_review",
+        ('set aside "Total:" and "weights"',),
+        (
+            'Your answer calls its count "weights", but the question counts entries; read as a count of entries, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="words at both ends, one of them weights for entries: a person decides",
+    ),
+    pytest.param(
+        "weights",
+        "a.ops",
+        "CD parameters",
+        "needs_review",
+        ('set aside "parameters"',),
+        (
+            'Your answer calls its count "parameters", but the question counts OPs; read as a count of OPs, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="a label with capitals inside is named as written",
     ),
     pytest.param(
         "conv1d-q1",
@@ -192,6 +227,9 @@ RELATIONS = [
     pytest.param("params", "Parameters", None, id="the same kind"),
     pytest.param("weights", "Parameters", ("part", "weights"), id="part of the parameters"),
     pytest.param("weights and biases", "Parameters", None, id="both parts are the parameters"),
+    pytest.param(
+        "weights and biases", "Entries", ("other", "weights"), id="the parameters for entries"
+    ),
     pytest.param("weights FLOPs", "Parameters", ("other", "FLOPs"), id="the other word is named"),
     pytest.param("multiplications", "FLOPs", None, id="operations for operations"),
     pytest.param("weights", "Biases", ("other", "weights"), id="weights for biases"),
@@ -206,3 +244,31 @@ RELATIONS = [
 @pytest.mark.parametrize(("words", "label", "found"), RELATIONS)
 def test_how_unit_words_stand_against_the_label(words, label, found):
     assert units_against_item(words, label) == found
+
+
+# Every word of each kind, written out here so that a word dropped from the table fails: it
+# agrees with a label of its kind and is named where the item counts something else.
+KINDS = {
+    "Parameters": "param params parameter parameters",
+    "Weights": "weight weights",
+    "Biases": "bias biases",
+    "Entries": "entry entries element elements value values output outputs position positions "
+    "unit units neuron neurons activation activations length",
+    "FLOPs": "multiplication multiplications mult mults multiply multiplies addition additions "
+    "add adds operation operations op ops flop flops mac macs",
+}
+OTHER_LABEL = {
+    "Parameters": "Entries",
+    "Weights": "Biases",
+    "Biases": "Weights",
+    "Entries": "FLOPs",
+    "FLOPs": "Entries",
+}
+
+
+@pytest.mark.parametrize(
+    ("label", "word"), [(label, word) for label, words in KINDS.items() for word in words.split()]
+)
+def test_each_unit_word_agrees_with_its_kind_and_is_named_against_another(label, word):
+    assert units_against_item(word, label) is None
+    assert units_against_item(word, OTHER_LABEL[label]) == ("other", word)

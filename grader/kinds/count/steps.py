@@ -232,10 +232,10 @@ def _only_words(text: str, question: Question) -> bool:
     )
 
 
-def _count_span(text: str, question: Question) -> tuple[int, int] | None:
-    """Where the count is once the words before and after it are set aside (the words
-    `set_aside_words` sets aside are `text[:start]` and `text[end:]`), or None when there are
-    no such words: nothing, or all of the answer, or only punctuation, would go."""
+def _count_span(text: str, question: Question) -> tuple[int, int, list[str]] | None:
+    """Where the count is once the words before and after it are set aside, and the pieces
+    set aside (`text[:start]` and `text[end:]`, stripped, those not empty), or None when there
+    are no such words: nothing, or all of the answer, or only punctuation, would go."""
     end = len(text)
     while piece := _trailing_piece(text, end):
         piece_start, words = piece
@@ -248,9 +248,10 @@ def _count_span(text: str, question: Question) -> tuple[int, int] | None:
         start = leading.end()
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
         return None
-    if not any(c.isalpha() for c in text[:start] + text[end:]):
+    aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
+    if not any(c.isalpha() for piece in aside for c in piece):
         return None  # only punctuation: nothing a marker would call words
-    return start, end
+    return start, end, aside
 
 
 def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
@@ -262,8 +263,7 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     span = _count_span(text, question)
     if span is None:
         return text, None
-    start, end = span
-    aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
+    start, end, aside = span
     blanked = replace_span(replace_span(text, end, len(text), ""), 0, start, "")
     note = "set aside " + " and ".join(f'"{piece}"' for piece in aside)
     found = units_against_item(" ".join(aside), question.counts)
@@ -349,8 +349,7 @@ def unit_doubt(text: str, question: Question) -> str | None:
     span = _count_span(text, question)
     if span is None:
         return None
-    start, end = span
-    found = units_against_item(f"{text[:start]} {text[end:]}", question.counts)
+    found = units_against_item(" ".join(span[2]), question.counts)
     if found is None or found[0] != "other":
         return None
     counted = _counted_name(question.counts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from grader.errors import AnswerError, AnswerTooLongError
 
@@ -183,32 +183,51 @@ def rewrite_latex(text: str, commands: Mapping[str, str | None]) -> str:
 
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 _CLOSING = {v: k for k, v in _OPENING.items()}
+BRACKETS = re.compile(r"(?P<open>[(\[{])|(?P<close>[)\]}])")
+
+
+def walk_brackets(
+    text: str, tokens: re.Pattern[str] = BRACKETS
+) -> Iterator[tuple[re.Match[str], list[re.Match[str]]]]:
+    """Each token of `text` that `tokens` finds, in order, with the brackets open around it
+    (innermost last). `tokens` names its opening brackets `open` and its closing ones
+    `close` (`BRACKETS`: the round, square and curly ones); it may find other tokens too (a
+    comma), given with the brackets around them. An opening bracket is given on the list, a
+    closing one with the bracket it closes still last on it (or an empty list: it closes
+    none). The list is one list, kept up to date: after the walk it holds the brackets never
+    closed."""
+    opened: list[re.Match[str]] = []
+    for match in tokens.finditer(text):
+        if match.lastgroup == "open":
+            opened.append(match)
+        yield match, opened
+        if match.lastgroup == "close" and opened:
+            opened.pop()
 
 
 def check_brackets(text: str) -> str:
     """Brackets must match and nest at most MAX_NESTING deep; say which one is wrong."""
-    stack: list[int] = []
-    for position, char in enumerate(text):
-        if char in _OPENING:
-            stack.append(position)
-            if len(stack) > MAX_NESTING:
+    opened: list[re.Match[str]] = []
+    for bracket, opened in walk_brackets(text):
+        position, char = bracket.start(), bracket.group()
+        if bracket.lastgroup == "open":
+            if len(opened) > MAX_NESTING:
                 raise AnswerError(
                     text, position, f"brackets are nested more than {MAX_NESTING} deep"
                 )
-        elif char in _CLOSING:
-            if not stack:
-                raise AnswerError(text, position, f"'{char}' has no matching '{_CLOSING[char]}'")
-            opened = stack.pop()
-            if _OPENING[text[opened]] != char:
-                raise AnswerError(
-                    text,
-                    position,
-                    f"'{char}' closes the '{text[opened]}' at column {opened + 1}; "
-                    f"expected '{_OPENING[text[opened]]}'",
-                )
-    if stack:
-        opened = stack[-1]
-        raise AnswerError(text, opened, f"'{text[opened]}' is never closed")
+            continue
+        if not opened:
+            raise AnswerError(text, position, f"'{char}' has no matching '{_CLOSING[char]}'")
+        innermost = opened[-1]
+        if _OPENING[innermost.group()] != char:
+            raise AnswerError(
+                text,
+                position,
+                f"'{char}' closes the '{innermost.group()}' at column {innermost.start() + 1}; "
+                f"expected '{_OPENING[innermost.group()]}'",
+            )
+    if opened:
+        raise AnswerError(text, opened[-1].start(), f"'{opened[-1].group()}' is never closed")
     return text
 
 

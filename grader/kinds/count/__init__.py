@@ -21,7 +21,12 @@ from grader.kinds.count.check import (
 from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.polynomials import Undecidable
 from grader.kinds.count.rubric import CountSpec, read_count, read_count_spec
-from grader.kinds.count.score import carry_forward, follow_through_problems, score_count
+from grader.kinds.count.score import (
+    carry_forward,
+    follow_through_problems,
+    review_reading,
+    score_count,
+)
 from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
 from grader.kinds.count.whole import whole_answer_problems
 from grader.model import Context, Item, ItemResult, Rubric
@@ -106,6 +111,7 @@ class CountKind:
             item.spec.lenient,
             reference_is_zero=item.reference is not None and item.reference.expr == 0,
             integer_division=item.spec.integer_division,
+            counts=item.label,
         )
         try:
             parsed = read(text)
@@ -175,7 +181,8 @@ def _graded(item: Item, text: str, parsed: ParsedAnswer, context: Context) -> It
         return score_needs_review(item, text, undecided)
     try:
         check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
-        return score_count(item, parsed, check, context.size_sets, context.order)
+        result = score_count(item, parsed, check, context.size_sets, context.order)
+        return result if parsed.review is None else review_reading(result, parsed.review)
     except CheckDisagreement as disagreement:
         return score_needs_review(item, text, f"The automatic check is unsure ({disagreement}).")
     except Undecidable as undecidable:

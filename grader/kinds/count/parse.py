@@ -29,8 +29,8 @@ from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover as _cover
 from grader.kinds.count.names import declared_pieces as _declared_pieces
 from grader.kinds.count.names import normal_name as _normal_name
-from grader.kinds.count.steps import COUNT_STEPS, LENIENT_STEPS, Question
-from grader.normalise import normalise
+from grader.kinds.count.steps import COUNT_STEPS, LENIENT_STEPS, Question, unit_doubt
+from grader.normalise import fold_compatibility_forms, normalise
 
 MAX_NUMBER_DIGITS = 30
 MAX_COEFFICIENT_BITS = 8000  # about 2400 decimal digits, well under Python's 4300-digit limit
@@ -105,6 +105,9 @@ class ParsedAnswer:
     side_readings: tuple[str, ...]
     trees: tuple[Node, ...] = ()  # our AST of each side, for renderers
     notes: tuple[str, ...] = ()  # what a lenient step did to read it: "read p as P"
+    # Why a person decides, though the answer is read: words set aside that name something
+    # other than what the item counts (`steps.unit_doubt`)
+    review: str | None = None
 
     @property
     def expr(self) -> sympy.Expr:
@@ -779,6 +782,7 @@ def parse(
     lenient: Sequence[str] = (),
     reference_is_zero: bool = False,
     integer_division: bool = False,
+    counts: str = "",
 ) -> ParsedAnswer:
     """Read `text` as a count over `symbols` (name → sympy Symbol), or raise `AnswerError`.
 
@@ -792,6 +796,9 @@ def parse(
     is refused at once, never read another way.
 
     `a // b` is read as ⌊a/b⌋ only with `integer_division` (the rubric allows it).
+
+    `counts` is what the item counts (its label): words set aside that name something else
+    ("parameters" where it counts FLOPs) give the reading a `review`, for a person.
     """
     try:
         return _parse_strictly(text, symbols, integer_division)
@@ -799,7 +806,7 @@ def parse(
         if not lenient or isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
             raise
         strict_error = error
-    question = Question(tuple(symbols), reference_is_zero)
+    question = Question(tuple(symbols), reference_is_zero, counts)
     read, notes = text, []
     for name, step in LENIENT_STEPS.items():
         if name in lenient:
@@ -812,7 +819,9 @@ def parse(
         parsed = _parse_strictly(read, symbols, integer_division)
     except AnswerError:
         raise strict_error from None
-    return replace(parsed, text=text, notes=tuple(notes))
+    # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
+    review = unit_doubt(fold_compatibility_forms(text)[0], question) if "words" in lenient else None
+    return replace(parsed, text=text, notes=tuple(notes), review=review)
 
 
 def _parse_strictly(

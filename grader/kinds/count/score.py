@@ -7,23 +7,12 @@ from dataclasses import replace
 import sympy
 
 from grader.errors import AnswerError, Problem
-from grader.kinds.count.check import (
-    DIAGNOSES,
-    CountCheck,
-    _answer_rational,
-    counts_equal,
-    show_count,
-)
+from grader.kinds.count.check import DIAGNOSES, CountCheck, counts_equal, show_count
 from grader.kinds.count.mathml import to_mathml
 from grader.kinds.count.parse import ParsedAnswer, parse
-from grader.kinds.count.polynomials import (
-    Undecidable,
-    as_fraction,
-    evaluate,
-    value_at,
-)
+from grader.kinds.count.polynomials import Undecidable, evaluate
 from grader.model import Context, Item, ItemResult
-from grader.score import verdict_for
+from grader.score import earned, sent_for_review, verdict_for
 
 
 def _working_feedback(check: CountCheck) -> list[str]:
@@ -35,18 +24,14 @@ def _working_feedback(check: CountCheck) -> list[str]:
 
 
 def _values_at(expr: sympy.Expr, size_sets, symbols) -> tuple[int | None, ...]:
-    """The count's exact value at each set of sizes (None where it is not a whole number)."""
-    used = tuple(symbols)
-    rational = _answer_rational(expr)
-    fraction = as_fraction(expr, used) if used and rational else None
+    """The count's exact value at each set of sizes: None where it is not a whole number, or
+    has none (a division by zero in it). Evaluated as written, never as the fraction it
+    reduces to, which would hide a division by zero inside a fraction (`2/(1/(P-4) + 1)` is
+    2·(P-4)/(P-3), 0 at P=4, where the count has no value)."""
     values = []
     for sizes in size_sets:
         given = dict(sizes)
-        point = tuple(given[s.name] for s in used)
-        if not rational:
-            value = evaluate(expr, dict(zip(used, point, strict=True)))
-        else:
-            value = expr if fraction is None else value_at(fraction, point)
+        value = evaluate(expr, {s: given[s.name] for s in symbols})
         values.append(int(value) if value is not None and value == int(value) else None)
     return tuple(values)
 
@@ -114,6 +99,13 @@ def score_count(
         decision=(read, "not equivalent to the reference", because, f"marks {marks:g}"),
         **common,
     )
+
+
+def review_reading(result: ItemResult, review: str) -> ItemResult:
+    """`result`, which rests on a reading a person must confirm (`ParsedAnswer.review`), sent
+    to one, told what the reading would earn: 0 marks until decided."""
+    shown = earned(result, "your count is correct")
+    return sent_for_review(result, f"{review}, {shown}.", review)
 
 
 # --- Marks carried forward from the student's own formula ----------------------------------

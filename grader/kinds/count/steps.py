@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from grader.errors import AnswerError
 from grader.kinds.count.names import cover, declared_pieces, normal_name
 from grader.normalise import (
+    BRACKETS,
     LATEX_LAYOUT,
     MAX_NESTING,
     Step,
@@ -31,6 +32,7 @@ from grader.normalise import (
     replace_span,
     rewrite_latex,
     strip_math_delimiters,
+    walk_brackets,
 )
 
 _LATEX_COMMANDS: dict[str, str | None] = {
@@ -67,50 +69,48 @@ reject_unsupported_characters = character_check(_ALLOWED, _CHARACTER_ADVICE)
 
 _FUNCTION_BEFORE = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s*$")  # max(, not \frac{
 _THOUSANDS = re.compile(r"(?<=\d),\d{3}(?!\d)")  # 1,000: said by `_CHARACTER_ADVICE`
+_BRACKETS_AND_COMMAS = re.compile(BRACKETS.pattern + "|,")
 
 
 def explain_listed_values(text: str) -> str:
     """A comma inside round or square brackets lists values, the arguments of `max(P, 1)`
     or a shape `(B, N, M)`, which a count is not: said so, rather than as a thousands
     separator (which a comma between digits, `(1,000 + C)`, still is)."""
-    opened: list[tuple[int, str]] = []
-    for position, character in enumerate(text):
-        if character in "([{":
-            opened.append((position, character))
-        elif character in ")]}" and opened:
-            opened.pop()
-        elif character == "," and opened and opened[-1][1] in "([":
-            if _THOUSANDS.match(text, position):
-                continue
-            function = _FUNCTION_BEFORE.search(text, 0, opened[-1][0])
-            if function is not None:
-                said = f"{function.group(1)}(…) with several arguments is not supported in a count"
-            else:
-                said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
-            raise AnswerError(
-                text, position, f"{said}; write the count as one formula in the question's symbols"
-            )
+    for token, opened in walk_brackets(text, _BRACKETS_AND_COMMAS):
+        if token.lastgroup is not None or not opened or opened[-1].group() not in "([":
+            continue
+        position = token.start()
+        if _THOUSANDS.match(text, position):
+            continue
+        function = _FUNCTION_BEFORE.search(text, 0, opened[-1].start())
+        if function is not None:
+            said = f"{function.group(1)}(…) with several arguments is not supported in a count"
+        else:
+            said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
+        raise AnswerError(
+            text, position, f"{said}; write the count as one formula in the question's symbols"
+        )
     return text
 
 
-_ROUNDING_OPEN = re.compile(r"\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈]")
-_ROUNDING_CLOSE = re.compile(r"\\r(?:floor|ceil)(?![A-Za-z])|[⌋⌉]")
+# Floor and ceiling brackets, as LaTeX or as characters, with the round, square and curly ones
+_NESTING = re.compile(
+    r"(?P<open>\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈(\[{])"
+    r"|(?P<close>\\r(?:floor|ceil)(?![A-Za-z])|[⌋⌉)\]}])"
+)
 
 
 def check_rounding_nesting(text: str) -> str:
     """Floor and ceiling brackets nest, with the others, at most MAX_NESTING deep (the
     grammar matches them; this keeps the tree as shallow as brackets keep it)."""
-    events = sorted(
-        [(m.start(), 1) for m in _ROUNDING_OPEN.finditer(text)]
-        + [(m.start(), -1) for m in _ROUNDING_CLOSE.finditer(text)]
-        + [(i, 1) for i, c in enumerate(text) if c in "([{"]
-        + [(i, -1) for i, c in enumerate(text) if c in ")]}"]
-    )
-    depth = 0
-    for position, change in events:
-        depth += change
-        if depth > MAX_NESTING:
-            raise AnswerError(text, position, f"brackets are nested more than {MAX_NESTING} deep")
+    unmatched = 0  # closing brackets with none open: each takes one off the depth after it
+    for bracket, opened in walk_brackets(text, _NESTING):
+        if bracket.lastgroup == "close" and not opened:
+            unmatched += 1
+        elif bracket.lastgroup == "open" and len(opened) - unmatched > MAX_NESTING:
+            raise AnswerError(
+                text, bracket.start(), f"brackets are nested more than {MAX_NESTING} deep"
+            )
     return text
 
 
@@ -134,11 +134,12 @@ COUNT_STEPS: list[Step] = [
 
 @dataclass(frozen=True)
 class Question:
-    """What a lenient step may know of the question: its symbols (in the rubric's order) and
-    whether the item's reference count is 0."""
+    """What a lenient step may know of the question: its symbols (in the rubric's order),
+    whether the item's reference count is 0, and what the item counts (its label)."""
 
     symbols: tuple[str, ...]
     reference_is_zero: bool = False
+    counts: str = ""  # what the item counts, as its label names it: "Parameters", "FLOPs"
 
 
 LenientStep = Callable[[str, Question], tuple[str, str | None]]
@@ -231,10 +232,10 @@ def _only_words(text: str, question: Question) -> bool:
     )
 
 
-def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
-    """Words before or after a count (`9CD + D params`, `Total: 9CD + D`, `0 (no weights)`,
-    `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
-    of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer."""
+def _count_span(text: str, question: Question) -> tuple[int, int, list[str]] | None:
+    """Where the count is once the words before and after it are set aside, and the pieces
+    set aside (`text[:start]` and `text[end:]`, stripped, those not empty), or None when there
+    are no such words: nothing, or all of the answer, or only punctuation, would go."""
     end = len(text)
     while piece := _trailing_piece(text, end):
         piece_start, words = piece
@@ -246,12 +247,116 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     if leading and _only_words(leading.group(1), question):
         start = leading.end()
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
-        return text, None
+        return None
     aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
-    if not any(any(c.isalpha() for c in piece) for piece in aside):
-        return text, None  # only punctuation: nothing a marker would call words
+    if not any(c.isalpha() for piece in aside for c in piece):
+        return None  # only punctuation: nothing a marker would call words
+    return start, end, aside
+
+
+def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
+    """Words before or after a count (`9CD + D params`, `Total: 9CD + D`, `0 (no weights)`,
+    `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
+    of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer.
+    Where they name only part of what the item counts ("weights" for its parameters), the
+    note says that the count is graded as what the item counts (`units_against_item`)."""
+    span = _count_span(text, question)
+    if span is None:
+        return text, None
+    start, end, aside = span
     blanked = replace_span(replace_span(text, end, len(text), ""), 0, start, "")
-    return blanked, "set aside " + " and ".join(f'"{piece}"' for piece in aside)
+    note = "set aside " + " and ".join(f'"{piece}"' for piece in aside)
+    found = units_against_item(" ".join(aside), question.counts)
+    if found is not None and found[0] == "part":
+        note += (
+            f", which names part of what the question counts: your count is graded as the "
+            f"number of {_counted_name(question.counts)}"
+        )
+    return blanked, note
+
+
+# What a unit word says is counted, for comparing it with what the item counts (its label).
+# Words of no kind here (total, number, connections, floating, ...) are never compared.
+_UNIT_KINDS = {
+    **dict.fromkeys(("param", "params", "parameter", "parameters"), "parameters"),
+    **dict.fromkeys(("weight", "weights"), "weights"),
+    **dict.fromkeys(("bias", "biases"), "biases"),
+    **dict.fromkeys(
+        (
+            *("entry", "entries", "element", "elements", "value", "values", "output"),
+            *("outputs", "position", "positions", "unit", "units", "neuron", "neurons"),
+            *("activation", "activations", "length"),
+        ),
+        "sizes",
+    ),
+    **dict.fromkeys(
+        (
+            *("multiplication", "multiplications", "mult", "mults", "multiply", "multiplies"),
+            *("addition", "additions", "add", "adds", "operation", "operations", "op", "ops"),
+            *("flop", "flops", "mac", "macs"),
+        ),
+        "operations",
+    ),
+}
+_PARAMETER_PARTS = frozenset({"weights", "biases"})
+
+
+def _kinds(words: str) -> dict[str, str]:
+    """The kinds the words name, each with the first word that names it."""
+    kinds: dict[str, str] = {}
+    for word in re.findall(r"[A-Za-z]+", words):
+        kind = _UNIT_KINDS.get(word.lower())
+        if kind is not None:
+            kinds.setdefault(kind, word)
+    if kinds.keys() >= _PARAMETER_PARTS:  # "weights and biases": the parameters
+        kinds.setdefault("parameters", kinds["weights"])
+        del kinds["weights"], kinds["biases"]
+    return kinds
+
+
+def _counted_name(counts: str) -> str:
+    """The item's label in a sentence: "parameters", "FLOPs" (a word with capitals inside is
+    kept as written)."""
+    return counts if any(c.isupper() for c in counts[1:]) else counts.lower()
+
+
+def units_against_item(words: str, counts: str) -> tuple[str, str] | None:
+    """How unit words set aside around a count stand against what the item counts (`counts`,
+    its label): ("part", word) where they name only part of it ("weights" or "biases" where
+    it counts parameters), ("other", word) where they name something else ("biases" where it
+    counts weights, "parameters" where it counts FLOPs or entries, "multiplications" where it
+    counts parameters), None where they agree or either says nothing comparable."""
+    counted = _kinds(counts)
+    if len(counted) != 1:
+        return None
+    (item_kind,) = counted
+    # "parameters" where the item counts weights is wider, not wrong
+    agree = {item_kind, "parameters"} if item_kind in _PARAMETER_PARTS else {item_kind}
+    other = {kind: word for kind, word in _kinds(words).items() if kind not in agree}
+    if not other:
+        return None
+    parts = _PARAMETER_PARTS if item_kind == "parameters" else frozenset()
+    if other.keys() <= parts:
+        return "part", next(iter(other.values()))
+    return "other", next(word for kind, word in other.items() if kind not in parts)
+
+
+def unit_doubt(text: str, question: Question) -> str | None:
+    """Why a person should decide on a count whose words, set aside by `set_aside_words`,
+    name something other than what the item counts (`units_against_item`): a count of
+    parameters given for FLOPs may be a slip of the word or a count of the wrong thing.
+    None where no words are set aside or they do not contradict the item."""
+    span = _count_span(text, question)
+    if span is None:
+        return None
+    found = units_against_item(" ".join(span[2]), question.counts)
+    if found is None or found[0] != "other":
+        return None
+    counted = _counted_name(question.counts)
+    return (
+        f'Your answer calls its count "{found[1]}", but the question counts {counted}; '
+        f"read as a count of {counted}"
+    )
 
 
 _ZERO_WORDS = re.compile(

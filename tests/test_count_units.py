@@ -1,0 +1,274 @@
+# ruff: noqa: E501  (the table holds whole sentences of feedback)
+"""Unit words set aside around a count (`9CD + D weights`, `N^2 parameters`) are weighed
+against what the item counts, as its label names it: words that agree are set aside with a
+note; words naming part of the parameters ("weights", "biases") are set aside with a note that
+says the count is graded as the number of parameters; words naming something else ("biases"
+where the item counts weights, "parameters" where it counts FLOPs) send the answer to a person,
+told what its reading would earn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade_answer
+from grader.kinds.count.steps import units_against_item
+from grader.rubric import load_rubric, load_rubric_text
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRICS = {
+    name: load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    for name in ("conv1d-q1", "attention-q2", "attn-q1")
+}
+RUBRICS["weights"] = load_rubric_text(
+    "id: UNITS\ntitle: units\nsymbols:\n  C: {meaning: inputs}\n  D: {meaning: outputs}\n"
+    "parts:\n  a:\n    marks: 4\n    prompt: How many weights does the layer have?\n    items:\n"
+    "      weights:\n        type: count\n        label: Weights\n        marks: 2\n"
+    "        answer: 'CD'\n"
+    "      ops:\n        type: count\n        label: OPs\n        marks: 2\n"
+    "        answer: 'CD'\n",
+    "units.yaml",
+)
+PART = (
+    "which names part of what the question counts: your count is graded as the number of parameters"
+)
+
+UNITS = [
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D parameters",
+        "correct",
+        ('set aside "parameters"',),
+        ("Correct.",),
+        id="parameters for parameters: set aside",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D weights",
+        "correct",
+        (f'set aside "weights", {PART}',),
+        ("Correct.",),
+        id="weights for parameters: graded as parameters, saying so",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D biases",
+        "correct",
+        (f'set aside "biases", {PART}',),
+        ("Correct.",),
+        id="biases for parameters: graded as parameters, saying so",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "Weights: KCD + D",
+        "correct",
+        (f'set aside "Weights:", {PART}',),
+        ("Correct.",),
+        id="a label of weights before a count of parameters: saying so",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "Total: KCD + D weights",
+        "correct",
+        (f'set aside "Total:" and "weights", {PART}',),
+        ("Correct.",),
+        id="words at both ends, one of them part of the parameters: saying so",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "Total: N^2 weights",
+        "needs_review",
+        ('set aside "Total:" and "weights"',),
+        (
+            'Your answer calls its count "weights", but the question counts entries; read as a count of entries, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="words at both ends, one of them weights for entries: a person decides",
+    ),
+    pytest.param(
+        "weights",
+        "a.ops",
+        "CD parameters",
+        "needs_review",
+        ('set aside "parameters"',),
+        (
+            'Your answer calls its count "parameters", but the question counts OPs; read as a count of OPs, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="a label with capitals inside is named as written",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D weights and biases",
+        "correct",
+        ('set aside "weights and biases"',),
+        ("Correct.",),
+        id="weights and biases are the parameters",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D multiplications",
+        "needs_review",
+        ('set aside "multiplications"',),
+        (
+            'Your answer calls its count "multiplications", but the question counts parameters; read as a count of parameters, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="multiplications for parameters: a person decides",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD FLOPs",
+        "needs_review",
+        ('set aside "FLOPs"',),
+        (
+            'Your answer calls its count "FLOPs", but the question counts parameters; read as a count of parameters, it would earn 1 of 2 marks.',
+            "Your count leaves out the biases: this layer has D learnable biases, one per output, and they are learnable parameters too.",
+            "With K=3, C=2, D=4 your count gives 24; the correct count is 28.",
+            "An instructor will review it.",
+        ),
+        id="a wrong count of FLOPs for parameters: a person decides, told what it earns",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
+        "2N^2 d_k FLOPs",
+        "correct",
+        ('set aside "FLOPs"',),
+        ("Correct.",),
+        id="FLOPs for FLOPs: set aside",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
+        "2N^2 d_k parameters",
+        "needs_review",
+        ('set aside "parameters"',),
+        (
+            'Your answer calls its count "parameters", but the question counts FLOPs; read as a count of FLOPs, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="parameters for FLOPs: a person decides",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "N^2 weights",
+        "needs_review",
+        ('set aside "weights"',),
+        (
+            'Your answer calls its count "weights", but the question counts entries; read as a count of entries, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="weights for entries: a person decides",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "N^2 entries",
+        "correct",
+        ('set aside "entries"',),
+        ("Correct.",),
+        id="entries for entries: set aside",
+    ),
+    pytest.param(
+        "weights",
+        "a.weights",
+        "CD biases",
+        "needs_review",
+        ('set aside "biases"',),
+        (
+            'Your answer calls its count "biases", but the question counts weights; read as a count of weights, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="biases for weights: a person decides",
+    ),
+    pytest.param(
+        "weights",
+        "a.weights",
+        "CD parameters",
+        "correct",
+        ('set aside "parameters"',),
+        ("Correct.",),
+        id="parameters for weights is wider, not wrong: set aside",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "verdict", "notes", "feedback"), UNITS)
+def test_unit_words_are_weighed_against_what_the_item_counts(
+    rubric, item, answer, verdict, notes, feedback
+):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert result.verdict == verdict, result.feedback
+    assert result.reading_notes == notes
+    assert result.feedback == feedback
+    if verdict == "needs_review":
+        assert result.marks == 0
+        # the decision records the reading and why a person decides, not what it would earn
+        reason = feedback[0].rsplit(", ", 1)[0]
+        assert result.decision == (
+            f"read as {result.interpretation}",
+            f"{reason}: sent for review",
+        )
+
+
+RELATIONS = [
+    pytest.param("params", "Parameters", None, id="the same kind"),
+    pytest.param("weights", "Parameters", ("part", "weights"), id="part of the parameters"),
+    pytest.param("weights and biases", "Parameters", None, id="both parts are the parameters"),
+    pytest.param(
+        "weights and biases", "Entries", ("other", "weights"), id="the parameters for entries"
+    ),
+    pytest.param("weights FLOPs", "Parameters", ("other", "FLOPs"), id="the other word is named"),
+    pytest.param("multiplications", "FLOPs", None, id="operations for operations"),
+    pytest.param("weights", "Biases", ("other", "weights"), id="weights for biases"),
+    pytest.param("total number of", "Parameters", None, id="words of no kind"),
+    pytest.param("positions", "Length", None, id="positions for a length"),
+    pytest.param("parameters", "Length", ("other", "parameters"), id="parameters for a length"),
+    pytest.param("parameters", "Pooling", None, id="a label of no known kind"),
+    pytest.param("parameters", "", None, id="no label"),
+]
+
+
+@pytest.mark.parametrize(("words", "label", "found"), RELATIONS)
+def test_how_unit_words_stand_against_the_label(words, label, found):
+    assert units_against_item(words, label) == found
+
+
+# Every word of each kind, written out here so that a word dropped from the table fails: it
+# agrees with a label of its kind and is named where the item counts something else.
+KINDS = {
+    "Parameters": "param params parameter parameters",
+    "Weights": "weight weights",
+    "Biases": "bias biases",
+    "Entries": "entry entries element elements value values output outputs position positions "
+    "unit units neuron neurons activation activations length",
+    "FLOPs": "multiplication multiplications mult mults multiply multiplies addition additions "
+    "add adds operation operations op ops flop flops mac macs",
+}
+OTHER_LABEL = {
+    "Parameters": "Entries",
+    "Weights": "Biases",
+    "Biases": "Weights",
+    "Entries": "FLOPs",
+    "FLOPs": "Entries",
+}
+
+
+@pytest.mark.parametrize(
+    ("label", "word"), [(label, word) for label, words in KINDS.items() for word in words.split()]
+)
+def test_each_unit_word_agrees_with_its_kind_and_is_named_against_another(label, word):
+    assert units_against_item(word, label) is None
+    assert units_against_item(word, OTHER_LABEL[label]) == ("other", word)

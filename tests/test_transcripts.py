@@ -389,6 +389,38 @@ UNREAD = (
             id="two answers joined by and go to a person",
         ),
         pytest.param(
+            "(a) it is not σ(x)(1-σ(x))",
+            "needs_review",
+            "line 3: it is not σ(x)(1-σ(x))",
+            (),
+            None,
+            id="words denying the maths are not set aside: for a person (it was full marks)",
+        ),
+        pytest.param(
+            "(a) it is not $\\sigma(x)(1-\\sigma(x))$",
+            "needs_review",
+            "line 3: it is not $\\sigma(x)(1-\\sigma(x))$",
+            (),
+            None,
+            id="the same with the maths in dollars",
+        ),
+        pytest.param(
+            "(a) half of $\\sigma(x)(1-\\sigma(x))$",
+            "needs_review",
+            "line 3: half of $\\sigma(x)(1-\\sigma(x))$",
+            (),
+            None,
+            id="words that make the maths part of other maths: for a person",
+        ),
+        pytest.param(
+            "(a) $\\sigma(x)(1-\\sigma(x))$ is wrong",
+            "needs_review",
+            "line 3: $\\sigma(x)(1-\\sigma(x))$ is wrong",
+            (),
+            None,
+            id="maths the words after it deny: for a person",
+        ),
+        pytest.param(
             "(a) σ(x)(1-σ(x)) or so I believe",
             "correct",
             "σ(x)(1-σ(x))",
@@ -440,3 +472,27 @@ def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
     (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
     (result,) = grade_paths(ACTIVATIONS, [tmp_path]).results
     assert result.warnings == warnings
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict", "answer"),
+    [
+        pytest.param(
+            "(c) Parameters: $CD$ weights and $D$ biases, so $CD + D$",
+            "correct",
+            "CD + D",
+            id="words right after a piece say it is a share, over the line's label (was CD, 0)",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD$ + $D$",
+            "needs_review",
+            "line 3: Parameters: $9CD$ + $D$",
+            id="two pieces joined by + are not two answers: for a person (it was D, 0)",
+        ),
+    ],
+)
+def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, verdict, answer):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    item = result.items[f"{line[1]}.params"]
+    assert (item.verdict, item.answer) == (verdict, answer)

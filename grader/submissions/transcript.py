@@ -97,6 +97,29 @@ MOST_ANSWERS = 12
 # The end of the clause an answer's words are in: "weights $9CD$, biases $D$".
 _CLAUSE_BEFORE = re.compile(r"\$|\\\]|\\\)|[,;，；。]|\.(?=\s)")
 _CLAUSE_AFTER = re.compile(r"\$|\\\[|\\\(|[,;，；。]|\.(?=\s)")
+# Words before a piece of maths that deny it or make it part of other maths ("it is not
+# $σ(1-σ)$", "half of $s_i(1-s_i)$", "one over $\\sqrt{d_k}$"): read alone, the
+# piece would be marked as the student's answer, which it is not; the line is left for a
+# person, as text no item read. "Not sure" is a hedge, not a denial.
+_CHANGED_BEFORE = re.compile(
+    r"(?:\bnot\b(?!\s+(?:sure|certain))|n['’]t\b|\bnever\b|\bwrong\b|\bfalse\b|\bincorrect\b"
+    r"|\binstead\s+of\b|\brather\s+than\b|\bexcept\b)"
+    r"|(?:\b(?:half|double|twice|thrice|triple|quarter|third|square|cube|root|inverse"
+    r"|reciprocal|negative|opposite|transpose|log|logarithm|exp|exponential|sum|product"
+    r"|multiple|power|fraction)\s+of|\b(?:over|divided\s+by|divide\s+by|times|minus|plus"
+    r"|negative|squared?|sqrt|twice|double|half))\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+# Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong",
+# "$σ(x)$ squared").
+_CHANGED_AFTER = re.compile(
+    r"^\s*,?\s*(?:(?:is|was|would\s+be|are|were)\s+(?:wrong|incorrect|false|not\b)"
+    r"|(?:squared|cubed|times|divided\s+by|over|to\s+the\s+power|plus|minus)\b)",
+    re.IGNORECASE,
+)
+# Between two pieces of maths on a line, an operator alone joins them ("$9CD$ + $D$"): each
+# is part of maths the reader does not put together, so neither is taken alone.
+_JOINED = re.compile(r"\s*[-+*/×·−^]\s*")
 _DESCRIBES = re.compile(
     r"\s*(?:is|are|\(|∈|of size|of shape|has shape|is of size)\s*", re.IGNORECASE
 )
@@ -350,6 +373,11 @@ def _read_part(
         end = text.find("\n", piece.end, following)
         after = text[piece.end : end if end >= 0 else following]
         after = _CLAUSE_AFTER.split(after)[0]
+        joined = (
+            start == previous and index > 0 and _JOINED.fullmatch(text, previous, piece.start)
+        ) or (index + 1 < len(pieces) and _JOINED.fullmatch(text, piece.end, following))
+        if joined or _CHANGED_BEFORE.search(before) or _CHANGED_AFTER.match(after):
+            continue  # its words deny it or make it part of other maths: for a person
         offered = _offer(
             body, line, before, after, displayed, items, found, shared, definitions, describes
         )
@@ -498,6 +526,8 @@ def maths_among_words(line: str) -> AmongWords | None:
         return None
     if len("".join(maths.split())) < 2 or not _is_maths_alone(maths):
         return None
+    if _CHANGED_BEFORE.search(line[:start]):
+        return None  # "it is not σ(1-σ)", "half of NCD": not the answer as it stands
     return AmongWords(maths, label, line[:start].strip(), after)
 
 
@@ -744,7 +774,11 @@ def _offer(
         words_after = after if chosen[-1][0] == len(steps) - 1 else ""
         words = words_before + " " + words_after
         strength = 4 if boxed is not None else 0
-        if _COUNT_WORDS.search(words):
+        if _SHARE_WORDS.search(words_after) and not _COUNT_WORDS.search(words_after):
+            # "Parameters: $CD$ weights and $D$ biases, so $CD + D$": the words right after
+            # it say what it counts, over the line's label
+            strength -= 2
+        elif _COUNT_WORDS.search(words):
             strength += 2
         elif _SHARE_WORDS.search(words):
             strength -= 2  # a share of the count, weaker than any other candidate

@@ -190,6 +190,17 @@ W_TRANSPOSED = ("read W as a D×C matrix, so that X·Wᵀ is PQ×D",)
 REVIEW = "An instructor will review it."
 
 
+def outcome(result):
+    """What a row of these tables pins: the verdict, marks, diagnosis, feedback and notes."""
+    return (
+        result.verdict,
+        result.marks,
+        result.diagnosis,
+        result.feedback,
+        tuple(result.reading_notes),
+    )
+
+
 @pytest.mark.parametrize(
     ("rubric", "item_id", "answer", "expected"),
     [
@@ -347,13 +358,7 @@ def test_a_weight_stored_transposed_is_read_with_a_note_unless_declared(
     rubric, item_id, answer, expected
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
-    assert (
-        result.verdict,
-        result.marks,
-        result.diagnosis,
-        result.feedback,
-        tuple(result.reading_notes),
-    ) == expected
+    assert outcome(result) == expected
 
 
 @pytest.mark.parametrize(
@@ -835,13 +840,7 @@ def test_an_index_form_is_held_to_the_references_layout_as_a_matrix_form_is(
     rubric, item_id, answer, expected
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
-    assert (
-        result.verdict,
-        result.marks,
-        result.diagnosis,
-        result.feedback,
-        tuple(result.reading_notes),
-    ) == expected
+    assert outcome(result) == expected
 
 
 RIGHT_WITH_G = "With G as the answer has it, your formula defines the right layer."
@@ -954,10 +953,4 @@ def test_a_number_times_a_given_matrix_is_another_matrix(rubric, answer, expecte
     if isinstance(rubric, str):
         rubric = load_rubric_text(rubric, "u-credit.yaml")
     result = grade_answer(rubric, rubric.items["a.formula"], answer)
-    assert (
-        result.verdict,
-        result.marks,
-        result.diagnosis,
-        result.feedback,
-        tuple(result.reading_notes),
-    ) == expected
+    assert outcome(result) == expected

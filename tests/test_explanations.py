@@ -505,6 +505,12 @@ DENIED = [
     ),
     (
         "dw-sep-q1",
+        "Because the kernel is factored, it needs about 1/D + 1/K^2 fewer parameters than the "
+        "standard one.",
+        '"1/D + 1/K^2 fewer", which says otherwise',
+    ),
+    (
+        "dw-sep-q1",
         "the fraction is 1/D + 1/K^2 because the depthwise and pointwise steps are not separated",
         '"depthwise and pointwise steps are not separated", which denies it',
     ),
@@ -592,6 +598,73 @@ NOT_DENIED = [
         "correct",
         2,
         "the standard convolution named as what is compared with",
+    ),
+    # A negation or a denial word counts against a match only where it governs the match's
+    # own clause, and a role word only in the match's own clause (probe2 findings 7).
+    (
+        "22-52-q4",
+        "It is a position-wise linear layer with shared weights, just like the Transformer's "
+        "projections Q = XW_Q. Treating pixels as tokens and channels as embedding dimensions, "
+        "there is no difference except that attention mixes tokens with data-dependent weights.",
+        "correct",
+        3,
+        "'no difference except that' states what follows",
+    ),
+    (
+        "22-52-q4",
+        "Unlike a fully connected layer, which has different weights for every position, a 1x1 "
+        "convolution uses the same weights at every position: a position-wise linear layer.",
+        "partial",
+        1,
+        "'unlike …, which …' describes the other layer",
+    ),
+    (
+        "22-52-q4",
+        "A CNN is not so different from a Transformer: the 1x1 conv is a position-wise linear "
+        "layer with shared weights, as in the Transformer's feed-forward layers.",
+        "partial",
+        1.5,
+        "'not so different' in the clause before the colon",
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters, because a full K x K x C x D kernel is factored "
+        "into depthwise and pointwise parts.",
+        "correct",
+        2,
+        "'full' said of the kernel in another clause",
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters, because the kernel is factored into a depthwise "
+        "and a pointwise step, not one full kernel.",
+        "correct",
+        2,
+        "'not one full kernel' in a clause of its own",
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the standard convolution's parameters, because a standard "
+        "convolution learns a full kernel while the separable one factors it.",
+        "correct",
+        2,
+        "'standard' compared with, then said in another clause",
+    ),
+    (
+        "dw-sep-q1",
+        "It needs about 1/D + 1/K^2 of the parameters, because the kernel is factored; is that "
+        "not much fewer?",
+        "correct",
+        2,
+        "a question in a part of its own",
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters; it is wrong to think it learns a full kernel, the "
+        "kernel is factored.",
+        "correct",
+        2,
+        "'wrong to think' governs its own clause",
     ),
 ]
 
@@ -751,6 +824,33 @@ def test_feedback_quotes_what_matched_and_names_what_is_missing():
     assert len(found) == 1 and '"position-wise linear"' in found[0]
     assert len(missing) == 3
     assert any("tokens" in m for m in missing)
+
+
+# Of the windows where a pattern matches, the one credited is the tightest: its quote shows the
+# words that earned it, not words of another clause (probe2 finding 17).
+@pytest.mark.parametrize(
+    ("answer", "concept", "quoted"),
+    [
+        (
+            "Both use the same weights at every position, making it a position-wise linear "
+            "layer; but attention mixes all tokens with data-dependent weights, and convolution "
+            "does not.",
+            "the difference: attention mixes positions",
+            "attention mixes all",
+        ),
+        (
+            "The same weights are used at every position; attention weighs all tokens by their "
+            "content.",
+            "the difference: attention mixes positions",
+            "attention weighs all",
+        ),
+    ],
+)
+def test_the_quote_of_a_credited_concept_shows_the_words_that_earned_it(answer, concept, quoted):
+    result = grade_answer(RUBRIC, ITEM, answer)
+    found = [f for f in result.feedback if f.startswith("Found") and concept in f]
+    assert found, result.feedback
+    assert found[0].endswith(f'("{quoted}")'), found
 
 
 def test_a_doubtful_answer_shows_its_provisional_marks_and_why():

@@ -71,10 +71,10 @@ _VERBAL_NEGATIONS = {
 }
 # A negation's scope is its clause, from where the clause begins (a comma, a colon, a
 # semicolon, a dash) or one of these words begins a new one ("…does not mix tokens, and it
-# uses the same weights", "not learned but computed").
+# uses the same weights", "not learned but computed", "no difference except that attention …").
 _SCOPE_BREAK_LIST = """
     and but while whilst whereas although though however yet because since so which who unless
-    instead
+    instead except
 """
 _SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
 # A negation after the words of a match stops at these: "weights that are not learned".
@@ -108,6 +108,22 @@ _SHORT_DENIAL_WORD_LIST = """
 # The first word of a part of a sentence that speaks of what came before: "…; that is wrong".
 _REFERRING_BACK = frozenset(["that", "thats", "this", "which", "it", "its", "but"])
 _SHORT_DENIAL_WORDS = frozenset(_SHORT_DENIAL_WORD_LIST.split())
+# A denial followed by these in its clause speaks of what follows ("it is wrong to think …", "it
+# is false that …"), not of what came before it.
+_LOOKING_FORWARD = frozenset(["to", "that"])
+# The first word of a part of a question that asks it ("…; is that not much fewer?"): a part
+# before the last is asked only when it begins so.
+_QUESTION_WORD_LIST = """
+    is are was were do does did can could would should will why how what when isnt arent
+    doesnt dont
+"""
+_QUESTION_WORDS = frozenset(_QUESTION_WORD_LIST.split())
+# The first word of a clause that speaks of the thing named in the clause before ("a standard
+# convolution, which needs …").
+_RELATIVE = frozenset(["which", "who", "whose"])
+# The first words of a clause that names what the sentence compares with ("Unlike a fully
+# connected layer, which has different weights …, a 1x1 convolution …").
+_COMPARED_OPENINGS = (("unlike",), ("compared", "with"), ("compared", "to"), ("in", "contrast"))
 _SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
 _SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
 # A role word just after these is what the statement compares with, not what it is about:
@@ -214,6 +230,9 @@ class Match:
     said_of: Word | None = None
     said_of_sure: bool = False
     reach: tuple[Word, ...] = ()  # words the quote reaches to besides those matched
+    # all its words are in clauses that name or describe what the sentence compares with
+    # ("Unlike a fully connected layer, which has different weights …"): said of that
+    compared: bool = False
 
     @property
     def clean(self) -> bool:
@@ -366,32 +385,99 @@ class Sentence(tuple):
         return tuple(found)
 
     @cached_property
-    def referring_back(self) -> frozenset[int]:
-        """The parts of the sentence whose first word speaks of what came before ("that")."""
+    def clause_starts(self) -> dict[int, int]:
+        """The index of the first word of each clause, by clause."""
+        found: dict[int, int] = {}
+        for index, word in enumerate(self):
+            found.setdefault(word.clause, index)
+        return found
+
+    def _ends_clause(self, index: int) -> bool:
+        return index + 1 == len(self) or self[index + 1].clause != self[index].clause
+
+    def _is_denial(self, index: int) -> bool:
+        """Whether the word may deny what its clause says: "false", "wrong", "misconception", or
+        a negation before "true", "the case" … or before a "so" that ends the clause ("that is
+        not so", not "not so different")."""
+        if self.plain[index][1] in _DENIALS:
+            return True
+        if not self.verbal[index]:
+            return False
+        for after in range(index + 1, min(index + 4, len(self))):
+            if self[after].clause != self[index].clause:
+                return False
+            plain = self.plain[after][1]
+            if plain in ("true", "case", "correct", "right", "accurate"):
+                return True
+            if plain == "so" and self._ends_clause(after):
+                return True
+        return False
+
+    @cached_property
+    def denials(self) -> tuple[tuple[Word, frozenset[int]], ...]:
+        """The words that may deny what the sentence says, each with the clauses it governs:
+        its own; when it speaks of what follows ("it is false that", "wrong to") and its clause
+        ends there ("It is false that, in …"), the rest of its part; when its clause speaks of
+        what came before ("…, but that is wrong", "…; that is wrong", "…, wrong") and it does
+        not look forward, every clause before it."""
+        found = []
+        for index, word in enumerate(self):
+            if not self._is_denial(index):
+                continue
+            clauses = {word.clause}
+            forward = next(
+                (
+                    after
+                    for after in range(index + 1, min(index + 4, len(self)))
+                    if self[after].clause == word.clause
+                    and self.plain[after][1] in _LOOKING_FORWARD
+                ),
+                None,
+            )
+            start = self.clause_starts[word.clause]
+            if forward is not None and self._ends_clause(forward):
+                clauses |= {w.clause for w in self[forward:] if w.part == word.part}
+            elif forward is None and (
+                self.plain[start][1] in _REFERRING_BACK
+                or all(
+                    self.plain[at][1] in _SHORT_DENIAL_WORDS or self.verbal[at]
+                    for at in range(start, len(self))
+                    if self[at].clause == word.clause
+                )
+            ):
+                clauses |= set(range(word.clause))
+            found.append((word, frozenset(clauses)))
+        return tuple(found)
+
+    @cached_property
+    def asked(self) -> frozenset[int]:
+        """The parts of the sentence a question asks: the last part of a sentence that ends
+        with "?", and a part before it that begins with "is", "does", "why" …"""
+        if not self.question:
+            return frozenset()
+        last = self[-1].part
         return frozenset(
             word.part
             for index, word in enumerate(self)
-            if (not index or self[index - 1].part != word.part)
-            and self.plain[index][1] in _REFERRING_BACK
+            if word.part == last
+            or (
+                (not index or self[index - 1].part != word.part)
+                and self.plain[index][1] in _QUESTION_WORDS
+            )
         )
 
     @cached_property
-    def denials(self) -> dict[int, Word]:
-        """The first word of each part of the sentence that may deny what the part says:
-        "false", "wrong", "misconception", or a negation before "true", "so", "the case" …"""
-        found: dict[int, Word] = {}
-        for index, word in enumerate(self):
-            plain = self.plain[index][1]
-            denial = plain in _DENIALS or (
-                self.verbal[index]
-                and any(
-                    self.plain[after][1] in ("true", "so", "case", "correct", "right", "accurate")
-                    for after in range(index + 1, min(index + 4, len(self)))
-                )
-            )
-            if denial:
-                found.setdefault(word.part, word)
-        return found
+    def compared(self) -> frozenset[int]:
+        """The clauses that name what the sentence compares with ("Unlike a fully connected
+        layer"), and the clauses just after them that describe it (", which has …")."""
+        found: set[int] = set()
+        for clause, start in self.clause_starts.items():
+            opening = tuple(p for _, p in self.plain[start : start + 2])
+            if any(opening[: len(o)] == o for o in _COMPARED_OPENINGS) or (
+                clause - 1 in found and opening[0] in _RELATIVE
+            ):
+                found.add(clause)
+        return frozenset(found)
 
     @cached_property
     def attributions(self) -> tuple[tuple[int, int], ...]:
@@ -563,8 +649,10 @@ def find(
         indexes = {id(w): i for i, w in enumerate(sentence)}
         return _match(pattern.text, sentence, pair, [indexes[id(word)] for word in pair])
     # Where each group has a word; then the first window in which every group has one, each
-    # group taking its first word in that window: the first such window that states its words
-    # plainly (not negated, doubted or said of another role), else the first.
+    # group taking its first word in that window. Of the windows that state their words plainly
+    # (not negated, doubted or said of another role), the tightest: one not all in a clause on
+    # what the sentence compares with, in the fewest parts, over the fewest words, the first of
+    # equals (its quote shows what earned it); else the first window.
     places = []
     for group in pattern.groups:
         indexes = sentence.places(group)
@@ -572,6 +660,7 @@ def find(
             return None
         places.append(indexes)
     first = None
+    best: tuple[tuple[bool, int, int], Match] | None = None
     seen = set()
     for start in range(len(sentence)):
         chosen: list[int] = []
@@ -584,13 +673,20 @@ def find(
             if tuple(chosen) in seen:
                 continue
             seen.add(tuple(chosen))
+            tightness = (
+                _in_compared(sentence, chosen),
+                len({sentence[at].part for at in chosen}),
+                max(chosen) - min(chosen),
+            )
+            if best is not None and best[0] <= tightness:
+                continue
             groups = zip(pattern.groups, chosen, strict=True)
             words = tuple(_quoted(sentence, group, at) for group, at in groups)
             match = _match(pattern.text, sentence, words, chosen, roles)
             if match.clean:
-                return match
+                best = (tightness, match)
             first = first or match
-    return first
+    return best[1] if best is not None else first
 
 
 def _match(
@@ -617,7 +713,12 @@ def _match(
         said_of=said_of,
         said_of_sure=sure,
         reach=reach,
+        compared=_in_compared(sentence, chosen),
     )
+
+
+def _in_compared(sentence: Sentence, chosen: list[int]) -> bool:
+    return all(sentence[index].clause in sentence.compared for index in chosen)
 
 
 def _quoted(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
@@ -650,15 +751,12 @@ def _negation_of(sentence: Sentence, chosen: list[int]) -> int | None:
 
 def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
     """Why the sentence may not assert the words at these indexes, though no negation denies
-    them: a word that may deny them in the same part ("It is false that …", "…, but that is
-    wrong"), another's claim ("Someone might say …"), a limit ("Only one pixel …"), a
-    question, or a short denial after it ("… every pixel? No.")."""
-    parts = {sentence[index].part for index in chosen}
-    # a later part that speaks of what came before ("…; that is wrong") may deny it too
-    parts |= {part for part in sentence.referring_back if part > max(parts)}
-    for part in sorted(parts):
-        denial = sentence.denials.get(part)
-        if denial is not None:
+    them: a word that may deny their clause ("It is false that …", "…, but that is wrong"; see
+    `Sentence.denials`), another's claim ("Someone might say …"), a limit ("Only one pixel …"),
+    a question that asks their part, or a short denial after it ("… every pixel? No.")."""
+    clauses = {sentence[index].clause for index in chosen}
+    for denial, denied in sentence.denials:
+        if clauses & denied:
             return f'the sentence also says "{denial.text}"'
     first = min(chosen)
     for by, verb in sentence.attributions:
@@ -678,7 +776,7 @@ def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
         )
         if not universal:
             return f'it says "{sentence[at].text} {sentence[at + 1].text}"'
-    if sentence.question:
+    if any(sentence[index].part in sentence.asked for index in chosen):
         return "it is asked as a question"
     if sentence.answered is not None:
         return f'the next sentence begins "{sentence.answered.text}"'
@@ -693,9 +791,9 @@ def _said_of(
 
     The pattern's role is that of its first word that is a role word ("attention" in
     `attention mix* token*`), else the concept's first role. Each other word of the match is
-    said of the nearest role word in its own clause, before it, else after it; failing that, the
-    nearest in the sentence. A role word that the sentence compares with ("of the standard
-    one", "unlike convolution") is no subject.
+    said of the nearest role word in its own clause, before it, else after it (see `_subject`);
+    a role word in another clause is not what it speaks of. A role word that the sentence
+    compares with ("of the standard one", "unlike convolution") is no subject.
     """
     role_of = _roles_of(sentence, roles)
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
@@ -733,9 +831,16 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
 
 
 def _subject(sentence: Sentence, index: int, role_of: dict[int, int]) -> tuple[int | None, bool]:
+    """The role word a word of a match is said of: one in its scope (sure), else the nearest in
+    its clause, or in the clause before when its clause begins with "which", "who" … (a person
+    decides); a role word in another clause is not what it speaks of."""
     scope = sentence.scopes[index]
-    before = [at for at in role_of if at < index]
-    after = [at for at in role_of if at > index]
+    clauses = {sentence[index].clause}
+    if sentence.plain[sentence.clause_starts[sentence[index].clause]][1] in _RELATIVE:
+        clauses.add(sentence[index].clause - 1)
+    near = [at for at in role_of if sentence[at].clause in clauses]
+    before = [at for at in near if at < index]
+    after = [at for at in near if at > index]
     for at in (*reversed(before), *after):
         if sentence.scopes[at] == scope:
             return at, True
@@ -1005,8 +1110,10 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # weights"): a contradiction, whatever else the answer says.
         reversed_ = next((m for m in evidence if m.said_of_sure and not m.negated), None)
         unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
+        # a contradiction said of what the sentence compares with ("Unlike a fully connected
+        # layer, which has different weights for every position, …") is not the concept's
         contradictions = [
-            *find_all(concept.contradictions, answer, pairings),
+            *(m for m in find_all(concept.contradictions, answer, pairings) if not m.compared),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = next((m for m in contradictions if not m.negated), reversed_)

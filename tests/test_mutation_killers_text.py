@@ -1019,7 +1019,10 @@ def test_the_shared_reading_of_a_sentence_finds_what_each_patterns_own_reading_f
                             assert Sentence(list(sentence)).places(group) == _places(
                                 group, sentence
                             )
-                        alone = list(sentence)  # a new sentence: nothing read before
+                        # a new sentence, nothing read before, with what `sentences` sets
+                        # from its neighbours (a "No." after it)
+                        alone = Sentence(list(sentence), sentence.text)
+                        alone.answered = sentence.answered
                         assert find(pattern, sentence, concept.pairings) == find(
                             pattern, alone, concept.pairings
                         )

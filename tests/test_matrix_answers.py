@@ -702,11 +702,10 @@ def test_a_transposed_left_side_transposes_both_sides(answer, verdict, reading, 
     )
 
 
-SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, in the shorthand dW for ∂L/∂W"
+SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, dY being shorthand for ∂L/∂Y"
 REVIEWED = "An instructor will review it."
 SHORTHAND_REVIEW = (
-    "Your answer writes dY, read as ∂L/∂Y in the shorthand dW for ∂L/∂W; dY may also mean the "
-    "differential of Y; "
+    "Your answer writes dY, read as shorthand for ∂L/∂Y; dY may also mean the differential of Y; "
 )
 
 
@@ -747,6 +746,22 @@ def test_dy_among_the_factors_is_read_as_the_given_gradient_and_a_person_decides
         reading,
         (SHORTHAND,),
         feedback,
+    )
+
+
+@pytest.mark.parametrize(
+    ("item_id", "answer", "reading"),
+    [
+        pytest.param("b.dX", "dX = dY W^T", "∂L/∂X = G·Wᵀ", id="dX: the note names dY, not dW"),
+        pytest.param("c.db", "db = 1^T dY", "∂L/∂b = 𝟏ᵀ·G", id="db: the note names dY, not dW"),
+    ],
+)
+def test_the_dy_note_names_the_shorthand_the_answer_writes_in_any_item(item_id, answer, reading):
+    result = grade_answer(BACKWARD, BACKWARD.items[item_id], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        "correct",
+        reading,
+        (SHORTHAND,),
     )
 
 
@@ -919,6 +934,34 @@ def _followed(written, why, equals="∂L/∂W"):
                 REVIEWED,
             ),
             id="another G than the question's, defined before the answer",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T dY, where dY = dL/dY",
+            "correct",
+            "Xᵀ·G",
+            (
+                SHORTHAND,
+                'set aside ", where dY = dL/dY", a definition, and read dY as G: the '
+                "definition agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="dY defined as the given gradient: no differential is meant",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "dY = dL/dY; X^T dY",
+            "correct",
+            "Xᵀ·G",
+            (
+                SHORTHAND,
+                'set aside "dY = dL/dY;", a definition, and read dY as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="dY defined before the answer as the given gradient: no differential is meant",
         ),
     ],
 )

@@ -571,8 +571,8 @@ def read_given_gradients(
         normal = replace_span(normal, match.start(), match.end(), known)
         shorthand = f"d{by}"
         notes.append(
-            f"read d{by} as {known}, the gradient ∂{loss}/∂{by} the question gives, in the "
-            f"shorthand dW for ∂{loss}/∂W"
+            f"read d{by} as {known}, the gradient ∂{loss}/∂{by} the question gives, d{by} "
+            f"being shorthand for ∂{loss}/∂{by}"
         )
     notes = list(reversed(notes))
     return _GivenRead(normal, tuple(dict.fromkeys(notes)), tuple(reversed(losses)), shorthand)
@@ -637,6 +637,13 @@ def parse_matrix(
         alias = next((a for a in aliases.values() if a.definition == definition), None)
         if alias is not None:
             notes.append(alias.note)
+            shorthand = parsed.shorthand
+            if (
+                shorthand is not None
+                and aliases.get(shorthand) is alias
+                and given.get(shorthand[1:]) == alias.matrix
+            ):
+                review = None  # `X^T dY, where dY = dL/dY`: the student says dY is ∂L/∂Y
             continue
         note, problem = _hold_definition(definition, parsed.expression, given, loss)
         notes.append(note)
@@ -798,8 +805,8 @@ def _parse_answer(
     ):
         # dW = Xᵀ dY writes both sides in the shorthand; Xᵀ dY alone may mean a differential
         review = (
-            f"Your answer writes {read.shorthand}, read as ∂{loss}/∂{read.shorthand[1:]} in the "
-            f"shorthand dW for ∂{loss}/∂W; {read.shorthand} may also mean the differential of "
+            f"Your answer writes {read.shorthand}, read as shorthand for "
+            f"∂{loss}/∂{read.shorthand[1:]}; {read.shorthand} may also mean the differential of "
             f"{read.shorthand[1:]}"
         )
     return MatrixAnswer(

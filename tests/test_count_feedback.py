@@ -1119,6 +1119,40 @@ COUNT_THEN_DEFINITION = [
         'Q, C, D (read without ", where K = C", a definition after it) (at column 2).',
         id="a count unreadable before it says the definition was set aside",
     ),
+    pytest.param(
+        "9CD + D, where C = input channels",
+        "correct",
+        "9·C·D + D",
+        ('set aside ", where C = input channels", words saying what C is',),
+        "Correct.",
+        id="words saying what a size is: set aside, the count read",
+    ),
+    pytest.param(
+        "9CD + D, where C = input channels and D = output channels",
+        "correct",
+        "9·C·D + D",
+        (
+            'set aside ", where C = input channels", words saying what C is',
+            'set aside "and D = output channels", words saying what D is',
+        ),
+        "Correct.",
+        id="words for each size: both set aside",
+    ),
+    pytest.param(
+        "9CD + D, where C = input channels, D = 5",
+        "needs_review",
+        "9·C·D + D",
+        (
+            'set aside ", where C = input channels", words saying what C is',
+            'set aside ", D = 5", a definition',
+        ),
+        _followed(
+            ", D = 5",
+            ": it gives D, a symbol of the question, a value of its own, so your answer may not "
+            "be the one asked for",
+        ),
+        id="words for one size and a value for another: the value goes to a person",
+    ),
 ]
 
 

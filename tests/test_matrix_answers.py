@@ -952,6 +952,16 @@ def _followed(written, why, equals="∂L/∂W"):
         pytest.param(
             BACKWARD,
             "a.dW",
+            "X^T G, where X = the input batch",
+            "correct",
+            "Xᵀ·G",
+            ('set aside ", where X = the input batch", words saying what X is',),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="words saying what a matrix is are set aside, the answer read",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
             "dY = dL/dY; X^T dY",
             "correct",
             "Xᵀ·G",

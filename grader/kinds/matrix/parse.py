@@ -738,11 +738,13 @@ def _hold_definition(
 ) -> tuple[str, str | None]:
     """The note for a definition set aside, and why a person must read the answer, if one
     must: a definition of a matrix the answer uses as the gradient the question gives it
-    (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees; any other is not the machine's to
-    weigh."""
+    (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees, and words saying what a name is are
+    only set aside; any other is not the machine's to weigh."""
+    if definition.gloss:
+        return definition.note, None  # `X^T G, where X = the inputs`: what X is, in words
     placed = "preceded" if definition.before else "followed"
     said = f'Your answer is {placed} by "{definition.written}"'
-    note = f'set aside "{definition.written}", a definition'
+    note = definition.note
     name = _clean_name("".join(definition.left.split()))
     if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
         return note, (f"{said}, which defines {name}, a name your answer does not use")

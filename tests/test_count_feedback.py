@@ -1181,3 +1181,39 @@ def test_a_count_followed_by_a_definition_says_what_else_was_found():
             "An instructor will review it.",
         ),
     )
+
+
+# --- What follows a comma after a count, said as it is ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "message"),
+    [
+        pytest.param(
+            "d.params",
+            "CD, with no bias",
+            "the comma is followed by words, which are not part of a count; write the count alone",
+            id="words after a comma",
+        ),
+        pytest.param(
+            "b.params",
+            r"9CD + D, where 9 = 3 \times 3",
+            "the comma is followed by 9 = …, working for a number, which is not part of a count; "
+            "write the count alone",
+            id="working for a number after a comma",
+        ),
+        pytest.param(
+            "b.params",
+            "9CD + D, 1,000",
+            "the character , is not allowed: commas are not part of a count; write 1000, not "
+            "1,000, and one answer only",
+            id="a second answer after a comma is still told one answer only",
+        ),
+    ],
+)
+def test_a_comma_after_a_count_is_told_for_what_follows_it(item, answer, message):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert (result.verdict, result.feedback[0]) == (
+        "invalid",
+        f"We could not read your answer: {message} (at column {answer.index(',') + 1}).",
+    )

@@ -852,17 +852,57 @@ def _followed(written, why, equals="∂L/∂W"):
         pytest.param(
             ATTENTION,
             "a.attention",
-            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 64",
+            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 16",
             "needs_review",
             "softmax(Q·Kᵀ / √d_k)·V",
-            ('set aside ", where d_k = 64", a definition',),
+            ('set aside ", where d_k = 16", a definition',),
             _followed(
-                ", where d_k = 64",
+                ", where d_k = 16",
                 ": it gives d_k, one of the question's names, a meaning of its own, so your "
                 "answer may not be the one asked for",
                 equals="A",
             ),
             id="a size the answer uses given a value",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 64",
+            "correct",
+            "softmax(Q·Kᵀ / √d_k)·V",
+            (
+                'set aside ", where d_k = 64", a definition: d_k = 64 is the question\'s own '
+                "example, and your answer is read for every d_k",
+            ),
+            ("Correct: your matrix equals A.",),
+            id="a size the answer uses given the question's example value",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where C = 8",
+            "correct",
+            "Xᵀ·G",
+            (
+                'set aside ", where C = 8", a definition: C = 8 is the question\'s own example, '
+                "and your answer is read for every C",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="a size in the shape of a matrix the answer uses, given its example value",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where N = 5",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside ", where N = 5", a definition',),
+            _followed(
+                ", where N = 5",
+                ": it gives N, one of the question's names, a meaning of its own, so your "
+                "answer may not be the one asked for",
+            ),
+            id="a size in the shape of a matrix the answer uses, given another value",
         ),
         pytest.param(
             BACKWARD,

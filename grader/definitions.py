@@ -29,6 +29,10 @@ _DEFINED = re.compile(
     r"(?:\s*(?:\\left)?\([^()=]*\))?"
 )
 _OPENING, _CLOSING = "([{", ")]}"
+# A right side in words (`input channels`, `the number of output channels`), in `\text{…}`
+# or not: a gloss saying what the name means, not a value.
+_WORDS_ONLY = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:\s+[A-Za-z][A-Za-z'’-]*)*")
+_TEXT_WRAPPED = re.compile(r"\\(?:text|textrm|mbox|mathrm)\s*\{([^{}]*)\}")
 MOST_DEFINITIONS = 4
 
 
@@ -49,6 +53,25 @@ class Definition:
     def place(self) -> str:
         """Where it is written, for a message: "after" the answer or "before" it."""
         return "before" if self.before else "after"
+
+    @property
+    def gloss(self) -> bool:
+        """Whether the right side is words saying what the name means (`C = input channels`,
+        `d_k = key dim`), not a value: words and nothing else, one of them of four letters or
+        more in lower case (`D = outputs`) or two of three (`key dim`). `D = KC`, `D = K C`,
+        `x = sin t` and `x = in` are not."""
+        right = _TEXT_WRAPPED.sub(r"\1", self.right).strip()
+        if _WORDS_ONLY.fullmatch(right) is None:
+            return False
+        lower = [len(word) for word in right.split() if word.islower()]
+        return any(length >= 4 for length in lower) or sum(length >= 3 for length in lower) > 1
+
+    @property
+    def note(self) -> str:
+        """The note for it set aside: a definition, or words saying what the name means."""
+        if self.gloss:
+            return f'set aside "{self.written}", words saying what {self.left} is'
+        return f'set aside "{self.written}", a definition'
 
 
 def _top_level_separators(text: str) -> list[re.Match[str]]:

@@ -733,14 +733,19 @@ def _same_size_warnings(
         if len(names) < 2:
             continue
         both = f"{', '.join(names[:-1])} and {names[-1]}"
-        them = "any two of them" if len(names) > 2 else "them"
+        # three or more: two of them apart still leave the third like one of those two
+        swapped, fix = (
+            ("any two of them", "each of them a different value")
+            if len(names) > 2
+            else ("them", "them different values")
+        )
         warnings.append(
             Caution(
                 line,
                 "check_sizes",
                 f"every set gives {both} the same value ({', '.join(map(str, values))}): a "
-                f"formula that swaps {them} is not told apart at these sizes; give "
-                f"{them} different values in one set",
+                f"formula that swaps {swapped} is not told apart at these sizes; give "
+                f"{fix} in one set",
             )
         )
     return warnings

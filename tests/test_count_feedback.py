@@ -1119,6 +1119,40 @@ COUNT_THEN_DEFINITION = [
         'Q, C, D (read without ", where K = C", a definition after it) (at column 2).',
         id="a count unreadable before it says the definition was set aside",
     ),
+    pytest.param(
+        "9CD + D, where C = input channels",
+        "correct",
+        "9·C·D + D",
+        ('set aside ", where C = input channels", words saying what C is',),
+        "Correct.",
+        id="words saying what a size is: set aside, the count read",
+    ),
+    pytest.param(
+        "9CD + D, where C = input channels and D = output channels",
+        "correct",
+        "9·C·D + D",
+        (
+            'set aside ", where C = input channels", words saying what C is',
+            'set aside "and D = output channels", words saying what D is',
+        ),
+        "Correct.",
+        id="words for each size: both set aside",
+    ),
+    pytest.param(
+        "9CD + D, where C = input channels, D = 5",
+        "needs_review",
+        "9·C·D + D",
+        (
+            'set aside ", where C = input channels", words saying what C is',
+            'set aside ", D = 5", a definition',
+        ),
+        _followed(
+            ", D = 5",
+            ": it gives D, a symbol of the question, a value of its own, so your answer may not "
+            "be the one asked for",
+        ),
+        id="words for one size and a value for another: the value goes to a person",
+    ),
 ]
 
 
@@ -1146,4 +1180,40 @@ def test_a_count_followed_by_a_definition_says_what_else_was_found():
             "With C=2, D=5 your count gives 50; the correct count is 95.",
             "An instructor will review it.",
         ),
+    )
+
+
+# --- What follows a comma after a count, said as it is ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "message"),
+    [
+        pytest.param(
+            "d.params",
+            "CD, with no bias",
+            "the comma is followed by words, which are not part of a count; write the count alone",
+            id="words after a comma",
+        ),
+        pytest.param(
+            "b.params",
+            r"9CD + D, where 9 = 3 \times 3",
+            "the comma is followed by 9 = …, working for a number, which is not part of a count; "
+            "write the count alone",
+            id="working for a number after a comma",
+        ),
+        pytest.param(
+            "b.params",
+            "9CD + D, 1,000",
+            "the character , is not allowed: commas are not part of a count; write 1000, not "
+            "1,000, and one answer only",
+            id="a second answer after a comma is still told one answer only",
+        ),
+    ],
+)
+def test_a_comma_after_a_count_is_told_for_what_follows_it(item, answer, message):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert (result.verdict, result.feedback[0]) == (
+        "invalid",
+        f"We could not read your answer: {message} (at column {answer.index(',') + 1}).",
     )

@@ -1035,6 +1035,13 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
             id="a value given to a symbol of the question goes to a person",
         ),
         pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where x = the input",
+            "correct",
+            ('set aside ", where x = the input", words saying what x is',),
+            ("Correct.",),
+            id="words saying what a symbol is are set aside, the answer read",
+        ),
+        pytest.param(
             r"\sigma(x)(1-\sigma(x)), where \tanh(x) = 1 - 2x",
             "needs_review",
             (SIGMOID_DEFINED.format(r", where \tanh(x) = 1 - 2x"),),

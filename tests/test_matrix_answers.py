@@ -702,11 +702,10 @@ def test_a_transposed_left_side_transposes_both_sides(answer, verdict, reading, 
     )
 
 
-SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, in the shorthand dW for ∂L/∂W"
+SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, dY being shorthand for ∂L/∂Y"
 REVIEWED = "An instructor will review it."
 SHORTHAND_REVIEW = (
-    "Your answer writes dY, read as ∂L/∂Y in the shorthand dW for ∂L/∂W; dY may also mean the "
-    "differential of Y; "
+    "Your answer writes dY, read as shorthand for ∂L/∂Y; dY may also mean the differential of Y; "
 )
 
 
@@ -747,6 +746,22 @@ def test_dy_among_the_factors_is_read_as_the_given_gradient_and_a_person_decides
         reading,
         (SHORTHAND,),
         feedback,
+    )
+
+
+@pytest.mark.parametrize(
+    ("item_id", "answer", "reading"),
+    [
+        pytest.param("b.dX", "dX = dY W^T", "∂L/∂X = G·Wᵀ", id="dX: the note names dY, not dW"),
+        pytest.param("c.db", "db = 1^T dY", "∂L/∂b = 𝟏ᵀ·G", id="db: the note names dY, not dW"),
+    ],
+)
+def test_the_dy_note_names_the_shorthand_the_answer_writes_in_any_item(item_id, answer, reading):
+    result = grade_answer(BACKWARD, BACKWARD.items[item_id], answer)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        "correct",
+        reading,
+        (SHORTHAND,),
     )
 
 
@@ -837,17 +852,57 @@ def _followed(written, why, equals="∂L/∂W"):
         pytest.param(
             ATTENTION,
             "a.attention",
-            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 64",
+            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 16",
             "needs_review",
             "softmax(Q·Kᵀ / √d_k)·V",
-            ('set aside ", where d_k = 64", a definition',),
+            ('set aside ", where d_k = 16", a definition',),
             _followed(
-                ", where d_k = 64",
+                ", where d_k = 16",
                 ": it gives d_k, one of the question's names, a meaning of its own, so your "
                 "answer may not be the one asked for",
                 equals="A",
             ),
             id="a size the answer uses given a value",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 64",
+            "correct",
+            "softmax(Q·Kᵀ / √d_k)·V",
+            (
+                'set aside ", where d_k = 64", a definition: d_k = 64 is the question\'s own '
+                "example, and your answer is read for every d_k",
+            ),
+            ("Correct: your matrix equals A.",),
+            id="a size the answer uses given the question's example value",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where C = 8",
+            "correct",
+            "Xᵀ·G",
+            (
+                'set aside ", where C = 8", a definition: C = 8 is the question\'s own example, '
+                "and your answer is read for every C",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="a size in the shape of a matrix the answer uses, given its example value",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where N = 5",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside ", where N = 5", a definition',),
+            _followed(
+                ", where N = 5",
+                ": it gives N, one of the question's names, a meaning of its own, so your "
+                "answer may not be the one asked for",
+            ),
+            id="a size in the shape of a matrix the answer uses, given another value",
         ),
         pytest.param(
             BACKWARD,
@@ -919,6 +974,44 @@ def _followed(written, why, equals="∂L/∂W"):
                 REVIEWED,
             ),
             id="another G than the question's, defined before the answer",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T dY, where dY = dL/dY",
+            "correct",
+            "Xᵀ·G",
+            (
+                SHORTHAND,
+                'set aside ", where dY = dL/dY", a definition, and read dY as G: the '
+                "definition agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="dY defined as the given gradient: no differential is meant",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G, where X = the input batch",
+            "correct",
+            "Xᵀ·G",
+            ('set aside ", where X = the input batch", words saying what X is',),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="words saying what a matrix is are set aside, the answer read",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "dY = dL/dY; X^T dY",
+            "correct",
+            "Xᵀ·G",
+            (
+                SHORTHAND,
+                'set aside "dY = dL/dY;", a definition, and read dY as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂W.",),
+            id="dY defined before the answer as the given gradient: no differential is meant",
         ),
     ],
 )

@@ -433,8 +433,8 @@ def _with_check_sizes(sets: str):
             ),
             [
                 "check_sizes: every set gives C, E and D the same value (4, 2): a formula "
-                "that swaps any two of them is not told apart at these sizes; give any two "
-                "of them different values in one set"
+                "that swaps any two of them is not told apart at these sizes; give each of "
+                "them a different value in one set"
             ],
             id="three sizes the same in every set are one warning",
         ),

@@ -199,8 +199,9 @@ def _definition_review(
     """A count followed by a definition (`9CD + D, where C = 3`, `grader.definitions`), as an
     expression item holds one: the count before it is read and graded, and a person decides,
     told why (a symbol of the question given a value of its own, or a name the count does not
-    use) and what the count earns read as shown. None when no definition follows the count;
-    an error in the count before it is raised."""
+    use) and what the count earns read as shown. Definitions in words (`CD, where C = input
+    channels`) only say what a symbol is: set aside with a note, the count graded as read.
+    None when no definition follows the count; an error in the count before it is raised."""
     answer, definitions = split_definitions(text)
     if not definitions:
         return None
@@ -211,7 +212,13 @@ def _definition_review(
             f'{error.message} (read without "{definitions[0].written}", a definition after it)'
         )
         raise type(error)(text, error.position, message, error.length) from None
-    definition = definitions[0]
+    notes = tuple(d.note for d in definitions)
+    result = _graded(item, text, parsed, context)
+    result = replace(result, answer=text, reading_notes=(*result.reading_notes, *notes))
+    held = [d for d in definitions if not d.gloss]
+    if not held:  # words saying what a symbol is (`CD, where C = input channels`): read
+        return result
+    definition = held[0]
     said = f'Your answer is followed by "{definition.written}"'
     name = "".join(definition.left.split()).replace("{", "").replace("}", "")
     symbol = context.symbol_table.get(name)
@@ -222,12 +229,8 @@ def _definition_review(
         )
     else:
         reason = f"{said}, which defines {definition.left}, a name your answer does not use"
-    notes = tuple(f'set aside "{d.written}", a definition' for d in definitions)
-    result = _graded(item, text, parsed, context)
     result = replace(
         result,
-        answer=text,
-        reading_notes=(*result.reading_notes, *notes),
         count_values=None,  # a person's to confirm: not compared with the part's formula
         count_shown=None,
     )

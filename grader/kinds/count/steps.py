@@ -93,6 +93,31 @@ def explain_listed_values(text: str) -> str:
     return text
 
 
+# What may follow a comma after a count: working for a number (`, where 9 = 3 \times 3`), or
+# words (`, with no bias`), a word being two lower-case letters or more.
+_NUMBER_WORKING = re.compile(r"\s*(?:(?:where|with|since|as|and)\s+)?(\d+)\s*=", re.IGNORECASE)
+_A_WORD = re.compile(r"(?<![A-Za-z\\])[a-z]{2,}(?![A-Za-z])")
+
+
+def explain_comma_before_words(text: str) -> str:
+    """A comma outside brackets followed by working for a number (`9CD + D, where 9 = 3
+    \times 3`) or by words (`CD, with no bias`) is said to be that, not a thousands
+    separator, which a comma between digits (`1,000`) still is."""
+    for token, opened in walk_brackets(text, _BRACKETS_AND_COMMAS):
+        if token.lastgroup is not None or opened or _THOUSANDS.match(text, token.start()):
+            continue
+        rest = text[token.end() :]
+        number = _NUMBER_WORKING.match(rest)
+        if number is not None:
+            said = f"the comma is followed by {number.group(1)} = …, working for a number, which is"
+        elif _A_WORD.search(rest):
+            said = "the comma is followed by words, which are"
+        else:
+            continue
+        raise AnswerError(text, token.start(), f"{said} not part of a count; write the count alone")
+    return text
+
+
 # Floor and ceiling brackets, as LaTeX or as characters, with the round, square and curly ones
 _NESTING = re.compile(
     r"(?P<open>\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈(\[{])"
@@ -123,6 +148,7 @@ COUNT_STEPS: list[Step] = [
     strip_math_delimiters,
     rewrite_latex_commands,
     explain_listed_values,
+    explain_comma_before_words,
     reject_unsupported_characters,
     check_brackets,
     check_rounding_nesting,

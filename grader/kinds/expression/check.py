@@ -144,6 +144,8 @@ def definition_review(item: Item, parsed: ParsedExpression) -> str | None:
     sigmoid); else why a person must read it: a definition that is not the question's, that
     gives a symbol of the question a value, or that defines what the answer does not use."""
     for definition in parsed.definitions:
+        if definition.role == "gloss":
+            continue  # words saying what a name is: set aside, with a note
         said = f'Your answer is followed by "{definition.written}"'
         if definition.sides is None:
             return f"{said}, which could not be read as a definition; an instructor will read it."

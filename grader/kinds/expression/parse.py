@@ -174,7 +174,8 @@ class ParsedExpression:
 class ReadDefinition:
     """A definition written after an answer, as read: the name it defines, whether that is
     a function the item declares (`role` "function", its `meaning` the definition the rubric
-    gives it, "sigmoid"), a symbol of the question ("symbol") or something else ("other"),
+    gives it, "sigmoid"), a symbol of the question ("symbol"), words saying what a name is
+    ("gloss", `x = the input`, only set aside) or something else ("other"),
     whether the answer uses it, and its two sides (None when it cannot be read)."""
 
     written: str
@@ -1182,7 +1183,7 @@ def _with_definitions(
     except AnswerError as error:
         raise type(error)(text, error.position, error.message, error.length) from None
     read = tuple(_read_definition(definition, parsed, vocabulary) for definition in definitions)
-    notes = tuple(f'set aside "{d.written}", a definition' for d in definitions)
+    notes = tuple(d.note for d in definitions)
 
     def with_definitions(reading: ParsedExpression) -> ParsedExpression:
         return replace(reading, text=text, notes=(*reading.notes, *notes), definitions=read)
@@ -1197,6 +1198,8 @@ def _read_definition(
     definition: Definition, answer: ParsedExpression, vocabulary: Vocabulary
 ) -> ReadDefinition:
     written = definition.written
+    if definition.gloss:  # `…, where x = the input`: what x is, in words, set aside
+        return ReadDefinition(written, definition.left, "gloss", False, None, "")
     try:
         parsed = parse(f"{definition.left} = {definition.right}", vocabulary)
     except AnswerError:

@@ -23,7 +23,7 @@ from grader.kinds.matrix.left import GRADIENT, NAME, Left
 from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
 from grader.kinds.matrix.parse import MatrixAnswer, name_of
 from grader.kinds.matrix.rubric import MatrixSpec, asked_gradients
-from grader.kinds.matrix.shapes import show_shape
+from grader.kinds.matrix.shapes import show_shape, sizes_in
 from grader.lazy_import import lazy_import
 from grader.model import Context, Diagnosis, Item, Misconception
 
@@ -328,17 +328,8 @@ def _reference_rewritings(reference: Node) -> Iterator[Rewriting]:
 
 
 def sizes_of(spec: MatrixSpec, *expressions: Node) -> frozenset[str]:
-    """The sizes the expressions depend on: those of their matrices' shapes, those written
-    as numbers (√d_k) and the lengths of ones vectors (𝟏_N)."""
-    shapes = dict(spec.declared)
-    used: set[str] = set()
-    for expression in expressions:
-        for node in walk(expression):
-            if node.op == "matrix" and node.name in shapes:
-                used.update(s.name for size in shapes[node.name] for s in size.free_symbols)
-            elif node.op in ("size", "ones") and node.name:
-                used.add(node.name)
-    return frozenset(used)
+    """The sizes the expressions depend on (`sizes_in` the item's declared shapes)."""
+    return sizes_in(dict(spec.declared), *expressions)
 
 
 @DIAGNOSES.produces("shape", "different")

@@ -33,6 +33,7 @@ from grader.kinds.matrix.nodes import (
     transpose,
     walk,
 )
+from grader.kinds.matrix.shapes import Shape, sizes_in
 from grader.normalise import (
     LATEX_LAYOUT,
     blank_invisible_characters,
@@ -571,8 +572,8 @@ def read_given_gradients(
         normal = replace_span(normal, match.start(), match.end(), known)
         shorthand = f"d{by}"
         notes.append(
-            f"read d{by} as {known}, the gradient ∂{loss}/∂{by} the question gives, in the "
-            f"shorthand dW for ∂{loss}/∂W"
+            f"read d{by} as {known}, the gradient ∂{loss}/∂{by} the question gives, d{by} "
+            f"being shorthand for ∂{loss}/∂{by}"
         )
     notes = list(reversed(notes))
     return _GivenRead(normal, tuple(dict.fromkeys(notes)), tuple(reversed(losses)), shorthand)
@@ -603,13 +604,17 @@ def parse_matrix(
     given: Mapping[str, str] | None = None,
     loss: str = "L",
     reserved: Collection[str] = (),
+    shapes: Mapping[str, Shape] | None = None,
+    examples: Mapping[str, int] | None = None,
 ) -> MatrixAnswer:
     """Read `text` over the declared `names` (each MATRIX, SIZE or IDENTITY); `given` maps
     Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient, with another
     letter for the loss than `loss` if it is none of `reserved` (the question's other names).
     A definition after the answer (`X^T G, where G = dL/dY`) is set aside
     (`grader.definitions`), and held against the gradients the question gives; one that names
-    a given gradient anew (`X^T δ, where δ = dL/dY`) is read so, δ as G, with a note."""
+    a given gradient anew (`X^T δ, where δ = dL/dY`) is read so, δ as G, with a note. A size
+    in the `shapes` of the matrices the answer uses counts as used; one given its value in the
+    question's `examples` (`X^T G, where C = 8`) is read, with a note."""
     given = given or {}
     try:
         return _parse_answer(text, names, given, loss, reserved)
@@ -637,8 +642,17 @@ def parse_matrix(
         alias = next((a for a in aliases.values() if a.definition == definition), None)
         if alias is not None:
             notes.append(alias.note)
+            shorthand = parsed.shorthand
+            if (
+                shorthand is not None
+                and aliases.get(shorthand) is alias
+                and given.get(shorthand[1:]) == alias.matrix
+            ):
+                review = None  # `X^T dY, where dY = dL/dY`: the student says dY is ∂L/∂Y
             continue
-        note, problem = _hold_definition(definition, parsed.expression, given, loss)
+        note, problem = _hold_definition(
+            definition, parsed.expression, given, loss, shapes or {}, examples or {}
+        )
         notes.append(note)
         review = review or problem
     return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review)
@@ -727,19 +741,35 @@ def _read_aliases(text: str, normal: str, start: int, aliases: Mapping[str, _Ali
 
 
 def _hold_definition(
-    definition: Definition, expression: Node, given: Mapping[str, str], loss: str
+    definition: Definition,
+    expression: Node,
+    given: Mapping[str, str],
+    loss: str,
+    shapes: Mapping[str, Shape],
+    examples: Mapping[str, int],
 ) -> tuple[str, str | None]:
     """The note for a definition set aside, and why a person must read the answer, if one
     must: a definition of a matrix the answer uses as the gradient the question gives it
-    (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees; any other is not the machine's to
-    weigh."""
+    (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees, and words saying what a name is are
+    only set aside; any other is not the machine's to weigh."""
+    if definition.gloss:
+        return definition.note, None  # `X^T G, where X = the inputs`: what X is, in words
     placed = "preceded" if definition.before else "followed"
     said = f'Your answer is {placed} by "{definition.written}"'
-    note = f'set aside "{definition.written}", a definition'
+    note = definition.note
     name = _clean_name("".join(definition.left.split()))
-    if not any(node.op in ("matrix", "size") and node.name == name for node in walk(expression)):
+    written = any(node.op in ("matrix", "size") and node.name == name for node in walk(expression))
+    if not written and name not in sizes_in(shapes, expression):
         return note, (f"{said}, which defines {name}, a name your answer does not use")
     gradient = {matrix: y for y, matrix in given.items()}.get(name)
+    example = examples.get(name)
+    if gradient is None and example is not None and definition.right.strip() == str(example):
+        # `X^T G, where C = 8`: the question's own example size, which changes nothing
+        return (
+            f"{note}: {name} = {example} is the question's own example, and your answer is "
+            f"read for every {name}",
+            None,
+        )
     if gradient is None:
         return note, (
             f"{said}: it gives {name}, one of the question's names, a meaning of its own, so "
@@ -798,8 +828,8 @@ def _parse_answer(
     ):
         # dW = Xᵀ dY writes both sides in the shorthand; Xᵀ dY alone may mean a differential
         review = (
-            f"Your answer writes {read.shorthand}, read as ∂{loss}/∂{read.shorthand[1:]} in the "
-            f"shorthand dW for ∂{loss}/∂W; {read.shorthand} may also mean the differential of "
+            f"Your answer writes {read.shorthand}, read as shorthand for "
+            f"∂{loss}/∂{read.shorthand[1:]}; {read.shorthand} may also mean the differential of "
             f"{read.shorthand[1:]}"
         )
     return MatrixAnswer(

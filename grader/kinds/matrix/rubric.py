@@ -238,8 +238,15 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note; a left
     side dE/dW for the question's ∂L/∂W is read as ∂L/∂W, with a note, and so is a given
     gradient dE/dY among the factors, E being none of the question's names."""
+    examples = {s.name: s.example for s in context.symbols if s.example is not None}
     parsed = parse_matrix(
-        text, dict(spec.names), dict(spec.given), spec.loss, question_names(spec, context)
+        text,
+        dict(spec.names),
+        dict(spec.given),
+        spec.loss,
+        question_names(spec, context),
+        dict(spec.declared),
+        examples,
     )
     answer = _read_left_loss(parsed, spec, context)
     expression, notes = entrywise_powers(

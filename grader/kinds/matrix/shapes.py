@@ -27,6 +27,19 @@ class ShapeMisfit(Exception):
     """Shapes that cannot fit; the message says why, in words."""
 
 
+def sizes_in(shapes: Mapping[str, Shape], *expressions: Node) -> frozenset[str]:
+    """The sizes the expressions depend on: those of their matrices' `shapes`, those written
+    as numbers (√d_k) and the lengths of ones vectors (𝟏_N)."""
+    used: set[str] = set()
+    for expression in expressions:
+        for node in walk(expression):
+            if node.op == "matrix" and node.name in shapes:
+                used.update(s.name for size in shapes[node.name] for s in size.free_symbols)
+            elif node.op in ("size", "ones") and node.name:
+                used.add(node.name)
+    return frozenset(used)
+
+
 def same_size(a: sympy.Expr | None, b: sympy.Expr | None) -> bool:
     return a is not None and b is not None and sympy.expand(a - b) == 0
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from grader.errors import RubricError
@@ -1437,6 +1437,8 @@ def test_how_an_answer_was_read_reads_back_as_the_same_answer(expression):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(), st.lists(st.sampled_from(range(8)), min_size=1, max_size=3))
+# where the answer has a value is over a, which sympy's cancelling leaves out (a KeyError)
+@example(expression="x", steps=[3, 6])
 def test_an_expression_and_a_random_equivalent_rewriting_agree(expression, steps):
     rewritten = expression
     for step in steps:

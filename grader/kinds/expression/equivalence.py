@@ -323,7 +323,10 @@ def compare(
     points outside it are passed over, as where it has no value."""
     if exact and tolerance is None and exactly_equal(answer, correct):
         return Comparison("equal", "exactly")
-    symbols = sorted(answer.free_symbols | correct.free_symbols, key=lambda s: s.name)
+    # The domain's symbols too: (x·(a + 1))/(1 + a) is x once sympy has cancelled, but it has
+    # no value at a = -1, which only a point with a value for a can tell.
+    written = set().union(*(part.free_symbols for part, _ in domain))
+    symbols = sorted(answer.free_symbols | correct.free_symbols | written, key=lambda s: s.name)
     continuous = not any(s.is_integer for s in symbols)
     agreeing = unsure = 0
     with mpmath.workdps(PRECISION):

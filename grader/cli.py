@@ -105,9 +105,17 @@ def _check(args: argparse.Namespace, load=load_rubric) -> int:
         )
     # Words around the maths are set aside as a transcript's are, each said in a note; an
     # explanation's answer is all its words.
-    among = None if kind_of(items[args.item]).keeps_prose else answer_among_words(args.answer)
+    prose = kind_of(items[args.item]).keeps_prose
+    among = None if prose else answer_among_words(args.answer)
     with _checker(rubric, args, jobs=1) as checker:
         (result,) = checker.check([Task(args.item, args.answer if among is None else among.maths)])
+        # Maths and a word (`so σ(1-σ)`, `Answer: …`), unreadable as written, as a
+        # transcript's line is read next: the maths, the word set aside.
+        alone = None if prose or among is not None else answer_among_words(args.answer, True)
+        if alone is not None and result.verdict == "invalid":
+            (again,) = checker.check([Task(args.item, alone.maths)])
+            if again.verdict != "invalid":
+                result, among = again, alone
     if among is not None:
         result = replace(result, reading_notes=(*among.notes, *result.reading_notes))
     if args.json:

@@ -142,8 +142,24 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
             "correct",
             ['set aside ", where σ = 1/(1+e^{-x})", a definition'],
         ),
+        # maths and one word, unreadable as written, read as a transcript's line next is
+        ("so σ(x)(1-σ(x))", "correct", ['set aside "so", words before the answer']),
+        ("I get σ(x)(1-σ(x))", "correct", ['set aside "I get", words before the answer']),
+        ("Answer: σ(x)(1-σ(x))", "correct", ['set aside "Answer:", words before the answer']),
+        ("σ(x)(1-σ(x)) I think", "correct", ['set aside "I think", words after the answer']),
+        ("so not σ(x)(1-σ(x))", "invalid", []),
     ],
-    ids=["words after", "words before", "a label and words after", "a definition"],
+    ids=[
+        "words after",
+        "words before",
+        "a label and words after",
+        "a definition",
+        "one word before",
+        "a pronoun and a word before",
+        "a label alone",
+        "a hedge after",
+        "a denial is not set aside",
+    ],
 )
 def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(
     capsys, answer, verdict, notes

@@ -506,7 +506,8 @@ def maths_among_words(line: str) -> AmongWords | None:
         if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
     ]
     if not words:
-        return None
+        # `Answer: σ(x)(1-σ(x))`: a label, then maths alone
+        return AmongWords(line, label) if label and line and _is_maths_alone(line) else None
     if words[0].start() > 0 and not _NO_MATHS.fullmatch(line[: words[0].start()]):
         return _maths_before_prose(line, words[0], label)
     # Words first: the maths is the first run between two words that is not only spaces and
@@ -531,12 +532,14 @@ def maths_among_words(line: str) -> AmongWords | None:
     return AmongWords(maths, label, line[:start].strip(), after)
 
 
-def answer_among_words(text: str) -> AmongWords | None:
+def answer_among_words(text: str, alone: bool = False) -> AmongWords | None:
     """One answer given alone (`grader check`), read as a line of a transcript is: maths
     among words (`σ(x)(1-σ(x)) where σ is the sigmoid`) is read as the maths, everything
-    else set aside, a label too; None for maths alone, or maths with `$`, which is read as
-    written."""
-    if "$" in text or "\n" in text.strip() or _is_maths_alone(text):
+    else set aside, a label too; None for maths with `$`, which is read as written, and for
+    maths alone, unless `alone`: maths with one word of prose (`so σ(1-σ)`, `Answer: …`)
+    is maths alone to a transcript, which tries it as written first, as `grader check` does,
+    and then so."""
+    if "$" in text or "\n" in text.strip() or (_is_maths_alone(text) and not alone):
         return None
     among = maths_among_words(text)
     if among is None or not among.label:
@@ -547,14 +550,19 @@ def answer_among_words(text: str) -> AmongWords | None:
 def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | None:
     """A line of maths that words qualifying it follow, from its first word of prose `word`;
     None when that word begins a sentence of its own (`Y = XW is a linear layer`)."""
-    if not _QUALIFIES.match(word.group()):
+    # "σ(x)(1-σ(x)) I think": a hedge, from its pronoun
+    start = word.start()
+    pronoun = re.search(r"(?<!\S)(?:I|i|we|We)\s+$", line[:start])
+    if pronoun is not None and _HEDGE.match(line[pronoun.start() :]):
+        start = pronoun.start()
+    elif not _QUALIFIES.match(word.group()) and not _HEDGE.match(line[start:]):
         return None
     if word.group().casefold() in ("or", "and") and _has_maths(line[word.end() :]):
         return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
-    maths = line[: word.start()].rstrip(" ,;.")
+    maths = line[:start].rstrip(" ,;.")
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
-    return AmongWords(maths, label, after=line[word.start() :].strip())
+    return AmongWords(maths, label, after=line[start:].strip())
 
 
 def _has_maths(words: str) -> bool:

@@ -145,6 +145,11 @@ def test_item_types_decide_answers_that_could_be_prose(tmp_path, body, key, answ
             id="words before the maths",
         ),
         pytest.param(
+            "## (c)\nParameters: $CD$ weights and $D$ biases, so $CD + D$\n",
+            "line 6: text after the answer to c.params was not graded: 'weights and'; 'biases, so'",
+            id="the words among several pieces of maths are said once, together",
+        ),
+        pytest.param(
             "## (b)\nParameters: 9CD + D\n\nBecause the kernel is 3x3.\n\nAnd one bias each.\n",
             "line 10: text after the answer to b.params was not graded: 'And one bias each.'",
             id="each paragraph after a plain answer, with its own line",
@@ -298,6 +303,50 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
             "CD + D = 15",
             'set aside "since each output has a bias", words after the answer',
             id="words after a value after the maths, as grader check reads them",
+        ),
+        pytest.param(
+            "## (a)\nParameters: $PQC \\cdot PQD + PQD$ ($PQD$ biases)\n",
+            "a.params",
+            "PQC \\cdot PQD + PQD",
+            'set aside "PQD" on line 6, which the words beside it call weights or biases: a '
+            "share of the count",
+            id="a share in brackets annotates the count",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD$ weights and $D$ biases, so $CD + D$\n",
+            "c.params",
+            "CD + D",
+            'set aside "CD" on line 6, which the words beside it call weights or biases: a '
+            "share of the count",
+            id="shares, then the total",
+        ),
+        pytest.param(
+            "## (d)\nParameters: $C \\times D$ where $C$ is the input channels\n",
+            "d.params",
+            "C \\times D",
+            'set aside "C" on line 6, a name in a sentence, not an answer',
+            id="a lone name after where",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$, where $C$ = input channels and $D$ = output channels\n",
+            "b.params",
+            "9CD + D",
+            'set aside "D" on line 6, a name in a sentence, not an answer',
+            id="names defined in words after where",
+        ),
+        pytest.param(
+            "## (e)\nFormula: $Y = XW$, where $X$ is $PQ \\times C$\n",
+            "e.formula",
+            "Y = XW",
+            'set aside "$PQ \\times C$" on line 6, maths that describes a name, not an answer',
+            id="a shape of a name after where",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD$ + $D$\n",
+            "b.params",
+            "9CD + D",
+            "read \"$9CD$ + $D$\" as one answer, 9CD + D: its pieces of maths are joined by '+'",
+            id="two pieces joined only by an operator are one answer",
         ),
     ],
 )

@@ -25,7 +25,11 @@ What of that run is the answer (`_split_answer`):
 Crossed-out text (`~~…~~`, `<del>…</del>`, `<s>…</s>`) is no answer: it is set aside with a
 note. An item given several answers (several pieces of maths in its label's paragraph, or
 labelled twice) is given them all, as the transcript reader gives an item its several answers
-(`transcript.several_answers`): grading sends different ones to a person with each shown.
+(`transcript.several_answers`): the words beside each weigh it as they do in a transcript
+(a share such as "$PQD$ biases" gives way to the count; a lone name in a sentence, "where $C$
+is the input channels", and maths describing one are set aside, with a note), and grading
+sends different ones left to a person with each shown. Pieces of maths joined only by an
+operator (`$9CD$ + $D$`) are one answer, with a note.
 
 Only a caller that passes the rubric's items (`item_for`) says which answers are explanations;
 without it an answer is cut only when it begins with maths, and is otherwise kept whole.
@@ -44,7 +48,14 @@ from typing import Protocol
 
 from grader.errors import Problem, SubmissionError
 from grader.model import Submission, SubmittedAnswer, item_name
-from grader.submissions.transcript import CROSSED, answer_among_words, several_answers
+from grader.submissions.transcript import (
+    CROSSED,
+    Beside,
+    answer_among_words,
+    defined_in_words,
+    joining,
+    several_answers,
+)
 from grader.yaml_source import Fields, load_yaml, read_bounded_text
 
 # Matched against a heading whose runs of spaces are single spaces (`_heading`), so that no
@@ -153,7 +164,9 @@ def load_markdown_submission(
                 return
             run, current = current, None
             item = item_for(run.part, run.name) if item_for is not None else None
-            read_run = _split_answer(run.lines, None if item is None else item.keeps_prose)
+            read_run = _split_answer(
+                run.lines, None if item is None else item.keeps_prose, run.name
+            )
             # Two labels of one item (Params, Parameters) give it two answers too, when known.
             answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
             given.setdefault(answer_id, _Given(f"{run.part}.{run.name}", run.line)).add(read_run)
@@ -163,9 +176,8 @@ def load_markdown_submission(
                 else f"the answer labelled {run.name!r} in part {run.part!r}"
             )
             for line, where, words in read_run.leftovers:
-                unassigned.append(
-                    (line, f"text {where} {answer_name} was not graded: {_quote(words)!r}")
-                )
+                quoted = "; ".join(f"{_quote(each)!r}" for each in words)
+                unassigned.append((line, f"text {where} {answer_name} was not graded: {quoted}"))
 
         def close_stray() -> None:
             if not stray:
@@ -237,13 +249,14 @@ def load_markdown_submission(
 
 @dataclass
 class _Read:
-    """What one label's run gives its item: its answers, each (text, line, quote) (more than
-    one when its paragraph has several pieces of maths), how they were read, and what is
-    left over as (line, "before"/"after"/"struck out in", text)."""
+    """What one label's run gives its item: its answers (more than one when its paragraph has
+    several pieces of maths), how they were read, and what is left over as (line,
+    "before"/"after"/"beside"/"struck out in", its texts): the words beside the maths of a
+    paragraph are said once, together."""
 
-    answers: list[tuple[str, int, str]]
+    answers: list[Beside]
     notes: list[str]
-    leftovers: list[tuple[int, str, str]]
+    leftovers: list[tuple[int, str, list[str]]]
 
 
 @dataclass
@@ -252,7 +265,7 @@ class _Given:
 
     key: str  # part.label of its first label
     line: int  # the line of its first label
-    answers: list[tuple[str, int, str]] = field(default_factory=list)
+    answers: list[Beside] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def add(self, read: _Read) -> None:
@@ -265,24 +278,24 @@ class _Given:
         person decides between different ones (`several_answers`)."""
         if len(self.answers) > 1:
             return several_answers(self.answers, tuple(self.notes))
-        text = self.answers[0][0] if self.answers else None
+        text = self.answers[0].text if self.answers else None
         return SubmittedAnswer(text, self.line, reading_notes=tuple(self.notes))
 
 
-def _split_answer(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
+def _split_answer(lines: list[tuple[int, str]], prose: bool | None, label: str = "") -> _Read:
     """The answers in an answer's lines, and what is left over.
 
     `prose` is True for an explanation, False for any other item, None when not known.
     Crossed-out text is no answer: it is set aside, with a note.
     """
     lines, struck = _without_crossed_out(lines)
-    read = _answers_in(lines, prose)
+    read = _answers_in(lines, prose, label)
     if read.answers:
         read.notes[:0] = [
             f'set aside "{_quote(words)}" on line {line}, struck out' for line, words in struck
         ]
     else:
-        read.leftovers += [(line, "struck out in", words) for line, words in struck]
+        read.leftovers += [(line, "struck out in", [words]) for line, words in struck]
     return read
 
 
@@ -299,9 +312,9 @@ def _without_crossed_out(
     return [(number, CROSSED.sub(" ", words)) for number, words in lines], struck
 
 
-def _answers_in(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
+def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "") -> _Read:
     if prose:
-        return _Read(_one(_whole(lines), lines), [], [])
+        return _Read(_one(_whole(lines), lines, label), [], [])
     paragraphs = _paragraphs(lines)
     if not paragraphs:
         return _Read([], [], [])
@@ -311,34 +324,45 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
     begins_with_maths = bool(pieces) and not text[: pieces[0].start()].strip()
     if prose is None and not begins_with_maths:
         # It may be prose: without the item's type, keep it whole.
-        return _Read(_one(_whole(lines), lines), [], [])
-    leftovers = [(p[0][0], "after", " ".join(words for _, words in p)) for p in later]
+        return _Read(_one(_whole(lines), lines, label), [], [])
+    leftovers = [(p[0][0], "after", [" ".join(words for _, words in p)]) for p in later]
     if not pieces:
-        return _Read(_one(_collapse(text) or None, first), [], leftovers)
+        return _Read(_one(_collapse(text) or None, first, label), [], leftovers)
 
     def line_at(offset: int) -> int:
         return first[text.count("\n", 0, offset)][0]
 
-    answers: list[tuple[str, int, str]] = []
+    answers: list[Beside] = []
     notes: list[str] = []
     words: list[tuple[str, int, str]] = []  # where, start, the words between the maths
     position = 0
     # `$3 \times 3 \times C \times D + D$ = $9CD + D$`: pieces that only an `=` joins are
-    # one chain of working, read as one answer.
+    # one chain of working, read as one answer; `$9CD$ + $D$`: pieces that only an operator
+    # joins are one piece of maths, read as one answer, with a note.
     spans: list[tuple[int, int, str]] = []  # start, end, the maths
     for piece in pieces:
         inner = _collapse(piece.group(1) if piece.group(1) is not None else piece.group(2))
+        operator = joining(text, spans[-1][1], piece.start()) if spans else None
         if spans and _CHAINED.fullmatch(text, spans[-1][1], piece.start()):
             start, _, maths = spans[-1]
             spans[-1] = (start, piece.end(), f"{maths} = {inner}")
+        elif operator is not None:
+            start, _, maths = spans[-1]
+            spans[-1] = (start, piece.end(), f"{maths} {operator} {inner}")
+            notes.append(
+                f'read "{_quote(text[start : piece.end()])}" as one answer, '
+                f"{spans[-1][2]}: its pieces of maths are joined by {operator!r}"
+            )
         else:
             spans.append((piece.start(), piece.end(), inner))
     for index, (start, end, inner) in enumerate(spans):
         words.append(("before" if index == 0 else "after", position, text[position:start]))
         following = spans[index + 1][0] if index + 1 < len(spans) else len(text)
         rest = text[end:following].split("\n", 1)[0]
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[max(position, line_start) : start]
         position = end
-        if rest.lstrip().startswith("="):
+        if rest.lstrip().startswith("=") and not defined_in_words(inner, rest):
             # `$CD + D$ = 12`: what follows the maths on its line goes on with it, and is
             # read as `grader check` reads `CD + D = 12`.
             written = _collapse(f"{inner} {rest}")
@@ -346,20 +370,26 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None) -> _Read:
             inner = written if among is None else among.maths
             notes += [] if among is None else among.notes
             position += len(rest)
+            rest = ""
         if inner:
             quote = text if index == 0 else text[start:position]
-            answers.append((inner, line_at(start), _quote(quote)))
+            answers.append(Beside(inner, line_at(start), _quote(quote), label, before, rest))
     words.append(("after", position, text[position:]))
-    leftovers[:0] = [
+    gaps = [
         (line_at(start + len(gap) - len(gap.lstrip())), where, gap)
         for where, start, gap in words
         if gap.strip()
     ]
+    if gaps:
+        # The words among the maths of the paragraph, said once, together.
+        wheres = {where for _, where, _ in gaps}
+        where = wheres.pop() if len(wheres) == 1 else "beside"
+        leftovers[:0] = [(gaps[0][0], where, [gap for _, _, gap in gaps])]
     return _Read(answers, notes, leftovers)
 
 
-def _one(answer: str | None, lines: list[tuple[int, str]]) -> list[tuple[str, int, str]]:
-    return [(answer, lines[0][0], _quote(answer))] if answer else []
+def _one(answer: str | None, lines: list[tuple[int, str]], label: str = "") -> list[Beside]:
+    return [Beside(answer, lines[0][0], _quote(answer), label)] if answer else []
 
 
 def _paragraphs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:

@@ -374,8 +374,8 @@ def _read_part(
         after = text[piece.end : end if end >= 0 else following]
         after = _CLAUSE_AFTER.split(after)[0]
         joined = (
-            start == previous and index > 0 and _JOINED.fullmatch(text, previous, piece.start)
-        ) or (index + 1 < len(pieces) and _JOINED.fullmatch(text, piece.end, following))
+            start == previous and index > 0 and joining(text, previous, piece.start) is not None
+        ) or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
         if joined or _CHANGED_BEFORE.search(before) or _CHANGED_AFTER.match(after):
             continue  # its words deny it or make it part of other maths: for a person
         offered = _offer(
@@ -781,15 +781,7 @@ def _offer(
         words_before = before if chosen[0][0] <= first else ""
         words_after = after if chosen[-1][0] == len(steps) - 1 else ""
         words = words_before + " " + words_after
-        strength = 4 if boxed is not None else 0
-        if _SHARE_WORDS.search(words_after) and not _COUNT_WORDS.search(words_after):
-            # "Parameters: $CD$ weights and $D$ biases, so $CD + D$": the words right after
-            # it say what it counts, over the line's label
-            strength -= 2
-        elif _COUNT_WORDS.search(words):
-            strength += 2
-        elif _SHARE_WORDS.search(words):
-            strength -= 2  # a share of the count, weaker than any other candidate
+        strength = (4 if boxed is not None else 0) + _weight(words_before, words_after)
         strength += 1 if displayed else 0
         working = " ⇒ ".join(text for _, text in chosen)
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
@@ -801,13 +793,47 @@ def _offer(
             and not displayed
             and boxed is None
             and len(chosen) == 1
-            and _LONE_NAME.fullmatch(text) is not None
-            and bool(_WORD.search(words))
+            and _is_name_in_prose(text, words)
         )
         found.setdefault(item.id, []).append(
             _Candidate(text, line, quote, strength, chain, notes=notes, name_in_prose=in_prose)
         )
     return bool(taken) or len(shared) > offered or defined
+
+
+def _weight(before: str, after: str) -> int:
+    """What the words beside a count add to its strength: 2 when they say it is one, -2 when
+    they say it is only a share of one (weights, biases), weaker than any other candidate."""
+    if _SHARE_WORDS.search(after) and not _COUNT_WORDS.search(after):
+        # "Parameters: $CD$ weights and $D$ biases, so $CD + D$": the words right after
+        # it say what it counts, over the line's label
+        return -2
+    if _COUNT_WORDS.search(f"{before} {after}"):
+        return 2
+    return -2 if _SHARE_WORDS.search(f"{before} {after}") else 0
+
+
+def _is_name_in_prose(text: str, words: str) -> bool:
+    """Whether `text` is one name alone among `words` of prose ("where $C$ is …")."""
+    return _LONE_NAME.fullmatch(text.strip()) is not None and bool(_WORD.search(words))
+
+
+def defined_in_words(maths: str, rest: str) -> bool:
+    """Whether `maths` is a lone name that the words `rest` after it define, with no maths
+    among them (`$C$ = input channels`)."""
+    words = rest.strip().removeprefix("=")
+    return (
+        _LONE_NAME.fullmatch(maths.strip()) is not None
+        and bool(_WORD.search(words))
+        and not _has_maths(words)
+    )
+
+
+def joining(text: str, end: int, start: int) -> str | None:
+    """The operator alone between two pieces of maths, `text[end:start]` ("$9CD$ + $D$"), or
+    None: such pieces are parts of one piece of maths, not answers each."""
+    match = _JOINED.fullmatch(text, end, start)
+    return None if match is None else match.group().strip()
 
 
 def _plain(text: str) -> str:
@@ -982,19 +1008,74 @@ def _maths_answer(candidates: list[_Candidate]) -> SubmittedAnswer:
     )
 
 
-def several_answers(
-    answers: Sequence[tuple[str, int, str]], notes: tuple[str, ...] = ()
-) -> SubmittedAnswer:
-    """The answer to one item of a script that gives it several, each (text, line, quote),
-    as this reader gives a part's answers to an item: the first is the answer and every other
-    different one is kept beside it, so that grading sends the item to a person with all of
-    them shown unless they are the same answer. `notes` say how the first was read."""
-    return _maths_answer(
-        [
-            _Candidate(text, line, quote, 0, notes=notes if number == 0 else ())
-            for number, (text, line, quote) in enumerate(answers)
-        ]
-    )
+@dataclass(frozen=True)
+class Beside:
+    """One answer a script gives a labelled item (a piece of maths, or a plain answer), with
+    the label and the words beside it on its line: `before` and `after` from the pieces of
+    maths next to it, which `several_answers` cuts at the end of its clause."""
+
+    text: str
+    line: int
+    quote: str
+    label: str = ""
+    before: str = ""
+    after: str = ""
+
+
+# Words before a lone name that make it another answer rather than a name in a sentence
+# ("$9CD + D$ or $D$").
+_ANOTHER_ANSWER = re.compile(r"\b(?:or|but|is|be|answer|really|instead)\s*$", re.IGNORECASE)
+
+
+def several_answers(answers: Sequence[Beside], notes: tuple[str, ...] = ()) -> SubmittedAnswer:
+    """The answer to one item of a script that gives it several, read as this reader reads a
+    part's pieces of maths: words beside each weigh it (`_weight`: the label's "parameters"
+    make it a count, "weights" or "biases" right after it a share of one), a lone name in a
+    sentence ("where $C$ is the input channels") and maths that only describes one are set
+    aside, each with a note; the strongest is the answer and every other different one nearly
+    as strong is kept beside it, so that grading sends the item to a person with all of them
+    shown unless they are the same answer. `notes` say how the first was read."""
+    # "where $X$ is $PQ \\times C$": maths that describes the lone name just before it
+    describes = [
+        index > 0
+        and _DESCRIBES.fullmatch(answer.before) is not None
+        and _LONE_NAME.fullmatch(answers[index - 1].text.strip()) is not None
+        for index, answer in enumerate(answers)
+    ]
+    kept = [answer for answer, aside in zip(answers, describes, strict=True) if not aside]
+    kept = kept or list(answers)
+    candidates = []
+    for answer in kept:
+        before = _CLAUSE_BEFORE.split(answer.before)[-1]
+        after = _CLAUSE_AFTER.split(answer.after)[0]
+        candidates.append(
+            _Candidate(
+                answer.text,
+                answer.line,
+                answer.quote,
+                _weight(f"{answer.label} {before}", after),
+                name_in_prose=_is_name_in_prose(answer.text, f"{before} {after}")
+                and not _ANOTHER_ANSWER.search(before),
+            )
+        )
+    candidates = _without_names_in_prose(candidates)
+    best = max(candidate.strength for candidate in candidates)
+    aside = [
+        f'set aside "{_quote(answer.quote)}" on line {answer.line}, maths that describes a '
+        "name, not an answer"
+        for answer, aside in zip(answers, describes, strict=True)
+        if aside and len(kept) < len(answers)
+    ] + [
+        f'set aside "{candidate.text}" on line {candidate.line}, '
+        + (
+            "which the words beside it call weights or biases: a share of the count"
+            if candidate.strength < 0
+            else "as the words beside another answer say that one is the count"
+        )
+        for candidate in candidates
+        if candidate.strength < best - 1
+    ]
+    return _maths_answer([replace(c, notes=(*notes, *c.notes, *aside)) for c in candidates])
 
 
 def _quote(text: str) -> str:

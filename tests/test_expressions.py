@@ -950,6 +950,84 @@ def test_a_function_without_brackets_stops_at_a_bracket_and_a_bracket_of_the_var
     )
 
 
+# Found by a probe: `σx - σx^2` was read σ(x) - σ(x²), a silent 0, with no note; a power
+# after a function's bare argument may be on the argument or on the function. Both are read;
+# where they earn differently, a person decides, told both; `\sin^2 x` is sin(x)² alone.
+POWER_IN = "read σ x² as σ(x²), the power on its argument"
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            "σx - σx^2",
+            "needs_review",
+            "σ(x) - σ(x²)",
+            (POWER_IN,),
+            "Your answer can be read as σ(x) - σ(x²), which is incorrect (0 of 2 marks), or as "
+            "σ(x) - σ(x)², which is correct (2 of 2 marks); an instructor will decide which you "
+            "meant.",
+            id="σx - σx^2",
+        ),
+        pytest.param(
+            r"1 - \tanh(x)^2",
+            r"1 - \tanh x^2",
+            "needs_review",
+            "1 - tanh(x²)",
+            ("read tanh x² as tanh(x²), the power on its argument",),
+            "Your answer can be read as 1 - tanh(x²), which is incorrect (0 of 2 marks), or as "
+            "1 - tanh(x)², which is correct (2 of 2 marks); an instructor will decide which you "
+            "meant.",
+            id="1 - tanh x^2",
+        ),
+        # the reading as written earns more: a person decides all the same
+        pytest.param(
+            r"\sigma(x^2)",
+            "σx^2",
+            "needs_review",
+            "σ(x²)",
+            (POWER_IN,),
+            "Your answer can be read as σ(x²), which is correct (2 of 2 marks), or as σ(x)², "
+            "which is incorrect (0 of 2 marks); an instructor will decide which you meant.",
+            id="σx^2 for σ(x²)",
+        ),
+        # the same marks either way: read as written, with a note naming the other
+        pytest.param(
+            SIGMA_PRODUCT,
+            "σx - σx^3",
+            "incorrect",
+            "σ(x) - σ(x³)",
+            (
+                "read σ x³ as σ(x³), the power on its argument",
+                "read with the power on the function, σ(x) - σ(x)³, it would also be "
+                "incorrect (0 of 2 marks)",
+            ),
+            None,
+            id="σx - σx^3",
+        ),
+        # a power on the function itself, or on a bracketed argument: one reading
+        pytest.param(
+            r"1 - \tanh(x)^2", r"1 - \tanh^2 x", "correct", "1 - tanh(x)²", (), None, id="tanh^2 x"
+        ),
+        pytest.param(
+            SIGMA_PRODUCT, "σ(x) - σ(x)^2", "correct", "σ(x) - σ(x)²", (), None, id="σ(x)^2"
+        ),
+    ],
+)
+def test_a_power_after_a_functions_bare_argument_is_read_both_ways(
+    reference, answer, verdict, reading, notes, feedback
+):
+    result = grade(reference, answer, SIGMA)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        notes,
+    )
+    if feedback is not None:
+        assert result.feedback[0] == feedback
+
+
 @pytest.mark.parametrize(
     "reference",
     [

@@ -345,6 +345,48 @@ NOT_EQUAL = "Your answer is not equal to the correct one."
             ),
             id="- 10^-30",
         ),
+        # Found by a probe: a narrow spike at 0 fell between the points tried, full marks.
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + e^{-1000x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, your answer is 1.25; the correct one is 0.25."),
+            id="+ e^(-1000x²)",
+        ),
+        pytest.param(
+            r"1 - \tanh(x)^2",
+            r"1 - \tanh^2(x) + e^{-1000x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, your answer is 2; the correct one is 1."),
+            id="tanh: + e^(-1000x²)",
+        ),
+        pytest.param(
+            "x^2",
+            r"x^2 + e^{-10^6(x - 1/10)^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0.1, your answer is 1.01; the correct one is 0.01."),
+            id="a spike at 0.1",
+        ),
+        pytest.param(
+            "x + y",
+            r"x + y + e^{-1000(x^2 + y^2)}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, y = 0, your answer is 1; the correct one is 0."),
+            id="a spike at x = y = 0",
+        ),
+        # a lone gap at 0 is passed over, as at any simple point
+        pytest.param(
+            r"\sin(x)/x",
+            r"\frac{\sin x}{x} + 0 \cdot x",
+            "",
+            "correct",
+            ("Correct.",),
+            id="sin(x)/x",
+        ),
     ],
 )
 def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(

@@ -674,6 +674,73 @@ def test_a_rounded_decimal_where_the_exact_value_is_asked_for_is_named():
     )
 
 
+ROUNDED = (
+    "Your answer is a rounded value of the correct one; the question asks for it exactly "
+    "(write sqrt(2), not 1.414) or more precisely."
+)
+CLOSE = "Your answer differs from the correct one by a small amount, but it is not equal to it."
+
+
+# Found by a probe: `e^{-x}/(1+e^{-x})^2 + 0.0000001` was told it is "a rounded value of the
+# correct one", and earned the marks for rounding: a constant was added, nothing rounded.
+# Rounded only where each decimal is a rounding of a number of the correct one.
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "marks", "said"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"e^{-x}/(1+e^{-x})^2 + 0.0000001",
+            SIGMA + "        partial_credit: {rounded: 1}\n",
+            "incorrect",
+            0.0,
+            CLOSE,
+            id="+ 0.0000001",
+        ),
+        pytest.param(
+            "sqrt(2) x",
+            r"\sqrt{2} x + 0.001",
+            "        partial_credit: {rounded: 1}\n",
+            "incorrect",
+            0.0,
+            CLOSE,
+            id="sqrt(2)x + 0.001",
+        ),
+        pytest.param(
+            "sqrt(2) x",
+            "1.41x",
+            "        partial_credit: {rounded: 1}\n",
+            "partial",
+            1.0,
+            ROUNDED,
+            id="1.41x",
+        ),
+        pytest.param(
+            r"x/\sqrt{2}",
+            "0.707x",
+            "        partial_credit: {rounded: 1}\n",
+            "partial",
+            1.0,
+            ROUNDED,
+            id="0.707x",
+        ),
+        pytest.param(
+            r"\sqrt{8} x + 1",
+            "2.83x + 1",
+            "        partial_credit: {rounded: 1}\n",
+            "partial",
+            1.0,
+            ROUNDED,
+            id="2.83x for 2√2 x",
+        ),
+    ],
+)
+def test_only_decimals_that_round_the_correct_ones_numbers_are_called_rounded(
+    reference, answer, extra, verdict, marks, said
+):
+    result = grade(reference, answer, extra)
+    assert (result.verdict, result.marks, result.feedback[0]) == (verdict, marks, said)
+
+
 @pytest.mark.parametrize(
     ("reference", "answer", "reason"),
     [

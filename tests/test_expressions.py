@@ -1228,6 +1228,18 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
             None,
             id="a definition of a name the answer does not use goes to a person",
         ),
+        # Found by a probe: the note said the text was set aside as "a definition" while the
+        # feedback said it "could not be read as a definition".
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where y = XW + b",
+            "needs_review",
+            ('set aside ", where y = XW + b", a definition',),
+            (
+                'Your answer is followed by ", where y = XW + b", a definition of y that could '
+                "not be read; an instructor will read it.",
+            ),
+            id="a definition that cannot be read is called one by the note and the feedback",
+        ),
         pytest.param(
             r"\sigma(1-\sigma), 1/(1+e^{-x}) = \sigma",
             "invalid",

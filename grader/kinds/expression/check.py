@@ -146,7 +146,12 @@ def definition_review(item: Item, parsed: ParsedExpression) -> str | None:
     for definition in parsed.definitions:
         said = f'Your answer is followed by "{definition.written}"'
         if definition.sides is None:
-            return f"{said}, which could not be read as a definition; an instructor will read it."
+            # a definition by its shape (`where y = XW + b`), set aside as one: what it says
+            # could not be read
+            return (
+                f"{said}, a definition of {definition.name} that could not be read; an "
+                "instructor will read it."
+            )
         if not definition.used:
             return (
                 f"{said}, which defines {definition.reading.partition(' = ')[0]}, a name your "

@@ -522,9 +522,20 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     if word.group().casefold() in ("or", "and") and _has_maths(line[word.end() :]):
         return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
     maths = line[: word.start()].rstrip(" ,;.")
+    after = line[word.start() :].strip()
+    remark = _REMARK.search(maths)
+    if remark and after.rstrip(" .").endswith(_REMARK_CLOSES[remark.group(1)]):
+        # `σ(x)(1-σ(x)) [by the quotient rule]`: a remark in brackets, set aside whole
+        maths = maths[: remark.start()].rstrip(" ,;.")
+        after = f"{remark.group(1)}{after}"
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
-    return AmongWords(maths, label, after=line[word.start() :].strip())
+    return AmongWords(maths, label, after=after)
+
+
+# An opening bracket that ends the maths before words, and the bracket that closes it.
+_REMARK = re.compile(r"\s([(\[])\s*$")
+_REMARK_CLOSES = {"(": ")", "[": "]"}
 
 
 def _has_maths(words: str) -> bool:

@@ -148,6 +148,13 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         ("Answer: σ(x)(1-σ(x))", "correct", ['set aside "Answer:", words before the answer']),
         ("σ(x)(1-σ(x)) I think", "correct", ['set aside "I think", words after the answer']),
         ("so not σ(x)(1-σ(x))", "invalid", []),
+        (
+            "σ(x)(1-σ(x)) (chain rule)",
+            "correct",
+            ['set aside "(chain rule)", words after the answer'],
+        ),
+        ("σ(x)(1-σ(x)) (times 2)", "invalid", []),
+        ("σ(x)(1-σ(x)) (wrong)", "invalid", []),
     ],
     ids=[
         "words after",
@@ -159,6 +166,9 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         "a label alone",
         "a hedge after",
         "a denial is not set aside",
+        "a remark in brackets, whatever its first word",
+        "a remark that changes the maths is not set aside",
+        "a remark that denies the maths is not set aside",
     ],
 )
 def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(

@@ -286,6 +286,7 @@ ROWS += [
     (REALS, {"a.solved": "x + y = 1"}, "a.solved", "not_solved"),
     (REALS, {"a.size": "x"}, "a.size", "positive_only"),
     (REALS, {"a.root": "1.414x"}, "a.root", "rounded"),
+    (REALS, {"a.root": r"\sqrt{2} x + 0.001"}, "a.root", "close"),
     (REALS, {"a.expanded": "(x+1)^2"}, "a.expanded", "not_expanded"),
     (REALS, {"a.factored": "x^2 - 1"}, "a.factored", "not_factored"),
     (REALS, {"a.lowest": "2/4"}, "a.lowest", "not_lowest_terms"),

@@ -345,6 +345,48 @@ NOT_EQUAL = "Your answer is not equal to the correct one."
             ),
             id="- 10^-30",
         ),
+        # Found by a probe: a narrow spike at 0 fell between the points tried, full marks.
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma(x)(1-\sigma(x)) + e^{-1000x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, your answer is 1.25; the correct one is 0.25."),
+            id="+ e^(-1000x²)",
+        ),
+        pytest.param(
+            r"1 - \tanh(x)^2",
+            r"1 - \tanh^2(x) + e^{-1000x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, your answer is 2; the correct one is 1."),
+            id="tanh: + e^(-1000x²)",
+        ),
+        pytest.param(
+            "x^2",
+            r"x^2 + e^{-10^6(x - 1/10)^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0.1, your answer is 1.01; the correct one is 0.01."),
+            id="a spike at 0.1",
+        ),
+        pytest.param(
+            "x + y",
+            r"x + y + e^{-1000(x^2 + y^2)}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, y = 0, your answer is 1; the correct one is 0."),
+            id="a spike at x = y = 0",
+        ),
+        # a lone gap at 0 is passed over, as at any simple point
+        pytest.param(
+            r"\sin(x)/x",
+            r"\frac{\sin x}{x} + 0 \cdot x",
+            "",
+            "correct",
+            ("Correct.",),
+            id="sin(x)/x",
+        ),
     ],
 )
 def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(
@@ -630,6 +672,73 @@ def test_a_rounded_decimal_where_the_exact_value_is_asked_for_is_named():
             "At x = -2, your answer is -2.828; the correct one is -2.82843.",
         ),
     )
+
+
+ROUNDED = (
+    "Your answer is a rounded value of the correct one; the question asks for it exactly "
+    "(write sqrt(2), not 1.414) or more precisely."
+)
+CLOSE = "Your answer differs from the correct one by a small amount, but it is not equal to it."
+
+
+# Found by a probe: `e^{-x}/(1+e^{-x})^2 + 0.0000001` was told it is "a rounded value of the
+# correct one", and earned the marks for rounding: a constant was added, nothing rounded.
+# Rounded only where each decimal is a rounding of a number of the correct one.
+@pytest.mark.parametrize(
+    ("reference", "answer", "extra", "verdict", "marks", "said"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"e^{-x}/(1+e^{-x})^2 + 0.0000001",
+            SIGMA + "        partial_credit: {rounded: 1}\n",
+            "incorrect",
+            0.0,
+            CLOSE,
+            id="+ 0.0000001",
+        ),
+        pytest.param(
+            "sqrt(2) x",
+            r"\sqrt{2} x + 0.001",
+            "        partial_credit: {rounded: 1}\n",
+            "incorrect",
+            0.0,
+            CLOSE,
+            id="sqrt(2)x + 0.001",
+        ),
+        pytest.param(
+            "sqrt(2) x",
+            "1.41x",
+            "        partial_credit: {rounded: 1}\n",
+            "partial",
+            1.0,
+            ROUNDED,
+            id="1.41x",
+        ),
+        pytest.param(
+            r"x/\sqrt{2}",
+            "0.707x",
+            "        partial_credit: {rounded: 1}\n",
+            "partial",
+            1.0,
+            ROUNDED,
+            id="0.707x",
+        ),
+        pytest.param(
+            r"\sqrt{8} x + 1",
+            "2.83x + 1",
+            "        partial_credit: {rounded: 1}\n",
+            "partial",
+            1.0,
+            ROUNDED,
+            id="2.83x for 2√2 x",
+        ),
+    ],
+)
+def test_only_decimals_that_round_the_correct_ones_numbers_are_called_rounded(
+    reference, answer, extra, verdict, marks, said
+):
+    result = grade(reference, answer, extra)
+    assert (result.verdict, result.marks, result.feedback[0]) == (verdict, marks, said)
 
 
 @pytest.mark.parametrize(
@@ -950,6 +1059,84 @@ def test_a_function_without_brackets_stops_at_a_bracket_and_a_bracket_of_the_var
     )
 
 
+# Found by a probe: `σx - σx^2` was read σ(x) - σ(x²), a silent 0, with no note; a power
+# after a function's bare argument may be on the argument or on the function. Both are read;
+# where they earn differently, a person decides, told both; `\sin^2 x` is sin(x)² alone.
+POWER_IN = "read σ x² as σ(x²), the power on its argument"
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            SIGMA_PRODUCT,
+            "σx - σx^2",
+            "needs_review",
+            "σ(x) - σ(x²)",
+            (POWER_IN,),
+            "Your answer can be read as σ(x) - σ(x²), which is incorrect (0 of 2 marks), or as "
+            "σ(x) - σ(x)², which is correct (2 of 2 marks); an instructor will decide which you "
+            "meant.",
+            id="σx - σx^2",
+        ),
+        pytest.param(
+            r"1 - \tanh(x)^2",
+            r"1 - \tanh x^2",
+            "needs_review",
+            "1 - tanh(x²)",
+            ("read tanh x² as tanh(x²), the power on its argument",),
+            "Your answer can be read as 1 - tanh(x²), which is incorrect (0 of 2 marks), or as "
+            "1 - tanh(x)², which is correct (2 of 2 marks); an instructor will decide which you "
+            "meant.",
+            id="1 - tanh x^2",
+        ),
+        # the reading as written earns more: a person decides all the same
+        pytest.param(
+            r"\sigma(x^2)",
+            "σx^2",
+            "needs_review",
+            "σ(x²)",
+            (POWER_IN,),
+            "Your answer can be read as σ(x²), which is correct (2 of 2 marks), or as σ(x)², "
+            "which is incorrect (0 of 2 marks); an instructor will decide which you meant.",
+            id="σx^2 for σ(x²)",
+        ),
+        # the same marks either way: read as written, with a note naming the other
+        pytest.param(
+            SIGMA_PRODUCT,
+            "σx - σx^3",
+            "incorrect",
+            "σ(x) - σ(x³)",
+            (
+                "read σ x³ as σ(x³), the power on its argument",
+                "read with the power on the function, σ(x) - σ(x)³, it would also be "
+                "incorrect (0 of 2 marks)",
+            ),
+            None,
+            id="σx - σx^3",
+        ),
+        # a power on the function itself, or on a bracketed argument: one reading
+        pytest.param(
+            r"1 - \tanh(x)^2", r"1 - \tanh^2 x", "correct", "1 - tanh(x)²", (), None, id="tanh^2 x"
+        ),
+        pytest.param(
+            SIGMA_PRODUCT, "σ(x) - σ(x)^2", "correct", "σ(x) - σ(x)²", (), None, id="σ(x)^2"
+        ),
+    ],
+)
+def test_a_power_after_a_functions_bare_argument_is_read_both_ways(
+    reference, answer, verdict, reading, notes, feedback
+):
+    result = grade(reference, answer, SIGMA)
+    assert (result.verdict, result.interpretation, result.reading_notes) == (
+        verdict,
+        reading,
+        notes,
+    )
+    if feedback is not None:
+        assert result.feedback[0] == feedback
+
+
 @pytest.mark.parametrize(
     "reference",
     [
@@ -1047,6 +1234,18 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
             (SIGMOID_DEFINED.format(r", where \tanh(x) = 1 - 2x"),),
             None,
             id="a definition of a name the answer does not use goes to a person",
+        ),
+        # Found by a probe: the note said the text was set aside as "a definition" while the
+        # feedback said it "could not be read as a definition".
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)), where y = XW + b",
+            "needs_review",
+            ('set aside ", where y = XW + b", a definition',),
+            (
+                'Your answer is followed by ", where y = XW + b", a definition of y that could '
+                "not be read; an instructor will read it.",
+            ),
+            id="a definition that cannot be read is called one by the note and the feedback",
         ),
         pytest.param(
             r"\sigma(1-\sigma), 1/(1+e^{-x}) = \sigma",

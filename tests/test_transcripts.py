@@ -428,6 +428,24 @@ UNREAD = (
             ("Correct.",),
             id="or followed by words only is set aside",
         ),
+        # Found by a probe: the remark's closing bracket was set aside with its words and the
+        # opening one kept with the maths, "'[' is never closed".
+        pytest.param(
+            "(a) σ(x)(1-σ(x)) [by the quotient rule]",
+            "correct",
+            "σ(x)(1-σ(x))",
+            ('set aside "[by the quotient rule]", words after the answer',),
+            ("Correct.",),
+            id="a remark in square brackets after the maths is set aside whole",
+        ),
+        pytest.param(
+            "(a) σ(x)(1-σ(x)) (by the chain rule).",
+            "correct",
+            "σ(x)(1-σ(x))",
+            ('set aside "(by the chain rule).", words after the answer',),
+            ("Correct.",),
+            id="a remark in round brackets after the maths is set aside whole",
+        ),
         pytest.param(
             "(a) $\\sigma(1-\\sigma) = \\sigma - \\sigma^2$",
             "correct",

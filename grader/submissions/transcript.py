@@ -555,14 +555,50 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     pronoun = re.search(r"(?<!\S)(?:I|i|we|We)\s+$", line[:start])
     if pronoun is not None and _HEDGE.match(line[pronoun.start() :]):
         start = pronoun.start()
-    elif not _QUALIFIES.match(word.group()) and not _HEDGE.match(line[start:]):
+    elif (
+        not _QUALIFIES.match(word.group())
+        and not _HEDGE.match(line[start:])
+        and not _in_remark(line, start)
+    ):
         return None
     if word.group().casefold() in ("or", "and") and _has_maths(line[word.end() :]):
         return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
     maths = line[:start].rstrip(" ,;.")
+    after = line[start:].strip()
+    remark = _REMARK.search(maths) if _in_remark(line, start) else None
+    if remark is not None:
+        # `σ(x)(1-σ(x)) [by the quotient rule]`: a remark in brackets, set aside whole
+        maths = maths[: remark.start()].rstrip(" ,;.")
+        after = f"{remark.group(1)}{after}"
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
-    return AmongWords(maths, label, after=line[start:].strip())
+    return AmongWords(maths, label, after=after)
+
+
+# An opening bracket that ends the maths before words, and the bracket that closes it.
+_REMARK = re.compile(r"\s([(\[])\s*$")
+_REMARK_CLOSES = {"(": ")", "[": "]"}
+
+
+def _in_remark(line: str, start: int) -> bool:
+    """Whether the words from `start` are a remark in brackets that ends the line (`σ(x)(1-σ(x))
+    (chain rule)`), whatever their first word."""
+    remark = _REMARK.search(line[:start])
+    return (
+        remark is not None
+        and line.rstrip(" .").endswith(_REMARK_CLOSES[remark.group(1)])
+        and not _ALTERS.search(line[start:])
+    )
+
+
+# Words in a remark that may change the maths before it ("(times 2)", "(not this one)"), or
+# maths in it: then it is no remark to set aside.
+_ALTERS = re.compile(
+    r"\b(?:not(?!\s+(?:sure|certain))|never|wrong|false|incorrect|instead|times|squared|cubed"
+    r"|plus|minus|over|divided|twice|half|double|negative|inverse|reciprocal|transpose|sqrt"
+    r"|root|power)\b|n['’]t\b|[-+*/×·^=\d]",
+    re.IGNORECASE,
+)
 
 
 def _has_maths(words: str) -> bool:

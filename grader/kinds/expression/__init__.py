@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     "reciprocal": "the reciprocal of the right expression",
     "positive_only": "an answer right only where the symbols are positive",
     "rounded": "a decimal rounded beyond the tolerance",
+    "close": "a decimal answer near the correct value that rounds none of its numbers",
     "equation_expected": "an expression where an equation is asked for",
     "not_expanded": "a right answer not expanded as asked",
     "not_factored": "a right answer not factored as asked",

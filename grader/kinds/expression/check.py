@@ -33,7 +33,7 @@ from grader.kinds.expression.equivalence import (
     point_values,
     sample_points,
 )
-from grader.kinds.expression.evaluate import real_value
+from grader.kinds.expression.evaluate import Unsupported, real_value
 from grader.kinds.expression.forms import FORM_WORDS, check_form
 from grader.kinds.expression.parse import (
     Call,
@@ -148,7 +148,12 @@ def definition_review(item: Item, parsed: ParsedExpression) -> str | None:
             continue  # words saying what a name is: set aside, with a note
         said = f'Your answer is followed by "{definition.written}"'
         if definition.sides is None:
-            return f"{said}, which could not be read as a definition; an instructor will read it."
+            # a definition by its shape (`where y = XW + b`), set aside as one: what it says
+            # could not be read
+            return (
+                f"{said}, a definition of {definition.name} that could not be read; an "
+                "instructor will read it."
+            )
         if not definition.used:
             return (
                 f"{said}, which defines {definition.reading.partition(' = ')[0]}, a name your "
@@ -272,9 +277,7 @@ def diagnose(answer: sympy.Expr, correct: sympy.Expr) -> Diagnosis | None:
 
 
 def _has_decimal(node: Node) -> bool:
-    if isinstance(node, Number):
-        return "." in node.text
-    return any(_has_decimal(child) for child in _children(node))
+    return bool(_decimals(node))
 
 
 def _children(node: Node) -> tuple[Node, ...]:
@@ -294,19 +297,61 @@ def _children(node: Node) -> tuple[Node, ...]:
 ROUNDED_WITHIN = 0.01
 
 
-@DIAGNOSES.produces("rounded")
+@DIAGNOSES.produces("rounded", "close")
 def rounded_diagnosis(answer: Answer, reference: Answer) -> Diagnosis | None:
-    """An answer with a decimal in it (1.414 for sqrt(2)) within 1% of the correct one: a
-    rounded value where the item asks for the exact one (or a closer `tolerance`)."""
+    """An answer with a decimal in it within 1% of the correct one: a rounded value where the
+    item asks for the exact one (or a closer `tolerance`) when each decimal is a rounding of
+    a number of the correct one (1.414 for sqrt(2)); otherwise (`+ 0.0000001`) only close."""
     if not _has_decimal(answer.tree):
         return None
     if not compare(answer.sides[0], reference.sides[0], tolerance=ROUNDED_WITHIN).equal:
         return None
+    if not _rounds_numbers_of(answer.tree, reference.sides[0]):
+        return DIAGNOSES.make(
+            "close",
+            "Your answer differs from the correct one by a small amount, but it is not equal "
+            "to it.",
+        )
     return DIAGNOSES.make(
         "rounded",
         "Your answer is a rounded value of the correct one; the question asks for it exactly "
         "(write sqrt(2), not 1.414) or more precisely.",
     )
+
+
+def _rounds_numbers_of(tree: Node, reference: sympy.Expr) -> bool:
+    """Whether every decimal written in the answer is within a unit of its last digit of a
+    number of the reference: a number in it, or the numbers of one product or sum together
+    (2·sqrt(2) in 2·sqrt(2)·x)."""
+    numbers = set()
+    for node in sympy.preorder_traversal(reference):
+        if isinstance(node, (sympy.Mul, sympy.Add)):
+            together = [arg for arg in node.args if not arg.free_symbols]
+            if together:
+                numbers.add(node.func(*together))
+        if not node.free_symbols:
+            numbers.add(node)
+    with mpmath.workdps(PRECISION):
+        values = []
+        for number in numbers:
+            try:
+                value = real_value(number, {})
+            except Unsupported:
+                continue
+            if value is not None:
+                values.append(abs(value))
+        for decimal in _decimals(tree):
+            unit = mpmath.mpf(10) ** -len(decimal.text.partition(".")[2])
+            written = mpmath.mpf(decimal.value.p) / decimal.value.q
+            if not any(abs(value - written) <= unit for value in values):
+                return False
+    return True
+
+
+def _decimals(node: Node) -> list[Number]:
+    if isinstance(node, Number):
+        return [node] if "." in node.text else []
+    return [d for child in _children(node) for d in _decimals(child)]
 
 
 @DIAGNOSES.produces("equation_expected")

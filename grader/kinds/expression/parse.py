@@ -260,6 +260,7 @@ class _TreeReader:
         vocabulary: Vocabulary,
         bracket_as_factor: bool = False,
         bare_stops: bool = True,
+        power_inside: bool = True,
     ):
         self.text = text
         self.vocabulary = vocabulary
@@ -277,6 +278,11 @@ class _TreeReader:
         # bracket too, σ(x·(1 - σ(x))); and each such function and argument, for a note.
         self.bare_stops = bare_stops
         self.bare_before_bracket: list[tuple[str, Node]] = []
+        # A function written without brackets before a power (`σx^2`, `tanh x^2`): whether the
+        # power is on its argument, σ(x²), or on the function, σ(x)²; each such function and
+        # its argument as written, for a note.
+        self.power_inside = power_inside
+        self.bare_power: list[tuple[str, Node]] = []
         self.run_together: dict[str, str] = {}  # `dk` read as the declared d_k: dk -> d_k
         self.evaluated_at = 0  # `σ(1 - σ)(x)`: brackets read as the point of what is before them
 
@@ -651,6 +657,11 @@ class _TreeReader:
                         taken = cut
                     self.bare_before_bracket.append((function.name, rest[0]))
                 bare = [self._value(f) for f in rest[:taken]]
+                if taken == 1 and self._bare_power(bare[0]):
+                    # `σx^2`: σ(x²), or σ(x)²; both are kept to compare.
+                    self.bare_power.append((function.name, bare[0]))
+                    if not self.power_inside:
+                        bare, raised_by = [bare[0].base], bare[0].exponent
                 arguments = (
                     bare[0]
                     if len(bare) == 1
@@ -667,6 +678,21 @@ class _TreeReader:
             result.append(call)
             index += 1 + taken
         return result
+
+    def _bare_power(self, node: Node) -> bool:
+        """Whether a function's argument written without brackets is a name or number
+        raised to a power (`x^2` in `σx^2`), which the power may be read on or off."""
+        return (
+            isinstance(node, Power)
+            and isinstance(node.base, (Name, Number))
+            and self.text[node.start] not in "([{"
+        )
+
+
+def _on_function(name: str, power: Power) -> Node:
+    """`σ` and `x^2` read as σ(x)²: the power on the function, not on its argument."""
+    call = Call(power.start, power.end, name, (power.base,))
+    return Power(power.start, power.end, call, power.exponent)
 
 
 def _function_of(node: Node, with_sign: bool = False) -> tuple:
@@ -1063,6 +1089,12 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
         # function taking the bracket too, kept to compare.
         whole, _ = _reading(text, tree, vocabulary, bracket_as_factor=False, bare_stops=False)
         return replace(as_argument, bracket="bare", alternative=replace(whole, bracket="whole"))
+    if reader.bare_power:
+        # `σx^2`: σ(x²), the power on the argument, first; σ(x)², kept to compare.
+        outside, _ = _reading(text, tree, vocabulary, bracket_as_factor=False, power_inside=False)
+        return replace(
+            as_argument, bracket="power inside", alternative=replace(outside, bracket="power")
+        )
     return as_argument
 
 
@@ -1093,9 +1125,14 @@ def _refuse_words_in_text(text: str, vocabulary: Vocabulary) -> None:
 
 
 def _reading(
-    text: str, tree: Tree, vocabulary: Vocabulary, bracket_as_factor: bool, bare_stops: bool = True
+    text: str,
+    tree: Tree,
+    vocabulary: Vocabulary,
+    bracket_as_factor: bool,
+    bare_stops: bool = True,
+    power_inside: bool = True,
 ) -> tuple[ParsedExpression, _TreeReader]:
-    reader = _TreeReader(text, vocabulary, bracket_as_factor, bare_stops)
+    reader = _TreeReader(text, vocabulary, bracket_as_factor, bare_stops, power_inside)
     builder = _SympyBuilder(text, vocabulary)
     trees = tuple(reader.chain(tree))
     sides, domains = [], []
@@ -1129,6 +1166,17 @@ def _reading(
                 for name, argument in reader.bare_before_bracket
             )
         )
+    notes += tuple(
+        dict.fromkeys(
+            f"read {shown_name(name)} {describe(power)} as "
+            + (
+                f"{shown_name(name)}({describe(power)}), the power on its argument"
+                if power_inside
+                else f"{describe(_on_function(name, power))}, the power on the function"
+            )
+            for name, power in reader.bare_power
+        )
+    )
     return ParsedExpression(text, tuple(sides), trees, notes, domains=tuple(domains)), reader
 
 

@@ -114,7 +114,9 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     after it as a factor, σ(x)·(1 - σ(x)); in `σ(1 - σ(x))` as written, σ's argument, the
     other reading taking the first σ's (x) as left out. The first reading stands, with a note
     naming the other, unless the other earns more (or either cannot be decided): then a
-    person decides, told both. Working (`σ(1 - σ) = σ - σ²`) that holds read one way and not
+    person decides, told both. A power after a function's bare argument (`σx^2`, σ(x²) or
+    σ(x)²) has no reading a marker prefers: where the two earn differently, a person decides.
+    Working (`σ(1 - σ) = σ - σ²`) that holds read one way and not
     the other is read the way it holds: a student's working says its sides are equal."""
     result = score_expression(item, answer, check_expression(item, answer))
     other = answer.alternative
@@ -127,8 +129,11 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     # The marker's reading stands where the other cannot earn more: it earns at least as much
     # as the other, or full marks where the other cannot be decided (σ(1 - σ(x)) = σ(x) -
     # σ(x)², working whose sides differ).
+    # A power after a function's bare argument (`σx^2`) has no reading a marker prefers:
+    # where the two earn differently, a person decides.
+    either = answer.bracket == "power inside"
     if result.verdict != "needs_review" and (
-        result.marks >= other_result.marks
+        (result.marks == other_result.marks if either else result.marks >= other_result.marks)
         if other_result.verdict != "needs_review"
         else result.marks == item.marks
     ):
@@ -151,6 +156,8 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
 
 def _other_reading(answer: ParsedExpression) -> str:
     """How `answer` took the bracket after a function, and the other way, for a note."""
+    if answer.bracket == "power inside":
+        return "read with the power on the function"
     if answer.bracket == "bare":
         return "read with the bracket in the function's argument"
     if answer.bracket == "factor":

@@ -252,7 +252,7 @@ class _TreeReader:
         factors = [("*", self.node(children[0]))]
         for operator, factor in zip(children[1::2], children[2::2], strict=True):
             node = self.node(factor)
-            if str(operator) == "/" and _implicit_product(node):
+            if str(operator) == "/" and _implicit_product(factor, node):
                 self.divided_product = True
                 if self.divide_first_only:
                     (_, first), *rest = node.factors
@@ -435,10 +435,15 @@ class _TreeReader:
         return Product(token.start_pos, end, tuple(("", node) for node in nodes))
 
 
-def _implicit_product(node: Node) -> bool:
-    """Whether `node` is factors written side by side with no operator (`GD`, `G D`, `2G`),
-    not in brackets: after '/', it may be the divisor or the divisor and a factor after it."""
-    return isinstance(node, Product) and all(operator == "" for operator, _ in node.factors[1:])
+def _implicit_product(tree: Tree, node: Node) -> bool:
+    """Whether `node`, read from `tree`, is factors written side by side with no operator
+    (`GD`, `G D`, `2G`), not in brackets (`(2C)` is one divisor): after '/', it may be the
+    divisor or the divisor and a factor after it."""
+    return (
+        tree.data in ("juxtaposition", "name")
+        and isinstance(node, Product)
+        and all(operator == "" for operator, _ in node.factors[1:])
+    )
 
 
 def split_name(

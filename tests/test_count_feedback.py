@@ -697,6 +697,73 @@ def test_biases_that_are_not_a_part_of_the_right_ones_are_not_some_biases_left_o
         assert result.diagnosis == diagnosis
 
 
+NUMBERS_FOR_A_FORMULA = [
+    pytest.param("95", "95, which is the count at the question's sizes C=2, D=5", id="right"),
+    pytest.param(
+        r"9 \cdot 2 \cdot 5 + 5 = 95",
+        "95, which is the count at the question's sizes C=2, D=5",
+        id="working in numbers",
+    ),
+    pytest.param("96", "96, which is not the count at the question's sizes C=2, D=5", id="wrong"),
+]
+
+
+@pytest.mark.parametrize(("answer", "words"), NUMBERS_FOR_A_FORMULA)
+def test_a_number_for_a_count_in_symbols_is_said_to_be_one_and_goes_to_a_person(answer, words):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    assert result.verdict == "needs_review"
+    assert result.feedback == (
+        "The question asks for a count in its symbols (C, D), and your answer is a number, "
+        f"{words}{', but not the formula' if ' is the count' in words else ''}; "
+        "an instructor will decide what it earns.",
+    )
+    assert result.interpretation.endswith(answer[-2:])
+
+
+GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
+DIVIDED_PRODUCTS = [
+    pytest.param(
+        "9 C/G D + D",
+        "needs_review",
+        "Your answer can be read as 9·C/(G·D) + D (it would earn 0 of 2 marks), or as "
+        "9·C/G·D + D (correct)",
+        id="spaced: the readings earn differently",
+    ),
+    pytest.param(
+        "9C/GD + D",
+        "needs_review",
+        "Your answer can be read as 9·C/(G·D) + D (it would earn 0 of 2 marks), or as "
+        "9·C/G·D + D (correct)",
+        id="run together: the readings earn differently",
+    ),
+    pytest.param(
+        "9C/2D + D",
+        "incorrect",
+        "The rest of your count is right",
+        id="both readings wrong: the first stands, with a note",
+    ),
+    pytest.param(
+        "9C/(GD) + D",
+        "incorrect",
+        "The rest of your count is right",
+        id="a divisor in brackets is one reading only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "verdict", "words"), DIVIDED_PRODUCTS)
+def test_a_slash_before_factors_side_by_side_is_read_both_ways(answer, verdict, words):
+    result = grade_answer(GROUPED, GROUPED.items["b.params"], answer)
+    assert result.verdict == verdict
+    assert result.feedback[0].startswith(words)
+    if "(" in answer:
+        assert result.reading_notes == ()
+    elif verdict != "needs_review":
+        assert result.reading_notes[-1].endswith(
+            ", dividing by the first, it would also earn 0 of 2 marks"
+        )
+
+
 def _feedback(item: str, answer: str, rubric=Q4) -> tuple[str | None, tuple[str, ...]]:
     result = grade_answer(rubric, rubric.items[item], answer)
     return result.diagnosis, result.feedback

@@ -127,6 +127,54 @@ READ_AS_A_MARKER_WOULD = {
         ('set aside "params"', "read k as K, c as C, d as D"),
     ),
     "a strictly readable answer gets no note": ("a.params", "K^2CD + D", "correct", ()),
+    "a full stop ending the answer is read past": (
+        "a.params",
+        "K^2CD + D.",
+        "correct",
+        ('read past the "." at the end',),
+    ),
+    "a comma ending the answer is read past": (
+        "a.params",
+        "K^2CD + D, ",
+        "correct",
+        ('read past the "," at the end',),
+    ),
+    "a name the question does not use before = is set aside": (
+        "a.params",
+        "N = K^2CD + D",
+        "correct",
+        ('set aside "N ="',),
+    ),
+    "a name with a number sign before = is set aside": (
+        "a.params",
+        "#params = K^2CD + D",
+        "correct",
+        ('set aside "#params ="',),
+    ),
+    "a subscripted name before = is set aside": (
+        "a.params",
+        "N_{params} = K^2CD + D",
+        "correct",
+        ('set aside "N_{params} ="',),
+    ),
+    "an = with nothing before it is set aside": (
+        "a.params",
+        "= K^2CD + D",
+        "correct",
+        ('set aside "="',),
+    ),
+    "a comma every three digits separates thousands": (
+        "a.pooling",
+        "0 + 1,000 - 1,000",
+        "correct",
+        ('read "1,000" as 1000, "1,000" as 1000, the commas separating thousands',),
+    ),
+    "thousands separators in the value after a formula": (
+        "a.params",
+        "K^2CD + D = 1,005",
+        "needs_review",
+        ('read "1,005" as 1005, the commas separating thousands',),
+    ),
 }
 
 
@@ -208,6 +256,24 @@ def test_what_a_marker_would_not_read_goes_to_a_person_with_the_strict_caret(
     assert result.reading_notes == ()
 
 
+NAMED_BY_A_SYMBOL = {
+    "a symbol of the question before =": ("C = K^2CD + D", "C =", "your count is correct"),
+    "a symbol in another case before =": ("k = K^2CD + D", "K =", "your count is correct"),
+    "a wrong count after a symbol": ("D = KCD + D", "D =", "it would earn 0 of 2 marks"),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "earns"), NAMED_BY_A_SYMBOL.values(), ids=NAMED_BY_A_SYMBOL
+)
+def test_a_symbol_of_the_question_before_equals_is_for_a_person(rubric, text, written, earns):
+    result = grade_answer(rubric, rubric.items["a.params"], text)
+    assert result.verdict == "needs_review"
+    assert result.marks == 0
+    assert result.feedback[0].startswith(f"Your answer starts with {written}")
+    assert result.feedback[0].endswith(f"{earns}.")
+
+
 SWITCHED_OFF = {
     "strict: [case] refuses lower case": ("[case]", "a.params", "kkcd + d"),
     "strict: [words] refuses words around a count": ("[words]", "a.params", "KKCD + D params"),
@@ -238,7 +304,7 @@ def test_an_unknown_lenient_step_is_a_rubric_problem_naming_the_steps():
     with pytest.raises(RubricError) as raised:
         load_rubric_text(rubric_text("[cases]"), "strict.yaml")
     assert "unknown lenient step 'cases'" in str(raised.value)
-    assert "compatibility, zero_words, words, case" in str(raised.value)
+    assert "compatibility, zero_words, thousands, punctuation, words, case" in str(raised.value)
 
 
 def test_case_is_never_ignored_when_the_rubric_declares_both_cases():

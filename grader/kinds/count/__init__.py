@@ -17,6 +17,8 @@ from grader.kinds.count.check import (
     check_count,
     counts_equal,
     formula_before_its_value,
+    number_for_formula,
+    symbol_before_answer,
 )
 from grader.kinds.count.parse import ParsedAnswer, parse
 from grader.kinds.count.polynomials import Undecidable
@@ -175,14 +177,52 @@ class CountKind:
 
 
 def _graded(item: Item, text: str, parsed: ParsedAnswer, context: Context) -> ItemResult:
-    """A count as read, checked and scored; a person decides where the check cannot."""
+    """A count as read, checked and scored; a person decides where the check cannot. One
+    with two readings (`9C/GD`: 9·C/(G·D), or 9·C/G·D) is scored both ways: where they earn
+    the same, the first reading stands with a note naming the other; where they differ, a
+    person decides, told both."""
+    result = _graded_as_read(item, text, parsed, context)
+    other = parsed.alternative
+    if other is None:
+        return result
+    other_result = _graded_as_read(item, text, other, context)
+    same = (result.verdict, result.marks) == (other_result.verdict, other_result.marks)
+    if same and result.verdict != "needs_review":
+        also = (
+            "it would also be correct"
+            if other_result.verdict == "correct"
+            else f"it would also earn {other_result.marks:g} of {item.marks:g} marks"
+        )
+        note = (
+            "'/' before factors side by side read as dividing by all of them; read as "
+            f"{other.interpretation}, dividing by the first, {also}"
+        )
+        return replace(result, reading_notes=(*result.reading_notes, note))
+    first = earned(result, "correct")
+    second = earned(other_result, "correct")
+    reason = (
+        f"Your answer can be read as {parsed.interpretation} ({first}), or as "
+        f"{other.interpretation} ({second}): a '/' before factors written side by side may "
+        "divide by all of them or by the first only; an instructor will decide which you meant."
+    )
+    review = score_needs_review(item, text, reason)
+    return replace(review, interpretation=parsed.interpretation, reading_notes=parsed.notes)
+
+
+def _graded_as_read(item: Item, text: str, parsed: ParsedAnswer, context: Context) -> ItemResult:
+    """`_graded` of one reading."""
     parsed, undecided = formula_before_its_value(parsed, item, context.symbols)
+    if undecided is None and _other_parts_number(parsed, item, context) is None:
+        # a number that is no other part's answer: nothing in it to explain as a formula
+        undecided = number_for_formula(parsed, item, context.symbols)
     if undecided is not None:
-        return score_needs_review(item, text, undecided)
+        review = score_needs_review(item, text, undecided)
+        return replace(review, interpretation=parsed.interpretation, reading_notes=parsed.notes)
     try:
         check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
         result = score_count(item, parsed, check, context.size_sets, context.order)
-        return result if parsed.review is None else review_reading(result, parsed.review)
+        doubt = parsed.review or symbol_before_answer(parsed)
+        return result if doubt is None else review_reading(result, doubt)
     except CheckDisagreement as disagreement:
         return score_needs_review(item, text, f"The automatic check is unsure ({disagreement}).")
     except Undecidable as undecidable:
@@ -191,6 +231,19 @@ def _graded(item: Item, text: str, parsed: ParsedAnswer, context: Context) -> It
             text,
             f"The automatic check cannot decide this count exactly ({undecidable}).",
         )
+
+
+def _other_parts_number(parsed: ParsedAnswer, item: Item, context: Context):
+    """The check of a count with no symbols, where it is another part's answer (its
+    `other_part` diagnosis is true of it, and said as it is), else None."""
+    if any(side.free_symbols for side in parsed.sides):
+        return None
+    try:
+        check = check_count(item, parsed, context.symbols, context.items, context.substitutions)
+    except (CheckDisagreement, Undecidable):
+        return None
+    found = check.diagnosis
+    return check if found is not None and found.kind == "other_part" else None
 
 
 def _definition_review(

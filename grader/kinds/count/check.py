@@ -26,7 +26,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
 from grader.kinds.base import DiagnosisNames
-from grader.kinds.count.parse import ParsedAnswer
+from grader.kinds.count.parse import Name, ParsedAnswer
 from grader.kinds.count.polynomials import (
     Fraction_,
     SizeClass,
@@ -653,6 +653,53 @@ def formula_before_its_value(
             notes=(*answer.notes, note),
         ),
         None,
+    )
+
+
+def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]) -> str | None:
+    """Why a person decides on a number, or working of numbers only (`95`, `9·2·5 + 5 =
+    95`), given where the reference is a formula in the question's symbols: a marker neither
+    reads it as the formula nor explains it as one (its "weights" and "biases" are nothing the
+    student wrote). Said whether it is the count at the rubric's `example` sizes. None for any
+    other answer, and for 0, which says there is nothing to count (no weights, no biases),
+    and is explained as that."""
+    reference = item.reference.expr if item.reference is not None else None
+    if reference is None or not reference.free_symbols:
+        return None
+    if any(side.free_symbols for side in answer.sides) or answer.expr == 0:
+        return None
+    used = [spec for spec in specs if spec.symbol in reference.free_symbols]
+    number = answer.side_readings[-1]
+    said = (
+        f"The question asks for a count in its symbols ({', '.join(s.name for s in used)}), "
+        f"and your answer is a number, {number}"
+    )
+    if len(used) < len(reference.free_symbols) or any(spec.example is None for spec in used):
+        return f"{said}; an instructor will decide what it earns."
+    sizes = ", ".join(f"{spec.name}={spec.example}" for spec in used)
+    value = evaluate(reference, {spec.symbol: spec.example for spec in used})
+    if value is not None and value == evaluate(answer.expr, {}):
+        return (
+            f"{said}, which is the count at the question's sizes {sizes}, but not the formula; "
+            "an instructor will decide what it earns."
+        )
+    return (
+        f"{said}, which is not the count at the question's sizes {sizes}; an instructor "
+        "will decide what it earns."
+    )
+
+
+def symbol_before_answer(answer: ParsedAnswer) -> str | None:
+    """Why a person decides on working whose first side is one symbol of the question, `C =
+    9CD + D`: it may name the count (as `N = 9CD + D` does, a name the question does not use,
+    which is set aside) or say that C is the count, a size given a meaning of its own. None
+    for any other answer."""
+    if len(answer.trees) < 2 or not isinstance(answer.trees[0], Name):
+        return None
+    name = answer.side_readings[0]
+    return (
+        f"Your answer starts with {name} =, but {name} is a symbol of the question, not a "
+        f"name for your count; read as {answer.side_readings[-1]}"
     )
 
 

@@ -108,6 +108,9 @@ class ParsedAnswer:
     # Why a person decides, though the answer is read: words set aside that name something
     # other than what the item counts (`steps.unit_doubt`)
     review: str | None = None
+    # The other reading of a '/' before factors side by side: `9C/GD` is read 9·C/(G·D), and
+    # also 9·C/G·D, this (None where there is no such '/')
+    alternative: ParsedAnswer | None = None
 
     @property
     def expr(self) -> sympy.Expr:
@@ -209,11 +212,20 @@ class _TreeReader:
     """Turns lark's tree into our AST, splitting runs of letters over the declared symbols."""
 
     def __init__(
-        self, text: str, symbols: Mapping[str, sympy.Symbol], integer_division: bool = False
+        self,
+        text: str,
+        symbols: Mapping[str, sympy.Symbol],
+        integer_division: bool = False,
+        divide_first_only: bool = False,
     ):
         self.text = text
         self.symbols = symbols
         self.integer_division = integer_division
+        # `9C/GD`: the product after '/' is the divisor (9·C/(G·D)), or, with
+        # `divide_first_only`, only its first factor is (9·C/G·D); `divided_product` says
+        # whether the answer has such a product, so that it has two readings.
+        self.divide_first_only = divide_first_only
+        self.divided_product = False
 
     def chain(self, tree: Tree) -> list[Node]:
         return [self.node(child) for child in tree.children if isinstance(child, Tree)]
@@ -240,6 +252,12 @@ class _TreeReader:
         factors = [("*", self.node(children[0]))]
         for operator, factor in zip(children[1::2], children[2::2], strict=True):
             node = self.node(factor)
+            if str(operator) == "/" and _implicit_product(factor, node):
+                self.divided_product = True
+                if self.divide_first_only:
+                    (_, first), *rest = node.factors
+                    factors.extend([("/", first), *rest])
+                    continue
             if str(operator) != "//":
                 factors.append((str(operator), node))
                 continue
@@ -415,6 +433,17 @@ class _TreeReader:
             return nodes[0]
         end = token.start_pos + len(token)
         return Product(token.start_pos, end, tuple(("", node) for node in nodes))
+
+
+def _implicit_product(tree: Tree, node: Node) -> bool:
+    """Whether `node`, read from `tree`, is factors written side by side with no operator
+    (`GD`, `G D`, `2G`), not in brackets (`(2C)` is one divisor): after '/', it may be the
+    divisor or the divisor and a factor after it."""
+    return (
+        tree.data in ("juxtaposition", "name")
+        and isinstance(node, Product)
+        and all(operator == "" for operator, _ in node.factors[1:])
+    )
 
 
 def split_name(
@@ -821,7 +850,10 @@ def parse(
         raise strict_error from None
     # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
     review = unit_doubt(fold_compatibility_forms(text)[0], question) if "words" in lenient else None
-    return replace(parsed, text=text, notes=tuple(notes), review=review)
+    alternative = parsed.alternative
+    if alternative is not None:
+        alternative = replace(alternative, text=text, notes=tuple(notes), review=review)
+    return replace(parsed, text=text, notes=tuple(notes), review=review, alternative=alternative)
 
 
 def _parse_strictly(
@@ -835,9 +867,17 @@ def _parse_strictly(
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     reader = _TreeReader(text, symbols, integer_division)
+    parsed = _built(text, symbols, tuple(reader.chain(tree)))
+    if not reader.divided_product:
+        return parsed
+    other = _TreeReader(text, symbols, integer_division, divide_first_only=True)
+    return replace(parsed, alternative=_built(text, symbols, tuple(other.chain(tree))))
+
+
+def _built(text: str, symbols: Mapping[str, sympy.Symbol], trees: tuple[Node, ...]) -> ParsedAnswer:
+    """The sides of a chain read into `trees`, built as sympy counts."""
     builder = _SympyBuilder(text, symbols)
     sides, readings = [], []
-    trees = tuple(reader.chain(tree))
     for node in trees:
         expr, _ = builder.build(node)
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):

@@ -268,16 +268,68 @@ def _count_span(text: str, question: Question) -> tuple[int, int, list[str]] | N
         if words is not None and not _only_words(words, question):
             break
         end = piece_start
-    start = 0
+    start, named = 0, False
     leading = _LEADING_WORDS.match(text, 0, end)
     if leading and _only_words(leading.group(1), question):
         start = leading.end()
+    elif (name := _ANSWER_NAME.match(text, 0, end)) and _names_the_answer(name.group(1), question):
+        start, named = name.end(), True
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
         return None
     aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
-    if not any(c.isalpha() for piece in aside for c in piece):
+    if not named and not any(c.isalpha() for piece in aside for c in piece):
         return None  # only punctuation: nothing a marker would call words
     return start, end, aside
+
+
+# A name the answer is given before `=`: `N = 9CD + D`, `#params = 9CD + D`, `N_{params} =`,
+# or none at all, `= 9CD + D`.
+_ANSWER_NAME = re.compile(
+    r"^[\s$]*(#?\s*(?:[A-Za-z]+(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?)?)\s*=(?!=)"
+)
+
+
+def _names_the_answer(name: str, question: Question) -> bool:
+    """Whether `name`, before an `=` at the start of an answer, only names the answer: no
+    name, or one that no symbols of the question spell, case aside (`C = 9CD + D` is
+    working, or a symbol given a value, for a person; `c = …` likewise)."""
+    letters = normal_name(name.lstrip("#").strip())
+    if not letters:
+        return True
+    by_lower = {symbol.lower(): symbol for symbol in question.symbols}
+    return cover(letters.lower(), by_lower) is None
+
+
+# A number with a comma every three digits, `1,500`, `12,000,000`: not a list of values.
+_GROUPED_DIGITS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
+
+
+def read_thousands_separators(text: str, question: Question) -> tuple[str, str | None]:
+    """`1,500` is read as 1500: a comma every three digits separates thousands, as English
+    writes large numbers. The digits move right, over the commas, keeping the length."""
+    grouped = [match.group() for match in _GROUPED_DIGITS.finditer(text)]
+    if not grouped:
+        return text, None
+
+    def joined(match: re.Match[str]) -> str:
+        digits = match.group().replace(",", "")
+        return " " * (len(match.group()) - len(digits)) + digits
+
+    read = ", ".join(f'"{number}" as {number.replace(",", "")}' for number in grouped)
+    return _GROUPED_DIGITS.sub(joined, text), f"read {read}, the commas separating thousands"
+
+
+_FINAL_STOP = re.compile(r"([.,;])[\s$]*$")
+
+
+def read_past_final_stop(text: str, question: Question) -> tuple[str, str | None]:
+    """A full stop, comma or semicolon ending the answer (`9CD + D.`, as a sentence ends) is
+    read past: it is punctuation, not part of the count."""
+    stop = _FINAL_STOP.search(text)
+    if stop is None or not text[: stop.start()].strip(" $"):
+        return text, None
+    mark = stop.group(1)
+    return replace_span(text, stop.start(1), stop.end(1), " "), f'read past the "{mark}" at the end'
 
 
 def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
@@ -441,6 +493,8 @@ def read_case_as_declared(text: str, question: Question) -> tuple[str, str | Non
 LENIENT_STEPS: dict[str, LenientStep] = {
     "compatibility": read_compatibility_forms,
     "zero_words": read_zero_words,
+    "thousands": read_thousands_separators,
+    "punctuation": read_past_final_stop,
     "words": set_aside_words,
     "case": read_case_as_declared,
 }

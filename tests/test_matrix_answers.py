@@ -702,6 +702,11 @@ def test_a_transposed_left_side_transposes_both_sides(answer, verdict, reading, 
     )
 
 
+def read_and_graded(result):
+    """What these tables pin of a result: its verdict, reading, notes and feedback."""
+    return (result.verdict, result.interpretation, result.reading_notes, result.feedback)
+
+
 SHORTHAND = "read dY as G, the gradient ∂L/∂Y the question gives, dY being shorthand for ∂L/∂Y"
 REVIEWED = "An instructor will review it."
 SHORTHAND_REVIEW = (
@@ -741,12 +746,7 @@ def test_dy_among_the_factors_is_read_as_the_given_gradient_and_a_person_decides
     answer, reading, feedback
 ):
     result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
-    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
-        "needs_review",
-        reading,
-        (SHORTHAND,),
-        feedback,
-    )
+    assert read_and_graded(result) == ("needs_review", reading, (SHORTHAND,), feedback)
 
 
 @pytest.mark.parametrize(
@@ -1019,12 +1019,7 @@ def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_qu
     rubric, item_id, answer, verdict, reading, notes, feedback
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
-    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
-        verdict,
-        reading,
-        notes,
-        feedback,
-    )
+    assert read_and_graded(result) == (verdict, reading, notes, feedback)
 
 
 @pytest.mark.parametrize(
@@ -1344,12 +1339,7 @@ def test_a_gradient_left_side_of_another_function(
     rubric, item_id, answer, verdict, reading, notes, feedback
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
-    assert (result.verdict, result.interpretation, result.reading_notes, result.feedback) == (
-        verdict,
-        reading,
-        notes,
-        feedback,
-    )
+    assert read_and_graded(result) == (verdict, reading, notes, feedback)
 
 
 def test_the_counterexample_of_the_bundled_backward_pass_leaves_out_part_e_s_scalar():

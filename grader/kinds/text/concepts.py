@@ -57,18 +57,7 @@ _NEGATIONS = {
 }
 # Negations that deny what follows them ("not the same", "no shared weights", "without") and
 # those that also deny what came before them in their clause ("the steps are not separated").
-_VERBAL_NEGATIONS = {
-    "not",
-    "never",
-    "cannot",
-    "neither",
-    "nor",
-    "isnt",
-    "arent",
-    "doesnt",
-    "dont",
-    "wont",
-}
+_VERBAL_NEGATIONS = _NEGATIONS - {"no", "without", "unlike", "nothing", "none"}
 # A negation's scope is its clause, from where the clause begins (a comma, a colon, a
 # semicolon, a dash) or one of these words begins a new one ("…does not mix tokens, and it
 # uses the same weights", "not learned but computed", "no difference except that attention …").

@@ -704,7 +704,6 @@ NUMBERS_FOR_A_FORMULA = [
         "95, which is the count at the question's sizes C=2, D=5",
         id="working in numbers",
     ),
-    pytest.param("96", "96, which is not the count at the question's sizes C=2, D=5", id="wrong"),
 ]
 
 
@@ -718,6 +717,12 @@ def test_a_number_for_a_count_in_symbols_is_said_to_be_one_and_goes_to_a_person(
         "an instructor will decide what it earns.",
     )
     assert result.interpretation.endswith(answer[-2:])
+
+
+def test_a_number_that_is_not_the_count_at_the_questions_sizes_is_graded_wrong():
+    # only a number that is the count at the example sizes is a person's to weigh
+    result = grade_answer(Q4, Q4.items["b.params"], "96")
+    assert (result.verdict, result.marks) == ("incorrect", 0)
 
 
 GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")

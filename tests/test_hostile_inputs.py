@@ -82,7 +82,9 @@ TOO_LARGE = "too large to check"
 
 # (id, answer to a.params, verdict, what the feedback must say)
 COUNT_CASES = [
-    *[(case, text, "invalid", None) for case, text in A_CASES],
+    *[(case, text, "invalid", None) for case, text in A_CASES if text != "x = 1"],
+    # a name before = is set aside, as `N = 9CD + D`'s is (nothing is run): the count 1 is wrong
+    ("A10 assignment statement", "x = 1", "incorrect", "your count gives 1"),
     ("B1 9**9**9", "9**9**9", "invalid", TOO_LARGE),
     ("B2 9^9^9", "9^9^9", "invalid", TOO_LARGE),
     ("B3 10**10**10", "10**10**10", "invalid", TOO_LARGE),
@@ -183,7 +185,8 @@ COUNT_CASES = [
     ),
     ("C15 e^{i pi}", r"e^{i\pi}", "invalid", "unsupported LaTeX command \\pi"),
     ("C15 missing brace", r"\frac{1}{2", "invalid", "'{' is never closed"),
-    ("C15 thousands separator", "1,000", "invalid", "write 1000, not 1,000"),
+    # read as 1000, with a note: a number for a count in symbols, not even its value there
+    ("C15 thousands separator", "1,000", "incorrect", "your count gives 1000"),
     ("D1 script tag", D1, "invalid", "the character < is not allowed"),
     ("D2 img onerror", D2, "invalid", "the character < is not allowed"),
     ("D3 attribute breakout", D3, "invalid", 'the character " is not allowed'),

@@ -660,9 +660,9 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
     """Why a person decides on a number, or working of numbers only (`95`, `9·2·5 + 5 =
     95`), given where the reference is a formula in the question's symbols: a marker neither
     reads it as the formula nor explains it as one (its "weights" and "biases" are nothing the
-    student wrote). Said whether it is the count at the rubric's `example` sizes. None for any
-    other answer, and for 0, which says there is nothing to count (no weights, no biases),
-    and is explained as that."""
+    student wrote), where it is the count at the rubric's `example` sizes. None for any
+    other answer: a number that is not that count is wrong and graded so; 0 says there is
+    nothing to count (no weights, no biases), and is explained as that."""
     reference = item.reference.expr if item.reference is not None else None
     if reference is None or not reference.free_symbols:
         return None
@@ -675,7 +675,7 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
         f"and your answer is a number, {number}"
     )
     if len(used) < len(reference.free_symbols) or any(spec.example is None for spec in used):
-        return f"{said}; an instructor will decide what it earns."
+        return None  # no sizes to tell it by: a number, graded as one
     sizes = ", ".join(f"{spec.name}={spec.example}" for spec in used)
     value = evaluate(reference, {spec.symbol: spec.example for spec in used})
     if value is not None and value == evaluate(answer.expr, {}):
@@ -683,10 +683,7 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
             f"{said}, which is the count at the question's sizes {sizes}, but not the formula; "
             "an instructor will decide what it earns."
         )
-    return (
-        f"{said}, which is not the count at the question's sizes {sizes}; an instructor "
-        "will decide what it earns."
-    )
+    return None  # not the count at any size the question gives: wrong, and graded so
 
 
 def symbol_before_answer(answer: ParsedAnswer) -> str | None:

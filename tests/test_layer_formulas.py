@@ -1160,3 +1160,47 @@ def test_a_max_where_a_depthwise_convolution_sums_is_told_so_and_nothing_false(a
         "bias_missing",
         (NO_BIAS, MAX_FOR_SUM),
     )
+
+
+# --- A bias shared where each output needs its own -----------------------------------------
+
+SHARED_BIAS = [
+    pytest.param(
+        "22-52-q4",
+        "a.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b",
+        (2, "Your bias is shared by outputs that should each have their own bias."),
+        id="fully connected: one bias for every output earns what no bias earns (was 0)",
+    ),
+    pytest.param(
+        "dense-tanh-q1",
+        "a.formula",
+        r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l + b)",
+        (2, "Your bias is shared by outputs that should each have their own bias."),
+        id="dense with tanh: one bias for every unit (was 0)",
+    ),
+    pytest.param(
+        "rnn-q1",
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_{e=1}^{E} u_{k,e} x_{t,e} + \sum_{j=1}^{H} v_{k,j} h_{t-1,j} + b)",
+        (2, "Your bias is shared where each hidden unit needs its own."),
+        id="rnn: one bias for every hidden unit (was 0)",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.formula",
+        r"z_{i,j,c} = \sum_{u=-1}^{1}\sum_{v=-1}^{1} w_{u,v,c} x_{i+u,j+v,c} + b",
+        (2, "Your bias is shared where each output channel needs its own."),
+        id="depthwise: one bias for every channel (was 0)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "item_id", "answer", "expected"), SHARED_BIAS)
+def test_a_shared_bias_earns_at_least_what_no_bias_earns(name, item_id, answer, expected):
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    item = rubric.items[item_id]
+    result = grade_answer(rubric, item, answer)
+    assert item.partial_credit.get("bias_shared", 0.0) < item.partial_credit["bias_missing"]
+    assert (result.verdict, result.diagnosis) == ("partial", "bias_shared")
+    assert (result.marks, *result.feedback) == expected

@@ -716,6 +716,58 @@ ANCHORED = [
 ]
 
 
+MOVED_MISCONCEPTIONS = [
+    pytest.param(
+        r"y_{i,k} = \sum_{u=0}^{2}\sum_{l=1}^{C} w_{u,l,k} x_{i+u,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your output i reads the inputs around position i: a stride of 1. With stride 2, "
+                "output i is centred on input 2i - 1 (counting from 1), or 2i (counting from 0).",
+                "Your window sits 1 position later than the one in the mistake described above; where a window is anchored is only a matter of padding, so your answer is marked as that mistake.",
+            ),
+        ),
+        id="stride 1 anchored at its first position is the stride-1 misconception (was 0)",
+    ),
+    pytest.param(
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{i+u+1,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your output i reads the inputs around position i: a stride of 1. With stride 2, "
+                "output i is centred on input 2i - 1 (counting from 1), or 2i (counting from 0).",
+                "Your window sits 1 position later than the one in the mistake described above; where a window is anchored is only a matter of padding, so your answer is marked as that mistake.",
+            ),
+        ),
+        id="stride 1 centred one position on (was 0)",
+    ),
+    pytest.param(
+        r"y_{i,k} = \sum_{u=0}^{2}\sum_{l=1}^{C} w_{u,l,k} x_{i+u-2,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your output i reads the inputs around position i: a stride of 1. With stride 2, "
+                "output i is centred on input 2i - 1 (counting from 1), or 2i (counting from 0).",
+                "Your window sits 1 position earlier than the one in the mistake described above; where a window is anchored is only a matter of padding, so your answer is marked as that mistake.",
+            ),
+        ),
+        id="stride 1 centred one position back (was 0)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), MOVED_MISCONCEPTIONS)
+def test_a_misconception_with_its_window_moved_is_that_misconception(answer, expected):
+    result = grade_answer(STRIDED, STRIDED.items["b.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == expected
+
+
 @pytest.mark.parametrize(("rubric", "item_id", "answer", "expected"), ANCHORED)
 def test_a_window_anchored_elsewhere_is_read_as_the_layer_it_defines(
     rubric, item_id, answer, expected

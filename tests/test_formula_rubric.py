@@ -63,7 +63,7 @@ def test_a_formula_item_loads_with_its_layer_and_the_default_sizes(tmp_path):
         ("y_{a,b,c} = b_c + Σ_d W_{c,d} x_{a,b,d}", "correct", 3, None),
         ("y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l}", "partial", 2, "bias_missing"),
         ("y_{i,j,k} = \\sum_{n=1}^{C} v_{n} x_{i,j,n} + c_k", "partial", 1, "misconception 1"),
-        ("y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b", "incorrect", 0, "bias_shared"),
+        ("y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b", "partial", 2, "bias_shared"),
     ],
     ids=["renamed and reordered", "no bias", "the rubric's misconception", "one shared bias"],
 )

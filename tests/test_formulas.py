@@ -473,8 +473,8 @@ GRADES = [
     pytest.param(
         "a.formula",
         r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b_k",
-        "incorrect",
-        0,
+        "partial",
+        2,
         "bias_shared",
         ["shared by outputs that should each have their own bias"],
         id="a: a bias shared across positions is named",
@@ -581,8 +581,8 @@ GRADES = [
     pytest.param(
         "c.formula",
         r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b",
-        "incorrect",
-        0,
+        "partial",
+        2,
         "bias_shared",
         ["shared where each output channel needs its own"],
         id="c: one bias for all channels is named",

@@ -716,6 +716,58 @@ ANCHORED = [
 ]
 
 
+MOVED_MISCONCEPTIONS = [
+    pytest.param(
+        r"y_{i,k} = \sum_{u=0}^{2}\sum_{l=1}^{C} w_{u,l,k} x_{i+u,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your output i reads the inputs around position i: a stride of 1. With stride 2, "
+                "output i is centred on input 2i - 1 (counting from 1), or 2i (counting from 0).",
+                "Your window sits 1 position later than the one in the mistake described above; where a window is anchored is only a matter of padding, so your answer is marked as that mistake.",
+            ),
+        ),
+        id="stride 1 anchored at its first position is the stride-1 misconception (was 0)",
+    ),
+    pytest.param(
+        r"y_{i,k} = \sum_{u=-1}^{1}\sum_{l=1}^{C} w_{u,l,k} x_{i+u+1,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your output i reads the inputs around position i: a stride of 1. With stride 2, "
+                "output i is centred on input 2i - 1 (counting from 1), or 2i (counting from 0).",
+                "Your window sits 1 position later than the one in the mistake described above; where a window is anchored is only a matter of padding, so your answer is marked as that mistake.",
+            ),
+        ),
+        id="stride 1 centred one position on (was 0)",
+    ),
+    pytest.param(
+        r"y_{i,k} = \sum_{u=0}^{2}\sum_{l=1}^{C} w_{u,l,k} x_{i+u-2,l} + b_k",
+        (
+            "partial",
+            1,
+            "misconception 1",
+            (
+                "Your output i reads the inputs around position i: a stride of 1. With stride 2, "
+                "output i is centred on input 2i - 1 (counting from 1), or 2i (counting from 0).",
+                "Your window sits 1 position earlier than the one in the mistake described above; where a window is anchored is only a matter of padding, so your answer is marked as that mistake.",
+            ),
+        ),
+        id="stride 1 centred one position back (was 0)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), MOVED_MISCONCEPTIONS)
+def test_a_misconception_with_its_window_moved_is_that_misconception(answer, expected):
+    result = grade_answer(STRIDED, STRIDED.items["b.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == expected
+
+
 @pytest.mark.parametrize(("rubric", "item_id", "answer", "expected"), ANCHORED)
 def test_a_window_anchored_elsewhere_is_read_as_the_layer_it_defines(
     rubric, item_id, answer, expected
@@ -1160,3 +1212,47 @@ def test_a_max_where_a_depthwise_convolution_sums_is_told_so_and_nothing_false(a
         "bias_missing",
         (NO_BIAS, MAX_FOR_SUM),
     )
+
+
+# --- A bias shared where each output needs its own -----------------------------------------
+
+SHARED_BIAS = [
+    pytest.param(
+        "22-52-q4",
+        "a.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j,k} x_{m,n,l} + b",
+        (2, "Your bias is shared by outputs that should each have their own bias."),
+        id="fully connected: one bias for every output earns what no bias earns (was 0)",
+    ),
+    pytest.param(
+        "dense-tanh-q1",
+        "a.formula",
+        r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l + b)",
+        (2, "Your bias is shared by outputs that should each have their own bias."),
+        id="dense with tanh: one bias for every unit (was 0)",
+    ),
+    pytest.param(
+        "rnn-q1",
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_{e=1}^{E} u_{k,e} x_{t,e} + \sum_{j=1}^{H} v_{k,j} h_{t-1,j} + b)",
+        (2, "Your bias is shared where each hidden unit needs its own."),
+        id="rnn: one bias for every hidden unit (was 0)",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.formula",
+        r"z_{i,j,c} = \sum_{u=-1}^{1}\sum_{v=-1}^{1} w_{u,v,c} x_{i+u,j+v,c} + b",
+        (2, "Your bias is shared where each output channel needs its own."),
+        id="depthwise: one bias for every channel (was 0)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "item_id", "answer", "expected"), SHARED_BIAS)
+def test_a_shared_bias_earns_at_least_what_no_bias_earns(name, item_id, answer, expected):
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    item = rubric.items[item_id]
+    result = grade_answer(rubric, item, answer)
+    assert item.partial_credit.get("bias_shared", 0.0) < item.partial_credit["bias_missing"]
+    assert (result.verdict, result.diagnosis) == ("partial", "bias_shared")
+    assert (result.marks, *result.feedback) == expected

@@ -351,6 +351,58 @@ GRADES = [
     pytest.param(
         ATTENTION,
         "a.attention",
+        "softmax(Q K^T / \\sqrt{d_v}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 1 / √d_v, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: a scale from d_v instead of d_k (was 0, a bare entry difference)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(Q K^T / \\sqrt{N}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 1 / √N, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: a scale from N (was 0)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(2 Q K^T / \\sqrt{d_k}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 2 / √d_k, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: an extra 2 in the scale is a wrong scale (was 0, scalar_extra)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "softmax(\\frac{Q K^T}{2}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 1 / 2, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: a number for the scale (was 0)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
         "softmax(Q K^T / \\sqrt{d_k}, dim=0) V",
         "partial",
         1.0,

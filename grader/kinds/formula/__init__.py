@@ -48,7 +48,7 @@ from grader.kinds.formula.score import (
     score_layout,
 )
 from grader.kinds.formula.terms import Formula, LayerSpec
-from grader.kinds.formula.window_offset import window_offset_check
+from grader.kinds.formula.window_offset import moved_misconception_check, window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.symbol_values import multiples
 from grader.yaml_source import Fields
@@ -256,6 +256,12 @@ class FormulaKind:
             moved_otherwise = _moved_in_other_base(item, readings, (formula,), context)
             if moved_otherwise is not None:
                 return moved_otherwise
+            # A misconception's layer with its window moved: the same mistake.
+            mistaken = moved_misconception_check(
+                item, formula, check, context.symbols, context.size_sets
+            )
+            if mistaken is not None:
+                return score_formula(item, formula, mistaken)
         return score_formula(item, formula, check)
 
     def carry_forward(

@@ -74,6 +74,8 @@ class FormulaCheck:
     notes: tuple[str, ...] = ()  # about the formula's own count; no marks depend on them
     group: str | None = None  # equal for formulas that define the same layer
     own_count: OwnCount | None = None
+    # The student's bias is the reference's merged (`+ b` for `+ b_k`): there, only too coarse
+    bias_merged: bool = False
 
 
 # What can be wrong with a layer formula, registered by the method or function that finds it.
@@ -1412,8 +1414,36 @@ def check_formula(
         or not _reads_somewhere(formula, layer, _unread_numbers(formula, layer, size_sets))
     )
     return FormulaCheck(
-        False, exact=exact, findings=tuple(findings), notes=notes, group=group, own_count=own
+        False,
+        exact=exact,
+        findings=tuple(findings),
+        notes=notes,
+        group=group,
+        own_count=own,
+        bias_merged=[f.kind for f in findings] == ["bias_shared"]
+        and _bias_merged(reference[0], student[0]),
     )
+
+
+def _bias_merged(reference: Structure, student: Structure) -> bool:
+    """Whether the student's bias is the reference's with outputs that have biases of their
+    own made to share one (`+ b` for `+ b_k`, `b_k` for `b_{i,j,k}`): every output has a bias,
+    outputs that share one in the reference share one in the student's, and the student's has
+    fewer. Not so for a bias indexed otherwise (`b_n` for `b_k`)."""
+
+    def by_output(structure: Structure) -> dict[int, int]:
+        output, source = structure.split(structure.connections)
+        is_bias = source < 0
+        return dict(zip(output[is_bias].tolist(), structure.classes[is_bias].tolist(), strict=True))
+
+    mine, theirs = by_output(student), by_output(reference)
+    if not theirs or mine.keys() != theirs.keys():
+        return False
+    merged: dict[int, int] = {}
+    for output, bias in theirs.items():
+        if merged.setdefault(bias, mine[output]) != mine[output]:
+            return False
+    return len(set(mine.values())) < len(set(theirs.values()))
 
 
 # --- Small memos of sympy work (branch fchk): each answer asked them again of the same few

@@ -209,6 +209,10 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         # Partial credit only when one thing is wrong: two findings may each be worth marks,
         # but the answer they describe together is not.
         marks = item.partial_credit.get(kinds[0], 0.0) if len(kinds) == 1 else 0.0
+        if kinds == ["bias_shared"] and check.bias_merged:
+            # One bias shared where each output needs its own is there but too coarse: a marker
+            # gives it at least what leaving the bias out earns.
+            marks = max(marks, item.partial_credit.get("bias_missing", 0.0))
         diagnosis = check.findings[0].kind if check.findings else None  # the main finding
         because = f"differs: {', '.join(kinds)}"
     return ItemResult(

@@ -251,6 +251,82 @@ def _message(
     return message
 
 
+def _has_windows(formula: Formula, layer: LayerSpec) -> bool:
+    """Whether `formula` is read and its layer has positions whose windows can be moved."""
+    return (
+        formula.unsure is None
+        and formula.shape_problem is None
+        and not layer.more_inputs
+        and not tokens_as_columns(layer)
+        and bool(spatial_axes(layer))
+    )
+
+
+def moved_misconception_check(
+    item: Item,
+    formula: Formula,
+    check: FormulaCheck,
+    specs: Sequence[SymbolSpec],
+    size_sets: SizeSets,
+) -> FormulaCheck | None:
+    """`check` told again as a rubric misconception where `formula` is that misconception's
+    layer with each window moved by one constant offset (anchored at its corner where the
+    misconception's is centred): the same mistake, which a moved window does not change, so it
+    earns the misconception's marks, with a note that it was read so. None where it is not."""
+    layer = item.spec.layer
+    if not item.misconceptions or not _has_windows(formula, layer):
+        return None
+    spatial = spatial_axes(layer)
+    try:
+        student = structures(formula, layer, size_sets)
+    except AnswerError:
+        return None
+    if not all(s.exact for s in student):
+        return None
+    yours = [facts(s, spatial) for s in student]
+    for index, rule in enumerate(item.misconceptions):
+        reading = rule.reading
+        if (
+            reading is None
+            or reading.activation != formula.activation
+            or reading.reduction != formula.reduction
+        ):
+            continue
+        try:
+            theirs = structures(reading, layer, size_sets)
+            shifts = {_shift(facts(t, spatial), y) for t, y in zip(theirs, yours, strict=True)}
+            if len(shifts) != 1 or None in shifts:
+                continue
+            (shift,) = shifts
+            moved = structures(shifted_inputs(formula, layer, shift), layer, size_sets)
+        except AnswerError:  # moved back, it reads too far to check: it is not that layer
+            continue
+        if all(m.exact for m in moved) and all(
+            m.signature() == t.signature() for m, t in zip(moved, theirs, strict=True)
+        ):
+            if len(shift) == 1:
+                (by,) = shift
+                sits = f"sits {abs(by)} position{'s' * (abs(by) != 1)} "
+                sits += f"{'later' if by > 0 else 'earlier'} than"
+            else:
+                sits = f"is moved by ({', '.join(f'{n:+d}' for n in shift)}) positions from"
+            note = (
+                f"Your window {sits} the one in the mistake described above; where a window "
+                "is anchored is only a matter of padding, so your answer is marked as that "
+                "mistake."
+            )
+            return replace(
+                check,
+                equivalent=False,
+                exact=True,
+                misconception=rule,
+                misconception_index=index,
+                findings=(),
+                notes=(*check.notes, note),
+            )
+    return None
+
+
 @FINDINGS.produces("window_offset")
 def window_offset_check(
     item: Item,
@@ -266,17 +342,9 @@ def window_offset_check(
     index base, or `shown` where the formula was read in another."""
     layer = item.spec.layer
     reference_formula = item.reference
-    if (
-        reference_formula is None
-        or formula.unsure is not None
-        or formula.shape_problem is not None
-        or layer.more_inputs
-        or tokens_as_columns(layer)
-    ):
+    if reference_formula is None or not _has_windows(formula, layer):
         return None
     spatial = spatial_axes(layer)
-    if not spatial:
-        return None
     try:
         student = structures(formula, layer, size_sets)
         reference = structures(reference_formula, layer, size_sets)

@@ -5,8 +5,10 @@ matrices at every point (`grader.kinds.matrix.evaluate`): `XW` is not `WX`, and 
 `BᵀAᵀ`. A wrong answer is diagnosed by small rewritings: when one rewriting of the student's
 answer (its transpose, its factors in another order, ⊙ for a product, the softmax over the
 other axis, a factor moved out of the softmax) or of the reference (without its scalar, with
-another scalar) equals the other, that rewriting names the mistake. An answer whose shapes do
-not fit is explained from the shapes, and the rewritings that would make it fit are tried too.
+another scalar, with the student's scale inside its softmax) equals the other, that rewriting
+names the mistake; the reference's are tried first, so a wrong scale is named as one. An
+answer whose shapes do not fit is explained from the shapes, and the rewritings that would
+make it fit are tried too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 from grader.answer_names import names_match
 from grader.kinds.base import DiagnosisNames
@@ -324,6 +327,63 @@ def _reference_rewritings(reference: Node) -> Iterator[Rewriting]:
                     )
 
 
+# Operations of an expression in the sizes and numbers alone: a scale (2/√d_k, 1/N).
+_SCALE_OPS = frozenset({"number", "size", "sqrt", "power", "product", "divide", "sum"})
+
+
+def _in_sizes(node: Node) -> bool:
+    return all(n.op in _SCALE_OPS for n in walk(node))
+
+
+def _scaled(node: Node) -> tuple[Node, tuple[Node, ...], tuple[Node, ...]]:
+    """`node` as (what is scaled, the scalars it is multiplied by, those it is divided by):
+    2·Q·Kᵀ / √d_k is (Q·Kᵀ, (2,), (√d_k,))."""
+    if node.op == "divide" and _in_sizes(node.args[1]):
+        body, up, down = _scaled(node.args[0])
+        return body, up, (*down, node.args[1])
+    if node.op == "product":
+        rest = [a for a in node.args if not _in_sizes(a)]
+        if rest and len(rest) < len(node.args):
+            body, up, down = _scaled(product(*rest))
+            return body, (*(a for a in node.args if _in_sizes(a)), *up), down
+    return node, (), ()
+
+
+def _scale(up: tuple[Node, ...], down: tuple[Node, ...]) -> Node:
+    """The scale multiplying by `up` and dividing by `down`, as one expression."""
+    top = product(*up) if up else Node("number", value=Fraction(1))
+    return Node("divide", (top, product(*down))) if down else top
+
+
+@DIAGNOSES.produces("scalar_wrong")
+def _softmax_scale_rewritings(reference: Node, answer: Node) -> Iterator[Rewriting]:
+    """The reference with the scale inside its softmax replaced by the one inside the
+    student's softmax (2/√d_k, 1/√d_v, 1/N for 1/√d_k): any scale in the sizes or a number,
+    where `_reference_rewritings` tries only those built from the reference's own."""
+    for path, node in _places(reference):
+        if node.op != "softmax":
+            continue
+        body, up, down = _scaled(node.args[0])
+        for theirs in walk(answer):
+            if theirs.op != "softmax" or theirs.axis != node.axis:
+                continue
+            _, their_up, their_down = _scaled(theirs.args[0])
+            if not (their_up or their_down) or (their_up, their_down) == (up, down):
+                continue  # no scale is scalar_missing's
+            inside = product(*their_up, body)
+            if their_down:
+                inside = Node("divide", (inside, product(*their_down)))
+            yield (
+                DIAGNOSES.make(
+                    "scalar_wrong",
+                    f"Inside the softmax, your answer scales {describe(body)} by "
+                    f"{describe(_scale(their_up, their_down))}, where the answer scales it by "
+                    f"{describe(_scale(up, down))}; the rest of your answer is right.",
+                ),
+                _replace(reference, path, node.with_args((inside,))),
+            )
+
+
 # --- The check -------------------------------------------------------------------------------
 
 
@@ -424,12 +484,23 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
     shapes = ""
     if student.misfit is None and student.shape != reference.shape:
         shapes = f" (yours is {show_shape(student.shape)}, {target} {show_shape(reference.shape)})"
-    rewritings = _student_rewritings(answer.expression, target, shapes)
-    found = _first_match(rewritings, reference, spec, context)
-    if found is None and student.misfit is None:
+    # The reference with another scale first: an answer that is the reference but for its
+    # scale has the scale wrong (2·Q·Kᵀ / √d_k), not merely an extra factor 2 (scalar_extra).
+    found = None
+    if student.misfit is None:
+        reference_expression = item.reference.expression
         found = _first_match(
-            _reference_rewritings(item.reference.expression), student, spec, context
+            itertools.chain(
+                _reference_rewritings(reference_expression),
+                _softmax_scale_rewritings(reference_expression, answer.expression),
+            ),
+            student,
+            spec,
+            context,
         )
+    if found is None:
+        rewritings = _student_rewritings(answer.expression, target, shapes)
+        found = _first_match(rewritings, reference, spec, context)
     first_point = points(spec.declared, context.size_sets, context.symbol_table)[0]
     findings = []
     if student.misfit is not None or found is None:

@@ -970,15 +970,19 @@ def _pooling_findings(
             if wanted_weight == read_weight:
                 continue
             size = len(wanted) // max(1, r.outputs)
-            yours = sorted({str(w) for w in read_weight.values()})
-            return [
-                FINDINGS.make(
-                    "pooling_scale",
-                    f"Your formula weighs each input of the window by {', '.join(yours)}; "
-                    f"average pooling takes the mean of the {size} inputs of each window, "
-                    f"each weighed 1/{size}.",
+            yours = ", ".join(sorted({str(w) for w in read_weight.values()}))
+            if maximum:  # a factor inside or outside the max: either way the max is scaled
+                message = (
+                    f"Your formula scales by {yours}; max pooling takes the largest input of "
+                    "each window as it is, not scaled."
                 )
-            ]
+            else:
+                message = (
+                    f"Your formula weighs each input of the window by {yours}; average "
+                    f"pooling takes the mean of the {size} inputs of each window, each "
+                    f"weighed 1/{size}."
+                )
+            return [FINDINGS.make("pooling_scale", message)]
         spatial = spatial_axes(layer)
         steps = []
         for structure, connections in ((r, wanted), (s, read)):

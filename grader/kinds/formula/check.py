@@ -1108,7 +1108,11 @@ def _output_index_finding(
 @FINDINGS.produces("range_unknown")
 def _unsure(formula: Formula) -> FormulaCheck:
     """A formula whose meaning needs a guess (a sum's range the question's window does not
-    settle): the reason is said, and a person decides."""
+    settle): the reason is said, and a person decides. Weights multiplied with a size
+    between them that no shape settles (`Y = XWV`) go to a person as any product of weights
+    does, the reason in a note."""
+    if formula.weights_multiplied:
+        return FormulaCheck(False, exact=False, notes=(formula.unsure or "",))
     finding = FINDINGS.make("range_unknown", formula.unsure or "")
     return FormulaCheck(False, exact=False, findings=(finding,))
 

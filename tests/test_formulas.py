@@ -680,11 +680,34 @@ GRADES = [
     pytest.param(
         "e.formula",
         "Y = XUV",
-        "incorrect",
+        "needs_review",
         0,
-        "shape",
-        ["The shape of U cannot be told"],
-        id="e: a product of two unknown matrices has no shape to check",
+        None,
+        [
+            "a product of two weights",
+            "an instructor will review it",
+            "Your formula multiplies the weights U·V, with a size between them that the "
+            "shapes of X and Y do not settle.",
+        ],
+        id="e: a product of two weights, its inner size free, goes to an instructor",
+    ),
+    pytest.param(
+        "e.formula",
+        "Y = XWV",
+        "needs_review",
+        0,
+        None,
+        ["a product of two weights", "Your formula multiplies the weights W·V, with a size"],
+        id="e: XWV goes to an instructor, as docs/rubrics.md says",
+    ),
+    pytest.param(
+        "e.formula",
+        "Y = X W W^T W",
+        "needs_review",
+        0,
+        None,
+        ["a product of two weights", "an instructor will review it"],
+        id="e: XWWᵀW, whose shapes are settled, goes to an instructor too",
     ),
 ]
 

@@ -270,6 +270,37 @@ def test_pooling_with_parameters_says_what_its_output_is(item, answer, feedback)
     assert (result.diagnosis, result.feedback) == ("pooling_weights", feedback)
 
 
+SCALED_POOLS = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} \frac{1}{4} x_{2i-1+u,2j-1+v,k}",
+        "Your formula scales by 1/4; max pooling takes the largest input of each window as it "
+        "is, not scaled.",
+        id="max pooling over a quarter of each input: told as max pooling, not as a mean",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = 2\max_{u=0}^{1}\max_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        "Your formula scales by 2; max pooling takes the largest input of each window as it "
+        "is, not scaled.",
+        id="twice the max: told as max pooling, not as a mean",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{2}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        "Your formula weighs each input of the window by 1/2; average pooling takes the mean "
+        "of the 4 inputs of each window, each weighed 1/4.",
+        id="average pooling halved: told as the mean",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "feedback"), SCALED_POOLS)
+def test_a_scaled_pooling_is_told_in_its_own_pooling_s_words(item, answer, feedback):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.diagnosis, result.feedback) == ("pooling_scale", (feedback,))
+
+
 ALIKE = [
     pytest.param(
         r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l}",

@@ -81,7 +81,7 @@ DESCRIPTIONS = {
     "group_channels": "filters that read every input channel in a grouped or depthwise convolution",
     "group_mismatch": "filters that read another group's input channels",
     "pooling_weights": "weights or a bias in a pooling layer, which has none",
-    "pooling_scale": "a pooling window summed or weighed other than by its mean",
+    "pooling_scale": "a pooling window weighed other than by its mean, or a max scaled",
     "pooling_window": "pooling windows over the wrong inputs or with the wrong stride",
     "pooling_max": "a sum or mean where max pooling takes the maximum",
     "pooling_mean": "a maximum where average pooling takes the mean",

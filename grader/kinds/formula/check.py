@@ -925,20 +925,37 @@ def _fixed_reads(structure: Structure) -> tuple[np.ndarray, dict[int, object]]:
     return connections, dict(structure.fixed)
 
 
-@FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window")
+def _without_constants(structure: Structure) -> Structure:
+    """The structure less its constant terms: the fixed connections from input -1 (`+ 1`)."""
+    connections, _ = _fixed_reads(structure)
+    if not len(connections) or not (structure.split(connections)[1] < 0).any():
+        return structure
+    kept = tuple((c, w) for c, w in structure.fixed if structure.split(np.array([c]))[1][0] >= 0)
+    return replace(structure, fixed=kept)
+
+
+@FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window", "fixed_term")
 def _pooling_findings(
     reference: Sequence[Structure],
     student: Sequence[Structure],
     layer: LayerSpec,
     maximum: bool = False,
 ) -> list[Diagnosis]:
-    """Average pooling, in its own words: no weights, a mean over a window."""
+    """Pooling, in its own words: no weights, a mean (or a max) over a window."""
+    # Output is the largest input of its window for max pooling, not their mean.
+    output = "the largest input of its window" if maximum else "the mean of its window"
+    kept = [_without_constants(s) for s in student]
+    if kept != list(student):  # a constant added (`+ 1`): said, then what else is wrong
+        constant = FINDINGS.make(
+            "fixed_term",
+            "Your formula adds a constant term (a number, with no input in it); each output "
+            f"of this pooling is {output}, with nothing added.",
+        )
+        return [constant, *_pooling_findings(reference, kept, layer, maximum)]
     if any(len(s.connections) for s in student):
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
         biases = any((s.split(s.connections)[1] < 0).any() for s in student)
-        # Max pooling's output is the largest input of its window, not their mean.
-        output = "the largest input of its window" if maximum else "the mean of its window"
         what = {
             (True, False): f"weights: each output is {output}. Your formula multiplies the "
             "inputs by weights",
@@ -955,15 +972,19 @@ def _pooling_findings(
             if wanted_weight == read_weight:
                 continue
             size = len(wanted) // max(1, r.outputs)
-            yours = sorted({str(w) for w in read_weight.values()})
-            return [
-                FINDINGS.make(
-                    "pooling_scale",
-                    f"Your formula weighs each input of the window by {', '.join(yours)}; "
-                    f"average pooling takes the mean of the {size} inputs of each window, "
-                    f"each weighed 1/{size}.",
+            yours = ", ".join(sorted({str(w) for w in read_weight.values()}))
+            if maximum:  # a factor inside or outside the max: either way the max is scaled
+                message = (
+                    f"Your formula scales by {yours}; max pooling takes the largest input of "
+                    "each window as it is, not scaled."
                 )
-            ]
+            else:
+                message = (
+                    f"Your formula weighs each input of the window by {yours}; average "
+                    f"pooling takes the mean of the {size} inputs of each window, each "
+                    f"weighed 1/{size}."
+                )
+            return [FINDINGS.make("pooling_scale", message)]
         spatial = spatial_axes(layer)
         steps = []
         for structure, connections in ((r, wanted), (s, read)):
@@ -1089,7 +1110,11 @@ def _output_index_finding(
 @FINDINGS.produces("range_unknown")
 def _unsure(formula: Formula) -> FormulaCheck:
     """A formula whose meaning needs a guess (a sum's range the question's window does not
-    settle): the reason is said, and a person decides."""
+    settle): the reason is said, and a person decides. Weights multiplied with a size
+    between them that no shape settles (`Y = XWV`) go to a person as any product of weights
+    does, the reason in a note."""
+    if formula.weights_multiplied:
+        return FormulaCheck(False, exact=False, notes=(formula.unsure or "",))
     finding = FINDINGS.make("range_unknown", formula.unsure or "")
     return FormulaCheck(False, exact=False, findings=(finding,))
 
@@ -1114,7 +1139,8 @@ def inputs_read(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
     def reads(structure: Structure) -> frozenset[int]:
         _, source = structure.split(structure.connections)
         weighted = structure.connections[source >= 0].tolist()
-        return frozenset(weighted) | {connection for connection, _ in structure.fixed}
+        fixed = _without_constants(structure).fixed  # a constant (`+ 1`) reads no input
+        return frozenset(weighted) | {connection for connection, _ in fixed}
 
     return tuple(reads(structure) for structure in structures_)
 

@@ -185,6 +185,11 @@ class MatrixFormReader(TokenReader):
         return [*number, *flipped]
 
 
+class _FreeProduct(Exception):
+    """Weights multiplied with a size between them that no shape settles (`Y = XWV`): the
+    formula is read, but what it means is a person's to judge, as for any product of weights."""
+
+
 class _ShapeConflict(Exception):
     pass
 
@@ -313,6 +318,14 @@ def _matrix_to_index(
         )
         output = Access(y.name, (index_symbol("r"), index_symbol("c")))
         return output, (), reading, problem
+    for _, factors in chains:  # `Y = XWV`: a product of weights, its inner size free
+        for left, right in zip(factors, factors[1:], strict=False):
+            between = dims(left)[1]
+            if left.name in parameters and right.name in parameters and shapes.get(between) is None:
+                raise _FreeProduct(
+                    f"Your formula multiplies the weights {_shown([left, right], 1)}, with a "
+                    f"size between them that the shapes of {x.name} and {y.name} do not settle."
+                )
     for name, (rows, cols) in parameters.items():
         if shapes.get(rows) is None or shapes.get(cols) is None:
             output = Access(y.name, (index_symbol("r"), index_symbol("c")))
@@ -381,7 +394,12 @@ def read_matrix_form(
     reader = MatrixFormReader(text, tokens, sizes)
     lhs, chains = reader.matrix_formula()
     inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] = {}
-    output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains, inferred)
+    try:
+        output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains, inferred)
+    except _FreeProduct as free:
+        reading = f"{lhs.name}{'ᵀ' if lhs.transposed else ''} = {_describe_chains(chains)}"
+        output = Access(layer.output.name, (index_symbol("r"), index_symbol("c")))
+        return Formula(text, output, (), reading, unsure=str(free), weights_multiplied=True)
     if problem is None:
         reading += ", read as " + describe_formula(output, terms)
     shapes = tuple((name, rows, cols) for name, (rows, cols) in inferred.items())

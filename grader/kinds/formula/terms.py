@@ -161,6 +161,9 @@ class Formula:
     given_matrices: GivenMatrices | None = field(default=None, compare=False)
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
+    # With `unsure`: weights multiplied with a size between them that no shape settles
+    # (`Y = XWV`), sent to a person as any product of weights is, not as a range left out.
+    weights_multiplied: bool = False
     # The ranges of the letters of an output index written as a sum, such as g and n of
     # y_{i,j,(g-1)D/G+n}: each combination of them names one output.
     enumerates: tuple[SumRange, ...] = ()

@@ -12,7 +12,9 @@ formula is rewritten as the index formula it stands for,
 
     h_{t,k} = tanh(Σ_m W_x[k,m] x_{t,m} + Σ_m W_h[k,m] h_{t-1,m} + b_k),
 
-whose meaning `grader.kinds.formula.layer` compares as any other. Shapes that cannot fit (one
+whose meaning `grader.kinds.formula.layer` compares as any other. Where the layer's tokens are
+columns (X is E×N, Q = W_Q X is K×N: `layout`), `q_n = W_Q x_n + b_Q` is read the same way, with
+q_n and x_n columns n of Q and X. Shapes that cannot fit (one
 matrix for x_t of E entries and h_{t-1} of H) are reported in words (`Formula.shape_problem`).
 """
 
@@ -25,6 +27,7 @@ import sympy
 
 from grader.errors import AnswerError
 from grader.kinds.formula.index_form import IndexFormReader
+from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
     Access,
     Formula,
@@ -230,10 +233,19 @@ class _ShapeProblem(Exception):
 def _to_index_form(
     layer: LayerSpec, step: sympy.Symbol, chains: list[tuple[sympy.Rational, list[_Factor]]]
 ) -> tuple[Access, tuple[Term, ...]]:
-    """The index formula the vector form stands for; `_ShapeProblem` where shapes cannot fit."""
+    """The index formula the vector form stands for; `_ShapeProblem` where shapes cannot fit.
+    Where the layer's tokens are columns (`layout`: X is E×N, Q is K×N), `x_n` is column n of
+    X and `q_n` column n of Q, so a vector's entries run down its tensor's first axis."""
     unit = index_symbol("k" if step.name != "k" else "j")
     summed = index_symbol("m" if step.name != "m" else "n")
-    features = layer.output.shape[1]
+    columns = tokens_as_columns(layer)
+    feature_axis = 0 if columns else 1
+    features = layer.output.shape[feature_axis]
+
+    def entry(name: str, at: sympy.Expr, feature: sympy.Expr, start: int = 0) -> Access:
+        """The entry of a vector at step (or token) `at`: x[at, feature], or x[feature, at]."""
+        return Access(name, (feature, at) if columns else (at, feature), start)
+
     shapes: dict[str, tuple[sympy.Expr, ...]] = {}
     users: dict[str, str] = {}
     terms = []
@@ -277,16 +289,17 @@ def _to_index_form(
         tensor = layer.input_named(vector.name)
         assert tensor is not None
         shown = _show_factor(vector, step.name)
-        read = Access(tensor.name, (vector.step, summed), vector.start)
+        width = tensor.shape[feature_axis]
+        read = entry(tensor.name, vector.step, summed, vector.start)
         matrices = [f for f in factors if f.step is None]
         if not matrices:
-            if sympy.expand(tensor.shape[1] - features) != 0:
+            if sympy.expand(width - features) != 0:
                 raise _ShapeProblem(
-                    f"The shapes do not fit: {shown} has {show_index(tensor.shape[1])} entries "
+                    f"The shapes do not fit: {shown} has {show_index(width)} entries "
                     f"and {layer.output.name}_{step} has {show_index(features)}; a matrix "
                     f"must map one to the other."
                 )
-            read = Access(tensor.name, (vector.step, unit), vector.start)
+            read = entry(tensor.name, vector.step, unit, vector.start)
             terms.append(Term(coefficient, (), (read,)))
             continue
         if len(matrices) > 1:
@@ -297,14 +310,10 @@ def _to_index_form(
         (matrix,) = matrices
         column = (at > 0) != matrix.transposed  # W x_t and (x_t^T W^T)ᵀ: W[k,m]
         pair = (unit, summed) if column else (summed, unit)
-        use(
-            matrix,
-            (features, tensor.shape[1]) if pair[0] == unit else (tensor.shape[1], features),
-            shown,
-        )
-        sums = (SumRange(summed, sympy.Integer(1), tensor.shape[1]),)
+        use(matrix, (features, width) if pair[0] == unit else (width, features), shown)
+        sums = (SumRange(summed, sympy.Integer(1), width),)
         terms.append(Term(coefficient, sums, (indexed(matrix, pair), read)))
-    return Access(layer.output.name, (step, unit)), tuple(terms)
+    return entry(layer.output.name, step, unit), tuple(terms)
 
 
 def read_vector_form(
@@ -317,7 +326,8 @@ def read_vector_form(
     try:
         output, terms = _to_index_form(layer, step, chains)
     except _ShapeProblem as problem:
-        output = Access(layer.output.name, (step, index_symbol("k")))
+        unit = (index_symbol("k"), step) if tokens_as_columns(layer) else (step, index_symbol("k"))
+        output = Access(layer.output.name, unit)
         return Formula(text, output, (), reading, str(problem), activation=activation)
     reading += ", read as " + describe_formula(output, terms, activation)
     return Formula(text, output, terms, reading, activation=activation)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from grader.errors import AnswerError
+
 # What may separate an answer from a definition after it, at the top level of the answer
 # (never inside brackets: `max(a, b)`, `w_{l,k}`).
 _WORDS = r"where|with|for|since|and"
@@ -155,6 +157,15 @@ def split_leading_definition(text: str) -> tuple[str, Definition | None]:
         answer = " " * separator.end() + rest
         return answer, Definition(0, left_start, written, left, right, before=True)
     return text, None
+
+
+def unread_without(error: AnswerError, text: str, definition: Definition) -> AnswerError:
+    """`error`, raised reading the answer in `text` with `definition` set aside, saying so
+    (its position is the student's, as the answer keeps its place in `text`)."""
+    message = (
+        f'{error.message} (read without "{definition.written}", a definition {definition.place} it)'
+    )
+    return type(error)(text, error.position, message, error.length)
 
 
 def has_separator(text: str) -> bool:

@@ -97,13 +97,14 @@ MOST_ANSWERS = 12
 # The end of the clause an answer's words are in: "weights $9CD$, biases $D$".
 _CLAUSE_BEFORE = re.compile(r"\$|\\\]|\\\)|[,;，；。]|\.(?=\s)")
 _CLAUSE_AFTER = re.compile(r"\$|\\\[|\\\(|[,;，；。]|\.(?=\s)")
+# A word that denies what it is said of ("not", "isn't", "wrong"; "not sure" is a hedge).
+_DENIAL = r"\b(?:not(?!\s+(?:sure|certain))|never|wrong|false|incorrect)\b|n['’]t\b"
 # Words before a piece of maths that deny it or make it part of other maths ("it is not
 # $σ(1-σ)$", "half of $s_i(1-s_i)$", "one over $\\sqrt{d_k}$"): read alone, the
 # piece would be marked as the student's answer, which it is not; the line is left for a
-# person, as text no item read. "Not sure" is a hedge, not a denial.
+# person, as text no item read.
 _CHANGED_BEFORE = re.compile(
-    r"(?:\bnot\b(?!\s+(?:sure|certain))|n['’]t\b|\bnever\b|\bwrong\b|\bfalse\b|\bincorrect\b"
-    r"|\binstead\s+of\b|\brather\s+than\b|\bexcept\b)"
+    rf"(?:{_DENIAL}|\binstead\s+of\b|\brather\s+than\b|\bexcept\b)"
     r"|(?:\b(?:half|double|twice|thrice|triple|quarter|third|square|cube|root|inverse"
     r"|reciprocal|negative|opposite|transpose|log|logarithm|exp|exponential|sum|product"
     r"|multiple|power|fraction)\s+of|\b(?:over|divided\s+by|divide\s+by|times|minus|plus"
@@ -500,11 +501,7 @@ def maths_among_words(line: str) -> AmongWords | None:
     cut = next((i for i, c in enumerate(line) if c in ":："), -1)
     if cut > 0 and _is_label(line[:cut]):
         label, line = line[:cut], line[cut + 1 :].strip()
-    words = [
-        match
-        for match in _PROSE_WORD.finditer(line)
-        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
-    ]
+    words = _prose_matches(line)
     if not words:
         # `Answer: σ(x)(1-σ(x))`: a label, then maths alone
         return AmongWords(line, label) if label and line and _is_maths_alone(line) else None
@@ -594,21 +591,25 @@ def _in_remark(line: str, start: int) -> bool:
 # Words in a remark that may change the maths before it ("(times 2)", "(not this one)"), or
 # maths in it: then it is no remark to set aside.
 _ALTERS = re.compile(
-    r"\b(?:not(?!\s+(?:sure|certain))|never|wrong|false|incorrect|instead|times|squared|cubed"
-    r"|plus|minus|over|divided|twice|half|double|negative|inverse|reciprocal|transpose|sqrt"
-    r"|root|power)\b|n['’]t\b|[-+*/×·^=\d]",
+    rf"{_DENIAL}|\b(?:instead|times|squared|cubed|plus|minus|over|divided|twice|half|double"
+    r"|negative|inverse|reciprocal|transpose|sqrt|root|power)\b|[-+*/×·^=\d]",
     re.IGNORECASE,
 )
+
+
+def _prose_matches(text: str) -> list[re.Match[str]]:
+    """The words of prose in `text`, where they are: no names of maths or Greek letters."""
+    return [
+        match
+        for match in _PROSE_WORD.finditer(text)
+        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
+    ]
 
 
 def _has_maths(words: str) -> bool:
     """Whether `words` have maths among them: anything between their words of prose that is
     not spaces and punctuation."""
-    cuts = [
-        match
-        for match in _PROSE_WORD.finditer(words)
-        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
-    ]
+    cuts = _prose_matches(words)
     starts = [0, *(match.end() for match in cuts)]
     ends = [*(match.start() for match in cuts), len(words)]
     return any(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from grader.definitions import split_definitions
+from grader.definitions import split_definitions, unread_without
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.count.check import (
@@ -261,10 +261,7 @@ def _definition_review(
     try:
         parsed = read(answer.ljust(len(text)))
     except AnswerError as error:
-        message = (
-            f'{error.message} (read without "{definitions[0].written}", a definition after it)'
-        )
-        raise type(error)(text, error.position, message, error.length) from None
+        raise unread_without(error, text, definitions[0]) from None
     notes = tuple(d.note for d in definitions)
     result = _graded(item, text, parsed, context)
     result = replace(result, answer=text, reading_notes=(*result.reading_notes, *notes))

@@ -19,7 +19,12 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grader.definitions import Definition, split_definitions, split_leading_definition
+from grader.definitions import (
+    Definition,
+    split_definitions,
+    split_leading_definition,
+    unread_without,
+)
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.matrix.left import GRADIENT, Left, read_left
 from grader.kinds.matrix.nodes import (
@@ -632,11 +637,7 @@ def parse_matrix(
     try:
         parsed = _parse_answer(padded, names, given, loss, reserved, aliases)
     except AnswerError as error:
-        message = (
-            f'{error.message} (read without "{definitions[0].written}", a definition '
-            f"{definitions[0].place} it)"
-        )
-        raise type(error)(text, error.position, message, error.length) from None
+        raise unread_without(error, text, definitions[0]) from None
     notes, review = [], parsed.review
     for definition in definitions:
         alias = next((a for a in aliases.values() if a.definition == definition), None)

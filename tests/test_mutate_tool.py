@@ -123,3 +123,49 @@ def test_a_mutants_tests_keep_their_temporary_folders_in_the_mutants_own_folder(
     source = (ROOT / "grader" / "score.py").read_text()
     outcome, _ = mutate.run_tests("grader/score.py", source, [str(probe)], timeout=300)
     assert outcome == "passed"
+
+
+MOVED = '''def decide(marks):
+    """Docstring."""
+    if marks < 0:
+        return 0
+    return 1 if marks == 1 else 2
+'''
+
+
+def _entry(line, column, description):
+    return {("m.py", line, column, description): "why"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "named_line", "moved"),
+    [
+        (_entry(3, 7, "`marks < 0` -> `marks <= 0`"), 3, False),
+        (_entry(9, 7, "`marks < 0` -> `marks <= 0`"), 3, True),  # the line moved
+        (_entry(9, 1, "`marks < 0` -> `marks <= 0`"), 3, True),  # and its column
+        (_entry(9, 15, "`0` -> `1`"), None, False),  # two `0`s at column 15: which one?
+        (_entry(9, 4, "`0` -> `1`"), None, False),  # nor at another column
+        (_entry(9, 4, "`marks > 1` -> `marks >= 1`"), None, False),  # no such mutant
+    ],
+    ids=["at its place", "moved", "moved and shifted", "two alike", "two alike elsewhere", "gone"],
+)
+def test_an_equivalent_entry_whose_line_moved_names_the_one_mutant_left(entry, named_line, moved):
+    everything = mutate.mutants(MOVED)
+    named, moved_entries, stale = mutate.place_equivalent(entry, everything, "m.py")
+    lines = [m.line for m in everything if m.index in named]
+    assert lines == ([named_line] if named_line else [])
+    assert bool(moved_entries) == moved
+    assert bool(stale) == (named_line is None)
+
+
+def test_a_moved_entry_does_not_take_a_mutant_another_entry_names():
+    everything = mutate.mutants(MOVED)
+    zeros = sorted((m.line, m.column) for m in everything if m.description == "`0` -> `1`")
+    (line, column), _ = zeros
+    entries = {
+        ("m.py", line, column, "`0` -> `1`"): "first",
+        ("m.py", 99, 1, "`0` -> `1`"): "the other one, moved",
+    }
+    named, moved, stale = mutate.place_equivalent(entries, everything, "m.py")
+    assert sorted(named.values()) == ["first", "the other one, moved"]
+    assert [m.line for _, m in moved] == [zeros[1][0]] and not stale

@@ -22,8 +22,9 @@ in `tools/equivalent_mutants.txt`, one per line with the reason:
 
     grader/kinds/count/check.py:123 | `a < b` -> `a <= b` | a and b are never equal here
 
-Lines starting with `#` are comments. An entry that no longer names a mutant is reported, so
-the list cannot silently go stale.
+Lines starting with `#` are comments. An entry whose line moved (an edit above it) is matched
+to the one mutant left with its description, and reported as moved with its new place; an
+entry that names no mutant is reported as stale, so the list cannot silently go stale.
 """
 
 from __future__ import annotations
@@ -311,6 +312,34 @@ def read_equivalent(path: Path) -> dict[tuple[str, int, int, str], str]:
     return known
 
 
+def place_equivalent(
+    equivalent: dict[tuple[str, int, int, str], str], everything: list[Mutant], module: str
+) -> tuple[dict[int, str], list[tuple[tuple[str, int, int, str], Mutant]], list[tuple]]:
+    """Which of `module`'s mutants the list names: {mutant index: reason}, the entries that
+    moved (with the mutant each now names) and the stale ones.
+
+    An entry names the mutant at its place with its description. An edit above it moves
+    the line: an entry whose place holds no such mutant names the one mutant of the module
+    with its description that no other entry names (at the same column first), and is
+    reported as moved; where none or several are left, it is stale."""
+    entries = {k: v for k, v in equivalent.items() if k[0] == module}
+    by_key = {m.key(module): m for m in everything}
+    named = {by_key[k].index: reason for k, reason in entries.items() if k in by_key}
+    moved, stale = [], []
+    for key in sorted(k for k in entries if k not in by_key):
+        _, _, column, description = key
+        free = [m for m in everything if m.description == description and m.index not in named]
+        same_column = [m for m in free if m.column == column]
+        for candidates in (same_column, free):
+            if len(candidates) == 1:
+                named[candidates[0].index] = entries[key]
+                moved.append((key, candidates[0]))
+                break
+        else:
+            stale.append(key)
+    return named, moved, stale
+
+
 # --- Running the tests against a mutant ------------------------------------------------------
 
 
@@ -467,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample is not None and args.sample < len(chosen):
         chosen = sorted(random.Random(args.seed).sample(chosen, args.sample), key=lambda m: m.index)
     tests = [str((ROOT / t).resolve()) for t in args.tests]
+    named, moved, stale = place_equivalent(equivalent, everything, shown_module)
 
     _warm_up()
     outcome, baseline = run_tests(module, mutated_source(source, None), tests, timeout=3600)
@@ -483,8 +513,7 @@ def main(argv: list[str] | None = None) -> int:
 
     survivors, killed, skipped, timed_out = [], 0, 0, 0
     for number, mutant in enumerate(chosen, 1):
-        reason = equivalent.get(mutant.key(shown_module))
-        if reason is not None:
+        if mutant.index in named:
             skipped += 1
             continue
         outcome, seconds = run_tests(module, mutated_source(source, mutant.index), tests, timeout)
@@ -501,10 +530,14 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
-    names = {m.key(shown_module) for m in everything}
-    for stale in sorted(k for k in equivalent if k[0] == shown_module and k not in names):
+    for (_, line, column, description), mutant in moved:
         print(
-            f"stale entry in {args.equivalent.name}: {stale[0]}:{stale[1]}:{stale[2]} | {stale[3]}"
+            f"moved entry in {args.equivalent.name}: {shown_module}:{line}:{column} is now "
+            f"{mutant.where(shown_module)} | {description}"
+        )
+    for _, line, column, description in stale:
+        print(
+            f"stale entry in {args.equivalent.name}: {shown_module}:{line}:{column} | {description}"
         )
     counted = killed + len(survivors)
     score = 100.0 * killed / counted if counted else 100.0

@@ -466,6 +466,35 @@ DENIED = [
         'says "misconception"',
     ),
     ("22-52-q4", "The same weights are used at every pixel; that is wrong.", 'says "wrong"'),
+    # A denial that looks ahead governs the whole statement it introduces, past the commas of
+    # an opening phrase or of a phrase put in (textdeny 1); before, only its own clause.
+    (
+        "22-52-q4",
+        "It is a myth that in a 1x1 conv, the same weights are used at every position.",
+        'says "myth"',
+    ),
+    (
+        "22-52-q4",
+        "It is not true that in a 1x1 conv, the same weights are used at every position.",
+        'says "not"',
+    ),
+    (
+        "22-52-q4",
+        "It is wrong to say that, in a 1x1 conv, the same weights are used at every position.",
+        'says "wrong"',
+    ),
+    (
+        "22-52-q4",
+        "It is wrong to say that for a 1x1 conv, with C channels, the same weights are used at "
+        "every position.",
+        'says "wrong"',
+    ),
+    (
+        "22-52-q4",
+        "It is a myth that a 1x1 conv, like a dense layer, uses the same weights at every "
+        "position.",
+        'says "myth"',
+    ),
     ("22-52-q4", "The same weights at every pixel? No.", "asked as a question"),
     ("22-52-q4", "The same weights are used at every pixel. That is not true.", "next sentence"),
     ("22-52-q4", "Only one pixel uses the same weights.", 'says "Only one"'),
@@ -665,6 +694,22 @@ NOT_DENIED = [
         "correct",
         2,
         "'wrong to think' governs its own clause",
+    ),
+    (
+        "22-52-q4",
+        "It is wrong to think convolutions mix positions by content, in a 1x1 conv the same "
+        "weights are used at every position.",
+        "partial",
+        1,
+        "'wrong to think' governs a whole statement, not the one after its comma",
+    ),
+    (
+        "22-52-q4",
+        "It is a myth that attention uses fixed weights, but in a 1x1 conv the same weights are "
+        "used at every position.",
+        "partial",
+        1,
+        "'a myth that' governs its statement, not the one after ', but'",
     ),
 ]
 

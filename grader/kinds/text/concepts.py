@@ -100,6 +100,17 @@ _SHORT_DENIAL_WORDS = frozenset(_SHORT_DENIAL_WORD_LIST.split())
 # A denial followed by these in its clause speaks of what follows ("it is wrong to think …", "it
 # is false that …"), not of what came before it.
 _LOOKING_FORWARD = frozenset(["to", "that"])
+# The statement a forward denial introduces goes on past a comma while what it has read so far
+# is only an opening phrase ("It is a myth that in a 1x1 conv, the same weights …", "It is false
+# that, as in a dense layer, …"), or when the next clause is put in ("… that a 1x1 conv, like a
+# dense layer, uses …"); a clause after a whole statement is another ("it is wrong to think it
+# learns a full kernel, the kernel is factored").
+_OPENING_LIST = """
+    in for at on with within across as like unlike when whenever if after before during by from
+    under over per given since because although though while once
+"""
+_OPENINGS = frozenset(_OPENING_LIST.split())
+_PUT_IN = frozenset(["like", "unlike", "as", "which", "who", "whose", "including"])
 # The first word of a part of a question that asks it ("…; is that not much fewer?"): a part
 # before the last is asked only when it begins so.
 _QUESTION_WORD_LIST = """
@@ -402,13 +413,41 @@ class Sentence(tuple):
                 return True
         return False
 
+    def _introduced(self, forward: int) -> set[int]:
+        """The clauses of the statement a denial introduces with the word at `forward` ("that",
+        "to"): its own clause, and the clauses after it in its part while the statement read so
+        far is only an opening phrase, or the next clause is put in, with more after it (see
+        `_OPENINGS`)."""
+        clause, part = self[forward].clause, self[forward].part
+        at = forward + 1  # where the statement begins: after "(to say) that", if it follows
+        for after in range(forward + 1, min(forward + 4, len(self))):
+            if self[after].clause == clause and self.plain[after][1] == "that":
+                at = after + 1
+                break
+        opening = self.plain[at][1] if at < len(self) and self[at].clause == clause else None
+        later = [
+            c for c, start in self.clause_starts.items() if c > clause and self[start].part == part
+        ]
+        found = {clause}
+        for index, following in enumerate(later):
+            first = self.plain[self.clause_starts[following]][1]
+            if not (
+                opening is None
+                or opening in _OPENINGS
+                or (first in _PUT_IN and index + 1 < len(later))
+            ):
+                break
+            found.add(following)
+            opening = first
+        return found
+
     @cached_property
     def denials(self) -> tuple[tuple[Word, frozenset[int]], ...]:
         """The words that may deny what the sentence says, each with the clauses it governs:
-        its own; when it speaks of what follows ("it is false that", "wrong to") and its clause
-        ends there ("It is false that, in …"), the rest of its part; when its clause speaks of
-        what came before ("…, but that is wrong", "…; that is wrong", "…, wrong") and it does
-        not look forward, every clause before it."""
+        its own; when it speaks of what follows ("it is false that", "wrong to"), those of the
+        statement it introduces ("It is false that, in a 1x1 conv, …"; see `_introduced`); when
+        its clause speaks of what came before ("…, but that is wrong", "…; that is wrong", "…,
+        wrong") and it does not look forward, every clause before it."""
         found = []
         for index, word in enumerate(self):
             if not self._is_denial(index):
@@ -424,8 +463,8 @@ class Sentence(tuple):
                 None,
             )
             start = self.clause_starts[word.clause]
-            if forward is not None and self._ends_clause(forward):
-                clauses |= {w.clause for w in self[forward:] if w.part == word.part}
+            if forward is not None:
+                clauses |= self._introduced(forward)
             elif forward is None and (
                 self.plain[start][1] in _REFERRING_BACK
                 or all(

@@ -518,6 +518,17 @@ DENIED = [
     ("22-52-q4", "Attention does not mix tokens with data-dependent weights.", "which denies it"),
     (
         "22-52-q4",
+        "Convolution, unlike attention, mixes positions with data-dependent weights.",
+        "which denies it",
+    ),
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution does not use fixed local weights; its weights mix "
+        "positions by content.",
+        "which denies it",
+    ),
+    (
+        "22-52-q4",
         "The pixels are like tokens but the channels are not like the embedding dimension.",
         "beside a plain statement of it",
     ),
@@ -710,6 +721,24 @@ NOT_DENIED = [
         "partial",
         1,
         "'a myth that' governs its statement, not the one after ', but'",
+    ),
+    # A pattern's words read plainly from a later word of a group ("its weights are fixed")
+    # when its first words in the window are denied ("does not mix … weights") (textdeny 2).
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution does not mix positions with data-dependent weights; its "
+        "weights are fixed and local.",
+        "partial",
+        0.5,
+        "'unlike …, … does not mix …; its weights are fixed'",
+    ),
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution does not mix positions with data-dependent weights, its "
+        "weights are fixed and local.",
+        "partial",
+        0.5,
+        "'unlike …, … does not mix …, its weights are fixed'",
     ),
 ]
 

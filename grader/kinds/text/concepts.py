@@ -30,8 +30,8 @@ to decide.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
@@ -690,16 +690,12 @@ def find(
     first = None
     best: tuple[tuple[bool, int, int], Match] | None = None
     seen = set()
-    for start in range(len(sentence)):
-        chosen: list[int] = []
-        for indexes in places:
-            at = bisect_left(indexes, start)
-            if at == len(indexes) or indexes[at] >= start + WINDOW:
+    for chosen in _windows(places, len(sentence)):
+        if chosen is _LATER:  # the windows after it are tried only when none stated it plainly
+            if best is not None:
                 break
-            chosen.append(indexes[at])
-        else:
-            if tuple(chosen) in seen:
-                continue
+            continue
+        if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
             tightness = (
                 _in_compared(sentence, chosen),
@@ -715,6 +711,35 @@ def find(
                 best = (tightness, match)
             first = first or match
     return best[1] if best is not None else first
+
+
+_LATER: list[int] = []  # `_windows` yields it between its two sweeps
+
+
+def _windows(places: list[list[int]], length: int) -> Iterator[list[int]]:
+    """The windows where every group has a word (`places`: each group's word indexes): from each
+    word on, each group's first word in the window; then `_LATER`, and up to each word, each
+    group's last word in the window ("a convolution does not mix positions …; its weights are
+    fixed" states `convolution* fixed weight*` plainly only with the later "weights")."""
+    for start in range(length):
+        chosen = []
+        for indexes in places:
+            at = bisect_left(indexes, start)
+            if at == len(indexes) or indexes[at] >= start + WINDOW:
+                break
+            chosen.append(indexes[at])
+        else:
+            yield chosen
+    yield _LATER
+    for end in range(length):
+        chosen = []
+        for indexes in places:
+            at = bisect_right(indexes, end) - 1
+            if at < 0 or indexes[at] <= end - WINDOW:
+                break
+            chosen.append(indexes[at])
+        else:
+            yield chosen
 
 
 def _match(

@@ -549,6 +549,8 @@ DENIED = [
         "standard one.",
         '"1/D + 1/K^2 fewer", which says otherwise',
     ),
+    ("dw-sep-q1", "It needs 1/D + 1/K^2 times fewer parameters.", "which says otherwise"),
+    ("dw-sep-q1", "It needs more parameters: about 1/D + 1/K^2 of them.", "which says otherwise"),
     (
         "dw-sep-q1",
         "the fraction is 1/D + 1/K^2 because the depthwise and pointwise steps are not separated",
@@ -721,6 +723,29 @@ NOT_DENIED = [
         "partial",
         1,
         "'a myth that' governs its statement, not the one after ', but'",
+    ),
+    # "fewer" contradicts the fraction only after it in its clause ("1/D + 1/K^2 fewer"): a
+    # share of them is fewer (textdeny 3)
+    (
+        "dw-sep-q1",
+        "It needs fewer parameters: about 1/D + 1/K^2 of them.",
+        "partial",
+        1,
+        "'fewer parameters: about … of them'",
+    ),
+    (
+        "dw-sep-q1",
+        "It needs far fewer parameters, about 1/D + 1/K^2 of them, because the kernel is factored.",
+        "correct",
+        2,
+        "'far fewer parameters, about … of them'",
+    ),
+    (
+        "dw-sep-q1",
+        "It needs about 1/D + 1/K^2 of the parameters, far fewer than a standard convolution.",
+        "partial",
+        1,
+        "'… of the parameters, far fewer'",
     ),
     # A pattern's words read plainly from a later word of a group ("its weights are fixed")
     # when its first words in the window are denied ("does not mix … weights") (textdeny 2).

@@ -153,6 +153,10 @@ _RELATION = re.compile(
     re.IGNORECASE,
 )
 PAIRING = "~"  # joins the two groups of a pairing pattern
+# ` > ` joins two groups of which the first's word comes before the second's in one clause (up
+# to and, but, so, which …): `1/d+1/k^2 > fewer` is "1/D + 1/K² fewer parameters", not "fewer
+# parameters: about 1/D + 1/K² of them"
+BEFORE = ">"
 _JOINERS = re.compile(r"['’-]")
 
 
@@ -186,22 +190,29 @@ class Pattern:
     text: str
     groups: tuple[tuple[str, ...], ...]
     pairing: bool = False  # `a ~ b`: the two groups must be stated as a pair
+    ordered: bool = False  # `a > b`: a's word before b's, in one clause (see `BEFORE`)
 
     @classmethod
     def compile(cls, text: str) -> Pattern:
         tokens = text.replace(PAIRING, f" {PAIRING} ").split()
-        words = [t for t in tokens if t != PAIRING]
+        words = [t for t in tokens if t not in (PAIRING, BEFORE)]
         groups = tuple(
             tuple(_alternative(alt) for alt in group.split("|") if alt.strip("*"))
             for group in words
         )
         pairing = tokens[1:2] == [PAIRING] and len(tokens) == 3
-        return cls(text, groups, pairing)
+        ordered = tokens[1:2] == [BEFORE] and len(tokens) == 3
+        return cls(text, groups, pairing, ordered)
 
     @property
     def malformed_pairing(self) -> bool:
         """A `~` that does not join exactly two groups; such a pattern is read as a plain one."""
         return PAIRING in self.text and not self.pairing
+
+    @property
+    def malformed_order(self) -> bool:
+        """A ` > ` that does not join exactly two groups; such a pattern is read as a plain one."""
+        return BEFORE in self.text.split() and not self.ordered
 
 
 @dataclass(frozen=True)
@@ -676,6 +687,8 @@ def find(
             return None
         indexes = {id(w): i for i, w in enumerate(sentence)}
         return _match(pattern.text, sentence, pair, [indexes[id(word)] for word in pair])
+    if pattern.ordered:
+        return _ordered(pattern, sentence, roles)
     # Where each group has a word; then the first window in which every group has one, each
     # group taking its first word in that window. Of the windows that state their words plainly
     # (not negated, doubted or said of another role), the tightest: one not all in a clause on
@@ -711,6 +724,27 @@ def find(
                 best = (tightness, match)
             first = first or match
     return best[1] if best is not None else first
+
+
+def _ordered(
+    pattern: Pattern, sentence: Sentence, roles: tuple[tuple[str, ...], ...]
+) -> Match | None:
+    """The first place where a word of the pattern's first group comes before one of its second
+    in the same clause (up to and, but, so …), one that states them plainly if any."""
+    first = None
+    later = sentence.places(pattern.groups[1])
+    for at in sentence.places(pattern.groups[0]):
+        after = bisect_right(later, at)
+        if after == len(later) or sentence.scopes[later[after]] != sentence.scopes[at]:
+            continue
+        chosen = [at, later[after]]
+        groups = zip(pattern.groups, chosen, strict=True)
+        words = tuple(_quoted(sentence, group, index) for group, index in groups)
+        match = _match(pattern.text, sentence, words, chosen, roles)
+        if match.clean:
+            return match
+        first = first or match
+    return first
 
 
 _LATER: list[int] = []  # `_windows` yields it between its two sweeps

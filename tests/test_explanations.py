@@ -466,6 +466,35 @@ DENIED = [
         'says "misconception"',
     ),
     ("22-52-q4", "The same weights are used at every pixel; that is wrong.", 'says "wrong"'),
+    # A denial that looks ahead governs the whole statement it introduces, past the commas of
+    # an opening phrase or of a phrase put in (textdeny 1); before, only its own clause.
+    (
+        "22-52-q4",
+        "It is a myth that in a 1x1 conv, the same weights are used at every position.",
+        'says "myth"',
+    ),
+    (
+        "22-52-q4",
+        "It is not true that in a 1x1 conv, the same weights are used at every position.",
+        'says "not"',
+    ),
+    (
+        "22-52-q4",
+        "It is wrong to say that, in a 1x1 conv, the same weights are used at every position.",
+        'says "wrong"',
+    ),
+    (
+        "22-52-q4",
+        "It is wrong to say that for a 1x1 conv, with C channels, the same weights are used at "
+        "every position.",
+        'says "wrong"',
+    ),
+    (
+        "22-52-q4",
+        "It is a myth that a 1x1 conv, like a dense layer, uses the same weights at every "
+        "position.",
+        'says "myth"',
+    ),
     ("22-52-q4", "The same weights at every pixel? No.", "asked as a question"),
     ("22-52-q4", "The same weights are used at every pixel. That is not true.", "next sentence"),
     ("22-52-q4", "Only one pixel uses the same weights.", 'says "Only one"'),
@@ -489,6 +518,17 @@ DENIED = [
     ("22-52-q4", "Attention does not mix tokens with data-dependent weights.", "which denies it"),
     (
         "22-52-q4",
+        "Convolution, unlike attention, mixes positions with data-dependent weights.",
+        "which denies it",
+    ),
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution does not use fixed local weights; its weights mix "
+        "positions by content.",
+        "which denies it",
+    ),
+    (
+        "22-52-q4",
         "The pixels are like tokens but the channels are not like the embedding dimension.",
         "beside a plain statement of it",
     ),
@@ -509,6 +549,8 @@ DENIED = [
         "standard one.",
         '"1/D + 1/K^2 fewer", which says otherwise',
     ),
+    ("dw-sep-q1", "It needs 1/D + 1/K^2 times fewer parameters.", "which says otherwise"),
+    ("dw-sep-q1", "It needs more parameters: about 1/D + 1/K^2 of them.", "which says otherwise"),
     (
         "dw-sep-q1",
         "the fraction is 1/D + 1/K^2 because the depthwise and pointwise steps are not separated",
@@ -665,6 +707,63 @@ NOT_DENIED = [
         "correct",
         2,
         "'wrong to think' governs its own clause",
+    ),
+    (
+        "22-52-q4",
+        "It is wrong to think convolutions mix positions by content, in a 1x1 conv the same "
+        "weights are used at every position.",
+        "partial",
+        1,
+        "'wrong to think' governs a whole statement, not the one after its comma",
+    ),
+    (
+        "22-52-q4",
+        "It is a myth that attention uses fixed weights, but in a 1x1 conv the same weights are "
+        "used at every position.",
+        "partial",
+        1,
+        "'a myth that' governs its statement, not the one after ', but'",
+    ),
+    # "fewer" contradicts the fraction only after it in its clause ("1/D + 1/K^2 fewer"): a
+    # share of them is fewer (textdeny 3)
+    (
+        "dw-sep-q1",
+        "It needs fewer parameters: about 1/D + 1/K^2 of them.",
+        "partial",
+        1,
+        "'fewer parameters: about … of them'",
+    ),
+    (
+        "dw-sep-q1",
+        "It needs far fewer parameters, about 1/D + 1/K^2 of them, because the kernel is factored.",
+        "correct",
+        2,
+        "'far fewer parameters, about … of them'",
+    ),
+    (
+        "dw-sep-q1",
+        "It needs about 1/D + 1/K^2 of the parameters, far fewer than a standard convolution.",
+        "partial",
+        1,
+        "'… of the parameters, far fewer'",
+    ),
+    # A pattern's words read plainly from a later word of a group ("its weights are fixed")
+    # when its first words in the window are denied ("does not mix … weights") (textdeny 2).
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution does not mix positions with data-dependent weights; its "
+        "weights are fixed and local.",
+        "partial",
+        0.5,
+        "'unlike …, … does not mix …; its weights are fixed'",
+    ),
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution does not mix positions with data-dependent weights, its "
+        "weights are fixed and local.",
+        "partial",
+        0.5,
+        "'unlike …, … does not mix …, its weights are fixed'",
     ),
 ]
 

@@ -365,6 +365,16 @@ def _without(text: str, start: str, end: str) -> str:
             "a pairing joins exactly two word groups",
             id="a pairing of three groups is reported",
         ),
+        pytest.param(
+            TEXT_RUBRIC.replace(
+                "              - 'local|small filter*|kernel*|neighbourhood'\n",
+                "              - 'local|small filter*|kernel*|neighbourhood'\n"
+                "              - 'filter* > local > small'\n",
+            ),
+            "- 'filter* > local > small'",
+            "> joins exactly two word groups",
+            id="an order of three groups is reported",
+        ),
     ],
 )
 def test_the_check_of_text_items_fails_clearly(tmp_path, capsys, rubric_text, line_text, message):

@@ -30,8 +30,8 @@ to decide.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
@@ -100,6 +100,17 @@ _SHORT_DENIAL_WORDS = frozenset(_SHORT_DENIAL_WORD_LIST.split())
 # A denial followed by these in its clause speaks of what follows ("it is wrong to think …", "it
 # is false that …"), not of what came before it.
 _LOOKING_FORWARD = frozenset(["to", "that"])
+# The statement a forward denial introduces goes on past a comma while what it has read so far
+# is only an opening phrase ("It is a myth that in a 1x1 conv, the same weights …", "It is false
+# that, as in a dense layer, …"), or when the next clause is put in ("… that a 1x1 conv, like a
+# dense layer, uses …"); a clause after a whole statement is another ("it is wrong to think it
+# learns a full kernel, the kernel is factored").
+_OPENING_LIST = """
+    in for at on with within across as like unlike when whenever if after before during by from
+    under over per given since because although though while once
+"""
+_OPENINGS = frozenset(_OPENING_LIST.split())
+_PUT_IN = frozenset(["like", "unlike", "as", "which", "who", "whose", "including"])
 # The first word of a part of a question that asks it ("…; is that not much fewer?"): a part
 # before the last is asked only when it begins so.
 _QUESTION_WORD_LIST = """
@@ -142,6 +153,10 @@ _RELATION = re.compile(
     re.IGNORECASE,
 )
 PAIRING = "~"  # joins the two groups of a pairing pattern
+# ` > ` joins two groups of which the first's word comes before the second's in one clause (up
+# to and, but, so, which …): `1/d+1/k^2 > fewer` is "1/D + 1/K² fewer parameters", not "fewer
+# parameters: about 1/D + 1/K² of them"
+BEFORE = ">"
 _JOINERS = re.compile(r"['’-]")
 
 
@@ -175,22 +190,29 @@ class Pattern:
     text: str
     groups: tuple[tuple[str, ...], ...]
     pairing: bool = False  # `a ~ b`: the two groups must be stated as a pair
+    ordered: bool = False  # `a > b`: a's word before b's, in one clause (see `BEFORE`)
 
     @classmethod
     def compile(cls, text: str) -> Pattern:
         tokens = text.replace(PAIRING, f" {PAIRING} ").split()
-        words = [t for t in tokens if t != PAIRING]
+        words = [t for t in tokens if t not in (PAIRING, BEFORE)]
         groups = tuple(
             tuple(_alternative(alt) for alt in group.split("|") if alt.strip("*"))
             for group in words
         )
         pairing = tokens[1:2] == [PAIRING] and len(tokens) == 3
-        return cls(text, groups, pairing)
+        ordered = tokens[1:2] == [BEFORE] and len(tokens) == 3
+        return cls(text, groups, pairing, ordered)
 
     @property
     def malformed_pairing(self) -> bool:
         """A `~` that does not join exactly two groups; such a pattern is read as a plain one."""
         return PAIRING in self.text and not self.pairing
+
+    @property
+    def malformed_order(self) -> bool:
+        """A ` > ` that does not join exactly two groups; such a pattern is read as a plain one."""
+        return BEFORE in self.text.split() and not self.ordered
 
 
 @dataclass(frozen=True)
@@ -402,13 +424,41 @@ class Sentence(tuple):
                 return True
         return False
 
+    def _introduced(self, forward: int) -> set[int]:
+        """The clauses of the statement a denial introduces with the word at `forward` ("that",
+        "to"): its own clause, and the clauses after it in its part while the statement read so
+        far is only an opening phrase, or the next clause is put in, with more after it (see
+        `_OPENINGS`)."""
+        clause, part = self[forward].clause, self[forward].part
+        at = forward + 1  # where the statement begins: after "(to say) that", if it follows
+        for after in range(forward + 1, min(forward + 4, len(self))):
+            if self[after].clause == clause and self.plain[after][1] == "that":
+                at = after + 1
+                break
+        opening = self.plain[at][1] if at < len(self) and self[at].clause == clause else None
+        later = [
+            c for c, start in self.clause_starts.items() if c > clause and self[start].part == part
+        ]
+        found = {clause}
+        for index, following in enumerate(later):
+            first = self.plain[self.clause_starts[following]][1]
+            if not (
+                opening is None
+                or opening in _OPENINGS
+                or (first in _PUT_IN and index + 1 < len(later))
+            ):
+                break
+            found.add(following)
+            opening = first
+        return found
+
     @cached_property
     def denials(self) -> tuple[tuple[Word, frozenset[int]], ...]:
         """The words that may deny what the sentence says, each with the clauses it governs:
-        its own; when it speaks of what follows ("it is false that", "wrong to") and its clause
-        ends there ("It is false that, in …"), the rest of its part; when its clause speaks of
-        what came before ("…, but that is wrong", "…; that is wrong", "…, wrong") and it does
-        not look forward, every clause before it."""
+        its own; when it speaks of what follows ("it is false that", "wrong to"), those of the
+        statement it introduces ("It is false that, in a 1x1 conv, …"; see `_introduced`); when
+        its clause speaks of what came before ("…, but that is wrong", "…; that is wrong", "…,
+        wrong") and it does not look forward, every clause before it."""
         found = []
         for index, word in enumerate(self):
             if not self._is_denial(index):
@@ -424,8 +474,8 @@ class Sentence(tuple):
                 None,
             )
             start = self.clause_starts[word.clause]
-            if forward is not None and self._ends_clause(forward):
-                clauses |= {w.clause for w in self[forward:] if w.part == word.part}
+            if forward is not None:
+                clauses |= self._introduced(forward)
             elif forward is None and (
                 self.plain[start][1] in _REFERRING_BACK
                 or all(
@@ -637,6 +687,8 @@ def find(
             return None
         indexes = {id(w): i for i, w in enumerate(sentence)}
         return _match(pattern.text, sentence, pair, [indexes[id(word)] for word in pair])
+    if pattern.ordered:
+        return _ordered(pattern, sentence, roles)
     # Where each group has a word; then the first window in which every group has one, each
     # group taking its first word in that window. Of the windows that state their words plainly
     # (not negated, doubted or said of another role), the tightest: one not all in a clause on
@@ -651,16 +703,12 @@ def find(
     first = None
     best: tuple[tuple[bool, int, int], Match] | None = None
     seen = set()
-    for start in range(len(sentence)):
-        chosen: list[int] = []
-        for indexes in places:
-            at = bisect_left(indexes, start)
-            if at == len(indexes) or indexes[at] >= start + WINDOW:
+    for chosen in _windows(places, len(sentence)):
+        if chosen is _LATER:  # the windows after it are tried only when none stated it plainly
+            if best is not None:
                 break
-            chosen.append(indexes[at])
-        else:
-            if tuple(chosen) in seen:
-                continue
+            continue
+        if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
             tightness = (
                 _in_compared(sentence, chosen),
@@ -676,6 +724,56 @@ def find(
                 best = (tightness, match)
             first = first or match
     return best[1] if best is not None else first
+
+
+def _ordered(
+    pattern: Pattern, sentence: Sentence, roles: tuple[tuple[str, ...], ...]
+) -> Match | None:
+    """The first place where a word of the pattern's first group comes before one of its second
+    in the same clause (up to and, but, so …), one that states them plainly if any."""
+    first = None
+    later = sentence.places(pattern.groups[1])
+    for at in sentence.places(pattern.groups[0]):
+        after = bisect_right(later, at)
+        if after == len(later) or sentence.scopes[later[after]] != sentence.scopes[at]:
+            continue
+        chosen = [at, later[after]]
+        groups = zip(pattern.groups, chosen, strict=True)
+        words = tuple(_quoted(sentence, group, index) for group, index in groups)
+        match = _match(pattern.text, sentence, words, chosen, roles)
+        if match.clean:
+            return match
+        first = first or match
+    return first
+
+
+_LATER: list[int] = []  # `_windows` yields it between its two sweeps
+
+
+def _windows(places: list[list[int]], length: int) -> Iterator[list[int]]:
+    """The windows where every group has a word (`places`: each group's word indexes): from each
+    word on, each group's first word in the window; then `_LATER`, and up to each word, each
+    group's last word in the window ("a convolution does not mix positions …; its weights are
+    fixed" states `convolution* fixed weight*` plainly only with the later "weights")."""
+    for start in range(length):
+        chosen = []
+        for indexes in places:
+            at = bisect_left(indexes, start)
+            if at == len(indexes) or indexes[at] >= start + WINDOW:
+                break
+            chosen.append(indexes[at])
+        else:
+            yield chosen
+    yield _LATER
+    for end in range(length):
+        chosen = []
+        for indexes in places:
+            at = bisect_right(indexes, end) - 1
+            if at < 0 or indexes[at] <= end - WINDOW:
+                break
+            chosen.append(indexes[at])
+        else:
+            yield chosen
 
 
 def _match(

@@ -86,6 +86,15 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                             "e.g. 'token* ~ pixel*|position*'",
                         )
                     )
+                if pattern.malformed_order:
+                    problems.append(
+                        Problem(
+                            _pattern_line(rubric, concept, pattern),
+                            f"{item.key_path}.concepts[{index}].{kind}[{number}]",
+                            f"{pattern.text!r}: > joins exactly two word groups, the first's "
+                            "word before the second's, e.g. '1/d+1/k^2 > fewer'",
+                        )
+                    )
                 unread = [
                     alternative
                     for group in pattern.text.replace(PAIRING, " ").split()

@@ -783,6 +783,140 @@ GRADED += [
 ]
 
 
+# Index notations a marker reads that were refused as unreadable: a sum's range that moves with
+# an output index, a superscript index on a weight or a bias, a matrix's name with its entry's
+# subscripts, a max over a list or over a set-style range. Each is read, with a note.
+CORRECT = ("Correct: your formula defines the same layer.",)
+COUNTED_FROM_0 = "read the indices as counted from 0"
+POOL_EACH = "read the max over u, v as one max over each: u = 0..1, v = 0..1"
+GRADED += [
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=i-1}^{i+1}\sum_{n=j-1}^{j+1}\sum_{l=1}^{C} w_{m-i+2,n-j+2,l,k} x_{m,n,l} + b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT,
+        (
+            "read the sum over m = i-1..i+1 as one over m = i+u with u = -1..1",
+            "read the sum over n = j-1..j+1 as one over n = j+v with v = -1..1",
+        ),
+        id="a sum's range that moves with the output index: m = i+u",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w^{(k)}_{l} x_{i,j,l} + b^{k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT,
+        (
+            "read w^{(k)}_{l} as w_{k,l}, its superscript an index",
+            "read b^{k} as b_{k}, its superscript an index",
+        ),
+        id="superscript indices before the subscript: w^{(k)}_l, b^{k}",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l}^{(k)} x_{i,j,l} + b^{(k)}",
+        "correct",
+        3.0,
+        None,
+        CORRECT,
+        (
+            "read w_{l}^{(k)} as w_{l,k}, its superscript an index",
+            "read b^{(k)} as b_{k}, its superscript an index",
+        ),
+        id="superscript indices after the subscript: w_l^{(k)}, b^{(k)}",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} (W_Q)_{k,e} x_{e,n} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        ("read (W_Q)_{k,e} as the entry k,e of W_Q",),
+        id="a matrix's entry written (W_Q)_{k,e}",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{E} W_{Q,k,e} x_{e,n} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        ("read W_{Q,k,e} as the entry k,e of W_Q",),
+        id="a matrix's entry written W_{Q,k,e}",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\}",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        (
+            "read the max of the 4 entries of x as the max over its window, u = 0..1, v = 0..1: x_{2i+u,2j+v,k}",
+            COUNTED_FROM_0,
+        ),
+        id="max pooling as the max of a list of the window's entries",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max(x_{2i-1,2j-1,k}, x_{2i,2j-1,k}, x_{2i-1,2j,k}, x_{2i,2j,k})",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        (
+            "read the max of the 4 entries of x as the max over its window, u = 0..1, v = 0..1: x_{2i+u-1,2j+v-1,k}",
+        ),
+        id="the list in round brackets, counted from 1",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v \in \{0,1\}} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        (POOL_EACH, COUNTED_FROM_0),
+        id="max over u, v in a set {0,1}",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u \in \{0, \ldots, 1\}}\max_{v \in \{0,1\}} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        (COUNTED_FROM_0,),
+        id="max over u in {0, ..., 1}",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{0 \le u,v \le 1} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT,
+        (POOL_EACH, COUNTED_FROM_0),
+        id="max over 0 <= u,v <= 1",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )
@@ -844,6 +978,66 @@ REFUSED = [
         "(2 W X): write a sum outside it",
         11,
         id="a sum in a transposed bracket",
+    ),
+]
+
+
+REFUSED += [
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        r"q_{k,n} = \sum_{e=1}^{d} (W_Q)_{k,e} x_{e,n} + b_k",
+        "unknown d in the range of a sum: it is not a size of this question (the sizes are E, K, N) and not an index (the indices here are k, n)",
+        22,
+        id="a size the question does not declare, in a sum's range: the sizes and indices named",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=1}^{i}\sum_{l=1}^{C} w_{m,l,k} x_{m,j,l} + b_k",
+        r"the sum over m runs from 1 to i, a range whose length changes with an index: a layer's window has one size at every output, e.g. \sum_{m=i-1}^{i+1}",
+        12,
+        id="a sum's range whose length moves with the output index",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w^2_{l,k} x_{i,j,l} + b_k",
+        "a power is not part of a layer formula: each term is a weight times an input, or a bias",
+        28,
+        id="a number as a superscript stays a power",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x^{(k)}_{i,j,l} + b_k",
+        "a power is not part of a layer formula: each term is a weight times an input, or a bias",
+        36,
+        id="a superscript on the input is no index",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}\}",
+        r"a max over a list is read where the list holds the entries of one window of the input, each position once, e.g. \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+        12,
+        id="a max of a list that is not a whole window",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v \in \{0,2\}} x_{2i+u,2j+v,k}",
+        r"a sum over a set runs over consecutive whole numbers: write them all, e.g. u \in \{0, 1\}, or the first and the last, e.g. l \in \{1, \ldots, C\}",
+        22,
+        id="a set of values with a gap",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \max(0, \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+        r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. ReLU(\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+        12,
+        id="max(0, …) is a ReLU, not a window",
     ),
 ]
 

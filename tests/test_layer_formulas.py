@@ -149,8 +149,8 @@ PAIRS = [
         GROUPED,
         GROUPS,
         r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{m=(\lceil kG/D \rceil - 1)C/G+1}^{\lceil kG/D \rceil C/G} w_{u,v,m,k} x_{i+u,j+v,m} + b_k",
-        None,
-        id="a sum whose bounds depend on the output index cannot be read: bounds are sizes and numbers",
+        True,
+        id="a sum whose bounds move with the output index: read as the group's window, m = ⌈kG/D⌉C/G+u",
     ),
 ]
 

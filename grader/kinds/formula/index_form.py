@@ -105,28 +105,60 @@ def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
 
-    def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
+    def __init__(
+        self,
+        original: str,
+        tokens: list[Token],
+        sizes: Mapping[str, sympy.Symbol],
+        tensors: tuple[str, ...] = (),
+    ):
         super().__init__(original, tokens, sizes)
+        # The layer's inputs and output (any case): a superscript on them is never an index.
+        self.tensors = frozenset(name.casefold() for name in tensors)
         self.bounds: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}  # from conditions
         self.notes: list[str] = []  # how what was written was read, for the student
+        self.in_bound = False  # reading a sum's range: an unknown letter is a size misnamed
 
     # Index expressions: sums of indices, sizes and numbers.
 
     def resolve(self, token: Token, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
-        """A letter in an index: an index in scope, else a size of the question."""
+        """A letter in an index (or in a sum's range, `bound_expression`): an index in scope,
+        else a size of the question."""
         name = token.text
         if name in scope:
             return scope[name]
         if name in self.sizes:
             return self.sizes[name]
         known = sorted(scope)
+        indices = f"the indices here are {', '.join(known) or 'none'}"
         hint = next((f"; did you mean {k}?" for k in known if k.lower() == name.lower()), "")
+        if self.in_bound:
+            sizes = ", ".join(sorted(self.sizes)) or "none"
+            hint = next(
+                (f"; did you mean {k}?" for k in sorted(self.sizes) if k.lower() == name.lower()),
+                hint,
+            )
+            raise AnswerError(
+                self.text,
+                token.start,
+                f"unknown {name} in the range of a sum: it is not a size of this question "
+                f"(the sizes are {sizes}) and not an index ({indices}){hint}",
+            )
         raise AnswerError(
             self.text,
             token.start,
             f"unknown index {name}: it is not an index of the output and no sum introduces it "
-            f"(the indices here are {', '.join(known) or 'none'}){hint}",
+            f"({indices}){hint}",
         )
+
+    def bound_expression(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+        """A sum's start or end: sizes and numbers, or an output index where the window moves
+        with it (`\\sum_{m=i-1}^{i+1}`)."""
+        self.in_bound = True
+        try:
+            return self.index_expression(scope)
+        finally:
+            self.in_bound = False
 
     def index_expression(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         sign = -1 if self.at("-") else 1
@@ -341,12 +373,19 @@ class IndexFormReader(TokenReader):
         sums: list[SumRange] = []
         read_something = False
         while (token := self.peek()) is not None:
-            if token.kind in ("SUM", "MAX"):
+            if token.kind == "MAX" and self.at_list():
+                listed, entry = self.max_list(scope)
+                sums.extend(listed)
+                product = _multiply(product, [entry])
+            elif token.kind in ("SUM", "MAX"):
                 sums.extend(self.sum_prefix(scope))
             elif token.kind == "NAME":
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
             elif token.kind == "NUMBER":
                 product = _multiply(product, [_Flat(self.number())])
+            elif token.kind == "(" and self.bracketed_matrix():
+                entry = self.matrix_entry(scope)
+                product = _multiply(product, [_Flat(sympy.Integer(1), (), (entry,))])
             elif token.kind == "(" and self.is_condition():
                 self.take("(")
                 self.conditions()
@@ -407,6 +446,75 @@ class IndexFormReader(TokenReader):
             raise self.error(self.peek(), "expected a term such as w_{l,k} x_{i,j,l}")
         return [_product_term(_Flat(sympy.Integer(1), tuple(sums)), t) for t in product]
 
+    def at_list(self) -> bool:
+        after = self.peek(1)
+        return after is not None and after.kind in ("{", "(")
+
+    def max_list(self, scope: dict[str, sympy.Symbol]) -> tuple[list[SumRange], _Flat]:
+        """`\\max\\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\\}`: the
+        entries of one window of the input, each position once, read as the max over the
+        window (`\\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k}`) with a note."""
+        word = self.take("MAX")
+        close = "}" if self.take().kind == "{" else ")"
+        entries: list[Access] = []
+        while True:
+            flats = self.expression(scope)
+            if len(flats) != 1 or flats[0].sums or len(flats[0].factors) != 1:
+                raise self._not_a_window(word)
+            if flats[0].coefficient != 1:
+                raise self._not_a_window(word)
+            entries.append(flats[0].factors[0])
+            if not self.at(","):
+                break
+            self.take(",")
+        end = self.take(close)
+        first = entries[0]
+        offsets = []
+        for entry in entries:
+            if entry.name != first.name or len(entry.indices) != len(first.indices):
+                raise self._not_a_window(word)
+            moved = [sympy.expand(a - b) for a, b in zip(entry.indices, first.indices, strict=True)]
+            if not all(m.is_Integer for m in moved):
+                raise self._not_a_window(word)
+            offsets.append(tuple(int(m) for m in moved))
+        axes = [sorted({o[axis] for o in offsets}) for axis in range(len(first.indices))]
+        box = {()}  # every position of the window that the axes' offsets span
+        for values in axes:
+            box = {(*p, v) for p in box for v in range(values[0], values[-1] + 1)}
+        if len(set(offsets)) != len(offsets) or set(offsets) != box or len(entries) < 2:
+            raise self._not_a_window(word)
+        ranges: list[SumRange] = []
+        indices = []
+        for index, values in zip(first.indices, axes, strict=True):
+            if len(values) == 1:
+                indices.append(index)
+                continue
+            letter = index_symbol(
+                self.fresh_letter({**scope, **{str(r.variable): r.variable for r in ranges}})
+            )
+            ranges.append(SumRange(letter, sympy.Integer(0), sympy.Integer(values[-1] - values[0])))
+            indices.append(sympy.expand(index + values[0] + letter))
+        window = Access(first.name, tuple(indices), word.start, end.end)
+        shown = ", ".join(
+            f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges
+        )
+        self.notes.append(
+            f"read the max of the {len(entries)} entries of {first.name} as the max over its "
+            f"window, {shown}: {first.name}_{{{','.join(show_index(i) for i in indices)}}}"
+        )
+        return ranges, _Flat(sympy.Integer(1), (), (window,))
+
+    def _not_a_window(self, word: Token) -> AnswerError:
+        return AnswerError(
+            self.text,
+            word.start,
+            "a max over a list is read where the list holds the entries of one window of the "
+            "input, each position once, e.g. \\max\\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, "
+            "x_{2i+1,2j+1,k}\\}; or write the window with its ranges, e.g. "
+            "\\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+            len(word.text),
+        )
+
     def sum_prefix(self, scope: dict[str, sympy.Symbol]) -> list[SumRange]:
         """`\\sum_{l=1}^{C}`, `\\sum_{u=-1}^1`, `sum_(l=1)^C`, or `\\sum_l` and `\\max_{u,v}`
         (ranges inferred: from the input's axis, or from the question's window)."""
@@ -415,46 +523,114 @@ class IndexFormReader(TokenReader):
         low = high = None
         if self.at("{", "("):
             close = "}" if self.take().kind == "{" else ")"
-            token = self.letter("the index of the sum")
-            if self.at(",", "NAME"):  # \max_{u,v} or \max_{uv}: several, with no range
-                tokens = [token]
-                while self.at(",", "NAME"):
-                    if self.at(","):
-                        self.take(",")
-                    tokens.append(self.letter("the index of the sum"))
-                if self.at("="):  # \sum_{u,v=-1}^{1}: one sum for each, with the same range
-                    self.take("=")
-                    low = self.index_expression({})
+            if not self.at("NAME"):  # \max_{0 \le u,v \le 1}: the range around the letters
+                low, tokens, high = self.compared_range(scope)
                 self.take(close)
-                high = self.sum_end()
-                ranges = [self.new_sum_index(t, low, high, sum_token, scope) for t in tokens]
-                if low is not None and high is not None:
-                    word = "max" if sum_token.kind == "MAX" else "sum"
-                    letters = ", ".join(t.text for t in tokens)
-                    each = ", ".join(
-                        f"{t.text} = {show_index(low)}..{show_index(high)}" for t in tokens
-                    )
-                    self.notes.append(
-                        f"read the {word} over {letters} as one {word} over each: {each}"
-                    )
-                return ranges
-            if self.at("="):
+                return self.new_sums(tokens, low, high, sum_token, scope)
+            tokens = [self.letter("the index of the sum")]
+            while self.at(",", "NAME"):  # \max_{u,v} or \max_{uv}: several
+                if self.at(","):
+                    self.take(",")
+                tokens.append(self.letter("the index of the sum"))
+            if self.at("="):  # \sum_{u,v=-1}^{1}: one sum for each, with the same range
                 self.take("=")
-                low = self.index_expression({})
+                low = self.bound_expression(scope)
+            elif self.at("∈"):  # \max_{u,v \in \{0,1\}}
+                low, high = self.set_range(scope)
+                self.take(close)
+                return self.new_sums(tokens, low, high, sum_token, scope)
             self.take(close)
         else:
-            token = self.letter("the index of the sum")
-        high = self.sum_end()
-        return [self.new_sum_index(token, low, high, sum_token, scope)]
+            tokens = [self.letter("the index of the sum")]
+        high = self.sum_end(scope)
+        return self.new_sums(tokens, low, high, sum_token, scope)
 
-    def sum_end(self) -> sympy.Expr | None:
+    def new_sums(
+        self,
+        tokens: list[Token],
+        low: sympy.Expr | None,
+        high: sympy.Expr | None,
+        sum_token: Token,
+        scope: dict[str, sympy.Symbol],
+    ) -> list[SumRange]:
+        """One sum for each letter of `tokens`, with the same range; a note where several."""
+        ranges = [self.new_sum_index(t, low, high, sum_token, scope) for t in tokens]
+        if len(tokens) > 1 and low is not None and high is not None:
+            word = "max" if sum_token.kind == "MAX" else "sum"
+            letters = ", ".join(t.text for t in tokens)
+            each = ", ".join(f"{t.text} = {show_index(low)}..{show_index(high)}" for t in tokens)
+            self.notes.append(f"read the {word} over {letters} as one {word} over each: {each}")
+        return ranges
+
+    def compared_range(
+        self, scope: Mapping[str, sympy.Symbol]
+    ) -> tuple[sympy.Expr, list[Token], sympy.Expr]:
+        """`0 \\le u,v \\le 1` or `1 \\le l < C+1` under a sum: its start, letters and end."""
+        low = self.bound_expression(scope)
+        first = self.take("REL", what="a comparison such as 0 ≤ u ≤ 1")
+        tokens = [self.letter("the index of the sum")]
+        while self.at(",", "NAME"):
+            if self.at(","):
+                self.take(",")
+            tokens.append(self.letter("the index of the sum"))
+        second = self.take("REL", what="a comparison such as 0 ≤ u ≤ 1")
+        high = self.bound_expression(scope)
+        relations = (first.text.strip(), second.text.strip())
+        if not all(r in "≤<" for r in relations):
+            raise AnswerError(
+                self.text,
+                first.start,
+                "write the range under a sum from its start up to its end, e.g. \\max_{0 \\le u "
+                "\\le 1}",
+            )
+        return (
+            low + (1 if relations[0] == "<" else 0),
+            tokens,
+            high - (1 if relations[1] == "<" else 0),
+        )
+
+    def set_range(self, scope: Mapping[str, sympy.Symbol]) -> tuple[sympy.Expr, sympy.Expr]:
+        """`\\in \\{0,1\\}` or `\\in \\{1, \\ldots, C\\}` under a sum: a range of consecutive
+        whole numbers, its start and end."""
+        member = self.take("∈")
+        self.take("{", what="'\\{' and the values, e.g. u \\in \\{0, 1\\}")
+        values: list[sympy.Expr] = []
+        dots = False
+        while True:
+            if self.at("…"):
+                self.take("…")
+                dots = True
+            else:
+                values.append(self.bound_expression(scope))
+            if not self.at(","):
+                break
+            self.take(",")
+        self.take("}")
+        if dots and len(values) >= 2:
+            return values[0], values[-1]
+        numbers = sorted(int(v) for v in values if v.is_Integer)
+        if (
+            not numbers
+            or dots
+            or len(numbers) != len(values)
+            or numbers != list(range(numbers[0], numbers[0] + len(numbers)))
+        ):
+            raise AnswerError(
+                self.text,
+                member.start,
+                "a sum over a set runs over consecutive whole numbers: write them all, e.g. "
+                "u \\in \\{0, 1\\}, or the first and the last, e.g. l \\in \\{1, \\ldots, C\\}",
+            )
+        return sympy.Integer(numbers[0]), sympy.Integer(numbers[-1])
+
+    def sum_end(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr | None:
         """The end of a sum's range, `^{C}`, `^(C)`, `^C` or `^1`, if one is written."""
         high = None
         if self.at("^"):
             self.take("^")
             if self.at("{", "("):
                 close = "}" if self.take().kind == "{" else ")"
-                high = self.index_expression({})
+                high = self.bound_expression(scope)
                 self.take(close)
             elif self.at("NUMBER"):
                 digit = self.take()
@@ -464,7 +640,11 @@ class IndexFormReader(TokenReader):
                     )
                 high = sympy.Integer(int(digit.text[0]))
             else:
-                high = self.resolve(self.letter("the end of the sum"), {})
+                self.in_bound = True
+                try:
+                    high = self.resolve(self.letter("the end of the sum"), scope)
+                finally:
+                    self.in_bound = False
         return high
 
     def new_sum_index(
@@ -493,13 +673,113 @@ class IndexFormReader(TokenReader):
                 f"give the whole range of the sum over {name}, e.g. \\sum_{{{name}=1}}^{{C}}, "
                 "or none of it",
             )
+        moving = low is not None and (low.free_symbols | high.free_symbols) - self.size_symbols
+        if moving:
+            return self.moving_window(token, low, high, sum_token, scope)  # type: ignore[arg-type]
         variable = index_symbol(name)
         scope[name] = variable
         return SumRange(variable, low, high)  # type: ignore[arg-type]
 
+    def moving_window(
+        self,
+        token: Token,
+        low: sympy.Expr,
+        high: sympy.Expr,
+        sum_token: Token,
+        scope: dict[str, sympy.Symbol],
+    ) -> SumRange:
+        """`\\sum_{m=i-1}^{i+1}`: a window that moves with the output index i, as a marker
+        reads it: m = i+u, u = -1..1, with a note. A range whose length changes with an index
+        (`\\sum_{m=1}^{i}`) is no window of one size."""
+        word = "max" if sum_token.kind == "MAX" else "sum"
+        name = token.text
+        low, high = sympy.expand(low), sympy.expand(high)
+        if sympy.expand(high - low).free_symbols - self.size_symbols:
+            raise AnswerError(
+                self.text,
+                sum_token.start,
+                f"the {word} over {name} runs from {show_index(low)} to {show_index(high)}, "
+                "a range whose length changes with an index: a layer's window has one size "
+                f"at every output, e.g. \\{word}_{{{name}=i-1}}^{{i+1}}",
+                len(sum_token.text),
+            )
+        shift = sympy.Add(
+            *(t for t in sympy.Add.make_args(low) if t.free_symbols - self.size_symbols)
+        )
+        offset = index_symbol(self.fresh_letter(scope))
+        scope[name] = offset + shift  # type: ignore[assignment]
+        ranged = SumRange(offset, sympy.expand(low - shift), sympy.expand(high - shift))
+        self.notes.append(
+            f"read the {word} over {name} = {show_index(low)}..{show_index(high)} as one over "
+            f"{name} = {show_index(offset + shift)} with {offset} = {show_index(ranged.low)}.."
+            f"{show_index(ranged.high)}"
+        )
+        return ranged
+
+    def fresh_letter(self, scope: Mapping[str, sympy.Expr]) -> str:
+        """A letter that the formula writes nowhere and that is no size: a new sum's index."""
+        written = {c for t in self.tokens if t.kind == "NAME" for c in t.text}
+        moved = {symbol.name for value in scope.values() for symbol in value.free_symbols}
+        taken = written | set(scope) | moved | set(self.sizes)
+        return next(
+            (c for c in "uvstpqrabcdefghmnoxyzijklw" if c not in taken),
+            next(c for c in string.ascii_letters if c not in taken),
+        )
+
+    def bracketed_matrix(self) -> bool:
+        """Whether `(W_Q)_{k,e}` starts here: a matrix's name in brackets, then its entry."""
+        kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(7))]
+        if kinds[1:3] != ["NAME", "_"]:
+            return False
+        if kinds[3] == "NAME":
+            return kinds[4] == ")" and kinds[5] in ("_", "[")
+        return (
+            kinds[3:6] == ["{", "NAME", "}"]
+            and kinds[6] == ")"
+            and self.peek(7) is not None
+            and (
+                self.peek(7).kind in ("_", "[")  # type: ignore[union-attr]
+            )
+        )
+
+    def matrix_entry(self, scope: Mapping[str, sympy.Symbol]) -> Access:
+        """`(W_Q)_{k,e}`: the entry (k, e) of the matrix W_Q, read so with a note."""
+        opening = self.take("(")
+        base = self.take("NAME")
+        self.take("_")
+        braced = self.at("{")
+        if braced:
+            self.take("{")
+        suffix = self.take("NAME")
+        if braced:
+            self.take("}")
+        self.take(")")
+        name = f"{base.text}_{suffix.text}"
+        indices = self.subscript(scope) or []
+        end = self.tokens[self.position - 1].end
+        shown = ",".join(show_index(index) for index in indices)
+        self.notes.append(f"read {self.text[opening.start : end]} as the entry {shown} of {name}")
+        return Access(name, tuple(indices), opening.start, end)
+
     def access(self, scope: Mapping[str, sympy.Symbol]) -> Access:
         name = self.take("NAME")
-        indices = self.subscript(scope)
+        named = self.name_in_subscript(name, scope)
+        if named is not None:  # W_{Q,k,e}: the entry (k, e) of W_Q
+            return named
+        # w^{(k)}_l, w_l^{(k)}, b^{k}: a superscript that is an index, in a marker's eyes
+        above = self.superscript_indices(name, scope)
+        below = self.subscript(scope)
+        after = (
+            None if below is None or above is not None else self.superscript_indices(name, scope)
+        )
+        indices = None if above is below is None else (above or []) + (below or []) + (after or [])
+        if above is not None or after is not None:
+            end = self.tokens[self.position - 1].end
+            shown = ",".join(show_index(index) for index in indices)  # type: ignore[union-attr]
+            self.notes.append(
+                f"read {self.text[name.start : end]} as {name.text}_{{{shown}}}, its superscript "
+                "an index"
+            )
         if indices is not None:
             return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
         if len(name.text) == 1:  # a scalar parameter, such as one bias shared by all outputs
@@ -511,6 +791,69 @@ class IndexFormReader(TokenReader):
             "e.g. w_{l,k} x_{i,j,l}",
             len(name.text),
         )
+
+    def name_in_subscript(self, name: Token, scope: Mapping[str, sympy.Symbol]) -> Access | None:
+        """`W_{Q,k,e}`, read as the entry (k, e) of W_Q with a note, where Q is a capital
+        that is no index here and no size (as an index it could only be refused)."""
+        kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(4))]
+        suffix = self.peek(2)
+        if (
+            kinds != ["_", "{", "NAME", ","]
+            or suffix is None
+            or len(suffix.text) != 1
+            or not suffix.text.isupper()
+            or suffix.text in scope
+            or suffix.text in self.sizes
+        ):
+            return None
+        self.position += 4
+        indices = self.index_list(scope, "}")
+        close = self.take("}")
+        matrix = f"{name.text}_{suffix.text}"
+        shown = ",".join(show_index(index) for index in indices)
+        self.notes.append(
+            f"read {self.text[name.start : close.end]} as the entry {shown} of {matrix}"
+        )
+        return Access(matrix, tuple(indices), name.start, close.end)
+
+    def superscript_indices(
+        self, name: Token, scope: Mapping[str, sympy.Symbol]
+    ) -> list[sympy.Expr] | None:
+        """`^{(k)}`, `^{k}`, `^(k)` or `^k` after a weight's or a bias's name, each letter an
+        index here, taken as indices of it with a note; None (nothing taken) for any other
+        superscript, such as a power w^2 or a superscript on the layer's own tensors."""
+        if not self.at("^") or name.text.casefold() in self.tensors:
+            return None
+        ahead = 1
+        closes: list[str] = []
+        while len(closes) < 2 and (opening := self.peek(ahead)) is not None:
+            if opening.kind not in ("{", "(") or (closes and closes[-1] == ")"):
+                break
+            closes.append("}" if opening.kind == "{" else ")")
+            ahead += 1
+        letters = []
+        while (token := self.peek(ahead)) is not None and token.kind == "NAME":
+            if (closes and len(token.text) != 1) or token.text[0] not in scope:
+                return None
+            letters.append(scope[token.text[0]])
+            ahead += 1
+            comma = self.peek(ahead)
+            if not closes or comma is None or comma.kind != ",":
+                break
+            ahead += 1
+        for close in reversed(closes):
+            token = self.peek(ahead)
+            if token is None or token.kind != close:
+                return None
+            ahead += 1
+        if not letters:
+            return None
+        self.take("^")
+        if closes:
+            self.position += ahead - 1
+        else:
+            self.letter()
+        return letters
 
     def is_condition(self) -> bool:
         """Whether the bracket that starts here holds a comparison, `(1 \\leq k \\leq D)`."""
@@ -721,7 +1064,8 @@ def read_index_form(
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
     without its range takes the range of the `reference`'s over the same window."""
     reduction = _reduction(text, tokens)
-    reader = IndexFormReader(text, tokens, sizes)
+    tensors = tuple(tensor.name for tensor in (*layer.inputs, layer.output))
+    reader = IndexFormReader(text, tokens, sizes, tensors)
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:
@@ -831,6 +1175,16 @@ def _reduction(text: str, tokens: list[Token]) -> str | None:
     kinds = {token.kind for token in tokens}
     if "MAX" not in kinds:
         return None
+    for at, token in enumerate(tokens[:-3]):
+        after = [t.kind + t.text for t in tokens[at + 1 : at + 4]]
+        if token.kind == "MAX" and after[0] in ("((", "{{") and after[1:] == ["NUMBER0", ",,"]:
+            raise AnswerError(
+                text,
+                token.start,
+                "\\max(0, …) is a ReLU here: write it as an activation around the weighted sum, "
+                "e.g. ReLU(\\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+                len(token.text),
+            )
     if "SUM" in kinds:
         first = next(token for token in tokens if token.kind == "SUM")
         raise AnswerError(

@@ -325,8 +325,8 @@ def tokenize(text: str) -> list[Token]:
             kind = "SUM" if value == "Σ" else value
         elif kind == "NAME" and value == "sum" and text[match.end() :].lstrip()[:1] == "_":
             kind = "SUM"  # `sum_{l=1}^{C}`; the letters s, u, m elsewhere are indices
-        elif kind == "NAME" and value == "max" and text[match.end() :].lstrip()[:1] == "_":
-            kind = "MAX"  # `\\max_{u=0}^{1}`: max pooling over a window
+        elif kind == "NAME" and value == "max" and text[match.end() :].lstrip()[:1] in "_{(":
+            kind = "MAX"  # `\\max_{u=0}^{1}` or `\\max\\{x_{2i,2j,k}, …\\}`: max pooling
         elif kind == "REL":
             value = {"<=": "≤", ">=": "≥"}.get(value, value)
             tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))

@@ -1505,12 +1505,6 @@ UNREADABLE = [
     ),
     pytest.param(r"X^T \pm G", 4, r"unsupported LaTeX command \pm", id="an unknown command"),
     pytest.param(
-        "X^T G = X = G",
-        10,
-        "write one answer: one '=' after what it names",
-        id="a chain of equations",
-    ),
-    pytest.param(
         "softmax(X, dim=2)",
         15,
         "a softmax runs over dim=1 (rows) or dim=0 (columns)",
@@ -1897,3 +1891,124 @@ def test_values_that_cannot_be_compared_go_to_a_person(answer):
         NOT_COMPARABLE,
     )
     assert result.needs_person
+
+
+CORRECT_W = ("Correct: your matrix equals ∂L/∂W.",)
+STATES_CD = 'set aside "\\in \\mathbb{R}^{C \\times D}", which states your answer\'s shape'
+STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answer\'s shape'
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            r"X^T G \in \mathbb{R}^{C \times D}",
+            "correct",
+            "Xᵀ·G",
+            (STATES_CD,),
+            CORRECT_W,
+            id="the answer's shape stated after it, agreeing",
+        ),
+        pytest.param(
+            r"X^T G \in \mathbb{R}^{D \times C}",
+            "needs_review",
+            "Xᵀ·G",
+            (STATES_DC,),
+            (
+                'Your answer states that it is D×C ("\\in \\mathbb{R}^{D \\times C}"), but as '
+                "read it is C×D; read as shown, your matrix equals ∂L/∂W.",
+                REVIEWED,
+            ),
+            id="the answer's shape stated after it, contradicting it",
+        ),
+        pytest.param(
+            "X^T G, G being D x N",
+            "needs_review",
+            "Xᵀ·G",
+            ('set aside ", G being D x N", which states G\'s shape',),
+            (
+                'Your answer states that G is D×N ("G being D x N"), but the question\'s G is '
+                "N×D; read as shown, your matrix equals ∂L/∂W.",
+                REVIEWED,
+            ),
+            id="a matrix's shape stated after the answer, contradicting the question's",
+        ),
+        pytest.param(
+            r"X^T \delta, where \delta = dL/dY, \delta being N x D",
+            "correct",
+            "Xᵀ·G",
+            (
+                'set aside ", where \\delta = dL/dY", a definition, and read δ as G: the '
+                "definition agrees with the question's G = ∂L/∂Y",
+                'set aside ", \\delta being N x D", which states \\delta\'s shape',
+            ),
+            CORRECT_W,
+            id="a new name's shape stated after its definition",
+        ),
+        pytest.param(
+            r"dL/dW \approx X^T G",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            ("read ≈ as =, the one relation of your answer",),
+            CORRECT_W,
+            id="approximately equal, the one relation",
+        ),
+        pytest.param(
+            "dL/dW = dL/dY dY/dW = X^T G",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            ('read your chain of working as its last side, X^T G; "dL/dY dY/dW" names what it is',),
+            CORRECT_W,
+            id="a chain through the chain rule in names",
+        ),
+        pytest.param(
+            "dL/dW = (G^T X)^T = X^T G",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            ('read your chain of working as its last side, X^T G; "(G^T X)^T", held against it',),
+            CORRECT_W,
+            id="a chain whose steps hold",
+        ),
+        pytest.param(
+            "X^T G = G X^T",
+            "needs_review",
+            "G·Xᵀ",
+            ('read your chain of working as its last side, G X^T; "X^T G", held against it',),
+            (
+                "One step of your working does not hold: X^T G is not equal to G X^T, and your "
+                "final answer, G X^T, is what is graded; read as shown, it would earn 0 of 2 "
+                "marks.",
+                "The shapes do not fit: G is N×D and Xᵀ is C×N: they cannot be multiplied.",
+                "The factors of G·Xᵀ are in the wrong order: the answer needs Xᵀ·G.",
+                REVIEWED,
+            ),
+            id="two different answers joined by '='",
+        ),
+        pytest.param(
+            "X^T G = X = G",
+            "needs_review",
+            "G",
+            ('read your chain of working as its last side, G; "X^T G", "X", held against it',),
+            (
+                "One step of your working does not hold: X^T G is not equal to G, and your final "
+                "answer, G, is what is graded; read as shown, it would earn 0 of 2 marks.",
+                "Your answer is N×D, but ∂L/∂W is C×D.",
+                REVIEWED,
+            ),
+            id="a chain of three different answers",
+        ),
+        pytest.param(
+            "X^T G = dL/dW",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            ("read X^T G = dL/dW as dL/dW = X^T G",),
+            CORRECT_W,
+            id="the answer before what it names",
+        ),
+    ],
+)
+def test_shapes_approximations_chains_and_reversed_sides_are_read_with_a_note(
+    answer, verdict, reading, notes, feedback
+):
+    result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert read_and_graded(result) == (verdict, reading, notes, feedback)

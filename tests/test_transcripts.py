@@ -13,6 +13,7 @@ from grader import gradebook
 from grader.grade import grade_paths
 from grader.rubric import load_rubric
 from grader.submissions import load_submission
+from grader.submissions.transcript import answer_among_words
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -514,3 +515,28 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     item = result.items[f"{line[1]}.params"]
     assert (item.verdict, item.answer) == (verdict, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "maths"),
+    [
+        pytest.param(
+            r"X^T \delta, where \delta = dL/dY, \delta being N x D",
+            None,
+            id="a definition after the maths is the answer's own, read with it",
+        ),
+        pytest.param(
+            "X^T δ with δ = dL/dY and δ is the upstream gradient",
+            None,
+            id="a definition after 'with'",
+        ),
+        pytest.param(
+            "σ(x)(1-σ(x)) where σ is the sigmoid",
+            "σ(x)(1-σ(x))",
+            id="words saying what a name is are still set aside",
+        ),
+    ],
+)
+def test_words_after_the_maths_that_define_a_name_are_not_set_aside(text, maths):
+    among = answer_among_words(text)
+    assert (among and among.maths) == maths

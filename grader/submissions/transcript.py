@@ -560,6 +560,8 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
         return None
     if word.group().casefold() in ("or", "and") and _has_maths(line[word.end() :]):
         return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
+    if _DEFINES.match(line, start):
+        return None  # `X^T δ, where δ = dL/dY, δ being N x D`: the answer's own definition
     maths = line[:start].rstrip(" ,;.")
     after = line[start:].strip()
     remark = _REMARK.search(maths) if _in_remark(line, start) else None
@@ -572,6 +574,12 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     return AmongWords(maths, label, after=after)
 
 
+# Words after maths that begin with a definition of a name (`where δ = dL/dY, …`): the answer
+# reads it (`grader.definitions`), so it is no words to set aside.
+_DEFINES = re.compile(
+    r"\s*(?:where|with|since)\s+(?:\\[A-Za-z]+|[A-Za-z]+|[α-ω])(?:_\{?[A-Za-z0-9]+\}?)?\s*=(?!=)",
+    re.IGNORECASE,
+)
 # An opening bracket that ends the maths before words, and the bracket that closes it.
 _REMARK = re.compile(r"\s([(\[])\s*$")
 _REMARK_CLOSES = {"(": ")", "[": "]"}

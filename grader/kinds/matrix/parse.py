@@ -39,6 +39,7 @@ from grader.kinds.matrix.nodes import (
     walk,
 )
 from grader.kinds.matrix.shapes import Shape, sizes_in
+from grader.kinds.matrix.statements import ShapeStatement, split_shape_statements
 from grader.normalise import (
     LATEX_LAYOUT,
     blank_invisible_characters,
@@ -72,6 +73,12 @@ class MatrixAnswer:
     notes: tuple[str, ...] = ()  # how a lenient reading read it: "read 1 as the ones vector"
     review: str | None = None  # why a person must decide, though it reads (told the student)
     shorthand: str | None = None  # a given gradient written in the shorthand dY, if one was
+    # The earlier sides of a chain of working (`dL/dW = (G^T X)^T = X^T G`) that are matrix
+    # expressions, each as written and read: each must equal the answer, its last side.
+    steps: tuple[tuple[str, Node], ...] = ()
+    # Shapes stated after the answer (`\in \mathbb{R}^{C \times D}`), each with the matrix
+    # whose shape it states (None: the answer's), as read (`δ` defined as G is G).
+    stated: tuple[tuple[ShapeStatement, str | None], ...] = ()
 
 
 # --- Normalisation ---------------------------------------------------------------------------
@@ -117,6 +124,7 @@ _COMMANDS: dict[str, str | None] = {
     "delta": "δ",
     "ell": "ℓ",
     "prime": "'",
+    "approx": "≈",
 }
 
 _MORE_CHARACTERS = str.maketrans({"∘": "⊙", "⊤": "T", "⨀": "⊙", "⊺": "T"})
@@ -619,10 +627,39 @@ def parse_matrix(
     (`grader.definitions`), and held against the gradients the question gives; one that names
     a given gradient anew (`X^T δ, where δ = dL/dY`) is read so, δ as G, with a note. A size
     in the `shapes` of the matrices the answer uses counts as used; one given its value in the
-    question's `examples` (`X^T G, where C = 8`) is read, with a note."""
+    question's `examples` (`X^T G, where C = 8`) is read, with a note. A shape stated at the
+    end (`X^T G \\in \\mathbb{R}^{C \\times D}`, `…, δ being N x D`) is set aside, with a note,
+    and kept (`stated`) for `grader.kinds.matrix.rubric.read_matrix` to hold against the
+    answer."""
     given = given or {}
+    answer, statements = split_shape_statements(text)
+    if not statements:
+        return _parse_defined(text, names, given, loss, reserved, shapes, examples)[0]
+    parsed, aliases = _parse_defined(answer, names, given, loss, reserved, shapes, examples)
+    stated = []
+    for statement in statements:
+        name = None
+        if statement.name is not None:
+            name = _clean_name("".join(normalise(statement.name, STEPS).split()))
+            name = aliases.get(name, name)
+        stated.append((statement, name))
+    notes = (*parsed.notes, *(statement.note for statement in statements))
+    return replace(parsed, text=text, notes=notes, stated=tuple(stated))
+
+
+def _parse_defined(
+    text: str,
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+    shapes: Mapping[str, Shape] | None,
+    examples: Mapping[str, int] | None,
+) -> tuple[MatrixAnswer, dict[str, str]]:
+    """`parse_matrix` but for shape statements: the answer, and each new name a definition
+    gives a matrix the question gives, with that matrix (`δ` → G)."""
     try:
-        return _parse_answer(text, names, given, loss, reserved)
+        return _parse_answer(text, names, given, loss, reserved), {}
     except AnswerError as error:
         if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
             raise
@@ -656,7 +693,8 @@ def parse_matrix(
         )
         notes.append(note)
         review = review or problem
-    return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review)
+    renamed = {name: alias.matrix for name, alias in aliases.items()}
+    return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review), renamed
 
 
 @dataclass(frozen=True)
@@ -793,11 +831,32 @@ def _parse_answer(
     aliases: Mapping[str, _Alias] | None = None,
 ) -> MatrixAnswer:
     normal = normalise(text, STEPS)
+    normal, relation_notes = _approximately(text, normal)
     equals = _top_level_equals(normal)
+    steps: tuple[tuple[str, Node], ...] = ()
     if len(equals) > 1:
-        raise AnswerError(text, equals[1], "write one answer: one '=' after what it names")
+        normal, chain_notes, steps = _read_chain(
+            text, normal, equals, names, given, loss, reserved, aliases
+        )
+        relation_notes = (*relation_notes, *chain_notes)
+        equals = _top_level_equals(normal)
     left = None
     offset = 0
+    if len(equals) == 1:
+        normal, left, reversed_note = _reversed(text, normal, equals[0], names)
+        relation_notes = (*relation_notes, *reversed_note)
+        equals = equals if left is None else []
+        if (
+            left is None
+            and not _is_left(text, normal, equals[0])
+            and _reads(text, equals[0] + 1, len(normal), names)
+        ):
+            # `XᵀG = GXᵀ`: a chain of two matrix expressions, each held against the other
+            normal, chain_notes, steps = _read_chain(
+                text, normal, equals, names, given, loss, reserved, aliases
+            )
+            relation_notes = (*relation_notes, *chain_notes)
+            equals = _top_level_equals(normal)
     if equals:
         left = read_left(text, normal[: equals[0]])
         offset = equals[0] + 1
@@ -814,7 +873,7 @@ def _parse_answer(
     expression = reader.read(tree)
     if count_nodes(expression) > MAX_NODES or depth(expression) > MAX_DEPTH:
         raise AnswerTooLargeError(text, offset, "this expression is too large to check")
-    notes = [*read.notes, *reader.notes]
+    notes = [*relation_notes, *read.notes, *reader.notes]
     if left is not None and left.transposed:
         # (∂L/∂W)ᵀ = Gᵀ·X says ∂L/∂W = (Gᵀ·X)ᵀ
         expression = transpose(expression)
@@ -841,4 +900,143 @@ def _parse_answer(
         tuple(dict.fromkeys(notes)),
         review,
         read.shorthand,
+        steps,
     )
+
+
+def _approximately(text: str, normal: str) -> tuple[str, tuple[str, ...]]:
+    """`dL/dW ≈ XᵀG` (`\\approx`) read as `dL/dW = XᵀG`, with a note, where ≈ is the answer's one
+    relation; ≈ beside another relation is an error saying so."""
+    level, places = 0, []
+    for position, char in enumerate(normal):
+        level += char in "([{"
+        level -= char in ")]}"
+        if char == "≈" and level == 0:
+            places.append(position)
+    if not places:
+        return normal, ()
+    if len(places) > 1 or _top_level_equals(normal):
+        raise AnswerError(
+            text,
+            places[-1] if len(places) > 1 else places[0],
+            "≈ beside another relation: write one answer, with one '=' after what it names",
+        )
+    normal = replace_span(normal, places[0], places[0] + 1, "=")
+    return normal, ("read ≈ as =, the one relation of your answer",)
+
+
+def _side(text: str, start: int, end: int) -> str:
+    """`text` with all but `text[start:end]` blanked, so that positions stay the student's."""
+    return " " * start + text[start:end] + " " * (len(text) - end)
+
+
+def _names_only(normal: str, start: int, end: int) -> bool:
+    """Whether `normal[start:end]` is a gradient named (`dL/dW`, `\\nabla_W L`), or the chain
+    rule in names, a product of gradients (`dL/dY dY/dW`, `∂L/∂Y · ∂Y/∂W`)."""
+    side = normal[start:end]
+    compact = "".join(side.split())
+    if not compact:
+        return False
+    try:
+        if read_left(side, side).kind == GRADIENT:
+            return True
+    except AnswerError:
+        pass
+    rest = side
+    found = False
+    for pattern in _GRADIENT_FACTORS:
+        for match in reversed(list(pattern.finditer(rest))):
+            rest = replace_span(
+                rest, match.start(), match.end(), " " * (match.end() - match.start())
+            )
+            found = True
+    return found and re.fullmatch(r"[\s()·*⋅]*", rest) is not None
+
+
+def _read_chain(
+    text: str,
+    normal: str,
+    equals: list[int],
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+    aliases: Mapping[str, _Alias] | None,
+) -> tuple[str, tuple[str, ...], tuple[tuple[str, Node], ...]]:
+    """A chain of working, `dL/dW = dL/dY dY/dW = XᵀG`, read as its last side: `normal` with
+    the sides before it blanked (a left side naming the answer kept), a note, and the sides
+    that are matrix expressions (`(GᵀX)ᵀ`), each read, for the check to hold against the
+    answer. A side that is neither (nor names, nor a matrix expression) is the error reading
+    it gave."""
+    bounds = [0, *(e + 1 for e in equals), len(normal)]
+    sides = [(bounds[k], bounds[k + 1] - (k + 1 < len(equals) + 1)) for k in range(len(bounds) - 1)]
+    first_start, first_end = sides[0]
+    keep_left = _names_only(normal, first_start, first_end) or _is_left(text, normal, first_end)
+    middle = sides[1:-1] if keep_left else sides[:-1]
+    steps, named = [], []
+    for start, end in middle:
+        written = text[start:end].strip()
+        if _names_only(normal, start, end):
+            named.append(written)
+            continue
+        try:
+            step = _parse_answer(_side(text, start, end), names, given, loss, reserved, aliases)
+        except AnswerError:
+            if not _is_left(text, normal[:end], end, start):
+                raise
+            named.append(written)
+            continue
+        steps.append((written, step.expression))
+    blank_from = equals[0] + 1 if keep_left else 0
+    blanked = replace_span(normal, blank_from, equals[-1] + 1, " " * (equals[-1] + 1 - blank_from))
+    last = text[equals[-1] + 1 :].strip()
+    note = f"read your chain of working as its last side, {last}"
+    if named:
+        said = ", ".join(f'"{n}"' for n in named)
+        note += f"; {said} name{'s' if len(named) == 1 else ''} what it is"
+    if steps:
+        said = ", ".join(f'"{w}"' for w, _ in steps)
+        note += f"; {said}, held against it"
+    return blanked, (note,), tuple(steps)
+
+
+def _reads(text: str, start: int, end: int, names: Mapping[str, str]) -> bool:
+    """Whether `text[start:end]` reads as a matrix expression over the question's `names`
+    with a matrix in it (`G X^T` does; `A`, a name of none of its matrices, and `5` do not)."""
+    try:
+        read = _parse_answer(_side(text, start, end), names, {}, "L", ())
+    except AnswerError:
+        return False
+    return any(node.op == "matrix" for node in walk(read.expression))
+
+
+def _is_left(text: str, normal: str, end: int, start: int = 0) -> bool:
+    """Whether `normal[start:end]` reads as a left side, a name or a gradient."""
+    try:
+        read_left(text, " " * start + normal[start:end])
+    except AnswerError:
+        return False
+    return True
+
+
+def _reversed(
+    text: str, normal: str, equal: int, names: Mapping[str, str]
+) -> tuple[str, Left | None, tuple[str, ...]]:
+    """`XᵀG = dL/dW`, the answer before what it names, read as `dL/dW = XᵀG`, with a note,
+    where the side before '=' names nothing and the side after names a gradient or a name
+    that is none of the question's matrices: `normal` with that side and its '=' blanked, and
+    what it names; else `normal` as it is, and None."""
+    if _is_left(text, normal, equal):
+        return normal, None, ()
+    try:
+        named = read_left(text, " " * (equal + 1) + normal[equal + 1 :])
+    except AnswerError:
+        return normal, None, ()
+    if named.kind != GRADIENT and (
+        named.name in names or _reads(text, equal + 1, len(normal), names)
+    ):
+        return normal, None, ()  # `XᵀG = GXᵀ`: two answers, not an answer and its name
+    blanked = normal[:equal].ljust(len(normal))
+    answer = text[:equal].strip()
+    note = f"read {answer} = {named.written} as {named.written} = {answer}"
+    return blanked, named, (note,)

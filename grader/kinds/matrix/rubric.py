@@ -9,14 +9,15 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from grader.errors import Problem, quoted
+from grader.errors import AnswerError, Problem, quoted
 from grader.kinds.base import read_with_caret
+from grader.kinds.count.parse import parse
 from grader.kinds.count.rubric import read_count
-from grader.kinds.matrix.evaluate import evaluated
+from grader.kinds.matrix.evaluate import close, evaluated
 from grader.kinds.matrix.left import GRADIENT
 from grader.kinds.matrix.nodes import describe
 from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, name_of, parse_matrix
-from grader.kinds.matrix.shapes import SCALAR, Shape, entrywise_powers
+from grader.kinds.matrix.shapes import SCALAR, Shape, entrywise_powers, same_size, show_shape
 from grader.model import Context
 from grader.yaml_source import Fields, Scalar, Sequence
 
@@ -233,6 +234,77 @@ def _read_left_loss(answer: MatrixAnswer, spec: MatrixSpec, context: Context) ->
     return replace(answer, left=replace(left, loss=loss), notes=(note, *answer.notes))
 
 
+def _stated_shape(sizes: tuple[str, ...], context: Context) -> Shape | None:
+    """A shape stated as written, `("C", "D")`, in the question's sizes; None if a size is
+    not one (`\\mathbb{R}^{C \\times Q}`)."""
+    read = []
+    for size in sizes:
+        try:
+            read.append(parse(size, context.symbol_table).expr)
+        except AnswerError:
+            return None
+    return (read[0], sympy.Integer(1)) if len(read) == 1 else tuple(read)
+
+
+def _agrees(stated: Shape, shape: Shape) -> bool:
+    """Whether a stated shape is `shape`: a vector stated either way stands for itself."""
+    if shape == SCALAR:
+        return False
+    if all(same_size(a, b) for a, b in zip(stated, shape, strict=True)):
+        return True
+    vectors = sympy.Integer(1) in stated and sympy.Integer(1) in shape
+    return vectors and same_size(sympy.Mul(*stated), sympy.Mul(*shape))
+
+
+def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Context) -> MatrixAnswer:
+    """An answer whose own working or stated shapes disagree with it goes to a person, saying
+    what disagrees: a side of its chain that is not equal to its last side (`XᵀG = GXᵀ`), a
+    shape stated after it that is not its shape, or a matrix's (`, G being D x N`)."""
+    if not answer.steps and not answer.stated:
+        return answer
+    value = evaluated(answer.expression, spec, context)
+    last = answer.text[answer.text.rfind("=") + 1 :].strip() if answer.steps else ""
+    for written, step in answer.steps:
+        theirs = evaluated(step, spec, context)
+        same = (
+            value.values is not None
+            and theirs.values is not None
+            and all(close(a, b) for a, b in zip(theirs.values, value.values, strict=True))
+        )
+        if not same:
+            return replace(
+                answer,
+                review=f"One step of your working does not hold: {written} is not equal to "
+                f"{last}, and your final answer, {last}, is what is graded",
+            )
+    declared = dict(spec.declared)
+    for statement, name in answer.stated:
+        shape = value.shape if name is None else declared.get(name)
+        stated = _stated_shape(statement.sizes, context)
+        written = statement.written.lstrip(" ,;")
+        if name is not None and shape is None:
+            review = (
+                f'Your answer states "{written}", the shape of {statement.name}, which is none '
+                "of the question's matrices"
+            )
+        elif stated is None:
+            review = f'Your answer states "{written}", which is no shape in the question\'s sizes'
+        elif shape is None or _agrees(stated, shape):
+            continue  # a misfit is the check's to explain
+        elif name is None:
+            review = (
+                f'Your answer states that it is {show_shape(stated)} ("{written}"), but as read '
+                f"it is {show_shape(shape)}"
+            )
+        else:
+            review = (
+                f'Your answer states that {name} is {show_shape(stated)} ("{written}"), but the '
+                f"question's {name} is {show_shape(shape)}"
+            )
+        return replace(answer, review=answer.review or review)
+    return answer
+
+
 def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     """`text` read over the item's matrices, as every answer of the item is (the reference's
     too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note; a left
@@ -248,7 +320,7 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
         dict(spec.declared),
         examples,
     )
-    answer = _read_left_loss(parsed, spec, context)
+    answer = _held_against_itself(_read_left_loss(parsed, spec, context), spec, context)
     expression, notes = entrywise_powers(
         answer.expression, dict(spec.declared), context.symbol_table
     )

@@ -29,6 +29,10 @@ POOL_FROM_ONE = load_rubric_text(
 )
 COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
 LINEAR = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")  # (e): Y = XW, W of any shape
+DENSE = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")  # x: [C] in, h: [D] out
+RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
+
+ONE_VECTOR = "read as the layer applied to one input vector x (C values), giving h (D values)"
 
 SCALED_W = "read 2·W as your weights: a number times a weight is a weight too, so 2·W is as good a weight as W"
 SCALED_w = "read 2·w as your weights: a number times a weight is a weight too, so 2·w is as good a weight as w"
@@ -405,6 +409,52 @@ GRADED = [
         ("The shapes do not fit: your formula indexes W_Q as E×K, but W_Q is K×E.",),
         (),
         id="tokens as columns: q_n = W_Q^T x_n uses W_Q transposed",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx + b)",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (ONE_VECTOR,),
+        id="one vector: h = tanh(Wx + b), W before x as a column",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(W^T x + b)",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (ONE_VECTOR,),
+        id="one vector: h = tanh(W^T x + b), W in the reference's layout",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"H = \tanh(XW + b)",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (ONE_VECTOR + ", reading H as h and X as x, with x as a row before a matrix",),
+        id="one vector: H = tanh(XW + b), capitals read as the vectors, x a row",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = Wx + b",
+        "partial",
+        2.0,
+        "activation_missing",
+        (
+            "Your formula has no activation: this layer applies tanh to the weighted sum, tanh(… + b).",
+        ),
+        (ONE_VECTOR,),
+        id="one vector: h = Wx + b, the activation left out",
     ),
     pytest.param(
         COLUMNS,
@@ -978,6 +1028,48 @@ REFUSED = [
         "(2 W X): write a sum outside it",
         11,
         id="a sum in a transposed bracket",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        "y = Wx + b",
+        "the left side is y, but this layer's output is h",
+        0,
+        id="one vector: the output under another name",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(W x_t + b)",
+        "x is one vector here (C values): write it without a subscript, e.g. W x",
+        12,
+        id="one vector: x with a subscript",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_n = W_Q x + b_Q",
+        "write x with its position, e.g. x_n",
+        10,
+        id="tokens are positions, not time steps",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = W_h \tanh(h_{t-1})",
+        "tanh(…) is read only around the whole right side, as in h_t = tanh(…); here it is "
+        "inside a product",
+        10,
+        id="an activation inside a product, not a state without its time step",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W[x_t; h_{t-1}] + b)",
+        "W[x_t; h_{t-1}] stacks x_t and h_{t-1} into one vector, which this grader does not "
+        "read: it means W_x x_t + W_h h_{t-1}, with W = [W_x W_h] split by columns",
+        13,
+        id="a stacked input under one weight: what it means, for a person",
     ),
 ]
 

@@ -6,6 +6,7 @@ border cuts at every output is not measured by what is left of it."""
 # Formulas are written out in full, as students write them, so some lines are long.
 # ruff: noqa: E501
 
+import re
 from pathlib import Path
 
 import pytest
@@ -821,3 +822,72 @@ def test_a_number_times_a_weight_of_ones_own_is_said_in_a_note(rubric, item, ans
     result = grade_answer(rubric, rubric.items[item], answer)
     assert result.verdict == "correct"
     assert any(note.startswith(f"read {scaled} as your {what}:") for note in result.reading_notes)
+
+
+# --- The hint under an unreadable formula is true of the item --------------------------------
+
+# Each formula item of the shipped rubrics, and the hint an unreadable answer to it gets.
+HINTS = [
+    pytest.param(
+        "attn-columns-q1",
+        "a.formula",
+        r"Write the formula with indices, e.g. Q_{k,i} = \sum_{l=1}^{E} w_{k,l} X_{l,i} + b_k, "
+        "or a matrix form such as Q = W_Q X.",
+        id="tokens as columns: the sum runs over E, the weight multiplies X on the left",
+    ),
+    pytest.param(
+        "dense-tanh-q1",
+        "a.formula",
+        r"Write the formula with indices, e.g. h_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k, "
+        "or with vectors, e.g. h = W x + b.",
+        id="one input vector: vectors, not a matrix product of matrices",
+    ),
+    pytest.param(
+        "pool-q1",
+        "a.formula",
+        r"Write the formula with indices, e.g. y_{i,j,k} = \sum_{u=0}^{1} x_{i+u,j,k}.",
+        id="average pooling: no weights, no matrix form",
+    ),
+    pytest.param(
+        "pool-q1",
+        "d.formula",
+        r"Write the formula with indices, e.g. z_{i,j,k} = \max_{u=0}^{1} x_{i+u,j,k}.",
+        id="max pooling: a max, no weights",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "a.formula",
+        r"Write the formula with indices, e.g. y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k.",
+        id="a window over neighbours: no matrix form",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "hint"), HINTS)
+def test_the_hint_is_built_from_the_items_own_layer(rubric, item, hint):
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    assert grade_answer(loaded, loaded.items[item], "N + ~").feedback[1] == hint
+
+
+# What an example may be told: what it leaves out of this item's layer, never that its form
+# does not fit the item (its shapes, weights where there are none, a matrix it renames).
+LEFT_OUT = {
+    None, "bias_missing", "bias_extra", "activation_missing", "recurrent_missing",
+    "pooling_window", "pooling_scale", "not_fully_connected", "kernel_size", "group_channels",
+    "stride",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "rubrics").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_in_a_formula_hint_is_read_as_a_layer_of_the_items_kind(path):
+    loaded = load_rubric(path)
+    for item in loaded.items.values():
+        if item.type != "formula":
+            continue
+        hint = grade_answer(loaded, item, "N + ~").feedback[1]
+        examples = re.findall(r"(?:e\.g\.|such as) (.*?)(?:, or |\.$)", hint)
+        assert examples, hint
+        for example in examples:
+            result = grade_answer(loaded, item, example)
+            assert result.verdict != "invalid", (item.id, example, result.feedback)
+            assert result.diagnosis in LEFT_OUT, (item.id, example, result.diagnosis)

@@ -26,6 +26,7 @@ from grader.kinds.formula.index_base import (
     reading_notes,
 )
 from grader.kinds.formula.inputs import INPUT_DESCRIPTIONS, has_time
+from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.matrix_form import (
     declared_misfit,
     held_to_reference,
@@ -48,6 +49,7 @@ from grader.kinds.formula.score import (
     score_layout,
 )
 from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.vector_form import is_one_vector
 from grader.kinds.formula.window_offset import moved_misconception_check, window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.symbol_values import multiples
@@ -110,18 +112,12 @@ class FormulaKind:
     count_role = "defines"
 
     def advice(self, item: Item, context: Context) -> str:
-        """How to write a formula, with an example over the item's own tensors and sizes."""
+        """How to write a formula, with an example over the item's own tensors and sizes, in
+        the reference's layout, and another form only where this item reads it."""
         layer = item.spec.layer
-        if len(layer.inputs) > 1 and has_time(layer):
-            y, x = layer.output.name, layer.input.name
-            return (
-                f"Write the formula with indices, e.g. {formula_example(layer)}, or with "
-                f"vectors at a time step, e.g. {y}_t = W {x}_t + b."
-            )
-        return (
-            f"Write the formula with indices, e.g. {formula_example(layer)}, or a matrix "
-            f"form such as {layer.output.name.upper()} = {layer.input.name.upper()}W."
-        )
+        example = formula_example(layer, item.reference)
+        other = _other_form(layer, item.reference)
+        return f"Write the formula with indices, e.g. {example}" + (f", {other}." if other else ".")
 
     def describe_diagnosis(self, name: str) -> str:
         return DESCRIPTIONS.get(name, name.replace("_", " "))
@@ -319,20 +315,81 @@ def _size(size) -> str:
     return str(size).replace("*", "")
 
 
-def formula_example(layer: LayerSpec) -> str:
+def formula_example(layer: LayerSpec, reference: Formula | None = None) -> str:
     """A formula written as a student should, over the layer's own tensors: each output
     reads its input's last axis at the same leading indices, `y_{i,j,k} = \\sum_{l=1}^{C}
-    w_{l,k} x_{i,j,l} + b_k` for x of shape [P, Q, C] and y of [P, Q, D]."""
-    taken = {layer.input.name, layer.output.name, "w", "b", "k", "l"}
+    w_{l,k} x_{i,j,l} + b_k` for x of shape [P, Q, C] and y of [P, Q, D]. Where the reference
+    has tokens as columns (X is E×N), the channels are the first axis: `q_{k,i} =
+    \\sum_{l=1}^{E} w_{k,l} x_{l,i} + b_k`; where it has no parameters (pooling), a window
+    without weights, `y_{i,j,k} = \\sum_{u=0}^{1} x_{i+u,j,k}` (`\\max` for a max)."""
+    taken = {layer.input.name, layer.output.name, "w", "b", "k", "l", "u"}
     letters = [letter for letter in "ijmnpqrst" if letter not in taken]
     leading = max(len(layer.output.shape), len(layer.input.shape)) - 1
     indices = letters[:leading]
+    y, x = layer.output.name, layer.input.name
+    if reference is not None and not _has_parameters(reference, layer):
+        out = [*indices[: len(layer.output.shape) - 1], "k"]
+        into = [*indices[: len(layer.input.shape) - 1], "k"]
+        if len(into) > 1:
+            into[0] += "+u"
+        reduce = "\\max" if reference.reduction == "max" else "\\sum"
+        return f"{y}_{{{','.join(out)}}} = {reduce}_{{u=0}}^{{1}} {x}_{{{','.join(into)}}}"
+    if tokens_as_columns(layer):
+        channels = _size(layer.input.shape[0])
+        return (
+            f"{y}_{{k,{indices[0]}}} = \\sum_{{l=1}}^{{{channels}}} w_{{k,l}} "
+            f"{x}_{{l,{indices[0]}}} + b_k"
+        )
     out = [*indices[: len(layer.output.shape) - 1], "k"]
     into = [*indices[: len(layer.input.shape) - 1], "l"]
     channels = _size(layer.input.shape[-1])
     return (
-        f"{layer.output.name}_{{{','.join(out)}}} = \\sum_{{l=1}}^{{{channels}}} w_{{l,k}} "
-        f"{layer.input.name}_{{{','.join(into)}}} + b_k"
+        f"{y}_{{{','.join(out)}}} = \\sum_{{l=1}}^{{{channels}}} w_{{l,k}} "
+        f"{x}_{{{','.join(into)}}} + b_k"
+    )
+
+
+def _has_parameters(reference: Formula, layer: LayerSpec) -> bool:
+    """Whether the reference reads a weight or a bias (a name other than the tensors')."""
+    tensors = {t.name for t in (*layer.inputs, layer.output)}
+    return any(a.name not in tensors for term in reference.terms for a in term.factors)
+
+
+def _other_form(layer: LayerSpec, reference: Formula | None) -> str:
+    """Another way this item reads the layer, to suggest beside the indices: vectors for one
+    input vector or at a time step, a matrix product where each output row (or column) reads
+    only its own; "" where none fits (a window, pooling: no weights to write as a matrix)."""
+    y, x = layer.output.name, layer.input.name
+    if reference is None or not _has_parameters(reference, layer):
+        return ""
+    if is_one_vector(layer):
+        return f"or with vectors, e.g. {y.lower()} = W {x.lower()} + b"
+    if len(layer.inputs) > 1 and has_time(layer):
+        return f"or with vectors at a time step, e.g. {y}_t = W {x}_t + b"
+    if len(layer.inputs) > 1 or len(layer.input.shape) != 2 or len(layer.output.shape) != 2:
+        return ""
+    axis = 1 if tokens_as_columns(layer) else 0
+    if not _reads_own_position(reference, layer, axis):
+        return ""
+    tensors = {t.name for t in (*layer.inputs, layer.output)}
+    weights = {
+        a.name for term in reference.terms for a in term.factors if a.name not in tensors
+    } - {a.name for term in reference.terms for a in term.factors if len(a.indices) != 2}
+    # the reference's own weight matrix where it names one (W_Q), else anyone's W
+    w = weights.pop() if len(weights) == 1 and "_" in next(iter(weights)) else "W"
+    product = (f"{w} " if "_" in w else w) + x.upper() if axis == 1 else f"{x.upper()}{w}"
+    return f"or a matrix form such as {y.upper()} = {product}"
+
+
+def _reads_own_position(reference: Formula, layer: LayerSpec, axis: int) -> bool:
+    """Whether every input the reference reads is at the output's own row (`axis` 0) or column
+    (1): a layer a matrix product writes, not a window over neighbours."""
+    own = reference.output.indices[axis]
+    return all(
+        a.indices[axis] == own
+        for term in reference.terms
+        for a in term.factors
+        if a.name == layer.input.name and len(a.indices) == 2
     )
 
 

@@ -18,6 +18,7 @@ formula (which inputs each output reads through which weights) is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -42,6 +43,8 @@ def parse_formula(
     over the same window."""
     if not text.strip():
         raise AnswerError(text, 0, "the answer is empty")
+    if len(layer.inputs) > 1:
+        _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
     if is_vector_form(tokens, layer):
         return read_vector_form(text, tokens, sizes, layer)
@@ -50,6 +53,31 @@ def parse_formula(
             raise AnswerError(text, 0, _several_inputs_advice(layer))
         return read_matrix_form(text, tokens, sizes, layer)
     return read_index_form(text, tokens, sizes, layer, reference)
+
+
+# `W[x_t; h_{t-1}]`: one weight over the input and the state stacked into one vector
+_STACKED = re.compile(r"([A-Za-z](?:_\{[^{}]*\}|_[A-Za-z0-9])?)?\s*\[([^\[\];]+);([^\[\];]+)\]")
+
+
+def _refuse_stacked(text: str) -> None:
+    """A stacked vector, `W[x_t; h_{t-1}]`, is not read: it is refused with what a marker
+    reads it as (W split by columns, W_x x_t + W_h h_{t-1}), for a person to mark."""
+    stacked = _STACKED.search(text)
+    if stacked is None:
+        return
+    weight, first, second = (
+        (stacked.group(1) or "W").strip(),
+        *(part.strip() for part in stacked.group(2, 3)),
+    )
+    parts = (first, second)
+    names = [f"{weight[0]}_{part[0]}" for part in parts]  # W_{xh}[x_t; h_{t-1}]: W_x, W_h
+    raise AnswerError(
+        text,
+        stacked.start(2) - 1,
+        f"{weight}[{first}; {second}] stacks {first} and {second} into one vector, which this "
+        f"grader does not read: it means {names[0]} {first} + {names[1]} {second}, with "
+        f"{weight} = [{names[0]} {names[1]}] split by columns",
+    )
 
 
 def _several_inputs_advice(layer: LayerSpec) -> str:

@@ -16,19 +16,28 @@ whose meaning `grader.kinds.formula.layer` compares as any other. Where the laye
 columns (X is E×N, Q = W_Q X is K×N: `layout`), `q_n = W_Q x_n + b_Q` is read the same way, with
 q_n and x_n columns n of Q and X. Shapes that cannot fit (one
 matrix for x_t of E entries and h_{t-1} of H) are reported in words (`Formula.shape_problem`).
+
+A layer over one input vector (x of shape [C], h of [D]) is read the same way without a step:
+`h = \\tanh(Wx + b)` is h_k = tanh(Σ_m W[k,m] x_m + b_k), and `H = XW` is x as a row times W,
+each with a note that it was read as the layer applied to the one input vector x.
+
+Where the layer's tensors are not over time (one input, as a projection's tokens or a 1x1
+convolution's positions), the letter after the output is a position, and is called so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
 from grader.errors import AnswerError
 from grader.kinds.formula.index_form import IndexFormReader
+from grader.kinds.formula.inputs import has_time
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
+    ACTIVATIONS,
     Access,
     Formula,
     LayerSpec,
@@ -45,20 +54,35 @@ from grader.kinds.formula.terms import (
 @dataclass(frozen=True)
 class _Factor:
     name: str  # an input (x), or a parameter as written with its subscript (W_x, W_{hh})
-    step: sympy.Expr | None  # an input's time step (t-1); None for a parameter
+    step: sympy.Expr | None  # an input's time step (t-1); None for a parameter or one vector
     transposed: bool
     per_step: bool  # a parameter with the time step in its subscript: one per step
     start: int
+    vector: bool = False  # an input: a vector at a step, or the layer's one input vector
+
+
+def is_one_vector(layer: LayerSpec) -> bool:
+    """Whether the layer maps one input vector to one output vector: x of [C] to h of [D]."""
+    return len(layer.output.shape) == 1 and all(len(t.shape) == 1 for t in layer.inputs)
+
+
+def _step_word(layer: LayerSpec) -> str:
+    """What the letter after the output stands for: a time step where several tensors run over
+    time (a recurrent cell), else a position (a token, a pixel)."""
+    return "time step" if len(layer.inputs) > 1 and has_time(layer) else "position"
 
 
 def is_vector_form(tokens: list[Token], layer: LayerSpec) -> bool:
     """Whether the formula's left side is the output at one time step (`h_t =`, `h_{t} =`)
-    of a layer whose tensors all have a time axis and one axis of features."""
-    if len(layer.output.shape) != 2 or any(len(t.shape) != 2 for t in layer.inputs):
-        return False
+    of a layer whose tensors all have a time axis and one axis of features, or the output
+    alone (`h =`, `H =`) of a layer over one input vector."""
     if any(t.kind in ("SUM", "MAX") for t in tokens):
         return False  # sums are written with indices: h_{t,k} = \sum_m …, told so if short of one
     kinds = [t.kind for t in tokens[:6]]
+    if is_one_vector(layer):
+        return kinds[:2] == ["NAME", "="]
+    if len(layer.output.shape) != 2 or any(len(t.shape) != 2 for t in layer.inputs):
+        return False
     if kinds[:2] != ["NAME", "_"] or not same_name(tokens[0].text, layer.output.name):
         return False
     if kinds[2:4] == ["NAME", "="]:
@@ -79,18 +103,35 @@ class VectorFormReader(IndexFormReader):
         super().__init__(original, tokens, sizes)
         self.layer = layer
         self.step_letter = ""
+        self.output_written = layer.output.name  # as the left side writes it: q for Q
+        self.one_vector = is_one_vector(layer)
+        self.step_word = _step_word(layer)
 
     def vector_formula(
         self,
     ) -> tuple[str, str | None, list[tuple[sympy.Rational, list[_Factor]]]]:
-        self.take("NAME")
-        self.take("_")
-        braced = self.at("{")
-        if braced:
-            self.take("{")
-        self.step_letter = self.letter("the time step, e.g. h_t").text
-        if braced:
-            self.take("}")
+        output = self.take("NAME")
+        self.output_written = output.text
+        if self.one_vector:
+            if not same_name(output.text, self.layer.output.name):
+                raise AnswerError(
+                    self.text,
+                    output.start,
+                    f"the left side is {output.text}, but this layer's output is "
+                    f"{self.layer.output.name}",
+                    len(output.text),
+                )
+        else:
+            self.take("_")
+            braced = self.at("{")
+            if braced:
+                self.take("{")
+            self.step_letter = self.letter(
+                f"the {self.step_word}, e.g. {self.layer.output.name}_"
+                + ("t" if self.step_word == "time step" else "n")
+            ).text
+            if braced:
+                self.take("}")
         self.take("=", what="'='")
         activation = self.activation()
         chains = self.chains()
@@ -100,37 +141,67 @@ class VectorFormReader(IndexFormReader):
                 raise self.error(
                     self.peek(),
                     f"an activation applies to the whole sum: write "
-                    f"{self.layer.output.name}_{self.step_letter} = {activation}(… + b), with "
-                    "the bias inside",
+                    f"{self._output()} = {activation}(… + b), with the bias inside",
                 )
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return self.step_letter, activation, chains
 
+    def _output(self) -> str:
+        """The output as the left side writes it: `h_t`, or `h` for one vector."""
+        name = self.output_written
+        return name if self.one_vector else f"{name}_{self.step_letter}"
+
+    def _input(self) -> str:
+        """The input as a term reads it: `x_t`, or `x` for one vector."""
+        name = self.layer.input.name
+        return name if self.one_vector else f"{name}_{self.step_letter}"
+
     def chains(self) -> list[tuple[sympy.Rational, list[_Factor]]]:
         return self.signed_products(
-            self.factors, "expected a vector such as x_t or a matrix such as W"
+            self.factors, f"expected a vector such as {self._input()} or a matrix such as W"
         )
 
     def factors(self) -> list[_Factor]:
         """`W_x x_t`: a name's letters are factors (`Wx_t` is W times x_t); the last takes
         the subscript and a transpose (`^T`, `^{T}`, `^\\top`, `'`)."""
         name = self.take("NAME")
+        function = ACTIVATIONS.get(name.text.casefold())
+        if function is not None and self.at("("):
+            raise AnswerError(
+                self.text,
+                name.start,
+                f"{name.text}(…) is read only around the whole right side, as in "
+                f"{self._output()} = {function}(…); here it is inside a product",
+                len(name.text),
+            )
         found = [self.plain(letter, name.start + k) for k, letter in enumerate(name.text[:-1])]
         last = name.text[-1]
         start = name.start + len(name.text) - 1
         tensor = self.layer.input_named(last)
-        if tensor is not None:
-            if not self.at("_"):
+        if tensor is not None and self.one_vector:
+            if self.at("_"):
                 raise AnswerError(
                     self.text,
                     start,
-                    f"write {last} with its time step, e.g. {last}_{self.step_letter} or "
-                    f"{last}_{{{self.step_letter}-1}}",
+                    f"{last} is one vector here ({show_index(tensor.shape[0])} values): write "
+                    f"it without a subscript, e.g. W {tensor.name}",
+                )
+            factor = _Factor(tensor.name, None, False, False, start, vector=True)
+        elif tensor is not None:
+            if not self.at("_"):
+                earlier = (
+                    f" or {last}_{{{self.step_letter}-1}}" if self.step_word == "time step" else ""
+                )
+                raise AnswerError(
+                    self.text,
+                    start,
+                    f"write {last} with its {self.step_word}, e.g. "
+                    f"{last}_{self.step_letter}{earlier}",
                 )
             self.take("_")
             step = self.step()
-            factor = _Factor(tensor.name, step, False, False, start)
+            factor = _Factor(tensor.name, step, False, False, start, vector=True)
         elif same_name(last, self.layer.output.name):
             raise AnswerError(
                 self.text, start, f"the output {last} cannot also be read on the right side"
@@ -139,20 +210,23 @@ class VectorFormReader(IndexFormReader):
             label, per_step = self.label() if self.at("_") else ("", False)
             factor = _Factor(last + label, None, False, per_step, start)
         if self.transpose():
-            factor = _Factor(factor.name, factor.step, True, factor.per_step, factor.start)
+            factor = replace(factor, transposed=True)
         return [*found, factor]
 
     def plain(self, letter: str, start: int) -> _Factor:
-        if self.layer.input_named(letter) is not None:
+        tensor = self.layer.input_named(letter)
+        if tensor is not None and self.one_vector:
+            return _Factor(tensor.name, None, False, False, start, vector=True)  # `xW`
+        if tensor is not None:
             raise AnswerError(
                 self.text,
                 start,
-                f"write {letter} with its time step, e.g. {letter}_{self.step_letter}",
+                f"write {letter} with its {self.step_word}, e.g. {letter}_{self.step_letter}",
             )
         return _Factor(letter, None, False, False, start)
 
     def step(self) -> sympy.Expr:
-        """`_t`, `_{t-1}`: a time step, made of the time letter, sizes and numbers."""
+        """`_t`, `_{t-1}`: a time step (or position), made of its letter, sizes and numbers."""
         scope = {self.step_letter: index_symbol(self.step_letter)}
         if self.at("{"):
             self.take("{")
@@ -161,7 +235,7 @@ class VectorFormReader(IndexFormReader):
             return value
         if self.at("NUMBER"):
             return self.number()
-        return self.resolve(self.letter("the time step"), scope)
+        return self.resolve(self.letter(f"the {self.step_word}"), scope)
 
     def label(self) -> tuple[str, bool]:
         """A parameter's subscript, `_x`, `_{hh}`, `_{x,t}`: its name, and whether it holds
@@ -200,7 +274,8 @@ def _describe(
     activation: str | None,
     chains: list[tuple[sympy.Rational, list[_Factor]]],
 ) -> str:
-    """`h_t = tanh(W_x·x_t + W_h·h_{t-1} + b)`, as written, each product with its sign."""
+    """`h_t = tanh(W_x·x_t + W_h·h_{t-1} + b)`, as written, each product with its sign; `h =
+    tanh(W·x + b)` for one vector (no step)."""
     pieces = []
     for number, (coefficient, factors) in enumerate(chains):
         product = "·".join(_show_factor(f, step) for f in factors)
@@ -213,7 +288,7 @@ def _describe(
     right = "".join(pieces)
     if activation is not None:
         right = f"{activation}({right})"
-    return f"{output}_{step} = {right}"
+    return f"{output}_{step} = {right}" if step else f"{output} = {right}"
 
 
 def _show_factor(factor: _Factor, step: str) -> str:
@@ -231,19 +306,28 @@ class _ShapeProblem(Exception):
 
 
 def _to_index_form(
-    layer: LayerSpec, step: sympy.Symbol, chains: list[tuple[sympy.Rational, list[_Factor]]]
+    layer: LayerSpec,
+    step: sympy.Symbol | None,
+    chains: list[tuple[sympy.Rational, list[_Factor]]],
 ) -> tuple[Access, tuple[Term, ...]]:
     """The index formula the vector form stands for; `_ShapeProblem` where shapes cannot fit.
     Where the layer's tokens are columns (`layout`: X is E×N, Q is K×N), `x_n` is column n of
-    X and `q_n` column n of Q, so a vector's entries run down its tensor's first axis."""
-    unit = index_symbol("k" if step.name != "k" else "j")
-    summed = index_symbol("m" if step.name != "m" else "n")
+    X and `q_n` column n of Q, so a vector's entries run down its tensor's first axis. A layer
+    over one vector has no `step`: x and h are the vectors themselves."""
+    letter = step.name if step is not None else ""
+    unit = index_symbol("k" if letter != "k" else "j")
+    summed = index_symbol("m" if letter != "m" else "n")
     columns = tokens_as_columns(layer)
-    feature_axis = 0 if columns else 1
+    feature_axis = 0 if columns or step is None else 1
     features = layer.output.shape[feature_axis]
+    output_shown = layer.output.name if step is None else f"{layer.output.name}_{step}"
+    example = f"W {layer.input.name}" if step is None else "W x_t"
 
-    def entry(name: str, at: sympy.Expr, feature: sympy.Expr, start: int = 0) -> Access:
-        """The entry of a vector at step (or token) `at`: x[at, feature], or x[feature, at]."""
+    def entry(name: str, at: sympy.Expr | None, feature: sympy.Expr, start: int = 0) -> Access:
+        """The entry of a vector at step (or token) `at`: x[at, feature], or x[feature, at];
+        x[feature] for the layer's one vector."""
+        if at is None:
+            return Access(name, (feature,), start)
         return Access(name, (feature, at) if columns else (at, feature), start)
 
     shapes: dict[str, tuple[sympy.Expr, ...]] = {}
@@ -264,10 +348,11 @@ def _to_index_form(
         users.setdefault(factor.name, what)
 
     def indexed(factor: _Factor, indices: tuple[sympy.Expr, ...]) -> Access:
-        return Access(factor.name, ((step,) if factor.per_step else ()) + indices, factor.start)
+        per_step = (step,) if factor.per_step and step is not None else ()
+        return Access(factor.name, per_step + indices, factor.start)
 
     for coefficient, factors in chains:
-        vectors = [k for k, f in enumerate(factors) if f.step is not None]
+        vectors = [k for k, f in enumerate(factors) if f.vector]
         if len(vectors) > 1:
             raise _ShapeProblem(
                 "The shapes do not fit: a term multiplies two vectors; each term is a matrix "
@@ -288,15 +373,15 @@ def _to_index_form(
         vector = factors[at]
         tensor = layer.input_named(vector.name)
         assert tensor is not None
-        shown = _show_factor(vector, step.name)
+        shown = _show_factor(vector, letter)
         width = tensor.shape[feature_axis]
         read = entry(tensor.name, vector.step, summed, vector.start)
-        matrices = [f for f in factors if f.step is None]
+        matrices = [f for f in factors if not f.vector]
         if not matrices:
             if sympy.expand(width - features) != 0:
                 raise _ShapeProblem(
                     f"The shapes do not fit: {shown} has {show_index(width)} entries "
-                    f"and {layer.output.name}_{step} has {show_index(features)}; a matrix "
+                    f"and {output_shown} has {show_index(features)}; a matrix "
                     f"must map one to the other."
                 )
             read = entry(tensor.name, vector.step, unit, vector.start)
@@ -305,7 +390,7 @@ def _to_index_form(
         if len(matrices) > 1:
             raise _ShapeProblem(
                 f"The shapes do not fit: {shown} is multiplied by {len(matrices)} matrices; the "
-                "shape between them cannot be told. Write one matrix per term, e.g. W x_t."
+                f"shape between them cannot be told. Write one matrix per term, e.g. {example}."
             )
         (matrix,) = matrices
         column = (at > 0) != matrix.transposed  # W x_t and (x_t^T W^T)ᵀ: W[k,m]
@@ -319,15 +404,54 @@ def _to_index_form(
 def read_vector_form(
     text: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol], layer: LayerSpec
 ) -> Formula:
-    """The formula `tokens` (of `text`) write with vectors at a time step, with indices."""
+    """The formula `tokens` (of `text`) write with vectors at a time step, with indices; for a
+    layer over one vector, with a note that it was read as that layer applied to x."""
     letter, activation, chains = VectorFormReader(text, tokens, sizes, layer).vector_formula()
-    step = index_symbol(letter)
+    step = index_symbol(letter) if letter else None
     reading = _describe(layer.output.name, letter, activation, chains)
+    notes = _one_vector_notes(text, tokens, layer, chains) if step is None else ()
     try:
         output, terms = _to_index_form(layer, step, chains)
     except _ShapeProblem as problem:
-        unit = (index_symbol("k"), step) if tokens_as_columns(layer) else (step, index_symbol("k"))
+        if step is None:
+            unit: tuple[sympy.Expr, ...] = (index_symbol("k"),)
+        elif tokens_as_columns(layer):
+            unit = (index_symbol("k"), step)
+        else:
+            unit = (step, index_symbol("k"))
         output = Access(layer.output.name, unit)
-        return Formula(text, output, (), reading, str(problem), activation=activation)
+        return Formula(
+            text, output, (), reading, str(problem), activation=activation, assumed=notes
+        )
     reading += ", read as " + describe_formula(output, terms, activation)
-    return Formula(text, output, terms, reading, activation=activation)
+    return Formula(text, output, terms, reading, activation=activation, assumed=notes)
+
+
+def _one_vector_notes(
+    text: str,
+    tokens: list[Token],
+    layer: LayerSpec,
+    chains: list[tuple[sympy.Rational, list[_Factor]]],
+) -> tuple[str, ...]:
+    """What reading `h = tanh(Wx + b)` (or `H = XW`) for a layer over one vector assumed: that
+    it is the layer applied to the one input vector x, with x a row where a matrix follows it."""
+    x, h = layer.input, layer.output
+    note = (
+        f"read as the layer applied to one input vector {x.name} "
+        f"({show_index(x.shape[0])} values), giving {h.name} ({show_index(h.shape[0])} values)"
+    )
+    written = {text[tokens[0].start : tokens[0].start + len(h.name)]} | {
+        text[f.start : f.start + len(x.name)] for _, factors in chains for f in factors if f.vector
+    }
+    capitals = sorted(w for w in written if w not in (x.name, h.name))
+    if capitals:
+        note += ", reading " + " and ".join(
+            f"{c} as {x.name if same_name(c, x.name) else h.name}" for c in capitals
+        )
+    if any(
+        not f.vector and not f.transposed and k > 0 and factors[k - 1].vector
+        for _, factors in chains
+        for k, f in enumerate(factors)
+    ):
+        note += f", with {x.name} as a row before a matrix"
+    return (note,)

@@ -301,6 +301,63 @@ def test_a_scaled_pooling_is_told_in_its_own_pooling_s_words(item, answer, feedb
     assert (result.diagnosis, result.feedback) == ("pooling_scale", (feedback,))
 
 
+# A window that moves by another stride and a scale besides are two mistakes: both said, and
+# two findings earn no partial credit (pool-q1 gives pooling_window 1). The scale was left out.
+STRIDE_1 = "Your windows move by 1×1 positions; this pooling's move by 2×2 (its stride)."
+WINDOWS_AND_SCALE = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} 2x_{i+u,j+v,k}",
+        ("incorrect", 0.0, "pooling_window"),
+        (
+            STRIDE_1,
+            "Your formula scales by 2; max pooling takes the largest input of each window as "
+            "it is, not scaled.",
+        ),
+        id="max pooling with stride 1, scaled by 2: both said",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} 2x_{i+u,j+v,k}",
+        ("incorrect", 0.0, "pooling_window"),
+        (
+            STRIDE_1,
+            "Your formula scales by 2; max pooling takes the largest input of each window as "
+            "it is, not scaled.",
+        ),
+        id="the same with the ranges left out",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{i+u,j+v,k}",
+        ("incorrect", 0.0, "pooling_window"),
+        (
+            STRIDE_1,
+            "Your formula weighs each input of the window by 1; average pooling takes the mean "
+            "of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        id="average pooling with stride 1, not divided by 4: both said",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
+        ("partial", 1.0, "pooling_window"),
+        (
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should average "
+            "x[1,1,1].",
+        ),
+        id="the mean of a 3x3 window: its 1/9 is its window's mean, no scale of its own",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "outcome", "feedback"), WINDOWS_AND_SCALE)
+def test_a_pooling_window_and_its_scale_both_wrong_are_both_said(item, answer, outcome, feedback):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
 ALIKE = [
     pytest.param(
         r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l}",

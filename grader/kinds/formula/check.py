@@ -971,20 +971,10 @@ def _pooling_findings(
         if np.array_equal(wanted, read):
             if wanted_weight == read_weight:
                 continue
-            size = len(wanted) // max(1, r.outputs)
-            yours = ", ".join(sorted({str(w) for w in read_weight.values()}))
-            if maximum:  # a factor inside or outside the max: either way the max is scaled
-                message = (
-                    f"Your formula scales by {yours}; max pooling takes the largest input of "
-                    "each window as it is, not scaled."
-                )
-            else:
-                message = (
-                    f"Your formula weighs each input of the window by {yours}; average "
-                    f"pooling takes the mean of the {size} inputs of each window, each "
-                    f"weighed 1/{size}."
-                )
-            return [FINDINGS.make("pooling_scale", message)]
+            return _pooling_scale(r, s, maximum)
+        # Its windows are wrong: said, and a scale wrong besides (a max scaled, or a window of
+        # the mean's size weighed otherwise), which the windows do not account for.
+        scale = _pooling_scale(r, s, maximum) if _scaled_otherwise(r, s, maximum) else []
         spatial = spatial_axes(layer)
         steps = []
         for structure, connections in ((r, wanted), (s, read)):
@@ -1004,7 +994,8 @@ def _pooling_findings(
                     "pooling_window",
                     f"Your windows move by {spans(steps[1])}; this "
                     f"pooling's move by {'×'.join(map(str, steps[0]))} (its stride).",
-                )
+                ),
+                *scale,
             ]
         missing = np.setdiff1d(wanted, read)
         example = missing[:1] if len(missing) else np.setdiff1d(read, wanted)[:1]
@@ -1018,9 +1009,41 @@ def _pooling_findings(
                 "pooling_window",
                 f"Your windows hold the wrong inputs: with {r.show_sizes()}, {entry[0]} {verb} "
                 f"{entry[1]}.",
-            )
+            ),
+            *scale,
         ]
     return []
+
+
+def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -> bool:
+    """Whether a pooling whose windows are wrong also weighs its inputs otherwise, as a mistake
+    of its own: a max times any number but 1, or a mean whose windows hold as many inputs as
+    the reference's weighed otherwise (a window of another size has another mean's weight)."""
+    _, wanted_weight = _fixed_reads(reference)
+    read, read_weight = _fixed_reads(student)
+    if set(read_weight.values()) == set(wanted_weight.values()):
+        return False
+    return maximum or len(read) * reference.outputs == len(wanted_weight) * student.outputs
+
+
+@FINDINGS.produces("pooling_scale")
+def _pooling_scale(reference: Structure, student: Structure, maximum: bool) -> list[Diagnosis]:
+    """A pooling that weighs its window's inputs otherwise than the reference."""
+    _, read_weight = _fixed_reads(student)
+    size = len(reference.fixed) // max(1, reference.outputs)
+    yours = ", ".join(sorted({str(w) for w in read_weight.values()}))
+    if maximum:  # a factor inside or outside the max: either way the max is scaled
+        message = (
+            f"Your formula scales by {yours}; max pooling takes the largest input of "
+            "each window as it is, not scaled."
+        )
+    else:
+        message = (
+            f"Your formula weighs each input of the window by {yours}; average "
+            f"pooling takes the mean of the {size} inputs of each window, each "
+            f"weighed 1/{size}."
+        )
+    return [FINDINGS.make("pooling_scale", message)]
 
 
 def _unravel_dims(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:

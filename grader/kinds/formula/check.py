@@ -42,6 +42,7 @@ from grader.kinds.formula.terms import (
     LayerSpec,
     SumRange,
     counted,
+    plain_text,
     show_access,
     show_index,
 )
@@ -883,13 +884,42 @@ def _same_reads(first: Sequence[Structure], second: Sequence[Structure]) -> bool
     )
 
 
-@FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum")
+@FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum", "pooling_min")
 def _reduction_finding(
     reference: Formula, student: Formula, pooling: bool, layer: LayerSpec
 ) -> list[Diagnosis]:
-    """A max where the mean or a sum belongs, or the other way round."""
+    """A max where the mean or a sum belongs, or the other way round; a max of negated inputs
+    (read as a min) where a max, a mean or a sum belongs."""
     if reference.reduction == student.reduction:
         return []
+    if student.reduction == "min":
+        factor = student.terms[0].coefficient
+        smallest = (
+            "the smallest input of each window"
+            if factor == 1
+            else "minus the smallest input of each window"
+            if factor == -1
+            else f"{plain_text(factor)} times the smallest input of each window"
+        )
+        said = (
+            f"A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes "
+            f"{smallest}; "
+        )
+        if reference.reduction == "max":
+            return [
+                FINDINGS.make(
+                    "pooling_min", said + "max pooling takes the largest input of each window."
+                )
+            ]
+        if pooling:
+            return [FINDINGS.make("pooling_mean", said + "average pooling takes their mean.")]
+        return [
+            FINDINGS.make(
+                "max_for_sum",
+                said + "this layer adds up weighted inputs: each output is a sum over its "
+                "inputs, not their minimum.",
+            )
+        ]
     if reference.reduction == "max":
         return [
             FINDINGS.make(
@@ -940,8 +970,11 @@ def _pooling_findings(
     student: Sequence[Structure],
     layer: LayerSpec,
     maximum: bool = False,
+    scaled: bool = True,
 ) -> list[Diagnosis]:
-    """Pooling, in its own words: no weights, a mean (or a max) over a window."""
+    """Pooling, in its own words: no weights, a mean (or a max) over a window. Without
+    `scaled`, a scale besides wrong windows is left to the finding that says the factor (a max
+    of negated inputs: `pooling_min`)."""
     # Output is the largest input of its window for max pooling, not their mean.
     output = "the largest input of its window" if maximum else "the mean of its window"
     kept = [_without_constants(s) for s in student]
@@ -951,7 +984,7 @@ def _pooling_findings(
             "Your formula adds a constant term (a number, with no input in it); each output "
             f"of this pooling is {output}, with nothing added.",
         )
-        return [constant, *_pooling_findings(reference, kept, layer, maximum)]
+        return [constant, *_pooling_findings(reference, kept, layer, maximum, scaled)]
     if any(len(s.connections) for s in student):
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
@@ -974,7 +1007,7 @@ def _pooling_findings(
             return _pooling_scale(r, s, maximum)
         # Its windows are wrong: said, and a scale wrong besides (a max scaled, or a window of
         # the mean's size weighed otherwise), which the windows do not account for.
-        scale = _pooling_scale(r, s, maximum) if _scaled_otherwise(r, s, maximum) else []
+        scale = _pooling_scale(r, s, maximum) if scaled and _scaled_otherwise(r, s, maximum) else []
         spatial = spatial_axes(layer)
         steps = []
         for structure, connections in ((r, wanted), (s, read)):
@@ -1390,7 +1423,13 @@ def check_formula(
         not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     )
     if not same_structure and _is_pooling(reference):
-        findings = _pooling_findings(reference, student, layer, item.reference.reduction == "max")
+        findings = _pooling_findings(
+            reference,
+            student,
+            layer,
+            item.reference.reduction == "max",
+            scaled=formula.reduction != "min",
+        )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
     max_for_sum = formula.reduction is not None and not _is_pooling(reference)

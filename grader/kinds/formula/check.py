@@ -36,6 +36,7 @@ from grader.kinds.formula.layer import (
     unread_terms,
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
+from grader.kinds.formula.matrix_form import given_names
 from grader.kinds.formula.terms import (
     Access,
     Formula,
@@ -43,6 +44,7 @@ from grader.kinds.formula.terms import (
     SumRange,
     counted,
     plain_text,
+    same_name,
     show_access,
     show_index,
 )
@@ -77,6 +79,9 @@ class FormulaCheck:
     own_count: OwnCount | None = None
     # The student's bias is the reference's merged (`+ b` for `+ b_k`): there, only too coarse
     bias_merged: bool = False
+    # How terms that only add to the student's other parameters were read, for the student
+    # and the marker (`_added_parameters`)
+    reading_notes: tuple[str, ...] = ()
 
 
 # What can be wrong with a layer formula, registered by the method or function that finds it.
@@ -869,6 +874,71 @@ def _own_count(
     return own, notes
 
 
+def _added_parameters(
+    formula: Formula,
+    layer: LayerSpec,
+    student: Sequence[Structure],
+    size_sets: SizeSets,
+    given: Sequence[str],
+) -> tuple[str, ...]:
+    """A note for each term of a parameter of the student's own that only adds to their other
+    parameters (`Y = XW_1 + XW_2`; a 3x3 convolution `+ \\sum_l a_{l,k} x_{i,j,l}`): the layer is
+    the same without it, every connection it makes being made by another of their parameters,
+    shared alike. Sought only where some written parameters do not act independently, from
+    the last term back, so the term kept is the first written. A term written more than once
+    is said where the numbers are (`number_factors`); a given matrix's, in `given_scaled`."""
+    if all(s.nominal == s.effective for s in student):
+        return ()
+    unread = _unread_numbers(formula, layer, size_sets)
+
+    def own(term) -> list[str]:
+        return [
+            a.name
+            for a in term.factors
+            if not layer.is_input(a.name) and not any(same_name(a.name, g) for g in given)
+        ]
+
+    def reads(term) -> bool:
+        return any(layer.is_input(a.name) for a in term.factors)
+
+    kept, notes = list(enumerate(formula.terms)), []
+    for number, term in reversed(list(enumerate(formula.terms))):
+        names = own(term)
+        if len(names) != 1 or number in unread:
+            continue
+        rest = [(n, t) for n, t in kept if n != number]
+        alike = [t for _, t in rest if t.factors and reads(t) == reads(term)]
+        if any(
+            len(own(t)) != len([a for a in t.factors if not layer.is_input(a.name)]) for t in alike
+        ):
+            continue  # a given matrix there too: not the student's own to add to
+        partners = list(dict.fromkeys(n for t in alike for n in own(t)))
+        if not partners or names[0] in partners:
+            continue
+        without = replace(formula, terms=tuple(t for _, t in rest))
+        try:
+            same = _same(structures(without, layer, size_sets), student)
+        except AnswerError:
+            continue
+        if not same:
+            continue
+        kept = rest
+        other = " or ".join(partners)
+        if reads(term):
+            notes.append(
+                f"read {names[0]} as part of {other}: every input {names[0]} multiplies, "
+                f"{other} multiplies too, for the same output, so {names[0]} only adds to "
+                f"{other} and together they act as one weight"
+            )
+        else:
+            notes.append(
+                f"read {names[0]} as part of {other}: every output {names[0]} is added to, "
+                f"{other} is added to too, so {names[0]} only adds to {other} and together "
+                "they act as one bias"
+            )
+    return tuple(reversed(notes))
+
+
 # --- The check -----------------------------------------------------------------------------
 
 
@@ -1356,6 +1426,8 @@ def check_formula(
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
     notes = tuple(note_list)
+    given = given_names(item.reference, layer, item.spec.matrices)
+    added = _added_parameters(formula, layer, student, size_sets, given)
     group = (
         "formula:"
         + _fingerprint(student)
@@ -1395,7 +1467,7 @@ def check_formula(
     if unread:
         group += ":term_outside"
     if same_structure and not activation and not swapped and not outside and not unread:
-        return FormulaCheck(True, notes=notes, group=group, own_count=own)
+        return FormulaCheck(True, notes=notes, group=group, own_count=own, reading_notes=added)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
     reordered, ordered = [], None
@@ -1491,6 +1563,7 @@ def check_formula(
                 notes=notes,
                 group=group,
                 own_count=own,
+                reading_notes=added,
             )
     # A term that reads nothing: what it earns is the rubric's call where it is all that is
     # wrong (`partial_credit: {term_outside: N}`), else a person's (beside another finding, two
@@ -1510,6 +1583,7 @@ def check_formula(
         own_count=own,
         bias_merged=[f.kind for f in findings] == ["bias_shared"]
         and _bias_merged(reference[0], student[0]),
+        reading_notes=added,
     )
 
 

@@ -382,6 +382,12 @@ ROWS += [
     ),
     (POOL, {"d.formula": r"z_{i,j,k} = \max_{u,v} x_{2i+u+v,2j,k}"}, "d.formula", "range_unknown"),
     (
+        POOL,
+        {"d.formula": r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} (-x_{2i+u,2j+v,k})"},
+        "d.formula",
+        "pooling_min",
+    ),
+    (
         load_rubric(ROOT / "rubrics" / "attn-q1.yaml"),
         {"e.formula": r"q_{n,k} = \sum_{e=1}^{E} w_{e,k} x_{e,n} + b_k"},
         "e.formula",

@@ -745,6 +745,7 @@ GRADED += [
         (
             "read 2·V as your weights: a number times a weight is a weight too, so 2·V is as "
             "good a weight as V",
+            "read V as part of W: every input V multiplies, W multiplies too, for the same output, so V only adds to W and together they act as one weight",
         ),
         id="a number on one of two terms: its weight is said",
     ),
@@ -963,6 +964,140 @@ GRADED += [
         CORRECT,
         (POOL_EACH, COUNTED_FROM_0),
         id="max over 0 <= u,v <= 1",
+    ),
+]
+
+
+# --- A term written twice, or one that only adds to another (issue fdup) -------------------
+# The same layer (b_k + b_k is one bias, 2·b; X·W_1 + X·W_2 is X·(W_1 + W_2)), so the marks
+# are kept, as for a number times the student's own weight, with a note naming what is written
+# twice or only adds to another parameter (it was marked right with no note). On a matrix the
+# question gives, the terms add up to another number times it: `given_scaled`
+# (tests/test_formula_matrix_shapes.py, "the same term twice is 2·G").
+CONV3 = r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l}"
+AS_FEW = "Your formula writes {} parameters, but only {} (with P=5, Q=4, C=3, D=2) of them act independently: weights that are only ever added together, or that never meet an input, count as one or not at all."
+GRADED += [
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        CONV3 + " + b_k + b_k",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read your term in b, written twice, as one term in 2·b: a bias written twice adds up to one bias, and a number times a bias is a bias",
+        ),
+        id="b_k + b_k: one bias, 2·b",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        CONV3 + r" + \sum_{p=-1}^{1}\sum_{q=-1}^{1}\sum_{m=1}^{C} w_{p,q,m,k} x_{i+p,j+q,m} + b_k",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read your term in w, written twice, as one term in 2·w: a weight written twice adds up to one weight, and a number times a weight is a weight too, so 2·w is as good a weight as w",
+        ),
+        id="the whole weighted sum twice, with other letters: one term in 2·w",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "Y = XW + XW",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read your term in W, written twice, as one term in 2·W: a weight written twice adds up to one weight, and a number times a weight is a weight too, so 2·W is as good a weight as W",
+        ),
+        id="XW + XW: one term in 2·W",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        CONV3 + " + b_k - b_k",
+        "partial",
+        2.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared by every position.",
+            AS_FEW.format("9·C·D + D", "54"),
+        ),
+        ("read your term in b, written twice, as none: its numbers add up to 0",),
+        id="b_k - b_k: no bias, and said why",
+    ),
+    pytest.param(
+        LINEAR,
+        "e.formula",
+        "Y = XW_1 + XW_2",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.", AS_FEW.format("2·C·D", "6")),
+        (
+            "read W_2 as part of W_1: every input W_2 multiplies, W_1 multiplies too, for the same output, so W_2 only adds to W_1 and together they act as one weight",
+        ),
+        id="XW_1 + XW_2: one weight, W_1 + W_2",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        CONV3 + r" + \sum_{l=1}^{C} a_{l,k} x_{i,j,l} + b_k",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.", AS_FEW.format("10·C·D + D", "56")),
+        (
+            "read a as part of w: every input a multiplies, w multiplies too, for the same output, so a only adds to w and together they act as one weight",
+        ),
+        id="a 1x1 term besides the 3x3 sum: it only adds to w's centre",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        CONV3 + " + b_k + c_k",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.", AS_FEW.format("9·C·D + 2·D", "56")),
+        (
+            "read c as part of b: every output c is added to, b is added to too, so c only adds to b and together they act as one bias",
+        ),
+        id="two biases b_k + c_k: one bias",
+    ),
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        CONV3 + r" + \sum_{l=1}^{C} a_{l,k} x_{i+1,j+1,l}",
+        "partial",
+        2.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output channel has one, shared by every position.",
+            AS_FEW.format("10·C·D", "54"),
+        ),
+        (
+            "read a as part of w: every input a multiplies, w multiplies too, for the same output, so a only adds to w and together they act as one weight",
+        ),
+        id="a term that only adds, on a formula wrong otherwise: still said",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + W_Q X + b_Q",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (
+            "Your formula's terms in W_Q add up to 2·W_Q where the answer has W_Q: W_Q is the question's K×E matrix, not one of your own, so 2·W_Q is not W_Q."
+            + RIGHT_WITH_W_Q,
+        ),
+        (),
+        id="the declared W_Q written twice: 2·W_Q, given_scaled, no note",
     ),
 ]
 

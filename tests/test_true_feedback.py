@@ -302,6 +302,142 @@ def test_a_scaled_pooling_is_told_in_its_own_pooling_s_words(item, answer, feedb
     assert (result.diagnosis, result.feedback) == ("pooling_scale", (feedback,))
 
 
+# A window that moves by another stride and a scale besides are two mistakes: both said, and
+# two findings earn no partial credit (pool-q1 gives pooling_window 1). The scale was left out.
+STRIDE_1 = "Your windows move by 1×1 positions; this pooling's move by 2×2 (its stride)."
+WINDOWS_AND_SCALE = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} 2x_{i+u,j+v,k}",
+        ("incorrect", 0.0, "pooling_window"),
+        (
+            STRIDE_1,
+            "Your formula scales by 2; max pooling takes the largest input of each window as "
+            "it is, not scaled.",
+        ),
+        id="max pooling with stride 1, scaled by 2: both said",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u,v} 2x_{i+u,j+v,k}",
+        ("incorrect", 0.0, "pooling_window"),
+        (
+            STRIDE_1,
+            "Your formula scales by 2; max pooling takes the largest input of each window as "
+            "it is, not scaled.",
+        ),
+        id="the same with the ranges left out",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \sum_{u=0}^{1}\sum_{v=0}^{1} x_{i+u,j+v,k}",
+        ("incorrect", 0.0, "pooling_window"),
+        (
+            STRIDE_1,
+            "Your formula weighs each input of the window by 1; average pooling takes the mean "
+            "of the 4 inputs of each window, each weighed 1/4.",
+        ),
+        id="average pooling with stride 1, not divided by 4: both said",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
+        ("partial", 1.0, "pooling_window"),
+        (
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should average "
+            "x[1,1,1].",
+        ),
+        id="the mean of a 3x3 window: its 1/9 is its window's mean, no scale of its own",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "outcome", "feedback"), WINDOWS_AND_SCALE)
+def test_a_pooling_window_and_its_scale_both_wrong_are_both_said(item, answer, outcome, feedback):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.feedback == feedback
+
+
+# A minus sign inside a max cannot leave it: max(-x) = -min(x), minus the smallest input,
+# which is another layer, not max pooling scaled by -1 (it was read as -max x and told so).
+# A minus outside the max is a scale, as before.
+MIN = "A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes "
+NEGATED = "read the max of negated inputs as minus their min: max(-x) = -min(x)"
+FROM_0 = "read the indices as counted from 0"
+NEGATED_MAX = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} (-x_{2i+u,2j+v,k})",
+        ("incorrect", 0.0, "pooling_min"),
+        "z[i,j,k] = -min_{u=0..1} min_{v=0..1} x[2i+u,2j+v,k]",
+        (
+            MIN + "minus the smallest input of each window; max pooling takes the largest input "
+            "of each window.",
+        ),
+        (NEGATED, FROM_0),
+        id="max of negated inputs, counted from 0: -min, not -max",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = -\max_{u=0}^{1}\max_{v=0}^{1} (-x_{2i-1+u,2j-1+v,k})",
+        ("incorrect", 0.0, "pooling_min"),
+        "z[i,j,k] = min_{u=0..1} min_{v=0..1} x[2i+u-1,2j+v-1,k]",
+        (
+            MIN + "the smallest input of each window; max pooling takes the largest input of "
+            "each window.",
+        ),
+        (NEGATED,),
+        id="minus the max of negated inputs: the min",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} (-2x_{i+u,j+v,k})",
+        ("incorrect", 0.0, "pooling_window"),
+        "z[i,j,k] = -min_{u=0..1} min_{v=0..1} 2·x[i+u,j+v,k]",
+        (
+            "Your windows move by 1×1 positions; this pooling's move by 2×2 (its stride).",
+            MIN + "-2 times the smallest input of each window; max pooling takes the largest "
+            "input of each window.",
+        ),
+        (NEGATED,),
+        id="negated, doubled and of stride 1: the factor said once, with the min",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} (-x_{2i-1+u,2j-1+v,k})",
+        ("incorrect", 0.0, "pooling_mean"),
+        "y[i,j,k] = -min_{u=0..1} min_{v=0..1} x[2i+u-1,2j+v-1,k]",
+        (MIN + "minus the smallest input of each window; average pooling takes their mean.",),
+        (NEGATED,),
+        id="where average pooling belongs",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = -\max_{u=0}^{1}\max_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
+        ("incorrect", 0.0, "pooling_scale"),
+        "z[i,j,k] = -max_{u=0..1} max_{v=0..1} x[2i+u-1,2j+v-1,k]",
+        (
+            "Your formula scales by -1; max pooling takes the largest input of each window as "
+            "it is, not scaled.",
+        ),
+        (),
+        id="a minus before the max is a scale of the max",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "outcome", "reading", "feedback", "notes"), NEGATED_MAX)
+def test_a_minus_inside_a_max_is_read_as_a_min(item, answer, outcome, reading, feedback, notes):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == outcome
+    assert result.interpretation == reading
+    assert result.feedback == feedback
+    assert result.reading_notes == notes
+    # the reading's MathML shows the min it says
+    assert ("<mo>min</mo>" in result.reading_mathml) == ("min_" in reading)
+
+
 ALIKE = [
     pytest.param(
         r"y_{i,j,k} = \sum_{l=1}^{C} w_{l} x_{i,j,l}",

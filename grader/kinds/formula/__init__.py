@@ -87,6 +87,7 @@ DESCRIPTIONS = {
     "pooling_window": "pooling windows over the wrong inputs or with the wrong stride",
     "pooling_max": "a sum or mean where max pooling takes the maximum",
     "pooling_mean": "a maximum where average pooling takes the mean",
+    "pooling_min": "a max of negated inputs, minus their min, where max pooling takes the max",
     "max_for_sum": "a maximum where the layer sums weighted inputs",
     "activation_missing": "the activation around the weighted sum left out",
     "activation_extra": "an activation where the layer's output is the weighted sum itself",
@@ -232,7 +233,9 @@ class FormulaKind:
                 continue  # the right layer that way only by reading entries that do not exist
             if base == "any":
                 result = score_formula(item, other, other_check)
-                return replace(result, reading_notes=reading_notes(other_base, axes))
+                return replace(
+                    result, reading_notes=(*reading_notes(other_base, axes), *result.reading_notes)
+                )
             return score_formula(item, formula, other_base_check(base, other_base, other_check))
         if reads_right is not None:
             # `index_base: any`: counted from 0 it reads the right inputs, and is wrong only
@@ -242,7 +245,9 @@ class FormulaKind:
             result = score_formula(
                 item, other, check_formula(item, other, context.symbols, context.size_sets)
             )
-            return replace(result, reading_notes=reading_notes(other_base, axes))
+            return replace(
+                result, reading_notes=(*reading_notes(other_base, axes), *result.reading_notes)
+            )
         # The right layer with each window moved (anchored at its corner, not centred)?
         # Told after the index base, which moves a strided layer's windows too.
         if check.misconception is None:
@@ -435,7 +440,9 @@ def _moved_in_other_base(
             continue
         if base == "any":
             result = score_formula(item, other, moved)
-            return replace(result, reading_notes=reading_notes(other_base, axes))
+            return replace(
+                result, reading_notes=(*reading_notes(other_base, axes), *result.reading_notes)
+            )
         return score_formula(item, other, moved_other_base_check(base, other_base, moved))
     return None
 

@@ -36,12 +36,15 @@ from grader.kinds.formula.layer import (
     unread_terms,
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
+from grader.kinds.formula.matrix_form import given_names
 from grader.kinds.formula.terms import (
     Access,
     Formula,
     LayerSpec,
     SumRange,
     counted,
+    plain_text,
+    same_name,
     show_access,
     show_index,
 )
@@ -76,6 +79,9 @@ class FormulaCheck:
     own_count: OwnCount | None = None
     # The student's bias is the reference's merged (`+ b` for `+ b_k`): there, only too coarse
     bias_merged: bool = False
+    # How terms that only add to the student's other parameters were read, for the student
+    # and the marker (`_added_parameters`)
+    reading_notes: tuple[str, ...] = ()
 
 
 # What can be wrong with a layer formula, registered by the method or function that finds it.
@@ -868,6 +874,71 @@ def _own_count(
     return own, notes
 
 
+def _added_parameters(
+    formula: Formula,
+    layer: LayerSpec,
+    student: Sequence[Structure],
+    size_sets: SizeSets,
+    given: Sequence[str],
+) -> tuple[str, ...]:
+    """A note for each term of a parameter of the student's own that only adds to their other
+    parameters (`Y = XW_1 + XW_2`; a 3x3 convolution `+ \\sum_l a_{l,k} x_{i,j,l}`): the layer is
+    the same without it, every connection it makes being made by another of their parameters,
+    shared alike. Sought only where some written parameters do not act independently, from
+    the last term back, so the term kept is the first written. A term written more than once
+    is said where the numbers are (`number_factors`); a given matrix's, in `given_scaled`."""
+    if all(s.nominal == s.effective for s in student):
+        return ()
+    unread = _unread_numbers(formula, layer, size_sets)
+
+    def own(term) -> list[str]:
+        return [
+            a.name
+            for a in term.factors
+            if not layer.is_input(a.name) and not any(same_name(a.name, g) for g in given)
+        ]
+
+    def reads(term) -> bool:
+        return any(layer.is_input(a.name) for a in term.factors)
+
+    kept, notes = list(enumerate(formula.terms)), []
+    for number, term in reversed(list(enumerate(formula.terms))):
+        names = own(term)
+        if len(names) != 1 or number in unread:
+            continue
+        rest = [(n, t) for n, t in kept if n != number]
+        alike = [t for _, t in rest if t.factors and reads(t) == reads(term)]
+        if any(
+            len(own(t)) != len([a for a in t.factors if not layer.is_input(a.name)]) for t in alike
+        ):
+            continue  # a given matrix there too: not the student's own to add to
+        partners = list(dict.fromkeys(n for t in alike for n in own(t)))
+        if not partners or names[0] in partners:
+            continue
+        without = replace(formula, terms=tuple(t for _, t in rest))
+        try:
+            same = _same(structures(without, layer, size_sets), student)
+        except AnswerError:
+            continue
+        if not same:
+            continue
+        kept = rest
+        other = " or ".join(partners)
+        if reads(term):
+            notes.append(
+                f"read {names[0]} as part of {other}: every input {names[0]} multiplies, "
+                f"{other} multiplies too, for the same output, so {names[0]} only adds to "
+                f"{other} and together they act as one weight"
+            )
+        else:
+            notes.append(
+                f"read {names[0]} as part of {other}: every output {names[0]} is added to, "
+                f"{other} is added to too, so {names[0]} only adds to {other} and together "
+                "they act as one bias"
+            )
+    return tuple(reversed(notes))
+
+
 # --- The check -----------------------------------------------------------------------------
 
 
@@ -883,13 +954,42 @@ def _same_reads(first: Sequence[Structure], second: Sequence[Structure]) -> bool
     )
 
 
-@FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum")
+@FINDINGS.produces("pooling_max", "pooling_mean", "max_for_sum", "pooling_min")
 def _reduction_finding(
     reference: Formula, student: Formula, pooling: bool, layer: LayerSpec
 ) -> list[Diagnosis]:
-    """A max where the mean or a sum belongs, or the other way round."""
+    """A max where the mean or a sum belongs, or the other way round; a max of negated inputs
+    (read as a min) where a max, a mean or a sum belongs."""
     if reference.reduction == student.reduction:
         return []
+    if student.reduction == "min":
+        factor = student.terms[0].coefficient
+        smallest = (
+            "the smallest input of each window"
+            if factor == 1
+            else "minus the smallest input of each window"
+            if factor == -1
+            else f"{plain_text(factor)} times the smallest input of each window"
+        )
+        said = (
+            f"A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes "
+            f"{smallest}; "
+        )
+        if reference.reduction == "max":
+            return [
+                FINDINGS.make(
+                    "pooling_min", said + "max pooling takes the largest input of each window."
+                )
+            ]
+        if pooling:
+            return [FINDINGS.make("pooling_mean", said + "average pooling takes their mean.")]
+        return [
+            FINDINGS.make(
+                "max_for_sum",
+                said + "this layer adds up weighted inputs: each output is a sum over its "
+                "inputs, not their minimum.",
+            )
+        ]
     if reference.reduction == "max":
         return [
             FINDINGS.make(
@@ -940,8 +1040,11 @@ def _pooling_findings(
     student: Sequence[Structure],
     layer: LayerSpec,
     maximum: bool = False,
+    scaled: bool = True,
 ) -> list[Diagnosis]:
-    """Pooling, in its own words: no weights, a mean (or a max) over a window."""
+    """Pooling, in its own words: no weights, a mean (or a max) over a window. Without
+    `scaled`, a scale besides wrong windows is left to the finding that says the factor (a max
+    of negated inputs: `pooling_min`)."""
     # Output is the largest input of its window for max pooling, not their mean.
     output = "the largest input of its window" if maximum else "the mean of its window"
     kept = [_without_constants(s) for s in student]
@@ -951,7 +1054,7 @@ def _pooling_findings(
             "Your formula adds a constant term (a number, with no input in it); each output "
             f"of this pooling is {output}, with nothing added.",
         )
-        return [constant, *_pooling_findings(reference, kept, layer, maximum)]
+        return [constant, *_pooling_findings(reference, kept, layer, maximum, scaled)]
     if any(len(s.connections) for s in student):
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
@@ -971,20 +1074,10 @@ def _pooling_findings(
         if np.array_equal(wanted, read):
             if wanted_weight == read_weight:
                 continue
-            size = len(wanted) // max(1, r.outputs)
-            yours = ", ".join(sorted({str(w) for w in read_weight.values()}))
-            if maximum:  # a factor inside or outside the max: either way the max is scaled
-                message = (
-                    f"Your formula scales by {yours}; max pooling takes the largest input of "
-                    "each window as it is, not scaled."
-                )
-            else:
-                message = (
-                    f"Your formula weighs each input of the window by {yours}; average "
-                    f"pooling takes the mean of the {size} inputs of each window, each "
-                    f"weighed 1/{size}."
-                )
-            return [FINDINGS.make("pooling_scale", message)]
+            return _pooling_scale(r, s, maximum)
+        # Its windows are wrong: said, and a scale wrong besides (a max scaled, or a window of
+        # the mean's size weighed otherwise), which the windows do not account for.
+        scale = _pooling_scale(r, s, maximum) if scaled and _scaled_otherwise(r, s, maximum) else []
         spatial = spatial_axes(layer)
         steps = []
         for structure, connections in ((r, wanted), (s, read)):
@@ -1004,7 +1097,8 @@ def _pooling_findings(
                     "pooling_window",
                     f"Your windows move by {spans(steps[1])}; this "
                     f"pooling's move by {'×'.join(map(str, steps[0]))} (its stride).",
-                )
+                ),
+                *scale,
             ]
         missing = np.setdiff1d(wanted, read)
         example = missing[:1] if len(missing) else np.setdiff1d(read, wanted)[:1]
@@ -1018,9 +1112,41 @@ def _pooling_findings(
                 "pooling_window",
                 f"Your windows hold the wrong inputs: with {r.show_sizes()}, {entry[0]} {verb} "
                 f"{entry[1]}.",
-            )
+            ),
+            *scale,
         ]
     return []
+
+
+def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -> bool:
+    """Whether a pooling whose windows are wrong also weighs its inputs otherwise, as a mistake
+    of its own: a max times any number but 1, or a mean whose windows hold as many inputs as
+    the reference's weighed otherwise (a window of another size has another mean's weight)."""
+    _, wanted_weight = _fixed_reads(reference)
+    read, read_weight = _fixed_reads(student)
+    if set(read_weight.values()) == set(wanted_weight.values()):
+        return False
+    return maximum or len(read) * reference.outputs == len(wanted_weight) * student.outputs
+
+
+@FINDINGS.produces("pooling_scale")
+def _pooling_scale(reference: Structure, student: Structure, maximum: bool) -> list[Diagnosis]:
+    """A pooling that weighs its window's inputs otherwise than the reference."""
+    _, read_weight = _fixed_reads(student)
+    size = len(reference.fixed) // max(1, reference.outputs)
+    yours = ", ".join(sorted({str(w) for w in read_weight.values()}))
+    if maximum:  # a factor inside or outside the max: either way the max is scaled
+        message = (
+            f"Your formula scales by {yours}; max pooling takes the largest input of "
+            "each window as it is, not scaled."
+        )
+    else:
+        message = (
+            f"Your formula weighs each input of the window by {yours}; average "
+            f"pooling takes the mean of the {size} inputs of each window, each "
+            f"weighed 1/{size}."
+        )
+    return [FINDINGS.make("pooling_scale", message)]
 
 
 def _unravel_dims(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
@@ -1300,6 +1426,8 @@ def check_formula(
     order = [spec.symbol for spec in specs]
     own, note_list = _own_count(formula, layer, student, order)
     notes = tuple(note_list)
+    given = given_names(item.reference, layer, item.spec.matrices)
+    added = _added_parameters(formula, layer, student, size_sets, given)
     group = (
         "formula:"
         + _fingerprint(student)
@@ -1339,7 +1467,7 @@ def check_formula(
     if unread:
         group += ":term_outside"
     if same_structure and not activation and not swapped and not outside and not unread:
-        return FormulaCheck(True, notes=notes, group=group, own_count=own)
+        return FormulaCheck(True, notes=notes, group=group, own_count=own, reading_notes=added)
     meanings = {spec.name: spec.meaning for spec in specs}
     findings: list[Diagnosis] = list(swapped)
     reordered, ordered = [], None
@@ -1367,7 +1495,13 @@ def check_formula(
         not several and len({facts(r, spatial_axes(layer)).extent for r in reference}) > 1
     )
     if not same_structure and _is_pooling(reference):
-        findings = _pooling_findings(reference, student, layer, item.reference.reduction == "max")
+        findings = _pooling_findings(
+            reference,
+            student,
+            layer,
+            item.reference.reduction == "max",
+            scaled=formula.reduction != "min",
+        )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
     max_for_sum = formula.reduction is not None and not _is_pooling(reference)
@@ -1429,6 +1563,7 @@ def check_formula(
                 notes=notes,
                 group=group,
                 own_count=own,
+                reading_notes=added,
             )
     # A term that reads nothing: what it earns is the rubric's call where it is all that is
     # wrong (`partial_credit: {term_outside: N}`), else a person's (beside another finding, two
@@ -1448,6 +1583,7 @@ def check_formula(
         own_count=own,
         bias_merged=[f.kind for f in findings] == ["bias_shared"]
         and _bias_merged(reference[0], student[0]),
+        reading_notes=added,
     )
 
 

@@ -118,6 +118,9 @@ class IndexFormReader(TokenReader):
         self.bounds: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}  # from conditions
         self.notes: list[str] = []  # how what was written was read, for the student
         self.in_bound = False  # reading a sum's range: an unknown letter is a size misnamed
+        # A minus sign inside a max (`\max_u (-x_{…})`): it cannot leave the max, whose largest
+        # negated input is minus the smallest input, max(-x) = -min(x).
+        self.negated_in_max = False
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -372,12 +375,15 @@ class IndexFormReader(TokenReader):
         product = [_ONE]
         sums: list[SumRange] = []
         read_something = False
+        before_max: list[_Flat] | None = None  # the product before the first max
         while (token := self.peek()) is not None:
             if token.kind == "MAX" and self.at_list():
                 listed, entry = self.max_list(scope)
                 sums.extend(listed)
                 product = _multiply(product, [entry])
             elif token.kind in ("SUM", "MAX"):
+                if token.kind == "MAX" and before_max is None:
+                    before_max = product
                 sums.extend(self.sum_prefix(scope))
             elif token.kind == "NAME":
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
@@ -444,6 +450,9 @@ class IndexFormReader(TokenReader):
                 )
         if not read_something:
             raise self.error(self.peek(), "expected a term such as w_{l,k} x_{i,j,l}")
+        if before_max is not None and len(before_max) == len(product) == 1:
+            inside = product[0].coefficient / before_max[0].coefficient
+            self.negated_in_max |= bool(inside < 0)
         return [_product_term(_Flat(sympy.Integer(1), tuple(sums)), t) for t in product]
 
     def at_list(self) -> bool:
@@ -1080,6 +1089,11 @@ def read_index_form(
             f"a max pools one window: write {layer.output.name}_{{…}} = "
             f"\\max_{{u=0}}^{{1}}\\max_{{v=0}}^{{1}} {layer.input.name}_{{…}}, with nothing added",
         )
+    negated = ()
+    if reduction == "max" and reader.negated_in_max:
+        # Read as what it is, its coefficient outside a min: max(-x) is -min(x), not -max(x).
+        reduction = "min"
+        negated = ("read the max of negated inputs as minus their min: max(-x) = -min(x)",)
     reading = describe_formula(output, terms, activation, reduction)
     return Formula(
         text,
@@ -1092,6 +1106,7 @@ def read_index_form(
             *reader.notes,
             *_assumed_note(builder.assumed),
             *_enumeration_note(output, enumerates),
+            *negated,
         ),
         enumerates=enumerates,
     )

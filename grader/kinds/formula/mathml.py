@@ -55,7 +55,7 @@ def formula_to_mathml(formula: Formula) -> str:
             pieces.append(f"<mo>{'-' if coefficient < 0 else '+'}</mo>")
         for s in term.sums:
             pieces.append(
-                f"<munderover><mo>{'max' if formula.reduction else '∑'}</mo>"
+                f"<munderover><mo>{formula.reduction or '∑'}</mo>"
                 f"<mrow><mi>{escape(plain_text(s.variable))}</mi><mo>=</mo>"
                 f"{_index_mathml(s.low)}</mrow>{_index_mathml(s.high)}</munderover>"
             )

@@ -688,6 +688,11 @@ def _given(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> list
     ]
 
 
+def given_names(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> tuple[str, ...]:
+    """The names of the matrices the question gives (`_given`)."""
+    return tuple(name for name, _ in _given(reference, layer, declared))
+
+
 @dataclass(frozen=True)
 class NumberFactors:
     """What a formula's numbers times its matrices come to (`number_factors`)."""
@@ -706,31 +711,68 @@ def _given_sums(
 ) -> tuple[dict[str, sympy.Rational], Counter, list[str]]:
     """For each given matrix, the sum of the numbers `formula` multiplies it by in terms with
     no parameter of the student's own, and how many such terms hold it; and a note for each
-    term whose number a parameter of the student's own takes in (`2·X·W`: W's)."""
+    term whose number a parameter of the student's own takes in (`2·X·W`: W's), and for each
+    such term written more than once (`b_k + b_k`: one bias, 2·b)."""
     tensors = [tensor.name for tensor in (*layer.inputs, layer.output)]
     given_names = [name for name, _ in given]
     sums: dict[str, sympy.Rational] = {}
     counts: Counter = Counter()
     notes = []
+    # Terms of the student's own parameters written more than once (`b_k + b_k`, the whole
+    # weighted sum twice): one term, their numbers added, said as one.
+    written: dict[tuple, list[Term]] = {}
     for term in formula.terms:
         parameters = [a.name for a in term.factors if not _among(a.name, tensors)]
         own = [name for name in parameters if not _among(name, given_names)]
         if own:
-            if term.coefficient != 1:
-                scaled = scaled_name(term.coefficient, own[0])
-                if len(parameters) < len(term.factors):  # it multiplies the input
-                    notes.append(
-                        f"read {scaled} as your weights: a number times a weight is a weight "
-                        f"too, so {scaled} is as good a weight as {own[0]}"
-                    )
-                else:
-                    notes.append(f"read {scaled} as your bias: a number times a bias is a bias")
+            written.setdefault(_term_key(term), []).append(term)
             continue
         for name in given_names:
             if any(same_name(p, name) for p in parameters):
                 sums[name] = sums.get(name, sympy.Integer(0)) + term.coefficient
                 counts[name] += 1
+    for same in written.values():
+        parameters = [a.name for a in same[0].factors if not _among(a.name, tensors)]
+        own = [name for name in parameters if not _among(name, given_names)]
+        weights = len(parameters) < len(same[0].factors)  # it multiplies the input
+        notes += _own_scaled_notes(own[0], [t.coefficient for t in same], weights)
     return sums, counts, notes
+
+
+def _term_key(term: Term) -> tuple:
+    """What a term writes, whatever letters its sums use and whatever its number: equal for
+    `Σ_u w_u x_{i+u}` and `Σ_v w_v x_{i+v}`, and for `b_k` and `2b_k`."""
+    bound = {s.variable: sympy.Symbol(f"_{n}") for n, s in enumerate(term.sums)}
+    sums = tuple((s.low.xreplace(bound), s.high.xreplace(bound)) for s in term.sums)
+    factors = sorted(
+        (a.name, tuple(str(i.xreplace(bound)) for i in a.indices)) for a in term.factors
+    )
+    return sums, tuple(factors)
+
+
+def _own_scaled_notes(name: str, numbers: list[sympy.Rational], weights: bool) -> list[str]:
+    """How the terms that write one parameter of the student's own (`name`) alike were read,
+    each with its number: one term times a number other than 1 is that parameter scaled
+    (`2·W`); a term written more than once is one term, its numbers added."""
+    total = sum(numbers, sympy.Integer(0))
+    scaled = scaled_name(total, name)
+    if weights:
+        number = (
+            f"a number times a weight is a weight too, so {scaled} is as good a weight as {name}"
+        )
+    else:
+        number = "a number times a bias is a bias"
+    if len(numbers) > 1:
+        times = "twice" if len(numbers) == 2 else f"{len(numbers)} times"
+        written = f"read your term in {name}, written {times}, as"
+        if total == 0:
+            return [f"{written} none: its numbers add up to 0"]
+        kind = "weight" if weights else "bias"
+        added = f"{written} one term in {scaled}: a {kind} written {times} adds up to one {kind}"
+        return [added if total == 1 else f"{added}, and {number}"]
+    if total == 1:
+        return []
+    return [f"read {scaled} as your {'weights' if weights else 'bias'}: {number}"]
 
 
 def number_factors(

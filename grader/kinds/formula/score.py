@@ -162,6 +162,7 @@ def score_formula(item: Item, formula: Formula, check: FormulaCheck) -> ItemResu
         "nominal_values": check.own_count.nominal if check.own_count else None,
         "count_shown": check.own_count.shown if check.own_count else None,
         "nominal_shown": check.own_count.nominal_shown if check.own_count else None,
+        "reading_notes": check.reading_notes,
     }
     read = f"read as {formula.reading}"
     if not check.exact and check.findings:

@@ -146,7 +146,9 @@ class Formula:
     # a matrix the reference also names can be held to the reference's shape.
     matrix_shapes: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = field(default=(), compare=False)
     activation: str | None = None  # an elementwise function around the right side: "tanh"
-    reduction: str | None = None  # "max" where the window is reduced by its maximum
+    # "max" where the window is reduced by its maximum; "min" where by its minimum, as a max
+    # of negated inputs is read (max(-x) = -min(x), the minus kept in the coefficient)
+    reduction: str | None = None
     # What was assumed to read it, shown to the student: "the ranges of the question's window,
     # u = 0..1 and v = 0..1, for \\max_{u,v}".
     assumed: tuple[str, ...] = field(default=(), compare=False)

@@ -23,8 +23,9 @@ def grades_csv(
     versions: Mapping[str, str] | None = None,
     roster: Roster | None = None,
 ) -> str:
-    """One row per student: per-part marks, the total, and the rubric's SHA-256 the row was
-    graded under (`versions` maps students to it; by default `rubric`'s). With a `roster`,
+    """One row per student: per-part marks, the total, how many of the student's items await
+    review (their marks are provisional: an LMS import must not take them as final), and the
+    rubric's SHA-256 the row was graded under (`versions` maps students to it; by default `rubric`'s). With a `roster`,
     every roster column but `id` follows the student (name, email, section, LMS ids, ...),
     empty for a student not on it. Every field is quoted, and no field can start a
     spreadsheet formula, wherever a spreadsheet splits it."""
@@ -49,6 +50,7 @@ def grades_csv_header(rubric: Rubric, roster: Roster | None = None) -> list[str]
         *extra,
         *(f"part {p.key} ({marks_text(p.marks)})" for p in rubric.parts),
         f"total ({marks_text(rubric.max_total)})",
+        "awaiting review",
         "rubric sha256",
     ]
     return [no_formula(cell) for cell in header]
@@ -69,6 +71,7 @@ def grades_csv_row(
         # a class's marks and rubric versions are few: each guarded once
         *(_no_formula_kept(marks_text(m)) for m in part_marks(rubric, result)),
         _no_formula_kept(marks_text(result.total)),
+        str(result.awaiting_review),  # its marks are provisional until a person has decided
         _no_formula_kept((versions or {}).get(result.student, rubric.sha256)),
     ]
 

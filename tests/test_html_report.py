@@ -179,7 +179,9 @@ def test_equivalent_answers_form_one_group(graded):
     assert len(together) == 1
 
 
-def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
+def test_the_csv_has_one_row_per_student_with_part_marks_total_and_what_awaits_review(graded):
+    """An LMS import must not take provisional marks as final: each row says how many of the
+    student's items await review (seed-student-2's two unreadable answers)."""
     rows = list(csv.reader(io.StringIO(overview(graded, "grades.csv").read_text(encoding="utf-8"))))
     assert rows[0] == [
         "student",
@@ -189,10 +191,27 @@ def test_the_csv_has_one_row_per_student_with_part_marks_and_total(graded):
         "part d (5)",
         "part e (5)",
         "total (25)",
+        "awaiting review",
         "rubric sha256",
     ]
     by_student = {row[0]: row[:-1] for row in rows[1:]}
-    assert by_student["seed-student-1"] == ["seed-student-1", "0", "5", "3", "5", "3.5", "16.5"]
+    assert by_student["seed-student-1"] == [
+        "seed-student-1",
+        "0",
+        "5",
+        "3",
+        "5",
+        "3.5",
+        "16.5",
+        "0",
+    ]
+    assert by_student["seed-student-2"][-2:] == ["10", "2"]
+    results = json.loads(overview(graded, "results.json").read_text(encoding="utf-8"))["results"]
+    to_a_person = ("needs_review", "error", "invalid")
+    waiting = {
+        r["student"]: sum(i["verdict"] in to_a_person for i in r["items"].values()) for r in results
+    }
+    assert {student: int(row[-1]) for student, row in by_student.items()} == waiting
     assert len(rows) == 1 + len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
 
 

@@ -579,6 +579,8 @@ def test_a_symbolic_link_to_an_export_is_not_followed(tmp_path):
         ("<p>P&nbsp;&times;&nbsp;Q &lt;b&gt;</p>", "P × Q <b>\n"),
         ("a < b and c > d", "a < b and c > d"),
         ("<p>" + "<" * 5000 + "</p>", "<" * 5000 + "\n"),
+        ("<p>P<sup>2</sup>Q<SUP>2</SUP>CD + PQD</p>", "P^{2}Q^{2}CD + PQD\n"),
+        ("<p>(PQ)<sup>2</sup>C + b<sub>k</sub></p>", "(PQ)^{2}C + b_{k}\n"),
     ],
     ids=[
         "a paragraph is its text",
@@ -587,6 +589,8 @@ def test_a_symbolic_link_to_an_export_is_not_followed(tmp_path):
         "entities are decoded once, never read as tags",
         "a cell that does not start with a tag is kept",
         "a run of angle brackets is text, read in linear time",
+        "a superscript is a power, as a marker reads it (P2 before)",
+        "a subscript is an index",
     ],
 )
 def test_canvas_rich_text_reads_as_its_text(cell, text):

@@ -369,12 +369,15 @@ _STARTS_AS_HTML = re.compile(r"\s*<(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,10})?[^<>]{0,2000}>")
 _BREAKS = {"br", "p", "div", "li", "pre"}
 _EQUATION_CONTENT = re.compile(r'data-equation-content="([^"]{0,2000})"', re.I)
+# The editor's superscript and subscript buttons: `P<sup>2</sup>` is P² as a marker reads it, not
+# P2 (an unclosed one leaves a brace open, which the reader refuses, to a person).
+_SCRIPTS = {("sup", ""): "^{", ("sub", ""): "_{", ("sup", "/"): "}", ("sub", "/"): "}"}
 
 
 def html_text(text: str) -> str:
     """An answer typed in Canvas's rich-text editor as its text: paragraphs and breaks become
-    line breaks, an equation image becomes the LaTeX it shows, other tags are dropped and
-    entities decoded. A cell that does not start with a tag is kept as it is (`a < b`)."""
+    line breaks, an equation image becomes the LaTeX it shows, a superscript or subscript is
+    written `^{…}` or `_{…}`, other tags are dropped and entities decoded. A cell that does not start with a tag is kept as it is (`a < b`)."""
     if not _STARTS_AS_HTML.match(text):
         return text
 
@@ -385,7 +388,7 @@ def html_text(text: str) -> str:
             return f" {content.group(1)} " if content else ""
         if name in _BREAKS and (closing or name == "br"):
             return "\n"
-        return ""
+        return _SCRIPTS.get((name, closing), "")
 
     # One pass: what a replacement inserts is never scanned again.
     return html.unescape(_TAG.sub(replace, text)).replace("\xa0", " ")

@@ -31,6 +31,7 @@ COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
 LINEAR = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")  # (e): Y = XW, W of any shape
 DENSE = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")  # x: [C] in, h: [D] out
 RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
+ATTN = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")  # (e): Q = XW_Q + b_Q, W_Q given E×K
 
 ONE_VECTOR = "read as the layer applied to one input vector x (C values), giving h (D values)"
 
@@ -406,9 +407,94 @@ GRADED = [
         "incorrect",
         0.0,
         "shape",
-        ("The shapes do not fit: your formula indexes W_Q as E×K, but W_Q is K×E.",),
+        ("The shapes do not fit: your formula uses W_Q as E×K, but W_Q is K×E.",),
         (),
         id="tokens as columns: q_n = W_Q^T x_n uses W_Q transposed",
+    ),
+    # A vector form is held to the layout its index form would be: the question's W_Q in its
+    # shape, a weight of the student's own stored the other way as W_{d,j} is (layout).
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_t = W_Q x_t + b_Q",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula uses W_Q as K×E, but W_Q is E×K.",),
+        (),
+        id="layout: q_t = W_Q x_t uses the given E×K W_Q as K×E",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_t = W_Q^T x_t + b_Q",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="layout: q_t = W_Q^T x_t, the given W_Q as it is",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_t = W x_t + b",
+        "needs_review",
+        0.0,
+        "layout",
+        (
+            "Your formula needs w to be K×E, where the answer's w is E×K. Read with w stored that way, it defines the right layer; whether the question lets w be stored so is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        ("read W as a K×E matrix, as your formula uses it",),
+        id="layout: q_t = W x_t, the student's W stored K×E, as W_{d,j} is",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_t = x_t^T W^T + b",
+        "needs_review",
+        0.0,
+        "layout",
+        (
+            "Your formula needs w to be K×E, where the answer's w is E×K. Read with w stored that way, it defines the right layer; whether the question lets w be stored so is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        ("read W as a K×E matrix, as your formula uses it",),
+        id="layout: q_t = x_t^T W^T, a row times W^T, W stored K×E",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_t = W^T x_t + b",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="layout: q_t = W^T x_t, W in the reference's layout",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_i = W x_i",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read W as a D×C matrix, as your formula uses it",),
+        id="layout: y_i = W x_i, W stored D×C, which matrices: {w: any} allows, said",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_i = W^T x_i",
+        "correct",
+        3.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (),
+        id="layout: y_i = W^T x_i, W in the reference's layout",
     ),
     pytest.param(
         DENSE,

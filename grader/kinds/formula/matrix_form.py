@@ -546,10 +546,11 @@ def held_to_reference(
     if formula.shape_problem is not None or formula.unsure is not None:
         return formula
     for name, written, used, shape in _index_form_conflicts(formula, layer, declared):
-        # issue 16 with indices: g_{d,n} reads the given N×D G as if it were D×N
+        # issue 16 with indices: g_{d,n} reads the given N×D G as if it were D×N; with
+        # vectors, q_t = W_Q x_t reads the given E×K W_Q as K×E
+        how = "uses" if _with_vectors(formula, layer) else "indexes"
         problem = (
-            f"The shapes do not fit: your formula indexes {written} as {used}, but {name} "
-            f"is {shape}."
+            f"The shapes do not fit: your formula {how} {written} as {used}, but {name} is {shape}."
         )
         return Formula(formula.text, formula.output, (), formula.reading, problem)
     if not formula.matrix_shapes:
@@ -597,19 +598,18 @@ def _index_form_layout(
     (`_index_form_conflicts`); one the reference does not name, or uses in a shape that is
     not the transpose of the formula's, is the formula's own (its letters are its own).
 
+    A vector form (`q_t = W x_t + b`) is read as the index formula it stands for
+    (q_{t,k} = Σ_m W[k,m] x_{t,m} + b_k) and held so too: W is K×E as `W_{k,m}` would be.
+
     Only where the layer is one a matrix form writes (one input, input and output matrices):
-    a weight with more indices, or one of several inputs, has no matrix layout to keep, and a
-    vector form (`h_t = W x_t`) is no index form."""
+    a weight with more indices, or one of several inputs, has no matrix layout to keep."""
     from grader.kinds.formula.parse import is_index_form  # parse builds on this module
 
     x, y = layer.input, layer.output
-    if (
-        reference is None
-        or layer.more_inputs
-        or len(x.shape) != 2
-        or len(y.shape) != 2
-        or not is_index_form(formula.text, layer)
-    ):
+    if reference is None or layer.more_inputs or len(x.shape) != 2 or len(y.shape) != 2:
+        return formula
+    vectors = _with_vectors(formula, layer)
+    if not vectors and not is_index_form(formula.text, layer):
         return formula
     theirs: Mapping[str, tuple] = {
         name: (rows, cols) for name, rows, cols in reference.matrix_shapes
@@ -626,9 +626,8 @@ def _index_form_layout(
             continue
         if _differs(known, shape[1], shape[0]):
             continue  # not its transpose: the structures tell what it is
-        notes.append(
-            f"read {written} as a {_show_shape(*shape)} matrix, as your formula indexes it"
-        )
+        how = "uses" if vectors else "indexes"
+        notes.append(f"read {written} as a {_show_shape(*shape)} matrix, as your formula {how} it")
         if not _among(written, free):
             guessed.append((name, _show_shape(*shape), _show_shape(*known)))
     if not notes:
@@ -636,6 +635,14 @@ def _index_form_layout(
     return replace(
         formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
     )
+
+
+def _with_vectors(formula: Formula, layer: LayerSpec) -> bool:
+    """Whether `formula` is written with vectors (`q_t = W x_t`): its matrices are used as
+    written, not indexed."""
+    from grader.kinds.formula.parse import is_written_with_vectors  # parse builds on this module
+
+    return is_written_with_vectors(formula.text, layer)
 
 
 def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:

@@ -117,3 +117,9 @@ def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     one's convention."""
     tokens = list(_tokens(text))
     return not _is_matrix_form(tokens) and not (layer is not None and is_vector_form(tokens, layer))
+
+
+def is_written_with_vectors(text: str, layer: LayerSpec) -> bool:
+    """Whether a readable formula is written with vectors (`q_t = W x_t + b`, `h = Wx + b`):
+    read as the index formula it stands for (`vector_form`), its matrices named as written."""
+    return is_vector_form(list(_tokens(text)), layer)

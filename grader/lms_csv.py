@@ -25,10 +25,10 @@ def grades_csv(
 ) -> str:
     """One row per student: per-part marks, the total, how many of the student's items await
     review (their marks are provisional: an LMS import must not take them as final), and the
-    rubric's SHA-256 the row was graded under (`versions` maps students to it; by default `rubric`'s). With a `roster`,
-    every roster column but `id` follows the student (name, email, section, LMS ids, ...),
-    empty for a student not on it. Every field is quoted, and no field can start a
-    spreadsheet formula, wherever a spreadsheet splits it."""
+    rubric's SHA-256 the row was graded under (`versions` maps students to it; by default
+    `rubric`'s). With a `roster`, every roster column but `id` follows the student (name,
+    email, section, LMS ids, ...), empty for a student not on it. Every field is quoted, and
+    no field can start a spreadsheet formula, wherever a spreadsheet splits it."""
     buffer = io.StringIO()
     writer = grades_csv_writer(buffer)
     writer.writerow(grades_csv_header(rubric, roster))

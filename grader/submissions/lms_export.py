@@ -377,7 +377,8 @@ _SCRIPTS = {("sup", ""): "^{", ("sub", ""): "_{", ("sup", "/"): "}", ("sub", "/"
 def html_text(text: str) -> str:
     """An answer typed in Canvas's rich-text editor as its text: paragraphs and breaks become
     line breaks, an equation image becomes the LaTeX it shows, a superscript or subscript is
-    written `^{…}` or `_{…}`, other tags are dropped and entities decoded. A cell that does not start with a tag is kept as it is (`a < b`)."""
+    written `^{…}` or `_{…}`, other tags are dropped and entities decoded. A cell that does not
+    start with a tag is kept as it is (`a < b`)."""
     if not _STARTS_AS_HTML.match(text):
         return text
 

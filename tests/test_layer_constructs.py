@@ -28,6 +28,7 @@ POOL_FROM_ONE = load_rubric_text(
     "pool-from-one.yaml",
 )
 COLUMNS = load_rubric(ROOT / "rubrics" / "attn-columns-q1.yaml")
+ATTN = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")  # e: Q = XW_Q + b_Q, tokens as rows
 LINEAR = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")  # (e): Y = XW, W of any shape
 DENSE = load_rubric(ROOT / "rubrics" / "dense-tanh-q1.yaml")  # x: [C] in, h: [D] out
 RNN = load_rubric(ROOT / "rubrics" / "rnn-q1.yaml")
@@ -967,6 +968,113 @@ GRADED += [
 ]
 
 
+# --- A vector of ones times a bias ----------------------------------------------------------
+# `1 b_Qᵀ` (ones on the left) is b_Q added to every row, `b_Q 1ᵀ` to every column, said in a
+# note; the 1 of `Q = XW_Q + 1 b_Q^T` was dropped without one, and `\mathbf{1}` refused.
+CORRECT_LAYER = ("Correct: your formula defines the same layer.",)
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1 b_Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1·b_Qᵀ as the bias b_Q added to every row of Q",),
+        id="1 b_Qᵀ: b_Q in every row, said in a note (the 1 was dropped silently)",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + \mathbf{1}\mathbf{b}^\top",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1·bᵀ as the bias b added to every row of Q",),
+        id="\\mathbf{1}\\mathbf{b}^\\top",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + \mathbf{1}_N b_Q^\top",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Q",),
+        id="\\mathbf{1}_N b_Qᵀ",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1 b_Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1·b_Q as the bias b_Q added to every row of Q, taking b_Q as a row vector",),
+        id="1 b_Q: b_Q taken as a row vector, said",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q 1^T",
+        "incorrect",
+        0.0,
+        "bias_shared",
+        ("Your bias is shared where each output column needs its own.",),
+        ("read b_Q·1ᵀ as the bias b_Q added to every column of Q",),
+        id="b_Q 1ᵀ with tokens as rows: a bias per token, not full marks",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1_K b_Q^T",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: 1_K·b_Qᵀ has K rows, but Q has N.",),
+        (),
+        id="ones of the wrong length",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + b_Q 1^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read b_Q·1ᵀ as the bias b_Q added to every column of Q",),
+        id="tokens as columns: b_Q 1ᵀ",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + 1 b_Q^T",
+        "incorrect",
+        0.0,
+        "bias_shared",
+        ("Your bias is shared where each output row needs its own.",),
+        ("read 1·b_Qᵀ as the bias b_Q added to every row of Q",),
+        id="tokens as columns: 1 b_Qᵀ is a bias per token",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q^T = X^T W_Q^T + 1_N b_Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Qᵀ",),
+        id="tokens as columns, transposed: 1_N b_Qᵀ in every row of Qᵀ",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )
@@ -1130,6 +1238,35 @@ REFUSED += [
         r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. ReLU(\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
         12,
         id="max(0, …) is a ReLU, not a window",
+    ),
+]
+
+
+ONES_UNFIT = "{} does not fit as a bias added to every row or column: a vector of ones times a bias is written 1 b_Q^T (the bias added to every row) or b_Q 1^T (to every column)"
+REFUSED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1^T b_Q",
+        ONES_UNFIT.format("1ᵀ·b_Q"),
+        11,
+        id="1ᵀ b_Q is a number, not a bias in every row",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q 1",
+        ONES_UNFIT.format("b_Q·1"),
+        11,
+        id="b_Q 1 is no outer product (it was read as b_Q)",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = 1^T XW_Q + b_Q",
+        "a vector of ones is read only times a bias, as in 1 b^T; 1ᵀ·X·W_Q is not one",
+        4,
+        id="ones times a product",
     ),
 ]
 

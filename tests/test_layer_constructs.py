@@ -1242,6 +1242,72 @@ REFUSED += [
 ]
 
 
+# --- The answer before the output's name -----------------------------------------------------
+# `XW_Q + b_Q = Q` was unreadable ("expected '=' after the output"), as was the output named
+# after a transposed bracket; it is read as Q = XW_Q + b_Q, with a note.
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "XW_Q + b_Q = Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read XW_Q + b_Q = Q as Q = XW_Q + b_Q",),
+        id="the answer before its name",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "(W_Q^T X^T)^T = Q",
+        "partial",
+        1.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        ("read (W_Q^T X^T)^T = Q as Q = (W_Q^T X^T)^T", "read (W_Qᵀ·Xᵀ)ᵀ as X·W_Q"),
+        id="a transposed bracket before the output's name",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "W_Q X + b_Q = Q",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: Q = W_Q·X + b_Q would need K = E. X is N×E and Q is N×K, so the weight matrix must be E×K and multiply X on the right: Q = XW.",
+        ),
+        ("read W_Q X + b_Q = Q as Q = W_Q X + b_Q",),
+        id="the answer before its name, W_Q on the wrong side: explained from the shapes",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "(X^T W_Q^T)^T + b_Q = Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read (X^T W_Q^T)^T + b_Q = Q as Q = (X^T W_Q^T)^T + b_Q", "read (Xᵀ·W_Qᵀ)ᵀ as W_Q·X"),
+        id="tokens as columns: a transposed bracket before the output's name",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "X^T W_Q^T + b_Q = Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read X^T W_Q^T + b_Q = Q^T as Q^T = X^T W_Q^T + b_Q",),
+        id="tokens as columns: the output transposed, named after the answer",
+    ),
+]
+
+
 ONES_UNFIT = "{} does not fit as a bias added to every row or column: a vector of ones times a bias is written 1 b_Q^T (the bias added to every row) or b_Q 1^T (to every column)"
 REFUSED += [
     pytest.param(

@@ -1188,6 +1188,113 @@ GRADED += [
 ]
 
 
+# --- A vector of ones times a bias ----------------------------------------------------------
+# `1 b_Qᵀ` (ones on the left) is b_Q added to every row, `b_Q 1ᵀ` to every column, said in a
+# note; the 1 of `Q = XW_Q + 1 b_Q^T` was dropped without one, and `\mathbf{1}` refused.
+CORRECT_LAYER = ("Correct: your formula defines the same layer.",)
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1 b_Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1·b_Qᵀ as the bias b_Q added to every row of Q",),
+        id="1 b_Qᵀ: b_Q in every row, said in a note (the 1 was dropped silently)",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + \mathbf{1}\mathbf{b}^\top",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1·bᵀ as the bias b added to every row of Q",),
+        id="\\mathbf{1}\\mathbf{b}^\\top",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + \mathbf{1}_N b_Q^\top",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Q",),
+        id="\\mathbf{1}_N b_Qᵀ",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1 b_Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1·b_Q as the bias b_Q added to every row of Q, taking b_Q as a row vector",),
+        id="1 b_Q: b_Q taken as a row vector, said",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q 1^T",
+        "incorrect",
+        0.0,
+        "bias_shared",
+        ("Your bias is shared where each output column needs its own.",),
+        ("read b_Q·1ᵀ as the bias b_Q added to every column of Q",),
+        id="b_Q 1ᵀ with tokens as rows: a bias per token, not full marks",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1_K b_Q^T",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: 1_K·b_Qᵀ has K rows, but Q has N.",),
+        (),
+        id="ones of the wrong length",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + b_Q 1^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read b_Q·1ᵀ as the bias b_Q added to every column of Q",),
+        id="tokens as columns: b_Q 1ᵀ",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q = W_Q X + 1 b_Q^T",
+        "incorrect",
+        0.0,
+        "bias_shared",
+        ("Your bias is shared where each output row needs its own.",),
+        ("read 1·b_Qᵀ as the bias b_Q added to every row of Q",),
+        id="tokens as columns: 1 b_Qᵀ is a bias per token",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "Q^T = X^T W_Q^T + 1_N b_Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Qᵀ",),
+        id="tokens as columns, transposed: 1_N b_Qᵀ in every row of Qᵀ",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )
@@ -1351,6 +1458,101 @@ REFUSED += [
         r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. ReLU(\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
         12,
         id="max(0, …) is a ReLU, not a window",
+    ),
+]
+
+
+# --- The answer before the output's name -----------------------------------------------------
+# `XW_Q + b_Q = Q` was unreadable ("expected '=' after the output"), as was the output named
+# after a transposed bracket; it is read as Q = XW_Q + b_Q, with a note.
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "XW_Q + b_Q = Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read XW_Q + b_Q = Q as Q = XW_Q + b_Q",),
+        id="the answer before its name",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "(W_Q^T X^T)^T = Q",
+        "partial",
+        1.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        ("read (W_Q^T X^T)^T = Q as Q = (W_Q^T X^T)^T", "read (W_Qᵀ·Xᵀ)ᵀ as X·W_Q"),
+        id="a transposed bracket before the output's name",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "W_Q X + b_Q = Q",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: Q = W_Q·X + b_Q would need K = E. X is N×E and Q is N×K, so the weight matrix must be E×K and multiply X on the right: Q = XW.",
+        ),
+        ("read W_Q X + b_Q = Q as Q = W_Q X + b_Q",),
+        id="the answer before its name, W_Q on the wrong side: explained from the shapes",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "(X^T W_Q^T)^T + b_Q = Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read (X^T W_Q^T)^T + b_Q = Q as Q = (X^T W_Q^T)^T + b_Q", "read (Xᵀ·W_Qᵀ)ᵀ as W_Q·X"),
+        id="tokens as columns: a transposed bracket before the output's name",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "X^T W_Q^T + b_Q = Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read X^T W_Q^T + b_Q = Q^T as Q^T = X^T W_Q^T + b_Q",),
+        id="tokens as columns: the output transposed, named after the answer",
+    ),
+]
+
+
+ONES_UNFIT = "{} does not fit as a bias added to every row or column: a vector of ones times a bias is written 1 b_Q^T (the bias added to every row) or b_Q 1^T (to every column)"
+REFUSED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + 1^T b_Q",
+        ONES_UNFIT.format("1ᵀ·b_Q"),
+        11,
+        id="1ᵀ b_Q is a number, not a bias in every row",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q 1",
+        ONES_UNFIT.format("b_Q·1"),
+        11,
+        id="b_Q 1 is no outer product (it was read as b_Q)",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = 1^T XW_Q + b_Q",
+        "a vector of ones is read only times a bias, as in 1 b^T; 1ᵀ·X·W_Q is not one",
+        4,
+        id="ones times a product",
     ),
 ]
 

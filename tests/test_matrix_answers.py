@@ -1505,6 +1505,14 @@ UNREADABLE = [
     ),
     pytest.param(r"X^T \pm G", 4, r"unsupported LaTeX command \pm", id="an unknown command"),
     pytest.param(
+        r"\sum_i X_i",
+        0,
+        r"a sum (\sum) is read in a matrix answer only as a sum of outer products over the "
+        r"examples, the whole answer, e.g. \sum_{n=1}^{N} x_n g_n^T; write it as a product of "
+        "matrices, e.g. X^T G",
+        id="a sum that is no sum of outer products: said, not 'unsupported LaTeX command'",
+    ),
+    pytest.param(
         "softmax(X, dim=2)",
         15,
         "a softmax runs over dim=1 (rows) or dim=0 (columns)",
@@ -2004,6 +2012,56 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             ("read X^T G = dL/dW as dL/dW = X^T G",),
             CORRECT_W,
             id="the answer before what it names",
+        ),
+        # A sum of outer products over the examples was "unsupported LaTeX command \\sum"
+        pytest.param(
+            r"\sum_{n=1}^{N} x_n g_n^T",
+            "correct",
+            "Xᵀ·G",
+            (
+                "read Σ_n x_n·g_nᵀ as XᵀG: x_n and g_n taken as row n of X and row n of G, "
+                "as column vectors",
+            ),
+            CORRECT_W,
+            id="a sum of outer products over the rows of X and G",
+        ),
+        pytest.param(
+            r"\sum_n x_n g_n^T",
+            "correct",
+            "Xᵀ·G",
+            (
+                "read Σ_n x_n·g_nᵀ as XᵀG: x_n and g_n taken as row n of X and row n of G, "
+                "as column vectors, n running over the N examples",
+            ),
+            CORRECT_W,
+            id="a sum of outer products, its range left out",
+        ),
+        pytest.param(
+            r"dL/dW = \sum_{n=1}^{N} \mathbf{x}_n \mathbf{g}_n^\top",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                "read Σ_n x_n·g_nᵀ as XᵀG: x_n and g_n taken as row n of X and row n of G, "
+                "as column vectors",
+            ),
+            CORRECT_W,
+            id="a sum of outer products in bold, after its name",
+        ),
+        pytest.param(
+            r"\sum_{n=1}^{C} x_n g_n^T",
+            "invalid",
+            None,
+            (),
+            (
+                "We could not read your answer: g_n would be a row or a column of G with C "
+                "entries, the sum a product of matrices (X^T G for rows x_n of X and g_n of G), "
+                "but G is N×D: write the product of matrices (at column 1).",
+                "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
+                "2 X^T G: ^T transposes, a product is written side by side, \\odot multiplies "
+                "elementwise and softmax(...) works row by row.",
+                "An instructor will read it; its 0 marks are provisional until then.",
+            ),
+            id="a sum over a range that is not the examples': refused, saying why",
         ),
     ],
 )

@@ -38,6 +38,7 @@ class _MatrixFactor:
     name: str
     transposed: bool
     start: int
+    ones: bool = False  # a vector of ones, `1`, `1_N`, `\\mathbf{1}`: its name is as written
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class MatrixFormReader(TokenReader):
     """The rules of the matrix form: products of matrices, transposes, sums of products."""
 
     def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
-        super().__init__(original, tokens, sizes)
+        super().__init__(original, _ones_marked(tokens), sizes)
         self.transposed_brackets: list[str] = []  # a note for each: "read (W·Xᵀ)ᵀ as X·Wᵀ"
 
     def matrix_formula(
@@ -112,7 +113,7 @@ class MatrixFormReader(TokenReader):
             return chains
         return _folded(
             self.signed_products(
-                self.matrix_factors, "expected a matrix such as X or W", opens=("(",)
+                self.matrix_factors, "expected a matrix such as X or W", opens=("(", "ONES")
             )
         )
 
@@ -130,6 +131,8 @@ class MatrixFormReader(TokenReader):
         product in brackets is its factors, `(W X^T)^T` those of its transpose, X Wᵀ."""
         if self.at("("):
             return self.bracketed_product()
+        if self.at("ONES"):
+            return [self.ones()]
         name = self.take("NAME", what="a matrix such as X or W")
         letters = list(name.text)
         subscript = ""
@@ -148,6 +151,21 @@ class MatrixFormReader(TokenReader):
             factors[-1] = _MatrixFactor(factors[-1].name, True, factors[-1].start)
         return factors
 
+    def ones(self) -> _MatrixFactor:
+        """A vector of ones, `1`, `1_N`, `1_{N}` (`\\mathbf{1}_N` is read so), transposed or
+        not: what it multiplies is `_broadcast_biases`' to tell."""
+        one = self.take("ONES")
+        name = one.text
+        if self.at("_"):
+            self.take("_")
+            if self.at("{"):
+                self.take("{")
+                name += "_" + "".join(t.text for t in self._until("}"))
+                self.take("}")
+            else:
+                name += "_" + self.letter("the length of the vector of ones, e.g. N").text
+        return _MatrixFactor(name, self.transpose(), one.start, ones=True)
+
     def bracketed_product(self) -> list[_MatrixFactor | _Number]:
         """`(W X^T)` is W·Xᵀ; `(W X^T)^T` is X·Wᵀ, said in `transposed_brackets`. A bracket
         holds one product, numbers in it included (`(2 W_Q X)` is 2·W_Q·X, as `2(W_Q X)` is):
@@ -155,7 +173,7 @@ class MatrixFormReader(TokenReader):
         self.take("(")
         factors: list[_MatrixFactor] = []
         coefficient = sympy.Integer(1)
-        while self.at("NAME", "(", "NUMBER", "*"):
+        while self.at("NAME", "(", "NUMBER", "*", "ONES"):
             if self.at("*"):
                 self.take()
             elif self.at("NUMBER"):
@@ -183,6 +201,24 @@ class MatrixFormReader(TokenReader):
             f"read ({_shown(factors, coefficient)})ᵀ as {_shown(flipped, coefficient)}"
         )
         return [*number, *flipped]
+
+
+def _ones_marked(tokens: list[Token]) -> list[Token]:
+    """`tokens` with each 1 that stands for a vector of ones marked ONES: one with a length
+    (`1_N`) or transposed (`1^T`, `1'`), or next to a name (`1 b^T`, `b 1`); not a
+    subscript's (`W_1 X`). A plain 1 before anything but a bias is read as the number 1
+    (`_broadcast_biases`)."""
+    marked = list(tokens)
+    for k, token in enumerate(tokens):
+        if token.kind != "NUMBER" or token.text != "1":
+            continue
+        if k > 0 and tokens[k - 1].kind in ("_", "^", "{"):
+            continue
+        after = tokens[k + 1].kind if k + 1 < len(tokens) else None
+        before = tokens[k - 1].kind if k > 0 else None
+        if after in ("_", "^", "'", "NAME") or before in ("NAME", "}", ")", "'"):
+            marked[k] = token._replace(kind="ONES")
+    return marked
 
 
 class _FreeProduct(Exception):
@@ -248,9 +284,83 @@ def _is_bias(factors: list[_MatrixFactor], layer: LayerSpec) -> bool:
     """A term that is one lone vector, named in lower case as vectors are (`b`, `b_Q`; a
     capital `B` is a matrix with an entry for every output), and not the input. Transposed or
     not, it is added along the same axis: `Qᵀ = XᵀW_Qᵀ + b_Qᵀ` is `Q = W_Q X + b_Q` (it was
-    read as a matrix of biases, and the right layer got 0)."""
-    (first, *rest) = factors
-    return not rest and first.name[:1].islower() and not same_name(first.name, layer.input.name)
+    read as a matrix of biases, and the right layer got 0). Times a vector of ones, `1 b_Qᵀ`
+    or `b_Q 1ᵀ`, it is a bias too, broadcast as the ones say (`_broadcast_biases`)."""
+    vectors = [f for f in factors if not f.ones]
+    if len(vectors) != 1 or len(factors) > 2:
+        return False
+    (first,) = vectors
+    return first.name[:1].islower() and not same_name(first.name, layer.input.name)
+
+
+def _ones_side(factors: list[_MatrixFactor]) -> str | None:
+    """Where a bias times a vector of ones is added: "row" for `1 bᵀ` (ones on the left: a
+    copy of b in every row), "column" for `b 1ᵀ`; None for a bias alone."""
+    if len(factors) != 2:
+        return None
+    return "row" if factors[0].ones else "column" if factors[1].ones else None
+
+
+_ONES_UNFIT = (
+    "{written} does not fit as a bias added to every row or column: a vector of ones times a "
+    "bias is written 1 {bias}^T (the bias added to every row) or {bias} 1^T (to every column)"
+)
+
+
+def _broadcast_biases(
+    text: str,
+    lhs: _MatrixFactor,
+    chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
+    layer: LayerSpec,
+    sizes: Mapping[str, sympy.Symbol],
+) -> tuple[list[tuple[sympy.Rational, list[_MatrixFactor]]], list[str], str | None]:
+    """The chains with each vector of ones read: times a bias (`1 b_Qᵀ`, `b_Q 1ᵀ`) it says the
+    bias is added to every row or column, with a note saying so (and, where b is written the
+    other way round, `1 b_Q`, that b is taken as a row vector); a plain 1 before anything else
+    is the number 1 (`1 XW` is XW). A vector of ones in any other product, or times a bias in
+    an order that is no outer product (`1ᵀ b`, `b 1`), is refused saying how it is written.
+    Also a shape problem where a length written on the ones (`1_K`) is not the output's."""
+    read, notes, problem = [], [], None
+    if len(layer.output.shape) != 2:
+        return chains, notes, problem  # no matrix form (`_matrix_to_index` says so)
+    out_rows, out_cols = layer.output.shape[::-1] if lhs.transposed else layer.output.shape
+    for coefficient, factors in chains:
+        ones = [f for f in factors if f.ones]
+        if not ones:
+            read.append((coefficient, factors))
+            continue
+        written = _shown(factors)
+        if _is_bias(factors, layer):
+            (bias,) = [f for f in factors if not f.ones]
+            (one,) = ones
+            side = _ones_side(factors)
+            # 1 bᵀ and b 1ᵀ are outer products; 1 b and bᵀ 1ᵀ are, taking b as a row vector
+            if one.transposed != (side == "column"):
+                raise AnswerError(
+                    text, factors[0].start, _ONES_UNFIT.format(written=written, bias=bias.name)
+                )
+            output = f"{layer.output.name}ᵀ" if lhs.transposed else layer.output.name
+            note = f"read {written} as the bias {bias.name} added to every {side} of {output}"
+            if bias.transposed == (side == "column"):
+                note += f", taking {bias.name} as a row vector"
+            notes.append(note)
+            length = sizes.get(one.name.partition("_")[2].strip())
+            wanted = out_rows if side == "row" else out_cols
+            if problem is None and length is not None and sympy.expand(length - wanted) != 0:
+                problem = (
+                    f"The shapes do not fit: {written} has {show_index(length)} "
+                    f"{side}s, but {output} has {show_index(wanted)}."
+                )
+            read.append((coefficient, factors))
+            continue
+        if any(f.name != "1" or f.transposed for f in ones):
+            raise AnswerError(
+                text,
+                ones[0].start,
+                f"a vector of ones is read only times a bias, as in 1 b^T; {written} is not one",
+            )
+        read.append((coefficient, [f for f in factors if not f.ones]))  # `1 XW`: the number 1
+    return read, notes, problem
 
 
 def _matrix_to_index(
@@ -319,6 +429,8 @@ def _matrix_to_index(
         output = Access(y.name, (index_symbol("r"), index_symbol("c")))
         return output, (), reading, problem
     for _, factors in chains:  # `Y = XWV`: a product of weights, its inner size free
+        if _is_bias(factors, layer):
+            continue  # `1 bᵀ`: a bias
         for left, right in zip(factors, factors[1:], strict=False):
             between = dims(left)[1]
             if left.name in parameters and right.name in parameters and shapes.get(between) is None:
@@ -347,8 +459,11 @@ def _matrix_to_index(
             # `Y = XW + b`: as in every framework, b is a row of biases added to each row of
             # XW, one for each column (output channel) of the output; `Q = W_Q X + b_Q`, with a
             # token per column, adds it to each column, one for each row.
-            (bias,) = factors
-            terms.append(Term(coefficient, (), (Access(bias.name, (along,), bias.start),)))
+            # `1 b_Qᵀ` puts b_Q in every row, one for each column; `b_Q 1ᵀ` in every column
+            (bias,) = [f for f in factors if not f.ones]
+            side = _ones_side(factors)
+            axis = along if side is None else last if side == "row" else first
+            terms.append(Term(coefficient, (), (Access(bias.name, (axis,), bias.start),)))
             continue
         oriented = [dims(f) for f in factors]
         inner = [index_symbol(n) for n in "stuvpq"[: len(factors) - 1]]
@@ -393,18 +508,27 @@ def read_matrix_form(
     """The formula `tokens` (of `text`) write as a matrix product, rewritten with indices."""
     reader = MatrixFormReader(text, tokens, sizes)
     lhs, chains = reader.matrix_formula()
+    chains, broadcast, misfit = _broadcast_biases(text, lhs, chains, layer, sizes)
+    if misfit is not None:
+        output = Access(layer.output.name, (index_symbol("r"), index_symbol("c")))
+        return Formula(text, output, (), _reading(lhs, chains), misfit)
     inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] = {}
     try:
         output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains, inferred)
     except _FreeProduct as free:
-        reading = f"{lhs.name}{'ᵀ' if lhs.transposed else ''} = {_describe_chains(chains)}"
+        reading = _reading(lhs, chains)
         output = Access(layer.output.name, (index_symbol("r"), index_symbol("c")))
         return Formula(text, output, (), reading, unsure=str(free), weights_multiplied=True)
     if problem is None:
         reading += ", read as " + describe_formula(output, terms)
     shapes = tuple((name, rows, cols) for name, (rows, cols) in inferred.items())
-    notes = tuple(dict.fromkeys(reader.transposed_brackets))
+    notes = tuple(dict.fromkeys([*reader.transposed_brackets, *broadcast]))
     return Formula(text, output, terms, reading, problem, shapes, assumed=notes)
+
+
+def _reading(lhs: _MatrixFactor, chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -> str:
+    """`Qᵀ = W_Q·Xᵀ + b_Q·1ᵀ`: the formula as written, without its index reading."""
+    return f"{lhs.name}{'ᵀ' if lhs.transposed else ''} = {_describe_chains(chains)}"
 
 
 def _index_form_shapes(

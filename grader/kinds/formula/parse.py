@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy
@@ -27,7 +28,14 @@ import sympy
 from grader.errors import AnswerError
 from grader.kinds.formula.index_form import read_index_form
 from grader.kinds.formula.matrix_form import read_matrix_form
-from grader.kinds.formula.terms import FORMULA_STEPS, Formula, LayerSpec, tokenize
+from grader.kinds.formula.terms import (
+    FORMULA_STEPS,
+    Formula,
+    LayerSpec,
+    Token,
+    same_name,
+    tokenize,
+)
 from grader.kinds.formula.vector_form import is_vector_form, read_vector_form
 from grader.normalise import normalise
 
@@ -46,6 +54,15 @@ def parse_formula(
     if len(layer.inputs) > 1:
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
+    swapped = _named_after(tokens, layer)
+    if swapped is not None:
+        equals = tokens[len(tokens) - len(swapped) - 1]
+        answer, named = text[: equals.start].strip(), text[equals.end :].strip()
+        formula = read_matrix_form(
+            text, [*swapped, equals, *tokens[: -len(swapped) - 1]], sizes, layer
+        )
+        note = f"read {answer} = {named} as {named} = {answer}"
+        return replace(formula, assumed=(note, *formula.assumed))
     if is_vector_form(tokens, layer):
         return read_vector_form(text, tokens, sizes, layer)
     if _is_matrix_form(tokens):
@@ -92,6 +109,26 @@ def _several_inputs_advice(layer: LayerSpec) -> str:
         f"a matrix form such as {y.upper()} = {x.upper()}W reads one input; this layer reads "
         f"{' and '.join(t.name for t in layer.inputs)}: write it with indices{vectors}"
     )
+
+
+def _named_after(tokens: list, layer: LayerSpec) -> list | None:
+    """The output's name, where a matrix form is written with it after the answer
+    (`XW_Q + b_Q = Q`, `(X^T W_Q^T)^T = Q`): the tokens after the one '=', which name the
+    output alone (`Q`, `Q^T`, `(Q)^T`) where those before do not; None for any other
+    formula."""
+    equals = [k for k, token in enumerate(tokens) if token.kind == "="]
+    if len(equals) != 1 or len(layer.inputs) > 1 or len(layer.output.shape) != 2:
+        return None
+    before, after = tokens[: equals[0]], tokens[equals[0] + 1 :]
+    if not _is_matrix_form([*after, Token("=", "=", 0)]) or _names_output(before, layer):
+        return None
+    return after if _names_output(after, layer) else None
+
+
+def _names_output(tokens: list, layer: LayerSpec) -> bool:
+    """Whether `tokens` name the output and nothing else (its transpose marks aside)."""
+    names = [token.text for token in tokens if token.kind == "NAME" and token.text != "T"]
+    return len(names) == 1 and same_name(names[0], layer.output.name)
 
 
 def _is_matrix_form(tokens: list) -> bool:

@@ -213,7 +213,7 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
     "dfrac": "÷",
     "tfrac": "÷",
 }
-# Font commands only style a name: `\mathbf{X}` is the matrix X.
+# Font commands only style a name: `\mathbf{X}` is the matrix X, `\mathbf{1}` a vector of ones.
 _FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal)\s*\{")
 
 
@@ -244,7 +244,7 @@ def rewrite_formula_latex(text: str) -> str:
             text = replace_span(text, match.start(), match.start(2), "")
     for match in reversed(list(_FONT_COMMAND.finditer(text))):
         close = text.find("}", match.end())
-        if close < 0 or not re.fullmatch(r"\s*[A-Za-z]+\s*", text[match.end() : close]):
+        if close < 0 or not re.fullmatch(r"\s*(?:[A-Za-z]+|1)\s*", text[match.end() : close]):
             raise AnswerError(
                 text,
                 match.start(),

@@ -632,6 +632,11 @@ def parse_matrix(
     and kept (`stated`) for `grader.kinds.matrix.rubric.read_matrix` to hold against the
     answer."""
     given = given or {}
+    written = text
+    text, outer = _sum_of_outer_products(text, shapes or {})
+    if outer is not None:
+        parsed = parse_matrix(text, names, given, loss, reserved, shapes, examples)
+        return replace(parsed, text=written, notes=(outer, *parsed.notes))
     answer, statements = split_shape_statements(text)
     if not statements:
         return _parse_defined(text, names, given, loss, reserved, shapes, examples)[0]
@@ -645,6 +650,85 @@ def parse_matrix(
         stated.append((statement, name))
     notes = (*parsed.notes, *(statement.note for statement in statements))
     return replace(parsed, text=text, notes=notes, stated=tuple(stated))
+
+
+# `\sum_{n=1}^{N} x_n g_n^T`: a sum of outer products over the examples, the whole right side.
+_INDEX = r"(?:\{{\s*(?P<{1}>[a-z])\s*\}}|(?P<{1}_>[a-z]))"
+_VECTOR = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{{\s*)?(?P<{0}>[a-z])(?:\s*\}})?\s*_\s*" + _INDEX
+_OUTER_SUM = re.compile(
+    r"(?:\\sum|Σ|∑)\s*_\s*(?:\{\s*(?P<index>[a-z])\s*(?:=\s*1\s*)?\}|(?P<index_>[a-z]))"
+    r"(?:\s*\^\s*(?:\{\s*(?P<bound>[A-Za-z])\s*\}|(?P<bound_>[A-Za-z])))?\s*"
+    + _VECTOR.format("a", "i")
+    + r"\s*(?:\\cdot\s*)?"
+    + _VECTOR.format("b", "j")
+    + r"\s*(?:\^\s*(?:\{\s*(?:T|\\top)\s*\}|T|\\top)|')"
+)
+_SUM_SIGN = re.compile(r"\\sum(?![A-Za-z])|[Σ∑]")
+_SUM_UNREAD = (
+    "a sum (\\sum) is read in a matrix answer only as a sum of outer products over the "
+    "examples, the whole answer, e.g. \\sum_{n=1}^{N} x_n g_n^T; write it as a product of "
+    "matrices, e.g. X^T G"
+)
+
+
+def _group(match: re.Match[str], name: str) -> str | None:
+    return match.group(name) or match.group(name + "_")
+
+
+def _sum_of_outer_products(text: str, shapes: Mapping[str, Shape]) -> tuple[str, str | None]:
+    """`text` with a sum of outer products over the examples (`\\sum_{n=1}^{N} x_n g_n^T`, the
+    whole right side) written as the product it is, `X^T G`, and a note saying how it was read;
+    x_n and g_n are read as row n of X and G (column n where n runs along X's columns), as
+    column vectors. Where the question's shapes do not tell which axis n runs along (no
+    matrix X, or N along both axes or neither), or any other sum, it is refused, saying what
+    a sum is read as (it was "unsupported LaTeX command \\sum")."""
+    sign = _SUM_SIGN.search(text)
+    if sign is None:
+        return text, None
+    match = _OUTER_SUM.search(text)
+    before = "" if match is None else text[: match.start()].rstrip()
+    if match is None or text[match.end() :].strip() or not (before == "" or before[-1] == "="):
+        raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
+    index, bound = _group(match, "index"), _group(match, "bound")
+    if _group(match, "i") != index or _group(match, "j") != index:
+        raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
+    size = bound or index.upper()
+    axes = []
+    for vector in (match.group("a"), match.group("b")):
+        matrix = vector.upper()
+        shape = shapes.get(matrix, ())
+        along = [axis for axis, dim in enumerate(shape) if str(dim) == size]
+        if len(shape) != 2 or len(along) != 1:
+            written = f"{vector}_{index}"
+            if len(shape) != 2:
+                why = f"{matrix} is not one of the question's matrices"
+            else:
+                why = f"{matrix} is {shape[0]}×{shape[1]}"
+                why += f", so {written} may be its row or its column" if along else ""
+            raise AnswerError(
+                text,
+                match.start(),
+                f"{written} would be a row or a column of {matrix} with {size} entries, the "
+                f"sum a product of matrices (X^T G for rows x_n of X and g_n of G), but {why}: "
+                "write the product of matrices",
+                length=match.end() - match.start(),
+            )
+        axes.append((matrix, along[0]))
+    (a, a_axis), (b, b_axis) = axes
+    product = f"{a}^T" if a_axis == 0 else a
+    product += f" {b}" if b_axis == 0 else f" {b}^T"
+    shown = product.replace("^T", "ᵀ").replace(" ", "")
+    slices = " and ".join(
+        f"{'row' if axis == 0 else 'column'} {index} of {matrix}" for matrix, axis in axes
+    )
+    va, vb = match.group("a"), match.group("b")
+    note = (
+        f"read Σ_{index} {va}_{index}·{vb}_{index}ᵀ as {shown}: {va}_{index} and {vb}_{index} "
+        f"taken as {slices}, as column vectors"
+        + ("" if bound else f", {index} running over the {size} examples")
+    )
+    padded = product.ljust(match.end() - match.start())
+    return text[: match.start()] + padded + text[match.end() :], note
 
 
 def _parse_defined(

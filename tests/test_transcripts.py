@@ -507,6 +507,31 @@ def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
             "line 3: Parameters: $9CD$ + $D$",
             id="two pieces joined by + are not two answers: for a person (it was D, 0)",
         ),
+        pytest.param(
+            "(c) Parameters: $CD$ and $D$",
+            "needs_review",
+            "line 3: Parameters: $CD$ and $D$",
+            id="two pieces joined by and: parts of one count or two answers, for a person "
+            "(it was CD, 0, D dropped)",
+        ),
+        pytest.param(
+            "(b) Parameters: I first wrote $9CD + D$ but that is wrong",
+            "needs_review",
+            "line 3: Parameters: I first wrote $9CD + D$ but that is wrong",
+            id="but that is wrong after the maths denies it: for a person (it was 2/2)",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD + D$, which is wrong",
+            "needs_review",
+            "line 3: Parameters: $9CD + D$, which is wrong",
+            id="which is wrong after a comma denies it: for a person (it was 2/2)",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD + D$, but I am not sure",
+            "correct",
+            "9CD + D",
+            id="not sure after the maths is a hedge: read",
+        ),
     ],
 )
 def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, verdict, answer):

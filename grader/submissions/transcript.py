@@ -111,13 +111,36 @@ _CHANGED_BEFORE = re.compile(
     r"|negative|squared?|sqrt|twice|double|half))\s*[:,]?\s*$",
     re.IGNORECASE,
 )
-# Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong",
-# "$σ(x)$ squared").
+# Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong", "…, but
+# that is wrong", "…, which isn't right", "$σ(x)$ squared").
 _CHANGED_AFTER = re.compile(
-    r"^\s*,?\s*(?:(?:is|was|would\s+be|are|were)\s+(?:wrong|incorrect|false|not\b)"
+    r"^\s*,?\s*(?:(?:but|and|though|yet|which)\s+)?(?:(?:that|this|it)\b\s*)?"
+    rf"(?:(?:(?:is|was|would\s+be|are|were)\s+|['’]s\s+)(?:{_DENIAL})"
+    r"|(?:is|was|are|were)n['’]t\b"
     r"|(?:squared|cubed|times|divided\s+by|over|to\s+the\s+power|plus|minus)\b)",
     re.IGNORECASE,
 )
+# Between two pieces of maths, "and" alone ("$CD$ and $D$"): the parts of one answer (a
+# count's weights and biases) or two answers; which, a person decides.
+_AND_JOINED = re.compile(r"\s*\band\b\s*", re.IGNORECASE)
+
+
+def changed_by_words(before: str, after: str) -> bool:
+    """Whether the words beside a piece of maths on its line, `before` it (from the piece of
+    maths before it or the line's start) and `after` it (to the next piece or the line's end),
+    deny it or make it part of other maths ("not $CD + D$", "$PQD$ is wrong", "…, but that is
+    wrong", "half of $σ$"): it is then no answer as it stands, for a person to read."""
+    return bool(
+        _CHANGED_BEFORE.search(_CLAUSE_BEFORE.split(before)[-1]) or _CHANGED_AFTER.match(after)
+    )
+
+
+def joined_by_and(text: str, end: int, start: int) -> bool:
+    """Whether "and" alone is between two pieces of maths, `text[end:start]` ("$CD$ and
+    $D$"): neither is an answer alone, and reading them as one is a guess."""
+    return _AND_JOINED.fullmatch(text, end, start) is not None
+
+
 # Between two pieces of maths on a line, an operator alone joins them ("$9CD$ + $D$"): each
 # is part of maths the reader does not put together, so neither is taken alone.
 _JOINED = re.compile(r"\s*[-+*/×·−^]\s*")
@@ -365,19 +388,32 @@ def _read_part(
         # clause on either side: in "weights $9CD$, biases $D$" the words of $D$ are "biases".
         previous = pieces[index - 1].end if index else 0
         start = text.rfind("\n", previous, piece.start) + 1 or previous
-        before = text[start : piece.start]
+        line_before = text[start : piece.start]
         # "$W_Q$ is $E \times K$", "$W_O$ ($K \times E$)": maths that describes the maths
         # just before it on its line (a matrix's shape), not a count.
-        describes = start == previous and index > 0 and _DESCRIBES.fullmatch(before) is not None
-        before = _CLAUSE_BEFORE.split(before)[-1]
+        describes = (
+            start == previous and index > 0 and _DESCRIBES.fullmatch(line_before) is not None
+        )
+        before = _CLAUSE_BEFORE.split(line_before)[-1]
         following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
         end = text.find("\n", piece.end, following)
-        after = text[piece.end : end if end >= 0 else following]
-        after = _CLAUSE_AFTER.split(after)[0]
+        line_after = text[piece.end : end if end >= 0 else following]
+        after = _CLAUSE_AFTER.split(line_after)[0]
         joined = (
-            start == previous and index > 0 and joining(text, previous, piece.start) is not None
-        ) or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
-        if joined or _CHANGED_BEFORE.search(before) or _CHANGED_AFTER.match(after):
+            start == previous
+            and index > 0
+            and (
+                joining(text, previous, piece.start) is not None
+                or joined_by_and(text, previous, piece.start)
+            )
+        ) or (
+            index + 1 < len(pieces)
+            and (
+                joining(text, piece.end, following) is not None
+                or joined_by_and(text, piece.end, following)
+            )
+        )
+        if joined or changed_by_words(line_before, line_after):
             continue  # its words deny it or make it part of other maths: for a person
         offered = _offer(
             body, line, before, after, displayed, items, found, shared, definitions, describes

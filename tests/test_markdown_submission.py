@@ -489,6 +489,18 @@ def test_an_answer_its_words_deny_or_join_goes_to_a_person(tmp_path, body, item,
             "CD + D",
             id="a denial in a reason after the answer is not of the answer",
         ),
+        pytest.param(
+            "## (e)\nFormula: $Y = XW$, which is not a convolution\n",
+            "e.formula",
+            "Y = XW",
+            id="which is not, then more words: a description, not a denial",
+        ),
+        pytest.param(
+            "## (e)\nFormula: $Y = XW$ and $W$ is $C \\times D$\n",
+            "e.formula",
+            "Y = XW",
+            id="and, then a sentence about a name: not two pieces joined by and",
+        ),
     ],
 )
 def test_words_beside_an_answer_that_do_not_deny_it_leave_it_read(tmp_path, body, item, answer):

@@ -539,3 +539,29 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     item = result.items[f"{line[1]}.params"]
     assert (item.verdict, item.answer) == (verdict, answer)
+
+
+# Words beside maths that neither deny it nor join it to other maths by "and" alone: the
+# maths is read as before (the first change for "$CD$ and $D$" took this line from e.formula,
+# which was then missing).
+@pytest.mark.parametrize(
+    ("line", "item", "answer"),
+    [
+        pytest.param(
+            "(e) $Y = XW$ and $W$ is $C \\times D$",
+            "e.formula",
+            "Y = XW",
+            id="and, then a sentence about a name",
+        ),
+        pytest.param(
+            "(e) $Y = XW$, which is not a convolution",
+            "e.formula",
+            "Y = XW",
+            id="which is not, then more words: a description",
+        ),
+    ],
+)
+def test_words_that_neither_deny_nor_join_leave_the_maths_read(tmp_path, line, item, answer):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert (result.items[item].verdict, result.items[item].answer) == ("correct", answer)

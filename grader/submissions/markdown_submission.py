@@ -381,7 +381,7 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
     # one chain of working, read as one answer; `$9CD$ + $D$`: pieces that only an operator
     # joins are one piece of maths, read as one answer, with a note.
     spans: list[tuple[int, int, str]] = []  # start, end, the maths
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         inner = _collapse(piece.group(1) if piece.group(1) is not None else piece.group(2))
         operator = joining(text, spans[-1][1], piece.start()) if spans else None
         if spans and _CHAINED.fullmatch(text, spans[-1][1], piece.start()):
@@ -395,7 +395,9 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
                 f"{spans[-1][2]}: its pieces of maths are joined by {operator!r}"
             )
         else:
-            if spans and joined_by_and(text, spans[-1][1], piece.start()):
+            following = pieces[index + 1].start() if index + 1 < len(pieces) else len(text)
+            after = text[piece.end() : following].split("\n", 1)[0]
+            if spans and joined_by_and(text, spans[-1][1], piece.start(), after):
                 unread = _JOINED_BY_AND  # "$CD$ and $D$": one count, or two answers?
             spans.append((piece.start(), piece.end(), inner))
     for index, (start, end, inner) in enumerate(spans):

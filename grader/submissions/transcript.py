@@ -111,18 +111,23 @@ _CHANGED_BEFORE = re.compile(
     r"|negative|squared?|sqrt|twice|double|half))\s*[:,]?\s*$",
     re.IGNORECASE,
 )
-# Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong", "…, but
-# that is wrong", "…, which isn't right", "$σ(x)$ squared").
+# Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong",
+# "$σ(x)$ squared"), or a clause that is only a denial of it, to the end of the words after
+# it ("…, but that is wrong", "…, which isn't right", "…, wrong"; not "…, which is not a
+# convolution"). Each run of spaces is read one way only (`^\s*,?\s*` split a run of 4,000
+# spaces in as many ways as it has: 5 s).
 _CHANGED_AFTER = re.compile(
-    r"^\s*,?\s*(?:(?:but|and|though|yet|which)\s+)?(?:(?:that|this|it)\b\s*)?"
-    rf"(?:(?:(?:is|was|would\s+be|are|were)\s+|['’]s\s+)(?:{_DENIAL})"
-    r"|(?:is|was|are|were)n['’]t\b"
-    r"|(?:squared|cubed|times|divided\s+by|over|to\s+the\s+power|plus|minus)\b)",
+    r"^\s*(?:,\s*)?(?:(?:is|was|would\s+be|are|were)\s+(?:wrong|incorrect|false|not\b)"
+    r"|(?:squared|cubed|times|divided\s+by|over|to\s+the\s+power|plus|minus)\b)"
+    r"|^\s*(?:[,;]\s*)?(?:(?:but|and|though|yet|which|so)\s+)?(?:(?:that|this|it)(?:\s+|(?=['’])))?"
+    r"(?:(?:is|was|are|were)(?:\s+|(?=n['’]t))|['’]s\s+)?"
+    rf"(?:{_DENIAL})(?:\s+(?:right|correct|true|it|the\s+answer))?[\s.!]*$",
     re.IGNORECASE,
 )
 # Between two pieces of maths, "and" alone ("$CD$ and $D$"): the parts of one answer (a
 # count's weights and biases) or two answers; which, a person decides.
 _AND_JOINED = re.compile(r"\s*\band\b\s*", re.IGNORECASE)
+_WORD_CHARACTER = re.compile(r"\w")
 
 
 def changed_by_words(before: str, after: str) -> bool:
@@ -135,10 +140,15 @@ def changed_by_words(before: str, after: str) -> bool:
     )
 
 
-def joined_by_and(text: str, end: int, start: int) -> bool:
-    """Whether "and" alone is between two pieces of maths, `text[end:start]` ("$CD$ and
-    $D$"): neither is an answer alone, and reading them as one is a guess."""
-    return _AND_JOINED.fullmatch(text, end, start) is not None
+def joined_by_and(text: str, end: int, start: int, after: str) -> bool:
+    """Whether "and" alone is between two pieces of maths, `text[end:start]`, and no word is
+    in the words `after` the second on its line ("$CD$ and $D$"): neither is an answer alone,
+    and reading them as one is a guess. With words after ("$Y = XW$ and $W$ is $C \\times
+    D$") the second begins a sentence of its own, read as before."""
+    return (
+        _AND_JOINED.fullmatch(text, end, start) is not None
+        and _WORD_CHARACTER.search(after) is None
+    )
 
 
 # Between two pieces of maths on a line, an operator alone joins them ("$9CD$ + $D$"): each
@@ -373,6 +383,13 @@ def _read_part(
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
     pieces = _maths_pieces(text)
+    # "$CD$ and $D$": two pieces only "and" joins, neither taken alone.
+    and_joined: set[int] = set()
+    for index in range(1, len(pieces)):
+        following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
+        after = text[pieces[index].end : following].split("\n", 1)[0]
+        if joined_by_and(text, pieces[index - 1].end, pieces[index].start, after):
+            and_joined |= {index - 1, index}
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -400,18 +417,9 @@ def _read_part(
         line_after = text[piece.end : end if end >= 0 else following]
         after = _CLAUSE_AFTER.split(line_after)[0]
         joined = (
-            start == previous
-            and index > 0
-            and (
-                joining(text, previous, piece.start) is not None
-                or joined_by_and(text, previous, piece.start)
-            )
-        ) or (
-            index + 1 < len(pieces)
-            and (
-                joining(text, piece.end, following) is not None
-                or joined_by_and(text, piece.end, following)
-            )
+            (start == previous and index > 0 and joining(text, previous, piece.start) is not None)
+            or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
+            or index in and_joined
         )
         if joined or changed_by_words(line_before, line_after):
             continue  # its words deny it or make it part of other maths: for a person

@@ -61,6 +61,31 @@ def test_a_heading_built_to_backtrack_is_read_at_once(tmp_path, line):
     assert done.stdout.strip() == "9CD + D", done.stderr
 
 
+@pytest.mark.parametrize(
+    ("script", "key"),
+    [
+        pytest.param(FRONT + "## (b)\nParameters: $9CD + D$", "b.Parameters", id="markdown"),
+        pytest.param("(b) Parameters: $9CD + D$", "b.params", id="transcript"),
+    ],
+)
+def test_words_after_the_maths_built_to_backtrack_are_read_at_once(tmp_path, script, key):
+    # The words after a piece of maths are looked at for a denial ("…, but that is wrong",
+    # transcript._CHANGED_AFTER): before the fix, `^\s*,?\s*` split a run of 4,000 spaces
+    # in as many ways as it has (5 s; 50,000 would take many minutes). Run apart, as above.
+    path = tmp_path / "s.md"
+    path.write_text(script + " " * 50_000 + "x\n", encoding="utf-8")
+    code = (
+        "from pathlib import Path; from grader.rubric import load_rubric;"
+        "from grader.submissions import load_submission;"
+        f"s = load_submission(Path({str(path)!r}), load_rubric({str(RUBRIC_PATH)!r}));"
+        f"print(s.answers[{key!r}].text)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert done.stdout.strip() == "9CD + D", done.stderr
+
+
 # --- 3. Two files claiming one student ------------------------------------------------------
 
 

@@ -383,3 +383,126 @@ def test_the_bundled_markdown_submissions_read_alike_with_and_without_item_types
     assert plain == typed
     assert plain.unassigned == ()
     assert grade_submission(rubric, plain).warnings == ()
+
+
+DENIED = (
+    "The words beside the maths of your answer may deny it or make it part of other maths, "
+    "so it was not graded as written (shown as your answer); an instructor will read it."
+)
+JOINED_BY_AND = (
+    "Your answer joins pieces of maths with 'and': they may be parts of one answer or "
+    "different answers, so it was not graded (shown as your answer); an instructor will read it."
+)
+
+
+# What a marker would not take for the student's answer as it stands, as a transcript's line
+# whose words deny its maths is not (transcript._CHANGED_BEFORE, _CHANGED_AFTER): graded on
+# its maths, these were marked as if the student asserted them, with only a warning.
+@pytest.mark.parametrize(
+    ("body", "item", "shown", "feedback"),
+    [
+        pytest.param(
+            "## (c)\nParameters: not $CD + D$\n",
+            "c.params",
+            "line 6: not $CD + D$",
+            DENIED,
+            id="not before the only answer (it was 2/2)",
+        ),
+        pytest.param(
+            "## (a)\nParameters: $PQD$ is wrong\n",
+            "a.params",
+            "line 6: $PQD$ is wrong",
+            DENIED,
+            id="is wrong after the only answer",
+        ),
+        pytest.param(
+            "## (b)\nParameters: I first wrote $9CD + D$ but that is wrong\n",
+            "b.params",
+            "line 6: I first wrote $9CD + D$ but that is wrong",
+            DENIED,
+            id="but that is wrong after the only answer (it was 2/2)",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$, which is wrong\n",
+            "b.params",
+            "line 6: $9CD + D$, which is wrong",
+            DENIED,
+            id="which is wrong after a comma (it was 2/2)",
+        ),
+        pytest.param(
+            "## (d)\nParameters: twice $CD$\n",
+            "d.params",
+            "line 6: twice $CD$",
+            DENIED,
+            id="words that make the maths part of other maths (it was 2/2)",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD$ weights and $D$ biases, so $CD + D$ is wrong\n",
+            "c.params",
+            "line 6: $CD$ weights and $D$ biases, so $CD + D$ is wrong",
+            DENIED,
+            id="shares set aside and the total denied (it was 2/2)",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD$ and $D$\n",
+            "c.params",
+            "line 6: $CD$ and $D$",
+            JOINED_BY_AND,
+            id="two pieces joined by and (D was dropped as a name in a sentence)",
+        ),
+        pytest.param(
+            "## (b)\nParameters:\n$9CD$\nand $D$\n",
+            "b.params",
+            "line 7: $9CD$\nline 8: and $D$",
+            JOINED_BY_AND,
+            id="two pieces joined by and over two lines",
+        ),
+    ],
+)
+def test_an_answer_its_words_deny_or_join_goes_to_a_person(tmp_path, body, item, shown, feedback):
+    result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
+    assert (result.verdict, result.answer, result.feedback) == (
+        "needs_review",
+        shown,
+        (feedback,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "item", "answer"),
+    [
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$, but I am not sure\n",
+            "b.params",
+            "9CD + D",
+            id="not sure is a hedge, not a denial",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD + D$ and that is all\n",
+            "c.params",
+            "CD + D",
+            id="and after the only answer, no maths after it",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD + D$ since the bias is not shared\n",
+            "c.params",
+            "CD + D",
+            id="a denial in a reason after the answer is not of the answer",
+        ),
+        pytest.param(
+            "## (e)\nFormula: $Y = XW$, which is not a convolution\n",
+            "e.formula",
+            "Y = XW",
+            id="which is not, then more words: a description, not a denial",
+        ),
+        pytest.param(
+            "## (e)\nFormula: $Y = XW$ and $W$ is $C \\times D$\n",
+            "e.formula",
+            "Y = XW",
+            id="and, then a sentence about a name: not two pieces joined by and",
+        ),
+    ],
+)
+def test_words_beside_an_answer_that_do_not_deny_it_leave_it_read(tmp_path, body, item, answer):
+    result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
+    assert (result.verdict, result.answer) == ("correct", answer)

@@ -508,6 +508,31 @@ def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
             "line 3: Parameters: $9CD$ + $D$",
             id="two pieces joined by + are not two answers: for a person (it was D, 0)",
         ),
+        pytest.param(
+            "(c) Parameters: $CD$ and $D$",
+            "needs_review",
+            "line 3: Parameters: $CD$ and $D$",
+            id="two pieces joined by and: parts of one count or two answers, for a person "
+            "(it was CD, 0, D dropped)",
+        ),
+        pytest.param(
+            "(b) Parameters: I first wrote $9CD + D$ but that is wrong",
+            "needs_review",
+            "line 3: Parameters: I first wrote $9CD + D$ but that is wrong",
+            id="but that is wrong after the maths denies it: for a person (it was 2/2)",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD + D$, which is wrong",
+            "needs_review",
+            "line 3: Parameters: $9CD + D$, which is wrong",
+            id="which is wrong after a comma denies it: for a person (it was 2/2)",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD + D$, but I am not sure",
+            "correct",
+            "9CD + D",
+            id="not sure after the maths is a hedge: read",
+        ),
     ],
 )
 def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, verdict, answer):
@@ -540,3 +565,29 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
 def test_words_after_the_maths_that_define_a_name_are_not_set_aside(text, maths):
     among = answer_among_words(text)
     assert (among and among.maths) == maths
+
+
+# Words beside maths that neither deny it nor join it to other maths by "and" alone: the
+# maths is read as before (the first change for "$CD$ and $D$" took this line from e.formula,
+# which was then missing).
+@pytest.mark.parametrize(
+    ("line", "item", "answer"),
+    [
+        pytest.param(
+            "(e) $Y = XW$ and $W$ is $C \\times D$",
+            "e.formula",
+            "Y = XW",
+            id="and, then a sentence about a name",
+        ),
+        pytest.param(
+            "(e) $Y = XW$, which is not a convolution",
+            "e.formula",
+            "Y = XW",
+            id="which is not, then more words: a description",
+        ),
+    ],
+)
+def test_words_that_neither_deny_nor_join_leave_the_maths_read(tmp_path, line, item, answer):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert (result.items[item].verdict, result.items[item].answer) == ("correct", answer)

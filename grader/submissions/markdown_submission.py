@@ -29,7 +29,11 @@ labelled twice) is given them all, as the transcript reader gives an item its se
 (a share such as "$PQD$ biases" gives way to the count; a lone name in a sentence, "where $C$
 is the input channels", and maths describing one are set aside, with a note), and grading
 sends different ones left to a person with each shown. Pieces of maths joined only by an
-operator (`$9CD$ + $D$`) are one answer, with a note.
+operator (`$9CD$ + $D$`) are one answer, with a note. Maths whose words deny it or make it
+part of other maths, read as a transcript's line is (`transcript.changed_by_words`: "not
+$CD + D$", "$PQD$ is wrong"), is no answer as it stands: with no other answer left beside it,
+the item goes to a person shown what was written; so does a paragraph whose pieces only "and"
+joins (`$CD$ and $D$`: a count's two parts, or two answers).
 
 Only a caller that passes the rubric's items (`item_for`) says which answers are explanations;
 without it an answer is cut only when it begins with maths, and is otherwise kept whole.
@@ -52,7 +56,9 @@ from grader.submissions.transcript import (
     CROSSED,
     Beside,
     answer_among_words,
+    changed_by_words,
     defined_in_words,
+    joined_by_and,
     joining,
     several_answers,
 )
@@ -70,6 +76,15 @@ _LABEL = re.compile(
 _MATHS = re.compile(r"\$\$(.*?)\$\$|\$([^$]+)\$", re.DOTALL)
 _CHAINED = re.compile(r"[ \t]*=[ \t]*")  # between two pieces of maths: one chain of working
 _QUOTE_LENGTH = 60
+# Why an answer is for a person to read rather than graded as it stands.
+_DENIED = (
+    "The words beside the maths of your answer may deny it or make it part of other maths, "
+    "so it was not graded as written (shown as your answer); an instructor will read it."
+)
+_JOINED_BY_AND = (
+    "Your answer joins pieces of maths with 'and': they may be parts of one answer or "
+    "different answers, so it was not graded (shown as your answer); an instructor will read it."
+)
 
 
 class AnswerItem(Protocol):
@@ -257,6 +272,12 @@ class _Read:
     answers: list[Beside]
     notes: list[str]
     leftovers: list[tuple[int, str, list[str]]]
+    # The answers whose words deny them or make them part of other maths ("not $CD + D$",
+    # "$PQD$ is wrong"; `transcript.changed_by_words`).
+    denied: list[Beside] = field(default_factory=list)
+    # Why the paragraph is for a person to read as a whole (pieces joined by "and"), or None.
+    unread: str | None = None
+    shown: list[tuple[int, str]] = field(default_factory=list)  # its paragraph, as written
 
 
 @dataclass
@@ -267,19 +288,34 @@ class _Given:
     line: int  # the line of its first label
     answers: list[Beside] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    denied: list[Beside] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # why a person reads it, each said once
+    shown: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, read: _Read) -> None:
         self.answers += read.answers
         self.notes += read.notes
+        self.denied += read.denied
+        self.shown += read.shown
+        if read.unread is not None and read.unread not in self.unread:
+            self.unread.append(read.unread)
 
     def answer(self) -> SubmittedAnswer:
         """One answer is read as written; several (two pieces of maths after a label, or a
         label answered twice) are read as a transcript's several answers to one item are: a
-        person decides between different ones (`several_answers`)."""
-        if len(self.answers) > 1:
-            return several_answers(self.answers, tuple(self.notes))
-        text = self.answers[0].text if self.answers else None
-        return SubmittedAnswer(text, self.line, reading_notes=tuple(self.notes))
+        person decides between different ones (`several_answers`). Pieces joined by "and",
+        and an answer its words deny with no other beside it, go to a person, shown what the
+        student wrote."""
+        if not self.unread and len(self.answers) > 1:
+            answer = several_answers(self.answers, tuple(self.notes))
+            kept = [answer.text, *(text for text, _, _ in answer.alternatives)]
+            if not all(any(d.text == text for d in self.denied) for text in kept):
+                return answer
+        elif not self.unread and (not self.answers or self.answers[0] not in self.denied):
+            text = self.answers[0].text if self.answers else None
+            return SubmittedAnswer(text, self.line, reading_notes=tuple(self.notes))
+        shown = "\n".join(f"line {line}: {_collapse(words)}" for line, words in self.shown)
+        return SubmittedAnswer(shown, self.shown[0][0], unread=" ".join(self.unread or [_DENIED]))
 
 
 def _split_answer(lines: list[tuple[int, str]], prose: bool | None, label: str = "") -> _Read:
@@ -288,8 +324,10 @@ def _split_answer(lines: list[tuple[int, str]], prose: bool | None, label: str =
     `prose` is True for an explanation, False for any other item, None when not known.
     Crossed-out text is no answer: it is set aside, with a note.
     """
+    written = dict(lines)
     lines, struck = _without_crossed_out(lines)
     read = _answers_in(lines, prose, label)
+    read.shown = [(line, written[line]) for line, _ in read.shown]
     if read.answers:
         read.notes[:0] = [
             f'set aside "{_quote(words)}" on line {line}, struck out' for line, words in struck
@@ -334,13 +372,16 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
 
     answers: list[Beside] = []
     notes: list[str] = []
+    denied: list[Beside] = []
+    shown = [(line, words) for line, words in first if words.strip()]
+    unread = None
     words: list[tuple[str, int, str]] = []  # where, start, the words between the maths
     position = 0
     # `$3 \times 3 \times C \times D + D$ = $9CD + D$`: pieces that only an `=` joins are
     # one chain of working, read as one answer; `$9CD$ + $D$`: pieces that only an operator
     # joins are one piece of maths, read as one answer, with a note.
     spans: list[tuple[int, int, str]] = []  # start, end, the maths
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         inner = _collapse(piece.group(1) if piece.group(1) is not None else piece.group(2))
         operator = joining(text, spans[-1][1], piece.start()) if spans else None
         if spans and _CHAINED.fullmatch(text, spans[-1][1], piece.start()):
@@ -354,6 +395,10 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
                 f"{spans[-1][2]}: its pieces of maths are joined by {operator!r}"
             )
         else:
+            following = pieces[index + 1].start() if index + 1 < len(pieces) else len(text)
+            after = text[piece.end() : following].split("\n", 1)[0]
+            if spans and joined_by_and(text, spans[-1][1], piece.start(), after):
+                unread = _JOINED_BY_AND  # "$CD$ and $D$": one count, or two answers?
             spans.append((piece.start(), piece.end(), inner))
     for index, (start, end, inner) in enumerate(spans):
         words.append(("before" if index == 0 else "after", position, text[position:start]))
@@ -362,6 +407,7 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
         line_start = text.rfind("\n", 0, start) + 1
         before = text[max(position, line_start) : start]
         position = end
+        changed = changed_by_words(before, rest)
         if rest.lstrip().startswith("=") and not defined_in_words(inner, rest):
             # `$CD + D$ = 12`: what follows the maths on its line goes on with it, and is
             # read as `grader check` reads `CD + D = 12`.
@@ -374,18 +420,20 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
         if inner:
             quote = text if index == 0 else text[start:position]
             answers.append(Beside(inner, line_at(start), _quote(quote), label, before, rest))
+            denied += [answers[-1]] if changed else []
     words.append(("after", position, text[position:]))
     gaps = [
         (line_at(start + len(gap) - len(gap.lstrip())), where, gap)
         for where, start, gap in words
         if gap.strip()
     ]
-    if gaps:
-        # The words among the maths of the paragraph, said once, together.
+    if gaps and unread is None and len(denied) < len(answers):
+        # The words among the maths of the paragraph, said once, together (unless the
+        # paragraph goes to a person whole, shown as the answer).
         wheres = {where for _, where, _ in gaps}
         where = wheres.pop() if len(wheres) == 1 else "beside"
         leftovers[:0] = [(gaps[0][0], where, [gap for _, _, gap in gaps])]
-    return _Read(answers, notes, leftovers)
+    return _Read(answers, notes, leftovers, denied, unread, shown)
 
 
 def _one(answer: str | None, lines: list[tuple[int, str]], label: str = "") -> list[Beside]:

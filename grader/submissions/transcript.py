@@ -112,12 +112,45 @@ _CHANGED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong",
-# "$σ(x)$ squared").
+# "$σ(x)$ squared"), or a clause that is only a denial of it, to the end of the words after
+# it ("…, but that is wrong", "…, which isn't right", "…, wrong"; not "…, which is not a
+# convolution"). Each run of spaces is read one way only (`^\s*,?\s*` split a run of 4,000
+# spaces in as many ways as it has: 5 s).
 _CHANGED_AFTER = re.compile(
-    r"^\s*,?\s*(?:(?:is|was|would\s+be|are|were)\s+(?:wrong|incorrect|false|not\b)"
-    r"|(?:squared|cubed|times|divided\s+by|over|to\s+the\s+power|plus|minus)\b)",
+    r"^\s*(?:,\s*)?(?:(?:is|was|would\s+be|are|were)\s+(?:wrong|incorrect|false|not\b)"
+    r"|(?:squared|cubed|times|divided\s+by|over|to\s+the\s+power|plus|minus)\b)"
+    r"|^\s*(?:[,;]\s*)?(?:(?:but|and|though|yet|which|so)\s+)?(?:(?:that|this|it)(?:\s+|(?=['’])))?"
+    r"(?:(?:is|was|are|were)(?:\s+|(?=n['’]t))|['’]s\s+)?"
+    rf"(?:{_DENIAL})(?:\s+(?:right|correct|true|it|the\s+answer))?[\s.!]*$",
     re.IGNORECASE,
 )
+# Between two pieces of maths, "and" alone ("$CD$ and $D$"): the parts of one answer (a
+# count's weights and biases) or two answers; which, a person decides.
+_AND_JOINED = re.compile(r"\s*\band\b\s*", re.IGNORECASE)
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def changed_by_words(before: str, after: str) -> bool:
+    """Whether the words beside a piece of maths on its line, `before` it (from the piece of
+    maths before it or the line's start) and `after` it (to the next piece or the line's end),
+    deny it or make it part of other maths ("not $CD + D$", "$PQD$ is wrong", "…, but that is
+    wrong", "half of $σ$"): it is then no answer as it stands, for a person to read."""
+    return bool(
+        _CHANGED_BEFORE.search(_CLAUSE_BEFORE.split(before)[-1]) or _CHANGED_AFTER.match(after)
+    )
+
+
+def joined_by_and(text: str, end: int, start: int, after: str) -> bool:
+    """Whether "and" alone is between two pieces of maths, `text[end:start]`, and no word is
+    in the words `after` the second on its line ("$CD$ and $D$"): neither is an answer alone,
+    and reading them as one is a guess. With words after ("$Y = XW$ and $W$ is $C \\times
+    D$") the second begins a sentence of its own, read as before."""
+    return (
+        _AND_JOINED.fullmatch(text, end, start) is not None
+        and _WORD_CHARACTER.search(after) is None
+    )
+
+
 # Between two pieces of maths on a line, an operator alone joins them ("$9CD$ + $D$"): each
 # is part of maths the reader does not put together, so neither is taken alone.
 _JOINED = re.compile(r"\s*[-+*/×·−^]\s*")
@@ -350,6 +383,13 @@ def _read_part(
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
     pieces = _maths_pieces(text)
+    # "$CD$ and $D$": two pieces only "and" joins, neither taken alone.
+    and_joined: set[int] = set()
+    for index in range(1, len(pieces)):
+        following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
+        after = text[pieces[index].end : following].split("\n", 1)[0]
+        if joined_by_and(text, pieces[index - 1].end, pieces[index].start, after):
+            and_joined |= {index - 1, index}
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -365,19 +405,23 @@ def _read_part(
         # clause on either side: in "weights $9CD$, biases $D$" the words of $D$ are "biases".
         previous = pieces[index - 1].end if index else 0
         start = text.rfind("\n", previous, piece.start) + 1 or previous
-        before = text[start : piece.start]
+        line_before = text[start : piece.start]
         # "$W_Q$ is $E \times K$", "$W_O$ ($K \times E$)": maths that describes the maths
         # just before it on its line (a matrix's shape), not a count.
-        describes = start == previous and index > 0 and _DESCRIBES.fullmatch(before) is not None
-        before = _CLAUSE_BEFORE.split(before)[-1]
+        describes = (
+            start == previous and index > 0 and _DESCRIBES.fullmatch(line_before) is not None
+        )
+        before = _CLAUSE_BEFORE.split(line_before)[-1]
         following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
         end = text.find("\n", piece.end, following)
-        after = text[piece.end : end if end >= 0 else following]
-        after = _CLAUSE_AFTER.split(after)[0]
+        line_after = text[piece.end : end if end >= 0 else following]
+        after = _CLAUSE_AFTER.split(line_after)[0]
         joined = (
-            start == previous and index > 0 and joining(text, previous, piece.start) is not None
-        ) or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
-        if joined or _CHANGED_BEFORE.search(before) or _CHANGED_AFTER.match(after):
+            (start == previous and index > 0 and joining(text, previous, piece.start) is not None)
+            or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
+            or index in and_joined
+        )
+        if joined or changed_by_words(line_before, line_after):
             continue  # its words deny it or make it part of other maths: for a person
         offered = _offer(
             body, line, before, after, displayed, items, found, shared, definitions, describes

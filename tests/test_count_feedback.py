@@ -220,8 +220,8 @@ CASES = [
         "b.params",
         "9CD + CD",
         "term_factor",
-        "Your weights: 10·C·D, 10/9 times the correct 9·C·D. You left out the biases: this layer has D, one per output channel.",
-        id="b.params 9CD + CD is a term off by a factor",
+        "Your weights, 9·C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="b.params 9CD + CD is a term off by a factor, its two terms explained as written",
     ),
     pytest.param(
         "22-52-q4",
@@ -611,6 +611,54 @@ def test_a_wrong_count_no_rubric_rule_names_is_explained_by_its_weights_and_bias
     assert result.diagnosis == diagnosis
     assert words in result.feedback
     assert "Your count is not equal to the correct count." not in result.feedback
+
+
+# Terms the student wrote apart that the count merges (9·C + C is 10·C): each is explained as
+# written, never as the merged count with its biases "left out".
+WRITTEN_TERMS = [
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "9C + C",
+        "Your weights: 9·C, off by a factor of (9)/(K²·D): missing K²·D, with an extra 9; the correct weights are K²·C·D. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="dw-sep a.params 9C + C: 9C weights and C biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "CD + C",
+        "Your weights: C·D, as for a 1×1 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="22-52 b.params CD + C: CD weights and C biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + CD",
+        "Your weights, 9·C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="22-52 b.params 9CD + CD: 9CD weights and CD biases",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "9C + C",
+        "Your weights: 9·C, as for a 3×3 kernel; a K×K kernel has K² weights for each input channel, so K²·C. Your biases, C, are right.",
+        id="dw-sep b.params 9C + C: 9C weights and C biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD + CD",
+        "Your weights: 2·C·D, 2 times the correct C·D. You left out the biases: this layer has D, one per output channel.",
+        id="22-52 c.params CD + CD: the same term twice is one piece",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "words"), WRITTEN_TERMS)
+def test_terms_written_apart_are_explained_as_written_not_merged(rubric, item, answer, words):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert result.verdict != "correct"
+    assert result.feedback[0] == words
 
 
 def test_the_table_holds_at_least_sixty_wrong_counts_over_every_bundled_rubric():

@@ -26,7 +26,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
 from grader.kinds.base import DiagnosisNames
-from grader.kinds.count.parse import Name, ParsedAnswer
+from grader.kinds.count.parse import Name, ParsedAnswer, written_terms
 from grader.kinds.count.polynomials import (
     Fraction_,
     SizeClass,
@@ -299,6 +299,9 @@ class _Case:
     item: Item
     specs: tuple[SymbolSpec, ...]
     substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()  # the rubric's relations
+    # The student's terms as written (`written_terms`), each a quotient like `student`: 9·C
+    # and C, where `student` merges them into 10·C; () where the answer is not a sum
+    written: tuple[Fraction_, ...] = ()
 
     def relate(self, expr: sympy.Expr) -> sympy.Expr:
         """A rubric count with the rubric's relations applied, as the student's was."""
@@ -751,7 +754,14 @@ def check_count(
     # Imported here: the term-by-term comparison builds on this module's diagnoses.
     from grader.kinds.count.terms import explain_wrong_count
 
-    case = _Case(student, reference, item, tuple(specs), tuple(substitutions))
+    case = _Case(
+        student,
+        reference,
+        item,
+        tuple(specs),
+        tuple(substitutions),
+        _written_fractions(answer, specs, relate, declared),
+    )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
     return CountCheck(
@@ -761,6 +771,18 @@ def check_count(
         broken_steps=broken_steps,
         details=details,
     )
+
+
+def _written_fractions(
+    answer: ParsedAnswer,
+    specs: Sequence[SymbolSpec],
+    relate: dict[sympy.Symbol, sympy.Expr],
+    declared: tuple[sympy.Symbol, ...],
+) -> tuple[Fraction_, ...]:
+    """The student's terms as written (`written_terms`), related and as quotients over the
+    declared symbols, for explaining a count by what was written; () where it is no sum."""
+    terms = written_terms(answer, {spec.name: spec.symbol for spec in specs})
+    return tuple(as_fraction(term.xreplace(relate), declared) for term in terms)
 
 
 def _compared_on(classes: tuple[SizeClass, ...]) -> str | None:

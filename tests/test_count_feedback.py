@@ -661,6 +661,32 @@ def test_terms_written_apart_are_explained_as_written_not_merged(rubric, item, a
     assert result.feedback[0] == words
 
 
+# A count in d_k is compared in d (the rubric's relation d_k = d/h): the words that follow speak
+# of its rewritten form, so they say the rewrite first, in the student's symbols.
+RELATED = [
+    pytest.param("a.params", "hN^2 d_k", "With d_k = d/h, your h·N²·d_k is N²·d.", id="hN^2 d_k"),
+    pytest.param("a.params", "hN d_k", "With d_k = d/h, your h·N·d_k is N·d.", id="hN d_k"),
+    pytest.param("a.params", "3 d_k^2", "With d_k = d/h, your 3·d_k² is (3·d²)/(h²).", id="3d_k^2"),
+    pytest.param("b.params", "d_k", "With d_k = d/h, your d_k is d/h.", id="b.params d_k"),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "rewrite"), RELATED)
+def test_a_count_rewritten_by_a_relation_is_told_the_rewrite_before_its_explanation(
+    item, answer, rewrite
+):
+    rubric = RUBRICS["mha-q1"]
+    result = grade_answer(rubric, rubric.items[item], answer)
+    said = [line for line in result.feedback if "Your count is not equal" not in line]
+    assert said[0].startswith(rewrite)
+
+
+def test_a_count_the_relations_do_not_rewrite_says_no_rewrite():
+    rubric = RUBRICS["mha-q1"]
+    result = grade_answer(rubric, rubric.items["a.params"], "N^2 d")
+    assert not any("d_k = d/h" in line for line in result.feedback)
+
+
 def test_the_table_holds_at_least_sixty_wrong_counts_over_every_bundled_rubric():
     assert len(CASES) >= 60
     assert {case.values[0] for case in CASES} == set(RUBRICS) - {"mha-q1"}

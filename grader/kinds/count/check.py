@@ -764,6 +764,11 @@ def check_count(
     )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
+    rewritten = _related_words(answer, expressions[-1], relate, declared)
+    if rewritten is not None and diagnosis is not None:
+        diagnosis = replace(diagnosis, message=f"{rewritten} {diagnosis.message}")
+    elif rewritten is not None:
+        details = (rewritten, *details)
     return CountCheck(
         equivalent=False,
         diagnosis=diagnosis,
@@ -771,6 +776,23 @@ def check_count(
         broken_steps=broken_steps,
         details=details,
     )
+
+
+def _related_words(
+    answer: ParsedAnswer,
+    related: sympy.Expr,
+    relate: dict[sympy.Symbol, sympy.Expr],
+    declared: tuple[sympy.Symbol, ...],
+) -> str | None:
+    """How the rubric's relations rewrote the student's count, which the words after it speak
+    of (`With d_k = d/h, your h·N²·d_k is N²·d.`); None where the count uses none of them."""
+    used = [symbol for symbol in relate if symbol in answer.expr.free_symbols]
+    if not used:
+        return None
+    relations = " and ".join(
+        f"{symbol} = {show_count(relate[symbol], declared)}" for symbol in used
+    )
+    return f"With {relations}, your {answer.side_readings[-1]} is {show_count(related, declared)}."
 
 
 def _written_fractions(

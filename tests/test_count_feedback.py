@@ -799,6 +799,32 @@ def test_a_number_that_is_not_the_count_at_the_questions_sizes_is_graded_wrong()
     assert (result.verdict, result.marks) == ("incorrect", 0)
 
 
+# A wrong number for a count in symbols has no weights or biases to compare: it is told the
+# count at the question's example sizes, and that a formula is asked for; graded wrong.
+WRONG_NUMBERS = [
+    pytest.param("c.params", "40", "40", "C=2, D=5 the count is 15", id="c.params 40"),
+    pytest.param("d.params", "20", "20", "C=2, D=5 the count is 10", id="d.params 20"),
+    pytest.param("b.params", "9*2*5 = 90", "90", "C=2, D=5 the count is 95", id="working 90"),
+    pytest.param(
+        "a.params", "600", "600", "P=4, Q=3, C=2, D=5 the count is 1500", id="a.params 600"
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "number", "sizes"), WRONG_NUMBERS)
+def test_a_wrong_number_for_a_count_in_symbols_is_told_plainly_what_is_asked(
+    item, answer, number, sizes
+):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert (result.verdict, result.marks) == ("incorrect", 0)
+    symbols = "P, Q, C, D" if item == "a.params" else "C, D"
+    assert result.feedback == (
+        f"The question asks for a count in its symbols ({symbols}), and your answer is a "
+        f"number, {number}, not a formula in them: at the question's sizes {sizes}, and yours "
+        f"is {number}.",
+    )
+
+
 GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
 DIVIDED_PRODUCTS = [
     pytest.param(

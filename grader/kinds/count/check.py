@@ -664,8 +664,40 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
     95`), given where the reference is a formula in the question's symbols: a marker neither
     reads it as the formula nor explains it as one (its "weights" and "biases" are nothing the
     student wrote), where it is the count at the rubric's `example` sizes. None for any
-    other answer: a number that is not that count is wrong and graded so; 0 says there is
-    nothing to count (no weights, no biases), and is explained as that."""
+    other answer: a number that is not that count is wrong and graded so (`number_words`
+    says so); 0 says there is nothing to count (no weights, no biases), and is explained as
+    that."""
+    found = _number_at_sizes(answer, item, specs)
+    if found is None:
+        return None
+    said, sizes, value = found
+    if value is not None and value == evaluate(answer.expr, {}):
+        return (
+            f"{said}, which is the count at the question's sizes {sizes}, but not the formula; "
+            "an instructor will decide what it earns."
+        )
+    return None  # not the count at any size the question gives: wrong, and graded so
+
+
+def number_words(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]) -> str | None:
+    """What a wrong number given for a formula in the question's symbols is told, plainly (it
+    has no weights and biases to compare): the count's value at the rubric's `example` sizes,
+    and that a formula in the question's symbols is asked for. None for any other answer, or
+    where the rubric gives no example sizes."""
+    found = _number_at_sizes(answer, item, specs)
+    if found is None or found[2] is None:
+        return None
+    said, sizes, value = found
+    return (
+        f"{said}, not a formula in them: at the question's sizes {sizes} the count is {value}, "
+        f"and yours is {evaluate(answer.expr, {})}."
+    )
+
+
+def _number_at_sizes(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]):
+    """(what the answer is said to be, the question's example sizes, the reference's value
+    there) for a number other than 0 given where the reference is a formula in the
+    question's symbols; None for any other answer, or where a symbol has no example size."""
     reference = item.reference.expr if item.reference is not None else None
     if reference is None or not reference.free_symbols:
         return None
@@ -680,13 +712,7 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
     if len(used) < len(reference.free_symbols) or any(spec.example is None for spec in used):
         return None  # no sizes to tell it by: a number, graded as one
     sizes = ", ".join(f"{spec.name}={spec.example}" for spec in used)
-    value = evaluate(reference, {spec.symbol: spec.example for spec in used})
-    if value is not None and value == evaluate(answer.expr, {}):
-        return (
-            f"{said}, which is the count at the question's sizes {sizes}, but not the formula; "
-            "an instructor will decide what it earns."
-        )
-    return None  # not the count at any size the question gives: wrong, and graded so
+    return said, sizes, evaluate(reference, {spec.symbol: spec.example for spec in used})
 
 
 def symbol_before_answer(answer: ParsedAnswer) -> str | None:
@@ -764,6 +790,12 @@ def check_count(
     )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
+    plainly = number_words(answer, item, specs)
+    if plainly is not None and (diagnosis is None or diagnosis.kind != "other_part"):
+        # a number has no weights or biases to compare: said plainly, its marks as they were
+        diagnosis = None if diagnosis is None else replace(diagnosis, message=plainly)
+        details = () if diagnosis is not None else (plainly,)
+        counterexample = None  # the sizes and the count there are in the words
     rewritten = _related_words(answer, expressions[-1], relate, declared)
     if rewritten is not None and diagnosis is not None:
         diagnosis = replace(diagnosis, message=f"{rewritten} {diagnosis.message}")

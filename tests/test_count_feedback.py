@@ -687,7 +687,49 @@ def test_a_count_the_relations_do_not_rewrite_says_no_rewrite():
     assert not any("d_k = d/h" in line for line in result.feedback)
 
 
-def test_the_table_holds_at_least_sixty_wrong_counts_over_every_bundled_rubric():
+# Words naming the terms of a sum (`CD weights + D biases`) are set aside and the sum read,
+# with a note, where they agree with what the item counts; words naming something else leave
+# the answer unread, for a person.
+TERM_WORDS = [
+    pytest.param(
+        "CD weights + D biases",
+        "C·D + D",
+        'set aside "weights" and "biases", words naming the terms',
+        id="weights + biases",
+    ),
+    pytest.param(
+        "9CD weights and D biases",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "and" as +',
+        id="weights and biases",
+    ),
+    pytest.param(
+        "9CD weights plus D biases",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "plus" as +',
+        id="weights plus biases",
+    ),
+    pytest.param(
+        "9CD weights + D",
+        "9·C·D + D",
+        'set aside "weights", words naming the terms',
+        id="only the first term named",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "reading", "note"), TERM_WORDS)
+def test_words_naming_the_terms_of_a_sum_are_set_aside_with_a_note(answer, reading, note):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    assert result.verdict in ("correct", "incorrect")
+    assert (result.interpretation, result.reading_notes) == (reading, (note,))
+
+
+@pytest.mark.parametrize("answer", ["9CD FLOPs + D", "9CD and D", "9CD entries + D biases"])
+def test_words_between_terms_that_name_no_part_of_the_count_leave_it_unread(answer):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    assert result.verdict == "invalid"
+
     assert len(CASES) >= 60
     assert {case.values[0] for case in CASES} == set(RUBRICS) - {"mha-q1"}
 
@@ -1283,13 +1325,40 @@ COUNT_THEN_DEFINITION = [
         id="a wrong count: what it earns read as shown",
     ),
     pytest.param(
-        "9KD + D, where K = C",
+        "9KD + D, where K = x",
         "invalid",
         None,
         (),
         "We could not read your answer: unknown symbol K; the symbols of this question are P, "
-        'Q, C, D (read without ", where K = C", a definition after it) (at column 2).',
+        'Q, C, D (read without ", where K = x", a definition after it) (at column 2).',
         id="a count unreadable before it says the definition was set aside",
+    ),
+    # A name the question does not declare, given a number or a count in its symbols by the
+    # definition after it, is read as a marker reads it: the value put in, with a note.
+    pytest.param(
+        "K^2CD + D, where K = 3",
+        "correct",
+        "K²·C·D + D",
+        ('read K as 3, as ", where K = 3" defines it: K²·C·D + D is 9·C·D + D',),
+        "Correct.",
+        id="an unknown name given a number: read with it",
+    ),
+    pytest.param(
+        "9KD + D, where K = C",
+        "correct",
+        "9·K·D + D",
+        ('read K as C, as ", where K = C" defines it: 9·K·D + D is 9·C·D + D',),
+        "Correct.",
+        id="an unknown name given a count in the question's symbols: read with it",
+    ),
+    pytest.param(
+        "K^2CD + D where K = 2",
+        "incorrect",
+        "K²·C·D + D",
+        ('read K as 2, as "where K = 2" defines it: K²·C·D + D is 4·C·D + D',),
+        "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair of "
+        "an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+        id="an unknown name given a wrong number: graded as read with it",
     ),
     pytest.param(
         "9CD + D, where C = input channels",

@@ -841,14 +841,36 @@ def test_a_number_that_is_not_the_count_at_the_questions_sizes_is_graded_wrong()
     assert (result.verdict, result.marks) == ("incorrect", 0)
 
 
-# A wrong number for a count in symbols has no weights or biases to compare: it is told the
-# count at the question's example sizes, and that a formula is asked for; graded wrong.
+# A wrong number for a count in symbols has no weights or biases to compare: it is told that a
+# formula is asked for, and the count at the question's example sizes; graded wrong.
 WRONG_NUMBERS = [
-    pytest.param("c.params", "40", "40", "C=2, D=5 the count is 15", id="c.params 40"),
-    pytest.param("d.params", "20", "20", "C=2, D=5 the count is 10", id="d.params 20"),
-    pytest.param("b.params", "9*2*5 = 90", "90", "C=2, D=5 the count is 95", id="working 90"),
     pytest.param(
-        "a.params", "600", "600", "P=4, Q=3, C=2, D=5 the count is 1500", id="a.params 600"
+        "c.params",
+        "40",
+        "40",
+        "C=2, D=5 your count gives 40; the correct count is 15",
+        id="c.params 40",
+    ),
+    pytest.param(
+        "d.params",
+        "20",
+        "20",
+        "C=2, D=5 your count gives 20; the correct count is 10",
+        id="d.params 20",
+    ),
+    pytest.param(
+        "b.params",
+        "9*2*5 = 90",
+        "90",
+        "C=2, D=5 your count gives 90; the correct count is 95",
+        id="working 90",
+    ),
+    pytest.param(
+        "a.params",
+        "600",
+        "600",
+        "P=4, Q=3, C=2, D=5 your count gives 600; the correct count is 1500",
+        id="a.params 600",
     ),
 ]
 
@@ -862,8 +884,8 @@ def test_a_wrong_number_for_a_count_in_symbols_is_told_plainly_what_is_asked(
     symbols = "P, Q, C, D" if item == "a.params" else "C, D"
     assert result.feedback == (
         f"The question asks for a count in its symbols ({symbols}), and your answer is a "
-        f"number, {number}, not a formula in them: at the question's sizes {sizes}, and yours "
-        f"is {number}.",
+        f"number, {number}, not a formula in them.",
+        f"With {sizes}.",
     )
 
 

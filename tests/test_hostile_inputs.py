@@ -84,7 +84,7 @@ TOO_LARGE = "too large to check"
 COUNT_CASES = [
     *[(case, text, "invalid", None) for case, text in A_CASES if text != "x = 1"],
     # a name before = is set aside, as `N = 9CD + D`'s is (nothing is run): the count 1 is wrong
-    ("A10 assignment statement", "x = 1", "incorrect", "and yours is 1."),
+    ("A10 assignment statement", "x = 1", "incorrect", "your count gives 1"),
     ("B1 9**9**9", "9**9**9", "invalid", TOO_LARGE),
     ("B2 9^9^9", "9^9^9", "invalid", TOO_LARGE),
     ("B3 10**10**10", "10**10**10", "invalid", TOO_LARGE),
@@ -146,7 +146,7 @@ COUNT_CASES = [
     ("C6 P/0 declared", "P/0", "invalid", "division by zero"),
     ("C6 PQD/(P-P) declared", "PQD/(P-P)", "invalid", "division by zero"),
     # Decimals are read exactly (0.1 is 1/10), so there is no float error to hide a mistake.
-    ("C7 0.1+0.2 read exactly", "0.1+0.2", "incorrect", "and yours is 3/10."),
+    ("C7 0.1+0.2 read exactly", "0.1+0.2", "incorrect", "your count gives 3/10"),
     ("C7 1e999", "1e999", "invalid", "unknown symbol e"),
     ("C7 decimal in a right count", "PQD(PQC+1.0)", "correct", "Correct."),
     ("C8 P*Q*C*D + P*Q*D parses", "P*Q*C*D + P*Q*D", "incorrect", "With P=4, Q=3, C=2, D=5"),
@@ -186,7 +186,7 @@ COUNT_CASES = [
     ("C15 e^{i pi}", r"e^{i\pi}", "invalid", "unsupported LaTeX command \\pi"),
     ("C15 missing brace", r"\frac{1}{2", "invalid", "'{' is never closed"),
     # read as 1000, with a note: a number for a count in symbols, not even its value there
-    ("C15 thousands separator", "1,000", "incorrect", "and yours is 1000."),
+    ("C15 thousands separator", "1,000", "incorrect", "your count gives 1000"),
     ("D1 script tag", D1, "invalid", "the character < is not allowed"),
     ("D2 img onerror", D2, "invalid", "the character < is not allowed"),
     ("D3 attribute breakout", D3, "invalid", 'the character " is not allowed'),

@@ -681,17 +681,13 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
 
 def number_words(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]) -> str | None:
     """What a wrong number given for a formula in the question's symbols is told, plainly (it
-    has no weights and biases to compare): the count's value at the rubric's `example` sizes,
-    and that a formula in the question's symbols is asked for. None for any other answer, or
-    where the rubric gives no example sizes."""
+    has no weights and biases to compare): that a formula in the question's symbols is asked
+    for; the counterexample after it gives the count at the rubric's `example` sizes. None
+    for any other answer, or where the rubric gives no example sizes."""
     found = _number_at_sizes(answer, item, specs)
     if found is None or found[2] is None:
         return None
-    said, sizes, value = found
-    return (
-        f"{said}, not a formula in them: at the question's sizes {sizes} the count is {value}, "
-        f"and yours is {evaluate(answer.expr, {})}."
-    )
+    return f"{found[0]}, not a formula in them."
 
 
 def _number_at_sizes(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]):
@@ -795,7 +791,6 @@ def check_count(
         # a number has no weights or biases to compare: said plainly, its marks as they were
         diagnosis = None if diagnosis is None else replace(diagnosis, message=plainly)
         details = () if diagnosis is not None else (plainly,)
-        counterexample = None  # the sizes and the count there are in the words
     rewritten = _related_words(answer, expressions[-1], relate, declared)
     if rewritten is not None and diagnosis is not None:
         diagnosis = replace(diagnosis, message=f"{rewritten} {diagnosis.message}")

@@ -220,8 +220,8 @@ CASES = [
         "b.params",
         "9CD + CD",
         "term_factor",
-        "Your weights: 10·C·D, 10/9 times the correct 9·C·D. You left out the biases: this layer has D, one per output channel.",
-        id="b.params 9CD + CD is a term off by a factor",
+        "Your weights, 9·C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="b.params 9CD + CD is a term off by a factor, its two terms explained as written",
     ),
     pytest.param(
         "22-52-q4",
@@ -613,7 +613,123 @@ def test_a_wrong_count_no_rubric_rule_names_is_explained_by_its_weights_and_bias
     assert "Your count is not equal to the correct count." not in result.feedback
 
 
-def test_the_table_holds_at_least_sixty_wrong_counts_over_every_bundled_rubric():
+# Terms the student wrote apart that the count merges (9·C + C is 10·C): each is explained as
+# written, never as the merged count with its biases "left out".
+WRITTEN_TERMS = [
+    pytest.param(
+        "dw-sep-q1",
+        "a.params",
+        "9C + C",
+        "Your weights: 9·C, off by a factor of (9)/(K²·D): missing K²·D, with an extra 9; the correct weights are K²·C·D. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="dw-sep a.params 9C + C: 9C weights and C biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "CD + C",
+        "Your weights: C·D, as for a 1×1 kernel; a 3×3 kernel has 9 weights for each pair of an input channel and an output channel, so 9·C·D. Your biases: C, one per input channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="22-52 b.params CD + C: CD weights and C biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD + CD",
+        "Your weights, 9·C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="22-52 b.params 9CD + CD: 9CD weights and CD biases",
+    ),
+    pytest.param(
+        "dw-sep-q1",
+        "b.params",
+        "9C + C",
+        "Your weights: 9·C, as for a 3×3 kernel; a K×K kernel has K² weights for each input channel, so K²·C. Your biases, C, are right.",
+        id="dw-sep b.params 9C + C: 9C weights and C biases",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD + CD",
+        "Your weights: 2·C·D, 2 times the correct C·D. You left out the biases: this layer has D, one per output channel.",
+        id="22-52 c.params CD + CD: the same term twice is one piece",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rubric", "item", "answer", "words"), WRITTEN_TERMS)
+def test_terms_written_apart_are_explained_as_written_not_merged(rubric, item, answer, words):
+    result = grade_answer(RUBRICS[rubric], RUBRICS[rubric].items[item], answer)
+    assert result.verdict != "correct"
+    assert result.feedback[0] == words
+
+
+# A count in d_k is compared in d (the rubric's relation d_k = d/h): the words that follow speak
+# of its rewritten form, so they say the rewrite first, in the student's symbols.
+RELATED = [
+    pytest.param("a.params", "hN^2 d_k", "With d_k = d/h, your h·N²·d_k is N²·d.", id="hN^2 d_k"),
+    pytest.param("a.params", "hN d_k", "With d_k = d/h, your h·N·d_k is N·d.", id="hN d_k"),
+    pytest.param("a.params", "3 d_k^2", "With d_k = d/h, your 3·d_k² is (3·d²)/(h²).", id="3d_k^2"),
+    pytest.param("b.params", "d_k", "With d_k = d/h, your d_k is d/h.", id="b.params d_k"),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "rewrite"), RELATED)
+def test_a_count_rewritten_by_a_relation_is_told_the_rewrite_before_its_explanation(
+    item, answer, rewrite
+):
+    rubric = RUBRICS["mha-q1"]
+    result = grade_answer(rubric, rubric.items[item], answer)
+    said = [line for line in result.feedback if "Your count is not equal" not in line]
+    assert said[0].startswith(rewrite)
+
+
+def test_a_count_the_relations_do_not_rewrite_says_no_rewrite():
+    rubric = RUBRICS["mha-q1"]
+    result = grade_answer(rubric, rubric.items["a.params"], "N^2 d")
+    assert not any("d_k = d/h" in line for line in result.feedback)
+
+
+# Words naming the terms of a sum (`CD weights + D biases`) are set aside and the sum read,
+# with a note, where they agree with what the item counts; words naming something else leave
+# the answer unread, for a person.
+TERM_WORDS = [
+    pytest.param(
+        "CD weights + D biases",
+        "C·D + D",
+        'set aside "weights" and "biases", words naming the terms',
+        id="weights + biases",
+    ),
+    pytest.param(
+        "9CD weights and D biases",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "and" as +',
+        id="weights and biases",
+    ),
+    pytest.param(
+        "9CD weights plus D biases",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "plus" as +',
+        id="weights plus biases",
+    ),
+    pytest.param(
+        "9CD weights + D",
+        "9·C·D + D",
+        'set aside "weights", words naming the terms',
+        id="only the first term named",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "reading", "note"), TERM_WORDS)
+def test_words_naming_the_terms_of_a_sum_are_set_aside_with_a_note(answer, reading, note):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    assert result.verdict in ("correct", "incorrect")
+    assert (result.interpretation, result.reading_notes) == (reading, (note,))
+
+
+@pytest.mark.parametrize("answer", ["9CD FLOPs + D", "9CD and D", "9CD entries + D biases"])
+def test_words_between_terms_that_name_no_part_of_the_count_leave_it_unread(answer):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    assert result.verdict == "invalid"
+
     assert len(CASES) >= 60
     assert {case.values[0] for case in CASES} == set(RUBRICS) - {"mha-q1"}
 
@@ -723,6 +839,54 @@ def test_a_number_that_is_not_the_count_at_the_questions_sizes_is_graded_wrong()
     # only a number that is the count at the example sizes is a person's to weigh
     result = grade_answer(Q4, Q4.items["b.params"], "96")
     assert (result.verdict, result.marks) == ("incorrect", 0)
+
+
+# A wrong number for a count in symbols has no weights or biases to compare: it is told that a
+# formula is asked for, and the count at the question's example sizes; graded wrong.
+WRONG_NUMBERS = [
+    pytest.param(
+        "c.params",
+        "40",
+        "40",
+        "C=2, D=5 your count gives 40; the correct count is 15",
+        id="c.params 40",
+    ),
+    pytest.param(
+        "d.params",
+        "20",
+        "20",
+        "C=2, D=5 your count gives 20; the correct count is 10",
+        id="d.params 20",
+    ),
+    pytest.param(
+        "b.params",
+        "9*2*5 = 90",
+        "90",
+        "C=2, D=5 your count gives 90; the correct count is 95",
+        id="working 90",
+    ),
+    pytest.param(
+        "a.params",
+        "600",
+        "600",
+        "P=4, Q=3, C=2, D=5 your count gives 600; the correct count is 1500",
+        id="a.params 600",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "number", "sizes"), WRONG_NUMBERS)
+def test_a_wrong_number_for_a_count_in_symbols_is_told_plainly_what_is_asked(
+    item, answer, number, sizes
+):
+    result = grade_answer(Q4, Q4.items[item], answer)
+    assert (result.verdict, result.marks) == ("incorrect", 0)
+    symbols = "P, Q, C, D" if item == "a.params" else "C, D"
+    assert result.feedback == (
+        f"The question asks for a count in its symbols ({symbols}), and your answer is a "
+        f"number, {number}, not a formula in them.",
+        f"With {sizes}.",
+    )
 
 
 GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
@@ -1183,13 +1347,40 @@ COUNT_THEN_DEFINITION = [
         id="a wrong count: what it earns read as shown",
     ),
     pytest.param(
-        "9KD + D, where K = C",
+        "9KD + D, where K = x",
         "invalid",
         None,
         (),
         "We could not read your answer: unknown symbol K; the symbols of this question are P, "
-        'Q, C, D (read without ", where K = C", a definition after it) (at column 2).',
+        'Q, C, D (read without ", where K = x", a definition after it) (at column 2).',
         id="a count unreadable before it says the definition was set aside",
+    ),
+    # A name the question does not declare, given a number or a count in its symbols by the
+    # definition after it, is read as a marker reads it: the value put in, with a note.
+    pytest.param(
+        "K^2CD + D, where K = 3",
+        "correct",
+        "K²·C·D + D",
+        ('read K as 3, as ", where K = 3" defines it: K²·C·D + D is 9·C·D + D',),
+        "Correct.",
+        id="an unknown name given a number: read with it",
+    ),
+    pytest.param(
+        "9KD + D, where K = C",
+        "correct",
+        "9·K·D + D",
+        ('read K as C, as ", where K = C" defines it: 9·K·D + D is 9·C·D + D',),
+        "Correct.",
+        id="an unknown name given a count in the question's symbols: read with it",
+    ),
+    pytest.param(
+        "K^2CD + D where K = 2",
+        "incorrect",
+        "K²·C·D + D",
+        ('read K as 2, as "where K = 2" defines it: K²·C·D + D is 4·C·D + D',),
+        "Your weights: 4·C·D, as for a 2×2 kernel; a 3×3 kernel has 9 weights for each pair of "
+        "an input channel and an output channel, so 9·C·D. Your biases, D, are right.",
+        id="an unknown name given a wrong number: graded as read with it",
     ),
     pytest.param(
         "9CD + D, where C = input channels",

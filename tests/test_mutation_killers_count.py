@@ -1149,7 +1149,7 @@ def test_a_size_a_relation_makes_1_at_the_examples_is_a_size_and_shown():
         "factor_missing",
     )
     assert result.feedback == (
-        "Your count is missing a factor of d.",
+        "With d_k = d/h, your d_k is d/h. Your count is missing a factor of d.",
         "With d=3, h=3, d_k=1 your count gives 1; the correct count is 3.",
     )
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from grader.definitions import split_definitions, unread_without
+import sympy
+
+from grader.definitions import Definition, split_definitions, unread_without
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.count.check import (
@@ -18,6 +20,7 @@ from grader.kinds.count.check import (
     counts_equal,
     formula_before_its_value,
     number_for_formula,
+    show_count,
     symbol_before_answer,
 )
 from grader.kinds.count.parse import ParsedAnswer, parse
@@ -107,9 +110,9 @@ class CountKind:
         return read_count(text, line, path, context.symbol_table, problems, spec.integer_division)
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
-        read = lambda written: parse(  # noqa: E731
+        read = lambda written, symbols=context.symbol_table: parse(  # noqa: E731
             written,
-            context.symbol_table,
+            symbols,
             item.spec.lenient,
             reference_is_zero=item.reference is not None and item.reference.expr == 0,
             integer_division=item.spec.integer_division,
@@ -260,12 +263,16 @@ def _definition_review(
         return None
     try:
         parsed = read(answer.ljust(len(text)))
+        given: tuple[Definition, ...] = ()
     except AnswerError as error:
-        raise unread_without(error, text, definitions[0]) from None
-    notes = tuple(d.note for d in definitions)
+        found = _read_with_values(answer.ljust(len(text)), definitions, read, context)
+        if found is None:
+            raise unread_without(error, text, definitions[0]) from None
+        parsed, given = found
+    notes = tuple(d.note for d in definitions if d not in given)
     result = _graded(item, text, parsed, context)
     result = replace(result, answer=text, reading_notes=(*result.reading_notes, *notes))
-    held = [d for d in definitions if not d.gloss]
+    held = [d for d in definitions if not d.gloss and d not in given]
     if not held:  # words saying what a symbol is (`CD, where C = input channels`): read
         return result
     definition = held[0]
@@ -290,6 +297,47 @@ def _definition_review(
     return sent_for_review(
         result, f"{reason}; read as shown, {shown}.", "read, but a definition follows"
     )
+
+
+def _read_with_values(
+    answer: str,
+    definitions: tuple[Definition, ...],
+    read: Callable[..., ParsedAnswer],
+    context: Context,
+) -> tuple[ParsedAnswer, tuple[Definition, ...]] | None:
+    """A count that uses a name the question does not declare, given a value by a definition
+    after it (`K^2CD + D, where K = 3`: a number, or a count in the question's symbols), read
+    as a marker reads it, with the value put in and a note saying so (K²·C·D + D read as
+    9·C·D + D), and the definitions so used. None where that does not make it readable."""
+    table = dict(context.symbol_table)
+    values: dict[sympy.Symbol, sympy.Expr] = {}
+    given = []
+    for definition in definitions:
+        name = "".join(definition.left.split()).replace("{", "").replace("}", "")
+        if definition.gloss or name in table or "(" in name:
+            continue
+        try:
+            value = parse(definition.right, context.symbol_table).expr
+        except AnswerError:
+            continue
+        stand_in = sympy.Dummy(name, positive=True)
+        table[name] = stand_in
+        values[stand_in] = value
+        given.append(definition)
+    if not given:
+        return None
+    try:
+        parsed = read(answer, table)
+    except AnswerError:
+        return None
+    if not parsed.expr.free_symbols & values.keys():
+        return None  # the definitions are of names the count does not use
+    sides = tuple(side.xreplace(values) for side in parsed.sides)
+    shown = show_count(sides[-1], context.order)
+    said = ", ".join(f"{d.left} as {d.right}" for d in given)
+    note = f'read {said}, as "{given[0].written}" defines it: {parsed.interpretation} is {shown}'
+    plain = replace(parsed, sides=sides, notes=(*parsed.notes, note), alternative=None)
+    return plain, tuple(given)
 
 
 def count_example(names: list[str], factor: int) -> str:

@@ -26,7 +26,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
 from grader.kinds.base import DiagnosisNames
-from grader.kinds.count.parse import Name, ParsedAnswer
+from grader.kinds.count.parse import Name, ParsedAnswer, written_terms
 from grader.kinds.count.polynomials import (
     Fraction_,
     SizeClass,
@@ -299,6 +299,9 @@ class _Case:
     item: Item
     specs: tuple[SymbolSpec, ...]
     substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()  # the rubric's relations
+    # The student's terms as written (`written_terms`), each a quotient like `student`: 9·C
+    # and C, where `student` merges them into 10·C; () where the answer is not a sum
+    written: tuple[Fraction_, ...] = ()
 
     def relate(self, expr: sympy.Expr) -> sympy.Expr:
         """A rubric count with the rubric's relations applied, as the student's was."""
@@ -661,8 +664,36 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
     95`), given where the reference is a formula in the question's symbols: a marker neither
     reads it as the formula nor explains it as one (its "weights" and "biases" are nothing the
     student wrote), where it is the count at the rubric's `example` sizes. None for any
-    other answer: a number that is not that count is wrong and graded so; 0 says there is
-    nothing to count (no weights, no biases), and is explained as that."""
+    other answer: a number that is not that count is wrong and graded so (`number_words`
+    says so); 0 says there is nothing to count (no weights, no biases), and is explained as
+    that."""
+    found = _number_at_sizes(answer, item, specs)
+    if found is None:
+        return None
+    said, sizes, value = found
+    if value is not None and value == evaluate(answer.expr, {}):
+        return (
+            f"{said}, which is the count at the question's sizes {sizes}, but not the formula; "
+            "an instructor will decide what it earns."
+        )
+    return None  # not the count at any size the question gives: wrong, and graded so
+
+
+def number_words(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]) -> str | None:
+    """What a wrong number given for a formula in the question's symbols is told, plainly (it
+    has no weights and biases to compare): that a formula in the question's symbols is asked
+    for; the counterexample after it gives the count at the rubric's `example` sizes. None
+    for any other answer, or where the rubric gives no example sizes."""
+    found = _number_at_sizes(answer, item, specs)
+    if found is None or found[2] is None:
+        return None
+    return f"{found[0]}, not a formula in them."
+
+
+def _number_at_sizes(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpec]):
+    """(what the answer is said to be, the question's example sizes, the reference's value
+    there) for a number other than 0 given where the reference is a formula in the
+    question's symbols; None for any other answer, or where a symbol has no example size."""
     reference = item.reference.expr if item.reference is not None else None
     if reference is None or not reference.free_symbols:
         return None
@@ -677,13 +708,7 @@ def number_for_formula(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolS
     if len(used) < len(reference.free_symbols) or any(spec.example is None for spec in used):
         return None  # no sizes to tell it by: a number, graded as one
     sizes = ", ".join(f"{spec.name}={spec.example}" for spec in used)
-    value = evaluate(reference, {spec.symbol: spec.example for spec in used})
-    if value is not None and value == evaluate(answer.expr, {}):
-        return (
-            f"{said}, which is the count at the question's sizes {sizes}, but not the formula; "
-            "an instructor will decide what it earns."
-        )
-    return None  # not the count at any size the question gives: wrong, and graded so
+    return said, sizes, evaluate(reference, {spec.symbol: spec.example for spec in used})
 
 
 def symbol_before_answer(answer: ParsedAnswer) -> str | None:
@@ -751,9 +776,26 @@ def check_count(
     # Imported here: the term-by-term comparison builds on this module's diagnoses.
     from grader.kinds.count.terms import explain_wrong_count
 
-    case = _Case(student, reference, item, tuple(specs), tuple(substitutions))
+    case = _Case(
+        student,
+        reference,
+        item,
+        tuple(specs),
+        tuple(substitutions),
+        _written_fractions(answer, specs, relate, declared),
+    )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
+    plainly = number_words(answer, item, specs)
+    if plainly is not None and (diagnosis is None or diagnosis.kind != "other_part"):
+        # a number has no weights or biases to compare: said plainly, its marks as they were
+        diagnosis = None if diagnosis is None else replace(diagnosis, message=plainly)
+        details = () if diagnosis is not None else (plainly,)
+    rewritten = _related_words(answer, expressions[-1], relate, declared)
+    if rewritten is not None and diagnosis is not None:
+        diagnosis = replace(diagnosis, message=f"{rewritten} {diagnosis.message}")
+    elif rewritten is not None:
+        details = (rewritten, *details)
     return CountCheck(
         equivalent=False,
         diagnosis=diagnosis,
@@ -761,6 +803,35 @@ def check_count(
         broken_steps=broken_steps,
         details=details,
     )
+
+
+def _related_words(
+    answer: ParsedAnswer,
+    related: sympy.Expr,
+    relate: dict[sympy.Symbol, sympy.Expr],
+    declared: tuple[sympy.Symbol, ...],
+) -> str | None:
+    """How the rubric's relations rewrote the student's count, which the words after it speak
+    of (`With d_k = d/h, your h·N²·d_k is N²·d.`); None where the count uses none of them."""
+    used = [symbol for symbol in relate if symbol in answer.expr.free_symbols]
+    if not used:
+        return None
+    relations = " and ".join(
+        f"{symbol} = {show_count(relate[symbol], declared)}" for symbol in used
+    )
+    return f"With {relations}, your {answer.side_readings[-1]} is {show_count(related, declared)}."
+
+
+def _written_fractions(
+    answer: ParsedAnswer,
+    specs: Sequence[SymbolSpec],
+    relate: dict[sympy.Symbol, sympy.Expr],
+    declared: tuple[sympy.Symbol, ...],
+) -> tuple[Fraction_, ...]:
+    """The student's terms as written (`written_terms`), related and as quotients over the
+    declared symbols, for explaining a count by what was written; () where it is no sum."""
+    terms = written_terms(answer, {spec.name: spec.symbol for spec in specs})
+    return tuple(as_fraction(term.xreplace(relate), declared) for term in terms)
 
 
 def _compared_on(classes: tuple[SizeClass, ...]) -> str | None:

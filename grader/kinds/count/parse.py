@@ -856,6 +856,25 @@ def parse(
     return replace(parsed, text=text, notes=tuple(notes), review=review, alternative=alternative)
 
 
+def written_terms(
+    answer: ParsedAnswer, symbols: Mapping[str, sympy.Symbol]
+) -> tuple[sympy.Expr, ...]:
+    """The terms of the answer (the last side) as the student wrote them, each signed: `9C +
+    C` is (9·C, C), which its count merges into 10·C. () where the answer is not a sum, or
+    uses a name not in `symbols` (one a definition after it gave a value)."""
+    if not answer.trees or not isinstance(answer.trees[-1], Sum):
+        return ()
+    builder = _SympyBuilder(answer.text, symbols)
+    terms = []
+    for sign, term in answer.trees[-1].terms:
+        try:
+            expr, _ = builder.build(term)
+        except KeyError:  # a name the question does not declare
+            return ()
+        terms.append(-expr if sign == "-" else expr)
+    return tuple(terms)
+
+
 def _parse_strictly(
     text: str, symbols: Mapping[str, sympy.Symbol], integer_division: bool = False
 ) -> ParsedAnswer:

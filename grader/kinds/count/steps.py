@@ -337,7 +337,14 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     `KCD + D \\text{ parameters}`) are set aside, as a marker reads past them. Only words
     of `UNIT_WORDS` at either end, never a declared symbol, and never all of the answer.
     Where they name only part of what the item counts ("weights" for its parameters), the
-    note says that the count is graded as what the item counts (`units_against_item`)."""
+    note says that the count is graded as what the item counts (`units_against_item`).
+    Words naming the terms of a sum (`CD weights + D biases`, `9CD weights and D biases`)
+    are set aside too, "and" read as + (`_set_aside_term_words`)."""
+    terms = _set_aside_term_words(text, question)
+    if terms is not None:
+        read, note = terms
+        rest, more = set_aside_words(read, question)
+        return rest, note if more is None else f"{note}; {more}"
     span = _count_span(text, question)
     if span is None:
         return text, None
@@ -351,6 +358,60 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
             f"number of {_counted_name(question.counts)}"
         )
     return blanked, note
+
+
+# What separates the terms of a sum whose terms are named: +, or "and" or "plus" as a word
+_TERM_BREAK = re.compile(r"\+|(?<![A-Za-z\\])(and|plus)(?![A-Za-z])", re.IGNORECASE)
+_TRAILING_WORDS = re.compile(r"(?:\s+[A-Za-z]+)+\s*$")
+
+
+def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | None:
+    """A sum whose terms are named by unit words, `CD weights + D biases`, `9CD weights and D
+    biases`: the words are set aside and "and" or "plus" read as +, as a marker reads it, with
+    a note. Only where words stand between two terms (words at the ends alone are
+    `set_aside_words`'), every term has maths before its words, the words are `UNIT_WORDS`
+    that no declared symbols spell, and they agree with what the item counts (words naming
+    something else, `9CD FLOPs + D`, leave the answer unread, for a person). None otherwise."""
+    if any(bracket in text for bracket in "()[]{}\\"):
+        return None  # terms inside brackets or LaTeX: not split here
+    breaks = list(_TERM_BREAK.finditer(text))
+    if not breaks:
+        return None
+    bounds = [0, *(b for match in breaks for b in (match.start(), match.end())), len(text)]
+    words: list[str] = []
+    read = list(text)
+    between = False
+    for index in range(0, len(bounds), 2):
+        start, end = bounds[index], bounds[index + 1]
+        segment = text[start:end]
+        named = _TRAILING_WORDS.search(segment)
+        maths_end = named.start() if named is not None else len(segment)
+        if named is not None:
+            # the longest run of unit words at the end: `D biases` names D, not "D biases"
+            pieces = named.group().split()
+            while pieces and not _only_words(" ".join(pieces), question):
+                pieces.pop(0)
+            if pieces:
+                last = re.search(rf"(?:\s+[A-Za-z]+){{{len(pieces)}}}\s*$", segment)
+                at = maths_end = last.start() if last is not None else len(segment)
+                words.append(" ".join(pieces))
+                between = between or index + 1 < len(bounds) - 1
+                read[start + at : end] = " " * (end - start - at)
+            else:
+                maths_end = len(segment)
+        if not segment[:maths_end].strip(" $"):
+            return None  # a term of words alone: not a named term
+    if not words or not between:
+        return None
+    if (found := units_against_item(" ".join(words), question.counts)) and found[0] == "other":
+        return None
+    joined = [match for match in breaks if match.group(1)]
+    for match in joined:
+        read[match.start() : match.end()] = "+".ljust(match.end() - match.start())
+    note = "set aside " + " and ".join(f'"{w}"' for w in words) + ", words naming the terms"
+    if joined:
+        note += ", and read " + " and ".join(f'"{m.group(1)}"' for m in joined[:1]) + " as +"
+    return "".join(read), note
 
 
 # What a unit word says is counted, for comparing it with what the item counts (its label).

@@ -570,25 +570,28 @@ def compare_terms(case: _Case) -> TermComparison | None:
         return None
     weights, biases = sides
     mine = student[0] * (1 / student[1].LC)
-    terms = list(mine.items())  # (exponents, coefficient), each monomial once
+    terms = _written_units(case, mine)
     if len(terms) > MAX_SPLIT_TERMS:
         return None
     sizes = _sizes(case.specs)
     degrees = [sum(exponents) for exponents, _ in terms]
     best = None
     for chosen in itertools.product((True, False), repeat=len(terms)):
-        # The student's terms split into weights and biases: two polynomials made straight
-        # from their terms, which are distinct monomials (no sums to work out).
-        mine_weights = mine.new([t for t, w in zip(terms, chosen, strict=True) if w])
-        mine_biases = mine.new([t for t, w in zip(terms, chosen, strict=True) if not w])
+        # The student's terms split into weights and biases, as polynomials
+        picked = [t for t, w in zip(terms, chosen, strict=True) if w]
+        left = [t for t, w in zip(terms, chosen, strict=True) if not w]
+        mine_weights, mine_biases = _polynomial(mine, picked), _polynomial(mine, left)
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
         )
-        # Prefer the best-explained split; of equals, the one with the weights right, then
-        # the one whose weights are the student's terms of highest degree.
+        # Prefer the best-explained split; of equals, the one that merges none of the terms
+        # the student wrote apart (9·C + C is 9·C weights and C biases, not 10·C weights),
+        # then the one with the weights right, then the one whose weights are the student's
+        # terms of highest degree.
         degree = sum(d for d, w in zip(degrees, chosen, strict=True) if w)
-        key = (first.cost + second.cost, first.cost, -degree)
+        merged = _merged(picked) + _merged(left)
+        key = (first.cost + second.cost, merged, first.cost, -degree)
         if best is None or key < best[0]:
             best = (key, first, second)
     _, first, second = best
@@ -599,6 +602,47 @@ def compare_terms(case: _Case) -> TermComparison | None:
         explained=all(side.cost == 0 or side.name is not None for side in (first, second)),
         weights_right=first.cost == 0,
     )
+
+
+def _written_units(case: _Case, mine) -> list[tuple[tuple[int, ...], object]]:
+    """The pieces a count is split into weights and biases by: the monomials of each term the
+    student wrote, kept apart where two terms give the same monomial (9·C + C: 9·C and C,
+    which the count merges into 10·C). Terms written the same twice (9·C·D + 9·C·D) are
+    one piece: nothing in what was written tells them apart. The count's own monomials where
+    its written terms are not polynomials, or do not add up to it."""
+    own = list(mine.items())  # (exponents, coefficient), each monomial once
+    written = []
+    for top, bottom in case.written:
+        if not bottom.is_ground:
+            return own
+        polynomial = top * (1 / bottom.LC)
+        same = next((i for i, other in enumerate(written) if other == polynomial), None)
+        if same is None:
+            written.append(polynomial)
+        else:
+            written[same] = written[same] + polynomial
+    units = [term for polynomial in written for term in polynomial.items()]
+    if len(units) == len(own) or _polynomial(mine, units) != mine:
+        return own  # nothing merged (or cancelled) across terms: as the count has them
+    return units
+
+
+def _polynomial(mine, terms):
+    """The polynomial of `terms` (exponents, coefficient), in `mine`'s ring, added up."""
+    total = mine.ring.zero
+    for exponents, coefficient in terms:
+        total = total + mine.new([(exponents, coefficient)])
+    return total
+
+
+def _merged(terms) -> int:
+    """How many of `terms` share a monomial with one before them: each is merged into it."""
+    seen = set()
+    merged = 0
+    for exponents, _ in terms:
+        merged += exponents in seen
+        seen.add(exponents)
+    return merged
 
 
 # --- A count that is the answer to another part ---------------------------------------------

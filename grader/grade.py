@@ -186,13 +186,14 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
                 ),
                 decision=(f"not an answer: {answer.problem}",),
             )
-        elif answer is None or answer.text is None or not answer.text.strip():
-            items[item_id] = score_missing(item, answer.text if answer else None)
-        elif answer.unread is not None:
+        elif answer is not None and answer.unread is not None:
+            # an empty script's items too: a person checks it was not a failed upload
             unread = score_needs_review(
-                item, answer.text, answer.unread, "text for this item that could not be read"
+                item, answer.text or "", answer.unread, "text for this item that could not be read"
             )
             items[item_id] = replace(unread, found=answer.found)
+        elif answer is None or answer.text is None or not answer.text.strip():
+            items[item_id] = score_missing(item, answer.text if answer else None)
         elif answer.found is None and not (
             answer.alternatives or answer.chains or answer.unsure or answer.reading_notes
         ):

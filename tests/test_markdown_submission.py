@@ -80,6 +80,18 @@ def _notes(submission) -> list[str]:
             id="a plain answer runs over lines until the next heading",
         ),
         pytest.param(
+            "## (b)\nParameters: $9CD + D$ Formula: $y_{i,j,k} = b_k$\n",
+            "b.Formula",
+            "y_{i,j,k} = b_k",
+            id="a second label after maths on a line starts its own answer (was missing)",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD + D$; Formula: $y_{i,j,k} = b_k$\n",
+            "b.Parameters",
+            "9CD + D",
+            id="the answer before a second label on its line ends at the label",
+        ),
+        pytest.param(
             "## (e)\nExplanation: the same $W$ is used at every position.\n\n"
             "Like the linear layers of a Transformer.\n",
             "e.Explanation",

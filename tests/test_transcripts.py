@@ -591,3 +591,107 @@ def test_words_that_neither_deny_nor_join_leave_the_maths_read(tmp_path, line, i
     (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     assert (result.items[item].verdict, result.items[item].answer) == ("correct", answer)
+
+
+Q4_C = "Parameters: $CD + D$"
+
+
+@pytest.mark.parametrize(
+    ("rubric", "script", "item_id", "verdict", "answer"),
+    [
+        pytest.param(
+            "attn-q1", "(c) $N^2$", "c.count", "correct", "N^2",
+            id="a count of one letter alone after the marker of a part of one item (was missing)",
+        ),
+        pytest.param(
+            "attn-q1", "(c)\n$N^2$", "c.count", "correct", "N^2",
+            id="a count of one letter alone on the line after the marker (was missing)",
+        ),
+        pytest.param(
+            "mha-q1", "(b) $d^2$", "b.params", "correct", "d^2",
+            id="a right count d^2 alone after its marker (was missing)",
+        ),
+        pytest.param(
+            "mha-q1", "(b) $N^2$", "b.params", "incorrect", "N^2",
+            id="a wrong count of one letter is graded, not 'No answer was given'",
+        ),
+        pytest.param(
+            "22-52-q4", "(c) $D$", "c.params", "needs_review", "line 1: $D$",
+            id="inline maths no item of a part of two takes goes to a person (was missing)",
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"{marker}\n{Q4_C}", "c.params", "correct", "CD + D",
+                id=f"{marker!r} is a part marker (was missing)",
+            )
+            for marker in (
+                "Part (c)", "Part (c):", "### Part (c)", "PART (C)", "Q4(c)", "Q4 (c)", "Q4c)",
+                "c:", "c -",
+            )
+        ),
+        pytest.param(
+            "22-52-q4", "c: $CD + D$", "c.params", "correct", "CD + D",
+            id="'c:' before maths on its line is a part marker",
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\nParameters: $9CD + D$\nC: $3$\n(c)\n{Q4_C}", "b.formula",
+            "needs_review", "line 3: C: $3$",
+            id="'C:' in capitals is a name of the maths, not a part marker",
+        ),
+        pytest.param(
+            "22-52-q4", f"(c)\n{Q4_C}\n(d)\nc: $CD + 5$", "c.params", "correct", "CD + D",
+            id="'c:' after part c is no marker: its maths is not a second answer to c",
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\nParameters: $9CD + D$\nSection C\n{Q4_C}", "c.params",
+            "needs_review", "line 3: Section C",
+            id="a part without answers whose name is in text no item took goes to a person",
+        ),
+        pytest.param(
+            "22-52-q4", Q4_C, "c.params", "needs_review", "line 1: Parameters: $CD + D$",
+            id="a script with no marker read goes to a person, shown its text (was missing)",
+        ),
+        pytest.param(
+            "activations-q1", "(d) $s_i(1-s_i)$ and (e) $-s_is_j$", "e.offdiagonal", "correct",
+            "-s_is_j",
+            id="a marker in the middle of a line starts its part (was missing)",
+        ),
+        pytest.param(
+            "activations-q1", "(d) $s_i(1-s_i)$ and (e) $-s_is_j$", "d.diagonal", "correct",
+            "s_i(1-s_i)",
+            id="the part before a marker in the middle of a line keeps its answer",
+        ),
+        pytest.param(
+            "22-52-q4", "(b) $9CD + D$, as in (a)", "b.params", "correct", "9CD + D",
+            id="an earlier part named in the middle of a line is no marker",
+        ),
+    ],
+)  # fmt: skip
+def test_each_part_is_read_whatever_marker_the_script_writes(
+    tmp_path, rubric, script, item_id, verdict, answer
+):
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    item = result.items[item_id]
+    assert (item.verdict, item.answer) == (verdict, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        pytest.param("", "line 1: the file is empty", id="an empty file"),
+        pytest.param(" \n\n\t\n", "line 1: the file is empty", id="a file of blank lines"),
+        pytest.param(
+            "---\nstudent: kim\nquestion: 22-52-Q4\n---\n\n",
+            "line 5: the file is empty after its front matter",
+            id="front matter alone",
+        ),
+    ],
+)
+def test_an_empty_script_goes_to_a_person_saying_so(tmp_path, text, warning):
+    (tmp_path / "kim.md").write_text(text, encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert {item.verdict for item in result.items.values()} == {"needs_review"}
+    assert all("the file is empty" in item.feedback[0] for item in result.items.values())
+    assert [w.split(":", 2)[0] + ":" + w.split(":", 2)[1] for w in result.warnings] == [warning]

@@ -10,8 +10,9 @@
 
 Front matter names the student and the question; a heading starts a part (`## (a)`, `## a)`,
 `## Part a`); a line starting with one of the item labels the rubric declares (its key, label
-or aliases, any case) starts an answer, which runs until the next label or heading, over
-several lines if need be. Inside a `$$` block nothing is taken for a label or a heading.
+or aliases, any case), or such a label after a piece of maths on a line, starts an answer,
+which runs until the next label or heading, over several lines if need be. Inside a `$$`
+block nothing is taken for a label or a heading.
 
 What of that run is the answer (`_split_answer`):
 
@@ -45,7 +46,7 @@ neighbouring answer and never dropped silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -74,6 +75,9 @@ _LABEL = re.compile(
 )
 # `$$…$$` first, so that a display block is not read as two empty inline ones.
 _MATHS = re.compile(r"\$\$(.*?)\$\$|\$([^$]+)\$", re.DOTALL)
+# A label after the maths of another on its line (`Parameters: $9CD + D$ Formula: $y = …$`),
+# from the end of that maths.
+_LABEL_AFTER = re.compile(r"(?:[ \t]*[,;.])?[ \t]+(?:\*\*|__)?([A-Za-z][A-Za-z0-9 ]{0,40}?)[ \t]*:")
 _CHAINED = re.compile(r"[ \t]*=[ \t]*")  # between two pieces of maths: one chain of working
 _QUOTE_LENGTH = 60
 # Why an answer is for a person to read rather than graded as it stands.
@@ -207,7 +211,16 @@ def load_markdown_submission(
             unassigned.append((stray[0][0], f"{where} was not graded: {_quote(words)!r}"))
             stray.clear()
 
-        for number, line in enumerate(lines[start:], start=start + 1):
+        def numbered() -> Iterator[tuple[int, str]]:
+            """Each line, cut before a label of the part that follows maths on it (read when
+            the line before it has been, in its part)."""
+            for number, whole in enumerate(lines[start:], start=start + 1):
+                if in_display_maths or part is None:
+                    yield number, whole
+                else:
+                    yield from ((number, each) for each in _at_labels(whole, labels.get(part)))
+
+        for number, line in numbered():
             if not in_display_maths:
                 heading = _heading(line)
                 if heading:
@@ -485,6 +498,20 @@ def _heading(line: str) -> str | None:
         return None  # four spaces make a code block in Markdown, not a heading
     match = _HEADING.fullmatch(" ".join(text.split()))
     return match.group(1) if match else None
+
+
+def _at_labels(line: str, names: set[str] | None) -> list[str]:
+    """`line` cut before each label of `names` that follows a piece of maths on it, outside
+    maths: `Parameters: $9CD + D$ Formula: $y = …$` is two answers, each with its label."""
+    if not names or "$" not in line or line.count("$$") % 2 == 1:
+        return [line]
+    cuts = [
+        label.start(1)
+        for piece in _MATHS.finditer(line)
+        if (label := _LABEL_AFTER.match(line, piece.end())) is not None
+        and _known(label.group(1), names)
+    ]
+    return [line[start:end] for start, end in zip([0, *cuts], [*cuts, len(line)], strict=True)]
 
 
 def _known(name: str, names: set[str]) -> bool:

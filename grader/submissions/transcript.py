@@ -6,17 +6,18 @@ services type it: Markdown and LaTeX with no structure of ours.
     parameters $P \\times P \\times C \\times D + P \\times Q \\times D$
     $$(c) y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l} + b_k$$
 
-The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `4(a)`,
-`Part a:`, `**(a)**`, `\\textbf{(a)}`, a marker at the start of a display block), in any
-order. Inside a part, every piece of maths (`$…$`, `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line
-that is maths alone, or words and maths such as `Parameters: 9CD + D`) is offered to the
-part's items, and the item's kind says whether it is an answer of its kind
-(`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A piece two items
-of a part both read goes to the one the words beside it name, else by the order of the items
-when that is unambiguous, saying so (`_place_shared`), else to a person. The prose of a part is
-the answer of an item that keeps prose (an explanation). Words beside a count weigh it: a
-total or "parameters" wins over "weights" and "biases" (shares of it), and maths that only
-describes the maths before it ("$W_Q$ is $E \\times K$") is not a count.
+The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `4(a)`, `Q4(a)`,
+`Part a:`, `Part (a)`, `**(a)**`, `\\textbf{(a)}`, a marker at the start of a display block;
+`c:` and `c -` only before maths or alone; a marker in brackets after the answer to the part
+before it, in the middle of a line), in any order. Inside a part, every piece of maths (`$…$`,
+`$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths such as
+`Parameters: 9CD + D`) is offered to the part's items, and the item's kind says whether it is
+an answer of its kind (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A
+piece two items of a part both read goes to the one the words beside it name, else by the order
+of the items when that is unambiguous, saying so (`_place_shared`), else to a person. The prose
+of a part is the answer of an item that keeps prose (an explanation). Words beside a count
+weigh it: a total or "parameters" wins over "weights" and "biases" (shares of it), and maths
+that only describes the maths before it ("$W_Q$ is $E \\times K$") is not a count.
 
 Nothing is guessed silently: when an item has two different answers (a count written once
 without and once with its biases), every one is kept, and grading sends the item to a person
@@ -24,7 +25,9 @@ with all of them shown; so does working whose steps one item takes and that do n
 (`3 \\times 3 \\times C \\times D = 9CD + D`, `CD + D \\Rightarrow CD`), showing the steps.
 Each answer says where it was found ("from line 14: …"). A restated question, crossed-out
 work (`~~…~~`, `\\sout{…}`, `\\xcancel{…}`) and matrix pictures (`\\begin{bmatrix}`) are
-not answers. Content no item takes is reported, as for Markdown.
+not answers. Content no item takes is reported, as for Markdown; a part with no answer goes to
+a person when such content names it or no marker was read, and an empty script goes to a
+person whole.
 """
 
 from __future__ import annotations
@@ -57,14 +60,23 @@ _NOT_A_COUNT = re.compile(
 _MARKER = re.compile(
     r"""^\s*(?:[-*+]\s+)?(?:\#{1,6}\s*)?(?:(?:\*\*|__)\s*)?
     (?:\\(?:textbf|textit|emph|underline)\s*\{\s*|\\item\s*\[\s*)?  # \textbf{(a)}
-    (?:(?:question\s*)?\d+\s*)?               # 4(a), 1(a)
+    (?:(?:question\s*|q\s*)?\d+\s*)?           # 4(a), 1(a), Q4(c), Q4c)
     (?:
         \(\s*(?P<paren>[A-Za-z])\s*\)         # (a)
-      | part\s*(?P<part>[A-Za-z])\b\s*[:.)]?  # Part a:
+      | part\s*(?:\(\s*)?(?P<part>[A-Za-z])\b\s*\)?[:.)]?  # Part a:  Part (b)
       | (?P<bare>[A-Za-z])\s*[).](?=\s|:|$|\}|\])   # a)  a.
     )
     \s*[}\]]?\s*(?:\*\*|__)?\s*:?\s*""",
     re.IGNORECASE | re.VERBOSE,
+)
+# A letter and a colon or a dash (`c:`, `c -`): a marker only where the letter is lower case,
+# a part of the rubric not yet begun, and the line after it is empty or begins with maths in
+# `$…$`, `\(…\)` or `\[…\]`: `C: the input channels` is a definition, not part c.
+_WEAK_MARKER = re.compile(r"^\s*(?P<letter>[a-z])[ \t]*(?::|-|–|—)[ \t]*(?=\$|\\[\[(]|$)")
+# A marker in the middle of a line, after the answer to the part before it (`(d) $s_i(1-s_i)$
+# and (e) $-s_is_j$`): in brackets, after maths, a `,`, `;`, `.` or "and", outside maths.
+_MARKER_WITHIN = re.compile(
+    r"(?:\$|\\[)\]]|[,;.]|\band)[ \t]*\((?P<letter>[A-Za-z])\)(?=[ \t]|$)", re.IGNORECASE
 )
 # LaTeX spacing a transcriber puts after a marker: `$$(c)\ y_{i,j,k} = …$$`.
 _SPACING = re.compile(r"^(?:\\[ ,;:!]|\\q?quad\b|~|\s)+")
@@ -287,6 +299,8 @@ def read_transcript(
     first_line: int = 1,
 ) -> Submission:
     """The answers a transcript gives the items of `parts` (part key → its items)."""
+    if not text.strip():
+        return _empty(source, student, question, parts, first_line)
     lines = [
         (number, CROSSED.sub(" ", line))
         for number, line in enumerate(text.splitlines(), start=first_line)
@@ -294,12 +308,17 @@ def read_transcript(
     sections, before = _cut_into_parts(lines, parts)
     answers: dict[str, SubmittedAnswer] = {}
     unassigned: list[tuple[int, str]] = []
+    # Text no item took, in any part (or, with no marker, all of it): it may hold the answers
+    # of a part whose marker was not read (`Part (b)` in a class's own style).
+    unplaced: list[tuple[int, str]] = []
     if not sections and any(words.strip() for _, words in before):
         first = next(number for number, words in before if words.strip())
         unassigned.append((first, "no part marker such as (a) was found, so nothing was read"))
+        unplaced = [(number, words) for number, words in before if words.strip()]
     for section in sections:
         items = parts[section.key]
         found, prose, leftovers, definitions = _read_part(section, items)
+        unplaced += leftovers
         prose_item = next((item for item in items if item.keeps_prose), None)
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
@@ -327,8 +346,41 @@ def read_transcript(
             unassigned.append(
                 (line, f"text in part {section.key!r} that no item took: {_quote(words)!r}")
             )
+    if unplaced:
+        # A part with no answer at all, in a script with text no item took that names it
+        # (`Part (b)`, `Section B` or `b -` in a style not read as a marker) or with no
+        # marker read at all: the text may be its answer; a person reads it, never "missing".
+        unplaced.sort(key=lambda note: note[0])
+        for key, items in parts.items():
+            ids = [f"{key}.{item.key}" for item in items]
+            named = not sections or any(_names_part(key, words) for _, words in unplaced)
+            if named and not any(answer_id in answers for answer_id in ids):
+                for answer_id in ids:
+                    answers[answer_id] = _unread_answer(unplaced, key, lambda text: None, True)
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, source, answers, tuple(unassigned))
+
+
+def _empty(
+    source: str,
+    student: str,
+    question: str,
+    parts: Mapping[str, Sequence[TranscriptItem]],
+    first_line: int,
+) -> Submission:
+    """A script with nothing in it (after its front matter, from `first_line`): a failed
+    upload or the wrong file as likely as a blank script, so every item goes to a person,
+    saying so, and the script's warning says it too; never a silent 0."""
+    empty = "the file is empty" if first_line <= 1 else "the file is empty after its front matter"
+    answer = SubmittedAnswer(
+        "",
+        first_line,
+        unread=f"No answer was read: {empty} (a blank script, a failed upload or the wrong "
+        "file); an instructor will check it.",
+    )
+    answers = {f"{key}.{item.key}": answer for key, items in parts.items() for item in items}
+    note = f"{empty}: nothing was graded, and every item goes to an instructor"
+    return Submission(student, question, source, answers, ((first_line, note),))
 
 
 def _cut_into_parts(
@@ -336,6 +388,7 @@ def _cut_into_parts(
 ) -> tuple[list[_Part], list[tuple[int, str]]]:
     """The lines of each part, from its marker to the next; the lines before the first."""
     keys = {key.casefold(): key for key in parts}
+    order = list(keys)
     sections: dict[str, _Part] = {}
     current: _Part | None = None
     before: list[tuple[int, str]] = []
@@ -346,18 +399,61 @@ def _cut_into_parts(
         letter = None
         if marker:
             letter = (marker.group("paren") or marker.group("part") or marker.group("bare")).lower()
+        elif (
+            not display
+            and (weak := _WEAK_MARKER.match(head)) is not None
+            and keys.get(weak.group("letter")) not in sections
+        ):
+            marker, letter = weak, weak.group("letter")
         if letter in keys:
             key = keys[letter]
             current = sections.setdefault(key, _Part(key))
             rest = _SPACING.sub("", head[marker.end() :])
             if display:
                 rest = display.group(1) + " " + rest  # `$$(c) y = …$$`: the block stays maths
-            current.lines.append((number, rest))
         elif current is None:
             before.append((number, line))
+            continue
         else:
-            current.lines.append((number, line))
+            rest = line
+        # `(d) $s_i(1-s_i)$ and (e) $-s_is_j$`: the line is cut at the second marker
+        while (within := _marker_within(rest, keys, order, current.key, sections)) is not None:
+            head = rest[: within.start("letter") - 1].rstrip(" \t,;.")
+            if head[-4:].casefold() == " and":  # the word joining the two answers
+                head = head[:-4].rstrip(" \t,;.")
+            current.lines.append((number, head))
+            key = keys[within.group("letter").casefold()]
+            current = sections.setdefault(key, _Part(key))
+            rest = _SPACING.sub("", rest[within.end() :].lstrip(" \t:"))
+        current.lines.append((number, rest))
     return list(sections.values()), before
+
+
+def _names_part(key: str, words: str) -> bool:
+    """Whether `words` name part `key` outside their maths: its letter standing alone, as a
+    marker not read as one writes it (`Part (b)`, `Section B`, `Q4b`, `b -`)."""
+    for piece in reversed(_maths_pieces(words)):
+        words = words[: piece.start] + " " + words[piece.end :]
+    letter = re.escape(key)
+    return re.search(rf"(?<![A-Za-z_\\']){letter}(?![A-Za-z0-9_^{{'’])", words, re.I) is not None
+
+
+def _marker_within(
+    line: str, keys: Mapping[str, str], order: list[str], part: str, begun: Mapping[str, _Part]
+) -> re.Match[str] | None:
+    """The first marker in the middle of `line` (`… and (e) $-s_is_j$`) of a part of the
+    rubric after `part` that has not begun, outside maths; None when there is none."""
+    maths = _maths_pieces(line) if "(" in line else []
+    for within in _MARKER_WITHIN.finditer(line):
+        letter = within.group("letter").casefold()
+        if (
+            letter in keys
+            and keys[letter] not in begun
+            and order.index(letter) > order.index(part.casefold())
+            and not any(piece.start < within.start("letter") < piece.end for piece in maths)
+        ):
+            return within
+    return None
 
 
 def _read_part(
@@ -390,6 +486,7 @@ def _read_part(
         after = text[pieces[index].end : following].split("\n", 1)[0]
         if joined_by_and(text, pieces[index - 1].end, pieces[index].start, after):
             and_joined |= {index - 1, index}
+    untaken: set[int] = set()  # lines with inline maths that no item took
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -423,20 +520,45 @@ def _read_part(
         )
         if joined or changed_by_words(line_before, line_after):
             continue  # its words deny it or make it part of other maths: for a person
+        # Maths alone on its line under the marker of a part of one item is that item's
+        # answer, whatever its letters (`(c) $N^2$`, `(b) $d$`): words need not say so.
+        alone = len(items) == 1 and _alone_on_line(text, piece.start, piece.end)
         offered = _offer(
-            body, line, before, after, displayed, items, found, shared, definitions, describes
+            body,
+            line,
+            before,
+            after,
+            displayed,
+            items,
+            found,
+            shared,
+            definitions,
+            describes,
+            alone=alone,
         )
         if offered:
             taken_lines.add(line)
         elif displayed:
             leftovers.append((line, text[piece.start : piece.end]))
+        else:
+            untaken.add(line)  # said below when nothing else of its line is read or said
     prose: list[tuple[int, str]] = []
     for (number, words), plain in zip(section.lines, "".join(masked).split("\n"), strict=True):
         if not plain.strip() or number in questions:
             continue
         bare = _bare_maths(plain) if "$" not in words else None
         if bare is not None and _offer(
-            bare[1], number, bare[0], "", True, items, found, shared, definitions, bare=True
+            bare[1],
+            number,
+            bare[0],
+            "",
+            True,
+            items,
+            found,
+            shared,
+            definitions,
+            bare=True,
+            alone=len(items) == 1 and not bare[0].strip(),
         ):
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
             continue
@@ -459,6 +581,14 @@ def _read_part(
             continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
+    # A line of inline maths alone that no item took is said too, never dropped silently.
+    prose_lines = {n for n, _ in prose}
+    leftovers += [
+        (n, w)
+        for n, w in section.lines
+        if n in untaken and n not in taken_lines and n not in prose_lines and n not in questions
+    ]
+    leftovers.sort(key=lambda note: note[0])
     _place_shared(shared, found, items, section.key)
     return found, prose, leftovers, definitions
 
@@ -732,10 +862,12 @@ def _unread_answer(
     unread: list[tuple[int, str]],
     part: str,
     reading_error: Callable[[str], AnswerError | None],
+    elsewhere: bool = False,
 ) -> SubmittedAnswer:
     """Text in a part that no item could read as its answer: the item goes to a person,
     shown the text (at most `_UNREAD_SHOWN` characters of it) and why its first lines could
-    not be read as maths (the parser's reason and where)."""
+    not be read as maths (the parser's reason and where). `elsewhere`: the text is not in
+    the item's part, which has no answer at all (its marker may not have been read)."""
     text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
     if len(text) > _UNREAD_SHOWN:
         more = len(text) - _UNREAD_SHOWN
@@ -752,8 +884,12 @@ def _unread_answer(
         first,
         found=f"from line {first}: {_quote(unread[0][1])}",
         unread=(
-            f"Your script has text in part {part} that could not be read as an answer to this "
-            f"item (shown as your answer); an instructor will read it.{why}"
+            f"No answer to part {part} was found in your script, and it has text that no "
+            "item took (shown as your answer), which may be that answer under a part marker "
+            "that was not read; an instructor will read it."
+            if elsewhere
+            else f"Your script has text in part {part} that could not be read as an answer to "
+            f"this item (shown as your answer); an instructor will read it.{why}"
         ),
     )
 
@@ -814,6 +950,7 @@ def _offer(
     describes: bool = False,
     bare: bool = False,
     notes: tuple[str, ...] = (),
+    alone: bool = False,
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
@@ -845,7 +982,7 @@ def _offer(
                 defined = True
                 continue
             if item.counts and not _looks_like_a_count(
-                step, words_before, words_after, bare, describes
+                step, words_before, words_after, bare, describes, alone and len(steps) == 1
             ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
@@ -1018,19 +1155,36 @@ def _sides(count: str) -> list[str]:
 
 
 def _looks_like_a_count(
-    step: str, before: str, after: str, bare: bool, describes: bool = False
+    step: str,
+    before: str,
+    after: str,
+    bare: bool,
+    describes: bool = False,
+    alone: bool = False,
 ) -> bool:
     """A piece of maths is offered as a count unless its words say it is a shape or it
-    describes the maths before it, and, when it is only a number or one letter, only when
-    words say it is a count."""
+    describes the maths before it, and, when it has one letter at most (`C`, `3`, `N^2`),
+    only when words say it is a count or it is `alone`: the only thing on its line, in a
+    part of one item."""
     if describes or _NOT_A_COUNT.search(before):
         return False
     words = before + " " + after
     worded = bool(_COUNT_WORDS.search(words) or _SHARE_WORDS.search(words))
     letters = re.findall(r"(?<!\\)[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", step))
-    if len(letters) <= 1 and not worded:
+    if len(letters) <= 1 and not worded and not alone:
         return False
     return not bare or len(step) <= 200
+
+
+def _alone_on_line(text: str, start: int, end: int) -> bool:
+    """Whether the maths at `text[start:end]` is all its line holds, but for a full stop or
+    a comma after it. Only the spaces beside it are looked at, so that a line of many pieces
+    is read in work that grows with its length."""
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    while end < len(text) and text[end] in " \t.,;":
+        end += 1
+    return (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
 
 
 def _unbox(body: str) -> str | None:

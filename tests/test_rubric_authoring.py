@@ -154,7 +154,7 @@ tests:
     assert "x" in table and "y" in table
     rows = (out / "instructor" / "grades.csv").read_text(encoding="utf-8").splitlines()
     sha = load_rubric(rubric).sha256
-    assert rows[1:] == [f'"x","2","2","{sha}"', f'"y","4","4","{sha}"']
+    assert rows[1:] == [f'"x","2","2","0","{sha}"', f'"y","4","4","0","{sha}"']
 
 
 SEEDS = ROOT / "submissions" / "22-52-q4"

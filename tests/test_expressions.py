@@ -378,6 +378,24 @@ NOT_EQUAL = "Your answer is not equal to the correct one."
             (NOT_EQUAL, "At x = 0, y = 0, your answer is 1; the correct one is 0."),
             id="a spike at x = y = 0",
         ),
+        # Found by a probe: told "right when x is positive", though wrong near 0 on both sides
+        # of it (the positive-only diagnosis tried no negative point, nor any below 1/100).
+        pytest.param(
+            r"1 - \tanh(x)^2",
+            r"1 - \tanh^2(x) + e^{-10^8x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, your answer is 2; the correct one is 1."),
+            id="tanh: + e^(-10^8x²), on both sides of 0",
+        ),
+        pytest.param(
+            "|x|",
+            r"x + e^{-10^8x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = -2, your answer is -2; the correct one is 2."),
+            id="x + e^(-10^8x²) for |x|: wrong for small x > 0 too",
+        ),
         # a lone gap at 0 is passed over, as at any simple point
         pytest.param(
             r"\sin(x)/x",

@@ -1133,6 +1133,35 @@ POWER_IN = "read σ x² as σ(x²), the power on its argument"
             None,
             id="σx - σx^3",
         ),
+        # Found by a probe: with a bracket after σx too, the power reading was named in a note
+        # but never scored; only the bracket's two readings were.
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)^2)",
+            r"\sigma x(1-\sigma x^2)",
+            "needs_review",
+            "σ(x)·(1 - σ(x²))",
+            (BARE, POWER_IN),
+            "Your answer can be read as σ(x)·(1 - σ(x²)), which is incorrect (0 of 2 marks), or "
+            "as σ(x)·(1 - σ(x)²), which is correct (2 of 2 marks); an instructor will decide "
+            "which you meant.",
+            id="σx(1 - σx^2) for σ(x)(1 - σ(x)²)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma x(1-\sigma x^2)",
+            "incorrect",
+            "σ(x)·(1 - σ(x²))",
+            (
+                BARE,
+                POWER_IN,
+                "read with the bracket in the function's argument, σ(x·(1 - σ(x²))), it would "
+                "also be incorrect (0 of 2 marks)",
+                "read with the power on the function, σ(x)·(1 - σ(x)²), it would also be "
+                "incorrect (0 of 2 marks)",
+            ),
+            None,
+            id="σx(1 - σx^2) for σ(x)(1 - σ(x))",
+        ),
         # a power on the function itself, or on a bracketed argument: one reading
         pytest.param(
             r"1 - \tanh(x)^2", r"1 - \tanh^2 x", "correct", "1 - tanh(x)²", (), None, id="tanh^2 x"

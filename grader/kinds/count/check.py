@@ -43,6 +43,7 @@ from grader.kinds.count.polynomials import (
     substitute,
     subtract,
     value_at,
+    whole_divisions,
 )
 from grader.model import Diagnosis, Item, Misconception, SymbolSpec
 from grader.symbol_values import admits, multiples, nearest_size, undivided
@@ -719,8 +720,8 @@ def check_count(
     sizes raises `Undecidable`."""
     assert item.reference is not None, "count items always carry a parsed reference"
     relate = dict(substitutions)
-    expressions = [side.xreplace(relate) for side in answer.sides]
-    references = [item.reference.expr.xreplace(relate)]
+    expressions = [_prepared(side, relate, specs) for side in answer.sides]
+    references = [_prepared(item.reference.expr, relate, specs)]
     if not (all(_answer_rational(e) for e in expressions) and _rubric_rational(references[0])):
         return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
@@ -739,7 +740,7 @@ def check_count(
     for index, rule in enumerate(item.misconceptions):
         if rule.reading is None:
             continue
-        wrong = rule.reading.expr.xreplace(relate)
+        wrong = _prepared(rule.reading.expr, relate, specs)
         if _rubric_rational(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
             return CountCheck(
                 equivalent=False,
@@ -760,6 +761,16 @@ def check_count(
         counterexample=counterexample,
         broken_steps=broken_steps,
         details=details,
+    )
+
+
+def _prepared(
+    expr: sympy.Expr, relate: dict[sympy.Symbol, sympy.Expr], specs: Sequence[SymbolSpec]
+) -> sympy.Expr:
+    """A count as compared: the rubric's relations put in, and a floor or ceiling of a division
+    that is whole at every size the rubric allows (⌊C/G⌋, C a multiple of G) taken as it."""
+    return whole_divisions(
+        expr.xreplace(relate), multiples(specs), tuple(spec.symbol for spec in specs)
     )
 
 
@@ -797,7 +808,7 @@ def check_periodic_count(
     compared are said. A misconception is matched the same way; the generic diagnoses, made
     for rational functions, are not tried."""
     declared = tuple(spec.symbol for spec in specs)
-    reference = item.reference.expr.xreplace(relate)
+    reference = _prepared(item.reference.expr, relate, specs)
     student = expressions[-1]
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
@@ -826,7 +837,9 @@ def check_periodic_count(
         if rule.reading is None:
             continue
         try:
-            fires = identically_zero(student - rule.reading.expr.xreplace(relate), declared)[0]
+            fires = identically_zero(
+                student - _prepared(rule.reading.expr, relate, specs), declared
+            )[0]
         except Undecidable:
             fires = False  # the verdict is settled; feedback must not claim what is unproved
         if fires:

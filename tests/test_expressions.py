@@ -414,6 +414,48 @@ def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(
     assert (result.verdict, result.feedback) == (verdict, feedback)
 
 
+# Found by a probe: an expression item's sizes were sampled where the rubric's `multiple_of`
+# does not hold (C = 1, G = 2), so ⌊C/G⌋ was wrong for C/G, though G divides C at every size
+# the rubric allows; a counterexample is now one the declarations allow.
+MULTIPLES = """\
+id: EMUL
+symbols:
+  C: {meaning: channels, assumptions: [positive, integer], multiple_of: G}
+  G: {meaning: groups, assumptions: [positive, integer]}
+parts:
+  a:
+    marks: 2
+    prompt: Channels per group.
+    items:
+      per: {type: expression, marks: 2, answer: 'C/G'}
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "feedback"),
+    [
+        (r"\lfloor C/G \rfloor", "correct", ("Correct.",)),
+        (r"\lceil C/G \rceil", "correct", ("Correct.",)),
+        (
+            r"\lfloor C/(2G) \rfloor",
+            "incorrect",
+            (NOT_EQUAL, "At C = 1, G = 1, your answer is 0; the correct one is 1."),
+        ),
+        (
+            r"\lfloor C/G \rfloor + \lfloor G/C \rfloor",
+            "incorrect",
+            (NOT_EQUAL, "At C = 1, G = 1, your answer is 2; the correct one is 1."),
+        ),
+    ],
+)
+def test_an_expression_items_sizes_are_sampled_as_the_rubric_declares_them(
+    answer, verdict, feedback
+):
+    rubric = load_rubric_text(MULTIPLES, "multiples.yaml")
+    result = grade_answer(rubric, rubric.items["a.per"], answer)
+    assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
 # Found by a probe: a counterexample showed two values alike ("your answer is 0.243182; the
 # correct one is 0.243182"), or a value of the answer at a point where it has none as written
 # (√(x - 10)·√(x - 10) at x = -2: sympy folds it into x - 10), or a tiny value as 0.

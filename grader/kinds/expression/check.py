@@ -17,7 +17,7 @@ it too, unless `form: equation`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import mpmath
@@ -397,6 +397,7 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
     """Compare the answer with the reference, the misconceptions and the diagnoses."""
     reference = _reference(item)
     answer = answer_of(parsed, item.reference)
+    answer = replace(answer, domain=(*answer.domain, *item.spec.sizes))
     tolerance = item.spec.tolerance
     review = definition_review(item, parsed)
     if review is not None:

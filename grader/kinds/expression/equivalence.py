@@ -432,6 +432,8 @@ def within(domain: Domain, at: Point) -> bool:
             return False
         if condition == "nonzero" and v == 0:
             return False
+        if condition == "whole" and v != mpmath.floor(v):
+            return False
     return True
 
 

@@ -138,7 +138,8 @@ class Arguments(Node):
 
 
 # Conditions on an expression's parts for it to have a value as written: (part, "nonnegative")
-# for √part, (part, "positive") for log(part), (part, "nonzero") for a division by part.
+# for √part, (part, "positive") for log(part), (part, "nonzero") for a division by part; and
+# (C/G, "whole") for sizes the rubric declares multiples (`ExpressionSpec.sizes`).
 Domain = tuple[tuple[sympy.Expr, str], ...]
 
 

@@ -378,6 +378,24 @@ NOT_EQUAL = "Your answer is not equal to the correct one."
             (NOT_EQUAL, "At x = 0, y = 0, your answer is 1; the correct one is 0."),
             id="a spike at x = y = 0",
         ),
+        # Found by a probe: told "right when x is positive", though wrong near 0 on both sides
+        # of it (the positive-only diagnosis tried no negative point, nor any below 1/100).
+        pytest.param(
+            r"1 - \tanh(x)^2",
+            r"1 - \tanh^2(x) + e^{-10^8x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = 0, your answer is 2; the correct one is 1."),
+            id="tanh: + e^(-10^8x²), on both sides of 0",
+        ),
+        pytest.param(
+            "|x|",
+            r"x + e^{-10^8x^2}",
+            SIGMA,
+            "incorrect",
+            (NOT_EQUAL, "At x = -2, your answer is -2; the correct one is 2."),
+            id="x + e^(-10^8x²) for |x|: wrong for small x > 0 too",
+        ),
         # a lone gap at 0 is passed over, as at any simple point
         pytest.param(
             r"\sin(x)/x",
@@ -393,6 +411,48 @@ def test_an_answer_that_differs_only_far_out_or_by_a_tiny_constant_is_not_equal(
     reference, answer, extra, verdict, feedback
 ):
     result = grade(reference, answer, extra)
+    assert (result.verdict, result.feedback) == (verdict, feedback)
+
+
+# Found by a probe: an expression item's sizes were sampled where the rubric's `multiple_of`
+# does not hold (C = 1, G = 2), so ⌊C/G⌋ was wrong for C/G, though G divides C at every size
+# the rubric allows; a counterexample is now one the declarations allow.
+MULTIPLES = """\
+id: EMUL
+symbols:
+  C: {meaning: channels, assumptions: [positive, integer], multiple_of: G}
+  G: {meaning: groups, assumptions: [positive, integer]}
+parts:
+  a:
+    marks: 2
+    prompt: Channels per group.
+    items:
+      per: {type: expression, marks: 2, answer: 'C/G'}
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "feedback"),
+    [
+        (r"\lfloor C/G \rfloor", "correct", ("Correct.",)),
+        (r"\lceil C/G \rceil", "correct", ("Correct.",)),
+        (
+            r"\lfloor C/(2G) \rfloor",
+            "incorrect",
+            (NOT_EQUAL, "At C = 1, G = 1, your answer is 0; the correct one is 1."),
+        ),
+        (
+            r"\lfloor C/G \rfloor + \lfloor G/C \rfloor",
+            "incorrect",
+            (NOT_EQUAL, "At C = 1, G = 1, your answer is 2; the correct one is 1."),
+        ),
+    ],
+)
+def test_an_expression_items_sizes_are_sampled_as_the_rubric_declares_them(
+    answer, verdict, feedback
+):
+    rubric = load_rubric_text(MULTIPLES, "multiples.yaml")
+    result = grade_answer(rubric, rubric.items["a.per"], answer)
     assert (result.verdict, result.feedback) == (verdict, feedback)
 
 
@@ -1114,6 +1174,35 @@ POWER_IN = "read σ x² as σ(x²), the power on its argument"
             ),
             None,
             id="σx - σx^3",
+        ),
+        # Found by a probe: with a bracket after σx too, the power reading was named in a note
+        # but never scored; only the bracket's two readings were.
+        pytest.param(
+            r"\sigma(x)(1-\sigma(x)^2)",
+            r"\sigma x(1-\sigma x^2)",
+            "needs_review",
+            "σ(x)·(1 - σ(x²))",
+            (BARE, POWER_IN),
+            "Your answer can be read as σ(x)·(1 - σ(x²)), which is incorrect (0 of 2 marks), or "
+            "as σ(x)·(1 - σ(x)²), which is correct (2 of 2 marks); an instructor will decide "
+            "which you meant.",
+            id="σx(1 - σx^2) for σ(x)(1 - σ(x)²)",
+        ),
+        pytest.param(
+            SIGMA_PRODUCT,
+            r"\sigma x(1-\sigma x^2)",
+            "incorrect",
+            "σ(x)·(1 - σ(x²))",
+            (
+                BARE,
+                POWER_IN,
+                "read with the bracket in the function's argument, σ(x·(1 - σ(x²))), it would "
+                "also be incorrect (0 of 2 marks)",
+                "read with the power on the function, σ(x)·(1 - σ(x)²), it would also be "
+                "incorrect (0 of 2 marks)",
+            ),
+            None,
+            id="σx(1 - σx^2) for σ(x)(1 - σ(x))",
         ),
         # a power on the function itself, or on a bracketed argument: one reading
         pytest.param(

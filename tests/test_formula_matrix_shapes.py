@@ -954,3 +954,48 @@ def test_a_number_times_a_given_matrix_is_another_matrix(rubric, answer, expecte
         rubric = load_rubric_text(rubric, "u-credit.yaml")
     result = grade_answer(rubric, rubric.items["a.formula"], answer)
     assert outcome(result) == expected
+
+
+# Found by a probe: a misconception that is the reference with a given matrix scaled (a sign
+# error, `U = -XᵀG`) could not be written: the rubric check said it "equals the reference", and
+# an answer written so was told only given_scaled.
+@pytest.mark.parametrize(
+    ("misconception", "answer", "expected"),
+    [
+        pytest.param(
+            "U = -X^T G",
+            "U = -X^T G",
+            ("partial", 1, "misconception 1", "Scaled."),
+            id="a sign error",
+        ),
+        pytest.param(
+            "U = -X^T G",
+            "U^T = -G^T X",
+            ("partial", 1, "misconception 1", "Scaled."),
+            id="a sign error, written transposed",
+        ),
+        pytest.param(
+            "U = 2 X^T G",
+            "U = X^T G + X^T G",
+            ("partial", 1, "misconception 1", "Scaled."),
+            id="twice G",
+        ),
+        pytest.param(
+            "U = -X^T G",
+            "U = 2 X^T G",
+            ("incorrect", 0, "given_scaled", TWICE_G),
+            id="scaled otherwise: given_scaled as before",
+        ),
+    ],
+)
+def test_a_misconception_that_scales_a_given_matrix_can_be_written_and_is_found(
+    misconception, answer, expected
+):
+    text = RUBRIC.source_text + (
+        f"        misconceptions:\n          - {{answer: '{misconception}', feedback: Scaled., "
+        "marks: 1}\n"
+    )
+    rubric = load_rubric_text(text, "scaled.yaml")
+    assert [p.message for p in check_rubric(rubric) if "never fire" in p.message] == []
+    result = grade_answer(rubric, rubric.items["a.formula"], answer)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback[0]) == expected

@@ -256,6 +256,49 @@ def test_what_a_marker_would_not_read_goes_to_a_person_with_the_strict_caret(
     assert result.reading_notes == ()
 
 
+# Found by a probe: an answer whose commas the thousands step reads, unreadable for another
+# reason, was told "commas are not part of a count; write 1000, not 1,000" under a comma; the
+# reason is told now, under what the student wrote (that step moves a number's digits right
+# over its commas, so an error touching the number spans all of it).
+PAST_THOUSANDS = {
+    "a word after the count": (
+        "1,500 + D apples",
+        "unknown symbol apples",
+        "1,500 + D apples\n          ^^^^^^",
+    ),
+    "a number after a factor": (
+        "D 1,500",
+        "'D 1500' is ambiguous",
+        "D 1,500\n  ^^^^^",
+    ),
+    "a number of three groups": (
+        "K 12,345,678 + D",
+        "'K 12345678' is ambiguous",
+        "K 12,345,678 + D\n  ^^^^^^^^^^",
+    ),
+    "a number too large": (
+        "1,000,000,000,000,000,000,000,000,000,000,000 D",
+        "this number is too large",
+        "1,000,000,000,000,000,000,000,000,000,000,000 D\n" + "^" * 45,
+    ),
+    "a second answer after a comma is still told one answer only": (
+        "KCD + D, 1,000",
+        "commas are not part of a count",
+        "KCD + D, 1,000\n       ^",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "message", "caret"), PAST_THOUSANDS.values(), ids=PAST_THOUSANDS)
+def test_an_answer_read_past_its_thousands_separators_is_told_what_else_is_wrong(
+    rubric, text, message, caret
+):
+    result = grade_answer(rubric, rubric.items["a.params"], text)
+    assert result.verdict == "invalid"
+    assert message in result.feedback[0]
+    assert result.error_caret == caret
+
+
 NAMED_BY_A_SYMBOL = {
     "a symbol of the question before =": ("C = K^2CD + D", "C =", "your count is correct"),
     "a symbol in another case before =": ("k = K^2CD + D", "K =", "your count is correct"),

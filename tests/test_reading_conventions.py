@@ -129,6 +129,32 @@ def test_a_reference_the_checker_cannot_decide_is_refused_with_its_line_and_key(
     ), str(refused.value)
 
 
+# Found by a probe: grouped-q1 declares C and D multiples of G, so C/G is whole at every size
+# it allows, but a floor of it went to a person ("a floor or ceiling of a division by a
+# size"), and a rubric could not use one in its own answer.
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        pytest.param(r"9\lfloor C/G \rfloor D + D", "correct", id="⌊C/G⌋"),
+        pytest.param(r"9 \lceil C/G \rceil \lceil D/G \rceil G + D", "correct", id="⌈C/G⌉⌈D/G⌉G"),
+        pytest.param(r"\lfloor 9CD/G^2 \rfloor G + D", "correct", id="⌊9CD/G²⌋, both multiples"),
+        pytest.param(r"9\lfloor C/G \rfloor D", "partial", id="⌊C/G⌋, no biases"),
+        pytest.param(r"9\lfloor C/G \rfloor D/G + D", "incorrect", id="⌊C/G⌋, divided again"),
+    ],
+)
+def test_a_floor_of_a_division_by_a_declared_divisor_is_that_division(answer, verdict):
+    assert grade("grouped-q1", "b.params", answer).verdict == verdict
+
+
+def test_a_rubric_answer_may_floor_a_division_by_a_declared_divisor():
+    text = (ROOT / "rubrics" / "grouped-q1.yaml").read_text(encoding="utf-8")
+    floored = text.replace("answer: '9CD/G + D'", r"answer: '9\lfloor C/G \rfloor D + D'", 1)
+    assert floored != text
+    rubric = load_rubric_text(floored, "floored.yaml")
+    assert check_rubric(rubric) == []
+    assert grade_answer(rubric, rubric.items["b.params"], "9CD/G + D").verdict == "correct"
+
+
 SYMBOLS = {name: sympy.Symbol(name, positive=True, integer=True) for name in ("P", "C")}
 
 
@@ -461,7 +487,8 @@ def test_a_wrong_relation_is_refused_with_its_line_and_key(old, new, message):
 )
 def test_a_counterexample_satisfies_the_relations(answer, counterexample):
     result = grade("mha-q1", "a.params", answer)
-    shown = next(line for line in result.feedback if line.startswith("With "))
+    # (the line before it may say the relation's rewrite: "With d_k = d/h, your … is …")
+    shown = next(line for line in result.feedback if " your count gives " in line)
     assert shown.startswith(counterexample)
     sizes = dict(re.findall(r"(\w+)=(\d+)", shown.split(" your count")[0]))
     if "d_k" in sizes:

@@ -36,6 +36,7 @@ from grader.kinds.count.terms import explain_wrong_count  # registers its diagno
 from grader.kinds.count.whole import whole_answer_problems
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.score import earned, score_needs_review, sent_for_review
+from grader.symbol_values import multiples
 from grader.yaml_source import Fields
 
 _LETTER_STEPS = ("compatibility", "case", "zero_words")
@@ -107,7 +108,15 @@ class CountKind:
         *,
         misconception: bool,
     ) -> ParsedAnswer | None:
-        return read_count(text, line, path, context.symbol_table, problems, spec.integer_division)
+        return read_count(
+            text,
+            line,
+            path,
+            context.symbol_table,
+            problems,
+            spec.integer_division,
+            multiples(context.symbols),
+        )
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         read = lambda written, symbols=context.symbol_table: parse(  # noqa: E731

@@ -43,6 +43,7 @@ from grader.kinds.count.polynomials import (
     substitute,
     subtract,
     value_at,
+    whole_divisions,
 )
 from grader.model import Diagnosis, Item, Misconception, SymbolSpec
 from grader.symbol_values import admits, multiples, nearest_size, undivided
@@ -744,8 +745,8 @@ def check_count(
     sizes raises `Undecidable`."""
     assert item.reference is not None, "count items always carry a parsed reference"
     relate = dict(substitutions)
-    expressions = [side.xreplace(relate) for side in answer.sides]
-    references = [item.reference.expr.xreplace(relate)]
+    expressions = [_prepared(side, relate, specs) for side in answer.sides]
+    references = [_prepared(item.reference.expr, relate, specs)]
     if not (all(_answer_rational(e) for e in expressions) and _rubric_rational(references[0])):
         return check_periodic_count(item, answer, expressions, specs, relate)
     declared = tuple(spec.symbol for spec in specs)  # one polynomial ring for the whole check
@@ -764,7 +765,7 @@ def check_count(
     for index, rule in enumerate(item.misconceptions):
         if rule.reading is None:
             continue
-        wrong = rule.reading.expr.xreplace(relate)
+        wrong = _prepared(rule.reading.expr, relate, specs)
         if _rubric_rational(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
             return CountCheck(
                 equivalent=False,
@@ -829,9 +830,25 @@ def _written_fractions(
     declared: tuple[sympy.Symbol, ...],
 ) -> tuple[Fraction_, ...]:
     """The student's terms as written (`written_terms`), related and as quotients over the
-    declared symbols, for explaining a count by what was written; () where it is no sum."""
-    terms = written_terms(answer, {spec.name: spec.symbol for spec in specs})
-    return tuple(as_fraction(term.xreplace(relate), declared) for term in terms)
+    declared symbols, for explaining a count by what was written; () where it is no sum, or a
+    term is no quotient of polynomials (a floor the sizes do not make whole)."""
+    terms = [
+        _prepared(term, relate, specs)
+        for term in written_terms(answer, {spec.name: spec.symbol for spec in specs})
+    ]
+    if not all(is_rational_count(term) for term in terms):
+        return ()
+    return tuple(as_fraction(term, declared) for term in terms)
+
+
+def _prepared(
+    expr: sympy.Expr, relate: dict[sympy.Symbol, sympy.Expr], specs: Sequence[SymbolSpec]
+) -> sympy.Expr:
+    """A count as compared: the rubric's relations put in, and a floor or ceiling of a division
+    that is whole at every size the rubric allows (⌊C/G⌋, C a multiple of G) taken as it."""
+    return whole_divisions(
+        expr.xreplace(relate), multiples(specs), tuple(spec.symbol for spec in specs)
+    )
 
 
 def _compared_on(classes: tuple[SizeClass, ...]) -> str | None:
@@ -868,7 +885,7 @@ def check_periodic_count(
     compared are said. A misconception is matched the same way; the generic diagnoses, made
     for rational functions, are not tried."""
     declared = tuple(spec.symbol for spec in specs)
-    reference = item.reference.expr.xreplace(relate)
+    reference = _prepared(item.reference.expr, relate, specs)
     student = expressions[-1]
     broken_steps = tuple(
         (reading, answer.side_readings[-1])
@@ -897,7 +914,9 @@ def check_periodic_count(
         if rule.reading is None:
             continue
         try:
-            fires = identically_zero(student - rule.reading.expr.xreplace(relate), declared)[0]
+            fires = identically_zero(
+                student - _prepared(rule.reading.expr, relate, specs), declared
+            )[0]
         except Undecidable:
             fires = False  # the verdict is settled; feedback must not claim what is unproved
         if fires:

@@ -29,7 +29,13 @@ from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover as _cover
 from grader.kinds.count.names import declared_pieces as _declared_pieces
 from grader.kinds.count.names import normal_name as _normal_name
-from grader.kinds.count.steps import COUNT_STEPS, LENIENT_STEPS, Question, unit_doubt
+from grader.kinds.count.steps import (
+    COUNT_STEPS,
+    LENIENT_STEPS,
+    Question,
+    thousands_spans,
+    unit_doubt,
+)
 from grader.normalise import fold_compatibility_forms, normalise
 
 MAX_NUMBER_DIGITS = 30
@@ -289,10 +295,11 @@ class _TreeReader:
             if isinstance(node, Number) and is_bare:
                 # `P2`, `(PQ)2` or `2 3`: could mean P·2, P², 23 or two answers. A number in
                 # brackets, `2(3)`, is a factor as a marker reads it.
+                written = " ".join(self.text[previous.start : node.end].split())
                 raise AnswerError(
                     self.text,
                     node.start,
-                    f"'{self.text[previous.start : node.end].strip()}' is ambiguous: a number "
+                    f"'{written}' is ambiguous: a number "
                     "after another factor needs an operator, e.g. '*' or '^'",
                     length=node.end - node.start,
                 )
@@ -846,8 +853,8 @@ def parse(
         raise strict_error
     try:
         parsed = _parse_strictly(read, symbols, integer_division)
-    except AnswerError:
-        raise strict_error from None
+    except AnswerError as error:
+        raise _past_thousands(strict_error, error, text, lenient) from None
     # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
     review = unit_doubt(fold_compatibility_forms(text)[0], question) if "words" in lenient else None
     alternative = parsed.alternative
@@ -873,6 +880,24 @@ def written_terms(
             return ()
         terms.append(-expr if sign == "-" else expr)
     return tuple(terms)
+
+
+def _past_thousands(
+    strict: AnswerError, lenient_error: AnswerError, text: str, lenient: Sequence[str]
+) -> AnswerError:
+    """The error to tell of an answer the lenient steps did not make readable: the strict
+    one, unless it is a comma of a number the thousands step reads (`1,500 + D apples`, where
+    "write 1000, not 1,000" is not what is wrong); then the lenient reading's, drawn under
+    what the student wrote: that step moves a number's digits right over its commas, so an
+    error touching the number spans all of it as written."""
+    spans = thousands_spans(text) if "thousands" in lenient else []
+    if not any(start <= strict.position < end for start, end in spans):
+        return strict
+    start, end = lenient_error.position, lenient_error.position + lenient_error.length
+    for number_start, number_end in spans:
+        if start < number_end and number_start < end:
+            start, end = min(start, number_start), max(end, number_end)
+    return type(lenient_error)(text, start, lenient_error.message, end - start)
 
 
 def _parse_strictly(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -369,6 +370,40 @@ def _exponential_variables(expr: sympy.Expr) -> tuple[sympy.Expr, tuple[sympy.Sy
         replaced[power] = value
     ordered = tuple(variables[key] for key in sorted(variables, key=lambda k: (k[0], k[1].name)))
     return expr.xreplace(replaced), ordered
+
+
+def whole_divisions(
+    expr: sympy.Expr, pairs: Sequence[tuple[str, str]], symbols: Sequence[sympy.Symbol]
+) -> sympy.Expr:
+    """`expr` with each floor or ceiling of a division that is whole at every size the rubric
+    allows taken as that division: ⌊C/G⌋ is C/G where C is declared a multiple of G (`pairs`,
+    (C, G) by name, as `multiples` gives them), as is ⌈9·C·D/G²⌉ where D is one too. Each
+    multiple is written as its (first) divisor times a whole number, and a rounding whose
+    argument is then a polynomial with whole coefficients is dropped; any other stays."""
+    if not pairs or not expr.has(sympy.floor, sympy.ceiling):
+        return expr
+    by_name = {symbol.name: symbol for symbol in symbols}
+    stand_ins: dict[sympy.Symbol, sympy.Expr] = {}
+    for multiple, divisor in pairs:
+        if multiple in by_name and divisor in by_name and by_name[multiple] not in stand_ins:
+            whole = sympy.Symbol(f"_{multiple}_per_{divisor}", positive=True, integer=True)
+            stand_ins[by_name[multiple]] = by_name[divisor] * whole
+    wholes = tuple(s for value in stand_ins.values() for s in value.free_symbols)
+
+    def is_whole(argument: sympy.Expr) -> bool:
+        for _ in stand_ins:  # a divisor that is a multiple itself, in turn
+            argument = argument.xreplace(stand_ins)
+        argument = sympy.cancel(argument)
+        generators = tuple(sorted(argument.free_symbols | set(wholes), key=lambda s: s.name))
+        if not generators or not argument.is_polynomial(*generators):
+            return False
+        return all(c.is_integer for c in sympy.Poly(argument, *generators).coeffs())
+
+    def dropped(rounding: sympy.Expr) -> sympy.Expr:
+        argument = rounding.args[0]
+        return argument if is_whole(argument) else rounding
+
+    return expr.replace(lambda node: isinstance(node, (sympy.floor, sympy.ceiling)), dropped)
 
 
 def identically_zero(

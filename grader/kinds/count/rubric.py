@@ -18,6 +18,7 @@ from grader.kinds.count.polynomials import (
     Undecidable,
     identically_zero,
     is_rational_count,
+    whole_divisions,
 )
 from grader.kinds.count.steps import LENIENT_STEPS
 from grader.yaml_source import Fields, Scalar, Sequence
@@ -46,10 +47,13 @@ def read_count(
     symbols: Mapping[str, sympy.Symbol],
     problems: list[Problem],
     integer_division: bool = False,
+    pairs: tuple[tuple[str, str], ...] = (),
 ) -> ParsedAnswer | None:
     """A rubric's count (an answer, a bias, a tensor's size), or None with a problem. A count
     with floors or powers such as 2^C that the exact check could not decide is refused here,
-    so that no student's answer is ever guessed about against it."""
+    so that no student's answer is ever guessed about against it; a floor of a division whole
+    at every size the rubric allows (⌊C/G⌋, C declared a multiple of G: `pairs`) is decided as
+    that division."""
     parsed = read_with_caret(
         lambda: parse(text, symbols, integer_division=integer_division),
         text,
@@ -59,7 +63,8 @@ def read_count(
     )
     if parsed is not None and not is_rational_count(parsed.expr):
         try:
-            identically_zero(parsed.expr, tuple(symbols.values()))  # raises if it cannot
+            declared = tuple(symbols.values())
+            identically_zero(whole_divisions(parsed.expr, pairs, declared), declared)  # or raises
         except Undecidable as error:
             problems.append(
                 Problem(

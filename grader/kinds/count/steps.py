@@ -304,6 +304,11 @@ def _names_the_answer(name: str, question: Question) -> bool:
 _GROUPED_DIGITS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
 
 
+def thousands_spans(text: str) -> list[tuple[int, int]]:
+    """Where `read_thousands_separators` reads a number written with commas, (start, end)."""
+    return [match.span() for match in _GROUPED_DIGITS.finditer(text)]
+
+
 def read_thousands_separators(text: str, question: Question) -> tuple[str, str | None]:
     """`1,500` is read as 1500: a comma every three digits separates thousands, as English
     writes large numbers. The digits move right, over the commas, keeping the length."""

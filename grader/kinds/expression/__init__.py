@@ -155,6 +155,7 @@ class ExpressionKind:
             return Answer(
                 parsed.sides if len(parsed.sides) < 3 else (parsed.sides[0], parsed.sides[-1]),
                 parsed.trees[-1],
+                item.spec.sizes,
             )
 
         return same(answer(first), answer(second), item.spec.tolerance).equal

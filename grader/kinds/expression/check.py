@@ -17,7 +17,7 @@ it too, unless `form: equation`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import mpmath
@@ -241,6 +241,22 @@ def _ratio(answer: sympy.Expr, correct: sympy.Expr) -> Fraction | None:
     return None
 
 
+def _right_only_when_positive(
+    answer: sympy.Expr, correct: sympy.Expr, symbols: set[sympy.Symbol]
+) -> bool:
+    """Whether `answer` is right wherever the symbols are positive (near 0 too) and wrong at
+    some point where those that may be negative are: `x` for sqrt(x²), not
+    `1 - tanh²(x) + e^{-10^8x^2}`, which differs only near 0, on both sides of it."""
+    negative = {s: -s for s in symbols if not s.is_nonnegative}
+    return (
+        bool(negative)
+        and compare(answer, correct, positive_only=True, exact=False).equal
+        and compare(
+            answer.xreplace(negative), correct.xreplace(negative), positive_only=True, exact=False
+        ).different
+    )
+
+
 @DIAGNOSES.produces("sign", "constant_factor", "reciprocal", "positive_only")
 def diagnose(answer: sympy.Expr, correct: sympy.Expr) -> Diagnosis | None:
     """A wrong expression explained by how it relates to the right one."""
@@ -261,11 +277,7 @@ def diagnose(answer: sympy.Expr, correct: sympy.Expr) -> Diagnosis | None:
             "reciprocal", "Your answer is the reciprocal (1 over) of the correct one."
         )
     symbols = answer.free_symbols | correct.free_symbols
-    if (
-        symbols
-        and not all(s.is_positive for s in symbols)
-        and compare(answer, correct, positive_only=True, exact=False).equal
-    ):
+    if _right_only_when_positive(answer, correct, symbols):
         names = ", ".join(sorted(s.name for s in symbols if not s.is_positive))
         return DIAGNOSES.make(
             "positive_only",
@@ -385,6 +397,7 @@ def check_expression(item: Item, parsed: ParsedExpression) -> ExpressionCheck:
     """Compare the answer with the reference, the misconceptions and the diagnoses."""
     reference = _reference(item)
     answer = answer_of(parsed, item.reference)
+    answer = replace(answer, domain=(*answer.domain, *item.spec.sizes))
     tolerance = item.spec.tolerance
     review = definition_review(item, parsed)
     if review is not None:

@@ -122,6 +122,9 @@ def sample_points(
 # Values at and near 0, tried last at every comparison: a narrow spike such as
 # `+ e^{-1000x^2}` is there only near 0, between the simple points and the random ones.
 SMALL_VALUES = (Fraction(0), Fraction(1, 100), Fraction(-1, 100), Fraction(1, 10), Fraction(-1, 10))
+# Nearer 0, only where the symbols are positive (`positive_only`): an answer right for x > 0
+# is right there too, not only from 1/100 up (`x + e^{-10^8x^2}` for |x| is not).
+TINY_VALUES = (Fraction(1, 10**4), Fraction(1, 10**6), Fraction(1, 10**9))
 
 
 def _small_points(symbols: Sequence[sympy.Symbol], positive_only: bool) -> list[tuple[dict, bool]]:
@@ -133,7 +136,7 @@ def _small_points(symbols: Sequence[sympy.Symbol], positive_only: bool) -> list[
         pool = [v for v in _pool(symbol) if v > 0 or not positive_only]
         firsts[symbol] = pool[0] if pool else Fraction(1)
     points = []
-    for v in SMALL_VALUES:
+    for v in SMALL_VALUES + (TINY_VALUES if positive_only else ()):
         if positive_only and v <= 0:
             continue
         fits = [s for s in symbols if admits(s, v)]
@@ -428,6 +431,8 @@ def within(domain: Domain, at: Point) -> bool:
         if condition == "positive" and v <= 0:
             return False
         if condition == "nonzero" and v == 0:
+            return False
+        if condition == "whole" and v != mpmath.floor(v):
             return False
     return True
 

@@ -138,7 +138,8 @@ class Arguments(Node):
 
 
 # Conditions on an expression's parts for it to have a value as written: (part, "nonnegative")
-# for √part, (part, "positive") for log(part), (part, "nonzero") for a division by part.
+# for √part, (part, "positive") for log(part), (part, "nonzero") for a division by part; and
+# (C/G, "whole") for sizes the rubric declares multiples (`ExpressionSpec.sizes`).
 Domain = tuple[tuple[sympy.Expr, str], ...]
 
 
@@ -159,6 +160,9 @@ class ParsedExpression:
     # after σ written without brackets, `σx(1 - σx)`: "bare" (σ(x)·(1 - σ(x)), the bracket a
     # factor) or "whole" (σ(x·(1 - σ(x))), the bracket part of σ's argument).
     bracket: str = "factor"
+    # A power after a function's bare argument (`σx^2`): this reading puts it on the argument,
+    # σ(x²); this one, with its own `alternative`, on the function, σ(x)², scored too.
+    power: ParsedExpression | None = None
     # Definitions written after the answer (`…, where σ(x) = 1/(1 + e^{-x})`), set aside
     # from it; the check says whether each agrees with the question.
     definitions: tuple[ReadDefinition, ...] = ()
@@ -1071,31 +1075,53 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedExpression:
         tree = _parser().parse(normalised)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
-    as_argument, reader = _reading(text, tree, vocabulary, bracket_as_factor=False)
+    first, reader = _readings(text, tree, vocabulary, power_inside=True)
+    if reader.bare_power:
+        # `σx^2`: σ(x²), the power on the argument, first; σ(x)², kept to compare.
+        outside, _ = _readings(text, tree, vocabulary, power_inside=False)
+        return replace(first, power=outside)
+    return first
+
+
+def _readings(
+    text: str, tree: Tree, vocabulary: Vocabulary, power_inside: bool
+) -> tuple[ParsedExpression, _TreeReader]:
+    """The answer read with a power after a function's bare argument on the argument (or on
+    the function), and the other reading of a bracket after a function as its alternative."""
+    as_argument, reader = _reading(
+        text, tree, vocabulary, bracket_as_factor=False, power_inside=power_inside
+    )
     if reader.written_alone and reader.brackets_either_way:
         # σ is written alone, and a bracket follows a σ: a marker reads that bracket as a
         # factor (σ(1 - σ) as σ(x)·(1 - σ(x))), but the other reading is kept to compare.
-        as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
-        return replace(as_factor, alternative=as_argument)
+        as_factor, _ = _reading(
+            text, tree, vocabulary, bracket_as_factor=True, power_inside=power_inside
+        )
+        return replace(as_factor, alternative=as_argument), reader
     if reader.left_out:
         # σ(1 - σ(x)): σ applied to its bracket, as written; but the student may have left out
         # the first σ's (x), σ(x)·(1 - σ(x)): kept to compare, this reading standing first.
-        as_factor, _ = _reading(text, tree, vocabulary, bracket_as_factor=True)
+        as_factor, _ = _reading(
+            text, tree, vocabulary, bracket_as_factor=True, power_inside=power_inside
+        )
         return replace(
             as_argument, bracket="argument", alternative=replace(as_factor, bracket="factor")
-        )
+        ), reader
     if reader.bare_before_bracket:
         # σx(1 - σx): σ(x)·(1 - σ(x)), as a marker reads it, first; σ(x·(1 - σ(x))), the
         # function taking the bracket too, kept to compare.
-        whole, _ = _reading(text, tree, vocabulary, bracket_as_factor=False, bare_stops=False)
-        return replace(as_argument, bracket="bare", alternative=replace(whole, bracket="whole"))
-    if reader.bare_power:
-        # `σx^2`: σ(x²), the power on the argument, first; σ(x)², kept to compare.
-        outside, _ = _reading(text, tree, vocabulary, bracket_as_factor=False, power_inside=False)
-        return replace(
-            as_argument, bracket="power inside", alternative=replace(outside, bracket="power")
+        whole, _ = _reading(
+            text,
+            tree,
+            vocabulary,
+            bracket_as_factor=False,
+            bare_stops=False,
+            power_inside=power_inside,
         )
-    return as_argument
+        return replace(
+            as_argument, bracket="bare", alternative=replace(whole, bracket="whole")
+        ), reader
+    return as_argument, reader
 
 
 # `\text{sech}`, `\textrm{ for all }`: what the braces hold, when they hold no brace.

@@ -15,6 +15,7 @@ from grader.kinds.expression.parse import (
     CONSTANTS,
     DEFINITIONS,
     Call,
+    Domain,
     ParsedExpression,
     Vocabulary,
     applied_to,
@@ -23,6 +24,7 @@ from grader.kinds.expression.parse import (
 )
 from grader.kinds.expression.read import FUNCTION_NAMES
 from grader.model import Context
+from grader.symbol_values import multiples
 from grader.yaml_source import Fields, Scalar, Sequence
 
 # Functions of every item that a student may write without their argument where the item has
@@ -43,6 +45,9 @@ class ExpressionSpec:
     tolerance: float | None = None  # decimals agree to within tolerance × max(1, |value|)
     form: str | None = None  # one of FORMS
     results: tuple[str, ...] = ()  # names a left side may give the answer: y, f'(x), dy/dx
+    # The sizes the rubric allows, as a `Domain`: (C/G, "whole") for each C it declares a
+    # multiple of G (`multiple_of`), so that no point where G does not divide C is compared.
+    sizes: Domain = ()
 
     def vocabulary(self, context: Context) -> Vocabulary:
         functions = dict(self.functions)
@@ -129,7 +134,13 @@ def read_expression_spec(
         tolerance = None
     form = fields.choice("form", FORMS, "form", required=False)
     results = _read_results(fields, problems)
-    return ExpressionSpec(constants, tuple(functions.items()), tolerance, form, results)
+    table = context.symbol_table
+    sizes = tuple(
+        (table[multiple] / table[divisor], "whole")
+        for multiple, divisor in multiples(context.symbols)
+        if multiple in table and divisor in table
+    )
+    return ExpressionSpec(constants, tuple(functions.items()), tolerance, form, results, sizes)
 
 
 def _read_results(fields: Fields, problems: list[Problem]) -> tuple[str, ...]:

@@ -115,23 +115,37 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     other reading taking the first σ's (x) as left out. The first reading stands, with a note
     naming the other, unless the other earns more (or either cannot be decided): then a
     person decides, told both. A power after a function's bare argument (`σx^2`, σ(x²) or
-    σ(x)²) has no reading a marker prefers: where the two earn differently, a person decides.
+    σ(x)²) has no reading a marker prefers: each is scored (with its bracket's readings, in
+    `σx(1 - σx^2)`), and where the two earn differently, a person decides.
     Working (`σ(1 - σ) = σ - σ²`) that holds read one way and not
     the other is read the way it holds: a student's working says its sides are equal."""
+    if answer.power is not None:
+        first = replace(answer, power=None)
+        return _either_reading(item, first, score_readings(item, first), answer.power, either=True)
     result = score_expression(item, answer, check_expression(item, answer))
-    other = answer.alternative
-    if other is None:
+    if answer.alternative is None:
         return result
+    return _either_reading(item, answer, result, answer.alternative, either=False)
+
+
+def _either_reading(
+    item: Item, answer: ParsedExpression, result: ItemResult, other: ParsedExpression, either: bool
+) -> ItemResult:
+    """`result`, the first reading's, with a note naming `other`, or a person told both: the
+    first stands where the other cannot earn more (with `either`, where they earn the same)."""
     if _working_holds(item, answer) is True and _working_holds(item, other) is False:
-        note = f"{_other_reading(answer)}, {other.interpretation}, the working would not hold"
+        note = (
+            f"{_other_reading(answer, either)}, {other.interpretation}, the working would not hold"
+        )
         return replace(result, reading_notes=(*result.reading_notes, note))
-    other_result = score_expression(item, other, check_expression(item, other))
+    other_result = (
+        score_readings(item, other)
+        if either
+        else score_expression(item, other, check_expression(item, other))
+    )
     # The marker's reading stands where the other cannot earn more: it earns at least as much
     # as the other, or full marks where the other cannot be decided (σ(1 - σ(x)) = σ(x) -
     # σ(x)², working whose sides differ).
-    # A power after a function's bare argument (`σx^2`) has no reading a marker prefers:
-    # where the two earn differently, a person decides.
-    either = answer.bracket == "power inside"
     if result.verdict != "needs_review" and (
         (result.marks == other_result.marks if either else result.marks >= other_result.marks)
         if other_result.verdict != "needs_review"
@@ -144,7 +158,7 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
             then = f"it would also be {words} ({other_result.marks:g} of {item.marks:g} marks)"
         else:
             then = f"it would be {words} ({other_result.marks:g} of {item.marks:g} marks)"
-        note = f"{_other_reading(answer)}, {other.interpretation}, {then}"
+        note = f"{_other_reading(answer, either)}, {other.interpretation}, {then}"
         return replace(result, reading_notes=(*result.reading_notes, note))
     reason = (
         f"Your answer can be read as {_reading(answer, result, item)}, or as "
@@ -154,9 +168,10 @@ def score_readings(item: Item, answer: ParsedExpression) -> ItemResult:
     return _with_reading(review, answer, f"read as {answer.interpretation}")
 
 
-def _other_reading(answer: ParsedExpression) -> str:
-    """How `answer` took the bracket after a function, and the other way, for a note."""
-    if answer.bracket == "power inside":
+def _other_reading(answer: ParsedExpression, power: bool) -> str:
+    """How `answer` took the bracket after a function (or, with `power`, the power after its
+    bare argument), and the other way, for a note."""
+    if power:
         return "read with the power on the function"
     if answer.bracket == "bare":
         return "read with the bracket in the function's argument"

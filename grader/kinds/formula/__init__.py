@@ -181,7 +181,7 @@ class FormulaKind:
         result = self._grade(item, text, written, context)
         numbers = number_factors(written, item.reference, item.spec.layer, item.spec.matrices)
         if numbers.given and result.verdict in ("correct", "partial"):
-            result = score_given_scaled(
+            result = _scaled_misconception(item, written, context) or score_given_scaled(
                 result, numbers.given, item.partial_credit.get("given_scaled")
             )
         if written.given_matrices and result.verdict in ("correct", "partial"):
@@ -284,7 +284,11 @@ class FormulaKind:
         )
 
     def same_answer(self, item: Item, first: Any, second: Any, context: Context) -> bool:
-        return bool(same_layer(first, second, item.spec.layer, context.size_sets))
+        """The same layer, with each matrix the question gives times the same number (`U =
+        -XᵀG`, a sign error, is not `U = XᵀG`)."""
+        return bool(
+            same_layer(first, second, item.spec.layer, context.size_sets)
+        ) and not _scales_given_otherwise(item, first, second)
 
     def self_test(
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
@@ -295,6 +299,28 @@ class FormulaKind:
             lambda a, b: self.same_answer(item, a, b, rubric.context),
             lambda reading: _layout_advice(item, reading),
         )
+
+
+def _scales_given_otherwise(item: Item, first: Formula, second: Formula) -> bool:
+    """Whether `first` multiplies a matrix the question gives by another number than `second`
+    does (`number_factors`): `U = -XᵀG` and `U = XᵀG` are the same layer up to G's values."""
+    return bool(number_factors(first, second, item.spec.layer, item.spec.matrices).given)
+
+
+def _scaled_misconception(item: Item, written: Formula, context: Context) -> ItemResult | None:
+    """`written`, which multiplies a matrix the question gives by another number than the
+    reference, scored as the rubric's misconception that does the same (`U = -XᵀG`, a sign
+    error), the first such; None where none does."""
+    for index, rule in enumerate(item.misconceptions):
+        if rule.reading is None or _scales_given_otherwise(item, written, rule.reading):
+            continue
+        if same_layer(written, rule.reading, item.spec.layer, context.size_sets):
+            check = check_formula(item, written, context.symbols, context.size_sets)
+            mistaken = replace(
+                check, equivalent=False, misconception=rule, misconception_index=index
+            )
+            return score_formula(item, written, mistaken)
+    return None
 
 
 def _layout_advice(item: Item, reading: Formula) -> str:

@@ -963,7 +963,9 @@ def _review(args: argparse.Namespace) -> int:
             students = ", ".join(printable(s) for s in group.flagged)
             title = f"{printable(question)} " if several else ""
             lines.append(f"{title}{group.item_id} ({len(group.flagged)}): {students}")
-            lines.append(f"  answer: {printable((group.shown.answer or '').strip())}")
+            # a line break shown as ↵: "?" (what `printable` gives it) reads as the student's
+            answer = (group.shown.answer or "").strip().replace("\r\n", "\n")
+            lines.append(f"  answer: {printable(answer.replace(chr(10), ' ↵ '))}")
             lines.extend(
                 f"  {printable(student)}: {printable(item.found)}"
                 for student, item in group.members

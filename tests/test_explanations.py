@@ -1087,6 +1087,24 @@ def test_an_override_survives_a_regrade_and_shows_in_the_html_and_the_csv(tmp_pa
     assert "Marks set by an instructor" in again_page.read_text(encoding="utf-8")
 
 
+def test_the_review_queue_shows_an_answers_line_breaks_as_breaks_not_question_marks(
+    tmp_path, capsys
+):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "s.yaml").write_text(
+        "student: s\nquestion: 22-52-Q4\nanswers:\n  e:\n    explanation: |\n"
+        "      token pixel channel\n      embedding transformer linear\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["grade", str(folder), "--rubric", str(RUBRIC_PATH), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["review", "--db", str(out / "gradebook.sqlite")]) == 0
+    shown = capsys.readouterr().out
+    assert "answer: token pixel channel ↵ embedding transformer linear" in shown
+
+
 def test_an_override_is_flagged_not_applied_when_the_answer_changed(tmp_path, capsys):
     out = tmp_path / "out"
     db = out / "gradebook.sqlite"

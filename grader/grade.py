@@ -604,12 +604,13 @@ def _failed(path: Path, exc: Exception) -> str:
 
 
 def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> SubmissionResult:
-    """The result of a student two files claim: nothing of either is graded until an
-    instructor decides which is theirs. Every item goes to review (0 marks), showing the first
-    file's answers and saying what the other file would have earned."""
+    """The result of a student two submissions claim (two files, or two rows of an LMS
+    export): nothing of either is graded until an instructor decides which is theirs. Every
+    item goes to review (0 marks), showing the first one's answers and saying what the other
+    would have earned."""
     sources = f"{first.source} and {other.source}"
     note = (
-        f"Two submission files claim student {first.student!r}: {sources}. Neither is "
+        f"Two submissions claim student {first.student!r}: {sources}. Neither is "
         "graded until an instructor decides which is theirs."
     )
     items = {
@@ -633,7 +634,7 @@ def _claimed_twice_message(source: str, first: SubmissionResult, other: Submissi
     how = "" if first.student == other.student else f" (written {other.student!r})"
     return (
         f"submission {source}: it claims student {first.student!r}{how}, as {first.source} does; "
-        "neither file is graded until an instructor decides which is theirs (the student's "
+        "neither is graded until an instructor decides which is theirs (the student's "
         "items are in the review queue)"
     )
 

@@ -929,7 +929,7 @@ def test_F_a_hostile_folder_is_graded_and_every_bad_file_reported(graded_folder)
         ), (name, done.stderr)
     duplicates = [line for line in errors if "it claims student 'frank'" in line]
     assert len(duplicates) == 1, done.stderr  # one of frank.yaml and frank-again.yaml
-    assert "neither file is graded until an instructor decides" in duplicates[0]
+    assert "neither is graded until an instructor decides" in duplicates[0]
     assert "error: no submission" not in done.stderr
     # Nothing was read through a link, nothing extracted, nothing written outside --out.
     for page in out.iterdir():

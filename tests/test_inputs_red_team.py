@@ -101,7 +101,7 @@ def test_two_files_claiming_one_student_send_the_student_to_review_naming_both(t
     assert {item.verdict for item in bob.items.values()} == {"needs_review"}
     sources = f"{tmp_path / 'aaa-mallory.yaml'} and {tmp_path / 'bob.yaml'}"
     assert bob.items["a.params"].feedback[0] == (
-        f"Two submission files claim student 'bob': {sources}. Neither is graded until an "
+        f"Two submissions claim student 'bob': {sources}. Neither is graded until an "
         "instructor decides which is theirs."
     )
     assert bob.warnings[-1] == (
@@ -111,7 +111,7 @@ def test_two_files_claiming_one_student_send_the_student_to_review_naming_both(t
     (failure,) = batch.failures
     assert failure.message == (
         f"submission {tmp_path / 'bob.yaml'}: it claims student 'bob', as "
-        f"{tmp_path / 'aaa-mallory.yaml'} does; neither file is graded until an instructor "
+        f"{tmp_path / 'aaa-mallory.yaml'} does; neither is graded until an instructor "
         "decides which is theirs (the student's items are in the review queue)"
     )
     assert "case" not in failure.message

@@ -632,3 +632,14 @@ def test_grade_refuses_a_mapping_with_problems_before_grading(capsys, tmp_path):
 def test_grading_the_examples_folder_never_reads_the_example_exports(capsys):
     files, _ = collect_submission_files([ROOT / "submissions"])
     assert files and not any(path.parent == LMS for path in files)
+
+
+def test_two_rows_claiming_one_student_are_told_as_two_submissions_not_two_files(tmp_path):
+    export = write_csv(
+        tmp_path / "quiz.csv",
+        moodle_rows(("sam@x", ["PQC*PQD + PQD"]), ("pat@x", ["1"]), ("SAM@x", ["PQD"])),
+    )
+    (sam,) = [r for r in grade_paths(RUBRIC, [export]).results if r.student.lower() == "sam@x"]
+    note = sam.items["a.params"].feedback[0]
+    assert note.startswith("Two submissions claim student 'sam@x': ")
+    assert f"{export} row 2 and {export} row 4" in note and "file" not in note.split(":")[0]

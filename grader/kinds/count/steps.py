@@ -367,16 +367,20 @@ _UNIT_KINDS = {
         ),
         "sizes",
     ),
+    # Units of work differ by known factors (a multiply-add, MAC, is one multiplication and
+    # one addition, 2 FLOPs), so each is its own kind: a count in one is no count in another.
     **dict.fromkeys(
-        (
-            *("multiplication", "multiplications", "mult", "mults", "multiply", "multiplies"),
-            *("addition", "additions", "add", "adds", "operation", "operations", "op", "ops"),
-            *("flop", "flops", "mac", "macs"),
-        ),
-        "operations",
+        ("multiplication", "multiplications", "mult", "mults", "multiply", "multiplies"),
+        "multiplications",
     ),
+    **dict.fromkeys(("addition", "additions", "add", "adds"), "additions"),
+    **dict.fromkeys(("flop", "flops"), "FLOPs"),
+    **dict.fromkeys(("mac", "macs"), "MACs"),
+    # "operations" names no unit: it agrees with any of them, and they with it
+    **dict.fromkeys(("operation", "operations", "op", "ops"), "operations"),
 }
 _PARAMETER_PARTS = frozenset({"weights", "biases"})
+_OPERATION_UNITS = frozenset({"multiplications", "additions", "FLOPs", "MACs"})
 
 
 def _kinds(words: str) -> dict[str, str]:
@@ -408,8 +412,15 @@ def units_against_item(words: str, counts: str) -> tuple[str, str] | None:
     if len(counted) != 1:
         return None
     (item_kind,) = counted
-    # "parameters" where the item counts weights is wider, not wrong
-    agree = {item_kind, "parameters"} if item_kind in _PARAMETER_PARTS else {item_kind}
+    # "parameters" where the item counts weights is wider, not wrong; so is "operations"
+    # where it counts FLOPs, and any unit of work where it counts operations
+    agree = {item_kind}
+    if item_kind in _PARAMETER_PARTS:
+        agree.add("parameters")
+    elif item_kind in _OPERATION_UNITS:
+        agree.add("operations")
+    elif item_kind == "operations":
+        agree |= _OPERATION_UNITS
     other = {kind: word for kind, word in _kinds(words).items() if kind not in agree}
     if not other:
         return None
@@ -431,8 +442,13 @@ def unit_doubt(text: str, question: Question) -> str | None:
     if found is None or found[0] != "other":
         return None
     counted = _counted_name(question.counts)
+    factor = ""
+    if _kinds(found[1]).keys() <= _OPERATION_UNITS and _kinds(question.counts).keys() <= (
+        _OPERATION_UNITS
+    ):
+        factor = " (these differ: a multiply-add is one multiplication and one addition, 2 FLOPs)"
     return (
-        f'Your answer calls its count "{found[1]}", but the question counts {counted}; '
+        f'Your answer calls its count "{found[1]}", but the question counts {counted}{factor}; '
         f"read as a count of {counted}"
     )
 

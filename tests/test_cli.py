@@ -155,6 +155,9 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         ),
         ("σ(x)(1-σ(x)) (times 2)", "invalid", []),
         ("σ(x)(1-σ(x)) (wrong)", "invalid", []),
+        ("σ(x)(1-σ(x)) if x > 0, otherwise 0", "invalid", []),
+        ("σ(x)(1-σ(x)) for x ≥ 0 and 1 + σ(x) for x < 0", "invalid", []),
+        ("σ(x)(1-σ(x)) when x is positive", "invalid", []),
     ],
     ids=[
         "words after",
@@ -169,6 +172,9 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         "a remark in brackets, whatever its first word",
         "a remark that changes the maths is not set aside",
         "a remark that denies the maths is not set aside",
+        "a condition and a second case after the maths are not set aside",
+        "a case split after the maths is not set aside",
+        "a condition after the maths in words is not set aside",
     ],
 )
 def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(

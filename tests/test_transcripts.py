@@ -494,6 +494,51 @@ def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
 
 
 @pytest.mark.parametrize(
+    ("rubric", "script", "item"),
+    [
+        pytest.param(
+            "activations-q1",
+            "(b) 1 - tanh²(x) for x ≥ 0 and 1 + tanh²(x) for x < 0",
+            "b.derivative",
+            id="a case split after the maths: not its first case alone (was correct, 2/2)",
+        ),
+        pytest.param(
+            "activations-q1",
+            "(a) σ(x)(1-σ(x)) if x > 0, otherwise 0",
+            "a.derivative",
+            id="a condition and another case after the maths (was correct, 3/3)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) I think it is 9CD + D if bias is used",
+            "b.params",
+            id="a condition after maths that words come before (was correct, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) Parameters: 9CD + D if bias is used, otherwise 9CD",
+            "b.params",
+            id="a hedge between two counts (was correct, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(a) Parameters: PQD(PQC+1), which for P=4, Q=3, C=2, D=5 is 1600",
+            "a.params",
+            id="a value after the count, in words (was correct, 2/2, the wrong value set aside)",
+        ),
+    ],
+)
+def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_person(
+    tmp_path, rubric, script, item
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    graded = result.items[item]
+    assert graded.verdict == "needs_review", graded.feedback
+    assert graded.answer == f"line 3: {script[4:]}"
+
+
+@pytest.mark.parametrize(
     ("line", "verdict", "answer"),
     [
         pytest.param(

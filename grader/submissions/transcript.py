@@ -522,6 +522,8 @@ def maths_among_words(line: str) -> AmongWords | None:
     first = re.match(r"\w+", after)
     if after and not ((first and _QUALIFIES.match(first.group())) or _HEDGE.match(after)):
         return None
+    if _conditions_or_adds(after):
+        return None
     if len("".join(maths.split())) < 2 or not _is_maths_alone(maths):
         return None
     if _CHANGED_BEFORE.search(line[:start]):
@@ -562,6 +564,8 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
         return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
     if _DEFINES.match(line, start):
         return None  # `X^T δ, where δ = dL/dY, δ being N x D`: the answer's own definition
+    if _conditions_or_adds(line[start:]):
+        return None  # `1 - tanh²(x) for x ≥ 0 and …`: not the maths alone, for a person
     maths = line[:start].rstrip(" ,;.")
     after = line[start:].strip()
     remark = _REMARK.search(maths) if _in_remark(line, start) else None
@@ -572,6 +576,35 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
     return AmongWords(maths, label, after=after)
+
+
+# Words after maths that make it one case of several or a hedge between answers (`if x > 0,
+# otherwise 0`, `if bias is used, otherwise 9CD`, `for x ≥ 0 and …`, `for all x`): the maths
+# alone is not what the student said.
+_CONDITION = re.compile(
+    r"^\W*(?:if|when|whenever|unless|otherwise|else|provided|only)\b"
+    r"|\b(?:otherwise|else|unless|except)\b"
+    r"|\bfor\s+(?:all\s+|each\s+|every\s+|any\s+)?(?:\\[A-Za-z]+|[A-Za-zα-ω](?![A-Za-z]))",
+    re.IGNORECASE,
+)
+# In the maths among words after an answer: an operator, a relation or a number, which a
+# name alone (`where σ is the sigmoid`) has none of.
+_MATHS_MARK = re.compile(r"[=<>≤≥≠+*/^²³√·×∑−\d]|\s-\s|\\[A-Za-z]+")
+
+
+def _conditions_or_adds(after: str) -> bool:
+    """Whether words after an answer put a condition on it or hold more maths than names:
+    a second answer, a case, a value (`1 - tanh²(x) for x ≥ 0 and 1 + tanh²(x) for x < 0`,
+    `if x > 0, otherwise 0`, `which for P=4, Q=3 is 1600`). Set aside, they would leave the
+    first piece graded as the whole answer; the line goes to a person instead."""
+    if _CONDITION.search(after):
+        return True
+    cuts = _prose_matches(after)
+    starts = [0, *(match.end() for match in cuts)]
+    ends = [*(match.start() for match in cuts), len(after)]
+    return any(
+        _MATHS_MARK.search(after[start:end]) for start, end in zip(starts, ends, strict=True)
+    )
 
 
 # Words after maths that begin with a definition of a name (`where δ = dL/dY, …`): the answer

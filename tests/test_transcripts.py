@@ -553,6 +553,36 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
             "line 3: Parameters: $9CD$ + $D$",
             id="two pieces joined by + are not two answers: for a person (it was D, 0)",
         ),
+        pytest.param(
+            "(c) Parameters: $CD$ weights plus $D$ biases",
+            "correct",
+            "CD + D",
+            id="two pieces joined by words with plus are their sum (was CD, 0)",
+        ),
+        pytest.param(
+            "(c) The number of parameters is $CD$ weights plus $D$ biases.",
+            "correct",
+            "CD + D",
+            id="plus in a sentence (was CD, 0)",
+        ),
+        pytest.param(
+            "(a) Parameters: $PQC \\cdot PQD$ weights plus $PQD$ biases",
+            "correct",
+            "PQC \\cdot PQD + PQD",
+            id="plus after a product (was PQC·PQD, 0)",
+        ),
+        pytest.param(
+            "(b) $9CD$ weights plus one bias per filter, $D$",
+            "correct",
+            "9CD + D",
+            id="plus before words and a comma (was 9CD, 0)",
+        ),
+        pytest.param(
+            "(c) Parameters: $CD$ weights plus half of $D$ biases",
+            "needs_review",
+            "line 3: Parameters: $CD$ weights plus half of $D$ biases",
+            id="plus and words that change the maths: for a person (was CD, 0)",
+        ),
     ],
 )
 def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, verdict, answer):
@@ -560,6 +590,12 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     item = result.items[f"{line[1]}.params"]
     assert (item.verdict, item.answer) == (verdict, answer)
+    if "plus" in line and verdict == "correct":
+        # the sum is said, in the words the student wrote
+        (note,) = item.reading_notes
+        assert note.startswith('read "$') and note.endswith(
+            f'as one answer, {answer}: its pieces of maths are joined by "plus"'
+        )
 
 
 @pytest.mark.parametrize(

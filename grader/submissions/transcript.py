@@ -143,6 +143,7 @@ class _Maths:
     end: int
     body: str
     displayed: bool  # `$$…$$` or `\\[…\\]`
+    notes: tuple[str, ...] = ()  # how it was read: pieces joined by "plus" (`_joined_by_plus`)
 
 
 def _maths_pieces(text: str) -> list[_Maths]:
@@ -176,6 +177,45 @@ def _maths_pieces(text: str) -> list[_Maths]:
         pieces.append(_Maths(start, found + len(closer), text[body_start:found], displayed))
         position = found + len(closer)
     return pieces
+
+
+# Between two pieces of maths on a line, words with "plus" among them ("$CD$ weights plus $D$
+# biases", "$9CD$ weights plus one bias per filter, $D$"): the pieces are one sum. Only letters,
+# spaces and a last comma, so that the words are read in work that grows with their length.
+_PLUS_BETWEEN = re.compile(r"[A-Za-z \t]*\bplus\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
+_PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
+# A piece that is working or a relation, not a term of a sum.
+_NO_TERM = re.compile(r"[=<>≤≥]|\\(?:le|ge|leq|geq|neq|approx|boxed)\b")
+
+
+def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
+    """`pieces`, those that words with one "plus" join on a line (`$CD$ weights plus $D$
+    biases`) read as one piece, their sum (CD + D), as a marker reads "plus", with a note
+    saying so. Words that change the maths on either side of "plus" ("$σ$ squared plus",
+    "plus half of $D$"), or a piece that is working or a relation, leave them apart; "and"
+    between them is no sum: two answers, for a person."""
+    joined: list[_Maths] = []
+    for piece in pieces:
+        last = joined[-1] if joined else None
+        between = text[last.end : piece.start] if last is not None else ""
+        words = _PLUS_AFTER.split(between, maxsplit=1)
+        if (
+            last is None
+            or not _PLUS_BETWEEN.fullmatch(between)
+            or len(_PLUS_AFTER.findall(between)) != 1
+            or _CHANGED_AFTER.match(words[0])
+            or _CHANGED_BEFORE.search(words[-1])
+            or re.search(_DENIAL, between, re.IGNORECASE)
+            or _NO_TERM.search(last.body)
+            or _NO_TERM.search(piece.body)
+        ):
+            joined.append(piece)
+            continue
+        body = f"{last.body.strip()} + {piece.body.strip()}"
+        written = _quote(text[last.start : piece.end])
+        note = f'read "{written}" as one answer, {body}: its pieces of maths are joined by "plus"'
+        joined[-1] = _Maths(last.start, piece.end, body, last.displayed or piece.displayed, (note,))
+    return joined
 
 
 @dataclass(frozen=True)
@@ -349,7 +389,7 @@ def _read_part(
     taken_lines: set[int] = set()
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
-    pieces = _maths_pieces(text)
+    pieces = _joined_by_plus(text, _maths_pieces(text))
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -379,8 +419,20 @@ def _read_part(
         ) or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
         if joined or _CHANGED_BEFORE.search(before) or _CHANGED_AFTER.match(after):
             continue  # its words deny it or make it part of other maths: for a person
+        if _PLUS_AFTER.search(after):
+            continue  # "$CD$ weights plus half of $D$": a sum not read as one, for a person
         offered = _offer(
-            body, line, before, after, displayed, items, found, shared, definitions, describes
+            body,
+            line,
+            before,
+            after,
+            displayed,
+            items,
+            found,
+            shared,
+            definitions,
+            describes,
+            notes=piece.notes,
         )
         if offered:
             taken_lines.add(line)

@@ -621,3 +621,28 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
 def test_words_after_the_maths_that_define_a_name_are_not_set_aside(text, maths):
     among = answer_among_words(text)
     assert (among and among.maths) == maths
+
+
+@pytest.mark.parametrize(
+    ("rubric", "script", "item"),
+    [
+        pytest.param(
+            "mha-q1",
+            "(a)\n$3h(d d_k + d_k) = 3d^2 + 3d$",
+            "a.params",
+            id="steps equal under the rubric's relation d_k = d/h (was review, 'do not agree')",
+        ),
+        pytest.param(
+            "strided-q1",
+            "(a)\n$$\\lfloor (P+2-3)/2 \\rfloor + 1 = \\lceil P/2 \\rceil$$",
+            "a.length",
+            id="steps equal with floors compared exactly (was review, 'do not agree')",
+        ),
+    ],
+)
+def test_working_whose_steps_the_items_check_equates_is_graded(tmp_path, rubric, script, item):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    graded = result.items[item]
+    assert (graded.verdict, graded.marks) == ("correct", graded.max_marks), graded.feedback
+    assert not any("do not agree" in line for line in graded.feedback)

@@ -646,3 +646,37 @@ def test_working_whose_steps_the_items_check_equates_is_graded(tmp_path, rubric,
     graded = result.items[item]
     assert (graded.verdict, graded.marks) == ("correct", graded.max_marks), graded.feedback
     assert not any("do not agree" in line for line in graded.feedback)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "script", "item", "verdict", "notes"),
+    [
+        pytest.param(
+            "attn-q1",
+            "(a)\n3 × (E·K + K) = 3EK + 3K parameters",
+            "a.params",
+            "correct",
+            ('set aside "parameters"',),
+            id="a unit word after a count without $, read as check reads it (was review)",
+        ),
+        pytest.param(
+            "attention-q2",
+            "(b)\n2N^2 d_k MACs",
+            "b.flops",
+            "needs_review",
+            ('set aside "MACs"',),
+            id="its unit weighed against the item's, as check does (was review, unreadable)",
+        ),
+    ],
+)
+def test_a_line_without_dollars_is_read_with_its_words_as_check_reads_it(
+    tmp_path, rubric, script, item, verdict, notes
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    graded = result.items[item]
+    assert (graded.verdict, graded.answer, graded.reading_notes) == (
+        verdict,
+        script.split("\n", 1)[1],
+        notes,
+    ), graded.feedback

@@ -239,6 +239,9 @@ class TranscriptItem:
     uses: Callable[[str, str], bool] = lambda answer, definition: True
     # Why a text cannot be read as the item's answer (the parser's error), or None.
     reading_error: Callable[[str], AnswerError | None] = lambda text: None
+    # Whether a line of maths without `$` is the item's answer as `grader check` reads it,
+    # with the words the item's check sets aside (`3 × (E·K + K) = 3EK + 3K parameters`).
+    reads_with_words: Callable[[str], bool] = lambda text: False
 
 
 @dataclass
@@ -891,6 +894,10 @@ def _offer(
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
             if candidate and item.recognises(candidate):
+                takers[item.id] = candidate
+            elif candidate and bare and item.reads_with_words(candidate):
+                # a line without `$` whose words the item's check sets aside, as it does in
+                # `grader check`, weighing them against what the item counts
                 takers[item.id] = candidate
         if len(takers) > 1:
             named = _named([item for item in items if item.id in takers], before + " " + after)

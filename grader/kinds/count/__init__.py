@@ -135,6 +135,26 @@ class CountKind:
         0: only a whole answer in words is)."""
         return self.reading_error(item, text, context) is None
 
+    def reads_with_words(self, item: Item, text: str, context: Context) -> bool:
+        """Whether `text` reads as a count for `item` with all the item's lenient steps, the
+        words step among them, as `grade` (and `grader check`) reads it: a transcript's line
+        without `$` that has a word around its maths (`3EK + 3K parameters`) is then the
+        item's answer, graded with the words set aside and weighed against its label."""
+        if "words" not in item.spec.lenient:
+            return False
+        try:
+            parse(
+                text,
+                context.symbol_table,
+                item.spec.lenient,
+                reference_is_zero=True,  # words for 0 are an answer; grading weighs them
+                integer_division=item.spec.integer_division,
+                counts=item.label,
+            )
+        except AnswerError:
+            return False
+        return True
+
     def reading_error(self, item: Item, text: str, context: Context) -> AnswerError | None:
         """Why `text` cannot be read as a count for `item`, as `recognises` reads it (what a
         transcript's unread text shows a person), or None when it can."""

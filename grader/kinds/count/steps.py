@@ -83,8 +83,13 @@ def explain_listed_values(text: str) -> str:
         if _THOUSANDS.match(text, position):
             continue
         function = _FUNCTION_BEFORE.search(text, 0, opened[-1].start())
+        closing = text.find(")" if opened[-1].group() == "(" else "]", position)
+        inside = text[opened[-1].end() : closing if closing >= 0 else len(text)]
         if function is not None:
             said = f"{function.group(1)}(…) with several arguments is not supported in a count"
+        elif _A_WORD.search(inside):
+            # `CD + D (CD weights, D biases)`: a breakdown in words, not a shape
+            said = "the brackets hold a list with words, which is not part of a count"
         else:
             said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
         raise AnswerError(

@@ -82,6 +82,24 @@ UNITS = [
         id="words at both ends, one of them part of the parameters: saying so",
     ),
     pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "The answer is KCD + D parameters.",
+        "correct",
+        ('read past the "." at the end', 'set aside "The answer is" and "parameters"'),
+        ("Correct.",),
+        id="words before the count with no colon, and after it (was unreadable)",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D (weights + biases)",
+        "correct",
+        ('set aside "(weights + biases)"',),
+        ("Correct.",),
+        id="weights + biases in brackets are the parameters (was unreadable)",
+    ),
+    pytest.param(
         "attn-q1",
         "c.count",
         "Total: N^2 weights",
@@ -367,3 +385,12 @@ OTHER_LABEL = {
 def test_each_unit_word_agrees_with_its_kind_and_is_named_against_another(label, word):
     assert units_against_item(word, label) is None
     assert units_against_item(word, OTHER_LABEL[label]) == ("other", word)
+
+
+@pytest.mark.parametrize(
+    "answer", ["no KCD + D", "and KCD + D parameters"], ids=["no before", "and before"]
+)
+def test_words_before_a_count_that_change_it_are_not_set_aside(answer):
+    rubric = RUBRICS["conv1d-q1"]
+    result = grade_answer(rubric, rubric.items["b.params"], answer)
+    assert result.verdict == "invalid", result.reading_notes

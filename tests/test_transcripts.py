@@ -667,6 +667,14 @@ def test_working_whose_steps_the_items_check_equates_is_graded(tmp_path, rubric,
             ('set aside "MACs"',),
             id="its unit weighed against the item's, as check does (was review, unreadable)",
         ),
+        pytest.param(
+            "22-52-q4",
+            "(a)\nThe answer is PQC·PQD + PQD parameters.",
+            "a.params",
+            "correct",
+            ('read past the "." at the end', 'set aside "The answer is" and "parameters"'),
+            id="words before and after a count in a sentence, as check reads it (was review)",
+        ),
     ],
 )
 def test_a_line_without_dollars_is_read_with_its_words_as_check_reads_it(

@@ -468,6 +468,18 @@ def _read_part(
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
             taken_lines.add(number)
             continue
+        counts = [item for item in items if item.counts]
+        if (
+            "$" not in words
+            and counts
+            and _offer(
+                plain.strip(), number, "", "", True, counts, found, shared, definitions, bare=True
+            )
+        ):
+            # `The answer is 9CD + D parameters.`: a count among words its check sets aside
+            # (`reads_with_words`), read as `grader check` reads it
+            taken_lines.add(number)
+            continue
         prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
     _place_shared(shared, found, items, section.key)

@@ -205,7 +205,7 @@ UNIT_WORDS = frozenset(
     {
         *("param", "params", "parameter", "parameters", "weight", "weights", "bias", "biases"),
         *("trainable", "learnable", "learned", "learnt", "free", "total", "overall", "number"),
-        *("in", "all", "of", "the", "and", "no", "there", "are", "is"),
+        *("in", "all", "of", "the", "and", "no", "there", "are", "is", "answer"),
         *COUNT_NOUNS,
     }
 )
@@ -254,9 +254,32 @@ def _trailing_piece(text: str, end: int) -> tuple[int, str | None] | None:
     return None
 
 
+_SPACED_WORD = re.compile(r"[\s$]*([A-Za-z]+)\s+")
+
+
+def _leading_unit_words(text: str, end: int, question: Question) -> int | None:
+    """Where the count starts after unit words before it with no colon (`The answer is …`,
+    `total of …`): each word of `UNIT_WORDS` followed by a space, none a run of declared
+    symbols; None when there are none. Word by word, so the work grows with their length."""
+    start = None
+    position = 0
+    while (
+        (word := _SPACED_WORD.match(text, position, end))
+        and word.group(1).lower() not in _NOT_BEFORE_A_COUNT
+        and _only_words(word.group(1), question)
+    ):
+        start = position = word.end()
+    return start
+
+
+# Unit words that, before a count with no colon, change what it says: `no PQD` is not PQD.
+_NOT_BEFORE_A_COUNT = frozenset({"no", "and"})
+
+
 def _only_words(text: str, question: Question) -> bool:
-    """Whether `text` is one or more unit words, none of them a run of declared symbols."""
-    words = text.split()
+    """Whether `text` is one or more unit words, none of them a run of declared symbols; a
+    `+` or a comma between them (`(weights + biases)`) joins them, as "and" does."""
+    words = re.sub(r"[+,]", " ", text).split()
     return bool(words) and all(
         word.lower() in UNIT_WORDS and declared_pieces(word, question.symbols) is None
         for word in words
@@ -277,6 +300,8 @@ def _count_span(text: str, question: Question) -> tuple[int, int, list[str]] | N
     leading = _LEADING_WORDS.match(text, 0, end)
     if leading and _only_words(leading.group(1), question):
         start = leading.end()
+    elif (spaced := _leading_unit_words(text, end, question)) is not None:
+        start = spaced  # `The answer is PQC·PQD + PQD parameters.`: no colon after the words
     elif (name := _ANSWER_NAME.match(text, 0, end)) and _names_the_answer(name.group(1), question):
         start, named = name.end(), True
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):

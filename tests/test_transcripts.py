@@ -688,3 +688,34 @@ def test_a_line_without_dollars_is_read_with_its_words_as_check_reads_it(
         script.split("\n", 1)[1],
         notes,
     ), graded.feedback
+
+
+@pytest.mark.parametrize(
+    ("script", "answer", "verdict"),
+    [
+        pytest.param(
+            "(b) FLOPs: $2N^2 d_k$ MACs",
+            "2N^2 d_k MACs",
+            "needs_review",
+            id="MACs for FLOPs in words after the maths: a person decides (was correct, 2/2)",
+        ),
+        pytest.param(
+            "(b) $2N^2 d_k$ multiplications",
+            "2N^2 d_k multiplications",
+            "needs_review",
+            id="multiplications for FLOPs (was correct, 2/2)",
+        ),
+        pytest.param(
+            "(b) $2N^2 d_k$ FLOPs", "2N^2 d_k", "correct", id="FLOPs for FLOPs: read as before"
+        ),
+    ],
+)
+def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
+    tmp_path, script, answer, verdict
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attention-q2.yaml"), [tmp_path]).results
+    graded = result.items["b.flops"]
+    assert (graded.verdict, graded.answer) == (verdict, answer), graded.feedback
+    if verdict == "needs_review":
+        assert graded.feedback[0].startswith("Your answer calls its count")

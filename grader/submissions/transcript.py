@@ -242,6 +242,9 @@ class TranscriptItem:
     # Whether a line of maths without `$` is the item's answer as `grader check` reads it,
     # with the words the item's check sets aside (`3 × (E·K + K) = 3EK + 3K parameters`).
     reads_with_words: Callable[[str], bool] = lambda text: False
+    # Whether words beside a count name another unit than the item counts ("MACs" where it
+    # counts FLOPs): the count is then graded with them, as `grader check` grades it.
+    names_other_unit: Callable[[str], bool] = lambda words: False
 
 
 @dataclass
@@ -906,6 +909,9 @@ def _offer(
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
             if candidate and item.recognises(candidate):
+                if item.counts and words_after.strip() and item.names_other_unit(words_after):
+                    # `$2N^2 d_k$ MACs` for FLOPs: read with its word, which the check weighs
+                    candidate = f"{candidate} {words_after.strip()}"
                 takers[item.id] = candidate
             elif candidate and bare and item.reads_with_words(candidate):
                 # a line without `$` whose words the item's check sets aside, as it does in

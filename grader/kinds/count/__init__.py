@@ -29,6 +29,7 @@ from grader.kinds.count.score import (
     review_reading,
     score_count,
 )
+from grader.kinds.count.steps import units_against_item
 from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
 from grader.kinds.count.whole import whole_answer_problems
 from grader.model import Context, Item, ItemResult, Rubric
@@ -154,6 +155,15 @@ class CountKind:
         except AnswerError:
             return False
         return True
+
+    def names_other_unit(self, item: Item, words: str) -> bool:
+        """Whether `words` beside a count name something other than what the item counts
+        (`units_against_item`: "MACs" or "parameters" where it counts FLOPs), where the item
+        weighs the words it sets aside (its `words` step)."""
+        if "words" not in item.spec.lenient:
+            return False
+        found = units_against_item(words, item.label or "")
+        return found is not None and found[0] == "other"
 
     def reading_error(self, item: Item, text: str, context: Context) -> AnswerError | None:
         """Why `text` cannot be read as a count for `item`, as `recognises` reads it (what a

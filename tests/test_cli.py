@@ -158,6 +158,16 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         ("σ(x)(1-σ(x)) if x > 0, otherwise 0", "invalid", []),
         ("σ(x)(1-σ(x)) for x ≥ 0 and 1 + σ(x) for x < 0", "invalid", []),
         ("σ(x)(1-σ(x)) when x is positive", "invalid", []),
+        (
+            "σ(x)(1-σ(x)) where \\sigma is the sigmoid",
+            "correct",
+            ['set aside "where \\sigma is the sigmoid", words after the answer'],
+        ),
+        (
+            "σ(x)(1-σ(x)) for a sigmoid",
+            "correct",
+            ['set aside "for a sigmoid", words after the answer'],
+        ),
     ],
     ids=[
         "words after",
@@ -175,6 +185,8 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         "a condition and a second case after the maths are not set aside",
         "a case split after the maths is not set aside",
         "a condition after the maths in words is not set aside",
+        "a name in LaTeX after the maths is no maths: set aside",
+        "for and an article after the maths is no condition: set aside",
     ],
 )
 def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(

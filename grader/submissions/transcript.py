@@ -654,12 +654,15 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
 _CONDITION = re.compile(
     r"^\W*(?:if|when|whenever|unless|otherwise|else|provided|only)\b"
     r"|\b(?:otherwise|else|unless|except)\b"
-    r"|\bfor\s+(?:all\s+|each\s+|every\s+|any\s+)?(?:\\[A-Za-z]+|[A-Za-zα-ω](?![A-Za-z]))",
+    r"|\bfor\s+(?:all\s+|each\s+|every\s+|any\s+)?(?:\\[A-Za-z]+|(?![aAI]\b)[A-Za-zα-ω](?![A-Za-z]))",
     re.IGNORECASE,
 )
 # In the maths among words after an answer: an operator, a relation or a number, which a
 # name alone (`where σ is the sigmoid`) has none of.
-_MATHS_MARK = re.compile(r"[=<>≤≥≠+*/^²³√·×∑−\d]|\s-\s|\\[A-Za-z]+")
+_MATHS_MARK = re.compile(
+    r"[=<>≤≥≠+*/^²³√·×∑−\d]|\s-\s"
+    r"|\\(?:geq?|leq?|neq|approx|cdot|times|frac|sqrt|pm|in)(?![A-Za-z])"
+)
 
 
 def _conditions_or_adds(after: str) -> bool:

@@ -583,6 +583,18 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
             "line 3: Parameters: $CD$ weights plus half of $D$ biases",
             id="plus and words that change the maths: for a person (was CD, 0)",
         ),
+        pytest.param(
+            "(c) Parameters: $CD + D$ (weights plus biases)",
+            "correct",
+            "CD + D",
+            id="plus in a remark in brackets after the count: read as before",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD$ weights plus one bias per filter",
+            "needs_review",
+            "line 3: Parameters: $9CD$ weights plus one bias per filter",
+            id="plus and a sum in words after the count: for a person (was 9CD, 0)",
+        ),
     ],
 )
 def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, verdict, answer):
@@ -590,7 +602,7 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     item = result.items[f"{line[1]}.params"]
     assert (item.verdict, item.answer) == (verdict, answer)
-    if "plus" in line and verdict == "correct":
+    if "plus" in line and "(weights" not in line and verdict == "correct":
         # the sum is said, in the words the student wrote
         (note,) = item.reading_notes
         assert note.startswith('read "$') and note.endswith(

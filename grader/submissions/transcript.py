@@ -425,8 +425,10 @@ def _read_part(
         ) or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
         if joined or _CHANGED_BEFORE.search(before) or _CHANGED_AFTER.match(after):
             continue  # its words deny it or make it part of other maths: for a person
-        if _PLUS_AFTER.search(after):
-            continue  # "$CD$ weights plus half of $D$": a sum not read as one, for a person
+        if _PLUS_AFTER.search(after) and not after.lstrip().startswith(("(", "[")):
+            # "$CD$ weights plus half of $D$": a sum not read as one, for a person (a remark
+            # in brackets, "(weights plus biases)", only says what the maths counts)
+            continue
         offered = _offer(
             body,
             line,

@@ -188,6 +188,10 @@ _PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
 _NO_TERM = re.compile(r"[=<>≤≥]|\\(?:le|ge|leq|geq|neq|approx|boxed)\b")
 
 
+# Pieces of maths that "plus" joins into one sum, at most (`_joined_by_plus`).
+MOST_TERMS_JOINED = 6
+
+
 def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     """`pieces`, those that words with one "plus" join on a line (`$CD$ weights plus $D$
     biases`) read as one piece, their sum (CD + D), as a marker reads "plus", with a note
@@ -195,14 +199,19 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     "plus half of $D$"), or a piece that is working or a relation, leave them apart; "and"
     between them is no sum: two answers, for a person."""
     joined: list[_Maths] = []
+    terms = 1  # pieces in the last of `joined`
     for piece in pieces:
         last = joined[-1] if joined else None
         between = text[last.end : piece.start] if last is not None else ""
+        if terms >= MOST_TERMS_JOINED:
+            # a longer sum in words is for a person: left apart, and read in linear work
+            last = None
         words = _PLUS_AFTER.split(between, maxsplit=1)
         if (
             last is None
-            or not _PLUS_BETWEEN.fullmatch(between)
+            # one "plus" first: with one, matching the words around it is linear work
             or len(_PLUS_AFTER.findall(between)) != 1
+            or not _PLUS_BETWEEN.fullmatch(between)
             or _CHANGED_AFTER.match(words[0])
             or _CHANGED_BEFORE.search(words[-1])
             or re.search(_DENIAL, between, re.IGNORECASE)
@@ -210,7 +219,9 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
             or _NO_TERM.search(piece.body)
         ):
             joined.append(piece)
+            terms = 1
             continue
+        terms += 1
         body = f"{last.body.strip()} + {piece.body.strip()}"
         written = _quote(text[last.start : piece.end])
         note = f'read "{written}" as one answer, {body}: its pieces of maths are joined by "plus"'

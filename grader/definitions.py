@@ -36,6 +36,11 @@ _OPENING, _CLOSING = "([{", ")]}"
 _WORDS_ONLY = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:\s+[A-Za-z][A-Za-z'’-]*)*")
 _TEXT_WRAPPED = re.compile(r"\\(?:text|textrm|mbox|mathrm)\s*\{([^{}]*)\}")
 MOST_DEFINITIONS = 4
+# Words that name the answer itself, not a name it uses: `…, total = PQC·PQD + PQD` gives the
+# answer again (or another), which is no definition to set aside.
+_NAMES_OF_THE_ANSWER = frozenset(
+    {"total", "answer", "result", "count", "params", "parameters", "number", "overall"}
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ def _definition_after(text: str, start: int) -> tuple[int, str, str] | None:
     right = text[after + 1 :].strip().removesuffix(".").strip()
     if not right or "=" in right or _top_level_separators(right):
         return None
+    if left.group(0).strip().casefold() in _NAMES_OF_THE_ANSWER:
+        return None  # `…, total = PQC·PQD + PQD`: the answer itself, no definition
     return begin, left.group(0).strip(), right
 
 
@@ -162,9 +169,10 @@ def split_leading_definition(text: str) -> tuple[str, Definition | None]:
 def unread_without(error: AnswerError, text: str, definition: Definition) -> AnswerError:
     """`error`, raised reading the answer in `text` with `definition` set aside, saying so
     (its position is the student's, as the answer keeps its place in `text`)."""
-    message = (
-        f'{error.message} (read without "{definition.written}", a definition {definition.place} it)'
-    )
+    what = "a definition"
+    if definition.right.strip().isdigit():
+        what = f"a value of {definition.left}"  # `for P=4`: a size given, not a name defined
+    message = f'{error.message} (read without "{definition.written}", {what} {definition.place} it)'
     return type(error)(text, error.position, message, error.length)
 
 

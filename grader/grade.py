@@ -216,6 +216,16 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
     return Plan(rubric, submission, items, tuple(warnings))
 
 
+def _steps_agree(steps: Sequence[ItemResult]) -> bool:
+    """Whether the steps of a chain of working, each checked as the item's answer, are equal
+    as the item's check equates answers: the same answer, or each right (equal to the
+    reference, so to each other, under the rubric's relations and with floors compared
+    exactly: `3h(d d_k + d_k) = 3d^2 + 3d` where d_k = d/h, `⌊(P-1)/2⌋ + 1 = ⌈P/2⌉`)."""
+    if all(step.verdict == "correct" for step in steps):
+        return True
+    return len({step.same_answer_key for step in steps}) == 1
+
+
 @dataclass(frozen=True)
 class Found:
     """The answers a transcript gives one item (more than one when it gives different ones),
@@ -286,7 +296,7 @@ class Found:
             # A step the grader failed on says nothing about the working: the item's own
             # result (an error, for a person) stands.
             failed = any(result.verdict == "error" for result in stepped)
-            if not failed and len({result.same_answer_key for result in stepped}) > 1:
+            if not failed and not _steps_agree(stepped):
                 # Working whose steps are not equal: which step is the answer is not ours
                 # to pick.
                 shown = [f"{result.answer} ({_graded(result)})" for result in stepped]

@@ -34,6 +34,13 @@ ERRORS = [
     # Found by a rubric author: these were told to write 1000, not 1,000
     ("max(P, 1) Q", AnswerError, "max(…) with several arguments is not supported", 5, "max"),
     ("(P, Q, C)", AnswerError, "values listed in brackets (a shape such as", 2, "a shape"),
+    (
+        "PQ + D (PQ weights, D biases)",
+        AnswerError,
+        "the brackets hold a list with words",
+        18,
+        "a breakdown",
+    ),
     ("P!", AnswerError, "factorials are not supported", 1, "a factorial"),
     ("P < Q", AnswerError, "comparisons are not answers", 2, "a comparison"),
     ("(P+1", AnswerError, "'(' is never closed", 0, "an unclosed bracket"),

@@ -155,6 +155,19 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         ),
         ("σ(x)(1-σ(x)) (times 2)", "invalid", []),
         ("σ(x)(1-σ(x)) (wrong)", "invalid", []),
+        ("σ(x)(1-σ(x)) if x > 0, otherwise 0", "invalid", []),
+        ("σ(x)(1-σ(x)) for x ≥ 0 and 1 + σ(x) for x < 0", "invalid", []),
+        ("σ(x)(1-σ(x)) when x is positive", "invalid", []),
+        (
+            "σ(x)(1-σ(x)) where \\sigma is the sigmoid",
+            "correct",
+            ['set aside "where \\sigma is the sigmoid", words after the answer'],
+        ),
+        (
+            "σ(x)(1-σ(x)) for a sigmoid",
+            "correct",
+            ['set aside "for a sigmoid", words after the answer'],
+        ),
     ],
     ids=[
         "words after",
@@ -169,6 +182,11 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         "a remark in brackets, whatever its first word",
         "a remark that changes the maths is not set aside",
         "a remark that denies the maths is not set aside",
+        "a condition and a second case after the maths are not set aside",
+        "a case split after the maths is not set aside",
+        "a condition after the maths in words is not set aside",
+        "a name in LaTeX after the maths is no maths: set aside",
+        "for and an article after the maths is no condition: set aside",
     ],
 )
 def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(

@@ -1416,6 +1416,15 @@ COUNT_THEN_DEFINITION = [
         ),
         id="words for one size and a value for another: the value goes to a person",
     ),
+    pytest.param(
+        "9CD + D ≈ 95 for C=2",
+        "invalid",
+        None,
+        (),
+        "We could not read your answer: character '≈' (ALMOST EQUAL TO) is not allowed in an "
+        'answer (read without "for C=2", a value of C after it) (at column 9).',
+        id="a size given a number is said to be a value, not a definition",
+    ),
 ]
 
 
@@ -1471,6 +1480,12 @@ def test_a_count_followed_by_a_definition_says_what_else_was_found():
             "the character , is not allowed: commas are not part of a count; write 1000, not "
             "1,000, and one answer only",
             id="a second answer after a comma is still told one answer only",
+        ),
+        pytest.param(
+            "a.params",
+            "PQCPQD weights plus PQD biases, total = PQC·PQD+PQD",
+            "the comma is followed by words, which are not part of a count; write the count alone",
+            id="a total after a comma is the answer again, not a definition set aside",
         ),
     ],
 )

@@ -19,7 +19,7 @@ from grader.rubric import load_rubric, load_rubric_text
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = {
     name: load_rubric(ROOT / "rubrics" / f"{name}.yaml")
-    for name in ("conv1d-q1", "attention-q2", "attn-q1")
+    for name in ("conv1d-q1", "attention-q2", "attn-q1", "linear-backward-q1")
 }
 RUBRICS["weights"] = load_rubric_text(
     "id: UNITS\ntitle: units\nsymbols:\n  C: {meaning: inputs}\n  D: {meaning: outputs}\n"
@@ -30,6 +30,7 @@ RUBRICS["weights"] = load_rubric_text(
     "        answer: 'CD'\n",
     "units.yaml",
 )
+FACTOR = "(these differ: a multiply-add is one multiplication and one addition, 2 FLOPs)"
 PART = (
     "which names part of what the question counts: your count is graded as the number of parameters"
 )
@@ -79,6 +80,24 @@ UNITS = [
         (f'set aside "Total:" and "weights", {PART}',),
         ("Correct.",),
         id="words at both ends, one of them part of the parameters: saying so",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "The answer is KCD + D parameters.",
+        "correct",
+        ('read past the "." at the end', 'set aside "The answer is" and "parameters"'),
+        ("Correct.",),
+        id="words before the count with no colon, and after it (was unreadable)",
+    ),
+    pytest.param(
+        "conv1d-q1",
+        "b.params",
+        "KCD + D (weights + biases)",
+        "correct",
+        ('set aside "(weights + biases)"',),
+        ("Correct.",),
+        id="weights + biases in brackets are the parameters (was unreadable)",
     ),
     pytest.param(
         "attn-q1",
@@ -161,6 +180,88 @@ UNITS = [
         id="parameters for FLOPs: a person decides",
     ),
     pytest.param(
+        "attention-q2",
+        "b.flops",
+        "2N^2 d_k MACs",
+        "needs_review",
+        ('set aside "MACs"',),
+        (
+            f'Your answer calls its count "MACs", but the question counts FLOPs {FACTOR}; read as a count of FLOPs, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="MACs for FLOPs, a count twice the FLOPs: a person decides",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
+        "N^2 d_k MACs",
+        "needs_review",
+        ('set aside "MACs"',),
+        (
+            f'Your answer calls its count "MACs", but the question counts FLOPs {FACTOR}; read as a count of FLOPs, it would earn 1 of 2 marks.',
+            "That counts the N·N·d_k multiply-adds; at 2 FLOPs each, Q Kᵀ takes 2·N²·d_k.",
+            "With N=10, d_k=64 your count gives 6400; the correct count is 12800.",
+            "An instructor will review it.",
+        ),
+        id="MACs for FLOPs, right in MACs: a person decides",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
+        "2N^2 d_k multiplications",
+        "needs_review",
+        ('set aside "multiplications"',),
+        (
+            f'Your answer calls its count "multiplications", but the question counts FLOPs {FACTOR}; read as a count of FLOPs, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="multiplications for FLOPs: a person decides",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
+        "2N^2 d_k operations",
+        "correct",
+        ('set aside "operations"',),
+        ("Correct.",),
+        id="operations, no unit, for FLOPs: set aside",
+    ),
+    pytest.param(
+        "linear-backward-q1",
+        "d.count",
+        "NCD FLOPs",
+        "needs_review",
+        ('set aside "FLOPs"',),
+        (
+            f'Your answer calls its count "FLOPs", but the question counts multiplications {FACTOR}; read as a count of multiplications, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="FLOPs for multiplications: a person decides",
+    ),
+    pytest.param(
+        "linear-backward-q1",
+        "d.count",
+        "2NCD FLOPs",
+        "needs_review",
+        ('set aside "FLOPs"',),
+        (
+            f'Your answer calls its count "FLOPs", but the question counts multiplications {FACTOR}; read as a count of multiplications, it would earn 0 of 1 marks.',
+            "Your count is off by a constant factor: it is 2 times the correct count.",
+            "With N=32, C=8, D=4 your count gives 2048; the correct count is 1024.",
+            "An instructor will review it.",
+        ),
+        id="twice the multiplications in FLOPs: a person decides",
+    ),
+    pytest.param(
+        "linear-backward-q1",
+        "d.count",
+        "NCD mults",
+        "correct",
+        ('set aside "mults"',),
+        ("Correct.",),
+        id="mults for multiplications: set aside",
+    ),
+    pytest.param(
         "attn-q1",
         "c.count",
         "N^2 weights",
@@ -231,7 +332,12 @@ RELATIONS = [
         "weights and biases", "Entries", ("other", "weights"), id="the parameters for entries"
     ),
     pytest.param("weights FLOPs", "Parameters", ("other", "FLOPs"), id="the other word is named"),
-    pytest.param("multiplications", "FLOPs", None, id="operations for operations"),
+    pytest.param("multiplications", "FLOPs", ("other", "multiplications"), id="mults for FLOPs"),
+    pytest.param("MACs", "FLOPs", ("other", "MACs"), id="MACs for FLOPs"),
+    pytest.param("FLOPs", "Multiplications", ("other", "FLOPs"), id="FLOPs for multiplications"),
+    pytest.param("additions", "Multiplications", ("other", "additions"), id="adds for mults"),
+    pytest.param("operations", "FLOPs", None, id="operations, no unit, for FLOPs"),
+    pytest.param("MACs", "Operations", None, id="a unit of work for operations"),
     pytest.param("weights", "Biases", ("other", "weights"), id="weights for biases"),
     pytest.param("total number of", "Parameters", None, id="words of no kind"),
     pytest.param("positions", "Length", None, id="positions for a length"),
@@ -254,8 +360,11 @@ KINDS = {
     "Biases": "bias biases",
     "Entries": "entry entries element elements value values output outputs position positions "
     "unit units neuron neurons activation activations length",
-    "FLOPs": "multiplication multiplications mult mults multiply multiplies addition additions "
-    "add adds operation operations op ops flop flops mac macs",
+    "Multiplications": "multiplication multiplications mult mults multiply multiplies",
+    "Additions": "addition additions add adds",
+    "FLOPs": "flop flops",
+    "MACs": "mac macs",
+    "Operations": "operation operations op ops",
 }
 OTHER_LABEL = {
     "Parameters": "Entries",
@@ -263,6 +372,10 @@ OTHER_LABEL = {
     "Biases": "Weights",
     "Entries": "FLOPs",
     "FLOPs": "Entries",
+    "Multiplications": "FLOPs",
+    "Additions": "MACs",
+    "MACs": "Multiplications",
+    "Operations": "Entries",
 }
 
 
@@ -272,3 +385,12 @@ OTHER_LABEL = {
 def test_each_unit_word_agrees_with_its_kind_and_is_named_against_another(label, word):
     assert units_against_item(word, label) is None
     assert units_against_item(word, OTHER_LABEL[label]) == ("other", word)
+
+
+@pytest.mark.parametrize(
+    "answer", ["no KCD + D", "and KCD + D parameters"], ids=["no before", "and before"]
+)
+def test_words_before_a_count_that_change_it_are_not_set_aside(answer):
+    rubric = RUBRICS["conv1d-q1"]
+    result = grade_answer(rubric, rubric.items["b.params"], answer)
+    assert result.verdict == "invalid", result.reading_notes

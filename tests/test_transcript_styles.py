@@ -345,6 +345,8 @@ ADVERSARIAL = [
     "(a) weights " + "Ab" * 40000 + ": " + "=" * 40000,
     "(a) " + "\\textbf{" * 20000 + "(a)",
     "(a) $" + " " * 80000 + "($9CD$",
+    # pieces "plus" joins: each sum built anew from the last took work that grew with the square
+    "(a) $a$" + " plus $b$" * 40000,
 ]
 
 

@@ -494,6 +494,51 @@ def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
 
 
 @pytest.mark.parametrize(
+    ("rubric", "script", "item"),
+    [
+        pytest.param(
+            "activations-q1",
+            "(b) 1 - tanh²(x) for x ≥ 0 and 1 + tanh²(x) for x < 0",
+            "b.derivative",
+            id="a case split after the maths: not its first case alone (was correct, 2/2)",
+        ),
+        pytest.param(
+            "activations-q1",
+            "(a) σ(x)(1-σ(x)) if x > 0, otherwise 0",
+            "a.derivative",
+            id="a condition and another case after the maths (was correct, 3/3)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) I think it is 9CD + D if bias is used",
+            "b.params",
+            id="a condition after maths that words come before (was correct, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) Parameters: 9CD + D if bias is used, otherwise 9CD",
+            "b.params",
+            id="a hedge between two counts (was correct, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(a) Parameters: PQD(PQC+1), which for P=4, Q=3, C=2, D=5 is 1600",
+            "a.params",
+            id="a value after the count, in words (was correct, 2/2, the wrong value set aside)",
+        ),
+    ],
+)
+def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_person(
+    tmp_path, rubric, script, item
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    graded = result.items[item]
+    assert graded.verdict == "needs_review", graded.feedback
+    assert graded.answer == f"line 3: {script[4:]}"
+
+
+@pytest.mark.parametrize(
     ("line", "verdict", "answer"),
     [
         pytest.param(
@@ -533,6 +578,48 @@ def test_text_no_item_took_is_said_once(tmp_path, script, warnings):
             "9CD + D",
             id="not sure after the maths is a hedge: read",
         ),
+        pytest.param(
+            "(c) Parameters: $CD$ weights plus $D$ biases",
+            "correct",
+            "CD + D",
+            id="two pieces joined by words with plus are their sum (was CD, 0)",
+        ),
+        pytest.param(
+            "(c) The number of parameters is $CD$ weights plus $D$ biases.",
+            "correct",
+            "CD + D",
+            id="plus in a sentence (was CD, 0)",
+        ),
+        pytest.param(
+            "(a) Parameters: $PQC \\cdot PQD$ weights plus $PQD$ biases",
+            "correct",
+            "PQC \\cdot PQD + PQD",
+            id="plus after a product (was PQC·PQD, 0)",
+        ),
+        pytest.param(
+            "(b) $9CD$ weights plus one bias per filter, $D$",
+            "correct",
+            "9CD + D",
+            id="plus before words and a comma (was 9CD, 0)",
+        ),
+        pytest.param(
+            "(c) Parameters: $CD$ weights plus half of $D$ biases",
+            "needs_review",
+            "line 3: Parameters: $CD$ weights plus half of $D$ biases",
+            id="plus and words that change the maths: for a person (was CD, 0)",
+        ),
+        pytest.param(
+            "(c) Parameters: $CD + D$ (weights plus biases)",
+            "correct",
+            "CD + D",
+            id="plus in a remark in brackets after the count: read as before",
+        ),
+        pytest.param(
+            "(b) Parameters: $9CD$ weights plus one bias per filter",
+            "needs_review",
+            "line 3: Parameters: $9CD$ weights plus one bias per filter",
+            id="plus and a sum in words after the count: for a person (was 9CD, 0)",
+        ),
     ],
 )
 def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, verdict, answer):
@@ -540,6 +627,12 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     item = result.items[f"{line[1]}.params"]
     assert (item.verdict, item.answer) == (verdict, answer)
+    if "plus" in line and "(weights" not in line and verdict == "correct":
+        # the sum is said, in the words the student wrote
+        (note,) = item.reading_notes
+        assert note.startswith('read "$') and note.endswith(
+            f'as one answer, {answer}: its pieces of maths are joined by "plus"'
+        )
 
 
 @pytest.mark.parametrize(
@@ -695,3 +788,101 @@ def test_an_empty_script_goes_to_a_person_saying_so(tmp_path, text, warning):
     assert {item.verdict for item in result.items.values()} == {"needs_review"}
     assert all("the file is empty" in item.feedback[0] for item in result.items.values())
     assert [w.split(":", 2)[0] + ":" + w.split(":", 2)[1] for w in result.warnings] == [warning]
+
+
+@pytest.mark.parametrize(
+    ("rubric", "script", "item"),
+    [
+        pytest.param(
+            "mha-q1",
+            "(a)\n$3h(d d_k + d_k) = 3d^2 + 3d$",
+            "a.params",
+            id="steps equal under the rubric's relation d_k = d/h (was review, 'do not agree')",
+        ),
+        pytest.param(
+            "strided-q1",
+            "(a)\n$$\\lfloor (P+2-3)/2 \\rfloor + 1 = \\lceil P/2 \\rceil$$",
+            "a.length",
+            id="steps equal with floors compared exactly (was review, 'do not agree')",
+        ),
+    ],
+)
+def test_working_whose_steps_the_items_check_equates_is_graded(tmp_path, rubric, script, item):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    graded = result.items[item]
+    assert (graded.verdict, graded.marks) == ("correct", graded.max_marks), graded.feedback
+    assert not any("do not agree" in line for line in graded.feedback)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "script", "item", "verdict", "notes"),
+    [
+        pytest.param(
+            "attn-q1",
+            "(a)\n3 × (E·K + K) = 3EK + 3K parameters",
+            "a.params",
+            "correct",
+            ('set aside "parameters"',),
+            id="a unit word after a count without $, read as check reads it (was review)",
+        ),
+        pytest.param(
+            "attention-q2",
+            "(b)\n2N^2 d_k MACs",
+            "b.flops",
+            "needs_review",
+            ('set aside "MACs"',),
+            id="its unit weighed against the item's, as check does (was review, unreadable)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(a)\nThe answer is PQC·PQD + PQD parameters.",
+            "a.params",
+            "correct",
+            ('read past the "." at the end', 'set aside "The answer is" and "parameters"'),
+            id="words before and after a count in a sentence, as check reads it (was review)",
+        ),
+    ],
+)
+def test_a_line_without_dollars_is_read_with_its_words_as_check_reads_it(
+    tmp_path, rubric, script, item, verdict, notes
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    graded = result.items[item]
+    assert (graded.verdict, graded.answer, graded.reading_notes) == (
+        verdict,
+        script.split("\n", 1)[1],
+        notes,
+    ), graded.feedback
+
+
+@pytest.mark.parametrize(
+    ("script", "answer", "verdict"),
+    [
+        pytest.param(
+            "(b) FLOPs: $2N^2 d_k$ MACs",
+            "2N^2 d_k MACs",
+            "needs_review",
+            id="MACs for FLOPs in words after the maths: a person decides (was correct, 2/2)",
+        ),
+        pytest.param(
+            "(b) $2N^2 d_k$ multiplications",
+            "2N^2 d_k multiplications",
+            "needs_review",
+            id="multiplications for FLOPs (was correct, 2/2)",
+        ),
+        pytest.param(
+            "(b) $2N^2 d_k$ FLOPs", "2N^2 d_k", "correct", id="FLOPs for FLOPs: read as before"
+        ),
+    ],
+)
+def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
+    tmp_path, script, answer, verdict
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{script}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attention-q2.yaml"), [tmp_path]).results
+    graded = result.items["b.flops"]
+    assert (graded.verdict, graded.answer) == (verdict, answer), graded.feedback
+    if verdict == "needs_review":
+        assert graded.feedback[0].startswith("Your answer calls its count")

@@ -83,6 +83,20 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
             return lambda text: None
         return lambda text: reading_error(item, text, rubric.context)
 
+    def with_words(item: Item):
+        # A kind without `reads_with_words` reads no words beside its answer itself.
+        reads = getattr(kind_of(item), "reads_with_words", None)
+        if reads is None:
+            return lambda text: False
+        return lambda text: reads(item, text, rubric.context)
+
+    def other_unit(item: Item):
+        # A kind without `names_other_unit` counts in no unit words name.
+        names = getattr(kind_of(item), "names_other_unit", None)
+        if names is None:
+            return lambda words: False
+        return lambda words: names(item, words)
+
     def user(item: Item):
         uses = getattr(kind_of(item), "uses_definition", None)
         if uses is None:
@@ -102,6 +116,8 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 definer(item),
                 user(item),
                 why_unread(item),
+                with_words(item),
+                other_unit(item),
             )
             for item in part.items
         ]

@@ -188,6 +188,7 @@ class _Maths:
     end: int
     body: str
     displayed: bool  # `$$…$$` or `\\[…\\]`
+    notes: tuple[str, ...] = ()  # how it was read: pieces joined by "plus" (`_joined_by_plus`)
 
 
 def _maths_pieces(text: str) -> list[_Maths]:
@@ -223,6 +224,56 @@ def _maths_pieces(text: str) -> list[_Maths]:
     return pieces
 
 
+# Between two pieces of maths on a line, words with "plus" among them ("$CD$ weights plus $D$
+# biases", "$9CD$ weights plus one bias per filter, $D$"): the pieces are one sum. Only letters,
+# spaces and a last comma, so that the words are read in work that grows with their length.
+_PLUS_BETWEEN = re.compile(r"[A-Za-z \t]*\bplus\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
+_PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
+# A piece that is working or a relation, not a term of a sum.
+_NO_TERM = re.compile(r"[=<>≤≥]|\\(?:le|ge|leq|geq|neq|approx|boxed)\b")
+
+
+# Pieces of maths that "plus" joins into one sum, at most (`_joined_by_plus`).
+MOST_TERMS_JOINED = 6
+
+
+def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
+    """`pieces`, those that words with one "plus" join on a line (`$CD$ weights plus $D$
+    biases`) read as one piece, their sum (CD + D), as a marker reads "plus", with a note
+    saying so. Words that change the maths on either side of "plus" ("$σ$ squared plus",
+    "plus half of $D$"), or a piece that is working or a relation, leave them apart; "and"
+    between them is no sum: two answers, for a person."""
+    joined: list[_Maths] = []
+    terms = 1  # pieces in the last of `joined`
+    for piece in pieces:
+        last = joined[-1] if joined else None
+        between = text[last.end : piece.start] if last is not None else ""
+        if terms >= MOST_TERMS_JOINED:
+            # a longer sum in words is for a person: left apart, and read in linear work
+            last = None
+        words = _PLUS_AFTER.split(between, maxsplit=1)
+        if (
+            last is None
+            # one "plus" first: with one, matching the words around it is linear work
+            or len(_PLUS_AFTER.findall(between)) != 1
+            or not _PLUS_BETWEEN.fullmatch(between)
+            or _CHANGED_AFTER.match(words[0])
+            or _CHANGED_BEFORE.search(words[-1])
+            or re.search(_DENIAL, between, re.IGNORECASE)
+            or _NO_TERM.search(last.body)
+            or _NO_TERM.search(piece.body)
+        ):
+            joined.append(piece)
+            terms = 1
+            continue
+        terms += 1
+        body = f"{last.body.strip()} + {piece.body.strip()}"
+        written = _quote(text[last.start : piece.end])
+        note = f'read "{written}" as one answer, {body}: its pieces of maths are joined by "plus"'
+        joined[-1] = _Maths(last.start, piece.end, body, last.displayed or piece.displayed, (note,))
+    return joined
+
+
 @dataclass(frozen=True)
 class TranscriptItem:
     """What the reader needs of one item: its id, whether its answer is prose, and whether a
@@ -244,6 +295,12 @@ class TranscriptItem:
     uses: Callable[[str, str], bool] = lambda answer, definition: True
     # Why a text cannot be read as the item's answer (the parser's error), or None.
     reading_error: Callable[[str], AnswerError | None] = lambda text: None
+    # Whether a line of maths without `$` is the item's answer as `grader check` reads it,
+    # with the words the item's check sets aside (`3 × (E·K + K) = 3EK + 3K parameters`).
+    reads_with_words: Callable[[str], bool] = lambda text: False
+    # Whether words beside a count name another unit than the item counts ("MACs" where it
+    # counts FLOPs): the count is then graded with them, as `grader check` grades it.
+    names_other_unit: Callable[[str], bool] = lambda words: False
 
 
 @dataclass
@@ -478,7 +535,7 @@ def _read_part(
     taken_lines: set[int] = set()
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
-    pieces = _maths_pieces(text)
+    pieces = _joined_by_plus(text, _maths_pieces(text))
     # "$CD$ and $D$": two pieces only "and" joins, neither taken alone.
     and_joined: set[int] = set()
     for index in range(1, len(pieces)):
@@ -520,6 +577,10 @@ def _read_part(
         )
         if joined or changed_by_words(line_before, line_after):
             continue  # its words deny it or make it part of other maths: for a person
+        if _PLUS_AFTER.search(after) and not after.lstrip().startswith(("(", "[")):
+            # "$CD$ weights plus half of $D$": a sum not read as one, for a person (a remark
+            # in brackets, "(weights plus biases)", only says what the maths counts)
+            continue
         # Maths alone on its line under the marker of a part of one item is that item's
         # answer, whatever its letters (`(c) $N^2$`, `(b) $d$`): words need not say so.
         alone = len(items) == 1 and _alone_on_line(text, piece.start, piece.end)
@@ -535,6 +596,7 @@ def _read_part(
             definitions,
             describes,
             alone=alone,
+            notes=piece.notes,
         )
         if offered:
             taken_lines.add(line)
@@ -577,6 +639,18 @@ def _read_part(
             notes=among.notes,
         ):
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
+            taken_lines.add(number)
+            continue
+        counts = [item for item in items if item.counts]
+        if (
+            "$" not in words
+            and counts
+            and _offer(
+                plain.strip(), number, "", "", True, counts, found, shared, definitions, bare=True
+            )
+        ):
+            # `The answer is 9CD + D parameters.`: a count among words its check sets aside
+            # (`reads_with_words`), read as `grader check` reads it
             taken_lines.add(number)
             continue
         prose.append((number, words))
@@ -696,6 +770,8 @@ def maths_among_words(line: str) -> AmongWords | None:
     first = re.match(r"\w+", after)
     if after and not ((first and _QUALIFIES.match(first.group())) or _HEDGE.match(after)):
         return None
+    if _conditions_or_adds(after):
+        return None
     if len("".join(maths.split())) < 2 or not _is_maths_alone(maths):
         return None
     if _CHANGED_BEFORE.search(line[:start]):
@@ -736,6 +812,8 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
         return None  # `σ(1-σ) or maybe σ(1+σ)`: two answers, which a person weighs
     if _DEFINES.match(line, start):
         return None  # `X^T δ, where δ = dL/dY, δ being N x D`: the answer's own definition
+    if _conditions_or_adds(line[start:]):
+        return None  # `1 - tanh²(x) for x ≥ 0 and …`: not the maths alone, for a person
     maths = line[:start].rstrip(" ,;.")
     after = line[start:].strip()
     remark = _REMARK.search(maths) if _in_remark(line, start) else None
@@ -746,6 +824,38 @@ def _maths_before_prose(line: str, word: re.Match, label: str) -> AmongWords | N
     if not maths or not _is_maths_alone(maths) or not re.search(r"[^\w\s]", maths):
         return None
     return AmongWords(maths, label, after=after)
+
+
+# Words after maths that make it one case of several or a hedge between answers (`if x > 0,
+# otherwise 0`, `if bias is used, otherwise 9CD`, `for x ≥ 0 and …`, `for all x`): the maths
+# alone is not what the student said.
+_CONDITION = re.compile(
+    r"^\W*(?:if|when|whenever|unless|otherwise|else|provided|only)\b"
+    r"|\b(?:otherwise|else|unless|except)\b"
+    r"|\bfor\s+(?:all\s+|each\s+|every\s+|any\s+)?(?:\\[A-Za-z]+|(?![aAI]\b)[A-Za-zα-ω](?![A-Za-z]))",
+    re.IGNORECASE,
+)
+# In the maths among words after an answer: an operator, a relation or a number, which a
+# name alone (`where σ is the sigmoid`) has none of.
+_MATHS_MARK = re.compile(
+    r"[=<>≤≥≠+*/^²³√·×∑−\d]|\s-\s"
+    r"|\\(?:geq?|leq?|neq|approx|cdot|times|frac|sqrt|pm|in)(?![A-Za-z])"
+)
+
+
+def _conditions_or_adds(after: str) -> bool:
+    """Whether words after an answer put a condition on it or hold more maths than names:
+    a second answer, a case, a value (`1 - tanh²(x) for x ≥ 0 and 1 + tanh²(x) for x < 0`,
+    `if x > 0, otherwise 0`, `which for P=4, Q=3 is 1600`). Set aside, they would leave the
+    first piece graded as the whole answer; the line goes to a person instead."""
+    if _CONDITION.search(after):
+        return True
+    cuts = _prose_matches(after)
+    starts = [0, *(match.end() for match in cuts)]
+    ends = [*(match.start() for match in cuts), len(after)]
+    return any(
+        _MATHS_MARK.search(after[start:end]) for start, end in zip(starts, ends, strict=True)
+    )
 
 
 # Words after maths that begin with a definition of a name (`where δ = dL/dY, …`): the answer
@@ -987,6 +1097,13 @@ def _offer(
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
             if candidate and item.recognises(candidate):
+                if item.counts and words_after.strip() and item.names_other_unit(words_after):
+                    # `$2N^2 d_k$ MACs` for FLOPs: read with its word, which the check weighs
+                    candidate = f"{candidate} {words_after.strip()}"
+                takers[item.id] = candidate
+            elif candidate and bare and item.reads_with_words(candidate):
+                # a line without `$` whose words the item's check sets aside, as it does in
+                # `grader check`, weighing them against what the item counts
                 takers[item.id] = candidate
         if len(takers) > 1:
             named = _named([item for item in items if item.id in takers], before + " " + after)

@@ -32,6 +32,7 @@ from grader.kinds.count.score import (
     review_reading,
     score_count,
 )
+from grader.kinds.count.steps import units_against_item
 from grader.kinds.count.terms import explain_wrong_count  # registers its diagnoses
 from grader.kinds.count.whole import whole_answer_problems
 from grader.model import Context, Item, ItemResult, Rubric
@@ -146,6 +147,35 @@ class CountKind:
         words aside, which the transcript reader weighs itself ("none" in a sentence is not
         0: only a whole answer in words is)."""
         return self.reading_error(item, text, context) is None
+
+    def reads_with_words(self, item: Item, text: str, context: Context) -> bool:
+        """Whether `text` reads as a count for `item` with all the item's lenient steps, the
+        words step among them, as `grade` (and `grader check`) reads it: a transcript's line
+        without `$` that has a word around its maths (`3EK + 3K parameters`) is then the
+        item's answer, graded with the words set aside and weighed against its label."""
+        if "words" not in item.spec.lenient:
+            return False
+        try:
+            parse(
+                text,
+                context.symbol_table,
+                item.spec.lenient,
+                reference_is_zero=True,  # words for 0 are an answer; grading weighs them
+                integer_division=item.spec.integer_division,
+                counts=item.label,
+            )
+        except AnswerError:
+            return False
+        return True
+
+    def names_other_unit(self, item: Item, words: str) -> bool:
+        """Whether `words` beside a count name something other than what the item counts
+        (`units_against_item`: "MACs" or "parameters" where it counts FLOPs), where the item
+        weighs the words it sets aside (its `words` step)."""
+        if "words" not in item.spec.lenient:
+            return False
+        found = units_against_item(words, item.label or "")
+        return found is not None and found[0] == "other"
 
     def reading_error(self, item: Item, text: str, context: Context) -> AnswerError | None:
         """Why `text` cannot be read as a count for `item`, as `recognises` reads it (what a

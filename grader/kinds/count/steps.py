@@ -83,8 +83,13 @@ def explain_listed_values(text: str) -> str:
         if _THOUSANDS.match(text, position):
             continue
         function = _FUNCTION_BEFORE.search(text, 0, opened[-1].start())
+        closing = text.find(")" if opened[-1].group() == "(" else "]", position)
+        inside = text[opened[-1].end() : closing if closing >= 0 else len(text)]
         if function is not None:
             said = f"{function.group(1)}(…) with several arguments is not supported in a count"
+        elif _A_WORD.search(inside):
+            # `CD + D (CD weights, D biases)`: a breakdown in words, not a shape
+            said = "the brackets hold a list with words, which is not part of a count"
         else:
             said = "values listed in brackets (a shape such as (B, N, M)) are not a count"
         raise AnswerError(
@@ -200,7 +205,7 @@ UNIT_WORDS = frozenset(
     {
         *("param", "params", "parameter", "parameters", "weight", "weights", "bias", "biases"),
         *("trainable", "learnable", "learned", "learnt", "free", "total", "overall", "number"),
-        *("in", "all", "of", "the", "and", "no", "there", "are", "is"),
+        *("in", "all", "of", "the", "and", "no", "there", "are", "is", "answer"),
         *COUNT_NOUNS,
     }
 )
@@ -249,9 +254,32 @@ def _trailing_piece(text: str, end: int) -> tuple[int, str | None] | None:
     return None
 
 
+_SPACED_WORD = re.compile(r"[\s$]*([A-Za-z]+)\s+")
+
+
+def _leading_unit_words(text: str, end: int, question: Question) -> int | None:
+    """Where the count starts after unit words before it with no colon (`The answer is …`,
+    `total of …`): each word of `UNIT_WORDS` followed by a space, none a run of declared
+    symbols; None when there are none. Word by word, so the work grows with their length."""
+    start = None
+    position = 0
+    while (
+        (word := _SPACED_WORD.match(text, position, end))
+        and word.group(1).lower() not in _NOT_BEFORE_A_COUNT
+        and _only_words(word.group(1), question)
+    ):
+        start = position = word.end()
+    return start
+
+
+# Unit words that, before a count with no colon, change what it says: `no PQD` is not PQD.
+_NOT_BEFORE_A_COUNT = frozenset({"no", "and"})
+
+
 def _only_words(text: str, question: Question) -> bool:
-    """Whether `text` is one or more unit words, none of them a run of declared symbols."""
-    words = text.split()
+    """Whether `text` is one or more unit words, none of them a run of declared symbols; a
+    `+` or a comma between them (`(weights + biases)`) joins them, as "and" does."""
+    words = re.sub(r"[+,]", " ", text).split()
     return bool(words) and all(
         word.lower() in UNIT_WORDS and declared_pieces(word, question.symbols) is None
         for word in words
@@ -272,6 +300,8 @@ def _count_span(text: str, question: Question) -> tuple[int, int, list[str]] | N
     leading = _LEADING_WORDS.match(text, 0, end)
     if leading and _only_words(leading.group(1), question):
         start = leading.end()
+    elif (spaced := _leading_unit_words(text, end, question)) is not None:
+        start = spaced  # `The answer is PQC·PQD + PQD parameters.`: no colon after the words
     elif (name := _ANSWER_NAME.match(text, 0, end)) and _names_the_answer(name.group(1), question):
         start, named = name.end(), True
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
@@ -433,16 +463,20 @@ _UNIT_KINDS = {
         ),
         "sizes",
     ),
+    # Units of work differ by known factors (a multiply-add, MAC, is one multiplication and
+    # one addition, 2 FLOPs), so each is its own kind: a count in one is no count in another.
     **dict.fromkeys(
-        (
-            *("multiplication", "multiplications", "mult", "mults", "multiply", "multiplies"),
-            *("addition", "additions", "add", "adds", "operation", "operations", "op", "ops"),
-            *("flop", "flops", "mac", "macs"),
-        ),
-        "operations",
+        ("multiplication", "multiplications", "mult", "mults", "multiply", "multiplies"),
+        "multiplications",
     ),
+    **dict.fromkeys(("addition", "additions", "add", "adds"), "additions"),
+    **dict.fromkeys(("flop", "flops"), "FLOPs"),
+    **dict.fromkeys(("mac", "macs"), "MACs"),
+    # "operations" names no unit: it agrees with any of them, and they with it
+    **dict.fromkeys(("operation", "operations", "op", "ops"), "operations"),
 }
 _PARAMETER_PARTS = frozenset({"weights", "biases"})
+_OPERATION_UNITS = frozenset({"multiplications", "additions", "FLOPs", "MACs"})
 
 
 def _kinds(words: str) -> dict[str, str]:
@@ -474,8 +508,15 @@ def units_against_item(words: str, counts: str) -> tuple[str, str] | None:
     if len(counted) != 1:
         return None
     (item_kind,) = counted
-    # "parameters" where the item counts weights is wider, not wrong
-    agree = {item_kind, "parameters"} if item_kind in _PARAMETER_PARTS else {item_kind}
+    # "parameters" where the item counts weights is wider, not wrong; so is "operations"
+    # where it counts FLOPs, and any unit of work where it counts operations
+    agree = {item_kind}
+    if item_kind in _PARAMETER_PARTS:
+        agree.add("parameters")
+    elif item_kind in _OPERATION_UNITS:
+        agree.add("operations")
+    elif item_kind == "operations":
+        agree |= _OPERATION_UNITS
     other = {kind: word for kind, word in _kinds(words).items() if kind not in agree}
     if not other:
         return None
@@ -497,8 +538,13 @@ def unit_doubt(text: str, question: Question) -> str | None:
     if found is None or found[0] != "other":
         return None
     counted = _counted_name(question.counts)
+    factor = ""
+    if _kinds(found[1]).keys() <= _OPERATION_UNITS and _kinds(question.counts).keys() <= (
+        _OPERATION_UNITS
+    ):
+        factor = " (these differ: a multiply-add is one multiplication and one addition, 2 FLOPs)"
     return (
-        f'Your answer calls its count "{found[1]}", but the question counts {counted}; '
+        f'Your answer calls its count "{found[1]}", but the question counts {counted}{factor}; '
         f"read as a count of {counted}"
     )
 

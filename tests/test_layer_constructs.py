@@ -1305,6 +1305,61 @@ def test_the_whole_result(rubric, item, text, verdict, marks, diagnosis, feedbac
     assert result.reading_notes == notes
 
 
+# --- A chain of working that writes one formula --------------------------------------------
+# `XW_Q + b_Q = Q = XW_Q + b_Q` and `Q = XW_Q + b_Q = XW_Q + b_Q` were unreadable ("expected '='
+# after the output", "expected '+', '-' or the end of the formula"): a chain whose sides are the
+# output's name and one formula written the same each time is read as that formula, with a note.
+CHAINED = "read your chain of working as {}, the one formula it writes"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "XW_Q + b_Q = Q = XW_Q + b_Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED.format("Q = XW_Q + b_Q"),),
+        id="a chain: the formula, its name, the formula again",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = X W_Q + b_Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED.format("Q = X W_Q + b_Q"),),
+        id="a chain: the name, then the formula twice, spaced otherwise",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "XW_Q + b_Q = XW_Q + b_Q = Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED.format("XW_Q + b_Q = Q"), "read XW_Q + b_Q = Q as Q = XW_Q + b_Q"),
+        id="a chain: the formula twice, then its name",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q = XW_Q",
+        "partial",
+        1.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        (CHAINED.format("Q = XW_Q"),),
+        id="a chain of a wrong formula: read, and marked as it is",
+    ),
+]
+
+
 # --- Refused, with the place and the reason -------------------------------------------------
 
 REFUSED = [
@@ -1553,6 +1608,19 @@ REFUSED += [
         "a vector of ones is read only times a bias, as in 1 b^T; 1ᵀ·X·W_Q is not one",
         4,
         id="ones times a product",
+    ),
+]
+
+
+REFUSED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = XW_V + b_V",
+        "your chain of working writes Q both as XW_Q + b_Q and as XW_V + b_V; a chain is read "
+        "only where it writes one formula each time: write the formula once, Q = …",
+        15,
+        id="a chain that writes two formulas: said, not 'expected + or -'",
     ),
 ]
 

@@ -1507,9 +1507,9 @@ UNREADABLE = [
     pytest.param(
         r"\sum_i X_i",
         0,
-        r"a sum (\sum) is read in a matrix answer only as a sum of outer products over the "
-        r"examples, the whole answer, e.g. \sum_{n=1}^{N} x_n g_n^T; write it as a product of "
-        "matrices, e.g. X^T G",
+        r"a sum (\sum) is read in a matrix answer only as a sum over the examples of outer "
+        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer, or "
+        "a number times it; write it as a product of matrices, e.g. X^T G",
         id="a sum that is no sum of outer products: said, not 'unsupported LaTeX command'",
     ),
     pytest.param(
@@ -1965,7 +1965,10 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             "dL/dW = dL/dY dY/dW = X^T G",
             "correct",
             "∂L/∂W = Xᵀ·G",
-            ('read your chain of working as its last side, X^T G; "dL/dY dY/dW" names what it is',),
+            (
+                'read your chain of working as its last side, X^T G; "dL/dY dY/dW" set aside, a '
+                "side that only names",
+            ),
             CORRECT_W,
             id="a chain through the chain rule in names",
         ),
@@ -2053,9 +2056,9 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             None,
             (),
             (
-                "We could not read your answer: g_n would be a row or a column of G with C "
-                "entries, the sum a product of matrices (X^T G for rows x_n of X and g_n of G), "
-                "but G is N×D: write the product of matrices (at column 1).",
+                "We could not read your answer: n runs over C values, so g_n would be one of C "
+                "rows or columns of G, the sum a product of matrices (X^T G for rows x_n of X "
+                "and g_n of G), but G is N×D: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
                 "2 X^T G: ^T transposes, a product is written side by side, \\odot multiplies "
                 "elementwise and softmax(...) works row by row.",
@@ -2069,4 +2072,203 @@ def test_shapes_approximations_chains_and_reversed_sides_are_read_with_a_note(
     answer, verdict, reading, notes, feedback
 ):
     result = grade_answer(BACKWARD, BACKWARD.items["a.dW"], answer)
+    assert read_and_graded(result) == (verdict, reading, notes, feedback)
+
+
+# A chain's side that names another matrix than the item asks for was set aside, '"dL/dX" names
+# what it is', and `dL/dW = dL/dX = X^T G` got full marks though `dL/dX = X^T G` goes to a person;
+# a side using a name the question does not define made the answer unreadable ("unknown name
+# 'S'"); `\sum_n g_n` and a number times a sum of outer products were unreadable; a chain's
+# note listed every side.
+CHAIN_W = "read your chain of working as its last side, X^T G; "
+CHAIN_A = r"read your chain of working as its last side, softmax(Q K^T / \sqrt{d_k}) V; "
+ROWS_OF_G = "read Σ_n g_n as 𝟏ᵀG, the sum of G's rows: g_n taken as row n of G"
+OUTER = (
+    "read Σ_n x_n·g_nᵀ as XᵀG: x_n and g_n taken as row n of X and row n of G, as column vectors, "
+    "n running over the N examples"
+)
+MEAN_FEEDBACK = (
+    "G is already the gradient of the loss L as given; if L is a mean over the batch, its 1/N "
+    "is inside G. dL/dW = XᵀG."
+)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "dL/dW = dL/dX = X^T G",
+            "needs_review",
+            "∂L/∂W = Xᵀ·G",
+            (CHAIN_W + '"dL/dX" set aside, a side that only names',),
+            (
+                'Your working says your answer is ∂L/∂X ("dL/dX"), but this item asks for '
+                "∂L/∂W; read as shown, your matrix equals ∂L/∂W.",
+                REVIEWED,
+            ),
+            id="a middle side naming another gradient: to a person, saying so",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G = dL/dX = X^T G",
+            "needs_review",
+            "Xᵀ·G",
+            (CHAIN_W + '"dL/dX" set aside, a side that only names; "X^T G", held against it',),
+            (
+                'Your working says your answer is ∂L/∂X ("dL/dX"), but this item asks for '
+                "∂L/∂W; read as shown, your matrix equals ∂L/∂W.",
+                REVIEWED,
+            ),
+            id="a chain with no left side, naming another gradient: to a person",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"dL/dW = \nabla_W L = X^T G",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (CHAIN_W + '"\\nabla_W L" set aside, a side that only names',),
+            CORRECT_W,
+            id="a middle side naming the asked gradient: set aside",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "dL/dW = dE/dW = X^T G",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                CHAIN_W + '"dE/dW" set aside, a side that only names',
+                "read ∂E/∂W as ∂L/∂W, the question's loss being L",
+            ),
+            CORRECT_W,
+            id="a middle side naming the asked gradient with another loss letter: said",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = B = softmax(Q K^T / \sqrt{d_k}) V",
+            "needs_review",
+            "A = softmax(Q·Kᵀ / √d_k)·V",
+            (CHAIN_A + '"B" set aside, a side that only names',),
+            (
+                "Your working says your answer is B, but this item asks for A; read as shown, "
+                "your matrix equals A.",
+                REVIEWED,
+            ),
+            id="a middle side naming another result: to a person",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V = softmax(Q K^T / \sqrt{d_k}) V",
+            "correct",
+            "A = softmax(Q·Kᵀ / √d_k)·V",
+            (
+                CHAIN_A + '"softmax(S) V" uses S, a name the question does not define, so that '
+                "step cannot be checked",
+            ),
+            ("Correct: your matrix equals A.",),
+            id="a middle side with a name of the student's own: the last side read, said",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"dL/db = \sum_n g_n",
+            "correct",
+            "∂L/∂b = 𝟏ᵀ·G",
+            (ROWS_OF_G + ", n running over the N examples",),
+            ("Correct: your matrix equals ∂L/∂b.",),
+            id="a sum of G's rows: read as 1ᵀG",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"2\sum_{n=1}^{N} g_n",
+            "incorrect",
+            "2·𝟏ᵀ·G",
+            (ROWS_OF_G,),
+            ("Your answer multiplies by 2, which the answer does not.",),
+            id="a number times a sum of G's rows: 2·1ᵀG, not 21ᵀG",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"\sum_{n=1}^{D} g_n",
+            "incorrect",
+            "G·𝟏",
+            ("read Σ_n g_n as G𝟏, the sum of G's columns: g_n taken as column n of G",),
+            (
+                "G1 sums each row of G, one sum per example (N entries). The bias has one entry "
+                "per output feature: sum each column instead, 1ᵀG.",
+            ),
+            id="a sum of G's columns, as the range says: read as G1, the misconception",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"\frac{1}{N}\sum_n x_n g_n^T",
+            "partial",
+            "(1 / N)·Xᵀ·G",
+            (OUTER,),
+            (MEAN_FEEDBACK,),
+            id="a fraction times a sum of outer products: the misconception XᵀG/N",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"\sum_n x_n g_n^T / N",
+            "partial",
+            "Xᵀ·G / N",
+            (OUTER,),
+            (MEAN_FEEDBACK,),
+            id="a sum of outer products divided by a size",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"\sum_{n=1}^{D} x_n g_n^T",
+            "invalid",
+            None,
+            (),
+            (
+                "We could not read your answer: n runs over D values, so x_n would be one of D "
+                "rows or columns of X, the sum a product of matrices (X^T G for rows x_n of X "
+                "and g_n of G), but X is N×C: write the product of matrices (at column 1).",
+                "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
+                "2 X^T G: ^T transposes, a product is written side by side, \\odot multiplies "
+                "elementwise and softmax(...) works row by row.",
+                "An instructor will read it; its 0 marks are provisional until then.",
+            ),
+            id="a sum over D: X would need D rows or columns, said so",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T G = (G^T X)^T = X^T (G) = (X^T) G = ((X^T)) G = X^T G",
+            "correct",
+            "Xᵀ·G",
+            (CHAIN_W + '"X^T G", "(G^T X)^T", "X^T (G)" and 2 more, held against it',),
+            CORRECT_W,
+            id="a long chain: its note shows a few sides and counts the rest",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "dL/dW = " + " = ".join(["X^T G"] * 100),
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (CHAIN_W + '"X^T G", held against it',),
+            CORRECT_W,
+            id="a chain of one side repeated: its note names it once",
+        ),
+    ],
+)
+def test_chains_and_sums_are_read_true_to_what_they_say(
+    rubric, item_id, answer, verdict, reading, notes, feedback
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
     assert read_and_graded(result) == (verdict, reading, notes, feedback)

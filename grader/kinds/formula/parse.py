@@ -54,6 +54,15 @@ def parse_formula(
     if len(layer.inputs) > 1:
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
+    chain = _one_formula_chained(text, tokens, layer)
+    if chain is not None:
+        kept, note = chain
+        try:
+            formula = parse_formula(kept, sizes, layer, reference)
+        except AnswerError as error:
+            error.text = text  # its position is the student's: only other sides were blanked
+            raise
+        return replace(formula, text=text, assumed=(note, *formula.assumed))
     swapped = _named_after(tokens, layer)
     if swapped is not None:
         equals = tokens[len(tokens) - len(swapped) - 1]
@@ -123,6 +132,46 @@ def _named_after(tokens: list, layer: LayerSpec) -> list | None:
     if not _is_matrix_form([*after, Token("=", "=", 0)]) or _names_output(before, layer):
         return None
     return after if _names_output(after, layer) else None
+
+
+def _one_formula_chained(text: str, tokens: list, layer: LayerSpec) -> tuple[str, str] | None:
+    """A chain of working whose sides are the output's name and one formula, written the same
+    (spaces aside) each time (`Q = XW_Q + b_Q = XW_Q + b_Q`, `XW_Q + b_Q = Q = XW_Q + b_Q`):
+    `text` with all but the name and the last of those sides blanked (positions kept, so that
+    `_named_after` may read `XW_Q + b_Q = Q`), and a note saying so; None for any other
+    formula. Sides that write the formula in different ways are an error saying so: which one
+    is meant is not the machine's guess."""
+    equals = [k for k, token in enumerate(tokens) if token.kind == "="]
+    if len(equals) < 2:
+        return None
+    bounds = [-1, *equals, len(tokens)]
+    sides = [tokens[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)]
+    named = [k for k, side in enumerate(sides) if side and _names_output(side, layer)]
+    others = [k for k in range(len(sides)) if k not in named]
+    if not named or not others or not all(sides):
+        return None
+    written = ["".join("".join(t.text for t in sides[k]).split()) for k in others]
+    if len(set(written)) > 1:
+        second = next(k for k in others if written[others.index(k)] != written[0])
+        shown = [text[sides[k][0].start : sides[k][-1].end] for k in (others[0], second)]
+        where = tokens[equals[second - 1]].start
+        raise AnswerError(
+            text,
+            where,
+            f"your chain of working writes {layer.output.name} both as {shown[0]} and as "
+            f"{shown[1]}; a chain is read only where it writes one formula each time: write "
+            f"the formula once, {layer.output.name} = …",
+        )
+    name, last = named[0], others[-1]
+    between = equals[last - 1] if name < last else equals[last]
+    keep = [*sides[name], tokens[between], *sides[last]]
+    kept = [" "] * len(text)
+    for token in keep:
+        kept[token.start : token.end] = text[token.start : token.end]
+    kept_text = "".join(kept)
+    shown = " ".join(kept_text.split())
+    note = f"read your chain of working as {shown}, the one formula it writes"
+    return kept_text, note
 
 
 def _names_output(tokens: list, layer: LayerSpec) -> bool:

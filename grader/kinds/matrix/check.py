@@ -19,13 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from grader.answer_names import names_match
 from grader.kinds.base import DiagnosisNames
 from grader.kinds.matrix.evaluate import Evaluated, as_matrix, close, evaluated, points
-from grader.kinds.matrix.left import GRADIENT, NAME, Left
+from grader.kinds.matrix.left import Left
 from grader.kinds.matrix.nodes import Node, describe, product, transpose, walk
-from grader.kinds.matrix.parse import MatrixAnswer, name_of
-from grader.kinds.matrix.rubric import MatrixSpec, asked_gradients
+from grader.kinds.matrix.parse import MatrixAnswer
+from grader.kinds.matrix.rubric import MatrixSpec, names_answer, target_name
 from grader.kinds.matrix.shapes import show_shape, sizes_in
 from grader.lazy_import import lazy_import
 from grader.model import Context, Diagnosis, Item, Misconception
@@ -72,30 +71,11 @@ def fingerprint(value: Evaluated) -> str | None:
     return "matrix:" + digest.hexdigest()[:16]
 
 
-def target_name(spec: MatrixSpec) -> str:
-    """What the item asks for, in words: ∂L/∂W (with the question's loss), A, or "the
-    answer"."""
-    if spec.gradient:
-        return f"∂{spec.loss}/∂{spec.gradient}"
-    if not spec.results:
-        return "the answer"
-    named = name_of(spec.results[0])
-    if named is not None and named.kind == GRADIENT:
-        return named.describe(spec.loss)  # `result: ['dL/dh']` is ∂L/∂h, as gradients are
-    return spec.results[0]
-
-
 def left_problem(left: Left | None, spec: MatrixSpec) -> str | None:
-    """What is wrong with the left side the student wrote, if anything. A gradient names the
-    answer when its variable is the one asked for and its function is the question's (or not
-    written, as in dW); dE/dW for ∂L/∂W was read as ∂L/∂W before, unless E is one of the
-    question's names (`grader.kinds.matrix.rubric.read_matrix`)."""
-    if left is None or (spec.gradient is None and not spec.results):
-        return None
-    asked = asked_gradients(spec)
-    if left.kind == GRADIENT and left.name in asked and left.loss in (None, asked[left.name]):
-        return None  # `dL/dh = ...` for `result: ['dL/dh']`, however either is written
-    if spec.results and left.kind == NAME and names_match(left.written, spec.results):
+    """What is wrong with the left side the student wrote, if anything: it names another
+    matrix than the answer (`names_answer`); dE/dW for ∂L/∂W was read as ∂L/∂W before,
+    unless E is one of the question's names (`grader.kinds.matrix.rubric.read_matrix`)."""
+    if left is None or names_answer(left, spec):
         return None
     named = left.describe(spec.loss)
     return f"Your left side names {named}, but this item asks for {target_name(spec)}."

@@ -76,6 +76,10 @@ class MatrixAnswer:
     # The earlier sides of a chain of working (`dL/dW = (G^T X)^T = X^T G`) that are matrix
     # expressions, each as written and read: each must equal the answer, its last side.
     steps: tuple[tuple[str, Node], ...] = ()
+    # The earlier sides of a chain that only name a matrix (`dL/dW = dL/dX = X^T G`), each as
+    # read: each must name what the item asks for (a product of gradients, the chain rule in
+    # names, is none of these).
+    named: tuple[Left, ...] = ()
     # Shapes stated after the answer (`\in \mathbb{R}^{C \times D}`), each with the matrix
     # whose shape it states (None: the answer's), as read (`δ` defined as G is G).
     stated: tuple[tuple[ShapeStatement, str | None], ...] = ()
@@ -220,6 +224,10 @@ def split_name(run: str, names: Mapping[str, str]) -> list[str] | None:
         if options:
             best[start] = min(options, key=len)
     return best.get(0)
+
+
+class UnknownNameError(AnswerError):
+    """A name that is none of the question's, read where a matrix expression was expected."""
 
 
 class _TreeReader:
@@ -396,9 +404,11 @@ class _TreeReader:
         pieces = split_name(str(token), self.names)
         if pieces is None:
             matrices = sorted(n for n, what in self.names.items() if what == MATRIX)
-            raise self.error(
-                token,
+            raise UnknownNameError(
+                self.text,
+                self.offset + token.start_pos,
                 f"unknown name '{token}': the question's matrices are {', '.join(matrices)}",
+                len(str(token)),
             )
         start = self.offset + token.start_pos
         nodes = []
@@ -652,22 +662,36 @@ def parse_matrix(
     return replace(parsed, text=text, notes=notes, stated=tuple(stated))
 
 
-# `\sum_{n=1}^{N} x_n g_n^T`: a sum of outer products over the examples, the whole right side.
+# `\sum_{n=1}^{N} x_n g_n^T`: a sum of outer products over the examples, the whole right side
+# (or a number times it); `\sum_n g_n`, a sum of vectors over the examples, likewise.
 _INDEX = r"(?:\{{\s*(?P<{1}>[a-z])\s*\}}|(?P<{1}_>[a-z]))"
 _VECTOR = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{{\s*)?(?P<{0}>[a-z])(?:\s*\}})?\s*_\s*" + _INDEX
-_OUTER_SUM = re.compile(
+_SUM_OVER = (
     r"(?:\\sum|Σ|∑)\s*_\s*(?:\{\s*(?P<index>[a-z])\s*(?:=\s*1\s*)?\}|(?P<index_>[a-z]))"
     r"(?:\s*\^\s*(?:\{\s*(?P<bound>[A-Za-z])\s*\}|(?P<bound_>[A-Za-z])))?\s*"
+)
+_OUTER_SUM = re.compile(
+    _SUM_OVER
     + _VECTOR.format("a", "i")
     + r"\s*(?:\\cdot\s*)?"
     + _VECTOR.format("b", "j")
     + r"\s*(?:\^\s*(?:\{\s*(?:T|\\top)\s*\}|T|\\top)|')"
 )
+_VECTOR_SUM = re.compile(_SUM_OVER + _VECTOR.format("a", "i") + r"(?![\w{^'])")
+# A number or a fraction of numbers and sizes before the sum (`\frac{1}{N}`, `2`, `1/N`), or a
+# division by one after it (`/ N`): the sum is read, and the number is the answer's to keep.
+_PART = r"(?:\{\s*[A-Za-z0-9_ ]+\s*\}|[A-Za-z0-9])"
+_NUMBER = r"(?:\d+(?:\.\d+)?)"
+_SIZE = r"(?:\d+|[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)"
+_COEFFICIENT = re.compile(
+    rf"\s*-?\s*(?:\\[dt]?frac\s*{_PART}\s*{_PART}|{_NUMBER}(?:\s*/\s*{_SIZE})?)?\s*(?:\\cdot|·|\*)?\s*"
+)
+_DIVISOR = re.compile(rf"\s*(?:/\s*{_SIZE}\s*)?")
 _SUM_SIGN = re.compile(r"\\sum(?![A-Za-z])|[Σ∑]")
 _SUM_UNREAD = (
-    "a sum (\\sum) is read in a matrix answer only as a sum of outer products over the "
-    "examples, the whole answer, e.g. \\sum_{n=1}^{N} x_n g_n^T; write it as a product of "
-    "matrices, e.g. X^T G"
+    "a sum (\\sum) is read in a matrix answer only as a sum over the examples of outer "
+    "products, \\sum_{n=1}^{N} x_n g_n^T, or of vectors, \\sum_n g_n: the whole answer, or a "
+    "number times it; write it as a product of matrices, e.g. X^T G"
 )
 
 
@@ -677,58 +701,92 @@ def _group(match: re.Match[str], name: str) -> str | None:
 
 def _sum_of_outer_products(text: str, shapes: Mapping[str, Shape]) -> tuple[str, str | None]:
     """`text` with a sum of outer products over the examples (`\\sum_{n=1}^{N} x_n g_n^T`, the
-    whole right side) written as the product it is, `X^T G`, and a note saying how it was read;
-    x_n and g_n are read as row n of X and G (column n where n runs along X's columns), as
-    column vectors. Where the question's shapes do not tell which axis n runs along (no
-    matrix X, or N along both axes or neither), or any other sum, it is refused, saying what
-    a sum is read as (it was "unsupported LaTeX command \\sum")."""
+    whole right side, or a number times it: `\\frac{1}{N} \\sum_n x_n g_n^T`) written as the
+    product it is, `X^T G`, and a note saying how it was read; x_n and g_n are read as row n
+    of X and G (column n where n runs along X's columns), as column vectors. A sum of vectors
+    (`\\sum_n g_n`) is likewise the sum of G's rows, `1^T G` (of its columns, `G 1`). Where the
+    question's shapes do not tell which axis n runs along (no matrix X, or N along both axes
+    or neither), or any other sum, it is refused, saying what a sum is read as (it was
+    "unsupported LaTeX command \\sum")."""
     sign = _SUM_SIGN.search(text)
     if sign is None:
         return text, None
-    match = _OUTER_SUM.search(text)
-    before = "" if match is None else text[: match.start()].rstrip()
-    if match is None or text[match.end() :].strip() or not (before == "" or before[-1] == "="):
+    outer = _OUTER_SUM.search(text)
+    match = outer or _VECTOR_SUM.search(text)
+    if match is None or not _whole_side(text, match):
         raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
     index, bound = _group(match, "index"), _group(match, "bound")
-    if _group(match, "i") != index or _group(match, "j") != index:
+    vectors = [match.group("a"), *([match.group("b")] if outer else [])]
+    if any(_group(match, k) != index for k in ("i", "j")[: len(vectors)]):
         raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
     size = bound or index.upper()
-    axes = []
-    for vector in (match.group("a"), match.group("b")):
-        matrix = vector.upper()
-        shape = shapes.get(matrix, ())
-        along = [axis for axis, dim in enumerate(shape) if str(dim) == size]
-        if len(shape) != 2 or len(along) != 1:
-            written = f"{vector}_{index}"
-            if len(shape) != 2:
-                why = f"{matrix} is not one of the question's matrices"
-            else:
-                why = f"{matrix} is {shape[0]}×{shape[1]}"
-                why += f", so {written} may be its row or its column" if along else ""
-            raise AnswerError(
-                text,
-                match.start(),
-                f"{written} would be a row or a column of {matrix} with {size} entries, the "
-                f"sum a product of matrices (X^T G for rows x_n of X and g_n of G), but {why}: "
-                "write the product of matrices",
-                length=match.end() - match.start(),
-            )
-        axes.append((matrix, along[0]))
-    (a, a_axis), (b, b_axis) = axes
-    product = f"{a}^T" if a_axis == 0 else a
-    product += f" {b}" if b_axis == 0 else f" {b}^T"
+    example = "X^T G for rows x_n of X and g_n of G" if outer else "1^T G for rows g_n of G"
+    axes = [_summed_axis(text, match, vector, index, size, shapes, example) for vector in vectors]
+    if outer:
+        (a, a_axis), (b, b_axis) = axes
+        product = f"{a}^T" if a_axis == 0 else a
+        product += f" {b}" if b_axis == 0 else f" {b}^T"
+    else:
+        ((a, a_axis),) = axes
+        product = f"𝟏^T {a}" if a_axis == 0 else f"{a} 𝟏"  # 𝟏, the ones vector, as read
     shown = product.replace("^T", "ᵀ").replace(" ", "")
     slices = " and ".join(
         f"{'row' if axis == 0 else 'column'} {index} of {matrix}" for matrix, axis in axes
     )
-    va, vb = match.group("a"), match.group("b")
-    note = (
-        f"read Σ_{index} {va}_{index}·{vb}_{index}ᵀ as {shown}: {va}_{index} and {vb}_{index} "
-        f"taken as {slices}, as column vectors"
-        + ("" if bound else f", {index} running over the {size} examples")
+    terms = "·".join(f"{v}_{index}" for v in vectors) + ("ᵀ" if outer else "")
+    written = " and ".join(f"{v}_{index}" for v in vectors)
+    taken = f"taken as {slices}, as column vectors" if outer else f"taken as {slices}"
+    sum_of = "" if outer else f", the sum of {a}'s {'rows' if a_axis == 0 else 'columns'}"
+    note = f"read Σ_{index} {terms} as {shown}{sum_of}: {written} {taken}" + (
+        "" if bound else f", {index} running over the {size} examples"
     )
-    padded = product.ljust(match.end() - match.start())
+    padded = f" {product}".ljust(match.end() - match.start())  # `2\sum`: not 21ᵀG
     return text[: match.start()] + padded + text[match.end() :], note
+
+
+def _whole_side(text: str, match: re.Match[str]) -> bool:
+    """Whether a sum is the whole right side (or the whole answer), or a number times it."""
+    before = text[: match.start()]
+    head = before[: before.rfind("=") + 1]
+    return (
+        _COEFFICIENT.fullmatch(before[len(head) :]) is not None
+        and _DIVISOR.fullmatch(text[match.end() :]) is not None
+        and not _top_level_equals(text[match.end() :])
+        and (not head.strip() or head.count("=") == len(_top_level_equals(head)))
+    )
+
+
+def _summed_axis(
+    text: str,
+    match: re.Match[str],
+    vector: str,
+    index: str,
+    size: str,
+    shapes: Mapping[str, Shape],
+    example: str,
+) -> tuple[str, int]:
+    """The matrix a summed vector (`x_n`) is a row or a column of (X), and the axis `index`
+    runs along (0: x_n is its row n), from the question's shapes; refused, saying why, where
+    they do not tell."""
+    matrix = vector.upper()
+    shape = shapes.get(matrix, ())
+    along = [axis for axis, dim in enumerate(shape) if str(dim) == size]
+    if len(shape) == 2 and len(along) == 1:
+        return matrix, along[0]
+    written = f"{vector}_{index}"
+    if len(shape) != 2:
+        why = f"{matrix} is not one of the question's matrices"
+    else:
+        why = f"{matrix} is {shape[0]}×{shape[1]}"
+        why += f", so {written} may be its row or its column" if along else ""
+    raise AnswerError(
+        text,
+        match.start(),
+        f"{index} runs over {size} values, so {written} would be one of {size} rows or columns "
+        f"of {matrix}, the sum a product of matrices ({example}), but {why}: write the product "
+        "of matrices",
+        length=match.end() - match.start(),
+    )
 
 
 def _parse_defined(
@@ -918,8 +976,9 @@ def _parse_answer(
     normal, relation_notes = _approximately(text, normal)
     equals = _top_level_equals(normal)
     steps: tuple[tuple[str, Node], ...] = ()
+    named: tuple[Left, ...] = ()
     if len(equals) > 1:
-        normal, chain_notes, steps = _read_chain(
+        normal, chain_notes, steps, named = _read_chain(
             text, normal, equals, names, given, loss, reserved, aliases
         )
         relation_notes = (*relation_notes, *chain_notes)
@@ -936,7 +995,7 @@ def _parse_answer(
             and _reads(text, equals[0] + 1, len(normal), names)
         ):
             # `XᵀG = GXᵀ`: a chain of two matrix expressions, each held against the other
-            normal, chain_notes, steps = _read_chain(
+            normal, chain_notes, steps, named = _read_chain(
                 text, normal, equals, names, given, loss, reserved, aliases
             )
             relation_notes = (*relation_notes, *chain_notes)
@@ -985,6 +1044,7 @@ def _parse_answer(
         review,
         read.shorthand,
         steps,
+        named,
     )
 
 
@@ -1046,29 +1106,38 @@ def _read_chain(
     loss: str,
     reserved: Collection[str],
     aliases: Mapping[str, _Alias] | None,
-) -> tuple[str, tuple[str, ...], tuple[tuple[str, Node], ...]]:
+) -> tuple[str, tuple[str, ...], tuple[tuple[str, Node], ...], tuple[Left, ...]]:
     """A chain of working, `dL/dW = dL/dY dY/dW = XᵀG`, read as its last side: `normal` with
-    the sides before it blanked (a left side naming the answer kept), a note, and the sides
-    that are matrix expressions (`(GᵀX)ᵀ`), each read, for the check to hold against the
-    answer. A side that is neither (nor names, nor a matrix expression) is the error reading
-    it gave."""
+    the sides before it blanked (a left side naming the answer kept), a note, the sides that
+    are matrix expressions (`(GᵀX)ᵀ`), each read, for the check to hold against the answer,
+    and the sides that name one matrix (`dL/dX`), as read, for the item to hold against what
+    it asks for. A side that uses a name the question does not define (`softmax(S) V`) cannot
+    be checked, and the note says so; a side that is none of these is the error reading it
+    gave."""
     bounds = [0, *(e + 1 for e in equals), len(normal)]
     sides = [(bounds[k], bounds[k + 1] - (k + 1 < len(equals) + 1)) for k in range(len(bounds) - 1)]
     first_start, first_end = sides[0]
     keep_left = _names_only(normal, first_start, first_end) or _is_left(text, normal, first_end)
     middle = sides[1:-1] if keep_left else sides[:-1]
-    steps, named = [], []
+    steps, named, lefts, unchecked = [], [], [], []
     for start, end in middle:
         written = text[start:end].strip()
         if _names_only(normal, start, end):
             named.append(written)
+            if _is_left(text, normal[:end], end, start):
+                lefts.append(read_left(text, " " * start + normal[start:end]))
             continue
         try:
             step = _parse_answer(_side(text, start, end), names, given, loss, reserved, aliases)
-        except AnswerError:
-            if not _is_left(text, normal[:end], end, start):
-                raise
-            named.append(written)
+        except AnswerError as error:
+            if _is_left(text, normal[:end], end, start):
+                named.append(written)
+                lefts.append(read_left(text, " " * start + normal[start:end]))
+                continue
+            unknown = text[error.position : error.position + error.length]
+            if not isinstance(error, UnknownNameError) or not _OWN_NAME.fullmatch(unknown):
+                raise  # a word (`where`) or a command (`\text`) is a definition's, if anything
+            unchecked.append(f'"{written}" uses {unknown}, a name the question does not define')
             continue
         steps.append((written, step.expression))
     blank_from = equals[0] + 1 if keep_left else 0
@@ -1076,12 +1145,26 @@ def _read_chain(
     last = text[equals[-1] + 1 :].strip()
     note = f"read your chain of working as its last side, {last}"
     if named:
-        said = ", ".join(f'"{n}"' for n in named)
-        note += f"; {said} name{'s' if len(named) == 1 else ''} what it is"
+        only = "a side that only names" if len(set(named)) == 1 else "sides that only name"
+        note += f"; {_listed(named)} set aside, {only}"
     if steps:
-        said = ", ".join(f'"{w}"' for w, _ in steps)
-        note += f"; {said}, held against it"
-    return blanked, (note,), tuple(steps)
+        note += f"; {_listed([w for w, _ in steps])}, held against it"
+    if unchecked:
+        note += f"; {_listed(unchecked, quote=False)}, so that step cannot be checked"
+    return blanked, (note,), tuple(steps), tuple(lefts)
+
+
+# A name a student may give a matrix of their own in their working: a letter, with a subscript.
+_OWN_NAME = re.compile(r"[A-Za-z\u0370-\u03ff](?:_\{?[A-Za-z0-9]+\}?)?")
+_LISTED = 3  # sides a chain's note shows, the rest counted: a long chain gives a short note
+
+
+def _listed(sides: list[str], quote: bool = True) -> str:
+    """Sides of a chain for its note, each once, quoted; past the first few, how many more."""
+    distinct = list(dict.fromkeys(sides))
+    shown = [f'"{side}"' if quote else side for side in distinct[:_LISTED]]
+    rest = len(distinct) - _LISTED
+    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
 
 
 def _reads(text: str, start: int, end: int, names: Mapping[str, str]) -> bool:

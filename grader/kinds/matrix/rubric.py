@@ -9,12 +9,13 @@ from dataclasses import dataclass, replace
 
 import sympy
 
+from grader.answer_names import names_match
 from grader.errors import AnswerError, Problem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.parse import parse
 from grader.kinds.count.rubric import read_count
 from grader.kinds.matrix.evaluate import close, evaluated
-from grader.kinds.matrix.left import GRADIENT
+from grader.kinds.matrix.left import GRADIENT, NAME, Left
 from grader.kinds.matrix.nodes import describe
 from grader.kinds.matrix.parse import IDENTITY, MATRIX, SIZE, MatrixAnswer, name_of, parse_matrix
 from grader.kinds.matrix.shapes import SCALAR, Shape, entrywise_powers, same_size, show_shape
@@ -208,6 +209,32 @@ def asked_gradients(spec: MatrixSpec) -> dict[str, str]:
     return asked
 
 
+def target_name(spec: MatrixSpec) -> str:
+    """What the item asks for, in words: ∂L/∂W (with the question's loss), A, or "the
+    answer"."""
+    if spec.gradient:
+        return f"∂{spec.loss}/∂{spec.gradient}"
+    if not spec.results:
+        return "the answer"
+    named = name_of(spec.results[0])
+    if named is not None and named.kind == GRADIENT:
+        return named.describe(spec.loss)  # `result: ['dL/dh']` is ∂L/∂h, as gradients are
+    return spec.results[0]
+
+
+def names_answer(left: Left, spec: MatrixSpec) -> bool:
+    """Whether what a student names (a left side, a side of a chain) is what the item asks
+    for: a gradient whose variable is the one asked for and whose function is the question's
+    (or not written, as in dW), or one of its results; anything, where the item names
+    nothing."""
+    if spec.gradient is None and not spec.results:
+        return True
+    asked = asked_gradients(spec)
+    if left.kind == GRADIENT and left.name in asked and left.loss in (None, asked[left.name]):
+        return True  # `dL/dh = ...` for `result: ['dL/dh']`, however either is written
+    return bool(spec.results) and left.kind == NAME and names_match(left.written, spec.results)
+
+
 def question_names(spec: MatrixSpec, context: Context) -> set[str]:
     """Every name the question gives: its symbols, the item's matrices, and the matrices of
     its other matrix items (as far as they are read)."""
@@ -223,15 +250,44 @@ def _read_left_loss(answer: MatrixAnswer, spec: MatrixSpec, context: Context) ->
     as the question's, with a note: the student most likely used another letter for the loss.
     A function that is one of the question's names (∂G/∂W, G a matrix) is left as written, so
     that the left side is said to name something else."""
-    left = answer.left
-    if left is None or left.kind != GRADIENT or left.loss is None:
+    if answer.left is None:
         return answer
+    left, note = _in_question_loss(answer.left, spec, context)
+    if note is None:
+        return answer
+    return replace(answer, left=left, notes=(note, *answer.notes))
+
+
+def _in_question_loss(left: Left, spec: MatrixSpec, context: Context) -> tuple[Left, str | None]:
+    """`left` with another letter for the loss (dE/dW for ∂L/∂W) read as the question's, and
+    the note saying so; `left` as it is, and None, where there is nothing to read so."""
+    if left.kind != GRADIENT or left.loss is None:
+        return left, None
     loss = asked_gradients(spec).get(left.name)
     if loss is None or left.loss == loss or left.loss in question_names(spec, context):
-        return answer
+        return left, None
     variable = left.name
     note = f"read ∂{left.loss}/∂{variable} as ∂{loss}/∂{variable}, the question's loss being {loss}"
-    return replace(answer, left=replace(left, loss=loss), notes=(note, *answer.notes))
+    return replace(left, loss=loss), note
+
+
+def _names_another(answer: MatrixAnswer, spec: MatrixSpec, context: Context) -> MatrixAnswer:
+    """An answer whose chain of working names another matrix than the item asks for
+    (`dL/dW = dL/dX = XᵀG` for ∂L/∂W) goes to a person, saying so: that side is a false step,
+    not a name to set aside. A side dE/dW is read as ∂L/∂W, as a left side is, with a note."""
+    notes, review = [], None
+    for named in answer.named:
+        left, note = _in_question_loss(named, spec, context)
+        notes.extend([note] if note else [])
+        if review is None and not names_answer(left, spec):
+            said = left.describe(spec.loss)
+            said += f' ("{named.written}")' if said != named.written else ""
+            asked = target_name(spec)
+            review = f"Your working says your answer is {said}, but this item asks for {asked}"
+    if not notes and review is None:
+        return answer
+    notes_ = tuple(dict.fromkeys((*answer.notes, *notes)))
+    return replace(answer, notes=notes_, review=answer.review or review)
 
 
 def _stated_shape(sizes: tuple[str, ...], context: Context) -> Shape | None:
@@ -320,7 +376,8 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
         dict(spec.declared),
         examples,
     )
-    answer = _held_against_itself(_read_left_loss(parsed, spec, context), spec, context)
+    answer = _read_left_loss(parsed, spec, context)
+    answer = _held_against_itself(_names_another(answer, spec, context), spec, context)
     expression, notes = entrywise_powers(
         answer.expression, dict(spec.declared), context.symbol_table
     )

@@ -406,6 +406,14 @@ UNREAD = (
             id="the same with the maths in dollars",
         ),
         pytest.param(
+            "(a) no σ(x)(1-σ(x))",
+            "needs_review",
+            "line 3: no σ(x)(1-σ(x))",
+            (),
+            None,
+            id="no right before the maths denies it: for a person ('no' was set aside)",
+        ),
+        pytest.param(
             "(a) half of $\\sigma(x)(1-\\sigma(x))$",
             "needs_review",
             "line 3: half of $\\sigma(x)(1-\\sigma(x))$",

@@ -112,7 +112,7 @@ _CLAUSE_AFTER = re.compile(r"\$|\\\[|\\\(|[,;，；。]|\.(?=\s)")
 # A word that denies what it is said of ("not", "isn't", "wrong"; "not sure" is a hedge).
 _DENIAL = r"\b(?:not(?!\s+(?:sure|certain))|never|wrong|false|incorrect)\b|n['’]t\b"
 # Words before a piece of maths that deny it or make it part of other maths ("it is not
-# $σ(1-σ)$", "half of $s_i(1-s_i)$", "one over $\\sqrt{d_k}$"): read alone, the
+# $σ(1-σ)$", "no $PQD$", "half of $s_i(1-s_i)$", "one over $\\sqrt{d_k}$"): read alone, the
 # piece would be marked as the student's answer, which it is not; the line is left for a
 # person, as text no item read.
 _CHANGED_BEFORE = re.compile(
@@ -120,7 +120,7 @@ _CHANGED_BEFORE = re.compile(
     r"|(?:\b(?:half|double|twice|thrice|triple|quarter|third|square|cube|root|inverse"
     r"|reciprocal|negative|opposite|transpose|log|logarithm|exp|exponential|sum|product"
     r"|multiple|power|fraction)\s+of|\b(?:over|divided\s+by|divide\s+by|times|minus|plus"
-    r"|negative|squared?|sqrt|twice|double|half))\s*[:,]?\s*$",
+    r"|negative|squared?|sqrt|twice|double|half|no))\s*[:,]?\s*$",
     re.IGNORECASE,
 )
 # Words after a piece of maths that deny it or go on with it ("$9CD + D$ is wrong",

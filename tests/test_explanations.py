@@ -780,6 +780,28 @@ NOT_DENIED = [
         "a role word in a 'since' clause is not what the next clause speaks of",
     ),
     (
+        "dw-sep-q1",
+        "The separable convolution, not the standard one, needs about 1/D + 1/K^2 of the "
+        "parameters, because the kernel is factored.",
+        "correct",
+        2,
+        "a clause going on past ', not the standard one,' speaks of the separable convolution",
+    ),
+    (
+        "22-52-q4",
+        "Attention, not convolution, mixes positions with data-dependent weights.",
+        "partial",
+        0.5,
+        "a clause going on past ', not convolution,' speaks of attention",
+    ),
+    (
+        "22-52-q4",
+        "The convolution is fixed, whereas attention, being data-dependent, mixes all positions.",
+        "partial",
+        0.5,
+        "a clause going on from ', whereas attention,' speaks of attention",
+    ),
+    (
         "22-52-q4",
         "Compared to attention a convolution has fixed local weights.",
         "partial",

@@ -954,7 +954,9 @@ def _continued(sentence: Sentence, index: int, role_of: dict[int, int]) -> int |
     standard convolution needs fewer parameters: about 1/D + 1/K² of them", ", and are …" is a
     statement of its own): the first role word of the nearest clause before it in its part that
     has one, passing over clauses on what the sentence compares with ("Attention, unlike
-    convolution, mixes …") and clauses that begin with such a word ("…, because …,")."""
+    convolution, mixes …") and role words a negation denies ("Attention, not convolution, mixes
+    …"). A clause that begins with such a word is another statement, where the search stops
+    ("Since the full kernel is factored, it needs …", "…, whereas attention, being …, mixes")."""
     clause = sentence[index].clause
     start = sentence.clause_starts[clause]
     if (
@@ -966,9 +968,15 @@ def _continued(sentence: Sentence, index: int, role_of: dict[int, int]) -> int |
         first = sentence.clause_starts.get(earlier)
         if first is None or sentence[first].part != sentence[index].part:
             return None
-        if earlier in sentence.compared or sentence.plain[first][1] in _SCOPE_BREAKS:
+        if sentence.plain[first][1] in _SCOPE_BREAKS:
+            return None
+        if earlier in sentence.compared:
             continue
-        named = [at for at in role_of if sentence[at].clause == earlier]
+        named = [
+            at
+            for at in role_of
+            if sentence[at].clause == earlier and sentence.negation_before[at] < 0
+        ]
         if named:
             return min(named)
     return None

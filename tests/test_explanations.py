@@ -519,7 +519,7 @@ DENIED = [
     (
         "22-52-q4",
         "Convolution, unlike attention, mixes positions with data-dependent weights.",
-        "which denies it",
+        'says it of "Convolution", the wrong way round',
     ),
     (
         "22-52-q4",
@@ -560,6 +560,42 @@ DENIED = [
         "dw-sep-q1",
         "It does not split the kernel into depthwise and pointwise parts; about 1/D + 1/K^2.",
         "which denies it",
+    ),
+    # Said of the wrong layer (textroles): the fraction in a clause that goes on from one about
+    # the standard convolution (1); attention given the convolution's weights, with or without
+    # naming the convolution (2); the pattern's role word after "unlike" is no negation of what
+    # is said of the other (3). Before: credited (1, 2), or "a negation near …" (3).
+    (
+        "dw-sep-q1",
+        "The standard convolution needs fewer parameters: about 1/D + 1/K^2 of them, because the "
+        "kernel is factored.",
+        'says it of "standard", the wrong way round',
+    ),
+    (
+        "dw-sep-q1",
+        "A standard convolution needs fewer parameters, about 1/D + 1/K^2 of them; the separable "
+        "kernel is factored.",
+        'says it of "standard", the wrong way round',
+    ),
+    (
+        "22-52-q4",
+        "Attention mixes positions with fixed, local weights.",
+        '"Attention mixes positions with fixed", which says otherwise',
+    ),
+    (
+        "22-52-q4",
+        "Unlike a convolution, attention mixes positions with fixed, local weights.",
+        'says it of "attention", the wrong way round',
+    ),
+    (
+        "22-52-q4",
+        "Unlike attention, convolution mixes all positions with data-dependent weights.",
+        'says it of "convolution", the wrong way round',
+    ),
+    (
+        "22-52-q4",
+        "Unlike a convolution, attention has fixed local weights.",
+        'says it of "attention", the wrong way round',
     ),
 ]
 
@@ -723,6 +759,70 @@ NOT_DENIED = [
         "partial",
         1,
         "'a myth that' governs its statement, not the one after ', but'",
+    ),
+    # The fraction in a clause that goes on from one about the separable convolution, or after
+    # a clause beginning with "since" (not what the statement is about), keeps its credit; a
+    # property of the convolution said of it, with attention only compared or in another
+    # statement, is no contradiction (textroles).
+    (
+        "dw-sep-q1",
+        "The separable convolution needs fewer parameters: about 1/D + 1/K^2 of them, because "
+        "the kernel is factored.",
+        "correct",
+        2,
+        "the fraction in a clause going on from the separable convolution's",
+    ),
+    (
+        "dw-sep-q1",
+        "Since the full kernel is factored, it needs about 1/D + 1/K^2 of the parameters.",
+        "correct",
+        2,
+        "a role word in a 'since' clause is not what the next clause speaks of",
+    ),
+    (
+        "dw-sep-q1",
+        "The separable convolution, not the standard one, needs about 1/D + 1/K^2 of the "
+        "parameters, because the kernel is factored.",
+        "correct",
+        2,
+        "a clause going on past ', not the standard one,' speaks of the separable convolution",
+    ),
+    (
+        "22-52-q4",
+        "Attention, not convolution, mixes positions with data-dependent weights.",
+        "partial",
+        0.5,
+        "a clause going on past ', not convolution,' speaks of attention",
+    ),
+    (
+        "22-52-q4",
+        "The convolution is fixed, whereas attention, being data-dependent, mixes all positions.",
+        "partial",
+        0.5,
+        "a clause going on from ', whereas attention,' speaks of attention",
+    ),
+    (
+        "22-52-q4",
+        "Compared to attention a convolution has fixed local weights.",
+        "partial",
+        0.5,
+        "fixed weights said of the convolution, attention compared with",
+    ),
+    (
+        "22-52-q4",
+        "Attention mixes all positions with data-dependent weights instead of fixed, local "
+        "weights.",
+        "partial",
+        0.5,
+        "'instead of fixed, local weights' is another statement than attention's",
+    ),
+    (
+        "22-52-q4",
+        "Attention mixes all positions with data-dependent weights rather than fixed local "
+        "weights.",
+        "partial",
+        0.5,
+        "'rather than fixed local weights' is another statement than attention's",
     ),
     # "fewer" contradicts the fraction only after it in its clause ("1/D + 1/K^2 fewer"): a
     # share of them is fewer (textdeny 3)

@@ -60,10 +60,11 @@ _NEGATIONS = {
 _VERBAL_NEGATIONS = _NEGATIONS - {"no", "without", "unlike", "nothing", "none"}
 # A negation's scope is its clause, from where the clause begins (a comma, a colon, a
 # semicolon, a dash) or one of these words begins a new one ("…does not mix tokens, and it
-# uses the same weights", "not learned but computed", "no difference except that attention …").
+# uses the same weights", "not learned but computed", "no difference except that attention …",
+# "data-dependent weights rather than fixed ones").
 _SCOPE_BREAK_LIST = """
     and but while whilst whereas although though however yet because since so which who unless
-    instead except
+    instead rather except
 """
 _SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
 # A negation after the words of a match stops at these: "weights that are not learned".
@@ -785,11 +786,14 @@ def _match(
 ) -> Match:
     """A match of these words of the sentence: whether a negation denies it, whether the
     sentence may deny it otherwise, and, for a concept with roles, what it is said of."""
-    negation = _negation_of(sentence, chosen)
+    said_of, sure, whole = _said_of(sentence, chosen, roles) if roles else (None, False, False)
+    # "Unlike attention, convolution mixes all positions …": the negation is of the pattern's
+    # role word, and what the match says is all said of the other role, the wrong way round
+    stated = [i for i in chosen if _role_fitting(sentence[i], roles) is None] if whole else chosen
+    negation = _negation_of(sentence, stated)
     reach: tuple[Word, ...] = ()
-    if negation is not None and negation > max(chosen):  # "… are not separated"
+    if negation is not None and negation > max(stated):  # "… are not separated"
         reach = tuple(sentence[negation : min(negation + 2, len(sentence))])
-    said_of, sure = _said_of(sentence, chosen, roles) if roles else (None, False)
     if said_of is not None:
         reach = (*reach, said_of)
     return Match(
@@ -872,9 +876,10 @@ def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
 
 def _said_of(
     sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]
-) -> tuple[Word | None, bool]:
-    """The role word the match is said of when it is not the pattern's own role, and whether
-    that is sure (the word is in the match's clause) or only the nearest one.
+) -> tuple[Word | None, bool, bool]:
+    """The role word the match is said of when it is not the pattern's own role, whether that
+    is sure (the word is in the match's clause) or only the nearest one, and whether every word
+    of the match that is no role word is surely said of that role.
 
     The pattern's role is that of its first word that is a role word ("attention" in
     `attention mix* token*`), else the concept's first role. Each other word of the match is
@@ -885,13 +890,15 @@ def _said_of(
     role_of = _roles_of(sentence, roles)
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
     own = next((role for _, role in fitting if role is not None), 0)
-    for index, role in fitting:
-        if role is not None:
-            continue  # a role word of the match itself, named beside it
-        subject, sure = _subject(sentence, index, role_of)
+    subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
+    for subject, sure in subjects:  # a role word of the match itself is named beside it
         if subject is not None and role_of[subject] != own:
-            return sentence[subject], sure
-    return None, False
+            whole = all(
+                other is not None and sure_too and role_of[other] == role_of[subject]
+                for other, sure_too in subjects
+            )
+            return sentence[subject], sure, whole
+    return None, False, False
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
@@ -920,7 +927,9 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
 def _subject(sentence: Sentence, index: int, role_of: dict[int, int]) -> tuple[int | None, bool]:
     """The role word a word of a match is said of: one in its scope (sure), else the nearest in
     its clause, or in the clause before when its clause begins with "which", "who" … (a person
-    decides); a role word in another clause is not what it speaks of."""
+    decides); else, for a word in a clause that names none and goes on from the one before (see
+    `_continued`), the role that clause is about (sure). A role word in a later clause, or in one
+    the word's clause does not go on from, is not what it speaks of."""
     scope = sentence.scopes[index]
     clauses = {sentence[index].clause}
     if sentence.plain[sentence.clause_starts[sentence[index].clause]][1] in _RELATIVE:
@@ -935,7 +944,42 @@ def _subject(sentence: Sentence, index: int, role_of: dict[int, int]) -> tuple[i
         return before[-1], False
     if after:
         return after[0], False
-    return None, False
+    continued = _continued(sentence, index, role_of)
+    return continued, continued is not None
+
+
+def _continued(sentence: Sentence, index: int, role_of: dict[int, int]) -> int | None:
+    """The role word the clause of a word goes on speaking of, when the word is in the first
+    statement of its clause and the clause begins with no and, but, because, which … ("The
+    standard convolution needs fewer parameters: about 1/D + 1/K² of them", ", and are …" is a
+    statement of its own): the first role word of the nearest clause before it in its part that
+    has one, passing over clauses on what the sentence compares with ("Attention, unlike
+    convolution, mixes …") and role words a negation denies ("Attention, not convolution, mixes
+    …"). A clause that begins with such a word is another statement, where the search stops
+    ("Since the full kernel is factored, it needs …", "…, whereas attention, being …, mixes")."""
+    clause = sentence[index].clause
+    start = sentence.clause_starts[clause]
+    if (
+        sentence.scopes[start] != sentence.scopes[index]
+        or sentence.plain[start][1] in _SCOPE_BREAKS
+    ):
+        return None
+    for earlier in range(clause - 1, -1, -1):
+        first = sentence.clause_starts.get(earlier)
+        if first is None or sentence[first].part != sentence[index].part:
+            return None
+        if sentence.plain[first][1] in _SCOPE_BREAKS:
+            return None
+        if earlier in sentence.compared:
+            continue
+        named = [
+            at
+            for at in role_of
+            if sentence[at].clause == earlier and sentence.negation_before[at] < 0
+        ]
+        if named:
+            return min(named)
+    return None
 
 
 def _is_negation(word: Word) -> bool:
@@ -1179,6 +1223,24 @@ def _unclean_doubt(match: Match, answer: str, denied_too: bool) -> str:
     return f"{said}, beside a plain statement of it" if denied_too else said
 
 
+def _contradictions(concept: Concept, answer: str) -> list[Match]:
+    """The matches of the concept's contradictions that are the concept's: not said of what the
+    sentence compares with ("Unlike a fully connected layer, which has different weights for
+    every position, …"), and, for one that names a role (`attention fixed`), not said of another
+    role in its own clause ("compared to attention a convolution has fixed weights" says it of
+    the convolution, as the concept does). Each is a contradiction of the concept, whatever role
+    the nearest role word is."""
+    found = []
+    roles = concept.roles
+    for match in find_all(concept.contradictions, answer, concept.pairings, roles):
+        names_role = any(_role_fitting(word, roles) is not None for word in match.words)
+        if match.compared or (match.said_of_sure and names_role):
+            continue
+        reach = tuple(word for word in match.reach if word is not match.said_of)
+        found.append(replace(match, said_of=None, said_of_sure=False, reach=reach))
+    return found
+
+
 def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> TextCheck:
     """Which concepts the answer states, the marks they earn, and any reason for doubt."""
     findings = []
@@ -1197,13 +1259,11 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # weights"): a contradiction, whatever else the answer says.
         reversed_ = next((m for m in evidence if m.said_of_sure and not m.negated), None)
         unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
-        # a contradiction said of what the sentence compares with ("Unlike a fully connected
-        # layer, which has different weights for every position, …") is not the concept's
-        contradictions = [
-            *(m for m in find_all(concept.contradictions, answer, pairings) if not m.compared),
-            *crossed_pairs(pairings, answer),
-        ]
-        contradiction = next((m for m in contradictions if not m.negated), reversed_)
+        # the statement the wrong way round is named first ("Unlike a convolution, attention has
+        # fixed local weights" gives attention the convolution's, whatever else it contradicts);
+        # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
+        contradictions = [*_contradictions(concept, answer), *crossed_pairs(pairings, answer)]
+        contradiction = reversed_ or next((m for m in contradictions if m.clean), None)
         if plain is None and unclean is None and contradiction is None:
             unclean = _unread_pair(pairings, answer)
         elif not (unclean is not None and unclean.negated and unclean.pattern in pairing_texts):

@@ -1292,6 +1292,39 @@ GRADED += [
         ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Qᵀ",),
         id="tokens as columns, transposed: 1_N b_Qᵀ in every row of Qᵀ",
     ),
+    # `\max_u\max_v` with nothing between, as LaTeX is written: two maxes (the second was
+    # glued to the first's index, `umax`, and v was unknown).
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_u\max_v x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the indices as counted from 0",
+        ),
+        id="max pooling: \\max_u\\max_v with no space between",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_u\max_v (-x_{2i+u,2j+v,k})",
+        "incorrect",
+        0.0,
+        "pooling_min",
+        (
+            "A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes minus the smallest input of each window; max pooling takes the largest input of each window.",
+        ),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the max of negated inputs as minus their min: max(-x) = -min(x)",
+            "read the indices as counted from 0",
+        ),
+        id="max pooling: \\max_u\\max_v of negated inputs, no space between",
+    ),
 ]
 
 

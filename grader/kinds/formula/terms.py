@@ -223,6 +223,11 @@ _NAME_COMMAND = re.compile(r"\\(text|textrm|textup|operatorname)\s*\{\s*([A-Za-z
 _FUNCTION_NAMES = frozenset({"tanh", "sigma", "sigmoid", "relu", "max"})
 
 
+# A function's name right after a letter or a digit (`\max_u\max_v`, `w_l\tanh(…)`) keeps a
+# space before it, where it would otherwise be glued to them as one name (`umax`).
+_GLUED_FUNCTION = re.compile(r"(?<=[A-Za-z0-9])\\(max|tanh|sigma)(?![A-Za-z])")
+
+
 # A product over a range is no layer this grader reads (a layer adds weighted inputs): said in
 # those words, for a person to read, where it was "unsupported LaTeX command" or a bare refusal.
 _PRODUCT = re.compile(r"\\prod(?![A-Za-z])")
@@ -252,6 +257,8 @@ def rewrite_formula_latex(text: str) -> str:
             )
         text = replace_span(text, close, close + 1, "")
         text = replace_span(text, match.start(), match.end(), "")
+    for match in reversed(list(_GLUED_FUNCTION.finditer(text))):  # `\max_u\max_v`
+        text = replace_span(text, match.start(), match.end(), " " + match.group(1))
     return rewrite_latex(text, _FORMULA_COMMANDS)
 
 

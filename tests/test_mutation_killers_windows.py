@@ -282,11 +282,11 @@ CASES = [
         POOLING,
         "a.formula",
         r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{2}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
-        ("partial", 1.0, "pooling_window"),
+        ("incorrect", 0.0, "pooling_inputs"),
         (
-            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should not average x[3,1,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[1,1,1] reads the 6 inputs x[1..3,1..2,1]; it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
         ),
-        id="pooling windows a row too tall hold an input they should not",
+        id="pooling windows a row too tall: not the pooling's window, no credit",
     ),
 ]
 

@@ -1015,6 +1015,18 @@ def _reduction_finding(
     ]
 
 
+def _one_input_each(student: Sequence[Structure]) -> bool:
+    """Whether each output reads at most one input, with no parameters: neither a max nor a
+    sum of anything (`z_{i,j,k} = x_{2i,2j,k}`, or a max over a window of one input)."""
+    for structure in student:
+        if len(structure.connections):
+            return False
+        out, _ = structure.split(_fixed_reads(structure)[0])
+        if len(np.unique(out)) != len(out):
+            return False
+    return True
+
+
 def _is_pooling(reference: Sequence[Structure]) -> bool:
     """A layer without parameters whose outputs each average inputs: average pooling."""
     return all(not len(r.connections) and r.fixed for r in reference)
@@ -1034,7 +1046,9 @@ def _without_constants(structure: Structure) -> Structure:
     return replace(structure, fixed=kept)
 
 
-@FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window", "fixed_term")
+@FINDINGS.produces(
+    "pooling_weights", "pooling_scale", "pooling_window", "pooling_inputs", "fixed_term"
+)
 def _pooling_findings(
     reference: Sequence[Structure],
     student: Sequence[Structure],
@@ -1091,6 +1105,11 @@ def _pooling_findings(
                     np.arange(len(connections)),
                 )
             )
+        # The rubric's `pooling_window` is the right window placed wrongly (a stride or an
+        # offset mistake): windows of the reference's size and shape, in the output's own
+        # channel, that move from one output to the next. Anything else is not that window.
+        if not _windows_alike(r, s, wanted, read, spatial) or 0 in steps[1]:
+            return [_pooling_inputs(r, s, layer, maximum), *scale]
         if None not in steps[0] + steps[1] and steps[0] != steps[1]:
             return [
                 FINDINGS.make(
@@ -1116,6 +1135,92 @@ def _pooling_findings(
             *scale,
         ]
     return []
+
+
+def _windows(structure: Structure, connections: np.ndarray) -> dict[int, list[tuple[int, ...]]]:
+    """The inputs each output reads, by output (flat), each as its indices from 0."""
+    out, source = structure.split(connections)
+    in_index = np.stack(_unravel_dims(source, structure.in_dims), axis=1)
+    windows: dict[int, list[tuple[int, ...]]] = {}
+    for output, where in zip(out.tolist(), in_index.tolist(), strict=True):
+        windows.setdefault(output, []).append(tuple(where))
+    return windows
+
+
+def _window_shapes(structure: Structure, connections: np.ndarray, spatial: int) -> set | None:
+    """Each output's window as its positions from its first corner, where every window lies
+    in the output's own channel (the axes after the positions); None where one does not."""
+    shapes = set()
+    for output, reads in _windows(structure, connections).items():
+        own = np.unravel_index(output, structure.out_dims)[spatial:]
+        if len(structure.in_dims) != len(structure.out_dims) or any(
+            tuple(read[spatial:]) != tuple(int(i) for i in own) for read in reads
+        ):
+            return None
+        corner = [min(read[axis] for read in reads) for axis in range(spatial)]
+        shapes.add(
+            frozenset(
+                tuple(a - c for a, c in zip(read[:spatial], corner, strict=True)) for read in reads
+            )
+        )
+    return shapes
+
+
+def _windows_alike(
+    reference: Structure, student: Structure, wanted: np.ndarray, read: np.ndarray, spatial: int
+) -> bool:
+    """Whether the student's windows are the reference's in size and shape, each in its
+    output's channel: each window is the reference's window or a part of it that the border
+    cuts, and at least one is whole."""
+    theirs = _window_shapes(reference, wanted, spatial)
+    yours = _window_shapes(student, read, spatial)
+    if not theirs or not yours or len(theirs) != 1:
+        return False
+    (window,) = theirs
+    return window in yours and all(shape <= window for shape in yours)
+
+
+@FINDINGS.produces("pooling_inputs")
+def _pooling_inputs(
+    reference: Structure, student: Structure, layer: LayerSpec, maximum: bool
+) -> Diagnosis:
+    """Windows that are not the reference's window placed elsewhere: of another size or
+    shape, across channels, one input, or one block for every output. Said by what the first
+    output that differs reads, and what it should read."""
+    theirs = _windows(reference, _fixed_reads(reference)[0])
+    yours = _windows(student, _fixed_reads(student)[0])
+    output = next(
+        o
+        for o in sorted(set(theirs) | set(yours))
+        if set(theirs.get(o, ())) != set(yours.get(o, ()))
+    )
+    x, y = layer.input.name, layer.output.name
+    entry = _entry(y, output, reference.out_dims)
+    pools = "take the max of" if maximum else "average"
+    read = yours.get(output, [])
+    said = f"reads only {_inputs(x, read)}" if len(read) == 1 else f"reads {_inputs(x, read)}"
+    return FINDINGS.make(
+        "pooling_inputs",
+        f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
+        f"{said if read else 'reads no input'}; it should {pools} {_inputs(x, theirs[output])}.",
+    )
+
+
+def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
+    """Entries of a tensor, from 1: all of them where there are up to 4, else how many and
+    the block they fill (x[1..8,1..8,1]), or the first and the last."""
+    shown = [f"{tensor}[{','.join(str(i + 1) for i in read)}]" for read in sorted(reads)]
+    if len(shown) <= 4:
+        return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    low = [min(axis) for axis in zip(*reads, strict=True)]
+    high = [max(axis) for axis in zip(*reads, strict=True)]
+    if math.prod(h - lo + 1 for lo, h in zip(low, high, strict=True)) == len(set(reads)):
+        spans_ = ",".join(
+            str(lo + 1) if lo == h else f"{lo + 1}..{h + 1}"
+            for lo, h in zip(low, high, strict=True)
+        )
+        return f"the {len(shown)} inputs {tensor}[{spans_}]"
+    return f"{len(shown)} inputs, {shown[0]} to {shown[-1]}"
 
 
 def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -> bool:
@@ -1439,7 +1544,8 @@ def check_formula(
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)
-    activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
+    if not _one_input_each(student):  # one input is its own max, and its own sum
+        activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
     same_structure = (
         _same(student, reference) or bool(activation) and _same_reads(student, reference)
     )

@@ -89,7 +89,8 @@ DESCRIPTIONS = {
     "channels, one input, or one block for every output",
     "pooling_max": "a sum or mean where max pooling takes the maximum",
     "pooling_mean": "a maximum where average pooling takes the mean",
-    "pooling_min": "a max of negated inputs, minus their min, where max pooling takes the max",
+    "pooling_min": "a min, or a max of negated inputs (minus their min), where max pooling "
+    "takes the max",
     "max_for_sum": "a maximum where the layer sums weighted inputs",
     "activation_missing": "the activation around the weighted sum left out",
     "activation_extra": "an activation where the layer's output is the weighted sum itself",

@@ -974,6 +974,8 @@ def _reduction_finding(
         said = (
             f"A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes "
             f"{smallest}; "
+            if student.negated
+            else f"Your formula takes {smallest}; "
         )
         if reference.reduction == "max":
             return [

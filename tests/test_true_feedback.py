@@ -428,6 +428,19 @@ OTHER_WINDOWS = [
         "x[1,3,1], x[1,4,1], x[2,3,1] and x[2,4,1].",
         id="the mean of a fixed corner, every output the same",
     ),
+    # An empty range reads nothing: told so (it was "Your formula scales by ; …", no number).
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{0 < u,v < 1} x_{2i+u,2j+v,k}",
+        NOT_THE_WINDOW + "z[1,1,1] reads no input; " + NOT_THE_WINDOW_MAX,
+        id="a max over an empty range",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{0 < u,v < 1} x_{2i+u,2j+v,k}",
+        NOT_THE_WINDOW + "y[1,1,1] reads no input; " + NOT_THE_WINDOW_MEAN,
+        id="a sum over an empty range",
+    ),
 ]
 
 
@@ -440,6 +453,45 @@ def test_another_window_than_the_poolings_earns_no_window_credit(item, answer, f
         "pooling_inputs",
     )
     assert result.feedback == (feedback,)
+
+
+# One layer, one result however it is written: an output that reads one input is that input,
+# whether written bare or as a max, a min or a sum over a window of one input.
+ONE_INPUT = [
+    pytest.param(
+        "d.formula",
+        (
+            r"z_{i,j,k} = x_{2i,2j,k}",
+            r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \min_{u=0}^{0}\min_{v=0}^{0} x_{2i+u,2j+v,k}",
+        ),
+        id="one input, bare, as a max and as a min",
+    ),
+    pytest.param(
+        "d.formula",
+        (
+            r"z_{i,j,k} = -x_{2i,2j,k}",
+            r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} (-x_{2i+u,2j+v,k})",
+        ),
+        id="one input negated, bare and as a max: its scale said either way",
+    ),
+    pytest.param(
+        "a.formula",
+        (
+            r"y_{i,j,k} = \frac{1}{4} x_{2i,2j,k}",
+            r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{0}\sum_{v=0}^{0} x_{2i+u,2j+v,k}",
+        ),
+        id="a quarter of one input, bare and as a sum",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answers"), ONE_INPUT)
+def test_one_layer_gets_one_result_however_it_is_written(item, answers):
+    results = [grade_answer(POOL, POOL.items[item], answer) for answer in answers]
+    outcomes = {(r.verdict, r.marks, r.diagnosis, r.feedback) for r in results}
+    assert len(outcomes) == 1, outcomes
+    assert (results[0].verdict, results[0].marks) == ("incorrect", 0.0)  # no window at all
 
 
 # A minus sign inside a max cannot leave it: max(-x) = -min(x), minus the smallest input,

@@ -1200,11 +1200,12 @@ def _pooling_inputs(
     entry = _entry(y, output, reference.out_dims)
     pools = "take the max of" if maximum else "average"
     read = yours.get(output, [])
-    said = f"reads only {_inputs(x, read)}" if len(read) == 1 else f"reads {_inputs(x, read)}"
+    said = "reads no input" if not read else "reads " + ("only " if len(read) == 1 else "")
     return FINDINGS.make(
         "pooling_inputs",
         f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
-        f"{said if read else 'reads no input'}; it should {pools} {_inputs(x, theirs[output])}.",
+        f"{said}{_inputs(x, read) if read else ''}; it should {pools} "
+        f"{_inputs(x, theirs[output])}.",
     )
 
 
@@ -1231,6 +1232,8 @@ def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -
     the reference's weighed otherwise (a window of another size has another mean's weight)."""
     _, wanted_weight = _fixed_reads(reference)
     read, read_weight = _fixed_reads(student)
+    if not read_weight:  # reads nothing: no number it weighs anything by
+        return False
     if set(read_weight.values()) == set(wanted_weight.values()):
         return False
     return maximum or len(read) * reference.outputs == len(wanted_weight) * student.outputs
@@ -1546,7 +1549,8 @@ def check_formula(
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)
-    if not _one_input_each(student):  # one input is its own max, and its own sum
+    one_input = _one_input_each(student)  # one input is its own max, min and sum
+    if not one_input:
         activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
     same_structure = (
         _same(student, reference) or bool(activation) and _same_reads(student, reference)
@@ -1608,7 +1612,7 @@ def check_formula(
             student,
             layer,
             item.reference.reduction == "max",
-            scaled=formula.reduction != "min",
+            scaled=formula.reduction != "min" or one_input,
         )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.

@@ -1292,6 +1292,99 @@ GRADED += [
         ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Qᵀ",),
         id="tokens as columns, transposed: 1_N b_Qᵀ in every row of Qᵀ",
     ),
+    # `\max_u\max_v` with nothing between, as LaTeX is written: two maxes (the second was
+    # glued to the first's index, `umax`, and v was unknown).
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_u\max_v x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the indices as counted from 0",
+        ),
+        id="max pooling: \\max_u\\max_v with no space between",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_u\max_v (-x_{2i+u,2j+v,k})",
+        "incorrect",
+        0.0,
+        "pooling_min",
+        (
+            "A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes minus the smallest input of each window; max pooling takes the largest input of each window.",
+        ),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the max of negated inputs as minus their min: max(-x) = -min(x)",
+            "read the indices as counted from 0",
+        ),
+        id="max pooling: \\max_u\\max_v of negated inputs, no space between",
+    ),
+    # Ranges written one after another under one max, with strict bounds (it was refused at
+    # the comma); a min is read as a max is (it was an unsupported command), and minus the min
+    # of negated inputs is the max: max pooling.
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{0 \le u < 2, 0 \le v < 2} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        ("read the indices as counted from 0",),
+        id="max pooling: two strict ranges under one max",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \min_{u,v} x_{2i+u,2j+v,k}",
+        "incorrect",
+        0.0,
+        "pooling_min",
+        (
+            "Your formula takes the smallest input of each window; max pooling takes the largest input of each window.",
+        ),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the indices as counted from 0",
+        ),
+        id="min pooling where max pooling belongs: told as a min, with no minus sign",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = -\min_{u,v}(-x_{2i+u,2j+v,k})",
+        "correct",
+        2.0,
+        None,
+        ("Correct: your formula defines the same layer.",),
+        (
+            "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+            "read the min of negated inputs as minus their max: min(-x) = -max(x)",
+            "read the indices as counted from 0",
+        ),
+        id="minus the min of negated inputs: max pooling",
+    ),
+    # A list of entries that fill no whole window (it was refused): read as written, and
+    # marked as the wrong window it is.
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}\}",
+        "incorrect",
+        0.0,
+        "pooling_inputs",
+        (
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads x[2,2,1], x[2,3,1] and x[3,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+        ),
+        (),
+        id="a max of three entries of a window: read, the wrong window",
+    ),
 ]
 
 
@@ -1358,6 +1451,32 @@ GRADED += [
         id="a chain of a wrong formula: read, and marked as it is",
     ),
 ]
+
+
+# A max over entries that fill no whole window is shown as written, a max over the list, with
+# its factor before it: in the reading and in its MathML, never as a sum of the entries.
+LISTED = [
+    pytest.param(
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}\}",
+        "z[i,j,k] = max{x[2i,2j,k], x[2i+1,2j,k], x[2i,2j+1,k]}",
+        "<mi>max</mi><mo>{</mo>",
+        id="three entries",
+    ),
+    pytest.param(
+        r"z_{i,j,k} = -2\max\{x_{2i,2j,k}, x_{i,2j,k}\}",
+        "z[i,j,k] = -2·max{x[2i,2j,k], x[i,2j,k]}",
+        "<mn>-2</mn><mi>max</mi><mo>{</mo>",
+        id="two entries at no fixed step, scaled",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reading", "mathml"), LISTED)
+def test_a_max_over_entries_that_are_no_window_is_shown_as_a_list(text, reading, mathml):
+    result = grade_answer(POOL, POOL.items["d.formula"], text)
+    assert result.interpretation == reading
+    assert mathml in result.reading_mathml
+    assert "</msub><mo>+</mo>" not in result.reading_mathml  # no sum of the entries
 
 
 # --- Refused, with the place and the reason -------------------------------------------------
@@ -1493,18 +1612,18 @@ REFUSED += [
     pytest.param(
         POOL,
         "d.formula",
-        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}\}",
-        r"a max over a list is read where the list holds the entries of one window of the input, each position once, e.g. \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j,k}\}",
+        r"a max over a list is read where the list holds entries of the input, each position once, e.g. \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
         12,
-        id="a max of a list that is not a whole window",
+        id="a max of a list that names an entry twice",
     ),
     pytest.param(
         POOL,
         "d.formula",
         r"z_{i,j,k} = \max_{u,v \in \{0,2\}} x_{2i+u,2j+v,k}",
-        r"a sum over a set runs over consecutive whole numbers: write them all, e.g. u \in \{0, 1\}, or the first and the last, e.g. l \in \{1, \ldots, C\}",
+        r"a max over a set runs over consecutive whole numbers: write them all, e.g. u \in \{0, 1\}, or the first and the last, e.g. l \in \{1, \ldots, C\}",
         22,
-        id="a set of values with a gap",
+        id="a set of values with a gap: told as a max (it was 'a sum over a set')",
     ),
     pytest.param(
         LINEAR,

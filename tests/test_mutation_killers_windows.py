@@ -129,6 +129,32 @@ POOLING = load_rubric_text(
     "pooling.yaml",
 )
 
+# Max pooling whose last windows the border cuts (odd sizes): the reference's windows are not
+# all whole, and a stride mistake is still its window placed wrongly.
+CUT_POOLING = load_rubric_text(
+    r"""
+    id: CUT
+    title: Max pooling, windows cut at the border
+    symbols:
+      P: {meaning: the height, example: 7}
+      Q: {meaning: the width, example: 5}
+      C: {meaning: the channels, example: 3}
+    parts:
+      a:
+        marks: 2
+        prompt: 2x2 max pooling with stride 2, the last window cut where a size is odd.
+        items:
+          formula:
+            type: formula
+            marks: 2
+            input: {name: x, shape: [P, Q, C]}
+            output: {name: z, shape: ['\lfloor (P+1)/2 \rfloor', '\lfloor (Q+1)/2 \rfloor', C]}
+            answer: 'z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i-1+u,2j-1+v,k}'
+            partial_credit: {pooling_window: 1}
+    """,
+    "cut.yaml",
+)
+
 CASES = [
     pytest.param(
         STRIDED,
@@ -282,11 +308,19 @@ CASES = [
         POOLING,
         "a.formula",
         r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{2}\sum_{v=0}^{1} x_{2i-1+u,2j-1+v,k}",
-        ("partial", 1.0, "pooling_window"),
+        ("incorrect", 0.0, "pooling_inputs"),
         (
-            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should not average x[3,1,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[1,1,1] reads the 6 inputs x[1..3,1..2,1]; it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
         ),
-        id="pooling windows a row too tall hold an input they should not",
+        id="pooling windows a row too tall: not the pooling's window, no credit",
+    ),
+    pytest.param(
+        CUT_POOLING,
+        "a.formula",
+        r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{i+u,j+v,k}",
+        ("partial", 1.0, "pooling_window"),
+        ("Your windows move by 1×1 positions; this pooling's move by 2×2 (its stride).",),
+        id="windows cut at the border: a stride mistake is still the window placed wrongly",
     ),
 ]
 

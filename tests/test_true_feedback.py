@@ -342,12 +342,13 @@ WINDOWS_AND_SCALE = [
     pytest.param(
         "a.formula",
         r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
-        ("partial", 1.0, "pooling_window"),
+        ("incorrect", 0.0, "pooling_inputs"),
         (
-            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should average "
-            "x[1,1,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[1,1,1] reads the 9 "
+            "inputs x[2..4,2..4,1]; it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
         ),
-        id="the mean of a 3x3 window: its 1/9 is its window's mean, no scale of its own",
+        id="the mean of a 3x3 window: its 1/9 is its window's mean, no scale of its own; "
+        "another window than the pooling's, not its window misplaced: no credit",
     ),
 ]
 
@@ -357,6 +358,140 @@ def test_a_pooling_window_and_its_scale_both_wrong_are_both_said(item, answer, o
     result = grade_answer(POOL, POOL.items[item], answer)
     assert (result.verdict, result.marks, result.diagnosis) == outcome
     assert result.feedback == feedback
+
+
+# pool-q1's `pooling_window` credit is for the 2x2 window of the output's channel placed
+# wrongly (a stride or an offset mistake). A max or a 1/4-weighted sum over anything else (the
+# channels, one input, the whole map, one fixed block) got it too; such windows are now
+# `pooling_inputs`, 0 marks, told what the first output that differs reads and should read;
+# a layer gets one result however it is written (x_{2i,2j,k}, or a max over one input).
+NOT_THE_WINDOW_MAX = "it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
+NOT_THE_WINDOW_MEAN = "it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
+NOT_THE_WINDOW = "Your windows are not this pooling's: with P=6, Q=4, C=3, "
+BLOCK_64 = ", ".join(f"x_{{{a},{b},k}}" for a in range(8) for b in range(8))
+OTHER_WINDOWS = [
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{l=1}^{C} x_{2i,2j,l}",
+        NOT_THE_WINDOW + "z[1,1,1] reads x[2,2,1], x[2,2,2] and x[2,2,3]; " + NOT_THE_WINDOW_MAX,
+        id="max over the channels at one position",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} x_{2i+u,2j+v,k}",
+        NOT_THE_WINDOW + "z[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MAX,
+        id="max over a 1x1 window",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = x_{2i,2j,k}",
+        NOT_THE_WINDOW + "z[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MAX,
+        id="the same layer as one input: the same result, not told it adds up its window",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{u=1}^{P}\max_{v=1}^{Q} x_{u,v,k}",
+        NOT_THE_WINDOW + "z[1,1,1] reads the 24 inputs x[1..6,1..4,1]; " + NOT_THE_WINDOW_MAX,
+        id="a global max, every output the same",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max\{x_{1,1,k}, x_{2,1,k}, x_{1,2,k}, x_{2,2,k}\}",
+        NOT_THE_WINDOW
+        + "z[1,2,1] reads x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]; it should take the max "
+        "of x[1,3,1], x[1,4,1], x[2,3,1] and x[2,4,1].",
+        id="a fixed corner list, every output the same",
+    ),
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max\{" + BLOCK_64 + r"\}",
+        NOT_THE_WINDOW + "z[1,1,1] reads the 24 inputs x[1..6,1..4,1]; " + NOT_THE_WINDOW_MAX,
+        id="a fixed 8x8 block",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{l=1}^{C} x_{2i,2j,l}",
+        NOT_THE_WINDOW + "y[1,1,1] reads x[2,2,1], x[2,2,2] and x[2,2,3]; " + NOT_THE_WINDOW_MEAN,
+        id="a quarter of the sum over the channels",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{0}\sum_{v=0}^{0} x_{2i+u,2j+v,k}",
+        NOT_THE_WINDOW + "y[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MEAN,
+        id="a quarter of a 1x1 window",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}(x_{1,1,k}+x_{2,1,k}+x_{1,2,k}+x_{2,2,k})",
+        NOT_THE_WINDOW
+        + "y[1,2,1] reads x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]; it should average "
+        "x[1,3,1], x[1,4,1], x[2,3,1] and x[2,4,1].",
+        id="the mean of a fixed corner, every output the same",
+    ),
+    # An empty range reads nothing: told so (it was "Your formula scales by ; …", no number).
+    pytest.param(
+        "d.formula",
+        r"z_{i,j,k} = \max_{0 < u,v < 1} x_{2i+u,2j+v,k}",
+        NOT_THE_WINDOW + "z[1,1,1] reads no input; " + NOT_THE_WINDOW_MAX,
+        id="a max over an empty range",
+    ),
+    pytest.param(
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{0 < u,v < 1} x_{2i+u,2j+v,k}",
+        NOT_THE_WINDOW + "y[1,1,1] reads no input; " + NOT_THE_WINDOW_MEAN,
+        id="a sum over an empty range",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answer", "feedback"), OTHER_WINDOWS)
+def test_another_window_than_the_poolings_earns_no_window_credit(item, answer, feedback):
+    result = grade_answer(POOL, POOL.items[item], answer)
+    assert (result.verdict, result.marks, result.diagnosis) == (
+        "incorrect",
+        0.0,
+        "pooling_inputs",
+    )
+    assert result.feedback == (feedback,)
+
+
+# One layer, one result however it is written: an output that reads one input is that input,
+# whether written bare or as a max, a min or a sum over a window of one input.
+ONE_INPUT = [
+    pytest.param(
+        "d.formula",
+        (
+            r"z_{i,j,k} = x_{2i,2j,k}",
+            r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \min_{u=0}^{0}\min_{v=0}^{0} x_{2i+u,2j+v,k}",
+        ),
+        id="one input, bare, as a max and as a min",
+    ),
+    pytest.param(
+        "d.formula",
+        (
+            r"z_{i,j,k} = -x_{2i,2j,k}",
+            r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} (-x_{2i+u,2j+v,k})",
+        ),
+        id="one input negated, bare and as a max: its scale said either way",
+    ),
+    pytest.param(
+        "a.formula",
+        (
+            r"y_{i,j,k} = \frac{1}{4} x_{2i,2j,k}",
+            r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{0}\sum_{v=0}^{0} x_{2i+u,2j+v,k}",
+        ),
+        id="a quarter of one input, bare and as a sum",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "answers"), ONE_INPUT)
+def test_one_layer_gets_one_result_however_it_is_written(item, answers):
+    results = [grade_answer(POOL, POOL.items[item], answer) for answer in answers]
+    outcomes = {(r.verdict, r.marks, r.diagnosis, r.feedback) for r in results}
+    assert len(outcomes) == 1, outcomes
+    assert (results[0].verdict, results[0].marks) == ("incorrect", 0.0)  # no window at all
 
 
 # A minus sign inside a max cannot leave it: max(-x) = -min(x), minus the smallest input,
@@ -1009,7 +1144,7 @@ def test_the_hint_is_built_from_the_items_own_layer(rubric, item, hint):
 # does not fit the item (its shapes, weights where there are none, a matrix it renames).
 LEFT_OUT = {
     None, "bias_missing", "bias_extra", "activation_missing", "recurrent_missing",
-    "pooling_window", "pooling_scale", "not_fully_connected", "kernel_size", "group_channels",
+    "pooling_window", "pooling_inputs", "pooling_scale", "not_fully_connected", "kernel_size", "group_channels",
     "stride",
 }  # fmt: skip
 

@@ -84,10 +84,13 @@ DESCRIPTIONS = {
     "group_mismatch": "filters that read another group's input channels",
     "pooling_weights": "weights or a bias in a pooling layer, which has none",
     "pooling_scale": "a pooling window weighed other than by its mean, or a max scaled",
-    "pooling_window": "pooling windows over the wrong inputs or with the wrong stride",
+    "pooling_window": "the pooling window placed wrongly: the wrong stride or offset",
+    "pooling_inputs": "windows that are not the pooling's: another size or shape, across "
+    "channels, one input, or one block for every output",
     "pooling_max": "a sum or mean where max pooling takes the maximum",
     "pooling_mean": "a maximum where average pooling takes the mean",
-    "pooling_min": "a max of negated inputs, minus their min, where max pooling takes the max",
+    "pooling_min": "a min, or a max of negated inputs (minus their min), where max pooling "
+    "takes the max",
     "max_for_sum": "a maximum where the layer sums weighted inputs",
     "activation_missing": "the activation around the weighted sum left out",
     "activation_extra": "an activation where the layer's output is the weighted sum itself",

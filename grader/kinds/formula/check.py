@@ -974,6 +974,8 @@ def _reduction_finding(
         said = (
             f"A minus sign inside a max makes it a min, max(-x) = -min(x): your formula takes "
             f"{smallest}; "
+            if student.negated
+            else f"Your formula takes {smallest}; "
         )
         if reference.reduction == "max":
             return [
@@ -1015,6 +1017,18 @@ def _reduction_finding(
     ]
 
 
+def _one_input_each(student: Sequence[Structure]) -> bool:
+    """Whether each output reads at most one input, with no parameters: neither a max nor a
+    sum of anything (`z_{i,j,k} = x_{2i,2j,k}`, or a max over a window of one input)."""
+    for structure in student:
+        if len(structure.connections):
+            return False
+        out, _ = structure.split(_fixed_reads(structure)[0])
+        if len(np.unique(out)) != len(out):
+            return False
+    return True
+
+
 def _is_pooling(reference: Sequence[Structure]) -> bool:
     """A layer without parameters whose outputs each average inputs: average pooling."""
     return all(not len(r.connections) and r.fixed for r in reference)
@@ -1034,7 +1048,9 @@ def _without_constants(structure: Structure) -> Structure:
     return replace(structure, fixed=kept)
 
 
-@FINDINGS.produces("pooling_weights", "pooling_scale", "pooling_window", "fixed_term")
+@FINDINGS.produces(
+    "pooling_weights", "pooling_scale", "pooling_window", "pooling_inputs", "fixed_term"
+)
 def _pooling_findings(
     reference: Sequence[Structure],
     student: Sequence[Structure],
@@ -1091,6 +1107,11 @@ def _pooling_findings(
                     np.arange(len(connections)),
                 )
             )
+        # The rubric's `pooling_window` is the right window placed wrongly (a stride or an
+        # offset mistake): windows of the reference's size and shape, in the output's own
+        # channel, that move from one output to the next. Anything else is not that window.
+        if not _windows_alike(r, s, wanted, read, spatial) or 0 in steps[1]:
+            return [_pooling_inputs(r, s, layer, maximum), *scale]
         if None not in steps[0] + steps[1] and steps[0] != steps[1]:
             return [
                 FINDINGS.make(
@@ -1118,12 +1139,103 @@ def _pooling_findings(
     return []
 
 
+def _windows(structure: Structure, connections: np.ndarray) -> dict[int, list[tuple[int, ...]]]:
+    """The inputs each output reads, by output (flat), each as its indices from 0."""
+    out, source = structure.split(connections)
+    in_index = np.stack(_unravel_dims(source, structure.in_dims), axis=1)
+    windows: dict[int, list[tuple[int, ...]]] = {}
+    for output, where in zip(out.tolist(), in_index.tolist(), strict=True):
+        windows.setdefault(output, []).append(tuple(where))
+    return windows
+
+
+def _window_shapes(structure: Structure, connections: np.ndarray, spatial: int) -> set | None:
+    """Each output's window as its positions from its first corner, where every window lies
+    in the output's own channel (the axes after the positions); None where one does not."""
+    shapes = set()
+    for output, reads in _windows(structure, connections).items():
+        own = np.unravel_index(output, structure.out_dims)[spatial:]
+        if len(structure.in_dims) != len(structure.out_dims) or any(
+            tuple(read[spatial:]) != tuple(int(i) for i in own) for read in reads
+        ):
+            return None
+        corner = [min(read[axis] for read in reads) for axis in range(spatial)]
+        shapes.add(
+            frozenset(
+                tuple(a - c for a, c in zip(read[:spatial], corner, strict=True)) for read in reads
+            )
+        )
+    return shapes
+
+
+def _windows_alike(
+    reference: Structure, student: Structure, wanted: np.ndarray, read: np.ndarray, spatial: int
+) -> bool:
+    """Whether the student's windows are the reference's in size and shape, each in its
+    output's channel: each window is the reference's window or a part of it that the border
+    cuts, and at least one is whole."""
+    theirs = _window_shapes(reference, wanted, spatial)
+    yours = _window_shapes(student, read, spatial)
+    if not theirs or not yours:
+        return False
+    window = max(theirs, key=len)  # whole; the others cut by the border, if any
+    if not all(shape <= window for shape in theirs):
+        return False
+    return window in yours and all(shape <= window for shape in yours)
+
+
+@FINDINGS.produces("pooling_inputs")
+def _pooling_inputs(
+    reference: Structure, student: Structure, layer: LayerSpec, maximum: bool
+) -> Diagnosis:
+    """Windows that are not the reference's window placed elsewhere: of another size or
+    shape, across channels, one input, or one block for every output. Said by what the first
+    output that differs reads, and what it should read."""
+    theirs = _windows(reference, _fixed_reads(reference)[0])
+    yours = _windows(student, _fixed_reads(student)[0])
+    output = next(
+        o
+        for o in sorted(set(theirs) | set(yours))
+        if set(theirs.get(o, ())) != set(yours.get(o, ()))
+    )
+    x, y = layer.input.name, layer.output.name
+    entry = _entry(y, output, reference.out_dims)
+    pools = "take the max of" if maximum else "average"
+    read = yours.get(output, [])
+    said = "reads no input" if not read else "reads " + ("only " if len(read) == 1 else "")
+    return FINDINGS.make(
+        "pooling_inputs",
+        f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
+        f"{said}{_inputs(x, read) if read else ''}; it should {pools} "
+        f"{_inputs(x, theirs[output])}.",
+    )
+
+
+def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
+    """Entries of a tensor, from 1: all of them where there are up to 4, else how many and
+    the block they fill (x[1..8,1..8,1]), or the first and the last."""
+    shown = [f"{tensor}[{','.join(str(i + 1) for i in read)}]" for read in sorted(reads)]
+    if len(shown) <= 4:
+        return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    low = [min(axis) for axis in zip(*reads, strict=True)]
+    high = [max(axis) for axis in zip(*reads, strict=True)]
+    if math.prod(h - lo + 1 for lo, h in zip(low, high, strict=True)) == len(set(reads)):
+        spans_ = ",".join(
+            str(lo + 1) if lo == h else f"{lo + 1}..{h + 1}"
+            for lo, h in zip(low, high, strict=True)
+        )
+        return f"the {len(shown)} inputs {tensor}[{spans_}]"
+    return f"{len(shown)} inputs, {shown[0]} to {shown[-1]}"
+
+
 def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -> bool:
     """Whether a pooling whose windows are wrong also weighs its inputs otherwise, as a mistake
     of its own: a max times any number but 1, or a mean whose windows hold as many inputs as
     the reference's weighed otherwise (a window of another size has another mean's weight)."""
     _, wanted_weight = _fixed_reads(reference)
     read, read_weight = _fixed_reads(student)
+    if not read_weight:  # reads nothing: no number it weighs anything by
+        return False
     if set(read_weight.values()) == set(wanted_weight.values()):
         return False
     return maximum or len(read) * reference.outputs == len(wanted_weight) * student.outputs
@@ -1439,7 +1551,9 @@ def check_formula(
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
     activation = _activation_finding(item.reference.activation, formula.activation)
-    activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
+    one_input = _one_input_each(student)  # one input is its own max, min and sum
+    if not one_input:
+        activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
     same_structure = (
         _same(student, reference) or bool(activation) and _same_reads(student, reference)
     )
@@ -1500,7 +1614,7 @@ def check_formula(
             student,
             layer,
             item.reference.reduction == "max",
-            scaled=formula.reduction != "min",
+            scaled=formula.reduction != "min" or one_input,
         )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.

@@ -121,6 +121,9 @@ class IndexFormReader(TokenReader):
         # A minus sign inside a max (`\max_u (-x_{…})`): it cannot leave the max, whose largest
         # negated input is minus the smallest input, max(-x) = -min(x).
         self.negated_in_max = False
+        # The entries of a max over a list that fill no whole window, read as they are: the
+        # formula's terms are then these entries, its max taken over them.
+        self.listed = 0
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -378,9 +381,9 @@ class IndexFormReader(TokenReader):
         before_max: list[_Flat] | None = None  # the product before the first max
         while (token := self.peek()) is not None:
             if token.kind == "MAX" and self.at_list():
-                listed, entry = self.max_list(scope)
+                listed, entries = self.max_list(scope)
                 sums.extend(listed)
-                product = _multiply(product, [entry])
+                product = _multiply(product, entries)
             elif token.kind in ("SUM", "MAX"):
                 if token.kind == "MAX" and before_max is None:
                     before_max = product
@@ -459,10 +462,12 @@ class IndexFormReader(TokenReader):
         after = self.peek(1)
         return after is not None and after.kind in ("{", "(")
 
-    def max_list(self, scope: dict[str, sympy.Symbol]) -> tuple[list[SumRange], _Flat]:
+    def max_list(self, scope: dict[str, sympy.Symbol]) -> tuple[list[SumRange], list[_Flat]]:
         """`\\max\\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\\}`: the
         entries of one window of the input, each position once, read as the max over the
-        window (`\\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k}`) with a note."""
+        window (`\\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k}`) with a note. Entries of the
+        input each once that fill no whole window (`\\max\\{x_{2i,2j,k}, x_{2i+1,2j,k},
+        x_{2i,2j+1,k}\\}`) are read as they are, the max of those entries (`listed`)."""
         word = self.take("MAX")
         close = "}" if self.take().kind == "{" else ")"
         entries: list[Access] = []
@@ -484,14 +489,19 @@ class IndexFormReader(TokenReader):
                 raise self._not_a_window(word)
             moved = [sympy.expand(a - b) for a, b in zip(entry.indices, first.indices, strict=True)]
             if not all(m.is_Integer for m in moved):
-                raise self._not_a_window(word)
+                offsets = None  # entries at no fixed steps from one another: no window
+                break
             offsets.append(tuple(int(m) for m in moved))
-        axes = [sorted({o[axis] for o in offsets}) for axis in range(len(first.indices))]
-        box = {()}  # every position of the window that the axes' offsets span
-        for values in axes:
-            box = {(*p, v) for p in box for v in range(values[0], values[-1] + 1)}
-        if len(set(offsets)) != len(offsets) or set(offsets) != box or len(entries) < 2:
+        written = [tuple(sympy.expand(i) for i in entry.indices) for entry in entries]
+        if len(set(written)) != len(written) or len(entries) < 2:
             raise self._not_a_window(word)
+        axes = [sorted({o[axis] for o in offsets or ()}) for axis in range(len(first.indices))]
+        box = {()}  # every position of the window that the axes' offsets span
+        for values in axes if offsets is not None else ():
+            box = {(*p, v) for p in box for v in range(values[0], values[-1] + 1)}
+        if offsets is None or set(offsets) != box:  # no whole window: the entries as they are
+            self.listed += len(entries)
+            return [], [_Flat(sympy.Integer(1), (), (entry,)) for entry in entries]
         ranges: list[SumRange] = []
         indices = []
         for index, values in zip(first.indices, axes, strict=True):
@@ -508,19 +518,21 @@ class IndexFormReader(TokenReader):
             f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges
         )
         self.notes.append(
-            f"read the max of the {len(entries)} entries of {first.name} as the max over its "
+            f"read the {word.text} of the {len(entries)} entries of {first.name} as the "
+            f"{word.text} over its "
             f"window, {shown}: {first.name}_{{{','.join(show_index(i) for i in indices)}}}"
         )
-        return ranges, _Flat(sympy.Integer(1), (), (window,))
+        return ranges, [_Flat(sympy.Integer(1), (), (window,))]
 
     def _not_a_window(self, word: Token) -> AnswerError:
         return AnswerError(
             self.text,
             word.start,
-            "a max over a list is read where the list holds the entries of one window of the "
-            "input, each position once, e.g. \\max\\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, "
-            "x_{2i+1,2j+1,k}\\}; or write the window with its ranges, e.g. "
-            "\\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+            f"a {word.text} over a list is read where the list holds entries of the input, each "
+            f"position once, e.g. \\{word.text}\\{{x_{{2i,2j,k}}, "
+            "x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\\}; or write the window with its "
+            f"ranges, e.g. \\{word.text}_{{u=0}}^{{1}}\\{word.text}_{{v=0}}^{{1}} "
+            "x_{2i+u,2j+v,k}",
             len(word.text),
         )
 
@@ -533,9 +545,16 @@ class IndexFormReader(TokenReader):
         if self.at("{", "("):
             close = "}" if self.take().kind == "{" else ")"
             if not self.at("NAME"):  # \max_{0 \le u,v \le 1}: the range around the letters
-                low, tokens, high = self.compared_range(scope)
+                # and `\max_{0 \le u < 2, 0 \le v < 2}`: one range after another
+                ranges: list[SumRange] = []
+                while True:
+                    low, tokens, high = self.compared_range(scope)
+                    ranges += self.new_sums(tokens, low, high, sum_token, scope)
+                    if not self.at(","):
+                        break
+                    self.take(",")
                 self.take(close)
-                return self.new_sums(tokens, low, high, sum_token, scope)
+                return ranges
             tokens = [self.letter("the index of the sum")]
             while self.at(",", "NAME"):  # \max_{u,v} or \max_{uv}: several
                 if self.at(","):
@@ -545,7 +564,7 @@ class IndexFormReader(TokenReader):
                 self.take("=")
                 low = self.bound_expression(scope)
             elif self.at("∈"):  # \max_{u,v \in \{0,1\}}
-                low, high = self.set_range(scope)
+                low, high = self.set_range(scope, sum_token)
                 self.take(close)
                 return self.new_sums(tokens, low, high, sum_token, scope)
             self.take(close)
@@ -565,7 +584,7 @@ class IndexFormReader(TokenReader):
         """One sum for each letter of `tokens`, with the same range; a note where several."""
         ranges = [self.new_sum_index(t, low, high, sum_token, scope) for t in tokens]
         if len(tokens) > 1 and low is not None and high is not None:
-            word = "max" if sum_token.kind == "MAX" else "sum"
+            word = sum_token.text if sum_token.kind == "MAX" else "sum"
             letters = ", ".join(t.text for t in tokens)
             each = ", ".join(f"{t.text} = {show_index(low)}..{show_index(high)}" for t in tokens)
             self.notes.append(f"read the {word} over {letters} as one {word} over each: {each}")
@@ -598,7 +617,9 @@ class IndexFormReader(TokenReader):
             high - (1 if relations[1] == "<" else 0),
         )
 
-    def set_range(self, scope: Mapping[str, sympy.Symbol]) -> tuple[sympy.Expr, sympy.Expr]:
+    def set_range(
+        self, scope: Mapping[str, sympy.Symbol], sum_token: Token
+    ) -> tuple[sympy.Expr, sympy.Expr]:
         """`\\in \\{0,1\\}` or `\\in \\{1, \\ldots, C\\}` under a sum: a range of consecutive
         whole numbers, its start and end."""
         member = self.take("∈")
@@ -627,7 +648,8 @@ class IndexFormReader(TokenReader):
             raise AnswerError(
                 self.text,
                 member.start,
-                "a sum over a set runs over consecutive whole numbers: write them all, e.g. "
+                f"a {sum_token.text if sum_token.kind == 'MAX' else 'sum'} over a set runs "
+                "over consecutive whole numbers: write them all, e.g. "
                 "u \\in \\{0, 1\\}, or the first and the last, e.g. l \\in \\{1, \\ldots, C\\}",
             )
         return sympy.Integer(numbers[0]), sympy.Integer(numbers[-1])
@@ -700,7 +722,7 @@ class IndexFormReader(TokenReader):
         """`\\sum_{m=i-1}^{i+1}`: a window that moves with the output index i, as a marker
         reads it: m = i+u, u = -1..1, with a note. A range whose length changes with an index
         (`\\sum_{m=1}^{i}`) is no window of one size."""
-        word = "max" if sum_token.kind == "MAX" else "sum"
+        word = sum_token.text if sum_token.kind == "MAX" else "sum"
         name = token.text
         low, high = sympy.expand(low), sympy.expand(high)
         if sympy.expand(high - low).free_symbols - self.size_symbols:
@@ -1082,7 +1104,13 @@ def read_index_form(
         enumerates = _enumeration(output, layer.output.shape, reader.bounds, reader.size_symbols)
     except _Unsure as unsure:
         return Formula(text, raw_output, (), text, reduction=reduction, unsure=str(unsure))
-    if reduction is not None and (len(terms) != 1 or not terms[0].sums):
+    listed = (
+        reader.listed > 0
+        and reader.listed == len(terms)
+        and not any(t.sums for t in terms)
+        and len({t.coefficient for t in terms}) == 1
+    )
+    if reduction is not None and not listed and (len(terms) != 1 or not terms[0].sums):
         raise AnswerError(
             text,
             0,
@@ -1090,10 +1118,15 @@ def read_index_form(
             f"\\max_{{u=0}}^{{1}}\\max_{{v=0}}^{{1}} {layer.input.name}_{{…}}, with nothing added",
         )
     negated = ()
-    if reduction == "max" and reader.negated_in_max:
-        # Read as what it is, its coefficient outside a min: max(-x) is -min(x), not -max(x).
-        reduction = "min"
-        negated = ("read the max of negated inputs as minus their min: max(-x) = -min(x)",)
+    if reduction is not None and reader.negated_in_max:
+        # Read as what it is, its coefficient outside a min: max(-x) is -min(x), not -max(x);
+        # and min(-x) is -max(x).
+        other = "min" if reduction == "max" else "max"
+        negated = (
+            f"read the {reduction} of negated inputs as minus their {other}: "
+            f"{reduction}(-x) = -{other}(x)",
+        )
+        reduction = other
     reading = describe_formula(output, terms, activation, reduction)
     return Formula(
         text,
@@ -1102,6 +1135,7 @@ def read_index_form(
         reading,
         activation=activation,
         reduction=reduction,
+        negated=bool(negated),
         assumed=(
             *reader.notes,
             *_assumed_note(builder.assumed),
@@ -1186,13 +1220,24 @@ def _enumeration_note(output: Access, ranges: tuple[SumRange, ...]) -> tuple[str
 
 
 def _reduction(text: str, tokens: list[Token]) -> str | None:
-    """ "max" when the window is reduced by \\max; a formula does not mix \\max and \\sum."""
+    """ "max" when the window is reduced by \\max, "min" by \\min; a formula does not mix
+    \\max and \\sum, or \\max and \\min."""
     kinds = {token.kind for token in tokens}
     if "MAX" not in kinds:
         return None
+    words = sorted({token.text for token in tokens if token.kind == "MAX"})
+    if len(words) > 1:
+        first = next(t for t in tokens if t.kind == "MAX")
+        second = next(t for t in tokens if t.kind == "MAX" and t.text != first.text)
+        raise AnswerError(
+            text,
+            second.start,
+            "a formula takes the max of its window or its min, not both",
+            len(second.text),
+        )
     for at, token in enumerate(tokens[:-3]):
         after = [t.kind + t.text for t in tokens[at + 1 : at + 4]]
-        if token.kind == "MAX" and after[0] in ("((", "{{") and after[1:] == ["NUMBER0", ",,"]:
+        if token.text == "max" and after[0] in ("((", "{{") and after[1:] == ["NUMBER0", ",,"]:
             raise AnswerError(
                 text,
                 token.start,
@@ -1208,4 +1253,4 @@ def _reduction(text: str, tokens: list[Token]) -> str | None:
             "a formula either sums over its window or takes its max, not both",
             len(first.text),
         )
-    return "max"
+    return words[0]

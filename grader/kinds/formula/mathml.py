@@ -48,7 +48,20 @@ def formula_to_mathml(formula: Formula) -> str:
     """A layer formula as we read it, with each sum's range under and over its Σ; its alt
     text is the reading in words and symbols (`y[i,k] = Σ_{l=1..C} w[l,k]·x[i,l]`)."""
     terms = []
-    for number, term in enumerate(formula.terms):
+    if formula.reduction is not None and len(formula.terms) > 1:  # a max over a list
+        factor = formula.terms[0].coefficient
+        entries = "<mo>,</mo>".join(
+            "".join(_access_mathml(f) for f in term.factors) for term in formula.terms
+        )
+        before = (
+            ""
+            if factor == 1
+            else "<mo>-</mo>"
+            if factor == -1
+            else f"<mn>{escape(plain_text(factor))}</mn>"
+        )
+        terms.append(f"{before}<mi>{escape(formula.reduction)}</mi><mo>{{</mo>{entries}<mo>}}</mo>")
+    for number, term in enumerate(() if terms else formula.terms):
         pieces = []
         coefficient = term.coefficient
         if number or coefficient < 0:

@@ -149,6 +149,9 @@ class Formula:
     # "max" where the window is reduced by its maximum; "min" where by its minimum, as a max
     # of negated inputs is read (max(-x) = -min(x), the minus kept in the coefficient)
     reduction: str | None = None
+    # The reduction is the other one than written, a minus sign inside it (max(-x) = -min(x),
+    # min(-x) = -max(x)).
+    negated: bool = False
     # What was assumed to read it, shown to the student: "the ranges of the question's window,
     # u = 0..1 and v = 0..1, for \\max_{u,v}".
     assumed: tuple[str, ...] = field(default=(), compare=False)
@@ -210,6 +213,7 @@ _FORMULA_COMMANDS: dict[str, str | None] = {
     "tanh": "tanh",
     "sigma": "sigma",
     "max": "max",
+    "min": "min",
     "dfrac": "÷",
     "tfrac": "÷",
 }
@@ -220,7 +224,12 @@ _FONT_COMMAND = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathno
 # `\text{tanh}`, `\operatorname{ReLU}`: a function's name set upright, read as `\mathrm{…}`
 # is, when the name is one a formula knows (an activation, max); anything else is refused.
 _NAME_COMMAND = re.compile(r"\\(text|textrm|textup|operatorname)\s*\{\s*([A-Za-z]+)\s*\}")
-_FUNCTION_NAMES = frozenset({"tanh", "sigma", "sigmoid", "relu", "max"})
+_FUNCTION_NAMES = frozenset({"tanh", "sigma", "sigmoid", "relu", "max", "min"})
+
+
+# A function's name right after a letter or a digit (`\max_u\max_v`, `w_l\tanh(…)`) keeps a
+# space before it, where it would otherwise be glued to them as one name (`umax`).
+_GLUED_FUNCTION = re.compile(r"(?<=[A-Za-z0-9])\\(max|min|tanh|sigma)(?![A-Za-z])")
 
 
 # A product over a range is no layer this grader reads (a layer adds weighted inputs): said in
@@ -252,6 +261,8 @@ def rewrite_formula_latex(text: str) -> str:
             )
         text = replace_span(text, close, close + 1, "")
         text = replace_span(text, match.start(), match.end(), "")
+    for match in reversed(list(_GLUED_FUNCTION.finditer(text))):  # `\max_u\max_v`
+        text = replace_span(text, match.start(), match.end(), " " + match.group(1))
     return rewrite_latex(text, _FORMULA_COMMANDS)
 
 
@@ -327,8 +338,12 @@ def tokenize(text: str) -> list[Token]:
             kind = "SUM" if value == "Σ" else value
         elif kind == "NAME" and value == "sum" and text[match.end() :].lstrip()[:1] == "_":
             kind = "SUM"  # `sum_{l=1}^{C}`; the letters s, u, m elsewhere are indices
-        elif kind == "NAME" and value == "max" and text[match.end() :].lstrip()[:1] in "_{(":
-            kind = "MAX"  # `\\max_{u=0}^{1}` or `\\max\\{x_{2i,2j,k}, …\\}`: max pooling
+        elif (
+            kind == "NAME" and value in ("max", "min") and text[match.end() :].lstrip()[:1] in "_{("
+        ):
+            # `\\max_{u=0}^{1}` or `\\max\\{x_{2i,2j,k}, …\\}`: max pooling; a min is read
+            # by the same rules, its word kept in the token's text
+            kind = "MAX"
         elif kind == "REL":
             value = {"<=": "≤", ">=": "≥"}.get(value, value)
             tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))
@@ -520,6 +535,9 @@ def describe_formula(
     reduction: str | None = None,
 ) -> str:
     """How we read a formula, with every sum's range and every product explicit."""
+    if reduction is not None and len(terms) > 1:  # a max over a list of entries, as written
+        right = listed_reduction(terms, reduction, show_access)
+        return f"{show_access(output)} = {right}"
     pieces = []
     for number, term in enumerate(terms):
         sums = "".join(
@@ -539,6 +557,17 @@ def describe_formula(
     if activation is not None:
         right = f"{activation}({right})"
     return f"{show_access(output)} = {right}"
+
+
+def listed_reduction(
+    terms: tuple[Term, ...], reduction: str, shown: Callable[[Access], str]
+) -> str:
+    """A max (or min) over a list of entries, read as written (`max{x[2i,2j,k], …}`), with
+    their common factor before it; the entries as `shown` writes each."""
+    factor = terms[0].coefficient
+    entries = ", ".join("·".join(shown(f) for f in term.factors) for term in terms)
+    before = "" if factor == 1 else "-" if factor == -1 else f"{plain_text(factor)}·"
+    return f"{before}{reduction}{{{entries}}}"
 
 
 def plain_text(expr: sympy.Expr) -> str:

@@ -1292,6 +1292,20 @@ GRADED += [
         ("read 1_N·b_Qᵀ as the bias b_Q added to every row of Qᵀ",),
         id="tokens as columns, transposed: 1_N b_Qᵀ in every row of Qᵀ",
     ),
+    # probe5 F-i: a bias per token is more than the layer has; it earned less than no bias
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_n = W_Q x_n + b_n",
+        "partial",
+        1.0,
+        "bias_unshared",
+        (
+            "Your bias differs from column to column; in this layer each output row has one bias, shared by every column.",
+        ),
+        (),
+        id="tokens as columns: a bias per token earns what no bias does",
+    ),
 ]
 
 

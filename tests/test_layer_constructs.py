@@ -1306,6 +1306,40 @@ GRADED += [
         (),
         id="tokens as columns: a bias per token earns what no bias does",
     ),
+    # probe5 F-h: how an answer was read is said beside a shape finding too
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"XW_Q^T + b_Q = Q",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: Q = X·W_Qᵀ + b_Q needs W_Q to be K×E, but W_Q is E×K.",),
+        ("read XW_Q^T + b_Q = Q as Q = XW_Q^T + b_Q",),
+        id="the output named after: its note kept with a shape finding",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} W_{Q,k,e} x_{n,e} + b_k",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as K×E, but W_Q is E×K.",),
+        ("read W_{Q,k,e} as the entry k,e of W_Q",),
+        id="W_{Q,k,e}: the entry note kept with a shape finding",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} (W_Q)_{k,e} x_{n,e} + b_k",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as K×E, but W_Q is E×K.",),
+        ("read (W_Q)_{k,e} as the entry k,e of W_Q",),
+        id="(W_Q)_{k,e}: the entry note kept with a shape finding",
+    ),
 ]
 
 

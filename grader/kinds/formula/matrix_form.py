@@ -606,7 +606,8 @@ def _misfit(formula: Formula, name: str, rows, cols, shape: tuple) -> Formula:
         f"The shapes do not fit: {written} needs {name} to be {_show_shape(rows, cols)}, but "
         f"{name} is {_show_shape(*shape)}."
     )
-    return Formula(formula.text, formula.output, (), written, problem)
+    # what was read into it (`XW_Q^T + b_Q = Q` as `Q = …`) stays said beside the finding
+    return Formula(formula.text, formula.output, (), written, problem, assumed=formula.assumed)
 
 
 def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
@@ -676,7 +677,9 @@ def held_to_reference(
         problem = (
             f"The shapes do not fit: your formula {how} {written} as {used}, but {name} is {shape}."
         )
-        return Formula(formula.text, formula.output, (), formula.reading, problem)
+        return Formula(
+            formula.text, formula.output, (), formula.reading, problem, assumed=formula.assumed
+        )
     if not formula.matrix_shapes:
         return _index_form_layout(formula, reference, layer, declared, free)
     if reference is not None and declared:

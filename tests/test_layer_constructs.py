@@ -1340,6 +1340,22 @@ GRADED += [
         ("read (W_Q)_{k,e} as the entry k,e of W_Q",),
         id="(W_Q)_{k,e}: the entry note kept with a shape finding",
     ),
+    # probe5 F-c: W_{K,e,k}, K a size, is the key projection's entry as a marker reads it,
+    # said in a note (not W at the fixed index K, silently)
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} W_{K,e,k} x_{n,e} + b_{K,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read W_{K,e,k} as the entry e,k of W_K, K a part of its name, not the size K",
+            "read b_{K,k} as the entry k of b_K, K a part of its name, not the size K",
+        ),
+        id="W_{K,e,k}, K a size: read as W_K's entry, with a note",
+    ),
 ]
 
 

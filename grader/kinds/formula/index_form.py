@@ -803,7 +803,10 @@ class IndexFormReader(TokenReader):
 
     def name_in_subscript(self, name: Token, scope: Mapping[str, sympy.Symbol]) -> Access | None:
         """`W_{Q,k,e}`, read as the entry (k, e) of W_Q with a note, where Q is a capital
-        that is no index here and no size (as an index it could only be refused)."""
+        that is no index here (as an index it could only be refused). A size (`W_{K,e,k}`,
+        K a size: the key projection W_K, as a marker reads it) is read so too after a
+        weight's or a bias's name, with a note saying so; not after the layer's own tensors
+        (`x_{N,e}`, the last token, is an entry)."""
         kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(4))]
         suffix = self.peek(2)
         if (
@@ -812,7 +815,7 @@ class IndexFormReader(TokenReader):
             or len(suffix.text) != 1
             or not suffix.text.isupper()
             or suffix.text in scope
-            or suffix.text in self.sizes
+            or (suffix.text in self.sizes and name.text.casefold() in self.tensors)
         ):
             return None
         self.position += 4
@@ -820,8 +823,13 @@ class IndexFormReader(TokenReader):
         close = self.take("}")
         matrix = f"{name.text}_{suffix.text}"
         shown = ",".join(show_index(index) for index in indices)
+        size = (
+            f", {suffix.text} a part of its name, not the size {suffix.text}"
+            if suffix.text in self.sizes
+            else ""
+        )
         self.notes.append(
-            f"read {self.text[name.start : close.end]} as the entry {shown} of {matrix}"
+            f"read {self.text[name.start : close.end]} as the entry {shown} of {matrix}{size}"
         )
         return Access(matrix, tuple(indices), name.start, close.end)
 

@@ -1356,6 +1356,35 @@ GRADED += [
         ),
         id="W_{K,e,k}, K a size: read as W_K's entry, with a note",
     ),
+    # probe5 F-f: a lower-case w read as the weight matrix is said so, not silently
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(\mathbf{w}^\top \mathbf{x} + b)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            ONE_VECTOR,
+            "read w as a C×D matrix, as your formula uses it, not as a vector (a vector w would give every entry of h the same weighted sum)",
+        ),
+        id="bold lower-case wᵀx: w read as a C×D matrix, said",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(w^T x + b)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            ONE_VECTOR,
+            "read w as a C×D matrix, as your formula uses it, not as a vector (a vector w would give every entry of h the same weighted sum)",
+        ),
+        id="plain wᵀx: w read as a C×D matrix, said",
+    ),
 ]
 
 

@@ -454,4 +454,27 @@ def _one_vector_notes(
         for k, f in enumerate(factors)
     ):
         note += f", with {x.name} as a row before a matrix"
-    return (note,)
+    return (note, *_lower_case_matrix_notes(layer, chains))
+
+
+def _lower_case_matrix_notes(
+    layer: LayerSpec, chains: list[tuple[sympy.Rational, list[_Factor]]]
+) -> tuple[str, ...]:
+    """How a lower-case weight that multiplies the input vector (`h = tanh(wᵀx + b)`) was
+    read: as the matrix the product needs, said so, since a lower-case w is as often a vector,
+    which would give every output the same weighted sum (probe5 F-f)."""
+    x, h = layer.input, layer.output
+    notes = []
+    for _, factors in chains:
+        for k, f in enumerate(factors):
+            if f.vector or not f.name[:1].islower() or not any(g.vector for g in factors):
+                continue
+            before = any(g.vector for g in factors[k + 1 :])  # w x: rows are the outputs
+            used = (h.shape[0], x.shape[0]) if before else (x.shape[0], h.shape[0])
+            rows, cols = used[::-1] if f.transposed else used
+            notes.append(
+                f"read {f.name} as a {show_index(rows)}×{show_index(cols)} matrix, as your "
+                f"formula uses it, not as a vector (a vector {f.name} would give every entry "
+                f"of {h.name} the same weighted sum)"
+            )
+    return tuple(dict.fromkeys(notes))

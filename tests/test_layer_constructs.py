@@ -1340,21 +1340,55 @@ GRADED += [
         ("read (W_Q)_{k,e} as the entry k,e of W_Q",),
         id="(W_Q)_{k,e}: the entry note kept with a shape finding",
     ),
-    # probe5 F-c: W_{K,e,k}, K a size, is the key projection's entry as a marker reads it,
-    # said in a note (not W at the fixed index K, silently)
+    # probe5 F-c: the question's key or value projection (matrices: {W_K: other, W_V: other})
+    # where the part asks for the query's; W_{K,e,k}, K a size, read as W_K's entry with a note
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_V + b_V",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_V, which the question gives for something else. Read with W_V as a matrix of its own, it defines the right layer; whether W_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (),
+        id="the value projection's W_V for the queries: to a person",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} W_{V,e,k} x_{n,e} + b_{V,k}",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_V, which the question gives for something else. Read with W_V as a matrix of its own, it defines the right layer; whether W_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            "read W_{V,e,k} as the entry e,k of W_V",
+            "read b_{V,k} as the entry k of b_V",
+        ),
+        id="W_{V,e,k}, the value projection's entries, for the queries: to a person",
+    ),
     pytest.param(
         ATTN,
         "e.formula",
         r"q_{n,k} = \sum_{e=1}^{E} W_{K,e,k} x_{n,e} + b_{K,k}",
-        "correct",
-        2.0,
-        None,
-        CORRECT_LAYER,
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_K, which the question gives for something else. Read with W_K as a matrix of its own, it defines the right layer; whether W_K may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
         (
             "read W_{K,e,k} as the entry e,k of W_K, K a part of its name, not the size K",
             "read b_{K,k} as the entry k of b_K, K a part of its name, not the size K",
         ),
-        id="W_{K,e,k}, K a size: read as W_K's entry, with a note",
+        id="W_{K,e,k}, K a size: the key projection W_K's entry, with a note, to a person",
     ),
     # probe5 F-f: a lower-case w read as the weight matrix is said so, not silently
     pytest.param(

@@ -813,6 +813,38 @@ def _given_matrices(
     return replace(formula, given_matrices=marked)
 
 
+def uses_other_matrices(
+    formula: Formula,
+    reference: Formula | None,
+    layer: LayerSpec,
+    declared: MatrixShapes,
+    others: frozenset[str],
+) -> Formula:
+    """`formula` marked (`given_matrices`) where it uses a matrix the question gives for
+    something else (`matrices: {W_V: other}`): attn-q1 (e) asks for the queries, and
+    `Q = XW_V + b_V` or `W_{V,e,k}` use the value projection, which read as a weight of the
+    student's own would define the right layer. Matrix, vector and index forms alike: the
+    name is the question's, not a letter of the student's."""
+    if (
+        not others
+        or reference is None
+        or formula.shape_problem is not None
+        or formula.unsure is not None
+        or formula.given_matrices is not None
+    ):
+        return formula
+    used = [access.name for term in formula.terms for access in term.factors]
+    named = tuple(dict.fromkeys(n for n in used if _among(n, others)))
+    if not named:
+        return formula
+    given = _given(reference, layer, declared)
+    left_out = tuple((name, shape) for name, shape in given if not _among(name, used))
+    marked = GivenMatrices(
+        tuple((name, "") for name in named), left_out or tuple(given), bool(left_out)
+    )
+    return replace(formula, given_matrices=marked)
+
+
 def _given(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> list[tuple[str, str]]:
     """The matrices the question gives: declared with their shapes and used by the reference,
     each (name, shape as declared)."""

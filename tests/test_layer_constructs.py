@@ -1419,6 +1419,29 @@ GRADED += [
         ),
         id="plain wᵀx: w read as a C×D matrix, said",
     ),
+    # probe5 F-g: the input's channel written as a superscript, as w^{(k)}_l's index is read
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x^{(l)}_{i,j} + b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        ("read x^{(l)}_{i,j} as x_{i,j,l}, its superscript the channel",),
+        id="x^{(l)}_{i,j}: the channel as a superscript, read",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j}^{(l)} + b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        ("read x_{i,j}^{(l)} as x_{i,j,l}, its superscript the channel",),
+        id="x_{i,j}^{(l)}: the channel as a superscript after, read",
+    ),
 ]
 
 

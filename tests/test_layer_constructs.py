@@ -1442,6 +1442,22 @@ GRADED += [
         ("read x_{i,j}^{(l)} as x_{i,j,l}, its superscript the channel",),
         id="x_{i,j}^{(l)}: the channel as a superscript after, read",
     ),
+    # probe5 F-h: a window whose column follows i, not j (stride 0 along the width), with its
+    # weights indexed by the offset: no weights "that depend on the position"
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=i-1}^{i+1}\sum_{n=m-1}^{m+1}\sum_l w_{m-i,n-m,l,k} x_{m,n,l} + b_k",
+        "incorrect",
+        0.0,
+        "stride",
+        ("Your stride is 0 along the width; the layer has stride 1 in both directions.",),
+        (
+            "read the sum over m = i-1..i+1 as one over m = i+u with u = -1..1",
+            "read the sum over n = i+u-1..i+u+1 as one over n = i+u+v with v = -1..1",
+        ),
+        id="a window that never moves with j: its stride, not weights of each position",
+    ),
 ]
 
 

@@ -1569,6 +1569,24 @@ REFUSED = [
 
 
 REFUSED += [
+    # probe5 F-g: a bias after the activation is another layer, which the grader does not
+    # read: said as it is, not as a rule of writing ("an activation applies to the whole sum")
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) + b",
+        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h = tanh(… + b)",
+        14,
+        id="h = tanh(Wx) + b: what is not read, truly",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k",
+        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h_{…} = tanh(… + b)",
+        40,
+        id="the bias after tanh in indices: what is not read, truly",
+    ),
     pytest.param(
         COLUMNS,
         "a.formula",

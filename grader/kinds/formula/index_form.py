@@ -103,6 +103,18 @@ def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
     return True
 
 
+def activation_outside(text: str, token: Token, activation: str, output: str) -> AnswerError:
+    """`h = tanh(Wx) + b`: a term added after the activation, a layer the grader does not
+    read (refused for a person), said as it is: the grader reads the terms inside it."""
+    return AnswerError(
+        text,
+        token.start,
+        f"{activation}(…) with a term added after it is not read here: the grader reads a "
+        f"layer's terms inside its activation, {output} = {activation}(… + b)",
+        len(token.text),
+    )
+
+
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
 
@@ -332,11 +344,7 @@ class IndexFormReader(TokenReader):
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
             if self.at("+", "-"):
-                raise self.error(
-                    self.peek(),
-                    f"an activation applies to the whole weighted sum: write "
-                    f"{output.name}_{{…}} = {activation}(… + b), with the bias inside",
-                )
+                raise activation_outside(self.text, self.peek(), activation, f"{output.name}_{{…}}")
         if self.at(","):
             self.take(",")
             if not self.at("∀"):

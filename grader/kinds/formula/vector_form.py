@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from grader.errors import AnswerError
-from grader.kinds.formula.index_form import IndexFormReader
+from grader.kinds.formula.index_form import IndexFormReader, activation_outside
 from grader.kinds.formula.inputs import has_time
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
@@ -138,11 +138,7 @@ class VectorFormReader(IndexFormReader):
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
             if self.at("+", "-"):
-                raise self.error(
-                    self.peek(),
-                    f"an activation applies to the whole sum: write "
-                    f"{self._output()} = {activation}(… + b), with the bias inside",
-                )
+                raise activation_outside(self.text, self.peek(), activation, self._output())
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return self.step_letter, activation, chains

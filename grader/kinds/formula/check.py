@@ -543,15 +543,11 @@ class _Comparison:
                     f"each {self.words.channel} needs its own weights for {self.one_of}."
                 )
             found.append(FINDINGS.make("channel_independent", message))
-        # A window that does not move along an axis (stride 0: `x_{i+u,i+u+v}` never reads j)
-        # reads the same inputs at every output along it, so the same offset from the output
-        # meets other weights: where those outputs read them through the same weights, that is
-        # the stride's finding, not weights of each position (w_{m,n,l,i,j,k} is both).
-        still = not self.columns and any(
-            mine == 0 and theirs != 0 and _alike_along(self.student, axis)
-            for axis, (mine, theirs) in enumerate(zip(s.stride, r.stride, strict=False))
-        )
-        if r.shared_across_positions and s.position_dependent and not still:
+        if (
+            r.shared_across_positions
+            and s.position_dependent
+            and not (not self.columns and self._still_alike())
+        ):
             found.append(
                 FINDINGS.make(
                     "unshared_weights",
@@ -587,6 +583,17 @@ class _Comparison:
                 )
             )
         return found
+
+    def _still_alike(self) -> bool:
+        """Whether the answer's window does not move along an axis where the layer's does
+        (stride 0: `x_{i+u,i+u+v}` never reads j) and every output along it reads the same
+        inputs through the same weights: the same offset from the output then meets other
+        weights, which is the stride's finding, not weights of each position
+        (w_{m,n,l,i,j,k} is both)."""
+        return any(
+            mine == 0 and theirs != 0 and _alike_along(self.student, axis)
+            for axis, (mine, theirs) in enumerate(zip(self.s.stride, self.r.stride, strict=False))
+        )
 
     @FINDINGS.produces("bias_missing", "bias_extra", "bias_shared", "bias_unshared", "bias_varies")
     def bias(self) -> list[Diagnosis]:

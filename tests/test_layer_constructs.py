@@ -1350,7 +1350,7 @@ GRADED += [
         0.0,
         "given_matrix",
         (
-            "Your formula uses W_V, which the question gives for something else. Read with W_V as a matrix of its own, it defines the right layer; whether W_V may be there is an instructor's call.",
+            "Your formula uses W_V and b_V, which the question gives for something else. Read with W_V and b_V as parameters of their own, it defines the right layer; whether W_V and b_V may be there is an instructor's call.",
             "An instructor will review it.",
         ),
         (),
@@ -1364,7 +1364,7 @@ GRADED += [
         0.0,
         "given_matrix",
         (
-            "Your formula uses W_V, which the question gives for something else. Read with W_V as a matrix of its own, it defines the right layer; whether W_V may be there is an instructor's call.",
+            "Your formula uses W_V and b_V, which the question gives for something else. Read with W_V and b_V as parameters of their own, it defines the right layer; whether W_V and b_V may be there is an instructor's call.",
             "An instructor will review it.",
         ),
         (
@@ -1381,7 +1381,7 @@ GRADED += [
         0.0,
         "given_matrix",
         (
-            "Your formula uses W_K, which the question gives for something else. Read with W_K as a matrix of its own, it defines the right layer; whether W_K may be there is an instructor's call.",
+            "Your formula uses W_K and b_K, which the question gives for something else. Read with W_K and b_K as parameters of their own, it defines the right layer; whether W_K and b_K may be there is an instructor's call.",
             "An instructor will review it.",
         ),
         (
@@ -1389,6 +1389,20 @@ GRADED += [
             "read b_{K,k} as the entry k of b_K, K a part of its name, not the size K",
         ),
         id="W_{K,e,k}, K a size: the key projection W_K's entry, with a note, to a person",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_V",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses b_V, which the question gives for something else. Read with b_V as a parameter of its own, it defines the right layer; whether b_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (),
+        id="the value projection's bias b_V for the queries: to a person",
     ),
     # probe5 F-f: a lower-case w read as the weight matrix is said so, not silently
     pytest.param(

@@ -88,9 +88,11 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
     names = " and ".join(name for name, _ in matrices.others)
     given = " and ".join(name for name, _ in matrices.given)
     own = "a matrix of its own" if len(matrices.others) == 1 else "matrices of their own"
-    if not matrices.given:  # the question's matrices for something else (attn-q1's W_V)
+    if not matrices.given:  # the question's for something else (attn-q1's W_V, b_V)
         uses = f"{_listed(matrices.others)}, which the question gives for something else"
         call = f"whether {names} may be there"
+        # a bias (b_V) may be among them: no matrix
+        own = "a parameter of its own" if len(matrices.others) == 1 else "parameters of their own"
     elif matrices.left_out:
         uses = f"{_listed(matrices.others)} where the question gives {_listed(matrices.given)}"
         call = f"whether {names} may stand for {given}"

@@ -372,15 +372,23 @@ def test_a_weight_stored_transposed_is_read_with_a_note_unless_declared(
         ),
         pytest.param(
             "{G: [N]}",
-            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], or "
-            "`any` for a weight the student may store either way",
+            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], "
+            "`any` for a weight the student may store either way, or `other` for one the "
+            "question gives for something else",
             id="a matrix has two sizes",
         ),
         pytest.param(
             "{G: every}",
-            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], or "
-            "`any` for a weight the student may store either way",
+            "parts.a.items.formula.matrices.G: a matrix's shape is two sizes, e.g. [C, D], "
+            "`any` for a weight the student may store either way, or `other` for one the "
+            "question gives for something else",
             id="or is any",
+        ),
+        pytest.param(
+            "{G: other}",
+            "parts.a.items.formula.answer: G is declared `other`, a matrix the question gives "
+            "for something else, but the rubric's answer uses it",
+            id="a matrix given for something else is not the answer's",
         ),
         pytest.param(
             "{G: [N, 0]}",

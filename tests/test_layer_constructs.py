@@ -1385,6 +1385,186 @@ GRADED += [
         (),
         id="a max of three entries of a window: read, the wrong window",
     ),
+    # probe5 F-i: a bias per token is more than the layer has; it earned less than no bias
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_n = W_Q x_n + b_n",
+        "partial",
+        1.0,
+        "bias_unshared",
+        (
+            "Your bias differs from column to column; in this layer each output row has one bias, shared by every column.",
+        ),
+        (),
+        id="tokens as columns: a bias per token earns what no bias does",
+    ),
+    # probe5 F-h: how an answer was read is said beside a shape finding too
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"XW_Q^T + b_Q = Q",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: Q = X·W_Qᵀ + b_Q needs W_Q to be K×E, but W_Q is E×K.",),
+        ("read XW_Q^T + b_Q = Q as Q = XW_Q^T + b_Q",),
+        id="the output named after: its note kept with a shape finding",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} W_{Q,k,e} x_{n,e} + b_k",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as K×E, but W_Q is E×K.",),
+        ("read W_{Q,k,e} as the entry k,e of W_Q",),
+        id="W_{Q,k,e}: the entry note kept with a shape finding",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} (W_Q)_{k,e} x_{n,e} + b_k",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as K×E, but W_Q is E×K.",),
+        ("read (W_Q)_{k,e} as the entry k,e of W_Q",),
+        id="(W_Q)_{k,e}: the entry note kept with a shape finding",
+    ),
+    # probe5 F-c: the question's key or value projection (matrices: {W_K: other, W_V: other})
+    # where the part asks for the query's; W_{K,e,k}, K a size, read as W_K's entry with a note
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_V + b_V",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_V and b_V, which the question gives for something else. Read with W_V and b_V as parameters of their own, it defines the right layer; whether W_V and b_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (),
+        id="the value projection's W_V for the queries: to a person",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} W_{V,e,k} x_{n,e} + b_{V,k}",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_V and b_V, which the question gives for something else. Read with W_V and b_V as parameters of their own, it defines the right layer; whether W_V and b_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            "read W_{V,e,k} as the entry e,k of W_V",
+            "read b_{V,k} as the entry k of b_V",
+        ),
+        id="W_{V,e,k}, the value projection's entries, for the queries: to a person",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} W_{K,e,k} x_{n,e} + b_{K,k}",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_K and b_K, which the question gives for something else. Read with W_K and b_K as parameters of their own, it defines the right layer; whether W_K and b_K may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            "read W_{K,e,k} as the entry e,k of W_K, K a part of its name, not the size K",
+            "read b_{K,k} as the entry k of b_K, K a part of its name, not the size K",
+        ),
+        id="W_{K,e,k}, K a size: the key projection W_K's entry, with a note, to a person",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_V",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses b_V, which the question gives for something else. Read with b_V as a parameter of its own, it defines the right layer; whether b_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (),
+        id="the value projection's bias b_V for the queries: to a person",
+    ),
+    # probe5 F-f: a lower-case w read as the weight matrix is said so, not silently
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(\mathbf{w}^\top \mathbf{x} + b)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            ONE_VECTOR,
+            "read w as a C×D matrix, as your formula uses it, not as a vector (a vector w would give every entry of h the same weighted sum)",
+        ),
+        id="bold lower-case wᵀx: w read as a C×D matrix, said",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(w^T x + b)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            ONE_VECTOR,
+            "read w as a C×D matrix, as your formula uses it, not as a vector (a vector w would give every entry of h the same weighted sum)",
+        ),
+        id="plain wᵀx: w read as a C×D matrix, said",
+    ),
+    # probe5 F-g: the input's channel written as a superscript, as w^{(k)}_l's index is read
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x^{(l)}_{i,j} + b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        ("read x^{(l)}_{i,j} as x_{i,j,l}, its superscript the channel",),
+        id="x^{(l)}_{i,j}: the channel as a superscript, read",
+    ),
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j}^{(l)} + b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        ("read x_{i,j}^{(l)} as x_{i,j,l}, its superscript the channel",),
+        id="x_{i,j}^{(l)}: the channel as a superscript after, read",
+    ),
+    # probe5 F-h: a window whose column follows i, not j (stride 0 along the width), with its
+    # weights indexed by the offset: no weights "that depend on the position"
+    pytest.param(
+        LINEAR,
+        "b.formula",
+        r"y_{i,j,k} = \sum_{m=i-1}^{i+1}\sum_{n=m-1}^{m+1}\sum_l w_{m-i,n-m,l,k} x_{m,n,l} + b_k",
+        "incorrect",
+        0.0,
+        "stride",
+        ("Your stride is 0 along the width; the layer has stride 1 in both directions.",),
+        (
+            "read the sum over m = i-1..i+1 as one over m = i+u with u = -1..1",
+            "read the sum over n = i+u-1..i+u+1 as one over n = i+u+v with v = -1..1",
+        ),
+        id="a window that never moves with j: its stride, not weights of each position",
+    ),
 ]
 
 
@@ -1577,6 +1757,24 @@ REFUSED = [
 
 
 REFUSED += [
+    # probe5 F-g: a bias after the activation is another layer, which the grader does not
+    # read: said as it is, not as a rule of writing ("an activation applies to the whole sum")
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) + b",
+        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h = tanh(… + b)",
+        14,
+        id="h = tanh(Wx) + b: what is not read, truly",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k",
+        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h_{…} = tanh(… + b)",
+        40,
+        id="the bias after tanh in indices: what is not read, truly",
+    ),
     pytest.param(
         COLUMNS,
         "a.formula",

@@ -996,8 +996,8 @@ def test_a_bias_outside_the_activation_is_refused_with_the_reason():
     with pytest.raises(AnswerError) as raised:
         read(DENSE_TANH, "a.formula", r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k")
     assert raised.value.message == (
-        "an activation applies to the whole weighted sum: write h_{…} = tanh(… + b), with the "
-        "bias inside, not '+'"
+        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms "
+        "inside its activation, h_{…} = tanh(… + b)"
     )
 
 

@@ -146,7 +146,7 @@ ERRORS = [
     ),
     pytest.param(
         r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) + c",
-        "an activation applies to the whole sum: write h_t = tanh(… + b), with the bias inside, not '+'",
+        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h_t = tanh(… + b)",
         39,
         id="a bias outside the activation",
     ),

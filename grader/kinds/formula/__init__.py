@@ -33,6 +33,7 @@ from grader.kinds.formula.matrix_form import (
     index_form_misfits,
     number_factors,
     rule_never_fits,
+    uses_other_matrices,
 )
 from grader.kinds.formula.parse import is_index_form, parse_formula
 from grader.kinds.formula.rubric import (
@@ -48,7 +49,7 @@ from grader.kinds.formula.score import (
     score_given_scaled,
     score_layout,
 )
-from grader.kinds.formula.terms import Formula, LayerSpec
+from grader.kinds.formula.terms import Formula, LayerSpec, same_name
 from grader.kinds.formula.vector_form import is_one_vector
 from grader.kinds.formula.window_offset import moved_misconception_check, window_offset_check
 from grader.model import Context, Item, ItemResult, Rubric
@@ -131,8 +132,10 @@ class FormulaKind:
     ) -> FormulaSpec | None:
         layer = read_layer(fields, context.symbol_table, problems)
         index_base = read_index_base(fields)
-        matrices, free, lines = read_matrices(fields, context.symbol_table, layer, problems)
-        return None if layer is None else FormulaSpec(layer, index_base, matrices, free, lines)
+        matrices, free, lines, other = read_matrices(fields, context.symbol_table, layer, problems)
+        if layer is None:
+            return None
+        return FormulaSpec(layer, index_base, matrices, free, lines, other)
 
     def read_answer(
         self,
@@ -163,6 +166,18 @@ class FormulaKind:
             problems.append(Problem(line, path, message))
             return None
         if formula is not None and not misconception:
+            used = {access.name for term in formula.terms for access in term.factors}
+            for name in sorted(
+                n for n in spec.other_matrices if any(same_name(u, n) for u in used)
+            ):
+                problems.append(
+                    Problem(
+                        line,
+                        path,
+                        f"{name} is declared `other`, a matrix the question gives for something "
+                        "else, but the rubric's answer uses it",
+                    )
+                )
             # An index-form answer implies its matrices' shapes too (w_{c,d}: C×D); a
             # declaration that contradicts it would mark matrix forms against another layer.
             for name, problem in index_form_misfits(formula, spec.layer, spec.matrices):
@@ -180,6 +195,9 @@ class FormulaKind:
             item.spec.layer,
             item.spec.matrices,
             item.spec.free_layout,
+        )
+        written = uses_other_matrices(
+            written, item.reference, item.spec.layer, item.spec.matrices, item.spec.other_matrices
         )
         result = self._grade(item, text, written, context)
         numbers = number_factors(written, item.reference, item.spec.layer, item.spec.matrices)

@@ -543,7 +543,11 @@ class _Comparison:
                     f"each {self.words.channel} needs its own weights for {self.one_of}."
                 )
             found.append(FINDINGS.make("channel_independent", message))
-        if r.shared_across_positions and s.position_dependent:
+        if (
+            r.shared_across_positions
+            and s.position_dependent
+            and not (not self.columns and self._still_alike())
+        ):
             found.append(
                 FINDINGS.make(
                     "unshared_weights",
@@ -579,6 +583,17 @@ class _Comparison:
                 )
             )
         return found
+
+    def _still_alike(self) -> bool:
+        """Whether the answer's window does not move along an axis where the layer's does
+        (stride 0: `x_{i+u,i+u+v}` never reads j) and every output along it reads the same
+        inputs through the same weights: the same offset from the output then meets other
+        weights, which is the stride's finding, not weights of each position
+        (w_{m,n,l,i,j,k} is both)."""
+        return any(
+            mine == 0 and theirs != 0 and _alike_along(self.student, axis)
+            for axis, (mine, theirs) in enumerate(zip(self.s.stride, self.r.stride, strict=False))
+        )
 
     @FINDINGS.produces("bias_missing", "bias_extra", "bias_shared", "bias_unshared", "bias_varies")
     def bias(self) -> list[Diagnosis]:
@@ -749,6 +764,28 @@ def _covers_the_image(
         if not covers(w, r)
     ]
     return grows or (bool(telling) and all(covers(extent, s) for extent, s in telling))
+
+
+def _alike_along(structure: Structure, axis: int) -> bool:
+    """Whether outputs that differ only along the output's `axis` read the same inputs through
+    the same weights (`x_{i+u,i+u+v}`, w_{u,v}: every j alike), not weights of their own
+    (w_{m,n,i,j}, which depend on j)."""
+    output, source = structure.split(structure.connections)
+    through = source >= 0
+    outputs, inputs, classes = output[through], source[through], structure.classes[through]
+    if not len(outputs):
+        return True
+    where = np.array(np.unravel_index(outputs, structure.out_dims))
+    where[axis] = 0
+    rest = np.ravel_multi_index(tuple(where), structure.out_dims)
+    reads: dict[int, set] = {}
+    for out, inp, cls in zip(outputs.tolist(), inputs.tolist(), classes.tolist(), strict=True):
+        reads.setdefault(out, set()).add((inp, cls))
+    seen: dict[int, set] = {}
+    for out, group in zip(outputs.tolist(), rest.tolist(), strict=True):
+        if seen.setdefault(group, reads[out]) != reads[out]:
+            return False
+    return True
 
 
 def _weight_classes(structure: Structure) -> np.ndarray:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
+from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
     ACTIVATIONS,
     MAX_TERMS,
@@ -102,6 +103,18 @@ def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
     return True
 
 
+def activation_outside(text: str, token: Token, activation: str, output: str) -> AnswerError:
+    """`h = tanh(Wx) + b`: a term added after the activation, a layer the grader does not
+    read (refused for a person), said as it is: the grader reads the terms inside it."""
+    return AnswerError(
+        text,
+        token.start,
+        f"{activation}(…) with a term added after it is not read here: the grader reads a "
+        f"layer's terms inside its activation, {output} = {activation}(… + b)",
+        len(token.text),
+    )
+
+
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
 
@@ -111,10 +124,15 @@ class IndexFormReader(TokenReader):
         tokens: list[Token],
         sizes: Mapping[str, sympy.Symbol],
         tensors: tuple[str, ...] = (),
+        channel_last: tuple[str, int] | None = None,
     ):
         super().__init__(original, tokens, sizes)
-        # The layer's inputs and output (any case): a superscript on them is never an index.
+        # The layer's inputs and output (any case): a superscript on them is no index, except
+        # the channel of the one input where it is its last axis (`channel_last`).
         self.tensors = frozenset(name.casefold() for name in tensors)
+        # The one input's name and rank where its channel is its last axis (x of [P, Q, C]):
+        # x^{(l)}_{i,j}, the channel map l at (i, j), is x_{i,j,l}.
+        self.channel_last = channel_last
         self.bounds: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}  # from conditions
         self.notes: list[str] = []  # how what was written was read, for the student
         self.in_bound = False  # reading a sum's range: an unknown letter is a size misnamed
@@ -329,11 +347,7 @@ class IndexFormReader(TokenReader):
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
             if self.at("+", "-"):
-                raise self.error(
-                    self.peek(),
-                    f"an activation applies to the whole weighted sum: write "
-                    f"{output.name}_{{…}} = {activation}(… + b), with the bias inside",
-                )
+                raise activation_outside(self.text, self.peek(), activation, f"{output.name}_{{…}}")
         if self.at(","):
             self.take(",")
             if not self.at("∀"):
@@ -797,6 +811,9 @@ class IndexFormReader(TokenReader):
         named = self.name_in_subscript(name, scope)
         if named is not None:  # W_{Q,k,e}: the entry (k, e) of W_Q
             return named
+        channel = self.channel_superscript(name, scope)
+        if channel is not None:  # x^{(l)}_{i,j}: channel l of x at (i, j)
+            return channel
         # w^{(k)}_l, w_l^{(k)}, b^{k}: a superscript that is an index, in a marker's eyes
         above = self.superscript_indices(name, scope)
         below = self.subscript(scope)
@@ -825,7 +842,10 @@ class IndexFormReader(TokenReader):
 
     def name_in_subscript(self, name: Token, scope: Mapping[str, sympy.Symbol]) -> Access | None:
         """`W_{Q,k,e}`, read as the entry (k, e) of W_Q with a note, where Q is a capital
-        that is no index here and no size (as an index it could only be refused)."""
+        that is no index here (as an index it could only be refused). A size (`W_{K,e,k}`,
+        K a size: the key projection W_K, as a marker reads it) is read so too after a
+        weight's or a bias's name, with a note saying so; not after the layer's own tensors
+        (`x_{N,e}`, the last token, is an entry)."""
         kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(4))]
         suffix = self.peek(2)
         if (
@@ -834,7 +854,7 @@ class IndexFormReader(TokenReader):
             or len(suffix.text) != 1
             or not suffix.text.isupper()
             or suffix.text in scope
-            or suffix.text in self.sizes
+            or (suffix.text in self.sizes and name.text.casefold() in self.tensors)
         ):
             return None
         self.position += 4
@@ -842,18 +862,71 @@ class IndexFormReader(TokenReader):
         close = self.take("}")
         matrix = f"{name.text}_{suffix.text}"
         shown = ",".join(show_index(index) for index in indices)
+        size = (
+            f", {suffix.text} a part of its name, not the size {suffix.text}"
+            if suffix.text in self.sizes
+            else ""
+        )
         self.notes.append(
-            f"read {self.text[name.start : close.end]} as the entry {shown} of {matrix}"
+            f"read {self.text[name.start : close.end]} as the entry {shown} of {matrix}{size}"
         )
         return Access(matrix, tuple(indices), name.start, close.end)
 
+    def channel_superscript(self, name: Token, scope: Mapping[str, sympy.Symbol]) -> Access | None:
+        """`x^{(l)}_{i,j}` (or `x_{i,j}^{(l)}`), read as x_{i,j,l} with a note, where x is the
+        layer's one input with its channel last (`channel_last`), the superscript a letter in
+        scope in brackets and the subscript every other axis; None (nothing taken) otherwise:
+        a power `x^2` stays one, refused."""
+        if self.channel_last is None or name.text.casefold() != self.channel_last[0]:
+            return None
+        if not self.at("^") and not self._superscript_after_subscript():
+            return None  # no superscript: nothing to read here
+        start = self.position
+        bracketed = [t.kind if t else "" for t in (self.peek(k) for k in range(5))]
+        first = bracketed[:2] == ["^", "{"] and bracketed[2] in ("(", "NAME")
+        above = self.superscript_indices(name, scope, tensor=True) if first else None
+        below = self.subscript(scope) if first or self.at("_") else None
+        after = None
+        if above is None and below is not None and self.peek(1) and self.peek(1).kind == "{":
+            after = self.superscript_indices(name, scope, tensor=True)
+        channel = above if above is not None else after
+        if (
+            channel is None
+            or below is None
+            or len(channel) != 1
+            or len(below) + 1 != self.channel_last[1]
+        ):
+            self.position = start
+            return None
+        indices = (*below, *channel)
+        end = self.tokens[self.position - 1].end
+        shown = ",".join(show_index(index) for index in indices)
+        self.notes.append(
+            f"read {self.text[name.start : end]} as {name.text}_{{{shown}}}, its superscript "
+            "the channel"
+        )
+        return Access(name.text, indices, name.start, end)
+
+    def _superscript_after_subscript(self) -> bool:
+        """Whether a braced subscript starts here and a superscript follows it: `_{i,j}^`."""
+        if not self.at("_") or (opening := self.peek(1)) is None or opening.kind != "{":
+            return False
+        depth, ahead = 0, 1
+        while (token := self.peek(ahead)) is not None:
+            depth += {"{": 1, "}": -1}.get(token.kind, 0)
+            if depth == 0:
+                following = self.peek(ahead + 1)
+                return following is not None and following.kind == "^"
+            ahead += 1
+        return False
+
     def superscript_indices(
-        self, name: Token, scope: Mapping[str, sympy.Symbol]
+        self, name: Token, scope: Mapping[str, sympy.Symbol], tensor: bool = False
     ) -> list[sympy.Expr] | None:
         """`^{(k)}`, `^{k}`, `^(k)` or `^k` after a weight's or a bias's name, each letter an
         index here, taken as indices of it with a note; None (nothing taken) for any other
         superscript, such as a power w^2 or a superscript on the layer's own tensors."""
-        if not self.at("^") or name.text.casefold() in self.tensors:
+        if not self.at("^") or (name.text.casefold() in self.tensors and not tensor):
             return None
         ahead = 1
         closes: list[str] = []
@@ -1096,7 +1169,10 @@ def read_index_form(
     without its range takes the range of the `reference`'s over the same window."""
     reduction = _reduction(text, tokens)
     tensors = tuple(tensor.name for tensor in (*layer.inputs, layer.output))
-    reader = IndexFormReader(text, tokens, sizes, tensors)
+    channel_last = None
+    if not layer.more_inputs and len(layer.input.shape) > 1 and not tokens_as_columns(layer):
+        channel_last = (layer.input.name.casefold(), len(layer.input.shape))
+    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last)
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:

@@ -606,7 +606,8 @@ def _misfit(formula: Formula, name: str, rows, cols, shape: tuple) -> Formula:
         f"The shapes do not fit: {written} needs {name} to be {_show_shape(rows, cols)}, but "
         f"{name} is {_show_shape(*shape)}."
     )
-    return Formula(formula.text, formula.output, (), written, problem)
+    # what was read into it (`XW_Q^T + b_Q = Q` as `Q = …`) stays said beside the finding
+    return Formula(formula.text, formula.output, (), written, problem, assumed=formula.assumed)
 
 
 def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
@@ -676,7 +677,9 @@ def held_to_reference(
         problem = (
             f"The shapes do not fit: your formula {how} {written} as {used}, but {name} is {shape}."
         )
-        return Formula(formula.text, formula.output, (), formula.reading, problem)
+        return Formula(
+            formula.text, formula.output, (), formula.reading, problem, assumed=formula.assumed
+        )
     if not formula.matrix_shapes:
         return _index_form_layout(formula, reference, layer, declared, free)
     if reference is not None and declared:
@@ -807,6 +810,38 @@ def _given_matrices(
         return formula
     left_out = tuple((name, shape) for name, shape in given if not _among(name, yours))
     marked = GivenMatrices(others, left_out or tuple(given), bool(left_out))
+    return replace(formula, given_matrices=marked)
+
+
+def uses_other_matrices(
+    formula: Formula,
+    reference: Formula | None,
+    layer: LayerSpec,
+    declared: MatrixShapes,
+    others: frozenset[str],
+) -> Formula:
+    """`formula` marked (`given_matrices`) where it uses a matrix the question gives for
+    something else (`matrices: {W_V: other}`): attn-q1 (e) asks for the queries, and
+    `Q = XW_V + b_V` or `W_{V,e,k}` use the value projection, which read as a weight of the
+    student's own would define the right layer. Matrix, vector and index forms alike: the
+    name is the question's, not a letter of the student's."""
+    if (
+        not others
+        or reference is None
+        or formula.shape_problem is not None
+        or formula.unsure is not None
+        or formula.given_matrices is not None
+    ):
+        return formula
+    used = [access.name for term in formula.terms for access in term.factors]
+    named = tuple(dict.fromkeys(n for n in used if _among(n, others)))
+    if not named:
+        return formula
+    given = _given(reference, layer, declared)
+    left_out = tuple((name, shape) for name, shape in given if not _among(name, used))
+    marked = GivenMatrices(
+        tuple((name, "") for name in named), left_out or tuple(given), bool(left_out)
+    )
     return replace(formula, given_matrices=marked)
 
 

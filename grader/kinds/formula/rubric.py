@@ -38,6 +38,10 @@ class FormulaSpec:
     free_layout: frozenset[str] = frozenset()
     # The line of each matrix's entry under `matrices`, for problems found with the answer.
     matrix_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    # Matrices the question gives for something else (`matrices: {W_V: other}`: attn-q1's
+    # value projection, where the part asks for the queries): a formula that uses one is a
+    # person's to mark (`given_matrix`).
+    other_matrices: frozenset[str] = frozenset()
 
 
 def _read_tensor(
@@ -209,21 +213,26 @@ def read_matrices(
     layer: LayerSpec | None,
     problems: list[Problem],
 ) -> tuple[
-    tuple[tuple[str, sympy.Expr, sympy.Expr], ...], frozenset[str], tuple[tuple[str, int], ...]
+    tuple[tuple[str, sympy.Expr, sympy.Expr], ...],
+    frozenset[str],
+    tuple[tuple[str, int], ...],
+    frozenset[str],
 ]:
     """`matrices: {G: [N, D], W: any}`: the shape of each matrix a matrix form names besides
     the layer's input and output, where the rubric fixes it (a given G, or a weight that must
     be C×D), a name (a letter with an optional subscript) and two sizes; or `any`, a weight the
-    student may store either way (W or Wᵀ). Returns the shapes, the names free to lay out and
-    the line of each entry (by the name as the answers write it, `W_Q` for `W_{Q}`)."""
+    student may store either way (W or Wᵀ); or `other`, a matrix the question gives for
+    something else (attn-q1's W_K and W_V where the part asks for the queries). Returns the
+    shapes, the names free to lay out, the line of each entry (by the name as the answers
+    write it, `W_Q` for `W_{Q}`) and the names given for something else."""
     entry = fields.mapping("matrices", required=False)
     if entry is None:
-        return (), frozenset(), ()
+        return (), frozenset(), (), frozenset()
     line, node = entry
     matrices = Fields(node, fields.key_path("matrices"), problems)
     tensors = () if layer is None else (*layer.inputs, layer.output)
     taken = {tensor.name.casefold() for tensor in tensors}
-    declared, free = [], []
+    declared, free, other = [], [], []
     named: set[str] = set()
     lines = []
     for written, (at, shape) in node.entries.items():
@@ -250,13 +259,16 @@ def read_matrices(
         if getattr(shape, "value", None) == "any":
             free.append(name)
             continue
+        if getattr(shape, "value", None) == "other":
+            other.append(name)
+            continue
         items = getattr(shape, "items", None)
         if items is None or len(items) != 2:
             matrices.problem(
                 at,
                 written,
-                "a matrix's shape is two sizes, e.g. [C, D], or `any` for a weight "
-                "the student may store either way",
+                "a matrix's shape is two sizes, e.g. [C, D], `any` for a weight the student "
+                "may store either way, or `other` for one the question gives for something else",
             )
             continue
         sizes = []
@@ -279,7 +291,7 @@ def read_matrices(
             declared.append((name, sizes[0], sizes[1]))
     if not node.entries:
         fields.problem(line, "matrices", "declare at least one matrix, e.g. {W: [C, D]}")
-    return tuple(declared), frozenset(free), tuple(lines)
+    return tuple(declared), frozenset(free), tuple(lines), frozenset(other)
 
 
 def read_index_base(fields: Fields) -> str:

@@ -83,11 +83,17 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
     """`result`, which rests on reading matrices the reference does not name as the student's
     own parameters where the question gives others (`U = XᵀA` or `U = XᵀG + XᵀA` where G is
     given), sent to a person: as a parameter, A may be any matrix, whatever the question
-    gives."""
+    gives. Likewise a matrix the question gives for something else (`matrices: {W_V: other}`;
+    `given` empty where the reference names none: attn-q1's W_V in the queries' formula)."""
     names = " and ".join(name for name, _ in matrices.others)
     given = " and ".join(name for name, _ in matrices.given)
     own = "a matrix of its own" if len(matrices.others) == 1 else "matrices of their own"
-    if matrices.left_out:
+    if not matrices.given:  # the question's for something else (attn-q1's W_V, b_V)
+        uses = f"{_listed(matrices.others)}, which the question gives for something else"
+        call = f"whether {names} may be there"
+        # a bias (b_V) may be among them: no matrix
+        own = "a parameter of its own" if len(matrices.others) == 1 else "parameters of their own"
+    elif matrices.left_out:
         uses = f"{_listed(matrices.others)} where the question gives {_listed(matrices.given)}"
         call = f"whether {names} may stand for {given}"
     else:
@@ -98,7 +104,11 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
         f"Your formula uses {uses}. Read with {names} as {own}, {_earned(result)}; {call} is "
         "an instructor's call.",
     )
-    because = f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}"
+    because = (
+        f"{names}, which the question gives for something else"
+        if not matrices.given
+        else f"{names} {'where' if matrices.left_out else 'besides'} the question's {given}"
+    )
     return sent_for_review(result, finding.message, because, finding.kind)
 
 

@@ -115,7 +115,9 @@ class GivenMatrices:
 
     others: tuple[tuple[str, str], ...]
     # The given matrices the formula leaves out (`U = XᵀA`: G); where it leaves none out
-    # (`U = XᵀG + XᵀA`), all the reference uses, with `left_out` False.
+    # (`U = XᵀG + XᵀA`), all the reference uses, with `left_out` False. Empty where `others`
+    # are matrices the question gives for something else (`matrices: {W_V: other}`) and the
+    # reference names none the question gives (attn-q1's W_V).
     given: tuple[tuple[str, str], ...]
     left_out: bool
 

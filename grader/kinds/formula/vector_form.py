@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from grader.errors import AnswerError
-from grader.kinds.formula.index_form import IndexFormReader
+from grader.kinds.formula.index_form import IndexFormReader, activation_outside
 from grader.kinds.formula.inputs import has_time
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
@@ -138,11 +138,7 @@ class VectorFormReader(IndexFormReader):
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
             if self.at("+", "-"):
-                raise self.error(
-                    self.peek(),
-                    f"an activation applies to the whole sum: write "
-                    f"{self._output()} = {activation}(… + b), with the bias inside",
-                )
+                raise activation_outside(self.text, self.peek(), activation, self._output())
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return self.step_letter, activation, chains
@@ -454,4 +450,27 @@ def _one_vector_notes(
         for k, f in enumerate(factors)
     ):
         note += f", with {x.name} as a row before a matrix"
-    return (note,)
+    return (note, *_lower_case_matrix_notes(layer, chains))
+
+
+def _lower_case_matrix_notes(
+    layer: LayerSpec, chains: list[tuple[sympy.Rational, list[_Factor]]]
+) -> tuple[str, ...]:
+    """How a lower-case weight that multiplies the input vector (`h = tanh(wᵀx + b)`) was
+    read: as the matrix the product needs, said so, since a lower-case w is as often a vector,
+    which would give every output the same weighted sum (probe5 F-f)."""
+    x, h = layer.input, layer.output
+    notes = []
+    for _, factors in chains:
+        for k, f in enumerate(factors):
+            if f.vector or not f.name[:1].islower() or not any(g.vector for g in factors):
+                continue
+            before = any(g.vector for g in factors[k + 1 :])  # w x: rows are the outputs
+            used = (h.shape[0], x.shape[0]) if before else (x.shape[0], h.shape[0])
+            rows, cols = used[::-1] if f.transposed else used
+            notes.append(
+                f"read {f.name} as a {show_index(rows)}×{show_index(cols)} matrix, as your "
+                f"formula uses it, not as a vector (a vector {f.name} would give every entry "
+                f"of {h.name} the same weighted sum)"
+            )
+    return tuple(dict.fromkeys(notes))

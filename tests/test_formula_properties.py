@@ -4,6 +4,7 @@ change always does, and no text makes the formula reader fail with anything but 
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -750,3 +751,17 @@ def test_a_window_summed_and_not_averaged_is_never_right(text):
         text,
         result.feedback,
     )
+
+
+# Found by the property above: a sum's index named as the output (`\sum_{y=1}^{C}` under
+# `y_{a,b,c} = …`) made the '=' of its range look like a second '=' of a chain of working, and
+# the formula was refused ("your chain of working writes y both as …").
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"y_{a,b,c} = \sum_{y=1}^{C} x_{a,b,y} a_{y,c} + b_c", "correct"),
+        (r"y_{a,b,c} = \sum_{y=1}^{C} x_{a,b,y} a_{y,c}", "partial"),
+    ],
+)
+def test_the_equals_sign_of_a_sums_range_is_no_step_of_a_chain(text, verdict):
+    assert grade_answer(RUBRIC, RUBRIC.items["c.formula"], text).verdict == verdict

@@ -2272,3 +2272,68 @@ def test_chains_and_sums_are_read_true_to_what_they_say(
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
     assert read_and_graded(result) == (verdict, reading, notes, feedback)
+
+
+S_DEFINED = (
+    "We could not read your answer: S is defined after your answer as QK^T/\\sqrt{d_k}, not as a "
+    "matrix the question gives, so what your answer means is a person's to read (at column 13).",
+    "Write the matrix expression over the question's matrices (Q, K, V), e.g. 2 Q^T V: ^T "
+    "transposes, a product is written side by side, \\odot multiplies elementwise and "
+    "softmax(...) works row by row.",
+    "An instructor will read it; its 0 marks are provisional until then.",
+)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}",
+            "invalid",
+            None,
+            (),
+            S_DEFINED,
+            id="where S = ...: a definition, to a person, not a chain read as its last side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V with S = QK^T/\sqrt{d_k}",
+            "invalid",
+            None,
+            (),
+            S_DEFINED,
+            id="with S = ...: a definition, to a person",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S)V \text{ where } S = QK^T/\sqrt{d_k}",
+            "invalid",
+            None,
+            (),
+            S_DEFINED,
+            id="text where S = ...: a definition, to a person",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "dL/dX = H W^T where H = dL/dY",
+            "correct",
+            "∂L/∂X = G·Wᵀ",
+            (
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂X.",),
+            id="where H = dL/dY after a left side: the definition read, H as G",
+        ),
+    ],
+)
+def test_a_definition_after_where_is_split_off_before_a_chain_is_read(
+    rubric, item_id, answer, verdict, reading, notes, feedback
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert read_and_graded(result) == (verdict, reading, notes, feedback)

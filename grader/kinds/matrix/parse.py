@@ -799,18 +799,21 @@ def _parse_defined(
     examples: Mapping[str, int] | None,
 ) -> tuple[MatrixAnswer, dict[str, str]]:
     """`parse_matrix` but for shape statements: the answer, and each new name a definition
-    gives a matrix the question gives, with that matrix (`δ` → G)."""
-    try:
-        return _parse_answer(text, names, given, loss, reserved), {}
-    except AnswerError as error:
-        if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
-            raise
-        answer, definitions = split_definitions(text)
-        if not definitions:
-            answer, leading = split_leading_definition(text)
-            if leading is None:
+    gives a matrix the question gives, with that matrix (`δ` → G). A definition after a
+    chain's sides (`softmax(S) V where S = QK^T`) is split off before the chain is read: its
+    '=' is no step of the working."""
+    answer, definitions = split_definitions(text)
+    if not definitions or len(_top_level_equals(normalise(text, STEPS))) < 2:
+        try:
+            return _parse_answer(text, names, given, loss, reserved), {}
+        except AnswerError as error:
+            if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
                 raise
-            definitions = (leading,)
+            if not definitions:
+                answer, leading = split_leading_definition(text)
+                if leading is None:
+                    raise
+                definitions = (leading,)
     padded = answer.ljust(len(text))
     aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
     try:

@@ -390,6 +390,45 @@ GRADES = [
     pytest.param(
         ATTENTION,
         "a.attention",
+        "A = softmax(QK^T/\\sqrt{d_k} + QK^T/\\sqrt{d_k}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 2 / √d_k, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: the scaled term twice is 2/sqrt(d_k), as written 2QK^T (was 0, different)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "A = softmax(QK^T + QK^T) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 2, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: QK^T twice is a scale of 2 (was 0, different)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "A = softmax(QK^T/\\sqrt{d_k} + QK^T) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 1 / √d_k + 1, where the answer "
+            "scales it by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: terms with unlike scales, their sum said (was 0, different)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
         "softmax(\\frac{Q K^T}{2}) V",
         "partial",
         2.0,

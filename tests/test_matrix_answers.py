@@ -1547,8 +1547,9 @@ UNREADABLE = [
         r"\sum_i X_i",
         0,
         r"a sum (\sum) is read in a matrix answer only as a sum over the examples of outer "
-        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer, or "
-        "a number times it; write it as a product of matrices, e.g. X^T G",
+        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer or "
+        "a whole side of a chain of working, or a number times it; write it as a product of "
+        "matrices, e.g. X^T G",
         id="a sum that is no sum of outer products: said, not 'unsupported LaTeX command'",
     ),
     pytest.param(
@@ -2006,7 +2007,7 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             "∂L/∂W = Xᵀ·G",
             (
                 'read your chain of working as its last side, X^T G; "dL/dY dY/dW" set aside, a '
-                "side that only names",
+                "side in names only",
             ),
             CORRECT_W,
             id="a chain through the chain rule in names",
@@ -2141,7 +2142,7 @@ MEAN_FEEDBACK = (
             "dL/dW = dL/dX = X^T G",
             "needs_review",
             "∂L/∂W = Xᵀ·G",
-            (CHAIN_W + '"dL/dX" set aside, a side that only names',),
+            (CHAIN_W + '"dL/dX" set aside, a side in names only',),
             (
                 'Your working says your answer is ∂L/∂X ("dL/dX"), but this item asks for '
                 "∂L/∂W; read as shown, your matrix equals ∂L/∂W.",
@@ -2155,7 +2156,7 @@ MEAN_FEEDBACK = (
             "X^T G = dL/dX = X^T G",
             "needs_review",
             "Xᵀ·G",
-            (CHAIN_W + '"dL/dX" set aside, a side that only names; "X^T G", held against it',),
+            (CHAIN_W + '"dL/dX" set aside, a side in names only; "X^T G", held against it',),
             (
                 'Your working says your answer is ∂L/∂X ("dL/dX"), but this item asks for '
                 "∂L/∂W; read as shown, your matrix equals ∂L/∂W.",
@@ -2169,7 +2170,7 @@ MEAN_FEEDBACK = (
             r"dL/dW = \nabla_W L = X^T G",
             "correct",
             "∂L/∂W = Xᵀ·G",
-            (CHAIN_W + '"\\nabla_W L" set aside, a side that only names',),
+            (CHAIN_W + '"\\nabla_W L" set aside, a side in names only',),
             CORRECT_W,
             id="a middle side naming the asked gradient: set aside",
         ),
@@ -2180,7 +2181,7 @@ MEAN_FEEDBACK = (
             "correct",
             "∂L/∂W = Xᵀ·G",
             (
-                CHAIN_W + '"dE/dW" set aside, a side that only names',
+                CHAIN_W + '"dE/dW" set aside, a side in names only',
                 "read ∂E/∂W as ∂L/∂W, the question's loss being L",
             ),
             CORRECT_W,
@@ -2192,7 +2193,7 @@ MEAN_FEEDBACK = (
             r"A = B = softmax(Q K^T / \sqrt{d_k}) V",
             "needs_review",
             "A = softmax(Q·Kᵀ / √d_k)·V",
-            (CHAIN_A + '"B" set aside, a side that only names',),
+            (CHAIN_A + '"B" set aside, a side in names only',),
             (
                 "Your working says your answer is B, but this item asks for A; read as shown, "
                 "your matrix equals A.",
@@ -2303,6 +2304,91 @@ MEAN_FEEDBACK = (
             (CHAIN_W + '"X^T G", held against it',),
             CORRECT_W,
             id="a chain of one side repeated: its note names it once",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"dL/db = \sum_n g_n = 1^T G",
+            "correct",
+            "∂L/∂b = 𝟏ᵀ·G",
+            (
+                ROWS_OF_G + ", n running over the N examples",
+                'read your chain of working as its last side, 1^T G; "\\sum_n g_n", held '
+                "against it",
+            ),
+            ("Correct: your matrix equals ∂L/∂b.",),
+            id="a sum of G's rows as a side of a chain: read, held against the last side",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"dL/db = \sum_{n=1}^{N} g_n^T",
+            "correct",
+            "∂L/∂b = Gᵀ·𝟏",
+            ("read Σ_n g_nᵀ as Gᵀ𝟏, the sum of G's rows, transposed: g_n taken as row n of G",),
+            ("Correct: your matrix equals ∂L/∂b.",),
+            id="a sum of G's rows transposed: read as G^T 1",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(Q K^T / \sqrt{d_k}) V = softmax(S) V",
+            "correct",
+            "A = softmax(Q·Kᵀ / √d_k)·V",
+            (
+                r"read your chain of working as softmax(Q K^T / \sqrt{d_k}) V, its last side "
+                'that is a matrix expression; "softmax(S) V" uses S, a name the question does '
+                "not define, so that step cannot be checked",
+            ),
+            ("Correct: your matrix equals A.",),
+            id="a last side with a name of the student's own: the side before it read, said",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "dL/dX = G W^T = dL/dW",
+            "needs_review",
+            "∂L/∂X = G·Wᵀ",
+            (
+                "read your chain of working as G W^T, its last side that is a matrix "
+                'expression; "dL/dW" set aside, a side in names only',
+            ),
+            (
+                'Your working says your answer is ∂L/∂W ("dL/dW"), but this item asks for '
+                "∂L/∂X; read as shown, your matrix equals ∂L/∂X.",
+                REVIEWED,
+            ),
+            id="a last side naming another gradient: to a person, saying so",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"dL/dW = X^T G = \sum_n x_n g_n^T",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                OUTER,
+                r'read your chain of working as its last side, \sum_n x_n g_n^T; "X^T G", held '
+                "against it",
+            ),
+            CORRECT_W,
+            id="a chain ending in a sum: its note quotes the sum as written",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            "dL/db = 1 G",
+            "needs_review",
+            "∂L/∂b = 𝟏·G",
+            ("read the 1 before a matrix as the ones vector 𝟏",),
+            (
+                "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
+                "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's "
+                "to read; read as shown, it would earn 0 of 2 marks.",
+                "The shapes do not fit: 𝟏 is ?×1 and G is N×D: they cannot be multiplied.",
+                REVIEWED,
+            ),
+            id="1 before a matrix: the ones vector, to a person, not told it answered G",
         ),
     ],
 )

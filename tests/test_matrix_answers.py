@@ -390,6 +390,45 @@ GRADES = [
     pytest.param(
         ATTENTION,
         "a.attention",
+        "A = softmax(QK^T/\\sqrt{d_k} + QK^T/\\sqrt{d_k}) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 2 / √d_k, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: the scaled term twice is 2/sqrt(d_k), as written 2QK^T (was 0, different)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "A = softmax(QK^T + QK^T) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 2, where the answer scales it "
+            "by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: QK^T twice is a scale of 2 (was 0, different)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
+        "A = softmax(QK^T/\\sqrt{d_k} + QK^T) V",
+        "partial",
+        2.0,
+        "scalar_wrong",
+        (
+            "Inside the softmax, your answer scales Q·Kᵀ by 1 / √d_k + 1, where the answer "
+            "scales it by 1 / √d_k; the rest of your answer is right.",
+        ),
+        id="attention: terms with unlike scales, their sum said (was 0, different)",
+    ),
+    pytest.param(
+        ATTENTION,
+        "a.attention",
         "softmax(\\frac{Q K^T}{2}) V",
         "partial",
         2.0,
@@ -1508,8 +1547,9 @@ UNREADABLE = [
         r"\sum_i X_i",
         0,
         r"a sum (\sum) is read in a matrix answer only as a sum over the examples of outer "
-        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer, or "
-        "a number times it; write it as a product of matrices, e.g. X^T G",
+        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer or "
+        "a whole side of a chain of working, or a number times it; write it as a product of "
+        "matrices, e.g. X^T G",
         id="a sum that is no sum of outer products: said, not 'unsupported LaTeX command'",
     ),
     pytest.param(
@@ -1967,7 +2007,7 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             "∂L/∂W = Xᵀ·G",
             (
                 'read your chain of working as its last side, X^T G; "dL/dY dY/dW" set aside, a '
-                "side that only names",
+                "side in names only",
             ),
             CORRECT_W,
             id="a chain through the chain rule in names",
@@ -2102,7 +2142,7 @@ MEAN_FEEDBACK = (
             "dL/dW = dL/dX = X^T G",
             "needs_review",
             "∂L/∂W = Xᵀ·G",
-            (CHAIN_W + '"dL/dX" set aside, a side that only names',),
+            (CHAIN_W + '"dL/dX" set aside, a side in names only',),
             (
                 'Your working says your answer is ∂L/∂X ("dL/dX"), but this item asks for '
                 "∂L/∂W; read as shown, your matrix equals ∂L/∂W.",
@@ -2116,7 +2156,7 @@ MEAN_FEEDBACK = (
             "X^T G = dL/dX = X^T G",
             "needs_review",
             "Xᵀ·G",
-            (CHAIN_W + '"dL/dX" set aside, a side that only names; "X^T G", held against it',),
+            (CHAIN_W + '"dL/dX" set aside, a side in names only; "X^T G", held against it',),
             (
                 'Your working says your answer is ∂L/∂X ("dL/dX"), but this item asks for '
                 "∂L/∂W; read as shown, your matrix equals ∂L/∂W.",
@@ -2130,7 +2170,7 @@ MEAN_FEEDBACK = (
             r"dL/dW = \nabla_W L = X^T G",
             "correct",
             "∂L/∂W = Xᵀ·G",
-            (CHAIN_W + '"\\nabla_W L" set aside, a side that only names',),
+            (CHAIN_W + '"\\nabla_W L" set aside, a side in names only',),
             CORRECT_W,
             id="a middle side naming the asked gradient: set aside",
         ),
@@ -2141,7 +2181,7 @@ MEAN_FEEDBACK = (
             "correct",
             "∂L/∂W = Xᵀ·G",
             (
-                CHAIN_W + '"dE/dW" set aside, a side that only names',
+                CHAIN_W + '"dE/dW" set aside, a side in names only',
                 "read ∂E/∂W as ∂L/∂W, the question's loss being L",
             ),
             CORRECT_W,
@@ -2153,7 +2193,7 @@ MEAN_FEEDBACK = (
             r"A = B = softmax(Q K^T / \sqrt{d_k}) V",
             "needs_review",
             "A = softmax(Q·Kᵀ / √d_k)·V",
-            (CHAIN_A + '"B" set aside, a side that only names',),
+            (CHAIN_A + '"B" set aside, a side in names only',),
             (
                 "Your working says your answer is B, but this item asks for A; read as shown, "
                 "your matrix equals A.",
@@ -2265,9 +2305,159 @@ MEAN_FEEDBACK = (
             CORRECT_W,
             id="a chain of one side repeated: its note names it once",
         ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"dL/db = \sum_n g_n = 1^T G",
+            "correct",
+            "∂L/∂b = 𝟏ᵀ·G",
+            (
+                ROWS_OF_G + ", n running over the N examples",
+                'read your chain of working as its last side, 1^T G; "\\sum_n g_n", held '
+                "against it",
+            ),
+            ("Correct: your matrix equals ∂L/∂b.",),
+            id="a sum of G's rows as a side of a chain: read, held against the last side",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            r"dL/db = \sum_{n=1}^{N} g_n^T",
+            "correct",
+            "∂L/∂b = Gᵀ·𝟏",
+            ("read Σ_n g_nᵀ as Gᵀ𝟏, the sum of G's rows, transposed: g_n taken as row n of G",),
+            ("Correct: your matrix equals ∂L/∂b.",),
+            id="a sum of G's rows transposed: read as G^T 1",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(Q K^T / \sqrt{d_k}) V = softmax(S) V",
+            "correct",
+            "A = softmax(Q·Kᵀ / √d_k)·V",
+            (
+                r"read your chain of working as softmax(Q K^T / \sqrt{d_k}) V, its last side "
+                'that is a matrix expression; "softmax(S) V" uses S, a name the question does '
+                "not define, so that step cannot be checked",
+            ),
+            ("Correct: your matrix equals A.",),
+            id="a last side with a name of the student's own: the side before it read, said",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "dL/dX = G W^T = dL/dW",
+            "needs_review",
+            "∂L/∂X = G·Wᵀ",
+            (
+                "read your chain of working as G W^T, its last side that is a matrix "
+                'expression; "dL/dW" set aside, a side in names only',
+            ),
+            (
+                'Your working says your answer is ∂L/∂W ("dL/dW"), but this item asks for '
+                "∂L/∂X; read as shown, your matrix equals ∂L/∂X.",
+                REVIEWED,
+            ),
+            id="a last side naming another gradient: to a person, saying so",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"dL/dW = X^T G = \sum_n x_n g_n^T",
+            "correct",
+            "∂L/∂W = Xᵀ·G",
+            (
+                OUTER,
+                r'read your chain of working as its last side, \sum_n x_n g_n^T; "X^T G", held '
+                "against it",
+            ),
+            CORRECT_W,
+            id="a chain ending in a sum: its note quotes the sum as written",
+        ),
+        pytest.param(
+            BACKWARD,
+            "c.db",
+            "dL/db = 1 G",
+            "needs_review",
+            "∂L/∂b = 𝟏·G",
+            ("read the 1 before a matrix as the ones vector 𝟏",),
+            (
+                "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
+                "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's "
+                "to read; read as shown, it would earn 0 of 2 marks.",
+                "The shapes do not fit: 𝟏 is ?×1 and G is N×D: they cannot be multiplied.",
+                REVIEWED,
+            ),
+            id="1 before a matrix: the ones vector, to a person, not told it answered G",
+        ),
     ],
 )
 def test_chains_and_sums_are_read_true_to_what_they_say(
+    rubric, item_id, answer, verdict, reading, notes, feedback
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert read_and_graded(result) == (verdict, reading, notes, feedback)
+
+
+S_DEFINED = (
+    "We could not read your answer: S is defined after your answer as QK^T/\\sqrt{d_k}, not as a "
+    "matrix the question gives, so what your answer means is a person's to read (at column 13).",
+    "Write the matrix expression over the question's matrices (Q, K, V), e.g. 2 Q^T V: ^T "
+    "transposes, a product is written side by side, \\odot multiplies elementwise and "
+    "softmax(...) works row by row.",
+    "An instructor will read it; its 0 marks are provisional until then.",
+)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"),
+    [
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}",
+            "invalid",
+            None,
+            (),
+            S_DEFINED,
+            id="where S = ...: a definition, to a person, not a chain read as its last side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V with S = QK^T/\sqrt{d_k}",
+            "invalid",
+            None,
+            (),
+            S_DEFINED,
+            id="with S = ...: a definition, to a person",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S)V \text{ where } S = QK^T/\sqrt{d_k}",
+            "invalid",
+            None,
+            (),
+            S_DEFINED,
+            id="text where S = ...: a definition, to a person",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "dL/dX = H W^T where H = dL/dY",
+            "correct",
+            "∂L/∂X = G·Wᵀ",
+            (
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            ("Correct: your matrix equals ∂L/∂X.",),
+            id="where H = dL/dY after a left side: the definition read, H as G",
+        ),
+    ],
+)
+def test_a_definition_after_where_is_split_off_before_a_chain_is_read(
     rubric, item_id, answer, verdict, reading, notes, feedback
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)

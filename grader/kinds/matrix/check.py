@@ -335,6 +335,22 @@ def _scale(up: tuple[Node, ...], down: tuple[Node, ...]) -> Node:
     return Node("divide", (top, product(*down))) if down else top
 
 
+def _scale_of(node: Node) -> tuple[tuple[Node, ...], tuple[Node, ...]]:
+    """The scalars `node` multiplies and divides what it scales by (`_scaled`); a sum of terms
+    each a scale times one body (Q·Kᵀ/√d_k + Q·Kᵀ/√d_k) is that body times the sum of their
+    scales, 2/√d_k where the scales are alike: the same matrix, whichever way it is written.
+    Whether the bodies are alike is for the values to tell (the rewriting is held against
+    the student's matrix)."""
+    if node.op != "sum":
+        return _scaled(node)[1:]
+    scales = [_scaled(term)[1:] for term in node.args]
+    if all(sign > 0 for sign in node.signs) and all(scale == scales[0] for scale in scales):
+        up, down = scales[0]
+        return (Node("number", value=Fraction(len(scales))), *up), down
+    terms = tuple(_scale(up, down) for up, down in scales)
+    return (Node("sum", terms, signs=node.signs),), ()
+
+
 @DIAGNOSES.produces("scalar_wrong")
 def _softmax_scale_rewritings(reference: Node, answer: Node) -> Iterator[Rewriting]:
     """The reference with the scale inside its softmax replaced by the one inside the
@@ -347,7 +363,7 @@ def _softmax_scale_rewritings(reference: Node, answer: Node) -> Iterator[Rewriti
         for theirs in walk(answer):
             if theirs.op != "softmax" or theirs.axis != node.axis:
                 continue
-            _, their_up, their_down = _scaled(theirs.args[0])
+            their_up, their_down = _scale_of(theirs.args[0])
             if not (their_up or their_down) or (their_up, their_down) == (up, down):
                 continue  # no scale is scalar_missing's
             inside = product(*their_up, body)

@@ -80,6 +80,9 @@ class MatrixAnswer:
     # read: each must name what the item asks for (a product of gradients, the chain rule in
     # names, is none of these).
     named: tuple[Left, ...] = ()
+    # The side of a chain read as the answer, as written: its last side, or the last that is
+    # a matrix expression where the last only names a matrix or uses a name of the student's.
+    graded: str = ""
     # Shapes stated after the answer (`\in \mathbb{R}^{C \times D}`), each with the matrix
     # whose shape it states (None: the answer's), as read (`δ` defined as G is G).
     stated: tuple[tuple[ShapeStatement, str | None], ...] = ()
@@ -238,6 +241,7 @@ class _TreeReader:
         self.offset = offset
         self.names = names
         self.notes: list[str] = []
+        self.ones_before = False  # `1 G`: a 1 before a matrix read as the ones vector
 
     def error(self, token: Token, message: str) -> AnswerError:
         return AnswerError(self.text, self.offset + token.start_pos, message, len(str(token)))
@@ -298,6 +302,16 @@ class _TreeReader:
                     # multiplies would not be written).
                     factor = Node("ones", start=factor.start)
                     self.notes.append("read the 1 after a matrix as the ones vector 𝟏")
+                elif (
+                    operator is None
+                    and current.op == "number"
+                    and current.value == 1
+                    and factor.op not in ("number", "size")
+                ):
+                    # `1 G`: a lone 1 before a matrix is the ones vector too, as written
+                    current = Node("ones", start=current.start)
+                    self.notes.append("read the 1 before a matrix as the ones vector 𝟏")
+                    self.ones_before = True
                 current = product(current, factor)
             operator = None
         return current
@@ -643,14 +657,34 @@ def parse_matrix(
     answer."""
     given = given or {}
     written = text
-    text, outer = _sum_of_outer_products(text, shapes or {})
-    if outer is not None:
-        parsed = parse_matrix(text, names, given, loss, reserved, shapes, examples)
-        return replace(parsed, text=written, notes=(outer, *parsed.notes))
+    sums = []
+    for sign in reversed(list(_SUM_SIGN.finditer(text))):  # from the right: positions stay
+        text, note = _sum_of_outer_products(text, shapes or {}, sign)
+        sums.insert(0, note)
+    if sums:
+        parsed = _parse_matrix(text, names, given, loss, reserved, shapes, examples, written)
+        return replace(parsed, text=written, notes=(*sums, *parsed.notes))
+    return _parse_matrix(text, names, given, loss, reserved, shapes, examples, written)
+
+
+def _parse_matrix(
+    text: str,
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+    shapes: Mapping[str, Shape] | None,
+    examples: Mapping[str, int] | None,
+    written: str,
+) -> MatrixAnswer:
+    """`parse_matrix` once its sums are read as products; `written` is the answer as the
+    student wrote it, for a chain's note to quote."""
     answer, statements = split_shape_statements(text)
     if not statements:
-        return _parse_defined(text, names, given, loss, reserved, shapes, examples)[0]
-    parsed, aliases = _parse_defined(answer, names, given, loss, reserved, shapes, examples)
+        return _parse_defined(text, names, given, loss, reserved, shapes, examples, written)[0]
+    parsed, aliases = _parse_defined(
+        answer, names, given, loss, reserved, shapes, examples, written
+    )
     stated = []
     for statement in statements:
         name = None
@@ -677,7 +711,11 @@ _OUTER_SUM = re.compile(
     + _VECTOR.format("b", "j")
     + r"\s*(?:\^\s*(?:\{\s*(?:T|\\top)\s*\}|T|\\top)|')"
 )
-_VECTOR_SUM = re.compile(_SUM_OVER + _VECTOR.format("a", "i") + r"(?![\w{^'])")
+_VECTOR_SUM = re.compile(
+    _SUM_OVER
+    + _VECTOR.format("a", "i")
+    + r"(?P<transposed>\s*(?:\^\s*(?:\{\s*(?:T|\\top)\s*\}|T|\\top)|'))?(?![\w{^'])"
+)
 # A number or a fraction of numbers and sizes before the sum (`\frac{1}{N}`, `2`, `1/N`), or a
 # division by one after it (`/ N`): the sum is read, and the number is the answer's to keep.
 _PART = r"(?:\{\s*[A-Za-z0-9_ ]+\s*\}|[A-Za-z0-9])"
@@ -690,8 +728,9 @@ _DIVISOR = re.compile(rf"\s*(?:/\s*{_SIZE}\s*)?")
 _SUM_SIGN = re.compile(r"\\sum(?![A-Za-z])|[Σ∑]")
 _SUM_UNREAD = (
     "a sum (\\sum) is read in a matrix answer only as a sum over the examples of outer "
-    "products, \\sum_{n=1}^{N} x_n g_n^T, or of vectors, \\sum_n g_n: the whole answer, or a "
-    "number times it; write it as a product of matrices, e.g. X^T G"
+    "products, \\sum_{n=1}^{N} x_n g_n^T, or of vectors, \\sum_n g_n: the whole answer or a "
+    "whole side of a chain of working, or a number times it; write it as a product of "
+    "matrices, e.g. X^T G"
 )
 
 
@@ -699,7 +738,9 @@ def _group(match: re.Match[str], name: str) -> str | None:
     return match.group(name) or match.group(name + "_")
 
 
-def _sum_of_outer_products(text: str, shapes: Mapping[str, Shape]) -> tuple[str, str | None]:
+def _sum_of_outer_products(
+    text: str, shapes: Mapping[str, Shape], sign: re.Match[str]
+) -> tuple[str, str]:
     """`text` with a sum of outer products over the examples (`\\sum_{n=1}^{N} x_n g_n^T`, the
     whole right side, or a number times it: `\\frac{1}{N} \\sum_n x_n g_n^T`) written as the
     product it is, `X^T G`, and a note saying how it was read; x_n and g_n are read as row n
@@ -707,12 +748,11 @@ def _sum_of_outer_products(text: str, shapes: Mapping[str, Shape]) -> tuple[str,
     (`\\sum_n g_n`) is likewise the sum of G's rows, `1^T G` (of its columns, `G 1`). Where the
     question's shapes do not tell which axis n runs along (no matrix X, or N along both axes
     or neither), or any other sum, it is refused, saying what a sum is read as (it was
-    "unsupported LaTeX command \\sum")."""
-    sign = _SUM_SIGN.search(text)
-    if sign is None:
-        return text, None
-    outer = _OUTER_SUM.search(text)
-    match = outer or _VECTOR_SUM.search(text)
+    "unsupported LaTeX command \\sum"). `sign` is where the sum begins; a sum may be a whole
+    side of a chain of working (`\\sum_n g_n = 1^T G`), and `\\sum_n g_n^T` is the sum
+    transposed."""
+    outer = _OUTER_SUM.match(text, sign.start())
+    match = outer or _VECTOR_SUM.match(text, sign.start())
     if match is None or not _whole_side(text, match):
         raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
     index, bound = _group(match, "index"), _group(match, "bound")
@@ -729,14 +769,18 @@ def _sum_of_outer_products(text: str, shapes: Mapping[str, Shape]) -> tuple[str,
     else:
         ((a, a_axis),) = axes
         product = f"𝟏^T {a}" if a_axis == 0 else f"{a} 𝟏"  # 𝟏, the ones vector, as read
+        if match.group("transposed"):
+            product = f"{a}^T 𝟏" if a_axis == 0 else f"𝟏^T {a}^T"
     shown = product.replace("^T", "ᵀ").replace(" ", "")
     slices = " and ".join(
         f"{'row' if axis == 0 else 'column'} {index} of {matrix}" for matrix, axis in axes
     )
-    terms = "·".join(f"{v}_{index}" for v in vectors) + ("ᵀ" if outer else "")
+    terms = "·".join(f"{v}_{index}" for v in vectors)
+    terms += "ᵀ" if outer or match.group("transposed") else ""
     written = " and ".join(f"{v}_{index}" for v in vectors)
     taken = f"taken as {slices}, as column vectors" if outer else f"taken as {slices}"
     sum_of = "" if outer else f", the sum of {a}'s {'rows' if a_axis == 0 else 'columns'}"
+    sum_of += ", transposed" if not outer and match.group("transposed") else ""
     note = f"read Σ_{index} {terms} as {shown}{sum_of}: {written} {taken}" + (
         "" if bound else f", {index} running over the {size} examples"
     )
@@ -745,13 +789,15 @@ def _sum_of_outer_products(text: str, shapes: Mapping[str, Shape]) -> tuple[str,
 
 
 def _whole_side(text: str, match: re.Match[str]) -> bool:
-    """Whether a sum is the whole right side (or the whole answer), or a number times it."""
+    """Whether a sum is a whole side (the right side, the whole answer, or a side of a chain
+    of working), or a number times it."""
     before = text[: match.start()]
     head = before[: before.rfind("=") + 1]
+    after = text[match.end() :]
+    later = _top_level_equals(after)
     return (
         _COEFFICIENT.fullmatch(before[len(head) :]) is not None
-        and _DIVISOR.fullmatch(text[match.end() :]) is not None
-        and not _top_level_equals(text[match.end() :])
+        and _DIVISOR.fullmatch(after[: later[0]] if later else after) is not None
         and (not head.strip() or head.count("=") == len(_top_level_equals(head)))
     )
 
@@ -797,24 +843,29 @@ def _parse_defined(
     reserved: Collection[str],
     shapes: Mapping[str, Shape] | None,
     examples: Mapping[str, int] | None,
+    written: str = "",
 ) -> tuple[MatrixAnswer, dict[str, str]]:
     """`parse_matrix` but for shape statements: the answer, and each new name a definition
-    gives a matrix the question gives, with that matrix (`δ` → G)."""
-    try:
-        return _parse_answer(text, names, given, loss, reserved), {}
-    except AnswerError as error:
-        if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
-            raise
-        answer, definitions = split_definitions(text)
-        if not definitions:
-            answer, leading = split_leading_definition(text)
-            if leading is None:
+    gives a matrix the question gives, with that matrix (`δ` → G). A definition after a
+    chain's sides (`softmax(S) V where S = QK^T`) is split off before the chain is read: its
+    '=' is no step of the working."""
+    answer, definitions = split_definitions(text)
+    if not definitions or len(_top_level_equals(normalise(text, STEPS))) < 2:
+        try:
+            return _parse_answer(text, names, given, loss, reserved, quoted=written), {}
+        except AnswerError as error:
+            if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
                 raise
-            definitions = (leading,)
+            if not definitions:
+                answer, leading = split_leading_definition(text)
+                if leading is None:
+                    raise
+                definitions = (leading,)
     padded = answer.ljust(len(text))
     aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
     try:
-        parsed = _parse_answer(padded, names, given, loss, reserved, aliases)
+        quoted = written[: len(answer)].ljust(len(written))
+        parsed = _parse_answer(padded, names, given, loss, reserved, aliases, quoted)
     except AnswerError as error:
         raise unread_without(error, text, definitions[0]) from None
     notes, review = [], parsed.review
@@ -971,15 +1022,19 @@ def _parse_answer(
     loss: str,
     reserved: Collection[str],
     aliases: Mapping[str, _Alias] | None = None,
+    quoted: str = "",
 ) -> MatrixAnswer:
+    """`text` read; `quoted` is the answer as the student wrote it (its sums not yet read as
+    products), for a chain's note to quote, where it has the same length."""
     normal = normalise(text, STEPS)
     normal, relation_notes = _approximately(text, normal)
     equals = _top_level_equals(normal)
     steps: tuple[tuple[str, Node], ...] = ()
     named: tuple[Left, ...] = ()
+    graded = ""
     if len(equals) > 1:
-        normal, chain_notes, steps, named = _read_chain(
-            text, normal, equals, names, given, loss, reserved, aliases
+        normal, chain_notes, steps, named, graded = _read_chain(
+            text, normal, equals, names, given, loss, reserved, aliases, quoted
         )
         relation_notes = (*relation_notes, *chain_notes)
         equals = _top_level_equals(normal)
@@ -995,8 +1050,8 @@ def _parse_answer(
             and _reads(text, equals[0] + 1, len(normal), names)
         ):
             # `XᵀG = GXᵀ`: a chain of two matrix expressions, each held against the other
-            normal, chain_notes, steps, named = _read_chain(
-                text, normal, equals, names, given, loss, reserved, aliases
+            normal, chain_notes, steps, named, graded = _read_chain(
+                text, normal, equals, names, given, loss, reserved, aliases, quoted
             )
             relation_notes = (*relation_notes, *chain_notes)
             equals = _top_level_equals(normal)
@@ -1026,6 +1081,12 @@ def _parse_answer(
             "both sides",
         )
     review = None
+    if reader.ones_before:
+        # `1 G`: the ones vector as written (a column), or 1ᵀG with its ᵀ left out
+        review = (
+            "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
+            "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's to read"
+        )
     if read.shorthand is not None and not (
         left is not None and left.kind == GRADIENT and left.loss is None
     ):
@@ -1045,6 +1106,7 @@ def _parse_answer(
         read.shorthand,
         steps,
         named,
+        graded,
     )
 
 
@@ -1106,52 +1168,82 @@ def _read_chain(
     loss: str,
     reserved: Collection[str],
     aliases: Mapping[str, _Alias] | None,
-) -> tuple[str, tuple[str, ...], tuple[tuple[str, Node], ...], tuple[Left, ...]]:
+    quoted: str = "",
+) -> tuple[str, tuple[str, ...], tuple[tuple[str, Node], ...], tuple[Left, ...], str]:
     """A chain of working, `dL/dW = dL/dY dY/dW = XᵀG`, read as its last side: `normal` with
     the sides before it blanked (a left side naming the answer kept), a note, the sides that
     are matrix expressions (`(GᵀX)ᵀ`), each read, for the check to hold against the answer,
-    and the sides that name one matrix (`dL/dX`), as read, for the item to hold against what
-    it asks for. A side that uses a name the question does not define (`softmax(S) V`) cannot
-    be checked, and the note says so; a side that is none of these is the error reading it
-    gave."""
+    the sides that name one matrix (`dL/dX`), as read, for the item to hold against what it
+    asks for, and the side read as the answer, as written. A side that uses a name the
+    question does not define (`softmax(S) V`) cannot be checked, and the note says so; where
+    the last side is such a side, or only names a matrix (`G W^T = dL/dW`), the last side
+    before it that is a matrix expression is read as the answer, with the same note. A side
+    that is none of these is the error reading it gave. Sides are quoted from `quoted`, as
+    written, where it has the length of `text`."""
+    shown = quoted if len(quoted) == len(text) else text
     bounds = [0, *(e + 1 for e in equals), len(normal)]
     sides = [(bounds[k], bounds[k + 1] - (k + 1 < len(equals) + 1)) for k in range(len(bounds) - 1)]
     first_start, first_end = sides[0]
     keep_left = _names_only(normal, first_start, first_end) or _is_left(text, normal, first_end)
     middle = sides[1:-1] if keep_left else sides[:-1]
-    steps, named, lefts, unchecked = [], [], [], []
-    for start, end in middle:
-        written = text[start:end].strip()
+    steps, named, lefts, unchecked, placed = [], [], [], [], []
+
+    def read_side(start: int, end: int) -> str:
+        """Reads one side into `steps` ("step"), or `named`, `lefts` or `unchecked` ("other");
+        raises the error reading any other side gave."""
+        written = shown[start:end].strip()
         if _names_only(normal, start, end):
             named.append(written)
             if _is_left(text, normal[:end], end, start):
                 lefts.append(read_left(text, " " * start + normal[start:end]))
-            continue
+            return "other"
         try:
             step = _parse_answer(_side(text, start, end), names, given, loss, reserved, aliases)
         except AnswerError as error:
             if _is_left(text, normal[:end], end, start):
                 named.append(written)
                 lefts.append(read_left(text, " " * start + normal[start:end]))
-                continue
+                return "other"
             unknown = text[error.position : error.position + error.length]
             if not isinstance(error, UnknownNameError) or not _OWN_NAME.fullmatch(unknown):
                 raise  # a word (`where`) or a command (`\text`) is a definition's, if anything
             unchecked.append(f'"{written}" uses {unknown}, a name the question does not define')
-            continue
+            return "other"
         steps.append((written, step.expression))
-    blank_from = equals[0] + 1 if keep_left else 0
-    blanked = replace_span(normal, blank_from, equals[-1] + 1, " " * (equals[-1] + 1 - blank_from))
-    last = text[equals[-1] + 1 :].strip()
+        placed.append((start, end))
+        return "step"
+
+    for start, end in middle:
+        read_side(start, end)
+    answer_start, answer_end = equals[-1] + 1, len(normal)
+    last = shown[answer_start:].strip()
     note = f"read your chain of working as its last side, {last}"
+    if steps:
+        try:
+            kind = read_side(*sides[-1])
+        except AnswerError:
+            kind = "error"  # the last side's error is the answer's, raised reading it
+        if kind == "step":
+            steps.pop()
+            placed.pop()
+        elif kind == "other":
+            # `softmax(QKᵀ/√d_k) V = softmax(S) V`, `G Wᵀ = dL/dW`: the last side that reads
+            answer_start, answer_end = placed.pop()
+            last = steps.pop()[0]
+            note = (
+                f"read your chain of working as {last}, its last side that is a matrix expression"
+            )
+    blank_from = equals[0] + 1 if keep_left else 0
+    blanked = replace_span(normal, blank_from, answer_start, " " * (answer_start - blank_from))
+    blanked = replace_span(blanked, answer_end, len(normal), " " * (len(normal) - answer_end))
     if named:
-        only = "a side that only names" if len(set(named)) == 1 else "sides that only name"
+        only = "a side in names only" if len(set(named)) == 1 else "sides in names only"
         note += f"; {_listed(named)} set aside, {only}"
     if steps:
         note += f"; {_listed([w for w, _ in steps])}, held against it"
     if unchecked:
         note += f"; {_listed(unchecked, quote=False)}, so that step cannot be checked"
-    return blanked, (note,), tuple(steps), tuple(lefts)
+    return blanked, (note,), tuple(steps), tuple(lefts), last
 
 
 # A name a student may give a matrix of their own in their working: a letter, with a subscript.

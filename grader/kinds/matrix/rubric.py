@@ -319,7 +319,7 @@ def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Contex
     if not answer.steps and not answer.stated:
         return answer
     value = evaluated(answer.expression, spec, context)
-    last = answer.text[answer.text.rfind("=") + 1 :].strip() if answer.steps else ""
+    last = answer.graded
     for written, step in answer.steps:
         theirs = evaluated(step, spec, context)
         same = (

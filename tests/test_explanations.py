@@ -597,13 +597,55 @@ DENIED = [
         "Unlike a convolution, attention has fixed local weights.",
         'says it of "attention", the wrong way round',
     ),
+    # What follows "rather than", "instead of" or "replaces … with" is denied, as after "no"
+    # (textrather 1); before, it was credited as stated.
+    (
+        "dw-sep-q1",
+        "The kernel is kept whole rather than factored; about 1/D + 1/K^2 of the parameters.",
+        '"kernel is kept whole rather than factored", which denies it',
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters, as a full kernel is learned instead of being "
+        "factored.",
+        'instead of being factored", which denies it',
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters; it learns a full K x K kernel per channel pair "
+        "rather than a depthwise and a pointwise part.",
+        'rather than a depthwise and a pointwise", which denies it',
+    ),
+    (
+        "attn-q1",
+        "The projection matrices grow with N rather than being shared across tokens.",
+        'rather than being shared across tokens", which denies it',
+    ),
+    (
+        "22-52-q4",
+        "Convolution uses data-dependent weights rather than fixed local ones.",
+        'rather than fixed", which denies it',
+    ),
+    (
+        "22-52-q4",
+        "Convolution uses data-dependent weights instead of fixed local ones.",
+        'instead of fixed", which denies it',
+    ),
+    (
+        "22-52-q4",
+        "Convolution replaces fixed local weights with data-dependent ones.",
+        '"Convolution replaces fixed local weights", which denies it',
+    ),
 ]
+
+# The explanation item of each rubric, when it is not e.explanation
+EXPLANATION = {"attn-q1": "d.explanation"}
 
 
 @pytest.mark.parametrize(("rubric", "answer", "said"), DENIED)
 def test_a_statement_that_denies_or_reverses_a_concept_goes_to_a_person(rubric, answer, said):
     loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
-    result = grade_answer(loaded, loaded.items["e.explanation"], answer)
+    result = grade_answer(loaded, loaded.items[EXPLANATION.get(rubric, "e.explanation")], answer)
     assert (result.verdict, result.marks) == ("needs_review", 0), result.feedback
     assert any(said in line for line in result.feedback), result.feedback
     assert not any(line.startswith("Found") and said in line for line in result.feedback)

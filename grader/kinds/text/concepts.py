@@ -67,6 +67,15 @@ _SCOPE_BREAK_LIST = """
     instead rather except
 """
 _SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
+# Words that deny what follows them in their scope, as "no" and "without" do, when the next word
+# is the one given: "data-dependent weights rather than fixed ones", "a full kernel is learned
+# instead of being factored" deny the fixed weights and the factoring (what comes before is
+# stated: "rather" and "instead" begin a scope of their own).
+_CONTRASTS = {"rather": "than", "instead": "of"}
+# "replaces fixed weights with data-dependent ones" denies what it replaces, up to the "with"
+# or "by" that begins a scope of its own.
+_REPLACING = frozenset(["replace", "replaces", "replacing"])
+_REPLACED_WITH = frozenset(["with", "by"])
 # A negation after the words of a match stops at these: "weights that are not learned".
 _AFTER_NEGATION_STOP_LIST = "that or than rather"
 _AFTER_NEGATION_STOPS = frozenset(_AFTER_NEGATION_STOP_LIST.split())
@@ -276,14 +285,24 @@ class Sentence(tuple):
             by_stem.setdefault(word.stem, []).append(index)
         self.by_stem = by_stem
         self.plain = tuple((word.stem, _plain(word.text)) for word in self)
-        self.negations = tuple(_is_negation(word) for word in self)
+        following = [*(p for _, p in self.plain[1:]), ""]
+        self.negations = tuple(
+            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING
+            for word, (_, plain), after in zip(self, self.plain, following, strict=True)
+        )
         self.verbal = tuple(_is_verbal_negation(word) for word in self)
-        # the scope of a negation: its clause, which also ends before "and", "but", "while" …
+        # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
+        # and before the "with" of "replaces … with"
         scopes: list[int] = []
+        replacing = False
         for index, word in enumerate(self):
+            plain = self.plain[index][1]
             new_scope = index and (
-                word.clause != self[index - 1].clause or self.plain[index][1] in _SCOPE_BREAKS
+                word.clause != self[index - 1].clause
+                or plain in _SCOPE_BREAKS
+                or (replacing and plain in _REPLACED_WITH)
             )
+            replacing = plain in _REPLACING or (replacing and not new_scope)
             scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
         self.scopes = tuple(scopes)
         self.question = False  # set by `sentences`: the sentence ends with "?"

@@ -907,6 +907,23 @@ NOT_DENIED = [
         0.5,
         "'unlike …, … does not mix …, its weights are fixed'",
     ),
+    # "ones" is no "one" of `one weight* position*`: the position-wise map was told denied by
+    # "not data-dependent ones", or credited for "fixed local ones" (textrather 4)
+    (
+        "22-52-q4",
+        "A convolution mixes positions with fixed weights, not data-dependent ones.",
+        "partial",
+        0.5,
+        "'not data-dependent ones' denies no position-wise map",
+    ),
+    (
+        "22-52-q4",
+        "Attention mixes all positions with data-dependent weights; a convolution instead uses "
+        "fixed local ones.",
+        "partial",
+        0.5,
+        "'fixed local ones' is no position-wise map, and 'instead' alone denies nothing",
+    ),
 ]
 
 
@@ -1110,6 +1127,7 @@ def test_a_doubtful_answer_shows_its_provisional_marks_and_why():
         ("identities", "identity"),
         ("position-wise", "positionwise"),
         ("mixes", "mix"),
+        ("ones", "ones"),  # "fixed ones" is no "one weight matrix" (textrather 4)
     ],
 )
 def test_stems_are_light_and_predictable(word, stemmed):

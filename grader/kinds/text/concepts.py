@@ -176,10 +176,16 @@ def _plain(word: str) -> str:
     return _JOINERS.sub("", word.lower())
 
 
+_KEPT_WHOLE = frozenset(["ones"])
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off."""
+    """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off.
+    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one."""
     word = _plain(word)
+    if word in _KEPT_WHOLE:
+        return word
     for suffix, replacement in (
         ("ies", "y"),
         ("ing", ""),

@@ -171,6 +171,14 @@ EXPLANATIONS = [
         2,
         "a position beside a channel is no pairing",
     ),
+    # the convolution named by its role's other words, attention's mixing said with "attends"
+    # (textrather 2); before, 0 with nothing flagged
+    (
+        "A CNN uses a local window, whereas attention attends to all tokens.",
+        "partial",
+        0.5,
+        "a CNN's local window and attention attending to all tokens",
+    ),
     # keyword lists
     (
         "shared weights position token pixel channel embedding transformer linear",

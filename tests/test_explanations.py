@@ -915,6 +915,23 @@ NOT_DENIED = [
         0.5,
         "'unlike …, … does not mix …, its weights are fixed'",
     ),
+    # attention only compared with, and the convolution's own fixed weights stated plainly:
+    # "mixes positions" is said of the convolution rightly (textrather 3); before, to a person
+    # as attention's mixing "the wrong way round"
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution mixes positions with fixed local weights.",
+        "partial",
+        0.5,
+        "'unlike attention, a convolution mixes positions with fixed local weights'",
+    ),
+    (
+        "22-52-q4",
+        "Compared to attention, a convolution mixes positions with fixed weights.",
+        "partial",
+        0.5,
+        "'compared to attention, a convolution mixes positions with fixed weights'",
+    ),
     # "ones" is no "one" of `one weight* position*`: the position-wise map was told denied by
     # "not data-dependent ones", or credited for "fixed local ones" (textrather 4)
     (

@@ -260,6 +260,9 @@ class Match:
     # all its words are in clauses that name or describe what the sentence compares with
     # ("Unlike a fully connected layer, which has different weights …"): said of that
     compared: bool = False
+    # its role words are all what the sentence compares with, none what it speaks of ("Unlike
+    # attention, a convolution mixes positions …")
+    role_compared: bool = False
 
     @property
     def clean(self) -> bool:
@@ -821,6 +824,8 @@ def _match(
         reach = tuple(sentence[negation : min(negation + 2, len(sentence))])
     if said_of is not None:
         reach = (*reach, said_of)
+    role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
+    role_of = _roles_of(sentence, roles) if role_words else {}
     return Match(
         pattern,
         words,
@@ -830,6 +835,7 @@ def _match(
         said_of_sure=sure,
         reach=reach,
         compared=_in_compared(sentence, chosen),
+        role_compared=bool(role_words) and not any(i in role_of for i in role_words),
     )
 
 
@@ -1266,6 +1272,19 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
+def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether a match said of another role than its pattern's, whose own role word is only
+    compared with, is said of the role word of a plain statement of the concept (its first role
+    word): in "Unlike attention, a convolution mixes positions with fixed local weights", the
+    convolution mixes positions with its own weights, as the concept says, not attention's."""
+    return match.role_compared and any(
+        other.clean
+        and next((w for w in other.words if _role_fitting(w, roles) is not None), None)
+        == match.said_of
+        for other in evidence
+    )
+
+
 def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> TextCheck:
     """Which concepts the answer states, the marks they earn, and any reason for doubt."""
     findings = []
@@ -1282,6 +1301,9 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent
         # weights"): a contradiction, whatever else the answer says.
+        # "Unlike attention, a convolution mixes positions with fixed local weights": what is
+        # said of the convolution is the convolution's, not attention's the wrong way round
+        evidence = [m for m in evidence if not _said_rightly(m, evidence, concept.roles)]
         reversed_ = next((m for m in evidence if m.said_of_sure and not m.negated), None)
         unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
         # the statement the wrong way round is named first ("Unlike a convolution, attention has

@@ -605,6 +605,14 @@ DENIED = [
         "Unlike a convolution, attention has fixed local weights.",
         'says it of "attention", the wrong way round',
     ),
+    # A statement the sentence denies ("a myth") is not said the wrong way round either: before,
+    # "…, which says it of "attention", the wrong way round", untrue of the answer
+    (
+        "22-52-q4",
+        "It is a myth that attention uses fixed weights, but in a 1x1 convolution the same "
+        "weights are used at every position.",
+        'the sentence also says "myth"',
+    ),
     # What follows "rather than", "instead of" or "replaces … with" is denied, as after "no"
     # (textrather 1); before, it was credited as stated.
     (

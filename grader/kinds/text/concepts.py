@@ -1304,7 +1304,9 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # "Unlike attention, a convolution mixes positions with fixed local weights": what is
         # said of the convolution is the convolution's, not attention's the wrong way round
         evidence = [m for m in evidence if not _said_rightly(m, evidence, concept.roles)]
-        reversed_ = next((m for m in evidence if m.said_of_sure and not m.negated), None)
+        reversed_ = next(
+            (m for m in evidence if m.said_of_sure and not m.negated and m.doubt is None), None
+        )
         unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
         # the statement the wrong way round is named first ("Unlike a convolution, attention has
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);

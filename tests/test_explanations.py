@@ -171,6 +171,14 @@ EXPLANATIONS = [
         2,
         "a position beside a channel is no pairing",
     ),
+    # the convolution named by its role's other words, attention's mixing said with "attends"
+    # (textrather 2); before, 0 with nothing flagged
+    (
+        "A CNN uses a local window, whereas attention attends to all tokens.",
+        "partial",
+        0.5,
+        "a CNN's local window and attention attending to all tokens",
+    ),
     # keyword lists
     (
         "shared weights position token pixel channel embedding transformer linear",
@@ -597,13 +605,63 @@ DENIED = [
         "Unlike a convolution, attention has fixed local weights.",
         'says it of "attention", the wrong way round',
     ),
+    # A statement the sentence denies ("a myth") is not said the wrong way round either: before,
+    # "…, which says it of "attention", the wrong way round", untrue of the answer
+    (
+        "22-52-q4",
+        "It is a myth that attention uses fixed weights, but in a 1x1 convolution the same "
+        "weights are used at every position.",
+        'the sentence also says "myth"',
+    ),
+    # What follows "rather than", "instead of" or "replaces … with" is denied, as after "no"
+    # (textrather 1); before, it was credited as stated.
+    (
+        "dw-sep-q1",
+        "The kernel is kept whole rather than factored; about 1/D + 1/K^2 of the parameters.",
+        '"kernel is kept whole rather than factored", which denies it',
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters, as a full kernel is learned instead of being "
+        "factored.",
+        'instead of being factored", which denies it',
+    ),
+    (
+        "dw-sep-q1",
+        "About 1/D + 1/K^2 of the parameters; it learns a full K x K kernel per channel pair "
+        "rather than a depthwise and a pointwise part.",
+        'rather than a depthwise and a pointwise", which denies it',
+    ),
+    (
+        "attn-q1",
+        "The projection matrices grow with N rather than being shared across tokens.",
+        'rather than being shared across tokens", which denies it',
+    ),
+    (
+        "22-52-q4",
+        "Convolution uses data-dependent weights rather than fixed local ones.",
+        'rather than fixed", which denies it',
+    ),
+    (
+        "22-52-q4",
+        "Convolution uses data-dependent weights instead of fixed local ones.",
+        'instead of fixed", which denies it',
+    ),
+    (
+        "22-52-q4",
+        "Convolution replaces fixed local weights with data-dependent ones.",
+        '"Convolution replaces fixed local weights", which denies it',
+    ),
 ]
+
+# The explanation item of each rubric, when it is not e.explanation
+EXPLANATION = {"attn-q1": "d.explanation"}
 
 
 @pytest.mark.parametrize(("rubric", "answer", "said"), DENIED)
 def test_a_statement_that_denies_or_reverses_a_concept_goes_to_a_person(rubric, answer, said):
     loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
-    result = grade_answer(loaded, loaded.items["e.explanation"], answer)
+    result = grade_answer(loaded, loaded.items[EXPLANATION.get(rubric, "e.explanation")], answer)
     assert (result.verdict, result.marks) == ("needs_review", 0), result.feedback
     assert any(said in line for line in result.feedback), result.feedback
     assert not any(line.startswith("Found") and said in line for line in result.feedback)
@@ -865,6 +923,40 @@ NOT_DENIED = [
         0.5,
         "'unlike …, … does not mix …, its weights are fixed'",
     ),
+    # attention only compared with, and the convolution's own fixed weights stated plainly:
+    # "mixes positions" is said of the convolution rightly (textrather 3); before, to a person
+    # as attention's mixing "the wrong way round"
+    (
+        "22-52-q4",
+        "Unlike attention, a convolution mixes positions with fixed local weights.",
+        "partial",
+        0.5,
+        "'unlike attention, a convolution mixes positions with fixed local weights'",
+    ),
+    (
+        "22-52-q4",
+        "Compared to attention, a convolution mixes positions with fixed weights.",
+        "partial",
+        0.5,
+        "'compared to attention, a convolution mixes positions with fixed weights'",
+    ),
+    # "ones" is no "one" of `one weight* position*`: the position-wise map was told denied by
+    # "not data-dependent ones", or credited for "fixed local ones" (textrather 4)
+    (
+        "22-52-q4",
+        "A convolution mixes positions with fixed weights, not data-dependent ones.",
+        "partial",
+        0.5,
+        "'not data-dependent ones' denies no position-wise map",
+    ),
+    (
+        "22-52-q4",
+        "Attention mixes all positions with data-dependent weights; a convolution instead uses "
+        "fixed local ones.",
+        "partial",
+        0.5,
+        "'fixed local ones' is no position-wise map, and 'instead' alone denies nothing",
+    ),
 ]
 
 
@@ -1068,6 +1160,7 @@ def test_a_doubtful_answer_shows_its_provisional_marks_and_why():
         ("identities", "identity"),
         ("position-wise", "positionwise"),
         ("mixes", "mix"),
+        ("ones", "ones"),  # "fixed ones" is no "one weight matrix" (textrather 4)
     ],
 )
 def test_stems_are_light_and_predictable(word, stemmed):

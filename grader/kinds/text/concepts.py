@@ -67,6 +67,15 @@ _SCOPE_BREAK_LIST = """
     instead rather except
 """
 _SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
+# Words that deny what follows them in their scope, as "no" and "without" do, when the next word
+# is the one given: "data-dependent weights rather than fixed ones", "a full kernel is learned
+# instead of being factored" deny the fixed weights and the factoring (what comes before is
+# stated: "rather" and "instead" begin a scope of their own).
+_CONTRASTS = {"rather": "than", "instead": "of"}
+# "replaces fixed weights with data-dependent ones" denies what it replaces, up to the "with"
+# or "by" that begins a scope of its own.
+_REPLACING = frozenset(["replace", "replaces", "replacing"])
+_REPLACED_WITH = frozenset(["with", "by"])
 # A negation after the words of a match stops at these: "weights that are not learned".
 _AFTER_NEGATION_STOP_LIST = "that or than rather"
 _AFTER_NEGATION_STOPS = frozenset(_AFTER_NEGATION_STOP_LIST.split())
@@ -167,10 +176,16 @@ def _plain(word: str) -> str:
     return _JOINERS.sub("", word.lower())
 
 
+_KEPT_WHOLE = frozenset(["ones"])
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off."""
+    """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off.
+    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one."""
     word = _plain(word)
+    if word in _KEPT_WHOLE:
+        return word
     for suffix, replacement in (
         ("ies", "y"),
         ("ing", ""),
@@ -245,6 +260,9 @@ class Match:
     # all its words are in clauses that name or describe what the sentence compares with
     # ("Unlike a fully connected layer, which has different weights …"): said of that
     compared: bool = False
+    # its role words are all what the sentence compares with, none what it speaks of ("Unlike
+    # attention, a convolution mixes positions …")
+    role_compared: bool = False
 
     @property
     def clean(self) -> bool:
@@ -276,14 +294,24 @@ class Sentence(tuple):
             by_stem.setdefault(word.stem, []).append(index)
         self.by_stem = by_stem
         self.plain = tuple((word.stem, _plain(word.text)) for word in self)
-        self.negations = tuple(_is_negation(word) for word in self)
+        following = [*(p for _, p in self.plain[1:]), ""]
+        self.negations = tuple(
+            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING
+            for word, (_, plain), after in zip(self, self.plain, following, strict=True)
+        )
         self.verbal = tuple(_is_verbal_negation(word) for word in self)
-        # the scope of a negation: its clause, which also ends before "and", "but", "while" …
+        # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
+        # and before the "with" of "replaces … with"
         scopes: list[int] = []
+        replacing = False
         for index, word in enumerate(self):
+            plain = self.plain[index][1]
             new_scope = index and (
-                word.clause != self[index - 1].clause or self.plain[index][1] in _SCOPE_BREAKS
+                word.clause != self[index - 1].clause
+                or plain in _SCOPE_BREAKS
+                or (replacing and plain in _REPLACED_WITH)
             )
+            replacing = plain in _REPLACING or (replacing and not new_scope)
             scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
         self.scopes = tuple(scopes)
         self.question = False  # set by `sentences`: the sentence ends with "?"
@@ -796,6 +824,8 @@ def _match(
         reach = tuple(sentence[negation : min(negation + 2, len(sentence))])
     if said_of is not None:
         reach = (*reach, said_of)
+    role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
+    role_of = _roles_of(sentence, roles) if role_words else {}
     return Match(
         pattern,
         words,
@@ -805,6 +835,7 @@ def _match(
         said_of_sure=sure,
         reach=reach,
         compared=_in_compared(sentence, chosen),
+        role_compared=bool(role_words) and not any(i in role_of for i in role_words),
     )
 
 
@@ -1241,6 +1272,19 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
+def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether a match said of another role than its pattern's, whose own role word is only
+    compared with, is said of the role word of a plain statement of the concept (its first role
+    word): in "Unlike attention, a convolution mixes positions with fixed local weights", the
+    convolution mixes positions with its own weights, as the concept says, not attention's."""
+    return match.role_compared and any(
+        other.clean
+        and next((w for w in other.words if _role_fitting(w, roles) is not None), None)
+        == match.said_of
+        for other in evidence
+    )
+
+
 def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> TextCheck:
     """Which concepts the answer states, the marks they earn, and any reason for doubt."""
     findings = []
@@ -1257,7 +1301,12 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent
         # weights"): a contradiction, whatever else the answer says.
-        reversed_ = next((m for m in evidence if m.said_of_sure and not m.negated), None)
+        # "Unlike attention, a convolution mixes positions with fixed local weights": what is
+        # said of the convolution is the convolution's, not attention's the wrong way round
+        evidence = [m for m in evidence if not _said_rightly(m, evidence, concept.roles)]
+        reversed_ = next(
+            (m for m in evidence if m.said_of_sure and not m.negated and m.doubt is None), None
+        )
         unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
         # the statement the wrong way round is named first ("Unlike a convolution, attention has
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);

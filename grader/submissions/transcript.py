@@ -297,6 +297,17 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     return joined
 
 
+def joined_by_words(
+    text: str, spans: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """`spans`, the (start, end, maths) of the pieces of maths in `text`, those that words
+    join as a sum (`$CD$ weights plus $D$ biases`) read as one, (start, end, the sum, the
+    notes saying so), as a transcript reads them (`_joined_by_plus`): a labelled answer's
+    pieces are read alike."""
+    pieces = [_Maths(start, end, body, False) for start, end, body in spans]
+    return [(p.start, p.end, p.body, p.notes) for p in _joined_by_plus(text, pieces)]
+
+
 # Words alone between two pieces of maths on a line that strike the first and give the second
 # instead ("$9D + D$... no, $9CD + D$", "no wait", "No:", "oops, no:"), matched once the
 # punctuation around them is stripped.

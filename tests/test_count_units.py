@@ -208,6 +208,32 @@ UNITS = [
     pytest.param(
         "attention-q2",
         "b.flops",
+        "$N^2 d_k$ MACs",
+        "needs_review",
+        ('set aside "MACs"',),
+        (
+            f'Your answer calls its count "MACs", but the question counts FLOPs {FACTOR}; read as a count of FLOPs, it would earn 1 of 2 marks.',
+            "That counts the N·N·d_k multiply-adds; at 2 FLOPs each, Q Kᵀ takes 2·N²·d_k.",
+            "With N=10, d_k=64 your count gives 6400; the correct count is 12800.",
+            "An instructor will review it.",
+        ),
+        id="MACs after maths in dollars: the note quotes the word, not the dollar (was '$ MACs')",
+    ),
+    pytest.param(
+        "linear-backward-q1",
+        "d.count",
+        "NCD multiply-adds",
+        "needs_review",
+        ('set aside "multiply-adds"',),
+        (
+            f'Your answer calls its count "multiply-adds", but the question counts multiplications {FACTOR}; read as a count of multiplications, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="multiply-adds, a hyphenated word, are MACs (was 'unknown symbol multipl')",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
         "2N^2 d_k multiplications",
         "needs_review",
         ('set aside "multiplications"',),
@@ -363,7 +389,7 @@ KINDS = {
     "Multiplications": "multiplication multiplications mult mults multiply multiplies",
     "Additions": "addition additions add adds",
     "FLOPs": "flop flops",
-    "MACs": "mac macs",
+    "MACs": "mac macs multiply-add multiply-adds",
     "Operations": "operation operations op ops",
 }
 OTHER_LABEL = {

@@ -19,7 +19,7 @@ from grader.rubric import load_rubric, load_rubric_text
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = {
     name: load_rubric(ROOT / "rubrics" / f"{name}.yaml")
-    for name in ("conv1d-q1", "attention-q2", "attn-q1", "linear-backward-q1")
+    for name in ("conv1d-q1", "attention-q2", "attn-q1", "linear-backward-q1", "22-52-q4")
 }
 RUBRICS["weights"] = load_rubric_text(
     "id: UNITS\ntitle: units\nsymbols:\n  C: {meaning: inputs}\n  D: {meaning: outputs}\n"
@@ -35,7 +35,38 @@ PART = (
     "which names part of what the question counts: your count is graded as the number of parameters"
 )
 
+SWAPPED = (
+    "Your answer calls D weights and 9CD biases, but this layer has D biases: its words name the "
+    "terms the other way round; read as a sum, your count is correct."
+)
 UNITS = [
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "D weights + 9CD biases",
+        "needs_review",
+        ('set aside "weights" and "biases", words naming the terms',),
+        (SWAPPED, "An instructor will review it."),
+        id="terms named the other way round: a person decides (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD biases + D weights",
+        "needs_review",
+        ('set aside "biases" and "weights", words naming the terms',),
+        (SWAPPED, "An instructor will review it."),
+        id="terms named the other way round, biases first (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "D biases + 9CD weights",
+        "correct",
+        ('set aside "biases" and "weights", words naming the terms',),
+        ("Correct.",),
+        id="terms named rightly, biases first: correct",
+    ),
     pytest.param(
         "conv1d-q1",
         "b.params",

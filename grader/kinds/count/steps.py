@@ -455,6 +455,25 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     return "".join(read), note
 
 
+def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
+    """The terms of a sum whose terms unit words name (`D weights + 9CD biases`), each as
+    (its maths, what its words name: "weights", "biases", ...), where `_set_aside_term_words`
+    reads the sum so; () otherwise."""
+    if _set_aside_term_words(text, question) is None:
+        return ()
+    named = []
+    for segment in _TERM_BREAK.split(text)[::2]:
+        trailing = _TRAILING_WORDS.search(segment or "")
+        pieces = trailing.group().split() if trailing is not None else []
+        while pieces and not _only_words(" ".join(pieces), question):
+            pieces.pop(0)  # `D weights`: the words are "weights", not "D weights"
+        words = re.search(rf"(?:\s+[A-Za-z]+){{{len(pieces)}}}\s*$", segment) if pieces else None
+        kinds = _kinds(words.group()) if words is not None else {}
+        if words is not None and len(kinds) == 1:
+            named.append((segment[: words.start()].strip(" $"), next(iter(kinds))))
+    return tuple(named)
+
+
 # What a unit word says is counted, for comparing it with what the item counts (its label).
 # Words of no kind here (total, number, connections, floating, ...) are never compared.
 _UNIT_KINDS = {

@@ -19,7 +19,7 @@ from grader.rubric import load_rubric, load_rubric_text
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = {
     name: load_rubric(ROOT / "rubrics" / f"{name}.yaml")
-    for name in ("conv1d-q1", "attention-q2", "attn-q1", "linear-backward-q1")
+    for name in ("conv1d-q1", "attention-q2", "attn-q1", "linear-backward-q1", "22-52-q4")
 }
 RUBRICS["weights"] = load_rubric_text(
     "id: UNITS\ntitle: units\nsymbols:\n  C: {meaning: inputs}\n  D: {meaning: outputs}\n"
@@ -35,7 +35,38 @@ PART = (
     "which names part of what the question counts: your count is graded as the number of parameters"
 )
 
+SWAPPED = (
+    "Your answer calls D weights and 9CD biases, but this layer has D biases: its words name the "
+    "terms the other way round; read as a sum, your count is correct."
+)
 UNITS = [
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "D weights + 9CD biases",
+        "needs_review",
+        ('set aside "weights" and "biases", words naming the terms',),
+        (SWAPPED, "An instructor will review it."),
+        id="terms named the other way round: a person decides (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD biases + D weights",
+        "needs_review",
+        ('set aside "biases" and "weights", words naming the terms',),
+        (SWAPPED, "An instructor will review it."),
+        id="terms named the other way round, biases first (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "D biases + 9CD weights",
+        "correct",
+        ('set aside "biases" and "weights", words naming the terms',),
+        ("Correct.",),
+        id="terms named rightly, biases first: correct",
+    ),
     pytest.param(
         "conv1d-q1",
         "b.params",
@@ -208,6 +239,32 @@ UNITS = [
     pytest.param(
         "attention-q2",
         "b.flops",
+        "$N^2 d_k$ MACs",
+        "needs_review",
+        ('set aside "MACs"',),
+        (
+            f'Your answer calls its count "MACs", but the question counts FLOPs {FACTOR}; read as a count of FLOPs, it would earn 1 of 2 marks.',
+            "That counts the N·N·d_k multiply-adds; at 2 FLOPs each, Q Kᵀ takes 2·N²·d_k.",
+            "With N=10, d_k=64 your count gives 6400; the correct count is 12800.",
+            "An instructor will review it.",
+        ),
+        id="MACs after maths in dollars: the note quotes the word, not the dollar (was '$ MACs')",
+    ),
+    pytest.param(
+        "linear-backward-q1",
+        "d.count",
+        "NCD multiply-adds",
+        "needs_review",
+        ('set aside "multiply-adds"',),
+        (
+            f'Your answer calls its count "multiply-adds", but the question counts multiplications {FACTOR}; read as a count of multiplications, your count is correct.',
+            "An instructor will review it.",
+        ),
+        id="multiply-adds, a hyphenated word, are MACs (was 'unknown symbol multipl')",
+    ),
+    pytest.param(
+        "attention-q2",
+        "b.flops",
         "2N^2 d_k multiplications",
         "needs_review",
         ('set aside "multiplications"',),
@@ -363,7 +420,7 @@ KINDS = {
     "Multiplications": "multiplication multiplications mult mults multiply multiplies",
     "Additions": "addition additions add adds",
     "FLOPs": "flop flops",
-    "MACs": "mac macs",
+    "MACs": "mac macs multiply-add multiply-adds",
     "Operations": "operation operations op ops",
 }
 OTHER_LABEL = {

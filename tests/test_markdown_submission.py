@@ -157,8 +157,8 @@ def test_item_types_decide_answers_that_could_be_prose(tmp_path, body, key, answ
             id="words before the maths",
         ),
         pytest.param(
-            "## (c)\nParameters: $CD$ weights and $D$ biases, so $CD + D$\n",
-            "line 6: text after the answer to c.params was not graded: 'weights and'; 'biases, so'",
+            "## (c)\nParameters: $CD$ weights, $D$ biases, so $CD + D$\n",
+            "line 6: text after the answer to c.params was not graded: 'weights,'; 'biases, so'",
             id="the words among several pieces of maths are said once, together",
         ),
         pytest.param(
@@ -328,9 +328,9 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
             "## (c)\nParameters: $CD$ weights and $D$ biases, so $CD + D$\n",
             "c.params",
             "CD + D",
-            'set aside "CD" on line 6, which the words beside it call weights or biases: a '
-            "share of the count",
-            id="shares, then the total",
+            'read "$CD$ weights and $D$" as one answer, CD + D: its pieces of maths are joined '
+            'by "and", and the words beside them name them as terms of one count',
+            id="shares joined by and, then the total",
         ),
         pytest.param(
             "## (d)\nParameters: $C \\times D$ where $C$ is the input channels\n",
@@ -359,6 +359,22 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
             "9CD + D",
             "read \"$9CD$ + $D$\" as one answer, 9CD + D: its pieces of maths are joined by '+'",
             id="two pieces joined only by an operator are one answer",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD$ weights plus $D$ biases\n",
+            "b.params",
+            "9CD + D",
+            'read "$9CD$ weights plus $D$" as one answer, 9CD + D: its pieces of maths are '
+            'joined by "plus"',
+            id="pieces joined by plus are their sum, as in a transcript (was 9CD, 0)",
+        ),
+        pytest.param(
+            "## (c)\nParameters: $CD$ weights and $D$ biases\n",
+            "c.params",
+            "CD + D",
+            'read "$CD$ weights and $D$" as one answer, CD + D: its pieces of maths are joined '
+            'by "and", and the words beside them name them as terms of one count',
+            id="weights and biases joined by and are their sum, as in a transcript (was CD, 0)",
         ),
     ],
 )

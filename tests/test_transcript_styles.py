@@ -193,8 +193,8 @@ CASES = [
     (
         "weights-biases-and-total",
         "22-52-q4",
-        q4(c_params="needs_review", **NO_EXPLANATION),
-        "a total wins over its weights and biases, weights and biases alone go to a person",
+        q4(**NO_EXPLANATION),
+        "a total wins over its weights and biases; weights and biases named so are their sum",
     ),
     (
         "plain-text-without-dollars",

@@ -894,3 +894,115 @@ def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
     assert (graded.verdict, graded.answer) == (verdict, answer), graded.feedback
     if verdict == "needs_review":
         assert graded.feedback[0].startswith("Your answer calls its count")
+
+
+@pytest.mark.parametrize(
+    ("rubric", "line", "verdict", "answer", "note"),
+    [
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9D + D$... no, $9CD + D$",
+            "correct",
+            "9CD + D",
+            '"no" before it corrects $9D + D$',
+            id="no between two pieces corrects the first (was 9D + D, 0)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9D + D$ no wait $9CD + D$",
+            "correct",
+            "9CD + D",
+            '"no wait" before it corrects $9D + D$',
+            id="no wait corrects (was 9D + D, 0)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9CD$. No: $9CD + D$",
+            "correct",
+            "9CD + D",
+            '"No" before it corrects $9CD$',
+            id="No: corrects (was 9CD, 0, leaves out the biases)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9CD + D$... no, $9D + D$",
+            "incorrect",
+            "9D + D",
+            '"no" before it corrects $9CD + D$',
+            id="a correction to a wrong answer is graded wrong (was 9CD + D, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $3 \\times 3 \\times C$ per filter, hence $9CD + D$",
+            "correct",
+            "9CD + D",
+            'it follows "hence"; $3 \\times 3 \\times C$ before it is working',
+            id="hence before the last piece: it is the answer (was 3x3xC, 0)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) weights $9CD$ so total $9CD + D$",
+            "correct",
+            "9CD + D",
+            'it follows "so total"; $9CD$ before it is working',
+            id="so total without a comma (was two answers, review)",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(b) $4C$ fixed weights, so $0$",
+            "correct",
+            "0",
+            'it follows "so"; $4C$ before it is working',
+            id="so before a lone number: it is the answer (was 4C, 0)",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(c) $C$ weights and $C$ biases",
+            "correct",
+            "C + C",
+            'joined by "and", and the words beside them name them as terms of one count',
+            id="and between pieces named weights and biases is their sum (was C, 0)",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(c) $C$ weights and $C$ offsets",
+            "needs_review",
+            "line 3: $C$ weights and $C$ offsets",
+            "",
+            id="and between pieces named otherwise goes to a person (was C, 0)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9CD + D$ if bias is used, otherwise $9CD$",
+            "needs_review",
+            "line 3: parameters $9CD + D$ if bias is used, otherwise $9CD$",
+            "",
+            id="cases in maths go to a person (was 9CD + D, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9CD + D$ unless there is no bias, then $9CD$",
+            "needs_review",
+            "line 3: parameters $9CD + D$ unless there is no bias, then $9CD$",
+            "",
+            id="unless … then goes to a person (was 9CD + D, 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) parameters $9CD$ when there is no bias; otherwise $9CD + D$",
+            "needs_review",
+            "line 3: parameters $9CD$ when there is no bias; otherwise $9CD + D$",
+            "",
+            id="when …; otherwise goes to a person (was 9CD, 0)",
+        ),
+    ],
+)
+def test_words_between_pieces_correct_conclude_join_or_make_cases(
+    tmp_path, rubric, line, verdict, answer, note
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    item = result.items[f"{line[1]}.params"]
+    assert (item.verdict, item.answer) == (verdict, answer)
+    assert [n for n in item.reading_notes if note and note in n] or not note

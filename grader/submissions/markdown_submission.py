@@ -26,15 +26,17 @@ What of that run is the answer (`_split_answer`):
 Crossed-out text (`~~…~~`, `<del>…</del>`, `<s>…</s>`) is no answer: it is set aside with a
 note. An item given several answers (several pieces of maths in its label's paragraph, or
 labelled twice) is given them all, as the transcript reader gives an item its several answers
-(`transcript.several_answers`): the words beside each weigh it as they do in a transcript
-(a share such as "$PQD$ biases" gives way to the count; a lone name in a sentence, "where $C$
-is the input channels", and maths describing one are set aside, with a note), and grading
-sends different ones left to a person with each shown. Pieces of maths joined only by an
-operator (`$9CD$ + $D$`) are one answer, with a note. Maths whose words deny it or make it
-part of other maths, read as a transcript's line is (`transcript.changed_by_words`: "not
-$CD + D$", "$PQD$ is wrong"), is no answer as it stands: with no other answer left beside it,
-the item goes to a person shown what was written; so does a paragraph whose pieces only "and"
-joins (`$CD$ and $D$`: a count's two parts, or two answers).
+(`transcript.several_answers`): the words beside each weigh it as they do in a transcript (a
+share such as "$PQD$ biases" gives way to the count; a lone name in a sentence, "where $C$ is
+the input channels", and maths describing one are set aside, with a note), and grading sends
+different ones left to a person with each shown. Pieces of maths joined only by an operator
+(`$9CD$ + $D$`), or that words join as a sum (`$9CD$ weights plus $D$ biases`, `$CD$ weights
+and $D$ biases`: `transcript.joined_by_words`), are one answer, with a note. Maths whose words
+deny it or make it part of other maths, read as a transcript's line is
+(`transcript.changed_by_words`: "not $CD + D$", "$PQD$ is wrong"), is no answer as it stands:
+with no other answer left beside it, the item goes to a person shown what was written; so does
+a paragraph whose pieces only "and" joins (`$CD$ and $D$`: a count's two parts, or two
+answers).
 
 Only a caller that passes the rubric's items (`item_for`) says which answers are explanations;
 without it an answer is cut only when it begins with maths, and is otherwise kept whole.
@@ -60,6 +62,7 @@ from grader.submissions.transcript import (
     changed_by_words,
     defined_in_words,
     joined_by_and,
+    joined_by_words,
     joining,
     several_answers,
 )
@@ -393,26 +396,34 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
     # `$3 \times 3 \times C \times D + D$ = $9CD + D$`: pieces that only an `=` joins are
     # one chain of working, read as one answer; `$9CD$ + $D$`: pieces that only an operator
     # joins are one piece of maths, read as one answer, with a note.
+    # `$9CD$ weights plus $D$ biases`: pieces that words join as a sum are one answer, their
+    # sum, with a note, as in a transcript (`joined_by_words`).
+    maths = [
+        (m.start(), m.end(), _collapse(m.group(1) if m.group(1) is not None else m.group(2)))
+        for m in pieces
+    ]
     spans: list[tuple[int, int, str]] = []  # start, end, the maths
-    for index, piece in enumerate(pieces):
-        inner = _collapse(piece.group(1) if piece.group(1) is not None else piece.group(2))
-        operator = joining(text, spans[-1][1], piece.start()) if spans else None
-        if spans and _CHAINED.fullmatch(text, spans[-1][1], piece.start()):
-            start, _, maths = spans[-1]
-            spans[-1] = (start, piece.end(), f"{maths} = {inner}")
+    joined = joined_by_words(text, maths)
+    sums = {start for start, _, _, summed in joined if summed}
+    for index, (piece_start, piece_end, inner, summed) in enumerate(joined):
+        notes += summed
+        operator = joining(text, spans[-1][1], piece_start) if spans else None
+        if spans and _CHAINED.fullmatch(text, spans[-1][1], piece_start):
+            start, _, chain = spans[-1]
+            spans[-1] = (start, piece_end, f"{chain} = {inner}")
         elif operator is not None:
-            start, _, maths = spans[-1]
-            spans[-1] = (start, piece.end(), f"{maths} {operator} {inner}")
+            start, _, chain = spans[-1]
+            spans[-1] = (start, piece_end, f"{chain} {operator} {inner}")
             notes.append(
-                f'read "{_quote(text[start : piece.end()])}" as one answer, '
+                f'read "{_quote(text[start:piece_end])}" as one answer, '
                 f"{spans[-1][2]}: its pieces of maths are joined by {operator!r}"
             )
         else:
-            following = pieces[index + 1].start() if index + 1 < len(pieces) else len(text)
-            after = text[piece.end() : following].split("\n", 1)[0]
-            if spans and joined_by_and(text, spans[-1][1], piece.start(), after):
+            following = joined[index + 1][0] if index + 1 < len(joined) else len(text)
+            after = text[piece_end:following].split("\n", 1)[0]
+            if spans and joined_by_and(text, spans[-1][1], piece_start, after):
                 unread = _JOINED_BY_AND  # "$CD$ and $D$": one count, or two answers?
-            spans.append((piece.start(), piece.end(), inner))
+            spans.append((piece_start, piece_end, inner))
     for index, (start, end, inner) in enumerate(spans):
         words.append(("before" if index == 0 else "after", position, text[position:start]))
         following = spans[index + 1][0] if index + 1 < len(spans) else len(text)
@@ -432,7 +443,10 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
             rest = ""
         if inner:
             quote = text if index == 0 else text[start:position]
-            answers.append(Beside(inner, line_at(start), _quote(quote), label, before, rest))
+            # the words after a sum of named terms ("… plus $D$ biases") name its last term,
+            # not the sum: no share of the count
+            after = "" if start in sums else rest
+            answers.append(Beside(inner, line_at(start), _quote(quote), label, before, after))
             denied += [answers[-1]] if changed else []
     words.append(("after", position, text[position:]))
     gaps = [

@@ -156,10 +156,17 @@ def joined_by_and(text: str, end: int, start: int, after: str) -> bool:
     """Whether "and" alone is between two pieces of maths, `text[end:start]`, and no word is
     in the words `after` the second on its line ("$CD$ and $D$"): neither is an answer alone,
     and reading them as one is a guess. With words after ("$Y = XW$ and $W$ is $C \\times
-    D$") the second begins a sentence of its own, read as before."""
+    D$") the second begins a sentence of its own, read as before. Words that name the first
+    before "and" ("$C$ gammas and $C$ betas") join them too, whatever follows."""
+    if _AND_JOINED.fullmatch(text, end, start) is not None:
+        return _WORD_CHARACTER.search(after) is None
+    between = text[end:start]
+    named = _AND.split(between)
     return (
-        _AND_JOINED.fullmatch(text, end, start) is not None
-        and _WORD_CHARACTER.search(after) is None
+        len(named) == 2
+        and _AND_BETWEEN.fullmatch(between) is not None
+        and _WORD_CHARACTER.search(named[0]) is not None
+        and re.search(_DENIAL, between, re.IGNORECASE) is None
     )
 
 
@@ -229,6 +236,10 @@ def _maths_pieces(text: str) -> list[_Maths]:
 # spaces and a last comma, so that the words are read in work that grows with their length.
 _PLUS_BETWEEN = re.compile(r"[A-Za-z \t]*\bplus\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
 _PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
+# "and" between two pieces whose words name them as the terms of one count ("$C$ weights and
+# $C$ biases"): their sum, as the count kind reads "CD weights + D biases".
+_AND_BETWEEN = re.compile(r"[A-Za-z \t]*\band\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
+_AND = re.compile(r"\band\b", re.IGNORECASE)
 # A piece that is working or a relation, not a term of a sum.
 _NO_TERM = re.compile(r"[=<>≤≥]|\\(?:le|ge|leq|geq|neq|approx|boxed)\b")
 
@@ -241,22 +252,29 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     """`pieces`, those that words with one "plus" join on a line (`$CD$ weights plus $D$
     biases`) read as one piece, their sum (CD + D), as a marker reads "plus", with a note
     saying so. Words that change the maths on either side of "plus" ("$σ$ squared plus",
-    "plus half of $D$"), or a piece that is working or a relation, leave them apart; "and"
-    between them is no sum: two answers, for a person."""
+    "plus half of $D$"), or a piece that is working or a relation, leave them apart. "and" is
+    read so only between words that name the pieces as a count's terms ("$C$ weights and $C$
+    biases"); otherwise "and" between them is no sum: two answers, for a person."""
     joined: list[_Maths] = []
     terms = 1  # pieces in the last of `joined`
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         last = joined[-1] if joined else None
         between = text[last.end : piece.start] if last is not None else ""
         if terms >= MOST_TERMS_JOINED:
             # a longer sum in words is for a person: left apart, and read in linear work
             last = None
-        words = _PLUS_AFTER.split(between, maxsplit=1)
+        joiner, joining_words = _PLUS_AFTER, _PLUS_BETWEEN
+        if not _PLUS_AFTER.search(between) and _SHARE_WORDS.search(between):
+            following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
+            if _SHARE_WORDS.search(text[piece.end : following].split("\n", 1)[0]):
+                joiner, joining_words = _AND, _AND_BETWEEN  # "$C$ weights and $C$ biases"
+        words = joiner.split(between, maxsplit=1)
         if (
             last is None
             # one "plus" first: with one, matching the words around it is linear work
-            or len(_PLUS_AFTER.findall(between)) != 1
-            or not _PLUS_BETWEEN.fullmatch(between)
+            or len(joiner.findall(between)) != 1
+            or not joining_words.fullmatch(between)
+            or (joiner is _AND and not _SHARE_WORDS.search(words[0]))
             or _CHANGED_AFTER.match(words[0])
             or _CHANGED_BEFORE.search(words[-1])
             or re.search(_DENIAL, between, re.IGNORECASE)
@@ -270,8 +288,88 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
         body = f"{last.body.strip()} + {piece.body.strip()}"
         written = _quote(text[last.start : piece.end])
         note = f'read "{written}" as one answer, {body}: its pieces of maths are joined by "plus"'
+        if joiner is _AND:
+            note = (
+                f'read "{written}" as one answer, {body}: its pieces of maths are joined by '
+                '"and", and the words beside them name them as terms of one count'
+            )
         joined[-1] = _Maths(last.start, piece.end, body, last.displayed or piece.displayed, (note,))
     return joined
+
+
+def joined_by_words(
+    text: str, spans: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """`spans`, the (start, end, maths) of the pieces of maths in `text`, those that words
+    join as a sum (`$CD$ weights plus $D$ biases`) read as one, (start, end, the sum, the
+    notes saying so), as a transcript reads them (`_joined_by_plus`): a labelled answer's
+    pieces are read alike."""
+    pieces = [_Maths(start, end, body, False) for start, end, body in spans]
+    return [(p.start, p.end, p.body, p.notes) for p in _joined_by_plus(text, pieces)]
+
+
+# Words alone between two pieces of maths on a line that strike the first and give the second
+# instead ("$9D + D$... no, $9CD + D$", "no wait", "No:", "oops, no:"), matched once the
+# punctuation around them is stripped.
+_CORRECTS = re.compile(r"(?:(?:oops|sorry|wait)[\s,!]*)?no(?:[\s,:;.!]+wait)?", re.IGNORECASE)
+_AROUND_CORRECTION = " \t.,;:!-–—"
+# Words that end the words between two pieces of maths on a line and conclude from the maths
+# before ("$4C$ fixed weights, so $0$", "…, hence $9CD + D$", "=> $9CD + D$").
+_CONCLUDES = re.compile(
+    r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)|=>|->|→|⇒|∴)[\s:,]*$",
+    re.IGNORECASE,
+)
+# Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
+# if bias is used, otherwise $9CD$"): neither is the answer alone.
+_CASES = re.compile(r"\b(?:if|unless|when|whenever|otherwise|else)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Role:
+    """What the words between pieces of maths on a line make of one (`_roles`)."""
+
+    skip: bool = False  # struck by a correction, or a case of several: not offered
+    working: bool = False  # working before a conclusion on its line: weaker than it
+    corrects: bool = False  # the answer a correction gives: "no" before it is no denial
+    leading: str | None = None  # for a conclusion, the words that start its line (`parameters`)
+    note: str = ""  # how it was read
+
+
+def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
+    """What the words between the pieces of maths on each line make of them: a correction
+    ("no," between two pieces) strikes the first and the later is the answer; a conclusion
+    ("so", "hence", "=>" before the later) makes the maths before it on its line working;
+    a condition ("if", "otherwise") between two makes both cases, for a person."""
+    roles: dict[int, _Role] = {}
+    line_first = 0  # the index of the first piece on the line of the piece looked at
+    for index in range(1, len(pieces)):
+        between = text[pieces[index - 1].end : pieces[index].start]
+        if "\n" in between:
+            line_first = index
+            continue
+        earlier = pieces[line_first:index]
+        struck = _quote(text[pieces[index - 1].start : pieces[index - 1].end])
+        written = _quote(text[pieces[index].start : pieces[index].end])
+        if _CORRECTS.fullmatch(between.strip(_AROUND_CORRECTION)):
+            roles[index - 1] = _Role(skip=True)
+            word = _quote(between.strip(_AROUND_CORRECTION))
+            note = f'read {written} as the answer: "{word}" before it corrects {struck}, set aside'
+            roles[index] = _Role(corrects=True, note=note)
+        elif _CASES.search(between) and not re.search(_DENIAL, between, re.IGNORECASE):
+            for case in range(line_first, index + 1):
+                roles[case] = _Role(skip=True)
+        elif (conclusion := _CONCLUDES.search(between)) is not None:
+            for case in range(line_first, index):
+                roles[case] = replace(roles.get(case, _Role()), working=True)
+            line_start = text.rfind("\n", 0, pieces[line_first].start) + 1
+            leading = text[line_start : pieces[line_first].start]
+            word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
+            shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
+            note = (
+                f'read {written} as the answer: it follows "{word}"; {shown} before it is working'
+            )
+            roles[index] = _Role(leading=leading, note=note)
+    return roles
 
 
 @dataclass(frozen=True)
@@ -543,6 +641,7 @@ def _read_part(
         after = text[pieces[index].end : following].split("\n", 1)[0]
         if joined_by_and(text, pieces[index - 1].end, pieces[index].start, after):
             and_joined |= {index - 1, index}
+    roles = _roles(text, pieces)
     untaken: set[int] = set()  # lines with inline maths that no item took
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
@@ -575,8 +674,15 @@ def _read_part(
             or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
             or index in and_joined
         )
-        if joined or changed_by_words(line_before, line_after):
-            continue  # its words deny it or make it part of other maths: for a person
+        role = roles.get(index, _Role())
+        if (
+            joined
+            or role.skip
+            or changed_by_words("" if role.corrects else line_before, line_after)
+        ):
+            # its words deny it or make it part of other maths, a correction struck it, or
+            # it is one case of several: for a person
+            continue
         if _PLUS_AFTER.search(after) and not after.lstrip().startswith(("(", "[")):
             # "$CD$ weights plus half of $D$": a sum not read as one, for a person (a remark
             # in brackets, "(weights plus biases)", only says what the maths counts)
@@ -584,6 +690,11 @@ def _read_part(
         # Maths alone on its line under the marker of a part of one item is that item's
         # answer, whatever its letters (`(c) $N^2$`, `(b) $d$`): words need not say so.
         alone = len(items) == 1 and _alone_on_line(text, piece.start, piece.end)
+        if role.leading is not None:
+            # "parameters $3 \times 3 \times C$, hence $9CD + D$": the conclusion is the
+            # line's answer, with the words that start the line
+            before = f"{role.leading.strip()} {before}"
+            alone = alone or not line_after.strip(" \t.")
         offered = _offer(
             body,
             line,
@@ -596,7 +707,8 @@ def _read_part(
             definitions,
             describes,
             alone=alone,
-            notes=piece.notes,
+            notes=piece.notes + ((role.note,) if role.note else ()),
+            strength=-4 if role.working else 0,
         )
         if offered:
             taken_lines.add(line)
@@ -1061,6 +1173,7 @@ def _offer(
     bare: bool = False,
     notes: tuple[str, ...] = (),
     alone: bool = False,
+    strength: int = 0,
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
@@ -1069,7 +1182,8 @@ def _offer(
     the one its words name (`Off-diagonal: $-s_i s_j$`); when none is named, it is added to
     `shared`, to be placed once the whole part has been read. A step that only defines a name
     of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `notes`
-    say what prose beside the maths was set aside to read it, as each answer taken does."""
+    say what prose beside the maths was set aside to read it, as each answer taken does;
+    `strength` is added to each candidate's (working before a conclusion is weaker)."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
@@ -1114,9 +1228,9 @@ def _offer(
         elif takers:
             # Items of one kind that all read it, and no word says which it answers: it is
             # placed once the whole part has been read (`_place_shared`).
-            strength = (4 if boxed is not None else 0) + (1 if displayed else 0)
+            weight = (4 if boxed is not None else 0) + (1 if displayed else 0) + strength
             quote = _quote(f"{words_before.strip()} {step} {words_after.strip()}")
-            shared.append(_Shared(takers, line, quote, strength))
+            shared.append(_Shared(takers, line, quote, weight))
     for item in items:
         if item.id not in taken:
             continue
@@ -1124,8 +1238,8 @@ def _offer(
         words_before = before if chosen[0][0] <= first else ""
         words_after = after if chosen[-1][0] == len(steps) - 1 else ""
         words = words_before + " " + words_after
-        strength = (4 if boxed is not None else 0) + _weight(words_before, words_after)
-        strength += 1 if displayed else 0
+        weight = (4 if boxed is not None else 0) + _weight(words_before, words_after)
+        weight += (1 if displayed else 0) + strength
         working = " ⇒ ".join(text for _, text in chosen)
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
@@ -1139,7 +1253,7 @@ def _offer(
             and _is_name_in_prose(text, words)
         )
         found.setdefault(item.id, []).append(
-            _Candidate(text, line, quote, strength, chain, notes=notes, name_in_prose=in_prose)
+            _Candidate(text, line, quote, weight, chain, notes=notes, name_in_prose=in_prose)
         )
     return bool(taken) or len(shared) > offered or defined
 

@@ -127,6 +127,7 @@ class CountKind:
             reference_is_zero=item.reference is not None and item.reference.expr == 0,
             integer_division=item.spec.integer_division,
             counts=item.label,
+            bias=item.spec.bias,
         )
         try:
             parsed = read(text)

@@ -33,6 +33,7 @@ from grader.kinds.count.steps import (
     COUNT_STEPS,
     LENIENT_STEPS,
     Question,
+    named_terms,
     thousands_spans,
     unit_doubt,
 )
@@ -819,6 +820,7 @@ def parse(
     reference_is_zero: bool = False,
     integer_division: bool = False,
     counts: str = "",
+    bias: ParsedAnswer | None = None,
 ) -> ParsedAnswer:
     """Read `text` as a count over `symbols` (name → sympy Symbol), or raise `AnswerError`.
 
@@ -834,7 +836,9 @@ def parse(
     `a // b` is read as ⌊a/b⌋ only with `integer_division` (the rubric allows it).
 
     `counts` is what the item counts (its label): words set aside that name something else
-    ("parameters" where it counts FLOPs) give the reading a `review`, for a person.
+    ("parameters" where it counts FLOPs) give the reading a `review`, for a person; so do
+    words that name a sum's terms the other way round from the layer's `bias`
+    (`_names_swapped`: `D weights + 9CD biases`).
     """
     try:
         return _parse_strictly(text, symbols, integer_division)
@@ -857,10 +861,46 @@ def parse(
         raise _past_thousands(strict_error, error, text, lenient) from None
     # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
     review = unit_doubt(fold_compatibility_forms(text)[0], question) if "words" in lenient else None
+    if review is None and bias is not None and "words" in lenient:
+        folded = fold_compatibility_forms(text)[0]
+        review = _names_swapped(folded, question, symbols, integer_division, bias)
     alternative = parsed.alternative
     if alternative is not None:
         alternative = replace(alternative, text=text, notes=tuple(notes), review=review)
     return replace(parsed, text=text, notes=tuple(notes), review=review, alternative=alternative)
+
+
+def _names_swapped(
+    text: str,
+    question: Question,
+    symbols: Mapping[str, sympy.Symbol],
+    integer_division: bool,
+    bias: ParsedAnswer,
+) -> str | None:
+    """Why a person should decide on a sum whose words name its terms the other way round
+    from the layer's: a term called weights is the layer's biases, and one called biases is
+    not (`D weights + 9CD biases`); None otherwise."""
+
+    def value(maths: str) -> sympy.Expr | None:
+        try:
+            return _parse_strictly(maths, symbols, integer_division).expr
+        except AnswerError:
+            return None
+
+    terms = [(maths, kind, value(maths)) for maths, kind in named_terms(text, question)]
+    is_bias = [v is not None and sympy.expand(v - bias.expr) == 0 for _, _, v in terms]
+    weights = [m for (m, k, _), b in zip(terms, is_bias, strict=True) if k == "weights" and b]
+    biases = [
+        m
+        for (m, k, v), b in zip(terms, is_bias, strict=True)
+        if k == "biases" and v is not None and not b
+    ]
+    if not weights or not biases:
+        return None
+    return (
+        f"Your answer calls {weights[0]} weights and {biases[0]} biases, but this layer has "
+        f"{bias.text} biases: its words name the terms the other way round; read as a sum"
+    )
 
 
 def written_terms(

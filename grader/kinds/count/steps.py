@@ -196,6 +196,7 @@ COUNT_NOUNS = frozenset(
         *("activations", "connection", "connections", "multiplication", "multiplications"),
         *("addition", "additions", "mult", "mults", "multiply", "multiplies", "add", "adds"),
         *("operation", "operations", "op", "ops", "flop", "flops", "mac", "macs"),
+        *("multiply-add", "multiply-adds"),
         *("floating", "point", "arithmetic", "scalar"),
     }
 )
@@ -231,7 +232,11 @@ def _trailing_piece(text: str, end: int) -> tuple[int, str | None] | None:
         return end - 1, None
     if last in _LETTERS:
         start = end - 1
-        while start > 0 and text[start - 1] in _LETTERS:
+        while start > 0 and (
+            text[start - 1] in _LETTERS
+            # a hyphenated word, `multiply-adds`: one word
+            or (text[start - 1] == "-" and start > 1 and text[start - 2] in _LETTERS)
+        ):
             start -= 1
         return start, text[start:end]
     if last not in ")}":
@@ -306,7 +311,8 @@ def _count_span(text: str, question: Question) -> tuple[int, int, list[str]] | N
         start, named = name.end(), True
     if not text[start:end].strip(" $") or (start, end) == (0, len(text)):
         return None
-    aside = [piece for piece in (text[:start].strip(), text[end:].strip()) if piece]
+    # the `$` of maths the words are beside is no part of them (`$N^2 d_k$ MACs`)
+    aside = [piece for piece in (text[:start].strip(" \t\n$"), text[end:].strip(" \t\n$")) if piece]
     if not named and not any(c.isalpha() for piece in aside for c in piece):
         return None  # only punctuation: nothing a marker would call words
     return start, end, aside
@@ -449,6 +455,25 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     return "".join(read), note
 
 
+def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
+    """The terms of a sum whose terms unit words name (`D weights + 9CD biases`), each as
+    (its maths, what its words name: "weights", "biases", ...), where `_set_aside_term_words`
+    reads the sum so; () otherwise."""
+    if _set_aside_term_words(text, question) is None:
+        return ()
+    named = []
+    for segment in _TERM_BREAK.split(text)[::2]:
+        trailing = _TRAILING_WORDS.search(segment or "")
+        pieces = trailing.group().split() if trailing is not None else []
+        while pieces and not _only_words(" ".join(pieces), question):
+            pieces.pop(0)  # `D weights`: the words are "weights", not "D weights"
+        words = re.search(rf"(?:\s+[A-Za-z]+){{{len(pieces)}}}\s*$", segment) if pieces else None
+        kinds = _kinds(words.group()) if words is not None else {}
+        if words is not None and len(kinds) == 1:
+            named.append((segment[: words.start()].strip(" $"), next(iter(kinds))))
+    return tuple(named)
+
+
 # What a unit word says is counted, for comparing it with what the item counts (its label).
 # Words of no kind here (total, number, connections, floating, ...) are never compared.
 _UNIT_KINDS = {
@@ -471,7 +496,7 @@ _UNIT_KINDS = {
     ),
     **dict.fromkeys(("addition", "additions", "add", "adds"), "additions"),
     **dict.fromkeys(("flop", "flops"), "FLOPs"),
-    **dict.fromkeys(("mac", "macs"), "MACs"),
+    **dict.fromkeys(("mac", "macs", "multiply-add", "multiply-adds"), "MACs"),
     # "operations" names no unit: it agrees with any of them, and they with it
     **dict.fromkeys(("operation", "operations", "op", "ops"), "operations"),
 }
@@ -482,7 +507,7 @@ _OPERATION_UNITS = frozenset({"multiplications", "additions", "FLOPs", "MACs"})
 def _kinds(words: str) -> dict[str, str]:
     """The kinds the words name, each with the first word that names it."""
     kinds: dict[str, str] = {}
-    for word in re.findall(r"[A-Za-z]+", words):
+    for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", words):  # `multiply-adds`: one word
         kind = _UNIT_KINDS.get(word.lower())
         if kind is not None:
             kinds.setdefault(kind, word)

@@ -1568,6 +1568,66 @@ GRADED += [
 ]
 
 
+# --- The question's W_Q scaled, where the reference writes the weight as its own w ----------
+# attn-q1 (e) declares `matrices: {W_Q: [E, K]}` but its reference writes w_{e,k}: 2·W_Q was
+# read as the student's own weight ("2·W_Q is as good a weight as W_Q", 2/2), while
+# attn-columns-q1, whose reference names W_Q, gives `given_scaled`. Now both do; the student's
+# own W scaled is still a note.
+SCALED_W_Q = "Your formula has {} where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so {} is not W_Q."
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        text,
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (SCALED_W_Q.format(scaled, scaled) + RIGHT_WITH_W_Q,),
+        notes,
+        id=f"attn-q1: {text}",
+    )
+    for text, scaled, notes in [
+        ("Q = 2XW_Q + b_Q", "2·W_Q", ()),
+        ("Q = -XW_Q + b_Q", "-W_Q", ()),
+        ("q_t = 2 W_Q^T x_t + b_Q", "2·W_Q", ()),
+        (
+            r"q_{n,k} = \sum_{e=1}^{E} 2 (W_Q)_{e,k} x_{n,e} + b_k",
+            "2·W_Q",
+            ("read (W_Q)_{e,k} as the entry e,k of W_Q",),
+        ),
+    ]
+]
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + XW_Q + b_Q",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (
+            "Your formula's terms in W_Q add up to 2·W_Q where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so 2·W_Q is not W_Q."
+            + RIGHT_WITH_W_Q,
+        ),
+        (),
+        id="attn-q1: the declared W_Q written twice, given_scaled",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = 2XW + b",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read 2·W as your weights: a number times a weight is a weight too, so 2·W is as good a weight as W",
+        ),
+        id="attn-q1: the student's own W scaled is still a weight, said",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )

@@ -1628,6 +1628,54 @@ GRADED += [
 ]
 
 
+# --- An entry of the product of the input and a weight --------------------------------------
+# `(XW_Q)_{n,k}` was read as the entry of one matrix named XW_Q and sent to a person as "a
+# product of two weights" (there is none): it is row n of the input X times column k of W_Q.
+PRODUCT_ENTRY = (
+    "read (XW_{0})_{{n,k}} as the entry n,k of X·W_{0}, the sum over u of X[n,u]·W_{0}[u,k]"
+)
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n,k} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (PRODUCT_ENTRY.format("Q"),),
+        id="(XW_Q)_{n,k}: the entry of the product X·W_Q, said",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n,k}",
+        "partial",
+        1.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        (PRODUCT_ENTRY.format("Q"),),
+        id="(XW_Q)_{n,k} without the bias",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_V)_{n,k} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_V, which the question gives for something else. Read with W_V as a parameter of its own, it defines the right layer; whether W_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (PRODUCT_ENTRY.format("V"),),
+        id="(XW_V)_{n,k}: the value projection's weight, given_matrix",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )

@@ -125,8 +125,11 @@ class IndexFormReader(TokenReader):
         sizes: Mapping[str, sympy.Symbol],
         tensors: tuple[str, ...] = (),
         channel_last: tuple[str, int] | None = None,
+        matrix_input: str | None = None,
     ):
         super().__init__(original, tokens, sizes)
+        # The one input's name where it is a matrix (X, N×E): `(XW_Q)_{n,k}` is an entry of XW_Q.
+        self.matrix_input = matrix_input
         # The layer's inputs and output (any case): a superscript on them is no index, except
         # the channel of the one input where it is its last axis (`channel_last`).
         self.tensors = frozenset(name.casefold() for name in tensors)
@@ -407,8 +410,9 @@ class IndexFormReader(TokenReader):
             elif token.kind == "NUMBER":
                 product = _multiply(product, [_Flat(self.number())])
             elif token.kind == "(" and self.bracketed_matrix():
-                entry = self.matrix_entry(scope)
-                product = _multiply(product, [_Flat(sympy.Integer(1), (), (entry,))])
+                inner, entries = self.matrix_entry(scope)
+                sums.extend(inner)
+                product = _multiply(product, [_Flat(sympy.Integer(1), (), entries)])
             elif token.kind == "(" and self.is_condition():
                 self.take("(")
                 self.conditions()
@@ -787,8 +791,12 @@ class IndexFormReader(TokenReader):
             )
         )
 
-    def matrix_entry(self, scope: Mapping[str, sympy.Symbol]) -> Access:
-        """`(W_Q)_{k,e}`: the entry (k, e) of the matrix W_Q, read so with a note."""
+    def matrix_entry(
+        self, scope: Mapping[str, sympy.Symbol]
+    ) -> tuple[list[SumRange], tuple[Access, ...]]:
+        """`(W_Q)_{k,e}`: the entry (k, e) of the matrix W_Q, read so with a note. `(XW_Q)_{n,k}`,
+        where X is the input (a matrix): the entry (n, k) of the product X·W_Q, a sum over the
+        input's columns (its range from the input's axis), said in a note."""
         opening = self.take("(")
         base = self.take("NAME")
         self.take("_")
@@ -803,8 +811,26 @@ class IndexFormReader(TokenReader):
         indices = self.subscript(scope) or []
         end = self.tokens[self.position - 1].end
         shown = ",".join(show_index(index) for index in indices)
-        self.notes.append(f"read {self.text[opening.start : end]} as the entry {shown} of {name}")
-        return Access(name, tuple(indices), opening.start, end)
+        written = self.text[opening.start : end]
+        tensor = self.matrix_input or ""
+        weight = base.text[len(tensor) :]
+        if (
+            tensor and weight and same_name(base.text[: len(tensor)], tensor) and len(indices) == 2
+        ):  # (XW_Q)_{n,k}: row n of the input X times column k of W_Q
+            letter = self.fresh_letter(scope)
+            inner = index_symbol(letter)
+            rows, cols = (show_index(index) for index in indices)
+            self.notes.append(
+                f"read {written} as the entry {shown} of {tensor}·{weight}_{suffix.text}, "
+                f"the sum over {letter} of {tensor}[{rows},{letter}]·"
+                f"{weight}_{suffix.text}[{letter},{cols}]"
+            )
+            return [SumRange(inner, None, None)], (  # type: ignore[arg-type]
+                Access(tensor, (indices[0], inner), opening.start, end),
+                Access(f"{weight}_{suffix.text}", (inner, indices[1]), opening.start, end),
+            )
+        self.notes.append(f"read {written} as the entry {shown} of {name}")
+        return [], (Access(name, tuple(indices), opening.start, end),)
 
     def access(self, scope: Mapping[str, sympy.Symbol]) -> Access:
         name = self.take("NAME")
@@ -1172,7 +1198,8 @@ def read_index_form(
     channel_last = None
     if not layer.more_inputs and len(layer.input.shape) > 1 and not tokens_as_columns(layer):
         channel_last = (layer.input.name.casefold(), len(layer.input.shape))
-    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last)
+    matrix_input = layer.input.name if len(layer.input.shape) == 2 else None
+    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last, matrix_input)
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:

@@ -1573,7 +1573,7 @@ GRADED += [
 # read as the student's own weight ("2·W_Q is as good a weight as W_Q", 2/2), while
 # attn-columns-q1, whose reference names W_Q, gives `given_scaled`. Now both do; the student's
 # own W scaled is still a note.
-SCALED_W_Q = "Your formula has {} where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so {} is not W_Q."
+DECLARED_W_Q_SCALED = "Your formula has {} where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so {} is not W_Q."
 GRADED += [
     pytest.param(
         ATTN,
@@ -1582,7 +1582,7 @@ GRADED += [
         "incorrect",
         0.0,
         "given_scaled",
-        (SCALED_W_Q.format(scaled, scaled) + RIGHT_WITH_W_Q,),
+        (DECLARED_W_Q_SCALED.format(scaled, scaled) + RIGHT_WITH_W_Q,),
         notes,
         id=f"attn-q1: {text}",
     )
@@ -1672,6 +1672,88 @@ GRADED += [
         ),
         (PRODUCT_ENTRY.format("V"),),
         id="(XW_V)_{n,k}: the value projection's weight, given_matrix",
+    ),
+]
+
+
+# --- A transposed vector on the left; a weight vector transposed times the input ------------
+# `y_i^T = x_i^T W` was refused ("expected '=' after the output, not '^'") though `Q^T = …` is
+# read for matrices; `h_k = tanh(w_k^T x + b_k)` was refused as "a power".
+TRANSPOSED_LEFT = "read {0}ᵀ on the left as {0}: a vector and its transpose hold the same entries"
+ROW_OF_W = (
+    "read {} as the sum over u of w_{{k,u}} x_u: the weights w_k of output k, transposed, times x"
+)
+GRADED += [
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_i^T = x_i^T W",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("y_i"),),
+        id="y_iᵀ = x_iᵀ W: the transposed output read, said",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i}^{T} = x_i^T W",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("y_{i}"),),
+        id="y_{i}^{T} = x_iᵀ W",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_n^T = x_n^T W_Q + b_Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("q_n"),),
+        id="q_nᵀ = x_nᵀ W_Q + b_Qᵀ",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h^T = \tanh(x^T W + b^T)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("h"), ONE_VECTOR + ", with x as a row before a matrix"),
+        id="hᵀ = tanh(xᵀW + bᵀ): one vector, transposed on the left",
+    ),
+    *(
+        pytest.param(
+            DENSE,
+            "a.formula",
+            rf"h_k = \tanh({written} + b_k)",
+            "correct",
+            3.0,
+            None,
+            CORRECT_LAYER,
+            (ROW_OF_W.format(written),),
+            id=f"{written}: row k of the weights times x",
+        )
+        for written in ("w_k^T x", "w_k^Tx", "w_{k}^{T} x", r"w_k^\top x")
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        "h_k = w_k^T x + b_k",
+        "partial",
+        2.0,
+        "activation_missing",
+        (
+            "Your formula has no activation: this layer applies tanh to the weighted sum, tanh(… + b).",
+        ),
+        (ROW_OF_W.format("w_k^T x"),),
+        id="w_kᵀx without tanh: read, activation_missing",
     ),
 ]
 
@@ -2046,6 +2128,27 @@ REFUSED += [
         "only where it writes one formula each time: write the formula once, Q = …",
         15,
         id="a chain that writes two formulas: said, not 'expected + or -'",
+    ),
+]
+
+
+# a transpose in an index formula is told as a transpose, not as a power
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(w^T x + b_k)",
+        "a transpose (^T) is not read here: in a formula with indices, write the product as a sum over its index",
+        13,
+        id="wᵀx with h_k: a transpose, not 'a power'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(w_k^2 x + b_k)",
+        "a power is not part of a layer formula: each term is a weight times an input, or a bias",
+        15,
+        id="w_k^2: still a power",
     ),
 ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -126,10 +126,13 @@ class IndexFormReader(TokenReader):
         tensors: tuple[str, ...] = (),
         channel_last: tuple[str, int] | None = None,
         matrix_input: str | None = None,
+        vector_input: str | None = None,
     ):
         super().__init__(original, tokens, sizes)
         # The one input's name where it is a matrix (X, N×E): `(XW_Q)_{n,k}` is an entry of XW_Q.
         self.matrix_input = matrix_input
+        # The one input's name where it is a vector (x, C values): `w_k^T x` is Σ_l w_{k,l} x_l.
+        self.vector_input = vector_input
         # The layer's inputs and output (any case): a superscript on them is no index, except
         # the channel of the one input where it is its last axis (`channel_last`).
         self.tensors = frozenset(name.casefold() for name in tensors)
@@ -406,7 +409,17 @@ class IndexFormReader(TokenReader):
                     before_max = product
                 sums.extend(self.sum_prefix(scope))
             elif token.kind == "NAME":
-                product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
+                last = self.access(scope)
+                product = _multiply(product, [_Flat(sympy.Integer(1), (), (last,))])
+                if self.at("^"):
+                    row = self.row_times_input(last, scope)
+                    if row is not None:  # w_k^T x: Σ_l w_{k,l} x_l
+                        inner, entries = row
+                        sums.append(inner)
+                        product = [
+                            _Flat(t.coefficient, t.sums, (*t.factors[:-1], *entries))
+                            for t in product
+                        ]
             elif token.kind == "NUMBER":
                 product = _multiply(product, [_Flat(self.number())])
             elif token.kind == "(" and self.bracketed_matrix():
@@ -427,6 +440,14 @@ class IndexFormReader(TokenReader):
                     raise self.error(self.peek(), "expected a factor after '*'")
                 continue
             elif token.kind == "^":
+                after = [t.text if t else "" for t in (self.peek(k) for k in range(1, 4))]
+                if after[0][:1] == "T" or after[:3] == ["{", "T", "}"]:  # ^T, ^{T}, ^\top
+                    raise AnswerError(
+                        self.text,
+                        token.start,
+                        "a transpose (^T) is not read here: in a formula with indices, write "
+                        "the product as a sum over its index",
+                    )
                 raise AnswerError(
                     self.text,
                     token.start,
@@ -475,6 +496,56 @@ class IndexFormReader(TokenReader):
             inside = product[0].coefficient / before_max[0].coefficient
             self.negated_in_max |= bool(inside < 0)
         return [_product_term(_Flat(sympy.Integer(1), tuple(sums)), t) for t in product]
+
+    def row_times_input(
+        self, weight: Access, scope: Mapping[str, sympy.Symbol]
+    ) -> tuple[SumRange, tuple[Access, Access]] | None:
+        """`w_k^T x` (or `w_k^Tx`) after a weight `w_k`, where the layer's one input x is a
+        vector written bare: the weights w_k of output k, transposed, times x, the sum over a
+        new letter l of w_{k,l} x_l (its range from x's axis), said in a note; None (nothing
+        taken) for anything else after the '^'."""
+        if self.vector_input is None or not weight.indices:
+            return None
+        if same_name(weight.name, self.vector_input) or weight.name.casefold() in self.tensors:
+            return None
+        kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(6))]
+        texts = [t.text if t else "" for t in (self.peek(k) for k in range(6))]
+        if texts[1:4] == ["{", "T", "}"] and kinds[4] == "NAME":
+            if not same_name(texts[4], self.vector_input):
+                return None
+            length = 5
+        elif kinds[1:2] != ["NAME"]:
+            return None
+        elif texts[1] == "T" and kinds[2] == "NAME" and same_name(texts[2], self.vector_input):
+            length = 3
+        elif texts[1][:1] == "T" and same_name(texts[1][1:], self.vector_input):
+            length = 2
+        else:
+            return None
+        if kinds[length : length + 1] in (["_"], ["^"], ["("], ["["]):
+            return None  # x with indices of its own, or more after it: not this
+        taken = [self.take() for _ in range(length)]
+        letter = self.fresh_letter(scope)
+        inner = index_symbol(letter)
+        shown = ",".join(show_index(index) for index in weight.indices)
+        name = self.text[weight.start : taken[-1].end]
+        self.notes.append(
+            f"read {name} as the sum over {letter} of {weight.name}_{{{shown},{letter}}} "
+            f"{self.vector_input}_{letter}: the weights {weight.name}_{shown} of output "
+            f"{shown}, transposed, times {self.vector_input}"
+        )
+        return (
+            SumRange(inner, None, None),
+            (  # type: ignore[arg-type]
+                replace(weight, indices=(*weight.indices, inner)),
+                Access(
+                    taken[-1].text[-len(self.vector_input) :],
+                    (inner,),
+                    taken[-1].start,
+                    taken[-1].end,
+                ),
+            ),
+        )
 
     def at_list(self) -> bool:
         after = self.peek(1)
@@ -1199,7 +1270,8 @@ def read_index_form(
     if not layer.more_inputs and len(layer.input.shape) > 1 and not tokens_as_columns(layer):
         channel_last = (layer.input.name.casefold(), len(layer.input.shape))
     matrix_input = layer.input.name if len(layer.input.shape) == 2 else None
-    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last, matrix_input)
+    vector_input = layer.input.name if len(layer.input.shape) == 1 else None
+    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last, matrix_input, vector_input)
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:

@@ -256,7 +256,7 @@ GRADED = [
         1.0,
         "pooling_window",
         (
-            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, z[1,1,1] should take the max of x[1,1,1].",
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, z[1,1,1] reads x[3,2,1], x[3,3,1], x[4,2,1] and x[4,3,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
         ),
         ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
         id="max pooling: a window one place off, told as a max",
@@ -1754,6 +1754,50 @@ GRADED += [
         ),
         (ROW_OF_W.format("w_k^T x"),),
         id="w_kᵀx without tanh: read, activation_missing",
+    ),
+]
+
+
+# --- Pooling windows that hold the wrong inputs: what the window reads and what it should ----
+# "z[1,1,1] should take the max of x[1,1,1]" named one input, as if the window were that one
+# input; the message now says the student's window and the whole window it should be.
+SHOULD_HOLD = "Your windows hold the wrong inputs: with P=6, Q=4, C=3, {} {}; it should {} x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
+POOL_RANGES = (
+    "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+)
+GRADED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        rf"z_{{i,j,k}} = \max_{{u,v}} x_{{{rows},{cols},k}}",
+        "partial",
+        1.0,
+        "pooling_window",
+        (SHOULD_HOLD.format("z[1,1,1]", reads, "take the max of"),),
+        POOL_RANGES,
+        id=f"max pooling x_{{{rows},{cols},k}}: what the window reads, what it should",
+    )
+    for rows, cols, reads in [
+        ("2i+u", "2j+v+1", "reads x[2,3,1], x[2,4,1], x[3,3,1] and x[3,4,1]"),
+        ("2i-2+u", "2j-2+v", "reads only x[1,1,1]"),
+        ("3i+u", "3j+v", "reads x[3,3,1], x[3,4,1], x[4,3,1] and x[4,4,1]"),
+    ]
+]
+GRADED += [
+    pytest.param(
+        POOL,
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u+1,2j+v+1,k}",
+        "partial",
+        1.0,
+        "pooling_window",
+        (
+            SHOULD_HOLD.format(
+                "y[1,1,1]", "reads x[3,3,1], x[3,4,1], x[4,3,1] and x[4,4,1]", "average"
+            ),
+        ),
+        (),
+        id="average pooling one place off both ways: what the window reads, what it should",
     ),
 ]
 

@@ -1158,18 +1158,22 @@ def _pooling_findings(
                 ),
                 *scale,
             ]
+        # Said by the first output whose window differs: what it reads, and what it should
+        # (one input named alone read as if that output took only it: "should take the max
+        # of x[1,1,1]").
         missing = np.setdiff1d(wanted, read)
         example = missing[:1] if len(missing) else np.setdiff1d(read, wanted)[:1]
-        out, source = r.split(example)
+        out, _ = r.split(example)
+        output = int(out[0])
         x, y = layer.input.name, layer.output.name
-        entry = _entry(y, int(out[0]), r.out_dims), _entry(x, int(source[0]), r.in_dims)
+        theirs, yours = _windows(r, wanted).get(output, []), _windows(s, read).get(output, [])
         pools = "take the max of" if maximum else "average"
-        verb = f"should {pools}" if len(missing) else f"should not {pools}"
         return [
             FINDINGS.make(
                 "pooling_window",
-                f"Your windows hold the wrong inputs: with {r.show_sizes()}, {entry[0]} {verb} "
-                f"{entry[1]}.",
+                f"Your windows hold the wrong inputs: with {r.show_sizes()}, "
+                f"{_entry(y, output, r.out_dims)} {_reads(x, yours)}; it should {pools} "
+                f"{_inputs(x, theirs)}.",
             ),
             *scale,
         ]
@@ -1238,14 +1242,18 @@ def _pooling_inputs(
     x, y = layer.input.name, layer.output.name
     entry = _entry(y, output, reference.out_dims)
     pools = "take the max of" if maximum else "average"
-    read = yours.get(output, [])
-    said = "reads no input" if not read else "reads " + ("only " if len(read) == 1 else "")
     return FINDINGS.make(
         "pooling_inputs",
         f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
-        f"{said}{_inputs(x, read) if read else ''}; it should {pools} "
-        f"{_inputs(x, theirs[output])}.",
+        f"{_reads(x, yours.get(output, []))}; it should {pools} {_inputs(x, theirs[output])}.",
     )
+
+
+def _reads(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
+    """What one output's window reads: "reads no input", "reads only x[1,1,1]", "reads x[…]"."""
+    if not reads:
+        return "reads no input"
+    return "reads " + ("only " if len(reads) == 1 else "") + _inputs(tensor, reads)
 
 
 def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:

@@ -1802,6 +1802,36 @@ GRADED += [
 ]
 
 
+# --- A max's range written from its end down ----------------------------------------------
+# `\max_{2 > u \ge 0, …}` was refused as "the range under a sum" (it is a max, and the range is
+# plain): read as u = 0..1.
+FROM_ZERO = ("read the indices as counted from 0",)
+GRADED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{2 > u \ge 0, 2 > v \ge 0} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        FROM_ZERO,
+        id="max over 2 > u >= 0, 2 > v >= 0: read from its end down",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{1 \ge u,v \ge 0} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read the max over u, v as one max over each: u = 0..1, v = 0..1", *FROM_ZERO),
+        id="max over 1 >= u_v >= 0",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )
@@ -2193,6 +2223,19 @@ REFUSED += [
         "a power is not part of a layer formula: each term is a weight times an input, or a bias",
         15,
         id="w_k^2: still a power",
+    ),
+]
+
+
+# a range that runs neither up nor down is refused naming what it is under, a max or a sum
+REFUSED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{0 \le u \ge 1, 0 \le v \le 1} x_{2i+u,2j+v,k}",
+        r"write the range under a max from its start up to its end, e.g. \max_{0 \le u \le 1}",
+        20,
+        id="a max's range both ways: told as a max's",
     ),
 ]
 

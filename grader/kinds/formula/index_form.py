@@ -637,7 +637,7 @@ class IndexFormReader(TokenReader):
                 # and `\max_{0 \le u < 2, 0 \le v < 2}`: one range after another
                 ranges: list[SumRange] = []
                 while True:
-                    low, tokens, high = self.compared_range(scope)
+                    low, tokens, high = self.compared_range(scope, sum_token)
                     ranges += self.new_sums(tokens, low, high, sum_token, scope)
                     if not self.at(","):
                         break
@@ -680,9 +680,10 @@ class IndexFormReader(TokenReader):
         return ranges
 
     def compared_range(
-        self, scope: Mapping[str, sympy.Symbol]
+        self, scope: Mapping[str, sympy.Symbol], sum_token: Token
     ) -> tuple[sympy.Expr, list[Token], sympy.Expr]:
-        """`0 \\le u,v \\le 1` or `1 \\le l < C+1` under a sum: its start, letters and end."""
+        """`0 \\le u,v \\le 1` or `1 \\le l < C+1` under a sum or a max: its start, letters and
+        end; written from its end down (`2 > u \\ge 0`), the same range."""
         low = self.bound_expression(scope)
         first = self.take("REL", what="a comparison such as 0 ≤ u ≤ 1")
         tokens = [self.letter("the index of the sum")]
@@ -693,12 +694,16 @@ class IndexFormReader(TokenReader):
         second = self.take("REL", what="a comparison such as 0 ≤ u ≤ 1")
         high = self.bound_expression(scope)
         relations = (first.text.strip(), second.text.strip())
+        if all(r in "≥>" for r in relations):  # 2 > u \ge 0: 0 ≤ u < 2, from its end down
+            low, high = high, low
+            relations = ("<" if relations[1] == ">" else "≤", "<" if relations[0] == ">" else "≤")
         if not all(r in "≤<" for r in relations):
+            under = "a max" if sum_token.kind == "MAX" else "a sum"
             raise AnswerError(
                 self.text,
                 first.start,
-                "write the range under a sum from its start up to its end, e.g. \\max_{0 \\le u "
-                "\\le 1}",
+                f"write the range under {under} from its start up to its end, e.g. "
+                f"\\{'max' if sum_token.kind == 'MAX' else 'sum'}_{{0 \\le u \\le 1}}",
             )
         return (
             low + (1 if relations[0] == "<" else 0),

@@ -1832,6 +1832,25 @@ GRADED += [
 ]
 
 
+# --- Inputs that fill no block, listed -------------------------------------------------------
+# A 5-entry list was told "reads 5 inputs, x[2,2,1] to x[4,2,1]", as if one range.
+GRADED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}, x_{2i+2,2j,k}\}",
+        "incorrect",
+        0.0,
+        "pooling_inputs",
+        (
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads 5 inputs, x[2,2,1], x[2,3,1], x[3,2,1], x[3,3,1] and x[4,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+        ),
+        (),
+        id="a max over 5 entries: each named, not 'x[2,2,1] to x[4,2,1]'",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )

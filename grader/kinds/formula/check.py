@@ -1258,10 +1258,13 @@ def _reads(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
 
 def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
     """Entries of a tensor, from 1: all of them where there are up to 4, else how many and
-    the block they fill (x[1..8,1..8,1]), or the first and the last."""
+    the block they fill (x[1..8,1..8,1]); entries that fill no block, all of them where there
+    are up to 8 (not "x[2,2,1] to x[4,2,1]", which reads as a range), else the first and the
+    last."""
     shown = [f"{tensor}[{','.join(str(i + 1) for i in read)}]" for read in sorted(reads)]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
     if len(shown) <= 4:
-        return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        return listed
     low = [min(axis) for axis in zip(*reads, strict=True)]
     high = [max(axis) for axis in zip(*reads, strict=True)]
     if math.prod(h - lo + 1 for lo, h in zip(low, high, strict=True)) == len(set(reads)):
@@ -1270,7 +1273,9 @@ def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
             for lo, h in zip(low, high, strict=True)
         )
         return f"the {len(shown)} inputs {tensor}[{spans_}]"
-    return f"{len(shown)} inputs, {shown[0]} to {shown[-1]}"
+    if len(shown) <= 8:
+        return f"{len(shown)} inputs, {listed}"
+    return f"{len(shown)} inputs, the first {shown[0]} and the last {shown[-1]}"
 
 
 def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -> bool:

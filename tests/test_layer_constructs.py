@@ -608,7 +608,9 @@ GRADED = [
         "incorrect",
         0.0,
         "bias_shared",
-        ("Your bias is shared where each output row needs its own.",),
+        (
+            "Your bias differs from column to column and is shared by the output rows of a column; in this layer each output row has one bias, shared by every column.",
+        ),
         (),
         id="tokens as columns: a bias per token",
     ),
@@ -1244,7 +1246,9 @@ GRADED += [
         "incorrect",
         0.0,
         "bias_shared",
-        ("Your bias is shared where each output column needs its own.",),
+        (
+            "Your bias differs from row to row and is shared by the output columns of a row; in this layer each output column has one bias, shared by every row.",
+        ),
         ("read b_Q·1ᵀ as the bias b_Q added to every column of Q",),
         id="b_Q 1ᵀ with tokens as rows: a bias per token, not full marks",
     ),
@@ -1277,7 +1281,9 @@ GRADED += [
         "incorrect",
         0.0,
         "bias_shared",
-        ("Your bias is shared where each output row needs its own.",),
+        (
+            "Your bias differs from column to column and is shared by the output rows of a column; in this layer each output row has one bias, shared by every column.",
+        ),
         ("read 1·b_Qᵀ as the bias b_Q added to every row of Q",),
         id="tokens as columns: 1 b_Qᵀ is a bias per token",
     ),

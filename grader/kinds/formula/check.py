@@ -645,11 +645,38 @@ class _Comparison:
                 f"{self.words.position}."
             )
             return [FINDINGS.make("bias_unshared", message)]
+        if r.bias == "per channel" and self._bias_per_position():
+            # b_n, one bias per token: shared by a row's columns, and changing with the row
+            position = self.words.position
+            message = (
+                f"Your bias differs from {position} to {position} and is shared by the "
+                f"{self.words.channels} of a {position}; in this layer each {self.words.channel} "
+                f"has one bias, shared by every {position}."
+            )
+            return [FINDINGS.make("bias_shared", message)]
         return [
             FINDINGS.make(
                 "bias_shared", f"Your bias is shared where each {self.words.channel} needs its own."
             )
         ]
+
+    def _bias_per_position(self) -> bool:
+        """Whether the student's bias changes with the position, one bias for all the output
+        channels at a position (`+ b_n` for a bias per token)."""
+        output, source = self.student.split(self.student.connections)
+        is_bias = source < 0
+        channel = output[is_bias] % self.student.out_dims[-1]
+        position = output[is_bias] // self.student.out_dims[-1]
+        classes = self.student.classes[is_bias]
+        if len(np.unique(classes)) < 2:
+            return False
+        one_each = len(np.unique(np.stack([position, classes], axis=1), axis=0)) == len(
+            np.unique(position)
+        )
+        spans = len(np.unique(np.stack([channel, classes], axis=1), axis=0)) > len(
+            np.unique(classes)
+        )
+        return one_each and spans
 
     def _bias_unshared_only(self) -> bool:
         """Whether some output channel of the student's gets different biases at different

@@ -256,7 +256,7 @@ GRADED = [
         1.0,
         "pooling_window",
         (
-            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, z[1,1,1] should take the max of x[1,1,1].",
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, z[1,1,1] reads x[3,2,1], x[3,3,1], x[4,2,1] and x[4,3,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
         ),
         ("read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",),
         id="max pooling: a window one place off, told as a max",
@@ -608,7 +608,9 @@ GRADED = [
         "incorrect",
         0.0,
         "bias_shared",
-        ("Your bias is shared where each output row needs its own.",),
+        (
+            "Your bias differs from column to column and is shared by the output rows of a column; in this layer each output row has one bias, shared by every column.",
+        ),
         (),
         id="tokens as columns: a bias per token",
     ),
@@ -1244,7 +1246,9 @@ GRADED += [
         "incorrect",
         0.0,
         "bias_shared",
-        ("Your bias is shared where each output column needs its own.",),
+        (
+            "Your bias differs from row to row and is shared by the output columns of a row; in this layer each output column has one bias, shared by every row.",
+        ),
         ("read b_Q·1ᵀ as the bias b_Q added to every column of Q",),
         id="b_Q 1ᵀ with tokens as rows: a bias per token, not full marks",
     ),
@@ -1277,7 +1281,9 @@ GRADED += [
         "incorrect",
         0.0,
         "bias_shared",
-        ("Your bias is shared where each output row needs its own.",),
+        (
+            "Your bias differs from column to column and is shared by the output rows of a column; in this layer each output row has one bias, shared by every column.",
+        ),
         ("read 1·b_Qᵀ as the bias b_Q added to every row of Q",),
         id="tokens as columns: 1 b_Qᵀ is a bias per token",
     ),
@@ -1564,6 +1570,289 @@ GRADED += [
             "read the sum over n = i+u-1..i+u+1 as one over n = i+u+v with v = -1..1",
         ),
         id="a window that never moves with j: its stride, not weights of each position",
+    ),
+]
+
+
+# --- The question's W_Q scaled, where the reference writes the weight as its own w ----------
+# attn-q1 (e) declares `matrices: {W_Q: [E, K]}` but its reference writes w_{e,k}: 2·W_Q was
+# read as the student's own weight ("2·W_Q is as good a weight as W_Q", 2/2), while
+# attn-columns-q1, whose reference names W_Q, gives `given_scaled`. Now both do; the student's
+# own W scaled is still a note.
+DECLARED_W_Q_SCALED = "Your formula has {} where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so {} is not W_Q."
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        text,
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (DECLARED_W_Q_SCALED.format(scaled, scaled) + RIGHT_WITH_W_Q,),
+        notes,
+        id=f"attn-q1: {text}",
+    )
+    for text, scaled, notes in [
+        ("Q = 2XW_Q + b_Q", "2·W_Q", ()),
+        ("Q = -XW_Q + b_Q", "-W_Q", ()),
+        ("q_t = 2 W_Q^T x_t + b_Q", "2·W_Q", ()),
+        (
+            r"q_{n,k} = \sum_{e=1}^{E} 2 (W_Q)_{e,k} x_{n,e} + b_k",
+            "2·W_Q",
+            ("read (W_Q)_{e,k} as the entry e,k of W_Q",),
+        ),
+    ]
+]
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + XW_Q + b_Q",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (
+            "Your formula's terms in W_Q add up to 2·W_Q where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so 2·W_Q is not W_Q."
+            + RIGHT_WITH_W_Q,
+        ),
+        (),
+        id="attn-q1: the declared W_Q written twice, given_scaled",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = 2XW + b",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read 2·W as your weights: a number times a weight is a weight too, so 2·W is as good a weight as W",
+        ),
+        id="attn-q1: the student's own W scaled is still a weight, said",
+    ),
+]
+
+
+# --- An entry of the product of the input and a weight --------------------------------------
+# `(XW_Q)_{n,k}` was read as the entry of one matrix named XW_Q and sent to a person as "a
+# product of two weights" (there is none): it is row n of the input X times column k of W_Q.
+PRODUCT_ENTRY = (
+    "read (XW_{0})_{{n,k}} as the entry n,k of X·W_{0}, the sum over u of X[n,u]·W_{0}[u,k]"
+)
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n,k} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (PRODUCT_ENTRY.format("Q"),),
+        id="(XW_Q)_{n,k}: the entry of the product X·W_Q, said",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n,k}",
+        "partial",
+        1.0,
+        "bias_missing",
+        (
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        (PRODUCT_ENTRY.format("Q"),),
+        id="(XW_Q)_{n,k} without the bias",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_V)_{n,k} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses W_V, which the question gives for something else. Read with W_V as a parameter of its own, it defines the right layer; whether W_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (PRODUCT_ENTRY.format("V"),),
+        id="(XW_V)_{n,k}: the value projection's weight, given_matrix",
+    ),
+]
+
+
+# --- A transposed vector on the left; a weight vector transposed times the input ------------
+# `y_i^T = x_i^T W` was refused ("expected '=' after the output, not '^'") though `Q^T = …` is
+# read for matrices; `h_k = tanh(w_k^T x + b_k)` was refused as "a power".
+TRANSPOSED_LEFT = "read {0}ᵀ on the left as {0}: a vector and its transpose hold the same entries"
+ROW_OF_W = (
+    "read {} as the sum over u of w_{{k,u}} x_u: the weights w_k of output k, transposed, times x"
+)
+GRADED += [
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_i^T = x_i^T W",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("y_i"),),
+        id="y_iᵀ = x_iᵀ W: the transposed output read, said",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i}^{T} = x_i^T W",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("y_{i}"),),
+        id="y_{i}^{T} = x_iᵀ W",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_n^T = x_n^T W_Q + b_Q^T",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("q_n"),),
+        id="q_nᵀ = x_nᵀ W_Q + b_Qᵀ",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h^T = \tanh(x^T W + b^T)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (TRANSPOSED_LEFT.format("h"), ONE_VECTOR + ", with x as a row before a matrix"),
+        id="hᵀ = tanh(xᵀW + bᵀ): one vector, transposed on the left",
+    ),
+    *(
+        pytest.param(
+            DENSE,
+            "a.formula",
+            rf"h_k = \tanh({written} + b_k)",
+            "correct",
+            3.0,
+            None,
+            CORRECT_LAYER,
+            (ROW_OF_W.format(written),),
+            id=f"{written}: row k of the weights times x",
+        )
+        for written in ("w_k^T x", "w_k^Tx", "w_{k}^{T} x", r"w_k^\top x")
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        "h_k = w_k^T x + b_k",
+        "partial",
+        2.0,
+        "activation_missing",
+        (
+            "Your formula has no activation: this layer applies tanh to the weighted sum, tanh(… + b).",
+        ),
+        (ROW_OF_W.format("w_k^T x"),),
+        id="w_kᵀx without tanh: read, activation_missing",
+    ),
+]
+
+
+# --- Pooling windows that hold the wrong inputs: what the window reads and what it should ----
+# "z[1,1,1] should take the max of x[1,1,1]" named one input, as if the window were that one
+# input; the message now says the student's window and the whole window it should be.
+SHOULD_HOLD = "Your windows hold the wrong inputs: with P=6, Q=4, C=3, {} {}; it should {} x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
+POOL_RANGES = (
+    "read the ranges your formula leaves out as the question's window: u = 0..1, v = 0..1",
+)
+GRADED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        rf"z_{{i,j,k}} = \max_{{u,v}} x_{{{rows},{cols},k}}",
+        "partial",
+        1.0,
+        "pooling_window",
+        (SHOULD_HOLD.format("z[1,1,1]", reads, "take the max of"),),
+        POOL_RANGES,
+        id=f"max pooling x_{{{rows},{cols},k}}: what the window reads, what it should",
+    )
+    for rows, cols, reads in [
+        ("2i+u", "2j+v+1", "reads x[2,3,1], x[2,4,1], x[3,3,1] and x[3,4,1]"),
+        ("2i-2+u", "2j-2+v", "reads only x[1,1,1]"),
+        ("3i+u", "3j+v", "reads x[3,3,1], x[3,4,1], x[4,3,1] and x[4,4,1]"),
+    ]
+]
+GRADED += [
+    pytest.param(
+        POOL,
+        "a.formula",
+        r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u+1,2j+v+1,k}",
+        "partial",
+        1.0,
+        "pooling_window",
+        (
+            SHOULD_HOLD.format(
+                "y[1,1,1]", "reads x[3,3,1], x[3,4,1], x[4,3,1] and x[4,4,1]", "average"
+            ),
+        ),
+        (),
+        id="average pooling one place off both ways: what the window reads, what it should",
+    ),
+]
+
+
+# --- A max's range written from its end down ----------------------------------------------
+# `\max_{2 > u \ge 0, …}` was refused as "the range under a sum" (it is a max, and the range is
+# plain): read as u = 0..1.
+FROM_ZERO = ("read the indices as counted from 0",)
+GRADED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{2 > u \ge 0, 2 > v \ge 0} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        FROM_ZERO,
+        id="max over 2 > u >= 0, 2 > v >= 0: read from its end down",
+    ),
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{1 \ge u,v \ge 0} x_{2i+u,2j+v,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        ("read the max over u, v as one max over each: u = 0..1, v = 0..1", *FROM_ZERO),
+        id="max over 1 >= u_v >= 0",
+    ),
+]
+
+
+# --- Inputs that fill no block, listed -------------------------------------------------------
+# A 5-entry list was told "reads 5 inputs, x[2,2,1] to x[4,2,1]", as if one range.
+GRADED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}, x_{2i+2,2j,k}\}",
+        "incorrect",
+        0.0,
+        "pooling_inputs",
+        (
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads 5 inputs, x[2,2,1], x[2,3,1], x[3,2,1], x[3,3,1] and x[4,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+        ),
+        (),
+        id="a max over 5 entries: each named, not 'x[2,2,1] to x[4,2,1]'",
     ),
 ]
 
@@ -1938,6 +2227,40 @@ REFUSED += [
         "only where it writes one formula each time: write the formula once, Q = …",
         15,
         id="a chain that writes two formulas: said, not 'expected + or -'",
+    ),
+]
+
+
+# a transpose in an index formula is told as a transpose, not as a power
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(w^T x + b_k)",
+        "a transpose (^T) is not read here: in a formula with indices, write the product as a sum over its index",
+        13,
+        id="wᵀx with h_k: a transpose, not 'a power'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(w_k^2 x + b_k)",
+        "a power is not part of a layer formula: each term is a weight times an input, or a bias",
+        15,
+        id="w_k^2: still a power",
+    ),
+]
+
+
+# a range that runs neither up nor down is refused naming what it is under, a max or a sum
+REFUSED += [
+    pytest.param(
+        POOL,
+        "d.formula",
+        r"z_{i,j,k} = \max_{0 \le u \ge 1, 0 \le v \le 1} x_{2i+u,2j+v,k}",
+        r"write the range under a max from its start up to its end, e.g. \max_{0 \le u \le 1}",
+        20,
+        id="a max's range both ways: told as a max's",
     ),
 ]
 

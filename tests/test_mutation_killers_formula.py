@@ -502,7 +502,9 @@ CASES = [
         "o.formula",
         "y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_{i}",
         ("partial", 1.5, "bias_shared"),
-        ("Your bias is shared where each output channel needs its own.",),
+        (
+            "Your bias differs from position to position and is shared by the output channels of a position; in this layer each output channel has one bias, shared by every position.",
+        ),
         id="a bias per row",
     ),
     pytest.param(

@@ -300,7 +300,7 @@ CASES = [
         r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j-1+v,k}",
         ("partial", 1.0, "pooling_window"),
         (
-            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] should average x[1,1,1].",
+            "Your windows hold the wrong inputs: with P=6, Q=4, C=3, y[1,1,1] reads x[2,1,1], x[2,2,1], x[3,1,1] and x[3,2,1]; it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
         ),
         id="pooling windows one row off",
     ),

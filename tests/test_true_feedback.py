@@ -687,7 +687,11 @@ BIASES_AND_ONE_BY_ONE = [
         "b.formula",
         rf"y_{{i,j,k}} = {CONV3} x_{{i+u,j+v,l}} + b_{{i,j}}",
         "bias_shared",
-        ("Your bias is shared where each output channel needs its own.",),
+        (
+            "Your bias differs from position to position and is shared by the output channels "
+            "of a position; in this layer each output channel has one bias, shared by every "
+            "position.",
+        ),
         id="a bias per position, shared by the channels, is called shared",
     ),
 ]

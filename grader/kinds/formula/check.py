@@ -645,11 +645,38 @@ class _Comparison:
                 f"{self.words.position}."
             )
             return [FINDINGS.make("bias_unshared", message)]
+        if r.bias == "per channel" and self._bias_per_position():
+            # b_n, one bias per token: shared by a row's columns, and changing with the row
+            position = self.words.position
+            message = (
+                f"Your bias differs from {position} to {position} and is shared by the "
+                f"{self.words.channels} of a {position}; in this layer each {self.words.channel} "
+                f"has one bias, shared by every {position}."
+            )
+            return [FINDINGS.make("bias_shared", message)]
         return [
             FINDINGS.make(
                 "bias_shared", f"Your bias is shared where each {self.words.channel} needs its own."
             )
         ]
+
+    def _bias_per_position(self) -> bool:
+        """Whether the student's bias changes with the position, one bias for all the output
+        channels at a position (`+ b_n` for a bias per token)."""
+        output, source = self.student.split(self.student.connections)
+        is_bias = source < 0
+        channel = output[is_bias] % self.student.out_dims[-1]
+        position = output[is_bias] // self.student.out_dims[-1]
+        classes = self.student.classes[is_bias]
+        if len(np.unique(classes)) < 2:
+            return False
+        one_each = len(np.unique(np.stack([position, classes], axis=1), axis=0)) == len(
+            np.unique(position)
+        )
+        spans = len(np.unique(np.stack([channel, classes], axis=1), axis=0)) > len(
+            np.unique(classes)
+        )
+        return one_each and spans
 
     def _bias_unshared_only(self) -> bool:
         """Whether some output channel of the student's gets different biases at different
@@ -1158,18 +1185,22 @@ def _pooling_findings(
                 ),
                 *scale,
             ]
+        # Said by the first output whose window differs: what it reads, and what it should
+        # (one input named alone read as if that output took only it: "should take the max
+        # of x[1,1,1]").
         missing = np.setdiff1d(wanted, read)
         example = missing[:1] if len(missing) else np.setdiff1d(read, wanted)[:1]
-        out, source = r.split(example)
+        out, _ = r.split(example)
+        output = int(out[0])
         x, y = layer.input.name, layer.output.name
-        entry = _entry(y, int(out[0]), r.out_dims), _entry(x, int(source[0]), r.in_dims)
+        theirs, yours = _windows(r, wanted).get(output, []), _windows(s, read).get(output, [])
         pools = "take the max of" if maximum else "average"
-        verb = f"should {pools}" if len(missing) else f"should not {pools}"
         return [
             FINDINGS.make(
                 "pooling_window",
-                f"Your windows hold the wrong inputs: with {r.show_sizes()}, {entry[0]} {verb} "
-                f"{entry[1]}.",
+                f"Your windows hold the wrong inputs: with {r.show_sizes()}, "
+                f"{_entry(y, output, r.out_dims)} {_reads(x, yours)}; it should {pools} "
+                f"{_inputs(x, theirs)}.",
             ),
             *scale,
         ]
@@ -1238,22 +1269,29 @@ def _pooling_inputs(
     x, y = layer.input.name, layer.output.name
     entry = _entry(y, output, reference.out_dims)
     pools = "take the max of" if maximum else "average"
-    read = yours.get(output, [])
-    said = "reads no input" if not read else "reads " + ("only " if len(read) == 1 else "")
     return FINDINGS.make(
         "pooling_inputs",
         f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
-        f"{said}{_inputs(x, read) if read else ''}; it should {pools} "
-        f"{_inputs(x, theirs[output])}.",
+        f"{_reads(x, yours.get(output, []))}; it should {pools} {_inputs(x, theirs[output])}.",
     )
+
+
+def _reads(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
+    """What one output's window reads: "reads no input", "reads only x[1,1,1]", "reads x[…]"."""
+    if not reads:
+        return "reads no input"
+    return "reads " + ("only " if len(reads) == 1 else "") + _inputs(tensor, reads)
 
 
 def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
     """Entries of a tensor, from 1: all of them where there are up to 4, else how many and
-    the block they fill (x[1..8,1..8,1]), or the first and the last."""
+    the block they fill (x[1..8,1..8,1]); entries that fill no block, all of them where there
+    are up to 8 (not "x[2,2,1] to x[4,2,1]", which reads as a range), else the first and the
+    last."""
     shown = [f"{tensor}[{','.join(str(i + 1) for i in read)}]" for read in sorted(reads)]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
     if len(shown) <= 4:
-        return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        return listed
     low = [min(axis) for axis in zip(*reads, strict=True)]
     high = [max(axis) for axis in zip(*reads, strict=True)]
     if math.prod(h - lo + 1 for lo, h in zip(low, high, strict=True)) == len(set(reads)):
@@ -1262,7 +1300,9 @@ def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
             for lo, h in zip(low, high, strict=True)
         )
         return f"the {len(shown)} inputs {tensor}[{spans_}]"
-    return f"{len(shown)} inputs, {shown[0]} to {shown[-1]}"
+    if len(shown) <= 8:
+        return f"{len(shown)} inputs, {listed}"
+    return f"{len(shown)} inputs, the first {shown[0]} and the last {shown[-1]}"
 
 
 def _scaled_otherwise(reference: Structure, student: Structure, maximum: bool) -> bool:

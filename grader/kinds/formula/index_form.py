@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -125,8 +125,14 @@ class IndexFormReader(TokenReader):
         sizes: Mapping[str, sympy.Symbol],
         tensors: tuple[str, ...] = (),
         channel_last: tuple[str, int] | None = None,
+        matrix_input: str | None = None,
+        vector_input: str | None = None,
     ):
         super().__init__(original, tokens, sizes)
+        # The one input's name where it is a matrix (X, N×E): `(XW_Q)_{n,k}` is an entry of XW_Q.
+        self.matrix_input = matrix_input
+        # The one input's name where it is a vector (x, C values): `w_k^T x` is Σ_l w_{k,l} x_l.
+        self.vector_input = vector_input
         # The layer's inputs and output (any case): a superscript on them is no index, except
         # the channel of the one input where it is its last axis (`channel_last`).
         self.tensors = frozenset(name.casefold() for name in tensors)
@@ -403,12 +409,23 @@ class IndexFormReader(TokenReader):
                     before_max = product
                 sums.extend(self.sum_prefix(scope))
             elif token.kind == "NAME":
-                product = _multiply(product, [_Flat(sympy.Integer(1), (), (self.access(scope),))])
+                last = self.access(scope)
+                product = _multiply(product, [_Flat(sympy.Integer(1), (), (last,))])
+                if self.at("^"):
+                    row = self.row_times_input(last, scope)
+                    if row is not None:  # w_k^T x: Σ_l w_{k,l} x_l
+                        inner, entries = row
+                        sums.append(inner)
+                        product = [
+                            _Flat(t.coefficient, t.sums, (*t.factors[:-1], *entries))
+                            for t in product
+                        ]
             elif token.kind == "NUMBER":
                 product = _multiply(product, [_Flat(self.number())])
             elif token.kind == "(" and self.bracketed_matrix():
-                entry = self.matrix_entry(scope)
-                product = _multiply(product, [_Flat(sympy.Integer(1), (), (entry,))])
+                inner, entries = self.matrix_entry(scope)
+                sums.extend(inner)
+                product = _multiply(product, [_Flat(sympy.Integer(1), (), entries)])
             elif token.kind == "(" and self.is_condition():
                 self.take("(")
                 self.conditions()
@@ -423,6 +440,14 @@ class IndexFormReader(TokenReader):
                     raise self.error(self.peek(), "expected a factor after '*'")
                 continue
             elif token.kind == "^":
+                after = [t.text if t else "" for t in (self.peek(k) for k in range(1, 4))]
+                if after[0][:1] == "T" or after[:3] == ["{", "T", "}"]:  # ^T, ^{T}, ^\top
+                    raise AnswerError(
+                        self.text,
+                        token.start,
+                        "a transpose (^T) is not read here: in a formula with indices, write "
+                        "the product as a sum over its index",
+                    )
                 raise AnswerError(
                     self.text,
                     token.start,
@@ -471,6 +496,56 @@ class IndexFormReader(TokenReader):
             inside = product[0].coefficient / before_max[0].coefficient
             self.negated_in_max |= bool(inside < 0)
         return [_product_term(_Flat(sympy.Integer(1), tuple(sums)), t) for t in product]
+
+    def row_times_input(
+        self, weight: Access, scope: Mapping[str, sympy.Symbol]
+    ) -> tuple[SumRange, tuple[Access, Access]] | None:
+        """`w_k^T x` (or `w_k^Tx`) after a weight `w_k`, where the layer's one input x is a
+        vector written bare: the weights w_k of output k, transposed, times x, the sum over a
+        new letter l of w_{k,l} x_l (its range from x's axis), said in a note; None (nothing
+        taken) for anything else after the '^'."""
+        if self.vector_input is None or not weight.indices:
+            return None
+        if same_name(weight.name, self.vector_input) or weight.name.casefold() in self.tensors:
+            return None
+        kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(6))]
+        texts = [t.text if t else "" for t in (self.peek(k) for k in range(6))]
+        if texts[1:4] == ["{", "T", "}"] and kinds[4] == "NAME":
+            if not same_name(texts[4], self.vector_input):
+                return None
+            length = 5
+        elif kinds[1:2] != ["NAME"]:
+            return None
+        elif texts[1] == "T" and kinds[2] == "NAME" and same_name(texts[2], self.vector_input):
+            length = 3
+        elif texts[1][:1] == "T" and same_name(texts[1][1:], self.vector_input):
+            length = 2
+        else:
+            return None
+        if kinds[length : length + 1] in (["_"], ["^"], ["("], ["["]):
+            return None  # x with indices of its own, or more after it: not this
+        taken = [self.take() for _ in range(length)]
+        letter = self.fresh_letter(scope)
+        inner = index_symbol(letter)
+        shown = ",".join(show_index(index) for index in weight.indices)
+        name = self.text[weight.start : taken[-1].end]
+        self.notes.append(
+            f"read {name} as the sum over {letter} of {weight.name}_{{{shown},{letter}}} "
+            f"{self.vector_input}_{letter}: the weights {weight.name}_{shown} of output "
+            f"{shown}, transposed, times {self.vector_input}"
+        )
+        return (
+            SumRange(inner, None, None),
+            (  # type: ignore[arg-type]
+                replace(weight, indices=(*weight.indices, inner)),
+                Access(
+                    taken[-1].text[-len(self.vector_input) :],
+                    (inner,),
+                    taken[-1].start,
+                    taken[-1].end,
+                ),
+            ),
+        )
 
     def at_list(self) -> bool:
         after = self.peek(1)
@@ -562,7 +637,7 @@ class IndexFormReader(TokenReader):
                 # and `\max_{0 \le u < 2, 0 \le v < 2}`: one range after another
                 ranges: list[SumRange] = []
                 while True:
-                    low, tokens, high = self.compared_range(scope)
+                    low, tokens, high = self.compared_range(scope, sum_token)
                     ranges += self.new_sums(tokens, low, high, sum_token, scope)
                     if not self.at(","):
                         break
@@ -605,9 +680,10 @@ class IndexFormReader(TokenReader):
         return ranges
 
     def compared_range(
-        self, scope: Mapping[str, sympy.Symbol]
+        self, scope: Mapping[str, sympy.Symbol], sum_token: Token
     ) -> tuple[sympy.Expr, list[Token], sympy.Expr]:
-        """`0 \\le u,v \\le 1` or `1 \\le l < C+1` under a sum: its start, letters and end."""
+        """`0 \\le u,v \\le 1` or `1 \\le l < C+1` under a sum or a max: its start, letters and
+        end; written from its end down (`2 > u \\ge 0`), the same range."""
         low = self.bound_expression(scope)
         first = self.take("REL", what="a comparison such as 0 ≤ u ≤ 1")
         tokens = [self.letter("the index of the sum")]
@@ -618,12 +694,16 @@ class IndexFormReader(TokenReader):
         second = self.take("REL", what="a comparison such as 0 ≤ u ≤ 1")
         high = self.bound_expression(scope)
         relations = (first.text.strip(), second.text.strip())
+        if all(r in "≥>" for r in relations):  # 2 > u \ge 0: 0 ≤ u < 2, from its end down
+            low, high = high, low
+            relations = ("<" if relations[1] == ">" else "≤", "<" if relations[0] == ">" else "≤")
         if not all(r in "≤<" for r in relations):
+            under = "a max" if sum_token.kind == "MAX" else "a sum"
             raise AnswerError(
                 self.text,
                 first.start,
-                "write the range under a sum from its start up to its end, e.g. \\max_{0 \\le u "
-                "\\le 1}",
+                f"write the range under {under} from its start up to its end, e.g. "
+                f"\\{'max' if sum_token.kind == 'MAX' else 'sum'}_{{0 \\le u \\le 1}}",
             )
         return (
             low + (1 if relations[0] == "<" else 0),
@@ -787,8 +867,12 @@ class IndexFormReader(TokenReader):
             )
         )
 
-    def matrix_entry(self, scope: Mapping[str, sympy.Symbol]) -> Access:
-        """`(W_Q)_{k,e}`: the entry (k, e) of the matrix W_Q, read so with a note."""
+    def matrix_entry(
+        self, scope: Mapping[str, sympy.Symbol]
+    ) -> tuple[list[SumRange], tuple[Access, ...]]:
+        """`(W_Q)_{k,e}`: the entry (k, e) of the matrix W_Q, read so with a note. `(XW_Q)_{n,k}`,
+        where X is the input (a matrix): the entry (n, k) of the product X·W_Q, a sum over the
+        input's columns (its range from the input's axis), said in a note."""
         opening = self.take("(")
         base = self.take("NAME")
         self.take("_")
@@ -803,8 +887,26 @@ class IndexFormReader(TokenReader):
         indices = self.subscript(scope) or []
         end = self.tokens[self.position - 1].end
         shown = ",".join(show_index(index) for index in indices)
-        self.notes.append(f"read {self.text[opening.start : end]} as the entry {shown} of {name}")
-        return Access(name, tuple(indices), opening.start, end)
+        written = self.text[opening.start : end]
+        tensor = self.matrix_input or ""
+        weight = base.text[len(tensor) :]
+        if (
+            tensor and weight and same_name(base.text[: len(tensor)], tensor) and len(indices) == 2
+        ):  # (XW_Q)_{n,k}: row n of the input X times column k of W_Q
+            letter = self.fresh_letter(scope)
+            inner = index_symbol(letter)
+            rows, cols = (show_index(index) for index in indices)
+            self.notes.append(
+                f"read {written} as the entry {shown} of {tensor}·{weight}_{suffix.text}, "
+                f"the sum over {letter} of {tensor}[{rows},{letter}]·"
+                f"{weight}_{suffix.text}[{letter},{cols}]"
+            )
+            return [SumRange(inner, None, None)], (  # type: ignore[arg-type]
+                Access(tensor, (indices[0], inner), opening.start, end),
+                Access(f"{weight}_{suffix.text}", (inner, indices[1]), opening.start, end),
+            )
+        self.notes.append(f"read {written} as the entry {shown} of {name}")
+        return [], (Access(name, tuple(indices), opening.start, end),)
 
     def access(self, scope: Mapping[str, sympy.Symbol]) -> Access:
         name = self.take("NAME")
@@ -1172,7 +1274,9 @@ def read_index_form(
     channel_last = None
     if not layer.more_inputs and len(layer.input.shape) > 1 and not tokens_as_columns(layer):
         channel_last = (layer.input.name.casefold(), len(layer.input.shape))
-    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last)
+    matrix_input = layer.input.name if len(layer.input.shape) == 2 else None
+    vector_input = layer.input.name if len(layer.input.shape) == 1 else None
+    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last, matrix_input, vector_input)
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:

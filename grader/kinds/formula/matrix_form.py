@@ -854,6 +854,27 @@ def _given(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> list
     ]
 
 
+def _stand_ins(
+    reference: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """A matrix the rubric declares with its shape where the reference writes a weight of its
+    own in that shape (attn-q1: `matrices: {W_Q: [E, K]}`, reference `Σ_e w_{e,k} x_{n,e}`,
+    w: E×K): the question's matrix, which the reference's weight stands in for. Each
+    (reference's name, shape) to (declared name, shape), where only one weight of the
+    reference has that shape."""
+    theirs = _parameters(reference, layer)
+    names = [name for name, _, _ in declared]
+    found = {}
+    for name, rows, cols in declared:
+        if _among(name, theirs) or rows is None or cols is None:
+            continue
+        shape = _show_shape(rows, cols)
+        alike = [o for o, s in theirs.items() if s == shape and not _among(o, names)]
+        if len(alike) == 1:
+            found[(alike[0], shape)] = (name, shape)
+    return found
+
+
 def given_names(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> tuple[str, ...]:
     """The names of the matrices the question gives (`_given`)."""
     return tuple(name for name, _ in _given(reference, layer, declared))
@@ -954,8 +975,12 @@ def number_factors(
     if reference is None or formula.shape_problem is not None or formula.unsure is not None:
         return NumberFactors()
     given = _given(reference, layer, declared)
-    yours, counts, notes = _given_sums(formula, layer, given)
-    answers, _, _ = _given_sums(reference, layer, given)
+    stand_ins = _stand_ins(reference, layer, declared)
+    yours, counts, notes = _given_sums(formula, layer, [*given, *stand_ins.values()])
+    answers, _, _ = _given_sums(reference, layer, [*given, *stand_ins])
+    for (theirs, _), (name, _) in stand_ins.items():  # the reference's w counts as W_Q
+        answers[name] = answers.pop(theirs, sympy.Integer(0))
+    given = [*given, *stand_ins.values()]
     scaled = tuple(
         ScaledGiven(name, shape, yours[name], answers[name], counts[name])
         for name, shape in given

@@ -78,6 +78,7 @@ def is_vector_form(tokens: list[Token], layer: LayerSpec) -> bool:
     alone (`h =`, `H =`) of a layer over one input vector."""
     if any(t.kind in ("SUM", "MAX") for t in tokens):
         return False  # sums are written with indices: h_{t,k} = \sum_m …, told so if short of one
+    tokens, _ = _without_output_transpose(tokens, layer)
     kinds = [t.kind for t in tokens[:6]]
     if is_one_vector(layer):
         return kinds[:2] == ["NAME", "="]
@@ -88,6 +89,30 @@ def is_vector_form(tokens: list[Token], layer: LayerSpec) -> bool:
     if kinds[2:4] == ["NAME", "="]:
         return len(tokens[2].text) == 1
     return kinds[2:5] == ["{", "NAME", "}"] and kinds[5:6] == ["="] and len(tokens[3].text) == 1
+
+
+def _without_output_transpose(tokens: list[Token], layer: LayerSpec) -> tuple[list[Token], str]:
+    """`tokens` without a transpose written on the output (`y_i^T =`, `h^T =`), and the output
+    as written before it (`y_i`), or "" where there is none: a vector and its transpose hold the
+    same entries, as `Q^T = …` is read for a matrix."""
+    if not tokens or tokens[0].kind != "NAME":
+        return tokens, ""
+    at = 1
+    if not is_one_vector(layer) and [t.kind for t in tokens[1:3]] == ["_", "NAME"]:
+        at = 3
+    elif not is_one_vector(layer) and [t.kind for t in tokens[1:5]] == ["_", "{", "NAME", "}"]:
+        at = 5
+    kinds = [t.kind for t in tokens[at : at + 5]]
+    texts = [t.text for t in tokens[at : at + 5]]
+    if kinds[:2] == ["'", "="]:
+        length = 1
+    elif kinds[:3] == ["^", "NAME", "="] and texts[1] == "T":
+        length = 2
+    elif kinds[:5] == ["^", "{", "NAME", "}", "="] and texts[2] == "T":
+        length = 4
+    else:
+        return tokens, ""
+    return [*tokens[:at], *tokens[at + length :]], "".join(t.text for t in tokens[:at])
 
 
 class VectorFormReader(IndexFormReader):
@@ -402,10 +427,17 @@ def read_vector_form(
 ) -> Formula:
     """The formula `tokens` (of `text`) write with vectors at a time step, with indices; for a
     layer over one vector, with a note that it was read as that layer applied to x."""
+    tokens, transposed = _without_output_transpose(tokens, layer)
     letter, activation, chains = VectorFormReader(text, tokens, sizes, layer).vector_formula()
     step = index_symbol(letter) if letter else None
     reading = _describe(layer.output.name, letter, activation, chains)
     notes = _one_vector_notes(text, tokens, layer, chains) if step is None else ()
+    if transposed:
+        notes = (
+            f"read {transposed}ᵀ on the left as {transposed}: a vector and its transpose hold "
+            "the same entries",
+            *notes,
+        )
     try:
         output, terms = _to_index_form(layer, step, chains)
     except _ShapeProblem as problem:

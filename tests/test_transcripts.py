@@ -821,10 +821,22 @@ Q4_C = "Parameters: $CD + D$"
             id="a marker in the middle of a line with words after it is no marker (was missing)",
         ),
         pytest.param(
-            "22-52-q4", f"(b)\n$y = x$\n(c)\n{Q4_C}\nback to part (b): parameters $9CD + D$",
-            "b.params", "needs_review", "line 5: back to part (b): parameters $9CD + D$",
+            "22-52-q4", f"(b)\n$y = x$\n(c)\n{Q4_C}\nfor part (b) the count is $9CD + D$",
+            "b.params", "needs_review", "line 5: for part (b) the count is $9CD + D$",
             id="an item with no answer goes to a person shown a line naming its part "
             "(was missing)",
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(b)\n$y = x$\n(c)\n{Q4_C}\n{back} parameters $9CD + D$\n(d)",
+                item_id, "correct", answer,
+                id=f"{back!r} returns to part b: {item_id} (was {was})",
+            )
+            for back in ("back to part (b):", "Returning to b:")
+            for item_id, answer, was in (
+                ("b.params", "9CD + D", "missing"),
+                ("c.params", "CD + D", "a second answer"),
+            )
         ),
         pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
@@ -842,6 +854,24 @@ def test_each_part_is_read_whatever_marker_the_script_writes(
     (result,) = grade_paths(rubric, [tmp_path]).results
     item = result.items[item_id]
     assert (item.verdict, item.answer) == (verdict, answer)
+
+
+@pytest.mark.parametrize(
+    ("script", "item_id", "note"),
+    [
+        pytest.param(
+            f"(b)\n$y = x$\n(c)\n{Q4_C}\nback to part (b): {Q4_B}",
+            "b.params",
+            'read "back to part (b):" on line 5 as a return to part b: what follows it is '
+            "part b's answer",
+            id="an answer after a return to its part says it was read so",
+        ),
+    ],
+)
+def test_a_return_to_a_part_is_said(tmp_path, script, item_id, note):
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert note in result.items[item_id].reading_notes
 
 
 @pytest.mark.parametrize(

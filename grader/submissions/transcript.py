@@ -11,7 +11,8 @@ The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `
 `c:` and `c -` only before maths or alone, and not before a strong marker of their part; a
 marker in brackets after the answer to the part before it, in the middle of a line, with maths
 after it), in any order. `Part (b) shares …`, `; (d) is the same …` and a bare `a.` of a part
-already begun (a list inside a later part's answer) name a part, they do not start it; an
+already begun (a list inside a later part's answer) name a part, they do not start it;
+`back to part (b):` returns to part (b), saying so in its answers' notes; an
 item left with no answer in a part such a line names, or that a doubtful marker ended, goes
 to a person shown the line (`_Doubt`). Inside a part, every piece of maths (`$…$`,
 `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths such as
@@ -349,6 +350,9 @@ class _Shared:
 class _Part:
     key: str
     lines: list[tuple[int, str]] = field(default_factory=list)
+    # The lines after a return to the part (`back to part (b): …` in part (c)), each with
+    # the note its answers there carry
+    returned: dict[int, str] = field(default_factory=dict)
 
 
 def read_transcript(
@@ -418,6 +422,14 @@ def read_transcript(
             if named and not any(answer_id in answers for answer_id in ids):
                 for answer_id in ids:
                     answers[answer_id] = _unread_answer(unplaced, key, lambda text: None, True)
+    for section in sections:
+        for item in parts[section.key]:
+            answer = answers.get(f"{section.key}.{item.key}")
+            if answer is not None and answer.line in section.returned:
+                note = section.returned[answer.line]
+                answers[f"{section.key}.{item.key}"] = replace(
+                    answer, reading_notes=(*answer.reading_notes, note)
+                )
     for key, items in parts.items():
         # An item with no answer, in a part that a doubtful line named or ended early (`a. …`
         # inside part (e), `c: $C$ input channels`, `back to part (b): …`): a person reads
@@ -498,6 +510,7 @@ def _cut_into_parts(
     doubts: list[_Doubt] = []
     current: _Part | None = None
     before: list[tuple[int, str]] = []
+    returning: str | None = None  # the note on the lines after a return to a part
     for index, (number, line) in enumerate(lines):
 
         def strong_later(letter: str, index: int = index) -> bool:
@@ -534,6 +547,21 @@ def _cut_into_parts(
                 marker = weak
                 if current is not None:
                     doubts.append(_Doubt(number, line, current.key, "moved"))
+        if (
+            letter is None
+            and current is not None
+            and (back := _RETURN.match(line)) is not None
+            and keys.get(back.group("letter").lower(), current.key) != current.key
+        ):
+            # `back to part (b): parameters $9CD + D$` in part (c): the student says where
+            # the answer goes; it is read there, saying so
+            marker, letter, head, display = back, back.group("letter").lower(), line, None
+            returning = (
+                f'read "{back.group().strip()}" on line {number} as a return to part '
+                f"{keys[letter]}: what follows it is part {keys[letter]}'s answer"
+            )
+        elif letter is not None:
+            returning = None
         if letter is not None and marker is not None:
             key = keys[letter]
             current = sections.setdefault(key, _Part(key))
@@ -561,11 +589,22 @@ def _cut_into_parts(
                 head = head[:-4].rstrip(" \t,;.")
             current.lines.append((number, head))
             doubts.append(_Doubt(number, line, current.key, "moved"))
+            returning = None
             key = keys[within.group("letter").casefold()]
             current = sections.setdefault(key, _Part(key))
             rest = _SPACING.sub("", rest[within.end() :].lstrip(" \t:"))
         current.lines.append((number, rest))
+        if returning is not None:
+            current.returned[number] = returning
     return list(sections.values()), before, doubts
+
+
+# A return to a part in words, at the start of a line: `back to part (b):`, `Returning to b:`.
+_RETURN = re.compile(
+    r"^\s*(?:(?:going\s+)?back|return(?:ing)?)\s+to\s+(?:part\s*)?"
+    r"\(?\s*(?P<letter>[A-Za-z])\s*\)?\s*:[ \t]*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)

@@ -816,6 +816,17 @@ Q4_C = "Parameters: $CD + D$"
             for words in ("; (d) is the same without the bias", "and (d) drops the bias")
         ),
         pytest.param(
+            "activations-q1", "(d) $s_i(1-s_i)$ and (e) is $-s_is_j$ when $i \\ne j$",
+            "e.offdiagonal", "correct", "-s_is_j",
+            id="a marker in the middle of a line, 'is' and maths starts its part",
+        ),
+        pytest.param(
+            "22-52-q4", f"(c)\n$y = x$; (d) is the same without the bias\n{Q4_C}", "d.params",
+            "needs_review", "line 2: $y = x$; (d) is the same without the bias",
+            id="an item with no answer goes to a person shown a line naming its part in the "
+            "middle (was graded on the part before's count)",
+        ),
+        pytest.param(
             "22-52-q4", f"(c)\n$y = x$ and (d) drops the bias\n{Q4_C}", "c.params", "correct",
             "CD + D",
             id="a marker in the middle of a line with words after it is no marker (was missing)",

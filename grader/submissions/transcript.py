@@ -593,6 +593,14 @@ def _cut_into_parts(
             key = keys[within.group("letter").casefold()]
             current = sections.setdefault(key, _Part(key))
             rest = _SPACING.sub("", rest[within.end() :].lstrip(" \t:"))
+        maths = _maths_pieces(rest) if "(" in rest else []
+        for within in _MARKER_WITHIN.finditer(rest):
+            # `…; (d) is the same without the bias`: not read as part (d)'s marker, but if
+            # part (d) has an item with no answer, a person reads this line
+            named = keys.get(within.group("letter").casefold())
+            inside = any(piece.start < within.start("letter") < piece.end for piece in maths)
+            if named is not None and named != current.key and not inside:
+                doubts.append(_Doubt(number, line, named, "names"))
         current.lines.append((number, rest))
         if returning is not None:
             current.returned[number] = returning
@@ -707,10 +715,11 @@ def _marker_within(
 
 
 # What follows a marker in the middle of a line that answers its part: maths, or a label
-# (words and a colon, or a count's word) and maths: `(e) $-s_is_j$`, `(e) Jacobian: $…$`.
+# (words and a colon, a count's word, "is" or "=") and maths: `(e) $-s_is_j$`,
+# `(e) Jacobian: $…$`, `(e) is $-s_is_j$`.
 _ANSWER_AFTER = re.compile(
-    r"[ \t:]*(?:[A-Za-z]+(?:[ \t]+[A-Za-z]+){0,2}[ \t]*:[ \t]*|(?:param\w*|total|count)[ \t]+)?"
-    r"(?:\$|\\[\[(]|$)",
+    r"[ \t:]*(?:[A-Za-z]+(?:[ \t]+[A-Za-z]+){0,2}[ \t]*:[ \t]*"
+    r"|(?:param\w*|total|count|is|=)[ \t]+)?(?:\$|\\[\[(]|$)",
     re.IGNORECASE,
 )
 

@@ -37,6 +37,7 @@ person whole.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -501,11 +502,11 @@ def _cut_into_parts(
     order = list(keys)
     # Where each part's strong markers are (`(c)`, `Part (c):`, `Q4(c)` at a line's start):
     # a weaker sign of that part before one of them is no marker (`c: $C$ input channels`).
-    strong: dict[str, list[int]] = {}
+    last_strong: dict[str, int] = {}  # each letter → the index of its last strong marker
     for index, (_, line) in enumerate(lines):
         found = _marker_of(line)
         if found is not None and found[2]:
-            strong.setdefault(found[1], []).append(index)
+            last_strong[found[1]] = index
     sections: dict[str, _Part] = {}
     doubts: list[_Doubt] = []
     current: _Part | None = None
@@ -514,7 +515,7 @@ def _cut_into_parts(
     for index, (number, line) in enumerate(lines):
 
         def strong_later(letter: str, index: int = index) -> bool:
-            return any(later > index for later in strong.get(letter, ()))
+            return last_strong.get(letter, -1) > index
 
         display, head = _after_display(line)
         marker, letter = None, None
@@ -594,11 +595,12 @@ def _cut_into_parts(
             current = sections.setdefault(key, _Part(key))
             rest = _SPACING.sub("", rest[within.end() :].lstrip(" \t:"))
         maths = _maths_pieces(rest) if "(" in rest else []
+        starts = [piece.start for piece in maths]
         for within in _MARKER_WITHIN.finditer(rest):
             # `…; (d) is the same without the bias`: not read as part (d)'s marker, but if
             # part (d) has an item with no answer, a person reads this line
             named = keys.get(within.group("letter").casefold())
-            inside = any(piece.start < within.start("letter") < piece.end for piece in maths)
+            inside = _in_maths(maths, starts, within.start("letter"))
             if named is not None and named != current.key and not inside:
                 doubts.append(_Doubt(number, line, named, "names"))
         current.lines.append((number, rest))
@@ -668,6 +670,14 @@ def _outside_maths(line: str) -> str:
     return line
 
 
+def _in_maths(pieces: list[_Maths], starts: list[int], position: int) -> bool:
+    """Whether `position` is inside one of `pieces` (in order, as `_maths_pieces` gives
+    them, `starts` their starts), found by bisection: a line of many markers is read in
+    work that grows with its length times its log."""
+    before = bisect.bisect_right(starts, position - 1) - 1
+    return before >= 0 and position < pieces[before].end
+
+
 def _defines_a_name(after: str) -> bool:
     """Whether the text after `c:` is one name in maths followed by words (`$C$ input
     channels`): the line defines the name, it is not part c's answer."""
@@ -700,13 +710,14 @@ def _marker_within(
     right after it and no strong marker of its part later in the script; None when there is
     none. `; (d) is the same without the bias` names part (d), it does not answer it."""
     maths = _maths_pieces(line) if "(" in line else []
+    starts = [piece.start for piece in maths]
     for within in _MARKER_WITHIN.finditer(line):
         letter = within.group("letter").casefold()
         if (
             letter in keys
             and keys[letter] not in begun
             and order.index(letter) > order.index(part.casefold())
-            and not any(piece.start < within.start("letter") < piece.end for piece in maths)
+            and not _in_maths(maths, starts, within.start("letter"))
             and _ANSWER_AFTER.match(line, within.end()) is not None
             and not strong_later(letter)
         ):

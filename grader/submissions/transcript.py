@@ -447,10 +447,7 @@ def _doubted_answer(doubts: list[_Doubt], part: str) -> SubmittedAnswer:
     """No answer to an item of `part`, whose lines `doubts` name it or may have ended it
     early: the item goes to a person, shown those lines."""
     unread = sorted({(doubt.line, doubt.text) for doubt in doubts})
-    text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
-    if len(text) > _UNREAD_SHOWN:
-        more = len(text) - _UNREAD_SHOWN
-        text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
+    text = _numbered(unread)
     lines = ", ".join(str(line) for line, _ in unread)
     how = {doubt.how for doubt in doubts}
     why = " and ".join(
@@ -574,13 +571,12 @@ def _cut_into_parts(
             continue
         else:
             rest = line
-            if _REFERENCE.search(_outside_maths(line)):
-                # `back to part (b): …` in part (c): not read as a marker, but if part (b)
-                # has an item with no answer, a person reads this line
-                for mention in _REFERENCE.finditer(_outside_maths(line)):
-                    named = keys.get((mention.group("letter") or mention.group("bare")).lower())
-                    if named is not None and named != current.key:
-                        doubts.append(_Doubt(number, line, named, "names"))
+            # `for part (b) the count is …` in part (c): not read as a marker, but if part
+            # (b) has an item with no answer, a person reads this line
+            for mention in _REFERENCE.finditer(_outside_maths(line)):
+                named = keys.get((mention.group("letter") or mention.group("bare")).lower())
+                if named is not None and named != current.key:
+                    doubts.append(_Doubt(number, line, named, "names"))
         # `(d) $s_i(1-s_i)$ and (e) $-s_is_j$`: the line is cut at the second marker
         while (
             within := _marker_within(rest, keys, order, current.key, sections, strong_later)
@@ -691,8 +687,7 @@ def _defines_a_name(after: str) -> bool:
 def _names_part(key: str, words: str) -> bool:
     """Whether `words` name part `key` outside their maths: its letter standing alone, as a
     marker not read as one writes it (`Part (b)`, `Section B`, `Q4b`, `b -`)."""
-    for piece in reversed(_maths_pieces(words)):
-        words = words[: piece.start] + " " + words[piece.end :]
+    words = _outside_maths(words)
     letter = re.escape(key)
     return re.search(rf"(?<![A-Za-z_\\']){letter}(?![A-Za-z0-9_^{{'’])", words, re.I) is not None
 
@@ -1200,10 +1195,7 @@ def _unread_answer(
     shown the text (at most `_UNREAD_SHOWN` characters of it) and why its first lines could
     not be read as maths (the parser's reason and where). `elsewhere`: the text is not in
     the item's part, which has no answer at all (its marker may not have been read)."""
-    text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
-    if len(text) > _UNREAD_SHOWN:
-        more = len(text) - _UNREAD_SHOWN
-        text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
+    text = _numbered(unread)
     first = unread[0][0]
     reasons = [
         reason
@@ -1224,6 +1216,16 @@ def _unread_answer(
             f"this item (shown as your answer); an instructor will read it.{why}"
         ),
     )
+
+
+def _numbered(unread: list[tuple[int, str]]) -> str:
+    """The lines `unread`, each numbered, at most `_UNREAD_SHOWN` characters of them (saying
+    how many more are in the script)."""
+    text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
+    if len(text) > _UNREAD_SHOWN:
+        more = len(text) - _UNREAD_SHOWN
+        text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
+    return text
 
 
 # The lines of unread text whose reading error is said, at most.

@@ -694,6 +694,8 @@ def test_words_that_neither_deny_nor_join_leave_the_maths_read(tmp_path, line, i
     assert (result.items[item].verdict, result.items[item].answer) == ("correct", answer)
 
 
+Q4_A = "Parameters: $PQC \\cdot PQD + PQD$"
+Q4_B = "Parameters: $9CD + D$"
 Q4_C = "Parameters: $CD + D$"
 
 
@@ -766,6 +768,93 @@ Q4_C = "Parameters: $CD + D$"
             "22-52-q4", "(b) $9CD + D$, as in (a)", "b.params", "correct", "9CD + D",
             id="an earlier part named in the middle of a line is no marker",
         ),
+        pytest.param(
+            "22-52-q4", f"(a)\n{Q4_A}\n(b)\n{Q4_B}\n(e) $Y = XW$\nTwo observations:\n"
+            "a. A 1x1 convolution applies the same linear map at every position.\n"
+            "b. The PQ positions play the role of tokens.",
+            "e.explanation", "partial",
+            "Two observations: a. A 1x1 convolution applies the same linear map at every "
+            "position. b. The PQ positions play the role of tokens.",
+            id="a lettered list inside a later part stays its text (was cut into parts a, b)",
+        ),
+        pytest.param(
+            "22-52-q4", f"(a)\n{Q4_A}\n(b)\na. k. a. a 3x3 convolution; {Q4_B}",
+            "a.params", "correct", "PQC \\cdot PQD + PQD",
+            id="'a. k. a.' in part b does not reopen part a (was a second answer to a)",
+        ),
+        pytest.param(
+            "22-52-q4", f"(a)\n{Q4_A}\n(b)\n{Q4_B}\n(a)\nParameters: $CD$",
+            "a.params", "needs_review", "PQC \\cdot PQD + PQD",
+            id="'(a)' again reopens part a: its two answers go to a person",
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\nc: $C$ input channels\n{Q4_B}\n(c)\n{Q4_C}",
+            "b.params", "correct", "9CD + D",
+            id="'c:' before a part's own '(c)' marker is no marker (was missing)",
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\nc: $C$ input channels\n{Q4_B}", "b.params", "correct",
+            "9CD + D",
+            id="'c:' before a lone name and words defines the name (was missing)",
+        ),
+        pytest.param(
+            "22-52-q4", f"### Part (c) The 1x1 layer\n{Q4_C}", "c.params", "correct", "CD + D",
+            id="'Part (c)' in a heading is a marker, whatever title follows it",
+        ),
+        pytest.param(
+            "22-52-q4", f"(a)\nPart (b) shares weights, but here nothing is shared:\n{Q4_A}\n"
+            f"(b)\n{Q4_B}",
+            "a.params", "correct", "PQC \\cdot PQD + PQD",
+            id="'Part (b)' and the words of a sentence is no marker (was missing)",
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(c)\n$y = x$ {words}\n{Q4_C}\n(d)\nParameters: $CD$",
+                "c.params", "correct", "CD + D",
+                id=f"{words!r} in the middle of a line is no marker (was missing)",
+            )
+            for words in ("; (d) is the same without the bias", "and (d) drops the bias")
+        ),
+        pytest.param(
+            "activations-q1", "(d) $s_i(1-s_i)$ and (e) is $-s_is_j$ when $i \\ne j$",
+            "e.offdiagonal", "correct", "-s_is_j",
+            id="a marker in the middle of a line, 'is' and maths starts its part",
+        ),
+        pytest.param(
+            "22-52-q4", f"(c)\n$y = x$; (d) is the same without the bias\n{Q4_C}", "d.params",
+            "needs_review", "line 2: $y = x$; (d) is the same without the bias",
+            id="an item with no answer goes to a person shown a line naming its part in the "
+            "middle (was graded on the part before's count)",
+        ),
+        pytest.param(
+            "22-52-q4", f"(c)\n$y = x$ and (d) drops the bias\n{Q4_C}", "c.params", "correct",
+            "CD + D",
+            id="a marker in the middle of a line with words after it is no marker (was missing)",
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\n$y = x$\n(c)\n{Q4_C}\nfor part (b) the count is $9CD + D$",
+            "b.params", "needs_review", "line 5: for part (b) the count is $9CD + D$",
+            id="an item with no answer goes to a person shown a line naming its part "
+            "(was missing)",
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(b)\n$y = x$\n(c)\n{Q4_C}\n{back} parameters $9CD + D$\n(d)",
+                item_id, "correct", answer,
+                id=f"{back!r} returns to part b: {item_id} (was {was})",
+            )
+            for back in ("back to part (b):", "Returning to b:")
+            for item_id, answer, was in (
+                ("b.params", "9CD + D", "missing"),
+                ("c.params", "CD + D", "a second answer"),
+            )
+        ),
+        pytest.param(
+            "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
+            "line 2: $y = x$ and (d) $CD$",
+            id="an item with no answer goes to a person shown a marker that ended its part "
+            "in the middle of a line (was missing)",
+        ),
     ],
 )  # fmt: skip
 def test_each_part_is_read_whatever_marker_the_script_writes(
@@ -776,6 +865,24 @@ def test_each_part_is_read_whatever_marker_the_script_writes(
     (result,) = grade_paths(rubric, [tmp_path]).results
     item = result.items[item_id]
     assert (item.verdict, item.answer) == (verdict, answer)
+
+
+@pytest.mark.parametrize(
+    ("script", "item_id", "note"),
+    [
+        pytest.param(
+            f"(b)\n$y = x$\n(c)\n{Q4_C}\nback to part (b): {Q4_B}",
+            "b.params",
+            'read "back to part (b):" on line 5 as a return to part b: what follows it is '
+            "part b's answer",
+            id="an answer after a return to its part says it was read so",
+        ),
+    ],
+)
+def test_a_return_to_a_part_is_said(tmp_path, script, item_id, note):
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert note in result.items[item_id].reading_notes
 
 
 @pytest.mark.parametrize(

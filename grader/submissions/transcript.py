@@ -8,8 +8,13 @@ services type it: Markdown and LaTeX with no structure of ours.
 
 The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `4(a)`, `Q4(a)`,
 `Part a:`, `Part (a)`, `**(a)**`, `\\textbf{(a)}`, a marker at the start of a display block;
-`c:` and `c -` only before maths or alone; a marker in brackets after the answer to the part
-before it, in the middle of a line), in any order. Inside a part, every piece of maths (`$…$`,
+`c:` and `c -` only before maths or alone, and not before a strong marker of their part; a
+marker in brackets after the answer to the part before it, in the middle of a line, with maths
+after it), in any order. `Part (b) shares …`, `; (d) is the same …` and a bare `a.` of a part
+already begun (a list inside a later part's answer) name a part, they do not start it;
+`back to part (b):` returns to part (b), saying so in its answers' notes; an
+item left with no answer in a part such a line names, or that a doubtful marker ended, goes
+to a person shown the line (`_Doubt`). Inside a part, every piece of maths (`$…$`,
 `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths such as
 `Parameters: 9CD + D`) is offered to the part's items, and the item's kind says whether it is
 an answer of its kind (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A
@@ -32,6 +37,7 @@ person whole.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -443,6 +449,9 @@ class _Shared:
 class _Part:
     key: str
     lines: list[tuple[int, str]] = field(default_factory=list)
+    # The lines after a return to the part (`back to part (b): …` in part (c)), each with
+    # the note its answers there carry
+    returned: dict[int, str] = field(default_factory=dict)
 
 
 def read_transcript(
@@ -460,7 +469,7 @@ def read_transcript(
         (number, CROSSED.sub(" ", line))
         for number, line in enumerate(text.splitlines(), start=first_line)
     ]
-    sections, before = _cut_into_parts(lines, parts)
+    sections, before, doubts = _cut_into_parts(lines, parts)
     answers: dict[str, SubmittedAnswer] = {}
     unassigned: list[tuple[int, str]] = []
     # Text no item took, in any part (or, with no marker, all of it): it may hold the answers
@@ -512,8 +521,49 @@ def read_transcript(
             if named and not any(answer_id in answers for answer_id in ids):
                 for answer_id in ids:
                     answers[answer_id] = _unread_answer(unplaced, key, lambda text: None, True)
+    for section in sections:
+        for item in parts[section.key]:
+            answer = answers.get(f"{section.key}.{item.key}")
+            if answer is not None and answer.line in section.returned:
+                note = section.returned[answer.line]
+                answers[f"{section.key}.{item.key}"] = replace(
+                    answer, reading_notes=(*answer.reading_notes, note)
+                )
+    for key, items in parts.items():
+        # An item with no answer, in a part that a doubtful line named or ended early (`a. …`
+        # inside part (e), `c: $C$ input channels`, `back to part (b): …`): a person reads
+        # the line, never "missing".
+        shown = [doubt for doubt in doubts if doubt.key == key]
+        for item in items if shown else ():
+            if f"{key}.{item.key}" not in answers:
+                answers[f"{key}.{item.key}"] = _doubted_answer(shown, key)
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, source, answers, tuple(unassigned))
+
+
+def _doubted_answer(doubts: list[_Doubt], part: str) -> SubmittedAnswer:
+    """No answer to an item of `part`, whose lines `doubts` name it or may have ended it
+    early: the item goes to a person, shown those lines."""
+    unread = sorted({(doubt.line, doubt.text) for doubt in doubts})
+    text = _numbered(unread)
+    lines = ", ".join(str(line) for line, _ in unread)
+    how = {doubt.how for doubt in doubts}
+    why = " and ".join(
+        reason
+        for kind, reason in (
+            ("names", f"names part {part} where it was not read as that part's start"),
+            ("moved", f"was read as the start of another part, ending part {part} there"),
+        )
+        if kind in how
+    )
+    return SubmittedAnswer(
+        text,
+        unread[0][0],
+        found=f"from line {unread[0][0]}: {_quote(unread[0][1])}",
+        unread=f"No answer to this item was found in part {part}, and your script "
+        f"(line{'s' if len(unread) > 1 else ''} {lines}, shown as your answer) {why}: "
+        "its answer may be there; an instructor will read it.",
+    )
 
 
 def _empty(
@@ -540,27 +590,75 @@ def _empty(
 
 def _cut_into_parts(
     lines: list[tuple[int, str]], parts: Mapping[str, Sequence[TranscriptItem]]
-) -> tuple[list[_Part], list[tuple[int, str]]]:
-    """The lines of each part, from its marker to the next; the lines before the first."""
+) -> tuple[list[_Part], list[tuple[int, str]], list[_Doubt]]:
+    """The lines of each part, from its marker to the next; the lines before the first; and
+    the lines whose marker was doubtful (`_Doubt`), taken or not."""
     keys = {key.casefold(): key for key in parts}
     order = list(keys)
+    # Where each part's strong markers are (`(c)`, `Part (c):`, `Q4(c)` at a line's start):
+    # a weaker sign of that part before one of them is no marker (`c: $C$ input channels`).
+    last_strong: dict[str, int] = {}  # each letter → the index of its last strong marker
+    for index, (_, line) in enumerate(lines):
+        found = _marker_of(line)
+        if found is not None and found[2]:
+            last_strong[found[1]] = index
     sections: dict[str, _Part] = {}
+    doubts: list[_Doubt] = []
     current: _Part | None = None
     before: list[tuple[int, str]] = []
-    for number, line in lines:
-        display = re.match(r"^\s*(\$\$|\\\[)\s*", line)
-        head = line[display.end() :] if display else line
-        marker = _MARKER.match(head)
-        letter = None
-        if marker:
-            letter = (marker.group("paren") or marker.group("part") or marker.group("bare")).lower()
+    returning: str | None = None  # the note on the lines after a return to a part
+    for index, (number, line) in enumerate(lines):
+
+        def strong_later(letter: str, index: int = index) -> bool:
+            return last_strong.get(letter, -1) > index
+
+        display, head = _after_display(line)
+        marker, letter = None, None
+        found = _marker_of(line)
+        if found is not None and found[1] in keys:
+            marker, letter, is_strong = found
+            key = keys[letter]
+            if current is not None and key != current.key and key in sections and not is_strong:
+                # a part begun before: `a. …`, `b. …` as a list inside part (e) is the
+                # current part's text (`(b)` again reopens part (b), whose items see each of
+                # their answers: a person decides between two)
+                doubts.append(_Doubt(number, line, keys[letter], "names"))
+                marker, letter = None, None
         elif (
             not display
             and (weak := _WEAK_MARKER.match(head)) is not None
-            and keys.get(weak.group("letter")) not in sections
+            and keys.get(weak.group("letter")) is not None
         ):
-            marker, letter = weak, weak.group("letter")
-        if letter in keys:
+            letter = weak.group("letter")
+            if (
+                keys[letter] in sections
+                or strong_later(letter)
+                or _defines_a_name(head[weak.end() :])
+            ):
+                # `c: $C$ input channels` in part (b), with `(c)` later: a name of the maths
+                if current is not None:
+                    doubts.append(_Doubt(number, line, keys[letter], "names"))
+                letter = None
+            else:
+                marker = weak
+                if current is not None:
+                    doubts.append(_Doubt(number, line, current.key, "moved"))
+        if (
+            letter is None
+            and current is not None
+            and (back := _RETURN.match(line)) is not None
+            and keys.get(back.group("letter").lower(), current.key) != current.key
+        ):
+            # `back to part (b): parameters $9CD + D$` in part (c): the student says where
+            # the answer goes; it is read there, saying so
+            marker, letter, head, display = back, back.group("letter").lower(), line, None
+            returning = (
+                f'read "{back.group().strip()}" on line {number} as a return to part '
+                f"{keys[letter]}: what follows it is part {keys[letter]}'s answer"
+            )
+        elif letter is not None:
+            returning = None
+        if letter is not None and marker is not None:
             key = keys[letter]
             current = sections.setdefault(key, _Part(key))
             rest = _SPACING.sub("", head[marker.end() :])
@@ -571,44 +669,163 @@ def _cut_into_parts(
             continue
         else:
             rest = line
+            # `for part (b) the count is …` in part (c): not read as a marker, but if part
+            # (b) has an item with no answer, a person reads this line
+            for mention in _REFERENCE.finditer(_outside_maths(line)):
+                named = keys.get((mention.group("letter") or mention.group("bare")).lower())
+                if named is not None and named != current.key:
+                    doubts.append(_Doubt(number, line, named, "names"))
         # `(d) $s_i(1-s_i)$ and (e) $-s_is_j$`: the line is cut at the second marker
-        while (within := _marker_within(rest, keys, order, current.key, sections)) is not None:
+        while (
+            within := _marker_within(rest, keys, order, current.key, sections, strong_later)
+        ) is not None:
             head = rest[: within.start("letter") - 1].rstrip(" \t,;.")
             if head[-4:].casefold() == " and":  # the word joining the two answers
                 head = head[:-4].rstrip(" \t,;.")
             current.lines.append((number, head))
+            doubts.append(_Doubt(number, line, current.key, "moved"))
+            returning = None
             key = keys[within.group("letter").casefold()]
             current = sections.setdefault(key, _Part(key))
             rest = _SPACING.sub("", rest[within.end() :].lstrip(" \t:"))
+        maths = _maths_pieces(rest) if "(" in rest else []
+        starts = [piece.start for piece in maths]
+        for within in _MARKER_WITHIN.finditer(rest):
+            # `…; (d) is the same without the bias`: not read as part (d)'s marker, but if
+            # part (d) has an item with no answer, a person reads this line
+            named = keys.get(within.group("letter").casefold())
+            inside = _in_maths(maths, starts, within.start("letter"))
+            if named is not None and named != current.key and not inside:
+                doubts.append(_Doubt(number, line, named, "names"))
         current.lines.append((number, rest))
-    return list(sections.values()), before
+        if returning is not None:
+            current.returned[number] = returning
+    return list(sections.values()), before, doubts
+
+
+# A return to a part in words, at the start of a line: `back to part (b):`, `Returning to b:`.
+_RETURN = re.compile(
+    r"^\s*(?:(?:going\s+)?back|return(?:ing)?)\s+to\s+(?:part\s*)?"
+    r"\(?\s*(?P<letter>[A-Za-z])\s*\)?\s*:[ \t]*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Doubt:
+    """A line whose sign of a part was doubtful: `names` part `key` where it was not read as
+    its marker (`a. …` inside part (e), `Part (b) shares weights`), or was read as a marker
+    that ended part `key` early (`moved`: `c: …`, a marker in the middle of a line). An item
+    of `key` with no answer goes to a person, shown the line."""
+
+    line: int
+    text: str
+    key: str
+    how: str  # "names" or "moved"
+
+
+def _after_display(line: str) -> tuple[re.Match[str] | None, str]:
+    """The opener of a display block starting `line` (`$$`, `\\[`), and the rest of it."""
+    display = re.match(r"^\s*(\$\$|\\\[)\s*", line)
+    return display, line[display.end() :] if display else line
+
+
+def _marker_of(line: str) -> tuple[re.Match[str], str, bool] | None:
+    """The part marker at the start of `line` (after a display block's opener), its letter
+    in lower case, and whether it is strong: `(b)`, `Part (b)` or a letter after a question
+    number, a heading or bold (`Q4 b)`, `### b.`); a bare `b.` or `b)` may be a list's item.
+    None when there is none, or when `Part (b)` is followed by the words of a sentence
+    (`Part (b) shares weights, …`): a reference to the part, not its marker."""
+    marker = _MARKER.match(head := _after_display(line)[1])
+    if marker is None:
+        return None
+    group = next(name for name in ("paren", "part", "bare") if marker.group(name))
+    letter = marker.group(group).lower()
+    opening = head[marker.start() : marker.start(group)]
+    set_off = re.search(r"\d|#|\*\*|__|\\", opening) is not None  # a number, heading, bold
+    if (
+        marker.group("part")
+        and not set_off
+        and not marker.group().rstrip().endswith((":", "."))
+        and re.match(r"[A-Za-z]", head[marker.end() :])
+    ):
+        return None
+    return marker, letter, set_off or not marker.group("bare")
+
+
+# A part named in words (`back to part (b): …`, `as part b does`), outside maths.
+_REFERENCE = re.compile(r"\bpart\s*(?:\(\s*(?P<letter>[A-Za-z])\s*\)|(?P<bare>[A-Za-z])\b)", re.I)
+
+
+def _outside_maths(line: str) -> str:
+    """`line` with its maths blanked."""
+    for piece in reversed(_maths_pieces(line)):
+        line = line[: piece.start] + " " * (piece.end - piece.start) + line[piece.end :]
+    return line
+
+
+def _in_maths(pieces: list[_Maths], starts: list[int], position: int) -> bool:
+    """Whether `position` is inside one of `pieces` (in order, as `_maths_pieces` gives
+    them, `starts` their starts), found by bisection: a line of many markers is read in
+    work that grows with its length times its log."""
+    before = bisect.bisect_right(starts, position - 1) - 1
+    return before >= 0 and position < pieces[before].end
+
+
+def _defines_a_name(after: str) -> bool:
+    """Whether the text after `c:` is one name in maths followed by words (`$C$ input
+    channels`): the line defines the name, it is not part c's answer."""
+    pieces = _maths_pieces(after)
+    if not pieces or after[: pieces[0].start].strip():
+        return False
+    name = _LONE_NAME.fullmatch(pieces[0].body.strip()) is not None
+    return name and re.search(r"[A-Za-z]{2}", after[pieces[0].end :]) is not None
 
 
 def _names_part(key: str, words: str) -> bool:
     """Whether `words` name part `key` outside their maths: its letter standing alone, as a
     marker not read as one writes it (`Part (b)`, `Section B`, `Q4b`, `b -`)."""
-    for piece in reversed(_maths_pieces(words)):
-        words = words[: piece.start] + " " + words[piece.end :]
+    words = _outside_maths(words)
     letter = re.escape(key)
     return re.search(rf"(?<![A-Za-z_\\']){letter}(?![A-Za-z0-9_^{{'’])", words, re.I) is not None
 
 
 def _marker_within(
-    line: str, keys: Mapping[str, str], order: list[str], part: str, begun: Mapping[str, _Part]
+    line: str,
+    keys: Mapping[str, str],
+    order: list[str],
+    part: str,
+    begun: Mapping[str, _Part],
+    strong_later: Callable[[str], bool],
 ) -> re.Match[str] | None:
     """The first marker in the middle of `line` (`… and (e) $-s_is_j$`) of a part of the
-    rubric after `part` that has not begun, outside maths; None when there is none."""
+    rubric after `part` that has not begun, outside maths, with maths (or a label and maths)
+    right after it and no strong marker of its part later in the script; None when there is
+    none. `; (d) is the same without the bias` names part (d), it does not answer it."""
     maths = _maths_pieces(line) if "(" in line else []
+    starts = [piece.start for piece in maths]
     for within in _MARKER_WITHIN.finditer(line):
         letter = within.group("letter").casefold()
         if (
             letter in keys
             and keys[letter] not in begun
             and order.index(letter) > order.index(part.casefold())
-            and not any(piece.start < within.start("letter") < piece.end for piece in maths)
+            and not _in_maths(maths, starts, within.start("letter"))
+            and _ANSWER_AFTER.match(line, within.end()) is not None
+            and not strong_later(letter)
         ):
             return within
     return None
+
+
+# What follows a marker in the middle of a line that answers its part: maths, or a label
+# (words and a colon, a count's word, "is" or "=") and maths: `(e) $-s_is_j$`,
+# `(e) Jacobian: $…$`, `(e) is $-s_is_j$`.
+_ANSWER_AFTER = re.compile(
+    r"[ \t:]*(?:[A-Za-z]+(?:[ \t]+[A-Za-z]+){0,2}[ \t]*:[ \t]*"
+    r"|(?:param\w*|total|count|is|=)[ \t]+)?(?:\$|\\[\[(]|$)",
+    re.IGNORECASE,
+)
 
 
 def _read_part(
@@ -1090,10 +1307,7 @@ def _unread_answer(
     shown the text (at most `_UNREAD_SHOWN` characters of it) and why its first lines could
     not be read as maths (the parser's reason and where). `elsewhere`: the text is not in
     the item's part, which has no answer at all (its marker may not have been read)."""
-    text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
-    if len(text) > _UNREAD_SHOWN:
-        more = len(text) - _UNREAD_SHOWN
-        text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
+    text = _numbered(unread)
     first = unread[0][0]
     reasons = [
         reason
@@ -1114,6 +1328,16 @@ def _unread_answer(
             f"this item (shown as your answer); an instructor will read it.{why}"
         ),
     )
+
+
+def _numbered(unread: list[tuple[int, str]]) -> str:
+    """The lines `unread`, each numbered, at most `_UNREAD_SHOWN` characters of them (saying
+    how many more are in the script)."""
+    text = "\n".join(f"line {line}: {' '.join(words.split())}" for line, words in unread)
+    if len(text) > _UNREAD_SHOWN:
+        more = len(text) - _UNREAD_SHOWN
+        text = f"{text[:_UNREAD_SHOWN]}… ({more} more characters, in the script)"
+    return text
 
 
 # The lines of unread text whose reading error is said, at most.

@@ -57,7 +57,7 @@ READ_AS_A_MARKER_WOULD = {
         "a.params",
         r"$K^2 C D + D \text{ trainable parameters}$",
         "correct",
-        (r'set aside "\text{ trainable parameters}$"',),
+        (r'set aside "\text{ trainable parameters}"',),
     ),
     "a label before a count is set aside": (
         "a.params",

@@ -816,7 +816,7 @@ Q4_C = "Parameters: $CD + D$"
             for words in ("; (d) is the same without the bias", "and (d) drops the bias")
         ),
         pytest.param(
-            "activations-q1", "(d) $s_i(1-s_i)$ and (e) is $-s_is_j$ when $i \\ne j$",
+            "activations-q1", "(d) $s_i(1-s_i)$ and (e) is $-s_is_j$",
             "e.offdiagonal", "correct", "-s_is_j",
             id="a marker in the middle of a line, 'is' and maths starts its part",
         ),

@@ -69,39 +69,18 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
     def recogniser(item: Item):
         return lambda text: kind_of(item).recognises(item, text, rubric.context)
 
-    def definer(item: Item):
-        # A kind without `defines` (one added as a single class) defines no names.
-        defines = getattr(kind_of(item), "defines", None)
-        if defines is None:
-            return lambda text: False
-        return lambda text: defines(item, text, rubric.context)
-
-    def why_unread(item: Item):
-        # A kind without `reading_error` says no reason.
-        reading_error = getattr(kind_of(item), "reading_error", None)
-        if reading_error is None:
-            return lambda text: None
-        return lambda text: reading_error(item, text, rubric.context)
-
-    def with_words(item: Item):
-        # A kind without `reads_with_words` reads no words beside its answer itself.
-        reads = getattr(kind_of(item), "reads_with_words", None)
-        if reads is None:
-            return lambda text: False
-        return lambda text: reads(item, text, rubric.context)
-
-    def other_unit(item: Item):
-        # A kind without `names_other_unit` counts in no unit words name.
-        names = getattr(kind_of(item), "names_other_unit", None)
-        if names is None:
-            return lambda words: False
-        return lambda words: names(item, words)
-
-    def user(item: Item):
-        uses = getattr(kind_of(item), "uses_definition", None)
-        if uses is None:
-            return lambda answer, definition: True
-        return lambda answer, definition: uses(item, answer, definition, rubric.context)
+    def optional(item: Item, method: str, absent, with_context: bool = True):
+        """The kind's `method` for `item` (and the rubric's context), or a function that
+        answers `absent`: a kind added as a single class may leave out a transcript's
+        questions (`defines`: no names; `reading_error`: no reason; `reads_with_words`: no
+        words beside its answer; `names_other_unit`: no unit; `uses_definition`: every
+        definition)."""
+        found = getattr(kind_of(item), method, None)
+        if found is None:
+            return lambda *args: absent
+        if with_context:
+            return lambda *args: found(item, *args, rubric.context)
+        return lambda *args: found(item, *args)
 
     return {
         part.key: [
@@ -113,11 +92,11 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 recogniser(item),
                 item.labels,
                 item.label or item.key,
-                definer(item),
-                user(item),
-                why_unread(item),
-                with_words(item),
-                other_unit(item),
+                optional(item, "defines", False),
+                optional(item, "uses_definition", True),
+                optional(item, "reading_error", None),
+                optional(item, "reads_with_words", False),
+                optional(item, "names_other_unit", False, with_context=False),
             )
             for item in part.items
         ]

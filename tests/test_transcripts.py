@@ -569,6 +569,18 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
             "(it was CD, 0, D dropped)",
         ),
         pytest.param(
+            "(c) Parameters: $CD$ or $D$",
+            "needs_review",
+            "line 3: Parameters: $CD$ or $D$",
+            id="two pieces joined by or: two answers, for a person (it was CD, 0, D dropped)",
+        ),
+        pytest.param(
+            "(c) Parameters: $CD + D$, or maybe $CD$",
+            "needs_review",
+            "line 3: Parameters: $CD + D$, or maybe $CD$",
+            id="or maybe between two pieces: two answers, for a person (it was 2/2)",
+        ),
+        pytest.param(
             "(b) Parameters: I first wrote $9CD + D$ but that is wrong",
             "needs_review",
             "line 3: Parameters: I first wrote $9CD + D$ but that is wrong",

@@ -145,6 +145,9 @@ _CHANGED_AFTER = re.compile(
 # Between two pieces of maths, "and" alone ("$CD$ and $D$"): the parts of one answer (a
 # count's weights and biases) or two answers; which, a person decides.
 _AND_JOINED = re.compile(r"\s*\band\b\s*", re.IGNORECASE)
+# "or" alone between two pieces of a transcript's line ("$CD$ or $D$", "…, or maybe …"): two
+# answers offered; neither is taken alone (Markdown grades each and shows both to a person).
+_OR_JOINED = re.compile(r"\s*,?\s*\bor\b(?:\s+(?:maybe|perhaps|possibly))?\s*", re.IGNORECASE)
 _WORD_CHARACTER = re.compile(r"\w")
 
 
@@ -851,12 +854,13 @@ def _read_part(
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
     pieces = _joined_by_plus(text, _maths_pieces(text))
-    # "$CD$ and $D$": two pieces only "and" joins, neither taken alone.
+    # "$CD$ and $D$", "$CD$ or $D$": two pieces only "and" or "or" joins, neither taken alone.
     and_joined: set[int] = set()
     for index in range(1, len(pieces)):
         following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
         after = text[pieces[index].end : following].split("\n", 1)[0]
-        if joined_by_and(text, pieces[index - 1].end, pieces[index].start, after):
+        end, start = pieces[index - 1].end, pieces[index].start
+        if joined_by_and(text, end, start, after) or _OR_JOINED.fullmatch(text, end, start):
             and_joined |= {index - 1, index}
     roles = _roles(text, pieces)
     untaken: set[int] = set()  # lines with inline maths that no item took

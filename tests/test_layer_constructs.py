@@ -2481,3 +2481,19 @@ def test_a_number_in_a_subscript_is_no_decimal():
         15,
         "expected '+', '-' or the end of the formula, not '.'",
     )
+
+
+# `\frac14` is LaTeX for \frac{1}{4} (one character an argument), as the count and expression
+# readers read it; in a formula it was refused ("expected '{' after \frac").
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"y_{i,j,k} = \frac14\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}", "correct"),
+        (r"y_{i,j,k} = \frac 14 \sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}", "correct"),
+        (r"y_{i,j,k} = \frac13\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}", "partial"),
+        (r"y_{i,j,k} = \frac124\sum_{u=0}^{1}\sum_{v=0}^{1} x_{2i+u,2j+v,k}", "invalid"),
+    ],
+    ids=["frac14", "frac 14", "frac13: the mean's scale wrong", "frac124: unclear, refused"],
+)
+def test_a_fraction_of_two_digits_without_braces_is_read_as_latex_reads_it(text, verdict):
+    assert grade_answer(POOL, POOL.items["a.formula"], text).verdict == verdict

@@ -350,6 +350,15 @@ def tokenize(text: str) -> list[Token]:
             value = {"<=": "≤", ">=": "≥"}.get(value, value)
             tokens.append(Token("REL", value.ljust(len(match.group("REL"))), start))
             continue
+        elif kind == "NUMBER" and len(value) == 2 and tokens and tokens[-1].kind == "÷":
+            # `\frac14`: LaTeX takes one character for each argument, so \frac{1}{4}
+            for at, digit in enumerate(value):
+                tokens += [
+                    Token("{", "", start + at),
+                    Token("NUMBER", digit, start + at),
+                    Token("}", "", start + at + 1),
+                ]
+            continue
         tokens.append(Token(kind, value, start))
     return tokens
 

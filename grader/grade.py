@@ -157,6 +157,13 @@ class Plan:
         )
 
 
+NO_ANSWER = (
+    "No answer was read in your submission: it answers none of the question's items (an "
+    "unfilled template, a failed upload or the wrong file); an instructor will check it."
+)
+NO_ANSWER_WARNING = "no item is answered: nothing was graded, and every item goes to an instructor"
+
+
 def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
     """Match a submission's answers to the rubric's items, without checking any of them."""
     if submission.question != rubric.id:
@@ -171,10 +178,22 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             ],
         )
     answers, warnings = _assign_answers(rubric, submission)
+    blank = not any(
+        answer.problem is not None or answer.unread is not None or (answer.text or "").strip()
+        for answer in answers.values()
+    )
+    if blank and not submission.unassigned:
+        # no answer to any item (an unfilled template, a file with no answers): as for an
+        # empty file, a person checks it was not a failed upload or the wrong file
+        warnings = [*warnings, NO_ANSWER_WARNING]
     items: dict[str, ItemResult | Task | Found] = {}
     for item_id, item in rubric.items.items():
         answer = answers.get(item_id)
-        if answer is not None and answer.problem is not None:
+        if blank and not submission.unassigned:
+            items[item_id] = score_needs_review(
+                item, "", NO_ANSWER, "no answer to any item in the submission"
+            )
+        elif answer is not None and answer.problem is not None:
             items[item_id] = ItemResult(
                 item_id=item_id,
                 verdict="invalid",

@@ -492,3 +492,40 @@ def test_an_answer_to_an_item_the_rubric_lacks_is_a_warning(tmp_path):
     assert result.items["c.params"].verdict == "correct"
     assert any("no item 'params' in part 'z'" in w for w in result.warnings)
     assert f"line {line_of(text, 'params: CD', nth=2)}:" in " ".join(result.warnings)
+
+
+# A submission that answers no item at all (an unfilled template, a YAML file whose answers are
+# empty) was every item `missing`, 0, with no warning: as for an empty file, a person checks it
+# was not a failed upload or the wrong file.
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "tmpl.md",
+            "---\nstudent: tmpl\nquestion: 22-52-Q4\n---\n## (a)\n\n## (b)\n\n## (c)\n\n"
+            "## (d)\n\n## (e)\n",
+        ),
+        ("tmpl.yaml", "student: tmpl\nquestion: 22-52-Q4\nanswers: {}\n"),
+    ],
+    ids=["a Markdown template of headings only", "YAML with no answers"],
+)
+def test_a_submission_that_answers_no_item_goes_to_a_person_saying_so(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    assert {item.verdict for item in result.items.values()} == {"needs_review"}
+    assert all("No answer was read" in item.feedback[0] for item in result.items.values())
+    assert result.warnings == (
+        "no item is answered: nothing was graded, and every item goes to an instructor",
+    )
+
+
+def test_a_submission_that_answers_one_item_leaves_the_others_missing(tmp_path):
+    (tmp_path / "one.yaml").write_text(
+        "student: one\nquestion: 22-52-Q4\nanswers:\n  c:\n    params: 'CD + D'\n",
+        encoding="utf-8",
+    )
+    rubric = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    assert result.items["c.params"].verdict == "correct"
+    assert result.items["a.params"].verdict == "missing"

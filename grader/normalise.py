@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from grader.errors import AnswerError, AnswerTooLongError
 
@@ -183,6 +183,23 @@ def rewrite_latex(text: str, commands: Mapping[str, str | None]) -> str:
 
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 _CLOSING = {v: k for k, v in _OPENING.items()}
+
+
+def top_level_equals(symbols: Sequence[str]) -> list[int]:
+    """Where '=' stands outside every bracket in `symbols` (a text's characters, or a
+    formula's token kinds): the equals signs of an answer's own, not those of a sum's range
+    (`\\sum_{n=1}^{N}`) or of anything else bracketed."""
+    level, places = 0, []
+    for position, symbol in enumerate(symbols):
+        if symbol in _OPENING:
+            level += 1
+        elif symbol in _CLOSING:
+            level -= 1
+        elif symbol == "=" and level == 0:
+            places.append(position)
+    return places
+
+
 BRACKETS = re.compile(r"(?P<open>[(\[{])|(?P<close>[)\]}])")
 
 

@@ -37,7 +37,7 @@ from grader.kinds.formula.terms import (
     tokenize,
 )
 from grader.kinds.formula.vector_form import is_vector_form, read_vector_form
-from grader.normalise import normalise
+from grader.normalise import normalise, top_level_equals
 
 
 def parse_formula(
@@ -120,26 +120,12 @@ def _several_inputs_advice(layer: LayerSpec) -> str:
     )
 
 
-def _top_level_equals(tokens: list) -> list[int]:
-    """Where the formula's own '=' signs are: not those inside braces or brackets, which bound
-    a sum (`\\sum_{y=1}^{C}`, its index perhaps the output's letter)."""
-    depth, equals = 0, []
-    for k, token in enumerate(tokens):
-        if token.kind in ("{", "(", "["):
-            depth += 1
-        elif token.kind in ("}", ")", "]"):
-            depth = max(depth - 1, 0)
-        elif token.kind == "=" and depth == 0:
-            equals.append(k)
-    return equals
-
-
 def _named_after(tokens: list, layer: LayerSpec) -> list | None:
     """The output's name, where a matrix form is written with it after the answer
     (`XW_Q + b_Q = Q`, `(X^T W_Q^T)^T = Q`): the tokens after the one '=', which name the
     output alone (`Q`, `Q^T`, `(Q)^T`) where those before do not; None for any other
     formula."""
-    equals = _top_level_equals(tokens)
+    equals = top_level_equals([token.kind for token in tokens])
     if len(equals) != 1 or len(layer.inputs) > 1 or len(layer.output.shape) != 2:
         return None
     before, after = tokens[: equals[0]], tokens[equals[0] + 1 :]
@@ -155,7 +141,7 @@ def _one_formula_chained(text: str, tokens: list, layer: LayerSpec) -> tuple[str
     `_named_after` may read `XW_Q + b_Q = Q`), and a note saying so; None for any other
     formula. Sides that write the formula in different ways are an error saying so: which one
     is meant is not the machine's guess."""
-    equals = _top_level_equals(tokens)
+    equals = top_level_equals([token.kind for token in tokens])
     if len(equals) < 2:
         return None
     bounds = [-1, *equals, len(tokens)]

@@ -52,6 +52,7 @@ from grader.normalise import (
     replace_span,
     rewrite_latex,
     strip_math_delimiters,
+    top_level_equals,
 )
 
 MAX_NUMBER_DIGITS = 12
@@ -233,6 +234,12 @@ class UnknownNameError(AnswerError):
     """A name that is none of the question's, read where a matrix expression was expected."""
 
 
+def _lone_one(node: Node, beside: Node) -> bool:
+    """Whether `node` is a 1 written beside a matrix (`beside` no number or size), with no
+    operator between: the ones vector 𝟏, not the number."""
+    return node.op == "number" and node.value == 1 and beside.op not in ("number", "size")
+
+
 class _TreeReader:
     """Turns lark's tree into `Node`s."""
 
@@ -292,22 +299,12 @@ class _TreeReader:
             elif operator == "⊙":
                 current = Node("hadamard", (current, factor), start=current.start)
             else:
-                if (
-                    operator is None
-                    and factor.op == "number"
-                    and factor.value == 1
-                    and current.op not in ("number", "size")
-                ):
+                if operator is None and _lone_one(factor, current):
                     # `G^T 1`: a lone 1 after a matrix is the ones vector (a 1 that
                     # multiplies would not be written).
                     factor = Node("ones", start=factor.start)
                     self.notes.append("read the 1 after a matrix as the ones vector 𝟏")
-                elif (
-                    operator is None
-                    and current.op == "number"
-                    and current.value == 1
-                    and factor.op not in ("number", "size")
-                ):
+                elif operator is None and _lone_one(current, factor):
                     # `1 G`: a lone 1 before a matrix is the ones vector too, as written
                     current = Node("ones", start=current.start)
                     self.notes.append("read the 1 before a matrix as the ones vector 𝟏")
@@ -482,19 +479,6 @@ def _constant(node: Node) -> Fraction | None:
     if node.op == "sum":
         return sum((s * p for s, p in zip(node.signs, parts, strict=True)), Fraction(0))
     return None
-
-
-def _top_level_equals(text: str) -> list[int]:
-    """Where '=' stands outside every bracket."""
-    level, places = 0, []
-    for position, char in enumerate(text):
-        if char in "([{":
-            level += 1
-        elif char in ")]}":
-            level -= 1
-        elif char == "=" and level == 0:
-            places.append(position)
-    return places
 
 
 def name_of(text: str) -> Left | None:
@@ -794,11 +778,11 @@ def _whole_side(text: str, match: re.Match[str]) -> bool:
     before = text[: match.start()]
     head = before[: before.rfind("=") + 1]
     after = text[match.end() :]
-    later = _top_level_equals(after)
+    later = top_level_equals(after)
     return (
         _COEFFICIENT.fullmatch(before[len(head) :]) is not None
         and _DIVISOR.fullmatch(after[: later[0]] if later else after) is not None
-        and (not head.strip() or head.count("=") == len(_top_level_equals(head)))
+        and (not head.strip() or head.count("=") == len(top_level_equals(head)))
     )
 
 
@@ -850,7 +834,7 @@ def _parse_defined(
     chain's sides (`softmax(S) V where S = QK^T`) is split off before the chain is read: its
     '=' is no step of the working."""
     answer, definitions = split_definitions(text)
-    if not definitions or len(_top_level_equals(normalise(text, STEPS))) < 2:
+    if not definitions or len(top_level_equals(normalise(text, STEPS))) < 2:
         try:
             return _parse_answer(text, names, given, loss, reserved, quoted=written), {}
         except AnswerError as error:
@@ -1028,7 +1012,7 @@ def _parse_answer(
     products), for a chain's note to quote, where it has the same length."""
     normal = normalise(text, STEPS)
     normal, relation_notes = _approximately(text, normal)
-    equals = _top_level_equals(normal)
+    equals = top_level_equals(normal)
     steps: tuple[tuple[str, Node], ...] = ()
     named: tuple[Left, ...] = ()
     graded = ""
@@ -1037,7 +1021,7 @@ def _parse_answer(
             text, normal, equals, names, given, loss, reserved, aliases, quoted
         )
         relation_notes = (*relation_notes, *chain_notes)
-        equals = _top_level_equals(normal)
+        equals = top_level_equals(normal)
     left = None
     offset = 0
     if len(equals) == 1:
@@ -1054,7 +1038,7 @@ def _parse_answer(
                 text, normal, equals, names, given, loss, reserved, aliases, quoted
             )
             relation_notes = (*relation_notes, *chain_notes)
-            equals = _top_level_equals(normal)
+            equals = top_level_equals(normal)
     if equals:
         left = read_left(text, normal[: equals[0]])
         offset = equals[0] + 1
@@ -1121,7 +1105,7 @@ def _approximately(text: str, normal: str) -> tuple[str, tuple[str, ...]]:
             places.append(position)
     if not places:
         return normal, ()
-    if len(places) > 1 or _top_level_equals(normal):
+    if len(places) > 1 or top_level_equals(normal):
         raise AnswerError(
             text,
             places[-1] if len(places) > 1 else places[0],

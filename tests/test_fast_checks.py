@@ -166,3 +166,25 @@ def test_the_second_size_sets_facts_wait_for_a_kernels_words():
     )
     formula = parse_formula(whole, CONTEXT.symbol_table, spec, item.reference)
     assert all(s.known_facts for s in structures(formula, spec, CONTEXT.size_sets))
+
+
+def test_another_index_base_is_checked_only_where_its_windows_are_moved(monkeypatch):
+    """A wrong answer to a question that allows either index base is read in the other base
+    too, in case its window is the right one moved there; each such reading is checked in
+    full only where its windows are the reference's moved (a distinct wrong formula cost four
+    full checks, half a class's CPU: bench/class_of_1000.py --distinct)."""
+    import grader.kinds.formula as formula_kind
+
+    checked = []
+
+    def counting(item, formula, *args, **kwargs):
+        checked.append(formula)
+        return check_formula(item, formula, *args, **kwargs)
+
+    monkeypatch.setattr(formula_kind, "check_formula", counting)
+    item = RUBRIC.items["a.formula"]
+    assert item.spec.index_base == "any"
+    one_by_one = r"y_{i,j,k} = \sum_{l=1}^{C} 7 w_{i,j,k,l} x_{i,j,l} + b_{k}"
+    result = grade_answer(RUBRIC, item, one_by_one)
+    assert result.verdict == "incorrect"
+    assert len(checked) == 1

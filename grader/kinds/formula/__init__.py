@@ -17,7 +17,6 @@ from grader.kinds.formula.check import (
     differs_at_first_sizes,
     inputs_read,
     same_layer,
-    structures,
 )
 from grader.kinds.formula.index_base import (
     indexed_from_zero,
@@ -51,7 +50,11 @@ from grader.kinds.formula.score import (
 )
 from grader.kinds.formula.terms import Formula, LayerSpec, same_name
 from grader.kinds.formula.vector_form import is_one_vector
-from grader.kinds.formula.window_offset import moved_misconception_check, window_offset_check
+from grader.kinds.formula.window_offset import (
+    has_moved_windows,
+    moved_misconception_check,
+    window_offset_check,
+)
 from grader.model import Context, Item, ItemResult, Rubric
 from grader.symbol_values import multiples
 from grader.yaml_source import Fields
@@ -462,10 +465,10 @@ def _moved_in_other_base(
     assert item.reference is not None
     layer, sizes = item.spec.layer, context.size_sets
     try:
-        as_written = inputs_read(structures(seen[0], layer, sizes))
+        as_written = inputs_read(seen[0], layer, sizes)
     except AnswerError:
         return None
-    if as_written == inputs_read(structures(item.reference, layer, sizes)):
+    if as_written == inputs_read(item.reference, layer, sizes):
         return None  # as written it reads the right inputs: what else is wrong is said so
     base = item.spec.index_base
     other_base = "1" if base == "0" else "0"
@@ -473,6 +476,8 @@ def _moved_in_other_base(
         if other in seen:
             continue
         seen = (*seen, other)
+        if not has_moved_windows(item, other, context.size_sets):
+            continue  # its windows are not the right ones moved: no need to check it
         try:
             other_check = check_formula(item, other, context.symbols, context.size_sets)
         except AnswerError:  # read that way, it reads too far to check
@@ -499,8 +504,7 @@ def _reads_the_right_inputs(other: Formula, written: Formula, item: Item, contex
     reference's inputs where the answer as written does not."""
     assert item.reference is not None
     layer, sizes = item.spec.layer, context.size_sets
-    wanted = inputs_read(structures(item.reference, layer, sizes))
+    wanted = inputs_read(item.reference, layer, sizes)
     return (
-        inputs_read(structures(other, layer, sizes)) == wanted
-        and inputs_read(structures(written, layer, sizes)) != wanted
+        inputs_read(other, layer, sizes) == wanted and inputs_read(written, layer, sizes) != wanted
     )

@@ -1447,7 +1447,7 @@ def _latex_access(name: str, indices: Sequence[sympy.Expr]) -> str:
     return f"{name}_{{{','.join(show_index(i) for i in indices)}}}"
 
 
-def inputs_read(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
+def inputs_of(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
     """Which inputs each output reads, through a weight or a fixed factor, at each size set;
     biases left out."""
 
@@ -1458,6 +1458,15 @@ def inputs_read(structures_: Sequence[Structure]) -> tuple[frozenset[int], ...]:
         return frozenset(weighted) | {connection for connection, _ in fixed}
 
     return tuple(reads(structure) for structure in structures_)
+
+
+@lru_cache(maxsize=512)
+def inputs_read(
+    formula: Formula, layer: LayerSpec, size_sets: SizeSets
+) -> tuple[frozenset[int], ...]:
+    """`inputs_of` the formula's structures; cached, since the checks of one answer ask it of
+    the same formulas (the answer, the reference, the answer in another index base) often."""
+    return inputs_of(structures(formula, layer, size_sets))
 
 
 @FINDINGS.produces("index_order")
@@ -1471,8 +1480,8 @@ def _index_order_finding(
     bias, say), the formula put back in order is returned too, for its own findings."""
     layer = item.spec.layer
     try:
-        wanted = inputs_read(structures(item.reference, layer, size_sets))
-        if inputs_read(structures(formula, layer, size_sets)) == wanted:
+        wanted = inputs_read(item.reference, layer, size_sets)
+        if inputs_read(formula, layer, size_sets) == wanted:
             return [], None  # it reads the right inputs already: the order is not the mistake
     except AnswerError:
         return [], None
@@ -1492,10 +1501,7 @@ def _index_order_finding(
                     continue  # a term put in that order reads nothing: the order is no cure
                 if same_layer(candidate, item.reference, layer, size_sets):
                     return [_index_order(layer, access, order, right=True)], None
-                if (
-                    reads_right is None
-                    and inputs_read(structures(candidate, layer, size_sets)) == wanted
-                ):
+                if reads_right is None and inputs_read(candidate, layer, size_sets) == wanted:
                     reads_right = access, order, candidate
             except AnswerError:
                 continue

@@ -931,10 +931,10 @@ def _term_key(term: Term) -> tuple:
     `Σ_u w_u x_{i+u}` and `Σ_v w_v x_{i+v}`, and for `b_k` and `2b_k`."""
     bound = {s.variable: sympy.Symbol(f"_{n}") for n, s in enumerate(term.sums)}
     sums = tuple((s.low.xreplace(bound), s.high.xreplace(bound)) for s in term.sums)
-    factors = sorted(
-        (a.name, tuple(str(i.xreplace(bound)) for i in a.indices)) for a in term.factors
-    )
-    return sums, tuple(factors)
+    # In any order, counted (a multiset): sympy's printing, to sort them, costs more than
+    # the rest of a check of a distinct answer (bench/prof_distinct.py).
+    factors = Counter((a.name, tuple(i.xreplace(bound) for i in a.indices)) for a in term.factors)
+    return sums, frozenset(factors.items())
 
 
 def _own_scaled_notes(name: str, numbers: list[sympy.Rational], weights: bool) -> list[str]:

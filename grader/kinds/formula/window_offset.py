@@ -24,7 +24,7 @@ from grader.kinds.formula.check import (
     FINDINGS,
     FormulaCheck,
     check_formula,
-    inputs_read,
+    inputs_of,
     structures,
 )
 from grader.kinds.formula.layer import Facts, Structure, facts, instantiate, spatial_axes
@@ -327,6 +327,47 @@ def moved_misconception_check(
     return None
 
 
+# Both formulas' structures, their windows' facts, and the shift at each size set.
+MovedWindows = tuple[
+    tuple[Structure, ...], tuple[Structure, ...], list[Facts], list[Facts], list[Shift]
+]
+
+
+def _moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> MovedWindows | None:
+    """`formula`'s and the reference's structures, their windows' facts and the shift between
+    them at each size set, where at every size set `formula`'s windows are the reference's
+    moved by a constant offset; None where they are not, or cannot be compared exactly."""
+    layer = item.spec.layer
+    if item.reference is None or not _has_windows(formula, layer):
+        return None
+    spatial = spatial_axes(layer)
+    try:
+        student = structures(formula, layer, size_sets)
+        reference = structures(item.reference, layer, size_sets)
+    except AnswerError:
+        return None
+    if not all(s.exact for s in (*student, *reference)):
+        return None
+    # Size set by size set, stopping at the first whose windows are not moved ones: the
+    # facts of a later set are worked out only when needed (tests/test_fast_checks.py).
+    theirs, yours, shifts = [], [], []
+    for r, s in zip(reference, student, strict=True):
+        theirs.append(facts(r, spatial))
+        yours.append(facts(s, spatial))
+        shift = _shift(theirs[-1], yours[-1])
+        if shift is None:
+            return None
+        shifts.append(shift)
+    return student, reference, theirs, yours, shifts
+
+
+def has_moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> bool:
+    """Whether `formula`'s windows are the reference's moved by a constant offset: what
+    `window_offset_check` needs before anything else, and far cheaper than checking `formula`,
+    for a caller that would check a formula only to ask this of it."""
+    return _moved_windows(item, formula, size_sets) is not None
+
+
 @FINDINGS.produces("window_offset")
 def window_offset_check(
     item: Item,
@@ -340,27 +381,12 @@ def window_offset_check(
     constant offset (or, moved back, reads the right inputs and is wrong otherwise: then what
     else is wrong follows); None where it is not. Positions are told counted in the question's
     index base, or `shown` where the formula was read in another."""
-    layer = item.spec.layer
-    reference_formula = item.reference
-    if reference_formula is None or not _has_windows(formula, layer):
+    windows = _moved_windows(item, formula, size_sets)
+    if windows is None:
         return None
-    spatial = spatial_axes(layer)
-    try:
-        student = structures(formula, layer, size_sets)
-        reference = structures(reference_formula, layer, size_sets)
-    except AnswerError:
-        return None
-    if not all(s.exact for s in (*student, *reference)):
-        return None
-    # Size set by size set, stopping at the first whose windows are not moved ones: the
-    # facts of a later set are worked out only when needed (tests/test_fast_checks.py).
-    theirs, yours, shifts = [], [], []
-    for r, s in zip(reference, student, strict=True):
-        theirs.append(facts(r, spatial))
-        yours.append(facts(s, spatial))
-        shifts.append(_shift(theirs[-1], yours[-1]))
-        if shifts[-1] is None:
-            return None
+    student, reference, theirs, yours, shifts = windows
+    layer, reference_formula = item.spec.layer, item.reference
+    assert reference_formula is not None
     try:
         moved = _shifted_structures(formula, layer, size_sets, shifts)
     except AnswerError:  # moved back, it reads too far to check: it is not that layer
@@ -376,7 +402,7 @@ def window_offset_check(
         # Moved back, it reads the right inputs but is wrong otherwise (no bias, say): that
         # is said after the window, from the formula moved back. Only for one shift at every
         # size set, so that one formula is the one moved back.
-        if len(set(shifts)) != 1 or inputs_read(moved) != inputs_read(reference):
+        if len(set(shifts)) != 1 or inputs_of(moved) != inputs_of(reference):
             return None
         back = shifted_inputs(formula, layer, shifts[0])
         rest = check_formula(item, back, specs, size_sets)

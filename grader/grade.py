@@ -41,7 +41,13 @@ from grader.score import (
     score_missing,
     score_needs_review,
 )
-from grader.submissions import Loaded, collect_submission_files, load_submissions, refused
+from grader.submissions import (
+    CLAIMS,
+    Loaded,
+    collect_submission_files,
+    load_submissions,
+    refused,
+)
 from grader.submissions.lms_export import ColumnMap
 
 if TYPE_CHECKING:
@@ -662,7 +668,7 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
 def _claimed_twice_message(source: str, first: SubmissionResult, other: SubmissionResult) -> str:
     how = "" if first.student == other.student else f" (written {other.student!r})"
     return (
-        f"submission {source}: it claims student {first.student!r}{how}, as {first.source} does; "
+        f"submission {source}{CLAIMS}{first.student!r}{how}, as {first.source} does; "
         "neither is graded until an instructor decides which is theirs (the student's "
         "items are in the review queue)"
     )

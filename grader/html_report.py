@@ -35,7 +35,7 @@ from markupsafe import Markup, escape
 
 from grader import page_processes
 from grader.kinds import kind_of
-from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer
+from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer, unread_rows
 from grader.mathml import trusted_mathml
 from grader.model import (
     ITEM_RESULT_FIELDS,
@@ -1199,6 +1199,9 @@ def write_html_report(
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)
+            graded = {student.casefold() for student in kept}
+            for row in unread_rows(rubric, failures, graded, roster):
+                grades.writerow(row)  # a file that could not be graded: awaiting review
             results_json.write("\n]}\n")
             if children is not None:
                 children.finish()

@@ -7,14 +7,15 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
 from grader.exam import QuestionClass, Sheet, exam_max_total, sheets, weighted_total
-from grader.model import Batch, Rubric, SubmissionResult
+from grader.model import Batch, FileFailure, Rubric, SubmissionResult
 from grader.report import marks_text, part_marks
 from grader.roster import Roster
+from grader.submissions import failed_student
 
 
 def grades_csv(
@@ -34,7 +35,42 @@ def grades_csv(
     writer.writerow(grades_csv_header(rubric, roster))
     for result in batch.results:
         writer.writerow(grades_csv_row(rubric, result, versions, roster))
+    graded = {result.student.casefold() for result in batch.results}
+    for row in unread_rows(rubric, batch.failures, graded, roster):
+        writer.writerow(row)
     return buffer.getvalue()
+
+
+def unread_rows(
+    rubric: Rubric,
+    failures: Sequence[FileFailure],
+    graded: Collection[str],
+    roster: Roster | None = None,
+) -> list[list[str]]:
+    """A row for each student whose file could not be graded (`failed_student`: named after
+    the file) and who has no row of their own (`graded`, casefolded): every mark empty, never
+    0, and every item awaiting review, so that an LMS import neither lacks the student nor
+    takes a mark for them; no rubric version, since nothing was graded."""
+    extra = roster.extra_columns if roster is not None else ()
+    items = sum(len(part.items) for part in rubric.parts)
+    rows, seen = [], set(graded)
+    for failure in failures:
+        student = failed_student(failure)
+        if student is None or student.casefold() in seen:
+            continue
+        seen.add(student.casefold())
+        entry = roster.entry(student) if roster is not None else None
+        rows.append(
+            [
+                no_formula(student),
+                *(no_formula(entry.fields.get(column, "") if entry else "") for column in extra),
+                *("" for _ in rubric.parts),
+                "",
+                str(items),
+                "",
+            ]
+        )
+    return rows
 
 
 def grades_csv_writer(handle: TextIO):

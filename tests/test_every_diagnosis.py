@@ -185,7 +185,7 @@ ROWS = [
     ),
     (FORMULAS, {"n.formula": "Y = WX"}, "n.formula", "shape"),
     (FORMULAS, {"n.formula": "Y = XW^T"}, "n.formula", "layout"),
-    (ATTN_COLUMNS, {"a.formula": "Q = W X + b_Q"}, "a.formula", "given_matrix"),
+    (ATTN_COLUMNS, {"a.formula": "Q = A X + b_Q"}, "a.formula", "given_matrix"),
     (ATTN_COLUMNS, {"a.formula": "Q = 2 W_Q X + b_Q"}, "a.formula", "given_scaled"),
     (
         FORMULAS,

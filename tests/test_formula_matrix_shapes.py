@@ -1007,3 +1007,86 @@ def test_a_misconception_that_scales_a_given_matrix_can_be_written_and_is_found(
     assert [p.message for p in check_rubric(rubric) if "never fire" in p.message] == []
     result = grade_answer(rubric, rubric.items["a.formula"], answer)
     assert (result.verdict, result.marks, result.diagnosis, result.feedback[0]) == expected
+
+
+ATTN_ROWS = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "attn-q1.yaml")
+ATTN_COLUMNS = load_rubric(
+    Path(__file__).resolve().parent.parent / "rubrics" / "attn-columns-q1.yaml"
+)
+READ_AS_W_Q_ROWS = "read W as the question's W_Q (E×K), written without its subscript"
+READ_AS_W_Q_COLUMNS = "read W as the question's W_Q (K×E), written without its subscript"
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "diagnosis", "notes"),
+    [
+        pytest.param(
+            ATTN_ROWS,
+            "e.formula",
+            "Q = XW + b",
+            "correct",
+            None,
+            (READ_AS_W_Q_ROWS,),
+            id="attn-q1: W for W_Q read as it, with a note (was full marks with none)",
+        ),
+        pytest.param(
+            ATTN_ROWS,
+            "e.formula",
+            "Q = Xw + b_Q",
+            "correct",
+            None,
+            ("read w as the question's W_Q (E×K), written without its subscript",),
+            id="attn-q1: w for W_Q likewise",
+        ),
+        pytest.param(
+            ATTN_COLUMNS,
+            "a.formula",
+            "Q = W X + b_Q",
+            "correct",
+            None,
+            (READ_AS_W_Q_COLUMNS,),
+            id="attn-columns-q1: W for W_Q read as it, with a note (was given_matrix)",
+        ),
+        pytest.param(
+            ATTN_ROWS,
+            "e.formula",
+            "Q = XA + b",
+            "needs_review",
+            "given_matrix",
+            (),
+            id="attn-q1: another letter for W_Q to a person (was full marks, a renaming)",
+        ),
+        pytest.param(
+            ATTN_COLUMNS,
+            "a.formula",
+            "Q = A X + b_Q",
+            "needs_review",
+            "given_matrix",
+            (),
+            id="attn-columns-q1: another letter for W_Q to a person, as in attn-q1",
+        ),
+        pytest.param(
+            ATTN_ROWS,
+            "e.formula",
+            "Q = 2XW + b",
+            "incorrect",
+            "given_scaled",
+            (READ_AS_W_Q_ROWS,),
+            id="attn-q1: W read as W_Q, so 2W is the given matrix scaled, as 2W_Q is",
+        ),
+        pytest.param(
+            ATTN_COLUMNS,
+            "a.formula",
+            "Q = W^T X + b_Q",
+            "needs_review",
+            "given_matrix",
+            (),
+            id="attn-columns-q1: W in another shape than W_Q's is not read as it",
+        ),
+    ],
+)
+def test_the_given_matrix_without_its_subscript_is_read_as_it_in_both_layouts(
+    rubric, item_id, answer, verdict, diagnosis, notes
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.diagnosis, result.reading_notes) == (verdict, diagnosis, notes)

@@ -1622,14 +1622,14 @@ GRADED += [
         ATTN,
         "e.formula",
         "Q = 2XW + b",
-        "correct",
-        2.0,
-        None,
-        CORRECT_LAYER,
+        "incorrect",
+        0.0,
+        "given_scaled",
         (
-            "read 2·W as your weights: a number times a weight is a weight too, so 2·W is as good a weight as W",
+            "Your formula has 2·W_Q where the answer has W_Q: W_Q is the question's E×K matrix, not one of your own, so 2·W_Q is not W_Q. With W_Q as the answer has it, your formula defines the right layer.",
         ),
-        id="attn-q1: the student's own W scaled is still a weight, said",
+        ("read W as the question's W_Q (E×K), written without its subscript",),
+        id="attn-q1: W is the question's W_Q without its subscript, so 2W is W_Q scaled, said",
     ),
 ]
 

@@ -7,7 +7,9 @@ a time, and an interrupted stream leaves the old file whole. The memory itself i
 
 from __future__ import annotations
 
+import csv
 import gc
+import io
 import json
 import weakref
 from collections import Counter
@@ -32,6 +34,7 @@ from grader.html_report import (
 from grader.lms_csv import grades_csv
 from grader.model import Batch, FileFailure, SubmissionResult
 from grader.report import FolderWriter, batch_json, part_marks
+from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
@@ -228,3 +231,44 @@ def test_an_interrupted_stream_leaves_the_old_file_whole_and_no_temporary(tmp_pa
         writer.stream("results.json").write('{"new": true}\n')
     assert (tmp_path / "results.json").read_text("utf-8") == '{"new": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+@pytest.mark.parametrize(
+    ("failures", "rows"),
+    [
+        pytest.param(
+            [FileFailure("subs/carol.md", "subs/carol.md:1: is not valid UTF-8 (byte 4)")],
+            [["carol", "", "", "", "", "", "", "5", ""]],
+            id="a Latin-1 file: its student's row, awaiting review, no marks (had no row)",
+        ),
+        pytest.param(
+            [FileFailure("subs/dave.tex", "subs/dave.tex: could not be read")],
+            [["dave", "", "", "", "", "", "", "5", ""]],
+            id="a transcript that could not be read: likewise",
+        ),
+        pytest.param(
+            [FileFailure("subs/export.csv", "subs/export.csv: no student column")],
+            [],
+            id="an LMS export is no one student's: no row",
+        ),
+        pytest.param(
+            [FileFailure("subs/zoe.md", "subs/zoe.md does not exist")],
+            [],
+            id="a path that does not exist: no row",
+        ),
+        pytest.param(
+            [
+                FileFailure(
+                    "subs/alice-2.md",
+                    "submission subs/alice-2.md: it claims student 'alice', as a.md does; …",
+                )
+            ],
+            [],
+            id="a second file claiming a student: that student's row is theirs already",
+        ),
+    ],
+)
+def test_a_file_that_could_not_be_graded_has_a_row_awaiting_review(failures, rows):
+    rubric = load_rubric(ROOT / "rubrics" / "linear-backward-q1.yaml")
+    lines = list(csv.reader(io.StringIO(grades_csv(rubric, Batch(failures=failures)))))
+    assert lines[1:] == rows

@@ -26,7 +26,7 @@ from grader.submissions.lms_export import (
     load_export,
 )
 from grader.submissions.markdown_submission import load_markdown_submission, read_front_matter
-from grader.submissions.transcript import TranscriptItem, read_transcript
+from grader.submissions.transcript import TranscriptItem, read_transcript, transcript_student
 from grader.submissions.yaml_submission import load_yaml_submission
 from grader.yaml_source import read_bounded_text
 
@@ -235,12 +235,32 @@ def collect_submission_files(paths: list[Path]) -> tuple[list[Path], list[tuple[
                 else:
                     unusable.append((file, _NOT_UTF8_NAME))
         elif not path.exists():
-            unusable.append((path, "does not exist"))
+            unusable.append((path, DOES_NOT_EXIST))
         elif writable_as_utf8(str(path)):
             files.append(path)
         else:
             unusable.append((path, _NOT_UTF8_NAME))
     return files, unusable
+
+
+DOES_NOT_EXIST = "does not exist"
+
+
+def failed_student(failure: FileFailure) -> str | None:
+    """The student a submission file that could not be graded is of, named after the file as
+    the transcript reader names one (`transcript_student`): `alice.md` is alice's. None for
+    what is no one student's file: an LMS export or spreadsheet, a folder, a path that does
+    not exist, or a second file claiming a student who has a row already (`CLAIMS`)."""
+    path = Path(failure.source)
+    if path.suffix.lower() not in SUBMISSION_SUFFIXES or failure.message.endswith(DOES_NOT_EXIST):
+        return None
+    if CLAIMS in failure.message:
+        return None
+    return unicodedata.normalize("NFC", transcript_student(path))
+
+
+# What a failure says of a second file that claims a student (`grader.grade`).
+CLAIMS = ": it claims student "
 
 
 def refused(unusable: Iterable[tuple[Path, str]]) -> list[FileFailure]:

@@ -801,16 +801,58 @@ def _given_matrices(
     in place of one (`U = XᵀA`, `U = XᵀG_Yᵀ`), where A as a parameter of its own would be any
     matrix of the shape the formula needs, so issue 16's XᵀGᵀ was right as XᵀAᵀ; or besides
     them (`U = XᵀG + XᵀA`), where G + A is one parameter that can be anything. For a matrix
-    form only: an index form writes its own letters (w_{k,e} for W_Q)."""
+    form only: an index form writes its own letters (w_{k,e} for W_Q).
+
+    A reference written with indices names the question's matrix by its stand-in
+    (`_stand_ins`: attn-q1's w for W_Q), so that `Q = XA + b` there is held to W_Q as
+    `Q = AX + b_Q` is where the reference is `Q = W_Q X + b_Q`; and in both the question's
+    name without its subscript (`_unsubscripted`: W for W_Q) is read as it, with a note."""
     theirs = _parameters(reference, layer)
+    stand_ins = _stand_ins(reference, layer, declared)
+    for (name, _), (declared_name, shape) in stand_ins.items():
+        del theirs[name]  # the reference's w is the question's W_Q
+        theirs[declared_name] = shape
     yours = _parameters(formula, layer)
-    given = _given(reference, layer, declared)
+    given = [*_given(reference, layer, declared), *stand_ins.values()]
     others = tuple((name, shape) for name, shape in yours.items() if not _among(name, theirs))
     if not given or not others:
         return formula
     left_out = tuple((name, shape) for name, shape in given if not _among(name, yours))
+    read = _unsubscripted(formula, others, left_out)
+    if read is not None:
+        return read
     marked = GivenMatrices(others, left_out or tuple(given), bool(left_out))
     return replace(formula, given_matrices=marked)
+
+
+def _unsubscripted(
+    formula: Formula, others: tuple[tuple[str, str], ...], left_out: tuple[tuple[str, str], ...]
+) -> Formula | None:
+    """`formula` with the question's name for the one matrix it gives, written without its
+    subscript (W or w for W_Q) in that matrix's shape, read as that matrix, with a note: a
+    marker reads `Q = XW + b` as `Q = XW_Q + b`. Any other name (A, or G_Y for G), two
+    matrices of the student's own, or another shape is not read so (None): a person's."""
+    if len(others) != 1 or len(left_out) != 1:
+        return None
+    (mine, shape), (theirs, given_shape) = others[0], left_out[0]
+    base, subscript, _ = theirs.partition("_")
+    if not subscript or not same_name(mine, base) or not shape or shape != given_shape:
+        return None
+    terms = tuple(
+        replace(
+            term,
+            factors=tuple(
+                replace(access, name=theirs) if access.name == mine else access
+                for access in term.factors
+            ),
+        )
+        for term in formula.terms
+    )
+    shapes = tuple(
+        (theirs if name == mine else name, rows, cols) for name, rows, cols in formula.matrix_shapes
+    )
+    note = f"read {mine} as the question's {theirs} ({given_shape}), written without its subscript"
+    return replace(formula, terms=terms, matrix_shapes=shapes, assumed=(*formula.assumed, note))
 
 
 def uses_other_matrices(
@@ -830,9 +872,10 @@ def uses_other_matrices(
         or reference is None
         or formula.shape_problem is not None
         or formula.unsure is not None
-        or formula.given_matrices is not None
     ):
         return formula
+    # Said of a matrix given for something else, even where it stands in place of the one
+    # given for this (attn-q1's W_V for W_Q): that it is the question's, for something else.
     used = [access.name for term in formula.terms for access in term.factors]
     named = tuple(dict.fromkeys(n for n in used if _among(n, others)))
     if not named:

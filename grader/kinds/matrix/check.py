@@ -380,6 +380,45 @@ def _softmax_scale_rewritings(reference: Node, answer: Node) -> Iterator[Rewriti
             )
 
 
+MAX_DENOMINATOR = 12  # a multiple of the answer named as a number: 2, 1/2, -3/4
+
+
+def _multiple(student: Evaluated, reference: Evaluated) -> Fraction | None:
+    """The number c (not 0 or 1) where the student's values are c times the reference's at
+    every point, however the answer is written: 2·Xᵀ·G, Xᵀ·G + Xᵀ·G and Xᵀ·G / (1/2) are one
+    matrix, so one finding. The sizes differ between the points, so a scale in the sizes (N)
+    is not taken for a number."""
+    pairs = []
+    for mine, right in zip(student.values, reference.values, strict=True):
+        a, b = as_matrix(mine), as_matrix(right)
+        if a.shape != b.shape:
+            if not (1 in a.shape and 1 in b.shape and a.size == b.size):
+                return None
+            a, b = a.reshape(-1), b.reshape(-1)
+        pairs.append((a, b))
+    bottom = sum(float(np.sum(b * b)) for _, b in pairs)
+    if bottom == 0.0:
+        return None
+    ratio = sum(float(np.sum(a * b)) for a, b in pairs) / bottom
+    number = Fraction(ratio).limit_denominator(MAX_DENOMINATOR)
+    if number in (0, 1) or not all(close(a, float(number) * b) for a, b in pairs):
+        return None
+    return number
+
+
+@DIAGNOSES.produces("scalar_extra")
+def _multiple_finding(number: Fraction, target: str) -> Diagnosis:
+    """What an answer that is `number` times the reference is told (`_multiple`)."""
+    if number == -1:
+        return DIAGNOSES.make(
+            "scalar_extra", f"Your answer is −1 times {target}: its sign is the other way round."
+        )
+    shown = ("−" if number < 0 else "") + describe(Node("number", value=abs(number)))
+    return DIAGNOSES.make(
+        "scalar_extra", f"Your answer is {shown} times {target}, a factor the answer does not have."
+    )
+
+
 # --- The check -------------------------------------------------------------------------------
 
 
@@ -494,6 +533,12 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
             spec,
             context,
         )
+    if found is None and student.misfit is None:
+        # Before the rewritings of the answer as written: the same matrix, however written,
+        # is told the same (2·Xᵀ·G and Xᵀ·G + Xᵀ·G both twice the answer).
+        number = _multiple(student, reference)
+        if number is not None:
+            found = (_multiple_finding(number, target), answer.expression)
     if found is None:
         rewritings = _student_rewritings(answer.expression, target, shapes)
         found = _first_match(rewritings, reference, spec, context)

@@ -1351,6 +1351,62 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
     )
 
 
+# A shape stated right after a definition (`X^T G, where G = dL/dY \in R^{N \times D}`) is
+# the defined name's, not the answer's: it was held against the answer ("Your answer states
+# that it is N×D … but as read it is C×D", a true G's shape sent to a person, and a wrong one,
+# C×D, passed as the answer's).
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "notes", "first"),
+    [
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G, where G = dL/dY \in R^{N \times D}",
+            "correct",
+            (
+                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                "G = ∂L/∂Y",
+                'set aside "\\in R^{N \\times D}", which states G\'s shape',
+            ),
+            "Correct: your matrix equals ∂L/∂W.",
+            id="G's true shape after its definition",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G, where G = dL/dY \in R^{C \times D}",
+            "needs_review",
+            (
+                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                "G = ∂L/∂Y",
+                'set aside "\\in R^{C \\times D}", which states G\'s shape',
+            ),
+            'Your answer states that G is C×D ("\\in R^{C \\times D}"), but the question\'s G is '
+            "N×D; read as shown, your matrix equals ∂L/∂W.",
+            id="a wrong shape for G after its definition: a person's",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k} \in R^{N \times N}",
+            "needs_review",
+            (
+                _defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),
+                'set aside "\\in R^{N \\times N}", which states S\'s shape',
+            ),
+            'Your answer states "\\in R^{N \\times N}", the shape of S, which is none of the '
+            "question's matrices; read as shown, your matrix equals A.",
+            id="a shape for a name of the student's own: a person's, not the answer's shape",
+        ),
+    ],
+)
+def test_a_shape_stated_after_a_definition_is_the_defined_names(
+    rubric, item_id, answer, verdict, notes, first
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.reading_notes, result.feedback[0]) == (verdict, notes, first)
+
+
 SIZE_D = load_rubric_text(
     """id: SIZE-D
 symbols:

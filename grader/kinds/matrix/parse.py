@@ -670,13 +670,17 @@ def _parse_matrix(
         answer, names, given, loss, reserved, shapes, examples, written
     )
     stated = []
-    for statement in statements:
+    _, definitions = split_definitions(answer.rstrip())
+    for number, statement in enumerate(statements):
+        if number == 0 and statement.name is None and definitions:
+            # `softmax(S) V where S = QKᵀ/√d_k \in R^{N×N}`: the shape of S, not the answer's
+            statement = replace(statement, name=definitions[-1].left)
         name = None
         if statement.name is not None:
             name = _clean_name("".join(normalise(statement.name, STEPS).split()))
             name = aliases.get(name, name)
         stated.append((statement, name))
-    notes = (*parsed.notes, *(statement.note for statement in statements))
+    notes = (*parsed.notes, *(statement.note for statement, _ in stated))
     return replace(parsed, text=text, notes=notes, stated=tuple(stated))
 
 

@@ -2107,10 +2107,10 @@ REFUSED += [
     pytest.param(
         POOL,
         "d.formula",
-        r"z_{i,j,k} = \max_{u,v \in \{0,2\}} x_{2i+u,2j+v,k}",
+        r"z_{i,j,k} = \max_{u,v \in \{0,1,3\}} x_{2i+u,2j+v,k}",
         r"a max over a set runs over consecutive whole numbers: write them all, e.g. u \in \{0, 1\}, or the first and the last, e.g. l \in \{1, \ldots, C\}",
         22,
-        id="a set of values with a gap: told as a max (it was 'a sum over a set')",
+        id="a set of values with an uneven gap: told as a max (it was 'a sum over a set')",
     ),
     pytest.param(
         LINEAR,
@@ -2497,3 +2497,95 @@ def test_a_number_in_a_subscript_is_no_decimal():
 )
 def test_a_fraction_of_two_digits_without_braces_is_read_as_latex_reads_it(text, verdict):
     assert grade_answer(POOL, POOL.items["a.formula"], text).verdict == verdict
+
+
+# `\max_{u,v \in \{0,2\}} x_{2i+u,2j+v,k}` (values at one step from one another) and a list of
+# one entry, `\max\{x_{2i,2j,k}\}`, were refused ("a max over a set runs over consecutive whole
+# numbers", "a max over a list is read where …"); a marker reads them (every other input, the
+# max of one input) and marks them wrong. Read so, with a note, and graded exactly as the
+# formula written out: never more.
+SPREAD = "read the max over {0} ∈ {{{1}}} as one over {0} = {2} with {3} = 0..{4}"
+
+
+@pytest.mark.parametrize(
+    ("text", "written_out", "verdict", "diagnosis", "notes"),
+    [
+        pytest.param(
+            r"z_{i,j,k} = \max_{u,v \in \{0,2\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{s=0}^{1}\max_{t=0}^{1} x_{2i+2s,2j+2t,k}",
+            "incorrect",
+            "pooling_inputs",
+            (SPREAD.format("u", "0, 2", "2s", "s", 1), SPREAD.format("v", "0, 2", "2t", "t", 1)),
+            id="a window spread out over every other input",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u,v \in \{-1,1\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{s=0}^{1}\max_{t=0}^{1} x_{2i+2s-1,2j+2t-1,k}",
+            "incorrect",
+            "pooling_inputs",
+            (
+                SPREAD.format("u", "-1, 1", "2s-1", "s", 1),
+                SPREAD.format("v", "-1, 1", "2t-1", "t", 1),
+            ),
+            id="a spread-out window around the position",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u,v \in \{0,2,4\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{s=0}^{2}\max_{t=0}^{2} x_{2i+2s,2j+2t,k}",
+            "incorrect",
+            "pooling_inputs",
+            (
+                SPREAD.format("u", "0, 2, 4", "2s", "s", 2),
+                SPREAD.format("v", "0, 2, 4", "2t", "t", 2),
+            ),
+            id="three values at a step of 2",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u,v \in \{0,2\}} x_{i+u/2,j+v/2,k}",
+            r"z_{i,j,k} = \max_{s=0}^{1}\max_{t=0}^{1} x_{i+s,j+t,k}",
+            "partial",
+            "pooling_window",
+            (SPREAD.format("u", "0, 2", "2s", "s", 1), SPREAD.format("v", "0, 2", "2t", "t", 1)),
+            id="halved back: a 2x2 window with the wrong stride, as written out",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max\{x_{2i,2j,k}\}",
+            r"z_{i,j,k} = x_{2i,2j,k}",
+            "incorrect",
+            "pooling_inputs",
+            ("read the max of one entry of x as that entry: x_{2i,2j,k}",),
+            id="a list of one entry",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max\{x_{2i-1,2j-1,k}\}",
+            r"z_{i,j,k} = x_{2i-1,2j-1,k}",
+            "incorrect",
+            "pooling_inputs",
+            ("read the max of one entry of x as that entry: x_{2i-1,2j-1,k}",),
+            id="a list of one entry, counted from 1",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max(x_{2i,2j,k})",
+            r"z_{i,j,k} = x_{2i,2j,k}",
+            "incorrect",
+            "pooling_inputs",
+            ("read the max of one entry of x as that entry: x_{2i,2j,k}",),
+            id="one entry in round brackets",
+        ),
+    ],
+)
+def test_a_spread_out_set_or_a_list_of_one_is_read_and_graded_as_written_out(
+    text, written_out, verdict, diagnosis, notes
+):
+    result = grade_answer(POOL, POOL.items["d.formula"], text)
+    out = grade_answer(POOL, POOL.items["d.formula"], written_out)
+    assert (result.verdict, result.diagnosis, result.reading_notes) == (
+        verdict,
+        diagnosis,
+        (*notes, *out.reading_notes),
+    )
+    assert (result.marks, result.interpretation, result.feedback) == (
+        out.marks,
+        out.interpretation,
+        out.feedback,
+    )

@@ -1193,12 +1193,6 @@ def test_a_definition_after_a_matrix_answer_is_set_aside_and_held_against_the_qu
             id="a new name for twice the gradient",
         ),
         pytest.param(
-            "X^T H, where H = G^T",
-            "H is defined after your answer as G^T, not as a matrix the question gives (G is "
-            "∂L/∂Y), so what your answer means is a person's to read (at column 5).",
-            id="a new name for the given matrix transposed",
-        ),
-        pytest.param(
             "X^T H, where H = dE/dY",
             "H is defined after your answer as dE/dY, not as a matrix the question gives (G is "
             "∂L/∂Y), so what your answer means is a person's to read (at column 5).",
@@ -1221,6 +1215,266 @@ def test_a_new_name_defined_otherwise_than_a_given_matrix_goes_to_a_person_sayin
         f"We could not read your answer: {message}",
         True,
     )
+
+
+# A name of the student's own defined as an expression over the question's matrices (`A =
+# softmax(S) V where S = QK^T/\sqrt{d_k}`) went to a person unread, and without a left side
+# (`softmax(S) V where S = …`) the definition's right side was graded as the answer (0 marks,
+# "N×N, but A is N×d_v"). It is read as a marker reads it: the name replaced by what it is
+# defined as, with a note, and graded exactly as the answer written out would be, never more.
+def _defined_as(name, written, reading):
+    return f'set aside "{written}", a definition, and read {name} as {reading}, as it defines it'
+
+
+S_READ = "Q·Kᵀ / √d_k"
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "written_out", "verdict", "notes"),
+    [
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),),
+            id="where S = …, after a left side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V with S = QK^T/\sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"with S = QK^T/\sqrt{d_k}", S_READ),),
+            id="with S = …",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S)V \text{ where } S = QK^T/\sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"\text{ where } S = QK^T/\sqrt{d_k}", S_READ),),
+            id="\\text{ where } S = …",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(S) V where S = QK^T/\sqrt{d_k}",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),),
+            id="where S = … with no left side: not a chain graded as its last side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(S_1) V where S_1 = \frac{QK^T}{\sqrt{d_k}}",
+            r"softmax(\frac{QK^T}{\sqrt{d_k}}) V",
+            "correct",
+            (_defined_as("S_1", r"where S_1 = \frac{QK^T}{\sqrt{d_k}}", S_READ),),
+            id="a name with a subscript, defined as a fraction",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = P V where P = softmax(S), S = QK^T/\sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                _defined_as("P", "where P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+            ),
+            id="one definition over another",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(QK^T/s) V where s = \sqrt{d_k}",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("s", r"where s = \sqrt{d_k}", "√d_k"),),
+            id="a scale of the student's own",
+        ),
+        # Wrong answers, read so, earn what they earn written out and no more.
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(S) V, where S = QK^T",
+            "softmax(QK^T) V",
+            "partial",
+            (_defined_as("S", ", where S = QK^T", "Q·Kᵀ"),),
+            id="wrong: the scale left out of the definition",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(s QK^T) V where s = \sqrt{d_k}",
+            r"softmax(\sqrt{d_k} QK^T) V",
+            "partial",
+            (_defined_as("s", r"where s = \sqrt{d_k}", "√d_k"),),
+            id="wrong: a scale that multiplies",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = K Q^T/\sqrt{d_k}",
+            r"A = softmax(K Q^T/\sqrt{d_k}) V",
+            "incorrect",
+            (_defined_as("S", r"where S = K Q^T/\sqrt{d_k}", "K·Qᵀ / √d_k"),),
+            id="wrong: the factors of the definition in the wrong order",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(S V) where S = QK^T/\sqrt{d_k}",
+            r"softmax(QK^T/\sqrt{d_k} V)",
+            "incorrect",
+            (_defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),),
+            id="wrong: V inside the softmax",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "X^T H, where H = G^T",
+            "X^T G^T",
+            "incorrect",
+            (_defined_as("H", ", where H = G^T", "Gᵀ"),),
+            id="wrong: a new name for the given matrix transposed",
+        ),
+    ],
+)
+def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out(
+    rubric, item_id, answer, written_out, verdict, notes
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    out = grade_answer(rubric, rubric.items[item_id], written_out)
+    assert (result.verdict, result.reading_notes) == (verdict, (*notes, *out.reading_notes))
+    assert (result.marks, result.diagnosis, result.interpretation, result.feedback) == (
+        out.marks,
+        out.diagnosis,
+        out.interpretation,
+        out.feedback,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "first"),
+    [
+        pytest.param(
+            r"softmax(S) V where S = S/2",
+            "invalid",
+            "We could not read your answer: S is defined after your answer as S/2, in terms of "
+            "itself, so what your answer means is a person's to read (at column 9).",
+            id="a definition in terms of itself",
+        ),
+        pytest.param(
+            r"A = P V where P = softmax(S), S = P",
+            "invalid",
+            "We could not read your answer: P is defined after your answer as softmax(S), not as "
+            "a matrix the question gives, so what your answer means is a person's to read (at "
+            "column 5).",
+            id="two definitions in terms of each other",
+        ),
+        pytest.param(
+            r"softmax(S) V where S = the scores",
+            "invalid",
+            "We could not read your answer: S is defined after your answer as the scores, not as "
+            "a matrix the question gives, so what your answer means is a person's to read (at "
+            "column 9).",
+            id="a name the answer uses defined in words only",
+        ),
+        pytest.param(
+            r"A = softmax(S) V where Q = QK^T/\sqrt{d_k}",
+            "invalid",
+            "We could not read your answer: unknown name 'S': the question's matrices are K, Q, V "
+            '(read without "where Q = QK^T/\\sqrt{d_k}", a definition after it) (at column 13).',
+            id="a name the question gives defined, the answer's own name not",
+        ),
+        pytest.param(
+            r"softmax(S)V where S = QK^T/\sqrt{d_k}, V = QK^T",
+            "needs_review",
+            'Your answer is followed by ", V = QK^T": it gives V, one of the question\'s names, a '
+            "meaning of its own, so your answer may not be the one asked for; read as shown, your "
+            "matrix equals A.",
+            id="a name the question gives defined anew: a person's",
+        ),
+        pytest.param(
+            r"A = softmax(S) V = softmax(QK^T) V where S = QK^T/\sqrt{d_k}",
+            "needs_review",
+            "One step of your working does not hold: softmax(S) V is not equal to softmax(QK^T) V, "
+            "and your final answer, softmax(QK^T) V, is what is graded; read as shown, it would "
+            "earn 2 of 3 marks.",
+            id="a defined name in a step that the last side does not equal",
+        ),
+    ],
+)
+def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, verdict, first):
+    result = grade_answer(ATTENTION, ATTENTION.items["a.attention"], answer)
+    assert (result.verdict, result.marks, result.feedback[0], result.needs_person) == (
+        verdict,
+        0.0,
+        first,
+        True,
+    )
+
+
+# A shape stated right after a definition (`X^T G, where G = dL/dY \in R^{N \times D}`) is
+# the defined name's, not the answer's: it was held against the answer ("Your answer states
+# that it is N×D … but as read it is C×D", a true G's shape sent to a person, and a wrong one,
+# C×D, passed as the answer's).
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "verdict", "notes", "first"),
+    [
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G, where G = dL/dY \in R^{N \times D}",
+            "correct",
+            (
+                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                "G = ∂L/∂Y",
+                'set aside "\\in R^{N \\times D}", which states G\'s shape',
+            ),
+            "Correct: your matrix equals ∂L/∂W.",
+            id="G's true shape after its definition",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G, where G = dL/dY \in R^{C \times D}",
+            "needs_review",
+            (
+                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                "G = ∂L/∂Y",
+                'set aside "\\in R^{C \\times D}", which states G\'s shape',
+            ),
+            'Your answer states that G is C×D ("\\in R^{C \\times D}"), but the question\'s G is '
+            "N×D; read as shown, your matrix equals ∂L/∂W.",
+            id="a wrong shape for G after its definition: a person's",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k} \in R^{N \times N}",
+            "needs_review",
+            (
+                _defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),
+                'set aside "\\in R^{N \\times N}", which states S\'s shape',
+            ),
+            'Your answer states "\\in R^{N \\times N}", the shape of S, which is none of the '
+            "question's matrices; read as shown, your matrix equals A.",
+            id="a shape for a name of the student's own: a person's, not the answer's shape",
+        ),
+    ],
+)
+def test_a_shape_stated_after_a_definition_is_the_defined_names(
+    rubric, item_id, answer, verdict, notes, first
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    assert (result.verdict, result.reading_notes, result.feedback[0]) == (verdict, notes, first)
 
 
 SIZE_D = load_rubric_text(
@@ -2469,49 +2723,9 @@ def test_chains_and_sums_are_read_true_to_what_they_say(
     assert read_and_graded(result) == (verdict, reading, notes, feedback)
 
 
-S_DEFINED = (
-    "We could not read your answer: S is defined after your answer as QK^T/\\sqrt{d_k}, not as a "
-    "matrix the question gives, so what your answer means is a person's to read (at column 13).",
-    "Write the matrix expression over the question's matrices (Q, K, V), e.g. 2 Q^T V: ^T "
-    "transposes, a product is written side by side, \\odot multiplies elementwise and "
-    "softmax(...) works row by row.",
-    "An instructor will read it; its 0 marks are provisional until then.",
-)
-
-
 @pytest.mark.parametrize(
     ("rubric", "item_id", "answer", "verdict", "reading", "notes", "feedback"),
     [
-        pytest.param(
-            ATTENTION,
-            "a.attention",
-            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}",
-            "invalid",
-            None,
-            (),
-            S_DEFINED,
-            id="where S = ...: a definition, to a person, not a chain read as its last side",
-        ),
-        pytest.param(
-            ATTENTION,
-            "a.attention",
-            r"A = softmax(S) V with S = QK^T/\sqrt{d_k}",
-            "invalid",
-            None,
-            (),
-            S_DEFINED,
-            id="with S = ...: a definition, to a person",
-        ),
-        pytest.param(
-            ATTENTION,
-            "a.attention",
-            r"A = softmax(S)V \text{ where } S = QK^T/\sqrt{d_k}",
-            "invalid",
-            None,
-            (),
-            S_DEFINED,
-            id="text where S = ...: a definition, to a person",
-        ),
         pytest.param(
             BACKWARD,
             "b.dX",

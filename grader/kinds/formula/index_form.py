@@ -582,13 +582,18 @@ class IndexFormReader(TokenReader):
                 break
             offsets.append(tuple(int(m) for m in moved))
         written = [tuple(sympy.expand(i) for i in entry.indices) for entry in entries]
-        if len(set(written)) != len(written) or len(entries) < 2:
+        if len(set(written)) != len(written):
             raise self._not_a_window(word)
+        if len(entries) == 1:  # `\max\{x_{2i,2j,k}\}`: the max of one input is that input
+            self.notes.append(
+                f"read the {word.text} of one entry of {first.name} as that entry: "
+                f"{first.name}_{{{','.join(show_index(i) for i in first.indices)}}}"
+            )
         axes = [sorted({o[axis] for o in offsets or ()}) for axis in range(len(first.indices))]
         box = {()}  # every position of the window that the axes' offsets span
         for values in axes if offsets is not None else ():
             box = {(*p, v) for p in box for v in range(values[0], values[-1] + 1)}
-        if offsets is None or set(offsets) != box:  # no whole window: the entries as they are
+        if offsets is None or set(offsets) != box or len(entries) == 1:  # the entries as they are
             self.listed += len(entries)
             return [], [_Flat(sympy.Integer(1), (), (entry,)) for entry in entries]
         ranges: list[SumRange] = []
@@ -653,8 +658,10 @@ class IndexFormReader(TokenReader):
                 self.take("=")
                 low = self.bound_expression(scope)
             elif self.at("∈"):  # \max_{u,v \in \{0,1\}}
-                low, high = self.set_range(scope, sum_token)
+                low, high, step = self.set_range(scope, sum_token)
                 self.take(close)
+                if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
+                    return [self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens]
                 return self.new_sums(tokens, low, high, sum_token, scope)
             self.take(close)
         else:
@@ -713,9 +720,10 @@ class IndexFormReader(TokenReader):
 
     def set_range(
         self, scope: Mapping[str, sympy.Symbol], sum_token: Token
-    ) -> tuple[sympy.Expr, sympy.Expr]:
+    ) -> tuple[sympy.Expr, sympy.Expr, int]:
         """`\\in \\{0,1\\}` or `\\in \\{1, \\ldots, C\\}` under a sum: a range of consecutive
-        whole numbers, its start and end."""
+        whole numbers, its start, end and step 1; or whole numbers at one step from one another
+        (`\\in \\{0,2\\}`), their first, last and step."""
         member = self.take("∈")
         self.take("{", what="'\\{' and the values, e.g. u \\in \\{0, 1\\}")
         values: list[sympy.Expr] = []
@@ -731,13 +739,15 @@ class IndexFormReader(TokenReader):
             self.take(",")
         self.take("}")
         if dots and len(values) >= 2:
-            return values[0], values[-1]
+            return values[0], values[-1], 1
         numbers = sorted(int(v) for v in values if v.is_Integer)
+        step = numbers[1] - numbers[0] if len(numbers) > 1 else 1
         if (
             not numbers
             or dots
             or len(numbers) != len(values)
-            or numbers != list(range(numbers[0], numbers[0] + len(numbers)))
+            or step < 1
+            or numbers != list(range(numbers[0], numbers[0] + step * len(numbers), step))
         ):
             raise AnswerError(
                 self.text,
@@ -746,7 +756,31 @@ class IndexFormReader(TokenReader):
                 "over consecutive whole numbers: write them all, e.g. "
                 "u \\in \\{0, 1\\}, or the first and the last, e.g. l \\in \\{1, \\ldots, C\\}",
             )
-        return sympy.Integer(numbers[0]), sympy.Integer(numbers[-1])
+        return sympy.Integer(numbers[0]), sympy.Integer(numbers[-1]), step
+
+    def spaced_sum(
+        self,
+        token: Token,
+        low: sympy.Expr,
+        high: sympy.Expr,
+        step: int,
+        sum_token: Token,
+        scope: dict[str, sympy.Symbol],
+    ) -> SumRange:
+        """`\\max_{u \\in \\{0,2\\}}`: whole numbers at one step from one another, as a
+        marker reads them: u = 2s, s = 0..1, with a note (as a moving window is read)."""
+        word = sum_token.text if sum_token.kind == "MAX" else "sum"
+        name = token.text
+        count = int((high - low) / step)
+        self.new_sum_index(token, low, high, sum_token, scope)  # the letter's checks
+        spaced = index_symbol(self.fresh_letter(scope))
+        scope[name] = low + step * spaced  # type: ignore[assignment]
+        values = ", ".join(show_index(low + step * k) for k in range(count + 1))
+        self.notes.append(
+            f"read the {word} over {name} ∈ {{{values}}} as one over {name} = "
+            f"{show_index(scope[name])} with {spaced} = 0..{count}"
+        )
+        return SumRange(spaced, sympy.Integer(0), sympy.Integer(count))
 
     def sum_end(self, scope: Mapping[str, sympy.Symbol]) -> sympy.Expr | None:
         """The end of a sum's range, `^{C}`, `^(C)`, `^C` or `^1`, if one is written."""

@@ -670,13 +670,17 @@ def _parse_matrix(
         answer, names, given, loss, reserved, shapes, examples, written
     )
     stated = []
-    for statement in statements:
+    _, definitions = split_definitions(answer.rstrip())
+    for number, statement in enumerate(statements):
+        if number == 0 and statement.name is None and definitions:
+            # `softmax(S) V where S = QKᵀ/√d_k \in R^{N×N}`: the shape of S, not the answer's
+            statement = replace(statement, name=definitions[-1].left)
         name = None
         if statement.name is not None:
             name = _clean_name("".join(normalise(statement.name, STEPS).split()))
             name = aliases.get(name, name)
         stated.append((statement, name))
-    notes = (*parsed.notes, *(statement.note for statement in statements))
+    notes = (*parsed.notes, *(statement.note for statement, _ in stated))
     return replace(parsed, text=text, notes=notes, stated=tuple(stated))
 
 
@@ -836,7 +840,10 @@ def _parse_defined(
     answer, definitions = split_definitions(text)
     if not definitions or len(top_level_equals(normalise(text, STEPS))) < 2:
         try:
-            return _parse_answer(text, names, given, loss, reserved, quoted=written), {}
+            whole = _parse_answer(text, names, given, loss, reserved, quoted=written)
+            if not (definitions and whole.graded):
+                return whole, {}
+            # `softmax(S) V where S = QKᵀ`: the '=' is the definition's, no step of working
         except AnswerError as error:
             if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
                 raise
@@ -870,18 +877,21 @@ def _parse_defined(
         )
         notes.append(note)
         review = review or problem
-    renamed = {name: alias.matrix for name, alias in aliases.items()}
+    renamed = {name: alias.matrix for name, alias in aliases.items() if alias.matrix}
     return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review), renamed
 
 
 @dataclass(frozen=True)
 class _Alias:
-    """A name an answer defines after it as a gradient the question gives (`δ = dL/dY`):
-    read as that gradient's matrix (G), with `note` saying so."""
+    """A name an answer defines (after it, or before it): as a gradient the question gives
+    (`δ = dL/dY`), read as that gradient's matrix (G, `matrix`); or as an expression over the
+    question's matrices (`S = QK^T/\\sqrt{d_k}`), read as that expression (`expression`, and
+    `matrix` empty). `note` says so."""
 
     definition: Definition
     matrix: str
     note: str
+    expression: Node | None = None
 
 
 def _new_name_pattern(name: str) -> re.Pattern[str]:
@@ -897,30 +907,32 @@ def _new_names(
     loss: str,
     reserved: Collection[str],
 ) -> dict[str, _Alias]:
-    """Each name the answer uses that is none of the question's and that a definition after
-    it defines (by its normalised text), with the given matrix it is read as: its definition
-    must be a given gradient (`δ = dL/dY`, `δ = G`). A new name defined as anything else is
-    an error saying so: what it stands for is a person's to read."""
+    """Each name the answer uses (or another definition does) that is none of the question's
+    and that a definition defines (by its normalised text), with what it is read as: a given
+    gradient (`δ = dL/dY`, `δ = G`) as its matrix, and any other right side that reads as a
+    matrix expression over the question's names, or over names defined so before
+    (`S = QK^T/\\sqrt{d_k}`, `P = softmax(S)`), as that expression, as a marker reads it. A
+    definition whose right side does not read so, or uses its own name (directly or through
+    another), is an error saying so: what the name stands for is a person's to read."""
     aliases: dict[str, _Alias] = {}
     normal = normalise(answer, STEPS)
-    for definition in definitions:
+    rights = [normalise(d.right, STEPS) for d in definitions]
+    pending: list[tuple[Definition, str, int]] = []
+    for number, definition in enumerate(definitions):
         name = _clean_name("".join(normalise(definition.left, STEPS).split()))
         if name in names or name in reserved:
             continue
-        used = _new_name_pattern(name).search(normal)
-        if used is None:
+        pattern = _new_name_pattern(name)
+        used = pattern.search(normal)
+        if used is None and not any(
+            pattern.search(right) for other, right in enumerate(rights) if other != number
+        ):
             continue  # `_hold_definition` says it is not used
+        where = used.start() if used is not None else definition.left_start
         matrix = _given_matrix(definition.right, given, loss)
         if matrix is None:
-            gives = ", ".join(f"{m} is ∂{loss}/∂{y}" for y, m in given.items())
-            raise AnswerError(
-                text,
-                used.start(),
-                f"{name} is defined {definition.place} your answer as {definition.right}, not "
-                f"as a matrix the question gives{f' ({gives})' if gives else ''}, so what your "
-                "answer means is a person's to read",
-                length=len(name),
-            )
+            pending.append((definition, name, where))
+            continue
         y = {m: y for y, m in given.items()}[matrix]
         aliases[name] = _Alias(
             definition,
@@ -928,7 +940,93 @@ def _new_names(
             f'set aside "{definition.written}", a definition, and read {name} as {matrix}: the '
             f"definition agrees with the question's {matrix} = ∂{loss}/∂{y}",
         )
+    while pending:
+        unread = []
+        for definition, name, where in pending:
+            expression = _defined_expression(
+                text, definition, names, given, loss, reserved, aliases
+            )
+            if expression is None:
+                unread.append((definition, name, where))
+                continue
+            aliases[name] = _Alias(
+                definition,
+                "",
+                f'set aside "{definition.written}", a definition, and read {name} as '
+                f"{describe(expression)}, as it defines it",
+                expression,
+            )
+        if len(unread) == len(pending):
+            definition, name, where = unread[0]
+            raise _unread_definition(text, definition, name, where, given, loss)
+        pending = unread
     return aliases
+
+
+# A name of the student's own that a definition may give an expression: letters, with a
+# subscript (as the grammar reads a name).
+_DEFINABLE = re.compile(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?")
+
+
+def _defined_expression(
+    text: str,
+    definition: Definition,
+    names: Mapping[str, str],
+    given: Mapping[str, str],
+    loss: str,
+    reserved: Collection[str],
+    aliases: Mapping[str, _Alias],
+) -> Node | None:
+    """A definition's right side read as a matrix expression over the question's names and
+    the names of `aliases`, where it defines a name the grammar reads (`S`, not `δ`) and reads
+    so with no left side, chain or note of its own; None where it does not."""
+    if (
+        _DEFINABLE.fullmatch(_clean_name("".join(normalise(definition.left, STEPS).split())))
+        is None
+    ):
+        return None  # `δ`: no name a matrix expression reads
+    equal = text.find("=", definition.left_start)
+    start = text.find(definition.right, equal + 1) if equal >= 0 else -1
+    if start < 0:
+        return None
+    try:
+        read = _parse_answer(
+            _side(text, start, start + len(definition.right)),
+            names,
+            given,
+            loss,
+            reserved,
+            aliases,
+        )
+    except AnswerError:
+        return None
+    if read.left is not None or read.steps or read.named or read.review or read.notes:
+        return None  # a reading of its own (`H = dE/dY`, the loss read as L) is a person's
+    return read.expression
+
+
+def _unread_definition(
+    text: str,
+    definition: Definition,
+    name: str,
+    where: int,
+    given: Mapping[str, str],
+    loss: str,
+) -> AnswerError:
+    """The error for a name whose definition is read as nothing: one that uses the name it
+    defines, or one that reads as no matrix expression over the question's names."""
+    gives = ", ".join(f"{m} is ∂{loss}/∂{y}" for y, m in given.items())
+    if _new_name_pattern(name).search(normalise(definition.right, STEPS)):
+        why = "in terms of itself"
+    else:
+        why = "not as a matrix the question gives" + (f" ({gives})" if gives else "")
+    return AnswerError(
+        text,
+        where,
+        f"{name} is defined {definition.place} your answer as {definition.right}, {why}, so "
+        "what your answer means is a person's to read",
+        length=len(name),
+    )
 
 
 def _given_matrix(right: str, given: Mapping[str, str], loss: str) -> str | None:
@@ -947,6 +1045,8 @@ def _given_matrix(right: str, given: Mapping[str, str], loss: str) -> str | None
 def _read_aliases(text: str, normal: str, start: int, aliases: Mapping[str, _Alias]) -> str:
     """`normal` with each name of `aliases` after `start` replaced by its matrix."""
     for name, alias in aliases.items():
+        if alias.expression is not None:
+            continue  # read as a name, and replaced by its expression once read
         for match in reversed(list(_new_name_pattern(name).finditer(normal, start))):
             if len(alias.matrix) > len(name):
                 raise AnswerError(
@@ -1051,8 +1151,9 @@ def _parse_answer(
         tree = _parser().parse(right)
     except UnexpectedInput as error:
         raise _syntax_error(text, error, offset) from None
-    reader = _TreeReader(text, offset, names)
-    expression = reader.read(tree)
+    defined = {n: a.expression for n, a in (aliases or {}).items() if a.expression is not None}
+    reader = _TreeReader(text, offset, {**names, **dict.fromkeys(defined, MATRIX)})
+    expression = _substitute(reader.read(tree), defined)
     if count_nodes(expression) > MAX_NODES or depth(expression) > MAX_DEPTH:
         raise AnswerTooLargeError(text, offset, "this expression is too large to check")
     notes = [*relation_notes, *read.notes, *reader.notes]
@@ -1092,6 +1193,15 @@ def _parse_answer(
         named,
         graded,
     )
+
+
+def _substitute(node: Node, defined: Mapping[str, Node]) -> Node:
+    """`node` with each name of the student's own replaced by the expression it is defined as."""
+    if node.op == "matrix" and node.name in defined:
+        return defined[node.name]
+    if not node.args:
+        return node
+    return node.with_args(tuple(_substitute(arg, defined) for arg in node.args))
 
 
 def _approximately(text: str, normal: str) -> tuple[str, tuple[str, ...]]:

@@ -9,7 +9,10 @@ is maths: it fits the word where the same quantity, however written, begins (see
 semicolon or a dash joins two clauses of one sentence: a pattern may take words from both. A
 negation in the clause of a matched word ("the same weights are not used at every pixel"; a
 clause ends at a comma, a colon, "and", "but", "because" ...) turns the match into a negated
-one, which never earns marks. Nor does a match the sentence may deny without a negation ("It is
+one, which never earns marks. A word before "number", "size" … qualifies that quantity ("a
+fixed number of parameters" is no fixed weights), and a clause with no subject of its own ("…,
+and are shared by all tokens") goes on speaking of the subject of the clause before it. Nor
+does a match the sentence may deny without a negation ("It is
 false that ...", "Someone might say ...", a question), nor, for a concept with roles (attention
 and convolution), one said of the other role ("Convolution mixes all tokens with
 data-dependent weights"): that is the concept the wrong way round, a contradiction.
@@ -134,6 +137,32 @@ _RELATIVE = frozenset(["which", "who", "whose"])
 # The first words of a clause that names what the sentence compares with ("Unlike a fully
 # connected layer, which has different weights …, a 1x1 convolution …").
 _COMPARED_OPENINGS = (("unlike",), ("compared", "with"), ("compared", "to"), ("in", "contrast"))
+# A word just before one of these qualifies the quantity, not what is counted: "a fixed number of
+# parameters" is no fixed weights, "the same number of weights" no shared weights (a pattern
+# that names the quantity, `same number parameter*`, still reads it).
+_QUANTITY_LIST = "number numbers amount count quantity size shape"
+_QUANTITIES = frozenset(_QUANTITY_LIST.split())
+_QUANTITY_SKIPPED = frozenset(["total", "overall"])  # "the same total number of parameters"
+# A clause without a subject of its own goes on speaking of the subject of the clause before:
+# "The weights only act on the embedding dimension, and are shared by all tokens" says that the
+# weights are shared. Such a clause begins (after and, but …, and an adverb) with one of these
+# verbs, with a past participle ("…, and shared by all tokens"), or with "they".
+_GOING_ON = frozenset(["and", "but", "yet", "so", "then"])
+_GOING_ON_ADVERBS = frozenset(["also", "only", "then", "thus", "therefore", "hence", "still"])
+_SUBJECTLESS_VERB_LIST = """
+    are is was were be been has have had can could will would may might must do does did get
+    gets remain remains stay stays
+"""
+_SUBJECTLESS_VERBS = frozenset(_SUBJECTLESS_VERB_LIST.split())
+_CARRYING_PRONOUNS = frozenset(["they"])
+# The subject of a clause is read as its first words (at most `_SUBJECT_WORDS`), up to one of
+# these or a verb above: "The weights only act …" has the subject "The weights".
+_SUBJECT_END_LIST = """
+    only also just not never no of on in for to with by at from across over per that which who
+    whose
+"""
+_SUBJECT_ENDS = frozenset(_SUBJECT_END_LIST.split())
+_SUBJECT_WORDS = 4
 _SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
 _SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
 # A role word just after these is what the statement compares with, not what it is about:
@@ -263,6 +292,9 @@ class Match:
     # its role words are all what the sentence compares with, none what it speaks of ("Unlike
     # attention, a convolution mixes positions …")
     role_compared: bool = False
+    # a word of it that is no role word is said of no role word: none in its clause, nor in one
+    # its clause goes on from ("…, whereas attention, being data-dependent, …")
+    unattributed: bool = False
 
     @property
     def clean(self) -> bool:
@@ -350,6 +382,76 @@ class Sentence(tuple):
                 span = (self.offset + start, self.offset + end)
                 found.setdefault(MATHS + form, {}).setdefault(at, span)
         return found
+
+    @cached_property
+    def quantified(self) -> dict[int, int]:
+        """The words that qualify a quantity ("fixed" in "a fixed number of parameters", "same"
+        in "the same size"), by index: the index of the quantity word."""
+        found = {}
+        for index in range(len(self) - 1):
+            at = index + 1
+            if self.plain[at][1] in _QUANTITY_SKIPPED and at + 1 < len(self):
+                at += 1
+            if self.plain[at][1] in _QUANTITIES and self.scopes[at] == self.scopes[index]:
+                found[index] = at
+        return found
+
+    @cached_property
+    def carried(self) -> dict[int, tuple[int, ...]]:
+        """The scopes that go on without a subject of its own (see `_GOING_ON`), by the index of
+        their first word: the indexes of the words of the subject they go on speaking of, that
+        of the nearest scope before with a subject of its own, when that scope is no clause
+        beginning with because, which, while … or on what the sentence compares with."""
+        starts = [i for i in range(len(self)) if not i or self.scopes[i] != self.scopes[i - 1]]
+        subjects: dict[int, tuple[int, ...]] = {}  # each scope's subject, by its first word
+        found = {}
+        for start in starts:
+            at = start
+            if self.plain[at][1] in _GOING_ON:
+                at += 1
+            while at < len(self) and self.plain[at][1] in _GOING_ON_ADVERBS:
+                at += 1
+            if at >= len(self) or self.scopes[at] != self.scopes[start]:
+                continue
+            plain = self.plain[at][1]
+            subjectless = (
+                plain in _SUBJECTLESS_VERBS
+                or plain in _CARRYING_PRONOUNS
+                or (plain.endswith("ed") and len(plain) > 4)
+            )
+            if subjectless:
+                # "… act on E and K, and are applied …": the subject of a clause, not of "and K"
+                earlier = [s for s in subjects if s < start]
+                subject = subjects[earlier[-1]] if earlier else ()
+                subjects[start] = subject
+                if subject:
+                    found[start] = subject
+                continue
+            if start in self.clause_starts.values():
+                subjects[start] = self._subject_words(start, at)
+        return found
+
+    def _subject_words(self, start: int, at: int) -> tuple[int, ...]:
+        """The words of the subject of the scope that begins at `start` (its first words from
+        `at`, see `_SUBJECT_ENDS`); none for a scope that begins with because, which, while …
+        or that is on what the sentence compares with."""
+        first = self.plain[start][1]
+        if (first in _SCOPE_BREAKS and first not in _GOING_ON) or self[
+            start
+        ].clause in self.compared:
+            return ()
+        words = []
+        while (
+            at < len(self)
+            and len(words) < _SUBJECT_WORDS
+            and self.scopes[at] == self.scopes[start]
+            and self.plain[at][1] not in _SUBJECT_ENDS
+            and self.plain[at][1] not in _SUBJECTLESS_VERBS
+            and not self.negations[at]
+        ):
+            words.append(at)
+            at += 1
+        return tuple(words)
 
     def read(self, index: _Index) -> None:
         """Find the places of every word group of a rubric's patterns in one pass over the
@@ -723,26 +825,35 @@ def find(
     # (not negated, doubted or said of another role), the tightest: one not all in a clause on
     # what the sentence compares with, in the fewest parts, over the fewest words, the first of
     # equals (its quote shows what earned it); else the first window.
-    places = []
-    for group in pattern.groups:
-        indexes = sentence.places(group)
-        if not indexes:
-            return None
-        places.append(indexes)
+    # A subject carried into a clause that goes on without one ("The weights only act on …, and
+    # are shared by all tokens") also stands where that clause begins (see `Sentence.carried`).
+    places: list[list[float]] = list(_pattern_places(pattern, sentence))
+    if not all(places):
+        return None
+    word_at: dict[float, int] = {}
+    for start, subject in sentence.carried.items():
+        for rank, index in enumerate(subject):
+            word_at[start - 1 + (rank + 1) / (len(subject) + 1)] = index
+    if word_at:
+        places = [
+            sorted([*indexes, *(at for at, index in word_at.items() if index in indexes)])
+            for indexes in places
+        ]
     first = None
-    best: tuple[tuple[bool, int, int], Match] | None = None
+    best: tuple[tuple[bool, int, float], Match] | None = None
     seen = set()
-    for chosen in _windows(places, len(sentence)):
-        if chosen is _LATER:  # the windows after it are tried only when none stated it plainly
+    for positions in _windows(places, len(sentence)):
+        if positions is _LATER:  # the windows after it are tried only when none stated it plainly
             if best is not None:
                 break
             continue
+        chosen = [word_at.get(at, at) for at in positions]
         if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
             tightness = (
                 _in_compared(sentence, chosen),
                 len({sentence[at].part for at in chosen}),
-                max(chosen) - min(chosen),
+                max(positions) - min(positions),
             )
             if best is not None and best[0] <= tightness:
                 continue
@@ -761,8 +872,8 @@ def _ordered(
     """The first place where a word of the pattern's first group comes before one of its second
     in the same clause (up to and, but, so …), one that states them plainly if any."""
     first = None
-    later = sentence.places(pattern.groups[1])
-    for at in sentence.places(pattern.groups[0]):
+    earlier, later = _pattern_places(pattern, sentence)
+    for at in earlier:
         after = bisect_right(later, at)
         if after == len(later) or sentence.scopes[later[after]] != sentence.scopes[at]:
             continue
@@ -776,11 +887,27 @@ def _ordered(
     return first
 
 
-_LATER: list[int] = []  # `_windows` yields it between its two sweeps
+def _pattern_places(pattern: Pattern, sentence: Sentence) -> list[list[int]]:
+    """Where each group of the pattern has a word, leaving out a word that qualifies a quantity
+    ("fixed" in "a fixed number of parameters") unless a group of the pattern has that quantity
+    (`same number parameter*`)."""
+    places = [sentence.places(group) for group in pattern.groups]
+    quantified = sentence.quantified
+    if not quantified:
+        return places
+    named = {index for indexes in places for index in indexes}
+    return [
+        [at for at in indexes if at not in quantified or quantified[at] in named]
+        for indexes in places
+    ]
 
 
-def _windows(places: list[list[int]], length: int) -> Iterator[list[int]]:
-    """The windows where every group has a word (`places`: each group's word indexes): from each
+_LATER: list[float] = []  # `_windows` yields it between its two sweeps
+
+
+def _windows(places: list[list[float]], length: int) -> Iterator[list[float]]:
+    """The windows where every group has a word (`places`: each group's word positions, an index
+    or, for a carried subject, a place between two; see `find`): from each
     word on, each group's first word in the window; then `_LATER`, and up to each word, each
     group's last word in the window ("a convolution does not mix positions …; its weights are
     fixed" states `convolution* fixed weight*` plainly only with the later "weights")."""
@@ -814,7 +941,9 @@ def _match(
 ) -> Match:
     """A match of these words of the sentence: whether a negation denies it, whether the
     sentence may deny it otherwise, and, for a concept with roles, what it is said of."""
-    said_of, sure, whole = _said_of(sentence, chosen, roles) if roles else (None, False, False)
+    said_of, sure, whole, unattributed = (
+        _said_of(sentence, chosen, roles) if roles else (None, False, False, False)
+    )
     # "Unlike attention, convolution mixes all positions …": the negation is of the pattern's
     # role word, and what the match says is all said of the other role, the wrong way round
     stated = [i for i in chosen if _role_fitting(sentence[i], roles) is None] if whole else chosen
@@ -836,6 +965,7 @@ def _match(
         reach=reach,
         compared=_in_compared(sentence, chosen),
         role_compared=bool(role_words) and not any(i in role_of for i in role_words),
+        unattributed=unattributed,
     )
 
 
@@ -907,10 +1037,11 @@ def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
 
 def _said_of(
     sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]
-) -> tuple[Word | None, bool, bool]:
+) -> tuple[Word | None, bool, bool, bool]:
     """The role word the match is said of when it is not the pattern's own role, whether that
-    is sure (the word is in the match's clause) or only the nearest one, and whether every word
-    of the match that is no role word is surely said of that role.
+    is sure (the word is in the match's clause) or only the nearest one, whether every word
+    of the match that is no role word is surely said of that role, and whether some word of the
+    match that is no role word is said of no role word at all.
 
     The pattern's role is that of its first word that is a role word ("attention" in
     `attention mix* token*`), else the concept's first role. Each other word of the match is
@@ -922,14 +1053,15 @@ def _said_of(
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
     own = next((role for _, role in fitting if role is not None), 0)
     subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
+    unattributed = any(subject is None for subject, _ in subjects)
     for subject, sure in subjects:  # a role word of the match itself is named beside it
         if subject is not None and role_of[subject] != own:
             whole = all(
                 other is not None and sure_too and role_of[other] == role_of[subject]
                 for other, sure_too in subjects
             )
-            return sentence[subject], sure, whole
-    return None, False, False
+            return sentence[subject], sure, whole, unattributed
+    return None, False, False, unattributed
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
@@ -1259,13 +1391,15 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
     sentence compares with ("Unlike a fully connected layer, which has different weights for
     every position, …"), and, for one that names a role (`attention fixed`), not said of another
     role in its own clause ("compared to attention a convolution has fixed weights" says it of
-    the convolution, as the concept does). Each is a contradiction of the concept, whatever role
-    the nearest role word is."""
+    the convolution, as the concept does), nor where a word of it is said of no role word ("The
+    convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
+    convolution no data-dependence). Each is a contradiction of the concept, whatever role the
+    nearest role word is."""
     found = []
     roles = concept.roles
     for match in find_all(concept.contradictions, answer, concept.pairings, roles):
         names_role = any(_role_fitting(word, roles) is not None for word in match.words)
-        if match.compared or (match.said_of_sure and names_role):
+        if match.compared or (names_role and (match.said_of_sure or match.unattributed)):
             continue
         reach = tuple(word for word in match.reach if word is not match.said_of)
         found.append(replace(match, said_of=None, said_of_sure=False, reach=reach))

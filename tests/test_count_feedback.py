@@ -651,6 +651,21 @@ WRITTEN_TERMS = [
         "Your weights: 2·C·D, 2 times the correct C·D. You left out the biases: this layer has D, one per output channel.",
         id="22-52 c.params CD + CD: the same term twice is one piece",
     ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + 9CD biases",
+        "Your weights, 9·C·D, are right. Your biases: 9·C·D, 9 per input channel and output channel, with an extra factor of 9·C; the correct biases are D.",
+        id="22-52 b.params 9CD weights + 9CD biases: the words say which term is which "
+        "(was told 18CD weights and biases left out)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD biases plus CD weights",
+        "Your weights, C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="22-52 c.params CD biases plus CD weights: named in either order",
+    ),
 ]
 
 

@@ -303,6 +303,9 @@ class _Case:
     # The student's terms as written (`written_terms`), each a quotient like `student`: 9·C
     # and C, where `student` merges them into 10·C; () where the answer is not a sum
     written: tuple[Fraction_, ...] = ()
+    # The terms the student's words name (`ParsedAnswer.named`), each a quotient like
+    # `student` with what the words call it: 9·C·D "weights", 9·C·D "biases"
+    term_names: tuple[tuple[Fraction_, str], ...] = ()
 
     def relate(self, expr: sympy.Expr) -> sympy.Expr:
         """A rubric count with the rubric's relations applied, as the student's was."""
@@ -784,6 +787,7 @@ def check_count(
         tuple(specs),
         tuple(substitutions),
         _written_fractions(answer, specs, relate, declared),
+        _named_fractions(answer, specs, relate, declared),
     )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
@@ -839,6 +843,21 @@ def _written_fractions(
     if not all(is_rational_count(term) for term in terms):
         return ()
     return tuple(as_fraction(term, declared) for term in terms)
+
+
+def _named_fractions(
+    answer: ParsedAnswer,
+    specs: Sequence[SymbolSpec],
+    relate: dict[sympy.Symbol, sympy.Expr],
+    declared: tuple[sympy.Symbol, ...],
+) -> tuple[tuple[Fraction_, str], ...]:
+    """The terms the student's words name (`ParsedAnswer.named`), related and as quotients
+    over the declared symbols, each with what the words call it; () where a term is no
+    quotient of polynomials."""
+    terms = [(_prepared(term, relate, specs), kind) for term, kind in answer.named]
+    if not all(is_rational_count(term) for term, _ in terms):
+        return ()
+    return tuple((as_fraction(term, declared), kind) for term, kind in terms)
 
 
 def _prepared(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -63,13 +64,29 @@ class Counterexample:
     correct_value: Fraction
 
     def describe(self) -> str:
+        student, correct = show_number(self.student_value), show_number(self.correct_value)
         if not self.values:  # two numbers: no size tells them apart, none is needed
-            return f"Your count is {self.student_value}; the correct count is {self.correct_value}."
+            return f"Your count is {student}; the correct count is {correct}."
         sizes = ", ".join(f"{name}={value}" for name, value in self.values)
-        return (
-            f"With {sizes} your count gives {self.student_value}; "
-            f"the correct count is {self.correct_value}."
-        )
+        return f"With {sizes} your count gives {student}; the correct count is {correct}."
+
+
+# A whole number of more digits than an answer may write (30) is shown by its first and last
+# digits and how many it has: `10^299` is "10000…00000 (300 digits)", not 300 digits each
+# time the feedback names it.
+LONG_NUMBER = 30
+_LONG_DIGITS = re.compile(rf"\d{{{LONG_NUMBER + 1},}}")
+
+
+def show_number(number) -> str:
+    """`number` (an int, a Fraction or a sympy number) as feedback shows it: written out, or
+    shortened with its digit count where a whole part of it is long (`LONG_NUMBER`)."""
+    return _LONG_DIGITS.sub(_shortened, str(number))
+
+
+def _shortened(digits: re.Match[str]) -> str:
+    written = digits.group()
+    return f"{written[:5]}…{written[-5:]} ({len(written)} digits)"
 
 
 @dataclass(frozen=True)
@@ -253,7 +270,7 @@ def _show_terms(terms, gens: Sequence[sympy.Symbol]) -> str:
         ]
         magnitude = abs(coefficient)
         if magnitude != 1 or not factors:
-            factors.insert(0, str(magnitude))
+            factors.insert(0, show_number(magnitude))
         term = "·".join(factors)
         sign = "-" if coefficient < 0 else "+"
         pieces.append((sign, term))

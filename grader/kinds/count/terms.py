@@ -43,6 +43,7 @@ from grader.kinds.count.check import (
     _rubric_fraction,
     _rubric_rational,
     show_fraction,
+    show_number,
 )
 from grader.kinds.count.parse import ParsedAnswer
 from grader.kinds.count.polynomials import exactly_equal, subtract
@@ -130,7 +131,7 @@ class Sizes:
         if any(power > 1 for power in exponents):
             return ""
         nouns = self.nouns(exponents)
-        amount = "one" if coefficient == 1 else str(coefficient)
+        amount = "one" if coefficient == 1 else show_number(coefficient)
         return f"{amount} per {' and '.join(nouns)}" if nouns else f"{amount} in all"
 
     def each(self, exponents: Sequence[int]) -> str:

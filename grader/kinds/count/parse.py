@@ -32,6 +32,7 @@ from grader.kinds.count.names import normal_name as _normal_name
 from grader.kinds.count.steps import (
     COUNT_STEPS,
     LENIENT_STEPS,
+    UNIT_WORDS,
     Question,
     named_terms,
     thousands_spans,
@@ -538,6 +539,15 @@ def split_name(
     start = max(i for i in range(len(name) + 1) if prefix_ok[i])
     stop = next((j for j in range(start + 1, len(name) + 1) if suffix_ok[j]), len(name))
     unknown = name[start:stop]
+    if unknown == name and unknown.lower() in UNIT_WORDS:
+        # `weights and biases`: words that say what is counted, where no count reads
+        raise AnswerError(
+            text,
+            position,
+            f'the words could not be read as a count ("{unknown}" is a word, not one of the '
+            f"symbols of this question, {declared})",
+            len(unknown),
+        )
     suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
     hint = f", did you mean {suggestion[0]}?" if suggestion else ""
     raise AnswerError(

@@ -5,6 +5,7 @@ formula (`follow_through`)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -650,6 +651,21 @@ WRITTEN_TERMS = [
         "CD + CD",
         "Your weights: 2·C·D, 2 times the correct C·D. You left out the biases: this layer has D, one per output channel.",
         id="22-52 c.params CD + CD: the same term twice is one piece",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + 9CD biases",
+        "Your weights, 9·C·D, are right. Your biases: 9·C·D, 9 per input channel and output channel, with an extra factor of 9·C; the correct biases are D.",
+        id="22-52 b.params 9CD weights + 9CD biases: the words say which term is which "
+        "(was told 18CD weights and biases left out)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD biases plus CD weights",
+        "Your weights, C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
+        id="22-52 c.params CD biases plus CD weights: named in either order",
     ),
 ]
 
@@ -1495,3 +1511,20 @@ def test_a_comma_after_a_count_is_told_for_what_follows_it(item, answer, message
         "invalid",
         f"We could not read your answer: {message} (at column {answer.index(',') + 1}).",
     )
+
+
+# A count with a long number (more digits than an answer may write) names it by its first and
+# last digits and how many it has, never 300 digits each time the feedback says it.
+@pytest.mark.parametrize(
+    ("answer", "digits"),
+    [
+        pytest.param("9CD + 10^299", 300, id="biases of 300 digits (was written out 3 times)"),
+        pytest.param("10^299", 300, id="a number alone, in the count it gives"),
+        pytest.param("9^300 + D", 287, id="weights of 287 digits"),
+    ],
+)
+def test_a_long_number_in_the_feedback_is_shortened_with_its_digit_count(answer, digits):
+    result = grade_answer(Q4, Q4.items["b.params"], answer)
+    said = " ".join(result.feedback)
+    assert re.search(r"\d{31,}", said) is None
+    assert f"({digits} digits)" in said

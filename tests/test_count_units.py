@@ -451,3 +451,29 @@ def test_words_before_a_count_that_change_it_are_not_set_aside(answer):
     rubric = RUBRICS["conv1d-q1"]
     result = grade_answer(rubric, rubric.items["b.params"], answer)
     assert result.verdict == "invalid", result.reading_notes
+
+
+# Unit words where no count reads (`weights and biases`) are said to be words that could not be
+# read as a count, not "unknown symbol weights"; a name that could be a symbol still is one.
+@pytest.mark.parametrize(
+    ("answer", "said", "unsaid"),
+    [
+        pytest.param(
+            "weights and biases",
+            'the words could not be read as a count ("weights" is a word',
+            "unknown symbol weights",
+            id="unit words alone (was unknown symbol weights)",
+        ),
+        pytest.param(
+            "9CD + offsets",
+            "unknown symbol offsets",
+            "could not be read as a count",
+            id="a word that names no unit is still an unknown symbol",
+        ),
+    ],
+)
+def test_unit_words_no_count_reads_are_called_words_not_symbols(answer, said, unsaid):
+    rubric = RUBRICS["22-52-q4"]
+    result = grade_answer(rubric, rubric.items["b.params"], answer)
+    assert result.verdict == "invalid"
+    assert said in " ".join(result.feedback) and unsaid not in " ".join(result.feedback)

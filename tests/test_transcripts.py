@@ -4,6 +4,7 @@ to a person showing both; every answer says where it was found."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -601,13 +602,20 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
         pytest.param(
             "(c) Parameters: $CD$ weights plus $D$ biases",
             "correct",
-            "CD + D",
+            "CD weights plus D biases",
             id="two pieces joined by words with plus are their sum (was CD, 0)",
+        ),
+        pytest.param(
+            "(b) Parameters: $D$ weights plus $9CD$ biases",
+            "needs_review",
+            "D weights plus 9CD biases",
+            id="plus between pieces whose words name the terms the other way round: for a "
+            "person, as check sends it (was 2/2)",
         ),
         pytest.param(
             "(c) The number of parameters is $CD$ weights plus $D$ biases.",
             "correct",
-            "CD + D",
+            "CD weights plus D biases.",
             id="plus in a sentence (was CD, 0)",
         ),
         pytest.param(
@@ -647,11 +655,13 @@ def test_a_count_among_several_pieces_is_the_one_its_words_name(tmp_path, line, 
     (result,) = grade_paths(RUBRIC, [tmp_path]).results
     item = result.items[f"{line[1]}.params"]
     assert (item.verdict, item.answer) == (verdict, answer)
-    if "plus" in line and "(weights" not in line and verdict == "correct":
-        # the sum is said, in the words the student wrote
-        (note,) = item.reading_notes
+    if "plus" in line and "(weights" not in line and verdict != "needs_review":
+        # the sum is said, in the words the student wrote; words naming its terms are read
+        # by the count, which says so
+        total = " + ".join(re.findall(r"\$([^$]*)\$", line))
+        (note,) = [note for note in item.reading_notes if "pieces of maths" in note]
         assert note.startswith('read "$') and note.endswith(
-            f'as one answer, {answer}: its pieces of maths are joined by "plus"'
+            f'as one answer, {total}: its pieces of maths are joined by "plus"'
         )
 
 
@@ -1078,7 +1088,7 @@ def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
             "pool-q1",
             "(c) $C$ weights and $C$ biases",
             "correct",
-            "C + C",
+            "C weights and C biases",
             'joined by "and", and the words beside them name them as terms of one count',
             id="and between pieces named weights and biases is their sum (was C, 0)",
         ),

@@ -205,6 +205,9 @@ class _Maths:
     body: str
     displayed: bool  # `$$…$$` or `\\[…\\]`
     notes: tuple[str, ...] = ()  # how it was read: pieces joined by "plus" (`_joined_by_plus`)
+    # Pieces joined by words, as written with those words (`D weights plus 9CD`): a count
+    # reads the words that name its terms itself (`_offer`).
+    labelled: str = ""
 
 
 def _maths_pieces(text: str) -> list[_Maths]:
@@ -302,7 +305,15 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
                 f'read "{written}" as one answer, {body}: its pieces of maths are joined by '
                 '"and", and the words beside them name them as terms of one count'
             )
-        joined[-1] = _Maths(last.start, piece.end, body, last.displayed or piece.displayed, (note,))
+        labelled = f"{last.labelled or last.body.strip()} {' '.join(between.split())}"
+        joined[-1] = _Maths(
+            last.start,
+            piece.end,
+            body,
+            last.displayed or piece.displayed,
+            (note,),
+            f"{labelled} {piece.body.strip()}",
+        )
     return joined
 
 
@@ -929,6 +940,7 @@ def _read_part(
             describes,
             alone=alone,
             notes=piece.notes + ((role.note,) if role.note else ()),
+            labelled=piece.labelled,
             strength=-4 if role.working else 0,
         )
         if offered:
@@ -1402,6 +1414,7 @@ def _offer(
     notes: tuple[str, ...] = (),
     alone: bool = False,
     strength: int = 0,
+    labelled: str = "",
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
@@ -1411,7 +1424,10 @@ def _offer(
     `shared`, to be placed once the whole part has been read. A step that only defines a name
     of an item (`σ = 1/(1+e^{-x})`) is added to its `definitions`, and is no answer. `notes`
     say what prose beside the maths was set aside to read it, as each answer taken does;
-    `strength` is added to each candidate's (working before a conclusion is weaker)."""
+    `strength` is added to each candidate's (working before a conclusion is weaker).
+    `labelled` is the piece as written where words joined it (`D weights plus 9CD`): a count
+    that reads it with the words after it (`… biases`), as `grader check` does, is given it,
+    so that its check weighs the words naming the terms; otherwise it is given the sum."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
@@ -1438,8 +1454,13 @@ def _offer(
             ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
+            written = f"{labelled} {words_after.strip()}".strip()
             if candidate and item.recognises(candidate):
-                if item.counts and words_after.strip() and item.names_other_unit(words_after):
+                if item.counts and labelled and len(steps) == 1 and item.reads_with_words(written):
+                    # `$D$ weights plus $9CD$ biases`: read with its words, which the check
+                    # weighs against the layer's terms (named the other way round: a person)
+                    candidate = written
+                elif item.counts and words_after.strip() and item.names_other_unit(words_after):
                     # `$2N^2 d_k$ MACs` for FLOPs: read with its word, which the check weighs
                     candidate = f"{candidate} {words_after.strip()}"
                 takers[item.id] = candidate
@@ -1469,6 +1490,8 @@ def _offer(
         weight = (4 if boxed is not None else 0) + _weight(words_before, words_after)
         weight += (1 if displayed else 0) + strength
         working = " ⇒ ".join(text for _, text in chosen)
+        if working.endswith(words_after.strip()):
+            words_after = ""  # read with its words (`2N^2 d_k MACs`): quoted once
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
         chain = tuple(sides) if len(sides) > 1 else ()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -63,13 +64,29 @@ class Counterexample:
     correct_value: Fraction
 
     def describe(self) -> str:
+        student, correct = show_number(self.student_value), show_number(self.correct_value)
         if not self.values:  # two numbers: no size tells them apart, none is needed
-            return f"Your count is {self.student_value}; the correct count is {self.correct_value}."
+            return f"Your count is {student}; the correct count is {correct}."
         sizes = ", ".join(f"{name}={value}" for name, value in self.values)
-        return (
-            f"With {sizes} your count gives {self.student_value}; "
-            f"the correct count is {self.correct_value}."
-        )
+        return f"With {sizes} your count gives {student}; the correct count is {correct}."
+
+
+# A whole number of more digits than an answer may write (30) is shown by its first and last
+# digits and how many it has: `10^299` is "10000…00000 (300 digits)", not 300 digits each
+# time the feedback names it.
+LONG_NUMBER = 30
+_LONG_DIGITS = re.compile(rf"\d{{{LONG_NUMBER + 1},}}")
+
+
+def show_number(number) -> str:
+    """`number` (an int, a Fraction or a sympy number) as feedback shows it: written out, or
+    shortened with its digit count where a whole part of it is long (`LONG_NUMBER`)."""
+    return _LONG_DIGITS.sub(_shortened, str(number))
+
+
+def _shortened(digits: re.Match[str]) -> str:
+    written = digits.group()
+    return f"{written[:5]}…{written[-5:]} ({len(written)} digits)"
 
 
 @dataclass(frozen=True)
@@ -253,7 +270,7 @@ def _show_terms(terms, gens: Sequence[sympy.Symbol]) -> str:
         ]
         magnitude = abs(coefficient)
         if magnitude != 1 or not factors:
-            factors.insert(0, str(magnitude))
+            factors.insert(0, show_number(magnitude))
         term = "·".join(factors)
         sign = "-" if coefficient < 0 else "+"
         pieces.append((sign, term))
@@ -303,6 +320,9 @@ class _Case:
     # The student's terms as written (`written_terms`), each a quotient like `student`: 9·C
     # and C, where `student` merges them into 10·C; () where the answer is not a sum
     written: tuple[Fraction_, ...] = ()
+    # The terms the student's words name (`ParsedAnswer.named`), each a quotient like
+    # `student` with what the words call it: 9·C·D "weights", 9·C·D "biases"
+    term_names: tuple[tuple[Fraction_, str], ...] = ()
 
     def relate(self, expr: sympy.Expr) -> sympy.Expr:
         """A rubric count with the rubric's relations applied, as the student's was."""
@@ -784,6 +804,7 @@ def check_count(
         tuple(specs),
         tuple(substitutions),
         _written_fractions(answer, specs, relate, declared),
+        _named_fractions(answer, specs, relate, declared),
     )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
     diagnosis, details = explain_wrong_count(case, items, found)
@@ -839,6 +860,21 @@ def _written_fractions(
     if not all(is_rational_count(term) for term in terms):
         return ()
     return tuple(as_fraction(term, declared) for term in terms)
+
+
+def _named_fractions(
+    answer: ParsedAnswer,
+    specs: Sequence[SymbolSpec],
+    relate: dict[sympy.Symbol, sympy.Expr],
+    declared: tuple[sympy.Symbol, ...],
+) -> tuple[tuple[Fraction_, str], ...]:
+    """The terms the student's words name (`ParsedAnswer.named`), related and as quotients
+    over the declared symbols, each with what the words call it; () where a term is no
+    quotient of polynomials."""
+    terms = [(_prepared(term, relate, specs), kind) for term, kind in answer.named]
+    if not all(is_rational_count(term) for term, _ in terms):
+        return ()
+    return tuple((as_fraction(term, declared), kind) for term, kind in terms)
 
 
 def _prepared(

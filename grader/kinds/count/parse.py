@@ -32,6 +32,7 @@ from grader.kinds.count.names import normal_name as _normal_name
 from grader.kinds.count.steps import (
     COUNT_STEPS,
     LENIENT_STEPS,
+    UNIT_WORDS,
     Question,
     named_terms,
     thousands_spans,
@@ -118,6 +119,10 @@ class ParsedAnswer:
     # The other reading of a '/' before factors side by side: `9C/GD` is read 9·C/(G·D), and
     # also 9·C/G·D, this (None where there is no such '/')
     alternative: ParsedAnswer | None = None
+    # The terms its words name (`9CD weights + D biases`): each term's count and what the
+    # words call it ("weights", "biases"), for comparing each with the layer's own; () where
+    # words name no terms (`steps.named_terms`)
+    named: tuple[tuple[sympy.Expr, str], ...] = ()
 
     @property
     def expr(self) -> sympy.Expr:
@@ -534,6 +539,15 @@ def split_name(
     start = max(i for i in range(len(name) + 1) if prefix_ok[i])
     stop = next((j for j in range(start + 1, len(name) + 1) if suffix_ok[j]), len(name))
     unknown = name[start:stop]
+    if unknown == name and unknown.lower() in UNIT_WORDS:
+        # `weights and biases`: words that say what is counted, where no count reads
+        raise AnswerError(
+            text,
+            position,
+            f'the words could not be read as a count ("{unknown}" is a word, not one of the '
+            f"symbols of this question, {declared})",
+            len(unknown),
+        )
     suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
     hint = f", did you mean {suggestion[0]}?" if suggestion else ""
     raise AnswerError(
@@ -860,26 +874,30 @@ def parse(
     except AnswerError as error:
         raise _past_thousands(strict_error, error, text, lenient) from None
     # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
-    review = unit_doubt(fold_compatibility_forms(text)[0], question) if "words" in lenient else None
-    if review is None and bias is not None and "words" in lenient:
+    review, named = None, ()
+    if "words" in lenient:
         folded = fold_compatibility_forms(text)[0]
-        review = _names_swapped(folded, question, symbols, integer_division, bias)
+        review = unit_doubt(folded, question)
+        terms = _named_values(folded, question, symbols, integer_division)
+        named = tuple((value, kind) for _, kind, value in terms if value is not None)
+        if review is None and bias is not None:
+            review = _names_swapped(terms, bias)
     alternative = parsed.alternative
     if alternative is not None:
         alternative = replace(alternative, text=text, notes=tuple(notes), review=review)
-    return replace(parsed, text=text, notes=tuple(notes), review=review, alternative=alternative)
+    return replace(
+        parsed, text=text, notes=tuple(notes), review=review, alternative=alternative, named=named
+    )
 
 
-def _names_swapped(
+def _named_values(
     text: str,
     question: Question,
     symbols: Mapping[str, sympy.Symbol],
     integer_division: bool,
-    bias: ParsedAnswer,
-) -> str | None:
-    """Why a person should decide on a sum whose words name its terms the other way round
-    from the layer's: a term called weights is the layer's biases, and one called biases is
-    not (`D weights + 9CD biases`); None otherwise."""
+) -> list[tuple[str, str, sympy.Expr | None]]:
+    """The terms of a sum whose words name them (`steps.named_terms`), each as (its maths,
+    what its words call it, its count or None where it reads as none alone)."""
 
     def value(maths: str) -> sympy.Expr | None:
         try:
@@ -887,7 +905,15 @@ def _names_swapped(
         except AnswerError:
             return None
 
-    terms = [(maths, kind, value(maths)) for maths, kind in named_terms(text, question)]
+    return [(maths, kind, value(maths)) for maths, kind in named_terms(text, question)]
+
+
+def _names_swapped(
+    terms: list[tuple[str, str, sympy.Expr | None]], bias: ParsedAnswer
+) -> str | None:
+    """Why a person should decide on a sum whose words name its terms (`_named_values`) the
+    other way round from the layer's: a term called weights is the layer's biases, and one
+    called biases is not (`D weights + 9CD biases`); None otherwise."""
     is_bias = [v is not None and sympy.expand(v - bias.expr) == 0 for _, _, v in terms]
     weights = [m for (m, k, _), b in zip(terms, is_bias, strict=True) if k == "weights" and b]
     biases = [

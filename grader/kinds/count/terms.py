@@ -43,6 +43,7 @@ from grader.kinds.count.check import (
     _rubric_fraction,
     _rubric_rational,
     show_fraction,
+    show_number,
 )
 from grader.kinds.count.parse import ParsedAnswer
 from grader.kinds.count.polynomials import exactly_equal, subtract
@@ -130,7 +131,7 @@ class Sizes:
         if any(power > 1 for power in exponents):
             return ""
         nouns = self.nouns(exponents)
-        amount = "one" if coefficient == 1 else str(coefficient)
+        amount = "one" if coefficient == 1 else show_number(coefficient)
         return f"{amount} per {' and '.join(nouns)}" if nouns else f"{amount} in all"
 
     def each(self, exponents: Sequence[int]) -> str:
@@ -570,10 +571,18 @@ def compare_terms(case: _Case) -> TermComparison | None:
         return None
     weights, biases = sides
     mine = student[0] * (1 / student[1].LC)
+    sizes = _sizes(case.specs)
+    named = _named_split(case, mine)
+    if named is not None:
+        # `9CD weights + 9CD biases`: the student's words say which terms are which
+        first = _remembered_side(_compare_weights, named[0], weights, case=case, sizes=sizes)
+        second = _remembered_side(
+            _compare_biases, named[1], biases, weights, case=case, sizes=sizes
+        )
+        return _comparison(first, second)
     terms = _written_units(case, mine)
     if len(terms) > MAX_SPLIT_TERMS:
         return None
-    sizes = _sizes(case.specs)
     degrees = [sum(exponents) for exponents, _ in terms]
     best = None
     for chosen in itertools.product((True, False), repeat=len(terms)):
@@ -595,6 +604,11 @@ def compare_terms(case: _Case) -> TermComparison | None:
         if best is None or key < best[0]:
             best = (key, first, second)
     _, first, second = best
+    return _comparison(first, second)
+
+
+def _comparison(first: _Side, second: _Side) -> TermComparison:
+    """What the weights compared (`first`) and the biases compared (`second`) tell."""
     findings = tuple(f for f in (first.finding, second.finding) if f is not None)
     return TermComparison(
         words=" ".join(w for w in (first.words, second.words) if w),
@@ -602,6 +616,22 @@ def compare_terms(case: _Case) -> TermComparison | None:
         explained=all(side.cost == 0 or side.name is not None for side in (first, second)),
         weights_right=first.cost == 0,
     )
+
+
+def _named_split(case: _Case, mine):
+    """(the student's weights, their biases) as polynomials in `mine`'s ring where their words
+    name every term of the count as weights or biases, both named (`9CD weights + 9CD
+    biases`), and those terms add up to it; None otherwise (the split is then searched)."""
+    if {kind for _, kind in case.term_names} != {"weights", "biases"}:
+        return None
+    sides = {"weights": mine.ring.zero, "biases": mine.ring.zero}
+    for (top, bottom), kind in case.term_names:
+        if not bottom.is_ground:
+            return None
+        sides[kind] = sides[kind] + top * (1 / bottom.LC)
+    if sides["weights"] + sides["biases"] != mine:
+        return None
+    return sides["weights"], sides["biases"]
 
 
 def _written_units(case: _Case, mine) -> list[tuple[tuple[int, ...], object]]:

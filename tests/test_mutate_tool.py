@@ -107,6 +107,23 @@ def test_the_projects_equivalent_list_reads():
     assert entries and all(reason for reason in entries.values())
 
 
+PROJECT_EQUIVALENT = mutate.read_equivalent(ROOT / "tools" / "equivalent_mutants.txt")
+
+
+@pytest.mark.parametrize("module", sorted({key[0] for key in PROJECT_EQUIVALENT}))
+def test_the_projects_equivalent_list_names_each_mutant_at_its_place(module):
+    """An entry whose line moved (an edit above it) or that names no mutant any more fails
+    here, as the tool would report it: the list is rewritten at once, each reason reread
+    against the code at the new place, instead of drifting until the tool matches an entry
+    to another mutant with the same description."""
+    everything = mutate.mutants((ROOT / module).read_text())
+    _, moved, stale = mutate.place_equivalent(PROJECT_EQUIVALENT, everything, module)
+    assert [
+        f"{line}:{column} is now {m.where(module)} | {d}" for (_, line, column, d), m in moved
+    ] == []
+    assert [f"{line}:{column} | {d}" for _, line, column, d in stale] == []
+
+
 def test_two_alike_changes_on_one_line_are_told_apart_by_their_column():
     source = "def f(a):\n    return a + 1 if a == 1 else 0\n"
     ones = [m for m in mutate.mutants(source) if m.description == "`1` -> `2`"]

@@ -352,10 +352,10 @@ def _layout_advice(item: Item, reading: Formula) -> str:
     ).relayout
     if not relayout:
         return ""
-    stored = " and ".join(f"{name} stored {needed}" for name, needed, _ in relayout)
-    theirs = " and ".join(f"{name} is {shape}" for name, _, shape in relayout)
-    free = ", ".join(f"{name}: any" for name, _, _ in relayout)
-    fixed = ", ".join(f"{name}: [{', '.join(shape.split('×'))}]" for name, _, shape in relayout)
+    stored = " and ".join(f"{name} stored {needed}" for name, needed, *_ in relayout)
+    theirs = " and ".join(f"{name} is {shape}" for name, _, shape, _ in relayout)
+    free = ", ".join(f"{name}: any" for name, *_ in relayout)
+    fixed = ", ".join(f"{name}: [{', '.join(shape.split('×'))}]" for name, _, shape, _ in relayout)
     return (
         f": it is the reference with {stored} (the reference's {theirs}). Say what that layout "
         f"earns with matrices: {{{free}}} (right), matrices: {{{fixed}}} (the question fixes the "

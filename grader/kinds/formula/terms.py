@@ -159,9 +159,10 @@ class Formula:
     assumed: tuple[str, ...] = field(default=(), compare=False)
     # Weights read stored transposed where the rubric leaves their layout open (not declared
     # `any`): a verdict that rests on that reading is a person's to confirm, or earns the
-    # rubric's `layout` credit. Each (name, the shape this formula needs, the reference's),
-    # the shapes as written: ("W", "D×C", "C×D").
-    relayout: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    # rubric's `layout` credit. Each (the reference's name, the shape this formula needs, the
+    # reference's, the name as this formula writes it), the shapes as written:
+    # ("w", "D×C", "C×D", "W").
+    relayout: tuple[tuple[str, str, str, str], ...] = field(default=(), compare=False)
     # Matrices the formula uses that the reference does not name, where the question gives
     # others (`GivenMatrices`): a verdict that rests on reading them as parameters of the
     # student's own is a person's to confirm.

@@ -443,7 +443,7 @@ GRADED = [
         0.0,
         "layout",
         (
-            "Your formula needs w to be K×E, where the answer's w is E×K. Read with w stored that way, it defines the right layer; whether the question lets w be stored so is an instructor's call.",
+            "Your formula needs W to be K×E, where the answer's w is E×K. Read with W stored that way, it defines the right layer; whether the question lets W be stored so is an instructor's call.",
             "An instructor will review it.",
         ),
         ("read W as a K×E matrix, as your formula uses it",),
@@ -457,7 +457,7 @@ GRADED = [
         0.0,
         "layout",
         (
-            "Your formula needs w to be K×E, where the answer's w is E×K. Read with w stored that way, it defines the right layer; whether the question lets w be stored so is an instructor's call.",
+            "Your formula needs W to be K×E, where the answer's w is E×K. Read with W stored that way, it defines the right layer; whether the question lets W be stored so is an instructor's call.",
             "An instructor will review it.",
         ),
         ("read W as a K×E matrix, as your formula uses it",),
@@ -1786,7 +1786,37 @@ GRADED += [
     for rows, cols, reads in [
         ("2i+u", "2j+v+1", "reads x[2,3,1], x[2,4,1], x[3,3,1] and x[3,4,1]"),
         ("2i-2+u", "2j-2+v", "reads only x[1,1,1]"),
-        ("3i+u", "3j+v", "reads x[3,3,1], x[3,4,1], x[4,3,1] and x[4,4,1]"),
+    ]
+]
+# A window that moves by 3 where the sizes checked hold too few whole windows to show it (Q=4,
+# Q=6): told what it reads at P=6, Q=4, which is true there only; its stride, from its indices,
+# is true at every size.
+GRADED += [
+    pytest.param(
+        POOL,
+        item,
+        text,
+        "partial",
+        1.0,
+        "pooling_window",
+        (f"Your windows move by {moves} positions; this pooling's move by 2×2 (its stride).",),
+        notes,
+        id=f"{item}: {text}",
+    )
+    for item, text, moves, notes in [
+        (
+            "d.formula",
+            r"z_{i,j,k} = \max_{u,v\in\{0,1\}} x_{3i+u,3j+v,k}",
+            "3×3",
+            ("read the max over u, v as one max over each: u = 0..1, v = 0..1",),
+        ),
+        ("d.formula", r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{3i+u,2j+v,k}", "3×2", ()),
+        (
+            "a.formula",
+            r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{3i+u,3j+v,k}",
+            "3×3",
+            (),
+        ),
     ]
 ]
 GRADED += [

@@ -1121,10 +1121,13 @@ def _pooling_findings(
     layer: LayerSpec,
     maximum: bool = False,
     scaled: bool = True,
+    written_strides: tuple[tuple[int, ...] | None, tuple[int, ...] | None] = (None, None),
 ) -> list[Diagnosis]:
     """Pooling, in its own words: no weights, a mean (or a max) over a window. Without
     `scaled`, a scale besides wrong windows is left to the finding that says the factor (a max
-    of negated inputs: `pooling_min`)."""
+    of negated inputs: `pooling_min`). `written_strides`: the reference's and the student's
+    strides as their indices write them (`formula_strides`), where the sizes checked hold too
+    few whole windows to tell."""
     # Output is the largest input of its window for max pooling, not their mean.
     output = "the largest input of its window" if maximum else "the mean of its window"
     kept = [_without_constants(s) for s in student]
@@ -1134,7 +1137,10 @@ def _pooling_findings(
             "Your formula adds a constant term (a number, with no input in it); each output "
             f"of this pooling is {output}, with nothing added.",
         )
-        return [constant, *_pooling_findings(reference, kept, layer, maximum, scaled)]
+        return [
+            constant,
+            *_pooling_findings(reference, kept, layer, maximum, scaled, written_strides),
+        ]
     if any(len(s.connections) for s in student):
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
@@ -1159,23 +1165,16 @@ def _pooling_findings(
         # the mean's size weighed otherwise), which the windows do not account for.
         scale = _pooling_scale(r, s, maximum) if scaled and _scaled_otherwise(r, s, maximum) else []
         spatial = spatial_axes(layer)
-        steps = []
-        for structure, connections in ((r, wanted), (s, read)):
-            out, source = structure.split(connections)
-            out_index = _unravel_dims(out, structure.out_dims)
-            in_index = _unravel_dims(source, structure.in_dims)
-            steps.append(
-                strides(
-                    out_index[:spatial],
-                    in_index[:spatial],
-                    np.arange(len(connections)),
-                )
-            )
+        steps = _window_steps(r, s, spatial)
         # The rubric's `pooling_window` is the right window placed wrongly (a stride or an
         # offset mistake): windows of the reference's size and shape, in the output's own
         # channel, that move from one output to the next. Anything else is not that window.
         if not _windows_alike(r, s, wanted, read, spatial) or 0 in steps[1]:
             return [_pooling_inputs(r, s, layer, maximum), *scale]
+        if None in steps[0] + steps[1] and None not in written_strides:
+            # Too few whole windows at these sizes to tell a stride (x_{3i+u,3j+v} at Q=4): the
+            # formulas' own, from their indices, which hold at every size.
+            steps = (written_strides[0], written_strides[1])
         if None not in steps[0] + steps[1] and steps[0] != steps[1]:
             return [
                 FINDINGS.make(
@@ -1205,6 +1204,51 @@ def _pooling_findings(
             *scale,
         ]
     return []
+
+
+def formula_strides(formula: Formula, layer: LayerSpec) -> tuple[int, ...] | None:
+    """How far a window moves from one output to the next along each positional axis, as
+    the formula's indices write it: the whole number each input index multiplies its
+    output's position by (3 in x_{3i+u,3j+v,k}); None where that is not one whole number
+    for every read of the input, or where a sum's range moves with the output."""
+    spatial = spatial_axes(layer)
+    positions = formula.output.indices[:spatial]
+    if not all(isinstance(p, sympy.Symbol) for p in positions):
+        return None
+    found: list[set[sympy.Expr]] = [set() for _ in positions]
+    for term in formula.terms:
+        if any((s.low.free_symbols | s.high.free_symbols) & set(positions) for s in term.sums):
+            return None
+        for access in term.factors:
+            if access.name != layer.input.name or len(access.indices) < spatial:
+                continue
+            for axis, position in enumerate(positions):
+                index = sympy.expand(access.indices[axis])
+                slope = index.coeff(position)
+                if any(sympy.diff(index, other) != 0 for other in positions if other != position):
+                    return None
+                found[axis].add(slope)
+    if not all(len(slopes) == 1 for slopes in found):
+        return None
+    strides = [next(iter(slopes)) for slopes in found]
+    if not all(slope.is_Integer and slope > 0 for slope in strides):
+        return None
+    return tuple(int(slope) for slope in strides)
+
+
+def _window_steps(
+    reference: Structure, student: Structure, spatial: int
+) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+    """How far the reference's windows and the student's move from one output to the next,
+    along each positional axis (None where these sizes do not tell)."""
+    steps = []
+    for structure in (reference, student):
+        connections, _ = _fixed_reads(structure)
+        out, source = structure.split(connections)
+        out_index = _unravel_dims(out, structure.out_dims)
+        in_index = _unravel_dims(source, structure.in_dims)
+        steps.append(strides(out_index[:spatial], in_index[:spatial], np.arange(len(connections))))
+    return steps[0], steps[1]
 
 
 def _windows(structure: Structure, connections: np.ndarray) -> dict[int, list[tuple[int, ...]]]:
@@ -1692,6 +1736,10 @@ def check_formula(
             layer,
             item.reference.reduction == "max",
             scaled=formula.reduction != "min" or one_input,
+            written_strides=(
+                formula_strides(item.reference, layer),
+                formula_strides(formula, layer),
+            ),
         )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.

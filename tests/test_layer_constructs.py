@@ -1386,10 +1386,10 @@ GRADED += [
         0.0,
         "pooling_inputs",
         (
-            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads x[2,2,1], x[2,3,1] and x[3,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[0,0,0] reads x[0,0,0], x[0,1,0] and x[1,0,0]; it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0].",
         ),
-        (),
-        id="a max of three entries of a window: read, the wrong window",
+        ("read the indices as counted from 0",),
+        id="a max of three entries of a window: read, the wrong window, quoted from 0 as written",
     ),
     # probe5 F-i: a bias per token is more than the layer has; it earned less than no bias
     pytest.param(
@@ -1808,14 +1808,62 @@ GRADED += [
             "d.formula",
             r"z_{i,j,k} = \max_{u,v\in\{0,1\}} x_{3i+u,3j+v,k}",
             "3×3",
-            ("read the max over u, v as one max over each: u = 0..1, v = 0..1",),
+            (
+                "read the max over u, v as one max over each: u = 0..1, v = 0..1",
+                "read the indices as counted from 0",
+            ),
         ),
-        ("d.formula", r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{3i+u,2j+v,k}", "3×2", ()),
+        (
+            "d.formula",
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{3i+u,2j+v,k}",
+            "3×2",
+            ("read the indices as counted from 0",),
+        ),
         (
             "a.formula",
             r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{3i+u,3j+v,k}",
             "3×3",
-            (),
+            ("read the indices as counted from 0",),
+        ),
+    ]
+]
+# With `index_base: any`, windows wrong either way in a formula that counts from 0 (its first
+# window at x[0,0,…]) are quoted from 0, as it is written, with the note (they were quoted from
+# 1: "y[1,1,1] reads the 9 inputs x[2..4,2..4,1]", entries its formula does not name so).
+FROM_0 = "Your windows are not this pooling's: with P=6, Q=4, C=3, {} {}; it should {} x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0]."
+GRADED += [
+    pytest.param(
+        POOL,
+        item,
+        text,
+        "incorrect",
+        0.0,
+        "pooling_inputs",
+        (FROM_0.format(output, reads, pools),),
+        ("read the indices as counted from 0",),
+        id=f"counted from 0, quoted from 0: {item} {text}",
+    )
+    for item, text, output, reads, pools in [
+        (
+            "d.formula",
+            r"z_{i,j,k} = \max_{u=0}^{2}\max_{v=0}^{2} x_{2i+u,2j+v,k}",
+            "z[0,0,0]",
+            "reads the 9 inputs x[0..2,0..2,0]",
+            "take the max of",
+        ),
+        (
+            "a.formula",
+            r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
+            "y[0,0,0]",
+            "reads the 9 inputs x[0..2,0..2,0]",
+            "average",
+        ),
+        (
+            "a.formula",
+            r"y_{i,j,k} = \frac{1}{2}\sum_{u=0}^{1} x_{2i+u,2j,k}",
+            "y[0,0,0]",
+            "reads x[0,0,0] and x[1,0,0]",
+            "average",
         ),
     ]
 ]
@@ -1879,10 +1927,10 @@ GRADED += [
         0.0,
         "pooling_inputs",
         (
-            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads 5 inputs, x[2,2,1], x[2,3,1], x[3,2,1], x[3,3,1] and x[4,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[0,0,0] reads 5 inputs, x[0,0,0], x[0,1,0], x[1,0,0], x[1,1,0] and x[2,0,0]; it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0].",
         ),
-        (),
-        id="a max over 5 entries: each named, not 'x[2,2,1] to x[4,2,1]'",
+        ("read the indices as counted from 0",),
+        id="a max over 5 entries: each named, not 'x[0,0,0] to x[2,0,0]', from 0 as written",
     ),
 ]
 

@@ -345,8 +345,8 @@ WINDOWS_AND_SCALE = [
         r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
         ("incorrect", 0.0, "pooling_inputs"),
         (
-            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[1,1,1] reads the 9 "
-            "inputs x[2..4,2..4,1]; it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[0,0,0] reads the 9 "
+            "inputs x[0..2,0..2,0]; it should average x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0].",
         ),
         id="the mean of a 3x3 window: its 1/9 is its window's mean, no scale of its own; "
         "another window than the pooling's, not its window misplaced: no credit",
@@ -369,6 +369,9 @@ def test_a_pooling_window_and_its_scale_both_wrong_are_both_said(item, answer, o
 NOT_THE_WINDOW_MAX = "it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
 NOT_THE_WINDOW_MEAN = "it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
 NOT_THE_WINDOW = "Your windows are not this pooling's: with P=6, Q=4, C=3, "
+# The same, for a formula that counts from 0 (`index_base: any`): quoted from 0, as written.
+NOT_THE_WINDOW_MAX_0 = "it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0]."
+NOT_THE_WINDOW_MEAN_0 = "it should average x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0]."
 BLOCK_64 = ", ".join(f"x_{{{a},{b},k}}" for a in range(8) for b in range(8))
 OTHER_WINDOWS = [
     pytest.param(
@@ -380,13 +383,13 @@ OTHER_WINDOWS = [
     pytest.param(
         "d.formula",
         r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} x_{2i+u,2j+v,k}",
-        NOT_THE_WINDOW + "z[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MAX,
+        NOT_THE_WINDOW + "z[0,0,0] reads only x[0,0,0]; " + NOT_THE_WINDOW_MAX_0,
         id="max over a 1x1 window",
     ),
     pytest.param(
         "d.formula",
         r"z_{i,j,k} = x_{2i,2j,k}",
-        NOT_THE_WINDOW + "z[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MAX,
+        NOT_THE_WINDOW + "z[0,0,0] reads only x[0,0,0]; " + NOT_THE_WINDOW_MAX_0,
         id="the same layer as one input: the same result, not told it adds up its window",
     ),
     pytest.param(
@@ -418,7 +421,7 @@ OTHER_WINDOWS = [
     pytest.param(
         "a.formula",
         r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{0}\sum_{v=0}^{0} x_{2i+u,2j+v,k}",
-        NOT_THE_WINDOW + "y[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MEAN,
+        NOT_THE_WINDOW + "y[0,0,0] reads only x[0,0,0]; " + NOT_THE_WINDOW_MEAN_0,
         id="a quarter of a 1x1 window",
     ),
     pytest.param(

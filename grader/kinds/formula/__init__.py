@@ -13,6 +13,7 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import (
     FINDINGS,
+    FormulaCheck,
     check_formula,
     differs_at_first_sizes,
     inputs_read,
@@ -20,6 +21,7 @@ from grader.kinds.formula.check import (
     structures,
 )
 from grader.kinds.formula.index_base import (
+    counts_from_zero,
     indexed_from_zero,
     moved_other_base_check,
     other_base_check,
@@ -286,7 +288,8 @@ class FormulaKind:
             )
             if mistaken is not None:
                 return score_formula(item, formula, mistaken)
-        return score_formula(item, formula, check)
+        counted = _pooling_counted_from_zero(item, formula, check, context)
+        return counted or score_formula(item, formula, check)
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context
@@ -551,6 +554,33 @@ def _moved_in_other_base(
             )
         return score_formula(item, other, moved_other_base_check(base, other_base, moved))
     return None
+
+
+# Findings that quote a pooling window's entries, which count in the formula's index base.
+_QUOTES_ENTRIES = ("pooling_window", "pooling_inputs")
+
+
+def _pooling_counted_from_zero(
+    item: Item, written: Formula, check: FormulaCheck, context: Context
+) -> ItemResult | None:
+    """A pooling answer whose windows are wrong either way, told in the count it is written
+    in: with `index_base: any`, one that counts its positions from 0 (`x_{2i+u,2j+v,k}`, its
+    first window at x[0,0,…]) is read so, with the note, and its entries are quoted from 0
+    (they were quoted from 1, as a formula it is not). None where it is not such an answer."""
+    if item.spec.index_base != "any" or not any(f.kind in _QUOTES_ENTRIES for f in check.findings):
+        return None
+    layer, sizes = item.spec.layer, context.size_sets
+    try:
+        if not counts_from_zero(written, layer, sizes):
+            return None
+        zero = indexed_from_zero(written, layer)
+        counted = check_formula(item, zero, context.symbols, sizes, shown="0")
+    except AnswerError:  # read from 0, it reads too far to check
+        return None
+    if not any(f.kind in _QUOTES_ENTRIES for f in counted.findings):
+        return None
+    result = score_formula(item, zero, counted)
+    return replace(result, reading_notes=(*reading_notes("0"), *result.reading_notes))
 
 
 def _reads_the_right_inputs(other: Formula, written: Formula, item: Item, context: Context) -> bool:

@@ -1122,12 +1122,13 @@ def _pooling_findings(
     maximum: bool = False,
     scaled: bool = True,
     written_strides: tuple[tuple[int, ...] | None, tuple[int, ...] | None] = (None, None),
+    first: int = 1,
 ) -> list[Diagnosis]:
     """Pooling, in its own words: no weights, a mean (or a max) over a window. Without
     `scaled`, a scale besides wrong windows is left to the finding that says the factor (a max
     of negated inputs: `pooling_min`). `written_strides`: the reference's and the student's
     strides as their indices write them (`formula_strides`), where the sizes checked hold too
-    few whole windows to tell."""
+    few whole windows to tell. Entries are counted from `first`, the formula's index base."""
     # Output is the largest input of its window for max pooling, not their mean.
     output = "the largest input of its window" if maximum else "the mean of its window"
     kept = [_without_constants(s) for s in student]
@@ -1139,7 +1140,7 @@ def _pooling_findings(
         )
         return [
             constant,
-            *_pooling_findings(reference, kept, layer, maximum, scaled, written_strides),
+            *_pooling_findings(reference, kept, layer, maximum, scaled, written_strides, first),
         ]
     if any(len(s.connections) for s in student):
         # A connection from input -1 is a bias: say which parameters the formula has.
@@ -1170,7 +1171,7 @@ def _pooling_findings(
         # offset mistake): windows of the reference's size and shape, in the output's own
         # channel, that move from one output to the next. Anything else is not that window.
         if not _windows_alike(r, s, wanted, read, spatial) or 0 in steps[1]:
-            return [_pooling_inputs(r, s, layer, maximum), *scale]
+            return [_pooling_inputs(r, s, layer, maximum, first), *scale]
         if None in steps[0] + steps[1] and None not in written_strides:
             # Too few whole windows at these sizes to tell a stride (x_{3i+u,3j+v} at Q=4): the
             # formulas' own, from their indices, which hold at every size.
@@ -1198,8 +1199,8 @@ def _pooling_findings(
             FINDINGS.make(
                 "pooling_window",
                 f"Your windows hold the wrong inputs: with {r.show_sizes()}, "
-                f"{_entry(y, output, r.out_dims)} {_reads(x, yours)}; it should {pools} "
-                f"{_inputs(x, theirs)}.",
+                f"{_entry(y, output, r.out_dims, first)} {_reads(x, yours, first)}; it should "
+                f"{pools} {_inputs(x, theirs, first)}.",
             ),
             *scale,
         ]
@@ -1261,6 +1262,17 @@ def _windows(structure: Structure, connections: np.ndarray) -> dict[int, list[tu
     return windows
 
 
+def first_window_start(structure: Structure, spatial: int) -> tuple[int, ...] | None:
+    """Where the first output's window starts along each positional axis (from 0): the least
+    index of the inputs it reads, through weights or not; None where it reads none."""
+    connections = np.concatenate([structure.connections, _fixed_reads(structure)[0]])
+    reads = _windows(structure, connections.astype(np.int64)).get(0, [])
+    reads = [read for read in reads if min(read, default=0) >= 0]
+    if not reads or not spatial:
+        return None
+    return tuple(min(read[axis] for read in reads) for axis in range(spatial))
+
+
 def _window_shapes(structure: Structure, connections: np.ndarray, spatial: int) -> set | None:
     """Each output's window as its positions from its first corner, where every window lies
     in the output's own channel (the axes after the positions); None where one does not."""
@@ -1298,7 +1310,7 @@ def _windows_alike(
 
 @FINDINGS.produces("pooling_inputs")
 def _pooling_inputs(
-    reference: Structure, student: Structure, layer: LayerSpec, maximum: bool
+    reference: Structure, student: Structure, layer: LayerSpec, maximum: bool, first: int = 1
 ) -> Diagnosis:
     """Windows that are not the reference's window placed elsewhere: of another size or
     shape, across channels, one input, or one block for every output. Said by what the first
@@ -1311,28 +1323,29 @@ def _pooling_inputs(
         if set(theirs.get(o, ())) != set(yours.get(o, ()))
     )
     x, y = layer.input.name, layer.output.name
-    entry = _entry(y, output, reference.out_dims)
+    entry = _entry(y, output, reference.out_dims, first)
     pools = "take the max of" if maximum else "average"
     return FINDINGS.make(
         "pooling_inputs",
         f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
-        f"{_reads(x, yours.get(output, []))}; it should {pools} {_inputs(x, theirs[output])}.",
+        f"{_reads(x, yours.get(output, []), first)}; it should {pools} "
+        f"{_inputs(x, theirs[output], first)}.",
     )
 
 
-def _reads(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
+def _reads(tensor: str, reads: Sequence[tuple[int, ...]], first: int = 1) -> str:
     """What one output's window reads: "reads no input", "reads only x[1,1,1]", "reads x[…]"."""
     if not reads:
         return "reads no input"
-    return "reads " + ("only " if len(reads) == 1 else "") + _inputs(tensor, reads)
+    return "reads " + ("only " if len(reads) == 1 else "") + _inputs(tensor, reads, first)
 
 
-def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
-    """Entries of a tensor, from 1: all of them where there are up to 4, else how many and
-    the block they fill (x[1..8,1..8,1]); entries that fill no block, all of them where there
-    are up to 8 (not "x[2,2,1] to x[4,2,1]", which reads as a range), else the first and the
-    last."""
-    shown = [f"{tensor}[{','.join(str(i + 1) for i in read)}]" for read in sorted(reads)]
+def _inputs(tensor: str, reads: Sequence[tuple[int, ...]], first: int = 1) -> str:
+    """Entries of a tensor, counted from `first` (1, or 0 where the formula counts from 0):
+    all of them where there are up to 4, else how many and the block they fill
+    (x[1..8,1..8,1]); entries that fill no block, all of them where there are up to 8 (not
+    "x[2,2,1] to x[4,2,1]", which reads as a range), else the first and the last."""
+    shown = [f"{tensor}[{','.join(str(i + first) for i in read)}]" for read in sorted(reads)]
     listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
     if len(shown) <= 4:
         return listed
@@ -1340,7 +1353,7 @@ def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
     high = [max(axis) for axis in zip(*reads, strict=True)]
     if math.prod(h - lo + 1 for lo, h in zip(low, high, strict=True)) == len(set(reads)):
         spans_ = ",".join(
-            str(lo + 1) if lo == h else f"{lo + 1}..{h + 1}"
+            str(lo + first) if lo == h else f"{lo + first}..{h + first}"
             for lo, h in zip(low, high, strict=True)
         )
         return f"the {len(shown)} inputs {tensor}[{spans_}]"
@@ -1386,9 +1399,9 @@ def _unravel_dims(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
     return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
 
 
-def _entry(tensor: str, flat: int, dims: tuple[int, ...]) -> str:
+def _entry(tensor: str, flat: int, dims: tuple[int, ...], first: int = 1) -> str:
     index = np.unravel_index(flat, dims)
-    return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
+    return f"{tensor}[{','.join(str(int(i) + first) for i in index)}]"
 
 
 @FINDINGS.produces("activation_missing", "activation_extra", "activation_wrong")
@@ -1639,8 +1652,11 @@ def check_formula(
     formula: Formula,
     specs: Sequence[SymbolSpec],
     size_sets: SizeSets,
+    shown: str | None = None,
 ) -> FormulaCheck:
-    """Compare `formula` with the item's reference, misconceptions first, then in words."""
+    """Compare `formula` with the item's reference, misconceptions first, then in words; the
+    entries its words quote counted in the question's index base, or `shown` (the base the
+    formula was read in, "0" or "1")."""
     assert item.reference is not None, "formula items always carry a read reference"
     written, asked = formula, item  # in the question's own layout, for `_index_order_finding`
     columns = tokens_as_columns(item.spec.layer)
@@ -1711,7 +1727,7 @@ def check_formula(
     if reordered:  # said first: what the swapped formula reads would only mislead
         findings, same_structure, several = reordered, True, False
         if ordered is not None:  # then what else is wrong, with the indices in order
-            findings += check_formula(asked, ordered, specs, size_sets).findings
+            findings += check_formula(asked, ordered, specs, size_sets, shown).findings
             activation = []  # among those findings already
     if several and not same_structure:
         findings += several_inputs_findings(
@@ -1740,6 +1756,7 @@ def check_formula(
                 formula_strides(item.reference, layer),
                 formula_strides(formula, layer),
             ),
+            first=0 if (shown or item.spec.index_base) == "0" else 1,
         )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.

@@ -1935,6 +1935,79 @@ GRADED += [
 ]
 
 
+# A bias after the activation (`h = tanh(Wx) + b`) was refused for a person ("tanh(…) with a
+# term added after it is not read here"); a marker reads it as the other function it is: read,
+# told so, no marks (dense-tanh-q1 gives `activation_outside` none).
+BIAS_OUTSIDE = (
+    "Your formula adds a bias after {0}, outside it: {0}(…) + bias is another function than "
+    "this layer's tanh(… + bias). The bias belongs inside tanh(…), added to the weighted sum "
+    "before tanh is applied."
+)
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) + b",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        ("read as the layer applied to one input vector x (C values), giving h (D values)",),
+        id="h = tanh(Wx) + b: read, the bias after tanh, no marks",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (),
+        id="h_k = tanh(Σ_l W_{k,l} x_l) + b_k: the same, with indices",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \sigma(\sum_{l=1}^{C} w_{l,k} x_l) + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            BIAS_OUTSIDE.format("σ"),
+            "Your activation is σ; this layer applies tanh to the weighted sum.",
+        ),
+        (),
+        id="σ(…) + b_k: the bias outside and another activation, both said",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(b_k) + \sum_{l=1}^{C} w_{l,k} x_l",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            "Your formula adds a term after tanh, outside it; this layer applies tanh to its "
+            "whole weighted sum and bias, tanh(… + bias), with nothing added after it.",
+        ),
+        (),
+        id="the weighted sum after tanh: not told it is a bias",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) + c",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (),  # not "read c as part of b": outside tanh, c does not add to b
+        id="a recurrent cell with a second bias after tanh",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED
 )
@@ -2124,24 +2197,6 @@ REFUSED = [
 
 
 REFUSED += [
-    # probe5 F-g: a bias after the activation is another layer, which the grader does not
-    # read: said as it is, not as a rule of writing ("an activation applies to the whole sum")
-    pytest.param(
-        DENSE,
-        "a.formula",
-        r"h = \tanh(Wx) + b",
-        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h = tanh(… + b)",
-        14,
-        id="h = tanh(Wx) + b: what is not read, truly",
-    ),
-    pytest.param(
-        DENSE,
-        "a.formula",
-        r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k",
-        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h_{…} = tanh(… + b)",
-        40,
-        id="the bias after tanh in indices: what is not read, truly",
-    ),
     pytest.param(
         COLUMNS,
         "a.formula",

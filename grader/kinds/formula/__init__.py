@@ -98,6 +98,7 @@ DESCRIPTIONS = {
     "activation_missing": "the activation around the weighted sum left out",
     "activation_extra": "an activation where the layer's output is the weighted sum itself",
     "activation_wrong": "another activation than the layer's (tanh, σ, ReLU)",
+    "activation_outside": "a term added after the activation, outside it (tanh(…) + b)",
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
     "range_unknown": "a range left out where the question does not settle it",
     "output_index": "an output index that misses some outputs or names one twice",

@@ -107,6 +107,25 @@ def _same(first: Sequence[Structure], second: Sequence[Structure]) -> bool:
     return all(a.signature() == b.signature() for a, b in zip(first, second, strict=True))
 
 
+def added_after_activation(formula: Formula) -> Formula:
+    """The terms `formula` adds after its activation (`+ b` of `h = tanh(Wx) + b`), as a
+    formula of their own with no activation."""
+    after = formula.terms[len(formula.terms) - formula.after_activation :]
+    return replace(formula, terms=after, activation=None, after_activation=0)
+
+
+def _same_outside(first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets) -> bool:
+    """Whether two formulas add the same terms after their activation (none, for most)."""
+    if not first.after_activation and not second.after_activation:
+        return True
+    if not first.after_activation or not second.after_activation:
+        return False
+    return _same(
+        structures(added_after_activation(first), layer, size_sets),
+        structures(added_after_activation(second), layer, size_sets),
+    )
+
+
 def same_layer(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool | None:
@@ -123,6 +142,7 @@ def same_layer(
         _same(a, b)
         and first.activation == second.activation
         and first.reduction == second.reduction
+        and _same_outside(first, second, layer, size_sets)
     )
 
 
@@ -1404,6 +1424,40 @@ def _entry(tensor: str, flat: int, dims: tuple[int, ...], first: int = 1) -> str
     return f"{tensor}[{','.join(str(int(i) + first) for i in index)}]"
 
 
+@FINDINGS.produces("activation_outside")
+def _after_activation_finding(
+    reference: Formula, formula: Formula, layer: LayerSpec
+) -> list[Diagnosis]:
+    """Terms added after the activation (`h = tanh(Wx) + b`), where the layer applies its
+    activation to all of them: another function, said as such. Where the layer has no
+    activation, `activation_extra` says what is wrong."""
+    if not formula.after_activation or formula.activation is None or reference.activation is None:
+        return []
+    yours, theirs = formula.activation, reference.activation
+    after = added_after_activation(formula).terms
+    bias = any(not any(layer.is_input(a.name) for a in t.factors) for t in reference.terms)
+    inside = f"{theirs}(… + bias)" if bias else f"{theirs}(…)"
+    if all(t.factors and not any(layer.is_input(a.name) for a in t.factors) for t in after):
+        message = (
+            f"Your formula adds a bias after {yours}, outside it: {yours}(…) + bias is another "
+            f"function than this layer's {inside}. "
+            + (
+                f"The bias belongs inside {theirs}(…), added to the weighted sum before "
+                f"{theirs} is applied."
+                if bias
+                else "This layer has no bias."
+            )
+        )
+    else:
+        terms = "a term" if len(after) == 1 else f"{len(after)} terms"
+        message = (
+            f"Your formula adds {terms} after {yours}, outside it; this layer applies "
+            f"{theirs} to its whole weighted sum{' and bias' if bias else ''}, {inside}, "
+            "with nothing added after it."
+        )
+    return [FINDINGS.make("activation_outside", message)]
+
+
 @FINDINGS.produces("activation_missing", "activation_extra", "activation_wrong")
 def _activation_finding(reference: str | None, student: str | None) -> list[Diagnosis]:
     """The function around the weighted sum: missing, added, or another one."""
@@ -1677,17 +1731,24 @@ def check_formula(
     notes = tuple(note_list)
     given = given_names(item.reference, layer, item.spec.matrices)
     added = _added_parameters(formula, layer, student, size_sets, given)
+    if formula.after_activation:
+        # The comparison reads every term as inside the activation: a term added after it
+        # does not add to those inside (tanh(… + b) + c: c is not part of b), which those
+        # notes would say.
+        notes, added = (), ()
     group = (
         "formula:"
         + _fingerprint(student)
         + f":{formula.activation or ''}:{formula.reduction or ''}"
+        + (f":after{formula.after_activation}" if formula.after_activation else "")
     )
     unnamed = _output_index_finding(formula, student, layer)
     if unnamed:
         return FormulaCheck(False, findings=unnamed, notes=notes, group=group, own_count=own)
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
-    activation = _activation_finding(item.reference.activation, formula.activation)
+    activation = _after_activation_finding(item.reference, formula, layer)
+    activation += _activation_finding(item.reference.activation, formula.activation)
     one_input = _one_input_each(student)  # one input is its own max, min and sum
     if not one_input:
         activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
@@ -1810,6 +1871,7 @@ def check_formula(
             and rule.reading.activation == formula.activation
             and rule.reading.reduction == formula.reduction
             and _same(student, structures(rule.reading, layer, size_sets))
+            and _same_outside(rule.reading, formula, layer, size_sets)
         ):
             # The rubric's feedback was written for exactly this layer; it is the explanation.
             return FormulaCheck(

@@ -762,8 +762,8 @@ def test_an_index_form_uses_a_declared_matrix_in_its_shape(rubric, answer, verdi
 
 
 G_OPEN = load_rubric_text(RUBRIC.source_text.replace("{G: [N, D]}", "{G: any}", 1), "u-open.yaml")
-G_STORED = (
-    "Your formula needs G to be D×N, where the answer's G is N×D. Read with G stored that way, "
+G_STORED = (  # g as the student writes it, G as the answer does
+    "Your formula needs g to be D×N, where the answer's G is N×D. Read with g stored that way, "
 )
 G_READ = ("read g as a D×N matrix, as your formula indexes it",)
 ATTN = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "attn-q1.yaml")
@@ -781,7 +781,7 @@ ATTN = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "attn-q1
                 0,
                 "layout",
                 (
-                    G_STORED + "it defines the right layer; whether the question lets G be "
+                    G_STORED + "it defines the right layer; whether the question lets g be "
                     "stored so is an instructor's call.",
                     REVIEW,
                 ),
@@ -826,14 +826,15 @@ ATTN = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / "attn-q1
                 0,
                 "layout",
                 (
-                    "Your formula needs w to be K×E, where the answer's w is E×K. Read with w "
-                    "stored that way, it defines the right layer; whether the question lets w "
+                    "Your formula needs W to be K×E, where the answer's w is E×K. Read with W "
+                    "stored that way, it defines the right layer; whether the question lets W "
                     "be stored so is an instructor's call.",
                     REVIEW,
                 ),
                 ("read W as a K×E matrix, as your formula indexes it",),
             ),
-            id="a weight the reference names, indexed the other way: as Q = XWᵀ is",
+            id="a weight the reference names, indexed the other way: as Q = XWᵀ is, quoted as "
+            "the student writes it (W) and the answer does (w)",
         ),
         pytest.param(
             Q4,

@@ -443,7 +443,7 @@ GRADED = [
         0.0,
         "layout",
         (
-            "Your formula needs w to be K×E, where the answer's w is E×K. Read with w stored that way, it defines the right layer; whether the question lets w be stored so is an instructor's call.",
+            "Your formula needs W to be K×E, where the answer's w is E×K. Read with W stored that way, it defines the right layer; whether the question lets W be stored so is an instructor's call.",
             "An instructor will review it.",
         ),
         ("read W as a K×E matrix, as your formula uses it",),
@@ -457,7 +457,7 @@ GRADED = [
         0.0,
         "layout",
         (
-            "Your formula needs w to be K×E, where the answer's w is E×K. Read with w stored that way, it defines the right layer; whether the question lets w be stored so is an instructor's call.",
+            "Your formula needs W to be K×E, where the answer's w is E×K. Read with W stored that way, it defines the right layer; whether the question lets W be stored so is an instructor's call.",
             "An instructor will review it.",
         ),
         ("read W as a K×E matrix, as your formula uses it",),
@@ -1386,10 +1386,10 @@ GRADED += [
         0.0,
         "pooling_inputs",
         (
-            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads x[2,2,1], x[2,3,1] and x[3,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[0,0,0] reads x[0,0,0], x[0,1,0] and x[1,0,0]; it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0].",
         ),
-        (),
-        id="a max of three entries of a window: read, the wrong window",
+        ("read the indices as counted from 0",),
+        id="a max of three entries of a window: read, the wrong window, quoted from 0 as written",
     ),
     # probe5 F-i: a bias per token is more than the layer has; it earned less than no bias
     pytest.param(
@@ -1786,7 +1786,85 @@ GRADED += [
     for rows, cols, reads in [
         ("2i+u", "2j+v+1", "reads x[2,3,1], x[2,4,1], x[3,3,1] and x[3,4,1]"),
         ("2i-2+u", "2j-2+v", "reads only x[1,1,1]"),
-        ("3i+u", "3j+v", "reads x[3,3,1], x[3,4,1], x[4,3,1] and x[4,4,1]"),
+    ]
+]
+# A window that moves by 3 where the sizes checked hold too few whole windows to show it (Q=4,
+# Q=6): told what it reads at P=6, Q=4, which is true there only; its stride, from its indices,
+# is true at every size.
+GRADED += [
+    pytest.param(
+        POOL,
+        item,
+        text,
+        "partial",
+        1.0,
+        "pooling_window",
+        (f"Your windows move by {moves} positions; this pooling's move by 2×2 (its stride).",),
+        notes,
+        id=f"{item}: {text}",
+    )
+    for item, text, moves, notes in [
+        (
+            "d.formula",
+            r"z_{i,j,k} = \max_{u,v\in\{0,1\}} x_{3i+u,3j+v,k}",
+            "3×3",
+            (
+                "read the max over u, v as one max over each: u = 0..1, v = 0..1",
+                "read the indices as counted from 0",
+            ),
+        ),
+        (
+            "d.formula",
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{3i+u,2j+v,k}",
+            "3×2",
+            ("read the indices as counted from 0",),
+        ),
+        (
+            "a.formula",
+            r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{1}\sum_{v=0}^{1} x_{3i+u,3j+v,k}",
+            "3×3",
+            ("read the indices as counted from 0",),
+        ),
+    ]
+]
+# With `index_base: any`, windows wrong either way in a formula that counts from 0 (its first
+# window at x[0,0,…]) are quoted from 0, as it is written, with the note (they were quoted from
+# 1: "y[1,1,1] reads the 9 inputs x[2..4,2..4,1]", entries its formula does not name so).
+FROM_0 = "Your windows are not this pooling's: with P=6, Q=4, C=3, {} {}; it should {} x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0]."
+GRADED += [
+    pytest.param(
+        POOL,
+        item,
+        text,
+        "incorrect",
+        0.0,
+        "pooling_inputs",
+        (FROM_0.format(output, reads, pools),),
+        ("read the indices as counted from 0",),
+        id=f"counted from 0, quoted from 0: {item} {text}",
+    )
+    for item, text, output, reads, pools in [
+        (
+            "d.formula",
+            r"z_{i,j,k} = \max_{u=0}^{2}\max_{v=0}^{2} x_{2i+u,2j+v,k}",
+            "z[0,0,0]",
+            "reads the 9 inputs x[0..2,0..2,0]",
+            "take the max of",
+        ),
+        (
+            "a.formula",
+            r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
+            "y[0,0,0]",
+            "reads the 9 inputs x[0..2,0..2,0]",
+            "average",
+        ),
+        (
+            "a.formula",
+            r"y_{i,j,k} = \frac{1}{2}\sum_{u=0}^{1} x_{2i+u,2j,k}",
+            "y[0,0,0]",
+            "reads x[0,0,0] and x[1,0,0]",
+            "average",
+        ),
     ]
 ]
 GRADED += [
@@ -1849,10 +1927,83 @@ GRADED += [
         0.0,
         "pooling_inputs",
         (
-            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[1,1,1] reads 5 inputs, x[2,2,1], x[2,3,1], x[3,2,1], x[3,3,1] and x[4,2,1]; it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, z[0,0,0] reads 5 inputs, x[0,0,0], x[0,1,0], x[1,0,0], x[1,1,0] and x[2,0,0]; it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0].",
+        ),
+        ("read the indices as counted from 0",),
+        id="a max over 5 entries: each named, not 'x[0,0,0] to x[2,0,0]', from 0 as written",
+    ),
+]
+
+
+# A bias after the activation (`h = tanh(Wx) + b`) was refused for a person ("tanh(…) with a
+# term added after it is not read here"); a marker reads it as the other function it is: read,
+# told so, no marks (dense-tanh-q1 gives `activation_outside` none).
+BIAS_OUTSIDE = (
+    "Your formula adds a bias after {0}, outside it: {0}(…) + bias is another function than "
+    "this layer's tanh(… + bias). The bias belongs inside tanh(…), added to the weighted sum "
+    "before tanh is applied."
+)
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) + b",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        ("read as the layer applied to one input vector x (C values), giving h (D values)",),
+        id="h = tanh(Wx) + b: read, the bias after tanh, no marks",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (),
+        id="h_k = tanh(Σ_l W_{k,l} x_l) + b_k: the same, with indices",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \sigma(\sum_{l=1}^{C} w_{l,k} x_l) + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            BIAS_OUTSIDE.format("σ"),
+            "Your activation is σ; this layer applies tanh to the weighted sum.",
         ),
         (),
-        id="a max over 5 entries: each named, not 'x[2,2,1] to x[4,2,1]'",
+        id="σ(…) + b_k: the bias outside and another activation, both said",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(b_k) + \sum_{l=1}^{C} w_{l,k} x_l",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            "Your formula adds a term after tanh, outside it; this layer applies tanh to its "
+            "whole weighted sum and bias, tanh(… + bias), with nothing added after it.",
+        ),
+        (),
+        id="the weighted sum after tanh: not told it is a bias",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) + c",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (),  # not "read c as part of b": outside tanh, c does not add to b
+        id="a recurrent cell with a second bias after tanh",
     ),
 ]
 
@@ -2046,24 +2197,6 @@ REFUSED = [
 
 
 REFUSED += [
-    # probe5 F-g: a bias after the activation is another layer, which the grader does not
-    # read: said as it is, not as a rule of writing ("an activation applies to the whole sum")
-    pytest.param(
-        DENSE,
-        "a.formula",
-        r"h = \tanh(Wx) + b",
-        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h = tanh(… + b)",
-        14,
-        id="h = tanh(Wx) + b: what is not read, truly",
-    ),
-    pytest.param(
-        DENSE,
-        "a.formula",
-        r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k",
-        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms inside its activation, h_{…} = tanh(… + b)",
-        40,
-        id="the bias after tanh in indices: what is not read, truly",
-    ),
     pytest.param(
         COLUMNS,
         "a.formula",

@@ -992,13 +992,45 @@ def test_text_around_anything_but_a_function_name_is_still_refused():
     assert raised.value.message == "unsupported LaTeX command \\text"
 
 
-def test_a_bias_outside_the_activation_is_refused_with_the_reason():
-    with pytest.raises(AnswerError) as raised:
-        read(DENSE_TANH, "a.formula", r"h_k = \tanh(\sum_{l=1}^{C} w_{l,k} x_l) + b_k")
-    assert raised.value.message == (
-        "tanh(…) with a term added after it is not read here: the grader reads a layer's terms "
-        "inside its activation, h_{…} = tanh(… + b)"
-    )
+# A rubric's misconception written with the bias after tanh is matched by that layer, in any
+# form, and by nothing else: not the right answer (tanh of it all), not another term after tanh.
+BIAS_AFTER_TANH = load_rubric_text(
+    (ROOT / "rubrics" / "dense-tanh-q1.yaml")
+    .read_text()
+    .replace(
+        "            marks: 0\n\ntests:",
+        "            marks: 0\n"
+        "          - answer: 'h_k = \\tanh(\\sum_{l=1}^{C} w_{l,k} x_l) + b_k'\n"
+        "            feedback: The bias is added after tanh; it belongs inside.\n"
+        "            marks: 0\n\ntests:",
+        1,
+    ),
+    "bias-after-tanh.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "diagnosis"),
+    [
+        pytest.param(r"h = \tanh(Wx) + b", "incorrect", "misconception", id="vectors"),
+        pytest.param(
+            r"h_k = \tanh(\sum_l W_{k,l} x_l) + b_k", "incorrect", "misconception", id="indices"
+        ),
+        pytest.param(
+            r"h_k = \tanh(b_k) + \sum_{l=1}^{C} w_{l,k} x_l",
+            "incorrect",
+            "activation_outside",
+            id="the weighted sum after tanh: another layer than the misconception's",
+        ),
+        pytest.param(r"h = \tanh(Wx + b)", "correct", None, id="the bias inside: right"),
+    ],
+)
+def test_a_misconception_with_the_bias_after_the_activation_is_that_layer_only(
+    answer, verdict, diagnosis
+):
+    result = grade_answer(BIAS_AFTER_TANH, BIAS_AFTER_TANH.items["a.formula"], answer)
+    assert (result.verdict, result.marks) == (verdict, 0.0 if verdict != "correct" else 3.0)
+    assert (result.diagnosis or "").split(" ")[0] == (diagnosis or "")
 
 
 # --- Average pooling: no weights, a mean over a window -------------------------------------

@@ -184,9 +184,9 @@ def test_items_are_headed_by_their_labels_not_internal_ids(graded):
                      "symbols, e.g. 2*E*K + K.", id="attention sizes"),
         pytest.param("dw-sep-q1", "a.params", "Write the count as a formula in the question's "
                      "symbols, e.g. 2*K*C + D.", id="separable convolution sizes"),
-        pytest.param("attn-q1", "e.formula", "Write the formula with indices, e.g. Q_{i,k} = "
-                     "\\sum_{l=1}^{E} w_{l,k} X_{i,l} + b_k, or a matrix form such as Q = XW.",
-                     id="the formula's own tensors"),
+        pytest.param("attn-q1", "e.formula", "Write the formula with indices, e.g. z_{i,k} = "
+                     "\\sum_{l=1}^{E} A_{l,k} s_{i,l} + c_k, or a matrix form such as Z = SA.",
+                     id="the formula's notation, over another layer's letters"),
     ],
 )  # fmt: skip
 def test_the_hint_under_an_unreadable_answer_uses_the_questions_own_symbols(rubric, item, hint):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import grade_answer
+from grader.kinds.formula import formula_example, other_form
 from grader.model import Rubric
 from grader.rubric import load_rubric, load_rubric_text
 
@@ -344,8 +345,8 @@ WINDOWS_AND_SCALE = [
         r"y_{i,j,k} = \frac{1}{9}\sum_{u=0}^{2}\sum_{v=0}^{2} x_{2i+u,2j+v,k}",
         ("incorrect", 0.0, "pooling_inputs"),
         (
-            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[1,1,1] reads the 9 "
-            "inputs x[2..4,2..4,1]; it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1].",
+            "Your windows are not this pooling's: with P=6, Q=4, C=3, y[0,0,0] reads the 9 "
+            "inputs x[0..2,0..2,0]; it should average x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0].",
         ),
         id="the mean of a 3x3 window: its 1/9 is its window's mean, no scale of its own; "
         "another window than the pooling's, not its window misplaced: no credit",
@@ -368,6 +369,9 @@ def test_a_pooling_window_and_its_scale_both_wrong_are_both_said(item, answer, o
 NOT_THE_WINDOW_MAX = "it should take the max of x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
 NOT_THE_WINDOW_MEAN = "it should average x[1,1,1], x[1,2,1], x[2,1,1] and x[2,2,1]."
 NOT_THE_WINDOW = "Your windows are not this pooling's: with P=6, Q=4, C=3, "
+# The same, for a formula that counts from 0 (`index_base: any`): quoted from 0, as written.
+NOT_THE_WINDOW_MAX_0 = "it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0]."
+NOT_THE_WINDOW_MEAN_0 = "it should average x[0,0,0], x[0,1,0], x[1,0,0] and x[1,1,0]."
 BLOCK_64 = ", ".join(f"x_{{{a},{b},k}}" for a in range(8) for b in range(8))
 OTHER_WINDOWS = [
     pytest.param(
@@ -379,13 +383,13 @@ OTHER_WINDOWS = [
     pytest.param(
         "d.formula",
         r"z_{i,j,k} = \max_{u=0}^{0}\max_{v=0}^{0} x_{2i+u,2j+v,k}",
-        NOT_THE_WINDOW + "z[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MAX,
+        NOT_THE_WINDOW + "z[0,0,0] reads only x[0,0,0]; " + NOT_THE_WINDOW_MAX_0,
         id="max over a 1x1 window",
     ),
     pytest.param(
         "d.formula",
         r"z_{i,j,k} = x_{2i,2j,k}",
-        NOT_THE_WINDOW + "z[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MAX,
+        NOT_THE_WINDOW + "z[0,0,0] reads only x[0,0,0]; " + NOT_THE_WINDOW_MAX_0,
         id="the same layer as one input: the same result, not told it adds up its window",
     ),
     pytest.param(
@@ -417,7 +421,7 @@ OTHER_WINDOWS = [
     pytest.param(
         "a.formula",
         r"y_{i,j,k} = \frac{1}{4}\sum_{u=0}^{0}\sum_{v=0}^{0} x_{2i+u,2j+v,k}",
-        NOT_THE_WINDOW + "y[1,1,1] reads only x[2,2,1]; " + NOT_THE_WINDOW_MEAN,
+        NOT_THE_WINDOW + "y[0,0,0] reads only x[0,0,0]; " + NOT_THE_WINDOW_MEAN_0,
         id="a quarter of a 1x1 window",
     ),
     pytest.param(
@@ -1101,39 +1105,47 @@ def test_a_number_times_a_weight_of_ones_own_is_said_in_a_note(rubric, item, ans
 
 # --- The hint under an unreadable formula is true of the item --------------------------------
 
-# Each formula item of the shipped rubrics, and the hint an unreadable answer to it gets.
+# Each formula item of the shipped rubrics, and the hint an unreadable answer to it gets: its
+# notation over another layer's letters, never the item's own answer.
 HINTS = [
     pytest.param(
         "attn-columns-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. Q_{k,i} = \sum_{l=1}^{E} w_{k,l} X_{l,i} + b_k, "
-        "or a matrix form such as Q = W_Q X.",
-        id="tokens as columns: the sum runs over E, the weight multiplies X on the left",
+        r"Write the formula with indices, e.g. z_{k,i} = \sum_{l=1}^{E} A_{k,l} s_{l,i} + c_k, "
+        "or a matrix form such as Z = AS.",
+        id="tokens as columns: the sum runs over E, the weight multiplies on the left",
     ),
     pytest.param(
         "dense-tanh-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. h_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k, "
-        "or with vectors, e.g. h = W x + b.",
+        r"Write the formula with indices, e.g. z_{k} = \sum_{l=1}^{C} A_{l,k} s_{l} + g_k, "
+        "or with vectors, e.g. z = A s + g.",
         id="one input vector: vectors, not a matrix product of matrices",
     ),
     pytest.param(
         "pool-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. y_{i,j,k} = \sum_{u=0}^{1} x_{i+u,j,k}.",
+        r"Write the formula with indices, e.g. z_{i,j,k} = \sum_{u=0}^{1} s_{i+u,j,k}.",
         id="average pooling: no weights, no matrix form",
     ),
     pytest.param(
         "pool-q1",
         "d.formula",
-        r"Write the formula with indices, e.g. z_{i,j,k} = \max_{u=0}^{1} x_{i+u,j,k}.",
-        id="max pooling: a max, no weights",
+        r"Write the formula with indices, e.g. y_{i,j,k} = \max_{u=0}^{1} s_{i+u,j,k}.",
+        id="max pooling: a max, no weights, and not the item's z",
     ),
     pytest.param(
         "conv1d-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l} + b_k.",
+        r"Write the formula with indices, e.g. z_{i,k} = \sum_{l=1}^{C} A_{l,k} s_{i,l} + g_k.",
         id="a window over neighbours: no matrix form",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "d.formula",
+        r"Write the formula with indices, e.g. z_{i,k} = \sum_{l=1}^{C} A_{l,k} s_{i,l}, "
+        "or a matrix form such as Z = SA.",
+        id="a part without a bias: no bias in the example",
     ),
 ]
 
@@ -1144,10 +1156,39 @@ def test_the_hint_is_built_from_the_items_own_layer(rubric, item, hint):
     assert grade_answer(loaded, loaded.items[item], "N + ~").feedback[1] == hint
 
 
+def _examples(hint: str) -> list[str]:
+    return re.findall(r"(?:e\.g\.|such as) (.*?)(?:, or |\.$)", hint)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+FORMULA_ITEMS = [
+    pytest.param(path, item_id, id=f"{path.stem} {item_id}")
+    for path in sorted((ROOT / "rubrics").glob("*.yaml"))
+    for item_id, item in load_rubric(path).items.items()
+    if item.type == "formula"
+]
+
+
+@pytest.mark.parametrize(("path", "item_id"), FORMULA_ITEMS)
+def test_a_formula_hint_never_shows_the_items_answer(path, item_id):
+    """The hint shows notation: it neither holds the reference as written nor is an example
+    the item marks right (it was the answer itself for a plain linear layer: attn-q1 e,
+    22-52-q4 c and e, attn-columns-q1 a, dw-sep-q1 c)."""
+    loaded = load_rubric(path)
+    item = loaded.items[item_id]
+    hint = grade_answer(loaded, item, "N + ~").feedback[1]
+    assert _squeezed(item.reference.text) not in _squeezed(hint), hint
+    for example in _examples(hint):
+        assert grade_answer(loaded, item, example).verdict != "correct", (item_id, example)
+
+
 # What an example may be told: what it leaves out of this item's layer, never that its form
 # does not fit the item (its shapes, weights where there are none, a matrix it renames).
 LEFT_OUT = {
-    None, "bias_missing", "bias_extra", "activation_missing", "recurrent_missing",
+    None, "bias_missing", "activation_missing", "recurrent_missing",
     "pooling_window", "pooling_inputs", "pooling_scale", "not_fully_connected", "kernel_size", "group_channels",
     "stride",
 }  # fmt: skip
@@ -1160,8 +1201,13 @@ def test_every_example_in_a_formula_hint_is_read_as_a_layer_of_the_items_kind(pa
         if item.type != "formula":
             continue
         hint = grade_answer(loaded, item, "N + ~").feedback[1]
-        examples = re.findall(r"(?:e\.g\.|such as) (.*?)(?:, or |\.$)", hint)
-        assert examples, hint
+        assert _examples(hint), hint
+        # The hint's examples, over the item's own tensors: the notation it shows is read.
+        layer, reference = item.spec.layer, item.reference
+        own = f"e.g. {formula_example(layer, reference)}"
+        other = other_form(layer, reference)
+        examples = _examples(own + (f", {other}." if other else "."))
+        assert len(examples) == len(_examples(hint)), (hint, examples)
         for example in examples:
             result = grade_answer(loaded, item, example)
             assert result.verdict != "invalid", (item.id, example, result.feedback)

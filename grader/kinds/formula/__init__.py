@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.formula.check import (
     FINDINGS,
+    FormulaCheck,
     check_formula,
     differs_at_first_sizes,
     inputs_read,
     same_layer,
 )
 from grader.kinds.formula.index_base import (
+    counts_from_zero,
     indexed_from_zero,
     moved_other_base_check,
     other_base_check,
@@ -99,6 +101,7 @@ DESCRIPTIONS = {
     "activation_missing": "the activation around the weighted sum left out",
     "activation_extra": "an activation where the layer's output is the weighted sum itself",
     "activation_wrong": "another activation than the layer's (tanh, σ, ReLU)",
+    "activation_outside": "a term added after the activation, outside it (tanh(…) + b)",
     "fractional_index": "a sum's bound or an index that is a fraction at some sizes (K/2, K odd)",
     "range_unknown": "a range left out where the question does not settle it",
     "output_index": "an output index that misses some outputs or names one twice",
@@ -120,11 +123,13 @@ class FormulaKind:
     count_role = "defines"
 
     def advice(self, item: Item, context: Context) -> str:
-        """How to write a formula, with an example over the item's own tensors and sizes, in
-        the reference's layout, and another form only where this item reads it."""
+        """How to write a formula, with an example of the item's shape and sizes, in the
+        reference's layout, over another layer's letters (never the item's answer), and another
+        form only where this item reads it."""
         layer = item.spec.layer
-        example = formula_example(layer, item.reference)
-        other = _other_form(layer, item.reference)
+        names = ExampleNames.neutral(layer, item.reference)
+        example = formula_example(layer, item.reference, names)
+        other = other_form(layer, item.reference, names)
         return f"Write the formula with indices, e.g. {example}" + (f", {other}." if other else ".")
 
     def describe_diagnosis(self, name: str) -> str:
@@ -287,7 +292,8 @@ class FormulaKind:
             )
             if mistaken is not None:
                 return score_formula(item, formula, mistaken)
-        return score_formula(item, formula, check)
+        counted = _pooling_counted_from_zero(item, formula, check, context)
+        return counted or score_formula(item, formula, check)
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context
@@ -355,10 +361,10 @@ def _layout_advice(item: Item, reading: Formula) -> str:
     ).relayout
     if not relayout:
         return ""
-    stored = " and ".join(f"{name} stored {needed}" for name, needed, _ in relayout)
-    theirs = " and ".join(f"{name} is {shape}" for name, _, shape in relayout)
-    free = ", ".join(f"{name}: any" for name, _, _ in relayout)
-    fixed = ", ".join(f"{name}: [{', '.join(shape.split('×'))}]" for name, _, shape in relayout)
+    stored = " and ".join(f"{name} stored {needed}" for name, needed, *_ in relayout)
+    theirs = " and ".join(f"{name} is {shape}" for name, _, shape, _ in relayout)
+    free = ", ".join(f"{name}: any" for name, *_ in relayout)
+    fixed = ", ".join(f"{name}: [{', '.join(shape.split('×'))}]" for name, _, shape, _ in relayout)
     return (
         f": it is the reference with {stored} (the reference's {theirs}). Say what that layout "
         f"earns with matrices: {{{free}}} (right), matrices: {{{fixed}}} (the question fixes the "
@@ -370,18 +376,59 @@ def _size(size) -> str:
     return str(size).replace("*", "")
 
 
-def formula_example(layer: LayerSpec, reference: Formula | None = None) -> str:
-    """A formula written as a student should, over the layer's own tensors: each output
-    reads its input's last axis at the same leading indices, `y_{i,j,k} = \\sum_{l=1}^{C}
-    w_{l,k} x_{i,j,l} + b_k` for x of shape [P, Q, C] and y of [P, Q, D]. Where the reference
-    has tokens as columns (X is E×N), the channels are the first axis: `q_{k,i} =
-    \\sum_{l=1}^{E} w_{k,l} x_{l,i} + b_k`; where it has no parameters (pooling), a window
-    without weights, `y_{i,j,k} = \\sum_{u=0}^{1} x_{i+u,j,k}` (`\\max` for a max)."""
+@dataclass(frozen=True)
+class ExampleNames:
+    """The letters a hint's example writes for a layer's output, input, weight and bias."""
+
+    output: str
+    input: str
+    weight: str
+    bias: str
+
+    @staticmethod
+    def own(layer: LayerSpec) -> ExampleNames:
+        """The item's own tensors, with anyone's w and b."""
+        return ExampleNames(layer.output.name, layer.input.name, "w", "b")
+
+    @staticmethod
+    def neutral(layer: LayerSpec, reference: Formula | None) -> ExampleNames:
+        """Letters of another layer, none the item's (its tensors, sizes, or the reference's
+        parameters, in any case): a hint shows how to write a formula, not this item's."""
+        taken = {t.name.casefold() for t in (*layer.inputs, layer.output)}
+        taken |= {
+            str(s).casefold()
+            for t in (*layer.inputs, layer.output)
+            for size in t.shape
+            for s in size.free_symbols
+        }
+        if reference is not None:
+            taken |= {a.name.casefold() for term in reference.terms for a in term.factors}
+        taken |= set("ijmkluwe")  # indices the example writes, anyone's w, and e
+
+        def fresh(candidates: str) -> str:
+            name = next(c for c in candidates if c.casefold() not in taken)
+            taken.add(name.casefold())
+            return name
+
+        return ExampleNames(fresh("zyov"), fresh("srav"), fresh("AMBF"), fresh("cdgr"))
+
+
+def formula_example(
+    layer: LayerSpec, reference: Formula | None = None, names: ExampleNames | None = None
+) -> str:
+    """A formula written as a student should, of the item's shape and over `names` (the
+    layer's own by default): each output reads its input's last axis at the same leading
+    indices, `y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k` for x of shape [P, Q, C] and
+    y of [P, Q, D], the bias only where the reference has one. Where the reference has tokens
+    as columns (X is E×N), the channels are the first axis: `q_{k,i} = \\sum_{l=1}^{E} w_{k,l}
+    x_{l,i} + b_k`; where it has no parameters (pooling), a window without weights,
+    `y_{i,j,k} = \\sum_{u=0}^{1} x_{i+u,j,k}` (`\\max` for a max)."""
+    names = names or ExampleNames.own(layer)
     taken = {layer.input.name, layer.output.name, "w", "b", "k", "l", "u"}
     letters = [letter for letter in "ijmnpqrst" if letter not in taken]
     leading = max(len(layer.output.shape), len(layer.input.shape)) - 1
     indices = letters[:leading]
-    y, x = layer.output.name, layer.input.name
+    y, x, w = names.output, names.input, names.weight
     if reference is not None and not _has_parameters(reference, layer):
         out = [*indices[: len(layer.output.shape) - 1], "k"]
         into = [*indices[: len(layer.input.shape) - 1], "k"]
@@ -389,18 +436,19 @@ def formula_example(layer: LayerSpec, reference: Formula | None = None) -> str:
             into[0] += "+u"
         reduce = "\\max" if reference.reduction == "max" else "\\sum"
         return f"{y}_{{{','.join(out)}}} = {reduce}_{{u=0}}^{{1}} {x}_{{{','.join(into)}}}"
+    bias = f" + {names.bias}_k" if reference is None or _has_bias(reference, layer) else ""
     if tokens_as_columns(layer):
         channels = _size(layer.input.shape[0])
         return (
-            f"{y}_{{k,{indices[0]}}} = \\sum_{{l=1}}^{{{channels}}} w_{{k,l}} "
-            f"{x}_{{l,{indices[0]}}} + b_k"
+            f"{y}_{{k,{indices[0]}}} = \\sum_{{l=1}}^{{{channels}}} {w}_{{k,l}} "
+            f"{x}_{{l,{indices[0]}}}{bias}"
         )
     out = [*indices[: len(layer.output.shape) - 1], "k"]
     into = [*indices[: len(layer.input.shape) - 1], "l"]
     channels = _size(layer.input.shape[-1])
     return (
-        f"{y}_{{{','.join(out)}}} = \\sum_{{l=1}}^{{{channels}}} w_{{l,k}} "
-        f"{x}_{{{','.join(into)}}} + b_k"
+        f"{y}_{{{','.join(out)}}} = \\sum_{{l=1}}^{{{channels}}} {w}_{{l,k}} "
+        f"{x}_{{{','.join(into)}}}{bias}"
     )
 
 
@@ -410,17 +458,32 @@ def _has_parameters(reference: Formula, layer: LayerSpec) -> bool:
     return any(a.name not in tensors for term in reference.terms for a in term.factors)
 
 
-def _other_form(layer: LayerSpec, reference: Formula | None) -> str:
-    """Another way this item reads the layer, to suggest beside the indices: vectors for one
-    input vector or at a time step, a matrix product where each output row (or column) reads
-    only its own; "" where none fits (a window, pooling: no weights to write as a matrix)."""
-    y, x = layer.output.name, layer.input.name
+def _has_bias(reference: Formula, layer: LayerSpec) -> bool:
+    """Whether the reference has a term that reads no input: a bias."""
+    return any(
+        term.factors and not any(layer.is_input(a.name) for a in term.factors)
+        for term in reference.terms
+    )
+
+
+def other_form(
+    layer: LayerSpec, reference: Formula | None, names: ExampleNames | None = None
+) -> str:
+    """Another way this item reads the layer, to suggest beside the indices, over `names`
+    (the layer's own by default): vectors for one input vector or at a time step, a matrix
+    product where each output row (or column) reads only its own; "" where none fits (a
+    window, pooling: no weights to write as a matrix). Its bias only where the reference's."""
+    own = names is None
+    names = names or ExampleNames.own(layer)
+    y, x = names.output, names.input
     if reference is None or not _has_parameters(reference, layer):
         return ""
+    bias = f" + {names.bias}" if _has_bias(reference, layer) else ""
+    weight = "W" if own else names.weight
     if is_one_vector(layer):
-        return f"or with vectors, e.g. {y.lower()} = W {x.lower()} + b"
+        return f"or with vectors, e.g. {y.lower()} = {weight} {x.lower()}{bias}"
     if len(layer.inputs) > 1 and has_time(layer):
-        return f"or with vectors at a time step, e.g. {y}_t = W {x}_t + b"
+        return f"or with vectors at a time step, e.g. {y}_t = {weight} {x}_t{bias}"
     if len(layer.inputs) > 1 or len(layer.input.shape) != 2 or len(layer.output.shape) != 2:
         return ""
     axis = 1 if tokens_as_columns(layer) else 0
@@ -431,7 +494,7 @@ def _other_form(layer: LayerSpec, reference: Formula | None) -> str:
         a.name for term in reference.terms for a in term.factors if a.name not in tensors
     } - {a.name for term in reference.terms for a in term.factors if len(a.indices) != 2}
     # the reference's own weight matrix where it names one (W_Q), else anyone's W
-    w = weights.pop() if len(weights) == 1 and "_" in next(iter(weights)) else "W"
+    w = weights.pop() if own and len(weights) == 1 and "_" in next(iter(weights)) else weight
     product = (f"{w} " if "_" in w else w) + x.upper() if axis == 1 else f"{x.upper()}{w}"
     return f"or a matrix form such as {y.upper()} = {product}"
 
@@ -497,6 +560,33 @@ def _moved_in_other_base(
             )
         return score_formula(item, other, moved_other_base_check(base, other_base, moved))
     return None
+
+
+# Findings that quote a pooling window's entries, which count in the formula's index base.
+_QUOTES_ENTRIES = ("pooling_window", "pooling_inputs")
+
+
+def _pooling_counted_from_zero(
+    item: Item, written: Formula, check: FormulaCheck, context: Context
+) -> ItemResult | None:
+    """A pooling answer whose windows are wrong either way, told in the count it is written
+    in: with `index_base: any`, one that counts its positions from 0 (`x_{2i+u,2j+v,k}`, its
+    first window at x[0,0,…]) is read so, with the note, and its entries are quoted from 0
+    (they were quoted from 1, as a formula it is not). None where it is not such an answer."""
+    if item.spec.index_base != "any" or not any(f.kind in _QUOTES_ENTRIES for f in check.findings):
+        return None
+    layer, sizes = item.spec.layer, context.size_sets
+    try:
+        if not counts_from_zero(written, layer, sizes):
+            return None
+        zero = indexed_from_zero(written, layer)
+        counted = check_formula(item, zero, context.symbols, sizes, shown="0")
+    except AnswerError:  # read from 0, it reads too far to check
+        return None
+    if not any(f.kind in _QUOTES_ENTRIES for f in counted.findings):
+        return None
+    result = score_formula(item, zero, counted)
+    return replace(result, reading_notes=(*reading_notes("0"), *result.reading_notes))
 
 
 def _reads_the_right_inputs(other: Formula, written: Formula, item: Item, context: Context) -> bool:

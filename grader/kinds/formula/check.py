@@ -107,6 +107,25 @@ def _same(first: Sequence[Structure], second: Sequence[Structure]) -> bool:
     return all(a.signature() == b.signature() for a, b in zip(first, second, strict=True))
 
 
+def added_after_activation(formula: Formula) -> Formula:
+    """The terms `formula` adds after its activation (`+ b` of `h = tanh(Wx) + b`), as a
+    formula of their own with no activation."""
+    after = formula.terms[len(formula.terms) - formula.after_activation :]
+    return replace(formula, terms=after, activation=None, after_activation=0)
+
+
+def _same_outside(first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets) -> bool:
+    """Whether two formulas add the same terms after their activation (none, for most)."""
+    if not first.after_activation and not second.after_activation:
+        return True
+    if not first.after_activation or not second.after_activation:
+        return False
+    return _same(
+        structures(added_after_activation(first), layer, size_sets),
+        structures(added_after_activation(second), layer, size_sets),
+    )
+
+
 def same_layer(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool | None:
@@ -123,6 +142,7 @@ def same_layer(
         _same(a, b)
         and first.activation == second.activation
         and first.reduction == second.reduction
+        and _same_outside(first, second, layer, size_sets)
     )
 
 
@@ -1121,10 +1141,14 @@ def _pooling_findings(
     layer: LayerSpec,
     maximum: bool = False,
     scaled: bool = True,
+    written_strides: tuple[tuple[int, ...] | None, tuple[int, ...] | None] = (None, None),
+    first: int = 1,
 ) -> list[Diagnosis]:
     """Pooling, in its own words: no weights, a mean (or a max) over a window. Without
     `scaled`, a scale besides wrong windows is left to the finding that says the factor (a max
-    of negated inputs: `pooling_min`)."""
+    of negated inputs: `pooling_min`). `written_strides`: the reference's and the student's
+    strides as their indices write them (`formula_strides`), where the sizes checked hold too
+    few whole windows to tell. Entries are counted from `first`, the formula's index base."""
     # Output is the largest input of its window for max pooling, not their mean.
     output = "the largest input of its window" if maximum else "the mean of its window"
     kept = [_without_constants(s) for s in student]
@@ -1134,7 +1158,10 @@ def _pooling_findings(
             "Your formula adds a constant term (a number, with no input in it); each output "
             f"of this pooling is {output}, with nothing added.",
         )
-        return [constant, *_pooling_findings(reference, kept, layer, maximum, scaled)]
+        return [
+            constant,
+            *_pooling_findings(reference, kept, layer, maximum, scaled, written_strides, first),
+        ]
     if any(len(s.connections) for s in student):
         # A connection from input -1 is a bias: say which parameters the formula has.
         weights = any((s.split(s.connections)[1] >= 0).any() for s in student)
@@ -1159,23 +1186,16 @@ def _pooling_findings(
         # the mean's size weighed otherwise), which the windows do not account for.
         scale = _pooling_scale(r, s, maximum) if scaled and _scaled_otherwise(r, s, maximum) else []
         spatial = spatial_axes(layer)
-        steps = []
-        for structure, connections in ((r, wanted), (s, read)):
-            out, source = structure.split(connections)
-            out_index = _unravel_dims(out, structure.out_dims)
-            in_index = _unravel_dims(source, structure.in_dims)
-            steps.append(
-                strides(
-                    out_index[:spatial],
-                    in_index[:spatial],
-                    np.arange(len(connections)),
-                )
-            )
+        steps = _window_steps(r, s, spatial)
         # The rubric's `pooling_window` is the right window placed wrongly (a stride or an
         # offset mistake): windows of the reference's size and shape, in the output's own
         # channel, that move from one output to the next. Anything else is not that window.
         if not _windows_alike(r, s, wanted, read, spatial) or 0 in steps[1]:
-            return [_pooling_inputs(r, s, layer, maximum), *scale]
+            return [_pooling_inputs(r, s, layer, maximum, first), *scale]
+        if None in steps[0] + steps[1] and None not in written_strides:
+            # Too few whole windows at these sizes to tell a stride (x_{3i+u,3j+v} at Q=4): the
+            # formulas' own, from their indices, which hold at every size.
+            steps = (written_strides[0], written_strides[1])
         if None not in steps[0] + steps[1] and steps[0] != steps[1]:
             return [
                 FINDINGS.make(
@@ -1199,12 +1219,57 @@ def _pooling_findings(
             FINDINGS.make(
                 "pooling_window",
                 f"Your windows hold the wrong inputs: with {r.show_sizes()}, "
-                f"{_entry(y, output, r.out_dims)} {_reads(x, yours)}; it should {pools} "
-                f"{_inputs(x, theirs)}.",
+                f"{_entry(y, output, r.out_dims, first)} {_reads(x, yours, first)}; it should "
+                f"{pools} {_inputs(x, theirs, first)}.",
             ),
             *scale,
         ]
     return []
+
+
+def formula_strides(formula: Formula, layer: LayerSpec) -> tuple[int, ...] | None:
+    """How far a window moves from one output to the next along each positional axis, as
+    the formula's indices write it: the whole number each input index multiplies its
+    output's position by (3 in x_{3i+u,3j+v,k}); None where that is not one whole number
+    for every read of the input, or where a sum's range moves with the output."""
+    spatial = spatial_axes(layer)
+    positions = formula.output.indices[:spatial]
+    if not all(isinstance(p, sympy.Symbol) for p in positions):
+        return None
+    found: list[set[sympy.Expr]] = [set() for _ in positions]
+    for term in formula.terms:
+        if any((s.low.free_symbols | s.high.free_symbols) & set(positions) for s in term.sums):
+            return None
+        for access in term.factors:
+            if access.name != layer.input.name or len(access.indices) < spatial:
+                continue
+            for axis, position in enumerate(positions):
+                index = sympy.expand(access.indices[axis])
+                slope = index.coeff(position)
+                if any(sympy.diff(index, other) != 0 for other in positions if other != position):
+                    return None
+                found[axis].add(slope)
+    if not all(len(slopes) == 1 for slopes in found):
+        return None
+    strides = [next(iter(slopes)) for slopes in found]
+    if not all(slope.is_Integer and slope > 0 for slope in strides):
+        return None
+    return tuple(int(slope) for slope in strides)
+
+
+def _window_steps(
+    reference: Structure, student: Structure, spatial: int
+) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+    """How far the reference's windows and the student's move from one output to the next,
+    along each positional axis (None where these sizes do not tell)."""
+    steps = []
+    for structure in (reference, student):
+        connections, _ = _fixed_reads(structure)
+        out, source = structure.split(connections)
+        out_index = _unravel_dims(out, structure.out_dims)
+        in_index = _unravel_dims(source, structure.in_dims)
+        steps.append(strides(out_index[:spatial], in_index[:spatial], np.arange(len(connections))))
+    return steps[0], steps[1]
 
 
 def _windows(structure: Structure, connections: np.ndarray) -> dict[int, list[tuple[int, ...]]]:
@@ -1215,6 +1280,17 @@ def _windows(structure: Structure, connections: np.ndarray) -> dict[int, list[tu
     for output, where in zip(out.tolist(), in_index.tolist(), strict=True):
         windows.setdefault(output, []).append(tuple(where))
     return windows
+
+
+def first_window_start(structure: Structure, spatial: int) -> tuple[int, ...] | None:
+    """Where the first output's window starts along each positional axis (from 0): the least
+    index of the inputs it reads, through weights or not; None where it reads none."""
+    connections = np.concatenate([structure.connections, _fixed_reads(structure)[0]])
+    reads = _windows(structure, connections.astype(np.int64)).get(0, [])
+    reads = [read for read in reads if min(read, default=0) >= 0]
+    if not reads or not spatial:
+        return None
+    return tuple(min(read[axis] for read in reads) for axis in range(spatial))
 
 
 def _window_shapes(structure: Structure, connections: np.ndarray, spatial: int) -> set | None:
@@ -1254,7 +1330,7 @@ def _windows_alike(
 
 @FINDINGS.produces("pooling_inputs")
 def _pooling_inputs(
-    reference: Structure, student: Structure, layer: LayerSpec, maximum: bool
+    reference: Structure, student: Structure, layer: LayerSpec, maximum: bool, first: int = 1
 ) -> Diagnosis:
     """Windows that are not the reference's window placed elsewhere: of another size or
     shape, across channels, one input, or one block for every output. Said by what the first
@@ -1267,28 +1343,29 @@ def _pooling_inputs(
         if set(theirs.get(o, ())) != set(yours.get(o, ()))
     )
     x, y = layer.input.name, layer.output.name
-    entry = _entry(y, output, reference.out_dims)
+    entry = _entry(y, output, reference.out_dims, first)
     pools = "take the max of" if maximum else "average"
     return FINDINGS.make(
         "pooling_inputs",
         f"Your windows are not this pooling's: with {reference.show_sizes()}, {entry} "
-        f"{_reads(x, yours.get(output, []))}; it should {pools} {_inputs(x, theirs[output])}.",
+        f"{_reads(x, yours.get(output, []), first)}; it should {pools} "
+        f"{_inputs(x, theirs[output], first)}.",
     )
 
 
-def _reads(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
+def _reads(tensor: str, reads: Sequence[tuple[int, ...]], first: int = 1) -> str:
     """What one output's window reads: "reads no input", "reads only x[1,1,1]", "reads x[…]"."""
     if not reads:
         return "reads no input"
-    return "reads " + ("only " if len(reads) == 1 else "") + _inputs(tensor, reads)
+    return "reads " + ("only " if len(reads) == 1 else "") + _inputs(tensor, reads, first)
 
 
-def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
-    """Entries of a tensor, from 1: all of them where there are up to 4, else how many and
-    the block they fill (x[1..8,1..8,1]); entries that fill no block, all of them where there
-    are up to 8 (not "x[2,2,1] to x[4,2,1]", which reads as a range), else the first and the
-    last."""
-    shown = [f"{tensor}[{','.join(str(i + 1) for i in read)}]" for read in sorted(reads)]
+def _inputs(tensor: str, reads: Sequence[tuple[int, ...]], first: int = 1) -> str:
+    """Entries of a tensor, counted from `first` (1, or 0 where the formula counts from 0):
+    all of them where there are up to 4, else how many and the block they fill
+    (x[1..8,1..8,1]); entries that fill no block, all of them where there are up to 8 (not
+    "x[2,2,1] to x[4,2,1]", which reads as a range), else the first and the last."""
+    shown = [f"{tensor}[{','.join(str(i + first) for i in read)}]" for read in sorted(reads)]
     listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
     if len(shown) <= 4:
         return listed
@@ -1296,7 +1373,7 @@ def _inputs(tensor: str, reads: Sequence[tuple[int, ...]]) -> str:
     high = [max(axis) for axis in zip(*reads, strict=True)]
     if math.prod(h - lo + 1 for lo, h in zip(low, high, strict=True)) == len(set(reads)):
         spans_ = ",".join(
-            str(lo + 1) if lo == h else f"{lo + 1}..{h + 1}"
+            str(lo + first) if lo == h else f"{lo + first}..{h + first}"
             for lo, h in zip(low, high, strict=True)
         )
         return f"the {len(shown)} inputs {tensor}[{spans_}]"
@@ -1342,9 +1419,43 @@ def _unravel_dims(flat: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
     return list(np.unravel_index(flat, dims)) if len(flat) else [flat for _ in dims]
 
 
-def _entry(tensor: str, flat: int, dims: tuple[int, ...]) -> str:
+def _entry(tensor: str, flat: int, dims: tuple[int, ...], first: int = 1) -> str:
     index = np.unravel_index(flat, dims)
-    return f"{tensor}[{','.join(str(int(i) + 1) for i in index)}]"
+    return f"{tensor}[{','.join(str(int(i) + first) for i in index)}]"
+
+
+@FINDINGS.produces("activation_outside")
+def _after_activation_finding(
+    reference: Formula, formula: Formula, layer: LayerSpec
+) -> list[Diagnosis]:
+    """Terms added after the activation (`h = tanh(Wx) + b`), where the layer applies its
+    activation to all of them: another function, said as such. Where the layer has no
+    activation, `activation_extra` says what is wrong."""
+    if not formula.after_activation or formula.activation is None or reference.activation is None:
+        return []
+    yours, theirs = formula.activation, reference.activation
+    after = added_after_activation(formula).terms
+    bias = any(not any(layer.is_input(a.name) for a in t.factors) for t in reference.terms)
+    inside = f"{theirs}(… + bias)" if bias else f"{theirs}(…)"
+    if all(t.factors and not any(layer.is_input(a.name) for a in t.factors) for t in after):
+        message = (
+            f"Your formula adds a bias after {yours}, outside it: {yours}(…) + bias is another "
+            f"function than this layer's {inside}. "
+            + (
+                f"The bias belongs inside {theirs}(…), added to the weighted sum before "
+                f"{theirs} is applied."
+                if bias
+                else "This layer has no bias."
+            )
+        )
+    else:
+        terms = "a term" if len(after) == 1 else f"{len(after)} terms"
+        message = (
+            f"Your formula adds {terms} after {yours}, outside it; this layer applies "
+            f"{theirs} to its whole weighted sum{' and bias' if bias else ''}, {inside}, "
+            "with nothing added after it."
+        )
+    return [FINDINGS.make("activation_outside", message)]
 
 
 @FINDINGS.produces("activation_missing", "activation_extra", "activation_wrong")
@@ -1601,8 +1712,11 @@ def check_formula(
     formula: Formula,
     specs: Sequence[SymbolSpec],
     size_sets: SizeSets,
+    shown: str | None = None,
 ) -> FormulaCheck:
-    """Compare `formula` with the item's reference, misconceptions first, then in words."""
+    """Compare `formula` with the item's reference, misconceptions first, then in words; the
+    entries its words quote counted in the question's index base, or `shown` (the base the
+    formula was read in, "0" or "1")."""
     assert item.reference is not None, "formula items always carry a read reference"
     written, asked = formula, item  # in the question's own layout, for `_index_order_finding`
     columns = tokens_as_columns(item.spec.layer)
@@ -1623,17 +1737,24 @@ def check_formula(
     notes = tuple(note_list)
     given = given_names(item.reference, layer, item.spec.matrices)
     added = _added_parameters(formula, layer, student, size_sets, given)
+    if formula.after_activation:
+        # The comparison reads every term as inside the activation: a term added after it
+        # does not add to those inside (tanh(… + b) + c: c is not part of b), which those
+        # notes would say.
+        notes, added = (), ()
     group = (
         "formula:"
         + _fingerprint(student)
         + f":{formula.activation or ''}:{formula.reduction or ''}"
+        + (f":after{formula.after_activation}" if formula.after_activation else "")
     )
     unnamed = _output_index_finding(formula, student, layer)
     if unnamed:
         return FormulaCheck(False, findings=unnamed, notes=notes, group=group, own_count=own)
     if not all(s.exact for s in (*student, *reference)):
         return FormulaCheck(False, exact=False, notes=notes, group=group, own_count=own)
-    activation = _activation_finding(item.reference.activation, formula.activation)
+    activation = _after_activation_finding(item.reference, formula, layer)
+    activation += _activation_finding(item.reference.activation, formula.activation)
     one_input = _one_input_each(student)  # one input is its own max, min and sum
     if not one_input:
         activation += _reduction_finding(item.reference, formula, _is_pooling(reference), layer)
@@ -1673,7 +1794,7 @@ def check_formula(
     if reordered:  # said first: what the swapped formula reads would only mislead
         findings, same_structure, several = reordered, True, False
         if ordered is not None:  # then what else is wrong, with the indices in order
-            findings += check_formula(asked, ordered, specs, size_sets).findings
+            findings += check_formula(asked, ordered, specs, size_sets, shown).findings
             activation = []  # among those findings already
     if several and not same_structure:
         findings += several_inputs_findings(
@@ -1698,6 +1819,11 @@ def check_formula(
             layer,
             item.reference.reduction == "max",
             scaled=formula.reduction != "min" or one_input,
+            written_strides=(
+                formula_strides(item.reference, layer),
+                formula_strides(formula, layer),
+            ),
+            first=0 if (shown or item.spec.index_base) == "0" else 1,
         )
     # A max where this layer adds up weighted inputs is its own finding (max_for_sum): which of
     # its inputs carry weights would say nothing true of what the max reads; its bias still counts.
@@ -1751,6 +1877,7 @@ def check_formula(
             and rule.reading.activation == formula.activation
             and rule.reading.reduction == formula.reduction
             and _same(student, structures(rule.reading, layer, size_sets))
+            and _same_outside(rule.reading, formula, layer, size_sets)
         ):
             # The rubric's feedback was written for exactly this layer; it is the explanation.
             return FormulaCheck(

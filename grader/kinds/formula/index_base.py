@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import sympy
 
-from grader.kinds.formula.check import FINDINGS, FormulaCheck
+from grader.kinds.formula.check import FINDINGS, FormulaCheck, first_window_start, structures
+from grader.kinds.formula.layer import spatial_axes
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import Access, Formula, LayerSpec
 
@@ -81,6 +82,28 @@ def _shifted(index: sympy.Expr, free: tuple[sympy.Symbol, ...]) -> sympy.Expr:
     """`index` with each of the output's letters one less, expanded; remembered, since a
     class writes the same few indices."""
     return sympy.expand(index.xreplace({letter: letter - 1 for letter in free}))
+
+
+def counts_from_zero(formula: Formula, layer: LayerSpec, size_sets) -> bool:
+    """Whether `formula` (as written, read from 1) counts its indices from 0: read so, its
+    first output's window starts at the input's first entry along every positional axis
+    (x_{2i+u,2j+v,k} at i = j = 0), and read from 1 it does not (x[3,3,…] at i = j = 1); and
+    read so it reads outside the input nowhere that it does not read from 1 (a sum over the
+    channels from 1 to C, `\\sum_{l=1}^{C} x_{2i,2j,l}`, is not counted from 0)."""
+    spatial = spatial_axes(layer)
+    if not spatial:
+        return False
+    first = (0,) * spatial
+    ones = structures(formula, layer, size_sets)
+    zeros = structures(indexed_from_zero(formula, layer), layer, size_sets)
+    return (
+        first_window_start(zeros[0], spatial) == first
+        and first_window_start(ones[0], spatial) != first
+        and all(
+            one.reads_outside or not zero.reads_outside
+            for one, zero in zip(ones, zeros, strict=True)
+        )
+    )
 
 
 def reading_notes(base: str, axes: str = "all") -> tuple[str, ...]:

@@ -103,18 +103,6 @@ def _linear(expr: sympy.Expr, indices: set[sympy.Symbol]) -> bool:
     return True
 
 
-def activation_outside(text: str, token: Token, activation: str, output: str) -> AnswerError:
-    """`h = tanh(Wx) + b`: a term added after the activation, a layer the grader does not
-    read (refused for a person), said as it is: the grader reads the terms inside it."""
-    return AnswerError(
-        text,
-        token.start,
-        f"{activation}(…) with a term added after it is not read here: the grader reads a "
-        f"layer's terms inside its activation, {output} = {activation}(… + b)",
-        len(token.text),
-    )
-
-
 class IndexFormReader(TokenReader):
     """The rules of the index form: indices, sums, tensor entries and conditions."""
 
@@ -148,6 +136,9 @@ class IndexFormReader(TokenReader):
         # The entries of a max over a list that fill no whole window, read as they are: the
         # formula's terms are then these entries, its max taken over them.
         self.listed = 0
+        # How many terms, the last ones read, are added after the activation's bracket
+        # (`h = tanh(Wx) + b`: 1), outside it.
+        self.after_activation = 0
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -352,8 +343,10 @@ class IndexFormReader(TokenReader):
         terms = self.expression(scope)
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
-            if self.at("+", "-"):
-                raise activation_outside(self.text, self.peek(), activation, f"{output.name}_{{…}}")
+            if self.at("+", "-"):  # `tanh(…) + b_k`: read, the terms after it kept apart
+                after = self.expression(scope)
+                self.after_activation = len(after)
+                terms += after
         if self.at(","):
             self.take(",")
             if not self.at("∀"):
@@ -1341,13 +1334,14 @@ def read_index_form(
             f"{reduction}(-x) = -{other}(x)",
         )
         reduction = other
-    reading = describe_formula(output, terms, activation, reduction)
+    reading = describe_formula(output, terms, activation, reduction, reader.after_activation)
     return Formula(
         text,
         output,
         terms,
         reading,
         activation=activation,
+        after_activation=reader.after_activation,
         reduction=reduction,
         negated=bool(negated),
         assumed=(

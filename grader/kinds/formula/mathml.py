@@ -76,16 +76,22 @@ def formula_to_mathml(formula: Formula) -> str:
             pieces.append(f"<mn>{escape(plain_text(abs(coefficient)))}</mn>")
         pieces.append("".join(_access_mathml(f) for f in term.factors))
         terms.append("".join(pieces))
-    right = "".join(terms) or "<mn>0</mn>"
+    inside = len(terms) - formula.after_activation  # the rest added after the activation
+    right = "".join(terms[:inside]) or "<mn>0</mn>"
     if formula.activation is not None:
         right = f"<mi>{escape(formula.activation)}</mi><mo>(</mo>{right}<mo>)</mo>"
+    right += "".join(terms[inside:])
     # Set apart as display maths when it has sums, so each range sits under and over its Σ
     # as written on paper (inline maths would move them to the side).
     display = "block" if any(term.sums for term in formula.terms) else "inline"
     return math_element(
         f"{_access_mathml(formula.output)}<mo>=</mo>{right}",
         alttext=describe_formula(
-            formula.output, formula.terms, formula.activation, formula.reduction
+            formula.output,
+            formula.terms,
+            formula.activation,
+            formula.reduction,
+            formula.after_activation,
         ),
         display=display,
     )

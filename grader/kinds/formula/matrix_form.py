@@ -703,7 +703,8 @@ def held_to_reference(
             return _misfit(formula, name, rows, cols, known)
         notes.append(_transposed_note(formula, layer, name, rows, cols))
         if not _among(name, free):
-            guessed.append((name, _show_shape(rows, cols), _show_shape(*known)))
+            named = next(other for other in theirs if same_name(other, name))
+            guessed.append((named, _show_shape(rows, cols), _show_shape(*known), name))
     if notes:
         return replace(
             formula, assumed=(*formula.assumed, *notes), relayout=(*formula.relayout, *guessed)
@@ -756,7 +757,7 @@ def _index_form_layout(
         how = "uses" if vectors else "indexes"
         notes.append(f"read {written} as a {_show_shape(*shape)} matrix, as your formula {how} it")
         if not _among(written, free):
-            guessed.append((name, _show_shape(*shape), _show_shape(*known)))
+            guessed.append((name, _show_shape(*shape), _show_shape(*known), written))
     if not notes:
         return formula
     return replace(

@@ -21,21 +21,23 @@ _REVIEW_BECAUSE = {
 }
 
 
-def _layout_message(relayout: tuple[tuple[str, str, str], ...]) -> tuple[str, str]:
+def _layout_message(relayout: tuple[tuple[str, str, str, str], ...]) -> tuple[str, str]:
     """What a formula needs of the weights it lays out otherwise than the reference, from the
     shapes: "Your formula needs W to be D×C, where the answer's W is C×D." (it may not
-    write W transposed: `Y = XW` for the reference `Y = XWᵀ` needs W C×D), and their names."""
-    needs = " and ".join(f"{name} to be {needed}" for name, needed, _ in relayout)
+    write W transposed: `Y = XW` for the reference `Y = XWᵀ` needs W C×D), and their names,
+    each as the formula writes it (W) and the answer's as the answer does (w)."""
+    needs = " and ".join(f"{written} to be {needed}" for _, needed, _, written in relayout)
     theirs = " and ".join(
         f"{name} is {shape}" if k else f"the answer's {name} is {shape}"
-        for k, (name, _, shape) in enumerate(relayout)
+        for k, (name, _, shape, _) in enumerate(relayout)
     )
-    return f"Your formula needs {needs}, where {theirs}.", " and ".join(n for n, _, _ in relayout)
+    which = " and ".join(written for *_, written in relayout)
+    return f"Your formula needs {needs}, where {theirs}.", which
 
 
 @FINDINGS.produces("layout")
 def score_layout(
-    result: ItemResult, relayout: tuple[tuple[str, str, str], ...], credit: float | None
+    result: ItemResult, relayout: tuple[tuple[str, str, str, str], ...], credit: float | None
 ) -> ItemResult:
     """`result`, which rests on reading weights the reference names in the other layout
     (`Y = XWᵀ` for `Y = XW`): the rubric's `partial_credit: {layout: N}` where that reading

@@ -148,6 +148,9 @@ class Formula:
     # a matrix the reference also names can be held to the reference's shape.
     matrix_shapes: tuple[tuple[str, sympy.Expr, sympy.Expr], ...] = field(default=(), compare=False)
     activation: str | None = None  # an elementwise function around the right side: "tanh"
+    # How many terms, the last of `terms`, are added after the activation, outside it
+    # (`h = tanh(Wx) + b`: 1): another function than the activation of all of them.
+    after_activation: int = 0
     # "max" where the window is reduced by its maximum; "min" where by its minimum, as a max
     # of negated inputs is read (max(-x) = -min(x), the minus kept in the coefficient)
     reduction: str | None = None
@@ -159,9 +162,10 @@ class Formula:
     assumed: tuple[str, ...] = field(default=(), compare=False)
     # Weights read stored transposed where the rubric leaves their layout open (not declared
     # `any`): a verdict that rests on that reading is a person's to confirm, or earns the
-    # rubric's `layout` credit. Each (name, the shape this formula needs, the reference's),
-    # the shapes as written: ("W", "D×C", "C×D").
-    relayout: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    # rubric's `layout` credit. Each (the reference's name, the shape this formula needs, the
+    # reference's, the name as this formula writes it), the shapes as written:
+    # ("w", "D×C", "C×D", "W").
+    relayout: tuple[tuple[str, str, str, str], ...] = field(default=(), compare=False)
     # Matrices the formula uses that the reference does not name, where the question gives
     # others (`GivenMatrices`): a verdict that rests on reading them as parameters of the
     # student's own is a person's to confirm.
@@ -544,8 +548,10 @@ def describe_formula(
     terms: tuple[Term, ...],
     activation: str | None = None,
     reduction: str | None = None,
+    after: int = 0,
 ) -> str:
-    """How we read a formula, with every sum's range and every product explicit."""
+    """How we read a formula, with every sum's range and every product explicit; the last
+    `after` terms added after the activation, outside it."""
     if reduction is not None and len(terms) > 1:  # a max over a list of entries, as written
         right = listed_reduction(terms, reduction, show_access)
         return f"{show_access(output)} = {right}"
@@ -564,10 +570,11 @@ def describe_formula(
             product = plain_text(magnitude) + (f"·{product}" if product else "")
         text = f"{sums}{product}"
         pieces.append((text if sign == "+" else f"-{text}") if number == 0 else f" {sign} {text}")
-    right = "".join(pieces) or "0"
+    inside = len(pieces) - after
+    right = "".join(pieces[:inside]) or "0"
     if activation is not None:
         right = f"{activation}({right})"
-    return f"{show_access(output)} = {right}"
+    return f"{show_access(output)} = {right}{''.join(pieces[inside:])}"
 
 
 def listed_reduction(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from grader.errors import AnswerError
-from grader.kinds.formula.index_form import IndexFormReader, activation_outside
+from grader.kinds.formula.index_form import IndexFormReader
 from grader.kinds.formula.inputs import has_time
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
@@ -162,8 +162,10 @@ class VectorFormReader(IndexFormReader):
         chains = self.chains()
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
-            if self.at("+", "-"):
-                raise activation_outside(self.text, self.peek(), activation, self._output())
+            if self.at("+", "-"):  # `tanh(Wx) + b`: read, the terms after it kept apart
+                after = self.chains()
+                self.after_activation = len(after)
+                chains += after
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return self.step_letter, activation, chains
@@ -294,9 +296,11 @@ def _describe(
     step: str,
     activation: str | None,
     chains: list[tuple[sympy.Rational, list[_Factor]]],
+    after: int = 0,
 ) -> str:
     """`h_t = tanh(W_x·x_t + W_h·h_{t-1} + b)`, as written, each product with its sign; `h =
-    tanh(W·x + b)` for one vector (no step)."""
+    tanh(W·x + b)` for one vector (no step); the last `after` products added after the
+    activation (`h = tanh(W·x) + b`)."""
     pieces = []
     for number, (coefficient, factors) in enumerate(chains):
         product = "·".join(_show_factor(f, step) for f in factors)
@@ -306,9 +310,11 @@ def _describe(
         pieces.append(
             (f"-{product}" if sign == "-" else product) if number == 0 else f" {sign} {product}"
         )
-    right = "".join(pieces)
+    inside = len(pieces) - after
+    right = "".join(pieces[:inside])
     if activation is not None:
         right = f"{activation}({right})"
+    right += "".join(pieces[inside:])
     return f"{output}_{step} = {right}" if step else f"{output} = {right}"
 
 
@@ -428,9 +434,11 @@ def read_vector_form(
     """The formula `tokens` (of `text`) write with vectors at a time step, with indices; for a
     layer over one vector, with a note that it was read as that layer applied to x."""
     tokens, transposed = _without_output_transpose(tokens, layer)
-    letter, activation, chains = VectorFormReader(text, tokens, sizes, layer).vector_formula()
+    reader = VectorFormReader(text, tokens, sizes, layer)
+    letter, activation, chains = reader.vector_formula()
+    after = reader.after_activation
     step = index_symbol(letter) if letter else None
-    reading = _describe(layer.output.name, letter, activation, chains)
+    reading = _describe(layer.output.name, letter, activation, chains, after)
     notes = _one_vector_notes(text, tokens, layer, chains) if step is None else ()
     if transposed:
         notes = (
@@ -451,8 +459,16 @@ def read_vector_form(
         return Formula(
             text, output, (), reading, str(problem), activation=activation, assumed=notes
         )
-    reading += ", read as " + describe_formula(output, terms, activation)
-    return Formula(text, output, terms, reading, activation=activation, assumed=notes)
+    reading += ", read as " + describe_formula(output, terms, activation, None, after)
+    return Formula(
+        text,
+        output,
+        terms,
+        reading,
+        activation=activation,
+        after_activation=after,
+        assumed=notes,
+    )
 
 
 def _one_vector_notes(

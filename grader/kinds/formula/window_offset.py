@@ -290,6 +290,7 @@ def moved_misconception_check(
             reading is None
             or reading.activation != formula.activation
             or reading.reduction != formula.reduction
+            or reading.after_activation != formula.after_activation
         ):
             continue
         try:
@@ -396,6 +397,7 @@ def window_offset_check(
         and all(m.signature() == r.signature() for m, r in zip(moved, reference, strict=True))
         and formula.activation == reference_formula.activation
         and formula.reduction == reference_formula.reduction
+        and formula.after_activation == reference_formula.after_activation
     )
     others: tuple = ()
     if not same:

@@ -168,6 +168,7 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
             "correct",
             ['set aside "for a sigmoid", words after the answer'],
         ),
+        ("sech2x", "invalid", []),
     ],
     ids=[
         "words after",
@@ -187,6 +188,7 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         "a condition after the maths in words is not set aside",
         "a name in LaTeX after the maths is no maths: set aside",
         "for and an article after the maths is no condition: set aside",
+        "a function's name run into a digit is no word to set aside (was read 2x)",
     ],
 )
 def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(

@@ -167,6 +167,52 @@ def test_an_unreadable_answer_goes_to_a_person_saying_where_it_went_wrong(answer
     assert result.needs_person
 
 
+@pytest.mark.parametrize(
+    ("answer", "extra", "message"),
+    [
+        (
+            "1 - tanh2x",
+            "",
+            "'tanh2x' is ambiguous: 2 straight after tanh may be a power whose superscript was "
+            "lost, tanh^2 x, or the start of the function's argument, tanh(2x)",
+        ),
+        (
+            "1-tanh2 x",
+            "",
+            "'tanh2 x' is ambiguous: 2 straight after tanh may be a power whose superscript was "
+            "lost, tanh^2 x, or the start of the function's argument, tanh(2x)",
+        ),
+        (
+            "1 - tanh2(x)",
+            "",
+            "'tanh2(x)' is ambiguous: 2 straight after tanh may be a power whose superscript "
+            "was lost, tanh^2(x), or the start of the function's argument, tanh(2(x))",
+        ),
+        (
+            "sech2x",
+            "",
+            "'sech2x' is ambiguous: 2 straight after sech may be a power whose superscript was "
+            "lost, sech^2 x, or the start of the function's argument, sech(2x)",
+        ),
+        (
+            "σ2(1 - σ)",
+            SIGMA,
+            "'σ2(1 - σ)' is ambiguous: 2 straight after σ may be a power whose superscript was "
+            "lost, σ^2(1 - σ), or the start of the function's argument, σ(2(1 - σ))",
+        ),
+    ],
+    ids=["tanh2x", "tanh2 x", "tanh2(x)", "sech2x alone", "a declared function"],
+)
+def test_a_digit_straight_after_a_function_is_a_lost_superscript_or_its_argument(
+    answer, extra, message
+):
+    # was read silently as tanh(2x) (tanh(2)·x for tanh2(x)): 0 marks for 1 - tanh²x
+    result = grade("1 - tanh(x)^2", answer, extra)
+    assert result.verdict == "invalid"
+    assert result.needs_person
+    assert result.feedback[0].startswith(f"We could not read your answer: {message}; ")
+
+
 TEXT = (
     'We could not read your answer: {command} holds the words "{words}", not maths: write '
     "the answer as an expression alone (\\text{{…}} may only name a function, as in "

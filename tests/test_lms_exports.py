@@ -597,6 +597,83 @@ def test_canvas_rich_text_reads_as_its_text(cell, text):
     assert html_text(cell) == text
 
 
+DATA = ROOT / "tests" / "data" / "lms"
+ACTIVATIONS = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+GROUPED = load_rubric(ROOT / "rubrics" / "grouped-q1.yaml")
+MATHML = "read the MathML in your answer as "
+IMAGE = "which the grader does not read: an instructor will look at it"
+
+
+# Canvas cells holding MathML (m1: pasted from a page of maths; m2: equation images, each with
+# the hidden MathML copy Canvas puts after it), and answers that are a photo or a recording.
+# Each was graded as the text left when its tags were dropped, or `missing`, silently.
+@pytest.mark.parametrize(
+    ("export", "student", "item", "verdict", "marks", "said"),
+    [
+        ("act-mathml.csv", "m1", "c.scale", "correct", 2, MATHML + r"\frac{1}{\sqrt{d_{k}}}"),
+        ("act-mathml.csv", "m1", "b.derivative", "correct", 2, MATHML + "1-tanh^{2}(x)"),
+        ("act-mathml.csv", "m1", "e.offdiagonal", "correct", 1.5, MATHML + "-s_{i} s_{j}"),
+        ("act-mathml.csv", "m2", "a.derivative", "correct", 3, None),
+        ("act-mathml.csv", "m2", "e.offdiagonal", "correct", 1.5, None),
+        ("canvas-media.csv", "h1", "a.formula", "needs_review", 0, "an image (IMG_2041.jpg), "),
+        ("canvas-media.csv", "h5", "a.formula", "needs_review", 0, "a recording, "),
+    ],
+    ids=[
+        "an mfrac of an msqrt is a fraction of a root (was 1dk, 0)",
+        "an msup on a function is its power (was tanh2(x), 0)",
+        "two msubs side by side are a product",
+        "an equation image and its hidden MathML copy are one answer (was their product, 0)",
+        "one copy, not twice the answer (was 'a constant factor is wrong', 0)",
+        "a photo is for a person (was missing)",
+        "a recording is for a person (was missing)",
+    ],
+)
+def test_canvas_maths_as_mathml_or_an_image_is_read_or_sent_to_a_person(
+    export, student, item, verdict, marks, said
+):
+    rubric = ACTIVATIONS if export.startswith("act") else GROUPED
+    results = grade_paths(rubric, [DATA / export]).results
+    (result,) = [result for result in results if result.student == student]
+    got = result.items[item]
+    assert (got.verdict, got.marks) == (verdict, marks)
+    if verdict == "needs_review":
+        assert got.needs_person
+        assert got.feedback[0] == f"Your answer is {said}{IMAGE}"
+    elif said is None:
+        assert not got.reading_notes
+    else:
+        assert said in got.reading_notes
+
+
+NEVER_READ = "Your answer came as MathML, which the grader did not read: an instructor will read it"
+
+
+@pytest.mark.parametrize(
+    ("cell", "why"),
+    [
+        ("<p><math><mover><mi>x</mi><mo>^</mo></mover></math></p>", "<mover> is not read"),
+        ("<p><math><mfrac><mn>1</mn></mfrac></math></p>", "it holds no maths"),
+        ("<p><math><mi>x</mi></p>", "<math> is never closed"),
+        ("<p><math>" + "<mrow>" * 30 + "</math></p>", "it is too large"),
+        ("<p><math>" + "<mi>x</mi>" * 500 + "</math></p>", "it is too large"),
+    ],
+    ids=[
+        "an element that is not read",
+        "a fraction of one part",
+        "an unclosed math element",
+        "nesting too deep",
+        "too many elements",
+    ],
+)
+def test_mathml_that_is_not_read_goes_to_a_person_never_as_its_text(tmp_path, cell, why):
+    questions = [name for n in range(1, 6) for name in (f"{n}: ({n}) q", "1.0")]
+    rows = [["name", "id", "sis_id", *questions], ["m", "9", "m9", cell, *[""] * 9]]
+    (submission,) = load_export(write_csv(tmp_path / "c.csv", rows), ACTIVATIONS)
+    answer = submission.answers["a.derivative"]
+    assert answer.unread == f"{NEVER_READ} ({why})"
+    assert answer.text == cell
+
+
 # --- The command line ----------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from grader.errors import FileProblemsError, Problem, SubmissionError
 from grader.model import Rubric, Submission, SubmittedAnswer
+from grader.submissions.mathml_text import MATHML_UNREAD, MathReader
 from grader.submissions.tables import Cell, Row, Table, read_table
 from grader.yaml_source import Fields, Scalar, read_yaml_file
 
@@ -355,41 +356,125 @@ def _answer(cell: Cell, column: str, number: int, report: Report | None) -> Subm
             f"the cell in column {shown!r} is {len(text)} characters long; the limit is "
             f"{MAX_CELL_CHARS}",
         )
+    notes: tuple[str, ...] = ()
     if report is not None and report.html_cells:
-        text = html_text(text)
+        rich = read_rich_text(text)
+        if rich.unread is not None:
+            return SubmittedAnswer(rich.text, number, unread=rich.unread)
+        text, notes = rich.text, rich.notes
     text = text.strip()
     if report is not None and text in report.no_answer:
         text = ""
-    return SubmittedAnswer(text or None, number)
+    return SubmittedAnswer(text or None, number, reading_notes=notes if text else ())
 
 
 # --- Canvas's rich-text answers ----------------------------------------------------------
 
-_STARTS_AS_HTML = re.compile(r"\s*<(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b|i)\b", re.I)
+_STARTS_AS_HTML = re.compile(r"\s*<(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b|i|math)\b", re.I)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,10})?[^<>]{0,2000}>")
 _BREAKS = {"br", "p", "div", "li", "pre"}
 _EQUATION_CONTENT = re.compile(r'data-equation-content="([^"]{0,2000})"', re.I)
+_ALT = re.compile(r'alt="([^"]{0,200})"', re.I)
+_HIDDEN = re.compile(r'class="[^"]{0,200}\bhidden-readable\b', re.I)
 # The editor's superscript and subscript buttons: `P<sup>2</sup>` is P² as a marker reads it, not
 # P2 (an unclosed one leaves a brace open, which the reader refuses, to a person).
 _SCRIPTS = {("sup", ""): "^{", ("sub", ""): "_{", ("sup", "/"): "}", ("sub", "/"): "}"}
+# What a person must look at: a photo of working, a recording (Canvas's media comments).
+_MEDIA = {
+    "img": "an image",
+    "iframe": "a recording",
+    "video": "a recording",
+    "audio": "a recording",
+}
+_MEDIA.update(object="an embedded file", embed="an embedded file")
+
+
+@dataclass(frozen=True)
+class RichText:
+    """A rich-text answer as its text, with how it was read and what in it was not read."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+    unread: str | None = None  # why a person must read the cell: the text is not the answer
 
 
 def html_text(text: str) -> str:
+    """An answer typed in Canvas's rich-text editor as its text (see `read_rich_text`)."""
+    return read_rich_text(text).text
+
+
+def read_rich_text(text: str) -> RichText:
     """An answer typed in Canvas's rich-text editor as its text: paragraphs and breaks become
-    line breaks, an equation image becomes the LaTeX it shows, a superscript or subscript is
-    written `^{…}` or `_{…}`, other tags are dropped and entities decoded. A cell that does not
-    start with a tag is kept as it is (`a < b`)."""
+    line breaks, an equation image becomes the LaTeX it shows (and the hidden MathML copy
+    Canvas puts after it for screen readers is dropped), MathML is read by
+    `grader.submissions.mathml_text`, a superscript or subscript is written `^{…}` or `_{…}`,
+    other tags are dropped and entities decoded. A cell that does not start with a tag is kept
+    as it is (`a < b`).
+
+    Never the leftover text of markup that carries the maths's structure: MathML that cannot
+    be read, and an answer that is only an image or a recording, are `unread`, for a person."""
     if not _STARTS_AS_HTML.match(text):
-        return text
-
-    def replace(match: re.Match[str]) -> str:
+        return RichText(text)
+    out: list[str] = []
+    notes: list[str] = []
+    media: list[str] = []
+    after_equation = False  # only spaces since an equation image: its hidden copy may follow
+    skip = 0  # inside a hidden copy: the depth of its spans
+    maths: MathReader | None = None
+    position = 0
+    for match in _TAG.finditer(text):
+        data = text[position : match.start()]
+        position = match.end()
         closing, name = match.group(1), (match.group(2) or "").lower()
-        if name == "img":
+        if maths is not None:
+            maths.data(data)
+            if name == "math" and closing:
+                read = maths.result()
+                if read.text is None:
+                    return RichText(text, unread=read.unread)
+                out.append(f" {read.text} ")
+                notes.append(f"read the MathML in your answer as {read.text}")
+                maths = None
+            else:
+                maths.tag(name, bool(closing), match.group(0))
+            continue
+        if skip:
+            if name == "span":
+                skip += -1 if closing else 1
+            continue
+        if data.strip():
+            after_equation = False
+        out.append(html.unescape(data))
+        if name == "span" and not closing and after_equation and _HIDDEN.search(match.group(0)):
+            skip = 1
+            continue
+        after_equation = after_equation and name in ("span", "")
+        if name == "math" and not closing:
+            maths = MathReader()
+        elif name == "img" and not closing:
             content = _EQUATION_CONTENT.search(match.group(0))
-            return f" {content.group(1)} " if content else ""
-        if name in _BREAKS and (closing or name == "br"):
-            return "\n"
-        return _SCRIPTS.get((name, closing), "")
-
-    # One pass: what a replacement inserts is never scanned again.
-    return html.unescape(_TAG.sub(replace, text)).replace("\xa0", " ")
+            if content:
+                out.append(f" {html.unescape(content.group(1))} ")
+                after_equation = True
+            else:
+                alt = _ALT.search(match.group(0))
+                named = html.unescape(alt.group(1)).strip() if alt else ""
+                media.append(_MEDIA[name] + (f" ({named})" if named else ""))
+        elif name in _MEDIA and not closing:
+            media.append(_MEDIA[name])
+        elif name in _BREAKS and (closing or name == "br"):
+            out.append("\n")
+        else:
+            out.append(_SCRIPTS.get((name, closing), ""))
+    if maths is not None:
+        return RichText(text, unread=f"{MATHML_UNREAD} (<math> is never closed)")
+    out.append(html.unescape(text[position:]))
+    read = "".join(out).replace("\xa0", " ")
+    if media and not read.strip():
+        shown = ", ".join(dict.fromkeys(media))
+        return RichText(
+            text,
+            unread=f"Your answer is {shown}, which the grader does not read: an instructor will "
+            "look at it",
+        )
+    return RichText(read, tuple(notes))

@@ -1108,6 +1108,8 @@ def maths_among_words(line: str) -> AmongWords | None:
     if len(maths_runs) != 1:
         return None
     start, end = maths_runs[0]
+    if line[start : start + 1].isalnum():
+        return None  # `sech2x`, `sin2 x`: a word run into the maths is the maths's own
     start = _PUNCTUATION_RUN.match(line, start).end()  # "it's -s_i s_j": not "'s"
     maths = _PRONOUN_AFTER.sub("", line[start:end]) if end < len(line) else line[start:end]
     after = line[start + len(maths) :].strip()

@@ -593,6 +593,36 @@ class _TreeReader:
             return applied[0]
         return Product(applied[0].start, applied[-1].end, tuple(("", node) for node in applied))
 
+    def _refuse_lost_superscript(
+        self, function: Function, exponent: Node | None, rest: list[Node]
+    ) -> None:
+        """`tanh2x`, `sin2 x`, `σ2`: a digit written straight after a function's name is
+        tanh²x with its superscript lost (in typing, or in a copy that drops superscripts) as
+        often as tanh(2x): neither is guessed, the answer goes to a person naming both. (√2
+        and a function already raised, `tanh^2 2x`, have one reading.)"""
+        start = rest[0].start
+        if (
+            exponent is not None
+            or function.name in ("sqrt", "root")
+            or start != function.end
+            or not self.text[start].isdigit()
+        ):
+            return
+        digits = re.match(r"[0-9]+", self.text[start:])
+        digit = digits.group(0) if digits else self.text[start]
+        after = self.text[start + len(digit) : rest[-1].end].strip()
+        written = self.text[function.start : rest[-1].end].strip()
+        name = self.text[function.start : function.end].strip()
+        power = f"{name}^{digit}" + (f" {after}" if after and after[0] not in "([{" else after)
+        raise AnswerError(
+            self.text,
+            function.start,
+            f"'{written}' is ambiguous: {digit} straight after {name} may be a power whose "
+            f"superscript was lost, {power}, or the start of the function's argument, "
+            f"{name}({digit}{after}); write it with ^ or brackets",
+            length=start + len(digit) - function.start,
+        )
+
     def _at_the_variable(self, factors: list[Node]) -> list[Node]:
         """`σ(1 - σ)(x)`, `[σ(1 - σ)](x)`: a last bracket holding only the item's one variable,
         after factors made only of functions written alone (of that variable), is the point
@@ -630,6 +660,7 @@ class _TreeReader:
                 index += 1
                 continue
             following = rest[0]
+            self._refuse_lost_superscript(function, exponent, rest)
             raised_by = None
             if (
                 isinstance(following, Power)

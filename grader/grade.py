@@ -663,6 +663,9 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
         f"Two submissions claim student {first.student!r}: {sources}. Neither is "
         "graded until an instructor decides which is theirs."
     )
+    # Its own review group: deciding it is choosing this student's submission, which no
+    # decision on another student's (equal) answer may do for them.
+    group = f"claimed twice: {first.student.casefold()}"
     items = {
         item_id: replace(
             item,
@@ -670,6 +673,7 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
             marks=0.0,
             feedback=(note, *item.feedback),
             decision=(*item.decision, f"sent for review: claimed by {sources}"),
+            answer_group=group,
         )
         for item_id, item in first.items.items()
     }

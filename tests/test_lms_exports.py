@@ -740,3 +740,28 @@ def test_two_rows_claiming_one_student_are_told_as_two_submissions_not_two_files
     note = sam.items["a.params"].feedback[0]
     assert note.startswith("Two submissions claim student 'sam@x': ")
     assert f"{export} row 2 and {export} row 4" in note and "file" not in note.split(":")[0]
+
+
+@pytest.mark.parametrize(
+    ("students", "together"),
+    [
+        ((("r1@x", "9CD+D"), ("r1@x", "CD"), ("r3@x", "9CD+D"), ("r3@x", "CD")), False),
+        ((("r1@x", "9CD+D"), ("r1@x", "CD"), ("r3@x", "9CD+D")), False),
+        ((("r1@x", "9CD+D"), ("r3@x", "9CD+D")), True),
+    ],
+    ids=["two students' conflicts over equal answers", "a conflict and a plain answer",
+         "no conflict: equal answers are one group"],
+)  # fmt: skip
+def test_a_two_submissions_conflict_is_a_review_group_of_its_own(tmp_path, students, together):
+    from grader.answer_groups import answer_groups
+
+    rows = moodle_rows(*((email, ["", answer]) for email, answer in students))
+    batch = graded(write_csv(tmp_path / "export.csv", rows))
+    groups = [
+        sorted(student for student, _ in group.members)
+        for group in answer_groups(batch).values()
+        if group.item_id == "a.params"
+    ]
+    # a decision on a group never reaches a conflict of another student's
+    assert (["r1@x", "r3@x"] in groups) is together
+    assert sorted(s for group in groups for s in group) == ["r1@x", "r3@x"]

@@ -1117,6 +1117,20 @@ def _export(args: argparse.Namespace) -> int:
             )
         exported = lms_csv(args.format, classes, roster)
         text, notes = exported.text, exported.notes
+        if exported.unmatched and not exported.students:
+            # A file of its header alone would upload as a success: nothing is written.
+            assert roster is not None  # only a layout that matches by a roster leaves one out
+            columns = " or ".join(f"`{c}`" for c in exported.matched_by)
+            lacking = [c for c in exported.matched_by if c not in roster.columns]
+            why = (
+                f"the roster {roster.path} has no {columns} column"
+                if len(lacking) == len(exported.matched_by)
+                else f"the roster {roster.path} gives none of them {columns}"
+            )
+            raise UsageError(
+                f"no student could be written for {args.format}, which matches students by "
+                f"{columns}: {why}; nothing was written to {args.csv}"
+            )
         if exported.pending and args.refuse_pending:
             for note in exported.pending:
                 print(f"pending: {printable(note)}", file=sys.stderr)
@@ -1127,8 +1141,13 @@ def _export(args: argparse.Namespace) -> int:
     write_atomically(Path(args.csv), text)
     for note in notes:
         print(f"note: {printable(note)}", file=sys.stderr)
-    rows = len({s for k in classes for s in (r.student for r in k.batch.results)})
-    print(f"wrote {rows} students to {printable(args.csv)}", file=sys.stderr)
+    if args.format == "grades":
+        rows = len({s for k in classes for s in (r.student for r in k.batch.results)})
+        left_out = ""
+    else:
+        rows = exported.students
+        left_out = f" ({exported.unmatched} left out, above)" if exported.unmatched else ""
+    print(f"wrote {rows} students to {printable(args.csv)}{left_out}", file=sys.stderr)
     return 0
 
 

@@ -158,9 +158,12 @@ class Plan:
             lambda item: kind_of(item).count_role,
             lambda item, count, formula: kind_of(item).carry_forward(item, count, formula, context),
         )
-        return SubmissionResult(
+        result = SubmissionResult(
             self.submission.student, self.submission.source, items, self.warnings
         )
+        if self.submission.held is not None:
+            return held_for_review(result, self.submission.held)
+        return result
 
 
 NO_ANSWER = (
@@ -168,6 +171,17 @@ NO_ANSWER = (
     "unfilled template, a failed upload or the wrong file); an instructor will check it."
 )
 NO_ANSWER_WARNING = "no item is answered: nothing was graded, and every item goes to an instructor"
+
+
+def no_answer(submission: Submission) -> str:
+    """What a submission answering no item is said to be: for an export's row, a row of
+    empty answer cells (no file was uploaded); for a file, perhaps the wrong one."""
+    if submission.lms_report is None:
+        return NO_ANSWER
+    return (
+        f"No answer was read in your row of the LMS export ({submission.lms_report}): every "
+        "answer cell is empty; an instructor will check it."
+    )
 
 
 def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
@@ -184,6 +198,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             ],
         )
     answers, warnings = _assign_answers(rubric, submission)
+    warnings = [*warnings, *submission.notes]
     blank = not any(
         answer.problem is not None or answer.unread is not None or (answer.text or "").strip()
         for answer in answers.values()
@@ -197,7 +212,7 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
         answer = answers.get(item_id)
         if blank and not submission.unassigned:
             items[item_id] = score_needs_review(
-                item, "", NO_ANSWER, "no answer to any item in the submission"
+                item, "", no_answer(submission), "no answer to any item in the submission"
             )
         elif answer is not None and answer.problem is not None:
             items[item_id] = ItemResult(
@@ -648,6 +663,9 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
         f"Two submissions claim student {first.student!r}: {sources}. Neither is "
         "graded until an instructor decides which is theirs."
     )
+    # Its own review group: deciding it is choosing this student's submission, which no
+    # decision on another student's (equal) answer may do for them.
+    group = f"claimed twice: {first.student.casefold()}"
     items = {
         item_id: replace(
             item,
@@ -655,6 +673,7 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
             marks=0.0,
             feedback=(note, *item.feedback),
             decision=(*item.decision, f"sent for review: claimed by {sources}"),
+            answer_group=group,
         )
         for item_id, item in first.items.items()
     }
@@ -663,6 +682,40 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
         f"it would have {other.total:g}/{other.max_total:g} marks"
     )
     return replace(first, items=items, warnings=(*first.warnings, warning))
+
+
+def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
+    """The result of a submission an instructor must first decide to grade (an LMS attempt
+    never submitted, `Submission.held`): every item goes to review (0 marks), showing its
+    answer and what it would earn graded as it stands."""
+    note = (
+        f"{why}. Whether its answers are graded is your instructor's decision; nothing is "
+        "graded until then."
+    )
+    unsettled = ("needs_review", "error")  # what these would earn is a person's call anyway
+
+    def earns(item: ItemResult) -> tuple[str, ...]:
+        if item.verdict in unsettled:
+            return ()
+        return (f"Graded as it stands, this answer would earn {item.marks:g}/{item.max_marks:g}.",)
+
+    items = {
+        item_id: replace(
+            item,
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(note, *earns(item), *item.feedback),
+            decision=(*item.decision, f"sent for review: {why}"),
+        )
+        for item_id, item in result.items.items()
+    }
+    pending = sum(item.verdict in unsettled for item in result.items.values())
+    besides = f", besides {pending} items a person decides anyway" if pending else ""
+    warning = (
+        f"{why}: every item goes to an instructor; graded as it stands, it would have "
+        f"{result.total:g}/{result.max_total:g} marks{besides}"
+    )
+    return replace(result, items=items, warnings=(*result.warnings, warning))
 
 
 def _claimed_twice_message(source: str, first: SubmissionResult, other: SubmissionResult) -> str:

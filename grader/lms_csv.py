@@ -194,6 +194,20 @@ class LmsFile:
     text: str
     notes: tuple[str, ...]
     pending: tuple[str, ...]  # the marks left out because they await review, one line each
+    students: int = 0  # the students the file holds a row for
+    unmatched: int = 0  # the students left out: the roster gives them none of `matched_by`
+    matched_by: tuple[str, ...] = ()  # the roster columns the LMS matches a student by
+
+
+# The roster columns each layout matches a student by (gradescope needs none), and how many
+# rows its header takes.
+MATCHED_BY = {
+    "canvas": ("canvas_id", "sis_id", "username"),
+    "moodle": ("email", "sis_id"),
+    "blackboard": ("username",),
+    "gradescope": (),
+}
+HEADER_ROWS = {"canvas": 2, "moodle": 1, "blackboard": 1, "gradescope": 1}
 
 
 def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) -> LmsFile:
@@ -224,7 +238,15 @@ def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) ->
                 )
             elif sheet.results[question] is None:
                 notes.append(f"{sheet.student}: {klass.question.label} left empty, no submission")
-    return LmsFile(_csv(rows), tuple(pending + notes), tuple(pending))
+    students = len(rows) - HEADER_ROWS[layout]
+    return LmsFile(
+        _csv(rows),
+        tuple(pending + notes),
+        tuple(pending),
+        students,
+        len(sheets(classes)) - students,
+        MATCHED_BY[layout],
+    )
 
 
 def _cell(sheet: Sheet, klass: QuestionClass) -> str:
@@ -259,7 +281,7 @@ def _canvas(classes, roster, notes) -> list[list[str]]:
         ["Points Possible", "", "", "", "", *(marks_text(k.max_total) for k in classes)],
     ]
     for sheet in sheets(classes):
-        if not _matched(roster, sheet, ("canvas_id", "sis_id", "username"), "Canvas", notes):
+        if not _matched(roster, sheet, MATCHED_BY["canvas"], "Canvas", notes):
             continue
         ids = [_field(roster, sheet.student, c) for c in ("canvas_id", "sis_id", "username")]
         rows.append(
@@ -282,7 +304,7 @@ def _moodle(classes, roster, notes) -> list[list[str]]:
         header += [k.question.column, f"{k.question.column} feedback"]
     rows = [[*header, "Status"]]
     for sheet in sheets(classes):
-        if not _matched(roster, sheet, ("email", "sis_id"), "Moodle", notes):
+        if not _matched(roster, sheet, MATCHED_BY["moodle"], "Moodle", notes):
             continue
         cells = []
         for k in classes:
@@ -305,7 +327,7 @@ def _blackboard(classes, roster, notes) -> list[list[str]]:
     (a header without one makes a new column); every field is quoted."""
     rows = [["Username", *(k.question.column for k in classes)]]
     for sheet in sheets(classes):
-        if not _matched(roster, sheet, ("username",), "Blackboard", notes):
+        if not _matched(roster, sheet, MATCHED_BY["blackboard"], "Blackboard", notes):
             continue
         username = _field(roster, sheet.student, "username")
         rows.append([username, *(_cell(sheet, k) for k in classes)])

@@ -269,6 +269,15 @@ class Submission:
     # a roster may match (`grader.roster`).
     identities: tuple[tuple[str, str], ...] = ()
     question_line: int | None = None  # where the file names its question, if it does
+    # The LMS report an export's row comes from (its title), None for a file: what an empty
+    # submission is said to be.
+    lms_report: str | None = None
+    # Why an instructor decides whether this submission is graded at all (an LMS attempt
+    # never submitted): every item goes to a person, saying so and what it would earn.
+    held: str | None = None
+    # How it was taken that the student and instructor are told (another attempt of the
+    # student's, not graded): shown with the result's warnings.
+    notes: tuple[str, ...] = ()
 
 
 # --- Checks and results --------------------------------------------------------------------

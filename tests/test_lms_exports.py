@@ -247,6 +247,100 @@ def test_two_rows_of_one_student_send_the_student_to_review(tmp_path):
     assert "row 3" in batch.failures[0].message
 
 
+# --- Which attempts are submissions --------------------------------------------------------
+
+
+def model_rows(path: Path, *states: str) -> list[list[str]]:
+    """The export's header and its first row (the model answer, full marks) once per state,
+    in the report's state column (Moodle's `State`, Canvas's `submitted`)."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header, first, *_ = list(csv.reader(handle))
+    column = header.index("State" if "State" in header else "submitted")
+    return [header, *([*first[:column], state, *first[column + 1 :]] for state in states)]
+
+
+SUBMITTED = {MOODLE: "Finished", CANVAS: "2026-05-12 10:40:00 UTC"}
+
+
+@pytest.mark.parametrize(
+    ("path", "state", "said"),
+    [
+        (MOODLE, "Never submitted", "Moodle records this attempt as 'Never submitted'"),
+        (MOODLE, "In progress", "Moodle records this attempt as 'In progress'"),
+        (MOODLE, "Overdue", "Moodle records this attempt as 'Overdue'"),
+        (MOODLE, "Not yet started", "Moodle records this attempt as 'Not yet started'"),
+        (MOODLE, "Terminé", "Moodle's State column says 'Terminé' for this attempt"),
+        (MOODLE, "", "Moodle's State column says nothing for this attempt"),
+        (CANVAS, "", "Canvas gives this attempt no submission time"),
+    ],
+    ids=["never submitted", "in progress", "overdue", "not yet started", "a state not known",
+         "no state", "canvas, not submitted"],
+)  # fmt: skip
+def test_an_attempt_never_submitted_goes_to_a_person_with_its_state(tmp_path, path, state, said):
+    export = write_csv(tmp_path / "export.csv", model_rows(path, state))
+    batch = graded(export)
+    (result,) = batch.results
+    (submitted,) = graded(
+        write_csv(tmp_path / "submitted.csv", model_rows(path, SUBMITTED[path]))
+    ).results
+    assert not batch.failures
+    assert {item.verdict for item in result.items.values()} == {"needs_review"}
+    assert result.total == 0
+    for item in result.items.values():
+        assert item.feedback[0].startswith(said)
+        assert "Whether its answers are graded is your instructor's decision" in item.feedback[0]
+        # what it would earn, graded as it stands (as a submitted attempt is), is shown
+        marks = submitted.items[item.item_id].marks
+        assert item.feedback[1] == (
+            f"Graded as it stands, this answer would earn {marks:g}/{item.max_marks:g}."
+        )
+    assert any(w.startswith(said) and f"{submitted.total:g}/25 marks" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("path", "state"),
+    [(MOODLE, "Finished"), (MOODLE, "Submitted"), (CANVAS, "2026-05-12 10:40:00 UTC")],
+    ids=["finished", "submitted (Moodle 4.4)", "canvas, submitted"],
+)
+def test_a_submitted_attempt_is_graded(tmp_path, path, state):
+    (result,) = graded(write_csv(tmp_path / "export.csv", model_rows(path, state))).results
+    assert result.warnings == ()
+    assert not any(item.verdict == "needs_review" for item in result.items.values())
+    assert result.total > 0
+
+
+@pytest.mark.parametrize(
+    "others",
+    [("In progress",), ("Never submitted", "Overdue"), ("In progress",)],
+    ids=["in progress", "two unfinished", "unfinished first"],
+)
+def test_a_finished_attempt_beside_unfinished_ones_is_the_submission(tmp_path, others, request):
+    first = request.node.callspec.id == "unfinished first"
+    states = (*others, "Finished") if first else ("Finished", *others)
+    export = write_csv(tmp_path / "export.csv", model_rows(MOODLE, *states))
+    batch = graded(export)
+    (result,) = batch.results
+    finished = 2 + states.index("Finished")
+    assert not batch.failures  # not two submissions claiming one student
+    assert result.source == f"{export} row {finished}"
+    assert not any(item.verdict == "needs_review" for item in result.items.values())
+    unfinished = [n for n, state in enumerate(states, start=2) if state != "Finished"]
+    assert len(result.warnings) == len(unfinished)
+    for number, warning in zip(unfinished, result.warnings, strict=True):
+        assert warning.startswith(f"{export} row {number} is another attempt of this student's")
+        assert f"({export} row {finished}, a submitted attempt, is graded instead)" in warning
+
+
+def test_a_blank_row_is_told_it_is_an_empty_row_of_the_export_not_a_file(tmp_path):
+    export = write_csv(tmp_path / "export.csv", moodle_rows(("a@x", ["-"] * len(ITEMS))))
+    (result,) = graded(export).results
+    feedback = result.items["a.formula"].feedback[0]
+    assert feedback == (
+        "No answer was read in your row of the LMS export (Moodle's quiz Responses report): "
+        "every answer cell is empty; an instructor will check it."
+    )
+
+
 # --- Recognising an export -----------------------------------------------------------------
 
 
@@ -259,7 +353,10 @@ def test_two_rows_of_one_student_send_the_student_to_review(tmp_path):
             "is a grades.csv written by grader",
         ),
         (
-            [[*MOODLE_HEAD, "Response 1", "Response 2"], ["D", "J", "a@x", "F", "-", "x", "y"]],
+            [
+                [*MOODLE_HEAD, "Response 1", "Response 2"],
+                ["D", "J", "a@x", "Finished", "-", "x", "y"],
+            ],
             "has 2 answer columns ('Response 1', 'Response 2') but the rubric has 10 items",
         ),
         (
@@ -324,7 +421,7 @@ def mapping(tmp_path: Path, text: str):
 def test_a_mapping_names_the_column_of_each_item_in_any_order(tmp_path):
     rows = [
         [*MOODLE_HEAD, "Response 1", "Response 2"],
-        ["D", "J", "a@x", "F", "-", "9CD+D", "Y=XW"],
+        ["D", "J", "a@x", "Finished", "-", "9CD+D", "Y=XW"],
     ]
     columns = mapping(
         tmp_path,
@@ -384,7 +481,7 @@ def test_a_mapping_that_cannot_be_used_lists_its_problems(tmp_path, text, messag
 
 def test_a_column_the_mapping_names_but_the_export_lacks_fails_that_export(tmp_path):
     columns = mapping(tmp_path, "report: moodle\ncolumns: {Response 9: a.params}\n")
-    rows = [[*MOODLE_HEAD, "Response 1"], ["D", "J", "a@x", "F", "-", "x"]]
+    rows = [[*MOODLE_HEAD, "Response 1"], ["D", "J", "a@x", "Finished", "-", "x"]]
     path = write_csv(tmp_path / "e.csv", rows)
     (entry,) = load_export(path, RUBRIC, columns)
     assert "has no column 'Response 9', which the mapping file names" in str(entry)
@@ -720,3 +817,28 @@ def test_two_rows_claiming_one_student_are_told_as_two_submissions_not_two_files
     note = sam.items["a.params"].feedback[0]
     assert note.startswith("Two submissions claim student 'sam@x': ")
     assert f"{export} row 2 and {export} row 4" in note and "file" not in note.split(":")[0]
+
+
+@pytest.mark.parametrize(
+    ("students", "together"),
+    [
+        ((("r1@x", "9CD+D"), ("r1@x", "CD"), ("r3@x", "9CD+D"), ("r3@x", "CD")), False),
+        ((("r1@x", "9CD+D"), ("r1@x", "CD"), ("r3@x", "9CD+D")), False),
+        ((("r1@x", "9CD+D"), ("r3@x", "9CD+D")), True),
+    ],
+    ids=["two students' conflicts over equal answers", "a conflict and a plain answer",
+         "no conflict: equal answers are one group"],
+)  # fmt: skip
+def test_a_two_submissions_conflict_is_a_review_group_of_its_own(tmp_path, students, together):
+    from grader.answer_groups import answer_groups
+
+    rows = moodle_rows(*((email, ["", answer]) for email, answer in students))
+    batch = graded(write_csv(tmp_path / "export.csv", rows))
+    groups = [
+        sorted(student for student, _ in group.members)
+        for group in answer_groups(batch).values()
+        if group.item_id == "a.params"
+    ]
+    # a decision on a group never reaches a conflict of another student's
+    assert (["r1@x", "r3@x"] in groups) is together
+    assert sorted(s for group in groups for s in group) == ["r1@x", "r3@x"]

@@ -212,6 +212,69 @@ def test_a_student_the_lms_cannot_match_is_left_out_and_named(gradebook, tmp_pat
     )
     assert "soneil" not in target.read_text(encoding="utf-8")
     assert len(rows_of(target.read_text(encoding="utf-8"))) == len(ROSTER_ROWS)
+    # the count said is the rows written, the header aside
+    assert f"wrote {len(ROSTER_ROWS) - 1} students to {target} (1 left out, above)" in err
+
+
+def _without_column(column: str):
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        keep = [i for i, name in enumerate(rows[0]) if name != column]
+        return [[row[i] for i in keep] for row in rows]
+
+    return edit
+
+
+def _emptied(column: str):
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        at = rows[0].index(column)
+        return [rows[0], *([*row[:at], "", *row[at + 1 :]] for row in rows[1:])]
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "layout", "missing"),
+    [
+        (_without_column("username"), "blackboard", "the roster {roster} has no `username` column"),
+        (_emptied("username"), "blackboard", "the roster {roster} gives none of them `username`"),
+        (
+            _without_column("email"),
+            "moodle",
+            None,  # `sis_id` is there: every student is written
+        ),
+        (
+            lambda rows: _without_column("sis_id")(_without_column("email")(rows)),
+            "moodle",
+            "the roster {roster} has no `email` or `sis_id` column",
+        ),
+    ],
+    ids=["blackboard, no username column", "blackboard, usernames empty",
+         "moodle, no email column", "moodle, neither id column"],
+)  # fmt: skip
+def test_the_count_written_is_true_and_no_student_written_fails(
+    gradebook, tmp_path, capsys, edit, layout, missing
+):
+    rows = edit(rows_of(ROSTER.read_text(encoding="utf-8")))
+    edited = tmp_path / "roster.csv"
+    with edited.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    target = tmp_path / f"{layout}.csv"
+    code = main(
+        ["export", "--db", str(gradebook), "--format", layout, "--csv", str(target),
+         "--roster", str(edited)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    if missing is None:
+        assert code == 0, err
+        written = len(rows_of(target.read_text(encoding="utf-8"))) - 1
+        assert written == len(ROSTER_ROWS)
+        assert f"wrote {written} students to" in err
+    else:
+        assert code == 2, err
+        assert "no student could be written" in err
+        assert missing.format(roster=edited) in err
+        assert "wrote" not in err.replace("nothing was written", "")
+        assert not target.exists()
 
 
 def test_no_cell_of_any_layout_can_start_a_spreadsheet_formula(tmp_path, capsys):

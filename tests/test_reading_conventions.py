@@ -86,6 +86,22 @@ def test_a_count_with_floor_is_compared_exactly_saying_on_which_sizes(
     assert (result.verdict, result.marks, result.feedback) == (verdict, marks, feedback)
 
 
+@pytest.mark.parametrize(
+    "answer",
+    ["(P-1)/2+1", "(P+1)/2", "P/2 + 1/2", "(P+2-3)/2 + 1"],
+    ids=["floor dropped", "simplified", "split", "as the reference writes it"],
+)
+def test_the_reference_without_its_floor_earns_what_p_over_2_earns(answer):
+    # The same "a length is a whole number" slip as P/2 (and right for odd P, where P/2 is
+    # right for none): it must not score lower than P/2, and it is told the same thing.
+    slip = grade("strided-q1", "a.length", "P/2")
+    result = grade("strided-q1", "a.length", answer)
+    assert (result.verdict, result.marks) == ("partial", slip.marks)
+    assert result.diagnosis.startswith("misconception")
+    assert result.feedback[0].startswith("A length is a whole number of positions")
+    assert "not whole for an even P" in result.feedback[0]
+
+
 def test_what_the_checker_cannot_decide_goes_to_a_person():
     # ⌊2x⌋ - ⌊x⌋ - ⌊x + 1/2⌋ is 0 for every x (Hermite), here x = P/C: this is ⌈P/2⌉ at
     # every size, but no exact comparison covers a floor of a division by a size, and no

@@ -6,6 +6,7 @@ whatever its size did since it was looked at."""
 
 import codecs
 import os
+from pathlib import Path
 
 import pytest
 import yaml
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 from grader import yaml_source
 from grader.errors import Problem, SubmissionError
 from grader.model import SubmittedAnswer
+from grader.rubric import load_rubric
+from grader.submissions import load_submissions
 from grader.submissions.yaml_submission import load_yaml_submission
 from grader.yaml_source import MAX_FILE_BYTES, Mapping, Scalar, Sequence, load_yaml
 
@@ -232,7 +235,7 @@ ERRORS = [
     (
         "a part that is not a mapping",
         HEAD + "answers:\n  a: 5\n  b:\n    formula: x\n",
-        [Problem(4, "answers.a", "expected the part's items, e.g. params: 9CD + D")],
+        [Problem(4, "answers.a", "expected the part's items, e.g. a: {params: your answer}")],
     ),
     (
         "an empty student",
@@ -462,3 +465,25 @@ def test_any_text_is_read_or_refused_with_problems_and_nothing_else(lines_):
         for problem in error.problems:
             assert problem.line is None or 1 <= problem.line <= len(lines_) + 1
             assert isinstance(problem.key, str)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answers", "example"),
+    [
+        ("strided-q1", "  a.length: ⌈P/2⌉\n", "a: {length: your answer}"),
+        ("strided-q1", "  c: 3CD + D\n", "c: {params: your answer}"),
+        ("strided-q1", "  z: 3\n", "a: {length: your answer}"),
+        ("22-52-q4", "  b: 9CD + D\n", "b: {formula: your answer}"),
+    ],
+    ids=["an item in its part's place", "a part's answer with no item", "a part not in the rubric",
+         "another rubric's names"],
+)  # fmt: skip
+def test_a_nesting_error_is_shown_in_the_rubric_s_own_names(tmp_path, rubric, answers, example):
+    # An example from another question (22-52-Q4's `params: 9CD + D` given for STRIDED-Q1)
+    # names items the student's question does not have, and gives away that question's answer.
+    loaded = load_rubric(Path(__file__).resolve().parent.parent / "rubrics" / f"{rubric}.yaml")
+    path = tmp_path / "s.yaml"
+    path.write_text(f"student: s1\nquestion: {loaded.id}\nanswers:\n{answers}", encoding="utf-8")
+    (error,) = load_submissions(path, loaded)
+    assert isinstance(error, SubmissionError)
+    assert error.problems[0].message == f"expected the part's items, e.g. {example}"

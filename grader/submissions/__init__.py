@@ -132,7 +132,7 @@ def _load_transcript(path: Path, rubric: Rubric) -> Submission:
 
 
 def _load_yaml(path: Path, rubric: Rubric) -> Submission:
-    return load_yaml_submission(path)
+    return load_yaml_submission(path, rubric)
 
 
 Loaded = list[Submission | SubmissionError]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.errors import FileProblemsError, Problem, SubmissionError
@@ -59,6 +59,13 @@ class Report:
     answer_header: re.Pattern[str]  # an answer column; group 1 is its number or question id
     no_answer: tuple[str, ...] = ()  # what the report writes in a cell for no response
     html_cells: bool = False  # answers may be the HTML of a rich-text editor
+    state_header: str | None = None  # the column saying whether the attempt was submitted
+
+    def state_column(self, header: tuple[str, ...]) -> int | None:
+        if self.state_header is None:
+            return None
+        wanted = _fold(self.state_header)
+        return next((i for i, name in enumerate(header) if _fold(name) == wanted), None)
 
     def columns_of(self, header: tuple[str, ...], key: str) -> int | None:
         wanted = {_fold(name) for name in self.ids.get(key, ())}
@@ -87,6 +94,7 @@ MOODLE = Report(
     student=("username", "email", "sis_id"),
     answer_header=re.compile(r"Response (\d{1,4})", re.IGNORECASE),
     no_answer=("-",),
+    state_header="State",
 )
 CANVAS = Report(
     name="canvas",
@@ -95,6 +103,7 @@ CANVAS = Report(
     student=("sis_id", "canvas_id"),
     answer_header=re.compile(r"(\d{1,20}):.*", re.DOTALL),
     html_cells=True,
+    state_header="submitted",
 )
 REPORTS = {report.name: report for report in (MOODLE, CANVAS)}
 
@@ -183,6 +192,7 @@ class Layout:
     student: tuple[int, ...]  # columns naming the student, the first non-empty one wins
     ids: dict[str, int]  # roster key -> column
     answers: dict[int, str]  # column -> item id
+    state: int | None = None  # the column of the attempt's state, where the report has one
 
 
 def _is_grades_csv(header: tuple[str, ...]) -> bool:
@@ -244,7 +254,8 @@ def _layout(table: Table, rubric: Rubric, mapping: ColumnMap | None) -> Layout:
                 "naming the column of each item"
             )
         answers = dict(zip(columns, items, strict=True))
-    return Layout(report, student, ids, answers)
+    state = report.state_column(header) if report is not None else None
+    return Layout(report, student, ids, answers, state)
 
 
 def _column_named(header: tuple[str, ...], name: str, report: Report | None) -> int:
@@ -282,7 +293,81 @@ def load_export(path: Path, rubric: Rubric, mapping: ColumnMap | None = None) ->
         if row.blank or (not row.misaligned and _summary_row(row, layout)):
             continue
         loaded.append(_submission(path, rubric, table, layout, row))
-    return loaded
+    return _submitted_attempts(loaded)
+
+
+def _submitted_attempts(loaded: list) -> list:
+    """The rows, with a student's unfinished attempts left out where the student has a
+    finished one in the export (which is their submission, saying so). A student whose every
+    attempt is unfinished keeps them, held for an instructor (`Submission.held`)."""
+    finished: dict[str, list[Submission]] = {}
+    for entry in loaded:
+        if isinstance(entry, Submission) and entry.held is None:
+            finished.setdefault(entry.student.casefold(), []).append(entry)
+    passed_over: dict[str, list[Submission]] = {}
+    kept: list = []
+    for entry in loaded:
+        if (
+            isinstance(entry, Submission)
+            and entry.held is not None
+            and entry.student.casefold() in finished
+        ):
+            passed_over.setdefault(entry.student.casefold(), []).append(entry)
+        else:
+            kept.append(entry)
+    if not passed_over:
+        return loaded
+    result = []
+    for entry in kept:
+        others = (
+            passed_over.get(entry.student.casefold()) if isinstance(entry, Submission) else None
+        )
+        if others:
+            notes = tuple(
+                f"{other.source} is another attempt of this student's, not graded: {other.held}"
+                f" ({entry.source}, a submitted attempt, is graded instead)"
+                for other in others
+            )
+            entry = replace(entry, notes=(*entry.notes, *notes))
+        result.append(entry)
+    return result
+
+
+# The states of Moodle's quiz attempts as its reports write them (English), and what each
+# means for grading: a finished (or submitted) attempt is the student's submission; the others
+# were never submitted, and whether their saved answers count is the instructor's call.
+MOODLE_FINISHED = ("finished", "submitted")
+MOODLE_UNFINISHED = {
+    "in progress": "it was still in progress when the export was made",
+    "overdue": "its time ran out before it was submitted (it is in its grace period)",
+    "never submitted": "its answers were saved but it was never submitted",
+    "not yet started": "it was never started",
+}
+
+
+def _held(report: Report | None, state: str) -> str | None:
+    """Why an attempt whose state column says `state` is not simply graded, or None when it
+    was submitted."""
+    if report is CANVAS:
+        if state:
+            return None
+        return (
+            "Canvas gives this attempt no submission time (its `submitted` column is empty): "
+            "it was not submitted"
+        )
+    folded = _fold(state)
+    if folded in MOODLE_FINISHED:
+        return None
+    if folded in MOODLE_UNFINISHED:
+        return (
+            f"Moodle records this attempt as {state!r} (its State column): "
+            f"{MOODLE_UNFINISHED[folded]}"
+        )
+    shown = repr(state) if state else "nothing"
+    return (
+        f"Moodle's State column says {shown} for this attempt, not 'Finished': whether it was "
+        "submitted is not known"
+    )
 
 
 def _summary_row(row: Row, layout: Layout) -> bool:
@@ -330,12 +415,17 @@ def _submission(
         item: _answer(row.cell(column), table.header[column], row.number, layout.report)
         for column, item in layout.answers.items()
     }
+    held = None
+    if layout.state is not None:
+        held = _held(layout.report, row.cell(layout.state).text.strip())
     return Submission(
         student=student,
         question=rubric.id,
         source=source,
         answers=answers,
         identities=ids,
+        lms_report=layout.report.title if layout.report is not None else "the LMS export",
+        held=held,
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from grader.errors import Problem, SubmissionError
-from grader.model import Submission, SubmittedAnswer
+from grader.model import Rubric, Submission, SubmittedAnswer
 from grader.yaml_source import (
     MAP_TAG,
     MAX_NODES,
@@ -39,11 +39,25 @@ def _answer_from(node: Scalar | object, line: int) -> SubmittedAnswer:
     return SubmittedAnswer(None, line, f"expected the answer as text, found {describe_value(node)}")
 
 
-def load_yaml_submission(path: Path | str) -> Submission:
-    """Read one submission file, or raise `SubmissionError` saying what is wrong and where."""
+def load_yaml_submission(path: Path | str, rubric: Rubric | None = None) -> Submission:
+    """Read one submission file, or raise `SubmissionError` saying what is wrong and where
+    (with the names of `rubric`'s parts and items in its examples, where it is given)."""
     path = Path(path)
     node = compose_yaml(path, read_bounded_text(path, SubmissionError), SubmissionError)
-    return _usual_submission(node, path) or _submission(located(path, node, SubmissionError), path)
+    return _usual_submission(node, path) or _submission(
+        located(path, node, SubmissionError), path, rubric
+    )
+
+
+def _nesting_example(rubric: Rubric | None, part: str) -> str:
+    """How a part's items are written, in `rubric`'s own names: `a: {length: your answer}` for
+    `a` (or a key `a.length` that put the item in the part's place). Never a rubric's answer."""
+    if rubric is None or not rubric.parts:
+        return "a: {params: your answer}"
+    name, _, item = part.partition(".")
+    chosen = next((p for p in rubric.parts if p.key == name), rubric.parts[0])
+    keys = [i.key for i in chosen.items]
+    return f"{chosen.key}: {{{item if item in keys else keys[0]}: your answer}}"
 
 
 def _usual_submission(node: yaml.Node, path: Path) -> Submission | None:
@@ -107,7 +121,7 @@ def _entries(node: yaml.Node) -> dict[str, tuple[int, yaml.Node]] | None:
     return entries
 
 
-def _submission(root, path: Path) -> Submission:
+def _submission(root, path: Path, rubric: Rubric | None = None) -> Submission:
     """A submission read from its located nodes (`yaml_source.located`), every problem
     reported with its line and key."""
     problems: list[Problem] = []
@@ -120,10 +134,9 @@ def _submission(root, path: Path) -> Submission:
     if answers_entry is not None:
         for part, (line, node) in answers_entry[1].entries.items():
             if not isinstance(node, Mapping):
+                example = _nesting_example(rubric, part)
                 problems.append(
-                    Problem(
-                        line, f"answers.{part}", "expected the part's items, e.g. params: 9CD + D"
-                    )
+                    Problem(line, f"answers.{part}", f"expected the part's items, e.g. {example}")
                 )
                 continue
             for item, (item_line, value) in node.entries.items():

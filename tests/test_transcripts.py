@@ -744,6 +744,28 @@ Q4_C = "Parameters: $CD + D$"
                 "c:", "c -",
             )
         ),
+        *(
+            pytest.param(
+                "22-52-q4", f"{marker}\n{Q4_C}", "c.params", "correct", "CD + D",
+                id=f"{marker!r}, the question's number written so, is a part marker (was missing)",
+            )
+            for marker in (
+                "Q1. (c)", "Q4: (c)", "Question 4. (c)", "Question 4, part (c)", "4. (c)",
+                "4.(c)", "Problem 4 (c)",
+            )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"{marker}\n{Q4_C}", "c.params", "correct", "CD + D",
+                id=f"{marker!r} is a part marker",
+            )
+            for marker in ("4(c)", "4 (c)", "Question 4 (c):", "Question 4(c)", "Q4 part (c)")
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\n{Q4_B}\n1. c) the weights are shared\n(c)\n{Q4_C}",
+            "b.formula", "needs_review", "line 3: 1. c) the weights are shared",
+            id="'1. c)', a numbered list's item, is no marker",
+        ),
         pytest.param(
             "22-52-q4", "c: $CD + D$", "c.params", "correct", "CD + D",
             id="'c:' before maths on its line is a part marker",
@@ -860,6 +882,20 @@ Q4_C = "Parameters: $CD + D$"
                 ("b.params", "9CD + D", "missing"),
                 ("c.params", "CD + D", "a second answer"),
             )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e) $Y = XW$\nIt is a position-wise linear layer.\n{eg} the "
+                "Transformer projections.", "e.explanation", "partial",
+                f"It is a position-wise linear layer. {eg} the Transformer projections.",
+                id=f"{eg!r} at the start of a line in part e is no marker (was read as (e))",
+            )
+            for eg in ("e. g.", "E. g.")
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\n{Q4_B}\ne. g. the weights are shared.\n(e) $Y = XW$",
+            "e.explanation", "missing", None,
+            id="'e. g.' in part b does not start part e (its words were e's explanation)",
         ),
         pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",

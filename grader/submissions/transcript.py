@@ -7,11 +7,12 @@ services type it: Markdown and LaTeX with no structure of ours.
     $$(c) y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l} + b_k$$
 
 The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `4(a)`, `Q4(a)`,
-`Part a:`, `Part (a)`, `**(a)**`, `\\textbf{(a)}`, a marker at the start of a display block;
-`c:` and `c -` only before maths or alone, and not before a strong marker of their part; a
-marker in brackets after the answer to the part before it, in the middle of a line, with maths
-after it), in any order. `Part (b) shares …`, `; (d) is the same …` and a bare `a.` of a part
-already begun (a list inside a later part's answer) name a part, they do not start it;
+`Q1. (a)`, `Question 4, part (a)`, `Part a:`, `Part (a)`, `**(a)**`, `\\textbf{(a)}`, a marker
+at the start of a display block; `c:` and `c -` only before maths or alone, and not before a
+strong marker of their part; a marker in brackets after the answer to the part before it, in
+the middle of a line, with maths after it), in any order. `Part (b) shares …`, `; (d) is the
+same …` and a bare `a.` of a part already begun (a list inside a later part's answer) name a
+part, they do not start it; `e. g.` and `i. e.` are abbreviations, never markers;
 `back to part (b):` returns to part (b), saying so in its answers' notes; an
 item left with no answer in a part such a line names, or that a doubtful marker ended, goes
 to a person shown the line (`_Doubt`). Inside a part, every piece of maths (`$…$`,
@@ -66,7 +67,7 @@ _NOT_A_COUNT = re.compile(
 _MARKER = re.compile(
     r"""^\s*(?:[-*+]\s+)?(?:\#{1,6}\s*)?(?:(?:\*\*|__)\s*)?
     (?:\\(?:textbf|textit|emph|underline)\s*\{\s*|\\item\s*\[\s*)?  # \textbf{(a)}
-    (?:(?:question\s*|q\s*)?\d+\s*)?           # 4(a), 1(a), Q4(c), Q4c)
+    (?:(?:question\s*|problem\s*|q\s*)?\d+\s*(?:[.:,]\s*)?)?  # 4(a), Q4c), Q1. (a)
     (?:
         \(\s*(?P<paren>[A-Za-z])\s*\)         # (a)
       | part\s*(?:\(\s*)?(?P<part>[A-Za-z])\b\s*\)?[:.)]?  # Part a:  Part (b)
@@ -744,7 +745,11 @@ def _marker_of(line: str) -> tuple[re.Match[str], str, bool] | None:
         return None
     group = next(name for name in ("paren", "part", "bare") if marker.group(name))
     letter = marker.group(group).lower()
+    if group == "bare" and _ABBREVIATION.match(head, marker.end("bare")):
+        return None  # `e. g. …`, `i. e. …`, `a. k. a. …`: an abbreviation, not part (e)
     opening = head[marker.start() : marker.start(group)]
+    if group == "bare" and _NUMBERED.search(opening):
+        return None  # `1. a) …`: a numbered list, not question 1's part (a)
     set_off = re.search(r"\d|#|\*\*|__|\\", opening) is not None  # a number, heading, bold
     if (
         marker.group("part")
@@ -756,6 +761,12 @@ def _marker_of(line: str) -> tuple[re.Match[str], str, bool] | None:
     return marker, letter, set_off or not marker.group("bare")
 
 
+# A number and a `.`, `:` or `,` before a part's letter (`Q1. (a)`, `4. (a)`): the
+# question's number only before `(a)` or `part a`.
+_NUMBERED = re.compile(r"\d\s*[.:,]")
+# After a bare letter and a dot, another letter and a dot: the two are an abbreviation
+# (`e. g.`, `i. e.`, `a. k. a.`), not a part's marker and its answer.
+_ABBREVIATION = re.compile(r"\s*\.\s*[A-Za-z]\.(?!\w)")
 # A part named in words (`back to part (b): …`, `as part b does`), outside maths.
 _REFERENCE = re.compile(r"\bpart\s*(?:\(\s*(?P<letter>[A-Za-z])\s*\)|(?P<bare>[A-Za-z])\b)", re.I)
 

@@ -897,6 +897,23 @@ Q4_C = "Parameters: $CD + D$"
             "e.explanation", "missing", None,
             id="'e. g.' in part b does not start part e (its words were e's explanation)",
         ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e) $Y = XW$\n{denied}\n{prose}", "e.explanation", verdict,
+                prose or None,
+                id=f"{denied!r}, denied maths, is not the explanation (was its prose)",
+            )
+            for denied, prose, verdict in (
+                ("not $Y = XW + b$", "It is a position-wise linear layer.", "partial"),
+                ("$Y = XW + b$ is wrong", "It is a position-wise linear layer.", "partial"),
+                ("Not $CD + D$, since there is no bias.", "", "missing"),
+            )
+        ),
+        pytest.param(
+            "22-52-q4", "(e)\n$Y = XW + b$ is wrong\nIt is a position-wise linear layer.",
+            "e.formula", "needs_review", "line 2: $Y = XW + b$ is wrong",
+            id="denied maths in a part with an explanation goes to a person (was its prose)",
+        ),
         pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
             "line 2: $y = x$ and (d) $CD$",

@@ -485,12 +485,14 @@ def read_transcript(
         unplaced = [(number, words) for number, words in before if words.strip()]
     for section in sections:
         items = parts[section.key]
-        found, prose, leftovers, definitions = _read_part(section, items)
+        found, prose, leftovers, definitions, denied = _read_part(section, items)
         unplaced += leftovers
         prose_item = next((item for item in items if item.keeps_prose), None)
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
-            leftovers = [note for note in leftovers if note[1].lstrip().startswith("$$")]
+            leftovers = [
+                note for note in leftovers if note[1].lstrip().startswith("$$") or note[0] in denied
+            ]
         shown = False  # whether an item shows the part's leftovers, as its unread answer
         for item in items:
             if item.keeps_prose:
@@ -849,10 +851,12 @@ def _read_part(
     list[tuple[int, str]],
     list[tuple[int, str]],
     dict[str, list[tuple[int, str, str]]],
+    set[int],
 ]:
     """Each item's candidate answers; the part's prose lines (as written, inline maths kept);
-    what no item took (prose beside nothing taken, displayed maths no item took); and the
-    definitions of each item's names (line, text, quote)."""
+    what no item took (prose beside nothing taken, displayed maths no item took); the
+    definitions of each item's names (line, text, quote); and the lines whose maths their
+    words deny or change (`changed_by_words`), which are no prose."""
     text = "\n".join(words for _, words in section.lines)
     line_of = []  # the line number of each character of `text`
     for number, words in section.lines:
@@ -875,6 +879,7 @@ def _read_part(
             and_joined |= {index - 1, index}
     roles = _roles(text, pieces)
     untaken: set[int] = set()  # lines with inline maths that no item took
+    denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -907,13 +912,13 @@ def _read_part(
             or index in and_joined
         )
         role = roles.get(index, _Role())
-        if (
-            joined
-            or role.skip
-            or changed_by_words("" if role.corrects else line_before, line_after)
-        ):
-            # its words deny it or make it part of other maths, a correction struck it, or
-            # it is one case of several: for a person
+        if changed_by_words("" if role.corrects else line_before, line_after):
+            # its words deny it or make it part of other maths: for a person, and its line
+            # is maths, never an explanation's prose ("not $CD + D$")
+            denied.add(line)
+            continue
+        if joined or role.skip:
+            # a correction struck it, or it is one case of several: for a person
             continue
         if _PLUS_AFTER.search(after) and not after.lstrip().startswith(("(", "[")):
             # "$CD$ weights plus half of $D$": a sum not read as one, for a person (a remark
@@ -950,7 +955,7 @@ def _read_part(
             untaken.add(line)  # said below when nothing else of its line is read or said
     prose: list[tuple[int, str]] = []
     for (number, words), plain in zip(section.lines, "".join(masked).split("\n"), strict=True):
-        if not plain.strip() or number in questions:
+        if not plain.strip() or number in questions or number in denied:
             continue
         bare = _bare_maths(plain) if "$" not in words else None
         if bare is not None and _offer(
@@ -1004,11 +1009,14 @@ def _read_part(
     leftovers += [
         (n, w)
         for n, w in section.lines
-        if n in untaken and n not in taken_lines and n not in prose_lines and n not in questions
+        if (n in untaken or n in denied)
+        and n not in taken_lines
+        and n not in prose_lines
+        and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
     _place_shared(shared, found, items, section.key)
-    return found, prose, leftovers, definitions
+    return found, prose, leftovers, definitions, denied
 
 
 def _bare_maths(line: str) -> tuple[str, str] | None:

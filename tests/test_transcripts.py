@@ -915,6 +915,23 @@ Q4_C = "Parameters: $CD + D$"
             id="denied maths in a part with an explanation goes to a person (was its prose)",
         ),
         pytest.param(
+            "22-52-q4", "c: $CD + D$\nd: $CD$", "c.formula", "missing", None,
+            id="an item no line could answer is not sent to a person for a 'd:' that ended its "
+            "part (a count is no formula; was needs_review)",
+        ),
+        pytest.param(
+            "22-52-q4", "a: $$y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l}$$\n"
+            "b: $$y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l} + b_k$$", "a.params", "missing",
+            None,
+            id="a count is not sent to a person for a 'b:' that ended its part with a formula "
+            "(was needs_review)",
+        ),
+        pytest.param(
+            "22-52-q4", "c: $y = x$\nd: $CD$", "c.params", "needs_review", "line 2: d: $CD$",
+            id="an item goes to a person shown a 'd:' that ended its part with maths it could "
+            "take",
+        ),
+        pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
             "line 2: $y = x$ and (d) $CD$",
             id="an item with no answer goes to a person shown a marker that ended its part "

@@ -13,12 +13,12 @@ strong marker of their part; a marker in brackets after the answer to the part b
 the middle of a line, with maths after it), in any order. `Part (b) shares …`, `; (d) is the
 same …` and a bare `a.` of a part already begun (a list inside a later part's answer) name a
 part, they do not start it; `e. g.` and `i. e.` are abbreviations, never markers;
-`back to part (b):` returns to part (b), saying so in its answers' notes; an
-item left with no answer in a part such a line names, or that a doubtful marker ended, goes
-to a person shown the line (`_Doubt`). Inside a part, every piece of maths (`$…$`,
-`$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths such as
-`Parameters: 9CD + D`) is offered to the part's items, and the item's kind says whether it is
-an answer of its kind (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A
+`back to part (b):` returns to part (b), saying so in its answers' notes; an item left with
+no answer in a part such a line names, or that a doubtful marker ended where the line could
+have been its answer, goes to a person shown the line (`_Doubt`). Inside a part, every piece
+of maths (`$…$`, `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths
+such as `Parameters: 9CD + D`) is offered to the part's items, and the item's kind says whether
+it is an answer of its kind (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A
 piece two items of a part both read goes to the one the words beside it name, else by the order
 of the items when that is unambiguous, saying so (`_place_shared`), else to a person. The prose
 of a part is the answer of an item that keeps prose (an explanation). Words beside a count
@@ -479,6 +479,7 @@ def read_transcript(
     # Text no item took, in any part (or, with no marker, all of it): it may hold the answers
     # of a part whose marker was not read (`Part (b)` in a class's own style).
     unplaced: list[tuple[int, str]] = []
+    untaken: set[int] = set()  # the lines with text no item took (not an explanation's prose)
     if not sections and any(words.strip() for _, words in before):
         first = next(number for number, words in before if words.strip())
         unassigned.append((first, "no part marker such as (a) was found, so nothing was read"))
@@ -493,6 +494,7 @@ def read_transcript(
             leftovers = [
                 note for note in leftovers if note[1].lstrip().startswith("$$") or note[0] in denied
             ]
+        untaken.update(line for line, _ in leftovers)
         shown = False  # whether an item shows the part's leftovers, as its unread answer
         for item in items:
             if item.keeps_prose:
@@ -535,16 +537,47 @@ def read_transcript(
                 answers[f"{section.key}.{item.key}"] = replace(
                     answer, reading_notes=(*answer.reading_notes, note)
                 )
+    readings: dict[tuple[int, str], tuple[dict[str, list[_Candidate]], bool]] = {}
     for key, items in parts.items():
         # An item with no answer, in a part that a doubtful line named or ended early (`a. …`
-        # inside part (e), `c: $C$ input channels`, `back to part (b): …`): a person reads
-        # the line, never "missing".
-        shown = [doubt for doubt in doubts if doubt.key == key]
-        for item in items if shown else ():
-            if f"{key}.{item.key}" not in answers:
+        # inside part (e), `c: $C$ input channels`, `back to part (b): …`), where the line
+        # could have been its answer: a person reads the line, never "missing".
+        named = [doubt for doubt in doubts if doubt.key == key]
+        for item in items if named else ():
+            if f"{key}.{item.key}" in answers:
+                continue
+            shown = [
+                doubt for doubt in named if _could_answer(doubt, item, items, untaken, readings)
+            ]
+            if shown:
                 answers[f"{key}.{item.key}"] = _doubted_answer(shown, key)
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, source, answers, tuple(unassigned))
+
+
+def _could_answer(
+    doubt: _Doubt,
+    item: TranscriptItem,
+    items: Sequence[TranscriptItem],
+    untaken: set[int],
+    readings: dict[tuple[int, str], tuple[dict[str, list[_Candidate]], bool]],
+) -> bool:
+    """Whether the line of `doubt` could have been the answer of `item`, of the part it
+    names (`items`): a line that names the part in words may say any of its answers in
+    words (`…; (d) is the same without the bias`); a marker that may have ended the part
+    early could have been wrong only where its line has text no item took (a person may
+    read it as anything) or, read as that part's text, gives the item an answer (maths of
+    its kind, or prose for an explanation): `b: $$y_{i,j,k} = …$$` after part a is no count
+    of part a's. `readings` keeps each line's reading as a part's text, read once."""
+    if doubt.how == "names" or doubt.line in untaken:
+        return True
+    reading = readings.get((doubt.line, doubt.key))
+    if reading is None:
+        found, prose, *_ = _read_part(_Part(doubt.key, [(doubt.line, doubt.text)]), items)
+        worded = any(_WORD.search(_outside_maths(words)) for _, words in prose)
+        reading = readings[doubt.line, doubt.key] = (found, worded)
+    found, worded = reading
+    return bool(found.get(item.id)) or (item.keeps_prose and worded)
 
 
 def _doubted_answer(doubts: list[_Doubt], part: str) -> SubmittedAnswer:

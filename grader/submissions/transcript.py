@@ -162,6 +162,12 @@ def changed_by_words(before: str, after: str) -> bool:
     )
 
 
+def denies(words: str) -> bool:
+    """Whether `words` beside a piece of maths hold a word that denies it ("not", "isn't",
+    "wrong"): the student disowns it, where `changed_by_words` says it is changed."""
+    return re.search(_DENIAL, words, re.IGNORECASE) is not None
+
+
 def joined_by_and(text: str, end: int, start: int, after: str) -> bool:
     """Whether "and" alone is between two pieces of maths, `text[end:start]`, and no word is
     in the words `after` the second on its line ("$CD$ and $D$"): neither is an answer alone,

@@ -932,6 +932,12 @@ Q4_C = "Parameters: $CD + D$"
             "take",
         ),
         pytest.param(
+            "22-52-q4", "(e) $Y = XW$\nA 1x1 convolution is a position-wise linear layer.",
+            "a.params", "missing", None,
+            id="an explanation's prose ('A 1x1 …') is no unread text naming part a (was "
+            "needs_review)",
+        ),
+        pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
             "line 2: $y = x$ and (d) $CD$",
             id="an item with no answer goes to a person shown a marker that ended its part "

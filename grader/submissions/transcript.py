@@ -493,13 +493,13 @@ def read_transcript(
     for section in sections:
         items = parts[section.key]
         found, prose, leftovers, definitions, denied = _read_part(section, items)
-        unplaced += leftovers
         prose_item = next((item for item in items if item.keeps_prose), None)
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
             leftovers = [
                 note for note in leftovers if note[1].lstrip().startswith("$$") or note[0] in denied
             ]
+        unplaced += leftovers  # an explanation's prose is taken, not text no item took
         untaken.update(line for line, _ in leftovers)
         shown = False  # whether an item shows the part's leftovers, as its unread answer
         for item in items:

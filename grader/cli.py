@@ -973,12 +973,25 @@ def _review(args: argparse.Namespace) -> int:
             )
             lines.append(f"  group: {group.id}")
             lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
+            if (why := _review_why(group.shown)) is not None:
+                lines.append(f"  why: {printable(why)}")
     if not _print_lines(lines):
         return 0  # the reader has what it wanted (`grader review | head`)
     total = sum(len(g.flagged) for _, groups in queues for g in groups)
     count = sum(len(groups) for _, groups in queues)
     print(f"{total} answers in {count} groups need review", file=sys.stderr)
     return 0
+
+
+def _review_why(item) -> str | None:
+    """Why the machine sent `item` to review, as its decision records it ("the student
+    disowned the answer: …"), where the student's message does not say it; else None."""
+    marked = "sent for review"
+    for step in reversed(item.decision):
+        why = step.removeprefix(f"{marked}: ").removesuffix(f": {marked}")
+        if why != step:
+            return None if any(why in line for line in item.feedback[:1]) else why
+    return None
 
 
 def _review_json(queues) -> dict:
@@ -1000,6 +1013,7 @@ def _review_json(queues) -> dict:
                 "marks": group.shown.marks,
                 "max_marks": group.shown.max_marks,
                 "reasons": list(group.shown.feedback),
+                "why": _review_why(group.shown),  # as recorded, when the reasons do not say it
                 "students": group.flagged,
                 # per student: where a transcript's answer was found, else null
                 "found": [item.found for _, item in group.members if item.needs_person],

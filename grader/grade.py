@@ -228,9 +228,8 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
             )
         elif answer is not None and answer.unread is not None:
             # an empty script's items too: a person checks it was not a failed upload
-            unread = score_needs_review(
-                item, answer.text or "", answer.unread, "text for this item that could not be read"
-            )
+            why = answer.unread_why or "text for this item that could not be read"
+            unread = score_needs_review(item, answer.text or "", answer.unread, why)
             items[item_id] = replace(unread, found=answer.found)
         elif answer is None or answer.text is None or not answer.text.strip():
             items[item_id] = score_missing(item, answer.text if answer else None)

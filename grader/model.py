@@ -256,6 +256,9 @@ class SubmittedAnswer:
     # Why a transcript's text for this item could not be read as its answer, `text` being
     # that text: the item goes to a person, shown it, never "missing".
     unread: str | None = None
+    # Why it goes to a person, as the review records it ("the student disowned the answer
+    # …"); None: text for this item that could not be read.
+    unread_why: str | None = None
 
 
 @dataclass(frozen=True)

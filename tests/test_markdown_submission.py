@@ -421,19 +421,24 @@ JOINED_BY_AND = (
     "Your answer joins pieces of maths with 'and': they may be parts of one answer or "
     "different answers, so it was not graded (shown as your answer); an instructor will read it."
 )
+# Why the review has it, as recorded (was "text for this item that could not be read")
+DISOWNED = "the student disowned the answer: words beside its maths deny it"
+CHANGED = "the words beside the answer make its maths part of other maths"
+AND = "its pieces of maths are joined by 'and': one answer, or several?"
 
 
 # What a marker would not take for the student's answer as it stands, as a transcript's line
 # whose words deny its maths is not (transcript._CHANGED_BEFORE, _CHANGED_AFTER): graded on
 # its maths, these were marked as if the student asserted them, with only a warning.
 @pytest.mark.parametrize(
-    ("body", "item", "shown", "feedback"),
+    ("body", "item", "shown", "feedback", "why"),
     [
         pytest.param(
             "## (c)\nParameters: not $CD + D$\n",
             "c.params",
             "line 6: not $CD + D$",
             DENIED,
+            DISOWNED,
             id="not before the only answer (it was 2/2)",
         ),
         pytest.param(
@@ -441,6 +446,7 @@ JOINED_BY_AND = (
             "a.params",
             "line 6: $PQD$ is wrong",
             DENIED,
+            DISOWNED,
             id="is wrong after the only answer",
         ),
         pytest.param(
@@ -448,6 +454,7 @@ JOINED_BY_AND = (
             "b.params",
             "line 6: I first wrote $9CD + D$ but that is wrong",
             DENIED,
+            DISOWNED,
             id="but that is wrong after the only answer (it was 2/2)",
         ),
         pytest.param(
@@ -455,6 +462,7 @@ JOINED_BY_AND = (
             "b.params",
             "line 6: $9CD + D$, which is wrong",
             DENIED,
+            DISOWNED,
             id="which is wrong after a comma (it was 2/2)",
         ),
         pytest.param(
@@ -462,6 +470,7 @@ JOINED_BY_AND = (
             "d.params",
             "line 6: twice $CD$",
             DENIED,
+            CHANGED,
             id="words that make the maths part of other maths (it was 2/2)",
         ),
         pytest.param(
@@ -469,6 +478,7 @@ JOINED_BY_AND = (
             "c.params",
             "line 6: $CD$ weights and $D$ biases, so $CD + D$ is wrong",
             DENIED,
+            DISOWNED,
             id="shares set aside and the total denied (it was 2/2)",
         ),
         pytest.param(
@@ -476,6 +486,7 @@ JOINED_BY_AND = (
             "c.params",
             "line 6: $CD$ and $D$",
             JOINED_BY_AND,
+            AND,
             id="two pieces joined by and (D was dropped as a name in a sentence)",
         ),
         pytest.param(
@@ -483,17 +494,34 @@ JOINED_BY_AND = (
             "b.params",
             "line 7: $9CD$\nline 8: and $D$",
             JOINED_BY_AND,
+            AND,
             id="two pieces joined by and over two lines",
         ),
     ],
 )
-def test_an_answer_its_words_deny_or_join_goes_to_a_person(tmp_path, body, item, shown, feedback):
+def test_an_answer_its_words_deny_or_join_goes_to_a_person(
+    tmp_path, body, item, shown, feedback, why
+):
     result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
-    assert (result.verdict, result.answer, result.feedback) == (
+    assert (result.verdict, result.answer, result.feedback, result.decision) == (
         "needs_review",
         shown,
         (feedback,),
+        (f"sent for review: {why}",),
     )
+
+
+def test_the_review_queue_says_why_a_disowned_answer_is_there(tmp_path, capsys):
+    from grader.cli import main
+
+    path = tmp_path / "kim.md"
+    path.write_text(f"{FRONT_MATTER}## (c)\nParameters: not $CD + D$\n", encoding="utf-8")
+    rubric = str(ROOT / "rubrics" / "22-52-q4.yaml")
+    out = tmp_path / "out"
+    assert main(["grade", str(path), "--rubric", rubric, "--out", str(out), "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["review", "--db", str(out / "gradebook.sqlite")]) == 0
+    assert f"  - {DENIED}\n  why: {DISOWNED}\n" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

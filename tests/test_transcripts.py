@@ -754,6 +754,28 @@ Q4_C = "Parameters: $CD + D$"
                 "c:", "c -",
             )
         ),
+        *(
+            pytest.param(
+                "22-52-q4", f"{marker}\n{Q4_C}", "c.params", "correct", "CD + D",
+                id=f"{marker!r}, the question's number written so, is a part marker (was missing)",
+            )
+            for marker in (
+                "Q1. (c)", "Q4: (c)", "Question 4. (c)", "Question 4, part (c)", "4. (c)",
+                "4.(c)", "Problem 4 (c)",
+            )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"{marker}\n{Q4_C}", "c.params", "correct", "CD + D",
+                id=f"{marker!r} is a part marker",
+            )
+            for marker in ("4(c)", "4 (c)", "Question 4 (c):", "Question 4(c)", "Q4 part (c)")
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\n{Q4_B}\n1. c) the weights are shared\n(c)\n{Q4_C}",
+            "b.formula", "needs_review", "line 3: 1. c) the weights are shared",
+            id="'1. c)', a numbered list's item, is no marker",
+        ),
         pytest.param(
             "22-52-q4", "c: $CD + D$", "c.params", "correct", "CD + D",
             id="'c:' before maths on its line is a part marker",
@@ -870,6 +892,60 @@ Q4_C = "Parameters: $CD + D$"
                 ("b.params", "9CD + D", "missing"),
                 ("c.params", "CD + D", "a second answer"),
             )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e) $Y = XW$\nIt is a position-wise linear layer.\n{eg} the "
+                "Transformer projections.", "e.explanation", "partial",
+                f"It is a position-wise linear layer. {eg} the Transformer projections.",
+                id=f"{eg!r} at the start of a line in part e is no marker (was read as (e))",
+            )
+            for eg in ("e. g.", "E. g.")
+        ),
+        pytest.param(
+            "22-52-q4", f"(b)\n{Q4_B}\ne. g. the weights are shared.\n(e) $Y = XW$",
+            "e.explanation", "missing", None,
+            id="'e. g.' in part b does not start part e (its words were e's explanation)",
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e) $Y = XW$\n{denied}\n{prose}", "e.explanation", verdict,
+                prose or None,
+                id=f"{denied!r}, denied maths, is not the explanation (was its prose)",
+            )
+            for denied, prose, verdict in (
+                ("not $Y = XW + b$", "It is a position-wise linear layer.", "partial"),
+                ("$Y = XW + b$ is wrong", "It is a position-wise linear layer.", "partial"),
+                ("Not $CD + D$, since there is no bias.", "", "missing"),
+            )
+        ),
+        pytest.param(
+            "22-52-q4", "(e)\n$Y = XW + b$ is wrong\nIt is a position-wise linear layer.",
+            "e.formula", "needs_review", "line 2: $Y = XW + b$ is wrong",
+            id="denied maths in a part with an explanation goes to a person (was its prose)",
+        ),
+        pytest.param(
+            "22-52-q4", "c: $CD + D$\nd: $CD$", "c.formula", "missing", None,
+            id="an item no line could answer is not sent to a person for a 'd:' that ended its "
+            "part (a count is no formula; was needs_review)",
+        ),
+        pytest.param(
+            "22-52-q4", "a: $$y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l}$$\n"
+            "b: $$y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l} + b_k$$", "a.params", "missing",
+            None,
+            id="a count is not sent to a person for a 'b:' that ended its part with a formula "
+            "(was needs_review)",
+        ),
+        pytest.param(
+            "22-52-q4", "c: $y = x$\nd: $CD$", "c.params", "needs_review", "line 2: d: $CD$",
+            id="an item goes to a person shown a 'd:' that ended its part with maths it could "
+            "take",
+        ),
+        pytest.param(
+            "22-52-q4", "(e) $Y = XW$\nA 1x1 convolution is a position-wise linear layer.",
+            "a.params", "missing", None,
+            id="an explanation's prose ('A 1x1 …') is no unread text naming part a (was "
+            "needs_review)",
         ),
         pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",

@@ -61,6 +61,7 @@ from grader.submissions.transcript import (
     answer_among_words,
     changed_by_words,
     defined_in_words,
+    denies,
     joined_by_and,
     joined_by_words,
     joining,
@@ -331,7 +332,18 @@ class _Given:
             text = self.answers[0].text if self.answers else None
             return SubmittedAnswer(text, self.line, reading_notes=tuple(self.notes))
         shown = "\n".join(f"line {line}: {_collapse(words)}" for line, words in self.shown)
-        return SubmittedAnswer(shown, self.shown[0][0], unread=" ".join(self.unread or [_DENIED]))
+        unread = " ".join(self.unread or [_DENIED])
+        return SubmittedAnswer(shown, self.shown[0][0], unread=unread, unread_why=self._why())
+
+    def _why(self) -> str:
+        """Why the review has the answer, as it records it: pieces joined by "and", or the
+        words beside its maths, which disown it ("not $CD + D$") or change it ("twice
+        $CD$")."""
+        if self.unread:
+            return "its pieces of maths are joined by 'and': one answer, or several?"
+        if any(denies(f"{answer.before} {answer.after}") for answer in self.denied):
+            return "the student disowned the answer: words beside its maths deny it"
+        return "the words beside the answer make its maths part of other maths"
 
 
 def _split_answer(lines: list[tuple[int, str]], prose: bool | None, label: str = "") -> _Read:

@@ -7,17 +7,18 @@ services type it: Markdown and LaTeX with no structure of ours.
     $$(c) y_{i,j,k} = \\sum_{l=1}^C w_{l,k} x_{i,j,l} + b_k$$
 
 The script is cut into parts at the markers students write (`(a)`, `a)`, `a.`, `4(a)`, `Q4(a)`,
-`Part a:`, `Part (a)`, `**(a)**`, `\\textbf{(a)}`, a marker at the start of a display block;
-`c:` and `c -` only before maths or alone, and not before a strong marker of their part; a
-marker in brackets after the answer to the part before it, in the middle of a line, with maths
-after it), in any order. `Part (b) shares …`, `; (d) is the same …` and a bare `a.` of a part
-already begun (a list inside a later part's answer) name a part, they do not start it;
-`back to part (b):` returns to part (b), saying so in its answers' notes; an
-item left with no answer in a part such a line names, or that a doubtful marker ended, goes
-to a person shown the line (`_Doubt`). Inside a part, every piece of maths (`$…$`,
-`$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths such as
-`Parameters: 9CD + D`) is offered to the part's items, and the item's kind says whether it is
-an answer of its kind (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A
+`Q1. (a)`, `Question 4, part (a)`, `Part a:`, `Part (a)`, `**(a)**`, `\\textbf{(a)}`, a marker
+at the start of a display block; `c:` and `c -` only before maths or alone, and not before a
+strong marker of their part; a marker in brackets after the answer to the part before it, in
+the middle of a line, with maths after it), in any order. `Part (b) shares …`, `; (d) is the
+same …` and a bare `a.` of a part already begun (a list inside a later part's answer) name a
+part, they do not start it; `e. g.` and `i. e.` are abbreviations, never markers;
+`back to part (b):` returns to part (b), saying so in its answers' notes; an item left with
+no answer in a part such a line names, or that a doubtful marker ended where the line could
+have been its answer, goes to a person shown the line (`_Doubt`). Inside a part, every piece
+of maths (`$…$`, `$$…$$`, `\\[…\\]`, `\\(…\\)`, a line that is maths alone, or words and maths
+such as `Parameters: 9CD + D`) is offered to the part's items, and the item's kind says whether
+it is an answer of its kind (`ItemKind.recognises`); a chain `a \\Rightarrow b` offers each step. A
 piece two items of a part both read goes to the one the words beside it name, else by the order
 of the items when that is unambiguous, saying so (`_place_shared`), else to a person. The prose
 of a part is the answer of an item that keeps prose (an explanation). Words beside a count
@@ -66,7 +67,7 @@ _NOT_A_COUNT = re.compile(
 _MARKER = re.compile(
     r"""^\s*(?:[-*+]\s+)?(?:\#{1,6}\s*)?(?:(?:\*\*|__)\s*)?
     (?:\\(?:textbf|textit|emph|underline)\s*\{\s*|\\item\s*\[\s*)?  # \textbf{(a)}
-    (?:(?:question\s*|q\s*)?\d+\s*)?           # 4(a), 1(a), Q4(c), Q4c)
+    (?:(?:question\s*|problem\s*|q\s*)?\d+\s*(?:[.:,]\s*)?)?  # 4(a), Q4c), Q1. (a)
     (?:
         \(\s*(?P<paren>[A-Za-z])\s*\)         # (a)
       | part\s*(?:\(\s*)?(?P<part>[A-Za-z])\b\s*\)?[:.)]?  # Part a:  Part (b)
@@ -159,6 +160,12 @@ def changed_by_words(before: str, after: str) -> bool:
     return bool(
         _CHANGED_BEFORE.search(_CLAUSE_BEFORE.split(before)[-1]) or _CHANGED_AFTER.match(after)
     )
+
+
+def denies(words: str) -> bool:
+    """Whether `words` beside a piece of maths hold a word that denies it ("not", "isn't",
+    "wrong"): the student disowns it, where `changed_by_words` says it is changed."""
+    return re.search(_DENIAL, words, re.IGNORECASE) is not None
 
 
 def joined_by_and(text: str, end: int, start: int, after: str) -> bool:
@@ -489,18 +496,22 @@ def read_transcript(
     # Text no item took, in any part (or, with no marker, all of it): it may hold the answers
     # of a part whose marker was not read (`Part (b)` in a class's own style).
     unplaced: list[tuple[int, str]] = []
+    untaken: set[int] = set()  # the lines with text no item took (not an explanation's prose)
     if not sections and any(words.strip() for _, words in before):
         first = next(number for number, words in before if words.strip())
         unassigned.append((first, "no part marker such as (a) was found, so nothing was read"))
         unplaced = [(number, words) for number, words in before if words.strip()]
     for section in sections:
         items = parts[section.key]
-        found, prose, leftovers, definitions = _read_part(section, items)
-        unplaced += leftovers
+        found, prose, leftovers, definitions, denied = _read_part(section, items)
         prose_item = next((item for item in items if item.keeps_prose), None)
         if prose_item is not None and prose:
             answers[f"{section.key}.{prose_item.key}"] = _prose_answer(prose)
-            leftovers = [note for note in leftovers if note[1].lstrip().startswith("$$")]
+            leftovers = [
+                note for note in leftovers if note[1].lstrip().startswith("$$") or note[0] in denied
+            ]
+        unplaced += leftovers  # an explanation's prose is taken, not text no item took
+        untaken.update(line for line, _ in leftovers)
         shown = False  # whether an item shows the part's leftovers, as its unread answer
         for item in items:
             if item.keeps_prose:
@@ -543,16 +554,47 @@ def read_transcript(
                 answers[f"{section.key}.{item.key}"] = replace(
                     answer, reading_notes=(*answer.reading_notes, note)
                 )
+    readings: dict[tuple[int, str], tuple[dict[str, list[_Candidate]], bool]] = {}
     for key, items in parts.items():
         # An item with no answer, in a part that a doubtful line named or ended early (`a. …`
-        # inside part (e), `c: $C$ input channels`, `back to part (b): …`): a person reads
-        # the line, never "missing".
-        shown = [doubt for doubt in doubts if doubt.key == key]
-        for item in items if shown else ():
-            if f"{key}.{item.key}" not in answers:
+        # inside part (e), `c: $C$ input channels`, `back to part (b): …`), where the line
+        # could have been its answer: a person reads the line, never "missing".
+        named = [doubt for doubt in doubts if doubt.key == key]
+        for item in items if named else ():
+            if f"{key}.{item.key}" in answers:
+                continue
+            shown = [
+                doubt for doubt in named if _could_answer(doubt, item, items, untaken, readings)
+            ]
+            if shown:
                 answers[f"{key}.{item.key}"] = _doubted_answer(shown, key)
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, source, answers, tuple(unassigned))
+
+
+def _could_answer(
+    doubt: _Doubt,
+    item: TranscriptItem,
+    items: Sequence[TranscriptItem],
+    untaken: set[int],
+    readings: dict[tuple[int, str], tuple[dict[str, list[_Candidate]], bool]],
+) -> bool:
+    """Whether the line of `doubt` could have been the answer of `item`, of the part it
+    names (`items`): a line that names the part in words may say any of its answers in
+    words (`…; (d) is the same without the bias`); a marker that may have ended the part
+    early could have been wrong only where its line has text no item took (a person may
+    read it as anything) or, read as that part's text, gives the item an answer (maths of
+    its kind, or prose for an explanation): `b: $$y_{i,j,k} = …$$` after part a is no count
+    of part a's. `readings` keeps each line's reading as a part's text, read once."""
+    if doubt.how == "names" or doubt.line in untaken:
+        return True
+    reading = readings.get((doubt.line, doubt.key))
+    if reading is None:
+        found, prose, *_ = _read_part(_Part(doubt.key, [(doubt.line, doubt.text)]), items)
+        worded = any(_WORD.search(_outside_maths(words)) for _, words in prose)
+        reading = readings[doubt.line, doubt.key] = (found, worded)
+    found, worded = reading
+    return bool(found.get(item.id)) or (item.keeps_prose and worded)
 
 
 def _doubted_answer(doubts: list[_Doubt], part: str) -> SubmittedAnswer:
@@ -755,7 +797,11 @@ def _marker_of(line: str) -> tuple[re.Match[str], str, bool] | None:
         return None
     group = next(name for name in ("paren", "part", "bare") if marker.group(name))
     letter = marker.group(group).lower()
+    if group == "bare" and _ABBREVIATION.match(head, marker.end("bare")):
+        return None  # `e. g. …`, `i. e. …`, `a. k. a. …`: an abbreviation, not part (e)
     opening = head[marker.start() : marker.start(group)]
+    if group == "bare" and _NUMBERED.search(opening):
+        return None  # `1. a) …`: a numbered list, not question 1's part (a)
     set_off = re.search(r"\d|#|\*\*|__|\\", opening) is not None  # a number, heading, bold
     if (
         marker.group("part")
@@ -767,6 +813,12 @@ def _marker_of(line: str) -> tuple[re.Match[str], str, bool] | None:
     return marker, letter, set_off or not marker.group("bare")
 
 
+# A number and a `.`, `:` or `,` before a part's letter (`Q1. (a)`, `4. (a)`): the
+# question's number only before `(a)` or `part a`.
+_NUMBERED = re.compile(r"\d\s*[.:,]")
+# After a bare letter and a dot, another letter and a dot: the two are an abbreviation
+# (`e. g.`, `i. e.`, `a. k. a.`), not a part's marker and its answer.
+_ABBREVIATION = re.compile(r"\s*\.\s*[A-Za-z]\.(?!\w)")
 # A part named in words (`back to part (b): …`, `as part b does`), outside maths.
 _REFERENCE = re.compile(r"\bpart\s*(?:\(\s*(?P<letter>[A-Za-z])\s*\)|(?P<bare>[A-Za-z])\b)", re.I)
 
@@ -849,10 +901,12 @@ def _read_part(
     list[tuple[int, str]],
     list[tuple[int, str]],
     dict[str, list[tuple[int, str, str]]],
+    set[int],
 ]:
     """Each item's candidate answers; the part's prose lines (as written, inline maths kept);
-    what no item took (prose beside nothing taken, displayed maths no item took); and the
-    definitions of each item's names (line, text, quote)."""
+    what no item took (prose beside nothing taken, displayed maths no item took); the
+    definitions of each item's names (line, text, quote); and the lines whose maths their
+    words deny or change (`changed_by_words`), which are no prose."""
     text = "\n".join(words for _, words in section.lines)
     line_of = []  # the line number of each character of `text`
     for number, words in section.lines:
@@ -875,6 +929,7 @@ def _read_part(
             and_joined |= {index - 1, index}
     roles = _roles(text, pieces)
     untaken: set[int] = set()  # lines with inline maths that no item took
+    denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -907,13 +962,13 @@ def _read_part(
             or index in and_joined
         )
         role = roles.get(index, _Role())
-        if (
-            joined
-            or role.skip
-            or changed_by_words("" if role.corrects else line_before, line_after)
-        ):
-            # its words deny it or make it part of other maths, a correction struck it, or
-            # it is one case of several: for a person
+        if changed_by_words("" if role.corrects else line_before, line_after):
+            # its words deny it or make it part of other maths: for a person, and its line
+            # is maths, never an explanation's prose ("not $CD + D$")
+            denied.add(line)
+            continue
+        if joined or role.skip:
+            # a correction struck it, or it is one case of several: for a person
             continue
         if _PLUS_AFTER.search(after) and not after.lstrip().startswith(("(", "[")):
             # "$CD$ weights plus half of $D$": a sum not read as one, for a person (a remark
@@ -951,7 +1006,7 @@ def _read_part(
             untaken.add(line)  # said below when nothing else of its line is read or said
     prose: list[tuple[int, str]] = []
     for (number, words), plain in zip(section.lines, "".join(masked).split("\n"), strict=True):
-        if not plain.strip() or number in questions:
+        if not plain.strip() or number in questions or number in denied:
             continue
         bare = _bare_maths(plain) if "$" not in words else None
         if bare is not None and _offer(
@@ -1005,11 +1060,14 @@ def _read_part(
     leftovers += [
         (n, w)
         for n, w in section.lines
-        if n in untaken and n not in taken_lines and n not in prose_lines and n not in questions
+        if (n in untaken or n in denied)
+        and n not in taken_lines
+        and n not in prose_lines
+        and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
     _place_shared(shared, found, items, section.key)
-    return found, prose, leftovers, definitions
+    return found, prose, leftovers, definitions, denied
 
 
 def _bare_maths(line: str) -> tuple[str, str] | None:

@@ -916,8 +916,25 @@ Q4_C = "Parameters: $CD + D$"
             for denied, prose, verdict in (
                 ("not $Y = XW + b$", "It is a position-wise linear layer.", "partial"),
                 ("$Y = XW + b$ is wrong", "It is a position-wise linear layer.", "partial"),
-                ("Not $CD + D$, since there is no bias.", "", "missing"),
             )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e)\n{line}", "e.explanation", "partial",
+                line.replace("$", ""),
+                id=f"{line[:30]!r}…: the part's only prose denies its maths: the explanation still",
+            )
+            for line in (
+                "This is not $Y = XW + b$ because a 1x1 convolution shares its weights across all "
+                "pixels, like a linear layer applied to each token.",
+                "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights at "
+                "every pixel, like a per-token linear map in a Transformer.",
+            )
+        ),
+        pytest.param(
+            "22-52-q4", "(e) $Y = XW$\nNot $CD + D$, since there is no bias.", "e.explanation",
+            "incorrect", "Not CD + D , since there is no bias.",
+            id="a part's only prose denies its maths: graded as the explanation, never missing",
         ),
         pytest.param(
             "22-52-q4", "(e)\n$Y = XW + b$ is wrong\nIt is a position-wise linear layer.",

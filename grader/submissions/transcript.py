@@ -1005,8 +1005,12 @@ def _read_part(
         else:
             untaken.add(line)  # said below when nothing else of its line is read or said
     prose: list[tuple[int, str]] = []
+    denied_prose: list[tuple[int, str]] = []  # lines of prose whose maths their words deny
     for (number, words), plain in zip(section.lines, "".join(masked).split("\n"), strict=True):
-        if not plain.strip() or number in questions or number in denied:
+        if not plain.strip() or number in questions:
+            continue
+        if number in denied:
+            denied_prose.append((number, words))
             continue
         bare = _bare_maths(plain) if "$" not in words else None
         if bare is not None and _offer(
@@ -1066,6 +1070,11 @@ def _read_part(
         and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
+    if not prose and any(item.keeps_prose for item in items):
+        # The part's only prose denies its maths ("This is not $Y = XW + b$ because a 1x1
+        # convolution shares its weights …"): it is the explanation still, as a marker reads
+        # it, and its line stays a leftover too, for a person to see its maths
+        prose = denied_prose
     _place_shared(shared, found, items, section.key)
     return found, prose, leftovers, definitions, denied
 

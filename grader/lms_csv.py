@@ -53,12 +53,8 @@ def unread_rows(
     takes a mark for them; no rubric version, since nothing was graded."""
     extra = roster.extra_columns if roster is not None else ()
     items = sum(len(part.items) for part in rubric.parts)
-    rows, seen = [], set(graded)
-    for failure in failures:
-        student = failed_student(failure)
-        if student is None or student.casefold() in seen:
-            continue
-        seen.add(student.casefold())
+    rows = []
+    for student in unread_students(failures, graded):
         entry = roster.entry(student) if roster is not None else None
         rows.append(
             [
@@ -71,6 +67,19 @@ def unread_rows(
             ]
         )
     return rows
+
+
+def unread_students(failures: Sequence[FileFailure], graded: Collection[str]) -> list[str]:
+    """The students whose file could not be graded (`failed_student`), each once, in the
+    order met, but for those in `graded` (casefolded) who have a row of their own."""
+    students, seen = [], set(graded)
+    for failure in failures:
+        student = failed_student(failure)
+        if student is None or student.casefold() in seen:
+            continue
+        seen.add(student.casefold())
+        students.append(student)
+    return students
 
 
 def grades_csv_writer(handle: TextIO):
@@ -138,7 +147,10 @@ def _no_formula_kept(cell: str) -> str:
 def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) -> str:
     """One row per student of the exam: the weighted marks of each question, the exam total,
     how many items await review (their marks are provisional), and the rubric version each
-    question was graded under. A question a student has no submission for is empty."""
+    question was graded under. A question a student has no submission for is empty. A
+    student whose file could not be graded (`unread_students`) and who has no result in any
+    question still has a row: every mark and the total empty (never 0), that question's
+    items awaiting review, no rubric version."""
     extra = roster.extra_columns if roster is not None else ()
     header = [
         "student",
@@ -149,7 +161,8 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
         *(f"{k.question.label} rubric sha256" for k in classes),
     ]
     rows = []
-    for sheet in sheets(classes):
+    all_sheets = sheets(classes)
+    for sheet in all_sheets:
         entry = roster.entry(sheet.student) if roster is not None else None
         rows.append(
             [
@@ -164,6 +177,25 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
                     else ""
                     for k in classes
                 ),
+            ]
+        )
+    graded = {sheet.student.casefold() for sheet in all_sheets}
+    unread: dict[str, tuple[str, int]] = {}  # casefolded: (the student, items awaiting)
+    for klass in classes:
+        items = sum(len(part.items) for part in klass.rubric.parts)
+        for student in unread_students(klass.batch.failures, graded):
+            spelled, awaiting = unread.get(student.casefold(), (student, 0))
+            unread[student.casefold()] = (spelled, awaiting + items)
+    for student, awaiting in unread.values():
+        entry = roster.entry(student) if roster is not None else None
+        rows.append(
+            [
+                student,
+                *((entry.fields.get(column, "") if entry else "") for column in extra),
+                *("" for _ in classes),
+                "",
+                str(awaiting),
+                *("" for _ in classes),
             ]
         )
     return _csv([header, *rows])

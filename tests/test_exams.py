@@ -3,6 +3,8 @@ student, `--question` on every command (issue 19, part 1)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import sqlite3
@@ -12,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.exam import ExamError, load_exam
+from grader.exam import ExamError, ExamQuestion, QuestionClass, load_exam
+from grader.lms_csv import exam_grades_csv
+from grader.model import Batch, FileFailure, SubmissionResult
 from grader.report import page_name
+from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 Q4 = ROOT / "rubrics" / "22-52-q4.yaml"
@@ -23,6 +28,7 @@ Q4_FILES = [
     ROOT / "submissions" / "22-52-q4" / f"{name}.yaml"
     for name in ("seed-student-1", "seed-student-2", "model-answer", "typical-mistakes")
 ]
+Q4_SHA = load_rubric(Q4).sha256
 DW_FOLDER = ROOT / "submissions" / "exam-midterm" / "dw-sep-q1"
 STUDENTS = ("seed-student-1", "seed-student-2", "model-answer", "typical-mistakes")
 
@@ -452,3 +458,47 @@ def test_a_questions_overview_links_to_the_item_on_the_exam_page(exam_out, folde
         assert target.startswith(f"{anchor}item-"), target
         student_page = (exam_out / "students" / page).read_text("utf-8")
         assert f'id="{target}"' in student_page, (page, target)
+
+
+LATIN = "is not valid UTF-8 (byte 16); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("q4_failures", "dw_failures", "rows"),
+    [
+        pytest.param(
+            [],
+            [FileFailure("dw/carol.md", f"dw/carol.md:2: {LATIN}")],
+            [["ann", "0", "", "0", "0", Q4_SHA, ""], ["carol", "", "", "", "7", "", ""]],
+            id="a Latin-1 file: its student's row, marks empty, items awaiting (had no row)",
+        ),
+        pytest.param(
+            [FileFailure("q4/Carol.md", f"q4/Carol.md:2: {LATIN}")],
+            [FileFailure("dw/carol.md", "dw/carol.md: could not be read")],
+            [["ann", "0", "", "0", "0", Q4_SHA, ""], ["Carol", "", "", "", "17", "", ""]],
+            id="a student whose files failed in both questions: one row, both awaiting",
+        ),
+        pytest.param(
+            [],
+            [FileFailure("dw/ann.md", f"dw/ann.md:2: {LATIN}")],
+            [["ann", "0", "", "0", "0", Q4_SHA, ""]],
+            id="a student with a result in another question keeps their own row",
+        ),
+        pytest.param(
+            [],
+            [FileFailure("dw/c2.md", "submission dw/c2.md: it claims student 'carol', as …")],
+            [["ann", "0", "", "0", "0", Q4_SHA, ""]],
+            id="a second file claiming a student: no row",
+        ),
+    ],
+)
+def test_the_exam_csv_has_a_row_for_a_file_that_could_not_be_graded(q4_failures, dw_failures, rows):
+    q4, dw = load_rubric(Q4), load_rubric(DW)
+    classes = [
+        QuestionClass(
+            ExamQuestion(q4.id), q4, Batch([SubmissionResult("ann", "a.yaml", {})], q4_failures)
+        ),
+        QuestionClass(ExamQuestion(dw.id, 2.0), dw, Batch([], dw_failures)),
+    ]
+    lines = list(csv.reader(io.StringIO(exam_grades_csv(classes))))
+    assert lines[1:] == rows

@@ -230,6 +230,32 @@ GRADES = [
     ),
     pytest.param(
         BACKWARD,
+        "a.dW",
+        "2 G^T X",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "Your answer is D×C, but ∂L/∂W is C×D.",
+            "Your answer is 2 times the transpose of ∂L/∂W, a factor the answer does not have.",
+        ),
+        id="dW: twice the transpose is told both, not only its shape",
+    ),
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "-G^T X",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "Your answer is D×C, but ∂L/∂W is C×D.",
+            "Your answer is −1 times the transpose of ∂L/∂W: its sign is the other way round.",
+        ),
+        id="dW: minus the transpose is told both, not only its shape",
+    ),
+    pytest.param(
+        BACKWARD,
         "b.dX",
         "G W^T",
         "correct",
@@ -2708,11 +2734,31 @@ MEAN_FEEDBACK = (
             (
                 "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
                 "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's "
-                "to read; read as shown, it would earn 0 of 2 marks.",
-                "The shapes do not fit: 𝟏 is ?×1 and G is N×D: they cannot be multiplied.",
+                "to read; read as shown, it would earn 0 of 2 marks; read as the number 1, it "
+                "would earn 0 of 2 marks.",
+                "The shapes do not fit: 𝟏 is a column of ones (one column) and G is N×D: they "
+                "cannot be multiplied.",
                 REVIEWED,
             ),
             id="1 before a matrix: the ones vector, to a person, not told it answered G",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "1 X^T G",
+            "needs_review",
+            "𝟏·Xᵀ·G",
+            ("read the 1 before a matrix as the ones vector 𝟏",),
+            (
+                "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
+                "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's "
+                "to read; read as shown, it would earn 0 of 2 marks; read as the number 1, it "
+                "would earn 2 of 2 marks.",
+                "The shapes do not fit: 𝟏 is a column of ones (one column) and Xᵀ is C×N: they "
+                "cannot be multiplied.",
+                REVIEWED,
+            ),
+            id="1 before XᵀG: told what the number 1 would earn, and 𝟏's shape (was ?×1)",
         ),
     ],
 )

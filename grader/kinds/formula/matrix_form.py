@@ -681,6 +681,9 @@ def held_to_reference(
             formula.text, formula.output, (), formula.reading, problem, assumed=formula.assumed
         )
     if not formula.matrix_shapes:
+        if reference is not None and declared and _with_vectors(formula, layer):
+            # q_t = W x_t: matrices used as written, as in a matrix form
+            formula = _given_matrices(formula, reference, layer, declared, vectors=True)
         return _index_form_layout(formula, reference, layer, declared, free)
     if reference is not None and declared:
         formula = _given_matrices(formula, reference, layer, declared)
@@ -795,14 +798,20 @@ def _parameters(formula: Formula, layer: LayerSpec) -> dict[str, str]:
 
 
 def _given_matrices(
-    formula: Formula, reference: Formula, layer: LayerSpec, declared: MatrixShapes
+    formula: Formula,
+    reference: Formula,
+    layer: LayerSpec,
+    declared: MatrixShapes,
+    vectors: bool = False,
 ) -> Formula:
     """`formula` marked (`given_matrices`) where it uses a matrix the reference does not name
     and the question gives matrices the reference uses (`matrices: {G: [N, D]}`, `U = XᵀG`):
     in place of one (`U = XᵀA`, `U = XᵀG_Yᵀ`), where A as a parameter of its own would be any
     matrix of the shape the formula needs, so issue 16's XᵀGᵀ was right as XᵀAᵀ; or besides
     them (`U = XᵀG + XᵀA`), where G + A is one parameter that can be anything. For a matrix
-    form only: an index form writes its own letters (w_{k,e} for W_Q).
+    form, or one written with `vectors` (`q_t = A x_t + b`: there only a matrix that
+    multiplies the input counts, a bias per token `b_t` being a vector); an index form writes
+    its own letters (w_{k,e} or A_{k,e} for W_Q).
 
     A reference written with indices names the question's matrix by its stand-in
     (`_stand_ins`: attn-q1's w for W_Q), so that `Q = XA + b` there is held to W_Q as
@@ -814,6 +823,15 @@ def _given_matrices(
         del theirs[name]  # the reference's w is the question's W_Q
         theirs[declared_name] = shape
     yours = _parameters(formula, layer)
+    if vectors:
+        inputs = [tensor.name for tensor in layer.inputs]
+        weights = {
+            access.name
+            for term in formula.terms
+            if any(_among(factor.name, inputs) for factor in term.factors)
+            for access in term.factors
+        }
+        yours = {name: shape for name, shape in yours.items() if name in weights}
     given = [*_given(reference, layer, declared), *stand_ins.values()]
     others = tuple((name, shape) for name, shape in yours.items() if not _among(name, theirs))
     if not given or not others:

@@ -12,7 +12,7 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.matrix.check import DIAGNOSES, check_matrix, left_problem, same_answer
 from grader.kinds.matrix.evaluate import evaluated
-from grader.kinds.matrix.parse import MatrixAnswer
+from grader.kinds.matrix.parse import ONES_BEFORE, MatrixAnswer, number_one_reading
 from grader.kinds.matrix.rubric import (
     MatrixSpec,
     read_matrix,
@@ -82,7 +82,12 @@ class MatrixKind:
 
     def grade(self, item: Item, text: str, context: Context) -> ItemResult:
         answer = read_matrix(text, item.spec, context)
-        return score_matrix(item, answer, check_matrix(item, answer, context))
+        as_number = None
+        if answer.as_number is not None and answer.review == ONES_BEFORE:
+            # `1 G`: what the answer would earn with its 1 read as the number, for the review
+            plain = number_one_reading(answer)
+            as_number = score_matrix(item, plain, check_matrix(item, plain, context))
+        return score_matrix(item, answer, check_matrix(item, answer, context), as_number)
 
     def carry_forward(
         self, item: Item, count: ItemResult, formula: ItemResult, context: Context

@@ -548,6 +548,13 @@ def check_matrix(item: Item, answer: MatrixAnswer, context: Context) -> MatrixCh
         used = sizes_of(spec, answer.expression, item.reference.expression)
         sizes = first_point.show_sizes(used)
         findings.append(_plain_difference(student, reference, target, sizes))
+        if student.misfit is None and shapes:
+            # 2·Gᵀ·X: told its shape, and that it is twice the transpose (either alone is
+            # not the answer, so no rewriting of one mistake finds it)
+            flipped = evaluated(transpose(answer.expression), spec, context)
+            number = _multiple(flipped, reference)
+            if number is not None:
+                findings.append(_multiple_finding(number, f"the transpose of {target}"))
     if found is not None:
         findings.append(found[0])
     return MatrixCheck(

@@ -87,6 +87,9 @@ class MatrixAnswer:
     # Shapes stated after the answer (`\in \mathbb{R}^{C \times D}`), each with the matrix
     # whose shape it states (None: the answer's), as read (`δ` defined as G is G).
     stated: tuple[tuple[ShapeStatement, str | None], ...] = ()
+    # `1 G` (review ONES_BEFORE): the answer with its 1 read as the number, for the review to
+    # say what that reading would earn.
+    as_number: Node | None = None
 
 
 # --- Normalisation ---------------------------------------------------------------------------
@@ -243,12 +246,13 @@ def _lone_one(node: Node, beside: Node) -> bool:
 class _TreeReader:
     """Turns lark's tree into `Node`s."""
 
-    def __init__(self, text: str, offset: int, names: Mapping[str, str]):
+    def __init__(self, text: str, offset: int, names: Mapping[str, str], number_one: bool = False):
         self.text = text
         self.offset = offset
         self.names = names
         self.notes: list[str] = []
         self.ones_before = False  # `1 G`: a 1 before a matrix read as the ones vector
+        self.number_one = number_one  # `1 G` read as the number 1 times G instead
 
     def error(self, token: Token, message: str) -> AnswerError:
         return AnswerError(self.text, self.offset + token.start_pos, message, len(str(token)))
@@ -304,10 +308,10 @@ class _TreeReader:
                     # multiplies would not be written).
                     factor = Node("ones", start=factor.start)
                     self.notes.append("read the 1 after a matrix as the ones vector 𝟏")
-                elif operator is None and _lone_one(current, factor):
+                elif operator is None and _lone_one(current, factor) and not self.number_one:
                     # `1 G`: a lone 1 before a matrix is the ones vector too, as written
                     current = Node("ones", start=current.start)
-                    self.notes.append("read the 1 before a matrix as the ones vector 𝟏")
+                    self.notes.append(_ONES_BEFORE_NOTE)
                     self.ones_before = True
                 current = product(current, factor)
             operator = None
@@ -1165,13 +1169,13 @@ def _parse_answer(
             f"read ({left.describe(loss)})ᵀ = … as {left.describe(loss)} = (…)ᵀ, transposing "
             "both sides",
         )
-    review = None
+    review = as_number = None
     if reader.ones_before:
         # `1 G`: the ones vector as written (a column), or 1ᵀG with its ᵀ left out
-        review = (
-            "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
-            "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's to read"
-        )
+        review = ONES_BEFORE
+        as_number = _TreeReader(text, offset, names, number_one=True).read(tree)
+        if left is not None and left.transposed:
+            as_number = transpose(as_number)
     if read.shorthand is not None and not (
         left is not None and left.kind == GRADIENT and left.loss is None
     ):
@@ -1192,6 +1196,27 @@ def _parse_answer(
         steps,
         named,
         graded,
+        as_number=as_number if review == ONES_BEFORE else None,
+    )
+
+
+ONES_BEFORE = (
+    "Your answer writes 1 before a matrix, read as the ones vector 𝟏 as written; "
+    "whether you meant 𝟏ᵀ, the ones vector as a row, or the number 1 is a person's to read"
+)
+_ONES_BEFORE_NOTE = "read the 1 before a matrix as the ones vector 𝟏"
+
+
+def number_one_reading(answer: MatrixAnswer) -> MatrixAnswer:
+    """`answer` (`1 G`, review ONES_BEFORE) with its 1 read as the number 1: no review."""
+    assert answer.as_number is not None
+    return replace(
+        answer,
+        expression=answer.as_number,
+        reading=describe(answer.as_number),
+        notes=tuple(note for note in answer.notes if note != _ONES_BEFORE_NOTE),
+        review=None,
+        as_number=None,
     )
 
 

@@ -383,11 +383,15 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     )
     if not notes:
         return answer
+    as_number = answer.as_number
+    if as_number is not None:
+        as_number, _ = entrywise_powers(as_number, dict(spec.declared), context.symbol_table)
     return replace(
         answer,
         expression=expression,
         reading=describe(expression),
         notes=tuple(dict.fromkeys((*answer.notes, *notes))),
+        as_number=as_number,
     )
 
 

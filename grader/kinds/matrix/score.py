@@ -9,13 +9,21 @@ from grader.model import Item, ItemResult
 from grader.score import earned, sent_for_review, text_group, verdict_for
 
 
-def score_matrix(item: Item, answer: MatrixAnswer, check: MatrixCheck) -> ItemResult:
+def score_matrix(
+    item: Item, answer: MatrixAnswer, check: MatrixCheck, as_number: ItemResult | None = None
+) -> ItemResult:
     """The answer's verdict; where its reading is one a person must confirm
-    (`MatrixAnswer.review`), sent to one, told what the reading would earn."""
+    (`MatrixAnswer.review`), sent to one, told what the reading would earn, and what the
+    answer with its 1 read as the number would (`as_number`, for `1 G`)."""
     result = _scored(item, answer, check)
     if answer.review is None or result.verdict == "needs_review":
         return result
     shown = earned(result, f"your matrix equals {target_name(item.spec)}")
+    if as_number is not None and as_number.verdict != "needs_review":
+        shown += (
+            f"; read as the number 1, it would earn {as_number.marks:g} of "
+            f"{as_number.max_marks:g} marks"
+        )
     return sent_for_review(
         result, f"{answer.review}; read as shown, {shown}.", "read, but a person decides"
     )

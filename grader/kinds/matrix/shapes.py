@@ -52,6 +52,9 @@ def show_shape(shape: Shape) -> str:
 
 
 def _is(node: Node, shape: Shape) -> str:
+    if node.op == "ones" and shape[0] is None and same_size(shape[1], ONE):
+        # `1 Xᵀ`: a column of ones, of whatever length would fit, not "?×1"
+        return f"{describe(node)} is a column of ones (one column)"
     return f"{describe(node)} is {show_shape(shape)}"
 
 

@@ -427,8 +427,8 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
     paths, refused_files = _paths_by_question(questions, args.paths)
     several = len(questions) > 1
     roster = read_roster(Path(args.roster)) if args.roster else None
-    keys = None if roster is not None else _student_keys(args, exam, rubrics, questions, paths)
     _check_outputs(args)
+    keys = None if roster is not None else _student_keys(args, exam, rubrics, questions, paths)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
     out = Path(args.out) if args.out else None
     stored = 0

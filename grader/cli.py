@@ -149,12 +149,14 @@ class _ProgressBar:
             self.line_open = False
 
 
-def _write_reports(rubric, results, failures, versions, out: Path, roster=None) -> list[str]:
+def _write_reports(
+    rubric, results, failures, versions, out: Path, roster=None, notes=()
+) -> list[str]:
     """One question's outputs, student by student from `results` (an iterable); the students
     written, in order."""
     from grader.html_report import write_html_report
 
-    written = write_html_report(rubric, results, failures, out, versions, roster)
+    written = write_html_report(rubric, results, failures, out, versions, roster, class_notes=notes)
     return _wrote_question(out, *written)
 
 
@@ -426,6 +428,7 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
     several = len(questions) > 1
     roster = read_roster(Path(args.roster)) if args.roster else None
     _check_outputs(args)
+    keys = None if roster is not None else _student_keys(args, exam, rubrics, questions, paths)
     db_path = Path(args.db) if args.db else (Path(args.out) / DB_NAME if args.out else None)
     out = Path(args.out) if args.out else None
     stored = 0
@@ -456,7 +459,7 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
             graded.append(
                 _grade_question(
                     rubric, paths[rubric.id], args, connection, columns, matcher, others,
-                    progress, counted, writer,
+                    progress, counted, writer, keys,
                 )
             )  # fmt: skip
         if refused_files and graded:
@@ -491,7 +494,30 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
             writer.close()
         if connection is not None:
             connection.close()
-    return _grade_summary(graded, args, db_path, out, refused, several, whole)
+    return _grade_summary(graded, args, db_path, out, refused, several, whole, keys)
+
+
+def _student_keys(args, exam: Exam, rubrics: dict, questions, paths: dict):
+    """How the run's LMS exports key their students without a roster (`student_keys.decide`),
+    from every export of the exam file's questions (those not graded now too, so that grading
+    one question keys its students as grading them all does) and of this run's."""
+    from grader.student_keys import decide
+    from grader.submissions.lms_export import EXPORT_SUFFIXES, export_ids
+
+    chosen = {q.question for q in questions}
+    exports = []
+    for question in exam.questions:
+        rubric = rubrics[question.question]
+        files = paths[question.question] if question.question in chosen else question.submissions
+        mapping = None
+        if args.columns and question.question in chosen:
+            mapping = read_column_map(Path(args.columns), rubric)
+        for path in files:
+            if path.suffix.lower() in EXPORT_SUFFIXES and path.is_file():
+                read = export_ids(path, rubric, mapping)
+                if read is not None:
+                    exports.append(read)
+    return decide(exports)
 
 
 def _store_beside(paths, db_path, counted):
@@ -507,7 +533,7 @@ def _store_beside(paths, db_path, counted):
 
 
 def _grade_question(
-    rubric, paths, args, connection, columns, matcher, others, progress, counted, writer
+    rubric, paths, args, connection, columns, matcher, others, progress, counted, writer, keys
 ) -> _Graded:
     """Grade one question's files a chunk at a time, end to end: each chunk's results are
     compared with what the gradebook held for their students before the run, stored (by
@@ -528,7 +554,7 @@ def _grade_question(
 
                 batch = _grade_files(
                     rubric, paths, bounded, columns, matcher, others, progress, keep,
-                    None, spool.recall,
+                    None, spool.recall, keys,
                 )  # fmt: skip
             except BaseException:
                 streamed.close()
@@ -538,6 +564,8 @@ def _grade_question(
             return _Graded(rubric, streamed, batch.failures, None, matcher)
         overrides = gradebook.load_overrides(connection, rubric.id)
         run_id = gradebook.start_run(connection, rubric, rubric.source_text)
+        if keys is not None:
+            gradebook.store_run_notes(connection, run_id, keys.notes)
         checker = gradebook.CachedChecker(
             bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn, deferred=True
         )
@@ -572,7 +600,7 @@ def _grade_question(
         try:
             batch = _grade_files(
                 rubric, paths, checker, columns, matcher, others, progress, compare, store,
-                recall,
+                recall, keys,
             )  # fmt: skip
         except BaseException:
             streamed.close()
@@ -588,9 +616,13 @@ def _grade_question(
 
 
 def _grade_files(
-    rubric, paths, checker, columns, matcher, others, progress, on_placed, on_chunk, recall
+    rubric, paths, checker, columns, matcher, others, progress, on_placed, on_chunk, recall, keys
 ) -> Batch:
     from grader.reading import ReadBeside
+
+    identify = matcher.identify if matcher is not None else None
+    if identify is None and keys is not None and keys.keyed:
+        identify = keys.identify
 
     return grade_paths(
         rubric,
@@ -599,7 +631,7 @@ def _grade_files(
         on_progress=progress,
         checker=checker,
         columns=columns,
-        identify=matcher.identify if matcher is not None else None,
+        identify=identify,
         other_questions=others,
         on_placed=on_placed,
         recall=recall,
@@ -619,7 +651,7 @@ def _graded_json(graded: list[_Graded]) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
+def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=None) -> int:
     """The tables, what changed, the roster's report and the summary, for each question."""
     from grader import regrade
     from grader.html_report import summary_of
@@ -655,6 +687,11 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole) -> int:
         graded_any += count
         failed_any += failed
         lapsed += len(entry.changes.lapsed) if entry.changes is not None else 0
+    for note in keys.notes if keys is not None else ():
+        if keys.keyed:
+            print(f"students: {printable(note)}", file=sys.stderr)
+        else:
+            _warn(note)
     if db_path is not None and args.changes:
         rows = [
             # with several questions, an item is named with its question: both may have a.params
@@ -717,8 +754,9 @@ def _exam_classes(connection, where, question: str | None = None, loaded=None):
         batch = gradebook.load_batch(connection, run, on_damaged=_warn)
         overrides = gradebook.load_overrides(connection, entry.question)
         versions = gradebook.rubric_versions(connection, entry.question)
+        notes = gradebook.load_run_notes(connection, run)
         classes.append(
-            QuestionClass(entry, run.rubric, apply_overrides(batch, overrides), versions)
+            QuestionClass(entry, run.rubric, apply_overrides(batch, overrides), versions, notes)
         )
     return exam, classes
 
@@ -788,12 +826,14 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
         )
         _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
         failures = gradebook.load_failures(connection, run)
+        notes = gradebook.load_run_notes(connection, run)
         if students >= PROCESSES_FROM:  # a large class: its students' work in other processes
             written = write_stored_report(
                 run.rubric,
                 gradebook.stored_submissions(connection, question.question),
                 functools.partial(gradebook.stored_item_rows, connection, question.question),
                 failures, out, overrides, others, roster, on_damaged=_warn,
+                class_notes=notes,
             )  # fmt: skip
             if written is not None:
                 return _wrote_question(out, *written)
@@ -801,7 +841,7 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
             overridden(result, overrides)
             for result in gradebook.iter_results(connection, run, on_damaged=_warn)
         )
-        return _write_reports(run.rubric, results, failures, others, out, roster)
+        return _write_reports(run.rubric, results, failures, others, out, roster, notes)
 
 
 def rebuild_outputs(db: Path, out: Path, roster=None, mixed_rubrics: bool = False) -> None:

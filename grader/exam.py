@@ -172,6 +172,7 @@ class QuestionClass:
     rubric: Rubric
     batch: Batch
     versions: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what its latest run said of the class (`student_keys`)
 
     @property
     def max_total(self) -> float:

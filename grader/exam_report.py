@@ -188,6 +188,7 @@ def render_exam_index(
             max_total=exam_max_total(classes),
             awaiting=sum(sheet.awaiting_review for sheet in all_sheets),
             missing=sum(q["missing"] for q in questions),
+            notes=list(dict.fromkeys(note for k in classes for note in k.notes)),
         )
     )
 

@@ -140,6 +140,10 @@ CREATE TABLE IF NOT EXISTS failures (
     source TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_notes (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    note TEXT NOT NULL
+);
 """
 
 
@@ -865,6 +869,24 @@ def load_batch(
     return Batch(
         results=list(iter_results(connection, run, on_damaged)),
         failures=load_failures(connection, run),
+    )
+
+
+def store_run_notes(connection: sqlite3.Connection, run_id: int, notes: Iterable[str]) -> None:
+    """What the run says of the whole class, for the overview: how the students of its LMS
+    exports were keyed (`grader.student_keys`)."""
+    with connection:
+        connection.executemany(
+            "INSERT INTO run_notes (run_id, note) VALUES (?, ?)", [(run_id, n) for n in notes]
+        )
+
+
+def load_run_notes(connection: sqlite3.Connection, run: StoredRun) -> tuple[str, ...]:
+    return tuple(
+        note
+        for (note,) in connection.execute(
+            "SELECT note FROM run_notes WHERE run_id = ? ORDER BY rowid", (run.id,)
+        )
     )
 
 

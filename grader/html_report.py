@@ -615,8 +615,9 @@ class ClassOverview:
             mistakes.append(Mistake(item_id, description, example, count))
         return mistakes
 
-    def render(self, failures: Sequence[FileFailure]) -> str:
-        """The page, with the files that could not be graded."""
+    def render(self, failures: Sequence[FileFailure], class_notes: Sequence[str] = ()) -> str:
+        """The page, with the files that could not be graded and what the run said of the
+        class (`class_notes`: how its students were keyed, `grader.student_keys`)."""
         rubric = self.rubric
         item_stats = [
             {
@@ -645,6 +646,7 @@ class ClassOverview:
             review=self.review_queue(),
             notes=self.notes,
             failures=failures,
+            class_notes=class_notes,
             anchor_prefix=self.anchor_prefix,
         )
 
@@ -1144,6 +1146,7 @@ def write_html_report(
     roster: Roster | None = None,
     processes: int | None = None,
     processes_from: int | None = None,
+    class_notes: Sequence[str] = (),
 ) -> tuple[int, list[str]]:
     """Everything written for one question, one student at a time as `results` (any
     iterable: a gradebook's cursor) gives them, no result kept once written: for each
@@ -1209,7 +1212,7 @@ def write_html_report(
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
         pages.start_sync()  # every page written: synced by another process meanwhile
-        instructor.write("index.html", shown.render(failures))
+        instructor.write("index.html", shown.render(failures, class_notes))
     remove_stale_pages(students, names.given)
     fonts = copy_math_font(students) + copy_math_font(overview)
     return len(kept) + len(fonts) + 3, kept
@@ -1230,6 +1233,7 @@ def write_stored_report(
     roster: Roster | None = None,
     processes: int | None = None,
     on_damaged: Callable[[str], None] | None = None,
+    class_notes: Sequence[str] = (),
 ) -> tuple[int, list[str]] | None:
     """`write_html_report` of a class read from the gradebook, every file the same, with each
     student's work done in child processes (`page_processes.ClassProcesses`) from the start:
@@ -1326,7 +1330,7 @@ def write_stored_report(
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
         pages.start_sync()  # every page written: synced by another process meanwhile
-        instructor.write("index.html", shown.render(failures))
+        instructor.write("index.html", shown.render(failures, class_notes))
     remove_stale_pages(students, given)
     fonts = copy_math_font(students) + copy_math_font(overview)
     return len(kept) + len(fonts) + 3, kept

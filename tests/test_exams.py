@@ -4,6 +4,7 @@ student, `--question` on every command (issue 19, part 1)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -502,3 +503,77 @@ def test_the_exam_csv_has_a_row_for_a_file_that_could_not_be_graded(q4_failures,
     ]
     lines = list(csv.reader(io.StringIO(exam_grades_csv(classes))))
     assert lines[1:] == rows
+
+
+# --- the students of several LMS exports, without a roster (probe 8's F8) ----------------------
+
+LMS_IDS = ROOT / "tests" / "data" / "lms-ids"
+STRIDED = ROOT / "rubrics" / "strided-q1.yaml"
+ACT = ROOT / "rubrics" / "activations-q1.yaml"
+PROBE_STUDENTS = {"u1@uni.ex", "u2@uni.ex", "U3@Uni.EX", "u4@uni.ex", "s001", "9002", "s003"}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "extra", "students", "row", "said", "unsaid"),
+    [
+        pytest.param(
+            "-all-ids", [], {"s001", "s002", "s003", "s004", "s005"}, ("s001", "7", "20", "27"),
+            ["students: the LMS exports name students by different columns",
+             "strided-moodle-all-ids.csv by its column 'ID number'",
+             "act-canvas-all-ids.csv by its column 'sis_id'"],
+            ["warning"],
+            id="every row of both exports gives an id: one student, one row, the whole total",
+        ),
+        pytest.param(
+            "-all-ids", ["--question", "STRIDED-Q1"], {"s001", "s002", "s003", "s004"}, None,
+            ["by its column 'ID number'"], ["warning"],
+            id="one question graded alone is keyed as the whole exam is",
+        ),
+        pytest.param(
+            "", [], PROBE_STUDENTS | {"s005"}, ("s001", "", "20", "20"),
+            ["warning: the LMS exports name students by different columns",
+             "strided-moodle.csv (Moodle's quiz Responses report) by 'Email address' (else "
+             "'ID number')", "act-canvas.csv (Canvas's quiz Student Analysis report) by 'sis_id' "
+             "(else 'id')", "strided-moodle.csv's column 'ID number' is empty in 1 of its 4 rows",
+             "give --roster FILE"],
+            ["students: "],
+            id="an id column partly empty: nothing guessed, today's keys kept, a warning",
+        ),
+        pytest.param(
+            "", ["--roster", LMS_IDS / "roster.csv"], {"u1", "u2", "u3", "u4", "u5"},
+            ("u1", "7", "20", "27"), [], ["different columns"],
+            id="a roster joins the rows instead",
+        ),
+    ],
+)  # fmt: skip
+def test_the_students_of_a_moodle_and_a_canvas_export_without_a_roster(
+    capsys, tmp_path, suffix, extra, students, row, said, unsaid
+):
+    for name in (f"strided-moodle{suffix}.csv", f"act-canvas{suffix}.csv"):
+        (tmp_path / name).write_bytes((LMS_IDS / name).read_bytes())
+    exam = tmp_path / "exam.yaml"
+    exam.write_text(
+        f"id: PROBE-EXAM\nquestions:\n"
+        f"  - {{rubric: '{STRIDED}', submissions: [strided-moodle{suffix}.csv]}}\n"
+        f"  - {{rubric: '{ACT}', weight: 2, submissions: [act-canvas{suffix}.csv]}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "grade", "--exam", exam, "--out", out, "--jobs", "1", *extra)
+    assert code == 0, err
+    with open(out / "instructor" / "grades.csv", encoding="utf-8", newline="") as handle:
+        rows = {line["student"]: line for line in csv.DictReader(handle)}
+    assert set(rows) == students
+    if row is not None:
+        marks = rows[row[0]]
+        assert (marks["STRIDED-Q1 (7)"], marks["ACT-Q1 (20)"], marks["total (27)"]) == row[1:]
+    flat = " ".join(err.split())
+    for text in said:
+        assert text in flat
+    for text in unsaid:
+        assert text not in flat
+    overview = html.unescape((out / "instructor" / "index.html").read_text("utf-8"))
+    for text in said:
+        assert text.removeprefix("students: ").removeprefix("warning: ") in " ".join(
+            overview.split()
+        )

@@ -842,3 +842,53 @@ def test_a_two_submissions_conflict_is_a_review_group_of_its_own(tmp_path, stude
     # a decision on a group never reaches a conflict of another student's
     assert (["r1@x", "r3@x"] in groups) is together
     assert sorted(s for group in groups for s in group) == ["r1@x", "r3@x"]
+
+
+# --- How several exports' students are keyed without a roster (grader.student_keys) --------
+
+LMS_IDS = ROOT / "tests" / "data" / "lms-ids"
+STRIDED = load_rubric(ROOT / "rubrics" / "strided-q1.yaml")
+ACT = load_rubric(ROOT / "rubrics" / "activations-q1.yaml")
+
+
+@pytest.mark.parametrize(
+    ("exports", "keyed", "said"),
+    [
+        pytest.param([(MOODLE, RUBRIC)], None, [], id="one export: its keys kept, nothing said"),
+        pytest.param(
+            [(LMS_IDS / "act-canvas-all-ids.csv", ACT), (LMS_IDS / "act-canvas.csv", ACT)],
+            None, [], id="two exports naming students alike: unchanged",
+        ),
+        pytest.param(
+            [(LMS_IDS / "strided-moodle-all-ids.csv", STRIDED),
+             (LMS_IDS / "act-canvas-all-ids.csv", ACT)],
+            True, ["by its column 'ID number'", "by its column 'sis_id'"],
+            id="different columns, every row an id: keyed by it",
+        ),
+        pytest.param(
+            [(MOODLE, RUBRIC), (CANVAS, RUBRIC)], False,
+            ["moodle-responses.csv has no institutional id column", "--roster"],
+            id="a moodle export without ID number beside a canvas one: a warning",
+        ),
+        pytest.param(
+            [(LMS_IDS / "strided-moodle-all-ids.csv", STRIDED), (LMS_IDS / "act-canvas.csv", ACT)],
+            False, ["act-canvas.csv's column 'sis_id' is empty in 1 of its 4 rows"],
+            id="an id column partly empty: a warning",
+        ),
+    ],
+)  # fmt: skip
+def test_several_exports_are_keyed_by_an_id_all_give_or_warned_of(exports, keyed, said):
+    from grader.student_keys import decide
+    from grader.submissions.lms_export import export_ids
+
+    keys = decide(export_ids(path, rubric) for path, rubric in exports)
+    assert (keys.keyed if keys is not None else None) is keyed
+    for text in said:
+        assert text in " ".join(keys.notes)
+    if keyed:
+        (row,) = [
+            entry
+            for entry in load_export(LMS_IDS / "strided-moodle-all-ids.csv", STRIDED)
+            if entry.student == "u1@uni.ex"
+        ]
+        assert keys.identify(row).student == "s001"

@@ -296,6 +296,54 @@ def load_export(path: Path, rubric: Rubric, mapping: ColumnMap | None = None) ->
     return _submitted_attempts(loaded)
 
 
+@dataclass(frozen=True)
+class ExportIds:
+    """Which columns name the students of one export and whether its institutional id column
+    (`sis_id`: Moodle's `ID number`, Canvas's `sis_id`, a mapping's `ids: sis_id:`) is filled:
+    what `grader.student_keys` decides an exam's student keys from."""
+
+    path: Path
+    report: str  # the report's title
+    naming: tuple[str, ...]  # the headers of the columns naming a student, the first non-empty
+    naming_keys: tuple[str, ...]  # each one's roster key, or `column:<header>` if none
+    id_column: str | None  # the header of its `sis_id` column, if it has one
+    rows: int  # rows naming someone
+    without_id: int  # of those, rows whose id column is empty
+
+
+def export_ids(path: Path, rubric: Rubric, mapping: ColumnMap | None = None) -> ExportIds | None:
+    """What an export names its students by (`ExportIds`), read as `load_export` reads it; None
+    for a file that is not an export that can be read (its rows are failures when graded)."""
+    try:
+        table = read_table(path, SubmissionError)
+        layout = _layout(table, rubric, mapping)
+    except (SubmissionError, ValueError):
+        return None
+    keys = {column: key for key, column in layout.ids.items()}
+    naming_keys = tuple(
+        keys.get(column, f"column:{_fold(table.header[column])}") for column in layout.student
+    )
+    id_at = layout.ids.get("sis_id")
+    rows = without_id = 0
+    for row in table.rows:
+        if row.blank or row.misaligned or _summary_row(row, layout):
+            continue
+        if not any(row.cell(column).text.strip() for column in layout.student):
+            continue  # a row naming no one is a failure of its own
+        rows += 1
+        if id_at is None or not row.cell(id_at).text.strip():
+            without_id += 1
+    return ExportIds(
+        path,
+        layout.report.title if layout.report is not None else "the LMS export",
+        tuple(table.header[column] for column in layout.student),
+        naming_keys,
+        table.header[id_at] if id_at is not None else None,
+        rows,
+        without_id,
+    )
+
+
 def _submitted_attempts(loaded: list) -> list:
     """The rows, with a student's unfinished attempts left out where the student has a
     finished one in the export (which is their submission, saying so). A student whose every

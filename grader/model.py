@@ -256,6 +256,9 @@ class SubmittedAnswer:
     # Why a transcript's text for this item could not be read as its answer, `text` being
     # that text: the item goes to a person, shown it, never "missing".
     unread: str | None = None
+    # Whether its lines are those of the answer itself (an LMS cell's paragraphs, a YAML
+    # answer's lines), numbered from 1, rather than a script's: said so in its notes.
+    lines_within: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,164 @@
+"""An answer as written (a YAML answer, a Moodle cell, a Canvas cell, `grader check`'s) is read
+one way, wherever it comes from: its lines are pieces of their own, never one product across
+a line break, and a label or words around the maths are set aside with a note, as `grader
+check` sets them aside. Each case is graded in all four and must give the same result."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.grade import grade_submission
+from grader.rubric import load_rubric
+from grader.submissions import load_submissions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _yaml_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
+    part, key = item.split(".")
+    block = "\n".join(f"      {line}" for line in text.splitlines())
+    path = tmp_path / "s1.yaml"
+    path.write_text(
+        f"student: s1\nquestion: {rubric.id}\nanswers:\n  {part}:\n    {key}: |\n{block}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _moodle_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
+    items = list(rubric.items)
+    path = tmp_path / "moodle.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            ["Email address", "State", *(f"Response {n + 1}" for n in range(len(items)))]
+        )
+        writer.writerow(["s1@x", "Finished", *(text if i == item else "-" for i in items)])
+    return path
+
+
+def _canvas_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
+    items = list(rubric.items)
+    cell = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+    path = tmp_path / "canvas.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        head = [f"{9000 + n}: question" for n in range(len(items))]
+        writer.writerow(["name", "id", "sis_id", *(h for q in head for h in (q, "1.0"))])
+        writer.writerow(
+            ["S", "1", "s1", *(c for i in items for c in (cell if i == item else "", ""))]
+        )
+    return path
+
+
+def _graded(path: Path, rubric, item: str):
+    (submission,) = load_submissions(path, rubric)
+    return grade_submission(rubric, submission).items[item]
+
+
+def _checked(capsys, rubric_path: Path, item: str, text: str) -> dict:
+    assert main(["check", "--no-warm", str(rubric_path), item, text, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+CASES = [
+    # (rubric, item, answer, verdict, marks, words in a note or the feedback)
+    # F7: lines are pieces, never one product
+    (
+        "activations-q1",
+        "a.derivative",
+        "σ(x)(1-σ(x))\nσ(x) - σ(x)^2",
+        "correct",
+        3,
+        "2 lines as one answer",
+    ),
+    (
+        "activations-q1",
+        "b.derivative",
+        "1 - tanh^2(x)\nsech^2(x)",
+        "correct",
+        2,
+        "2 lines as one answer",
+    ),
+    (
+        "activations-q1",
+        "e.offdiagonal",
+        "s_i(1-s_j)\n-s_i s_j",
+        "needs_review",
+        0,
+        "2 different answers",
+    ),
+    ("strided-q1", "a.length", "P/2\n⌈P/2⌉", "needs_review", 0, "2 different answers"),
+    ("strided-q1", "a.length", "⌈P/2⌉\nfloor((P-1)/2)+1", "correct", 2, "2 lines as one answer"),
+    ("strided-q1", "c.params", "3CD + D\nD(3C+1)", "correct", 2, "2 lines as one answer"),
+    ("rnn-q1", "b.params", "H(E+H+1)\nHE + H^2 + H", "correct", 2, "2 lines as one answer"),
+    ("mha-q1", "b.params", "d^2 + d\nd(d+1)", "correct", 2, "2 lines as one answer"),
+    (
+        "rnn-q1",
+        "a.formula",
+        "h_t = tanh(W_x x_t + W_h h_{t-1} + b)\nh_t = tanh(W_h h_{t-1} + W_x x_t + b)",
+        "correct",
+        3,
+        "2 lines as one answer",
+    ),
+    ("linear-backward-q1", "a.dW", "X^T G\nG^T X", "needs_review", 0, "2 different answers"),
+    ("22-52-q4", "b.params", "9CD + D\nD(9C+1)", "correct", 2, "2 lines as one answer"),
+    (
+        "activations-q1",
+        "a.derivative",
+        "Derivative:\nσ(x)(1-σ(x))",
+        "correct",
+        3,
+        'set aside line 1 of your answer, "Derivative:"',
+    ),
+    # F4: the item's label, a few words, a `where` after it: set aside with a note
+    ("strided-q1", "a.length", "Length: ⌈P/2⌉", "correct", 2, 'set aside "Length:"'),
+    ("strided-q1", "a.length", "I think it is ⌈P/2⌉", "correct", 2, 'set aside "I think it is"'),
+    ("strided-q1", "c.params", "Count: 3CD + D", "correct", 2, 'set aside "Count:"'),
+    ("rnn-q1", "b.params", "Count: H(E+H+1)", "correct", 2, 'set aside "Count:"'),
+    (
+        "activations-q1",
+        "a.derivative",
+        "Derivative: σ(x)(1-σ(x))",
+        "correct",
+        3,
+        'set aside "Derivative:"',
+    ),
+    (
+        "activations-q1",
+        "e.offdiagonal",
+        "Off diagonal: -s_i s_j",
+        "correct",
+        1.5,
+        'set aside "Off diagonal:"',
+    ),
+    (
+        "activations-q1",
+        "a.derivative",
+        "σ(x)(1-σ(x)) where σ is the sigmoid",
+        "correct",
+        3,
+        'set aside "where σ is the sigmoid"',
+    ),
+]
+
+
+@pytest.mark.parametrize("source", ["yaml", "moodle", "canvas"])
+@pytest.mark.parametrize(("name", "item", "answer", "verdict", "marks", "said"), CASES)
+def test_an_answer_as_written_is_read_as_check_reads_it(
+    tmp_path, capsys, source, name, item, answer, verdict, marks, said
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    write = {"yaml": _yaml_file, "moodle": _moodle_file, "canvas": _canvas_file}[source]
+    result = _graded(write(tmp_path, rubric, item, answer), rubric, item)
+    assert (result.verdict, result.marks) == (verdict, marks)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))
+    checked = _checked(capsys, rubric_path, item, answer)
+    assert (checked["verdict"], checked["marks"]) == (verdict, marks)

@@ -31,7 +31,7 @@ def _yaml_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
     return path
 
 
-def _moodle_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
+def _moodle_file(tmp_path: Path, rubric, item: str, text: str, raw: bool = False) -> Path:
     items = list(rubric.items)
     path = tmp_path / "moodle.csv"
     with path.open("w", encoding="utf-8", newline="") as file:
@@ -43,9 +43,9 @@ def _moodle_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
     return path
 
 
-def _canvas_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
+def _canvas_file(tmp_path: Path, rubric, item: str, text: str, raw: bool = False) -> Path:
     items = list(rubric.items)
-    cell = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+    cell = text if raw else "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
     path = tmp_path / "canvas.csv"
     with path.open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
@@ -162,3 +162,44 @@ def test_an_answer_as_written_is_read_as_check_reads_it(
     assert any(said in text for text in (*result.reading_notes, *result.feedback))
     checked = _checked(capsys, rubric_path, item, answer)
     assert (checked["verdict"], checked["marks"]) == (verdict, marks)
+
+
+MATHML = (
+    '<math xmlns="http://www.w3.org/1998/Math/MathML"><mn>9</mn><mi>C</mi><mi>D</mi><mo>/</mo>'
+    "<mi>G</mi><mo>+</mo><mi>D</mi></math>"
+)
+IMAGE = (
+    '<p><img class="equation_image" title="-s_i s_j" src="/equation_images/x" alt="LaTeX: -s_i '
+    's_j" data-equation-content="-s_i s_j" /><span class="hidden-readable"><math xmlns="http://'
+    'www.w3.org/1998/Math/MathML"><mo>-</mo><msub><mi>s</mi><mi>i</mi></msub><msub><mi>s</mi>'
+    "<mi>j</mi></msub></math></span></p>"
+)
+CELLS = [
+    # (export, rubric, item, the cell as the export holds it, verdict, marks, words said)
+    (
+        "moodle",
+        "rnn-q1",
+        "a.formula",
+        "h<sub>t</sub> = tanh(W<sub>x</sub>x<sub>t</sub> + W<sub>h</sub>h<sub>t-1</sub> + b)",
+        "correct",
+        3,
+        "Correct",
+    ),
+    ("moodle", "strided-q1", "c.params", "3CD&nbsp;+&nbsp;D", "correct", 2, "Correct"),
+    ("canvas", "grouped-q1", "b.params", "<h2>9CD/G + D</h2>", "correct", 2, "Correct"),
+    ("canvas", "grouped-q1", "b.params", MATHML, "needs_review", 0, "MathML"),
+    ("canvas", "grouped-q1", "b.params", f"<p>{MATHML}</p>", "needs_review", 0, "MathML"),
+    ("moodle", "grouped-q1", "b.params", MATHML, "needs_review", 0, "MathML"),
+    ("canvas", "activations-q1", "e.offdiagonal", IMAGE, "correct", 1.5, "Correct"),
+]
+
+
+@pytest.mark.parametrize(("export", "name", "item", "cell", "verdict", "marks", "said"), CELLS)
+def test_a_cell_of_either_lms_is_cleaned_by_one_cleaner(
+    tmp_path, export, name, item, cell, verdict, marks, said
+):
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    write = {"moodle": _moodle_file, "canvas": _canvas_file}[export]
+    result = _graded(write(tmp_path, rubric, item, cell, raw=True), rubric, item)
+    assert (result.verdict, result.marks) == (verdict, marks)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))

@@ -21,7 +21,9 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
     """`answer` (as written, to `item` of `part`) read line by line where it has more than one
     line with something on it; as it is otherwise."""
     text = answer.text
-    if text is None or answer.problem is not None or answer.found is not None or item.keeps_prose:
+    if text is None or item.keeps_prose or answer.found is not None:
+        return answer
+    if answer.problem is not None or answer.unread is not None:
         return answer
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) < 2:

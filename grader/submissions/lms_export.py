@@ -57,7 +57,6 @@ class Report:
     student: tuple[str, ...]  # the roster keys whose column names the student, best first
     answer_header: re.Pattern[str]  # an answer column; group 1 is its number or question id
     no_answer: tuple[str, ...] = ()  # what the report writes in a cell for no response
-    html_cells: bool = False  # answers may be the HTML of a rich-text editor
 
     def columns_of(self, header: tuple[str, ...], key: str) -> int | None:
         wanted = {_fold(name) for name in self.ids.get(key, ())}
@@ -93,7 +92,6 @@ CANVAS = Report(
     ids={"canvas_id": ("id",), "sis_id": ("sis_id",)},
     student=("sis_id", "canvas_id"),
     answer_header=re.compile(r"(\d{1,20}):.*", re.DOTALL),
-    html_cells=True,
 )
 REPORTS = {report.name: report for report in (MOODLE, CANVAS)}
 
@@ -355,19 +353,40 @@ def _answer(cell: Cell, column: str, number: int, report: Report | None) -> Subm
             f"the cell in column {shown!r} is {len(text)} characters long; the limit is "
             f"{MAX_CELL_CHARS}",
         )
-    if report is not None and report.html_cells:
-        text = html_text(text)
-    text = text.strip()
+    # Canvas follows an equation image with a copy of it for screen readers: the image says it.
+    text = _HIDDEN_COPY.sub(r"\1", text)
+    if _MATHML.search(text):
+        # Its fractions, roots and powers are in its tags, which `html_text` would drop.
+        return SubmittedAnswer(
+            text.strip(),
+            number,
+            unread="Your answer holds an equation written in MathML (a <math> element, shown "
+            "as your answer), which the grader does not read; an instructor will read it.",
+        )
+    text = html_text(text).strip()
     if report is not None and text in report.no_answer:
         text = ""
     return SubmittedAnswer(text or None, number)
 
 
-# --- Canvas's rich-text answers ----------------------------------------------------------
+# --- Rich-text answers ---------------------------------------------------------------------
 
-_STARTS_AS_HTML = re.compile(r"\s*<(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b|i)\b", re.I)
+# A cell is HTML (Canvas's rich-text editor; a Moodle essay in HTML format) where it holds a
+# tag of an element an editor writes, or an entity; otherwise it is kept as typed (`a < b`).
+_HTML_TAG = re.compile(
+    r"</?(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b|i|u|s|sub|sup|h[1-6]|table|tbody|thead"
+    r"|tr|td|th|blockquote|code|font|a|hr|del|strike|math)(?=[\s/>])[^<>]{0,2000}>",
+    re.I,
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,7});", re.I)
+_MATHML = re.compile(r"<math(?=[\s>])", re.I)
+_HIDDEN_COPY = re.compile(
+    r'(<img\b[^<>]{0,2000}data-equation-content="[^<>]{0,2000}>)\s*'
+    r'<span class="hidden-readable">[^<]{0,2000}(?:<(?!/span>)[^<]{0,2000}){0,2000}</span>',
+    re.I,
+)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,10})?[^<>]{0,2000}>")
-_BREAKS = {"br", "p", "div", "li", "pre"}
+_BREAKS = {"br", "p", "div", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 _EQUATION_CONTENT = re.compile(r'data-equation-content="([^"]{0,2000})"', re.I)
 # The editor's superscript and subscript buttons: `P<sup>2</sup>` is P² as a marker reads it, not
 # P2 (an unclosed one leaves a brace open, which the reader refuses, to a person).
@@ -375,11 +394,12 @@ _SCRIPTS = {("sup", ""): "^{", ("sub", ""): "_{", ("sup", "/"): "}", ("sub", "/"
 
 
 def html_text(text: str) -> str:
-    """An answer typed in Canvas's rich-text editor as its text: paragraphs and breaks become
-    line breaks, an equation image becomes the LaTeX it shows, a superscript or subscript is
-    written `^{…}` or `_{…}`, other tags are dropped and entities decoded. A cell that does not
-    start with a tag is kept as it is (`a < b`)."""
-    if not _STARTS_AS_HTML.match(text):
+    """An answer's cell as its text, whichever LMS wrote it: where it holds HTML (a tag an
+    editor writes, anywhere in it, or an entity), paragraphs, headings and breaks become line
+    breaks, an equation image becomes the LaTeX it shows, a superscript or subscript is
+    written `^{…}` or `_{…}`, other tags are dropped and entities decoded. A cell with no
+    such tag nor entity is kept as it is (`a < b`)."""
+    if not (_HTML_TAG.search(text) or _ENTITY.search(text)):
         return text
 
     def replace(match: re.Match[str]) -> str:

@@ -203,3 +203,43 @@ def test_a_cell_of_either_lms_is_cleaned_by_one_cleaner(
     result = _graded(write(tmp_path, rubric, item, cell, raw=True), rubric, item)
     assert (result.verdict, result.marks) == (verdict, marks)
     assert any(said in text for text in (*result.reading_notes, *result.feedback))
+
+
+READ_AS_WRITTEN = [
+    # (rubric, item, answer, verdict, marks, words in a note or the feedback)
+    ("strided-q1", "c.params", "3 x C x D + D", "correct", 2, 'read "x" as ×'),
+    ("rnn-q1", "b.params", "4 x H(E+H+1)", "incorrect", 0, 'read "x" as ×'),
+    ("mha-q1", "c.entries", "h x N x N", "correct", 2, 'read "x" as ×'),
+    ("strided-q1", "a.length", "P/2 (rounded up)", "invalid", 0, "An instructor will read it"),
+    ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "An instructor will"),
+    ("strided-q1", "a.length", "⌈P/2⌉ (rounded up)", "correct", 2, 'set aside "(rounded up)"'),
+]
+
+
+@pytest.mark.parametrize(("name", "item", "answer", "verdict", "marks", "said"), READ_AS_WRITTEN)
+def test_words_and_letters_a_marker_reads_are_read_or_sent_to_a_person(
+    tmp_path, capsys, name, item, answer, verdict, marks, said
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    result = _graded(_yaml_file(tmp_path, rubric, item, answer), rubric, item)
+    assert (result.verdict, result.marks) == (verdict, marks)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))
+    checked = _checked(capsys, rubric_path, item, answer)
+    assert (checked["verdict"], checked["marks"]) == (verdict, marks)
+
+
+@pytest.mark.parametrize(
+    ("symbols", "text", "read"),
+    [
+        (("C", "D"), "3 x C x D + D", "3 × C × D + D"),
+        (("C", "D"), "3xCxD + D", "3xCxD + D"),
+        (("x", "C", "D"), "3 x C x D + D", "3 x C x D + D"),
+        (("X", "C", "D"), "3 x C x D + D", "3 x C x D + D"),
+    ],
+    ids=["x between factors", "no spaces: not read", "x a symbol", "X a symbol"],
+)
+def test_x_is_a_times_sign_only_where_the_question_has_no_symbol_x(symbols, text, read):
+    from grader.kinds.count.steps import Question, read_x_as_times
+
+    assert read_x_as_times(text, Question(symbols))[0] == read

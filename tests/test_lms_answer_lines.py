@@ -214,9 +214,16 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "An instructor will"),
     ("strided-q1", "a.length", "⌈P/2⌉ (rounded up)", "correct", 2, 'set aside "(rounded up)"'),
 ]
+# A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
+ROUND_STEPS = [
+    ("rnn-q1", "a.formula", "h_t = tanh(W_x x_t + W_h h_(t-1) + b)", "correct", 3, "read _(t-1)"),
+    ("rnn-q1", "a.formula", "h_t = tanh(W_x x_t + W_h h_(t) + b)", "partial", 1, "read _(t)"),
+]
 
 
-@pytest.mark.parametrize(("name", "item", "answer", "verdict", "marks", "said"), READ_AS_WRITTEN)
+@pytest.mark.parametrize(
+    ("name", "item", "answer", "verdict", "marks", "said"), READ_AS_WRITTEN + ROUND_STEPS
+)
 def test_words_and_letters_a_marker_reads_are_read_or_sent_to_a_person(
     tmp_path, capsys, name, item, answer, verdict, marks, said
 ):

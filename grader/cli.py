@@ -35,10 +35,9 @@ from typing import TYPE_CHECKING
 from grader import __version__
 from grader.errors import Caution, GraderError, in_file_order, writable_as_utf8
 from grader.exam import Exam, QuestionClass, exam_of, load_exam
-from grader.grade import ResultSpool, grade_paths
-from grader.kinds import kind_of
+from grader.grade import Found, ResultSpool, Worded, entry_tasks, grade_paths, plan_answer
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
-from grader.model import Batch, FileFailure, Rubric, Task
+from grader.model import Batch, FileFailure, Rubric, SubmittedAnswer, Task
 from grader.overrides import apply_overrides, default_reviewer, overridden
 from grader.report import (
     INSTRUCTOR_FOLDER,
@@ -56,9 +55,13 @@ from grader.report import (
 from grader.roster import RosterMatcher, read_roster
 from grader.rubric import load_rubric
 from grader.rubric_check import review_rubric, skeleton
-from grader.submissions import collect_submission_files, names_its_question, refused
+from grader.submissions import (
+    collect_submission_files,
+    names_its_question,
+    refused,
+    written_answer_lines,
+)
 from grader.submissions.lms_export import read_column_map
-from grader.submissions.transcript import answer_among_words
 from grader.warm import answers_as_words
 from grader.workers import (
     DEFAULT_MEMORY_MB,
@@ -103,21 +106,20 @@ def _check(args: argparse.Namespace, load=load_rubric) -> int:
         raise UsageError(
             f"the rubric {args.rubric} has no item {args.item!r}; its items are " + ", ".join(items)
         )
-    # Words around the maths are set aside as a transcript's are, each said in a note; an
-    # explanation's answer is all its words.
-    prose = kind_of(items[args.item]).keeps_prose
-    among = None if prose else answer_among_words(args.answer)
+    # Read as a class run reads the same text in a YAML answer or an LMS cell: a line at a
+    # time, words around the maths set aside, each said in a note (`grade.plan_answer`).
+    answer = written_answer_lines(rubric, args.item, SubmittedAnswer(args.answer, 1))
+    entry = plan_answer(items[args.item], answer)
+    tasks = entry_tasks(entry)
     with _checker(rubric, args, jobs=1) as checker:
-        (result,) = checker.check([Task(args.item, args.answer if among is None else among.maths)])
-        # Maths and a word (`so σ(1-σ)`, `Answer: …`), unreadable as written, as a
-        # transcript's line is read next: the maths, the word set aside.
-        alone = None if prose or among is not None else answer_among_words(args.answer, True)
-        if alone is not None and result.verdict == "invalid":
-            (again,) = checker.check([Task(args.item, alone.maths)])
-            if again.verdict != "invalid":
-                result, among = again, alone
-    if among is not None:
-        result = replace(result, reading_notes=(*among.notes, *result.reading_notes))
+        checked = dict(zip(tasks, checker.check(tasks), strict=True))
+    result = (
+        checked[entry]
+        if isinstance(entry, Task)
+        else entry.result(checked)
+        if isinstance(entry, Found | Worded)
+        else entry
+    )
     if args.json:
         print(json.dumps({"item": args.item, **item_json(result)}, indent=2, ensure_ascii=False))
     else:

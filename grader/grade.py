@@ -49,6 +49,7 @@ from grader.submissions import (
     refused,
 )
 from grader.submissions.lms_export import ColumnMap
+from grader.submissions.transcript import answer_among_words
 
 if TYPE_CHECKING:
     from grader.reading import ReadBeside
@@ -120,6 +121,17 @@ def start_checking(checker: Checker, tasks: Sequence[Task]) -> Callable[[], list
     return lambda: checker.check(tasks)
 
 
+def entry_tasks(entry: ItemResult | Task | Found | Worded) -> list[Task]:
+    """The answers one item's entry of a plan needs checked (`plan_answer`)."""
+    if isinstance(entry, Task):
+        return [entry]
+    if isinstance(entry, Found):
+        return [*entry.tasks, *(task for _, steps in entry.chains for task in steps)]
+    if isinstance(entry, Worded):
+        return list(entry.tasks)
+    return []
+
+
 @dataclass(frozen=True)
 class Plan:
     """A submission read and matched to the rubric: each item is a result already (missing,
@@ -127,18 +139,11 @@ class Plan:
 
     rubric: Rubric
     submission: Submission
-    items: dict[str, ItemResult | Task | Found]
+    items: dict[str, ItemResult | Task | Found | Worded]
     warnings: tuple[str, ...]
 
     def tasks(self) -> list[Task]:
-        tasks = []
-        for entry in self.items.values():
-            if isinstance(entry, Task):
-                tasks.append(entry)
-            elif isinstance(entry, Found):
-                tasks.extend(entry.tasks)
-                tasks.extend(task for _, steps in entry.chains for task in steps)
-        return tasks
+        return [task for entry in self.items.values() for task in entry_tasks(entry)]
 
     def result(self, checked: Mapping[Task, ItemResult]) -> SubmissionResult:
         items = {
@@ -146,7 +151,7 @@ class Plan:
                 checked[entry]
                 if isinstance(entry, Task)
                 else entry.result(checked)
-                if isinstance(entry, Found)
+                if isinstance(entry, Found | Worded)
                 else entry
             )
             for item_id, entry in self.items.items()
@@ -207,52 +212,99 @@ def plan_submission(rubric: Rubric, submission: Submission) -> Plan:
         # no answer to any item (an unfilled template, a file with no answers): as for an
         # empty file, a person checks it was not a failed upload or the wrong file
         warnings = [*warnings, NO_ANSWER_WARNING]
-    items: dict[str, ItemResult | Task | Found] = {}
+    items: dict[str, ItemResult | Task | Found | Worded] = {}
     for item_id, item in rubric.items.items():
         answer = answers.get(item_id)
         if blank and not submission.unassigned:
             items[item_id] = score_needs_review(
                 item, "", no_answer(submission), "no answer to any item in the submission"
             )
-        elif answer is not None and answer.problem is not None:
-            items[item_id] = ItemResult(
-                item_id=item_id,
-                verdict="invalid",
-                marks=0.0,
-                max_marks=item.marks,
-                feedback=(
-                    f"Line {answer.line} of the submission: {answer.problem}.",
-                    UNREAD_BY_MACHINE,
-                ),
-                decision=(f"not an answer: {answer.problem}",),
-            )
-        elif answer is not None and answer.unread is not None:
-            # an empty script's items too: a person checks it was not a failed upload
-            why = answer.unread_why or "text for this item that could not be read"
-            unread = score_needs_review(item, answer.text or "", answer.unread, why)
-            items[item_id] = replace(unread, found=answer.found)
-        elif answer is None or answer.text is None or not answer.text.strip():
-            items[item_id] = score_missing(item, answer.text if answer else None)
-        elif answer.found is None and not (
-            answer.alternatives or answer.chains or answer.unsure or answer.reading_notes
-        ):
-            items[item_id] = Task(item_id, answer.text)
         else:
-            found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
-            items[item_id] = Found(
-                tuple(Task(item_id, text) for text, _, _ in found),
-                tuple(line for _, line, _ in found),
-                answer.found,
-                tuple(
-                    (line, tuple(Task(item_id, step) for step in steps))
-                    for line, steps in answer.chains
-                ),
-                answer.unsure,
-                answer.by_place,
-                (answer.unchecked_answers, answer.unchecked_chains),
-                answer.reading_notes,
-            )
+            items[item_id] = plan_answer(item, answer)
     return Plan(rubric, submission, items, tuple(warnings))
+
+
+def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task | Found | Worded:
+    """What one answer to `item` is to check, or its result where none is to check (missing,
+    not an answer, text no reader could read). An answer as written (a YAML answer, an LMS
+    cell, `grader check`'s) is read as a transcript's line is: words around its maths set
+    aside, each said in a note (`as_written`)."""
+    if answer is not None and answer.problem is not None:
+        return ItemResult(
+            item_id=item.id,
+            verdict="invalid",
+            marks=0.0,
+            max_marks=item.marks,
+            feedback=(
+                f"Line {answer.line} of the submission: {answer.problem}.",
+                UNREAD_BY_MACHINE,
+            ),
+            decision=(f"not an answer: {answer.problem}",),
+        )
+    if answer is not None and answer.unread is not None:
+        # an empty script's items too: a person checks it was not a failed upload
+        why = answer.unread_why or "text for this item that could not be read"
+        unread = score_needs_review(item, answer.text or "", answer.unread, why)
+        return replace(unread, found=answer.found)
+    if answer is None or answer.text is None or not answer.text.strip():
+        return score_missing(item, answer.text if answer else None)
+    if answer.found is None and not (
+        answer.alternatives or answer.chains or answer.unsure or answer.reading_notes
+    ):
+        return as_written(item, answer.text, answer.line)
+    found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
+    return Found(
+        tuple(Task(item.id, text) for text, _, _ in found),
+        tuple(line for _, line, _ in found),
+        answer.found,
+        tuple(
+            (line, tuple(Task(item.id, step) for step in steps)) for line, steps in answer.chains
+        ),
+        answer.unsure,
+        answer.by_place,
+        (answer.unchecked_answers, answer.unchecked_chains),
+        answer.reading_notes,
+        answer.lines_within,
+    )
+
+
+def as_written(item: Item, text: str, line: int = 1) -> Task | Found | Worded:
+    """An answer given alone, read as a line of a transcript is (`answer_among_words`): maths
+    among words (`I think it is σ(1-σ)`, `σ(1-σ) where σ is the sigmoid`) is read as its
+    maths; maths with a label or a word (`Derivative: σ(1-σ)`, `Length: ⌈P/2⌉`) is tried as
+    written, and, should it not read so, with the word set aside. Each word set aside is
+    said in a note. An explanation's answer is all its words."""
+    if kind_of(item).keeps_prose:
+        return Task(item.id, text)
+    among = answer_among_words(text)
+    if among is not None:
+        return Found((Task(item.id, among.maths),), (line,), None, reading_notes=among.notes)
+    alone = answer_among_words(text, True)
+    if alone is not None and alone.maths != text:
+        return Worded(Task(item.id, text), Task(item.id, alone.maths), alone.notes)
+    return Task(item.id, text)
+
+
+@dataclass(frozen=True)
+class Worded:
+    """An answer as written that a word may keep from reading (`Derivative: σ(x)(1-σ(x))`):
+    its result as written, or, where that is invalid and its maths with the word set aside
+    reads, that result with the word said in a note."""
+
+    written: Task
+    maths: Task
+    notes: tuple[str, ...]
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        return (self.written, self.maths)
+
+    def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
+        result = checked[self.written]
+        again = checked[self.maths]
+        if result.verdict == "invalid" and again.verdict != "invalid":
+            return replace(again, reading_notes=(*self.notes, *again.reading_notes))
+        return result
 
 
 def _steps_agree(steps: Sequence[ItemResult]) -> bool:
@@ -279,6 +331,10 @@ class Found:
     by_place: bool = False  # taken for the item by its place: checked by a person unless right
     unchecked: tuple[int, int] = (0, 0)  # more different answers, and chains, not checked
     reading_notes: tuple[str, ...] = ()  # how the transcript reader read the first answer
+    lines_within: bool = False  # its lines are the answer's own (an LMS cell's), not a script's
+
+    def _line(self, line: int) -> str:
+        return f"line {line} of your answer" if self.lines_within else f"line {line}"
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
         results = [checked[task] for task in self.tasks]
@@ -292,10 +348,17 @@ class Found:
             notes.append(self.unsure)
             decisions.append("sent for review: which item the answer is for is not clear")
         answers_beyond, chains_beyond = self.unchecked
-        if answers_beyond or len({result.same_answer_key for result in results}) > 1:
+        # An answer's own lines agree where they are equal as its working's steps are (each
+        # right, say: `⌈P/2⌉` over `⌊(P-1)/2⌋ + 1`); a script's answers where they are one.
+        agree = (
+            _steps_agree(results)
+            if self.lines_within
+            else len({result.same_answer_key for result in results}) == 1
+        )
+        if answers_beyond or not agree:
             # Different answers to one item: a person decides which is the student's.
             shown = [
-                f"line {line}: {result.answer} ({_graded(result)})"
+                f"{self._line(line)}: {result.answer} ({_graded(result)})"
                 for line, result in zip(self.lines, results, strict=True)
             ]
             given = f"{len(results)} different answers to this item"
@@ -305,9 +368,8 @@ class Found:
                     f"which the first {len(results)} were checked"
                 )
             notes.append(
-                f"Your script gives {given}; an instructor will decide which is yours: "
-                + "; ".join(shown)
-                + "."
+                f"Your {'answer' if self.lines_within else 'script'} gives {given}; an "
+                "instructor will decide which is yours: " + "; ".join(shown) + "."
             )
             decisions.append("sent for review: different answers found")
         elif len(results) > 1:
@@ -316,13 +378,13 @@ class Found:
                 f"line {line}: {result.answer}"
                 for line, result in zip(self.lines, results, strict=True)
             )
-            first = replace(
-                first,
-                reading_notes=(
-                    *first.reading_notes,
-                    f"read as one answer: the {len(results)} answers given ({same}) are the same",
-                ),
-            )
+            note = f"read as one answer: the {len(results)} answers given ({same}) are the same"
+            if self.lines_within:
+                note = (
+                    f"read your {len(results)} lines as one answer written {len(results)} "
+                    f"ways ({same}): they are the same"
+                )
+            first = replace(first, reading_notes=(*first.reading_notes, note))
         if chains_beyond:
             notes.append(
                 f"Your script gives {len(self.chains) + chains_beyond} chains of working for "
@@ -340,7 +402,7 @@ class Found:
                 # to pick.
                 shown = [f"{result.answer} ({_graded(result)})" for result in stepped]
                 notes.append(
-                    f"The steps of your working on line {line} do not agree; an instructor "
+                    f"The steps of your working on {self._line(line)} do not agree; an instructor "
                     "will decide which is your answer: " + ", then ".join(shown) + "."
                 )
                 decisions.append(f"sent for review: the steps on line {line} disagree")

@@ -259,6 +259,9 @@ class SubmittedAnswer:
     # Why it goes to a person, as the review records it ("the student disowned the answer
     # …"); None: text for this item that could not be read.
     unread_why: str | None = None
+    # Whether its lines are those of the answer itself (an LMS cell's paragraphs, a YAML
+    # answer's lines), numbered from 1, rather than a script's: said so in its notes.
+    lines_within: bool = False
 
 
 @dataclass(frozen=True)

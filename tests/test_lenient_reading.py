@@ -347,7 +347,9 @@ def test_an_unknown_lenient_step_is_a_rubric_problem_naming_the_steps():
     with pytest.raises(RubricError) as raised:
         load_rubric_text(rubric_text("[cases]"), "strict.yaml")
     assert "unknown lenient step 'cases'" in str(raised.value)
-    assert "compatibility, zero_words, thousands, punctuation, words, case" in str(raised.value)
+    assert "compatibility, zero_words, thousands, punctuation, times, words, case" in str(
+        raised.value
+    )
 
 
 def test_case_is_never_ignored_when_the_rubric_declares_both_cases():

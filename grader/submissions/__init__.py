@@ -18,7 +18,8 @@ from pathlib import Path
 
 from grader.errors import Problem, SubmissionError, writable_as_utf8
 from grader.kinds import kind_of
-from grader.model import FileFailure, Item, Rubric, Submission, item_name
+from grader.model import FileFailure, Item, Rubric, Submission, SubmittedAnswer, item_name
+from grader.submissions.answer_lines import answer_lines
 from grader.submissions.lms_export import (
     CONTROL_CHARACTER,
     EXPORT_SUFFIXES,
@@ -173,6 +174,7 @@ def load_submissions(path: Path, rubric: Rubric, columns: ColumnMap | None = Non
     Student ids are put in Unicode's composed form (NFC), so that `José` typed with a
     combining accent and `José` typed with `é` are one student, and bounded in length."""
     suffix = path.suffix.lower()
+    as_written = suffix not in (".md", ".tex")  # each answer as its student typed it
     if suffix in EXPORT_SUFFIXES:
         loaded = load_export(path, rubric, columns)
     elif suffix in NOT_EXPORTS:
@@ -181,7 +183,36 @@ def load_submissions(path: Path, rubric: Rubric, columns: ColumnMap | None = Non
         loaded = [SubmissionError(path, [problem])]
     else:
         loaded = LOADERS.get(suffix, LOADERS[".yaml"])(path, rubric)
+    if as_written:
+        items = transcript_items(rubric)
+        loaded = [
+            entry if isinstance(entry, SubmissionError) else _lines_read(entry, rubric, items)
+            for entry in loaded
+        ]
     return [entry if isinstance(entry, SubmissionError) else _normal_id(entry) for entry in loaded]
+
+
+def written_answer_lines(
+    rubric: Rubric, key: str, answer: SubmittedAnswer, items: dict | None = None
+) -> SubmittedAnswer:
+    """An answer as written (a YAML answer, an LMS cell, `grader check`'s) to the item `key`
+    ("part.name") names, read a line at a time where it has several lines
+    (`answer_lines`); as it is where no one item of the rubric has that name."""
+    part, _, name = key.partition(".")
+    named = rubric.items_for(part, name)
+    if len(named) != 1:
+        return answer
+    items = transcript_items(rubric) if items is None else items
+    reader = next(each for each in items[named[0].part] if each.id == named[0].id)
+    return answer_lines(answer, named[0].part, reader)
+
+
+def _lines_read(submission: Submission, rubric: Rubric, items: dict) -> Submission:
+    answers = {
+        key: written_answer_lines(rubric, key, answer, items)
+        for key, answer in submission.answers.items()
+    }
+    return replace(submission, answers=answers)
 
 
 def load_submission(path: Path, rubric: Rubric) -> Submission:

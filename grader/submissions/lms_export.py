@@ -58,7 +58,6 @@ class Report:
     student: tuple[str, ...]  # the roster keys whose column names the student, best first
     answer_header: re.Pattern[str]  # an answer column; group 1 is its number or question id
     no_answer: tuple[str, ...] = ()  # what the report writes in a cell for no response
-    html_cells: bool = False  # answers may be the HTML of a rich-text editor
     state_header: str | None = None  # the column saying whether the attempt was submitted
 
     def state_column(self, header: tuple[str, ...]) -> int | None:
@@ -102,7 +101,6 @@ CANVAS = Report(
     ids={"canvas_id": ("id",), "sis_id": ("sis_id",)},
     student=("sis_id", "canvas_id"),
     answer_header=re.compile(r"(\d{1,20}):.*", re.DOTALL),
-    html_cells=True,
     state_header="submitted",
 )
 REPORTS = {report.name: report for report in (MOODLE, CANVAS)}
@@ -495,22 +493,28 @@ def _answer(cell: Cell, column: str, number: int, report: Report | None) -> Subm
             f"{MAX_CELL_CHARS}",
         )
     notes: tuple[str, ...] = ()
-    if report is not None and report.html_cells:
-        rich = read_rich_text(text)
-        if rich.unread is not None:
-            return SubmittedAnswer(rich.text, number, unread=rich.unread)
-        text, notes = rich.text, rich.notes
-    text = text.strip()
+    rich = read_rich_text(text)
+    if rich.unread is not None:
+        return SubmittedAnswer(rich.text, number, unread=rich.unread)
+    text, notes = rich.text.strip(), rich.notes
     if report is not None and text in report.no_answer:
         text = ""
     return SubmittedAnswer(text or None, number, reading_notes=notes if text else ())
 
 
-# --- Canvas's rich-text answers ----------------------------------------------------------
+# --- Rich-text answers ---------------------------------------------------------------------
 
-_STARTS_AS_HTML = re.compile(r"\s*<(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b|i|math)\b", re.I)
+# A cell is HTML (Canvas's rich-text editor; a Moodle essay in HTML format) where it holds a
+# tag of an element an editor writes, or an entity; otherwise it is kept as typed (`a < b`).
+_HTML_TAG = re.compile(
+    r"</?(?:p|div|span|br|ol|ul|li|pre|img|strong|em|b|i|u|s|sub|sup|h[1-6]|table|tbody|thead"
+    r"|tr|td|th|blockquote|code|font|a|hr|del|strike|math|iframe|video|audio|object|embed)"
+    r"(?=[\s/>])[^<>]{0,2000}>",
+    re.I,
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,7});", re.I)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,10})?[^<>]{0,2000}>")
-_BREAKS = {"br", "p", "div", "li", "pre"}
+_BREAKS = {"br", "p", "div", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 _EQUATION_CONTENT = re.compile(r'data-equation-content="([^"]{0,2000})"', re.I)
 _ALT = re.compile(r'alt="([^"]{0,200})"', re.I)
 _HIDDEN = re.compile(r'class="[^"]{0,200}\bhidden-readable\b', re.I)
@@ -537,21 +541,22 @@ class RichText:
 
 
 def html_text(text: str) -> str:
-    """An answer typed in Canvas's rich-text editor as its text (see `read_rich_text`)."""
+    """An answer's cell as its text, whichever LMS wrote it (see `read_rich_text`)."""
     return read_rich_text(text).text
 
 
 def read_rich_text(text: str) -> RichText:
-    """An answer typed in Canvas's rich-text editor as its text: paragraphs and breaks become
+    """An answer's cell as its text, whichever LMS wrote it, where it holds HTML (a tag an
+    editor writes, anywhere in it, or an entity): paragraphs, headings and breaks become
     line breaks, an equation image becomes the LaTeX it shows (and the hidden MathML copy
     Canvas puts after it for screen readers is dropped), MathML is read by
     `grader.submissions.mathml_text`, a superscript or subscript is written `^{…}` or `_{…}`,
-    other tags are dropped and entities decoded. A cell that does not start with a tag is kept
-    as it is (`a < b`).
+    other tags are dropped and entities decoded. A cell with no such tag nor entity is kept as
+    it is (`a < b`).
 
     Never the leftover text of markup that carries the maths's structure: MathML that cannot
     be read, and an answer that is only an image or a recording, are `unread`, for a person."""
-    if not _STARTS_AS_HTML.match(text):
+    if not (_HTML_TAG.search(text) or _ENTITY.search(text)):
         return RichText(text)
     out: list[str] = []
     notes: list[str] = []

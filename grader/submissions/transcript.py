@@ -1291,7 +1291,17 @@ def _in_remark(line: str, start: int) -> bool:
         remark is not None
         and line.rstrip(" .").endswith(_REMARK_CLOSES[remark.group(1)])
         and not _ALTERS.search(line[start:])
+        and not (_ROUNDING.search(line[start:]) and not _ROUNDED.search(line[: remark.start()]))
     )
+
+
+# Words in a remark that round the maths before it (`P/2 (rounded up)`): they change maths
+# that has no floor or ceiling of its own (a person reads it), and repeat one that has
+# (`⌈P/2⌉ (rounded up)`, set aside).
+_ROUNDING = re.compile(
+    r"\b(?:round(?:ed|ing)?|ceil(?:ing|ed)?|floor(?:ed)?|truncat\w*|integer)\b", re.IGNORECASE
+)
+_ROUNDED = re.compile(r"[⌈⌉⌊⌋]|\\[lr](?:ceil|floor)|\b(?:ceil|floor)\b", re.IGNORECASE)
 
 
 # Words in a remark that may change the maths before it ("(times 2)", "(not this one)"), or

@@ -627,11 +627,28 @@ def read_case_as_declared(text: str, question: Question) -> tuple[str, str | Non
     )
 
 
+# A letter x typed for ×, alone between two factors (`3 x C x D + D`, `4 x H(E+H+1)`).
+_X_TIMES = re.compile(r"(?<=[A-Za-z0-9)\]}⌉⌋])(\s+)[xX](\s+)(?=[A-Za-z0-9(\[{⌈⌊\\])")
+
+
+def read_x_as_times(text: str, question: Question) -> tuple[str, str | None]:
+    """`3 x C x D + D` is read as 3 × C × D + D: a letter x with a space on each side, between
+    a number, symbol or bracket and another, is a times sign typed on a keyboard that has none;
+    never where the question has a symbol x or X (case aside): then it is that symbol."""
+    if any(symbol.lower() == "x" for symbol in question.symbols):
+        return text, None
+    read = _X_TIMES.sub(lambda match: f"{match.group(1)}×{match.group(2)}", text)
+    if read == text:
+        return text, None
+    return read, 'read "x" as ×, a times sign'
+
+
 LENIENT_STEPS: dict[str, LenientStep] = {
     "compatibility": read_compatibility_forms,
     "zero_words": read_zero_words,
     "thousands": read_thousands_separators,
     "punctuation": read_past_final_stop,
+    "times": read_x_as_times,
     "words": set_aside_words,
     "case": read_case_as_declared,
 }

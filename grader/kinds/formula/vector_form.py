@@ -131,6 +131,7 @@ class VectorFormReader(IndexFormReader):
         self.output_written = layer.output.name  # as the left side writes it: q for Q
         self.one_vector = is_one_vector(layer)
         self.step_word = _step_word(layer)
+        self.round_steps: list[str] = []  # steps written in round brackets, `_(t-1)`, as written
 
     def vector_formula(
         self,
@@ -255,6 +256,14 @@ class VectorFormReader(IndexFormReader):
             self.take("{")
             value = self.index_expression(scope)
             self.take("}")
+            return value
+        if self.at("("):
+            # `h_(t-1)`: brackets typed for the braces of `h_{t-1}`, read so with a note
+            first = self.position
+            value = self.index_atom(scope)
+            last = self.tokens[self.position - 1]
+            start = self.tokens[first].start
+            self.round_steps.append(self.text[start : last.start + len(last.text)])
             return value
         if self.at("NUMBER"):
             return self.number()
@@ -440,6 +449,11 @@ def read_vector_form(
     step = index_symbol(letter) if letter else None
     reading = _describe(layer.output.name, letter, activation, chains, after)
     notes = _one_vector_notes(text, tokens, layer, chains) if step is None else ()
+    for written in dict.fromkeys(reader.round_steps):
+        notes = (
+            *notes,
+            f"read _{written} as _{{{written[1:-1]}}}: a {reader.step_word} in round brackets",
+        )
     if transposed:
         notes = (
             f"read {transposed}ᵀ on the left as {transposed}: a vector and its transpose hold "

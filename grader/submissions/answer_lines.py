@@ -1,0 +1,56 @@
+"""An answer written on several lines (an LMS cell's paragraphs, a YAML block), read as a
+transcript's lines are: each line a piece of its own, never one product across a line break.
+
+The lines are read by the transcript reader as the lines of one part holding one item, so
+they are read by its rules: the same answer written two ways is read with a note; two
+different answers (a correction, say) go to a person, both shown; a chain of working whose
+steps disagree goes to a person; a label on a line of its own or words under the answer
+(`where σ is the sigmoid`) are set aside, each said in a note. A line at a time, an answer
+given alone is read as `grader check` reads it (`grade.as_written`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from grader.model import SubmittedAnswer
+from grader.submissions.transcript import TranscriptItem, read_transcript
+
+
+def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> SubmittedAnswer:
+    """`answer` (as written, to `item` of `part`) read line by line where it has more than one
+    line with something on it; as it is otherwise."""
+    text = answer.text
+    if text is None or item.keeps_prose or answer.found is not None:
+        return answer
+    if answer.problem is not None or answer.unread is not None:
+        return answer
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return answer
+    # The part's marker on a line 0 of its own: the answer's lines keep their numbers, from 1.
+    read = read_transcript(
+        f"({part})\n" + "\n".join(lines), "", "", "", {part: [item]}, first_line=0
+    ).answers
+    got = read.get(f"{part}.{item.key}")
+    shown = "; ".join(f"line {number}: {line}" for number, line in enumerate(lines, start=1))
+    if got is None or got.unread is not None or got.unsure is not None or got.by_place:
+        return replace(
+            answer,
+            text="\n".join(lines),
+            unread=f"Your answer has {len(lines)} lines ({shown}), which could not be read as "
+            "one answer: which of them is your answer is for an instructor to read.",
+        )
+    taken = {got.line, *(line for _, line, _ in got.alternatives)}
+    taken |= {line for line, _ in got.chains}
+    notes = tuple(
+        f'set aside line {number} of your answer, "{line}": it holds no answer to read'
+        for number, line in enumerate(lines, start=1)
+        if number not in taken
+    )
+    return replace(
+        got,
+        found=None,
+        reading_notes=(*notes, *got.reading_notes),
+        lines_within=True,
+    )

@@ -1,0 +1,252 @@
+"""An answer as written (a YAML answer, a Moodle cell, a Canvas cell, `grader check`'s) is read
+one way, wherever it comes from: its lines are pieces of their own, never one product across
+a line break, and a label or words around the maths are set aside with a note, as `grader
+check` sets them aside. Each case is graded in all four and must give the same result."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.grade import grade_submission
+from grader.rubric import load_rubric
+from grader.submissions import load_submissions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _yaml_file(tmp_path: Path, rubric, item: str, text: str) -> Path:
+    part, key = item.split(".")
+    block = "\n".join(f"      {line}" for line in text.splitlines())
+    path = tmp_path / "s1.yaml"
+    path.write_text(
+        f"student: s1\nquestion: {rubric.id}\nanswers:\n  {part}:\n    {key}: |\n{block}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _moodle_file(tmp_path: Path, rubric, item: str, text: str, raw: bool = False) -> Path:
+    items = list(rubric.items)
+    path = tmp_path / "moodle.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            ["Email address", "State", *(f"Response {n + 1}" for n in range(len(items)))]
+        )
+        writer.writerow(["s1@x", "Finished", *(text if i == item else "-" for i in items)])
+    return path
+
+
+def _canvas_file(tmp_path: Path, rubric, item: str, text: str, raw: bool = False) -> Path:
+    items = list(rubric.items)
+    cell = text if raw else "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+    path = tmp_path / "canvas.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        head = [f"{9000 + n}: question" for n in range(len(items))]
+        writer.writerow(["name", "id", "sis_id", *(h for q in head for h in (q, "1.0"))])
+        writer.writerow(
+            ["S", "1", "s1", *(c for i in items for c in (cell if i == item else "", ""))]
+        )
+    return path
+
+
+def _graded(path: Path, rubric, item: str):
+    (submission,) = load_submissions(path, rubric)
+    return grade_submission(rubric, submission).items[item]
+
+
+def _checked(capsys, rubric_path: Path, item: str, text: str) -> dict:
+    assert main(["check", "--no-warm", str(rubric_path), item, text, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+CASES = [
+    # (rubric, item, answer, verdict, marks, words in a note or the feedback)
+    # F7: lines are pieces, never one product
+    (
+        "activations-q1",
+        "a.derivative",
+        "σ(x)(1-σ(x))\nσ(x) - σ(x)^2",
+        "correct",
+        3,
+        "2 lines as one answer",
+    ),
+    (
+        "activations-q1",
+        "b.derivative",
+        "1 - tanh^2(x)\nsech^2(x)",
+        "correct",
+        2,
+        "2 lines as one answer",
+    ),
+    (
+        "activations-q1",
+        "e.offdiagonal",
+        "s_i(1-s_j)\n-s_i s_j",
+        "needs_review",
+        0,
+        "2 different answers",
+    ),
+    ("strided-q1", "a.length", "P/2\n⌈P/2⌉", "needs_review", 0, "2 different answers"),
+    ("strided-q1", "a.length", "⌈P/2⌉\nfloor((P-1)/2)+1", "correct", 2, "2 lines as one answer"),
+    ("strided-q1", "c.params", "3CD + D\nD(3C+1)", "correct", 2, "2 lines as one answer"),
+    ("rnn-q1", "b.params", "H(E+H+1)\nHE + H^2 + H", "correct", 2, "2 lines as one answer"),
+    ("mha-q1", "b.params", "d^2 + d\nd(d+1)", "correct", 2, "2 lines as one answer"),
+    (
+        "rnn-q1",
+        "a.formula",
+        "h_t = tanh(W_x x_t + W_h h_{t-1} + b)\nh_t = tanh(W_h h_{t-1} + W_x x_t + b)",
+        "correct",
+        3,
+        "2 lines as one answer",
+    ),
+    ("linear-backward-q1", "a.dW", "X^T G\nG^T X", "needs_review", 0, "2 different answers"),
+    ("22-52-q4", "b.params", "9CD + D\nD(9C+1)", "correct", 2, "2 lines as one answer"),
+    (
+        "activations-q1",
+        "a.derivative",
+        "Derivative:\nσ(x)(1-σ(x))",
+        "correct",
+        3,
+        'set aside line 1 of your answer, "Derivative:"',
+    ),
+    # F4: the item's label, a few words, a `where` after it: set aside with a note
+    ("strided-q1", "a.length", "Length: ⌈P/2⌉", "correct", 2, 'set aside "Length:"'),
+    ("strided-q1", "a.length", "I think it is ⌈P/2⌉", "correct", 2, 'set aside "I think it is"'),
+    ("strided-q1", "c.params", "Count: 3CD + D", "correct", 2, 'set aside "Count:"'),
+    ("rnn-q1", "b.params", "Count: H(E+H+1)", "correct", 2, 'set aside "Count:"'),
+    (
+        "activations-q1",
+        "a.derivative",
+        "Derivative: σ(x)(1-σ(x))",
+        "correct",
+        3,
+        'set aside "Derivative:"',
+    ),
+    (
+        "activations-q1",
+        "e.offdiagonal",
+        "Off diagonal: -s_i s_j",
+        "correct",
+        1.5,
+        'set aside "Off diagonal:"',
+    ),
+    (
+        "activations-q1",
+        "a.derivative",
+        "σ(x)(1-σ(x)) where σ is the sigmoid",
+        "correct",
+        3,
+        'set aside "where σ is the sigmoid"',
+    ),
+]
+
+
+@pytest.mark.parametrize("source", ["yaml", "moodle", "canvas"])
+@pytest.mark.parametrize(("name", "item", "answer", "verdict", "marks", "said"), CASES)
+def test_an_answer_as_written_is_read_as_check_reads_it(
+    tmp_path, capsys, source, name, item, answer, verdict, marks, said
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    write = {"yaml": _yaml_file, "moodle": _moodle_file, "canvas": _canvas_file}[source]
+    result = _graded(write(tmp_path, rubric, item, answer), rubric, item)
+    assert (result.verdict, result.marks) == (verdict, marks)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))
+    checked = _checked(capsys, rubric_path, item, answer)
+    assert (checked["verdict"], checked["marks"]) == (verdict, marks)
+
+
+MATHML = (
+    '<math xmlns="http://www.w3.org/1998/Math/MathML"><mn>9</mn><mi>C</mi><mi>D</mi><mo>/</mo>'
+    "<mi>G</mi><mo>+</mo><mi>D</mi></math>"
+)
+IMAGE = (
+    '<p><img class="equation_image" title="-s_i s_j" src="/equation_images/x" alt="LaTeX: -s_i '
+    's_j" data-equation-content="-s_i s_j" /><span class="hidden-readable"><math xmlns="http://'
+    'www.w3.org/1998/Math/MathML"><mo>-</mo><msub><mi>s</mi><mi>i</mi></msub><msub><mi>s</mi>'
+    "<mi>j</mi></msub></math></span></p>"
+)
+CELLS = [
+    # (export, rubric, item, the cell as the export holds it, verdict, marks, words said)
+    (
+        "moodle",
+        "rnn-q1",
+        "a.formula",
+        "h<sub>t</sub> = tanh(W<sub>x</sub>x<sub>t</sub> + W<sub>h</sub>h<sub>t-1</sub> + b)",
+        "correct",
+        3,
+        "Correct",
+    ),
+    ("moodle", "strided-q1", "c.params", "3CD&nbsp;+&nbsp;D", "correct", 2, "Correct"),
+    ("canvas", "grouped-q1", "b.params", "<h2>9CD/G + D</h2>", "correct", 2, "Correct"),
+    ("canvas", "grouped-q1", "b.params", MATHML, "correct", 2, "read the MathML"),
+    ("canvas", "grouped-q1", "b.params", f"<p>{MATHML}</p>", "correct", 2, "read the MathML"),
+    ("moodle", "grouped-q1", "b.params", MATHML, "correct", 2, "read the MathML"),
+    ("canvas", "activations-q1", "e.offdiagonal", IMAGE, "correct", 1.5, "Correct"),
+]
+
+
+@pytest.mark.parametrize(("export", "name", "item", "cell", "verdict", "marks", "said"), CELLS)
+def test_a_cell_of_either_lms_is_cleaned_by_one_cleaner(
+    tmp_path, export, name, item, cell, verdict, marks, said
+):
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    write = {"moodle": _moodle_file, "canvas": _canvas_file}[export]
+    result = _graded(write(tmp_path, rubric, item, cell, raw=True), rubric, item)
+    assert (result.verdict, result.marks) == (verdict, marks)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))
+
+
+READ_AS_WRITTEN = [
+    # (rubric, item, answer, verdict, marks, words in a note or the feedback)
+    ("strided-q1", "c.params", "3 x C x D + D", "correct", 2, 'read "x" as ×'),
+    ("rnn-q1", "b.params", "4 x H(E+H+1)", "incorrect", 0, 'read "x" as ×'),
+    ("mha-q1", "c.entries", "h x N x N", "correct", 2, 'read "x" as ×'),
+    ("strided-q1", "a.length", "P/2 (rounded up)", "invalid", 0, "An instructor will read it"),
+    ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "An instructor will"),
+    ("strided-q1", "a.length", "⌈P/2⌉ (rounded up)", "correct", 2, 'set aside "(rounded up)"'),
+]
+# A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
+ROUND_STEPS = [
+    ("rnn-q1", "a.formula", "h_t = tanh(W_x x_t + W_h h_(t-1) + b)", "correct", 3, "read _(t-1)"),
+    ("rnn-q1", "a.formula", "h_t = tanh(W_x x_t + W_h h_(t) + b)", "partial", 1, "read _(t)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "item", "answer", "verdict", "marks", "said"), READ_AS_WRITTEN + ROUND_STEPS
+)
+def test_words_and_letters_a_marker_reads_are_read_or_sent_to_a_person(
+    tmp_path, capsys, name, item, answer, verdict, marks, said
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    result = _graded(_yaml_file(tmp_path, rubric, item, answer), rubric, item)
+    assert (result.verdict, result.marks) == (verdict, marks)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))
+    checked = _checked(capsys, rubric_path, item, answer)
+    assert (checked["verdict"], checked["marks"]) == (verdict, marks)
+
+
+@pytest.mark.parametrize(
+    ("symbols", "text", "read"),
+    [
+        (("C", "D"), "3 x C x D + D", "3 × C × D + D"),
+        (("C", "D"), "3xCxD + D", "3xCxD + D"),
+        (("x", "C", "D"), "3 x C x D + D", "3 x C x D + D"),
+        (("X", "C", "D"), "3 x C x D + D", "3 x C x D + D"),
+    ],
+    ids=["x between factors", "no spaces: not read", "x a symbol", "X a symbol"],
+)
+def test_x_is_a_times_sign_only_where_the_question_has_no_symbol_x(symbols, text, read):
+    from grader.kinds.count.steps import Question, read_x_as_times
+
+    assert read_x_as_times(text, Question(symbols))[0] == read

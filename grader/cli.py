@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import functools
 import gc
 import io
@@ -1196,7 +1197,8 @@ def _export(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {printable(note)}", file=sys.stderr)
     if args.format == "grades":
-        rows = len({s for k in classes for s in (r.student for r in k.batch.results)})
+        # the rows written, a student whose file could not be graded's among them
+        rows = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
         left_out = ""
     else:
         rows = exported.students

@@ -628,3 +628,63 @@ def test_the_exam_overview_lists_a_file_that_could_not_be_graded(tmp_path, dw_fa
     assert rows == listed
     # no page for a student with no result; their name is not a dead link
     assert "carol.html" not in page
+
+
+def _q4_file(folder: Path, name: str, student: str) -> None:
+    seed = ROOT / "submissions" / "22-52-q4" / "seed-student-1.yaml"
+    text = seed.read_text("utf-8").replace("student: seed-student-1", f"student: {student}")
+    (folder / name).write_text(text, "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("second", "warned"),
+    [
+        pytest.param(
+            {"ann.yaml": "ann", "bob.yaml": "s002"},
+            "1 student in the gradebook was not in this run's files: bob.",
+            id="a student keyed otherwise now: the old row warned of (was silent)",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann"},
+            "1 student in the gradebook was not in this run's files: bob.",
+            id="a student whose file is gone: likewise",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann", "bob.md": None},
+            "1 student in the gradebook was not in this run's files (1 of them: their file "
+            "could not be graded now): bob.",
+            id="a student whose file could not be graded now: their earlier row stands, said",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann", "bob.yaml": "bob"}, None, id="the same students: no warning"
+        ),
+    ],
+)
+def test_students_an_earlier_run_left_in_the_gradebook_are_warned_of(
+    tmp_path, capsys, second, warned
+):
+    first, again, out = tmp_path / "first", tmp_path / "again", tmp_path / "out"
+    first.mkdir()
+    again.mkdir()
+    _q4_file(first, "ann.yaml", "ann")
+    _q4_file(first, "bob.yaml", "bob")
+    for name, student in second.items():
+        if student is None:
+            (again / name).write_bytes(b"---\nquestion: 22-52-Q4\n---\nb: caf\xe9\n")
+        else:
+            _q4_file(again, name, student)
+    assert main(["grade", str(first), "--rubric", str(Q4), "--out", str(out)]) == 0
+    capsys.readouterr()
+    main(["grade", str(again), "--rubric", str(Q4), "--out", str(out)])
+    graded = capsys.readouterr().err
+    overview = (out / "instructor" / "index.html").read_text("utf-8")
+    main(["export", "--db", str(out / "gradebook.sqlite"), "--csv", str(tmp_path / "g.csv")])
+    exported = capsys.readouterr().err
+    if warned is None:
+        assert "not in this run's files" not in graded + overview + exported
+        return
+    assert f"warning: {warned}" in graded
+    assert warned.replace("'", "&#39;") in overview
+    assert f"warning: {warned}" in exported
+    for said in (graded, exported):
+        assert "Nothing was removed; to leave them out, grade the class into a fresh" in said

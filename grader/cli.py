@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import functools
 import gc
 import io
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.errors import Caution, GraderError, in_file_order, writable_as_utf8
-from grader.exam import Exam, QuestionClass, exam_of, load_exam
+from grader.exam import Exam, QuestionClass, exam_of, load_exam, unread_students
 from grader.grade import Found, ResultSpool, Worded, entry_tasks, grade_paths, plan_answer
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
 from grader.model import Batch, FileFailure, Rubric, SubmittedAnswer, Task
@@ -403,6 +404,33 @@ class _Graded:
     failures: list[FileFailure]
     changes: regrade.RegradeReport | None = None
     matcher: RosterMatcher | None = None
+    stale: str = ""  # the gradebook's students this run had no file of (`_stale_note`)
+
+
+# What a run's note says of the gradebook's students it had no file of: `export` finds it so.
+NOT_IN_RUN = "not in this run's files"
+
+
+def _stale_note(students: list[str], failed: list[str]) -> str:
+    """The note on the gradebook's `students` a run had no result of (`failed`: those whose
+    file it could not grade, named after the file), for the command's output and the
+    overview: their rows stand, and how to be rid of them."""
+    if not students:
+        return ""
+    folded = {student.casefold() for student in failed}
+    named = ", ".join(students[:20]) + (
+        f" and {len(students) - 20} more" if len(students) > 20 else ""
+    )
+    unread = sum(1 for student in students if student.casefold() in folded)
+    why = f" ({unread} of them: their file could not be graded now)" if unread else ""
+    return (
+        f"{len(students)} student{'s' if len(students) != 1 else ''} in the gradebook "
+        f"{'were' if len(students) != 1 else 'was'} {NOT_IN_RUN}{why}: "
+        f"{named}. Their rows are an earlier run's and are still in the overview, grades.csv "
+        "and every export, beside this run's (a student keyed otherwise now is in both). "
+        "Nothing was removed; to leave them out, grade the class into a fresh gradebook (a "
+        "new --out or --db): no grader command removes a student"
+    )
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -572,10 +600,12 @@ def _grade_question(
             bounded, connection, rubric, read=not args.no_cache, on_damaged=_warn, deferred=True
         )
         streamed = _Streamed(rubric, overrides, matcher, bool(args.json))
+        run_students: set[str] = set()
 
         def compare(placed):
             # Before the chunk is stored: the rows it replaces are kept aside for the run.
             students = [entry.result.student for entry in placed]
+            run_students.update(students)
             gradebook.keep_previous(connection, rubric.id, run_id, students)
             rows = gradebook.previous_rows(connection, rubric.id, students)
             streamed.add(placed, regrade.before_of(rows, overrides))
@@ -614,7 +644,13 @@ def _grade_question(
     gradebook.store_failures(connection, run_id, batch.failures)
     changes = streamed.regrade_report()
     gradebook.store_changes(connection, run_id, changes.changes)
-    return _Graded(rubric, streamed, batch.failures, changes, matcher)
+    stale = _stale_note(
+        gradebook.students_not_in(connection, rubric.id, run_students),
+        unread_students(batch.failures, ()),
+    )
+    if stale:
+        gradebook.store_run_notes(connection, run_id, [stale])  # the overview shows it
+    return _Graded(rubric, streamed, batch.failures, changes, matcher, stale)
 
 
 def _grade_files(
@@ -676,6 +712,8 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
         title = f"{rubric.id}: " if several else ""
         if entry.changes is not None and (entry.changes.changes or entry.changes.kept):
             print("\n".join(title + line for line in entry.changes.lines()), file=sys.stderr)
+        if entry.stale:
+            _warn(title + entry.stale)
         if entry.matcher is not None:
             _report_roster(entry.matcher, results.students, whole.get(rubric.id))
         count, failed = results.count, len(entry.failures)
@@ -1197,8 +1235,13 @@ def _export(args: argparse.Namespace) -> int:
     write_atomically(Path(args.csv), text)
     for note in notes:
         print(f"note: {printable(note)}", file=sys.stderr)
+    for klass in classes:  # what the latest run said of rows an earlier one left
+        for note in klass.notes:
+            if NOT_IN_RUN in note:
+                _warn(f"{klass.question.label}: {note}" if len(classes) > 1 else note)
     if args.format == "grades":
-        rows = len({s for k in classes for s in (r.student for r in k.batch.results)})
+        # the rows written, a student whose file could not be graded's among them
+        rows = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
         left_out = ""
     else:
         rows = exported.students

@@ -20,13 +20,15 @@ questions, joined by student id as an LMS compares ids (case aside).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import FileProblemsError, Problem
-from grader.model import Batch, Rubric, SubmissionResult
+from grader.model import Batch, FileFailure, Rubric, SubmissionResult
 from grader.roster import fold
 from grader.rubric import load_rubric
+from grader.submissions import failed_student
 from grader.yaml_source import Fields, Scalar, read_yaml_file
 
 
@@ -181,16 +183,19 @@ class QuestionClass:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One student across the exam: their result for each question (None: no submission)."""
+    """One student across the exam: their result for each question (None: no submission, or
+    a file that could not be graded: `unread` holds that question's items)."""
 
     student: str
     results: dict[str, SubmissionResult | None]
+    unread: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def pending(self, question: str) -> list[str]:
-        """The items of `question` awaiting a person (their marks are provisional)."""
+        """The items of `question` awaiting a person (their marks are provisional): every item
+        of a question whose file could not be graded."""
         result = self.results.get(question)
         if result is None:
-            return []
+            return list(self.unread.get(question, ()))
         return [item_id for item_id, item in result.items.items() if item.needs_person]
 
     def settled(self, question: str) -> float:
@@ -205,9 +210,12 @@ class Sheet:
         return sum(len(self.pending(question)) for question in self.results)
 
 
-def sheets(classes: list[QuestionClass]) -> list[Sheet]:
+def sheets(classes: list[QuestionClass], unread: bool = False) -> list[Sheet]:
     """Each student of any question, in the order first met, with their result for every
-    question; a student is the same in two questions when their ids are (case aside)."""
+    question; a student is the same in two questions when their ids are (case aside). A
+    question whose file of theirs could not be graded (`unread_students`) and that has no
+    result of theirs has all its items pending. With `unread`, a student whose every file
+    failed has a sheet too, after the others: no result, every such question pending."""
     spelled: dict[str, str] = {}
     found: dict[str, dict[str, SubmissionResult]] = {}
     for klass in classes:
@@ -215,13 +223,40 @@ def sheets(classes: list[QuestionClass]) -> list[Sheet]:
             key = fold(result.student)
             spelled.setdefault(key, result.student)
             found.setdefault(key, {})[klass.question.question] = result
+    failed: dict[str, dict[str, tuple[str, ...]]] = {}
+    for klass in classes:
+        items = tuple(item.id for part in klass.rubric.parts for item in part.items)
+        for student in unread_students(klass.batch.failures, ()):
+            key = fold(student)
+            if key not in spelled and not unread:
+                continue
+            spelled.setdefault(key, student)
+            failed.setdefault(key, {})[klass.question.question] = items
     return [
         Sheet(
             spelled[key],
-            {k.question.question: found[key].get(k.question.question) for k in classes},
+            {k.question.question: found.get(key, {}).get(k.question.question) for k in classes},
+            {
+                question: items
+                for question, items in failed.get(key, {}).items()
+                if found.get(key, {}).get(question) is None
+            },
         )
         for key in spelled
     ]
+
+
+def unread_students(failures: Sequence[FileFailure], graded: Collection[str]) -> list[str]:
+    """The students whose file could not be graded (`failed_student`), each once, in the
+    order met, but for those in `graded` (casefolded) who have a row of their own."""
+    students, seen = [], set(graded)
+    for failure in failures:
+        student = failed_student(failure)
+        if student is None or student.casefold() in seen:
+            continue
+        seen.add(student.casefold())
+        students.append(student)
+    return students
 
 
 def weighted_total(sheet: Sheet, classes: list[QuestionClass]) -> float:

@@ -152,15 +152,19 @@ def render_exam_index(
             "max": k.rubric.max_total,
             "weighted_max": k.max_total,
             "summary": summarise(k.batch),
-            "missing": sum(1 for s in all_sheets if s.results[k.question.question] is None),
+            "missing": sum(
+                1
+                for s in all_sheets
+                if s.results[k.question.question] is None and not s.pending(k.question.question)
+            ),
         }
         for k in classes
     ]
     rows = [
         {
             "sheet": sheet,
-            "page": pages[sheet.student],
-            "total": weighted_total(sheet, classes),
+            "page": pages.get(sheet.student),  # none for a student whose every file failed
+            "total": weighted_total(sheet, classes) if any(sheet.results.values()) else None,
             "cells": [
                 {
                     "result": sheet.results[k.question.question],
@@ -176,7 +180,7 @@ def render_exam_index(
         }
         for sheet in all_sheets
     ]
-    totals = [row["total"] for row in rows]
+    totals = [row["total"] for row in rows if row["total"] is not None]
     return (
         _environment()
         .get_template("exam_index.html")
@@ -256,7 +260,9 @@ def write_exam_report(
         write(folder / "results.json", json.dumps(results, ensure_ascii=False) + "\n")
         built.append(results)
     links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}
-    write(instructor / "index.html", render_exam_index(exam, classes, all_sheets, links, folders))
+    # the overview lists, as grades.csv does, a student whose every file failed (no page)
+    listed = sheets(classes, unread=True)
+    write(instructor / "index.html", render_exam_index(exam, classes, listed, links, folders))
     write(instructor / "grades.csv", exam_grades_csv(classes, roster))
     write(instructor / "results.json", exam_results_json(exam, classes, built))
     for folder in (instructor, *(instructor / name for name in folders.values())):

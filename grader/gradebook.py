@@ -881,6 +881,18 @@ def store_run_notes(connection: sqlite3.Connection, run_id: int, notes: Iterable
         )
 
 
+def students_not_in(
+    connection: sqlite3.Connection, question: str, students: Iterable[str]
+) -> list[str]:
+    """The question's stored students (in the order of their sources) who are not among
+    `students` (a run's, exactly as keyed): rows an earlier run left, which outputs still
+    list beside the run's own."""
+    run = set(students)
+    return [
+        student for student, *_ in stored_submissions(connection, question) if student not in run
+    ]
+
+
 def load_run_notes(connection: sqlite3.Connection, run: StoredRun) -> tuple[str, ...]:
     return tuple(
         note

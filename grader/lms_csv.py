@@ -11,11 +11,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from grader.exam import QuestionClass, Sheet, exam_max_total, sheets, weighted_total
+from grader.exam import (
+    QuestionClass,
+    Sheet,
+    exam_max_total,
+    sheets,
+    unread_students,
+    weighted_total,
+)
 from grader.model import Batch, FileFailure, Rubric, SubmissionResult
 from grader.report import marks_text, part_marks
 from grader.roster import Roster
-from grader.submissions import failed_student
 
 
 def grades_csv(
@@ -67,19 +73,6 @@ def unread_rows(
             ]
         )
     return rows
-
-
-def unread_students(failures: Sequence[FileFailure], graded: Collection[str]) -> list[str]:
-    """The students whose file could not be graded (`failed_student`), each once, in the
-    order met, but for those in `graded` (casefolded) who have a row of their own."""
-    students, seen = [], set(graded)
-    for failure in failures:
-        student = failed_student(failure)
-        if student is None or student.casefold() in seen:
-            continue
-        seen.add(student.casefold())
-        students.append(student)
-    return students
 
 
 def grades_csv_writer(handle: TextIO):
@@ -150,7 +143,9 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
     question was graded under. A question a student has no submission for is empty. A
     student whose file could not be graded (`unread_students`) and who has no result in any
     question still has a row: every mark and the total empty (never 0), that question's
-    items awaiting review, no rubric version."""
+    items awaiting review, no rubric version. A student with a result in one question and a
+    file that could not be graded in another has that question empty and its items awaiting
+    review too (`sheets`), so that an import never takes their partial total as final."""
     extra = roster.extra_columns if roster is not None else ()
     header = [
         "student",
@@ -161,15 +156,15 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
         *(f"{k.question.label} rubric sha256" for k in classes),
     ]
     rows = []
-    all_sheets = sheets(classes)
-    for sheet in all_sheets:
+    for sheet in sheets(classes, unread=True):
         entry = roster.entry(sheet.student) if roster is not None else None
+        graded = any(sheet.results.values())
         rows.append(
             [
                 sheet.student,
                 *((entry.fields.get(column, "") if entry else "") for column in extra),
                 *(_weighted(sheet, k) for k in classes),
-                marks_text(weighted_total(sheet, classes)),
+                marks_text(weighted_total(sheet, classes)) if graded else "",
                 str(sheet.awaiting_review),
                 *(
                     k.versions.get(sheet.student, k.rubric.sha256)
@@ -177,25 +172,6 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
                     else ""
                     for k in classes
                 ),
-            ]
-        )
-    graded = {sheet.student.casefold() for sheet in all_sheets}
-    unread: dict[str, tuple[str, int]] = {}  # casefolded: (the student, items awaiting)
-    for klass in classes:
-        items = sum(len(part.items) for part in klass.rubric.parts)
-        for student in unread_students(klass.batch.failures, graded):
-            spelled, awaiting = unread.get(student.casefold(), (student, 0))
-            unread[student.casefold()] = (spelled, awaiting + items)
-    for student, awaiting in unread.values():
-        entry = roster.entry(student) if roster is not None else None
-        rows.append(
-            [
-                student,
-                *((entry.fields.get(column, "") if entry else "") for column in extra),
-                *("" for _ in classes),
-                "",
-                str(awaiting),
-                *("" for _ in classes),
             ]
         )
     return _csv([header, *rows])
@@ -247,7 +223,9 @@ def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) ->
     column, else its label: two questions never share a column), its marks weighted. A
     question with an item awaiting review is never exported as a final mark: its cell is left
     empty, and flagged in the layout's status column where the LMS has one (Moodle,
-    Gradescope) and in the notes. Students are joined to the roster for the LMS's ids; a
+    Gradescope) and in the notes; so is every question of a student whose file for it could
+    not be graded (`sheets`' unread: such a student is listed even with no result at all).
+    Students are joined to the roster for the LMS's ids; a
     student the LMS could not match (no such id in the roster) is left out and named in the
     notes."""
     writer = {
@@ -258,15 +236,15 @@ def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) ->
     }[layout]
     notes: list[str] = []
     pending: list[str] = []
-    rows = writer(classes, roster, notes)
-    for sheet in sheets(classes):
+    all_sheets = sheets(classes, unread=True)
+    rows = writer(all_sheets, classes, roster, notes)
+    for sheet in all_sheets:
         for klass in classes:
             question = klass.question.question
-            items = sheet.pending(question)
-            if items:
+            if sheet.pending(question):
                 pending.append(
                     f"{sheet.student}: {klass.question.label} left empty, {AWAITING} "
-                    f"({', '.join(items)})"
+                    f"({_waiting(sheet, klass)})"
                 )
             elif sheet.results[question] is None:
                 notes.append(f"{sheet.student}: {klass.question.label} left empty, no submission")
@@ -276,7 +254,7 @@ def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) ->
         tuple(pending + notes),
         tuple(pending),
         students,
-        len(sheets(classes)) - students,
+        len(all_sheets) - students,
         MATCHED_BY[layout],
     )
 
@@ -303,7 +281,7 @@ def _matched(
     return False
 
 
-def _canvas(classes, roster, notes) -> list[list[str]]:
+def _canvas(all_sheets, classes, roster, notes) -> list[list[str]]:
     """Canvas's Gradebook import: `Student`, `ID`, `SIS User ID`, `SIS Login ID`, `Section`,
     then one column per assignment; a second row `Points Possible` gives what each is worth.
     Canvas matches a row by its ID, SIS User ID or SIS Login ID."""
@@ -312,7 +290,7 @@ def _canvas(classes, roster, notes) -> list[list[str]]:
         [*header, *(k.question.column for k in classes)],
         ["Points Possible", "", "", "", "", *(marks_text(k.max_total) for k in classes)],
     ]
-    for sheet in sheets(classes):
+    for sheet in all_sheets:
         if not _matched(roster, sheet, MATCHED_BY["canvas"], "Canvas", notes):
             continue
         ids = [_field(roster, sheet.student, c) for c in ("canvas_id", "sis_id", "username")]
@@ -327,7 +305,7 @@ def _canvas(classes, roster, notes) -> list[list[str]]:
     return rows
 
 
-def _moodle(classes, roster, notes) -> list[list[str]]:
+def _moodle(all_sheets, classes, roster, notes) -> list[list[str]]:
     """Moodle's grade import from CSV: an identifier column the import maps to a user field
     (`Email address` to email, `ID number` to idnumber), then per question a grade column and
     a feedback column to map to the grade item and its feedback; `Status` is left unmapped."""
@@ -335,7 +313,7 @@ def _moodle(classes, roster, notes) -> list[list[str]]:
     for k in classes:
         header += [k.question.column, f"{k.question.column} feedback"]
     rows = [[*header, "Status"]]
-    for sheet in sheets(classes):
+    for sheet in all_sheets:
         if not _matched(roster, sheet, MATCHED_BY["moodle"], "Moodle", notes):
             continue
         cells = []
@@ -353,12 +331,12 @@ def _moodle(classes, roster, notes) -> list[list[str]]:
     return rows
 
 
-def _blackboard(classes, roster, notes) -> list[list[str]]:
+def _blackboard(all_sheets, classes, roster, notes) -> list[list[str]]:
     """Blackboard's Grade Center upload (Work Offline): `Username` identifies the student, and
     every other column is a grade column, matched by the column id after `|` in its header
     (a header without one makes a new column); every field is quoted."""
     rows = [["Username", *(k.question.column for k in classes)]]
-    for sheet in sheets(classes):
+    for sheet in all_sheets:
         if not _matched(roster, sheet, MATCHED_BY["blackboard"], "Blackboard", notes):
             continue
         username = _field(roster, sheet.student, "username")
@@ -366,7 +344,7 @@ def _blackboard(classes, roster, notes) -> list[list[str]]:
     return rows
 
 
-def _gradescope(classes, roster, notes) -> list[list[str]]:
+def _gradescope(all_sheets, classes, roster, notes) -> list[list[str]]:
     """The layout of Gradescope's score export: `Name`, `SID`, `Email`, `Sections`, a column per
     question with its points, `Total Score`, `Max Points` and `Status`."""
     rows = [
@@ -381,7 +359,7 @@ def _gradescope(classes, roster, notes) -> list[list[str]]:
             "Status",
         ]
     ]
-    for sheet in sheets(classes):
+    for sheet in all_sheets:
         pending = sheet.awaiting_review > 0
         rows.append(
             [
@@ -398,9 +376,16 @@ def _gradescope(classes, roster, notes) -> list[list[str]]:
     return rows
 
 
+def _waiting(sheet: Sheet, klass: QuestionClass) -> str:
+    """What of `klass` awaits review: its items, or its file, which could not be graded."""
+    if sheet.results[klass.question.question] is None:
+        return "the file could not be graded"
+    return ", ".join(sheet.pending(klass.question.question))
+
+
 def _status(sheet: Sheet, classes: list[QuestionClass]) -> str:
     waiting = [
-        f"{k.question.label}: {', '.join(sheet.pending(k.question.question))}"
+        f"{k.question.label}: {_waiting(sheet, k)}"
         for k in classes
         if sheet.pending(k.question.question)
     ]
@@ -414,11 +399,10 @@ def _status(sheet: Sheet, classes: list[QuestionClass]) -> str:
 def _feedback(sheet: Sheet, klass: QuestionClass) -> str:
     """A line for the LMS's feedback: the marks of each part, or what awaits review."""
     result = sheet.results[klass.question.question]
+    if sheet.pending(klass.question.question):
+        return f"{AWAITING}: {_waiting(sheet, klass)}; the marks will follow"
     if result is None:
         return "no submission"
-    pending = sheet.pending(klass.question.question)
-    if pending:
-        return f"{AWAITING}: {', '.join(pending)}; the marks will follow"
     parts = part_marks(klass.rubric, result)
     return ", ".join(
         f"({p.key}) {marks_text(m)}/{marks_text(p.marks)}"

@@ -482,8 +482,20 @@ LATIN = "is not valid UTF-8 (byte 16); save it as UTF-8"
         pytest.param(
             [],
             [FileFailure("dw/ann.md", f"dw/ann.md:2: {LATIN}")],
+            [["ann", "0", "", "0", "7", Q4_SHA, ""]],
+            id="a result in one question, a Latin-1 file in another: its items await review",
+        ),
+        pytest.param(
+            [],
+            [FileFailure("dw/ANN.tex", "dw/ANN.tex: could not be read")],
+            [["ann", "0", "", "0", "7", Q4_SHA, ""]],
+            id="likewise, the file naming them otherwise cased",
+        ),
+        pytest.param(
+            [FileFailure("q4/ann.md", f"q4/ann.md:2: {LATIN}")],
+            [],
             [["ann", "0", "", "0", "0", Q4_SHA, ""]],
-            id="a student with a result in another question keeps their own row",
+            id="a result in the question the file failed in: that result's row stands",
         ),
         pytest.param(
             [],
@@ -577,3 +589,102 @@ def test_the_students_of_a_moodle_and_a_canvas_export_without_a_roster(
         assert text.removeprefix("students: ").removeprefix("warning: ") in " ".join(
             overview.split()
         )
+
+
+@pytest.mark.parametrize(
+    ("dw_failures", "listed"),
+    [
+        pytest.param(
+            [FileFailure("dw/carol.md", f"dw/carol.md:2: {LATIN}")],
+            {"ann": ["0", "–", "0", "0"], "carol": ["–", "?", "–", "7"]},
+            id="a student whose only file failed: listed, awaiting review (was left out)",
+        ),
+        pytest.param(
+            [FileFailure("dw/ann.md", f"dw/ann.md:2: {LATIN}")],
+            {"ann": ["0", "?", "0", "7"]},
+            id="a result in one question, a Latin-1 file in another: awaiting (was 0 and –)",
+        ),
+    ],
+)
+def test_the_exam_overview_lists_a_file_that_could_not_be_graded(tmp_path, dw_failures, listed):
+    from grader.exam_report import write_exam_report
+
+    q4, dw = load_rubric(Q4), load_rubric(DW)
+    classes = [
+        QuestionClass(ExamQuestion(q4.id), q4, Batch([SubmissionResult("ann", "a.yaml", {})])),
+        QuestionClass(ExamQuestion(dw.id, 2.0), dw, Batch([], dw_failures)),
+    ]
+    exam = load_exam(ROOT / "exams" / "midterm.yaml")[0]
+    write_exam_report(exam, classes, tmp_path)
+    page = (tmp_path / "instructor" / "index.html").read_text("utf-8")
+    table = page[
+        page.index('id="exam-students"') : page.index("</table>", page.index("exam-students"))
+    ]
+    rows = {}
+    for row in re.findall(r"<tr><td>(.*?)</tr>", table, re.S):
+        name = re.sub(r"<[^>]+>", "", row.split("</td>")[0]).strip()
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in row.split("</td>")[1:-1]]
+        rows[name] = [re.sub(r"\s*\*$", "", c) for c in cells]
+    assert rows == listed
+    # no page for a student with no result; their name is not a dead link
+    assert "carol.html" not in page
+
+
+def _q4_file(folder: Path, name: str, student: str) -> None:
+    seed = ROOT / "submissions" / "22-52-q4" / "seed-student-1.yaml"
+    text = seed.read_text("utf-8").replace("student: seed-student-1", f"student: {student}")
+    (folder / name).write_text(text, "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("second", "warned"),
+    [
+        pytest.param(
+            {"ann.yaml": "ann", "bob.yaml": "s002"},
+            "1 student in the gradebook was not in this run's files: bob.",
+            id="a student keyed otherwise now: the old row warned of (was silent)",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann"},
+            "1 student in the gradebook was not in this run's files: bob.",
+            id="a student whose file is gone: likewise",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann", "bob.md": None},
+            "1 student in the gradebook was not in this run's files (1 of them: their file "
+            "could not be graded now): bob.",
+            id="a student whose file could not be graded now: their earlier row stands, said",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann", "bob.yaml": "bob"}, None, id="the same students: no warning"
+        ),
+    ],
+)
+def test_students_an_earlier_run_left_in_the_gradebook_are_warned_of(
+    tmp_path, capsys, second, warned
+):
+    first, again, out = tmp_path / "first", tmp_path / "again", tmp_path / "out"
+    first.mkdir()
+    again.mkdir()
+    _q4_file(first, "ann.yaml", "ann")
+    _q4_file(first, "bob.yaml", "bob")
+    for name, student in second.items():
+        if student is None:
+            (again / name).write_bytes(b"---\nquestion: 22-52-Q4\n---\nb: caf\xe9\n")
+        else:
+            _q4_file(again, name, student)
+    assert main(["grade", str(first), "--rubric", str(Q4), "--out", str(out)]) == 0
+    capsys.readouterr()
+    main(["grade", str(again), "--rubric", str(Q4), "--out", str(out)])
+    graded = capsys.readouterr().err
+    overview = (out / "instructor" / "index.html").read_text("utf-8")
+    main(["export", "--db", str(out / "gradebook.sqlite"), "--csv", str(tmp_path / "g.csv")])
+    exported = capsys.readouterr().err
+    if warned is None:
+        assert "not in this run's files" not in graded + overview + exported
+        return
+    assert f"warning: {warned}" in graded
+    assert warned.replace("'", "&#39;") in overview
+    assert f"warning: {warned}" in exported
+    for said in (graded, exported):
+        assert "Nothing was removed; to leave them out, grade the class into a fresh" in said

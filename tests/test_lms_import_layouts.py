@@ -305,3 +305,106 @@ def test_no_cell_of_any_layout_can_start_a_spreadsheet_formula(tmp_path, capsys)
         # the student's own cells are there, neutralised
         assert any(cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") for cell in cells), layout
     capsys.readouterr()
+
+
+@pytest.fixture(scope="module")
+def unread_exam(tmp_path_factory) -> tuple[Path, Path]:
+    """An exam where ann's Q4 is graded but her DW file is Latin-1, and carol's only file (Q4)
+    is Latin-1: the gradebook and a roster of both."""
+    folder = tmp_path_factory.mktemp("unread")
+    (folder / "q4").mkdir()
+    (folder / "dw").mkdir()
+    seed = ROOT / "submissions" / "22-52-q4" / "seed-student-1.yaml"
+    (folder / "q4" / "ann.yaml").write_text(
+        seed.read_text("utf-8").replace("student: seed-student-1", "student: ann"), "utf-8"
+    )
+    latin = b"---\nquestion: 22-52-Q4\n---\nb: caf\xe9 $9CD + D$\n"
+    (folder / "q4" / "carol.md").write_bytes(latin)
+    (folder / "dw" / "ann.md").write_bytes(latin.replace(b"22-52-Q4", b"DW-SEP-Q1"))
+    exam = folder / "exam.yaml"
+    exam.write_text(
+        f"id: unread\nquestions:\n"
+        f"  - rubric: {ROOT / 'rubrics' / '22-52-q4.yaml'}\n    submissions: [q4]\n"
+        f"  - rubric: {ROOT / 'rubrics' / 'dw-sep-q1.yaml'}\n    submissions: [dw]\n",
+        "utf-8",
+    )
+    db = folder / "gradebook.sqlite"
+    main(["grade", "--exam", str(exam), "--db", str(db)])
+    roster_file = folder / "roster.csv"
+    with roster_file.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["id", "name", "email", "section", "username", "sis_id", "canvas_id"],
+                ["ann", "Ann", "ann@uni.example", "T1", "ann1", "s1", "41"],
+                ["carol", "Carol", "carol@uni.example", "T1", "carol1", "s2", "42"],
+            ]
+        )
+    return db, roster_file
+
+
+# Each layout's rows of ann (graded in Q4, her DW file unread) and carol (her only file
+# unread): carol is there, and neither's unread question has a mark; its status says why.
+UNREAD = "awaiting review (DW-SEP-Q1: the file could not be graded)"
+
+
+@pytest.mark.parametrize(
+    ("layout", "ann", "carol"),
+    [
+        pytest.param(
+            "grades",
+            ["ann", "Ann", "ann@uni.example", "T1", "ann1", "s1", "41", "{q4}", "", "{q4}", "7"],
+            ["carol", "Carol", "carol@uni.example", "T1", "carol1", "s2", "42", "", "", "", "10"],
+            id="grades: carol had a row, but 'wrote' counted 1 student; ann's 0 awaiting",
+        ),
+        pytest.param(
+            "canvas", ["Ann", "41", "s1", "ann1", "T1", "{q4}", ""],
+            ["Carol", "42", "s2", "carol1", "T1", "", ""],
+            id="canvas: carol had no row",
+        ),
+        pytest.param(
+            "moodle",
+            ["Ann", "ann@uni.example", "s1", "{q4}", None, "",
+             "awaiting review: the file could not be graded; the marks will follow", UNREAD],
+            ["Carol", "carol@uni.example", "s2", "",
+             "awaiting review: the file could not be graded; the marks will follow", "",
+             "no submission",
+             "awaiting review (22-52-Q4: the file could not be graded)"],
+            id="moodle: carol had no row, ann's DW said 'no submission', her status 'missing'",
+        ),
+        pytest.param(
+            "blackboard", ["ann1", "{q4}", ""], ["carol1", "", ""],
+            id="blackboard: carol had no row",
+        ),
+        pytest.param(
+            "gradescope",
+            ["Ann", "s1", "ann@uni.example", "T1", "{q4}", "", "", "40", UNREAD],
+            ["Carol", "s2", "carol@uni.example", "T1", "", "", "", "40",
+             "awaiting review (22-52-Q4: the file could not be graded)"],
+            id="gradescope: carol had no row; ann's total was final, her status 'missing'",
+        ),
+    ],
+)  # fmt: skip
+def test_a_student_whose_file_could_not_be_graded_is_in_every_layout(
+    unread_exam, tmp_path, capsys, layout, ann, carol
+):
+    db, roster_file = unread_exam
+    capsys.readouterr()
+    ours = tmp_path / "ours.csv"
+    assert main(["export", "--db", str(db), "--csv", str(ours)]) == 0
+    q4 = rows_of(ours.read_text("utf-8"))[1][1]  # ann's Q4 marks, as grader's CSV gives them
+    target = tmp_path / f"{layout}.csv"
+    capsys.readouterr()
+    code = main(["export", "--db", str(db), "--format", layout, "--csv", str(target),
+                 "--roster", str(roster_file)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    rows = {row[0]: row for row in rows_of(target.read_text("utf-8"))}
+    for expected in (ann, carol):
+        got = rows.get(expected[0], [])[: len(expected)]
+        # None: a cell this test does not decide (ann's Q4 feedback)
+        want = [got[i] if cell is None else cell.format(q4=q4) for i, cell in enumerate(expected)]
+        assert got == want, err
+    assert "wrote 2 students to" in err, err
+    if layout != "grades":
+        assert "carol: 22-52-Q4 left empty, awaiting review (the file could not be graded)" in err
+        assert "ann: DW-SEP-Q1 left empty, awaiting review (the file could not be graded)" in err

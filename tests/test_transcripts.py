@@ -621,8 +621,22 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
         pytest.param(
             "(a) Parameters: $PQC \\cdot PQD$ weights plus $PQD$ biases",
             "correct",
-            "PQC \\cdot PQD + PQD",
-            id="plus after a product (was PQC·PQD, 0)",
+            "PQC \\cdot PQD weights plus PQD biases",
+            id="plus after a product in LaTeX: read with its words (was PQC·PQD, 0; then the "
+            "sum without them)",
+        ),
+        pytest.param(
+            "(a) Parameters: $PQD$ weights plus $PQC \\cdot PQD$ biases",
+            "needs_review",
+            "PQD weights plus PQC \\cdot PQD biases",
+            id="terms in LaTeX named the other way round: for a person, as check sends it "
+            "(was 2/2)",
+        ),
+        pytest.param(
+            "(b) Parameters: $D$ weights plus $3 \\times 3 \\times C \\times D$ biases",
+            "needs_review",
+            "D weights plus 3 \\times 3 \\times C \\times D biases",
+            id="terms with \\times named the other way round: for a person (was 2/2)",
         ),
         pytest.param(
             "(b) $9CD$ weights plus one bias per filter, $D$",

@@ -319,13 +319,24 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
 
 def joined_by_words(
     text: str, spans: Sequence[tuple[int, int, str]]
-) -> list[tuple[int, int, str, tuple[str, ...]]]:
+) -> list[tuple[int, int, str, tuple[str, ...], str]]:
     """`spans`, the (start, end, maths) of the pieces of maths in `text`, those that words
     join as a sum (`$CD$ weights plus $D$ biases`) read as one, (start, end, the sum, the
-    notes saying so), as a transcript reads them (`_joined_by_plus`): a labelled answer's
-    pieces are read alike."""
+    notes saying so, the pieces as written with their words or ""), as a transcript reads
+    them (`_joined_by_plus`): a labelled answer's pieces are read alike."""
     pieces = [_Maths(start, end, body, False) for start, end, body in spans]
-    return [(p.start, p.end, p.body, p.notes) for p in _joined_by_plus(text, pieces)]
+    return [(p.start, p.end, p.body, p.notes, p.labelled) for p in _joined_by_plus(text, pieces)]
+
+
+def with_its_words(
+    labelled: str, words_after: str, reads_with_words: Callable[[str], bool]
+) -> str | None:
+    """Pieces of maths joined by words (`labelled`, `D weights plus 9CD`) as written with the
+    words after them (`biases`), where a count reads them so (`reads_with_words`, the
+    check's own reader, as `grader check` reads `D weights plus 9CD biases`), so that its
+    check weighs the words naming the terms; None otherwise (the sum is its answer)."""
+    written = f"{labelled} {words_after.strip()}".strip()
+    return written if labelled and reads_with_words(written) else None
 
 
 # Words alone between two pieces of maths on a line that strike the first and give the second
@@ -1454,9 +1465,12 @@ def _offer(
             ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
-            written = f"{labelled} {words_after.strip()}".strip()
             if candidate and item.recognises(candidate):
-                if item.counts and labelled and len(steps) == 1 and item.reads_with_words(written):
+                if (
+                    item.counts
+                    and len(steps) == 1
+                    and (written := with_its_words(labelled, words_after, item.reads_with_words))
+                ):
                     # `$D$ weights plus $9CD$ biases`: read with its words, which the check
                     # weighs against the layer's terms (named the other way round: a person)
                     candidate = written

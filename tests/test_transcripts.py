@@ -1039,6 +1039,40 @@ def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
         assert graded.feedback[0].startswith("Your answer calls its count")
 
 
+# A line of maths without `$` read as `grader check` reads it (`answer_among_words`): an arrow
+# or a word of conclusion before the last piece makes it the answer, with a note.
+@pytest.mark.parametrize(
+    ("line", "answer", "note"),
+    [
+        pytest.param(
+            "(c) N × N → N^2 entries",
+            "N^2 entries",
+            'read N^2 entries as the answer: it follows "→"; N × N before it is working',
+            id="an arrow, then the count and its unit (was for a person: → not allowed)",
+        ),
+        pytest.param(
+            "(c) N × N → N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "→"; N × N before it is working',
+            id="an arrow before the last piece (was for a person)",
+        ),
+        pytest.param(
+            "(c) N x N, so N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "so"; N x N before it is working',
+            id="so before the last piece (was for a person)",
+        ),
+    ],
+)
+def test_a_conclusion_in_a_line_without_dollars_gives_the_answer(tmp_path, line, answer, note):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    item = result.items["c.count"]
+    assert (item.verdict, item.answer) == ("correct", answer)
+    assert note in item.reading_notes
+
+
 @pytest.mark.parametrize(
     ("rubric", "line", "verdict", "answer", "note"),
     [

@@ -346,10 +346,10 @@ _CORRECTS = re.compile(r"(?:(?:oops|sorry|wait)[\s,!]*)?no(?:[\s,:;.!]+wait)?", 
 _AROUND_CORRECTION = " \t.,;:!-–—"
 # Words that end the words between two pieces of maths on a line and conclude from the maths
 # before ("$4C$ fixed weights, so $0$", "…, hence $9CD + D$", "=> $9CD + D$").
-_CONCLUDES = re.compile(
-    r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)|=>|->|→|⇒|∴)[\s:,]*$",
-    re.IGNORECASE,
-)
+_CONCLUDING = r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)\b|=>|->|→|⇒|∴)[\s:,]*"
+_CONCLUDES = re.compile(rf"{_CONCLUDING}$", re.IGNORECASE)
+# The same within a line of maths written without `$` (`N × N → N^2`): `maths_among_words`.
+_CONCLUDES_WITHIN = re.compile(_CONCLUDING, re.IGNORECASE)
 # Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
 # if bias is used, otherwise $9CD$"): neither is the answer alone.
 _CASES = re.compile(r"\b(?:if|unless|when|whenever|otherwise|else)\b", re.IGNORECASE)
@@ -396,11 +396,13 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
             leading = text[line_start : pieces[line_first].start]
             word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
-            note = (
-                f'read {written} as the answer: it follows "{word}"; {shown} before it is working'
-            )
-            roles[index] = _Role(leading=leading, note=note)
+            roles[index] = _Role(leading=leading, note=_concluded_note(written, word, shown))
     return roles
+
+
+def _concluded_note(answer: str, word: str, working: str) -> str:
+    """How an answer after a conclusion ("so", "→") was read, the maths before it working."""
+    return f'read {answer} as the answer: it follows "{word}"; {working} before it is working'
 
 
 @dataclass(frozen=True)
@@ -993,6 +995,8 @@ def _read_part(
             definitions,
             bare=True,
             notes=among.notes,
+            # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
+            alone=bool(among.working) and not among.after,
         ):
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
             taken_lines.add(number)
@@ -1076,6 +1080,10 @@ class AmongWords:
     label: str = ""
     before: str = ""
     after: str = ""
+    # Maths before a conclusion that the answer follows (`N × N → N^2`): working, and the
+    # word or arrow of the conclusion
+    working: str = ""
+    concludes: str = ""
 
     @property
     def words(self) -> str:
@@ -1085,7 +1093,10 @@ class AmongWords:
     @property
     def notes(self) -> tuple[str, ...]:
         """What was set aside to read it, as the answer says."""
-        return tuple(
+        concluded = (
+            (_concluded_note(self.maths, self.concludes, self.working),) if self.working else ()
+        )
+        return concluded + tuple(
             f'set aside "{words}", words {where} the answer'
             for words, where in ((self.before, "before"), (self.after, "after"))
             if words
@@ -1105,6 +1116,9 @@ def maths_among_words(line: str) -> AmongWords | None:
     cut = next((i for i, c in enumerate(line) if c in ":："), -1)
     if cut > 0 and _is_label(line[:cut]):
         label, line = line[:cut], line[cut + 1 :].strip()
+    concluded = _after_conclusion(line)
+    if concluded is not None:
+        return replace(concluded, label=label)
     words = _prose_matches(line)
     if not words:
         # `Answer: σ(x)(1-σ(x))`: a label, then maths alone
@@ -1133,6 +1147,33 @@ def maths_among_words(line: str) -> AmongWords | None:
     if _CHANGED_BEFORE.search(line[:start]):
         return None  # "it is not σ(1-σ)", "half of NCD": not the answer as it stands
     return AmongWords(maths, label, line[:start].strip(), after)
+
+
+def _after_conclusion(line: str) -> AmongWords | None:
+    """A line of maths, a conclusion and the answer (`N × N → N^2`, `N x N, so N^2 entries`):
+    the answer after the last conclusion (`_CONCLUDING`: an arrow, "so", "hence", ...), the
+    maths before it working, said in a note, as a transcript reads `$N \\times N$ → $N^2$`
+    (`_roles`). Only maths, without words, before it; after it, maths, with at most words
+    that follow it (`entries`, weighed by the item's check). None otherwise, and for the
+    arrows that split a piece of maths into steps of working (`_STEP`: ⇒, =>, ∴), read so."""
+    conclusion = next(reversed(list(_CONCLUDES_WITHIN.finditer(line))), None)
+    if conclusion is None or _STEP.fullmatch(conclusion.group().strip(" \t:,")):
+        return None
+    working = line[: conclusion.start()].strip().rstrip(" ,;").strip()
+    answer = line[conclusion.end() :].strip().rstrip(" ,;.").strip()
+    if not working or not answer or _prose_matches(working) or not _is_maths_alone(working):
+        return None
+    read = maths_among_words(answer)
+    if read is None:
+        first = next(iter(_prose_matches(answer)), None)
+        words_after = answer[first.start() :] if first is not None else ""
+        if (first is not None and first.start() == 0) or _has_maths(words_after):
+            return None  # words before the answer, or more maths among words after it
+        if not _is_maths_alone(answer[: len(answer) - len(words_after)]):
+            return None
+        read = AmongWords(answer)
+    word = conclusion.group().strip(" \t:,")
+    return replace(read, working=working, concludes=word)
 
 
 def answer_among_words(text: str, alone: bool = False) -> AmongWords | None:

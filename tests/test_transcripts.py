@@ -14,7 +14,7 @@ from grader import gradebook
 from grader.grade import grade_paths
 from grader.rubric import load_rubric
 from grader.submissions import load_submission
-from grader.submissions.transcript import answer_among_words
+from grader.submissions.transcript import MOST_TERMS_JOINED, answer_among_words
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -1037,6 +1037,36 @@ def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
     assert (graded.verdict, graded.answer) == (verdict, answer), graded.feedback
     if verdict == "needs_review":
         assert graded.feedback[0].startswith("Your answer calls its count")
+
+
+# A sum in words longer than MOST_TERMS_JOINED pieces is left to a person (the work stays
+# linear); the person is told that, not what the parser says of its words.
+@pytest.mark.parametrize(
+    ("line", "pieces"),
+    [
+        pytest.param(
+            "(b) $C$ weights plus $C$ weights plus $C$ weights plus $C$ weights plus $C$ weights "
+            "plus $C$ weights plus $3CD$ weights plus $D$ biases",
+            8,
+            id="eight pieces named weights and biases (was told 'weights' is no symbol)",
+        ),
+        pytest.param(
+            "(b) $1$ plus $1$ plus $1$ plus $1$ plus $1$ plus $9CD$ plus $D$",
+            7,
+            id="seven pieces (was told 'plus' is an unknown symbol)",
+        ),
+    ],
+)
+def test_a_sum_in_words_too_long_to_read_says_so(tmp_path, line, pieces):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    item = result.items["b.params"]
+    assert item.verdict == "needs_review"
+    (said,) = item.feedback
+    assert said.endswith(
+        f"Line 3 is a sum of {pieces} pieces of maths joined by words, too long to read in "
+        f"words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
+    )
 
 
 # A line of maths without `$` read as `grader check` reads it (`answer_among_words`): an arrow

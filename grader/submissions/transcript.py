@@ -208,6 +208,9 @@ class _Maths:
     # Pieces joined by words, as written with those words (`D weights plus 9CD`): a count
     # reads the words that name its terms itself (`_offer`).
     labelled: str = ""
+    # Pieces that words join in a row up to this one, counted past `MOST_TERMS_JOINED` too,
+    # where a sum too long to read in words is cut (`_sum_too_long`)
+    run: int = 1
 
 
 def _maths_pieces(text: str) -> list[_Maths]:
@@ -272,9 +275,6 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     for index, piece in enumerate(pieces):
         last = joined[-1] if joined else None
         between = text[last.end : piece.start] if last is not None else ""
-        if terms >= MOST_TERMS_JOINED:
-            # a longer sum in words is for a person: left apart, and read in linear work
-            last = None
         joiner, joining_words = _PLUS_AFTER, _PLUS_BETWEEN
         if not _PLUS_AFTER.search(between) and _SHARE_WORDS.search(between):
             following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
@@ -296,6 +296,11 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
             joined.append(piece)
             terms = 1
             continue
+        if terms >= MOST_TERMS_JOINED:
+            # a longer sum in words is for a person: left apart, and read in linear work
+            joined.append(replace(piece, run=last.run + 1))
+            terms = 1
+            continue
         terms += 1
         body = f"{last.body.strip()} + {piece.body.strip()}"
         written = _quote(text[last.start : piece.end])
@@ -313,8 +318,16 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
             last.displayed or piece.displayed,
             (note,),
             f"{labelled} {piece.body.strip()}",
+            last.run + 1,
         )
     return joined
+
+
+def _sum_too_long(text: str) -> int:
+    """How many pieces of maths words join in a row on `text` (`_joined_by_plus`) where that
+    is more than `MOST_TERMS_JOINED`, too long a sum to read in words; 0 otherwise."""
+    longest = max((piece.run for piece in _joined_by_plus(text, _maths_pieces(text))), default=0)
+    return longest if longest > MOST_TERMS_JOINED else 0
 
 
 def joined_by_words(
@@ -1419,11 +1432,18 @@ def _why_unread(
 ) -> str | None:
     """Why a line of unread text is no answer, as the item's parser says: its reason and
     where it stopped (`Read as maths, line 3 stops at "…it is σ times σ.": unexpected
-    '.'.`); None when the parser reads it."""
+    '.'.`); None when the parser reads it. A line whose pieces of maths words join in a sum
+    longer than `MOST_TERMS_JOINED` is said to be that, how long it is and the limit."""
     maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
     error = reading_error(maths)
     if error is None:
         return None
+    if too_long := _sum_too_long(words):
+        # what the parser says of the words ("weights" is no symbol) is not why
+        return (
+            f"Line {line} is a sum of {too_long} pieces of maths joined by words, too long to "
+            f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
+        )
     # Where: up to what it stopped at, with the words just before it.
     start = max(0, error.position - _BEFORE_SHOWN)
     at = " ".join(words[start : error.position + min(error.length, _QUOTE)].split())

@@ -676,6 +676,15 @@ WRITTEN_TERMS = [
         # searched, and the D they leave out is not lost (the biases are not "right").
         id="22-52 b.params 9CD weights + D biases + D: a term left unnamed is still counted",
     ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + CD/P weights + -CD/P biases + 2D biases",
+        "Your weights, 9·C·D, are right. Your biases: 2·D, 2 per output channel, 2 times the correct D.",
+        # Named terms over a size (CD/P) are no polynomials: the words do not decide the
+        # split, which is searched on the count, 9CD + 2D (the sizes' quotients cancel).
+        id="22-52 b.params named terms divided by a size are not taken as the split",
+    ),
 ]
 
 

@@ -21,6 +21,32 @@ from grader.rubric import load_rubric, load_rubric_text
 ROOT = Path(__file__).resolve().parent.parent
 BACKWARD = load_rubric(ROOT / "rubrics" / "linear-backward-q1.yaml")
 ATTENTION = load_rubric(ROOT / "rubrics" / "attention-q2.yaml")
+# A gradient that is the zero matrix (a loss that does not depend on W, written X - X): no
+# answer is a multiple of it, and none is divided by its size.
+VANISHING = load_rubric_text(
+    r"""
+id: VANISHING
+title: A gradient that vanishes
+symbols:
+  N: {meaning: examples}
+  D: {meaning: features}
+check_sizes:
+  - {N: 5, D: 3}
+  - {N: 4, D: 6}
+parts:
+  a:
+    marks: 2
+    prompt: The loss does not depend on W. Give dL/dW.
+    items:
+      dW:
+        type: matrix
+        marks: 2
+        matrices: {X: [N, D]}
+        result: ['dL/dW']
+        answer: 'X - X'
+""",
+    "vanishing.yaml",
+)
 
 GRADES = [
     pytest.param(
@@ -362,6 +388,54 @@ GRADES = [
             "output feature: sum each column instead, 1ᵀG.",
         ),
         id="db: row sums G1 fire their misconception",
+    ),
+    # A multiple of the answer is found standing either way: Gᵀ1 is a column, 1ᵀG a row.
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G^T 1 + G^T 1",
+        "incorrect",
+        0.0,
+        "scalar_extra",
+        ("Your answer is 2 times ∂L/∂b, a factor the answer does not have.",),
+        id="db: Gᵀ1 + Gᵀ1, a column, is twice the row 1ᵀG",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "-G^T 1",
+        "incorrect",
+        0.0,
+        "scalar_extra",
+        ("Your answer is −1 times ∂L/∂b: its sign is the other way round.",),
+        id="db: -Gᵀ1, a column, is told its sign",
+    ),
+    # 0 is no multiple: the zero matrix is told where it differs.
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X^T G - X^T G",
+        "incorrect",
+        0.0,
+        "different",
+        (
+            "With N=5, C=4, D=3 and random entries, your answer differs from ∂L/∂W: its entry "
+            "(1,3) is 0, where the answer's is -4.",
+        ),
+        id="dW: XᵀG - XᵀG is the zero matrix, not 0 times the answer",
+    ),
+    pytest.param(
+        VANISHING,
+        "a.dW",
+        "2X",
+        "incorrect",
+        0.0,
+        "different",
+        (
+            "With N=5, D=3 and random entries, your answer differs from ∂L/∂W: its entry (5,1) "
+            "is -4.65, where the answer's is 0.",
+        ),
+        id="a zero reference: an answer is told where it differs, not as a multiple of it",
     ),
     pytest.param(
         ATTENTION,

@@ -1264,3 +1264,43 @@ def test_a_formula_hints_examples_are_read_by_the_item(path, item_id):
     for example in _examples(hint):
         result = grade_answer(loaded, item, _renamed(example, own))
         assert result.verdict != "invalid", (item_id, example, result.feedback)
+
+
+# --- Error messages show notation, never the answer ---------------------------------------
+
+
+def _written_forms(loaded, item) -> list[str]:
+    """The reference's right side, and every right side the rubric's own tests mark correct
+    for the item: the answer in each of its written forms."""
+    answers = [item.reference.text]
+    answers += [t.answer for t in loaded.tests if t.item_id == item.id and t.verdict == "correct"]
+    return [_squeezed(a.split("=", 1)[1]) for a in answers if "=" in a]
+
+
+# Malformed answers, each refused with a message that shows how to write what was meant.
+MALFORMED = [
+    pytest.param("pool-q1", "d.formula", r"z_{i,j,k} = \max(x_{2i,2j,k}, 0)", id="a max of an entry and 0"),
+    pytest.param("pool-q1", "d.formula", r"z_{i,j,k} = \max(x_{2i,2j,k}, x_{2i,2j,k})", id="a max list naming a position twice"),
+    pytest.param("pool-q1", "d.formula", r"z_{i,j,k} = \max\{x_{2i,2j,k}, 2 x_{2i+1,2j,k}\}", id="a max list with a scaled entry"),
+    pytest.param("pool-q1", "a.formula", r"y_{i,j,k} = \max(x_{2i,2j,k}, 0)", id="a max list in average pooling"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rubric", "item_id", "answer"), MALFORMED)
+def test_an_error_message_never_shows_the_items_answer(rubric, item_id, answer):
+    """The message under a malformed answer gives an example of the notation, not the answer:
+    it holds none of the answer's written forms, and no example it gives (with the output put
+    before it) is marked right or in part (pool-q1 d quoted its answer as a list of the four
+    entries and as \\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k})."""
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    item = loaded.items[item_id]
+    result = grade_answer(loaded, item, answer)
+    assert result.verdict == "invalid", result
+    message = _squeezed(result.feedback[0])
+    for form in _written_forms(loaded, item):
+        assert form not in message, (form, result.feedback[0])
+    output = item.reference.text.split("=", 1)[0]
+    for example in re.findall(r"e\.g\. (.*?)(?:;|, or |$)", result.feedback[0]):
+        example = example.rstrip(". )")
+        written = example if "=" in example else f"{output}= {example}"
+        assert grade_answer(loaded, item, written).verdict not in ("correct", "partial"), written

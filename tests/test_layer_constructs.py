@@ -2233,7 +2233,7 @@ REFUSED += [
         POOL,
         "d.formula",
         r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j,k}\}",
-        r"a max over a list is read where the list holds entries of the input, each position once, e.g. \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+        r"a max over a list is read where the list holds entries of the input, each position once, e.g. \max\{x_{i,j,k}, x_{i+1,j,k}, x_{i+2,j,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{2} x_{i+u,j,k} (both examples of another window)",
         12,
         id="a max of a list that names an entry twice",
     ),

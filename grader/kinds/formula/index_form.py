@@ -612,14 +612,23 @@ class IndexFormReader(TokenReader):
         return ranges, [_Flat(sympy.Integer(1), (), (window,))]
 
     def _not_a_window(self, word: Token) -> AnswerError:
+        """The message for a list that is no window of the input: the notation shown on
+        another window than any pooling's here (three entries along the first axis, moving by
+        1), never the item's own (it quoted 2x2 stride-2 max pooling, an answer)."""
+        name, rank = self.channel_last or ("x", 3)  # the input, where the reader knows it
+        rest = ["j", "k"][-(rank - 1) :] if rank > 1 else []
+
+        def entry(first: str) -> str:
+            return f"{name}_{{{','.join([first, *rest])}}}"
+
+        entries = ", ".join(entry(i) for i in ("i", "i+1", "i+2"))
         return AnswerError(
             self.text,
             word.start,
             f"a {word.text} over a list is read where the list holds entries of the input, each "
-            f"position once, e.g. \\{word.text}\\{{x_{{2i,2j,k}}, "
-            "x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\\}; or write the window with its "
-            f"ranges, e.g. \\{word.text}_{{u=0}}^{{1}}\\{word.text}_{{v=0}}^{{1}} "
-            "x_{2i+u,2j+v,k}",
+            f"position once, e.g. \\{word.text}\\{{{entries}\\}}; or write the window with its "
+            f"ranges, e.g. \\{word.text}_{{u=0}}^{{2}} {entry('i+u')} (both examples of "
+            "another window)",
             len(word.text),
         )
 

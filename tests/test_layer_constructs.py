@@ -2005,6 +2005,24 @@ GRADED += [
         (),  # not "read c as part of b": outside tanh, c does not add to b
         id="a recurrent cell with a second bias after tanh",
     ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) - b",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            "Your formula subtracts a bias after tanh, outside it: tanh(…) - bias is another "
+            "function than this layer's tanh(… + bias). The bias belongs inside tanh(…), added "
+            "to the weighted sum before tanh is applied.",
+        ),
+        (
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
+            "read -b as your bias: a number times a bias is a bias",
+        ),
+        id="h = tanh(Wx) - b: told it subtracts the bias after tanh, not that it adds one",
+    ),
 ]
 
 

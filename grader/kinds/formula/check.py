@@ -1437,9 +1437,12 @@ def _after_activation_finding(
     after = added_after_activation(formula).terms
     bias = any(not any(layer.is_input(a.name) for a in t.factors) for t in reference.terms)
     inside = f"{theirs}(… + bias)" if bias else f"{theirs}(…)"
+    # `h = tanh(Wx) - b` subtracts its bias: said so, not "adds"
+    adds, sign = ("subtracts", "-") if all(t.coefficient < 0 for t in after) else ("adds", "+")
     if all(t.factors and not any(layer.is_input(a.name) for a in t.factors) for t in after):
         message = (
-            f"Your formula adds a bias after {yours}, outside it: {yours}(…) + bias is another "
+            f"Your formula {adds} a bias after {yours}, outside it: {yours}(…) {sign} bias is "
+            "another "
             f"function than this layer's {inside}. "
             + (
                 f"The bias belongs inside {theirs}(…), added to the weighted sum before "
@@ -1451,7 +1454,7 @@ def _after_activation_finding(
     else:
         terms = "a term" if len(after) == 1 else f"{len(after)} terms"
         message = (
-            f"Your formula adds {terms} after {yours}, outside it; this layer applies "
+            f"Your formula {adds} {terms} after {yours}, outside it; this layer applies "
             f"{theirs} to its whole weighted sum{' and bias' if bias else ''}, {inside}, "
             "with nothing added after it."
         )

@@ -2699,6 +2699,24 @@ SPREAD = "read the max over {0} ∈ {{{1}}} as one over {0} = {2} with {3} = 0..
             (SPREAD.format("u", "0, 2", "2s", "s", 1), SPREAD.format("v", "0, 2", "2t", "t", 1)),
             id="halved back: a 2x2 window with the wrong stride, as written out",
         ),
+        # `\max_{u \in \{0,2\}, v \in \{0,1\}}`: two sets after one max, separated by a
+        # comma, were refused ("expected '}'"); read as one max over each, as a single set is
+        pytest.param(
+            r"z_{i,j,k} = \max_{u \in \{0,2\}, v \in \{0,1\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{s=0}^{1}\max_{v=0}^{1} x_{2i+2s,2j+v,k}",
+            "incorrect",
+            "pooling_inputs",
+            (SPREAD.format("u", "0, 2", "2s", "s", 1),),
+            id="two sets after one max, one spread out: wrong, as written out",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u \in \{0,1\}, v \in \{0,1\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+            "correct",
+            None,
+            (),
+            id="two sets after one max: the window, as written out",
+        ),
         pytest.param(
             r"z_{i,j,k} = \max\{x_{2i,2j,k}\}",
             r"z_{i,j,k} = x_{2i,2j,k}",

@@ -651,11 +651,26 @@ class IndexFormReader(TokenReader):
                 self.take("=")
                 low = self.bound_expression(scope)
             elif self.at("∈"):  # \max_{u,v \in \{0,1\}}
-                low, high, step = self.set_range(scope, sum_token)
+                ranges = []
+                while True:
+                    low, high, step = self.set_range(scope, sum_token)
+                    if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
+                        ranges += [
+                            self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens
+                        ]
+                    else:
+                        ranges += self.new_sums(tokens, low, high, sum_token, scope)
+                    if not self.at(","):
+                        break
+                    # \max_{u \in \{0,2\}, v \in \{0,1\}}: one set after another
+                    self.take(",")
+                    tokens = [self.letter("the index of the sum")]
+                    while self.at(",", "NAME"):
+                        if self.at(","):
+                            self.take(",")
+                        tokens.append(self.letter("the index of the sum"))
                 self.take(close)
-                if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
-                    return [self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens]
-                return self.new_sums(tokens, low, high, sum_token, scope)
+                return ranges
             self.take(close)
         else:
             tokens = [self.letter("the index of the sum")]

@@ -2023,6 +2023,38 @@ GRADED += [
         ),
         id="h = tanh(Wx) - b: told it subtracts the bias after tanh, not that it adds one",
     ),
+    # A matrix form with an activation (`Q = \tanh(XW_Q) + b_Q`) was read as the product
+    # t·a·n·h·X·W_Q and sent to a person, and `Q = \tanh(XW_Q + b_Q)` refused ("a bracket
+    # within the right side holds one product"): read as the index and vector forms read it.
+    # The projection has no activation: wrong, told so.
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = \tanh(XW_Q) + b_Q",
+        "incorrect",
+        0.0,
+        "activation_extra",
+        (
+            "This layer's output is the weighted sum itself, with no activation; your formula "
+            "applies tanh to it.",
+        ),
+        (),
+        id="a matrix form with tanh and the bias after it: read, no activation here",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = \tanh(XW_Q + b_Q)",
+        "incorrect",
+        0.0,
+        "activation_extra",
+        (
+            "This layer's output is the weighted sum itself, with no activation; your formula "
+            "applies tanh to it.",
+        ),
+        (),
+        id="a matrix form with tanh around the bias too: read, no activation here",
+    ),
 ]
 
 
@@ -2089,7 +2121,6 @@ GRADED += [
         id="a chain of a wrong formula: read, and marked as it is",
     ),
 ]
-
 
 # A max over entries that fill no whole window is shown as written, a max over the list, with
 # its factor before it: in the reading and in its MathML, never as a sum of the entries.

@@ -18,7 +18,6 @@ import sympy
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
-    ACTIVATIONS,
     MAX_TERMS,
     Access,
     Formula,
@@ -358,17 +357,6 @@ class IndexFormReader(TokenReader):
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return output, terms, activation
-
-    def activation(self) -> str | None:
-        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side."""
-        token, after = self.peek(), self.peek(1)
-        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
-            return None
-        name = ACTIVATIONS.get(token.text.casefold())
-        if name is None:
-            return None
-        self.position += 2
-        return name
 
     def expression(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat]:
         terms: list[_Flat] = []

@@ -384,6 +384,18 @@ class TokenReader:
         self.sizes = sizes
         self.size_symbols = set(sizes.values())
 
+    def activation(self) -> str | None:
+        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side (in
+        every form of a formula)."""
+        token, after = self.peek(), self.peek(1)
+        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
+            return None
+        name = ACTIVATIONS.get(token.text.casefold())
+        if name is None:
+            return None
+        self.position += 2
+        return name
+
     # Tokens.
 
     def peek(self, offset: int = 0) -> Token | None:

@@ -2122,6 +2122,205 @@ GRADED += [
     ),
 ]
 
+# A chain whose sides write the layer two ways (`h_k = \tanh(\sum_l W_{k,l} x_l + b_k) =
+# \tanh(w_k^T x + b_k)`, `Q = XW_Q + b_Q, i.e. q_{n,k} = …`, `y_{i,k} = … = (XW)_{i,k}`) was
+# unreadable ("expected '+', '-' or the end of the formula", "a chain is read only where it
+# writes one formula each time"): each side is read as a formula, and the last is graded where
+# they all define one layer, with a note; where they do not, a person decides, told which
+# sides. Never more than the last side earns.
+CHAINED_TWO = (
+    "read your chain of working as 2 formulas, {} and {}, and graded the last where they "
+    "define one layer"
+)
+W_K = "read w_k^T x as the sum over u of w_{k,u} x_u: the weights w_k of output k, transposed, times x"
+Q_ENTRIES = ("read W_{Q,e,k} as the entry e,k of W_Q", "read b_{Q,k} as the entry k of b_Q")
+DENSE_SUM = r"h_k = \tanh(\sum_l W_{k,l} x_l + b_k)"
+Q_SUM = r"q_{n,k} = \sum_e x_{n,e} W_{Q,e,k} + b_{Q,k}"
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        DENSE_SUM + r" = \tanh(w_k^T x + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format(DENSE_SUM, r"h_k = \tanh(w_k^T x + b_k)"), W_K),
+        id="a chain: the layer with a sum, then with a weight vector",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q, i.e. " + Q_SUM,
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format("Q = XW_Q + b_Q", Q_SUM), *Q_ENTRIES),
+        id="a matrix form, then ', i.e.' and the same layer with indices",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_l w_{l,k} x_{i,l} = (XW)_{i,k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(r"y_{i,k} = \sum_l w_{l,k} x_{i,l}", "y = XW"),
+            "read (XW)_{i,k} as the entry i,k of XW",
+        ),
+        id="a chain ending in an entry of a matrix form",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_l w_{l,k} x_{i,l} + b_k = (XW + b)_{i,k}",
+        "partial",
+        2.0,
+        "bias_extra",
+        ("This part asks for the layer without a bias, but your formula adds one.",),
+        (
+            CHAINED_TWO.format(r"y_{i,k} = \sum_l w_{l,k} x_{i,l} + b_k", "y = XW + b"),
+            "read (XW + b)_{i,k} as the entry i,k of XW + b",
+        ),
+        id="the same chain with the bias part (d) leaves out: as the layer with a bias earns",
+    ),
+    # dense-tanh-q1 takes indices from 0 too (`index_base: any`): so does a chain's side
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k) = \tanh(w_k^T x + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(
+                r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)", r"h_k = \tanh(w_k^T x + b_k)"
+            ),
+            W_K,
+        ),
+        id="a chain whose first side counts from 0",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx + b), i.e. h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(
+                r"h = \tanh(Wx + b)", r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)"
+            ),
+            "read the indices as counted from 0",
+        ),
+        id="a chain whose last side, the one graded, counts from 0",
+    ),
+    # guards: sides that define other layers go to a person, told which, never marked up
+    pytest.param(
+        DENSE,
+        "a.formula",
+        DENSE_SUM + r" = \tanh(w_k^T x)",
+        "needs_review",
+        0.0,
+        "bias_missing",
+        (
+            "Your chain of working writes the layer as " + DENSE_SUM + r" and as h_k = "
+            r"\tanh(w_k^T x), which define different layers; read as its last side, it would "
+            "earn 2 of 3 marks; which one you mean is an instructor's call.",
+            "Your formula has no bias; this layer has one: every output has its own.",
+            "An instructor will review it.",
+        ),
+        (CHAINED_TWO.format(DENSE_SUM, r"h_k = \tanh(w_k^T x)"), W_K),
+        id="guard: a chain whose last side leaves the bias out",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) = \tanh(w_k^T x + b_k)",
+        "needs_review",
+        0.0,
+        None,
+        (
+            r"Your chain of working writes the layer as h_k = \tanh(\sum_l W_{k,l} x_l) and as "
+            r"h_k = \tanh(w_k^T x + b_k), which define different layers; read as its last side, "
+            "it defines the right layer; which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_TWO.format(r"h_k = \tanh(\sum_l W_{k,l} x_l)", r"h_k = \tanh(w_k^T x + b_k)"),
+            W_K,
+        ),
+        id="guard: a chain whose first side leaves the bias out, the last right",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + b_Q, i.e. q_{n,k} = \sum_e x_{n,e} W_{Q,e,k}",
+        "needs_review",
+        0.0,
+        "bias_missing",
+        (
+            r"Your chain of working writes the layer as Q = XW_Q + b_Q and as q_{n,k} = "
+            r"\sum_e x_{n,e} W_{Q,e,k}, which define different layers; read as its last side, "
+            "it would earn 1 of 2 marks; which one you mean is an instructor's call.",
+            "Your formula has no bias; this layer has one: each output column has one, shared "
+            "by every row.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", r"q_{n,k} = \sum_e x_{n,e} W_{Q,e,k}"),
+            Q_ENTRIES[0],
+        ),
+        id="guard: ', i.e.' and a formula without the bias",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = XW + b_Q",
+        "needs_review",
+        0.0,
+        None,
+        (
+            "Your chain of working writes the layer as Q = XW_Q + b_Q and as Q = XW + b_Q, "
+            "which the grader cannot show to define the same layer; read as its last side, it "
+            "defines the right layer; which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW + b_Q"),
+            "read W as the question's W_Q (E×K), written without its subscript",
+        ),
+        id="guard: sides that name the weights otherwise: a person's",
+    ),
+    # `Q = XW_Q + b_Q = XW_V + b_V` was refused ("a chain is read only where it writes one
+    # formula each time"): both read, W_V the question's for something else, a person's
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = XW_V + b_V",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your chain of working writes the layer as Q = XW_Q + b_Q and as Q = XW_V + b_V, "
+            "which the grader cannot show to define the same layer; which one you mean is an "
+            "instructor's call.",
+            "Your formula uses W_V and b_V, which the question gives for something else. Read "
+            "with W_V and b_V as parameters of their own, it defines the right layer; whether "
+            "W_V and b_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW_V + b_V"),),
+        id="guard: a chain that writes two formulas, the last with W_V",
+    ),
+]
+
+
 # A max over entries that fill no whole window is shown as written, a max over the list, with
 # its factor before it: in the reading and in its MathML, never as a sum of the entries.
 LISTED = [
@@ -2396,19 +2595,6 @@ REFUSED += [
         "a vector of ones is read only times a bias, as in 1 b^T; 1ᵀ·X·W_Q is not one",
         4,
         id="ones times a product",
-    ),
-]
-
-
-REFUSED += [
-    pytest.param(
-        ATTN,
-        "e.formula",
-        "Q = XW_Q + b_Q = XW_V + b_V",
-        "your chain of working writes Q both as XW_Q + b_Q and as XW_V + b_V; a chain is read "
-        "only where it writes one formula each time: write the formula once, Q = …",
-        15,
-        id="a chain that writes two formulas: said, not 'expected + or -'",
     ),
 ]
 

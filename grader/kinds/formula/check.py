@@ -146,6 +146,45 @@ def same_layer(
     )
 
 
+def chain_sides_apart(
+    formula: Formula,
+    layer: LayerSpec,
+    size_sets: SizeSets,
+    readings: Callable[[Formula], Sequence[Formula]],
+) -> tuple[tuple[Formula, bool | None], ...]:
+    """The sides of `formula`'s chain of working (`Formula.chain_sides`) that do not define the
+    layer of its last in any of their `readings` (a side with indices counted from 0, where the
+    question allows it, is read so too), each with False where it defines another, None where
+    that cannot be decided exactly; none where they all define one layer."""
+    last = formula.chain_sides[-1] if formula.chain_sides else formula
+    apart = []
+    for side in formula.chain_sides[:-1]:
+        found: list[bool | None] = []
+        for mine in readings(side):
+            for theirs in readings(last):
+                try:
+                    same = same_layer(mine, theirs, layer, size_sets)
+                except AnswerError:  # it reads too far to compare: not shown to be the same
+                    same = None
+                found.append(same)
+        same = True if True in found else None if None in found else False
+        if same and _parameter_names(side, layer) != _parameter_names(last, layer):
+            same = None  # `U = XᵀG = XᵀA`: one layer, but is A the question's G?
+        if same is not True:
+            apart.append((side, same))
+    return tuple(apart)
+
+
+def _parameter_names(formula: Formula, layer: LayerSpec) -> frozenset[str]:
+    """The names of the tensors a formula reads besides its inputs, in any case."""
+    return frozenset(
+        access.name.casefold()
+        for term in formula.terms
+        for access in term.factors
+        if not layer.is_input(access.name)
+    )
+
+
 def differs_at_first_sizes(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool:

@@ -1444,6 +1444,40 @@ S_READ = "Q·Kᵀ / √d_k"
             (_defined_as("H", ", where H = G^T", "Gᵀ"),),
             id="wrong: a new name for the given matrix transposed",
         ),
+        # A definition BEFORE the answer (`S = QK^T/\sqrt{d_k}; A = softmax(S)V`) went to a
+        # person, `A = …` taken as a definition after the answer `S = …`: where the last
+        # statement names the matrix asked for, it is the answer, and those before it are read
+        # as definitions written before it.
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k}; A = softmax(S)V",
+            r"A = softmax(QK^T/\sqrt{d_k})V",
+            "correct",
+            (_defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),),
+            id="a definition before the answer, which names the asked matrix",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k}; P = softmax(S); A = P V",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                _defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),
+                _defined_as("P", "; P = softmax(S)", f"softmax({S_READ})"),
+            ),
+            id="two definitions before the answer",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T, A = softmax(S)V",
+            r"A = softmax(QK^T)V",
+            "partial",
+            (_defined_as("S", "S = QK^T", "Q·Kᵀ"),),
+            id="wrong: a definition before the answer without the scale",
+        ),
     ],
 )
 def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out(
@@ -1469,6 +1503,21 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
             "We could not read your answer: S is defined after your answer as S/2, in terms of "
             "itself, so what your answer means is a person's to read (at column 9).",
             id="a definition in terms of itself",
+        ),
+        pytest.param(
+            r"S = softmax(S); A = S V",
+            "invalid",
+            "We could not read your answer: S is defined before your answer as softmax(S), in "
+            "terms of itself, so what your answer means is a person's to read (at column 21).",
+            id="a definition before the answer in terms of itself",
+        ),
+        pytest.param(
+            r"Q = QK^T/\sqrt{d_k}; A = softmax(Q)V",
+            "needs_review",
+            'Your answer is preceded by "Q = QK^T/\\sqrt{d_k}": it gives Q, one of the '
+            "question's names, a meaning of its own, so your answer may not be the one asked "
+            "for; read as shown, it would earn 0 of 3 marks.",
+            id="a name the question gives defined before the answer: a person's",
         ),
         pytest.param(
             r"A = P V where P = softmax(S), S = P",

@@ -14,6 +14,7 @@ from grader.kinds.base import check_rules
 from grader.kinds.formula.check import (
     FINDINGS,
     FormulaCheck,
+    chain_sides_apart,
     check_formula,
     differs_at_first_sizes,
     inputs_read,
@@ -45,6 +46,7 @@ from grader.kinds.formula.rubric import (
     read_matrices,
 )
 from grader.kinds.formula.score import (
+    chain_review,
     given_matrix_review,
     score_formula,
     score_given_scaled,
@@ -207,7 +209,9 @@ class FormulaKind:
         written = uses_other_matrices(
             written, item.reference, item.spec.layer, item.spec.matrices, item.spec.other_matrices
         )
-        result = self._grade(item, text, written, context)
+        # a chain of formulas (`h = \\tanh(Wx + b), i.e. h_k = …`): its last is graded as written
+        graded = written.chain_sides[-1].text if written.chain_sides else text
+        result = self._grade(item, graded, written, context)
         numbers = number_factors(written, item.reference, item.spec.layer, item.spec.matrices)
         if numbers.given and result.verdict in ("correct", "partial"):
             result = _scaled_misconception(item, written, context) or score_given_scaled(
@@ -217,6 +221,17 @@ class FormulaKind:
             result = given_matrix_review(result, written.given_matrices)
         if written.relayout and result.verdict in ("correct", "partial"):
             result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
+        if written.chain_sides:  # `h_k = … = …`: graded only where every side is its layer
+            layer = item.spec.layer
+
+            def readings(side: Formula) -> tuple[Formula, ...]:
+                if item.spec.index_base == "1" or not is_index_form(side.text, layer):
+                    return (side,)
+                return side, indexed_from_zero(side, layer)
+
+            apart = chain_sides_apart(written, layer, context.size_sets, readings)
+            if apart:
+                result = chain_review(result, written, apart)
         assumed = (*written.assumed, *numbers.notes)
         if assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*assumed, *result.reading_notes))

@@ -18,7 +18,6 @@ import sympy
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
-    ACTIVATIONS,
     MAX_TERMS,
     Access,
     Formula,
@@ -359,17 +358,6 @@ class IndexFormReader(TokenReader):
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return output, terms, activation
 
-    def activation(self) -> str | None:
-        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side."""
-        token, after = self.peek(), self.peek(1)
-        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
-            return None
-        name = ACTIVATIONS.get(token.text.casefold())
-        if name is None:
-            return None
-        self.position += 2
-        return name
-
     def expression(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat]:
         terms: list[_Flat] = []
         sign = sympy.Integer(-1 if self.at("-") else 1)
@@ -660,11 +648,26 @@ class IndexFormReader(TokenReader):
                 self.take("=")
                 low = self.bound_expression(scope)
             elif self.at("∈"):  # \max_{u,v \in \{0,1\}}
-                low, high, step = self.set_range(scope, sum_token)
+                ranges = []
+                while True:
+                    low, high, step = self.set_range(scope, sum_token)
+                    if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
+                        ranges += [
+                            self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens
+                        ]
+                    else:
+                        ranges += self.new_sums(tokens, low, high, sum_token, scope)
+                    if not self.at(","):
+                        break
+                    # \max_{u \in \{0,2\}, v \in \{0,1\}}: one set after another
+                    self.take(",")
+                    tokens = [self.letter("the index of the sum")]
+                    while self.at(",", "NAME"):
+                        if self.at(","):
+                            self.take(",")
+                        tokens.append(self.letter("the index of the sum"))
                 self.take(close)
-                if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
-                    return [self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens]
-                return self.new_sums(tokens, low, high, sum_token, scope)
+                return ranges
             self.take(close)
         else:
             tokens = [self.letter("the index of the sum")]

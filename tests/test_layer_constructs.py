@@ -908,17 +908,6 @@ GRADED += [
         ("read 2·b_Q as your bias: a number times a bias is a bias",),
         id="a number on the undeclared bias: the student's own, with a note",
     ),
-    pytest.param(
-        COLUMNS,
-        "a.formula",
-        r"q_{k,n} = \sum_{e=1}^{E} 2 w_{k,e} x_{e,n} + b_k",
-        "correct",
-        2.0,
-        None,
-        ("Correct: your formula defines the same layer.",),
-        (SCALED_w,),
-        id="with indices the letters are the student's own (w for W_Q): a note",
-    ),
 ]
 
 
@@ -1630,6 +1619,113 @@ GRADED += [
         ),
         ("read W as the question's W_Q (E×K), written without its subscript",),
         id="attn-q1: W is the question's W_Q without its subscript, so 2W is W_Q scaled, said",
+    ),
+]
+
+# --- The question's W_Q scaled, written with indices in a letter of the student's own --------
+# probe9 S1-a: attn-q1's `Σ_e 2 w_{e,k} x_{n,e} + b_k` had 2/2 ("2·w is as good a weight as
+# w") where `Q = 2XW + b` has 0 (given_scaled): an index form's w_{e,k} (or W_{e,k}) are the
+# entries of the question's W_Q, E×K, so a number times them is W_Q scaled, in every form.
+# Where the weight is the student's own (22-52-q4, dense-tanh-q1), 2·w is still a note.
+ENTRIES_OF_W_Q = "read {} as the question's W_Q ({}), written with indices in a letter of your own"
+GRADED += [
+    pytest.param(
+        rubric,
+        item,
+        text,
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (DECLARED_W_Q_SCALED.replace("E×K", shape).format(scaled, scaled) + RIGHT_WITH_W_Q,),
+        (ENTRIES_OF_W_Q.format(letter, shape),),
+        id=f"{name}: {text}",
+    )
+    for rubric, name, item, text, scaled, letter, shape in [
+        (
+            ATTN,
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = \sum_{e=1}^{E} 2 w_{e,k} x_{n,e} + b_k",
+            "2·W_Q",
+            "w",
+            "E×K",
+        ),
+        (
+            ATTN,
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = \sum_{e=1}^{E} 2 W_{e,k} x_{n,e} + b_k",
+            "2·W_Q",
+            "W",
+            "E×K",
+        ),
+        (
+            ATTN,
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = -\sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k",
+            "-W_Q",
+            "w",
+            "E×K",
+        ),
+        (
+            COLUMNS,
+            "attn-columns-q1",
+            "a.formula",
+            r"q_{k,n} = \sum_{e=1}^{E} 2 w_{k,e} x_{e,n} + b_k",
+            "2·W_Q",
+            "w",
+            "K×E",
+        ),
+    ]
+]
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} 2 w_{e,k} x_{n,e}",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (
+            DECLARED_W_Q_SCALED.format("2·W_Q", "2·W_Q"),
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        (ENTRIES_OF_W_Q.format("w", "E×K"),),
+        id="guard: attn-q1 2 w_{e,k} and no bias gains nothing (0, both said)",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} A_{e,k} x_{n,e} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (),
+        id="guard: attn-q1 W_Q's entries in another letter, unscaled: right, no note",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_{l=1}^{C} 2 w_{l,k} x_{i,l}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (SCALED_w,),
+        id="guard: 22-52-q4's own weight scaled with indices: still a note, right",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l 2 w_{l,k} x_l + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (SCALED_w,),
+        id="guard: dense-tanh-q1's own weight scaled: still a note, right",
     ),
 ]
 

@@ -1478,6 +1478,52 @@ GRADED += [
         ),
         id="W_{K,e,k}, K a size: the key projection W_K's entry, with a note, to a person",
     ),
+    # probe9 S2-e: rnn-q1's `W_{x,k,e}` was refused ("unknown index x"), though `(W_x)_{k,e}`
+    # is read: a small letter that is no index here, making one of the question's names (W_x,
+    # W_h), is read as part of that name, as W_{Q,k,e} is, with a note.
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{x,k,e} x_{t,e} + \sum_j W_{h,k,j} h_{t-1,j} + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read W_{x,k,e} as the entry k,e of W_x, x a part of its name, not an index",
+            "read W_{h,k,j} as the entry k,j of W_h, h a part of its name, not an index",
+        ),
+        id="rnn-q1 W_{x,k,e} and W_{h,k,j}: the entries of W_x and W_h, with notes",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{h,k,e} x_{t,e} + \sum_j W_{x,k,j} h_{t-1,j} + b_k)",
+        "partial",
+        2.0,
+        "weights_swapped",
+        (
+            "Your W_h multiplies x_t and your W_x multiplies h_{t-1}: in this question W_x weighs x_t and W_h weighs h_{t-1}.",
+        ),
+        (
+            "read W_{h,k,e} as the entry k,e of W_h, h a part of its name, not an index",
+            "read W_{x,k,j} as the entry k,j of W_x, x a part of its name, not an index",
+        ),
+        id="guard: rnn-q1 W_{h,k,e} on x_t: the weights swapped, its partial credit only",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{x,k,e} x_{t,e} + b_k)",
+        "incorrect",
+        0.0,
+        "recurrent_missing",
+        (
+            "Your h_t never reads h_{t-1}: without the recurrent term, the state carries nothing from one step to the next; this is a layer applied to each input on its own, not a recurrent cell.",
+        ),
+        ("read W_{x,k,e} as the entry k,e of W_x, x a part of its name, not an index",),
+        id="guard: rnn-q1 W_{x,k,e} without the recurrent term: 0",
+    ),
     pytest.param(
         ATTN,
         "e.formula",

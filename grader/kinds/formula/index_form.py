@@ -115,8 +115,12 @@ class IndexFormReader(TokenReader):
         channel_last: tuple[str, int] | None = None,
         matrix_input: str | None = None,
         vector_input: str | None = None,
+        named: tuple[str, ...] = (),
     ):
         super().__init__(original, tokens, sizes)
+        # The question's parameters whose names have a subscript (rnn-q1's W_x and W_h, from
+        # the reference): `W_{x,k,e}` is W_x's entry (k, e) where x is no index in scope.
+        self.named = named
         # The one input's name where it is a matrix (X, N×E): `(XW_Q)_{n,k}` is an entry of XW_Q.
         self.matrix_input = matrix_input
         # The one input's name where it is a vector (x, C values): `w_k^T x` is Σ_l w_{k,l} x_l.
@@ -974,17 +978,21 @@ class IndexFormReader(TokenReader):
         that is no index here (as an index it could only be refused). A size (`W_{K,e,k}`,
         K a size: the key projection W_K, as a marker reads it) is read so too after a
         weight's or a bias's name, with a note saying so; not after the layer's own tensors
-        (`x_{N,e}`, the last token, is an entry)."""
+        (`x_{N,e}`, the last token, is an entry). A small letter that is no index here is read
+        so only where it makes one of the question's names (`named`): rnn-q1's `W_{x,k,e}`
+        is W_x's entry (k, e), the x a part of its name."""
         kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(4))]
         suffix = self.peek(2)
         if (
             kinds != ["_", "{", "NAME", ","]
             or suffix is None
             or len(suffix.text) != 1
-            or not suffix.text.isupper()
             or suffix.text in scope
             or (suffix.text in self.sizes and name.text.casefold() in self.tensors)
         ):
+            return None
+        lower = not suffix.text.isupper()
+        if lower and not any(same_name(f"{name.text}_{suffix.text}", n) for n in self.named):
             return None
         self.position += 4
         indices = self.index_list(scope, "}")
@@ -994,6 +1002,8 @@ class IndexFormReader(TokenReader):
         size = (
             f", {suffix.text} a part of its name, not the size {suffix.text}"
             if suffix.text in self.sizes
+            else f", {suffix.text} a part of its name, not an index"
+            if lower
             else ""
         )
         self.notes.append(
@@ -1287,6 +1297,13 @@ def _assumed_note(ranges: list[SumRange]) -> tuple[str, ...]:
     return (f"read the ranges your formula leaves out as the question's window: {shown}",)
 
 
+def _subscripted_names(reference: Formula) -> tuple[str, ...]:
+    """The names with a subscript that `reference` gives its parameters (W_x, W_h)."""
+    return tuple(
+        dict.fromkeys(a.name for term in reference.terms for a in term.factors if "_" in a.name)
+    )
+
+
 def read_index_form(
     text: str,
     tokens: list[Token],
@@ -1303,7 +1320,10 @@ def read_index_form(
         channel_last = (layer.input.name.casefold(), len(layer.input.shape))
     matrix_input = layer.input.name if len(layer.input.shape) == 2 else None
     vector_input = layer.input.name if len(layer.input.shape) == 1 else None
-    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last, matrix_input, vector_input)
+    named = () if reference is None else _subscripted_names(reference)
+    reader = IndexFormReader(
+        text, tokens, sizes, tensors, channel_last, matrix_input, vector_input, named
+    )
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:

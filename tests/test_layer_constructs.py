@@ -2149,6 +2149,49 @@ GRADED += [
     ),
 ]
 
+# probe9 S2-f: the bias written before the activation (`h = b + tanh(Wx)`) was refused, with
+# an untrue reason ("here it is inside a product"; "'tanh' is not a tensor entry"): it is the
+# same sum as `tanh(Wx) + b`, read so with a note, the same finding, no marks.
+BEFORE_TANH = "read {0} + tanh(…) as tanh(…) + {0}: the same sum, {0} added outside tanh(…)"
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = b + \tanh(Wx)",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
+            BEFORE_TANH.format("b"),
+        ),
+        id="h = b + tanh(Wx): the bias before tanh, read as after it, no marks",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = b_k + \tanh(\sum_l w_{l,k} x_l)",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (BEFORE_TANH.format("b_k"),),
+        id="h_k = b_k + tanh(Σ_l w_{l,k} x_l): the same, with indices",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = b + \tanh(W_x x_t + W_h h_{t-1})",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (BEFORE_TANH.format("b"),),
+        id="guard: a recurrent cell with its bias before tanh gains nothing",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED

@@ -10,7 +10,7 @@ sympy objects built from our own tree, never from text.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import sympy
@@ -344,13 +344,17 @@ class IndexFormReader(TokenReader):
             for letter in index.free_symbols - self.size_symbols
         }
         activation = self.activation()
+        before: list[_Flat] = []
+        if activation is None:  # `b_k + tanh(…)`: the terms before it kept apart, as after it
+            before, activation = self.before_activation(lambda: self.expression(scope))
         terms = self.expression(scope)
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
+            after = []
             if self.at("+", "-"):  # `tanh(…) + b_k`: read, the terms after it kept apart
                 after = self.expression(scope)
-                self.after_activation = len(after)
-                terms += after
+            self.after_activation = len(before) + len(after)
+            terms += before + after
         if self.at(","):
             self.take(",")
             if not self.at("∀"):
@@ -362,6 +366,43 @@ class IndexFormReader(TokenReader):
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return output, terms, activation
+
+    def before_activation(self, read: Callable[[], list]) -> tuple[list, str | None]:
+        """`h = b + tanh(Wx)`: the terms written before an activation that is added to them at
+        the top level of the right side, read with `read` (a signed sum of terms), and the
+        activation, its `+` and `(` taken; the terms are added outside it, as `tanh(Wx) + b`'s
+        are, said in a note. ([], None), nothing taken, where the right side does not go so."""
+        depth, plus = 0, None
+        for at in range(self.position, len(self.tokens) - 2):
+            token = self.tokens[at]
+            depth += (token.kind in ("(", "{", "[")) - (token.kind in (")", "}", "]"))
+            name, bracket = self.tokens[at + 1], self.tokens[at + 2]
+            if (
+                depth == 0
+                and token.kind == "+"
+                and name.kind == "NAME"
+                and bracket.kind == "("
+                and name.text.casefold() in ACTIVATIONS
+            ):
+                plus = at
+                break
+        if plus is None or plus == self.position:
+            return [], None
+        start, end = self.tokens[self.position].start, self.tokens[plus].start
+        rest, self.tokens = self.tokens[plus:], self.tokens[:plus]
+        try:
+            before = read()
+        finally:
+            self.tokens = self.tokens + rest  # reading may split a token before the `+`
+        self.take("+", what="'+' before the activation")
+        activation = self.activation()
+        written = self.text[start:end].strip()
+        self.notes.append(
+            f"read {written} + {activation}(…) as {activation}(…) "
+            f"{'' if written.startswith('-') else '+ '}{written}: the same sum, {written} "
+            f"added outside {activation}(…)"
+        )
+        return before, activation
 
     def activation(self) -> str | None:
         """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side."""

@@ -2192,6 +2192,60 @@ GRADED += [
     ),
 ]
 
+# probe9 S3-d/e/f: terms inside the activation and after it were merged into one term
+# ("read your term in b, written twice, as none", then "Your formula has no bias"; "term in
+# W_x, written twice, as one term in 2·W_x"; "a bias written 3 times"): inside and outside
+# are different places, never merged or cancelled together. Terms after it that add up to
+# nothing add nothing.
+GRADED += [
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) - b",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        ("read -b as your bias: a number times a bias is a bias",),
+        id="tanh(… + b) - b: its bias kept, the -b after tanh said, no marks",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) + W_x x_t",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            "Your formula adds a term after tanh, outside it; this layer applies tanh to its whole weighted sum and bias, tanh(… + bias), with nothing added after it.",
+        ),
+        (),
+        id="tanh(… + b) + W_x x_t: not one term in 2·W_x",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l + b_k) + b_k - b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        ("read your term in b, written twice, as none: its numbers add up to 0",),
+        id="tanh(… + b_k) + b_k - b_k: nothing added after tanh, said, right",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) + b_k - b_k",
+        "partial",
+        2.0,
+        "bias_missing",
+        ("Your formula has no bias; this layer has one: every output has its own.",),
+        ("read your term in b, written twice, as none: its numbers add up to 0",),
+        id="guard: tanh(Σ W x) + b_k - b_k: no bias, its partial credit only",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rubric", "item", "text", "verdict", "marks", "diagnosis", "feedback", "notes"), GRADED

@@ -1008,12 +1008,14 @@ def _given_sums(
     notes = []
     # Terms of the student's own parameters written more than once (`b_k + b_k`, the whole
     # weighted sum twice): one term, their numbers added, said as one.
+    # Terms inside the activation and after it are different places, never one term.
     written: dict[tuple, list[Term]] = {}
-    for term in formula.terms:
+    inside = len(formula.terms) - formula.after_activation
+    for place, term in enumerate(formula.terms):
         parameters = [a.name for a in term.factors if not _among(a.name, tensors)]
         own = [name for name in parameters if not _among(name, given_names)]
         if own:
-            written.setdefault(_term_key(term), []).append(term)
+            written.setdefault((place >= inside, _term_key(term)), []).append(term)
             continue
         for name in given_names:
             if any(same_name(p, name) for p in parameters):
@@ -1036,6 +1038,16 @@ def _term_key(term: Term) -> tuple:
     # the rest of a check of a distinct answer (bench/prof_distinct.py).
     factors = Counter((a.name, tuple(i.xreplace(bound) for i in a.indices)) for a in term.factors)
     return sums, frozenset(factors.items())
+
+
+def added_up(terms: Iterable[Term]) -> list[tuple[tuple, sympy.Rational]]:
+    """`terms` with those that write the same (`_term_key`) added up, each (key, its number),
+    those whose numbers add up to 0 left out: none for `b_k - b_k`."""
+    totals: dict[tuple, sympy.Rational] = {}
+    for term in terms:
+        key = _term_key(term)
+        totals[key] = totals.get(key, sympy.Integer(0)) + term.coefficient
+    return [(key, number) for key, number in totals.items() if number != 0]
 
 
 def _own_scaled_notes(name: str, numbers: list[sympy.Rational], weights: bool) -> list[str]:

@@ -2636,6 +2636,20 @@ REFUSED += [
     ),
 ]
 
+# guard for W_{x,k,e} (probe9 S2-e): a small letter that makes none of the question's names
+# stays an unknown index, for a person
+REFUSED += [
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{x,k,e} x_{t,e} + \sum_j W_{z,k,j} h_{t-1,j} + b_k)",
+        "unknown index z: it is not an index of the output and no sum introduces it (the "
+        "indices here are j, k, t)",
+        53,
+        id="guard: W_{z,k,j}, W_z none of the question's names: an unknown index",
+    ),
+]
+
 
 @pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
 def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):

@@ -908,17 +908,6 @@ GRADED += [
         ("read 2·b_Q as your bias: a number times a bias is a bias",),
         id="a number on the undeclared bias: the student's own, with a note",
     ),
-    pytest.param(
-        COLUMNS,
-        "a.formula",
-        r"q_{k,n} = \sum_{e=1}^{E} 2 w_{k,e} x_{e,n} + b_k",
-        "correct",
-        2.0,
-        None,
-        ("Correct: your formula defines the same layer.",),
-        (SCALED_w,),
-        id="with indices the letters are the student's own (w for W_Q): a note",
-    ),
 ]
 
 
@@ -1489,6 +1478,52 @@ GRADED += [
         ),
         id="W_{K,e,k}, K a size: the key projection W_K's entry, with a note, to a person",
     ),
+    # probe9 S2-e: rnn-q1's `W_{x,k,e}` was refused ("unknown index x"), though `(W_x)_{k,e}`
+    # is read: a small letter that is no index here, making one of the question's names (W_x,
+    # W_h), is read as part of that name, as W_{Q,k,e} is, with a note.
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{x,k,e} x_{t,e} + \sum_j W_{h,k,j} h_{t-1,j} + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read W_{x,k,e} as the entry k,e of W_x, x a part of its name, not an index",
+            "read W_{h,k,j} as the entry k,j of W_h, h a part of its name, not an index",
+        ),
+        id="rnn-q1 W_{x,k,e} and W_{h,k,j}: the entries of W_x and W_h, with notes",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{h,k,e} x_{t,e} + \sum_j W_{x,k,j} h_{t-1,j} + b_k)",
+        "partial",
+        2.0,
+        "weights_swapped",
+        (
+            "Your W_h multiplies x_t and your W_x multiplies h_{t-1}: in this question W_x weighs x_t and W_h weighs h_{t-1}.",
+        ),
+        (
+            "read W_{h,k,e} as the entry k,e of W_h, h a part of its name, not an index",
+            "read W_{x,k,j} as the entry k,j of W_x, x a part of its name, not an index",
+        ),
+        id="guard: rnn-q1 W_{h,k,e} on x_t: the weights swapped, its partial credit only",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{x,k,e} x_{t,e} + b_k)",
+        "incorrect",
+        0.0,
+        "recurrent_missing",
+        (
+            "Your h_t never reads h_{t-1}: without the recurrent term, the state carries nothing from one step to the next; this is a layer applied to each input on its own, not a recurrent cell.",
+        ),
+        ("read W_{x,k,e} as the entry k,e of W_x, x a part of its name, not an index",),
+        id="guard: rnn-q1 W_{x,k,e} without the recurrent term: 0",
+    ),
     pytest.param(
         ATTN,
         "e.formula",
@@ -1630,6 +1665,113 @@ GRADED += [
         ),
         ("read W as the question's W_Q (E×K), written without its subscript",),
         id="attn-q1: W is the question's W_Q without its subscript, so 2W is W_Q scaled, said",
+    ),
+]
+
+# --- The question's W_Q scaled, written with indices in a letter of the student's own --------
+# probe9 S1-a: attn-q1's `Σ_e 2 w_{e,k} x_{n,e} + b_k` had 2/2 ("2·w is as good a weight as
+# w") where `Q = 2XW + b` has 0 (given_scaled): an index form's w_{e,k} (or W_{e,k}) are the
+# entries of the question's W_Q, E×K, so a number times them is W_Q scaled, in every form.
+# Where the weight is the student's own (22-52-q4, dense-tanh-q1), 2·w is still a note.
+ENTRIES_OF_W_Q = "read {} as the question's W_Q ({}), written with indices in a letter of your own"
+GRADED += [
+    pytest.param(
+        rubric,
+        item,
+        text,
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (DECLARED_W_Q_SCALED.replace("E×K", shape).format(scaled, scaled) + RIGHT_WITH_W_Q,),
+        (ENTRIES_OF_W_Q.format(letter, shape),),
+        id=f"{name}: {text}",
+    )
+    for rubric, name, item, text, scaled, letter, shape in [
+        (
+            ATTN,
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = \sum_{e=1}^{E} 2 w_{e,k} x_{n,e} + b_k",
+            "2·W_Q",
+            "w",
+            "E×K",
+        ),
+        (
+            ATTN,
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = \sum_{e=1}^{E} 2 W_{e,k} x_{n,e} + b_k",
+            "2·W_Q",
+            "W",
+            "E×K",
+        ),
+        (
+            ATTN,
+            "attn-q1",
+            "e.formula",
+            r"q_{n,k} = -\sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k",
+            "-W_Q",
+            "w",
+            "E×K",
+        ),
+        (
+            COLUMNS,
+            "attn-columns-q1",
+            "a.formula",
+            r"q_{k,n} = \sum_{e=1}^{E} 2 w_{k,e} x_{e,n} + b_k",
+            "2·W_Q",
+            "w",
+            "K×E",
+        ),
+    ]
+]
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} 2 w_{e,k} x_{n,e}",
+        "incorrect",
+        0.0,
+        "given_scaled",
+        (
+            DECLARED_W_Q_SCALED.format("2·W_Q", "2·W_Q"),
+            "Your formula has no bias; this layer has one: each output column has one, shared by every row.",
+        ),
+        (ENTRIES_OF_W_Q.format("w", "E×K"),),
+        id="guard: attn-q1 2 w_{e,k} and no bias gains nothing (0, both said)",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"q_{n,k} = \sum_{e=1}^{E} A_{e,k} x_{n,e} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (),
+        id="guard: attn-q1 W_Q's entries in another letter, unscaled: right, no note",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_{l=1}^{C} 2 w_{l,k} x_{i,l}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (SCALED_w,),
+        id="guard: 22-52-q4's own weight scaled with indices: still a note, right",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l 2 w_{l,k} x_l + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (SCALED_w,),
+        id="guard: dense-tanh-q1's own weight scaled: still a note, right",
     ),
 ]
 
@@ -2054,6 +2196,107 @@ GRADED += [
         ),
         (),
         id="a matrix form with tanh around the bias too: read, no activation here",
+    ),
+]
+
+# probe9 S2-f: the bias written before the activation (`h = b + tanh(Wx)`) was refused, with
+# an untrue reason ("here it is inside a product"; "'tanh' is not a tensor entry"): it is the
+# same sum as `tanh(Wx) + b`, read so with a note, the same finding, no marks.
+BEFORE_TANH = "read {0} + tanh(…) as tanh(…) + {0}: the same sum, {0} added outside tanh(…)"
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = b + \tanh(Wx)",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
+            BEFORE_TANH.format("b"),
+        ),
+        id="h = b + tanh(Wx): the bias before tanh, read as after it, no marks",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = b_k + \tanh(\sum_l w_{l,k} x_l)",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (BEFORE_TANH.format("b_k"),),
+        id="h_k = b_k + tanh(Σ_l w_{l,k} x_l): the same, with indices",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = b + \tanh(W_x x_t + W_h h_{t-1})",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh"),),
+        (BEFORE_TANH.format("b"),),
+        id="guard: a recurrent cell with its bias before tanh gains nothing",
+    ),
+]
+
+# probe9 S3-d/e/f: terms inside the activation and after it were merged into one term
+# ("read your term in b, written twice, as none", then "Your formula has no bias"; "term in
+# W_x, written twice, as one term in 2·W_x"; "a bias written 3 times"): inside and outside
+# are different places, never merged or cancelled together. Terms after it that add up to
+# nothing add nothing.
+GRADED += [
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) - b",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            BIAS_OUTSIDE.format("tanh")
+            .replace("adds", "subtracts")
+            .replace("(…) + bias is", "(…) - bias is"),
+        ),
+        ("read -b as your bias: a number times a bias is a bias",),
+        id="tanh(… + b) - b: its bias kept, the -b after tanh said, no marks",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b) + W_x x_t",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            "Your formula adds a term after tanh, outside it; this layer applies tanh to its whole weighted sum and bias, tanh(… + bias), with nothing added after it.",
+        ),
+        (),
+        id="tanh(… + b) + W_x x_t: not one term in 2·W_x",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l + b_k) + b_k - b_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        ("read your term in b, written twice, as none: its numbers add up to 0",),
+        id="tanh(… + b_k) + b_k - b_k: nothing added after tanh, said, right",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) + b_k - b_k",
+        "partial",
+        2.0,
+        "bias_missing",
+        ("Your formula has no bias; this layer has one: every output has its own.",),
+        ("read your term in b, written twice, as none: its numbers add up to 0",),
+        id="guard: tanh(Σ W x) + b_k - b_k: no bias, its partial credit only",
     ),
 ]
 
@@ -2629,6 +2872,20 @@ REFUSED += [
         r"write the range under a max from its start up to its end, e.g. \max_{0 \le u \le 1}",
         20,
         id="a max's range both ways: told as a max's",
+    ),
+]
+
+# guard for W_{x,k,e} (probe9 S2-e): a small letter that makes none of the question's names
+# stays an unknown index, for a person
+REFUSED += [
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(\sum_e W_{x,k,e} x_{t,e} + \sum_j W_{z,k,j} h_{t-1,j} + b_k)",
+        "unknown index z: it is not an index of the output and no sum introduces it (the "
+        "indices here are j, k, t)",
+        53,
+        id="guard: W_{z,k,j}, W_z none of the question's names: an unknown index",
     ),
 ]
 

@@ -36,7 +36,7 @@ from grader.kinds.formula.layer import (
     unread_terms,
 )
 from grader.kinds.formula.layout import tokens_as_columns, transposed, transposed_item
-from grader.kinds.formula.matrix_form import given_names
+from grader.kinds.formula.matrix_form import added_up, given_names
 from grader.kinds.formula.terms import (
     Access,
     Formula,
@@ -91,7 +91,29 @@ FINDINGS = DiagnosisNames()
 @lru_cache(maxsize=512)
 def structures(formula: Formula, layer: LayerSpec, size_sets: SizeSets) -> tuple[Structure, ...]:
     """The formula at every size set; cached, since a class writes the same formulas often."""
-    return tuple(instantiate(formula, layer, dict(sizes)) for sizes in size_sets)
+    kept = _outside_kept_apart(formula, layer)
+    return tuple(instantiate(kept, layer, dict(sizes)) for sizes in size_sets)
+
+
+def _outside_kept_apart(formula: Formula, layer: LayerSpec) -> Formula:
+    """`formula` with the parameters of the terms it adds after its activation named apart
+    from those inside it: inside and outside are different places, so `tanh(… + b) - b` keeps
+    its bias and `tanh(…) + W_x x_t` does not add to the W_x inside (probe9 S3-d, S3-e)."""
+    if not formula.after_activation:
+        return formula
+    inside = len(formula.terms) - formula.after_activation
+    tensors = [tensor.name for tensor in (*layer.inputs, layer.output)]
+    after = tuple(
+        replace(
+            term,
+            factors=tuple(
+                a if any(same_name(a.name, t) for t in tensors) else replace(a, name=f"{a.name}′")
+                for a in term.factors
+            ),
+        )
+        for term in formula.terms[inside:]
+    )
+    return replace(formula, terms=(*formula.terms[:inside], *after))
 
 
 def _fingerprint(structures_: Sequence[Structure]) -> str:
@@ -1474,6 +1496,8 @@ def _after_activation_finding(
         return []
     yours, theirs = formula.activation, reference.activation
     after = added_after_activation(formula).terms
+    if not added_up(after):  # `tanh(…) + b_k - b_k`: nothing is added after it
+        return []
     bias = any(not any(layer.is_input(a.name) for a in t.factors) for t in reference.terms)
     inside = f"{theirs}(… + bias)" if bias else f"{theirs}(…)"
     # `h = tanh(Wx) - b` subtracts its bias: said so, not "adds"

@@ -10,7 +10,7 @@ sympy objects built from our own tree, never from text.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import sympy
@@ -18,6 +18,7 @@ import sympy
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
+    ACTIVATIONS,
     MAX_TERMS,
     Access,
     Formula,
@@ -114,8 +115,12 @@ class IndexFormReader(TokenReader):
         channel_last: tuple[str, int] | None = None,
         matrix_input: str | None = None,
         vector_input: str | None = None,
+        named: tuple[str, ...] = (),
     ):
         super().__init__(original, tokens, sizes)
+        # The question's parameters whose names have a subscript (rnn-q1's W_x and W_h, from
+        # the reference): `W_{x,k,e}` is W_x's entry (k, e) where x is no index in scope.
+        self.named = named
         # The one input's name where it is a matrix (X, N×E): `(XW_Q)_{n,k}` is an entry of XW_Q.
         self.matrix_input = matrix_input
         # The one input's name where it is a vector (x, C values): `w_k^T x` is Σ_l w_{k,l} x_l.
@@ -339,13 +344,17 @@ class IndexFormReader(TokenReader):
             for letter in index.free_symbols - self.size_symbols
         }
         activation = self.activation()
+        before: list[_Flat] = []
+        if activation is None:  # `b_k + tanh(…)`: the terms before it kept apart, as after it
+            before, activation = self.before_activation(lambda: self.expression(scope))
         terms = self.expression(scope)
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
+            after = []
             if self.at("+", "-"):  # `tanh(…) + b_k`: read, the terms after it kept apart
                 after = self.expression(scope)
-                self.after_activation = len(after)
-                terms += after
+            self.after_activation = len(before) + len(after)
+            terms += before + after
         if self.at(","):
             self.take(",")
             if not self.at("∀"):
@@ -357,6 +366,43 @@ class IndexFormReader(TokenReader):
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return output, terms, activation
+
+    def before_activation(self, read: Callable[[], list]) -> tuple[list, str | None]:
+        """`h = b + tanh(Wx)`: the terms written before an activation that is added to them at
+        the top level of the right side, read with `read` (a signed sum of terms), and the
+        activation, its `+` and `(` taken; the terms are added outside it, as `tanh(Wx) + b`'s
+        are, said in a note. ([], None), nothing taken, where the right side does not go so."""
+        depth, plus = 0, None
+        for at in range(self.position, len(self.tokens) - 2):
+            token = self.tokens[at]
+            depth += (token.kind in ("(", "{", "[")) - (token.kind in (")", "}", "]"))
+            name, bracket = self.tokens[at + 1], self.tokens[at + 2]
+            if (
+                depth == 0
+                and token.kind == "+"
+                and name.kind == "NAME"
+                and bracket.kind == "("
+                and name.text.casefold() in ACTIVATIONS
+            ):
+                plus = at
+                break
+        if plus is None or plus == self.position:
+            return [], None
+        start, end = self.tokens[self.position].start, self.tokens[plus].start
+        rest, self.tokens = self.tokens[plus:], self.tokens[:plus]
+        try:
+            before = read()
+        finally:
+            self.tokens = self.tokens + rest  # reading may split a token before the `+`
+        self.take("+", what="'+' before the activation")
+        activation = self.activation()
+        written = self.text[start:end].strip()
+        self.notes.append(
+            f"read {written} + {activation}(…) as {activation}(…) "
+            f"{'' if written.startswith('-') else '+ '}{written}: the same sum, {written} "
+            f"added outside {activation}(…)"
+        )
+        return before, activation
 
     def expression(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat]:
         terms: list[_Flat] = []
@@ -986,17 +1032,21 @@ class IndexFormReader(TokenReader):
         that is no index here (as an index it could only be refused). A size (`W_{K,e,k}`,
         K a size: the key projection W_K, as a marker reads it) is read so too after a
         weight's or a bias's name, with a note saying so; not after the layer's own tensors
-        (`x_{N,e}`, the last token, is an entry)."""
+        (`x_{N,e}`, the last token, is an entry). A small letter that is no index here is read
+        so only where it makes one of the question's names (`named`): rnn-q1's `W_{x,k,e}`
+        is W_x's entry (k, e), the x a part of its name."""
         kinds = [t.kind if t else "" for t in (self.peek(k) for k in range(4))]
         suffix = self.peek(2)
         if (
             kinds != ["_", "{", "NAME", ","]
             or suffix is None
             or len(suffix.text) != 1
-            or not suffix.text.isupper()
             or suffix.text in scope
             or (suffix.text in self.sizes and name.text.casefold() in self.tensors)
         ):
+            return None
+        lower = not suffix.text.isupper()
+        if lower and not any(same_name(f"{name.text}_{suffix.text}", n) for n in self.named):
             return None
         self.position += 4
         indices = self.index_list(scope, "}")
@@ -1006,6 +1056,8 @@ class IndexFormReader(TokenReader):
         size = (
             f", {suffix.text} a part of its name, not the size {suffix.text}"
             if suffix.text in self.sizes
+            else f", {suffix.text} a part of its name, not an index"
+            if lower
             else ""
         )
         self.notes.append(
@@ -1299,6 +1351,13 @@ def _assumed_note(ranges: list[SumRange]) -> tuple[str, ...]:
     return (f"read the ranges your formula leaves out as the question's window: {shown}",)
 
 
+def _subscripted_names(reference: Formula) -> tuple[str, ...]:
+    """The names with a subscript that `reference` gives its parameters (W_x, W_h)."""
+    return tuple(
+        dict.fromkeys(a.name for term in reference.terms for a in term.factors if "_" in a.name)
+    )
+
+
 def read_index_form(
     text: str,
     tokens: list[Token],
@@ -1315,7 +1374,10 @@ def read_index_form(
         channel_last = (layer.input.name.casefold(), len(layer.input.shape))
     matrix_input = layer.input.name if len(layer.input.shape) == 2 else None
     vector_input = layer.input.name if len(layer.input.shape) == 1 else None
-    reader = IndexFormReader(text, tokens, sizes, tensors, channel_last, matrix_input, vector_input)
+    named = () if reference is None else _subscripted_names(reference)
+    reader = IndexFormReader(
+        text, tokens, sizes, tensors, channel_last, matrix_input, vector_input, named
+    )
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")
     try:

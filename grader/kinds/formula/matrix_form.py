@@ -893,6 +893,13 @@ def _unsubscripted(
     base, subscript, _ = theirs.partition("_")
     if not subscript or not same_name(mine, base) or not shape or shape != given_shape:
         return None
+    note = f"read {mine} as the question's {theirs} ({given_shape}), written without its subscript"
+    renamed = _renamed(formula, mine, theirs)
+    return replace(renamed, assumed=(*formula.assumed, note))
+
+
+def _renamed(formula: Formula, mine: str, theirs: str) -> Formula:
+    """`formula` with the matrix it names `mine` named `theirs`, in its terms and shapes."""
     terms = tuple(
         replace(
             term,
@@ -906,8 +913,40 @@ def _unsubscripted(
     shapes = tuple(
         (theirs if name == mine else name, rows, cols) for name, rows, cols in formula.matrix_shapes
     )
-    note = f"read {mine} as the question's {theirs} ({given_shape}), written without its subscript"
-    return replace(formula, terms=terms, matrix_shapes=shapes, assumed=(*formula.assumed, note))
+    return replace(formula, terms=terms, matrix_shapes=shapes)
+
+
+def _entries_of_given(
+    formula: Formula, layer: LayerSpec, given: list[tuple[str, str]]
+) -> tuple[Formula, str]:
+    """An index form writes the question's matrix's entries in a letter of its own (attn-q1's
+    `Σ_e w_{e,k} x_{n,e}` or `A_{e,k}` for W_Q's): where it names none of the matrices the
+    question gives (`given`, each (name, shape)), its one weight in the shape of one of them is
+    that matrix, so that a number times its entries (`2 w_{e,k}`, `-Σ_e w_{e,k} …`) is that
+    matrix scaled, as in `Q = 2XW_Q + b` (a matrix or vector form names its matrices as
+    written: `_given_matrices`). That formula with the question's name, and a note saying how
+    it was read; else `formula` and ""."""
+    from grader.kinds.formula.parse import is_index_form  # parse builds on this module
+
+    if not given or formula.matrix_shapes or not is_index_form(formula.text, layer):
+        return formula, ""
+    used = [access.name for term in formula.terms for access in term.factors]
+    if any(_among(name, used) for name, _ in given):
+        return formula, ""
+    found = [
+        (mine, theirs, shape)
+        for mine, written in _parameters(formula, layer).items()
+        for theirs, shape in given
+        if written and written == shape
+    ]
+    if len(found) != 1:
+        return formula, ""
+    mine, theirs, shape = found[0]
+    note = (
+        f"read {mine} as the question's {theirs} ({shape}), written with indices in a letter "
+        "of your own"
+    )
+    return _renamed(formula, mine, theirs), note
 
 
 def uses_other_matrices(
@@ -1005,12 +1044,14 @@ def _given_sums(
     notes = []
     # Terms of the student's own parameters written more than once (`b_k + b_k`, the whole
     # weighted sum twice): one term, their numbers added, said as one.
+    # Terms inside the activation and after it are different places, never one term.
     written: dict[tuple, list[Term]] = {}
-    for term in formula.terms:
+    inside = len(formula.terms) - formula.after_activation
+    for place, term in enumerate(formula.terms):
         parameters = [a.name for a in term.factors if not _among(a.name, tensors)]
         own = [name for name in parameters if not _among(name, given_names)]
         if own:
-            written.setdefault(_term_key(term), []).append(term)
+            written.setdefault((place >= inside, _term_key(term)), []).append(term)
             continue
         for name in given_names:
             if any(same_name(p, name) for p in parameters):
@@ -1033,6 +1074,16 @@ def _term_key(term: Term) -> tuple:
     # the rest of a check of a distinct answer (bench/prof_distinct.py).
     factors = Counter((a.name, tuple(i.xreplace(bound) for i in a.indices)) for a in term.factors)
     return sums, frozenset(factors.items())
+
+
+def added_up(terms: Iterable[Term]) -> list[tuple[tuple, sympy.Rational]]:
+    """`terms` with those that write the same (`_term_key`) added up, each (key, its number),
+    those whose numbers add up to 0 left out: none for `b_k - b_k`."""
+    totals: dict[tuple, sympy.Rational] = {}
+    for term in terms:
+        key = _term_key(term)
+        totals[key] = totals.get(key, sympy.Integer(0)) + term.coefficient
+    return [(key, number) for key, number in totals.items() if number != 0]
 
 
 def _own_scaled_notes(name: str, numbers: list[sympy.Rational], weights: bool) -> list[str]:
@@ -1074,6 +1125,7 @@ def number_factors(
         return NumberFactors()
     given = _given(reference, layer, declared)
     stand_ins = _stand_ins(reference, layer, declared)
+    formula, entries = _entries_of_given(formula, layer, [*given, *stand_ins.values()])
     yours, counts, notes = _given_sums(formula, layer, [*given, *stand_ins.values()])
     answers, _, _ = _given_sums(reference, layer, [*given, *stand_ins])
     for (theirs, _), (name, _) in stand_ins.items():  # the reference's w counts as W_Q
@@ -1084,6 +1136,8 @@ def number_factors(
         for name, shape in given
         if yours.get(name, 0) != 0 and answers.get(name, 0) != 0 and yours[name] != answers[name]
     )
+    if scaled and entries:  # said where it tells how the finding reads the letter
+        notes = [entries, *notes]
     return NumberFactors(tuple(dict.fromkeys(notes)), scaled)
 
 

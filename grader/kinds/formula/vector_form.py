@@ -160,13 +160,17 @@ class VectorFormReader(IndexFormReader):
                 self.take("}")
         self.take("=", what="'='")
         activation = self.activation()
+        before: list[tuple[sympy.Rational, list[_Factor]]] = []
+        if activation is None:  # `b + tanh(Wx)`: the terms before it kept apart, as after it
+            before, activation = self.before_activation(self.chains)
         chains = self.chains()
         if activation is not None:
             self.take(")", what=f"')' closing {activation}(")
+            after = []
             if self.at("+", "-"):  # `tanh(Wx) + b`: read, the terms after it kept apart
                 after = self.chains()
-                self.after_activation = len(after)
-                chains += after
+            self.after_activation = len(before) + len(after)
+            chains += before + after
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return self.step_letter, activation, chains
@@ -449,6 +453,7 @@ def read_vector_form(
     step = index_symbol(letter) if letter else None
     reading = _describe(layer.output.name, letter, activation, chains, after)
     notes = _one_vector_notes(text, tokens, layer, chains) if step is None else ()
+    notes = (*notes, *reader.notes)  # `b + tanh(Wx)`: how the terms before tanh were read
     for written in dict.fromkeys(reader.round_steps):
         notes = (
             *notes,

@@ -637,6 +637,45 @@ MISMARKED += [
     ),
 ]
 
+# Over-credit and review noise left by textwide (textover): two words side by side are one
+# name, not an analogy; a clause with its own subject takes no words of the clause before; the
+# words beside "/" are read as numerator over denominator; "separately" and "depends on … its
+# weights" are no contradictions.
+MISMARKED += [
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A 1x1 conv mixes along the channel dimension",
+        "incorrect",
+        0,
+        "'channel dimension' is one name, no analogy",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Token positions are mixed by attention.",
+        "partial",
+        0.5,
+        "'token positions' is one name, no analogy",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The channel dimension plays the role of the embedding.",
+        "partial",
+        1,
+        "'the channel dimension' named together still pairs with the embedding",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "token pixel channel embedding",
+        "needs_review",
+        0,
+        "a list of keywords with pairing words side by side goes to a person",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "verdict", "marks"),

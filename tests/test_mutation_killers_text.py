@@ -198,19 +198,21 @@ CASES = [
         ),
         id="a negation written with n't counts",
     ),
+    # Two words of a pairing side by side ("token pixel") state no analogy: in a list of
+    # keywords they are not credited, a person reads them (they earned the analogy before).
     pytest.param(
         "Weights shared, token pixel, channel embedding, attention mixing.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 3/3.",
+            "An instructor will check this answer: whether the answer states 'token pixel' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. Provisional marks: 1.75/3.",
             'Found (+1): the same weights at every position ("Weights shared")',
-            'Found (+1.25): pixels are tokens, channels the embedding ("token pixel")',
+            'Not credited yet: pixels are tokens, channels the embedding (you wrote "token pixel", but they stand side by side in a list of keywords, which does not say how they relate; an instructor will decide whether you state it)',
             'Found (+0.75): attention mixes positions ("attention mixing")',
         ),
         (
-            "concepts found: shared, pairs, attention",
-            "confidence 0.65",
-            "sent for review: the answer is a list of keywords rather than sentences",
+            "concepts found: shared, attention",
+            "confidence 0.30",
+            "sent for review: whether the answer states 'token pixel' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences",
         ),
         id="a list of keywords goes to a person",
     ),
@@ -218,15 +220,15 @@ CASES = [
         "Shared weights, pixel tokens.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 2.25/3.",
+            "An instructor will check this answer: whether the answer states 'pixel tokens' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. Provisional marks: 1/3.",
             'Found (+1): the same weights at every position ("Shared weights")',
-            'Found (+1.25): pixels are tokens, channels the embedding ("pixel tokens")',
+            'Not credited yet: pixels are tokens, channels the embedding (you wrote "pixel tokens", but they stand side by side in a list of keywords, which does not say how they relate; an instructor will decide whether you state it)',
             "Missing (0.75): attention mixes positions",
         ),
         (
-            "concepts found: shared, pairs",
-            "confidence 0.65",
-            "sent for review: the answer is a list of keywords rather than sentences",
+            "concepts found: shared",
+            "confidence 0.30",
+            "sent for review: whether the answer states 'pixel tokens' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences",
         ),
         id="four words without a function word are a list of keywords",
     ),

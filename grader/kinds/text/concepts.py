@@ -1197,6 +1197,8 @@ def _read_pairs(pairings: tuple[Pattern, ...], sentence: Sentence) -> list[tuple
         sides = every_sides[index]
         if not sides or sides & previous:
             continue
+        if pending is not None and _named_together(sentence, pending, index, pairings):
+            continue  # "the channel dimension": one name, read as its first word
         previous = sides
         if pending is None:
             pending = index
@@ -1210,6 +1212,19 @@ def _read_pairs(pairings: tuple[Pattern, ...], sentence: Sentence) -> list[tuple
         else:
             pending = index
     return pairs
+
+
+def _named_together(
+    sentence: Sequence[Word], first: int, second: int, pairings: tuple[Pattern, ...]
+) -> bool:
+    """Whether two words that a pairing joins stand side by side with only a space between them
+    ("the channel dimension", "pixel tokens"): one name, or two keywords, that states no
+    analogy (see `_unread_pair` for a list of keywords)."""
+    return (
+        second == first + 1
+        and not sentence[second].before.strip()
+        and any(_pairs_as(p, (sentence[first], sentence[second])) for p in pairings)
+    )
 
 
 def _between(sentence: Sequence[Word], first: int, last: int) -> str:
@@ -1266,24 +1281,29 @@ def crossed_pairs(pairings: tuple[Pattern, ...], answer: str) -> list[Match]:
 
 
 def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
-    """Two words of a pairing side by side with only a colon between them ("Pixels: tokens"):
-    perhaps the analogy, but a colon ends a clause and says nothing of how they relate, so a
-    person reads it."""
+    """Two words of a pairing side by side with only a colon between them ("Pixels: tokens"),
+    or, in a list of keywords, with only a space ("token pixel channel embedding"): perhaps
+    the analogy, but nothing says how they relate, so a person reads it. (In sentences, two
+    words with only a space between them are one name: "the channel dimension".)"""
+    keywords = looks_like_keywords(answer)
     for sentence in sentences(answer):
         for index in range(1, len(sentence)):
             pair = (sentence[index - 1], sentence[index])
             between = pair[1].before
-            if (
-                ":" in between
-                and not between.strip(" :")
-                and any(_pairs_as(p, pair) for p in pairings)
-            ):
-                return Match(
-                    f"{pair[0].text} ~ {pair[1].text}",
-                    pair,
-                    False,
-                    doubt="only a colon joins them, which does not say how they relate",
-                )
+            if not any(_pairs_as(p, pair) for p in pairings):
+                continue
+            if ":" in between and not between.strip(" :"):
+                joined = "only a colon joins them"
+            elif keywords and not between.strip():
+                joined = "they stand side by side in a list of keywords"
+            else:
+                continue
+            return Match(
+                f"{pair[0].text} ~ {pair[1].text}",
+                pair,
+                False,
+                doubt=f"{joined}, which does not say how they relate",
+            )
     return None
 
 

@@ -674,6 +674,70 @@ MISMARKED += [
         0,
         "a list of keywords with pairing words side by side goes to a person",
     ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights only act on the embedding dimension, and the tokens are shared by all heads",
+        "incorrect",
+        0,
+        "', and the tokens are shared' has its own subject",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights act, and the same softmax is used by all tokens",
+        "incorrect",
+        0,
+        "', and the same softmax is used' has its own subject",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights act on E and the norm is shared by all tokens",
+        "incorrect",
+        0,
+        "'and the norm is shared' without a comma has its own subject",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights act on E, while the encoding is shared by all tokens",
+        "incorrect",
+        0,
+        "', while the encoding is shared' has its own subject",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights act on E, which is shared by all tokens",
+        "incorrect",
+        0,
+        "', which is shared' speaks of E",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights, which are shared by all tokens, act on E",
+        "partial",
+        1,
+        "', which are shared' speaks of the weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights are the same, and every token uses them",
+        "partial",
+        1,
+        "', and every token uses them' has no verb the wall knows",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same query and key matrices are used for every token",
+        "partial",
+        1,
+        "'query and key matrices' is one subject",
+    ),
 ]
 
 
@@ -752,7 +816,9 @@ DENIED = [
     (
         "22-52-q4",
         "A convolution is data-dependent and attention is fixed.",
-        'says it of "convolution", the wrong way round',
+        # "and attention is fixed" has a subject of its own: its "attention" is not read with
+        # the clause before (as "attention … data-dependent" said of the convolution)
+        '"attention is fixed", which says otherwise',
     ),
     (
         "22-52-q4",

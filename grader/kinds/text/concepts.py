@@ -155,6 +155,10 @@ _SUBJECTLESS_VERB_LIST = """
 """
 _SUBJECTLESS_VERBS = frozenset(_SUBJECTLESS_VERB_LIST.split())
 _CARRYING_PRONOUNS = frozenset(["they"])
+# A subject that refers back to what came before ("…; it is used at every pixel"): the clause
+# may go on with the words of the clause before (see `Sentence.walls`).
+_REFERRING = frozenset(["it", "they", "this", "these", "those", "its", "their"])
+_DETERMINERS = frozenset(["the", "a", "an", "every", "each", "all", "any", "some", "one"])
 # The subject of a clause is read as its first words (at most `_SUBJECT_WORDS`), up to one of
 # these or a verb above: "The weights only act …" has the subject "The weights".
 _SUBJECT_END_LIST = """
@@ -430,6 +434,55 @@ class Sentence(tuple):
             if start in self.clause_starts.values():
                 subjects[start] = self._subject_words(start, at)
         return found
+
+    @cached_property
+    def walls(self) -> tuple[tuple[int, int], ...]:
+        """Where a clause with a subject of its own begins, after and, but, while, because …
+        ("…, and the tokens are shared by all heads", "…, while the encoding is shared …"), or
+        a clause on the word before it (", which is shared …"): (the index of its first word,
+        the index of the word a "which" clause speaks of, else -1). A pattern takes no words
+        from both sides of it (see `_straddles`). A subject that refers back ("…, and it is
+        used at every pixel") is none of its own, and a clause without one goes on speaking of
+        the clause before (see `carried`). (A semicolon or a dash is no wall: "W is the same
+        matrix; every pixel uses it".)"""
+        found = []
+        for start in range(1, len(self)):
+            plain = self.plain[start][1]
+            if self.scopes[start] == self.scopes[start - 1]:
+                continue
+            if (
+                plain in _RELATIVE
+                and self.plain[start + 1 :][:1]
+                and (self.plain[start + 1][1] in _SUBJECTLESS_VERBS)
+            ):
+                found.append((start, start - 1))
+                continue
+            if plain not in _SCOPE_BREAKS or plain in _RELATIVE:
+                continue
+            # without a comma, "the depthwise and pointwise steps are" joins two words of one
+            # subject: a subject of its own begins with the, a, every … or is one word
+            joined = self[start].clause == self[start - 1].clause
+            at = start + (plain in _SCOPE_BREAKS)
+            while at < len(self) and self.plain[at][1] in _GOING_ON_ADVERBS:
+                at += 1
+            # its subject: a few words ("the output of the layer") before is, are, has …
+            subject = [
+                i
+                for i in range(at, min(at + 2 * _SUBJECT_WORDS, len(self)))
+                if self.scopes[i] == self.scopes[start]
+            ]
+            for rank, i in enumerate(subject):
+                word = self.plain[i][1]
+                if word in _SUBJECTLESS_VERBS:
+                    own = rank == 1 or (rank and self.plain[subject[0]][1] in _DETERMINERS)
+                    if (own or (rank and not joined)) and not any(
+                        self.plain[j][1] in _REFERRING for j in subject[:rank]
+                    ):
+                        found.append((start, -1))
+                    break
+                if (word in _SUBJECT_ENDS and word != "of") or self.negations[i]:
+                    break
+        return tuple(found)
 
     def _subject_words(self, start: int, at: int) -> tuple[int, ...]:
         """The words of the subject of the scope that begins at `start` (its first words from
@@ -848,6 +901,8 @@ def find(
                 break
             continue
         chosen = [word_at.get(at, at) for at in positions]
+        if _straddles(sentence, chosen):
+            continue
         if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
             tightness = (
@@ -864,6 +919,17 @@ def find(
                 best = (tightness, match)
             first = first or match
     return best[1] if best is not None else first
+
+
+def _straddles(sentence: Sentence, chosen: list[int]) -> bool:
+    """Whether the words take the words of a clause with a subject of its own and words of the
+    clause before it ("The weights act on E, and the tokens are shared by all heads" shares no
+    weights), except, for a "which" clause, the word it speaks of ("The weights, which are
+    shared by all tokens")."""
+    for start, antecedent in sentence.walls:
+        if min(chosen) < start <= max(chosen) and antecedent not in chosen:
+            return True
+    return False
 
 
 def _ordered(

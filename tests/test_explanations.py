@@ -980,6 +980,18 @@ DENIED = [
         "Convolution replaces fixed local weights with data-dependent ones.",
         '"Convolution replaces fixed local weights with data-dependent", which says otherwise',
     ),
+    # the words beside "/" are numerator over denominator: standard/separable is the wrong way
+    # round (textover 3; before: 1 mark, and separable/standard went to a person)
+    (
+        "dw-sep-q1",
+        "The ratio standard/separable is 1/D + 1/K^2",
+        'which says it of "standard", the wrong way round',
+    ),
+    (
+        "dw-sep-q1",
+        "standard/separable = 1/D + 1/K^2",
+        'which says it of "standard", the wrong way round',
+    ),
 ]
 
 # The explanation item of each rubric, when it is not e.explanation
@@ -1284,6 +1296,20 @@ NOT_DENIED = [
         "partial",
         0.5,
         "'fixed local ones' is no position-wise map, and 'instead' alone denies nothing",
+    ),
+    (
+        "dw-sep-q1",
+        "The ratio separable/standard is 1/D + 1/K^2",
+        "partial",
+        1,
+        "separable/standard: the separable count over the standard one's",
+    ),
+    (
+        "dw-sep-q1",
+        "The ratio separable / standard is 1/D + 1/K^2, because the kernel is factored.",
+        "correct",
+        2,
+        "separable / standard, spaced",
     ),
 ]
 

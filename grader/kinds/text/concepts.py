@@ -170,7 +170,8 @@ _SUBJECT_WORDS = 4
 _SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
 _SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
 # A role word just after these is what the statement compares with, not what it is about:
-# "1/D + 1/K² of the standard one's", "unlike convolution", "compared with attention".
+# "1/D + 1/K² of the standard one's", "unlike convolution", "compared with attention"; so is
+# one just after a "/" ("separable/standard": the denominator).
 _OBJECT_MARKER_LIST = "of than to from unlike versus vs with compared against over as like into"
 _OBJECT_MARKERS = frozenset(_OBJECT_MARKER_LIST.split())
 _FUNCTION_WORD_LIST = """
@@ -1143,7 +1144,8 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
         found = {}
         for index, word in enumerate(sentence):
             role = _role_fitting(word, roles)
-            compared = any(
+            # "standard/separable": the word after the "/" is the denominator, compared with
+            compared = word.before.strip() == "/" or any(
                 sentence.plain[at][1] in _OBJECT_MARKERS and sentence[at].clause == word.clause
                 for at in range(max(0, index - 2), index)
             )

@@ -788,6 +788,7 @@ def test_the_pairs_of_an_analogy_are_read_in_each_clause_of_a_sentence(answer, o
         ("holly", "hol"),
         ("Position-wise", "positionwise"),
         ("don’t", "dont"),
+        ("separately", "separately"),  # kept whole: how one thing is applied, not "separate"
     ],
 )
 def test_a_stem_takes_one_common_suffix_off_where_three_letters_remain(word, stemmed):
@@ -815,6 +816,39 @@ def test_a_pairing_of_three_groups_is_pointed_out_by_the_self_test():
     )
     assert pointed_out not in wellformed
     assert malformed == sorted([*wellformed, pointed_out], key=lambda p: p[0])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reported"),
+    [
+        pytest.param("'same|shared weight*'", False, id="no >"),
+        pytest.param("'same > weight*'", False, id="> between two groups"),
+        pytest.param("'same weight* > position*'", False, id="> once in three groups"),
+        pytest.param("'same > weight* > position*'", True, id="> twice"),
+        pytest.param("'same weight* >'", True, id="> at the end"),
+    ],
+)
+def test_a_misplaced_order_is_pointed_out_by_the_self_test(pattern, reported):
+    from grader.rubric_check import check_rubric
+
+    text = RUBRIC.source_text.replace("'same|shared weight*'", pattern)
+    messages = [p.message for p in check_rubric(load_rubric_text(text, "concepts.yaml"))]
+    assert any("> stands once, between two word groups" in m for m in messages) == reported
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        pytest.param("The same weights are used everywhere.", ("partial", 1.0), id="in order"),
+        pytest.param("The weights used are the same.", ("incorrect", 0.0), id="reversed"),
+        pytest.param("The same thing, and weights used.", ("incorrect", 0.0), id="two scopes"),
+    ],
+)
+def test_a_greater_than_sign_in_a_longer_pattern_orders_the_two_groups_beside_it(answer, outcome):
+    text = RUBRIC.source_text.replace("'same|shared weight*'", "'same|shared > weight* used'")
+    rubric = load_rubric_text(text, "concepts.yaml")
+    result = grade_answer(rubric, rubric.items["e.why"], answer)
+    assert (result.verdict, result.marks) == outcome, result.feedback
 
 
 def test_a_relation_word_that_is_itself_a_pairing_word_does_not_pair_the_words_before_it():

@@ -37,6 +37,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from math import ceil
 
 from grader.kinds.text import maths
 
@@ -210,13 +211,16 @@ def _plain(word: str) -> str:
     return _JOINERS.sub("", word.lower())
 
 
-_KEPT_WHOLE = frozenset(["ones"])
+_KEPT_WHOLE = frozenset(["ones", "separately"])
 
 
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off.
-    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one."""
+    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one; so is
+    "separately": it says how one thing is applied ("to each token separately, with the same
+    matrix"), not that there are separate ones, so it fits no `separate` (`separat*` still fits
+    it)."""
     word = _plain(word)
     if word in _KEPT_WHOLE:
         return word
@@ -241,6 +245,9 @@ class Pattern:
     groups: tuple[tuple[str, ...], ...]
     pairing: bool = False  # `a ~ b`: the two groups must be stated as a pair
     ordered: bool = False  # `a > b`: a's word before b's, in one clause (see `BEFORE`)
+    # `c a > b d`: in a pattern of more groups, the index of the group whose word comes before
+    # the next group's in one clause (a's before b's); -1: none
+    order: int = -1
 
     @classmethod
     def compile(cls, text: str) -> Pattern:
@@ -252,7 +259,11 @@ class Pattern:
         )
         pairing = tokens[1:2] == [PAIRING] and len(tokens) == 3
         ordered = tokens[1:2] == [BEFORE] and len(tokens) == 3
-        return cls(text, groups, pairing, ordered)
+        order = -1
+        at = [i for i, t in enumerate(tokens) if t == BEFORE]
+        if not ordered and PAIRING not in tokens and len(at) == 1 and 0 < at[0] < len(tokens) - 1:
+            order = at[0] - 1
+        return cls(text, groups, pairing, ordered, order)
 
     @property
     def malformed_pairing(self) -> bool:
@@ -261,8 +272,9 @@ class Pattern:
 
     @property
     def malformed_order(self) -> bool:
-        """A ` > ` that does not join exactly two groups; such a pattern is read as a plain one."""
-        return BEFORE in self.text.split() and not self.ordered
+        """A ` > ` that does not stand once between two groups; such a pattern is read as a
+        plain one."""
+        return BEFORE in self.text.split() and not self.ordered and self.order < 0
 
 
 @dataclass(frozen=True)
@@ -902,7 +914,7 @@ def find(
                 break
             continue
         chosen = [word_at.get(at, at) for at in positions]
-        if _straddles(sentence, chosen):
+        if _straddles(sentence, chosen) or not _in_order(pattern, sentence, positions):
             continue
         if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
@@ -920,6 +932,17 @@ def find(
                 best = (tightness, match)
             first = first or match
     return best[1] if best is not None else first
+
+
+def _in_order(pattern: Pattern, sentence: Sentence, positions: list[float]) -> bool:
+    """Whether the words at these places (see `find`) have the word of the group before the
+    pattern's `>` before that of the group after it, in one clause (up to and, but, so …): in
+    `convolution* weight* > depend* input*`, "a convolution's weights depend on the input", not
+    "the convolution's output depends on the input and its weights"."""
+    if pattern.order < 0:
+        return True
+    first, second = positions[pattern.order], positions[pattern.order + 1]
+    return first < second and sentence.scopes[ceil(first)] == sentence.scopes[ceil(second)]
 
 
 def _straddles(sentence: Sentence, chosen: list[int]) -> bool:

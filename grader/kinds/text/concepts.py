@@ -60,8 +60,10 @@ _NEGATIONS = {
     "none",
 }
 # Negations that deny what follows them ("not the same", "no shared weights", "without") and
-# those that also deny what came before them in their clause ("the steps are not separated").
-_VERBAL_NEGATIONS = _NEGATIONS - {"no", "without", "unlike", "nothing", "none"}
+# those that also deny what came before them in their clause ("the steps are not separated",
+# "attention mixes nothing").
+_VERBAL_NEGATIONS = _NEGATIONS - {"no", "without", "unlike"}  # "mixes nothing", "shares none"
+_NOTHING = frozenset(["nothing", "none"])  # just after a word of a match, they deny it
 # A negation's scope is its clause, from where the clause begins (a comma, a colon, a
 # semicolon, a dash) or one of these words begins a new one ("…does not mix tokens, and it
 # uses the same weights", "not learned but computed", "no difference except that attention …",
@@ -76,6 +78,14 @@ _SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
 # instead of being factored" deny the fixed weights and the factoring (what comes before is
 # stated: "rather" and "instead" begin a scope of their own).
 _CONTRASTS = {"rather": "than", "instead": "of"}
+# "X is different from Y" denies that X is Y, as "not" does, before and after it in its scope
+# ("A position-wise linear layer is different from a 1x1 convolution"); "different weights" is
+# no negation.
+_DIFFERING = {
+    "different": frozenset(["from", "to", "than"]),
+    "distinct": frozenset(["from"]),
+    "unrelated": frozenset(["to"]),
+}
 # "replaces fixed weights with data-dependent ones" denies what it replaces, up to the "with"
 # or "by" that begins a scope of its own.
 _REPLACING = frozenset(["replace", "replaces", "replacing"])
@@ -170,6 +180,12 @@ _SUBJECT_ENDS = frozenset(_SUBJECT_END_LIST.split())
 _SUBJECT_WORDS = 4
 _SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
 _SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
+# The words of a clause that denies what came before by a negation at its end: "but here they
+# are not", "which it is not", "and in practice it does not".
+_ELLIPTICAL = frozenset(
+    [*_REFERRING_BACK, *_SUBJECTLESS_VERBS, "they", "these", "those", "here", "so", "and"]
+    + ["really", "actually", "in", "fact", "practice", "reality", "general"]
+)
 # A role word just after these is what the statement compares with, not what it is about:
 # "1/D + 1/K² of the standard one's", "unlike convolution", "compared with attention"; so is
 # one just after a "/" ("separable/standard": the denominator).
@@ -344,11 +360,20 @@ class Sentence(tuple):
         self.by_stem = by_stem
         self.plain = tuple((word.stem, _plain(word.text)) for word in self)
         following = [*(p for _, p in self.plain[1:]), ""]
-        self.negations = tuple(
-            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING
-            for word, (_, plain), after in zip(self, self.plain, following, strict=True)
+        differing = tuple(
+            after in _DIFFERING.get(plain, ())
+            for (_, plain), after in zip(self.plain, following, strict=True)
         )
-        self.verbal = tuple(_is_verbal_negation(word) for word in self)
+        self.negations = tuple(
+            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+            for word, (_, plain), after, differ in zip(
+                self, self.plain, following, differing, strict=True
+            )
+        )
+        self.verbal = tuple(
+            _is_verbal_negation(word) or differ
+            for word, differ in zip(self, differing, strict=True)
+        )
         # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
         # and before the "with" of "replaces … with"
         scopes: list[int] = []
@@ -606,11 +631,18 @@ class Sentence(tuple):
     def _is_denial(self, index: int) -> bool:
         """Whether the word may deny what its clause says: "false", "wrong", "misconception", or
         a negation before "true", "the case" … or before a "so" that ends the clause ("that is
-        not so", not "not so different")."""
+        not so", not "not so different"), or one that ends a clause of only words that speak
+        of what came before ("…, but here they are not", "…, which it is not"; not "…, but
+        attention does not")."""
         if self.plain[index][1] in _DENIALS:
             return True
         if not self.verbal[index]:
             return False
+        if self._ends_clause(index) and all(
+            self.plain[at][1] in _ELLIPTICAL or self.verbal[at]
+            for at in range(self.clause_starts[self[index].clause], index)
+        ):
+            return True  # "…, but they are not", "…, which it is not"
         for after in range(index + 1, min(index + 4, len(self))):
             if self[after].clause != self[index].clause:
                 return False
@@ -1085,10 +1117,14 @@ def _negation_of(sentence: Sentence, chosen: list[int]) -> int | None:
     pixel", "does not split the kernel into depthwise and pointwise parts"), or a "not",
     "never", "n't" after the last of them in its scope ("the steps are not separated")."""
     for index in chosen:
-        if sentence.negation_before[index] >= 0:
+        if sentence.negation_before[index] >= 0 and sentence.negation_before[index] not in chosen:
             return sentence.negation_before[index]
+        # "Attention mixes nothing; it only scales positions": nothing is mixed
+        following = index + 1
+        if following < len(sentence) and sentence.plain[following][1] in _NOTHING:
+            return following
     after = sentence.negation_after[max(chosen)]
-    return after if after >= 0 else None
+    return after if after >= 0 and after not in chosen else None
 
 
 def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
@@ -1398,11 +1434,22 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
     return None
 
 
+_KEYWORD_ITEMS = 4  # at least so many items of a list of one or two words each
+
+
 def looks_like_keywords(answer: str) -> bool:
-    """Several words but hardly a function word: a list of keywords, not sentences."""
+    """Several words but hardly a function word, or a list (items ended by commas, semicolons,
+    full stops …) of one or two words each ("Tokens, same, weights, shared, attention,
+    computed, data."): a list of keywords, not sentences."""
     words = [w for s in sentences(answer) for w in s]
     if len(words) < 4:
         return False
+    items: dict[tuple[int, int], int] = {}
+    for number, sentence in enumerate(sentences(answer)):
+        for word in sentence:
+            items[number, word.clause] = items.get((number, word.clause), 0) + 1
+    if len(items) >= _KEYWORD_ITEMS and max(items.values()) <= 2:
+        return True
     function = sum(1 for w in words if w.text.lower() in _FUNCTION_WORDS)
     return function / len(words) < 0.08
 

@@ -387,10 +387,26 @@ CASES = [
     ),
     pytest.param(
         "The features at each position of the tokens.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        # "position of the tokens" gives the tokens a position: no analogy (it earned 1.25)
+        id="two words of one pairing joined by of are no pair",
+    ),
+    pytest.param(
+        "The features at each position give the tokens.",
         ("partial", 1.25),
         (
             "Missing (1): the same weights at every position",
-            'Found (+1.25): pixels are tokens, channels the embedding ("position of the tokens")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("position give the tokens")',
             "Missing (0.75): attention mixes positions",
         ),
         (

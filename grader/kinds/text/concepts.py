@@ -58,6 +58,12 @@ _NEGATIONS = {
     "unlike",
     "nothing",
     "none",
+    # adverbs that all but deny: "the weights are hardly shared at every position"
+    "hardly",
+    "barely",
+    "scarcely",
+    "rarely",
+    "seldom",
 }
 # Negations that deny what follows them ("not the same", "no shared weights", "without") and
 # those that also deny what came before them in their clause ("the steps are not separated",
@@ -1331,9 +1337,9 @@ def _read_pairs(pairings: tuple[Pattern, ...], sentence: Sentence) -> list[tuple
             pending = index
             continue
         pair = (sentence[pending], word)
-        if any(_pairs_as(p, pair) for p in pairings) or _RELATION.search(
-            _between(sentence, pending, index)
-        ):
+        if (
+            any(_pairs_as(p, pair) for p in pairings) and not _only_listed(sentence, pending, index)
+        ) or _RELATION.search(_between(sentence, pending, index)):
             pairs.append(pair)
             pending = None
         else:
@@ -1352,6 +1358,36 @@ def _named_together(
         and not sentence[second].before.strip()
         and any(_pairs_as(p, (sentence[first], sentence[second])) for p in pairings)
     )
+
+
+# Words between two words of a pairing that only list them ("pixels and tokens") or give one to
+# the other ("tokens have positions", "tokens with their positions"): no analogy by themselves.
+_LISTING = frozenset(["and", "or", "both", "either"])
+_HAVING = frozenset(["have", "has", "had", "with", "of"])
+_ARTICLES = frozenset(["their", "its", "the", "a", "an"])
+_COPULAS = frozenset(["is", "are", "be"])
+_ALIKE = re.compile(r"\b(?:alike|similar|interchangeable)\b", re.IGNORECASE)
+
+
+def _only_listed(sentence: Sequence[Word], first: int, second: int) -> bool:
+    """Whether two words of a pairing are only listed together or one given to the other, with
+    no word between them that relates them: "Pixels and tokens are unrelated", "Tokens have
+    positions". Listed words are a pair when the rest of their clause says how they relate, by
+    more than is or are ("Pixels and tokens play the same role", "… are alike")."""
+    between = [_plain(sentence[at].text) for at in range(first + 1, second)]
+    text = _between(sentence, first, second)
+    if not between or _RELATION.search(text) or not set(between) <= _LISTING | _HAVING | _ARTICLES:
+        return False
+    if not _LISTING & set(between):
+        return bool(_HAVING & set(between))
+    clause = sentence[second].clause
+    rest = "".join(
+        sentence[at].before + sentence[at].text
+        for at in range(second + 1, len(sentence))
+        if sentence[at].clause == clause
+    )
+    related = [m.group(0).lower() for m in _RELATION.finditer(rest)]
+    return not (_ALIKE.search(rest) or any(word not in _COPULAS for word in related))
 
 
 def _between(sentence: Sequence[Word], first: int, last: int) -> str:

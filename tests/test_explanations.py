@@ -983,6 +983,32 @@ MISMARKED += [
         0,
         "'rarely' all but denies",
     ),
+    # walls (textover 2) that must not stand
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection matrices W_Q, W_K and W_V, which are the same for every token, do not "
+        "depend on N.",
+        "partial",
+        1,
+        "', which are the same' speaks of W_V, a name of the pattern",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "W_Q, which is shared by every token, is E x K.",
+        "partial",
+        1,
+        "'W_Q, which is shared': W_Q is one word",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The weights are shared, and every token is projected by them.",
+        "partial",
+        1,
+        "', and every token is projected by them' refers back",
+    ),
 ]
 
 

@@ -174,7 +174,7 @@ _SUBJECTLESS_VERBS = frozenset(_SUBJECTLESS_VERB_LIST.split())
 _CARRYING_PRONOUNS = frozenset(["they"])
 # A subject that refers back to what came before ("…; it is used at every pixel"): the clause
 # may go on with the words of the clause before (see `Sentence.walls`).
-_REFERRING = frozenset(["it", "they", "this", "these", "those", "its", "their"])
+_REFERRING = frozenset(["it", "they", "them", "this", "these", "those", "its", "their"])
 _DETERMINERS = frozenset(["the", "a", "an", "every", "each", "all", "any", "some", "one"])
 # The subject of a clause is read as its first words (at most `_SUBJECT_WORDS`), up to one of
 # these or a verb above: "The weights only act …" has the subject "The weights".
@@ -519,9 +519,13 @@ class Sentence(tuple):
                 word = self.plain[i][1]
                 if word in _SUBJECTLESS_VERBS:
                     own = rank == 1 or (rank and self.plain[subject[0]][1] in _DETERMINERS)
-                    if (own or (rank and not joined)) and not any(
-                        self.plain[j][1] in _REFERRING for j in subject[:rank]
-                    ):
+                    # "…, and every token is projected by them" speaks of the clause before
+                    refers = any(
+                        self.plain[j][1] in _REFERRING
+                        for j in range(start, len(self))
+                        if self.scopes[j] == self.scopes[start]
+                    )
+                    if (own or (rank and not joined)) and not refers:
                         found.append((start, -1))
                     break
                 if (word in _SUBJECT_ENDS and word != "of") or self.negations[i]:
@@ -952,7 +956,7 @@ def find(
                 break
             continue
         chosen = [word_at.get(at, at) for at in positions]
-        if _straddles(sentence, chosen) or not _in_order(pattern, sentence, positions):
+        if _straddles(sentence, chosen, pattern) or not _in_order(pattern, sentence, positions):
             continue
         if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
@@ -983,14 +987,22 @@ def _in_order(pattern: Pattern, sentence: Sentence, positions: list[float]) -> b
     return first < second and sentence.scopes[ceil(first)] == sentence.scopes[ceil(second)]
 
 
-def _straddles(sentence: Sentence, chosen: list[int]) -> bool:
+def _straddles(sentence: Sentence, chosen: list[int], pattern: Pattern) -> bool:
     """Whether the words take the words of a clause with a subject of its own and words of the
     clause before it ("The weights act on E, and the tokens are shared by all heads" shares no
-    weights), except, for a "which" clause, the word it speaks of ("The weights, which are
-    shared by all tokens")."""
+    weights), except for a "which" clause on a word of the pattern ("The weights, which are
+    shared by all tokens", "W_Q, which is shared by every token": a name written with "_" is
+    one word)."""
     for start, antecedent in sentence.walls:
-        if min(chosen) < start <= max(chosen) and antecedent not in chosen:
-            return True
+        if not min(chosen) < start <= max(chosen):
+            continue
+        if antecedent >= 0:
+            named = [antecedent]
+            while named[0] > 0 and sentence[named[0]].before == "_":
+                named.insert(0, named[0] - 1)
+            if any(at in sentence.places(group) for group in pattern.groups for at in named):
+                continue
+        return True
     return False
 
 

@@ -915,9 +915,9 @@ MISMARKED += [
         "22-52-q4",
         "e.explanation",
         "Pixels and tokens are different things, as are channels and embeddings.",
-        "incorrect",
+        "needs_review",
         0,
-        "'pixels and tokens are different' lists them, no analogy",
+        "'pixels and tokens are different' lists them, no analogy; 'as are' for a person",
     ),
     (
         "22-52-q4",
@@ -1008,6 +1008,22 @@ MISMARKED += [
         "partial",
         1,
         "', and every token is projected by them' refers back",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The same weights are used at every pixel; none differ.",
+        "partial",
+        1,
+        "'none' in the next part denies nothing before it",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Tokens and pixels, channels and embeddings: the same roles.",
+        "needs_review",
+        0,
+        "listed words related only in another clause go to a person",
     ),
 ]
 

@@ -1139,7 +1139,11 @@ def _negation_of(sentence: Sentence, chosen: list[int]) -> int | None:
             return sentence.negation_before[index]
         # "Attention mixes nothing; it only scales positions": nothing is mixed
         following = index + 1
-        if following < len(sentence) and sentence.plain[following][1] in _NOTHING:
+        if (
+            following < len(sentence)
+            and sentence.plain[following][1] in _NOTHING
+            and sentence.scopes[following] == sentence.scopes[index]
+        ):
             return following
     after = sentence.negation_after[max(chosen)]
     return after if after >= 0 and after not in chosen else None
@@ -1471,6 +1475,29 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
                 joined = "only a colon joins them"
             elif keywords and not between.strip():
                 joined = "they stand side by side in a list of keywords"
+            else:
+                continue
+            return Match(
+                f"{pair[0].text} ~ {pair[1].text}",
+                pair,
+                False,
+                doubt=f"{joined}, which does not say how they relate",
+            )
+        # "Tokens and pixels, channels and embeddings: the same roles": listed, related (if at
+        # all) only outside their clause
+        for index in range(2, len(sentence)):
+            pair = (sentence[index - 2], sentence[index])
+            if (
+                any(_pairs_as(p, pair) for p in pairings)
+                and sentence.plain[index - 1][1] in _LISTING
+                and _only_listed(sentence, index - 2, index)
+                and any(
+                    _RELATION.search(w.before + w.text) or _ALIKE.search(w.text)
+                    for w in sentence[index + 1 :]
+                    if w.clause != sentence[index].clause
+                )
+            ):
+                joined = f'only "{sentence[index - 1].text}" joins them'
             else:
                 continue
             return Match(

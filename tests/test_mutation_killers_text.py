@@ -198,19 +198,21 @@ CASES = [
         ),
         id="a negation written with n't counts",
     ),
+    # Two words of a pairing side by side ("token pixel") state no analogy: in a list of
+    # keywords they are not credited, a person reads them (they earned the analogy before).
     pytest.param(
         "Weights shared, token pixel, channel embedding, attention mixing.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 3/3.",
+            "An instructor will check this answer: whether the answer states 'token pixel' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. Provisional marks: 1.75/3.",
             'Found (+1): the same weights at every position ("Weights shared")',
-            'Found (+1.25): pixels are tokens, channels the embedding ("token pixel")',
+            'Not credited yet: pixels are tokens, channels the embedding (you wrote "token pixel", but they stand side by side in a list of keywords, which does not say how they relate; an instructor will decide whether you state it)',
             'Found (+0.75): attention mixes positions ("attention mixing")',
         ),
         (
-            "concepts found: shared, pairs, attention",
-            "confidence 0.65",
-            "sent for review: the answer is a list of keywords rather than sentences",
+            "concepts found: shared, attention",
+            "confidence 0.30",
+            "sent for review: whether the answer states 'token pixel' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences",
         ),
         id="a list of keywords goes to a person",
     ),
@@ -218,15 +220,15 @@ CASES = [
         "Shared weights, pixel tokens.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 2.25/3.",
+            "An instructor will check this answer: whether the answer states 'pixel tokens' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. Provisional marks: 1/3.",
             'Found (+1): the same weights at every position ("Shared weights")',
-            'Found (+1.25): pixels are tokens, channels the embedding ("pixel tokens")',
+            'Not credited yet: pixels are tokens, channels the embedding (you wrote "pixel tokens", but they stand side by side in a list of keywords, which does not say how they relate; an instructor will decide whether you state it)',
             "Missing (0.75): attention mixes positions",
         ),
         (
-            "concepts found: shared, pairs",
-            "confidence 0.65",
-            "sent for review: the answer is a list of keywords rather than sentences",
+            "concepts found: shared",
+            "confidence 0.30",
+            "sent for review: whether the answer states 'pixel tokens' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences",
         ),
         id="four words without a function word are a list of keywords",
     ),
@@ -385,10 +387,26 @@ CASES = [
     ),
     pytest.param(
         "The features at each position of the tokens.",
+        ("incorrect", 0.0),
+        (
+            "Missing (1): the same weights at every position",
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            "Missing (0.75): attention mixes positions",
+        ),
+        (
+            "concepts found: none",
+            "confidence 1.00",
+            "marks 0",
+        ),
+        # "position of the tokens" gives the tokens a position: no analogy (it earned 1.25)
+        id="two words of one pairing joined by of are no pair",
+    ),
+    pytest.param(
+        "The features at each position give the tokens.",
         ("partial", 1.25),
         (
             "Missing (1): the same weights at every position",
-            'Found (+1.25): pixels are tokens, channels the embedding ("position of the tokens")',
+            'Found (+1.25): pixels are tokens, channels the embedding ("position give the tokens")',
             "Missing (0.75): attention mixes positions",
         ),
         (
@@ -808,6 +826,7 @@ def test_the_pairs_of_an_analogy_are_read_in_each_clause_of_a_sentence(answer, o
         ("holly", "hol"),
         ("Position-wise", "positionwise"),
         ("don’t", "dont"),
+        ("separately", "separately"),  # kept whole: how one thing is applied, not "separate"
     ],
 )
 def test_a_stem_takes_one_common_suffix_off_where_three_letters_remain(word, stemmed):
@@ -835,6 +854,39 @@ def test_a_pairing_of_three_groups_is_pointed_out_by_the_self_test():
     )
     assert pointed_out not in wellformed
     assert malformed == sorted([*wellformed, pointed_out], key=lambda p: p[0])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reported"),
+    [
+        pytest.param("'same|shared weight*'", False, id="no >"),
+        pytest.param("'same > weight*'", False, id="> between two groups"),
+        pytest.param("'same weight* > position*'", False, id="> once in three groups"),
+        pytest.param("'same > weight* > position*'", True, id="> twice"),
+        pytest.param("'same weight* >'", True, id="> at the end"),
+    ],
+)
+def test_a_misplaced_order_is_pointed_out_by_the_self_test(pattern, reported):
+    from grader.rubric_check import check_rubric
+
+    text = RUBRIC.source_text.replace("'same|shared weight*'", pattern)
+    messages = [p.message for p in check_rubric(load_rubric_text(text, "concepts.yaml"))]
+    assert any("> stands once, between two word groups" in m for m in messages) == reported
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        pytest.param("The same weights are used everywhere.", ("partial", 1.0), id="in order"),
+        pytest.param("The weights used are the same.", ("incorrect", 0.0), id="reversed"),
+        pytest.param("The same thing, and weights used.", ("incorrect", 0.0), id="two scopes"),
+    ],
+)
+def test_a_greater_than_sign_in_a_longer_pattern_orders_the_two_groups_beside_it(answer, outcome):
+    text = RUBRIC.source_text.replace("'same|shared weight*'", "'same|shared > weight* used'")
+    rubric = load_rubric_text(text, "concepts.yaml")
+    result = grade_answer(rubric, rubric.items["e.why"], answer)
+    assert (result.verdict, result.marks) == outcome, result.feedback
 
 
 def test_a_relation_word_that_is_itself_a_pairing_word_does_not_pair_the_words_before_it():

@@ -372,8 +372,8 @@ def _without(text: str, start: str, end: str) -> str:
                 "              - 'filter* > local > small'\n",
             ),
             "- 'filter* > local > small'",
-            "> joins exactly two word groups",
-            id="an order of three groups is reported",
+            "> stands once, between two word groups",
+            id="an order with two > is reported",
         ),
     ],
 )

@@ -37,6 +37,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from math import ceil
 
 from grader.kinds.text import maths
 
@@ -57,10 +58,18 @@ _NEGATIONS = {
     "unlike",
     "nothing",
     "none",
+    # adverbs that all but deny: "the weights are hardly shared at every position"
+    "hardly",
+    "barely",
+    "scarcely",
+    "rarely",
+    "seldom",
 }
 # Negations that deny what follows them ("not the same", "no shared weights", "without") and
-# those that also deny what came before them in their clause ("the steps are not separated").
-_VERBAL_NEGATIONS = _NEGATIONS - {"no", "without", "unlike", "nothing", "none"}
+# those that also deny what came before them in their clause ("the steps are not separated",
+# "attention mixes nothing").
+_VERBAL_NEGATIONS = _NEGATIONS - {"no", "without", "unlike"}  # "mixes nothing", "shares none"
+_NOTHING = frozenset(["nothing", "none"])  # just after a word of a match, they deny it
 # A negation's scope is its clause, from where the clause begins (a comma, a colon, a
 # semicolon, a dash) or one of these words begins a new one ("…does not mix tokens, and it
 # uses the same weights", "not learned but computed", "no difference except that attention …",
@@ -75,6 +84,14 @@ _SCOPE_BREAKS = frozenset(_SCOPE_BREAK_LIST.split())
 # instead of being factored" deny the fixed weights and the factoring (what comes before is
 # stated: "rather" and "instead" begin a scope of their own).
 _CONTRASTS = {"rather": "than", "instead": "of"}
+# "X is different from Y" denies that X is Y, as "not" does, before and after it in its scope
+# ("A position-wise linear layer is different from a 1x1 convolution"); "different weights" is
+# no negation.
+_DIFFERING = {
+    "different": frozenset(["from", "to", "than"]),
+    "distinct": frozenset(["from"]),
+    "unrelated": frozenset(["to"]),
+}
 # "replaces fixed weights with data-dependent ones" denies what it replaces, up to the "with"
 # or "by" that begins a scope of its own.
 _REPLACING = frozenset(["replace", "replaces", "replacing"])
@@ -155,6 +172,10 @@ _SUBJECTLESS_VERB_LIST = """
 """
 _SUBJECTLESS_VERBS = frozenset(_SUBJECTLESS_VERB_LIST.split())
 _CARRYING_PRONOUNS = frozenset(["they"])
+# A subject that refers back to what came before ("…; it is used at every pixel"): the clause
+# may go on with the words of the clause before (see `Sentence.walls`).
+_REFERRING = frozenset(["it", "they", "them", "this", "these", "those", "its", "their"])
+_DETERMINERS = frozenset(["the", "a", "an", "every", "each", "all", "any", "some", "one"])
 # The subject of a clause is read as its first words (at most `_SUBJECT_WORDS`), up to one of
 # these or a verb above: "The weights only act …" has the subject "The weights".
 _SUBJECT_END_LIST = """
@@ -165,8 +186,15 @@ _SUBJECT_ENDS = frozenset(_SUBJECT_END_LIST.split())
 _SUBJECT_WORDS = 4
 _SHORT_DENIAL_LIST = "no not nope wrong false incorrect untrue"
 _SHORT_DENIALS = frozenset(_SHORT_DENIAL_LIST.split())
+# The words of a clause that denies what came before by a negation at its end: "but here they
+# are not", "which it is not", "and in practice it does not".
+_ELLIPTICAL = frozenset(
+    [*_REFERRING_BACK, *_SUBJECTLESS_VERBS, "they", "these", "those", "here", "so", "and"]
+    + ["really", "actually", "in", "fact", "practice", "reality", "general"]
+)
 # A role word just after these is what the statement compares with, not what it is about:
-# "1/D + 1/K² of the standard one's", "unlike convolution", "compared with attention".
+# "1/D + 1/K² of the standard one's", "unlike convolution", "compared with attention"; so is
+# one just after a "/" ("separable/standard": the denominator).
 _OBJECT_MARKER_LIST = "of than to from unlike versus vs with compared against over as like into"
 _OBJECT_MARKERS = frozenset(_OBJECT_MARKER_LIST.split())
 _FUNCTION_WORD_LIST = """
@@ -205,13 +233,16 @@ def _plain(word: str) -> str:
     return _JOINERS.sub("", word.lower())
 
 
-_KEPT_WHOLE = frozenset(["ones"])
+_KEPT_WHOLE = frozenset(["ones", "separately"])
 
 
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off.
-    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one."""
+    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one; so is
+    "separately": it says how one thing is applied ("to each token separately, with the same
+    matrix"), not that there are separate ones, so it fits no `separate` (`separat*` still fits
+    it)."""
     word = _plain(word)
     if word in _KEPT_WHOLE:
         return word
@@ -236,6 +267,9 @@ class Pattern:
     groups: tuple[tuple[str, ...], ...]
     pairing: bool = False  # `a ~ b`: the two groups must be stated as a pair
     ordered: bool = False  # `a > b`: a's word before b's, in one clause (see `BEFORE`)
+    # `c a > b d`: in a pattern of more groups, the index of the group whose word comes before
+    # the next group's in one clause (a's before b's); -1: none
+    order: int = -1
 
     @classmethod
     def compile(cls, text: str) -> Pattern:
@@ -247,7 +281,11 @@ class Pattern:
         )
         pairing = tokens[1:2] == [PAIRING] and len(tokens) == 3
         ordered = tokens[1:2] == [BEFORE] and len(tokens) == 3
-        return cls(text, groups, pairing, ordered)
+        order = -1
+        at = [i for i, t in enumerate(tokens) if t == BEFORE]
+        if not ordered and PAIRING not in tokens and len(at) == 1 and 0 < at[0] < len(tokens) - 1:
+            order = at[0] - 1
+        return cls(text, groups, pairing, ordered, order)
 
     @property
     def malformed_pairing(self) -> bool:
@@ -256,8 +294,9 @@ class Pattern:
 
     @property
     def malformed_order(self) -> bool:
-        """A ` > ` that does not join exactly two groups; such a pattern is read as a plain one."""
-        return BEFORE in self.text.split() and not self.ordered
+        """A ` > ` that does not stand once between two groups; such a pattern is read as a
+        plain one."""
+        return BEFORE in self.text.split() and not self.ordered and self.order < 0
 
 
 @dataclass(frozen=True)
@@ -327,11 +366,20 @@ class Sentence(tuple):
         self.by_stem = by_stem
         self.plain = tuple((word.stem, _plain(word.text)) for word in self)
         following = [*(p for _, p in self.plain[1:]), ""]
-        self.negations = tuple(
-            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING
-            for word, (_, plain), after in zip(self, self.plain, following, strict=True)
+        differing = tuple(
+            after in _DIFFERING.get(plain, ())
+            for (_, plain), after in zip(self.plain, following, strict=True)
         )
-        self.verbal = tuple(_is_verbal_negation(word) for word in self)
+        self.negations = tuple(
+            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+            for word, (_, plain), after, differ in zip(
+                self, self.plain, following, differing, strict=True
+            )
+        )
+        self.verbal = tuple(
+            _is_verbal_negation(word) or differ
+            for word, differ in zip(self, differing, strict=True)
+        )
         # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
         # and before the "with" of "replaces … with"
         scopes: list[int] = []
@@ -430,6 +478,59 @@ class Sentence(tuple):
             if start in self.clause_starts.values():
                 subjects[start] = self._subject_words(start, at)
         return found
+
+    @cached_property
+    def walls(self) -> tuple[tuple[int, int], ...]:
+        """Where a clause with a subject of its own begins, after and, but, while, because …
+        ("…, and the tokens are shared by all heads", "…, while the encoding is shared …"), or
+        a clause on the word before it (", which is shared …"): (the index of its first word,
+        the index of the word a "which" clause speaks of, else -1). A pattern takes no words
+        from both sides of it (see `_straddles`). A subject that refers back ("…, and it is
+        used at every pixel") is none of its own, and a clause without one goes on speaking of
+        the clause before (see `carried`). (A semicolon or a dash is no wall: "W is the same
+        matrix; every pixel uses it".)"""
+        found = []
+        for start in range(1, len(self)):
+            plain = self.plain[start][1]
+            if self.scopes[start] == self.scopes[start - 1]:
+                continue
+            if (
+                plain in _RELATIVE
+                and self.plain[start + 1 :][:1]
+                and (self.plain[start + 1][1] in _SUBJECTLESS_VERBS)
+            ):
+                found.append((start, start - 1))
+                continue
+            if plain not in _SCOPE_BREAKS or plain in _RELATIVE:
+                continue
+            # without a comma, "the depthwise and pointwise steps are" joins two words of one
+            # subject: a subject of its own begins with the, a, every … or is one word
+            joined = self[start].clause == self[start - 1].clause
+            at = start + (plain in _SCOPE_BREAKS)
+            while at < len(self) and self.plain[at][1] in _GOING_ON_ADVERBS:
+                at += 1
+            # its subject: a few words ("the output of the layer") before is, are, has …
+            subject = [
+                i
+                for i in range(at, min(at + 2 * _SUBJECT_WORDS, len(self)))
+                if self.scopes[i] == self.scopes[start]
+            ]
+            for rank, i in enumerate(subject):
+                word = self.plain[i][1]
+                if word in _SUBJECTLESS_VERBS:
+                    own = rank == 1 or (rank and self.plain[subject[0]][1] in _DETERMINERS)
+                    # "…, and every token is projected by them" speaks of the clause before
+                    refers = any(
+                        self.plain[j][1] in _REFERRING
+                        for j in range(start, len(self))
+                        if self.scopes[j] == self.scopes[start]
+                    )
+                    if (own or (rank and not joined)) and not refers:
+                        found.append((start, -1))
+                    break
+                if (word in _SUBJECT_ENDS and word != "of") or self.negations[i]:
+                    break
+        return tuple(found)
 
     def _subject_words(self, start: int, at: int) -> tuple[int, ...]:
         """The words of the subject of the scope that begins at `start` (its first words from
@@ -540,11 +641,18 @@ class Sentence(tuple):
     def _is_denial(self, index: int) -> bool:
         """Whether the word may deny what its clause says: "false", "wrong", "misconception", or
         a negation before "true", "the case" … or before a "so" that ends the clause ("that is
-        not so", not "not so different")."""
+        not so", not "not so different"), or one that ends a clause of only words that speak
+        of what came before ("…, but here they are not", "…, which it is not"; not "…, but
+        attention does not")."""
         if self.plain[index][1] in _DENIALS:
             return True
         if not self.verbal[index]:
             return False
+        if self._ends_clause(index) and all(
+            self.plain[at][1] in _ELLIPTICAL or self.verbal[at]
+            for at in range(self.clause_starts[self[index].clause], index)
+        ):
+            return True  # "…, but they are not", "…, which it is not"
         for after in range(index + 1, min(index + 4, len(self))):
             if self[after].clause != self[index].clause:
                 return False
@@ -848,6 +956,8 @@ def find(
                 break
             continue
         chosen = [word_at.get(at, at) for at in positions]
+        if _straddles(sentence, chosen, pattern) or not _in_order(pattern, sentence, positions):
+            continue
         if tuple(chosen) not in seen:
             seen.add(tuple(chosen))
             tightness = (
@@ -864,6 +974,36 @@ def find(
                 best = (tightness, match)
             first = first or match
     return best[1] if best is not None else first
+
+
+def _in_order(pattern: Pattern, sentence: Sentence, positions: list[float]) -> bool:
+    """Whether the words at these places (see `find`) have the word of the group before the
+    pattern's `>` before that of the group after it, in one clause (up to and, but, so …): in
+    `convolution* weight* > depend* input*`, "a convolution's weights depend on the input", not
+    "the convolution's output depends on the input and its weights"."""
+    if pattern.order < 0:
+        return True
+    first, second = positions[pattern.order], positions[pattern.order + 1]
+    return first < second and sentence.scopes[ceil(first)] == sentence.scopes[ceil(second)]
+
+
+def _straddles(sentence: Sentence, chosen: list[int], pattern: Pattern) -> bool:
+    """Whether the words take the words of a clause with a subject of its own and words of the
+    clause before it ("The weights act on E, and the tokens are shared by all heads" shares no
+    weights), except for a "which" clause on a word of the pattern ("The weights, which are
+    shared by all tokens", "W_Q, which is shared by every token": a name written with "_" is
+    one word)."""
+    for start, antecedent in sentence.walls:
+        if not min(chosen) < start <= max(chosen):
+            continue
+        if antecedent >= 0:
+            named = [antecedent]
+            while named[0] > 0 and sentence[named[0]].before == "_":
+                named.insert(0, named[0] - 1)
+            if any(at in sentence.places(group) for group in pattern.groups for at in named):
+                continue
+        return True
+    return False
 
 
 def _ordered(
@@ -995,10 +1135,18 @@ def _negation_of(sentence: Sentence, chosen: list[int]) -> int | None:
     pixel", "does not split the kernel into depthwise and pointwise parts"), or a "not",
     "never", "n't" after the last of them in its scope ("the steps are not separated")."""
     for index in chosen:
-        if sentence.negation_before[index] >= 0:
+        if sentence.negation_before[index] >= 0 and sentence.negation_before[index] not in chosen:
             return sentence.negation_before[index]
+        # "Attention mixes nothing; it only scales positions": nothing is mixed
+        following = index + 1
+        if (
+            following < len(sentence)
+            and sentence.plain[following][1] in _NOTHING
+            and sentence.scopes[following] == sentence.scopes[index]
+        ):
+            return following
     after = sentence.negation_after[max(chosen)]
-    return after if after >= 0 else None
+    return after if after >= 0 and after not in chosen else None
 
 
 def _doubt_of(sentence: Sentence, chosen: list[int]) -> str | None:
@@ -1077,7 +1225,8 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
         found = {}
         for index, word in enumerate(sentence):
             role = _role_fitting(word, roles)
-            compared = any(
+            # "standard/separable": the word after the "/" is the denominator, compared with
+            compared = word.before.strip() == "/" or any(
                 sentence.plain[at][1] in _OBJECT_MARKERS and sentence[at].clause == word.clause
                 for at in range(max(0, index - 2), index)
             )
@@ -1197,19 +1346,64 @@ def _read_pairs(pairings: tuple[Pattern, ...], sentence: Sentence) -> list[tuple
         sides = every_sides[index]
         if not sides or sides & previous:
             continue
+        if pending is not None and _named_together(sentence, pending, index, pairings):
+            continue  # "the channel dimension": one name, read as its first word
         previous = sides
         if pending is None:
             pending = index
             continue
         pair = (sentence[pending], word)
-        if any(_pairs_as(p, pair) for p in pairings) or _RELATION.search(
-            _between(sentence, pending, index)
-        ):
+        if (
+            any(_pairs_as(p, pair) for p in pairings) and not _only_listed(sentence, pending, index)
+        ) or _RELATION.search(_between(sentence, pending, index)):
             pairs.append(pair)
             pending = None
         else:
             pending = index
     return pairs
+
+
+def _named_together(
+    sentence: Sequence[Word], first: int, second: int, pairings: tuple[Pattern, ...]
+) -> bool:
+    """Whether two words that a pairing joins stand side by side with only a space between them
+    ("the channel dimension", "pixel tokens"): one name, or two keywords, that states no
+    analogy (see `_unread_pair` for a list of keywords)."""
+    return (
+        second == first + 1
+        and not sentence[second].before.strip()
+        and any(_pairs_as(p, (sentence[first], sentence[second])) for p in pairings)
+    )
+
+
+# Words between two words of a pairing that only list them ("pixels and tokens") or give one to
+# the other ("tokens have positions", "tokens with their positions"): no analogy by themselves.
+_LISTING = frozenset(["and", "or", "both", "either"])
+_HAVING = frozenset(["have", "has", "had", "with", "of"])
+_ARTICLES = frozenset(["their", "its", "the", "a", "an"])
+_COPULAS = frozenset(["is", "are", "be"])
+_ALIKE = re.compile(r"\b(?:alike|similar|interchangeable)\b", re.IGNORECASE)
+
+
+def _only_listed(sentence: Sequence[Word], first: int, second: int) -> bool:
+    """Whether two words of a pairing are only listed together or one given to the other, with
+    no word between them that relates them: "Pixels and tokens are unrelated", "Tokens have
+    positions". Listed words are a pair when the rest of their clause says how they relate, by
+    more than is or are ("Pixels and tokens play the same role", "… are alike")."""
+    between = [_plain(sentence[at].text) for at in range(first + 1, second)]
+    text = _between(sentence, first, second)
+    if not between or _RELATION.search(text) or not set(between) <= _LISTING | _HAVING | _ARTICLES:
+        return False
+    if not _LISTING & set(between):
+        return bool(_HAVING & set(between))
+    clause = sentence[second].clause
+    rest = "".join(
+        sentence[at].before + sentence[at].text
+        for at in range(second + 1, len(sentence))
+        if sentence[at].clause == clause
+    )
+    related = [m.group(0).lower() for m in _RELATION.finditer(rest)]
+    return not (_ALIKE.search(rest) or any(word not in _COPULAS for word in related))
 
 
 def _between(sentence: Sequence[Word], first: int, last: int) -> str:
@@ -1266,32 +1460,71 @@ def crossed_pairs(pairings: tuple[Pattern, ...], answer: str) -> list[Match]:
 
 
 def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
-    """Two words of a pairing side by side with only a colon between them ("Pixels: tokens"):
-    perhaps the analogy, but a colon ends a clause and says nothing of how they relate, so a
-    person reads it."""
+    """Two words of a pairing side by side with only a colon between them ("Pixels: tokens"),
+    or, in a list of keywords, with only a space ("token pixel channel embedding"): perhaps
+    the analogy, but nothing says how they relate, so a person reads it. (In sentences, two
+    words with only a space between them are one name: "the channel dimension".)"""
+    keywords = looks_like_keywords(answer)
     for sentence in sentences(answer):
         for index in range(1, len(sentence)):
             pair = (sentence[index - 1], sentence[index])
             between = pair[1].before
+            if not any(_pairs_as(p, pair) for p in pairings):
+                continue
+            if ":" in between and not between.strip(" :"):
+                joined = "only a colon joins them"
+            elif keywords and not between.strip():
+                joined = "they stand side by side in a list of keywords"
+            else:
+                continue
+            return Match(
+                f"{pair[0].text} ~ {pair[1].text}",
+                pair,
+                False,
+                doubt=f"{joined}, which does not say how they relate",
+            )
+        # "Tokens and pixels, channels and embeddings: the same roles": listed, related (if at
+        # all) only outside their clause
+        for index in range(2, len(sentence)):
+            pair = (sentence[index - 2], sentence[index])
             if (
-                ":" in between
-                and not between.strip(" :")
-                and any(_pairs_as(p, pair) for p in pairings)
-            ):
-                return Match(
-                    f"{pair[0].text} ~ {pair[1].text}",
-                    pair,
-                    False,
-                    doubt="only a colon joins them, which does not say how they relate",
+                any(_pairs_as(p, pair) for p in pairings)
+                and sentence.plain[index - 1][1] in _LISTING
+                and _only_listed(sentence, index - 2, index)
+                and any(
+                    _RELATION.search(w.before + w.text) or _ALIKE.search(w.text)
+                    for w in sentence[index + 1 :]
+                    if w.clause != sentence[index].clause
                 )
+            ):
+                joined = f'only "{sentence[index - 1].text}" joins them'
+            else:
+                continue
+            return Match(
+                f"{pair[0].text} ~ {pair[1].text}",
+                pair,
+                False,
+                doubt=f"{joined}, which does not say how they relate",
+            )
     return None
 
 
+_KEYWORD_ITEMS = 4  # at least so many items of a list of one or two words each
+
+
 def looks_like_keywords(answer: str) -> bool:
-    """Several words but hardly a function word: a list of keywords, not sentences."""
+    """Several words but hardly a function word, or a list (items ended by commas, semicolons,
+    full stops …) of one or two words each ("Tokens, same, weights, shared, attention,
+    computed, data."): a list of keywords, not sentences."""
     words = [w for s in sentences(answer) for w in s]
     if len(words) < 4:
         return False
+    items: dict[tuple[int, int], int] = {}
+    for number, sentence in enumerate(sentences(answer)):
+        for word in sentence:
+            items[number, word.clause] = items.get((number, word.clause), 0) + 1
+    if len(items) >= _KEYWORD_ITEMS and max(items.values()) <= 2:
+        return True
     function = sum(1 for w in words if w.text.lower() in _FUNCTION_WORDS)
     return function / len(words) < 0.08
 

@@ -91,8 +91,9 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                         Problem(
                             _pattern_line(rubric, concept, pattern),
                             f"{item.key_path}.concepts[{index}].{kind}[{number}]",
-                            f"{pattern.text!r}: > joins exactly two word groups, the first's "
-                            "word before the second's, e.g. '1/d+1/k^2 > fewer'",
+                            f"{pattern.text!r}: > stands once, between two word groups, the "
+                            "word of the one before it before that of the one after it, e.g. "
+                            "'1/d+1/k^2 > fewer'",
                         )
                     )
                 unread = [

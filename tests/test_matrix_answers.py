@@ -1324,6 +1324,88 @@ S_READ = "Q·Kᵀ / √d_k"
             (_defined_as("s", r"where s = \sqrt{d_k}", "√d_k"),),
             id="a scale of the student's own",
         ),
+        # "where" after letters alone was glued to them, "P V where P" read as a left side
+        # and the definition's right side graded as the answer (0/3, "N×N, but A is N×d_v").
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"P V where P = softmax(QK^T/\sqrt{d_k})",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("P", r"where P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="letters alone before where: no left side 'PVwhereP'",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S V where S = softmax(Q K^T/\sqrt{d_k})",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"where S = softmax(Q K^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="letters alone before where, S defined",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"PV with P = softmax(QK^T/\sqrt{d_k})",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("P", r"with P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="a run of letters before with, P defined: P·V",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "M where M = X^T G",
+            "X^T G",
+            "correct",
+            (_defined_as("M", "where M = X^T G", "Xᵀ·G"),),
+            id="one letter before where: no left side 'MwhereM'",
+        ),
+        # A run of letters with a name of the student's own among them is split as `XW` is:
+        # `PV` was "unknown name 'PV'", sent to a person.
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = PV where P = softmax(QK^T/\sqrt{d_k})",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("P", r"where P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="PV with P defined, after a left side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = SV where S = softmax(QK^T/\sqrt{d_k})",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"where S = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="SV with S defined",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = PV, P = softmax(S), S = QK^T/\sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                _defined_as("P", ", P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+            ),
+            id="PV with P defined over S",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "HW^T where H = dL/dY",
+            "G W^T",
+            "correct",
+            (
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            id="HW^T with H defined as the given gradient",
+        ),
         # Wrong answers, read so, earn what they earn written out and no more.
         pytest.param(
             ATTENTION,
@@ -1370,6 +1452,69 @@ S_READ = "Q·Kᵀ / √d_k"
             (_defined_as("H", ", where H = G^T", "Gᵀ"),),
             id="wrong: a new name for the given matrix transposed",
         ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "M where M = G^T X",
+            "G^T X",
+            "partial",
+            (_defined_as("M", "where M = G^T X", "Gᵀ·X"),),
+            id="wrong: one letter before where, defined as the transpose",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"V P where P = softmax(QK^T/\sqrt{d_k})",
+            r"V softmax(QK^T/\sqrt{d_k})",
+            "incorrect",
+            (_defined_as("P", r"where P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="wrong: letters alone before where, in the wrong order",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"P V where P = softmax(QK^T)",
+            "softmax(QK^T) V",
+            "partial",
+            (_defined_as("P", "where P = softmax(QK^T)", "softmax(Q·Kᵀ)"),),
+            id="wrong: letters alone before where, the scale left out",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = VP, P = softmax(S), S = QK^T/\sqrt{d_k}",
+            r"A = V softmax(QK^T/\sqrt{d_k})",
+            "incorrect",
+            (
+                _defined_as("P", ", P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+            ),
+            id="wrong: VP with P defined, in the wrong order",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = PV, P = softmax(S), S = QK^T",
+            "A = softmax(QK^T) V",
+            "partial",
+            (
+                _defined_as("P", ", P = softmax(S)", "softmax(Q·Kᵀ)"),
+                _defined_as("S", ", S = QK^T", "Q·Kᵀ"),
+            ),
+            id="wrong: PV with P defined, the scale left out",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "HW where H = dL/dY",
+            "G W",
+            "incorrect",
+            (
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            id="wrong: HW with H defined as the given gradient, W not transposed",
+        ),
     ],
 )
 def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out(
@@ -1411,6 +1556,13 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
             "a matrix the question gives, so what your answer means is a person's to read (at "
             "column 9).",
             id="a name the answer uses defined in words only",
+        ),
+        pytest.param(
+            r"A = PZ, P = softmax(S), S = QK^T/\sqrt{d_k}",
+            "invalid",
+            "We could not read your answer: unknown name 'PZ': the question's matrices are K, Q, V "
+            '(read without ", P = softmax(S)", a definition after it) (at column 5).',
+            id="an unknown run of letters: the student's S is not listed as the question's",
         ),
         pytest.param(
             r"A = softmax(S) V where Q = QK^T/\sqrt{d_k}",

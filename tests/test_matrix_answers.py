@@ -1633,18 +1633,45 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             "N×D; read as shown, your matrix equals ∂L/∂W.",
             id="a wrong shape for G after its definition: a person's",
         ),
+        # A shape stated for a name of the student's own went to a person ("the shape of S,
+        # which is none of the question's matrices"): it is held against S as defined.
         pytest.param(
             ATTENTION,
             "a.attention",
             r"A = softmax(S) V where S = QK^T/\sqrt{d_k} \in R^{N \times N}",
-            "needs_review",
+            "correct",
             (
                 _defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),
                 'set aside "\\in R^{N \\times N}", which states S\'s shape',
             ),
-            'Your answer states "\\in R^{N \\times N}", the shape of S, which is none of the '
-            "question's matrices; read as shown, your matrix equals A.",
-            id="a shape for a name of the student's own: a person's, not the answer's shape",
+            "Correct: your matrix equals A.",
+            id="the true shape for a name of the student's own: checked against its definition",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k} \in R^{N \times d_k}",
+            "needs_review",
+            (
+                _defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),
+                'set aside "\\in R^{N \\times d_k}", which states S\'s shape',
+            ),
+            'Your answer states that S is N×d_k ("\\in R^{N \\times d_k}"), but S as you define '
+            "it is N×N; read as shown, your matrix equals A.",
+            id="a wrong shape for a name of the student's own: a person's",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = K Q^T/\sqrt{d_k} \in R^{N \times N}",
+            "incorrect",
+            (
+                _defined_as("S", r"where S = K Q^T/\sqrt{d_k}", "K·Qᵀ / √d_k"),
+                'set aside "\\in R^{N \\times N}", which states S\'s shape',
+            ),
+            "K·Qᵀ is the transpose of Q·Kᵀ, which the answer needs: its factors are in the wrong "
+            "order.",
+            id="wrong: a true shape for a wrong definition earns what the answer written out does",
         ),
     ],
 )

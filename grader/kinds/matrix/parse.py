@@ -88,6 +88,9 @@ class MatrixAnswer:
     # Shapes stated after the answer (`\in \mathbb{R}^{C \times D}`), each with the matrix
     # whose shape it states (None: the answer's), as read (`δ` defined as G is G).
     stated: tuple[tuple[ShapeStatement, str | None], ...] = ()
+    # The names of the student's own that definitions give an expression (`S = QK^T`), each
+    # with it, for a shape stated for one to be held against the expression's.
+    defined: tuple[tuple[str, Node], ...] = ()
     # `1 G` (review ONES_BEFORE): the answer with its 1 read as the number, for the review to
     # say what that reading would earn.
     as_number: Node | None = None
@@ -895,7 +898,9 @@ def _parse_defined(
         notes.append(note)
         review = review or problem
     renamed = {name: alias.matrix for name, alias in aliases.items() if alias.matrix}
-    return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review), renamed
+    defined = tuple((n, a.expression) for n, a in aliases.items() if a.expression is not None)
+    read = replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review, defined=defined)
+    return read, renamed
 
 
 @dataclass(frozen=True)

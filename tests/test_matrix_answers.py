@@ -1406,6 +1406,18 @@ S_READ = "Q·Kᵀ / √d_k"
             ),
             id="HW^T with H defined as the given gradient",
         ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}, S = Q K^T / \sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                'set aside "where S = QK^T/\\sqrt{d_k}", a definition',
+                _defined_as("S", r", S = Q K^T / \sqrt{d_k}", S_READ),
+            ),
+            id="a name defined twice, the same way",
+        ),
         # Wrong answers, read so, earn what they earn written out and no more.
         pytest.param(
             ATTENTION,
@@ -1563,6 +1575,23 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
             "We could not read your answer: unknown name 'PZ': the question's matrices are K, Q, V "
             '(read without ", P = softmax(S)", a definition after it) (at column 5).',
             id="an unknown run of letters: the student's S is not listed as the question's",
+        ),
+        # S defined twice, differently: the first was said to define "a name your answer does
+        # not use", untrue; it is a person's, saying what it is.
+        pytest.param(
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}, S = KQ^T",
+            "needs_review",
+            'Your answer defines S twice, differently ("where S = QK^T/\\sqrt{d_k}" and ", S = '
+            'KQ^T"), so which is meant is not clear; read as shown, it would earn 0 of 3 marks.',
+            id="a name defined twice, differently",
+        ),
+        pytest.param(
+            r"A = softmax(S) V where S = KQ^T, S = QK^T/\sqrt{d_k}",
+            "needs_review",
+            'Your answer defines S twice, differently ("where S = KQ^T" and ", S = '
+            'QK^T/\\sqrt{d_k}"), so which is meant is not clear; read as shown, your matrix '
+            "equals A.",
+            id="a name defined twice, differently, the right one last",
         ),
         pytest.param(
             r"A = softmax(S) V where Q = QK^T/\sqrt{d_k}",

@@ -892,6 +892,17 @@ def _parse_defined(
             ):
                 review = None  # `X^T dY, where dY = dL/dY`: the student says dY is ∂L/∂Y
             continue
+        again = _read_instead(definition, aliases)
+        if again is not None:
+            # `S = QKᵀ/√d_k, S = KQᵀ`: S is read as its other definition, and it is used
+            notes.append(definition.note)
+            if _compact(again.right) != _compact(definition.right):
+                review = review or (
+                    f"Your answer defines {_defined_name(definition)} twice, differently "
+                    f'("{definition.written}" and "{again.written}"), so which is meant is not '
+                    "clear"
+                )
+            continue
         note, problem = _hold_definition(
             definition, parsed.expression, given, loss, shapes or {}, examples or {}
         )
@@ -901,6 +912,24 @@ def _parse_defined(
     defined = tuple((n, a.expression) for n, a in aliases.items() if a.expression is not None)
     read = replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review, defined=defined)
     return read, renamed
+
+
+def _defined_name(definition: Definition) -> str:
+    """The name a definition defines, as the grammar reads it (`S_{1}` is S_1)."""
+    return _clean_name(_compact(definition.left))
+
+
+def _compact(text: str) -> str:
+    return "".join(normalise(text, STEPS).split())
+
+
+def _read_instead(definition: Definition, aliases: Mapping[str, _Alias]) -> Definition | None:
+    """The other definition of the name `definition` defines that the answer is read with,
+    where the name is defined twice (`S = QKᵀ/√d_k, S = KQᵀ`); None where there is none."""
+    alias = aliases.get(_defined_name(definition))
+    if alias is None or alias.definition == definition:
+        return None
+    return alias.definition
 
 
 @dataclass(frozen=True)
@@ -962,7 +991,7 @@ def _new_names(
     normal = normalise(answer, STEPS)
     rights = [normalise(d.right, STEPS) for d in definitions]
     pending: list[tuple[Definition, str, int]] = []
-    lefts = [_clean_name("".join(normalise(d.left, STEPS).split())) for d in definitions]
+    lefts = [_defined_name(d) for d in definitions]
     own = [left for left in lefts if left not in names and left not in reserved]
     known = {**names, **dict.fromkeys(own, MATRIX)}  # `PV`, P defined: P·V, as `XW` is X·W
     for number, definition in enumerate(definitions):

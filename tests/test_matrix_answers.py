@@ -1398,6 +1398,100 @@ S_READ = "Q·Kᵀ / √d_k"
             (_defined_as("s", r"where s = \sqrt{d_k}", "√d_k"),),
             id="a scale of the student's own",
         ),
+        # "where" after letters alone was glued to them, "P V where P" read as a left side
+        # and the definition's right side graded as the answer (0/3, "N×N, but A is N×d_v").
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"P V where P = softmax(QK^T/\sqrt{d_k})",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("P", r"where P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="letters alone before where: no left side 'PVwhereP'",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S V where S = softmax(Q K^T/\sqrt{d_k})",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"where S = softmax(Q K^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="letters alone before where, S defined",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"PV with P = softmax(QK^T/\sqrt{d_k})",
+            r"softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("P", r"with P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="a run of letters before with, P defined: P·V",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "M where M = X^T G",
+            "X^T G",
+            "correct",
+            (_defined_as("M", "where M = X^T G", "Xᵀ·G"),),
+            id="one letter before where: no left side 'MwhereM'",
+        ),
+        # A run of letters with a name of the student's own among them is split as `XW` is:
+        # `PV` was "unknown name 'PV'", sent to a person.
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = PV where P = softmax(QK^T/\sqrt{d_k})",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("P", r"where P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="PV with P defined, after a left side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = SV where S = softmax(QK^T/\sqrt{d_k})",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (_defined_as("S", r"where S = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="SV with S defined",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = PV, P = softmax(S), S = QK^T/\sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                _defined_as("P", ", P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+            ),
+            id="PV with P defined over S",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "HW^T where H = dL/dY",
+            "G W^T",
+            "correct",
+            (
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            id="HW^T with H defined as the given gradient",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}, S = Q K^T / \sqrt{d_k}",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                'set aside "where S = QK^T/\\sqrt{d_k}", a definition',
+                _defined_as("S", r", S = Q K^T / \sqrt{d_k}", S_READ),
+            ),
+            id="a name defined twice, the same way",
+        ),
         # Wrong answers, read so, earn what they earn written out and no more.
         pytest.param(
             ATTENTION,
@@ -1478,6 +1572,69 @@ S_READ = "Q·Kᵀ / √d_k"
             (_defined_as("S", "S = QK^T", "Q·Kᵀ"),),
             id="wrong: a definition before the answer without the scale",
         ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "M where M = G^T X",
+            "G^T X",
+            "partial",
+            (_defined_as("M", "where M = G^T X", "Gᵀ·X"),),
+            id="wrong: one letter before where, defined as the transpose",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"V P where P = softmax(QK^T/\sqrt{d_k})",
+            r"V softmax(QK^T/\sqrt{d_k})",
+            "incorrect",
+            (_defined_as("P", r"where P = softmax(QK^T/\sqrt{d_k})", f"softmax({S_READ})"),),
+            id="wrong: letters alone before where, in the wrong order",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"P V where P = softmax(QK^T)",
+            "softmax(QK^T) V",
+            "partial",
+            (_defined_as("P", "where P = softmax(QK^T)", "softmax(Q·Kᵀ)"),),
+            id="wrong: letters alone before where, the scale left out",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = VP, P = softmax(S), S = QK^T/\sqrt{d_k}",
+            r"A = V softmax(QK^T/\sqrt{d_k})",
+            "incorrect",
+            (
+                _defined_as("P", ", P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+            ),
+            id="wrong: VP with P defined, in the wrong order",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = PV, P = softmax(S), S = QK^T",
+            "A = softmax(QK^T) V",
+            "partial",
+            (
+                _defined_as("P", ", P = softmax(S)", "softmax(Q·Kᵀ)"),
+                _defined_as("S", ", S = QK^T", "Q·Kᵀ"),
+            ),
+            id="wrong: PV with P defined, the scale left out",
+        ),
+        pytest.param(
+            BACKWARD,
+            "b.dX",
+            "HW where H = dL/dY",
+            "G W",
+            "incorrect",
+            (
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+            ),
+            id="wrong: HW with H defined as the given gradient, W not transposed",
+        ),
     ],
 )
 def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out(
@@ -1534,6 +1691,30 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
             "a matrix the question gives, so what your answer means is a person's to read (at "
             "column 9).",
             id="a name the answer uses defined in words only",
+        ),
+        pytest.param(
+            r"A = PZ, P = softmax(S), S = QK^T/\sqrt{d_k}",
+            "invalid",
+            "We could not read your answer: unknown name 'PZ': the question's matrices are K, Q, V "
+            '(read without ", P = softmax(S)", a definition after it) (at column 5).',
+            id="an unknown run of letters: the student's S is not listed as the question's",
+        ),
+        # S defined twice, differently: the first was said to define "a name your answer does
+        # not use", untrue; it is a person's, saying what it is.
+        pytest.param(
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k}, S = KQ^T",
+            "needs_review",
+            'Your answer defines S twice, differently ("where S = QK^T/\\sqrt{d_k}" and ", S = '
+            'KQ^T"), so which is meant is not clear; read as shown, it would earn 0 of 3 marks.',
+            id="a name defined twice, differently",
+        ),
+        pytest.param(
+            r"A = softmax(S) V where S = KQ^T, S = QK^T/\sqrt{d_k}",
+            "needs_review",
+            'Your answer defines S twice, differently ("where S = KQ^T" and ", S = '
+            'QK^T/\\sqrt{d_k}"), so which is meant is not clear; read as shown, your matrix '
+            "equals A.",
+            id="a name defined twice, differently, the right one last",
         ),
         pytest.param(
             r"A = softmax(S) V where Q = QK^T/\sqrt{d_k}",
@@ -1604,18 +1785,45 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             "N×D; read as shown, your matrix equals ∂L/∂W.",
             id="a wrong shape for G after its definition: a person's",
         ),
+        # A shape stated for a name of the student's own went to a person ("the shape of S,
+        # which is none of the question's matrices"): it is held against S as defined.
         pytest.param(
             ATTENTION,
             "a.attention",
             r"A = softmax(S) V where S = QK^T/\sqrt{d_k} \in R^{N \times N}",
-            "needs_review",
+            "correct",
             (
                 _defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),
                 'set aside "\\in R^{N \\times N}", which states S\'s shape',
             ),
-            'Your answer states "\\in R^{N \\times N}", the shape of S, which is none of the '
-            "question's matrices; read as shown, your matrix equals A.",
-            id="a shape for a name of the student's own: a person's, not the answer's shape",
+            "Correct: your matrix equals A.",
+            id="the true shape for a name of the student's own: checked against its definition",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = QK^T/\sqrt{d_k} \in R^{N \times d_k}",
+            "needs_review",
+            (
+                _defined_as("S", r"where S = QK^T/\sqrt{d_k}", S_READ),
+                'set aside "\\in R^{N \\times d_k}", which states S\'s shape',
+            ),
+            'Your answer states that S is N×d_k ("\\in R^{N \\times d_k}"), but S as you define '
+            "it is N×N; read as shown, your matrix equals A.",
+            id="a wrong shape for a name of the student's own: a person's",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V where S = K Q^T/\sqrt{d_k} \in R^{N \times N}",
+            "incorrect",
+            (
+                _defined_as("S", r"where S = K Q^T/\sqrt{d_k}", "K·Qᵀ / √d_k"),
+                'set aside "\\in R^{N \\times N}", which states S\'s shape',
+            ),
+            "K·Qᵀ is the transpose of Q·Kᵀ, which the answer needs: its factors are in the wrong "
+            "order.",
+            id="wrong: a true shape for a wrong definition earns what the answer written out does",
         ),
     ],
 )

@@ -23,6 +23,7 @@ from grader.answer_names import names_match
 from grader.definitions import (
     Definition,
     answer_last,
+    has_separator,
     split_definitions,
     split_leading_definition,
     unread_without,
@@ -89,6 +90,9 @@ class MatrixAnswer:
     # Shapes stated after the answer (`\in \mathbb{R}^{C \times D}`), each with the matrix
     # whose shape it states (None: the answer's), as read (`δ` defined as G is G).
     stated: tuple[tuple[ShapeStatement, str | None], ...] = ()
+    # The names of the student's own that definitions give an expression (`S = QK^T`), each
+    # with it, for a shape stated for one to be held against the expression's.
+    defined: tuple[tuple[str, Node], ...] = ()
     # `1 G` (review ONES_BEFORE): the answer with its 1 read as the number, for the review to
     # say what that reading would earn.
     as_number: Node | None = None
@@ -248,10 +252,18 @@ def _lone_one(node: Node, beside: Node) -> bool:
 class _TreeReader:
     """Turns lark's tree into `Node`s."""
 
-    def __init__(self, text: str, offset: int, names: Mapping[str, str], number_one: bool = False):
+    def __init__(
+        self,
+        text: str,
+        offset: int,
+        names: Mapping[str, str],
+        number_one: bool = False,
+        own: Collection[str] = (),
+    ):
         self.text = text
         self.offset = offset
         self.names = names
+        self.own = own  # the names among `names` that the student defines, not the question
         self.notes: list[str] = []
         self.ones_before = False  # `1 G`: a 1 before a matrix read as the ones vector
         self.number_one = number_one  # `1 G` read as the number 1 times G instead
@@ -420,7 +432,9 @@ class _TreeReader:
     def name_pieces(self, token: Token) -> list[Node]:
         pieces = split_name(str(token), self.names)
         if pieces is None:
-            matrices = sorted(n for n, what in self.names.items() if what == MATRIX)
+            matrices = sorted(
+                n for n, what in self.names.items() if what == MATRIX and n not in self.own
+            )
             raise UnknownNameError(
                 self.text,
                 self.offset + token.start_pos,
@@ -864,9 +878,11 @@ def _parse_defined(
     if not definitions or len(top_level_equals(normalise(text, STEPS))) < 2:
         try:
             whole = _parse_answer(text, names, given, loss, reserved, quoted=written)
-            if not (definitions and whole.graded):
+            glued = whole.left is not None and has_separator(whole.left.written)
+            if not (definitions and (whole.graded or glued)):
                 return whole, {}
-            # `softmax(S) V where S = QKᵀ`: the '=' is the definition's, no step of working
+            # `softmax(S) V where S = QKᵀ`: the '=' is the definition's, no step of working;
+            # `P V where P = …`: "P V where P" is no left side, but an answer and a definition
         except AnswerError as error:
             if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
                 raise
@@ -895,13 +911,44 @@ def _parse_defined(
             ):
                 review = None  # `X^T dY, where dY = dL/dY`: the student says dY is ∂L/∂Y
             continue
+        again = _read_instead(definition, aliases)
+        if again is not None:
+            # `S = QKᵀ/√d_k, S = KQᵀ`: S is read as its other definition, and it is used
+            notes.append(definition.note)
+            if _compact(again.right) != _compact(definition.right):
+                review = review or (
+                    f"Your answer defines {_defined_name(definition)} twice, differently "
+                    f'("{definition.written}" and "{again.written}"), so which is meant is not '
+                    "clear"
+                )
+            continue
         note, problem = _hold_definition(
             definition, parsed.expression, given, loss, shapes or {}, examples or {}
         )
         notes.append(note)
         review = review or problem
     renamed = {name: alias.matrix for name, alias in aliases.items() if alias.matrix}
-    return replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review), renamed
+    defined = tuple((n, a.expression) for n, a in aliases.items() if a.expression is not None)
+    read = replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review, defined=defined)
+    return read, renamed
+
+
+def _defined_name(definition: Definition) -> str:
+    """The name a definition defines, as the grammar reads it (`S_{1}` is S_1)."""
+    return _clean_name(_compact(definition.left))
+
+
+def _compact(text: str) -> str:
+    return "".join(normalise(text, STEPS).split())
+
+
+def _read_instead(definition: Definition, aliases: Mapping[str, _Alias]) -> Definition | None:
+    """The other definition of the name `definition` defines that the answer is read with,
+    where the name is defined twice (`S = QKᵀ/√d_k, S = KQᵀ`); None where there is none."""
+    alias = aliases.get(_defined_name(definition))
+    if alias is None or alias.definition == definition:
+        return None
+    return alias.definition
 
 
 @dataclass(frozen=True)
@@ -919,6 +966,28 @@ class _Alias:
 
 def _new_name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9_])")
+
+
+# A run of letters as the grammar reads a name (`PV`, `XW_Q`), not a LaTeX command's.
+_RUN = re.compile(r"(?<![A-Za-z0-9_\\])[A-Za-z]+(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?")
+
+
+def _uses(
+    name: str, normal: str, known: Mapping[str, str], start: int = 0
+) -> list[tuple[int, int]]:
+    """Where `normal` (from `start`) uses `name`, a name of the student's own: alone, or as
+    one of the names a run of letters is split into over the `known` names, as the grammar
+    splits it (`PV` is P·V where P is defined, as `XW` is X·W)."""
+    spans = [match.span() for match in _new_name_pattern(name).finditer(normal, start)]
+    for run in _RUN.finditer(normal, start):
+        pieces = split_name(run.group(), known) or []
+        at = run.start()
+        for number, piece in enumerate(pieces if len(pieces) > 1 else ()):
+            end = run.end() if number == len(pieces) - 1 else at + len(piece)
+            if piece == name:
+                spans.append((at, end))
+            at = end
+    return sorted(spans)
 
 
 def _new_names(
@@ -941,17 +1010,19 @@ def _new_names(
     normal = normalise(answer, STEPS)
     rights = [normalise(d.right, STEPS) for d in definitions]
     pending: list[tuple[Definition, str, int]] = []
+    lefts = [_defined_name(d) for d in definitions]
+    own = [left for left in lefts if left not in names and left not in reserved]
+    known = {**names, **dict.fromkeys(own, MATRIX)}  # `PV`, P defined: P·V, as `XW` is X·W
     for number, definition in enumerate(definitions):
-        name = _clean_name("".join(normalise(definition.left, STEPS).split()))
-        if name in names or name in reserved:
+        name = lefts[number]
+        if name not in own:
             continue
-        pattern = _new_name_pattern(name)
-        used = pattern.search(normal)
-        if used is None and not any(
-            pattern.search(right) for other, right in enumerate(rights) if other != number
+        used = _uses(name, normal, known)
+        if not used and not any(
+            _uses(name, right, known) for other, right in enumerate(rights) if other != number
         ):
             continue  # `_hold_definition` says it is not used
-        where = used.start() if used is not None else definition.left_start
+        where = used[0][0] if used else definition.left_start
         matrix = _given_matrix(definition.right, given, loss)
         if matrix is None:
             pending.append((definition, name, where))
@@ -1065,17 +1136,21 @@ def _given_matrix(right: str, given: Mapping[str, str], loss: str) -> str | None
     return None
 
 
-def _read_aliases(text: str, normal: str, start: int, aliases: Mapping[str, _Alias]) -> str:
-    """`normal` with each name of `aliases` after `start` replaced by its matrix."""
+def _read_aliases(
+    text: str, normal: str, start: int, aliases: Mapping[str, _Alias], names: Mapping[str, str]
+) -> str:
+    """`normal` with each name of `aliases` after `start` replaced by its matrix, alone or
+    among the names a run of letters is split into (`HW`, H defined as G)."""
+    known = {**names, **dict.fromkeys(aliases, MATRIX)}
     for name, alias in aliases.items():
         if alias.expression is not None:
             continue  # read as a name, and replaced by its expression once read
-        for match in reversed(list(_new_name_pattern(name).finditer(normal, start))):
-            if len(alias.matrix) > len(name):
+        for begin, end in reversed(_uses(name, normal, known, start)):
+            if len(alias.matrix) > end - begin:
                 raise AnswerError(
-                    text, match.start(), f"write {alias.matrix} for {name}", length=len(name)
+                    text, begin, f"write {alias.matrix} for {name}", length=end - begin
                 )
-            normal = replace_span(normal, match.start(), match.end(), alias.matrix)
+            normal = replace_span(normal, begin, end, alias.matrix)
     return normal
 
 
@@ -1167,7 +1242,7 @@ def _parse_answer(
         offset = equals[0] + 1
     read = read_given_gradients(text, normal, offset, names, given, loss, reserved)
     _one_loss(text, left, read, {*names, *reserved})
-    right = _read_aliases(text, read.normal, offset, aliases or {})[offset:]
+    right = _read_aliases(text, read.normal, offset, aliases or {}, names)[offset:]
     if not right.strip():
         raise AnswerError(text, len(text.rstrip()), "the answer ends too early: expected a matrix")
     try:
@@ -1175,7 +1250,7 @@ def _parse_answer(
     except UnexpectedInput as error:
         raise _syntax_error(text, error, offset) from None
     defined = {n: a.expression for n, a in (aliases or {}).items() if a.expression is not None}
-    reader = _TreeReader(text, offset, {**names, **dict.fromkeys(defined, MATRIX)})
+    reader = _TreeReader(text, offset, {**names, **dict.fromkeys(defined, MATRIX)}, own=defined)
     expression = _substitute(reader.read(tree), defined)
     if count_nodes(expression) > MAX_NODES or depth(expression) > MAX_DEPTH:
         raise AnswerTooLargeError(text, offset, "this expression is too large to check")

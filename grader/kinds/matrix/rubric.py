@@ -315,7 +315,8 @@ def _agrees(stated: Shape, shape: Shape) -> bool:
 def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     """An answer whose own working or stated shapes disagree with it goes to a person, saying
     what disagrees: a side of its chain that is not equal to its last side (`XᵀG = GXᵀ`), a
-    shape stated after it that is not its shape, or a matrix's (`, G being D x N`)."""
+    shape stated after it that is not its shape, or a matrix's (`, G being D x N`), or that
+    of a name of the student's own as its definition gives it (`S = QKᵀ \\in R^{N×d_k}`)."""
     if not answer.steps and not answer.stated:
         return answer
     value = evaluated(answer.expression, spec, context)
@@ -334,11 +335,14 @@ def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Contex
                 f"{last}, and your final answer, {last}, is what is graded",
             )
     declared = dict(spec.declared)
+    defined = dict(answer.defined)
     for statement, name in answer.stated:
         shape = value.shape if name is None else declared.get(name)
+        if name in defined:
+            shape = evaluated(defined[name], spec, context).shape
         stated = _stated_shape(statement.sizes, context)
         written = statement.written.lstrip(" ,;")
-        if name is not None and shape is None:
+        if name is not None and shape is None and name not in defined:
             review = (
                 f'Your answer states "{written}", the shape of {statement.name}, which is none '
                 "of the question's matrices"
@@ -353,9 +357,10 @@ def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Contex
                 f"it is {show_shape(shape)}"
             )
         else:
+            whose = f"{name} as you define it" if name in defined else f"the question's {name}"
             review = (
-                f'Your answer states that {name} is {show_shape(stated)} ("{written}"), but the '
-                f"question's {name} is {show_shape(shape)}"
+                f'Your answer states that {name} is {show_shape(stated)} ("{written}"), but '
+                f"{whose} is {show_shape(shape)}"
             )
         return replace(answer, review=answer.review or review)
     return answer

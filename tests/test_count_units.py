@@ -519,6 +519,13 @@ def test_words_before_a_count_that_change_it_are_not_set_aside(answer):
             "could not be read as a count",
             id="a word that names no unit is still an unknown symbol",
         ),
+        pytest.param(
+            f"9CD weights + 1{'0' * 30} biases",
+            "this number is too large: more than 30 digits",
+            "is a word",
+            id="unit words read, a number of 31 digits: the number is blamed, not the words "
+            '(was "weights" is a word)',
+        ),
     ],
 )
 def test_unit_words_no_count_reads_are_called_words_not_symbols(answer, said, unsaid):

@@ -872,7 +872,7 @@ def parse(
     try:
         parsed = _parse_strictly(read, symbols, integer_division)
     except AnswerError as error:
-        raise _past_thousands(strict_error, error, text, lenient) from None
+        raise _error_to_tell(strict_error, error, text, lenient) from None
     # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
     review, named = None, ()
     if "words" in lenient:
@@ -958,16 +958,20 @@ def written_terms(
     return tuple(terms)
 
 
-def _past_thousands(
+def _error_to_tell(
     strict: AnswerError, lenient_error: AnswerError, text: str, lenient: Sequence[str]
 ) -> AnswerError:
     """The error to tell of an answer the lenient steps did not make readable: the strict
     one, unless it is a comma of a number the thousands step reads (`1,500 + D apples`, where
-    "write 1000, not 1,000" is not what is wrong); then the lenient reading's, drawn under
-    what the student wrote: that step moves a number's digits right over its commas, so an
-    error touching the number spans all of it as written."""
+    "write 1000, not 1,000" is not what is wrong), or the lenient reading found the answer
+    too large (`9CD weights + 1000…0 biases`, a number of 31 digits: the words were read,
+    the number is what is wrong); then the lenient reading's, drawn under what the student
+    wrote: the steps keep every position, but the thousands step moves a number's digits
+    right over its commas, so an error touching the number spans all of it as written."""
     spans = thousands_spans(text) if "thousands" in lenient else []
-    if not any(start <= strict.position < end for start, end in spans):
+    if not isinstance(lenient_error, AnswerTooLargeError) and not any(
+        start <= strict.position < end for start, end in spans
+    ):
         return strict
     start, end = lenient_error.position, lenient_error.position + lenient_error.length
     for number_start, number_end in spans:

@@ -10,7 +10,7 @@ and whether it agrees, is for each kind to say (the names it knows differ).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.errors import AnswerError
 
@@ -164,6 +164,25 @@ def split_leading_definition(text: str) -> tuple[str, Definition | None]:
         answer = " " * separator.end() + rest
         return answer, Definition(0, left_start, written, left, right, before=True)
     return text, None
+
+
+def answer_last(
+    text: str, definitions: tuple[Definition, ...]
+) -> tuple[str, tuple[Definition, ...]] | None:
+    """`S = QK^T/\\sqrt{d_k}; A = softmax(S)V`, which `split_definitions` splits into an
+    answer `S = …` and a definition of A after it, read the other way round, as a marker reads
+    it where A is what the question asks for: the last statement is the answer (blanked before
+    it, so that positions stay the student's) and each statement before it a definition written
+    before it. None where the first statement is no definition."""
+    head = text[: definitions[0].start]
+    found = _definition_after(head, 0)
+    if found is None:
+        return None
+    left_start, left, right = found
+    first = Definition(0, left_start, head.strip(), left, right, before=True)
+    last = definitions[-1]
+    answer = " " * last.left_start + text[last.left_start :]
+    return answer, (first, *(replace(d, before=True) for d in definitions[:-1]))
 
 
 def unread_without(error: AnswerError, text: str, definition: Definition) -> AnswerError:

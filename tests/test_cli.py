@@ -200,6 +200,57 @@ def test_check_sets_words_around_the_maths_aside_as_a_transcript_does(
     assert (result["verdict"], result["reading_notes"]) == (verdict, notes)
 
 
+ATTN = str(ROOT / "rubrics" / "attn-q1.yaml")
+WORKING = 'read N^2 as the answer: it follows "{}"; {} before it is working'
+
+
+# An arrow or a word of conclusion between maths and the last piece makes it the answer, the
+# maths before it working, said in a note, as a transcript reads `$N \times N$ → $N^2$`.
+@pytest.mark.parametrize(
+    ("answer", "verdict", "notes"),
+    [
+        pytest.param(
+            "N × N → N^2",
+            "correct",
+            [WORKING.format("→", "N × N")],
+            id="an arrow before the last piece (was invalid: character → not allowed)",
+        ),
+        pytest.param(
+            "N x N -> N^2",
+            "correct",
+            [WORKING.format("->", "N x N")],
+            id="-> before the last piece (was invalid: > not allowed)",
+        ),
+        pytest.param(
+            "N x N, so N^2",
+            "correct",
+            [WORKING.format("so", "N x N")],
+            id="so before the last piece (was invalid: words after a comma)",
+        ),
+        pytest.param(
+            "N × N → N^2 entries",
+            "correct",
+            [
+                'read N^2 entries as the answer: it follows "→"; N × N before it is working',
+                'set aside "entries"',
+            ],
+            id="an arrow, then a count and its unit (was invalid)",
+        ),
+        pytest.param(
+            "N × N → N^2 or N K",
+            "invalid",
+            [],
+            id="two answers after the arrow: not read",
+        ),
+    ],
+)
+def test_check_reads_the_answer_a_conclusion_gives(capsys, answer, verdict, notes):
+    code, out, err = run(capsys, "check", ATTN, "c.count", answer, "--json", "--no-warm")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["verdict"], result["reading_notes"]) == (verdict, notes)
+
+
 R = "RUBRIC"  # stands for the rubric's path in the tables below
 
 

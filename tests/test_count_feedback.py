@@ -667,6 +667,24 @@ WRITTEN_TERMS = [
         "Your weights, C·D, are right. Your biases: C·D, one per input channel and output channel; the biases belong to the outputs, not the inputs: D, one per output channel.",
         id="22-52 c.params CD biases plus CD weights: named in either order",
     ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + D biases + D",
+        "Your weights, 9·C·D, are right. Your biases: 2·D, 2 per output channel, 2 times the correct D.",
+        # The named terms leave out the last D: the words do not decide the split, which is
+        # searched, and the D they leave out is not lost (the biases are not "right").
+        id="22-52 b.params 9CD weights + D biases + D: a term left unnamed is still counted",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + CD/P weights + -CD/P biases + 2D biases",
+        "Your weights, 9·C·D, are right. Your biases: 2·D, 2 per output channel, 2 times the correct D.",
+        # Named terms over a size (CD/P) are no polynomials: the words do not decide the
+        # split, which is searched on the count, 9CD + 2D (the sizes' quotients cancel).
+        id="22-52 b.params named terms divided by a size are not taken as the split",
+    ),
 ]
 
 

@@ -69,6 +69,29 @@ UNITS = [
     ),
     pytest.param(
         "22-52-q4",
+        "a.params",
+        "PQD weights plus PQC \\cdot PQD biases",
+        "needs_review",
+        ('set aside "weights" and "biases", words naming the terms, and read "plus" as +',),
+        (
+            "Your answer calls PQD weights and PQC \\cdot PQD biases, but this layer has PQD "
+            "biases: its words name the terms the other way round; read as a sum, your count "
+            "is correct.",
+            "An instructor will review it.",
+        ),
+        id="terms in LaTeX named the other way round: a person decides (was unread, 0)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9(C D) weights + D biases",
+        "correct",
+        ('set aside "weights" and "biases", words naming the terms',),
+        ("Correct.",),
+        id="a term in brackets named: read (was unread, 0)",
+    ),
+    pytest.param(
+        "22-52-q4",
         "b.params",
         "D biases + 9CD weights",
         "correct",

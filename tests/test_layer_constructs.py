@@ -2005,6 +2005,56 @@ GRADED += [
         (),  # not "read c as part of b": outside tanh, c does not add to b
         id="a recurrent cell with a second bias after tanh",
     ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) - b",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (
+            "Your formula subtracts a bias after tanh, outside it: tanh(…) - bias is another "
+            "function than this layer's tanh(… + bias). The bias belongs inside tanh(…), added "
+            "to the weighted sum before tanh is applied.",
+        ),
+        (
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
+            "read -b as your bias: a number times a bias is a bias",
+        ),
+        id="h = tanh(Wx) - b: told it subtracts the bias after tanh, not that it adds one",
+    ),
+    # A matrix form with an activation (`Q = \tanh(XW_Q) + b_Q`) was read as the product
+    # t·a·n·h·X·W_Q and sent to a person, and `Q = \tanh(XW_Q + b_Q)` refused ("a bracket
+    # within the right side holds one product"): read as the index and vector forms read it.
+    # The projection has no activation: wrong, told so.
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = \tanh(XW_Q) + b_Q",
+        "incorrect",
+        0.0,
+        "activation_extra",
+        (
+            "This layer's output is the weighted sum itself, with no activation; your formula "
+            "applies tanh to it.",
+        ),
+        (),
+        id="a matrix form with tanh and the bias after it: read, no activation here",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = \tanh(XW_Q + b_Q)",
+        "incorrect",
+        0.0,
+        "activation_extra",
+        (
+            "This layer's output is the weighted sum itself, with no activation; your formula "
+            "applies tanh to it.",
+        ),
+        (),
+        id="a matrix form with tanh around the bias too: read, no activation here",
+    ),
 ]
 
 
@@ -2069,6 +2119,204 @@ GRADED += [
         ),
         (CHAINED.format("Q = XW_Q"),),
         id="a chain of a wrong formula: read, and marked as it is",
+    ),
+]
+
+# A chain whose sides write the layer two ways (`h_k = \tanh(\sum_l W_{k,l} x_l + b_k) =
+# \tanh(w_k^T x + b_k)`, `Q = XW_Q + b_Q, i.e. q_{n,k} = …`, `y_{i,k} = … = (XW)_{i,k}`) was
+# unreadable ("expected '+', '-' or the end of the formula", "a chain is read only where it
+# writes one formula each time"): each side is read as a formula, and the last is graded where
+# they all define one layer, with a note; where they do not, a person decides, told which
+# sides. Never more than the last side earns.
+CHAINED_TWO = (
+    "read your chain of working as 2 formulas, {} and {}, and graded the last where they "
+    "define one layer"
+)
+W_K = "read w_k^T x as the sum over u of w_{k,u} x_u: the weights w_k of output k, transposed, times x"
+Q_ENTRIES = ("read W_{Q,e,k} as the entry e,k of W_Q", "read b_{Q,k} as the entry k of b_Q")
+DENSE_SUM = r"h_k = \tanh(\sum_l W_{k,l} x_l + b_k)"
+Q_SUM = r"q_{n,k} = \sum_e x_{n,e} W_{Q,e,k} + b_{Q,k}"
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        DENSE_SUM + r" = \tanh(w_k^T x + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format(DENSE_SUM, r"h_k = \tanh(w_k^T x + b_k)"), W_K),
+        id="a chain: the layer with a sum, then with a weight vector",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q, i.e. " + Q_SUM,
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format("Q = XW_Q + b_Q", Q_SUM), *Q_ENTRIES),
+        id="a matrix form, then ', i.e.' and the same layer with indices",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_l w_{l,k} x_{i,l} = (XW)_{i,k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(r"y_{i,k} = \sum_l w_{l,k} x_{i,l}", "y = XW"),
+            "read (XW)_{i,k} as the entry i,k of XW",
+        ),
+        id="a chain ending in an entry of a matrix form",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_l w_{l,k} x_{i,l} + b_k = (XW + b)_{i,k}",
+        "partial",
+        2.0,
+        "bias_extra",
+        ("This part asks for the layer without a bias, but your formula adds one.",),
+        (
+            CHAINED_TWO.format(r"y_{i,k} = \sum_l w_{l,k} x_{i,l} + b_k", "y = XW + b"),
+            "read (XW + b)_{i,k} as the entry i,k of XW + b",
+        ),
+        id="the same chain with the bias part (d) leaves out: as the layer with a bias earns",
+    ),
+    # dense-tanh-q1 takes indices from 0 too (`index_base: any`): so does a chain's side
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k) = \tanh(w_k^T x + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(
+                r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)", r"h_k = \tanh(w_k^T x + b_k)"
+            ),
+            W_K,
+        ),
+        id="a chain whose first side counts from 0",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx + b), i.e. h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(
+                r"h = \tanh(Wx + b)", r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)"
+            ),
+            "read the indices as counted from 0",
+        ),
+        id="a chain whose last side, the one graded, counts from 0",
+    ),
+    # guards: sides that define other layers go to a person, told which, never marked up
+    pytest.param(
+        DENSE,
+        "a.formula",
+        DENSE_SUM + r" = \tanh(w_k^T x)",
+        "needs_review",
+        0.0,
+        "bias_missing",
+        (
+            "Your chain of working writes the layer as " + DENSE_SUM + r" and as h_k = "
+            r"\tanh(w_k^T x), which define different layers; read as its last side, it would "
+            "earn 2 of 3 marks; which one you mean is an instructor's call.",
+            "Your formula has no bias; this layer has one: every output has its own.",
+            "An instructor will review it.",
+        ),
+        (CHAINED_TWO.format(DENSE_SUM, r"h_k = \tanh(w_k^T x)"), W_K),
+        id="guard: a chain whose last side leaves the bias out",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) = \tanh(w_k^T x + b_k)",
+        "needs_review",
+        0.0,
+        None,
+        (
+            r"Your chain of working writes the layer as h_k = \tanh(\sum_l W_{k,l} x_l) and as "
+            r"h_k = \tanh(w_k^T x + b_k), which define different layers; read as its last side, "
+            "it defines the right layer; which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_TWO.format(r"h_k = \tanh(\sum_l W_{k,l} x_l)", r"h_k = \tanh(w_k^T x + b_k)"),
+            W_K,
+        ),
+        id="guard: a chain whose first side leaves the bias out, the last right",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + b_Q, i.e. q_{n,k} = \sum_e x_{n,e} W_{Q,e,k}",
+        "needs_review",
+        0.0,
+        "bias_missing",
+        (
+            r"Your chain of working writes the layer as Q = XW_Q + b_Q and as q_{n,k} = "
+            r"\sum_e x_{n,e} W_{Q,e,k}, which define different layers; read as its last side, "
+            "it would earn 1 of 2 marks; which one you mean is an instructor's call.",
+            "Your formula has no bias; this layer has one: each output column has one, shared "
+            "by every row.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", r"q_{n,k} = \sum_e x_{n,e} W_{Q,e,k}"),
+            Q_ENTRIES[0],
+        ),
+        id="guard: ', i.e.' and a formula without the bias",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = XW + b_Q",
+        "needs_review",
+        0.0,
+        None,
+        (
+            "Your chain of working writes the layer as Q = XW_Q + b_Q and as Q = XW + b_Q, "
+            "which the grader cannot show to define the same layer; read as its last side, it "
+            "defines the right layer; which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW + b_Q"),
+            "read W as the question's W_Q (E×K), written without its subscript",
+        ),
+        id="guard: sides that name the weights otherwise: a person's",
+    ),
+    # `Q = XW_Q + b_Q = XW_V + b_V` was refused ("a chain is read only where it writes one
+    # formula each time"): both read, W_V the question's for something else, a person's
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = XW_V + b_V",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your chain of working writes the layer as Q = XW_Q + b_Q and as Q = XW_V + b_V, "
+            "which the grader cannot show to define the same layer; which one you mean is an "
+            "instructor's call.",
+            "Your formula uses W_V and b_V, which the question gives for something else. Read "
+            "with W_V and b_V as parameters of their own, it defines the right layer; whether "
+            "W_V and b_V may be there is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW_V + b_V"),),
+        id="guard: a chain that writes two formulas, the last with W_V",
     ),
 ]
 
@@ -2233,7 +2481,7 @@ REFUSED += [
         POOL,
         "d.formula",
         r"z_{i,j,k} = \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j,k}\}",
-        r"a max over a list is read where the list holds entries of the input, each position once, e.g. \max\{x_{2i,2j,k}, x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+        r"a max over a list is read where the list holds entries of the input, each position once, e.g. \max\{x_{i,j,k}, x_{i+1,j,k}, x_{i+2,j,k}\}; or write the window with its ranges, e.g. \max_{u=0}^{2} x_{i+u,j,k} (both examples of another window)",
         12,
         id="a max of a list that names an entry twice",
     ),
@@ -2347,19 +2595,6 @@ REFUSED += [
         "a vector of ones is read only times a bias, as in 1 b^T; 1ᵀ·X·W_Q is not one",
         4,
         id="ones times a product",
-    ),
-]
-
-
-REFUSED += [
-    pytest.param(
-        ATTN,
-        "e.formula",
-        "Q = XW_Q + b_Q = XW_V + b_V",
-        "your chain of working writes Q both as XW_Q + b_Q and as XW_V + b_V; a chain is read "
-        "only where it writes one formula each time: write the formula once, Q = …",
-        15,
-        id="a chain that writes two formulas: said, not 'expected + or -'",
     ),
 ]
 
@@ -2680,6 +2915,24 @@ SPREAD = "read the max over {0} ∈ {{{1}}} as one over {0} = {2} with {3} = 0..
             "pooling_window",
             (SPREAD.format("u", "0, 2", "2s", "s", 1), SPREAD.format("v", "0, 2", "2t", "t", 1)),
             id="halved back: a 2x2 window with the wrong stride, as written out",
+        ),
+        # `\max_{u \in \{0,2\}, v \in \{0,1\}}`: two sets after one max, separated by a
+        # comma, were refused ("expected '}'"); read as one max over each, as a single set is
+        pytest.param(
+            r"z_{i,j,k} = \max_{u \in \{0,2\}, v \in \{0,1\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{s=0}^{1}\max_{v=0}^{1} x_{2i+2s,2j+v,k}",
+            "incorrect",
+            "pooling_inputs",
+            (SPREAD.format("u", "0, 2", "2s", "s", 1),),
+            id="two sets after one max, one spread out: wrong, as written out",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u \in \{0,1\}, v \in \{0,1\}} x_{2i+u,2j+v,k}",
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+            "correct",
+            None,
+            (),
+            id="two sets after one max: the window, as written out",
         ),
         pytest.param(
             r"z_{i,j,k} = \max\{x_{2i,2j,k}\}",

@@ -363,7 +363,7 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
         pytest.param(
             "## (b)\nParameters: $9CD$ weights plus $D$ biases\n",
             "b.params",
-            "9CD + D",
+            "9CD weights plus D biases",
             'read "$9CD$ weights plus $D$" as one answer, 9CD + D: its pieces of maths are '
             'joined by "plus"',
             id="pieces joined by plus are their sum, as in a transcript (was 9CD, 0)",
@@ -371,7 +371,7 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
         pytest.param(
             "## (c)\nParameters: $CD$ weights and $D$ biases\n",
             "c.params",
-            "CD + D",
+            "CD weights and D biases",
             'read "$CD$ weights and $D$" as one answer, CD + D: its pieces of maths are joined '
             'by "and", and the words beside them name them as terms of one count',
             id="weights and biases joined by and are their sum, as in a transcript (was CD, 0)",
@@ -382,6 +382,42 @@ def test_an_answer_read_beside_what_is_set_aside_says_so(tmp_path, body, item, a
     result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
     assert (result.verdict, result.answer) == ("correct", answer)
     assert note is None or note in result.reading_notes
+
+
+# Pieces of maths that words join as a sum are given to a count with their words where it
+# reads them so, as a transcript gives them (`transcript.with_its_words`), so that its check
+# weighs the words naming the terms; otherwise it is given the sum.
+@pytest.mark.parametrize(
+    ("body", "item", "verdict", "answer"),
+    [
+        pytest.param(
+            "## (b)\nParameters: $D$ weights plus $9CD$ biases\n",
+            "b.params",
+            "needs_review",
+            "D weights plus 9CD biases",
+            id="terms named the other way round: a person, as in a transcript (was 2/2)",
+        ),
+        pytest.param(
+            "## (a)\nParameters: $PQD$ weights plus $PQC \\cdot PQD$ biases\n",
+            "a.params",
+            "needs_review",
+            "PQD weights plus PQC \\cdot PQD biases",
+            id="terms in LaTeX named the other way round: a person (was 2/2)",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD$ weights plus one bias per filter, $D$\n",
+            "b.params",
+            "correct",
+            "9CD + D",
+            id="words the count cannot read with the maths: the sum, as before",
+        ),
+    ],
+)
+def test_pieces_joined_by_words_are_read_with_them_as_in_a_transcript(
+    tmp_path, body, item, verdict, answer
+):
+    result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
+    assert (result.verdict, result.answer) == (verdict, answer)
 
 
 def test_prose_after_a_count_no_longer_makes_it_invalid_and_is_a_warning(tmp_path):

@@ -21,6 +21,32 @@ from grader.rubric import load_rubric, load_rubric_text
 ROOT = Path(__file__).resolve().parent.parent
 BACKWARD = load_rubric(ROOT / "rubrics" / "linear-backward-q1.yaml")
 ATTENTION = load_rubric(ROOT / "rubrics" / "attention-q2.yaml")
+# A gradient that is the zero matrix (a loss that does not depend on W, written X - X): no
+# answer is a multiple of it, and none is divided by its size.
+VANISHING = load_rubric_text(
+    r"""
+id: VANISHING
+title: A gradient that vanishes
+symbols:
+  N: {meaning: examples}
+  D: {meaning: features}
+check_sizes:
+  - {N: 5, D: 3}
+  - {N: 4, D: 6}
+parts:
+  a:
+    marks: 2
+    prompt: The loss does not depend on W. Give dL/dW.
+    items:
+      dW:
+        type: matrix
+        marks: 2
+        matrices: {X: [N, D]}
+        result: ['dL/dW']
+        answer: 'X - X'
+""",
+    "vanishing.yaml",
+)
 
 GRADES = [
     pytest.param(
@@ -362,6 +388,54 @@ GRADES = [
             "output feature: sum each column instead, 1ᵀG.",
         ),
         id="db: row sums G1 fire their misconception",
+    ),
+    # A multiple of the answer is found standing either way: Gᵀ1 is a column, 1ᵀG a row.
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "G^T 1 + G^T 1",
+        "incorrect",
+        0.0,
+        "scalar_extra",
+        ("Your answer is 2 times ∂L/∂b, a factor the answer does not have.",),
+        id="db: Gᵀ1 + Gᵀ1, a column, is twice the row 1ᵀG",
+    ),
+    pytest.param(
+        BACKWARD,
+        "c.db",
+        "-G^T 1",
+        "incorrect",
+        0.0,
+        "scalar_extra",
+        ("Your answer is −1 times ∂L/∂b: its sign is the other way round.",),
+        id="db: -Gᵀ1, a column, is told its sign",
+    ),
+    # 0 is no multiple: the zero matrix is told where it differs.
+    pytest.param(
+        BACKWARD,
+        "a.dW",
+        "X^T G - X^T G",
+        "incorrect",
+        0.0,
+        "different",
+        (
+            "With N=5, C=4, D=3 and random entries, your answer differs from ∂L/∂W: its entry "
+            "(1,3) is 0, where the answer's is -4.",
+        ),
+        id="dW: XᵀG - XᵀG is the zero matrix, not 0 times the answer",
+    ),
+    pytest.param(
+        VANISHING,
+        "a.dW",
+        "2X",
+        "incorrect",
+        0.0,
+        "different",
+        (
+            "With N=5, D=3 and random entries, your answer differs from ∂L/∂W: its entry (5,1) "
+            "is -4.65, where the answer's is 0.",
+        ),
+        id="a zero reference: an answer is told where it differs, not as a multiple of it",
     ),
     pytest.param(
         ATTENTION,
@@ -1370,6 +1444,40 @@ S_READ = "Q·Kᵀ / √d_k"
             (_defined_as("H", ", where H = G^T", "Gᵀ"),),
             id="wrong: a new name for the given matrix transposed",
         ),
+        # A definition BEFORE the answer (`S = QK^T/\sqrt{d_k}; A = softmax(S)V`) went to a
+        # person, `A = …` taken as a definition after the answer `S = …`: where the last
+        # statement names the matrix asked for, it is the answer, and those before it are read
+        # as definitions written before it.
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k}; A = softmax(S)V",
+            r"A = softmax(QK^T/\sqrt{d_k})V",
+            "correct",
+            (_defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),),
+            id="a definition before the answer, which names the asked matrix",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k}; P = softmax(S); A = P V",
+            r"A = softmax(QK^T/\sqrt{d_k}) V",
+            "correct",
+            (
+                _defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),
+                _defined_as("P", "; P = softmax(S)", f"softmax({S_READ})"),
+            ),
+            id="two definitions before the answer",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T, A = softmax(S)V",
+            r"A = softmax(QK^T)V",
+            "partial",
+            (_defined_as("S", "S = QK^T", "Q·Kᵀ"),),
+            id="wrong: a definition before the answer without the scale",
+        ),
     ],
 )
 def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out(
@@ -1395,6 +1503,21 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
             "We could not read your answer: S is defined after your answer as S/2, in terms of "
             "itself, so what your answer means is a person's to read (at column 9).",
             id="a definition in terms of itself",
+        ),
+        pytest.param(
+            r"S = softmax(S); A = S V",
+            "invalid",
+            "We could not read your answer: S is defined before your answer as softmax(S), in "
+            "terms of itself, so what your answer means is a person's to read (at column 21).",
+            id="a definition before the answer in terms of itself",
+        ),
+        pytest.param(
+            r"Q = QK^T/\sqrt{d_k}; A = softmax(Q)V",
+            "needs_review",
+            'Your answer is preceded by "Q = QK^T/\\sqrt{d_k}": it gives Q, one of the '
+            "question's names, a meaning of its own, so your answer may not be the one asked "
+            "for; read as shown, it would earn 0 of 3 marks.",
+            id="a name the question gives defined before the answer: a person's",
         ),
         pytest.param(
             r"A = P V where P = softmax(S), S = P",

@@ -930,6 +930,17 @@ Q4 = load_rubric_text(
             id="a fixed 7x7 kernel spans the whole image at both sizes, the 7 of Q=7 included",
         ),
         pytest.param(
+            "b.formula",
+            # v runs over -1..0 at Q=4 and over nothing at Q=7: a kernel at one size set and
+            # none at the other, which covers no image at every size set (its size is told)
+            r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{4-Q}\sum_{l=1}^{C} w_{u,v,l,k} x_{i+u,j+v,l} + b_k",
+            ("incorrect", 0.0, "kernel_size"),
+            (
+                "Your kernel spans 3×2 positions instead of 3×3 positions (with P=5, Q=4, C=3, D=2).",
+            ),
+            id="a kernel at one size set and none at the other is not said to span the image",
+        ),
+        pytest.param(
             "a.formula",
             r"y_{i,j,k} = \sum_{m=1}^{P}\sum_{n=1}^{Q}\sum_{l=1}^{C} w_{m,n,l,i,j} x_{m,n,l} + b_{i,j,k}",
             ("incorrect", 0.0, "channel_independent"),

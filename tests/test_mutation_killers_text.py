@@ -621,6 +621,28 @@ CASES = [
         ),
         id="a relation before the first word of two does not pair them",
     ),
+    pytest.param(
+        # The claim is quoted from where its sentence begins in the answer: the space after
+        # the full stop is the first word's own spacing, and counting it (or not) moves every
+        # quote of the sentence by one letter (" Some people thin").
+        "Attention mixes positions. Some people think the same weights are used.",
+        ("needs_review", 0.0),
+        (
+            "An instructor will check this answer: whether the answer states 'same weights' "
+            '(it is what "Some people think"). Provisional marks: 0.75/3.',
+            'Not credited yet: the same weights at every position (you wrote "same weights", but '
+            'it is what "Some people think"; an instructor will decide whether you state it)',
+            "Missing (1.25): pixels are tokens, channels the embedding",
+            'Found (+0.75): attention mixes positions ("Attention mixes")',
+        ),
+        (
+            "concepts found: attention",
+            "confidence 0.65",
+            "sent for review: whether the answer states 'same weights' (it is what \"Some "
+            'people think")',
+        ),
+        id="another's claim in a second sentence is quoted from its first word",
+    ),
 ]
 
 

@@ -185,7 +185,10 @@ def test_items_are_headed_by_their_labels_not_internal_ids(graded):
         pytest.param("dw-sep-q1", "a.params", "Write the count as a formula in the question's "
                      "symbols, e.g. 2*K*C + D.", id="separable convolution sizes"),
         pytest.param("attn-q1", "e.formula", "Write the formula with indices, e.g. z_{i,k} = "
-                     "\\sum_{l=1}^{E} A_{l,k} s_{i,l} + c_k, or a matrix form such as Z = SA.",
+                     "A_{i} s_{i,k} + c_{i} (another layer: each entry scaled by its position's "
+                     "A and shifted by its c); a sum over l from 1 to E is written "
+                     "\\sum_{l=1}^{E}, or a matrix form such as Z = A S (a layer that mixes "
+                     "the rows).",
                      id="the formula's notation, over another layer's letters"),
     ],
 )  # fmt: skip

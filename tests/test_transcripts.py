@@ -14,7 +14,7 @@ from grader import gradebook
 from grader.grade import grade_paths
 from grader.rubric import load_rubric
 from grader.submissions import load_submission
-from grader.submissions.transcript import answer_among_words
+from grader.submissions.transcript import MOST_TERMS_JOINED, answer_among_words
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -658,8 +658,22 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
         pytest.param(
             "(a) Parameters: $PQC \\cdot PQD$ weights plus $PQD$ biases",
             "correct",
-            "PQC \\cdot PQD + PQD",
-            id="plus after a product (was PQC·PQD, 0)",
+            "PQC \\cdot PQD weights plus PQD biases",
+            id="plus after a product in LaTeX: read with its words (was PQC·PQD, 0; then the "
+            "sum without them)",
+        ),
+        pytest.param(
+            "(a) Parameters: $PQD$ weights plus $PQC \\cdot PQD$ biases",
+            "needs_review",
+            "PQD weights plus PQC \\cdot PQD biases",
+            id="terms in LaTeX named the other way round: for a person, as check sends it "
+            "(was 2/2)",
+        ),
+        pytest.param(
+            "(b) Parameters: $D$ weights plus $3 \\times 3 \\times C \\times D$ biases",
+            "needs_review",
+            "D weights plus 3 \\times 3 \\times C \\times D biases",
+            id="terms with \\times named the other way round: for a person (was 2/2)",
         ),
         pytest.param(
             "(b) $9CD$ weights plus one bias per filter, $D$",
@@ -1153,6 +1167,70 @@ def test_unit_words_after_a_count_are_weighed_as_check_weighs_them(
     assert (graded.verdict, graded.answer) == (verdict, answer), graded.feedback
     if verdict == "needs_review":
         assert graded.feedback[0].startswith("Your answer calls its count")
+
+
+# A sum in words longer than MOST_TERMS_JOINED pieces is left to a person (the work stays
+# linear); the person is told that, not what the parser says of its words.
+@pytest.mark.parametrize(
+    ("line", "pieces"),
+    [
+        pytest.param(
+            "(b) $C$ weights plus $C$ weights plus $C$ weights plus $C$ weights plus $C$ weights "
+            "plus $C$ weights plus $3CD$ weights plus $D$ biases",
+            8,
+            id="eight pieces named weights and biases (was told 'weights' is no symbol)",
+        ),
+        pytest.param(
+            "(b) $1$ plus $1$ plus $1$ plus $1$ plus $1$ plus $9CD$ plus $D$",
+            7,
+            id="seven pieces (was told 'plus' is an unknown symbol)",
+        ),
+    ],
+)
+def test_a_sum_in_words_too_long_to_read_says_so(tmp_path, line, pieces):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    item = result.items["b.params"]
+    assert item.verdict == "needs_review"
+    (said,) = item.feedback
+    assert said.endswith(
+        f"Line 3 is a sum of {pieces} pieces of maths joined by words, too long to read in "
+        f"words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
+    )
+
+
+# A line of maths without `$` read as `grader check` reads it (`answer_among_words`): an arrow
+# or a word of conclusion before the last piece makes it the answer, with a note.
+@pytest.mark.parametrize(
+    ("line", "answer", "note"),
+    [
+        pytest.param(
+            "(c) N × N → N^2 entries",
+            "N^2 entries",
+            'read N^2 entries as the answer: it follows "→"; N × N before it is working',
+            id="an arrow, then the count and its unit (was for a person: → not allowed)",
+        ),
+        pytest.param(
+            "(c) N × N → N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "→"; N × N before it is working',
+            id="an arrow before the last piece (was for a person)",
+        ),
+        pytest.param(
+            "(c) N x N, so N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "so"; N x N before it is working',
+            id="so before the last piece (was for a person)",
+        ),
+    ],
+)
+def test_a_conclusion_in_a_line_without_dollars_gives_the_answer(tmp_path, line, answer, note):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    item = result.items["c.count"]
+    assert (item.verdict, item.answer) == ("correct", answer)
+    assert note in item.reading_notes
 
 
 @pytest.mark.parametrize(

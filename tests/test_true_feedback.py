@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import grade_answer
-from grader.kinds.formula import formula_example, other_form
+from grader.kinds.formula import ExampleNames
 from grader.model import Rubric
 from grader.rubric import load_rubric, load_rubric_text
 
@@ -1111,40 +1111,57 @@ HINTS = [
     pytest.param(
         "attn-columns-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. z_{k,i} = \sum_{l=1}^{E} A_{k,l} s_{l,i} + c_k, "
-        "or a matrix form such as Z = AS.",
-        id="tokens as columns: the sum runs over E, the weight multiplies on the left",
+        r"Write the formula with indices, e.g. z_{k,i} = A_{i} s_{k,i} + c_{i} (another layer: "
+        "each entry scaled by its position's A and shifted by its c); a sum over l from 1 to E "
+        r"is written \sum_{l=1}^{E}, or a matrix form such as Z = S A (a layer that mixes the "
+        "columns).",
+        id="tokens as columns: positions are the columns, the sum runs over E",
     ),
     pytest.param(
         "dense-tanh-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. z_{k} = \sum_{l=1}^{C} A_{l,k} s_{l} + g_k, "
-        "or with vectors, e.g. z = A s + g.",
-        id="one input vector: vectors, not a matrix product of matrices",
+        r"Write the formula with indices, e.g. z_{k} = A_{k} s_{k} + g_{k} (another layer: each "
+        "entry scaled by its position's A and shifted by its g); a sum over l from 1 to C is "
+        r"written \sum_{l=1}^{C}, or with vectors, e.g. z = A s + s (a residual layer).",
+        id="one input vector: vectors, not the weighted sum without tanh",
+    ),
+    pytest.param(
+        "rnn-q1",
+        "a.formula",
+        r"Write the formula with indices, e.g. z_{i,k} = A_{i} s_{i,k} + c_{i} (another layer: "
+        "each entry scaled by its position's A and shifted by its c); a sum over l from 1 to E "
+        r"is written \sum_{l=1}^{E}, or with vectors at a time step, e.g. z_t = A z_{t-1} (a "
+        "recurrence without input).",
+        id="a recurrent cell: vectors at a time step, not the cell without tanh",
     ),
     pytest.param(
         "pool-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. z_{i,j,k} = \sum_{u=0}^{1} s_{i+u,j,k}.",
+        r"Write the formula with indices, e.g. z_{i,j,k} = \sum_{u=0}^{1} s_{i+u,j,k} (another "
+        "window).",
         id="average pooling: no weights, no matrix form",
     ),
     pytest.param(
         "pool-q1",
         "d.formula",
-        r"Write the formula with indices, e.g. y_{i,j,k} = \max_{u=0}^{1} s_{i+u,j,k}.",
+        r"Write the formula with indices, e.g. y_{i,j,k} = \max_{u=0}^{1} s_{i+u,j,k} (another "
+        "window).",
         id="max pooling: a max, no weights, and not the item's z",
     ),
     pytest.param(
         "conv1d-q1",
         "a.formula",
-        r"Write the formula with indices, e.g. z_{i,k} = \sum_{l=1}^{C} A_{l,k} s_{i,l} + g_k.",
+        r"Write the formula with indices, e.g. z_{i,k} = A_{i} s_{i,k} + g_{i} (another layer: "
+        "each entry scaled by its position's A and shifted by its g); a sum over l from 1 to C "
+        r"is written \sum_{l=1}^{C}.",
         id="a window over neighbours: no matrix form",
     ),
     pytest.param(
         "22-52-q4",
         "d.formula",
-        r"Write the formula with indices, e.g. z_{i,k} = \sum_{l=1}^{C} A_{l,k} s_{i,l}, "
-        "or a matrix form such as Z = SA.",
+        r"Write the formula with indices, e.g. z_{i,k} = A_{i} s_{i,k} (another layer: each "
+        "entry scaled by its position's A); a sum over l from 1 to C is written "
+        r"\sum_{l=1}^{C}, or a matrix form such as Z = A S (a layer that mixes the rows).",
         id="a part without a bias: no bias in the example",
     ),
 ]
@@ -1157,7 +1174,7 @@ def test_the_hint_is_built_from_the_items_own_layer(rubric, item, hint):
 
 
 def _examples(hint: str) -> list[str]:
-    return re.findall(r"(?:e\.g\.|such as) (.*?)(?:, or |\.$)", hint)
+    return re.findall(r"(?:e\.g\.|such as) (.*?)(?: \(|, or |\.$)", hint)
 
 
 def _squeezed(text: str) -> str:
@@ -1172,43 +1189,118 @@ FORMULA_ITEMS = [
 ]
 
 
+def _renamings(item) -> list[dict[str, str]]:
+    """Every way to put the item's own letters back into a hint's example, role by role:
+    the example's output, input, weight and bias letters (`ExampleNames.neutral`) as the
+    item's output and input (as named, in lower and upper case), a weight as w, W or a weight
+    the reference names, a bias as b or a bias the reference names."""
+    layer, reference = item.spec.layer, item.reference
+    names = ExampleNames.neutral(layer, reference)
+    tensors = {t.name for t in (*layer.inputs, layer.output)}
+    params = {a.name for term in reference.terms for a in term.factors} - tensors
+    weights = sorted({"w", "W"} | {p for p in params if p[0] in "wW"})
+    biases = sorted({"b"} | {p for p in params if p[0] == "b"})
+
+    def cases(name: str) -> list[str]:
+        return sorted({name, name.lower(), name.upper()})
+
+    return [
+        {
+            names.output: y,
+            names.output.upper(): y,
+            names.input: x,
+            names.input.upper(): x,
+            names.weight: w,
+            names.bias: b,
+        }
+        for y in cases(layer.output.name)
+        for x in cases(layer.input.name)
+        for w in weights
+        for b in biases
+    ]
+
+
+def _renamed(example: str, renaming: dict[str, str]) -> str:
+    """`example` with each of its letters (a whole name, not part of a command such as \\sum)
+    written as `renaming` says."""
+    pattern = "|".join(re.escape(letter) for letter in sorted(renaming, key=len, reverse=True))
+    return re.sub(
+        rf"(?<![\\A-Za-z])({pattern})(?![A-Za-z])", lambda m: renaming[m.group(1)], example
+    )
+
+
 @pytest.mark.parametrize(("path", "item_id"), FORMULA_ITEMS)
 def test_a_formula_hint_never_shows_the_items_answer(path, item_id):
     """The hint shows notation: it neither holds the reference as written nor is an example
-    the item marks right (it was the answer itself for a plain linear layer: attn-q1 e,
-    22-52-q4 c and e, attn-columns-q1 a, dw-sep-q1 c)."""
+    the item marks right or in part, or as a misconception, with its letters as written or put
+    back to the item's (it was the answer itself for a plain linear layer: attn-q1 e, 22-52-q4
+    c and e, attn-columns-q1 a, dw-sep-q1 c; renamed, the answer again, or the answer without
+    tanh for dense-tanh-q1 and rnn-q1)."""
     loaded = load_rubric(path)
     item = loaded.items[item_id]
     hint = grade_answer(loaded, item, "N + ~").feedback[1]
     assert _squeezed(item.reference.text) not in _squeezed(hint), hint
-    for example in _examples(hint):
-        assert grade_answer(loaded, item, example).verdict != "correct", (item_id, example)
+    examples = _examples(hint)
+    assert examples, hint
+    for example in examples:
+        for written in {example, *(_renamed(example, r) for r in _renamings(item))}:
+            result = grade_answer(loaded, item, written)
+            assert result.verdict not in ("correct", "partial"), (item_id, written, result)
+            assert not (result.diagnosis or "").startswith("misconception"), (item_id, written)
 
 
-# What an example may be told: what it leaves out of this item's layer, never that its form
-# does not fit the item (its shapes, weights where there are none, a matrix it renames).
-LEFT_OUT = {
-    None, "bias_missing", "activation_missing", "recurrent_missing",
-    "pooling_window", "pooling_inputs", "pooling_scale", "not_fully_connected", "kernel_size", "group_channels",
-    "stride",
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "rubrics").glob("*.yaml")), ids=lambda p: p.stem)
-def test_every_example_in_a_formula_hint_is_read_as_a_layer_of_the_items_kind(path):
+@pytest.mark.parametrize(("path", "item_id"), FORMULA_ITEMS)
+def test_a_formula_hints_examples_are_read_by_the_item(path, item_id):
+    """Each example the hint gives, with the item's own letters put back, is read by the
+    item's grammar (the notation it teaches is notation the item reads), as another layer."""
     loaded = load_rubric(path)
-    for item in loaded.items.values():
-        if item.type != "formula":
-            continue
-        hint = grade_answer(loaded, item, "N + ~").feedback[1]
-        assert _examples(hint), hint
-        # The hint's examples, over the item's own tensors: the notation it shows is read.
-        layer, reference = item.spec.layer, item.reference
-        own = f"e.g. {formula_example(layer, reference)}"
-        other = other_form(layer, reference)
-        examples = _examples(own + (f", {other}." if other else "."))
-        assert len(examples) == len(_examples(hint)), (hint, examples)
-        for example in examples:
-            result = grade_answer(loaded, item, example)
-            assert result.verdict != "invalid", (item.id, example, result.feedback)
-            assert result.diagnosis in LEFT_OUT, (item.id, example, result.diagnosis)
+    item = loaded.items[item_id]
+    hint = grade_answer(loaded, item, "N + ~").feedback[1]
+    layer = item.spec.layer
+    names = ExampleNames.neutral(layer, item.reference)
+    own = {names.output: layer.output.name, names.output.upper(): layer.output.name}
+    own |= {names.input: layer.input.name, names.input.upper(): layer.input.name}
+    own |= {names.weight: "w", names.bias: "b"}
+    for example in _examples(hint):
+        result = grade_answer(loaded, item, _renamed(example, own))
+        assert result.verdict != "invalid", (item_id, example, result.feedback)
+
+
+# --- Error messages show notation, never the answer ---------------------------------------
+
+
+def _written_forms(loaded, item) -> list[str]:
+    """The reference's right side, and every right side the rubric's own tests mark correct
+    for the item: the answer in each of its written forms."""
+    answers = [item.reference.text]
+    answers += [t.answer for t in loaded.tests if t.item_id == item.id and t.verdict == "correct"]
+    return [_squeezed(a.split("=", 1)[1]) for a in answers if "=" in a]
+
+
+# Malformed answers, each refused with a message that shows how to write what was meant.
+MALFORMED = [
+    pytest.param("pool-q1", "d.formula", r"z_{i,j,k} = \max(x_{2i,2j,k}, 0)", id="a max of an entry and 0"),
+    pytest.param("pool-q1", "d.formula", r"z_{i,j,k} = \max(x_{2i,2j,k}, x_{2i,2j,k})", id="a max list naming a position twice"),
+    pytest.param("pool-q1", "d.formula", r"z_{i,j,k} = \max\{x_{2i,2j,k}, 2 x_{2i+1,2j,k}\}", id="a max list with a scaled entry"),
+    pytest.param("pool-q1", "a.formula", r"y_{i,j,k} = \max(x_{2i,2j,k}, 0)", id="a max list in average pooling"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rubric", "item_id", "answer"), MALFORMED)
+def test_an_error_message_never_shows_the_items_answer(rubric, item_id, answer):
+    """The message under a malformed answer gives an example of the notation, not the answer:
+    it holds none of the answer's written forms, and no example it gives (with the output put
+    before it) is marked right or in part (pool-q1 d quoted its answer as a list of the four
+    entries and as \\max_{u=0}^{1}\\max_{v=0}^{1} x_{2i+u,2j+v,k})."""
+    loaded = load_rubric(ROOT / "rubrics" / f"{rubric}.yaml")
+    item = loaded.items[item_id]
+    result = grade_answer(loaded, item, answer)
+    assert result.verdict == "invalid", result
+    message = _squeezed(result.feedback[0])
+    for form in _written_forms(loaded, item):
+        assert form not in message, (form, result.feedback[0])
+    output = item.reference.text.split("=", 1)[0]
+    for example in re.findall(r"e\.g\. (.*?)(?:;|, or |$)", result.feedback[0]):
+        example = example.rstrip(". )")
+        written = example if "=" in example else f"{output}= {example}"
+        assert grade_answer(loaded, item, written).verdict not in ("correct", "partial"), written

@@ -38,6 +38,9 @@ class AnswerSlot:
 
     id: str
     keeps_prose: bool
+    # Whether the item reads a text with the words its check sets aside (a count's
+    # `reads_with_words`: `D weights plus 9CD biases`), as `grader check` reads it.
+    reads_with_words: Callable[[str], bool] = lambda text: False
 
 
 def answer_names(rubric: Rubric) -> dict[str, set[str]]:
@@ -61,7 +64,21 @@ def answer_slot(rubric: Rubric, part: str, name: str) -> AnswerSlot | None:
     keeps_prose = any(kind_of(item).keeps_prose for item in items)
     if len(items) > 1:
         return AnswerSlot(f"{part}.{item_name(name)}", keeps_prose)
-    return AnswerSlot(items[0].id, keeps_prose)
+    reads = _kind_method(rubric, items[0], "reads_with_words", False)
+    return AnswerSlot(items[0].id, keeps_prose, reads)
+
+
+def _kind_method(rubric: Rubric, item: Item, method: str, absent, with_context: bool = True):
+    """The kind's `method` for `item` (and the rubric's context), or a function that answers
+    `absent`: a kind added as a single class may leave out a reader's questions (`defines`:
+    no names; `reading_error`: no reason; `reads_with_words`: no words beside its answer;
+    `names_other_unit`: no unit; `uses_definition`: every definition)."""
+    found = getattr(kind_of(item), method, None)
+    if found is None:
+        return lambda *args: absent
+    if with_context:
+        return lambda *args: found(item, *args, rubric.context)
+    return lambda *args: found(item, *args)
 
 
 def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
@@ -71,17 +88,7 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
         return lambda text: kind_of(item).recognises(item, text, rubric.context)
 
     def optional(item: Item, method: str, absent, with_context: bool = True):
-        """The kind's `method` for `item` (and the rubric's context), or a function that
-        answers `absent`: a kind added as a single class may leave out a transcript's
-        questions (`defines`: no names; `reading_error`: no reason; `reads_with_words`: no
-        words beside its answer; `names_other_unit`: no unit; `uses_definition`: every
-        definition)."""
-        found = getattr(kind_of(item), method, None)
-        if found is None:
-            return lambda *args: absent
-        if with_context:
-            return lambda *args: found(item, *args, rubric.context)
-        return lambda *args: found(item, *args)
+        return _kind_method(rubric, item, method, absent, with_context)
 
     return {
         part.key: [

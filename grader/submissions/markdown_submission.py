@@ -31,7 +31,9 @@ share such as "$PQD$ biases" gives way to the count; a lone name in a sentence, 
 the input channels", and maths describing one are set aside, with a note), and grading sends
 different ones left to a person with each shown. Pieces of maths joined only by an operator
 (`$9CD$ + $D$`), or that words join as a sum (`$9CD$ weights plus $D$ biases`, `$CD$ weights
-and $D$ biases`: `transcript.joined_by_words`), are one answer, with a note. Maths whose words
+and $D$ biases`: `transcript.joined_by_words`), are one answer, with a note; a count that reads
+them with their words is given them so, as a transcript gives them (`transcript.with_its_words`:
+`D weights plus 9CD biases`, whose check weighs the words naming the terms). Maths whose words
 deny it or make it part of other maths, read as a transcript's line is
 (`transcript.changed_by_words`: "not $CD + D$", "$PQD$ is wrong"), is no answer as it stands:
 with no other answer left beside it, the item goes to a person shown what was written; so does
@@ -66,6 +68,7 @@ from grader.submissions.transcript import (
     joined_by_words,
     joining,
     several_answers,
+    with_its_words,
 )
 from grader.yaml_source import Fields, load_yaml, read_bounded_text
 
@@ -103,6 +106,9 @@ class AnswerItem(Protocol):
 
     @property
     def keeps_prose(self) -> bool: ...  # the whole run is the answer (an explanation)
+
+    @property
+    def reads_with_words(self) -> Callable[[str], bool]: ...  # a count's: `transcript._offer`
 
 
 ItemLookup = Callable[[str, str], AnswerItem | None]  # (part, name as written) -> item
@@ -188,7 +194,10 @@ def load_markdown_submission(
             run, current = current, None
             item = item_for(run.part, run.name) if item_for is not None else None
             read_run = _split_answer(
-                run.lines, None if item is None else item.keeps_prose, run.name
+                run.lines,
+                None if item is None else item.keeps_prose,
+                run.name,
+                _reads_no_words if item is None else item.reads_with_words,
             )
             # Two labels of one item (Params, Parameters) give it two answers too, when known.
             answer_id = item.id if item is not None else f"{run.part}.{run.name.casefold()}"
@@ -346,15 +355,26 @@ class _Given:
         return "the words beside the answer make its maths part of other maths"
 
 
-def _split_answer(lines: list[tuple[int, str]], prose: bool | None, label: str = "") -> _Read:
+def _reads_no_words(text: str) -> bool:
+    return False
+
+
+def _split_answer(
+    lines: list[tuple[int, str]],
+    prose: bool | None,
+    label: str = "",
+    reads_with_words: Callable[[str], bool] = _reads_no_words,
+) -> _Read:
     """The answers in an answer's lines, and what is left over.
 
     `prose` is True for an explanation, False for any other item, None when not known.
+    `reads_with_words` is the item's, where it reads pieces joined by words with them, as a
+    transcript gives them (`transcript.with_its_words`: `D weights plus 9CD biases`).
     Crossed-out text is no answer: it is set aside, with a note.
     """
     written = dict(lines)
     lines, struck = _without_crossed_out(lines)
-    read = _answers_in(lines, prose, label)
+    read = _answers_in(lines, prose, label, reads_with_words)
     read.shown = [(line, written[line]) for line, _ in read.shown]
     if read.answers:
         read.notes[:0] = [
@@ -378,7 +398,12 @@ def _without_crossed_out(
     return [(number, CROSSED.sub(" ", words)) for number, words in lines], struck
 
 
-def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "") -> _Read:
+def _answers_in(
+    lines: list[tuple[int, str]],
+    prose: bool | None,
+    label: str = "",
+    reads_with_words: Callable[[str], bool] = _reads_no_words,
+) -> _Read:
     if prose:
         return _Read(_one(_whole(lines), lines, label), [], [])
     paragraphs = _paragraphs(lines)
@@ -409,15 +434,17 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
     # one chain of working, read as one answer; `$9CD$ + $D$`: pieces that only an operator
     # joins are one piece of maths, read as one answer, with a note.
     # `$9CD$ weights plus $D$ biases`: pieces that words join as a sum are one answer, their
-    # sum, with a note, as in a transcript (`joined_by_words`).
+    # sum, with a note, as in a transcript (`joined_by_words`); an item that reads them with
+    # their words is given them so (`with_its_words`).
     maths = [
         (m.start(), m.end(), _collapse(m.group(1) if m.group(1) is not None else m.group(2)))
         for m in pieces
     ]
     spans: list[tuple[int, int, str]] = []  # start, end, the maths
     joined = joined_by_words(text, maths)
-    sums = {start for start, _, _, summed in joined if summed}
-    for index, (piece_start, piece_end, inner, summed) in enumerate(joined):
+    sums = {start for start, _, _, summed, _ in joined if summed}
+    labelled = {(start, end): words for start, end, _, _, words in joined if words}
+    for index, (piece_start, piece_end, inner, summed, _) in enumerate(joined):
         notes += summed
         operator = joining(text, spans[-1][1], piece_start) if spans else None
         if spans and _CHAINED.fullmatch(text, spans[-1][1], piece_start):
@@ -451,6 +478,11 @@ def _answers_in(lines: list[tuple[int, str]], prose: bool | None, label: str = "
             among = answer_among_words(written)
             inner = written if among is None else among.maths
             notes += [] if among is None else among.notes
+            position += len(rest)
+            rest = ""
+        elif written := with_its_words(labelled.get((start, end), ""), rest, reads_with_words):
+            # `$D$ weights plus $9CD$ biases`: read with its words, whose check weighs them
+            inner = written
             position += len(rest)
             rest = ""
         if inner:

@@ -215,6 +215,9 @@ class _Maths:
     # Pieces joined by words, as written with those words (`D weights plus 9CD`): a count
     # reads the words that name its terms itself (`_offer`).
     labelled: str = ""
+    # Pieces that words join in a row up to this one, counted past `MOST_TERMS_JOINED` too,
+    # where a sum too long to read in words is cut (`_sum_too_long`)
+    run: int = 1
 
 
 def _maths_pieces(text: str) -> list[_Maths]:
@@ -285,9 +288,6 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     for index, piece in enumerate(pieces):
         last = joined[-1] if joined else None
         between = text[last.end : piece.start] if last is not None else ""
-        if terms >= MOST_TERMS_JOINED:
-            # a longer sum in words is for a person: left apart, and read in linear work
-            last = None
         joiner, joining_words = _PLUS_AFTER, _PLUS_BETWEEN
         if not _PLUS_AFTER.search(between) and _SHARE_WORDS.search(between):
             following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
@@ -309,6 +309,11 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
             joined.append(piece)
             terms = 1
             continue
+        if terms >= MOST_TERMS_JOINED:
+            # a longer sum in words is for a person: left apart, and read in linear work
+            joined.append(replace(piece, run=last.run + 1))
+            terms = 1
+            continue
         terms += 1
         body = f"{last.body.strip()} + {piece.body.strip()}"
         written = _quote(text[last.start : piece.end])
@@ -327,19 +332,38 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
             last.displayed or piece.displayed,
             (note,),
             f"{labelled} {piece.body.strip()}",
+            last.run + 1,
         )
     return joined
 
 
+def _sum_too_long(text: str) -> int:
+    """How many pieces of maths words join in a row on `text` (`_joined_by_plus`) where that
+    is more than `MOST_TERMS_JOINED`, too long a sum to read in words; 0 otherwise."""
+    longest = max((piece.run for piece in _joined_by_plus(text, _maths_pieces(text))), default=0)
+    return longest if longest > MOST_TERMS_JOINED else 0
+
+
 def joined_by_words(
     text: str, spans: Sequence[tuple[int, int, str]]
-) -> list[tuple[int, int, str, tuple[str, ...]]]:
+) -> list[tuple[int, int, str, tuple[str, ...], str]]:
     """`spans`, the (start, end, maths) of the pieces of maths in `text`, those that words
     join as a sum (`$CD$ weights plus $D$ biases`) read as one, (start, end, the sum, the
-    notes saying so), as a transcript reads them (`_joined_by_plus`): a labelled answer's
-    pieces are read alike."""
+    notes saying so, the pieces as written with their words or ""), as a transcript reads
+    them (`_joined_by_plus`): a labelled answer's pieces are read alike."""
     pieces = [_Maths(start, end, body, False) for start, end, body in spans]
-    return [(p.start, p.end, p.body, p.notes) for p in _joined_by_plus(text, pieces)]
+    return [(p.start, p.end, p.body, p.notes, p.labelled) for p in _joined_by_plus(text, pieces)]
+
+
+def with_its_words(
+    labelled: str, words_after: str, reads_with_words: Callable[[str], bool]
+) -> str | None:
+    """Pieces of maths joined by words (`labelled`, `D weights plus 9CD`) as written with the
+    words after them (`biases`), where a count reads them so (`reads_with_words`, the
+    check's own reader, as `grader check` reads `D weights plus 9CD biases`), so that its
+    check weighs the words naming the terms; None otherwise (the sum is its answer)."""
+    written = f"{labelled} {words_after.strip()}".strip()
+    return written if labelled and reads_with_words(written) else None
 
 
 # Words alone between two pieces of maths on a line that strike the first and give the second
@@ -349,10 +373,10 @@ _CORRECTS = re.compile(r"(?:(?:oops|sorry|wait)[\s,!]*)?no(?:[\s,:;.!]+wait)?", 
 _AROUND_CORRECTION = " \t.,;:!-–—"
 # Words that end the words between two pieces of maths on a line and conclude from the maths
 # before ("$4C$ fixed weights, so $0$", "…, hence $9CD + D$", "=> $9CD + D$").
-_CONCLUDES = re.compile(
-    r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)|=>|->|→|⇒|∴)[\s:,]*$",
-    re.IGNORECASE,
-)
+_CONCLUDING = r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)\b|=>|->|→|⇒|∴)[\s:,]*"
+_CONCLUDES = re.compile(rf"{_CONCLUDING}$", re.IGNORECASE)
+# The same within a line of maths written without `$` (`N × N → N^2`): `maths_among_words`.
+_CONCLUDES_WITHIN = re.compile(_CONCLUDING, re.IGNORECASE)
 # Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
 # if bias is used, otherwise $9CD$"): neither is the answer alone.
 _CASES = re.compile(r"\b(?:if|unless|when|whenever|otherwise|else)\b", re.IGNORECASE)
@@ -399,11 +423,13 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
             leading = text[line_start : pieces[line_first].start]
             word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
-            note = (
-                f'read {written} as the answer: it follows "{word}"; {shown} before it is working'
-            )
-            roles[index] = _Role(leading=leading, note=note)
+            roles[index] = _Role(leading=leading, note=_concluded_note(written, word, shown))
     return roles
+
+
+def _concluded_note(answer: str, word: str, working: str) -> str:
+    """How an answer after a conclusion ("so", "→") was read, the maths before it working."""
+    return f'read {answer} as the answer: it follows "{word}"; {working} before it is working'
 
 
 @dataclass(frozen=True)
@@ -1048,6 +1074,8 @@ def _read_part(
             definitions,
             bare=True,
             notes=among.notes,
+            # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
+            alone=bool(among.working) and not among.after,
         ):
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
             taken_lines.add(number)
@@ -1139,6 +1167,10 @@ class AmongWords:
     label: str = ""
     before: str = ""
     after: str = ""
+    # Maths before a conclusion that the answer follows (`N × N → N^2`): working, and the
+    # word or arrow of the conclusion
+    working: str = ""
+    concludes: str = ""
 
     @property
     def words(self) -> str:
@@ -1148,7 +1180,10 @@ class AmongWords:
     @property
     def notes(self) -> tuple[str, ...]:
         """What was set aside to read it, as the answer says."""
-        return tuple(
+        concluded = (
+            (_concluded_note(self.maths, self.concludes, self.working),) if self.working else ()
+        )
+        return concluded + tuple(
             f'set aside "{words}", words {where} the answer'
             for words, where in ((self.before, "before"), (self.after, "after"))
             if words
@@ -1168,6 +1203,9 @@ def maths_among_words(line: str) -> AmongWords | None:
     cut = next((i for i, c in enumerate(line) if c in ":："), -1)
     if cut > 0 and _is_label(line[:cut]):
         label, line = line[:cut], line[cut + 1 :].strip()
+    concluded = _after_conclusion(line)
+    if concluded is not None:
+        return replace(concluded, label=label)
     words = _prose_matches(line)
     if not words:
         # `Answer: σ(x)(1-σ(x))`: a label, then maths alone
@@ -1198,6 +1236,33 @@ def maths_among_words(line: str) -> AmongWords | None:
     if _CHANGED_BEFORE.search(line[:start]):
         return None  # "it is not σ(1-σ)", "half of NCD": not the answer as it stands
     return AmongWords(maths, label, line[:start].strip(), after)
+
+
+def _after_conclusion(line: str) -> AmongWords | None:
+    """A line of maths, a conclusion and the answer (`N × N → N^2`, `N x N, so N^2 entries`):
+    the answer after the last conclusion (`_CONCLUDING`: an arrow, "so", "hence", ...), the
+    maths before it working, said in a note, as a transcript reads `$N \\times N$ → $N^2$`
+    (`_roles`). Only maths, without words, before it; after it, maths, with at most words
+    that follow it (`entries`, weighed by the item's check). None otherwise, and for the
+    arrows that split a piece of maths into steps of working (`_STEP`: ⇒, =>, ∴), read so."""
+    conclusion = next(reversed(list(_CONCLUDES_WITHIN.finditer(line))), None)
+    if conclusion is None or _STEP.fullmatch(conclusion.group().strip(" \t:,")):
+        return None
+    working = line[: conclusion.start()].strip().rstrip(" ,;").strip()
+    answer = line[conclusion.end() :].strip().rstrip(" ,;.").strip()
+    if not working or not answer or _prose_matches(working) or not _is_maths_alone(working):
+        return None
+    read = maths_among_words(answer)
+    if read is None:
+        first = next(iter(_prose_matches(answer)), None)
+        words_after = answer[first.start() :] if first is not None else ""
+        if (first is not None and first.start() == 0) or _has_maths(words_after):
+            return None  # words before the answer, or more maths among words after it
+        if not _is_maths_alone(answer[: len(answer) - len(words_after)]):
+            return None
+        read = AmongWords(answer)
+    word = conclusion.group().strip(" \t:,")
+    return replace(read, working=working, concludes=word)
 
 
 def answer_among_words(text: str, alone: bool = False) -> AmongWords | None:
@@ -1453,11 +1518,18 @@ def _why_unread(
 ) -> str | None:
     """Why a line of unread text is no answer, as the item's parser says: its reason and
     where it stopped (`Read as maths, line 3 stops at "…it is σ times σ.": unexpected
-    '.'.`); None when the parser reads it."""
+    '.'.`); None when the parser reads it. A line whose pieces of maths words join in a sum
+    longer than `MOST_TERMS_JOINED` is said to be that, how long it is and the limit."""
     maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
     error = reading_error(maths)
     if error is None:
         return None
+    if too_long := _sum_too_long(words):
+        # what the parser says of the words ("weights" is no symbol) is not why
+        return (
+            f"Line {line} is a sum of {too_long} pieces of maths joined by words, too long to "
+            f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
+        )
     # Where: up to what it stopped at, with the words just before it.
     start = max(0, error.position - _BEFORE_SHOWN)
     at = " ".join(words[start : error.position + min(error.length, _QUOTE)].split())
@@ -1540,9 +1612,12 @@ def _offer(
             ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
-            written = f"{labelled} {words_after.strip()}".strip()
             if candidate and item.recognises(candidate):
-                if item.counts and labelled and len(steps) == 1 and item.reads_with_words(written):
+                if (
+                    item.counts
+                    and len(steps) == 1
+                    and (written := with_its_words(labelled, words_after, item.reads_with_words))
+                ):
                     # `$D$ weights plus $9CD$ biases`: read with its words, which the check
                     # weighs against the layer's terms (named the other way round: a person)
                     candidate = written

@@ -404,6 +404,30 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
 # What separates the terms of a sum whose terms are named: +, or "and" or "plus" as a word
 _TERM_BREAK = re.compile(r"\+|(?<![A-Za-z\\])(and|plus)(?![A-Za-z])", re.IGNORECASE)
 _TRAILING_WORDS = re.compile(r"(?:\s+[A-Za-z]+)+\s*$")
+_OPENS, _CLOSES = "([{", ")]}"
+
+
+def _term_breaks(text: str) -> list[re.Match[str]] | None:
+    """Where the terms of a sum break (`_TERM_BREAK`), outside every bracket and brace, so
+    that LaTeX (`PQC \\cdot PQD weights plus PQD biases`, `\\frac{C+1}{2}`) is read as the
+    count reader reads it; None when the brackets do not balance."""
+    depths = []  # the bracket depth at each character
+    depth = 0
+    for character in text:
+        depth += character in _OPENS
+        depth -= character in _CLOSES
+        if depth < 0:
+            return None
+        depths.append(depth)
+    if depth != 0:
+        return None
+    return [match for match in _TERM_BREAK.finditer(text) if depths[match.start()] == 0]
+
+
+def _term_spans(text: str, breaks: list[re.Match[str]]) -> list[tuple[int, int]]:
+    """Where each term is, (start, end), between the `breaks`."""
+    bounds = [0, *(b for match in breaks for b in (match.start(), match.end())), len(text)]
+    return list(zip(bounds[::2], bounds[1::2], strict=True))
 
 
 def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | None:
@@ -413,17 +437,14 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     `set_aside_words`'), every term has maths before its words, the words are `UNIT_WORDS`
     that no declared symbols spell, and they agree with what the item counts (words naming
     something else, `9CD FLOPs + D`, leave the answer unread, for a person). None otherwise."""
-    if any(bracket in text for bracket in "()[]{}\\"):
-        return None  # terms inside brackets or LaTeX: not split here
-    breaks = list(_TERM_BREAK.finditer(text))
+    breaks = _term_breaks(text)
     if not breaks:
         return None
-    bounds = [0, *(b for match in breaks for b in (match.start(), match.end())), len(text)]
+    spans = _term_spans(text, breaks)
     words: list[str] = []
     read = list(text)
     between = False
-    for index in range(0, len(bounds), 2):
-        start, end = bounds[index], bounds[index + 1]
+    for index, (start, end) in enumerate(spans):
         segment = text[start:end]
         named = _TRAILING_WORDS.search(segment)
         maths_end = named.start() if named is not None else len(segment)
@@ -436,7 +457,7 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
                 last = re.search(rf"(?:\s+[A-Za-z]+){{{len(pieces)}}}\s*$", segment)
                 at = maths_end = last.start() if last is not None else len(segment)
                 words.append(" ".join(pieces))
-                between = between or index + 1 < len(bounds) - 1
+                between = between or index < len(spans) - 1
                 read[start + at : end] = " " * (end - start - at)
             else:
                 maths_end = len(segment)
@@ -462,7 +483,8 @@ def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
     if _set_aside_term_words(text, question) is None:
         return ()
     named = []
-    for segment in _TERM_BREAK.split(text)[::2]:
+    for start, end in _term_spans(text, _term_breaks(text) or []):
+        segment = text[start:end]
         trailing = _TRAILING_WORDS.search(segment or "")
         pieces = trailing.group().split() if trailing is not None else []
         while pieces and not _only_words(" ".join(pieces), question):

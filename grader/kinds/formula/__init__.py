@@ -14,6 +14,7 @@ from grader.kinds.base import check_rules
 from grader.kinds.formula.check import (
     FINDINGS,
     FormulaCheck,
+    chain_sides_apart,
     check_formula,
     differs_at_first_sizes,
     inputs_read,
@@ -45,6 +46,7 @@ from grader.kinds.formula.rubric import (
     read_matrices,
 )
 from grader.kinds.formula.score import (
+    chain_review,
     given_matrix_review,
     score_formula,
     score_given_scaled,
@@ -207,7 +209,9 @@ class FormulaKind:
         written = uses_other_matrices(
             written, item.reference, item.spec.layer, item.spec.matrices, item.spec.other_matrices
         )
-        result = self._grade(item, text, written, context)
+        # a chain of formulas (`h = \\tanh(Wx + b), i.e. h_k = …`): its last is graded as written
+        graded = written.chain_sides[-1].text if written.chain_sides else text
+        result = self._grade(item, graded, written, context)
         numbers = number_factors(written, item.reference, item.spec.layer, item.spec.matrices)
         if numbers.given and result.verdict in ("correct", "partial"):
             result = _scaled_misconception(item, written, context) or score_given_scaled(
@@ -217,6 +221,17 @@ class FormulaKind:
             result = given_matrix_review(result, written.given_matrices)
         if written.relayout and result.verdict in ("correct", "partial"):
             result = score_layout(result, written.relayout, item.partial_credit.get("layout"))
+        if written.chain_sides:  # `h_k = … = …`: graded only where every side is its layer
+            layer = item.spec.layer
+
+            def readings(side: Formula) -> tuple[Formula, ...]:
+                if item.spec.index_base == "1" or not is_index_form(side.text, layer):
+                    return (side,)
+                return side, indexed_from_zero(side, layer)
+
+            apart = chain_sides_apart(written, layer, context.size_sets, readings)
+            if apart:
+                result = chain_review(result, written, apart)
         assumed = (*written.assumed, *numbers.notes)
         if assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*assumed, *result.reading_notes))
@@ -417,12 +432,15 @@ def formula_example(
     layer: LayerSpec, reference: Formula | None = None, names: ExampleNames | None = None
 ) -> str:
     """A formula written as a student should, of the item's shape and over `names` (the
-    layer's own by default): each output reads its input's last axis at the same leading
-    indices, `y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k` for x of shape [P, Q, C] and
-    y of [P, Q, D], the bias only where the reference has one. Where the reference has tokens
-    as columns (X is E×N), the channels are the first axis: `q_{k,i} = \\sum_{l=1}^{E} w_{k,l}
-    x_{l,i} + b_k`; where it has no parameters (pooling), a window without weights,
-    `y_{i,j,k} = \\sum_{u=0}^{1} x_{i+u,j,k}` (`\\max` for a max)."""
+    layer's own by default), for ANOTHER layer than any this item asks for: each entry scaled
+    and shifted by its position's parameters, `z_{i,j,k} = a_{i,j} s_{i,j,k} + c_{i,j}` for s
+    of shape [P, Q, C] (the bias only where the reference has one; positions the last axis
+    where the reference has tokens as columns, `z_{k,i} = a_{i} s_{k,i} + c_{i}`), then how a
+    sum is written over the input's channels, `\\sum_{l=1}^{C}`. Where the reference has no
+    parameters (pooling), a window along one axis, without weights and moving by 1,
+    `z_{i,j,k} = \\sum_{u=0}^{1} s_{i+u,j,k}` (`\\max` for a max). The example names no
+    weighted sum, so no renaming of it is the item's answer (a linear layer's, with or without
+    its activation)."""
     names = names or ExampleNames.own(layer)
     taken = {layer.input.name, layer.output.name, "w", "b", "k", "l", "u"}
     letters = [letter for letter in "ijmnpqrst" if letter not in taken]
@@ -435,20 +453,24 @@ def formula_example(
         if len(into) > 1:
             into[0] += "+u"
         reduce = "\\max" if reference.reduction == "max" else "\\sum"
-        return f"{y}_{{{','.join(out)}}} = {reduce}_{{u=0}}^{{1}} {x}_{{{','.join(into)}}}"
-    bias = f" + {names.bias}_k" if reference is None or _has_bias(reference, layer) else ""
+        example = f"{y}_{{{','.join(out)}}} = {reduce}_{{u=0}}^{{1}} {x}_{{{','.join(into)}}}"
+        return f"{example} (another window)"
     if tokens_as_columns(layer):
+        out, into, position = ["k", indices[0]], ["k", indices[0]], [indices[0]]
         channels = _size(layer.input.shape[0])
-        return (
-            f"{y}_{{k,{indices[0]}}} = \\sum_{{l=1}}^{{{channels}}} {w}_{{k,l}} "
-            f"{x}_{{l,{indices[0]}}}{bias}"
-        )
-    out = [*indices[: len(layer.output.shape) - 1], "k"]
-    into = [*indices[: len(layer.input.shape) - 1], "l"]
-    channels = _size(layer.input.shape[-1])
+    else:
+        out = [*indices[: len(layer.output.shape) - 1], "k"]
+        into = [*indices[: len(layer.input.shape) - 1], "k"]
+        position = out[:-1] or out
+        channels = _size(layer.input.shape[-1])
+    at = ",".join(position)
+    has_bias = reference is None or _has_bias(reference, layer)
+    bias = f" + {names.bias}_{{{at}}}" if has_bias else ""
+    shifted = f" and shifted by its {names.bias}" if has_bias else ""
     return (
-        f"{y}_{{{','.join(out)}}} = \\sum_{{l=1}}^{{{channels}}} {w}_{{l,k}} "
-        f"{x}_{{{','.join(into)}}}{bias}"
+        f"{y}_{{{','.join(out)}}} = {w}_{{{at}}} {x}_{{{','.join(into)}}}{bias} (another layer: "
+        f"each entry scaled by its position's {w}{shifted}); a sum over l from 1 to "
+        f"{channels} is written \\sum_{{l=1}}^{{{channels}}}"
     )
 
 
@@ -469,34 +491,33 @@ def _has_bias(reference: Formula, layer: LayerSpec) -> bool:
 def other_form(
     layer: LayerSpec, reference: Formula | None, names: ExampleNames | None = None
 ) -> str:
-    """Another way this item reads the layer, to suggest beside the indices, over `names`
-    (the layer's own by default): vectors for one input vector or at a time step, a matrix
-    product where each output row (or column) reads only its own; "" where none fits (a
-    window, pooling: no weights to write as a matrix). Its bias only where the reference's."""
-    own = names is None
+    """Another way this item reads a layer, to suggest beside the indices, over `names` (the
+    layer's own by default), again for ANOTHER layer than the item's: vectors for one input
+    vector (`z = A s + s`, a residual layer) or at a time step (`z_t = A z_{t-1}`, a recurrence
+    without input), a matrix product where each output row (or column) reads only its own, as
+    a layer that mixes the rows (`Z = A S`; the columns, `Z = S A`, with tokens as columns);
+    "" where none fits (a window, pooling: no weights to write as a matrix)."""
     names = names or ExampleNames.own(layer)
-    y, x = names.output, names.input
+    y, x, w = names.output, names.input, names.weight
     if reference is None or not _has_parameters(reference, layer):
         return ""
-    bias = f" + {names.bias}" if _has_bias(reference, layer) else ""
-    weight = "W" if own else names.weight
     if is_one_vector(layer):
-        return f"or with vectors, e.g. {y.lower()} = {weight} {x.lower()}{bias}"
+        return (
+            f"or with vectors, e.g. {y.lower()} = {w} {x.lower()} + {x.lower()} (a residual layer)"
+        )
     if len(layer.inputs) > 1 and has_time(layer):
-        return f"or with vectors at a time step, e.g. {y}_t = {weight} {x}_t{bias}"
+        return (
+            f"or with vectors at a time step, e.g. {y}_t = {w} {y}_{{t-1}} "
+            "(a recurrence without input)"
+        )
     if len(layer.inputs) > 1 or len(layer.input.shape) != 2 or len(layer.output.shape) != 2:
         return ""
     axis = 1 if tokens_as_columns(layer) else 0
     if not _reads_own_position(reference, layer, axis):
         return ""
-    tensors = {t.name for t in (*layer.inputs, layer.output)}
-    weights = {
-        a.name for term in reference.terms for a in term.factors if a.name not in tensors
-    } - {a.name for term in reference.terms for a in term.factors if len(a.indices) != 2}
-    # the reference's own weight matrix where it names one (W_Q), else anyone's W
-    w = weights.pop() if own and len(weights) == 1 and "_" in next(iter(weights)) else weight
-    product = (f"{w} " if "_" in w else w) + x.upper() if axis == 1 else f"{x.upper()}{w}"
-    return f"or a matrix form such as {y.upper()} = {product}"
+    # the weight on the other side: a layer that mixes the rows (columns), never this one
+    product, mixed = (f"{x.upper()} {w}", "columns") if axis == 1 else (f"{w} {x.upper()}", "rows")
+    return f"or a matrix form such as {y.upper()} = {product} (a layer that mixes the {mixed})"
 
 
 def _reads_own_position(reference: Formula, layer: LayerSpec, axis: int) -> bool:

@@ -146,6 +146,45 @@ def same_layer(
     )
 
 
+def chain_sides_apart(
+    formula: Formula,
+    layer: LayerSpec,
+    size_sets: SizeSets,
+    readings: Callable[[Formula], Sequence[Formula]],
+) -> tuple[tuple[Formula, bool | None], ...]:
+    """The sides of `formula`'s chain of working (`Formula.chain_sides`) that do not define the
+    layer of its last in any of their `readings` (a side with indices counted from 0, where the
+    question allows it, is read so too), each with False where it defines another, None where
+    that cannot be decided exactly; none where they all define one layer."""
+    last = formula.chain_sides[-1] if formula.chain_sides else formula
+    apart = []
+    for side in formula.chain_sides[:-1]:
+        found: list[bool | None] = []
+        for mine in readings(side):
+            for theirs in readings(last):
+                try:
+                    same = same_layer(mine, theirs, layer, size_sets)
+                except AnswerError:  # it reads too far to compare: not shown to be the same
+                    same = None
+                found.append(same)
+        same = True if True in found else None if None in found else False
+        if same and _parameter_names(side, layer) != _parameter_names(last, layer):
+            same = None  # `U = XᵀG = XᵀA`: one layer, but is A the question's G?
+        if same is not True:
+            apart.append((side, same))
+    return tuple(apart)
+
+
+def _parameter_names(formula: Formula, layer: LayerSpec) -> frozenset[str]:
+    """The names of the tensors a formula reads besides its inputs, in any case."""
+    return frozenset(
+        access.name.casefold()
+        for term in formula.terms
+        for access in term.factors
+        if not layer.is_input(access.name)
+    )
+
+
 def differs_at_first_sizes(
     first: Formula, second: Formula, layer: LayerSpec, size_sets: SizeSets
 ) -> bool:
@@ -1437,9 +1476,12 @@ def _after_activation_finding(
     after = added_after_activation(formula).terms
     bias = any(not any(layer.is_input(a.name) for a in t.factors) for t in reference.terms)
     inside = f"{theirs}(… + bias)" if bias else f"{theirs}(…)"
+    # `h = tanh(Wx) - b` subtracts its bias: said so, not "adds"
+    adds, sign = ("subtracts", "-") if all(t.coefficient < 0 for t in after) else ("adds", "+")
     if all(t.factors and not any(layer.is_input(a.name) for a in t.factors) for t in after):
         message = (
-            f"Your formula adds a bias after {yours}, outside it: {yours}(…) + bias is another "
+            f"Your formula {adds} a bias after {yours}, outside it: {yours}(…) {sign} bias is "
+            "another "
             f"function than this layer's {inside}. "
             + (
                 f"The bias belongs inside {theirs}(…), added to the weighted sum before "
@@ -1451,7 +1493,7 @@ def _after_activation_finding(
     else:
         terms = "a term" if len(after) == 1 else f"{len(after)} terms"
         message = (
-            f"Your formula adds {terms} after {yours}, outside it; this layer applies "
+            f"Your formula {adds} {terms} after {yours}, outside it; this layer applies "
             f"{theirs} to its whole weighted sum{' and bias' if bias else ''}, {inside}, "
             "with nothing added after it."
         )

@@ -18,7 +18,6 @@ import sympy
 from grader.errors import AnswerError, AnswerTooLargeError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
-    ACTIVATIONS,
     MAX_TERMS,
     Access,
     Formula,
@@ -359,17 +358,6 @@ class IndexFormReader(TokenReader):
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return output, terms, activation
 
-    def activation(self) -> str | None:
-        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side."""
-        token, after = self.peek(), self.peek(1)
-        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
-            return None
-        name = ACTIVATIONS.get(token.text.casefold())
-        if name is None:
-            return None
-        self.position += 2
-        return name
-
     def expression(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat]:
         terms: list[_Flat] = []
         sign = sympy.Integer(-1 if self.at("-") else 1)
@@ -612,14 +600,23 @@ class IndexFormReader(TokenReader):
         return ranges, [_Flat(sympy.Integer(1), (), (window,))]
 
     def _not_a_window(self, word: Token) -> AnswerError:
+        """The message for a list that is no window of the input: the notation shown on
+        another window than any pooling's here (three entries along the first axis, moving by
+        1), never the item's own (it quoted 2x2 stride-2 max pooling, an answer)."""
+        name, rank = self.channel_last or ("x", 3)  # the input, where the reader knows it
+        rest = ["j", "k"][-(rank - 1) :] if rank > 1 else []
+
+        def entry(first: str) -> str:
+            return f"{name}_{{{','.join([first, *rest])}}}"
+
+        entries = ", ".join(entry(i) for i in ("i", "i+1", "i+2"))
         return AnswerError(
             self.text,
             word.start,
             f"a {word.text} over a list is read where the list holds entries of the input, each "
-            f"position once, e.g. \\{word.text}\\{{x_{{2i,2j,k}}, "
-            "x_{2i+1,2j,k}, x_{2i,2j+1,k}, x_{2i+1,2j+1,k}\\}; or write the window with its "
-            f"ranges, e.g. \\{word.text}_{{u=0}}^{{1}}\\{word.text}_{{v=0}}^{{1}} "
-            "x_{2i+u,2j+v,k}",
+            f"position once, e.g. \\{word.text}\\{{{entries}\\}}; or write the window with its "
+            f"ranges, e.g. \\{word.text}_{{u=0}}^{{2}} {entry('i+u')} (both examples of "
+            "another window)",
             len(word.text),
         )
 
@@ -651,11 +648,26 @@ class IndexFormReader(TokenReader):
                 self.take("=")
                 low = self.bound_expression(scope)
             elif self.at("∈"):  # \max_{u,v \in \{0,1\}}
-                low, high, step = self.set_range(scope, sum_token)
+                ranges = []
+                while True:
+                    low, high, step = self.set_range(scope, sum_token)
+                    if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
+                        ranges += [
+                            self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens
+                        ]
+                    else:
+                        ranges += self.new_sums(tokens, low, high, sum_token, scope)
+                    if not self.at(","):
+                        break
+                    # \max_{u \in \{0,2\}, v \in \{0,1\}}: one set after another
+                    self.take(",")
+                    tokens = [self.letter("the index of the sum")]
+                    while self.at(",", "NAME"):
+                        if self.at(","):
+                            self.take(",")
+                        tokens.append(self.letter("the index of the sum"))
                 self.take(close)
-                if step != 1:  # \max_{u,v \in \{0,2\}}: every other position
-                    return [self.spaced_sum(t, low, high, step, sum_token, scope) for t in tokens]
-                return self.new_sums(tokens, low, high, sum_token, scope)
+                return ranges
             self.take(close)
         else:
             tokens = [self.letter("the index of the sum")]

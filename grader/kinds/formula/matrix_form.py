@@ -74,13 +74,24 @@ class MatrixFormReader(TokenReader):
     def __init__(self, original: str, tokens: list[Token], sizes: Mapping[str, sympy.Symbol]):
         super().__init__(original, _ones_marked(tokens), sizes)
         self.transposed_brackets: list[str] = []  # a note for each: "read (W·Xᵀ)ᵀ as X·Wᵀ"
+        # `Q = tanh(XW_Q + b_Q)`: the function around the right side, as the index and vector
+        # forms read it; how many terms, the last, are added after it (`tanh(XW_Q) + b_Q`: 1)
+        self.activation_name: str | None = None
+        self.after_activation = 0
 
     def matrix_formula(
         self,
     ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
         lhs = self.left_side()
         self.take("=", what="'='")
+        self.activation_name = self.activation()
         chains = self.matrix_expression()
+        if self.activation_name is not None:
+            self.take(")", what=f"')' closing {self.activation_name}(")
+            if self.at("+", "-"):  # `tanh(XW) + b`: read, the terms after it kept apart
+                after = self.matrix_expression()
+                self.after_activation = len(after)
+                chains += after
         if self.peek() is not None:
             raise self.error(self.peek(), "expected '+', '-' or the end of the formula")
         return lhs, chains
@@ -268,15 +279,24 @@ def _show_shape(rows: sympy.Expr, cols: sympy.Expr) -> str:
     return f"{show_index(rows)}×{show_index(cols)}"
 
 
-def _describe_chains(chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -> str:
-    """`X·W - 2·X·V`: each product with its sign, and its coefficient where it is not 1."""
+def _describe_chains(
+    chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
+    activation: str | None = None,
+    after: int = 0,
+) -> str:
+    """`X·W - 2·X·V`: each product with its sign, and its coefficient where it is not 1; the
+    first inside `activation` where there is one, the last `after` added after it
+    (`tanh(X·W_Q) + b_Q`)."""
     text = ""
+    inside = len(chains) - after
     for number, (coefficient, factors) in enumerate(chains):
         product = _shown(factors, abs(coefficient))
         if number == 0:
             text = ("-" if coefficient < 0 else "") + product
         else:
             text += f" {'-' if coefficient < 0 else '+'} {product}"
+        if number == inside - 1 and activation is not None:
+            text = f"{activation}({text})"
     return text
 
 
@@ -369,6 +389,8 @@ def _matrix_to_index(
     lhs: _MatrixFactor,
     chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
     inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] | None = None,
+    activation: str | None = None,
+    after: int = 0,
 ) -> tuple[Access, tuple[Term, ...], str, str | None]:
     """Rewrite `Y = XW` as y[r,c] = Σ_s x[r,s]·W[s,c], inferring the parameters' shapes."""
     x, y = layer.input, layer.output
@@ -378,7 +400,8 @@ def _matrix_to_index(
         raise AnswerError(
             text, lhs.start, f"the left side is {lhs.name}, but the output is {y.name}"
         )
-    reading = (f"{y.name}ᵀ" if lhs.transposed else y.name) + " = " + _describe_chains(chains)
+    reading = (f"{y.name}ᵀ" if lhs.transposed else y.name) + " = "
+    reading += _describe_chains(chains, activation, after)
     shapes = _Shapes()
     known = {
         x.name: (shapes.new(x.shape[0]), shapes.new(x.shape[1])),
@@ -508,27 +531,40 @@ def read_matrix_form(
     """The formula `tokens` (of `text`) write as a matrix product, rewritten with indices."""
     reader = MatrixFormReader(text, tokens, sizes)
     lhs, chains = reader.matrix_formula()
+    activation, after = reader.activation_name, reader.after_activation
     chains, broadcast, misfit = _broadcast_biases(text, lhs, chains, layer, sizes)
+    function = {"activation": activation, "after_activation": after}
     if misfit is not None:
         output = Access(layer.output.name, (index_symbol("r"), index_symbol("c")))
-        return Formula(text, output, (), _reading(lhs, chains), misfit)
+        reading = _reading(lhs, chains, activation, after)
+        return Formula(text, output, (), reading, misfit, **function)
     inferred: dict[str, tuple[sympy.Expr, sympy.Expr]] = {}
     try:
-        output, terms, reading, problem = _matrix_to_index(text, layer, lhs, chains, inferred)
+        output, terms, reading, problem = _matrix_to_index(
+            text, layer, lhs, chains, inferred, activation, after
+        )
     except _FreeProduct as free:
-        reading = _reading(lhs, chains)
+        reading = _reading(lhs, chains, activation, after)
         output = Access(layer.output.name, (index_symbol("r"), index_symbol("c")))
-        return Formula(text, output, (), reading, unsure=str(free), weights_multiplied=True)
+        return Formula(
+            text, output, (), reading, unsure=str(free), weights_multiplied=True, **function
+        )
     if problem is None:
-        reading += ", read as " + describe_formula(output, terms)
+        reading += ", read as " + describe_formula(output, terms, activation, None, after)
     shapes = tuple((name, rows, cols) for name, (rows, cols) in inferred.items())
     notes = tuple(dict.fromkeys([*reader.transposed_brackets, *broadcast]))
-    return Formula(text, output, terms, reading, problem, shapes, assumed=notes)
+    return Formula(text, output, terms, reading, problem, shapes, assumed=notes, **function)
 
 
-def _reading(lhs: _MatrixFactor, chains: list[tuple[sympy.Rational, list[_MatrixFactor]]]) -> str:
+def _reading(
+    lhs: _MatrixFactor,
+    chains: list[tuple[sympy.Rational, list[_MatrixFactor]]],
+    activation: str | None = None,
+    after: int = 0,
+) -> str:
     """`Qᵀ = W_Q·Xᵀ + b_Q·1ᵀ`: the formula as written, without its index reading."""
-    return f"{lhs.name}{'ᵀ' if lhs.transposed else ''} = {_describe_chains(chains)}"
+    written = _describe_chains(chains, activation, after)
+    return f"{lhs.name}{'ᵀ' if lhs.transposed else ''} = {written}"
 
 
 def _index_form_shapes(

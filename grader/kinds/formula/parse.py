@@ -56,13 +56,19 @@ def parse_formula(
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
     chain = _one_formula_chained(text, tokens, layer)
     if chain is not None:
-        kept, note = chain
+        kept, notes = chain
         try:
-            formula = parse_formula(kept, sizes, layer, reference)
+            sides = [parse_formula(statement, sizes, layer, reference) for statement in kept]
         except AnswerError as error:
             error.text = text  # its position is the student's: only other sides were blanked
             raise
-        return replace(formula, text=text, assumed=(note, *formula.assumed))
+        formula = sides[-1]  # the last is graded, where the others define its layer
+        return replace(
+            formula,
+            text=text,
+            assumed=(*notes, *formula.assumed),
+            chain_sides=tuple(sides) if len(sides) > 1 else (),
+        )
     swapped = _named_after(tokens, layer)
     if swapped is not None:
         equals = tokens[len(tokens) - len(swapped) - 1]
@@ -134,50 +140,135 @@ def _named_after(tokens: list, layer: LayerSpec) -> list | None:
     return after if _names_output(after, layer) else None
 
 
-def _one_formula_chained(text: str, tokens: list, layer: LayerSpec) -> tuple[str, str] | None:
-    """A chain of working whose sides are the output's name and one formula, written the same
-    (spaces aside) each time (`Q = XW_Q + b_Q = XW_Q + b_Q`, `XW_Q + b_Q = Q = XW_Q + b_Q`):
-    `text` with all but the name and the last of those sides blanked (positions kept, so that
-    `_named_after` may read `XW_Q + b_Q = Q`), and a note saying so; None for any other
-    formula. Sides that write the formula in different ways are an error saying so: which one
-    is meant is not the machine's guess."""
+def _one_formula_chained(
+    text: str, tokens: list, layer: LayerSpec
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """A chain of working whose sides are the output (its name, `Q`, or an entry of it, `h_k`,
+    `q_{n,k}`) and formulas: each formula with the output written nearest before it (after it,
+    where none is before), as `text` with all else blanked (positions kept, so that
+    `_named_after` may read `XW_Q + b_Q = Q`), the last of them the one graded; and the notes
+    saying so. One formula written the same (spaces aside) each time (`Q = XW_Q + b_Q = XW_Q +
+    b_Q`) is that formula. A statement after a comma (`Q = XW_Q + b_Q, i.e. q_{n,k} = …`) is a
+    side of its own, and a side that is an entry of a matrix form (`y_{i,k} = (XW)_{i,k}`, the
+    indices the left side's) is that matrix form. None for any other formula; whether its
+    formulas define one layer is the check's to say (`same_layer`)."""
     equals = top_level_equals([token.kind for token in tokens])
     if len(equals) < 2:
         return None
     bounds = [-1, *equals, len(tokens)]
     sides = [tokens[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)]
-    named = [k for k, side in enumerate(sides) if side and _names_output(side, layer)]
+    if not all(sides):
+        return None
+    sides = [part for side in sides for part in _statements(side, layer)]
+    named = [k for k, side in enumerate(sides) if _names_output(side, layer)]
     others = [k for k in range(len(sides)) if k not in named]
-    if not named or not others or not all(sides):
+    if not named or not others:
         return None
     written = ["".join("".join(t.text for t in sides[k]).split()) for k in others]
-    if len(set(written)) > 1:
-        second = next(k for k in others if written[others.index(k)] != written[0])
-        shown = [text[sides[k][0].start : sides[k][-1].end] for k in (others[0], second)]
-        where = tokens[equals[second - 1]].start
-        raise AnswerError(
-            text,
-            where,
-            f"your chain of working writes {layer.output.name} both as {shown[0]} and as "
-            f"{shown[1]}; a chain is read only where it writes one formula each time: write "
-            f"the formula once, {layer.output.name} = …",
+    if len(set(written)) == 1:
+        others = others[-1:]  # one formula, written each time: read once
+    kept_texts, shown, notes = [], [], []
+    for k in others:
+        before = [n for n in named if n < k]
+        name = before[-1] if before else next(n for n in named if n > k)
+        left, right, entry = _entry_of_matrix_form(sides[name], sides[k], layer)
+        if entry is not None:
+            notes.append(entry)
+        first, second = (left, right) if name < k else (right, left)
+        kept = [" "] * len(text)
+        after = {id(t): tokens[n + 1].start for n, t in enumerate(tokens[:-1])}
+        for part in (first, second):  # as written, up to the next token (`\\tanh` is `tanh`)
+            start, end = part[0].start, after.get(id(part[-1]), len(text))
+            kept[start:end] = text[start:end]
+        between = next(t for t in tokens if first[-1].end <= t.start and t.kind == "=")
+        kept[between.start : between.end] = "="
+        kept_texts.append("".join(kept))
+        shown.append(" ".join(kept_texts[-1].split()))
+    if len(shown) == 1:
+        note = f"read your chain of working as {shown[0]}, the one formula it writes"
+    else:
+        note = (
+            f"read your chain of working as {len(shown)} formulas, {', '.join(shown[:-1])} "
+            f"and {shown[-1]}, and graded the last where they define one layer"
         )
-    name, last = named[0], others[-1]
-    between = equals[last - 1] if name < last else equals[last]
-    keep = [*sides[name], tokens[between], *sides[last]]
-    kept = [" "] * len(text)
-    for token in keep:
-        kept[token.start : token.end] = text[token.start : token.end]
-    kept_text = "".join(kept)
-    shown = " ".join(kept_text.split())
-    note = f"read your chain of working as {shown}, the one formula it writes"
-    return kept_text, note
+    return tuple(kept_texts), (note, *notes)
+
+
+# What may join two statements of a chain of working after a comma: `, i.e.`, `, ie`
+_JOINED = (("i", ".", "e", "."), ("i", ".", "e"), ("ie",), ("so",), ())
+
+
+def _statements(side: list, layer: LayerSpec) -> list[list]:
+    """A side of a chain as the sides it holds: `XW_Q + b_Q, i.e. q_{n,k}` is two, the formula
+    and the output it names anew after a comma (and `i.e.`); any other side is one."""
+    for k, token in enumerate(side):
+        if token.kind != ",":
+            continue
+        rest = side[k + 1 :]
+        for words in _JOINED:
+            if tuple(t.text for t in rest[: len(words)]) != words:
+                continue
+            named = rest[len(words) :]
+            if side[:k] and named and _names_output(named, layer):
+                return [side[:k], named]
+    return [side]
+
+
+def _entry_of_matrix_form(
+    left: list, right: list, layer: LayerSpec
+) -> tuple[list, list, str | None]:
+    """`y_{i,k}` and `(XW + b)_{i,k}`, a side that is the entry of a matrix form at the left
+    side's indices: the left side's name and the matrix form, `y = XW + b`, with a note; the
+    sides as they are, and None, for any other."""
+    subscript = left[1:]
+    if (
+        len(subscript) < 2
+        or len(right) <= len(subscript) + 2
+        or right[0].kind != "("
+        or right[-len(subscript) - 1].kind != ")"
+        or [t.text for t in right[-len(subscript) :]] != [t.text for t in subscript]
+        or len(layer.output.shape) != 2
+    ):
+        return left, right, None
+    inner = right[1 : -len(subscript) - 1]
+    depth = 0
+    for token in inner:  # `(XW)_{i,k}` whole, not `(X)(W)_{i,k}`
+        depth += {"(": 1, ")": -1}.get(token.kind, 0)
+        if depth < 0:
+            return left, right, None
+    shown = "".join(t.text for t in subscript[1:]).strip("{}")
+    matrix = " ".join(t.text for t in inner)
+    return left[:1], inner, f"read ({matrix})_{{{shown}}} as the entry {shown} of {matrix}"
 
 
 def _names_output(tokens: list, layer: LayerSpec) -> bool:
-    """Whether `tokens` name the output and nothing else (its transpose marks aside)."""
+    """Whether `tokens` name the output and nothing else (its transpose marks aside), or an
+    entry of it, `h_k`, `y_{i,k}`, `q_{n,k}`."""
     names = [token.text for token in tokens if token.kind == "NAME" and token.text != "T"]
-    return len(names) == 1 and same_name(names[0], layer.output.name)
+    if len(names) == 1 and same_name(names[0], layer.output.name):
+        return True
+    return _output_entry(tokens, layer)
+
+
+def _output_entry(tokens: list, layer: LayerSpec) -> bool:
+    """Whether `tokens` are an entry of the output: its name, then `_` and a letter, or letters
+    and numbers in braces (`h_k`, `y_{i,k}`, `y_{i+1,k}`)."""
+    if (
+        len(tokens) < 3
+        or tokens[0].kind != "NAME"
+        or not same_name(tokens[0].text, layer.output.name)
+        or tokens[1].kind != "_"
+    ):
+        return False
+    if len(tokens) == 3:
+        return tokens[2].kind in ("NAME", "NUMBER")
+    inside = tokens[3:-1]
+    return (
+        tokens[2].kind == "{"
+        and tokens[-1].kind == "}"
+        and bool(inside)
+        and all(t.kind in ("NAME", "NUMBER", ",", "+", "-") for t in inside)
+    )
 
 
 def _is_matrix_form(tokens: list) -> bool:

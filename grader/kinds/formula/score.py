@@ -114,6 +114,33 @@ def given_matrix_review(result: ItemResult, matrices: GivenMatrices) -> ItemResu
     return sent_for_review(result, finding.message, because, finding.kind)
 
 
+def chain_review(result: ItemResult, formula: Formula, apart) -> ItemResult:
+    """`result`, the grade of the last side of a chain of working whose `apart` sides
+    (`check.chain_sides_apart`) are not shown to define its layer, sent to a person, saying
+    which sides: which of them the student means is not the machine's guess."""
+    last = " ".join(formula.chain_sides[-1].text.split())
+    others = " and ".join(" ".join(side.text.split()) for side, _ in apart)
+    differ = all(same is False for _, same in apart)
+    how = (
+        "which define different layers"
+        if differ
+        else "which the grader cannot show to define the same layer"
+    )
+    because = "the sides of the chain of working " + ("differ" if differ else "not compared")
+    written = f"Your chain of working writes the layer as {others} and as {last}, {how}"
+    if result.verdict == "needs_review":  # its last side goes to a person already: said first
+        return replace(
+            result,
+            feedback=(f"{written}; which one you mean is an instructor's call.", *result.feedback),
+            decision=(*result.decision, f"{because}: sent for review"),
+        )
+    message = (
+        f"{written}; read as its last side, {_earned(result)}; which one you mean is an "
+        "instructor's call."
+    )
+    return sent_for_review(result, message, because)
+
+
 @FINDINGS.produces("given_scaled")
 def score_given_scaled(
     result: ItemResult, scaled: tuple[ScaledGiven, ...], credit: float | None

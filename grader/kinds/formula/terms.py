@@ -178,6 +178,10 @@ class Formula:
     # The ranges of the letters of an output index written as a sum, such as g and n of
     # y_{i,j,(g-1)D/G+n}: each combination of them names one output.
     enumerates: tuple[SumRange, ...] = ()
+    # The sides of a chain of working that writes the layer more than one way
+    # (`h_k = \\tanh(\\sum_l W_{k,l} x_l + b_k) = \\tanh(w_k^T x + b_k)`), each read as a formula
+    # of its own, as written: this formula is the last, graded only where they define one layer.
+    chain_sides: tuple[Formula, ...] = ()
 
     @property
     def free(self) -> tuple[sympy.Symbol, ...]:
@@ -383,6 +387,18 @@ class TokenReader:
         self.position = 0
         self.sizes = sizes
         self.size_symbols = set(sizes.values())
+
+    def activation(self) -> str | None:
+        """`\\tanh(`, `\\sigma(`, `sigmoid(`, `ReLU(`: the function around the right side (in
+        every form of a formula)."""
+        token, after = self.peek(), self.peek(1)
+        if token is None or after is None or token.kind != "NAME" or after.kind != "(":
+            return None
+        name = ACTIVATIONS.get(token.text.casefold())
+        if name is None:
+            return None
+        self.position += 2
+        return name
 
     # Tokens.
 

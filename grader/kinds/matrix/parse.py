@@ -19,8 +19,10 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from grader.answer_names import names_match
 from grader.definitions import (
     Definition,
+    answer_last,
     split_definitions,
     split_leading_definition,
     unread_without,
@@ -631,6 +633,7 @@ def parse_matrix(
     reserved: Collection[str] = (),
     shapes: Mapping[str, Shape] | None = None,
     examples: Mapping[str, int] | None = None,
+    results: tuple[str, ...] = (),
 ) -> MatrixAnswer:
     """Read `text` over the declared `names` (each MATRIX, SIZE or IDENTITY); `given` maps
     Y to the matrix that is ∂`loss`/∂Y, which an answer may write as a gradient, with another
@@ -642,7 +645,9 @@ def parse_matrix(
     question's `examples` (`X^T G, where C = 8`) is read, with a note. A shape stated at the
     end (`X^T G \\in \\mathbb{R}^{C \\times D}`, `…, δ being N x D`) is set aside, with a note,
     and kept (`stated`) for `grader.kinds.matrix.rubric.read_matrix` to hold against the
-    answer."""
+    answer. Where the last statement defines one of `results` (the names the item asks for:
+    `S = QK^T/\\sqrt{d_k}; A = softmax(S)V`), it is the answer and those before it definitions
+    written before it."""
     given = given or {}
     written = text
     sums = []
@@ -650,9 +655,11 @@ def parse_matrix(
         text, note = _sum_of_outer_products(text, shapes or {}, sign)
         sums.insert(0, note)
     if sums:
-        parsed = _parse_matrix(text, names, given, loss, reserved, shapes, examples, written)
+        parsed = _parse_matrix(
+            text, names, given, loss, reserved, shapes, examples, written, results
+        )
         return replace(parsed, text=written, notes=(*sums, *parsed.notes))
-    return _parse_matrix(text, names, given, loss, reserved, shapes, examples, written)
+    return _parse_matrix(text, names, given, loss, reserved, shapes, examples, written, results)
 
 
 def _parse_matrix(
@@ -664,19 +671,27 @@ def _parse_matrix(
     shapes: Mapping[str, Shape] | None,
     examples: Mapping[str, int] | None,
     written: str,
+    results: tuple[str, ...] = (),
 ) -> MatrixAnswer:
     """`parse_matrix` once its sums are read as products; `written` is the answer as the
     student wrote it, for a chain's note to quote."""
     answer, statements = split_shape_statements(text)
     if not statements:
-        return _parse_defined(text, names, given, loss, reserved, shapes, examples, written)[0]
+        return _parse_defined(
+            text, names, given, loss, reserved, shapes, examples, written, results
+        )[0]
     parsed, aliases = _parse_defined(
-        answer, names, given, loss, reserved, shapes, examples, written
+        answer, names, given, loss, reserved, shapes, examples, written, results
     )
     stated = []
     _, definitions = split_definitions(answer.rstrip())
     for number, statement in enumerate(statements):
-        if number == 0 and statement.name is None and definitions:
+        if (
+            number == 0
+            and statement.name is None
+            and definitions
+            and not names_match(definitions[-1].left, results)  # the answer's, read last
+        ):
             # `softmax(S) V where S = QKᵀ/√d_k \in R^{N×N}`: the shape of S, not the answer's
             statement = replace(statement, name=definitions[-1].left)
         name = None
@@ -836,12 +851,16 @@ def _parse_defined(
     shapes: Mapping[str, Shape] | None,
     examples: Mapping[str, int] | None,
     written: str = "",
+    results: tuple[str, ...] = (),
 ) -> tuple[MatrixAnswer, dict[str, str]]:
     """`parse_matrix` but for shape statements: the answer, and each new name a definition
     gives a matrix the question gives, with that matrix (`δ` → G). A definition after a
     chain's sides (`softmax(S) V where S = QK^T`) is split off before the chain is read: its
-    '=' is no step of the working."""
+    '=' is no step of the working. A last statement that defines one of `results` (`S = QKᵀ;
+    A = softmax(S)V`) is the answer, and those before it definitions written before it."""
     answer, definitions = split_definitions(text)
+    if definitions and names_match(definitions[-1].left, results):
+        answer, definitions = answer_last(text, definitions) or (answer, definitions)
     if not definitions or len(top_level_equals(normalise(text, STEPS))) < 2:
         try:
             whole = _parse_answer(text, names, given, loss, reserved, quoted=written)

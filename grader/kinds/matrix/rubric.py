@@ -375,6 +375,7 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
         question_names(spec, context),
         dict(spec.declared),
         examples,
+        spec.results,
     )
     answer = _read_left_loss(parsed, spec, context)
     answer = _held_against_itself(_names_another(answer, spec, context), spec, context)

@@ -39,6 +39,15 @@ SWAPPED = (
     "Your answer calls D weights and 9CD biases, but this layer has D biases: its words name the "
     "terms the other way round; read as a sum, your count is correct."
 )
+
+
+def _misnamed(term: str, kind: str) -> str:
+    return (
+        f"Your answer calls {term} {kind}, but this layer has D biases: its words name that "
+        "term wrongly; read as a sum, your count is correct."
+    )
+
+
 UNITS = [
     pytest.param(
         "22-52-q4",
@@ -89,6 +98,46 @@ UNITS = [
         ('set aside "biases" and "weights", words naming the terms',),
         ("Correct.",),
         id="terms named rightly, biases first: correct",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD biases + D biases",
+        "needs_review",
+        ('set aside "biases" and "biases", words naming the terms',),
+        (_misnamed("9CD", "biases"), "An instructor will review it."),
+        id="the weights called biases beside the biases: a person decides (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + D weights",
+        "needs_review",
+        ('set aside "weights" and "weights", words naming the terms',),
+        (_misnamed("D", "weights"), "An instructor will review it."),
+        id="the biases called weights: a person decides (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "c.params",
+        "CD weights + D weights",
+        "needs_review",
+        ('set aside "weights" and "weights", words naming the terms',),
+        (_misnamed("D", "weights"), "An instructor will review it."),
+        id="the biases called weights in part c: a person decides (was 2/2, nothing said)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
+        "9CD weights + C biases",
+        "incorrect",
+        ('set aside "weights" and "biases", words naming the terms',),
+        (
+            "Your weights, 9·C·D, are right. Your biases: C, one per input channel; the biases "
+            "belong to the outputs, not the inputs: D, one per output channel.",
+            "With C=2, D=5 your count gives 92; the correct count is 95.",
+        ),
+        id="biases of a wrong count, named rightly: graded, not a wrong word",
     ),
     pytest.param(
         "conv1d-q1",
@@ -492,6 +541,13 @@ def test_words_before_a_count_that_change_it_are_not_set_aside(answer):
             "unknown symbol offsets",
             "could not be read as a count",
             id="a word that names no unit is still an unknown symbol",
+        ),
+        pytest.param(
+            f"9CD weights + 1{'0' * 30} biases",
+            "this number is too large: more than 30 digits",
+            "is a word",
+            id="unit words read, a number of 31 digits: the number is blamed, not the words "
+            '(was "weights" is a word)',
         ),
     ],
 )

@@ -613,6 +613,43 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
             "person, as check sends it (was 2/2)",
         ),
         pytest.param(
+            "(b) $9CD$ weights, plus $D$ biases",
+            "correct",
+            "9CD weights plus D biases",
+            id="a comma before plus joins the pieces as plus alone does (was 9CD, 0, no note)",
+        ),
+        pytest.param(
+            "(c) $CD$ weights; plus $D$ biases",
+            "correct",
+            "CD weights plus D biases",
+            id="a semicolon before plus joins the pieces (was CD, 0, no note)",
+        ),
+        pytest.param(
+            "(c) There are $CD$ weights, plus $D$ biases.",
+            "correct",
+            "CD weights plus D biases.",
+            id="a comma before plus in a sentence (was CD, 0, no note)",
+        ),
+        pytest.param(
+            "(c) $CD$ weights, plus one bias per filter, $D$",
+            "correct",
+            "CD + D",
+            id="a comma before plus and words after it (was CD, 0, no note)",
+        ),
+        pytest.param(
+            "(b) The weights are $9CD$, plus $D$ biases",
+            "correct",
+            "9CD + D",
+            id="a comma right after the maths, before plus (was a line for a person)",
+        ),
+        pytest.param(
+            "(b) $D$ weights, plus $9CD$ biases",
+            "needs_review",
+            "D weights plus 9CD biases",
+            id="a comma before plus, the terms named the other way round: for a person, as "
+            "without the comma (was D, 0)",
+        ),
+        pytest.param(
             "(c) The number of parameters is $CD$ weights plus $D$ biases.",
             "correct",
             "CD weights plus D biases.",

@@ -254,10 +254,16 @@ def _maths_pieces(text: str) -> list[_Maths]:
 
 
 # Between two pieces of maths on a line, words with "plus" among them ("$CD$ weights plus $D$
-# biases", "$9CD$ weights plus one bias per filter, $D$"): the pieces are one sum. Only letters,
-# spaces and a last comma, so that the words are read in work that grows with their length.
-_PLUS_BETWEEN = re.compile(r"[A-Za-z \t]*\bplus\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
+# biases", "$9CD$ weights plus one bias per filter, $D$", "$CD$ weights, plus $D$ biases"): the
+# pieces are one sum. Only letters, spaces, a comma or semicolon right before "plus" and a last
+# comma, so that the words are read in work that grows with their length.
+_PLUS_BETWEEN = re.compile(
+    r"[A-Za-z \t]*(?:[,;][ \t]*)?\bplus\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE
+)
 _PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
+# A comma or semicolon before "plus" ("$CD$ weights, plus $D$ biases"): the words given to a
+# count to read are those without it, as it reads "CD weights plus D biases".
+_MARK_BEFORE_PLUS = re.compile(r"[ \t]*[,;][ \t]*(?=plus\b)", re.IGNORECASE)
 # "and" between two pieces whose words name them as the terms of one count ("$C$ weights and
 # $C$ biases"): their sum, as the count kind reads "CD weights + D biases".
 _AND_BETWEEN = re.compile(r"[A-Za-z \t]*\band\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
@@ -317,7 +323,8 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
                 f'read "{written}" as one answer, {body}: its pieces of maths are joined by '
                 '"and", and the words beside them name them as terms of one count'
             )
-        labelled = f"{last.labelled or last.body.strip()} {' '.join(between.split())}"
+        words_between = " ".join(_MARK_BEFORE_PLUS.sub(" ", between).split())
+        labelled = f"{last.labelled or last.body.strip()} {words_between}"
         joined[-1] = _Maths(
             last.start,
             piece.end,

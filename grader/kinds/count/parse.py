@@ -851,8 +851,8 @@ def parse(
 
     `counts` is what the item counts (its label): words set aside that name something else
     ("parameters" where it counts FLOPs) give the reading a `review`, for a person; so do
-    words that name a sum's terms the other way round from the layer's `bias`
-    (`_names_swapped`: `D weights + 9CD biases`).
+    words that name a sum's terms wrongly for the layer's `bias` (`_names_wrong`: `D weights
+    + 9CD biases`, `9CD biases + D biases`).
     """
     try:
         return _parse_strictly(text, symbols, integer_division)
@@ -872,7 +872,7 @@ def parse(
     try:
         parsed = _parse_strictly(read, symbols, integer_division)
     except AnswerError as error:
-        raise _past_thousands(strict_error, error, text, lenient) from None
+        raise _error_to_tell(strict_error, error, text, lenient) from None
     # The words step reads the text with compatibility forms folded (`read_compatibility_forms`)
     review, named = None, ()
     if "words" in lenient:
@@ -881,7 +881,7 @@ def parse(
         terms = _named_values(folded, question, symbols, integer_division)
         named = tuple((value, kind) for _, kind, value in terms if value is not None)
         if review is None and bias is not None:
-            review = _names_swapped(terms, bias)
+            review = _names_wrong(terms, bias)
     alternative = parsed.alternative
     if alternative is not None:
         alternative = replace(alternative, text=text, notes=tuple(notes), review=review)
@@ -908,12 +908,12 @@ def _named_values(
     return [(maths, kind, value(maths)) for maths, kind in named_terms(text, question)]
 
 
-def _names_swapped(
-    terms: list[tuple[str, str, sympy.Expr | None]], bias: ParsedAnswer
-) -> str | None:
-    """Why a person should decide on a sum whose words name its terms (`_named_values`) the
-    other way round from the layer's: a term called weights is the layer's biases, and one
-    called biases is not (`D weights + 9CD biases`); None otherwise."""
+def _names_wrong(terms: list[tuple[str, str, sympy.Expr | None]], bias: ParsedAnswer) -> str | None:
+    """Why a person should decide on a sum whose words name its terms (`_named_values`)
+    wrongly for the layer's: a term called weights is the layer's biases (`9CD weights + D
+    weights`), or one called biases is not, where another term is (`9CD biases + D biases`);
+    both, the other way round (`D weights + 9CD biases`). None otherwise: a term called biases
+    that is no bias count, beside none that is, is a wrong count, not a wrong word."""
     is_bias = [v is not None and sympy.expand(v - bias.expr) == 0 for _, _, v in terms]
     weights = [m for (m, k, _), b in zip(terms, is_bias, strict=True) if k == "weights" and b]
     biases = [
@@ -921,12 +921,22 @@ def _names_swapped(
         for (m, k, v), b in zip(terms, is_bias, strict=True)
         if k == "biases" and v is not None and not b
     ]
-    if not weights or not biases:
-        return None
-    return (
-        f"Your answer calls {weights[0]} weights and {biases[0]} biases, but this layer has "
-        f"{bias.text} biases: its words name the terms the other way round; read as a sum"
-    )
+    if weights and biases:
+        return (
+            f"Your answer calls {weights[0]} weights and {biases[0]} biases, but this layer has "
+            f"{bias.text} biases: its words name the terms the other way round; read as a sum"
+        )
+    if weights:
+        return (
+            f"Your answer calls {weights[0]} weights, but this layer has {bias.text} biases: its "
+            "words name that term wrongly; read as a sum"
+        )
+    if biases and any(is_bias):
+        return (
+            f"Your answer calls {biases[0]} biases, but this layer has {bias.text} biases: its "
+            "words name that term wrongly; read as a sum"
+        )
+    return None
 
 
 def written_terms(
@@ -948,16 +958,20 @@ def written_terms(
     return tuple(terms)
 
 
-def _past_thousands(
+def _error_to_tell(
     strict: AnswerError, lenient_error: AnswerError, text: str, lenient: Sequence[str]
 ) -> AnswerError:
     """The error to tell of an answer the lenient steps did not make readable: the strict
     one, unless it is a comma of a number the thousands step reads (`1,500 + D apples`, where
-    "write 1000, not 1,000" is not what is wrong); then the lenient reading's, drawn under
-    what the student wrote: that step moves a number's digits right over its commas, so an
-    error touching the number spans all of it as written."""
+    "write 1000, not 1,000" is not what is wrong), or the lenient reading found the answer
+    too large (`9CD weights + 1000…0 biases`, a number of 31 digits: the words were read,
+    the number is what is wrong); then the lenient reading's, drawn under what the student
+    wrote: the steps keep every position, but the thousands step moves a number's digits
+    right over its commas, so an error touching the number spans all of it as written."""
     spans = thousands_spans(text) if "thousands" in lenient else []
-    if not any(start <= strict.position < end for start, end in spans):
+    if not isinstance(lenient_error, AnswerTooLargeError) and not any(
+        start <= strict.position < end for start, end in spans
+    ):
         return strict
     start, end = lenient_error.position, lenient_error.position + lenient_error.length
     for number_start, number_end in spans:

@@ -1477,12 +1477,7 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
                 joined = "they stand side by side in a list of keywords"
             else:
                 continue
-            return Match(
-                f"{pair[0].text} ~ {pair[1].text}",
-                pair,
-                False,
-                doubt=f"{joined}, which does not say how they relate",
-            )
+            return _unrelated_pair(pair, joined)
         # "Tokens and pixels, channels and embeddings: the same roles": listed, related (if at
         # all) only outside their clause
         for index in range(2, len(sentence)):
@@ -1500,13 +1495,19 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
                 joined = f'only "{sentence[index - 1].text}" joins them'
             else:
                 continue
-            return Match(
-                f"{pair[0].text} ~ {pair[1].text}",
-                pair,
-                False,
-                doubt=f"{joined}, which does not say how they relate",
-            )
+            return _unrelated_pair(pair, joined)
     return None
+
+
+def _unrelated_pair(pair: tuple[Word, Word], joined: str) -> Match:
+    """A pairing's two words that the sentence does not relate (`joined` says how they stand
+    together), for a person: a doubtful match."""
+    return Match(
+        f"{pair[0].text} ~ {pair[1].text}",
+        pair,
+        False,
+        doubt=f"{joined}, which does not say how they relate",
+    )
 
 
 _KEYWORD_ITEMS = 4  # at least so many items of a list of one or two words each

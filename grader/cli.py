@@ -430,6 +430,13 @@ def _stale_note(students: list[str], failed: list[str]) -> str:
         "and every export, beside this run's (a student keyed otherwise now is in both). "
         "Nothing was removed; to leave them out, grade the class into a fresh gradebook (a "
         "new --out or --db): no grader command removes a student"
+        + (
+            ". Of those whose file could not be graded now, the earlier marks are held: every "
+            "item awaits review, and grades.csv and every export leave the marks empty until "
+            "a person decides (an override, or a re-grade with a readable file)"
+            if unread
+            else ""
+        )
     )
 
 
@@ -795,9 +802,9 @@ def _exam_classes(connection, where, question: str | None = None, loaded=None):
         overrides = gradebook.load_overrides(connection, entry.question)
         versions = gradebook.rubric_versions(connection, entry.question)
         notes = gradebook.load_run_notes(connection, run)
-        classes.append(
-            QuestionClass(entry, run.rubric, apply_overrides(batch, overrides), versions, notes)
-        )
+        holds = gradebook.load_holds(connection, run)
+        batch = apply_overrides(batch, overrides, holds)
+        classes.append(QuestionClass(entry, run.rubric, batch, versions, notes))
     return exam, classes
 
 
@@ -855,7 +862,7 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
     in one state of the gradebook, whatever is written meanwhile. Its students, in order."""
     from grader import gradebook
     from grader.html_report import write_stored_report
-    from grader.overrides import overridden
+    from grader.overrides import current
     from grader.page_processes import PROCESSES_FROM
 
     with gradebook.one_state(connection):  # the run, overrides and rows of one moment
@@ -867,18 +874,19 @@ def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded
         _one_rubric(others, run.rubric.sha256, db, mixed_rubrics, students)
         failures = gradebook.load_failures(connection, run)
         notes = gradebook.load_run_notes(connection, run)
+        holds = gradebook.load_holds(connection, run)
         if students >= PROCESSES_FROM:  # a large class: its students' work in other processes
             written = write_stored_report(
                 run.rubric,
                 gradebook.stored_submissions(connection, question.question),
                 functools.partial(gradebook.stored_item_rows, connection, question.question),
                 failures, out, overrides, others, roster, on_damaged=_warn,
-                class_notes=notes,
+                class_notes=notes, holds=holds,
             )  # fmt: skip
             if written is not None:
                 return _wrote_question(out, *written)
         results = (
-            overridden(result, overrides)
+            current(result, overrides, holds)
             for result in gradebook.iter_results(connection, run, on_damaged=_warn)
         )
         return _write_reports(run.rubric, results, failures, others, out, roster, notes)

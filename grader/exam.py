@@ -260,11 +260,10 @@ def unread_students(failures: Sequence[FileFailure], graded: Collection[str]) ->
 
 
 def weighted_total(sheet: Sheet, classes: list[QuestionClass]) -> float:
-    return sum(
-        (sheet.results[k.question.question].total if sheet.results[k.question.question] else 0.0)
-        * k.question.weight
-        for k in classes
-    )
+    """The exam marks so far: a question with no result, or a held one (`result.held`: not
+    this run's marks), counts nothing."""
+    results = [(sheet.results[k.question.question], k.question.weight) for k in classes]
+    return sum(result.total * weight for result, weight in results if result and not result.held)
 
 
 def settled_total(sheet: Sheet, classes: list[QuestionClass]) -> float:

@@ -37,8 +37,9 @@ from grader.model import (
     SubmissionResult,
     Task,
 )
-from grader.overrides import Override, answer_key, apply_override
+from grader.overrides import Hold, Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
+from grader.submissions import failed_student
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -910,6 +911,56 @@ def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFa
             "SELECT source, message FROM failures WHERE run_id = ? ORDER BY rowid", (run.id,)
         )
     ]
+
+
+def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold]:
+    """The stored results of the run's question that the run did not make current: a file
+    named after their student (`failed_student`, case aside) could not be graded in it. A
+    result of an earlier run is that run's, not this one's; a result of this run came from
+    another file named after the same student, and which file is theirs is a person's call.
+    Each student (exactly as stored) maps to a `Hold` saying so; nothing is changed here."""
+    failed: dict[str, str] = {}  # casefolded student -> the name of their file that failed
+    for failure in load_failures(connection, run):
+        student = failed_student(failure)
+        if student is not None:
+            failed.setdefault(student.casefold(), Path(failure.source).name)
+    if not failed:
+        return {}
+    when = _day(run.started_at)
+    holds = {}
+    for student, source, run_id, started_at in connection.execute(
+        "SELECT submissions.student, submissions.source, submissions.run_id, runs.started_at"
+        " FROM submissions JOIN runs ON runs.id = submissions.run_id"
+        " WHERE submissions.question = ?",
+        (run.rubric.id,),
+    ):
+        file = failed.get(student.casefold())
+        if file is None:
+            continue
+        graded = Path(source).name
+        if run_id == run.id:
+            note = (
+                f"A second file named after this student, {file}, could not be graded in the "
+                f"run of {when}; these marks are of {graded}, graded in the same run, and "
+                "await an instructor's review: which file is the student's is for a person "
+                "to decide."
+            )
+        else:
+            note = (
+                f"The latest file for this question, {file}, could not be graded (run of "
+                f"{when}); these marks are from an earlier run ({graded}, graded "
+                f"{_day(started_at)}) and await an instructor's review."
+            )
+        holds[student] = Hold(note, run.started_at)
+    return holds
+
+
+def _day(started_at: str) -> str:
+    """A run's start as a note names it: `2026-12-06 20:54 UTC` (stored as ISO, seconds)."""
+    try:
+        return datetime.fromisoformat(started_at).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return started_at
 
 
 READ_CHUNK = 256  # students read back from the gradebook at a time

@@ -928,10 +928,11 @@ class ClassRenderer:
             sections.append(section)
         total, max_total, awaiting = result.total, result.max_total, result.awaiting_review
         warnings = tuple(result.warnings)
-        key = (repr(total), repr(max_total), awaiting, warnings)
+        key = (repr(total), repr(max_total), awaiting, warnings, result.held)
         head = self._heads.get(key)
         if head is None:
-            head = self._head(_HeadOf(_STUDENT_MARK, total, max_total, warnings), awaiting)
+            of = _HeadOf(_STUDENT_MARK, total, max_total, warnings, result.held)
+            head = self._head(of, awaiting)
             if head is None:  # never: the marks' "<" is in no escaped text (a test looks)
                 return render_student(self.rubric, result).encode("utf-8")
             size = sum(sys.getsizeof(piece) for part in head for piece in part)
@@ -1041,6 +1042,7 @@ class _HeadOf(NamedTuple):
     total: float
     max_total: float
     warnings: tuple[str, ...]
+    held: str  # why the marks are not this run's (`SubmissionResult.held`), or ""
 
 
 @dataclass(frozen=True)
@@ -1234,6 +1236,7 @@ def write_stored_report(
     processes: int | None = None,
     on_damaged: Callable[[str], None] | None = None,
     class_notes: Sequence[str] = (),
+    holds: Mapping | None = None,
 ) -> tuple[int, list[str]] | None:
     """`write_html_report` of a class read from the gradebook, every file the same, with each
     student's work done in child processes (`page_processes.ClassProcesses`) from the start:
@@ -1242,7 +1245,8 @@ def write_stored_report(
     rows) and sends them to the children, and writes what they reply in the class's order:
     the lines of grades.csv and results.json, the overview's parts merged
     (`ClassOverview.merge`), the damaged students reported to `on_damaged` with the same
-    words `gradebook.iter_results` gives. The `overrides` are applied to each result. None,
+    words `gradebook.iter_results` gives. The `overrides` are applied to each result, and the
+    `holds` (`gradebook.load_holds`) hold theirs for review (`overrides.current`). None,
     with nothing written, where no child can be started (`processes`: as
     `write_html_report`'s): the caller writes the report in this process."""
     processes = _page_processes(processes)
@@ -1260,7 +1264,9 @@ def write_stored_report(
     ):
         try:
             children = beside.enter_context(
-                page_processes.ClassProcesses(rubric, pages, processes, overrides, versions, roster)
+                page_processes.ClassProcesses(
+                    rubric, pages, processes, overrides, versions, roster, holds
+                )
             )
         except OSError:  # no process could be started (memory, a limit): in this process
             return None

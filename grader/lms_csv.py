@@ -100,15 +100,17 @@ def grades_csv_row(
     versions: Mapping[str, str] | None = None,
     roster: Roster | None = None,
 ) -> list[str]:
-    """One student's row of grades.csv (`grades_csv`)."""
+    """One student's row of grades.csv (`grades_csv`). A held result's marks (`result.held`:
+    an earlier run's, or of one of two files named after the student) are left empty, never
+    taken as this run's; its items count as awaiting review."""
     extra = roster.extra_columns if roster is not None else ()
     entry = roster.entry(result.student) if roster is not None else None
+    marks = [*part_marks(rubric, result), result.total]
     return [
         no_formula(result.student),
         *(no_formula(entry.fields.get(column, "") if entry else "") for column in extra),
         # a class's marks and rubric versions are few: each guarded once
-        *(_no_formula_kept(marks_text(m)) for m in part_marks(rubric, result)),
-        _no_formula_kept(marks_text(result.total)),
+        *("" if result.held else _no_formula_kept(marks_text(m)) for m in marks),
         str(result.awaiting_review),  # its marks are provisional until a person has decided
         _no_formula_kept((versions or {}).get(result.student, rubric.sha256)),
     ]
@@ -179,7 +181,9 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
 
 def _weighted(sheet: Sheet, klass: QuestionClass) -> str:
     result = sheet.results[klass.question.question]
-    return "" if result is None else marks_text(result.total * klass.question.weight)
+    if result is None or result.held:  # a held result's marks are not this run's
+        return ""
+    return marks_text(result.total * klass.question.weight)
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -378,8 +382,11 @@ def _gradescope(all_sheets, classes, roster, notes) -> list[list[str]]:
 
 def _waiting(sheet: Sheet, klass: QuestionClass) -> str:
     """What of `klass` awaits review: its items, or its file, which could not be graded."""
-    if sheet.results[klass.question.question] is None:
+    result = sheet.results[klass.question.question]
+    if result is None:
         return "the file could not be graded"
+    if result.held:
+        return "a file named after the student could not be graded; the marks held are not final"
     return ", ".join(sheet.pending(klass.question.question))
 
 

@@ -358,6 +358,9 @@ class SubmissionResult:
     source: str
     items: dict[str, ItemResult]
     warnings: tuple[str, ...] = ()
+    # Why these marks are not the latest run's (a later file of the student's could not be
+    # graded: `overrides.held`): the items await a person, and no export takes the marks.
+    held: str = ""
 
     @property
     def total(self) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from grader.model import Batch, ItemResult, SubmissionResult
@@ -103,12 +104,64 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
     )
 
 
-def apply_overrides(batch: Batch, overrides: dict[tuple[str, str], Override]) -> Batch:
-    """The batch with instructors' overrides applied to the answers they judged."""
-    if not overrides:
+def apply_overrides(
+    batch: Batch,
+    overrides: dict[tuple[str, str], Override],
+    holds: Mapping[str, Hold] | None = None,
+) -> Batch:
+    """The batch with instructors' overrides applied to the answers they judged, and the
+    results of students whose latest file could not be graded held for a person (`held`)."""
+    if not overrides and not holds:
         return batch
-    results = [overridden(result, overrides) for result in batch.results]
+    results = [current(result, overrides, holds) for result in batch.results]
     return Batch(results=results, failures=list(batch.failures))
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A stored result the question's latest run did not replace although a file named after
+    its student failed in it (`gradebook.load_holds`): `note` says so, `since` is when that
+    run started (an override made since is a person's decision on the held answer)."""
+
+    note: str
+    since: str
+
+
+def current(
+    result: SubmissionResult,
+    overrides: Mapping[tuple[str, str], Override],
+    holds: Mapping[str, Hold] | None = None,
+) -> SubmissionResult:
+    """`result` as every output presents it: overrides applied (`overridden`), then held
+    (`held`) when its student's latest file could not be graded."""
+    result = overridden(result, overrides)
+    hold = holds.get(result.student) if holds else None
+    return result if hold is None else held(result, hold, overrides)
+
+
+def held(
+    result: SubmissionResult, hold: Hold, overrides: Mapping[tuple[str, str], Override]
+) -> SubmissionResult:
+    """`result` (overrides applied) no longer presented as current: every item but those an
+    override made since the failing run decides awaits review, its marks kept as provisional
+    and the hold's note first in its feedback; `held` says why. The stored result is as it
+    was. With every item decided since, the result is as the overrides make it."""
+    items = {}
+    for item_id, item in result.items.items():
+        override = overrides.get((result.student, item_id))
+        if override is not None and override.created_at >= hold.since and not item.needs_person:
+            items[item_id] = item  # a person decided this answer since the file failed
+            continue
+        items[item_id] = replace(
+            item,
+            verdict="needs_review",
+            feedback=(hold.note, *item.feedback),
+            instructor_decision=None,
+            decision=(*item.decision, "held for review: a later file could not be graded"),
+        )
+    if not any(item.needs_person for item in items.values()):
+        return result
+    return replace(result, items=items, held=hold.note)
 
 
 def overridden(

@@ -328,9 +328,11 @@ class ClassProcesses(PageProcesses):
         overrides: Mapping,
         versions: Mapping[str, str] | None = None,
         roster=None,
+        holds: Mapping | None = None,
     ):
         super().__init__(rubric, pages, processes)
         self.overrides = overrides
+        self.holds = holds
         self.versions = versions
         self.roster = roster
         self._sent: dict[int, tuple[list[str], list[str]]] = {}  # chunk -> students, names
@@ -346,6 +348,7 @@ class ClassProcesses(PageProcesses):
             self.overrides,
             self.versions,
             self.roster,
+            self.holds,
         )
 
     def send(
@@ -399,13 +402,14 @@ def _class_child_main(
     overrides: Mapping,
     versions: Mapping[str, str] | None,
     roster,
+    holds=None,
 ) -> None:
     """A `ClassProcesses` child's whole life: each chunk it is sent made into results, its
     pages rendered and written and the rest of the chunk's report made, the reply sent (or
     why it could not be), until the parent closes the pipe. It never prints, and never opens
     the gradebook."""
     from grader import gradebook, html_report
-    from grader.overrides import overridden
+    from grader.overrides import current
 
     _begin(parents, parent_pid)
     sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
@@ -433,7 +437,7 @@ def _class_child_main(
                 if isinstance(result, str):
                     damaged.append((index, result))
                     continue
-                result = overridden(result, overrides)
+                result = current(result, overrides, holds)
                 page = renderer.page(result)
                 temporary = beside.write(name, page)
                 if temporary is not None:

@@ -89,6 +89,7 @@ def result_json(
         "max_total": result.max_total,
         "items": {item_id: item_json(item) for item_id, item in result.items.items()},
         "warnings": list(result.warnings),
+        **({"held": result.held} if result.held else {}),  # its marks are not this run's
     }
 
 
@@ -116,11 +117,12 @@ def result_json_text(
         f"{few(item_id)}: {text}" for item_id, text in zip(result.items, item_texts, strict=True)
     )
     warnings = encode(list(result.warnings)) if result.warnings else "[]"
+    held = f', "held": {encode(result.held)}' if result.held else ""
     return (
         f'{{"student": {encode(result.student)}, "source": {encode(result.source)}, '
         f'"rubric_sha256": {few((versions or {}).get(result.student, rubric.sha256))}, '
         f'"total": {encode(result.total)}, "max_total": {encode(result.max_total)}, '
-        f'"items": {{{items}}}, "warnings": {warnings}}}'
+        f'"items": {{{items}}}, "warnings": {warnings}{held}}}'
     )
 
 

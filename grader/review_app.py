@@ -368,7 +368,7 @@ def _open(db: Path, question: str | None = None) -> Iterator[tuple[sqlite3.Conne
             run = gradebook.latest_run_of(connection, question)
         batch = gradebook.load_batch(connection, run, on_damaged=warnings.append)
         overrides = gradebook.load_overrides(connection, run.rubric.id)
-        batch = apply_overrides(batch, overrides)
+        batch = apply_overrides(batch, overrides, gradebook.load_holds(connection, run))
         yield connection, Class(run.rubric, batch, page_names(batch), warnings)
     finally:
         connection.close()

@@ -3,6 +3,7 @@ student, `--question` on every command (issue 19, part 1)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import gradebook
 from grader.cli import main
 from grader.exam import ExamError, ExamQuestion, QuestionClass, load_exam
 from grader.lms_csv import exam_grades_csv
@@ -688,3 +690,69 @@ def test_students_an_earlier_run_left_in_the_gradebook_are_warned_of(
     assert f"warning: {warned}" in exported
     for said in (graded, exported):
         assert "Nothing was removed; to leave them out, grade the class into a fresh" in said
+
+
+LATIN_1 = b"---\nquestion: 22-52-Q4\n---\nb: caf\xe9\n"
+
+
+@pytest.mark.parametrize(
+    ("second", "note"),
+    [
+        pytest.param(
+            {"ann.yaml": "ann", "bob.md": LATIN_1},
+            "The latest file for this question, bob.md, could not be graded",
+            id="bob's file is Latin-1 now: his earlier marks were exported as this run's",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann", "bob.md": b"\x00\x01\x02binary\xff\xfe"},
+            "The latest file for this question, bob.md, could not be graded",
+            id="bob's file is binary now: likewise",
+        ),
+        pytest.param(
+            {"ann.yaml": "ann", "bob.yaml": "bob", "bob.md": LATIN_1},
+            "A second file named after this student, bob.md, could not be graded",
+            id="two files of bob's, one graded, one failing: his marks were final",
+        ),
+    ],
+)
+def test_a_student_whose_latest_file_failed_is_held_for_review_not_exported(
+    tmp_path, capsys, second, note
+):
+    first, again, out = tmp_path / "first", tmp_path / "again", tmp_path / "out"
+    first.mkdir()
+    again.mkdir()
+    _q4_file(first, "ann.yaml", "ann")
+    _q4_file(first, "bob.yaml", "bob")
+    for name, student in second.items():
+        if isinstance(student, bytes):
+            (again / name).write_bytes(student)
+        else:
+            _q4_file(again, name, student)
+    assert main(["grade", str(first), "--rubric", str(Q4), "--out", str(out)]) == 0
+    main(["grade", str(again), "--rubric", str(Q4), "--out", str(out)])
+    exported = tmp_path / "g.csv"
+    db = str(out / "gradebook.sqlite")
+    main(["export", "--db", db, "--csv", str(exported), "--format", "grades"])
+    capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    for text in ((out / "instructor" / "grades.csv").read_text("utf-8"), exported.read_text()):
+        rows = {row["student"]: row for row in csv.DictReader(io.StringIO(text))}
+        assert rows["ann"]["total (25)"] != ""  # a control: ann's marks are this run's
+        assert rows["ann"]["awaiting review"] == "0"
+        marks = [value for key, value in rows["bob"].items() if key.startswith(("part", "total"))]
+        assert marks == [""] * len(marks)  # never the earlier marks, as if this run's
+        assert rows["bob"]["awaiting review"] == str(items)
+    overview = (out / "instructor" / "index.html").read_text("utf-8")
+    page = (out / "students" / page_name("bob")).read_text("utf-8")
+    assert note in overview and note in page
+    held = json.loads((out / "instructor" / "results.json").read_text("utf-8"))
+    by_student = {result["student"]: result for result in held["results"]}
+    assert by_student["bob"]["held"].startswith(note)
+    assert "held" not in by_student["ann"]
+    # the earlier result is kept: a person's decision on each item makes it current again
+    with contextlib.closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
+        for item_id in load_rubric(Q4).items:
+            gradebook.record_override(connection, "22-52-Q4", "bob", item_id, 0, "read it")
+    main(["report", "--db", db, "--out", str(out)])
+    rows = {r["student"]: r for r in csv.DictReader((out / "instructor" / "grades.csv").open())}
+    assert (rows["bob"]["total (25)"], rows["bob"]["awaiting review"]) == ("0", "0")

@@ -238,8 +238,10 @@ _KEPT_WHOLE = frozenset(["ones", "separately"])
 
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off.
-    "ones" is kept whole: it stands for a noun ("fixed ones"), and is not the number one; so is
+    """A light, predictable stem: lower case, no hyphens or apostrophes, common suffixes off,
+    and a final e (of five letters or more), so that a verb's forms are one stem ("share",
+    "shares", "shared"). "ones" is kept whole: it stands for a noun ("fixed ones"), and is not
+    the number one; so is
     "separately": it says how one thing is applied ("to each token separately, with the same
     matrix"), not that there are separate ones, so it fits no `separate` (`separat*` still fits
     it)."""
@@ -256,6 +258,8 @@ def stem(word: str) -> str:
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + replacement
+    if word.endswith("e") and len(word) >= 5:
+        return word[:-1]  # "share" as "shared" and "shares" are, "shar"; "compute", "comput"
     return word
 
 

@@ -375,6 +375,16 @@ def _without(text: str, start: str, end: str) -> str:
             "> stands once, between two word groups",
             id="an order with two > is reported",
         ),
+        pytest.param(
+            TEXT_RUBRIC.replace(
+                "              - 'local|small filter*|kernel*|neighbourhood'\n",
+                "              - 'local|small filter*|kernel*|neighbourhood'\n"
+                "              - '!global|large'\n",
+            ),
+            "- '!global|large'",
+            "a ! group lists words that may not stand just before a word of the match",
+            id="a ! group with no word group beside it is reported",
+        ),
     ],
 )
 def test_the_check_of_text_items_fails_clearly(tmp_path, capsys, rubric_text, line_text, message):

@@ -224,6 +224,11 @@ PAIRING = "~"  # joins the two groups of a pairing pattern
 # to and, but, so, which …): `1/d+1/k^2 > fewer` is "1/D + 1/K² fewer parameters", not "fewer
 # parameters: about 1/D + 1/K² of them"
 BEFORE = ">"
+# A group beginning with `!` lists words that, just before a word of the match in its clause,
+# make that word theirs: `!attention|softmax same|shared weight*|matri* token*` takes the weights
+# of "the same weights for every token", not those of "the attention weights are the same for
+# every token" (attention's weights, not the projections').
+NOT_AFTER = "!"
 _JOINERS = re.compile(r"['’-]")
 
 
@@ -274,10 +279,20 @@ class Pattern:
     # `c a > b d`: in a pattern of more groups, the index of the group whose word comes before
     # the next group's in one clause (a's before b's); -1: none
     order: int = -1
+    # `!a|b`: words that, just before a word of the match, make it theirs (see `NOT_AFTER`)
+    not_after: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, text: str) -> Pattern:
         tokens = text.replace(PAIRING, f" {PAIRING} ").split()
+        not_after = tuple(
+            _alternative(alt)
+            for t in tokens
+            if t.startswith(NOT_AFTER)
+            for alt in t[len(NOT_AFTER) :].split("|")
+            if alt.strip("*")
+        )
+        tokens = [t for t in tokens if not t.startswith(NOT_AFTER)]
         words = [t for t in tokens if t not in (PAIRING, BEFORE)]
         groups = tuple(
             tuple(_alternative(alt) for alt in group.split("|") if alt.strip("*"))
@@ -289,7 +304,7 @@ class Pattern:
         at = [i for i, t in enumerate(tokens) if t == BEFORE]
         if not ordered and PAIRING not in tokens and len(at) == 1 and 0 < at[0] < len(tokens) - 1:
             order = at[0] - 1
-        return cls(text, groups, pairing, ordered, order)
+        return cls(text, groups, pairing, ordered, order, not_after)
 
     @property
     def malformed_pairing(self) -> bool:
@@ -301,6 +316,13 @@ class Pattern:
         """A ` > ` that does not stand once between two groups; such a pattern is read as a
         plain one."""
         return BEFORE in self.text.split() and not self.ordered and self.order < 0
+
+    @property
+    def malformed_not_after(self) -> bool:
+        """A `!` group in a pattern of no other group, or in a pairing: it is read as none."""
+        return any(t.startswith(NOT_AFTER) for t in self.text.split()) and (
+            not self.not_after or not self.groups or PAIRING in self.text
+        )
 
 
 @dataclass(frozen=True)
@@ -338,11 +360,15 @@ class Match:
     # a word of it that is no role word is said of no role word: none in its clause, nor in one
     # its clause goes on from ("…, whereas attention, being data-dependent, …")
     unattributed: bool = False
+    # the role word it is said of and one of another role joined to it by "both" ("Both CNNs
+    # and attention mix positions …"): said of both (see `Sentence.both`); else empty
+    joined: tuple[Word, ...] = ()
 
     @property
     def clean(self) -> bool:
-        """Whether the match states its words plainly: not negated, doubted or reversed."""
-        return not self.negated and self.doubt is None and self.said_of is None
+        """Whether the match states its words plainly: not negated, doubted or reversed, nor
+        said of two roles at once."""
+        return not self.negated and self.doubt is None and self.said_of is None and not self.joined
 
     def quote(self, answer: str) -> str:
         words = (*self.words, *self.reach)
@@ -401,6 +427,7 @@ class Sentence(tuple):
         self.question = False  # set by `sentences`: the sentence ends with "?"
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
+        self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -923,6 +950,8 @@ def find(
     `roles` are the concept's roles (see `Concept.roles`).
     """
     sentence = _sentence(sentence)
+    if not pattern.groups:  # only a `!` group: nothing to match (`rubric check` reports it)
+        return None
     if pattern.pairing:
         pairs = read_pairs(pairings or (pattern,), sentence)
         pair = next((p for p in pairs if _pairs_as(pattern, p)), None)
@@ -1034,8 +1063,14 @@ def _ordered(
 def _pattern_places(pattern: Pattern, sentence: Sentence) -> list[list[int]]:
     """Where each group of the pattern has a word, leaving out a word that qualifies a quantity
     ("fixed" in "a fixed number of parameters") unless a group of the pattern has that quantity
-    (`same number parameter*`)."""
+    (`same number parameter*`), and a word just after one of the pattern's `!` words in its
+    clause ("weights" in "the attention weights" under `!attention`)."""
     places = [sentence.places(group) for group in pattern.groups]
+    if pattern.not_after:
+        places = [
+            [at for at in indexes if not _after_any(sentence, at, pattern.not_after)]
+            for indexes in places
+        ]
     quantified = sentence.quantified
     if not quantified:
         return places
@@ -1044,6 +1079,16 @@ def _pattern_places(pattern: Pattern, sentence: Sentence) -> list[list[int]]:
         [at for at in indexes if at not in quantified or quantified[at] in named]
         for indexes in places
     ]
+
+
+def _after_any(sentence: Sentence, index: int, words: tuple[str, ...]) -> bool:
+    """Whether the word before the one at the index, in its clause, is one of these words."""
+    before = index - 1
+    return (
+        before >= 0
+        and sentence[before].clause == sentence[index].clause
+        and any(_fits(word, sentence[before]) for word in words)
+    )
 
 
 _LATER: list[float] = []  # `_windows` yields it between its two sweeps
@@ -1099,6 +1144,8 @@ def _match(
         reach = (*reach, said_of)
     role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
     role_of = _roles_of(sentence, roles) if role_words else {}
+    joined = _joined(sentence, chosen, roles) if roles and said_of is None else ()
+    reach = (*reach, *joined[1:])
     return Match(
         pattern,
         words,
@@ -1110,6 +1157,7 @@ def _match(
         compared=_in_compared(sentence, chosen),
         role_compared=bool(role_words) and not any(i in role_of for i in role_words),
         unattributed=unattributed,
+        joined=joined,
     )
 
 
@@ -1214,6 +1262,76 @@ def _said_of(
             )
             return sentence[subject], sure, whole, unattributed
     return None, False, False, unattributed
+
+
+_BOTH = "both"
+_JOINING = frozenset(["and", *_DETERMINERS])  # "both the CNN and the attention layer"
+
+
+def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, int]:
+    """Role words of two roles joined by "and" and said of together by "both", each by the index
+    of the other: "Both CNNs and attention …", "In both attention and CNNs …", "Convolution and
+    attention both …", "… are both …". Between them, in one clause, an "and", and at most
+    two more words, none a verb or a negation ("attention layers and CNNs"); "both" just before
+    the first (past a determiner) or within three words after the second."""
+    found = sentence.joined.get(roles)
+    if found is not None:
+        return found
+    found = {}
+    named = [i for i, word in enumerate(sentence) if _role_fitting(word, roles) is not None]
+    for first, second in zip(named, named[1:], strict=False):
+        between = [sentence.plain[at][1] for at in range(first + 1, second)]
+        if (
+            _role_fitting(sentence[first], roles) == _role_fitting(sentence[second], roles)
+            or sentence[first].clause != sentence[second].clause
+            or between.count("and") != 1
+            or len(between) > 3
+            or any(word in _SUBJECTLESS_VERBS for word in between)
+            or any(sentence.negations[at] for at in range(first + 1, second))
+        ):
+            continue
+        before = first - 1
+        if before > 0 and sentence.plain[before][1] in _DETERMINERS:
+            before -= 1
+        after = range(second + 1, min(second + 4, len(sentence)))
+        if (
+            before >= 0
+            and sentence[before].clause == sentence[first].clause
+            and sentence.plain[before][1] == _BOTH
+        ) or any(
+            sentence.plain[at][1] == _BOTH and sentence[at].clause == sentence[second].clause
+            for at in after
+        ):
+            found[first], found[second] = second, first
+    sentence.joined[roles] = found
+    return found
+
+
+def _joined(
+    sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]
+) -> tuple[Word, ...]:
+    """The role word the match is said of and one of another role that "both" joins to it (see
+    `_both`): the statement is said of both, where the concept gives it to one. Empty when
+    none is."""
+    partners = _both(sentence, roles)
+    if not partners:
+        return ()
+    fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
+    own = next((role for _, role in fitting if role is not None), 0)
+    role_of = _roles_of(sentence, roles)
+    named = [index for index, role in fitting if role is not None]
+    named += [
+        subject
+        for index, role in fitting
+        if role is None
+        for subject in (_subject(sentence, index, role_of)[0],)
+        if subject is not None
+    ]
+    for index in named:
+        partner = partners.get(index)
+        if partner is not None and _role_fitting(sentence[partner], roles) != own:
+            return sentence[index], sentence[partner]
+    return ()
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
@@ -1640,7 +1758,7 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
         if match.compared or (names_role and (match.said_of_sure or match.unattributed)):
             continue
         reach = tuple(word for word in match.reach if word is not match.said_of)
-        found.append(replace(match, said_of=None, said_of_sure=False, reach=reach))
+        found.append(replace(match, said_of=None, said_of_sure=False, reach=reach, joined=()))
     return found
 
 
@@ -1676,8 +1794,15 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # "Unlike attention, a convolution mixes positions with fixed local weights": what is
         # said of the convolution is the convolution's, not attention's the wrong way round
         evidence = [m for m in evidence if not _said_rightly(m, evidence, concept.roles)]
+        # so is one said of both roles ("Both CNNs and attention mix positions with
+        # data-dependent weights")
         reversed_ = next(
-            (m for m in evidence if m.said_of_sure and not m.negated and m.doubt is None), None
+            (
+                m
+                for m in evidence
+                if (m.said_of_sure or m.joined) and not m.negated and m.doubt is None
+            ),
+            None,
         )
         unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
         # the statement the wrong way round is named first ("Unlike a convolution, attention has
@@ -1702,6 +1827,12 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
                 f"the answer pairs {contradiction.words[0].text!r} with "
                 f"{contradiction.words[1].text!r} ({contradiction.quote(answer)!r}), the wrong "
                 f"way round for: {concept.description}"
+            )
+        elif contradiction is not None and contradiction.joined:
+            doubts.append(
+                f"the answer says {contradiction.quote(answer)!r} of both "
+                f"{contradiction.joined[0].text!r} and {contradiction.joined[1].text!r}, the "
+                f"wrong way round for one of them: {concept.description}"
             )
         elif contradiction is not None and contradiction.said_of is not None:
             doubts.append(

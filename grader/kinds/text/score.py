@@ -16,7 +16,14 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
     feedback = []
     for finding in check.findings:
         concept = finding.concept
-        if finding.contradiction is not None and finding.contradiction.said_of is not None:
+        if finding.contradiction is not None and finding.contradiction.joined:
+            first, second = finding.contradiction.joined
+            feedback.append(
+                f"Not credited: {concept.description} (you wrote "
+                f'"{finding.contradiction.quote(text)}", which says it of both "{first.text}" '
+                f'and "{second.text}", the wrong way round for one of them)'
+            )
+        elif finding.contradiction is not None and finding.contradiction.said_of is not None:
             feedback.append(
                 f"Not credited: {concept.description} (you wrote "
                 f'"{finding.contradiction.quote(text)}", which says it of '

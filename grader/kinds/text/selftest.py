@@ -96,6 +96,16 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                             "'1/d+1/k^2 > fewer'",
                         )
                     )
+                if pattern.malformed_not_after:
+                    problems.append(
+                        Problem(
+                            _pattern_line(rubric, concept, pattern),
+                            f"{item.key_path}.concepts[{index}].{kind}[{number}]",
+                            f"{pattern.text!r}: a ! group lists words that may not stand just "
+                            "before a word of the match, beside the pattern's word groups, not "
+                            "in a pairing, e.g. '!attention same weight* token*'",
+                        )
+                    )
                 unread = [
                     alternative
                     for group in pattern.text.replace(PAIRING, " ").split()

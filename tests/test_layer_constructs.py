@@ -3293,3 +3293,64 @@ def test_a_spread_out_set_or_a_list_of_one_is_read_and_graded_as_written_out(
         out.interpretation,
         out.feedback,
     )
+
+
+# probe10 S1-c: a max over a letter the entry does not use (`\max_{w=0}^{1}`) got 0, "Your
+# formula scales by 2", though a max of one value is that value; and a wrong window was told it
+# scales by 2 too. Such a max is read as the entry itself, with a note; a number before the
+# max still scales it.
+IDLE_W = (
+    "read the max over w, which no index of the entry uses, as the entry itself: it changes nothing"
+)
+IDLE_V = IDLE_W.replace("over w", "over v")
+FROM_ZERO = "read the indices as counted from 0"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "marks", "feedback", "notes"),
+    [
+        pytest.param(
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1}\max_{w=0}^{1} x_{2i+u,2j+v,k}",
+            "correct",
+            2.0,
+            CORRECT_LAYER,
+            (FROM_ZERO, IDLE_W),
+            id="a max over w, which the entry does not use",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u \in \{0,1\}, v \in \{0,1\}, w \in \{0,1\}} x_{2i+u,2j+v,k}",
+            "correct",
+            2.0,
+            CORRECT_LAYER,
+            (FROM_ZERO, IDLE_W),
+            id="the same with one max over the sets",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j,k}",
+            "incorrect",
+            0.0,
+            (
+                "Your windows are not this pooling's: with P=6, Q=4, C=3, z[0,0,0] reads "
+                "x[0,0,0] and x[1,0,0]; it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] "
+                "and x[1,1,0].",
+            ),
+            (FROM_ZERO, IDLE_V),
+            id="guard: a wrong window, told only that",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = 2\max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+            "incorrect",
+            0.0,
+            (
+                "Your formula scales by 2; max pooling takes the largest input of each window "
+                "as it is, not scaled.",
+            ),
+            (FROM_ZERO,),
+            id="guard: a number before the max still scales it",
+        ),
+    ],
+)
+def test_a_max_over_an_unused_letter_changes_nothing(text, verdict, marks, feedback, notes):
+    result = grade_answer(POOL, POOL.items["d.formula"], text)
+    assert (result.verdict, result.marks, result.feedback) == (verdict, marks, feedback)
+    assert sorted(result.reading_notes) == sorted(notes)

@@ -2375,6 +2375,8 @@ CHAINED_TWO = (
     "read your chain of working as 2 formulas, {} and {}, and graded the last where they "
     "define one layer"
 )
+# where they do not, the note says only how it was read (probe10 S1-d)
+CHAINED_APART = "read your chain of working as 2 formulas, {} and {}"
 W_K = "read w_k^T x as the sum over u of w_{k,u} x_u: the weights w_k of output k, transposed, times x"
 Q_ENTRIES = ("read W_{Q,e,k} as the entry e,k of W_Q", "read b_{Q,k} as the entry k of b_Q")
 DENSE_SUM = r"h_k = \tanh(\sum_l W_{k,l} x_l + b_k)"
@@ -2478,7 +2480,7 @@ GRADED += [
             "Your formula has no bias; this layer has one: every output has its own.",
             "An instructor will review it.",
         ),
-        (CHAINED_TWO.format(DENSE_SUM, r"h_k = \tanh(w_k^T x)"), W_K),
+        (CHAINED_APART.format(DENSE_SUM, r"h_k = \tanh(w_k^T x)"), W_K),
         id="guard: a chain whose last side leaves the bias out",
     ),
     pytest.param(
@@ -2495,7 +2497,7 @@ GRADED += [
             "An instructor will review it.",
         ),
         (
-            CHAINED_TWO.format(r"h_k = \tanh(\sum_l W_{k,l} x_l)", r"h_k = \tanh(w_k^T x + b_k)"),
+            CHAINED_APART.format(r"h_k = \tanh(\sum_l W_{k,l} x_l)", r"h_k = \tanh(w_k^T x + b_k)"),
             W_K,
         ),
         id="guard: a chain whose first side leaves the bias out, the last right",
@@ -2516,7 +2518,7 @@ GRADED += [
             "An instructor will review it.",
         ),
         (
-            CHAINED_TWO.format("Q = XW_Q + b_Q", r"q_{n,k} = \sum_e x_{n,e} W_{Q,e,k}"),
+            CHAINED_APART.format("Q = XW_Q + b_Q", r"q_{n,k} = \sum_e x_{n,e} W_{Q,e,k}"),
             Q_ENTRIES[0],
         ),
         id="guard: ', i.e.' and a formula without the bias",
@@ -2535,7 +2537,7 @@ GRADED += [
             "An instructor will review it.",
         ),
         (
-            CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW + b_Q"),
+            CHAINED_APART.format("Q = XW_Q + b_Q", "Q = XW + b_Q"),
             "read W as the question's W_Q (E×K), written without its subscript",
         ),
         id="guard: sides that name the weights otherwise: a person's",
@@ -2558,8 +2560,67 @@ GRADED += [
             "W_V and b_V may be there is an instructor's call.",
             "An instructor will review it.",
         ),
-        (CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW_V + b_V"),),
+        (CHAINED_APART.format("Q = XW_Q + b_Q", "Q = XW_V + b_V"),),
         id="guard: a chain that writes two formulas, the last with W_V",
+    ),
+]
+
+# probe10 S1-d: `q_{n,k} = … = (XW_Q^T + b_Q)_{n,k}` got 0, "the shapes do not fit", its right
+# first side dropped with a note that the sides define one layer: a side whose shapes do not fit
+# (the last, or any other) defines no layer to compare, so the chain goes to a person, and the
+# note no longer says they define one layer. S3-e: the entry's note showed `XW _ Q ^ T`.
+ATTN_SUM_W = r"q_{n,k} = \sum_e x_{n,e} w_{e,k} + b_k"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        ATTN_SUM_W + r" = (XW_Q^T + b_Q)_{n,k}",
+        "needs_review",
+        0.0,
+        "shape",
+        (
+            "Your chain of working writes the layer as " + ATTN_SUM_W + " and as q = XW_Q^T + "
+            "b_Q, which the grader cannot show to define the same layer; read as its last side, "
+            "it would earn 0 of 2 marks; which one you mean is an instructor's call.",
+            "The shapes do not fit: Q = X·W_Qᵀ + b_Q needs W_Q to be K×E, but W_Q is E×K.",
+            "An instructor will review it.",
+        ),
+        (
+            "read your chain of working as 2 formulas, " + ATTN_SUM_W + " and q = XW_Q^T + b_Q",
+            "read (XW_Q^T + b_Q)_{n,k} as the entry n,k of XW_Q^T + b_Q",
+        ),
+        id="a chain whose last side's shapes do not fit: a person's, the note true",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q^T + b_Q, i.e. " + Q_SUM,
+        "needs_review",
+        0.0,
+        None,
+        (
+            "Your chain of working writes the layer as Q = XW_Q^T + b_Q and as " + Q_SUM + ", "
+            "which the grader cannot show to define the same layer; read as its last side, it "
+            "defines the right layer; which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        ("read your chain of working as 2 formulas, Q = XW_Q^T + b_Q and " + Q_SUM, *Q_ENTRIES),
+        id="a chain whose first side's shapes do not fit: a person's",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        r"y_{i,k} = \sum_l w_{l,k} x_{i,l} = (XW^T)_{i,k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(r"y_{i,k} = \sum_l w_{l,k} x_{i,l}", "y = XW^T"),
+            "read (XW^T)_{i,k} as the entry i,k of XW^T",
+            "read W as a D×C matrix, so that X·Wᵀ is PQ×D",
+        ),
+        id="an entry of a matrix form with a transpose: its note as written",
     ),
 ]
 
@@ -3232,3 +3293,64 @@ def test_a_spread_out_set_or_a_list_of_one_is_read_and_graded_as_written_out(
         out.interpretation,
         out.feedback,
     )
+
+
+# probe10 S1-c: a max over a letter the entry does not use (`\max_{w=0}^{1}`) got 0, "Your
+# formula scales by 2", though a max of one value is that value; and a wrong window was told it
+# scales by 2 too. Such a max is read as the entry itself, with a note; a number before the
+# max still scales it.
+IDLE_W = (
+    "read the max over w, which no index of the entry uses, as the entry itself: it changes nothing"
+)
+IDLE_V = IDLE_W.replace("over w", "over v")
+FROM_ZERO = "read the indices as counted from 0"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "marks", "feedback", "notes"),
+    [
+        pytest.param(
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1}\max_{w=0}^{1} x_{2i+u,2j+v,k}",
+            "correct",
+            2.0,
+            CORRECT_LAYER,
+            (FROM_ZERO, IDLE_W),
+            id="a max over w, which the entry does not use",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u \in \{0,1\}, v \in \{0,1\}, w \in \{0,1\}} x_{2i+u,2j+v,k}",
+            "correct",
+            2.0,
+            CORRECT_LAYER,
+            (FROM_ZERO, IDLE_W),
+            id="the same with one max over the sets",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = \max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j,k}",
+            "incorrect",
+            0.0,
+            (
+                "Your windows are not this pooling's: with P=6, Q=4, C=3, z[0,0,0] reads "
+                "x[0,0,0] and x[1,0,0]; it should take the max of x[0,0,0], x[0,1,0], x[1,0,0] "
+                "and x[1,1,0].",
+            ),
+            (FROM_ZERO, IDLE_V),
+            id="guard: a wrong window, told only that",
+        ),
+        pytest.param(
+            r"z_{i,j,k} = 2\max_{u=0}^{1}\max_{v=0}^{1} x_{2i+u,2j+v,k}",
+            "incorrect",
+            0.0,
+            (
+                "Your formula scales by 2; max pooling takes the largest input of each window "
+                "as it is, not scaled.",
+            ),
+            (FROM_ZERO,),
+            id="guard: a number before the max still scales it",
+        ),
+    ],
+)
+def test_a_max_over_an_unused_letter_changes_nothing(text, verdict, marks, feedback, notes):
+    result = grade_answer(POOL, POOL.items["d.formula"], text)
+    assert (result.verdict, result.marks, result.feedback) == (verdict, marks, feedback)
+    assert sorted(result.reading_notes) == sorted(notes)

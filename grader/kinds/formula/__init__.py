@@ -37,7 +37,7 @@ from grader.kinds.formula.matrix_form import (
     rule_never_fits,
     uses_other_matrices,
 )
-from grader.kinds.formula.parse import is_index_form, parse_formula
+from grader.kinds.formula.parse import CHAIN_GRADED, is_index_form, parse_formula
 from grader.kinds.formula.rubric import (
     FormulaSpec,
     read_formula,
@@ -225,13 +225,21 @@ class FormulaKind:
             layer = item.spec.layer
 
             def readings(side: Formula) -> tuple[Formula, ...]:
+                # each side held to the question's shapes as the graded one is: a side whose
+                # shapes do not fit (`(XW_Q^T + b_Q)_{n,k}`) is not shown to be its layer
+                held = held_to_reference(
+                    side, item.reference, layer, item.spec.matrices, item.spec.free_layout
+                )
                 if item.spec.index_base == "1" or not is_index_form(side.text, layer):
-                    return (side,)
-                return side, indexed_from_zero(side, layer)
+                    return (held,)
+                return held, indexed_from_zero(held, layer)
 
             apart = chain_sides_apart(written, layer, context.size_sets, readings)
-            if apart:
+            if apart:  # the note no longer says they define one layer: a person compares them
                 result = chain_review(result, written, apart)
+                written = replace(
+                    written, assumed=tuple(n.removesuffix(CHAIN_GRADED) for n in written.assumed)
+                )
         assumed = (*written.assumed, *numbers.notes)
         if assumed:  # what a marker reads into it, said where the student sees it
             result = replace(result, reading_notes=(*assumed, *result.reading_notes))

@@ -188,6 +188,8 @@ def chain_sides_apart(
                     same = same_layer(mine, theirs, layer, size_sets)
                 except AnswerError:  # it reads too far to compare: not shown to be the same
                     same = None
+                if mine.shape_problem is not None or theirs.shape_problem is not None:
+                    same = None  # shapes that do not fit define no layer to compare
                 found.append(same)
         same = True if True in found else None if None in found else False
         if same and _parameter_names(side, layer) != _parameter_names(last, layer):

@@ -1398,6 +1398,7 @@ def read_index_form(
             f"a max pools one window: write {layer.output.name}_{{…}} = "
             f"\\max_{{u=0}}^{{1}}\\max_{{v=0}}^{{1}} {layer.input.name}_{{…}}, with nothing added",
         )
+    terms, idle = _idle_maxima(terms, reduction) if reduction is not None else (terms, ())
     negated = ()
     if reduction is not None and reader.negated_in_max:
         # Read as what it is, its coefficient outside a min: max(-x) is -min(x), not -max(x);
@@ -1423,6 +1424,7 @@ def read_index_form(
             *_assumed_note(builder.assumed),
             *_enumeration_note(output, enumerates),
             *negated,
+            *idle,
         ),
         enumerates=enumerates,
     )
@@ -1499,6 +1501,30 @@ def _enumeration_note(output: Access, ranges: tuple[SumRange, ...]) -> tuple[str
     written = [show_index(i) for i in output.indices if not isinstance(i, sympy.Symbol)]
     shown = ", ".join(f"{r.variable} = {show_index(r.low)}..{show_index(r.high)}" for r in ranges)
     return (f"read the output index {' and '.join(written)} with {shown}",)
+
+
+def _idle_maxima(
+    terms: tuple[Term, ...], reduction: str
+) -> tuple[tuple[Term, ...], tuple[str, ...]]:
+    """`terms` without the maxima (or minima) over a letter no factor's index uses, over a
+    range that is not empty (`\\max_{w=0}^{1} x_{2i+u,2j+v,k}`): the max of one value taken
+    again and again is that value, so it changes nothing (a sum over it would scale, and is kept
+    as a sum); and a note for each saying so."""
+    kept, notes = [], []
+    for term in terms:
+        used = set().union(*(i.free_symbols for a in term.factors for i in a.indices))
+        idle = [
+            s
+            for s in term.sums
+            if s.variable not in used and sympy.simplify(s.high - s.low).is_nonnegative
+        ]
+        kept.append(replace(term, sums=tuple(s for s in term.sums if s not in idle)))
+        notes += [
+            f"read the {reduction} over {s.variable}, which no index of the entry uses, as the "
+            "entry itself: it changes nothing"
+            for s in idle
+        ]
+    return tuple(kept), tuple(notes)
 
 
 def _reduction(text: str, tokens: list[Token]) -> str | None:

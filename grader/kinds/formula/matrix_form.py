@@ -642,8 +642,17 @@ def _misfit(formula: Formula, name: str, rows, cols, shape: tuple) -> Formula:
         f"The shapes do not fit: {written} needs {name} to be {_show_shape(rows, cols)}, but "
         f"{name} is {_show_shape(*shape)}."
     )
-    # what was read into it (`XW_Q^T + b_Q = Q` as `Q = …`) stays said beside the finding
-    return Formula(formula.text, formula.output, (), written, problem, assumed=formula.assumed)
+    # what was read into it (`XW_Q^T + b_Q = Q` as `Q = …`) stays said beside the finding, and
+    # a chain's sides stay for the check to compare (`Formula.chain_sides`)
+    return Formula(
+        formula.text,
+        formula.output,
+        (),
+        written,
+        problem,
+        assumed=formula.assumed,
+        chain_sides=formula.chain_sides,
+    )
 
 
 def declared_misfit(formula: Formula, declared: MatrixShapes) -> Formula | None:
@@ -714,7 +723,13 @@ def held_to_reference(
             f"The shapes do not fit: your formula {how} {written} as {used}, but {name} is {shape}."
         )
         return Formula(
-            formula.text, formula.output, (), formula.reading, problem, assumed=formula.assumed
+            formula.text,
+            formula.output,
+            (),
+            formula.reading,
+            problem,
+            assumed=formula.assumed,
+            chain_sides=formula.chain_sides,
         )
     if not formula.matrix_shapes:
         if reference is not None and declared and _with_vectors(formula, layer):

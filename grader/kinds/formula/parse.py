@@ -140,6 +140,11 @@ def _named_after(tokens: list, layer: LayerSpec) -> list | None:
     return after if _names_output(after, layer) else None
 
 
+# The end of the note on a chain of working read as several formulas, said only where the check
+# finds they define one layer (the grade drops it where they are sent to a person)
+CHAIN_GRADED = ", and graded the last where they define one layer"
+
+
 def _one_formula_chained(
     text: str, tokens: list, layer: LayerSpec
 ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -189,7 +194,7 @@ def _one_formula_chained(
     else:
         note = (
             f"read your chain of working as {len(shown)} formulas, {', '.join(shown[:-1])} "
-            f"and {shown[-1]}, and graded the last where they define one layer"
+            f"and {shown[-1]}{CHAIN_GRADED}"
         )
     return tuple(kept_texts), (note, *notes)
 
@@ -237,8 +242,16 @@ def _entry_of_matrix_form(
         if depth < 0:
             return left, right, None
     shown = "".join(t.text for t in subscript[1:]).strip("{}")
-    matrix = " ".join(t.text for t in inner)
+    matrix = _as_spaced(inner)
     return left[:1], inner, f"read ({matrix})_{{{shown}}} as the entry {shown} of {matrix}"
+
+
+def _as_spaced(tokens: list) -> str:
+    """`tokens` shown as the student spaced them (`XW_Q + b_Q`, not `XW _ Q + b _ Q`)."""
+    return "".join(
+        (" " if k and token.start > tokens[k - 1].end else "") + token.text
+        for k, token in enumerate(tokens)
+    )
 
 
 def _names_output(tokens: list, layer: LayerSpec) -> bool:

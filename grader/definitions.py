@@ -81,7 +81,7 @@ class Definition:
         return f'set aside "{self.written}", a definition'
 
 
-def _top_level_separators(text: str) -> list[re.Match[str]]:
+def top_level_separators(text: str) -> list[re.Match[str]]:
     """The separators of `text` outside every bracket."""
     depth_at = []
     depth = 0
@@ -110,7 +110,7 @@ def _definition_after(text: str, start: int) -> tuple[int, str, str] | None:
     if not text.startswith("=", after):
         return None
     right = text[after + 1 :].strip().removesuffix(".").strip()
-    if not right or "=" in right or _top_level_separators(right):
+    if not right or "=" in right or top_level_separators(right):
         return None
     if left.group(0).strip().casefold() in _NAMES_OF_THE_ANSWER:
         return None  # `…, total = PQC·PQD + PQD`: the answer itself, no definition
@@ -124,7 +124,7 @@ def split_definitions(text: str) -> tuple[str, tuple[Definition, ...]]:
     definitions: list[Definition] = []
     answer = text
     while len(definitions) < MOST_DEFINITIONS:
-        separators = _top_level_separators(answer)
+        separators = top_level_separators(answer)
         if not separators:
             break
         last = separators[-1]
@@ -148,41 +148,52 @@ def split_definitions(text: str) -> tuple[str, tuple[Definition, ...]]:
     return answer, tuple(definitions)
 
 
-def split_leading_definition(text: str) -> tuple[str, Definition | None]:
-    """A definition written before the answer, ending at a semicolon or a comma: `δ = dL/dY;
-    X^T δ` gives `X^T δ` (blanked before it, so that positions stay the student's) and the
-    definition of δ. Text that does not begin with one is returned whole, with None."""
-    for separator in _top_level_separators(text):
+def split_leading_definitions(text: str) -> tuple[str, tuple[Definition, ...]]:
+    """The definitions written before the answer, each ending at a semicolon or a comma:
+    `δ = dL/dY; X^T δ` gives `X^T δ` (blanked before it, so that positions stay the
+    student's) and the definition of δ; `S = QKᵀ; P = softmax(S); PV` gives `PV` and the
+    definitions of S and P. Text that does not begin with one is returned whole, with none."""
+    definitions: list[Definition] = []
+    begin = 0
+    for separator in top_level_separators(text):
+        if len(definitions) == MOST_DEFINITIONS:
+            break
         if separator.group(0) not in (";", ","):
             continue
-        head, rest = text[: separator.start()], text[separator.end() :]
+        head, rest = text[begin : separator.start()], text[separator.end() :]
         found = _definition_after(head, 0)
         if found is None or not rest.strip():
-            return text, None
+            break
         left_start, left, right = found
-        written = text[: separator.end()].strip()
-        answer = " " * separator.end() + rest
-        return answer, Definition(0, left_start, written, left, right, before=True)
-    return text, None
+        written = text[begin : separator.end()].strip()
+        definitions.append(Definition(begin, begin + left_start, written, left, right, True))
+        begin = separator.end()
+    if not definitions:
+        return text, ()
+    return " " * begin + text[begin:], tuple(definitions)
 
 
 def answer_last(
-    text: str, definitions: tuple[Definition, ...]
+    text: str, definitions: tuple[Definition, ...], at: int = -1
 ) -> tuple[str, tuple[Definition, ...]] | None:
     """`S = QK^T/\\sqrt{d_k}; A = softmax(S)V`, which `split_definitions` splits into an
     answer `S = …` and a definition of A after it, read the other way round, as a marker reads
-    it where A is what the question asks for: the last statement is the answer (blanked before
-    it, so that positions stay the student's) and each statement before it a definition written
-    before it. None where the first statement is no definition."""
+    it where A is what the question asks for: the statement `at` (the last, unless said) is the
+    answer (blanked before and after it, so that positions stay the student's), each statement
+    before it a definition written before it and each after it one written after it. None where
+    the first statement is no definition."""
     head = text[: definitions[0].start]
     found = _definition_after(head, 0)
     if found is None:
         return None
+    at = at % len(definitions)
     left_start, left, right = found
     first = Definition(0, left_start, head.strip(), left, right, before=True)
-    last = definitions[-1]
-    answer = " " * last.left_start + text[last.left_start :]
-    return answer, (first, *(replace(d, before=True) for d in definitions[:-1]))
+    chosen = definitions[at]
+    end = definitions[at + 1].start if at + 1 < len(definitions) else len(text)
+    answer = " " * chosen.left_start + text[chosen.left_start : end].rstrip()
+    before = (first, *(replace(d, before=True) for d in definitions[:at]))
+    return answer, (*before, *definitions[at + 1 :])
 
 
 def unread_without(error: AnswerError, text: str, definition: Definition) -> AnswerError:
@@ -198,4 +209,4 @@ def unread_without(error: AnswerError, text: str, definition: Definition) -> Ans
 def has_separator(text: str) -> bool:
     """Whether `text` holds, outside every bracket, what may separate an answer from a
     definition after it (a comma, "where"): such text is no name of an answer."""
-    return bool(_top_level_separators(text))
+    return bool(top_level_separators(text))

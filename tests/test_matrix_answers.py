@@ -1704,14 +1704,14 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
         pytest.param(
             r"A = softmax(S) V where S = QK^T/\sqrt{d_k}, S = KQ^T",
             "needs_review",
-            'Your answer defines S twice, differently ("where S = QK^T/\\sqrt{d_k}" and ", S = '
+            'Your answer defines S twice, differently ("S = QK^T/\\sqrt{d_k}" and "S = '
             'KQ^T"), so which is meant is not clear; read as shown, it would earn 0 of 3 marks.',
             id="a name defined twice, differently",
         ),
         pytest.param(
             r"A = softmax(S) V where S = KQ^T, S = QK^T/\sqrt{d_k}",
             "needs_review",
-            'Your answer defines S twice, differently ("where S = KQ^T" and ", S = '
+            'Your answer defines S twice, differently ("S = KQ^T" and "S = '
             'QK^T/\\sqrt{d_k}"), so which is meant is not clear; read as shown, your matrix '
             "equals A.",
             id="a name defined twice, differently, the right one last",
@@ -3123,3 +3123,124 @@ def test_a_definition_after_where_is_split_off_before_a_chain_is_read(
 ):
     result = grade_answer(rubric, rubric.items[item_id], answer)
     assert read_and_graded(result) == (verdict, reading, notes, feedback)
+
+
+# --- Statements before and after the answer, as a marker reads them (probe10 S2-c) ----------
+
+
+@pytest.mark.parametrize(
+    ("rubric", "item_id", "answer", "written_out", "note"),
+    [
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k} \in R^{N \times N}; A = softmax(S)V",
+            r"A = softmax(QK^T/\sqrt{d_k})V",
+            "which states S's shape",
+            id="a shape stated in a definition before the answer",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"A = softmax(S) V \in R^{N \times d_v} where S = QK^T/\sqrt{d_k} \in R^{N \times N}",
+            r"A = softmax(QK^T/\sqrt{d_k})V",
+            "which states A's shape",
+            id="a shape stated in the answer before a definition",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k}; P = softmax(S); PV",
+            r"softmax(QK^T/\sqrt{d_k})V",
+            "read P as softmax(Q·Kᵀ / √d_k)",
+            id="two definitions before an answer with no left side",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T; P = softmax(S); PV",
+            r"softmax(QK^T)V",
+            "read P as softmax(Q·Kᵀ)",
+            id="guard: two definitions before a wrong answer",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "M = X^T G; dW = M",
+            "dW = X^T G",
+            "read M as Xᵀ·G",
+            id="a last statement naming the asked gradient",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            "M = G^T X; dW = M",
+            "dW = G^T X",
+            "read M as Gᵀ·X",
+            id="guard: a last statement naming the gradient, wrong",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"S = QK^T/\sqrt{d_k}; A = softmax(S)V; A is N x d_v",
+            r"A = softmax(QK^T/\sqrt{d_k})V",
+            "which states A's shape",
+            id="the asked name's shape stated after it",
+        ),
+    ],
+)
+def test_statements_around_the_answer_are_read_as_the_answer_written_out(
+    rubric, item_id, answer, written_out, note
+):
+    result = grade_answer(rubric, rubric.items[item_id], answer)
+    out = grade_answer(rubric, rubric.items[item_id], written_out)
+    assert (result.verdict, result.marks, result.diagnosis, result.feedback) == (
+        out.verdict,
+        out.marks,
+        out.diagnosis,
+        out.feedback,
+    )
+    assert any(note in n for n in result.reading_notes), result.reading_notes
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict", "first", "untrue"),
+    [
+        pytest.param(
+            r"S = QK^T/\sqrt{d_k} \in R^{N \times d_k}; A = softmax(S)V",
+            "needs_review",
+            "Your answer states that S is N×d_k",
+            "none of the question's matrices",
+            id="a wrong shape stated in a definition before the answer",
+        ),
+        pytest.param(
+            r"S = QK^T/\sqrt{d_k}; A = softmax(S)V; A is N x N",
+            "needs_review",
+            "Your answer states that it is N×N",
+            "none of the question's matrices",
+            id="a wrong shape of the asked name",
+        ),
+        pytest.param(
+            r"A = A V where A = softmax(QK^T/\sqrt{d_k})",
+            "invalid",
+            r"We could not read your answer: A, the name this item asks for, is given twice "
+            r'("A = A V" and "A = softmax(QK^T/\sqrt{d_k})")',
+            "before your answer",
+            id="the asked name given twice",
+        ),
+        pytest.param(
+            r"P = softmax(QK^T/\sqrt{d_k}); A = P V; P = softmax(QK^T)",
+            "needs_review",
+            r'Your answer defines P twice, differently ("P = softmax(QK^T/\sqrt{d_k})" and '
+            r'"P = softmax(QK^T)")',
+            "left side names P",
+            id="a name defined twice around the answer",
+        ),
+    ],
+)
+def test_statements_around_the_answer_that_disagree_go_to_a_person_saying_why(
+    answer, verdict, first, untrue
+):
+    result = grade_answer(ATTENTION, ATTENTION.items["a.attention"], answer)
+    assert (result.verdict, result.feedback[0][: len(first)]) == (verdict, first), result.feedback
+    assert not any(untrue in line for line in result.feedback), result.feedback

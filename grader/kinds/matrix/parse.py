@@ -25,7 +25,7 @@ from grader.definitions import (
     answer_last,
     has_separator,
     split_definitions,
-    split_leading_definition,
+    split_leading_definitions,
     unread_without,
 )
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
@@ -42,7 +42,11 @@ from grader.kinds.matrix.nodes import (
     walk,
 )
 from grader.kinds.matrix.shapes import Shape, sizes_in
-from grader.kinds.matrix.statements import ShapeStatement, split_shape_statements
+from grader.kinds.matrix.statements import (
+    ShapeStatement,
+    split_inner_shape_statements,
+    split_shape_statements,
+)
 from grader.normalise import (
     LATEX_LAYOUT,
     blank_invisible_characters,
@@ -690,7 +694,8 @@ def _parse_matrix(
     """`parse_matrix` once its sums are read as products; `written` is the answer as the
     student wrote it, for a chain's note to quote."""
     answer, statements = split_shape_statements(text)
-    if not statements:
+    answer, inner = split_inner_shape_statements(answer)
+    if not statements and not inner:
         return _parse_defined(
             text, names, given, loss, reserved, shapes, examples, written, results
         )[0]
@@ -699,9 +704,9 @@ def _parse_matrix(
     )
     stated = []
     _, definitions = split_definitions(answer.rstrip())
-    for number, statement in enumerate(statements):
+    for number, statement in enumerate((*inner, *statements)):
         if (
-            number == 0
+            number == len(inner)
             and statement.name is None
             and definitions
             and not names_match(definitions[-1].left, results)  # the answer's, read last
@@ -709,7 +714,9 @@ def _parse_matrix(
             # `softmax(S) V where S = QKᵀ/√d_k \in R^{N×N}`: the shape of S, not the answer's
             statement = replace(statement, name=definitions[-1].left)
         name = None
-        if statement.name is not None:
+        if statement.name is not None and names_match(statement.name, results):
+            pass  # `A = softmax(S)V; A is N x d_v`: the shape of the answer, A
+        elif statement.name is not None:
             name = _clean_name("".join(normalise(statement.name, STEPS).split()))
             name = aliases.get(name, name)
         stated.append((statement, name))
@@ -873,8 +880,11 @@ def _parse_defined(
     '=' is no step of the working. A last statement that defines one of `results` (`S = QKᵀ;
     A = softmax(S)V`) is the answer, and those before it definitions written before it."""
     answer, definitions = split_definitions(text)
-    if definitions and names_match(definitions[-1].left, results):
-        answer, definitions = answer_last(text, definitions) or (answer, definitions)
+    asked = [n for n, d in enumerate(definitions) if names_match(d.left, results)]
+    if asked:
+        # the statement naming what the item asks for is the answer, the last one that does
+        answer, definitions = answer_last(text, definitions, asked[-1]) or (answer, definitions)
+        _asked_twice(text, answer, definitions, results)
     if not definitions or len(top_level_equals(normalise(text, STEPS))) < 2:
         try:
             whole = _parse_answer(text, names, given, loss, reserved, quoted=written)
@@ -887,10 +897,9 @@ def _parse_defined(
             if isinstance(error, (AnswerTooLargeError, AnswerTooLongError)):
                 raise
             if not definitions:
-                answer, leading = split_leading_definition(text)
-                if leading is None:
+                answer, definitions = split_leading_definitions(text)
+                if not definitions:
                     raise
-                definitions = (leading,)
     padded = answer.ljust(len(text))
     aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
     try:
@@ -918,8 +927,8 @@ def _parse_defined(
             if _compact(again.right) != _compact(definition.right):
                 review = review or (
                     f"Your answer defines {_defined_name(definition)} twice, differently "
-                    f'("{definition.written}" and "{again.written}"), so which is meant is not '
-                    "clear"
+                    f'("{definition.left} = {definition.right}" and "{again.left} = '
+                    f'{again.right}"), so which is meant is not clear'
                 )
             continue
         note, problem = _hold_definition(
@@ -931,6 +940,24 @@ def _parse_defined(
     defined = tuple((n, a.expression) for n, a in aliases.items() if a.expression is not None)
     read = replace(parsed, text=text, notes=(*parsed.notes, *notes), review=review, defined=defined)
     return read, renamed
+
+
+def _asked_twice(
+    text: str, answer: str, definitions: tuple[Definition, ...], results: tuple[str, ...]
+) -> None:
+    """An error where a definition besides the answer defines the name the item asks for too
+    (`A = A V where A = softmax(S)`): which of the two is the answer is a person's to read."""
+    for definition in definitions:
+        if names_match(definition.left, results):
+            said = answer.strip()
+            raise AnswerError(
+                text,
+                definition.left_start,
+                f"{definition.left}, the name this item asks for, is given twice "
+                f'("{definition.left} = {definition.right}" and "{said}"), so which is your '
+                "answer is a person's to read",
+                length=len(definition.left),
+            )
 
 
 def _defined_name(definition: Definition) -> str:

@@ -366,6 +366,14 @@ def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Contex
     return answer
 
 
+def _answer_names(spec: MatrixSpec) -> tuple[str, ...]:
+    """The names a left side may give the item's answer: its `result:` names, or its gradient
+    as ∂L/∂W and dW (`M = XᵀG; dW = M` ends with the answer)."""
+    if spec.gradient is None:
+        return spec.results
+    return (f"d{spec.loss}/d{spec.gradient}", f"d{spec.gradient}")
+
+
 def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
     """`text` read over the item's matrices, as every answer of the item is (the reference's
     too): a whole power of a vector is its entries' power, `h^2` is h ⊙ h, with a note; a left
@@ -380,7 +388,7 @@ def read_matrix(text: str, spec: MatrixSpec, context: Context) -> MatrixAnswer:
         question_names(spec, context),
         dict(spec.declared),
         examples,
-        spec.results,
+        _answer_names(spec),
     )
     answer = _read_left_loss(parsed, spec, context)
     answer = _held_against_itself(_names_another(answer, spec, context), spec, context)

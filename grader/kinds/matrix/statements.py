@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from grader.definitions import top_level_separators
+
 MOST_STATEMENTS = 3
 
 _IN = r"(?:\\in(?![A-Za-z])|∈)"
@@ -30,6 +32,9 @@ _OF_NAME = re.compile(
     r"(?P<name>\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?|[α-ω])\s*"
     rf"(?:{_IN}|being(?![A-Za-z])|is(?![A-Za-z]))\s*(?:{_POWER}|{_PLAIN}){_END}"
 )
+# `S = QKᵀ/√d_k \in R^{N \times N}; …`: a shape at the end of a statement before another.
+_OF_STATEMENT = re.compile(rf"\s*{_IN}\s*{_POWER}\s*$")
+_LEFT = re.compile(r"\s*(?P<name>\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?|[α-ω])\s*=")
 _SPLIT = re.compile(rf"\s*(?:{_TIMES}|,)\s*")
 
 
@@ -70,3 +75,28 @@ def split_shape_statements(text: str) -> tuple[str, tuple[ShapeStatement, ...]]:
         statements.insert(0, ShapeStatement(found.group(0).strip(), name, sizes))
         answer = answer[: found.start()]
     return answer.ljust(len(text)), tuple(statements)
+
+
+def split_inner_shape_statements(text: str) -> tuple[str, tuple[ShapeStatement, ...]]:
+    """`text` with each shape written at the end of a statement that another follows blanked
+    (`S = QKᵀ/√d_k \\in R^{N×N}; A = softmax(S)V`), and those statements in the order
+    written, each of the name its statement defines (S), or of the answer's where the
+    statement defines none; text with none is returned whole, with none."""
+    statements: list[ShapeStatement] = []
+    begin = 0
+    blanked = text
+    for separator in top_level_separators(text):
+        found = _OF_STATEMENT.search(text, begin, separator.start())
+        segment_begin, begin = begin, separator.end()
+        if found is None or len(statements) == MOST_STATEMENTS:
+            continue
+        sizes = _sizes(found)
+        if not 1 <= len(sizes) <= 2 or not text[segment_begin : found.start()].strip(" ,;"):
+            continue
+        left = _LEFT.match(text, segment_begin)
+        name = left.group("name") if left is not None else None
+        statements.append(ShapeStatement(found.group(0).strip(), name, sizes))
+        blanked = (
+            blanked[: found.start()] + " " * (found.end() - found.start()) + blanked[found.end() :]
+        )
+    return blanked, tuple(statements)

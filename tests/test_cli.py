@@ -242,6 +242,30 @@ WORKING = 'read N^2 as the answer: it follows "{}"; {} before it is working'
             [],
             id="two answers after the arrow: not read",
         ),
+        pytest.param(
+            "QK^T is N × N → N^2",
+            "correct",
+            [WORKING.format("→", "QK^T is N × N")],
+            id="words and maths before the arrow (was invalid: → not allowed)",
+        ),
+        pytest.param(
+            "QK^T is N × N ⇒ N^2",
+            "correct",
+            [WORKING.format("⇒", "QK^T is N × N")],
+            id="words and maths before ⇒ (was invalid: ⇒ not allowed)",
+        ),
+        pytest.param(
+            "QK^T is N x N => N^2",
+            "correct",
+            [WORKING.format("=>", "QK^T is N x N")],
+            id="words and maths before => (was invalid: > not allowed)",
+        ),
+        pytest.param(
+            "QK^T is N × N, so N^2",
+            "correct",
+            [WORKING.format("so", "QK^T is N × N")],
+            id="words and maths before so (was invalid: words after a comma)",
+        ),
     ],
 )
 def test_check_reads_the_answer_a_conclusion_gives(capsys, answer, verdict, notes):

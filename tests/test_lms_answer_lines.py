@@ -212,6 +212,10 @@ READ_AS_WRITTEN = [
     ("mha-q1", "c.entries", "h x N x N", "correct", 2, 'read "x" as ×'),
     ("strided-q1", "a.length", "P/2 (rounded up)", "invalid", 0, "An instructor will read it"),
     ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "An instructor will"),
+    # the reason says what the words mean (was "unknown symbol rounded")
+    ("strided-q1", "a.length", "P/2 (rounded up)", "invalid", 0, "says your answer is ⌈P/2⌉"),
+    ("strided-q1", "a.length", "P/2 rounded up", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
+    ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "is ⌊(P+1)/2⌋"),
     ("strided-q1", "a.length", "⌈P/2⌉ (rounded up)", "correct", 2, 'set aside "(rounded up)"'),
 ]
 # A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.

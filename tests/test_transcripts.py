@@ -1222,6 +1222,24 @@ def test_a_sum_in_words_too_long_to_read_says_so(tmp_path, line, pieces):
             'read N^2 as the answer: it follows "so"; N x N before it is working',
             id="so before the last piece (was for a person)",
         ),
+        pytest.param(
+            "(c) QK^T is N × N → N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "→"; QK^T is N × N before it is working',
+            id="words and maths before an arrow (was for a person: → not allowed)",
+        ),
+        pytest.param(
+            "(c) QK^T is N × N ⇒ N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; QK^T is N × N before it is working',
+            id="words and maths before ⇒, no step read (was for a person)",
+        ),
+        pytest.param(
+            "(c) QK^T is N x N => N^2",
+            "N^2",
+            'read N^2 as the answer: it follows "=>"; QK^T is N x N before it is working',
+            id="words and maths before => (was for a person: > not allowed)",
+        ),
     ],
 )
 def test_a_conclusion_in_a_line_without_dollars_gives_the_answer(tmp_path, line, answer, note):
@@ -1231,6 +1249,63 @@ def test_a_conclusion_in_a_line_without_dollars_gives_the_answer(tmp_path, line,
     item = result.items["c.count"]
     assert (item.verdict, item.answer) == ("correct", answer)
     assert note in item.reading_notes
+
+
+# Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks
+# until a person read it.
+ATTN_SCRIPT = """Q1. (a) The projections have $3EK + 3K$ parameters.
+
+(b) Adding the output projection, $3EK + 3K + KE + E$.
+
+(c) QK^T is N × N → N^2
+
+(d) The same projection matrices are applied to every token.
+e. g. W_Q is used for token 1 and token 2 alike.
+The attention weights are computed from the queries and keys, not learned.
+
+(e) $q_{n,k} = \\sum_{e=1}^{E} w_{e,k} x_{n,e} + b_k$
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "verdicts"),
+    [
+        pytest.param(
+            ATTN_SCRIPT,
+            dict.fromkeys(["a.params", "b.params", "c.count", "d.explanation", "e.formula"], 2.0),
+            id="words before the arrow of (c) (was 8/10, c.count for a person)",
+        ),
+    ],
+)
+def test_a_whole_script_with_words_before_an_arrow_is_read(tmp_path, script, verdicts):
+    (tmp_path / "t1.md").write_text(script, encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    assert {key: item.marks for key, item in result.items.items()} == verdicts
+    assert 'it follows "→"; QK^T is N × N before it is working' in " ".join(
+        result.items["c.count"].reading_notes
+    )
+
+
+# A step arrow after words a count reads with its maths stays a chain of checked steps.
+@pytest.mark.parametrize(
+    ("line", "verdict", "steps"),
+    [
+        pytest.param(
+            "(a) The answer is 3EK + 3K parameters ⇒ 3EK + 2K",
+            "needs_review",
+            "The steps of your working on line 3 do not agree",
+            id="steps that disagree after words still go to a person",
+        ),
+    ],
+)
+def test_a_step_arrow_after_words_keeps_its_step_checks(tmp_path, line, verdict, steps):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    rubric = load_rubric(ROOT / "rubrics" / "attn-q1.yaml")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    item = result.items["a.params"]
+    assert item.verdict == verdict
+    assert item.feedback[0].startswith(steps)
 
 
 @pytest.mark.parametrize(

@@ -1062,20 +1062,12 @@ def _read_part(
             taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
             continue
         among = maths_among_words(plain) if "$" not in words else None
-        if among is not None and _offer(
-            among.maths,
-            number,
-            among.words,
-            "",
-            True,
-            items,
-            found,
-            shared,
-            definitions,
-            bare=True,
-            notes=among.notes,
-            # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
-            alone=bool(among.working) and not among.after,
+        # `3 × (E·K + K) parameters ⇒ 3EK + 3K`: read step by step first (`AmongWords.stepped`)
+        stepped = among is not None and among.stepped
+        if (
+            among is not None
+            and not stepped
+            and _offer_among(among, number, items, found, shared, definitions)
         ):
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
             taken_lines.add(number)
@@ -1090,6 +1082,10 @@ def _read_part(
         ):
             # `The answer is 9CD + D parameters.`: a count among words its check sets aside
             # (`reads_with_words`), read as `grader check` reads it
+            taken_lines.add(number)
+            continue
+        if stepped and _offer_among(among, number, items, found, shared, definitions):
+            # `QK^T is N × N ⇒ N^2`: no step read, the answer after the arrow is
             taken_lines.add(number)
             continue
         prose.append((number, words))
@@ -1112,6 +1108,33 @@ def _read_part(
         prose = denied_prose
     _place_shared(shared, found, items, section.key)
     return found, prose, leftovers, definitions, denied
+
+
+def _offer_among(
+    among: AmongWords,
+    line: int,
+    items: Sequence[TranscriptItem],
+    found: dict[str, list[_Candidate]],
+    shared: list[_Shared],
+    definitions: dict[str, list[tuple[int, str, str]]],
+) -> bool:
+    """Offer the maths of a line among words (`maths_among_words`) to the items, with the
+    notes saying what was set aside; whether any took it."""
+    return _offer(
+        among.maths,
+        line,
+        among.words,
+        "",
+        True,
+        items,
+        found,
+        shared,
+        definitions,
+        bare=True,
+        notes=among.notes,
+        # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
+        alone=bool(among.working) and not among.after,
+    )
 
 
 def _bare_maths(line: str) -> tuple[str, str] | None:
@@ -1171,6 +1194,13 @@ class AmongWords:
     # word or arrow of the conclusion
     working: str = ""
     concludes: str = ""
+
+    @property
+    def stepped(self) -> bool:
+        """Whether the conclusion is an arrow that also splits maths into steps (`⇒`, `=>`):
+        a transcript reads such a line step by step first, each step a count reads with its
+        words (`3 × (E·K + K) parameters ⇒ 3EK + 3K`) checked, and so only where none is."""
+        return bool(self.working) and _STEP.fullmatch(self.concludes) is not None
 
     @property
     def words(self) -> str:
@@ -1239,18 +1269,25 @@ def maths_among_words(line: str) -> AmongWords | None:
 
 
 def _after_conclusion(line: str) -> AmongWords | None:
-    """A line of maths, a conclusion and the answer (`N × N → N^2`, `N x N, so N^2 entries`):
-    the answer after the last conclusion (`_CONCLUDING`: an arrow, "so", "hence", ...), the
-    maths before it working, said in a note, as a transcript reads `$N \\times N$ → $N^2$`
-    (`_roles`). Only maths, without words, before it; after it, maths, with at most words
-    that follow it (`entries`, weighed by the item's check). None otherwise, and for the
-    arrows that split a piece of maths into steps of working (`_STEP`: ⇒, =>, ∴), read so."""
+    """A line of working, a conclusion and the answer (`N × N → N^2`, `N x N, so N^2
+    entries`, `QK^T is N × N → N^2`): the answer after the last conclusion (`_CONCLUDING`:
+    an arrow, "so", "hence", ...), the maths and words before it working, said in a note, as
+    a transcript reads `$N \\times N$ → $N^2$` (`_roles`). Before it, maths, or words with
+    maths among them and no case (`if`, `otherwise`: `_CASES`); after it, maths, with at most
+    words that follow it (`entries`, weighed by the item's check). None otherwise, and for the
+    arrows that split maths alone into steps of working (`_STEP`: ⇒, =>, ∴), read so; after
+    words (`QK^T is N × N ⇒ N^2`) they conclude as "→" does (`AmongWords.stepped`)."""
     conclusion = next(reversed(list(_CONCLUDES_WITHIN.finditer(line))), None)
-    if conclusion is None or _STEP.fullmatch(conclusion.group().strip(" \t:,")):
+    if conclusion is None:
         return None
     working = line[: conclusion.start()].strip().rstrip(" ,;").strip()
     answer = line[conclusion.end() :].strip().rstrip(" ,;.").strip()
-    if not working or not answer or _prose_matches(working) or not _is_maths_alone(working):
+    if not working or not answer:
+        return None
+    if _prose_matches(working):
+        if not _has_maths(working) or _CASES.search(working) or not _has_maths(answer):
+            return None  # `σ(x)(1-σ(x)) or so I believe`: no answer after "so"
+    elif not _is_maths_alone(working) or _STEP.fullmatch(conclusion.group().strip(" \t:,")):
         return None
     read = maths_among_words(answer)
     if read is None:

@@ -459,6 +459,11 @@ def _implicit_product(tree: Tree, node: Node) -> bool:
     )
 
 
+# Words after maths that say how it is rounded (`P/2 (rounded up)`), where a count reads a
+# rounding only as ⌈…⌉ or ⌊…⌋: the error says which the words mean.
+_ROUNDING_SAID = re.compile(r"round(?:ed)?\s+(up|down)\b", re.IGNORECASE)
+
+
 def split_name(
     text: str, position: int, raw: str, symbols: Mapping[str, sympy.Symbol]
 ) -> list[tuple[str, int, int]]:
@@ -547,6 +552,19 @@ def split_name(
             f'the words could not be read as a count ("{unknown}" is a word, not one of the '
             f"symbols of this question, {declared})",
             len(unknown),
+        )
+    said = _ROUNDING_SAID.match(text, position + start)
+    maths = text[: position + start].rstrip(" (").strip()
+    if said is not None and maths:
+        # `P/2 (rounded up)`: the words round maths that has no rounding of its own
+        up = said.group(1).lower() == "up"
+        rounded = f"⌈{maths}⌉" if up else f"⌊{maths}⌋"
+        raise AnswerError(
+            text,
+            position + start,
+            f'"{said.group().strip()}" says your answer is {rounded}, but the maths reads '
+            f"{maths}; write {rounded} for it to be read",
+            len(said.group()),
         )
     suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
     hint = f", did you mean {suggestion[0]}?" if suggestion else ""

@@ -2781,7 +2781,8 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
                 "rows or columns of G, the sum a product of matrices (X^T G for rows x_n of X "
                 "and g_n of G), but G is N×D: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
-                "2 X^T G: ^T transposes, a product is written side by side, \\odot multiplies "
+                "A^T M P, or 1^T A M (A, M and P stand for any matrices, 1 for a vector of "
+                "ones): ^T transposes, a product is written side by side, \\odot multiplies "
                 "elementwise and softmax(...) works row by row.",
                 "An instructor will read it; its 0 marks are provisional until then.",
             ),
@@ -2960,7 +2961,8 @@ MEAN_FEEDBACK = (
                 "rows or columns of X, the sum a product of matrices (X^T G for rows x_n of X "
                 "and g_n of G), but X is N×C: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
-                "2 X^T G: ^T transposes, a product is written side by side, \\odot multiplies "
+                "A^T M P, or 1^T A M (A, M and P stand for any matrices, 1 for a vector of "
+                "ones): ^T transposes, a product is written side by side, \\odot multiplies "
                 "elementwise and softmax(...) works row by row.",
                 "An instructor will read it; its 0 marks are provisional until then.",
             ),

@@ -6,6 +6,7 @@ border cuts at every output is not measured by what is left of it."""
 # Formulas are written out in full, as students write them, so some lines are long.
 # ruff: noqa: E501
 
+import itertools
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from grader.grade import grade_answer
 from grader.kinds.formula import ExampleNames
+from grader.kinds.matrix.parse import parse_matrix
 from grader.model import Rubric
 from grader.rubric import load_rubric, load_rubric_text
 
@@ -1264,6 +1266,57 @@ def test_a_formula_hints_examples_are_read_by_the_item(path, item_id):
     for example in _examples(hint):
         result = grade_answer(loaded, item, _renamed(example, own))
         assert result.verdict != "invalid", (item_id, example, result.feedback)
+
+
+MATRIX_ITEMS = [
+    pytest.param(path, item_id, id=f"{path.stem} {item_id}")
+    for path in sorted((ROOT / "rubrics").glob("*.yaml"))
+    for item_id, item in load_rubric(path).items.items()
+    if item.type == "matrix"
+]
+
+
+def _matrix_examples(hint: str) -> list[str]:
+    """The examples of a matrix hint: `e.g. A^T M P, or 1^T A M (…):`."""
+    listed = re.search(r"e\.g\. (.*?)(?: \(|:)", hint)
+    return listed.group(1).split(", or ") if listed else []
+
+
+def _letters(example: str) -> list[str]:
+    """The matrix letters an example writes (not T of ^T, nor a command such as \\odot)."""
+    return sorted(set(re.findall(r"(?<![\\A-Za-z^])[A-Za-z](?![A-Za-z])", example)))
+
+
+@pytest.mark.parametrize(("path", "item_id"), MATRIX_ITEMS)
+def test_a_matrix_hint_never_shows_the_items_answer(path, item_id):
+    """The hint shows notation over letters none of the question's, each example read as
+    written (over those letters as matrices), and with any of the item's matrices put in for
+    its letters never marked right or in part, or as a misconception, nor told as the answer
+    scaled, transposed or reordered or as another item's answer: another expression or shape
+    (it was `2 X^T G`, the answer to linear-backward-q1 a.dW times 2; renamed, b.dX's
+    `G W^T` or c.db's `1^T G`)."""
+    loaded = load_rubric(path)
+    item = loaded.items[item_id]
+    hint = grade_answer(loaded, item, "y = @@ W").feedback[1]
+    examples = _matrix_examples(hint)
+    assert examples, hint
+    own = [name for name, _ in item.spec.declared]
+    question = {name.casefold() for name, _ in item.spec.names} | {
+        name.casefold() for name in (*item.spec.results, item.spec.loss)
+    }
+    question |= {name.casefold() for pair in item.spec.given for name in pair}
+    for example in examples:
+        letters = _letters(example)
+        assert letters, example
+        parse_matrix(example, {letter: "matrix" for letter in letters})  # raises if unread
+        for chosen in itertools.product(own, repeat=len(letters)):
+            written = _renamed(example, dict(zip(letters, chosen, strict=True)))
+            result = grade_answer(loaded, item, written)
+            assert result.verdict not in ("correct", "partial"), (item_id, written, result)
+            assert not (result.diagnosis or "").startswith("misconception"), (item_id, written)
+            # nor the answer scaled, transposed or reordered, nor another item's answer
+            assert result.diagnosis in ("different", "shape"), (item_id, written, result)
+        assert not question & {letter.casefold() for letter in letters}, (example, question)
 
 
 # --- Error messages show notation, never the answer ---------------------------------------

@@ -49,14 +49,16 @@ class MatrixKind:
     count_role = None
 
     def advice(self, item: Item, context: Context) -> str:
-        """How to write a matrix expression, with an example over the item's own matrices."""
-        names = [name for name, shape in item.spec.declared if shape] or ["A", "B"]
-        first, second = names[0], names[-1]
+        """How to write a matrix expression, with examples over letters none of the question's:
+        a hint shows notation, and over the question's own matrices an example is an answer,
+        or the answer scaled or transposed (`2 X^T G` was linear-backward-q1 a.dW's times 2)."""
+        a, m, p = example_letters(item.spec, context)
         return (
             "Write the matrix expression over the question's matrices "
             f"({', '.join(name for name, _ in item.spec.declared)}), e.g. "
-            f"2 {first}^T {second}: ^T transposes, a product is written side by side, "
-            "\\odot multiplies elementwise and softmax(...) works row by row."
+            f"{a}^T {m} {p}, or 1^T {a} {m} ({a}, {m} and {p} stand for any matrices, 1 for a "
+            "vector of ones): ^T transposes, a product is written side by side, \\odot "
+            "multiplies elementwise and softmax(...) works row by row."
         )
 
     def describe_diagnosis(self, name: str) -> str:
@@ -116,6 +118,17 @@ class MatrixKind:
         self, rubric: Rubric, item: Item, grade: Callable[[Item, str], ItemResult]
     ) -> list[Problem]:
         return check_rules(item, grade, lambda a, b: self.same_answer(item, a, b, rubric.context))
+
+
+def example_letters(spec: MatrixSpec, context: Context) -> tuple[str, str, str]:
+    """Three letters for a hint's example, none the question's in any case (its matrices,
+    sizes, symbols, results, given gradients or loss), nor I or T, read as the identity and a
+    transpose."""
+    taken = {name.casefold() for name, _ in spec.names}
+    taken |= {name.casefold() for name in (*spec.results, spec.loss, *context.symbol_table)}
+    taken |= {name.casefold() for pair in spec.given for name in pair}
+    free = [letter for letter in "AMPRSUBCEFH" if letter.casefold() not in taken]
+    return free[0], free[1], free[2]
 
 
 MATRIX = MatrixKind()

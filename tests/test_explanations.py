@@ -1258,6 +1258,87 @@ MISMARKED += [
     ),
 ]
 
+# Probe 10: "attention … computed … data" in any order credited "X is computed from attention"
+# (the attention weights called learned in a "which" clause too); "computed, not learned"
+# without "from …" earned nothing.
+MISMARKED += [
+    (
+        "attn-q1",
+        "d.explanation",
+        "Tokens are computed from the attention weights, which are learned.",
+        "incorrect",
+        0,
+        "tokens computed from the attention weights, called learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The tokens are computed from the attention weights.",
+        "incorrect",
+        0,
+        "tokens computed from the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Data is computed from attention.",
+        "incorrect",
+        0,
+        "data from attention",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is computed, not learned, and the projection weights don't "
+        "depend on N.",
+        "partial",
+        1,
+        "computed, not learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is computed rather than learned.",
+        "partial",
+        1,
+        "computed rather than learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not learned but computed.",
+        "partial",
+        1,
+        "not learned but computed",
+    ),
+    # guards: attention computed from the data, in its order, keeps its credit; "not computed
+    # but learned" earns none
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from Q and K.",
+        "partial",
+        1,
+        "attention computed from Q and K",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from the input.",
+        "partial",
+        1,
+        "attention computed from the input",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not computed but learned.",
+        "incorrect",
+        0,
+        "not computed but learned",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "verdict", "marks"),

@@ -1258,6 +1258,120 @@ MISMARKED += [
     ),
 ]
 
+# Probe 10: "attention … computed … data" in any order credited "X is computed from attention"
+# (the attention weights called learned in a "which" clause too); "computed, not learned"
+# without "from …" earned nothing.
+MISMARKED += [
+    (
+        "attn-q1",
+        "d.explanation",
+        "Tokens are computed from the attention weights, which are learned.",
+        "incorrect",
+        0,
+        "tokens computed from the attention weights, called learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The tokens are computed from the attention weights.",
+        "incorrect",
+        0,
+        "tokens computed from the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Data is computed from attention.",
+        "incorrect",
+        0,
+        "data from attention",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is computed, not learned, and the projection weights don't "
+        "depend on N.",
+        "partial",
+        1,
+        "computed, not learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is computed rather than learned.",
+        "partial",
+        1,
+        "computed rather than learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not learned but computed.",
+        "partial",
+        1,
+        "not learned but computed",
+    ),
+    # guards: attention computed from the data, in its order, keeps its credit; "not computed
+    # but learned" earns none
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from Q and K.",
+        "partial",
+        1,
+        "attention computed from Q and K",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from the input.",
+        "partial",
+        1,
+        "attention computed from the input",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not computed but learned.",
+        "incorrect",
+        0,
+        "not computed but learned",
+    ),
+]
+
+# Probe 10: dw-sep-q1 e had no evidence for the inverse ratio said of the standard convolution,
+# and "D K^2/(D + K^2)" was read as K^2/(D + K^2) (the space ended the maths); a role word after
+# "/" and a word of its noun phrase ("/ parameters standard") was not read as the denominator.
+MISMARKED += [
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard one needs about D K^2/(D + K^2) times as many, because the kernel is "
+        "factored.",
+        "correct",
+        2,
+        "the inverse ratio said of the standard convolution",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "Parameters separable / parameters standard = (K^2 C + CD)/(K^2 C D) = 1/D + 1/K^2; the "
+        "kernel is factored.",
+        "correct",
+        2,
+        "'/ parameters standard': the denominator",
+    ),
+    # guard: the fraction without the D is another quantity
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard one with D channels needs K^2/(D+K^2) times as many.",
+        "incorrect",
+        0,
+        "K^2/(D + K^2), a D elsewhere",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "verdict", "marks"),
@@ -1527,6 +1641,24 @@ DENIED = [
         "About 1/D + 1/K^2 of them; the standard convolution factors the kernel into depthwise "
         "and pointwise parts.",
         '"standard convolution factors", which says otherwise',
+    ),
+    # the inverse ratio said of the separable convolution, or the standard one's "fewer"
+    # (probe 10)
+    (
+        "dw-sep-q1",
+        "The separable one needs D K^2/(D+K^2) times as many, because the kernel is factored.",
+        '"separable one needs D K^2/(D+K^2) times as", which says otherwise',
+    ),
+    (
+        "dw-sep-q1",
+        "The standard one needs about D K^2/(D + K^2) times fewer, because the kernel is factored.",
+        'times fewer", which says otherwise',
+    ),
+    # "/ parameters separable" is the denominator: the fraction is said of the standard one
+    (
+        "dw-sep-q1",
+        "Parameters standard / parameters separable = 1/D + 1/K^2; the kernel is factored.",
+        'which says it of "standard", the wrong way round',
     ),
 ]
 
@@ -1877,6 +2009,7 @@ def test_a_statement_with_a_negation_elsewhere_keeps_its_credit(rubric, answer, 
         ("(K^2 C + C D)/(K^2 C D)", "1/d+1/k^2"),
         (r"\frac{1}{D}+\frac{1}{K^{2}}", "1/d+1/k^2"),
         ("1/DK", "1/(d*k)"),
+        ("D K^2/(D + K^2)", "dk^2/(d+k^2)"),
         ("XW_Q", "xw_q"),
         ("X*W_{Q}", "x*w_q"),
     ],
@@ -1899,12 +2032,29 @@ def test_a_maths_alternative_fits_the_same_quantity_however_it_is_written(writte
         ("K^2", "1/k^2"),
         ("1/K^3", "1/k^2"),
         ("1/K^2D", "1/k^2"),
+        # a lone capital before the maths is a factor of it (probe 10)
+        ("D K^2/(D + K^2)", "k^2/(d+k^2)"),
     ],
 )
 def test_a_maths_alternative_does_not_fit_another_quantity(written, other):
     from grader.kinds.text.maths import canonical, forms
 
     assert canonical(other) not in [form for _, _, form in forms(f"It is {written} of them.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        # the article A, a lone capital before a number, and a word are no factor of the maths
+        ("A K^2/(D + K^2) of them.", "k^2/(d+k^2)"),
+        ("For D 1/K^2 of them.", "1/k^2"),
+        ("The standard one needs K^2/(D + K^2) of them.", "k^2/(d+k^2)"),
+    ],
+)
+def test_only_a_lone_capital_symbol_before_maths_is_a_factor_of_it(text, form):
+    from grader.kinds.text.maths import forms
+
+    assert [found for _, _, found in forms(text)] == [form]
 
 
 @pytest.mark.parametrize(

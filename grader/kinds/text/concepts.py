@@ -1340,6 +1340,28 @@ def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
     )
 
 
+_SLASH_WORDS = 2  # words of a denominator's noun phrase before its role word
+
+
+def _after_slash(sentence: Sentence, index: int) -> bool:
+    """Whether the word at the index is in the denominator of a "/": just after it
+    ("separable/standard"), or after a word or two of a noun phrase with only spaces between
+    ("parameters separable / parameters standard", "/ the standard one"); not a symbol of the
+    maths ("1/D standard")."""
+    for at in range(index, max(-1, index - _SLASH_WORDS - 1), -1):
+        if sentence[at].before.strip() == "/":
+            return True
+        word = sentence[at - 1] if at > 0 else None
+        if (
+            sentence[at].before.strip()
+            or word is None
+            or len(word.text) < 2
+            or not word.text.isalpha()
+        ):
+            return False
+    return False
+
+
 def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, int]:
     """The sentence's role words that can be what a statement is about, by index: their role."""
     found = sentence.roles.get(roles)
@@ -1348,7 +1370,7 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
         for index, word in enumerate(sentence):
             role = _role_fitting(word, roles)
             # "standard/separable": the word after the "/" is the denominator, compared with
-            compared = word.before.strip() == "/" or any(
+            compared = _after_slash(sentence, index) or any(
                 sentence.plain[at][1] in _OBJECT_MARKERS and sentence[at].clause == word.clause
                 for at in range(max(0, index - 2), index)
             )

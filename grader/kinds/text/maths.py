@@ -316,10 +316,24 @@ class _Parser:
         raise _Unread
 
 
+def _a_factor_before(current: list[tuple[str, str, int]], kind: str, token: str) -> bool:
+    """Whether a stretch that is one capital letter, before a space and another capital letter,
+    is a factor of what follows ("D K^2/(D + K^2)" is D·K²/(D + K²)); not the article A, nor I."""
+    return (
+        len(current) == 1
+        and current[0][0] == kind == "letters"
+        and len(current[0][1]) == len(token) == 1
+        and current[0][1].isupper()
+        and token.isupper()
+        and current[0][1] not in "AI"
+    )
+
+
 def _stretches(text: str) -> list[list[tuple[str, str, int]]]:
     """The stretches of maths in a text, as tokens (kind, text, position). A stretch ends at
     anything not maths (`=`, a comma, an unknown LaTeX command) and at a space between two
-    operands outside brackets ("1/K^2 of them": `of` is not a factor)."""
+    operands outside brackets ("1/K^2 of them": `of` is not a factor), except after a lone
+    capital letter before another ("D K^2/(D + K^2)", see `_a_factor_before`)."""
     stretches: list[list[tuple[str, str, int]]] = []
     current: list[tuple[str, str, int]] = []
     depth = 0
@@ -342,6 +356,7 @@ def _stretches(text: str) -> list[list[tuple[str, str, int]]]:
             and current[-1][0] not in _OPERATORS
             and kind not in _OPERATORS - {"frac"}
             and kind not in ("close", "super")
+            and not _a_factor_before(current, kind, token)
         ):
             stretches.append(current)
             current = []

@@ -2527,20 +2527,15 @@ GRADED += [
         ATTN,
         "e.formula",
         "Q = XW_Q + b_Q = XW + b_Q",
-        "needs_review",
-        0.0,
+        "correct",
+        2.0,
         None,
+        CORRECT_LAYER,
         (
-            "Your chain of working writes the layer as Q = XW_Q + b_Q and as Q = XW + b_Q, "
-            "which the grader cannot show to define the same layer; read as its last side, it "
-            "defines the right layer; which one you mean is an instructor's call.",
-            "An instructor will review it.",
-        ),
-        (
-            CHAINED_APART.format("Q = XW_Q + b_Q", "Q = XW + b_Q"),
+            CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW + b_Q"),
             "read W as the question's W_Q (E×K), written without its subscript",
         ),
-        id="guard: sides that name the weights otherwise: a person's",
+        id="W for W_Q in one side: read as W_Q, as a single formula is (probe10 S2-a)",
     ),
     # `Q = XW_Q + b_Q = XW_V + b_V` was refused ("a chain is read only where it writes one
     # formula each time"): both read, W_V the question's for something else, a person's
@@ -2562,6 +2557,122 @@ GRADED += [
         ),
         (CHAINED_APART.format("Q = XW_Q + b_Q", "Q = XW_V + b_V"),),
         id="guard: a chain that writes two formulas, the last with W_V",
+    ),
+]
+
+# probe10 S2-a: chains that name the question's W_Q went to a person ("cannot show [the sides] to
+# define the same layer") while `Q = XW + b, i.e. …` got 2/2: the sides' names were compared as
+# written, W_Q against the index form's w and b_Q against b_k. They are compared as a single
+# formula is read: w (and (W_Q)_{e,k}) is W_Q, b_k's b the b_Q written with its subscript.
+ATTN_SUM_WB = r"q_{n,k} = \sum_e w_{e,k} x_{n,e} + b_k"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q, i.e. " + ATTN_SUM_WB,
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format("Q = XW_Q + b_Q", ATTN_SUM_WB),),
+        id="W_Q, then ', i.e.' and the index form's w: one matrix",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + b_Q, i.e. q_{n,k} = \sum_e (W_Q)_{e,k} x_{n,e} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", r"q_{n,k} = \sum_e (W_Q)_{e,k} x_{n,e} + b_k"),
+            "read (W_Q)_{e,k} as the entry e,k of W_Q",
+        ),
+        id="W_Q, then its entries (W_Q)_{e,k}: one matrix, b_Q and b_k one bias",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        ATTN_SUM_WB + ", i.e. Q = XW_Q + b_Q",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format(ATTN_SUM_WB, "Q = XW_Q + b_Q"),),
+        id="the index form's w, then ', i.e.' and W_Q",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        ATTN_SUM_WB + " = (XW_Q)_{n,k} + b_k",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(ATTN_SUM_WB, "q_{n,k} = (XW_Q)_{n,k} + b_k"),
+            "read (XW_Q)_{n,k} as the entry n,k of X·W_Q, the sum over u of X[n,u]·W_Q[u,k]",
+        ),
+        id="the index form's w, then an entry of XW_Q",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = XW_Q + b_Q, i.e. q_{n,k} = \sum_e (W_V)_{e,k} x_{n,e} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            r"Your chain of working writes the layer as Q = XW_Q + b_Q and as q_{n,k} = "
+            r"\sum_e (W_V)_{e,k} x_{n,e} + b_k, which the grader cannot show to define the "
+            "same layer; which one you mean is an instructor's call.",
+            "Your formula uses W_V, which the question gives for something else. Read with W_V "
+            "as a parameter of its own, it defines the right layer; whether W_V may be there "
+            "is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_APART.format("Q = XW_Q + b_Q", r"q_{n,k} = \sum_e (W_V)_{e,k} x_{n,e} + b_k"),
+            "read (W_V)_{e,k} as the entry e,k of W_V",
+        ),
+        id="guard: W_Q, then the entries of W_V: two matrices, a person's",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_V, i.e. " + ATTN_SUM_WB,
+        "needs_review",
+        0.0,
+        None,
+        (
+            "Your chain of working writes the layer as Q = XW_Q + b_V and as " + ATTN_SUM_WB + ", "
+            "which the grader cannot show to define the same layer; read as its last side, it "
+            "defines the right layer; which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (CHAINED_APART.format("Q = XW_Q + b_V", ATTN_SUM_WB),),
+        id="guard: b_V, the value's bias, then b_k: not read as one bias",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(W_1 x + b_1) = \tanh(W_2 x + b_2)",
+        "needs_review",
+        0.0,
+        None,
+        (
+            r"Your chain of working writes the layer as h = \tanh(W_1 x + b_1) and as h = "
+            r"\tanh(W_2 x + b_2), which the grader cannot show to define the same layer; read as "
+            "its last side, it defines the right layer; which one you mean is an instructor's "
+            "call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_APART.format(r"h = \tanh(W_1 x + b_1)", r"h = \tanh(W_2 x + b_2)"),
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
+        ),
+        id="guard: W_1 and W_2 are two names, not one written with and without a subscript",
     ),
 ]
 

@@ -34,6 +34,7 @@ from grader.kinds.formula.matrix_form import (
     held_to_reference,
     index_form_misfits,
     number_factors,
+    read_as_given,
     rule_never_fits,
     uses_other_matrices,
 )
@@ -230,11 +231,15 @@ class FormulaKind:
                 held = held_to_reference(
                     side, item.reference, layer, item.spec.matrices, item.spec.free_layout
                 )
+                held = read_as_given(
+                    held, item.reference, layer, item.spec.matrices, item.spec.other_matrices
+                )
                 if item.spec.index_base == "1" or not is_index_form(side.text, layer):
                     return (held,)
                 return held, indexed_from_zero(held, layer)
 
-            apart = chain_sides_apart(written, layer, context.size_sets, readings)
+            declared = (*(n for n, _, _ in item.spec.matrices), *item.spec.other_matrices)
+            apart = chain_sides_apart(written, layer, context.size_sets, readings, declared)
             if apart:  # the note no longer says they define one layer: a person compares them
                 result = chain_review(result, written, apart)
                 written = replace(

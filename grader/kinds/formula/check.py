@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -173,11 +173,14 @@ def chain_sides_apart(
     layer: LayerSpec,
     size_sets: SizeSets,
     readings: Callable[[Formula], Sequence[Formula]],
+    declared: Collection[str] = (),
 ) -> tuple[tuple[Formula, bool | None], ...]:
     """The sides of `formula`'s chain of working (`Formula.chain_sides`) that do not define the
     layer of its last in any of their `readings` (a side with indices counted from 0, where the
     question allows it, is read so too), each with False where it defines another, None where
-    that cannot be decided exactly; none where they all define one layer."""
+    that cannot be decided exactly; none where they all define one layer. Sides that define one
+    layer must also name their parameters alike (`_named_alike`), once read as a single formula
+    is (`readings`: W or the index form's w for the question's W_Q)."""
     last = formula.chain_sides[-1] if formula.chain_sides else formula
     apart = []
     for side in formula.chain_sides[:-1]:
@@ -190,10 +193,10 @@ def chain_sides_apart(
                     same = None
                 if mine.shape_problem is not None or theirs.shape_problem is not None:
                     same = None  # shapes that do not fit define no layer to compare
+                if same and not _named_alike(mine, theirs, layer, declared):
+                    same = None  # `U = XᵀG = XᵀA`: one layer, but is A the question's G?
                 found.append(same)
         same = True if True in found else None if None in found else False
-        if same and _parameter_names(side, layer) != _parameter_names(last, layer):
-            same = None  # `U = XᵀG = XᵀA`: one layer, but is A the question's G?
         if same is not True:
             apart.append((side, same))
     return tuple(apart)
@@ -207,6 +210,28 @@ def _parameter_names(formula: Formula, layer: LayerSpec) -> frozenset[str]:
         for access in term.factors
         if not layer.is_input(access.name)
     )
+
+
+def _named_alike(
+    first: Formula, second: Formula, layer: LayerSpec, declared: Collection[str]
+) -> bool:
+    """Whether two formulas name their parameters alike: by the same names, but for one of the
+    student's own written with its subscript in one (b_Q) and without in the other (b_k's b).
+    A matrix the rubric names (`declared`) only by its name: G_Y is not a declared G."""
+    names = _parameter_names(first, layer), _parameter_names(second, layer)
+
+    def read(mine: frozenset[str], theirs: frozenset[str]) -> frozenset[str]:
+        def letter(name: str) -> str:
+            base = name.partition("_")[0]
+            if name in theirs or base not in theirs:
+                return name
+            if any(same_name(n, d) for n in (name, base) for d in declared):
+                return name
+            return base
+
+        return frozenset(letter(name) for name in mine)
+
+    return read(names[0], names[1]) == read(names[1], names[0])
 
 
 def differs_at_first_sizes(

@@ -964,6 +964,26 @@ def _entries_of_given(
     return _renamed(formula, mine, theirs), note
 
 
+def read_as_given(
+    formula: Formula,
+    reference: Formula | None,
+    layer: LayerSpec,
+    declared: MatrixShapes,
+    others: frozenset[str],
+) -> Formula:
+    """`formula` with an index form's letter of its own for the question's matrix named as
+    that matrix (`_entries_of_given`: attn-q1's w_{e,k} for W_Q), as `number_factors` reads it:
+    the names a chain's sides are compared by (`check.chain_sides_apart`). A matrix the question
+    gives for something else (`others`: W_V) keeps its name."""
+    if reference is None or formula.shape_problem is not None or formula.unsure is not None:
+        return formula
+    used = [access.name for term in formula.terms for access in term.factors]
+    if any(_among(name, others) for name in used):
+        return formula
+    given = [*_given(reference, layer, declared), *_stand_ins(reference, layer, declared).values()]
+    return _entries_of_given(formula, layer, given)[0]
+
+
 def uses_other_matrices(
     formula: Formula,
     reference: Formula | None,

@@ -372,6 +372,10 @@ class Found:
                 "instructor will decide which is yours: " + "; ".join(shown) + "."
             )
             decisions.append("sent for review: different answers found")
+            # The first answer's own feedback is of that answer alone ("Correct." of one of
+            # them is not of the item's): said so, where it is.
+            alone = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
+            first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         elif len(results) > 1:
             # Different ways of writing one answer: it is read, saying so.
             same = "; ".join(

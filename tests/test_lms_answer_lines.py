@@ -254,3 +254,49 @@ def test_x_is_a_times_sign_only_where_the_question_has_no_symbol_x(symbols, text
     from grader.kinds.count.steps import Question, read_x_as_times
 
     assert read_x_as_times(text, Question(symbols))[0] == read
+
+
+DIFFERING_LINES = [
+    # (rubric, item, answer, words said, a line of feedback that must not be there)
+    pytest.param(
+        "strided-q1",
+        "a.length",
+        "⌈P/2⌉\n(P+1)/2",
+        "line 2 of your answer: (P+1)/2 (graded partial, 1/2)",
+        "Correct.",
+        id="a right line then a partly right one: not told Correct.",
+    ),
+    pytest.param(
+        "strided-q1",
+        "a.length",
+        "⌈P/2⌉\n(P+1)/",
+        'Read as maths, line 2 stops at "(P+1)/"',
+        "Correct.",
+        id="a right line then an unreadable one: for a person, not set aside",
+    ),
+    pytest.param(
+        "strided-q1",
+        "a.length",
+        "(P+1)/\n⌈P/2⌉",
+        'Read as maths, line 1 stops at "(P+1)/"',
+        "Correct.",
+        id="an unreadable line then a right one: for a person, not set aside",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", ["yaml", "moodle", "canvas"])
+@pytest.mark.parametrize(("name", "item", "answer", "said", "unsaid"), DIFFERING_LINES)
+def test_lines_that_differ_go_to_a_person_told_of_each_line_not_of_one(
+    tmp_path, capsys, source, name, item, answer, said, unsaid
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    write = {"yaml": _yaml_file, "moodle": _moodle_file, "canvas": _canvas_file}[source]
+    result = _graded(write(tmp_path, rubric, item, answer), rubric, item)
+    assert (result.verdict, result.marks) == ("needs_review", 0)
+    assert any(said in text for text in (*result.reading_notes, *result.feedback))
+    assert unsaid not in result.feedback
+    checked = _checked(capsys, rubric_path, item, answer)
+    assert (checked["verdict"], checked["marks"]) == ("needs_review", 0)
+    assert unsaid not in checked["feedback"]

@@ -58,6 +58,7 @@ def test_the_second_students_double_counts_go_to_a_person_with_both_shown(item_i
     )
     for words in shown:
         assert words in item.feedback[0]
+    assert "Correct." not in item.feedback  # of one line's answer, not of the item's
 
 
 def test_every_answer_taken_from_a_script_says_where_it_was_found():

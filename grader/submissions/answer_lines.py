@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from grader.model import SubmittedAnswer
-from grader.submissions.transcript import TranscriptItem, read_transcript
+from grader.submissions.transcript import TranscriptItem, read_transcript, unread_maths
 
 
 def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> SubmittedAnswer:
@@ -43,6 +43,21 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
         )
     taken = {got.line, *(line for _, line, _ in got.alternatives)}
     taken |= {line for line, _ in got.chains}
+    # A line of maths alone that cannot be read may be the answer (a correction, say): not
+    # set aside as holding none, but for a person, with why it was not read.
+    unread = [
+        why
+        for number, line in enumerate(lines, start=1)
+        if number not in taken and (why := unread_maths(number, line, item)) is not None
+    ]
+    if unread:
+        return replace(
+            answer,
+            text="\n".join(lines),
+            unread=f"Your answer has {len(lines)} lines ({shown}), not all of which could be "
+            f"read: {' '.join(unread)} Which of them is your answer is for an instructor to "
+            "read.",
+        )
     notes = tuple(
         f'set aside line {number} of your answer, "{line}": it holds no answer to read'
         for number, line in enumerate(lines, start=1)

@@ -1575,6 +1575,16 @@ def _why_unread(
     return f"Read as maths, line {line}{where}: {error.message}."
 
 
+def unread_maths(line: int, text: str, item: TranscriptItem) -> str | None:
+    """Why `text`, maths with no words beside it, cannot be read as `item`'s answer, as
+    `_why_unread` says it (`Read as maths, line 2 stops at "(P+1)/": …`); None where it has
+    words (a label, a remark) or is read."""
+    words, cjk = _prose_words(text)
+    if words or cjk:
+        return None
+    return _why_unread(line, text, item.reading_error)
+
+
 def _prose_words(text: str) -> tuple[list[str], bool]:
     """The words of `text` that are not maths (LaTeX commands, indices and the names of
     functions aside), and whether it has Chinese, Japanese or Korean characters."""

@@ -717,7 +717,7 @@ def _parse_matrix(
         if statement.name is not None and names_match(statement.name, results):
             pass  # `A = softmax(S)V; A is N x d_v`: the shape of the answer, A
         elif statement.name is not None:
-            name = _clean_name("".join(normalise(statement.name, STEPS).split()))
+            name = _clean_name(_compact(statement.name))
             name = aliases.get(name, name)
         stated.append((statement, name))
     notes = (*parsed.notes, *(statement.note for statement, _ in stated))
@@ -1101,10 +1101,7 @@ def _defined_expression(
     """A definition's right side read as a matrix expression over the question's names and
     the names of `aliases`, where it defines a name the grammar reads (`S`, not `δ`) and reads
     so with no left side, chain or note of its own; None where it does not."""
-    if (
-        _DEFINABLE.fullmatch(_clean_name("".join(normalise(definition.left, STEPS).split())))
-        is None
-    ):
+    if _DEFINABLE.fullmatch(_defined_name(definition)) is None:
         return None  # `δ`: no name a matrix expression reads
     equal = text.find("=", definition.left_start)
     start = text.find(definition.right, equal + 1) if equal >= 0 else -1

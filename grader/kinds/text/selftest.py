@@ -77,35 +77,28 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
     for index, concept in enumerate(item.spec.concepts):
         for kind in ("evidence", "contradictions"):
             for number, pattern in enumerate(getattr(concept, kind)):
-                if pattern.malformed_pairing:
-                    problems.append(
-                        Problem(
-                            _pattern_line(rubric, concept, pattern),
-                            f"{item.key_path}.concepts[{index}].{kind}[{number}]",
-                            f"{pattern.text!r}: a pairing joins exactly two word groups with ~, "
-                            "e.g. 'token* ~ pixel*|position*'",
-                        )
-                    )
-                if pattern.malformed_order:
-                    problems.append(
-                        Problem(
-                            _pattern_line(rubric, concept, pattern),
-                            f"{item.key_path}.concepts[{index}].{kind}[{number}]",
-                            f"{pattern.text!r}: > stands once, between two word groups, the "
-                            "word of the one before it before that of the one after it, e.g. "
-                            "'1/d+1/k^2 > fewer'",
-                        )
-                    )
-                if pattern.malformed_not_after:
-                    problems.append(
-                        Problem(
-                            _pattern_line(rubric, concept, pattern),
-                            f"{item.key_path}.concepts[{index}].{kind}[{number}]",
-                            f"{pattern.text!r}: a ! group lists words that may not stand just "
-                            "before a word of the match, beside the pattern's word groups, not "
-                            "in a pairing, e.g. '!attention same weight* token*'",
-                        )
-                    )
+                where = f"{item.key_path}.concepts[{index}].{kind}[{number}]"
+                for malformed, rule in (
+                    (
+                        pattern.malformed_pairing,
+                        "a pairing joins exactly two word groups with ~, e.g. "
+                        "'token* ~ pixel*|position*'",
+                    ),
+                    (
+                        pattern.malformed_order,
+                        "> stands once, between two word groups, the word of the one before it "
+                        "before that of the one after it, e.g. '1/d+1/k^2 > fewer'",
+                    ),
+                    (
+                        pattern.malformed_not_after,
+                        "a ! group lists words that may not stand just before a word of the "
+                        "match, beside the pattern's word groups, not in a pairing, e.g. "
+                        "'!attention same weight* token*'",
+                    ),
+                ):
+                    if malformed:
+                        line = _pattern_line(rubric, concept, pattern)
+                        problems.append(Problem(line, where, f"{pattern.text!r}: {rule}"))
                 unread = [
                     alternative
                     for group in pattern.text.replace(PAIRING, " ").split()
@@ -115,7 +108,7 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                 problems += [
                     Problem(
                         _pattern_line(rubric, concept, pattern),
-                        f"{item.key_path}.concepts[{index}].{kind}[{number}]",
+                        where,
                         f"{pattern.text!r}: {alternative!r} has an operator, so it is maths, "
                         "and it cannot be read as maths (letters, whole numbers, + - * / and "
                         "whole powers, e.g. '1/d+1/k^2'); it fits nothing",

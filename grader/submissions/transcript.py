@@ -42,6 +42,7 @@ import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from grader.errors import AnswerError, AnswerTooLongError
@@ -1302,6 +1303,7 @@ def _after_conclusion(line: str) -> AmongWords | None:
     return replace(read, working=working, concludes=word)
 
 
+@lru_cache(maxsize=1024)  # a class writes the same answers often; a few, long: bounded
 def answer_among_words(text: str, alone: bool = False) -> AmongWords | None:
     """One answer given alone (`grader check`), read as a line of a transcript is: maths
     among words (`σ(x)(1-σ(x)) where σ is the sigmoid`) is read as the maths, everything

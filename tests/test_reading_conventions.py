@@ -171,6 +171,36 @@ def test_a_rubric_answer_may_floor_a_division_by_a_declared_divisor():
     assert grade_answer(rubric, rubric.items["b.params"], "9CD/G + D").verdict == "correct"
 
 
+# Only a symbol's first `multiple_of` was used: C declared a multiple of G and of H, ⌊C/H⌋
+# went to a person ("a floor or ceiling of a division by a size") though H divides C.
+TWO_DIVISORS = """\
+id: CMUL2
+symbols:
+  C: {meaning: channels, assumptions: [positive, integer], example: 12, multiple_of: [G, H]}
+  G: {meaning: groups, assumptions: [positive, integer], example: 2}
+  H: {meaning: heads, assumptions: [positive, integer], example: 3}
+parts:
+  a:
+    marks: 2
+    prompt: Channels per group plus channels per head.
+    items:
+      n: {type: count, marks: 2, answer: 'C/G + C/H'}
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        pytest.param(r"\lfloor C/H \rfloor + C/G", "correct", id="⌊C/H⌋, the second divisor"),
+        pytest.param(r"\lfloor C/G \rfloor + \lceil C/H \rceil", "correct", id="⌊C/G⌋ + ⌈C/H⌉"),
+        pytest.param(r"\lfloor C/(GH) \rfloor + C/G", "incorrect", id="⌊C/(GH)⌋: not whole"),
+    ],
+)
+def test_every_declared_divisor_of_a_symbol_makes_its_division_whole(answer, verdict):
+    rubric = load_rubric_text(TWO_DIVISORS, "two-divisors.yaml")
+    assert grade_answer(rubric, rubric.items["a.n"], answer).verdict == verdict
+
+
 SYMBOLS = {name: sympy.Symbol(name, positive=True, integer=True) for name in ("P", "C")}
 
 

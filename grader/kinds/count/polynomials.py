@@ -377,33 +377,47 @@ def whole_divisions(
 ) -> sympy.Expr:
     """`expr` with each floor or ceiling of a division that is whole at every size the rubric
     allows taken as that division: ⌊C/G⌋ is C/G where C is declared a multiple of G (`pairs`,
-    (C, G) by name, as `multiples` gives them), as is ⌈9·C·D/G²⌉ where D is one too. Each
-    multiple is written as its (first) divisor times a whole number, and a rounding whose
-    argument is then a polynomial with whole coefficients is dropped; any other stays."""
+    (C, G) by name, as `multiples` gives them), as is ⌈9·C·D/G²⌉ where D is one too. A
+    multiple is written as one of its divisors times a whole number, each divisor in turn
+    where it has several (C a multiple of G and of H: ⌊C/H⌋ is whole with C = H·k), and a
+    rounding whose argument is then a polynomial with whole coefficients is dropped; any other
+    stays."""
     if not pairs or not expr.has(sympy.floor, sympy.ceiling):
         return expr
     by_name = {symbol.name: symbol for symbol in symbols}
-    stand_ins: dict[sympy.Symbol, sympy.Expr] = {}
+    divisors: dict[sympy.Symbol, list[sympy.Symbol]] = {}
     for multiple, divisor in pairs:
-        if multiple in by_name and divisor in by_name and by_name[multiple] not in stand_ins:
-            whole = sympy.Symbol(f"_{multiple}_per_{divisor}", positive=True, integer=True)
-            stand_ins[by_name[multiple]] = by_name[divisor] * whole
-    wholes = tuple(s for value in stand_ins.values() for s in value.free_symbols)
+        if multiple in by_name and divisor in by_name:
+            divisors.setdefault(by_name[multiple], []).append(by_name[divisor])
+    # Each way of writing every multiple as one of its divisors times a whole number: each is
+    # true at every size the rubric allows, so any one that shows a rounding whole proves it.
+    ways = [
+        {
+            multiple: divisor
+            * sympy.Symbol(f"_{multiple.name}_per_{divisor.name}", positive=True, integer=True)
+            for multiple, divisor in zip(divisors, chosen, strict=True)
+        }
+        for chosen in itertools.islice(itertools.product(*divisors.values()), _MAX_WAYS)
+    ]
 
-    def is_whole(argument: sympy.Expr) -> bool:
+    def is_whole(argument: sympy.Expr, stand_ins: dict[sympy.Symbol, sympy.Expr]) -> bool:
         for _ in stand_ins:  # a divisor that is a multiple itself, in turn
             argument = argument.xreplace(stand_ins)
         argument = sympy.cancel(argument)
-        generators = tuple(sorted(argument.free_symbols | set(wholes), key=lambda s: s.name))
+        wholes = {s for value in stand_ins.values() for s in value.free_symbols}
+        generators = tuple(sorted(argument.free_symbols | wholes, key=lambda s: s.name))
         if not generators or not argument.is_polynomial(*generators):
             return False
         return all(c.is_integer for c in sympy.Poly(argument, *generators).coeffs())
 
     def dropped(rounding: sympy.Expr) -> sympy.Expr:
         argument = rounding.args[0]
-        return argument if is_whole(argument) else rounding
+        return argument if any(is_whole(argument, way) for way in ways) else rounding
 
     return expr.replace(lambda node: isinstance(node, (sympy.floor, sympy.ceiling)), dropped)
+
+
+_MAX_WAYS = 16  # ways of writing the multiples tried (a rubric declares one or two divisors)
 
 
 def identically_zero(

@@ -1536,6 +1536,14 @@ MISMARKED += [
     (
         "dw-sep-q1",
         "e.explanation",
+        "The parameters are reduced by a factor of 1/D + 1/K^2, since the kernel is factored.",
+        "correct",
+        2,
+        "reduced by a factor of the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
         "About 1/D + 1/K^2 of them; the standard convolution factors the kernel into depthwise "
         "and pointwise parts.",
         "needs_review",

@@ -1373,6 +1373,186 @@ MISMARKED += [
 ]
 
 
+# textA: wrong marks that remained after session 16 in attn-q1 (d) and dw-sep-q1 (e): each
+# case, then the right statements beside it that keep their marks.
+MISMARKED += [
+    (
+        "attn-q1",
+        "d.explanation",
+        "The tokens are computed from the attention weights, not learned.",
+        "incorrect",
+        0,
+        "computed from the attention weights, not learned: the tokens'",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Projection matrices are the same for every token, so the count grows with N",
+        "needs_review",
+        0,
+        "shared projections, so the count grows with N",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Projection matrices are the same for every token, so the parameters depend on N",
+        "needs_review",
+        0,
+        "shared projections, so the parameters depend on N",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from data. Its weights are learned.",
+        "needs_review",
+        0,
+        "the next sentence: its weights are learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from the data. They are learned parameters.",
+        "needs_review",
+        0,
+        "the next sentence: they are learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The learned attention weights are computed from the data.",
+        "needs_review",
+        0,
+        "the learned attention weights",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The depthwise convolution alone needs 1/D + 1/K^2 of the parameters",
+        "needs_review",
+        0,
+        "the fraction of the depthwise convolution alone",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The pointwise layer alone needs 1/D + 1/K^2 of the parameters.",
+        "needs_review",
+        0,
+        "the fraction of the pointwise layer alone",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It reduces the parameters by 1/D + 1/K^2 because the kernel is factored",
+        "needs_review",
+        0,
+        "reduces by the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The separable one is cheaper, since the standard kernel is split into a depthwise and "
+        "a pointwise part.",
+        "partial",
+        1,
+        "the standard kernel is split",
+    ),
+    # guards
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is computed, not learned.",
+        "partial",
+        1,
+        "attention computed, not learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is not a learnable parameter; it is computed from Q and K.",
+        "partial",
+        1,
+        "not a learnable parameter; it is computed",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Projection matrices are the same for every token, so the count does not grow with N",
+        "partial",
+        1,
+        "shared projections, so the count does not grow with N",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix grows with N, but the same projections are used for every token.",
+        "partial",
+        1,
+        "the attention matrix grows with N",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from data. They are not learned.",
+        "partial",
+        1,
+        "the next sentence: they are not learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from data. This is why the parameters are fixed.",
+        "partial",
+        1,
+        "the next sentence: 'this' is what the sentence before says",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The depthwise separable convolution needs 1/D + 1/K^2 of the parameters, since the "
+        "kernel is factored.",
+        "correct",
+        2,
+        "the depthwise separable convolution",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The depthwise and pointwise convolutions together need 1/D + 1/K^2 of the parameters, "
+        "since the kernel is factored.",
+        "correct",
+        2,
+        "the depthwise and pointwise convolutions together",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "It reduces the parameters to 1/D + 1/K^2 of the standard ones because the kernel is "
+        "factored",
+        "correct",
+        2,
+        "reduces to the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The parameters are reduced by a factor of 1/D + 1/K^2, since the kernel is factored.",
+        "correct",
+        2,
+        "reduced by a factor of the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "About 1/D + 1/K^2 of them; the standard convolution factors the kernel into depthwise "
+        "and pointwise parts.",
+        "needs_review",
+        0,
+        "the standard convolution factors the kernel",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "verdict", "marks"),
     [pytest.param(*row[:5], id=row[5]) for row in MISMARKED],
@@ -1659,6 +1839,26 @@ DENIED = [
         "dw-sep-q1",
         "Parameters standard / parameters separable = 1/D + 1/K^2; the kernel is factored.",
         'which says it of "standard", the wrong way round',
+    ),
+]
+
+# textA: the contradiction of a sentence that refers back, quoted from its own words; the
+# fraction of one layer alone; the conclusion the other way round
+DENIED += [
+    (
+        "attn-q1",
+        "Attention is computed from data. Its weights are learned.",
+        '"Its weights are learned", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "Projection matrices are the same for every token, so the count grows with N",
+        '"count grows with N", which says otherwise',
+    ),
+    (
+        "dw-sep-q1",
+        "The depthwise convolution alone needs 1/D + 1/K^2 of the parameters",
+        '"depthwise convolution alone needs 1/D + 1/K^2", which says otherwise',
     ),
 ]
 
@@ -2259,6 +2459,31 @@ def test_a_not_after_group_stands_beside_word_groups_outside_a_pairing(text, mal
     pattern = Pattern.compile(text)
     assert pattern.malformed_not_after == malformed
     assert not pattern.malformed_order
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "matched"),
+    [
+        pytest.param("a > b c > d", "a b c d", True, id="two > in order"),
+        pytest.param("a > b c > d", "c d b a", False, id="the first > out of order"),
+        pytest.param("a > b c > d", "a b d c", False, id="the second > out of order"),
+        pytest.param("a > b c > d", "d c b a", False, id="both out of order"),
+        pytest.param("a > b c > d", "a, b c d", False, id="a > across a clause"),
+        pytest.param("a > b > c", "a b c", True, id="a chain in order"),
+        pytest.param("a > b > c", "a c b", False, id="a chain out of order"),
+        pytest.param("a > b > c", "b a c", False, id="a chain's first two out of order"),
+    ],
+)
+def test_several_orders_each_order_their_two_groups(text, sentence, matched):
+    """`a > b c > d` (textA): each `>` orders the groups either side of it, in one clause."""
+    pattern = Pattern.compile(text)
+    assert not pattern.malformed_order
+    assert (find(pattern, sentences(sentence)[0]) is not None) == matched
+
+
+@pytest.mark.parametrize("text", ["> a b", "a b >", "a > > b", "a > b ~ c", "a ~ b > c", ">"])
+def test_an_order_not_between_two_groups_is_malformed(text):
+    assert Pattern.compile(text).malformed_order
 
 
 PAIRINGS = (

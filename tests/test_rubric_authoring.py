@@ -369,11 +369,11 @@ def _without(text: str, start: str, end: str) -> str:
             TEXT_RUBRIC.replace(
                 "              - 'local|small filter*|kernel*|neighbourhood'\n",
                 "              - 'local|small filter*|kernel*|neighbourhood'\n"
-                "              - 'filter* > local > small'\n",
+                "              - 'filter* > > local'\n",
             ),
-            "- 'filter* > local > small'",
-            "> stands once, between two word groups",
-            id="an order with two > is reported",
+            "- 'filter* > > local'",
+            "> stands between two word groups",
+            id="two > together are reported",
         ),
         pytest.param(
             TEXT_RUBRIC.replace(

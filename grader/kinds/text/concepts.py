@@ -37,6 +37,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from math import ceil
 
 from grader.kinds.text import maths
@@ -175,6 +176,11 @@ _CARRYING_PRONOUNS = frozenset(["they"])
 # A subject that refers back to what came before ("…; it is used at every pixel"): the clause
 # may go on with the words of the clause before (see `Sentence.walls`).
 _REFERRING = frozenset(["it", "they", "them", "this", "these", "those", "its", "their"])
+# A sentence that begins with one of these goes on speaking of the subject of the sentence
+# before ("Attention is computed from data. Its weights are learned."): a contradiction may take
+# that subject's words (see `_referring_back`). "This" and "that" are left out: they speak of
+# what the sentence before says ("This is why …"), not of its subject.
+_NEXT_SENTENCE_REFERRING = frozenset(["it", "its", "they", "their", "these", "those"])
 _DETERMINERS = frozenset(["the", "a", "an", "every", "each", "all", "any", "some", "one"])
 # The subject of a clause is read as its first words (at most `_SUBJECT_WORDS`), up to one of
 # these or a verb above: "The weights only act …" has the subject "The weights".
@@ -276,9 +282,10 @@ class Pattern:
     groups: tuple[tuple[str, ...], ...]
     pairing: bool = False  # `a ~ b`: the two groups must be stated as a pair
     ordered: bool = False  # `a > b`: a's word before b's, in one clause (see `BEFORE`)
-    # `c a > b d`: in a pattern of more groups, the index of the group whose word comes before
-    # the next group's in one clause (a's before b's); -1: none
-    order: int = -1
+    # `c a > b d`: in a pattern of more groups, the index of each group whose word comes before
+    # the next group's in one clause (a's before b's); `a > b c > d` orders a, b and c, d, and
+    # `a > b > c` a, b and b, c; empty: none
+    order: tuple[int, ...] = ()
     # `!a|b`: words that, just before a word of the match, make it theirs (see `NOT_AFTER`)
     not_after: tuple[str, ...] = ()
 
@@ -300,10 +307,18 @@ class Pattern:
         )
         pairing = tokens[1:2] == [PAIRING] and len(tokens) == 3
         ordered = tokens[1:2] == [BEFORE] and len(tokens) == 3
-        order = -1
+        order: tuple[int, ...] = ()
         at = [i for i, t in enumerate(tokens) if t == BEFORE]
-        if not ordered and PAIRING not in tokens and len(at) == 1 and 0 < at[0] < len(tokens) - 1:
-            order = at[0] - 1
+        if (
+            not ordered
+            and PAIRING not in tokens
+            and at
+            and at[0] > 0
+            and at[-1] < len(tokens) - 1
+            and all(b - a > 1 for a, b in pairwise(at))
+        ):
+            # the k-th `>` stands after k earlier ones: the group before it is at - k - 1
+            order = tuple(a - k - 1 for k, a in enumerate(at))
         return cls(text, groups, pairing, ordered, order, not_after)
 
     @property
@@ -313,9 +328,9 @@ class Pattern:
 
     @property
     def malformed_order(self) -> bool:
-        """A ` > ` that does not stand once between two groups; such a pattern is read as a
-        plain one."""
-        return BEFORE in self.text.split() and not self.ordered and self.order < 0
+        """A ` > ` that does not stand between two groups (first or last, two together, in a
+        pairing); such a pattern is read as a plain one."""
+        return BEFORE in self.text.split() and not self.ordered and not self.order
 
     @property
     def malformed_not_after(self) -> bool:
@@ -1010,14 +1025,15 @@ def find(
 
 
 def _in_order(pattern: Pattern, sentence: Sentence, positions: list[float]) -> bool:
-    """Whether the words at these places (see `find`) have the word of the group before the
-    pattern's `>` before that of the group after it, in one clause (up to and, but, so …): in
-    `convolution* weight* > depend* input*`, "a convolution's weights depend on the input", not
-    "the convolution's output depends on the input and its weights"."""
-    if pattern.order < 0:
-        return True
-    first, second = positions[pattern.order], positions[pattern.order + 1]
-    return first < second and sentence.scopes[ceil(first)] == sentence.scopes[ceil(second)]
+    """Whether the words at these places (see `find`) have the word of the group before each of
+    the pattern's `>` before that of the group after it, in one clause (up to and, but, so …):
+    in `convolution* weight* > depend* input*`, "a convolution's weights depend on the input",
+    not "the convolution's output depends on the input and its weights"."""
+    for group in pattern.order:
+        first, second = positions[group], positions[group + 1]
+        if not (first < second and sentence.scopes[ceil(first)] == sentence.scopes[ceil(second)]):
+            return False
+    return True
 
 
 def _straddles(sentence: Sentence, chosen: list[int], pattern: Pattern) -> bool:
@@ -1764,6 +1780,27 @@ def _unclean_doubt(match: Match, answer: str, denied_too: bool) -> str:
     return f"{said}, beside a plain statement of it" if denied_too else said
 
 
+@lru_cache(maxsize=256)
+def _referring_back(answer: str) -> tuple[tuple[Sentence, frozenset[int]], ...]:
+    """Each sentence that begins with a word referring back (it, its, they …: see
+    `_NEXT_SENTENCE_REFERRING`), after a sentence with a subject, read with that subject's
+    words before its own, and the positions in the answer of those words: "Attention is
+    computed from data. Its weights are learned." is also read as "Attention Its weights are
+    learned"."""
+    found = []
+    read = sentences(answer)
+    for before, sentence in pairwise(read):
+        if sentence.plain[0][1] not in _NEXT_SENTENCE_REFERRING or before.question:
+            continue
+        subject = [before[at] for at in before._subject_words(0, 0)]
+        if not subject:
+            continue
+        first = replace(sentence[0], before=" ", clause=subject[-1].clause, part=subject[-1].part)
+        words = [*subject, first, *sentence[1:]]
+        found.append((Sentence(words), frozenset(word.start for word in subject)))
+    return tuple(found)
+
+
 def _contradictions(concept: Concept, answer: str) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
@@ -1775,11 +1812,27 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
     nearest role word is."""
     found = []
     roles = concept.roles
-    for match in find_all(concept.contradictions, answer, concept.pairings, roles):
+    matches: list[tuple[Match, Word | None]] = [
+        (match, None) for match in find_all(concept.contradictions, answer, concept.pairings, roles)
+    ]
+    # a sentence that refers back, with the subject it refers to: only where a word of that
+    # subject and one of its own are in the match ("Attention is computed from data. Its
+    # weights are learned."), quoted from the word that refers back ("Its weights are learned")
+    for sentence, subject in _referring_back(answer):
+        referring = next(word for word in sentence if word.start not in subject)
+        for pattern in concept.contradictions:
+            match = find(pattern, sentence, concept.pairings, roles)
+            if match is not None and len({word.start in subject for word in match.words}) == 2:
+                matches.append((match, referring))
+    for match, referring in matches:
         names_role = any(_role_fitting(word, roles) is not None for word in match.words)
         if match.compared or (names_role and (match.said_of_sure or match.unattributed)):
             continue
         reach = tuple(word for word in match.reach if word is not match.said_of)
+        if referring is not None:
+            reach = (*reach, referring)
+            words = tuple(word for word in match.words if word.start >= referring.start)
+            match = replace(match, words=words)
         found.append(replace(match, said_of=None, said_of_sure=False, reach=reach, joined=()))
     return found
 

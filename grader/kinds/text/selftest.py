@@ -86,8 +86,9 @@ def _check_patterns(rubric: Rubric, item: Item) -> list[Problem]:
                     ),
                     (
                         pattern.malformed_order,
-                        "> stands once, between two word groups, the word of the one before it "
-                        "before that of the one after it, e.g. '1/d+1/k^2 > fewer'",
+                        "> stands between two word groups, the word of the one before it "
+                        "before that of the one after it, e.g. '1/d+1/k^2 > fewer' (each > "
+                        "of several orders its own two: 'a > b c > d')",
                     ),
                     (
                         pattern.malformed_not_after,

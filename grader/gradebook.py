@@ -31,6 +31,7 @@ from grader.grade import Checker, start_checking
 from grader.model import (
     ITEM_RESULT_FIELDS,
     Batch,
+    FailureKind,
     FileFailure,
     ItemResult,
     Rubric,
@@ -39,7 +40,7 @@ from grader.model import (
 )
 from grader.overrides import Hold, Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
-from grader.submissions import failed_student
+from grader.submissions import CLAIMS, DOES_NOT_EXIST, failed_student
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -139,7 +140,8 @@ CREATE TABLE IF NOT EXISTS exam_questions (
 CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     source TEXT NOT NULL,
-    message TEXT NOT NULL
+    message TEXT NOT NULL,
+    kind TEXT
 );
 CREATE TABLE IF NOT EXISTS run_notes (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -185,6 +187,7 @@ def connect(path: Path) -> sqlite3.Connection:
                 connection.executescript(SCHEMA)
                 _add_missing_columns(connection)
                 _fill_answer_keys(connection)
+                _fill_failure_kinds(connection)
                 _record_earlier_overrides(connection)
                 _create_final_marks(connection)
         finally:
@@ -223,6 +226,7 @@ _ADDED_COLUMNS = (
     ("item_results", "reading_notes", "TEXT"),
     ("item_results", "answer_key", "TEXT"),
     ("overrides", "answer_key", "TEXT"),
+    ("failures", "kind", "TEXT"),
 )
 
 
@@ -232,6 +236,26 @@ def _add_missing_columns(connection: sqlite3.Connection) -> None:
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _fill_failure_kinds(connection: sqlite3.Connection) -> None:
+    """Failures stored before they had a kind get theirs, told by their message as the grader
+    that stored them wrote it (`CLAIMS`, `DOES_NOT_EXIST`): read once, here, never again."""
+    rows = connection.execute("SELECT rowid, message FROM failures WHERE kind IS NULL").fetchall()
+    if not rows:
+        return  # no transaction begun (`_fill_answer_keys` says why)
+
+    def kind(message: str) -> FailureKind:
+        if CLAIMS in message:
+            return FailureKind.CLAIMED
+        if message.endswith(DOES_NOT_EXIST):
+            return FailureKind.MISSING
+        return FailureKind.FILE
+
+    connection.executemany(
+        "UPDATE failures SET kind = ? WHERE rowid = ?",
+        [(kind(message).value, rowid) for rowid, message in rows],
+    )
 
 
 def _fill_answer_keys(connection: sqlite3.Connection) -> None:
@@ -666,8 +690,8 @@ def store_failures(
 ) -> None:
     with connection:
         connection.executemany(
-            "INSERT INTO failures (run_id, source, message) VALUES (?, ?, ?)",
-            [(run_id, failure.source, failure.message) for failure in failures],
+            "INSERT INTO failures (run_id, source, message, kind) VALUES (?, ?, ?, ?)",
+            [(run_id, f.source, f.message, f.kind.value) for f in failures],
         )
 
 
@@ -903,12 +927,17 @@ def load_run_notes(connection: sqlite3.Connection, run: StoredRun) -> tuple[str,
     )
 
 
+_FAILURE_KINDS = {kind.value: kind for kind in FailureKind}
+
+
 def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
     """The files the run could not grade."""
     return [
-        FileFailure(source, message)
-        for source, message in connection.execute(
-            "SELECT source, message FROM failures WHERE run_id = ? ORDER BY rowid", (run.id,)
+        # a kind this grader does not know (a later grader's): the file's own, held for a person
+        FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
+        for source, message, kind in connection.execute(
+            "SELECT source, message, kind FROM failures WHERE run_id = ? ORDER BY rowid",
+            (run.id,),
         )
     ]
 

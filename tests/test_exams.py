@@ -19,7 +19,7 @@ from grader import gradebook
 from grader.cli import main
 from grader.exam import ExamError, ExamQuestion, QuestionClass, load_exam
 from grader.lms_csv import exam_grades_csv
-from grader.model import Batch, FileFailure, SubmissionResult
+from grader.model import Batch, FailureKind, FileFailure, SubmissionResult
 from grader.report import page_name
 from grader.rubric import load_rubric
 
@@ -501,7 +501,13 @@ LATIN = "is not valid UTF-8 (byte 16); save it as UTF-8"
         ),
         pytest.param(
             [],
-            [FileFailure("dw/c2.md", "submission dw/c2.md: it claims student 'carol', as …")],
+            [
+                FileFailure(
+                    "dw/c2.md",
+                    "submission dw/c2.md: it claims student 'carol', as …",
+                    FailureKind.CLAIMED,
+                )
+            ],
             [["ann", "0", "", "0", "0", Q4_SHA, ""]],
             id="a second file claiming a student: no row",
         ),
@@ -756,3 +762,65 @@ def test_a_student_whose_latest_file_failed_is_held_for_review_not_exported(
     main(["report", "--db", db, "--out", str(out)])
     rows = {r["student"]: r for r in csv.DictReader((out / "instructor" / "grades.csv").open())}
     assert (rows["bob"]["total (25)"], rows["bob"]["awaiting review"]) == ("0", "0")
+
+
+def _graded_failures(folder: Path, files: dict) -> list[FileFailure]:
+    """The failures `grade_paths` gives for `files` (name -> a student's YAML, or bytes)."""
+    from grader.grade import grade_paths
+
+    folder.mkdir()
+    for name, student in files.items():
+        if isinstance(student, bytes):
+            (folder / name).write_bytes(student)
+        else:
+            _q4_file(folder, name, student)
+    return grade_paths(load_rubric(Q4), [folder]).failures
+
+
+@pytest.mark.parametrize(
+    ("files", "students"),
+    [
+        pytest.param(
+            {"ann.yaml": "ann", "ann-2.yaml": "ann"},
+            [None],
+            id="a second readable file claiming ann: no one student's failure",
+        ),
+        pytest.param(
+            {"bob: it claims student ann.md": LATIN_1},
+            ["bob: it claims student ann"],
+            id="a failing file whose name reads like a claim: its student's (was no one's)",
+        ),
+        pytest.param({"carol.md": LATIN_1}, ["carol"], id="a failing file: its student's"),
+    ],
+)
+def test_a_failure_says_what_it_is_by_its_kind_not_its_message(tmp_path, files, students):
+    from grader.submissions import failed_student
+
+    failures = _graded_failures(tmp_path / "subs", files)
+    assert [failed_student(failure) for failure in failures] == students
+
+
+def test_a_gradebook_stored_before_failures_had_a_kind_tells_them_by_their_message(
+    tmp_path, capsys
+):
+    out = tmp_path / "out"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _q4_file(subs, "ann.yaml", "ann")
+    _q4_file(subs, "bob-1.yaml", "bob")
+    _q4_file(subs, "bob-2.yaml", "bob")  # claims bob, who has a result: not held
+    (subs / "carol.md").write_bytes(LATIN_1)
+    main(["grade", str(subs), "--rubric", str(Q4), "--out", str(out)])
+    db = out / "gradebook.sqlite"
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("ALTER TABLE failures DROP COLUMN kind")  # as an older grader wrote it
+    with contextlib.closing(gradebook.connect(db)) as connection:
+        run = gradebook.latest_run(connection)
+        kinds = {Path(f.source).name: f.kind for f in gradebook.load_failures(connection, run)}
+    assert kinds == {"bob-2.yaml": FailureKind.CLAIMED, "carol.md": FailureKind.FILE}
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    capsys.readouterr()
+    results = json.loads((out / "instructor" / "results.json").read_text("utf-8"))
+    assert [r["student"] for r in results["results"] if "held" in r] == []
+    rows = {r["student"]: r for r in csv.DictReader((out / "instructor" / "grades.csv").open())}
+    assert rows["carol"]["total (25)"] == ""  # a control: carol's failure still gives a row

@@ -943,19 +943,32 @@ def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFa
 
 
 def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold]:
-    """The stored results of the run's question that the run did not make current: a file
-    named after their student (`failed_student`, case aside) could not be graded in it. A
-    result of an earlier run is that run's, not this one's; a result of this run came from
-    another file named after the same student, and which file is theirs is a person's call.
-    Each student (exactly as stored) maps to a `Hold` saying so; nothing is changed here."""
-    failed: dict[str, str] = {}  # casefolded student -> the name of their file that failed
-    for failure in load_failures(connection, run):
+    """The stored results of the run's question that no run since made current: a file named
+    after their student (`failed_student`, case aside) could not be graded in the run that
+    stored the result or in a later one, up to `run` (the latest). A result of an earlier run
+    is that run's, not the failing one's; a result of the failing run came from another file
+    named after the same student, and which file is theirs is a person's call. A later run
+    with no file of theirs ends neither: the hold stands until a person decides (an
+    override) or a file of theirs is graded. Each student (exactly as stored) maps to a
+    `Hold` saying so, of the latest run a file of theirs failed in; nothing is changed here."""
+    # casefolded student -> (the latest run a file of theirs failed in, its start, the file)
+    failed: dict[str, tuple[int, str, str]] = {}
+    for run_id, started_at, source, message, kind in connection.execute(
+        "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
+        " failures.kind FROM failures JOIN runs ON runs.id = failures.run_id"
+        " WHERE runs.question = ? AND failures.run_id <= ?"
+        " ORDER BY failures.run_id, failures.rowid",
+        (run.rubric.id, run.id),
+    ):
+        failure = FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
         student = failed_student(failure)
-        if student is not None:
-            failed.setdefault(student.casefold(), Path(failure.source).name)
+        if student is None:
+            continue
+        key = student.casefold()
+        if key not in failed or failed[key][0] != run_id:  # a later run's, or the first
+            failed[key] = (run_id, started_at, Path(source).name)
     if not failed:
         return {}
-    when = _day(run.started_at)
     holds = {}
     for student, source, run_id, started_at in connection.execute(
         "SELECT submissions.student, submissions.source, submissions.run_id, runs.started_at"
@@ -963,11 +976,13 @@ def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold
         " WHERE submissions.question = ?",
         (run.rubric.id,),
     ):
-        file = failed.get(student.casefold())
-        if file is None:
+        failing = failed.get(student.casefold())
+        if failing is None or failing[0] < run_id:  # a file of theirs was graded since
             continue
+        failed_in, failed_at, file = failing
+        when = _day(failed_at)
         graded = Path(source).name
-        if run_id == run.id:
+        if run_id == failed_in:
             note = (
                 f"A second file named after this student, {file}, could not be graded in the "
                 f"run of {when}; these marks are of {graded}, graded in the same run, and "
@@ -980,7 +995,12 @@ def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold
                 f"{when}); these marks are from an earlier run ({graded}, graded "
                 f"{_day(started_at)}) and await an instructor's review."
             )
-        holds[student] = Hold(note, run.started_at)
+        if failed_in != run.id:
+            note += (
+                f" The latest run ({_day(run.started_at)}) had no file of this student's: "
+                "the marks stay held until an instructor decides or a file of theirs is graded."
+            )
+        holds[student] = Hold(note, failed_at, file, failed_in != run.id)
     return holds
 
 

@@ -824,3 +824,78 @@ def test_a_gradebook_stored_before_failures_had_a_kind_tells_them_by_their_messa
     assert [r["student"] for r in results["results"] if "held" in r] == []
     rows = {r["student"]: r for r in csv.DictReader((out / "instructor" / "grades.csv").open())}
     assert rows["carol"]["total (25)"] == ""  # a control: carol's failure still gives a row
+
+
+def _grade_folder(tmp_path: Path, name: str, files: dict, *options: str) -> None:
+    """`grade` on a new folder tmp_path/name of `files` (name -> a student's YAML, or
+    bytes) into tmp_path/out."""
+    folder = tmp_path / name
+    folder.mkdir()
+    for file, student in files.items():
+        if isinstance(student, bytes):
+            (folder / file).write_bytes(student)
+        else:
+            _q4_file(folder, file, student)
+    main(["grade", str(folder), "--rubric", str(Q4), "--out", str(tmp_path / "out"), *options])
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        pytest.param(None, id="one run: bob.yaml graded beside bob.md failing"),
+        pytest.param({"ann.yaml": "ann", "bob.yaml": "bob"}, id="a re-grade likewise"),
+    ],
+)
+def test_grades_own_table_and_json_hold_what_grades_csv_holds(tmp_path, capsys, earlier):
+    # the table and --json of `grade` printed bob's marks from bob.yaml as final while
+    # grades.csv held them for review (a second file named after him could not be graded)
+    if earlier is not None:
+        _grade_folder(tmp_path, "first", earlier)
+    capsys.readouterr()
+    shown = tmp_path / "shown.json"
+    files = {"ann.yaml": "ann", "bob.yaml": "bob", "bob.md": LATIN_1}
+    _grade_folder(tmp_path, "again", files, "--json", str(shown))
+    said = capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    rows = {
+        r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
+    }
+    assert rows["bob"]["total (25)"] == "" and rows["bob"]["awaiting review"] == str(items)
+    table = {line.split()[0]: line.split() for line in said.out.splitlines()[2:]}
+    assert table["bob"][1:] == ["held", str(items)]  # no marks, as grades.csv
+    assert table["ann"][-2:] == [rows["ann"]["total (25)"], "0"]  # a control
+    results = {r["student"]: r for r in json.loads(shown.read_text("utf-8"))["results"]}
+    note = "A second file named after this student, bob.md, could not be graded"
+    assert results["bob"]["held"].startswith(note)
+    assert {item["verdict"] for item in results["bob"]["items"].values()} == {"needs_review"}
+    assert "held" not in results["ann"]
+    assert f"note: bob: {note}" in said.err
+
+
+def test_a_hold_stands_and_is_named_when_a_later_run_has_no_file_of_the_student(tmp_path, capsys):
+    # bob's file failed in the second run (his first run's marks held); a third run without
+    # any file of his made those marks final again, silently
+    _grade_folder(tmp_path, "first", {"ann.yaml": "ann", "bob.yaml": "bob"})
+    _grade_folder(tmp_path, "second", {"ann.yaml": "ann", "bob.md": LATIN_1})
+    capsys.readouterr()
+    _grade_folder(tmp_path, "third", {"ann.yaml": "ann"})
+    said = capsys.readouterr().err
+    assert (
+        "warning: 1 student in the gradebook was not in this run's files (1 of them: still "
+        "held for review, their file could not be graded in an earlier run: bob (bob.md)): bob."
+    ) in said
+    items = len(load_rubric(Q4).items)
+    rows = {
+        r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
+    }
+    assert rows["bob"]["total (25)"] == "" and rows["bob"]["awaiting review"] == str(items)
+    results = json.loads((tmp_path / "out/instructor/results.json").read_text("utf-8"))
+    [bob] = [r for r in results["results"] if r["student"] == "bob"]
+    assert bob["held"].startswith("The latest file for this question, bob.md, could not be")
+    assert "The latest run" in bob["held"] and "had no file of this student's" in bob["held"]
+    # a file of his graded again ends the hold
+    _grade_folder(tmp_path, "fourth", {"ann.yaml": "ann", "bob.yaml": "bob"})
+    rows = {
+        r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
+    }
+    assert rows["bob"]["total (25)"] != "" and rows["bob"]["awaiting review"] == "0"

@@ -30,6 +30,7 @@ import threading
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -383,6 +384,14 @@ class _Streamed:
             if shown.held:
                 self.held.append((student, shown.held))
 
+    def keyed(self) -> Iterator[str]:
+        """The run's students, exactly as keyed."""
+        return iter(self._places)
+
+    def recaller(self, recall):
+        """`recall(place)` (`grade.ResultSpool.recall`) as `hold` takes it: by student."""
+        return lambda student: recall(self._places[student])
+
     def regrade_report(self) -> regrade.RegradeReport:
         from grader import regrade
 
@@ -626,6 +635,14 @@ def _grade_question(
                     rubric, paths, bounded, columns, matcher, others, progress, keep,
                     None, spool.recall, keys,
                 )  # fmt: skip
+                # as `gradebook.load_holds` would hold them: a student's result graded beside
+                # a file named after them that failed
+                recall = streamed.recaller(spool.recall)
+                started = datetime.now(UTC).isoformat(timespec="seconds")
+                holds = gradebook.run_holds(
+                    batch.failures, streamed.keyed(), lambda s: recall(s).source, started
+                )
+                streamed.hold(holds, recall)
             except BaseException:
                 streamed.close()
                 raise

@@ -980,28 +980,60 @@ def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold
         if failing is None or failing[0] < run_id:  # a file of theirs was graded since
             continue
         failed_in, failed_at, file = failing
-        when = _day(failed_at)
-        graded = Path(source).name
-        if run_id == failed_in:
-            note = (
-                f"A second file named after this student, {file}, could not be graded in the "
-                f"run of {when}; these marks are of {graded}, graded in the same run, and "
-                "await an instructor's review: which file is the student's is for a person "
-                "to decide."
-            )
-        else:
-            note = (
-                f"The latest file for this question, {file}, could not be graded (run of "
-                f"{when}); these marks are from an earlier run ({graded}, graded "
-                f"{_day(started_at)}) and await an instructor's review."
-            )
-        if failed_in != run.id:
-            note += (
-                f" The latest run ({_day(run.started_at)}) had no file of this student's: "
-                "the marks stay held until an instructor decides or a file of theirs is graded."
-            )
-        holds[student] = Hold(note, failed_at, file, failed_in != run.id)
+        graded = (Path(source).name, None if run_id == failed_in else started_at)
+        latest = None if failed_in == run.id else run.started_at
+        holds[student] = _hold(file, failed_at, *graded, latest)
     return holds
+
+
+def run_holds(
+    failures: Iterable[FileFailure],
+    students: Iterable[str],
+    source_of: Callable[[str], str],
+    started_at: str,
+) -> dict[str, Hold]:
+    """`load_holds` for a run kept in no gradebook, which started at `started_at`: each of
+    the run's `students` (exactly as keyed) a file named after whom (case aside) failed in
+    the run beside the one graded, `source_of(student)`."""
+    failed: dict[str, str] = {}
+    for failure in failures:
+        student = failed_student(failure)
+        if student is not None:
+            failed.setdefault(student.casefold(), Path(failure.source).name)
+    return {
+        student: _hold(failed[key], started_at, Path(source_of(student)).name, None, None)
+        for student in students
+        if (key := student.casefold()) in failed
+    }
+
+
+def _hold(
+    file: str, failed_at: str, graded: str, graded_at: str | None, latest: str | None
+) -> Hold:
+    """The `Hold` of a result from the file `graded` (in the run that started at `graded_at`,
+    None: the same run as the failure's) for a file `file` named after its student that
+    failed in the run that started at `failed_at`; `latest`: when the question's latest run
+    started, None when the file failed in it."""
+    when = _day(failed_at)
+    if graded_at is None:
+        note = (
+            f"A second file named after this student, {file}, could not be graded in the "
+            f"run of {when}; these marks are of {graded}, graded in the same run, and "
+            "await an instructor's review: which file is the student's is for a person "
+            "to decide."
+        )
+    else:
+        note = (
+            f"The latest file for this question, {file}, could not be graded (run of "
+            f"{when}); these marks are from an earlier run ({graded}, graded "
+            f"{_day(graded_at)}) and await an instructor's review."
+        )
+    if latest is not None:
+        note += (
+            f" The latest run ({_day(latest)}) had no file of this student's: "
+            "the marks stay held until an instructor decides or a file of theirs is graded."
+        )
+    return Hold(note, failed_at, file, latest is not None)
 
 
 def _day(started_at: str) -> str:

@@ -899,3 +899,22 @@ def test_a_hold_stands_and_is_named_when_a_later_run_has_no_file_of_the_student(
         r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
     }
     assert rows["bob"]["total (25)"] != "" and rows["bob"]["awaiting review"] == "0"
+
+
+def test_grade_without_a_gradebook_holds_a_result_beside_a_failing_file_alike(tmp_path, capsys):
+    # without --out or --db, bob.yaml's marks were printed as final beside a failing bob.md
+    subs, shown = tmp_path / "subs", tmp_path / "shown.json"
+    subs.mkdir()
+    _q4_file(subs, "ann.yaml", "ann")
+    _q4_file(subs, "bob.yaml", "bob")
+    (subs / "bob.md").write_bytes(LATIN_1)
+    main(["grade", str(subs), "--rubric", str(Q4), "--json", str(shown)])
+    said = capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    table = {line.split()[0]: line.split() for line in said.out.splitlines()[2:]}
+    assert table["bob"][1:] == ["held", str(items)]
+    assert table["ann"][-1] == "0"  # a control
+    results = {r["student"]: r for r in json.loads(shown.read_text("utf-8"))["results"]}
+    note = "A second file named after this student, bob.md, could not be graded"
+    assert results["bob"]["held"].startswith(note) and "held" not in results["ann"]
+    assert f"note: bob: {note}" in said.err

@@ -463,7 +463,6 @@ def _stale_note(students: list[str], failed: list[str], holds: Mapping[str, Hold
             f"{len(still)} of them: still held for review, their file could not be graded in "
             f"an earlier run: {files}{more}"
         )
-    unread += len(still)
     why = f" ({'; '.join(whys)})" if whys else ""
     return (
         f"{len(students)} student{'s' if len(students) != 1 else ''} in the gradebook "
@@ -476,7 +475,7 @@ def _stale_note(students: list[str], failed: list[str], holds: Mapping[str, Hold
             ". Of those whose file could not be graded, the earlier marks are held: every "
             "item awaits review, and grades.csv and every export leave the marks empty until "
             "a person decides (an override, or a re-grade with a readable file)"
-            if unread
+            if unread or still
             else ""
         )
     )

@@ -28,8 +28,9 @@ import sys
 import tempfile
 import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,7 @@ from grader.exam import Exam, QuestionClass, exam_of, load_exam, unread_students
 from grader.grade import Found, ResultSpool, Worded, entry_tasks, grade_paths, plan_answer
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
 from grader.model import Batch, FileFailure, Rubric, SubmittedAnswer, Task
-from grader.overrides import apply_overrides, default_reviewer, overridden
+from grader.overrides import Hold, apply_overrides, current, default_reviewer, overridden
 from grader.report import (
     INSTRUCTOR_FOLDER,
     STUDENTS_FOLDER,
@@ -322,6 +323,8 @@ class _Streamed:
         self._changes: list[tuple[int, Change]] = []  # (place, change)
         self._kept = 0
         self.students: list[str] | None = [] if matcher is not None else None
+        self._places: dict[str, int] = {}  # student (exactly as keyed) -> their place
+        self.held: list[tuple[str, str]] = []  # (student, why) of results shown held
 
     @property
     def count(self) -> int:
@@ -345,6 +348,7 @@ class _Streamed:
                     self._json.write(line + "\n")
                 if self.students is not None:
                     self.students.append(result.student)
+                self._places[result.student] = entry.place
             else:
                 earlier = overridden(entry.replaces, self.overrides)
                 self.review -= earlier.awaiting_review
@@ -360,6 +364,33 @@ class _Streamed:
                 report = regrade.compare(before, [result], self.overrides)
                 self._kept += report.kept
                 self._changes.extend((entry.place, change) for change in report.changes)
+
+    def hold(self, holds: Mapping[str, Hold], recall) -> None:
+        """The results of this run's students that `holds` (`gradebook.load_holds`) holds for
+        review given out as every other output gives them (`overrides.current`): their row
+        and `--json` line again, their items counted as awaiting review. `recall(student)`:
+        the student's result as stored."""
+        for student, hold in holds.items():
+            place = self._places.get(student)
+            if place is None:  # no result of this run's: not in its table
+                continue
+            stored = overridden(recall(student), self.overrides)
+            shown = current(stored, self.overrides, {student: hold})
+            self.review += shown.awaiting_review - stored.awaiting_review
+            self._rows_again[place] = self.SEPARATOR.join(table_row(self.rubric, shown))
+            if self._json is not None:
+                shown_json = result_json(self.rubric, shown)
+                self._json_again[place] = json.dumps(shown_json, ensure_ascii=False)
+            if shown.held:
+                self.held.append((student, shown.held))
+
+    def keyed(self) -> Iterator[str]:
+        """The run's students, exactly as keyed."""
+        return iter(self._places)
+
+    def recaller(self, recall):
+        """`recall(place)` (`grade.ResultSpool.recall`) as `hold` takes it: by student."""
+        return lambda student: recall(self._places[student])
 
     def regrade_report(self) -> regrade.RegradeReport:
         from grader import regrade
@@ -411,10 +442,11 @@ class _Graded:
 NOT_IN_RUN = "not in this run's files"
 
 
-def _stale_note(students: list[str], failed: list[str]) -> str:
+def _stale_note(students: list[str], failed: list[str], holds: Mapping[str, Hold]) -> str:
     """The note on the gradebook's `students` a run had no result of (`failed`: those whose
-    file it could not grade, named after the file), for the command's output and the
-    overview: their rows stand, and how to be rid of them."""
+    file it could not grade, named after the file; `holds`: the question's, `load_holds`),
+    for the command's output and the overview: their rows stand, and how to be rid of them;
+    a hold an earlier run began still stands, named with its file."""
     if not students:
         return ""
     folded = {student.casefold() for student in failed}
@@ -422,7 +454,16 @@ def _stale_note(students: list[str], failed: list[str]) -> str:
         f" and {len(students) - 20} more" if len(students) > 20 else ""
     )
     unread = sum(1 for student in students if student.casefold() in folded)
-    why = f" ({unread} of them: their file could not be graded now)" if unread else ""
+    still = [s for s in students if s in holds and holds[s].earlier]
+    whys = [f"{unread} of them: their file could not be graded now"] if unread else []
+    if still:
+        files = ", ".join(f"{s} ({holds[s].file})" for s in still[:20])
+        more = f" and {len(still) - 20} more" if len(still) > 20 else ""
+        whys.append(
+            f"{len(still)} of them: still held for review, their file could not be graded in "
+            f"an earlier run: {files}{more}"
+        )
+    why = f" ({'; '.join(whys)})" if whys else ""
     return (
         f"{len(students)} student{'s' if len(students) != 1 else ''} in the gradebook "
         f"{'were' if len(students) != 1 else 'was'} {NOT_IN_RUN}{why}: "
@@ -431,10 +472,10 @@ def _stale_note(students: list[str], failed: list[str]) -> str:
         "Nothing was removed; to leave them out, grade the class into a fresh gradebook (a "
         "new --out or --db): no grader command removes a student"
         + (
-            ". Of those whose file could not be graded now, the earlier marks are held: every "
+            ". Of those whose file could not be graded, the earlier marks are held: every "
             "item awaits review, and grades.csv and every export leave the marks empty until "
             "a person decides (an override, or a re-grade with a readable file)"
-            if unread
+            if unread or still
             else ""
         )
     )
@@ -593,6 +634,14 @@ def _grade_question(
                     rubric, paths, bounded, columns, matcher, others, progress, keep,
                     None, spool.recall, keys,
                 )  # fmt: skip
+                # as `gradebook.load_holds` would hold them: a student's result graded beside
+                # a file named after them that failed
+                recall = streamed.recaller(spool.recall)
+                started = datetime.now(UTC).isoformat(timespec="seconds")
+                holds = gradebook.run_holds(
+                    batch.failures, streamed.keyed(), lambda s: recall(s).source, started
+                )
+                streamed.hold(holds, recall)
             except BaseException:
                 streamed.close()
                 raise
@@ -649,11 +698,17 @@ def _grade_question(
         checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
     gradebook.store_failures(connection, run_id, batch.failures)
+    # what holds the run's results for review holds every output's (`gradebook.load_holds`)
+    holds = gradebook.load_holds(
+        connection, gradebook.latest_run_of(connection, rubric.id, {rubric.sha256: rubric})
+    )
+    streamed.hold(holds, lambda student: gradebook.stored_result(connection, rubric, student))
     changes = streamed.regrade_report()
     gradebook.store_changes(connection, run_id, changes.changes)
     stale = _stale_note(
         gradebook.students_not_in(connection, rubric.id, run_students),
         unread_students(batch.failures, ()),
+        holds,
     )
     if stale:
         gradebook.store_run_notes(connection, run_id, [stale])  # the overview shows it
@@ -719,6 +774,8 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
         title = f"{rubric.id}: " if several else ""
         if entry.changes is not None and (entry.changes.changes or entry.changes.kept):
             print("\n".join(title + line for line in entry.changes.lines()), file=sys.stderr)
+        for student, why in entry.results.held:
+            print(f"note: {title}{printable(student)}: {printable(why)}", file=sys.stderr)
         if entry.stale:
             _warn(title + entry.stale)
         if entry.matcher is not None:

@@ -24,6 +24,7 @@ from grader.errors import AnswerError, Problem, SubmissionError
 from grader.kinds import kind_of
 from grader.model import (
     Batch,
+    FailureKind,
     FileFailure,
     Item,
     ItemResult,
@@ -679,7 +680,11 @@ def grade_paths(
                     else:
                         first = replaced[place] = recall(place, spelled.get(key, key))
                     batch.failures.append(
-                        FileFailure(str(path), _claimed_twice_message(result.source, first, result))
+                        FileFailure(
+                            str(path),
+                            _claimed_twice_message(result.source, first, result),
+                            FailureKind.CLAIMED,
+                        )
                     )
                     result = claimed_twice(first, result)  # replaces what was given for the first
                     del first  # held by `current` or `replaced` as long as needed

@@ -31,6 +31,7 @@ from grader.grade import Checker, start_checking
 from grader.model import (
     ITEM_RESULT_FIELDS,
     Batch,
+    FailureKind,
     FileFailure,
     ItemResult,
     Rubric,
@@ -39,7 +40,7 @@ from grader.model import (
 )
 from grader.overrides import Hold, Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
-from grader.submissions import failed_student
+from grader.submissions import CLAIMS, DOES_NOT_EXIST, failed_student
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -139,7 +140,8 @@ CREATE TABLE IF NOT EXISTS exam_questions (
 CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     source TEXT NOT NULL,
-    message TEXT NOT NULL
+    message TEXT NOT NULL,
+    kind TEXT
 );
 CREATE TABLE IF NOT EXISTS run_notes (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -185,6 +187,7 @@ def connect(path: Path) -> sqlite3.Connection:
                 connection.executescript(SCHEMA)
                 _add_missing_columns(connection)
                 _fill_answer_keys(connection)
+                _fill_failure_kinds(connection)
                 _record_earlier_overrides(connection)
                 _create_final_marks(connection)
         finally:
@@ -223,6 +226,7 @@ _ADDED_COLUMNS = (
     ("item_results", "reading_notes", "TEXT"),
     ("item_results", "answer_key", "TEXT"),
     ("overrides", "answer_key", "TEXT"),
+    ("failures", "kind", "TEXT"),
 )
 
 
@@ -232,6 +236,26 @@ def _add_missing_columns(connection: sqlite3.Connection) -> None:
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _fill_failure_kinds(connection: sqlite3.Connection) -> None:
+    """Failures stored before they had a kind get theirs, told by their message as the grader
+    that stored them wrote it (`CLAIMS`, `DOES_NOT_EXIST`): read once, here, never again."""
+    rows = connection.execute("SELECT rowid, message FROM failures WHERE kind IS NULL").fetchall()
+    if not rows:
+        return  # no transaction begun (`_fill_answer_keys` says why)
+
+    def kind(message: str) -> FailureKind:
+        if CLAIMS in message:
+            return FailureKind.CLAIMED
+        if message.endswith(DOES_NOT_EXIST):
+            return FailureKind.MISSING
+        return FailureKind.FILE
+
+    connection.executemany(
+        "UPDATE failures SET kind = ? WHERE rowid = ?",
+        [(kind(message).value, rowid) for rowid, message in rows],
+    )
 
 
 def _fill_answer_keys(connection: sqlite3.Connection) -> None:
@@ -666,8 +690,8 @@ def store_failures(
 ) -> None:
     with connection:
         connection.executemany(
-            "INSERT INTO failures (run_id, source, message) VALUES (?, ?, ?)",
-            [(run_id, failure.source, failure.message) for failure in failures],
+            "INSERT INTO failures (run_id, source, message, kind) VALUES (?, ?, ?, ?)",
+            [(run_id, f.source, f.message, f.kind.value) for f in failures],
         )
 
 
@@ -903,30 +927,48 @@ def load_run_notes(connection: sqlite3.Connection, run: StoredRun) -> tuple[str,
     )
 
 
+_FAILURE_KINDS = {kind.value: kind for kind in FailureKind}
+
+
 def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
     """The files the run could not grade."""
     return [
-        FileFailure(source, message)
-        for source, message in connection.execute(
-            "SELECT source, message FROM failures WHERE run_id = ? ORDER BY rowid", (run.id,)
+        # a kind this grader does not know (a later grader's): the file's own, held for a person
+        FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
+        for source, message, kind in connection.execute(
+            "SELECT source, message, kind FROM failures WHERE run_id = ? ORDER BY rowid",
+            (run.id,),
         )
     ]
 
 
 def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold]:
-    """The stored results of the run's question that the run did not make current: a file
-    named after their student (`failed_student`, case aside) could not be graded in it. A
-    result of an earlier run is that run's, not this one's; a result of this run came from
-    another file named after the same student, and which file is theirs is a person's call.
-    Each student (exactly as stored) maps to a `Hold` saying so; nothing is changed here."""
-    failed: dict[str, str] = {}  # casefolded student -> the name of their file that failed
-    for failure in load_failures(connection, run):
+    """The stored results of the run's question that no run since made current: a file named
+    after their student (`failed_student`, case aside) could not be graded in the run that
+    stored the result or in a later one, up to `run` (the latest). A result of an earlier run
+    is that run's, not the failing one's; a result of the failing run came from another file
+    named after the same student, and which file is theirs is a person's call. A later run
+    with no file of theirs ends neither: the hold stands until a person decides (an
+    override) or a file of theirs is graded. Each student (exactly as stored) maps to a
+    `Hold` saying so, of the latest run a file of theirs failed in; nothing is changed here."""
+    # casefolded student -> (the latest run a file of theirs failed in, its start, the file)
+    failed: dict[str, tuple[int, str, str]] = {}
+    for run_id, started_at, source, message, kind in connection.execute(
+        "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
+        " failures.kind FROM failures JOIN runs ON runs.id = failures.run_id"
+        " WHERE runs.question = ? AND failures.run_id <= ?"
+        " ORDER BY failures.run_id, failures.rowid",
+        (run.rubric.id, run.id),
+    ):
+        failure = FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
         student = failed_student(failure)
-        if student is not None:
-            failed.setdefault(student.casefold(), Path(failure.source).name)
+        if student is None:
+            continue
+        key = student.casefold()
+        if key not in failed or failed[key][0] != run_id:  # a later run's, or the first
+            failed[key] = (run_id, started_at, Path(source).name)
     if not failed:
         return {}
-    when = _day(run.started_at)
     holds = {}
     for student, source, run_id, started_at in connection.execute(
         "SELECT submissions.student, submissions.source, submissions.run_id, runs.started_at"
@@ -934,25 +976,64 @@ def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold
         " WHERE submissions.question = ?",
         (run.rubric.id,),
     ):
-        file = failed.get(student.casefold())
-        if file is None:
+        failing = failed.get(student.casefold())
+        if failing is None or failing[0] < run_id:  # a file of theirs was graded since
             continue
-        graded = Path(source).name
-        if run_id == run.id:
-            note = (
-                f"A second file named after this student, {file}, could not be graded in the "
-                f"run of {when}; these marks are of {graded}, graded in the same run, and "
-                "await an instructor's review: which file is the student's is for a person "
-                "to decide."
-            )
-        else:
-            note = (
-                f"The latest file for this question, {file}, could not be graded (run of "
-                f"{when}); these marks are from an earlier run ({graded}, graded "
-                f"{_day(started_at)}) and await an instructor's review."
-            )
-        holds[student] = Hold(note, run.started_at)
+        failed_in, failed_at, file = failing
+        graded = (Path(source).name, None if run_id == failed_in else started_at)
+        latest = None if failed_in == run.id else run.started_at
+        holds[student] = _hold(file, failed_at, *graded, latest)
     return holds
+
+
+def run_holds(
+    failures: Iterable[FileFailure],
+    students: Iterable[str],
+    source_of: Callable[[str], str],
+    started_at: str,
+) -> dict[str, Hold]:
+    """`load_holds` for a run kept in no gradebook, which started at `started_at`: each of
+    the run's `students` (exactly as keyed) a file named after whom (case aside) failed in
+    the run beside the one graded, `source_of(student)`."""
+    failed: dict[str, str] = {}
+    for failure in failures:
+        student = failed_student(failure)
+        if student is not None:
+            failed.setdefault(student.casefold(), Path(failure.source).name)
+    return {
+        student: _hold(failed[key], started_at, Path(source_of(student)).name, None, None)
+        for student in students
+        if (key := student.casefold()) in failed
+    }
+
+
+def _hold(
+    file: str, failed_at: str, graded: str, graded_at: str | None, latest: str | None
+) -> Hold:
+    """The `Hold` of a result from the file `graded` (in the run that started at `graded_at`,
+    None: the same run as the failure's) for a file `file` named after its student that
+    failed in the run that started at `failed_at`; `latest`: when the question's latest run
+    started, None when the file failed in it."""
+    when = _day(failed_at)
+    if graded_at is None:
+        note = (
+            f"A second file named after this student, {file}, could not be graded in the "
+            f"run of {when}; these marks are of {graded}, graded in the same run, and "
+            "await an instructor's review: which file is the student's is for a person "
+            "to decide."
+        )
+    else:
+        note = (
+            f"The latest file for this question, {file}, could not be graded (run of "
+            f"{when}); these marks are from an earlier run ({graded}, graded "
+            f"{_day(graded_at)}) and await an instructor's review."
+        )
+    if latest is not None:
+        note += (
+            f" The latest run ({_day(latest)}) had no file of this student's: "
+            "the marks stay held until an instructor decides or a file of theirs is graded."
+        )
+    return Hold(note, failed_at, file, latest is not None)
 
 
 def _day(started_at: str) -> str:

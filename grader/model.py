@@ -11,6 +11,7 @@ what a kind reads an answer into (a parsed count, a formula) is its `reading`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -376,10 +377,19 @@ class SubmissionResult:
         return sum(1 for result in self.items.values() if result.needs_person)
 
 
+class FailureKind(StrEnum):
+    """What a file that could not be graded is (`FileFailure.kind`), as the gradebook stores it."""
+
+    FILE = "file"  # the file itself could not be graded (not UTF-8, binary, malformed, a link)
+    MISSING = "missing"  # a path named on the command line that does not exist
+    CLAIMED = "claimed"  # a second file claiming a student another file has a result for
+
+
 @dataclass(frozen=True)
 class FileFailure:
     source: str
     message: str
+    kind: FailureKind = FailureKind.FILE
 
 
 @dataclass

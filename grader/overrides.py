@@ -119,12 +119,17 @@ def apply_overrides(
 
 @dataclass(frozen=True)
 class Hold:
-    """A stored result the question's latest run did not replace although a file named after
-    its student failed in it (`gradebook.load_holds`): `note` says so, `since` is when that
-    run started (an override made since is a person's decision on the held answer)."""
+    """A stored result no later run replaced although a file named after its student failed in
+    the run that stored it or since (`gradebook.load_holds`): `note` says so, `since` is when
+    the run the file failed in started (an override made since is a person's decision on the
+    held answer), `file` names that file, and `earlier` says whether that run is earlier than
+    the question's latest (which had no file of theirs: the hold stands until a person
+    decides or a file of theirs is graded)."""
 
     note: str
     since: str
+    file: str = ""
+    earlier: bool = False
 
 
 def current(

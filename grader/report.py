@@ -149,7 +149,11 @@ def format_table(rubric: Rubric, batch: Batch) -> str:
 
 def table_row(rubric: Rubric, result: SubmissionResult) -> list[str]:
     """One student's row of `format_table`: their id, marks per part, total and how many of
-    their items await a person."""
+    their items await a person. A held result's marks (`result.held`) are not shown, as
+    grades.csv leaves them empty (`lms_csv.grades_csv_row`): its total says `held`."""
+    if result.held:
+        marks = ["" for _ in rubric.parts]
+        return [printable(result.student), *marks, "held", str(result.awaiting_review)]
     return [
         printable(result.student),
         *(marks_text(m) for m in part_marks(rubric, result)),

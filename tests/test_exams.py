@@ -19,7 +19,7 @@ from grader import gradebook
 from grader.cli import main
 from grader.exam import ExamError, ExamQuestion, QuestionClass, load_exam
 from grader.lms_csv import exam_grades_csv
-from grader.model import Batch, FileFailure, SubmissionResult
+from grader.model import Batch, FailureKind, FileFailure, SubmissionResult
 from grader.report import page_name
 from grader.rubric import load_rubric
 
@@ -501,7 +501,13 @@ LATIN = "is not valid UTF-8 (byte 16); save it as UTF-8"
         ),
         pytest.param(
             [],
-            [FileFailure("dw/c2.md", "submission dw/c2.md: it claims student 'carol', as …")],
+            [
+                FileFailure(
+                    "dw/c2.md",
+                    "submission dw/c2.md: it claims student 'carol', as …",
+                    FailureKind.CLAIMED,
+                )
+            ],
             [["ann", "0", "", "0", "0", Q4_SHA, ""]],
             id="a second file claiming a student: no row",
         ),
@@ -756,3 +762,159 @@ def test_a_student_whose_latest_file_failed_is_held_for_review_not_exported(
     main(["report", "--db", db, "--out", str(out)])
     rows = {r["student"]: r for r in csv.DictReader((out / "instructor" / "grades.csv").open())}
     assert (rows["bob"]["total (25)"], rows["bob"]["awaiting review"]) == ("0", "0")
+
+
+def _graded_failures(folder: Path, files: dict) -> list[FileFailure]:
+    """The failures `grade_paths` gives for `files` (name -> a student's YAML, or bytes)."""
+    from grader.grade import grade_paths
+
+    folder.mkdir()
+    for name, student in files.items():
+        if isinstance(student, bytes):
+            (folder / name).write_bytes(student)
+        else:
+            _q4_file(folder, name, student)
+    return grade_paths(load_rubric(Q4), [folder]).failures
+
+
+@pytest.mark.parametrize(
+    ("files", "students"),
+    [
+        pytest.param(
+            {"ann.yaml": "ann", "ann-2.yaml": "ann"},
+            [None],
+            id="a second readable file claiming ann: no one student's failure",
+        ),
+        pytest.param(
+            {"bob: it claims student ann.md": LATIN_1},
+            ["bob: it claims student ann"],
+            id="a failing file whose name reads like a claim: its student's (was no one's)",
+        ),
+        pytest.param({"carol.md": LATIN_1}, ["carol"], id="a failing file: its student's"),
+    ],
+)
+def test_a_failure_says_what_it_is_by_its_kind_not_its_message(tmp_path, files, students):
+    from grader.submissions import failed_student
+
+    failures = _graded_failures(tmp_path / "subs", files)
+    assert [failed_student(failure) for failure in failures] == students
+
+
+def test_a_gradebook_stored_before_failures_had_a_kind_tells_them_by_their_message(
+    tmp_path, capsys
+):
+    out = tmp_path / "out"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _q4_file(subs, "ann.yaml", "ann")
+    _q4_file(subs, "bob-1.yaml", "bob")
+    _q4_file(subs, "bob-2.yaml", "bob")  # claims bob, who has a result: not held
+    (subs / "carol.md").write_bytes(LATIN_1)
+    main(["grade", str(subs), "--rubric", str(Q4), "--out", str(out)])
+    db = out / "gradebook.sqlite"
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("ALTER TABLE failures DROP COLUMN kind")  # as an older grader wrote it
+    with contextlib.closing(gradebook.connect(db)) as connection:
+        run = gradebook.latest_run(connection)
+        kinds = {Path(f.source).name: f.kind for f in gradebook.load_failures(connection, run)}
+    assert kinds == {"bob-2.yaml": FailureKind.CLAIMED, "carol.md": FailureKind.FILE}
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    capsys.readouterr()
+    results = json.loads((out / "instructor" / "results.json").read_text("utf-8"))
+    assert [r["student"] for r in results["results"] if "held" in r] == []
+    rows = {r["student"]: r for r in csv.DictReader((out / "instructor" / "grades.csv").open())}
+    assert rows["carol"]["total (25)"] == ""  # a control: carol's failure still gives a row
+
+
+def _grade_folder(tmp_path: Path, name: str, files: dict, *options: str) -> None:
+    """`grade` on a new folder tmp_path/name of `files` (name -> a student's YAML, or
+    bytes) into tmp_path/out."""
+    folder = tmp_path / name
+    folder.mkdir()
+    for file, student in files.items():
+        if isinstance(student, bytes):
+            (folder / file).write_bytes(student)
+        else:
+            _q4_file(folder, file, student)
+    main(["grade", str(folder), "--rubric", str(Q4), "--out", str(tmp_path / "out"), *options])
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        pytest.param(None, id="one run: bob.yaml graded beside bob.md failing"),
+        pytest.param({"ann.yaml": "ann", "bob.yaml": "bob"}, id="a re-grade likewise"),
+    ],
+)
+def test_grades_own_table_and_json_hold_what_grades_csv_holds(tmp_path, capsys, earlier):
+    # the table and --json of `grade` printed bob's marks from bob.yaml as final while
+    # grades.csv held them for review (a second file named after him could not be graded)
+    if earlier is not None:
+        _grade_folder(tmp_path, "first", earlier)
+    capsys.readouterr()
+    shown = tmp_path / "shown.json"
+    files = {"ann.yaml": "ann", "bob.yaml": "bob", "bob.md": LATIN_1}
+    _grade_folder(tmp_path, "again", files, "--json", str(shown))
+    said = capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    rows = {
+        r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
+    }
+    assert rows["bob"]["total (25)"] == "" and rows["bob"]["awaiting review"] == str(items)
+    table = {line.split()[0]: line.split() for line in said.out.splitlines()[2:]}
+    assert table["bob"][1:] == ["held", str(items)]  # no marks, as grades.csv
+    assert table["ann"][-2:] == [rows["ann"]["total (25)"], "0"]  # a control
+    results = {r["student"]: r for r in json.loads(shown.read_text("utf-8"))["results"]}
+    note = "A second file named after this student, bob.md, could not be graded"
+    assert results["bob"]["held"].startswith(note)
+    assert {item["verdict"] for item in results["bob"]["items"].values()} == {"needs_review"}
+    assert "held" not in results["ann"]
+    assert f"note: bob: {note}" in said.err
+
+
+def test_a_hold_stands_and_is_named_when_a_later_run_has_no_file_of_the_student(tmp_path, capsys):
+    # bob's file failed in the second run (his first run's marks held); a third run without
+    # any file of his made those marks final again, silently
+    _grade_folder(tmp_path, "first", {"ann.yaml": "ann", "bob.yaml": "bob"})
+    _grade_folder(tmp_path, "second", {"ann.yaml": "ann", "bob.md": LATIN_1})
+    capsys.readouterr()
+    _grade_folder(tmp_path, "third", {"ann.yaml": "ann"})
+    said = capsys.readouterr().err
+    assert (
+        "warning: 1 student in the gradebook was not in this run's files (1 of them: still "
+        "held for review, their file could not be graded in an earlier run: bob (bob.md)): bob."
+    ) in said
+    items = len(load_rubric(Q4).items)
+    rows = {
+        r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
+    }
+    assert rows["bob"]["total (25)"] == "" and rows["bob"]["awaiting review"] == str(items)
+    results = json.loads((tmp_path / "out/instructor/results.json").read_text("utf-8"))
+    [bob] = [r for r in results["results"] if r["student"] == "bob"]
+    assert bob["held"].startswith("The latest file for this question, bob.md, could not be")
+    assert "The latest run" in bob["held"] and "had no file of this student's" in bob["held"]
+    # a file of his graded again ends the hold
+    _grade_folder(tmp_path, "fourth", {"ann.yaml": "ann", "bob.yaml": "bob"})
+    rows = {
+        r["student"]: r for r in csv.DictReader((tmp_path / "out/instructor/grades.csv").open())
+    }
+    assert rows["bob"]["total (25)"] != "" and rows["bob"]["awaiting review"] == "0"
+
+
+def test_grade_without_a_gradebook_holds_a_result_beside_a_failing_file_alike(tmp_path, capsys):
+    # without --out or --db, bob.yaml's marks were printed as final beside a failing bob.md
+    subs, shown = tmp_path / "subs", tmp_path / "shown.json"
+    subs.mkdir()
+    _q4_file(subs, "ann.yaml", "ann")
+    _q4_file(subs, "bob.yaml", "bob")
+    (subs / "bob.md").write_bytes(LATIN_1)
+    main(["grade", str(subs), "--rubric", str(Q4), "--json", str(shown)])
+    said = capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    table = {line.split()[0]: line.split() for line in said.out.splitlines()[2:]}
+    assert table["bob"][1:] == ["held", str(items)]
+    assert table["ann"][-1] == "0"  # a control
+    results = {r["student"]: r for r in json.loads(shown.read_text("utf-8"))["results"]}
+    note = "A second file named after this student, bob.md, could not be graded"
+    assert results["bob"]["held"].startswith(note) and "held" not in results["ann"]
+    assert f"note: bob: {note}" in said.err

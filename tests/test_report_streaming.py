@@ -32,7 +32,7 @@ from grader.html_report import (
     write_html_report,
 )
 from grader.lms_csv import grades_csv
-from grader.model import Batch, FileFailure, SubmissionResult
+from grader.model import Batch, FailureKind, FileFailure, SubmissionResult
 from grader.report import FolderWriter, batch_json, part_marks
 from grader.rubric import load_rubric
 
@@ -252,7 +252,7 @@ def test_an_interrupted_stream_leaves_the_old_file_whole_and_no_temporary(tmp_pa
             id="an LMS export is no one student's: no row",
         ),
         pytest.param(
-            [FileFailure("subs/zoe.md", "subs/zoe.md does not exist")],
+            [FileFailure("subs/zoe.md", "subs/zoe.md does not exist", FailureKind.MISSING)],
             [],
             id="a path that does not exist: no row",
         ),
@@ -261,6 +261,7 @@ def test_an_interrupted_stream_leaves_the_old_file_whole_and_no_temporary(tmp_pa
                 FileFailure(
                     "subs/alice-2.md",
                     "submission subs/alice-2.md: it claims student 'alice', as a.md does; …",
+                    FailureKind.CLAIMED,
                 )
             ],
             [],

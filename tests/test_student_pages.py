@@ -3,6 +3,7 @@ headed by their labels, hints in the question's own symbols, items awaiting revi
 so, an instructor's decision shown alone, alt text on every formula, a `<main>` landmark, and
 the bundled math font beside the pages."""
 
+import contextlib
 import json
 import re
 import tomllib
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
+from grader import gradebook
 from grader.cli import main
 from grader.grade import grade_answer
-from grader.html_report import AWAITING_WORDS, MATH_FONT
+from grader.html_report import AWAITING_WORDS, MATH_FONT, ClassRenderer, render_student
+from grader.overrides import Hold, held
 from grader.prompt_maths import latex_to_mathml, typeset
 from grader.report import page_name
 from grader.rubric import load_rubric
@@ -287,3 +290,28 @@ def test_the_math_font_is_package_data_copied_beside_the_pages_and_loaded_relati
         assert f'src: url("fonts/{MATH_FONT}") format("woff2")' in html
         assert 'math { font-family: "Grader Math", math;' in html
         assert "font-src 'self'" in html
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        pytest.param(lambda rubric, result: render_student(rubric, result), id="rendered whole"),
+        pytest.param(
+            lambda rubric, result: ClassRenderer(rubric).page(result).decode("utf-8"),
+            id="rendered by a class's renderer",
+        ),
+    ],
+)
+def test_a_held_result_shows_its_total_as_awaiting_review_never_as_final(graded, render):
+    # a result held for review (a later file of the student's could not be graded) showed
+    # its earlier total beside the hold's note, "Total: 19 / 25", as if final
+    with contextlib.closing(gradebook.connect(graded / "gradebook.sqlite")) as connection:
+        stored = gradebook.stored_result(connection, load_rubric(RUBRIC), "seed-student-1")
+    assert stored.total > 0  # a control: there is a total to keep back
+    note = "The latest file for this question, seed-student-1.md, could not be graded."
+    result = held(stored, Hold(note, "2026-12-06T20:00:00"), {})
+    [(_, head)] = Elements(render(load_rubric(RUBRIC), result)).find("p")[:1]
+    shown = f"{stored.total:g} / {stored.max_total:g}"
+    assert shown not in head
+    assert f"awaiting review / {stored.max_total:g}" in head
+    assert f"provisionally {stored.total:g}" in head and "not final" in head

@@ -18,7 +18,15 @@ from pathlib import Path
 
 from grader.errors import Problem, SubmissionError, writable_as_utf8
 from grader.kinds import kind_of
-from grader.model import FileFailure, Item, Rubric, Submission, SubmittedAnswer, item_name
+from grader.model import (
+    FailureKind,
+    FileFailure,
+    Item,
+    Rubric,
+    Submission,
+    SubmittedAnswer,
+    item_name,
+)
 from grader.submissions.answer_lines import answer_lines
 from grader.submissions.lms_export import (
     CONTROL_CHARACTER,
@@ -288,16 +296,15 @@ def failed_student(failure: FileFailure) -> str | None:
     """The student a submission file that could not be graded is of, named after the file as
     the transcript reader names one (`transcript_student`): `alice.md` is alice's. None for
     what is no one student's file: an LMS export or spreadsheet, a folder, a path that does
-    not exist, or a second file claiming a student who has a row already (`CLAIMS`)."""
+    not exist, or a second file claiming a student who has a row already (`failure.kind`)."""
     path = Path(failure.source)
-    if path.suffix.lower() not in SUBMISSION_SUFFIXES or failure.message.endswith(DOES_NOT_EXIST):
-        return None
-    if CLAIMS in failure.message:
+    if path.suffix.lower() not in SUBMISSION_SUFFIXES or failure.kind != FailureKind.FILE:
         return None
     return unicodedata.normalize("NFC", transcript_student(path))
 
 
-# What a failure says of a second file that claims a student (`grader.grade`).
+# What a failure says of a second file that claims a student (`grader.grade`); a gradebook
+# written before failures had a kind is told them by it (`gradebook._fill_failure_kinds`).
 CLAIMS = ": it claims student "
 
 
@@ -307,7 +314,8 @@ def refused(unusable: Iterable[tuple[Path, str]]) -> list[FileFailure]:
     failures = []
     for path, why in unusable:
         name = os.fsencode(path).decode("utf-8", "replace")
-        failures.append(FileFailure(name, f"{name} {why}"))
+        kind = FailureKind.MISSING if why == DOES_NOT_EXIST else FailureKind.FILE
+        failures.append(FileFailure(name, f"{name} {why}", kind))
     return failures
 
 

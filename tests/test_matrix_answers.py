@@ -2228,9 +2228,9 @@ UNREADABLE = [
         r"\sum_i X_i",
         0,
         r"a sum (\sum) is read in a matrix answer only as a sum over the examples of outer "
-        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer or "
+        r"products, \sum_{n=1}^{N} a_n m_n^T, or of vectors, \sum_n m_n: the whole answer or "
         "a whole side of a chain of working, or a number times it; write it as a product of "
-        "matrices, e.g. X^T G",
+        "matrices, e.g. A^T M (A and M stand for any matrices)",
         id="a sum that is no sum of outer products: said, not 'unsupported LaTeX command'",
     ),
     pytest.param(
@@ -2778,8 +2778,8 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             (),
             (
                 "We could not read your answer: n runs over C values, so g_n would be one of C "
-                "rows or columns of G, the sum a product of matrices (X^T G for rows x_n of X "
-                "and g_n of G), but G is N×D: write the product of matrices (at column 1).",
+                "rows or columns of G, the sum a product of matrices (A^T M for rows a_n of A "
+                "and m_n of M), but G is N×D: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
                 "A^T M P, or 1^T A M (A, M and P stand for any matrices, 1 for a vector of "
                 "ones): ^T transposes, a product is written side by side, \\odot multiplies "
@@ -2958,8 +2958,8 @@ MEAN_FEEDBACK = (
             (),
             (
                 "We could not read your answer: n runs over D values, so x_n would be one of D "
-                "rows or columns of X, the sum a product of matrices (X^T G for rows x_n of X "
-                "and g_n of G), but X is N×C: write the product of matrices (at column 1).",
+                "rows or columns of X, the sum a product of matrices (A^T M for rows a_n of A "
+                "and m_n of M), but X is N×C: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
                 "A^T M P, or 1^T A M (A, M and P stand for any matrices, 1 for a vector of "
                 "ones): ^T transposes, a product is written side by side, \\odot multiplies "

@@ -668,9 +668,13 @@ def parse_matrix(
     written before it."""
     given = given or {}
     written = text
+    # the letters a sum's refusal may not show (`reserved` holds pairs too, of
+    # `grader.kinds.matrix.rubric.question_names`: only its names are letters)
+    taken = {*names, loss, *results, *given, *given.values()}
+    taken |= {name for name in reserved if isinstance(name, str)}
     sums = []
     for sign in reversed(list(_SUM_SIGN.finditer(text))):  # from the right: positions stay
-        text, note = _sum_of_outer_products(text, shapes or {}, sign)
+        text, note = _sum_of_outer_products(text, shapes or {}, sign, taken)
         sums.insert(0, note)
     if sums:
         parsed = _parse_matrix(
@@ -754,12 +758,28 @@ _COEFFICIENT = re.compile(
 )
 _DIVISOR = re.compile(rf"\s*(?:/\s*{_SIZE}\s*)?")
 _SUM_SIGN = re.compile(r"\\sum(?![A-Za-z])|[Σ∑]")
-_SUM_UNREAD = (
-    "a sum (\\sum) is read in a matrix answer only as a sum over the examples of outer "
-    "products, \\sum_{n=1}^{N} x_n g_n^T, or of vectors, \\sum_n g_n: the whole answer or a "
-    "whole side of a chain of working, or a number times it; write it as a product of "
-    "matrices, e.g. X^T G"
-)
+# Letters for an example of notation, in the order taken (none is I or T, read as the identity
+# and a transpose): a message or hint shows notation over letters none of the question's, never
+# an item's answer (an unread sum was told `\sum_{n=1}^{N} x_n g_n^T`, `e.g. X^T G`, and
+# `1^T G for rows g_n of G`: linear-backward-q1's answers to a.dW and c.db).
+_EXAMPLE_LETTERS = "AMPRSUBCEFH"
+
+
+def free_letters(taken: Collection[str], count: int) -> tuple[str, ...]:
+    """The first `count` example letters none of `taken` (the question's names) in any case."""
+    used = {name.casefold() for name in taken}
+    return tuple(letter for letter in _EXAMPLE_LETTERS if letter.casefold() not in used)[:count]
+
+
+def _sum_unread(a: str, m: str) -> str:
+    """What a sum is read as, over the example letters `a` and `m`."""
+    return (
+        "a sum (\\sum) is read in a matrix answer only as a sum over the examples of outer "
+        f"products, \\sum_{{n=1}}^{{N}} {a.lower()}_n {m.lower()}_n^T, or of vectors, "
+        f"\\sum_n {m.lower()}_n: the whole answer or a whole side of a chain of working, or a "
+        f"number times it; write it as a product of matrices, e.g. {a}^T {m} ({a} and {m} "
+        "stand for any matrices)"
+    )
 
 
 def _group(match: re.Match[str], name: str) -> str | None:
@@ -767,7 +787,7 @@ def _group(match: re.Match[str], name: str) -> str | None:
 
 
 def _sum_of_outer_products(
-    text: str, shapes: Mapping[str, Shape], sign: re.Match[str]
+    text: str, shapes: Mapping[str, Shape], sign: re.Match[str], taken: Collection[str]
 ) -> tuple[str, str]:
     """`text` with a sum of outer products over the examples (`\\sum_{n=1}^{N} x_n g_n^T`, the
     whole right side, or a number times it: `\\frac{1}{N} \\sum_n x_n g_n^T`) written as the
@@ -778,17 +798,25 @@ def _sum_of_outer_products(
     or neither), or any other sum, it is refused, saying what a sum is read as (it was
     "unsupported LaTeX command \\sum"). `sign` is where the sum begins; a sum may be a whole
     side of a chain of working (`\\sum_n g_n = 1^T G`), and `\\sum_n g_n^T` is the sum
-    transposed."""
+    transposed. A refusal shows the notation over letters none of `taken` (the question's
+    names)."""
+    a_letter, m_letter = free_letters(taken, 2)
+    unread = _sum_unread(a_letter, m_letter)
     outer = _OUTER_SUM.match(text, sign.start())
     match = outer or _VECTOR_SUM.match(text, sign.start())
     if match is None or not _whole_side(text, match):
-        raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
+        raise AnswerError(text, sign.start(), unread, length=len(sign.group(0)))
     index, bound = _group(match, "index"), _group(match, "bound")
     vectors = [match.group("a"), *([match.group("b")] if outer else [])]
     if any(_group(match, k) != index for k in ("i", "j")[: len(vectors)]):
-        raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
+        raise AnswerError(text, sign.start(), unread, length=len(sign.group(0)))
     size = bound or index.upper()
-    example = "X^T G for rows x_n of X and g_n of G" if outer else "1^T G for rows g_n of G"
+    a_row, m_row = f"{a_letter.lower()}_n", f"{m_letter.lower()}_n"
+    example = (
+        f"{a_letter}^T {m_letter} for rows {a_row} of {a_letter} and {m_row} of {m_letter}"
+        if outer
+        else f"1^T {m_letter} for rows {m_row} of {m_letter}"
+    )
     axes = [_summed_axis(text, match, vector, index, size, shapes, example) for vector in vectors]
     if outer:
         (a, a_axis), (b, b_axis) = axes

@@ -1785,6 +1785,36 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             "N×D; read as shown, your matrix equals ∂L/∂W.",
             id="a wrong shape for G after its definition: a person's",
         ),
+        # A shape stated for the student's own name of a given matrix was told as G's ("Your
+        # answer states that G is N×C"), a name the student did not write: both are named.
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T H, where H = dL/dY \in R^{N \times C}",
+            "needs_review",
+            (
+                'set aside ", where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+                'set aside "\\in R^{N \\times C}", which states H\'s shape',
+            ),
+            'Your answer states that H (read as G) is N×C ("\\in R^{N \\times C}"), but the '
+            "question's G is N×D; read as shown, your matrix equals ∂L/∂W.",
+            id="a wrong shape for the student's own name of G: named as written and as read",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T \delta, where \delta = dL/dY, \delta being D x N",
+            "needs_review",
+            (
+                'set aside ", where \\delta = dL/dY", a definition, and read δ as G: the '
+                "definition agrees with the question's G = ∂L/∂Y",
+                'set aside ", \\delta being D x N", which states \\delta\'s shape',
+            ),
+            'Your answer states that \\delta (read as G) is D×N ("\\delta being D x N"), but '
+            "the question's G is N×D; read as shown, your matrix equals ∂L/∂W.",
+            id="a wrong shape for δ, the student's G: named as written and as read",
+        ),
         # A shape stated for a name of the student's own went to a person ("the shape of S,
         # which is none of the question's matrices"): it is held against S as defined.
         pytest.param(

@@ -255,7 +255,7 @@ def outcome(result):
                 "shape",
                 (
                     "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, "
-                    "so the weight matrix must be C×D and multiply X on the right: Y = XW.",
+                    "so a weight matrix can only multiply X on the right, with shape C×D.",
                 ),
                 (),
             ),
@@ -346,7 +346,7 @@ def outcome(result):
                 "shape",
                 (
                     "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, "
-                    "so the weight matrix must be C×D and multiply X on the right: Y = XW.",
+                    "so a weight matrix can only multiply X on the right, with shape C×D.",
                 ),
                 (),
             ),

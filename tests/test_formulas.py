@@ -656,7 +656,7 @@ GRADES = [
         "incorrect",
         0,
         "shape",
-        ["The shapes do not fit", "would need D = C", "Y = XW"],
+        ["The shapes do not fit", "would need D = C", "multiply X on the right"],
         id="e: Y = WX does not fit the shapes and the feedback says so",
     ),
     pytest.param(

@@ -563,7 +563,7 @@ GRADED = [
         0.0,
         "shape",
         (
-            "The shapes do not fit: Q = X·W_Q + b_Q would need K = E. X is E×N, one token per column, and Q is K×N: the projection is a K×E matrix applied to every column, so it multiplies X on the left: Q = WX.",
+            "The shapes do not fit: Q = X·W_Q + b_Q would need K = E. X is E×N, one token per column, and Q is K×N: the projection is a K×E matrix applied to every column, so it can only multiply X on the left.",
         ),
         (),
         id="tokens as columns: Q = XW_Q explained from the shapes",
@@ -722,7 +722,7 @@ GRADED = [
         (
             "The shapes do not fit: Qᵀ = W_Q·X + b_Q would need K = N. X is E×N, one token per "
             "column, and Q is K×N: the projection is a K×E matrix applied to every column, so "
-            "it multiplies X on the left: Q = WX.",
+            "it can only multiply X on the left.",
         ),
         ("read (Q)ᵀ as Qᵀ",),
         id="a transposed left side in brackets is transposed",
@@ -2955,7 +2955,7 @@ GRADED += [
         0.0,
         "shape",
         (
-            "The shapes do not fit: Q = W_Q·X + b_Q would need K = E. X is N×E and Q is N×K, so the weight matrix must be E×K and multiply X on the right: Q = XW.",
+            "The shapes do not fit: Q = W_Q·X + b_Q would need K = E. X is N×E and Q is N×K, so a weight matrix can only multiply X on the right, with shape E×K.",
         ),
         ("read W_Q X + b_Q = Q as Q = W_Q X + b_Q",),
         id="the answer before its name, W_Q on the wrong side: explained from the shapes",

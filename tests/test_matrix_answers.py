@@ -1785,6 +1785,36 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             "N×D; read as shown, your matrix equals ∂L/∂W.",
             id="a wrong shape for G after its definition: a person's",
         ),
+        # A shape stated for the student's own name of a given matrix was told as G's ("Your
+        # answer states that G is N×C"), a name the student did not write: both are named.
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T H, where H = dL/dY \in R^{N \times C}",
+            "needs_review",
+            (
+                'set aside ", where H = dL/dY", a definition, and read H as G: the definition '
+                "agrees with the question's G = ∂L/∂Y",
+                'set aside "\\in R^{N \\times C}", which states H\'s shape',
+            ),
+            'Your answer states that H (read as G) is N×C ("\\in R^{N \\times C}"), but the '
+            "question's G is N×D; read as shown, your matrix equals ∂L/∂W.",
+            id="a wrong shape for the student's own name of G: named as written and as read",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T \delta, where \delta = dL/dY, \delta being D x N",
+            "needs_review",
+            (
+                'set aside ", where \\delta = dL/dY", a definition, and read δ as G: the '
+                "definition agrees with the question's G = ∂L/∂Y",
+                'set aside ", \\delta being D x N", which states \\delta\'s shape',
+            ),
+            'Your answer states that \\delta (read as G) is D×N ("\\delta being D x N"), but '
+            "the question's G is N×D; read as shown, your matrix equals ∂L/∂W.",
+            id="a wrong shape for δ, the student's G: named as written and as read",
+        ),
         # A shape stated for a name of the student's own went to a person ("the shape of S,
         # which is none of the question's matrices"): it is held against S as defined.
         pytest.param(
@@ -2228,9 +2258,9 @@ UNREADABLE = [
         r"\sum_i X_i",
         0,
         r"a sum (\sum) is read in a matrix answer only as a sum over the examples of outer "
-        r"products, \sum_{n=1}^{N} x_n g_n^T, or of vectors, \sum_n g_n: the whole answer or "
+        r"products, \sum_{n=1}^{N} a_n m_n^T, or of vectors, \sum_n m_n: the whole answer or "
         "a whole side of a chain of working, or a number times it; write it as a product of "
-        "matrices, e.g. X^T G",
+        "matrices, e.g. A^T M (A and M stand for any matrices)",
         id="a sum that is no sum of outer products: said, not 'unsupported LaTeX command'",
     ),
     pytest.param(
@@ -2778,8 +2808,8 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             (),
             (
                 "We could not read your answer: n runs over C values, so g_n would be one of C "
-                "rows or columns of G, the sum a product of matrices (X^T G for rows x_n of X "
-                "and g_n of G), but G is N×D: write the product of matrices (at column 1).",
+                "rows or columns of G, the sum a product of matrices (A^T M for rows a_n of A "
+                "and m_n of M), but G is N×D: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
                 "A^T M P, or 1^T A M (A, M and P stand for any matrices, 1 for a vector of "
                 "ones): ^T transposes, a product is written side by side, \\odot multiplies "
@@ -2958,8 +2988,8 @@ MEAN_FEEDBACK = (
             (),
             (
                 "We could not read your answer: n runs over D values, so x_n would be one of D "
-                "rows or columns of X, the sum a product of matrices (X^T G for rows x_n of X "
-                "and g_n of G), but X is N×C: write the product of matrices (at column 1).",
+                "rows or columns of X, the sum a product of matrices (A^T M for rows a_n of A "
+                "and m_n of M), but X is N×C: write the product of matrices (at column 1).",
                 "Write the matrix expression over the question's matrices (X, W, b, G), e.g. "
                 "A^T M P, or 1^T A M (A, M and P stand for any matrices, 1 for a vector of "
                 "ones): ^T transposes, a product is written side by side, \\odot multiplies "

@@ -406,7 +406,7 @@ CASES = [
         "Y = WX",
         ("partial", 1.0, "shape"),
         (
-            "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, so the weight matrix must be C×D and multiply X on the right: Y = XW.",
+            "The shapes do not fit: Y = W·X would need D = C. X is PQ×C and Y is PQ×D, so a weight matrix can only multiply X on the right, with shape C×D.",
         ),
         id="a product whose shapes cannot fit",
     ),

@@ -1357,3 +1357,72 @@ def test_an_error_message_never_shows_the_items_answer(rubric, item_id, answer):
         example = example.rstrip(". )")
         written = example if "=" in example else f"{output}= {example}"
         assert grade_answer(loaded, item, written).verdict not in ("correct", "partial"), written
+
+
+# --- Messages under typical wrong or unreadable answers never show the answer ---------------
+
+
+def _answer_forms(loaded, item, tried: list[str]) -> list[str]:
+    """The item's answer as it may be written: the reference (its right side), each answer the
+    rubric's own tests mark correct, and each of `tried` the item marks right or in part
+    (22-52-q4 d.formula's `y = xW`), squeezed."""
+    forms = [*_written_forms(loaded, item), _squeezed(item.reference.text.split("=")[-1])]
+    for written in tried:
+        if grade_answer(loaded, item, written).verdict in ("correct", "partial"):
+            forms.append(_squeezed(written.split("=")[-1]))
+    return sorted(set(forms))
+
+
+def _typical_wrong(item) -> list[str]:
+    """Typical wrong or unreadable answers to an item: its hint's trigger, unread sums, a
+    name the question does not give, and products whose shapes do not fit."""
+    if item.type == "matrix":
+        own = [name for name, _ in item.spec.declared]
+        answers = ["y = @@ W", "Z^T " + own[0], r"\sum_n u_n", r"\sum_n z_n u_n^T"]
+        for a in own:
+            v = a.lower()
+            answers += [rf"\sum_n {v}_n^T {v}_n", rf"\sum_n z_n {v}_n^T", rf"\sum_k {v}_k"]
+            answers += [f"{a} {b}" for b in own] + [f"{a}^T {b}" for b in own]
+        return answers
+    layer = item.spec.layer
+    x, y = layer.input.name, layer.output.name
+    return ["N + ~", f"{y} = W {x}", f"{y} = {x} W", f"{y} = W^T {x}", f"{y} = {x} W W"]
+
+
+# A near miss one rewriting from the answer is told that rewriting (`the answer needs G·Wᵀ`).
+NEAR_MISSES = (
+    "transposed",
+    "factor_order",
+    "softmax_axis",
+    "inside_softmax",
+    "scalar_extra",
+    "elementwise_product",
+    "matrix_product",
+    "transpose_misplaced",
+)
+
+
+@pytest.mark.parametrize(("path", "item_id"), MATRIX_ITEMS + FORMULA_ITEMS)
+def test_messages_under_typical_wrong_answers_never_show_the_answer(path, item_id):
+    """No message under a typical wrong or unreadable answer (a shape that does not fit, a sum
+    that is not read, a name the question does not give, the hint) holds the item's answer in
+    any form it is written in (linear-backward-q1 a.dW's unread sum said `e.g. X^T G`, its
+    answer, and c.db's `1^T G for rows g_n of G`, its answer; 22-52-q4 d.formula's `Y = WX`
+    was told `Y = XW`). Answers holding the answer themselves are left out: an echo of them
+    shows nothing."""
+    loaded = load_rubric(path)
+    item = loaded.items[item_id]
+    tried = _typical_wrong(item)
+    forms = _answer_forms(loaded, item, tried)
+    shown = []
+    for written in tried:
+        if any(form in _squeezed(written) for form in forms):
+            continue
+        result = grade_answer(loaded, item, written)
+        diagnosis = result.diagnosis or ""
+        if diagnosis.startswith("misconception") or diagnosis in NEAR_MISSES:
+            continue  # the instructor's words, or a near miss told the one change it needs
+        for message in result.feedback:
+            said = _squeezed(message).replace("ᵀ", "^T").replace("·", "")
+            shown += [(item_id, written, form, message) for form in forms if form in said]
+    assert not shown, shown

@@ -421,19 +421,20 @@ def _matrix_to_index(
         return (pair[1], pair[0]) if factor.transposed else pair
 
     target = known[y.name][::-1] if lhs.transposed else known[y.name]
+    # The shapes' reasoning, which side of the input a weight matrix can multiply, without the
+    # formula it leads to: `Y = XW` was 22-52-q4 e.formula's answer, `Q = WX` attn-columns-q1's.
     hint = ""
     if sympy.expand(x.shape[0] - y.shape[0]) == 0:
         hint = (
-            f" {x.name} is {_show_shape(*x.shape)} and {y.name} is {_show_shape(*y.shape)}, so the "
-            f"weight matrix must be {_show_shape(x.shape[1], y.shape[1])} and multiply "
-            f"{x.name} on the right: {y.name} = {x.name}W."
+            f" {x.name} is {_show_shape(*x.shape)} and {y.name} is {_show_shape(*y.shape)}, so a "
+            f"weight matrix can only multiply {x.name} on the right, with "
+            f"shape {_show_shape(x.shape[1], y.shape[1])}."
         )
     elif tokens_as_columns(layer):
         hint = (
             f" {x.name} is {_show_shape(*x.shape)}, one token per column, and {y.name} is "
             f"{_show_shape(*y.shape)}: the projection is a {_show_shape(y.shape[0], x.shape[0])} "
-            f"matrix applied to every column, so it multiplies {x.name} on the left: "
-            f"{y.name} = W{x.name}."
+            f"matrix applied to every column, so it can only multiply {x.name} on the left."
         )
     try:
         for _, factors in chains:

@@ -12,7 +12,12 @@ from grader.errors import AnswerError, Problem
 from grader.kinds.base import check_rules
 from grader.kinds.matrix.check import DIAGNOSES, check_matrix, left_problem, same_answer
 from grader.kinds.matrix.evaluate import evaluated
-from grader.kinds.matrix.parse import ONES_BEFORE, MatrixAnswer, number_one_reading
+from grader.kinds.matrix.parse import (
+    ONES_BEFORE,
+    MatrixAnswer,
+    free_letters,
+    number_one_reading,
+)
 from grader.kinds.matrix.rubric import (
     MatrixSpec,
     read_matrix,
@@ -124,11 +129,11 @@ def example_letters(spec: MatrixSpec, context: Context) -> tuple[str, str, str]:
     """Three letters for a hint's example, none the question's in any case (its matrices,
     sizes, symbols, results, given gradients or loss), nor I or T, read as the identity and a
     transpose."""
-    taken = {name.casefold() for name, _ in spec.names}
-    taken |= {name.casefold() for name in (*spec.results, spec.loss, *context.symbol_table)}
-    taken |= {name.casefold() for pair in spec.given for name in pair}
-    free = [letter for letter in "AMPRSUBCEFH" if letter.casefold() not in taken]
-    return free[0], free[1], free[2]
+    taken = {name for name, _ in spec.names}
+    taken |= {*spec.results, spec.loss, *context.symbol_table}
+    taken |= {name for pair in spec.given for name in pair}
+    a, m, p = free_letters(taken, 3)
+    return a, m, p
 
 
 MATRIX = MatrixKind()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
 from importlib import resources
@@ -667,41 +667,48 @@ def parse_matrix(
     `S = QK^T/\\sqrt{d_k}; A = softmax(S)V`), it is the answer and those before it definitions
     written before it."""
     given = given or {}
-    written = text
+    reading = _Reading(names, given, loss, reserved, shapes or {}, examples or {}, text, results)
+    # the letters a sum's refusal may not show (`reserved` holds pairs too, of
+    # `grader.kinds.matrix.rubric.question_names`: only its names are letters)
+    taken = {*names, loss, *results, *given, *given.values()}
+    taken |= {name for name in reserved if isinstance(name, str)}
     sums = []
     for sign in reversed(list(_SUM_SIGN.finditer(text))):  # from the right: positions stay
-        text, note = _sum_of_outer_products(text, shapes or {}, sign)
+        text, note = _sum_of_outer_products(text, reading.shapes, sign, taken)
         sums.insert(0, note)
     if sums:
-        parsed = _parse_matrix(
-            text, names, given, loss, reserved, shapes, examples, written, results
-        )
-        return replace(parsed, text=written, notes=(*sums, *parsed.notes))
-    return _parse_matrix(text, names, given, loss, reserved, shapes, examples, written, results)
+        parsed = _parse_matrix(text, reading)
+        return replace(parsed, text=reading.written, notes=(*sums, *parsed.notes))
+    return _parse_matrix(text, reading)
 
 
-def _parse_matrix(
-    text: str,
-    names: Mapping[str, str],
-    given: Mapping[str, str],
-    loss: str,
-    reserved: Collection[str],
-    shapes: Mapping[str, Shape] | None,
-    examples: Mapping[str, int] | None,
-    written: str,
-    results: tuple[str, ...] = (),
-) -> MatrixAnswer:
-    """`parse_matrix` once its sums are read as products; `written` is the answer as the
-    student wrote it, for a chain's note to quote."""
+@dataclass(frozen=True)
+class _Reading:
+    """What an answer is read against, built once by `parse_matrix` from its parameters and
+    passed to each reader: the question's `names` (each MATRIX, SIZE or IDENTITY), the
+    `given` gradients (Y → the matrix that is ∂`loss`/∂Y), the question's other names
+    (`reserved`), the matrices' `shapes`, the sizes' `examples`, the answer as the student
+    wrote it (`written`: its sums not yet read as products, for a chain's note to quote) and the
+    names the item asks for (`results`)."""
+
+    names: Mapping[str, str]
+    given: Mapping[str, str] = field(default_factory=dict)
+    loss: str = "L"
+    reserved: Collection[str] = ()
+    shapes: Mapping[str, Shape] = field(default_factory=dict)
+    examples: Mapping[str, int] = field(default_factory=dict)
+    written: str = ""
+    results: tuple[str, ...] = ()
+
+
+def _parse_matrix(text: str, reading: _Reading) -> MatrixAnswer:
+    """`parse_matrix` once its sums are read as products."""
+    results = reading.results
     answer, statements = split_shape_statements(text)
     answer, inner = split_inner_shape_statements(answer)
     if not statements and not inner:
-        return _parse_defined(
-            text, names, given, loss, reserved, shapes, examples, written, results
-        )[0]
-    parsed, aliases = _parse_defined(
-        answer, names, given, loss, reserved, shapes, examples, written, results
-    )
+        return _parse_defined(text, reading)[0]
+    parsed, aliases = _parse_defined(answer, reading)
     stated = []
     _, definitions = split_definitions(answer.rstrip())
     for number, statement in enumerate((*inner, *statements)):
@@ -754,12 +761,28 @@ _COEFFICIENT = re.compile(
 )
 _DIVISOR = re.compile(rf"\s*(?:/\s*{_SIZE}\s*)?")
 _SUM_SIGN = re.compile(r"\\sum(?![A-Za-z])|[Σ∑]")
-_SUM_UNREAD = (
-    "a sum (\\sum) is read in a matrix answer only as a sum over the examples of outer "
-    "products, \\sum_{n=1}^{N} x_n g_n^T, or of vectors, \\sum_n g_n: the whole answer or a "
-    "whole side of a chain of working, or a number times it; write it as a product of "
-    "matrices, e.g. X^T G"
-)
+# Letters for an example of notation, in the order taken (none is I or T, read as the identity
+# and a transpose): a message or hint shows notation over letters none of the question's, never
+# an item's answer (an unread sum was told `\sum_{n=1}^{N} x_n g_n^T`, `e.g. X^T G`, and
+# `1^T G for rows g_n of G`: linear-backward-q1's answers to a.dW and c.db).
+_EXAMPLE_LETTERS = "AMPRSUBCEFH"
+
+
+def free_letters(taken: Collection[str], count: int) -> tuple[str, ...]:
+    """The first `count` example letters none of `taken` (the question's names) in any case."""
+    used = {name.casefold() for name in taken}
+    return tuple(letter for letter in _EXAMPLE_LETTERS if letter.casefold() not in used)[:count]
+
+
+def _sum_unread(a: str, m: str) -> str:
+    """What a sum is read as, over the example letters `a` and `m`."""
+    return (
+        "a sum (\\sum) is read in a matrix answer only as a sum over the examples of outer "
+        f"products, \\sum_{{n=1}}^{{N}} {a.lower()}_n {m.lower()}_n^T, or of vectors, "
+        f"\\sum_n {m.lower()}_n: the whole answer or a whole side of a chain of working, or a "
+        f"number times it; write it as a product of matrices, e.g. {a}^T {m} ({a} and {m} "
+        "stand for any matrices)"
+    )
 
 
 def _group(match: re.Match[str], name: str) -> str | None:
@@ -767,7 +790,7 @@ def _group(match: re.Match[str], name: str) -> str | None:
 
 
 def _sum_of_outer_products(
-    text: str, shapes: Mapping[str, Shape], sign: re.Match[str]
+    text: str, shapes: Mapping[str, Shape], sign: re.Match[str], taken: Collection[str]
 ) -> tuple[str, str]:
     """`text` with a sum of outer products over the examples (`\\sum_{n=1}^{N} x_n g_n^T`, the
     whole right side, or a number times it: `\\frac{1}{N} \\sum_n x_n g_n^T`) written as the
@@ -778,17 +801,25 @@ def _sum_of_outer_products(
     or neither), or any other sum, it is refused, saying what a sum is read as (it was
     "unsupported LaTeX command \\sum"). `sign` is where the sum begins; a sum may be a whole
     side of a chain of working (`\\sum_n g_n = 1^T G`), and `\\sum_n g_n^T` is the sum
-    transposed."""
+    transposed. A refusal shows the notation over letters none of `taken` (the question's
+    names)."""
+    a_letter, m_letter = free_letters(taken, 2)
+    unread = _sum_unread(a_letter, m_letter)
     outer = _OUTER_SUM.match(text, sign.start())
     match = outer or _VECTOR_SUM.match(text, sign.start())
     if match is None or not _whole_side(text, match):
-        raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
+        raise AnswerError(text, sign.start(), unread, length=len(sign.group(0)))
     index, bound = _group(match, "index"), _group(match, "bound")
     vectors = [match.group("a"), *([match.group("b")] if outer else [])]
     if any(_group(match, k) != index for k in ("i", "j")[: len(vectors)]):
-        raise AnswerError(text, sign.start(), _SUM_UNREAD, length=len(sign.group(0)))
+        raise AnswerError(text, sign.start(), unread, length=len(sign.group(0)))
     size = bound or index.upper()
-    example = "X^T G for rows x_n of X and g_n of G" if outer else "1^T G for rows g_n of G"
+    a_row, m_row = f"{a_letter.lower()}_n", f"{m_letter.lower()}_n"
+    example = (
+        f"{a_letter}^T {m_letter} for rows {a_row} of {a_letter} and {m_row} of {m_letter}"
+        if outer
+        else f"1^T {m_letter} for rows {m_row} of {m_letter}"
+    )
     axes = [_summed_axis(text, match, vector, index, size, shapes, example) for vector in vectors]
     if outer:
         (a, a_axis), (b, b_axis) = axes
@@ -863,22 +894,13 @@ def _summed_axis(
     )
 
 
-def _parse_defined(
-    text: str,
-    names: Mapping[str, str],
-    given: Mapping[str, str],
-    loss: str,
-    reserved: Collection[str],
-    shapes: Mapping[str, Shape] | None,
-    examples: Mapping[str, int] | None,
-    written: str = "",
-    results: tuple[str, ...] = (),
-) -> tuple[MatrixAnswer, dict[str, str]]:
+def _parse_defined(text: str, reading: _Reading) -> tuple[MatrixAnswer, dict[str, str]]:
     """`parse_matrix` but for shape statements: the answer, and each new name a definition
     gives a matrix the question gives, with that matrix (`δ` → G). A definition after a
     chain's sides (`softmax(S) V where S = QK^T`) is split off before the chain is read: its
     '=' is no step of the working. A last statement that defines one of `results` (`S = QKᵀ;
     A = softmax(S)V`) is the answer, and those before it definitions written before it."""
+    results, written = reading.results, reading.written
     answer, definitions = split_definitions(text)
     asked = [n for n, d in enumerate(definitions) if names_match(d.left, results)]
     if asked:
@@ -887,7 +909,7 @@ def _parse_defined(
         _asked_twice(text, answer, definitions, results)
     if not definitions or len(top_level_equals(normalise(text, STEPS))) < 2:
         try:
-            whole = _parse_answer(text, names, given, loss, reserved, quoted=written)
+            whole = _parse_answer(text, reading, quoted=written)
             glued = whole.left is not None and has_separator(whole.left.written)
             if not (definitions and (whole.graded or glued)):
                 return whole, {}
@@ -901,10 +923,10 @@ def _parse_defined(
                 if not definitions:
                     raise
     padded = answer.ljust(len(text))
-    aliases = _new_names(text, padded, definitions, names, given, loss, reserved)
+    aliases = _new_names(text, padded, definitions, reading)
     try:
         quoted = written[: len(answer)].ljust(len(written))
-        parsed = _parse_answer(padded, names, given, loss, reserved, aliases, quoted)
+        parsed = _parse_answer(padded, reading, aliases, quoted)
     except AnswerError as error:
         raise unread_without(error, text, definitions[0]) from None
     notes, review = [], parsed.review
@@ -916,7 +938,7 @@ def _parse_defined(
             if (
                 shorthand is not None
                 and aliases.get(shorthand) is alias
-                and given.get(shorthand[1:]) == alias.matrix
+                and reading.given.get(shorthand[1:]) == alias.matrix
             ):
                 review = None  # `X^T dY, where dY = dL/dY`: the student says dY is ∂L/∂Y
             continue
@@ -931,9 +953,7 @@ def _parse_defined(
                     f'{again.right}"), so which is meant is not clear'
                 )
             continue
-        note, problem = _hold_definition(
-            definition, parsed.expression, given, loss, shapes or {}, examples or {}
-        )
+        note, problem = _hold_definition(definition, parsed.expression, reading)
         notes.append(note)
         review = review or problem
     renamed = {name: alias.matrix for name, alias in aliases.items() if alias.matrix}
@@ -1021,10 +1041,7 @@ def _new_names(
     text: str,
     answer: str,
     definitions: tuple[Definition, ...],
-    names: Mapping[str, str],
-    given: Mapping[str, str],
-    loss: str,
-    reserved: Collection[str],
+    reading: _Reading,
 ) -> dict[str, _Alias]:
     """Each name the answer uses (or another definition does) that is none of the question's
     and that a definition defines (by its normalised text), with what it is read as: a given
@@ -1033,12 +1050,13 @@ def _new_names(
     (`S = QK^T/\\sqrt{d_k}`, `P = softmax(S)`), as that expression, as a marker reads it. A
     definition whose right side does not read so, or uses its own name (directly or through
     another), is an error saying so: what the name stands for is a person's to read."""
+    names, given, loss = reading.names, reading.given, reading.loss
     aliases: dict[str, _Alias] = {}
     normal = normalise(answer, STEPS)
     rights = [normalise(d.right, STEPS) for d in definitions]
     pending: list[tuple[Definition, str, int]] = []
     lefts = [_defined_name(d) for d in definitions]
-    own = [left for left in lefts if left not in names and left not in reserved]
+    own = [left for left in lefts if left not in names and left not in reading.reserved]
     known = {**names, **dict.fromkeys(own, MATRIX)}  # `PV`, P defined: P·V, as `XW` is X·W
     for number, definition in enumerate(definitions):
         name = lefts[number]
@@ -1064,9 +1082,7 @@ def _new_names(
     while pending:
         unread = []
         for definition, name, where in pending:
-            expression = _defined_expression(
-                text, definition, names, given, loss, reserved, aliases
-            )
+            expression = _defined_expression(text, definition, reading, aliases)
             if expression is None:
                 unread.append((definition, name, where))
                 continue
@@ -1092,10 +1108,7 @@ _DEFINABLE = re.compile(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?")
 def _defined_expression(
     text: str,
     definition: Definition,
-    names: Mapping[str, str],
-    given: Mapping[str, str],
-    loss: str,
-    reserved: Collection[str],
+    reading: _Reading,
     aliases: Mapping[str, _Alias],
 ) -> Node | None:
     """A definition's right side read as a matrix expression over the question's names and
@@ -1108,14 +1121,7 @@ def _defined_expression(
     if start < 0:
         return None
     try:
-        read = _parse_answer(
-            _side(text, start, start + len(definition.right)),
-            names,
-            given,
-            loss,
-            reserved,
-            aliases,
-        )
+        read = _parse_answer(_side(text, start, start + len(definition.right)), reading, aliases)
     except AnswerError:
         return None
     if read.left is not None or read.steps or read.named or read.review or read.notes:
@@ -1181,15 +1187,13 @@ def _read_aliases(
 def _hold_definition(
     definition: Definition,
     expression: Node,
-    given: Mapping[str, str],
-    loss: str,
-    shapes: Mapping[str, Shape],
-    examples: Mapping[str, int],
+    reading: _Reading,
 ) -> tuple[str, str | None]:
     """The note for a definition set aside, and why a person must read the answer, if one
     must: a definition of a matrix the answer uses as the gradient the question gives it
     (`G = dL/dY` for `gradients: {G: dL/dY}`) agrees, and words saying what a name is are
     only set aside; any other is not the machine's to weigh."""
+    given, loss = reading.given, reading.loss
     if definition.gloss:
         return definition.note, None  # `X^T G, where X = the inputs`: what X is, in words
     placed = "preceded" if definition.before else "followed"
@@ -1197,10 +1201,10 @@ def _hold_definition(
     note = definition.note
     name = _clean_name("".join(definition.left.split()))
     written = any(node.op in ("matrix", "size") and node.name == name for node in walk(expression))
-    if not written and name not in sizes_in(shapes, expression):
+    if not written and name not in sizes_in(reading.shapes, expression):
         return note, (f"{said}, which defines {name}, a name your answer does not use")
     gradient = {matrix: y for y, matrix in given.items()}.get(name)
-    example = examples.get(name)
+    example = reading.examples.get(name)
     if gradient is None and example is not None and definition.right.strip() == str(example):
         # `X^T G, where C = 8`: the question's own example size, which changes nothing
         return (
@@ -1223,15 +1227,13 @@ def _hold_definition(
 
 def _parse_answer(
     text: str,
-    names: Mapping[str, str],
-    given: Mapping[str, str],
-    loss: str,
-    reserved: Collection[str],
+    reading: _Reading,
     aliases: Mapping[str, _Alias] | None = None,
     quoted: str = "",
 ) -> MatrixAnswer:
     """`text` read; `quoted` is the answer as the student wrote it (its sums not yet read as
     products), for a chain's note to quote, where it has the same length."""
+    names, given, loss, reserved = reading.names, reading.given, reading.loss, reading.reserved
     normal = normalise(text, STEPS)
     normal, relation_notes = _approximately(text, normal)
     equals = top_level_equals(normal)
@@ -1240,7 +1242,7 @@ def _parse_answer(
     graded = ""
     if len(equals) > 1:
         normal, chain_notes, steps, named, graded = _read_chain(
-            text, normal, equals, names, given, loss, reserved, aliases, quoted
+            text, normal, equals, reading, aliases, quoted
         )
         relation_notes = (*relation_notes, *chain_notes)
         equals = top_level_equals(normal)
@@ -1257,7 +1259,7 @@ def _parse_answer(
         ):
             # `XᵀG = GXᵀ`: a chain of two matrix expressions, each held against the other
             normal, chain_notes, steps, named, graded = _read_chain(
-                text, normal, equals, names, given, loss, reserved, aliases, quoted
+                text, normal, equals, reading, aliases, quoted
             )
             relation_notes = (*relation_notes, *chain_notes)
             equals = top_level_equals(normal)
@@ -1400,10 +1402,7 @@ def _read_chain(
     text: str,
     normal: str,
     equals: list[int],
-    names: Mapping[str, str],
-    given: Mapping[str, str],
-    loss: str,
-    reserved: Collection[str],
+    reading: _Reading,
     aliases: Mapping[str, _Alias] | None,
     quoted: str = "",
 ) -> tuple[str, tuple[str, ...], tuple[tuple[str, Node], ...], tuple[Left, ...], str]:
@@ -1435,7 +1434,7 @@ def _read_chain(
                 lefts.append(read_left(text, " " * start + normal[start:end]))
             return "other"
         try:
-            step = _parse_answer(_side(text, start, end), names, given, loss, reserved, aliases)
+            step = _parse_answer(_side(text, start, end), reading, aliases)
         except AnswerError as error:
             if _is_left(text, normal[:end], end, start):
                 named.append(written)
@@ -1500,7 +1499,7 @@ def _reads(text: str, start: int, end: int, names: Mapping[str, str]) -> bool:
     """Whether `text[start:end]` reads as a matrix expression over the question's `names`
     with a matrix in it (`G X^T` does; `A`, a name of none of its matrices, and `5` do not)."""
     try:
-        read = _parse_answer(_side(text, start, end), names, {}, "L", ())
+        read = _parse_answer(_side(text, start, end), _Reading(names))
     except AnswerError:
         return False
     return any(node.op == "matrix" for node in walk(read.expression))

@@ -358,8 +358,12 @@ def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Contex
             )
         else:
             whose = f"{name} as you define it" if name in defined else f"the question's {name}"
+            # the name as written, and what it was read as where a definition renamed it
+            # (`H W^T where H = dL/dY \in R^{N×C}`: H, read as G; it said "that G is N×C")
+            mine = statement.name or name
+            mine += "" if names_match(mine, (name,)) else f" (read as {name})"
             review = (
-                f'Your answer states that {name} is {show_shape(stated)} ("{written}"), but '
+                f'Your answer states that {mine} is {show_shape(stated)} ("{written}"), but '
                 f"{whose} is {show_shape(shape)}"
             )
         return replace(answer, review=answer.review or review)

@@ -212,6 +212,103 @@ EXPLANATIONS = [
         0,
         "a long answer with nothing matching",
     ),
+    # The position-wise map said of another layer (a 3x3 convolution shares its weights too, but
+    # is not position-wise; the softmax is not linear) earned it; said of the 1x1 convolution,
+    # or of nothing named, it keeps its mark
+    ("A 3x3 convolution uses the same weights at every pixel.", "needs_review", 0, "3x3 shared"),
+    ("A 5x5 convolution shares its weights across all pixels.", "needs_review", 0, "5x5 shared"),
+    ("A KxK convolution uses the same weights at every position.", "needs_review", 0, "KxK"),
+    ("The softmax is a position-wise linear layer.", "needs_review", 0, "softmax position-wise"),
+    ("Attention is a position-wise linear layer.", "needs_review", 0, "attention position-wise"),
+    ("Attention uses the same weights at every pixel.", "needs_review", 0, "attention shared"),
+    ("A 1x1 convolution uses the same weights at every pixel.", "partial", 1, "1x1 shared"),
+    (
+        "Each pixel is multiplied by the same W, like a position-wise linear layer.",
+        "partial",
+        1,
+        "the same W at each pixel, no layer named",
+    ),
+    (
+        "Unlike a 3x3 convolution, a 1x1 convolution is a position-wise linear layer.",
+        "partial",
+        1,
+        "the 3x3 convolution compared with",
+    ),
+    (
+        "A 1x1 convolution, unlike a 3x3 one, uses the same weights at every pixel.",
+        "partial",
+        1,
+        "the 3x3 convolution compared with, put in",
+    ),
+    (
+        "The 3x3 convolution shares weights too, but the 1x1 convolution is a position-wise "
+        "linear layer.",
+        "partial",
+        1,
+        "the 3x3 in a clause of its own",
+    ),
+    (
+        "The same W is applied to every token, just like the projections in attention.",
+        "partial",
+        1,
+        "attention compared with",
+    ),
+    (
+        "The 1x1 conv applies one shared weight matrix at every pixel, whereas attention mixes "
+        "all tokens with data-dependent weights.",
+        "partial",
+        1.5,
+        "attention in the clause after",
+    ),
+    # a statement said again of the other one ("…, and so is attention") says it of both: the
+    # difference contradicted, as with "both"
+    ("A convolution is local, and so is attention.", "needs_review", 0, "and so is attention"),
+    ("A convolution is local, as is attention.", "needs_review", 0, "as is attention"),
+    ("A convolution is local and so is attention.", "needs_review", 0, "so is, no comma"),
+    ("A convolution is local, and attention too.", "needs_review", 0, "and attention too"),
+    (
+        "A convolution uses fixed weights, and so does attention.",
+        "needs_review",
+        0,
+        "and so does attention",
+    ),
+    (
+        "Attention mixes all tokens with data-dependent weights, and so does a CNN.",
+        "needs_review",
+        0,
+        "and so does a CNN",
+    ),
+    ("Attention, like a convolution, is local.", "needs_review", 0, "like a convolution"),
+    ("Both are local.", "incorrect", 0, "both, no role named"),
+    (
+        "A convolution is local, and so attention mixes all tokens.",
+        "partial",
+        0.5,
+        "'so' that begins a statement of its own",
+    ),
+    (
+        "A 1x1 convolution uses the same weights at every pixel, and so does the softmax.",
+        "needs_review",
+        0,
+        "and so does the softmax",
+    ),
+    # "weights" the verb, straight before all, every or each, is attention's weighting of all
+    # positions (half the difference, as "attends to all tokens" is); the noun is not
+    ("Attention weights all tokens by the softmax.", "partial", 0.5, "weights all tokens"),
+    (
+        "Attention weights all tokens by softmax scores computed from the data.",
+        "partial",
+        0.5,
+        "weights all tokens by softmax scores",
+    ),
+    ("Self-attention weights each token by its score.", "partial", 0.5, "weights each token"),
+    ("Attention uses weights that are all learned.", "incorrect", 0, "weights, all learned"),
+    (
+        "The attention weights are the same for all tokens.",
+        "needs_review",
+        0,
+        "attention weights the same for all tokens",
+    ),
 ]
 
 
@@ -951,12 +1048,13 @@ MISMARKED += [
         1,
         "'pixels and tokens are alike'",
     ),
+    # (nor, said of attention, the 1x1 convolution's position-wise map: a person decides)
     (
         "22-52-q4",
         "e.explanation",
         "Attention uses the same weights at every pixel.",
-        "partial",
-        1,
+        "needs_review",
+        0,
         "'attention … weights' is no weighing of all positions",
     ),
     (
@@ -1839,6 +1937,18 @@ DENIED = [
         "dw-sep-q1",
         "Parameters standard / parameters separable = 1/D + 1/K^2; the kernel is factored.",
         'which says it of "standard", the wrong way round',
+    ),
+    # said of a layer the concept does not speak of: said so, not "the wrong way round"
+    ("22-52-q4", "The softmax is a position-wise linear layer.", 'which says it of "softmax")'),
+    (
+        "22-52-q4",
+        "A 3x3 convolution uses the same weights at every pixel.",
+        'at every pixel", which says it of "3x3")',
+    ),
+    (
+        "22-52-q4",
+        "A convolution is local, and so is attention.",
+        'of both "convolution" and "attention", the wrong way round for one of them',
     ),
 ]
 

@@ -1319,8 +1319,49 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
             for at in after
         ):
             found[first], found[second] = second, first
+    role_of = _roles_of(sentence, roles)
+    for second in named:
+        first = next(
+            (
+                at
+                for at in reversed(named[: named.index(second)])
+                if at in role_of and role_of[at] != _role_fitting(sentence[second], roles)
+            ),
+            None,
+        )
+        if first is not None and second not in found and _echoes(sentence, first, second):
+            found[first], found[second] = second, first
     sentence.joined[roles] = found
     return found
+
+
+_ECHOING = frozenset(["so", "as"])  # "…, and so is attention", "…, as does attention"
+_TOO = frozenset(["too", "also"])  # "…, and attention is too", "…, and attention too"
+_LEADING = frozenset(["and", "but", "yet"])
+
+
+def _echoes(sentence: Sentence, first: int, second: int) -> bool:
+    """Whether the role word at `second` stands in a statement of its own, after the one of
+    `first`, that only says that one again of it: "A convolution is local, and so is attention",
+    "…, as is attention", "…, and attention is too" say it of both, as "both" does."""
+    scope = sentence.scopes[second]
+    if scope == sentence.scopes[first]:
+        return False
+    within = [at for at in range(len(sentence)) if sentence.scopes[at] == scope]
+    before = [sentence.plain[at][1] for at in within if at < second]
+    after = [sentence.plain[at][1] for at in within if at > second]
+    while before and before[0] in _LEADING:
+        before.pop(0)
+    while before and before[-1] in _DETERMINERS:
+        before.pop()
+    if after[-1:] and after[-1] in _TOO:
+        after.pop()
+    elif after or not before:  # "…, and attention is global" is no echo
+        return False
+    if len(before) == 2:  # "so is attention (too)"
+        return before[0] in _ECHOING and before[1] in _SUBJECTLESS_VERBS and not after
+    # "attention is too", "attention too"
+    return not before and len(after) <= 1 and all(a in _SUBJECTLESS_VERBS for a in after)
 
 
 def _joined(
@@ -1711,6 +1752,18 @@ class Concept:
         """The pairing patterns (`a ~ b`) of the concept, read together in each sentence."""
         return tuple(p for p in (*self.evidence, *self.contradictions) if p.pairing)
 
+    @cached_property
+    def compares(self) -> bool:
+        """Whether the concept also says something of a role other than its first (some
+        evidence names one): a statement said of another role is then the concept the wrong way
+        round; under roles that only name what it is not said of ("3x3", "softmax"), it is
+        said of the wrong one."""
+        return any(
+            any(a in role for group in p.groups for a in group)
+            for role in self.roles[1:]
+            for p in self.evidence
+        )
+
 
 @dataclass(frozen=True)
 class ConceptFinding:
@@ -1850,6 +1903,15 @@ def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, .
     )
 
 
+def _wrong_role(concept: Concept, joined: bool) -> str:
+    """How a statement said of another role (or of two) is wrong: the wrong way round, where
+    the concept gives each role its own; else said of what the concept does not say it of ("The
+    softmax is a position-wise linear layer")."""
+    if concept.compares:
+        return "the wrong way round for one of them" if joined else "the wrong way round for"
+    return "where the concept says it of one" if joined else "where the concept says it of another"
+
+
 def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> TextCheck:
     """Which concepts the answer states, the marks they earn, and any reason for doubt."""
     findings = []
@@ -1906,13 +1968,14 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         elif contradiction is not None and contradiction.joined:
             doubts.append(
                 f"the answer says {contradiction.quote(answer)!r} of both "
-                f"{contradiction.joined[0].text!r} and {contradiction.joined[1].text!r}, the "
-                f"wrong way round for one of them: {concept.description}"
+                f"{contradiction.joined[0].text!r} and {contradiction.joined[1].text!r}, "
+                f"{_wrong_role(concept, joined=True)}: {concept.description}"
             )
         elif contradiction is not None and contradiction.said_of is not None:
             doubts.append(
                 f"the answer says {contradiction.quote(answer)!r} of "
-                f"{contradiction.said_of.text!r}, the wrong way round for: {concept.description}"
+                f"{contradiction.said_of.text!r}, {_wrong_role(concept, joined=False)}: "
+                f"{concept.description}"
             )
         elif contradiction is not None:
             doubts.append(

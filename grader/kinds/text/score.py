@@ -16,18 +16,22 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
     feedback = []
     for finding in check.findings:
         concept = finding.concept
+        # said of another role: of the other one a comparison gives its own property, or of one
+        # the concept does not speak of ("The softmax is a position-wise linear layer")
+        wrong = ", the wrong way round" if concept.compares else ""
+        for_one = ", the wrong way round for one of them" if concept.compares else ""
         if finding.contradiction is not None and finding.contradiction.joined:
             first, second = finding.contradiction.joined
             feedback.append(
                 f"Not credited: {concept.description} (you wrote "
                 f'"{finding.contradiction.quote(text)}", which says it of both "{first.text}" '
-                f'and "{second.text}", the wrong way round for one of them)'
+                f'and "{second.text}"{for_one})'
             )
         elif finding.contradiction is not None and finding.contradiction.said_of is not None:
             feedback.append(
                 f"Not credited: {concept.description} (you wrote "
                 f'"{finding.contradiction.quote(text)}", which says it of '
-                f'"{finding.contradiction.said_of.text}", the wrong way round)'
+                f'"{finding.contradiction.said_of.text}"{wrong})'
             )
         elif finding.contradiction is not None:
             feedback.append(

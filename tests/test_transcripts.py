@@ -771,6 +771,9 @@ def test_words_that_neither_deny_nor_join_leave_the_maths_read(tmp_path, line, i
 Q4_A = "Parameters: $PQC \\cdot PQD + PQD$"
 Q4_B = "Parameters: $9CD + D$"
 Q4_C = "Parameters: $CD + D$"
+DENYING_SENTENCE = (
+    "This is not $Y = XW + b$ because a 1x1 convolution shares its weights across all pixels."
+)
 
 
 @pytest.mark.parametrize(
@@ -981,6 +984,26 @@ Q4_C = "Parameters: $CD + D$"
                 "pixels, like a linear layer applied to each token.",
                 "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights at "
                 "every pixel, like a per-token linear map in a Transformer.",
+            )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e) $Y = XW$\n{first}\n{second}", "e.explanation", "partial",
+                f"{first} {second}".replace("$", ""),
+                id=f"{line[:30]!r}…: a sentence denying its maths beside other prose is part "
+                "of the explanation (was left out, for a person)",
+            )
+            for line, first, second in (
+                (
+                    DENYING_SENTENCE,
+                    DENYING_SENTENCE,
+                    "It is a position-wise linear layer.",
+                ),
+                (
+                    "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights.",
+                    "It is a position-wise linear layer.",
+                    "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights.",
+                ),
             )
         ),
         pytest.param(

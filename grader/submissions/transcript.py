@@ -565,7 +565,10 @@ def read_transcript(
                 shown = True
         if shown:
             continue  # the item going to a person shows the text: it is said once
+        explained = {line for line, _ in prose} if prose_item is not None else set()
         for line, words in leftovers:
+            if line in explained:
+                continue  # denied maths in the explanation's prose: the explanation took it
             unassigned.append(
                 (line, f"text in part {section.key!r} that no item took: {_quote(words)!r}")
             )
@@ -1102,11 +1105,14 @@ def _read_part(
         and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
-    if not prose and any(item.keeps_prose for item in items):
-        # The part's only prose denies its maths ("This is not $Y = XW + b$ because a 1x1
-        # convolution shares its weights …"): it is the explanation still, as a marker reads
-        # it, and its line stays a leftover too, for a person to see its maths
-        prose = denied_prose
+    if any(item.keeps_prose for item in items):
+        # Prose that denies its maths is the explanation still, as a marker reads it, when it
+        # is the part's only prose ("Not $CD + D$, since there is no bias.") or a sentence
+        # of its own beside other prose ("This is not $Y = XW + b$ because a 1x1 convolution
+        # shares its weights …"; not a bare "not $Y = XW + b$"); its line stays a leftover
+        # too, for a person to see its maths where no item answers it
+        explains = [(n, w) for n, w in denied_prose if not prose or _is_sentence(w)]
+        prose = sorted(prose + explains)
     _place_shared(shared, found, items, section.key)
     return found, prose, leftovers, definitions, denied
 
@@ -1599,6 +1605,15 @@ def _prose_words(text: str) -> tuple[list[str], bool]:
 def _is_label(text: str) -> bool:
     words, cjk = _prose_words(text)
     return len(text) <= 80 and (cjk or bool(words))
+
+
+# Words of prose that make a line whose words deny its maths a sentence of explanation
+# ("This is not $Y = XW + b$ because …"), not only a denial ("not $Y = XW + b$").
+_SENTENCE_WORDS = 5
+
+
+def _is_sentence(line: str) -> bool:
+    return len(_prose_words(_outside_maths(line))[0]) >= _SENTENCE_WORDS
 
 
 def _is_maths_alone(text: str) -> bool:

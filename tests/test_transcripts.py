@@ -1275,6 +1275,81 @@ def test_a_conclusion_in_a_line_without_dollars_gives_the_answer(tmp_path, line,
     assert note in item.reading_notes
 
 
+# A line of maths alone split by ⇒, =>, \Rightarrow or \implies: the last step is the
+# answer, the steps before it working, said in a note; steps a count reads that disagree in
+# value go to a person, both shown.
+@pytest.mark.parametrize(
+    ("rubric", "line", "item_id", "verdict", "answer", "note"),
+    [
+        pytest.param(
+            "attn-q1",
+            "(c) $N \\times N \\Rightarrow N^2$",
+            "c.count",
+            "correct",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; N \\times N before it is working',
+            id="\\Rightarrow, N^2 after it (was read as N \\times N, no note)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) $N \\times N \\implies N^2$",
+            "c.count",
+            "correct",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; N \\times N before it is working',
+            id="\\implies, N^2 after it (was read as N \\times N, no note)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) N x N => N^2",
+            "c.count",
+            "correct",
+            "N^2",
+            'read N^2 as the answer: it follows "=>"; N x N before it is working',
+            id="=> without $ (was read as N x N, no note)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) $N \\times K \\Rightarrow N^2$",
+            "c.count",
+            "needs_review",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; N \\times K before it is working',
+            id="wrong working before \\Rightarrow goes to a person (was N \\times K, 0/2)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) N x K => N^2",
+            "c.count",
+            "needs_review",
+            "N^2",
+            'read N^2 as the answer: it follows "=>"; N x K before it is working',
+            id="wrong working before => goes to a person (was N x K, 0/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) Parameters: $3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D$",
+            "b.params",
+            "correct",
+            "9CD + D",
+            'read 9CD + D as the answer: it follows "⇒"; 3 \\times 3 \\times C \\times D + D '
+            "before it is working",
+            id="working that agrees: the answer after \\Rightarrow, said (was read with no note)",
+        ),
+    ],
+)
+def test_the_step_after_an_arrow_in_maths_is_the_answer(
+    tmp_path, rubric, line, item_id, verdict, answer, note
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    item = result.items[item_id]
+    assert (item.verdict, item.answer) == (verdict, answer), item.feedback
+    assert note in item.reading_notes
+    if verdict == "needs_review":
+        assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
+
+
 # Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks
 # until a person read it.
 ATTN_SCRIPT = """Q1. (a) The projections have $3EK + 3K$ parameters.

@@ -98,6 +98,8 @@ CROSSED = re.compile(
 _MATHS_OPENER = re.compile(r"\$|\\[\[(]")
 _MATHS_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 _STEP = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow|⇒|=>|\\therefore|∴")
+# How a note shows the arrow between two steps of working, as the student wrote it.
+_ARROW_SHOWN = {r"\Rightarrow": "⇒", r"\implies": "⇒", r"\Longrightarrow": "⇒", r"\therefore": "∴"}
 _BOXED = re.compile(r"\\boxed\s*\{")
 _PICTURE = re.compile(r"\\begin\s*\{\s*[bpvBV]?matrix|\\begin\s*\{\s*array")
 _PROSE_LATEX = {
@@ -1652,6 +1654,7 @@ def _offer(
     so that its check weighs the words naming the terms; otherwise it is given the sum."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
+    arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
     defined = False
@@ -1671,8 +1674,11 @@ def _offer(
                 definitions.setdefault(item.id, []).append((line, step, quote))
                 defined = True
                 continue
+            # the last step of maths alone on its line is the line's answer (`$N \times N
+            # \Rightarrow N^2$`), as the maths alone is
+            last = index == len(steps) - 1
             if item.counts and not _looks_like_a_count(
-                step, words_before, words_after, bare, describes, alone and len(steps) == 1
+                step, words_before, words_after, bare, describes, alone and last
             ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
@@ -1721,6 +1727,13 @@ def _offer(
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
         chain = tuple(sides) if len(sides) > 1 else ()
         text = chosen[-1][1]
+        # `N \times N \Rightarrow N^2`: the step after the arrow is the answer, the steps
+        # before it working (each checked: `chain`), said in a note
+        step_notes = ()
+        if chosen[-1][0] > first:
+            arrow = _ARROW_SHOWN.get(arrows[chosen[-1][0] - 1], arrows[chosen[-1][0] - 1])
+            earlier = " ⇒ ".join(step for step in steps[: chosen[-1][0]] if step)
+            step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
         in_prose = (
             not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
             and not displayed
@@ -1729,7 +1742,9 @@ def _offer(
             and _is_name_in_prose(text, words)
         )
         found.setdefault(item.id, []).append(
-            _Candidate(text, line, quote, weight, chain, notes=notes, name_in_prose=in_prose)
+            _Candidate(
+                text, line, quote, weight, chain, notes=notes + step_notes, name_in_prose=in_prose
+            )
         )
     return bool(taken) or len(shared) > offered or defined
 

@@ -1350,6 +1350,43 @@ def test_the_step_after_an_arrow_in_maths_is_the_answer(
         assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
 
 
+# Working before an arrow (or "so" with no words beside the maths) that the count reads and
+# that differs from the answer after it (`N x K -> N^2`: N×K is not N²): a person decides,
+# shown both; working that agrees is read (`N × N → N^2`, above).
+@pytest.mark.parametrize(
+    ("line", "working"),
+    [
+        pytest.param("(c) N x K -> N^2", "N x K", id="N x K -> N^2 (was 2/2)"),
+        pytest.param("(c) N × K → N^2", "N × K", id="N × K → N^2 (was 2/2)"),
+        pytest.param("(c) QK^T is N × K → N^2", "N × K", id="words, N × K → N^2 (was 2/2)"),
+        pytest.param("(c) QK^T is N × K ⇒ N^2", "N × K", id="words, N × K ⇒ N^2 (was 2/2)"),
+        pytest.param("(c) N x K, so N^2", "N x K", id="N x K, so N^2 (was 2/2)"),
+        pytest.param(
+            "(c) $N \\times K$ → $N^2$", "N \\times K", id="$N \\times K$ → $N^2$ (was 2/2)"
+        ),
+        pytest.param(
+            "(c) QK^T is $N \\times K$ → $N^2$",
+            "N \\times K",
+            id="words, $N \\times K$ → $N^2$ (was 2/2)",
+        ),
+        pytest.param(
+            "(c) $N \\times K$, so $N^2$", "N \\times K", id="$N \\times K$, so $N^2$ (was 2/2)"
+        ),
+    ],
+)
+def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
+    tmp_path, line, working
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attn-q1.yaml"), [tmp_path]).results
+    item = result.items["c.count"]
+    assert (item.verdict, item.answer) == ("needs_review", "N^2"), item.feedback
+    assert item.feedback[0] == (
+        "The steps of your working on line 3 do not agree; an instructor will decide which is "
+        f"your answer: {working} (graded incorrect, 0/2), then N^2 (graded correct, 2/2)."
+    )
+
+
 # Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks
 # until a person read it.
 ATTN_SCRIPT = """Q1. (a) The projections have $3EK + 3K$ parameters.

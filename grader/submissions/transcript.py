@@ -393,6 +393,9 @@ class _Role:
     working: bool = False  # working before a conclusion on its line: weaker than it
     corrects: bool = False  # the answer a correction gives: "no" before it is no denial
     leading: str | None = None  # for a conclusion, the words that start its line (`parameters`)
+    # for a conclusion, the maths before it that it equates to the answer (`$N \times K$ →
+    # $N^2$): a step of working the item checks, where it reads it
+    equates: str = ""
     note: str = ""  # how it was read
 
 
@@ -426,8 +429,32 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
             leading = text[line_start : pieces[line_first].start]
             word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
-            roles[index] = _Role(leading=leading, note=_concluded_note(written, word, shown))
+            alone = len(earlier) == 1 and not between.strip(" \t:,").removesuffix(word).strip()
+            equates = pieces[line_first].body if alone else ""
+            roles[index] = _Role(
+                leading=leading,
+                note=_concluded_note(written, word, shown),
+                equates=_equated(equates, word, leading),
+            )
     return roles
+
+
+# Conclusions that equate the maths before them to the answer after (`N × K → N^2`); a word
+# ("so", "hence") may conclude from maths that counts something else (`$4C$ fixed weights,
+# so $0$`), and equates it only when no words stand beside it.
+_ARROWS = ("→", "->", "=>", "⇒")
+
+
+def _equated(working: str, word: str, words: str) -> str:
+    """The maths of `working` that a conclusion `word` equates to the answer after it: the
+    maths after the words before it (`QK^T is N × K` → `N × K`), after an arrow, or the
+    maths alone with no `words` beside it (`N x K, so N^2`); "" otherwise."""
+    prose = _prose_matches(working)
+    if word not in _ARROWS and (prose or _prose_matches(words) or not working):
+        return ""
+    maths = working[prose[-1].end() :] if prose else working
+    maths = maths.strip(" \t:,;")
+    return maths if maths and _is_maths_alone(maths) else ""
 
 
 def _concluded_note(answer: str, word: str, working: str) -> str:
@@ -1036,6 +1063,7 @@ def _read_part(
             notes=piece.notes + ((role.note,) if role.note else ()),
             labelled=piece.labelled,
             strength=-4 if role.working else 0,
+            equates=role.equates,
         )
         if offered:
             taken_lines.add(line)
@@ -1143,6 +1171,7 @@ def _offer_among(
         notes=among.notes,
         # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
         alone=bool(among.working) and not among.after,
+        equates=_equated(among.working, among.concludes, among.label),
     )
 
 
@@ -1639,6 +1668,7 @@ def _offer(
     alone: bool = False,
     strength: int = 0,
     labelled: str = "",
+    equates: str = "",
 ) -> bool:
     """Offer a piece of maths, step by step, to the items; whether any took a step. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
@@ -1651,7 +1681,10 @@ def _offer(
     `strength` is added to each candidate's (working before a conclusion is weaker).
     `labelled` is the piece as written where words joined it (`D weights plus 9CD`): a count
     that reads it with the words after it (`… biases`), as `grader check` does, is given it,
-    so that its check weighs the words naming the terms; otherwise it is given the sum."""
+    so that its check weighs the words naming the terms; otherwise it is given the sum.
+    `equates` is maths a conclusion equates to the piece (`N × K → N^2`): a count that reads
+    it checks it as a step of working before the piece, so that working that disagrees goes
+    to a person."""
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps
@@ -1724,16 +1757,22 @@ def _offer(
         if working.endswith(words_after.strip()):
             words_after = ""  # read with its words (`2N^2 d_k MACs`): quoted once
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
-        sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
-        chain = tuple(sides) if len(sides) > 1 else ()
         text = chosen[-1][1]
         # `N \times N \Rightarrow N^2`: the step after the arrow is the answer, the steps
         # before it working (each checked: `chain`), said in a note
-        step_notes = ()
-        if chosen[-1][0] > first:
-            arrow = _ARROW_SHOWN.get(arrows[chosen[-1][0] - 1], arrows[chosen[-1][0] - 1])
-            earlier = " ⇒ ".join(step for step in steps[: chosen[-1][0]] if step)
+        step_notes: tuple[str, ...] = ()
+        equated = equates
+        if (last := chosen[-1][0]) > first:
+            arrow = _ARROW_SHOWN.get(arrows[last - 1], arrows[last - 1])
+            earlier = " ⇒ ".join(step for step in steps[:last] if step)
             step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
+            if len(chosen) == 1:
+                # `QK^T is N × K ⇒ N^2`: the maths of the step before, checked where it reads
+                equated = _equated(steps[last - 1], arrow, "")
+        sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
+        if item.counts and equated and (item.recognises(equated) or item.reads_with_words(equated)):
+            sides = [*_sides(equated), *sides]
+        chain = tuple(sides) if len(sides) > 1 else ()
         in_prose = (
             not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
             and not displayed

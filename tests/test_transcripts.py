@@ -1350,6 +1350,25 @@ def test_the_step_after_an_arrow_in_maths_is_the_answer(
         assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
 
 
+# A step another item takes before the arrow (a formula, then a count) is no working of the
+# count after it: no note says it is (the seed script's line 17).
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(
+            "(c) $y_{ijk} = \\sum_{n=1}^C W_{kn} \\cdot x_{ijn} \\Rightarrow CD$ trainable params",
+            id="a formula, then a count after \\Rightarrow",
+        ),
+    ],
+)
+def test_another_items_step_before_an_arrow_is_not_called_working(tmp_path, line):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert result.items["c.formula"].answer == "y_{ijk} = \\sum_{n=1}^C W_{kn} \\cdot x_{ijn}"
+    assert result.items["c.params"].answer == "CD"
+    assert not any("working" in note for note in result.items["c.params"].reading_notes)
+
+
 # Working before an arrow (or "so" with no words beside the maths) that the count reads and
 # that differs from the answer after it (`N x K -> N^2`: N×K is not N²): a person decides,
 # shown both; working that agrees is read (`N × N → N^2`, above).

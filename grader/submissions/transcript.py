@@ -1762,7 +1762,10 @@ def _offer(
         # before it working (each checked: `chain`), said in a note
         step_notes: tuple[str, ...] = ()
         equated = equates
-        if (last := chosen[-1][0]) > first:
+        # (not where another item took a step before it: `$y = … \Rightarrow CD$` is a
+        # formula, then a count, neither the other's working)
+        others = {index for other, took in taken.items() if other != item.id for index, _ in took}
+        if (last := chosen[-1][0]) > first and not any(index < last for index in others):
             arrow = _ARROW_SHOWN.get(arrows[last - 1], arrows[last - 1])
             earlier = " ⇒ ".join(step for step in steps[:last] if step)
             step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)

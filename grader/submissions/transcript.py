@@ -529,6 +529,18 @@ class _Shared:
         return tuple(sorted((item_id, _written(text)) for item_id, text in self.texts.items()))
 
 
+@dataclass(frozen=True)
+class _Offers:
+    """What `_offer` gives a part's pieces of maths to, and fills: the items offered them,
+    each item's candidate answers, the steps several items read, and the definitions of
+    the items' names (`_read_part`'s)."""
+
+    items: Sequence[TranscriptItem]
+    found: dict[str, list[_Candidate]]
+    shared: list[_Shared]
+    definitions: dict[str, list[tuple[int, str, str]]]
+
+
 @dataclass
 class _Part:
     key: str
@@ -994,6 +1006,7 @@ def _read_part(
         if joined_by_and(text, end, start, after) or _OR_JOINED.fullmatch(text, end, start):
             and_joined |= {index - 1, index}
     roles = _roles(text, pieces)
+    offers = _Offers(items, found, shared, definitions)
     untaken: set[int] = set()  # lines with inline maths that no item took
     denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
     # Each piece's words are looked for only between it and its neighbours on its line, so
@@ -1054,10 +1067,7 @@ def _read_part(
             before,
             after,
             displayed,
-            items,
-            found,
-            shared,
-            definitions,
+            offers,
             describes,
             alone=alone,
             notes=piece.notes + ((role.note,) if role.note else ()),
@@ -1086,10 +1096,7 @@ def _read_part(
             bare[0],
             "",
             True,
-            items,
-            found,
-            shared,
-            definitions,
+            offers,
             bare=True,
             alone=len(items) == 1 and not bare[0].strip(),
         ):
@@ -1098,11 +1105,7 @@ def _read_part(
         among = maths_among_words(plain) if "$" not in words else None
         # `3 × (E·K + K) parameters ⇒ 3EK + 3K`: read step by step first (`AmongWords.stepped`)
         stepped = among is not None and among.stepped
-        if (
-            among is not None
-            and not stepped
-            and _offer_among(among, number, items, found, shared, definitions)
-        ):
+        if among is not None and not stepped and _offer_among(among, number, offers):
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
             taken_lines.add(number)
             continue
@@ -1111,14 +1114,14 @@ def _read_part(
             "$" not in words
             and counts
             and _offer(
-                plain.strip(), number, "", "", True, counts, found, shared, definitions, bare=True
+                plain.strip(), number, "", "", True, replace(offers, items=counts), bare=True
             )
         ):
             # `The answer is 9CD + D parameters.`: a count among words its check sets aside
             # (`reads_with_words`), read as `grader check` reads it
             taken_lines.add(number)
             continue
-        if stepped and _offer_among(among, number, items, found, shared, definitions):
+        if stepped and _offer_among(among, number, offers):
             # `QK^T is N × N ⇒ N^2`: no step read, the answer after the arrow is
             taken_lines.add(number)
             continue
@@ -1150,10 +1153,7 @@ def _read_part(
 def _offer_among(
     among: AmongWords,
     line: int,
-    items: Sequence[TranscriptItem],
-    found: dict[str, list[_Candidate]],
-    shared: list[_Shared],
-    definitions: dict[str, list[tuple[int, str, str]]],
+    offers: _Offers,
 ) -> bool:
     """Offer the maths of a line among words (`maths_among_words`) to the items, with the
     notes saying what was set aside; whether any took it."""
@@ -1163,10 +1163,7 @@ def _offer_among(
         among.words,
         "",
         True,
-        items,
-        found,
-        shared,
-        definitions,
+        offers,
         bare=True,
         notes=among.notes,
         # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
@@ -1658,10 +1655,7 @@ def _offer(
     before: str,
     after: str,
     displayed: bool,
-    items: Sequence[TranscriptItem],
-    found: dict[str, list[_Candidate]],
-    shared: list[_Shared],
-    definitions: dict[str, list[tuple[int, str, str]]],
+    offers: _Offers,
     describes: bool = False,
     bare: bool = False,
     notes: tuple[str, ...] = (),
@@ -1670,7 +1664,8 @@ def _offer(
     labelled: str = "",
     equates: str = "",
 ) -> bool:
-    """Offer a piece of maths, step by step, to the items; whether any took a step. The
+    """Offer a piece of maths, step by step, to the items of `offers`; whether any took a
+    step; what they take goes into its `found`, `shared` and `definitions`. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
     candidate: the last step is the answer, and every step is kept, so that working whose
     steps disagree goes to a person. A step that several items read as their answer goes to
@@ -1685,6 +1680,12 @@ def _offer(
     `equates` is maths a conclusion equates to the piece (`N × K → N^2`): a count that reads
     it checks it as a step of working before the piece, so that working that disagrees goes
     to a person."""
+    items, found, shared, definitions = (
+        offers.items,
+        offers.found,
+        offers.shared,
+        offers.definitions,
+    )
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps

@@ -771,6 +771,9 @@ def test_words_that_neither_deny_nor_join_leave_the_maths_read(tmp_path, line, i
 Q4_A = "Parameters: $PQC \\cdot PQD + PQD$"
 Q4_B = "Parameters: $9CD + D$"
 Q4_C = "Parameters: $CD + D$"
+DENYING_SENTENCE = (
+    "This is not $Y = XW + b$ because a 1x1 convolution shares its weights across all pixels."
+)
 
 
 @pytest.mark.parametrize(
@@ -981,6 +984,26 @@ Q4_C = "Parameters: $CD + D$"
                 "pixels, like a linear layer applied to each token.",
                 "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights at "
                 "every pixel, like a per-token linear map in a Transformer.",
+            )
+        ),
+        *(
+            pytest.param(
+                "22-52-q4", f"(e) $Y = XW$\n{first}\n{second}", "e.explanation", "partial",
+                f"{first} {second}".replace("$", ""),
+                id=f"{line[:30]!r}…: a sentence denying its maths beside other prose is part "
+                "of the explanation (was left out, for a person)",
+            )
+            for line, first, second in (
+                (
+                    DENYING_SENTENCE,
+                    DENYING_SENTENCE,
+                    "It is a position-wise linear layer.",
+                ),
+                (
+                    "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights.",
+                    "It is a position-wise linear layer.",
+                    "A 1x1 convolution is not $Y = XW + b$ per pixel; it shares the same weights.",
+                ),
             )
         ),
         pytest.param(
@@ -1250,6 +1273,137 @@ def test_a_conclusion_in_a_line_without_dollars_gives_the_answer(tmp_path, line,
     item = result.items["c.count"]
     assert (item.verdict, item.answer) == ("correct", answer)
     assert note in item.reading_notes
+
+
+# A line of maths alone split by ⇒, =>, \Rightarrow or \implies: the last step is the
+# answer, the steps before it working, said in a note; steps a count reads that disagree in
+# value go to a person, both shown.
+@pytest.mark.parametrize(
+    ("rubric", "line", "item_id", "verdict", "answer", "note"),
+    [
+        pytest.param(
+            "attn-q1",
+            "(c) $N \\times N \\Rightarrow N^2$",
+            "c.count",
+            "correct",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; N \\times N before it is working',
+            id="\\Rightarrow, N^2 after it (was read as N \\times N, no note)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) $N \\times N \\implies N^2$",
+            "c.count",
+            "correct",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; N \\times N before it is working',
+            id="\\implies, N^2 after it (was read as N \\times N, no note)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) N x N => N^2",
+            "c.count",
+            "correct",
+            "N^2",
+            'read N^2 as the answer: it follows "=>"; N x N before it is working',
+            id="=> without $ (was read as N x N, no note)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) $N \\times K \\Rightarrow N^2$",
+            "c.count",
+            "needs_review",
+            "N^2",
+            'read N^2 as the answer: it follows "⇒"; N \\times K before it is working',
+            id="wrong working before \\Rightarrow goes to a person (was N \\times K, 0/2)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) N x K => N^2",
+            "c.count",
+            "needs_review",
+            "N^2",
+            'read N^2 as the answer: it follows "=>"; N x K before it is working',
+            id="wrong working before => goes to a person (was N x K, 0/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(b) Parameters: $3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D$",
+            "b.params",
+            "correct",
+            "9CD + D",
+            'read 9CD + D as the answer: it follows "⇒"; 3 \\times 3 \\times C \\times D + D '
+            "before it is working",
+            id="working that agrees: the answer after \\Rightarrow, said (was read with no note)",
+        ),
+    ],
+)
+def test_the_step_after_an_arrow_in_maths_is_the_answer(
+    tmp_path, rubric, line, item_id, verdict, answer, note
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    item = result.items[item_id]
+    assert (item.verdict, item.answer) == (verdict, answer), item.feedback
+    assert note in item.reading_notes
+    if verdict == "needs_review":
+        assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
+
+
+# A step another item takes before the arrow (a formula, then a count) is no working of the
+# count after it: no note says it is (the seed script's line 17).
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(
+            "(c) $y_{ijk} = \\sum_{n=1}^C W_{kn} \\cdot x_{ijn} \\Rightarrow CD$ trainable params",
+            id="a formula, then a count after \\Rightarrow",
+        ),
+    ],
+)
+def test_another_items_step_before_an_arrow_is_not_called_working(tmp_path, line):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert result.items["c.formula"].answer == "y_{ijk} = \\sum_{n=1}^C W_{kn} \\cdot x_{ijn}"
+    assert result.items["c.params"].answer == "CD"
+    assert not any("working" in note for note in result.items["c.params"].reading_notes)
+
+
+# Working before an arrow (or "so" with no words beside the maths) that the count reads and
+# that differs from the answer after it (`N x K -> N^2`: N×K is not N²): a person decides,
+# shown both; working that agrees is read (`N × N → N^2`, above).
+@pytest.mark.parametrize(
+    ("line", "working"),
+    [
+        pytest.param("(c) N x K -> N^2", "N x K", id="N x K -> N^2 (was 2/2)"),
+        pytest.param("(c) N × K → N^2", "N × K", id="N × K → N^2 (was 2/2)"),
+        pytest.param("(c) QK^T is N × K → N^2", "N × K", id="words, N × K → N^2 (was 2/2)"),
+        pytest.param("(c) QK^T is N × K ⇒ N^2", "N × K", id="words, N × K ⇒ N^2 (was 2/2)"),
+        pytest.param("(c) N x K, so N^2", "N x K", id="N x K, so N^2 (was 2/2)"),
+        pytest.param(
+            "(c) $N \\times K$ → $N^2$", "N \\times K", id="$N \\times K$ → $N^2$ (was 2/2)"
+        ),
+        pytest.param(
+            "(c) QK^T is $N \\times K$ → $N^2$",
+            "N \\times K",
+            id="words, $N \\times K$ → $N^2$ (was 2/2)",
+        ),
+        pytest.param(
+            "(c) $N \\times K$, so $N^2$", "N \\times K", id="$N \\times K$, so $N^2$ (was 2/2)"
+        ),
+    ],
+)
+def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
+    tmp_path, line, working
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attn-q1.yaml"), [tmp_path]).results
+    item = result.items["c.count"]
+    assert (item.verdict, item.answer) == ("needs_review", "N^2"), item.feedback
+    assert item.feedback[0] == (
+        "The steps of your working on line 3 do not agree; an instructor will decide which is "
+        f"your answer: {working} (graded incorrect, 0/2), then N^2 (graded correct, 2/2)."
+    )
 
 
 # Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks

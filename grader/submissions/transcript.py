@@ -98,6 +98,8 @@ CROSSED = re.compile(
 _MATHS_OPENER = re.compile(r"\$|\\[\[(]")
 _MATHS_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 _STEP = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow|⇒|=>|\\therefore|∴")
+# How a note shows the arrow between two steps of working, as the student wrote it.
+_ARROW_SHOWN = {r"\Rightarrow": "⇒", r"\implies": "⇒", r"\Longrightarrow": "⇒", r"\therefore": "∴"}
 _BOXED = re.compile(r"\\boxed\s*\{")
 _PICTURE = re.compile(r"\\begin\s*\{\s*[bpvBV]?matrix|\\begin\s*\{\s*array")
 _PROSE_LATEX = {
@@ -391,6 +393,9 @@ class _Role:
     working: bool = False  # working before a conclusion on its line: weaker than it
     corrects: bool = False  # the answer a correction gives: "no" before it is no denial
     leading: str | None = None  # for a conclusion, the words that start its line (`parameters`)
+    # for a conclusion, the maths before it that it equates to the answer (`$N \times K$ →
+    # $N^2$): a step of working the item checks, where it reads it
+    equates: str = ""
     note: str = ""  # how it was read
 
 
@@ -424,8 +429,32 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
             leading = text[line_start : pieces[line_first].start]
             word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
-            roles[index] = _Role(leading=leading, note=_concluded_note(written, word, shown))
+            alone = len(earlier) == 1 and not between.strip(" \t:,").removesuffix(word).strip()
+            equates = pieces[line_first].body if alone else ""
+            roles[index] = _Role(
+                leading=leading,
+                note=_concluded_note(written, word, shown),
+                equates=_equated(equates, word, leading),
+            )
     return roles
+
+
+# Conclusions that equate the maths before them to the answer after (`N × K → N^2`); a word
+# ("so", "hence") may conclude from maths that counts something else (`$4C$ fixed weights,
+# so $0$`), and equates it only when no words stand beside it.
+_ARROWS = ("→", "->", "=>", "⇒")
+
+
+def _equated(working: str, word: str, words: str) -> str:
+    """The maths of `working` that a conclusion `word` equates to the answer after it: the
+    maths after the words before it (`QK^T is N × K` → `N × K`), after an arrow, or the
+    maths alone with no `words` beside it (`N x K, so N^2`); "" otherwise."""
+    prose = _prose_matches(working)
+    if word not in _ARROWS and (prose or _prose_matches(words) or not working):
+        return ""
+    maths = working[prose[-1].end() :] if prose else working
+    maths = maths.strip(" \t:,;")
+    return maths if maths and _is_maths_alone(maths) else ""
 
 
 def _concluded_note(answer: str, word: str, working: str) -> str:
@@ -500,6 +529,18 @@ class _Shared:
         return tuple(sorted((item_id, _written(text)) for item_id, text in self.texts.items()))
 
 
+@dataclass(frozen=True)
+class _Offers:
+    """What `_offer` gives a part's pieces of maths to, and fills: the items offered them,
+    each item's candidate answers, the steps several items read, and the definitions of
+    the items' names (`_read_part`'s)."""
+
+    items: Sequence[TranscriptItem]
+    found: dict[str, list[_Candidate]]
+    shared: list[_Shared]
+    definitions: dict[str, list[tuple[int, str, str]]]
+
+
 @dataclass
 class _Part:
     key: str
@@ -565,7 +606,10 @@ def read_transcript(
                 shown = True
         if shown:
             continue  # the item going to a person shows the text: it is said once
+        explained = {line for line, _ in prose} if prose_item is not None else set()
         for line, words in leftovers:
+            if line in explained:
+                continue  # denied maths in the explanation's prose: the explanation took it
             unassigned.append(
                 (line, f"text in part {section.key!r} that no item took: {_quote(words)!r}")
             )
@@ -962,6 +1006,7 @@ def _read_part(
         if joined_by_and(text, end, start, after) or _OR_JOINED.fullmatch(text, end, start):
             and_joined |= {index - 1, index}
     roles = _roles(text, pieces)
+    offers = _Offers(items, found, shared, definitions)
     untaken: set[int] = set()  # lines with inline maths that no item took
     denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
     # Each piece's words are looked for only between it and its neighbours on its line, so
@@ -1022,15 +1067,13 @@ def _read_part(
             before,
             after,
             displayed,
-            items,
-            found,
-            shared,
-            definitions,
+            offers,
             describes,
             alone=alone,
             notes=piece.notes + ((role.note,) if role.note else ()),
             labelled=piece.labelled,
             strength=-4 if role.working else 0,
+            equates=role.equates,
         )
         if offered:
             taken_lines.add(line)
@@ -1053,10 +1096,7 @@ def _read_part(
             bare[0],
             "",
             True,
-            items,
-            found,
-            shared,
-            definitions,
+            offers,
             bare=True,
             alone=len(items) == 1 and not bare[0].strip(),
         ):
@@ -1065,11 +1105,7 @@ def _read_part(
         among = maths_among_words(plain) if "$" not in words else None
         # `3 × (E·K + K) parameters ⇒ 3EK + 3K`: read step by step first (`AmongWords.stepped`)
         stepped = among is not None and among.stepped
-        if (
-            among is not None
-            and not stepped
-            and _offer_among(among, number, items, found, shared, definitions)
-        ):
+        if among is not None and not stepped and _offer_among(among, number, offers):
             # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
             taken_lines.add(number)
             continue
@@ -1078,14 +1114,14 @@ def _read_part(
             "$" not in words
             and counts
             and _offer(
-                plain.strip(), number, "", "", True, counts, found, shared, definitions, bare=True
+                plain.strip(), number, "", "", True, replace(offers, items=counts), bare=True
             )
         ):
             # `The answer is 9CD + D parameters.`: a count among words its check sets aside
             # (`reads_with_words`), read as `grader check` reads it
             taken_lines.add(number)
             continue
-        if stepped and _offer_among(among, number, items, found, shared, definitions):
+        if stepped and _offer_among(among, number, offers):
             # `QK^T is N × N ⇒ N^2`: no step read, the answer after the arrow is
             taken_lines.add(number)
             continue
@@ -1102,11 +1138,14 @@ def _read_part(
         and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
-    if not prose and any(item.keeps_prose for item in items):
-        # The part's only prose denies its maths ("This is not $Y = XW + b$ because a 1x1
-        # convolution shares its weights …"): it is the explanation still, as a marker reads
-        # it, and its line stays a leftover too, for a person to see its maths
-        prose = denied_prose
+    if any(item.keeps_prose for item in items):
+        # Prose that denies its maths is the explanation still, as a marker reads it, when it
+        # is the part's only prose ("Not $CD + D$, since there is no bias.") or a sentence
+        # of its own beside other prose ("This is not $Y = XW + b$ because a 1x1 convolution
+        # shares its weights …"; not a bare "not $Y = XW + b$"); its line stays a leftover
+        # too, for a person to see its maths where no item answers it
+        explains = [(n, w) for n, w in denied_prose if not prose or _is_sentence(w)]
+        prose = sorted(prose + explains)
     _place_shared(shared, found, items, section.key)
     return found, prose, leftovers, definitions, denied
 
@@ -1114,10 +1153,7 @@ def _read_part(
 def _offer_among(
     among: AmongWords,
     line: int,
-    items: Sequence[TranscriptItem],
-    found: dict[str, list[_Candidate]],
-    shared: list[_Shared],
-    definitions: dict[str, list[tuple[int, str, str]]],
+    offers: _Offers,
 ) -> bool:
     """Offer the maths of a line among words (`maths_among_words`) to the items, with the
     notes saying what was set aside; whether any took it."""
@@ -1127,14 +1163,12 @@ def _offer_among(
         among.words,
         "",
         True,
-        items,
-        found,
-        shared,
-        definitions,
+        offers,
         bare=True,
         notes=among.notes,
         # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
         alone=bool(among.working) and not among.after,
+        equates=_equated(among.working, among.concludes, among.label),
     )
 
 
@@ -1601,6 +1635,15 @@ def _is_label(text: str) -> bool:
     return len(text) <= 80 and (cjk or bool(words))
 
 
+# Words of prose that make a line whose words deny its maths a sentence of explanation
+# ("This is not $Y = XW + b$ because …"), not only a denial ("not $Y = XW + b$").
+_SENTENCE_WORDS = 5
+
+
+def _is_sentence(line: str) -> bool:
+    return len(_prose_words(_outside_maths(line))[0]) >= _SENTENCE_WORDS
+
+
 def _is_maths_alone(text: str) -> bool:
     words, cjk = _prose_words(text)
     return not cjk and len(words) < 2
@@ -1612,18 +1655,17 @@ def _offer(
     before: str,
     after: str,
     displayed: bool,
-    items: Sequence[TranscriptItem],
-    found: dict[str, list[_Candidate]],
-    shared: list[_Shared],
-    definitions: dict[str, list[tuple[int, str, str]]],
+    offers: _Offers,
     describes: bool = False,
     bare: bool = False,
     notes: tuple[str, ...] = (),
     alone: bool = False,
     strength: int = 0,
     labelled: str = "",
+    equates: str = "",
 ) -> bool:
-    """Offer a piece of maths, step by step, to the items; whether any took a step. The
+    """Offer a piece of maths, step by step, to the items of `offers`; whether any took a
+    step; what they take goes into its `found`, `shared` and `definitions`. The
     steps one item takes (`3 \\times 3 \\times C \\times D + D \\Rightarrow 9CD + D`) are one
     candidate: the last step is the answer, and every step is kept, so that working whose
     steps disagree goes to a person. A step that several items read as their answer goes to
@@ -1634,9 +1676,19 @@ def _offer(
     `strength` is added to each candidate's (working before a conclusion is weaker).
     `labelled` is the piece as written where words joined it (`D weights plus 9CD`): a count
     that reads it with the words after it (`… biases`), as `grader check` does, is given it,
-    so that its check weighs the words naming the terms; otherwise it is given the sum."""
+    so that its check weighs the words naming the terms; otherwise it is given the sum.
+    `equates` is maths a conclusion equates to the piece (`N × K → N^2`): a count that reads
+    it checks it as a step of working before the piece, so that working that disagrees goes
+    to a person."""
+    items, found, shared, definitions = (
+        offers.items,
+        offers.found,
+        offers.shared,
+        offers.definitions,
+    )
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
+    arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
     defined = False
@@ -1656,8 +1708,11 @@ def _offer(
                 definitions.setdefault(item.id, []).append((line, step, quote))
                 defined = True
                 continue
+            # the last step of maths alone on its line is the line's answer (`$N \times N
+            # \Rightarrow N^2$`), as the maths alone is
+            last = index == len(steps) - 1
             if item.counts and not _looks_like_a_count(
-                step, words_before, words_after, bare, describes, alone and len(steps) == 1
+                step, words_before, words_after, bare, describes, alone and last
             ):
                 continue
             candidate = step.lstrip("=").strip() if item.counts else step
@@ -1703,9 +1758,25 @@ def _offer(
         if working.endswith(words_after.strip()):
             words_after = ""  # read with its words (`2N^2 d_k MACs`): quoted once
         quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
-        sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
-        chain = tuple(sides) if len(sides) > 1 else ()
         text = chosen[-1][1]
+        # `N \times N \Rightarrow N^2`: the step after the arrow is the answer, the steps
+        # before it working (each checked: `chain`), said in a note
+        step_notes: tuple[str, ...] = ()
+        equated = equates
+        # (not where another item took a step before it: `$y = … \Rightarrow CD$` is a
+        # formula, then a count, neither the other's working)
+        others = {index for other, took in taken.items() if other != item.id for index, _ in took}
+        if (last := chosen[-1][0]) > first and not any(index < last for index in others):
+            arrow = _ARROW_SHOWN.get(arrows[last - 1], arrows[last - 1])
+            earlier = " ⇒ ".join(step for step in steps[:last] if step)
+            step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
+            if len(chosen) == 1:
+                # `QK^T is N × K ⇒ N^2`: the maths of the step before, checked where it reads
+                equated = _equated(steps[last - 1], arrow, "")
+        sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
+        if item.counts and equated and (item.recognises(equated) or item.reads_with_words(equated)):
+            sides = [*_sides(equated), *sides]
+        chain = tuple(sides) if len(sides) > 1 else ()
         in_prose = (
             not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
             and not displayed
@@ -1714,7 +1785,9 @@ def _offer(
             and _is_name_in_prose(text, words)
         )
         found.setdefault(item.id, []).append(
-            _Candidate(text, line, quote, weight, chain, notes=notes, name_in_prose=in_prose)
+            _Candidate(
+                text, line, quote, weight, chain, notes=notes + step_notes, name_in_prose=in_prose
+            )
         )
     return bool(taken) or len(shared) > offered or defined
 

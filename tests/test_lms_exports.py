@@ -269,11 +269,24 @@ SUBMITTED = {MOODLE: "Finished", CANVAS: "2026-05-12 10:40:00 UTC"}
         (MOODLE, "In progress", "Moodle records this attempt as 'In progress'"),
         (MOODLE, "Overdue", "Moodle records this attempt as 'Overdue'"),
         (MOODLE, "Not yet started", "Moodle records this attempt as 'Not yet started'"),
-        (MOODLE, "Terminé", "Moodle's State column says 'Terminé' for this attempt"),
+        # Moodle's own words on a French, German, Spanish, Italian, Portuguese, Dutch site
+        (MOODLE, "En cours", "Moodle records this attempt as 'En cours'"),
+        (MOODLE, "Überfällig", "Moodle records this attempt as 'Überfällig'"),
+        (MOODLE, "Nunca envió", "Moodle records this attempt as 'Nunca envió'"),
+        (MOODLE, "Mai inviati", "Moodle records this attempt as 'Mai inviati'"),
+        (MOODLE, "Em progresso", "Moodle records this attempt as 'Em progresso'"),
+        (MOODLE, "Te laat", "Moodle records this attempt as 'Te laat'"),
+        (MOODLE, "Zakończone", "Moodle's State column says 'Zakończone' for this attempt, a "
+         "word the grader does not know (it knows Moodle's words in English, French, German, "
+         "Spanish, Italian, Portuguese and Dutch): whether it was submitted is not known (where "
+         "it is the site's word for 'Finished', writing Finished in the export's State column "
+         "and grading it again grades it)"),
         (MOODLE, "", "Moodle's State column says nothing for this attempt"),
         (CANVAS, "", "Canvas gives this attempt no submission time"),
     ],
-    ids=["never submitted", "in progress", "overdue", "not yet started", "a state not known",
+    ids=["never submitted", "in progress", "overdue", "not yet started", "french, in progress",
+         "german, overdue", "spanish, never submitted", "italian, never submitted",
+         "portuguese, in progress", "dutch, overdue", "a state not known names it and what to do",
          "no state", "canvas, not submitted"],
 )  # fmt: skip
 def test_an_attempt_never_submitted_goes_to_a_person_with_its_state(tmp_path, path, state, said):
@@ -299,9 +312,12 @@ def test_an_attempt_never_submitted_goes_to_a_person_with_its_state(tmp_path, pa
 
 @pytest.mark.parametrize(
     ("path", "state"),
-    [(MOODLE, "Finished"), (MOODLE, "Submitted"), (CANVAS, "2026-05-12 10:40:00 UTC")],
-    ids=["finished", "submitted (Moodle 4.4)", "canvas, submitted"],
-)
+    [(MOODLE, "Finished"), (MOODLE, "Submitted"), (CANVAS, "2026-05-12 10:40:00 UTC"),
+     (MOODLE, "Terminé"), (MOODLE, "Beendet"), (MOODLE, "Finalizado"), (MOODLE, "Completato"),
+     (MOODLE, "Terminada"), (MOODLE, "Beëindigd"), (MOODLE, "Bee\u0308indigd")],
+    ids=["finished", "submitted (Moodle 4.4)", "canvas, submitted", "french", "german",
+         "spanish", "italian", "portuguese", "dutch", "dutch, its accent a combining mark"],
+)  # fmt: skip
 def test_a_submitted_attempt_is_graded(tmp_path, path, state):
     (result,) = graded(write_csv(tmp_path / "export.csv", model_rows(path, state))).results
     assert result.warnings == ()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -379,15 +380,40 @@ def _submitted_attempts(loaded: list) -> list:
     return result
 
 
-# The states of Moodle's quiz attempts as its reports write them (English), and what each
-# means for grading: a finished (or submitted) attempt is the student's submission; the others
-# were never submitted, and whether their saved answers count is the instructor's call.
-MOODLE_FINISHED = ("finished", "submitted")
+# The states of Moodle's quiz attempts as its reports write them, and what each means for
+# grading: a finished (or submitted) attempt is the student's submission; the others were never
+# submitted, and whether their saved answers count is the instructor's call. A site in another
+# language writes its own words: those of Moodle's language packs for French, German, Spanish,
+# Italian, Portuguese and Dutch (mod/quiz/lang/*/quiz.php: `statefinished`, `stateinprogress`,
+# `stateoverdue`, `stateabandoned`) are known too.
+MOODLE_FINISHED = (
+    "finished",
+    "submitted",
+    *("terminé", "beendet", "finalizado", "completato", "terminada", "beëindigd"),
+)
+_IN_PROGRESS = "it was still in progress when the export was made"
+_OVERDUE = "its time ran out before it was submitted (it is in its grace period)"
+_NEVER_SUBMITTED = "its answers were saved but it was never submitted"
 MOODLE_UNFINISHED = {
-    "in progress": "it was still in progress when the export was made",
-    "overdue": "its time ran out before it was submitted (it is in its grace period)",
-    "never submitted": "its answers were saved but it was never submitted",
+    "in progress": _IN_PROGRESS,
+    "overdue": _OVERDUE,
+    "never submitted": _NEVER_SUBMITTED,
     "not yet started": "it was never started",
+    **dict.fromkeys(
+        ("en cours", "in bearbeitung", "en curso", "in svolgimento", "em progresso", "bezig"),
+        _IN_PROGRESS,
+    ),
+    **dict.fromkeys(
+        ("en retard", "überfällig", "atrasado", "fuori tempo massimo", "expiradas", "te laat"),
+        _OVERDUE,
+    ),
+    **dict.fromkeys(
+        (
+            *("jamais remis", "nie abgeschlossen", "nunca envió", "mai inviati"),
+            *("nunca submetidas", "nooit ingestuurd"),
+        ),
+        _NEVER_SUBMITTED,
+    ),
 }
 
 
@@ -401,7 +427,7 @@ def _held(report: Report | None, state: str) -> str | None:
             "Canvas gives this attempt no submission time (its `submitted` column is empty): "
             "it was not submitted"
         )
-    folded = _fold(state)
+    folded = unicodedata.normalize("NFC", _fold(state))
     if folded in MOODLE_FINISHED:
         return None
     if folded in MOODLE_UNFINISHED:
@@ -409,10 +435,17 @@ def _held(report: Report | None, state: str) -> str | None:
             f"Moodle records this attempt as {state!r} (its State column): "
             f"{MOODLE_UNFINISHED[folded]}"
         )
-    shown = repr(state) if state else "nothing"
+    if not state:
+        return (
+            "Moodle's State column says nothing for this attempt, not 'Finished': whether it "
+            "was submitted is not known"
+        )
     return (
-        f"Moodle's State column says {shown} for this attempt, not 'Finished': whether it was "
-        "submitted is not known"
+        f"Moodle's State column says {state!r} for this attempt, a word the grader does not "
+        "know (it knows Moodle's words in English, French, German, Spanish, Italian, "
+        "Portuguese and Dutch): whether it was submitted is not known (where it is the site's "
+        "word for 'Finished', writing Finished in the export's State column and grading it "
+        "again grades it)"
     )
 
 

@@ -34,8 +34,10 @@ from grader.model import (
     Task,
 )
 from grader.score import (
+    PROVISIONAL,
     UNREAD_BY_MACHINE,
     add_count_notes,
+    machine_reading,
     score_error,
     score_invalid,
     score_missing,
@@ -358,7 +360,7 @@ class Found:
         if answers_beyond or not agree:
             # Different answers to one item: a person decides which is the student's.
             shown = [
-                f"{self._line(line)}: {result.answer} ({_graded(result)})"
+                f"{self._line(line)}: {result.answer} ({machine_reading(result)})"
                 for line, result in zip(self.lines, results, strict=True)
             ]
             given = f"{len(results)} different answers to this item"
@@ -369,7 +371,7 @@ class Found:
                 )
             notes.append(
                 f"Your {'answer' if self.lines_within else 'script'} gives {given}; an "
-                "instructor will decide which is yours: " + "; ".join(shown) + "."
+                "instructor will decide which is yours: " + "; ".join(shown) + f"; {PROVISIONAL}."
             )
             decisions.append("sent for review: different answers found")
             # The first answer's own feedback is of that answer alone ("Correct." of one of
@@ -404,10 +406,12 @@ class Found:
             if not failed and not _steps_agree(stepped):
                 # Working whose steps are not equal: which step is the answer is not ours
                 # to pick.
-                shown = [f"{result.answer} ({_graded(result)})" for result in stepped]
+                shown = [f"{result.answer} ({machine_reading(result)})" for result in stepped]
                 notes.append(
                     f"The steps of your working on {self._line(line)} do not agree; an instructor "
-                    "will decide which is your answer: " + ", then ".join(shown) + "."
+                    "will decide which is your answer: "
+                    + ", then ".join(shown)
+                    + f"; {PROVISIONAL}."
                 )
                 decisions.append(f"sent for review: the steps on line {line} disagree")
         if self.by_place and not notes and first.verdict != "correct":
@@ -426,10 +430,6 @@ class Found:
             feedback=(*notes, *first.feedback),
             decision=(*first.decision, *decisions),
         )
-
-
-def _graded(result: ItemResult) -> str:
-    return f"graded {result.verdict}, {result.marks:g}/{result.max_marks:g}"
 
 
 def grade_submission(
@@ -762,7 +762,7 @@ def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
     def earns(item: ItemResult) -> tuple[str, ...]:
         if item.verdict in unsettled:
             return ()
-        return (f"Graded as it stands, this answer would earn {item.marks:g}/{item.max_marks:g}.",)
+        return (f"Graded as it stands, {machine_reading(item)}; {PROVISIONAL}.",)
 
     items = {
         item_id: replace(

@@ -302,10 +302,12 @@ def test_an_attempt_never_submitted_goes_to_a_person_with_its_state(tmp_path, pa
     for item in result.items.values():
         assert item.feedback[0].startswith(said)
         assert "Whether its answers are graded is your instructor's decision" in item.feedback[0]
-        # what it would earn, graded as it stands (as a submitted attempt is), is shown
+        # what it would earn, graded as it stands (as a submitted attempt is), is shown as
+        # every review shows the machine's provisional result
         marks = submitted.items[item.item_id].marks
         assert item.feedback[1] == (
-            f"Graded as it stands, this answer would earn {marks:g}/{item.max_marks:g}."
+            f"Graded as it stands, the machine's reading earns {marks:g} of "
+            f"{item.max_marks:g}; provisional until a person confirms."
         )
     assert any(w.startswith(said) and f"{submitted.total:g}/25 marks" in w for w in result.warnings)
 

@@ -246,12 +246,19 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
     if answer is not None and answer.unread is not None:
         # an empty script's items too: a person checks it was not a failed upload
         why = answer.unread_why or "text for this item that could not be read"
-        unread = score_needs_review(item, answer.text or "", answer.unread, why)
+        reason = answer.unread
+        if answer.attachment is not None:
+            reason += f" It also has {answer.attachment}: a person should look at it."
+        unread = score_needs_review(item, answer.text or "", reason, why)
         return replace(unread, found=answer.found)
     if answer is None or answer.text is None or not answer.text.strip():
         return score_missing(item, answer.text if answer else None)
     if answer.found is None and not (
-        answer.alternatives or answer.chains or answer.unsure or answer.reading_notes
+        answer.alternatives
+        or answer.chains
+        or answer.unsure
+        or answer.reading_notes
+        or answer.attachment
     ):
         return as_written(item, answer.text, answer.line)
     found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
@@ -267,6 +274,7 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
         (answer.unchecked_answers, answer.unchecked_chains),
         answer.reading_notes,
         answer.lines_within,
+        answer.attachment,
     )
 
 
@@ -334,6 +342,7 @@ class Found:
     unchecked: tuple[int, int] = (0, 0)  # more different answers, and chains, not checked
     reading_notes: tuple[str, ...] = ()  # how the transcript reader read the first answer
     lines_within: bool = False  # its lines are the answer's own (an LMS cell's), not a script's
+    attachment: str | None = None  # a photo, recording or file beside it: a person looks too
 
     def _line(self, line: int) -> str:
         return f"line {line} of your answer" if self.lines_within else f"line {line}"
@@ -421,6 +430,15 @@ class Found:
                 "whether it answers another item."
             )
             decisions.append("sent for review: taken by its place, and not right")
+        if self.attachment is not None:
+            # The photo may hold the working, or the real answer: its text is graded, and a
+            # person looks at both.
+            notes.append(
+                f"Your answer also has {self.attachment}, which the grader does not read: a "
+                f"person should look at it. Your text alone: {machine_reading(first)}; "
+                f"{PROVISIONAL}."
+            )
+            decisions.append(f"sent for review: the answer also has {self.attachment}")
         if not notes:
             return first
         return replace(

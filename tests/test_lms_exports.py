@@ -899,6 +899,56 @@ def test_an_attached_file_alone_goes_to_a_person_saying_so(tmp_path, cell):
     assert got.feedback[0].startswith(FILE_ONLY)
 
 
+def mathml(*tokens: str) -> str:
+    return "<math>" + "".join(tokens) + "</math>"
+
+
+NINE = "<mn>9</mn>"
+OVER_G_PLUS_D = "<mo>/</mo><mi>G</mi><mo>+</mo><mi>D</mi>"
+TANH2 = "<mn>1</mn><mo>-</mo><msup><mi>tanh</mi><mn>2</mn></msup>"
+
+
+# How a marker reads MathML's identifiers: single letters side by side (`<mi>C</mi><mi>D</mi>`,
+# rendered CD) are a product; one `<mi>` of several letters is one name as written: `CD`, which
+# a count reads as C·D, as a marker reads the CD it renders; `tanh`, `sin`, a function.
+@pytest.mark.parametrize(
+    ("rubric", "item", "cell", "read", "verdict", "marks"),
+    [
+        (GROUPED, "b.params", mathml(NINE, "<mi>C</mi><mi>D</mi>", OVER_G_PLUS_D),
+         "9 C D/G+D", "correct", 2),
+        (GROUPED, "b.params", mathml(NINE, "<mi>CD</mi>", OVER_G_PLUS_D),
+         "9 CD/G+D", "correct", 2),
+        (GROUPED, "b.params", mathml("<mi>CD</mi>"), "CD", "incorrect", 0),
+        (ACTIVATIONS, "b.derivative", mathml(TANH2, "<mo>(</mo><mi>x</mi><mo>)</mo>"),
+         "1-tanh^{2}(x)", "correct", 2),
+        (ACTIVATIONS, "b.derivative", mathml(TANH2, "<mo>&#x2061;</mo><mi>x</mi>"),
+         "1-tanh^{2}x", "correct", 2),
+        (ACTIVATIONS, "b.derivative",
+         mathml("<mn>1</mn><mo>-</mo><msup><mi>sin</mi><mn>2</mn></msup><mi>x</mi>"),
+         "1-sin^{2} x", "incorrect", 0),
+    ],
+    ids=["single letters side by side are a product", "one mi of two letters, in a count",
+         "one mi CD alone is C·D, not another name", "a function's name with brackets",
+         "a function's name applied", "sin is a function, not s·i·n"],
+)  # fmt: skip
+def test_mathml_identifiers_are_read_as_a_marker_reads_them(
+    tmp_path, rubric, item, cell, read, verdict, marks
+):
+    (result,) = grade_paths(rubric, [one_cell_export(tmp_path, rubric, item, cell)]).results
+    got = result.items[item]
+    assert MATHML + read in got.reading_notes
+    assert (got.verdict, got.marks) == (verdict, marks)
+
+
+def one_cell_export(tmp_path: Path, rubric, item: str, cell: str) -> Path:
+    """A Canvas export of one student answering `item` of `rubric` with `cell`."""
+    questions = [name for n, _ in enumerate(rubric.items) for name in (f"{n + 1}: q", "1.0")]
+    answers = ["" if each != item else cell for each in rubric.items for _ in (0, 1)]
+    answers = [a if n % 2 == 0 else "" for n, a in enumerate(answers)]
+    rows = [["name", "id", "sis_id", "submitted", *questions], ["m", "9", "m9", "x", *answers]]
+    return write_csv(tmp_path / "one.csv", rows)
+
+
 NEVER_READ = "Your answer came as MathML, which the grader did not read: an instructor will read it"
 
 

@@ -146,7 +146,12 @@ def machine_reading(result: ItemResult) -> str:
         return f"the machine failed on it: 0 of {result.max_marks:g}"
     if result.verdict in ("needs_review", "missing"):
         return "the machine cannot decide it alone"
-    return f"the machine's reading earns {result.marks:g} of {result.max_marks:g}"
+    return reading_earns(result.marks, result.max_marks)
+
+
+def reading_earns(marks: float, max_marks: float) -> str:
+    """The marks the machine's reading of an answer earns, as reviews say them."""
+    return f"the machine's reading earns {marks:g} of {max_marks:g}"
 
 
 def earned(result: ItemResult, right: str) -> str:

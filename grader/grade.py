@@ -366,7 +366,8 @@ class Found:
             if self.lines_within
             else len({result.same_answer_key for result in results}) == 1
         )
-        if answers_beyond or not agree:
+        differ = bool(answers_beyond) or not agree
+        if differ:
             # Different answers to one item: a person decides which is the student's.
             shown = [
                 f"{self._line(line)}: {result.answer} ({machine_reading(result)})"
@@ -439,6 +440,9 @@ class Found:
                 f"{PROVISIONAL}."
             )
             decisions.append(f"sent for review: the answer also has {self.attachment}")
+            if not differ:  # its own feedback ("Correct.") is of the text alone
+                alone = "Of your text alone: "
+                first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         if not notes:
             return first
         return replace(

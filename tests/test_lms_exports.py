@@ -824,6 +824,7 @@ def test_text_beside_a_photo_or_a_file_is_graded_and_goes_to_a_person(tmp_path, 
         f"Your answer also has {said}{BESIDE}the machine's reading earns 2 of 2{PROVISIONAL}"
     )
     assert got.decision[-1] == f"sent for review: the answer also has {said}"
+    assert got.feedback[1:] == ("Of your text alone: Correct.",)  # not of the whole answer
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,10 @@ from grader.model import (
     Task,
 )
 from grader.score import (
+    PROVISIONAL,
     UNREAD_BY_MACHINE,
     add_count_notes,
+    machine_reading,
     score_error,
     score_invalid,
     score_missing,
@@ -245,12 +247,19 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
     if answer is not None and answer.unread is not None:
         # an empty script's items too: a person checks it was not a failed upload
         why = answer.unread_why or "text for this item that could not be read"
-        unread = score_needs_review(item, answer.text or "", answer.unread, why)
+        reason = answer.unread
+        if answer.attachment is not None:
+            reason += f" It also has {answer.attachment}: a person should look at it."
+        unread = score_needs_review(item, answer.text or "", reason, why)
         return replace(unread, found=answer.found)
     if answer is None or answer.text is None or not answer.text.strip():
         return score_missing(item, answer.text if answer else None)
     if answer.found is None and not (
-        answer.alternatives or answer.chains or answer.unsure or answer.reading_notes
+        answer.alternatives
+        or answer.chains
+        or answer.unsure
+        or answer.reading_notes
+        or answer.attachment
     ):
         return as_written(item, answer.text, answer.line)
     found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
@@ -266,6 +275,7 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
         (answer.unchecked_answers, answer.unchecked_chains),
         answer.reading_notes,
         answer.lines_within,
+        answer.attachment,
     )
 
 
@@ -333,6 +343,7 @@ class Found:
     unchecked: tuple[int, int] = (0, 0)  # more different answers, and chains, not checked
     reading_notes: tuple[str, ...] = ()  # how the transcript reader read the first answer
     lines_within: bool = False  # its lines are the answer's own (an LMS cell's), not a script's
+    attachment: str | None = None  # a photo, recording or file beside it: a person looks too
 
     def _line(self, line: int) -> str:
         return f"line {line} of your answer" if self.lines_within else f"line {line}"
@@ -356,10 +367,11 @@ class Found:
             if self.lines_within
             else len({result.same_answer_key for result in results}) == 1
         )
-        if answers_beyond or not agree:
+        differ = bool(answers_beyond) or not agree
+        if differ:
             # Different answers to one item: a person decides which is the student's.
             shown = [
-                f"{self._line(line)}: {result.answer} ({_graded(result)})"
+                f"{self._line(line)}: {result.answer} ({machine_reading(result)})"
                 for line, result in zip(self.lines, results, strict=True)
             ]
             given = f"{len(results)} different answers to this item"
@@ -370,7 +382,7 @@ class Found:
                 )
             notes.append(
                 f"Your {'answer' if self.lines_within else 'script'} gives {given}; an "
-                "instructor will decide which is yours: " + "; ".join(shown) + "."
+                "instructor will decide which is yours: " + "; ".join(shown) + f"; {PROVISIONAL}."
             )
             decisions.append("sent for review: different answers found")
             # The first answer's own feedback is of that answer alone ("Correct." of one of
@@ -405,10 +417,12 @@ class Found:
             if not failed and not _steps_agree(stepped):
                 # Working whose steps are not equal: which step is the answer is not ours
                 # to pick.
-                shown = [f"{result.answer} ({_graded(result)})" for result in stepped]
+                shown = [f"{result.answer} ({machine_reading(result)})" for result in stepped]
                 notes.append(
                     f"The steps of your working on {self._line(line)} do not agree; an instructor "
-                    "will decide which is your answer: " + ", then ".join(shown) + "."
+                    "will decide which is your answer: "
+                    + ", then ".join(shown)
+                    + f"; {PROVISIONAL}."
                 )
                 decisions.append(f"sent for review: the steps on line {line} disagree")
         if self.by_place and not notes and first.verdict != "correct":
@@ -418,6 +432,18 @@ class Found:
                 "whether it answers another item."
             )
             decisions.append("sent for review: taken by its place, and not right")
+        if self.attachment is not None:
+            # The photo may hold the working, or the real answer: its text is graded, and a
+            # person looks at both.
+            notes.append(
+                f"Your answer also has {self.attachment}, which the grader does not read: a "
+                f"person should look at it. Your text alone: {machine_reading(first)}; "
+                f"{PROVISIONAL}."
+            )
+            decisions.append(f"sent for review: the answer also has {self.attachment}")
+            if not differ:  # its own feedback ("Correct.") is of the text alone
+                alone = "Of your text alone: "
+                first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         if not notes:
             return first
         return replace(
@@ -427,10 +453,6 @@ class Found:
             feedback=(*notes, *first.feedback),
             decision=(*first.decision, *decisions),
         )
-
-
-def _graded(result: ItemResult) -> str:
-    return f"graded {result.verdict}, {result.marks:g}/{result.max_marks:g}"
 
 
 def grade_submission(
@@ -767,7 +789,7 @@ def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
     def earns(item: ItemResult) -> tuple[str, ...]:
         if item.verdict in unsettled:
             return ()
-        return (f"Graded as it stands, this answer would earn {item.marks:g}/{item.max_marks:g}.",)
+        return (f"Graded as it stands, {machine_reading(item)}; {PROVISIONAL}.",)
 
     items = {
         item_id: replace(

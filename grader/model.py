@@ -263,6 +263,10 @@ class SubmittedAnswer:
     # Whether its lines are those of the answer itself (an LMS cell's paragraphs, a YAML
     # answer's lines), numbered from 1, rather than a script's: said so in its notes.
     lines_within: bool = False
+    # What the answer comes with that the grader does not read, beside its text (an LMS cell's
+    # "an image (IMG_2041.jpg)", a recording, an attached file): the text is graded, and the
+    # item goes to a person, saying so, since the photo may hold the working or the answer.
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)

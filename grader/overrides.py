@@ -70,7 +70,8 @@ def apply_override(result: ItemResult, override: Override) -> ItemResult:
         )
     note = f": {override.note}" if override.note else ""
     # A result sent for review opens with why it was sent ("An instructor will check this
-    # answer ... Provisional marks ..."); once an instructor has decided, that is answered.
+    # answer ... The machine's reading earns ..."); once an instructor has decided, that is
+    # answered.
     # An unreadable answer says its 0 is provisional until a person has read it: answered too.
     kept = result.feedback[1:] if result.verdict == "needs_review" else result.feedback
     kept = tuple(line for line in kept if line != UNREAD_BY_MACHINE)

@@ -131,6 +131,29 @@ def score_needs_review(item: Item, text: str, reason: str, why: str | None = Non
     )
 
 
+# How a review says the marks it shows are not yet given: the one wording of every review
+# that shows what the machine found (`machine_reading`).
+PROVISIONAL = "provisional until a person confirms"
+
+
+def machine_reading(result: ItemResult) -> str:
+    """What the machine found for an answer a person decides on, in the one wording reviews
+    use ("the machine's reading earns 2 of 2"), said with `PROVISIONAL`: never "graded
+    correct" of an item whose marks wait for a person."""
+    if result.verdict == "invalid":
+        return f"the machine could not read it: 0 of {result.max_marks:g}"
+    if result.verdict == "error":
+        return f"the machine failed on it: 0 of {result.max_marks:g}"
+    if result.verdict in ("needs_review", "missing"):
+        return "the machine cannot decide it alone"
+    return reading_earns(result.marks, result.max_marks)
+
+
+def reading_earns(marks: float, max_marks: float) -> str:
+    """The marks the machine's reading of an answer earns, as reviews say them."""
+    return f"the machine's reading earns {marks:g} of {max_marks:g}"
+
+
 def earned(result: ItemResult, right: str) -> str:
     """What a reading the grader cannot settle alone would earn, in words: `right` (how the
     kind says it is right: "it defines the right layer") where it is right."""

@@ -2497,7 +2497,7 @@ def test_the_quote_of_a_credited_concept_shows_the_words_that_earned_it(answer, 
 def test_a_doubtful_answer_shows_its_provisional_marks_and_why():
     result = grade_answer(RUBRIC, ITEM, "The weights are not the same at every position.")
     assert result.feedback[0].startswith("An instructor will check this answer: a negation")
-    assert "Provisional marks: 0/3" in result.feedback[0]
+    assert "The machine's reading earns 0 of 3" in result.feedback[0]
 
 
 @pytest.mark.parametrize(

@@ -113,4 +113,4 @@ def test_an_override_answers_the_review_notice_instead_of_showing_it_beside_the_
     decided = apply_override(sent, Override(1.0, "keywords only", sent.answer, "2026-11-25"))
     assert decided.verdict == "partial" and decided.marks == 1.0
     assert decided.feedback[0] == "Marks set by an instructor: 1/3: keywords only"
-    assert not any("Provisional marks" in line for line in decided.feedback)
+    assert not any("provisional until a person confirms" in line for line in decided.feedback)

@@ -262,7 +262,7 @@ DIFFERING_LINES = [
         "strided-q1",
         "a.length",
         "⌈P/2⌉\n(P+1)/2",
-        "line 2 of your answer: (P+1)/2 (graded partial, 1/2)",
+        "line 2 of your answer: (P+1)/2 (the machine's reading earns 1 of 2)",
         "Correct.",
         id="a right line then a partly right one: not told Correct.",
     ),

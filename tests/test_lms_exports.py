@@ -269,11 +269,24 @@ SUBMITTED = {MOODLE: "Finished", CANVAS: "2026-05-12 10:40:00 UTC"}
         (MOODLE, "In progress", "Moodle records this attempt as 'In progress'"),
         (MOODLE, "Overdue", "Moodle records this attempt as 'Overdue'"),
         (MOODLE, "Not yet started", "Moodle records this attempt as 'Not yet started'"),
-        (MOODLE, "Terminé", "Moodle's State column says 'Terminé' for this attempt"),
+        # Moodle's own words on a French, German, Spanish, Italian, Portuguese, Dutch site
+        (MOODLE, "En cours", "Moodle records this attempt as 'En cours'"),
+        (MOODLE, "Überfällig", "Moodle records this attempt as 'Überfällig'"),
+        (MOODLE, "Nunca envió", "Moodle records this attempt as 'Nunca envió'"),
+        (MOODLE, "Mai inviati", "Moodle records this attempt as 'Mai inviati'"),
+        (MOODLE, "Em progresso", "Moodle records this attempt as 'Em progresso'"),
+        (MOODLE, "Te laat", "Moodle records this attempt as 'Te laat'"),
+        (MOODLE, "Zakończone", "Moodle's State column says 'Zakończone' for this attempt, a "
+         "word the grader does not know (it knows Moodle's words in English, French, German, "
+         "Spanish, Italian, Portuguese and Dutch): whether it was submitted is not known (where "
+         "it is the site's word for 'Finished', writing Finished in the export's State column "
+         "and grading it again grades it)"),
         (MOODLE, "", "Moodle's State column says nothing for this attempt"),
         (CANVAS, "", "Canvas gives this attempt no submission time"),
     ],
-    ids=["never submitted", "in progress", "overdue", "not yet started", "a state not known",
+    ids=["never submitted", "in progress", "overdue", "not yet started", "french, in progress",
+         "german, overdue", "spanish, never submitted", "italian, never submitted",
+         "portuguese, in progress", "dutch, overdue", "a state not known names it and what to do",
          "no state", "canvas, not submitted"],
 )  # fmt: skip
 def test_an_attempt_never_submitted_goes_to_a_person_with_its_state(tmp_path, path, state, said):
@@ -289,19 +302,24 @@ def test_an_attempt_never_submitted_goes_to_a_person_with_its_state(tmp_path, pa
     for item in result.items.values():
         assert item.feedback[0].startswith(said)
         assert "Whether its answers are graded is your instructor's decision" in item.feedback[0]
-        # what it would earn, graded as it stands (as a submitted attempt is), is shown
+        # what it would earn, graded as it stands (as a submitted attempt is), is shown as
+        # every review shows the machine's provisional result
         marks = submitted.items[item.item_id].marks
         assert item.feedback[1] == (
-            f"Graded as it stands, this answer would earn {marks:g}/{item.max_marks:g}."
+            f"Graded as it stands, the machine's reading earns {marks:g} of "
+            f"{item.max_marks:g}; provisional until a person confirms."
         )
     assert any(w.startswith(said) and f"{submitted.total:g}/25 marks" in w for w in result.warnings)
 
 
 @pytest.mark.parametrize(
     ("path", "state"),
-    [(MOODLE, "Finished"), (MOODLE, "Submitted"), (CANVAS, "2026-05-12 10:40:00 UTC")],
-    ids=["finished", "submitted (Moodle 4.4)", "canvas, submitted"],
-)
+    [(MOODLE, "Finished"), (MOODLE, "Submitted"), (CANVAS, "2026-05-12 10:40:00 UTC"),
+     (MOODLE, "Terminé"), (MOODLE, "Beendet"), (MOODLE, "Finalizado"), (MOODLE, "Completato"),
+     (MOODLE, "Terminada"), (MOODLE, "Beëindigd"), (MOODLE, "Bee\u0308indigd")],
+    ids=["finished", "submitted (Moodle 4.4)", "canvas, submitted", "french", "german",
+         "spanish", "italian", "portuguese", "dutch", "dutch, its accent a combining mark"],
+)  # fmt: skip
 def test_a_submitted_attempt_is_graded(tmp_path, path, state):
     (result,) = graded(write_csv(tmp_path / "export.csv", model_rows(path, state))).results
     assert result.warnings == ()
@@ -722,6 +740,14 @@ IMAGE = "which the grader does not read: an instructor will look at it"
         ("act-mathml.csv", "m2", "e.offdiagonal", "correct", 1.5, None),
         ("canvas-media.csv", "h1", "a.formula", "needs_review", 0, "an image (IMG_2041.jpg), "),
         ("canvas-media.csv", "h5", "a.formula", "needs_review", 0, "a recording, "),
+        (
+            "canvas-media.csv",
+            "h4",
+            "a.formula",
+            "needs_review",
+            0,
+            "an attached file (answer.pdf), ",
+        ),
     ],
     ids=[
         "an mfrac of an msqrt is a fraction of a root (was 1dk, 0)",
@@ -731,6 +757,7 @@ IMAGE = "which the grader does not read: an instructor will look at it"
         "one copy, not twice the answer (was 'a constant factor is wrong', 0)",
         "a photo is for a person (was missing)",
         "a recording is for a person (was missing)",
+        "a file-upload link is for a person (was 'could not read your answer', at its '.')",
     ],
 )
 def test_canvas_maths_as_mathml_or_an_image_is_read_or_sent_to_a_person(
@@ -748,6 +775,179 @@ def test_canvas_maths_as_mathml_or_an_image_is_read_or_sent_to_a_person(
         assert not got.reading_notes
     else:
         assert said in got.reading_notes
+
+
+def canvas_cells(tmp_path: Path, *cells: str) -> Path:
+    """A Canvas export of GROUPED's two items, one student a cell, answering b.params."""
+    head = ["name", "id", "sis_id", "submitted", "3001: (a) q", "1.0", "3002: (b) q", "1.0"]
+    rows = [head, *([f"s{n}", f"{n}", f"s{n}", "2026-05-12", "", "", cell, ""] for n, cell in
+                    enumerate(cells))]  # fmt: skip
+    return write_csv(tmp_path / "canvas.csv", rows)
+
+
+IMG = '<img src="https://canvas.example/users/5/files/9/preview" alt="IMG_2041.jpg">'
+BESIDE = ", which the grader does not read: a person should look at it. Your text alone: "
+PROVISIONAL = "; provisional until a person confirms."
+
+
+# Typed text beside a photo, a recording or an attached file was graded on the text alone,
+# silently: the photo may hold the working or the real answer. The text is graded and the
+# item goes to a person, naming what is beside it and what the text alone earns.
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        (f"<p>9CD/G + D</p><p>{IMG}</p>", "an image (IMG_2041.jpg)"),
+        ('<p>9CD/G + D</p><img src="/files/1000/preview" alt="">', "an image"),
+        ('<p>9CD/G + D</p><audio src="/media/1.mp3"></audio>', "a recording"),
+        ('<p>9CD/G + D</p><video src="/media/1.mp4"></video>', "a recording"),
+        ('<p>9CD/G + D<iframe src="/media_objects_iframe/m-1"></iframe></p>', "a recording"),
+        (
+            '<p>9CD/G + D</p><p><a class="instructure_file_link" '
+            'href="/courses/1/files/1001/download?wrap=1">working.pdf</a></p>',
+            "an attached file (working.pdf)",
+        ),
+    ],
+    ids=[
+        "text and a photo (was graded on the text, correct)",
+        "text and a photo with no name",
+        "text and an audio recording",
+        "text and a video",
+        "text and a media comment",
+        "text and an attached file (was invalid: its name read as maths)",
+    ],
+)
+def test_text_beside_a_photo_or_a_file_is_graded_and_goes_to_a_person(tmp_path, cell, said):
+    (result,) = grade_paths(GROUPED, [canvas_cells(tmp_path, cell)]).results
+    got = result.items["b.params"]
+    assert (got.verdict, got.marks, got.answer) == ("needs_review", 0, "9CD/G + D")
+    assert got.feedback[0] == (
+        f"Your answer also has {said}{BESIDE}the machine's reading earns 2 of 2{PROVISIONAL}"
+    )
+    assert got.decision[-1] == f"sent for review: the answer also has {said}"
+    assert got.feedback[1:] == ("Of your text alone: Correct.",)  # not of the whole answer
+
+
+@pytest.mark.parametrize(
+    ("cell", "verdict", "said"),
+    [
+        (
+            f"<p>10CD</p>{IMG}",
+            "needs_review",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine's reading earns "
+            f"0 of 2{PROVISIONAL}",
+        ),
+        (
+            f"<p>9CD/G +</p>{IMG}",
+            "needs_review",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine could not read "
+            f"it: 0 of 2{PROVISIONAL}",
+        ),
+        (
+            '<p>params <img class="equation_image" data-equation-content="9CD/G + D" '
+            'alt="9CD/G+D"></p>',
+            "correct",
+            "Correct.",
+        ),
+        (
+            '<p>9CD/G + D (<a href="https://en.wikipedia.org/wiki/Convolution">see</a>)</p>',
+            "correct",
+            "Correct.",
+        ),
+    ],
+    ids=[
+        "a wrong text beside a photo says what it earns",
+        "an unreadable text beside a photo says the machine could not read it",
+        "an equation image is read, not a photo",
+        "a link to a page is its text, not a file",
+    ],
+)
+def test_what_the_text_beside_an_attachment_earns_is_said_truly(tmp_path, cell, verdict, said):
+    (result,) = grade_paths(GROUPED, [canvas_cells(tmp_path, cell)]).results
+    got = result.items["b.params"]
+    assert got.verdict == verdict
+    assert got.feedback[0] == said
+
+
+FILE_ONLY = "Your answer is an attached file (answer.pdf), which the grader does not read: an "
+
+
+# A Canvas file-upload answer (a link to the file, its name as text) was read as the maths
+# "answer.pdf", and told it could not be read at its '.': it is for a person, saying so.
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<p><a href="https://canvas.example/files/1001/download">answer.pdf</a></p>',
+        '<a class="instructure_file_link" href="/courses/1/files/7?wrap=1">answer.pdf</a>',
+        '<p><a href="https://box.example/s/answer.pdf">answer.pdf</a>&nbsp;</p>',
+        '<p><a title="answer.pdf" href="/files/1001/download"><span>Download</span></a></p>',
+        '<p><a href="/files/1001/download">answer.pdf',
+    ],
+    ids=[
+        "a course file's link",
+        "canvas's file link class",
+        "a link to a file by its name",
+        "its title names it",
+        "a link never closed",
+    ],
+)
+def test_an_attached_file_alone_goes_to_a_person_saying_so(tmp_path, cell):
+    (submission,) = load_export(canvas_cells(tmp_path, cell), GROUPED)
+    answer = submission.answers["b.params"]
+    assert answer.unread == FILE_ONLY + "instructor will look at it"
+    (result,) = grade_paths(GROUPED, [canvas_cells(tmp_path, cell)]).results
+    got = result.items["b.params"]
+    assert (got.verdict, got.marks) == ("needs_review", 0)
+    assert got.feedback[0].startswith(FILE_ONLY)
+
+
+def mathml(*tokens: str) -> str:
+    return "<math>" + "".join(tokens) + "</math>"
+
+
+NINE = "<mn>9</mn>"
+OVER_G_PLUS_D = "<mo>/</mo><mi>G</mi><mo>+</mo><mi>D</mi>"
+TANH2 = "<mn>1</mn><mo>-</mo><msup><mi>tanh</mi><mn>2</mn></msup>"
+
+
+# How a marker reads MathML's identifiers: single letters side by side (`<mi>C</mi><mi>D</mi>`,
+# rendered CD) are a product; one `<mi>` of several letters is one name as written: `CD`, which
+# a count reads as C·D, as a marker reads the CD it renders; `tanh`, `sin`, a function.
+@pytest.mark.parametrize(
+    ("rubric", "item", "cell", "read", "verdict", "marks"),
+    [
+        (GROUPED, "b.params", mathml(NINE, "<mi>C</mi><mi>D</mi>", OVER_G_PLUS_D),
+         "9 C D/G+D", "correct", 2),
+        (GROUPED, "b.params", mathml(NINE, "<mi>CD</mi>", OVER_G_PLUS_D),
+         "9 CD/G+D", "correct", 2),
+        (GROUPED, "b.params", mathml("<mi>CD</mi>"), "CD", "incorrect", 0),
+        (ACTIVATIONS, "b.derivative", mathml(TANH2, "<mo>(</mo><mi>x</mi><mo>)</mo>"),
+         "1-tanh^{2}(x)", "correct", 2),
+        (ACTIVATIONS, "b.derivative", mathml(TANH2, "<mo>&#x2061;</mo><mi>x</mi>"),
+         "1-tanh^{2}x", "correct", 2),
+        (ACTIVATIONS, "b.derivative",
+         mathml("<mn>1</mn><mo>-</mo><msup><mi>sin</mi><mn>2</mn></msup><mi>x</mi>"),
+         "1-sin^{2} x", "incorrect", 0),
+    ],
+    ids=["single letters side by side are a product", "one mi of two letters, in a count",
+         "one mi CD alone is C·D, not another name", "a function's name with brackets",
+         "a function's name applied", "sin is a function, not s·i·n"],
+)  # fmt: skip
+def test_mathml_identifiers_are_read_as_a_marker_reads_them(
+    tmp_path, rubric, item, cell, read, verdict, marks
+):
+    (result,) = grade_paths(rubric, [one_cell_export(tmp_path, rubric, item, cell)]).results
+    got = result.items[item]
+    assert MATHML + read in got.reading_notes
+    assert (got.verdict, got.marks) == (verdict, marks)
+
+
+def one_cell_export(tmp_path: Path, rubric, item: str, cell: str) -> Path:
+    """A Canvas export of one student answering `item` of `rubric` with `cell`."""
+    questions = [name for n, _ in enumerate(rubric.items) for name in (f"{n + 1}: q", "1.0")]
+    answers = ["" if each != item else cell for each in rubric.items for _ in (0, 1)]
+    answers = [a if n % 2 == 0 else "" for n, a in enumerate(answers)]
+    rows = [["name", "id", "sis_id", "submitted", *questions], ["m", "9", "m9", "x", *answers]]
+    return write_csv(tmp_path / "one.csv", rows)
 
 
 NEVER_READ = "Your answer came as MathML, which the grader did not read: an instructor will read it"

@@ -217,37 +217,55 @@ def test_without_item_types_the_notes_name_the_label(tmp_path, body, note):
         pytest.param(
             "## (b)\nParameters: $9CD + D$ is what I first thought, but it is really $10CD$\n",
             "b.params",
-            ["line 6: 9CD + D (graded correct, 2/2)", "line 6: 10CD (graded incorrect, 0/2)"],
+            [
+                "line 6: 9CD + D (the machine's reading earns 2 of 2)",
+                "line 6: 10CD (the machine's reading earns 0 of 2)",
+            ],
             id="a first thought, then a correction",
         ),
         pytest.param(
             "## (b)\nParameters: $9CD + D$ or $9CD$\n",
             "b.params",
-            ["line 6: 9CD + D (graded correct", "line 6: 9CD (graded incorrect"],
+            [
+                "line 6: 9CD + D (the machine's reading earns 2 of 2",
+                "line 6: 9CD (the machine's reading earns 0 of 2",
+            ],
             id="two answers joined by or",
         ),
         pytest.param(
             "## (b)\nParams: $9CD+D$\nParams: $10CD$\n",
             "b.params",
-            ["line 6: 9CD+D (graded correct", "line 7: 10CD (graded incorrect"],
+            [
+                "line 6: 9CD+D (the machine's reading earns 2 of 2",
+                "line 7: 10CD (the machine's reading earns 0 of 2",
+            ],
             id="a label answered twice",
         ),
         pytest.param(
             "## (b)\nParameters: 9CD + D\n## (b)\nParams: $9CD$ I think\n",
             "b.params",
-            ["line 6: 9CD + D (graded correct", "line 8: 9CD (graded incorrect"],
+            [
+                "line 6: 9CD + D (the machine's reading earns 2 of 2",
+                "line 8: 9CD (the machine's reading earns 0 of 2",
+            ],
             id="an item answered under two of its labels",
         ),
         pytest.param(
             "## (a)\nParameters: $PQD$ is wrong, the answer is $PQC \\cdot PQD + PQD$\n",
             "a.params",
-            ["line 6: PQD (graded incorrect", "line 6: PQC \\cdot PQD + PQD (graded correct"],
+            [
+                "line 6: PQD (the machine's reading earns 0 of 2",
+                "line 6: PQC \\cdot PQD + PQD (the machine's reading earns 2 of 2",
+            ],
             id="a disowned answer, then another",
         ),
         pytest.param(
             "## (d)\nParameters: not $CD + D$ but $CD$\n",
             "d.params",
-            ["line 6: CD + D (graded incorrect", "line 6: CD (graded correct"],
+            [
+                "line 6: CD + D (the machine's reading earns 0 of 2",
+                "line 6: CD (the machine's reading earns 2 of 2",
+            ],
             id="not one but another",
         ),
         pytest.param(

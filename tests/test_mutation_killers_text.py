@@ -121,7 +121,7 @@ CASES = [
         "These are not the same weights.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            "An instructor will check this answer: a negation near 'same weights'. The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -137,7 +137,7 @@ CASES = [
         "Not one the same weights.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            "An instructor will check this answer: a negation near 'same weights'. The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -155,7 +155,7 @@ CASES = [
         "Not one two the same weights.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: a negation near 'same weights'. Provisional marks: 0/3.",
+            "An instructor will check this answer: a negation near 'same weights'. The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "same weights", which denies it)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -186,7 +186,7 @@ CASES = [
         "The weights aren't the same.",
         ("needs_review", 0.0),
         (
-            'An instructor will check this answer: a negation near "weights aren\'t the same". Provisional marks: 0/3.',
+            "An instructor will check this answer: a negation near \"weights aren't the same\". The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "weights aren\'t the same", which denies it)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -204,7 +204,7 @@ CASES = [
         "Weights shared, token pixel, channel embedding, attention mixing.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: whether the answer states 'token pixel' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. Provisional marks: 1.75/3.",
+            "An instructor will check this answer: whether the answer states 'token pixel' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. The machine's reading earns 1.75 of 3; provisional until a person confirms.",
             'Found (+1): the same weights at every position ("Weights shared")',
             'Not credited yet: pixels are tokens, channels the embedding (you wrote "token pixel", but they stand side by side in a list of keywords, which does not say how they relate; an instructor will decide whether you state it)',
             'Found (+0.75): attention mixes positions ("attention mixing")',
@@ -220,7 +220,7 @@ CASES = [
         "Shared weights, pixel tokens.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: whether the answer states 'pixel tokens' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. Provisional marks: 1/3.",
+            "An instructor will check this answer: whether the answer states 'pixel tokens' (they stand side by side in a list of keywords, which does not say how they relate); the answer is a list of keywords rather than sentences. The machine's reading earns 1 of 3; provisional until a person confirms.",
             'Found (+1): the same weights at every position ("Shared weights")',
             'Not credited yet: pixels are tokens, channels the embedding (you wrote "pixel tokens", but they stand side by side in a list of keywords, which does not say how they relate; an instructor will decide whether you state it)',
             "Missing (0.75): attention mixes positions",
@@ -266,7 +266,7 @@ CASES = [
         "Channels play the role of tokens.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer pairs 'Channels' with 'tokens' ('Channels play the role of tokens'), the wrong way round for: pixels are tokens, channels the embedding. Provisional marks: 0/3.",
+            "An instructor will check this answer: the answer pairs 'Channels' with 'tokens' ('Channels play the role of tokens'), the wrong way round for: pixels are tokens, channels the embedding. The machine's reading earns 0 of 3; provisional until a person confirms.",
             "Missing (1): the same weights at every position",
             'Not credited: pixels are tokens, channels the embedding (you wrote "Channels play the role of tokens", which says otherwise)',
             "Missing (0.75): attention mixes positions",
@@ -282,7 +282,7 @@ CASES = [
         "The same weights everywhere. Separate weights elsewhere.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position. Provisional marks: 0/3.",
+            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position. The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "Separate weights", which says otherwise)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -313,7 +313,7 @@ CASES = [
         "The same weights are used, and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and so on and on again.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer has 61 words and only a few of them matched. Provisional marks: 1/3.",
+            "An instructor will check this answer: the answer has 61 words and only a few of them matched. The machine's reading earns 1 of 3; provisional until a person confirms.",
             'Found (+1): the same weights at every position ("same weights")',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -420,7 +420,7 @@ CASES = [
         "Pixels are like channels.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer pairs 'Pixels' with 'channels' ('Pixels are like channels'), the wrong way round for: pixels are tokens, channels the embedding. Provisional marks: 0/3.",
+            "An instructor will check this answer: the answer pairs 'Pixels' with 'channels' ('Pixels are like channels'), the wrong way round for: pixels are tokens, channels the embedding. The machine's reading earns 0 of 3; provisional until a person confirms.",
             "Missing (1): the same weights at every position",
             'Not credited: pixels are tokens, channels the embedding (you wrote "Pixels are like channels", which says otherwise)',
             "Missing (0.75): attention mixes positions",
@@ -453,7 +453,7 @@ CASES = [
         "Not pixels as tokens but channels as the embedding.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: a negation near 'pixels as tokens', beside a plain statement of it. Provisional marks: 1.25/3.",
+            "An instructor will check this answer: a negation near 'pixels as tokens', beside a plain statement of it. The machine's reading earns 1.25 of 3; provisional until a person confirms.",
             "Missing (1): the same weights at every position",
             'Found (+1.25): pixels are tokens, channels the embedding ("channels as the embedding")',
             "Missing (0.75): attention mixes positions",
@@ -484,7 +484,7 @@ CASES = [
         "Shared weights the alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer is a list of keywords rather than sentences. Provisional marks: 1/3.",
+            "An instructor will check this answer: the answer is a list of keywords rather than sentences. The machine's reading earns 1 of 3; provisional until a person confirms.",
             'Found (+1): the same weights at every position ("Shared weights")',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -545,7 +545,7 @@ CASES = [
         "Never shared weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: a negation near 'shared weights'. Provisional marks: 0/3.",
+            "An instructor will check this answer: a negation near 'shared weights'. The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "shared weights", which denies it)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -576,7 +576,7 @@ CASES = [
         "Shared weights. Separate weights alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position; the answer is a list of keywords rather than sentences; the answer has 64 words and only a few of them matched. Provisional marks: 0/3.",
+            "An instructor will check this answer: the answer also says 'Separate weights', which contradicts: the same weights at every position; the answer is a list of keywords rather than sentences; the answer has 64 words and only a few of them matched. The machine's reading earns 0 of 3; provisional until a person confirms.",
             'Not credited: the same weights at every position (you wrote "Separate weights", which says otherwise)',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -592,7 +592,7 @@ CASES = [
         "Same weights. Same weights. Same weights. Same weights. Same weights. Same weights. and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with a hat and the cat sat on the mat with it.",
         ("needs_review", 0.0),
         (
-            "An instructor will check this answer: the answer has 81 words and only a few of them matched. Provisional marks: 1/3.",
+            "An instructor will check this answer: the answer has 81 words and only a few of them matched. The machine's reading earns 1 of 3; provisional until a person confirms.",
             'Found (+1): the same weights at every position ("Same weights")',
             "Missing (1.25): pixels are tokens, channels the embedding",
             "Missing (0.75): attention mixes positions",
@@ -647,7 +647,8 @@ CASES = [
         ("needs_review", 0.0),
         (
             "An instructor will check this answer: whether the answer states 'same weights' "
-            '(it is what "Some people think"). Provisional marks: 0.75/3.',
+            '(it is what "Some people think"). The machine\'s reading earns 0.75 of 3; provisional '
+            "until a person confirms.",
             'Not credited yet: the same weights at every position (you wrote "same weights", but '
             'it is what "Some people think"; an instructor will decide whether you state it)',
             "Missing (1.25): pixels are tokens, channels the embedding",
@@ -677,7 +678,7 @@ def test_an_explanation_gets_its_whole_verdict_marks_feedback_and_decision(
 NEGATED = (
     (
         "An instructor will check this answer: a negation near 'same weights'. "
-        "Provisional marks: 0/3.",
+        "The machine's reading earns 0 of 3; provisional until a person confirms.",
         'Not credited: the same weights at every position (you wrote "same weights", which '
         "denies it)",
         "Missing (1.25): pixels are tokens, channels the embedding",

@@ -316,8 +316,15 @@ def test_a_transcript_is_graded_as_an_instructor_would(fixture, rubric, expected
 @pytest.mark.parametrize(
     ("item_id", "steps"),
     [
-        ("b.params", "3 \\times 3 \\times C \\times D (graded incorrect, 0/2), then 9CD + D"),
-        ("c.params", "C \\times D + D (graded correct, 2/2), then CD (graded incorrect, 0/2)"),
+        (
+            "b.params",
+            "3 \\times 3 \\times C \\times D (the machine's reading earns 0 of 2), then 9CD + D",
+        ),
+        (
+            "c.params",
+            "C \\times D + D (the machine's reading earns 2 of 2), then CD (the machine's "
+            "reading earns 0 of 2)",
+        ),
     ],
     ids=["an equals chain shows its sides", "a Rightarrow chain shows its steps"],
 )

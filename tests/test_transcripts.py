@@ -42,10 +42,34 @@ def test_a_seed_script_as_it_stands_grades_as_its_hand_transcription(number):
 @pytest.mark.parametrize(
     ("item_id", "shown"),
     [
-        ("a.params", ["line 9: CD + D (graded incorrect, 0/2)", "line 11: C \\times D (graded"]),
-        ("b.params", ["9CD (graded incorrect, 0/2)", "line 15: 9CD + D (graded correct, 2/2)"]),
-        ("c.params", ["line 17: CD (graded incorrect, 0/2)", "CD + D (graded correct, 2/2)"]),
-        ("d.params", ["line 19: CD (graded correct, 2/2)", "CD + D (graded incorrect, 0/2)"]),
+        (
+            "a.params",
+            [
+                "line 9: CD + D (the machine's reading earns 0 of 2)",
+                "line 11: C \\times D (the machine's reading earns",
+            ],
+        ),
+        (
+            "b.params",
+            [
+                "9CD (the machine's reading earns 0 of 2)",
+                "line 15: 9CD + D (the machine's reading earns 2 of 2)",
+            ],
+        ),
+        (
+            "c.params",
+            [
+                "line 17: CD (the machine's reading earns 0 of 2)",
+                "CD + D (the machine's reading earns 2 of 2)",
+            ],
+        ),
+        (
+            "d.params",
+            [
+                "line 19: CD (the machine's reading earns 2 of 2)",
+                "CD + D (the machine's reading earns 0 of 2)",
+            ],
+        ),
     ],
 )
 def test_the_second_students_double_counts_go_to_a_person_with_both_shown(item_id, shown):

@@ -68,4 +68,5 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
         found=None,
         reading_notes=(*notes, *got.reading_notes),
         lines_within=True,
+        attachment=answer.attachment,
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -379,15 +380,40 @@ def _submitted_attempts(loaded: list) -> list:
     return result
 
 
-# The states of Moodle's quiz attempts as its reports write them (English), and what each
-# means for grading: a finished (or submitted) attempt is the student's submission; the others
-# were never submitted, and whether their saved answers count is the instructor's call.
-MOODLE_FINISHED = ("finished", "submitted")
+# The states of Moodle's quiz attempts as its reports write them, and what each means for
+# grading: a finished (or submitted) attempt is the student's submission; the others were never
+# submitted, and whether their saved answers count is the instructor's call. A site in another
+# language writes its own words: those of Moodle's language packs for French, German, Spanish,
+# Italian, Portuguese and Dutch (mod/quiz/lang/*/quiz.php: `statefinished`, `stateinprogress`,
+# `stateoverdue`, `stateabandoned`) are known too.
+MOODLE_FINISHED = (
+    "finished",
+    "submitted",
+    *("terminé", "beendet", "finalizado", "completato", "terminada", "beëindigd"),
+)
+_IN_PROGRESS = "it was still in progress when the export was made"
+_OVERDUE = "its time ran out before it was submitted (it is in its grace period)"
+_NEVER_SUBMITTED = "its answers were saved but it was never submitted"
 MOODLE_UNFINISHED = {
-    "in progress": "it was still in progress when the export was made",
-    "overdue": "its time ran out before it was submitted (it is in its grace period)",
-    "never submitted": "its answers were saved but it was never submitted",
+    "in progress": _IN_PROGRESS,
+    "overdue": _OVERDUE,
+    "never submitted": _NEVER_SUBMITTED,
     "not yet started": "it was never started",
+    **dict.fromkeys(
+        ("en cours", "in bearbeitung", "en curso", "in svolgimento", "em progresso", "bezig"),
+        _IN_PROGRESS,
+    ),
+    **dict.fromkeys(
+        ("en retard", "überfällig", "atrasado", "fuori tempo massimo", "expiradas", "te laat"),
+        _OVERDUE,
+    ),
+    **dict.fromkeys(
+        (
+            *("jamais remis", "nie abgeschlossen", "nunca envió", "mai inviati"),
+            *("nunca submetidas", "nooit ingestuurd"),
+        ),
+        _NEVER_SUBMITTED,
+    ),
 }
 
 
@@ -401,7 +427,7 @@ def _held(report: Report | None, state: str) -> str | None:
             "Canvas gives this attempt no submission time (its `submitted` column is empty): "
             "it was not submitted"
         )
-    folded = _fold(state)
+    folded = unicodedata.normalize("NFC", _fold(state))
     if folded in MOODLE_FINISHED:
         return None
     if folded in MOODLE_UNFINISHED:
@@ -409,10 +435,17 @@ def _held(report: Report | None, state: str) -> str | None:
             f"Moodle records this attempt as {state!r} (its State column): "
             f"{MOODLE_UNFINISHED[folded]}"
         )
-    shown = repr(state) if state else "nothing"
+    if not state:
+        return (
+            "Moodle's State column says nothing for this attempt, not 'Finished': whether it "
+            "was submitted is not known"
+        )
     return (
-        f"Moodle's State column says {shown} for this attempt, not 'Finished': whether it was "
-        "submitted is not known"
+        f"Moodle's State column says {state!r} for this attempt, a word the grader does not "
+        "know (it knows Moodle's words in English, French, German, Spanish, Italian, "
+        "Portuguese and Dutch): whether it was submitted is not known (where it is the site's "
+        "word for 'Finished', writing Finished in the export's State column and grading it "
+        "again grades it)"
     )
 
 
@@ -499,7 +532,9 @@ def _answer(cell: Cell, column: str, number: int, report: Report | None) -> Subm
     text, notes = rich.text.strip(), rich.notes
     if report is not None and text in report.no_answer:
         text = ""
-    return SubmittedAnswer(text or None, number, reading_notes=notes if text else ())
+    return SubmittedAnswer(
+        text or None, number, reading_notes=notes if text else (), attachment=rich.attachment
+    )
 
 
 # --- Rich-text answers ---------------------------------------------------------------------
@@ -517,6 +552,16 @@ _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,10})?[^<>]{0,2000}>")
 _BREAKS = {"br", "p", "div", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 _EQUATION_CONTENT = re.compile(r'data-equation-content="([^"]{0,2000})"', re.I)
 _ALT = re.compile(r'alt="([^"]{0,200})"', re.I)
+_TITLE = re.compile(r'title="([^"]{0,200})"', re.I)
+# A link to a file the student uploaded (Canvas's file-upload answer, a file attached in the
+# editor): Canvas's own class for it, a course file's address, or an address of a document's
+# or a picture's name. Its text is the file's name, not an answer.
+_FILE_LINK = re.compile(
+    r'\bclass="[^"]{0,200}\binstructure_file_link\b|\bhref="[^"?#]{0,2000}(?:/files/\d|'
+    r"\.(?:pdf|docx?|odt|rtf|txt|tex|pages|png|jpe?g|gif|heic|webp|bmp|tiff?|mp[34]|m4a|mov"
+    r'|wav|zip|ipynb|py|xlsx?|pptx?)(?:["?#]))',
+    re.I,
+)
 _HIDDEN = re.compile(r'class="[^"]{0,200}\bhidden-readable\b', re.I)
 # The editor's superscript and subscript buttons: `P<sup>2</sup>` is P² as a marker reads it, not
 # P2 (an unclosed one leaves a brace open, which the reader refuses, to a person).
@@ -538,6 +583,9 @@ class RichText:
     text: str
     notes: tuple[str, ...] = ()
     unread: str | None = None  # why a person must read the cell: the text is not the answer
+    # What the text comes with that the grader does not read ("an image (IMG_2041.jpg)"): a
+    # photo of the working, a recording, an attached file, which may hold the real answer.
+    attachment: str | None = None
 
 
 def html_text(text: str) -> str:
@@ -564,6 +612,8 @@ def read_rich_text(text: str) -> RichText:
     after_equation = False  # only spaces since an equation image: its hidden copy may follow
     skip = 0  # inside a hidden copy: the depth of its spans
     maths: MathReader | None = None
+    link: list[str] | None = None  # inside a link to a file: the text shown, its name
+    link_title = ""  # the name the link's title gives, if any
     position = 0
     for match in _TAG.finditer(text):
         data = text[position : match.start()]
@@ -585,6 +635,12 @@ def read_rich_text(text: str) -> RichText:
             if name == "span":
                 skip += -1 if closing else 1
             continue
+        if link is not None:
+            link.append(html.unescape(data))
+            if name == "a" and closing:
+                media.append(_attached_file(link_title or "".join(link)))
+                link = None
+            continue
         if data.strip():
             after_equation = False
         out.append(html.unescape(data))
@@ -594,6 +650,10 @@ def read_rich_text(text: str) -> RichText:
         after_equation = after_equation and name in ("span", "")
         if name == "math" and not closing:
             maths = MathReader()
+        elif name == "a" and not closing and _FILE_LINK.search(match.group(0)):
+            title = _TITLE.search(match.group(0))
+            link_title = html.unescape(title.group(1)) if title else ""
+            link = []
         elif name == "img" and not closing:
             content = _EQUATION_CONTENT.search(match.group(0))
             if content:
@@ -611,13 +671,21 @@ def read_rich_text(text: str) -> RichText:
             out.append(_SCRIPTS.get((name, closing), ""))
     if maths is not None:
         return RichText(text, unread=f"{MATHML_UNREAD} (<math> is never closed)")
+    if link is not None:  # a link never closed: what follows it is its text
+        media.append(_attached_file(link_title or html.unescape(text[position:])))
+        position = len(text)
     out.append(html.unescape(text[position:]))
     read = "".join(out).replace("\xa0", " ")
-    if media and not read.strip():
-        shown = ", ".join(dict.fromkeys(media))
+    shown = ", ".join(dict.fromkeys(media)) or None
+    if shown and not read.strip():
         return RichText(
             text,
             unread=f"Your answer is {shown}, which the grader does not read: an instructor will "
             "look at it",
         )
-    return RichText(read, tuple(notes))
+    return RichText(read, tuple(notes), attachment=shown)
+
+
+def _attached_file(name: str) -> str:
+    named = " ".join(name.split())[:200]
+    return "an attached file" + (f" ({named})" if named else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.kinds.text.concepts import TextCheck
 from grader.model import Item, ItemResult
-from grader.score import text_group, verdict_for
+from grader.score import PROVISIONAL, reading_earns, text_group, verdict_for
 
 
 def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
@@ -79,7 +79,7 @@ def score_text(item: Item, text: str, check: TextCheck) -> ItemResult:
         feedback.insert(
             0,
             f"An instructor will check this answer: {'; '.join(check.doubts)}. "
-            f"Provisional marks: {check.marks:g}/{item.marks:g}.",
+            f"{reading_earns(check.marks, item.marks).capitalize()}; {PROVISIONAL}.",
         )
         return ItemResult(
             verdict="needs_review",

@@ -1426,7 +1426,8 @@ def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
     assert (item.verdict, item.answer) == ("needs_review", "N^2"), item.feedback
     assert item.feedback[0] == (
         "The steps of your working on line 3 do not agree; an instructor will decide which is "
-        f"your answer: {working} (graded incorrect, 0/2), then N^2 (graded correct, 2/2)."
+        f"your answer: {working} (the machine's reading earns 0 of 2), then N^2 (the machine's "
+        "reading earns 2 of 2); provisional until a person confirms."
     )
 
 

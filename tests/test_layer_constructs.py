@@ -3062,6 +3062,92 @@ REFUSED += [
 ]
 
 
+# --- One formula whose right side is an entry of a matrix form -------------------------------
+# `q_{n,k} = (XW_Q + b_Q)_{n,k}` was refused as "unknown index Q" (Q is a part of W_Q's name),
+# `h_k = \tanh(Wx + b)_k` and `y_{i,k} = (XW)_{i,k}` as "'Wx' is not a tensor entry": a marker
+# reads each as the entry of the matrix form at the output's indices, and so is it, with a note.
+# Where the two sides' indices differ, it is refused saying so.
+ENTRY_OF = "read {} as the entry {} of {}"
+VECTOR_LAYER = "read as the layer applied to one input vector x (C values), giving h (D values)"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q + b_Q)_{n,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(XW_Q + b_Q)_{n,k}", "n,k", "XW_Q + b_Q"),),
+        id="entry of a matrix form: q_{n,k} = (XW_Q + b_Q)_{n,k}",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"), VECTOR_LAYER),
+        id="entry of a matrix form with an activation: h_k = tanh(Wx + b)_k",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_{k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"), VECTOR_LAYER),
+        id="entry of a matrix form with an activation, the index in braces",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \sigma(Wx + b)_k",
+        "partial",
+        2.0,
+        "activation_wrong",
+        ("Your activation is σ; this layer applies tanh to the weighted sum.",),
+        (ENTRY_OF.format("σ(Wx + b)_{k}", "k", "σ(Wx + b)"), VECTOR_LAYER),
+        id="entry of a matrix form with another activation: graded as the matrix form",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i,k} = (XW)_{i,k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(XW)_{i,k}", "i,k", "XW"),),
+        id="entry of a product of unsubscripted matrices: y_{i,k} = (XW)_{i,k}",
+    ),
+]
+REFUSED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q + b_Q)_{k,n}",
+        "(XW_Q + b_Q)_{k,n} is the entry k,n of XW_Q + b_Q, but the left side is the entry n,k "
+        "of q: the two sides name different entries",
+        22,
+        id="entry of a matrix form at other indices than the left side's: said so",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_j",
+        "tanh(Wx + b)_{j} is the entry j of tanh(Wx + b), but the left side is the entry k of "
+        "h: the two sides name different entries",
+        19,
+        id="entry of tanh(Wx + b) at another index than the left side's: said so",
+    ),
+]
+
+
 @pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
 def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):
     result = grade_answer(rubric, rubric.items[item], text)

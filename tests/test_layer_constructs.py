@@ -3148,6 +3148,33 @@ REFUSED += [
 ]
 
 
+# `h = \tanh2x` was refused as "the output h cannot also be read on the right side" (the h of
+# tanh): a digit straight after an activation is a lost superscript or the argument's start,
+# refused naming both, as an expression's is.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh2x",
+        r"'\tanh2x' is ambiguous: 2 straight after \tanh may be a power whose superscript was "
+        r"lost, \tanh^2 x, or the start of the function's argument, \tanh(2x); write it with ^ "
+        "or brackets",
+        4,
+        id="h = backslash tanh2x: a lost superscript or the argument, for a person",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh2(Wx + b)",
+        r"'\tanh2(Wx + b)' is ambiguous: 2 straight after \tanh may be a power whose "
+        r"superscript was lost, \tanh^2(Wx + b), or the start of the function's argument, "
+        r"\tanh(2(Wx + b)); write it with ^ or brackets",
+        4,
+        id="h = backslash tanh2(Wx + b): the same, before a bracket",
+    ),
+]
+
+
 @pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
 def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):
     result = grade_answer(rubric, rubric.items[item], text)

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import sympy
 
-from grader.errors import AnswerError
+from grader.errors import AnswerError, lost_superscript
 from grader.kinds.formula.index_form import read_index_form
 from grader.kinds.formula.matrix_form import read_matrix_form
 from grader.kinds.formula.terms import (
@@ -55,6 +55,7 @@ def parse_formula(
     if len(layer.inputs) > 1:
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
+    _refuse_lost_superscript(text, tokens)
     chain = _one_formula_chained(text, tokens, layer)
     if chain is not None:
         kept, notes = chain
@@ -120,6 +121,34 @@ def _refuse_stacked(text: str) -> None:
         f"grader does not read: it means {names[0]} {first} + {names[1]} {second}, with "
         f"{weight} = [{names[0]} {names[1]}] split by columns",
     )
+
+
+def _refuse_lost_superscript(text: str, tokens: list) -> None:
+    """`h = \\tanh2x`, `h_k = tanh2(x_k)`: a digit straight after an activation's name is
+    tanh²x with its superscript lost as often as tanh(2x): refused naming both, as an
+    expression's is (`\\tanh 2x`, spaced, is not)."""
+    for k, token in enumerate(tokens[:-1]):
+        digit = tokens[k + 1]
+        name = text[token.start : digit.start]
+        if (
+            token.kind != "NAME"
+            or token.text.casefold() not in ACTIVATIONS
+            or digit.kind != "NUMBER"
+            or name != name.rstrip()
+        ):
+            continue
+        end, depth = k + 2, 0
+        while end < len(tokens) and (depth or tokens[end].kind not in ("+", "-", "=", ")")):
+            depth += {"(": 1, ")": -1}.get(tokens[end].kind, 0)
+            end += 1
+        stop = tokens[end - 1].end
+        after = text[digit.end : stop].strip()
+        raise AnswerError(
+            text,
+            token.start,
+            lost_superscript(text[token.start : stop].strip(), name, digit.text, after),
+            digit.end - token.start,
+        )
 
 
 def _several_inputs_advice(layer: LayerSpec) -> str:

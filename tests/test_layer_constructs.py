@@ -3175,6 +3175,46 @@ REFUSED += [
 ]
 
 
+# `h = b - \tanh(Wx)` was refused as "here it is inside a product" (it is subtracted), and
+# `Q = b_Q - \tanh(XW_Q)` read as the product t·a·n·h·X·W_Q: each is refused saying where the
+# activation is.
+PLACED = "tanh(…) is read only around the whole right side, as in {} = tanh(…); here it is {}"
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = b - \tanh(Wx)",
+        PLACED.format("h", "subtracted, with a minus sign before it"),
+        8,
+        id="b - tanh(Wx): subtracted, not inside a product",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = -\tanh(Wx + b)",
+        PLACED.format("h", "negated, with a minus sign before it"),
+        5,
+        id="-tanh(Wx + b): negated, not inside a product",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = b_Q - \tanh(XW_Q)",
+        PLACED.format("Q", "subtracted, with a minus sign before it"),
+        10,
+        id="a matrix form: b_Q - tanh(XW_Q) is not read as the product t·a·n·h·X·W_Q",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = 2\tanh(XW_Q + b_Q)",
+        PLACED.format("Q", "inside a product"),
+        6,
+        id="a matrix form: 2 tanh(XW_Q + b_Q), inside a product",
+    ),
+]
+
+
 @pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
 def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):
     result = grade_answer(rubric, rubric.items[item], text)

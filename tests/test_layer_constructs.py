@@ -2912,7 +2912,9 @@ REFUSED += [
         LINEAR,
         "c.formula",
         r"y_{i,j,k} = \max(0, \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
-        r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. ReLU(\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+        r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. "
+        "z_{i,k} = ReLU(A_{i} s_{i,k} + c_{i}) (another layer: each entry scaled by its "
+        "position's A and shifted by its c)",
         12,
         id="max(0, …) is a ReLU, not a window",
     ),

@@ -1550,7 +1550,8 @@ def _reduction(text: str, tokens: list[Token]) -> str | None:
                 text,
                 token.start,
                 "\\max(0, …) is a ReLU here: write it as an activation around the weighted sum, "
-                "e.g. ReLU(\\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+                "e.g. z_{i,k} = ReLU(A_{i} s_{i,k} + c_{i}) (another layer: each entry scaled by "
+                "its position's A and shifted by its c)",
                 len(token.text),
             )
     if "SUM" in kinds:

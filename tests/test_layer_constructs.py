@@ -2461,6 +2461,8 @@ GRADED += [
             CHAINED_TWO.format(
                 r"h = \tanh(Wx + b)", r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)"
             ),
+            # the first side's reading, noted since every side's is
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
             "read the indices as counted from 0",
         ),
         id="a chain whose last side, the one graded, counts from 0",
@@ -3060,6 +3062,24 @@ REFUSED += [
         "indices here are j, k, t)",
         53,
         id="guard: W_{z,k,j}, W_z none of the question's names: an unknown index",
+    ),
+]
+
+
+# A chain's note said how its last side was read, not its others: `Q = XW + b_Q, i.e. …` read
+# W as the question's W_Q without saying so. Every side's readings are noted.
+W_AS_W_Q = "read W as the question's W_Q (E×K), written without its subscript"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW + b_Q, i.e. " + Q_SUM,
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format("Q = XW + b_Q", Q_SUM), *Q_ENTRIES, W_AS_W_Q),
+        id="a chain whose first side writes W for W_Q: that reading noted too",
     ),
 ]
 

@@ -3237,6 +3237,21 @@ REFUSED += [
 ]
 
 
+# `\tanh(Wx + b)_k` alone was refused as "expected the indices of tanh, e.g. tanh_{i,k}"
+# (tanh read as the output): it is a right side without the output, said so.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"\tanh(Wx + b)_k",
+        "expected the output before tanh(…), e.g. y_{i,k} = tanh(…): a right side alone is "
+        "not read",
+        0,
+        id="tanh(Wx + b)_k alone: the output is missing, not tanh's indices",
+    ),
+]
+
+
 @pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
 def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):
     result = grade_answer(rubric, rubric.items[item], text)

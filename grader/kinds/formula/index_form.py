@@ -316,6 +316,14 @@ class IndexFormReader(TokenReader):
 
     def output(self) -> Access:
         name = self.take("NAME", what="the output, e.g. y_{i,j,k}")
+        if name.text.casefold() in ACTIVATIONS and self.at("("):  # `\\tanh(Wx + b)_k` alone
+            raise AnswerError(
+                self.text,
+                name.start,
+                f"expected the output before {name.text}(…), e.g. y_{{i,k}} = {name.text}(…): "
+                "a right side alone is not read",
+                len(name.text),
+            )
         indices = self.subscript({k: v for k, v in _ANY_INDEX.items() if k not in self.sizes})
         if indices is None:
             raise self.error(

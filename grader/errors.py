@@ -50,6 +50,17 @@ def quoted(answer: str) -> str:
     return "'" + " ".join(answer.split()) + "'"
 
 
+def lost_superscript(written: str, name: str, digit: str, after: str) -> str:
+    """Why `tanh2x` (`written`: the function `name`, then `digit`, then `after`) is not read:
+    the digit may be a power whose superscript was lost, or the start of the argument."""
+    power = f"{name}^{digit}" + (f" {after}" if after and after[0] not in "([{" else after)
+    return (
+        f"'{written}' is ambiguous: {digit} straight after {name} may be a power whose "
+        f"superscript was lost, {power}, or the start of the function's argument, "
+        f"{name}({digit}{after}); write it with ^ or brackets"
+    )
+
+
 def writable_as_utf8(text: str) -> bool:
     """Whether `text` can be written as UTF-8, as every file, page and gradebook of ours is.
     Python holds a byte that was not UTF-8 (in a file name or a command-line argument), and

@@ -200,8 +200,38 @@ def test_an_unreadable_answer_goes_to_a_person_saying_where_it_went_wrong(answer
             "'σ2(1 - σ)' is ambiguous: 2 straight after σ may be a power whose superscript was "
             "lost, σ^2(1 - σ), or the start of the function's argument, σ(2(1 - σ))",
         ),
+        # `\\tanh2x` was read silently as tanh(2x): a command straight before the digit is
+        # the same lost superscript (`\\tanh 2x`, spaced, is tanh(2x): see below)
+        (
+            r"1 - \tanh2x",
+            "",
+            r"'\tanh2x' is ambiguous: 2 straight after \tanh may be a power whose superscript "
+            r"was lost, \tanh^2 x, or the start of the function's argument, \tanh(2x)",
+        ),
+        (
+            r"\sech2x",
+            "",
+            r"'\sech2x' is ambiguous: 2 straight after \sech may be a power whose superscript "
+            r"was lost, \sech^2 x, or the start of the function's argument, \sech(2x)",
+        ),
+        (
+            r"\operatorname{sech}2x",
+            "",
+            r"'\operatorname{sech}2x' is ambiguous: 2 straight after \operatorname{sech} may "
+            r"be a power whose superscript was lost, \operatorname{sech}^2 x, or the start of "
+            r"the function's argument, \operatorname{sech}(2x)",
+        ),
     ],
-    ids=["tanh2x", "tanh2 x", "tanh2(x)", "sech2x alone", "a declared function"],
+    ids=[
+        "tanh2x",
+        "tanh2 x",
+        "tanh2(x)",
+        "sech2x alone",
+        "a declared function",
+        "backslash tanh2x",
+        "backslash sech2x",
+        "operatorname sech 2x",
+    ],
 )
 def test_a_digit_straight_after_a_function_is_a_lost_superscript_or_its_argument(
     answer, extra, message
@@ -211,6 +241,13 @@ def test_a_digit_straight_after_a_function_is_a_lost_superscript_or_its_argument
     assert result.verdict == "invalid"
     assert result.needs_person
     assert result.feedback[0].startswith(f"We could not read your answer: {message}; ")
+
+
+@pytest.mark.parametrize("answer", [r"1 - \tanh 2x", "1 - tanh 2x"])
+def test_a_spaced_digit_after_a_function_starts_its_argument(answer):
+    # guard: a space between the function and the digit is tanh(2x), as written maths has it
+    result = grade("1 - tanh(x)^2", answer)
+    assert (result.verdict, result.interpretation) == ("incorrect", "1 - tanh(2·x)")
 
 
 TEXT = (

@@ -2461,6 +2461,8 @@ GRADED += [
             CHAINED_TWO.format(
                 r"h = \tanh(Wx + b)", r"h_k = \tanh(\sum_{l=0}^{C-1} W_{k,l} x_l + b_k)"
             ),
+            # the first side's reading, noted since every side's is
+            "read as the layer applied to one input vector x (C values), giving h (D values)",
             "read the indices as counted from 0",
         ),
         id="a chain whose last side, the one graded, counts from 0",
@@ -2912,7 +2914,9 @@ REFUSED += [
         LINEAR,
         "c.formula",
         r"y_{i,j,k} = \max(0, \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
-        r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. ReLU(\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+        r"\max(0, …) is a ReLU here: write it as an activation around the weighted sum, e.g. "
+        "z_{i,k} = ReLU(A_{i} s_{i,k} + c_{i}) (another layer: each entry scaled by its "
+        "position's A and shifted by its c)",
         12,
         id="max(0, …) is a ReLU, not a window",
     ),
@@ -3058,6 +3062,192 @@ REFUSED += [
         "indices here are j, k, t)",
         53,
         id="guard: W_{z,k,j}, W_z none of the question's names: an unknown index",
+    ),
+]
+
+
+# A chain's note said how its last side was read, not its others: `Q = XW + b_Q, i.e. …` read
+# W as the question's W_Q without saying so. Every side's readings are noted.
+W_AS_W_Q = "read W as the question's W_Q (E×K), written without its subscript"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW + b_Q, i.e. " + Q_SUM,
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (CHAINED_TWO.format("Q = XW + b_Q", Q_SUM), *Q_ENTRIES, W_AS_W_Q),
+        id="a chain whose first side writes W for W_Q: that reading noted too",
+    ),
+]
+
+
+# --- One formula whose right side is an entry of a matrix form -------------------------------
+# `q_{n,k} = (XW_Q + b_Q)_{n,k}` was refused as "unknown index Q" (Q is a part of W_Q's name),
+# `h_k = \tanh(Wx + b)_k` and `y_{i,k} = (XW)_{i,k}` as "'Wx' is not a tensor entry": a marker
+# reads each as the entry of the matrix form at the output's indices, and so is it, with a note.
+# Where the two sides' indices differ, it is refused saying so.
+ENTRY_OF = "read {} as the entry {} of {}"
+VECTOR_LAYER = "read as the layer applied to one input vector x (C values), giving h (D values)"
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q + b_Q)_{n,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(XW_Q + b_Q)_{n,k}", "n,k", "XW_Q + b_Q"),),
+        id="entry of a matrix form: q_{n,k} = (XW_Q + b_Q)_{n,k}",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"), VECTOR_LAYER),
+        id="entry of a matrix form with an activation: h_k = tanh(Wx + b)_k",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_{k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"), VECTOR_LAYER),
+        id="entry of a matrix form with an activation, the index in braces",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \sigma(Wx + b)_k",
+        "partial",
+        2.0,
+        "activation_wrong",
+        ("Your activation is σ; this layer applies tanh to the weighted sum.",),
+        (ENTRY_OF.format("σ(Wx + b)_{k}", "k", "σ(Wx + b)"), VECTOR_LAYER),
+        id="entry of a matrix form with another activation: graded as the matrix form",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i,k} = (XW)_{i,k}",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(XW)_{i,k}", "i,k", "XW"),),
+        id="entry of a product of unsubscripted matrices: y_{i,k} = (XW)_{i,k}",
+    ),
+]
+REFUSED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q + b_Q)_{k,n}",
+        "(XW_Q + b_Q)_{k,n} is the entry k,n of XW_Q + b_Q, but the left side is the entry n,k "
+        "of q: the two sides name different entries",
+        22,
+        id="entry of a matrix form at other indices than the left side's: said so",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_j",
+        "tanh(Wx + b)_{j} is the entry j of tanh(Wx + b), but the left side is the entry k of "
+        "h: the two sides name different entries",
+        19,
+        id="entry of tanh(Wx + b) at another index than the left side's: said so",
+    ),
+]
+
+
+# `h = \tanh2x` was refused as "the output h cannot also be read on the right side" (the h of
+# tanh): a digit straight after an activation is a lost superscript or the argument's start,
+# refused naming both, as an expression's is.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh2x",
+        r"'\tanh2x' is ambiguous: 2 straight after \tanh may be a power whose superscript was "
+        r"lost, \tanh^2 x, or the start of the function's argument, \tanh(2x); write it with ^ "
+        "or brackets",
+        4,
+        id="h = backslash tanh2x: a lost superscript or the argument, for a person",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh2(Wx + b)",
+        r"'\tanh2(Wx + b)' is ambiguous: 2 straight after \tanh may be a power whose "
+        r"superscript was lost, \tanh^2(Wx + b), or the start of the function's argument, "
+        r"\tanh(2(Wx + b)); write it with ^ or brackets",
+        4,
+        id="h = backslash tanh2(Wx + b): the same, before a bracket",
+    ),
+]
+
+
+# `h = b - \tanh(Wx)` was refused as "here it is inside a product" (it is subtracted), and
+# `Q = b_Q - \tanh(XW_Q)` read as the product t·a·n·h·X·W_Q: each is refused saying where the
+# activation is.
+PLACED = "tanh(…) is read only around the whole right side, as in {} = tanh(…); here it is {}"
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = b - \tanh(Wx)",
+        PLACED.format("h", "subtracted, with a minus sign before it"),
+        8,
+        id="b - tanh(Wx): subtracted, not inside a product",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = -\tanh(Wx + b)",
+        PLACED.format("h", "negated, with a minus sign before it"),
+        5,
+        id="-tanh(Wx + b): negated, not inside a product",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = b_Q - \tanh(XW_Q)",
+        PLACED.format("Q", "subtracted, with a minus sign before it"),
+        10,
+        id="a matrix form: b_Q - tanh(XW_Q) is not read as the product t·a·n·h·X·W_Q",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        r"Q = 2\tanh(XW_Q + b_Q)",
+        PLACED.format("Q", "inside a product"),
+        6,
+        id="a matrix form: 2 tanh(XW_Q + b_Q), inside a product",
+    ),
+]
+
+
+# `\tanh(Wx + b)_k` alone was refused as "expected the indices of tanh, e.g. tanh_{i,k}"
+# (tanh read as the output): it is a right side without the output, said so.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"\tanh(Wx + b)_k",
+        "expected the output before tanh(…), e.g. y_{i,k} = tanh(…): a right side alone is "
+        "not read",
+        0,
+        id="tanh(Wx + b)_k alone: the output is missing, not tanh's indices",
     ),
 ]
 

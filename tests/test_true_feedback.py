@@ -1251,6 +1251,37 @@ def test_a_formula_hint_never_shows_the_items_answer(path, item_id):
             assert not (result.diagnosis or "").startswith("misconception"), (item_id, written)
 
 
+# The message under `\max(0, …)` quoted 22-52-q4 c's right side as its example
+# (ReLU(\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)): it shows another layer, as the hints do.
+RELU_LETTERS = ExampleNames("z", "s", "A", "c")  # the letters its example writes
+
+
+@pytest.mark.parametrize(("path", "item_id"), FORMULA_ITEMS)
+def test_the_relu_messages_example_is_never_the_items_answer(path, item_id):
+    loaded = load_rubric(path)
+    item = loaded.items[item_id]
+    output = item.spec.layer.output
+    entry = ",".join("ijk"[-len(output.shape) :])
+    message = grade_answer(loaded, item, rf"{output.name}_{{{entry}}} = \max(0, x)").feedback[0]
+    assert "is a ReLU here" in message, message
+    assert _squeezed(item.reference.text.split("=", 1)[1]) not in _squeezed(message), message
+    (example,) = _examples(message)
+    layer, reference = item.spec.layer, item.reference
+    tensors = {t.name for t in (*layer.inputs, layer.output)}
+    params = {a.name for term in reference.terms for a in term.factors} - tensors
+    for y in {output.name, output.name.lower()}:
+        for x in {layer.input.name, layer.input.name.lower()}:
+            for w in sorted({"w", "W"} | {p for p in params if p[0] in "wW"}):
+                for b in sorted({"b"} | {p for p in params if p[0] == "b"}):
+                    letters = RELU_LETTERS
+                    renaming = {letters.output: y, letters.input: x}
+                    renaming |= {letters.weight: w, letters.bias: b}
+                    written = _renamed(example, renaming)
+                    result = grade_answer(loaded, item, written)
+                    assert result.verdict not in ("correct", "partial"), (item_id, written)
+                    assert not (result.diagnosis or "").startswith("misconception"), written
+
+
 @pytest.mark.parametrize(("path", "item_id"), FORMULA_ITEMS)
 def test_a_formula_hints_examples_are_read_by_the_item(path, item_id):
     """Each example the hint gives, with the item's own letters put back, is read by the

@@ -23,7 +23,12 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from grader.definitions import Definition, has_separator, split_definitions
-from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
+from grader.errors import (
+    AnswerError,
+    AnswerTooLargeError,
+    AnswerTooLongError,
+    lost_superscript,
+)
 from grader.kinds.count.names import cover
 from grader.kinds.expression.read import EXPRESSION_STEPS, FUNCTION_NAMES, GREEK
 from grader.normalise import MAX_ANSWER_LENGTH, normalise
@@ -604,23 +609,24 @@ class _TreeReader:
         if (
             exponent is not None
             or function.name in ("sqrt", "root")
-            or start != function.end
+            or start < function.end
+            or any(c.isspace() for c in self.text[function.end : start])  # `\\tanh 2x`
             or not self.text[start].isdigit()
         ):
             return
         digits = re.match(r"[0-9]+", self.text[start:])
         digit = digits.group(0) if digits else self.text[start]
         after = self.text[start + len(digit) : rest[-1].end].strip()
-        written = self.text[function.start : rest[-1].end].strip()
-        name = self.text[function.start : function.end].strip()
-        power = f"{name}^{digit}" + (f" {after}" if after and after[0] not in "([{" else after)
+        # as written, from its command's backslash: `\\tanh2x`, `\\operatorname{sech}2x`
+        command = re.search(r"\\[A-Za-z]+\{$", self.text[: function.start])
+        begin = command.start() if command else function.start
+        written = self.text[begin : rest[-1].end].strip()
+        name = self.text[begin:start].strip()
         raise AnswerError(
             self.text,
-            function.start,
-            f"'{written}' is ambiguous: {digit} straight after {name} may be a power whose "
-            f"superscript was lost, {power}, or the start of the function's argument, "
-            f"{name}({digit}{after}); write it with ^ or brackets",
-            length=start + len(digit) - function.start,
+            begin,
+            lost_superscript(written, name, digit, after),
+            length=start + len(digit) - begin,
         )
 
     def _at_the_variable(self, factors: list[Node]) -> list[Node]:

@@ -225,20 +225,28 @@ class FormulaKind:
         if written.chain_sides:  # `h_k = … = …`: graded only where every side is its layer
             layer = item.spec.layer
 
+            def held(side: Formula) -> Formula:
+                return held_to_reference(
+                    side, item.reference, layer, item.spec.matrices, item.spec.free_layout
+                )
+
             def readings(side: Formula) -> tuple[Formula, ...]:
                 # each side held to the question's shapes as the graded one is: a side whose
                 # shapes do not fit (`(XW_Q^T + b_Q)_{n,k}`) is not shown to be its layer
-                held = held_to_reference(
-                    side, item.reference, layer, item.spec.matrices, item.spec.free_layout
-                )
-                held = read_as_given(
-                    held, item.reference, layer, item.spec.matrices, item.spec.other_matrices
+                held_side = read_as_given(
+                    held(side), item.reference, layer, item.spec.matrices, item.spec.other_matrices
                 )
                 if item.spec.index_base == "1" or not is_index_form(side.text, layer):
-                    return (held,)
-                return held, indexed_from_zero(held, layer)
+                    return (held_side,)
+                return held_side, indexed_from_zero(held_side, layer)
 
             declared = (*(n for n, _, _ in item.spec.matrices), *item.spec.other_matrices)
+            # how the other sides were read too (`Q = XW + b_Q, i.e. …`: W as the question's
+            # W_Q), not only the graded one
+            sides_read = [n for side in written.chain_sides[:-1] for n in held(side).assumed]
+            written = replace(
+                written, assumed=tuple(dict.fromkeys((*written.assumed, *sides_read)))
+            )
             apart = chain_sides_apart(written, layer, context.size_sets, readings, declared)
             if apart:  # the note no longer says they define one layer: a person compares them
                 result = chain_review(result, written, apart)

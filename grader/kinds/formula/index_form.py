@@ -316,6 +316,14 @@ class IndexFormReader(TokenReader):
 
     def output(self) -> Access:
         name = self.take("NAME", what="the output, e.g. y_{i,j,k}")
+        if name.text.casefold() in ACTIVATIONS and self.at("("):  # `\\tanh(Wx + b)_k` alone
+            raise AnswerError(
+                self.text,
+                name.start,
+                f"expected the output before {name.text}(…), e.g. y_{{i,k}} = {name.text}(…): "
+                "a right side alone is not read",
+                len(name.text),
+            )
         indices = self.subscript({k: v for k, v in _ANY_INDEX.items() if k not in self.sizes})
         if indices is None:
             raise self.error(
@@ -1550,7 +1558,8 @@ def _reduction(text: str, tokens: list[Token]) -> str | None:
                 text,
                 token.start,
                 "\\max(0, …) is a ReLU here: write it as an activation around the weighted sum, "
-                "e.g. ReLU(\\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k)",
+                "e.g. z_{i,k} = ReLU(A_{i} s_{i,k} + c_{i}) (another layer: each entry scaled by "
+                "its position's A and shifted by its c)",
                 len(token.text),
             )
     if "SUM" in kinds:

@@ -17,6 +17,7 @@ import sympy
 from grader.errors import AnswerError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
+    ACTIVATIONS,
     Access,
     Formula,
     GivenMatrices,
@@ -78,11 +79,13 @@ class MatrixFormReader(TokenReader):
         # forms read it; how many terms, the last, are added after it (`tanh(XW_Q) + b_Q`: 1)
         self.activation_name: str | None = None
         self.after_activation = 0
+        self.output_name = "Y"  # the left side's name, once read: `Q = tanh(…)`
 
     def matrix_formula(
         self,
     ) -> tuple[_MatrixFactor, list[tuple[sympy.Rational, list[_MatrixFactor]]]]:
         lhs = self.left_side()
+        self.output_name = lhs.name
         self.take("=", what="'='")
         self.activation_name = self.activation()
         chains = self.matrix_expression()
@@ -145,6 +148,8 @@ class MatrixFormReader(TokenReader):
         if self.at("ONES"):
             return [self.ones()]
         name = self.take("NAME", what="a matrix such as X or W")
+        if name.text.casefold() in ACTIVATIONS and self.at("("):  # not t·a·n·h
+            raise self.misplaced_activation(name, self.output_name)
         letters = list(name.text)
         subscript = ""
         if self.at("_"):

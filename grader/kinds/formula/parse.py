@@ -25,10 +25,11 @@ from functools import lru_cache
 
 import sympy
 
-from grader.errors import AnswerError
+from grader.errors import AnswerError, lost_superscript
 from grader.kinds.formula.index_form import read_index_form
 from grader.kinds.formula.matrix_form import read_matrix_form
 from grader.kinds.formula.terms import (
+    ACTIVATIONS,
     FORMULA_STEPS,
     Formula,
     LayerSpec,
@@ -54,6 +55,7 @@ def parse_formula(
     if len(layer.inputs) > 1:
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
+    _refuse_lost_superscript(text, tokens)
     chain = _one_formula_chained(text, tokens, layer)
     if chain is not None:
         kept, notes = chain
@@ -69,6 +71,15 @@ def parse_formula(
             assumed=(*notes, *formula.assumed),
             chain_sides=tuple(sides) if len(sides) > 1 else (),
         )
+    entry = _one_entry_of_matrix_form(text, tokens, layer)
+    if entry is not None:
+        kept, note = entry
+        try:
+            formula = parse_formula(kept, sizes, layer, reference)
+        except AnswerError as error:
+            error.text = text  # its position is the student's: only brackets were blanked
+            raise
+        return replace(formula, text=text, assumed=(note, *formula.assumed))
     swapped = _named_after(tokens, layer)
     if swapped is not None:
         equals = tokens[len(tokens) - len(swapped) - 1]
@@ -110,6 +121,34 @@ def _refuse_stacked(text: str) -> None:
         f"grader does not read: it means {names[0]} {first} + {names[1]} {second}, with "
         f"{weight} = [{names[0]} {names[1]}] split by columns",
     )
+
+
+def _refuse_lost_superscript(text: str, tokens: list) -> None:
+    """`h = \\tanh2x`, `h_k = tanh2(x_k)`: a digit straight after an activation's name is
+    tanh²x with its superscript lost as often as tanh(2x): refused naming both, as an
+    expression's is (`\\tanh 2x`, spaced, is not)."""
+    for k, token in enumerate(tokens[:-1]):
+        digit = tokens[k + 1]
+        name = text[token.start : digit.start]
+        if (
+            token.kind != "NAME"
+            or token.text.casefold() not in ACTIVATIONS
+            or digit.kind != "NUMBER"
+            or name != name.rstrip()
+        ):
+            continue
+        end, depth = k + 2, 0
+        while end < len(tokens) and (depth or tokens[end].kind not in ("+", "-", "=", ")")):
+            depth += {"(": 1, ")": -1}.get(tokens[end].kind, 0)
+            end += 1
+        stop = tokens[end - 1].end
+        after = text[digit.end : stop].strip()
+        raise AnswerError(
+            text,
+            token.start,
+            lost_superscript(text[token.start : stop].strip(), name, digit.text, after),
+            digit.end - token.start,
+        )
 
 
 def _several_inputs_advice(layer: LayerSpec) -> str:
@@ -180,14 +219,7 @@ def _one_formula_chained(
         if entry is not None:
             notes.append(entry)
         first, second = (left, right) if name < k else (right, left)
-        kept = [" "] * len(text)
-        after = {id(t): tokens[n + 1].start for n, t in enumerate(tokens[:-1])}
-        for part in (first, second):  # as written, up to the next token (`\\tanh` is `tanh`)
-            start, end = part[0].start, after.get(id(part[-1]), len(text))
-            kept[start:end] = text[start:end]
-        between = next(t for t in tokens if first[-1].end <= t.start and t.kind == "=")
-        kept[between.start : between.end] = "="
-        kept_texts.append("".join(kept))
+        kept_texts.append(_kept(text, tokens, first, second))
         shown.append(" ".join(kept_texts[-1].split()))
     if len(shown) == 1:
         note = f"read your chain of working as {shown[0]}, the one formula it writes"
@@ -197,6 +229,49 @@ def _one_formula_chained(
             f"and {shown[-1]}{CHAIN_GRADED}"
         )
     return tuple(kept_texts), (note, *notes)
+
+
+def _kept(text: str, tokens: list, first: list, second: list) -> str:
+    """`text` with only `first`, an '=' and `second` left, all else blanked (positions kept)."""
+    kept = [" "] * len(text)
+    after = {id(t): tokens[n + 1].start for n, t in enumerate(tokens[:-1])}
+    for part in (first, second):  # as written, up to the next token (`\\tanh` is `tanh`)
+        start, end = part[0].start, after.get(id(part[-1]), len(text))
+        kept[start:end] = text[start:end]
+    between = next(t for t in tokens if first[-1].end <= t.start and t.kind == "=")
+    kept[between.start : between.end] = "="
+    return "".join(kept)
+
+
+def _one_entry_of_matrix_form(text: str, tokens: list, layer: LayerSpec) -> tuple[str, str] | None:
+    """`q_{n,k} = (XW_Q + b_Q)_{n,k}`, `h_k = \\tanh(Wx + b)_k`: one formula whose right side
+    is an entry of a matrix form at the output's indices, as the matrix form, `q = XW_Q + b_Q`
+    (`text` blanked but for it), and the note saying so; None for any other formula. An entry
+    of one named product, `(XW_Q)_{n,k}`, is the index form's to read (as the sum it stands
+    for, `IndexFormReader.matrix_entry`)."""
+    equals = top_level_equals([token.kind for token in tokens])
+    if len(equals) != 1 or not _output_entry(tokens[: equals[0]], layer):
+        return None
+    left, right = tokens[: equals[0]], tokens[equals[0] + 1 :]
+    name, matrix, note = _entry_of_matrix_form(left, right, layer)
+    written = _trailing_subscript(right) or []
+    other = None
+    if note is None and written:  # `q_{n,k} = (XW_Q + b_Q)_{k,n}`
+        _, matrix, other = _entry_of_matrix_form([left[0], *written], right, layer)
+    kinds = [token.kind for token in matrix]
+    if kinds in (["NAME", "_", "NAME"], ["NAME", "_", "{", "NAME", "}"]):
+        return None
+    if other is not None:  # the two sides name different entries: said so
+        raise AnswerError(
+            text,
+            written[0].start,
+            f"{other.removeprefix('read ').replace(' as the entry', ' is the entry', 1)}, "
+            f"but the left side is the entry {','.join(_indices(left[1:]))} of "
+            f"{left[0].text}: the two sides name different entries",
+        )
+    if note is None:
+        return None
+    return _kept(text, tokens, name, matrix), note
 
 
 # What may join two statements of a chain of working after a comma: `, i.e.`, `, ie`
@@ -222,28 +297,60 @@ def _statements(side: list, layer: LayerSpec) -> list[list]:
 def _entry_of_matrix_form(
     left: list, right: list, layer: LayerSpec
 ) -> tuple[list, list, str | None]:
-    """`y_{i,k}` and `(XW + b)_{i,k}`, a side that is the entry of a matrix form at the left
-    side's indices: the left side's name and the matrix form, `y = XW + b`, with a note; the
-    sides as they are, and None, for any other."""
-    subscript = left[1:]
+    """`y_{i,k}` and `(XW + b)_{i,k}` (or `h_k` and `\\tanh(Wx + b)_k`), a side that is the
+    entry of a matrix form at the left side's indices: the left side's name and the matrix
+    form, `y = XW + b` (`h = \\tanh(Wx + b)`), with a note; the sides as they are, and None,
+    for any other."""
+    indices = _indices(left[1:])
+    written = _trailing_subscript(right)
+    function = int(
+        len(right) > 1 and right[0].text.casefold() in ACTIVATIONS and right[1].kind == "("
+    )
     if (
-        len(subscript) < 2
-        or len(right) <= len(subscript) + 2
-        or right[0].kind != "("
-        or right[-len(subscript) - 1].kind != ")"
-        or [t.text for t in right[-len(subscript) :]] != [t.text for t in subscript]
-        or len(layer.output.shape) != 2
+        not indices
+        or written is None
+        or _indices(written) != indices
+        or len(right) <= len(written) + 2 + function
+        or right[function].kind != "("
+        or right[-len(written) - 1].kind != ")"
+        or len(indices) != len(layer.output.shape)
+        or len(layer.output.shape) not in (1, 2)
     ):
         return left, right, None
-    inner = right[1 : -len(subscript) - 1]
+    inner = right[function + 1 : -len(written) - 1]
     depth = 0
     for token in inner:  # `(XW)_{i,k}` whole, not `(X)(W)_{i,k}`
         depth += {"(": 1, ")": -1}.get(token.kind, 0)
         if depth < 0:
             return left, right, None
-    shown = "".join(t.text for t in subscript[1:]).strip("{}")
-    matrix = _as_spaced(inner)
-    return left[:1], inner, f"read ({matrix})_{{{shown}}} as the entry {shown} of {matrix}"
+    shown = ",".join(indices)
+    if function:
+        matrix = f"{ACTIVATIONS[right[0].text.casefold()]}({_as_spaced(inner)})"
+        kept = right[: -len(written)]
+    else:
+        matrix, kept = _as_spaced(inner), inner
+    entry = matrix if function else f"({matrix})"
+    return left[:1], kept, f"read {entry}_{{{shown}}} as the entry {shown} of {matrix}"
+
+
+def _trailing_subscript(tokens: list) -> list | None:
+    """The subscript `tokens` end in, `_k` or `_{n,k}`, or None."""
+    if len(tokens) >= 2 and tokens[-2].kind == "_" and tokens[-1].kind in ("NAME", "NUMBER"):
+        return tokens[-2:]
+    if not tokens or tokens[-1].kind != "}":
+        return None
+    opening = max((k for k, t in enumerate(tokens) if t.kind == "{"), default=0)
+    return tokens[opening - 1 :] if opening > 0 and tokens[opening - 1].kind == "_" else None
+
+
+def _indices(subscript: list) -> list[str]:
+    """The indices a subscript writes, `_{n,k}`: n and k; none where it is anything else."""
+    if len(subscript) < 2 or subscript[0].kind != "_":
+        return []
+    inside = subscript[2:-1] if subscript[1].kind == "{" else subscript[1:]
+    if not all(t.kind in ("NAME", ",") for t in inside):
+        return []
+    return [t.text for t in inside if t.kind == "NAME"]
 
 
 def _as_spaced(tokens: list) -> str:
@@ -306,7 +413,10 @@ def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no
     one's convention."""
     tokens = list(_tokens(text))
-    return not _is_matrix_form(tokens) and not (layer is not None and is_vector_form(tokens, layer))
+    return not _is_matrix_form(tokens) and not (
+        layer is not None
+        and (is_vector_form(tokens, layer) or _one_entry_of_matrix_form(text, tokens, layer))
+    )
 
 
 def is_written_with_vectors(text: str, layer: LayerSpec) -> bool:

@@ -400,6 +400,28 @@ class TokenReader:
         self.position += 2
         return name
 
+    def misplaced_activation(self, name: Token, output: str) -> AnswerError:
+        """`tanh(…)` met inside the right side, `name` just taken: refused, saying where it is
+        (`b - tanh(Wx)`: subtracted; `2 tanh(Wx)`, `W tanh(h)`: inside a product)."""
+        kinds = [t.kind for t in self.tokens[max(self.position - 3, 0) : self.position - 1]]
+        kind = kinds[-1] if kinds else ""
+        where = (
+            "negated, with a minus sign before it"
+            if kinds in (["=", "-"], ["(", "-"], ["-"])
+            else "subtracted, with a minus sign before it"
+            if kind == "-"
+            else "inside a product"
+            if kind in ("NAME", "NUMBER", ")", "*", "ONES")
+            else "not the whole right side"
+        )
+        return AnswerError(
+            self.text,
+            name.start,
+            f"{name.text}(…) is read only around the whole right side, as in "
+            f"{output} = {ACTIVATIONS[name.text.casefold()]}(…); here it is {where}",
+            len(name.text),
+        )
+
     # Tokens.
 
     def peek(self, offset: int = 0) -> Token | None:

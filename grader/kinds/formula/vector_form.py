@@ -194,15 +194,8 @@ class VectorFormReader(IndexFormReader):
         """`W_x x_t`: a name's letters are factors (`Wx_t` is W times x_t); the last takes
         the subscript and a transpose (`^T`, `^{T}`, `^\\top`, `'`)."""
         name = self.take("NAME")
-        function = ACTIVATIONS.get(name.text.casefold())
-        if function is not None and self.at("("):
-            raise AnswerError(
-                self.text,
-                name.start,
-                f"{name.text}(…) is read only around the whole right side, as in "
-                f"{self._output()} = {function}(…); here it is inside a product",
-                len(name.text),
-            )
+        if name.text.casefold() in ACTIVATIONS and self.at("("):
+            raise self.misplaced_activation(name, self._output())
         found = [self.plain(letter, name.start + k) for k, letter in enumerate(name.text[:-1])]
         last = name.text[-1]
         start = name.start + len(name.text) - 1

@@ -57,6 +57,12 @@ class Definition:
     before: bool = False  # written before the answer (`δ = dL/dY; X^T δ`), not after it
 
     @property
+    def shown(self) -> str:
+        """As quoted to the student: without the comma or semicolon that joins it to the
+        answer (`where σ = …`, `δ = dL/dY`)."""
+        return self.written.strip(" ,;")
+
+    @property
     def place(self) -> str:
         """Where it is written, for a message: "after" the answer or "before" it."""
         return "before" if self.before else "after"
@@ -77,8 +83,8 @@ class Definition:
     def note(self) -> str:
         """The note for it set aside: a definition, or words saying what the name means."""
         if self.gloss:
-            return f'set aside "{self.written}", words saying what {self.left} is'
-        return f'set aside "{self.written}", a definition'
+            return f'set aside "{self.shown}", words saying what {self.left} is'
+        return f'set aside "{self.shown}", a definition'
 
 
 def top_level_separators(text: str) -> list[re.Match[str]]:
@@ -202,7 +208,7 @@ def unread_without(error: AnswerError, text: str, definition: Definition) -> Ans
     what = "a definition"
     if definition.right.strip().isdigit():
         what = f"a value of {definition.left}"  # `for P=4`: a size given, not a name defined
-    message = f'{error.message} (read without "{definition.written}", {what} {definition.place} it)'
+    message = f'{error.message} (read without "{definition.shown}", {what} {definition.place} it)'
     return type(error)(text, error.position, message, error.length)
 
 

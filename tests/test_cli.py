@@ -140,7 +140,7 @@ ACTIVATIONS = str(ROOT / "rubrics" / "activations-q1.yaml")
         (
             "σ(x)(1-σ(x)), where σ = 1/(1+e^{-x})",
             "correct",
-            ['set aside ", where σ = 1/(1+e^{-x})", a definition'],
+            ['set aside "where σ = 1/(1+e^{-x})", a definition'],
         ),
         # maths and one word, unreadable as written, read as a transcript's line next is
         ("so σ(x)(1-σ(x))", "correct", ['set aside "so", words before the answer']),

@@ -1340,9 +1340,9 @@ COUNT_THEN_DEFINITION = [
         "9CD + D, where C = 3",
         "needs_review",
         "9·C·D + D",
-        ('set aside ", where C = 3", a definition',),
+        ('set aside "where C = 3", a definition',),
         _followed(
-            ", where C = 3",
+            "where C = 3",
             ": it gives C, a symbol of the question, a value of its own, so your answer may not "
             "be the one asked for",
         ),
@@ -1364,17 +1364,17 @@ COUNT_THEN_DEFINITION = [
         "9CD + D, where x = 3",
         "needs_review",
         "9·C·D + D",
-        ('set aside ", where x = 3", a definition',),
-        _followed(", where x = 3", ", which defines x, a name your answer does not use"),
+        ('set aside "where x = 3", a definition',),
+        _followed("where x = 3", ", which defines x, a name your answer does not use"),
         id="a name the count does not use",
     ),
     pytest.param(
         "9D + D, where C = 3",
         "needs_review",
         "9·D + D",
-        ('set aside ", where C = 3", a definition',),
+        ('set aside "where C = 3", a definition',),
         _followed(
-            ", where C = 3",
+            "where C = 3",
             ", which defines C, a name your answer does not use",
             "it would earn 0 of 2 marks",
         ),
@@ -1386,7 +1386,7 @@ COUNT_THEN_DEFINITION = [
         None,
         (),
         "We could not read your answer: unknown symbol K; the symbols of this question are P, "
-        'Q, C, D (read without ", where K = x", a definition after it) (at column 2).',
+        'Q, C, D (read without "where K = x", a definition after it) (at column 2).',
         id="a count unreadable before it says the definition was set aside",
     ),
     # A name the question does not declare, given a number or a count in its symbols by the
@@ -1395,7 +1395,7 @@ COUNT_THEN_DEFINITION = [
         "K^2CD + D, where K = 3",
         "correct",
         "K²·C·D + D",
-        ('read K as 3, as ", where K = 3" defines it: K²·C·D + D is 9·C·D + D',),
+        ('read K as 3, as "where K = 3" defines it: K²·C·D + D is 9·C·D + D',),
         "Correct.",
         id="an unknown name given a number: read with it",
     ),
@@ -1403,7 +1403,7 @@ COUNT_THEN_DEFINITION = [
         "9KD + D, where K = C",
         "correct",
         "9·K·D + D",
-        ('read K as C, as ", where K = C" defines it: 9·K·D + D is 9·C·D + D',),
+        ('read K as C, as "where K = C" defines it: 9·K·D + D is 9·C·D + D',),
         "Correct.",
         id="an unknown name given a count in the question's symbols: read with it",
     ),
@@ -1420,7 +1420,7 @@ COUNT_THEN_DEFINITION = [
         "9CD + D, where C = input channels",
         "correct",
         "9·C·D + D",
-        ('set aside ", where C = input channels", words saying what C is',),
+        ('set aside "where C = input channels", words saying what C is',),
         "Correct.",
         id="words saying what a size is: set aside, the count read",
     ),
@@ -1429,7 +1429,7 @@ COUNT_THEN_DEFINITION = [
         "correct",
         "9·C·D + D",
         (
-            'set aside ", where C = input channels", words saying what C is',
+            'set aside "where C = input channels", words saying what C is',
             'set aside "and D = output channels", words saying what D is',
         ),
         "Correct.",
@@ -1440,11 +1440,11 @@ COUNT_THEN_DEFINITION = [
         "needs_review",
         "9·C·D + D",
         (
-            'set aside ", where C = input channels", words saying what C is',
-            'set aside ", D = 5", a definition',
+            'set aside "where C = input channels", words saying what C is',
+            'set aside "D = 5", a definition',
         ),
         _followed(
-            ", D = 5",
+            "D = 5",
             ": it gives D, a symbol of the question, a value of its own, so your answer may not "
             "be the one asked for",
         ),

@@ -1343,7 +1343,7 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
         pytest.param(
             r"\sigma(x)(1-\sigma(x)), where \sigma(x) = \frac{1}{1+e^{-x}}",
             "correct",
-            (SIGMOID_DEFINED.format(r", where \sigma(x) = \frac{1}{1+e^{-x}}"),),
+            (SIGMOID_DEFINED.format(r"where \sigma(x) = \frac{1}{1+e^{-x}}"),),
             ("Correct.",),
             id="a definition of sigma(x) after the answer is set aside, not the answer",
         ),
@@ -1352,7 +1352,7 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
             "correct",
             (
                 *READ_ALONE,
-                SIGMOID_DEFINED.format(r", \sigma = \frac{1}{1+e^{-x}}"),
+                SIGMOID_DEFINED.format(r"\sigma = \frac{1}{1+e^{-x}}"),
                 OTHER_READING,
             ),
             ("Correct.",),
@@ -1378,9 +1378,9 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
         pytest.param(
             r"\sigma(x)(1-\sigma(x)), where \sigma(x) = \tanh(x)",
             "needs_review",
-            (SIGMOID_DEFINED.format(r", where \sigma(x) = \tanh(x)"),),
+            (SIGMOID_DEFINED.format(r"where \sigma(x) = \tanh(x)"),),
             (
-                'Your answer is followed by ", where \\sigma(x) = \\tanh(x)", which defines σ as '
+                'Your answer is followed by "where \\sigma(x) = \\tanh(x)", which defines σ as '
                 "tanh(x); the question's σ is the sigmoid, so it is not clear what your answer "
                 "means; an instructor will read it.",
             ),
@@ -1389,21 +1389,21 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
         pytest.param(
             r"\sigma(x)(1-\sigma(x)), where x = 2",
             "needs_review",
-            (SIGMOID_DEFINED.format(", where x = 2"),),
+            (SIGMOID_DEFINED.format("where x = 2"),),
             None,
             id="a value given to a symbol of the question goes to a person",
         ),
         pytest.param(
             r"\sigma(x)(1-\sigma(x)), where x = the input",
             "correct",
-            ('set aside ", where x = the input", words saying what x is',),
+            ('set aside "where x = the input", words saying what x is',),
             ("Correct.",),
             id="words saying what a symbol is are set aside, the answer read",
         ),
         pytest.param(
             r"\sigma(x)(1-\sigma(x)), where \tanh(x) = 1 - 2x",
             "needs_review",
-            (SIGMOID_DEFINED.format(r", where \tanh(x) = 1 - 2x"),),
+            (SIGMOID_DEFINED.format(r"where \tanh(x) = 1 - 2x"),),
             None,
             id="a definition of a name the answer does not use goes to a person",
         ),
@@ -1412,9 +1412,9 @@ SIGMOID_DEFINED = 'set aside "{}", a definition'
         pytest.param(
             r"\sigma(x)(1-\sigma(x)), where y = XW + b",
             "needs_review",
-            ('set aside ", where y = XW + b", a definition',),
+            ('set aside "where y = XW + b", a definition',),
             (
-                'Your answer is followed by ", where y = XW + b", a definition of y that could '
+                'Your answer is followed by "where y = XW + b", a definition of y that could '
                 "not be read; an instructor will read it.",
             ),
             id="a definition that cannot be read is called one by the note and the feedback",

@@ -1053,7 +1053,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "correct",
             "Xᵀ·G",
             (
-                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                'set aside "where G = dL/dY", a definition, which agrees with the question\'s '
                 "G = ∂L/∂Y",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1078,9 +1078,9 @@ def _followed(written, why, equals="∂L/∂W"):
             "X^T G, where G = dL/dZ",
             "needs_review",
             "Xᵀ·G",
-            ('set aside ", where G = dL/dZ", a definition',),
+            ('set aside "where G = dL/dZ", a definition',),
             _followed(
-                ", where G = dL/dZ",
+                "where G = dL/dZ",
                 ", which defines G as dL/dZ; the question's G is ∂L/∂Y, so it is not clear "
                 "what your answer means",
             ),
@@ -1092,9 +1092,9 @@ def _followed(written, why, equals="∂L/∂W"):
             "X^T G, where X = dL/dY",
             "needs_review",
             "Xᵀ·G",
-            ('set aside ", where X = dL/dY", a definition',),
+            ('set aside "where X = dL/dY", a definition',),
             _followed(
-                ", where X = dL/dY",
+                "where X = dL/dY",
                 ": it gives X, one of the question's names, a meaning of its own, so your "
                 "answer may not be the one asked for",
             ),
@@ -1106,8 +1106,8 @@ def _followed(written, why, equals="∂L/∂W"):
             "X^T G, where H = dL/dY",
             "needs_review",
             "Xᵀ·G",
-            ('set aside ", where H = dL/dY", a definition',),
-            _followed(", where H = dL/dY", ", which defines H, a name your answer does not use"),
+            ('set aside "where H = dL/dY", a definition',),
+            _followed("where H = dL/dY", ", which defines H, a name your answer does not use"),
             id="a name the answer does not use",
         ),
         pytest.param(
@@ -1116,9 +1116,9 @@ def _followed(written, why, equals="∂L/∂W"):
             r"softmax(Q K^T / \sqrt{d_k}) V, where d_k = 16",
             "needs_review",
             "softmax(Q·Kᵀ / √d_k)·V",
-            ('set aside ", where d_k = 16", a definition',),
+            ('set aside "where d_k = 16", a definition',),
             _followed(
-                ", where d_k = 16",
+                "where d_k = 16",
                 ": it gives d_k, one of the question's names, a meaning of its own, so your "
                 "answer may not be the one asked for",
                 equals="A",
@@ -1132,7 +1132,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "correct",
             "softmax(Q·Kᵀ / √d_k)·V",
             (
-                'set aside ", where d_k = 64", a definition: d_k = 64 is the question\'s own '
+                'set aside "where d_k = 64", a definition: d_k = 64 is the question\'s own '
                 "example, and your answer is read for every d_k",
             ),
             ("Correct: your matrix equals A.",),
@@ -1145,7 +1145,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "correct",
             "Xᵀ·G",
             (
-                'set aside ", where C = 8", a definition: C = 8 is the question\'s own example, '
+                'set aside "where C = 8", a definition: C = 8 is the question\'s own example, '
                 "and your answer is read for every C",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1157,9 +1157,9 @@ def _followed(written, why, equals="∂L/∂W"):
             "X^T G, where N = 5",
             "needs_review",
             "Xᵀ·G",
-            ('set aside ", where N = 5", a definition',),
+            ('set aside "where N = 5", a definition',),
             _followed(
-                ", where N = 5",
+                "where N = 5",
                 ": it gives N, one of the question's names, a meaning of its own, so your "
                 "answer may not be the one asked for",
             ),
@@ -1172,7 +1172,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "correct",
             "Xᵀ·G",
             (
-                'set aside ", where δ = dL/dY", a definition, and read δ as G: the definition '
+                'set aside "where δ = dL/dY", a definition, and read δ as G: the definition '
                 "agrees with the question's G = ∂L/∂Y",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1202,7 +1202,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "correct",
             "Xᵀ·G",
             (
-                'set aside ", where H = G", a definition, and read H as G: the definition '
+                'set aside "where H = G", a definition, and read H as G: the definition '
                 "agrees with the question's G = ∂L/∂Y",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1215,7 +1215,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "correct",
             "∂L/∂W = Xᵀ·G",
             (
-                'set aside "δ = dL/dY;", a definition, and read δ as G: the definition agrees '
+                'set aside "δ = dL/dY", a definition, and read δ as G: the definition agrees '
                 "with the question's G = ∂L/∂Y",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1227,9 +1227,9 @@ def _followed(written, why, equals="∂L/∂W"):
             "G = dL/dZ, X^T G",
             "needs_review",
             "Xᵀ·G",
-            ('set aside "G = dL/dZ,", a definition',),
+            ('set aside "G = dL/dZ", a definition',),
             (
-                'Your answer is preceded by "G = dL/dZ,", which defines G as dL/dZ; the '
+                'Your answer is preceded by "G = dL/dZ", which defines G as dL/dZ; the '
                 "question's G is ∂L/∂Y, so it is not clear what your answer means; read as "
                 "shown, your matrix equals ∂L/∂W.",
                 REVIEWED,
@@ -1244,7 +1244,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "Xᵀ·G",
             (
                 SHORTHAND,
-                'set aside ", where dY = dL/dY", a definition, and read dY as G: the '
+                'set aside "where dY = dL/dY", a definition, and read dY as G: the '
                 "definition agrees with the question's G = ∂L/∂Y",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1256,7 +1256,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "X^T G, where X = the input batch",
             "correct",
             "Xᵀ·G",
-            ('set aside ", where X = the input batch", words saying what X is',),
+            ('set aside "where X = the input batch", words saying what X is',),
             ("Correct: your matrix equals ∂L/∂W.",),
             id="words saying what a matrix is are set aside, the answer read",
         ),
@@ -1268,7 +1268,7 @@ def _followed(written, why, equals="∂L/∂W"):
             "Xᵀ·G",
             (
                 SHORTHAND,
-                'set aside "dY = dL/dY;", a definition, and read dY as G: the definition '
+                'set aside "dY = dL/dY", a definition, and read dY as G: the definition '
                 "agrees with the question's G = ∂L/∂Y",
             ),
             ("Correct: your matrix equals ∂L/∂W.",),
@@ -1385,7 +1385,7 @@ S_READ = "Q·Kᵀ / √d_k"
             "correct",
             (
                 _defined_as("P", "where P = softmax(S)", f"softmax({S_READ})"),
-                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+                _defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),
             ),
             id="one definition over another",
         ),
@@ -1463,8 +1463,8 @@ S_READ = "Q·Kᵀ / √d_k"
             r"A = softmax(QK^T/\sqrt{d_k}) V",
             "correct",
             (
-                _defined_as("P", ", P = softmax(S)", f"softmax({S_READ})"),
-                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+                _defined_as("P", "P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),
             ),
             id="PV with P defined over S",
         ),
@@ -1488,7 +1488,7 @@ S_READ = "Q·Kᵀ / √d_k"
             "correct",
             (
                 'set aside "where S = QK^T/\\sqrt{d_k}", a definition',
-                _defined_as("S", r", S = Q K^T / \sqrt{d_k}", S_READ),
+                _defined_as("S", r"S = Q K^T / \sqrt{d_k}", S_READ),
             ),
             id="a name defined twice, the same way",
         ),
@@ -1499,7 +1499,7 @@ S_READ = "Q·Kᵀ / √d_k"
             r"softmax(S) V, where S = QK^T",
             "softmax(QK^T) V",
             "partial",
-            (_defined_as("S", ", where S = QK^T", "Q·Kᵀ"),),
+            (_defined_as("S", "where S = QK^T", "Q·Kᵀ"),),
             id="wrong: the scale left out of the definition",
         ),
         pytest.param(
@@ -1535,7 +1535,7 @@ S_READ = "Q·Kᵀ / √d_k"
             "X^T H, where H = G^T",
             "X^T G^T",
             "incorrect",
-            (_defined_as("H", ", where H = G^T", "Gᵀ"),),
+            (_defined_as("H", "where H = G^T", "Gᵀ"),),
             id="wrong: a new name for the given matrix transposed",
         ),
         # A definition BEFORE the answer (`S = QK^T/\sqrt{d_k}; A = softmax(S)V`) went to a
@@ -1559,7 +1559,7 @@ S_READ = "Q·Kᵀ / √d_k"
             "correct",
             (
                 _defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),
-                _defined_as("P", "; P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("P", "P = softmax(S)", f"softmax({S_READ})"),
             ),
             id="two definitions before the answer",
         ),
@@ -1606,8 +1606,8 @@ S_READ = "Q·Kᵀ / √d_k"
             r"A = V softmax(QK^T/\sqrt{d_k})",
             "incorrect",
             (
-                _defined_as("P", ", P = softmax(S)", f"softmax({S_READ})"),
-                _defined_as("S", r", S = QK^T/\sqrt{d_k}", S_READ),
+                _defined_as("P", "P = softmax(S)", f"softmax({S_READ})"),
+                _defined_as("S", r"S = QK^T/\sqrt{d_k}", S_READ),
             ),
             id="wrong: VP with P defined, in the wrong order",
         ),
@@ -1618,8 +1618,8 @@ S_READ = "Q·Kᵀ / √d_k"
             "A = softmax(QK^T) V",
             "partial",
             (
-                _defined_as("P", ", P = softmax(S)", "softmax(Q·Kᵀ)"),
-                _defined_as("S", ", S = QK^T", "Q·Kᵀ"),
+                _defined_as("P", "P = softmax(S)", "softmax(Q·Kᵀ)"),
+                _defined_as("S", "S = QK^T", "Q·Kᵀ"),
             ),
             id="wrong: PV with P defined, the scale left out",
         ),
@@ -1696,7 +1696,7 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
             r"A = PZ, P = softmax(S), S = QK^T/\sqrt{d_k}",
             "invalid",
             "We could not read your answer: unknown name 'PZ': the question's matrices are K, Q, V "
-            '(read without ", P = softmax(S)", a definition after it) (at column 5).',
+            '(read without "P = softmax(S)", a definition after it) (at column 5).',
             id="an unknown run of letters: the student's S is not listed as the question's",
         ),
         # S defined twice, differently: the first was said to define "a name your answer does
@@ -1726,7 +1726,7 @@ def test_a_name_defined_as_an_expression_is_read_as_it_and_graded_as_written_out
         pytest.param(
             r"softmax(S)V where S = QK^T/\sqrt{d_k}, V = QK^T",
             "needs_review",
-            'Your answer is followed by ", V = QK^T": it gives V, one of the question\'s names, a '
+            'Your answer is followed by "V = QK^T": it gives V, one of the question\'s names, a '
             "meaning of its own, so your answer may not be the one asked for; read as shown, your "
             "matrix equals A.",
             id="a name the question gives defined anew: a person's",
@@ -1764,7 +1764,7 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             r"X^T G, where G = dL/dY \in R^{N \times D}",
             "correct",
             (
-                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                'set aside "where G = dL/dY", a definition, which agrees with the question\'s '
                 "G = ∂L/∂Y",
                 'set aside "\\in R^{N \\times D}", which states G\'s shape',
             ),
@@ -1777,7 +1777,7 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             r"X^T G, where G = dL/dY \in R^{C \times D}",
             "needs_review",
             (
-                'set aside ", where G = dL/dY", a definition, which agrees with the question\'s '
+                'set aside "where G = dL/dY", a definition, which agrees with the question\'s '
                 "G = ∂L/∂Y",
                 'set aside "\\in R^{C \\times D}", which states G\'s shape',
             ),
@@ -1793,7 +1793,7 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             r"X^T H, where H = dL/dY \in R^{N \times C}",
             "needs_review",
             (
-                'set aside ", where H = dL/dY", a definition, and read H as G: the definition '
+                'set aside "where H = dL/dY", a definition, and read H as G: the definition '
                 "agrees with the question's G = ∂L/∂Y",
                 'set aside "\\in R^{N \\times C}", which states H\'s shape',
             ),
@@ -1807,9 +1807,9 @@ def test_a_definition_a_marker_would_not_take_as_read_goes_to_a_person(answer, v
             r"X^T \delta, where \delta = dL/dY, \delta being D x N",
             "needs_review",
             (
-                'set aside ", where \\delta = dL/dY", a definition, and read δ as G: the '
+                'set aside "where \\delta = dL/dY", a definition, and read δ as G: the '
                 "definition agrees with the question's G = ∂L/∂Y",
-                'set aside ", \\delta being D x N", which states \\delta\'s shape',
+                'set aside "\\delta being D x N", which states \\delta\'s shape',
             ),
             'Your answer states that \\delta (read as G) is D×N ("\\delta being D x N"), but '
             "the question's G is N×D; read as shown, your matrix equals ∂L/∂W.",
@@ -2280,7 +2280,7 @@ UNREADABLE += [
     pytest.param(
         "X^T H, where K = G",
         4,
-        "unknown name 'H': the question's matrices are G, W, X, b (read without \", where K = "
+        "unknown name 'H': the question's matrices are G, W, X, b (read without \"where K = "
         'G", a definition after it)',
         id="an answer unreadable before a definition says it was set aside",
     ),
@@ -2684,7 +2684,7 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             "X^T G, G being D x N",
             "needs_review",
             "Xᵀ·G",
-            ('set aside ", G being D x N", which states G\'s shape',),
+            ('set aside "G being D x N", which states G\'s shape',),
             (
                 'Your answer states that G is D×N ("G being D x N"), but the question\'s G is '
                 "N×D; read as shown, your matrix equals ∂L/∂W.",
@@ -2697,9 +2697,9 @@ STATES_DC = 'set aside "\\in \\mathbb{R}^{D \\times C}", which states your answe
             "correct",
             "Xᵀ·G",
             (
-                'set aside ", where \\delta = dL/dY", a definition, and read δ as G: the '
+                'set aside "where \\delta = dL/dY", a definition, and read δ as G: the '
                 "definition agrees with the question's G = ∂L/∂Y",
-                'set aside ", \\delta being N x D", which states \\delta\'s shape',
+                'set aside "\\delta being N x D", which states \\delta\'s shape',
             ),
             CORRECT_W,
             id="a new name's shape stated after its definition",

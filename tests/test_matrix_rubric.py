@@ -188,7 +188,7 @@ SHAPES = "        matrices: {X: [N, C], W: [C, D], G: [N, D], b: [D], s: []}\n"
             + "          - {answer: 'X^T G, where G = dL/dZ', feedback: No., marks: 0}\n",
             [
                 "19: parts.a.items.it.misconceptions[0].answer: a student's 'X^T G, where G = "
-                'dL/dZ\' goes to a person ("Your answer is followed by ", where G = dL/dZ", '
+                'dL/dZ\' goes to a person ("Your answer is followed by "where G = dL/dZ", '
                 "which defines G as dL/dZ; the question's G is ∂L/∂Y, so it is not clear what "
                 "your answer means\"): write the rubric's answer so that it reads alone"
             ],

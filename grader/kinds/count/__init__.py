@@ -316,7 +316,7 @@ def _definition_review(
     if not held:  # words saying what a symbol is (`CD, where C = input channels`): read
         return result
     definition = held[0]
-    said = f'Your answer is followed by "{definition.written}"'
+    said = f'Your answer is followed by "{definition.shown}"'
     name = "".join(definition.left.split()).replace("{", "").replace("}", "")
     symbol = context.symbol_table.get(name)
     if symbol is not None and symbol in parsed.expr.free_symbols:
@@ -375,7 +375,7 @@ def _read_with_values(
     sides = tuple(side.xreplace(values) for side in parsed.sides)
     shown = show_count(sides[-1], context.order)
     said = ", ".join(f"{d.left} as {d.right}" for d in given)
-    note = f'read {said}, as "{given[0].written}" defines it: {parsed.interpretation} is {shown}'
+    note = f'read {said}, as "{given[0].shown}" defines it: {parsed.interpretation} is {shown}'
     plain = replace(parsed, sides=sides, notes=(*parsed.notes, note), alternative=None)
     return plain, tuple(given)
 

@@ -1308,7 +1308,7 @@ def _with_definitions(
 def _read_definition(
     definition: Definition, answer: ParsedExpression, vocabulary: Vocabulary
 ) -> ReadDefinition:
-    written = definition.written
+    written = definition.shown
     if definition.gloss:  # `…, where x = the input`: what x is, in words, set aside
         return ReadDefinition(written, definition.left, "gloss", False, None, "")
     try:

@@ -1076,7 +1076,7 @@ def _new_names(
         aliases[name] = _Alias(
             definition,
             matrix,
-            f'set aside "{definition.written}", a definition, and read {name} as {matrix}: the '
+            f'set aside "{definition.shown}", a definition, and read {name} as {matrix}: the '
             f"definition agrees with the question's {matrix} = ∂{loss}/∂{y}",
         )
     while pending:
@@ -1089,7 +1089,7 @@ def _new_names(
             aliases[name] = _Alias(
                 definition,
                 "",
-                f'set aside "{definition.written}", a definition, and read {name} as '
+                f'set aside "{definition.shown}", a definition, and read {name} as '
                 f"{describe(expression)}, as it defines it",
                 expression,
             )
@@ -1197,7 +1197,7 @@ def _hold_definition(
     if definition.gloss:
         return definition.note, None  # `X^T G, where X = the inputs`: what X is, in words
     placed = "preceded" if definition.before else "followed"
-    said = f'Your answer is {placed} by "{definition.written}"'
+    said = f'Your answer is {placed} by "{definition.shown}"'
     note = definition.note
     name = _clean_name("".join(definition.left.split()))
     written = any(node.op in ("matrix", "size") and node.name == name for node in walk(expression))

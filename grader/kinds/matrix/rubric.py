@@ -341,7 +341,7 @@ def _held_against_itself(answer: MatrixAnswer, spec: MatrixSpec, context: Contex
         if name in defined:
             shape = evaluated(defined[name], spec, context).shape
         stated = _stated_shape(statement.sizes, context)
-        written = statement.written.lstrip(" ,;")
+        written = statement.shown
         if name is not None and shape is None and name not in defined:
             review = (
                 f'Your answer states "{written}", the shape of {statement.name}, which is none '

@@ -49,9 +49,14 @@ class ShapeStatement:
     sizes: tuple[str, ...]
 
     @property
+    def shown(self) -> str:
+        """As quoted to the student: without the comma or semicolon before it."""
+        return self.written.strip(" ,;")
+
+    @property
     def note(self) -> str:
         whose = "your answer's" if self.name is None else f"{self.name}'s"
-        return f'set aside "{self.written}", which states {whose} shape'
+        return f'set aside "{self.shown}", which states {whose} shape'
 
 
 def _sizes(match: re.Match[str]) -> tuple[str, ...]:

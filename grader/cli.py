@@ -325,6 +325,7 @@ class _Streamed:
         self.students: list[str] | None = [] if matcher is not None else None
         self._places: dict[str, int] = {}  # student (exactly as keyed) -> their place
         self.held: list[tuple[str, str]] = []  # (student, why) of results shown held
+        self._held_places: set[int] = set()  # in no statistic (`final_total`)
 
     @property
     def count(self) -> int:
@@ -383,6 +384,16 @@ class _Streamed:
                 self._json_again[place] = json.dumps(shown_json, ensure_ascii=False)
             if shown.held:
                 self.held.append((student, shown.held))
+                self._held_places.add(place)
+
+    def summary(self):
+        """The summary line's statistics (`html_report.summary_of`): a held result's total
+        (`final_total`) counts in none of them, as grades.csv leaves it empty."""
+        from grader.html_report import summary_of
+
+        held = self._held_places
+        totals = [total for place, total in enumerate(self.totals) if place not in held]
+        return summary_of(totals, self.review, len(held))
 
     def keyed(self) -> Iterator[str]:
         """The run's students, exactly as keyed."""
@@ -754,7 +765,6 @@ def _graded_json(graded: list[_Graded]) -> Iterator[str]:
 def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=None) -> int:
     """The tables, what changed, the roster's report and the summary, for each question."""
     from grader import regrade
-    from grader.html_report import summary_of
 
     failed_any = lapsed = graded_any = 0
     for entry in graded:
@@ -786,8 +796,7 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
             + (f"; {failed} could not be graded (see above)" if failed else ""),
             file=sys.stderr,
         )
-        summary = summary_of(results.totals, results.review)
-        print(title + summary.describe(rubric.max_total), file=sys.stderr)
+        print(title + results.summary().describe(rubric.max_total), file=sys.stderr)
         graded_any += count
         failed_any += failed
         lapsed += len(entry.changes.lapsed) if entry.changes is not None else 0

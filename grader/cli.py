@@ -29,7 +29,7 @@ import tempfile
 import threading
 from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +59,7 @@ from grader.rubric import load_rubric
 from grader.rubric_check import review_rubric, skeleton
 from grader.submissions import (
     collect_submission_files,
+    failed_student,
     names_its_question,
     refused,
     written_answer_lines,
@@ -325,6 +326,7 @@ class _Streamed:
         self.students: list[str] | None = [] if matcher is not None else None
         self._places: dict[str, int] = {}  # student (exactly as keyed) -> their place
         self.held: list[tuple[str, str]] = []  # (student, why) of results shown held
+        self._held_places: set[int] = set()  # in no statistic (`final_total`)
 
     @property
     def count(self) -> int:
@@ -383,6 +385,16 @@ class _Streamed:
                 self._json_again[place] = json.dumps(shown_json, ensure_ascii=False)
             if shown.held:
                 self.held.append((student, shown.held))
+                self._held_places.add(place)
+
+    def summary(self):
+        """The summary line's statistics (`html_report.summary_of`): a held result's total
+        (`final_total`) counts in none of them, as grades.csv leaves it empty."""
+        from grader.html_report import summary_of
+
+        held = self._held_places
+        totals = [total for place, total in enumerate(self.totals) if place not in held]
+        return summary_of(totals, self.review, len(held))
 
     def keyed(self) -> Iterator[str]:
         """The run's students, exactly as keyed."""
@@ -436,17 +448,26 @@ class _Graded:
     changes: regrade.RegradeReport | None = None
     matcher: RosterMatcher | None = None
     stale: str = ""  # the gradebook's students this run had no file of (`_stale_note`)
+    # earlier runs' failures that still stand (`gradebook.earlier_failures`): in `--json`
+    earlier: list[FileFailure] = field(default_factory=list)
 
 
 # What a run's note says of the gradebook's students it had no file of: `export` finds it so.
 NOT_IN_RUN = "not in this run's files"
 
 
-def _stale_note(students: list[str], failed: list[str], holds: Mapping[str, Hold]) -> str:
+def _stale_note(
+    students: list[str],
+    failed: list[str],
+    holds: Mapping[str, Hold],
+    unread_before: Mapping[str, str] | None = None,
+) -> str:
     """The note on the gradebook's `students` a run had no result of (`failed`: those whose
-    file it could not grade, named after the file; `holds`: the question's, `load_holds`),
-    for the command's output and the overview: their rows stand, and how to be rid of them;
-    a hold an earlier run began still stands, named with its file."""
+    file it could not grade, named after the file; `holds`: the question's, `load_holds`;
+    `unread_before`: those with no result whose file failed in an earlier run, with that
+    file, `gradebook.earlier_failures`), for the command's output and the overview: their
+    rows stand, and how to be rid of them; a hold an earlier run began still stands, named
+    with its file, as does a row awaiting review."""
     if not students:
         return ""
     folded = {student.casefold() for student in failed}
@@ -463,6 +484,15 @@ def _stale_note(students: list[str], failed: list[str], holds: Mapping[str, Hold
             f"{len(still)} of them: still held for review, their file could not be graded in "
             f"an earlier run: {files}{more}"
         )
+    unread_before = unread_before or {}
+    waiting = [s for s in students if s in unread_before]
+    if waiting:
+        files = ", ".join(f"{s} ({unread_before[s]})" for s in waiting[:20])
+        more = f" and {len(waiting) - 20} more" if len(waiting) > 20 else ""
+        whys.append(
+            f"{len(waiting)} of them: still awaiting review, their only file could not be "
+            f"graded in an earlier run: {files}{more}"
+        )
     why = f" ({'; '.join(whys)})" if whys else ""
     return (
         f"{len(students)} student{'s' if len(students) != 1 else ''} in the gradebook "
@@ -476,6 +506,12 @@ def _stale_note(students: list[str], failed: list[str], holds: Mapping[str, Hold
             "item awaits review, and grades.csv and every export leave the marks empty until "
             "a person decides (an override, or a re-grade with a readable file)"
             if unread or still
+            else ""
+        )
+        + (
+            ". Of those whose only file could not be graded, the row awaits review, its "
+            "marks empty, until a file of theirs is graded"
+            if waiting
             else ""
         )
     )
@@ -699,20 +735,27 @@ def _grade_question(
     gradebook.forget_previous(connection)
     gradebook.store_failures(connection, run_id, batch.failures)
     # what holds the run's results for review holds every output's (`gradebook.load_holds`)
-    holds = gradebook.load_holds(
-        connection, gradebook.latest_run_of(connection, rubric.id, {rubric.sha256: rubric})
-    )
+    latest = gradebook.latest_run_of(connection, rubric.id, {rubric.sha256: rubric})
+    holds = gradebook.load_holds(connection, latest)
     streamed.hold(holds, lambda student: gradebook.stored_result(connection, rubric, student))
     changes = streamed.regrade_report()
     gradebook.store_changes(connection, run_id, changes.changes)
+    # students whose only file failed in an earlier run: every output keeps their row
+    earlier = gradebook.earlier_failures(connection, latest)
+    unread_before = {
+        student: Path(failure.source).name
+        for failure in earlier
+        if (student := failed_student(failure)) is not None
+    }
     stale = _stale_note(
-        gradebook.students_not_in(connection, rubric.id, run_students),
+        [*gradebook.students_not_in(connection, rubric.id, run_students), *unread_before],
         unread_students(batch.failures, ()),
         holds,
+        unread_before,
     )
     if stale:
         gradebook.store_run_notes(connection, run_id, [stale])  # the overview shows it
-    return _Graded(rubric, streamed, batch.failures, changes, matcher, stale)
+    return _Graded(rubric, streamed, batch.failures, changes, matcher, stale, earlier)
 
 
 def _grade_files(
@@ -742,19 +785,18 @@ def _grade_files(
 def _graded_json(graded: list[_Graded]) -> Iterator[str]:
     """`--json`: one question's results as before; several questions' as a list of them."""
     if len(graded) == 1:
-        yield from graded[0].results.json_pieces(graded[0].failures)
+        yield from graded[0].results.json_pieces(graded[0].failures + graded[0].earlier)
         return
     yield '{"questions": [\n'
     for number, entry in enumerate(graded):
         yield ",\n" if number else ""
-        yield from entry.results.json_pieces(entry.failures, last=False)
+        yield from entry.results.json_pieces(entry.failures + entry.earlier, last=False)
     yield "\n]}\n"
 
 
 def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=None) -> int:
     """The tables, what changed, the roster's report and the summary, for each question."""
     from grader import regrade
-    from grader.html_report import summary_of
 
     failed_any = lapsed = graded_any = 0
     for entry in graded:
@@ -786,8 +828,7 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
             + (f"; {failed} could not be graded (see above)" if failed else ""),
             file=sys.stderr,
         )
-        summary = summary_of(results.totals, results.review)
-        print(title + summary.describe(rubric.max_total), file=sys.stderr)
+        print(title + results.summary().describe(rubric.max_total), file=sys.stderr)
         graded_any += count
         failed_any += failed
         lapsed += len(entry.changes.lapsed) if entry.changes is not None else 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import statistics
 from pathlib import Path
 
 from markupsafe import Markup
@@ -33,6 +32,7 @@ from grader.html_report import (
     render_index,
     student_context,
     summarise,
+    summary_of,
 )
 from grader.lms_csv import exam_grades_csv, grades_csv
 from grader.report import (
@@ -180,7 +180,17 @@ def render_exam_index(
         }
         for sheet in all_sheets
     ]
-    totals = [row["total"] for row in rows if row["total"] is not None]
+    # a student with a question held for review has no final exam total: in no statistic
+    held = [
+        any(r is not None and r.final_total is None for r in row["sheet"].results.values())
+        for row in rows
+    ]
+    totals = [
+        row["total"]
+        for row, h in zip(rows, held, strict=True)
+        if row["total"] is not None and not h
+    ]
+    summary = summary_of(totals, 0, sum(held))
     return (
         _environment()
         .get_template("exam_index.html")
@@ -188,7 +198,8 @@ def render_exam_index(
             title=exam_title(exam, classes),
             questions=questions,
             students=rows,
-            mean=statistics.fmean(totals) if totals else 0.0,
+            mean=summary.mean,
+            held=summary.held_text(),
             max_total=exam_max_total(classes),
             awaiting=sum(sheet.awaiting_review for sheet in all_sheets),
             missing=sum(q["missing"] for q in questions),

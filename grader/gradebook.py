@@ -931,7 +931,9 @@ _FAILURE_KINDS = {kind.value: kind for kind in FailureKind}
 
 
 def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
-    """The files the run could not grade."""
+    """The files the run could not grade, then those of earlier runs that still stand
+    (`earlier_failures`): every output lists a student whose only file failed, awaiting
+    review, until a file of theirs is graded."""
     return [
         # a kind this grader does not know (a later grader's): the file's own, held for a person
         FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
@@ -939,7 +941,46 @@ def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFa
             "SELECT source, message, kind FROM failures WHERE run_id = ? ORDER BY rowid",
             (run.id,),
         )
-    ]
+    ] + earlier_failures(connection, run)
+
+
+def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
+    """The failures of earlier runs of the run's question that still stand: a file named
+    after a student (`failed_student`, case aside) who has no stored result of the question
+    and no file that failed in `run` itself, the latest run's such file of theirs (in the
+    order met). A later run with no file of theirs ends nothing: the student keeps a row
+    awaiting review (grades.csv, exports, the overview) until a file of theirs is graded.
+    Each message says which run it failed in and that the latest had no file of theirs."""
+    stored = {
+        student.casefold()
+        for (student,) in connection.execute(
+            "SELECT student FROM submissions WHERE question = ?", (run.rubric.id,)
+        )
+    }
+    now: set[str] = set()
+    latest: dict[str, FileFailure] = {}  # casefolded student -> their latest failure
+    for run_id, started_at, source, message, kind in connection.execute(
+        "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
+        " failures.kind FROM failures JOIN runs ON runs.id = failures.run_id"
+        " WHERE runs.question = ? AND failures.run_id <= ?"
+        " ORDER BY failures.run_id, failures.rowid",
+        (run.rubric.id, run.id),
+    ):
+        failure = FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
+        student = failed_student(failure)
+        if student is None:
+            continue
+        key = student.casefold()
+        if run_id == run.id:
+            now.add(key)
+            continue
+        note = (
+            f"{message} (run of {_day(started_at)}; the latest run ({_day(run.started_at)}) "
+            "had no file of this student's: awaiting review until a file of theirs is graded)"
+        )
+        latest.pop(key, None)  # a later run's failure of theirs comes after the others
+        latest[key] = FileFailure(source, note, failure.kind)
+    return [f for key, f in latest.items() if key not in stored and key not in now]
 
 
 def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold]:

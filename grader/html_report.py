@@ -239,39 +239,63 @@ def _page_processes(asked: int | None) -> int:
 
 @dataclass(frozen=True)
 class Summary:
-    students: int
-    mean: float
+    students: int  # the class, held students included
+    mean: float  # mean, median and range: of the students whose marks are final
     median: float
     lowest: float
     highest: float
     review: int
+    held: int = 0  # students held for review (`SubmissionResult.final_total` is None)
+
+    @property
+    def graded(self) -> int:
+        """The students the statistics count: those not held for review."""
+        return self.students - self.held
+
+    def held_text(self) -> str:
+        """What the statistics leave out, or "" when nothing: `mean over 2 graded; 1 held
+        for review`."""
+        if not self.held:
+            return ""
+        return f"mean over {self.graded} graded; {self.held} held for review"
 
     def describe(self, max_total: float) -> str:
         if not self.students:
             return "no students graded"
+        if not self.graded:
+            return (
+                f"{self.students} students; no marks final ({self.held} held for review); "
+                f"{self.review} items need review"
+            )
+        held = f" ({self.held_text()})" if self.held else ""
         return (
             f"{self.students} students; mean {self.mean:.1f}, median {marks_text(self.median)}, "
             f"range {marks_text(self.lowest)}-{marks_text(self.highest)} of "
-            f"{marks_text(max_total)}; {self.review} items need review"
+            f"{marks_text(max_total)}{held}; {self.review} items need review"
         )
 
 
 def summarise(batch: Batch) -> Summary:
-    totals = [result.total for result in batch.results]
-    return summary_of(totals, sum(result.awaiting_review for result in batch.results))
+    totals = [result.final_total for result in batch.results]
+    counted = [total for total in totals if total is not None]
+    review = sum(result.awaiting_review for result in batch.results)
+    return summary_of(counted, review, len(totals) - len(counted))
 
 
-def summary_of(totals: Sequence[float], review: int) -> Summary:
-    """The summary of a class from its students' totals and how many items need review."""
+def summary_of(totals: Sequence[float], review: int, held: int = 0) -> Summary:
+    """The summary of a class from the totals of its students whose marks are final
+    (`SubmissionResult.final_total`), how many items need review and how many students are
+    held for review (in the class, but in no statistic)."""
     if not totals:
-        return Summary(0, 0.0, 0.0, 0.0, 0.0, review)
+        return Summary(held, 0.0, 0.0, 0.0, 0.0, review, held)
     return Summary(
-        len(totals),
+        len(totals) + held,
         statistics.fmean(totals),
         statistics.median(totals),
         min(totals),
         max(totals),
         review,
+        held,
     )
 
 
@@ -389,6 +413,7 @@ class OverviewPart:
 
     students: list[StudentRow]
     totals: array
+    held: int
     review: int
     notes: list[dict]
     marks: dict[str, array]
@@ -413,7 +438,8 @@ class ClassOverview:
         self.rubric = rubric
         self.anchor_prefix = anchor_prefix
         self.students: list[StudentRow] = []
-        self.totals = array("d")
+        self.totals = array("d")  # of the students whose marks are final
+        self.held = 0  # students held for review: in no statistic (`final_total`)
         self.review = 0
         self.notes: list[dict] = []
         self._marks = {item_id: array("d") for item_id in rubric.items}
@@ -486,7 +512,10 @@ class ClassOverview:
                     )
                 group.members.append(Member(student, page))
         total = result.total
-        self.totals.append(total)
+        if result.final_total is None:
+            self.held += 1
+        else:
+            self.totals.append(total)
         self.review += review
         self.students.append(
             StudentRow(student, page, tuple(part_marks(self.rubric, result)), total, review)
@@ -516,6 +545,7 @@ class ClassOverview:
         return OverviewPart(
             self.students,
             self.totals,
+            self.held,
             self.review,
             self.notes,
             self._marks,
@@ -535,6 +565,7 @@ class ClassOverview:
         class first showed them (the order ties are shown in)."""
         self.students.extend(part.students)
         self.totals.extend(part.totals)
+        self.held += part.held
         self.review += part.review
         self.notes.extend(part.notes)
         for item_id, marks in part.marks.items():
@@ -634,7 +665,7 @@ class ClassOverview:
             members_shown=MEMBERS_SHOWN,
             groups_shown=GROUPS_SHOWN,
             rubric=rubric,
-            summary=summary_of(self.totals, self.review),
+            summary=summary_of(self.totals, self.review, self.held),
             histogram=histogram(self.totals, rubric.max_total),
             students=self.students,
             student_rows=student_rows(self.students),

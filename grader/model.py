@@ -372,6 +372,13 @@ class SubmissionResult:
         return sum(result.marks for result in self.items.values())
 
     @property
+    def final_total(self) -> float | None:
+        """The total as every output counts it: None for a held result (`held`), whose marks
+        are not final: grades.csv leaves it empty, `--json` and results.json give null, and
+        no mean, median, range or histogram counts it."""
+        return None if self.held else self.total
+
+    @property
     def max_total(self) -> float:
         return sum(result.max_marks for result in self.items.values())
 

@@ -85,7 +85,7 @@ def result_json(
         "student": result.student,
         "source": result.source,
         "rubric_sha256": (versions or {}).get(result.student, rubric.sha256),
-        "total": result.total,
+        "total": result.final_total,  # null when held: its marks are not final
         "max_total": result.max_total,
         "items": {item_id: item_json(item) for item_id, item in result.items.items()},
         "warnings": list(result.warnings),
@@ -121,7 +121,7 @@ def result_json_text(
     return (
         f'{{"student": {encode(result.student)}, "source": {encode(result.source)}, '
         f'"rubric_sha256": {few((versions or {}).get(result.student, rubric.sha256))}, '
-        f'"total": {encode(result.total)}, "max_total": {encode(result.max_total)}, '
+        f'"total": {encode(result.final_total)}, "max_total": {encode(result.max_total)}, '
         f'"items": {{{items}}}, "warnings": {warnings}{held}}}'
     )
 

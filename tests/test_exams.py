@@ -918,3 +918,74 @@ def test_grade_without_a_gradebook_holds_a_result_beside_a_failing_file_alike(tm
     note = "A second file named after this student, bob.md, could not be graded"
     assert results["bob"]["held"].startswith(note) and "held" not in results["ann"]
     assert f"note: bob: {note}" in said.err
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        pytest.param(None, id="one run: bob.yaml graded beside bob.md failing"),
+        pytest.param({"ann.yaml": "ann", "bob.yaml": "bob"}, id="a re-grade likewise"),
+    ],
+)
+def test_a_held_total_counts_in_no_statistic_and_is_null_in_json(tmp_path, capsys, earlier):
+    # grade's summary line, the overview's summary and --json counted bob's held total (25,
+    # the model answer's) as final, while grades.csv left it empty
+    if earlier is not None:
+        _grade_folder(tmp_path, "first", earlier)
+    capsys.readouterr()
+    folder, shown = tmp_path / "again", tmp_path / "shown.json"
+    folder.mkdir()
+    _q4_file(folder, "ann.yaml", "ann")
+    model = (ROOT / "submissions" / "22-52-q4" / "model-answer.yaml").read_text("utf-8")
+    (folder / "bob.yaml").write_text(re.sub(r"(?m)^student: .*$", "student: bob", model), "utf-8")
+    (folder / "bob.md").write_bytes(LATIN_1)
+    out = tmp_path / "out"
+    main(["grade", str(folder), "--rubric", str(Q4), "--out", str(out), "--json", str(shown)])
+    said = capsys.readouterr().err
+    rows = {r["student"]: r for r in csv.DictReader((out / "instructor/grades.csv").open())}
+    ann = float(rows["ann"]["total (25)"])
+    assert rows["bob"]["total (25)"] == ""
+    assert f"2 students; mean {ann:.1f}, median {ann:g}, range {ann:g}-{ann:g} of 25 " in said
+    assert "(mean over 1 graded; 1 held for review)" in said
+    for written in (shown, out / "instructor" / "results.json"):
+        results = {r["student"]: r for r in json.loads(written.read_text("utf-8"))["results"]}
+        assert results["bob"]["total"] is None and results["bob"]["held"]
+        assert results["ann"]["total"] == ann  # a control
+    overview = (out / "instructor" / "index.html").read_text("utf-8")
+    assert f"mean {ann:.1f} / 25" in overview
+    assert "(mean over 1 graded; 1 held for review)" in overview
+
+
+def test_a_student_whose_only_file_failed_keeps_a_row_when_a_later_run_has_no_file_of_theirs(
+    tmp_path, capsys
+):
+    # carol's only file failed in the first run (a row awaiting review); a second run with no
+    # file of hers dropped the row from grades.csv and every export, with no warning
+    _grade_folder(tmp_path, "first", {"ann.yaml": "ann", "carol.md": LATIN_1})
+    capsys.readouterr()
+    shown = tmp_path / "shown.json"
+    _grade_folder(tmp_path, "second", {"ann.yaml": "ann"}, "--json", str(shown))
+    said = capsys.readouterr().err
+    assert (
+        "warning: 1 student in the gradebook was not in this run's files (1 of them: still "
+        "awaiting review, their only file could not be graded in an earlier run: carol "
+        "(carol.md)): carol."
+    ) in said
+    out = tmp_path / "out"
+    exported = tmp_path / "g.csv"
+    main(["export", "--db", str(out / "gradebook.sqlite"), "--csv", str(exported)])
+    items = str(len(load_rubric(Q4).items))
+    for text in ((out / "instructor" / "grades.csv").read_text("utf-8"), exported.read_text()):
+        rows = {row["student"]: row for row in csv.DictReader(io.StringIO(text))}
+        assert (rows["carol"]["total (25)"], rows["carol"]["awaiting review"]) == ("", items)
+        assert rows["ann"]["total (25)"] != ""  # a control
+    overview = (out / "instructor" / "index.html").read_text("utf-8")
+    assert "carol.md" in overview and "their only file could not be graded" in overview
+    for written in (shown, out / "instructor" / "results.json"):
+        errors = json.loads(written.read_text("utf-8"))["errors"]
+        assert [Path(error["source"]).name for error in errors] == ["carol.md"]
+    # a file of hers graded ends it
+    _grade_folder(tmp_path, "third", {"ann.yaml": "ann", "carol.yaml": "carol"})
+    rows = {r["student"]: r for r in csv.DictReader((out / "instructor/grades.csv").open())}
+    assert rows["carol"]["total (25)"] != "" and rows["carol"]["awaiting review"] == "0"
+    assert "carol.md" not in (out / "instructor" / "index.html").read_text("utf-8")

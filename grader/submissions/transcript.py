@@ -443,6 +443,14 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
 # ("so", "hence") may conclude from maths that counts something else (`$4C$ fixed weights,
 # so $0$`), and equates it only when no words stand beside it.
 _ARROWS = ("→", "->", "=>", "⇒")
+_STEP_ARROW = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow")  # in LaTeX
+
+
+def has_arrow(text: str) -> bool:
+    """Whether `text` has an arrow (`_ARROWS`, `\\Rightarrow`, `\\implies`, …), which makes the
+    maths before it working a transcript checks (`_equated`, `_offer`): an answer given alone
+    with one is read as a transcript's line is (`answer_lines`)."""
+    return any(arrow in text for arrow in _ARROWS) or _STEP_ARROW.search(text) is not None
 
 
 def _equated(working: str, word: str, words: str) -> str:

@@ -348,6 +348,11 @@ ARROWS = [
         id="N x N => N^2 (was invalid)",
     ),
     pytest.param(
+        "attn-q1", "c.count", "N x K, so N^2", "needs_review",
+        'read N^2 as the answer: it follows "so"; N x K before it is working',
+        id="N x K, so N^2 (was 2/2)",
+    ),
+    pytest.param(
         "22-52-q4", "d.formula",
         "Y = XW \\Rightarrow y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l}", "correct",
         'read y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l} as the answer: it follows "⇒"; Y = XW '

@@ -655,6 +655,11 @@ def test_words_beside_an_answer_that_do_not_deny_it_leave_it_read(tmp_path, body
             id="N x N => N^2 (was invalid)",
         ),
         pytest.param(
+            "attn-q1", "Entries", "c.count", "N x K, so N^2", "needs_review",
+            'read N^2 as the answer: it follows "so"; N x K before it is working',
+            id="N x K, so N^2 (was 2/2)",
+        ),
+        pytest.param(
             "22-52-q4", "Formula", "d.formula",
             "Y = XW \\Rightarrow y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l}", "correct",
             'read y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l} as the answer: it follows "⇒"; Y = XW '

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.grade import grade_submission
+from grader.grade import grade_paths, grade_submission
 from grader.rubric import load_rubric
 from grader.submissions import load_submissions
 
@@ -300,3 +300,87 @@ def test_lines_that_differ_go_to_a_person_told_of_each_line_not_of_one(
     checked = _checked(capsys, rubric_path, item, answer)
     assert (checked["verdict"], checked["marks"]) == ("needs_review", 0)
     assert unsaid not in checked["feedback"]
+
+
+def _in_a_transcript(tmp_path: Path, rubric, item: str, answer: str):
+    """`answer` on its part's line of a transcript, graded: what answers alone must match."""
+    folder = tmp_path / "transcript"
+    folder.mkdir()
+    (folder / "kim.md").write_text(f"Name: kim\n\n({item.split('.')[0]}) {answer}\n", "utf-8")
+    (result,) = grade_paths(rubric, [folder]).results
+    return result.items[item]
+
+
+# An answer given alone with an arrow is read as a transcript reads the line (trans17): the
+# step after the arrow is the answer, said in a note, and working before it that differs
+# goes to a person, both steps shown.
+WORKING = "The steps of your working on line"
+ARROWS = [
+    # (rubric, item, answer, verdict, note)
+    pytest.param(
+        "attn-q1", "c.count", "N x K -> N^2", "needs_review",
+        'read N^2 as the answer: it follows "->"; N x K before it is working',
+        id="N x K -> N^2 (was 2/2)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "N × K → N^2", "needs_review",
+        'read N^2 as the answer: it follows "→"; N × K before it is working',
+        id="N × K → N^2 (was 2/2)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "QK^T is N × K → N^2", "needs_review",
+        'read N^2 as the answer: it follows "→"; QK^T is N × K before it is working',
+        id="QK^T is N × K → N^2 (was 2/2)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "N \\times K \\Rightarrow N^2", "needs_review",
+        'read N^2 as the answer: it follows "⇒"; N \\times K before it is working',
+        id="N \\times K \\Rightarrow N^2 (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times N \\Rightarrow N^2$", "correct",
+        'read N^2 as the answer: it follows "⇒"; N \\times N before it is working',
+        id="$N \\times N \\Rightarrow N^2$ (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "N x N => N^2", "correct",
+        'read N^2 as the answer: it follows "=>"; N x N before it is working',
+        id="N x N => N^2 (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "N x K, so N^2", "needs_review",
+        'read N^2 as the answer: it follows "so"; N x K before it is working',
+        id="N x K, so N^2 (was 2/2)",
+    ),
+    pytest.param(
+        "22-52-q4", "d.formula",
+        "Y = XW \\Rightarrow y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l}", "correct",
+        'read y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l} as the answer: it follows "⇒"; Y = XW '
+        "before it is working",
+        id="a formula after \\Rightarrow (was invalid)",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["check", "yaml", "moodle", "canvas"])
+@pytest.mark.parametrize(("name", "item", "answer", "verdict", "note"), ARROWS)
+def test_an_answer_alone_with_an_arrow_is_read_as_a_transcript_reads_it(
+    tmp_path, capsys, source, name, item, answer, verdict, note
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    line = _in_a_transcript(tmp_path, rubric, item, answer)
+    if source == "check":
+        checked = _checked(capsys, rubric_path, item, answer)
+        got = (checked["verdict"], checked["answer"], checked["reading_notes"], checked["feedback"])
+    else:
+        write = {"yaml": _yaml_file, "moodle": _moodle_file, "canvas": _canvas_file}[source]
+        result = _graded(write(tmp_path, rubric, item, answer), rubric, item)
+        got = (result.verdict, result.answer, list(result.reading_notes), list(result.feedback))
+    assert (got[0], got[1]) == (verdict, line.answer) == (line.verdict, line.answer), got[3]
+    assert note in got[2] and note in line.reading_notes
+    if verdict == "needs_review":
+        # the transcript's message, of line 1 of the answer rather than line 3 of the script
+        assert got[3][0] == line.feedback[0].replace(
+            f"{WORKING} 3 ", f"{WORKING} 1 of your answer "
+        )

@@ -616,3 +616,80 @@ def test_the_review_queue_says_why_a_disowned_answer_is_there(tmp_path, capsys):
 def test_words_beside_an_answer_that_do_not_deny_it_leave_it_read(tmp_path, body, item, answer):
     result = grade_submission(RUBRIC, _load(tmp_path, body)).items[item]
     assert (result.verdict, result.answer) == ("correct", answer)
+
+
+# An answer under a label with an arrow is read as a transcript reads the line (trans17), by
+# the reader answers given alone share (`answer_lines`): the answer after the arrow, said in a
+# note; working before it that differs goes to a person, both steps shown.
+@pytest.mark.parametrize(
+    ("name", "label", "item", "answer", "verdict", "note"),
+    [
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "N x K -> N^2", "needs_review",
+            'read N^2 as the answer: it follows "->"; N x K before it is working',
+            id="N x K -> N^2 (was 2/2)",
+        ),
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "N × K → N^2", "needs_review",
+            'read N^2 as the answer: it follows "→"; N × K before it is working',
+            id="N × K → N^2 (was 2/2)",
+        ),
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "QK^T is N × K → N^2", "needs_review",
+            'read N^2 as the answer: it follows "→"; QK^T is N × K before it is working',
+            id="QK^T is N × K → N^2 (was 2/2)",
+        ),
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "N \\times K \\Rightarrow N^2", "needs_review",
+            'read N^2 as the answer: it follows "⇒"; N \\times K before it is working',
+            id="N \\times K \\Rightarrow N^2 (was invalid)",
+        ),
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "$N \\times N \\Rightarrow N^2$", "correct",
+            'read N^2 as the answer: it follows "⇒"; N \\times N before it is working',
+            id="$N \\times N \\Rightarrow N^2$ (was invalid)",
+        ),
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "N x N => N^2", "correct",
+            'read N^2 as the answer: it follows "=>"; N x N before it is working',
+            id="N x N => N^2 (was invalid)",
+        ),
+        pytest.param(
+            "attn-q1", "Entries", "c.count", "N x K, so N^2", "needs_review",
+            'read N^2 as the answer: it follows "so"; N x K before it is working',
+            id="N x K, so N^2 (was 2/2)",
+        ),
+        pytest.param(
+            "22-52-q4", "Formula", "d.formula",
+            "Y = XW \\Rightarrow y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l}", "correct",
+            'read y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l} as the answer: it follows "⇒"; Y = XW '
+            "before it is working",
+            id="a formula after \\Rightarrow (was invalid)",
+        ),
+    ],
+)  # fmt: skip
+def test_an_answer_under_a_label_with_an_arrow_is_read_as_a_transcript_reads_it(
+    tmp_path, name, label, item, answer, verdict, note
+):
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    part = item.split(".")[0]
+    (tmp_path / "md").mkdir()
+    (tmp_path / "md" / "s.md").write_text(
+        f"---\nstudent: s\nquestion: {rubric.id}\n---\n## ({part})\n{label}: {answer}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "transcript").mkdir()
+    (tmp_path / "transcript" / "kim.md").write_text(
+        f"Name: kim\n\n({part}) {answer}\n", encoding="utf-8"
+    )
+    (labelled,) = grade_paths(rubric, [tmp_path / "md"]).results
+    (line,) = grade_paths(rubric, [tmp_path / "transcript"]).results
+    got, want = labelled.items[item], line.items[item]
+    assert (got.verdict, got.answer) == (verdict, want.answer) == (want.verdict, want.answer)
+    assert note in got.reading_notes and note in want.reading_notes
+    if verdict == "needs_review":
+        # the transcript's message, of line 1 of the answer rather than line 3 of the script
+        working = "The steps of your working on line"
+        assert got.feedback[0] == want.feedback[0].replace(
+            f"{working} 3 ", f"{working} 1 of your answer "
+        )

@@ -130,7 +130,9 @@ def _load_markdown(path: Path, rubric: Rubric) -> Submission:
             path, answer_names(rubric), item_for=lambda part, name: answer_slot(rubric, part, name)
         )
         if structured.answers:
-            return structured
+            # an answer under a label is an answer as written, read as `grader check` reads
+            # one (`answer_lines`): `Entries: N x K -> N^2` as a transcript's line
+            return _lines_read(structured, rubric, transcript_items(rubric))
         student, question, start, question_line = read_front_matter(path, lines)
     else:
         student, question, start, question_line = path.stem, rubric.id, 0, None

@@ -6,7 +6,10 @@ they are read by its rules: the same answer written two ways is read with a note
 different answers (a correction, say) go to a person, both shown; a chain of working whose
 steps disagree goes to a person; a label on a line of its own or words under the answer
 (`where σ is the sigmoid`) are set aside, each said in a note. A line at a time, an answer
-given alone is read as `grader check` reads it (`grade.as_written`).
+given alone is read as `grader check` reads it (`grade.as_written`), but for a line with
+working before its answer (`N x K -> N^2`, `N \\times K \\Rightarrow N^2`, `N x K, so N^2`),
+read as a transcript's line is: the answer after the arrow or word, the maths before it working
+that the item checks.
 """
 
 from __future__ import annotations
@@ -14,19 +17,26 @@ from __future__ import annotations
 from dataclasses import replace
 
 from grader.model import SubmittedAnswer
-from grader.submissions.transcript import TranscriptItem, read_transcript, unread_maths
+from grader.submissions.transcript import (
+    TranscriptItem,
+    has_working,
+    read_transcript,
+    unread_maths,
+)
 
 
 def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> SubmittedAnswer:
     """`answer` (as written, to `item` of `part`) read line by line where it has more than one
-    line with something on it; as it is otherwise."""
+    line with something on it, or one line with working before its answer (`has_working`);
+    as it is otherwise."""
     text = answer.text
     if text is None or item.keeps_prose or answer.found is not None:
         return answer
     if answer.problem is not None or answer.unread is not None:
         return answer
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
+    one = len(lines) == 1 and has_working(lines[0])
+    if len(lines) < 2 and not one:
         return answer
     # The part's marker on a line 0 of its own: the answer's lines keep their numbers, from 1.
     read = read_transcript(
@@ -34,7 +44,10 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
     ).answers
     got = read.get(f"{part}.{item.key}")
     shown = "; ".join(f"line {number}: {line}" for number, line in enumerate(lines, start=1))
-    if got is None or got.unread is not None or got.unsure is not None or got.by_place:
+    unsure = got is None or got.unread is not None or got.unsure is not None or got.by_place
+    if one and unsure:
+        return answer  # one line a transcript does not read: as `grader check` reads it
+    if unsure:
         return replace(
             answer,
             text="\n".join(lines),

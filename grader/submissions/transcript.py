@@ -443,6 +443,18 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
 # ("so", "hence") may conclude from maths that counts something else (`$4C$ fixed weights,
 # so $0$`), and equates it only when no words stand beside it.
 _ARROWS = ("→", "->", "=>", "⇒")
+_STEP_ARROW = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow")  # in LaTeX
+
+
+def has_working(line: str) -> bool:
+    """Whether a line given alone has working a transcript checks before its answer: an arrow
+    (`_ARROWS`, `\\Rightarrow`, `\\implies`, …), or a word of conclusion with maths alone
+    before it (`N x K, so N^2`: `_equated`); such a line is read as a transcript's line is
+    (`answer_lines`)."""
+    if any(arrow in line for arrow in _ARROWS) or _STEP_ARROW.search(line) is not None:
+        return True
+    among = maths_among_words(line) if "$" not in line else None
+    return among is not None and bool(_equated(among.working, among.concludes, among.label))
 
 
 def _equated(working: str, word: str, words: str) -> str:

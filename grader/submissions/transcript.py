@@ -1264,6 +1264,8 @@ def maths_among_words(line: str) -> AmongWords | None:
         return None
     if _CHANGED_BEFORE.search(line[:start]):
         return None  # "it is not σ(1-σ)", "half of NCD": not the answer as it stands
+    if _ROUNDING.search(line[:start]) and not _ROUNDED.search(maths):
+        return None  # "round (P/2) + 1": a rounding its maths does not have, as `_in_remark`
     return AmongWords(maths, label, line[:start].strip(), after)
 
 

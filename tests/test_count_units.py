@@ -84,6 +84,18 @@ UNITS = [
     pytest.param(
         "22-52-q4",
         "b.params",
+        "D weights (plus 9CD biases)",
+        "needs_review",
+        (
+            'set aside "weights" and "biases", words naming the terms, and read "plus" as +, '
+            'with "plus 9CD biases" in brackets read as a term of the sum',
+        ),
+        (SWAPPED, "An instructor will review it."),
+        id="terms named the other way round, the last in brackets: a person decides (was unread)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
         "9(C D) weights + D biases",
         "correct",
         ('set aside "weights" and "biases", words naming the terms',),

@@ -232,6 +232,9 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "P/2 (rounded)", "invalid", 0, "write ⌈P/2⌉ (rounded up) or ⌊P/2⌋"),
     ("strided-q1", "a.length", "P/2 rounded", "invalid", 0, "rounded but not which way"),
     ("strided-q1", "a.length", "round(P/2)", "invalid", 0, "write ⌈P/2⌉ (rounded up) or ⌊P/2⌋"),
+    ("strided-q1", "a.length", "round((P+1)/2)", "invalid", 0, "write ⌈(P+1)/2⌉ (rounded up)"),
+    # another unknown name before a bracket is no rounding
+    ("strided-q1", "a.length", "rnd(P/2)", "invalid", 0, "unknown symbol rnd"),
     # "round" before maths with no rounding of its own is not set aside (was read as P/2 + 1)
     ("strided-q1", "a.length", "round (P/2) + 1", "invalid", 0, "round does not say which way"),
 ]

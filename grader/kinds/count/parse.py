@@ -468,15 +468,18 @@ _ROUNDING_SAID = re.compile(r"round(?:ed)?(?:\s+(up|down))?(?![A-Za-z])", re.IGN
 def _bracketed_after(text: str, position: int) -> str | None:
     """What the round bracket that opens at `position` (after spaces) holds, stripped; None
     where no bracket opens there or it does not close."""
-    start = len(text) - len(text[position:].lstrip(" "))
-    if not text.startswith("(", start):
+    opened = _OPENS_AFTER.match(text, position)
+    if opened is None:
         return None
-    depth = 0
-    for index in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[index], 0)
+    depth = 1
+    for index in range(opened.end(), len(text)):
+        depth += (text[index] == "(") - (text[index] == ")")
         if depth == 0:
-            return text[start + 1 : index].strip()
+            return text[opened.end() : index].strip()
     return None
+
+
+_OPENS_AFTER = re.compile(r"\s*\(")
 
 
 def split_name(

@@ -744,6 +744,39 @@ TERM_WORDS = [
         id="weights plus biases",
     ),
     pytest.param(
+        "9CD weights, plus D biases",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "plus" as +',
+        id="a comma before plus, as a transcript reads it (was unread: the comma is followed by words)",
+    ),
+    pytest.param(
+        "9CD weights; plus D biases",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "plus" as +',
+        id="a semicolon before plus (was unread)",
+    ),
+    pytest.param(
+        "$CD$ weights (plus $D$ biases)",
+        "C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "plus" as +, with '
+        '"plus $D$ biases" in brackets read as a term of the sum',
+        id="plus and a term in brackets, in LaTeX (was unread)",
+    ),
+    pytest.param(
+        "9CD weights (and D biases)",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, and read "and" as +, with '
+        '"and D biases" in brackets read as a term of the sum',
+        id="and and a term in brackets (was unread)",
+    ),
+    pytest.param(
+        "9CD weights (+ D biases)",
+        "9·C·D + D",
+        'set aside "weights" and "biases", words naming the terms, with "+ D biases" in '
+        "brackets read as a term of the sum",
+        id="+ and a term in brackets (was unread)",
+    ),
+    pytest.param(
         "9CD weights + D",
         "9·C·D + D",
         'set aside "weights", words naming the terms',

@@ -84,6 +84,18 @@ UNITS = [
     pytest.param(
         "22-52-q4",
         "b.params",
+        "D weights (plus 9CD biases)",
+        "needs_review",
+        (
+            'set aside "weights" and "biases", words naming the terms, and read "plus" as +, '
+            'with "plus 9CD biases" in brackets read as a term of the sum',
+        ),
+        (SWAPPED, "An instructor will review it."),
+        id="terms named the other way round, the last in brackets: a person decides (was unread)",
+    ),
+    pytest.param(
+        "22-52-q4",
+        "b.params",
         "9(C D) weights + D biases",
         "correct",
         ('set aside "weights" and "biases", words naming the terms',),
@@ -556,3 +568,49 @@ def test_unit_words_no_count_reads_are_called_words_not_symbols(answer, said, un
     result = grade_answer(rubric, rubric.items["b.params"], answer)
     assert result.verdict == "invalid"
     assert said in " ".join(result.feedback) and unsaid not in " ".join(result.feedback)
+
+
+# The words of a wrong count whose terms the student's words name say what the student calls
+# weights their weights, and what they call biases their biases: the split that explains the
+# count best is searched only among the terms left unnamed.
+BY_LABELS = [
+    pytest.param(
+        "9C weights + D weights",
+        "Your weights: 9·C + D; the correct weights are 9·C·D. You left out the biases: this "
+        "layer has D, one per output channel.",
+        id="every term called weights: no term is called their biases (was 'Your biases, D, are right')",
+    ),
+    pytest.param(
+        "D biases + D biases",
+        "You left out the weights: 9·C·D. Your biases: 2·D, 2 per output channel, 2 times the "
+        "correct D.",
+        id="every term called biases: none is called their weights (was 'Your weights: 2·D')",
+    ),
+    pytest.param(
+        "C biases + D biases",
+        "You left out the weights: 9·C·D. Your biases: C + D, with C too many; the correct "
+        "biases are D.",
+        id="every term called biases, one of them wrong (was 'Your weights: C')",
+    ),
+    pytest.param(
+        "D weights + 9C",
+        "Your weights: D, missing a factor of 9·C: the correct weights are 9·C·D. Your biases: "
+        "9·C, 9 per input channel, off by a factor of 9·C/D: missing D, with an extra 9·C; the "
+        "correct biases are D.",
+        id="one term named weights, the other not: the named one stays weights (was 'Your biases, D')",
+    ),
+    pytest.param(
+        "9C weights + D",
+        "Your weights: 9·C, missing a factor of D: the correct weights are 9·C·D. Your biases, "
+        "D, are right.",
+        id="one term named weights: the unnamed one is searched for, as before",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "words"), BY_LABELS)
+def test_a_wrong_count_is_explained_by_the_names_the_student_gave_its_terms(answer, words):
+    rubric = RUBRICS["22-52-q4"]
+    result = grade_answer(rubric, rubric.items["b.params"], answer)
+    assert result.verdict in ("incorrect", "needs_review")
+    assert words in result.feedback, result.feedback

@@ -146,6 +146,15 @@ CASES = [
         3,
         'set aside "where σ is the sigmoid"',
     ),
+    # a comma before "plus" between named terms, as a transcript reads it (was unread)
+    (
+        "22-52-q4",
+        "b.params",
+        "9CD weights, plus D biases",
+        "correct",
+        2,
+        'read "plus" as +',
+    ),
 ]
 
 
@@ -217,6 +226,17 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "P/2 rounded up", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
     ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "is ⌊(P+1)/2⌋"),
     ("strided-q1", "a.length", "⌈P/2⌉ (rounded up)", "correct", 2, 'set aside "(rounded up)"'),
+    ("strided-q1", "a.length", "P/2 (rounded down)", "invalid", 0, "write ⌊P/2⌋ for it"),
+    # rounded, but which way: a person reads it, and the student is asked for one of them (was
+    # "unknown symbol rounded", "unknown symbol round")
+    ("strided-q1", "a.length", "P/2 (rounded)", "invalid", 0, "write ⌈P/2⌉ (rounded up) or ⌊P/2⌋"),
+    ("strided-q1", "a.length", "P/2 rounded", "invalid", 0, "rounded but not which way"),
+    ("strided-q1", "a.length", "round(P/2)", "invalid", 0, "write ⌈P/2⌉ (rounded up) or ⌊P/2⌋"),
+    ("strided-q1", "a.length", "round((P+1)/2)", "invalid", 0, "write ⌈(P+1)/2⌉ (rounded up)"),
+    # another unknown name before a bracket is no rounding
+    ("strided-q1", "a.length", "rnd(P/2)", "invalid", 0, "unknown symbol rnd"),
+    # "round" before maths with no rounding of its own is not set aside (was read as P/2 + 1)
+    ("strided-q1", "a.length", "round (P/2) + 1", "invalid", 0, "round does not say which way"),
 ]
 # A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
 ROUND_STEPS = [

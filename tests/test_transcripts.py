@@ -640,19 +640,19 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
         pytest.param(
             "(b) $9CD$ weights, plus $D$ biases",
             "correct",
-            "9CD weights plus D biases",
+            "9CD weights, plus D biases",
             id="a comma before plus joins the pieces as plus alone does (was 9CD, 0, no note)",
         ),
         pytest.param(
             "(c) $CD$ weights; plus $D$ biases",
             "correct",
-            "CD weights plus D biases",
+            "CD weights; plus D biases",
             id="a semicolon before plus joins the pieces (was CD, 0, no note)",
         ),
         pytest.param(
             "(c) There are $CD$ weights, plus $D$ biases.",
             "correct",
-            "CD weights plus D biases.",
+            "CD weights, plus D biases.",
             id="a comma before plus in a sentence (was CD, 0, no note)",
         ),
         pytest.param(
@@ -670,7 +670,7 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
         pytest.param(
             "(b) $D$ weights, plus $9CD$ biases",
             "needs_review",
-            "D weights plus 9CD biases",
+            "D weights, plus 9CD biases",
             id="a comma before plus, the terms named the other way round: for a person, as "
             "without the comma (was D, 0)",
         ),

@@ -264,9 +264,6 @@ _PLUS_BETWEEN = re.compile(
     r"[A-Za-z \t]*(?:[,;][ \t]*)?\bplus\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE
 )
 _PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
-# A comma or semicolon before "plus" ("$CD$ weights, plus $D$ biases"): the words given to a
-# count to read are those without it, as it reads "CD weights plus D biases".
-_MARK_BEFORE_PLUS = re.compile(r"[ \t]*[,;][ \t]*(?=plus\b)", re.IGNORECASE)
 # "and" between two pieces whose words name them as the terms of one count ("$C$ weights and
 # $C$ biases"): their sum, as the count kind reads "CD weights + D biases".
 _AND_BETWEEN = re.compile(r"[A-Za-z \t]*\band\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
@@ -326,7 +323,8 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
                 f'read "{written}" as one answer, {body}: its pieces of maths are joined by '
                 '"and", and the words beside them name them as terms of one count'
             )
-        words_between = " ".join(_MARK_BEFORE_PLUS.sub(" ", between).split())
+        # as written, a comma before "plus" too: the count reads "CD weights, plus D biases"
+        words_between = " ".join(between.split())
         labelled = f"{last.labelled or last.body.strip()} {words_between}"
         joined[-1] = _Maths(
             last.start,
@@ -1312,6 +1310,8 @@ def maths_among_words(line: str) -> AmongWords | None:
         return None
     if _CHANGED_BEFORE.search(line[:start]):
         return None  # "it is not σ(1-σ)", "half of NCD": not the answer as it stands
+    if _ROUNDING.search(line[:start]) and not _ROUNDED.search(maths):
+        return None  # "round (P/2) + 1": a rounding its maths does not have, as `_in_remark`
     return AmongWords(maths, label, line[:start].strip(), after)
 
 

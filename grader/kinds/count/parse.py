@@ -459,9 +459,27 @@ def _implicit_product(tree: Tree, node: Node) -> bool:
     )
 
 
-# Words after maths that say how it is rounded (`P/2 (rounded up)`), where a count reads a
-# rounding only as ⌈…⌉ or ⌊…⌋: the error says which the words mean.
-_ROUNDING_SAID = re.compile(r"round(?:ed)?\s+(up|down)\b", re.IGNORECASE)
+# Words after maths that say it is rounded (`P/2 (rounded up)`), where a count reads a
+# rounding only as ⌈…⌉ or ⌊…⌋: the error says which the words mean, or, where they do not
+# say which way (`P/2 (rounded)`), asks for one of them.
+_ROUNDING_SAID = re.compile(r"round(?:ed)?(?:\s+(up|down))?(?![A-Za-z])", re.IGNORECASE)
+
+
+def _bracketed_after(text: str, position: int) -> str | None:
+    """What the round bracket that opens at `position` (after spaces) holds, stripped; None
+    where no bracket opens there or it does not close."""
+    opened = _OPENS_AFTER.match(text, position)
+    if opened is None:
+        return None
+    depth = 1
+    for index in range(opened.end(), len(text)):
+        depth += (text[index] == "(") - (text[index] == ")")
+        if depth == 0:
+            return text[opened.end() : index].strip()
+    return None
+
+
+_OPENS_AFTER = re.compile(r"\s*\(")
 
 
 def split_name(
@@ -490,6 +508,16 @@ def split_name(
             text,
             position,
             f"{name} is a function here: put what it rounds in brackets, e.g. {name}(P/2)",
+            len(name),
+        )
+    argument = _bracketed_after(text, position + len(raw))
+    if name.lower() == "round" and argument:
+        # `round(P/2)`: rounded, but which way? A person reads it, and the student is asked
+        raise AnswerError(
+            text,
+            position,
+            f"round does not say which way it rounds: write ⌈{argument}⌉ (rounded up) or "
+            f"⌊{argument}⌋ (rounded down) for it to be read",
             len(name),
         )
     digits = re.search(r"[0-9]+", name)
@@ -555,6 +583,16 @@ def split_name(
         )
     said = _ROUNDING_SAID.match(text, position + start)
     maths = text[: position + start].rstrip(" (").strip()
+    if said is not None and maths and said.group(1) is None:
+        # `P/2 (rounded)`: rounded, but which way? A person reads it, and the student is asked
+        raise AnswerError(
+            text,
+            position + start,
+            f'"{said.group().strip()}" says your answer is rounded but not which way, and the '
+            f"maths reads {maths}; write ⌈{maths}⌉ (rounded up) or ⌊{maths}⌋ (rounded down) "
+            "for it to be read",
+            len(said.group()),
+        )
     if said is not None and maths:
         # `P/2 (rounded up)`: the words round maths that has no rounding of its own
         up = said.group(1).lower() == "up"

@@ -401,8 +401,13 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     return blanked, note
 
 
-# What separates the terms of a sum whose terms are named: +, or "and" or "plus" as a word
-_TERM_BREAK = re.compile(r"\+|(?<![A-Za-z\\])(and|plus)(?![A-Za-z])", re.IGNORECASE)
+# What separates the terms of a sum whose terms are named: +, or "and" or "plus" as a word,
+# "plus" with a comma or semicolon before it too (`9CD weights, plus D biases`): transcripts
+# give a count the words joining its pieces as written, and this reads them
+_TERM_BREAK = re.compile(
+    r"\+|(?:[,;][ \t]*(?=plus(?![A-Za-z])))?(?<![A-Za-z\\])(and|plus)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 _TRAILING_WORDS = re.compile(r"(?:\s+[A-Za-z]+)+\s*$")
 _OPENS, _CLOSES = "([{", ")]}"
 
@@ -424,6 +429,23 @@ def _term_breaks(text: str) -> list[re.Match[str]] | None:
     return [match for match in _TERM_BREAK.finditer(text) if depths[match.start()] == 0]
 
 
+# A last term in brackets that its sign or word opens (`9CD weights (plus D biases)`,
+# `(+ D biases)`, `(and D biases)`): a marker reads it as a term of the sum
+_BRACKETED_TERM = re.compile(r"\((\s*(?:\+|(?:plus|and)(?![A-Za-z]))[^()]*)\)\s*$", re.IGNORECASE)
+
+
+def _unbracketed_term(text: str) -> tuple[str, str | None]:
+    """`text` with the brackets around a last term opened by "plus", "+" or "and" blanked
+    (`_BRACKETED_TERM`), and that term as written for a note; `text` and None where there is
+    none."""
+    found = _BRACKETED_TERM.search(text)
+    if found is None:
+        return text, None
+    read = replace_span(text, found.start(), found.start() + 1, "")
+    read = replace_span(read, found.end(1), found.end(1) + 1, "")
+    return read, " ".join(found.group(1).split())
+
+
 def _term_spans(text: str, breaks: list[re.Match[str]]) -> list[tuple[int, int]]:
     """Where each term is, (start, end), between the `breaks`."""
     bounds = [0, *(b for match in breaks for b in (match.start(), match.end())), len(text)]
@@ -436,7 +458,10 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     a note. Only where words stand between two terms (words at the ends alone are
     `set_aside_words`'), every term has maths before its words, the words are `UNIT_WORDS`
     that no declared symbols spell, and they agree with what the item counts (words naming
-    something else, `9CD FLOPs + D`, leave the answer unread, for a person). None otherwise."""
+    something else, `9CD FLOPs + D`, leave the answer unread, for a person). A last term in
+    brackets opened by "plus", "+" or "and" (`9CD weights (plus D biases)`) is read as a term,
+    its brackets set aside, saying so. None otherwise."""
+    text, bracketed = _unbracketed_term(text)
     breaks = _term_breaks(text)
     if not breaks:
         return None
@@ -473,6 +498,8 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     note = "set aside " + " and ".join(f'"{w}"' for w in words) + ", words naming the terms"
     if joined:
         note += ", and read " + " and ".join(f'"{m.group(1)}"' for m in joined[:1]) + " as +"
+    if bracketed is not None:
+        note += f', with "{bracketed}" in brackets read as a term of the sum'
     return "".join(read), note
 
 
@@ -482,6 +509,7 @@ def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
     reads the sum so; () otherwise."""
     if _set_aside_term_words(text, question) is None:
         return ()
+    text, _ = _unbracketed_term(text)
     named = []
     for start, end in _term_spans(text, _term_breaks(text) or []):
         segment = text[start:end]

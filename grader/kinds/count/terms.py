@@ -573,14 +573,14 @@ def compare_terms(case: _Case) -> TermComparison | None:
     mine = student[0] * (1 / student[1].LC)
     sizes = _sizes(case.specs)
     named = _named_split(case, mine)
-    if named is not None:
-        # `9CD weights + 9CD biases`: the student's words say which terms are which
-        first = _remembered_side(_compare_weights, named[0], weights, case=case, sizes=sizes)
-        second = _remembered_side(
-            _compare_biases, named[1], biases, weights, case=case, sizes=sizes
-        )
-        return _comparison(first, second)
-    terms = _written_units(case, mine)
+    if named is None:
+        named_weights = named_biases = mine.ring.zero
+        terms = _written_units(case, mine)
+    else:
+        # `9CD weights + D`: the terms the student's words name stay on the side they name;
+        # only the rest (none where every term is named) is split
+        named_weights, named_biases = named
+        terms = list((mine - named_weights - named_biases).items())
     if len(terms) > MAX_SPLIT_TERMS:
         return None
     degrees = [sum(exponents) for exponents, _ in terms]
@@ -589,7 +589,8 @@ def compare_terms(case: _Case) -> TermComparison | None:
         # The student's terms split into weights and biases, as polynomials
         picked = [t for t, w in zip(terms, chosen, strict=True) if w]
         left = [t for t, w in zip(terms, chosen, strict=True) if not w]
-        mine_weights, mine_biases = _polynomial(mine, picked), _polynomial(mine, left)
+        mine_weights = named_weights + _polynomial(mine, picked)
+        mine_biases = named_biases + _polynomial(mine, left)
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
@@ -619,18 +620,17 @@ def _comparison(first: _Side, second: _Side) -> TermComparison:
 
 
 def _named_split(case: _Case, mine):
-    """(the student's weights, their biases) as polynomials in `mine`'s ring where their words
-    name every term of the count as weights or biases, both named (`9CD weights + 9CD
-    biases`), and those terms add up to it; None otherwise (the split is then searched)."""
-    if {kind for _, kind in case.term_names} != {"weights", "biases"}:
+    """(the terms the student's words name weights, those they name biases) as polynomials in
+    `mine`'s ring, each side none where no term is named so (`9CD weights + D biases`,
+    `9C weights + D weights`, `9CD weights + D`); None where the words name no term, or a term
+    as something else, or a term is no polynomial (the split is then searched as a whole)."""
+    if not case.term_names or {kind for _, kind in case.term_names} - {"weights", "biases"}:
         return None
     sides = {"weights": mine.ring.zero, "biases": mine.ring.zero}
     for (top, bottom), kind in case.term_names:
         if not bottom.is_ground:
             return None
         sides[kind] = sides[kind] + top * (1 / bottom.LC)
-    if sides["weights"] + sides["biases"] != mine:
-        return None
     return sides["weights"], sides["biases"]
 
 

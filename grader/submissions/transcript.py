@@ -444,6 +444,7 @@ _ARROWS = ("→", "->", "=>", "⇒")
 _STEP_ARROW = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow")  # in LaTeX
 
 
+@lru_cache(maxsize=1024)  # asked of every answer given alone, which a class repeats: bounded
 def has_working(line: str) -> bool:
     """Whether a line given alone has working a transcript checks before its answer: an arrow
     (`_ARROWS`, `\\Rightarrow`, `\\implies`, …), or a word of conclusion with maths alone

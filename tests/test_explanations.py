@@ -250,7 +250,7 @@ EXPLANATIONS = [
     (
         "The same W is applied to every token, just like the projections in attention.",
         "partial",
-        1,
+        1.5,
         "attention compared with",
     ),
     (
@@ -308,6 +308,186 @@ EXPLANATIONS = [
         "needs_review",
         0,
         "attention weights the same for all tokens",
+    ),
+    # textD (probe A, F2): "weights" after "the attention", or with nothing weighed after all,
+    # every or each, is the noun; weighting every token equally is no data-dependent mixing
+    ("The attention weights all sum to one.", "incorrect", 0, "the attention weights all sum"),
+    ("Attention weights all sum to one.", "incorrect", 0, "attention weights all sum"),
+    (
+        "The attention weights every position uses are learned once.",
+        "incorrect",
+        0,
+        "the attention weights every position uses",
+    ),
+    ("Attention weights every token equally.", "needs_review", 0, "weights every token equally"),
+    (
+        "Attention weights all tokens equally, like an average pooling.",
+        "needs_review",
+        0,
+        "weights all tokens equally, like average pooling",
+    ),
+    ("Attention weights all the tokens by the softmax.", "partial", 0.5, "weights all the tokens"),
+    (
+        "Attention weights every token differently, depending on the input.",
+        "partial",
+        0.5,
+        "weights every token differently",
+    ),
+    # (F3) "…, and so is X", "as does X", "X too" with X a noun phrase naming another role
+    (
+        "A 1x1 convolution is a position-wise linear layer, and so is a 3x3 convolution.",
+        "needs_review",
+        0,
+        "and so is a 3x3 convolution",
+    ),
+    (
+        "A 1x1 convolution is a position-wise linear layer, and so is a 3x3 conv.",
+        "needs_review",
+        0,
+        "and so is a 3x3 conv",
+    ),
+    (
+        "A 1x1 convolution is a position-wise linear layer, and so is max pooling.",
+        "needs_review",
+        0,
+        "and so is max pooling",
+    ),
+    (
+        "A 1x1 convolution is a position-wise linear layer, and so is the softmax layer.",
+        "needs_review",
+        0,
+        "and so is the softmax layer",
+    ),
+    (
+        "A 1x1 convolution applies the same linear map at every pixel, as does a 3x3 convolution.",
+        "needs_review",
+        0,
+        "as does a 3x3 convolution",
+    ),
+    (
+        "A 1x1 convolution is a position-wise linear map, and a 3x3 convolution too.",
+        "needs_review",
+        0,
+        "and a 3x3 convolution too",
+    ),
+    (
+        "A 1x1 convolution uses the same weights at every pixel, and so does a 3x3 convolution, "
+        "so both are position-wise.",
+        "needs_review",
+        0,
+        "and so does a 3x3 convolution, so both",
+    ),
+    (
+        "A 1x1 convolution is a position-wise linear layer, and so is the linear projection in "
+        "attention.",
+        "partial",
+        1.5,
+        "so is … in attention: attention named after 'in'",
+    ),
+    (
+        "A convolution is local, and attention mixes tokens too.",
+        "partial",
+        0.5,
+        "'attention mixes tokens too' is a statement of its own",
+    ),
+    # (F9) a convolution's kernels, self-attention's projections; a 3x3 convolution's
+    # neighbourhood alone is no difference from attention
+    (
+        "Attention weights are computed from the data and cover all tokens; convolution kernels "
+        "are fixed and local.",
+        "partial",
+        0.5,
+        "convolution kernels are fixed and local",
+    ),
+    (
+        "The 1x1 conv is a token-wise linear layer, like the linear projections used in "
+        "self-attention.",
+        "partial",
+        1.5,
+        "the linear projections used in self-attention",
+    ),
+    (
+        "The 1x1 conv is a token-wise linear layer, and the attention projections do that too.",
+        "partial",
+        1.5,
+        "the attention projections",
+    ),
+    (
+        "The 1x1 convolution applies the same weight matrix at every pixel, whereas a 3x3 "
+        "convolution looks at a neighbourhood.",
+        "partial",
+        1,
+        "a 3x3 convolution looks at a neighbourhood",
+    ),
+    (
+        "A convolution mixes a local neighbourhood of pixels.",
+        "partial",
+        0.5,
+        "a convolution's local neighbourhood",
+    ),
+    # (F12) a role word after no, not, instead of, rather than (in brackets too) is denied,
+    # compared with: the statement is not said of it, and a negation in brackets stays there
+    (
+        "The same weights are applied at each pixel (no 3x3 neighbourhood).",
+        "partial",
+        1,
+        "(no 3x3 neighbourhood)",
+    ),
+    (
+        "With a 1x1 kernel (instead of 3x3) the same weights are applied at each pixel "
+        "independently.",
+        "partial",
+        1,
+        "(instead of 3x3)",
+    ),
+    (
+        "The same weights are applied at each pixel (not a 3x3 window).",
+        "partial",
+        1,
+        "(not a 3x3 window)",
+    ),
+    (
+        "The same weight matrix is used at every pixel (not different ones).",
+        "partial",
+        1,
+        "(not different ones)",
+    ),
+    (
+        "The weights are not (as some think) shared by every pixel.",
+        "needs_review",
+        0,
+        "a negation before brackets reaches past them",
+    ),
+    (
+        "A 3x3 convolution (not a 1x1 one) uses the same weights at every pixel.",
+        "needs_review",
+        0,
+        "3x3, the 1x1 denied in brackets",
+    ),
+    # (F13) a semicolon or a dash ends the statement of a role, for a contradiction too
+    (
+        "Attention is global and data-dependent; a convolution is local and fixed.",
+        "partial",
+        0.5,
+        "data-dependent; a convolution",
+    ),
+    (
+        "Attention is global and data-dependent - a convolution is local and fixed.",
+        "partial",
+        0.5,
+        "data-dependent - a convolution",
+    ),
+    (
+        "A convolution's weights are data-dependent; attention is global.",
+        "needs_review",
+        0,
+        "convolution's weights data-dependent, before a semicolon",
+    ),
+    (
+        "Attention is global; attention uses fixed local weights.",
+        "needs_review",
+        0,
+        "attention fixed local, after a semicolon",
     ),
 ]
 
@@ -1949,6 +2129,18 @@ DENIED = [
         "22-52-q4",
         "A convolution is local, and so is attention.",
         'of both "convolution" and "attention", the wrong way round for one of them',
+    ),
+    # textD: a noun phrase after "so is"; equal weighting contradicts data-dependent mixing
+    (
+        "22-52-q4",
+        "A 1x1 convolution is a position-wise linear layer, and so is max pooling.",
+        '"position-wise linear layer, and so is max pooling", which says it of both "1x1" and '
+        '"pooling"',
+    ),
+    (
+        "22-52-q4",
+        "Attention weights every token equally.",
+        '"Attention weights every token equally", which says otherwise',
     ),
 ]
 

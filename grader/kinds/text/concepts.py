@@ -6,7 +6,8 @@ in which every group has a word, in any order, within a window of words. Words a
 by a light stem (weights ~ weight, shared ~ share), so inflection does not matter, and a word
 ending in `*` matches any word it begins. An alternative with an operator in it (`1/d+1/k^2`)
 is maths: it fits the word where the same quantity, however written, begins (see `maths`). A
-semicolon or a dash joins two clauses of one sentence: a pattern may take words from both. A
+semicolon or a dash joins two clauses of one sentence: a pattern may take words from both (a
+contradiction that names a role may not). A
 negation in the clause of a matched word ("the same weights are not used at every pixel"; a
 clause ends at a comma, a colon, "and", "but", "because" ...) turns the match into a negated
 one, which never earns marks. A word before "number", "size" … qualifies that quantity ("a
@@ -216,6 +217,7 @@ _SENTENCE_END = re.compile(r"[.!?\n]+|\(\d\)|①|②|③")
 # it and the pairs of an analogy are read in each clause apart.
 _PART_END = re.compile(r";|—|\s-{1,2}\s|\s–\s")
 _CLAUSE_END = re.compile(rf"[,:]|{_PART_END.pattern}")  # a part's end ends a clause too
+_BRACKETS = re.compile(r"[()]")
 # Words that state an analogy ("pixels are like tokens", "channels play the role of tokens",
 # "position ~ channel"), as opposed to words that merely describe ("the features at each
 # position", "pixels of all channels").
@@ -630,12 +632,23 @@ class Sentence(tuple):
 
     @cached_property
     def negation_before(self) -> tuple[int, ...]:
-        """For each word, the index of the last negation before it in its scope (-1: none)."""
+        """For each word, the index of the last negation before it in its scope (-1: none). A
+        negation in brackets denies nothing after them: "With a 1x1 kernel (instead of 3x3) the
+        same weights are applied …" applies them."""
         found: list[int] = []
+        opened: list[int] = []  # the last negation before each bracket still open
         for index in range(len(self)):
             last = -1
             if index and self.scopes[index - 1] == self.scopes[index]:
                 last = index - 1 if self.negations[index - 1] else found[-1]
+            for mark in _BRACKETS.findall(self[index].before):
+                if mark == "(":
+                    opened.append(last)
+                elif opened:
+                    outside = opened.pop()
+                    last = (
+                        outside if outside < 0 or self.scopes[outside] == self.scopes[index] else -1
+                    )
             found.append(last)
         return tuple(found)
 
@@ -646,7 +659,8 @@ class Sentence(tuple):
         found = [-1] * len(self)
         for index in range(len(self) - 2, -1, -1):
             following = index + 1
-            if self.scopes[following] != self.scopes[index]:
+            # nor one in brackets after it: "… at each pixel (not a 3x3 window)"
+            if self.scopes[following] != self.scopes[index] or "(" in self[following].before:
                 continue
             if self.verbal[following]:
                 found[index] = following
@@ -1338,12 +1352,29 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
 _ECHOING = frozenset(["so", "as"])  # "…, and so is attention", "…, as does attention"
 _TOO = frozenset(["too", "also"])  # "…, and attention is too", "…, and attention too"
 _LEADING = frozenset(["and", "but", "yet"])
+_NOUN_PHRASE_WORDS = 2  # words of the noun phrase on either side of its role word
+
+
+def _noun_phrase(words: list[str]) -> bool:
+    """Whether these words may stand beside a role word in its noun phrase: a few determiners,
+    adjectives, numbers or nouns ("a 3x3", "max", "the … layer"), no verb, negation or word
+    that begins what the phrase is said of (of, in, with …)."""
+    return len(words) <= _NOUN_PHRASE_WORDS and not any(
+        word in _SUBJECTLESS_VERBS
+        or word in _SUBJECT_ENDS
+        or word in _SCOPE_BREAKS
+        or word in _NEGATIONS
+        or word in _TOO
+        for word in words
+    )
 
 
 def _echoes(sentence: Sentence, first: int, second: int) -> bool:
     """Whether the role word at `second` stands in a statement of its own, after the one of
     `first`, that only says that one again of it: "A convolution is local, and so is attention",
-    "…, as is attention", "…, and attention is too" say it of both, as "both" does."""
+    "…, as is attention", "…, and attention is too" say it of both, as "both" does; so do "…, and
+    so is a 3x3 convolution", "…, as does max pooling", "…, and a 3x3 convolution too", the role
+    word in a noun phrase (see `_noun_phrase`)."""
     scope = sentence.scopes[second]
     if scope == sentence.scopes[first]:
         return False
@@ -1352,16 +1383,18 @@ def _echoes(sentence: Sentence, first: int, second: int) -> bool:
     after = [sentence.plain[at][1] for at in within if at > second]
     while before and before[0] in _LEADING:
         before.pop(0)
-    while before and before[-1] in _DETERMINERS:
-        before.pop()
-    if after[-1:] and after[-1] in _TOO:
+    too = bool(after) and after[-1] in _TOO
+    if too:
         after.pop()
-    elif after or not before:  # "…, and attention is global" is no echo
-        return False
-    if len(before) == 2:  # "so is attention (too)"
-        return before[0] in _ECHOING and before[1] in _SUBJECTLESS_VERBS and not after
-    # "attention is too", "attention too"
-    return not before and len(after) <= 1 and all(a in _SUBJECTLESS_VERBS for a in after)
+    if before[:1] and before[0] in _ECHOING and before[1:2] and before[1] in _SUBJECTLESS_VERBS:
+        # "so is a 3x3 convolution (too)", "as does max pooling"
+        return _noun_phrase(before[2:]) and _noun_phrase(after)
+    # "attention is too", "a 3x3 convolution too": the noun phrase, then a verb or none; a word
+    # after the role word only after a determiner or modifier before it ("and attention mixes
+    # too" is a statement of its own)
+    if after and after[-1] in _SUBJECTLESS_VERBS:
+        after.pop()
+    return too and _noun_phrase(before) and len(after) <= (1 if before else 0)
 
 
 def _joined(
@@ -1427,8 +1460,11 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
         for index, word in enumerate(sentence):
             role = _role_fitting(word, roles)
             # "standard/separable": the word after the "/" is the denominator, compared with
+            # "no 3x3 neighbourhood", "(not a 3x3 window)", "rather than a 3x3 one": denied,
+            # what the statement is compared with
             compared = _after_slash(sentence, index) or any(
-                sentence.plain[at][1] in _OBJECT_MARKERS and sentence[at].clause == word.clause
+                (sentence.plain[at][1] in _OBJECT_MARKERS or sentence.negations[at])
+                and sentence[at].clause == word.clause
                 for at in range(max(0, index - 2), index)
             )
             if role is not None and not compared:
@@ -1880,6 +1916,10 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
     for match, referring in matches:
         names_role = any(_role_fitting(word, roles) is not None for word in match.words)
         if match.compared or (names_role and (match.said_of_sure or match.unattributed)):
+            continue
+        # a semicolon or a dash ends the statement of a role: "Attention is global and
+        # data-dependent; a convolution is local" gives the convolution no data-dependence
+        if names_role and referring is None and len({word.part for word in match.words}) > 1:
             continue
         reach = tuple(word for word in match.reach if word is not match.said_of)
         if referring is not None:

@@ -3234,6 +3234,23 @@ REFUSED += [
         6,
         id="a matrix form: 2 tanh(XW_Q + b_Q), inside a product",
     ),
+    # The index form's was refused as "'tanh' is not a tensor entry", untrue.
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = b_k - \tanh(\sum_j w_{k,j} x_j)",
+        PLACED.format("h_k", "subtracted, with a minus sign before it"),
+        12,
+        id="an index form: b_k - tanh(sum), subtracted, not 'tanh is not a tensor entry'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = -\tanh(\sum_j w_{k,j} x_j + b_k)",
+        PLACED.format("h_k", "negated, with a minus sign before it"),
+        7,
+        id="an index form: -tanh(sum + b_k), negated",
+    ),
 ]
 
 

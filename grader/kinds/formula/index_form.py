@@ -143,6 +143,7 @@ class IndexFormReader(TokenReader):
         # How many terms, the last ones read, are added after the activation's bracket
         # (`h = tanh(Wx) + b`: 1), outside it.
         self.after_activation = 0
+        self.output_written = ""  # the output as the left side writes it (`h_k`)
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -345,6 +346,7 @@ class IndexFormReader(TokenReader):
 
     def index_formula(self) -> tuple[Access, list[_Flat], str | None]:
         output = self.output()
+        self.output_written = self.text[output.start : output.end]
         self.take("=", what="'=' after the output")
         scope = {
             plain_text(letter): letter
@@ -1027,6 +1029,8 @@ class IndexFormReader(TokenReader):
             return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
         if len(name.text) == 1:  # a scalar parameter, such as one bias shared by all outputs
             return Access(name.text, (), name.start, name.end)
+        if name.text.casefold() in ACTIVATIONS and self.at("("):  # `b_k - \\tanh(…)`
+            raise self.misplaced_activation(name, self.output_written)
         raise AnswerError(
             self.text,
             name.start,

@@ -3194,6 +3194,47 @@ REFUSED += [
         4,
         id="h = backslash tanh2(Wx + b): the same, before a bracket",
     ),
+    # `h = \tanh Wx + b` was refused as "the output h cannot also be read on the right side"
+    # (the h of tanh): where tanh's argument ends is unsaid, and said so.
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh Wx + b",
+        r"\tanh is written without brackets and a '+' follows: whether what follows is inside "
+        "tanh or added after it is unsaid; write its argument in brackets, tanh(…)",
+        4,
+        id="h = tanh Wx + b, without brackets: where its argument ends is unsaid",
+    ),
+]
+
+# `h = \tanh 2x`, spaced, was refused as "the output h cannot also be read on the right side"
+# (the h of tanh): an activation without brackets is read around all that follows it, as
+# `h = \tanh(2x)` is, with a note.
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh 2x",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: x has C entries and h has D; a matrix must map one to the other.",
+        ),
+        (r"read \tanh 2x as tanh(2x), \tanh of all after it", VECTOR_LAYER),
+        id="h = tanh 2x, spaced: read as h = tanh(2x), its message that one's",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh \sum_j w_{k,j} x_j",
+        "partial",
+        2.0,
+        "bias_missing",
+        ("Your formula has no bias; this layer has one: every output has its own.",),
+        (r"read \tanh \sum_j w_{k,j} x_j as tanh(\sum_j w_{k,j} x_j), \tanh of all after it",),
+        id="an index form's tanh without brackets: read around all that follows it",
+    ),
 ]
 
 

@@ -56,6 +56,22 @@ def parse_formula(
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
     _refuse_lost_superscript(text, tokens)
+    bracketed = _activation_without_brackets(text, tokens)
+    if bracketed is not None:
+        tokens, note = bracketed
+        formula = _read(text, tokens, sizes, layer, reference)
+        return replace(formula, assumed=(note, *formula.assumed))
+    return _read(text, tokens, sizes, layer, reference)
+
+
+def _read(
+    text: str,
+    tokens: list,
+    sizes: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    reference: Formula | None,
+) -> Formula:
+    """`parse_formula`'s reading of `text`'s `tokens`, in whichever form it is written."""
     chain = _one_formula_chained(text, tokens, layer)
     if chain is not None:
         kept, notes = chain
@@ -149,6 +165,42 @@ def _refuse_lost_superscript(text: str, tokens: list) -> None:
             lost_superscript(text[token.start : stop].strip(), name, digit.text, after),
             digit.end - token.start,
         )
+
+
+def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | None:
+    """`h = \\tanh 2x`: an activation without brackets starting the right side, its argument
+    all that follows (no `+` or `-` outside a bracket), as the tokens of `h = \\tanh(2x)` and
+    the note saying so; None where the right side is written otherwise. Where a `+` or `-`
+    follows (`\\tanh Wx + b`), where the argument ends is unsaid: refused, for a person."""
+    equals = top_level_equals([token.kind for token in tokens])
+    if len(equals) != 1 or equals[0] + 2 >= len(tokens):
+        return None
+    name, first = tokens[equals[0] + 1], tokens[equals[0] + 2]
+    function = ACTIVATIONS.get(name.text.casefold()) if name.kind == "NAME" else None
+    if function is None or first.kind in ("(", "_", "^", "'"):
+        return None
+    written = text[name.start : first.start].strip()  # `\\tanh`, as the student wrote it
+    depth = 0
+    for token in tokens[equals[0] + 2 :]:
+        depth += (token.kind in ("(", "{", "[")) - (token.kind in (")", "}", "]"))
+        if depth == 0 and token.kind in ("+", "-") and token is not first:
+            raise AnswerError(
+                text,
+                name.start,
+                f"{written} is written without brackets and a '{token.kind}' follows: whether "
+                f"what follows is inside {function} or added after it is unsaid; write its "
+                f"argument in brackets, {function}(…)",
+                len(written),
+            )
+    last = tokens[-1]
+    shown = text[name.start : last.end]
+    note = f"read {shown} as {function}({text[first.start : last.end]}), {written} of all after it"
+    return [
+        *tokens[: equals[0] + 2],
+        Token("(", "(", first.start),
+        *tokens[equals[0] + 2 :],
+        Token(")", ")", last.end),
+    ], note
 
 
 def _several_inputs_advice(layer: LayerSpec) -> str:

@@ -3170,6 +3170,93 @@ REFUSED += [
 ]
 
 
+# An entry of a matrix form as a term of an index form: `h_k = \tanh((Wx)_k + b_k)`,
+# `q_{k,n} = (W_Q X)_{k,n} + b_{Q,k}` were refused as "'Wx' is not a tensor entry" and "unknown
+# index Q" (untrue), `h_k = \tanh(Wx)_k + b_k` as "'Wx' is not a tensor entry": a bracket with
+# the output's indices after it is read as that entry of the formula it holds, with a note.
+OUTSIDE = (
+    "Your formula adds a bias after tanh, outside it: tanh(…) + bias is another function than "
+    "this layer's tanh(… + bias). The bias belongs inside tanh(…), added to the weighted sum "
+    "before tanh is applied.",
+)
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh((Wx)_k + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(Wx)_k", "k", "Wx"),),
+        id="an entry of Wx as a term: h_k = tanh((Wx)_k + b_k)",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx)_k + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        OUTSIDE,
+        (
+            r"read \tanh(Wx)_k as tanh((Wx)_k), tanh of that entry",
+            ENTRY_OF.format("(Wx)_k", "k", "Wx"),
+        ),
+        id="tanh(Wx)_k + b_k: the bias outside tanh, as h = tanh(Wx) + b",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (W_Q X)_{k,n} + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(W_Q X)_{k,n}", "k,n", "W_Q X"), "read b_{Q,k} as the entry k of b_Q"),
+        id="an entry of W_Q X as a term: q_{k,n} = (W_Q X)_{k,n} + b_{Q,k}, not 'unknown index Q'",
+    ),
+    pytest.param(  # a guard: read so before, as the index form's entry of one named product
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n,k} + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read (XW_Q)_{n,k} as the entry n,k of X·W_Q, the sum over u of X[n,u]·W_Q[u,k]",
+            "read b_{Q,k} as the entry k of b_Q",
+        ),
+        id="an entry of XW_Q as a term: q_{n,k} = (XW_Q)_{n,k} + b_{Q,k}",
+    ),
+    pytest.param(  # a guard: at swapped indices, read as written, and its shapes do not fit
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{k,n} + b_{Q,k}",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as E×N, but W_Q is E×K.",),
+        (
+            "read (XW_Q)_{k,n} as the entry k,n of X·W_Q, the sum over u of X[k,u]·W_Q[u,n]",
+            "read b_{Q,k} as the entry k of b_Q",
+        ),
+        id="(XW_Q)_{k,n} at swapped indices: not right",
+    ),
+]
+REFUSED += [
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (W_Q X)_{n,k} + b_{Q,k}",
+        "(W_Q X)_{n,k} is the entry n,k of W_Q X, but the left side is the entry k,n of q: the "
+        "two sides name different entries",
+        17,
+        id="an entry of W_Q X as a term at other indices than the output's: said so",
+    ),
+]
+
 # `h = \tanh2x` was refused as "the output h cannot also be read on the right side" (the h of
 # tanh): a digit straight after an activation is a lost superscript or the argument's start,
 # refused naming both, as an expression's is.

@@ -56,7 +56,7 @@ def parse_formula(
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
     _refuse_lost_superscript(text, tokens)
-    bracketed = _activation_without_brackets(text, tokens)
+    bracketed = _activation_without_brackets(text, tokens) or _entry_inside_activation(text, tokens)
     if bracketed is not None:
         tokens, note = bracketed
         formula = _read(text, tokens, sizes, layer, reference)
@@ -111,7 +111,11 @@ def _read(
         if len(layer.inputs) > 1:
             raise AnswerError(text, 0, _several_inputs_advice(layer))
         return read_matrix_form(text, tokens, sizes, layer)
-    return read_index_form(text, tokens, sizes, layer, reference)
+
+    def read_entry(inner: list) -> Formula:  # `(W_Q X)_{k,n}`'s W_Q X, as `q = W_Q X`
+        return parse_formula(_kept(text, tokens, tokens[:1], inner), sizes, layer, reference)
+
+    return read_index_form(text, tokens, sizes, layer, reference, read_entry)
 
 
 # `W[x_t; h_{t-1}]`: one weight over the input and the state stacked into one vector
@@ -200,6 +204,47 @@ def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | 
         Token("(", "(", first.start),
         *tokens[equals[0] + 2 :],
         Token(")", ")", last.end),
+    ], note
+
+
+def _entry_inside_activation(text: str, tokens: list) -> tuple[list, str] | None:
+    """`h_k = \\tanh(Wx)_k + b_k`: an activation around a bracket with a subscript after it,
+    and more after that, as the tokens of `h_k = \\tanh((Wx)_k) + b_k` (the entry read by the
+    index form, `IndexFormReader.entry_of_formula`) and the note saying so; None for any other
+    formula (`h_k = \\tanh(Wx + b)_k`, nothing after it, is `_one_entry_of_matrix_form`'s)."""
+    equals = top_level_equals([token.kind for token in tokens])
+    if len(equals) != 1 or equals[0] + 2 >= len(tokens):
+        return None
+    name, opening = tokens[equals[0] + 1], tokens[equals[0] + 2]
+    function = ACTIVATIONS.get(name.text.casefold()) if name.kind == "NAME" else None
+    if function is None or opening.kind != "(":
+        return None
+    depth, close = 0, None
+    for at in range(equals[0] + 2, len(tokens)):
+        depth += (tokens[at].kind == "(") - (tokens[at].kind == ")")
+        if depth == 0:
+            close = at
+            break
+    if close is None or close + 2 >= len(tokens) or tokens[close + 1].kind != "_":
+        return None
+    subscript = tokens[close + 1 : close + 3]  # `_k`, or `_{n,k}` up to its closing brace
+    if subscript[1].kind == "{":
+        ends = [k for k in range(close + 2, len(tokens)) if tokens[k].kind == "}"]
+        if not ends:
+            return None
+        subscript = tokens[close + 1 : ends[0] + 1]
+    after = close + 1 + len(subscript)
+    if after >= len(tokens):
+        return None
+    written = text[name.start : subscript[-1].end]
+    inner = text[opening.start : subscript[-1].end]
+    note = f"read {written} as {function}({inner}), {function} of that entry"
+    return [
+        *tokens[: equals[0] + 2],
+        Token("(", "(", opening.start),
+        *tokens[equals[0] + 2 : after],
+        Token(")", ")", subscript[-1].end - 1),
+        *tokens[after:],
     ], note
 
 

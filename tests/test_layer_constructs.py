@@ -3257,6 +3257,63 @@ REFUSED += [
     ),
 ]
 
+
+# `h = \tanh(Wx + b) = \tanh(Wx + b)_k` was refused as "expected '+', '-' or the end of the
+# formula, not '_'" (the output before it has no indices to match): a marker reads the vector
+# form, then its k-th entry, and so is it, at the entry's own index.
+TANH_WXB = r"h = \tanh(Wx + b)"
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx + b) = \tanh(Wx + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(TANH_WXB, TANH_WXB),
+            ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"),
+            VECTOR_LAYER,
+        ),
+        id="a chain: h = tanh(Wx + b), then its entry k",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = (XW_Q + b_Q)_{n,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW_Q + b_Q"),
+            ENTRY_OF.format("(XW_Q + b_Q)_{n,k}", "n,k", "XW_Q + b_Q"),
+        ),
+        id="a chain: Q = XW_Q + b_Q, then its entry n,k",
+    ),
+    pytest.param(  # a guard: sides that define different layers are a person's call
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) = \tanh(Wx + b)_k",
+        "needs_review",
+        0.0,
+        None,
+        (
+            r"Your chain of working writes the layer as h = \tanh(Wx) and as h = \tanh(Wx + b), "
+            "which define different layers; read as its last side, it defines the right layer; "
+            "which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_APART.format(r"h = \tanh(Wx)", TANH_WXB),
+            ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"),
+            VECTOR_LAYER,
+        ),
+        id="a chain: h = tanh(Wx), then an entry of tanh(Wx + b): a person's call",
+    ),
+]
+
 # `h = \tanh2x` was refused as "the output h cannot also be read on the right side" (the h of
 # tanh): a digit straight after an activation is a lost superscript or the argument's start,
 # refused naming both, as an expression's is.

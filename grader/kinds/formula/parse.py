@@ -313,6 +313,12 @@ def _one_formula_chained(
         before = [n for n in named if n < k]
         name = before[-1] if before else next(n for n in named if n > k)
         left, right, entry = _entry_of_matrix_form(sides[name], sides[k], layer)
+        written = _trailing_subscript(sides[k])
+        if entry is None and len(sides[name]) == 1 and written:
+            # `h = \\tanh(Wx + b) = \\tanh(Wx + b)_k`: the output's name, then an entry of the
+            # formula after it at an index of its own: that formula, as at `h_k`
+            at = _entry_of_matrix_form([sides[name][0], *written], sides[k], layer)
+            left, right, entry = at if at[2] is not None else (left, right, entry)
         if entry is not None:
             notes.append(entry)
         first, second = (left, right) if name < k else (right, left)

@@ -3255,6 +3255,17 @@ REFUSED += [
         17,
         id="an entry of W_Q X as a term at other indices than the output's: said so",
     ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (X W_Q)_{k,n} + b_{Q,k}",
+        "(X W_Q)_{k,n}, the entry k,n of X W_Q, is not read as a term: the shapes do not fit: "
+        "Q = X·W_Q would need K = E. X is E×N, one token per column, and Q is K×N: the "
+        "projection is a K×E matrix applied to every column, so it can only multiply X on the "
+        "left",
+        10,
+        id="an entry of X W_Q as a term, whose shapes do not fit: why, in words",
+    ),
 ]
 
 

@@ -1043,11 +1043,12 @@ class IndexFormReader(TokenReader):
             )
         formula = self.read_entry(inner)
         if formula.shape_problem or formula.unsure or formula.activation or not formula.terms:
+            why = (formula.shape_problem or f"Write {matrix} with indices.").rstrip(".")
             raise AnswerError(
                 self.text,
                 self.tokens[opening].start,
                 f"{written}, the entry {shown} of {matrix}, is not read as a term: "
-                + (formula.shape_problem or f"write {matrix} with indices"),
+                f"{why[:1].lower()}{why[1:]}",
             )
         at = dict(zip(formula.output.indices, indices, strict=True))
         taken = dict(scope)

@@ -3390,6 +3390,17 @@ GRADED += [
         (r"read \tanh \sum_j w_{k,j} x_j as tanh(\sum_j w_{k,j} x_j), \tanh of all after it",),
         id="an index form's tanh without brackets: read around all that follows it",
     ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh \sum_j w_{k,j} x_j, 1 \le k \le D",
+        "partial",
+        2.0,
+        "bias_missing",
+        ("Your formula has no bias; this layer has one: every output has its own.",),
+        (r"read \tanh \sum_j w_{k,j} x_j as tanh(\sum_j w_{k,j} x_j), \tanh of all after it",),
+        id="tanh without brackets, then where the formula holds: its argument ends at the comma",
+    ),
 ]
 
 

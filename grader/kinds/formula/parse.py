@@ -184,9 +184,13 @@ def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | 
     if function is None or first.kind in ("(", "_", "^", "'"):
         return None
     written = text[name.start : first.start].strip()  # `\\tanh`, as the student wrote it
-    depth = 0
-    for token in tokens[equals[0] + 2 :]:
+    depth, stop = 0, len(tokens)
+    for at in range(equals[0] + 2, len(tokens)):
+        token = tokens[at]
         depth += (token.kind in ("(", "{", "[")) - (token.kind in (")", "}", "]"))
+        if depth == 0 and token.kind in (",", "∀"):  # `, 1 \\le k \\le D`: where it holds
+            stop = at
+            break
         if depth == 0 and token.kind in ("+", "-") and token is not first:
             raise AnswerError(
                 text,
@@ -196,14 +200,15 @@ def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | 
                 f"argument in brackets, {function}(…)",
                 len(written),
             )
-    last = tokens[-1]
+    last = tokens[stop - 1]
     shown = text[name.start : last.end]
     note = f"read {shown} as {function}({text[first.start : last.end]}), {written} of all after it"
     return [
         *tokens[: equals[0] + 2],
         Token("(", "(", first.start),
-        *tokens[equals[0] + 2 :],
+        *tokens[equals[0] + 2 : stop],
         Token(")", ")", last.end),
+        *tokens[stop:],
     ], note
 
 

@@ -3266,6 +3266,26 @@ REFUSED += [
         10,
         id="an entry of X W_Q as a term, whose shapes do not fit: why, in words",
     ),
+    # A bracket that holds no formula of its own is read as it was, its message about what
+    # is written (it was refused showing the answer blanked but for the bracket, or as 'write
+    # x_{i,l} w_{l,k} with indices', untrue).
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i,k} = (X W^2)_{i,k} + b_k",
+        "a power is not part of a layer formula: each term is a weight times an input, or a bias",
+        14,
+        id="a bracket with a power and a subscript after it: the power, as before",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i,k} = (x_{i,l} w_{l,k})_{i,k} + b_k",
+        "unknown index l: it is not an index of the output and no sum introduces it (the "
+        "indices here are i, k)",
+        16,
+        id="a bracket of entries with a subscript after it: its unsummed index, as before",
+    ),
 ]
 
 

@@ -1014,8 +1014,9 @@ class IndexFormReader(TokenReader):
     def entry_of_formula(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat] | None:
         """`(W_Q X)_{k,n}`, `(Wx)_k`: a bracket with a subscript after it, at the output's
         indices, read as that entry of the formula the bracket holds (`q = W_Q X`), its terms
-        at the output's indices, said in a note; None, nothing taken, for any other bracket.
-        At other indices than the output's, refused saying that they name different entries."""
+        at the output's indices, said in a note; None, nothing taken, for any other bracket
+        (`(x_{i,l} w_{l,k})_{i,k}`, which holds no formula of its own). At other indices than
+        the output's, refused saying that they name different entries."""
         if self.read_entry is None:
             return None
         opening, depth, close = self.position, 0, None
@@ -1033,6 +1034,16 @@ class IndexFormReader(TokenReader):
         written = self.text[self.tokens[opening].start : end].strip()
         shown = ",".join(show_index(index) for index in indices)
         matrix = " ".join(self.text[inner[0].start : inner[-1].end].split()) if inner else ""
+        try:
+            formula = self.read_entry(inner)
+        except AnswerError:
+            formula = None
+        if formula is None or (
+            not formula.shape_problem
+            and (formula.unsure or formula.activation or not formula.terms)
+        ):
+            self.position = opening  # no formula of its own: the bracket as it was read
+            return None
         if tuple(indices) != tuple(self.output_indices):
             raise AnswerError(
                 self.text,
@@ -1041,9 +1052,8 @@ class IndexFormReader(TokenReader):
                 f"{','.join(show_index(i) for i in self.output_indices)} of "
                 f"{self.output_written.split('_')[0]}: the two sides name different entries",
             )
-        formula = self.read_entry(inner)
-        if formula.shape_problem or formula.unsure or formula.activation or not formula.terms:
-            why = (formula.shape_problem or f"Write {matrix} with indices.").rstrip(".")
+        if formula.shape_problem:
+            why = formula.shape_problem.rstrip(".")
             raise AnswerError(
                 self.text,
                 self.tokens[opening].start,

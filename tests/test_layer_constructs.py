@@ -3170,6 +3170,181 @@ REFUSED += [
 ]
 
 
+# An entry of a matrix form as a term of an index form: `h_k = \tanh((Wx)_k + b_k)`,
+# `q_{k,n} = (W_Q X)_{k,n} + b_{Q,k}` were refused as "'Wx' is not a tensor entry" and "unknown
+# index Q" (untrue), `h_k = \tanh(Wx)_k + b_k` as "'Wx' is not a tensor entry": a bracket with
+# the output's indices after it is read as that entry of the formula it holds, with a note.
+OUTSIDE = (
+    "Your formula adds a bias after tanh, outside it: tanh(…) + bias is another function than "
+    "this layer's tanh(… + bias). The bias belongs inside tanh(…), added to the weighted sum "
+    "before tanh is applied.",
+)
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh((Wx)_k + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(Wx)_k", "k", "Wx"),),
+        id="an entry of Wx as a term: h_k = tanh((Wx)_k + b_k)",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx)_k + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        OUTSIDE,
+        (
+            r"read \tanh(Wx)_k as tanh((Wx)_k), tanh of that entry",
+            ENTRY_OF.format("(Wx)_k", "k", "Wx"),
+        ),
+        id="tanh(Wx)_k + b_k: the bias outside tanh, as h = tanh(Wx) + b",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (W_Q X)_{k,n} + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(W_Q X)_{k,n}", "k,n", "W_Q X"), "read b_{Q,k} as the entry k of b_Q"),
+        id="an entry of W_Q X as a term: q_{k,n} = (W_Q X)_{k,n} + b_{Q,k}, not 'unknown index Q'",
+    ),
+    pytest.param(  # a guard: read so before, as the index form's entry of one named product
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n,k} + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            "read (XW_Q)_{n,k} as the entry n,k of X·W_Q, the sum over u of X[n,u]·W_Q[u,k]",
+            "read b_{Q,k} as the entry k of b_Q",
+        ),
+        id="an entry of XW_Q as a term: q_{n,k} = (XW_Q)_{n,k} + b_{Q,k}",
+    ),
+    pytest.param(  # a guard: at swapped indices, read as written, and its shapes do not fit
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{k,n} + b_{Q,k}",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as E×N, but W_Q is E×K.",),
+        (
+            "read (XW_Q)_{k,n} as the entry k,n of X·W_Q, the sum over u of X[k,u]·W_Q[u,n]",
+            "read b_{Q,k} as the entry k of b_Q",
+        ),
+        id="(XW_Q)_{k,n} at swapped indices: not right",
+    ),
+]
+REFUSED += [
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (W_Q X)_{n,k} + b_{Q,k}",
+        "(W_Q X)_{n,k} is the entry n,k of W_Q X, but the left side is the entry k,n of q: the "
+        "two sides name different entries",
+        17,
+        id="an entry of W_Q X as a term at other indices than the output's: said so",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (X W_Q)_{k,n} + b_{Q,k}",
+        "(X W_Q)_{k,n}, the entry k,n of X W_Q, is not read as a term: the shapes do not fit: "
+        "Q = X·W_Q would need K = E. X is E×N, one token per column, and Q is K×N: the "
+        "projection is a K×E matrix applied to every column, so it can only multiply X on the "
+        "left",
+        10,
+        id="an entry of X W_Q as a term, whose shapes do not fit: why, in words",
+    ),
+    # A bracket that holds no formula of its own is read as it was, its message about what
+    # is written (it was refused showing the answer blanked but for the bracket, or as 'write
+    # x_{i,l} w_{l,k} with indices', untrue).
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i,k} = (X W^2)_{i,k} + b_k",
+        "a power is not part of a layer formula: each term is a weight times an input, or a bias",
+        14,
+        id="a bracket with a power and a subscript after it: the power, as before",
+    ),
+    pytest.param(
+        LINEAR,
+        "d.formula",
+        "y_{i,k} = (x_{i,l} w_{l,k})_{i,k} + b_k",
+        "unknown index l: it is not an index of the output and no sum introduces it (the "
+        "indices here are i, k)",
+        16,
+        id="a bracket of entries with a subscript after it: its unsummed index, as before",
+    ),
+]
+
+
+# `h = \tanh(Wx + b) = \tanh(Wx + b)_k` was refused as "expected '+', '-' or the end of the
+# formula, not '_'" (the output before it has no indices to match): a marker reads the vector
+# form, then its k-th entry, and so is it, at the entry's own index.
+TANH_WXB = r"h = \tanh(Wx + b)"
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx + b) = \tanh(Wx + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format(TANH_WXB, TANH_WXB),
+            ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"),
+            VECTOR_LAYER,
+        ),
+        id="a chain: h = tanh(Wx + b), then its entry k",
+    ),
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "Q = XW_Q + b_Q = (XW_Q + b_Q)_{n,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (
+            CHAINED_TWO.format("Q = XW_Q + b_Q", "Q = XW_Q + b_Q"),
+            ENTRY_OF.format("(XW_Q + b_Q)_{n,k}", "n,k", "XW_Q + b_Q"),
+        ),
+        id="a chain: Q = XW_Q + b_Q, then its entry n,k",
+    ),
+    pytest.param(  # a guard: sides that define different layers are a person's call
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) = \tanh(Wx + b)_k",
+        "needs_review",
+        0.0,
+        None,
+        (
+            r"Your chain of working writes the layer as h = \tanh(Wx) and as h = \tanh(Wx + b), "
+            "which define different layers; read as its last side, it defines the right layer; "
+            "which one you mean is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (
+            CHAINED_APART.format(r"h = \tanh(Wx)", TANH_WXB),
+            ENTRY_OF.format("tanh(Wx + b)_{k}", "k", "tanh(Wx + b)"),
+            VECTOR_LAYER,
+        ),
+        id="a chain: h = tanh(Wx), then an entry of tanh(Wx + b): a person's call",
+    ),
+]
+
 # `h = \tanh2x` was refused as "the output h cannot also be read on the right side" (the h of
 # tanh): a digit straight after an activation is a lost superscript or the argument's start,
 # refused naming both, as an expression's is.
@@ -3193,6 +3368,58 @@ REFUSED += [
         r"\tanh(2(Wx + b)); write it with ^ or brackets",
         4,
         id="h = backslash tanh2(Wx + b): the same, before a bracket",
+    ),
+    # `h = \tanh Wx + b` was refused as "the output h cannot also be read on the right side"
+    # (the h of tanh): where tanh's argument ends is unsaid, and said so.
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh Wx + b",
+        r"\tanh is written without brackets and a '+' follows: whether what follows is inside "
+        "tanh or added after it is unsaid; write its argument in brackets, tanh(…)",
+        4,
+        id="h = tanh Wx + b, without brackets: where its argument ends is unsaid",
+    ),
+]
+
+# `h = \tanh 2x`, spaced, was refused as "the output h cannot also be read on the right side"
+# (the h of tanh): an activation without brackets is read around all that follows it, as
+# `h = \tanh(2x)` is, with a note.
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh 2x",
+        "incorrect",
+        0.0,
+        "shape",
+        (
+            "The shapes do not fit: x has C entries and h has D; a matrix must map one to the other.",
+        ),
+        (r"read \tanh 2x as tanh(2x), \tanh of all after it", VECTOR_LAYER),
+        id="h = tanh 2x, spaced: read as h = tanh(2x), its message that one's",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh \sum_j w_{k,j} x_j",
+        "partial",
+        2.0,
+        "bias_missing",
+        ("Your formula has no bias; this layer has one: every output has its own.",),
+        (r"read \tanh \sum_j w_{k,j} x_j as tanh(\sum_j w_{k,j} x_j), \tanh of all after it",),
+        id="an index form's tanh without brackets: read around all that follows it",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh \sum_j w_{k,j} x_j, 1 \le k \le D",
+        "partial",
+        2.0,
+        "bias_missing",
+        ("Your formula has no bias; this layer has one: every output has its own.",),
+        (r"read \tanh \sum_j w_{k,j} x_j as tanh(\sum_j w_{k,j} x_j), \tanh of all after it",),
+        id="tanh without brackets, then where the formula holds: its argument ends at the comma",
     ),
 ]
 
@@ -3233,6 +3460,23 @@ REFUSED += [
         PLACED.format("Q", "inside a product"),
         6,
         id="a matrix form: 2 tanh(XW_Q + b_Q), inside a product",
+    ),
+    # The index form's was refused as "'tanh' is not a tensor entry", untrue.
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = b_k - \tanh(\sum_j w_{k,j} x_j)",
+        PLACED.format("h_k", "subtracted, with a minus sign before it"),
+        12,
+        id="an index form: b_k - tanh(sum), subtracted, not 'tanh is not a tensor entry'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = -\tanh(\sum_j w_{k,j} x_j + b_k)",
+        PLACED.format("h_k", "negated, with a minus sign before it"),
+        7,
+        id="an index form: -tanh(sum + b_k), negated",
     ),
 ]
 

@@ -116,8 +116,13 @@ class IndexFormReader(TokenReader):
         matrix_input: str | None = None,
         vector_input: str | None = None,
         named: tuple[str, ...] = (),
+        read_entry: Callable[[list[Token]], Formula] | None = None,
     ):
         super().__init__(original, tokens, sizes)
+        # How a bracket's tokens are read as a formula of their own (`W_Q X`, as `q = W_Q X`):
+        # `(W_Q X)_{k,n}` at the output's indices is that formula's entry (`entry_of_formula`).
+        self.read_entry = read_entry
+        self.output_indices: tuple[sympy.Expr, ...] = ()
         # The question's parameters whose names have a subscript (rnn-q1's W_x and W_h, from
         # the reference): `W_{x,k,e}` is W_x's entry (k, e) where x is no index in scope.
         self.named = named
@@ -143,6 +148,7 @@ class IndexFormReader(TokenReader):
         # How many terms, the last ones read, are added after the activation's bracket
         # (`h = tanh(Wx) + b`: 1), outside it.
         self.after_activation = 0
+        self.output_written = ""  # the output as the left side writes it (`h_k`)
 
     # Index expressions: sums of indices, sizes and numbers.
 
@@ -345,6 +351,8 @@ class IndexFormReader(TokenReader):
 
     def index_formula(self) -> tuple[Access, list[_Flat], str | None]:
         output = self.output()
+        self.output_written = self.text[output.start : output.end]
+        self.output_indices = output.indices
         self.take("=", what="'=' after the output")
         scope = {
             plain_text(letter): letter
@@ -461,6 +469,8 @@ class IndexFormReader(TokenReader):
                 inner, entries = self.matrix_entry(scope)
                 sums.extend(inner)
                 product = _multiply(product, [_Flat(sympy.Integer(1), (), entries)])
+            elif token.kind == "(" and (entry := self.entry_of_formula(scope)) is not None:
+                product = _multiply(product, entry)
             elif token.kind == "(" and self.is_condition():
                 self.take("(")
                 self.conditions()
@@ -1001,6 +1011,86 @@ class IndexFormReader(TokenReader):
         self.notes.append(f"read {written} as the entry {shown} of {name}")
         return [], (Access(name, tuple(indices), opening.start, end),)
 
+    def entry_of_formula(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat] | None:
+        """`(W_Q X)_{k,n}`, `(Wx)_k`: a bracket with a subscript after it, at the output's
+        indices, read as that entry of the formula the bracket holds (`q = W_Q X`), its terms
+        at the output's indices, said in a note; None, nothing taken, for any other bracket
+        (`(x_{i,l} w_{l,k})_{i,k}`, which holds no formula of its own). At other indices than
+        the output's, refused saying that they name different entries."""
+        if self.read_entry is None:
+            return None
+        opening, depth, close = self.position, 0, None
+        for at in range(self.position, len(self.tokens)):
+            depth += (self.tokens[at].kind == "(") - (self.tokens[at].kind == ")")
+            if depth == 0:
+                close = at
+                break
+        if close is None or close + 1 >= len(self.tokens) or self.tokens[close + 1].kind != "_":
+            return None
+        inner = self.tokens[opening + 1 : close]
+        self.position = close + 1
+        indices = self.subscript(scope) or []
+        end = self.tokens[self.position - 1].end
+        written = self.text[self.tokens[opening].start : end].strip()
+        shown = ",".join(show_index(index) for index in indices)
+        matrix = " ".join(self.text[inner[0].start : inner[-1].end].split()) if inner else ""
+        try:
+            formula = self.read_entry(inner)
+        except AnswerError:
+            formula = None
+        if formula is None or (
+            not formula.shape_problem
+            and (formula.unsure or formula.activation or not formula.terms)
+        ):
+            self.position = opening  # no formula of its own: the bracket as it was read
+            return None
+        if tuple(indices) != tuple(self.output_indices):
+            raise AnswerError(
+                self.text,
+                self.tokens[close + 1].start,
+                f"{written} is the entry {shown} of {matrix}, but the left side is the entry "
+                f"{','.join(show_index(i) for i in self.output_indices)} of "
+                f"{self.output_written.split('_')[0]}: the two sides name different entries",
+            )
+        if formula.shape_problem:
+            why = formula.shape_problem.rstrip(".")
+            raise AnswerError(
+                self.text,
+                self.tokens[opening].start,
+                f"{written}, the entry {shown} of {matrix}, is not read as a term: "
+                f"{why[:1].lower()}{why[1:]}",
+            )
+        at = dict(zip(formula.output.indices, indices, strict=True))
+        taken = dict(scope)
+        flats = []
+        for term in formula.terms:
+            renamed = dict(at)
+            for inner_sum in term.sums:
+                letter = self.fresh_letter(taken)
+                taken[letter] = index_symbol(letter)
+                renamed[inner_sum.variable] = taken[letter]
+            flats.append(
+                _Flat(
+                    term.coefficient,
+                    tuple(
+                        SumRange(renamed[r.variable], r.low, r.high)  # type: ignore[arg-type]
+                        for r in term.sums
+                    ),
+                    tuple(
+                        replace(
+                            a,
+                            indices=tuple(
+                                i.xreplace(renamed)
+                                for i in a.indices  # type: ignore[arg-type]
+                            ),
+                        )
+                        for a in term.factors
+                    ),
+                )
+            )
+        self.notes.append(f"read {written} as the entry {shown} of {matrix}")
+        return flats
+
     def access(self, scope: Mapping[str, sympy.Symbol]) -> Access:
         name = self.take("NAME")
         named = self.name_in_subscript(name, scope)
@@ -1027,6 +1117,8 @@ class IndexFormReader(TokenReader):
             return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
         if len(name.text) == 1:  # a scalar parameter, such as one bias shared by all outputs
             return Access(name.text, (), name.start, name.end)
+        if name.text.casefold() in ACTIVATIONS and self.at("("):  # `b_k - \\tanh(…)`
+            raise self.misplaced_activation(name, self.output_written)
         raise AnswerError(
             self.text,
             name.start,
@@ -1372,9 +1464,11 @@ def read_index_form(
     sizes: Mapping[str, sympy.Symbol],
     layer: LayerSpec,
     reference: Formula | None = None,
+    read_entry: Callable[[list[Token]], Formula] | None = None,
 ) -> Formula:
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
-    without its range takes the range of the `reference`'s over the same window."""
+    without its range takes the range of the `reference`'s over the same window. `read_entry`
+    reads a bracket's tokens as a formula of their own, for `(W_Q X)_{k,n}`."""
     reduction = _reduction(text, tokens)
     tensors = tuple(tensor.name for tensor in (*layer.inputs, layer.output))
     channel_last = None
@@ -1384,7 +1478,7 @@ def read_index_form(
     vector_input = layer.input.name if len(layer.input.shape) == 1 else None
     named = () if reference is None else _subscripted_names(reference)
     reader = IndexFormReader(
-        text, tokens, sizes, tensors, channel_last, matrix_input, vector_input, named
+        text, tokens, sizes, tensors, channel_last, matrix_input, vector_input, named, read_entry
     )
     raw_output, flats, activation = reader.index_formula()
     builder = _FormulaBuilder(text, layer, reference, reduction or "sum")

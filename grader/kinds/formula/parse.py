@@ -56,6 +56,22 @@ def parse_formula(
         _refuse_stacked(text)
     tokens = list(_tokens(text))  # a list of its own: reading a subscript may split a token
     _refuse_lost_superscript(text, tokens)
+    bracketed = _activation_without_brackets(text, tokens) or _entry_inside_activation(text, tokens)
+    if bracketed is not None:
+        tokens, note = bracketed
+        formula = _read(text, tokens, sizes, layer, reference)
+        return replace(formula, assumed=(note, *formula.assumed))
+    return _read(text, tokens, sizes, layer, reference)
+
+
+def _read(
+    text: str,
+    tokens: list,
+    sizes: Mapping[str, sympy.Symbol],
+    layer: LayerSpec,
+    reference: Formula | None,
+) -> Formula:
+    """`parse_formula`'s reading of `text`'s `tokens`, in whichever form it is written."""
     chain = _one_formula_chained(text, tokens, layer)
     if chain is not None:
         kept, notes = chain
@@ -95,7 +111,11 @@ def parse_formula(
         if len(layer.inputs) > 1:
             raise AnswerError(text, 0, _several_inputs_advice(layer))
         return read_matrix_form(text, tokens, sizes, layer)
-    return read_index_form(text, tokens, sizes, layer, reference)
+
+    def read_entry(inner: list) -> Formula:  # `(W_Q X)_{k,n}`'s W_Q X, as `q = W_Q X`
+        return parse_formula(_kept(text, tokens, tokens[:1], inner), sizes, layer, reference)
+
+    return read_index_form(text, tokens, sizes, layer, reference, read_entry)
 
 
 # `W[x_t; h_{t-1}]`: one weight over the input and the state stacked into one vector
@@ -149,6 +169,88 @@ def _refuse_lost_superscript(text: str, tokens: list) -> None:
             lost_superscript(text[token.start : stop].strip(), name, digit.text, after),
             digit.end - token.start,
         )
+
+
+def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | None:
+    """`h = \\tanh 2x`: an activation without brackets starting the right side, its argument
+    all that follows (no `+` or `-` outside a bracket), as the tokens of `h = \\tanh(2x)` and
+    the note saying so; None where the right side is written otherwise. Where a `+` or `-`
+    follows (`\\tanh Wx + b`), where the argument ends is unsaid: refused, for a person."""
+    equals = top_level_equals([token.kind for token in tokens])
+    if len(equals) != 1 or equals[0] + 2 >= len(tokens):
+        return None
+    name, first = tokens[equals[0] + 1], tokens[equals[0] + 2]
+    function = ACTIVATIONS.get(name.text.casefold()) if name.kind == "NAME" else None
+    if function is None or first.kind in ("(", "_", "^", "'"):
+        return None
+    written = text[name.start : first.start].strip()  # `\\tanh`, as the student wrote it
+    depth, stop = 0, len(tokens)
+    for at in range(equals[0] + 2, len(tokens)):
+        token = tokens[at]
+        depth += (token.kind in ("(", "{", "[")) - (token.kind in (")", "}", "]"))
+        if depth == 0 and token.kind in (",", "∀"):  # `, 1 \\le k \\le D`: where it holds
+            stop = at
+            break
+        if depth == 0 and token.kind in ("+", "-") and token is not first:
+            raise AnswerError(
+                text,
+                name.start,
+                f"{written} is written without brackets and a '{token.kind}' follows: whether "
+                f"what follows is inside {function} or added after it is unsaid; write its "
+                f"argument in brackets, {function}(…)",
+                len(written),
+            )
+    last = tokens[stop - 1]
+    shown = text[name.start : last.end]
+    note = f"read {shown} as {function}({text[first.start : last.end]}), {written} of all after it"
+    return [
+        *tokens[: equals[0] + 2],
+        Token("(", "(", first.start),
+        *tokens[equals[0] + 2 : stop],
+        Token(")", ")", last.end),
+        *tokens[stop:],
+    ], note
+
+
+def _entry_inside_activation(text: str, tokens: list) -> tuple[list, str] | None:
+    """`h_k = \\tanh(Wx)_k + b_k`: an activation around a bracket with a subscript after it,
+    and more after that, as the tokens of `h_k = \\tanh((Wx)_k) + b_k` (the entry read by the
+    index form, `IndexFormReader.entry_of_formula`) and the note saying so; None for any other
+    formula (`h_k = \\tanh(Wx + b)_k`, nothing after it, is `_one_entry_of_matrix_form`'s)."""
+    equals = top_level_equals([token.kind for token in tokens])
+    if len(equals) != 1 or equals[0] + 2 >= len(tokens):
+        return None
+    name, opening = tokens[equals[0] + 1], tokens[equals[0] + 2]
+    function = ACTIVATIONS.get(name.text.casefold()) if name.kind == "NAME" else None
+    if function is None or opening.kind != "(":
+        return None
+    depth, close = 0, None
+    for at in range(equals[0] + 2, len(tokens)):
+        depth += (tokens[at].kind == "(") - (tokens[at].kind == ")")
+        if depth == 0:
+            close = at
+            break
+    if close is None or close + 2 >= len(tokens) or tokens[close + 1].kind != "_":
+        return None
+    subscript = tokens[close + 1 : close + 3]  # `_k`, or `_{n,k}` up to its closing brace
+    if subscript[1].kind == "{":
+        ends = [k for k in range(close + 2, len(tokens)) if tokens[k].kind == "}"]
+        if not ends:
+            return None
+        subscript = tokens[close + 1 : ends[0] + 1]
+    after = close + 1 + len(subscript)
+    if after >= len(tokens):
+        return None
+    written = text[name.start : subscript[-1].end]
+    inner = text[opening.start : subscript[-1].end]
+    note = f"read {written} as {function}({inner}), {function} of that entry"
+    return [
+        *tokens[: equals[0] + 2],
+        Token("(", "(", opening.start),
+        *tokens[equals[0] + 2 : after],
+        Token(")", ")", subscript[-1].end - 1),
+        *tokens[after:],
+    ], note
 
 
 def _several_inputs_advice(layer: LayerSpec) -> str:
@@ -216,6 +318,12 @@ def _one_formula_chained(
         before = [n for n in named if n < k]
         name = before[-1] if before else next(n for n in named if n > k)
         left, right, entry = _entry_of_matrix_form(sides[name], sides[k], layer)
+        written = _trailing_subscript(sides[k])
+        if entry is None and len(sides[name]) == 1 and written:
+            # `h = \\tanh(Wx + b) = \\tanh(Wx + b)_k`: the output's name, then an entry of the
+            # formula after it at an index of its own: that formula, as at `h_k`
+            at = _entry_of_matrix_form([sides[name][0], *written], sides[k], layer)
+            left, right, entry = at if at[2] is not None else (left, right, entry)
         if entry is not None:
             notes.append(entry)
         first, second = (left, right) if name < k else (right, left)

@@ -254,14 +254,9 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
         return replace(unread, found=answer.found)
     if answer is None or answer.text is None or not answer.text.strip():
         return score_missing(item, answer.text if answer else None)
-    if answer.found is None and not (
-        answer.alternatives
-        or answer.chains
-        or answer.unsure
-        or answer.reading_notes
-        or answer.attachment
-    ):
-        return as_written(item, answer.text, answer.line)
+    if answer.found is None and not (answer.alternatives or answer.chains or answer.unsure):
+        # beside a photo or with notes from its cell's cleaning, read as the cell alone is
+        return as_written(item, answer.text, answer.line, answer.reading_notes, answer.attachment)
     found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
     return Found(
         tuple(Task(item.id, text) for text, _, _ in found),
@@ -279,21 +274,37 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
     )
 
 
-def as_written(item: Item, text: str, line: int = 1) -> Task | Found | Worded:
+def as_written(
+    item: Item,
+    text: str,
+    line: int = 1,
+    notes: tuple[str, ...] = (),
+    attachment: str | None = None,
+) -> Task | Found | Worded:
     """An answer given alone, read as a line of a transcript is (`answer_among_words`): maths
     among words (`I think it is σ(1-σ)`, `σ(1-σ) where σ is the sigmoid`) is read as its
     maths; maths with a label or a word (`Derivative: σ(1-σ)`, `Length: ⌈P/2⌉`) is tried as
     written, and, should it not read so, with the word set aside. Each word set aside is
-    said in a note. An explanation's answer is all its words."""
+    said in a note, after `notes` (how its cell was cleaned). An explanation's answer is all
+    its words. With an `attachment` (a photo beside the text), the text is read so, and the
+    item goes to a person too (`Found`)."""
+    task = Task(item.id, text)
     if kind_of(item).keeps_prose:
-        return Task(item.id, text)
+        if not (notes or attachment):
+            return task
+        return Found((task,), (line,), None, reading_notes=notes, attachment=attachment)
     among = answer_among_words(text)
     if among is not None:
-        return Found((Task(item.id, among.maths),), (line,), None, reading_notes=among.notes)
+        maths = Task(item.id, among.maths)
+        return Found(
+            (maths,), (line,), None, reading_notes=(*notes, *among.notes), attachment=attachment
+        )
     alone = answer_among_words(text, True)
     if alone is not None and alone.maths != text:
-        return Worded(Task(item.id, text), Task(item.id, alone.maths), alone.notes)
-    return Task(item.id, text)
+        return Worded(task, Task(item.id, alone.maths), alone.notes, line, notes, attachment)
+    if not (notes or attachment):
+        return task
+    return Found((task,), (line,), None, reading_notes=notes, attachment=attachment)
 
 
 @dataclass(frozen=True)
@@ -305,17 +316,22 @@ class Worded:
     written: Task
     maths: Task
     notes: tuple[str, ...]
+    line: int = 1
+    cleaned: tuple[str, ...] = ()  # how its cell was cleaned, said first
+    attachment: str | None = None  # a photo beside it: read as `Found` reads one
 
     @property
     def tasks(self) -> tuple[Task, ...]:
         return (self.written, self.maths)
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
-        result = checked[self.written]
-        again = checked[self.maths]
-        if result.verdict == "invalid" and again.verdict != "invalid":
-            return replace(again, reading_notes=(*self.notes, *again.reading_notes))
-        return result
+        task, notes = self.written, self.cleaned
+        if checked[task].verdict == "invalid" and checked[self.maths].verdict != "invalid":
+            task, notes = self.maths, (*notes, *self.notes)
+        if not notes and self.attachment is None:
+            return checked[task]
+        found = Found((task,), (self.line,), None, reading_notes=notes, attachment=self.attachment)
+        return found.result(checked)
 
 
 def _steps_agree(steps: Sequence[ItemResult]) -> bool:

@@ -843,6 +843,18 @@ def test_text_beside_a_photo_or_a_file_is_graded_and_goes_to_a_person(tmp_path, 
             f"it: 0 of 2{PROVISIONAL}",
         ),
         (
+            f"<p>I think it is 9CD/G + D</p>{IMG}",
+            "needs_review",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine's reading earns "
+            f"2 of 2{PROVISIONAL}",
+        ),
+        (
+            f"<p>Parameters: 9CD/G + D</p>{IMG}",
+            "needs_review",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine's reading earns "
+            f"2 of 2{PROVISIONAL}",
+        ),
+        (
             '<p>params <img class="equation_image" data-equation-content="9CD/G + D" '
             'alt="9CD/G+D"></p>',
             "correct",
@@ -857,6 +869,8 @@ def test_text_beside_a_photo_or_a_file_is_graded_and_goes_to_a_person(tmp_path, 
     ids=[
         "a wrong text beside a photo says what it earns",
         "an unreadable text beside a photo says the machine could not read it",
+        "words before the answer beside a photo are set aside as in a cell alone (F5)",
+        "a label beside a photo is set aside as in a cell alone",
         "an equation image is read, not a photo",
         "a link to a page is its text, not a file",
     ],

@@ -39,6 +39,7 @@ from grader.score import (
     UNREAD_BY_MACHINE,
     add_count_notes,
     machine_reading,
+    said_of,
     score_error,
     score_invalid,
     score_missing,
@@ -401,10 +402,6 @@ class Found:
                 "instructor will decide which is yours: " + "; ".join(shown) + f"; {PROVISIONAL}."
             )
             decisions.append("sent for review: different answers found")
-            # The first answer's own feedback is of that answer alone ("Correct." of one of
-            # them is not of the item's): said so, where it is.
-            alone = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
-            first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         elif len(results) > 1:
             # Different ways of writing one answer: it is read, saying so.
             same = "; ".join(
@@ -425,6 +422,7 @@ class Found:
                 "instructor will read the rest."
             )
             decisions.append("sent for review: more chains of working than are checked")
+        disagree = False  # a chain of working whose steps are not equal
         for line, steps in self.chains:
             stepped = [checked[task] for task in steps]
             # A step the grader failed on says nothing about the working: the item's own
@@ -441,6 +439,7 @@ class Found:
                     + f"; {PROVISIONAL}."
                 )
                 decisions.append(f"sent for review: the steps on line {line} disagree")
+                disagree = True
         if self.by_place and not notes and first.verdict != "correct":
             notes.append(
                 "No words in your script say which item this answers: it was taken for this "
@@ -450,23 +449,34 @@ class Found:
             decisions.append("sent for review: taken by its place, and not right")
         if self.attachment is not None:
             # The photo may hold the working, or the real answer: its text is graded, and a
-            # person looks at both.
-            notes.append(
-                f"Your answer also has {self.attachment}, which the grader does not read: a "
-                f"person should look at it. Your text alone: {machine_reading(first)}; "
-                f"{PROVISIONAL}."
-            )
+            # person looks at both. Text giving different answers earns nothing alone.
+            beside = f"Your answer also has {self.attachment}, which the grader does not read: a"
+            if differ or disagree:
+                notes.append(
+                    f"{beside} person should look at it, and at your text, which gives "
+                    "different answers (above)."
+                )
+            else:
+                notes.append(
+                    f"{beside} person should look at it. Your text alone: "
+                    f"{machine_reading(first)}; {PROVISIONAL}."
+                )
             decisions.append(f"sent for review: the answer also has {self.attachment}")
-            if not differ:  # its own feedback ("Correct.") is of the text alone
-                alone = "Of your text alone: "
-                first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         if not notes:
             return first
+        # The answer's own feedback ("Correct.") is of that answer, not of the item a person
+        # decides: said of what it is of.
+        if differ:
+            of = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
+        elif self.attachment is not None and not disagree:
+            of = "Of your text alone: "
+        else:
+            of = f"If {first.answer} is your answer: "
         return replace(
             first,
             verdict="needs_review",
             marks=0.0,
-            feedback=(*notes, *first.feedback),
+            feedback=(*notes, *said_of(first.feedback, of)),
             decision=(*first.decision, *decisions),
         )
 
@@ -779,17 +789,31 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
             item,
             verdict="needs_review",
             marks=0.0,
-            feedback=(note, *item.feedback),
+            feedback=(note, *_own_feedback(item, f"Of the answer in {first.source}: ")),
             decision=(*item.decision, f"sent for review: claimed by {sources}"),
             answer_group=group,
         )
         for item_id, item in first.items.items()
     }
+    # Its items a person decides (all of a held attempt's) count 0 in its total: said so,
+    # with its own warnings (a held attempt's says what it earns graded as it stands).
+    waiting = other.awaiting_review
+    besides = f", {waiting} of its {len(other.items)} items awaiting a person" if waiting else ""
     warning = (
         f"{other.source} also claims this student (as {other.student!r}); graded on its own, "
-        f"it would have {other.total:g}/{other.max_total:g} marks"
+        f"it would have {other.total:g}/{other.max_total:g} marks{besides}"
     )
-    return replace(first, items=items, warnings=(*first.warnings, warning))
+    its_own = tuple(f"{other.source}: {each}" for each in other.warnings)
+    return replace(first, items=items, warnings=(*first.warnings, warning, *its_own))
+
+
+def _own_feedback(item: ItemResult, what: str) -> tuple[str, ...]:
+    """The feedback of an item a person now decides for its submission's sake (claimed twice,
+    held): a settled item's own ("Correct.") said of what it is of (`said_of`); an item
+    already for a person says what its notes are of."""
+    if item.verdict in ("needs_review", "error"):
+        return item.feedback
+    return said_of(item.feedback, what)
 
 
 def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
@@ -812,7 +836,7 @@ def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
             item,
             verdict="needs_review",
             marks=0.0,
-            feedback=(note, *earns(item), *item.feedback),
+            feedback=(note, *earns(item), *_own_feedback(item, "Graded as it stands: ")),
             decision=(*item.decision, f"sent for review: {why}"),
         )
         for item_id, item in result.items.items()

@@ -39,6 +39,7 @@ from grader.score import (
     UNREAD_BY_MACHINE,
     add_count_notes,
     machine_reading,
+    said_of,
     score_error,
     score_invalid,
     score_missing,
@@ -254,14 +255,9 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
         return replace(unread, found=answer.found)
     if answer is None or answer.text is None or not answer.text.strip():
         return score_missing(item, answer.text if answer else None)
-    if answer.found is None and not (
-        answer.alternatives
-        or answer.chains
-        or answer.unsure
-        or answer.reading_notes
-        or answer.attachment
-    ):
-        return as_written(item, answer.text, answer.line)
+    if answer.found is None and not (answer.alternatives or answer.chains or answer.unsure):
+        # beside a photo or with notes from its cell's cleaning, read as the cell alone is
+        return as_written(item, answer.text, answer.line, answer.reading_notes, answer.attachment)
     found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
     return Found(
         tuple(Task(item.id, text) for text, _, _ in found),
@@ -279,21 +275,37 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
     )
 
 
-def as_written(item: Item, text: str, line: int = 1) -> Task | Found | Worded:
+def as_written(
+    item: Item,
+    text: str,
+    line: int = 1,
+    notes: tuple[str, ...] = (),
+    attachment: str | None = None,
+) -> Task | Found | Worded:
     """An answer given alone, read as a line of a transcript is (`answer_among_words`): maths
     among words (`I think it is σ(1-σ)`, `σ(1-σ) where σ is the sigmoid`) is read as its
     maths; maths with a label or a word (`Derivative: σ(1-σ)`, `Length: ⌈P/2⌉`) is tried as
     written, and, should it not read so, with the word set aside. Each word set aside is
-    said in a note. An explanation's answer is all its words."""
+    said in a note, after `notes` (how its cell was cleaned). An explanation's answer is all
+    its words. With an `attachment` (a photo beside the text), the text is read so, and the
+    item goes to a person too (`Found`)."""
+    task = Task(item.id, text)
     if kind_of(item).keeps_prose:
-        return Task(item.id, text)
+        if not (notes or attachment):
+            return task
+        return Found((task,), (line,), None, reading_notes=notes, attachment=attachment)
     among = answer_among_words(text)
     if among is not None:
-        return Found((Task(item.id, among.maths),), (line,), None, reading_notes=among.notes)
+        maths = Task(item.id, among.maths)
+        return Found(
+            (maths,), (line,), None, reading_notes=(*notes, *among.notes), attachment=attachment
+        )
     alone = answer_among_words(text, True)
     if alone is not None and alone.maths != text:
-        return Worded(Task(item.id, text), Task(item.id, alone.maths), alone.notes)
-    return Task(item.id, text)
+        return Worded(task, Task(item.id, alone.maths), alone.notes, line, notes, attachment)
+    if not (notes or attachment):
+        return task
+    return Found((task,), (line,), None, reading_notes=notes, attachment=attachment)
 
 
 @dataclass(frozen=True)
@@ -305,17 +317,22 @@ class Worded:
     written: Task
     maths: Task
     notes: tuple[str, ...]
+    line: int = 1
+    cleaned: tuple[str, ...] = ()  # how its cell was cleaned, said first
+    attachment: str | None = None  # a photo beside it: read as `Found` reads one
 
     @property
     def tasks(self) -> tuple[Task, ...]:
         return (self.written, self.maths)
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
-        result = checked[self.written]
-        again = checked[self.maths]
-        if result.verdict == "invalid" and again.verdict != "invalid":
-            return replace(again, reading_notes=(*self.notes, *again.reading_notes))
-        return result
+        task, notes = self.written, self.cleaned
+        if checked[task].verdict == "invalid" and checked[self.maths].verdict != "invalid":
+            task, notes = self.maths, (*notes, *self.notes)
+        if not notes and self.attachment is None:
+            return checked[task]
+        found = Found((task,), (self.line,), None, reading_notes=notes, attachment=self.attachment)
+        return found.result(checked)
 
 
 def _steps_agree(steps: Sequence[ItemResult]) -> bool:
@@ -385,10 +402,6 @@ class Found:
                 "instructor will decide which is yours: " + "; ".join(shown) + f"; {PROVISIONAL}."
             )
             decisions.append("sent for review: different answers found")
-            # The first answer's own feedback is of that answer alone ("Correct." of one of
-            # them is not of the item's): said so, where it is.
-            alone = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
-            first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         elif len(results) > 1:
             # Different ways of writing one answer: it is read, saying so.
             same = "; ".join(
@@ -409,6 +422,7 @@ class Found:
                 "instructor will read the rest."
             )
             decisions.append("sent for review: more chains of working than are checked")
+        disagree = False  # a chain of working whose steps are not equal
         for line, steps in self.chains:
             stepped = [checked[task] for task in steps]
             # A step the grader failed on says nothing about the working: the item's own
@@ -425,6 +439,7 @@ class Found:
                     + f"; {PROVISIONAL}."
                 )
                 decisions.append(f"sent for review: the steps on line {line} disagree")
+                disagree = True
         if self.by_place and not notes and first.verdict != "correct":
             notes.append(
                 "No words in your script say which item this answers: it was taken for this "
@@ -434,23 +449,34 @@ class Found:
             decisions.append("sent for review: taken by its place, and not right")
         if self.attachment is not None:
             # The photo may hold the working, or the real answer: its text is graded, and a
-            # person looks at both.
-            notes.append(
-                f"Your answer also has {self.attachment}, which the grader does not read: a "
-                f"person should look at it. Your text alone: {machine_reading(first)}; "
-                f"{PROVISIONAL}."
-            )
+            # person looks at both. Text giving different answers earns nothing alone.
+            beside = f"Your answer also has {self.attachment}, which the grader does not read: a"
+            if differ or disagree:
+                notes.append(
+                    f"{beside} person should look at it, and at your text, which gives "
+                    "different answers (above)."
+                )
+            else:
+                notes.append(
+                    f"{beside} person should look at it. Your text alone: "
+                    f"{machine_reading(first)}; {PROVISIONAL}."
+                )
             decisions.append(f"sent for review: the answer also has {self.attachment}")
-            if not differ:  # its own feedback ("Correct.") is of the text alone
-                alone = "Of your text alone: "
-                first = replace(first, feedback=tuple(alone + text for text in first.feedback))
         if not notes:
             return first
+        # The answer's own feedback ("Correct.") is of that answer, not of the item a person
+        # decides: said of what it is of.
+        if differ:
+            of = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
+        elif self.attachment is not None and not disagree:
+            of = "Of your text alone: "
+        else:
+            of = f"If {first.answer} is your answer: "
         return replace(
             first,
             verdict="needs_review",
             marks=0.0,
-            feedback=(*notes, *first.feedback),
+            feedback=(*notes, *said_of(first.feedback, of)),
             decision=(*first.decision, *decisions),
         )
 
@@ -763,17 +789,31 @@ def claimed_twice(first: SubmissionResult, other: SubmissionResult) -> Submissio
             item,
             verdict="needs_review",
             marks=0.0,
-            feedback=(note, *item.feedback),
+            feedback=(note, *_own_feedback(item, f"Of the answer in {first.source}: ")),
             decision=(*item.decision, f"sent for review: claimed by {sources}"),
             answer_group=group,
         )
         for item_id, item in first.items.items()
     }
+    # Its items a person decides (all of a held attempt's) count 0 in its total: said so,
+    # with its own warnings (a held attempt's says what it earns graded as it stands).
+    waiting = other.awaiting_review
+    besides = f", {waiting} of its {len(other.items)} items awaiting a person" if waiting else ""
     warning = (
         f"{other.source} also claims this student (as {other.student!r}); graded on its own, "
-        f"it would have {other.total:g}/{other.max_total:g} marks"
+        f"it would have {other.total:g}/{other.max_total:g} marks{besides}"
     )
-    return replace(first, items=items, warnings=(*first.warnings, warning))
+    its_own = tuple(f"{other.source}: {each}" for each in other.warnings)
+    return replace(first, items=items, warnings=(*first.warnings, warning, *its_own))
+
+
+def _own_feedback(item: ItemResult, what: str) -> tuple[str, ...]:
+    """The feedback of an item a person now decides for its submission's sake (claimed twice,
+    held): a settled item's own ("Correct.") said of what it is of (`said_of`); an item
+    already for a person says what its notes are of."""
+    if item.verdict in ("needs_review", "error"):
+        return item.feedback
+    return said_of(item.feedback, what)
 
 
 def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
@@ -796,7 +836,7 @@ def held_for_review(result: SubmissionResult, why: str) -> SubmissionResult:
             item,
             verdict="needs_review",
             marks=0.0,
-            feedback=(note, *earns(item), *item.feedback),
+            feedback=(note, *earns(item), *_own_feedback(item, "Graded as it stands: ")),
             decision=(*item.decision, f"sent for review: {why}"),
         )
         for item_id, item in result.items.items()

@@ -149,6 +149,13 @@ def machine_reading(result: ItemResult) -> str:
     return reading_earns(result.marks, result.max_marks)
 
 
+def said_of(feedback: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """An answer's own feedback ("Correct.") beside the notes of an item a person decides,
+    said of what it is of (`what`: "If line 1 (CD + D) is your answer: ", "Of your text
+    alone: ", "Graded as it stands: "): never bare, as though it were the item's."""
+    return tuple(what + text for text in feedback)
+
+
 def reading_earns(marks: float, max_marks: float) -> str:
     """The marks the machine's reading of an answer earns, as reviews say them."""
     return f"the machine's reading earns {marks:g} of {max_marks:g}"

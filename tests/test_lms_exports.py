@@ -349,6 +349,39 @@ def test_a_finished_attempt_beside_unfinished_ones_is_the_submission(tmp_path, o
         assert f"({export} row {finished}, a submitted attempt, is graded instead)" in warning
 
 
+# An item a person decides for its submission's sake (two rows claim the student; an attempt
+# never submitted) showed its answer's own "Correct." bare, as though the item's: it is said
+# of what it is of. A held row claiming the student was said to "have 0/25 marks" (its held
+# items' 0s) with nothing of what it earns graded as it stands (F10).
+@pytest.mark.parametrize(
+    ("states", "of", "warned"),
+    [
+        (("Finished", "Finished"), "Of the answer in ", ("would have {total}/25 marks",)),
+        (("Never submitted",), "Graded as it stands: ", ("would have {total}/25 marks",)),
+        (
+            ("Never submitted", "Never submitted"),
+            "Graded as it stands: ",
+            (
+                "would have 0/25 marks, 10 of its 10 items awaiting a person",
+                "row 3: Moodle records this attempt as 'Never submitted'",
+            ),
+        ),
+    ],
+    ids=["two rows claim the student", "never submitted", "a held row claims the student too"],
+)
+def test_an_items_own_feedback_under_a_submissions_review_is_said_of_what_it_is_of(
+    tmp_path, states, of, warned
+):
+    (result,) = graded(write_csv(tmp_path / "export.csv", model_rows(MOODLE, *states))).results
+    (alone,) = graded(write_csv(tmp_path / "alone.csv", model_rows(MOODLE, "Finished"))).results
+    feedback = [line for item in result.items.values() for line in item.feedback]
+    assert "Correct." not in feedback
+    assert any(line.startswith(of) and line.endswith(": Correct.") for line in feedback)
+    for words in warned:
+        words = words.format(total=f"{alone.total:g}")
+        assert any(words in warning for warning in result.warnings), result.warnings
+
+
 def test_a_blank_row_is_told_it_is_an_empty_row_of_the_export_not_a_file(tmp_path):
     export = write_csv(tmp_path / "export.csv", moodle_rows(("a@x", ["-"] * len(ITEMS))))
     (result,) = graded(export).results
@@ -843,6 +876,18 @@ def test_text_beside_a_photo_or_a_file_is_graded_and_goes_to_a_person(tmp_path, 
             f"it: 0 of 2{PROVISIONAL}",
         ),
         (
+            f"<p>I think it is 9CD/G + D</p>{IMG}",
+            "needs_review",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine's reading earns "
+            f"2 of 2{PROVISIONAL}",
+        ),
+        (
+            f"<p>Parameters: 9CD/G + D</p>{IMG}",
+            "needs_review",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine's reading earns "
+            f"2 of 2{PROVISIONAL}",
+        ),
+        (
             '<p>params <img class="equation_image" data-equation-content="9CD/G + D" '
             'alt="9CD/G+D"></p>',
             "correct",
@@ -857,6 +902,8 @@ def test_text_beside_a_photo_or_a_file_is_graded_and_goes_to_a_person(tmp_path, 
     ids=[
         "a wrong text beside a photo says what it earns",
         "an unreadable text beside a photo says the machine could not read it",
+        "words before the answer beside a photo are set aside as in a cell alone (F5)",
+        "a label beside a photo is set aside as in a cell alone",
         "an equation image is read, not a photo",
         "a link to a page is its text, not a file",
     ],
@@ -866,6 +913,70 @@ def test_what_the_text_beside_an_attachment_earns_is_said_truly(tmp_path, cell, 
     got = result.items["b.params"]
     assert got.verdict == verdict
     assert got.feedback[0] == said
+
+
+# Review feedback untrue of the item (F10), an image joined into one product (F13), a linked
+# file dropped silently (F13): each cell of c.params (CD + D is right) says what is true.
+@pytest.mark.parametrize(
+    ("cell", "verdict", "said", "unsaid"),
+    [
+        (
+            "<p>C x D → CD + D</p>",
+            "needs_review",
+            "If CD + D is your answer: Correct.",
+            "Correct.",
+        ),
+        (
+            f"<p>CD + D</p><p>P/2</p>{IMG}",
+            "needs_review",
+            "a person should look at it, and at your text, which gives different answers (above).",
+            f"Your answer also has an image (IMG_2041.jpg){BESIDE}the machine's reading earns 2 "
+            f"of 2{PROVISIONAL}",
+        ),
+        (
+            "<p>CD + D</p><p>CD + D</p>",
+            "correct",
+            'read line 2 of your answer, "CD + D", as line 1 again: it repeats the answer',
+            'set aside line 2 of your answer, "CD + D": it holds no answer to read',
+        ),
+        (
+            f"<p>9CD + D {IMG} CD + D</p>",
+            "needs_review",
+            "If line 1 (9CD + D) is your answer: With C=2, D=5 your count gives 95; the correct "
+            "count is 15.",
+            "Of your text alone: With C=2, D=5 your count gives 145; the correct count is 15.",
+        ),
+        (
+            f"<p>CD + D {IMG} D(C+1)</p>",
+            "needs_review",
+            "read your 2 lines as one answer written 2 ways (line 1: CD + D; line 2: D(C+1)): "
+            "they are the same",
+            "Of your text alone: Your count is not equal to the correct count.",
+        ),
+        (
+            '<p>CD + D</p><p><a href="https://drive.google.com/file/d/abc/view">working</a></p>',
+            "correct",
+            "did not open the link in your answer (https://drive.google.com/file/d/abc/view): "
+            "what it links to was not read",
+            "",
+        ),
+    ],
+    ids=[
+        "steps that disagree: the last step's Correct. is of that step",
+        "text giving two answers beside a photo earns nothing alone",
+        "a line repeating the answer holds it again",
+        "an image between two answers parts them, never one product",
+        "an image between one answer written two ways parts them",
+        "a link to a drive's file says it was not read",
+    ],
+)
+def test_review_feedback_of_a_cell_is_true_of_it(tmp_path, cell, verdict, said, unsaid):
+    (result,) = grade_paths(RUBRIC, [one_cell_export(tmp_path, RUBRIC, "c.params", cell)]).results
+    got = result.items["c.params"]
+    told = (*got.feedback, *got.reading_notes)
+    assert got.verdict == verdict
+    assert any(said in line for line in told), told
+    assert unsaid not in told
 
 
 FILE_ONLY = "Your answer is an attached file (answer.pdf), which the grader does not read: an "

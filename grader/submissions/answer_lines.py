@@ -2,7 +2,7 @@
 transcript's lines are: each line a piece of its own, never one product across a line break.
 
 The lines are read by the transcript reader as the lines of one part holding one item, so
-they are read by its rules: the same answer written two ways is read with a note; two
+they are read by its rules: the same answer written two ways (or twice) is read with a note; two
 different answers (a correction, say) go to a person, both shown; a chain of working whose
 steps disagree goes to a person; a label on a line of its own or words under the answer
 (`where σ is the sigmoid`) are set aside, each said in a note. A line at a time, an answer
@@ -71,15 +71,23 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
             f"read: {' '.join(unread)} Which of them is your answer is for an instructor to "
             "read.",
         )
+    # A line that repeats a line read (`CD + D` twice) holds that answer again, not none.
+    read_first = {}
+    for number, line in enumerate(lines, start=1):
+        if number in taken:
+            read_first.setdefault(line, number)
     notes = tuple(
-        f'set aside line {number} of your answer, "{line}": it holds no answer to read'
+        f'read line {number} of your answer, "{line}", as line {read_first[line]} again: '
+        "it repeats the answer"
+        if line in read_first
+        else f'set aside line {number} of your answer, "{line}": it holds no answer to read'
         for number, line in enumerate(lines, start=1)
         if number not in taken
     )
     return replace(
         got,
         found=None,
-        reading_notes=(*notes, *got.reading_notes),
+        reading_notes=(*answer.reading_notes, *notes, *got.reading_notes),
         lines_within=True,
         attachment=answer.attachment,
     )

@@ -562,6 +562,9 @@ _FILE_LINK = re.compile(
     r'|wav|zip|ipynb|py|xlsx?|pptx?)(?:["?#]))',
     re.I,
 )
+# A link to anything else (a page, a shared drive's file): its text is read, and what it links
+# to, which may be the working or the answer, is said to be unread.
+_HREF = re.compile(r'\bhref="([^"]{1,2000})"', re.I)
 _HIDDEN = re.compile(r'class="[^"]{0,200}\bhidden-readable\b', re.I)
 # The editor's superscript and subscript buttons: `P<sup>2</sup>` is P² as a marker reads it, not
 # P2 (an unclosed one leaves a brace open, which the reader refuses, to a person).
@@ -639,6 +642,7 @@ def read_rich_text(text: str) -> RichText:
             link.append(html.unescape(data))
             if name == "a" and closing:
                 media.append(_attached_file(link_title or "".join(link)))
+                out.append("\n")  # what is either side of it are pieces of their own
                 link = None
             continue
         if data.strip():
@@ -654,6 +658,11 @@ def read_rich_text(text: str) -> RichText:
             title = _TITLE.search(match.group(0))
             link_title = html.unescape(title.group(1)) if title else ""
             link = []
+        elif name == "a" and not closing and (href := _HREF.search(match.group(0))):
+            address = html.unescape(href.group(1)).strip()[:200]
+            notes.append(
+                f"did not open the link in your answer ({address}): what it links to was not read"
+            )
         elif name == "img" and not closing:
             content = _EQUATION_CONTENT.search(match.group(0))
             if content:
@@ -663,8 +672,10 @@ def read_rich_text(text: str) -> RichText:
                 alt = _ALT.search(match.group(0))
                 named = html.unescape(alt.group(1)).strip() if alt else ""
                 media.append(_MEDIA[name] + (f" ({named})" if named else ""))
+                out.append("\n")  # as a line break: never one product across a photo
         elif name in _MEDIA and not closing:
             media.append(_MEDIA[name])
+            out.append("\n")
         elif name in _BREAKS and (closing or name == "br"):
             out.append("\n")
         else:

@@ -401,6 +401,9 @@ class FileFailure:
     source: str
     message: str
     kind: FailureKind = FailureKind.FILE
+    # the student the failing file is known to be of, where its name does not say it: the
+    # student a stored result came from this path for, or the roster entry its name names
+    student: str | None = None
 
 
 @dataclass

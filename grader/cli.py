@@ -754,8 +754,14 @@ def _grade_question(
             writer.wait(connection)
         checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
-    batch.failures = gradebook.owned_failures(connection, rubric.id, batch.failures)
     batch.failures = _owned(batch.failures, matcher)
+    batch.failures = gradebook.owned_failures(connection, rubric.id, batch.failures)
+    for source in gradebook.unowned_rows(connection, rubric.id, batch.failures):
+        _warn(
+            f"{source} cannot be read, and which student it is cannot be told from it: marks "
+            "the gradebook holds from an earlier run for its student stand as they were; "
+            "correct the row and grade again"
+        )
     gradebook.store_failures(connection, run_id, batch.failures)
     # what holds the run's results for review holds every output's (`gradebook.load_holds`)
     latest = gradebook.latest_run_of(connection, rubric.id, {rubric.sha256: rubric})

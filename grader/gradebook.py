@@ -41,6 +41,7 @@ from grader.model import (
 from grader.overrides import Hold, Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
 from grader.submissions import CLAIMS, DOES_NOT_EXIST, failed_student
+from grader.submissions.lms_export import export_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -956,10 +957,19 @@ def owned_failures(
 ) -> list[FileFailure]:
     """`failures` with each student's file (`failed_student`) at the path a stored result of
     the question came from (its one student's) known to be that student's: `sub-017.yaml`
-    whose result was bob's is bob's re-submission, whatever its name."""
+    whose result was bob's is bob's re-submission, whatever its name. An LMS export row that
+    cannot be read is the student its id cells name (`FileFailure.named`) when a stored
+    result of theirs came from a row of the same export."""
     owned = []
     for failure in failures:
-        if failure.student is None and failed_student(failure) is not None:
+        if failure.student is None and failure.named is not None:
+            export = export_of(failure.source)
+            if any(
+                export_of(source) == export and source != export
+                for source in _sources_of(connection, question, failure.named)
+            ):
+                failure = dataclasses.replace(failure, student=failure.named)
+        elif failure.student is None and failed_student(failure) is not None:
             students = [
                 student
                 for (student,) in connection.execute(
@@ -971,6 +981,41 @@ def owned_failures(
                 failure = dataclasses.replace(failure, student=students[0])
         owned.append(failure)
     return owned
+
+
+def _sources_of(connection: sqlite3.Connection, question: str, student: str) -> list[str]:
+    """Where the question's stored results of `student` (case aside) came from."""
+    key = student.casefold()
+    return [
+        source
+        for stored, source in connection.execute(
+            "SELECT student, source FROM submissions WHERE question = ?", (question,)
+        )
+        if stored.casefold() == key
+    ]
+
+
+def unowned_rows(
+    connection: sqlite3.Connection, question: str, failures: Iterable[FileFailure]
+) -> list[str]:
+    """The sources of the LMS export rows among `failures` that cannot be read and are no
+    student's (`owned_failures`), of an export the question's stored results came from: a
+    result of the student the row was may stand from an earlier run, and no one can say."""
+    exports = {
+        export_of(source)
+        for (source,) in connection.execute(
+            "SELECT source FROM submissions WHERE question = ?", (question,)
+        )
+        if export_of(source) != source
+    }
+    return [
+        failure.source
+        for failure in failures
+        if failure.student is None
+        and failure.kind == FailureKind.FILE
+        and export_of(failure.source) != failure.source
+        and export_of(failure.source) in exports
+    ]
 
 
 def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:

@@ -178,9 +178,14 @@ class RosterMatcher:
 
     def owned(self, failures: Iterable[FileFailure]) -> list[FileFailure]:
         """`failures` with each student's file (`failed_student`) whose name names a roster
-        entry (`Roster.named`) known to be that entry's, as a graded file would be keyed."""
+        entry (`Roster.named`) known to be that entry's, as a graded file would be keyed, and
+        an export row that cannot be read naming that entry's id (`FileFailure.named`)."""
         owned = []
         for failure in failures:
+            if failure.named is not None:  # an export row's, for the gradebook to confirm
+                entry = self.roster.named(failure.named)
+                owned.append(failure if entry is None else replace(failure, named=entry.id))
+                continue
             student = failed_student(failure) if failure.student is None else None
             entry = self.roster.named(student) if student is not None else None
             owned.append(failure if entry is None else replace(failure, student=entry.id))

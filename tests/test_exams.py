@@ -815,6 +815,37 @@ def test_a_failing_file_known_to_be_a_students_holds_them(
     assert sorted(r["student"] for r in results if r.get("held")) == held
 
 
+@pytest.mark.parametrize(
+    ("at", "held"),
+    [
+        pytest.param(None, True, id="a cell too many after its id cells: its student is held"),
+        pytest.param(0, False, id="a cell too many before them: who it is is warned of"),
+    ],
+)
+def test_an_export_row_that_can_no_longer_be_read_holds_its_student_or_is_warned_of(
+    tmp_path, capsys, at, held
+):
+    # row 3 (wei's) got a cell too many in the re-graded export: his earlier marks stayed
+    # final in grades.csv, and the run only said he was not in its files
+    export, out = tmp_path / "moodle.csv", tmp_path / "out"
+    moodle = ROOT / "submissions" / "22-52-q4-lms" / "moodle-responses.csv"
+    with open(moodle, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    student = rows[2][rows[0].index("Email address")]
+    for _ in (1, 2):
+        with open(export, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+        main(["grade", str(export), "--rubric", str(Q4), "--out", str(out)])
+        rows[2].insert(len(rows[2]) if at is None else at, "stray")
+    said = capsys.readouterr().err
+    grades = {r["student"]: r for r in csv.DictReader((out / "instructor/grades.csv").open())}
+    items = len(load_rubric(Q4).items)
+    assert (grades[student]["total (25)"] == "") is held
+    assert (grades[student]["awaiting review"] == str(items)) is held
+    warned = f"warning: {export} row 3 cannot be read, and which student it is cannot be told"
+    assert (warned in said) is not held
+
+
 def _graded_failures(folder: Path, files: dict) -> list[FileFailure]:
     """The failures `grade_paths` gives for `files` (name -> a student's YAML, or bytes)."""
     from grader.grade import grade_paths

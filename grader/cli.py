@@ -327,10 +327,17 @@ class _Streamed:
         self._places: dict[str, int] = {}  # student (exactly as keyed) -> their place
         self.held: list[tuple[str, str]] = []  # (student, why) of results shown held
         self._held_places: set[int] = set()  # in no statistic (`final_total`)
+        self._shown_held = 0  # rows of held results with no result of this run's
 
     @property
     def count(self) -> int:
+        """The rows given out: the run's results, and the held results of no file of it."""
         return len(self.totals)
+
+    @property
+    def graded(self) -> int:
+        """The results of this run's files."""
+        return len(self.totals) - self._shown_held
 
     def add(self, placed, before=None) -> None:
         """A chunk's results (`grade.Placed`); `before`: the class as stored before the run
@@ -344,13 +351,7 @@ class _Streamed:
             if self._json is not None:
                 line = json.dumps(result_json(self.rubric, result), ensure_ascii=False)
             if entry.replaces is None:
-                self.totals.append(result.total)
-                self._rows.write(row + "\n")
-                if line is not None:
-                    self._json.write(line + "\n")
-                if self.students is not None:
-                    self.students.append(result.student)
-                self._places[result.student] = entry.place
+                self._append(result, row, line)
             else:
                 earlier = overridden(entry.replaces, self.overrides)
                 self.review -= earlier.awaiting_review
@@ -367,22 +368,41 @@ class _Streamed:
                 self._kept += report.kept
                 self._changes.extend((entry.place, change) for change in report.changes)
 
+    def _append(self, result, row: str, line: str | None) -> None:
+        """A student's row and `--json` line at the next place."""
+        self._places[result.student] = len(self.totals)
+        self.totals.append(result.total)
+        self._rows.write(row + "\n")
+        if line is not None:
+            self._json.write(line + "\n")
+        if self.students is not None:
+            self.students.append(result.student)
+
     def hold(self, holds: Mapping[str, Hold], recall) -> None:
-        """The results of this run's students that `holds` (`gradebook.load_holds`) holds for
-        review given out as every other output gives them (`overrides.current`): their row
-        and `--json` line again, their items counted as awaiting review. `recall(student)`:
-        the student's result as stored."""
+        """The results that `holds` (`gradebook.load_holds`) holds for review given out as
+        every other output gives them (`overrides.current`): a student of this run's has
+        their row and `--json` line again, one with no result of this run's (their only file
+        failed now or in an earlier run) a row and line of their own after the run's, and
+        their items count as awaiting review. `recall(student)`: the student's result as
+        stored."""
         for student, hold in holds.items():
             place = self._places.get(student)
-            if place is None:  # no result of this run's: not in its table
-                continue
             stored = overridden(recall(student), self.overrides)
             shown = current(stored, self.overrides, {student: hold})
-            self.review += shown.awaiting_review - stored.awaiting_review
-            self._rows_again[place] = self.SEPARATOR.join(table_row(self.rubric, shown))
+            row = self.SEPARATOR.join(table_row(self.rubric, shown))
+            line = None
             if self._json is not None:
-                shown_json = result_json(self.rubric, shown)
-                self._json_again[place] = json.dumps(shown_json, ensure_ascii=False)
+                line = json.dumps(result_json(self.rubric, shown), ensure_ascii=False)
+            if place is None:
+                self._append(shown, row, line)
+                self._shown_held += 1
+                place = self._places[student]
+                self.review += shown.awaiting_review
+            else:
+                self.review += shown.awaiting_review - stored.awaiting_review
+                self._rows_again[place] = row
+                if line is not None:
+                    self._json_again[place] = line
             if shown.held:
                 self.held.append((student, shown.held))
                 self._held_places.add(place)
@@ -670,6 +690,7 @@ def _grade_question(
                     rubric, paths, bounded, columns, matcher, others, progress, keep,
                     None, spool.recall, keys,
                 )  # fmt: skip
+                batch.failures = _owned(batch.failures, matcher)
                 # as `gradebook.load_holds` would hold them: a student's result graded beside
                 # a file named after them that failed
                 recall = streamed.recaller(spool.recall)
@@ -733,6 +754,14 @@ def _grade_question(
             writer.wait(connection)
         checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
+    batch.failures = _owned(batch.failures, matcher)
+    batch.failures = gradebook.owned_failures(connection, rubric.id, batch.failures)
+    for source in gradebook.unowned_rows(connection, rubric.id, batch.failures):
+        _warn(
+            f"{source} cannot be read, and which student it is cannot be told from it: marks "
+            "the gradebook holds from an earlier run for its student stand as they were; "
+            "correct the row and grade again"
+        )
     gradebook.store_failures(connection, run_id, batch.failures)
     # what holds the run's results for review holds every output's (`gradebook.load_holds`)
     latest = gradebook.latest_run_of(connection, rubric.id, {rubric.sha256: rubric})
@@ -756,6 +785,12 @@ def _grade_question(
     if stale:
         gradebook.store_run_notes(connection, run_id, [stale])  # the overview shows it
     return _Graded(rubric, streamed, batch.failures, changes, matcher, stale, earlier)
+
+
+def _owned(failures: list[FileFailure], matcher: RosterMatcher | None) -> list[FileFailure]:
+    """The run's failures with a file named after a roster entry's id, email or LMS id known
+    to be that entry's (`RosterMatcher.owned`), as a graded file is joined to it."""
+    return failures if matcher is None else matcher.owned(failures)
 
 
 def _grade_files(
@@ -822,7 +857,7 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
             _warn(title + entry.stale)
         if entry.matcher is not None:
             _report_roster(entry.matcher, results.students, whole.get(rubric.id))
-        count, failed = results.count, len(entry.failures)
+        count, failed = results.graded, len(entry.failures)
         print(
             f"{title}graded {count} submission{'s' if count != 1 else ''}"
             + (f"; {failed} could not be graded (see above)" if failed else ""),

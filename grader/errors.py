@@ -108,10 +108,19 @@ class RubricError(FileProblemsError):
 
 
 class SubmissionError(FileProblemsError):
-    """One submission file cannot be read; the rest of the batch is still graded."""
+    """One submission file cannot be read; the rest of the batch is still graded. `named`:
+    the student an LMS export row that cannot be read names in its id cells (where they sit
+    under the header), unconfirmed, or None."""
 
     kind = "submission"
     exit_code = 4
+
+    def __init__(self, path: Path | str, problems: list[Problem], named: str | None = None):
+        self.named = named
+        super().__init__(path, problems)
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problems, self.named))
 
 
 class AnswerError(GraderError):

@@ -641,7 +641,8 @@ def grade_paths(
                         entry = identify(entry)
                     plans.append((path, plan_submission(rubric, entry)))
                 except SubmissionError as error:
-                    batch.failures.append(FileFailure(str(error.path), str(error)))
+                    failure = FileFailure(str(error.path), str(error), named=error.named)
+                    batch.failures.append(failure)
                 except Exception as exc:  # likewise
                     batch.failures.append(FileFailure(str(path), _failed(path, exc)))
         return plans

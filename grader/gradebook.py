@@ -41,6 +41,7 @@ from grader.model import (
 from grader.overrides import Hold, Override, answer_key, apply_override
 from grader.rubric import load_rubric_text
 from grader.submissions import CLAIMS, DOES_NOT_EXIST, failed_student
+from grader.submissions.lms_export import export_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -141,7 +142,8 @@ CREATE TABLE IF NOT EXISTS failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     source TEXT NOT NULL,
     message TEXT NOT NULL,
-    kind TEXT
+    kind TEXT,
+    student TEXT
 );
 CREATE TABLE IF NOT EXISTS run_notes (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -227,6 +229,7 @@ _ADDED_COLUMNS = (
     ("item_results", "answer_key", "TEXT"),
     ("overrides", "answer_key", "TEXT"),
     ("failures", "kind", "TEXT"),
+    ("failures", "student", "TEXT"),
 )
 
 
@@ -690,8 +693,8 @@ def store_failures(
 ) -> None:
     with connection:
         connection.executemany(
-            "INSERT INTO failures (run_id, source, message, kind) VALUES (?, ?, ?, ?)",
-            [(run_id, f.source, f.message, f.kind.value) for f in failures],
+            "INSERT INTO failures (run_id, source, message, kind, student) VALUES (?, ?, ?, ?, ?)",
+            [(run_id, f.source, f.message, f.kind.value, f.student) for f in failures],
         )
 
 
@@ -930,18 +933,89 @@ def load_run_notes(connection: sqlite3.Connection, run: StoredRun) -> tuple[str,
 _FAILURE_KINDS = {kind.value: kind for kind in FailureKind}
 
 
+def _failure(source: str, message: str, kind: str | None, student: str | None) -> FileFailure:
+    """A stored failure: a kind this grader does not know (a later grader's) is the file's
+    own, held for a person."""
+    return FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE), student)
+
+
 def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
     """The files the run could not grade, then those of earlier runs that still stand
     (`earlier_failures`): every output lists a student whose only file failed, awaiting
     review, until a file of theirs is graded."""
     return [
-        # a kind this grader does not know (a later grader's): the file's own, held for a person
-        FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
-        for source, message, kind in connection.execute(
-            "SELECT source, message, kind FROM failures WHERE run_id = ? ORDER BY rowid",
+        _failure(*row)
+        for row in connection.execute(
+            "SELECT source, message, kind, student FROM failures WHERE run_id = ? ORDER BY rowid",
             (run.id,),
         )
     ] + earlier_failures(connection, run)
+
+
+def owned_failures(
+    connection: sqlite3.Connection, question: str, failures: Iterable[FileFailure]
+) -> list[FileFailure]:
+    """`failures` with each student's file (`failed_student`) at the path a stored result of
+    the question came from (its one student's) known to be that student's: `sub-017.yaml`
+    whose result was bob's is bob's re-submission, whatever its name. An LMS export row that
+    cannot be read is the student its id cells name (`FileFailure.named`) when a stored
+    result of theirs came from a row of the same export."""
+    owned = []
+    for failure in failures:
+        if failure.student is None and failure.named is not None:
+            export = export_of(failure.source)
+            if any(
+                export_of(source) == export and source != export
+                for source in _sources_of(connection, question, failure.named)
+            ):
+                failure = dataclasses.replace(failure, student=failure.named)
+        elif failure.student is None and failed_student(failure) is not None:
+            students = [
+                student
+                for (student,) in connection.execute(
+                    "SELECT student FROM submissions WHERE question = ? AND source = ?",
+                    (question, failure.source),
+                )
+            ]
+            if len(students) == 1:
+                failure = dataclasses.replace(failure, student=students[0])
+        owned.append(failure)
+    return owned
+
+
+def _sources_of(connection: sqlite3.Connection, question: str, student: str) -> list[str]:
+    """Where the question's stored results of `student` (case aside) came from."""
+    key = student.casefold()
+    return [
+        source
+        for stored, source in connection.execute(
+            "SELECT student, source FROM submissions WHERE question = ?", (question,)
+        )
+        if stored.casefold() == key
+    ]
+
+
+def unowned_rows(
+    connection: sqlite3.Connection, question: str, failures: Iterable[FileFailure]
+) -> list[str]:
+    """The sources of the LMS export rows among `failures` that cannot be read and are no
+    student's (`owned_failures`), of an export the question's stored results came from: a
+    result of the student the row was may stand from an earlier run, and no one can say."""
+    exports = {
+        export_of(source)
+        for (source,) in connection.execute(
+            "SELECT source FROM submissions WHERE question = ?", (question,)
+        )
+        if export_of(source) != source
+    }
+    return [
+        failure.source
+        for failure in failures
+        if failure.student is None
+        and failure.kind == FailureKind.FILE
+        and export_of(failure.source) != failure.source
+        and export_of(failure.source) in exports
+    ]
 
 
 def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFailure]:
@@ -959,14 +1033,14 @@ def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[Fil
     }
     now: set[str] = set()
     latest: dict[str, FileFailure] = {}  # casefolded student -> their latest failure
-    for run_id, started_at, source, message, kind in connection.execute(
+    for run_id, started_at, *row in connection.execute(
         "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
-        " failures.kind FROM failures JOIN runs ON runs.id = failures.run_id"
+        " failures.kind, failures.student FROM failures JOIN runs ON runs.id = failures.run_id"
         " WHERE runs.question = ? AND failures.run_id <= ?"
         " ORDER BY failures.run_id, failures.rowid",
         (run.rubric.id, run.id),
     ):
-        failure = FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
+        failure = _failure(*row)
         student = failed_student(failure)
         if student is None:
             continue
@@ -975,11 +1049,12 @@ def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[Fil
             now.add(key)
             continue
         note = (
-            f"{message} (run of {_day(started_at)}; the latest run ({_day(run.started_at)}) "
-            "had no file of this student's: awaiting review until a file of theirs is graded)"
+            f"{failure.message} (run of {_day(started_at)}; the latest run "
+            f"({_day(run.started_at)}) had no file of this student's: awaiting review until a "
+            "file of theirs is graded)"
         )
         latest.pop(key, None)  # a later run's failure of theirs comes after the others
-        latest[key] = FileFailure(source, note, failure.kind)
+        latest[key] = dataclasses.replace(failure, message=note)
     return [f for key, f in latest.items() if key not in stored and key not in now]
 
 
@@ -994,20 +1069,20 @@ def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold
     `Hold` saying so, of the latest run a file of theirs failed in; nothing is changed here."""
     # casefolded student -> (the latest run a file of theirs failed in, its start, the file)
     failed: dict[str, tuple[int, str, str]] = {}
-    for run_id, started_at, source, message, kind in connection.execute(
+    for run_id, started_at, *row in connection.execute(
         "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
-        " failures.kind FROM failures JOIN runs ON runs.id = failures.run_id"
+        " failures.kind, failures.student FROM failures JOIN runs ON runs.id = failures.run_id"
         " WHERE runs.question = ? AND failures.run_id <= ?"
         " ORDER BY failures.run_id, failures.rowid",
         (run.rubric.id, run.id),
     ):
-        failure = FileFailure(source, message, _FAILURE_KINDS.get(kind, FailureKind.FILE))
+        failure = _failure(*row)
         student = failed_student(failure)
         if student is None:
             continue
         key = student.casefold()
         if key not in failed or failed[key][0] != run_id:  # a later run's, or the first
-            failed[key] = (run_id, started_at, Path(source).name)
+            failed[key] = (run_id, started_at, Path(failure.source).name)
     if not failed:
         return {}
     holds = {}

@@ -404,6 +404,7 @@ class StudentRow(NamedTuple):
     parts: tuple[float, ...]
     total: float
     review: int
+    held: bool = False  # held for review (`SubmissionResult.held`): no marks shown
 
 
 @dataclass(frozen=True)
@@ -518,7 +519,14 @@ class ClassOverview:
             self.totals.append(total)
         self.review += review
         self.students.append(
-            StudentRow(student, page, tuple(part_marks(self.rubric, result)), total, review)
+            StudentRow(
+                student,
+                page,
+                tuple(part_marks(self.rubric, result)),
+                total,
+                review,
+                bool(result.held),
+            )
         )
         self.notes.extend(
             {"student": student, "page": page, "note": warning} for warning in result.warnings
@@ -696,18 +704,22 @@ def overview_templates() -> tuple[Template, Callable]:
 def student_rows(students: Iterable[StudentRow]) -> Markup:
     """The rows of the overview's table, each `_student_row.html`'s `student_row` of the
     student's texts (page, id, each part's marks and the total as `marks_text` writes them,
-    how many items await review), the same text, without the template engine's work for
-    every student (nine tenths of the overview of a large class when each row was rendered
-    by itself): the row is rendered once for the rows with as many parts, with a mark in
-    place of each text (`_row_frame`), and each row's texts are put in their places, escaped
-    as the engine escapes them (markupsafe's `escape`, as autoescape does; a marks text,
-    which a class repeats, escaped once). No student's text is put in the page but escaped."""
+    how many items await review; a held student's marks blank and the total `held`), the
+    same text, without the template engine's work for every student (nine tenths of the
+    overview of a large class when each row was rendered by itself): the row is rendered
+    once for the rows with as many parts, with a mark in place of each text (`_row_frame`),
+    and each row's texts are put in their places, escaped as the engine escapes them
+    (markupsafe's `escape`, as autoescape does; a marks text, which a class repeats,
+    escaped once). No student's text is put in the page but escaped."""
     row_of = overview_templates()[1]
     frames: dict[int, list[str] | None] = {}  # parts -> the row's text around its marks
     escaped: dict[str, str] = {}  # a marks text -> it escaped
     rows = []
     for row in students:
-        texts = [*map(marks_text, row.parts), marks_text(row.total), str(row.review)]
+        if row.held:  # as `report.table_row` and grades.csv: no marks, the total `held`
+            texts = ["" for _ in row.parts] + ["held", str(row.review)]
+        else:
+            texts = [*map(marks_text, row.parts), marks_text(row.total), str(row.review)]
         parts = len(row.parts)
         frame = frames.get(parts, False)
         if frame is False:
@@ -951,7 +963,12 @@ class ClassRenderer:
         known = self._known(result)
         sections = []
         for number, part, alone, items in self._parts:
-            key = (number, *(known[item_id][0] for item_id, _ in items if item_id in known))
+            # a held result's part header says so (`_items.html`): its sections are its own
+            key = (
+                number,
+                bool(result.held),
+                *(known[item_id][0] for item_id, _ in items if item_id in known),
+            )
             section = self._sections.get(key)
             if section is None:
                 section = self._section(result, known, number, part, alone, items)
@@ -1018,7 +1035,7 @@ class ClassRenderer:
         # the part's marks as `part_marks` adds them
         marks = sum(result.items[item_id].marks for item_id in present)
         waiting = awaiting_in(part, result)
-        key = (number, repr(marks), waiting, *present)
+        key = (number, repr(marks), waiting, bool(result.held), *present)
         frame = self._frames.get(key)
         if frame is None:
             frame = self._frame(result, part, alone, present, marks)

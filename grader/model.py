@@ -401,6 +401,12 @@ class FileFailure:
     source: str
     message: str
     kind: FailureKind = FailureKind.FILE
+    # the student the failing file is known to be of, where its name does not say it: the
+    # student a stored result came from this path for, or the roster entry its name names
+    student: str | None = None
+    # who an LMS export row that cannot be read names in its id cells, unconfirmed: its
+    # student (`student`) once the gradebook holds a result of theirs from the same export
+    named: str | None = None
 
 
 @dataclass

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.errors import FileProblemsError, Problem
-from grader.model import Submission
+from grader.model import FileFailure, Submission
+from grader.submissions import failed_student
 from grader.submissions.lms_export import ID_KEYS
 from grader.submissions.tables import read_table
 
@@ -60,9 +61,24 @@ class Roster:
 
     def candidates(self, submission: Submission) -> dict[str, tuple[RosterEntry, str]]:
         """Every entry the submission points at: entry id -> (entry, how it was matched)."""
+        looks = [(key, value) for key, value in submission.identities if key in ID_KEYS]
+        return self._matches(submission.student, looks)
+
+    def named(self, student: str) -> RosterEntry | None:
+        """The one entry a student named as a submission names one (`candidates`: by id,
+        email, sis_id or LMS id) is, e.g. a file `s1002.md` that could not be read; None
+        when none or several are."""
+        found = self._matches(student, [])
+        if len(found) != 1:
+            return None
+        ((entry, _),) = found.values()
+        return entry
+
+    def _matches(
+        self, student: str, looks: list[tuple[str, str]]
+    ) -> dict[str, tuple[RosterEntry, str]]:
         found: dict[str, tuple[RosterEntry, str]] = {}
-        looks = [(key, submission.student) for key in MATCHED_BY]
-        looks += [(key, value) for key, value in submission.identities if key in ID_KEYS]
+        looks = [(key, student) for key in MATCHED_BY] + looks
         for key, value in looks:
             entry = self._index.get((key, fold(value)))
             if entry is not None and entry.id not in found:
@@ -159,6 +175,21 @@ class RosterMatcher:
             how = [f"{entry.id!r} (by {key})" for entry, key in found.values()]
             self.ambiguous.append((submission.source, submission.student, how))
         return submission
+
+    def owned(self, failures: Iterable[FileFailure]) -> list[FileFailure]:
+        """`failures` with each student's file (`failed_student`) whose name names a roster
+        entry (`Roster.named`) known to be that entry's, as a graded file would be keyed, and
+        an export row that cannot be read naming that entry's id (`FileFailure.named`)."""
+        owned = []
+        for failure in failures:
+            if failure.named is not None:  # an export row's, for the gradebook to confirm
+                entry = self.roster.named(failure.named)
+                owned.append(failure if entry is None else replace(failure, named=entry.id))
+                continue
+            student = failed_student(failure) if failure.student is None else None
+            entry = self.roster.named(student) if student is not None else None
+            owned.append(failure if entry is None else replace(failure, student=entry.id))
+        return owned
 
     def report(self, graded: Iterable[str]) -> list[str]:
         """What could not be joined, one line each: submissions not on the roster or matching

@@ -8,6 +8,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import sqlite3
 from html.parser import HTMLParser
@@ -764,6 +765,87 @@ def test_a_student_whose_latest_file_failed_is_held_for_review_not_exported(
     assert (rows["bob"]["total (25)"], rows["bob"]["awaiting review"]) == ("0", "0")
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "roster", "held"),
+    [
+        pytest.param(
+            {"ann.yaml": "ann", "sub-017.yaml": "bob"},
+            {"ann.yaml": "ann", "sub-017.yaml": LATIN_1},
+            None,
+            ["bob"],
+            id="sub-017.yaml, bob's, fails: bob's marks were final and sub-017 a new row",
+        ),
+        pytest.param(
+            {"s1002.yaml": "s1002", "ann@uni.ex.yaml": "ann@uni.ex"},
+            {"s1002.md": LATIN_1, "ann@uni.ex.md": LATIN_1},
+            "id,name,email,sis_id\nwei,Wei Z,wei@uni.ex,s1002\nann,Ann,ann@uni.ex,s1003\n",
+            ["ann", "wei"],
+            id="--roster, files named by sis_id and email fail: each student was two rows",
+        ),
+    ],
+)
+def test_a_failing_file_known_to_be_a_students_holds_them(
+    tmp_path, capsys, first, second, roster, held
+):
+    # the failing file is not named after its student: the gradebook knows the path of the
+    # result it stored (sub-017.yaml was bob's), the roster knows whose sis_id or email it is
+    folder, out = tmp_path / "cls", tmp_path / "out"
+    folder.mkdir()
+    options = []
+    if roster is not None:
+        (tmp_path / "roster.csv").write_text(roster, "utf-8")
+        options = ["--roster", str(tmp_path / "roster.csv")]
+    for files in (first, second):
+        for name in os.listdir(folder):
+            (folder / name).unlink()
+        for name, student in files.items():
+            if isinstance(student, bytes):
+                (folder / name).write_bytes(student)
+            else:
+                _q4_file(folder, name, student)
+        main(["grade", str(folder), "--rubric", str(Q4), "--out", str(out), *options])
+    capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    rows = {r["student"]: r for r in csv.DictReader((out / "instructor/grades.csv").open())}
+    assert sorted(rows) == sorted({*held, "ann"})  # no row for a file's name
+    for student in held:
+        assert rows[student]["total (25)"] == ""
+        assert rows[student]["awaiting review"] == str(items)
+    results = json.loads((out / "instructor/results.json").read_text("utf-8"))["results"]
+    assert sorted(r["student"] for r in results if r.get("held")) == held
+
+
+@pytest.mark.parametrize(
+    ("at", "held"),
+    [
+        pytest.param(None, True, id="a cell too many after its id cells: its student is held"),
+        pytest.param(0, False, id="a cell too many before them: who it is is warned of"),
+    ],
+)
+def test_an_export_row_that_can_no_longer_be_read_holds_its_student_or_is_warned_of(
+    tmp_path, capsys, at, held
+):
+    # row 3 (wei's) got a cell too many in the re-graded export: his earlier marks stayed
+    # final in grades.csv, and the run only said he was not in its files
+    export, out = tmp_path / "moodle.csv", tmp_path / "out"
+    moodle = ROOT / "submissions" / "22-52-q4-lms" / "moodle-responses.csv"
+    with open(moodle, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    student = rows[2][rows[0].index("Email address")]
+    for _ in (1, 2):
+        with open(export, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+        main(["grade", str(export), "--rubric", str(Q4), "--out", str(out)])
+        rows[2].insert(len(rows[2]) if at is None else at, "stray")
+    said = capsys.readouterr().err
+    grades = {r["student"]: r for r in csv.DictReader((out / "instructor/grades.csv").open())}
+    items = len(load_rubric(Q4).items)
+    assert (grades[student]["total (25)"] == "") is held
+    assert (grades[student]["awaiting review"] == str(items)) is held
+    warned = f"warning: {export} row 3 cannot be read, and which student it is cannot be told"
+    assert (warned in said) is not held
+
+
 def _graded_failures(folder: Path, files: dict) -> list[FileFailure]:
     """The failures `grade_paths` gives for `files` (name -> a student's YAML, or bytes)."""
     from grader.grade import grade_paths
@@ -870,6 +952,71 @@ def test_grades_own_table_and_json_hold_what_grades_csv_holds(tmp_path, capsys, 
     assert {item["verdict"] for item in results["bob"]["items"].values()} == {"needs_review"}
     assert "held" not in results["ann"]
     assert f"note: bob: {note}" in said.err
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        pytest.param({"ann.yaml": "ann", "bob.md": LATIN_1}, id="bob's only file fails now"),
+        pytest.param({"ann.yaml": "ann"}, id="a later run with no file of bob's"),
+    ],
+)
+def test_grades_table_and_json_show_a_held_student_with_no_result_of_the_run(
+    tmp_path, capsys, later
+):
+    # bob's only file failed in the re-grade: grades.csv held his earlier marks, but grade's
+    # table and --json left him out and the summary counted none of his items for review
+    _grade_folder(tmp_path, "first", {"ann.yaml": "ann", "bob.yaml": "bob"})
+    if "bob.md" not in later:
+        _grade_folder(tmp_path, "second", {"ann.yaml": "ann", "bob.md": LATIN_1})
+    _grade_folder(tmp_path, "third", later, "--json", str(tmp_path / "shown.json"))
+    said = capsys.readouterr()
+    items = len(load_rubric(Q4).items)
+    table = {line.split()[0]: line.split() for line in said.out.splitlines()[2:]}
+    assert table["bob"][1:] == ["held", str(items)]
+    results = {
+        r["student"]: r for r in json.loads((tmp_path / "shown.json").read_text())["results"]
+    }
+    assert results["bob"]["held"] and results["bob"]["total"] is None
+    assert "held" not in results["ann"]  # a control
+    assert f"{items} items need review" in said.err + said.out
+    assert "(mean over 1 graded; 1 held for review)" in said.err + said.out
+    # the overview's Students table: no marks for bob, as grades.csv (it showed them)
+    overview = (tmp_path / "out/instructor/index.html").read_text("utf-8")
+    students = overview[overview.index('<table id="students"') :]
+    row = re.search(r">bob</a></td>(.*?)</tr>", students, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == [""] * 5 + ["held", str(items)]
+
+
+@pytest.mark.parametrize("exam", [False, True], ids=["question page", "exam page"])
+def test_a_held_results_part_headers_show_no_marks_as_earned(tmp_path, capsys, exam):
+    # bob's page said his held marks count for nothing, then headed each part with them as
+    # earned: "Part (b) · 5 / 5 (2 awaiting review)"
+    folder, out = tmp_path / "cls", tmp_path / "out"
+    folder.mkdir()
+    how = ["--rubric", str(Q4)]
+    if exam:
+        spec = tmp_path / "exam.yaml"
+        spec.write_text(
+            f"id: EX\nquestions:\n  - rubric: {Q4}\n    submissions: [{folder}]\n", "utf-8"
+        )
+        how = ["--exam", str(spec)]
+    _q4_file(folder, "ann.yaml", "ann")
+    _q4_file(folder, "bob.yaml", "bob")
+    main(["grade", *([] if exam else [str(folder)]), *how, "--out", str(out)])
+    (folder / "bob.yaml").unlink()
+    (folder / "bob.md").write_bytes(LATIN_1)
+    main(["grade", *([] if exam else [str(folder)]), *how, "--out", str(out)])
+    capsys.readouterr()
+    parts = len(load_rubric(Q4).parts)
+    for student, held in (("bob", True), ("ann", False)):
+        [page] = (out / "students").glob(f"{student}-*.html")
+        headers = re.findall(r"<h2>Part \(\w\) · (.*?)</h2>", page.read_text("utf-8"))
+        assert len(headers) == parts
+        earned = [h for h in headers if not h.startswith("awaiting review / ")]
+        assert earned == ([] if held else headers)  # ann's, a control: her marks are final
+        if held:
+            assert all("provisionally" in h and "held marks, not final" in h for h in headers)
 
 
 def test_a_hold_stands_and_is_named_when_a_later_run_has_no_file_of_the_student(tmp_path, capsys):

@@ -298,7 +298,11 @@ def failed_student(failure: FileFailure) -> str | None:
     """The student a submission file that could not be graded is of, named after the file as
     the transcript reader names one (`transcript_student`): `alice.md` is alice's. None for
     what is no one student's file: an LMS export or spreadsheet, a folder, a path that does
-    not exist, or a second file claiming a student who has a row already (`failure.kind`)."""
+    not exist, or a second file claiming a student who has a row already (`failure.kind`).
+    A failure known to be a student's (`failure.student`: the student a stored result came
+    from its path for, or the roster entry its name names) is theirs, whatever its name."""
+    if failure.student is not None and failure.kind == FailureKind.FILE:
+        return failure.student
     path = Path(failure.source)
     if path.suffix.lower() not in SUBMISSION_SUFFIXES or failure.kind != FailureKind.FILE:
         return None

@@ -460,12 +460,19 @@ def _summary_row(row: Row, layout: Layout) -> bool:
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+# Between an export's path and a row's number in the row's source: `m3.csv row 3`.
+ROW = " row "
+
+
+def export_of(source: str) -> str:
+    """The export a row's source (`_submission`) is of: `m3.csv` of `m3.csv row 3`."""
+    return source.rsplit(ROW, 1)[0]
+
+
 def _submission(
     path: Path, rubric: Rubric, table: Table, layout: Layout, row: Row
 ) -> Submission | SubmissionError:
-    source = f"{path} row {row.number}" + (f" (line {row.line})" if row.line else "")
-    if row.misaligned:  # its id and answers may be another column's: none is read
-        return SubmissionError(source, [Problem(None, "", row.misaligned)])
+    source = f"{path}{ROW}{row.number}" + (f" (line {row.line})" if row.line else "")
     problems: list[Problem] = []
 
     def identity(column: int) -> str:
@@ -484,6 +491,10 @@ def _submission(
     # read once, so that its problem is said once.
     read = {c: identity(c) for c in dict.fromkeys((*layout.student, *layout.ids.values()))}
     student = next((read[c] for c in layout.student if read[c]), "")
+    if row.misaligned:  # its id and answers may be another column's: none is graded
+        # who its id cells name where the header puts them, for the gradebook to confirm
+        named = student if student and not problems else None
+        return SubmissionError(source, [Problem(None, "", row.misaligned)], named)
     ids = tuple((key, read[c]) for key, c in layout.ids.items() if read[c])
     if not student and not problems:
         names = " or ".join(repr(table.header[c]) for c in layout.student)

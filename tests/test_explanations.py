@@ -1648,6 +1648,65 @@ MISMARKED += [
         0,
         "the standard convolution factors the kernel",
     ),
+    # F6: a list of names (W_Q, W_K and W_V) before the verb is one subject, one word wide
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices W_Q, W_K and W_V are applied to every token.",
+        "partial",
+        1,
+        "same matrices, a list of names with and",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices W_Q, W_K, W_V are applied to every token.",
+        "partial",
+        1,
+        "same matrices, a list of names",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same matrices W_Q, W_K, W_V and W_O are used for all the tokens in the sequence.",
+        "partial",
+        1,
+        "same matrices, four names",
+    ),
+    # a one-word subject after a verb is still a clause of its own
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection is fixed and W is applied to every token.",
+        "incorrect",
+        0,
+        "a verb before and: W is a subject of its own",
+    ),
+    # F7: self-attention is attention
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention is computed from the input tokens.",
+        "partial",
+        1,
+        "self-attention computed",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The self-attention weights are computed from the data, not learned.",
+        "partial",
+        1,
+        "self-attention weights computed, not learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The self-attention weights are learned parameters.",
+        "needs_review",
+        0,
+        "self-attention weights learned",
+    ),
 ]
 
 

@@ -478,6 +478,37 @@ class Sentence(tuple):
         return found
 
     @cached_property
+    def spread(self) -> tuple[int, ...]:
+        """For each word, how many words a pattern's window counts up to it: a name written
+        with "_" is one word, and so is a list of them ("W_Q, W_K and W_V"), which names one
+        thing, so that "The same matrices W_Q, W_K, W_V and W_O are used for all the tokens"
+        is no wider than "The same matrices are used for all the tokens"."""
+
+        def name_start(at: int) -> bool:
+            return at + 1 < len(self) and self[at + 1].before == "_"
+
+        def name_end(at: int) -> bool:
+            return at > 0 and self[at].before == "_" and not name_start(at)
+
+        found = []
+        counted = 0
+        for at, word in enumerate(self):
+            listed = (
+                word.before == "_"
+                or (name_start(at) and name_end(at - 1))
+                or (self.plain[at][1] in ("and", "or") and name_end(at - 1) and name_start(at + 1))
+                or (
+                    name_start(at)
+                    and at > 1
+                    and self.plain[at - 1][1] in ("and", "or")
+                    and name_end(at - 2)
+                )
+            )
+            counted += 0 if listed and at else 1
+            found.append(counted)
+        return tuple(found)
+
+    @cached_property
     def quantified(self) -> dict[int, int]:
         """The words that qualify a quantity ("fixed" in "a fixed number of parameters", "same"
         in "the same size"), by index: the index of the quantity word."""
@@ -998,7 +1029,7 @@ def find(
     first = None
     best: tuple[tuple[bool, int, float], Match] | None = None
     seen = set()
-    for positions in _windows(places, len(sentence)):
+    for positions in _windows(places, sentence.spread):
         if positions is _LATER:  # the windows after it are tried only when none stated it plainly
             if best is not None:
                 break
@@ -1110,17 +1141,23 @@ def _after_any(sentence: Sentence, index: int, words: tuple[str, ...]) -> bool:
 _LATER: list[float] = []  # `_windows` yields it between its two sweeps
 
 
-def _windows(places: list[list[float]], length: int) -> Iterator[list[float]]:
+def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[list[float]]:
     """The windows where every group has a word (`places`: each group's word positions, an index
     or, for a carried subject, a place between two; see `find`): from each
     word on, each group's first word in the window; then `_LATER`, and up to each word, each
     group's last word in the window ("a convolution does not mix positions …; its weights are
-    fixed" states `convolution* fixed weight*` plainly only with the later "weights")."""
+    fixed" states `convolution* fixed weight*` plainly only with the later "weights"). A window
+    spans `WINDOW` words as `spread` (see `Sentence.spread`) counts them."""
+    length = len(spread)
+
+    def span(first: float, last: float) -> int:
+        return spread[ceil(last)] - spread[ceil(first)]
+
     for start in range(length):
         chosen = []
         for indexes in places:
             at = bisect_left(indexes, start)
-            if at == len(indexes) or indexes[at] >= start + WINDOW:
+            if at == len(indexes) or span(start, indexes[at]) >= WINDOW:
                 break
             chosen.append(indexes[at])
         else:
@@ -1130,7 +1167,7 @@ def _windows(places: list[list[float]], length: int) -> Iterator[list[float]]:
         chosen = []
         for indexes in places:
             at = bisect_right(indexes, end) - 1
-            if at < 0 or indexes[at] <= end - WINDOW:
+            if at < 0 or span(indexes[at], end) >= WINDOW:
                 break
             chosen.append(indexes[at])
         else:

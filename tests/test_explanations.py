@@ -1707,6 +1707,121 @@ MISMARKED += [
         0,
         "self-attention weights learned",
     ),
+    # F5: a right second sentence beginning They/It is read with the subject before it, when the
+    # pronoun agrees with it in number
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not learned. They are computed from Q and K.",
+        "partial",
+        1,
+        "They: the attention weights computed",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights aren't parameters. They are computed on the fly.",
+        "partial",
+        1,
+        "They: the attention weights computed on the fly",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention weights are not stored. They are computed from the input each time.",
+        "partial",
+        1,
+        "They: attention weights computed from the input",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection matrices do not depend on N. They are the same for every token.",
+        "partial",
+        1,
+        "They: the projection matrices the same for every token",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices are used for every token. The attention matrix is N x N. "
+        "It is computed from the data, not learned.",
+        "correct",
+        2,
+        "It: the attention matrix computed",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution learns a full K x K kernel for every pair of channels. It "
+        "needs D K^2/(D + K^2) times more parameters, because the separable one splits the "
+        "kernel into depthwise and pointwise parts.",
+        "correct",
+        2,
+        "It: the standard convolution needs the inverse",
+    ),
+    # guards: a pronoun that does not agree with the subject before it refers to something else
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not learned. It is computed from Q and K.",
+        "incorrect",
+        0,
+        "It after a plural subject: not carried",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is N x N. They are computed from the data.",
+        "incorrect",
+        0,
+        "They after a singular subject: not carried",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The tokens are embedded. They are computed from the data.",
+        "incorrect",
+        0,
+        "They: the tokens, not attention",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from data. They are learned parameters.",
+        "needs_review",
+        0,
+        "They learned: a contradiction read whatever the number",
+    ),
+    # F4: a fraction said of It after a sentence about the standard convolution is the standard
+    # convolution's, the wrong way round
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution learns a full kernel. It needs only 1/D + 1/K^2 of the "
+        "parameters.",
+        "needs_review",
+        0,
+        "It: the standard convolution needs the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution is expensive. It needs about 1/D + 1/K^2 of the separable "
+        "one's parameters.",
+        "needs_review",
+        0,
+        "It: the standard convolution needs the fraction of the separable one's",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The separable convolution factors the kernel. It needs only 1/D + 1/K^2 of the "
+        "parameters.",
+        "correct",
+        2,
+        "It: the separable convolution needs the fraction",
+    ),
 ]
 
 

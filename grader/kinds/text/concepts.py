@@ -1882,13 +1882,77 @@ def _referring_back(answer: str) -> tuple[tuple[Sentence, frozenset[int]], ...]:
     for before, sentence in pairwise(read):
         if sentence.plain[0][1] not in _NEXT_SENTENCE_REFERRING or before.question:
             continue
-        subject = [before[at] for at in before._subject_words(0, 0)]
+        chosen = before._subject_words(0, 0)
+        # a verb the subject's first words reach to, before its object ("The standard
+        # convolution learns a full kernel"), is not the subject's
+        after = chosen[-1] + 1 if chosen else 0
+        if len(chosen) > 1 and after < len(before) and before.plain[after][1] in _DETERMINERS:
+            chosen = chosen[:-1]
+        subject = [before[at] for at in chosen]
         if not subject:
             continue
         first = replace(sentence[0], before=" ", clause=subject[-1].clause, part=subject[-1].part)
         words = [*subject, first, *sentence[1:]]
-        found.append((Sentence(words), frozenset(word.start for word in subject)))
+        # its maths is the sentence's own, where it stands in the answer ("1/D + 1/K^2" whole)
+        read_so = Sentence(words, sentence.text)
+        read_so.offset = sentence.offset
+        found.append((read_so, frozenset(word.start for word in subject)))
     return tuple(found)
+
+
+_SINGULAR_REFERRING = frozenset(["it", "its"])
+
+
+def _agrees(sentence: Sentence, subject: frozenset[int]) -> bool:
+    """Whether the word that refers back, first after the subject read before it (see
+    `_referring_back`), agrees with that subject in number: it and its with one thing ("The
+    attention matrix … It is computed …"), they, their, these and those with several ("The
+    attention weights …", "Depthwise then pointwise convolutions …"), so that it may refer to
+    it."""
+    words = [word for word in sentence if word.start in subject]
+    pronoun = _plain(sentence[len(words)].text)
+    head = _plain(words[-1].text)
+    plural = (head.endswith("s") and not head.endswith("ss")) or any(
+        _plain(word.text) in ("and", "both") for word in words
+    )
+    return plural != (pronoun in _SINGULAR_REFERRING)
+
+
+def _takes_subject(match: Match, subject: frozenset[int]) -> bool:
+    """Whether a match of a sentence read with the subject before it takes a word of that
+    subject, or is said of one (a role word)."""
+    return any(word.start in subject for word in match.words) or (
+        match.said_of is not None and match.said_of.start in subject
+    )
+
+
+def _evidence(concept: Concept, answer: str) -> list[Match]:
+    """The matches of the concept's evidence. A sentence that refers back to the subject of
+    the one before, and agrees with it in number, is read with that subject where a match takes
+    its words or is said of it: "The attention weights are not learned. They are computed from
+    Q and K." states that the attention weights are computed, and "The standard convolution
+    learns a full kernel. It needs 1/D + 1/K^2 of the parameters." says the fraction of the
+    standard convolution, the wrong way round."""
+    pairings, roles = concept.pairings, concept.roles
+    carried = {
+        sentence[-1].start: (sentence, subject)
+        for sentence, subject in _referring_back(answer)
+        if _agrees(sentence, subject)
+    }
+    found = []
+    for sentence in sentences(answer):
+        reading = carried.get(sentence[-1].start)
+        for pattern in concept.evidence:
+            match = None
+            if reading is not None:
+                match = find(pattern, reading[0], pairings, roles)
+                if match is not None and not _takes_subject(match, reading[1]):
+                    match = None
+            if match is None:
+                match = find(pattern, sentence, pairings, roles)
+            if match is not None:
+                found.append(match)
+    return found
 
 
 def _contradictions(concept: Concept, answer: str) -> list[Match]:
@@ -1960,7 +2024,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        evidence = find_all(concept.evidence, answer, pairings, concept.roles)
+        evidence = _evidence(concept, answer)
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent

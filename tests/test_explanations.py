@@ -1822,6 +1822,42 @@ MISMARKED += [
         2,
         "It: the separable convolution needs the fraction",
     ),
+    # F1 guards: the attention matrix's size grows with N; the projections' does not
+    (
+        "attn-q1",
+        "d.explanation",
+        "The size of the attention matrix grows with N, but the projections are shared by all "
+        "tokens.",
+        "partial",
+        1,
+        "the size of the attention matrix grows with N",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is N x N, so its size grows with N. The projections are the same "
+        "for every token.",
+        "partial",
+        1,
+        "its size: the attention matrix's",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projections are the same for every token. The attention matrix is N x N, so it "
+        "grows with N.",
+        "partial",
+        1,
+        "it grows: the attention matrix",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projections are shared by all tokens. Their size does not depend on N.",
+        "partial",
+        1,
+        "their size does not depend on N",
+    ),
 ]
 
 
@@ -2143,6 +2179,45 @@ DENIED += [
         "dw-sep-q1",
         "The depthwise convolution alone needs 1/D + 1/K^2 of the parameters",
         '"depthwise convolution alone needs 1/D + 1/K^2", which says otherwise',
+    ),
+    # F1: the projections' count said to grow with N by their size, they or it
+    (
+        "attn-q1",
+        "The projection matrices are shared by all tokens, so their size grows with N.",
+        '"matrices are shared by all tokens, so their size grows with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "The same projection matrices are used for every token. Their size grows with N.",
+        '"Their size grows with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "The same projection matrices are used for every token. They scale with N.",
+        '"They scale with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "The projections are shared by all tokens, so they grow with N.",
+        '"projections are shared by all tokens, so they grow with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "W_Q is the same for every token. It depends on N.",
+        '"It depends on N", which says otherwise',
+    ),
+    # F15: the quote of a next sentence's contradiction is its words, not only the pronoun
+    (
+        "dw-sep-q1",
+        "The depthwise convolution filters each channel. It needs 1/D + 1/K^2 of the parameters.",
+        '"It needs 1/D + 1/K^2", which says otherwise',
+    ),
+    # F11: nor cut mid-word
+    (
+        "dw-sep-q1",
+        "A depthwise conv then a pointwise conv: the kernel is factored. Their ratio to the "
+        "standard conv is 1/D + 1/K^2.",
+        '"Their ratio to the standard conv is 1/D + 1/K^2", which says otherwise',
     ),
 ]
 

@@ -1858,6 +1858,41 @@ MISMARKED += [
         1,
         "their size does not depend on N",
     ),
+    # F8: a line break inside a sentence is read through; one after . ! ? :, before a blank line or
+    # a list item ends it
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices are applied to every\ntoken.",
+        "partial",
+        1,
+        "a break inside a sentence",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection matrices are shared: the same W_Q, W_K, W_V act on\nevery token. The "
+        "attention weights are computed from the data, not\nlearned.",
+        "correct",
+        2,
+        "an explanation wrapped at 70 columns",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed\n\nthe same for every token",
+        "incorrect",
+        0,
+        "a blank line ends a sentence",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from:\n- the same matrices for every token",
+        "partial",
+        1,
+        "a break after a colon ends a sentence",
+    ),
 ]
 
 

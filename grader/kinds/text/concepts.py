@@ -210,7 +210,15 @@ _FUNCTION_WORD_LIST = """
 """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-_SENTENCE_END = re.compile(r"[.!?\n]+|\(\d\)|①|②|③")
+# A line break ends a sentence only after . ! ? or :, before a blank line or a list item ("- …",
+# "2. …", "(2) …"): a break inside a sentence (a YAML `|` block or an LMS cell wrapped at 70
+# columns, "applied to every\ntoken") is read through, as a marker reads it.
+_SENTENCE_END = re.compile(
+    r"[.!?]+[.!?\n]*"
+    r"|(?<=:)[ \t\r]*\n+"
+    r"|\n(?=[ \t\r]*(?:\n|[-*•–]|\d+[.)]\s|\(\d\)))\n*"
+    r"|\(\d\)|①|②|③"
+)
 # A semicolon or a dash joins two clauses of one sentence ("W is the same matrix; it is used
 # at every pixel"): a pattern may take words from both, but a negation does not reach across
 # it and the pairs of an analogy are read in each clause apart.

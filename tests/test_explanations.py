@@ -1893,6 +1893,33 @@ MISMARKED += [
         1,
         "a break after a colon ends a sentence",
     ),
+    # F11: depthwise then pointwise convolutions are the separable one, not the depthwise one alone
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "Depthwise then pointwise convolutions factor the kernel. Their parameter count is about "
+        "1/D + 1/K^2 of the standard one's.",
+        "correct",
+        2,
+        "depthwise then pointwise convolutions, Their count",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "Depthwise then pointwise convolutions need about 1/D + 1/K^2 of the parameters, since "
+        "the kernel is factored.",
+        "correct",
+        2,
+        "depthwise then pointwise convolutions need the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The pointwise convolution alone needs 1/D + 1/K^2 of the parameters.",
+        "needs_review",
+        0,
+        "the pointwise convolution alone",
+    ),
 ]
 
 

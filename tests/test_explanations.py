@@ -1828,6 +1828,278 @@ MISMARKED += [
         0,
         "the standard convolution factors the kernel",
     ),
+    # F6: a list of names (W_Q, W_K and W_V) before the verb is one subject, one word wide
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices W_Q, W_K and W_V are applied to every token.",
+        "partial",
+        1,
+        "same matrices, a list of names with and",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices W_Q, W_K, W_V are applied to every token.",
+        "partial",
+        1,
+        "same matrices, a list of names",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same matrices W_Q, W_K, W_V and W_O are used for all the tokens in the sequence.",
+        "partial",
+        1,
+        "same matrices, four names",
+    ),
+    # a one-word subject after a verb is still a clause of its own
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection is fixed and W is applied to every token.",
+        "incorrect",
+        0,
+        "a verb before and: W is a subject of its own",
+    ),
+    # F7: self-attention is attention
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention is computed from the input tokens.",
+        "partial",
+        1,
+        "self-attention computed",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The self-attention weights are computed from the data, not learned.",
+        "partial",
+        1,
+        "self-attention weights computed, not learned",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The self-attention weights are learned parameters.",
+        "needs_review",
+        0,
+        "self-attention weights learned",
+    ),
+    # F5: a right second sentence beginning They/It is read with the subject before it, when the
+    # pronoun agrees with it in number
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not learned. They are computed from Q and K.",
+        "partial",
+        1,
+        "They: the attention weights computed",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights aren't parameters. They are computed on the fly.",
+        "partial",
+        1,
+        "They: the attention weights computed on the fly",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention weights are not stored. They are computed from the input each time.",
+        "partial",
+        1,
+        "They: attention weights computed from the input",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection matrices do not depend on N. They are the same for every token.",
+        "partial",
+        1,
+        "They: the projection matrices the same for every token",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices are used for every token. The attention matrix is N x N. "
+        "It is computed from the data, not learned.",
+        "correct",
+        2,
+        "It: the attention matrix computed",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution learns a full K x K kernel for every pair of channels. It "
+        "needs D K^2/(D + K^2) times more parameters, because the separable one splits the "
+        "kernel into depthwise and pointwise parts.",
+        "correct",
+        2,
+        "It: the standard convolution needs the inverse",
+    ),
+    # guards: a pronoun that does not agree with the subject before it refers to something else
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are not learned. It is computed from Q and K.",
+        "incorrect",
+        0,
+        "It after a plural subject: not carried",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is N x N. They are computed from the data.",
+        "incorrect",
+        0,
+        "They after a singular subject: not carried",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The tokens are embedded. They are computed from the data.",
+        "incorrect",
+        0,
+        "They: the tokens, not attention",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from data. They are learned parameters.",
+        "needs_review",
+        0,
+        "They learned: a contradiction read whatever the number",
+    ),
+    # F4: a fraction said of It after a sentence about the standard convolution is the standard
+    # convolution's, the wrong way round
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution learns a full kernel. It needs only 1/D + 1/K^2 of the "
+        "parameters.",
+        "needs_review",
+        0,
+        "It: the standard convolution needs the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution is expensive. It needs about 1/D + 1/K^2 of the separable "
+        "one's parameters.",
+        "needs_review",
+        0,
+        "It: the standard convolution needs the fraction of the separable one's",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The separable convolution factors the kernel. It needs only 1/D + 1/K^2 of the "
+        "parameters.",
+        "correct",
+        2,
+        "It: the separable convolution needs the fraction",
+    ),
+    # F1 guards: the attention matrix's size grows with N; the projections' does not
+    (
+        "attn-q1",
+        "d.explanation",
+        "The size of the attention matrix grows with N, but the projections are shared by all "
+        "tokens.",
+        "partial",
+        1,
+        "the size of the attention matrix grows with N",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention matrix is N x N, so its size grows with N. The projections are the same "
+        "for every token.",
+        "partial",
+        1,
+        "its size: the attention matrix's",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projections are the same for every token. The attention matrix is N x N, so it "
+        "grows with N.",
+        "partial",
+        1,
+        "it grows: the attention matrix",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projections are shared by all tokens. Their size does not depend on N.",
+        "partial",
+        1,
+        "their size does not depend on N",
+    ),
+    # F8: a line break inside a sentence is read through; one after . ! ? :, before a blank line or
+    # a list item ends it
+    (
+        "attn-q1",
+        "d.explanation",
+        "The same projection matrices are applied to every\ntoken.",
+        "partial",
+        1,
+        "a break inside a sentence",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The projection matrices are shared: the same W_Q, W_K, W_V act on\nevery token. The "
+        "attention weights are computed from the data, not\nlearned.",
+        "correct",
+        2,
+        "an explanation wrapped at 70 columns",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed\n\nthe same for every token",
+        "incorrect",
+        0,
+        "a blank line ends a sentence",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from:\n- the same matrices for every token",
+        "partial",
+        1,
+        "a break after a colon ends a sentence",
+    ),
+    # F11: depthwise then pointwise convolutions are the separable one, not the depthwise one alone
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "Depthwise then pointwise convolutions factor the kernel. Their parameter count is about "
+        "1/D + 1/K^2 of the standard one's.",
+        "correct",
+        2,
+        "depthwise then pointwise convolutions, Their count",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "Depthwise then pointwise convolutions need about 1/D + 1/K^2 of the parameters, since "
+        "the kernel is factored.",
+        "correct",
+        2,
+        "depthwise then pointwise convolutions need the fraction",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The pointwise convolution alone needs 1/D + 1/K^2 of the parameters.",
+        "needs_review",
+        0,
+        "the pointwise convolution alone",
+    ),
 ]
 
 
@@ -2161,6 +2433,45 @@ DENIED += [
         "dw-sep-q1",
         "The depthwise convolution alone needs 1/D + 1/K^2 of the parameters",
         '"depthwise convolution alone needs 1/D + 1/K^2", which says otherwise',
+    ),
+    # F1: the projections' count said to grow with N by their size, they or it
+    (
+        "attn-q1",
+        "The projection matrices are shared by all tokens, so their size grows with N.",
+        '"matrices are shared by all tokens, so their size grows with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "The same projection matrices are used for every token. Their size grows with N.",
+        '"Their size grows with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "The same projection matrices are used for every token. They scale with N.",
+        '"They scale with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "The projections are shared by all tokens, so they grow with N.",
+        '"projections are shared by all tokens, so they grow with N", which says otherwise',
+    ),
+    (
+        "attn-q1",
+        "W_Q is the same for every token. It depends on N.",
+        '"It depends on N", which says otherwise',
+    ),
+    # F15: the quote of a next sentence's contradiction is its words, not only the pronoun
+    (
+        "dw-sep-q1",
+        "The depthwise convolution filters each channel. It needs 1/D + 1/K^2 of the parameters.",
+        '"It needs 1/D + 1/K^2", which says otherwise',
+    ),
+    # F11: nor cut mid-word
+    (
+        "dw-sep-q1",
+        "A depthwise conv then a pointwise conv: the kernel is factored. Their ratio to the "
+        "standard conv is 1/D + 1/K^2.",
+        '"Their ratio to the standard conv is 1/D + 1/K^2", which says otherwise',
     ),
 ]
 

@@ -747,7 +747,12 @@ MISSING_ALL = (
         pytest.param(". ", MISSING_ALL, id="a full stop ends a sentence"),
         pytest.param("! ", MISSING_ALL, id="an exclamation mark ends a sentence"),
         pytest.param("? ", MISSING_ALL, id="a question mark ends a sentence"),
-        pytest.param("\n", MISSING_ALL, id="a new line ends a sentence"),
+        pytest.param("\n\n", MISSING_ALL, id="a blank line ends a sentence"),
+        pytest.param(".\n", MISSING_ALL, id="a new line after a full stop ends a sentence"),
+        pytest.param(":\n", MISSING_ALL, id="a new line after a colon ends a sentence"),
+        pytest.param("\n- ", MISSING_ALL, id="a list item ends a sentence"),
+        # a line break inside a sentence (a wrapped YAML block, an LMS cell) is read through
+        pytest.param("\n", MATCHED_ONE, id="a line break inside a sentence does not end it"),
         pytest.param(" (1) ", MISSING_ALL, id="a numbered point ends a sentence"),
         pytest.param(" ① ", MISSING_ALL, id="a circled number ends a sentence"),
         pytest.param(", ", MATCHED_ONE, id="a comma does not end a sentence"),

@@ -211,7 +211,15 @@ _FUNCTION_WORD_LIST = """
 """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-_SENTENCE_END = re.compile(r"[.!?\n]+|\(\d\)|①|②|③")
+# A line break ends a sentence only after . ! ? or :, before a blank line or a list item ("- …",
+# "2. …", "(2) …"): a break inside a sentence (a YAML `|` block or an LMS cell wrapped at 70
+# columns, "applied to every\ntoken") is read through, as a marker reads it.
+_SENTENCE_END = re.compile(
+    r"[.!?]+[.!?\n]*"
+    r"|(?<=:)[ \t\r]*\n+"
+    r"|\n(?=[ \t\r]*(?:\n|[-*•–]|\d+[.)]\s|\(\d\)))\n*"
+    r"|\(\d\)|①|②|③"
+)
 # A semicolon or a dash joins two clauses of one sentence ("W is the same matrix; it is used
 # at every pixel"): a pattern may take words from both, but a negation does not reach across
 # it and the pairs of an analogy are read in each clause apart.
@@ -478,6 +486,37 @@ class Sentence(tuple):
                 span = (self.offset + start, self.offset + end)
                 found.setdefault(MATHS + form, {}).setdefault(at, span)
         return found
+
+    @cached_property
+    def spread(self) -> tuple[int, ...]:
+        """For each word, how many words a pattern's window counts up to it: a name written
+        with "_" is one word, and so is a list of them ("W_Q, W_K and W_V"), which names one
+        thing, so that "The same matrices W_Q, W_K, W_V and W_O are used for all the tokens"
+        is no wider than "The same matrices are used for all the tokens"."""
+
+        def name_start(at: int) -> bool:
+            return at + 1 < len(self) and self[at + 1].before == "_"
+
+        def name_end(at: int) -> bool:
+            return at > 0 and self[at].before == "_" and not name_start(at)
+
+        found = []
+        counted = 0
+        for at, word in enumerate(self):
+            listed = (
+                word.before == "_"
+                or (name_start(at) and name_end(at - 1))
+                or (self.plain[at][1] in ("and", "or") and name_end(at - 1) and name_start(at + 1))
+                or (
+                    name_start(at)
+                    and at > 1
+                    and self.plain[at - 1][1] in ("and", "or")
+                    and name_end(at - 2)
+                )
+            )
+            counted += 0 if listed and at else 1
+            found.append(counted)
+        return tuple(found)
 
     @cached_property
     def quantified(self) -> dict[int, int]:
@@ -1012,7 +1051,7 @@ def find(
     first = None
     best: tuple[tuple[bool, int, float], Match] | None = None
     seen = set()
-    for positions in _windows(places, len(sentence)):
+    for positions in _windows(places, sentence.spread):
         if positions is _LATER:  # the windows after it are tried only when none stated it plainly
             if best is not None:
                 break
@@ -1124,17 +1163,23 @@ def _after_any(sentence: Sentence, index: int, words: tuple[str, ...]) -> bool:
 _LATER: list[float] = []  # `_windows` yields it between its two sweeps
 
 
-def _windows(places: list[list[float]], length: int) -> Iterator[list[float]]:
+def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[list[float]]:
     """The windows where every group has a word (`places`: each group's word positions, an index
     or, for a carried subject, a place between two; see `find`): from each
     word on, each group's first word in the window; then `_LATER`, and up to each word, each
     group's last word in the window ("a convolution does not mix positions …; its weights are
-    fixed" states `convolution* fixed weight*` plainly only with the later "weights")."""
+    fixed" states `convolution* fixed weight*` plainly only with the later "weights"). A window
+    spans `WINDOW` words as `spread` (see `Sentence.spread`) counts them."""
+    length = len(spread)
+
+    def span(first: float, last: float) -> int:
+        return spread[ceil(last)] - spread[ceil(first)]
+
     for start in range(length):
         chosen = []
         for indexes in places:
             at = bisect_left(indexes, start)
-            if at == len(indexes) or indexes[at] >= start + WINDOW:
+            if at == len(indexes) or span(start, indexes[at]) >= WINDOW:
                 break
             chosen.append(indexes[at])
         else:
@@ -1144,7 +1189,7 @@ def _windows(places: list[list[float]], length: int) -> Iterator[list[float]]:
         chosen = []
         for indexes in places:
             at = bisect_right(indexes, end) - 1
-            if at < 0 or indexes[at] <= end - WINDOW:
+            if at < 0 or span(indexes[at], end) >= WINDOW:
                 break
             chosen.append(indexes[at])
         else:
@@ -1881,13 +1926,77 @@ def _referring_back(answer: str) -> tuple[tuple[Sentence, frozenset[int]], ...]:
     for before, sentence in pairwise(read):
         if sentence.plain[0][1] not in _NEXT_SENTENCE_REFERRING or before.question:
             continue
-        subject = [before[at] for at in before._subject_words(0, 0)]
+        chosen = before._subject_words(0, 0)
+        # a verb the subject's first words reach to, before its object ("The standard
+        # convolution learns a full kernel"), is not the subject's
+        after = chosen[-1] + 1 if chosen else 0
+        if len(chosen) > 1 and after < len(before) and before.plain[after][1] in _DETERMINERS:
+            chosen = chosen[:-1]
+        subject = [before[at] for at in chosen]
         if not subject:
             continue
         first = replace(sentence[0], before=" ", clause=subject[-1].clause, part=subject[-1].part)
         words = [*subject, first, *sentence[1:]]
-        found.append((Sentence(words), frozenset(word.start for word in subject)))
+        # its maths is the sentence's own, where it stands in the answer ("1/D + 1/K^2" whole)
+        read_so = Sentence(words, sentence.text)
+        read_so.offset = sentence.offset
+        found.append((read_so, frozenset(word.start for word in subject)))
     return tuple(found)
+
+
+_SINGULAR_REFERRING = frozenset(["it", "its"])
+
+
+def _agrees(sentence: Sentence, subject: frozenset[int]) -> bool:
+    """Whether the word that refers back, first after the subject read before it (see
+    `_referring_back`), agrees with that subject in number: it and its with one thing ("The
+    attention matrix … It is computed …"), they, their, these and those with several ("The
+    attention weights …", "Depthwise then pointwise convolutions …"), so that it may refer to
+    it."""
+    words = [word for word in sentence if word.start in subject]
+    pronoun = _plain(sentence[len(words)].text)
+    head = _plain(words[-1].text)
+    plural = (head.endswith("s") and not head.endswith("ss")) or any(
+        _plain(word.text) in ("and", "both") for word in words
+    )
+    return plural != (pronoun in _SINGULAR_REFERRING)
+
+
+def _takes_subject(match: Match, subject: frozenset[int]) -> bool:
+    """Whether a match of a sentence read with the subject before it takes a word of that
+    subject, or is said of one (a role word)."""
+    return any(word.start in subject for word in match.words) or (
+        match.said_of is not None and match.said_of.start in subject
+    )
+
+
+def _evidence(concept: Concept, answer: str) -> list[Match]:
+    """The matches of the concept's evidence. A sentence that refers back to the subject of
+    the one before, and agrees with it in number, is read with that subject where a match takes
+    its words or is said of it: "The attention weights are not learned. They are computed from
+    Q and K." states that the attention weights are computed, and "The standard convolution
+    learns a full kernel. It needs 1/D + 1/K^2 of the parameters." says the fraction of the
+    standard convolution, the wrong way round."""
+    pairings, roles = concept.pairings, concept.roles
+    carried = {
+        sentence[-1].start: (sentence, subject)
+        for sentence, subject in _referring_back(answer)
+        if _agrees(sentence, subject)
+    }
+    found = []
+    for sentence in sentences(answer):
+        reading = carried.get(sentence[-1].start)
+        for pattern in concept.evidence:
+            match = None
+            if reading is not None:
+                match = find(pattern, reading[0], pairings, roles)
+                if match is not None and not _takes_subject(match, reading[1]):
+                    match = None
+            if match is None:
+                match = find(pattern, sentence, pairings, roles)
+            if match is not None:
+                found.append(match)
+    return found
 
 
 def _contradictions(concept: Concept, answer: str) -> list[Match]:
@@ -1963,7 +2072,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        evidence = find_all(concept.evidence, answer, pairings, concept.roles)
+        evidence = _evidence(concept, answer)
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent

@@ -1081,6 +1081,70 @@ def test_each_part_is_read_whatever_marker_the_script_writes(
     assert (item.verdict, item.answer) == (verdict, answer)
 
 
+# A line whose words deny the maths another item took as its answer: the student retracts
+# it, so that item goes to a person, the line quoted; a sentence denying maths no item took
+# is the explanation's (above).
+@pytest.mark.parametrize(
+    ("script", "item_id", "line", "explanation"),
+    [
+        pytest.param(
+            "(e) $Y = XW$\nPixels are tokens and channels are the embedding dimension.\n"
+            "On reflection my formula $Y = XW$ is wrong because the bias must be included too.",
+            "e.formula",
+            3,
+            "Pixels are tokens and channels are the embedding dimension.",
+            id="a sentence of its own retracting the formula (was 2/2, joined the explanation)",
+        ),
+        pytest.param(
+            "(e) Formula: $Y = XW$\nExplanation: pixels are tokens and channels are the "
+            "embedding dimension. $Y = XW$ is wrong.",
+            "e.formula",
+            2,
+            None,
+            id="'$Y = XW$ is wrong.' in the explanation's line (was 2/2, silent)",
+        ),
+        pytest.param(
+            "(e) $Y = XW$\nPixels are tokens and channels are the embedding dimension. This "
+            "is not $Y = XW$ since we have a bias.",
+            "e.formula",
+            2,
+            None,
+            id="'This is not $Y = XW$' of the formula given (was 2/2, silent)",
+        ),
+        pytest.param(
+            "(c) $y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k$\nparameters $CD + D$\n"
+            "I am not sure, it is not $CD + D$ since each position has its own bias.",
+            "c.params",
+            3,
+            None,
+            id="a count retracted on a later line (was 2/2 with a warning only)",
+        ),
+    ],
+)
+def test_a_line_denying_an_answer_an_item_took_sends_it_to_a_person(
+    tmp_path, script, item_id, line, explanation
+):
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    item = result.items[item_id]
+    assert item.verdict == "needs_review", item.feedback
+    words = script.split("\n")[line - 1]
+    assert item.feedback[0].startswith(
+        f'Line {line} of your script says this answer is wrong ("{words}"); an instructor '
+        "will decide whether it is still your answer: the machine's reading earns"
+    )
+    if explanation is not None:
+        assert result.items["e.explanation"].answer == explanation
+
+
+def test_a_sentence_denying_maths_no_item_took_leaves_the_answer_graded(tmp_path):
+    script = f"(e) $Y = XW$\n{DENYING_SENTENCE}\nIt is a position-wise linear layer."
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert result.items["e.formula"].verdict == "correct"
+    assert DENYING_SENTENCE.replace("$", "") in result.items["e.explanation"].answer
+
+
 @pytest.mark.parametrize(
     ("script", "item_id", "note"),
     [

@@ -603,9 +603,10 @@ def read_transcript(
                 continue
             defined = definitions.get(item.id, [])
             if found.get(item.id):
-                answers[f"{section.key}.{item.key}"] = _maths_answer(
+                answer = _maths_answer(
                     _with_definitions(_without_names_in_prose(found[item.id]), defined, item.uses)
                 )
+                answers[f"{section.key}.{item.key}"] = _retracted(answer, section, denied)
             elif leftovers or defined:
                 # The student wrote something in this part and nothing of it reads as this
                 # item's answer: a person reads it, never "missing".
@@ -658,6 +659,23 @@ def read_transcript(
                 answers[f"{key}.{item.key}"] = _doubted_answer(shown, key)
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, source, answers, tuple(unassigned))
+
+
+_RETRACTION_SHOWN = 200  # characters of a line that retracts an answer, quoted
+
+
+def _retracted(
+    answer: SubmittedAnswer, section: _Part, denied: dict[int, set[str]]
+) -> SubmittedAnswer:
+    """`answer`, with the first line of `section` whose words deny it (`On reflection my
+    formula $Y = XW$ is wrong …`, `denied`: line → the maths it denies) as `retracted`."""
+    written = _written(answer.text or "")
+    line = next((n for n, maths in sorted(denied.items()) if written in maths), None)
+    if line is None:
+        return answer
+    words = " ".join(next(words for number, words in section.lines if number == line).split())
+    shown = words if len(words) <= _RETRACTION_SHOWN else words[: _RETRACTION_SHOWN - 1] + "…"
+    return replace(answer, retracted=(line, shown))
 
 
 def _could_answer(
@@ -989,12 +1007,13 @@ def _read_part(
     list[tuple[int, str]],
     list[tuple[int, str]],
     dict[str, list[tuple[int, str, str]]],
-    set[int],
+    dict[int, set[str]],
 ]:
     """Each item's candidate answers; the part's prose lines (as written, inline maths kept);
     what no item took (prose beside nothing taken, displayed maths no item took); the
     definitions of each item's names (line, text, quote); and the lines whose maths their
-    words deny or change (`changed_by_words`), which are no prose."""
+    words deny or change (`changed_by_words`), which are no prose, each with that maths as
+    written (`_written`)."""
     text = "\n".join(words for _, words in section.lines)
     line_of = []  # the line number of each character of `text`
     for number, words in section.lines:
@@ -1019,6 +1038,7 @@ def _read_part(
     offers = _Offers(items, found, shared, definitions)
     untaken: set[int] = set()  # lines with inline maths that no item took
     denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
+    denied_maths: dict[int, set[str]] = {}  # each such line → that maths, as written
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -1055,6 +1075,7 @@ def _read_part(
             # its words deny it or make it part of other maths: for a person, and its line
             # is maths, never an explanation's prose ("not $CD + D$")
             denied.add(line)
+            denied_maths.setdefault(line, set()).add(_written(body))
             continue
         if joined or role.skip:
             # a correction struck it, or it is one case of several: for a person
@@ -1148,16 +1169,26 @@ def _read_part(
         and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
+    # the answers items took, as written: maths a line denies that is one of them is retracted
+    taken = {_written(c.text) for candidates in found.values() for c in candidates}
     if any(item.keeps_prose for item in items):
         # Prose that denies its maths is the explanation still, as a marker reads it, when it
         # is the part's only prose ("Not $CD + D$, since there is no bias.") or a sentence
         # of its own beside other prose ("This is not $Y = XW + b$ because a 1x1 convolution
         # shares its weights …"; not a bare "not $Y = XW + b$"); its line stays a leftover
         # too, for a person to see its maths where no item answers it
-        explains = [(n, w) for n, w in denied_prose if not prose or _is_sentence(w)]
+        # — unless the maths it denies is an answer an item took and other sentences
+        # explain: it retracts that answer (`On reflection my formula $Y = XW$ is wrong …`),
+        # a line of its own, for a person (`_retracted`), not the explanation
+        explained = any(_is_sentence(words) for _, words in prose)
+        explains = [
+            (n, w)
+            for n, w in denied_prose
+            if (not prose or _is_sentence(w)) and not (explained and denied_maths[n] & taken)
+        ]
         prose = sorted(prose + explains)
     _place_shared(shared, found, items, section.key)
-    return found, prose, leftovers, definitions, denied
+    return found, prose, leftovers, definitions, denied_maths
 
 
 def _offer_among(

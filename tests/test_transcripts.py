@@ -1479,6 +1479,38 @@ def test_another_items_step_before_an_arrow_is_not_called_working(tmp_path, line
         pytest.param(
             "(c) $N \\times K$, so $N^2$", "N \\times K", id="$N \\times K$, so $N^2$ (was 2/2)"
         ),
+        # an arrow in LaTeX, or "=", between two pieces concludes as ⇒ does (F3)
+        *(
+            pytest.param(
+                f"(c) $N \\times K$ {arrow} $N^2$",
+                "N \\times K",
+                id=f"$N \\times K$ {arrow} $N^2$ (was N \\times K, 0/2, $N^2$ dropped)",
+            )
+            for arrow in ("\\implies", "\\Rightarrow", "\\to", "=")
+        ),
+        # every step of the working before the answer is checked, not only one (F14)
+        pytest.param(
+            "(c) N x K -> N x K -> N^2",
+            "N x K (the machine's reading earns 0 of 2), then N x K",
+            id="N x K -> N x K -> N^2 (was 2/2)",
+        ),
+        pytest.param(
+            "(c) $N \\times N$ ⇒ $N \\times K$ ⇒ $N^2$",
+            "N \\times N (the machine's reading earns 2 of 2), then N \\times K",
+            id="$N \\times N$ ⇒ $N \\times K$ ⇒ $N^2$ (was 2/2)",
+        ),
+        pytest.param(
+            "(c) N x K, so N x K, so N^2",
+            "N x K (the machine's reading earns 0 of 2), then N x K",
+            id="N x K, so N x K, so N^2 (was 2/2)",
+        ),
+        # "so" after "is"/"has" with the answer's noun, or none: the same thing counted (F15)
+        pytest.param("(c) QK^T is N × K, so N^2", "N × K", id="QK^T is N × K, so N^2 (was 2/2)"),
+        pytest.param(
+            "(c) QK^T is N × K so the answer is N^2",
+            "N × K",
+            id="QK^T is N × K so the answer is N^2 (was 2/2)",
+        ),
     ],
 )
 def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
@@ -1493,6 +1525,86 @@ def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
         f"your answer: {working} (the machine's reading earns 0 of 2), then N^2 (the machine's "
         "reading earns 2 of 2); provisional until a person confirms."
     )
+
+
+# "so" after "has" with the same noun as the answer's: the same thing counted (F15); a
+# noun of its own says the maths before counts something else, so it is working only.
+@pytest.mark.parametrize(
+    ("rubric", "line", "item_id", "verdict", "answer"),
+    [
+        pytest.param(
+            "attn-q1",
+            "(c) The matrix QK^T has N x K entries, so N^2 entries",
+            "c.count",
+            "needs_review",
+            "N^2 entries",
+            id="has N x K entries, so N^2 entries (was 2/2)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) The matrix QK^T has N x N entries, so N^2 entries",
+            "c.count",
+            "correct",
+            "N^2 entries",
+            id="has N x N entries, so N^2 entries: working that agrees is read",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(b) 4C fixed weights, so 0",
+            "b.params",
+            "correct",
+            "0",
+            id="4C fixed weights, so 0: a noun of its own, working only",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(b) $4C$ fixed weights, so $0$",
+            "b.params",
+            "correct",
+            "0",
+            id="$4C$ fixed weights, so $0$: a noun of its own, working only",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(c) parameters $C \\times D$ \\Rightarrow $CD + D$",
+            "c.params",
+            "needs_review",
+            "CD + D",
+            id="parameters $C \\times D$ \\Rightarrow $CD + D$ (was C \\times D, 0/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(c) parameters $CD + D$ \\Rightarrow $9CD + D$",
+            "c.params",
+            "needs_review",
+            "9CD + D",
+            id="parameters $CD + D$ \\Rightarrow $9CD + D$ (was CD + D, 2/2)",
+        ),
+    ],
+)
+def test_the_maths_a_conclusion_follows_is_checked_where_it_counts_the_same(
+    tmp_path, rubric, line, item_id, verdict, answer
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    item = result.items[item_id]
+    assert (item.verdict, item.answer) == (verdict, answer), item.feedback
+    if verdict == "needs_review":
+        assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
+
+
+# A line of working with more steps than are checked goes to a person (never 300 checks).
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("(c) " + "$N \\times K$ ⇒ " * 300 + "$N^2$", id="300 pieces, ⇒ between"),
+        pytest.param("(c) " + "N -> " * 40 + "N^2", id="40 steps without $"),
+    ],
+)
+def test_a_chain_of_working_too_long_to_check_goes_to_a_person(tmp_path, line):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attn-q1.yaml"), [tmp_path]).results
+    assert result.items["c.count"].verdict == "needs_review"
 
 
 # Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks

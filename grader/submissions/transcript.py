@@ -99,7 +99,15 @@ _MATHS_OPENER = re.compile(r"\$|\\[\[(]")
 _MATHS_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 _STEP = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow|⇒|=>|\\therefore|∴")
 # How a note shows the arrow between two steps of working, as the student wrote it.
-_ARROW_SHOWN = {r"\Rightarrow": "⇒", r"\implies": "⇒", r"\Longrightarrow": "⇒", r"\therefore": "∴"}
+_ARROW_SHOWN = {
+    r"\Rightarrow": "⇒",
+    r"\implies": "⇒",
+    r"\Longrightarrow": "⇒",
+    r"\therefore": "∴",
+    r"\rightarrow": "→",
+    r"\longrightarrow": "→",
+    r"\to": "→",
+}
 _BOXED = re.compile(r"\\boxed\s*\{")
 _PICTURE = re.compile(r"\\begin\s*\{\s*[bpvBV]?matrix|\\begin\s*\{\s*array")
 _PROSE_LATEX = {
@@ -375,7 +383,12 @@ _AROUND_CORRECTION = " \t.,;:!-–—"
 # Words that end the words between two pieces of maths on a line and conclude from the maths
 # before ("$4C$ fixed weights, so $0$", "…, hence $9CD + D$", "=> $9CD + D$").
 _CONCLUDING = r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)\b|=>|->|→|⇒|∴)[\s:,]*"
-_CONCLUDES = re.compile(rf"{_CONCLUDING}$", re.IGNORECASE)
+# Between two pieces, also an arrow or "=" written in LaTeX outside them (`$C \times D$
+# \Rightarrow $CD + D$`, `$N \times K$ = $N^2$`), as `⇒` is.
+_LATEX_ARROW = r"\\(?:Rightarrow|implies|Longrightarrow|rightarrow|longrightarrow|to|therefore)\b"
+_CONCLUDES = re.compile(
+    rf"(?:{_CONCLUDING}|{_LATEX_ARROW}[\s:,]*|(?<![<>!=\\])=\s*)$", re.IGNORECASE
+)
 # The same within a line of maths written without `$` (`N × N → N^2`): `maths_among_words`.
 _CONCLUDES_WITHIN = re.compile(_CONCLUDING, re.IGNORECASE)
 # Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
@@ -393,7 +406,7 @@ class _Role:
     leading: str | None = None  # for a conclusion, the words that start its line (`parameters`)
     # for a conclusion, the maths before it that it equates to the answer (`$N \times K$ →
     # $N^2$): a step of working the item checks, where it reads it
-    equates: str = ""
+    equates: tuple[str, ...] = ()
     note: str = ""  # how it was read
 
 
@@ -404,11 +417,20 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
     a condition ("if", "otherwise") between two makes both cases, for a person."""
     roles: dict[int, _Role] = {}
     line_first = 0  # the index of the first piece on the line of the piece looked at
+    chained = True  # whether only a conclusion stands between the pieces of the line so far
     for index in range(1, len(pieces)):
         between = text[pieces[index - 1].end : pieces[index].start]
         if "\n" in between:
             line_first = index
+            chained = True
             continue
+        # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$` names the maths after it
+        lone_name = _LONE_NAME.fullmatch(pieces[index - 1].body.strip()) is not None
+        chained = (
+            chained
+            and _CONCLUDES.fullmatch(between.lstrip(" \t:,")) is not None
+            and not (between.strip() == "=" and lone_name)
+        )
         earlier = pieces[line_first:index]
         struck = _quote(text[pieces[index - 1].start : pieces[index - 1].end])
         written = _quote(text[pieces[index].start : pieces[index].end])
@@ -420,20 +442,28 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
         elif _CASES.search(between) and not re.search(_DENIAL, between, re.IGNORECASE):
             for case in range(line_first, index + 1):
                 roles[case] = _Role(skip=True)
-        elif (conclusion := _CONCLUDES.search(between)) is not None:
+        elif (conclusion := _CONCLUDES.search(between)) is not None and not (
+            between.strip() == "=" and lone_name
+        ):
             for case in range(line_first, index):
                 roles[case] = replace(roles.get(case, _Role()), working=True)
             line_start = text.rfind("\n", 0, pieces[line_first].start) + 1
             leading = text[line_start : pieces[line_first].start]
             word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
+            word = _ARROW_SHOWN.get(word, word)
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
-            alone = len(earlier) == 1 and not between.strip(" \t:,").removesuffix(word).strip()
-            equates = pieces[line_first].body if alone else ""
+            # `$N \times N$ ⇒ $N \times K$ ⇒ $N^2$`: every step before the answer, checked
+            # (at most `MOST_ANSWERS`: a longer chain goes to a person)
+            steps = [p.body for p in earlier] if chained else []
+            equated = (_equated(step, word, leading) for step in steps)
             roles[index] = _Role(
                 leading=leading,
                 note=_concluded_note(written, word, shown),
-                equates=_equated(equates, word, leading),
+                equates=tuple(step for step in equated if step),
             )
+            if len(steps) > MOST_ANSWERS:
+                for case in range(line_first, index + 1):
+                    roles[case] = replace(roles[case], skip=True)
     return roles
 
 
@@ -452,19 +482,52 @@ def has_working(line: str) -> bool:
     if any(arrow in line for arrow in _ARROWS) or _STEP_ARROW.search(line) is not None:
         return True
     among = maths_among_words(line) if "$" not in line else None
-    return among is not None and bool(_equated(among.working, among.concludes, among.label))
+    return among is not None and any(_working_steps(among))
 
 
-def _equated(working: str, word: str, words: str) -> str:
+# Words before maths that say it is the thing the answer after "so" counts (`QK^T is N × K,
+# so N^2`, `QK^T has N x K entries, so N^2 entries`)
+_IS_THE_SAME = re.compile(r"\b(?:is|are|has|have)\s+(?=\S)", re.IGNORECASE)
+
+
+def _equated(working: str, word: str, words: str, answer: str = "") -> str:
     """The maths of `working` that a conclusion `word` equates to the answer after it: the
-    maths after the words before it (`QK^T is N × K` → `N × K`), after an arrow, or the
-    maths alone with no `words` beside it (`N x K, so N^2`); "" otherwise."""
+    maths after the words before it (`QK^T is N × K` → `N × K`), after an arrow or "=", or
+    the maths alone with no `words` beside it (`N x K, so N^2`); after a word ("so"), also
+    the maths after "is" or "has" whose words after it are the `answer`'s (none, or the same
+    noun: `QK^T has N x K entries, so N^2 entries`), where they cannot count something else
+    (`$4C$ fixed weights, so $0$` is not equated); "" otherwise."""
     prose = _prose_matches(working)
-    if word not in _ARROWS and (prose or _prose_matches(words) or not working):
+    if word not in (*_ARROWS, "=") and (_prose_matches(words) or not working):
         return ""
+    if word not in (*_ARROWS, "=") and prose:
+        same = list(_IS_THE_SAME.finditer(working))
+        if not same:
+            return ""
+        rest = working[same[-1].end() :]
+        noun = next(iter(_prose_matches(rest)), None)
+        said = next(iter(_prose_matches(answer)), None)
+        if _words_from(rest, noun) != _words_from(answer, said):
+            return ""
+        working = rest[: noun.start()] if noun else rest
+        prose = []
     maths = working[prose[-1].end() :] if prose else working
     maths = maths.strip(" \t:,;")
     return maths if maths and _is_maths_alone(maths) else ""
+
+
+def _words_from(text: str, word: re.Match[str] | None) -> str:
+    """`text` from `word` on, as words are compared; "" with no word."""
+    return " ".join(text[word.start() :].casefold().split()) if word else ""
+
+
+def _working_steps(among: AmongWords) -> tuple[str, ...]:
+    """The steps of working a line among words equates to its answer (`_equated`): each
+    step between arrows or words of conclusion (`N x K -> N x K -> N^2`, `N x K, so N x K,
+    so N^2`)."""
+    steps = _CONCLUDES_WITHIN.split(among.working)
+    equated = (_equated(step, among.concludes, among.label, among.maths) for step in steps)
+    return tuple(step for step in equated if step)
 
 
 def _concluded_note(answer: str, word: str, working: str) -> str:
@@ -1197,7 +1260,10 @@ def _offer_among(
     offers: _Offers,
 ) -> bool:
     """Offer the maths of a line among words (`maths_among_words`) to the items, with the
-    notes saying what was set aside; whether any took it."""
+    notes saying what was set aside; whether any took it: none where its working has more
+    steps than are checked (`MOST_ANSWERS`), a line for a person."""
+    if len(_CONCLUDES_WITHIN.split(among.working)) > MOST_ANSWERS:
+        return False
     return _offer(
         among.maths,
         line,
@@ -1209,7 +1275,7 @@ def _offer_among(
         notes=among.notes,
         # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
         alone=bool(among.working) and not among.after,
-        equates=_equated(among.working, among.concludes, among.label),
+        equates=_working_steps(among),
     )
 
 
@@ -1705,7 +1771,7 @@ def _offer(
     alone: bool = False,
     strength: int = 0,
     labelled: str = "",
-    equates: str = "",
+    equates: tuple[str, ...] = (),
 ) -> bool:
     """Offer a piece of maths, step by step, to the items of `offers`; whether any took a
     step; what they take goes into its `found`, `shared` and `definitions`. The
@@ -1720,9 +1786,9 @@ def _offer(
     `labelled` is the piece as written where words joined it (`D weights plus 9CD`): a count
     that reads it with the words after it (`… biases`), as `grader check` does, is given it,
     so that its check weighs the words naming the terms; otherwise it is given the sum.
-    `equates` is maths a conclusion equates to the piece (`N × K → N^2`): a count that reads
-    it checks it as a step of working before the piece, so that working that disagrees goes
-    to a person."""
+    `equates` is the maths a conclusion equates to the piece (`N × K → N^2`, each step of
+    `N x K -> N x K -> N^2`): a count that reads a step checks it as a step of working
+    before the piece, so that working that disagrees goes to a person."""
     items, found, shared, definitions = (
         offers.items,
         offers.found,
@@ -1815,10 +1881,12 @@ def _offer(
             step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
             if len(chosen) == 1:
                 # `QK^T is N × K ⇒ N^2`: the maths of the step before, checked where it reads
-                equated = _equated(steps[last - 1], arrow, "")
+                equated = (_equated(steps[last - 1], arrow, ""),)
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
-        if item.counts and equated and (item.recognises(equated) or item.reads_with_words(equated)):
-            sides = [*_sides(equated), *sides]
+        if item.counts:
+            # every step of the working it reads (`N x K -> N x K -> N^2`), before the answer
+            read = [e for e in equated if e and (item.recognises(e) or item.reads_with_words(e))]
+            sides = [*(side for step in read for side in _sides(step)), *sides]
         chain = tuple(sides) if len(sides) > 1 else ()
         in_prose = (
             not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)

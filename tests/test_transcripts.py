@@ -1063,6 +1063,14 @@ DENYING_SENTENCE = (
             id="an explanation's prose ('A 1x1 …') is no unread text naming part a (was "
             "needs_review)",
         ),
+        *(
+            pytest.param(
+                "attn-q1", f"(a) $3EK + 3K$ {arrow} (b) $4EK + 3K + E$", "b.params", "correct",
+                "4EK + 3K + E",
+                id=f"a marker after {arrow!r} starts the next part (was missing, (a) two answers)",
+            )
+            for arrow in ("->", "→", "⇒")
+        ),
         pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
             "line 2: $y = x$ and (d) $CD$",
@@ -1455,6 +1463,41 @@ def test_another_items_step_before_an_arrow_is_not_called_working(tmp_path, line
     assert result.items["c.formula"].answer == "y_{ijk} = \\sum_{n=1}^C W_{kn} \\cdot x_{ijn}"
     assert result.items["c.params"].answer == "CD"
     assert not any("working" in note for note in result.items["c.params"].reading_notes)
+
+
+# The same where the pieces are apart (`$y = …$ → $CD + D$`): each item's answer is read, and
+# neither note calls the other's answer working.
+@pytest.mark.parametrize(
+    ("line", "formula", "count"),
+    [
+        pytest.param(
+            "(c) $y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k$ → $CD + D$",
+            "c.formula",
+            "c.params",
+            id="a formula → a count (the count's note called the formula working)",
+        ),
+        pytest.param(
+            "(c) parameters $CD + D$ ⇒ $y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k$",
+            "c.formula",
+            "c.params",
+            id="a count ⇒ a formula (the formula's note called the count working)",
+        ),
+        pytest.param(
+            "(d) $y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l}$ so $CD$ parameters",
+            "d.formula",
+            "d.params",
+            id="a formula so a count (the count's note called the formula working)",
+        ),
+    ],
+)
+def test_another_items_piece_before_a_conclusion_is_not_called_working(
+    tmp_path, line, formula, count
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    for item_id in (formula, count):
+        assert result.items[item_id].verdict == "correct", item_id
+        assert not any("working" in note for note in result.items[item_id].reading_notes)
 
 
 # Working before an arrow (or "so" with no words beside the maths) that the count reads and

@@ -84,7 +84,9 @@ _WEAK_MARKER = re.compile(r"^\s*(?P<letter>[a-z])[ \t]*(?::|-|–|—)[ \t]*(?=\
 # A marker in the middle of a line, after the answer to the part before it (`(d) $s_i(1-s_i)$
 # and (e) $-s_is_j$`): in brackets, after maths, a `,`, `;`, `.` or "and", outside maths.
 _MARKER_WITHIN = re.compile(
-    r"(?:\$|\\[)\]]|[,;.]|\band)[ \t]*\((?P<letter>[A-Za-z])\)(?=[ \t]|$)", re.IGNORECASE
+    r"(?:\$|\\[)\]]|[,;.]|\band|->|→|⇒|=>|\\(?:Rightarrow|implies|to)\b)"
+    r"[ \t]*\((?P<letter>[A-Za-z])\)(?=[ \t]|$)",
+    re.IGNORECASE,
 )
 # LaTeX spacing a transcriber puts after a marker: `$$(c)\ y_{i,j,k} = …$$`.
 _SPACING = re.compile(r"^(?:\\[ ,;:!]|\\q?quad\b|~|\s)+")
@@ -1102,6 +1104,7 @@ def _read_part(
     untaken: set[int] = set()  # lines with inline maths that no item took
     denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
     denied_maths: dict[int, set[str]] = {}  # each such line → that maths, as written
+    took_on_line: dict[int, set[str]] = {}  # each line → the items that took maths on it
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -1155,6 +1158,7 @@ def _read_part(
             # line's answer, with the words that start the line
             before = f"{role.leading.strip()} {before}"
             alone = alone or not line_after.strip(" \t.")
+        had = {item_id: len(candidates) for item_id, candidates in found.items()}
         offered = _offer(
             body,
             line,
@@ -1169,6 +1173,14 @@ def _read_part(
             strength=-4 if role.working else 0,
             equates=role.equates,
         )
+        earlier = took_on_line.setdefault(line, set())
+        for item_id, candidates in found.items():
+            for candidate in candidates[had.get(item_id, 0) :]:
+                if role.note and earlier - {item_id}:
+                    # `$y_{i,j,k} = … + b_k$ → $CD + D$`: the maths before it is another
+                    # item's answer, no working of this one's (as in one piece: `_offer`)
+                    candidate.notes = tuple(note for note in candidate.notes if note != role.note)
+        earlier.update(item_id for item_id in found if len(found[item_id]) > had.get(item_id, 0))
         if offered:
             taken_lines.add(line)
         elif displayed:

@@ -1636,6 +1636,26 @@ def test_the_maths_a_conclusion_follows_is_checked_where_it_counts_the_same(
         assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
 
 
+# "=" after a name, or a function of its argument, names the maths after it: no working.
+@pytest.mark.parametrize(
+    ("rubric", "line", "item_id"),
+    [
+        pytest.param(
+            "activations-q1",
+            "(a) $\\sigma'(x)$ = $\\sigma(x)(1-\\sigma(x))$",
+            "a.derivative",
+            id="$\\sigma'(x)$ = $…$: the derivative named, not working",
+        ),
+    ],
+)
+def test_equals_after_a_name_is_no_conclusion(tmp_path, rubric, line, item_id):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    item = result.items[item_id]
+    assert item.verdict == "correct"
+    assert not any("working" in note for note in item.reading_notes)
+
+
 # A line of working with more steps than are checked goes to a person (never 300 checks).
 @pytest.mark.parametrize(
     "line",

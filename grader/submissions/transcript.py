@@ -212,6 +212,9 @@ _WORD = re.compile(r"[A-Za-z][a-z]+")
 # One name alone: a letter, Greek or not, or a LaTeX name, with at most an index (`x`, `d_k`,
 # `s_{i}`, `\\alpha`).
 _LONE_NAME = re.compile(r"(?:\\[A-Za-z]+|[A-Za-zα-ωΑ-Ω])(?:_\s*(?:\{[^{}]*\}|\w))?")
+# A name, or a function of its argument (`y_{i,j,k}`, `\sigma'(x)`): `=` after it names the
+# maths after, it concludes nothing (`_roles`).
+_NAMED = re.compile(rf"(?:{_LONE_NAME.pattern})'*(?:\s*\([^()]*\))?")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
 _MATHS_WORDS = {"sum", "exp", "log", "ln", "max", "min", "sqrt", "softmax", "relu", "tanh"}
 
@@ -426,8 +429,8 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
             line_first = index
             chained = True
             continue
-        # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$` names the maths after it
-        lone_name = _LONE_NAME.fullmatch(pieces[index - 1].body.strip()) is not None
+        # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$`, `$\sigma'(x)$ = $…$` name it
+        lone_name = _NAMED.fullmatch(pieces[index - 1].body.strip()) is not None
         chained = (
             chained
             and _CONCLUDES.fullmatch(between.lstrip(" \t:,")) is not None

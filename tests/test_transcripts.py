@@ -1531,6 +1531,16 @@ def test_another_items_piece_before_a_conclusion_is_not_called_working(
             )
             for arrow in ("\\implies", "\\Rightarrow", "\\to", "=")
         ),
+        pytest.param(
+            "(c) $N \\times K$ --> $N^2$",
+            "N \\times K",
+            id="$N \\times K$ --> $N^2$ (2/2 at 9e00635)",
+        ),
+        pytest.param(
+            "(c) $QK^T$ is $N \\times K$ \\Rightarrow $N^2$",
+            "N \\times K",
+            id="$QK^T$ is $N \\times K$ \\Rightarrow $N^2$: the maths after 'is' (was unread)",
+        ),
         # every step of the working before the answer is checked, not only one (F14)
         pytest.param(
             "(c) N x K -> N x K -> N^2",

@@ -422,20 +422,24 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
     a condition ("if", "otherwise") between two makes both cases, for a person."""
     roles: dict[int, _Role] = {}
     line_first = 0  # the index of the first piece on the line of the piece looked at
-    chained = True  # whether only a conclusion stands between the pieces of the line so far
+    # the first piece of the steps of working before the piece looked at: pieces only a
+    # conclusion joins, from the line's start or after "is" (`$QK^T$ is $N \times K$ ⇒
+    # $N^2$`); None where other words stand between them (`$CD$ weights and $D$ → …`)
+    chain: int | None = 0
     for index in range(1, len(pieces)):
         between = text[pieces[index - 1].end : pieces[index].start]
         if "\n" in between:
-            line_first = index
-            chained = True
+            line_first = chain = index
             continue
         # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$`, `$\sigma'(x)$ = $…$` name it
         lone_name = _NAMED.fullmatch(pieces[index - 1].body.strip()) is not None
-        chained = (
-            chained
-            and _CONCLUDES.fullmatch(between.lstrip(" \t:,")) is not None
-            and not (between.strip() == "=" and lone_name)
-        )
+        bare = _CONCLUDES.search(between)
+        if (
+            bare is None
+            or between[: bare.start()].strip(" \t:,-")
+            or (between.strip() == "=" and lone_name)
+        ):
+            chain = index if _DESCRIBES.fullmatch(between) else None
         earlier = pieces[line_first:index]
         struck = _quote(text[pieces[index - 1].start : pieces[index - 1].end])
         written = _quote(text[pieces[index].start : pieces[index].end])
@@ -459,7 +463,7 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
             # `$N \times N$ ⇒ $N \times K$ ⇒ $N^2$`: every step before the answer, checked
             # (at most `MOST_ANSWERS`: a longer chain goes to a person)
-            steps = [p.body for p in earlier] if chained else []
+            steps = [p.body for p in pieces[chain:index]] if chain is not None else []
             equated = (_equated(step, word, leading) for step in steps)
             roles[index] = _Role(
                 leading=leading,

@@ -255,7 +255,9 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
         return replace(unread, found=answer.found)
     if answer is None or answer.text is None or not answer.text.strip():
         return score_missing(item, answer.text if answer else None)
-    if answer.found is None and not (answer.alternatives or answer.chains or answer.unsure):
+    if answer.found is None and not (
+        answer.alternatives or answer.chains or answer.unsure or answer.retracted
+    ):
         # beside a photo or with notes from its cell's cleaning, read as the cell alone is
         return as_written(item, answer.text, answer.line, answer.reading_notes, answer.attachment)
     found = ((answer.text, answer.line, answer.found or ""), *answer.alternatives)
@@ -272,6 +274,7 @@ def plan_answer(item: Item, answer: SubmittedAnswer | None) -> ItemResult | Task
         answer.reading_notes,
         answer.lines_within,
         answer.attachment,
+        answer.retracted,
     )
 
 
@@ -361,6 +364,7 @@ class Found:
     reading_notes: tuple[str, ...] = ()  # how the transcript reader read the first answer
     lines_within: bool = False  # its lines are the answer's own (an LMS cell's), not a script's
     attachment: str | None = None  # a photo, recording or file beside it: a person looks too
+    retracted: tuple[int, str] | None = None  # a line that says it is wrong: for a person
 
     def _line(self, line: int) -> str:
         return f"line {line} of your answer" if self.lines_within else f"line {line}"
@@ -447,6 +451,16 @@ class Found:
                 "whether it answers another item."
             )
             decisions.append("sent for review: taken by its place, and not right")
+        if self.retracted is not None:
+            # The student says the answer is wrong: whether they still give it is a person's
+            # to decide, never graded as if they asserted it.
+            line, words = self.retracted
+            notes.append(
+                f'Line {line} of your script says this answer is wrong ("{words}"); an '
+                "instructor will decide whether it is still your answer: "
+                f"{machine_reading(first)}; {PROVISIONAL}."
+            )
+            decisions.append(f"sent for review: line {line} says the answer is wrong")
         if self.attachment is not None:
             # The photo may hold the working, or the real answer: its text is graded, and a
             # person looks at both. Text giving different answers earns nothing alone.

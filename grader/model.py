@@ -267,6 +267,10 @@ class SubmittedAnswer:
     # "an image (IMG_2041.jpg)", a recording, an attached file): the text is graded, and the
     # item goes to a person, saying so, since the photo may hold the working or the answer.
     attachment: str | None = None
+    # A line of the script whose words say this answer is wrong (`On reflection my formula
+    # $Y = XW$ is wrong …`), (its number, its text): the student retracts it, so the item goes
+    # to a person, the line quoted.
+    retracted: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -373,6 +373,16 @@ ARROWS = [
         id="N x K, so N^2 (was 2/2)",
     ),
     pytest.param(
+        "attn-q1", "c.count", "QK^T is N × K, so N^2", "needs_review",
+        'read N^2 as the answer: it follows "so"; QK^T is N × K before it is working',
+        id="QK^T is N × K, so N^2: 'is' before the maths (was 2/2)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "N x K -> N x K -> N^2", "needs_review",
+        'read N^2 as the answer: it follows "->"; N x K -> N x K before it is working',
+        id="N x K -> N x K -> N^2: every step checked (was 2/2)",
+    ),
+    pytest.param(
         "22-52-q4", "d.formula",
         "Y = XW \\Rightarrow y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l}", "correct",
         'read y_{i,k} = \\sum_{l=1}^C w_{l,k} x_{i,l} as the answer: it follows "⇒"; Y = XW '

@@ -1063,6 +1063,14 @@ DENYING_SENTENCE = (
             id="an explanation's prose ('A 1x1 …') is no unread text naming part a (was "
             "needs_review)",
         ),
+        *(
+            pytest.param(
+                "attn-q1", f"(a) $3EK + 3K$ {arrow} (b) $4EK + 3K + E$", "b.params", "correct",
+                "4EK + 3K + E",
+                id=f"a marker after {arrow!r} starts the next part (was missing, (a) two answers)",
+            )
+            for arrow in ("->", "→", "⇒")
+        ),
         pytest.param(
             "22-52-q4", "(c)\n$y = x$ and (d) $CD$", "c.params", "needs_review",
             "line 2: $y = x$ and (d) $CD$",
@@ -1079,6 +1087,70 @@ def test_each_part_is_read_whatever_marker_the_script_writes(
     (result,) = grade_paths(rubric, [tmp_path]).results
     item = result.items[item_id]
     assert (item.verdict, item.answer) == (verdict, answer)
+
+
+# A line whose words deny the maths another item took as its answer: the student retracts
+# it, so that item goes to a person, the line quoted; a sentence denying maths no item took
+# is the explanation's (above).
+@pytest.mark.parametrize(
+    ("script", "item_id", "line", "explanation"),
+    [
+        pytest.param(
+            "(e) $Y = XW$\nPixels are tokens and channels are the embedding dimension.\n"
+            "On reflection my formula $Y = XW$ is wrong because the bias must be included too.",
+            "e.formula",
+            3,
+            "Pixels are tokens and channels are the embedding dimension.",
+            id="a sentence of its own retracting the formula (was 2/2, joined the explanation)",
+        ),
+        pytest.param(
+            "(e) Formula: $Y = XW$\nExplanation: pixels are tokens and channels are the "
+            "embedding dimension. $Y = XW$ is wrong.",
+            "e.formula",
+            2,
+            None,
+            id="'$Y = XW$ is wrong.' in the explanation's line (was 2/2, silent)",
+        ),
+        pytest.param(
+            "(e) $Y = XW$\nPixels are tokens and channels are the embedding dimension. This "
+            "is not $Y = XW$ since we have a bias.",
+            "e.formula",
+            2,
+            None,
+            id="'This is not $Y = XW$' of the formula given (was 2/2, silent)",
+        ),
+        pytest.param(
+            "(c) $y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k$\nparameters $CD + D$\n"
+            "I am not sure, it is not $CD + D$ since each position has its own bias.",
+            "c.params",
+            3,
+            None,
+            id="a count retracted on a later line (was 2/2 with a warning only)",
+        ),
+    ],
+)
+def test_a_line_denying_an_answer_an_item_took_sends_it_to_a_person(
+    tmp_path, script, item_id, line, explanation
+):
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    item = result.items[item_id]
+    assert item.verdict == "needs_review", item.feedback
+    words = script.split("\n")[line - 1]
+    assert item.feedback[0].startswith(
+        f'Line {line} of your script says this answer is wrong ("{words}"); an instructor '
+        "will decide whether it is still your answer: the machine's reading earns"
+    )
+    if explanation is not None:
+        assert result.items["e.explanation"].answer == explanation
+
+
+def test_a_sentence_denying_maths_no_item_took_leaves_the_answer_graded(tmp_path):
+    script = f"(e) $Y = XW$\n{DENYING_SENTENCE}\nIt is a position-wise linear layer."
+    (tmp_path / "kim.md").write_text(f"{script}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    assert result.items["e.formula"].verdict == "correct"
+    assert DENYING_SENTENCE.replace("$", "") in result.items["e.explanation"].answer
 
 
 @pytest.mark.parametrize(
@@ -1393,6 +1465,41 @@ def test_another_items_step_before_an_arrow_is_not_called_working(tmp_path, line
     assert not any("working" in note for note in result.items["c.params"].reading_notes)
 
 
+# The same where the pieces are apart (`$y = …$ → $CD + D$`): each item's answer is read, and
+# neither note calls the other's answer working.
+@pytest.mark.parametrize(
+    ("line", "formula", "count"),
+    [
+        pytest.param(
+            "(c) $y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k$ → $CD + D$",
+            "c.formula",
+            "c.params",
+            id="a formula → a count (the count's note called the formula working)",
+        ),
+        pytest.param(
+            "(c) parameters $CD + D$ ⇒ $y_{i,j,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k$",
+            "c.formula",
+            "c.params",
+            id="a count ⇒ a formula (the formula's note called the count working)",
+        ),
+        pytest.param(
+            "(d) $y_{i,k} = \\sum_{l=1}^{C} w_{l,k} x_{i,l}$ so $CD$ parameters",
+            "d.formula",
+            "d.params",
+            id="a formula so a count (the count's note called the formula working)",
+        ),
+    ],
+)
+def test_another_items_piece_before_a_conclusion_is_not_called_working(
+    tmp_path, line, formula, count
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(RUBRIC, [tmp_path]).results
+    for item_id in (formula, count):
+        assert result.items[item_id].verdict == "correct", item_id
+        assert not any("working" in note for note in result.items[item_id].reading_notes)
+
+
 # Working before an arrow (or "so" with no words beside the maths) that the count reads and
 # that differs from the answer after it (`N x K -> N^2`: N×K is not N²): a person decides,
 # shown both; working that agrees is read (`N × N → N^2`, above).
@@ -1415,6 +1522,48 @@ def test_another_items_step_before_an_arrow_is_not_called_working(tmp_path, line
         pytest.param(
             "(c) $N \\times K$, so $N^2$", "N \\times K", id="$N \\times K$, so $N^2$ (was 2/2)"
         ),
+        # an arrow in LaTeX, or "=", between two pieces concludes as ⇒ does (F3)
+        *(
+            pytest.param(
+                f"(c) $N \\times K$ {arrow} $N^2$",
+                "N \\times K",
+                id=f"$N \\times K$ {arrow} $N^2$ (was N \\times K, 0/2, $N^2$ dropped)",
+            )
+            for arrow in ("\\implies", "\\Rightarrow", "\\to", "=")
+        ),
+        pytest.param(
+            "(c) $N \\times K$ --> $N^2$",
+            "N \\times K",
+            id="$N \\times K$ --> $N^2$ (2/2 at 9e00635)",
+        ),
+        pytest.param(
+            "(c) $QK^T$ is $N \\times K$ \\Rightarrow $N^2$",
+            "N \\times K",
+            id="$QK^T$ is $N \\times K$ \\Rightarrow $N^2$: the maths after 'is' (was unread)",
+        ),
+        # every step of the working before the answer is checked, not only one (F14)
+        pytest.param(
+            "(c) N x K -> N x K -> N^2",
+            "N x K (the machine's reading earns 0 of 2), then N x K",
+            id="N x K -> N x K -> N^2 (was 2/2)",
+        ),
+        pytest.param(
+            "(c) $N \\times N$ ⇒ $N \\times K$ ⇒ $N^2$",
+            "N \\times N (the machine's reading earns 2 of 2), then N \\times K",
+            id="$N \\times N$ ⇒ $N \\times K$ ⇒ $N^2$ (was 2/2)",
+        ),
+        pytest.param(
+            "(c) N x K, so N x K, so N^2",
+            "N x K (the machine's reading earns 0 of 2), then N x K",
+            id="N x K, so N x K, so N^2 (was 2/2)",
+        ),
+        # "so" after "is"/"has" with the answer's noun, or none: the same thing counted (F15)
+        pytest.param("(c) QK^T is N × K, so N^2", "N × K", id="QK^T is N × K, so N^2 (was 2/2)"),
+        pytest.param(
+            "(c) QK^T is N × K so the answer is N^2",
+            "N × K",
+            id="QK^T is N × K so the answer is N^2 (was 2/2)",
+        ),
     ],
 )
 def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
@@ -1429,6 +1578,106 @@ def test_working_that_differs_from_the_answer_after_an_arrow_goes_to_a_person(
         f"your answer: {working} (the machine's reading earns 0 of 2), then N^2 (the machine's "
         "reading earns 2 of 2); provisional until a person confirms."
     )
+
+
+# "so" after "has" with the same noun as the answer's: the same thing counted (F15); a
+# noun of its own says the maths before counts something else, so it is working only.
+@pytest.mark.parametrize(
+    ("rubric", "line", "item_id", "verdict", "answer"),
+    [
+        pytest.param(
+            "attn-q1",
+            "(c) The matrix QK^T has N x K entries, so N^2 entries",
+            "c.count",
+            "needs_review",
+            "N^2 entries",
+            id="has N x K entries, so N^2 entries (was 2/2)",
+        ),
+        pytest.param(
+            "attn-q1",
+            "(c) The matrix QK^T has N x N entries, so N^2 entries",
+            "c.count",
+            "correct",
+            "N^2 entries",
+            id="has N x N entries, so N^2 entries: working that agrees is read",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(b) 4C fixed weights, so 0",
+            "b.params",
+            "correct",
+            "0",
+            id="4C fixed weights, so 0: a noun of its own, working only",
+        ),
+        pytest.param(
+            "pool-q1",
+            "(b) $4C$ fixed weights, so $0$",
+            "b.params",
+            "correct",
+            "0",
+            id="$4C$ fixed weights, so $0$: a noun of its own, working only",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(c) parameters $C \\times D$ \\Rightarrow $CD + D$",
+            "c.params",
+            "needs_review",
+            "CD + D",
+            id="parameters $C \\times D$ \\Rightarrow $CD + D$ (was C \\times D, 0/2)",
+        ),
+        pytest.param(
+            "22-52-q4",
+            "(c) parameters $CD + D$ \\Rightarrow $9CD + D$",
+            "c.params",
+            "needs_review",
+            "9CD + D",
+            id="parameters $CD + D$ \\Rightarrow $9CD + D$ (was CD + D, 2/2)",
+        ),
+    ],
+)
+def test_the_maths_a_conclusion_follows_is_checked_where_it_counts_the_same(
+    tmp_path, rubric, line, item_id, verdict, answer
+):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    item = result.items[item_id]
+    assert (item.verdict, item.answer) == (verdict, answer), item.feedback
+    if verdict == "needs_review":
+        assert item.feedback[0].startswith("The steps of your working on line 3 do not agree")
+
+
+# "=" after a name, or a function of its argument, names the maths after it: no working.
+@pytest.mark.parametrize(
+    ("rubric", "line", "item_id"),
+    [
+        pytest.param(
+            "activations-q1",
+            "(a) $\\sigma'(x)$ = $\\sigma(x)(1-\\sigma(x))$",
+            "a.derivative",
+            id="$\\sigma'(x)$ = $…$: the derivative named, not working",
+        ),
+    ],
+)
+def test_equals_after_a_name_is_no_conclusion(tmp_path, rubric, line, item_id):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / f"{rubric}.yaml"), [tmp_path]).results
+    item = result.items[item_id]
+    assert item.verdict == "correct"
+    assert not any("working" in note for note in item.reading_notes)
+
+
+# A line of working with more steps than are checked goes to a person (never 300 checks).
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("(c) " + "$N \\times K$ ⇒ " * 300 + "$N^2$", id="300 pieces, ⇒ between"),
+        pytest.param("(c) " + "N -> " * 40 + "N^2", id="40 steps without $"),
+    ],
+)
+def test_a_chain_of_working_too_long_to_check_goes_to_a_person(tmp_path, line):
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
+    (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attn-q1.yaml"), [tmp_path]).results
+    assert result.items["c.count"].verdict == "needs_review"
 
 
 # Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks

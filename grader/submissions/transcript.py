@@ -84,7 +84,9 @@ _WEAK_MARKER = re.compile(r"^\s*(?P<letter>[a-z])[ \t]*(?::|-|–|—)[ \t]*(?=\
 # A marker in the middle of a line, after the answer to the part before it (`(d) $s_i(1-s_i)$
 # and (e) $-s_is_j$`): in brackets, after maths, a `,`, `;`, `.` or "and", outside maths.
 _MARKER_WITHIN = re.compile(
-    r"(?:\$|\\[)\]]|[,;.]|\band)[ \t]*\((?P<letter>[A-Za-z])\)(?=[ \t]|$)", re.IGNORECASE
+    r"(?:\$|\\[)\]]|[,;.]|\band|->|→|⇒|=>|\\(?:Rightarrow|implies|to)\b)"
+    r"[ \t]*\((?P<letter>[A-Za-z])\)(?=[ \t]|$)",
+    re.IGNORECASE,
 )
 # LaTeX spacing a transcriber puts after a marker: `$$(c)\ y_{i,j,k} = …$$`.
 _SPACING = re.compile(r"^(?:\\[ ,;:!]|\\q?quad\b|~|\s)+")
@@ -99,7 +101,15 @@ _MATHS_OPENER = re.compile(r"\$|\\[\[(]")
 _MATHS_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 _STEP = re.compile(r"\\Rightarrow|\\implies|\\Longrightarrow|⇒|=>|\\therefore|∴")
 # How a note shows the arrow between two steps of working, as the student wrote it.
-_ARROW_SHOWN = {r"\Rightarrow": "⇒", r"\implies": "⇒", r"\Longrightarrow": "⇒", r"\therefore": "∴"}
+_ARROW_SHOWN = {
+    r"\Rightarrow": "⇒",
+    r"\implies": "⇒",
+    r"\Longrightarrow": "⇒",
+    r"\therefore": "∴",
+    r"\rightarrow": "→",
+    r"\longrightarrow": "→",
+    r"\to": "→",
+}
 _BOXED = re.compile(r"\\boxed\s*\{")
 _PICTURE = re.compile(r"\\begin\s*\{\s*[bpvBV]?matrix|\\begin\s*\{\s*array")
 _PROSE_LATEX = {
@@ -202,6 +212,9 @@ _WORD = re.compile(r"[A-Za-z][a-z]+")
 # One name alone: a letter, Greek or not, or a LaTeX name, with at most an index (`x`, `d_k`,
 # `s_{i}`, `\\alpha`).
 _LONE_NAME = re.compile(r"(?:\\[A-Za-z]+|[A-Za-zα-ωΑ-Ω])(?:_\s*(?:\{[^{}]*\}|\w))?")
+# A name, or a function of its argument (`y_{i,j,k}`, `\sigma'(x)`): `=` after it names the
+# maths after, it concludes nothing (`_roles`).
+_NAMED = re.compile(rf"(?:{_LONE_NAME.pattern})'*(?:\s*\([^()]*\))?")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
 _MATHS_WORDS = {"sum", "exp", "log", "ln", "max", "min", "sqrt", "softmax", "relu", "tanh"}
 
@@ -375,7 +388,12 @@ _AROUND_CORRECTION = " \t.,;:!-–—"
 # Words that end the words between two pieces of maths on a line and conclude from the maths
 # before ("$4C$ fixed weights, so $0$", "…, hence $9CD + D$", "=> $9CD + D$").
 _CONCLUDING = r"(?:\b(?:so|hence|thus|therefore|giving|gives|total(?:\s+of)?)\b|=>|->|→|⇒|∴)[\s:,]*"
-_CONCLUDES = re.compile(rf"{_CONCLUDING}$", re.IGNORECASE)
+# Between two pieces, also an arrow or "=" written in LaTeX outside them (`$C \times D$
+# \Rightarrow $CD + D$`, `$N \times K$ = $N^2$`), as `⇒` is.
+_LATEX_ARROW = r"\\(?:Rightarrow|implies|Longrightarrow|rightarrow|longrightarrow|to|therefore)\b"
+_CONCLUDES = re.compile(
+    rf"(?:{_CONCLUDING}|{_LATEX_ARROW}[\s:,]*|(?<![<>!=\\])=\s*)$", re.IGNORECASE
+)
 # The same within a line of maths written without `$` (`N × N → N^2`): `maths_among_words`.
 _CONCLUDES_WITHIN = re.compile(_CONCLUDING, re.IGNORECASE)
 # Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
@@ -393,7 +411,7 @@ class _Role:
     leading: str | None = None  # for a conclusion, the words that start its line (`parameters`)
     # for a conclusion, the maths before it that it equates to the answer (`$N \times K$ →
     # $N^2$): a step of working the item checks, where it reads it
-    equates: str = ""
+    equates: tuple[str, ...] = ()
     note: str = ""  # how it was read
 
 
@@ -404,11 +422,24 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
     a condition ("if", "otherwise") between two makes both cases, for a person."""
     roles: dict[int, _Role] = {}
     line_first = 0  # the index of the first piece on the line of the piece looked at
+    # the first piece of the steps of working before the piece looked at: pieces only a
+    # conclusion joins, from the line's start or after "is" (`$QK^T$ is $N \times K$ ⇒
+    # $N^2$`); None where other words stand between them (`$CD$ weights and $D$ → …`)
+    chain: int | None = 0
     for index in range(1, len(pieces)):
         between = text[pieces[index - 1].end : pieces[index].start]
         if "\n" in between:
-            line_first = index
+            line_first = chain = index
             continue
+        # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$`, `$\sigma'(x)$ = $…$` name it
+        lone_name = _NAMED.fullmatch(pieces[index - 1].body.strip()) is not None
+        bare = _CONCLUDES.search(between)
+        if (
+            bare is None
+            or between[: bare.start()].strip(" \t:,-")
+            or (between.strip() == "=" and lone_name)
+        ):
+            chain = index if _DESCRIBES.fullmatch(between) else None
         earlier = pieces[line_first:index]
         struck = _quote(text[pieces[index - 1].start : pieces[index - 1].end])
         written = _quote(text[pieces[index].start : pieces[index].end])
@@ -420,20 +451,28 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
         elif _CASES.search(between) and not re.search(_DENIAL, between, re.IGNORECASE):
             for case in range(line_first, index + 1):
                 roles[case] = _Role(skip=True)
-        elif (conclusion := _CONCLUDES.search(between)) is not None:
+        elif (conclusion := _CONCLUDES.search(between)) is not None and not (
+            between.strip() == "=" and lone_name
+        ):
             for case in range(line_first, index):
                 roles[case] = replace(roles.get(case, _Role()), working=True)
             line_start = text.rfind("\n", 0, pieces[line_first].start) + 1
             leading = text[line_start : pieces[line_first].start]
             word = _quote(_CLAUSE_BEFORE.split(between)[-1].strip(" \t:,")) or conclusion.group()
+            word = _ARROW_SHOWN.get(word, word)
             shown = ", ".join(_quote(text[p.start : p.end]) for p in earlier)
-            alone = len(earlier) == 1 and not between.strip(" \t:,").removesuffix(word).strip()
-            equates = pieces[line_first].body if alone else ""
+            # `$N \times N$ ⇒ $N \times K$ ⇒ $N^2$`: every step before the answer, checked
+            # (at most `MOST_ANSWERS`: a longer chain goes to a person)
+            steps = [p.body for p in pieces[chain:index]] if chain is not None else []
+            equated = (_equated(step, word, leading) for step in steps)
             roles[index] = _Role(
                 leading=leading,
                 note=_concluded_note(written, word, shown),
-                equates=_equated(equates, word, leading),
+                equates=tuple(step for step in equated if step),
             )
+            if len(steps) > MOST_ANSWERS:
+                for case in range(line_first, index + 1):
+                    roles[case] = replace(roles[case], skip=True)
     return roles
 
 
@@ -453,19 +492,52 @@ def has_working(line: str) -> bool:
     if any(arrow in line for arrow in _ARROWS) or _STEP_ARROW.search(line) is not None:
         return True
     among = maths_among_words(line) if "$" not in line else None
-    return among is not None and bool(_equated(among.working, among.concludes, among.label))
+    return among is not None and any(_working_steps(among))
 
 
-def _equated(working: str, word: str, words: str) -> str:
+# Words before maths that say it is the thing the answer after "so" counts (`QK^T is N × K,
+# so N^2`, `QK^T has N x K entries, so N^2 entries`)
+_IS_THE_SAME = re.compile(r"\b(?:is|are|has|have)\s+(?=\S)", re.IGNORECASE)
+
+
+def _equated(working: str, word: str, words: str, answer: str = "") -> str:
     """The maths of `working` that a conclusion `word` equates to the answer after it: the
-    maths after the words before it (`QK^T is N × K` → `N × K`), after an arrow, or the
-    maths alone with no `words` beside it (`N x K, so N^2`); "" otherwise."""
+    maths after the words before it (`QK^T is N × K` → `N × K`), after an arrow or "=", or
+    the maths alone with no `words` beside it (`N x K, so N^2`); after a word ("so"), also
+    the maths after "is" or "has" whose words after it are the `answer`'s (none, or the same
+    noun: `QK^T has N x K entries, so N^2 entries`), where they cannot count something else
+    (`$4C$ fixed weights, so $0$` is not equated); "" otherwise."""
     prose = _prose_matches(working)
-    if word not in _ARROWS and (prose or _prose_matches(words) or not working):
+    if word not in (*_ARROWS, "=") and (_prose_matches(words) or not working):
         return ""
+    if word not in (*_ARROWS, "=") and prose:
+        same = list(_IS_THE_SAME.finditer(working))
+        if not same:
+            return ""
+        rest = working[same[-1].end() :]
+        noun = next(iter(_prose_matches(rest)), None)
+        said = next(iter(_prose_matches(answer)), None)
+        if _words_from(rest, noun) != _words_from(answer, said):
+            return ""
+        working = rest[: noun.start()] if noun else rest
+        prose = []
     maths = working[prose[-1].end() :] if prose else working
     maths = maths.strip(" \t:,;")
     return maths if maths and _is_maths_alone(maths) else ""
+
+
+def _words_from(text: str, word: re.Match[str] | None) -> str:
+    """`text` from `word` on, as words are compared; "" with no word."""
+    return " ".join(text[word.start() :].casefold().split()) if word else ""
+
+
+def _working_steps(among: AmongWords) -> tuple[str, ...]:
+    """The steps of working a line among words equates to its answer (`_equated`): each
+    step between arrows or words of conclusion (`N x K -> N x K -> N^2`, `N x K, so N x K,
+    so N^2`)."""
+    steps = _CONCLUDES_WITHIN.split(among.working)
+    equated = (_equated(step, among.concludes, among.label, among.maths) for step in steps)
+    return tuple(step for step in equated if step)
 
 
 def _concluded_note(answer: str, word: str, working: str) -> str:
@@ -604,9 +676,10 @@ def read_transcript(
                 continue
             defined = definitions.get(item.id, [])
             if found.get(item.id):
-                answers[f"{section.key}.{item.key}"] = _maths_answer(
+                answer = _maths_answer(
                     _with_definitions(_without_names_in_prose(found[item.id]), defined, item.uses)
                 )
+                answers[f"{section.key}.{item.key}"] = _retracted(answer, section, denied)
             elif leftovers or defined:
                 # The student wrote something in this part and nothing of it reads as this
                 # item's answer: a person reads it, never "missing".
@@ -659,6 +732,23 @@ def read_transcript(
                 answers[f"{key}.{item.key}"] = _doubted_answer(shown, key)
     unassigned.sort(key=lambda note: note[0])
     return Submission(student, question, source, answers, tuple(unassigned))
+
+
+_RETRACTION_SHOWN = 200  # characters of a line that retracts an answer, quoted
+
+
+def _retracted(
+    answer: SubmittedAnswer, section: _Part, denied: dict[int, set[str]]
+) -> SubmittedAnswer:
+    """`answer`, with the first line of `section` whose words deny it (`On reflection my
+    formula $Y = XW$ is wrong …`, `denied`: line → the maths it denies) as `retracted`."""
+    written = _written(answer.text or "")
+    line = next((n for n, maths in sorted(denied.items()) if written in maths), None)
+    if line is None:
+        return answer
+    words = " ".join(next(words for number, words in section.lines if number == line).split())
+    shown = words if len(words) <= _RETRACTION_SHOWN else words[: _RETRACTION_SHOWN - 1] + "…"
+    return replace(answer, retracted=(line, shown))
 
 
 def _could_answer(
@@ -990,12 +1080,13 @@ def _read_part(
     list[tuple[int, str]],
     list[tuple[int, str]],
     dict[str, list[tuple[int, str, str]]],
-    set[int],
+    dict[int, set[str]],
 ]:
     """Each item's candidate answers; the part's prose lines (as written, inline maths kept);
     what no item took (prose beside nothing taken, displayed maths no item took); the
     definitions of each item's names (line, text, quote); and the lines whose maths their
-    words deny or change (`changed_by_words`), which are no prose."""
+    words deny or change (`changed_by_words`), which are no prose, each with that maths as
+    written (`_written`)."""
     text = "\n".join(words for _, words in section.lines)
     line_of = []  # the line number of each character of `text`
     for number, words in section.lines:
@@ -1020,6 +1111,8 @@ def _read_part(
     offers = _Offers(items, found, shared, definitions)
     untaken: set[int] = set()  # lines with inline maths that no item took
     denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
+    denied_maths: dict[int, set[str]] = {}  # each such line → that maths, as written
+    took_on_line: dict[int, set[str]] = {}  # each line → the items that took maths on it
     # Each piece's words are looked for only between it and its neighbours on its line, so
     # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
@@ -1056,6 +1149,7 @@ def _read_part(
             # its words deny it or make it part of other maths: for a person, and its line
             # is maths, never an explanation's prose ("not $CD + D$")
             denied.add(line)
+            denied_maths.setdefault(line, set()).add(_written(body))
             continue
         if joined or role.skip:
             # a correction struck it, or it is one case of several: for a person
@@ -1072,6 +1166,7 @@ def _read_part(
             # line's answer, with the words that start the line
             before = f"{role.leading.strip()} {before}"
             alone = alone or not line_after.strip(" \t.")
+        had = {item_id: len(candidates) for item_id, candidates in found.items()}
         offered = _offer(
             body,
             line,
@@ -1086,6 +1181,14 @@ def _read_part(
             strength=-4 if role.working else 0,
             equates=role.equates,
         )
+        earlier = took_on_line.setdefault(line, set())
+        for item_id, candidates in found.items():
+            for candidate in candidates[had.get(item_id, 0) :]:
+                if role.note and earlier - {item_id}:
+                    # `$y_{i,j,k} = … + b_k$ → $CD + D$`: the maths before it is another
+                    # item's answer, no working of this one's (as in one piece: `_offer`)
+                    candidate.notes = tuple(note for note in candidate.notes if note != role.note)
+        earlier.update(item_id for item_id in found if len(found[item_id]) > had.get(item_id, 0))
         if offered:
             taken_lines.add(line)
         elif displayed:
@@ -1149,16 +1252,26 @@ def _read_part(
         and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
+    # the answers items took, as written: maths a line denies that is one of them is retracted
+    taken = {_written(c.text) for candidates in found.values() for c in candidates}
     if any(item.keeps_prose for item in items):
         # Prose that denies its maths is the explanation still, as a marker reads it, when it
         # is the part's only prose ("Not $CD + D$, since there is no bias.") or a sentence
         # of its own beside other prose ("This is not $Y = XW + b$ because a 1x1 convolution
         # shares its weights …"; not a bare "not $Y = XW + b$"); its line stays a leftover
         # too, for a person to see its maths where no item answers it
-        explains = [(n, w) for n, w in denied_prose if not prose or _is_sentence(w)]
+        # — unless the maths it denies is an answer an item took and other sentences
+        # explain: it retracts that answer (`On reflection my formula $Y = XW$ is wrong …`),
+        # a line of its own, for a person (`_retracted`), not the explanation
+        explained = any(_is_sentence(words) for _, words in prose)
+        explains = [
+            (n, w)
+            for n, w in denied_prose
+            if (not prose or _is_sentence(w)) and not (explained and denied_maths[n] & taken)
+        ]
         prose = sorted(prose + explains)
     _place_shared(shared, found, items, section.key)
-    return found, prose, leftovers, definitions, denied
+    return found, prose, leftovers, definitions, denied_maths
 
 
 def _offer_among(
@@ -1167,7 +1280,10 @@ def _offer_among(
     offers: _Offers,
 ) -> bool:
     """Offer the maths of a line among words (`maths_among_words`) to the items, with the
-    notes saying what was set aside; whether any took it."""
+    notes saying what was set aside; whether any took it: none where its working has more
+    steps than are checked (`MOST_ANSWERS`), a line for a person."""
+    if len(_CONCLUDES_WITHIN.split(among.working)) > MOST_ANSWERS:
+        return False
     return _offer(
         among.maths,
         line,
@@ -1179,7 +1295,7 @@ def _offer_among(
         notes=among.notes,
         # `N × N → N^2`: the conclusion is the line's answer, as `$N^2$` after one is
         alone=bool(among.working) and not among.after,
-        equates=_equated(among.working, among.concludes, among.label),
+        equates=_working_steps(among),
     )
 
 
@@ -1675,7 +1791,7 @@ def _offer(
     alone: bool = False,
     strength: int = 0,
     labelled: str = "",
-    equates: str = "",
+    equates: tuple[str, ...] = (),
 ) -> bool:
     """Offer a piece of maths, step by step, to the items of `offers`; whether any took a
     step; what they take goes into its `found`, `shared` and `definitions`. The
@@ -1690,9 +1806,9 @@ def _offer(
     `labelled` is the piece as written where words joined it (`D weights plus 9CD`): a count
     that reads it with the words after it (`… biases`), as `grader check` does, is given it,
     so that its check weighs the words naming the terms; otherwise it is given the sum.
-    `equates` is maths a conclusion equates to the piece (`N × K → N^2`): a count that reads
-    it checks it as a step of working before the piece, so that working that disagrees goes
-    to a person."""
+    `equates` is the maths a conclusion equates to the piece (`N × K → N^2`, each step of
+    `N x K -> N x K -> N^2`): a count that reads a step checks it as a step of working
+    before the piece, so that working that disagrees goes to a person."""
     items, found, shared, definitions = (
         offers.items,
         offers.found,
@@ -1785,10 +1901,12 @@ def _offer(
             step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
             if len(chosen) == 1:
                 # `QK^T is N × K ⇒ N^2`: the maths of the step before, checked where it reads
-                equated = _equated(steps[last - 1], arrow, "")
+                equated = (_equated(steps[last - 1], arrow, ""),)
         sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
-        if item.counts and equated and (item.recognises(equated) or item.reads_with_words(equated)):
-            sides = [*_sides(equated), *sides]
+        if item.counts:
+            # every step of the working it reads (`N x K -> N x K -> N^2`), before the answer
+            read = [e for e in equated if e and (item.recognises(e) or item.reads_with_words(e))]
+            sides = [*(side for step in read for side in _sides(step)), *sides]
         chain = tuple(sides) if len(sides) > 1 else ()
         in_prose = (
             not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)

@@ -237,6 +237,10 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "rnd(P/2)", "invalid", 0, "unknown symbol rnd"),
     # "round" before maths with no rounding of its own is not set aside (was read as P/2 + 1)
     ("strided-q1", "a.length", "round (P/2) + 1", "invalid", 0, "round does not say which way"),
+    # words that round, before a colon, are no label to set aside (was graded P/2, 1 of 2)
+    ("strided-q1", "a.length", "rounded up: P/2", "invalid", 0, "An instructor will read it"),
+    ("strided-q1", "a.length", "rounded: P/2", "invalid", 0, "An instructor will read it"),
+    ("strided-q1", "a.length", "rounded up: ⌈P/2⌉", "correct", 2, 'set aside "rounded up:"'),
 ]
 # A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
 ROUND_STEPS = [

@@ -1395,6 +1395,8 @@ def maths_among_words(line: str) -> AmongWords | None:
     cut = next((i for i, c in enumerate(line) if c in ":："), -1)
     if cut > 0 and _is_label(line[:cut]):
         label, line = line[:cut], line[cut + 1 :].strip()
+    if _ROUNDING.search(label) and not _ROUNDED.search(line):
+        return None  # "rounded up: P/2": a rounding its maths does not have, no label
     concluded = _after_conclusion(line)
     if concluded is not None:
         return replace(concluded, label=label)

@@ -155,6 +155,10 @@ CASES = [
         2,
         'read "plus" as +',
     ),
+    # "plus" between two counts, no words naming the terms: + (was "unknown symbol plus", and
+    # "the comma is followed by words")
+    ("22-52-q4", "b.params", "9CD plus D", "correct", 2, 'read "plus" as +'),
+    ("22-52-q4", "b.params", "9CD, plus D", "correct", 2, 'read "plus" as +'),
 ]
 
 

@@ -460,7 +460,9 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     that no declared symbols spell, and they agree with what the item counts (words naming
     something else, `9CD FLOPs + D`, leave the answer unread, for a person). A last term in
     brackets opened by "plus", "+" or "and" (`9CD weights (plus D biases)`) is read as a term,
-    its brackets set aside, saying so. None otherwise."""
+    its brackets set aside, saying so. "plus" joining terms that no words name (`9CD plus D`,
+    `9CD, plus D`) is read as + too, with a note; "and" there may join two answers, so not.
+    None otherwise."""
     text, bracketed = _unbracketed_term(text)
     breaks = _term_breaks(text)
     if not breaks:
@@ -488,16 +490,20 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
                 maths_end = len(segment)
         if not segment[:maths_end].strip(" $"):
             return None  # a term of words alone: not a named term
-    if not words or not between:
-        return None
+    joined = [match for match in breaks if match.group(1)]
+    plus = bool(joined) and all(m.group(1).casefold() == "plus" for m in joined)
+    if not (words and between) and (words or not plus):
+        return None  # `9CD plus D` with no words is read too: "plus" says +, "and" may not
     if (found := units_against_item(" ".join(words), question.counts)) and found[0] == "other":
         return None
-    joined = [match for match in breaks if match.group(1)]
     for match in joined:
         read[match.start() : match.end()] = "+".ljust(match.end() - match.start())
-    note = "set aside " + " and ".join(f'"{w}"' for w in words) + ", words naming the terms"
+    said = " and ".join(f'"{w}"' for w in words)
+    note = f"set aside {said}, words naming the terms, and " if words else ""
     if joined:
-        note += ", and read " + " and ".join(f'"{m.group(1)}"' for m in joined[:1]) + " as +"
+        note += "read " + " and ".join(f'"{m.group(1)}"' for m in joined[:1]) + " as +"
+    else:
+        note = note.removesuffix(", and ")
     if bracketed is not None:
         note += f', with "{bracketed}" in brackets read as a term of the sum'
     return "".join(read), note

@@ -3219,6 +3219,40 @@ def test_a_definition_after_where_is_split_off_before_a_chain_is_read(
             "which states A's shape",
             id="the asked name's shape stated after it",
         ),
+        # a given name's shape stated with \in after a comma or "where" (was "unexpected ','":
+        # read as the answer's own shape, leaving "X^T G, G")
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G, G \in \mathbb{R}^{N \times D}",
+            "X^T G",
+            "which states G's shape",
+            id="a given name's shape with \\in after a comma",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G, where G \in \mathbb{R}^{N \times D}",
+            "X^T G",
+            "which states G's shape",
+            id="a given name's shape with \\in after a comma and where",
+        ),
+        pytest.param(
+            BACKWARD,
+            "a.dW",
+            r"X^T G where G \in \mathbb{R}^{N \times D}",
+            "X^T G",
+            "which states G's shape",
+            id="a given name's shape with \\in after where",
+        ),
+        pytest.param(
+            ATTENTION,
+            "a.attention",
+            r"softmax(Q K^T / \sqrt{d_k}) V, V \in \mathbb{R}^{N \times d_v}",
+            r"softmax(Q K^T / \sqrt{d_k}) V",
+            "which states V's shape",
+            id="a given name's shape with \\in after the attention answer",
+        ),
     ],
 )
 def test_statements_around_the_answer_are_read_as_the_answer_written_out(

@@ -70,7 +70,7 @@ def split_shape_statements(text: str) -> tuple[str, tuple[ShapeStatement, ...]]:
     statements: list[ShapeStatement] = []
     answer = text
     while len(statements) < MOST_STATEMENTS:
-        found = _OF_ANSWER.search(answer) or _OF_NAME.search(answer)
+        found = _OF_NAME.search(answer) or _OF_ANSWER.search(answer)
         if found is None or not answer[: found.start()].strip(" ,;"):
             break
         sizes = _sizes(found)

@@ -1,7 +1,13 @@
-"""The README's quick start is what CI runs, so it cannot silently go stale."""
+"""The README's quick start is what CI runs, and what the docs quote the grader saying is what it
+says, so neither can silently go stale."""
 
 import re
 from pathlib import Path
+
+import pytest
+
+from grader.grade import grade_paths
+from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,3 +30,31 @@ def test_ci_runs_the_quick_start_commands_verbatim():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     for command in quick_start_commands():
         assert command in ci
+
+
+# Examples in the docs quote what the grader says; "…" stands for words left out. The transcript
+# example said "(graded incorrect, 0/2)" after the grader had come to say "the machine's
+# reading earns 0 of 2".
+QUOTED = [
+    # (doc, rubric, item, a transcript's line 3, words the doc quotes)
+    (
+        "getting-answers-in.md",
+        "attn-q1",
+        "c.count",
+        "N x K -> N^2",
+        "The steps of your working on line 3 do not agree; … N x K (the machine's reading earns"
+        " 0 of 2), then N^2 (the machine's reading earns 2 of 2); provisional until a person"
+        " confirms.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("doc", "name", "item", "line", "quoted"), QUOTED)
+def test_the_docs_quote_the_grader_as_it_speaks(tmp_path, doc, name, item, line, quoted):
+    written = " ".join((ROOT / "docs" / doc).read_text(encoding="utf-8").split())
+    assert quoted in written
+    rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+    (tmp_path / "kim.md").write_text(f"Name: kim\n\n({item.split('.')[0]}) {line}\n", "utf-8")
+    (result,) = grade_paths(rubric, [tmp_path]).results
+    said = " ".join(result.items[item].feedback)
+    assert all(piece in said for piece in quoted.split(" … "))

@@ -46,6 +46,14 @@ QUOTED = [
         " 0 of 2), then N^2 (the machine's reading earns 2 of 2); provisional until a person"
         " confirms.",
     ),
+    (
+        "getting-answers-in.md",
+        "attn-q1",
+        "c.count",
+        "N x N -> " * 13 + "N^2",
+        "Line 3 has 13 steps of working before its answer, more than are checked: at most 12"
+        " steps of a chain are checked.",
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from grader import gradebook
 from grader.grade import grade_paths
 from grader.rubric import load_rubric
 from grader.submissions import load_submission
-from grader.submissions.transcript import MOST_TERMS_JOINED, answer_among_words
+from grader.submissions.transcript import MOST_ANSWERS, MOST_TERMS_JOINED, answer_among_words
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -1666,18 +1666,27 @@ def test_equals_after_a_name_is_no_conclusion(tmp_path, rubric, line, item_id):
     assert not any("working" in note for note in item.reading_notes)
 
 
-# A line of working with more steps than are checked goes to a person (never 300 checks).
+# A line of working with more steps than are checked goes to a person (never 300 checks),
+# told so (was the parser's message: "this answer is 5203 characters long", "the character >
+# is not allowed").
 @pytest.mark.parametrize(
-    "line",
+    ("line", "steps"),
     [
-        pytest.param("(c) " + "$N \\times K$ ⇒ " * 300 + "$N^2$", id="300 pieces, ⇒ between"),
-        pytest.param("(c) " + "N -> " * 40 + "N^2", id="40 steps without $"),
+        pytest.param("(c) " + "$N \\times K$ ⇒ " * 300 + "$N^2$", 300, id="300 pieces, ⇒ between"),
+        pytest.param("(c) " + "N -> " * 40 + "N^2", 40, id="40 steps without $"),
+        pytest.param("(c) " + "N x N -> " * 13 + "N^2", 13, id="13 steps, one more than checked"),
     ],
 )
-def test_a_chain_of_working_too_long_to_check_goes_to_a_person(tmp_path, line):
+def test_a_chain_of_working_too_long_to_check_goes_to_a_person(tmp_path, line, steps):
     (tmp_path / "kim.md").write_text(f"Name: kim\n\n{line}\n", encoding="utf-8")
     (result,) = grade_paths(load_rubric(ROOT / "rubrics" / "attn-q1.yaml"), [tmp_path]).results
-    assert result.items["c.count"].verdict == "needs_review"
+    item = result.items["c.count"]
+    assert item.verdict == "needs_review"
+    (said,) = item.feedback
+    assert said.endswith(
+        f"Line 3 has {steps} steps of working before its answer, more than are checked: at "
+        f"most {MOST_ANSWERS} steps of a chain are checked."
+    )
 
 
 # Probe 10's script (/tmp/probe10/tr/t1.md): (c) with words before its arrow cost 2 marks

@@ -1723,7 +1723,8 @@ def _why_unread(
     """Why a line of unread text is no answer, as the item's parser says: its reason and
     where it stopped (`Read as maths, line 3 stops at "…it is σ times σ.": unexpected
     '.'.`); None when the parser reads it. A line whose pieces of maths words join in a sum
-    longer than `MOST_TERMS_JOINED` is said to be that, how long it is and the limit."""
+    longer than `MOST_TERMS_JOINED` is said to be that, how long it is and the limit, and so is
+    a chain of working with more steps than are checked (`MOST_ANSWERS`)."""
     maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
     error = reading_error(maths)
     if error is None:
@@ -1733,6 +1734,12 @@ def _why_unread(
         return (
             f"Line {line} is a sum of {too_long} pieces of maths joined by words, too long to "
             f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
+        )
+    if (steps := sum(1 for _ in _CONCLUDES_WITHIN.finditer(words))) > MOST_ANSWERS:
+        # a chain left unchecked (`_roles`, `_offer_among`): its length is why, not the parser's
+        return (
+            f"Line {line} has {steps} steps of working before its answer, more than are "
+            f"checked: at most {MOST_ANSWERS} steps of a chain are checked."
         )
     # Where: up to what it stopped at, with the words just before it.
     start = max(0, error.position - _BEFORE_SHOWN)

@@ -310,6 +310,14 @@ DIFFERING_LINES = [
         "Correct.",
         id="an unreadable line then a right one: for a person, not set aside",
     ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "N x K -> " * 13 + "N^2",
+        "Your answer has 13 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="a chain too long to check: for a person, not its last step graded (was Correct)",
+    ),
 ]
 
 

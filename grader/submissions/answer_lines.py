@@ -18,7 +18,9 @@ from dataclasses import replace
 
 from grader.model import SubmittedAnswer
 from grader.submissions.transcript import (
+    MOST_ANSWERS,
     TranscriptItem,
+    chain_too_long,
     has_working,
     read_transcript,
     unread_maths,
@@ -45,6 +47,13 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
     got = read.get(f"{part}.{item.key}")
     shown = "; ".join(f"line {number}: {line}" for number, line in enumerate(lines, start=1))
     unsure = got is None or got.unread is not None or got.unsure is not None or got.by_place
+    if one and unsure and (steps := chain_too_long(lines[0])):
+        # its working unchecked, the answer after it is not graded alone: for a person
+        return replace(
+            answer,
+            unread=f"Your answer has {steps} steps of working before its answer, more than are "
+            f"checked: at most {MOST_ANSWERS} steps of a chain are checked.",
+        )
     if one and unsure:
         return answer  # one line a transcript does not read: as `grader check` reads it
     if unsure:

@@ -358,6 +358,13 @@ def _sum_too_long(text: str) -> int:
     return longest if longest > MOST_TERMS_JOINED else 0
 
 
+def chain_too_long(text: str) -> int:
+    """How many steps of working come before the answer on `text` (each ended by a conclusion,
+    `_CONCLUDING`) where that is more than are checked (`MOST_ANSWERS`); 0 otherwise."""
+    steps = sum(1 for _ in _CONCLUDES_WITHIN.finditer(text))
+    return steps if steps > MOST_ANSWERS else 0
+
+
 def joined_by_words(
     text: str, spans: Sequence[tuple[int, int, str]]
 ) -> list[tuple[int, int, str, tuple[str, ...], str]]:
@@ -1735,7 +1742,7 @@ def _why_unread(
             f"Line {line} is a sum of {too_long} pieces of maths joined by words, too long to "
             f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
         )
-    if (steps := sum(1 for _ in _CONCLUDES_WITHIN.finditer(words))) > MOST_ANSWERS:
+    if steps := chain_too_long(words):
         # a chain left unchecked (`_roles`, `_offer_among`): its length is why, not the parser's
         return (
             f"Line {line} has {steps} steps of working before its answer, more than are "

@@ -1954,7 +1954,11 @@ def _agrees(sentence: Sentence, subject: frozenset[int]) -> bool:
     attention weights …", "Depthwise then pointwise convolutions …"), so that it may refer to
     it."""
     words = [word for word in sentence if word.start in subject]
-    pronoun = _plain(sentence[len(words)].text)
+    return _agree(words, _plain(sentence[len(words)].text))
+
+
+def _agree(words: Sequence[Word], pronoun: str) -> bool:
+    """Whether a word that refers back agrees in number with a subject's words (see `_agrees`)."""
     head = _plain(words[-1].text)
     plural = (head.endswith("s") and not head.endswith("ss")) or any(
         _plain(word.text) in ("and", "both") for word in words
@@ -2011,7 +2015,11 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
     found = []
     roles = concept.roles
     matches: list[tuple[Match, Word | None]] = [
-        (match, None) for match in find_all(concept.contradictions, answer, concept.pairings, roles)
+        (match, None)
+        for sentence in sentences(answer)
+        for pattern in concept.contradictions
+        if (match := find(pattern, sentence, concept.pairings, roles)) is not None
+        and not _describes_another(sentence, match, pattern)
     ]
     # a sentence that refers back, with the subject it refers to: only where a word of that
     # subject and one of its own are in the match ("Attention is computed from data. Its
@@ -2020,15 +2028,22 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
         referring = next(word for word in sentence if word.start not in subject)
         for pattern in concept.contradictions:
             match = find(pattern, sentence, concept.pairings, roles)
-            if match is not None and len({word.start in subject for word in match.words}) == 2:
+            if (
+                match is not None
+                and len({word.start in subject for word in match.words}) == 2
+                and not _describes_another(sentence, match, pattern)
+            ):
                 matches.append((match, referring))
     for match, referring in matches:
         names_role = any(_role_fitting(word, roles) is not None for word in match.words)
-        if match.compared or (names_role and (match.said_of_sure or match.unattributed)):
-            continue
         # a semicolon or a dash ends the statement of a role: "Attention is global and
-        # data-dependent; a convolution is local" gives the convolution no data-dependence
-        if names_role and referring is None and len({word.part for word in match.words}) > 1:
+        # data-dependent; a convolution is local" gives the convolution no data-dependence;
+        # but "its" after it refers back to the role (see `_refers_across`)
+        across = referring is None and len({word.part for word in match.words}) > 1
+        if across and names_role and not _refers_across(match, answer):
+            continue
+        unattributed = match.unattributed and not across
+        if match.compared or (names_role and (match.said_of_sure or unattributed)):
             continue
         reach = tuple(word for word in match.reach if word is not match.said_of)
         if referring is not None:
@@ -2037,6 +2052,68 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
             match = replace(match, words=words)
         found.append(replace(match, said_of=None, said_of_sure=False, reach=reach, joined=()))
     return found
+
+
+# A participle of a match just after one of these (and any determiners) describes the noun
+# after it, what the subject is computed from or depends on: "… from the learned projections".
+_SOURCE_PREPOSITIONS = frozenset(["from", "of", "on", "by", "through", "via", "using"])
+
+
+def _describes_another(sentence: Sentence, match: Match, pattern: Pattern) -> bool:
+    """Whether a participle of the match (learned, trained, learnable), after a preposition of
+    what the subject comes from (see `_SOURCE_PREPOSITIONS`) and any determiners, stands
+    directly before a noun that is no word of the pattern nor of the sentence's subject, so that
+    it describes that noun and says nothing of the subject: "The attention weights are
+    computed from the learned projections" (the projections are learned); not "The attention
+    weights are (the) learned matrices" (after a verb), "… mix positions with fixed weights"
+    (with: the subject's own), "… from learned parameters" (the pattern's word) nor "… from the
+    learned weights" (the subject's noun)."""
+    at_of = {word.start: at for at, word in enumerate(sentence)}
+    subject = {sentence.plain[at][0] for at in sentence._subject_words(0, 0)}
+    alternatives = [alternative for group in pattern.groups for alternative in group]
+    for word in match.words:
+        at = at_of[word.start]
+        if at == 0 or at + 1 >= len(sentence) or sentence[at + 1].clause != word.clause:
+            continue
+        back = at - 1
+        while back > 0 and sentence.plain[back][1] in _DETERMINERS:
+            back -= 1
+        after = sentence.plain[at + 1]
+        if (
+            sentence.plain[at][1].endswith(("ed", "able"))
+            and sentence.plain[back][1] in _SOURCE_PREPOSITIONS
+            and after[1] not in _FUNCTION_WORDS
+            and after[1] not in _SUBJECT_ENDS
+            and after[1] not in _SUBJECTLESS_VERBS
+            and not sentence.negations[at + 1]
+            and not any(_fits(alternative, sentence[at + 1]) for alternative in alternatives)
+            and after[0] not in subject
+        ):
+            return True
+    return False
+
+
+def _refers_across(match: Match, answer: str) -> bool:
+    """Whether a match that takes words from two parts of a sentence joins them by a word
+    referring back, first in the later part, to the subject of the one before, which the match
+    takes: "A convolution is local; its weights are data-dependent" says the convolution's
+    weights are, as "A convolution is local. Its weights are …" does (see `_referring_back`)."""
+    parts = sorted({word.part for word in match.words})
+    if len(parts) != 2 or parts[1] != parts[0] + 1:
+        return False
+    sentence = next(s for s in sentences(answer) if match.words[0] in s)
+    first = {}
+    for at, word in enumerate(sentence):
+        first.setdefault(word.part, at)
+    if sentence.plain[first[parts[1]]][1] not in _NEXT_SENTENCE_REFERRING:
+        return False
+    subject = [sentence[at] for at in sentence._subject_words(first[parts[0]], first[parts[0]])]
+    before = [word for word in match.words if word.part == parts[0]]
+    return (
+        bool(subject)
+        and all(word in subject for word in before)
+        and _agree(subject, sentence.plain[first[parts[1]]][1])
+    )
 
 
 def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, ...], ...]) -> bool:

@@ -2181,6 +2181,30 @@ MISMARKED += [
         0,
         "computed from the learned weights, the subject's noun",
     ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution's kernel is split into a depthwise and a pointwise part.",
+        "partial",
+        1,
+        "the standard convolution's kernel is split, a possessive",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution splits the kernel into depthwise and pointwise parts.",
+        "needs_review",
+        0,
+        "the standard convolution splits",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The depthwise convolution's cost is 1/D + 1/K^2 of the standard one's.",
+        "needs_review",
+        0,
+        "the depthwise convolution's cost, a possessive",
+    ),
 ]
 
 

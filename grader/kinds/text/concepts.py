@@ -2003,14 +2003,15 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradictions(concept: Concept, answer: str) -> list[Match]:
+def _contradictions(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
     every position, …"), and, for one that names a role (`attention fixed`), not said of another
     role in its own clause ("compared to attention a convolution has fixed weights" says it of
     the convolution, as the concept does), nor where a word of it is said of no role word ("The
     convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
-    convolution no data-dependence). Each is a contradiction of the concept, whatever role the
+    convolution no data-dependence), nor where a possessive of it owns a word of the concept's
+    `evidence` (see `_owns_evidence`). Each is a contradiction of the concept, whatever role the
     nearest role word is."""
     found = []
     roles = concept.roles
@@ -2020,6 +2021,7 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
         for pattern in concept.contradictions
         if (match := find(pattern, sentence, concept.pairings, roles)) is not None
         and not _describes_another(sentence, match, pattern)
+        and not _owns_evidence(sentence, match, evidence)
     ]
     # a sentence that refers back, with the subject it refers to: only where a word of that
     # subject and one of its own are in the match ("Attention is computed from data. Its
@@ -2052,6 +2054,32 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
             match = replace(match, words=words)
         found.append(replace(match, said_of=None, said_of_sure=False, reach=reach, joined=()))
     return found
+
+
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$", re.IGNORECASE)
+
+
+def _owns_evidence(sentence: Sentence, match: Match, evidence: list[Match]) -> bool:
+    """Whether a possessive word of the match ("convolution's") owns the word just after it,
+    and that word is one of a statement of the concept (evidence not negated) that does not
+    take the possessive: the statement is that word's, not the possessive's. "The standard
+    convolution's kernel is split into a depthwise and a pointwise part" says the kernel is
+    split (`split* kernel*`), as "the standard kernel is split" does, not that the standard
+    convolution splits (`standard > conv* > split*`)."""
+    at_of = {word.start: at for at, word in enumerate(sentence)}
+    for word in match.words:
+        at = at_of.get(word.start)
+        if at is None or at + 1 >= len(sentence) or not _POSSESSIVE.search(word.text):
+            continue
+        owned = sentence[at + 1]
+        if owned.clause == word.clause and any(
+            not other.negated
+            and any(w.start == owned.start for w in other.words)
+            and all(w.start != word.start for w in other.words)
+            for other in evidence
+        ):
+            return True
+    return False
 
 
 # A participle of a match just after one of these (and any determiners) describes the noun
@@ -2171,7 +2199,10 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # the statement the wrong way round is named first ("Unlike a convolution, attention has
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
-        contradictions = [*_contradictions(concept, answer), *crossed_pairs(pairings, answer)]
+        contradictions = [
+            *_contradictions(concept, answer, evidence),
+            *crossed_pairs(pairings, answer),
+        ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)
         if plain is None and unclean is None and contradiction is None:
             unclean = _unread_pair(pairings, answer)

@@ -2205,6 +2205,22 @@ MISMARKED += [
         0,
         "the depthwise convolution's cost, a possessive",
     ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The softmax is computed from QK^T.",
+        "partial",
+        1,
+        "the softmax computed from QK^T",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The QK^T is computed from the attention weights.",
+        "incorrect",
+        0,
+        "QK^T computed from the attention weights",
+    ),
 ]
 
 

@@ -2221,6 +2221,30 @@ MISMARKED += [
         0,
         "QK^T computed from the attention weights",
     ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention does not weight all tokens equally.",
+        "partial",
+        0.5,
+        "does not weight all tokens equally",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention does not weight all tokens.",
+        "needs_review",
+        0,
+        "does not weight all tokens",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention weights every token equally.",
+        "needs_review",
+        0,
+        "weights every token equally",
+    ),
 ]
 
 

@@ -2144,6 +2144,40 @@ def _refers_across(match: Match, answer: str) -> bool:
     )
 
 
+def _qualifier_denied(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
+    """The evidence, with a match negated only as part of a negated contradiction read as
+    stated, quoted up to the contradiction's last word: one that shares the match's words but
+    for what it adds after them ("Attention does not weight all tokens equally" denies the
+    equal weighting, `attention weight* > all > equal*`, not that attention weights all
+    tokens, which it states)."""
+    denied = [
+        match
+        for match in find_all(concept.contradictions, answer, concept.pairings, concept.roles)
+        if match.negated
+    ]
+    read = []
+    for match in evidence:
+        starts = {word.start for word in match.words}
+        last = max(starts)
+        denying = next(
+            (
+                other
+                for other in denied
+                if match.negated
+                and match.doubt is None
+                and len(starts & {word.start for word in other.words}) >= 2
+                and any(word.start > last for word in other.words)
+                and all(word.start > last for word in other.words if word.start not in starts)
+            ),
+            None,
+        )
+        if denying is not None:
+            extra = tuple(word for word in denying.words if word.start > last)
+            match = replace(match, negated=False, reach=(*match.reach, *extra))
+        read.append(match)
+    return read
+
+
 def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, ...], ...]) -> bool:
     """Whether a match said of another role than its pattern's, whose own role word is only
     compared with, is said of the role word of a plain statement of the concept (its first role
@@ -2177,7 +2211,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        evidence = _evidence(concept, answer)
+        evidence = _qualifier_denied(concept, answer, _evidence(concept, answer))
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent

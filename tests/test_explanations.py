@@ -2103,6 +2103,151 @@ MISMARKED += [
 ]
 
 
+# (textE) "its" after a semicolon or a dash refers back to the part before's subject, as "Its"
+# does across sentences; "learned" before another noun describes that noun; a possessive is
+# not the subject; maths in prose (QK^T) is one symbol.
+MISMARKED += [
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A convolution is local; its weights are data-dependent.",
+        "needs_review",
+        0,
+        "the convolution's weights data-dependent, its after a semicolon",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A convolution is local - its weights are data-dependent.",
+        "needs_review",
+        0,
+        "the convolution's weights data-dependent, its after a dash",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention is global; its weights are data-dependent.",
+        "partial",
+        0.5,
+        "attention's weights data-dependent, its after a semicolon",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention is computed from the queries and keys. "
+        "They come from learned projections W_Q and W_K.",
+        "partial",
+        1,
+        "learned projections, the next sentence",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from the learned projections of the tokens.",
+        "partial",
+        1,
+        "computed from the learned projections",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Attention weights are computed from the input. "
+        "They depend on the learned matrices W_Q and W_K, not on N.",
+        "partial",
+        1,
+        "depend on the learned matrices",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are learned from the data.",
+        "needs_review",
+        0,
+        "attention weights learned from the data",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are the learned matrices.",
+        "needs_review",
+        0,
+        "attention weights are the learned matrices",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are computed from the learned weights.",
+        "needs_review",
+        0,
+        "computed from the learned weights, the subject's noun",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution's kernel is split into a depthwise and a pointwise part.",
+        "partial",
+        1,
+        "the standard convolution's kernel is split, a possessive",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The standard convolution splits the kernel into depthwise and pointwise parts.",
+        "needs_review",
+        0,
+        "the standard convolution splits",
+    ),
+    (
+        "dw-sep-q1",
+        "e.explanation",
+        "The depthwise convolution's cost is 1/D + 1/K^2 of the standard one's.",
+        "needs_review",
+        0,
+        "the depthwise convolution's cost, a possessive",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The softmax is computed from QK^T.",
+        "partial",
+        1,
+        "the softmax computed from QK^T",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The QK^T is computed from the attention weights.",
+        "incorrect",
+        0,
+        "QK^T computed from the attention weights",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention does not weight all tokens equally.",
+        "partial",
+        0.5,
+        "does not weight all tokens equally",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention does not weight all tokens.",
+        "needs_review",
+        0,
+        "does not weight all tokens",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention weights every token equally.",
+        "needs_review",
+        0,
+        "weights every token equally",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rubric", "item", "answer", "verdict", "marks"),
     [pytest.param(*row[:5], id=row[5]) for row in MISMARKED],

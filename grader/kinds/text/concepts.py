@@ -1954,7 +1954,11 @@ def _agrees(sentence: Sentence, subject: frozenset[int]) -> bool:
     attention weights …", "Depthwise then pointwise convolutions …"), so that it may refer to
     it."""
     words = [word for word in sentence if word.start in subject]
-    pronoun = _plain(sentence[len(words)].text)
+    return _agree(words, _plain(sentence[len(words)].text))
+
+
+def _agree(words: Sequence[Word], pronoun: str) -> bool:
+    """Whether a word that refers back agrees in number with a subject's words (see `_agrees`)."""
     head = _plain(words[-1].text)
     plural = (head.endswith("s") and not head.endswith("ss")) or any(
         _plain(word.text) in ("and", "both") for word in words
@@ -1999,19 +2003,25 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradictions(concept: Concept, answer: str) -> list[Match]:
+def _contradictions(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
     every position, …"), and, for one that names a role (`attention fixed`), not said of another
     role in its own clause ("compared to attention a convolution has fixed weights" says it of
     the convolution, as the concept does), nor where a word of it is said of no role word ("The
     convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
-    convolution no data-dependence). Each is a contradiction of the concept, whatever role the
+    convolution no data-dependence), nor where a possessive of it owns a word of the concept's
+    `evidence` (see `_owns_evidence`). Each is a contradiction of the concept, whatever role the
     nearest role word is."""
     found = []
     roles = concept.roles
     matches: list[tuple[Match, Word | None]] = [
-        (match, None) for match in find_all(concept.contradictions, answer, concept.pairings, roles)
+        (match, None)
+        for sentence in sentences(answer)
+        for pattern in concept.contradictions
+        if (match := find(pattern, sentence, concept.pairings, roles)) is not None
+        and not _describes_another(sentence, match, pattern)
+        and not _owns_evidence(sentence, match, evidence)
     ]
     # a sentence that refers back, with the subject it refers to: only where a word of that
     # subject and one of its own are in the match ("Attention is computed from data. Its
@@ -2020,15 +2030,22 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
         referring = next(word for word in sentence if word.start not in subject)
         for pattern in concept.contradictions:
             match = find(pattern, sentence, concept.pairings, roles)
-            if match is not None and len({word.start in subject for word in match.words}) == 2:
+            if (
+                match is not None
+                and len({word.start in subject for word in match.words}) == 2
+                and not _describes_another(sentence, match, pattern)
+            ):
                 matches.append((match, referring))
     for match, referring in matches:
         names_role = any(_role_fitting(word, roles) is not None for word in match.words)
-        if match.compared or (names_role and (match.said_of_sure or match.unattributed)):
-            continue
         # a semicolon or a dash ends the statement of a role: "Attention is global and
-        # data-dependent; a convolution is local" gives the convolution no data-dependence
-        if names_role and referring is None and len({word.part for word in match.words}) > 1:
+        # data-dependent; a convolution is local" gives the convolution no data-dependence;
+        # but "its" after it refers back to the role (see `_refers_across`)
+        across = referring is None and len({word.part for word in match.words}) > 1
+        if across and names_role and not _refers_across(match, answer):
+            continue
+        unattributed = match.unattributed and not across
+        if match.compared or (names_role and (match.said_of_sure or unattributed)):
             continue
         reach = tuple(word for word in match.reach if word is not match.said_of)
         if referring is not None:
@@ -2037,6 +2054,128 @@ def _contradictions(concept: Concept, answer: str) -> list[Match]:
             match = replace(match, words=words)
         found.append(replace(match, said_of=None, said_of_sure=False, reach=reach, joined=()))
     return found
+
+
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$", re.IGNORECASE)
+
+
+def _owns_evidence(sentence: Sentence, match: Match, evidence: list[Match]) -> bool:
+    """Whether a possessive word of the match ("convolution's") owns the word just after it,
+    and that word is one of a statement of the concept (evidence not negated) that does not
+    take the possessive: the statement is that word's, not the possessive's. "The standard
+    convolution's kernel is split into a depthwise and a pointwise part" says the kernel is
+    split (`split* kernel*`), as "the standard kernel is split" does, not that the standard
+    convolution splits (`standard > conv* > split*`)."""
+    at_of = {word.start: at for at, word in enumerate(sentence)}
+    for word in match.words:
+        at = at_of.get(word.start)
+        if at is None or at + 1 >= len(sentence) or not _POSSESSIVE.search(word.text):
+            continue
+        owned = sentence[at + 1]
+        if owned.clause == word.clause and any(
+            not other.negated
+            and any(w.start == owned.start for w in other.words)
+            and all(w.start != word.start for w in other.words)
+            for other in evidence
+        ):
+            return True
+    return False
+
+
+# A participle of a match just after one of these (and any determiners) describes the noun
+# after it, what the subject is computed from or depends on: "… from the learned projections".
+_SOURCE_PREPOSITIONS = frozenset(["from", "of", "on", "by", "through", "via", "using"])
+
+
+def _describes_another(sentence: Sentence, match: Match, pattern: Pattern) -> bool:
+    """Whether a participle of the match (learned, trained, learnable), after a preposition of
+    what the subject comes from (see `_SOURCE_PREPOSITIONS`) and any determiners, stands
+    directly before a noun that is no word of the pattern nor of the sentence's subject, so that
+    it describes that noun and says nothing of the subject: "The attention weights are
+    computed from the learned projections" (the projections are learned); not "The attention
+    weights are (the) learned matrices" (after a verb), "… mix positions with fixed weights"
+    (with: the subject's own), "… from learned parameters" (the pattern's word) nor "… from the
+    learned weights" (the subject's noun)."""
+    at_of = {word.start: at for at, word in enumerate(sentence)}
+    subject = {sentence.plain[at][0] for at in sentence._subject_words(0, 0)}
+    alternatives = [alternative for group in pattern.groups for alternative in group]
+    for word in match.words:
+        at = at_of[word.start]
+        if at == 0 or at + 1 >= len(sentence) or sentence[at + 1].clause != word.clause:
+            continue
+        back = at - 1
+        while back > 0 and sentence.plain[back][1] in _DETERMINERS:
+            back -= 1
+        after = sentence.plain[at + 1]
+        if (
+            sentence.plain[at][1].endswith(("ed", "able"))
+            and sentence.plain[back][1] in _SOURCE_PREPOSITIONS
+            and after[1] not in _FUNCTION_WORDS
+            and after[1] not in _SUBJECT_ENDS
+            and after[1] not in _SUBJECTLESS_VERBS
+            and not sentence.negations[at + 1]
+            and not any(_fits(alternative, sentence[at + 1]) for alternative in alternatives)
+            and after[0] not in subject
+        ):
+            return True
+    return False
+
+
+def _refers_across(match: Match, answer: str) -> bool:
+    """Whether a match that takes words from two parts of a sentence joins them by a word
+    referring back, first in the later part, to the subject of the one before, which the match
+    takes: "A convolution is local; its weights are data-dependent" says the convolution's
+    weights are, as "A convolution is local. Its weights are …" does (see `_referring_back`)."""
+    parts = sorted({word.part for word in match.words})
+    if len(parts) != 2 or parts[1] != parts[0] + 1:
+        return False
+    sentence = next(s for s in sentences(answer) if match.words[0] in s)
+    first = {}
+    for at, word in enumerate(sentence):
+        first.setdefault(word.part, at)
+    if sentence.plain[first[parts[1]]][1] not in _NEXT_SENTENCE_REFERRING:
+        return False
+    subject = [sentence[at] for at in sentence._subject_words(first[parts[0]], first[parts[0]])]
+    before = [word for word in match.words if word.part == parts[0]]
+    return (
+        bool(subject)
+        and all(word in subject for word in before)
+        and _agree(subject, sentence.plain[first[parts[1]]][1])
+    )
+
+
+def _qualifier_denied(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
+    """The evidence, with a match negated only as part of a negated contradiction read as
+    stated, quoted up to the contradiction's last word: one that shares the match's words but
+    for what it adds after them ("Attention does not weight all tokens equally" denies the
+    equal weighting, `attention weight* > all > equal*`, not that attention weights all
+    tokens, which it states)."""
+    denied = [
+        match
+        for match in find_all(concept.contradictions, answer, concept.pairings, concept.roles)
+        if match.negated
+    ]
+    read = []
+    for match in evidence:
+        starts = {word.start for word in match.words}
+        last = max(starts)
+        denying = next(
+            (
+                other
+                for other in denied
+                if match.negated
+                and match.doubt is None
+                and len(starts & {word.start for word in other.words}) >= 2
+                and any(word.start > last for word in other.words)
+                and all(word.start > last for word in other.words if word.start not in starts)
+            ),
+            None,
+        )
+        if denying is not None:
+            extra = tuple(word for word in denying.words if word.start > last)
+            match = replace(match, negated=False, reach=(*match.reach, *extra))
+        read.append(match)
+    return read
 
 
 def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, ...], ...]) -> bool:
@@ -2072,7 +2211,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        evidence = _evidence(concept, answer)
+        evidence = _qualifier_denied(concept, answer, _evidence(concept, answer))
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent
@@ -2094,7 +2233,10 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # the statement the wrong way round is named first ("Unlike a convolution, attention has
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
-        contradictions = [*_contradictions(concept, answer), *crossed_pairs(pairings, answer)]
+        contradictions = [
+            *_contradictions(concept, answer, evidence),
+            *crossed_pairs(pairings, answer),
+        ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)
         if plain is None and unclean is None and contradiction is None:
             unclean = _unread_pair(pairings, answer)

@@ -1033,18 +1033,7 @@ def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[Fil
     }
     now: set[str] = set()
     latest: dict[str, FileFailure] = {}  # casefolded student -> their latest failure
-    for run_id, started_at, *row in connection.execute(
-        "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
-        " failures.kind, failures.student FROM failures JOIN runs ON runs.id = failures.run_id"
-        " WHERE runs.question = ? AND failures.run_id <= ?"
-        " ORDER BY failures.run_id, failures.rowid",
-        (run.rubric.id, run.id),
-    ):
-        failure = _failure(*row)
-        student = failed_student(failure)
-        if student is None:
-            continue
-        key = student.casefold()
+    for run_id, started_at, failure, key in _students_failures(connection, run):
         if run_id == run.id:
             now.add(key)
             continue
@@ -1058,6 +1047,25 @@ def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[Fil
     return [f for key, f in latest.items() if key not in stored and key not in now]
 
 
+def _students_failures(
+    connection: sqlite3.Connection, run: StoredRun
+) -> Iterator[tuple[int, str, FileFailure, str]]:
+    """Each failure of the run's question up to `run` whose student is known
+    (`failed_student`), in the order stored: (its run, that run's start, the failure, the
+    student casefolded)."""
+    for run_id, started_at, *row in connection.execute(
+        "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
+        " failures.kind, failures.student FROM failures JOIN runs ON runs.id = failures.run_id"
+        " WHERE runs.question = ? AND failures.run_id <= ?"
+        " ORDER BY failures.run_id, failures.rowid",
+        (run.rubric.id, run.id),
+    ):
+        failure = _failure(*row)
+        student = failed_student(failure)
+        if student is not None:
+            yield run_id, started_at, failure, student.casefold()
+
+
 def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold]:
     """The stored results of the run's question that no run since made current: a file named
     after their student (`failed_student`, case aside) could not be graded in the run that
@@ -1069,18 +1077,7 @@ def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold
     `Hold` saying so, of the latest run a file of theirs failed in; nothing is changed here."""
     # casefolded student -> (the latest run a file of theirs failed in, its start, the file)
     failed: dict[str, tuple[int, str, str]] = {}
-    for run_id, started_at, *row in connection.execute(
-        "SELECT failures.run_id, runs.started_at, failures.source, failures.message,"
-        " failures.kind, failures.student FROM failures JOIN runs ON runs.id = failures.run_id"
-        " WHERE runs.question = ? AND failures.run_id <= ?"
-        " ORDER BY failures.run_id, failures.rowid",
-        (run.rubric.id, run.id),
-    ):
-        failure = _failure(*row)
-        student = failed_student(failure)
-        if student is None:
-            continue
-        key = student.casefold()
+    for run_id, started_at, failure, key in _students_failures(connection, run):
         if key not in failed or failed[key][0] != run_id:  # a later run's, or the first
             failed[key] = (run_id, started_at, Path(failure.source).name)
     if not failed:

@@ -3245,6 +3245,33 @@ GRADED += [
         id="(XW_Q)_{k,n} at swapped indices: not right",
     ),
 ]
+# probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
+# matrices of an entry's formula are held to the question's as a matrix form's are.
+GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XA)_{n,k} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (GIVEN_A.format("E×K", "E×K"), "An instructor will review it."),
+        (ENTRY_OF.format("(XA)_{n,k}", "n,k", "XA"),),
+        id="an entry of XA as a term, A for the given W_Q: to a person, as Q = XA + b_Q",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (AX)_{k,n} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (GIVEN_A.format("K×E", "K×E"), "An instructor will review it."),
+        (ENTRY_OF.format("(AX)_{k,n}", "k,n", "AX"),),
+        id="an entry of AX as a term, A for the given W_Q: to a person, as Q = AX + b_Q",
+    ),
+]
 REFUSED += [
     pytest.param(
         COLUMNS,

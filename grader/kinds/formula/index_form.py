@@ -123,6 +123,10 @@ class IndexFormReader(TokenReader):
         # `(W_Q X)_{k,n}` at the output's indices is that formula's entry (`entry_of_formula`).
         self.read_entry = read_entry
         self.output_indices: tuple[sympy.Expr, ...] = ()
+        # The matrices those brackets' formulas name, with their shapes: held to the question's
+        # as a matrix form's are (`held_to_reference`), so that `(XA)_{n,k}` for W_Q is a
+        # person's as `Q = XA + b_Q` is.
+        self.entry_shapes: list[tuple[str, sympy.Expr, sympy.Expr]] = []
         # The question's parameters whose names have a subscript (rnn-q1's W_x and W_h, from
         # the reference): `W_{x,k,e}` is W_x's entry (k, e) where x is no index in scope.
         self.named = named
@@ -1088,6 +1092,7 @@ class IndexFormReader(TokenReader):
                     ),
                 )
             )
+        self.entry_shapes.extend(formula.matrix_shapes)
         self.notes.append(f"read {written} as the entry {shown} of {matrix}")
         return flats
 
@@ -1529,6 +1534,7 @@ def read_index_form(
             *idle,
         ),
         enumerates=enumerates,
+        matrix_shapes=tuple(dict.fromkeys(reader.entry_shapes)),
     )
 
 

@@ -3230,20 +3230,25 @@ GRADED += [
         ),
         id="an entry of XW_Q as a term: q_{n,k} = (XW_Q)_{n,k} + b_{Q,k}",
     ),
-    pytest.param(  # a guard: at swapped indices, read as written, and its shapes do not fit
+]
+# probeC 1.1: the entry of X times a declared matrix at other indices than the output's got a
+# final 0 (shape; kernel_size, untrue, for _{k,k}) where every other entry goes to a person.
+XWQ_ELSEWHERE = "(XW_Q)_{{{0}}} is the entry {0} of XW_Q, but the left side is the entry n,k of q: the two sides name different entries"
+REFUSED += [
+    pytest.param(
         ATTN,
         "e.formula",
-        "q_{n,k} = (XW_Q)_{k,n} + b_{Q,k}",
-        "incorrect",
-        0.0,
-        "shape",
-        ("The shapes do not fit: your formula indexes W_Q as E×N, but W_Q is E×K.",),
-        (
-            "read (XW_Q)_{k,n} as the entry k,n of X·W_Q, the sum over u of X[k,u]·W_Q[u,n]",
-            "read b_{Q,k} as the entry k of b_Q",
-        ),
-        id="(XW_Q)_{k,n} at swapped indices: not right",
-    ),
+        answer,
+        XWQ_ELSEWHERE.format(at),
+        16,
+        id=f"(XW_Q)_{{{at}}} for q_{{n,k}}: the two sides name different entries ({answer})",
+    )
+    for answer, at in (
+        ("q_{n,k} = (XW_Q)_{k,n} + b_{Q,k}", "k,n"),
+        ("q_{n,k} = (XW_Q)_{k,n}", "k,n"),
+        ("q_{n,k} = (XW_Q)_{n,n} + b_k", "n,n"),
+        ("q_{n,k} = (XW_Q)_{k,k} + b_k", "k,k"),
+    )
 ]
 # probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
 # matrices of an entry's formula are held to the question's as a matrix form's are.

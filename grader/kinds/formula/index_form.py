@@ -991,6 +991,7 @@ class IndexFormReader(TokenReader):
             self.take("}")
         self.take(")")
         name = f"{base.text}_{suffix.text}"
+        under = self.tokens[self.position].start  # the `_` of its subscript
         indices = self.subscript(scope) or []
         end = self.tokens[self.position - 1].end
         shown = ",".join(show_index(index) for index in indices)
@@ -1000,6 +1001,8 @@ class IndexFormReader(TokenReader):
         if (
             tensor and weight and same_name(base.text[: len(tensor)], tensor) and len(indices) == 2
         ):  # (XW_Q)_{n,k}: row n of the input X times column k of W_Q
+            product = f"{tensor}{weight}_{suffix.text}"
+            self.same_entry(indices, written, product, under)
             letter = self.fresh_letter(scope)
             inner = index_symbol(letter)
             rows, cols = (show_index(index) for index in indices)
@@ -1014,6 +1017,19 @@ class IndexFormReader(TokenReader):
             )
         self.notes.append(f"read {written} as the entry {shown} of {name}")
         return [], (Access(name, tuple(indices), opening.start, end),)
+
+    def same_entry(self, indices: list, written: str, matrix: str, at: int) -> None:
+        """Refuses `written`, the entry `indices` of `matrix` (`(W_Q X)_{n,k}`), where they are
+        not the output's indices (`q_{k,n}`): the two sides name different entries."""
+        if tuple(indices) == tuple(self.output_indices):
+            return
+        raise AnswerError(
+            self.text,
+            at,
+            f"{written} is the entry {','.join(show_index(i) for i in indices)} of {matrix}, but "
+            f"the left side is the entry {','.join(show_index(i) for i in self.output_indices)} "
+            f"of {self.output_written.split('_')[0]}: the two sides name different entries",
+        )
 
     def entry_of_formula(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat] | None:
         """`(W_Q X)_{k,n}`, `(Wx)_k`: a bracket with a subscript after it, at the output's
@@ -1048,14 +1064,7 @@ class IndexFormReader(TokenReader):
         ):
             self.position = opening  # no formula of its own: the bracket as it was read
             return None
-        if tuple(indices) != tuple(self.output_indices):
-            raise AnswerError(
-                self.text,
-                self.tokens[close + 1].start,
-                f"{written} is the entry {shown} of {matrix}, but the left side is the entry "
-                f"{','.join(show_index(i) for i in self.output_indices)} of "
-                f"{self.output_written.split('_')[0]}: the two sides name different entries",
-            )
+        self.same_entry(indices, written, matrix, self.tokens[close + 1].start)
         if formula.shape_problem:
             why = formula.shape_problem.rstrip(".")
             raise AnswerError(

@@ -3528,6 +3528,37 @@ REFUSED += [
 ]
 
 
+# probeC 3.1: `h = \tanh(Wx) + \tanh b` was refused as "the output h cannot also be read on the
+# right side" (untrue: \tanh b was read as the letters t·a·n·h·b): an activation written as a
+# LaTeX command without brackets, inside the right side, is refused saying where it is.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) + \tanh b",
+        PLACED.format("h", "not the whole right side"),
+        16,
+        id="tanh(Wx) + \\tanh b: not the whole right side, not 'the output h'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(W x) - \tanh b",
+        PLACED.format("h", "subtracted, with a minus sign before it"),
+        17,
+        id="tanh(W x) - \\tanh b: subtracted, not 'the output h'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) + \tanh b_k",
+        PLACED.format("h_k", "not the whole right side"),
+        34,
+        id="an index form's + \\tanh b_k: not the whole right side",
+    ),
+]
+
+
 @pytest.mark.parametrize(("rubric", "item", "text", "message", "position"), REFUSED)
 def test_refused_with_the_place_and_the_reason(rubric, item, text, message, position):
     result = grade_answer(rubric, rubric.items[item], text)

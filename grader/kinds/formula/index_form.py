@@ -1131,7 +1131,7 @@ class IndexFormReader(TokenReader):
             return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
         if len(name.text) == 1:  # a scalar parameter, such as one bias shared by all outputs
             return Access(name.text, (), name.start, name.end)
-        if name.text.casefold() in ACTIVATIONS and self.at("("):  # `b_k - \\tanh(…)`
+        if self.is_activation(name):  # `b_k - \\tanh(…)`
             raise self.misplaced_activation(name, self.output_written)
         raise AnswerError(
             self.text,

@@ -17,7 +17,6 @@ import sympy
 from grader.errors import AnswerError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
-    ACTIVATIONS,
     Access,
     Formula,
     GivenMatrices,
@@ -148,7 +147,7 @@ class MatrixFormReader(TokenReader):
         if self.at("ONES"):
             return [self.ones()]
         name = self.take("NAME", what="a matrix such as X or W")
-        if name.text.casefold() in ACTIVATIONS and self.at("("):  # not t·a·n·h
+        if self.is_activation(name):  # not t·a·n·h
             raise self.misplaced_activation(name, self.output_name)
         letters = list(name.text)
         subscript = ""

@@ -400,6 +400,13 @@ class TokenReader:
         self.position += 2
         return name
 
+    def is_activation(self, name: Token) -> bool:
+        """Whether `name`, just taken, is an activation met inside the right side: followed by
+        its bracket (`tanh(…)`) or written as a LaTeX command (`\\tanh b`), not t·a·n·h."""
+        return name.text.casefold() in ACTIVATIONS and (
+            self.at("(") or self.text.startswith("\\", name.start)
+        )
+
     def misplaced_activation(self, name: Token, output: str) -> AnswerError:
         """`tanh(…)` met inside the right side, `name` just taken: refused, saying where it is
         (`b - tanh(Wx)`: subtracted; `2 tanh(Wx)`, `W tanh(h)`: inside a product)."""

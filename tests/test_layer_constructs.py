@@ -2247,6 +2247,26 @@ GRADED += [
 # W_x, written twice, as one term in 2·W_x"; "a bias written 3 times"): inside and outside
 # are different places, never merged or cancelled together. Terms after it that add up to
 # nothing add nothing.
+# probeC 3.4: a bias after tanh where one is inside it too was told "The bias belongs inside
+# tanh(…)", untrue: it is there already.
+BELONGS = "The bias belongs inside tanh(…), added to the weighted sum before tanh is applied."
+ALSO_INSIDE = "The bias inside tanh(…) is where it belongs; nothing comes after tanh in this layer."
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_k + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh").replace(BELONGS, ALSO_INSIDE),),
+        (
+            r"read \tanh(Wx + b)_k as tanh((Wx + b)_k), tanh of that entry",
+            "read (Wx + b)_k as the entry k of Wx + b",
+        ),
+        id="tanh(Wx + b)_k + b_k: a bias inside too, not 'belongs inside'",
+    ),
+]
 GRADED += [
     pytest.param(
         RNN,
@@ -2258,7 +2278,8 @@ GRADED += [
         (
             BIAS_OUTSIDE.format("tanh")
             .replace("adds", "subtracts")
-            .replace("(…) + bias is", "(…) - bias is"),
+            .replace("(…) + bias is", "(…) - bias is")
+            .replace(BELONGS, ALSO_INSIDE),
         ),
         ("read -b as your bias: a number times a bias is a bias",),
         id="tanh(… + b) - b: its bias kept, the -b after tanh said, no marks",
@@ -3555,6 +3576,21 @@ REFUSED += [
         PLACED.format("h_k", "not the whole right side"),
         34,
         id="an index form's + \\tanh b_k: not the whole right side",
+    ),
+]
+
+
+# probeC 3.3: `h_k = \tanh(Wx_k + b_k)` was read with Wx one name (reading no input), and told
+# "h[1] should read x[1], but in your formula it does not", untrue to a student who wrote x_k.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx_k + b_k)",
+        "Wx_k writes its index on one name, Wx: whether it is W times x_k is unsaid; write each "
+        "factor with its indices, e.g. w_{l,k} x_{i,j,l}",
+        12,
+        id="Wx_k: one name with an index, not 'h[1] should read x[1]'",
     ),
 ]
 

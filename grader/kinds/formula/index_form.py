@@ -1128,6 +1128,17 @@ class IndexFormReader(TokenReader):
                 "an index"
             )
         if indices is not None:
+            head, tail = name.text[:1], name.text[1:]
+            if tail.casefold() in self.tensors and head.isalpha():  # `Wx_k`: not W times x_k
+                written = self.text[name.start : self.tokens[self.position - 1].end]
+                raise AnswerError(
+                    self.text,
+                    name.start,
+                    f"{written} writes its index on one name, {name.text}: whether it is "
+                    f"{head} times {tail}{written[len(name.text) :]} is unsaid; write each "
+                    "factor with its indices, e.g. w_{l,k} x_{i,j,l}",
+                    len(name.text),
+                )
             return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
         if len(name.text) == 1:  # a scalar parameter, such as one bias shared by all outputs
             return Access(name.text, (), name.start, name.end)

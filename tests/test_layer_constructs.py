@@ -2085,6 +2085,9 @@ BIAS_OUTSIDE = (
     "this layer's tanh(… + bias). The bias belongs inside tanh(…), added to the weighted sum "
     "before tanh is applied."
 )
+# probeC 3.4: where a bias is inside tanh too, it is not told that the bias belongs inside.
+BELONGS = "The bias belongs inside tanh(…), added to the weighted sum before tanh is applied."
+ALSO_INSIDE = "The bias inside tanh(…) is where it belongs; nothing comes after tanh in this layer."
 GRADED += [
     pytest.param(
         DENSE,
@@ -2143,7 +2146,7 @@ GRADED += [
         "incorrect",
         0.0,
         "activation_outside",
-        (BIAS_OUTSIDE.format("tanh"),),
+        (BIAS_OUTSIDE.format("tanh").replace(BELONGS, ALSO_INSIDE),),  # b is inside
         (),  # not "read c as part of b": outside tanh, c does not add to b
         id="a recurrent cell with a second bias after tanh",
     ),
@@ -2249,8 +2252,6 @@ GRADED += [
 # nothing add nothing.
 # probeC 3.4: a bias after tanh where one is inside it too was told "The bias belongs inside
 # tanh(…)", untrue: it is there already.
-BELONGS = "The bias belongs inside tanh(…), added to the weighted sum before tanh is applied."
-ALSO_INSIDE = "The bias inside tanh(…) is where it belongs; nothing comes after tanh in this layer."
 GRADED += [
     pytest.param(
         DENSE,

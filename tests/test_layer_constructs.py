@@ -3272,6 +3272,63 @@ REFUSED += [
         ("q_{n,k} = (XW_Q)_{k,k} + b_k", "k,k"),
     )
 ]
+# probeC 2.2: `q_{n,k} = (x_n W_Q)_k + b_{Q,k}` was refused as "unknown index Q" (untrue): the
+# entry k of one token's product is read as `q_n = x_n W_Q`, at the output's indices.
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (x_n W_Q)_k + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(x_n W_Q)_k", "k", "x_n W_Q"), "read b_{Q,k} as the entry k of b_Q"),
+        id="an entry of one token's x_n W_Q as a term: read, not 'unknown index Q'",
+    ),
+    pytest.param(  # as q_n = W_Q x_n + b_Q is
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (W_Q x_n)_k + b_k",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as K×E, but W_Q is E×K.",),
+        (ENTRY_OF.format("(W_Q x_n)_k", "k", "W_Q x_n"),),
+        id="an entry of one token's W_Q x_n as a term: its shapes do not fit, as q_n = W_Q x_n",
+    ),
+    pytest.param(  # as q_n = x_n A + b_Q is
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (x_n A)_k + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (
+            "Your formula uses A (E×K) where the question gives W_Q (E×K). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call.",
+            "An instructor will review it.",
+        ),
+        (ENTRY_OF.format("(x_n A)_k", "k", "x_n A"),),
+        id="an entry of one token's x_n A as a term, A for the given W_Q: to a person",
+    ),
+]
+# probeC 2.2: 22-52-q4 c's `(W x_{i,j})_k + b_k` was refused as "expected '+', '-' or the end of
+# the formula, not '_'"; one position's product is not read there (nor `y_{i,j} = W x_{i,j}`):
+# said so, naming the entry.
+REFUSED += [
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        answer,
+        f"{entry}, the entry k of {product}, is not read as a term: write {product} with indices",
+        12,
+        id=f"{entry} + b_k, one position's product: not read, said so",
+    )
+    for answer, entry, product in (
+        ("y_{i,j,k} = (W x_{i,j})_k + b_k", "(W x_{i,j})_k", "W x_{i,j}"),
+        ("y_{i,j,k} = (x_{i,j} W)_k + b_k", "(x_{i,j} W)_k", "x_{i,j} W"),
+    )
+]
 # probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
 # matrices of an entry's formula are held to the question's as a matrix form's are.
 GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."

@@ -116,7 +116,7 @@ class IndexFormReader(TokenReader):
         matrix_input: str | None = None,
         vector_input: str | None = None,
         named: tuple[str, ...] = (),
-        read_entry: Callable[[list[Token]], Formula] | None = None,
+        read_entry: Callable[..., Formula] | None = None,
     ):
         super().__init__(original, tokens, sizes)
         # How a bracket's tokens are read as a formula of their own (`W_Q X`, as `q = W_Q X`):
@@ -127,6 +127,7 @@ class IndexFormReader(TokenReader):
         # as a matrix form's are (`held_to_reference`), so that `(XA)_{n,k}` for W_Q is a
         # person's as `Q = XA + b_Q` is.
         self.entry_shapes: list[tuple[str, sympy.Expr, sympy.Expr]] = []
+        self.vector_entries = False  # `(x_n A)_k`: likewise, as `q_n = x_n A` is
         # The question's parameters whose names have a subscript (rnn-q1's W_x and W_h, from
         # the reference): `W_{x,k,e}` is W_x's entry (k, e) where x is no index in scope.
         self.named = named
@@ -1054,16 +1055,34 @@ class IndexFormReader(TokenReader):
         written = self.text[self.tokens[opening].start : end].strip()
         shown = ",".join(show_index(index) for index in indices)
         matrix = " ".join(self.text[inner[0].start : inner[-1].end].split()) if inner else ""
+        # `(x_n W_Q)_k` for q_{n,k}: the entry k of one token's product, read as `q_n = x_n W_Q`
+        count, step = len(indices), None
+        if 0 < count < len(self.output_indices) and tuple(indices) == tuple(
+            self.output_indices[-count:]
+        ):
+            step = ",".join(show_index(index) for index in self.output_indices[:-count])
         try:
-            formula = self.read_entry(inner)
+            formula = self.read_entry(inner, step) if step else self.read_entry(inner)
         except AnswerError:
             formula = None
+        if step and formula is not None and len(formula.output.indices) == len(indices):
+            formula = None  # not one token's: read as it was
+        if step and formula is None and _names_a_matrix(inner):  # `(W x_{i,j})_k`
+            raise AnswerError(
+                self.text,
+                self.tokens[opening].start,
+                f"{written}, the entry {shown} of {matrix}, is not read as a term: write "
+                f"{matrix} with indices",
+            )
         if formula is None or (
             not formula.shape_problem
             and (formula.unsure or formula.activation or not formula.terms)
         ):
             self.position = opening  # no formula of its own: the bracket as it was read
             return None
+        if step:
+            indices = list(self.output_indices)
+            self.vector_entries = True
         self.same_entry(indices, written, matrix, self.tokens[close + 1].start)
         if formula.shape_problem:
             why = formula.shape_problem.rstrip(".")
@@ -1469,6 +1488,22 @@ class _Unsure(Exception):
     """What a formula means cannot be told without a person: the reason, in words."""
 
 
+def _names_a_matrix(tokens: list[Token]) -> bool:
+    """Whether `tokens` name a matrix as a matrix form does, without its indices: `W`, `W_Q`
+    (a capital after `_`), not `w_{l,k}`."""
+    depth = 0
+    for at, token in enumerate(tokens):
+        depth += (token.kind == "{") - (token.kind == "}")
+        if token.kind != "NAME" or depth or (at and tokens[at - 1].kind in ("_", "^")):
+            continue  # an index, not a factor
+        after = tokens[at + 1 : at + 3]
+        if not after or after[0].kind != "_":
+            return True
+        if len(after) > 1 and after[1].kind == "NAME" and after[1].text[:1].isupper():
+            return True
+    return False
+
+
 def _assumed_note(ranges: list[SumRange]) -> tuple[str, ...]:
     if not ranges:
         return ()
@@ -1489,7 +1524,7 @@ def read_index_form(
     sizes: Mapping[str, sympy.Symbol],
     layer: LayerSpec,
     reference: Formula | None = None,
-    read_entry: Callable[[list[Token]], Formula] | None = None,
+    read_entry: Callable[..., Formula] | None = None,
 ) -> Formula:
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
     without its range takes the range of the `reference`'s over the same window. `read_entry`
@@ -1555,6 +1590,7 @@ def read_index_form(
         ),
         enumerates=enumerates,
         matrix_shapes=tuple(dict.fromkeys(reader.entry_shapes)),
+        vector_entries=reader.vector_entries,
     )
 
 

@@ -737,7 +737,11 @@ def held_to_reference(
             chain_sides=formula.chain_sides,
         )
     if not formula.matrix_shapes:
-        if reference is not None and declared and _with_vectors(formula, layer):
+        if (
+            reference is not None
+            and declared
+            and (formula.vector_entries or _with_vectors(formula, layer))
+        ):
             # q_t = W x_t: matrices used as written, as in a matrix form
             formula = _given_matrices(formula, reference, layer, declared, vectors=True)
         return _index_form_layout(formula, reference, layer, declared, free)

@@ -170,6 +170,9 @@ class Formula:
     # others (`GivenMatrices`): a verdict that rests on reading them as parameters of the
     # student's own is a person's to confirm.
     given_matrices: GivenMatrices | None = field(default=None, compare=False)
+    # An index form with an entry of one token's product as a term (`(x_n A)_k`): its matrices
+    # are held to the question's as a formula written with vectors is (`q_n = x_n A`).
+    vector_entries: bool = field(default=False, compare=False)
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
     # With `unsure`: weights multiplied with a size between them that no shape settles

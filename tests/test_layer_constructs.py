@@ -2085,6 +2085,9 @@ BIAS_OUTSIDE = (
     "this layer's tanh(… + bias). The bias belongs inside tanh(…), added to the weighted sum "
     "before tanh is applied."
 )
+# probeC 3.4: where a bias is inside tanh too, it is not told that the bias belongs inside.
+BELONGS = "The bias belongs inside tanh(…), added to the weighted sum before tanh is applied."
+ALSO_INSIDE = "The bias inside tanh(…) is where it belongs; nothing comes after tanh in this layer."
 GRADED += [
     pytest.param(
         DENSE,
@@ -2143,7 +2146,7 @@ GRADED += [
         "incorrect",
         0.0,
         "activation_outside",
-        (BIAS_OUTSIDE.format("tanh"),),
+        (BIAS_OUTSIDE.format("tanh").replace(BELONGS, ALSO_INSIDE),),  # b is inside
         (),  # not "read c as part of b": outside tanh, c does not add to b
         id="a recurrent cell with a second bias after tanh",
     ),
@@ -2247,6 +2250,24 @@ GRADED += [
 # W_x, written twice, as one term in 2·W_x"; "a bias written 3 times"): inside and outside
 # are different places, never merged or cancelled together. Terms after it that add up to
 # nothing add nothing.
+# probeC 3.4: a bias after tanh where one is inside it too was told "The bias belongs inside
+# tanh(…)", untrue: it is there already.
+GRADED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx + b)_k + b_k",
+        "incorrect",
+        0.0,
+        "activation_outside",
+        (BIAS_OUTSIDE.format("tanh").replace(BELONGS, ALSO_INSIDE),),
+        (
+            r"read \tanh(Wx + b)_k as tanh((Wx + b)_k), tanh of that entry",
+            "read (Wx + b)_k as the entry k of Wx + b",
+        ),
+        id="tanh(Wx + b)_k + b_k: a bias inside too, not 'belongs inside'",
+    ),
+]
 GRADED += [
     pytest.param(
         RNN,
@@ -2258,7 +2279,8 @@ GRADED += [
         (
             BIAS_OUTSIDE.format("tanh")
             .replace("adds", "subtracts")
-            .replace("(…) + bias is", "(…) - bias is"),
+            .replace("(…) + bias is", "(…) - bias is")
+            .replace(BELONGS, ALSO_INSIDE),
         ),
         ("read -b as your bias: a number times a bias is a bias",),
         id="tanh(… + b) - b: its bias kept, the -b after tanh said, no marks",
@@ -3230,19 +3252,108 @@ GRADED += [
         ),
         id="an entry of XW_Q as a term: q_{n,k} = (XW_Q)_{n,k} + b_{Q,k}",
     ),
-    pytest.param(  # a guard: at swapped indices, read as written, and its shapes do not fit
+]
+# probeC 1.1: the entry of X times a declared matrix at other indices than the output's got a
+# final 0 (shape; kernel_size, untrue, for _{k,k}) where every other entry goes to a person.
+XWQ_ELSEWHERE = "(XW_Q)_{{{0}}} is the entry {0} of XW_Q, but the left side is the entry n,k of q: the two sides name different entries"
+REFUSED += [
+    pytest.param(
         ATTN,
         "e.formula",
-        "q_{n,k} = (XW_Q)_{k,n} + b_{Q,k}",
+        answer,
+        XWQ_ELSEWHERE.format(at),
+        16,
+        id=f"(XW_Q)_{{{at}}} for q_{{n,k}}: the two sides name different entries ({answer})",
+    )
+    for answer, at in (
+        ("q_{n,k} = (XW_Q)_{k,n} + b_{Q,k}", "k,n"),
+        ("q_{n,k} = (XW_Q)_{k,n}", "k,n"),
+        ("q_{n,k} = (XW_Q)_{n,n} + b_k", "n,n"),
+        ("q_{n,k} = (XW_Q)_{k,k} + b_k", "k,k"),
+    )
+]
+# probeC 2.2: `q_{n,k} = (x_n W_Q)_k + b_{Q,k}` was refused as "unknown index Q" (untrue): the
+# entry k of one token's product is read as `q_n = x_n W_Q`, at the output's indices.
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (x_n W_Q)_k + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(x_n W_Q)_k", "k", "x_n W_Q"), "read b_{Q,k} as the entry k of b_Q"),
+        id="an entry of one token's x_n W_Q as a term: read, not 'unknown index Q'",
+    ),
+    pytest.param(  # as q_n = W_Q x_n + b_Q is
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (W_Q x_n)_k + b_k",
         "incorrect",
         0.0,
         "shape",
-        ("The shapes do not fit: your formula indexes W_Q as E×N, but W_Q is E×K.",),
+        ("The shapes do not fit: your formula indexes W_Q as K×E, but W_Q is E×K.",),
+        (ENTRY_OF.format("(W_Q x_n)_k", "k", "W_Q x_n"),),
+        id="an entry of one token's W_Q x_n as a term: its shapes do not fit, as q_n = W_Q x_n",
+    ),
+    pytest.param(  # as q_n = x_n A + b_Q is
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (x_n A)_k + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
         (
-            "read (XW_Q)_{k,n} as the entry k,n of X·W_Q, the sum over u of X[k,u]·W_Q[u,n]",
-            "read b_{Q,k} as the entry k of b_Q",
+            "Your formula uses A (E×K) where the question gives W_Q (E×K). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call.",
+            "An instructor will review it.",
         ),
-        id="(XW_Q)_{k,n} at swapped indices: not right",
+        (ENTRY_OF.format("(x_n A)_k", "k", "x_n A"),),
+        id="an entry of one token's x_n A as a term, A for the given W_Q: to a person",
+    ),
+]
+# probeC 2.2: 22-52-q4 c's `(W x_{i,j})_k + b_k` was refused as "expected '+', '-' or the end of
+# the formula, not '_'"; one position's product is not read there (nor `y_{i,j} = W x_{i,j}`):
+# said so, naming the entry.
+REFUSED += [
+    pytest.param(
+        LINEAR,
+        "c.formula",
+        answer,
+        f"{entry}, the entry k of {product}, is not read as a term: write {product} with indices",
+        12,
+        id=f"{entry} + b_k, one position's product: not read, said so",
+    )
+    for answer, entry, product in (
+        ("y_{i,j,k} = (W x_{i,j})_k + b_k", "(W x_{i,j})_k", "W x_{i,j}"),
+        ("y_{i,j,k} = (x_{i,j} W)_k + b_k", "(x_{i,j} W)_k", "x_{i,j} W"),
+    )
+]
+# probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
+# matrices of an entry's formula are held to the question's as a matrix form's are.
+GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."
+GRADED += [
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XA)_{n,k} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (GIVEN_A.format("E×K", "E×K"), "An instructor will review it."),
+        (ENTRY_OF.format("(XA)_{n,k}", "n,k", "XA"),),
+        id="an entry of XA as a term, A for the given W_Q: to a person, as Q = XA + b_Q",
+    ),
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (AX)_{k,n} + b_k",
+        "needs_review",
+        0.0,
+        "given_matrix",
+        (GIVEN_A.format("K×E", "K×E"), "An instructor will review it."),
+        (ENTRY_OF.format("(AX)_{k,n}", "k,n", "AX"),),
+        id="an entry of AX as a term, A for the given W_Q: to a person, as Q = AX + b_Q",
     ),
 ]
 REFUSED += [
@@ -3492,6 +3603,52 @@ REFUSED += [
         "not read",
         0,
         id="tanh(Wx + b)_k alone: the output is missing, not tanh's indices",
+    ),
+]
+
+
+# probeC 3.1: `h = \tanh(Wx) + \tanh b` was refused as "the output h cannot also be read on the
+# right side" (untrue: \tanh b was read as the letters t·a·n·h·b): an activation written as a
+# LaTeX command without brackets, inside the right side, is refused saying where it is.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(Wx) + \tanh b",
+        PLACED.format("h", "not the whole right side"),
+        16,
+        id="tanh(Wx) + \\tanh b: not the whole right side, not 'the output h'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h = \tanh(W x) - \tanh b",
+        PLACED.format("h", "subtracted, with a minus sign before it"),
+        17,
+        id="tanh(W x) - \\tanh b: subtracted, not 'the output h'",
+    ),
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(\sum_l W_{k,l} x_l) + \tanh b_k",
+        PLACED.format("h_k", "not the whole right side"),
+        34,
+        id="an index form's + \\tanh b_k: not the whole right side",
+    ),
+]
+
+
+# probeC 3.3: `h_k = \tanh(Wx_k + b_k)` was read with Wx one name (reading no input), and told
+# "h[1] should read x[1], but in your formula it does not", untrue to a student who wrote x_k.
+REFUSED += [
+    pytest.param(
+        DENSE,
+        "a.formula",
+        r"h_k = \tanh(Wx_k + b_k)",
+        "Wx_k writes its index on one name, Wx: whether it is W times x_k is unsaid; write each "
+        "factor with its indices, e.g. w_{l,k} x_{i,j,l}",
+        12,
+        id="Wx_k: one name with an index, not 'h[1] should read x[1]'",
     ),
 ]
 

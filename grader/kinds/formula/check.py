@@ -42,6 +42,7 @@ from grader.kinds.formula.terms import (
     Formula,
     LayerSpec,
     SumRange,
+    Term,
     counted,
     plain_text,
     same_name,
@@ -1529,13 +1530,22 @@ def _after_activation_finding(
     inside = f"{theirs}(… + bias)" if bias else f"{theirs}(…)"
     # `h = tanh(Wx) - b` subtracts its bias: said so, not "adds"
     adds, sign = ("subtracts", "-") if all(t.coefficient < 0 for t in after) else ("adds", "+")
-    if all(t.factors and not any(layer.is_input(a.name) for a in t.factors) for t in after):
+
+    def a_bias(term: Term) -> bool:
+        return bool(term.factors) and not any(layer.is_input(a.name) for a in term.factors)
+
+    # `h_k = \tanh(Wx + b)_k + b_k`: a bias inside too, where it belongs
+    within = formula.terms[: len(formula.terms) - formula.after_activation]
+    if all(a_bias(t) for t in after):
         message = (
             f"Your formula {adds} a bias after {yours}, outside it: {yours}(…) {sign} bias is "
             "another "
             f"function than this layer's {inside}. "
             + (
-                f"The bias belongs inside {theirs}(…), added to the weighted sum before "
+                f"The bias inside {theirs}(…) is where it belongs; nothing comes after "
+                f"{theirs} in this layer."
+                if bias and any(a_bias(t) for t in within)
+                else f"The bias belongs inside {theirs}(…), added to the weighted sum before "
                 f"{theirs} is applied."
                 if bias
                 else "This layer has no bias."

@@ -116,13 +116,18 @@ class IndexFormReader(TokenReader):
         matrix_input: str | None = None,
         vector_input: str | None = None,
         named: tuple[str, ...] = (),
-        read_entry: Callable[[list[Token]], Formula] | None = None,
+        read_entry: Callable[..., Formula] | None = None,
     ):
         super().__init__(original, tokens, sizes)
         # How a bracket's tokens are read as a formula of their own (`W_Q X`, as `q = W_Q X`):
         # `(W_Q X)_{k,n}` at the output's indices is that formula's entry (`entry_of_formula`).
         self.read_entry = read_entry
         self.output_indices: tuple[sympy.Expr, ...] = ()
+        # The matrices those brackets' formulas name, with their shapes: held to the question's
+        # as a matrix form's are (`held_to_reference`), so that `(XA)_{n,k}` for W_Q is a
+        # person's as `Q = XA + b_Q` is.
+        self.entry_shapes: list[tuple[str, sympy.Expr, sympy.Expr]] = []
+        self.vector_entries = False  # `(x_n A)_k`: likewise, as `q_n = x_n A` is
         # The question's parameters whose names have a subscript (rnn-q1's W_x and W_h, from
         # the reference): `W_{x,k,e}` is W_x's entry (k, e) where x is no index in scope.
         self.named = named
@@ -987,6 +992,7 @@ class IndexFormReader(TokenReader):
             self.take("}")
         self.take(")")
         name = f"{base.text}_{suffix.text}"
+        under = self.tokens[self.position].start  # the `_` of its subscript
         indices = self.subscript(scope) or []
         end = self.tokens[self.position - 1].end
         shown = ",".join(show_index(index) for index in indices)
@@ -996,6 +1002,8 @@ class IndexFormReader(TokenReader):
         if (
             tensor and weight and same_name(base.text[: len(tensor)], tensor) and len(indices) == 2
         ):  # (XW_Q)_{n,k}: row n of the input X times column k of W_Q
+            product = f"{tensor}{weight}_{suffix.text}"
+            self.same_entry(indices, written, product, under)
             letter = self.fresh_letter(scope)
             inner = index_symbol(letter)
             rows, cols = (show_index(index) for index in indices)
@@ -1010,6 +1018,19 @@ class IndexFormReader(TokenReader):
             )
         self.notes.append(f"read {written} as the entry {shown} of {name}")
         return [], (Access(name, tuple(indices), opening.start, end),)
+
+    def same_entry(self, indices: list, written: str, matrix: str, at: int) -> None:
+        """Refuses `written`, the entry `indices` of `matrix` (`(W_Q X)_{n,k}`), where they are
+        not the output's indices (`q_{k,n}`): the two sides name different entries."""
+        if tuple(indices) == tuple(self.output_indices):
+            return
+        raise AnswerError(
+            self.text,
+            at,
+            f"{written} is the entry {','.join(show_index(i) for i in indices)} of {matrix}, but "
+            f"the left side is the entry {','.join(show_index(i) for i in self.output_indices)} "
+            f"of {self.output_written.split('_')[0]}: the two sides name different entries",
+        )
 
     def entry_of_formula(self, scope: Mapping[str, sympy.Symbol]) -> list[_Flat] | None:
         """`(W_Q X)_{k,n}`, `(Wx)_k`: a bracket with a subscript after it, at the output's
@@ -1034,24 +1055,35 @@ class IndexFormReader(TokenReader):
         written = self.text[self.tokens[opening].start : end].strip()
         shown = ",".join(show_index(index) for index in indices)
         matrix = " ".join(self.text[inner[0].start : inner[-1].end].split()) if inner else ""
+        # `(x_n W_Q)_k` for q_{n,k}: the entry k of one token's product, read as `q_n = x_n W_Q`
+        count, step = len(indices), None
+        if 0 < count < len(self.output_indices) and tuple(indices) == tuple(
+            self.output_indices[-count:]
+        ):
+            step = ",".join(show_index(index) for index in self.output_indices[:-count])
         try:
-            formula = self.read_entry(inner)
+            formula = self.read_entry(inner, step) if step else self.read_entry(inner)
         except AnswerError:
             formula = None
+        if step and formula is not None and len(formula.output.indices) == len(indices):
+            formula = None  # not one token's: read as it was
+        if step and formula is None and _names_a_matrix(inner):  # `(W x_{i,j})_k`
+            raise AnswerError(
+                self.text,
+                self.tokens[opening].start,
+                f"{written}, the entry {shown} of {matrix}, is not read as a term: write "
+                f"{matrix} with indices",
+            )
         if formula is None or (
             not formula.shape_problem
             and (formula.unsure or formula.activation or not formula.terms)
         ):
             self.position = opening  # no formula of its own: the bracket as it was read
             return None
-        if tuple(indices) != tuple(self.output_indices):
-            raise AnswerError(
-                self.text,
-                self.tokens[close + 1].start,
-                f"{written} is the entry {shown} of {matrix}, but the left side is the entry "
-                f"{','.join(show_index(i) for i in self.output_indices)} of "
-                f"{self.output_written.split('_')[0]}: the two sides name different entries",
-            )
+        if step:
+            indices = list(self.output_indices)
+            self.vector_entries = True
+        self.same_entry(indices, written, matrix, self.tokens[close + 1].start)
         if formula.shape_problem:
             why = formula.shape_problem.rstrip(".")
             raise AnswerError(
@@ -1088,6 +1120,7 @@ class IndexFormReader(TokenReader):
                     ),
                 )
             )
+        self.entry_shapes.extend(formula.matrix_shapes)
         self.notes.append(f"read {written} as the entry {shown} of {matrix}")
         return flats
 
@@ -1114,10 +1147,21 @@ class IndexFormReader(TokenReader):
                 "an index"
             )
         if indices is not None:
+            head, tail = name.text[:1], name.text[1:]
+            if tail.casefold() in self.tensors and head.isalpha():  # `Wx_k`: not W times x_k
+                written = self.text[name.start : self.tokens[self.position - 1].end]
+                raise AnswerError(
+                    self.text,
+                    name.start,
+                    f"{written} writes its index on one name, {name.text}: whether it is "
+                    f"{head} times {tail}{written[len(name.text) :]} is unsaid; write each "
+                    "factor with its indices, e.g. w_{l,k} x_{i,j,l}",
+                    len(name.text),
+                )
             return Access(name.text, tuple(indices), name.start, self.tokens[self.position - 1].end)
         if len(name.text) == 1:  # a scalar parameter, such as one bias shared by all outputs
             return Access(name.text, (), name.start, name.end)
-        if name.text.casefold() in ACTIVATIONS and self.at("("):  # `b_k - \\tanh(…)`
+        if self.is_activation(name):  # `b_k - \\tanh(…)`
             raise self.misplaced_activation(name, self.output_written)
         raise AnswerError(
             self.text,
@@ -1444,6 +1488,22 @@ class _Unsure(Exception):
     """What a formula means cannot be told without a person: the reason, in words."""
 
 
+def _names_a_matrix(tokens: list[Token]) -> bool:
+    """Whether `tokens` name a matrix as a matrix form does, without its indices: `W`, `W_Q`
+    (a capital after `_`), not `w_{l,k}`."""
+    depth = 0
+    for at, token in enumerate(tokens):
+        depth += (token.kind == "{") - (token.kind == "}")
+        if token.kind != "NAME" or depth or (at and tokens[at - 1].kind in ("_", "^")):
+            continue  # an index, not a factor
+        after = tokens[at + 1 : at + 3]
+        if not after or after[0].kind != "_":
+            return True
+        if len(after) > 1 and after[1].kind == "NAME" and after[1].text[:1].isupper():
+            return True
+    return False
+
+
 def _assumed_note(ranges: list[SumRange]) -> tuple[str, ...]:
     if not ranges:
         return ()
@@ -1464,7 +1524,7 @@ def read_index_form(
     sizes: Mapping[str, sympy.Symbol],
     layer: LayerSpec,
     reference: Formula | None = None,
-    read_entry: Callable[[list[Token]], Formula] | None = None,
+    read_entry: Callable[..., Formula] | None = None,
 ) -> Formula:
     """The formula `tokens` (of `text`) write in index notation, checked against `layer`; a sum
     without its range takes the range of the `reference`'s over the same window. `read_entry`
@@ -1529,6 +1589,8 @@ def read_index_form(
             *idle,
         ),
         enumerates=enumerates,
+        matrix_shapes=tuple(dict.fromkeys(reader.entry_shapes)),
+        vector_entries=reader.vector_entries,
     )
 
 

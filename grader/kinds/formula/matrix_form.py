@@ -17,7 +17,6 @@ import sympy
 from grader.errors import AnswerError
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
-    ACTIVATIONS,
     Access,
     Formula,
     GivenMatrices,
@@ -148,7 +147,7 @@ class MatrixFormReader(TokenReader):
         if self.at("ONES"):
             return [self.ones()]
         name = self.take("NAME", what="a matrix such as X or W")
-        if name.text.casefold() in ACTIVATIONS and self.at("("):  # not t·a·n·h
+        if self.is_activation(name):  # not t·a·n·h
             raise self.misplaced_activation(name, self.output_name)
         letters = list(name.text)
         subscript = ""
@@ -738,7 +737,11 @@ def held_to_reference(
             chain_sides=formula.chain_sides,
         )
     if not formula.matrix_shapes:
-        if reference is not None and declared and _with_vectors(formula, layer):
+        if (
+            reference is not None
+            and declared
+            and (formula.vector_entries or _with_vectors(formula, layer))
+        ):
             # q_t = W x_t: matrices used as written, as in a matrix form
             formula = _given_matrices(formula, reference, layer, declared, vectors=True)
         return _index_form_layout(formula, reference, layer, declared, free)

@@ -112,8 +112,13 @@ def _read(
             raise AnswerError(text, 0, _several_inputs_advice(layer))
         return read_matrix_form(text, tokens, sizes, layer)
 
-    def read_entry(inner: list) -> Formula:  # `(W_Q X)_{k,n}`'s W_Q X, as `q = W_Q X`
-        return parse_formula(_kept(text, tokens, tokens[:1], inner), sizes, layer, reference)
+    def read_entry(inner: list, step: str | None = None) -> Formula:
+        """`(W_Q X)_{k,n}`'s W_Q X, as `q = W_Q X`; `(x_n W_Q)_k`'s x_n W_Q, one token's, as
+        `q_n = x_n W_Q` (`step`: n)."""
+        if step is None:
+            return parse_formula(_kept(text, tokens, tokens[:1], inner), sizes, layer, reference)
+        body = text[inner[0].start : inner[-1].end]
+        return parse_formula(f"{tokens[0].text}_{{{step}}} = {body}", sizes, layer, reference)
 
     return read_index_form(text, tokens, sizes, layer, reference, read_entry)
 

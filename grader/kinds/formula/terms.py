@@ -170,6 +170,9 @@ class Formula:
     # others (`GivenMatrices`): a verdict that rests on reading them as parameters of the
     # student's own is a person's to confirm.
     given_matrices: GivenMatrices | None = field(default=None, compare=False)
+    # An index form with an entry of one token's product as a term (`(x_n A)_k`): its matrices
+    # are held to the question's as a formula written with vectors is (`q_n = x_n A`).
+    vector_entries: bool = field(default=False, compare=False)
     # Why what it means cannot be told (terms are then empty): a person reads it.
     unsure: str | None = None
     # With `unsure`: weights multiplied with a size between them that no shape settles
@@ -399,6 +402,13 @@ class TokenReader:
             return None
         self.position += 2
         return name
+
+    def is_activation(self, name: Token) -> bool:
+        """Whether `name`, just taken, is an activation met inside the right side: followed by
+        its bracket (`tanh(…)`) or written as a LaTeX command (`\\tanh b`), not t·a·n·h."""
+        return name.text.casefold() in ACTIVATIONS and (
+            self.at("(") or self.text.startswith("\\", name.start)
+        )
 
     def misplaced_activation(self, name: Token, output: str) -> AnswerError:
         """`tanh(…)` met inside the right side, `name` just taken: refused, saying where it is

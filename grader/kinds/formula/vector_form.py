@@ -37,7 +37,6 @@ from grader.kinds.formula.index_form import IndexFormReader
 from grader.kinds.formula.inputs import has_time
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.terms import (
-    ACTIVATIONS,
     Access,
     Formula,
     LayerSpec,
@@ -194,7 +193,7 @@ class VectorFormReader(IndexFormReader):
         """`W_x x_t`: a name's letters are factors (`Wx_t` is W times x_t); the last takes
         the subscript and a transpose (`^T`, `^{T}`, `^\\top`, `'`)."""
         name = self.take("NAME")
-        if name.text.casefold() in ACTIVATIONS and self.at("("):
+        if self.is_activation(name):
             raise self.misplaced_activation(name, self._output())
         found = [self.plain(letter, name.start + k) for k, letter in enumerate(name.text[:-1])]
         last = name.text[-1]

@@ -3329,6 +3329,52 @@ REFUSED += [
         ("y_{i,j,k} = (x_{i,j} W)_k + b_k", "(x_{i,j} W)_k", "x_{i,j} W"),
     )
 ]
+# probeC 2.2 (attn-columns-q1): `q_{k,n} = (W_Q x_n)_k + b_{Q,k}` was still "unknown index Q":
+# one token's product's entry at the output's FIRST index is read as `q_n = W_Q x_n` too.
+GRADED += [
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (W_Q x_n)_k + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(W_Q x_n)_k", "k", "W_Q x_n"), "read b_{Q,k} as the entry k of b_Q"),
+        id="tokens as columns: an entry of one token's W_Q x_n as a term, read",
+    ),
+    pytest.param(  # as q_n = x_n W_Q + b_Q is
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (x_n W_Q)_k + b_{Q,k}",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as E×K, but W_Q is K×E.",),
+        (ENTRY_OF.format("(x_n W_Q)_k", "k", "x_n W_Q"), "read b_{Q,k} as the entry k of b_Q"),
+        id="tokens as columns: an entry of one token's x_n W_Q: its shapes do not fit",
+    ),
+]
+REFUSED += [
+    pytest.param(  # was "unknown index Q"
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (x_n W_Q)_n + b_{Q,k}",
+        "(x_n W_Q)_n, the entry n of x_n W_Q, is not read as a term: write x_n W_Q with indices",
+        10,
+        id="an entry of one token's product at the token's own index: not read, said so",
+    ),
+    # probeC 3.2: read as one name XW_Q[n], sent to a person as "a product of two weights"
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n} + b_k",
+        "(XW_Q)_{n} has 1 index, but X·W_Q is a matrix: an entry of it has two, its row and "
+        "its column",
+        10,
+        id="a row of XW_Q as a term: refused as a row, not as a product of two weights",
+    ),
+]
 # probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
 # matrices of an entry's formula are held to the question's as a matrix form's are.
 GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."

@@ -3375,6 +3375,48 @@ REFUSED += [
         id="a row of XW_Q as a term: refused as a row, not as a product of two weights",
     ),
 ]
+# probeC 2.1: rnn-q1 a's `h_{t,k} = \tanh(W_x x_t + W_h h_{t-1} + b)_k` was refused as
+# "unknown index x" (untrue: x is part of W_x's name): the entry k of the state at t is read as
+# `h_t = \tanh(…)`, as dense-tanh-q1's `h_k = \tanh(Wx + b)_k` is read as `h = \tanh(Wx + b)`.
+RNN_ENTRY = "read tanh({0})_{{k}} as the entry k of tanh({0})"
+GRADED += [
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(W_x x_t + W_h h_{t-1} + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (RNN_ENTRY.format("W_x x_t + W_h h_{t-1} + b"),),
+        id="rnn: the entry k of tanh(W_x x_t + W_h h_{t-1} + b), read as h_t",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(U x_t + W h_{t-1} + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (RNN_ENTRY.format("U x_t + W h_{t-1} + b"),),
+        id="rnn: the entry k of tanh(U x_t + W h_{t-1} + b), read as h_t",
+    ),
+    pytest.param(  # guard: read since formula3's entry of one token's product
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh((W_x x_t)_k + (W_h h_{t-1})_k + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            ENTRY_OF.format("(W_x x_t)_k", "k", "W_x x_t"),
+            ENTRY_OF.format("(W_h h_{t-1})_k", "k", "W_h h_{t-1}"),
+        ),
+        id="rnn: entries k of W_x x_t and W_h h_{t-1} as terms, read",
+    ),
+]
 # probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
 # matrices of an entry's formula are held to the question's as a matrix form's are.
 GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."

@@ -3417,6 +3417,17 @@ GRADED += [
         id="rnn: entries k of W_x x_t and W_h h_{t-1} as terms, read",
     ),
 ]
+# probeC 2.4: `h = \tanh(W(x + b))` was refused as "expected ')' closing tanh(, not '('", though
+# the student wrote that bracket: a factor times a bracket inside tanh(…) is said not to be read.
+TIMES_BRACKET = "W(…), a factor times a bracket, is not read inside tanh(…): write the product multiplied out, term by term"
+REFUSED += [
+    pytest.param(DENSE, "a.formula", text, TIMES_BRACKET, position, id=name)
+    for text, position, name in (
+        (r"h = \tanh(W(x + b))", 11, "W(x + b) inside tanh(…): not read, said so"),
+        (r"h_k = \tanh(W(x + b))_k", 13, "W(x + b) inside tanh(…)_k: not read, said so"),
+        (r"h = \tanh W(x + b)", 11, "W(x + b) after a bracketless tanh: not read, said so"),
+    )
+]
 # probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
 # matrices of an entry's formula are held to the question's as a matrix form's are.
 GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."

@@ -370,7 +370,7 @@ class IndexFormReader(TokenReader):
             before, activation = self.before_activation(lambda: self.expression(scope))
         terms = self.expression(scope)
         if activation is not None:
-            self.take(")", what=f"')' closing {activation}(")
+            self.close_activation(activation)
             after = []
             if self.at("+", "-"):  # `tanh(…) + b_k`: read, the terms after it kept apart
                 after = self.expression(scope)

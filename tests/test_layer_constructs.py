@@ -3329,6 +3329,105 @@ REFUSED += [
         ("y_{i,j,k} = (x_{i,j} W)_k + b_k", "(x_{i,j} W)_k", "x_{i,j} W"),
     )
 ]
+# probeC 2.2 (attn-columns-q1): `q_{k,n} = (W_Q x_n)_k + b_{Q,k}` was still "unknown index Q":
+# one token's product's entry at the output's FIRST index is read as `q_n = W_Q x_n` too.
+GRADED += [
+    pytest.param(
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (W_Q x_n)_k + b_{Q,k}",
+        "correct",
+        2.0,
+        None,
+        CORRECT_LAYER,
+        (ENTRY_OF.format("(W_Q x_n)_k", "k", "W_Q x_n"), "read b_{Q,k} as the entry k of b_Q"),
+        id="tokens as columns: an entry of one token's W_Q x_n as a term, read",
+    ),
+    pytest.param(  # as q_n = x_n W_Q + b_Q is
+        COLUMNS,
+        "a.formula",
+        "q_{k,n} = (x_n W_Q)_k + b_{Q,k}",
+        "incorrect",
+        0.0,
+        "shape",
+        ("The shapes do not fit: your formula indexes W_Q as E×K, but W_Q is K×E.",),
+        (ENTRY_OF.format("(x_n W_Q)_k", "k", "x_n W_Q"), "read b_{Q,k} as the entry k of b_Q"),
+        id="tokens as columns: an entry of one token's x_n W_Q: its shapes do not fit",
+    ),
+]
+REFUSED += [
+    pytest.param(  # was "unknown index Q"
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (x_n W_Q)_n + b_{Q,k}",
+        "(x_n W_Q)_n, the entry n of x_n W_Q, is not read as a term: write x_n W_Q with indices",
+        10,
+        id="an entry of one token's product at the token's own index: not read, said so",
+    ),
+    # probeC 3.2: read as one name XW_Q[n], sent to a person as "a product of two weights"
+    pytest.param(
+        ATTN,
+        "e.formula",
+        "q_{n,k} = (XW_Q)_{n} + b_k",
+        "(XW_Q)_{n} has 1 index, but X·W_Q is a matrix: an entry of it has two, its row and "
+        "its column",
+        10,
+        id="a row of XW_Q as a term: refused as a row, not as a product of two weights",
+    ),
+]
+# probeC 2.1: rnn-q1 a's `h_{t,k} = \tanh(W_x x_t + W_h h_{t-1} + b)_k` was refused as
+# "unknown index x" (untrue: x is part of W_x's name): the entry k of the state at t is read as
+# `h_t = \tanh(…)`, as dense-tanh-q1's `h_k = \tanh(Wx + b)_k` is read as `h = \tanh(Wx + b)`.
+RNN_ENTRY = "read tanh({0})_{{k}} as the entry k of tanh({0})"
+GRADED += [
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(W_x x_t + W_h h_{t-1} + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (RNN_ENTRY.format("W_x x_t + W_h h_{t-1} + b"),),
+        id="rnn: the entry k of tanh(W_x x_t + W_h h_{t-1} + b), read as h_t",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(U x_t + W h_{t-1} + b)_k",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (RNN_ENTRY.format("U x_t + W h_{t-1} + b"),),
+        id="rnn: the entry k of tanh(U x_t + W h_{t-1} + b), read as h_t",
+    ),
+    pytest.param(  # guard: read since formula3's entry of one token's product
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh((W_x x_t)_k + (W_h h_{t-1})_k + b_k)",
+        "correct",
+        3.0,
+        None,
+        CORRECT_LAYER,
+        (
+            ENTRY_OF.format("(W_x x_t)_k", "k", "W_x x_t"),
+            ENTRY_OF.format("(W_h h_{t-1})_k", "k", "W_h h_{t-1}"),
+        ),
+        id="rnn: entries k of W_x x_t and W_h h_{t-1} as terms, read",
+    ),
+]
+# probeC 2.4: `h = \tanh(W(x + b))` was refused as "expected ')' closing tanh(, not '('", though
+# the student wrote that bracket: a factor times a bracket inside tanh(…) is said not to be read.
+TIMES_BRACKET = "W(…), a factor times a bracket, is not read inside tanh(…): write the product multiplied out, term by term"
+REFUSED += [
+    pytest.param(DENSE, "a.formula", text, TIMES_BRACKET, position, id=name)
+    for text, position, name in (
+        (r"h = \tanh(W(x + b))", 11, "W(x + b) inside tanh(…): not read, said so"),
+        (r"h_k = \tanh(W(x + b))_k", 13, "W(x + b) inside tanh(…)_k: not read, said so"),
+        (r"h = \tanh W(x + b)", 11, "W(x + b) after a bracketless tanh: not read, said so"),
+    )
+]
 # probeC 1.2: `q_{n,k} = (XA)_{n,k} + b_k` got 2/2 where `Q = XA + b_Q` goes to a person: the
 # matrices of an entry's formula are held to the question's as a matrix form's are.
 GIVEN_A = "Your formula uses A ({}) where the question gives W_Q ({}). Read with A as a matrix of its own, it defines the right layer; whether A may stand for W_Q is an instructor's call."

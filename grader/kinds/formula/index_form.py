@@ -370,7 +370,7 @@ class IndexFormReader(TokenReader):
             before, activation = self.before_activation(lambda: self.expression(scope))
         terms = self.expression(scope)
         if activation is not None:
-            self.take(")", what=f"')' closing {activation}(")
+            self.close_activation(activation)
             after = []
             if self.at("+", "-"):  # `tanh(…) + b_k`: read, the terms after it kept apart
                 after = self.expression(scope)
@@ -999,9 +999,16 @@ class IndexFormReader(TokenReader):
         written = self.text[opening.start : end]
         tensor = self.matrix_input or ""
         weight = base.text[len(tensor) :]
-        if (
-            tensor and weight and same_name(base.text[: len(tensor)], tensor) and len(indices) == 2
-        ):  # (XW_Q)_{n,k}: row n of the input X times column k of W_Q
+        product = tensor and weight and same_name(base.text[: len(tensor)], tensor)
+        if product and len(indices) != 2:  # (XW_Q)_{n}: a row, not an entry
+            count = f"{len(indices)} {'index' if len(indices) == 1 else 'indices'}"
+            raise AnswerError(
+                self.text,
+                opening.start,
+                f"{written} has {count}, but {tensor}·{weight}_{suffix.text} is a matrix: an "
+                "entry of it has two, its row and its column",
+            )
+        if product:  # (XW_Q)_{n,k}: row n of the input X times column k of W_Q
             product = f"{tensor}{weight}_{suffix.text}"
             self.same_entry(indices, written, product, under)
             letter = self.fresh_letter(scope)
@@ -1055,12 +1062,12 @@ class IndexFormReader(TokenReader):
         written = self.text[self.tokens[opening].start : end].strip()
         shown = ",".join(show_index(index) for index in indices)
         matrix = " ".join(self.text[inner[0].start : inner[-1].end].split()) if inner else ""
-        # `(x_n W_Q)_k` for q_{n,k}: the entry k of one token's product, read as `q_n = x_n W_Q`
-        count, step = len(indices), None
-        if 0 < count < len(self.output_indices) and tuple(indices) == tuple(
-            self.output_indices[-count:]
-        ):
-            step = ",".join(show_index(index) for index in self.output_indices[:-count])
+        # `(x_n W_Q)_k` for q_{n,k}, `(W_Q x_n)_k` for q_{k,n}: the entry k of one token's
+        # product, read as `q_n = x_n W_Q`; the token's indices are the output's others
+        count, step, output = len(indices), None, tuple(self.output_indices)
+        if 0 < count < len(output) and tuple(indices) in (output[-count:], output[:count]):
+            rest = output[:-count] if tuple(indices) == output[-count:] else output[count:]
+            step = ",".join(show_index(index) for index in rest)
         try:
             formula = self.read_entry(inner, step) if step else self.read_entry(inner)
         except AnswerError:

@@ -89,7 +89,7 @@ class MatrixFormReader(TokenReader):
         self.activation_name = self.activation()
         chains = self.matrix_expression()
         if self.activation_name is not None:
-            self.take(")", what=f"')' closing {self.activation_name}(")
+            self.close_activation(self.activation_name)
             if self.at("+", "-"):  # `tanh(XW) + b`: read, the terms after it kept apart
                 after = self.matrix_expression()
                 self.after_activation = len(after)

@@ -374,6 +374,24 @@ def _one_entry_of_matrix_form(text: str, tokens: list, layer: LayerSpec) -> tupl
     kinds = [token.kind for token in matrix]
     if kinds in (["NAME", "_", "NAME"], ["NAME", "_", "{", "NAME", "}"]):
         return None
+    indices, shown = _indices(left[1:]), _indices(written)
+    if (
+        layer.recurrent
+        and note is None
+        and shown
+        and len(shown) < len(indices)
+        and indices[-len(shown) :] == shown
+    ):  # `h_{t,k} = \tanh(W_x x_t + …)_k`: the entry k of the state at t, as `h_t = \tanh(…)`
+        _, matrix, whole = _entry_of_matrix_form(left, [*right[: -len(written)], *left[1:]], layer)
+        if whole is not None:
+            kept = list(_kept(text, tokens, left[:1], matrix))
+            step = f"{left[0].text}_{{{','.join(indices[: -len(shown)])}}}"
+            kept[left[0].start : left[-1].end] = step.ljust(left[-1].end - left[0].start)
+            full, part = ",".join(indices), ",".join(shown)
+            note = whole.replace(
+                f"_{{{full}}} as the entry {full} ", f"_{{{part}}} as the entry {part} "
+            )
+            return "".join(kept), note
     if other is not None:  # the two sides name different entries: said so
         raise AnswerError(
             text,

@@ -432,6 +432,22 @@ class TokenReader:
             len(name.text),
         )
 
+    def close_activation(self, activation: str) -> Token:
+        """The `)` closing `activation(`; a bracket there after a factor (`\\tanh(W(x + b))`)
+        is refused as not read, not as "expected ')'" (the student wrote that bracket)."""
+        token, before = self.peek(), self.tokens[self.position - 1] if self.position else None
+        if token is not None and token.kind == "(" and before and before.kind in ("NAME", "}", ")"):
+            what = "a factor times a bracket"
+            if before.kind == "NAME":
+                what = f"{before.text}(…), {what},"
+            raise AnswerError(
+                self.text,
+                token.start,
+                f"{what} is not read inside {activation}(…): write the product multiplied out, "
+                "term by term",
+            )
+        return self.take(")", what=f"')' closing {activation}(")
+
     # Tokens.
 
     def peek(self, offset: int = 0) -> Token | None:

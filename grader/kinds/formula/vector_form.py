@@ -164,7 +164,7 @@ class VectorFormReader(IndexFormReader):
             before, activation = self.before_activation(self.chains)
         chains = self.chains()
         if activation is not None:
-            self.take(")", what=f"')' closing {activation}(")
+            self.close_activation(activation)
             after = []
             if self.at("+", "-"):  # `tanh(Wx) + b`: read, the terms after it kept apart
                 after = self.chains()

@@ -755,8 +755,9 @@ def _grade_question(
         checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
     batch.failures = _owned(batch.failures, matcher)
-    batch.failures = gradebook.owned_failures(connection, rubric.id, batch.failures)
-    for source in gradebook.unowned_rows(connection, rubric.id, batch.failures):
+    stored = gradebook.stored_sources(connection, rubric.id)  # read once for both
+    batch.failures = gradebook.owned_failures(stored, batch.failures)
+    for source in gradebook.unowned_rows(stored, batch.failures):
         _warn(
             f"{source} cannot be read, and which student it is cannot be told from it: marks "
             "the gradebook holds from an earlier run for its student stand as they were; "

@@ -476,6 +476,12 @@ class _Graded:
 NOT_IN_RUN = "not in this run's files"
 
 
+def _first_twenty(texts: list[str]) -> str:
+    """`texts` joined by commas, the first 20 of them and how many more."""
+    more = f" and {len(texts) - 20} more" if len(texts) > 20 else ""
+    return ", ".join(texts[:20]) + more
+
+
 def _stale_note(
     students: list[str],
     failed: list[str],
@@ -491,27 +497,23 @@ def _stale_note(
     if not students:
         return ""
     folded = {student.casefold() for student in failed}
-    named = ", ".join(students[:20]) + (
-        f" and {len(students) - 20} more" if len(students) > 20 else ""
-    )
+    named = _first_twenty(students)
     unread = sum(1 for student in students if student.casefold() in folded)
     still = [s for s in students if s in holds and holds[s].earlier]
     whys = [f"{unread} of them: their file could not be graded now"] if unread else []
     if still:
-        files = ", ".join(f"{s} ({holds[s].file})" for s in still[:20])
-        more = f" and {len(still) - 20} more" if len(still) > 20 else ""
+        files = _first_twenty([f"{s} ({holds[s].file})" for s in still])
         whys.append(
             f"{len(still)} of them: still held for review, their file could not be graded in "
-            f"an earlier run: {files}{more}"
+            f"an earlier run: {files}"
         )
     unread_before = unread_before or {}
     waiting = [s for s in students if s in unread_before]
     if waiting:
-        files = ", ".join(f"{s} ({unread_before[s]})" for s in waiting[:20])
-        more = f" and {len(waiting) - 20} more" if len(waiting) > 20 else ""
+        files = _first_twenty([f"{s} ({unread_before[s]})" for s in waiting])
         whys.append(
             f"{len(waiting)} of them: still awaiting review, their only file could not be "
-            f"graded in an earlier run: {files}{more}"
+            f"graded in an earlier run: {files}"
         )
     why = f" ({'; '.join(whys)})" if whys else ""
     return (
@@ -755,8 +757,9 @@ def _grade_question(
         checker.flush()  # new checks of chunks that stored no result (each failed)
     gradebook.forget_previous(connection)
     batch.failures = _owned(batch.failures, matcher)
-    batch.failures = gradebook.owned_failures(connection, rubric.id, batch.failures)
-    for source in gradebook.unowned_rows(connection, rubric.id, batch.failures):
+    stored = gradebook.stored_sources(connection, rubric.id)  # read once for both
+    batch.failures = gradebook.owned_failures(stored, batch.failures)
+    for source in gradebook.unowned_rows(stored, batch.failures):
         _warn(
             f"{source} cannot be read, and which student it is cannot be told from it: marks "
             "the gradebook holds from an earlier run for its student stand as they were; "

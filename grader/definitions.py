@@ -43,6 +43,12 @@ _NAMES_OF_THE_ANSWER = frozenset(
 )
 
 
+def shown_statement(written: str) -> str:
+    """A statement beside an answer (a definition, a shape) as quoted to the student: without
+    the comma or semicolon that joins it to the answer."""
+    return written.strip(" ,;")
+
+
 @dataclass(frozen=True)
 class Definition:
     """A definition after an answer: `written` is all that is set aside, its separator
@@ -60,7 +66,7 @@ class Definition:
     def shown(self) -> str:
         """As quoted to the student: without the comma or semicolon that joins it to the
         answer (`where σ = …`, `δ = dL/dY`)."""
-        return self.written.strip(" ,;")
+        return shown_statement(self.written)
 
     @property
     def place(self) -> str:

@@ -266,6 +266,17 @@ def weighted_total(sheet: Sheet, classes: list[QuestionClass]) -> float:
     return sum(result.total * weight for result, weight in results if result and not result.held)
 
 
+def exam_total(sheet: Sheet, classes: list[QuestionClass]) -> float | None:
+    """The exam total as every output gives it (`weighted_total`), or None when it is not
+    final: no result in any question, or a question held for review (`result.held`, whose
+    `final_total` is None: grades.csv of that question leaves it empty), so that neither
+    the overview nor the exam CSV shows a partial sum as the student's total."""
+    results = [result for result in sheet.results.values() if result is not None]
+    if not results or any(result.final_total is None for result in results):
+        return None
+    return weighted_total(sheet, classes)
+
+
 def settled_total(sheet: Sheet, classes: list[QuestionClass]) -> float:
     """The exam marks that are final (no provisional mark of an answer awaiting review)."""
     return sum(sheet.settled(k.question.question) * k.question.weight for k in classes)

@@ -19,9 +19,9 @@ from grader.exam import (
     QuestionClass,
     Sheet,
     exam_max_total,
+    exam_total,
     settled_total,
     sheets,
-    weighted_total,
 )
 from grader.html_report import (
     INSTRUCTOR_FOLDER,
@@ -164,7 +164,9 @@ def render_exam_index(
         {
             "sheet": sheet,
             "page": pages.get(sheet.student),  # none for a student whose every file failed
-            "total": weighted_total(sheet, classes) if any(sheet.results.values()) else None,
+            "total": exam_total(sheet, classes),
+            # a question held for review: no final exam total, in no statistic
+            "held": any(r is not None and r.held for r in sheet.results.values()),
             "cells": [
                 {
                     "result": sheet.results[k.question.question],
@@ -180,16 +182,8 @@ def render_exam_index(
         }
         for sheet in all_sheets
     ]
-    # a student with a question held for review has no final exam total: in no statistic
-    held = [
-        any(r is not None and r.final_total is None for r in row["sheet"].results.values())
-        for row in rows
-    ]
-    totals = [
-        row["total"]
-        for row, h in zip(rows, held, strict=True)
-        if row["total"] is not None and not h
-    ]
+    totals = [row["total"] for row in rows if row["total"] is not None]
+    held = [row["held"] for row in rows]
     summary = summary_of(totals, 0, sum(held))
     return (
         _environment()

@@ -952,62 +952,52 @@ def load_failures(connection: sqlite3.Connection, run: StoredRun) -> list[FileFa
     ] + earlier_failures(connection, run)
 
 
+def stored_sources(connection: sqlite3.Connection, question: str) -> dict[str, list[str]]:
+    """Each source the question's stored results came from, with its students (as stored),
+    read once for `owned_failures` and `unowned_rows` (and `earlier_failures`)."""
+    sources: dict[str, list[str]] = {}
+    for student, source in connection.execute(
+        "SELECT student, source FROM submissions WHERE question = ?", (question,)
+    ):
+        sources.setdefault(source, []).append(student)
+    return sources
+
+
 def owned_failures(
-    connection: sqlite3.Connection, question: str, failures: Iterable[FileFailure]
+    stored: Mapping[str, list[str]], failures: Iterable[FileFailure]
 ) -> list[FileFailure]:
     """`failures` with each student's file (`failed_student`) at the path a stored result of
-    the question came from (its one student's) known to be that student's: `sub-017.yaml`
-    whose result was bob's is bob's re-submission, whatever its name. An LMS export row that
-    cannot be read is the student its id cells name (`FileFailure.named`) when a stored
-    result of theirs came from a row of the same export."""
+    the question (`stored_sources`) came from (its one student's) known to be that student's:
+    `sub-017.yaml` whose result was bob's is bob's re-submission, whatever its name. An LMS
+    export row that cannot be read is the student its id cells name (`FileFailure.named`)
+    when a stored result of theirs came from a row of the same export."""
+    by_student: dict[str, list[str]] = {}  # casefolded student -> their results' sources
+    for source, students in stored.items():
+        for student in students:
+            by_student.setdefault(student.casefold(), []).append(source)
     owned = []
     for failure in failures:
         if failure.student is None and failure.named is not None:
             export = export_of(failure.source)
             if any(
                 export_of(source) == export and source != export
-                for source in _sources_of(connection, question, failure.named)
+                for source in by_student.get(failure.named.casefold(), ())
             ):
                 failure = dataclasses.replace(failure, student=failure.named)
         elif failure.student is None and failed_student(failure) is not None:
-            students = [
-                student
-                for (student,) in connection.execute(
-                    "SELECT student FROM submissions WHERE question = ? AND source = ?",
-                    (question, failure.source),
-                )
-            ]
+            students = stored.get(failure.source, [])
             if len(students) == 1:
                 failure = dataclasses.replace(failure, student=students[0])
         owned.append(failure)
     return owned
 
 
-def _sources_of(connection: sqlite3.Connection, question: str, student: str) -> list[str]:
-    """Where the question's stored results of `student` (case aside) came from."""
-    key = student.casefold()
-    return [
-        source
-        for stored, source in connection.execute(
-            "SELECT student, source FROM submissions WHERE question = ?", (question,)
-        )
-        if stored.casefold() == key
-    ]
-
-
-def unowned_rows(
-    connection: sqlite3.Connection, question: str, failures: Iterable[FileFailure]
-) -> list[str]:
+def unowned_rows(stored: Mapping[str, list[str]], failures: Iterable[FileFailure]) -> list[str]:
     """The sources of the LMS export rows among `failures` that cannot be read and are no
-    student's (`owned_failures`), of an export the question's stored results came from: a
-    result of the student the row was may stand from an earlier run, and no one can say."""
-    exports = {
-        export_of(source)
-        for (source,) in connection.execute(
-            "SELECT source FROM submissions WHERE question = ?", (question,)
-        )
-        if export_of(source) != source
-    }
+    student's (`owned_failures`), of an export the question's stored results
+    (`stored_sources`) came from: a result of the student the row was may stand from an
+    earlier run, and no one can say."""
+    exports = {export_of(source) for source in stored if export_of(source) != source}
     return [
         failure.source
         for failure in failures
@@ -1027,9 +1017,8 @@ def earlier_failures(connection: sqlite3.Connection, run: StoredRun) -> list[Fil
     Each message says which run it failed in and that the latest had no file of theirs."""
     stored = {
         student.casefold()
-        for (student,) in connection.execute(
-            "SELECT student FROM submissions WHERE question = ?", (run.rubric.id,)
-        )
+        for students in stored_sources(connection, run.rubric.id).values()
+        for student in students
     }
     now: set[str] = set()
     latest: dict[str, FileFailure] = {}  # casefolded student -> their latest failure
@@ -1060,10 +1049,17 @@ def _students_failures(
         " ORDER BY failures.run_id, failures.rowid",
         (run.rubric.id, run.id),
     ):
-        failure = _failure(*row)
+        for failure, key in _known_students([_failure(*row)]):
+            yield run_id, started_at, failure, key
+
+
+def _known_students(failures: Iterable[FileFailure]) -> Iterator[tuple[FileFailure, str]]:
+    """Each of `failures` whose student is known (`failed_student`), with that student
+    casefolded."""
+    for failure in failures:
         student = failed_student(failure)
         if student is not None:
-            yield run_id, started_at, failure, student.casefold()
+            yield failure, student.casefold()
 
 
 def load_holds(connection: sqlite3.Connection, run: StoredRun) -> dict[str, Hold]:
@@ -1109,10 +1105,8 @@ def run_holds(
     the run's `students` (exactly as keyed) a file named after whom (case aside) failed in
     the run beside the one graded, `source_of(student)`."""
     failed: dict[str, str] = {}
-    for failure in failures:
-        student = failed_student(failure)
-        if student is not None:
-            failed.setdefault(student.casefold(), Path(failure.source).name)
+    for failure, key in _known_students(failures):
+        failed.setdefault(key, Path(failure.source).name)
     return {
         student: _hold(failed[key], started_at, Path(source_of(student)).name, None, None)
         for student in students

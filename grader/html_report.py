@@ -55,6 +55,7 @@ from grader.report import (
     STUDENTS_FOLDER,
     FolderWriter,
     OutputError,
+    held_marks,
     item_json_text,
     marks_text,
     page_name,
@@ -717,7 +718,7 @@ def student_rows(students: Iterable[StudentRow]) -> Markup:
     rows = []
     for row in students:
         if row.held:  # as `report.table_row` and grades.csv: no marks, the total `held`
-            texts = ["" for _ in row.parts] + ["held", str(row.review)]
+            texts = held_marks(len(row.parts), row.review)
         else:
             texts = [*map(marks_text, row.parts), marks_text(row.total), str(row.review)]
         parts = len(row.parts)

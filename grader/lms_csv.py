@@ -15,6 +15,7 @@ from grader.exam import (
     QuestionClass,
     Sheet,
     exam_max_total,
+    exam_total,
     sheets,
     unread_students,
     weighted_total,
@@ -142,7 +143,8 @@ def _no_formula_kept(cell: str) -> str:
 def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) -> str:
     """One row per student of the exam: the weighted marks of each question, the exam total,
     how many items await review (their marks are provisional), and the rubric version each
-    question was graded under. A question a student has no submission for is empty. A
+    question was graded under. A question a student has no submission for is empty; so is
+    the total of a student with a question held for review (`exam_total`). A
     student whose file could not be graded (`unread_students`) and who has no result in any
     question still has a row: every mark and the total empty (never 0), that question's
     items awaiting review, no rubric version. A student with a result in one question and a
@@ -160,13 +162,13 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
     rows = []
     for sheet in sheets(classes, unread=True):
         entry = roster.entry(sheet.student) if roster is not None else None
-        graded = any(sheet.results.values())
+        total = exam_total(sheet, classes)
         rows.append(
             [
                 sheet.student,
                 *((entry.fields.get(column, "") if entry else "") for column in extra),
                 *(_weighted(sheet, k) for k in classes),
-                marks_text(weighted_total(sheet, classes)) if graded else "",
+                "" if total is None else marks_text(total),
                 str(sheet.awaiting_review),
                 *(
                     k.versions.get(sheet.student, k.rubric.sha256)

@@ -152,14 +152,19 @@ def table_row(rubric: Rubric, result: SubmissionResult) -> list[str]:
     their items await a person. A held result's marks (`result.held`) are not shown, as
     grades.csv leaves them empty (`lms_csv.grades_csv_row`): its total says `held`."""
     if result.held:
-        marks = ["" for _ in rubric.parts]
-        return [printable(result.student), *marks, "held", str(result.awaiting_review)]
+        return [printable(result.student), *held_marks(len(rubric.parts), result.awaiting_review)]
     return [
         printable(result.student),
         *(marks_text(m) for m in part_marks(rubric, result)),
         marks_text(result.total),
         str(result.awaiting_review),
     ]
+
+
+def held_marks(parts: int, review: int) -> list[str]:
+    """A held student's marks texts (`table_row`, the overview's rows): each of `parts`
+    blank, the total `held`, then how many items await a person."""
+    return ["" for _ in range(parts)] + ["held", str(review)]
 
 
 def table_lines(

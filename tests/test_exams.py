@@ -1136,3 +1136,37 @@ def test_a_student_whose_only_file_failed_keeps_a_row_when_a_later_run_has_no_fi
     rows = {r["student"]: r for r in csv.DictReader((out / "instructor/grades.csv").open())}
     assert rows["carol"]["total (25)"] != "" and rows["carol"]["awaiting review"] == "0"
     assert "carol.md" not in (out / "instructor" / "index.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("held", "total", "shown"),
+    [
+        pytest.param("", "0", "0", id="no question held: the total stands (a control)"),
+        pytest.param(
+            "a second file could not be graded",
+            "",
+            "held",
+            id="a question held: no total (was the sum of the others, as if final)",
+        ),
+    ],
+)
+def test_a_held_question_leaves_the_exam_total_empty_in_the_csv_and_overview(
+    tmp_path, held, total, shown
+):
+    from grader.exam_report import write_exam_report
+
+    q4, dw = load_rubric(Q4), load_rubric(DW)
+    classes = [
+        QuestionClass(ExamQuestion(q4.id), q4, Batch([SubmissionResult("ann", "a.yaml", {})])),
+        QuestionClass(
+            ExamQuestion(dw.id, 2.0), dw, Batch([SubmissionResult("ann", "a.md", {}, held=held)])
+        ),
+    ]
+    lines = list(csv.reader(io.StringIO(exam_grades_csv(classes))))
+    assert lines[1][3] == total  # student, q4, dw, total
+    write_exam_report(load_exam(ROOT / "exams" / "midterm.yaml")[0], classes, tmp_path)
+    page = (tmp_path / "instructor" / "index.html").read_text("utf-8")
+    table = page[page.index('id="exam-students"') : page.index("</table>", page.index("exam-"))]
+    row = re.search(r"<tr><td>.*?ann.*?</tr>", table, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in row.split("</td>")[1:-1]]
+    assert cells[2] == shown

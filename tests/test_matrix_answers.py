@@ -3310,3 +3310,67 @@ def test_statements_around_the_answer_that_disagree_go_to_a_person_saying_why(
     result = grade_answer(ATTENTION, ATTENTION.items["a.attention"], answer)
     assert (result.verdict, result.feedback[0][: len(first)]) == (verdict, first), result.feedback
     assert not any(untrue in line for line in result.feedback), result.feedback
+
+
+MANY_NAMES = load_rubric_text(
+    """id: MANY-NAMES
+symbols:
+  N: {meaning: examples}
+  k: {meaning: features}
+parts:
+  a:
+    marks: 1
+    prompt: Give A^T P.
+    items:
+      m:
+        type: matrix
+        marks: 1
+        matrices: {A: [N, k], M: [k, k], P: [N, k], R: [k, k], S: [k, k], U: [k, k],
+                   B: [k, k], C: [k, k], E: [k, k], F: [k, k], H: [k, k]}
+        answer: 'A^T P'
+""",
+    "many-names.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        pytest.param(
+            r"\sum_i A_i",
+            "e.g. D^T G (D and G stand for any matrices)",
+            id="a sum refused over two letters the question does not use",
+        ),
+        pytest.param(
+            "A^T (P",
+            "e.g. D^T G J, or 1^T D G (D, G and J stand for any matrices",
+            id="an unreadable answer's hint over three such letters",
+        ),
+    ],
+)
+def test_example_letters_when_the_questions_names_take_the_usual_ones(answer, said):
+    # the question's matrices are named A, M, P, R, S, U, B, C, E, F, H: every usual example
+    # letter; free_letters gave fewer letters than asked and grading raised ValueError
+    result = grade_answer(MANY_NAMES, MANY_NAMES.items["a.m"], answer)
+    assert result.verdict == "invalid"
+    assert any(said in line for line in result.feedback)
+
+
+@pytest.mark.parametrize(
+    ("taken", "count", "letters"),
+    [
+        pytest.param({"X", "G"}, 3, ("A", "M", "P"), id="the usual letters"),
+        pytest.param(set("AMPRSUBCEFH"), 2, ("D", "G"), id="other Latin letters"),
+        pytest.param(set("AMPRSUBCEFHDGJKLQVWXYZ"), 2, ("\\Phi", "\\Psi"), id="then Greek letters"),
+        pytest.param(
+            {*"AMPRSUBCEFHDGJKLQVWXYZ", "phi", "psi", "omega", "theta", "lambda", "gamma"},
+            2,
+            ("AA", "MM"),
+            id="then doubled letters",
+        ),
+    ],
+)
+def test_free_letters_gives_as_many_letters_as_asked(taken, count, letters):
+    from grader.kinds.matrix.parse import free_letters
+
+    assert free_letters(taken, count) == letters

@@ -768,10 +768,28 @@ _SUM_SIGN = re.compile(r"\\sum(?![A-Za-z])|[Σ∑]")
 _EXAMPLE_LETTERS = "AMPRSUBCEFH"
 
 
+# when a question's names take most of `_EXAMPLE_LETTERS`: other Latin letters (never I, T,
+# read as the identity and a transpose, nor N, O), then Greek ones as LaTeX writes them
+_MORE_LETTERS = ("D", "G", "J", "K", "L", "Q", "V", "W", "X", "Y", "Z")
+_GREEK_LETTERS = ("\\Phi", "\\Psi", "\\Omega", "\\Theta", "\\Lambda", "\\Gamma")
+
+
 def free_letters(taken: Collection[str], count: int) -> tuple[str, ...]:
-    """The first `count` example letters none of `taken` (the question's names) in any case."""
-    used = {name.casefold() for name in taken}
-    return tuple(letter for letter in _EXAMPLE_LETTERS if letter.casefold() not in used)[:count]
+    """The first `count` example letters none of `taken` (the question's names) in any case:
+    always `count` of them, falling back to other Latin letters, Greek ones and then doubled
+    ones (AA, MM, ...) when the question's names take the usual ones."""
+    used = {name.casefold().lstrip("\\") for name in taken}  # phi or \phi, as \Phi
+    letters: list[str] = []
+    candidates = (*_EXAMPLE_LETTERS, *_MORE_LETTERS, *_GREEK_LETTERS)
+    times = 1
+    while len(letters) < count:
+        for letter in candidates:
+            if len(letters) < count and letter.casefold().lstrip("\\") not in used:
+                letters.append(letter)
+                used.add(letter.casefold().lstrip("\\"))
+        times += 1
+        candidates = tuple(letter * times for letter in (*_EXAMPLE_LETTERS, *_MORE_LETTERS))
+    return tuple(letters)
 
 
 def _sum_unread(a: str, m: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.definitions import top_level_separators
+from grader.definitions import shown_statement, top_level_separators
 
 MOST_STATEMENTS = 3
 
@@ -51,7 +51,7 @@ class ShapeStatement:
     @property
     def shown(self) -> str:
         """As quoted to the student: without the comma or semicolon before it."""
-        return self.written.strip(" ,;")
+        return shown_statement(self.written)
 
     @property
     def note(self) -> str:

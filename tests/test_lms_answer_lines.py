@@ -405,6 +405,27 @@ ARROWS = [
         "before it is working",
         id="a formula after \\Rightarrow (was invalid)",
     ),
+    # conclusions between pieces of maths, as a transcript's `_roles` reads them (arrows4)
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$ = $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "="; $N \\times K$ before it is working',
+        id="$N \\times K$ = $N^2$ (was 2/2)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$ \\to $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "→"; $N \\times K$ before it is working',
+        id="$N \\times K$ \\to $N^2$ (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$ \\rightarrow $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "→"; $N \\times K$ before it is working',
+        id="$N \\times K$ \\rightarrow $N^2$ (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$, so $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "so"; $N \\times K$ before it is working',
+        id="$N \\times K$, so $N^2$ (was invalid)",
+    ),
 ]  # fmt: skip
 
 

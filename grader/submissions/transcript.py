@@ -422,6 +422,18 @@ class _Role:
     note: str = ""  # how it was read
 
 
+def _concludes(between: str, before: str) -> re.Match[str] | None:
+    """The conclusion (`_CONCLUDES`) the words `between` two pieces of maths on a line end
+    with, the piece before them `before`: None where there is none, or where it is "=" after
+    a name alone (`$y_{ijk}$ = $…$`, `$\\sigma'(x)$ = $…$` name the maths after it)."""
+    conclusion = _CONCLUDES.search(between)
+    if conclusion is None or (
+        between.strip() == "=" and _NAMED.fullmatch(before.strip()) is not None
+    ):
+        return None
+    return conclusion
+
+
 def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
     """What the words between the pieces of maths on each line make of them: a correction
     ("no," between two pieces) strikes the first and the later is the answer; a conclusion
@@ -438,14 +450,8 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
         if "\n" in between:
             line_first = chain = index
             continue
-        # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$`, `$\sigma'(x)$ = $…$` name it
-        lone_name = _NAMED.fullmatch(pieces[index - 1].body.strip()) is not None
-        bare = _CONCLUDES.search(between)
-        if (
-            bare is None
-            or between[: bare.start()].strip(" \t:,-")
-            or (between.strip() == "=" and lone_name)
-        ):
+        conclusion = _concludes(between, pieces[index - 1].body)
+        if conclusion is None or between[: conclusion.start()].strip(" \t:,-"):
             chain = index if _DESCRIBES.fullmatch(between) else None
         earlier = pieces[line_first:index]
         struck = _quote(text[pieces[index - 1].start : pieces[index - 1].end])
@@ -458,9 +464,7 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
         elif _CASES.search(between) and not re.search(_DENIAL, between, re.IGNORECASE):
             for case in range(line_first, index + 1):
                 roles[case] = _Role(skip=True)
-        elif (conclusion := _CONCLUDES.search(between)) is not None and not (
-            between.strip() == "=" and lone_name
-        ):
+        elif conclusion is not None:
             for case in range(line_first, index):
                 roles[case] = replace(roles.get(case, _Role()), working=True)
             line_start = text.rfind("\n", 0, pieces[line_first].start) + 1
@@ -498,6 +502,12 @@ def has_working(line: str) -> bool:
     (`answer_lines`)."""
     if any(arrow in line for arrow in _ARROWS) or _STEP_ARROW.search(line) is not None:
         return True
+    pieces = _maths_pieces(line)
+    if any(
+        _concludes(line[before.end : after.start], before.body) is not None
+        for before, after in zip(pieces, pieces[1:], strict=False)
+    ):
+        return True  # `$N \times K$ = $N^2$`, `$N \times K$ \to $N^2$`: as `_roles` reads them
     among = maths_among_words(line) if "$" not in line else None
     return among is not None and any(_working_steps(among))
 

@@ -318,6 +318,22 @@ DIFFERING_LINES = [
         "Correct.",
         id="a chain too long to check: for a person, not its last step graded (was Correct)",
     ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "N x K + 0 ⇒ " * 300 + "N^2",
+        "Your answer has 300 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="300 steps split within one line: for a person (was 301 checks)",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "$N \\times K$ \\Rightarrow " * 13 + "$N^2$",
+        "Your answer has 13 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="13 pieces, \\Rightarrow between: for a person (was 'unsupported LaTeX command')",
+    ),
 ]
 
 

@@ -359,10 +359,25 @@ def _sum_too_long(text: str) -> int:
 
 
 def chain_too_long(text: str) -> int:
-    """How many steps of working come before the answer on `text` (each ended by a conclusion,
-    `_CONCLUDING`) where that is more than are checked (`MOST_ANSWERS`); 0 otherwise."""
-    steps = sum(1 for _ in _CONCLUDES_WITHIN.finditer(text))
+    """How many steps of working come before the answer on `text` (each ended by a conclusion:
+    a word or arrow, `_CONCLUDING`, an arrow in LaTeX, `_LATEX_ARROW`, or one between steps
+    within maths, `_STEP`) where that is more than are checked; 0 otherwise."""
+    return _too_many_steps(len(_CONCLUSIONS_COUNTED.findall(text)))
+
+
+def _too_many_steps(steps: int) -> int:
+    """`steps`, the steps of working before an answer, where that is more than are checked
+    (`MOST_ANSWERS`): such a chain goes to a person, told so (`too_many_steps`); 0 otherwise."""
     return steps if steps > MOST_ANSWERS else 0
+
+
+def too_many_steps(where: str, steps: int) -> str:
+    """What a person is told of `where` (`Line 3`, `Your answer`) with `steps` steps of working
+    before its answer, more than are checked (`chain_too_long`)."""
+    return (
+        f"{where} has {steps} steps of working before its answer, more than are checked: at "
+        f"most {MOST_ANSWERS} steps of a chain are checked."
+    )
 
 
 def joined_by_words(
@@ -403,6 +418,9 @@ _CONCLUDES = re.compile(
 )
 # The same within a line of maths written without `$` (`N × N → N^2`): `maths_among_words`.
 _CONCLUDES_WITHIN = re.compile(_CONCLUDING, re.IGNORECASE)
+# Every conclusion that ends a step of working, within maths or between pieces of it: the
+# steps `chain_too_long` counts.
+_CONCLUSIONS_COUNTED = re.compile(rf"{_CONCLUDING}|{_LATEX_ARROW}|{_STEP.pattern}", re.IGNORECASE)
 # Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
 # if bias is used, otherwise $9CD$"): neither is the answer alone.
 _CASES = re.compile(r"\b(?:if|unless|when|whenever|otherwise|else)\b", re.IGNORECASE)
@@ -481,7 +499,7 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
                 note=_concluded_note(written, word, shown),
                 equates=tuple(step for step in equated if step),
             )
-            if len(steps) > MOST_ANSWERS:
+            if _too_many_steps(len(steps)):
                 for case in range(line_first, index + 1):
                     roles[case] = replace(roles[case], skip=True)
     return roles
@@ -1299,7 +1317,7 @@ def _offer_among(
     """Offer the maths of a line among words (`maths_among_words`) to the items, with the
     notes saying what was set aside; whether any took it: none where its working has more
     steps than are checked (`MOST_ANSWERS`), a line for a person."""
-    if len(_CONCLUDES_WITHIN.split(among.working)) > MOST_ANSWERS:
+    if chain_too_long(f"{among.working} {among.concludes}"):
         return False
     return _offer(
         among.maths,
@@ -1753,11 +1771,9 @@ def _why_unread(
             f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
         )
     if steps := chain_too_long(words):
-        # a chain left unchecked (`_roles`, `_offer_among`): its length is why, not the parser's
-        return (
-            f"Line {line} has {steps} steps of working before its answer, more than are "
-            f"checked: at most {MOST_ANSWERS} steps of a chain are checked."
-        )
+        # a chain left unchecked (`_roles`, `_offer_among`, `_offer`): its length is why, not
+        # the parser's
+        return too_many_steps(f"Line {line}", steps)
     # Where: up to what it stopped at, with the words just before it.
     start = max(0, error.position - _BEFORE_SHOWN)
     at = " ".join(words[start : error.position + min(error.length, _QUOTE)].split())
@@ -1844,6 +1860,8 @@ def _offer(
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps
+    if _too_many_steps(len(arrows)):
+        return False  # more steps than are checked: the line goes to a person, told so
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
     defined = False

@@ -467,3 +467,34 @@ def test_an_answer_alone_with_an_arrow_is_read_as_a_transcript_reads_it(
         assert got[3][0] == line.feedback[0].replace(
             f"{WORKING} 3 ", f"{WORKING} 1 of your answer "
         )
+
+
+# A line of an answer given alone that says the answer is wrong is told of as the answer's own
+# line (not "of your script"), and not also set aside as holding no answer (arrows4).
+RETRACTIONS = [
+    # (rubric, item, answer, said)
+    pytest.param(
+        "attn-q1", "c.count", "N^2\nOn reflection $N^2$ is wrong because it ignores K",
+        'Line 2 of your answer says this answer is wrong ("On reflection $N^2$ is wrong',
+        id="N^2, then a line retracting it (was 'Line 2 of your script', and 'no answer')",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["check", "yaml", "moodle", "canvas"])
+@pytest.mark.parametrize(("name", "item", "answer", "said"), RETRACTIONS)
+def test_a_line_retracting_an_answer_given_alone_is_told_of_as_its_line(
+    tmp_path, capsys, source, name, item, answer, said
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    if source == "check":
+        checked = _checked(capsys, rubric_path, item, answer)
+        got = (checked["verdict"], checked["reading_notes"], checked["feedback"])
+    else:
+        write = {"yaml": _yaml_file, "moodle": _moodle_file, "canvas": _canvas_file}[source]
+        result = _graded(write(tmp_path, rubric, item, answer), rubric, item)
+        got = (result.verdict, list(result.reading_notes), list(result.feedback))
+    assert got[0] == "needs_review"
+    assert any(text.startswith(said) for text in got[2]), got[2]
+    assert not any("holds no answer" in note for note in got[1]), got[1]

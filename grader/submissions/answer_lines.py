@@ -64,6 +64,8 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
         )
     taken = {got.line, *(line for _, line, _ in got.alternatives)}
     taken |= {line for line, _ in got.chains}
+    if got.retracted is not None:
+        taken.add(got.retracted[0])  # it says the answer is wrong, said in its own note
     # A line of maths alone that cannot be read may be the answer (a correction, say): not
     # set aside as holding none, but for a person, with why it was not read.
     unread = [

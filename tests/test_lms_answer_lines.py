@@ -334,6 +334,14 @@ DIFFERING_LINES = [
         "Correct.",
         id="13 pieces, \\Rightarrow between: for a person (was 'unsupported LaTeX command')",
     ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "$N \\times K$ = " * 13 + "$N^2$",
+        "Your answer has 13 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="13 pieces, = between: for a person, as a transcript's line (was 2/2)",
+    ),
 ]
 
 

@@ -1690,6 +1690,11 @@ def test_equals_after_a_name_is_no_conclusion(tmp_path, rubric, line, item_id):
             13,
             id="13 pieces, \\Rightarrow between (was 'unsupported LaTeX command')",
         ),
+        pytest.param(
+            "(c) " + "$N \\times K$ = " * 13 + "$N^2$",
+            13,
+            id="13 pieces, = between (was the parser's)",
+        ),
     ],
 )
 def test_a_chain_of_working_too_long_to_check_goes_to_a_person(tmp_path, line, steps):

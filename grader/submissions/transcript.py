@@ -361,8 +361,16 @@ def _sum_too_long(text: str) -> int:
 def chain_too_long(text: str) -> int:
     """How many steps of working come before the answer on `text` (each ended by a conclusion:
     a word or arrow, `_CONCLUDING`, an arrow in LaTeX, `_LATEX_ARROW`, or one between steps
-    within maths, `_STEP`) where that is more than are checked; 0 otherwise."""
-    return _too_many_steps(len(_CONCLUSIONS_COUNTED.findall(text)))
+    within maths, `_STEP`, or "=" between pieces of maths, `_concludes`) where that is more
+    than are checked; 0 otherwise."""
+    pieces = _maths_pieces(text)
+    equals = sum(
+        1
+        for before, after in zip(pieces, pieces[1:], strict=False)
+        if (between := text[before.end : after.start]).strip() == "="
+        and _concludes(between, before.body) is not None
+    )
+    return _too_many_steps(len(_CONCLUSIONS_COUNTED.findall(text)) + equals)
 
 
 def _too_many_steps(steps: int) -> int:
@@ -1760,6 +1768,10 @@ def _why_unread(
     '.'.`); None when the parser reads it. A line whose pieces of maths words join in a sum
     longer than `MOST_TERMS_JOINED` is said to be that, how long it is and the limit, and so is
     a chain of working with more steps than are checked (`MOST_ANSWERS`)."""
+    if steps := chain_too_long(words):
+        # a chain left unchecked (`_roles`, `_offer_among`, `_offer`): its length is why, not
+        # the parser's, which may read its maths (`$N \times K$ = $N \times K$ = …`)
+        return too_many_steps(f"Line {line}", steps)
     maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
     error = reading_error(maths)
     if error is None:
@@ -1770,10 +1782,6 @@ def _why_unread(
             f"Line {line} is a sum of {too_long} pieces of maths joined by words, too long to "
             f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
         )
-    if steps := chain_too_long(words):
-        # a chain left unchecked (`_roles`, `_offer_among`, `_offer`): its length is why, not
-        # the parser's
-        return too_many_steps(f"Line {line}", steps)
     # Where: up to what it stopped at, with the words just before it.
     start = max(0, error.position - _BEFORE_SHOWN)
     at = " ".join(words[start : error.position + min(error.length, _QUOTE)].split())

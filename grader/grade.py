@@ -455,8 +455,9 @@ class Found:
             # The student says the answer is wrong: whether they still give it is a person's
             # to decide, never graded as if they asserted it.
             line, words = self.retracted
+            where = self._line(line) if self.lines_within else f"line {line} of your script"
             notes.append(
-                f'Line {line} of your script says this answer is wrong ("{words}"); an '
+                f'{where.capitalize()} says this answer is wrong ("{words}"); an '
                 "instructor will decide whether it is still your answer: "
                 f"{machine_reading(first)}; {PROVISIONAL}."
             )

@@ -318,6 +318,30 @@ DIFFERING_LINES = [
         "Correct.",
         id="a chain too long to check: for a person, not its last step graded (was Correct)",
     ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "N x K + 0 ⇒ " * 300 + "N^2",
+        "Your answer has 300 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="300 steps split within one line: for a person (was 301 checks)",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "$N \\times K$ \\Rightarrow " * 13 + "$N^2$",
+        "Your answer has 13 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="13 pieces, \\Rightarrow between: for a person (was 'unsupported LaTeX command')",
+    ),
+    pytest.param(
+        "attn-q1",
+        "c.count",
+        "$N \\times K$ = " * 13 + "$N^2$",
+        "Your answer has 13 steps of working before its answer, more than are checked",
+        "Correct.",
+        id="13 pieces, = between: for a person, as a transcript's line (was 2/2)",
+    ),
 ]
 
 
@@ -405,6 +429,27 @@ ARROWS = [
         "before it is working",
         id="a formula after \\Rightarrow (was invalid)",
     ),
+    # conclusions between pieces of maths, as a transcript's `_roles` reads them (arrows4)
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$ = $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "="; $N \\times K$ before it is working',
+        id="$N \\times K$ = $N^2$ (was 2/2)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$ \\to $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "→"; $N \\times K$ before it is working',
+        id="$N \\times K$ \\to $N^2$ (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$ \\rightarrow $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "→"; $N \\times K$ before it is working',
+        id="$N \\times K$ \\rightarrow $N^2$ (was invalid)",
+    ),
+    pytest.param(
+        "attn-q1", "c.count", "$N \\times K$, so $N^2$", "needs_review",
+        'read $N^2$ as the answer: it follows "so"; $N \\times K$ before it is working',
+        id="$N \\times K$, so $N^2$ (was invalid)",
+    ),
 ]  # fmt: skip
 
 
@@ -430,3 +475,34 @@ def test_an_answer_alone_with_an_arrow_is_read_as_a_transcript_reads_it(
         assert got[3][0] == line.feedback[0].replace(
             f"{WORKING} 3 ", f"{WORKING} 1 of your answer "
         )
+
+
+# A line of an answer given alone that says the answer is wrong is told of as the answer's own
+# line (not "of your script"), and not also set aside as holding no answer (arrows4).
+RETRACTIONS = [
+    # (rubric, item, answer, said)
+    pytest.param(
+        "attn-q1", "c.count", "N^2\nOn reflection $N^2$ is wrong because it ignores K",
+        'Line 2 of your answer says this answer is wrong ("On reflection $N^2$ is wrong',
+        id="N^2, then a line retracting it (was 'Line 2 of your script', and 'no answer')",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["check", "yaml", "moodle", "canvas"])
+@pytest.mark.parametrize(("name", "item", "answer", "said"), RETRACTIONS)
+def test_a_line_retracting_an_answer_given_alone_is_told_of_as_its_line(
+    tmp_path, capsys, source, name, item, answer, said
+):
+    rubric_path = ROOT / "rubrics" / f"{name}.yaml"
+    rubric = load_rubric(rubric_path)
+    if source == "check":
+        checked = _checked(capsys, rubric_path, item, answer)
+        got = (checked["verdict"], checked["reading_notes"], checked["feedback"])
+    else:
+        write = {"yaml": _yaml_file, "moodle": _moodle_file, "canvas": _canvas_file}[source]
+        result = _graded(write(tmp_path, rubric, item, answer), rubric, item)
+        got = (result.verdict, list(result.reading_notes), list(result.feedback))
+    assert got[0] == "needs_review"
+    assert any(text.startswith(said) for text in got[2]), got[2]
+    assert not any("holds no answer" in note for note in got[1]), got[1]

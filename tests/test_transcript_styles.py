@@ -384,18 +384,24 @@ def _read_in_a_child(folder: Path, then: str) -> subprocess.CompletedProcess:
 # it gives: a line of spaces (`^\s*` and `\s*` beside optional groups in the marker split it
 # every way), openers of maths never closed (each looked for its closer to the end of the
 # part), spaces after "shape" (`\s*(:|is|=|of)?\s*$`), a chain of working of many steps (the
-# steps before each step copied again: minutes). Read in a child process with a generous
-# limit, so a reader that hangs fails the test instead of hanging the suite.
+# steps before each step copied again: minutes; now more steps than are checked, for a
+# person). Read in a child process with a generous limit, so a reader that hangs fails the test
+# instead of hanging the suite.
 HEAD = "(a) $9CD+D$ parameters\n"
 
 
 def _unread(text: str) -> dict[str, str]:
     """The answers of a script whose part (a) has `text` on line 2 that no item reads: the
     count, and the formula, which a person reads shown the text (at most 2,000 characters)."""
-    shown = f"line 2: {text}"
+    return {"a.params": "9CD+D", "a.formula": _shown(2, text)}
+
+
+def _shown(line: int, text: str) -> str:
+    """Line `line` of a script, `text`, as a person is shown it (at most 2,000 characters)."""
+    shown = f"line {line}: {text}"
     if len(shown) > 2000:
         shown = f"{shown[:2000]}… ({len(shown) - 2000} more characters, in the script)"
-    return {"a.params": "9CD+D", "a.formula": shown}
+    return shown
 
 
 LIMIT_SIZED = {
@@ -408,7 +414,13 @@ LIMIT_SIZED = {
         "(b) shape" + " " * 990_000 + "x: parameters $9CD+D$\n",
         {"b.params": "9CD+D"},
     ),
-    "a chain of working": ("(b) parameters $" + "P⇒" * 240_000 + "9CD+D$\n", {"b.params": "9CD+D"}),
+    # more steps than are checked (`MOST_ANSWERS`): for a person, shown the line (arrows4)
+    "a chain of working": (
+        "(b) parameters $" + "P⇒" * 240_000 + "9CD+D$\n",
+        dict.fromkeys(
+            ("b.formula", "b.params"), _shown(1, "parameters $" + "P⇒" * 240_000 + "9CD+D$")
+        ),
+    ),
 }
 
 

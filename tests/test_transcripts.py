@@ -1675,6 +1675,26 @@ def test_equals_after_a_name_is_no_conclusion(tmp_path, rubric, line, item_id):
         pytest.param("(c) " + "$N \\times K$ ⇒ " * 300 + "$N^2$", 300, id="300 pieces, ⇒ between"),
         pytest.param("(c) " + "N -> " * 40 + "N^2", 40, id="40 steps without $"),
         pytest.param("(c) " + "N x N -> " * 13 + "N^2", 13, id="13 steps, one more than checked"),
+        pytest.param(
+            "(c) " + "N x K + 0 ⇒ " * 300 + "N^2",
+            300,
+            id="300 steps split within one line (was 301 checks)",
+        ),
+        pytest.param(
+            "(c) $" + "N \\times K \\Rightarrow " * 13 + "N^2$",
+            13,
+            id="13 steps split within one piece of maths (was all checked)",
+        ),
+        pytest.param(
+            "(c) " + "$N \\times K$ \\Rightarrow " * 13 + "$N^2$",
+            13,
+            id="13 pieces, \\Rightarrow between (was 'unsupported LaTeX command')",
+        ),
+        pytest.param(
+            "(c) " + "$N \\times K$ = " * 13 + "$N^2$",
+            13,
+            id="13 pieces, = between (was the parser's)",
+        ),
     ],
 )
 def test_a_chain_of_working_too_long_to_check_goes_to_a_person(tmp_path, line, steps):

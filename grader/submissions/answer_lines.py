@@ -18,11 +18,11 @@ from dataclasses import replace
 
 from grader.model import SubmittedAnswer
 from grader.submissions.transcript import (
-    MOST_ANSWERS,
     TranscriptItem,
     chain_too_long,
     has_working,
     read_transcript,
+    too_many_steps,
     unread_maths,
 )
 
@@ -51,8 +51,7 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
         # its working unchecked, the answer after it is not graded alone: for a person
         return replace(
             answer,
-            unread=f"Your answer has {steps} steps of working before its answer, more than are "
-            f"checked: at most {MOST_ANSWERS} steps of a chain are checked.",
+            unread=too_many_steps("Your answer", steps),
         )
     if one and unsure:
         return answer  # one line a transcript does not read: as `grader check` reads it
@@ -65,6 +64,8 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
         )
     taken = {got.line, *(line for _, line, _ in got.alternatives)}
     taken |= {line for line, _ in got.chains}
+    if got.retracted is not None:
+        taken.add(got.retracted[0])  # it says the answer is wrong, said in its own note
     # A line of maths alone that cannot be read may be the answer (a correction, say): not
     # set aside as holding none, but for a person, with why it was not read.
     unread = [

@@ -359,10 +359,33 @@ def _sum_too_long(text: str) -> int:
 
 
 def chain_too_long(text: str) -> int:
-    """How many steps of working come before the answer on `text` (each ended by a conclusion,
-    `_CONCLUDING`) where that is more than are checked (`MOST_ANSWERS`); 0 otherwise."""
-    steps = sum(1 for _ in _CONCLUDES_WITHIN.finditer(text))
+    """How many steps of working come before the answer on `text` (each ended by a conclusion:
+    a word or arrow, `_CONCLUDING`, an arrow in LaTeX, `_LATEX_ARROW`, or one between steps
+    within maths, `_STEP`, or "=" between pieces of maths, `_concludes`) where that is more
+    than are checked; 0 otherwise."""
+    pieces = _maths_pieces(text)
+    equals = sum(
+        1
+        for before, after in zip(pieces, pieces[1:], strict=False)
+        if (between := text[before.end : after.start]).strip() == "="
+        and _concludes(between, before.body) is not None
+    )
+    return _too_many_steps(len(_CONCLUSIONS_COUNTED.findall(text)) + equals)
+
+
+def _too_many_steps(steps: int) -> int:
+    """`steps`, the steps of working before an answer, where that is more than are checked
+    (`MOST_ANSWERS`): such a chain goes to a person, told so (`too_many_steps`); 0 otherwise."""
     return steps if steps > MOST_ANSWERS else 0
+
+
+def too_many_steps(where: str, steps: int) -> str:
+    """What a person is told of `where` (`Line 3`, `Your answer`) with `steps` steps of working
+    before its answer, more than are checked (`chain_too_long`)."""
+    return (
+        f"{where} has {steps} steps of working before its answer, more than are checked: at "
+        f"most {MOST_ANSWERS} steps of a chain are checked."
+    )
 
 
 def joined_by_words(
@@ -403,6 +426,9 @@ _CONCLUDES = re.compile(
 )
 # The same within a line of maths written without `$` (`N × N → N^2`): `maths_among_words`.
 _CONCLUDES_WITHIN = re.compile(_CONCLUDING, re.IGNORECASE)
+# Every conclusion that ends a step of working, within maths or between pieces of it: the
+# steps `chain_too_long` counts.
+_CONCLUSIONS_COUNTED = re.compile(rf"{_CONCLUDING}|{_LATEX_ARROW}|{_STEP.pattern}", re.IGNORECASE)
 # Words between two pieces of maths on a line that make them cases of one answer ("$9CD + D$
 # if bias is used, otherwise $9CD$"): neither is the answer alone.
 _CASES = re.compile(r"\b(?:if|unless|when|whenever|otherwise|else)\b", re.IGNORECASE)
@@ -422,6 +448,18 @@ class _Role:
     note: str = ""  # how it was read
 
 
+def _concludes(between: str, before: str) -> re.Match[str] | None:
+    """The conclusion (`_CONCLUDES`) the words `between` two pieces of maths on a line end
+    with, the piece before them `before`: None where there is none, or where it is "=" after
+    a name alone (`$y_{ijk}$ = $…$`, `$\\sigma'(x)$ = $…$` name the maths after it)."""
+    conclusion = _CONCLUDES.search(between)
+    if conclusion is None or (
+        between.strip() == "=" and _NAMED.fullmatch(before.strip()) is not None
+    ):
+        return None
+    return conclusion
+
+
 def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
     """What the words between the pieces of maths on each line make of them: a correction
     ("no," between two pieces) strikes the first and the later is the answer; a conclusion
@@ -438,14 +476,8 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
         if "\n" in between:
             line_first = chain = index
             continue
-        # `$N \times K$ = $N^2$` concludes; `$y_{ijk}$ = $…$`, `$\sigma'(x)$ = $…$` name it
-        lone_name = _NAMED.fullmatch(pieces[index - 1].body.strip()) is not None
-        bare = _CONCLUDES.search(between)
-        if (
-            bare is None
-            or between[: bare.start()].strip(" \t:,-")
-            or (between.strip() == "=" and lone_name)
-        ):
+        conclusion = _concludes(between, pieces[index - 1].body)
+        if conclusion is None or between[: conclusion.start()].strip(" \t:,-"):
             chain = index if _DESCRIBES.fullmatch(between) else None
         earlier = pieces[line_first:index]
         struck = _quote(text[pieces[index - 1].start : pieces[index - 1].end])
@@ -458,9 +490,7 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
         elif _CASES.search(between) and not re.search(_DENIAL, between, re.IGNORECASE):
             for case in range(line_first, index + 1):
                 roles[case] = _Role(skip=True)
-        elif (conclusion := _CONCLUDES.search(between)) is not None and not (
-            between.strip() == "=" and lone_name
-        ):
+        elif conclusion is not None:
             for case in range(line_first, index):
                 roles[case] = replace(roles.get(case, _Role()), working=True)
             line_start = text.rfind("\n", 0, pieces[line_first].start) + 1
@@ -477,7 +507,7 @@ def _roles(text: str, pieces: list[_Maths]) -> dict[int, _Role]:
                 note=_concluded_note(written, word, shown),
                 equates=tuple(step for step in equated if step),
             )
-            if len(steps) > MOST_ANSWERS:
+            if _too_many_steps(len(steps)):
                 for case in range(line_first, index + 1):
                     roles[case] = replace(roles[case], skip=True)
     return roles
@@ -498,6 +528,12 @@ def has_working(line: str) -> bool:
     (`answer_lines`)."""
     if any(arrow in line for arrow in _ARROWS) or _STEP_ARROW.search(line) is not None:
         return True
+    pieces = _maths_pieces(line)
+    if any(
+        _concludes(line[before.end : after.start], before.body) is not None
+        for before, after in zip(pieces, pieces[1:], strict=False)
+    ):
+        return True  # `$N \times K$ = $N^2$`, `$N \times K$ \to $N^2$`: as `_roles` reads them
     among = maths_among_words(line) if "$" not in line else None
     return among is not None and any(_working_steps(among))
 
@@ -1289,7 +1325,7 @@ def _offer_among(
     """Offer the maths of a line among words (`maths_among_words`) to the items, with the
     notes saying what was set aside; whether any took it: none where its working has more
     steps than are checked (`MOST_ANSWERS`), a line for a person."""
-    if len(_CONCLUDES_WITHIN.split(among.working)) > MOST_ANSWERS:
+    if chain_too_long(f"{among.working} {among.concludes}"):
         return False
     return _offer(
         among.maths,
@@ -1732,6 +1768,10 @@ def _why_unread(
     '.'.`); None when the parser reads it. A line whose pieces of maths words join in a sum
     longer than `MOST_TERMS_JOINED` is said to be that, how long it is and the limit, and so is
     a chain of working with more steps than are checked (`MOST_ANSWERS`)."""
+    if steps := chain_too_long(words):
+        # a chain left unchecked (`_roles`, `_offer_among`, `_offer`): its length is why, not
+        # the parser's, which may read its maths (`$N \times K$ = $N \times K$ = …`)
+        return too_many_steps(f"Line {line}", steps)
     maths = _DELIMITERS.sub(lambda match: " " * len(match.group()), words)
     error = reading_error(maths)
     if error is None:
@@ -1741,12 +1781,6 @@ def _why_unread(
         return (
             f"Line {line} is a sum of {too_long} pieces of maths joined by words, too long to "
             f"read in words: at most {MOST_TERMS_JOINED} pieces are read as one sum."
-        )
-    if steps := chain_too_long(words):
-        # a chain left unchecked (`_roles`, `_offer_among`): its length is why, not the parser's
-        return (
-            f"Line {line} has {steps} steps of working before its answer, more than are "
-            f"checked: at most {MOST_ANSWERS} steps of a chain are checked."
         )
     # Where: up to what it stopped at, with the words just before it.
     start = max(0, error.position - _BEFORE_SHOWN)
@@ -1834,6 +1868,8 @@ def _offer(
     boxed = _unbox(body)
     steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
     arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps
+    if _too_many_steps(len(arrows)):
+        return False  # more steps than are checked: the line goes to a person, told so
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
     offered = len(shared)
     defined = False

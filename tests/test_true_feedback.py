@@ -14,6 +14,7 @@ import pytest
 
 from grader.grade import grade_answer
 from grader.kinds.formula import ExampleNames
+from grader.kinds.matrix.check import NEAR_MISSES  # told as the rewriting: the answer by design
 from grader.kinds.matrix.parse import parse_matrix
 from grader.model import Rubric
 from grader.rubric import load_rubric, load_rubric_text
@@ -1418,19 +1419,6 @@ def _typical_wrong(item) -> list[str]:
     layer = item.spec.layer
     x, y = layer.input.name, layer.output.name
     return ["N + ~", f"{y} = W {x}", f"{y} = {x} W", f"{y} = W^T {x}", f"{y} = {x} W W"]
-
-
-# A near miss one rewriting from the answer is told that rewriting (`the answer needs G·Wᵀ`).
-NEAR_MISSES = (
-    "transposed",
-    "factor_order",
-    "softmax_axis",
-    "inside_softmax",
-    "scalar_extra",
-    "elementwise_product",
-    "matrix_product",
-    "transpose_misplaced",
-)
 
 
 @pytest.mark.parametrize(("path", "item_id"), MATRIX_ITEMS + FORMULA_ITEMS)

@@ -108,7 +108,9 @@ def _scalar(node: Node) -> bool:
 Rewriting = tuple[Diagnosis, Node]  # what the rewriting undoes or makes, and its result
 
 
-@DIAGNOSES.produces(
+# The near misses: each a rewriting that undoes one typical mistake, told as that rewriting
+# (`the answer needs G·Wᵀ`), so its message names the answer by design.
+NEAR_MISSES = (
     "transposed",
     "factor_order",
     "softmax_axis",
@@ -118,6 +120,9 @@ Rewriting = tuple[Diagnosis, Node]  # what the rewriting undoes or makes, and it
     "matrix_product",
     "transpose_misplaced",
 )
+
+
+@DIAGNOSES.produces(*NEAR_MISSES)
 def _student_rewritings(answer: Node, target: str, shapes: str = "") -> Iterator[Rewriting]:
     """Rewritings of the student's answer, each undoing one typical mistake (`shapes` says how
     the answer's shape and the target's differ, if they do)."""

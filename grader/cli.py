@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.errors import Caution, GraderError, in_file_order, writable_as_utf8
+from grader.errors import Caution, GraderError, first_of, in_file_order, writable_as_utf8
 from grader.exam import Exam, QuestionClass, exam_of, load_exam, unread_students
 from grader.grade import Found, ResultSpool, Worded, entry_tasks, grade_paths, plan_answer
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
@@ -192,9 +192,7 @@ def _one_rubric(
     if not others:
         return
     students = len(versions) if students is None else students
-    names = ", ".join(repr(printable(s)) for s in others[:5])
-    if len(others) > 5:
-        names += f" and {len(others) - 5} more"
+    names = first_of([repr(printable(s)) for s in others], most=5)
     shas = ", ".join(sorted({versions[s][:12] for s in others}))
     what = (
         f"{len(others)} of the {students} students in {printable(str(db))} were graded "
@@ -476,12 +474,6 @@ class _Graded:
 NOT_IN_RUN = "not in this run's files"
 
 
-def _first_twenty(texts: list[str]) -> str:
-    """`texts` joined by commas, the first 20 of them and how many more."""
-    more = f" and {len(texts) - 20} more" if len(texts) > 20 else ""
-    return ", ".join(texts[:20]) + more
-
-
 def _stale_note(
     students: list[str],
     failed: list[str],
@@ -497,12 +489,12 @@ def _stale_note(
     if not students:
         return ""
     folded = {student.casefold() for student in failed}
-    named = _first_twenty(students)
+    named = first_of(students)
     unread = sum(1 for student in students if student.casefold() in folded)
     still = [s for s in students if s in holds and holds[s].earlier]
     whys = [f"{unread} of them: their file could not be graded now"] if unread else []
     if still:
-        files = _first_twenty([f"{s} ({holds[s].file})" for s in still])
+        files = first_of([f"{s} ({holds[s].file})" for s in still])
         whys.append(
             f"{len(still)} of them: still held for review, their file could not be graded in "
             f"an earlier run: {files}"
@@ -510,7 +502,7 @@ def _stale_note(
     unread_before = unread_before or {}
     waiting = [s for s in students if s in unread_before]
     if waiting:
-        files = _first_twenty([f"{s} ({unread_before[s]})" for s in waiting])
+        files = first_of([f"{s} ({unread_before[s]})" for s in waiting])
         whys.append(
             f"{len(waiting)} of them: still awaiting review, their only file could not be "
             f"graded in an earlier run: {files}"
@@ -1410,12 +1402,11 @@ def _release(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if outcome.withheld:
-        names = ", ".join(printable(student) for student, _ in outcome.withheld[:20])
-        more = f" and {len(outcome.withheld) - 20} more" if len(outcome.withheld) > 20 else ""
+        names = first_of([printable(student) for student, _ in outcome.withheld])
         print(
             f"withheld {len(outcome.withheld)} student"
             f"{'s' if len(outcome.withheld) != 1 else ''} with answers awaiting review: "
-            f"{names}{more} (decide them with grader review / serve, or pass --include-pending "
+            f"{names} (decide them with grader review / serve, or pass --include-pending "
             "to release them with those answers shown as awaiting review)",
             file=sys.stderr,
         )

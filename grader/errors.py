@@ -72,6 +72,13 @@ def writable_as_utf8(text: str) -> bool:
     return True
 
 
+def first_of(texts: list[str], most: int = 20) -> str:
+    """`texts` joined by commas, the first `most` of them and how many more: a message's list
+    of students or files, short however long the class."""
+    more = f" and {len(texts) - most} more" if len(texts) > most else ""
+    return ", ".join(texts[:most]) + more
+
+
 def in_short(feedback: tuple[str, ...], most: int = 160) -> str:
     """The start of a result's feedback, on one line, at most `most` characters: why a
     rubric's own answer got what it got (one the grader cannot read says where and why)."""

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.errors import FileProblemsError, Problem
+from grader.errors import FileProblemsError, Problem, first_of
 from grader.model import FileFailure, Submission
 from grader.submissions import failed_student
 from grader.submissions.lms_export import ID_KEYS
@@ -214,10 +214,9 @@ class RosterMatcher:
         present = {fold(student) for student in graded}
         absent = [entry.id for entry in self.roster.entries if fold(entry.id) not in present]
         if absent:
-            shown = ", ".join(repr(student) for student in absent[:20])
-            more = f" and {len(absent) - 20} more" if len(absent) > 20 else ""
+            shown = first_of([repr(student) for student in absent])
             lines.append(
                 f"{len(absent)} roster entr{'ies have' if len(absent) != 1 else 'y has'} no "
-                f"submission: {shown}{more}"
+                f"submission: {shown}"
             )
         return lines

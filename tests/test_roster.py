@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
+from grader.errors import first_of
 from grader.grade import grade_paths
 from grader.lms_csv import grades_csv
 from grader.model import Submission
@@ -275,3 +276,24 @@ def test_export_writes_the_roster_columns_from_a_gradebook(capsys, tmp_path):
     assert code == 0
     rows = list(csv.reader(target.open(encoding="utf-8")))
     assert rows[1][:3] == ["model-answer", "Ada Model", "ada.model@uni.example"]
+
+
+def test_a_long_list_of_entries_with_no_submission_names_twenty_and_counts_the_rest(tmp_path):
+    rows = "".join(f"s{n:02},S {n},s{n}@uni.example,T1,x{n},{n}\n" for n in range(23))
+    matcher = RosterMatcher(read_roster(roster_file(tmp_path, HEADER + rows)))
+    named = ", ".join(repr(f"s{n:02}") for n in range(20))
+    assert matcher.report([]) == [f"23 roster entries have no submission: {named} and 3 more"]
+
+
+@pytest.mark.parametrize(
+    ("texts", "most", "shown"),
+    [
+        ([], 20, ""),
+        (["a"], 20, "a"),
+        (["a", "b", "c"], 3, "a, b, c"),
+        (["a", "b", "c", "d"], 3, "a, b, c and 1 more"),
+        ([str(n) for n in range(25)], 20, ", ".join(str(n) for n in range(20)) + " and 5 more"),
+    ],
+)
+def test_a_message_names_the_first_of_a_list_and_counts_the_rest(texts, most, shown):
+    assert first_of(texts, most) == shown

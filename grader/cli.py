@@ -46,6 +46,7 @@ from grader.report import (
     STUDENTS_FOLDER,
     batch_json,
     check_writable,
+    counted,
     format_item,
     item_json,
     printable,
@@ -195,7 +196,8 @@ def _one_rubric(
     names = first_of([repr(printable(s)) for s in others], most=5)
     shas = ", ".join(sorted({versions[s][:12] for s in others}))
     what = (
-        f"{len(others)} of the {students} students in {printable(str(db))} were graded "
+        f"{len(others)} of the {counted(students, 'student')} in {printable(str(db))} "
+        "were graded "
         f"under another version of the rubric (sha256 {shas}...) than the current one "
         f"({current[:12]}...): {names}"
     )
@@ -1195,7 +1197,10 @@ def _review(args: argparse.Namespace) -> int:
         return 0  # the reader has what it wanted (`grader review | head`)
     total = sum(len(g.flagged) for _, groups in queues for g in groups)
     count = sum(len(groups) for _, groups in queues)
-    print(f"{total} answers in {count} groups need review", file=sys.stderr)
+    print(
+        f"{counted(total, 'answer')} in {counted(count, 'group needs', 'groups need')} review",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -1382,7 +1387,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         rows = exported.students
         left_out = f" ({exported.unmatched} left out, above)" if exported.unmatched else ""
-    print(f"wrote {rows} students to {printable(args.csv)}{left_out}", file=sys.stderr)
+    print(f"wrote {counted(rows, 'student')} to {printable(args.csv)}{left_out}", file=sys.stderr)
     return 0
 
 

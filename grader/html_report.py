@@ -55,6 +55,7 @@ from grader.report import (
     STUDENTS_FOLDER,
     FolderWriter,
     OutputError,
+    counted,
     held_marks,
     item_json_text,
     marks_text,
@@ -91,6 +92,7 @@ def _environment() -> Environment:
     )
     environment.globals.update(
         marks=marks_text,
+        counted=counted,
         mathml=trusted_mathml,
         typeset=typeset,
         verdict_words=VERDICT_WORDS,
@@ -265,14 +267,15 @@ class Summary:
             return "no students graded"
         if not self.graded:
             return (
-                f"{self.students} students; no marks final ({self.held} held for review); "
-                f"{self.review} items need review"
+                f"{counted(self.students, 'student')}; no marks final ({self.held} held for "
+                f"review); {counted(self.review, 'item needs', 'items need')} review"
             )
         held = f" ({self.held_text()})" if self.held else ""
         return (
-            f"{self.students} students; mean {self.mean:.1f}, median {marks_text(self.median)}, "
-            f"range {marks_text(self.lowest)}-{marks_text(self.highest)} of "
-            f"{marks_text(max_total)}{held}; {self.review} items need review"
+            f"{counted(self.students, 'student')}; mean {self.mean:.1f}, median "
+            f"{marks_text(self.median)}, range {marks_text(self.lowest)}-"
+            f"{marks_text(self.highest)} of {marks_text(max_total)}{held}; "
+            f"{counted(self.review, 'item needs', 'items need')} review"
         )
 
 

@@ -48,7 +48,7 @@ from grader.html_report import (
 )
 from grader.model import Batch, Rubric
 from grader.overrides import apply_overrides
-from grader.report import marks_text, printable
+from grader.report import counted, marks_text, printable
 
 MAX_NOTE = 2000  # characters, as the forms say
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -75,7 +75,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(marks=marks_text, mathml=trusted_mathml, verdict_words=VERDICT_WORDS)
+    environment.globals.update(
+        marks=marks_text, counted=counted, mathml=trusted_mathml, verdict_words=VERDICT_WORDS
+    )
     return environment
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from grader.cli import main
 from grader.html_report import table_script, trusted_mathml
-from grader.report import page_name
+from grader.report import counted, page_name
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
@@ -352,3 +352,33 @@ def test_content_the_importer_could_not_assign_is_listed_in_the_overview(tmp_pat
     notes = page.content("notes")
     assert "pat" in notes and "was not graded" in notes and "<b>in total</b>" in notes
     assert "<b>" not in html  # shown as text, escaped, never as markup
+
+
+def test_a_class_of_one_is_counted_in_the_singular(tmp_path, capsys):
+    """ "1 student", "1 item needs review": the overview and the summary line count in the
+    singular where the count is one (they said "1 students")."""
+    one = tmp_path / "subs"
+    one.mkdir()
+    source = ROOT / "submissions" / "22-52-q4" / "seed-student-1.yaml"
+    (one / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["grade", str(one), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    summary = Page(overview(out).read_text(encoding="utf-8")).content("summary")
+    assert summary.startswith("1 student ·")
+    said = capsys.readouterr()
+    assert "1 student;" in said.out + said.err
+    assert "1 students" not in summary + said.out + said.err
+
+
+@pytest.mark.parametrize(
+    ("count", "singular", "plural", "said"),
+    [
+        (0, "student", None, "0 students"),
+        (1, "student", None, "1 student"),
+        (2, "student", None, "2 students"),
+        (1, "item needs", "items need", "1 item needs"),
+        (3, "item needs", "items need", "3 items need"),
+    ],
+)
+def test_a_count_is_said_with_its_noun_in_number(count, singular, plural, said):
+    assert counted(count, singular, plural) == said

@@ -477,6 +477,17 @@ EXPLANATIONS = [
         0.5,
         "data-dependent - a convolution",
     ),
+    # attention called global (every position reaches every other) is the difference's
+    # attention side, as "mixes all tokens" is; a convolution called global says it the wrong
+    # way round. "…, and attention is global" earned nothing, "…; attention is global" 0.5 only
+    # from the word attention after "local"
+    ("A convolution is local, and attention is global.", "partial", 0.5, "local, and global"),
+    ("Attention is global while a convolution is local.", "partial", 0.5, "global while local"),
+    ("Attention is global.", "partial", 0.5, "attention global alone"),
+    ("Attention gives a global view, while convolutions are local.", "partial", 0.5, "view"),
+    ("A convolution is global.", "needs_review", 0, "the convolution called global"),
+    ("A convolution is global, attention is local.", "needs_review", 0, "global the wrong way"),
+    ("Attention is not global.", "needs_review", 0, "attention's globality denied"),
     (
         "A convolution's weights are data-dependent; attention is global.",
         "needs_review",

@@ -159,6 +159,9 @@ CASES = [
     # "the comma is followed by words")
     ("22-52-q4", "b.params", "9CD plus D", "correct", 2, 'read "plus" as +'),
     ("22-52-q4", "b.params", "9CD, plus D", "correct", 2, 'read "plus" as +'),
+    # and with a word naming the whole count after it (was "unknown symbol plus")
+    ("22-52-q4", "b.params", "9CD plus D params", "correct", 2, 'set aside "params"'),
+    ("22-52-q4", "b.params", "9CD plus D FLOPs", "needs_review", 0, "the question counts"),
 ]
 
 

@@ -492,8 +492,14 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
             return None  # a term of words alone: not a named term
     joined = [match for match in breaks if match.group(1)]
     plus = bool(joined) and all(m.group(1).casefold() == "plus" for m in joined)
-    if not (words and between) and (words or not plus):
-        return None  # `9CD plus D` with no words is read too: "plus" says +, "and" may not
+    if not (words and between):
+        if not plus:
+            return None  # "and" joining terms no words name may join two answers
+        if words and _PARAMETER_PARTS & _kinds(" ".join(words)).keys():
+            return None  # `9CD, plus D biases`: the words name the last term, not the count
+        # `9CD plus D` is read too ("plus" says +); words at the end naming the whole count
+        # (`9CD plus D params`) are `set_aside_words`', as after a "+"
+        words, read = [], list(text)
     if (found := units_against_item(" ".join(words), question.counts)) and found[0] == "other":
         return None
     for match in joined:

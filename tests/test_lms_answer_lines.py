@@ -234,6 +234,10 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "(P+1)/2 (rounded down)", "invalid", 0, "is ⌊(P+1)/2⌋"),
     ("strided-q1", "a.length", "⌈P/2⌉ (rounded up)", "correct", 2, 'set aside "(rounded up)"'),
     ("strided-q1", "a.length", "P/2 (rounded down)", "invalid", 0, "write ⌊P/2⌋ for it"),
+    # the words before the maths say it too (was "unknown symbol rounded")
+    ("strided-q1", "a.length", "rounded up P/2", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
+    ("strided-q1", "a.length", "rounded down (P+1)/2", "invalid", 0, "is ⌊(P+1)/2⌋"),
+    ("strided-q1", "a.length", "rounded P/2", "invalid", 0, "rounded but not which way"),
     # rounded, but which way: a person reads it, and the student is asked for one of them (was
     # "unknown symbol rounded", "unknown symbol round")
     ("strided-q1", "a.length", "P/2 (rounded)", "invalid", 0, "write ⌈P/2⌉ (rounded up) or ⌊P/2⌋"),

@@ -583,6 +583,8 @@ def split_name(
         )
     said = _ROUNDING_SAID.match(text, position + start)
     maths = text[: position + start].rstrip(" (").strip()
+    if said is not None and not maths:
+        maths = text[said.end() :].strip()  # `rounded up P/2`: the words before the maths
     if said is not None and maths and said.group(1) is None:
         # `P/2 (rounded)`: rounded, but which way? A person reads it, and the student is asked
         raise AnswerError(

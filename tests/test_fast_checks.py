@@ -300,3 +300,23 @@ def test_no_answer_is_made_to_ask_for_moved_windows_where_the_reference_has_none
     made = _made_formulas(monkeypatch)
     assert not has_moved_windows(item, zero, CONTEXT.size_sets)
     assert zero not in made
+
+
+def test_the_references_given_matrices_are_worked_out_once_per_item(monkeypatch):
+    """`number_factors` asks the same of an item's reference for every answer (the matrices
+    the question gives, the numbers the reference multiplies each by): worked out once."""
+    from grader.kinds.formula import matrix_form
+
+    summed = []
+    real = matrix_form._given_sums
+
+    def counting(formula, *args):
+        summed.append(formula)
+        return real(formula, *args)
+
+    monkeypatch.setattr(matrix_form, "_given_sums", counting)
+    item = RUBRIC.items["b.formula"]
+    for number in (2, 3):
+        text = rf"y_{{i,j,k}} = \sum_{{l=1}}^{{C}} {number} w_{{l,k}} x_{{i,j,l}} + b_k"
+        assert grade_answer(RUBRIC, item, text).verdict == "incorrect"
+    assert summed.count(item.reference) <= 1  # none where an earlier check remembered it

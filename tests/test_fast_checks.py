@@ -320,3 +320,16 @@ def test_the_references_given_matrices_are_worked_out_once_per_item(monkeypatch)
         text = rf"y_{{i,j,k}} = \sum_{{l=1}}^{{C}} {number} w_{{l,k}} x_{{i,j,l}} + b_k"
         assert grade_answer(RUBRIC, item, text).verdict == "incorrect"
     assert summed.count(item.reference) <= 1  # none where an earlier check remembered it
+
+
+def test_a_reading_whose_windows_are_not_moved_is_made_at_the_first_size_set_alone(monkeypatch):
+    """A 1×1 kernel for a 3×3 convolution, counted from 0: its windows are not the
+    reference's moved at the first size set, so it is not made at the others to ask."""
+    item = RUBRIC.items["b.formula"]
+    text = r"y_{i,j,k} = \sum_{l=1}^{C} 4 w_{l,k} x_{i,j,l} + b_k"
+    formula = parse_formula(text, CONTEXT.symbol_table, item.spec.layer, item.reference)
+    zero = indexed_from_zero(formula, item.spec.layer)
+    made = _made_formulas(monkeypatch)
+    assert len(CONTEXT.size_sets) > 1
+    assert not has_moved_windows(item, zero, CONTEXT.size_sets)
+    assert made.count(zero) == 1

@@ -358,7 +358,9 @@ def _moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> MovedWi
         reference = structures(item.reference, layer, size_sets)
     except AnswerError:
         return None
-    if not all(r.exact for r in reference) or not _window_to_move(facts(reference[0], spatial)):
+    if not all(r.exact for r in reference):
+        return None
+    if reference and not _window_to_move(facts(reference[0], spatial)):
         return None  # no window to move at the first size set (`_shift`): no need to make the
         # formula's structures, the same for every answer of the item
     try:
@@ -383,7 +385,12 @@ def _moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> MovedWi
 def has_moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> bool:
     """Whether `formula`'s windows are the reference's moved by a constant offset: what
     `window_offset_check` needs before anything else, and far cheaper than checking `formula`,
-    for a caller that would check a formula only to ask this of it."""
+    for a caller that would check a formula only to ask this of it. The formula is made at
+    the first size set alone first: where its windows are not moved there, they are not moved
+    at every size set, and it is not made at the others (most readings in the other index
+    base of a wrong answer)."""
+    if size_sets and _moved_windows(item, formula, size_sets[:1]) is None:
+        return False
     return _moved_windows(item, formula, size_sets) is not None
 
 

@@ -14,9 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.grade import grade_answer
-from grader.kinds.formula import layer
-from grader.kinds.formula.check import check_formula, structures
+from grader.kinds.formula import _reads_the_right_inputs, layer
+from grader.kinds.formula.check import (
+    _index_order_finding,
+    check_formula,
+    inputs_read,
+    structures,
+)
+from grader.kinds.formula.index_base import indexed_from_zero
 from grader.kinds.formula.parse import _tokens, is_index_form, parse_formula
+from grader.kinds.formula.window_offset import has_moved_windows
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +195,141 @@ def test_another_index_base_is_checked_only_where_its_windows_are_moved(monkeypa
     result = grade_answer(RUBRIC, item, one_by_one)
     assert result.verdict == "incorrect"
     assert len(checked) == 1
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text", "every_point_reads_its_own"),
+    [
+        ("a.formula", r"y_{i,j,k} = \sum_{l=1}^{C} 3 w_{i,j,k,l} x_{i,j,l} + b_{k}", True),
+        ("a.formula", r"y_{i,j,k} = \sum_{l=1}^{C} 3 w_{i,j,k,l} x_{l,j,i} + b_{k}", False),
+        (
+            "b.formula",
+            r"y_{i,j,k} = \sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k} "
+            r"x_{i+u,j+v,l} + b_k",
+            False,  # reads outside the input at the border
+        ),
+        ("b.formula", r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + x_{i+P,j,1} + b_k", False),
+        ("c.formula", r"y_{i,j,k} = x_{i,j,k} + 2 x_{i,j,k} + b_k", False),  # one entry twice
+        ("c.formula", r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k + 1", True),
+        ("e.formula", r"y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l}", True),
+    ],
+)
+def test_most_inputs_read_bounds_the_inputs_read(item_id, text, every_point_reads_its_own):
+    """`most_inputs_read` counts the points of the terms that read an input: never fewer than
+    the connections from an input the formula reads (`inputs_read`), and as many where each
+    point reads an entry of its own, inside the input. The index-order search and the other
+    index base stop on it (`reads_too_few`), so a bound too small would lose their findings."""
+    item = RUBRIC.items[item_id]
+    spec = item.spec.layer
+    formula = parse_formula(text, CONTEXT.symbol_table, spec, item.reference)
+    read = inputs_read(formula, spec, CONTEXT.size_sets)
+    most = [layer.most_inputs_read(formula, spec, dict(s)) for s in CONTEXT.size_sets]
+    assert all(m >= len(r) for m, r in zip(most, read, strict=True))
+    assert [m == len(r) for m, r in zip(most, read, strict=True)] == [
+        every_point_reads_its_own
+    ] * len(most)
+
+
+ONE_BY_ONE_UNSHARED = r"y_{i,j,k} = \sum_{l=1}^{C} 7 w_{i,j,k,l} x_{i,j,l} + b_{k}"
+
+
+def _made_formulas(monkeypatch) -> list:
+    """The formulas instantiated from now on (none remembered from before)."""
+    from grader.kinds.formula import check
+
+    made = []
+    real = check.instantiate
+
+    def counting(formula, *args, **kwargs):
+        made.append(formula)
+        return real(formula, *args, **kwargs)
+
+    monkeypatch.setattr(check, "instantiate", counting)
+    structures.cache_clear()
+    inputs_read.cache_clear()
+    return made
+
+
+def _one_by_one_unshared():
+    item = RUBRIC.items["a.formula"]  # a layer that reads the whole image, from any base
+    formula = parse_formula(
+        ONE_BY_ONE_UNSHARED, CONTEXT.symbol_table, item.spec.layer, item.reference
+    )
+    return item, formula
+
+
+def test_indices_in_another_order_are_not_tried_where_too_few_inputs_are_read(monkeypatch):
+    """An answer that reads fewer inputs than the reference (a 1×1 window for the whole
+    image) reads too few in any order of its indices: no reordered formula is made (each
+    order was instantiated at every size set, 42% of the CPU of a distinct class's a.formula).
+    """
+    item, formula = _one_by_one_unshared()
+    made = _made_formulas(monkeypatch)
+    assert _index_order_finding(item, formula, CONTEXT.size_sets) == ([], None)
+    assert set(made) <= {formula, item.reference}
+
+
+def test_the_other_index_base_is_not_made_where_it_reads_too_few_inputs(monkeypatch):
+    """Counted from 0, the same answer reads as few inputs: that reading is not instantiated
+    to ask whether it reads the right ones."""
+    item, formula = _one_by_one_unshared()
+    zero = indexed_from_zero(formula, item.spec.layer)
+    made = _made_formulas(monkeypatch)
+    assert not _reads_the_right_inputs(zero, formula, item, CONTEXT)
+    assert zero not in made
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text"),
+    [
+        pytest.param("a.formula", ONE_BY_ONE_UNSHARED, id="the reference reads the whole image"),
+        pytest.param(
+            "c.formula", r"y_{i,j,k} = 3 x_{i,j,k} + b_k", id="the reference's window is 1x1"
+        ),
+    ],
+)
+def test_no_answer_is_made_to_ask_for_moved_windows_where_the_reference_has_none(
+    monkeypatch, item_id, text
+):
+    """A reference that reads the whole image at every position, or one position of it, has
+    no window that another could be moved from: an answer (here counted from 0, as the
+    answer's other reading is) is not instantiated to ask."""
+    item = RUBRIC.items[item_id]
+    formula = parse_formula(text, CONTEXT.symbol_table, item.spec.layer, item.reference)
+    zero = indexed_from_zero(formula, item.spec.layer)
+    made = _made_formulas(monkeypatch)
+    assert not has_moved_windows(item, zero, CONTEXT.size_sets)
+    assert zero not in made
+
+
+def test_the_references_given_matrices_are_worked_out_once_per_item(monkeypatch):
+    """`number_factors` asks the same of an item's reference for every answer (the matrices
+    the question gives, the numbers the reference multiplies each by): worked out once."""
+    from grader.kinds.formula import matrix_form
+
+    summed = []
+    real = matrix_form._given_sums
+
+    def counting(formula, *args):
+        summed.append(formula)
+        return real(formula, *args)
+
+    monkeypatch.setattr(matrix_form, "_given_sums", counting)
+    item = RUBRIC.items["b.formula"]
+    for number in (2, 3):
+        text = rf"y_{{i,j,k}} = \sum_{{l=1}}^{{C}} {number} w_{{l,k}} x_{{i,j,l}} + b_k"
+        assert grade_answer(RUBRIC, item, text).verdict == "incorrect"
+    assert summed.count(item.reference) <= 1  # none where an earlier check remembered it
+
+
+def test_a_reading_whose_windows_are_not_moved_is_made_at_the_first_size_set_alone(monkeypatch):
+    """A 1×1 kernel for a 3×3 convolution, counted from 0: its windows are not the
+    reference's moved at the first size set, so it is not made at the others to ask."""
+    item = RUBRIC.items["b.formula"]
+    text = r"y_{i,j,k} = \sum_{l=1}^{C} 4 w_{l,k} x_{i,j,l} + b_k"
+    formula = parse_formula(text, CONTEXT.symbol_table, item.spec.layer, item.reference)
+    zero = indexed_from_zero(formula, item.spec.layer)
+    made = _made_formulas(monkeypatch)
+    assert len(CONTEXT.size_sets) > 1
+    assert not has_moved_windows(item, zero, CONTEXT.size_sets)
+    assert made.count(zero) == 1

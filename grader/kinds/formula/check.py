@@ -30,6 +30,7 @@ from grader.kinds.formula.layer import (
     Structure,
     facts,
     instantiate,
+    most_inputs_read,
     reached,
     spatial_axes,
     strides,
@@ -1683,6 +1684,22 @@ def inputs_read(
     return inputs_of(structures(formula, layer, size_sets))
 
 
+def reads_too_few(
+    formula: Formula,
+    layer: LayerSpec,
+    size_sets: SizeSets,
+    wanted: Sequence[frozenset[int]],
+) -> bool:
+    """Whether `formula` reaches fewer connections from an input than `wanted` (`inputs_read`
+    of another formula) holds at some size set (`most_inputs_read`): then its `inputs_read`
+    is not `wanted`, nor is that of the formula with an input's indices in any other order,
+    and neither defines the other formula's layer. A cheap test before instantiating them."""
+    return any(
+        most_inputs_read(formula, layer, dict(sizes)) < len(inputs)
+        for sizes, inputs in zip(size_sets, wanted, strict=True)
+    )
+
+
 @FINDINGS.produces("index_order")
 def _index_order_finding(
     item: Item, formula: Formula, size_sets: SizeSets
@@ -1697,6 +1714,8 @@ def _index_order_finding(
         wanted = inputs_read(item.reference, layer, size_sets)
         if inputs_read(formula, layer, size_sets) == wanted:
             return [], None  # it reads the right inputs already: the order is not the mistake
+        if reads_too_few(formula, layer, size_sets, wanted):
+            return [], None  # in no order do its indices read all the right inputs
     except AnswerError:
         return [], None
     seen: set[Access] = set()

@@ -35,7 +35,7 @@ from functools import cached_property, lru_cache, reduce
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.formula.terms import Formula, LayerSpec, Term
+from grader.kinds.formula.terms import Formula, LayerSpec, SumRange, Term
 from grader.lazy_import import lazy_import
 
 np = lazy_import("numpy")  # imported when a formula is first checked
@@ -418,6 +418,18 @@ def _term_entries(
     return _term_memo.get(key, lambda: _enumerate_term(formula, term, frame, sizes))
 
 
+def _sum_bounds(s: SumRange, frame: _Frame, sizes: Mapping[str, int]) -> tuple[int, int]:
+    """The first and last value of the sum `s` at the frame's sizes; raises `NotWholeError`
+    where either is not a whole number."""
+    low = _integer(
+        s.low.xreplace(frame.concrete), lambda: f"the start of the sum over {s.variable}", sizes
+    )
+    high = _integer(
+        s.high.xreplace(frame.concrete), lambda: f"the end of the sum over {s.variable}", sizes
+    )
+    return low, high
+
+
 def _enumerate_term(
     formula: Formula, term: Term, frame: _Frame, sizes: Mapping[str, int]
 ) -> _TermEntries | None:
@@ -425,16 +437,7 @@ def _enumerate_term(
     Raises `AnswerTooLargeError` before enumerating anything too large."""
     ranges = list(frame.free_ranges)
     for s in term.sums:
-        low = _integer(
-            s.low.xreplace(frame.concrete),
-            lambda s=s: f"the start of the sum over {s.variable}",
-            sizes,
-        )
-        high = _integer(
-            s.high.xreplace(frame.concrete),
-            lambda s=s: f"the end of the sum over {s.variable}",
-            sizes,
-        )
+        low, high = _sum_bounds(s, frame, sizes)
         if high - low + 1 > MAX_RANGE:
             raise AnswerTooLargeError(
                 formula.text,
@@ -519,6 +522,27 @@ def reached(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> np.
         if entries is not None:
             found.append(entries.connection)
     return np.concatenate(found)
+
+
+def most_inputs_read(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> int:
+    """At most how many connections from an input `formula` reaches at `sizes`: the points
+    each of its terms that reads an input is enumerated over (each reaches one connection, or
+    none where it reads outside the input or names no output). It depends on the formula's
+    output index and its terms' sums, not on how they index their tensors: it is the same
+    for the formula with an input's indices in another order. Cheap (no term is enumerated);
+    raises only where `instantiate` would."""
+    frame = _frame(formula, layer, sizes)
+    outputs = math.prod(len(values) for values in frame.free_ranges)
+    most = 0
+    for term in formula.terms:
+        if not any(access.name in frame.parts for access in term.factors):
+            continue
+        points = outputs
+        for s in term.sums:
+            low, high = _sum_bounds(s, frame, sizes)
+            points *= max(0, high - low + 1)
+        most += points
+    return most
 
 
 def unread_terms(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import sympy
 
@@ -1058,7 +1059,33 @@ def _stand_ins(
 
 def given_names(reference: Formula, layer: LayerSpec, declared: MatrixShapes) -> tuple[str, ...]:
     """The names of the matrices the question gives (`_given`)."""
-    return tuple(name for name, _ in _given(reference, layer, declared))
+    return tuple(name for name, _ in _reference_given(reference, layer, declared)[0])
+
+
+# What `_reference_given` returns: the given matrices, the stand-ins' pairs, the reference's
+# sums, each as a tuple (remembered, so never changed by a caller).
+ReferenceGiven = tuple[
+    tuple[tuple[str, str], ...],
+    tuple[tuple[tuple[str, str], tuple[str, str]], ...],
+    tuple[tuple[str, sympy.Rational], ...],
+]
+
+
+@lru_cache(maxsize=64)
+def _reference_given(
+    reference: Formula, layer: LayerSpec, declared: MatrixShapes
+) -> ReferenceGiven:
+    """What `number_factors` and `given_names` take from an item's reference, the same for
+    every answer and so worked out once per item: the matrices the question gives
+    (`_given`), the weights of the reference that stand in for others (`_stand_ins`), and the
+    sum of the numbers the reference multiplies each by (`_given_sums`), a stand-in's under
+    the declared name."""
+    given = _given(reference, layer, declared)
+    stand_ins = _stand_ins(reference, layer, declared)
+    answers, _, _ = _given_sums(reference, layer, [*given, *stand_ins])
+    for (theirs, _), (name, _) in stand_ins.items():  # the reference's w counts as W_Q
+        answers[name] = answers.pop(theirs, sympy.Integer(0))
+    return tuple(given), tuple(stand_ins.items()), tuple(answers.items())
 
 
 @dataclass(frozen=True)
@@ -1167,14 +1194,11 @@ def number_factors(
     `U = XᵀG`, and is returned in `given` where the sums of its numbers differ."""
     if reference is None or formula.shape_problem is not None or formula.unsure is not None:
         return NumberFactors()
-    given = _given(reference, layer, declared)
-    stand_ins = _stand_ins(reference, layer, declared)
-    formula, entries = _entries_of_given(formula, layer, [*given, *stand_ins.values()])
-    yours, counts, notes = _given_sums(formula, layer, [*given, *stand_ins.values()])
-    answers, _, _ = _given_sums(reference, layer, [*given, *stand_ins])
-    for (theirs, _), (name, _) in stand_ins.items():  # the reference's w counts as W_Q
-        answers[name] = answers.pop(theirs, sympy.Integer(0))
-    given = [*given, *stand_ins.values()]
+    named, stand_ins, sums = _reference_given(reference, layer, declared)
+    given = [*named, *(declared_name for _, declared_name in stand_ins)]
+    formula, entries = _entries_of_given(formula, layer, given)
+    yours, counts, notes = _given_sums(formula, layer, given)
+    answers = dict(sums)
     scaled = tuple(
         ScaledGiven(name, shape, yours[name], answers[name], counts[name])
         for name, shape in given

@@ -59,7 +59,7 @@ def _shift(reference: Facts, student: Facts) -> Shift | None:
     """How far the student's windows are moved from the reference's, where they are the same
     windows moved by less than the kernel's span: the same stride and size along every axis,
     a kernel wider than one position along some axis. None where that is not so."""
-    if reference.window is None or student.window is None or reference.reads_all:
+    if not _window_to_move(reference) or student.window is None:
         return None
     if None in reference.stride or reference.stride != student.stride:
         return None
@@ -72,6 +72,18 @@ def _shift(reference: Facts, student: Facts) -> Shift | None:
             return None
         shift.append(moved)
     return tuple(shift) if any(shift) else None
+
+
+def _window_to_move(reference: Facts) -> bool:
+    """Whether the reference's facts at a size set show a window that another could be moved
+    from (`_shift` needs it, whatever the student's): one that does not read the whole input,
+    wider than one position along some axis (along an axis where it is one position wide, a
+    window moved at all is moved by more than its span)."""
+    return (
+        reference.window is not None
+        and not reference.reads_all
+        and any(last > first for first, last in reference.window)
+    )
 
 
 def _shifted_structures(
@@ -343,11 +355,19 @@ def _moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> MovedWi
         return None
     spatial = spatial_axes(layer)
     try:
-        student = structures(formula, layer, size_sets)
         reference = structures(item.reference, layer, size_sets)
     except AnswerError:
         return None
-    if not all(s.exact for s in (*student, *reference)):
+    if not all(r.exact for r in reference):
+        return None
+    if reference and not _window_to_move(facts(reference[0], spatial)):
+        return None  # no window to move at the first size set (`_shift`): no need to make the
+        # formula's structures, the same for every answer of the item
+    try:
+        student = structures(formula, layer, size_sets)
+    except AnswerError:
+        return None
+    if not all(s.exact for s in student):
         return None
     # Size set by size set, stopping at the first whose windows are not moved ones: the
     # facts of a later set are worked out only when needed (tests/test_fast_checks.py).
@@ -365,7 +385,12 @@ def _moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> MovedWi
 def has_moved_windows(item: Item, formula: Formula, size_sets: SizeSets) -> bool:
     """Whether `formula`'s windows are the reference's moved by a constant offset: what
     `window_offset_check` needs before anything else, and far cheaper than checking `formula`,
-    for a caller that would check a formula only to ask this of it."""
+    for a caller that would check a formula only to ask this of it. The formula is made at
+    the first size set alone first: where its windows are not moved there, they are not moved
+    at every size set, and it is not made at the others (most readings in the other index
+    base of a wrong answer)."""
+    if size_sets and _moved_windows(item, formula, size_sets[:1]) is None:
+        return False
     return _moved_windows(item, formula, size_sets) is not None
 
 

@@ -2256,6 +2256,33 @@ MISMARKED += [
         0,
         "weights every token equally",
     ),
+    # a denial said of what the position-wise concept is not about (attention, a 3x3
+    # convolution) is no denial of it: was for a person, "a negation near …", +0.5 shown
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Attention does not weight every token the same.",
+        "partial",
+        0.5,
+        "does not weight every token the same",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A 3x3 convolution does not use the same weights at every pixel.",
+        "incorrect",
+        0,
+        "a 3x3 convolution's weights denied",
+    ),
+    # denied of the 1x1 convolution (or of nothing named), it is still a person's
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The 1x1 convolution does not use the same weights at every pixel.",
+        "needs_review",
+        0,
+        "the 1x1 convolution's weights denied",
+    ),
 ]
 
 

@@ -2178,6 +2178,18 @@ def _qualifier_denied(concept: Concept, answer: str, evidence: list[Match]) -> l
     return read
 
 
+def _denied_of_another(concept: Concept, match: Match, answer: str) -> bool:
+    """Whether `match` is denied of a role the concept is not about, in a sentence that does
+    not name the role it is about: "Attention does not weight every token the same" neither
+    states nor denies that the 1x1 convolution shares its weights ("A 3x3 convolution (not a
+    1x1 one) uses …" names it, and is a person's). Not where the concept compares two roles:
+    what is denied of the other is a person's there."""
+    if not (match.negated and match.said_of_sure) or concept.compares:
+        return False
+    sentence = next(s for s in sentences(answer) if match.words[0] in s)
+    return not any(_role_fitting(word, concept.roles) == 0 for word in sentence)
+
+
 def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, ...], ...]) -> bool:
     """Whether a match said of another role than its pattern's, whose own role word is only
     compared with, is said of the role word of a plain statement of the concept (its first role
@@ -2229,7 +2241,19 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
             ),
             None,
         )
-        unclean = next((m for m in evidence if not m.clean and m is not reversed_), None)
+        # a denial said of what the concept is not about ("Attention does not weight every
+        # token the same", of the 1x1 convolution's shared weights) neither states nor denies
+        # it; where the concept compares two roles, what is denied of the other is a person's
+        unclean = next(
+            (
+                m
+                for m in evidence
+                if not m.clean
+                and m is not reversed_
+                and not _denied_of_another(concept, m, answer)
+            ),
+            None,
+        )
         # the statement the wrong way round is named first ("Unlike a convolution, attention has
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")

@@ -2248,9 +2248,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
             (
                 m
                 for m in evidence
-                if not m.clean
-                and m is not reversed_
-                and not _denied_of_another(concept, m, answer)
+                if not m.clean and m is not reversed_ and not _denied_of_another(concept, m, answer)
             ),
             None,
         )

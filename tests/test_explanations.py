@@ -2274,6 +2274,24 @@ MISMARKED += [
         0,
         "a 3x3 convolution's weights denied",
     ),
+    # the attention layer's (module's, head's) parameters are its projections, not attention
+    # weights called parameters (was for a person)
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention layer's parameters are W_Q, W_K and W_V, the same for every token.",
+        "partial",
+        1,
+        "the attention layer's parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are parameters.",
+        "needs_review",
+        0,
+        "attention weights called parameters",
+    ),
     # denied of the 1x1 convolution (or of nothing named), it is still a person's
     (
         "22-52-q4",

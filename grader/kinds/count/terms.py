@@ -658,11 +658,18 @@ def _written_units(case: _Case, mine) -> list[tuple[tuple[int, ...], object]]:
 
 
 def _polynomial(mine, terms):
-    """The polynomial of `terms` (exponents, coefficient), in `mine`'s ring, added up."""
-    total = mine.ring.zero
+    """The polynomial of `terms` (exponents, coefficient), in `mine`'s ring, added up: term by
+    term as the ring adds them (a coefficient that comes to 0 leaves the polynomial), without
+    making a polynomial of each term."""
+    total = {}
+    zero = mine.ring.domain.zero
     for exponents, coefficient in terms:
-        total = total + mine.new([(exponents, coefficient)])
-    return total
+        coefficient = total.get(exponents, zero) + coefficient
+        if coefficient:
+            total[exponents] = coefficient
+        else:
+            total.pop(exponents, None)
+    return mine.new(total)
 
 
 def _merged(terms) -> int:

@@ -574,13 +574,11 @@ def compare_terms(case: _Case) -> TermComparison | None:
     sizes = _sizes(case.specs)
     named = _named_split(case, mine)
     if named is None:
-        named_weights = named_biases = mine.ring.zero
         terms = _written_units(case, mine)
     else:
         # `9CD weights + D`: the terms the student's words name stay on the side they name;
         # only the rest (none where every term is named) is split
-        named_weights, named_biases = named
-        terms = list((mine - named_weights - named_biases).items())
+        terms = list((mine - named[0] - named[1]).items())
     if len(terms) > MAX_SPLIT_TERMS:
         return None
     degrees = [sum(exponents) for exponents, _ in terms]
@@ -589,8 +587,9 @@ def compare_terms(case: _Case) -> TermComparison | None:
         # The student's terms split into weights and biases, as polynomials
         picked = [t for t, w in zip(terms, chosen, strict=True) if w]
         left = [t for t, w in zip(terms, chosen, strict=True) if not w]
-        mine_weights = named_weights + _polynomial(mine, picked)
-        mine_biases = named_biases + _polynomial(mine, left)
+        mine_weights, mine_biases = _polynomial(mine, picked), _polynomial(mine, left)
+        if named is not None:  # the named terms, on their sides
+            mine_weights, mine_biases = named[0] + mine_weights, named[1] + mine_biases
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
@@ -857,13 +856,11 @@ def _biases_left_out(case: _Case):
     correct = (weights, one), (biases, one)
     if mine[1].is_ground:
         terms = mine[0] * (1 / mine[1].LC)
-        rest = biases - terms
-        if (
-            rest
-            and all(c > 0 for c in rest.values())
-            and all(0 < c <= biases.get(m, 0) for m, c in terms.items())
-        ):
-            return (*correct, (terms, one), f"and leave out {show_fraction((rest, one))}")
+        # each term one of the biases' (tested first: most counts have a term that is not)
+        if all(0 < c <= biases.get(m, 0) for m, c in terms.items()):
+            rest = biases - terms
+            if rest and all(c > 0 for c in rest.values()):
+                return (*correct, (terms, one), f"and leave out {show_fraction((rest, one))}")
     ratio = _monomial_ratio(mine, (biases, one))
     if ratio is None or not ratio.numerator.is_ground or ratio.denominator.is_ground:
         return None  # a number of the biases (1/3 of 3·K) has its terms compared above

@@ -14,7 +14,7 @@ import sympy
 from grader.grade import grade_answer
 from grader.kinds.count import check as count_check
 from grader.kinds.count import terms as count_terms
-from grader.kinds.count.polynomials import evaluate, polynomial_ring
+from grader.kinds.count.polynomials import add, evaluate, negate, polynomial_ring, subtract
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +132,31 @@ def test_polynomial_of_terms_is_the_old_sum(terms):
 @cache
 def _rubric(name: str):
     return load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+
+
+_ONE = (_RING.one, _RING.one)
+_X = {name: (g, _RING.one) for name, g in zip("PQCD", _RING.gens, strict=True)}
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ((_RING.gens[2] * _RING.gens[3] * 9 + _RING.gens[3], _RING.one), _X["D"]),
+        (_X["C"], _X["C"]),  # to 0
+        (
+            (_RING.gens[3] * 3 + _RING.gens[2], _RING.one),
+            (_RING.gens[2] - _RING.gens[3], _RING.one),
+        ),
+        ((_RING.gens[2], _RING.gens[0]), (_RING.gens[3], _RING.gens[0])),  # over one size
+        ((_RING.gens[2], _RING.gens[0]), (_RING.gens[3], _RING.gens[1])),  # over two
+        (_ONE, (_RING.zero, _RING.one)),
+    ],
+)
+def test_subtract_is_adding_the_negation(a, b):
+    """The same quotient, its terms in the same order, as `add(a, negate(b))`."""
+    made, old = subtract(a, b), add(a, negate(b))
+    assert made == old
+    assert [list(p.items()) for p in made] == [list(p.items()) for p in old]
 
 
 _CASES = [

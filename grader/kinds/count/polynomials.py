@@ -57,6 +57,8 @@ def negate(a: Fraction_) -> Fraction_:
 
 
 def subtract(a: Fraction_, b: Fraction_) -> Fraction_:
+    if a[1] == b[1]:  # as `add` of `negate(b)`, without making -b first
+        return a[0] - b[0], a[1]
     return add(a, negate(b))
 
 

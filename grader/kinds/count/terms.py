@@ -33,6 +33,7 @@ from grader.kinds.count.check import (
     DIAGNOSES,
     _Case,
     _first_value,
+    _is_one,
     _matches,
     _may_match,
     _monomial_ratio,
@@ -46,7 +47,7 @@ from grader.kinds.count.check import (
     show_number,
 )
 from grader.kinds.count.parse import ParsedAnswer
-from grader.kinds.count.polynomials import exactly_equal, subtract
+from grader.kinds.count.polynomials import Fraction_, exactly_equal, subtract
 from grader.model import Diagnosis, Item, SymbolSpec
 
 MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
@@ -570,7 +571,7 @@ def compare_terms(case: _Case) -> TermComparison | None:
     if sides is None or not student[1].is_ground:
         return None
     weights, biases = sides
-    mine = student[0] * (1 / student[1].LC)
+    mine = _over_number(student)
     sizes = _sizes(case.specs)
     named = _named_split(case, mine)
     if named is None:
@@ -605,6 +606,13 @@ def compare_terms(case: _Case) -> TermComparison | None:
             best = (key, first, second)
     _, first, second = best
     return _comparison(first, second)
+
+
+def _over_number(fraction: Fraction_):
+    """A quotient over a number (no size) as one polynomial: the numerator times 1 over the
+    number, or the numerator itself over 1, as most counts are."""
+    top, bottom = fraction
+    return top if _is_one(bottom) else top * (1 / bottom.LC)
 
 
 def _comparison(first: _Side, second: _Side) -> TermComparison:
@@ -855,7 +863,7 @@ def _biases_left_out(case: _Case):
         return None
     correct = (weights, one), (biases, one)
     if mine[1].is_ground:
-        terms = mine[0] * (1 / mine[1].LC)
+        terms = _over_number(mine)
         # each term one of the biases' (tested first: most counts have a term that is not)
         if all(0 < c <= biases.get(m, 0) for m, c in terms.items()):
             rest = biases - terms

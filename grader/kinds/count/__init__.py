@@ -16,6 +16,7 @@ from grader.kinds.base import check_rules
 from grader.kinds.count.check import (
     DIAGNOSES,
     CheckDisagreement,
+    answer_symbols,
     check_count,
     counts_equal,
     formula_before_its_value,
@@ -279,7 +280,7 @@ def _graded_as_read(item: Item, text: str, parsed: ParsedAnswer, context: Contex
 def _other_parts_number(parsed: ParsedAnswer, item: Item, context: Context):
     """The check of a count with no symbols, where it is another part's answer (its
     `other_part` diagnosis is true of it, and said as it is), else None."""
-    if any(side.free_symbols for side in parsed.sides):
+    if any(answer_symbols(side) for side in parsed.sides):
         return None
     try:
         check = check_count(item, parsed, context.symbols, context.items, context.substitutions)

@@ -27,7 +27,17 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
 from grader.kinds.base import DiagnosisNames
-from grader.kinds.count.parse import Name, ParsedAnswer, written_terms
+from grader.kinds.count.parse import (
+    Name,
+    Negate,
+    Node,
+    Number,
+    ParsedAnswer,
+    Power,
+    Product,
+    Sum,
+    written_terms,
+)
 from grader.kinds.count.polynomials import (
     Fraction_,
     SizeClass,
@@ -716,17 +726,17 @@ def _number_at_sizes(answer: ParsedAnswer, item: Item, specs: Sequence[SymbolSpe
     there) for a number other than 0 given where the reference is a formula in the
     question's symbols; None for any other answer, or where a symbol has no example size."""
     reference = item.reference.expr if item.reference is not None else None
-    if reference is None or not reference.free_symbols:
+    if reference is None or not _rubric_symbols(reference):
         return None
-    if any(side.free_symbols for side in answer.sides) or answer.expr == 0:
+    if any(answer_symbols(side) for side in answer.sides) or answer.expr == 0:
         return None
-    used = [spec for spec in specs if spec.symbol in reference.free_symbols]
+    used = [spec for spec in specs if spec.symbol in _rubric_symbols(reference)]
     number = answer.side_readings[-1]
     said = (
         f"The question asks for a count in its symbols ({', '.join(s.name for s in used)}), "
         f"and your answer is a number, {number}"
     )
-    if len(used) < len(reference.free_symbols) or any(spec.example is None for spec in used):
+    if len(used) < len(_rubric_symbols(reference)) or any(spec.example is None for spec in used):
         return None  # no sizes to tell it by: a number, graded as one
     sizes = ", ".join(f"{spec.name}={spec.example}" for spec in used)
     return said, sizes, evaluate(reference, {spec.symbol: spec.example for spec in used})
@@ -780,7 +790,7 @@ def check_count(
     if fractions_equal(student, reference):
         return CountCheck(equivalent=True, broken_steps=broken_steps)
 
-    written = answer.expr.free_symbols | _rubric_symbols(item.reference.expr)
+    written = answer_symbols(answer.expr) | _rubric_symbols(item.reference.expr)
     counterexample = find_counterexample(student, reference, specs, written, substitutions)
     for index, rule in enumerate(item.misconceptions):
         if rule.reading is None:
@@ -803,7 +813,7 @@ def check_count(
         item,
         tuple(specs),
         tuple(substitutions),
-        _written_fractions(answer, specs, relate, declared),
+        _written_fractions(answer, specs, relate, declared, student),
         _named_fractions(answer, specs, relate, declared),
     )
     found = next((d for d in (diagnose(case) for diagnose in GENERIC_DIAGNOSES) if d), None)
@@ -849,10 +859,14 @@ def _written_fractions(
     specs: Sequence[SymbolSpec],
     relate: dict[sympy.Symbol, sympy.Expr],
     declared: tuple[sympy.Symbol, ...],
+    student: Fraction_,
 ) -> tuple[Fraction_, ...]:
     """The student's terms as written (`written_terms`), related and as quotients over the
     declared symbols, for explaining a count by what was written; () where it is no sum, or a
-    term is no quotient of polynomials (a floor the sizes do not make whole)."""
+    term is no quotient of polynomials (a floor the sizes do not make whole), or where they
+    cannot tell more than the `student`'s count itself (`_terms_as_its_own`)."""
+    if _terms_as_its_own(answer, relate, student):
+        return ()
     terms = [
         _prepared(term, relate, specs)
         for term in written_terms(answer, {spec.name: spec.symbol for spec in specs})
@@ -860,6 +874,38 @@ def _written_fractions(
     if not all(is_rational_count(term) for term in terms):
         return ()
     return tuple(as_fraction(term, declared) for term in terms)
+
+
+def _terms_as_its_own(
+    answer: ParsedAnswer, relate: dict[sympy.Symbol, sympy.Expr], student: Fraction_
+) -> bool:
+    """Whether the terms as written cannot split the `student`'s count otherwise than into its
+    own monomials, seen from the reading without working the terms out. They only keep apart
+    terms the count merges (`terms._written_units`: 9·C + C, not 10·C), which they cannot
+    where there are as many terms as the count has monomials and each term is at most one
+    (`_one_monomial`: 2·P·Q·C·D + P·Q·D); and a count over a product of sizes (`9CD/G`) is
+    not split at all (`terms.compare_terms`). Under the rubric's relations a size may stand
+    for more than one monomial: the terms are then worked out."""
+    if not student[1].is_ground:
+        return True
+    if relate or not answer.trees or not isinstance(answer.trees[-1], Sum):
+        return False
+    terms = answer.trees[-1].terms
+    return len(terms) == len(student[0]) and all(_one_monomial(term) for _, term in terms)
+
+
+def _one_monomial(node: Node) -> bool:
+    """Whether `node` is a product of numbers, sizes and their powers by numbers, each factor
+    multiplied or divided: as a quotient of polynomials, one monomial over another (or 0, or
+    no quotient of polynomials at all, for a power such as C^(1/2))."""
+    if isinstance(node, Negate):
+        return _one_monomial(node.operand)
+    if isinstance(node, Product):
+        return all(_one_monomial(factor) for _, factor in node.factors)
+    if isinstance(node, Power):
+        exponent = node.exponent.operand if isinstance(node.exponent, Negate) else node.exponent
+        return isinstance(node.base, (Name, Number)) and isinstance(exponent, Number)
+    return isinstance(node, (Name, Number))
 
 
 def _named_fractions(
@@ -1081,4 +1127,12 @@ def _polynomial_ratio(n: PolyElement, m: PolyElement) -> _Quotient | None:
 def _rubric_symbols(expr: sympy.Expr) -> frozenset[sympy.Symbol]:
     """The symbols of a rubric's count (a reference): sympy walks the whole expression for its
     `free_symbols` each time it is asked, and every wrong answer asks for its reference's."""
+    return frozenset(expr.free_symbols)
+
+
+@lru_cache(maxsize=64)
+def answer_symbols(expr: sympy.Expr) -> frozenset[sympy.Symbol]:
+    """The symbols of a side of an answer: one check asks for them several times (is the
+    answer a number? which sizes does it use?), and sympy walks the whole expression each
+    time; kept apart from `_rubric_symbols`, so that answers never push a reference's out."""
     return frozenset(expr.free_symbols)

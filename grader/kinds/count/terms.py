@@ -33,6 +33,7 @@ from grader.kinds.count.check import (
     DIAGNOSES,
     _Case,
     _first_value,
+    _is_one,
     _matches,
     _may_match,
     _monomial_ratio,
@@ -46,7 +47,7 @@ from grader.kinds.count.check import (
     show_number,
 )
 from grader.kinds.count.parse import ParsedAnswer
-from grader.kinds.count.polynomials import exactly_equal, subtract
+from grader.kinds.count.polynomials import Fraction_, exactly_equal, subtract
 from grader.model import Diagnosis, Item, SymbolSpec
 
 MAX_SPLIT_TERMS = 6  # a student's count of more terms is compared as a whole (2^6 splits)
@@ -570,17 +571,15 @@ def compare_terms(case: _Case) -> TermComparison | None:
     if sides is None or not student[1].is_ground:
         return None
     weights, biases = sides
-    mine = student[0] * (1 / student[1].LC)
+    mine = _over_number(student)
     sizes = _sizes(case.specs)
     named = _named_split(case, mine)
     if named is None:
-        named_weights = named_biases = mine.ring.zero
         terms = _written_units(case, mine)
     else:
         # `9CD weights + D`: the terms the student's words name stay on the side they name;
         # only the rest (none where every term is named) is split
-        named_weights, named_biases = named
-        terms = list((mine - named_weights - named_biases).items())
+        terms = list((mine - named[0] - named[1]).items())
     if len(terms) > MAX_SPLIT_TERMS:
         return None
     degrees = [sum(exponents) for exponents, _ in terms]
@@ -589,8 +588,9 @@ def compare_terms(case: _Case) -> TermComparison | None:
         # The student's terms split into weights and biases, as polynomials
         picked = [t for t, w in zip(terms, chosen, strict=True) if w]
         left = [t for t, w in zip(terms, chosen, strict=True) if not w]
-        mine_weights = named_weights + _polynomial(mine, picked)
-        mine_biases = named_biases + _polynomial(mine, left)
+        mine_weights, mine_biases = _polynomial(mine, picked), _polynomial(mine, left)
+        if named is not None:  # the named terms, on their sides
+            mine_weights, mine_biases = named[0] + mine_weights, named[1] + mine_biases
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
@@ -606,6 +606,13 @@ def compare_terms(case: _Case) -> TermComparison | None:
             best = (key, first, second)
     _, first, second = best
     return _comparison(first, second)
+
+
+def _over_number(fraction: Fraction_):
+    """A quotient over a number (no size) as one polynomial: the numerator times 1 over the
+    number, or the numerator itself over 1, as most counts are."""
+    top, bottom = fraction
+    return top if _is_one(bottom) else top * (1 / bottom.LC)
 
 
 def _comparison(first: _Side, second: _Side) -> TermComparison:
@@ -658,11 +665,18 @@ def _written_units(case: _Case, mine) -> list[tuple[tuple[int, ...], object]]:
 
 
 def _polynomial(mine, terms):
-    """The polynomial of `terms` (exponents, coefficient), in `mine`'s ring, added up."""
-    total = mine.ring.zero
+    """The polynomial of `terms` (exponents, coefficient), in `mine`'s ring, added up: term by
+    term as the ring adds them (a coefficient that comes to 0 leaves the polynomial), without
+    making a polynomial of each term."""
+    total = {}
+    zero = mine.ring.domain.zero
     for exponents, coefficient in terms:
-        total = total + mine.new([(exponents, coefficient)])
-    return total
+        coefficient = total.get(exponents, zero) + coefficient
+        if coefficient:
+            total[exponents] = coefficient
+        else:
+            total.pop(exponents, None)
+    return mine.new(total)
 
 
 def _merged(terms) -> int:
@@ -849,14 +863,12 @@ def _biases_left_out(case: _Case):
         return None
     correct = (weights, one), (biases, one)
     if mine[1].is_ground:
-        terms = mine[0] * (1 / mine[1].LC)
-        rest = biases - terms
-        if (
-            rest
-            and all(c > 0 for c in rest.values())
-            and all(0 < c <= biases.get(m, 0) for m, c in terms.items())
-        ):
-            return (*correct, (terms, one), f"and leave out {show_fraction((rest, one))}")
+        terms = _over_number(mine)
+        # each term one of the biases' (tested first: most counts have a term that is not)
+        if all(0 < c <= biases.get(m, 0) for m, c in terms.items()):
+            rest = biases - terms
+            if rest and all(c > 0 for c in rest.values()):
+                return (*correct, (terms, one), f"and leave out {show_fraction((rest, one))}")
     ratio = _monomial_ratio(mine, (biases, one))
     if ratio is None or not ratio.numerator.is_ground or ratio.denominator.is_ground:
         return None  # a number of the biases (1/3 of 3·K) has its terms compared above

@@ -89,8 +89,27 @@ def _kind_method(rubric: Rubric, item: Item, method: str, absent, with_context: 
     return lambda *args: found(item, *args)
 
 
-def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
-    """For each part, its items as the transcript reader needs them."""
+# The readers of the rubrics read last (`transcript_items`), each beside its rubric: made once
+# a rubric, not once a file (170 us a file of a class, in the process that reads them). Keyed
+# by the rubric itself (`is`), which is frozen; a few, as a process reads one rubric at a time.
+_READERS: list[tuple[Rubric, dict[str, tuple[TranscriptItem, ...]]]] = []
+MOST_READERS = 8
+
+
+def transcript_items(rubric: Rubric) -> dict[str, tuple[TranscriptItem, ...]]:
+    """For each part, its items as the transcript reader needs them (made once for a rubric:
+    never to be changed)."""
+    for known, items in _READERS:
+        if known is rubric:
+            return items
+    items = _transcript_items(rubric)
+    _READERS.insert(0, (rubric, items))
+    del _READERS[MOST_READERS:]
+    return items
+
+
+def _transcript_items(rubric: Rubric) -> dict[str, tuple[TranscriptItem, ...]]:
+    """For each part, its items as the transcript reader needs them, made anew."""
 
     def recogniser(item: Item):
         return lambda text: kind_of(item).recognises(item, text, rubric.context)
@@ -99,7 +118,7 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
         return _kind_method(rubric, item, method, absent, with_context)
 
     return {
-        part.key: [
+        part.key: tuple(
             TranscriptItem(
                 item.id,
                 item.key,
@@ -115,7 +134,7 @@ def transcript_items(rubric: Rubric) -> dict[str, list[TranscriptItem]]:
                 optional(item, "names_other_unit", False, with_context=False),
             )
             for item in part.items
-        ]
+        )
         for part in rubric.parts
     }
 

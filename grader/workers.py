@@ -54,6 +54,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -164,12 +165,28 @@ def stop_signals_blocked() -> Iterator[None]:
     recorded: none meant for this process reaches the child before it can ignore them
     (`become_child`), and none interrupts this process between the child's start and its
     record, which would leave a child no one stops. They are let in on leaving, whatever
-    happens."""
+    happens.
+
+    The mask is the calling thread's: where another thread runs (a test runner's, a future
+    one of ours), the kernel gives a signal to that thread instead, and Python would still run
+    the handler in this one, inside the start. So the main thread's handlers only note a stop
+    signal meanwhile, and it is raised again on leaving, for the handlers it was meant for."""
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for stop in _PARENT_SIGNALS:
+            previous[stop] = signal.signal(stop, lambda number, _: held.append(number))
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # one pending is noted now
+        finally:
+            for stop, handler in previous.items():
+                signal.signal(stop, handler)
+        for number in dict.fromkeys(held):
+            signal.raise_signal(number)
 
 
 def _worker_main(

@@ -16,7 +16,7 @@ from grader.page_processes import PageProcesses
 from grader.reading import BesideReader, ReadBeside
 from grader.report import FolderWriter
 from grader.rubric import load_rubric
-from grader.workers import BoundedChecker
+from grader.workers import BoundedChecker, stop_signals_blocked
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -56,3 +56,25 @@ def test_ctrl_c_while_a_child_starts_leaves_no_child_running(interrupted_start, 
     with pytest.raises(KeyboardInterrupt):
         _start(kind, tmp_path)
     assert multiprocessing.active_children() == []  # every child stopped and reaped
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=str)
+def test_a_stop_signal_another_thread_received_waits_for_the_start_to_be_recorded(stop):
+    """The kernel gives a signal that the main thread blocks to another thread of the process
+    (a test runner's, a library's), and Python then runs its handler in the main thread: what
+    that handler does inside the start is to note it, and it is raised on leaving."""
+    heard: list[int] = []
+
+    def handler(number, _frame):
+        heard.append(number)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(stop, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), stop_signals_blocked():
+            signal.getsignal(stop)(stop, None)  # as Python runs it for another thread
+            recorded = True
+        assert recorded and heard == [stop]
+        assert signal.getsignal(stop) is handler  # the handlers are the caller's again
+    finally:
+        signal.signal(stop, previous)

@@ -456,6 +456,7 @@ class Sentence(tuple):
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
+        self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
         self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
         return self
 
@@ -471,6 +472,14 @@ class Sentence(tuple):
                 if alternative.startswith(MATHS):
                     hits.update(self.maths.get(alternative, {}))
             found = self.groups[group] = sorted(hits)
+        return found
+
+    def lacks(self, groups: tuple[tuple[str, ...], ...]) -> bool:
+        """Whether some group has no word in the sentence (see `places`), so that no pattern of
+        these groups matches it: worked out once per pattern's groups, not per concept."""
+        found = self.lacking.get(groups)
+        if found is None:
+            found = self.lacking[groups] = not all(self.places(group) for group in groups)
         return found
 
     @cached_property
@@ -1020,6 +1029,10 @@ def find(
     sentence = _sentence(sentence)
     if not pattern.groups:  # only a `!` group: nothing to match (`rubric check` reports it)
         return None
+    # a group with no word in the sentence: no window, no ordered pair, and no pair the pattern
+    # pairs (a word `_pairs_as` fits to a group is one of the group's `places`)
+    if sentence.lacks(pattern.groups):
+        return None
     if pattern.pairing:
         pairs = read_pairs(pairings or (pattern,), sentence)
         pair = next((p for p in pairs if _pairs_as(pattern, p)), None)
@@ -1135,6 +1148,8 @@ def _pattern_places(pattern: Pattern, sentence: Sentence) -> list[list[int]]:
     (`same number parameter*`), and a word just after one of the pattern's `!` words in its
     clause ("weights" in "the attention weights" under `!attention`)."""
     places = [sentence.places(group) for group in pattern.groups]
+    if not all(places):  # a group with no word: leaving words out leaves it none still
+        return places
     if pattern.not_after:
         places = [
             [at for at in indexes if not _after_any(sentence, at, pattern.not_after)]
@@ -1470,8 +1485,20 @@ def _joined(
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
+    return _role_fitting_text(word.stem, word.text, roles)
+
+
+@lru_cache(maxsize=65536)
+def _role_fitting_text(word_stem: str, text: str, roles: tuple[tuple[str, ...], ...]) -> int | None:
+    """The first role a word (its stem and text, all `_fits` looks at) fits, once per word and
+    roles: the matches of every pattern of a concept ask it of the same words."""
     return next(
-        (n for n, group in enumerate(roles) if any(_fits(alt, word) for alt in group)), None
+        (
+            n
+            for n, group in enumerate(roles)
+            if any(_fits_text(alt, word_stem, text) for alt in group)
+        ),
+        None,
     )
 
 
@@ -1702,11 +1729,15 @@ def _pairs_as(pattern: Pattern, pair: tuple[Word, Word]) -> bool:
     """Whether the pair joins a word of the pattern's first group with one of its second."""
     first, second = pattern.groups
     a, b = pair
+    return (_fits_group(first, a.stem, a.text) and _fits_group(second, b.stem, b.text)) or (
+        _fits_group(second, a.stem, a.text) and _fits_group(first, b.stem, b.text)
+    )
 
-    def fits(group: tuple[str, ...], word: Word) -> bool:
-        return any(_fits(alt, word) for alt in group)
 
-    return (fits(first, a) and fits(second, b)) or (fits(second, a) and fits(first, b))
+@lru_cache(maxsize=65536)
+def _fits_group(group: tuple[str, ...], word_stem: str, text: str) -> bool:
+    """Whether a word (its stem and text) fits one of the group's alternatives (see `_fits`)."""
+    return any(_fits_text(alt, word_stem, text) for alt in group)
 
 
 def find_all(

@@ -1826,6 +1826,7 @@ def _unrelated_pair(pair: tuple[Word, Word], joined: str) -> Match:
 _KEYWORD_ITEMS = 4  # at least so many items of a list of one or two words each
 
 
+@lru_cache(maxsize=256)  # asked once per concept with pairings (`_unread_pair`), and once more
 def looks_like_keywords(answer: str) -> bool:
     """Several words but hardly a function word, or a list (items ended by commas, semicolons,
     full stops …) of one or two words each ("Tokens, same, weights, shared, attention,
@@ -2034,7 +2035,23 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradictions(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
+def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Pattern, Match]]:
+    """Each match of the concept's contradictions in the answer's sentences, with its sentence
+    and pattern: found once, for both `_qualifier_denied` and `_contradictions`."""
+    return [
+        (sentence, pattern, match)
+        for sentence in sentences(answer)
+        for pattern in concept.contradictions
+        if (match := find(pattern, sentence, concept.pairings, concept.roles)) is not None
+    ]
+
+
+def _contradictions(
+    concept: Concept,
+    answer: str,
+    evidence: list[Match],
+    contradicting: list[tuple[Sentence, Pattern, Match]],
+) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
     every position, …"), and, for one that names a role (`attention fixed`), not said of another
@@ -2043,15 +2060,13 @@ def _contradictions(concept: Concept, answer: str, evidence: list[Match]) -> lis
     convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
     convolution no data-dependence), nor where a possessive of it owns a word of the concept's
     `evidence` (see `_owns_evidence`). Each is a contradiction of the concept, whatever role the
-    nearest role word is."""
+    nearest role word is. (`contradicting`: the matches of its sentences, see `_contradicting`.)"""
     found = []
     roles = concept.roles
     matches: list[tuple[Match, Word | None]] = [
         (match, None)
-        for sentence in sentences(answer)
-        for pattern in concept.contradictions
-        if (match := find(pattern, sentence, concept.pairings, roles)) is not None
-        and not _describes_another(sentence, match, pattern)
+        for sentence, pattern, match in contradicting
+        if not _describes_another(sentence, match, pattern)
         and not _owns_evidence(sentence, match, evidence)
     ]
     # a sentence that refers back, with the subject it refers to: only where a word of that
@@ -2175,17 +2190,16 @@ def _refers_across(match: Match, answer: str) -> bool:
     )
 
 
-def _qualifier_denied(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
+def _qualifier_denied(
+    evidence: list[Match], contradicting: list[tuple[Sentence, Pattern, Match]]
+) -> list[Match]:
     """The evidence, with a match negated only as part of a negated contradiction read as
     stated, quoted up to the contradiction's last word: one that shares the match's words but
     for what it adds after them ("Attention does not weight all tokens equally" denies the
     equal weighting, `attention weight* > all > equal*`, not that attention weights all
-    tokens, which it states)."""
-    denied = [
-        match
-        for match in find_all(concept.contradictions, answer, concept.pairings, concept.roles)
-        if match.negated
-    ]
+    tokens, which it states). (`contradicting`: the contradictions' matches, see
+    `_contradicting`.)"""
+    denied = [match for _, _, match in contradicting if match.negated]
     read = []
     for match in evidence:
         starts = {word.start for word in match.words}
@@ -2254,7 +2268,8 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        evidence = _qualifier_denied(concept, answer, _evidence(concept, answer))
+        contradicting = _contradicting(concept, answer)
+        evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent
@@ -2287,7 +2302,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
         contradictions = [
-            *_contradictions(concept, answer, evidence),
+            *_contradictions(concept, answer, evidence, contradicting),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)

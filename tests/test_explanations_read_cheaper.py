@@ -59,3 +59,15 @@ def test_a_pattern_with_a_group_of_no_word_in_the_sentence_matches_nothing(
 def test_a_words_role_is_that_of_the_roles_asked_about(roles, role):
     word = sentences("Attention mixes tokens.")[0][0]
     assert _role_fitting(word, roles) == role
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["", "Depthwise convolutions filter each channel alone. ", "Each step is cheaper. " * 3],
+)
+def test_the_same_sentence_finds_its_maths_where_it_stands_in_each_answer(before):
+    answer = before + "It needs 1/D + 1/K^2 of the parameters."
+    sentence = sentences(answer)[-1]
+    found = find(Pattern.compile("1/d+1/k^2 parameter*"), sentence)
+    assert found is not None
+    assert found.quote(answer) == "1/D + 1/K^2 of the parameters"

@@ -71,3 +71,25 @@ def test_the_same_sentence_finds_its_maths_where_it_stands_in_each_answer(before
     found = find(Pattern.compile("1/d+1/k^2 parameter*"), sentence)
     assert found is not None
     assert found.quote(answer) == "1/D + 1/K^2 of the parameters"
+
+
+@pytest.mark.parametrize(
+    ("answer", "negated"),
+    [
+        ("Attention does not use fixed weights.", True),
+        ("The kernel is small. Attention does not use fixed weights.", True),
+        ("Attention is not local; it uses fixed weights.", False),
+        ("Attention is not local, it uses fixed weights.", False),
+        ("Attention is not local it uses fixed weights.", True),
+        ("Attention is not local it uses fixed weights. The kernel is small.", True),
+    ],
+)
+def test_the_same_words_are_negated_alike_in_every_answer_and_by_their_own_clauses(answer, negated):
+    """A sentence's negations and scopes are worked out once per words (their text, stems and
+    clauses), whatever answer writes them: a comma or a semicolon still ends a scope."""
+    found = next(
+        match
+        for sentence in sentences(answer)
+        if (match := find(Pattern.compile("fixed weight*"), sentence)) is not None
+    )
+    assert found.negated is negated

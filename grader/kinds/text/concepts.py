@@ -415,40 +415,11 @@ class Sentence(tuple):
         # end of the last one)
         self.text = "".join(w.before + w.text for w in self) if text is None else text
         self.offset = self[0].start - len(self[0].before) if self else 0
-        by_stem: dict[str, list[int]] = {}
-        for index, word in enumerate(self):
-            by_stem.setdefault(word.stem, []).append(index)
-        self.by_stem = by_stem
-        self.plain = tuple((word.stem, _plain(word.text)) for word in self)
-        following = [*(p for _, p in self.plain[1:]), ""]
-        differing = tuple(
-            after in _DIFFERING.get(plain, ())
-            for (_, plain), after in zip(self.plain, following, strict=True)
+        # what the words' text, stems and clauses alone give: the same for the same sentence in
+        # every answer that writes it (see `_reading`)
+        self.by_stem, self.plain, self.negations, self.verbal, self.scopes = _reading(
+            tuple((word.text, word.stem, word.clause) for word in self)
         )
-        self.negations = tuple(
-            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
-            for word, (_, plain), after, differ in zip(
-                self, self.plain, following, differing, strict=True
-            )
-        )
-        self.verbal = tuple(
-            _is_verbal_negation(word) or differ
-            for word, differ in zip(self, differing, strict=True)
-        )
-        # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
-        # and before the "with" of "replaces … with"
-        scopes: list[int] = []
-        replacing = False
-        for index, word in enumerate(self):
-            plain = self.plain[index][1]
-            new_scope = index and (
-                word.clause != self[index - 1].clause
-                or plain in _SCOPE_BREAKS
-                or (replacing and plain in _REPLACED_WITH)
-            )
-            replacing = plain in _REPLACING or (replacing and not new_scope)
-            scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
-        self.scopes = tuple(scopes)
         self.question = False  # set by `sentences`: the sentence ends with "?"
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
@@ -880,6 +851,55 @@ class Sentence(tuple):
                 if by:
                     found.append((by[0], index))
         return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _reading(
+    key: tuple[tuple[str, str, int], ...],
+) -> tuple[
+    dict[str, list[int]],
+    tuple[tuple[str, str], ...],
+    tuple[bool, ...],
+    tuple[bool, ...],
+    tuple[int, ...],
+]:
+    """What a sentence's words (text, stem and clause of each: all it reads) give, remembered
+    (a class writes the same sentences in many answers): the indexes of each stem, each word's
+    stem and plain form, which words negate (`negations`) and which also deny what came before
+    (`verbal`), and each word's scope. Shared by the sentences of the same words: read only."""
+    words = [Word(text, word_stem, 0, 0, clause) for text, word_stem, clause in key]
+    by_stem: dict[str, list[int]] = {}
+    for index, word in enumerate(words):
+        by_stem.setdefault(word.stem, []).append(index)
+    plain_forms = tuple((word.stem, _plain(word.text)) for word in words)
+    following = [*(p for _, p in plain_forms[1:]), ""]
+    differing = tuple(
+        after in _DIFFERING.get(plain, ())
+        for (_, plain), after in zip(plain_forms, following, strict=True)
+    )
+    negations = tuple(
+        _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+        for word, (_, plain), after, differ in zip(
+            words, plain_forms, following, differing, strict=True
+        )
+    )
+    verbal = tuple(
+        _is_verbal_negation(word) or differ for word, differ in zip(words, differing, strict=True)
+    )
+    # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
+    # and before the "with" of "replaces … with"
+    scopes: list[int] = []
+    replacing = False
+    for index, word in enumerate(words):
+        plain = plain_forms[index][1]
+        new_scope = index and (
+            word.clause != words[index - 1].clause
+            or plain in _SCOPE_BREAKS
+            or (replacing and plain in _REPLACED_WITH)
+        )
+        replacing = plain in _REPLACING or (replacing and not new_scope)
+        scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
+    return by_stem, plain_forms, negations, verbal, tuple(scopes)
 
 
 def _sentence(words: Sequence[Word]) -> Sentence:

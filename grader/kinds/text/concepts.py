@@ -415,40 +415,11 @@ class Sentence(tuple):
         # end of the last one)
         self.text = "".join(w.before + w.text for w in self) if text is None else text
         self.offset = self[0].start - len(self[0].before) if self else 0
-        by_stem: dict[str, list[int]] = {}
-        for index, word in enumerate(self):
-            by_stem.setdefault(word.stem, []).append(index)
-        self.by_stem = by_stem
-        self.plain = tuple((word.stem, _plain(word.text)) for word in self)
-        following = [*(p for _, p in self.plain[1:]), ""]
-        differing = tuple(
-            after in _DIFFERING.get(plain, ())
-            for (_, plain), after in zip(self.plain, following, strict=True)
+        # what the words' text, stems and clauses alone give: the same for the same sentence in
+        # every answer that writes it (see `_reading`)
+        self.by_stem, self.plain, self.negations, self.verbal, self.scopes = _reading(
+            tuple((word.text, word.stem, word.clause) for word in self)
         )
-        self.negations = tuple(
-            _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
-            for word, (_, plain), after, differ in zip(
-                self, self.plain, following, differing, strict=True
-            )
-        )
-        self.verbal = tuple(
-            _is_verbal_negation(word) or differ
-            for word, differ in zip(self, differing, strict=True)
-        )
-        # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
-        # and before the "with" of "replaces … with"
-        scopes: list[int] = []
-        replacing = False
-        for index, word in enumerate(self):
-            plain = self.plain[index][1]
-            new_scope = index and (
-                word.clause != self[index - 1].clause
-                or plain in _SCOPE_BREAKS
-                or (replacing and plain in _REPLACED_WITH)
-            )
-            replacing = plain in _REPLACING or (replacing and not new_scope)
-            scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
-        self.scopes = tuple(scopes)
         self.question = False  # set by `sentences`: the sentence ends with "?"
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
@@ -456,6 +427,7 @@ class Sentence(tuple):
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
+        self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
         self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
         return self
 
@@ -471,6 +443,14 @@ class Sentence(tuple):
                 if alternative.startswith(MATHS):
                     hits.update(self.maths.get(alternative, {}))
             found = self.groups[group] = sorted(hits)
+        return found
+
+    def lacks(self, groups: tuple[tuple[str, ...], ...]) -> bool:
+        """Whether some group has no word in the sentence (see `places`), so that no pattern of
+        these groups matches it: worked out once per pattern's groups, not per concept."""
+        found = self.lacking.get(groups)
+        if found is None:
+            found = self.lacking[groups] = not all(self.places(group) for group in groups)
         return found
 
     @cached_property
@@ -873,6 +853,55 @@ class Sentence(tuple):
         return tuple(found)
 
 
+@lru_cache(maxsize=4096)
+def _reading(
+    key: tuple[tuple[str, str, int], ...],
+) -> tuple[
+    dict[str, list[int]],
+    tuple[tuple[str, str], ...],
+    tuple[bool, ...],
+    tuple[bool, ...],
+    tuple[int, ...],
+]:
+    """What a sentence's words (text, stem and clause of each: all it reads) give, remembered
+    (a class writes the same sentences in many answers): the indexes of each stem, each word's
+    stem and plain form, which words negate (`negations`) and which also deny what came before
+    (`verbal`), and each word's scope. Shared by the sentences of the same words: read only."""
+    words = [Word(text, word_stem, 0, 0, clause) for text, word_stem, clause in key]
+    by_stem: dict[str, list[int]] = {}
+    for index, word in enumerate(words):
+        by_stem.setdefault(word.stem, []).append(index)
+    plain_forms = tuple((word.stem, _plain(word.text)) for word in words)
+    following = [*(p for _, p in plain_forms[1:]), ""]
+    differing = tuple(
+        after in _DIFFERING.get(plain, ())
+        for (_, plain), after in zip(plain_forms, following, strict=True)
+    )
+    negations = tuple(
+        _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+        for word, (_, plain), after, differ in zip(
+            words, plain_forms, following, differing, strict=True
+        )
+    )
+    verbal = tuple(
+        _is_verbal_negation(word) or differ for word, differ in zip(words, differing, strict=True)
+    )
+    # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
+    # and before the "with" of "replaces … with"
+    scopes: list[int] = []
+    replacing = False
+    for index, word in enumerate(words):
+        plain = plain_forms[index][1]
+        new_scope = index and (
+            word.clause != words[index - 1].clause
+            or plain in _SCOPE_BREAKS
+            or (replacing and plain in _REPLACED_WITH)
+        )
+        replacing = plain in _REPLACING or (replacing and not new_scope)
+        scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
+    return by_stem, plain_forms, negations, verbal, tuple(scopes)
+
+
 def _sentence(words: Sequence[Word]) -> Sentence:
     return words if isinstance(words, Sentence) else Sentence(words)
 
@@ -1020,6 +1049,10 @@ def find(
     sentence = _sentence(sentence)
     if not pattern.groups:  # only a `!` group: nothing to match (`rubric check` reports it)
         return None
+    # a group with no word in the sentence: no window, no ordered pair, and no pair the pattern
+    # pairs (a word `_pairs_as` fits to a group is one of the group's `places`)
+    if sentence.lacks(pattern.groups):
+        return None
     if pattern.pairing:
         pairs = read_pairs(pairings or (pattern,), sentence)
         pair = next((p for p in pairs if _pairs_as(pattern, p)), None)
@@ -1135,6 +1168,8 @@ def _pattern_places(pattern: Pattern, sentence: Sentence) -> list[list[int]]:
     (`same number parameter*`), and a word just after one of the pattern's `!` words in its
     clause ("weights" in "the attention weights" under `!attention`)."""
     places = [sentence.places(group) for group in pattern.groups]
+    if not all(places):  # a group with no word: leaving words out leaves it none still
+        return places
     if pattern.not_after:
         places = [
             [at for at in indexes if not _after_any(sentence, at, pattern.not_after)]
@@ -1470,8 +1505,20 @@ def _joined(
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
+    return _role_fitting_text(word.stem, word.text, roles)
+
+
+@lru_cache(maxsize=65536)
+def _role_fitting_text(word_stem: str, text: str, roles: tuple[tuple[str, ...], ...]) -> int | None:
+    """The first role a word (its stem and text, all `_fits` looks at) fits, once per word and
+    roles: the matches of every pattern of a concept ask it of the same words."""
     return next(
-        (n for n, group in enumerate(roles) if any(_fits(alt, word) for alt in group)), None
+        (
+            n
+            for n, group in enumerate(roles)
+            if any(_fits_text(alt, word_stem, text) for alt in group)
+        ),
+        None,
     )
 
 
@@ -1702,11 +1749,15 @@ def _pairs_as(pattern: Pattern, pair: tuple[Word, Word]) -> bool:
     """Whether the pair joins a word of the pattern's first group with one of its second."""
     first, second = pattern.groups
     a, b = pair
+    return (_fits_group(first, a.stem, a.text) and _fits_group(second, b.stem, b.text)) or (
+        _fits_group(second, a.stem, a.text) and _fits_group(first, b.stem, b.text)
+    )
 
-    def fits(group: tuple[str, ...], word: Word) -> bool:
-        return any(_fits(alt, word) for alt in group)
 
-    return (fits(first, a) and fits(second, b)) or (fits(second, a) and fits(first, b))
+@lru_cache(maxsize=65536)
+def _fits_group(group: tuple[str, ...], word_stem: str, text: str) -> bool:
+    """Whether a word (its stem and text) fits one of the group's alternatives (see `_fits`)."""
+    return any(_fits_text(alt, word_stem, text) for alt in group)
 
 
 def find_all(
@@ -1795,6 +1846,7 @@ def _unrelated_pair(pair: tuple[Word, Word], joined: str) -> Match:
 _KEYWORD_ITEMS = 4  # at least so many items of a list of one or two words each
 
 
+@lru_cache(maxsize=256)  # asked once per concept with pairings (`_unread_pair`), and once more
 def looks_like_keywords(answer: str) -> bool:
     """Several words but hardly a function word, or a list (items ended by commas, semicolons,
     full stops …) of one or two words each ("Tokens, same, weights, shared, attention,
@@ -2003,7 +2055,23 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradictions(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
+def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Pattern, Match]]:
+    """Each match of the concept's contradictions in the answer's sentences, with its sentence
+    and pattern: found once, for both `_qualifier_denied` and `_contradictions`."""
+    return [
+        (sentence, pattern, match)
+        for sentence in sentences(answer)
+        for pattern in concept.contradictions
+        if (match := find(pattern, sentence, concept.pairings, concept.roles)) is not None
+    ]
+
+
+def _contradictions(
+    concept: Concept,
+    answer: str,
+    evidence: list[Match],
+    contradicting: list[tuple[Sentence, Pattern, Match]],
+) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
     every position, …"), and, for one that names a role (`attention fixed`), not said of another
@@ -2012,15 +2080,13 @@ def _contradictions(concept: Concept, answer: str, evidence: list[Match]) -> lis
     convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
     convolution no data-dependence), nor where a possessive of it owns a word of the concept's
     `evidence` (see `_owns_evidence`). Each is a contradiction of the concept, whatever role the
-    nearest role word is."""
+    nearest role word is. (`contradicting`: the matches of its sentences, see `_contradicting`.)"""
     found = []
     roles = concept.roles
     matches: list[tuple[Match, Word | None]] = [
         (match, None)
-        for sentence in sentences(answer)
-        for pattern in concept.contradictions
-        if (match := find(pattern, sentence, concept.pairings, roles)) is not None
-        and not _describes_another(sentence, match, pattern)
+        for sentence, pattern, match in contradicting
+        if not _describes_another(sentence, match, pattern)
         and not _owns_evidence(sentence, match, evidence)
     ]
     # a sentence that refers back, with the subject it refers to: only where a word of that
@@ -2144,17 +2210,16 @@ def _refers_across(match: Match, answer: str) -> bool:
     )
 
 
-def _qualifier_denied(concept: Concept, answer: str, evidence: list[Match]) -> list[Match]:
+def _qualifier_denied(
+    evidence: list[Match], contradicting: list[tuple[Sentence, Pattern, Match]]
+) -> list[Match]:
     """The evidence, with a match negated only as part of a negated contradiction read as
     stated, quoted up to the contradiction's last word: one that shares the match's words but
     for what it adds after them ("Attention does not weight all tokens equally" denies the
     equal weighting, `attention weight* > all > equal*`, not that attention weights all
-    tokens, which it states)."""
-    denied = [
-        match
-        for match in find_all(concept.contradictions, answer, concept.pairings, concept.roles)
-        if match.negated
-    ]
+    tokens, which it states). (`contradicting`: the contradictions' matches, see
+    `_contradicting`.)"""
+    denied = [match for _, _, match in contradicting if match.negated]
     read = []
     for match in evidence:
         starts = {word.start for word in match.words}
@@ -2223,7 +2288,8 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        evidence = _qualifier_denied(concept, answer, _evidence(concept, answer))
+        contradicting = _contradicting(concept, answer)
+        evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent
@@ -2256,7 +2322,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
         contradictions = [
-            *_contradictions(concept, answer, evidence),
+            *_contradictions(concept, answer, evidence, contradicting),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)

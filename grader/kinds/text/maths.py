@@ -421,12 +421,14 @@ def canonical(text: str) -> str | None:
         return None
 
 
-def forms(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=4096)
+def forms(text: str) -> tuple[tuple[int, int, str], ...]:
     """The maths of a text: (start, end, canonical form) of each stretch the reader reads, and
     of each of its terms when it has several. A stretch without an operator (a word, a lone
     symbol, `CD`) or with a word of more than four letters in it ("position-wise",
-    "data-dependent") is prose, not maths, and is not read."""
-    found = []
+    "data-dependent") is prose, not maths, and is not read. Remembered per text: a class
+    writes the same sentences in many answers (positions are from the text's start)."""
+    found: list[tuple[int, int, str]] = []
     for stretch in _stretches(text):
         if not any(kind in _MATHS_KINDS for kind, _, _ in stretch) or any(
             kind == "letters" and len(token) > 4 for kind, token, _ in stretch
@@ -435,7 +437,7 @@ def forms(text: str) -> list[tuple[int, int, str]]:
         offset = stretch[0][2]
         relative = tuple((kind, token, at - offset) for kind, token, at in stretch)
         found += [(offset + start, offset + end, form) for start, end, form in _forms(relative)]
-    return found
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)

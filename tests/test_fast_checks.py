@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from grader.grade import grade_answer
 from grader.kinds.formula import _reads_the_right_inputs, layer
 from grader.kinds.formula.check import (
+    STRUCTURES_MEMO,
     _index_order_finding,
     check_formula,
     inputs_read,
@@ -257,6 +258,22 @@ def test_inputs_read_are_kept_as_sorted_int64_bytes(item_id, text, same_as_refer
         assert len(inputs) == len(expected)
     wanted = inputs_read(item.reference, spec, CONTEXT.size_sets)
     assert (read == wanted) is same_as_reference
+
+
+@pytest.mark.parametrize("memo", [structures, inputs_read], ids=["structures", "inputs_read"])
+def test_a_worker_remembers_few_formulas_and_keeps_the_reference(memo):
+    """A worker remembers the structures and inputs read of its last STRUCTURES_MEMO formulas
+    only (a class's answers seldom come back; 512 of them held megabytes in every worker),
+    and the reference, asked of with every answer, is among them still."""
+    item = RUBRIC.items["c.formula"]
+    memo.cache_clear()
+    for n in range(2, STRUCTURES_MEMO + 20):
+        text = rf"y_{{i,j,k}} = \sum_{{l=1}}^{{C}} {n} w_{{l,k}} x_{{j,i,l}} + b_k"
+        assert grade_answer(RUBRIC, item, text).verdict is not None
+    assert memo.cache_info().currsize == STRUCTURES_MEMO
+    hits = memo.cache_info().hits
+    memo(item.reference, item.spec.layer, CONTEXT.size_sets)
+    assert memo.cache_info().hits == hits + 1
 
 
 ONE_BY_ONE_UNSHARED = r"y_{i,j,k} = \sum_{l=1}^{C} 7 w_{i,j,k,l} x_{i,j,l} + b_{k}"

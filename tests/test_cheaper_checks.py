@@ -368,3 +368,30 @@ def test_a_frame_is_remembered_by_what_it_reads_and_the_oldest_forgotten_first(m
     assert kept() == [5, 8, 5] and len(layer._frame_memo) == 3
     layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=9))
     assert layer._frame(_formula(POOL[0]), SPEC, FIRST) is not first  # forgotten, made again
+
+
+@pytest.mark.parametrize(
+    ("text", "kept_as"),
+    [
+        (rf"y_{{i,j,k}} = {W} + b_k", np.int16),
+        (rf"y_{{i,j,k}} = {WINDOW} + b_k", np.int16),
+        (r"y_{i,j,k} = \sum_{l=1}^{C} w_{40000 l,k} x_{i,j,l} + b_k", np.int32),
+        (r"y_{i,j,k} = \sum_{l=1}^{C} w_{100000 \cdot 100000 l,k} x_{i,j,l} + b_k", np.int64),
+    ],
+)
+def test_remembered_rows_are_kept_narrow_and_read_as_int64(text, kept_as):
+    """The term memo keeps a term's parameter rows in the narrowest integer type that holds
+    them (most of what it held, at int64), counts them at int64 against its bound (so it keeps
+    the terms it kept before), and gives them back as int64 with the same values."""
+    _forget()
+    formula = _formula(text)
+    layer.instantiate(formula, SPEC, FIRST)
+    kept = [e for e in layer._term_memo.entries.values() if e is not None]
+    assert sorted(e.parameters for e in kept) == [("b",), ("w",)]
+    for entries in kept:
+        assert entries.rows.dtype == (kept_as if entries.parameters == ("w",) else np.int16)
+        assert entries.size == entries.connection.nbytes + entries.rows.size * 8
+        term = next(t for t in formula.terms if t.factors and entries.parameters[0] in str(t))
+        named = layer._named_rows(entries, term, {})
+        assert named.dtype == np.int64
+        assert np.array_equal(named, entries.rows)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from grader.grade import grade_answer
 from grader.kinds.formula import _reads_the_right_inputs, layer
 from grader.kinds.formula.check import (
+    STRUCTURES_MEMO,
     _index_order_finding,
     check_formula,
     inputs_read,
@@ -228,6 +229,51 @@ def test_most_inputs_read_bounds_the_inputs_read(item_id, text, every_point_read
     assert [m == len(r) for m, r in zip(most, read, strict=True)] == [
         every_point_reads_its_own
     ] * len(most)
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text", "same_as_reference"),
+    [
+        ("a.formula", r"y_{i,j,k} = \sum_{l=1}^{C} 3 w_{i,j,k,l} x_{i,j,l} + b_{k}", False),
+        ("c.formula", r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + b_k + 1", True),
+        ("c.formula", r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{i,j,l} + x_{i,j,1} + b_k", True),
+        ("c.formula", r"y_{i,j,k} = \sum_{l=1}^{C} w_{l,k} x_{j,i,l} + b_k", False),
+        ("e.formula", r"y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l}", True),
+    ],
+)
+def test_inputs_read_are_kept_as_sorted_int64_bytes(item_id, text, same_as_reference):
+    """What `inputs_read` remembers (hundreds of entries in every worker) is each size set's
+    connections as the bytes of their sorted int64 array, not a frozenset of Python ints
+    (some 40 bytes a connection where this takes 8); compared exactly, byte for byte."""
+    item = RUBRIC.items[item_id]
+    spec = item.spec.layer
+    formula = parse_formula(text, CONTEXT.symbol_table, spec, item.reference)
+    read = inputs_read(formula, spec, CONTEXT.size_sets)
+    for structure, inputs in zip(structures(formula, spec, CONTEXT.size_sets), read, strict=True):
+        _, source = structure.split(structure.connections)
+        expected = {int(c) for c in structure.connections[source >= 0]}
+        expected |= {c for c, _ in structure.fixed if structure.split(np.array([c]))[1][0] >= 0}
+        assert type(inputs.packed) is bytes
+        assert inputs.packed == np.array(sorted(expected), dtype=np.int64).tobytes()
+        assert len(inputs) == len(expected)
+    wanted = inputs_read(item.reference, spec, CONTEXT.size_sets)
+    assert (read == wanted) is same_as_reference
+
+
+@pytest.mark.parametrize("memo", [structures, inputs_read], ids=["structures", "inputs_read"])
+def test_a_worker_remembers_few_formulas_and_keeps_the_reference(memo):
+    """A worker remembers the structures and inputs read of its last STRUCTURES_MEMO formulas
+    only (a class's answers seldom come back; 512 of them held megabytes in every worker),
+    and the reference, asked of with every answer, is among them still."""
+    item = RUBRIC.items["c.formula"]
+    memo.cache_clear()
+    for n in range(2, STRUCTURES_MEMO + 20):
+        text = rf"y_{{i,j,k}} = \sum_{{l=1}}^{{C}} {n} w_{{l,k}} x_{{j,i,l}} + b_k"
+        assert grade_answer(RUBRIC, item, text).verdict is not None
+    assert memo.cache_info().currsize == STRUCTURES_MEMO
+    hits = memo.cache_info().hits
+    memo(item.reference, item.spec.layer, CONTEXT.size_sets)
+    assert memo.cache_info().hits == hits + 1
 
 
 ONE_BY_ONE_UNSHARED = r"y_{i,j,k} = \sum_{l=1}^{C} 7 w_{i,j,k,l} x_{i,j,l} + b_{k}"

@@ -318,7 +318,9 @@ class _TermEntries:
     """One term enumerated: the connection each of its points reaches (points that read
     outside the input or name no output left out) and each point's parameter row (for each
     parameter: its name's id, its number of indices, their values), names numbered 0, 1, ...
-    in the order the term first writes them. Read-only: the arrays are remembered."""
+    in the order the term first writes them. Read-only: the arrays are remembered. The rows
+    are kept in the narrowest of int16, int32 and int64 that holds them (`_narrowed`): a
+    class's indices are small, and these rows were most of what the term memo held."""
 
     connection: np.ndarray
     rows: np.ndarray | None  # None for a term without parameters or points
@@ -327,7 +329,18 @@ class _TermEntries:
 
     @property
     def size(self) -> int:
-        return self.connection.nbytes + (0 if self.rows is None else self.rows.nbytes)
+        """What the term memo's bound counts: the rows as the int64 they were, so that it
+        keeps the same terms as when they were int64 (none enumerated again), in less."""
+        return self.connection.nbytes + (0 if self.rows is None else self.rows.size * 8)
+
+
+def _narrowed(rows: np.ndarray) -> np.ndarray:
+    """`rows` in the narrowest of int16, int32 and int64 that holds every value exactly."""
+    low, high = int(rows.min()), int(rows.max())
+    for dtype in (np.int16, np.int32):
+        if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max:
+            return rows.astype(dtype)
+    return rows
 
 
 class BytesMemo:
@@ -483,14 +496,15 @@ def _enumerate_term(
     outside = not keep.all()
     keep &= named
     connection = (output * frame.stride + input_flat + 1)[keep]
-    rows = np.stack(row_parts, axis=1)[keep] if row_parts and len(connection) else None
+    rows = _narrowed(np.stack(row_parts, axis=1)[keep]) if row_parts and len(connection) else None
     _read_only(connection, rows)
     return _TermEntries(connection, rows, outside, tuple(parameters))
 
 
 def _named_rows(entries: _TermEntries, term: Term, names: dict[str, int]) -> np.ndarray:
     """A term's parameter rows with each name's id in the whole formula (`names`, which
-    gets the term's new names in the order it writes them)."""
+    gets the term's new names in the order it writes them), as int64 whatever the rows are
+    kept in."""
     rows = entries.rows
     assert rows is not None
     local: dict[str, int] = {}
@@ -504,10 +518,10 @@ def _named_rows(entries: _TermEntries, term: Term, names: dict[str, int]) -> np.
             columns.append((column, wanted))
         column += 2 + len(access.indices)
     if columns:
-        rows = rows.copy()
+        rows = rows.astype(np.int64)  # a copy
         for column, wanted in columns:
             rows[:, column] = wanted
-    return rows
+    return rows.astype(np.int64, copy=False)
 
 
 def reached(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> np.ndarray:

@@ -175,13 +175,14 @@ def stop_signals_blocked() -> Iterator[None]:
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for stop in _PARENT_SIGNALS:
-            previous[stop] = signal.signal(stop, lambda number, _: held.append(number))
+            if signal.getsignal(stop) is not None:  # None: not Python's to put back
+                previous[stop] = signal.signal(stop, lambda number, _: held.append(number))
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
     try:
         yield
     finally:
         try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # one pending is noted now
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a pending one is noted
         finally:
             for stop, handler in previous.items():
                 signal.signal(stop, handler)

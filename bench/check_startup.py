@@ -51,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from machine import as_installed, describe_machine  # noqa: E402
+from machine import as_installed, describe_machine, version_folder  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 RUBRIC = "rubrics/22-52-q4.yaml"
@@ -191,7 +191,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--imports", type=int, default=12, help="import lines to print")
     parser.add_argument(
-        "--compare", metavar="DIR", help="also time `grader check` of the grader package in DIR"
+        "--compare",
+        metavar="DIR",
+        type=version_folder,
+        help="also time `grader check` of the grader/ package DIR holds",
     )
     args = parser.parse_args()
     commands = {name: (command, None) for name, command in COMMANDS.items()}

@@ -75,7 +75,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from counts import PAIRS  # noqa: E402  the count answers and their truth
-from machine import as_installed, describe_machine  # noqa: E402
+from machine import as_installed, describe_machine, version_folder  # noqa: E402
 
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
 SEED_STUDENTS = sorted((ROOT / "submissions" / "22-52-q4").glob("seed-student-*.yaml"))
@@ -857,6 +857,7 @@ def main() -> None:
     parser.add_argument(
         "--compare",
         metavar="DIR",
+        type=version_folder,
         help="also run, in the same way, the grader package in DIR (another version, e.g. "
         "from `git archive`), alternating with ours",
     )

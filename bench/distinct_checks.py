@@ -4,8 +4,8 @@ another version of the grader.
 Run from the repository root:
 
     .venv/bin/python bench/distinct_checks.py
-    .venv/bin/python bench/distinct_checks.py --compare /tmp/main-grader   # beside another version
-    .venv/bin/python bench/distinct_checks.py --explanations --compare /tmp/main-grader
+    .venv/bin/python bench/distinct_checks.py --compare /tmp/main   # beside another version (the folder holding its grader/)
+    .venv/bin/python bench/distinct_checks.py --explanations --compare /tmp/main
 
 It takes the class of `bench/class_of_1000.py --distinct` (every student's five formulas and
 four counts carry the student's number, so no two students share one; the explanations are
@@ -112,11 +112,18 @@ def run_child(child: str, grader: Path, rubric: Path, data_file: Path) -> dict:
 
 
 def main() -> None:
+    from machine import version_folder  # bench/ is this script's folder, first on its path
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--seed", type=int, default=2252)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--compare", metavar="DIR", help="another version's grader package")
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        type=version_folder,
+        help="the folder holding another version's grader/",
+    )
     parser.add_argument(
         "--explanations",
         action="store_true",

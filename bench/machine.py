@@ -3,6 +3,7 @@ environment a benchmark runs the grader's command in."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
@@ -38,3 +39,15 @@ def as_installed(code: str | None = None) -> dict[str, str]:
     if code:
         environment["PYTHONPATH"] = code
     return environment
+
+
+def version_folder(text: str) -> str:
+    """`--compare DIR`: the folder that holds another version's `grader/` package (a `git
+    archive` of it, say), refused where it holds none. Given the package itself (`DIR/grader`),
+    the compared runs would import the grader on the path instead: ours, against itself."""
+    if not (Path(text) / "grader" / "__init__.py").is_file():
+        raise argparse.ArgumentTypeError(
+            f"{text} holds no grader/ package: give the folder that holds another version's "
+            "grader/ (e.g. a `git archive` of it), not the package itself"
+        )
+    return str(Path(text).resolve())

@@ -78,10 +78,14 @@ def report(db: Path, out: Path, mode: str, code: str | None) -> dict:
 
 
 def main() -> None:
+    from machine import version_folder  # bench/ is this script's folder, first on its path
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--compare", metavar="DIR", help="also the grader package in DIR")
+    parser.add_argument(
+        "--compare", metavar="DIR", type=version_folder, help="also the grader/ package DIR holds"
+    )
     args = parser.parse_args()
 
     modes = [("beside", "beside", None), ("alone", "alone", None)]

@@ -81,12 +81,19 @@ def run(grader: Path, rubric: Path, chunks_file: Path) -> dict:
 
 
 def main() -> None:
+    from machine import version_folder  # bench/ is this script's folder, first on its path
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2252)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--varied", action="store_true", help="`--distinct --varied`'s class")
-    parser.add_argument("--compare", metavar="DIR", help="another version's grader package")
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        type=version_folder,
+        help="the folder holding another version's grader/",
+    )
     args = parser.parse_args()
 
     chunks = class_chunks(args.students, args.seed, args.varied)

@@ -35,7 +35,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.errors import Caution, GraderError, first_of, in_file_order, writable_as_utf8
+from grader.errors import (
+    Caution,
+    GraderError,
+    counted,
+    first_of,
+    in_file_order,
+    writable_as_utf8,
+)
 from grader.exam import Exam, QuestionClass, exam_of, load_exam, unread_students
 from grader.grade import Found, ResultSpool, Worded, entry_tasks, grade_paths, plan_answer
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
@@ -46,7 +53,6 @@ from grader.report import (
     STUDENTS_FOLDER,
     batch_json,
     check_writable,
-    counted,
     format_item,
     item_json,
     printable,
@@ -511,7 +517,7 @@ def _stale_note(
         )
     why = f" ({'; '.join(whys)})" if whys else ""
     return (
-        f"{len(students)} student{'s' if len(students) != 1 else ''} in the gradebook "
+        f"{counted(len(students), 'student')} in the gradebook "
         f"{'were' if len(students) != 1 else 'was'} {NOT_IN_RUN}{why}: "
         f"{named}. Their rows are an earlier run's and are still in the overview, grades.csv "
         "and every export, beside this run's (a student keyed otherwise now is in both). "
@@ -564,12 +570,12 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
     stored = 0
     progress = _ProgressBar()
 
-    def counted(students: int) -> None:
+    def note_stored(students: int) -> None:
         nonlocal stored
         stored += students
 
     # Forked before this process opens the gradebook (grader/storing.py says why).
-    writer = _store_beside(paths, db_path, counted)
+    writer = _store_beside(paths, db_path, note_stored)
     connection = None
     refused = None
     whole: dict = {}
@@ -589,7 +595,7 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
             graded.append(
                 _grade_question(
                     rubric, paths[rubric.id], args, connection, columns, matcher, others,
-                    progress, counted, writer, keys,
+                    progress, note_stored, writer, keys,
                 )
             )  # fmt: skip
         if refused_files and graded:
@@ -614,10 +620,7 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
         if db_path is None:
             message = "interrupted; nothing was stored (no --db or --out), re-run to grade"
         else:
-            message = (
-                f"interrupted; {stored} student{'s' if stored != 1 else ''} stored, "
-                "re-run to finish"
-            )
+            message = f"interrupted; {counted(stored, 'student')} stored, re-run to finish"
         raise Interrupted(signum, message) from None
     finally:
         if writer is not None:
@@ -650,7 +653,7 @@ def _student_keys(args, exam: Exam, rubrics: dict, questions, paths: dict):
     return decide(exports)
 
 
-def _store_beside(paths, db_path, counted):
+def _store_beside(paths, db_path, note_stored):
     """A writer process storing a large class's results (grader/storing.py), or None."""
     from grader import storing
     from grader.submissions import count_submission_files
@@ -659,11 +662,11 @@ def _store_beside(paths, db_path, counted):
         return None
     enough = max(1, storing.store_beside_from())  # as `storing.wanted` takes it
     largest = max((count_submission_files(given, enough) for given in paths.values()), default=0)
-    return storing.StoreBeside(db_path, counted) if storing.wanted(largest) else None
+    return storing.StoreBeside(db_path, note_stored) if storing.wanted(largest) else None
 
 
 def _grade_question(
-    rubric, paths, args, connection, columns, matcher, others, progress, counted, writer, keys
+    rubric, paths, args, connection, columns, matcher, others, progress, note_stored, writer, keys
 ) -> _Graded:
     """Grade one question's files a chunk at a time, end to end: each chunk's results are
     compared with what the gradebook held for their students before the run, stored (by
@@ -731,7 +734,7 @@ def _grade_question(
             # chunk fewer stored than the gradebook holds (it waits for the commit).
             with stop_signals_blocked():
                 gradebook.store_submissions(connection, run_id, rubric.id, results)
-                counted(len({result.student for result in results}))
+                note_stored(len({result.student for result in results}))
 
         def recall(_place, student):
             if writer is not None:  # what it was sent, stored first
@@ -856,7 +859,7 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
             _report_roster(entry.matcher, results.students, whole.get(rubric.id))
         count, failed = results.graded, len(entry.failures)
         print(
-            f"{title}graded {count} submission{'s' if count != 1 else ''}"
+            f"{title}graded {counted(count, 'submission')}"
             + (f"; {failed} could not be graded (see above)" if failed else ""),
             file=sys.stderr,
         )
@@ -889,9 +892,9 @@ def _grade_summary(graded, args, db_path, out, refused, several, whole, keys=Non
     if refused is not None:
         return refused.exit_code
     if args.strict and (failed_any or lapsed):
-        why = [f"{failed_any} file{'s' if failed_any != 1 else ''} skipped or conflicted"]
+        why = [f"{counted(failed_any, 'file')} skipped or conflicted"]
         why = why if failed_any else []
-        why += [f"{lapsed} override{'s' if lapsed != 1 else ''} lapsed"] if lapsed else []
+        why += [f"{counted(lapsed, 'override')} lapsed"] if lapsed else []
         print(f"strict: {' and '.join(why)} (exit code {EXIT_STRICT})", file=sys.stderr)
         return EXIT_STRICT
     return 0
@@ -1119,8 +1122,8 @@ def _override_group(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     print(
-        f"{printable(group.item_id)}: {marks:g} marks for {len(students)} "
-        f"student{'s' if len(students) != 1 else ''} of group {args.answer_group}, "
+        f"{printable(group.item_id)}: {marks:g} marks for {counted(len(students), 'student')} "
+        f"of group {args.answer_group}, "
         f"recorded {recorded[0].created_at}: " + ", ".join(printable(s) for s in students)
     )
     return 0
@@ -1409,8 +1412,7 @@ def _release(args: argparse.Namespace) -> int:
     if outcome.withheld:
         names = first_of([printable(student) for student, _ in outcome.withheld])
         print(
-            f"withheld {len(outcome.withheld)} student"
-            f"{'s' if len(outcome.withheld) != 1 else ''} with answers awaiting review: "
+            f"withheld {counted(len(outcome.withheld), 'student')} with answers awaiting review: "
             f"{names} (decide them with grader review / serve, or pass --include-pending "
             "to release them with those answers shown as awaiting review)",
             file=sys.stderr,
@@ -1440,15 +1442,15 @@ def _rubric_check(args: argparse.Namespace) -> int:
         print(printable(warning + problem.describe(args.file), keep_newlines=True))
     if problems:
         print(
-            f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
+            f"{args.file}: {counted(len(problems), 'problem')}",
             file=sys.stderr,
         )
         return EXIT_CHECK_FAILED
     items, tests = len(rubric.items), len(rubric.tests)
-    warned = f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
+    warned = f"; {counted(len(warnings), 'warning')}" if warnings else ""
     print(
-        f"{args.file}: rubric {rubric.id} is valid; {items} item{'s' if items != 1 else ''}, "
-        f"{tests} self-test{'s' if tests != 1 else ''} passed{warned}"
+        f"{args.file}: rubric {rubric.id} is valid; {counted(items, 'item')}, "
+        f"{counted(tests, 'self-test')} passed{warned}"
     )
     return 0
 

@@ -72,6 +72,12 @@ def writable_as_utf8(text: str) -> bool:
     return True
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """`count` and its noun, singular for one: "1 student", "2 students"; `plural` where
+    adding an s is wrong ("1 item needs", "3 items need")."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def first_of(texts: list[str], most: int = 20) -> str:
     """`texts` joined by commas, the first `most` of them and how many more: a message's list
     of students or files, short however long the class."""
@@ -102,7 +108,7 @@ class FileProblemsError(GraderError):
 
     def __str__(self) -> str:
         count = len(self.problems)
-        head = f"{self.kind} {self.path} has {count} problem{'s' if count != 1 else ''}:"
+        head = f"{self.kind} {self.path} has {counted(count, 'problem')}:"
         lines = ("  " + p.describe(self.path) for p in in_file_order(self.problems))
         return "\n".join([head, *lines])
 

@@ -34,6 +34,7 @@ from jinja2 import Environment, PackageLoader, Template
 from markupsafe import Markup, escape
 
 from grader import page_processes
+from grader.errors import counted
 from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer, unread_rows
 from grader.mathml import trusted_mathml
@@ -55,7 +56,6 @@ from grader.report import (
     STUDENTS_FOLDER,
     FolderWriter,
     OutputError,
-    counted,
     held_marks,
     item_json_text,
     marks_text,

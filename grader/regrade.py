@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from grader.errors import counted
 from grader.gradebook import Change
 from grader.lms_csv import no_formula
 from grader.model import Batch, SubmissionResult
@@ -76,8 +77,8 @@ class RegradeReport:
         lapsed = len(self.lapsed)
         whose = "student's" if students == 1 else "students'"
         return (
-            f"re-grade: {students} {whose} marks changed ({items} item{'s' if items != 1 else ''}"
-            f"), {self.kept} override{'s' if self.kept != 1 else ''} kept, {lapsed} lapsed "
+            f"re-grade: {students} {whose} marks changed ({counted(items, 'item')}), "
+            f"{counted(self.kept, 'override')} kept, {lapsed} lapsed "
             "because the answer changed"
         )
 

@@ -191,12 +191,6 @@ def table_lines(
             yield "  ".join("-" * w for w in widths)
 
 
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """`count` and its noun, singular for one: "1 student", "2 students"; `plural` where
-    adding an s is wrong ("1 item needs", "3 items need")."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
-
-
 def printable(text: str, keep_newlines: bool = False) -> str:
     """`text` safe for a terminal: every control or invisible character (escape sequences, a
     carriage return, a bell) shown as "?", as `ls` does. Student ids, paths and messages come

@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 
 from grader import gradebook
 from grader.answer_groups import AnswerGroup, answer_groups, review_queue
-from grader.errors import GraderError
+from grader.errors import GraderError, counted
 from grader.html_report import (
     FONT_FILES,
     FONT_FOLDER,
@@ -48,7 +48,7 @@ from grader.html_report import (
 )
 from grader.model import Batch, Rubric
 from grader.overrides import apply_overrides
-from grader.report import counted, marks_text, printable
+from grader.report import marks_text, printable
 
 MAX_NOTE = 2000  # characters, as the forms say
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}

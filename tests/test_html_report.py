@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
+from grader.errors import counted
 from grader.html_report import table_script, trusted_mathml
-from grader.report import counted, page_name
+from grader.report import page_name
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"

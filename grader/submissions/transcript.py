@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from grader.errors import AnswerError, AnswerTooLongError
+from grader.errors import AnswerError, AnswerTooLongError, counted
 from grader.model import Submission, SubmittedAnswer
 
 # Words beside a count that say it is one ("parameters $9CD + D$", "$CD$ trainable params",
@@ -2088,8 +2088,8 @@ def _place_shared(
     for group in pieces:
         names = " or ".join(heading[item_id] for item_id in sorted(group[0].texts, key=order.get))
         unsure = (
-            f"Part {part} of your script gives {len(pieces)} "
-            f"answer{'s' if len(pieces) != 1 else ''} that could be its {names}, and no words "
+            f"Part {part} of your script gives {counted(len(pieces), 'answer')} that could be "
+            f"its {names}, and no words "
             "say which is which; an instructor will decide which item this answers."
         )
         for item_id in group[0].texts:

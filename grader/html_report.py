@@ -45,6 +45,7 @@ from grader.model import (
     FileFailure,
     ItemResult,
     Part,
+    PerRubric,
     Rubric,
     SubmissionResult,
 )
@@ -771,20 +772,13 @@ class RubricShown:
     prompts: dict[str, Markup]  # part key -> the prompt, typeset (empty when it has none)
 
 
-_SHOWN: dict[int, tuple[Rubric, RubricShown]] = {}  # id(rubric) -> (the rubric, its view)
-_SHOWN_KEPT = 16  # rubrics a process renders pages for at once: an exam's questions
+def _rubric_shown(rubric: Rubric) -> RubricShown:
+    return RubricShown({part.key: typeset(part.prompt) for part in rubric.parts})
 
 
-def rubric_shown(rubric: Rubric) -> RubricShown:
-    """`RubricShown` of `rubric`, made on its first page and reused for the same rubric object
-    (a rubric is frozen; the entry holds it, so its id is not reused while it is kept)."""
-    entry = _SHOWN.get(id(rubric))
-    if entry is None or entry[0] is not rubric:
-        if len(_SHOWN) >= _SHOWN_KEPT:
-            _SHOWN.clear()
-        shown = RubricShown({part.key: typeset(part.prompt) for part in rubric.parts})
-        entry = _SHOWN[id(rubric)] = (rubric, shown)
-    return entry[1]
+# `RubricShown` of a rubric, made on its first page and reused for the same rubric object;
+# 16 rubrics, those a process renders pages for at once (an exam's questions)
+rubric_shown = PerRubric(_rubric_shown, 16)
 
 
 def student_context(rubric: Rubric, result: SubmissionResult) -> dict:

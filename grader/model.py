@@ -10,10 +10,11 @@ what a kind reads an answer into (a parsed count, a formula) is its `reading`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sympy
 
@@ -222,6 +223,29 @@ class Rubric:
     @property
     def max_total(self) -> float:
         return sum(part.marks for part in self.parts)
+
+
+T = TypeVar("T")
+
+
+class PerRubric(Generic[T]):
+    """What `make` gives for a rubric, made once for the rubric object itself (`is`: a rubric
+    is frozen, and an entry holds it, so it is never another's) and kept for the last `kept`
+    rubrics a process used: work that is the same for every student of a class. `made` holds
+    them, the latest first."""
+
+    def __init__(self, make: Callable[[Rubric], T], kept: int):
+        self.make, self.kept = make, kept
+        self.made: list[tuple[Rubric, T]] = []
+
+    def __call__(self, rubric: Rubric) -> T:
+        for known, value in self.made:
+            if known is rubric:
+                return value
+        value = self.make(rubric)
+        self.made.insert(0, (rubric, value))
+        del self.made[self.kept :]
+        return value
 
 
 # --- Submissions ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_a_rubrics_readers_are_made_once_for_all_its_students_files(made):
     assert len(SEEDS) * 3 == len(read) > 3
     assert len(made) == items  # once for the rubric, not once a file (items x 3 x files)
     # and each file reads as it does with readers made afresh
-    submissions._READERS.clear()
+    transcript_items.made.clear()
     assert [load_submission(path, rubric) for path in SEEDS * 3] == read
 
 
@@ -49,5 +49,5 @@ def test_the_readers_are_kept_for_the_rubric_itself_and_a_few_rubrics(made):
     many = [load_rubric(path) for _ in range(MOST_READERS + 2)]
     for rubric in many:
         transcript_items(rubric)
-    assert len(submissions._READERS) == MOST_READERS
-    assert [known for known, _ in submissions._READERS] == many[::-1][:MOST_READERS]
+    assert len(transcript_items.made) == MOST_READERS
+    assert [known for known, _ in transcript_items.made] == many[::-1][:MOST_READERS]

@@ -22,6 +22,7 @@ from grader.model import (
     FailureKind,
     FileFailure,
     Item,
+    PerRubric,
     Rubric,
     Submission,
     SubmittedAnswer,
@@ -89,25 +90,6 @@ def _kind_method(rubric: Rubric, item: Item, method: str, absent, with_context: 
     return lambda *args: found(item, *args)
 
 
-# The readers of the rubrics read last (`transcript_items`), each beside its rubric: made once
-# a rubric, not once a file (170 us a file of a class, in the process that reads them). Keyed
-# by the rubric itself (`is`), which is frozen; a few, as a process reads one rubric at a time.
-_READERS: list[tuple[Rubric, dict[str, tuple[TranscriptItem, ...]]]] = []
-MOST_READERS = 8
-
-
-def transcript_items(rubric: Rubric) -> dict[str, tuple[TranscriptItem, ...]]:
-    """For each part, its items as the transcript reader needs them (made once for a rubric:
-    never to be changed)."""
-    for known, items in _READERS:
-        if known is rubric:
-            return items
-    items = _transcript_items(rubric)
-    _READERS.insert(0, (rubric, items))
-    del _READERS[MOST_READERS:]
-    return items
-
-
 def _transcript_items(rubric: Rubric) -> dict[str, tuple[TranscriptItem, ...]]:
     """For each part, its items as the transcript reader needs them, made anew."""
 
@@ -137,6 +119,12 @@ def _transcript_items(rubric: Rubric) -> dict[str, tuple[TranscriptItem, ...]]:
         )
         for part in rubric.parts
     }
+
+
+# Made once a rubric, not once a file (170 us a file of a class, in the process that reads
+# them), and never to be changed; a few rubrics, as a process reads one at a time.
+MOST_READERS = 8
+transcript_items = PerRubric(_transcript_items, MOST_READERS)
 
 
 def _load_markdown(path: Path, rubric: Rubric) -> Submission:

@@ -4,8 +4,10 @@ that a run lands or not on the code, not on luck. A failure found locally is rep
 Hypothesis's example database.
 
 `seed_class`, shared by the report tests: the example class graded once a module and read
-back from its gradebook."""
+back from its gradebook. `new_children`: the child processes a test started and left running.
+"""
 
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -41,3 +43,12 @@ def seed_class(tmp_path_factory):
         return run, gradebook.load_batch(connection, run)
     finally:
         connection.close()
+
+
+@pytest.fixture
+def new_children():
+    """A call gives the multiprocessing children alive now that were not alive when the test
+    began (and reaps any that ended): the children this test left running. A child an earlier
+    test left in the same process is that test's failure, not every later test's."""
+    before = set(multiprocessing.active_children())
+    return lambda: [child for child in multiprocessing.active_children() if child not in before]

@@ -52,10 +52,12 @@ def _start(kind: str, tmp_path: Path):
 
 
 @pytest.mark.parametrize("kind", ["pages", "reader", "workers"])
-def test_ctrl_c_while_a_child_starts_leaves_no_child_running(interrupted_start, tmp_path, kind):
+def test_ctrl_c_while_a_child_starts_leaves_no_child_running(
+    interrupted_start, tmp_path, kind, new_children
+):
     with pytest.raises(KeyboardInterrupt):
         _start(kind, tmp_path)
-    assert multiprocessing.active_children() == []  # every child stopped and reaped
+    assert new_children() == []  # every child stopped and reaped
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=str)

@@ -267,7 +267,7 @@ def die():
     ],
 )
 def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
-    seed_class, tmp_path, monkeypatch, how, message
+    seed_class, tmp_path, monkeypatch, how, message, new_children
 ):
     run, batch = seed_class
     rubric = run.rubric
@@ -286,7 +286,7 @@ def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
     assert files(out) == before
     assert temporaries(tmp_path) == []
     assert children_of_this_process() == []
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 @needs_fork

@@ -127,7 +127,16 @@ def roster_file(tmp_path) -> Path:
     ],
 )
 def test_every_file_written_beside_is_the_file_written_in_one_process(
-    seed_class, tmp_path, monkeypatch, capsys, roster_file, size, chunk, earlier, with_roster
+    seed_class,
+    tmp_path,
+    monkeypatch,
+    capsys,
+    roster_file,
+    size,
+    chunk,
+    earlier,
+    with_roster,
+    new_children,
 ):
     run, example = seed_class
     results = drawn_class(example, size, size)
@@ -145,7 +154,7 @@ def test_every_file_written_beside_is_the_file_written_in_one_process(
     assert said_beside == said_alone
     assert len(list((tmp_path / "beside" / "students").glob("*.html"))) == size
     assert temporaries(tmp_path) == []
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 @needs_fork
@@ -268,7 +277,7 @@ def test_a_rerun_beside_leaves_unchanged_pages_alone_and_removes_stale_ones(
     ],
 )
 def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
-    seed_class, tmp_path, monkeypatch, how, message
+    seed_class, tmp_path, monkeypatch, how, message, new_children
 ):
     run, example = seed_class
     db = tmp_path / "gradebook.sqlite"
@@ -286,7 +295,7 @@ def test_a_child_failing_fails_the_report_and_leaves_the_old_files_whole(
     assert str(raised.value) == message.format(students=out / "students", page=page)
     assert files(out) == before
     assert temporaries(tmp_path) == []
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 @needs_fork
@@ -384,7 +393,9 @@ def test_a_result_with_an_item_of_another_rubric_version_merges_as_it_adds(seed_
 
 
 @needs_fork
-def test_grader_grade_writes_the_same_report_with_its_students_work_beside(tmp_path, monkeypatch):
+def test_grader_grade_writes_the_same_report_with_its_students_work_beside(
+    tmp_path, monkeypatch, new_children
+):
     # the gradebook `grade` has just written, read for the children: every row of it
     root = Path(__file__).resolve().parent.parent
     command = ["grade", str(root / "submissions" / "22-52-q4"), "--rubric",
@@ -407,7 +418,7 @@ def test_grader_grade_writes_the_same_report_with_its_students_work_beside(tmp_p
 
     assert report_files(tmp_path / "beside") == report_files(tmp_path / "alone")
     assert len(report_files(tmp_path / "beside")) == 8 + 3 + 4  # pages, outputs, fonts
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 @needs_fork
@@ -457,7 +468,7 @@ def test_no_child_is_forked_while_another_thread_runs(seed_class, tmp_path, monk
 
 
 @needs_fork
-def test_no_child_opens_the_gradebook(seed_class, tmp_path, monkeypatch):
+def test_no_child_opens_the_gradebook(seed_class, tmp_path, monkeypatch, new_children):
     # A child forked while this process has the gradebook open would inherit SQLite's record
     # of the locks this process holds on it, and its own connection would take none: the
     # children are sent the rows and never open a connection.
@@ -487,7 +498,7 @@ def test_no_child_opens_the_gradebook(seed_class, tmp_path, monkeypatch):
         connection.close()
     assert not opened.exists()
     assert files(tmp_path / "beside") == files(tmp_path / "alone")
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 def socket_buffers() -> int:
@@ -533,7 +544,7 @@ def long_class(example: Batch, size: int):
 
 @needs_fork
 def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_other(
-    seed_class, tmp_path, monkeypatch, hang_guard
+    seed_class, tmp_path, monkeypatch, hang_guard, new_children
 ):
     # A chunk of rows and a child's reply to the one before, each too long for the socket to
     # hold: were the child not receiving while it sends, the main process's send and the
@@ -559,12 +570,12 @@ def test_chunks_and_replies_larger_than_a_sockets_buffer_never_wait_on_each_othe
     monkeypatch.undo()
     report(db, tmp_path / "alone", monkeypatch, beside=False)
     assert files(tmp_path / "beside") == files(tmp_path / "alone")
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 @needs_fork
 def test_a_child_failing_while_sent_a_long_chunk_says_why(
-    seed_class, tmp_path, monkeypatch, hang_guard
+    seed_class, tmp_path, monkeypatch, hang_guard, new_children
 ):
     # The child replies why it failed and ends while the main process is still sending it the
     # next chunk, whose send then fails: the reply is read all the same.
@@ -579,12 +590,12 @@ def test_a_child_failing_while_sent_a_long_chunk_says_why(
         report(db, out, monkeypatch, beside=True, chunk=20)
     assert str(raised.value) == f"cannot write {out / 'students' / page}: it is a folder"
     assert temporaries(tmp_path) == []
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 @needs_fork
 def test_a_chunk_a_child_cannot_receive_fails_the_report_and_says_why(
-    seed_class, tmp_path, monkeypatch, hang_guard
+    seed_class, tmp_path, monkeypatch, hang_guard, new_children
 ):
     # The child's receiving thread fails part of the way through the second chunk (out of
     # memory): the rest of what is sent is dropped, so that the main process's send ends and
@@ -615,7 +626,7 @@ def test_a_chunk_a_child_cannot_receive_fails_the_report_and_says_why(
     )
     assert files(out) == before
     assert temporaries(tmp_path) == []
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 def test_equal_texts_and_rows_of_a_chunk_are_read_as_one_object_and_pickled_once(
@@ -649,7 +660,7 @@ def test_equal_texts_and_rows_of_a_chunk_are_read_as_one_object_and_pickled_once
 
 @needs_fork
 def test_a_gradebook_that_cannot_be_read_midway_fails_the_report_and_leaves_the_old_files_whole(
-    seed_class, tmp_path, monkeypatch
+    seed_class, tmp_path, monkeypatch, new_children
 ):
     run, example = seed_class
     db = tmp_path / "gradebook.sqlite"
@@ -672,7 +683,7 @@ def test_a_gradebook_that_cannot_be_read_midway_fails_the_report_and_leaves_the_
     assert len(chunks) == 3
     assert files(out) == before
     assert temporaries(tmp_path) == []
-    assert multiprocessing.active_children() == []
+    assert new_children() == []
 
 
 def test_one_state_reads_one_state_of_the_gradebook_and_ends_without_writing(tmp_path):

@@ -129,7 +129,7 @@ def test_write_atomically_interrupted_raises_ctrl_c_when_its_file_cannot_be_remo
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
 def test_ctrl_c_stays_ctrl_c_when_the_stopped_childrens_pages_cannot_be_tidied(
-    tmp_path, refusal, capfd, seed_class
+    tmp_path, refusal, capfd, seed_class, new_children
 ):
     _, batch = seed_class
     folder = tmp_path / "students"
@@ -159,7 +159,7 @@ def test_ctrl_c_stays_ctrl_c_when_the_stopped_childrens_pages_cannot_be_tidied(
     assert err[1:] == [left_there(folder / name) for name in refused[1:]]
     assert [path.name for path in folder.iterdir() if not path.name.startswith(".")] == ["old.html"]
     assert (folder / "old.html").read_text(encoding="utf-8") == "old"
-    assert multiprocessing.active_children() == []  # every child stopped and reaped
+    assert new_children() == []  # every child stopped and reaped
     assert lock_is_free(folder)
     with FolderWriter(folder):  # the next writer of the folder removes what was left
         assert temporaries(folder) == []

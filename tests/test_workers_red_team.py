@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -160,14 +159,14 @@ def test_a_worker_killed_while_it_starts_does_not_break_the_batch(
             assert want in result.feedback[0], result.feedback
 
 
-def test_a_rubric_that_kills_every_worker_is_said_once_before_any_check(dying_starts):
+def test_a_rubric_that_kills_every_worker_is_said_once_before_any_check(dying_starts, new_children):
     dying_starts(range(1, 1000))
     with pytest.raises(WorkerStartError) as raised, BoundedChecker(RUBRIC, jobs=2):
         pass
     assert "no worker process could load the rubric" in str(raised.value)
     assert "killed by SIGKILL" in str(raised.value)
     assert raised.value.exit_code == 3
-    assert not multiprocessing.active_children()
+    assert new_children() == []
 
 
 # --- item 12: verdicts independent of --jobs and of the machine's load -----------------------
@@ -270,11 +269,13 @@ def test_a_check_that_runs_out_of_memory_is_told_its_limit():
         pytest.param(1, 9, 1, id="1 job for 9 answers: one worker"),
     ],
 )
-def test_the_workers_started_are_capped_by_the_work_and_the_cores(jobs, answers, most):
+def test_the_workers_started_are_capped_by_the_work_and_the_cores(
+    jobs, answers, most, new_children
+):
     tasks = [Task("b.params", f"{n + 9}CD + D") for n in range(answers)]
     with BoundedChecker(RUBRIC, jobs=jobs) as checker:
         results = checker.check(tasks)
-        running = len(multiprocessing.active_children())
+        running = len(new_children())
     assert 1 <= running <= most
     assert [r.verdict for r in results] == ["correct"] + ["incorrect"] * (answers - 1)
 

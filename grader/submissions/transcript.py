@@ -1142,22 +1142,13 @@ def _read_part(
     leftovers: list[tuple[int, str]] = []
     questions = {n for n, words in section.lines if _is_question(words)}
     pieces = _joined_by_plus(text, _maths_pieces(text))
-    # "$CD$ and $D$", "$CD$ or $D$": two pieces only "and" or "or" joins, neither taken alone.
-    and_joined: set[int] = set()
-    for index in range(1, len(pieces)):
-        following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
-        after = text[pieces[index].end : following].split("\n", 1)[0]
-        end, start = pieces[index - 1].end, pieces[index].start
-        if joined_by_and(text, end, start, after) or _OR_JOINED.fullmatch(text, end, start):
-            and_joined |= {index - 1, index}
+    and_joined = _and_joined(text, pieces)
     roles = _roles(text, pieces)
     offers = _Offers(items, found, shared, definitions)
     untaken: set[int] = set()  # lines with inline maths that no item took
     denied: set[int] = set()  # lines with maths their words deny or change ("not $CD + D$")
     denied_maths: dict[int, set[str]] = {}  # each such line → that maths, as written
     took_on_line: dict[int, set[str]] = {}  # each line → the items that took maths on it
-    # Each piece's words are looked for only between it and its neighbours on its line, so
-    # a line of many pieces is read in work that grows with its length, not its square.
     for index, piece in enumerate(pieces):
         for position in range(piece.start, piece.end):
             if masked[position] != "\n":
@@ -1166,58 +1157,39 @@ def _read_part(
         line = line_of[piece.start]
         if line in questions or _PICTURE.search(body):
             continue
-        displayed = piece.displayed
-        # The words beside it on its line, up to the next piece of maths or the end of the
-        # clause on either side: in "weights $9CD$, biases $D$" the words of $D$ are "biases".
-        previous = pieces[index - 1].end if index else 0
-        start = text.rfind("\n", previous, piece.start) + 1 or previous
-        line_before = text[start : piece.start]
-        # "$W_Q$ is $E \times K$", "$W_O$ ($K \times E$)": maths that describes the maths
-        # just before it on its line (a matrix's shape), not a count.
-        describes = (
-            start == previous and index > 0 and _DESCRIBES.fullmatch(line_before) is not None
-        )
-        before = _CLAUSE_BEFORE.split(line_before)[-1]
-        following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
-        end = text.find("\n", piece.end, following)
-        line_after = text[piece.end : end if end >= 0 else following]
-        after = _CLAUSE_AFTER.split(line_after)[0]
-        joined = (
-            (start == previous and index > 0 and joining(text, previous, piece.start) is not None)
-            or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None)
-            or index in and_joined
-        )
+        beside = _beside(text, pieces, index)
         role = roles.get(index, _Role())
-        if changed_by_words("" if role.corrects else line_before, line_after):
+        if changed_by_words("" if role.corrects else beside.line_before, beside.line_after):
             # its words deny it or make it part of other maths: for a person, and its line
             # is maths, never an explanation's prose ("not $CD + D$")
             denied.add(line)
             denied_maths.setdefault(line, set()).add(_written(body))
             continue
-        if joined or role.skip:
+        if beside.joined or index in and_joined or role.skip:
             # a correction struck it, or it is one case of several: for a person
             continue
-        if _PLUS_AFTER.search(after) and not after.lstrip().startswith(("(", "[")):
+        if _PLUS_AFTER.search(beside.after) and not beside.after.lstrip().startswith(("(", "[")):
             # "$CD$ weights plus half of $D$": a sum not read as one, for a person (a remark
             # in brackets, "(weights plus biases)", only says what the maths counts)
             continue
         # Maths alone on its line under the marker of a part of one item is that item's
         # answer, whatever its letters (`(c) $N^2$`, `(b) $d$`): words need not say so.
         alone = len(items) == 1 and _alone_on_line(text, piece.start, piece.end)
+        before = beside.before
         if role.leading is not None:
             # "parameters $3 \times 3 \times C$, hence $9CD + D$": the conclusion is the
             # line's answer, with the words that start the line
             before = f"{role.leading.strip()} {before}"
-            alone = alone or not line_after.strip(" \t.")
+            alone = alone or not beside.line_after.strip(" \t.")
         had = {item_id: len(candidates) for item_id, candidates in found.items()}
         offered = _offer(
             body,
             line,
             before,
-            after,
-            displayed,
+            beside.after,
+            piece.displayed,
             offers,
-            describes,
+            beside.describes,
             alone=alone,
             notes=piece.notes + ((role.note,) if role.note else ()),
             labelled=piece.labelled,
@@ -1234,7 +1206,7 @@ def _read_part(
         earlier.update(item_id for item_id in found if len(found[item_id]) > had.get(item_id, 0))
         if offered:
             taken_lines.add(line)
-        elif displayed:
+        elif piece.displayed:
             leftovers.append((line, text[piece.start : piece.end]))
         else:
             untaken.add(line)  # said below when nothing else of its line is read or said
@@ -1245,44 +1217,10 @@ def _read_part(
             continue
         if number in denied:
             denied_prose.append((number, words))
-            continue
-        bare = _bare_maths(plain) if "$" not in words else None
-        if bare is not None and _offer(
-            bare[1],
-            number,
-            bare[0],
-            "",
-            True,
-            offers,
-            bare=True,
-            alone=len(items) == 1 and not bare[0].strip(),
-        ):
-            taken_lines.add(number)  # a line that is maths alone, such as 9CD + D
-            continue
-        among = maths_among_words(plain) if "$" not in words else None
-        # `3 × (E·K + K) parameters ⇒ 3EK + 3K`: read step by step first (`AmongWords.stepped`)
-        stepped = among is not None and among.stepped
-        if among is not None and not stepped and _offer_among(among, number, offers):
-            # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
+        elif "$" not in words and _offer_line(plain, number, items, offers):
             taken_lines.add(number)
-            continue
-        counts = [item for item in items if item.counts]
-        if (
-            "$" not in words
-            and counts
-            and _offer(
-                plain.strip(), number, "", "", True, replace(offers, items=counts), bare=True
-            )
-        ):
-            # `The answer is 9CD + D parameters.`: a count among words its check sets aside
-            # (`reads_with_words`), read as `grader check` reads it
-            taken_lines.add(number)
-            continue
-        if stepped and _offer_among(among, number, offers):
-            # `QK^T is N × N ⇒ N^2`: no step read, the answer after the arrow is
-            taken_lines.add(number)
-            continue
-        prose.append((number, words))
+        else:
+            prose.append((number, words))
     leftovers += [(n, w) for n, w in prose if n not in taken_lines]
     # A line of inline maths alone that no item took is said too, never dropped silently.
     prose_lines = {n for n, _ in prose}
@@ -1295,26 +1233,115 @@ def _read_part(
         and n not in questions
     ]
     leftovers.sort(key=lambda note: note[0])
-    # the answers items took, as written: maths a line denies that is one of them is retracted
-    taken = {_written(c.text) for candidates in found.values() for c in candidates}
     if any(item.keeps_prose for item in items):
-        # Prose that denies its maths is the explanation still, as a marker reads it, when it
-        # is the part's only prose ("Not $CD + D$, since there is no bias.") or a sentence
-        # of its own beside other prose ("This is not $Y = XW + b$ because a 1x1 convolution
-        # shares its weights …"; not a bare "not $Y = XW + b$"); its line stays a leftover
-        # too, for a person to see its maths where no item answers it
-        # — unless the maths it denies is an answer an item took and other sentences
-        # explain: it retracts that answer (`On reflection my formula $Y = XW$ is wrong …`),
-        # a line of its own, for a person (`_retracted`), not the explanation
-        explained = any(_is_sentence(words) for _, words in prose)
-        explains = [
-            (n, w)
-            for n, w in denied_prose
-            if (not prose or _is_sentence(w)) and not (explained and denied_maths[n] & taken)
-        ]
-        prose = sorted(prose + explains)
+        prose = sorted(prose + _explaining(denied_prose, prose, denied_maths, found))
     _place_shared(shared, found, items, section.key)
     return found, prose, leftovers, definitions, denied_maths
+
+
+@dataclass(frozen=True)
+class _Beside:
+    """The words beside a piece of maths on its line (`_beside`)."""
+
+    line_before: str  # from the line's start, or the piece before on the line, to the piece
+    before: str  # the clause of `line_before` next to the piece
+    line_after: str  # from the piece to the line's end, or the next piece on the line
+    after: str  # the clause of `line_after` next to the piece
+    # maths describing the maths just before it on its line (a matrix's shape), not a count:
+    # "$W_Q$ is $E \times K$", "$W_O$ ($K \times E$)"
+    describes: bool
+    joined: bool  # `joining` words tie it to its neighbour on the line: one case of several
+
+
+def _beside(text: str, pieces: Sequence[_Maths], index: int) -> _Beside:
+    """The words beside `pieces[index]` on its line, up to the next piece of maths or the end
+    of the clause on either side: in "weights $9CD$, biases $D$" the words of $D$ are
+    "biases". Each piece's words are looked for only between it and its neighbours, so a line
+    of many pieces is read in work that grows with its length, not its square."""
+    piece = pieces[index]
+    previous = pieces[index - 1].end if index else 0
+    start = text.rfind("\n", previous, piece.start) + 1 or previous
+    line_before = text[start : piece.start]
+    follows = start == previous and index > 0  # the piece before ends on this line
+    following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
+    end = text.find("\n", piece.end, following)
+    line_after = text[piece.end : end if end >= 0 else following]
+    return _Beside(
+        line_before=line_before,
+        before=_CLAUSE_BEFORE.split(line_before)[-1],
+        line_after=line_after,
+        after=_CLAUSE_AFTER.split(line_after)[0],
+        describes=follows and _DESCRIBES.fullmatch(line_before) is not None,
+        joined=(follows and joining(text, previous, piece.start) is not None)
+        or (index + 1 < len(pieces) and joining(text, piece.end, following) is not None),
+    )
+
+
+def _and_joined(text: str, pieces: Sequence[_Maths]) -> set[int]:
+    """The pieces that only "and" or "or" joins to a neighbour ("$CD$ and $D$", "$CD$ or $D$"):
+    neither is taken alone."""
+    joined: set[int] = set()
+    for index in range(1, len(pieces)):
+        following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
+        after = text[pieces[index].end : following].split("\n", 1)[0]
+        end, start = pieces[index - 1].end, pieces[index].start
+        if joined_by_and(text, end, start, after) or _OR_JOINED.fullmatch(text, end, start):
+            joined |= {index - 1, index}
+    return joined
+
+
+def _offer_line(plain: str, number: int, items: Sequence[TranscriptItem], offers: _Offers) -> bool:
+    """Offer a line written without `$` (its displayed maths blanked out) to the items: maths
+    alone on it, maths among words, a count among words, maths after an arrow; whether an
+    item took it (otherwise it is prose)."""
+    bare = _bare_maths(plain)
+    if bare is not None and _offer(
+        bare[1],
+        number,
+        bare[0],
+        "",
+        True,
+        offers,
+        bare=True,
+        alone=len(items) == 1 and not bare[0].strip(),
+    ):
+        return True  # a line that is maths alone, such as 9CD + D
+    among = maths_among_words(plain)
+    # `3 × (E·K + K) parameters ⇒ 3EK + 3K`: read step by step first (`AmongWords.stepped`)
+    stepped = among is not None and among.stepped
+    if among is not None and not stepped and _offer_among(among, number, offers):
+        return True  # maths and words: `σ(1-σ) where σ is the sigmoid`, `I think it is σ(1-σ)`
+    counts = [item for item in items if item.counts]
+    if counts and _offer(
+        plain.strip(), number, "", "", True, replace(offers, items=counts), bare=True
+    ):
+        # `The answer is 9CD + D parameters.`: a count among words its check sets aside
+        # (`reads_with_words`), read as `grader check` reads it
+        return True
+    # `QK^T is N × N ⇒ N^2`: no step read, the answer after the arrow is
+    return stepped and _offer_among(among, number, offers)
+
+
+def _explaining(
+    denied_prose: list[tuple[int, str]],
+    prose: list[tuple[int, str]],
+    denied_maths: Mapping[int, set[str]],
+    found: Mapping[str, list[_Candidate]],
+) -> list[tuple[int, str]]:
+    """The lines of prose denying their maths that are an explanation still, as a marker
+    reads it: the part's only prose ("Not $CD + D$, since there is no bias.") or a sentence of
+    its own beside other prose ("This is not $Y = XW + b$ because a 1x1 convolution shares
+    its weights …"; not a bare "not $Y = XW + b$"). Each line stays a leftover too, for a
+    person to see its maths where no item answers it. Not one whose maths is an answer an
+    item took where other sentences explain: it retracts that answer (`On reflection my
+    formula $Y = XW$ is wrong …`), a line of its own, for a person (`_retracted`)."""
+    taken = {_written(c.text) for candidates in found.values() for c in candidates}
+    explained = any(_is_sentence(words) for _, words in prose)
+    return [
+        (n, w)
+        for n, w in denied_prose
+        if (not prose or _is_sentence(w)) and not (explained and denied_maths[n] & taken)
+    ]
 
 
 def _offer_among(

@@ -368,15 +368,17 @@ def test_long_adversarial_lines_are_read_in_bounded_work(tmp_path):
 
 def _read_in_a_child(folder: Path, then: str) -> subprocess.CompletedProcess:
     """Run `then` in a child process, with `rubric` (22-52-Q4) and `scripts` (the `.md` files
-    of `folder`) defined: a reader that hangs fails the test after 120 s."""
+    of `folder`) defined: a reader that hangs fails the test after 120 s of CPU time (killed
+    by SIGXCPU), however loaded the machine; 600 s on the clock stop a child that waits."""
     code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_CPU, (120, 120)); "
         "import json, sys; from pathlib import Path; from grader.rubric import load_rubric; "
         "from grader.submissions import load_submission; "
         f"rubric = load_rubric(Path({str(ROOT / 'rubrics' / '22-52-q4.yaml')!r})); "
         "scripts = sorted(Path(sys.argv[1]).glob('*.md')); " + then
     )
     return subprocess.run(
-        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=600
     )
 
 
@@ -434,6 +436,7 @@ def test_scripts_of_the_size_limit_are_read_in_bounded_work(tmp_path):
         "print(json.dumps({p.stem: {k: a.text for k, a in load_submission(p, rubric).answers"
         ".items()} for p in scripts}))",
     )
+    assert done.returncode == 0, done.stderr  # not killed for its CPU time
     read = {names[stem]: answers for stem, answers in json.loads(done.stdout).items()}
     assert read == {name: answers for name, (_, answers) in LIMIT_SIZED.items()}, done.stderr
 

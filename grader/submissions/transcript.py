@@ -1886,63 +1886,42 @@ def _offer(
     `equates` is the maths a conclusion equates to the piece (`N × K → N^2`, each step of
     `N x K -> N x K -> N^2`): a count that reads a step checks it as a step of working
     before the piece, so that working that disagrees goes to a person."""
-    items, found, shared, definitions = (
-        offers.items,
-        offers.found,
-        offers.shared,
-        offers.definitions,
-    )
     boxed = _unbox(body)
-    steps = [s.strip() for s in _STEP.split(boxed if boxed is not None else body)]
-    arrows = _STEP.findall(boxed if boxed is not None else body)  # between the steps
+    written = boxed if boxed is not None else body
+    arrows = _STEP.findall(written)  # between the steps
     if _too_many_steps(len(arrows)):
         return False  # more steps than are checked: the line goes to a person, told so
+    steps = [s.strip() for s in _STEP.split(written)]
+    piece = _Stepped(
+        steps=steps,
+        arrows=arrows,
+        # The words before the piece are those of its first step that is not empty.
+        first=next((index for index, step in enumerate(steps) if step), len(steps)),
+        boxed=boxed is not None,
+        line=line,
+        before=before,
+        after=after,
+        displayed=displayed,
+        describes=describes,
+        bare=bare,
+        notes=notes,
+        alone=alone,
+        strength=strength,
+        labelled=labelled,
+        equates=equates,
+    )
     taken: dict[str, list[tuple[int, str]]] = {}  # item → (step, its text) it took
-    offered = len(shared)
+    offered = len(offers.shared)
     defined = False
-    # The words before the piece are those of its first step that is not empty.
-    first = next((index for index, step in enumerate(steps) if step), len(steps))
     for index, step in enumerate(steps):
         if not step:
             continue
-        words_before = before if index <= first else ""
-        words_after = after if index == len(steps) - 1 else ""
-        takers: dict[str, str] = {}  # each item that reads the step as its answer → the text
-        for item in items:
-            if item.keeps_prose:
-                continue
-            if not item.counts and item.defines(step):
-                quote = _quote(step)
-                definitions.setdefault(item.id, []).append((line, step, quote))
-                defined = True
-                continue
-            # the last step of maths alone on its line is the line's answer (`$N \times N
-            # \Rightarrow N^2$`), as the maths alone is
-            last = index == len(steps) - 1
-            if item.counts and not _looks_like_a_count(
-                step, words_before, words_after, bare, describes, alone and last
-            ):
-                continue
-            candidate = step.lstrip("=").strip() if item.counts else step
-            if candidate and item.recognises(candidate):
-                if (
-                    item.counts
-                    and len(steps) == 1
-                    and (written := with_its_words(labelled, words_after, item.reads_with_words))
-                ):
-                    # `$D$ weights plus $9CD$ biases`: read with its words, which the check
-                    # weighs against the layer's terms (named the other way round: a person)
-                    candidate = written
-                elif item.counts and words_after.strip() and item.names_other_unit(words_after):
-                    # `$2N^2 d_k$ MACs` for FLOPs: read with its word, which the check weighs
-                    candidate = f"{candidate} {words_after.strip()}"
-                takers[item.id] = candidate
-            elif candidate and bare and item.reads_with_words(candidate):
-                # a line without `$` whose words the item's check sets aside, as it does in
-                # `grader check`, weighing them against what the item counts
-                takers[item.id] = candidate
+        takers, defines = _takers(piece, index, offers)
+        defined = defined or defines
         if len(takers) > 1:
-            named = _named([item for item in items if item.id in takers], before + " " + after)
+            named = _named(
+                [item for item in offers.items if item.id in takers], before + " " + after
+            )
             takers = {named.id: takers[named.id]} if named is not None else takers
         if len(takers) == 1:
             ((item_id, candidate),) = takers.items()
@@ -1950,56 +1929,133 @@ def _offer(
         elif takers:
             # Items of one kind that all read it, and no word says which it answers: it is
             # placed once the whole part has been read (`_place_shared`).
-            weight = (4 if boxed is not None else 0) + (1 if displayed else 0) + strength
-            quote = _quote(f"{words_before.strip()} {step} {words_after.strip()}")
-            shared.append(_Shared(takers, line, quote, weight))
-    for item in items:
-        if item.id not in taken:
+            weight = (4 if piece.boxed else 0) + (1 if displayed else 0) + strength
+            words = f"{piece.words_before(index).strip()} {step} {piece.words_after(index).strip()}"
+            offers.shared.append(_Shared(takers, line, _quote(words), weight))
+    for item in offers.items:
+        if item.id in taken:
+            others = {i for other, took in taken.items() if other != item.id for i, _ in took}
+            candidate = _candidate(piece, item, taken[item.id], others)
+            offers.found.setdefault(item.id, []).append(candidate)
+    return bool(taken) or len(offers.shared) > offered or defined
+
+
+@dataclass(frozen=True)
+class _Stepped:
+    """A piece of maths `_offer` offers, cut into its steps at its arrows, with what was said
+    of it (`_offer`'s arguments)."""
+
+    steps: list[str]
+    arrows: list[str]  # between the steps
+    first: int  # the first step that is not empty
+    boxed: bool  # the steps are the inside of `\boxed{…}`
+    line: int
+    before: str
+    after: str
+    displayed: bool
+    describes: bool
+    bare: bool
+    notes: tuple[str, ...]
+    alone: bool
+    strength: int
+    labelled: str
+    equates: tuple[str, ...]
+
+    def words_before(self, index: int) -> str:
+        """The words before step `index`: those before the piece, for its first step."""
+        return self.before if index <= self.first else ""
+
+    def words_after(self, index: int) -> str:
+        """The words after step `index`: those after the piece, for its last step."""
+        return self.after if index == len(self.steps) - 1 else ""
+
+
+def _takers(piece: _Stepped, index: int, offers: _Offers) -> tuple[dict[str, str], bool]:
+    """The items that read step `index` of `piece` as their answer, each with the text it
+    takes; and whether the step defines a name of an item (added to `offers.definitions`)."""
+    step = piece.steps[index]
+    words_before, words_after = piece.words_before(index), piece.words_after(index)
+    # the last step of maths alone on its line is the line's answer (`$N \times N
+    # \Rightarrow N^2$`), as the maths alone is
+    last = index == len(piece.steps) - 1
+    takers: dict[str, str] = {}
+    defined = False
+    for item in offers.items:
+        if item.keeps_prose:
             continue
-        chosen = taken[item.id]
-        words_before = before if chosen[0][0] <= first else ""
-        words_after = after if chosen[-1][0] == len(steps) - 1 else ""
-        words = words_before + " " + words_after
-        weight = (4 if boxed is not None else 0) + _weight(words_before, words_after)
-        weight += (1 if displayed else 0) + strength
-        working = " ⇒ ".join(text for _, text in chosen)
-        if working.endswith(words_after.strip()):
-            words_after = ""  # read with its words (`2N^2 d_k MACs`): quoted once
-        quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
-        text = chosen[-1][1]
-        # `N \times N \Rightarrow N^2`: the step after the arrow is the answer, the steps
-        # before it working (each checked: `chain`), said in a note
-        step_notes: tuple[str, ...] = ()
-        equated = equates
-        # (not where another item took a step before it: `$y = … \Rightarrow CD$` is a
-        # formula, then a count, neither the other's working)
-        others = {index for other, took in taken.items() if other != item.id for index, _ in took}
-        if (last := chosen[-1][0]) > first and not any(index < last for index in others):
-            arrow = _ARROW_SHOWN.get(arrows[last - 1], arrows[last - 1])
-            earlier = " ⇒ ".join(step for step in steps[:last] if step)
-            step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
-            if len(chosen) == 1:
-                # `QK^T is N × K ⇒ N^2`: the maths of the step before, checked where it reads
-                equated = (_equated(steps[last - 1], arrow, ""),)
-        sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
-        if item.counts:
-            # every step of the working it reads (`N x K -> N x K -> N^2`), before the answer
-            read = [e for e in equated if e and (item.recognises(e) or item.reads_with_words(e))]
-            sides = [*(side for step in read for side in _sides(step)), *sides]
-        chain = tuple(sides) if len(sides) > 1 else ()
-        in_prose = (
-            not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
-            and not displayed
-            and boxed is None
-            and len(chosen) == 1
-            and _is_name_in_prose(text, words)
-        )
-        found.setdefault(item.id, []).append(
-            _Candidate(
-                text, line, quote, weight, chain, notes=notes + step_notes, name_in_prose=in_prose
-            )
-        )
-    return bool(taken) or len(shared) > offered or defined
+        if not item.counts and item.defines(step):
+            offers.definitions.setdefault(item.id, []).append((piece.line, step, _quote(step)))
+            defined = True
+            continue
+        if item.counts and not _looks_like_a_count(
+            step, words_before, words_after, piece.bare, piece.describes, piece.alone and last
+        ):
+            continue
+        candidate = step.lstrip("=").strip() if item.counts else step
+        if candidate and item.recognises(candidate):
+            if (
+                item.counts
+                and len(piece.steps) == 1
+                and (written := with_its_words(piece.labelled, words_after, item.reads_with_words))
+            ):
+                # `$D$ weights plus $9CD$ biases`: read with its words, which the check
+                # weighs against the layer's terms (named the other way round: a person)
+                candidate = written
+            elif item.counts and words_after.strip() and item.names_other_unit(words_after):
+                # `$2N^2 d_k$ MACs` for FLOPs: read with its word, which the check weighs
+                candidate = f"{candidate} {words_after.strip()}"
+            takers[item.id] = candidate
+        elif candidate and piece.bare and item.reads_with_words(candidate):
+            # a line without `$` whose words the item's check sets aside, as it does in
+            # `grader check`, weighing them against what the item counts
+            takers[item.id] = candidate
+    return takers, defined
+
+
+def _candidate(
+    piece: _Stepped, item: TranscriptItem, chosen: list[tuple[int, str]], others: set[int]
+) -> _Candidate:
+    """The candidate answer of `item` of the steps of `piece` it took (`chosen`, each
+    `(index, text)`): the last is the answer, the steps before it working. `others`: the
+    steps other items took."""
+    words_before = piece.words_before(chosen[0][0])
+    words_after = piece.after if chosen[-1][0] == len(piece.steps) - 1 else ""
+    words = words_before + " " + words_after
+    weight = (4 if piece.boxed else 0) + _weight(words_before, words_after)
+    weight += (1 if piece.displayed else 0) + piece.strength
+    working = " ⇒ ".join(text for _, text in chosen)
+    if working.endswith(words_after.strip()):
+        words_after = ""  # read with its words (`2N^2 d_k MACs`): quoted once
+    quote = _quote(f"{words_before.strip()} {working} {words_after.strip()}")
+    text = chosen[-1][1]
+    # `N \times N \Rightarrow N^2`: the step after the arrow is the answer, the steps
+    # before it working (each checked: `chain`), said in a note
+    step_notes: tuple[str, ...] = ()
+    equated = piece.equates
+    # (not where another item took a step before it: `$y = … \Rightarrow CD$` is a
+    # formula, then a count, neither the other's working)
+    if (last := chosen[-1][0]) > piece.first and not any(index < last for index in others):
+        arrow = _ARROW_SHOWN.get(piece.arrows[last - 1], piece.arrows[last - 1])
+        earlier = " ⇒ ".join(step for step in piece.steps[:last] if step)
+        step_notes = (_concluded_note(_quote(text), arrow, _quote(earlier)),)
+        if len(chosen) == 1:
+            # `QK^T is N × K ⇒ N^2`: the maths of the step before, checked where it reads
+            equated = (_equated(piece.steps[last - 1], arrow, ""),)
+    sides = [side for _, text in chosen for side in (_sides(text) if item.counts else [text])]
+    if item.counts:
+        # every step of the working it reads (`N x K -> N x K -> N^2`), before the answer
+        read = [e for e in equated if e and (item.recognises(e) or item.reads_with_words(e))]
+        sides = [*(side for step in read for side in _sides(step)), *sides]
+    in_prose = (
+        not item.counts  # a count's lone letter is weighed by its words (`_looks_like_a_count`)
+        and not piece.displayed
+        and not piece.boxed
+        and len(chosen) == 1
+        and _is_name_in_prose(text, words)
+    )
+    chain = tuple(sides) if len(sides) > 1 else ()
+    notes = piece.notes + step_notes
+    return _Candidate(text, piece.line, quote, weight, chain, notes=notes, name_in_prose=in_prose)
 
 
 def _weight(before: str, after: str) -> int:

@@ -383,7 +383,7 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     are set aside too, "and" read as + (`_set_aside_term_words`)."""
     terms = _set_aside_term_words(text, question)
     if terms is not None:
-        read, note = terms
+        read, note, _ = terms
         rest, more = set_aside_words(read, question)
         return rest, note if more is None else f"{note}; {more}"
     span = _count_span(text, question)
@@ -452,7 +452,7 @@ def _term_spans(text: str, breaks: list[re.Match[str]]) -> list[tuple[int, int]]
     return list(zip(bounds[::2], bounds[1::2], strict=True))
 
 
-def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | None:
+def _set_aside_term_words(text: str, question: Question) -> tuple[str, str, bool] | None:
     """A sum whose terms are named by unit words, `CD weights + D biases`, `9CD weights and D
     biases`: the words are set aside and "and" or "plus" read as +, as a marker reads it, with
     a note. Only where words stand between two terms (words at the ends alone are
@@ -461,8 +461,10 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     something else, `9CD FLOPs + D`, leave the answer unread, for a person). A last term in
     brackets opened by "plus", "+" or "and" (`9CD weights (plus D biases)`) is read as a term,
     its brackets set aside, saying so. "plus" joining terms that no words name (`9CD plus D`,
-    `9CD, plus D`) is read as + too, with a note; "and" there may join two answers, so not.
-    None otherwise."""
+    `9CD, plus D`) is read as + too, with a note, words after the last term left to
+    `set_aside_words` as after a "+" (`9CD plus D weights`); "and" there may join two
+    answers, so not. Gives the text read, the note and whether words named the terms (not in
+    that last case); None otherwise."""
     text, bracketed = _unbracketed_term(text)
     breaks = _term_breaks(text)
     if not breaks:
@@ -495,10 +497,9 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     if not (words and between):
         if not plus:
             return None  # "and" joining terms no words name may join two answers
-        if words and _PARAMETER_PARTS & _kinds(" ".join(words)).keys():
-            return None  # `9CD, plus D biases`: the words name the last term, not the count
-        # `9CD plus D` is read too ("plus" says +); words at the end naming the whole count
-        # (`9CD plus D params`) are `set_aside_words`', as after a "+"
+        # `9CD plus D` is read too ("plus" says +); words at the end (`9CD plus D params`,
+        # `9CD plus D weights`) are `set_aside_words`', as after a "+": a marker reads "plus"
+        # as "+", whatever the last word names
         words, read = [], list(text)
     if (found := units_against_item(" ".join(words), question.counts)) and found[0] == "other":
         return None
@@ -512,14 +513,16 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
         note = note.removesuffix(", and ")
     if bracketed is not None:
         note += f', with "{bracketed}" in brackets read as a term of the sum'
-    return "".join(read), note
+    return "".join(read), note, bool(words)
 
 
 def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
     """The terms of a sum whose terms unit words name (`D weights + 9CD biases`), each as
     (its maths, what its words name: "weights", "biases", ...), where `_set_aside_term_words`
-    reads the sum so; () otherwise."""
-    if _set_aside_term_words(text, question) is None:
+    reads the sum so; () otherwise (`9CD plus D weights`: "plus" read as + with the word after
+    the sum set aside, as after a "+")."""
+    reading = _set_aside_term_words(text, question)
+    if reading is None or not reading[2]:
         return ()
     text, _ = _unbracketed_term(text)
     named = []

@@ -261,6 +261,15 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "rounded up: P/2", "invalid", 0, "An instructor will read it"),
     ("strided-q1", "a.length", "rounded: P/2", "invalid", 0, "An instructor will read it"),
     ("strided-q1", "a.length", "rounded up: ⌈P/2⌉", "correct", 2, 'set aside "rounded up:"'),
+    # and they say what they mean, as without the colon (was "character ':' (COLON) is not
+    # allowed in an answer")
+    ("strided-q1", "a.length", "rounded up: P/2", "invalid", 0, "to be read (at column 1)"),
+    ("strided-q1", "a.length", "rounded up:P/2", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
+    ("strided-q1", "a.length", "Rounded down: P/2", "invalid", 0, "write ⌊P/2⌋ for it to be"),
+    ("strided-q1", "a.length", "rounded: P/2", "invalid", 0, "rounded but not which way"),
+    ("strided-q1", "a.length", "round: (P+1)/2", "invalid", 0, "write ⌈(P+1)/2⌉ (rounded up)"),
+    ("strided-q1", "a.length", "ceil: P/2", "invalid", 0, "e.g. ceil(P/2) (at column 1)"),
+    ("strided-q1", "a.length", "floor: P/2", "invalid", 0, "floor is a function here"),
 ]
 # A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
 ROUND_STEPS = [

@@ -123,6 +123,64 @@ def explain_comma_before_words(text: str) -> str:
     return text
 
 
+# Words that say an answer is rounded (`P/2 (rounded up)`, `rounded P/2`), where a count reads
+# a rounding only as ⌈…⌉ or ⌊…⌋, and the functions that round, read only with brackets
+ROUNDING_SAID = re.compile(r"round(?:ed)?(?:\s+(up|down))?(?![A-Za-z])", re.IGNORECASE)
+ROUNDING_FUNCTIONS = ("floor", "ceil", "ceiling")
+
+
+def rounding_words_unread(text: str, said: re.Match[str], maths: str) -> AnswerError:
+    """Why `maths` that words round (`said`: `P/2 (rounded up)`, `rounded up P/2`) is not
+    read: the words say which of ⌈…⌉ and ⌊…⌋ they mean, or, where they do not say which way
+    (`P/2 (rounded)`), the student is asked for one of them. A person reads it."""
+    words = said.group().strip()
+    if said.group(1) is None:
+        message = (
+            f'"{words}" says your answer is rounded but not which way, and the maths reads '
+            f"{maths}; write ⌈{maths}⌉ (rounded up) or ⌊{maths}⌋ (rounded down) for it to be read"
+        )
+    else:
+        rounded = f"⌈{maths}⌉" if said.group(1).lower() == "up" else f"⌊{maths}⌋"
+        message = (
+            f'"{words}" says your answer is {rounded}, but the maths reads {maths}; write '
+            f"{rounded} for it to be read"
+        )
+    return AnswerError(text, said.start(), message, len(said.group()))
+
+
+def rounding_function_unbracketed(text: str, position: int, name: str) -> AnswerError:
+    """Why a function that rounds, written without brackets (`ceil P/2`), is not read."""
+    return AnswerError(
+        text,
+        position,
+        f"{name} is a function here: put what it rounds in brackets, e.g. {name}(P/2)",
+        len(name),
+    )
+
+
+# Words that round, then a colon, opening the answer (`rounded up: P/2`, `ceil: P/2`); and
+# the roundings of maths (⌈…⌉, \lceil, ceil(…)), after which such words are a label
+_ROUNDING_LABEL = re.compile(
+    rf"\s*(?:(?P<function>{'|'.join(ROUNDING_FUNCTIONS)})|(?P<said>(?i:{ROUNDING_SAID.pattern})))\s*:"
+)
+_ROUNDED_MATHS = re.compile(r"[⌈⌉⌊⌋]|\\[lr](?:ceil|floor)|\b(?:ceil|floor)", re.IGNORECASE)
+
+
+def explain_rounding_label(text: str) -> str:
+    """Words that round before a colon and maths with no rounding of its own (`rounded up:
+    P/2`, `ceil: P/2`) are no label: said as the same words without the colon are
+    (`rounded up P/2`, `ceil P/2`), not as a colon a count cannot hold. A person reads it."""
+    label = _ROUNDING_LABEL.match(text)
+    maths = text[label.end() :].strip() if label is not None else ""
+    if label is None or not maths or _ROUNDED_MATHS.search(maths):
+        return text
+    if label.group("function") is not None:
+        raise rounding_function_unbracketed(text, label.start("function"), label["function"])
+    said = ROUNDING_SAID.match(text, label.start("said"))
+    assert said is not None  # the label's words are ROUNDING_SAID's
+    raise rounding_words_unread(text, said, maths)
+
+
 # Floor and ceiling brackets, as LaTeX or as characters, with the round, square and curly ones
 _NESTING = re.compile(
     r"(?P<open>\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈(\[{])"
@@ -154,6 +212,7 @@ COUNT_STEPS: list[Step] = [
     rewrite_latex_commands,
     explain_listed_values,
     explain_comma_before_words,
+    explain_rounding_label,
     reject_unsupported_characters,
     check_brackets,
     check_rounding_nesting,

@@ -3170,6 +3170,7 @@ GRADED += [
         id="entry of a product of unsubscripted matrices: y_{i,k} = (XW)_{i,k}",
     ),
 ]
+RNN_STEP = "tanh(W_x x_t + W_h h_{t-1} + b)"
 REFUSED += [
     pytest.param(
         ATTN,
@@ -3188,6 +3189,24 @@ REFUSED += [
         "h: the two sides name different entries",
         19,
         id="entry of tanh(Wx + b) at another index than the left side's: said so",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(W_x x_t + W_h h_{t-1} + b)_j",
+        f"{RNN_STEP}_{{j}} is the entry j of {RNN_STEP}, but the left side is the entry k of "
+        "h_{t}: the two sides name different entries, and no sum introduces j",
+        42,
+        id="entry j of the step's tanh(…) for h_{t,k}: said so, at the _j (was unknown index x)",
+    ),
+    pytest.param(
+        RNN,
+        "a.formula",
+        r"h_{t,k} = \tanh(W_x x_t + W_h h_{t-1} + b)_t",
+        f"{RNN_STEP}_{{t}} is the entry t of {RNN_STEP}, but the left side is the entry k of "
+        "h_{t}: the two sides name different entries",
+        42,
+        id="entry t of the step's tanh(…) for h_{t,k}: said so (was unknown index x)",
     ),
 ]
 

@@ -67,6 +67,8 @@ def _checked(capsys, rubric_path: Path, item: str, text: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+# "plus" read as + and a word naming part of the count set aside, as `9CD + D weights` is
+PLUS_AND_PART = 'read "plus" as +; set aside "%s", which names part of what the question counts'
 CASES = [
     # (rubric, item, answer, verdict, marks, words in a note or the feedback)
     # F7: lines are pieces, never one product
@@ -162,6 +164,13 @@ CASES = [
     # and with a word naming the whole count after it (was "unknown symbol plus")
     ("22-52-q4", "b.params", "9CD plus D params", "correct", 2, 'set aside "params"'),
     ("22-52-q4", "b.params", "9CD plus D FLOPs", "needs_review", 0, "the question counts"),
+    # a word after the last term naming part of the count is set aside as after "+" (`9CD +
+    # D weights`), both notes given (was "unknown symbol plus")
+    ("22-52-q4", "b.params", "9CD plus D weights", "correct", 2, PLUS_AND_PART % "weights"),
+    ("22-52-q4", "b.params", "9CD plus D biases", "correct", 2, PLUS_AND_PART % "biases"),
+    ("22-52-q4", "b.params", "D plus 9CD biases", "correct", 2, PLUS_AND_PART % "biases"),
+    # and with a comma before "plus" (was "the comma is followed by words")
+    ("22-52-q4", "b.params", "9CD, plus D biases", "correct", 2, PLUS_AND_PART % "biases"),
 ]
 
 
@@ -252,6 +261,15 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "rounded up: P/2", "invalid", 0, "An instructor will read it"),
     ("strided-q1", "a.length", "rounded: P/2", "invalid", 0, "An instructor will read it"),
     ("strided-q1", "a.length", "rounded up: ⌈P/2⌉", "correct", 2, 'set aside "rounded up:"'),
+    # and they say what they mean, as without the colon (was "character ':' (COLON) is not
+    # allowed in an answer")
+    ("strided-q1", "a.length", "rounded up: P/2", "invalid", 0, "to be read (at column 1)"),
+    ("strided-q1", "a.length", "rounded up:P/2", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
+    ("strided-q1", "a.length", "Rounded down: P/2", "invalid", 0, "write ⌊P/2⌋ for it to be"),
+    ("strided-q1", "a.length", "rounded: P/2", "invalid", 0, "rounded but not which way"),
+    ("strided-q1", "a.length", "round: (P+1)/2", "invalid", 0, "write ⌈(P+1)/2⌉ (rounded up)"),
+    ("strided-q1", "a.length", "ceil: P/2", "invalid", 0, "e.g. ceil(P/2) (at column 1)"),
+    ("strided-q1", "a.length", "floor: P/2", "invalid", 0, "floor is a function here"),
 ]
 # A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
 ROUND_STEPS = [

@@ -32,9 +32,13 @@ from grader.kinds.count.names import normal_name as _normal_name
 from grader.kinds.count.steps import (
     COUNT_STEPS,
     LENIENT_STEPS,
+    ROUNDING_FUNCTIONS,
+    ROUNDING_SAID,
     UNIT_WORDS,
     Question,
     named_terms,
+    rounding_function_unbracketed,
+    rounding_words_unread,
     thousands_spans,
     unit_doubt,
 )
@@ -459,12 +463,6 @@ def _implicit_product(tree: Tree, node: Node) -> bool:
     )
 
 
-# Words after maths that say it is rounded (`P/2 (rounded up)`), where a count reads a
-# rounding only as ⌈…⌉ or ⌊…⌋: the error says which the words mean, or, where they do not
-# say which way (`P/2 (rounded)`), asks for one of them.
-_ROUNDING_SAID = re.compile(r"round(?:ed)?(?:\s+(up|down))?(?![A-Za-z])", re.IGNORECASE)
-
-
 def _bracketed_after(text: str, position: int) -> str | None:
     """What the round bracket that opens at `position` (after spaces) holds, stripped; None
     where no bracket opens there or it does not close."""
@@ -503,13 +501,8 @@ def split_name(
         return result
 
     declared = ", ".join(symbols) if symbols else "none"
-    if name in ("floor", "ceil", "ceiling"):
-        raise AnswerError(
-            text,
-            position,
-            f"{name} is a function here: put what it rounds in brackets, e.g. {name}(P/2)",
-            len(name),
-        )
+    if name in ROUNDING_FUNCTIONS:
+        raise rounding_function_unbracketed(text, position, name)
     argument = _bracketed_after(text, position + len(raw))
     if name.lower() == "round" and argument:
         # `round(P/2)`: rounded, but which way? A person reads it, and the student is asked
@@ -581,31 +574,12 @@ def split_name(
             f"symbols of this question, {declared})",
             len(unknown),
         )
-    said = _ROUNDING_SAID.match(text, position + start)
+    said = ROUNDING_SAID.match(text, position + start)
     maths = text[: position + start].rstrip(" (").strip()
     if said is not None and not maths:
         maths = text[said.end() :].strip()  # `rounded up P/2`: the words before the maths
-    if said is not None and maths and said.group(1) is None:
-        # `P/2 (rounded)`: rounded, but which way? A person reads it, and the student is asked
-        raise AnswerError(
-            text,
-            position + start,
-            f'"{said.group().strip()}" says your answer is rounded but not which way, and the '
-            f"maths reads {maths}; write ⌈{maths}⌉ (rounded up) or ⌊{maths}⌋ (rounded down) "
-            "for it to be read",
-            len(said.group()),
-        )
     if said is not None and maths:
-        # `P/2 (rounded up)`: the words round maths that has no rounding of its own
-        up = said.group(1).lower() == "up"
-        rounded = f"⌈{maths}⌉" if up else f"⌊{maths}⌋"
-        raise AnswerError(
-            text,
-            position + start,
-            f'"{said.group().strip()}" says your answer is {rounded}, but the maths reads '
-            f"{maths}; write {rounded} for it to be read",
-            len(said.group()),
-        )
+        raise rounding_words_unread(text, said, maths)
     suggestion = difflib.get_close_matches(unknown, list(symbols), n=1)
     hint = f", did you mean {suggestion[0]}?" if suggestion else ""
     raise AnswerError(

@@ -123,6 +123,64 @@ def explain_comma_before_words(text: str) -> str:
     return text
 
 
+# Words that say an answer is rounded (`P/2 (rounded up)`, `rounded P/2`), where a count reads
+# a rounding only as ⌈…⌉ or ⌊…⌋, and the functions that round, read only with brackets
+ROUNDING_SAID = re.compile(r"round(?:ed)?(?:\s+(up|down))?(?![A-Za-z])", re.IGNORECASE)
+ROUNDING_FUNCTIONS = ("floor", "ceil", "ceiling")
+
+
+def rounding_words_unread(text: str, said: re.Match[str], maths: str) -> AnswerError:
+    """Why `maths` that words round (`said`: `P/2 (rounded up)`, `rounded up P/2`) is not
+    read: the words say which of ⌈…⌉ and ⌊…⌋ they mean, or, where they do not say which way
+    (`P/2 (rounded)`), the student is asked for one of them. A person reads it."""
+    words = said.group().strip()
+    if said.group(1) is None:
+        message = (
+            f'"{words}" says your answer is rounded but not which way, and the maths reads '
+            f"{maths}; write ⌈{maths}⌉ (rounded up) or ⌊{maths}⌋ (rounded down) for it to be read"
+        )
+    else:
+        rounded = f"⌈{maths}⌉" if said.group(1).lower() == "up" else f"⌊{maths}⌋"
+        message = (
+            f'"{words}" says your answer is {rounded}, but the maths reads {maths}; write '
+            f"{rounded} for it to be read"
+        )
+    return AnswerError(text, said.start(), message, len(said.group()))
+
+
+def rounding_function_unbracketed(text: str, position: int, name: str) -> AnswerError:
+    """Why a function that rounds, written without brackets (`ceil P/2`), is not read."""
+    return AnswerError(
+        text,
+        position,
+        f"{name} is a function here: put what it rounds in brackets, e.g. {name}(P/2)",
+        len(name),
+    )
+
+
+# Words that round, then a colon, opening the answer (`rounded up: P/2`, `ceil: P/2`); and
+# the roundings of maths (⌈…⌉, \lceil, ceil(…)), after which such words are a label
+_ROUNDING_LABEL = re.compile(
+    rf"\s*(?:(?P<function>{'|'.join(ROUNDING_FUNCTIONS)})|(?P<said>(?i:{ROUNDING_SAID.pattern})))\s*:"
+)
+_ROUNDED_MATHS = re.compile(r"[⌈⌉⌊⌋]|\\[lr](?:ceil|floor)|\b(?:ceil|floor)", re.IGNORECASE)
+
+
+def explain_rounding_label(text: str) -> str:
+    """Words that round before a colon and maths with no rounding of its own (`rounded up:
+    P/2`, `ceil: P/2`) are no label: said as the same words without the colon are
+    (`rounded up P/2`, `ceil P/2`), not as a colon a count cannot hold. A person reads it."""
+    label = _ROUNDING_LABEL.match(text)
+    maths = text[label.end() :].strip() if label is not None else ""
+    if label is None or not maths or _ROUNDED_MATHS.search(maths):
+        return text
+    if label.group("function") is not None:
+        raise rounding_function_unbracketed(text, label.start("function"), label["function"])
+    said = ROUNDING_SAID.match(text, label.start("said"))
+    assert said is not None  # the label's words are ROUNDING_SAID's
+    raise rounding_words_unread(text, said, maths)
+
+
 # Floor and ceiling brackets, as LaTeX or as characters, with the round, square and curly ones
 _NESTING = re.compile(
     r"(?P<open>\\l(?:floor|ceil)(?![A-Za-z])|[⌊⌈(\[{])"
@@ -154,6 +212,7 @@ COUNT_STEPS: list[Step] = [
     rewrite_latex_commands,
     explain_listed_values,
     explain_comma_before_words,
+    explain_rounding_label,
     reject_unsupported_characters,
     check_brackets,
     check_rounding_nesting,
@@ -383,7 +442,7 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
     are set aside too, "and" read as + (`_set_aside_term_words`)."""
     terms = _set_aside_term_words(text, question)
     if terms is not None:
-        read, note = terms
+        read, note, _ = terms
         rest, more = set_aside_words(read, question)
         return rest, note if more is None else f"{note}; {more}"
     span = _count_span(text, question)
@@ -452,7 +511,7 @@ def _term_spans(text: str, breaks: list[re.Match[str]]) -> list[tuple[int, int]]
     return list(zip(bounds[::2], bounds[1::2], strict=True))
 
 
-def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | None:
+def _set_aside_term_words(text: str, question: Question) -> tuple[str, str, bool] | None:
     """A sum whose terms are named by unit words, `CD weights + D biases`, `9CD weights and D
     biases`: the words are set aside and "and" or "plus" read as +, as a marker reads it, with
     a note. Only where words stand between two terms (words at the ends alone are
@@ -461,8 +520,10 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     something else, `9CD FLOPs + D`, leave the answer unread, for a person). A last term in
     brackets opened by "plus", "+" or "and" (`9CD weights (plus D biases)`) is read as a term,
     its brackets set aside, saying so. "plus" joining terms that no words name (`9CD plus D`,
-    `9CD, plus D`) is read as + too, with a note; "and" there may join two answers, so not.
-    None otherwise."""
+    `9CD, plus D`) is read as + too, with a note, words after the last term left to
+    `set_aside_words` as after a "+" (`9CD plus D weights`); "and" there may join two
+    answers, so not. Gives the text read, the note and whether words named the terms (not in
+    that last case); None otherwise."""
     text, bracketed = _unbracketed_term(text)
     breaks = _term_breaks(text)
     if not breaks:
@@ -495,10 +556,9 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
     if not (words and between):
         if not plus:
             return None  # "and" joining terms no words name may join two answers
-        if words and _PARAMETER_PARTS & _kinds(" ".join(words)).keys():
-            return None  # `9CD, plus D biases`: the words name the last term, not the count
-        # `9CD plus D` is read too ("plus" says +); words at the end naming the whole count
-        # (`9CD plus D params`) are `set_aside_words`', as after a "+"
+        # `9CD plus D` is read too ("plus" says +); words at the end (`9CD plus D params`,
+        # `9CD plus D weights`) are `set_aside_words`', as after a "+": a marker reads "plus"
+        # as "+", whatever the last word names
         words, read = [], list(text)
     if (found := units_against_item(" ".join(words), question.counts)) and found[0] == "other":
         return None
@@ -512,14 +572,16 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str] | No
         note = note.removesuffix(", and ")
     if bracketed is not None:
         note += f', with "{bracketed}" in brackets read as a term of the sum'
-    return "".join(read), note
+    return "".join(read), note, bool(words)
 
 
 def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
     """The terms of a sum whose terms unit words name (`D weights + 9CD biases`), each as
     (its maths, what its words name: "weights", "biases", ...), where `_set_aside_term_words`
-    reads the sum so; () otherwise."""
-    if _set_aside_term_words(text, question) is None:
+    reads the sum so; () otherwise (`9CD plus D weights`: "plus" read as + with the word after
+    the sum set aside, as after a "+")."""
+    reading = _set_aside_term_words(text, question)
+    if reading is None or not reading[2]:
         return ()
     text, _ = _unbracketed_term(text)
     named = []

@@ -375,34 +375,48 @@ def _one_entry_of_matrix_form(text: str, tokens: list, layer: LayerSpec) -> tupl
     if kinds in (["NAME", "_", "NAME"], ["NAME", "_", "{", "NAME", "}"]):
         return None
     indices, shown = _indices(left[1:]), _indices(written)
-    if (
-        layer.recurrent
-        and note is None
-        and shown
-        and len(shown) < len(indices)
-        and indices[-len(shown) :] == shown
-    ):  # `h_{t,k} = \tanh(W_x x_t + …)_k`: the entry k of the state at t, as `h_t = \tanh(…)`
+    if layer.recurrent and note is None and shown and len(shown) < len(indices):
+        # `h_{t,k} = \tanh(W_x x_t + …)_k`: the entry k of the state at t, as `h_t = \tanh(…)`
         _, matrix, whole = _entry_of_matrix_form(left, [*right[: -len(written)], *left[1:]], layer)
-        if whole is not None:
-            kept = list(_kept(text, tokens, left[:1], matrix))
-            step = f"{left[0].text}_{{{','.join(indices[: -len(shown)])}}}"
-            kept[left[0].start : left[-1].end] = step.ljust(left[-1].end - left[0].start)
-            full, part = ",".join(indices), ",".join(shown)
-            note = whole.replace(
-                f"_{{{full}}} as the entry {full} ", f"_{{{part}}} as the entry {part} "
-            )
-            return "".join(kept), note
-    if other is not None:  # the two sides name different entries: said so
-        raise AnswerError(
-            text,
-            written[0].start,
-            f"{other.removeprefix('read ').replace(' as the entry', ' is the entry', 1)}, "
-            f"but the left side is the entry {','.join(_indices(left[1:]))} of "
-            f"{left[0].text}: the two sides name different entries",
+        full, part = ",".join(indices), ",".join(shown)
+        step = f"{left[0].text}_{{{','.join(indices[: -len(shown)])}}}"
+        entry = (whole or "").replace(
+            f"_{{{full}}} as the entry {full} ", f"_{{{part}}} as the entry {part} "
         )
+        if whole is not None and indices[-len(shown) :] == shown:
+            kept = list(_kept(text, tokens, left[:1], matrix))
+            kept[left[0].start : left[-1].end] = step.ljust(left[-1].end - left[0].start)
+            return "".join(kept), entry
+        if whole is not None:  # `\tanh(…)_j` for h_{t,k}: the entry j is not the output's k
+            unsummed = [index for index in shown if index not in indices]
+            raise _different_entries(text, written, entry, indices[-len(shown) :], step, unsummed)
+    if other is not None:  # the two sides name different entries: said so
+        raise _different_entries(text, written, other, indices, left[0].text)
     if note is None:
         return None
     return _kept(text, tokens, name, matrix), note
+
+
+def _different_entries(
+    text: str,
+    written: list,
+    entry: str,
+    indices: list[str],
+    output: str,
+    unsummed: list[str] | None = None,
+) -> AnswerError:
+    """Why a formula whose right side is an entry (`entry`, a note "read … as the entry …")
+    at the subscript `written` is not read: the left side, `output`, is the entry `indices`,
+    another one; and, where the subscript has indices that are not the output's (`unsummed`),
+    that no sum introduces them. The caret is under the subscript."""
+    said = (
+        f"{entry.removeprefix('read ').replace(' as the entry', ' is the entry', 1)}, but the "
+        f"left side is the entry {','.join(indices)} of {output}: the two sides name different "
+        "entries"
+    )
+    if unsummed:
+        said += f", and no sum introduces {', '.join(unsummed)}"
+    return AnswerError(text, written[0].start, said, written[-1].end - written[0].start)
 
 
 # What may join two statements of a chain of working after a comma: `, i.e.`, `, ie`

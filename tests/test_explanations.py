@@ -266,6 +266,28 @@ EXPLANATIONS = [
     ("A convolution is local, as is attention.", "needs_review", 0, "as is attention"),
     ("A convolution is local and so is attention.", "needs_review", 0, "so is, no comma"),
     ("A convolution is local, and attention too.", "needs_review", 0, "and attention too"),
+    # (tmarks) "…, and attention is too" said it of attention alone, a clause of its own: 0 with
+    # nothing flagged; "…, and attention as well" earned the difference
+    ("A convolution is local, and attention is too.", "needs_review", 0, "attention is too"),
+    ("A convolution is local and attention is also.", "needs_review", 0, "attention is also"),
+    (
+        "A convolution uses fixed weights, and attention as well.",
+        "needs_review",
+        0,
+        "and attention as well",
+    ),
+    (
+        "A convolution is local, and attention is as well.",
+        "needs_review",
+        0,
+        "attention is as well",
+    ),
+    (
+        "A convolution is local, and attention is global too.",
+        "partial",
+        0.5,
+        "'attention is global too' is a statement of its own",
+    ),
     (
         "A convolution uses fixed weights, and so does attention.",
         "needs_review",
@@ -2602,6 +2624,13 @@ DENIED = [
         "22-52-q4",
         "A convolution is local, and so is attention.",
         'of both "convolution" and "attention", the wrong way round for one of them',
+    ),
+    # (tmarks) the statement said again is quoted whole
+    (
+        "22-52-q4",
+        "A convolution is local, and attention is too.",
+        '"convolution is local, and attention is too", which says it of both "convolution" and '
+        '"attention", the wrong way round for one of them',
     ),
     # textD: a noun phrase after "so is"; equal weighting contradicts data-dependent mixing
     (

@@ -592,12 +592,24 @@ class Sentence(tuple):
                         for j in range(start, len(self))
                         if self.scopes[j] == self.scopes[start]
                     )
-                    if (own or (rank and not joined)) and not refers:
+                    # "…, and attention is too" says the clause before again of its subject
+                    if (own or (rank and not joined)) and not refers and not self._echo_rest(i):
                         found.append((start, -1))
                     break
                 if (word in _SUBJECT_ENDS and word != "of") or self.negations[i]:
                     break
         return tuple(found)
+
+    def _echo_rest(self, verb: int) -> bool:
+        """Whether all that follows the verb at the index in its scope says "too" ("…, and
+        attention is too", "… does as well"): the clause only says the one before again of its
+        subject (see `_echoes`), and a pattern may take the words of both."""
+        rest = [
+            self.plain[at][1]
+            for at in range(verb + 1, len(self))
+            if self.scopes[at] == self.scopes[verb]
+        ]
+        return bool(rest) and _too_words(rest) == len(rest)
 
     def _subject_words(self, start: int, at: int) -> tuple[int, ...]:
         """The words of the subject of the scope that begins at `start` (its first words from
@@ -1255,7 +1267,7 @@ def _match(
     role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
     role_of = _roles_of(sentence, roles) if role_words else {}
     joined = _joined(sentence, chosen, roles) if roles and said_of is None else ()
-    reach = (*reach, *joined[1:])
+    reach = (*reach, *joined[1:], *_echo_end(sentence, chosen, joined))
     return Match(
         pattern,
         words,
@@ -1268,6 +1280,21 @@ def _match(
         role_compared=bool(role_words) and not any(i in role_of for i in role_words),
         unattributed=unattributed,
         joined=joined,
+    )
+
+
+def _echo_end(sentence: Sentence, chosen: list[int], joined: tuple[Word, ...]) -> tuple[Word, ...]:
+    """The last word of the statement that says the match again of a role word after it ("…,
+    and attention is too"), for the quote to show all it says; none for a role word among the
+    match's words ("Both CNNs and attention mix …")."""
+    if not joined:
+        return ()
+    partner = sentence.index(joined[1])
+    if partner < max(chosen):
+        return ()
+    scope = sentence.scopes[partner]
+    return (
+        sentence[max(at for at in range(partner, len(sentence)) if sentence.scopes[at] == scope)],
     )
 
 
@@ -1431,6 +1458,7 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
 
 _ECHOING = frozenset(["so", "as"])  # "…, and so is attention", "…, as does attention"
 _TOO = frozenset(["too", "also"])  # "…, and attention is too", "…, and attention too"
+_AS_WELL = ["as", "well"]  # "…, and attention as well", "…, and attention is as well"
 _LEADING = frozenset(["and", "but", "yet"])
 _NOUN_PHRASE_WORDS = 2  # words of the noun phrase on either side of its role word
 
@@ -1449,12 +1477,20 @@ def _noun_phrase(words: list[str]) -> bool:
     )
 
 
+def _too_words(words: list[str]) -> int:
+    """How many of the last of these words say "too": one ("too", "also"), two ("as well"),
+    or none."""
+    if words[-2:] == _AS_WELL:
+        return 2
+    return 1 if words[-1:] and words[-1] in _TOO else 0
+
+
 def _echoes(sentence: Sentence, first: int, second: int) -> bool:
     """Whether the role word at `second` stands in a statement of its own, after the one of
     `first`, that only says that one again of it: "A convolution is local, and so is attention",
-    "…, as is attention", "…, and attention is too" say it of both, as "both" does; so do "…, and
-    so is a 3x3 convolution", "…, as does max pooling", "…, and a 3x3 convolution too", the role
-    word in a noun phrase (see `_noun_phrase`)."""
+    "…, as is attention", "…, and attention is too" (or "as well") say it of both, as "both"
+    does; so do "…, and so is a 3x3 convolution", "…, as does max pooling", "…, and a 3x3
+    convolution too", the role word in a noun phrase (see `_noun_phrase`)."""
     scope = sentence.scopes[second]
     if scope == sentence.scopes[first]:
         return False
@@ -1463,9 +1499,9 @@ def _echoes(sentence: Sentence, first: int, second: int) -> bool:
     after = [sentence.plain[at][1] for at in within if at > second]
     while before and before[0] in _LEADING:
         before.pop(0)
-    too = bool(after) and after[-1] in _TOO
-    if too:
-        after.pop()
+    ending = _too_words(after)
+    too = ending > 0
+    del after[len(after) - ending :]
     if before[:1] and before[0] in _ECHOING and before[1:2] and before[1] in _SUBJECTLESS_VERBS:
         # "so is a 3x3 convolution (too)", "as does max pooling"
         return _noun_phrase(before[2:]) and _noun_phrase(after)

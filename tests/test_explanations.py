@@ -1622,6 +1622,31 @@ MISMARKED += [
         1,
         "not learned but computed",
     ),
+    # (tmarks) the subject after a colon, of a sentence that begins without one (was 0)
+    (
+        "attn-q1",
+        "d.explanation",
+        "Computed, not learned: the attention weights.",
+        "partial",
+        1,
+        "computed, not learned: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Computed from the data: the attention weights.",
+        "partial",
+        1,
+        "computed from the data: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Computed, not learned: the tokens.",
+        "incorrect",
+        0,
+        "computed, not learned: the tokens",
+    ),
     # guards: attention computed from the data, in its order, keeps its credit; "not computed
     # but learned" earns none
     (

@@ -516,7 +516,9 @@ class Sentence(tuple):
         """The scopes that go on without a subject of its own (see `_GOING_ON`), by the index of
         their first word: the indexes of the words of the subject they go on speaking of, that
         of the nearest scope before with a subject of its own, when that scope is no clause
-        beginning with because, which, while … or on what the sentence compares with."""
+        beginning with because, which, while … or on what the sentence compares with; with none
+        before, the noun phrase after the sentence's last colon ("Computed, not learned: the
+        attention weights")."""
         starts = [i for i in range(len(self)) if not i or self.scopes[i] != self.scopes[i - 1]]
         subjects: dict[int, tuple[int, ...]] = {}  # each scope's subject, by its first word
         found = {}
@@ -537,7 +539,7 @@ class Sentence(tuple):
             if subjectless:
                 # "… act on E and K, and are applied …": the subject of a clause, not of "and K"
                 earlier = [s for s in subjects if s < start]
-                subject = subjects[earlier[-1]] if earlier else ()
+                subject = subjects[earlier[-1]] if earlier else self._named_after_colon
                 subjects[start] = subject
                 if subject:
                     found[start] = subject
@@ -545,6 +547,24 @@ class Sentence(tuple):
             if start in self.clause_starts.values():
                 subjects[start] = self._subject_words(start, at)
         return found
+
+    @cached_property
+    def _named_after_colon(self) -> tuple[int, ...]:
+        """The words after the sentence's last colon when they are only a noun phrase (no verb,
+        negation, or and, but, which …): what a sentence that begins without a subject speaks
+        of ("Computed, not learned: the attention weights"); none otherwise."""
+        colon = next((at for at in range(len(self) - 1, 0, -1) if ":" in self[at].before), None)
+        if colon is None or len(self) - colon > 2 * _SUBJECT_WORDS:
+            return ()
+        named = range(colon, len(self))
+        if any(
+            self.plain[at][1] in _SUBJECTLESS_VERBS
+            or self.plain[at][1] in _SCOPE_BREAKS
+            or self.negations[at]
+            for at in named
+        ):
+            return ()
+        return tuple(named)
 
     @cached_property
     def walls(self) -> tuple[tuple[int, int], ...]:

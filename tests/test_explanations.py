@@ -2331,6 +2331,34 @@ MISMARKED += [
         1,
         "the attention layer's parameters",
     ),
+    # (tmarks) so are self-attention's (multi-head attention's) parameters, in the possessive
+    # (was for a person)
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention's parameters are W_Q, W_K and W_V; the attention weights are computed "
+        "from the input, not learned.",
+        "partial",
+        1,
+        "self-attention's parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Multi-head attention's parameters are W_Q, W_K, W_V and W_O; the attention weights are "
+        "computed from the input, not learned.",
+        "partial",
+        1,
+        "multi-head attention's parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention's weights are learned.",
+        "needs_review",
+        0,
+        "self-attention's weights called learned",
+    ),
     (
         "attn-q1",
         "d.explanation",

@@ -240,6 +240,38 @@ EXPLANATIONS = [
         1,
         "the 3x3 convolution compared with, put in",
     ),
+    # (tmarks) said of both the 1x1 and the 3x3 convolution, it is said of the 1x1 one too (was
+    # for a person: "says it of '3x3'"); of two other layers, it is still a person's
+    (
+        "Both the 1x1 and 3x3 convolutions use the same weights at every pixel.",
+        "partial",
+        1,
+        "both the 1x1 and 3x3 convolutions",
+    ),
+    (
+        "Both the 3x3 and the 1x1 convolutions use the same weights at every pixel.",
+        "partial",
+        1,
+        "both the 3x3 and the 1x1 convolutions",
+    ),
+    (
+        "The 1x1 and 3x3 convolutions both use the same weights at every pixel.",
+        "partial",
+        1,
+        "the 1x1 and 3x3 convolutions both",
+    ),
+    (
+        "Both the 3x3 and 5x5 convolutions use the same weights at every pixel.",
+        "needs_review",
+        0,
+        "both the 3x3 and 5x5 convolutions",
+    ),
+    (
+        "Both the 1x1 and 3x3 convolutions use different weights at every pixel.",
+        "needs_review",
+        0,
+        "both use different weights",
+    ),
     (
         "The 3x3 convolution shares weights too, but the 1x1 convolution is a position-wise "
         "linear layer.",
@@ -3264,6 +3296,12 @@ def test_feedback_quotes_what_matched_and_names_what_is_missing():
             "does not.",
             "the difference: attention mixes positions",
             "attention mixes all",
+        ),
+        # (tmarks) said of the 1x1 convolution and another joined by "both": quoted with both
+        (
+            "Both the 1x1 and 3x3 convolutions use the same weights at every pixel.",
+            "a 1x1 convolution applies the same linear map",
+            "1x1 and 3x3 convolutions use the same weights at every pixel",
         ),
         (
             "The same weights are used at every position; attention weighs all tokens by their "

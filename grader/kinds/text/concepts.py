@@ -388,6 +388,9 @@ class Match:
     # the role word it is said of and one of another role joined to it by "both" ("Both CNNs
     # and attention mix positions …"): said of both (see `Sentence.both`); else empty
     joined: tuple[Word, ...] = ()
+    # the two role words joined by "both" it is said of (`said_of` or `joined`'s first), one of
+    # the pattern's own role ("Both the 1x1 and 3x3 convolutions use …"); else empty
+    with_own: tuple[Word, ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -424,6 +427,7 @@ class Sentence(tuple):
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
+        self.said_both: dict[tuple[tuple[str, ...], ...], frozenset[int]] = {}  # see `_both`
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -1300,7 +1304,28 @@ def _match(
         role_compared=bool(role_words) and not any(i in role_of for i in role_words),
         unattributed=unattributed,
         joined=joined,
+        with_own=_with_own(sentence, chosen, roles, said_of or next(iter(joined), None)),
     )
+
+
+def _with_own(
+    sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...], said_of: Word | None
+) -> tuple[Word, ...]:
+    """The role word a match is said of and the one "both" joins to it, where one of them is of
+    the pattern's own role ("Both the 1x1 and 3x3 convolutions use the same weights at every
+    pixel" says it of the 1x1 convolution too); not those of a statement said again ("…, and so
+    is a 3x3 convolution"), which `_both` joins as well. Empty otherwise."""
+    if said_of is None:
+        return ()
+    partners = _both(sentence, roles)
+    at = sentence.index(said_of)
+    if at not in sentence.said_both[roles]:
+        return ()
+    partner = sentence[partners[at]]
+    own = _own_role(sentence, chosen, roles)
+    if own not in (_role_fitting(said_of, roles), _role_fitting(partner, roles)):
+        return ()
+    return said_of, partner
 
 
 def _echo_end(sentence: Sentence, chosen: list[int], joined: tuple[Word, ...]) -> tuple[Word, ...]:
@@ -1408,7 +1433,7 @@ def _said_of(
     """
     role_of = _roles_of(sentence, roles)
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
-    own = next((role for _, role in fitting if role is not None), 0)
+    own = _own_role(sentence, chosen, roles)
     subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
     unattributed = any(subject is None for subject, _ in subjects)
     for subject, sure in subjects:  # a role word of the match itself is named beside it
@@ -1421,6 +1446,13 @@ def _said_of(
     return None, False, False, unattributed
 
 
+def _own_role(sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]) -> int:
+    """The role of a match's pattern: that of its first word that is a role word, else the
+    concept's first."""
+    fitting = (_role_fitting(sentence[index], roles) for index in chosen)
+    return next((role for role in fitting if role is not None), 0)
+
+
 _BOTH = "both"
 _JOINING = frozenset(["and", *_DETERMINERS])  # "both the CNN and the attention layer"
 
@@ -1430,7 +1462,9 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
     of the other: "Both CNNs and attention …", "In both attention and CNNs …", "Convolution and
     attention both …", "… are both …". Between them, in one clause, an "and", and at most
     two more words, none a verb or a negation ("attention layers and CNNs"); "both" just before
-    the first (past a determiner) or within three words after the second."""
+    the first (past a determiner) or within three words after the second. So are those of a
+    statement that says the one before again (see `_echoes`); the indexes of those "both" joins
+    are kept in `Sentence.said_both`."""
     found = sentence.joined.get(roles)
     if found is not None:
         return found
@@ -1460,6 +1494,7 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
             for at in after
         ):
             found[first], found[second] = second, first
+    sentence.said_both[roles] = frozenset(found)
     role_of = _roles_of(sentence, roles)
     for second in named:
         first = next(
@@ -1543,7 +1578,7 @@ def _joined(
     if not partners:
         return ()
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
-    own = next((role for _, role in fitting if role is not None), 0)
+    own = _own_role(sentence, chosen, roles)
     role_of = _roles_of(sentence, roles)
     named = [index for index, role in fitting if role is not None]
     named += [
@@ -2324,6 +2359,13 @@ def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, .
     )
 
 
+def _said_of_own_role(match: Match) -> Match:
+    """A match said of two role words joined by "both" as said of the one of its own role (see
+    `Match.with_own`), quoted with both."""
+    reach = (*match.reach, *match.with_own)
+    return replace(match, said_of=None, said_of_sure=False, joined=(), reach=reach)
+
+
 def _wrong_role(concept: Concept, joined: bool) -> str:
     """How a statement said of another role (or of two) is wrong: the wrong way round, where
     the concept gives each role its own; else said of what the concept does not say it of ("The
@@ -2346,6 +2388,11 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         pairing_texts = {p.text for p in pairings}
         contradicting = _contradicting(concept, answer)
         evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
+        # where the concept only names what it is not said of, a statement of its own role and
+        # another joined by "both" is one of its own ("Both the 1x1 and 3x3 convolutions use the
+        # same weights at every pixel")
+        if not concept.compares:
+            evidence = [_said_of_own_role(m) if m.with_own else m for m in evidence]
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent

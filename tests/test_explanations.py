@@ -240,6 +240,38 @@ EXPLANATIONS = [
         1,
         "the 3x3 convolution compared with, put in",
     ),
+    # (tmarks) said of both the 1x1 and the 3x3 convolution, it is said of the 1x1 one too (was
+    # for a person: "says it of '3x3'"); of two other layers, it is still a person's
+    (
+        "Both the 1x1 and 3x3 convolutions use the same weights at every pixel.",
+        "partial",
+        1,
+        "both the 1x1 and 3x3 convolutions",
+    ),
+    (
+        "Both the 3x3 and the 1x1 convolutions use the same weights at every pixel.",
+        "partial",
+        1,
+        "both the 3x3 and the 1x1 convolutions",
+    ),
+    (
+        "The 1x1 and 3x3 convolutions both use the same weights at every pixel.",
+        "partial",
+        1,
+        "the 1x1 and 3x3 convolutions both",
+    ),
+    (
+        "Both the 3x3 and 5x5 convolutions use the same weights at every pixel.",
+        "needs_review",
+        0,
+        "both the 3x3 and 5x5 convolutions",
+    ),
+    (
+        "Both the 1x1 and 3x3 convolutions use different weights at every pixel.",
+        "needs_review",
+        0,
+        "both use different weights",
+    ),
     (
         "The 3x3 convolution shares weights too, but the 1x1 convolution is a position-wise "
         "linear layer.",
@@ -266,6 +298,28 @@ EXPLANATIONS = [
     ("A convolution is local, as is attention.", "needs_review", 0, "as is attention"),
     ("A convolution is local and so is attention.", "needs_review", 0, "so is, no comma"),
     ("A convolution is local, and attention too.", "needs_review", 0, "and attention too"),
+    # (tmarks) "…, and attention is too" said it of attention alone, a clause of its own: 0 with
+    # nothing flagged; "…, and attention as well" earned the difference
+    ("A convolution is local, and attention is too.", "needs_review", 0, "attention is too"),
+    ("A convolution is local and attention is also.", "needs_review", 0, "attention is also"),
+    (
+        "A convolution uses fixed weights, and attention as well.",
+        "needs_review",
+        0,
+        "and attention as well",
+    ),
+    (
+        "A convolution is local, and attention is as well.",
+        "needs_review",
+        0,
+        "attention is as well",
+    ),
+    (
+        "A convolution is local, and attention is global too.",
+        "partial",
+        0.5,
+        "'attention is global too' is a statement of its own",
+    ),
     (
         "A convolution uses fixed weights, and so does attention.",
         "needs_review",
@@ -1600,6 +1654,31 @@ MISMARKED += [
         1,
         "not learned but computed",
     ),
+    # (tmarks) the subject after a colon, of a sentence that begins without one (was 0)
+    (
+        "attn-q1",
+        "d.explanation",
+        "Computed, not learned: the attention weights.",
+        "partial",
+        1,
+        "computed, not learned: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Computed from the data: the attention weights.",
+        "partial",
+        1,
+        "computed from the data: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Computed, not learned: the tokens.",
+        "incorrect",
+        0,
+        "computed, not learned: the tokens",
+    ),
     # guards: attention computed from the data, in its order, keeps its credit; "not computed
     # but learned" earns none
     (
@@ -2284,6 +2363,34 @@ MISMARKED += [
         1,
         "the attention layer's parameters",
     ),
+    # (tmarks) so are self-attention's (multi-head attention's) parameters, in the possessive
+    # (was for a person)
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention's parameters are W_Q, W_K and W_V; the attention weights are computed "
+        "from the input, not learned.",
+        "partial",
+        1,
+        "self-attention's parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Multi-head attention's parameters are W_Q, W_K, W_V and W_O; the attention weights are "
+        "computed from the input, not learned.",
+        "partial",
+        1,
+        "multi-head attention's parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention's weights are learned.",
+        "needs_review",
+        0,
+        "self-attention's weights called learned",
+    ),
     (
         "attn-q1",
         "d.explanation",
@@ -2602,6 +2709,13 @@ DENIED = [
         "22-52-q4",
         "A convolution is local, and so is attention.",
         'of both "convolution" and "attention", the wrong way round for one of them',
+    ),
+    # (tmarks) the statement said again is quoted whole
+    (
+        "22-52-q4",
+        "A convolution is local, and attention is too.",
+        '"convolution is local, and attention is too", which says it of both "convolution" and '
+        '"attention", the wrong way round for one of them',
     ),
     # textD: a noun phrase after "so is"; equal weighting contradicts data-dependent mixing
     (
@@ -3182,6 +3296,12 @@ def test_feedback_quotes_what_matched_and_names_what_is_missing():
             "does not.",
             "the difference: attention mixes positions",
             "attention mixes all",
+        ),
+        # (tmarks) said of the 1x1 convolution and another joined by "both": quoted with both
+        (
+            "Both the 1x1 and 3x3 convolutions use the same weights at every pixel.",
+            "a 1x1 convolution applies the same linear map",
+            "1x1 and 3x3 convolutions use the same weights at every pixel",
         ),
         (
             "The same weights are used at every position; attention weighs all tokens by their "

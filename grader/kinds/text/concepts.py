@@ -388,6 +388,9 @@ class Match:
     # the role word it is said of and one of another role joined to it by "both" ("Both CNNs
     # and attention mix positions …"): said of both (see `Sentence.both`); else empty
     joined: tuple[Word, ...] = ()
+    # the two role words joined by "both" it is said of (`said_of` or `joined`'s first), one of
+    # the pattern's own role ("Both the 1x1 and 3x3 convolutions use …"); else empty
+    with_own: tuple[Word, ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -424,6 +427,7 @@ class Sentence(tuple):
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
+        self.said_both: dict[tuple[tuple[str, ...], ...], frozenset[int]] = {}  # see `_both`
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -516,7 +520,9 @@ class Sentence(tuple):
         """The scopes that go on without a subject of its own (see `_GOING_ON`), by the index of
         their first word: the indexes of the words of the subject they go on speaking of, that
         of the nearest scope before with a subject of its own, when that scope is no clause
-        beginning with because, which, while … or on what the sentence compares with."""
+        beginning with because, which, while … or on what the sentence compares with; with none
+        before, the noun phrase after the sentence's last colon ("Computed, not learned: the
+        attention weights")."""
         starts = [i for i in range(len(self)) if not i or self.scopes[i] != self.scopes[i - 1]]
         subjects: dict[int, tuple[int, ...]] = {}  # each scope's subject, by its first word
         found = {}
@@ -537,7 +543,7 @@ class Sentence(tuple):
             if subjectless:
                 # "… act on E and K, and are applied …": the subject of a clause, not of "and K"
                 earlier = [s for s in subjects if s < start]
-                subject = subjects[earlier[-1]] if earlier else ()
+                subject = subjects[earlier[-1]] if earlier else self._named_after_colon
                 subjects[start] = subject
                 if subject:
                     found[start] = subject
@@ -545,6 +551,24 @@ class Sentence(tuple):
             if start in self.clause_starts.values():
                 subjects[start] = self._subject_words(start, at)
         return found
+
+    @cached_property
+    def _named_after_colon(self) -> tuple[int, ...]:
+        """The words after the sentence's last colon when they are only a noun phrase (no verb,
+        negation, or and, but, which …): what a sentence that begins without a subject speaks
+        of ("Computed, not learned: the attention weights"); none otherwise."""
+        colon = next((at for at in range(len(self) - 1, 0, -1) if ":" in self[at].before), None)
+        if colon is None or len(self) - colon > 2 * _SUBJECT_WORDS:
+            return ()
+        named = range(colon, len(self))
+        if any(
+            self.plain[at][1] in _SUBJECTLESS_VERBS
+            or self.plain[at][1] in _SCOPE_BREAKS
+            or self.negations[at]
+            for at in named
+        ):
+            return ()
+        return tuple(named)
 
     @cached_property
     def walls(self) -> tuple[tuple[int, int], ...]:
@@ -592,12 +616,24 @@ class Sentence(tuple):
                         for j in range(start, len(self))
                         if self.scopes[j] == self.scopes[start]
                     )
-                    if (own or (rank and not joined)) and not refers:
+                    # "…, and attention is too" says the clause before again of its subject
+                    if (own or (rank and not joined)) and not refers and not self._echo_rest(i):
                         found.append((start, -1))
                     break
                 if (word in _SUBJECT_ENDS and word != "of") or self.negations[i]:
                     break
         return tuple(found)
+
+    def _echo_rest(self, verb: int) -> bool:
+        """Whether all that follows the verb at the index in its scope says "too" ("…, and
+        attention is too", "… does as well"): the clause only says the one before again of its
+        subject (see `_echoes`), and a pattern may take the words of both."""
+        rest = [
+            self.plain[at][1]
+            for at in range(verb + 1, len(self))
+            if self.scopes[at] == self.scopes[verb]
+        ]
+        return bool(rest) and _too_words(rest) == len(rest)
 
     def _subject_words(self, start: int, at: int) -> tuple[int, ...]:
         """The words of the subject of the scope that begins at `start` (its first words from
@@ -1255,7 +1291,7 @@ def _match(
     role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
     role_of = _roles_of(sentence, roles) if role_words else {}
     joined = _joined(sentence, chosen, roles) if roles and said_of is None else ()
-    reach = (*reach, *joined[1:])
+    reach = (*reach, *joined[1:], *_echo_end(sentence, chosen, joined))
     return Match(
         pattern,
         words,
@@ -1268,6 +1304,42 @@ def _match(
         role_compared=bool(role_words) and not any(i in role_of for i in role_words),
         unattributed=unattributed,
         joined=joined,
+        with_own=_with_own(sentence, chosen, roles, said_of or next(iter(joined), None)),
+    )
+
+
+def _with_own(
+    sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...], said_of: Word | None
+) -> tuple[Word, ...]:
+    """The role word a match is said of and the one "both" joins to it, where one of them is of
+    the pattern's own role ("Both the 1x1 and 3x3 convolutions use the same weights at every
+    pixel" says it of the 1x1 convolution too); not those of a statement said again ("…, and so
+    is a 3x3 convolution"), which `_both` joins as well. Empty otherwise."""
+    if said_of is None:
+        return ()
+    partners = _both(sentence, roles)
+    at = sentence.index(said_of)
+    if at not in sentence.said_both[roles]:
+        return ()
+    partner = sentence[partners[at]]
+    own = _own_role(sentence, chosen, roles)
+    if own not in (_role_fitting(said_of, roles), _role_fitting(partner, roles)):
+        return ()
+    return said_of, partner
+
+
+def _echo_end(sentence: Sentence, chosen: list[int], joined: tuple[Word, ...]) -> tuple[Word, ...]:
+    """The last word of the statement that says the match again of a role word after it ("…,
+    and attention is too"), for the quote to show all it says; none for a role word among the
+    match's words ("Both CNNs and attention mix …")."""
+    if not joined:
+        return ()
+    partner = sentence.index(joined[1])
+    if partner < max(chosen):
+        return ()
+    scope = sentence.scopes[partner]
+    return (
+        sentence[max(at for at in range(partner, len(sentence)) if sentence.scopes[at] == scope)],
     )
 
 
@@ -1361,7 +1433,7 @@ def _said_of(
     """
     role_of = _roles_of(sentence, roles)
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
-    own = next((role for _, role in fitting if role is not None), 0)
+    own = _own_role(sentence, chosen, roles)
     subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
     unattributed = any(subject is None for subject, _ in subjects)
     for subject, sure in subjects:  # a role word of the match itself is named beside it
@@ -1374,6 +1446,13 @@ def _said_of(
     return None, False, False, unattributed
 
 
+def _own_role(sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]) -> int:
+    """The role of a match's pattern: that of its first word that is a role word, else the
+    concept's first."""
+    fitting = (_role_fitting(sentence[index], roles) for index in chosen)
+    return next((role for role in fitting if role is not None), 0)
+
+
 _BOTH = "both"
 _JOINING = frozenset(["and", *_DETERMINERS])  # "both the CNN and the attention layer"
 
@@ -1383,7 +1462,9 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
     of the other: "Both CNNs and attention …", "In both attention and CNNs …", "Convolution and
     attention both …", "… are both …". Between them, in one clause, an "and", and at most
     two more words, none a verb or a negation ("attention layers and CNNs"); "both" just before
-    the first (past a determiner) or within three words after the second."""
+    the first (past a determiner) or within three words after the second. So are those of a
+    statement that says the one before again (see `_echoes`); the indexes of those "both" joins
+    are kept in `Sentence.said_both`."""
     found = sentence.joined.get(roles)
     if found is not None:
         return found
@@ -1413,6 +1494,7 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
             for at in after
         ):
             found[first], found[second] = second, first
+    sentence.said_both[roles] = frozenset(found)
     role_of = _roles_of(sentence, roles)
     for second in named:
         first = next(
@@ -1431,6 +1513,7 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
 
 _ECHOING = frozenset(["so", "as"])  # "…, and so is attention", "…, as does attention"
 _TOO = frozenset(["too", "also"])  # "…, and attention is too", "…, and attention too"
+_AS_WELL = ["as", "well"]  # "…, and attention as well", "…, and attention is as well"
 _LEADING = frozenset(["and", "but", "yet"])
 _NOUN_PHRASE_WORDS = 2  # words of the noun phrase on either side of its role word
 
@@ -1449,12 +1532,20 @@ def _noun_phrase(words: list[str]) -> bool:
     )
 
 
+def _too_words(words: list[str]) -> int:
+    """How many of the last of these words say "too": one ("too", "also"), two ("as well"),
+    or none."""
+    if words[-2:] == _AS_WELL:
+        return 2
+    return 1 if words[-1:] and words[-1] in _TOO else 0
+
+
 def _echoes(sentence: Sentence, first: int, second: int) -> bool:
     """Whether the role word at `second` stands in a statement of its own, after the one of
     `first`, that only says that one again of it: "A convolution is local, and so is attention",
-    "…, as is attention", "…, and attention is too" say it of both, as "both" does; so do "…, and
-    so is a 3x3 convolution", "…, as does max pooling", "…, and a 3x3 convolution too", the role
-    word in a noun phrase (see `_noun_phrase`)."""
+    "…, as is attention", "…, and attention is too" (or "as well") say it of both, as "both"
+    does; so do "…, and so is a 3x3 convolution", "…, as does max pooling", "…, and a 3x3
+    convolution too", the role word in a noun phrase (see `_noun_phrase`)."""
     scope = sentence.scopes[second]
     if scope == sentence.scopes[first]:
         return False
@@ -1463,9 +1554,9 @@ def _echoes(sentence: Sentence, first: int, second: int) -> bool:
     after = [sentence.plain[at][1] for at in within if at > second]
     while before and before[0] in _LEADING:
         before.pop(0)
-    too = bool(after) and after[-1] in _TOO
-    if too:
-        after.pop()
+    ending = _too_words(after)
+    too = ending > 0
+    del after[len(after) - ending :]
     if before[:1] and before[0] in _ECHOING and before[1:2] and before[1] in _SUBJECTLESS_VERBS:
         # "so is a 3x3 convolution (too)", "as does max pooling"
         return _noun_phrase(before[2:]) and _noun_phrase(after)
@@ -1487,7 +1578,7 @@ def _joined(
     if not partners:
         return ()
     fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
-    own = next((role for _, role in fitting if role is not None), 0)
+    own = _own_role(sentence, chosen, roles)
     role_of = _roles_of(sentence, roles)
     named = [index for index, role in fitting if role is not None]
     named += [
@@ -2268,6 +2359,13 @@ def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, .
     )
 
 
+def _said_of_own_role(match: Match) -> Match:
+    """A match said of two role words joined by "both" as said of the one of its own role (see
+    `Match.with_own`), quoted with both."""
+    reach = (*match.reach, *match.with_own)
+    return replace(match, said_of=None, said_of_sure=False, joined=(), reach=reach)
+
+
 def _wrong_role(concept: Concept, joined: bool) -> str:
     """How a statement said of another role (or of two) is wrong: the wrong way round, where
     the concept gives each role its own; else said of what the concept does not say it of ("The
@@ -2290,6 +2388,11 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         pairing_texts = {p.text for p in pairings}
         contradicting = _contradicting(concept, answer)
         evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
+        # where the concept only names what it is not said of, a statement of its own role and
+        # another joined by "both" is one of its own ("Both the 1x1 and 3x3 convolutions use the
+        # same weights at every pixel")
+        if not concept.compares:
+            evidence = [_said_of_own_role(m) if m.with_own else m for m in evidence]
         plain = next((m for m in evidence if m.clean), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent

@@ -1040,6 +1040,23 @@ def test_sums_whose_product_is_too_large_are_refused():
     assert "sums over too many terms" in result.feedback[0]
 
 
+@pytest.mark.parametrize(
+    ("text", "verdict", "said"),
+    [
+        ("Y = AXB", "needs_review", "cannot compare exactly"),
+        ("Y = AAXBB", "incorrect", "The shapes do not fit"),
+        ("Y = AAAXBCCC", "invalid", "sums over too many terms"),
+        ("Y = AAAAAAAXW", "invalid", "sums over too many terms"),
+        ("Y = AAAAAAAAXWWWWWWWW", "incorrect", "The shapes do not fit"),
+    ],
+)
+def test_a_product_of_many_matrices_is_read_or_refused_never_an_error(text, verdict, said):
+    # eight or more factors failed with IndexError ("The grader failed on this answer"): the
+    # names of the indices summed between the factors ran out at six
+    result = grade_answer(RUBRIC, RUBRIC.items["e.formula"], text)
+    assert (result.verdict, said in result.feedback[0]) == (verdict, True), result.feedback
+
+
 def test_python_code_as_a_formula_is_invalid_and_never_run(tmp_path):
     marker = tmp_path / "x"
     text = f"__import__('os').system('touch {marker}')"

@@ -171,6 +171,7 @@ def test_the_count_parser_reads_or_refuses_within_its_bounds(text):
 
 @FUZZ
 @given(formula_texts, st.sampled_from(["a.formula", "b.formula", "d.formula", "e.formula"]))
+@example("Y=AAAXBCCC", "e.formula")  # eight matrices: the inner indices' names ran out
 def test_the_formula_parser_reads_or_refuses(text, item_id):
     item = RUBRIC.items[item_id]
     try:

@@ -495,7 +495,7 @@ def _matrix_to_index(
             terms.append(Term(coefficient, (), (Access(bias.name, (axis,), bias.start),)))
             continue
         oriented = [dims(f) for f in factors]
-        inner = [index_symbol(n) for n in "stuvpq"[: len(factors) - 1]]
+        inner = [index_symbol(name) for name in _inner_names(len(factors) - 1)]
         positions = [first, *inner, last]
         accesses = []
         for k, factor in enumerate(factors):
@@ -510,6 +510,12 @@ def _matrix_to_index(
         )
         terms.append(Term(coefficient, sums, tuple(accesses)))
     return output, tuple(terms), reading, None
+
+
+def _inner_names(count: int) -> list[str]:
+    """The names of the `count` indices summed between the factors of a product of matrices:
+    s, t, u, v, p, q, then s7, s8, … (a product of any length is read, `Y = AAAXBCCC` too)."""
+    return [*"stuvpq"[:count], *(f"s{n}" for n in range(7, count + 1))]
 
 
 def _bias_axis(

@@ -21,7 +21,7 @@ import sympy
 from grader.kinds.formula.check import FINDINGS, FormulaCheck, first_window_start, structures
 from grader.kinds.formula.layer import spatial_axes
 from grader.kinds.formula.layout import tokens_as_columns
-from grader.kinds.formula.terms import Access, Formula, LayerSpec
+from grader.kinds.formula.terms import Access, Formula, LayerSpec, Term
 
 INDEX_BASES = ("0", "1", "any")
 
@@ -57,12 +57,14 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec, axes: str = "all") -> 
         if layer.is_input(access.name):
             count = len(indices)
             indices = tuple(
-                index + 1 if moves(axis, count) else index for axis, index in enumerate(indices)
+                _one_more(index) if moves(axis, count) else index
+                for axis, index in enumerate(indices)
             )
-        return replace(access, indices=indices)
+        # made as `replace` makes it, without its look at the fields (a third of the work)
+        return Access(access.name, indices, access.start, access.end)
 
     terms = tuple(
-        replace(term, factors=tuple(moved(access) for access in term.factors))
+        Term(term.coefficient, term.sums, tuple(moved(access) for access in term.factors))
         for term in formula.terms
     )
     if not formula.enumerates:
@@ -71,10 +73,16 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec, axes: str = "all") -> 
     output = tuple(
         index
         if isinstance(index, sympy.Symbol) or not moved_axes[axis]
-        else _shifted(index, free) + 1
+        else _one_more(_shifted(index, free))
         for axis, index in enumerate(formula.output.indices)
     )
     return replace(formula, terms=terms, output=replace(formula.output, indices=output))
+
+
+@lru_cache(maxsize=1024)
+def _one_more(index: sympy.Expr) -> sympy.Expr:
+    """`index + 1`, remembered as `_shifted` is: an input's indices are the same few."""
+    return index + 1
 
 
 @lru_cache(maxsize=1024)

@@ -1168,6 +1168,8 @@ def _own_scaled_notes(name: str, numbers: list[sympy.Rational], weights: bool) -
     each with its number: one term times a number other than 1 is that parameter scaled
     (`2·W`); a term written more than once is one term, its numbers added."""
     total = sum(numbers, sympy.Integer(0))
+    if len(numbers) == 1 and total == 1:
+        return []  # one term, as written: nothing read into it (and nothing to print)
     scaled = scaled_name(total, name)
     if weights:
         number = (
@@ -1183,8 +1185,6 @@ def _own_scaled_notes(name: str, numbers: list[sympy.Rational], weights: bool) -
         kind = "weight" if weights else "bias"
         added = f"{written} one term in {scaled}: a {kind} written {times} adds up to one {kind}"
         return [added if total == 1 else f"{added}, and {number}"]
-    if total == 1:
-        return []
     return [f"read {scaled} as your {'weights' if weights else 'bias'}: {number}"]
 
 

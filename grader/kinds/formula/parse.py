@@ -553,10 +553,12 @@ def _tokens(text: str) -> tuple:
     return tuple(tokenize(normalise(text, FORMULA_STEPS)))
 
 
+@lru_cache(maxsize=64)
 def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
     product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no
-    one's convention."""
+    one's convention. Remembered as `_tokens` are (the last 64 answers): an answer is asked of
+    up to four times as it is graded (its matrices held to the question's, its index base)."""
     tokens = list(_tokens(text))
     return not _is_matrix_form(tokens) and not (
         layer is not None

@@ -36,7 +36,33 @@ from grader.normalise import (
 
 MAX_TERMS = 64  # terms of a formula once products of sums are expanded
 
+_HASH = "_hash_once"  # where `hashed_once` keeps an object's hash, beside its fields
 
+
+def hashed_once(cls: type) -> type:
+    """A frozen dataclass whose hash is worked out once an object: the checks' memos are keyed
+    by the reference, its layer and their terms, and a dataclass's hash is otherwise its
+    fields' (nested tuples of sympy expressions) hashed again at every look-up. The same value
+    as the dataclass's own hash; it is not pickled (another process may hash strings
+    otherwise), nor compared, copied by `replace` or shown."""
+    fields_hash = cls.__hash__
+
+    def __hash__(self) -> int:
+        kept = self.__dict__.get(_HASH)
+        if kept is None:
+            kept = fields_hash(self)
+            object.__setattr__(self, _HASH, kept)
+        return kept
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != _HASH}
+
+    cls.__hash__ = __hash__
+    cls.__getstate__ = __getstate__
+    return cls
+
+
+@hashed_once
 @dataclass(frozen=True)
 class TensorSpec:
     """A declared tensor: its name and its shape in the question's size symbols."""
@@ -45,6 +71,7 @@ class TensorSpec:
     shape: tuple[sympy.Expr, ...]
 
 
+@hashed_once
 @dataclass(frozen=True)
 class LayerSpec:
     """What a formula item's answers are about: the input and output tensors.
@@ -83,6 +110,7 @@ class LayerSpec:
         return any(t.name == self.output.name for t in self.more_inputs)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Access:
     """One tensor entry such as x_{i+u,j+v,l}: indices are expressions in indices and sizes."""
@@ -93,6 +121,7 @@ class Access:
     end: int = field(default=0, compare=False)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class SumRange:
     variable: sympy.Symbol
@@ -100,6 +129,7 @@ class SumRange:
     high: sympy.Expr
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Term:
     coefficient: sympy.Rational
@@ -135,6 +165,7 @@ class ScaledGiven:
     terms: int  # how many of the formula's terms hold it
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Formula:
     """A formula as we read it; `terms` is empty when `shape_problem` says why it cannot hold."""

@@ -37,6 +37,7 @@ from markupsafe import Markup, escape
 
 from grader import page_processes
 from grader.errors import counted
+from grader.exam import failed_student
 from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer, unread_rows
 from grader.mathml import trusted_mathml
@@ -197,9 +198,16 @@ class PageNames:
         name = page_name(student)
         if name.lower() in self._folded:
             name = page_name(student, digest_length=64)
-        self._folded.add(name.lower())
+        self._folded.add(lower_once(name))
         self.given.add(name)
         return name
+
+
+def lower_once(name: str) -> str:
+    """`name` in lower case, `name` itself when it is (`str.lower` makes a copy): a page's
+    name is kept in both cases for every student of a class (`PageNames`)."""
+    folded = name.lower()
+    return name if folded == name else folded
 
 
 def page_names(batch: Batch) -> dict[str, str]:
@@ -1334,7 +1342,9 @@ def write_html_report(
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)
-            graded = {student.casefold() for student in kept}
+            # of the class, only those a failed file names (a few): not a set of the class
+            failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
+            graded = {folded for student in kept if (folded := student.casefold()) in failed}
             for row in unread_rows(rubric, failures, graded, roster):
                 grades.writerow(row)  # a file that could not be graded: awaiting review
             results_json.write("\n]}\n")
@@ -1450,7 +1460,7 @@ def write_stored_report(
                     put_together()
                     if name.lower() in taken:
                         name = page_name(row[0], digest_length=64)
-                taken[name.lower()] = name
+                taken[lower_once(name)] = name
                 given.add(name)
                 rows.append(row)
                 names.append(name)

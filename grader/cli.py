@@ -78,6 +78,7 @@ from grader.workers import (
     DEFAULT_TIMEOUT,
     WALL_FACTOR,
     BoundedChecker,
+    give_back_freed_memory,
     stop_signals_blocked,
     usable_cores,
 )
@@ -605,7 +606,9 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
         if out is not None and connection is not None:
             try:
                 loaded = {rubric.sha256: rubric for rubric in rubrics.values()}
+                give_back_freed_memory()  # what grading freed, before children are forked
                 whole = _write_outputs(connection, out, roster, args.mixed_rubrics, db_path, loaded)
+                give_back_freed_memory()  # what the reports were made of, freed
             except MixedRubricsError as error:
                 refused = error
     except (KeyboardInterrupt, Interrupted) as interruption:

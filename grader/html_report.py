@@ -18,23 +18,26 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import statistics
 import sys
+import tempfile
 from array import array
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from jinja2 import Environment, PackageLoader, Template
 from markupsafe import Markup, escape
 
 from grader import page_processes
 from grader.errors import counted
+from grader.exam import failed_student
 from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer, unread_rows
 from grader.mathml import trusted_mathml
@@ -195,9 +198,16 @@ class PageNames:
         name = page_name(student)
         if name.lower() in self._folded:
             name = page_name(student, digest_length=64)
-        self._folded.add(name.lower())
+        self._folded.add(lower_once(name))
         self.given.add(name)
         return name
+
+
+def lower_once(name: str) -> str:
+    """`name` in lower case, `name` itself when it is (`str.lower` makes a copy): a page's
+    name is kept in both cases for every student of a class (`PageNames`)."""
+    folded = name.lower()
+    return name if folded == name else folded
 
 
 def page_names(batch: Batch) -> dict[str, str]:
@@ -412,6 +422,59 @@ class StudentRow(NamedTuple):
     held: bool = False  # held for review (`SubmissionResult.held`): no marks shown
 
 
+class StudentRows:
+    """The overview's table rows, in order, the most recent kept in memory and the others
+    set aside in a temporary file (pickled, `SPILLED_ROWS` at a time) as they come: the
+    overview of a class keeps a bounded number of them in memory whatever its size (a row
+    is about 500 bytes in memory, 25 MB at 50,000 students). A small class, and a part of
+    one sent between processes, never opens the file."""
+
+    def __init__(self) -> None:
+        self._recent: list[StudentRow] = []
+        self._spilled: IO[bytes] | None = None
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, row: StudentRow) -> None:
+        self._recent.append(row)
+        self._count += 1
+        if len(self._recent) >= SPILLED_ROWS:
+            self._spill()
+
+    def extend(self, rows: Sequence[StudentRow]) -> None:
+        self._recent.extend(rows)
+        self._count += len(rows)
+        if len(self._recent) >= SPILLED_ROWS:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._spilled is None:
+            self._spilled = tempfile.TemporaryFile()  # noqa: SIM115  closed with the object
+        self._spilled.seek(0, os.SEEK_END)
+        pickle.dump(self._recent, self._spilled, protocol=pickle.HIGHEST_PROTOCOL)
+        self._recent = []
+
+    def batches(self) -> Iterator[list[StudentRow]]:
+        """The rows in order, a batch at a time (at most `SPILLED_ROWS` and the recent)."""
+        if self._spilled is not None:
+            self._spilled.seek(0)
+            while True:
+                try:
+                    yield pickle.load(self._spilled)  # our own file, written just above
+                except EOFError:
+                    break
+        if self._recent:
+            yield self._recent
+
+
+SPILLED_ROWS = 1024  # rows of the overview's table set aside at a time (`StudentRows`)
+# where the student table's rows go in the page around them (`ClassOverview.render_pieces`):
+# a "<" is in no escaped text
+TABLE_MARK = "<grader-student-rows-of-this-page>"
+
+
 @dataclass(frozen=True)
 class OverviewPart:
     """A chunk of the class's contribution to its overview (`ClassOverview.part`): the
@@ -443,7 +506,7 @@ class ClassOverview:
     def __init__(self, rubric: Rubric, anchor_prefix: str = ""):
         self.rubric = rubric
         self.anchor_prefix = anchor_prefix
-        self.students: list[StudentRow] = []
+        self._rows = StudentRows()
         self.totals = array("d")  # of the students whose marks are final
         self.held = 0  # students held for review: in no statistic (`final_total`)
         self.review = 0
@@ -455,6 +518,12 @@ class ClassOverview:
         self._queue: dict[tuple[str, str], QueueEntry] = {}
         self._mistakes: Counter[tuple[str, str]] = Counter()
         self._mistake_answers: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+
+    @property
+    def students(self) -> list[StudentRow]:
+        """The table's rows so far, in the class's order (read back where they were set
+        aside: for a part sent to another process, and for tests)."""
+        return [row for rows in self._rows.batches() for row in rows]
 
     @classmethod
     def of(
@@ -523,7 +592,7 @@ class ClassOverview:
         else:
             self.totals.append(total)
         self.review += review
-        self.students.append(
+        self._rows.append(
             StudentRow(
                 student,
                 page,
@@ -576,7 +645,7 @@ class ClassOverview:
         so far, in the class's order) added as `add` would have added them one by one: the
         page is the same. Groups, queue entries and mistakes keep the order in which the
         class first showed them (the order ties are shown in)."""
-        self.students.extend(part.students)
+        self._rows.extend(part.students)
         self.totals.extend(part.totals)
         self.held += part.held
         self.review += part.review
@@ -662,6 +731,29 @@ class ClassOverview:
     def render(self, failures: Sequence[FileFailure], class_notes: Sequence[str] = ()) -> str:
         """The page, with the files that could not be graded and what the run said of the
         class (`class_notes`: how its students were keyed, `grader.student_keys`)."""
+        return "".join(self.render_pieces(failures, class_notes))
+
+    def render_pieces(
+        self, failures: Sequence[FileFailure], class_notes: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """`render`'s page in pieces, to be written as they come: the page around the
+        student table, rendered with a mark in its place, then the table's rows a batch at a
+        time (`student_rows`), read back from where they were set aside. Neither the rows
+        nor the page is ever held whole (a class of 50,000's page is 20 MB)."""
+        page = self._render_around(failures, class_notes, Markup(TABLE_MARK))
+        before, found, after = page.partition(TABLE_MARK)
+        if not found or TABLE_MARK in after:  # never: a student's text is escaped
+            yield self._render_around(failures, class_notes, student_rows(self.students))
+            return
+        yield before
+        for rows in self._rows.batches():
+            yield str(student_rows(rows))
+        yield after
+
+    def _render_around(
+        self, failures: Sequence[FileFailure], class_notes: Sequence[str], table: Markup
+    ) -> str:
+        """index.html with `table` as its student table's rows."""
         rubric = self.rubric
         item_stats = [
             {
@@ -680,8 +772,8 @@ class ClassOverview:
             rubric=rubric,
             summary=summary_of(self.totals, self.review, self.held),
             histogram=histogram(self.totals, rubric.max_total),
-            students=self.students,
-            student_rows=student_rows(self.students),
+            student_count=len(self._rows),
+            student_rows=table,
             item_stats=item_stats,
             verdicts=VERDICTS,
             mistakes=self.mistakes(),
@@ -1250,7 +1342,9 @@ def write_html_report(
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)
-            graded = {student.casefold() for student in kept}
+            # of the class, only those a failed file names (a few): not a set of the class
+            failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
+            graded = {folded for student in kept if (folded := student.casefold()) in failed}
             for row in unread_rows(rubric, failures, graded, roster):
                 grades.writerow(row)  # a file that could not be graded: awaiting review
             results_json.write("\n]}\n")
@@ -1260,7 +1354,8 @@ def write_html_report(
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
         pages.start_sync()  # every page written: synced by another process meanwhile
-        instructor.write("index.html", shown.render(failures, class_notes))
+        # in pieces, as rendered: the page of a large class is never held whole
+        instructor.stream("index.html").writelines(shown.render_pieces(failures, class_notes))
     remove_stale_pages(students, names.given)
     fonts = copy_math_font(students) + copy_math_font(overview)
     return len(kept) + len(fonts) + 3, kept
@@ -1365,7 +1460,7 @@ def write_stored_report(
                     put_together()
                     if name.lower() in taken:
                         name = page_name(row[0], digest_length=64)
-                taken[name.lower()] = name
+                taken[lower_once(name)] = name
                 given.add(name)
                 rows.append(row)
                 names.append(name)
@@ -1382,7 +1477,8 @@ def write_stored_report(
             raise OutputError(f"cannot write to {out_dir}: {error.strerror}") from None
         beside.close()  # the children stopped and reaped before the overview is rendered
         pages.start_sync()  # every page written: synced by another process meanwhile
-        instructor.write("index.html", shown.render(failures, class_notes))
+        # in pieces, as rendered: the page of a large class is never held whole
+        instructor.stream("index.html").writelines(shown.render_pieces(failures, class_notes))
     remove_stale_pages(students, given)
     fonts = copy_math_font(students) + copy_math_font(overview)
     return len(kept) + len(fonts) + 3, kept

@@ -118,6 +118,15 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def give_back_freed_memory() -> None:
+    """Have the C library return to the system what this process has freed and still keeps
+    (glibc's `malloc_trim`): once a class's reports are written, the many small objects they
+    were made of are freed but their pages stay with the process (33 MB at 50,000 students,
+    docs/performance.md). Nothing where the C library has no such call."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 def threshold_from(variable: str, default: int) -> int:
     """A class size from which work is done in a process beside the main one: the
     environment's `variable` (tests, benches) when it holds a whole number, else `default`."""

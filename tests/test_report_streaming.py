@@ -20,7 +20,7 @@ import pytest
 from report_files import drawn_class
 
 from grader import answer_groups as grouping
-from grader import gradebook
+from grader import gradebook, html_report
 from grader.html_report import (
     MEMBERS_SHOWN,
     ClassOverview,
@@ -154,6 +154,46 @@ def test_the_writer_reads_a_result_only_once_the_one_before_is_written_and_keeps
     assert count == len(results) + 4 + 3  # pages, two fonts twice, overview, CSV and JSON
     gc.collect()
     assert all(ref() is None for ref in alive)
+
+
+@pytest.mark.parametrize(
+    "spilled, merged",
+    [(7, False), (7, True), (1, False), (40, True)],
+    ids=[
+        "rows set aside seven at a time as they are added",
+        "rows set aside seven at a time as parts are merged",
+        "every row set aside as it comes",
+        "no row set aside",
+    ],
+)
+def test_the_overview_keeps_a_bounded_number_of_its_students_rows_and_renders_the_same_page(
+    seed_class, monkeypatch, spilled, merged
+):
+    # the table's rows beyond the last few go to a temporary file as they come, and the page
+    # is given out in pieces around them: the same page, never one row a student in memory
+    run, example = seed_class
+    results = drawn_class(example, 11, 40)
+    pages = {student: f"pages/{name}" for student, name in page_names(Batch(results)).items()}
+    whole = ClassOverview.of(run.rubric, Batch(results=results), pages)
+    expected = whole.render(example.failures)  # every row kept: fewer than SPILLED_ROWS
+    monkeypatch.setattr(html_report, "SPILLED_ROWS", spilled)
+    overview, most = ClassOverview(run.rubric), 0
+    for start in range(0, len(results), 5):
+        if merged:
+            part = ClassOverview(run.rubric)
+            for result in results[start : start + 5]:
+                part.add(result, pages[result.student])
+            overview.merge(part.part(set()))
+        else:
+            for result in results[start : start + 5]:
+                overview.add(result, pages[result.student])
+        most = max(most, len(overview._rows._recent))
+    assert most <= max(spilled, 5) and (most < len(results) or spilled >= len(results))
+    assert overview.students == whole.students
+    pieces = list(overview.render_pieces(example.failures))
+    assert "".join(pieces) == expected
+    assert overview.render(example.failures) == expected  # read back again, the same
+    assert max(map(len, pieces)) < len(expected)  # never the page whole in one piece
 
 
 @pytest.mark.parametrize("size", [0, 1, 40])

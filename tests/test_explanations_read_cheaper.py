@@ -4,7 +4,14 @@ finds: a pattern with a group of no word in the sentence matches nothing, whatev
 
 import pytest
 
-from grader.kinds.text.concepts import Pattern, _role_fitting, find, sentences
+from grader.kinds.text.concepts import (
+    Concept,
+    Pattern,
+    _Index,
+    _role_fitting,
+    find,
+    sentences,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +100,68 @@ def test_the_same_words_are_negated_alike_in_every_answer_and_by_their_own_claus
         if (match := find(Pattern.compile("fixed weight*"), sentence)) is not None
     )
     assert found.negated is negated
+
+
+def _read(answer: str, index: _Index) -> list[dict]:
+    """Each sentence's places of the index's groups, read through the index."""
+    found = []
+    for sentence in sentences.__wrapped__(answer):  # new sentences: nothing read yet
+        sentence.read(index)
+        found.append({group: sentence.places(group) for group in index.groups})
+    return found
+
+
+_CONCEPTS = (
+    Concept(
+        "shared",
+        1.0,
+        "",
+        (Pattern.compile("same|shared weight* position*"), Pattern.compile("1/k^2 parameter*")),
+        (),
+        1,
+    ),
+)
+
+
+def _each_group_alone(answer: str, index: _Index) -> list[dict]:
+    """Each sentence's places of the index's groups, looked for a group at a time (no read)."""
+    return [
+        {group: sentence.places(group) for group in index.groups}
+        for sentence in sentences.__wrapped__(answer)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentences_with_places"),
+    [
+        ("The same weights are used at every position.", 1),
+        ("It is cheap. The same weights are used at every position.", 1),
+        ("Weights, weights: the same.", 1),
+        ("It needs 1/K^2 of the parameters.", 1),
+        ("Positions are 1/K^2 here. It needs 1/K^2 of the parameters.", 2),
+        ("It needs 1/K^2 of the parameters. Positions are 1/K^2 here.", 2),
+    ],
+)
+def test_the_places_of_the_same_words_are_remembered_and_read_alike_in_every_answer(
+    answer, sentences_with_places
+):
+    """`_Index.places_of` remembers where each group has a word by the sentence's words (their
+    stems and plain forms); maths is read per sentence: each sentence of each answer finds
+    the places a group looked for alone finds, the memo empty or full."""
+    index = _Index(_CONCEPTS)
+    wanted = _each_group_alone(answer, index)
+    assert sum(any(found.values()) for found in wanted) == sentences_with_places
+    assert _read(answer, index) == wanted
+    assert _read(answer, index) == wanted  # remembered
+    assert len(index.places_memo) == len(wanted)
+
+
+def test_the_places_remembered_are_bounded():
+    index = _Index(_CONCEPTS)
+    for number in range(_Index.PLACES_MEMO + 10):
+        _read(f"The same weights {number} are used at every position {number}.", index)
+    assert 0 < len(index.places_memo) <= _Index.PLACES_MEMO
+    same, weights = ("same", "shar"), ("weight*",)
+    assert _read("The same weights.", index) == [
+        {group: {same: [1], weights: [2]}.get(group, []) for group in index.groups}
+    ]

@@ -1546,8 +1546,15 @@ def answer_among_words(text: str, alone: bool = False) -> AmongWords | None:
     maths alone, unless `alone`: maths with one word of prose (`so σ(1-σ)`, `Answer: …`)
     is maths alone to a transcript, which tries it as written first, as `grader check` does,
     and then so."""
-    if "$" in text or "\n" in text.strip() or (_is_maths_alone(text) and not alone):
+    if "$" in text or "\n" in text.strip() or (not alone and _is_maths_alone(text)):
         return None
+    return _among_words_alone(text)
+
+
+@lru_cache(maxsize=64)  # `grade.as_written` asks of most answers twice in a row, then alone
+def _among_words_alone(text: str) -> AmongWords | None:
+    """`answer_among_words` of an answer that may have words around its maths: its maths
+    among words, with a label set aside as words before it."""
     among = maths_among_words(text)
     if among is None or not among.label:
         return among

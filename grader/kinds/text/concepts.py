@@ -659,19 +659,18 @@ class Sentence(tuple):
 
     def read(self, index: _Index) -> None:
         """Find the places of every word group of a rubric's patterns in one pass over the
-        words (each word's groups are looked up once per rubric, not once per group)."""
+        words (each word's groups are looked up once per rubric, not once per group; the
+        places among the same words once per rubric, `_Index.places_of`)."""
         if index.groups <= self.groups.keys():
             return
-        found: dict[tuple[str, ...], list[int]] = {group: [] for group in index.groups}
-        for at, key in enumerate(self.plain):
-            for group in index.groups_of(key):
-                found[group].append(at)
+        found = {**index.nowhere, **index.places_of(self.plain)}
+        maths_places: dict[tuple[str, ...], list[int]] = {}
         for form, groups in index.maths.items():
             for at in self.maths.get(form, ()) if groups else ():
                 for group in groups:
-                    found[group].append(at)
-        for group in {group for groups in index.maths.values() for group in groups}:
-            found[group] = sorted(set(found[group]))
+                    maths_places.setdefault(group, []).append(at)
+        for group in index.maths_groups:
+            found[group] = sorted({*found[group], *maths_places.get(group, ())})
         self.groups.update(found)
 
     def _beginning(self, length: int) -> dict[str, list[int]]:
@@ -953,6 +952,7 @@ class _Index:
     """The word groups of a rubric's patterns, by the stems and beginnings that fit them."""
 
     MEMO = 65536  # words remembered, then forgotten all at once
+    PLACES_MEMO = 1024  # sentences' words remembered (`places_of`), then forgotten all at once
 
     def __init__(self, concepts: tuple[Concept, ...]):
         patterns = [p for c in concepts for p in (*c.evidence, *c.contradictions)]
@@ -971,6 +971,26 @@ class _Index:
                 table = self.prefixes.setdefault(len(prefix), {})
                 table.setdefault(prefix, []).append(group)
         self.memo: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+        self.maths_groups = frozenset(group for groups in self.maths.values() for group in groups)
+        # each group with no word: one empty list, read only, as every list `places_of` gives
+        self.nowhere: dict[tuple[str, ...], list[int]] = dict.fromkeys(self.groups, [])
+        self.places_memo: dict[tuple[tuple[str, str], ...], dict[tuple[str, ...], list[int]]] = {}
+
+    def places_of(self, plain: tuple[tuple[str, str], ...]) -> dict[tuple[str, ...], list[int]]:
+        """Where each group that has a word among these words (each word's stem and plain
+        form) has it, maths aside (see `Sentence.read`): remembered by the words (a class
+        writes the same sentences in many answers), and so shared by the sentences of the same
+        words: read only."""
+        found = self.places_memo.get(plain)
+        if found is None:
+            found = {}
+            for at, key in enumerate(plain):
+                for group in self.groups_of(key):
+                    found.setdefault(group, []).append(at)
+            if len(self.places_memo) >= self.PLACES_MEMO:
+                self.places_memo.clear()
+            self.places_memo[plain] = found
+        return found
 
     def groups_of(self, key: tuple[str, str]) -> tuple[tuple[str, ...], ...]:
         """The groups a word (its stem and plain form) is one of the alternatives of."""

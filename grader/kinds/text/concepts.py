@@ -388,8 +388,10 @@ class Match:
     # the role word it is said of and one of another role joined to it by "both" ("Both CNNs
     # and attention mix positions …"): said of both (see `Sentence.both`); else empty
     joined: tuple[Word, ...] = ()
-    # the two role words joined by "both" it is said of (`said_of` or `joined`'s first), one of
-    # the pattern's own role ("Both the 1x1 and 3x3 convolutions use …"); else empty
+    # the two role words it is said of, joined by "both" or by a statement that says it again
+    # (`said_of` or `joined`'s first, and its partner), where one is of the pattern's own role:
+    # that one first ("Both the 1x1 and 3x3 convolutions use …", "A 1x1 convolution is …, and
+    # so is a 3x3 convolution"); else empty
     with_own: tuple[Word, ...] = ()
 
     @property
@@ -427,7 +429,6 @@ class Sentence(tuple):
         self.answered: Word | None = None  # set by `sentences`: "No." after it
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
-        self.said_both: dict[tuple[tuple[str, ...], ...], frozenset[int]] = {}  # see `_both`
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
@@ -1331,21 +1332,21 @@ def _match(
 def _with_own(
     sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...], said_of: Word | None
 ) -> tuple[Word, ...]:
-    """The role word a match is said of and the one "both" joins to it, where one of them is of
-    the pattern's own role ("Both the 1x1 and 3x3 convolutions use the same weights at every
-    pixel" says it of the 1x1 convolution too); not those of a statement said again ("…, and so
-    is a 3x3 convolution"), which `_both` joins as well. Empty otherwise."""
-    if said_of is None:
+    """The role word a match is said of and the one `_both` joins to it ("both", or a statement
+    that says it again), the one of the pattern's own role first, where one is: "Both the 1x1
+    and 3x3 convolutions use the same weights at every pixel" and "A 1x1 convolution is a
+    position-wise linear layer, and so is a 3x3 convolution" say it of the 1x1 convolution too.
+    Empty otherwise."""
+    partner_at = None if said_of is None else _both(sentence, roles).get(sentence.index(said_of))
+    if partner_at is None:
         return ()
-    partners = _both(sentence, roles)
-    at = sentence.index(said_of)
-    if at not in sentence.said_both[roles]:
-        return ()
-    partner = sentence[partners[at]]
+    partner = sentence[partner_at]
     own = _own_role(sentence, chosen, roles)
-    if own not in (_role_fitting(said_of, roles), _role_fitting(partner, roles)):
-        return ()
-    return said_of, partner
+    if _role_fitting(said_of, roles) == own:
+        return said_of, partner
+    if _role_fitting(partner, roles) == own:
+        return partner, said_of
+    return ()
 
 
 def _echo_end(sentence: Sentence, chosen: list[int], joined: tuple[Word, ...]) -> tuple[Word, ...]:
@@ -1483,8 +1484,7 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
     attention both …", "… are both …". Between them, in one clause, an "and", and at most
     two more words, none a verb or a negation ("attention layers and CNNs"); "both" just before
     the first (past a determiner) or within three words after the second. So are those of a
-    statement that says the one before again (see `_echoes`); the indexes of those "both" joins
-    are kept in `Sentence.said_both`."""
+    statement that says the one before again (see `_echoes`)."""
     found = sentence.joined.get(roles)
     if found is not None:
         return found
@@ -1514,7 +1514,6 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
             for at in after
         ):
             found[first], found[second] = second, first
-    sentence.said_both[roles] = frozenset(found)
     role_of = _roles_of(sentence, roles)
     for second in named:
         first = next(
@@ -2380,10 +2379,21 @@ def _said_rightly(match: Match, evidence: list[Match], roles: tuple[tuple[str, .
 
 
 def _said_of_own_role(match: Match) -> Match:
-    """A match said of two role words joined by "both" as said of the one of its own role (see
-    `Match.with_own`), quoted with both."""
+    """A match said of two role words joined by "both" or said again of the second as said of
+    the one of its own role (see `Match.with_own`), quoted with both."""
     reach = (*match.reach, *match.with_own)
     return replace(match, said_of=None, said_of_sure=False, joined=(), reach=reach)
+
+
+def _said_of_both_doubt(match: Match, concept: Concept, answer: str) -> str:
+    """Why a match credited for its own role, said of another too (see `Match.with_own`), goes
+    to a person: the machine cannot tell whether it is true of the other."""
+    own, other = match.with_own
+    return (
+        f"the answer says {match.quote(answer)!r} of both {own.text!r} and {other.text!r}, "
+        f"credited for {own.text!r}; a person checks whether it is true of {other.text!r} too: "
+        f"{concept.description}"
+    )
 
 
 def _wrong_role(concept: Concept, joined: bool) -> str:
@@ -2409,11 +2419,13 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         contradicting = _contradicting(concept, answer)
         evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
         # where the concept only names what it is not said of, a statement of its own role and
-        # another joined by "both" is one of its own ("Both the 1x1 and 3x3 convolutions use the
-        # same weights at every pixel")
+        # another joined by "both" (or said again of the other) is one of its own ("Both the 1x1
+        # and 3x3 convolutions use the same weights at every pixel"), credited provisionally:
+        # whether it is true of the other is a person's
         if not concept.compares:
             evidence = [_said_of_own_role(m) if m.with_own else m for m in evidence]
         plain = next((m for m in evidence if m.clean), None)
+        said_of_both = next((m for m in evidence if m.clean and m.with_own), None)
         # A statement said of another role than the pattern's, in its own clause, says the
         # concept the wrong way round ("Convolution mixes all tokens with data-dependent
         # weights"): a contradiction, whatever else the answer says.
@@ -2486,6 +2498,8 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
             )
         elif unclean is not None:
             doubts.append(_unclean_doubt(unclean, answer, denied_too=plain is not None))
+        if said_of_both is not None and contradiction is None:
+            doubts.append(_said_of_both_doubt(said_of_both, concept, answer))
     marks = min(
         max_marks,
         sum(

@@ -664,7 +664,7 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
         pytest.param(
             "(b) The weights are $9CD$, plus $D$ biases",
             "correct",
-            "9CD , plus D biases",
+            "9CD, plus D biases",
             id="a comma right after the maths, before plus, read with its word as `9CD, plus D "
             "biases` is (was a line for a person, then 9CD + D)",
         ),

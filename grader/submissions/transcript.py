@@ -338,7 +338,8 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
             )
         # as written, a comma before "plus" too: the count reads "CD weights, plus D biases"
         words_between = " ".join(between.split())
-        labelled = f"{last.labelled or last.body.strip()} {words_between}"
+        space = "" if words_between.startswith((",", ";")) else " "  # "9CD, plus D biases"
+        labelled = f"{last.labelled or last.body.strip()}{space}{words_between}"
         joined[-1] = _Maths(
             last.start,
             piece.end,

@@ -378,16 +378,17 @@ def _one_entry_of_matrix_form(text: str, tokens: list, layer: LayerSpec) -> tupl
     if layer.recurrent and note is None and shown and len(shown) < len(indices):
         # `h_{t,k} = \tanh(W_x x_t + …)_k`: the entry k of the state at t, as `h_t = \tanh(…)`
         _, matrix, whole = _entry_of_matrix_form(left, [*right[: -len(written)], *left[1:]], layer)
-        full, part = ",".join(indices), ",".join(shown)
-        step = f"{left[0].text}_{{{','.join(indices[: -len(shown)])}}}"
-        entry = (whole or "").replace(
-            f"_{{{full}}} as the entry {full} ", f"_{{{part}}} as the entry {part} "
-        )
-        if whole is not None and indices[-len(shown) :] == shown:
-            kept = list(_kept(text, tokens, left[:1], matrix))
-            kept[left[0].start : left[-1].end] = step.ljust(left[-1].end - left[0].start)
-            return "".join(kept), entry
-        if whole is not None:  # `\tanh(…)_j` for h_{t,k}: the entry j is not the output's k
+        if whole is not None:
+            full, part = ",".join(indices), ",".join(shown)
+            step = f"{left[0].text}_{{{','.join(indices[: -len(shown)])}}}"
+            entry = whole.replace(
+                f"_{{{full}}} as the entry {full} ", f"_{{{part}}} as the entry {part} "
+            )
+            if indices[-len(shown) :] == shown:
+                kept = list(_kept(text, tokens, left[:1], matrix))
+                kept[left[0].start : left[-1].end] = step.ljust(left[-1].end - left[0].start)
+                return "".join(kept), entry
+            # `\tanh(…)_j` for h_{t,k}: the entry j is not the output's k
             unsummed = [index for index in shown if index not in indices]
             raise _different_entries(text, written, entry, indices[-len(shown) :], step, unsummed)
     if other is not None:  # the two sides name different entries: said so

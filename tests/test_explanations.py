@@ -1613,8 +1613,60 @@ MISMARKED += [
         0,
         "computed, not learned: the tokens",
     ),
+    # (marks) "Not X but Y:" reads the subject after the colon as "X, not Y:" does (was 0), and
+    # the attention weights called learned before the colon are the contradiction they are
+    # without it ("The attention weights are learned, not computed": a person; was a silent 0)
+    (
+        "attn-q1",
+        "d.explanation",
+        "Not learned but computed: the attention weights.",
+        "partial",
+        1,
+        "not learned but computed: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Never learned, always computed: the attention weights.",
+        "partial",
+        1,
+        "never learned, always computed: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Not learned but computed: the tokens.",
+        "incorrect",
+        0,
+        "not learned but computed: the tokens",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Learned, not computed: the attention weights.",
+        "needs_review",
+        0,
+        "learned, not computed: the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention weights are learned, not computed.",
+        "needs_review",
+        0,
+        "the attention weights are learned, not computed",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Not computed but learned: the attention weights.",
+        "needs_review",
+        0,
+        "not computed but learned: the attention weights",
+    ),
     # guards: attention computed from the data, in its order, keeps its credit; "not computed
-    # but learned" earns none
+    # but learned" earns none, and calls the attention weights learned: a person, as "are
+    # learned, not computed" (the carried subject, marks)
     (
         "attn-q1",
         "d.explanation",
@@ -1635,7 +1687,7 @@ MISMARKED += [
         "attn-q1",
         "d.explanation",
         "The attention weights are not computed but learned.",
-        "incorrect",
+        "needs_review",
         0,
         "not computed but learned",
     ),

@@ -174,6 +174,9 @@ _SUBJECTLESS_VERB_LIST = """
 """
 _SUBJECTLESS_VERBS = frozenset(_SUBJECTLESS_VERB_LIST.split())
 _CARRYING_PRONOUNS = frozenset(["they"])
+# A sentence may begin with its verb denied, its subject after a colon: "Not learned but
+# computed: the attention weights" (see `Sentence.carried`).
+_LEADING_NEGATIONS = frozenset(["not", "never"])
 # A subject that refers back to what came before ("…; it is used at every pixel"): the clause
 # may go on with the words of the clause before (see `Sentence.walls`).
 _REFERRING = frozenset(["it", "they", "them", "this", "these", "those", "its", "their"])
@@ -536,6 +539,9 @@ class Sentence(tuple):
             if at >= len(self) or self.scopes[at] != self.scopes[start]:
                 continue
             plain = self.plain[at][1]
+            denied_first = not start and plain in _LEADING_NEGATIONS and at + 1 < len(self)
+            if denied_first and self.scopes[at + 1] == self.scopes[start]:
+                plain = self.plain[at + 1][1]  # "Not learned but computed: the …"
             subjectless = (
                 plain in _SUBJECTLESS_VERBS
                 or plain in _CARRYING_PRONOUNS
@@ -1202,12 +1208,14 @@ def _ordered(
     pattern: Pattern, sentence: Sentence, roles: tuple[tuple[str, ...], ...]
 ) -> Match | None:
     """The first place where a word of the pattern's first group comes before one of its second
-    in the same clause (up to and, but, so …), one that states them plainly if any."""
+    in the same clause (up to and, but, so …), one that states them plainly if any. A subject
+    carried into a clause (see `Sentence.carried`) stands where that clause begins, as in
+    `find`: "Learned, not computed: the attention weights" calls attention learned."""
     first = None
     earlier, later = _pattern_places(pattern, sentence)
-    for at in earlier:
-        after = bisect_right(later, at)
-        if after == len(later) or sentence.scopes[later[after]] != sentence.scopes[at]:
+    for place, at in _with_carried(sentence, earlier):
+        after = bisect_right(later, place)
+        if after == len(later) or sentence.scopes[later[after]] != sentence.scopes[ceil(place)]:
             continue
         chosen = [at, later[after]]
         groups = zip(pattern.groups, chosen, strict=True)
@@ -1217,6 +1225,18 @@ def _ordered(
             return match
         first = first or match
     return first
+
+
+def _with_carried(sentence: Sentence, indexes: list[int]) -> list[tuple[float, int]]:
+    """The words at these indexes, each as (its place, its index), and those of them carried
+    as a subject into a clause, also just before where that clause begins; by place."""
+    carried = [
+        (start - 0.5, index)
+        for start, subject in sentence.carried.items()
+        for index in subject
+        if index in indexes
+    ]
+    return sorted([*((float(at), at) for at in indexes), *carried])
 
 
 def _pattern_places(pattern: Pattern, sentence: Sentence) -> list[list[int]]:

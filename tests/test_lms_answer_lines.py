@@ -69,6 +69,9 @@ def _checked(capsys, rubric_path: Path, item: str, text: str) -> dict:
 
 # "plus" read as + and a word naming part of the count set aside, as `9CD + D weights` is
 PLUS_AND_PART = 'read "plus" as +; set aside "%s", which names part of what the question counts'
+COMMA_AND_PART = (
+    'read past the "," before "+"; set aside "%s", which names part of what the question counts'
+)
 CASES = [
     # (rubric, item, answer, verdict, marks, words in a note or the feedback)
     # F7: lines are pieces, never one product
@@ -171,6 +174,29 @@ CASES = [
     ("22-52-q4", "b.params", "D plus 9CD biases", "correct", 2, PLUS_AND_PART % "biases"),
     # and with a comma before "plus" (was "the comma is followed by words")
     ("22-52-q4", "b.params", "9CD, plus D biases", "correct", 2, PLUS_AND_PART % "biases"),
+    # (marks) a comma before "+" is read past as before "plus" (was "commas are not part of a
+    # count", and "the comma is followed by words"), and "and" before words alone joins the
+    # last term's words (was "unknown symbol plus")
+    ("22-52-q4", "b.params", "9CD, + D", "correct", 2, 'read past the "," before "+"'),
+    ("22-52-q4", "b.params", "9CD; +D", "correct", 2, 'read past the ";" before "+"'),
+    ("22-52-q4", "b.params", "9CD, + D biases", "correct", 2, COMMA_AND_PART % "biases"),
+    (
+        "22-52-q4",
+        "b.params",
+        "9CD weights, + D biases",
+        "correct",
+        2,
+        'words naming the terms, and read past the "," before "+"',
+    ),
+    (
+        "22-52-q4",
+        "b.params",
+        "9CD plus D weights and biases",
+        "correct",
+        2,
+        'read "plus" as +; set aside "weights and biases"',
+    ),
+    ("22-52-q4", "b.params", "9CD and D weights and biases", "invalid", 0, '"and" is a word'),
 ]
 
 

@@ -461,20 +461,23 @@ def set_aside_words(text: str, question: Question) -> tuple[str, str | None]:
 
 
 # What separates the terms of a sum whose terms are named: +, or "and" or "plus" as a word,
-# "plus" with a comma or semicolon before it too (`9CD weights, plus D biases`): transcripts
-# give a count the words joining its pieces as written, and this reads them
+# "+" or "plus" with a comma or semicolon before it too (`9CD weights, plus D biases`,
+# `9CD, + D`): transcripts give a count the words joining its pieces as written, and this
+# reads them
 _TERM_BREAK = re.compile(
-    r"\+|(?:[,;][ \t]*(?=plus(?![A-Za-z])))?(?<![A-Za-z\\])(and|plus)(?![A-Za-z])",
+    r"(?:[,;][ \t]*(?=\+|plus(?![A-Za-z])))?(?:\+|(?<![A-Za-z\\])(and|plus)(?![A-Za-z]))",
     re.IGNORECASE,
 )
 _TRAILING_WORDS = re.compile(r"(?:\s+[A-Za-z]+)+\s*$")
 _OPENS, _CLOSES = "([{", ")]}"
 
 
-def _term_breaks(text: str) -> list[re.Match[str]] | None:
+def _term_breaks(text: str, question: Question) -> list[re.Match[str]] | None:
     """Where the terms of a sum break (`_TERM_BREAK`), outside every bracket and brace, so
     that LaTeX (`PQC \\cdot PQD weights plus PQD biases`, `\\frac{C+1}{2}`) is read as the
-    count reader reads it; None when the brackets do not balance."""
+    count reader reads it, but for an "and" before only words at the end, which joins the
+    last term's words (`9CD plus D weights and biases`); None when the brackets do not
+    balance."""
     depths = []  # the bracket depth at each character
     depth = 0
     for character in text:
@@ -485,7 +488,11 @@ def _term_breaks(text: str) -> list[re.Match[str]] | None:
         depths.append(depth)
     if depth != 0:
         return None
-    return [match for match in _TERM_BREAK.finditer(text) if depths[match.start()] == 0]
+    found = [match for match in _TERM_BREAK.finditer(text) if depths[match.start()] == 0]
+    said = found[-1].group(1) if found else None
+    if said and said.casefold() == "and" and _only_words(text[found[-1].end() :], question):
+        found.pop()
+    return found
 
 
 # A last term in brackets that its sign or word opens (`9CD weights (plus D biases)`,
@@ -525,7 +532,7 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str, bool
     answers, so not. Gives the text read, the note and whether words named the terms (not in
     that last case); None otherwise."""
     text, bracketed = _unbracketed_term(text)
-    breaks = _term_breaks(text)
+    breaks = _term_breaks(text, question)
     if not breaks:
         return None
     spans = _term_spans(text, breaks)
@@ -551,8 +558,9 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str, bool
                 maths_end = len(segment)
         if not segment[:maths_end].strip(" $"):
             return None  # a term of words alone: not a named term
-    joined = [match for match in breaks if match.group(1)]
-    plus = bool(joined) and all(m.group(1).casefold() == "plus" for m in joined)
+    # the breaks a marker reads as +: "and" or "plus", and a comma before "+" (`9CD, + D`)
+    joined = [match for match in breaks if match.group() != "+"]
+    plus = bool(joined) and all((m.group(1) or "plus").casefold() == "plus" for m in joined)
     if not (words and between):
         if not plus:
             return None  # "and" joining terms no words name may join two answers
@@ -566,8 +574,10 @@ def _set_aside_term_words(text: str, question: Question) -> tuple[str, str, bool
         read[match.start() : match.end()] = "+".ljust(match.end() - match.start())
     said = " and ".join(f'"{w}"' for w in words)
     note = f"set aside {said}, words naming the terms, and " if words else ""
-    if joined:
-        note += "read " + " and ".join(f'"{m.group(1)}"' for m in joined[:1]) + " as +"
+    readings = [f'"{m.group(1)}" as +' for m in joined if m.group(1)][:1]
+    readings += [f'past the "{m.group()[0]}" before "+"' for m in joined if not m.group(1)][:1]
+    if readings:
+        note += "read " + " and ".join(readings)
     else:
         note = note.removesuffix(", and ")
     if bracketed is not None:
@@ -585,7 +595,7 @@ def named_terms(text: str, question: Question) -> tuple[tuple[str, str], ...]:
         return ()
     text, _ = _unbracketed_term(text)
     named = []
-    for start, end in _term_spans(text, _term_breaks(text) or []):
+    for start, end in _term_spans(text, _term_breaks(text, question) or []):
         segment = text[start:end]
         trailing = _TRAILING_WORDS.search(segment or "")
         pieces = trailing.group().split() if trailing is not None else []

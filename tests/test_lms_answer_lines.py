@@ -296,6 +296,15 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "round: (P+1)/2", "invalid", 0, "write ⌈(P+1)/2⌉ (rounded up)"),
     ("strided-q1", "a.length", "ceil: P/2", "invalid", 0, "e.g. ceil(P/2) (at column 1)"),
     ("strided-q1", "a.length", "floor: P/2", "invalid", 0, "floor is a function here"),
+    # (marks) with what it rounds in brackets after the colon, the function is a label all
+    # the same, told as the words are (was "put what it rounds in brackets")
+    ("strided-q1", "a.length", "ceil: (P/2)", "invalid", 0, '"ceil" says your answer is ⌈P/2⌉'),
+    ("strided-q1", "a.length", "ceil:(P/2)", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
+    ("strided-q1", "a.length", "ceiling: [P/2]", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
+    ("strided-q1", "a.length", "floor: ((P-1)/2 + 1)", "invalid", 0, "write ⌊(P-1)/2 + 1⌋ for"),
+    # guards: a bracket that holds only part of the maths, or nothing, is no argument
+    ("strided-q1", "a.length", "floor: ((P-1)/2) + 1", "invalid", 0, "floor is a function here"),
+    ("strided-q1", "a.length", "ceil: ()", "invalid", 0, "ceil is a function here"),
 ]
 # A time step in round brackets (`h_(t-1)`), as typed for `h_{t-1}`.
 ROUND_STEPS = [

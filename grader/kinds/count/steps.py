@@ -141,11 +141,17 @@ def rounding_words_unread(text: str, said: re.Match[str], maths: str) -> AnswerE
         )
     else:
         rounded = f"⌈{maths}⌉" if said.group(1).lower() == "up" else f"⌊{maths}⌋"
-        message = (
-            f'"{words}" says your answer is {rounded}, but the maths reads {maths}; write '
-            f"{rounded} for it to be read"
-        )
+        message = _rounding_unread(words, rounded, maths)
     return AnswerError(text, said.start(), message, len(said.group()))
+
+
+def _rounding_unread(words: str, rounded: str, maths: str) -> str:
+    """What a student is told whose words say their answer is `rounded` (⌈…⌉ or ⌊…⌋) where
+    the maths does not round."""
+    return (
+        f'"{words}" says your answer is {rounded}, but the maths reads {maths}; write '
+        f"{rounded} for it to be read"
+    )
 
 
 def rounding_function_unbracketed(text: str, position: int, name: str) -> AnswerError:
@@ -174,11 +180,29 @@ def explain_rounding_label(text: str) -> str:
     maths = text[label.end() :].strip() if label is not None else ""
     if label is None or not maths or _ROUNDED_MATHS.search(maths):
         return text
-    if label.group("function") is not None:
-        raise rounding_function_unbracketed(text, label.start("function"), label["function"])
+    name = label.group("function")
+    if name is not None:
+        held = _held_in_brackets(maths)
+        if not held:
+            raise rounding_function_unbracketed(text, label.start("function"), name)
+        # `ceil: (P/2)`: its brackets are there, but the colon leaves them rounding nothing
+        rounded = f"⌊{held}⌋" if name == "floor" else f"⌈{held}⌉"
+        message = _rounding_unread(name, rounded, maths)
+        raise AnswerError(text, label.start("function"), message, len(name))
     said = ROUNDING_SAID.match(text, label.start("said"))
     assert said is not None  # the label's words are ROUNDING_SAID's
     raise rounding_words_unread(text, said, maths)
+
+
+def _held_in_brackets(maths: str) -> str | None:
+    """What one round or square bracket around all of `maths` holds, stripped (`(P/2)`:
+    P/2); None where the maths is not one such bracket (`(P-1)/2 + 1`, `P/2`)."""
+    if maths[:1] not in "([":
+        return None
+    for bracket, opened in walk_brackets(maths):
+        if bracket.lastgroup == "close" and len(opened) == 1:  # the first bracket closes
+            return maths[1:-1].strip() if bracket.end() == len(maths) else None
+    return None
 
 
 # Floor and ceiling brackets, as LaTeX or as characters, with the round, square and curly ones

@@ -2385,6 +2385,57 @@ MISMARKED += [
         0,
         "attention weights called parameters",
     ),
+    # (marks) the parameters, whoever's, called the attention weights: the same misconception
+    # with or without the possessive, for a person (the possessive's was a silent 0), and not
+    # where the parameters are the projections or the attention weights are denied
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention's parameters are the attention weights.",
+        "needs_review",
+        0,
+        "the attention's parameters called the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "Self-attention's parameters are the attention weights.",
+        "needs_review",
+        0,
+        "self-attention's parameters called the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The self-attention parameters are the attention weights.",
+        "needs_review",
+        0,
+        "the self-attention parameters called the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The parameters of self-attention are the attention weights.",
+        "needs_review",
+        0,
+        "the parameters of self-attention called the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The parameters are the projection matrices, not the attention weights.",
+        "incorrect",
+        0,
+        "the parameters are the projections, not the attention weights",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The parameters are not the attention weights.",
+        "incorrect",
+        0,
+        "the parameters are not the attention weights",
+    ),
     # denied of the 1x1 convolution (or of nothing named), it is still a person's
     (
         "22-52-q4",

@@ -378,6 +378,22 @@ def test_a_label_with_different_answers_goes_to_a_person_with_all_shown(
             "read \"$9CD$ + $D$\" as one answer, 9CD + D: its pieces of maths are joined by '+'",
             id="two pieces joined only by an operator are one answer",
         ),
+        # (marks) a comma or semicolon before the operator changes nothing (was 9CD, for a
+        # person, and 9CD, 0, with D set aside as a name in a sentence)
+        pytest.param(
+            "## (b)\nParameters: $9CD$, + $D$\n",
+            "b.params",
+            "9CD + D",
+            "read \"$9CD$, + $D$\" as one answer, 9CD + D: its pieces of maths are joined by '+'",
+            id="two pieces joined by a comma and an operator are one answer",
+        ),
+        pytest.param(
+            "## (b)\nParameters: $9CD$; + $D$ biases\n",
+            "b.params",
+            "9CD + D",
+            "read \"$9CD$; + $D$\" as one answer, 9CD + D: its pieces of maths are joined by '+'",
+            id="two pieces joined by a semicolon and an operator are one answer",
+        ),
         pytest.param(
             "## (b)\nParameters: $9CD$ weights plus $D$ biases\n",
             "b.params",

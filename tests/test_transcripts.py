@@ -587,6 +587,19 @@ def test_words_after_the_maths_that_condition_it_or_hold_maths_send_it_to_a_pers
             "line 3: Parameters: $9CD$ + $D$",
             id="two pieces joined by + are not two answers: for a person (it was D, 0)",
         ),
+        # (marks) a comma or semicolon before the + changes nothing (was 9CD, 0, D dropped)
+        pytest.param(
+            "(b) Parameters: $9CD$, + $D$",
+            "needs_review",
+            "line 3: Parameters: $9CD$, + $D$",
+            id="two pieces joined by a comma and + are not two answers: for a person",
+        ),
+        pytest.param(
+            "(b) The weights are $9CD$; + $D$ biases",
+            "needs_review",
+            "line 3: The weights are $9CD$; + $D$ biases",
+            id="two pieces joined by a semicolon and + are not two answers: for a person",
+        ),
         pytest.param(
             "(c) Parameters: $CD$ and $D$",
             "needs_review",

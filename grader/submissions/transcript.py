@@ -199,9 +199,10 @@ def joined_by_and(text: str, end: int, start: int, after: str) -> bool:
     )
 
 
-# Between two pieces of maths on a line, an operator alone joins them ("$9CD$ + $D$"): each
-# is part of maths the reader does not put together, so neither is taken alone.
-_JOINED = re.compile(r"\s*[-+*/×·−^]\s*")
+# Between two pieces of maths on a line, an operator alone joins them ("$9CD$ + $D$", with a
+# comma or semicolon before it too: "$9CD$, + $D$"): each is part of maths the reader does
+# not put together, so neither is taken alone.
+_JOINED = re.compile(r"\s*(?:[,;]\s*)?([-+*/×·−^])\s*")
 _DESCRIBES = re.compile(
     r"\s*(?:is|are|\(|∈|of size|of shape|has shape|is of size)\s*", re.IGNORECASE
 )
@@ -2098,7 +2099,7 @@ def joining(text: str, end: int, start: int) -> str | None:
     """The operator alone between two pieces of maths, `text[end:start]` ("$9CD$ + $D$"), or
     None: such pieces are parts of one piece of maths, not answers each."""
     match = _JOINED.fullmatch(text, end, start)
-    return None if match is None else match.group().strip()
+    return None if match is None else match.group(1)
 
 
 def _plain(text: str) -> str:

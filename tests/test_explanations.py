@@ -2436,6 +2436,33 @@ MISMARKED += [
         0,
         "the parameters are not the attention weights",
     ),
+    # (marks) the parameters just after (self-)attention are the layer's, as in the possessive
+    # (was for a person: attention weights called parameters)
+    (
+        "attn-q1",
+        "d.explanation",
+        "The self-attention parameters are W_Q, W_K and W_V; the attention weights are "
+        "computed from the input, not learned.",
+        "partial",
+        1,
+        "the self-attention parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention parameters are the projection matrices.",
+        "incorrect",
+        0,
+        "the attention parameters",
+    ),
+    (
+        "attn-q1",
+        "d.explanation",
+        "The attention scores are parameters.",
+        "needs_review",
+        0,
+        "attention scores called parameters",
+    ),
     # denied of the 1x1 convolution (or of nothing named), it is still a person's
     (
         "22-52-q4",

@@ -1,0 +1,159 @@
+"""The count checks of branch `cread` (issue 20) are cheaper and change no result: a wrong
+count's splits into weights and biases passed over once a better one is found leave the
+split chosen as trying every one did, and the work they no longer do is not done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.grade import grade_answer
+from grader.kinds.count import check as count_check
+from grader.kinds.count import terms as count_terms
+from grader.kinds.count.check import _Case
+from grader.kinds.count.parse import parse
+from grader.kinds.count.polynomials import as_fraction, polynomial_ring
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+CONTEXT = RUBRIC.context
+ORDER = tuple(spec.symbol for spec in CONTEXT.symbols)  # P, Q, C, D
+RING = polynomial_ring(ORDER)
+SIZES = count_terms._sizes(tuple(CONTEXT.symbols))
+
+
+def _count_items(rubric) -> list:
+    return [i for part in rubric.parts for i in part.items if i.type == "count"]
+
+
+def _rubric_answers() -> list[tuple[str, str, str]]:
+    """Every count answer of every bundled rubric's self-tests and misconceptions, and the
+    count items' references with a term doubled or dropped: (rubric, item, answer)."""
+    rows = []
+    for path in sorted((ROOT / "rubrics").glob("*.yaml")):
+        rubric = load_rubric(path)
+        items = {i.id: i for i in _count_items(rubric)}
+        rows += [(path.name, t.item_id, t.answer) for t in rubric.tests if t.item_id in items]
+        for item in items.values():
+            rows += [(path.name, item.id, m.answer_text) for m in item.misconceptions]
+            rows += [(path.name, item.id, f"2({item.answer_text})")]
+            rows += [(path.name, item.id, f"{item.answer_text} + {item.answer_text}")]
+    return rows
+
+
+EXTRA = [
+    ("22-52-q4.yaml", "a.params", "7PQCD + PQD"),
+    ("22-52-q4.yaml", "b.params", "9CD + 7D"),
+    ("22-52-q4.yaml", "c.params", "7CD + D"),
+    ("22-52-q4.yaml", "d.params", "7CD"),
+    ("22-52-q4.yaml", "b.params", "9C + C"),  # merged terms written apart
+    ("22-52-q4.yaml", "b.params", "9CD weights + D"),  # a term named
+    ("22-52-q4.yaml", "b.params", "D weights + 9CD biases"),
+    ("22-52-q4.yaml", "c.params", "CD + D + P + Q + C + PQ"),  # six terms: 64 splits
+    ("22-52-q4.yaml", "c.params", "D + CD"),
+    ("22-52-q4.yaml", "c.params", "0"),
+    ("22-52-q4.yaml", "b.params", "9CD - D"),
+    ("22-52-q4.yaml", "b.params", "9CD + 9D"),  # a bias per tap
+    ("22-52-q4.yaml", "b.params", "9CD + PQD"),  # a bias per position
+]
+
+
+def _every_split_tried(monkeypatch) -> None:
+    """`compare_terms` as it was: every split compared, in `splits`' order."""
+    monkeypatch.setattr(count_terms, "_least_cost", lambda mine, correct: 0)
+    monkeypatch.setattr(count_terms, "_splits_in_turn", lambda splits, t, b: range(len(splits)))
+
+
+@pytest.mark.parametrize(("rubric_name", "item_id", "answer"), _rubric_answers() + EXTRA)
+def test_the_split_chosen_is_the_one_trying_every_split_chose(
+    rubric_name, item_id, answer, monkeypatch
+):
+    rubric = load_rubric(ROOT / "rubrics" / rubric_name)
+    item = rubric.items[item_id]
+    count_terms._side_memo.clear()
+    quick = grade_answer(rubric, item, answer)
+    _every_split_tried(monkeypatch)
+    count_terms._side_memo.clear()
+    assert grade_answer(rubric, item, answer) == quick
+
+
+def _case(item_id: str, student) -> _Case:
+    item = RUBRIC.items[item_id]
+    reference = count_check._rubric_fraction(item.reference.expr, ORDER)
+    return _Case(student, reference, item, tuple(CONTEXT.symbols))
+
+
+coefficients = st.integers(-3, 12).filter(bool)
+exponents = st.tuples(*(st.integers(0, 2) for _ in range(4)))
+polynomials = st.lists(st.tuples(coefficients, exponents), max_size=5).map(
+    lambda terms: RING.from_dict(dict((e, RING.domain(c)) for c, e in terms))
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(polynomials, st.sampled_from(["a.params", "b.params", "c.params", "d.params"]))
+def test_any_count_is_split_as_trying_every_split_split_it(mine, item_id):
+    case = _case(item_id, (mine, RING.one))
+    count_terms._side_memo.clear()
+    quick = count_terms.compare_terms(case)
+    with pytest.MonkeyPatch.context() as patch:
+        _every_split_tried(patch)
+        count_terms._side_memo.clear()
+        assert count_terms.compare_terms(case) == quick
+
+
+@settings(max_examples=150, deadline=None)
+@given(polynomials, st.sampled_from(["a.params", "b.params", "c.params", "d.params"]))
+def test_no_side_costs_less_than_its_least_cost(mine, item_id):
+    """`_least_cost` is a lower bound of what each side compared costs: 0 only for the correct
+    side itself."""
+    case = _case(item_id, (mine, RING.one))
+    weights, biases = count_terms._sides(case)
+    for correct in (weights, biases, RING.zero):
+        bound = count_terms._least_cost(mine, correct)
+        assert count_terms._compare_weights(mine, correct, case, SIZES).cost >= bound
+        assert count_terms._compare_biases(mine, correct, weights, case, SIZES).cost >= bound
+
+
+@pytest.mark.parametrize(
+    ("item_id", "answer", "compared"),
+    [
+        ("a.params", "7PQCD + PQD", [("weights", "7·P·Q·C·D"), ("biases", "P·Q·D")]),
+        ("b.params", "9CD + 7D", [("weights", "9·C·D"), ("biases", "7·D")]),
+        ("c.params", "7CD + D", [("weights", "7·C·D"), ("biases", "D")]),
+        ("d.params", "7CD", [("weights", "7·C·D"), ("biases", "0")]),
+        # no split explains it: every one is compared
+        ("c.params", "P + Q", [("weights", w) for w in ("P + Q", "P", "Q", "0")]),
+    ],
+)
+def test_a_split_worse_than_the_best_found_is_not_compared(item_id, answer, compared, monkeypatch):
+    """Of a count's 2^n splits, only those that may be better than the best found are
+    compared: for the class's wrong counts, the one a marker tries first alone."""
+    asked = []
+    for name, side in (("weights", "_compare_weights"), ("biases", "_compare_biases")):
+        original = getattr(count_terms, side)
+
+        def counted(mine, *rest, original=original, name=name):
+            asked.append((name, count_check.show_fraction((mine, RING.one))))
+            return original(mine, *rest)
+
+        counted.__name__ = side
+        monkeypatch.setattr(count_terms, side, counted)
+    count_terms._side_memo.clear()
+    student = as_fraction(parse(answer, CONTEXT.symbol_table).expr, ORDER)
+    count_terms.compare_terms(_case(item_id, student))
+    assert [a for a in asked if a[0] == "weights"] == [a for a in compared if a[0] == "weights"]
+    if compared[-1][0] == "biases":
+        assert asked == compared
+
+
+def test_the_first_split_tried_puts_the_biases_terms_among_the_biases():
+    splits = [(True, True), (True, False), (False, True), (False, False)]
+    terms = [((0, 0, 1, 1), 7), ((0, 0, 0, 1), 1)]  # 7·C·D + D
+    biases = RING.gens[3]  # D
+    assert count_terms._splits_in_turn(splits, terms, biases) == [1, 0, 2, 3]
+    assert count_terms._splits_in_turn(splits, terms, RING.zero) == [0, 1, 2, 3]

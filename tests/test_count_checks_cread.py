@@ -4,20 +4,25 @@ split chosen as trying every one did, and the work they no longer do is not done
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grader.errors import AnswerError
 from grader.grade import grade_answer
 from grader.kinds.count import check as count_check
 from grader.kinds.count import terms as count_terms
 from grader.kinds.count.check import _Case
-from grader.kinds.count.parse import parse
+from grader.kinds.count.mathml import to_mathml
+from grader.kinds.count.parse import describe, parse
 from grader.kinds.count.polynomials import as_fraction, polynomial_ring
 from grader.rubric import load_rubric
 
+count_parse = importlib.import_module("grader.kinds.count.parse")  # the module, not the verb
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
 CONTEXT = RUBRIC.context
@@ -157,3 +162,55 @@ def test_the_first_split_tried_puts_the_biases_terms_among_the_biases():
     biases = RING.gens[3]  # D
     assert count_terms._splits_in_turn(splits, terms, biases) == [1, 0, 2, 3]
     assert count_terms._splits_in_turn(splits, terms, RING.zero) == [0, 1, 2, 3]
+
+
+# --- The reading: sympy not asked what cannot be, the readings not made twice ----------------
+
+READINGS = [
+    "2PQCD + PQD",
+    "9CD + D = 95",  # a formula before its value: the chain is cut after the formula
+    "3×3×C×D + D = 9CD + D",
+    "9CD/2 + D",
+    "2^C D",
+    "⌊P/2⌋ D",
+    "9 C D weights + D biases",
+]
+
+
+@pytest.mark.parametrize("answer", READINGS)
+def test_the_pages_alt_text_is_the_reading_of_each_tree(answer):
+    """The count's MathML takes its alt text from the readings the reader made: they are each
+    tree's `describe`, in every answer graded (chains cut, words set aside)."""
+    item = RUBRIC.items["b.params"]
+    result = grade_answer(RUBRIC, item, answer)
+    parsed = parse(answer, CONTEXT.symbol_table, item.spec.lenient)
+    assert parsed.side_readings == tuple(describe(tree) for tree in parsed.trees)
+    assert to_mathml(parsed.trees, parsed.side_readings) == to_mathml(parsed.trees)
+    assert f'alttext="{result.interpretation}"' in result.reading_mathml
+
+
+node_texts = st.recursive(
+    st.sampled_from(["P", "Q", "C", "D", "0", "2", "1"]),
+    lambda inner: st.one_of(
+        st.builds(lambda a, b, op: f"({a}{op}{b})", inner, inner, st.sampled_from("+-*/")),
+        st.builds(lambda a, e: f"({a})^{{{e}}}", inner, st.sampled_from(["2", "-1", "0"])),
+        st.builds(lambda a: f"⌊{a}⌋", inner),
+        st.builds(lambda a: f"-{a}", inner),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(node_texts)
+def test_what_does_not_divide_always_has_a_value(text):
+    """`_divides` lets sympy's search for zoo, nan and oo be skipped only where none can be:
+    a count read without a '/' or a power has none, and one with them is still searched."""
+    try:
+        parsed = parse(text, CONTEXT.symbol_table)
+    except AnswerError:
+        return
+    (tree,) = parsed.trees
+    assert count_parse._divides(tree) == any(c in text for c in "/^")
+    if not count_parse._divides(tree):
+        assert not parsed.expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)

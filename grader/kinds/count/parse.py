@@ -1036,8 +1036,24 @@ def _built(text: str, symbols: Mapping[str, sympy.Symbol], trees: tuple[Node, ..
     sides, readings = [], []
     for node in trees:
         expr, _ = builder.build(node)
-        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        if _divides(node) and expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise AnswerError(text, node.start, "this has no value (division by zero)")
         sides.append(expr)
         readings.append(describe(node))
     return ParsedAnswer(text=text, sides=tuple(sides), side_readings=tuple(readings), trees=trees)
+
+
+def _divides(node: Node) -> bool:
+    """Whether `node` divides anywhere: a '/', or a power (whose exponent may be negative).
+    Only what divides can build something with no value (sympy's zoo, nan, oo): sums,
+    products and roundings of numbers and sizes always have one, so sympy is not asked to
+    look for them there."""
+    if isinstance(node, Power):
+        return True
+    if isinstance(node, Product):
+        return any(operator == "/" or _divides(factor) for operator, factor in node.factors)
+    if isinstance(node, Sum):
+        return any(_divides(term) for _, term in node.terms)
+    if isinstance(node, (Negate, Rounding)):
+        return _divides(node.operand)
+    return False  # a number or a size

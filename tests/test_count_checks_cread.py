@@ -11,6 +11,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark import Token
 
 from grader.errors import AnswerError
 from grader.grade import grade_answer
@@ -20,6 +21,8 @@ from grader.kinds.count.check import _Case
 from grader.kinds.count.mathml import to_mathml
 from grader.kinds.count.parse import describe, parse
 from grader.kinds.count.polynomials import as_fraction, polynomial_ring
+from grader.kinds.count.steps import COUNT_STEPS
+from grader.normalise import normalise
 from grader.rubric import load_rubric
 
 count_parse = importlib.import_module("grader.kinds.count.parse")  # the module, not the verb
@@ -214,3 +217,69 @@ def test_what_does_not_divide_always_has_a_value(text):
     assert count_parse._divides(tree) == any(c in text for c in "/^")
     if not count_parse._divides(tree):
         assert not parsed.expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+# --- A plain sum read without lark -----------------------------------------------------------
+
+
+def _tokens(tree) -> list[tuple[str, str, int, int]]:
+    """Every token of a lark tree with what the reader takes from it: type, text, span."""
+    found = tree.scan_values(lambda value: isinstance(value, Token))
+    return [(t.type, str(t), t.start_pos, t.end_pos) for t in found]
+
+
+PLAIN = [
+    "2PQCD + PQD",
+    "9CD + 2D",
+    "2CD",
+    "CD + D",
+    " 9 CD-D ",
+    "12",
+    "2 + 3",
+    "007CD",
+    "PQCPQD+PQD",
+    "floor + D",
+    "ceil",
+    "9cd + d",  # lower case: the lenient steps read it, the tree is the same
+    "\t9CD\n+\rD",
+]
+NOT_PLAIN = ["2CD +", "P2", "2.5C", "-2CD", "9CD + -D", "2 3", "CD2", "d_k", "2*C", "(CD)", "9C D"]
+
+
+@pytest.mark.parametrize("text", PLAIN + NOT_PLAIN)
+def test_a_plain_sum_is_read_to_the_tree_lark_makes(text):
+    normalised = normalise(text, COUNT_STEPS)
+    plain = count_parse._plain_sum(normalised)
+    assert (plain is not None) is (text in PLAIN)
+    if plain is not None:
+        lark_tree = count_parse._parser().parse(normalised)
+        assert plain == lark_tree and _tokens(plain) == _tokens(lark_tree)
+
+
+def _read_as_lark_reads_it(text: str) -> None:
+    try:
+        normalised = normalise(text, COUNT_STEPS)
+    except AnswerError:
+        return
+    plain = count_parse._plain_sum(normalised)
+    if plain is None:
+        return
+    lark_tree = count_parse._parser().parse(normalised)
+    assert plain == lark_tree and _tokens(plain) == _tokens(lark_tree)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789 PQCDcd+-*.^_(x", max_size=14))
+def test_any_text_read_as_a_plain_sum_is_read_as_lark_reads_it(text):
+    """Whatever `_plain_sum` reads, lark's parser reads to the same tree, token by token; what
+    it does not read goes to lark as before."""
+    _read_as_lark_reads_it(text)
+
+
+PIECES = ["2", "9", "12", "PQ", "CD", "D", "c", "x", " ", "\t", "+", "-", ".", "_", "*", "^", "("]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8).map("".join))
+def test_sums_of_pieces_are_read_as_lark_reads_them(text):
+    _read_as_lark_reads_it(text)

@@ -149,6 +149,44 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", maybe_placeholders=False)
 
 
+# A term of a plain sum: a whole number, a run of letters, or a number before a run of
+# letters, then the sign of the next term or the end (lark's NUMBER, NAME and ADDOP, with
+# the white space it ignores): `2PQCD + PQD`, `9CD - D`, `12`.
+_PLAIN_TERM = re.compile(
+    r"[ \t\n\r]*(?:(?P<number>[0-9]+)(?![0-9.])[ \t\n\r]*)?"
+    r"(?P<name>[A-Za-z]+(?![A-Za-z0-9_]))?[ \t\n\r]*(?P<sign>[+-]|\Z)"
+)
+
+
+def _plain_sum(text: str) -> Tree | None:
+    """The tree lark's parser makes of a plain sum (`_PLAIN_TERM`), as most counts are
+    written, made without it (its parse is a tenth of a count's check); None for any other
+    text, which lark parses (and tells what is wrong with)."""
+    children: list[Tree | Token] = []
+    position = 0
+    while True:
+        term = _PLAIN_TERM.match(text, position)
+        if term is None or not (term["number"] or term["name"]):
+            return None
+        children.append(_plain_term(term))
+        if not term["sign"]:
+            break
+        children.append(Token("ADDOP", term["sign"], term.start("sign"), end_pos=term.end("sign")))
+        position = term.end()
+    node = children[0] if len(children) == 1 else Tree(Token("RULE", "sum"), children)
+    return Tree(Token("RULE", "start"), [node])
+
+
+def _plain_term(term: re.Match[str]) -> Tree:
+    """A term of `_plain_sum` as lark's tree holds it: a number, a name, or both side by side."""
+    leaves = [
+        Tree(kind, [Token(kind.upper(), term[kind], term.start(kind), end_pos=term.end(kind))])
+        for kind in ("number", "name")
+        if term[kind]
+    ]
+    return leaves[0] if len(leaves) == 1 else Tree(Token("RULE", "juxtaposition"), leaves)
+
+
 _TERMINAL_WORDS = {
     "NUMBER": "a number",
     "NAME": "a symbol",
@@ -1019,7 +1057,7 @@ def _parse_strictly(
         raise AnswerError(text, 0, "the answer is empty")
     normalised = normalise(text, COUNT_STEPS)
     try:
-        tree = _parser().parse(normalised)
+        tree = _plain_sum(normalised) or _parser().parse(normalised)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     reader = _TreeReader(text, symbols, integer_division)

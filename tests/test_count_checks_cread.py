@@ -283,3 +283,23 @@ PIECES = ["2", "9", "12", "PQ", "CD", "D", "c", "x", " ", "\t", "+", "-", ".", "
 @given(st.lists(st.sampled_from(PIECES), max_size=8).map("".join))
 def test_sums_of_pieces_are_read_as_lark_reads_them(text):
     _read_as_lark_reads_it(text)
+
+
+# --- A number before sizes, put before their product -----------------------------------------
+
+SIZES_AND_OTHERS = [*ORDER, sympy.Dummy("K", positive=True), ORDER[0] + ORDER[1], ORDER[2] ** 2]
+numbers = st.builds(sympy.Rational, st.integers(-12, 12), st.integers(1, 4))
+products = st.lists(st.sampled_from(SIZES_AND_OTHERS), max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(numbers, products)
+def test_a_number_before_sizes_is_the_product_sympy_makes(number, factors):
+    """`_product` gives the object `sympy.Mul` gives: equal, of the same arguments in the same
+    order, printed alike (a number 0 or 1, a size twice, or anything but a size after the
+    number, is left to `Mul`)."""
+    for made in ([number, *factors], factors or [number]):
+        ours, theirs = count_parse._product(list(made)), sympy.Mul(*made)
+        assert ours == theirs and ours.args == theirs.args
+        assert type(ours) is type(theirs) and sympy.srepr(ours) == sympy.srepr(theirs)
+        assert hash(ours) == hash(theirs) and ours.is_commutative == theirs.is_commutative

@@ -757,7 +757,7 @@ class _SympyBuilder:
                 expr, size = 1 / expr, size.inverse()
             exprs.append(expr)
             total = total.times(size)
-        return sympy.Mul(*exprs), total
+        return _product(exprs), total
 
     def build_rounding(self, node: Rounding) -> tuple[sympy.Expr, _Size]:
         expr, size = self.build(node.operand)
@@ -824,6 +824,24 @@ class _SympyBuilder:
                 node, f"multiples of symbols in an exponent are limited to {MAX_SYMBOLIC_EXPONENT}"
             )
         return sympy.Pow(base, exponent), _Size(_Bound(_bits(base) * total, total, 1), _ONE)
+
+
+def _product(factors: list[sympy.Expr]) -> sympy.Expr:
+    """`sympy.Mul(*factors)`. A number (not 0 or 1) before different sizes (`2PQCD`, a count's
+    usual term) is put before their product, which sympy has made before and remembers: the
+    very object `Mul` makes (its number first, then the sizes in sympy's order), without
+    `Mul` sorting the factors and multiplying the number out again for each new number."""
+    first, *sizes = factors
+    if (
+        sizes
+        and first.is_Rational
+        and first is not sympy.S.Zero  # sympy makes every 0 and 1 it builds these objects
+        and first is not sympy.S.One
+        and all(size.is_Symbol for size in sizes)
+        and len(set(sizes)) == len(sizes)
+    ):
+        return sympy.Mul._from_args((first, *sympy.Mul.make_args(sympy.Mul(*sizes))))
+    return sympy.Mul(*factors)
 
 
 _BUILDERS = {

@@ -16,6 +16,7 @@ from lark import Token
 from grader.errors import AnswerError
 from grader.grade import grade_answer
 from grader.kinds.count import check as count_check
+from grader.kinds.count import polynomials
 from grader.kinds.count import terms as count_terms
 from grader.kinds.count.check import _Case
 from grader.kinds.count.mathml import to_mathml
@@ -97,13 +98,13 @@ def _case(item_id: str, student) -> _Case:
 
 coefficients = st.integers(-3, 12).filter(bool)
 exponents = st.tuples(*(st.integers(0, 2) for _ in range(4)))
-polynomials = st.lists(st.tuples(coefficients, exponents), max_size=5).map(
+side_polynomials = st.lists(st.tuples(coefficients, exponents), max_size=5).map(
     lambda terms: RING.from_dict(dict((e, RING.domain(c)) for c, e in terms))
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(polynomials, st.sampled_from(["a.params", "b.params", "c.params", "d.params"]))
+@given(side_polynomials, st.sampled_from(["a.params", "b.params", "c.params", "d.params"]))
 def test_any_count_is_split_as_trying_every_split_split_it(mine, item_id):
     case = _case(item_id, (mine, RING.one))
     count_terms._side_memo.clear()
@@ -115,7 +116,7 @@ def test_any_count_is_split_as_trying_every_split_split_it(mine, item_id):
 
 
 @settings(max_examples=150, deadline=None)
-@given(polynomials, st.sampled_from(["a.params", "b.params", "c.params", "d.params"]))
+@given(side_polynomials, st.sampled_from(["a.params", "b.params", "c.params", "d.params"]))
 def test_no_side_costs_less_than_its_least_cost(mine, item_id):
     """`_least_cost` is a lower bound of what each side compared costs: 0 only for the correct
     side itself."""
@@ -303,3 +304,34 @@ def test_a_number_before_sizes_is_the_product_sympy_makes(number, factors):
         assert ours == theirs and ours.args == theirs.args
         assert type(ours) is type(theirs) and sympy.srepr(ours) == sympy.srepr(theirs)
         assert hash(ours) == hash(theirs) and ours.is_commutative == theirs.is_commutative
+
+
+# --- Whether a count is a rational function, in one walk -------------------------------------
+
+
+def _old_is_rational_count(expr) -> bool:
+    """`is_rational_count` as main had it: sympy's two searches."""
+    if expr.has(sympy.floor, sympy.ceiling):
+        return False
+    return all(power.exp.is_Integer for power in expr.atoms(sympy.Pow))
+
+
+count_pieces = st.recursive(
+    st.sampled_from([*ORDER, sympy.Integer(2), sympy.Rational(1, 3)]),
+    lambda inner: st.one_of(
+        st.builds(lambda a, b: a + b, inner, inner),
+        st.builds(lambda a, b: a * b, inner, inner),
+        st.builds(
+            lambda a, e: a**e, inner, st.sampled_from([2, -1, sympy.Rational(1, 2), ORDER[2]])
+        ),
+        st.builds(sympy.floor, inner),
+        st.builds(sympy.ceiling, inner),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(count_pieces)
+def test_a_rational_count_is_told_as_sympys_searches_told_it(expr):
+    assert polynomials.is_rational_count(expr) == _old_is_rational_count(expr)

@@ -335,3 +335,30 @@ count_pieces = st.recursive(
 @given(count_pieces)
 def test_a_rational_count_is_told_as_sympys_searches_told_it(expr):
     assert polynomials.is_rational_count(expr) == _old_is_rational_count(expr)
+
+
+TERMS = [
+    *ORDER,
+    sympy.Dummy("K", positive=True),
+    ORDER[2] ** 2,
+    ORDER[0] + ORDER[1],
+    sympy.floor(ORDER[0] / 2),
+    sympy.Integer(3),
+    sympy.Rational(-1, 2),
+]
+terms = st.builds(
+    lambda number, sizes: count_parse._product([number, *sizes]) if sizes else number,
+    numbers,
+    st.lists(st.sampled_from(TERMS), max_size=3),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(terms, max_size=4))
+def test_a_sum_of_terms_is_the_sum_sympy_makes(summed):
+    """`_sum` gives the object `sympy.Add` gives (terms of the same sizes, numbers, powers,
+    sums and floors are left to `Add`)."""
+    ours, theirs = count_parse._sum(list(summed or [ORDER[0]])), sympy.Add(*(summed or [ORDER[0]]))
+    assert ours == theirs and ours.args == theirs.args
+    assert type(ours) is type(theirs) and sympy.srepr(ours) == sympy.srepr(theirs)
+    assert hash(ours) == hash(theirs) and ours.is_commutative == theirs.is_commutative

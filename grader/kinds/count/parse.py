@@ -24,6 +24,7 @@ from typing import NamedTuple
 import sympy
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from sympy.core.add import _addsort
 
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover as _cover
@@ -742,7 +743,7 @@ class _SympyBuilder:
             exprs.append(-expr if sign == "-" else expr)
             total = size if total is None else total.plus(size)
         assert total is not None
-        return sympy.Add(*exprs), total
+        return _sum(exprs), total
 
     def build_product(self, node: Product) -> tuple[sympy.Expr, _Size]:
         exprs = []
@@ -842,6 +843,27 @@ def _product(factors: list[sympy.Expr]) -> sympy.Expr:
     ):
         return sympy.Mul._from_args((first, *sympy.Mul.make_args(sympy.Mul(*sizes))))
     return sympy.Mul(*factors)
+
+
+def _sum(terms: list[sympy.Expr]) -> sympy.Expr:
+    """`sympy.Add(*terms)`. Terms that are each a size or a product of different sizes with
+    a number before it, no two of the same sizes (`2PQCD + PQD`, `9CD - D`), are kept by
+    `Add` as they are, in its order (`_addsort`): sorted so, they are the object `Add` makes,
+    without it taking each term apart and making it again."""
+    sizes = [term.as_coeff_Mul()[1] for term in terms]
+    if len(terms) > 1 and all(map(_is_term, terms)) and len(set(sizes)) == len(sizes):
+        ordered = list(terms)
+        _addsort(ordered)
+        return sympy.Add._from_args(ordered)
+    return sympy.Add(*terms)
+
+
+def _is_term(expr: sympy.Expr) -> bool:
+    """Whether `expr` is a size, or a product of sizes with a number or nothing before them."""
+    if expr.is_Mul:
+        first, *rest = expr.args
+        return (first.is_Rational or first.is_Symbol) and all(s.is_Symbol for s in rest)
+    return expr.is_Symbol
 
 
 _BUILDERS = {

@@ -5,6 +5,7 @@ split chosen as trying every one did, and the work they no longer do is not done
 from __future__ import annotations
 
 import importlib
+import itertools
 from pathlib import Path
 
 import pytest
@@ -362,3 +363,95 @@ def test_a_sum_of_terms_is_the_sum_sympy_makes(summed):
     assert ours == theirs and ours.args == theirs.args
     assert type(ours) is type(theirs) and sympy.srepr(ours) == sympy.srepr(theirs)
     assert hash(ours) == hash(theirs) and ours.is_commutative == theirs.is_commutative
+
+
+# --- The counterexample's first point, worked out once per rubric ----------------------------
+
+
+def _old_find_counterexample(student, reference, specs, written, substitutions=()):
+    """`find_counterexample` as main had it: every point worked out for every count."""
+    from grader.symbol_values import admits, multiples, nearest_size, undivided
+
+    derived = dict(substitutions)
+    pairs = multiples(specs)
+    student_value = student if callable(student) else lambda p: polynomials.value_at(student, p)
+    reference_value = (
+        reference if callable(reference) else lambda p: polynomials.value_at(reference, p)
+    )
+    needed = set(written)
+    for symbol in written & derived.keys():
+        needed |= derived[symbol].free_symbols
+    chosen = [i for i, spec in enumerate(specs) if spec.symbol in needed - derived.keys()]
+    preferred = {}
+    for index in chosen:
+        value = specs[index].example
+        if value is None:
+            symbol = specs[index].symbol
+            value = next(
+                v for v in range(2, 100) if v not in preferred.values() and admits(symbol, v)
+            )
+        preferred[index] = value
+    first = tuple(preferred[index] for index in chosen)
+    position = {spec.symbol: i for i, spec in enumerate(specs)}
+    for values in itertools.chain(
+        [first],
+        count_check._sample_points(20, len(chosen)),
+        count_check._small_points(derived or pairs, specs, chosen),
+    ):
+        point = [1] * len(specs)
+        for index, value in zip(chosen, values, strict=True):
+            point[index] = nearest_size(specs[index].symbol, value)
+        if not count_check._derive(point, derived, specs, position):
+            continue
+        shown = {spec.name: point[i] for i, spec in enumerate(specs) if spec.symbol in needed}
+        if undivided(shown, pairs):
+            continue
+        a, b = student_value(tuple(point)), reference_value(tuple(point))
+        if a is not None and b is not None and a != b:
+            sizes = tuple(
+                (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
+            )
+            return count_check.Counterexample(sizes, a, b)
+    return None
+
+
+COUNTEREXAMPLES = [
+    (r, i, a)
+    for r, i, a in _rubric_answers()
+    if r in ("22-52-q4.yaml", "mha-q1.yaml", "grouped-q1.yaml")
+] + [
+    ("22-52-q4.yaml", "c.params", "CD + D + (P - 4)(Q - 3)"),  # equal at the examples' sizes
+    ("22-52-q4.yaml", "c.params", "CD + D + (P-4)(P-5)(P-6)(P-7)(P-8)(P-9)(P-10)"),
+]
+
+
+@pytest.mark.parametrize(("rubric_name", "item_id", "answer"), COUNTEREXAMPLES)
+def test_the_counterexample_is_the_one_every_point_worked_out_gave(
+    rubric_name, item_id, answer, monkeypatch
+):
+    rubric = load_rubric(ROOT / "rubrics" / rubric_name)
+    item = rubric.items[item_id]
+    quick = grade_answer(rubric, item, answer)
+    monkeypatch.setattr(count_check, "find_counterexample", _old_find_counterexample)
+    assert grade_answer(rubric, item, answer) == quick
+
+
+def test_the_first_point_is_worked_out_once_for_a_rubric_and_the_symbols_written(monkeypatch):
+    """A second count of the same symbols differing at the first point asks for no size to be
+    worked out again; the memo keeps at most its bound."""
+    specs = tuple(CONTEXT.symbols)
+    item = RUBRIC.items["c.params"]
+    reference = count_check._rubric_fraction(item.reference.expr, ORDER)
+    written = frozenset(ORDER[2:])
+    count_check._first_point.cache_clear()
+    first = count_check.find_counterexample(_fraction("2CD + D"), reference, specs, written)
+    asked = []
+    monkeypatch.setattr(count_check, "nearest_size", lambda s, v: asked.append(v) or v)
+    second = count_check.find_counterexample(_fraction("3CD + D"), reference, specs, written)
+    assert asked == [] and first.values == second.values == (("C", 2), ("D", 5))
+    assert count_check._first_point.cache_info().maxsize == 256
+    assert count_check._first_point.cache_info().currsize == 1
+
+
+def _fraction(text: str):
+    return as_fraction(parse(text, CONTEXT.symbol_table).expr, ORDER)

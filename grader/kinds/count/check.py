@@ -573,10 +573,38 @@ def find_counterexample(
     (`substitutions`, d → d_k·h) takes its value from the others, so the sizes shown satisfy
     the relations; a point where one is not a whole number is passed over, as is one where a
     symbol declared a multiple of another (C of G: `multiple_of`) is not one."""
-    derived = dict(substitutions)
-    pairs = multiples(specs)
     student_value = student if callable(student) else lambda point: value_at(student, point)
     reference_value = reference if callable(reference) else lambda point: value_at(reference, point)
+    for point, sizes in _points_tried(tuple(specs), frozenset(written), tuple(substitutions)):
+        a, b = student_value(point), reference_value(point)
+        if a is not None and b is not None and a != b:
+            return Counterexample(sizes, a, b)
+    return None
+
+
+def _points_tried(specs: tuple[SymbolSpec, ...], written: frozenset, substitutions: tuple):
+    """The points `find_counterexample` tries, in turn, each with the sizes it shows: the
+    first worked out once per rubric and set of symbols written (`_first_point`), as most
+    counts differ there; the others only when asked for."""
+    first = _first_point(specs, written, substitutions)
+    yield from first
+    yield from itertools.islice(_points(specs, written, substitutions), len(first), None)
+
+
+@lru_cache(maxsize=256)
+def _first_point(specs: tuple[SymbolSpec, ...], written: frozenset, substitutions: tuple):
+    """The first of `_points` (none where there is none): it depends on the rubric and the
+    symbols written only."""
+    return tuple(itertools.islice(_points(specs, written, substitutions), 1))
+
+
+def _points(specs: tuple[SymbolSpec, ...], written: frozenset, substitutions: tuple):
+    """Each point (a size per symbol of `specs`) to try, with the sizes of the symbols the
+    counts are `written` with (and those the relations define them by): the rubric's
+    examples first, then random sizes, then small ones under relations or multiples; a point
+    where a relation gives no whole size, or a multiple is not one, is passed over."""
+    derived = dict(substitutions)
+    pairs = multiples(specs)
     needed = set(written)
     for symbol in written & derived.keys():
         needed |= derived[symbol].free_symbols
@@ -603,13 +631,10 @@ def find_counterexample(
         shown = {spec.name: point[i] for i, spec in enumerate(specs) if spec.symbol in needed}
         if undivided(shown, pairs):
             continue
-        a, b = student_value(tuple(point)), reference_value(tuple(point))
-        if a is not None and b is not None and a != b:
-            sizes = tuple(
-                (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
-            )
-            return Counterexample(sizes, a, b)
-    return None
+        sizes = tuple(
+            (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
+        )
+        yield tuple(point), sizes
 
 
 def _small_points(constrained, specs, chosen: list[int]):

@@ -455,3 +455,14 @@ def test_the_first_point_is_worked_out_once_for_a_rubric_and_the_symbols_written
 
 def _fraction(text: str):
     return as_fraction(parse(text, CONTEXT.symbol_table).expr, ORDER)
+
+
+def test_a_cases_order_and_biases_are_worked_out_once():
+    """Most diagnoses of a count ask for the rubric's order and the biases: each is worked
+    out once per count, and is what working it out gives."""
+    case = _case("b.params", _fraction("9CD + 2D"))
+    assert case.order is case.order and case.order == ORDER
+    assert case.bias() is case.bias()
+    assert case.bias() == count_check._rubric_fraction(
+        RUBRIC.items["b.params"].spec.bias.expr, ORDER
+    )

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sympy
 from sympy.polys.domains import QQ
@@ -338,7 +338,7 @@ class _Case:
         """A rubric count with the rubric's relations applied, as the student's was."""
         return expr.xreplace(dict(self.substitutions)) if self.substitutions else expr
 
-    @property
+    @cached_property  # asked for by most diagnoses of the count
     def order(self) -> tuple[sympy.Symbol, ...]:
         return tuple(spec.symbol for spec in self.specs)
 
@@ -358,6 +358,10 @@ class _Case:
         return show_fraction((polynomial, polynomial.ring.one))
 
     def bias(self) -> Fraction_ | None:
+        return self._bias
+
+    @cached_property  # asked for by four diagnoses of the count
+    def _bias(self) -> Fraction_ | None:
         bias = self.item.spec.bias
         return None if bias is None else _rubric_fraction(self.relate(bias.expr), self.order)
 

@@ -466,3 +466,40 @@ def test_a_cases_order_and_biases_are_worked_out_once():
     assert case.bias() == count_check._rubric_fraction(
         RUBRIC.items["b.params"].spec.bias.expr, ORDER
     )
+
+
+# --- The misconceptions a wrong count is compared with, from the rubric once ---------------
+
+
+def _old_misconception(item, student, specs, substitutions):
+    """The first misconception a rational count equals, as main's loop found it."""
+    relate, declared = dict(substitutions), tuple(s.symbol for s in specs)
+    for index, rule in enumerate(item.misconceptions):
+        if rule.reading is None:
+            continue
+        wrong = count_check._prepared(rule.reading.expr, relate, specs)
+        if polynomials.is_rational_count(wrong) and count_check._matches(
+            student, polynomials.as_fraction(wrong, declared)
+        ):
+            return index
+    return None
+
+
+@pytest.mark.parametrize(("rubric_name", "item_id", "answer"), _rubric_answers() + EXTRA)
+def test_a_wrong_count_is_the_misconception_main_found(rubric_name, item_id, answer):
+    rubric = load_rubric(ROOT / "rubrics" / rubric_name)
+    item, context = rubric.items[item_id], rubric.context
+    try:
+        parsed = parse(answer, context.symbol_table, item.spec.lenient)
+    except AnswerError:
+        return
+    args = (context.symbols, context.items, context.substitutions)
+    check = count_check.check_count(item, parsed, *args)
+    declared = tuple(s.symbol for s in context.symbols)
+    expr = count_check._prepared(parsed.expr, dict(context.substitutions), context.symbols)
+    if check.equivalent or check.compared is not None or not polynomials.is_rational_count(expr):
+        return
+    student = polynomials.as_fraction(expr, declared)
+    assert check.misconception_index == _old_misconception(
+        item, student, context.symbols, context.substitutions
+    )

@@ -821,14 +821,14 @@ def check_count(
 
     written = answer_symbols(answer.expr) | _rubric_symbols(item.reference.expr)
     counterexample = find_counterexample(student, reference, specs, written, substitutions)
-    for index, rule in enumerate(item.misconceptions):
-        if rule.reading is None:
-            continue
-        wrong = _prepared(rule.reading.expr, relate, specs)
-        if _rubric_rational(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
+    readings = tuple(None if r.reading is None else r.reading.expr for r in item.misconceptions)
+    mistakes = _mistakes(readings, tuple(substitutions), multiples(specs), declared)
+    first = _first_value(student)
+    for index, wrong, value in mistakes:
+        if _may_match(first, value) and _matches(student, wrong):
             return CountCheck(
                 equivalent=False,
-                misconception=rule,
+                misconception=item.misconceptions[index],
                 misconception_index=index,
                 counterexample=counterexample,
                 broken_steps=broken_steps,
@@ -864,6 +864,29 @@ def check_count(
         broken_steps=broken_steps,
         details=details,
     )
+
+
+@lru_cache(maxsize=256)
+def _mistakes(
+    readings: tuple[sympy.Expr | None, ...],
+    substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...],
+    pairs: tuple[tuple[str, str], ...],
+    declared: tuple[sympy.Symbol, ...],
+) -> tuple[tuple[int, Fraction_, Fraction | None], ...]:
+    """(index, count, its value at the first sampled point) of each misconception's reading
+    (`readings`, None where it has none) that is a rational function once the relations are
+    put in, in the rubric's order: what a wrong count is compared with, from the rubric alone
+    (as `_prepared` makes it: `pairs` are the rubric's multiples, `declared` its symbols)."""
+    relate = dict(substitutions)
+    found = []
+    for index, expr in enumerate(readings):
+        if expr is None:
+            continue
+        wrong = whole_divisions(expr.xreplace(relate), pairs, declared)
+        if _rubric_rational(wrong):
+            fraction = _rubric_fraction(wrong, declared)
+            found.append((index, fraction, _first_value(fraction)))
+    return tuple(found)
 
 
 def _related_words(

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sympy
 from sympy.polys.domains import QQ
@@ -338,7 +338,7 @@ class _Case:
         """A rubric count with the rubric's relations applied, as the student's was."""
         return expr.xreplace(dict(self.substitutions)) if self.substitutions else expr
 
-    @property
+    @cached_property  # asked for by most diagnoses of the count
     def order(self) -> tuple[sympy.Symbol, ...]:
         return tuple(spec.symbol for spec in self.specs)
 
@@ -358,6 +358,10 @@ class _Case:
         return show_fraction((polynomial, polynomial.ring.one))
 
     def bias(self) -> Fraction_ | None:
+        return self._bias
+
+    @cached_property  # asked for by four diagnoses of the count
+    def _bias(self) -> Fraction_ | None:
         bias = self.item.spec.bias
         return None if bias is None else _rubric_fraction(self.relate(bias.expr), self.order)
 
@@ -573,10 +577,38 @@ def find_counterexample(
     (`substitutions`, d → d_k·h) takes its value from the others, so the sizes shown satisfy
     the relations; a point where one is not a whole number is passed over, as is one where a
     symbol declared a multiple of another (C of G: `multiple_of`) is not one."""
-    derived = dict(substitutions)
-    pairs = multiples(specs)
     student_value = student if callable(student) else lambda point: value_at(student, point)
     reference_value = reference if callable(reference) else lambda point: value_at(reference, point)
+    for point, sizes in _points_tried(tuple(specs), frozenset(written), tuple(substitutions)):
+        a, b = student_value(point), reference_value(point)
+        if a is not None and b is not None and a != b:
+            return Counterexample(sizes, a, b)
+    return None
+
+
+def _points_tried(specs: tuple[SymbolSpec, ...], written: frozenset, substitutions: tuple):
+    """The points `find_counterexample` tries, in turn, each with the sizes it shows: the
+    first worked out once per rubric and set of symbols written (`_first_point`), as most
+    counts differ there; the others only when asked for."""
+    first = _first_point(specs, written, substitutions)
+    yield from first
+    yield from itertools.islice(_points(specs, written, substitutions), len(first), None)
+
+
+@lru_cache(maxsize=256)
+def _first_point(specs: tuple[SymbolSpec, ...], written: frozenset, substitutions: tuple):
+    """The first of `_points` (none where there is none): it depends on the rubric and the
+    symbols written only."""
+    return tuple(itertools.islice(_points(specs, written, substitutions), 1))
+
+
+def _points(specs: tuple[SymbolSpec, ...], written: frozenset, substitutions: tuple):
+    """Each point (a size per symbol of `specs`) to try, with the sizes of the symbols the
+    counts are `written` with (and those the relations define them by): the rubric's
+    examples first, then random sizes, then small ones under relations or multiples; a point
+    where a relation gives no whole size, or a multiple is not one, is passed over."""
+    derived = dict(substitutions)
+    pairs = multiples(specs)
     needed = set(written)
     for symbol in written & derived.keys():
         needed |= derived[symbol].free_symbols
@@ -603,13 +635,10 @@ def find_counterexample(
         shown = {spec.name: point[i] for i, spec in enumerate(specs) if spec.symbol in needed}
         if undivided(shown, pairs):
             continue
-        a, b = student_value(tuple(point)), reference_value(tuple(point))
-        if a is not None and b is not None and a != b:
-            sizes = tuple(
-                (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
-            )
-            return Counterexample(sizes, a, b)
-    return None
+        sizes = tuple(
+            (spec.name, point[i]) for i, spec in enumerate(specs) if spec.symbol in needed
+        )
+        yield tuple(point), sizes
 
 
 def _small_points(constrained, specs, chosen: list[int]):
@@ -792,14 +821,14 @@ def check_count(
 
     written = answer_symbols(answer.expr) | _rubric_symbols(item.reference.expr)
     counterexample = find_counterexample(student, reference, specs, written, substitutions)
-    for index, rule in enumerate(item.misconceptions):
-        if rule.reading is None:
-            continue
-        wrong = _prepared(rule.reading.expr, relate, specs)
-        if _rubric_rational(wrong) and _matches(student, _rubric_fraction(wrong, declared)):
+    readings = tuple(None if r.reading is None else r.reading.expr for r in item.misconceptions)
+    mistakes = _mistakes(readings, tuple(substitutions), multiples(specs), declared)
+    first = _first_value(student)
+    for index, wrong, value in mistakes:
+        if _may_match(first, value) and _matches(student, wrong):
             return CountCheck(
                 equivalent=False,
-                misconception=rule,
+                misconception=item.misconceptions[index],
                 misconception_index=index,
                 counterexample=counterexample,
                 broken_steps=broken_steps,
@@ -835,6 +864,29 @@ def check_count(
         broken_steps=broken_steps,
         details=details,
     )
+
+
+@lru_cache(maxsize=256)
+def _mistakes(
+    readings: tuple[sympy.Expr | None, ...],
+    substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...],
+    pairs: tuple[tuple[str, str], ...],
+    declared: tuple[sympy.Symbol, ...],
+) -> tuple[tuple[int, Fraction_, Fraction | None], ...]:
+    """(index, count, its value at the first sampled point) of each misconception's reading
+    (`readings`, None where it has none) that is a rational function once the relations are
+    put in, in the rubric's order: what a wrong count is compared with, from the rubric alone
+    (as `_prepared` makes it: `pairs` are the rubric's multiples, `declared` its symbols)."""
+    relate = dict(substitutions)
+    found = []
+    for index, expr in enumerate(readings):
+        if expr is None:
+            continue
+        wrong = whole_divisions(expr.xreplace(relate), pairs, declared)
+        if _rubric_rational(wrong):
+            fraction = _rubric_fraction(wrong, declared)
+            found.append((index, fraction, _first_value(fraction)))
+    return tuple(found)
 
 
 def _related_words(

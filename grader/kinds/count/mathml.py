@@ -70,10 +70,12 @@ def _join_factors(factors: list[Node]) -> str:
     return "<mrow>" + "<mo>·</mo>".join(_node(f, 2.5) for f in factors) + "</mrow>"
 
 
-def to_mathml(trees: tuple[Node, ...]) -> str:
+def to_mathml(trees: tuple[Node, ...], readings: tuple[str, ...] | None = None) -> str:
     """One `<math>` element for an answer or a chain `a = b = c` of working, its alt text
-    the reading with every operator explicit (`9·C·D + D`)."""
+    the reading with every operator explicit (`9·C·D + D`): `readings`, each tree's
+    `describe`, where the reader has them already (`ParsedAnswer.side_readings`)."""
+    if readings is None:
+        readings = tuple(describe(tree) for tree in trees)
     return math_element(
-        "<mo>=</mo>".join(_node(tree, 0) for tree in trees),
-        alttext=" = ".join(describe(tree) for tree in trees),
+        "<mo>=</mo>".join(_node(tree, 0) for tree in trees), alttext=" = ".join(readings)
     )

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import sympy
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from sympy.core.add import _addsort
 
 from grader.errors import AnswerError, AnswerTooLargeError, AnswerTooLongError
 from grader.kinds.count.names import cover as _cover
@@ -147,6 +148,44 @@ def _parser() -> Lark:
     # Positions come from the tokens (brackets are kept as tokens for that): lark's
     # propagate_positions would double the time of a parse.
     return Lark(grammar, parser="lalr", maybe_placeholders=False)
+
+
+# A term of a plain sum: a whole number, a run of letters, or a number before a run of
+# letters, then the sign of the next term or the end (lark's NUMBER, NAME and ADDOP, with
+# the white space it ignores): `2PQCD + PQD`, `9CD - D`, `12`.
+_PLAIN_TERM = re.compile(
+    r"[ \t\n\r]*(?:(?P<number>[0-9]+)(?![0-9.])[ \t\n\r]*)?"
+    r"(?P<name>[A-Za-z]+(?![A-Za-z0-9_]))?[ \t\n\r]*(?P<sign>[+-]|\Z)"
+)
+
+
+def _plain_sum(text: str) -> Tree | None:
+    """The tree lark's parser makes of a plain sum (`_PLAIN_TERM`), as most counts are
+    written, made without it (its parse is a tenth of a count's check); None for any other
+    text, which lark parses (and tells what is wrong with)."""
+    children: list[Tree | Token] = []
+    position = 0
+    while True:
+        term = _PLAIN_TERM.match(text, position)
+        if term is None or not (term["number"] or term["name"]):
+            return None
+        children.append(_plain_term(term))
+        if not term["sign"]:
+            break
+        children.append(Token("ADDOP", term["sign"], term.start("sign"), end_pos=term.end("sign")))
+        position = term.end()
+    node = children[0] if len(children) == 1 else Tree(Token("RULE", "sum"), children)
+    return Tree(Token("RULE", "start"), [node])
+
+
+def _plain_term(term: re.Match[str]) -> Tree:
+    """A term of `_plain_sum` as lark's tree holds it: a number, a name, or both side by side."""
+    leaves = [
+        Tree(kind, [Token(kind.upper(), term[kind], term.start(kind), end_pos=term.end(kind))])
+        for kind in ("number", "name")
+        if term[kind]
+    ]
+    return leaves[0] if len(leaves) == 1 else Tree(Token("RULE", "juxtaposition"), leaves)
 
 
 _TERMINAL_WORDS = {
@@ -704,7 +743,7 @@ class _SympyBuilder:
             exprs.append(-expr if sign == "-" else expr)
             total = size if total is None else total.plus(size)
         assert total is not None
-        return sympy.Add(*exprs), total
+        return _sum(exprs), total
 
     def build_product(self, node: Product) -> tuple[sympy.Expr, _Size]:
         exprs = []
@@ -719,7 +758,7 @@ class _SympyBuilder:
                 expr, size = 1 / expr, size.inverse()
             exprs.append(expr)
             total = total.times(size)
-        return sympy.Mul(*exprs), total
+        return _product(exprs), total
 
     def build_rounding(self, node: Rounding) -> tuple[sympy.Expr, _Size]:
         expr, size = self.build(node.operand)
@@ -786,6 +825,45 @@ class _SympyBuilder:
                 node, f"multiples of symbols in an exponent are limited to {MAX_SYMBOLIC_EXPONENT}"
             )
         return sympy.Pow(base, exponent), _Size(_Bound(_bits(base) * total, total, 1), _ONE)
+
+
+def _product(factors: list[sympy.Expr]) -> sympy.Expr:
+    """`sympy.Mul(*factors)`. A number (not 0 or 1) before different sizes (`2PQCD`, a count's
+    usual term) is put before their product, which sympy has made before and remembers: the
+    very object `Mul` makes (its number first, then the sizes in sympy's order), without
+    `Mul` sorting the factors and multiplying the number out again for each new number."""
+    first, *sizes = factors
+    if (
+        sizes
+        and first.is_Rational
+        and first is not sympy.S.Zero  # sympy makes every 0 and 1 it builds these objects
+        and first is not sympy.S.One
+        and all(size.is_Symbol for size in sizes)
+        and len(set(sizes)) == len(sizes)
+    ):
+        return sympy.Mul._from_args((first, *sympy.Mul.make_args(sympy.Mul(*sizes))))
+    return sympy.Mul(*factors)
+
+
+def _sum(terms: list[sympy.Expr]) -> sympy.Expr:
+    """`sympy.Add(*terms)`. Terms that are each a size or a product of different sizes with
+    a number before it, no two of the same sizes (`2PQCD + PQD`, `9CD - D`), are kept by
+    `Add` as they are, in its order (`_addsort`): sorted so, they are the object `Add` makes,
+    without it taking each term apart and making it again."""
+    sizes = [term.as_coeff_Mul()[1] for term in terms]
+    if len(terms) > 1 and all(map(_is_term, terms)) and len(set(sizes)) == len(sizes):
+        ordered = list(terms)
+        _addsort(ordered)
+        return sympy.Add._from_args(ordered)
+    return sympy.Add(*terms)
+
+
+def _is_term(expr: sympy.Expr) -> bool:
+    """Whether `expr` is a size, or a product of sizes with a number or nothing before them."""
+    if expr.is_Mul:
+        first, *rest = expr.args
+        return (first.is_Rational or first.is_Symbol) and all(s.is_Symbol for s in rest)
+    return expr.is_Symbol
 
 
 _BUILDERS = {
@@ -1019,7 +1097,7 @@ def _parse_strictly(
         raise AnswerError(text, 0, "the answer is empty")
     normalised = normalise(text, COUNT_STEPS)
     try:
-        tree = _parser().parse(normalised)
+        tree = _plain_sum(normalised) or _parser().parse(normalised)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     reader = _TreeReader(text, symbols, integer_division)
@@ -1036,8 +1114,24 @@ def _built(text: str, symbols: Mapping[str, sympy.Symbol], trees: tuple[Node, ..
     sides, readings = [], []
     for node in trees:
         expr, _ = builder.build(node)
-        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        if _divides(node) and expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise AnswerError(text, node.start, "this has no value (division by zero)")
         sides.append(expr)
         readings.append(describe(node))
     return ParsedAnswer(text=text, sides=tuple(sides), side_readings=tuple(readings), trees=trees)
+
+
+def _divides(node: Node) -> bool:
+    """Whether `node` divides anywhere: a '/', or a power (whose exponent may be negative).
+    Only what divides can build something with no value (sympy's zoo, nan, oo): sums,
+    products and roundings of numbers and sizes always have one, so sympy is not asked to
+    look for them there."""
+    if isinstance(node, Power):
+        return True
+    if isinstance(node, Product):
+        return any(operator == "/" or _divides(factor) for operator, factor in node.factors)
+    if isinstance(node, Sum):
+        return any(_divides(term) for _, term in node.terms)
+    if isinstance(node, (Negate, Rounding)):
+        return _divides(node.operand)
+    return False  # a number or a size

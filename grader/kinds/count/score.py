@@ -49,7 +49,7 @@ def score_count(
         "max_marks": item.marks,
         "answer": answer.text,
         "interpretation": answer.interpretation,
-        "reading_mathml": to_mathml(answer.trees),
+        "reading_mathml": to_mathml(answer.trees, answer.side_readings),
         "answer_group": "count:" + shown,
         "count_values": _values_at(answer.expr, size_sets, symbols) if size_sets else None,
         "count_shown": shown if size_sets else None,

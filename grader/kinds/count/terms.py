@@ -583,29 +583,54 @@ def compare_terms(case: _Case) -> TermComparison | None:
     if len(terms) > MAX_SPLIT_TERMS:
         return None
     degrees = [sum(exponents) for exponents, _ in terms]
+    splits = list(itertools.product((True, False), repeat=len(terms)))
     best = None
-    for chosen in itertools.product((True, False), repeat=len(terms)):
+    for index in _splits_in_turn(splits, terms, biases):
+        chosen = splits[index]
         # The student's terms split into weights and biases, as polynomials
         picked = [t for t, w in zip(terms, chosen, strict=True) if w]
         left = [t for t, w in zip(terms, chosen, strict=True) if not w]
         mine_weights, mine_biases = _polynomial(mine, picked), _polynomial(mine, left)
         if named is not None:  # the named terms, on their sides
             mine_weights, mine_biases = named[0] + mine_weights, named[1] + mine_biases
+        least_biases = _least_cost(mine_biases, biases)
+        if best is not None and _least_cost(mine_weights, weights) + least_biases > best[0][0]:
+            continue  # worse than the best already found, whatever its sides are told
         first = _remembered_side(_compare_weights, mine_weights, weights, case=case, sizes=sizes)
+        if best is not None and first.cost + least_biases > best[0][0]:
+            continue
         second = _remembered_side(
             _compare_biases, mine_biases, biases, weights, case=case, sizes=sizes
         )
         # Prefer the best-explained split; of equals, the one that merges none of the terms
         # the student wrote apart (9·C + C is 9·C weights and C biases, not 10·C weights),
         # then the one with the weights right, then the one whose weights are the student's
-        # terms of highest degree.
+        # terms of highest degree, then the first in `splits`.
         degree = sum(d for d, w in zip(degrees, chosen, strict=True) if w)
         merged = _merged(picked) + _merged(left)
-        key = (first.cost + second.cost, merged, first.cost, -degree)
+        key = (first.cost + second.cost, merged, first.cost, -degree, index)
         if best is None or key < best[0]:
             best = (key, first, second)
     _, first, second = best
     return _comparison(first, second)
+
+
+def _splits_in_turn(splits: list[tuple[bool, ...]], terms, biases) -> list[int]:
+    """The order in which `compare_terms` tries the `splits` (their indices): first the one
+    a marker would try first, each term among the biases where the correct biases have its
+    monomial and among the weights otherwise (`2·C·D + D`: 2·C·D weights, D biases), then
+    the others as `splits` has them. The best split found first lets the others be passed
+    over unasked (`_least_cost`); which split is best does not depend on the order, as ties
+    go to the first in `splits`."""
+    guess = tuple(exponents not in biases for exponents, _ in terms)
+    first = splits.index(guess)
+    return [first, *(index for index in range(len(splits)) if index != first)]
+
+
+def _least_cost(mine, correct) -> float:
+    """The least cost a side compared can have (`_compare_weights`, `_compare_biases`): 0
+    only where the student's side is the correct one; every mistake costs at least 1."""
+    return 0 if mine == correct else 1
 
 
 def _over_number(fraction: Fraction_):

@@ -28,14 +28,14 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, lru_cache, reduce
 
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.formula.terms import Formula, LayerSpec, SumRange, Term
+from grader.kinds.formula.terms import Formula, LayerSpec, SumRange, Term, replaced
 from grader.lazy_import import lazy_import
 
 np = lazy_import("numpy")  # imported when a formula is first checked
@@ -647,7 +647,7 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
             parameter_terms, entry_connections, entry_weights, out_dims, in_dims, not products
         ),
     )
-    return replace(
+    return replaced(
         classes,
         sizes=sizes_shown,
         fixed=fixed,

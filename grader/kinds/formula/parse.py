@@ -120,6 +120,8 @@ def _read(
         body = text[inner[0].start : inner[-1].end]
         return parse_formula(f"{tokens[0].text}_{{{step}}} = {body}", sizes, layer, reference)
 
+    if tuple(tokens) == _tokens(text):  # as written: what `is_index_form` would find
+        _remember_index_form(text, layer)
     return read_index_form(text, tokens, sizes, layer, reference, read_entry)
 
 
@@ -554,12 +556,33 @@ def _tokens(text: str) -> tuple:
     return tuple(tokenize(normalise(text, FORMULA_STEPS)))
 
 
-@lru_cache(maxsize=64)
+# The texts (with their layers) `_read` found written in index form as they stand, none
+# bracketed anew: what `is_index_form` and `is_written_with_vectors` would find again by the
+# same tests, asked of each answer as it is graded. The last answers only: emptied when full.
+_INDEX_FORMS: dict[tuple[str, LayerSpec], bool] = {}
+INDEX_FORMS_KEPT = 64
+
+
+def _remember_index_form(text: str, layer: LayerSpec) -> None:
+    if len(_INDEX_FORMS) >= INDEX_FORMS_KEPT:
+        _INDEX_FORMS.clear()
+    _INDEX_FORMS[text, layer] = True
+
+
 def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
     product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no
     one's convention. Remembered as `_tokens` are (the last 64 answers): an answer is asked of
-    up to four times as it is graded (its matrices held to the question's, its index base)."""
+    up to four times as it is graded (its matrices held to the question's, its index base);
+    where it was read in index form as written, that reading's tests are not made again."""
+    if layer is not None and (text, layer) in _INDEX_FORMS:
+        return True
+    return _is_index_form(text, layer)
+
+
+@lru_cache(maxsize=64)
+def _is_index_form(text: str, layer: LayerSpec | None) -> bool:
+    """`is_index_form`, worked out from the tokens."""
     tokens = list(_tokens(text))
     return not _is_matrix_form(tokens) and not (
         layer is not None
@@ -570,4 +593,6 @@ def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
 def is_written_with_vectors(text: str, layer: LayerSpec) -> bool:
     """Whether a readable formula is written with vectors (`q_t = W x_t + b`, `h = Wx + b`):
     read as the index formula it stands for (`vector_form`), its matrices named as written."""
+    if (text, layer) in _INDEX_FORMS:
+        return False  # read in index form: `_read` found it no vector form
     return is_vector_form(list(_tokens(text)), layer)

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.errors import AnswerError
+from grader.kinds.formula import layer, terms
 from grader.kinds.formula import parse as parse_module
-from grader.kinds.formula import terms
 from grader.kinds.formula.check import _fingerprint, _fixed_repr, structures
 from grader.kinds.formula.index_base import (
     _moved_axes,
@@ -30,6 +30,7 @@ from grader.kinds.formula.index_base import (
     indexed_from_zero,
 )
 from grader.kinds.formula.index_form import IndexFormReader, _letters_besides
+from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.parse import (
     _INDEX_FORMS,
     INDEX_FORMS_KEPT,
@@ -39,6 +40,7 @@ from grader.kinds.formula.parse import (
     parse_formula,
 )
 from grader.kinds.formula.terms import index_symbol, replaced
+from grader.normalise import top_level_equals
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -405,3 +407,80 @@ def test_a_formulas_tokens_are_matched_as_before(text):
 def test_any_texts_tokens_are_matched_as_before(text):
     assert _tokens_now(text) == _tokens_before(text)
     assert [tuple(t) for t in terms.tokenize(text)] == [tuple(t) for t in terms.tokenize(text)]
+
+
+# --- the equals signs of an answer, found once for its tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"y_{i,j,k} = \sum_{l=1}^{C} 2 w_{l,k} x_{i,j,l} + b_{k}",
+        r"h = \tanh(Wx + b) = \tanh(Wx + b)_k",
+        "Y = XW",
+        r"q_{n,k} = (XW_Q + b_Q)_{n,k}",
+        "no equals at all",
+    ],
+)
+def test_an_answers_top_level_equals_are_those_of_its_kinds(text):
+    tokens = list(parse_module._tokens(text))
+    expected = top_level_equals([token.kind for token in tokens])
+    assert list(parse_module._top_level_equals(tokens)) == expected
+    assert list(parse_module._top_level_equals(tokens)) == expected  # remembered, the same
+    assert parse_module._equals_of_kinds.cache_info().maxsize == 64
+
+
+def test_whether_tokens_are_columns_is_remembered_for_a_few_layers():
+    for item in RUBRIC.items.values():
+        if item.type == "formula":
+            layer = item.spec.layer
+            assert tokens_as_columns(layer) is tokens_as_columns.__wrapped__(layer)
+    assert tokens_as_columns.cache_info().maxsize == 64
+
+
+# --- a weight too large for int64 refused where it was, without its arrays made
+
+
+@pytest.mark.parametrize(
+    ("item_id", "text"),
+    [
+        pytest.param("e.formula", r"y_{i,k} = 123456789 123456789 123456789 x_{i,k}", id="fixed"),
+        pytest.param(
+            "d.formula",
+            r"y_{i,k} = \sum_{l=1}^{C} 123456789 123456789 123456789 w_{l,k} x_{i,l}",
+            id="a weight",
+        ),
+        pytest.param(
+            "c.formula",
+            r"y_{i,j,k} = 123456789 123456789 123456789 x_{i,j,k} + b_k",
+            id="fixed, and a bias",
+        ),
+    ],
+)
+def test_a_weight_int64_cannot_hold_is_refused_as_before(item_id, text):
+    formula = _read(item_id, text)
+    with pytest.raises(OverflowError):
+        structures.__wrapped__(formula, RUBRIC.items[item_id].spec.layer, CONTEXT.size_sets)
+
+
+# --- a formula's frame, remembered by the formula
+
+
+def test_a_formulas_frame_is_the_one_read_by_what_it_reads():
+    item = RUBRIC.items["b.formula"]
+    sizes = dict(CONTEXT.size_sets[0])
+    first = _read("b.formula", r"y_{i,j,k} = \sum_{l=1}^{C} 5 w_{l,k} x_{i,j,l} + b_{k}")
+    other = _read("b.formula", r"y_{i,j,k} = \sum_{l=1}^{C} 6 w_{l,k} x_{i,j,l} + b_{k}")
+    frame = layer._frame(first, item.spec.layer, sizes)
+    assert frame is layer._frame_read(first, item.spec.layer, sizes)
+    assert layer._frame(other, item.spec.layer, sizes) is frame  # the same sums and output
+    assert layer._frame(first, item.spec.layer, dict(CONTEXT.size_sets[1])) is not frame
+
+
+def test_the_frames_remembered_by_formula_are_few():
+    item = RUBRIC.items["e.formula"]
+    for number in range(2 * layer.FORMULA_FRAMES + 3):
+        formula = _read("e.formula", rf"y_{{i,k}} = {number + 2} x_{{i,k}}")
+        layer._frame(formula, item.spec.layer, dict(CONTEXT.size_sets[0]))
+        assert len(layer._formula_frames) <= layer.FORMULA_FRAMES
+    assert (formula, item.spec.layer, tuple(CONTEXT.size_sets[0])) in layer._formula_frames

@@ -29,6 +29,7 @@ from grader.kinds.formula.terms import (
     TokenReader,
     describe_formula,
     index_symbol,
+    plain_text,
     same_name,
     show_index,
 )
@@ -1104,7 +1105,8 @@ class NumberFactors:
 
 def scaled_name(number: sympy.Rational, name: str) -> str:
     """`2·W`, `-W`, `1/2·b`: a number times a matrix, as the notes write it."""
-    return f"-{name}" if number == -1 else name if number == 1 else f"{number}·{name}"
+    # `plain_text`: sympy's own text of a number, without its printer (a note for most answers)
+    return f"-{name}" if number == -1 else name if number == 1 else f"{plain_text(number)}·{name}"
 
 
 def _given_sums(

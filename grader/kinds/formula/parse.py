@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
+from operator import itemgetter
 
 import sympy
 
@@ -183,7 +184,7 @@ def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | 
     all that follows (no `+` or `-` outside a bracket), as the tokens of `h = \\tanh(2x)` and
     the note saying so; None where the right side is written otherwise. Where a `+` or `-`
     follows (`\\tanh Wx + b`), where the argument ends is unsaid: refused, for a person."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or equals[0] + 2 >= len(tokens):
         return None
     name, first = tokens[equals[0] + 1], tokens[equals[0] + 2]
@@ -224,7 +225,7 @@ def _entry_inside_activation(text: str, tokens: list) -> tuple[list, str] | None
     and more after that, as the tokens of `h_k = \\tanh((Wx)_k) + b_k` (the entry read by the
     index form, `IndexFormReader.entry_of_formula`) and the note saying so; None for any other
     formula (`h_k = \\tanh(Wx + b)_k`, nothing after it, is `_one_entry_of_matrix_form`'s)."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or equals[0] + 2 >= len(tokens):
         return None
     name, opening = tokens[equals[0] + 1], tokens[equals[0] + 2]
@@ -279,7 +280,7 @@ def _named_after(tokens: list, layer: LayerSpec) -> list | None:
     (`XW_Q + b_Q = Q`, `(X^T W_Q^T)^T = Q`): the tokens after the one '=', which name the
     output alone (`Q`, `Q^T`, `(Q)^T`) where those before do not; None for any other
     formula."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or len(layer.inputs) > 1 or len(layer.output.shape) != 2:
         return None
     before, after = tokens[: equals[0]], tokens[equals[0] + 1 :]
@@ -305,7 +306,7 @@ def _one_formula_chained(
     side of its own, and a side that is an entry of a matrix form (`y_{i,k} = (XW)_{i,k}`, the
     indices the left side's) is that matrix form. None for any other formula; whether its
     formulas define one layer is the check's to say (`same_layer`)."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) < 2:
         return None
     bounds = [-1, *equals, len(tokens)]
@@ -364,7 +365,7 @@ def _one_entry_of_matrix_form(text: str, tokens: list, layer: LayerSpec) -> tupl
     (`text` blanked but for it), and the note saying so; None for any other formula. An entry
     of one named product, `(XW_Q)_{n,k}`, is the index form's to read (as the sum it stands
     for, `IndexFormReader.matrix_entry`)."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or not _output_entry(tokens[: equals[0]], layer):
         return None
     left, right = tokens[: equals[0]], tokens[equals[0] + 1 :]
@@ -487,7 +488,7 @@ def _trailing_subscript(tokens: list) -> list | None:
         return tokens[-2:]
     if not tokens or tokens[-1].kind != "}":
         return None
-    opening = max((k for k, t in enumerate(tokens) if t.kind == "{"), default=0)
+    opening = next((k for k in range(len(tokens) - 1, 0, -1) if tokens[k].kind == "{"), 0)
     return tokens[opening - 1 :] if opening > 0 and tokens[opening - 1].kind == "_" else None
 
 
@@ -546,6 +547,17 @@ def _is_matrix_form(tokens: list) -> bool:
     second = tokens[opened + 1] if opened + 1 < len(tokens) else None
     follows = ("=", "^", "'", ")") if opened else ("=", "^", "'")
     return first is not None and first.kind == "NAME" and (second is None or second.kind in follows)
+
+
+def _top_level_equals(tokens: list) -> tuple[int, ...]:
+    """Where '=' stands outside every bracket among `tokens` (`top_level_equals` of their
+    kinds): asked five times of each answer's tokens as it is read, so remembered by them."""
+    return _equals_of_kinds(tuple(map(itemgetter(0), tokens)))  # each token's kind
+
+
+@lru_cache(maxsize=64)
+def _equals_of_kinds(kinds: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(top_level_equals(kinds))
 
 
 @lru_cache(maxsize=64)

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import sympy
@@ -395,6 +395,11 @@ _TOKEN = re.compile(
 )
 
 
+# A token made as `Token(...)` makes it, without the named tuple's `__new__` in Python: a
+# formula has dozens, and every distinct answer's are made anew.
+_new_token = partial(tuple.__new__, Token)
+
+
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
@@ -424,7 +429,7 @@ def tokenize(text: str) -> list[Token]:
                     Token("}", "", start + at + 1),
                 ]
             continue
-        tokens.append(Token(kind, value, start))
+        tokens.append(_new_token((kind, value, start)))
     return tokens
 
 

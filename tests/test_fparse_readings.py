@@ -18,6 +18,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grader import normalise as normalise_module
 from grader.errors import AnswerError
 from grader.kinds.formula import layer, terms
 from grader.kinds.formula import parse as parse_module
@@ -484,3 +485,56 @@ def test_the_frames_remembered_by_formula_are_few():
         layer._frame(formula, item.spec.layer, dict(CONTEXT.size_sets[0]))
         assert len(layer._formula_frames) <= layer.FORMULA_FRAMES
     assert (formula, item.spec.layer, tuple(CONTEXT.size_sets[0])) in layer._formula_frames
+
+
+# --- the normalising steps' quick ways for plain text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="(){}[]x ", max_size=48))
+def test_brackets_fit_exactly_where_check_brackets_finds_nothing_wrong(text):
+    try:
+        normalise_module.check_brackets(text)
+    except AnswerError:
+        fits = False
+    else:
+        fits = True
+    assert normalise_module._brackets_fit(text) is fits
+
+
+def test_brackets_nested_too_deep_do_not_fit():
+    deep = "(" * (normalise_module.MAX_NESTING + 1) + ")" * (normalise_module.MAX_NESTING + 1)
+    assert not normalise_module._brackets_fit(deep)
+    assert normalise_module._brackets_fit(deep[1:-1])
+    with pytest.raises(AnswerError, match="nested more than"):
+        normalise_module.check_brackets(deep)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        normalise_module.map_unicode_operators,
+        normalise_module.map_fullwidth_forms,
+        terms.map_formula_characters,
+        terms.reject_unsupported_formula_characters,
+    ],
+)
+@pytest.mark.parametrize(
+    "text",
+    [r"y_{i,k} = \sum_{l=1}^{C} w_{l,k} x_{i,l}", "y = 2 × x − 1", "ｙ ＝ ｘ", "y ⩽ ∑ x′ ⊤"],
+)
+def test_a_step_maps_text_as_its_table_does(step, text):
+    if step is terms.reject_unsupported_formula_characters:
+        allowed = all(char in terms._ALLOWED for char in text)
+        if allowed:
+            assert step(text) == text
+        else:
+            with pytest.raises(AnswerError, match="not allowed"):
+                step(text)
+        return
+    table = {
+        normalise_module.map_unicode_operators: normalise_module._OPERATOR_TABLE,
+        normalise_module.map_fullwidth_forms: normalise_module._FULLWIDTH_TABLE,
+        terms.map_formula_characters: terms._FORMULA_TABLE,
+    }[step]
+    assert step(text) == text.translate(table)

@@ -340,6 +340,8 @@ _FORMULA_TABLE = str.maketrans(_FORMULA_CHARACTERS)  # made once: every answer i
 
 def map_formula_characters(text: str) -> str:
     """The n-ary sum sign, slanted comparisons and transpose marks take one spelling each."""
+    if text.isascii():
+        return text  # none is ASCII: nothing to map (most answers)
     return text.translate(_FORMULA_TABLE)
 
 
@@ -349,6 +351,8 @@ _ALLOWED |= set("Σ≤≥<>'∀∈…⌊⌋⌈⌉÷")  # ÷ stands for \\frac (a
 
 def reject_unsupported_formula_characters(text: str) -> str:
     """Anything outside a formula's characters is refused with its Unicode name."""
+    if _ALLOWED.issuperset(text):
+        return text  # every character allowed, as in most answers: no need to find one
     for position, char in enumerate(text):
         if char == "∏":
             raise AnswerError(text, position, PRODUCT_REFUSED)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from grader import normalise as normalise_module
 from grader.errors import AnswerError
-from grader.kinds.formula import layer, terms
+from grader.kinds.formula import layer, matrix_form, terms
 from grader.kinds.formula import parse as parse_module
 from grader.kinds.formula.check import _fingerprint, _fixed_repr, structures
 from grader.kinds.formula.index_base import (
@@ -538,3 +538,27 @@ def test_a_step_maps_text_as_its_table_does(step, text):
         terms.map_formula_characters: terms._FORMULA_TABLE,
     }[step]
     assert step(text) == text.translate(table)
+
+
+# --- what a term writes, remembered without its number
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        (r"\sum_{u=-1}^{1} w_{u,k} x_{i+u,j,k}", r"\sum_{v=-1}^{1} w_{v,k} x_{i+v,j,k}", True),
+        ("b_{k}", "7 b_{k}", True),
+        (r"\sum_{l=1}^{C} 2 w_{l,k} x_{i,j,l}", r"\sum_{l=1}^{C} 3 w_{l,k} x_{i,j,l}", True),
+        (r"\sum_{l=1}^{C} w_{l,k} x_{i,j,l}", r"\sum_{l=1}^{C} w_{k,l} x_{i,j,l}", False),
+        ("b_{k}", "c_{k}", False),
+    ],
+)
+def test_a_terms_key_is_its_sums_and_factors_whatever_its_number(first, second, same):
+    (mine,) = _read("b.formula", rf"y_{{i,j,k}} = {first}").terms
+    (theirs,) = _read("b.formula", rf"y_{{i,j,k}} = {second}").terms
+    assert (matrix_form._term_key(mine) == matrix_form._term_key(theirs)) is same
+    for term in (mine, theirs):
+        assert matrix_form._term_key(term) == matrix_form._written_key.__wrapped__(
+            term.sums, term.factors
+        )
+    assert matrix_form._written_key.cache_info().maxsize == 1024

@@ -113,6 +113,8 @@ _OPERATOR_TABLE = str.maketrans(_OPERATOR_CHARACTERS)  # made once: every answer
 
 def map_unicode_operators(text: str) -> str:
     """Typographic operators (×, ·, −, ÷ and their cousins) become their ASCII forms."""
+    if text.isascii():
+        return text  # none is ASCII: nothing to map (most answers)
     return text.translate(_OPERATOR_TABLE)
 
 
@@ -121,6 +123,8 @@ _FULLWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 def map_fullwidth_forms(text: str) -> str:
     """Fullwidth ASCII (U+FF01..U+FF5E, typed by East Asian input methods) becomes ASCII."""
+    if text.isascii():
+        return text  # no fullwidth form is ASCII: nothing to map
     return text.translate(_FULLWIDTH_TABLE)
 
 
@@ -222,8 +226,27 @@ def walk_brackets(
             opened.pop()
 
 
+_NOT_A_BRACKET = re.compile(r"[^()\[\]{}]+")
+
+
+def _brackets_fit(text: str) -> bool:
+    """Whether `text`'s brackets match and nest at most MAX_NESTING deep: `check_brackets`'s
+    test, on the brackets alone, without a match object for each (an answer has dozens)."""
+    opened: list[str] = []
+    for char in _NOT_A_BRACKET.sub("", text):
+        if char in _OPENING:
+            opened.append(char)
+            if len(opened) > MAX_NESTING:
+                return False
+        elif not opened or _OPENING[opened.pop()] != char:
+            return False
+    return not opened
+
+
 def check_brackets(text: str) -> str:
     """Brackets must match and nest at most MAX_NESTING deep; say which one is wrong."""
+    if _brackets_fit(text):
+        return text
     opened: list[re.Match[str]] = []
     for bracket, opened in walk_brackets(text):
         position, char = bracket.start(), bracket.group()

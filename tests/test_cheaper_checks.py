@@ -58,6 +58,7 @@ def _forget() -> None:
     layer._term_memo.clear()
     layer._facts_memo.clear()
     layer._frame_memo.clear()
+    layer._formula_frames.clear()
     layer._classes_memo.clear()
 
 
@@ -349,25 +350,26 @@ def test_a_monomial_ratio_is_found_exactly_when_the_products_agree(top, bottom, 
 
 def test_a_frame_is_remembered_by_what_it_reads_and_the_oldest_forgotten_first(monkeypatch):
     """Two formulas alike in their sums' bounds and output index share one frame; with room
-    for three, a fourth set of sizes pushes out the one least recently asked for."""
+    for three, a fourth set of sizes pushes out the one least recently asked for (the memo
+    behind `_frame`'s by formula, `_frame_read`)."""
     monkeypatch.setattr(layer, "FRAME_MEMO", 3)
     _forget()
 
     def kept() -> list[int]:
         return [dict(key.key[-1])["P"] for key in layer._frame_memo]
 
-    first = layer._frame(_formula(POOL[0]), SPEC, FIRST)
+    first = layer._frame_read(_formula(POOL[0]), SPEC, FIRST)
     for p in (6, 7):
-        layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=p))
+        layer._frame_read(_formula(POOL[0]), SPEC, dict(FIRST, P=p))
     assert kept() == [5, 6, 7]
-    assert layer._frame(_formula(POOL[2]), SPEC, FIRST) is first  # another factor in front
+    assert layer._frame_read(_formula(POOL[2]), SPEC, FIRST) is first  # another factor in front
     assert kept() == [6, 7, 5]
-    layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=8))
+    layer._frame_read(_formula(POOL[0]), SPEC, dict(FIRST, P=8))
     assert kept() == [7, 5, 8]
-    assert layer._frame(_formula(POOL[6]), SPEC, FIRST) is not first  # other sums
+    assert layer._frame_read(_formula(POOL[6]), SPEC, FIRST) is not first  # other sums
     assert kept() == [5, 8, 5] and len(layer._frame_memo) == 3
-    layer._frame(_formula(POOL[0]), SPEC, dict(FIRST, P=9))
-    assert layer._frame(_formula(POOL[0]), SPEC, FIRST) is not first  # forgotten, made again
+    layer._frame_read(_formula(POOL[0]), SPEC, dict(FIRST, P=9))
+    assert layer._frame_read(_formula(POOL[0]), SPEC, FIRST) is not first  # forgotten, made again
 
 
 @pytest.mark.parametrize(

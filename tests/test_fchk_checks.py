@@ -57,6 +57,7 @@ def _forget() -> None:
     for memo in (layer._term_memo, layer._facts_memo, layer._classes_memo):
         memo.clear()
     layer._frame_memo.clear()
+    layer._formula_frames.clear()
 
 
 def _fresh(text: str) -> list[tuple]:
@@ -323,7 +324,8 @@ def test_a_fixed_part_is_the_summed_one(parts, ordered, scale):
     weights = [
         np.full(len(c), w, dtype=np.int64) for c, (_, w) in zip(connections, parts, strict=True)
     ]
-    assert layer._fixed_part(connections, weights, scale) == _fixed_part_summed(
+    written = [w for _, w in parts]  # each term's one weight, its arrays made where needed
+    assert layer._fixed_part(connections, written, scale) == _fixed_part_summed(
         connections, weights, scale
     )
 

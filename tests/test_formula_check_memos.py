@@ -17,7 +17,7 @@ from grader.kinds.formula import terms
 from grader.kinds.formula.index_base import _shifted, indexed_from_zero
 from grader.kinds.formula.layout import tokens_as_columns
 from grader.kinds.formula.matrix_form import _own_scaled_notes
-from grader.kinds.formula.parse import is_index_form, parse_formula
+from grader.kinds.formula.parse import _is_index_form, is_index_form, parse_formula
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,11 +137,12 @@ def test_a_reading_counted_from_zero_is_the_one_replace_made(item_id, text, axes
 def test_whether_an_answer_is_an_index_form_is_remembered_for_a_few_answers(text, index_form):
     layer = RUBRIC.items["d.formula"].spec.layer
     assert is_index_form(text, layer) is index_form
-    assert is_index_form.__wrapped__(text, layer) is index_form
-    before = is_index_form.cache_info().hits
-    assert is_index_form(text, layer) is index_form
-    assert is_index_form.cache_info().hits == before + 1
-    assert is_index_form.cache_info().maxsize == 64  # a worker's memory stays small
+    assert _is_index_form.__wrapped__(text, layer) is index_form
+    _is_index_form(text, layer)
+    before = _is_index_form.cache_info().hits
+    assert _is_index_form(text, layer) is index_form
+    assert _is_index_form.cache_info().hits == before + 1
+    assert _is_index_form.cache_info().maxsize == 64  # a worker's memory stays small
 
 
 @pytest.mark.parametrize(

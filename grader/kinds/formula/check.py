@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from functools import lru_cache
 
 import sympy
@@ -131,8 +132,31 @@ def _fingerprint(structures_: Sequence[Structure]) -> str:
     digest = hashlib.sha256()
     for structure in structures_:
         for part in structure.signature():
-            digest.update(part if isinstance(part, bytes) else repr(part).encode())
+            if isinstance(part, bytes):
+                digest.update(part)
+            else:
+                digest.update(
+                    (_fixed_repr(part) if part is structure.fixed else repr(part)).encode()
+                )
     return digest.hexdigest()[:16]
+
+
+def _fixed_repr(fixed: tuple) -> str:
+    """`repr(fixed)`, a structure's fixed part, (connection, Fraction) pairs, made quicker: its
+    few distinct weights (the same Fraction objects, `layer._fixed_part`) each shown once,
+    rather than `Fraction.__repr__` for every one of up to thousands of connections."""
+    shown: dict[int, str] = {}
+    parts = []
+    for connection, weight in fixed:
+        if type(connection) is not int or type(weight) is not Fraction:
+            return repr(fixed)
+        text = shown.get(id(weight))
+        if text is None:
+            text = shown[id(weight)] = repr(weight)
+        parts.append(f"({connection}, {text})")
+    if len(parts) == 1:
+        return f"({parts[0]},)"
+    return f"({', '.join(parts)})"
 
 
 def _same(first: Sequence[Structure], second: Sequence[Structure]) -> bool:

@@ -21,7 +21,7 @@ import sympy
 from grader.kinds.formula.check import FINDINGS, FormulaCheck, first_window_start, structures
 from grader.kinds.formula.layer import spatial_axes
 from grader.kinds.formula.layout import tokens_as_columns
-from grader.kinds.formula.terms import Access, Formula, LayerSpec, Term
+from grader.kinds.formula.terms import Access, Formula, LayerSpec, Term, replaced
 
 INDEX_BASES = ("0", "1", "any")
 
@@ -35,15 +35,8 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec, axes: str = "all") -> 
     columns, `layout`); the axes before them are its positions.
     """
     columns = tokens_as_columns(layer)
-
-    def moves(axis: int, rank: int) -> bool:
-        if axes == "all":
-            return True
-        channel = axis == (0 if columns else rank - 1)
-        return channel == (axes == "channels")
-
     rank = len(formula.output.indices)
-    moved_axes = [moves(axis, rank) for axis in range(rank)]
+    moved_axes = _moved_axes(axes, columns, rank)
     letters = {
         symbol
         for axis, index in enumerate(formula.output.indices)
@@ -53,22 +46,21 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec, axes: str = "all") -> 
     free = tuple(letter for letter in formula.free if letter in letters)
 
     def moved(access: Access) -> Access:
-        indices = tuple(_shifted(index, free) for index in access.indices)
-        if layer.is_input(access.name):
-            count = len(indices)
-            indices = tuple(
-                _one_more(index) if moves(axis, count) else index
-                for axis, index in enumerate(indices)
-            )
+        count = len(access.indices)
+        more = (
+            _moved_axes(axes, columns, count) if layer.is_input(access.name) else (False,) * count
+        )
         # made as `replace` makes it, without its look at the fields (a third of the work)
-        return Access(access.name, indices, access.start, access.end)
+        return Access(
+            access.name, _moved_indices(access.indices, free, more), access.start, access.end
+        )
 
     terms = tuple(
         Term(term.coefficient, term.sums, tuple(moved(access) for access in term.factors))
         for term in formula.terms
     )
     if not formula.enumerates:
-        return replace(formula, terms=terms)
+        return replaced(formula, terms=terms)
     # An output index written as a sum, g D/G + n over g, n from 0: one more, like an input's.
     output = tuple(
         index
@@ -76,7 +68,31 @@ def indexed_from_zero(formula: Formula, layer: LayerSpec, axes: str = "all") -> 
         else _one_more(_shifted(index, free))
         for axis, index in enumerate(formula.output.indices)
     )
-    return replace(formula, terms=terms, output=replace(formula.output, indices=output))
+    return replaced(formula, terms=terms, output=replaced(formula.output, indices=output))
+
+
+@lru_cache(maxsize=64)
+def _moved_axes(axes: str, columns: bool, rank: int) -> tuple[bool, ...]:
+    """Which axes of a tensor of `rank` axes are counted from 0 when `axes` are ("all", the
+    "positions" or the "channels"): its channels are its last axis (its first where tokens are
+    columns), the axes before them its positions."""
+    if axes == "all":
+        return (True,) * rank
+    channel = 0 if columns else rank - 1
+    return tuple((axis == channel) == (axes == "channels") for axis in range(rank))
+
+
+@lru_cache(maxsize=1024)
+def _moved_indices(
+    indices: tuple[sympy.Expr, ...], free: tuple[sympy.Symbol, ...], more: tuple[bool, ...]
+) -> tuple[sympy.Expr, ...]:
+    """An entry's `indices` with each of the output's letters (`free`) one less, and one more
+    where `more` says (an input's axes counted from 0); remembered, since a class writes the
+    same few entries (one look-up an entry rather than one or two an index)."""
+    return tuple(
+        _one_more(_shifted(index, free)) if one else _shifted(index, free)
+        for index, one in zip(indices, more, strict=True)
+    )
 
 
 @lru_cache(maxsize=1024)

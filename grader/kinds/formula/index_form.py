@@ -12,6 +12,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import sympy
 
@@ -77,7 +78,17 @@ def _multiply(left: list[_Flat], right: list[_Flat]) -> list[_Flat]:
     return [_product_term(a, b) for a in left for b in right]
 
 
+@lru_cache(maxsize=16)
+def _letters_besides(sizes: tuple[str, ...]) -> dict[str, sympy.Symbol]:
+    """Every letter that is not one of `sizes`, each as its index symbol: what may name an
+    output's index, or stand in a condition. One dict for a question's sizes, read and never
+    changed by its readers (made for every answer, it was a tenth of reading the output)."""
+    return {k: v for k, v in _ANY_INDEX.items() if k not in sizes}
+
+
 def _rounds_an_index(expr: sympy.Expr, sizes: set[sympy.Symbol]) -> bool:
+    if expr.is_Atom:  # a letter or a number, as most indices are: nothing rounded inside
+        return False
     return any(atom.free_symbols - sizes for atom in expr.atoms(sympy.floor, sympy.ceiling))
 
 
@@ -293,12 +304,36 @@ class IndexFormReader(TokenReader):
             while not self.at(close):
                 indices.append(self.resolve(self.letter(), scope))
             return indices
+        listed = self.letters_listed(scope, end)
+        if listed is not None:
+            return listed
         indices = [self.index_expression(scope)]
         while self.at(","):
             self.take(",")
             indices.append(self.index_expression(scope))
         if not self.at(close):
             raise self.error(self.peek(), f"expected ',' or '{close}'")
+        return indices
+
+    def letters_listed(
+        self, scope: Mapping[str, sympy.Symbol], end: int
+    ) -> list[sympy.Expr] | None:
+        """`i,j,k` up to the token at `end`, one letter each between commas, as most subscripts
+        are: each letter's index, all taken, where each is a letter of its own in scope (a sum's
+        variable, an output's letter) or a size; None, nothing taken, for any other list
+        (`index_expression` reads it, and reads such a list alike, one letter at a time)."""
+        run = self.tokens[self.position : end]
+        letters = run[::2]
+        if not (
+            len(run) % 2
+            and all(t.kind == "NAME" and len(t.text) == 1 for t in letters)
+            and all(t.kind == "," for t in run[1::2])
+        ):
+            return None
+        indices = [self.resolve(token, scope) for token in letters]
+        if not all(index.is_Symbol for index in indices):  # `u` as `2u'` in a spaced sum
+            return None
+        self.position = end
         return indices
 
     def subscript(self, scope: Mapping[str, sympy.Symbol]) -> list[sympy.Expr] | None:
@@ -335,7 +370,7 @@ class IndexFormReader(TokenReader):
                 "a right side alone is not read",
                 len(name.text),
             )
-        indices = self.subscript({k: v for k, v in _ANY_INDEX.items() if k not in self.sizes})
+        indices = self.subscript(_letters_besides(tuple(self.sizes)))
         if indices is None:
             raise self.error(
                 self.peek(), f"expected the indices of {name.text}, e.g. {name.text}_{{i,k}}"
@@ -1320,7 +1355,7 @@ class IndexFormReader(TokenReader):
     def conditions(self) -> None:
         """`1 ≤ k ≤ D, 1 ≤ i ≤ P` says where a formula holds: read, and a range `1 ≤ n ≤ D/G`
         of one letter kept in `bounds` (an output index such as (g-1)D/G+n needs it)."""
-        scope = {k: v for k, v in _ANY_INDEX.items() if k not in self.sizes}
+        scope = _letters_besides(tuple(self.sizes))
         while True:
             chain = [self.index_expression(scope)]
             if not self.at("REL"):

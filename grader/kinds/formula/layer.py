@@ -22,20 +22,21 @@ about: `Structure.exact` is False and the answer goes to a person.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, lru_cache, reduce
 
 import sympy
 
 from grader.errors import AnswerError, AnswerTooLargeError
-from grader.kinds.formula.terms import Formula, LayerSpec, SumRange, Term
+from grader.kinds.formula.terms import Formula, LayerSpec, SumRange, Term, replaced
 from grader.lazy_import import lazy_import
 
 np = lazy_import("numpy")  # imported when a formula is first checked
@@ -94,8 +95,8 @@ class Structure:
 
     def split(self, connections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(output, input) of each connection; input is -1 for a bias."""
-        stride = self.inputs + 1
-        return connections // stride, connections % stride - 1
+        output, source = np.divmod(connections, self.inputs + 1)  # one pass for both
+        return output, source - 1
 
     def show_sizes(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.sizes)
@@ -259,9 +260,30 @@ _frame_memo: OrderedDict[_HashedOnce, _Frame] = OrderedDict()
 _frame_lock = threading.RLock()
 
 
+# The frames last asked for by formula: one answer's checks ask the frame of the same few
+# formulas (the answer, its readings from 0, the reference) a dozen times, at each size set
+# (instantiated, its inputs read, its terms that read nothing); a formula's hash is kept
+# (`hashed_once`) where the frame's key is made anew each time. Emptied when full.
+_formula_frames: dict[tuple[Formula, LayerSpec, tuple], _Frame] = {}
+FORMULA_FRAMES = 64
+
+
 def _frame(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
     """`_new_frame`, remembered by what it reads: the layer, the sums' bounds, the output
     index and the sizes (errors, which say the answer's own text, are not remembered)."""
+    asked = (formula, layer, tuple(sizes.items()))
+    frame = _formula_frames.get(asked)
+    if frame is None:
+        frame = _frame_read(formula, layer, sizes)
+        if len(_formula_frames) >= FORMULA_FRAMES:
+            _formula_frames.clear()
+        _formula_frames[asked] = frame
+    return frame
+
+
+def _frame_read(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) -> _Frame:
+    """`_frame`, from the frames of every formula with the same layer, sums' bounds, output
+    index and sizes."""
     key = _HashedOnce(
         (
             layer,
@@ -587,9 +609,8 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     parameter_terms: list[tuple[_TermEntries, Term]] = []  # those that reach a connection
     written_weights: list[int] = []  # each one's coefficient times `scale`
     entry_connections: list[np.ndarray] = []
-    entry_weights: list[np.ndarray] = []
     fixed_connections: list[np.ndarray] = []
-    fixed_weights: list[np.ndarray] = []
+    fixed_weights: list[int] = []
     products = False
     reads_outside = False
     gaps = _gaps(formula, frame.free, frame.free_ranges, frame.out_dims, frame.symbols)
@@ -599,19 +620,21 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
         if entries is None:
             continue
         reads_outside |= entries.reads_outside
-        connection, written = entries.connection, int(term.coefficient * scale)
-        weight = np.full(len(connection), written, dtype=np.int64)
+        # the coefficient times `scale`, a whole number (`scale` is a multiple of its
+        # denominator); its connections' weights are made only where needed (`_weights`)
+        written = int(term.coefficient.p) * (scale // int(term.coefficient.q))
+        np.int64(written)  # refused, as `np.full` refuses it, where int64 cannot hold it
+        connection = entries.connection
         parameters_in_term = sum(1 for a in term.factors if a.name not in frame.parts)
         if parameters_in_term == 0:
             fixed_connections.append(connection)
-            fixed_weights.append(weight)
+            fixed_weights.append(written)
             continue
         products |= parameters_in_term > 1
         if not len(connection):
             continue  # every read of this term falls outside the input
         parameter_terms.append((entries, term))
         entry_connections.append(connection)
-        entry_weights.append(weight)
         written_weights.append(written)
 
     fixed = _fixed_part(fixed_connections, fixed_weights, scale)
@@ -644,10 +667,15 @@ def instantiate(formula: Formula, layer: LayerSpec, sizes: Mapping[str, int]) ->
     classes = _classes_memo.get(
         key,
         lambda: _parameter_classes(
-            parameter_terms, entry_connections, entry_weights, out_dims, in_dims, not products
+            parameter_terms,
+            entry_connections,
+            _weights(entry_connections, written_weights),
+            out_dims,
+            in_dims,
+            not products,
         ),
     )
-    return replace(
+    return replaced(
         classes,
         sizes=sizes_shown,
         fixed=fixed,
@@ -774,13 +802,28 @@ def _distinct_rows(rows: np.ndarray) -> int:
     return int(np.count_nonzero(packed[1:] != packed[:-1])) + 1
 
 
+def _weights(connections: list[np.ndarray], written: list[int]) -> list[np.ndarray]:
+    """Each term's weight at each of its connections: its coefficient (`written`, scaled)."""
+    return [np.full(len(c), w, dtype=np.int64) for c, w in zip(connections, written, strict=True)]
+
+
 def _fixed_part(
-    connections: list[np.ndarray], weights: list[np.ndarray], scale: int
+    connections: list[np.ndarray], written: list[int], scale: int
 ) -> tuple[tuple[int, Fraction], ...]:
+    """The connections of the terms without parameters (`connections`, each term's times its
+    scaled coefficient, `written`), each with its weight summed over them, as a Fraction;
+    those whose weights add up to 0 left out."""
     if not connections:
         return ()
+    if len(connections) == 1 and abs(written[0]) < 2**53 and _sorted_distinct(connections[0]):
+        # one term, as a layer without weights is written: each connection its one weight,
+        # one Fraction shared by all, as below, with no arrays of weights made
+        if not written[0]:
+            return ()
+        fraction = Fraction(written[0], scale)
+        return tuple(zip(connections[0].tolist(), itertools.repeat(fraction)))
     connection = np.concatenate(connections)
-    weight = np.concatenate(weights)
+    weight = np.concatenate(_weights(connections, written))
     if _each_once(connection, weight):  # one term, as a layer without weights is written
         unique, total = connection, weight
     else:
@@ -1210,14 +1253,30 @@ class _HashedOnce:
         return self.hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _HashedOnce) and self.hash == other.hash and self.key == other.key
+        if not isinstance(other, _HashedOnce) or self.hash != other.hash:
+            return False
+        if self.key is other.key:
+            return True
+        if self.key != other.key:
+            return False
+        # Equal: the other holds this key's own tuple from now on, so that the look-ups after
+        # this one (an OrderedDict's `pop` compares a key three times, `get` and `move_to_end`
+        # twice) find them the same object at once, not by comparing each answer's entries
+        # (frozen dataclasses of sympy expressions) again.
+        other.key = self.key
+        return True
 
 
 _ABSENT = object()  # what `BytesMemo.get` finds for a key it does not hold
+
+
+def _sorted_distinct(connection: np.ndarray) -> bool:
+    """Whether `connection` is sorted with no connection twice."""
+    return bool((connection[1:] > connection[:-1]).all())
 
 
 def _each_once(connection: np.ndarray, weight: np.ndarray) -> bool:
     """Whether `connection` is sorted with no connection twice, and every weight is summed
     exactly by `_fixed_part` (float64 holds whole numbers below 2**53): each connection's
     total is then its own weight, with no sort or sum."""
-    return bool((connection[1:] > connection[:-1]).all() and (np.abs(weight) < 2**53).all())
+    return _sorted_distinct(connection) and bool((np.abs(weight) < 2**53).all())

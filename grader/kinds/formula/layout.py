@@ -13,6 +13,7 @@ the question's own layout.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import sympy
 
@@ -20,10 +21,12 @@ from grader.kinds.formula.terms import Access, Formula, LayerSpec, TensorSpec
 from grader.model import Item
 
 
+@lru_cache(maxsize=64)
 def tokens_as_columns(layer: LayerSpec) -> bool:
     """Two-axis tensors that share their last axis, a size such as N, and whose first axes
     (E and K) have no size in common: X is E×N and Y is K×N. A convolution's [P, C] → [P-1, C]
-    shares its first axis (P) and is not one."""
+    shares its first axis (P) and is not one. Remembered for a few layers (a rubric's): it is
+    asked some six times an answer, each time with sympy's `expand` for two-axis tensors."""
     x, y = layer.input.shape, layer.output.shape
     if len(x) != 2 or len(y) != 2 or not x[1].free_symbols:
         return False

@@ -36,7 +36,10 @@ def _index_mathml(index: sympy.Expr) -> str:
     return "<mrow>" + "".join(pieces) + "</mrow>"
 
 
+@lru_cache(maxsize=1024)
 def _access_mathml(access: Access) -> str:
+    """A tensor entry, its name and its indices; remembered by them (an entry's place in the
+    text is no part of it): a class writes the same entries in its distinct formulas."""
     name = f"<mi>{escape(access.name)}</mi>"
     if not access.indices:
         return name

@@ -29,6 +29,7 @@ from grader.kinds.formula.terms import (
     TokenReader,
     describe_formula,
     index_symbol,
+    plain_text,
     same_name,
     show_index,
 )
@@ -1104,7 +1105,8 @@ class NumberFactors:
 
 def scaled_name(number: sympy.Rational, name: str) -> str:
     """`2·W`, `-W`, `1/2·b`: a number times a matrix, as the notes write it."""
-    return f"-{name}" if number == -1 else name if number == 1 else f"{number}·{name}"
+    # `plain_text`: sympy's own text of a number, without its printer (a note for most answers)
+    return f"-{name}" if number == -1 else name if number == 1 else f"{plain_text(number)}·{name}"
 
 
 def _given_sums(
@@ -1145,12 +1147,19 @@ def _given_sums(
 def _term_key(term: Term) -> tuple:
     """What a term writes, whatever letters its sums use and whatever its number: equal for
     `Σ_u w_u x_{i+u}` and `Σ_v w_v x_{i+v}`, and for `b_k` and `2b_k`."""
-    bound = {s.variable: sympy.Symbol(f"_{n}") for n, s in enumerate(term.sums)}
-    sums = tuple((s.low.xreplace(bound), s.high.xreplace(bound)) for s in term.sums)
+    return _written_key(term.sums, term.factors)
+
+
+@lru_cache(maxsize=1024)
+def _written_key(sums: tuple[SumRange, ...], factors: tuple[Access, ...]) -> tuple:
+    """`_term_key` of a term's sums and factors (its number is no part of it), remembered: a
+    class writes the same terms with other numbers in front, each made anew with sympy."""
+    bound = {s.variable: sympy.Symbol(f"_{n}") for n, s in enumerate(sums)}
+    ranges = tuple((s.low.xreplace(bound), s.high.xreplace(bound)) for s in sums)
     # In any order, counted (a multiset): sympy's printing, to sort them, costs more than
     # the rest of a check of a distinct answer (bench/prof_distinct.py).
-    factors = Counter((a.name, tuple(i.xreplace(bound) for i in a.indices)) for a in term.factors)
-    return sums, frozenset(factors.items())
+    written = Counter((a.name, tuple(i.xreplace(bound) for i in a.indices)) for a in factors)
+    return ranges, frozenset(written.items())
 
 
 def added_up(terms: Iterable[Term]) -> list[tuple[tuple, sympy.Rational]]:

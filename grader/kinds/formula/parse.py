@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
+from operator import itemgetter
 
 import sympy
 
@@ -120,6 +121,8 @@ def _read(
         body = text[inner[0].start : inner[-1].end]
         return parse_formula(f"{tokens[0].text}_{{{step}}} = {body}", sizes, layer, reference)
 
+    if tuple(tokens) == _tokens(text):  # as written: what `is_index_form` would find
+        _remember_index_form(text, layer)
     return read_index_form(text, tokens, sizes, layer, reference, read_entry)
 
 
@@ -181,7 +184,7 @@ def _activation_without_brackets(text: str, tokens: list) -> tuple[list, str] | 
     all that follows (no `+` or `-` outside a bracket), as the tokens of `h = \\tanh(2x)` and
     the note saying so; None where the right side is written otherwise. Where a `+` or `-`
     follows (`\\tanh Wx + b`), where the argument ends is unsaid: refused, for a person."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or equals[0] + 2 >= len(tokens):
         return None
     name, first = tokens[equals[0] + 1], tokens[equals[0] + 2]
@@ -222,7 +225,7 @@ def _entry_inside_activation(text: str, tokens: list) -> tuple[list, str] | None
     and more after that, as the tokens of `h_k = \\tanh((Wx)_k) + b_k` (the entry read by the
     index form, `IndexFormReader.entry_of_formula`) and the note saying so; None for any other
     formula (`h_k = \\tanh(Wx + b)_k`, nothing after it, is `_one_entry_of_matrix_form`'s)."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or equals[0] + 2 >= len(tokens):
         return None
     name, opening = tokens[equals[0] + 1], tokens[equals[0] + 2]
@@ -277,7 +280,7 @@ def _named_after(tokens: list, layer: LayerSpec) -> list | None:
     (`XW_Q + b_Q = Q`, `(X^T W_Q^T)^T = Q`): the tokens after the one '=', which name the
     output alone (`Q`, `Q^T`, `(Q)^T`) where those before do not; None for any other
     formula."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or len(layer.inputs) > 1 or len(layer.output.shape) != 2:
         return None
     before, after = tokens[: equals[0]], tokens[equals[0] + 1 :]
@@ -303,7 +306,7 @@ def _one_formula_chained(
     side of its own, and a side that is an entry of a matrix form (`y_{i,k} = (XW)_{i,k}`, the
     indices the left side's) is that matrix form. None for any other formula; whether its
     formulas define one layer is the check's to say (`same_layer`)."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) < 2:
         return None
     bounds = [-1, *equals, len(tokens)]
@@ -362,7 +365,7 @@ def _one_entry_of_matrix_form(text: str, tokens: list, layer: LayerSpec) -> tupl
     (`text` blanked but for it), and the note saying so; None for any other formula. An entry
     of one named product, `(XW_Q)_{n,k}`, is the index form's to read (as the sum it stands
     for, `IndexFormReader.matrix_entry`)."""
-    equals = top_level_equals([token.kind for token in tokens])
+    equals = _top_level_equals(tokens)
     if len(equals) != 1 or not _output_entry(tokens[: equals[0]], layer):
         return None
     left, right = tokens[: equals[0]], tokens[equals[0] + 1 :]
@@ -485,7 +488,7 @@ def _trailing_subscript(tokens: list) -> list | None:
         return tokens[-2:]
     if not tokens or tokens[-1].kind != "}":
         return None
-    opening = max((k for k, t in enumerate(tokens) if t.kind == "{"), default=0)
+    opening = next((k for k in range(len(tokens) - 1, 0, -1) if tokens[k].kind == "{"), 0)
     return tokens[opening - 1 :] if opening > 0 and tokens[opening - 1].kind == "_" else None
 
 
@@ -546,6 +549,17 @@ def _is_matrix_form(tokens: list) -> bool:
     return first is not None and first.kind == "NAME" and (second is None or second.kind in follows)
 
 
+def _top_level_equals(tokens: list) -> tuple[int, ...]:
+    """Where '=' stands outside every bracket among `tokens` (`top_level_equals` of their
+    kinds): asked five times of each answer's tokens as it is read, so remembered by them."""
+    return _equals_of_kinds(tuple(map(itemgetter(0), tokens)))  # each token's kind
+
+
+@lru_cache(maxsize=64)
+def _equals_of_kinds(kinds: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(top_level_equals(kinds))
+
+
 @lru_cache(maxsize=64)
 def _tokens(text: str) -> tuple:
     """A formula's tokens, remembered: an answer is read, then asked whether it is an index
@@ -554,12 +568,33 @@ def _tokens(text: str) -> tuple:
     return tuple(tokenize(normalise(text, FORMULA_STEPS)))
 
 
-@lru_cache(maxsize=64)
+# The texts (with their layers) `_read` found written in index form as they stand, none
+# bracketed anew: what `is_index_form` and `is_written_with_vectors` would find again by the
+# same tests, asked of each answer as it is graded. The last answers only: emptied when full.
+_INDEX_FORMS: dict[tuple[str, LayerSpec], bool] = {}
+INDEX_FORMS_KEPT = 64
+
+
+def _remember_index_form(text: str, layer: LayerSpec) -> None:
+    if len(_INDEX_FORMS) >= INDEX_FORMS_KEPT:
+        _INDEX_FORMS.clear()
+    _INDEX_FORMS[text, layer] = True
+
+
 def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
     """Whether a readable formula is written with indices (`y_{i,k} = ...`), not as a matrix
     product (`Y = XW`) or with vectors at a time step (`h_t = W x_t`), whose indices are no
     one's convention. Remembered as `_tokens` are (the last 64 answers): an answer is asked of
-    up to four times as it is graded (its matrices held to the question's, its index base)."""
+    up to four times as it is graded (its matrices held to the question's, its index base);
+    where it was read in index form as written, that reading's tests are not made again."""
+    if layer is not None and (text, layer) in _INDEX_FORMS:
+        return True
+    return _is_index_form(text, layer)
+
+
+@lru_cache(maxsize=64)
+def _is_index_form(text: str, layer: LayerSpec | None) -> bool:
+    """`is_index_form`, worked out from the tokens."""
     tokens = list(_tokens(text))
     return not _is_matrix_form(tokens) and not (
         layer is not None
@@ -570,4 +605,6 @@ def is_index_form(text: str, layer: LayerSpec | None = None) -> bool:
 def is_written_with_vectors(text: str, layer: LayerSpec) -> bool:
     """Whether a readable formula is written with vectors (`q_t = W x_t + b`, `h = Wx + b`):
     read as the index formula it stands for (`vector_form`), its matrices named as written."""
+    if (text, layer) in _INDEX_FORMS:
+        return False  # read in index form: `_read` found it no vector form
     return is_vector_form(list(_tokens(text)), layer)

@@ -39,3 +39,35 @@ def test_the_shared_reading_is_bounded_and_kept_by_the_text():
     before = transcript._among_words_alone.cache_info().hits
     assert answer_among_words("I think it is 99σ(x)", True).maths == "99σ(x)"
     assert transcript._among_words_alone.cache_info().hits == before + 1
+
+
+@pytest.mark.parametrize(
+    ("line", "asked_twice"),
+    [
+        ("I think it is " + SIGMOID, True),
+        ("Derivative: " + SIGMOID, True),
+        (SIGMOID + " where σ is the sigmoid", True),
+        ("N x K, so N^2", True),
+        ("y = XW is a linear layer", True),
+        ("σ times σ", True),
+        ("QK^T is N × N → N^2", False),  # working for its arrow alone: read once
+    ],
+)
+def test_a_line_read_for_working_then_for_its_answer_is_read_once_and_alike(line, asked_twice):
+    # `has_working` as the file is read, then `answer_among_words` as the answer is planned
+    # (grader/submissions/answer_lines.py, grade.as_written): the second is remembered
+    unremembered = transcript.maths_among_words.__wrapped__
+    for memo in (transcript.maths_among_words, transcript.has_working, answer_among_words):
+        memo.cache_clear()
+    transcript._among_words_alone.cache_clear()
+    transcript.has_working(line)
+    answer_among_words(line, True)
+    assert transcript.maths_among_words.cache_info().hits == (1 if asked_twice else 0)
+    assert transcript.maths_among_words(line) == unremembered(line)
+
+
+def test_the_reading_of_a_line_among_words_is_bounded():
+    transcript.maths_among_words.cache_clear()
+    for number in range(100):
+        transcript.maths_among_words(f"I think it is {number}σ(x)")
+    assert transcript.maths_among_words.cache_info().currsize == 64

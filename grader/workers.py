@@ -53,9 +53,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import math
 import multiprocessing
 import os
 import resource
+import select
 import signal
 import threading
 import time
@@ -351,6 +353,9 @@ class _Worker:
     # Shared with the worker, which writes in it, before each task, (its index, when it began).
     slot: Any
     ready: bool = False
+    # Whether it has said something not yet read: its connection alone, asked without waiting
+    # (`select.poll`; None where there is none, and the connection is asked).
+    said: Any = None
     # The indices of the tasks sent and not yet answered, in the order it checks them.
     tasks: deque[int] = field(default_factory=deque)
     since: float = 0.0  # when its batch was sent, or its last replies read
@@ -371,6 +376,12 @@ class _Worker:
         if index in self.tasks:
             return index, began
         return self.tasks[0], self.since
+
+    def has_message(self) -> bool:
+        """Whether a message (or the end of its pipe) waits to be read."""
+        if self.said is None:
+            return self.connection.poll()
+        return bool(self.said.poll(0))
 
 
 @dataclass
@@ -427,6 +438,10 @@ class BoundedChecker:
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
         self._max_workers = max(1, min(self.jobs, usable_cores()))
+        # What the workers' connections and ends are watched with, kept from one wait to the
+        # next (`connection.wait` built a selector for each: 33,438 on the all-distinct class
+        # of 1000); None where there is no `select.poll`, and `connection.wait` does.
+        self._watched = select.poll() if hasattr(select, "poll") else None
         if self.wall_timeout is None:
             self.wall_timeout = WALL_FACTOR * self.timeout
 
@@ -646,6 +661,11 @@ class BoundedChecker:
             worker = _Worker(process, ours, time.monotonic(), slot)
             self._workers.append(worker)  # recorded before a signal can interrupt us
         theirs.close()
+        if self._watched is not None:
+            for fd in (ours.fileno(), process.sentinel):
+                self._watched.register(fd, select.POLLIN)
+            worker.said = select.poll()
+            worker.said.register(ours.fileno(), select.POLLIN)
         return worker
 
     def _start_first_worker(self) -> None:
@@ -699,11 +719,7 @@ class BoundedChecker:
             if worker.task is not None or not worker.ready
         ]
         if deadlines and block:
-            timeout = max(0.0, min(deadlines) - time.monotonic())
-            wait(
-                [w.connection for w in self._workers] + [w.process.sentinel for w in self._workers],
-                timeout,
-            )
+            self._wait(max(0.0, min(deadlines) - time.monotonic()))
         events: list[tuple[_Worker, int | None, tuple | None]] = []
         now = time.monotonic()
         for worker in list(self._workers):
@@ -724,6 +740,14 @@ class BoundedChecker:
                     events.append((worker, None, None))
         return events
 
+    def _wait(self, timeout: float) -> None:
+        """Wait until a worker says something or ends, `timeout` seconds at most."""
+        if self._watched is None:
+            ends = [w.process.sentinel for w in self._workers]
+            wait([w.connection for w in self._workers] + ends, timeout)
+        else:
+            self._watched.poll(math.ceil(timeout * 1000))
+
     @staticmethod
     def _waiting_since(worker: _Worker) -> float:
         """Since when this process waits for `worker`: the task it is on, or its start."""
@@ -736,7 +760,7 @@ class BoundedChecker:
         replies = []
         while True:
             try:
-                if worker.connection.closed or not worker.connection.poll():
+                if worker.connection.closed or not worker.has_message():
                     return replies
                 message = worker.connection.recv()
             except (EOFError, OSError):
@@ -752,10 +776,13 @@ class BoundedChecker:
                     replies.append((worker, index, reply))
                 worker.since = time.monotonic()  # it goes on with the next task of its batch
 
-    @staticmethod
-    def _stop(worker: _Worker) -> None:
+    def _stop(self, worker: _Worker) -> None:
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join()
+        if self._watched is not None and not worker.connection.closed:
+            for fd in (worker.connection.fileno(), worker.process.sentinel):
+                with contextlib.suppress(KeyError):  # unwatched already
+                    self._watched.unregister(fd)
         with contextlib.suppress(OSError):
             worker.connection.close()

@@ -2,7 +2,8 @@
 answers it checked within `REPLY_EVERY` seconds, not one an answer, and this process reads
 which answer a worker is on in the slot the worker writes before each. So a worker that dies,
 or computes or waits without end, still costs only the answer it was on: the answers it had
-checked and not yet replied for are checked again, never said stopped.
+checked and not yet replied for are checked again, never said stopped. The workers'
+connections and ends are watched by one poll object kept from one wait to the next.
 
 Module-level work functions, so that a forked worker can run them; each leaves a mark (a file
 holding the answer) for every answer it begins, so that a test sees which were checked twice,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import select
 import signal
 import time
 from collections import Counter
@@ -173,3 +175,44 @@ def test_a_result_that_cannot_be_sent_costs_only_its_own_among_replies_held(monk
         else:
             assert result == good, n
     assert times_begun(marks) == Counter(task.text for task in tasks)  # none checked twice
+
+
+class _Watched:
+    """A `select.poll` object that remembers the descriptors registered with it."""
+
+    def __init__(self, poll) -> None:
+        self.poll_object = poll
+        self.fds: set[int] = set()
+
+    def register(self, fd: int, mask: int) -> None:
+        self.fds.add(fd)
+        self.poll_object.register(fd, mask)
+
+    def unregister(self, fd: int) -> None:
+        self.fds.remove(fd)  # KeyError, as select.poll's, for one not registered
+        self.poll_object.unregister(fd)
+
+    def poll(self, timeout=None):
+        return self.poll_object.poll(timeout)
+
+
+def test_the_workers_are_watched_across_waits_and_let_go_when_gone(monkeypatch, marks):
+    made: list[_Watched] = []
+    real_poll = select.poll
+    monkeypatch.setattr(select, "poll", lambda: made.append(_Watched(real_poll())) or made[-1])
+
+    def no_selector_a_wait(*_):
+        raise AssertionError("a selector built for a wait")
+
+    monkeypatch.setattr(workers, "wait", no_selector_a_wait)
+    tasks = misbehaving_tasks()
+    with BoundedChecker(RUBRIC, jobs=1, timeout=30, memory_mb=512, work=crash) as checker:
+        watched = made[0]  # the checker's own, made before its first worker
+        results = checker.check(tasks)
+        # the killed worker's connection and end let go; its replacement's watched
+        (worker,) = checker._workers
+        assert watched.fds == {worker.connection.fileno(), worker.process.sentinel}
+    assert watched.fds == set()
+    expected = InlineChecker(RUBRIC).check(TASKS)
+    assert [r for n, r in enumerate(results) if n != BAD] == expected[:BAD] + expected[BAD + 1 :]
+    assert results[BAD].verdict == "error"

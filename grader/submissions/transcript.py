@@ -1389,6 +1389,7 @@ _GREEK_WORDS = {
     "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "pi", "sigma",
     "tau", "phi", "psi", "omega",
 }  # fmt: skip
+_NAMES_OF_MATHS = frozenset(_MATHS_WORDS | _GREEK_WORDS)  # made once, not for each word
 
 
 # Words that begin what qualifies the maths before them, rather than a sentence about it
@@ -1677,7 +1678,7 @@ def _prose_matches(text: str) -> list[re.Match[str]]:
     return [
         match
         for match in _PROSE_WORD.finditer(text)
-        if match.group().casefold() not in _MATHS_WORDS | _GREEK_WORDS
+        if match.group().casefold() not in _NAMES_OF_MATHS
     ]
 
 

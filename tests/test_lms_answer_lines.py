@@ -302,6 +302,12 @@ READ_AS_WRITTEN = [
     ("strided-q1", "a.length", "ceil:(P/2)", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
     ("strided-q1", "a.length", "ceiling: [P/2]", "invalid", 0, "write ⌈P/2⌉ for it to be read"),
     ("strided-q1", "a.length", "floor: ((P-1)/2 + 1)", "invalid", 0, "write ⌊(P-1)/2 + 1⌋ for"),
+    # words that round maths all in one bracket: the bracket is not shown inside ⌈…⌉ (was
+    # "write ⌈(P/2)⌉")
+    ("strided-q1", "a.length", "rounded up: (P/2)", "invalid", 0, "write ⌈P/2⌉ for it to be"),
+    ("strided-q1", "a.length", "rounded down [P/2]", "invalid", 0, "write ⌊P/2⌋ for it to be"),
+    ("strided-q1", "a.length", "(P/2) (rounded)", "invalid", 0, "write ⌈P/2⌉ (rounded up) or"),
+    ("strided-q1", "a.length", "rounded up: (P/2) + 1", "invalid", 0, "write ⌈(P/2) + 1⌉ for"),
     # guards: a bracket that holds only part of the maths, or nothing, is no argument
     ("strided-q1", "a.length", "floor: ((P-1)/2) + 1", "invalid", 0, "floor is a function here"),
     ("strided-q1", "a.length", "ceil: ()", "invalid", 0, "ceil is a function here"),

@@ -134,13 +134,14 @@ def rounding_words_unread(text: str, said: re.Match[str], maths: str) -> AnswerE
     read: the words say which of ⌈…⌉ and ⌊…⌋ they mean, or, where they do not say which way
     (`P/2 (rounded)`), the student is asked for one of them. A person reads it."""
     words = said.group().strip()
+    held = _held_in_brackets(maths) or maths  # `rounded up (P/2)`: ⌈P/2⌉, not ⌈(P/2)⌉
     if said.group(1) is None:
         message = (
             f'"{words}" says your answer is rounded but not which way, and the maths reads '
-            f"{maths}; write ⌈{maths}⌉ (rounded up) or ⌊{maths}⌋ (rounded down) for it to be read"
+            f"{maths}; write ⌈{held}⌉ (rounded up) or ⌊{held}⌋ (rounded down) for it to be read"
         )
     else:
-        rounded = f"⌈{maths}⌉" if said.group(1).lower() == "up" else f"⌊{maths}⌋"
+        rounded = f"⌈{held}⌉" if said.group(1).lower() == "up" else f"⌊{held}⌋"
         message = _rounding_unread(words, rounded, maths)
     return AnswerError(text, said.start(), message, len(said.group()))
 

@@ -282,6 +282,10 @@ _PLUS_AFTER = re.compile(r"\bplus\b", re.IGNORECASE)
 # $C$ biases"): their sum, as the count kind reads "CD weights + D biases".
 _AND_BETWEEN = re.compile(r"[A-Za-z \t]*\band\b[A-Za-z \t]*,?[ \t]*", re.IGNORECASE)
 _AND = re.compile(r"\band\b", re.IGNORECASE)
+# So is "+" between two such pieces ("$9CD$ weights + $D$ biases"); between pieces alone
+# ("$9CD$ + $D$") it is for a person.
+_SIGN_BETWEEN = re.compile(r"[A-Za-z \t]*(?:[,;][ \t]*)?\+[A-Za-z \t]*,?[ \t]*")
+_SIGN = re.compile(r"\+")
 # A piece that is working or a relation, not a term of a sum.
 _NO_TERM = re.compile(r"[=<>≤≥]|\\(?:le|ge|leq|geq|neq|approx|boxed)\b")
 
@@ -296,7 +300,8 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
     saying so. Words that change the maths on either side of "plus" ("$σ$ squared plus",
     "plus half of $D$"), or a piece that is working or a relation, leave them apart. "and" is
     read so only between words that name the pieces as a count's terms ("$C$ weights and $C$
-    biases"); otherwise "and" between them is no sum: two answers, for a person."""
+    biases"), and so is "+" ("$9CD$ weights + $D$ biases"); otherwise "and" or "+" between
+    them is no sum: two answers, or a line, for a person."""
     joined: list[_Maths] = []
     terms = 1  # pieces in the last of `joined`
     for index, piece in enumerate(pieces):
@@ -306,14 +311,17 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
         if not _PLUS_AFTER.search(between) and _SHARE_WORDS.search(between):
             following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
             if _SHARE_WORDS.search(text[piece.end : following].split("\n", 1)[0]):
-                joiner, joining_words = _AND, _AND_BETWEEN  # "$C$ weights and $C$ biases"
+                # "$C$ weights and $C$ biases", "$9CD$ weights + $D$ biases"
+                joiner, joining_words = (
+                    (_SIGN, _SIGN_BETWEEN) if _SIGN.search(between) else (_AND, _AND_BETWEEN)
+                )
         words = joiner.split(between, maxsplit=1)
         if (
             last is None
             # one "plus" first: with one, matching the words around it is linear work
             or len(joiner.findall(between)) != 1
             or not joining_words.fullmatch(between)
-            or (joiner is _AND and not _SHARE_WORDS.search(words[0]))
+            or (joiner is not _PLUS_AFTER and not _SHARE_WORDS.search(words[0]))
             or _CHANGED_AFTER.match(words[0])
             or _CHANGED_BEFORE.search(words[-1])
             or re.search(_DENIAL, between, re.IGNORECASE)
@@ -332,10 +340,11 @@ def _joined_by_plus(text: str, pieces: list[_Maths]) -> list[_Maths]:
         body = f"{last.body.strip()} + {piece.body.strip()}"
         written = _quote(text[last.start : piece.end])
         note = f'read "{written}" as one answer, {body}: its pieces of maths are joined by "plus"'
-        if joiner is _AND:
+        if joiner is not _PLUS_AFTER:
             note = (
                 f'read "{written}" as one answer, {body}: its pieces of maths are joined by '
-                '"and", and the words beside them name them as terms of one count'
+                f'"{"and" if joiner is _AND else "+"}", and the words beside them name them as '
+                "terms of one count"
             )
         # as written, a comma before "plus" too: the count reads "CD weights, plus D biases"
         words_between = " ".join(between.split())

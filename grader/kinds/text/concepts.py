@@ -410,32 +410,92 @@ class Match:
         return answer[start:end]
 
 
-class Sentence(tuple):
-    """A sentence's words (a tuple of `Word`), with what the patterns read from it worked out
-    once and kept: where each word group has a word, the pairing sides of each word, the pairs
-    each concept's pairings read. Those memos are bounded by the rubric (one entry per word
-    group or set of pairings looked for) and live as long as the sentence, which `sentences`
-    keeps for at most its bounded number of answers."""
+class _Kept:
+    """What a sentence's words alone give (never the words themselves, whose places in the
+    answer differ): the memos of `Sentence` and the values of its `_kept` properties. One per
+    text read by `sentences` (see `_shape`), shared by every sentence of that text in every
+    answer, so that each is worked out once; one of its own for any other sentence."""
 
-    def __new__(cls, words: Sequence[Word], text: str | None = None) -> Sentence:
-        self = super().__new__(cls, words)
-        # the sentence's text, for its maths; when not given, rebuilt from the words (up to the
-        # end of the last one)
-        self.text = "".join(w.before + w.text for w in self) if text is None else text
-        self.offset = self[0].start - len(self[0].before) if self else 0
-        # what the words' text, stems and clauses alone give: the same for the same sentence in
-        # every answer that writes it (see `_reading`)
-        self.by_stem, self.plain, self.negations, self.verbal, self.scopes = _reading(
-            tuple((word.text, word.stem, word.clause) for word in self)
-        )
-        self.question = False  # set by `sentences`: the sentence ends with "?"
-        self.answered: Word | None = None  # set by `sentences`: "No." after it
+    __slots__ = (
+        "properties",
+        "roles",
+        "joined",
+        "prefixes",
+        "groups",
+        "sides",
+        "lacking",
+        "present",
+    )
+
+    def __init__(self) -> None:
+        self.properties: dict[str, object] = {}
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
+        # the groups with a word, of each rubric's groups (`Sentence.present`)
+        self.present: dict[frozenset, frozenset] = {}
+
+
+class _kept:  # noqa: N801 (a decorator, named as `cached_property` is)
+    """A cached property of a `Sentence` that its words alone give, as indexes: worked out once
+    per `_Kept` (every sentence of the same text), then kept in each sentence as
+    `cached_property` keeps it."""
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, sentence, owner=None):
+        if sentence is None:
+            return self
+        kept = sentence.kept.properties
+        found = kept.get(self.name, kept)
+        if found is kept:
+            found = kept[self.name] = self.func(sentence)
+        sentence.__dict__[self.name] = found
+        return found
+
+
+class Sentence(tuple):
+    """A sentence's words (a tuple of `Word`), with what the patterns read from it worked out
+    once and kept: where each word group has a word, the pairing sides of each word, the pairs
+    each concept's pairings read. Those memos are bounded by the rubric (one entry per word
+    group or set of pairings looked for); those that the words alone give (all but the pairs,
+    which are words) are shared by the sentences of the same text (`_Kept`), the others live
+    as long as the sentence, which `sentences` keeps for at most its bounded number of
+    answers."""
+
+    def __new__(
+        cls, words: Sequence[Word], text: str | None = None, shape: _Shape | None = None
+    ) -> Sentence:
+        self = super().__new__(cls, words)
+        # the sentence's text, for its maths; when not given, rebuilt from the words (up to the
+        # end of the last one)
+        self.text = "".join(w.before + w.text for w in self) if text is None else text
+        self.offset = self[0].start - len(self[0].before) if self else 0
+        # what the words' text, stems and clauses alone give: the same for the same sentence in
+        # every answer that writes it (see `_reading`); with the text's shape, read with it
+        if shape is None:
+            reading = _reading(tuple((word.text, word.stem, word.clause) for word in self))
+            kept = _Kept()
+        else:
+            reading, kept = shape.reading, shape.kept
+        self.by_stem, self.plain, self.negations, self.verbal, self.scopes = reading
+        self.kept = kept
+        self.question = False  # set by `sentences`: the sentence ends with "?"
+        self.answered: Word | None = None  # set by `sentences`: "No." after it
+        self.roles = kept.roles
+        self.joined = kept.joined
+        self.prefixes = kept.prefixes
+        self.groups = kept.groups
+        self.sides = kept.sides
+        self.lacking = kept.lacking
         self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
         return self
 
@@ -466,16 +526,25 @@ class Sentence(tuple):
         """The maths of the sentence, by form (`=` and its canonical form, as a maths
         alternative is compared): the index of the first word of each stretch or term of that
         form, and where in the answer it begins and ends. Read only for a rubric with maths."""
+        offset = self.offset
+        return {
+            form: {at: (offset + start, offset + end) for at, (start, end) in spans.items()}
+            for form, spans in self._maths_in_text.items()
+        }
+
+    @_kept
+    def _maths_in_text(self) -> dict[str, dict[int, tuple[int, int]]]:
+        """The maths of the sentence as `maths` gives it, with where each begins and ends in
+        the sentence's text (the same wherever the text stands in an answer)."""
         found: dict[str, dict[int, tuple[int, int]]] = {}
-        starts = [word.start for word in self]
+        starts = [word.start - self.offset for word in self]
         for start, end, form in maths.forms(self.text):
-            at = bisect_left(starts, self.offset + start)
-            if at < len(self) and starts[at] < self.offset + end:
-                span = (self.offset + start, self.offset + end)
-                found.setdefault(MATHS + form, {}).setdefault(at, span)
+            at = bisect_left(starts, start)
+            if at < len(self) and starts[at] < end:
+                found.setdefault(MATHS + form, {}).setdefault(at, (start, end))
         return found
 
-    @cached_property
+    @_kept
     def spread(self) -> tuple[int, ...]:
         """For each word, how many words a pattern's window counts up to it: a name written
         with "_" is one word, and so is a list of them ("W_Q, W_K and W_V"), which names one
@@ -506,7 +575,7 @@ class Sentence(tuple):
             found.append(counted)
         return tuple(found)
 
-    @cached_property
+    @_kept
     def quantified(self) -> dict[int, int]:
         """The words that qualify a quantity ("fixed" in "a fixed number of parameters", "same"
         in "the same size"), by index: the index of the quantity word."""
@@ -519,7 +588,7 @@ class Sentence(tuple):
                 found[index] = at
         return found
 
-    @cached_property
+    @_kept
     def carried(self) -> dict[int, tuple[int, ...]]:
         """The scopes that go on without a subject of its own (see `_GOING_ON`), by the index of
         their first word: the indexes of the words of the subject they go on speaking of, that
@@ -559,7 +628,7 @@ class Sentence(tuple):
                 subjects[start] = self._subject_words(start, at)
         return found
 
-    @cached_property
+    @_kept
     def _named_after_colon(self) -> tuple[int, ...]:
         """The words after the sentence's last colon when they are only a noun phrase (no verb,
         negation, or and, but, which …): what a sentence that begins without a subject speaks
@@ -577,7 +646,7 @@ class Sentence(tuple):
             return ()
         return tuple(named)
 
-    @cached_property
+    @_kept
     def walls(self) -> tuple[tuple[int, int], ...]:
         """Where a clause with a subject of its own begins, after and, but, while, because …
         ("…, and the tokens are shared by all heads", "…, while the encoding is shared …"), or
@@ -680,6 +749,16 @@ class Sentence(tuple):
             found[group] = sorted({*found[group], *maths_places.get(group, ())})
         self.groups.update(found)
 
+    def present(self, index: _Index) -> frozenset[tuple[str, ...]]:
+        """The groups of a rubric's patterns that have a word in the sentence (see `read`):
+        a pattern with a group not among them matches nothing here (see `lacks`)."""
+        found = self.kept.present.get(index.groups)
+        if found is None:
+            self.read(index)
+            found = frozenset(group for group in index.groups if self.groups[group])
+            self.kept.present[index.groups] = found
+        return found
+
     def _beginning(self, length: int) -> dict[str, list[int]]:
         """The words by how their stems and their plain forms begin, `length` letters of each
         (a prefix of that length fits a word whose stem or plain form begins with it)."""
@@ -691,7 +770,7 @@ class Sentence(tuple):
                 found.setdefault(plain[:length], []).append(index)
         return found
 
-    @cached_property
+    @_kept
     def negation_before(self) -> tuple[int, ...]:
         """For each word, the index of the last negation before it in its scope (-1: none). A
         negation in brackets denies nothing after them: "With a 1x1 kernel (instead of 3x3) the
@@ -713,7 +792,7 @@ class Sentence(tuple):
             found.append(last)
         return tuple(found)
 
-    @cached_property
+    @_kept
     def negation_after(self) -> tuple[int, ...]:
         """For each word, the index of the first "not", "never", "n't" … after it in its scope,
         before a "that" or an "or" (-1: none)."""
@@ -729,7 +808,7 @@ class Sentence(tuple):
                 found[index] = found[following]
         return tuple(found)
 
-    @cached_property
+    @_kept
     def limit_before(self) -> tuple[int, ...]:
         """For each word, the index of the last "only one", "only a" … before it in its scope
         (-1: none)."""
@@ -748,7 +827,7 @@ class Sentence(tuple):
             found.append(last)
         return tuple(found)
 
-    @cached_property
+    @_kept
     def clause_starts(self) -> dict[int, int]:
         """The index of the first word of each clause, by clause."""
         found: dict[int, int] = {}
@@ -865,7 +944,7 @@ class Sentence(tuple):
             )
         )
 
-    @cached_property
+    @_kept
     def compared(self) -> frozenset[int]:
         """The clauses that name what the sentence compares with ("Unlike a fully connected
         layer"), and the clauses just after them that describe it (", which has …")."""
@@ -878,7 +957,7 @@ class Sentence(tuple):
                 found.add(clause)
         return frozenset(found)
 
-    @cached_property
+    @_kept
     def attributions(self) -> tuple[tuple[int, int], ...]:
         """Where the sentence reports another's claim ("someone might say", "people think"):
         (index of the first word, index of the verb)."""
@@ -893,6 +972,17 @@ class Sentence(tuple):
                 if by:
                     found.append((by[0], index))
         return tuple(found)
+
+    @_kept
+    def short_denial(self) -> bool:
+        """Whether the sentence is a short answer that denies the one before: "No.", "That is
+        wrong." """
+        plain = [p for _, p in self.plain]
+        return (
+            len(plain) <= 5
+            and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, self.verbal, strict=True))
+            and any(p in _SHORT_DENIALS or n for p, n in zip(plain, self.verbal, strict=True))
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -1022,12 +1112,37 @@ def _index(concepts: tuple[Concept, ...]) -> _Index:
 @lru_cache(maxsize=256)
 def sentences(answer: str) -> tuple[Sentence, ...]:
     """The answer's sentences as words, with positions in the answer (read once per answer:
-    every pattern of every concept is looked for in the same sentences)."""
+    every pattern of every concept is looked for in the same sentences; a text read once for
+    all the answers that write it, see `_shape`)."""
     result: list[Sentence] = []
     position = 0
     for piece in [*_SENTENCE_END.split(answer), ""]:
         found = answer.find(piece, position) if piece else position
         offset = max(found, 0)
+        shape = _shape(piece)
+        if shape.words:
+            words = [
+                Word(text, word_stem, offset + start, offset + end, clause, before, part)
+                for text, word_stem, start, end, clause, before, part in shape.words
+            ]
+            sentence = Sentence(words, piece, shape)
+            end = _SENTENCE_END.match(answer, offset + len(piece))
+            sentence.question = end is not None and "?" in end.group(0)
+            if result and sentence.short_denial:
+                result[-1].answered = sentence[0]
+            result.append(sentence)
+        position = offset + len(piece)
+    return tuple(result)
+
+
+class _Shape:
+    """A sentence's text as `sentences` reads it, the same wherever it stands in an answer: its
+    words (text, stem, where each begins and ends in the text, clause, the text before it,
+    part), their reading (see `_reading`) and what is worked out from them (`_Kept`)."""
+
+    __slots__ = ("words", "reading", "kept")
+
+    def __init__(self, piece: str):
         words = []
         previous_end = 0
         clause = 0
@@ -1039,36 +1154,21 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
                 part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
             words.append(
-                Word(
-                    text,
-                    stem(text),
-                    offset + start,
-                    offset + m.end(),
-                    clause,
-                    piece[previous_end:start],
-                    part,
-                )
+                (text, stem(text), start, m.end(), clause, piece[previous_end:start], part)
             )
             previous_end = m.end()
-        if words:
-            sentence = Sentence(words, piece)
-            end = _SENTENCE_END.match(answer, offset + len(piece))
-            sentence.question = end is not None and "?" in end.group(0)
-            if result and _is_short_denial(sentence):
-                result[-1].answered = sentence[0]
-            result.append(sentence)
-        position = offset + len(piece)
-    return tuple(result)
+        self.words = tuple(words)
+        key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
+        self.reading = _reading(key) if key else ()  # no words: no sentence
+        self.kept = _Kept()
 
 
-def _is_short_denial(sentence: Sentence) -> bool:
-    """Whether a sentence is a short answer that denies the one before: "No.", "That is wrong." """
-    plain = [p for _, p in sentence.plain]
-    return (
-        len(plain) <= 5
-        and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, sentence.verbal, strict=True))
-        and any(p in _SHORT_DENIALS or n for p, n in zip(plain, sentence.verbal, strict=True))
-    )
+_SHAPES = 1024  # texts whose shape `_shape` remembers (a class writes the same sentences)
+
+
+@lru_cache(maxsize=_SHAPES)
+def _shape(piece: str) -> _Shape:
+    return _Shape(piece)
 
 
 MATHS = "="  # begins a maths alternative as compared: `=` and its canonical form (no stem has it)
@@ -2027,6 +2127,34 @@ class Concept:
             for p in self.evidence
         )
 
+    @cached_property
+    def evidence_groups(self) -> tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...]:
+        """Each evidence pattern with its groups (see `_may_match`)."""
+        return _with_groups(self.evidence)
+
+    @cached_property
+    def contradiction_groups(self) -> tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...]:
+        """Each contradiction with its groups (see `_may_match`)."""
+        return _with_groups(self.contradictions)
+
+
+def _with_groups(
+    patterns: tuple[Pattern, ...],
+) -> tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...]:
+    return tuple((pattern, frozenset(pattern.groups)) for pattern in patterns)
+
+
+def _may_match(
+    patterns: tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...],
+    sentence: Sentence,
+    index: _Index,
+) -> list[Pattern]:
+    """The patterns (each with its groups) that may match the sentence: those each of whose
+    groups has a word in it. `find` finds nothing for another (see `Sentence.lacks`); this asks
+    once per sentence's text and rubric (`Sentence.present`), not once per pattern."""
+    present = sentence.present(index)
+    return [pattern for pattern, groups in patterns if groups <= present]
+
 
 @dataclass(frozen=True)
 class ConceptFinding:
@@ -2156,7 +2284,7 @@ def _takes_subject(match: Match, subject: frozenset[int]) -> bool:
     )
 
 
-def _evidence(concept: Concept, answer: str) -> list[Match]:
+def _evidence(concept: Concept, answer: str, index: _Index) -> list[Match]:
     """The matches of the concept's evidence. A sentence that refers back to the subject of
     the one before, and agrees with it in number, is read with that subject where a match takes
     its words or is said of it: "The attention weights are not learned. They are computed from
@@ -2172,7 +2300,9 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     found = []
     for sentence in sentences(answer):
         reading = carried.get(sentence[-1].start)
-        for pattern in concept.evidence:
+        # a pattern may match the reading (the sentence's words and its subject's) or not at all
+        read = sentence if reading is None else reading[0]
+        for pattern in _may_match(concept.evidence_groups, read, index):
             match = None
             if reading is not None:
                 match = find(pattern, reading[0], pairings, roles)
@@ -2185,13 +2315,15 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Pattern, Match]]:
+def _contradicting(
+    concept: Concept, answer: str, index: _Index
+) -> list[tuple[Sentence, Pattern, Match]]:
     """Each match of the concept's contradictions in the answer's sentences, with its sentence
     and pattern: found once, for both `_qualifier_denied` and `_contradictions`."""
     return [
         (sentence, pattern, match)
         for sentence in sentences(answer)
-        for pattern in concept.contradictions
+        for pattern in _may_match(concept.contradiction_groups, sentence, index)
         if (match := find(pattern, sentence, concept.pairings, concept.roles)) is not None
     ]
 
@@ -2201,6 +2333,7 @@ def _contradictions(
     answer: str,
     evidence: list[Match],
     contradicting: list[tuple[Sentence, Pattern, Match]],
+    index: _Index,
 ) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
@@ -2224,7 +2357,7 @@ def _contradictions(
     # weights are learned."), quoted from the word that refers back ("Its weights are learned")
     for sentence, subject in _referring_back(answer):
         referring = next(word for word in sentence if word.start not in subject)
-        for pattern in concept.contradictions:
+        for pattern in _may_match(concept.contradiction_groups, sentence, index):
             match = find(pattern, sentence, concept.pairings, roles)
             if (
                 match is not None
@@ -2436,8 +2569,8 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        contradicting = _contradicting(concept, answer)
-        evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
+        contradicting = _contradicting(concept, answer, index)
+        evidence = _qualifier_denied(_evidence(concept, answer, index), contradicting)
         # where the concept only names what it is not said of, a statement of its own role and
         # another joined by "both" (or said again of the other) is one of its own ("Both the 1x1
         # and 3x3 convolutions use the same weights at every pixel"), credited provisionally:
@@ -2477,7 +2610,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
         contradictions = [
-            *_contradictions(concept, answer, evidence, contradicting),
+            *_contradictions(concept, answer, evidence, contradicting, index),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)

@@ -1,0 +1,216 @@
+"""What a sentence's text alone gives is worked out once for every answer that writes it (issue
+20): a sentence read in one answer, at one place, finds in another what it finds read anew; and
+the patterns looked for in a sentence are only those each of whose groups has a word in it,
+which are all those `find` can match."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from grader.kinds.text import concepts as text_concepts
+from grader.kinds.text.concepts import (
+    _SHAPES,
+    Concept,
+    Pattern,
+    Sentence,
+    _index,
+    _may_match,
+    _referring_back,
+    _Shape,
+    _shape,
+    check_text,
+    find,
+    sentences,
+)
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parents[1]
+RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
+ITEM = RUBRIC.items["e.explanation"]
+CONCEPTS = ITEM.spec.concepts
+
+# Sentences of the kinds the concepts read: plain, negated, denied, asked, reported, limited,
+# referring back, pairings the right and the wrong way round, maths, a short denial
+SENTENCES = [
+    "A 1x1 convolution applies the same weights at every position",
+    "It is a position-wise linear layer",
+    "Pixels play the role of tokens and channels the embedding",
+    "Channels play the role of tokens",
+    "Attention mixes all positions with data-dependent weights, while a convolution uses "
+    "fixed local weights",
+    "It is false that attention uses fixed weights",
+    "The attention weights are not learned",
+    "They are computed from the queries and keys",
+    "In a Transformer the value projection V = XW_V is this layer",
+    "No",
+    "Is that not the same matrix at every pixel",
+    "Someone might say a CNN attends to all tokens",
+    "Only one pixel uses the shared weights",
+    "Not learned but computed: the attention weights",
+    "Tokens: pixels",
+    "The weights only act on the channels, and are shared by all tokens",
+]
+SEPARATORS = [". ", "? ", "; ", "\n\n", ", and ", " - "]
+
+answers = st.lists(
+    st.tuples(st.sampled_from(SENTENCES), st.sampled_from(SEPARATORS)), min_size=1, max_size=5
+).map(lambda parts: "".join(sentence + separator for sentence, separator in parts))
+
+
+def _forget_readings() -> None:
+    for memo in (sentences, _shape, _referring_back, text_concepts.looks_like_keywords):
+        memo.cache_clear()
+
+
+def _check_each_sentence_anew(answer: str):
+    """The check with every sentence read on its own: nothing kept from another answer."""
+    _forget_readings()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text_concepts, "_shape", _Shape)  # a shape of its own for each sentence
+        found = check_text(CONCEPTS, ITEM.marks, answer)
+    _forget_readings()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("earlier", "answer"),
+    [
+        # the same sentence first, then after another
+        (
+            "A 1x1 convolution applies the same weights at every position.",
+            "It is cheap. A 1x1 convolution applies the same weights at every position.",
+        ),
+        # a sentence asked in one answer, stated in the other
+        (
+            "Is that not the same matrix at every pixel? No.",
+            "Is that not the same matrix at every pixel. No.",
+        ),
+        # a sentence read after a short denial in one answer, alone in the other
+        ("The attention weights are not learned. No.", "The attention weights are not learned."),
+        # a sentence that refers back, after two different subjects
+        (
+            "The attention weights are not learned. They are computed from the queries and keys.",
+            "A convolution is local. They are computed from the queries and keys.",
+        ),
+        # maths where it stands in each answer
+        (
+            "In a Transformer the value projection V = XW_V is this layer.",
+            "Pixels are tokens. In a Transformer the value projection V = XW_V is this layer.",
+        ),
+    ],
+)
+def test_a_sentence_read_in_one_answer_finds_in_another_what_it_finds_read_anew(earlier, answer):
+    expected = _check_each_sentence_anew(answer)
+    check_text(CONCEPTS, ITEM.marks, earlier)
+    assert check_text(CONCEPTS, ITEM.marks, answer) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(answers, min_size=2, max_size=4))
+def test_answers_that_share_sentences_are_checked_as_each_read_anew(class_answers):
+    expected = [_check_each_sentence_anew(answer) for answer in class_answers]
+    assert [check_text(CONCEPTS, ITEM.marks, answer) for answer in class_answers] == expected
+
+
+_KEPT = [
+    "spread",
+    "quantified",
+    "carried",
+    "walls",
+    "negation_before",
+    "negation_after",
+    "limit_before",
+    "clause_starts",
+    "compared",
+    "attributions",
+    "short_denial",
+    "maths",
+    "denials",
+    "asked",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers, answers)
+@example(  # a denial, a maths term and a question, each read first at another place
+    "Yes. It is false that attention uses fixed weights. V = XW_V? ",
+    "Not at all. It is false that attention uses fixed weights. V = XW_V? ",
+)
+def test_what_a_sentence_keeps_of_its_text_is_what_it_reads_alone(earlier, answer):
+    """Each reading kept for a text (see `_Kept`) is that of the same words read alone, maths
+    where it stands in this answer."""
+    for sentence in sentences(earlier):  # read first where it stands in another answer
+        for name in _KEPT:
+            getattr(sentence, name)
+    for sentence in sentences(answer):
+        alone = Sentence(list(sentence), sentence.text)
+        alone.question = sentence.question  # as `sentences` sets it
+        for name in _KEPT:
+            assert getattr(sentence, name) == getattr(alone, name), name
+
+
+def _readings(answer: str) -> list[Sentence]:
+    """The answer's sentences and those read with the subject of the sentence before."""
+    return [*sentences(answer), *(reading for reading, _ in _referring_back(answer))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers)
+def test_the_patterns_looked_for_in_a_sentence_are_all_those_it_may_match(answer):
+    index = _index(CONCEPTS)
+    for sentence in _readings(answer):
+        alone = Sentence(list(sentence), sentence.text)  # nothing read
+        alone.offset = sentence.offset
+        for concept in CONCEPTS:
+            for groups in (concept.evidence_groups, concept.contradiction_groups):
+                looked_for = _may_match(groups, sentence, index)
+                for pattern, _ in groups:
+                    assert (pattern in looked_for) is not alone.lacks(pattern.groups)
+                    if pattern not in looked_for:
+                        assert find(pattern, alone, concept.pairings, concept.roles) is None
+
+
+SHARED = Concept(
+    "shared",
+    1.0,
+    "",
+    (Pattern.compile("same|shared weight*"), Pattern.compile("1/k^2 parameter*")),
+    (Pattern.compile("different weight*"), Pattern.compile("token* ~ pixel*")),
+    1,
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "looked_for"),
+    [
+        ("The same weights.", ["same|shared weight*"]),  # the groups of one pattern, no more
+        ("The same weights, different weights.", ["same|shared weight*", "different weight*"]),
+        ("It needs 1/K^2 of the parameters.", ["1/k^2 parameter*"]),
+        ("It needs 1/D of the parameters.", []),
+        ("Pixels play the role of tokens.", ["token* ~ pixel*"]),
+        ("Pixels play the role of words.", []),
+        ("Nothing here.", []),
+    ],
+)
+def test_the_patterns_looked_for_are_those_each_of_whose_groups_has_a_word(answer, looked_for):
+    index = _index((SHARED,))
+    (sentence,) = sentences(answer)
+    found = [
+        pattern.text
+        for groups in (SHARED.evidence_groups, SHARED.contradiction_groups)
+        for pattern in _may_match(groups, sentence, index)
+    ]
+    assert found == looked_for
+    for pattern in (*SHARED.evidence, *SHARED.contradictions):
+        if pattern.text not in looked_for:
+            assert find(pattern, Sentence(list(sentence), sentence.text)) is None
+
+
+def test_the_texts_kept_are_bounded():
+    _shape.cache_clear()
+    for number in range(_SHAPES + 10):
+        sentences(f"The same weights {number} are used at every position.")
+    assert 0 < _shape.cache_info().currsize <= _SHAPES
+    _forget_readings()

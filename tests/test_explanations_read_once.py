@@ -20,8 +20,10 @@ from grader.kinds.text.concepts import (
     _referring_back,
     _Shape,
     _shape,
+    _unread_pair,
     check_text,
     find,
+    other_language,
     sentences,
 )
 from grader.rubric import load_rubric
@@ -214,3 +216,56 @@ def test_the_texts_kept_are_bounded():
         sentences(f"The same weights {number} are used at every position.")
     assert 0 < _shape.cache_info().currsize <= _SHAPES
     _forget_readings()
+
+
+PAIRED = [
+    "Tokens: pixels",
+    "token pixel channel embedding",
+    "Tokens and pixels, channels and embeddings: the same roles",
+    "Pixels and tokens, the channel dimension",
+    "Channels: tokens",
+    "The weights are shared",
+    "embedding channels",
+]
+paired_answers = st.lists(
+    st.tuples(st.sampled_from(PAIRED), st.sampled_from([". ", ", ", " ", "\n\n"])),
+    min_size=1,
+    max_size=4,
+).map(lambda parts: "".join(sentence + separator for sentence, separator in parts))
+
+
+@settings(max_examples=80, deadline=None)
+@given(paired_answers)
+@example("Tokens and pixels, channels and embeddings: the same roles.")
+def test_an_unread_pair_is_looked_for_only_among_the_words_of_pairings(answer):
+    """`_unread_pair` looks at two words only where both are words of pairings: it finds what
+    it finds looking at every two words."""
+    pairings = CONCEPTS[1].pairings
+    found = _unread_pair(pairings, answer)
+    with pytest.MonkeyPatch.context() as patch:  # every word a word of some pairing
+        patch.setattr(
+            text_concepts,
+            "_sides",
+            lambda pairings, sentence: [frozenset({(0, 0)})] * len(sentence),
+        )
+        assert _unread_pair(pairings, answer) == found
+    assert _unread_pair((), answer) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "other"),
+    [
+        ("el la los", True),
+        ("el la los the a", True),
+        ("el la los the a of", False),  # as many English words
+        ("el la the", False),  # two are too few, whatever else
+        ("абвгдежзийклмнопрст", False),  # 19 letters: too few to judge the alphabet
+        ("абвгдежзийклмнопрсту", True),
+        ("абвгдежзийклмнопрсту abcdefghijklmnopqrstu", False),  # half of them Latin
+        ("el la", False),
+    ],
+)
+def test_three_words_of_other_languages_outnumbering_the_english_ones_are_another_language(
+    answer, other
+):
+    assert (other_language(answer) is not None) is other

@@ -2027,9 +2027,15 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
     or, in a list of keywords, with only a space ("token pixel channel embedding"): perhaps
     the analogy, but nothing says how they relate, so a person reads it. (In sentences, two
     words with only a space between them are one name: "the channel dimension".)"""
+    if not pairings:
+        return None
     keywords = looks_like_keywords(answer)
     for sentence in sentences(answer):
+        # only two words of pairings may be a pair: a word of none has no sides (see `_sides`)
+        paired = [bool(sides) for sides in _sides(pairings, sentence)]
         for index in range(1, len(sentence)):
+            if not (paired[index - 1] and paired[index]):
+                continue
             pair = (sentence[index - 1], sentence[index])
             between = pair[1].before
             if not any(_pairs_as(p, pair) for p in pairings):
@@ -2044,6 +2050,8 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
         # "Tokens and pixels, channels and embeddings: the same roles": listed, related (if at
         # all) only outside their clause
         for index in range(2, len(sentence)):
+            if not (paired[index - 2] and paired[index]):
+                continue
             pair = (sentence[index - 2], sentence[index])
             if (
                 any(_pairs_as(p, pair) for p in pairings)
@@ -2197,14 +2205,14 @@ _OTHER_LANGUAGES_WORDS = frozenset(_OTHER_LANGUAGES_WORD_LIST.split())
 def other_language(answer: str) -> str | None:
     """Why the answer seems not to be written in English, the concepts' language; None if it
     seems to be."""
-    letters = sum(1 for character in answer if character.isalpha())
-    latin = len(_LATIN_LETTER.findall(answer))
-    if letters >= _UNREAD_SCRIPT_LETTERS and latin * 2 < letters:
+    letters = sum(map(str.isalpha, answer))
+    if letters >= _UNREAD_SCRIPT_LETTERS and len(_LATIN_LETTER.findall(answer)) * 2 < letters:
         return "the answer is written mostly in another alphabet, which the checker cannot read"
     words = _LETTERS.findall(answer.lower())
-    other = sum(1 for word in words if word in _OTHER_LANGUAGES_WORDS)
-    english = sum(1 for word in words if word in _FUNCTION_WORDS)
-    if other >= 3 and other > english:
+    other = len([word for word in words if word in _OTHER_LANGUAGES_WORDS])
+    if other < 3:  # too few to say, whatever the English words
+        return None
+    if other > len([word for word in words if word in _FUNCTION_WORDS]):
         return (
             "the answer seems to be in a language other than English, which the checker cannot read"
         )

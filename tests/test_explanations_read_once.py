@@ -53,6 +53,7 @@ SENTENCES = [
     "Not learned but computed: the attention weights",
     "Tokens: pixels",
     "The weights only act on the channels, and are shared by all tokens",
+    "Wrong",
 ]
 SEPARATORS = [". ", "? ", "; ", "\n\n", ", and ", " - "]
 
@@ -89,8 +90,17 @@ def _check_each_sentence_anew(answer: str):
             "Is that not the same matrix at every pixel? No.",
             "Is that not the same matrix at every pixel. No.",
         ),
-        # a sentence read after a short denial in one answer, alone in the other
+        # a sentence read after a short denial in one answer, alone or after another in the other
         ("The attention weights are not learned. No.", "The attention weights are not learned."),
+        (
+            "Attention mixes all positions with data-dependent weights. No.",
+            "Attention mixes all positions with data-dependent weights. Wrong.",
+        ),
+        # the same words asked in one answer, stated in the other
+        (
+            "Attention mixes all positions with data-dependent weights?",
+            "Attention mixes all positions with data-dependent weights.",
+        ),
         # a sentence that refers back, after two different subjects
         (
             "The attention weights are not learned. They are computed from the queries and keys.",
@@ -106,6 +116,27 @@ def _check_each_sentence_anew(answer: str):
 def test_a_sentence_read_in_one_answer_finds_in_another_what_it_finds_read_anew(earlier, answer):
     expected = _check_each_sentence_anew(answer)
     check_text(CONCEPTS, ITEM.marks, earlier)
+    assert check_text(CONCEPTS, ITEM.marks, answer) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A 1x1 convolution applies the same weights at every position.",
+        "The value projection is V = XW_V.",  # a quote reaching to the end of its maths
+        "Convolution mixes all tokens with data-dependent weights.",  # a contradiction
+        "A CNN attends to all tokens, whereas attention uses a local window.",  # said of another
+        "Both CNNs and attention mix positions with data-dependent weights.",  # joined
+        "Both the 1x1 and 3x3 convolutions use the same weights at every pixel.",  # with its own
+        "The same weights are not used at every position.",  # negated
+        "Attention mixes all positions with data-dependent weights, while a convolution uses "
+        "fixed local weights.",
+    ],
+)
+def test_a_match_read_in_one_answer_is_placed_where_its_sentence_stands_in_another(sentence):
+    answer = "This is what I think. " + sentence
+    expected = _check_each_sentence_anew(answer)
+    check_text(CONCEPTS, ITEM.marks, "Yes. " + sentence)
     assert check_text(CONCEPTS, ITEM.marks, answer) == expected
 
 
@@ -269,3 +300,15 @@ def test_three_words_of_other_languages_outnumbering_the_english_ones_are_anothe
     answer, other
 ):
     assert (other_language(answer) is not None) is other
+
+
+def test_the_matches_kept_per_text_are_bounded_and_forgetting_them_changes_nothing():
+    answer = "This is what I think. A 1x1 convolution applies the same weights at every position."
+    expected = _check_each_sentence_anew(answer)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text_concepts, "_FOUND_MEMO", 2)
+        for earlier in ("Yes. ", "No doubt. ", "Yes. "):
+            check_text(CONCEPTS, ITEM.marks, earlier + answer.split(". ")[1])
+        assert check_text(CONCEPTS, ITEM.marks, answer) == expected
+        assert 0 < len(sentences(answer)[1].kept.found) <= 2
+    _forget_readings()

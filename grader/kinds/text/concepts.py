@@ -425,6 +425,7 @@ class _Kept:
         "sides",
         "lacking",
         "present",
+        "found",
     )
 
     def __init__(self) -> None:
@@ -437,6 +438,7 @@ class _Kept:
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
         # the groups with a word, of each rubric's groups (`Sentence.present`)
         self.present: dict[frozenset, frozenset] = {}
+        self.found: dict[tuple, tuple] = {}  # what `find` finds (see `_find_kept`)
 
 
 class _kept:  # noqa: N801 (a decorator, named as `cached_property` is)
@@ -2164,6 +2166,61 @@ def _may_match(
     return [pattern for pattern, groups in patterns if groups <= present]
 
 
+_FOUND_MEMO = 512  # matches `_find_kept` remembers per text, then forgets all at once
+
+
+def _find_kept(
+    pattern: Pattern,
+    sentence: Sentence,
+    pairings: tuple[Pattern, ...],
+    roles: tuple[tuple[str, ...], ...],
+) -> Match | None:
+    """`find`, worked out once per text of sentence (`_Kept`) and all else it reads: the
+    pattern, pairings and roles (the same objects, kept with the match, so that their ids
+    stand for them), whether the sentence is asked and the word that answers it, where it
+    stands beside the sentence. A sentence of the same text in another answer takes the match
+    of the first, placed where it stands (see `_placed`): a class writes the same sentences."""
+    answered = sentence.answered
+    if answered is not None:  # the next sentence's word, placed beside this one
+        answered = _moved(answered, -sentence.offset)
+    key = (id(pattern), id(pairings), id(roles), sentence.question, answered)
+    found = sentence.kept.found
+    kept = found.get(key)
+    if kept is None:
+        if len(found) >= _FOUND_MEMO:
+            found.clear()
+        match = find(pattern, sentence, pairings, roles)
+        kept = found[key] = (match, sentence, pattern, pairings, roles)
+    match, first = kept[0], kept[1]
+    return match if match is None or first is sentence else _placed(match, first, sentence)
+
+
+def _placed(match: Match, first: Sentence, sentence: Sentence) -> Match:
+    """A match of the words of one sentence (`first`) as the same match of another sentence of
+    the same text: each of its words that is one of `first`'s is the word at the same index,
+    and one made for the match (a word reaching to the end of its maths, see `_quoted`) is
+    moved as far as the sentence stands from `first`."""
+    index_of = {id(word): at for at, word in enumerate(first)}
+    shift = sentence.offset - first.offset
+
+    def place(word: Word) -> Word:
+        at = index_of.get(id(word))
+        return _moved(word, shift) if at is None else sentence[at]
+
+    return replace(
+        match,
+        words=tuple(map(place, match.words)),
+        said_of=None if match.said_of is None else place(match.said_of),
+        reach=tuple(map(place, match.reach)),
+        joined=tuple(map(place, match.joined)),
+        with_own=tuple(map(place, match.with_own)),
+    )
+
+
+def _moved(word: Word, shift: int) -> Word:
+    return replace(word, start=word.start + shift, end=word.end + shift)
+
+
 @dataclass(frozen=True)
 class ConceptFinding:
     concept: Concept
@@ -2313,11 +2370,11 @@ def _evidence(concept: Concept, answer: str, index: _Index) -> list[Match]:
         for pattern in _may_match(concept.evidence_groups, read, index):
             match = None
             if reading is not None:
-                match = find(pattern, reading[0], pairings, roles)
+                match = _find_kept(pattern, reading[0], pairings, roles)
                 if match is not None and not _takes_subject(match, reading[1]):
                     match = None
             if match is None:
-                match = find(pattern, sentence, pairings, roles)
+                match = _find_kept(pattern, sentence, pairings, roles)
             if match is not None:
                 found.append(match)
     return found
@@ -2332,7 +2389,7 @@ def _contradicting(
         (sentence, pattern, match)
         for sentence in sentences(answer)
         for pattern in _may_match(concept.contradiction_groups, sentence, index)
-        if (match := find(pattern, sentence, concept.pairings, concept.roles)) is not None
+        if (match := _find_kept(pattern, sentence, concept.pairings, concept.roles)) is not None
     ]
 
 
@@ -2366,7 +2423,7 @@ def _contradictions(
     for sentence, subject in _referring_back(answer):
         referring = next(word for word in sentence if word.start not in subject)
         for pattern in _may_match(concept.contradiction_groups, sentence, index):
-            match = find(pattern, sentence, concept.pairings, roles)
+            match = _find_kept(pattern, sentence, concept.pairings, roles)
             if (
                 match is not None
                 and len({word.start in subject for word in match.words}) == 2

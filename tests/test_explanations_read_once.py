@@ -15,7 +15,6 @@ from grader.kinds.text.concepts import (
     Concept,
     Pattern,
     Sentence,
-    _index,
     _may_match,
     _referring_back,
     _Shape,
@@ -192,14 +191,13 @@ def _readings(answer: str) -> list[Sentence]:
 @settings(max_examples=60, deadline=None)
 @given(answers)
 def test_the_patterns_looked_for_in_a_sentence_are_all_those_it_may_match(answer):
-    index = _index(CONCEPTS)
     for sentence in _readings(answer):
         alone = Sentence(list(sentence), sentence.text)  # nothing read
         alone.offset = sentence.offset
         for concept in CONCEPTS:
-            for groups in (concept.evidence_groups, concept.contradiction_groups):
-                looked_for = _may_match(groups, sentence, index)
-                for pattern, _ in groups:
+            for patterns in (concept.evidence, concept.contradictions):
+                looked_for = _may_match(patterns, sentence)
+                for pattern in patterns:
                     assert (pattern in looked_for) is not alone.lacks(pattern.groups)
                     if pattern not in looked_for:
                         assert find(pattern, alone, concept.pairings, concept.roles) is None
@@ -228,12 +226,11 @@ SHARED = Concept(
     ],
 )
 def test_the_patterns_looked_for_are_those_each_of_whose_groups_has_a_word(answer, looked_for):
-    index = _index((SHARED,))
     (sentence,) = sentences(answer)
     found = [
         pattern.text
-        for groups in (SHARED.evidence_groups, SHARED.contradiction_groups)
-        for pattern in _may_match(groups, sentence, index)
+        for patterns in (SHARED.evidence, SHARED.contradictions)
+        for pattern in _may_match(patterns, sentence)
     ]
     assert found == looked_for
     for pattern in (*SHARED.evidence, *SHARED.contradictions):

@@ -424,7 +424,7 @@ class _Kept:
         "groups",
         "sides",
         "lacking",
-        "present",
+        "may_match",
         "found",
     )
 
@@ -436,8 +436,7 @@ class _Kept:
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
-        # the groups with a word, of each rubric's groups (`Sentence.present`)
-        self.present: dict[frozenset, frozenset] = {}
+        self.may_match: dict[int, tuple] = {}  # the patterns that may match (`_may_match`)
         self.found: dict[tuple, tuple] = {}  # what `find` finds (see `_find_kept`)
 
 
@@ -750,16 +749,6 @@ class Sentence(tuple):
         for group in index.maths_groups:
             found[group] = sorted({*found[group], *maths_places.get(group, ())})
         self.groups.update(found)
-
-    def present(self, index: _Index) -> frozenset[tuple[str, ...]]:
-        """The groups of a rubric's patterns that have a word in the sentence (see `read`):
-        a pattern with a group not among them matches nothing here (see `lacks`)."""
-        found = self.kept.present.get(index.groups)
-        if found is None:
-            self.read(index)
-            found = frozenset(group for group in index.groups if self.groups[group])
-            self.kept.present[index.groups] = found
-        return found
 
     def _beginning(self, length: int) -> dict[str, list[int]]:
         """The words by how their stems and their plain forms begin, `length` letters of each
@@ -2137,36 +2126,23 @@ class Concept:
             for p in self.evidence
         )
 
-    @cached_property
-    def evidence_groups(self) -> tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...]:
-        """Each evidence pattern with its groups (see `_may_match`)."""
-        return _with_groups(self.evidence)
 
-    @cached_property
-    def contradiction_groups(self) -> tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...]:
-        """Each contradiction with its groups (see `_may_match`)."""
-        return _with_groups(self.contradictions)
-
-
-def _with_groups(
-    patterns: tuple[Pattern, ...],
-) -> tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...]:
-    return tuple((pattern, frozenset(pattern.groups)) for pattern in patterns)
-
-
-def _may_match(
-    patterns: tuple[tuple[Pattern, frozenset[tuple[str, ...]]], ...],
-    sentence: Sentence,
-    index: _Index,
-) -> list[Pattern]:
-    """The patterns (each with its groups) that may match the sentence: those each of whose
-    groups has a word in it. `find` finds nothing for another (see `Sentence.lacks`); this asks
-    once per sentence's text and rubric (`Sentence.present`), not once per pattern."""
-    present = sentence.present(index)
-    return [pattern for pattern, groups in patterns if groups <= present]
+def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Pattern, ...]:
+    """The patterns (a concept's evidence or contradictions) that may match the sentence: those
+    each of whose groups has a word in it. `find` finds nothing for another (see
+    `Sentence.lacks`); this asks once per text of sentence (`_Kept`) and patterns (by id, the
+    patterns kept with what is remembered so that no id is reused), not per pattern and answer."""
+    kept = sentence.kept.may_match
+    found = kept.get(id(patterns))
+    if found is None:
+        if len(kept) >= _FOUND_MEMO:
+            kept.clear()
+        may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
+        found = kept[id(patterns)] = (patterns, may)
+    return found[1]
 
 
-_FOUND_MEMO = 512  # matches `_find_kept` remembers per text, then forgets all at once
+_FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
 
 
 def _find_kept(
@@ -2349,7 +2325,7 @@ def _takes_subject(match: Match, subject: frozenset[int]) -> bool:
     )
 
 
-def _evidence(concept: Concept, answer: str, index: _Index) -> list[Match]:
+def _evidence(concept: Concept, answer: str) -> list[Match]:
     """The matches of the concept's evidence. A sentence that refers back to the subject of
     the one before, and agrees with it in number, is read with that subject where a match takes
     its words or is said of it: "The attention weights are not learned. They are computed from
@@ -2367,7 +2343,7 @@ def _evidence(concept: Concept, answer: str, index: _Index) -> list[Match]:
         reading = carried.get(sentence[-1].start)
         # a pattern may match the reading (the sentence's words and its subject's) or not at all
         read = sentence if reading is None else reading[0]
-        for pattern in _may_match(concept.evidence_groups, read, index):
+        for pattern in _may_match(concept.evidence, read):
             match = None
             if reading is not None:
                 match = _find_kept(pattern, reading[0], pairings, roles)
@@ -2380,15 +2356,13 @@ def _evidence(concept: Concept, answer: str, index: _Index) -> list[Match]:
     return found
 
 
-def _contradicting(
-    concept: Concept, answer: str, index: _Index
-) -> list[tuple[Sentence, Pattern, Match]]:
+def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Pattern, Match]]:
     """Each match of the concept's contradictions in the answer's sentences, with its sentence
     and pattern: found once, for both `_qualifier_denied` and `_contradictions`."""
     return [
         (sentence, pattern, match)
         for sentence in sentences(answer)
-        for pattern in _may_match(concept.contradiction_groups, sentence, index)
+        for pattern in _may_match(concept.contradictions, sentence)
         if (match := _find_kept(pattern, sentence, concept.pairings, concept.roles)) is not None
     ]
 
@@ -2398,7 +2372,6 @@ def _contradictions(
     answer: str,
     evidence: list[Match],
     contradicting: list[tuple[Sentence, Pattern, Match]],
-    index: _Index,
 ) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
@@ -2422,7 +2395,7 @@ def _contradictions(
     # weights are learned."), quoted from the word that refers back ("Its weights are learned")
     for sentence, subject in _referring_back(answer):
         referring = next(word for word in sentence if word.start not in subject)
-        for pattern in _may_match(concept.contradiction_groups, sentence, index):
+        for pattern in _may_match(concept.contradictions, sentence):
             match = _find_kept(pattern, sentence, concept.pairings, roles)
             if (
                 match is not None
@@ -2634,8 +2607,8 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        contradicting = _contradicting(concept, answer, index)
-        evidence = _qualifier_denied(_evidence(concept, answer, index), contradicting)
+        contradicting = _contradicting(concept, answer)
+        evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
         # where the concept only names what it is not said of, a statement of its own role and
         # another joined by "both" (or said again of the other) is one of its own ("Both the 1x1
         # and 3x3 convolutions use the same weights at every pixel"), credited provisionally:
@@ -2675,7 +2648,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
         contradictions = [
-            *_contradictions(concept, answer, evidence, contradicting, index),
+            *_contradictions(concept, answer, evidence, contradicting),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)

@@ -11,18 +11,26 @@ from hypothesis import strategies as st
 
 from grader.kinds.text import concepts as text_concepts
 from grader.kinds.text.concepts import (
+    _FUNCTION_WORDS,
+    _PLACES,
     _SHAPES,
     Concept,
+    Match,
     Pattern,
     Sentence,
     _may_match,
+    _negated,
+    _pairs_as,
     _referring_back,
     _Shape,
     _shape,
     _unread_pair,
     check_text,
+    crossed_pairs,
     find,
+    looks_like_keywords,
     other_language,
+    read_pairs,
     sentences,
 )
 from grader.rubric import load_rubric
@@ -128,6 +136,8 @@ def test_a_sentence_read_in_one_answer_finds_in_another_what_it_finds_read_anew(
         "Both CNNs and attention mix positions with data-dependent weights.",  # joined
         "Both the 1x1 and 3x3 convolutions use the same weights at every pixel.",  # with its own
         "The same weights are not used at every position.",  # negated
+        "Channels play the role of tokens.",  # a crossed pair
+        "Channels do not play the role of tokens.",  # negated
         "Attention mixes all positions with data-dependent weights, while a convolution uses "
         "fixed local weights.",
     ],
@@ -177,6 +187,7 @@ def test_what_a_sentence_keeps_of_its_text_is_what_it_reads_alone(earlier, answe
         for name in _KEPT:
             getattr(sentence, name)
     for sentence in sentences(answer):
+        assert all(answer[word.start : word.end] == word.text for word in sentence)
         alone = Sentence(list(sentence), sentence.text)
         alone.question = sentence.question  # as `sentences` sets it
         for name in _KEPT:
@@ -238,16 +249,54 @@ def test_the_patterns_looked_for_are_those_each_of_whose_groups_has_a_word(answe
             assert find(pattern, Sentence(list(sentence), sentence.text)) is None
 
 
-def test_the_texts_kept_are_bounded():
+def test_the_texts_kept_and_the_places_of_their_words_are_bounded():
     _shape.cache_clear()
     for number in range(_SHAPES + 10):
         sentences(f"The same weights {number} are used at every position.")
     assert 0 < _shape.cache_info().currsize <= _SHAPES
+    text = " The same weights are used at every position"
+    for number in range(1, _PLACES + 10):
+        answer = "x" * number + "." + text + "."
+        assert sentences(answer)[-1] == sentences.__wrapped__(answer)[-1]
+    assert 0 < len(_shape(text).places) <= _PLACES
     _forget_readings()
+
+
+def _keywords_read_word_by_word(answer: str) -> bool:
+    """`looks_like_keywords` as it read the words one by one (before issue 20's memos)."""
+    words = [w for s in sentences(answer) for w in s]
+    if len(words) < 4:
+        return False
+    items: dict[tuple[int, int], int] = {}
+    for number, sentence in enumerate(sentences(answer)):
+        for word in sentence:
+            items[number, word.clause] = items.get((number, word.clause), 0) + 1
+    if len(items) >= 4 and max(items.values()) <= 2:
+        return True
+    return sum(1 for w in words if w.text.lower() in _FUNCTION_WORDS) / len(words) < 0.08
+
+
+KEYWORDS = ["Tokens", "same weights", "shared", "attention", "the", "of the", "computed data"]
+keyword_answers = st.lists(
+    st.tuples(st.sampled_from(KEYWORDS + SENTENCES), st.sampled_from([", ", ". ", "; ", " "])),
+    min_size=1,
+    max_size=8,
+).map(lambda parts: "".join(words + separator for words, separator in parts))
+
+
+@settings(max_examples=100, deadline=None)
+@given(keyword_answers)
+@example("Tokens, same weights, shared, attention.")
+@example("Tokens, same weights, shared.")
+def test_a_list_of_keywords_is_told_from_sentences_as_read_word_by_word(answer):
+    assert looks_like_keywords.__wrapped__(answer) is _keywords_read_word_by_word(answer)
 
 
 PAIRED = [
     "Tokens: pixels",
+    "Channels play the role of tokens",
+    "Channels do not play the role of tokens",
+    "pixels are like channels",
     "token pixel channel embedding",
     "Tokens and pixels, channels and embeddings: the same roles",
     "Pixels and tokens, the channel dimension",
@@ -309,3 +358,24 @@ def test_the_matches_kept_per_text_are_bounded_and_forgetting_them_changes_nothi
         assert check_text(CONCEPTS, ITEM.marks, answer) == expected
         assert 0 < len(sentences(answer)[1].kept.found) <= 2
     _forget_readings()
+
+
+def _crossed_read_anew(pairings, answer: str) -> list[Match]:
+    """`crossed_pairs` as it read each sentence's pairs anew (before issue 20's memos)."""
+    return [
+        Match(f"{a.text} ~ {b.text}", (a, b), _negated(sentence, [a, b]), crossed=True)
+        for sentence in sentences(answer)
+        for a, b in read_pairs(pairings, list(sentence))
+        if not any(_pairs_as(p, (a, b)) for p in pairings)
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(paired_answers, paired_answers)
+@example(
+    "Yes. Channels play the role of tokens.", "No way. Channels do not play the role of tokens."
+)
+def test_crossed_pairs_are_those_read_anew(earlier, answer):
+    pairings = CONCEPTS[1].pairings
+    crossed_pairs(pairings, earlier)
+    assert crossed_pairs(pairings, answer) == _crossed_read_anew(pairings, answer)

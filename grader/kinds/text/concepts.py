@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -426,6 +427,7 @@ class _Kept:
         "lacking",
         "may_match",
         "found",
+        "crossed",
     )
 
     def __init__(self) -> None:
@@ -438,6 +440,7 @@ class _Kept:
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
         self.may_match: dict[int, tuple] = {}  # the patterns that may match (`_may_match`)
         self.found: dict[tuple, tuple] = {}  # what `find` finds (see `_find_kept`)
+        self.crossed: dict[int, tuple] = {}  # the crossed pairs (see `_crossed_in`)
 
 
 class _kept:  # noqa: N801 (a decorator, named as `cached_property` is)
@@ -965,6 +968,16 @@ class Sentence(tuple):
         return tuple(found)
 
     @_kept
+    def clause_sizes(self) -> tuple[int, ...]:
+        """How many words each clause has."""
+        return tuple(Counter(word.clause for word in self).values())
+
+    @_kept
+    def function_words(self) -> int:
+        """How many of the words are function words (the, is, of …: see `looks_like_keywords`)."""
+        return sum(1 for word in self if word.text.lower() in _FUNCTION_WORDS)
+
+    @_kept
     def short_denial(self) -> bool:
         """Whether the sentence is a short answer that denies the one before: "No.", "That is
         wrong." """
@@ -1112,11 +1125,7 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
         offset = max(found, 0)
         shape = _shape(piece)
         if shape.words:
-            words = [
-                Word(text, word_stem, offset + start, offset + end, clause, before, part)
-                for text, word_stem, start, end, clause, before, part in shape.words
-            ]
-            sentence = Sentence(words, piece, shape)
+            sentence = Sentence(shape.placed(offset), piece, shape)
             end = _SENTENCE_END.match(answer, offset + len(piece))
             sentence.question = end is not None and "?" in end.group(0)
             if result and sentence.short_denial:
@@ -1131,7 +1140,7 @@ class _Shape:
     words (text, stem, where each begins and ends in the text, clause, the text before it,
     part), their reading (see `_reading`) and what is worked out from them (`_Kept`)."""
 
-    __slots__ = ("words", "reading", "kept")
+    __slots__ = ("words", "reading", "kept", "places")
 
     def __init__(self, piece: str):
         words = []
@@ -1152,9 +1161,24 @@ class _Shape:
         key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
         self.reading = _reading(key) if key else ()  # no words: no sentence
         self.kept = _Kept()
+        self.places: dict[int, tuple[Word, ...]] = {}  # the words, by where the text begins
+
+    def placed(self, offset: int) -> tuple[Word, ...]:
+        """The words of the text where it begins at `offset` in an answer, made once per place
+        (words are values: answers that write the same text at the same place share them)."""
+        found = self.places.get(offset)
+        if found is None:
+            if len(self.places) >= _PLACES:
+                self.places.clear()
+            found = self.places[offset] = tuple(
+                Word(text, word_stem, offset + start, offset + end, clause, before, part)
+                for text, word_stem, start, end, clause, before, part in self.words
+            )
+        return found
 
 
 _SHAPES = 1024  # texts whose shape `_shape` remembers (a class writes the same sentences)
+_PLACES = 64  # places in an answer at which a shape remembers its words
 
 
 @lru_cache(maxsize=_SHAPES)
@@ -2006,11 +2030,31 @@ def crossed_pairs(pairings: tuple[Pattern, ...], answer: str) -> list[Match]:
         return []
     matches = []
     for sentence in sentences(answer):
-        for pair in read_pairs(pairings, sentence):
-            if not any(_pairs_as(p, pair) for p in pairings):
-                text = f"{pair[0].text} ~ {pair[1].text}"
-                matches.append(Match(text, pair, _negated(sentence, list(pair)), crossed=True))
+        for first, second, negated in _crossed_in(pairings, sentence):
+            pair = (sentence[first], sentence[second])
+            matches.append(Match(f"{pair[0].text} ~ {pair[1].text}", pair, negated, crossed=True))
     return matches
+
+
+def _crossed_in(
+    pairings: tuple[Pattern, ...], sentence: Sentence
+) -> tuple[tuple[int, int, bool], ...]:
+    """The sentence's crossed pairs (see `crossed_pairs`), each as the indexes of its two words
+    and whether it is negated: worked out once per text of sentence (`_Kept`) and pairings (by
+    id, the pairings kept beside so that no id is reused)."""
+    kept = sentence.kept.crossed
+    found = kept.get(id(pairings))
+    if found is None:
+        if len(kept) >= _FOUND_MEMO:
+            kept.clear()
+        index_of = _index_of(sentence)
+        crossed = tuple(
+            (index_of[id(pair[0])], index_of[id(pair[1])], _negated(sentence, list(pair)))
+            for pair in read_pairs(pairings, sentence)
+            if not any(_pairs_as(p, pair) for p in pairings)
+        )
+        found = kept[id(pairings)] = (pairings, crossed)
+    return found[1]
 
 
 def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
@@ -2080,17 +2124,14 @@ def looks_like_keywords(answer: str) -> bool:
     """Several words but hardly a function word, or a list (items ended by commas, semicolons,
     full stops …) of one or two words each ("Tokens, same, weights, shared, attention,
     computed, data."): a list of keywords, not sentences."""
-    words = [w for s in sentences(answer) for w in s]
-    if len(words) < 4:
+    read = sentences(answer)
+    words = sum(len(sentence) for sentence in read)
+    if words < 4:
         return False
-    items: dict[tuple[int, int], int] = {}
-    for number, sentence in enumerate(sentences(answer)):
-        for word in sentence:
-            items[number, word.clause] = items.get((number, word.clause), 0) + 1
-    if len(items) >= _KEYWORD_ITEMS and max(items.values()) <= 2:
+    items = [size for sentence in read for size in sentence.clause_sizes]
+    if len(items) >= _KEYWORD_ITEMS and max(items) <= 2:
         return True
-    function = sum(1 for w in words if w.text.lower() in _FUNCTION_WORDS)
-    return function / len(words) < 0.08
+    return sum(sentence.function_words for sentence in read) / words < 0.08
 
 
 def word_count(answer: str) -> int:
@@ -2166,18 +2207,24 @@ def _find_kept(
         if len(found) >= _FOUND_MEMO:
             found.clear()
         match = find(pattern, sentence, pairings, roles)
-        kept = found[key] = (match, sentence, pattern, pairings, roles)
-    match, first = kept[0], kept[1]
-    return match if match is None or first is sentence else _placed(match, first, sentence)
+        index_of = None if match is None else _index_of(sentence)
+        kept = found[key] = (match, sentence, index_of, pattern, pairings, roles)
+    match, first, index_of = kept[0], kept[1], kept[2]
+    if match is None or first is sentence:
+        return match
+    return _placed(match, index_of, sentence.offset - first.offset, sentence)
 
 
-def _placed(match: Match, first: Sentence, sentence: Sentence) -> Match:
-    """A match of the words of one sentence (`first`) as the same match of another sentence of
-    the same text: each of its words that is one of `first`'s is the word at the same index,
-    and one made for the match (a word reaching to the end of its maths, see `_quoted`) is
-    moved as far as the sentence stands from `first`."""
-    index_of = {id(word): at for at, word in enumerate(first)}
-    shift = sentence.offset - first.offset
+def _index_of(sentence: Sentence) -> dict[int, int]:
+    """The index of each of the sentence's words, by the word's id."""
+    return {id(word): at for at, word in enumerate(sentence)}
+
+
+def _placed(match: Match, index_of: dict[int, int], shift: int, sentence: Sentence) -> Match:
+    """A match of the words of another sentence of the same text (`index_of`: their indexes,
+    see `_index_of`), `shift` characters before this one, as the same match of this sentence:
+    each of its words that is one of the other's is this one's word at the same index, and one
+    made for the match (a word reaching to the end of its maths, see `_quoted`) is moved."""
 
     def place(word: Word) -> Word:
         at = index_of.get(id(word))

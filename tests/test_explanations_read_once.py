@@ -149,6 +149,24 @@ def test_a_match_read_in_one_answer_is_placed_where_its_sentence_stands_in_anoth
     assert check_text(CONCEPTS, ITEM.marks, answer) == expected
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The value projection is V = XW_V",
+        "A CNN attends to all tokens, whereas attention uses a local window",
+        "The attention weights are not learned",
+    ],
+)
+def test_a_match_read_at_the_same_place_in_another_answer_is_that_answers(sentence):
+    """The same text at the same place has the same words (see `_Shape.placed`): its matches
+    are taken as found, whatever follows."""
+    answer = f"Yes. {sentence}. The kernel is small."
+    expected = _check_each_sentence_anew(answer)
+    check_text(CONCEPTS, ITEM.marks, f"Yes. {sentence}? No.")
+    check_text(CONCEPTS, ITEM.marks, f"Yes. {sentence}.")
+    assert check_text(CONCEPTS, ITEM.marks, answer) == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(answers, min_size=2, max_size=4))
 def test_answers_that_share_sentences_are_checked_as_each_read_anew(class_answers):
@@ -340,6 +358,7 @@ def test_an_unread_pair_is_looked_for_only_among_the_words_of_pairings(answer):
         ("абвгдежзийклмнопрсту", True),
         ("абвгдежзийклмнопрсту abcdefghijklmnopqrstu", False),  # half of them Latin
         ("el la", False),
+        ("The same weights are used at every position.", False),  # ASCII: all of it Latin
     ],
 )
 def test_three_words_of_other_languages_outnumbering_the_english_ones_are_another_language(

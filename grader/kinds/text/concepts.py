@@ -2210,7 +2210,7 @@ def _find_kept(
         index_of = None if match is None else _index_of(sentence)
         kept = found[key] = (match, sentence, index_of, pattern, pairings, roles)
     match, first, index_of = kept[0], kept[1], kept[2]
-    if match is None or first is sentence:
+    if match is None or first[0] is sentence[0]:  # the same words (`_Shape.placed`): as found
         return match
     return _placed(match, index_of, sentence.offset - first.offset, sentence)
 
@@ -2285,7 +2285,8 @@ _OTHER_LANGUAGES_WORDS = frozenset(_OTHER_LANGUAGES_WORD_LIST.split())
 def other_language(answer: str) -> str | None:
     """Why the answer seems not to be written in English, the concepts' language; None if it
     seems to be."""
-    letters = sum(map(str.isalpha, answer))
+    # (every letter of an ASCII answer is Latin)
+    letters = 0 if answer.isascii() else sum(map(str.isalpha, answer))
     if letters >= _UNREAD_SCRIPT_LETTERS and len(_LATIN_LETTER.findall(answer)) * 2 < letters:
         return "the answer is written mostly in another alphabet, which the checker cannot read"
     words = _LETTERS.findall(answer.lower())

@@ -7,9 +7,9 @@ import pytest
 from grader.kinds.text.concepts import (
     Concept,
     Pattern,
+    _forget_shapes,
     _Index,
     _role_fitting,
-    _shape,
     find,
     sentences,
 )
@@ -106,7 +106,7 @@ def test_the_same_words_are_negated_alike_in_every_answer_and_by_their_own_claus
 def _new_sentences(answer: str) -> tuple:
     """The answer's sentences made anew, nothing read yet (neither by them nor by a sentence of
     the same text: see `_shape`)."""
-    _shape.cache_clear()
+    _forget_shapes()
     return sentences.__wrapped__(answer)
 
 

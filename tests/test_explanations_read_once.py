@@ -18,12 +18,13 @@ from grader.kinds.text.concepts import (
     Match,
     Pattern,
     Sentence,
+    _forget_shapes,
     _may_match,
     _negated,
     _pairs_as,
     _referring_back,
     _Shape,
-    _shape,
+    _shapes,
     _unread_pair,
     check_text,
     crossed_pairs,
@@ -70,15 +71,33 @@ answers = st.lists(
 
 
 def _forget_readings() -> None:
-    for memo in (sentences, _shape, _referring_back, text_concepts.looks_like_keywords):
+    _forget_shapes()
+    for memo in (sentences, _referring_back, text_concepts.looks_like_keywords):
         memo.cache_clear()
+
+
+def _read_as_two_answers(answer: str) -> tuple:
+    """The answer's sentences, read as if two answers wrote them (each text is kept from the
+    second time it is read, see `_shape`): those of the second, whose texts are kept."""
+    for memo in (sentences, _referring_back, text_concepts.looks_like_keywords):
+        memo.cache_clear()
+    sentences(answer)
+    sentences.cache_clear()
+    return sentences(answer)
+
+
+def _check_read_as_two_answers(answer: str) -> None:
+    """Check the answer as if two answers wrote it, so that what it finds is kept."""
+    _read_as_two_answers(answer)
+    check_text(CONCEPTS, ITEM.marks, answer)
 
 
 def _check_each_sentence_anew(answer: str):
     """The check with every sentence read on its own: nothing kept from another answer."""
     _forget_readings()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(text_concepts, "_shape", _Shape)  # a shape of its own for each sentence
+        # a shape of its own for each sentence, keeping nothing
+        patch.setattr(text_concepts, "_shape", lambda piece: _Shape(piece, kept=False))
         found = check_text(CONCEPTS, ITEM.marks, answer)
     _forget_readings()
     return found
@@ -122,7 +141,7 @@ def _check_each_sentence_anew(answer: str):
 )
 def test_a_sentence_read_in_one_answer_finds_in_another_what_it_finds_read_anew(earlier, answer):
     expected = _check_each_sentence_anew(answer)
-    check_text(CONCEPTS, ITEM.marks, earlier)
+    _check_read_as_two_answers(earlier)
     assert check_text(CONCEPTS, ITEM.marks, answer) == expected
 
 
@@ -145,7 +164,7 @@ def test_a_sentence_read_in_one_answer_finds_in_another_what_it_finds_read_anew(
 def test_a_match_read_in_one_answer_is_placed_where_its_sentence_stands_in_another(sentence):
     answer = "This is what I think. " + sentence
     expected = _check_each_sentence_anew(answer)
-    check_text(CONCEPTS, ITEM.marks, "Yes. " + sentence)
+    _check_read_as_two_answers("Yes. " + sentence)
     assert check_text(CONCEPTS, ITEM.marks, answer) == expected
 
 
@@ -162,8 +181,8 @@ def test_a_match_read_at_the_same_place_in_another_answer_is_that_answers(senten
     are taken as found, whatever follows."""
     answer = f"Yes. {sentence}. The kernel is small."
     expected = _check_each_sentence_anew(answer)
-    check_text(CONCEPTS, ITEM.marks, f"Yes. {sentence}? No.")
-    check_text(CONCEPTS, ITEM.marks, f"Yes. {sentence}.")
+    _check_read_as_two_answers(f"Yes. {sentence}? No.")
+    _check_read_as_two_answers(f"Yes. {sentence}.")
     assert check_text(CONCEPTS, ITEM.marks, answer) == expected
 
 
@@ -171,7 +190,10 @@ def test_a_match_read_at_the_same_place_in_another_answer_is_that_answers(senten
 @given(st.lists(answers, min_size=2, max_size=4))
 def test_answers_that_share_sentences_are_checked_as_each_read_anew(class_answers):
     expected = [_check_each_sentence_anew(answer) for answer in class_answers]
-    assert [check_text(CONCEPTS, ITEM.marks, answer) for answer in class_answers] == expected
+    for _ in range(2):  # the second time, every text read before is kept
+        for memo in (sentences, _referring_back, text_concepts.looks_like_keywords):
+            memo.cache_clear()
+        assert [check_text(CONCEPTS, ITEM.marks, answer) for answer in class_answers] == expected
 
 
 _KEPT = [
@@ -201,7 +223,7 @@ _KEPT = [
 def test_what_a_sentence_keeps_of_its_text_is_what_it_reads_alone(earlier, answer):
     """Each reading kept for a text (see `_Kept`) is that of the same words read alone, maths
     where it stands in this answer."""
-    for sentence in sentences(earlier):  # read first where it stands in another answer
+    for sentence in _read_as_two_answers(earlier):  # read first where it stands elsewhere
         for name in _KEPT:
             getattr(sentence, name)
     for sentence in sentences(answer):
@@ -268,15 +290,26 @@ def test_the_patterns_looked_for_are_those_each_of_whose_groups_has_a_word(answe
 
 
 def test_the_texts_kept_and_the_places_of_their_words_are_bounded():
-    _shape.cache_clear()
+    _forget_shapes()
     for number in range(_SHAPES + 10):
-        sentences(f"The same weights {number} are used at every position.")
-    assert 0 < _shape.cache_info().currsize <= _SHAPES
+        for _ in range(2):  # a text is kept from the second time it is read
+            sentences.__wrapped__(f"The same weights {number} are used at every position.")
+    assert 0 < len(_shapes) <= _SHAPES
     text = " The same weights are used at every position"
     for number in range(1, _PLACES + 10):
         answer = "x" * number + "." + text + "."
         assert sentences(answer)[-1] == sentences.__wrapped__(answer)[-1]
-    assert 0 < len(_shape(text).places) <= _PLACES
+    assert 0 < len(_shapes[text].places) <= _PLACES
+    _forget_readings()
+
+
+@pytest.mark.parametrize("times", [1, 2, 3])
+def test_a_text_is_kept_from_the_second_time_it_is_read(times):
+    _forget_readings()
+    for _ in range(times):
+        (sentence,) = sentences.__wrapped__("The same weights are used at every position.")
+    assert sentence.kept.shared is (times > 1)
+    assert ("The same weights are used at every position" in _shapes) is (times > 1)
     _forget_readings()
 
 
@@ -373,7 +406,7 @@ def test_the_matches_kept_per_text_are_bounded_and_forgetting_them_changes_nothi
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(text_concepts, "_FOUND_MEMO", 2)
         for earlier in ("Yes. ", "No doubt. ", "Yes. "):
-            check_text(CONCEPTS, ITEM.marks, earlier + answer.split(". ")[1])
+            _check_read_as_two_answers(earlier + answer.split(". ")[1])
         assert check_text(CONCEPTS, ITEM.marks, answer) == expected
         assert 0 < len(sentences(answer)[1].kept.found) <= 2
     _forget_readings()
@@ -396,5 +429,6 @@ def _crossed_read_anew(pairings, answer: str) -> list[Match]:
 )
 def test_crossed_pairs_are_those_read_anew(earlier, answer):
     pairings = CONCEPTS[1].pairings
+    _read_as_two_answers(earlier)  # its texts kept, then their crossed pairs
     crossed_pairs(pairings, earlier)
     assert crossed_pairs(pairings, answer) == _crossed_read_anew(pairings, answer)

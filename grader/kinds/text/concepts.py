@@ -414,10 +414,12 @@ class Match:
 class _Kept:
     """What a sentence's words alone give (never the words themselves, whose places in the
     answer differ): the memos of `Sentence` and the values of its `_kept` properties. One per
-    text read by `sentences` (see `_shape`), shared by every sentence of that text in every
-    answer, so that each is worked out once; one of its own for any other sentence."""
+    text kept by `_shape`, `shared` by every sentence of that text in every answer, so that
+    each is worked out once (and what `find` finds in it too: `_find_kept`); one of its own for
+    any other sentence, which keeps no more than the sentence did."""
 
     __slots__ = (
+        "shared",
         "properties",
         "roles",
         "joined",
@@ -430,7 +432,8 @@ class _Kept:
         "crossed",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, shared: bool) -> None:
+        self.shared = shared
         self.properties: dict[str, object] = {}
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
@@ -487,7 +490,7 @@ class Sentence(tuple):
         # every answer that writes it (see `_reading`); with the text's shape, read with it
         if shape is None:
             reading = _reading(tuple((word.text, word.stem, word.clause) for word in self))
-            kept = _Kept()
+            kept = _Kept(shared=False)
         else:
             reading, kept = shape.reading, shape.kept
         self.by_stem, self.plain, self.negations, self.verbal, self.scopes = reading
@@ -967,6 +970,11 @@ class Sentence(tuple):
                     found.append((by[0], index))
         return tuple(found)
 
+    @cached_property
+    def index_of(self) -> dict[int, int]:
+        """The index of each word, by the word's id (see `_index_of`)."""
+        return _index_of(self)
+
     @_kept
     def clause_sizes(self) -> tuple[int, ...]:
         """How many words each clause has."""
@@ -1142,7 +1150,7 @@ class _Shape:
 
     __slots__ = ("words", "reading", "kept", "places")
 
-    def __init__(self, piece: str):
+    def __init__(self, piece: str, kept: bool):
         words = []
         previous_end = 0
         clause = 0
@@ -1160,7 +1168,7 @@ class _Shape:
         self.words = tuple(words)
         key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
         self.reading = _reading(key) if key else ()  # no words: no sentence
-        self.kept = _Kept()
+        self.kept = _Kept(shared=kept)
         self.places: dict[int, tuple[Word, ...]] = {}  # the words, by where the text begins
 
     def placed(self, offset: int) -> tuple[Word, ...]:
@@ -1168,22 +1176,46 @@ class _Shape:
         (words are values: answers that write the same text at the same place share them)."""
         found = self.places.get(offset)
         if found is None:
-            if len(self.places) >= _PLACES:
-                self.places.clear()
-            found = self.places[offset] = tuple(
+            found = tuple(
                 Word(text, word_stem, offset + start, offset + end, clause, before, part)
                 for text, word_stem, start, end, clause, before, part in self.words
             )
+            if self.kept.shared:
+                if len(self.places) >= _PLACES:
+                    self.places.clear()
+                self.places[offset] = found
         return found
 
 
-_SHAPES = 1024  # texts whose shape `_shape` remembers (a class writes the same sentences)
+_SHAPES = 1024  # texts whose shape `_shape` keeps, and texts it remembers having seen
 _PLACES = 64  # places in an answer at which a shape remembers its words
+_shapes: dict[str, _Shape] = {}
+_seen: set[str] = set()
 
 
-@lru_cache(maxsize=_SHAPES)
 def _shape(piece: str) -> _Shape:
-    return _Shape(piece)
+    """The shape of a sentence's text: kept, with what is worked out from it, from the second
+    time the text is read (a class writes the same sentences in many answers; a text written
+    once is not worth keeping, and keeping it costs the garbage collector dear). At most
+    `_SHAPES` texts of each kind, then forgotten all at once."""
+    shape = _shapes.get(piece)
+    if shape is not None:
+        return shape
+    if piece not in _seen:
+        if len(_seen) >= _SHAPES:
+            _seen.clear()
+        _seen.add(piece)
+        return _Shape(piece, kept=False)
+    if len(_shapes) >= _SHAPES:
+        _shapes.clear()
+    shape = _shapes[piece] = _Shape(piece, kept=True)
+    return shape
+
+
+def _forget_shapes() -> None:
+    """Forget every text's shape, and that any was seen (for tests)."""
+    _shapes.clear()
+    _seen.clear()
 
 
 MATHS = "="  # begins a maths alternative as compared: `=` and its canonical form (no stem has it)
@@ -2045,14 +2077,16 @@ def _crossed_in(
     kept = sentence.kept.crossed
     found = kept.get(id(pairings))
     if found is None:
-        if len(kept) >= _FOUND_MEMO:
-            kept.clear()
         index_of = _index_of(sentence)
         crossed = tuple(
             (index_of[id(pair[0])], index_of[id(pair[1])], _negated(sentence, list(pair)))
             for pair in read_pairs(pairings, sentence)
             if not any(_pairs_as(p, pair) for p in pairings)
         )
+        if not sentence.kept.shared:
+            return crossed
+        if len(kept) >= _FOUND_MEMO:
+            kept.clear()
         found = kept[id(pairings)] = (pairings, crossed)
     return found[1]
 
@@ -2176,9 +2210,11 @@ def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Patte
     kept = sentence.kept.may_match
     found = kept.get(id(patterns))
     if found is None:
+        may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
+        if not sentence.kept.shared:
+            return may
         if len(kept) >= _FOUND_MEMO:
             kept.clear()
-        may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
         found = kept[id(patterns)] = (patterns, may)
     return found[1]
 
@@ -2196,7 +2232,10 @@ def _find_kept(
     pattern, pairings and roles (the same objects, kept with the match, so that their ids
     stand for them), whether the sentence is asked and the word that answers it, where it
     stands beside the sentence. A sentence of the same text in another answer takes the match
-    of the first, placed where it stands (see `_placed`): a class writes the same sentences."""
+    of the first, placed where it stands (see `_placed`): a class writes the same sentences.
+    (A sentence whose text is not kept, `_Kept.shared`, keeps nothing: it is asked once.)"""
+    if not sentence.kept.shared:
+        return find(pattern, sentence, pairings, roles)
     answered = sentence.answered
     if answered is not None:  # the next sentence's word, placed beside this one
         answered = _moved(answered, -sentence.offset)
@@ -2207,22 +2246,21 @@ def _find_kept(
         if len(found) >= _FOUND_MEMO:
             found.clear()
         match = find(pattern, sentence, pairings, roles)
-        index_of = None if match is None else _index_of(sentence)
-        kept = found[key] = (match, sentence, index_of, pattern, pairings, roles)
-    match, first, index_of = kept[0], kept[1], kept[2]
+        kept = found[key] = (match, sentence, pattern, pairings, roles)
+    match, first = kept[0], kept[1]
     if match is None or first[0] is sentence[0]:  # the same words (`_Shape.placed`): as found
         return match
-    return _placed(match, index_of, sentence.offset - first.offset, sentence)
+    return _placed(match, first.index_of, sentence.offset - first.offset, sentence)
 
 
 def _index_of(sentence: Sentence) -> dict[int, int]:
-    """The index of each of the sentence's words, by the word's id."""
+    """The index of each of the sentence's words, by the word's id (see `Sentence.index_of`)."""
     return {id(word): at for at, word in enumerate(sentence)}
 
 
 def _placed(match: Match, index_of: dict[int, int], shift: int, sentence: Sentence) -> Match:
     """A match of the words of another sentence of the same text (`index_of`: their indexes,
-    see `_index_of`), `shift` characters before this one, as the same match of this sentence:
+    see `Sentence.index_of`), `shift` characters before this one, as the same match of this one:
     each of its words that is one of the other's is this one's word at the same index, and one
     made for the match (a word reaching to the end of its maths, see `_quoted`) is moved."""
 

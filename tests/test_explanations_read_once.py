@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from grader.kinds.text import concepts as text_concepts
 from grader.kinds.text.concepts import (
     _FUNCTION_WORDS,
-    _PLACES,
+    _PLACED_WORDS,
     _SHAPES,
+    _SHAPES_TEXT,
     Concept,
     Match,
     Pattern,
@@ -296,10 +297,22 @@ def test_the_texts_kept_and_the_places_of_their_words_are_bounded():
             sentences.__wrapped__(f"The same weights {number} are used at every position.")
     assert 0 < len(_shapes) <= _SHAPES
     text = " The same weights are used at every position"
-    for number in range(1, _PLACES + 10):
+    for number in range(1, 100):
         answer = "x" * number + "." + text + "."
         assert sentences(answer)[-1] == sentences.__wrapped__(answer)[-1]
-    assert 0 < len(_shapes[text].places) <= _PLACES
+    shape = _shapes[text]
+    assert 0 < len(shape.places) * len(shape.words) <= _PLACED_WORDS
+    _forget_readings()
+
+
+def test_the_texts_kept_are_bounded_by_their_length_too():
+    _forget_shapes()
+    long = "The same weights are used at every position, " * (_SHAPES_TEXT // 200)
+    for number in range(10):
+        for _ in range(2):
+            sentences.__wrapped__(f"{number} {long}.")
+    assert 0 < len(_shapes) < 10
+    assert _shapes.size <= _SHAPES_TEXT
     _forget_readings()
 
 

@@ -1181,41 +1181,55 @@ class _Shape:
                 for text, word_stem, start, end, clause, before, part in self.words
             )
             if self.kept.shared:
-                if len(self.places) >= _PLACES:
+                if (len(self.places) + 1) * len(self.words) > _PLACED_WORDS:
                     self.places.clear()
                 self.places[offset] = found
         return found
 
 
 _SHAPES = 1024  # texts whose shape `_shape` keeps, and texts it remembers having seen
-_PLACES = 64  # places in an answer at which a shape remembers its words
-_shapes: dict[str, _Shape] = {}
-_seen: set[str] = set()
+_SHAPES_TEXT = 1 << 18  # characters of the texts it keeps and remembers, of each
+_PLACED_WORDS = 128  # words a shape keeps of the places it was read at (`_Shape.placed`)
+
+
+class _Texts(dict):
+    """Texts (the keys), at most `_SHAPES` of them and `_SHAPES_TEXT` characters in all: full,
+    they are forgotten all at once."""
+
+    size = 0
+
+    def keep(self, text: str, value: object) -> None:
+        if len(self) >= _SHAPES or self.size + len(text) > _SHAPES_TEXT:
+            self.clear()
+            self.size = 0
+        self[text] = value
+        self.size += len(text)
+
+
+_shapes = _Texts()  # the texts read twice or more, by text: their shapes
+_seen = _Texts()  # the texts read once
 
 
 def _shape(piece: str) -> _Shape:
     """The shape of a sentence's text: kept, with what is worked out from it, from the second
     time the text is read (a class writes the same sentences in many answers; a text written
-    once is not worth keeping, and keeping it costs the garbage collector dear). At most
-    `_SHAPES` texts of each kind, then forgotten all at once."""
+    once is not worth keeping, and keeping it costs the garbage collector dear)."""
     shape = _shapes.get(piece)
     if shape is not None:
         return shape
     if piece not in _seen:
-        if len(_seen) >= _SHAPES:
-            _seen.clear()
-        _seen.add(piece)
+        _seen.keep(piece, None)
         return _Shape(piece, kept=False)
-    if len(_shapes) >= _SHAPES:
-        _shapes.clear()
-    shape = _shapes[piece] = _Shape(piece, kept=True)
+    shape = _Shape(piece, kept=True)
+    _shapes.keep(piece, shape)
     return shape
 
 
 def _forget_shapes() -> None:
     """Forget every text's shape, and that any was seen (for tests)."""
-    _shapes.clear()
-    _seen.clear()
+    for texts in (_shapes, _seen):
+        texts.clear()
+        texts.size = 0
 
 
 MATHS = "="  # begins a maths alternative as compared: `=` and its canonical form (no stem has it)

@@ -7,6 +7,7 @@ import pytest
 from grader.kinds.text.concepts import (
     Concept,
     Pattern,
+    _forget_shapes,
     _Index,
     _role_fitting,
     find,
@@ -102,10 +103,17 @@ def test_the_same_words_are_negated_alike_in_every_answer_and_by_their_own_claus
     assert found.negated is negated
 
 
+def _new_sentences(answer: str) -> tuple:
+    """The answer's sentences made anew, nothing read yet (neither by them nor by a sentence of
+    the same text: see `_shape`)."""
+    _forget_shapes()
+    return sentences.__wrapped__(answer)
+
+
 def _read(answer: str, index: _Index) -> list[dict]:
     """Each sentence's places of the index's groups, read through the index."""
     found = []
-    for sentence in sentences.__wrapped__(answer):  # new sentences: nothing read yet
+    for sentence in _new_sentences(answer):
         sentence.read(index)
         found.append({group: sentence.places(group) for group in index.groups})
     return found
@@ -127,7 +135,7 @@ def _each_group_alone(answer: str, index: _Index) -> list[dict]:
     """Each sentence's places of the index's groups, looked for a group at a time (no read)."""
     return [
         {group: sentence.places(group) for group in index.groups}
-        for sentence in sentences.__wrapped__(answer)
+        for sentence in _new_sentences(answer)
     ]
 
 

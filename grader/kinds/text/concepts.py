@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -410,32 +411,98 @@ class Match:
         return answer[start:end]
 
 
-class Sentence(tuple):
-    """A sentence's words (a tuple of `Word`), with what the patterns read from it worked out
-    once and kept: where each word group has a word, the pairing sides of each word, the pairs
-    each concept's pairings read. Those memos are bounded by the rubric (one entry per word
-    group or set of pairings looked for) and live as long as the sentence, which `sentences`
-    keeps for at most its bounded number of answers."""
+class _Kept:
+    """What a sentence's words alone give (never the words themselves, whose places in the
+    answer differ): the memos of `Sentence` and the values of its `_kept` properties. One per
+    text kept by `_shape`, `shared` by every sentence of that text in every answer, so that
+    each is worked out once (and what `find` finds in it too: `_find_kept`); one of its own for
+    any other sentence, which keeps no more than the sentence did."""
 
-    def __new__(cls, words: Sequence[Word], text: str | None = None) -> Sentence:
-        self = super().__new__(cls, words)
-        # the sentence's text, for its maths; when not given, rebuilt from the words (up to the
-        # end of the last one)
-        self.text = "".join(w.before + w.text for w in self) if text is None else text
-        self.offset = self[0].start - len(self[0].before) if self else 0
-        # what the words' text, stems and clauses alone give: the same for the same sentence in
-        # every answer that writes it (see `_reading`)
-        self.by_stem, self.plain, self.negations, self.verbal, self.scopes = _reading(
-            tuple((word.text, word.stem, word.clause) for word in self)
-        )
-        self.question = False  # set by `sentences`: the sentence ends with "?"
-        self.answered: Word | None = None  # set by `sentences`: "No." after it
+    __slots__ = (
+        "shared",
+        "properties",
+        "roles",
+        "joined",
+        "prefixes",
+        "groups",
+        "sides",
+        "lacking",
+        "may_match",
+        "found",
+        "crossed",
+    )
+
+    def __init__(self, shared: bool) -> None:
+        self.shared = shared
+        self.properties: dict[str, object] = {}
         self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
+        self.may_match: dict[int, tuple] = {}  # the patterns that may match (`_may_match`)
+        self.found: dict[tuple, tuple] = {}  # what `find` finds (see `_find_kept`)
+        self.crossed: dict[int, tuple] = {}  # the crossed pairs (see `_crossed_in`)
+
+
+class _kept:  # noqa: N801 (a decorator, named as `cached_property` is)
+    """A cached property of a `Sentence` that its words alone give, as indexes: worked out once
+    per `_Kept` (every sentence of the same text), then kept in each sentence as
+    `cached_property` keeps it."""
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, sentence, owner=None):
+        if sentence is None:
+            return self
+        kept = sentence.kept.properties
+        found = kept.get(self.name, kept)
+        if found is kept:
+            found = kept[self.name] = self.func(sentence)
+        sentence.__dict__[self.name] = found
+        return found
+
+
+class Sentence(tuple):
+    """A sentence's words (a tuple of `Word`), with what the patterns read from it worked out
+    once and kept: where each word group has a word, the pairing sides of each word, the pairs
+    each concept's pairings read. Those memos are bounded by the rubric (one entry per word
+    group or set of pairings looked for); those that the words alone give (all but the pairs,
+    which are words) are shared by the sentences of the same text (`_Kept`), the others live
+    as long as the sentence, which `sentences` keeps for at most its bounded number of
+    answers."""
+
+    def __new__(
+        cls, words: Sequence[Word], text: str | None = None, shape: _Shape | None = None
+    ) -> Sentence:
+        self = super().__new__(cls, words)
+        # the sentence's text, for its maths; when not given, rebuilt from the words (up to the
+        # end of the last one)
+        self.text = "".join(w.before + w.text for w in self) if text is None else text
+        self.offset = self[0].start - len(self[0].before) if self else 0
+        # what the words' text, stems and clauses alone give: the same for the same sentence in
+        # every answer that writes it (see `_reading`); with the text's shape, read with it
+        if shape is None:
+            reading = _reading(tuple((word.text, word.stem, word.clause) for word in self))
+            kept = _Kept(shared=False)
+        else:
+            reading, kept = shape.reading, shape.kept
+        self.by_stem, self.plain, self.negations, self.verbal, self.scopes = reading
+        self.kept = kept
+        self.question = False  # set by `sentences`: the sentence ends with "?"
+        self.answered: Word | None = None  # set by `sentences`: "No." after it
+        self.roles = kept.roles
+        self.joined = kept.joined
+        self.prefixes = kept.prefixes
+        self.groups = kept.groups
+        self.sides = kept.sides
+        self.lacking = kept.lacking
         self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
         return self
 
@@ -466,16 +533,25 @@ class Sentence(tuple):
         """The maths of the sentence, by form (`=` and its canonical form, as a maths
         alternative is compared): the index of the first word of each stretch or term of that
         form, and where in the answer it begins and ends. Read only for a rubric with maths."""
+        offset = self.offset
+        return {
+            form: {at: (offset + start, offset + end) for at, (start, end) in spans.items()}
+            for form, spans in self._maths_in_text.items()
+        }
+
+    @_kept
+    def _maths_in_text(self) -> dict[str, dict[int, tuple[int, int]]]:
+        """The maths of the sentence as `maths` gives it, with where each begins and ends in
+        the sentence's text (the same wherever the text stands in an answer)."""
         found: dict[str, dict[int, tuple[int, int]]] = {}
-        starts = [word.start for word in self]
+        starts = [word.start - self.offset for word in self]
         for start, end, form in maths.forms(self.text):
-            at = bisect_left(starts, self.offset + start)
-            if at < len(self) and starts[at] < self.offset + end:
-                span = (self.offset + start, self.offset + end)
-                found.setdefault(MATHS + form, {}).setdefault(at, span)
+            at = bisect_left(starts, start)
+            if at < len(self) and starts[at] < end:
+                found.setdefault(MATHS + form, {}).setdefault(at, (start, end))
         return found
 
-    @cached_property
+    @_kept
     def spread(self) -> tuple[int, ...]:
         """For each word, how many words a pattern's window counts up to it: a name written
         with "_" is one word, and so is a list of them ("W_Q, W_K and W_V"), which names one
@@ -506,7 +582,7 @@ class Sentence(tuple):
             found.append(counted)
         return tuple(found)
 
-    @cached_property
+    @_kept
     def quantified(self) -> dict[int, int]:
         """The words that qualify a quantity ("fixed" in "a fixed number of parameters", "same"
         in "the same size"), by index: the index of the quantity word."""
@@ -519,7 +595,7 @@ class Sentence(tuple):
                 found[index] = at
         return found
 
-    @cached_property
+    @_kept
     def carried(self) -> dict[int, tuple[int, ...]]:
         """The scopes that go on without a subject of its own (see `_GOING_ON`), by the index of
         their first word: the indexes of the words of the subject they go on speaking of, that
@@ -559,7 +635,7 @@ class Sentence(tuple):
                 subjects[start] = self._subject_words(start, at)
         return found
 
-    @cached_property
+    @_kept
     def _named_after_colon(self) -> tuple[int, ...]:
         """The words after the sentence's last colon when they are only a noun phrase (no verb,
         negation, or and, but, which …): what a sentence that begins without a subject speaks
@@ -577,7 +653,7 @@ class Sentence(tuple):
             return ()
         return tuple(named)
 
-    @cached_property
+    @_kept
     def walls(self) -> tuple[tuple[int, int], ...]:
         """Where a clause with a subject of its own begins, after and, but, while, because …
         ("…, and the tokens are shared by all heads", "…, while the encoding is shared …"), or
@@ -691,7 +767,7 @@ class Sentence(tuple):
                 found.setdefault(plain[:length], []).append(index)
         return found
 
-    @cached_property
+    @_kept
     def negation_before(self) -> tuple[int, ...]:
         """For each word, the index of the last negation before it in its scope (-1: none). A
         negation in brackets denies nothing after them: "With a 1x1 kernel (instead of 3x3) the
@@ -713,7 +789,7 @@ class Sentence(tuple):
             found.append(last)
         return tuple(found)
 
-    @cached_property
+    @_kept
     def negation_after(self) -> tuple[int, ...]:
         """For each word, the index of the first "not", "never", "n't" … after it in its scope,
         before a "that" or an "or" (-1: none)."""
@@ -729,7 +805,7 @@ class Sentence(tuple):
                 found[index] = found[following]
         return tuple(found)
 
-    @cached_property
+    @_kept
     def limit_before(self) -> tuple[int, ...]:
         """For each word, the index of the last "only one", "only a" … before it in its scope
         (-1: none)."""
@@ -748,7 +824,7 @@ class Sentence(tuple):
             found.append(last)
         return tuple(found)
 
-    @cached_property
+    @_kept
     def clause_starts(self) -> dict[int, int]:
         """The index of the first word of each clause, by clause."""
         found: dict[int, int] = {}
@@ -865,7 +941,7 @@ class Sentence(tuple):
             )
         )
 
-    @cached_property
+    @_kept
     def compared(self) -> frozenset[int]:
         """The clauses that name what the sentence compares with ("Unlike a fully connected
         layer"), and the clauses just after them that describe it (", which has …")."""
@@ -878,7 +954,7 @@ class Sentence(tuple):
                 found.add(clause)
         return frozenset(found)
 
-    @cached_property
+    @_kept
     def attributions(self) -> tuple[tuple[int, int], ...]:
         """Where the sentence reports another's claim ("someone might say", "people think"):
         (index of the first word, index of the verb)."""
@@ -893,6 +969,32 @@ class Sentence(tuple):
                 if by:
                     found.append((by[0], index))
         return tuple(found)
+
+    @cached_property
+    def index_of(self) -> dict[int, int]:
+        """The index of each word, by the word's id (see `_index_of`)."""
+        return _index_of(self)
+
+    @_kept
+    def clause_sizes(self) -> tuple[int, ...]:
+        """How many words each clause has."""
+        return tuple(Counter(word.clause for word in self).values())
+
+    @_kept
+    def function_words(self) -> int:
+        """How many of the words are function words (the, is, of …: see `looks_like_keywords`)."""
+        return sum(1 for word in self if word.text.lower() in _FUNCTION_WORDS)
+
+    @_kept
+    def short_denial(self) -> bool:
+        """Whether the sentence is a short answer that denies the one before: "No.", "That is
+        wrong." """
+        plain = [p for _, p in self.plain]
+        return (
+            len(plain) <= 5
+            and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, self.verbal, strict=True))
+            and any(p in _SHORT_DENIALS or n for p, n in zip(plain, self.verbal, strict=True))
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -1022,12 +1124,33 @@ def _index(concepts: tuple[Concept, ...]) -> _Index:
 @lru_cache(maxsize=256)
 def sentences(answer: str) -> tuple[Sentence, ...]:
     """The answer's sentences as words, with positions in the answer (read once per answer:
-    every pattern of every concept is looked for in the same sentences)."""
+    every pattern of every concept is looked for in the same sentences; a text read once for
+    all the answers that write it, see `_shape`)."""
     result: list[Sentence] = []
     position = 0
     for piece in [*_SENTENCE_END.split(answer), ""]:
         found = answer.find(piece, position) if piece else position
         offset = max(found, 0)
+        shape = _shape(piece)
+        if shape.words:
+            sentence = Sentence(shape.placed(offset), piece, shape)
+            end = _SENTENCE_END.match(answer, offset + len(piece))
+            sentence.question = end is not None and "?" in end.group(0)
+            if result and sentence.short_denial:
+                result[-1].answered = sentence[0]
+            result.append(sentence)
+        position = offset + len(piece)
+    return tuple(result)
+
+
+class _Shape:
+    """A sentence's text as `sentences` reads it, the same wherever it stands in an answer: its
+    words (text, stem, where each begins and ends in the text, clause, the text before it,
+    part), their reading (see `_reading`) and what is worked out from them (`_Kept`)."""
+
+    __slots__ = ("words", "reading", "kept", "places")
+
+    def __init__(self, piece: str, kept: bool):
         words = []
         previous_end = 0
         clause = 0
@@ -1039,36 +1162,74 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
                 part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
             words.append(
-                Word(
-                    text,
-                    stem(text),
-                    offset + start,
-                    offset + m.end(),
-                    clause,
-                    piece[previous_end:start],
-                    part,
-                )
+                (text, stem(text), start, m.end(), clause, piece[previous_end:start], part)
             )
             previous_end = m.end()
-        if words:
-            sentence = Sentence(words, piece)
-            end = _SENTENCE_END.match(answer, offset + len(piece))
-            sentence.question = end is not None and "?" in end.group(0)
-            if result and _is_short_denial(sentence):
-                result[-1].answered = sentence[0]
-            result.append(sentence)
-        position = offset + len(piece)
-    return tuple(result)
+        self.words = tuple(words)
+        key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
+        self.reading = _reading(key) if key else ()  # no words: no sentence
+        self.kept = _Kept(shared=kept)
+        self.places: dict[int, tuple[Word, ...]] = {}  # the words, by where the text begins
+
+    def placed(self, offset: int) -> tuple[Word, ...]:
+        """The words of the text where it begins at `offset` in an answer, made once per place
+        (words are values: answers that write the same text at the same place share them)."""
+        found = self.places.get(offset)
+        if found is None:
+            found = tuple(
+                Word(text, word_stem, offset + start, offset + end, clause, before, part)
+                for text, word_stem, start, end, clause, before, part in self.words
+            )
+            if self.kept.shared:
+                if (len(self.places) + 1) * len(self.words) > _PLACED_WORDS:
+                    self.places.clear()
+                self.places[offset] = found
+        return found
 
 
-def _is_short_denial(sentence: Sentence) -> bool:
-    """Whether a sentence is a short answer that denies the one before: "No.", "That is wrong." """
-    plain = [p for _, p in sentence.plain]
-    return (
-        len(plain) <= 5
-        and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, sentence.verbal, strict=True))
-        and any(p in _SHORT_DENIALS or n for p, n in zip(plain, sentence.verbal, strict=True))
-    )
+_SHAPES = 1024  # texts whose shape `_shape` keeps, and texts it remembers having seen
+_SHAPES_TEXT = 1 << 18  # characters of the texts it keeps and remembers, of each
+_PLACED_WORDS = 128  # words a shape keeps of the places it was read at (`_Shape.placed`)
+
+
+class _Texts(dict):
+    """Texts (the keys), at most `_SHAPES` of them and `_SHAPES_TEXT` characters in all: full,
+    they are forgotten all at once."""
+
+    size = 0
+
+    def keep(self, text: str, value: object) -> None:
+        if len(self) >= _SHAPES or self.size + len(text) > _SHAPES_TEXT:
+            self.clear()
+            self.size = 0
+        self[text] = value
+        self.size += len(text)
+
+
+_shapes = _Texts()  # the texts read twice or more, by text: their shapes
+_seen = _Texts()  # the texts read once
+
+
+def _shape(piece: str) -> _Shape:
+    """The shape of a sentence's text: kept, with what is worked out from it, from the second
+    time the text is read (a class writes the same sentences in many answers; a text written
+    once is not worth keeping, and keeping it costs the garbage collector dear)."""
+    shape = _shapes.get(piece)
+    if shape is not None:
+        return shape
+    if piece not in _seen:
+        _seen.keep(piece, None)
+        return _Shape(piece, kept=False)
+    shape = _Shape(piece, kept=True)
+    _shapes.keep(piece, shape)
+    return shape
+
+
+def _forget_shapes() -> None:
+    """Forget every text's shape, and that any was seen (for tests)."""
+    for texts in (_shapes, _seen):
+        texts.clear()
+        texts.size = 0
 
 
 MATHS = "="  # begins a maths alternative as compared: `=` and its canonical form (no stem has it)
@@ -1915,11 +2076,33 @@ def crossed_pairs(pairings: tuple[Pattern, ...], answer: str) -> list[Match]:
         return []
     matches = []
     for sentence in sentences(answer):
-        for pair in read_pairs(pairings, sentence):
-            if not any(_pairs_as(p, pair) for p in pairings):
-                text = f"{pair[0].text} ~ {pair[1].text}"
-                matches.append(Match(text, pair, _negated(sentence, list(pair)), crossed=True))
+        for first, second, negated in _crossed_in(pairings, sentence):
+            pair = (sentence[first], sentence[second])
+            matches.append(Match(f"{pair[0].text} ~ {pair[1].text}", pair, negated, crossed=True))
     return matches
+
+
+def _crossed_in(
+    pairings: tuple[Pattern, ...], sentence: Sentence
+) -> tuple[tuple[int, int, bool], ...]:
+    """The sentence's crossed pairs (see `crossed_pairs`), each as the indexes of its two words
+    and whether it is negated: worked out once per text of sentence (`_Kept`) and pairings (by
+    id, the pairings kept beside so that no id is reused)."""
+    kept = sentence.kept.crossed
+    found = kept.get(id(pairings))
+    if found is None:
+        index_of = _index_of(sentence)
+        crossed = tuple(
+            (index_of[id(pair[0])], index_of[id(pair[1])], _negated(sentence, list(pair)))
+            for pair in read_pairs(pairings, sentence)
+            if not any(_pairs_as(p, pair) for p in pairings)
+        )
+        if not sentence.kept.shared:
+            return crossed
+        if len(kept) >= _FOUND_MEMO:
+            kept.clear()
+        found = kept[id(pairings)] = (pairings, crossed)
+    return found[1]
 
 
 def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
@@ -1927,9 +2110,15 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
     or, in a list of keywords, with only a space ("token pixel channel embedding"): perhaps
     the analogy, but nothing says how they relate, so a person reads it. (In sentences, two
     words with only a space between them are one name: "the channel dimension".)"""
+    if not pairings:
+        return None
     keywords = looks_like_keywords(answer)
     for sentence in sentences(answer):
+        # only two words of pairings may be a pair: a word of none has no sides (see `_sides`)
+        paired = [bool(sides) for sides in _sides(pairings, sentence)]
         for index in range(1, len(sentence)):
+            if not (paired[index - 1] and paired[index]):
+                continue
             pair = (sentence[index - 1], sentence[index])
             between = pair[1].before
             if not any(_pairs_as(p, pair) for p in pairings):
@@ -1944,6 +2133,8 @@ def _unread_pair(pairings: tuple[Pattern, ...], answer: str) -> Match | None:
         # "Tokens and pixels, channels and embeddings: the same roles": listed, related (if at
         # all) only outside their clause
         for index in range(2, len(sentence)):
+            if not (paired[index - 2] and paired[index]):
+                continue
             pair = (sentence[index - 2], sentence[index])
             if (
                 any(_pairs_as(p, pair) for p in pairings)
@@ -1981,17 +2172,14 @@ def looks_like_keywords(answer: str) -> bool:
     """Several words but hardly a function word, or a list (items ended by commas, semicolons,
     full stops …) of one or two words each ("Tokens, same, weights, shared, attention,
     computed, data."): a list of keywords, not sentences."""
-    words = [w for s in sentences(answer) for w in s]
-    if len(words) < 4:
+    read = sentences(answer)
+    words = sum(len(sentence) for sentence in read)
+    if words < 4:
         return False
-    items: dict[tuple[int, int], int] = {}
-    for number, sentence in enumerate(sentences(answer)):
-        for word in sentence:
-            items[number, word.clause] = items.get((number, word.clause), 0) + 1
-    if len(items) >= _KEYWORD_ITEMS and max(items.values()) <= 2:
+    items = [size for sentence in read for size in sentence.clause_sizes]
+    if len(items) >= _KEYWORD_ITEMS and max(items) <= 2:
         return True
-    function = sum(1 for w in words if w.text.lower() in _FUNCTION_WORDS)
-    return function / len(words) < 0.08
+    return sum(sentence.function_words for sentence in read) / words < 0.08
 
 
 def word_count(answer: str) -> int:
@@ -2026,6 +2214,86 @@ class Concept:
             for role in self.roles[1:]
             for p in self.evidence
         )
+
+
+def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Pattern, ...]:
+    """The patterns (a concept's evidence or contradictions) that may match the sentence: those
+    each of whose groups has a word in it. `find` finds nothing for another (see
+    `Sentence.lacks`); this asks once per text of sentence (`_Kept`) and patterns (by id, the
+    patterns kept with what is remembered so that no id is reused), not per pattern and answer."""
+    kept = sentence.kept.may_match
+    found = kept.get(id(patterns))
+    if found is None:
+        may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
+        if not sentence.kept.shared:
+            return may
+        if len(kept) >= _FOUND_MEMO:
+            kept.clear()
+        found = kept[id(patterns)] = (patterns, may)
+    return found[1]
+
+
+_FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
+
+
+def _find_kept(
+    pattern: Pattern,
+    sentence: Sentence,
+    pairings: tuple[Pattern, ...],
+    roles: tuple[tuple[str, ...], ...],
+) -> Match | None:
+    """`find`, worked out once per text of sentence (`_Kept`) and all else it reads: the
+    pattern, pairings and roles (the same objects, kept with the match, so that their ids
+    stand for them), whether the sentence is asked and the word that answers it, where it
+    stands beside the sentence. A sentence of the same text in another answer takes the match
+    of the first, placed where it stands (see `_placed`): a class writes the same sentences.
+    (A sentence whose text is not kept, `_Kept.shared`, keeps nothing: it is asked once.)"""
+    if not sentence.kept.shared:
+        return find(pattern, sentence, pairings, roles)
+    answered = sentence.answered
+    if answered is not None:  # the next sentence's word, placed beside this one
+        answered = _moved(answered, -sentence.offset)
+    key = (id(pattern), id(pairings), id(roles), sentence.question, answered)
+    found = sentence.kept.found
+    kept = found.get(key)
+    if kept is None:
+        if len(found) >= _FOUND_MEMO:
+            found.clear()
+        match = find(pattern, sentence, pairings, roles)
+        kept = found[key] = (match, sentence, pattern, pairings, roles)
+    match, first = kept[0], kept[1]
+    if match is None or first[0] is sentence[0]:  # the same words (`_Shape.placed`): as found
+        return match
+    return _placed(match, first.index_of, sentence.offset - first.offset, sentence)
+
+
+def _index_of(sentence: Sentence) -> dict[int, int]:
+    """The index of each of the sentence's words, by the word's id (see `Sentence.index_of`)."""
+    return {id(word): at for at, word in enumerate(sentence)}
+
+
+def _placed(match: Match, index_of: dict[int, int], shift: int, sentence: Sentence) -> Match:
+    """A match of the words of another sentence of the same text (`index_of`: their indexes,
+    see `Sentence.index_of`), `shift` characters before this one, as the same match of this one:
+    each of its words that is one of the other's is this one's word at the same index, and one
+    made for the match (a word reaching to the end of its maths, see `_quoted`) is moved."""
+
+    def place(word: Word) -> Word:
+        at = index_of.get(id(word))
+        return _moved(word, shift) if at is None else sentence[at]
+
+    return replace(
+        match,
+        words=tuple(map(place, match.words)),
+        said_of=None if match.said_of is None else place(match.said_of),
+        reach=tuple(map(place, match.reach)),
+        joined=tuple(map(place, match.joined)),
+        with_own=tuple(map(place, match.with_own)),
+    )
+
+
+def _moved(word: Word, shift: int) -> Word:
+    return replace(word, start=word.start + shift, end=word.end + shift)
 
 
 @dataclass(frozen=True)
@@ -2069,14 +2337,15 @@ _OTHER_LANGUAGES_WORDS = frozenset(_OTHER_LANGUAGES_WORD_LIST.split())
 def other_language(answer: str) -> str | None:
     """Why the answer seems not to be written in English, the concepts' language; None if it
     seems to be."""
-    letters = sum(1 for character in answer if character.isalpha())
-    latin = len(_LATIN_LETTER.findall(answer))
-    if letters >= _UNREAD_SCRIPT_LETTERS and latin * 2 < letters:
+    # (every letter of an ASCII answer is Latin)
+    letters = 0 if answer.isascii() else sum(map(str.isalpha, answer))
+    if letters >= _UNREAD_SCRIPT_LETTERS and len(_LATIN_LETTER.findall(answer)) * 2 < letters:
         return "the answer is written mostly in another alphabet, which the checker cannot read"
     words = _LETTERS.findall(answer.lower())
-    other = sum(1 for word in words if word in _OTHER_LANGUAGES_WORDS)
-    english = sum(1 for word in words if word in _FUNCTION_WORDS)
-    if other >= 3 and other > english:
+    other = len([word for word in words if word in _OTHER_LANGUAGES_WORDS])
+    if other < 3:  # too few to say, whatever the English words
+        return None
+    if other > len([word for word in words if word in _FUNCTION_WORDS]):
         return (
             "the answer seems to be in a language other than English, which the checker cannot read"
         )
@@ -2172,14 +2441,16 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     found = []
     for sentence in sentences(answer):
         reading = carried.get(sentence[-1].start)
-        for pattern in concept.evidence:
+        # a pattern may match the reading (the sentence's words and its subject's) or not at all
+        read = sentence if reading is None else reading[0]
+        for pattern in _may_match(concept.evidence, read):
             match = None
             if reading is not None:
-                match = find(pattern, reading[0], pairings, roles)
+                match = _find_kept(pattern, reading[0], pairings, roles)
                 if match is not None and not _takes_subject(match, reading[1]):
                     match = None
             if match is None:
-                match = find(pattern, sentence, pairings, roles)
+                match = _find_kept(pattern, sentence, pairings, roles)
             if match is not None:
                 found.append(match)
     return found
@@ -2191,8 +2462,8 @@ def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Patter
     return [
         (sentence, pattern, match)
         for sentence in sentences(answer)
-        for pattern in concept.contradictions
-        if (match := find(pattern, sentence, concept.pairings, concept.roles)) is not None
+        for pattern in _may_match(concept.contradictions, sentence)
+        if (match := _find_kept(pattern, sentence, concept.pairings, concept.roles)) is not None
     ]
 
 
@@ -2224,8 +2495,8 @@ def _contradictions(
     # weights are learned."), quoted from the word that refers back ("Its weights are learned")
     for sentence, subject in _referring_back(answer):
         referring = next(word for word in sentence if word.start not in subject)
-        for pattern in concept.contradictions:
-            match = find(pattern, sentence, concept.pairings, roles)
+        for pattern in _may_match(concept.contradictions, sentence):
+            match = _find_kept(pattern, sentence, concept.pairings, roles)
             if (
                 match is not None
                 and len({word.start in subject for word in match.words}) == 2

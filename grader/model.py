@@ -162,6 +162,9 @@ class Part:
     items: tuple[Item, ...]
 
 
+MOST_KEYS = 1024  # answers' keys as written a rubric remembers (`Rubric.items_named`)
+
+
 @dataclass(frozen=True)
 class Rubric:
     id: str
@@ -205,6 +208,24 @@ class Rubric:
         items share an alias (`Entry` for two entries of a matrix)."""
         names = self._names.get(part.casefold())
         return () if names is None else names.get(item_name(name), ())
+
+    def items_named(self, key: str) -> tuple[Item, ...]:
+        """`items_for` an answer's key as written ("part.name"), remembered for the first
+        `MOST_KEYS` keys asked: a class writes the same few keys in every file (a look-up
+        that cost the reader and the planner 20 us a file of a class), a made-up key in a file
+        costs its own look-up, not memory."""
+        known = self._named_keys
+        found = known.get(key)
+        if found is None:
+            part, _, name = key.partition(".")
+            found = self.items_for(part, name)
+            if len(known) < MOST_KEYS:
+                known[key] = found
+        return found
+
+    @cached_property
+    def _named_keys(self) -> dict[str, tuple[Item, ...]]:
+        return {}
 
     @cached_property
     def _names(self) -> dict[str, dict[str, tuple[Item, ...]]]:

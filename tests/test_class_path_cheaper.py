@@ -4,6 +4,7 @@ submissions read, each piece made once and remembered, bounded and keyed by what
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,47 @@ def test_the_keys_a_rubric_remembers_are_bounded(monkeypatch):
         rubric.items_for(*key.partition(".")[::2]) for key in KEYS
     ]
     assert len(rubric._named_keys) == 2
+
+
+# Each field an answer may carry besides its text and line, set (and a plain answer's text
+# empty or None): each crosses from the reader process to the main one whole.
+ANSWERS = {
+    "plain": SubmittedAnswer("PQCPQD+PQD", 6),
+    "left empty": SubmittedAnswer(None, 3),
+    "empty text": SubmittedAnswer("", 3),
+    "not an answer": SubmittedAnswer(None, 2, problem="a list"),
+    "found in a script": SubmittedAnswer("CD", 4, found="from line 4: CD"),
+    "with other answers": SubmittedAnswer("CD", 4, alternatives=(("D", 5, "D"),)),
+    "answers beyond": SubmittedAnswer("CD", 4, unchecked_answers=2),
+    "chains beyond": SubmittedAnswer("CD", 4, unchecked_chains=1),
+    "a chain": SubmittedAnswer("CD", 4, chains=((4, ("C D", "CD")),)),
+    "unsure": SubmittedAnswer("CD", 4, unsure="two items"),
+    "by place": SubmittedAnswer("CD", 4, by_place=True),
+    "with notes": SubmittedAnswer("CD", 4, reading_notes=("set aside a word",)),
+    "unread": SubmittedAnswer("CD", 4, unread="could not be read", unread_why="why"),
+    "its own lines": SubmittedAnswer("CD", 4, lines_within=True),
+    "a photo beside": SubmittedAnswer("CD", 4, attachment="an image (a.jpg)"),
+    "retracted": SubmittedAnswer("CD", 4, retracted=(5, "this is wrong")),
+}
+
+
+@pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
+def test_an_answer_is_unpickled_whole(answer):
+    again = pickle.loads(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(again) is SubmittedAnswer
+    assert again == answer and hash(again) == hash(answer)
+    assert vars(again) == vars(answer)
+
+
+def test_a_plain_answer_is_pickled_as_its_text_and_line():
+    plain = pickle.dumps(ANSWERS["plain"], protocol=pickle.HIGHEST_PROTOCOL)
+    noted = pickle.dumps(ANSWERS["unsure"], protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(plain) * 3 < len(noted)
+
+
+@pytest.mark.parametrize("text", ["PQCPQD+PQD", "", None], ids=["text", "empty", "none"])
+def test_an_answer_written_is_the_answer_made_from_its_text_and_line(text):
+    made = model.written_answer(text, 7)
+    assert type(made) is SubmittedAnswer
+    assert vars(made) == vars(SubmittedAnswer(text, 7))
+    assert list(vars(made)) == list(vars(SubmittedAnswer(text, 7)))  # the fields' order, too

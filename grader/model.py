@@ -330,10 +330,9 @@ class SubmittedAnswer:
         return copyreg.__newobj__, (SubmittedAnswer,), state
 
 
-# The fields of a `SubmittedAnswer` besides its text and line, and their values in a new one.
-_rest_of = operator.itemgetter(
-    *(f.name for f in fields(SubmittedAnswer) if f.name not in ("text", "line"))
-)
+# The fields of a `SubmittedAnswer` besides its text and line (its first two), and their values
+# in a new one.
+_rest_of = operator.itemgetter(*[f.name for f in fields(SubmittedAnswer)][2:])
 _PLAIN_STATE = dict(vars(SubmittedAnswer(None, 0)))
 _PLAIN_REST = _rest_of(_PLAIN_STATE)
 

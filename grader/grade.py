@@ -147,7 +147,13 @@ class Plan:
     warnings: tuple[str, ...]
 
     def tasks(self) -> list[Task]:
-        return [task for entry in self.items.values() for task in entry_tasks(entry)]
+        tasks = []
+        for entry in self.items.values():
+            if isinstance(entry, Task):  # nearly always: one answer, to check as it is
+                tasks.append(entry)
+            elif not isinstance(entry, ItemResult):
+                tasks.extend(entry_tasks(entry))
+        return tasks
 
     def result(self, checked: Mapping[Task, ItemResult]) -> SubmissionResult:
         items = {
@@ -517,13 +523,13 @@ def _assign_answers(
     answers: dict[str, SubmittedAnswer] = {}
     warnings = [f"line {line}: {note}" for line, note in submission.unassigned]
     for key, answer in submission.answers.items():
-        part, _, name = key.partition(".")
-        named = rubric.items_for(part, name)
+        named = rubric.items_named(key)
         item = named[0] if named else None
         if len(named) > 1:
             # A name items share (an alias such as Entry): which item it answers is a person's
             # to decide; each item still without an answer is given it, saying so.
             ids = " and ".join(i.id for i in named)
+            name = key.partition(".")[2]
             unsure = (
                 f"Your answer on line {answer.line} is labelled {name!r}, a name that {ids} "
                 "share; an instructor will decide which item it answers."
@@ -533,6 +539,7 @@ def _assign_answers(
                     answers[each.id] = replace(answer, unsure=unsure)
             continue
         if item is None:
+            part, _, name = key.partition(".")
             warnings.append(
                 f"line {answer.line}: the rubric has no item {name!r} in part {part!r}; "
                 "this answer was not graded"

@@ -125,6 +125,12 @@ def _transcript_items(rubric: Rubric) -> dict[str, tuple[TranscriptItem, ...]]:
 # them), and never to be changed; a few rubrics, as a process reads one at a time.
 MOST_READERS = 8
 transcript_items = PerRubric(_transcript_items, MOST_READERS)
+# The plain answers (`_plain`: key as written, text) `written_answer_lines` reads as they are,
+# for the first `MOST_AS_WRITTEN` met: a class writes the same answers in many files (20 us a
+# file of a class, in the process that reads them). A rubric's items give the readings.
+read_as_written: PerRubric[set[tuple[str, str | None]]] = PerRubric(lambda _: set(), MOST_READERS)
+MOST_AS_WRITTEN = 4096
+LONGEST_AS_WRITTEN = 200  # characters: a long text (an explanation) is read again, not kept
 
 
 def _load_markdown(path: Path, rubric: Rubric) -> Submission:
@@ -139,7 +145,7 @@ def _load_markdown(path: Path, rubric: Rubric) -> Submission:
         if structured.answers:
             # an answer under a label is an answer as written, read as `grader check` reads
             # one (`answer_lines`): `Entries: N x K -> N^2` as a transcript's line
-            return _lines_read(structured, rubric, transcript_items(rubric))
+            return _lines_read(structured, rubric)
         student, question, start, question_line = read_front_matter(path, lines)
     else:
         student, question, start, question_line = path.stem, rubric.id, 0, None
@@ -208,35 +214,64 @@ def load_submissions(path: Path, rubric: Rubric, columns: ColumnMap | None = Non
     else:
         loaded = LOADERS.get(suffix, LOADERS[".yaml"])(path, rubric)
     if as_written:
-        items = transcript_items(rubric)
         loaded = [
-            entry if isinstance(entry, SubmissionError) else _lines_read(entry, rubric, items)
+            entry if isinstance(entry, SubmissionError) else _lines_read(entry, rubric)
             for entry in loaded
         ]
     return [entry if isinstance(entry, SubmissionError) else _normal_id(entry) for entry in loaded]
 
 
-def written_answer_lines(
-    rubric: Rubric, key: str, answer: SubmittedAnswer, items: dict | None = None
-) -> SubmittedAnswer:
+def written_answer_lines(rubric: Rubric, key: str, answer: SubmittedAnswer) -> SubmittedAnswer:
     """An answer as written (a YAML answer, an LMS cell, `grader check`'s) to the item `key`
     ("part.name") names, read a line at a time where it has several lines
     (`answer_lines`); as it is where no one item of the rubric has that name."""
-    part, _, name = key.partition(".")
-    named = rubric.items_for(part, name)
-    if len(named) != 1:
+    named = _reader_named(rubric, key)
+    if named is None:
         return answer
-    items = transcript_items(rubric) if items is None else items
-    reader = next(each for each in items[named[0].part] if each.id == named[0].id)
-    return answer_lines(answer, named[0].part, reader)
+    return answer_lines(answer, *named)
 
 
-def _lines_read(submission: Submission, rubric: Rubric, items: dict) -> Submission:
-    answers = {
-        key: written_answer_lines(rubric, key, answer, items)
-        for key, answer in submission.answers.items()
-    }
-    return replace(submission, answers=answers)
+def _reader_named(rubric: Rubric, key: str) -> tuple[str, TranscriptItem] | None:
+    """The part and the transcript reader of the one item of `rubric` an answer's key as
+    written ("part.name") names; None where no one item has that name."""
+    named = rubric.items_named(key)
+    if len(named) != 1:
+        return None
+    item = named[0]
+    readers = transcript_items(rubric)[item.part]
+    return item.part, next(each for each in readers if each.id == item.id)
+
+
+def _lines_read(submission: Submission, rubric: Rubric) -> Submission:
+    """`submission` with each answer as written read a line at a time
+    (`written_answer_lines`): itself where each reads as it is, as nearly every answer of a
+    class's file does."""
+    as_is = read_as_written(rubric)
+    answers: dict[str, SubmittedAnswer] = {}
+    for key, answer in submission.answers.items():
+        if (key, answer.text) not in as_is:
+            read = written_answer_lines(rubric, key, answer)
+            if read is not answer:
+                answers[key] = read
+            elif _plain(answer) and len(as_is) < MOST_AS_WRITTEN:
+                as_is.add((key, answer.text))
+    if not answers:
+        return submission
+    return replace(submission, answers={**submission.answers, **answers})
+
+
+def _plain(answer: SubmittedAnswer) -> bool:
+    """Whether `answer` is text alone (no problem, no text already unread, not found in a
+    script), short: what `answer_lines` makes of such an answer to an item depends on its text
+    alone, and an answer that is not plain it leaves as it is."""
+    text = answer.text
+    return (
+        text is not None
+        and len(text) <= LONGEST_AS_WRITTEN
+        and answer.problem is None
+        and answer.unread is None
+        and answer.found is None
+    )
 
 
 def load_submission(path: Path, rubric: Rubric) -> Submission:

@@ -36,7 +36,7 @@ def answer_lines(answer: SubmittedAnswer, part: str, item: TranscriptItem) -> Su
         return answer
     if answer.problem is not None or answer.unread is not None:
         return answer
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in map(str.strip, text.splitlines()) if line]
     one = len(lines) == 1 and has_working(lines[0])
     if len(lines) < 2 and not one:
         return answer

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from grader.errors import Problem, SubmissionError
-from grader.model import Rubric, Submission, SubmittedAnswer
+from grader.model import Rubric, Submission, SubmittedAnswer, written_answer
 from grader.yaml_source import (
     MAP_TAG,
     MAX_NODES,
@@ -89,9 +89,7 @@ def _usual_submission(node: yaml.Node, path: Path) -> Submission | None:
             is_answer, text = plain_answer(value)
             if not is_answer:
                 return None
-            answers[f"{part}.{item}"] = SubmittedAnswer(
-                None if text is None else text.strip(), line
-            )
+            answers[f"{part}.{item}"] = written_answer(None if text is None else text.strip(), line)
     return Submission(
         student=student.value.strip(),
         question=question.value,

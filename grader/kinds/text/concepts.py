@@ -2099,9 +2099,7 @@ def _crossed_in(
         )
         if not sentence.kept.shared:
             return crossed
-        if len(kept) >= _FOUND_MEMO:
-            kept.clear()
-        found = kept[id(pairings)] = (pairings, crossed)
+        found = _remember(kept, id(pairings), (pairings, crossed))
     return found[1]
 
 
@@ -2227,13 +2225,20 @@ def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Patte
         may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
         if not sentence.kept.shared:
             return may
-        if len(kept) >= _FOUND_MEMO:
-            kept.clear()
-        found = kept[id(patterns)] = (patterns, may)
+        found = _remember(kept, id(patterns), (patterns, may))
     return found[1]
 
 
 _FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
+
+
+def _remember(memo: dict, key: object, value: tuple) -> tuple:
+    """`value`, kept in `memo` (a text's, see `_Kept`) under `key`: a memo of `_FOUND_MEMO`
+    entries is forgotten at once first."""
+    if len(memo) >= _FOUND_MEMO:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _find_kept(
@@ -2257,10 +2262,8 @@ def _find_kept(
     found = sentence.kept.found
     kept = found.get(key)
     if kept is None:
-        if len(found) >= _FOUND_MEMO:
-            found.clear()
         match = find(pattern, sentence, pairings, roles)
-        kept = found[key] = (match, sentence, pattern, pairings, roles)
+        kept = _remember(found, key, (match, sentence, pattern, pairings, roles))
     match, first = kept[0], kept[1]
     if match is None or first[0] is sentence[0]:  # the same words (`_Shape.placed`): as found
         return match

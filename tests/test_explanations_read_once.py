@@ -66,9 +66,15 @@ SENTENCES = [
 ]
 SEPARATORS = [". ", "? ", "; ", "\n\n", ", and ", " - "]
 
-answers = st.lists(
-    st.tuples(st.sampled_from(SENTENCES), st.sampled_from(SEPARATORS)), min_size=1, max_size=5
-).map(lambda parts: "".join(sentence + separator for sentence, separator in parts))
+
+def _written(pieces: list[str], separators: list[str], most: int) -> st.SearchStrategy[str]:
+    """Answers of 1 to `most` of `pieces`, each followed by one of `separators`."""
+    return st.lists(
+        st.tuples(st.sampled_from(pieces), st.sampled_from(separators)), min_size=1, max_size=most
+    ).map(lambda parts: "".join(piece + separator for piece, separator in parts))
+
+
+answers = _written(SENTENCES, SEPARATORS, 5)
 
 
 def _forget_readings() -> None:
@@ -341,11 +347,7 @@ def _keywords_read_word_by_word(answer: str) -> bool:
 
 
 KEYWORDS = ["Tokens", "same weights", "shared", "attention", "the", "of the", "computed data"]
-keyword_answers = st.lists(
-    st.tuples(st.sampled_from(KEYWORDS + SENTENCES), st.sampled_from([", ", ". ", "; ", " "])),
-    min_size=1,
-    max_size=8,
-).map(lambda parts: "".join(words + separator for words, separator in parts))
+keyword_answers = _written(KEYWORDS + SENTENCES, [", ", ". ", "; ", " "], 8)
 
 
 @settings(max_examples=100, deadline=None)
@@ -368,11 +370,7 @@ PAIRED = [
     "The weights are shared",
     "embedding channels",
 ]
-paired_answers = st.lists(
-    st.tuples(st.sampled_from(PAIRED), st.sampled_from([". ", ", ", " ", "\n\n"])),
-    min_size=1,
-    max_size=4,
-).map(lambda parts: "".join(sentence + separator for sentence, separator in parts))
+paired_answers = _written(PAIRED, [". ", ", ", " ", "\n\n"], 4)
 
 
 @settings(max_examples=80, deadline=None)

@@ -45,17 +45,17 @@ def add_count_notes(
     student's own formula; the formula keeps its own marks."""
     noted = dict(items)
     for part in rubric.parts:
-        formulas = [i.id for i in part.items if count_role(i) == "defines" and i.id in items]
-        counts = [i.id for i in part.items if count_role(i) == "states" and i.id in items]
+        formulas = [i.id for i in part.items if i.id in items and count_role(i) == "defines"]
+        if not formulas:
+            continue
+        counts = [i.id for i in part.items if i.id in items and count_role(i) == "states"]
         for formula_id in formulas:
             formula = items[formula_id]
+            if formula.count_values is None:
+                continue
             for count_id in counts:
                 count = noted[count_id]
-                if (
-                    formula.count_values is None
-                    or count.count_values is None
-                    or None in count.count_values
-                ):
+                if count.count_values is None or None in count.count_values:
                     continue
                 if not _matches(count, formula) and any(
                     items[other].count_values is not None and _matches(count, items[other])
@@ -69,14 +69,36 @@ def add_count_notes(
                     if carried is not None:
                         noted[count_id] = carried
                     continue
-                noted[formula_id] = replace(
-                    formula,
-                    feedback=(
-                        *formula.feedback,
-                        f"Your count ({count.count_shown}) does not match your own formula, "
-                        f"which has {formula.count_shown} parameters.",
-                    ),
-                )
+                noted[formula_id] = _disagreeing(formula, count.count_shown)
+    return noted
+
+
+# A formula's result with the note that a count disagrees with it, by (the result's id, the
+# count as shown): a class repeats its answers, and its results are shared objects (the run
+# remembers each checked answer's), so most students' notes are ones made already. Each entry
+# holds the result it was made from, so an id is never read for another object's.
+_DISAGREEING: dict[tuple[int, str | None], tuple[ItemResult, ItemResult]] = {}
+MOST_DISAGREEING = 4096
+
+
+def _disagreeing(formula: ItemResult, count_shown: str | None) -> ItemResult:
+    """`formula`'s result with the note that the stated count, `count_shown`, is not its
+    own."""
+    key = (id(formula), count_shown)
+    kept = _DISAGREEING.get(key)
+    if kept is not None and kept[0] is formula:
+        return kept[1]
+    noted = replace(
+        formula,
+        feedback=(
+            *formula.feedback,
+            f"Your count ({count_shown}) does not match your own formula, "
+            f"which has {formula.count_shown} parameters.",
+        ),
+    )
+    if len(_DISAGREEING) >= MOST_DISAGREEING:
+        _DISAGREEING.clear()
+    _DISAGREEING[key] = (formula, noted)
     return noted
 
 

@@ -1,0 +1,112 @@
+# ruff: noqa: E501  (the table holds whole sentences of feedback)
+"""`grader.score.add_count_notes` keeps each formula result it notes, by the result and the
+count as shown, since a class repeats its answers and shares their results: a kept note must
+be the one made afresh, name its own count and formula, and never be another result's."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader import score
+from grader.model import ItemResult
+from grader.rubric import load_rubric_text
+
+RUBRIC = load_rubric_text(
+    r"""
+    id: KEPT
+    title: A formula and its count
+    symbols:
+      C: {meaning: the input channels, example: 2}
+      D: {meaning: the output channels, example: 5}
+    parts:
+      o:
+        marks: 2
+        prompt: A layer and its parameters.
+        items:
+          formula:
+            type: formula
+            marks: 1
+            input: {name: x, shape: [C]}
+            output: {name: y, shape: [D]}
+            answer: 'y_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k'
+          params:
+            type: count
+            marks: 1
+            answer: 'CD + D'
+    """,
+    "kept.yaml",
+)
+ROLES = {"o.formula": "defines", "o.params": "states"}
+
+
+def formula(shown: str, values: tuple[int, ...]) -> ItemResult:
+    return ItemResult(
+        "o.formula", "incorrect", 0.0, 1.0, ("Not the layer asked for.",),
+        count_values=values, count_shown=shown,
+    )  # fmt: skip
+
+
+def count(shown: str, values: tuple[int, ...]) -> ItemResult:
+    return ItemResult(
+        "o.params", "correct", 1.0, 1.0, ("Correct.",), count_values=values, count_shown=shown
+    )
+
+
+def notes(formula_result: ItemResult, count_result: ItemResult) -> ItemResult:
+    items = {"o.formula": formula_result, "o.params": count_result}
+    return score.add_count_notes(RUBRIC, items, lambda item: ROLES[item.id])["o.formula"]
+
+
+@pytest.mark.parametrize(
+    ("formula_shown", "formula_values", "count_shown", "count_values", "note"),
+    [
+        ("C·D", (10,), "C·D + D", (15,), "Your count (C·D + D) does not match your own formula, which has C·D parameters."),
+        ("C", (2,), "C·D + D", (15,), "Your count (C·D + D) does not match your own formula, which has C parameters."),
+        ("C·D", (10,), "D", (5,), "Your count (D) does not match your own formula, which has C·D parameters."),
+        ("C·D", (10,), "C·D", (10,), None),
+    ],
+)  # fmt: skip
+def test_a_note_kept_is_the_note_made_afresh(
+    formula_shown, formula_values, count_shown, count_values, note
+):
+    shared = formula(formula_shown, formula_values)
+    first = notes(shared, count(count_shown, count_values))
+    again = notes(shared, count(count_shown, count_values))
+    score._DISAGREEING.clear()
+    afresh = notes(shared, count(count_shown, count_values))
+    assert first == again == afresh
+    assert first.feedback == (*shared.feedback, *([note] if note else []))
+
+
+def test_one_formula_result_noted_for_two_counts_names_each():
+    shared = formula("C·D", (10,))
+    for shown, values in [("C·D + D", (15,)), ("D", (5,)), ("C·D + D", (15,))]:
+        noted = notes(shared, count(shown, values))
+        assert noted.feedback[-1].startswith(f"Your count ({shown}) does not match")
+
+
+def test_a_kept_note_is_never_another_results():
+    """An entry under a result's id made from another object (the id of a result since
+    collected, reused) is not taken for it."""
+    shared = formula("C·D", (10,))
+    other = formula("C", (2,))
+    score._DISAGREEING[(id(shared), "D")] = (other, score._disagreeing(other, "D"))
+    noted = notes(shared, count("D", (5,)))
+    assert noted.feedback[-1].endswith("which has C·D parameters.")
+
+
+def test_a_formula_without_a_count_is_noted_for_none():
+    """A formula whose count is unknown (unread, or no layer to count) says nothing of a
+    count."""
+    unknown = formula("C·D", (10,))
+    unknown = ItemResult(**{**unknown.__dict__, "count_values": None, "count_shown": None})
+    assert notes(unknown, count("D", (5,))) == unknown
+
+
+def test_the_kept_notes_stay_within_their_bound(monkeypatch):
+    monkeypatch.setattr(score, "MOST_DISAGREEING", 2)
+    score._DISAGREEING.clear()
+    shared = formula("C·D", (10,))
+    for n in range(1, 6):
+        notes(shared, count(f"{n}D", (5 * n,)))
+        assert len(score._DISAGREEING) <= 2

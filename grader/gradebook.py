@@ -28,6 +28,7 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.exam import Exam, ExamQuestion
 from grader.grade import Checker, start_checking
+from grader.kept import KeptFor
 from grader.model import (
     ITEM_RESULT_FIELDS,
     Batch,
@@ -384,8 +385,17 @@ def _remembered_json_list(values: tuple[str, ...]) -> str:
     return _encode_json(values)
 
 
+# Each item result's row, kept by the result (`KeptFor`): a class shares its results, so most
+# students' rows are made already, and pickle sends a row shared in a chunk once.
+_ROWS: KeptFor[tuple] = KeptFor(most=4096)
+
+
 def _item_row(item: ItemResult) -> tuple:
     """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`."""
+    return _ROWS.get(item, None, lambda: _new_item_row(item))
+
+
+def _new_item_row(item: ItemResult) -> tuple:
     return (
         item.item_id,
         item.verdict,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from grader.errors import AnswerError, AnswerTooLargeError
+from grader.kept import KeptFor
 from grader.model import Item, ItemResult, Rubric
 
 UNREAD_BY_MACHINE = "An instructor will read it; its 0 marks are provisional until then."
@@ -73,33 +74,26 @@ def add_count_notes(
     return noted
 
 
-# A formula's result with the note that a count disagrees with it, by (the result's id, the
-# count as shown): a class repeats its answers, and its results are shared objects (the run
-# remembers each checked answer's), so most students' notes are ones made already. Each entry
-# holds the result it was made from, so an id is never read for another object's.
-_DISAGREEING: dict[tuple[int, str | None], tuple[ItemResult, ItemResult]] = {}
-MOST_DISAGREEING = 4096
+# A formula's result with the note that a count disagrees with it, by the result and the count
+# as shown: most students' notes are ones made already (`KeptFor`).
+_DISAGREEING: KeptFor[ItemResult] = KeptFor(most=4096)
 
 
 def _disagreeing(formula: ItemResult, count_shown: str | None) -> ItemResult:
     """`formula`'s result with the note that the stated count, `count_shown`, is not its
     own."""
-    key = (id(formula), count_shown)
-    kept = _DISAGREEING.get(key)
-    if kept is not None and kept[0] is formula:
-        return kept[1]
-    noted = replace(
+    return _DISAGREEING.get(
         formula,
-        feedback=(
-            *formula.feedback,
-            f"Your count ({count_shown}) does not match your own formula, "
-            f"which has {formula.count_shown} parameters.",
+        count_shown,
+        lambda: replace(
+            formula,
+            feedback=(
+                *formula.feedback,
+                f"Your count ({count_shown}) does not match your own formula, "
+                f"which has {formula.count_shown} parameters.",
+            ),
         ),
     )
-    if len(_DISAGREEING) >= MOST_DISAGREEING:
-        _DISAGREEING.clear()
-    _DISAGREEING[key] = (formula, noted)
-    return noted
 
 
 def score_invalid(item: Item, text: str, error: AnswerError, advice: str | None) -> ItemResult:

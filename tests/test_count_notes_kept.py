@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (the table holds whole sentences of feedback)
 """`grader.score.add_count_notes` keeps each formula result it notes, by the result and the
 count as shown, since a class repeats its answers and shares their results: a kept note must
-be the one made afresh, name its own count and formula, and never be another result's."""
+be the one made afresh and name its own count and formula (tests/test_kept.py: never another
+result's, and bounded)."""
 
 from __future__ import annotations
 
@@ -85,28 +86,9 @@ def test_one_formula_result_noted_for_two_counts_names_each():
         assert noted.feedback[-1].startswith(f"Your count ({shown}) does not match")
 
 
-def test_a_kept_note_is_never_another_results():
-    """An entry under a result's id made from another object (the id of a result since
-    collected, reused) is not taken for it."""
-    shared = formula("C·D", (10,))
-    other = formula("C", (2,))
-    score._DISAGREEING[(id(shared), "D")] = (other, score._disagreeing(other, "D"))
-    noted = notes(shared, count("D", (5,)))
-    assert noted.feedback[-1].endswith("which has C·D parameters.")
-
-
 def test_a_formula_without_a_count_is_noted_for_none():
     """A formula whose count is unknown (unread, or no layer to count) says nothing of a
     count."""
     unknown = formula("C·D", (10,))
     unknown = ItemResult(**{**unknown.__dict__, "count_values": None, "count_shown": None})
     assert notes(unknown, count("D", (5,))) == unknown
-
-
-def test_the_kept_notes_stay_within_their_bound(monkeypatch):
-    monkeypatch.setattr(score, "MOST_DISAGREEING", 2)
-    score._DISAGREEING.clear()
-    shared = formula("C·D", (10,))
-    for n in range(1, 6):
-        notes(shared, count(f"{n}D", (5 * n,)))
-        assert len(score._DISAGREEING) <= 2

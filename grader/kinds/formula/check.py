@@ -1749,6 +1749,30 @@ def reads_too_few(
     )
 
 
+def misses_inputs(
+    formula: Formula,
+    layer: LayerSpec,
+    size_sets: SizeSets,
+    wanted: Sequence[InputsRead],
+) -> bool:
+    """Whether at some size set a connection in `wanted` (`inputs_read` of another formula)
+    is reached by no term of `formula` (`reached`, which holds every connection of its
+    structures): then its `inputs_read` is not `wanted`, and it does not define the other
+    formula's layer. A cheap test before instantiating it, the weights not being told apart;
+    raises only where `structures` would."""
+    kept = _outside_kept_apart(formula, layer)  # as `structures` reads it
+    for sizes, inputs in zip(size_sets, wanted, strict=True):
+        if len(inputs) and not _covers(reached(kept, layer, dict(sizes)), inputs):
+            return True
+    return False
+
+
+def _covers(connections: np.ndarray, inputs: InputsRead) -> bool:
+    """Whether every connection of `inputs` is among `connections`."""
+    needed = np.frombuffer(inputs.packed, dtype=np.int64)
+    return bool(np.isin(needed, connections).all())
+
+
 @FINDINGS.produces("index_order")
 def _index_order_finding(
     item: Item, formula: Formula, size_sets: SizeSets
@@ -1779,6 +1803,8 @@ def _index_order_finding(
             reordered = replace(access, indices=order)
             candidate = _with_access(formula, access, reordered)
             try:
+                if misses_inputs(candidate, layer, size_sets, wanted):
+                    continue  # neither the right layer nor its inputs: not worth instantiating
                 if not _keeps_its_terms(formula, access, reordered, layer, size_sets):
                     continue  # a term put in that order reads nothing: the order is no cure
                 if same_layer(candidate, item.reference, layer, size_sets):

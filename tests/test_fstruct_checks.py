@@ -6,9 +6,13 @@ and leaving it out changes no result."""
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_fast_checks import CONTEXT, RUBRIC, _made_formulas
 
 import grader.kinds.formula as formula_kind
@@ -24,6 +28,7 @@ from grader.kinds.formula.check import (
     structures,
 )
 from grader.kinds.formula.index_base import indexed_from_zero
+from grader.kinds.formula.layer import Structure
 from grader.kinds.formula.parse import parse_formula
 
 WINDOW = r"\sum_{u=-1}^{1}\sum_{v=-1}^{1}\sum_{l=1}^{C} w_{u,v,l,k}"
@@ -165,3 +170,59 @@ def test_the_answer_counted_from_zero_is_not_instantiated_where_it_misses_an_inp
     made = _made_formulas(monkeypatch)
     assert not _reads_the_right_inputs(zero, formula, item, CONTEXT)
     assert zero not in made
+
+
+def _alike_along_one_by_one(structure: Structure, axis: int) -> bool:
+    """`_alike_along` as it was written before: each output's reads gathered in a loop."""
+    output, source = structure.split(structure.connections)
+    through = source >= 0
+    outputs, inputs, classes = output[through], source[through], structure.classes[through]
+    if not len(outputs):
+        return True
+    where = np.array(np.unravel_index(outputs, structure.out_dims))
+    where[axis] = 0
+    rest = np.ravel_multi_index(tuple(where), structure.out_dims)
+    reads: dict[int, set] = {}
+    for out, inp, cls in zip(outputs.tolist(), inputs.tolist(), classes.tolist(), strict=True):
+        reads.setdefault(out, set()).add((inp, cls))
+    seen: dict[int, set] = {}
+    for out, group in zip(outputs.tolist(), rest.tolist(), strict=True):
+        if seen.setdefault(group, reads[out]) != reads[out]:
+            return False
+    return True
+
+
+@st.composite
+def layers_read(draw):
+    """A structure whose outputs, along one axis, mostly read what the others of their group
+    read (the case the loop and the sorts must agree on), some with a read of their own, and
+    some with a bias; and that axis."""
+    out_dims = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    in_dims = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=2)))
+    axis = draw(st.integers(0, len(out_dims) - 1))
+    inputs = math.prod(in_dims)
+    reads = st.sets(st.tuples(st.integers(-1, inputs - 1), st.integers(0, 3)), max_size=4)
+    by_group: dict[int, set] = {}
+    entries: dict[int, int] = {}  # connection -> class
+    for out in range(math.prod(out_dims)):
+        where = list(np.unravel_index(out, out_dims))
+        where[axis] = 0
+        group = int(np.ravel_multi_index(tuple(where), out_dims))
+        mine = set(by_group.setdefault(group, draw(reads)))
+        if draw(st.booleans()):
+            mine ^= draw(reads)  # reads of its own, or fewer
+        for source, cls in mine:
+            entries[out * (inputs + 1) + source + 1] = cls
+    connections = np.array(sorted(entries), dtype=np.int64)
+    classes = np.array([entries[c] for c in sorted(entries)], dtype=np.int64)
+    structure = Structure(
+        (), out_dims, in_dims, connections, classes, classes, (), 0, 0, True, False
+    )
+    return structure, axis
+
+
+@settings(max_examples=400, deadline=None)
+@given(layers_read())
+def test_outputs_alike_along_an_axis_are_found_as_the_loop_found_them(case):
+    structure, axis = case
+    assert check._alike_along(structure, axis) == _alike_along_one_by_one(structure, axis)

@@ -950,13 +950,18 @@ def _alike_along(structure: Structure, axis: int) -> bool:
     # No output of a group reads less than the group does (then each reads what the others
     # do) exactly when the group's distinct reads, once for each of its outputs, add up to
     # its outputs' own: a few sorts, where a loop over every connection took milliseconds.
-    own = len(np.unique(np.stack([outputs, inputs, classes], axis=1), axis=0))
-    _, union = np.unique(
-        np.unique(np.stack([rest, inputs, classes], axis=1), axis=0)[:, 0], return_counts=True
-    )
-    _, first = np.unique(outputs, return_index=True)
-    _, members = np.unique(rest[first], return_counts=True)  # the groups in the same order
-    return own == int((members * union).sum())
+    own = _distinct_columns(np.stack([outputs, inputs, classes])).shape[1]
+    group_reads = _distinct_columns(np.stack([rest, inputs, classes]))
+    members = np.bincount(rest[np.unique(outputs, return_index=True)[1]])  # outputs a group
+    return own == int(members[group_reads[0]].sum())
+
+
+def _distinct_columns(rows: np.ndarray) -> np.ndarray:
+    """The distinct columns of `rows`, each once, sorted."""
+    ordered = rows[:, np.lexsort(rows[::-1])]
+    new = np.ones(ordered.shape[1], dtype=bool)
+    new[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    return ordered[:, new]
 
 
 def _weight_classes(structure: Structure) -> np.ndarray:

@@ -18,6 +18,7 @@ from grader.kinds.formula.check import (
     check_formula,
     differs_at_first_sizes,
     inputs_read,
+    misses_inputs,
     reads_too_few,
     same_layer,
 )
@@ -638,7 +639,7 @@ def _reads_the_right_inputs(other: Formula, written: Formula, item: Item, contex
     assert item.reference is not None
     layer, sizes = item.spec.layer, context.size_sets
     wanted = inputs_read(item.reference, layer, sizes)
-    if reads_too_few(other, layer, sizes, wanted):
+    if reads_too_few(other, layer, sizes, wanted) or misses_inputs(other, layer, sizes, wanted):
         return False  # no need to instantiate it
     return (
         inputs_read(other, layer, sizes) == wanted and inputs_read(written, layer, sizes) != wanted

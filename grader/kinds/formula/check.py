@@ -946,15 +946,22 @@ def _alike_along(structure: Structure, axis: int) -> bool:
         return True
     where = np.array(np.unravel_index(outputs, structure.out_dims))
     where[axis] = 0
-    rest = np.ravel_multi_index(tuple(where), structure.out_dims)
-    reads: dict[int, set] = {}
-    for out, inp, cls in zip(outputs.tolist(), inputs.tolist(), classes.tolist(), strict=True):
-        reads.setdefault(out, set()).add((inp, cls))
-    seen: dict[int, set] = {}
-    for out, group in zip(outputs.tolist(), rest.tolist(), strict=True):
-        if seen.setdefault(group, reads[out]) != reads[out]:
-            return False
-    return True
+    rest = np.ravel_multi_index(tuple(where), structure.out_dims)  # each output's group
+    # No output of a group reads less than the group does (then each reads what the others
+    # do) exactly when the group's distinct reads, once for each of its outputs, add up to
+    # its outputs' own: a few sorts, where a loop over every connection took milliseconds.
+    own = _distinct_columns(np.stack([outputs, inputs, classes])).shape[1]
+    group_reads = _distinct_columns(np.stack([rest, inputs, classes]))
+    members = np.bincount(rest[np.unique(outputs, return_index=True)[1]])  # outputs a group
+    return own == int(members[group_reads[0]].sum())
+
+
+def _distinct_columns(rows: np.ndarray) -> np.ndarray:
+    """The distinct columns of `rows`, each once, sorted."""
+    ordered = rows[:, np.lexsort(rows[::-1])]
+    new = np.ones(ordered.shape[1], dtype=bool)
+    new[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    return ordered[:, new]
 
 
 def _weight_classes(structure: Structure) -> np.ndarray:
@@ -1749,6 +1756,30 @@ def reads_too_few(
     )
 
 
+def misses_inputs(
+    formula: Formula,
+    layer: LayerSpec,
+    size_sets: SizeSets,
+    wanted: Sequence[InputsRead],
+) -> bool:
+    """Whether at some size set a connection in `wanted` (`inputs_read` of another formula)
+    is reached by no term of `formula` (`reached`, which holds every connection of its
+    structures): then its `inputs_read` is not `wanted`, and it does not define the other
+    formula's layer. A cheap test before instantiating it, the weights not being told apart;
+    raises only where `structures` would."""
+    kept = _outside_kept_apart(formula, layer)  # as `structures` reads it
+    for sizes, inputs in zip(size_sets, wanted, strict=True):
+        if len(inputs) and not _covers(reached(kept, layer, dict(sizes)), inputs):
+            return True
+    return False
+
+
+def _covers(connections: np.ndarray, inputs: InputsRead) -> bool:
+    """Whether every connection of `inputs` is among `connections`."""
+    needed = np.frombuffer(inputs.packed, dtype=np.int64)
+    return bool(np.isin(needed, connections).all())
+
+
 @FINDINGS.produces("index_order")
 def _index_order_finding(
     item: Item, formula: Formula, size_sets: SizeSets
@@ -1779,6 +1810,8 @@ def _index_order_finding(
             reordered = replace(access, indices=order)
             candidate = _with_access(formula, access, reordered)
             try:
+                if misses_inputs(candidate, layer, size_sets, wanted):
+                    continue  # neither the right layer nor its inputs: not worth instantiating
                 if not _keeps_its_terms(formula, access, reordered, layer, size_sets):
                     continue  # a term put in that order reads nothing: the order is no cure
                 if same_layer(candidate, item.reference, layer, size_sets):

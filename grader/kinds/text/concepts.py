@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import pairwise
-from math import ceil
+from math import ceil, floor
 
 from grader.kinds.text import maths
 
@@ -335,6 +335,11 @@ class Pattern:
             order = tuple(a - k - 1 for k, a in enumerate(at))
         return cls(text, groups, pairing, ordered, order, not_after)
 
+    @cached_property
+    def needs(self) -> frozenset[tuple[str, ...]]:
+        """The groups that must each have a word in a sentence for the pattern to match it."""
+        return frozenset(self.groups)
+
     @property
     def malformed_pairing(self) -> bool:
         """A `~` that does not join exactly two groups; such a pattern is read as a plain one."""
@@ -427,6 +432,8 @@ class _Kept:
         "groups",
         "sides",
         "lacking",
+        "present",
+        "absent",
         "may_match",
         "found",
         "crossed",
@@ -441,6 +448,9 @@ class _Kept:
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
+        # the groups with a word and those with none, as far as `Sentence.read` read them
+        self.present: frozenset[tuple[str, ...]] = frozenset()
+        self.absent: frozenset[tuple[str, ...]] = frozenset()
         self.may_match: dict[int, tuple] = {}  # the patterns that may match (`_may_match`)
         self.found: dict[tuple, tuple] = {}  # what `find` finds (see `_find_kept`)
         self.crossed: dict[int, tuple] = {}  # the crossed pairs (see `_crossed_in`)
@@ -527,6 +537,14 @@ class Sentence(tuple):
         if found is None:
             found = self.lacking[groups] = not all(self.places(group) for group in groups)
         return found
+
+    def may_match(self, pattern: Pattern) -> bool:
+        """Whether every group of the pattern has a word in the sentence (`lacks` none): told
+        by the groups `read` found with and without words, without a look at any group's
+        places, for every pattern of the rubric it was read for."""
+        if pattern.needs <= self.kept.present:
+            return True
+        return pattern.needs.isdisjoint(self.kept.absent) and not self.lacks(pattern.groups)
 
     @cached_property
     def maths(self) -> dict[str, dict[int, tuple[int, int]]]:
@@ -755,6 +773,8 @@ class Sentence(tuple):
         for group in index.maths_groups:
             found[group] = sorted({*found[group], *maths_places.get(group, ())})
         self.groups.update(found)
+        self.kept.present = frozenset(group for group, places in self.groups.items() if places)
+        self.kept.absent = frozenset(group for group, places in self.groups.items() if not places)
 
     def _beginning(self, length: int) -> dict[str, list[int]]:
         """The words by how their stems and their plain forms begin, `length` letters of each
@@ -1157,13 +1177,12 @@ class _Shape:
         part = 0
         for m in _WORD.finditer(piece):
             start = m.start()
-            if start - previous_end > 1 or piece[previous_end:start] not in ("", " "):
+            gap = piece[previous_end:start]
+            if gap and not gap.isspace():  # spaces alone end no clause
                 clause += len(_CLAUSE_END.findall(piece, previous_end, start))
                 part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
-            words.append(
-                (text, stem(text), start, m.end(), clause, piece[previous_end:start], part)
-            )
+            words.append((text, stem(text), start, m.end(), clause, gap, part))
             previous_end = m.end()
         self.words = tuple(words)
         key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
@@ -1275,7 +1294,7 @@ def find(
         return None
     # a group with no word in the sentence: no window, no ordered pair, and no pair the pattern
     # pairs (a word `_pairs_as` fits to a group is one of the group's `places`)
-    if sentence.lacks(pattern.groups):
+    if not sentence.may_match(pattern):
         return None
     if pattern.pairing:
         pairs = read_pairs(pairings or (pattern,), sentence)
@@ -1442,13 +1461,21 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
     word on, each group's first word in the window; then `_LATER`, and up to each word, each
     group's last word in the window ("a convolution does not mix positions …; its weights are
     fixed" states `convolution* fixed weight*` plainly only with the later "weights"). A window
-    spans `WINDOW` words as `spread` (see `Sentence.spread`) counts them."""
-    length = len(spread)
+    spans `WINDOW` words as `spread` (see `Sentence.spread`) counts them.
+
+    Only the starts and ends where the window can differ from the one before are tried: from
+    every start up to the next place, each group's first word is the same and the span widest
+    from the earliest, so the last such start (the floor of a place) stands for them all; up to
+    every end from a place on, likewise the first (the ceiling of a place). What is left out is
+    only the same window again."""
 
     def span(first: float, last: float) -> int:
         return spread[ceil(last)] - spread[ceil(first)]
 
-    for start in range(length):
+    every = [at for indexes in places for at in indexes]
+    starts = sorted({floor(at) for at in every if at >= 0})
+    ends = sorted({ceil(at) for at in every})
+    for start in starts:
         chosen = []
         for indexes in places:
             at = bisect_left(indexes, start)
@@ -1458,7 +1485,7 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
         else:
             yield chosen
     yield _LATER
-    for end in range(length):
+    for end in ends:
         chosen = []
         for indexes in places:
             at = bisect_right(indexes, end) - 1
@@ -1842,6 +1869,8 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
         found = {}
         for index, word in enumerate(sentence):
             role = _role_fitting(word, roles)
+            if role is None:
+                continue
             # "standard/separable": the word after the "/" is the denominator, compared with
             # "no 3x3 neighbourhood", "(not a 3x3 window)", "rather than a 3x3 one": denied,
             # what the statement is compared with
@@ -1850,7 +1879,7 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
                 and sentence[at].clause == word.clause
                 for at in range(max(0, index - 2), index)
             )
-            if role is not None and not compared:
+            if not compared:
                 found[index] = role
         sentence.roles[roles] = found
     return found
@@ -2222,7 +2251,7 @@ def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Patte
     kept = sentence.kept.may_match
     found = kept.get(id(patterns))
     if found is None:
-        may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
+        may = tuple(pattern for pattern in patterns if sentence.may_match(pattern))
         if not sentence.kept.shared:
             return may
         found = _remember(kept, id(patterns), (patterns, may))

@@ -7,16 +7,26 @@ from bisect import bisect_left, bisect_right
 from math import ceil
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from grader.kinds.text import concepts as text_concepts
 from grader.kinds.text import maths
 from grader.kinds.text.concepts import (
     _LATER,
     WINDOW,
     Sentence,
+    _crossed_in,
+    _forget_shapes,
     _index,
+    _may_match,
+    _possible,
+    _read_pairs,
+    _referring_back,
+    _said,
     _windows,
+    check_text,
     sentences,
 )
 from grader.rubric import load_rubric
@@ -33,6 +43,10 @@ _SENTENCES = [
     "A convolution's weights depend on the input",
     "Attention weights every token equally",
     "Nothing here",
+    # words the readings of a sentence look for: denials, reports, limits, quantities, names
+    "It is false that only one W_Q is used; the same number of weights, unlike attention",
+    "Someone might say channels are tokens and pixels the embedding, which is not so",
+    "Compared with a CNN, which is not global, attention does not mix (not only) positions",
 ]
 answers = st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=4).map(". ".join)
 
@@ -161,3 +175,91 @@ def test_a_sentence_read_for_two_sets_of_concepts_may_match_as_it_lacks():
         for concept in concepts:
             for pattern in (*concept.evidence, *concept.contradictions):
                 assert sentence.may_match(pattern) is not alone.lacks(pattern.groups)
+
+
+_GUARDED = [
+    "spread",
+    "quantified",
+    "negation_before",
+    "negation_after",
+    "limit_before",
+    "compared",
+    "attributions",
+    "denials",
+    "_maths_in_text",
+]
+
+
+def _read_without_guards(sentence: Sentence) -> dict:
+    """The sentence's guarded readings worked out word by word, as if every word a reading
+    looks for might be in it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Sentence, "_may_say", lambda self, words: True)
+        patch.setattr(Sentence, "_may_negate", lambda self, verbal=False: True)
+        patch.setattr(Sentence, "_may_name", lambda self: True)
+        patch.setattr(maths, "_MAY_BE_MATHS", maths.re.compile(""))
+        alone = Sentence(list(sentence), sentence.text)
+        alone.offset = sentence.offset
+        return {name: getattr(alone, name) for name in _GUARDED}
+
+
+@settings(max_examples=80, deadline=None)
+@given(answers)
+def test_a_reading_skipped_for_want_of_its_words_is_what_it_would_read(answer):
+    """A sentence with none of the words a reading looks for (a negation, "only", a denial, a
+    quantity, "unlike", a name with "_", maths) skips it: it reads what the word-by-word
+    reading finds, nothing."""
+    for sentence in [*sentences(answer), *(reading for reading, _ in _referring_back(answer))]:
+        alone = Sentence(list(sentence), sentence.text)
+        alone.offset = sentence.offset
+        assert {name: getattr(alone, name) for name in _GUARDED} == _read_without_guards(sentence)
+
+
+@settings(max_examples=80, deadline=None)
+@given(answers)
+def test_the_patterns_possible_in_an_answer_are_all_those_its_sentences_may_match(answer):
+    """`_possible` leaves out only patterns no sentence (nor a sentence read with the subject
+    of the one before) may match."""
+    index = _index(CONCEPTS)
+    read = sentences(answer)
+    for sentence in read:
+        sentence.read(index)
+    said = _said(read)
+    for sentence in [*read, *(reading for reading, _ in _referring_back(answer))]:
+        for concept in CONCEPTS:
+            for patterns in (concept.evidence, concept.contradictions):
+                possible = _possible(patterns, said)
+                alone = Sentence(list(sentence), sentence.text)
+                alone.offset = sentence.offset
+                may = tuple(p for p in patterns if not alone.lacks(p.groups))
+                assert set(may) <= set(possible)
+                assert _may_match(patterns, sentence, possible) == may
+
+
+@settings(max_examples=80, deadline=None)
+@given(answers)
+def test_a_sentence_with_words_of_fewer_than_two_pairings_crosses_none_read_anew(answer):
+    """`_crossed_in` skips a sentence with words of at most one pairing: read anew, its pairs
+    are each joined by that pairing."""
+    index = _index(CONCEPTS)
+    (pairings,) = [concept.pairings for concept in CONCEPTS if concept.pairings]
+    for sentence in sentences(answer):
+        sentence.read(index)
+        alone = Sentence(list(sentence), sentence.text)
+        pairs = _read_pairs(pairings, alone)
+        crossed = [
+            pair for pair in pairs if not any(text_concepts._pairs_as(p, pair) for p in pairings)
+        ]
+        assert len(_crossed_in(pairings, sentence)) == len(crossed)
+
+
+def test_an_answer_checked_for_two_rubrics_finds_for_each_what_it_finds_alone():
+    """Sentences read for one set of concepts, then for another: the groups each says it has
+    words of are the second's too."""
+    answer = "Attention mixes all tokens. Pixels play the role of tokens; channels the embedding."
+    expected = [check_text(CONCEPTS[:1], 1, answer), check_text(CONCEPTS, 3, answer)]
+    _forget_shapes()
+    sentences.cache_clear()
+    for concepts in (CONCEPTS[2:], CONCEPTS[:1]):
+        check_text(concepts, 1, answer)
+    assert [check_text(CONCEPTS[:1], 1, answer), check_text(CONCEPTS, 3, answer)] == expected

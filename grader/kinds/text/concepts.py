@@ -121,6 +121,7 @@ _ATTRIBUTION_BY = frozenset(_ATTRIBUTION_BY_LIST.split())
 # "Only one pixel …": a limit that may undo "every pixel".
 _LIMITED_LIST = "one a an single some few certain two several"
 _LIMITED = frozenset(_LIMITED_LIST.split())
+_ONLY = frozenset(["only"])
 _UNIVERSAL = frozenset(["all", "every", "each", "any"])
 # A short sentence that answers the one before it with a denial: "No.", "That is wrong."
 _SHORT_DENIAL_WORD_LIST = """
@@ -157,6 +158,7 @@ _RELATIVE = frozenset(["which", "who", "whose"])
 # The first words of a clause that names what the sentence compares with ("Unlike a fully
 # connected layer, which has different weights …, a 1x1 convolution …").
 _COMPARED_OPENINGS = (("unlike",), ("compared", "with"), ("compared", "to"), ("in", "contrast"))
+_COMPARED_FIRST = frozenset(opening[0] for opening in _COMPARED_OPENINGS)
 # A word just before one of these qualifies the quantity, not what is counted: "a fixed number of
 # parameters" is no fixed weights, "the same number of weights" no shared weights (a pattern
 # that names the quantity, `same number parameter*`, still reads it).
@@ -562,12 +564,36 @@ class Sentence(tuple):
         """The maths of the sentence as `maths` gives it, with where each begins and ends in
         the sentence's text (the same wherever the text stands in an answer)."""
         found: dict[str, dict[int, tuple[int, int]]] = {}
+        read = maths.forms(self.text)
+        if not read:  # most sentences
+            return found
         starts = [word.start - self.offset for word in self]
-        for start, end, form in maths.forms(self.text):
+        for start, end, form in read:
             at = bisect_left(starts, start)
             if at < len(self) and starts[at] < end:
                 found.setdefault(MATHS + form, {}).setdefault(at, (start, end))
         return found
+
+    @_kept
+    def _plain_words(self) -> frozenset[str]:
+        """The plain forms of the sentence's words (see `_may_say`)."""
+        return frozenset(plain for _, plain in self.plain)
+
+    def _may_say(self, words: frozenset[str]) -> bool:
+        """Whether one of these words is in the sentence (by its plain form): a reading that
+        needs one ("only" for a limit, "false" or a negation for a denial) is worked out only
+        then, and is otherwise what it would find in a sentence with none."""
+        return not words.isdisjoint(self._plain_words)
+
+    def _may_negate(self, verbal: bool = False) -> bool:
+        """Whether a word of the sentence negates (or, `verbal`, denies what came before it):
+        a reading of negations is worked out only then (see `_may_say`)."""
+        return any(self.verbal if verbal else self.negations)
+
+    def _may_name(self) -> bool:
+        """Whether a name is written with "_" in the sentence ("W_Q"): a reading of names is
+        worked out only then (see `_may_say`)."""
+        return any(word.before == "_" for word in self)
 
     @_kept
     def spread(self) -> tuple[int, ...]:
@@ -575,6 +601,9 @@ class Sentence(tuple):
         with "_" is one word, and so is a list of them ("W_Q, W_K and W_V"), which names one
         thing, so that "The same matrices W_Q, W_K, W_V and W_O are used for all the tokens"
         is no wider than "The same matrices are used for all the tokens"."""
+
+        if not self._may_name():  # every word counts
+            return tuple(range(1, len(self) + 1))
 
         def name_start(at: int) -> bool:
             return at + 1 < len(self) and self[at + 1].before == "_"
@@ -604,7 +633,9 @@ class Sentence(tuple):
     def quantified(self) -> dict[int, int]:
         """The words that qualify a quantity ("fixed" in "a fixed number of parameters", "same"
         in "the same size"), by index: the index of the quantity word."""
-        found = {}
+        found: dict[int, int] = {}
+        if not self._may_say(_QUANTITIES):
+            return found
         for index in range(len(self) - 1):
             at = index + 1
             if self.plain[at][1] in _QUANTITY_SKIPPED and at + 1 < len(self):
@@ -761,9 +792,16 @@ class Sentence(tuple):
     def read(self, index: _Index) -> None:
         """Find the places of every word group of a rubric's patterns in one pass over the
         words (each word's groups are looked up once per rubric, not once per group; the
-        places among the same words once per rubric, `_Index.places_of`)."""
-        if index.groups <= self.groups.keys():
-            return
+        places among the same words once per rubric, `_Index.places_of`). Then every group
+        found so far is either `present` or `absent` (see `may_match`)."""
+        if not index.groups <= self.groups.keys():
+            self._read_groups(index)
+        kept = self.kept
+        if len(kept.present) + len(kept.absent) != len(self.groups):  # groups found since
+            kept.present = frozenset(group for group, places in self.groups.items() if places)
+            kept.absent = frozenset(self.groups.keys() - kept.present)
+
+    def _read_groups(self, index: _Index) -> None:
         found = {**index.nowhere, **index.places_of(self.plain)}
         maths_places: dict[tuple[str, ...], list[int]] = {}
         for form, groups in index.maths.items():
@@ -773,8 +811,6 @@ class Sentence(tuple):
         for group in index.maths_groups:
             found[group] = sorted({*found[group], *maths_places.get(group, ())})
         self.groups.update(found)
-        self.kept.present = frozenset(group for group, places in self.groups.items() if places)
-        self.kept.absent = frozenset(group for group, places in self.groups.items() if not places)
 
     def _beginning(self, length: int) -> dict[str, list[int]]:
         """The words by how their stems and their plain forms begin, `length` letters of each
@@ -792,6 +828,8 @@ class Sentence(tuple):
         """For each word, the index of the last negation before it in its scope (-1: none). A
         negation in brackets denies nothing after them: "With a 1x1 kernel (instead of 3x3) the
         same weights are applied …" applies them."""
+        if not self._may_negate():
+            return (-1,) * len(self)
         found: list[int] = []
         opened: list[int] = []  # the last negation before each bracket still open
         for index in range(len(self)):
@@ -814,6 +852,8 @@ class Sentence(tuple):
         """For each word, the index of the first "not", "never", "n't" … after it in its scope,
         before a "that" or an "or" (-1: none)."""
         found = [-1] * len(self)
+        if not self._may_negate(verbal=True):
+            return tuple(found)
         for index in range(len(self) - 2, -1, -1):
             following = index + 1
             # nor one in brackets after it: "… at each pixel (not a 3x3 window)"
@@ -829,6 +869,8 @@ class Sentence(tuple):
     def limit_before(self) -> tuple[int, ...]:
         """For each word, the index of the last "only one", "only a" … before it in its scope
         (-1: none)."""
+        if not self._may_say(_ONLY):
+            return (-1,) * len(self)
         found: list[int] = []
         for index in range(len(self)):
             last = -1
@@ -916,6 +958,8 @@ class Sentence(tuple):
         its clause speaks of what came before ("…, but that is wrong", "…; that is wrong", "…,
         wrong") and it does not look forward, every clause before it."""
         found = []
+        if not (self._may_say(_DENIALS) or self._may_negate(verbal=True)):
+            return ()  # `_is_denial` needs one or the other
         for index, word in enumerate(self):
             if not self._is_denial(index):
                 continue
@@ -966,6 +1010,8 @@ class Sentence(tuple):
         """The clauses that name what the sentence compares with ("Unlike a fully connected
         layer"), and the clauses just after them that describe it (", which has …")."""
         found: set[int] = set()
+        if not self._may_say(_COMPARED_FIRST):  # a clause that describes follows one that names
+            return frozenset(found)
         for clause, start in self.clause_starts.items():
             opening = tuple(p for _, p in self.plain[start : start + 2])
             if any(opening[: len(o)] == o for o in _COMPARED_OPENINGS) or (
@@ -978,7 +1024,9 @@ class Sentence(tuple):
     def attributions(self) -> tuple[tuple[int, int], ...]:
         """Where the sentence reports another's claim ("someone might say", "people think"):
         (index of the first word, index of the verb)."""
-        found = []
+        found: list[tuple[int, int]] = []
+        if not self._may_say(_ATTRIBUTION_VERBS):
+            return ()
         for index, (_, plain) in enumerate(self.plain):
             if plain in _ATTRIBUTION_VERBS:
                 by = [
@@ -2116,7 +2164,12 @@ def _crossed_in(
 ) -> tuple[tuple[int, int, bool], ...]:
     """The sentence's crossed pairs (see `crossed_pairs`), each as the indexes of its two words
     and whether it is negated: worked out once per text of sentence (`_Kept`) and pairings (by
-    id, the pairings kept beside so that no id is reused)."""
+    id, the pairings kept beside so that no id is reused). A pair of two words of one pairing
+    is read only where they are of its two sides (see `read_pairs`), which that pairing joins:
+    a sentence with words of fewer than two pairings crosses none, and is not read."""
+    absent = sentence.kept.absent
+    if sum(not pairing.needs <= absent for pairing in pairings) < 2:
+        return ()
     kept = sentence.kept.crossed
     found = kept.get(id(pairings))
     if found is None:
@@ -2243,19 +2296,40 @@ class Concept:
         )
 
 
-def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Pattern, ...]:
+def _may_match(
+    patterns: tuple[Pattern, ...],
+    sentence: Sentence,
+    possible: tuple[Pattern, ...] | None = None,
+) -> tuple[Pattern, ...]:
     """The patterns (a concept's evidence or contradictions) that may match the sentence: those
     each of whose groups has a word in it. `find` finds nothing for another (see
     `Sentence.lacks`); this asks once per text of sentence (`_Kept`) and patterns (by id, the
-    patterns kept with what is remembered so that no id is reused), not per pattern and answer."""
+    patterns kept with what is remembered so that no id is reused), not per pattern and answer,
+    and only of the patterns `possible` in the answer, when given (see `_possible`): no other
+    has all its groups' words in one of its sentences."""
     kept = sentence.kept.may_match
     found = kept.get(id(patterns))
     if found is None:
-        may = tuple(pattern for pattern in patterns if sentence.may_match(pattern))
+        looked_at = patterns if possible is None else possible
+        may = tuple(pattern for pattern in looked_at if sentence.may_match(pattern))
         if not sentence.kept.shared:
             return may
         found = _remember(kept, id(patterns), (patterns, may))
     return found[1]
+
+
+def _said(read: Sequence[Sentence]) -> frozenset[tuple[str, ...]]:
+    """The groups with a word in some sentence of an answer, each sentence `read` for the
+    rubric (see `Sentence.read`): every group of its patterns is `present` or `absent` then."""
+    return frozenset().union(*(sentence.kept.present for sentence in read))
+
+
+def _possible(patterns: tuple[Pattern, ...], said: frozenset) -> tuple[Pattern, ...]:
+    """The patterns each of whose groups has a word somewhere in the answer (`said`, see
+    `_said`): the only ones that may match one of its sentences, or a sentence read with the
+    subject of the one before (its words are words of the two, its maths that of the second:
+    see `_referring_back`). Worked out once per answer, not per sentence."""
+    return tuple(pattern for pattern in patterns if pattern.needs <= said)
 
 
 _FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
@@ -2457,13 +2531,17 @@ def _takes_subject(match: Match, subject: frozenset[int]) -> bool:
     )
 
 
-def _evidence(concept: Concept, answer: str) -> list[Match]:
+def _evidence(concept: Concept, answer: str, said: frozenset) -> list[Match]:
     """The matches of the concept's evidence. A sentence that refers back to the subject of
     the one before, and agrees with it in number, is read with that subject where a match takes
     its words or is said of it: "The attention weights are not learned. They are computed from
     Q and K." states that the attention weights are computed, and "The standard convolution
     learns a full kernel. It needs 1/D + 1/K^2 of the parameters." says the fraction of the
-    standard convolution, the wrong way round."""
+    standard convolution, the wrong way round. (`said`: the groups with a word in the answer,
+    see `_said`.)"""
+    possible = _possible(concept.evidence, said)
+    if not possible:
+        return []
     pairings, roles = concept.pairings, concept.roles
     carried = {
         sentence[-1].start: (sentence, subject)
@@ -2475,7 +2553,7 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
         reading = carried.get(sentence[-1].start)
         # a pattern may match the reading (the sentence's words and its subject's) or not at all
         read = sentence if reading is None else reading[0]
-        for pattern in _may_match(concept.evidence, read):
+        for pattern in _may_match(concept.evidence, read, possible):
             match = None
             if reading is not None:
                 match = _find_kept(pattern, reading[0], pairings, roles)
@@ -2488,13 +2566,19 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Pattern, Match]]:
+def _contradicting(
+    concept: Concept, answer: str, said: frozenset
+) -> list[tuple[Sentence, Pattern, Match]]:
     """Each match of the concept's contradictions in the answer's sentences, with its sentence
-    and pattern: found once, for both `_qualifier_denied` and `_contradictions`."""
+    and pattern: found once, for both `_qualifier_denied` and `_contradictions`. (`said`: the
+    groups with a word in the answer, see `_said`.)"""
+    possible = _possible(concept.contradictions, said)
+    if not possible:
+        return []
     return [
         (sentence, pattern, match)
         for sentence in sentences(answer)
-        for pattern in _may_match(concept.contradictions, sentence)
+        for pattern in _may_match(concept.contradictions, sentence, possible)
         if (match := _find_kept(pattern, sentence, concept.pairings, concept.roles)) is not None
     ]
 
@@ -2504,6 +2588,7 @@ def _contradictions(
     answer: str,
     evidence: list[Match],
     contradicting: list[tuple[Sentence, Pattern, Match]],
+    said: frozenset,
 ) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
@@ -2513,7 +2598,11 @@ def _contradictions(
     convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
     convolution no data-dependence), nor where a possessive of it owns a word of the concept's
     `evidence` (see `_owns_evidence`). Each is a contradiction of the concept, whatever role the
-    nearest role word is. (`contradicting`: the matches of its sentences, see `_contradicting`.)"""
+    nearest role word is. (`contradicting`: the matches of its sentences, see `_contradicting`;
+    `said`: the groups with a word in the answer, see `_said`.)"""
+    possible = _possible(concept.contradictions, said)
+    if not possible:
+        return []
     found = []
     roles = concept.roles
     matches: list[tuple[Match, Word | None]] = [
@@ -2527,7 +2616,7 @@ def _contradictions(
     # weights are learned."), quoted from the word that refers back ("Its weights are learned")
     for sentence, subject in _referring_back(answer):
         referring = next(word for word in sentence if word.start not in subject)
-        for pattern in _may_match(concept.contradictions, sentence):
+        for pattern in _may_match(concept.contradictions, sentence, possible):
             match = _find_kept(pattern, sentence, concept.pairings, roles)
             if (
                 match is not None
@@ -2734,13 +2823,15 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     matched_words = 0
     doubts = []
     index = _index(concepts)
-    for sentence in sentences(answer):
+    read = sentences(answer)
+    for sentence in read:
         sentence.read(index)
+    said = _said(read)
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        contradicting = _contradicting(concept, answer)
-        evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
+        contradicting = _contradicting(concept, answer, said)
+        evidence = _qualifier_denied(_evidence(concept, answer, said), contradicting)
         # where the concept only names what it is not said of, a statement of its own role and
         # another joined by "both" (or said again of the other) is one of its own ("Both the 1x1
         # and 3x3 convolutions use the same weights at every pixel"), credited provisionally:
@@ -2780,7 +2871,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
         contradictions = [
-            *_contradictions(concept, answer, evidence, contradicting),
+            *_contradictions(concept, answer, evidence, contradicting, said),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)

@@ -653,7 +653,10 @@ class Sentence(tuple):
         before, the noun phrase after the sentence's last colon ("Computed, not learned: the
         attention weights")."""
         starts = [i for i in range(len(self)) if not i or self.scopes[i] != self.scopes[i - 1]]
-        subjects: dict[int, tuple[int, ...]] = {}  # each scope's subject, by its first word
+        # each scope's subject, by its first word; a clause's own read only when a scope after
+        # it goes on without one (where it begins its words, until then)
+        subjects: dict[int, tuple[int, ...] | None] = {}
+        begins: dict[int, int] = {}
         found = {}
         for start in starts:
             at = start
@@ -676,12 +679,16 @@ class Sentence(tuple):
                 # "… act on E and K, and are applied …": the subject of a clause, not of "and K"
                 earlier = [s for s in subjects if s < start]
                 subject = subjects[earlier[-1]] if earlier else self._named_after_colon
+                if subject is None:
+                    subject = subjects[earlier[-1]] = self._subject_words(
+                        earlier[-1], begins[earlier[-1]]
+                    )
                 subjects[start] = subject
                 if subject:
                     found[start] = subject
                 continue
             if start in self.clause_starts.values():
-                subjects[start] = self._subject_words(start, at)
+                subjects[start], begins[start] = None, at
         return found
 
     @_kept
@@ -1057,12 +1064,12 @@ class Sentence(tuple):
     def short_denial(self) -> bool:
         """Whether the sentence is a short answer that denies the one before: "No.", "That is
         wrong." """
+        if len(self) > 5:
+            return False
         plain = [p for _, p in self.plain]
-        return (
-            len(plain) <= 5
-            and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, self.verbal, strict=True))
-            and any(p in _SHORT_DENIALS or n for p, n in zip(plain, self.verbal, strict=True))
-        )
+        return all(
+            p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, self.verbal, strict=True)
+        ) and any(p in _SHORT_DENIALS or n for p, n in zip(plain, self.verbal, strict=True))
 
 
 @lru_cache(maxsize=4096)
@@ -1504,7 +1511,7 @@ def _after_any(sentence: Sentence, index: int, words: tuple[str, ...]) -> bool:
     return (
         before >= 0
         and sentence[before].clause == sentence[index].clause
-        and any(_fits(word, sentence[before]) for word in words)
+        and _fits_group(words, sentence[before].stem, sentence[before].text)
     )
 
 

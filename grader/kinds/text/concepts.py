@@ -805,7 +805,7 @@ class Sentence(tuple):
             self._read_groups(index)
         kept = self.kept
         if len(kept.present) + len(kept.absent) != len(self.groups):  # groups found since
-            kept.present = frozenset(group for group, places in self.groups.items() if places)
+            kept.present = frozenset(filter(self.groups.__getitem__, self.groups))
             kept.absent = frozenset(self.groups.keys() - kept.present)
 
     def _read_groups(self, index: _Index) -> None:
@@ -1636,6 +1636,8 @@ def _echo_end(sentence: Sentence, chosen: list[int], joined: tuple[Word, ...]) -
 
 
 def _in_compared(sentence: Sentence, chosen: list[int]) -> bool:
+    if not sentence.compared:  # most sentences compare with nothing
+        return not chosen
     return all(sentence[index].clause in sentence.compared for index in chosen)
 
 

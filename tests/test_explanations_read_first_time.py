@@ -164,15 +164,14 @@ def test_a_sentence_read_for_a_rubric_may_match_what_it_lacks_no_word_of(answer)
 
 
 def test_a_sentence_read_for_two_sets_of_concepts_may_match_as_it_lacks():
-    """Another rubric's concepts, read in sentences read before for this one: what a
-    sentence read for one rubric keeps tells nothing wrong of another's groups."""
-    concepts = CONCEPTS
+    """Sentences read for one concept, then for all: what `read` kept for the first tells
+    nothing wrong of the others' groups."""
     answer = "The same weights are used at every pixel. Attention mixes all tokens."
     for sentence in sentences(answer):
-        sentence.read(_index(concepts[:1]))
-        sentence.read(_index(concepts))
+        sentence.read(_index(CONCEPTS[:1]))
+        sentence.read(_index(CONCEPTS))
         alone = Sentence(list(sentence), sentence.text)
-        for concept in concepts:
+        for concept in CONCEPTS:
             for pattern in (*concept.evidence, *concept.contradictions):
                 assert sentence.may_match(pattern) is not alone.lacks(pattern.groups)
 

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import pairwise
-from math import ceil
+from math import ceil, floor
 
 from grader.kinds.text import maths
 
@@ -121,6 +121,7 @@ _ATTRIBUTION_BY = frozenset(_ATTRIBUTION_BY_LIST.split())
 # "Only one pixel …": a limit that may undo "every pixel".
 _LIMITED_LIST = "one a an single some few certain two several"
 _LIMITED = frozenset(_LIMITED_LIST.split())
+_ONLY = frozenset(["only"])
 _UNIVERSAL = frozenset(["all", "every", "each", "any"])
 # A short sentence that answers the one before it with a denial: "No.", "That is wrong."
 _SHORT_DENIAL_WORD_LIST = """
@@ -157,6 +158,7 @@ _RELATIVE = frozenset(["which", "who", "whose"])
 # The first words of a clause that names what the sentence compares with ("Unlike a fully
 # connected layer, which has different weights …, a 1x1 convolution …").
 _COMPARED_OPENINGS = (("unlike",), ("compared", "with"), ("compared", "to"), ("in", "contrast"))
+_COMPARED_FIRST = frozenset(opening[0] for opening in _COMPARED_OPENINGS)
 # A word just before one of these qualifies the quantity, not what is counted: "a fixed number of
 # parameters" is no fixed weights, "the same number of weights" no shared weights (a pattern
 # that names the quantity, `same number parameter*`, still reads it).
@@ -335,6 +337,11 @@ class Pattern:
             order = tuple(a - k - 1 for k, a in enumerate(at))
         return cls(text, groups, pairing, ordered, order, not_after)
 
+    @cached_property
+    def needs(self) -> frozenset[tuple[str, ...]]:
+        """The groups that must each have a word in a sentence for the pattern to match it."""
+        return frozenset(self.groups)
+
     @property
     def malformed_pairing(self) -> bool:
         """A `~` that does not join exactly two groups; such a pattern is read as a plain one."""
@@ -427,6 +434,8 @@ class _Kept:
         "groups",
         "sides",
         "lacking",
+        "present",
+        "absent",
         "may_match",
         "found",
         "crossed",
@@ -441,6 +450,9 @@ class _Kept:
         self.groups: dict[tuple[str, ...], list[int]] = {}
         self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
+        # the groups with a word and those with none, as far as `Sentence.read` read them
+        self.present: frozenset[tuple[str, ...]] = frozenset()
+        self.absent: frozenset[tuple[str, ...]] = frozenset()
         self.may_match: dict[int, tuple] = {}  # the patterns that may match (`_may_match`)
         self.found: dict[tuple, tuple] = {}  # what `find` finds (see `_find_kept`)
         self.crossed: dict[int, tuple] = {}  # the crossed pairs (see `_crossed_in`)
@@ -528,6 +540,14 @@ class Sentence(tuple):
             found = self.lacking[groups] = not all(self.places(group) for group in groups)
         return found
 
+    def may_match(self, pattern: Pattern) -> bool:
+        """Whether every group of the pattern has a word in the sentence (`lacks` none): told
+        by the groups `read` found with and without words, without a look at any group's
+        places, for every pattern of the rubric it was read for."""
+        if pattern.needs <= self.kept.present:
+            return True
+        return pattern.needs.isdisjoint(self.kept.absent) and not self.lacks(pattern.groups)
+
     @cached_property
     def maths(self) -> dict[str, dict[int, tuple[int, int]]]:
         """The maths of the sentence, by form (`=` and its canonical form, as a maths
@@ -544,12 +564,36 @@ class Sentence(tuple):
         """The maths of the sentence as `maths` gives it, with where each begins and ends in
         the sentence's text (the same wherever the text stands in an answer)."""
         found: dict[str, dict[int, tuple[int, int]]] = {}
+        read = maths.forms(self.text)
+        if not read:  # most sentences
+            return found
         starts = [word.start - self.offset for word in self]
-        for start, end, form in maths.forms(self.text):
+        for start, end, form in read:
             at = bisect_left(starts, start)
             if at < len(self) and starts[at] < end:
                 found.setdefault(MATHS + form, {}).setdefault(at, (start, end))
         return found
+
+    @_kept
+    def _plain_words(self) -> frozenset[str]:
+        """The plain forms of the sentence's words (see `_may_say`)."""
+        return frozenset(plain for _, plain in self.plain)
+
+    def _may_say(self, words: frozenset[str]) -> bool:
+        """Whether one of these words is in the sentence (by its plain form): a reading that
+        needs one ("only" for a limit, "false" or a negation for a denial) is worked out only
+        then, and is otherwise what it would find in a sentence with none."""
+        return not words.isdisjoint(self._plain_words)
+
+    def _may_negate(self, verbal: bool = False) -> bool:
+        """Whether a word of the sentence negates (or, `verbal`, denies what came before it):
+        a reading of negations is worked out only then (see `_may_say`)."""
+        return any(self.verbal if verbal else self.negations)
+
+    def _may_name(self) -> bool:
+        """Whether a name is written with "_" in the sentence ("W_Q"): a reading of names is
+        worked out only then (see `_may_say`)."""
+        return any(word.before == "_" for word in self)
 
     @_kept
     def spread(self) -> tuple[int, ...]:
@@ -557,6 +601,9 @@ class Sentence(tuple):
         with "_" is one word, and so is a list of them ("W_Q, W_K and W_V"), which names one
         thing, so that "The same matrices W_Q, W_K, W_V and W_O are used for all the tokens"
         is no wider than "The same matrices are used for all the tokens"."""
+
+        if not self._may_name():  # every word counts
+            return tuple(range(1, len(self) + 1))
 
         def name_start(at: int) -> bool:
             return at + 1 < len(self) and self[at + 1].before == "_"
@@ -586,7 +633,9 @@ class Sentence(tuple):
     def quantified(self) -> dict[int, int]:
         """The words that qualify a quantity ("fixed" in "a fixed number of parameters", "same"
         in "the same size"), by index: the index of the quantity word."""
-        found = {}
+        found: dict[int, int] = {}
+        if not self._may_say(_QUANTITIES):
+            return found
         for index in range(len(self) - 1):
             at = index + 1
             if self.plain[at][1] in _QUANTITY_SKIPPED and at + 1 < len(self):
@@ -604,7 +653,10 @@ class Sentence(tuple):
         before, the noun phrase after the sentence's last colon ("Computed, not learned: the
         attention weights")."""
         starts = [i for i in range(len(self)) if not i or self.scopes[i] != self.scopes[i - 1]]
-        subjects: dict[int, tuple[int, ...]] = {}  # each scope's subject, by its first word
+        # each scope's subject, by its first word; a clause's own read only when a scope after
+        # it goes on without one (where it begins its words, until then)
+        subjects: dict[int, tuple[int, ...] | None] = {}
+        begins: dict[int, int] = {}
         found = {}
         for start in starts:
             at = start
@@ -627,12 +679,16 @@ class Sentence(tuple):
                 # "… act on E and K, and are applied …": the subject of a clause, not of "and K"
                 earlier = [s for s in subjects if s < start]
                 subject = subjects[earlier[-1]] if earlier else self._named_after_colon
+                if subject is None:
+                    subject = subjects[earlier[-1]] = self._subject_words(
+                        earlier[-1], begins[earlier[-1]]
+                    )
                 subjects[start] = subject
                 if subject:
                     found[start] = subject
                 continue
             if start in self.clause_starts.values():
-                subjects[start] = self._subject_words(start, at)
+                subjects[start], begins[start] = None, at
         return found
 
     @_kept
@@ -743,9 +799,16 @@ class Sentence(tuple):
     def read(self, index: _Index) -> None:
         """Find the places of every word group of a rubric's patterns in one pass over the
         words (each word's groups are looked up once per rubric, not once per group; the
-        places among the same words once per rubric, `_Index.places_of`)."""
-        if index.groups <= self.groups.keys():
-            return
+        places among the same words once per rubric, `_Index.places_of`). Then every group
+        found so far is either `present` or `absent` (see `may_match`)."""
+        if not index.groups <= self.groups.keys():
+            self._read_groups(index)
+        kept = self.kept
+        if len(kept.present) + len(kept.absent) != len(self.groups):  # groups found since
+            kept.present = frozenset(filter(self.groups.__getitem__, self.groups))
+            kept.absent = frozenset(self.groups.keys() - kept.present)
+
+    def _read_groups(self, index: _Index) -> None:
         found = {**index.nowhere, **index.places_of(self.plain)}
         maths_places: dict[tuple[str, ...], list[int]] = {}
         for form, groups in index.maths.items():
@@ -772,6 +835,8 @@ class Sentence(tuple):
         """For each word, the index of the last negation before it in its scope (-1: none). A
         negation in brackets denies nothing after them: "With a 1x1 kernel (instead of 3x3) the
         same weights are applied …" applies them."""
+        if not self._may_negate():
+            return (-1,) * len(self)
         found: list[int] = []
         opened: list[int] = []  # the last negation before each bracket still open
         for index in range(len(self)):
@@ -794,6 +859,8 @@ class Sentence(tuple):
         """For each word, the index of the first "not", "never", "n't" … after it in its scope,
         before a "that" or an "or" (-1: none)."""
         found = [-1] * len(self)
+        if not self._may_negate(verbal=True):
+            return tuple(found)
         for index in range(len(self) - 2, -1, -1):
             following = index + 1
             # nor one in brackets after it: "… at each pixel (not a 3x3 window)"
@@ -809,6 +876,8 @@ class Sentence(tuple):
     def limit_before(self) -> tuple[int, ...]:
         """For each word, the index of the last "only one", "only a" … before it in its scope
         (-1: none)."""
+        if not self._may_say(_ONLY):
+            return (-1,) * len(self)
         found: list[int] = []
         for index in range(len(self)):
             last = -1
@@ -896,6 +965,8 @@ class Sentence(tuple):
         its clause speaks of what came before ("…, but that is wrong", "…; that is wrong", "…,
         wrong") and it does not look forward, every clause before it."""
         found = []
+        if not (self._may_say(_DENIALS) or self._may_negate(verbal=True)):
+            return ()  # `_is_denial` needs one or the other
         for index, word in enumerate(self):
             if not self._is_denial(index):
                 continue
@@ -946,6 +1017,8 @@ class Sentence(tuple):
         """The clauses that name what the sentence compares with ("Unlike a fully connected
         layer"), and the clauses just after them that describe it (", which has …")."""
         found: set[int] = set()
+        if not self._may_say(_COMPARED_FIRST):  # a clause that describes follows one that names
+            return frozenset(found)
         for clause, start in self.clause_starts.items():
             opening = tuple(p for _, p in self.plain[start : start + 2])
             if any(opening[: len(o)] == o for o in _COMPARED_OPENINGS) or (
@@ -958,7 +1031,9 @@ class Sentence(tuple):
     def attributions(self) -> tuple[tuple[int, int], ...]:
         """Where the sentence reports another's claim ("someone might say", "people think"):
         (index of the first word, index of the verb)."""
-        found = []
+        found: list[tuple[int, int]] = []
+        if not self._may_say(_ATTRIBUTION_VERBS):
+            return ()
         for index, (_, plain) in enumerate(self.plain):
             if plain in _ATTRIBUTION_VERBS:
                 by = [
@@ -989,12 +1064,12 @@ class Sentence(tuple):
     def short_denial(self) -> bool:
         """Whether the sentence is a short answer that denies the one before: "No.", "That is
         wrong." """
+        if len(self) > 5:
+            return False
         plain = [p for _, p in self.plain]
-        return (
-            len(plain) <= 5
-            and all(p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, self.verbal, strict=True))
-            and any(p in _SHORT_DENIALS or n for p, n in zip(plain, self.verbal, strict=True))
-        )
+        return all(
+            p in _SHORT_DENIAL_WORDS or n for p, n in zip(plain, self.verbal, strict=True)
+        ) and any(p in _SHORT_DENIALS or n for p, n in zip(plain, self.verbal, strict=True))
 
 
 @lru_cache(maxsize=4096)
@@ -1121,7 +1196,15 @@ def _index(concepts: tuple[Concept, ...]) -> _Index:
     return _Index(concepts)
 
 
-@lru_cache(maxsize=256)
+# Answers whose sentences (and readings with the subject before: `_referring_back`) are kept:
+# every step of one answer's check reads them again. An answer met again is not checked again
+# (`grade.REMEMBERED`); kept for more answers, a class of its own sentences' words and readings
+# outlived the young generation, and the collector's passes over them cost a tenth of the check
+# (0.24 s of 3.2 s for the 3,199 spaced explanations, 0.03 s so).
+_ANSWERS_KEPT = 4
+
+
+@lru_cache(maxsize=_ANSWERS_KEPT)
 def sentences(answer: str) -> tuple[Sentence, ...]:
     """The answer's sentences as words, with positions in the answer (read once per answer:
     every pattern of every concept is looked for in the same sentences; a text read once for
@@ -1157,13 +1240,12 @@ class _Shape:
         part = 0
         for m in _WORD.finditer(piece):
             start = m.start()
-            if start - previous_end > 1 or piece[previous_end:start] not in ("", " "):
+            gap = piece[previous_end:start]
+            if gap and not gap.isspace():  # spaces alone end no clause
                 clause += len(_CLAUSE_END.findall(piece, previous_end, start))
                 part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
-            words.append(
-                (text, stem(text), start, m.end(), clause, piece[previous_end:start], part)
-            )
+            words.append((text, stem(text), start, m.end(), clause, gap, part))
             previous_end = m.end()
         self.words = tuple(words)
         key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
@@ -1275,7 +1357,7 @@ def find(
         return None
     # a group with no word in the sentence: no window, no ordered pair, and no pair the pattern
     # pairs (a word `_pairs_as` fits to a group is one of the group's `places`)
-    if sentence.lacks(pattern.groups):
+    if not sentence.may_match(pattern):
         return None
     if pattern.pairing:
         pairs = read_pairs(pairings or (pattern,), sentence)
@@ -1429,7 +1511,7 @@ def _after_any(sentence: Sentence, index: int, words: tuple[str, ...]) -> bool:
     return (
         before >= 0
         and sentence[before].clause == sentence[index].clause
-        and any(_fits(word, sentence[before]) for word in words)
+        and _fits_group(words, sentence[before].stem, sentence[before].text)
     )
 
 
@@ -1442,13 +1524,21 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
     word on, each group's first word in the window; then `_LATER`, and up to each word, each
     group's last word in the window ("a convolution does not mix positions …; its weights are
     fixed" states `convolution* fixed weight*` plainly only with the later "weights"). A window
-    spans `WINDOW` words as `spread` (see `Sentence.spread`) counts them."""
-    length = len(spread)
+    spans `WINDOW` words as `spread` (see `Sentence.spread`) counts them.
+
+    Only the starts and ends where the window can differ from the one before are tried: from
+    every start up to the next place, each group's first word is the same and the span widest
+    from the earliest, so the last such start (the floor of a place) stands for them all; up to
+    every end from a place on, likewise the first (the ceiling of a place). What is left out is
+    only the same window again."""
 
     def span(first: float, last: float) -> int:
         return spread[ceil(last)] - spread[ceil(first)]
 
-    for start in range(length):
+    every = [at for indexes in places for at in indexes]
+    starts = sorted({floor(at) for at in every if at >= 0})
+    ends = sorted({ceil(at) for at in every})
+    for start in starts:
         chosen = []
         for indexes in places:
             at = bisect_left(indexes, start)
@@ -1458,7 +1548,7 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
         else:
             yield chosen
     yield _LATER
-    for end in range(length):
+    for end in ends:
         chosen = []
         for indexes in places:
             at = bisect_right(indexes, end) - 1
@@ -1546,6 +1636,8 @@ def _echo_end(sentence: Sentence, chosen: list[int], joined: tuple[Word, ...]) -
 
 
 def _in_compared(sentence: Sentence, chosen: list[int]) -> bool:
+    if not sentence.compared:  # most sentences compare with nothing
+        return not chosen
     return all(sentence[index].clause in sentence.compared for index in chosen)
 
 
@@ -1842,6 +1934,8 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
         found = {}
         for index, word in enumerate(sentence):
             role = _role_fitting(word, roles)
+            if role is None:
+                continue
             # "standard/separable": the word after the "/" is the denominator, compared with
             # "no 3x3 neighbourhood", "(not a 3x3 window)", "rather than a 3x3 one": denied,
             # what the statement is compared with
@@ -1850,7 +1944,7 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
                 and sentence[at].clause == word.clause
                 for at in range(max(0, index - 2), index)
             )
-            if role is not None and not compared:
+            if not compared:
                 found[index] = role
         sentence.roles[roles] = found
     return found
@@ -2087,7 +2181,12 @@ def _crossed_in(
 ) -> tuple[tuple[int, int, bool], ...]:
     """The sentence's crossed pairs (see `crossed_pairs`), each as the indexes of its two words
     and whether it is negated: worked out once per text of sentence (`_Kept`) and pairings (by
-    id, the pairings kept beside so that no id is reused)."""
+    id, the pairings kept beside so that no id is reused). A pair of two words of one pairing
+    is read only where they are of its two sides (see `read_pairs`), which that pairing joins:
+    a sentence with words of fewer than two pairings crosses none, and is not read."""
+    absent = sentence.kept.absent
+    if sum(not pairing.needs <= absent for pairing in pairings) < 2:
+        return ()
     kept = sentence.kept.crossed
     found = kept.get(id(pairings))
     if found is None:
@@ -2214,19 +2313,40 @@ class Concept:
         )
 
 
-def _may_match(patterns: tuple[Pattern, ...], sentence: Sentence) -> tuple[Pattern, ...]:
+def _may_match(
+    patterns: tuple[Pattern, ...],
+    sentence: Sentence,
+    possible: tuple[Pattern, ...] | None = None,
+) -> tuple[Pattern, ...]:
     """The patterns (a concept's evidence or contradictions) that may match the sentence: those
     each of whose groups has a word in it. `find` finds nothing for another (see
     `Sentence.lacks`); this asks once per text of sentence (`_Kept`) and patterns (by id, the
-    patterns kept with what is remembered so that no id is reused), not per pattern and answer."""
+    patterns kept with what is remembered so that no id is reused), not per pattern and answer,
+    and only of the patterns `possible` in the answer, when given (see `_possible`): no other
+    has all its groups' words in one of its sentences."""
     kept = sentence.kept.may_match
     found = kept.get(id(patterns))
     if found is None:
-        may = tuple(pattern for pattern in patterns if not sentence.lacks(pattern.groups))
+        looked_at = patterns if possible is None else possible
+        may = tuple(pattern for pattern in looked_at if sentence.may_match(pattern))
         if not sentence.kept.shared:
             return may
         found = _remember(kept, id(patterns), (patterns, may))
     return found[1]
+
+
+def _said(read: Sequence[Sentence]) -> frozenset[tuple[str, ...]]:
+    """The groups with a word in some sentence of an answer, each sentence `read` for the
+    rubric (see `Sentence.read`): every group of its patterns is `present` or `absent` then."""
+    return frozenset().union(*(sentence.kept.present for sentence in read))
+
+
+def _possible(patterns: tuple[Pattern, ...], said: frozenset) -> tuple[Pattern, ...]:
+    """The patterns each of whose groups has a word somewhere in the answer (`said`, see
+    `_said`): the only ones that may match one of its sentences, or a sentence read with the
+    subject of the one before (its words are words of the two, its maths that of the second:
+    see `_referring_back`). Worked out once per answer, not per sentence."""
+    return tuple(pattern for pattern in patterns if pattern.needs <= said)
 
 
 _FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
@@ -2368,7 +2488,7 @@ def _unclean_doubt(match: Match, answer: str, denied_too: bool) -> str:
     return f"{said}, beside a plain statement of it" if denied_too else said
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=_ANSWERS_KEPT)
 def _referring_back(answer: str) -> tuple[tuple[Sentence, frozenset[int]], ...]:
     """Each sentence that begins with a word referring back (it, its, they …: see
     `_NEXT_SENTENCE_REFERRING`), after a sentence with a subject, read with that subject's
@@ -2428,13 +2548,17 @@ def _takes_subject(match: Match, subject: frozenset[int]) -> bool:
     )
 
 
-def _evidence(concept: Concept, answer: str) -> list[Match]:
+def _evidence(concept: Concept, answer: str, said: frozenset) -> list[Match]:
     """The matches of the concept's evidence. A sentence that refers back to the subject of
     the one before, and agrees with it in number, is read with that subject where a match takes
     its words or is said of it: "The attention weights are not learned. They are computed from
     Q and K." states that the attention weights are computed, and "The standard convolution
     learns a full kernel. It needs 1/D + 1/K^2 of the parameters." says the fraction of the
-    standard convolution, the wrong way round."""
+    standard convolution, the wrong way round. (`said`: the groups with a word in the answer,
+    see `_said`.)"""
+    possible = _possible(concept.evidence, said)
+    if not possible:
+        return []
     pairings, roles = concept.pairings, concept.roles
     carried = {
         sentence[-1].start: (sentence, subject)
@@ -2446,7 +2570,7 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
         reading = carried.get(sentence[-1].start)
         # a pattern may match the reading (the sentence's words and its subject's) or not at all
         read = sentence if reading is None else reading[0]
-        for pattern in _may_match(concept.evidence, read):
+        for pattern in _may_match(concept.evidence, read, possible):
             match = None
             if reading is not None:
                 match = _find_kept(pattern, reading[0], pairings, roles)
@@ -2459,13 +2583,19 @@ def _evidence(concept: Concept, answer: str) -> list[Match]:
     return found
 
 
-def _contradicting(concept: Concept, answer: str) -> list[tuple[Sentence, Pattern, Match]]:
+def _contradicting(
+    concept: Concept, answer: str, said: frozenset
+) -> list[tuple[Sentence, Pattern, Match]]:
     """Each match of the concept's contradictions in the answer's sentences, with its sentence
-    and pattern: found once, for both `_qualifier_denied` and `_contradictions`."""
+    and pattern: found once, for both `_qualifier_denied` and `_contradictions`. (`said`: the
+    groups with a word in the answer, see `_said`.)"""
+    possible = _possible(concept.contradictions, said)
+    if not possible:
+        return []
     return [
         (sentence, pattern, match)
         for sentence in sentences(answer)
-        for pattern in _may_match(concept.contradictions, sentence)
+        for pattern in _may_match(concept.contradictions, sentence, possible)
         if (match := _find_kept(pattern, sentence, concept.pairings, concept.roles)) is not None
     ]
 
@@ -2475,6 +2605,7 @@ def _contradictions(
     answer: str,
     evidence: list[Match],
     contradicting: list[tuple[Sentence, Pattern, Match]],
+    said: frozenset,
 ) -> list[Match]:
     """The matches of the concept's contradictions that are the concept's: not said of what the
     sentence compares with ("Unlike a fully connected layer, which has different weights for
@@ -2484,7 +2615,11 @@ def _contradictions(
     convolution is fixed, whereas attention, being data-dependent, mixes …" gives the
     convolution no data-dependence), nor where a possessive of it owns a word of the concept's
     `evidence` (see `_owns_evidence`). Each is a contradiction of the concept, whatever role the
-    nearest role word is. (`contradicting`: the matches of its sentences, see `_contradicting`.)"""
+    nearest role word is. (`contradicting`: the matches of its sentences, see `_contradicting`;
+    `said`: the groups with a word in the answer, see `_said`.)"""
+    possible = _possible(concept.contradictions, said)
+    if not possible:
+        return []
     found = []
     roles = concept.roles
     matches: list[tuple[Match, Word | None]] = [
@@ -2498,7 +2633,7 @@ def _contradictions(
     # weights are learned."), quoted from the word that refers back ("Its weights are learned")
     for sentence, subject in _referring_back(answer):
         referring = next(word for word in sentence if word.start not in subject)
-        for pattern in _may_match(concept.contradictions, sentence):
+        for pattern in _may_match(concept.contradictions, sentence, possible):
             match = _find_kept(pattern, sentence, concept.pairings, roles)
             if (
                 match is not None
@@ -2705,13 +2840,15 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
     matched_words = 0
     doubts = []
     index = _index(concepts)
-    for sentence in sentences(answer):
+    read = sentences(answer)
+    for sentence in read:
         sentence.read(index)
+    said = _said(read)
     for concept in concepts:
         pairings = concept.pairings
         pairing_texts = {p.text for p in pairings}
-        contradicting = _contradicting(concept, answer)
-        evidence = _qualifier_denied(_evidence(concept, answer), contradicting)
+        contradicting = _contradicting(concept, answer, said)
+        evidence = _qualifier_denied(_evidence(concept, answer, said), contradicting)
         # where the concept only names what it is not said of, a statement of its own role and
         # another joined by "both" (or said again of the other) is one of its own ("Both the 1x1
         # and 3x3 convolutions use the same weights at every pixel"), credited provisionally:
@@ -2751,7 +2888,7 @@ def check_text(concepts: tuple[Concept, ...], max_marks: float, answer: str) -> 
         # fixed local weights" gives attention the convolution's, whatever else it contradicts);
         # a contradiction the sentence denies, asks or reports is not stated ("It is a myth …")
         contradictions = [
-            *_contradictions(concept, answer, evidence, contradicting),
+            *_contradictions(concept, answer, evidence, contradicting, said),
             *crossed_pairs(pairings, answer),
         ]
         contradiction = reversed_ or next((m for m in contradictions if m.clean), None)

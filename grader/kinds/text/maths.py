@@ -421,13 +421,29 @@ def canonical(text: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=4096)
 def forms(text: str) -> tuple[tuple[int, int, str], ...]:
     """The maths of a text: (start, end, canonical form) of each stretch the reader reads, and
     of each of its terms when it has several. A stretch without an operator (a word, a lone
     symbol, `CD`) or with a word of more than four letters in it ("position-wise",
-    "data-dependent") is prose, not maths, and is not read. Remembered per text: a class
-    writes the same sentences in many answers (positions are from the text's start)."""
+    "data-dependent") is prose, not maths, and is not read. A text with no character that
+    may be maths (see `_MAY_BE_MATHS`) has none, and is not split into stretches at all."""
+    if _MAY_BE_MATHS.search(text) is None:
+        return ()
+    return _read_forms(text)
+
+
+# A character that may stand in maths: every operator, power and LaTeX command of `_TOKEN`,
+# and a hyphen unless a word of five letters or more touches it. Such a word is in the hyphen's
+# stretch (only a space or a character that is not maths ends one), which is then prose
+# ("data-dependent", "token-wise": see `forms`), so a text whose only operators are such
+# hyphens, as most sentences' are, has no maths.
+_MAY_BE_MATHS = re.compile(r"[\\*·×⋅²³^/_+−]|(?<![A-Za-z]{5})-(?![A-Za-z]{5})")
+
+
+@lru_cache(maxsize=4096)
+def _read_forms(text: str) -> tuple[tuple[int, int, str], ...]:
+    """`forms`, read: remembered per text, as a class writes the same sentences in many answers
+    (positions are from the text's start)."""
     found: list[tuple[int, int, str]] = []
     for stretch in _stretches(text):
         if not any(kind in _MATHS_KINDS for kind, _, _ in stretch) or any(

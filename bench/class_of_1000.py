@@ -324,8 +324,8 @@ def explanation(rng: random.Random, seeds: list[str]) -> str:
 # start of "position-wise"). Lower case where a sentence may begin with it: a sentence's first
 # letter is lowered before, and its case chosen after (`_reworded`).
 SYNONYMS: dict[str, list[str]] = {
-    "transformer:": ["transformer:", "in a Transformer:", "for a Transformer:", "Transformers:",
-                     "Transformer:"],
+    "transformer:": ["transformer:", "Transformer:", "in a Transformer:", "for a Transformer:",
+                     "Transformers:"],
     "tokens embedded with position": ["tokens embedded with position",
                                       "tokens embedded with their position",
                                       "the tokens embedded with position",

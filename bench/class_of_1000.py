@@ -5,6 +5,8 @@ Run from the repository root:
 
     .venv/bin/python bench/class_of_1000.py
     .venv/bin/python bench/class_of_1000.py --profile      # and where the time goes
+    .venv/bin/python bench/class_of_1000.py --students 10000 --cold-only --own-words
+                                                     # explanations in the students' own words
     nice .venv/bin/python bench/class_of_1000.py --students 50000 --keep /tmp/class-50k --cold-only
                                                      # memory at 50,000: the class is written
                                                      # once into the --keep folder and reused
@@ -15,8 +17,13 @@ class every time for the same --seed) from realistic variants: right answers in 
 notations (LaTeX, Unicode, plain text, renamed indices), the seed students' mistakes
 (submissions/22-52-q4/seed-student-*.yaml), typical mistakes (the count pairs of
 bench/counts.py and wrong layers), now and then an unreadable, empty or absent answer, and
-explanations of varying quality built sentence by sentence, so that most are distinct as in a
-real class.
+explanations of varying quality built sentence by sentence from lists of sentences, so that
+most explanations are distinct as in a real class, though their sentences are not: 10,000
+students write 64 distinct sentence texts, and the grader keeps what it read of a text. With
+--own-words each explanation is then reworded as students write (`in_own_words`: synonyms,
+clauses in another order, asides, fillers, slips, case), saying the same, so that nearly every
+sentence text is distinct; all else is drawn the same. The header says how many distinct
+sentence texts the class's explanations hold, both ways.
 
 Then it runs, as a subprocess and with the default number of worker processes (one per core),
 with Python's bytecode cache as an installed grader has it (see bench/machine.py):

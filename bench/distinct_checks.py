@@ -6,6 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/distinct_checks.py
     .venv/bin/python bench/distinct_checks.py --compare /tmp/main   # beside another version (the folder holding its grader/)
     .venv/bin/python bench/distinct_checks.py --explanations --compare /tmp/main
+    .venv/bin/python bench/distinct_checks.py --explanations --students 10000 --own-words
 
 It takes the class of `bench/class_of_1000.py --distinct` (every student's five formulas and
 four counts carry the student's number, so no two students share one; the explanations are
@@ -21,7 +22,8 @@ marks, feedback and all).
 
 With `--explanations` the answers are instead the distinct explanations of the class of
 `bench/class_of_1000.py` (not `--distinct`: its explanations are the same), each checked once
-in the order the class first writes it.
+in the order the class first writes it; with `--explanations --own-words`, those of
+`bench/class_of_1000.py --own-words`, in the students' own words.
 """
 
 from __future__ import annotations

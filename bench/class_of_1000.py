@@ -566,7 +566,8 @@ def in_own_words(text: str, rng: random.Random) -> str:
         return _keywords_reworded(text, rng)
     sentences = [_reworded(sentence, rng) for sentence in _SENTENCE_BREAK.split(text.strip())]
     if rng.random() < FILLER and len(text.split()) < FILLED_WORDS:
-        filler = rng.choice(FILLER_OPENINGS) + rng.choice(FILLERS)
+        opening, filler = rng.choice(FILLER_OPENINGS), rng.choice(FILLERS)
+        filler = opening + (_lowered_start(filler) if opening else filler)
         sentences.insert(rng.randrange(len(sentences) + 1), _reworded(filler, rng))
     return " ".join(sentences)
 

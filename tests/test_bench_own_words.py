@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -134,3 +135,12 @@ def test_slips_fall_only_on_words_the_grader_does_not_read():
     slipped = {bench._with_slip("This is exactly that.", random.Random(s)) for s in range(200)}
     assert len(slipped) > 2
     assert all(text.startswith("This is ") and text.endswith(" that.") for text in slipped)
+
+
+def test_a_filler_after_its_opening_goes_on_in_small_letters():
+    # "overall, That is the main idea." was written before the fix; after an opening or an
+    # aside, only "I", an acronym or maths keep their capital
+    openings = "|".join(re.escape(opening.strip()) for opening in bench.FILLER_OPENINGS if opening)
+    capital = re.compile(rf"(?:{openings}) (?:Hope|This|See|We|That|Let|Here|The)\b")
+    texts = bench.class_explanations(2000, SEED, own_words=True)
+    assert [m.group(0) for text in texts for m in capital.finditer(text)] == []

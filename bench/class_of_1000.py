@@ -5,6 +5,8 @@ Run from the repository root:
 
     .venv/bin/python bench/class_of_1000.py
     .venv/bin/python bench/class_of_1000.py --profile      # and where the time goes
+    .venv/bin/python bench/class_of_1000.py --students 10000 --cold-only --own-words
+                                                     # explanations in the students' own words
     nice .venv/bin/python bench/class_of_1000.py --students 50000 --keep /tmp/class-50k --cold-only
                                                      # memory at 50,000: the class is written
                                                      # once into the --keep folder and reused
@@ -15,8 +17,13 @@ class every time for the same --seed) from realistic variants: right answers in 
 notations (LaTeX, Unicode, plain text, renamed indices), the seed students' mistakes
 (submissions/22-52-q4/seed-student-*.yaml), typical mistakes (the count pairs of
 bench/counts.py and wrong layers), now and then an unreadable, empty or absent answer, and
-explanations of varying quality built sentence by sentence, so that most are distinct as in a
-real class.
+explanations of varying quality built sentence by sentence from lists of sentences, so that
+most explanations are distinct as in a real class, though their sentences are not: 10,000
+students write 64 distinct sentence texts, and the grader keeps what it read of a text. With
+--own-words each explanation is then reworded as students write (`in_own_words`: synonyms,
+clauses in another order, asides, fillers, slips, case), saying the same, so that nearly every
+sentence text is distinct; all else is drawn the same. The header says how many distinct
+sentence texts the class's explanations hold, both ways.
 
 Then it runs, as a subprocess and with the default number of worker processes (one per core),
 with Python's bytecode cache as an installed grader has it (see bench/machine.py):
@@ -59,6 +66,7 @@ import json
 import os
 import pstats
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -66,6 +74,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -305,6 +314,344 @@ def explanation(rng: random.Random, seeds: list[str]) -> str:
     return " ".join(dict.fromkeys(sentences))
 
 
+# --- Explanations in the students' own words (--own-words) ------------------------------------
+
+# `explanation` draws whole sentences from the lists above: a class of 10,000 writes 64
+# distinct sentence texts, and the grader, which keeps what it read of a text, reads each one
+# once. With --own-words each explanation so drawn is then reworded as students write, from a
+# random generator of its own (`wording_generator`: the class's other draws stay the same):
+# synonyms, clauses in another order, asides, now and then a filler sentence, a spelling slip,
+# a small letter at a sentence's start. Each change keeps what the sentence says: a synonym is
+# one the rubric's concept lists beside the word (weights and parameters; pixel, position and
+# location), a clause moves only where the sentence means the same, and a slip falls only on a
+# word that no pattern of the rubric and nothing the text reader looks for is made of.
+
+# A phrase and what a student may write for it (the phrase among them). Where two phrases
+# begin at the same place, the first listed is used; words are whole ("position" is not the
+# start of "position-wise"). Lower case where a sentence may begin with it: a sentence's first
+# letter is lowered before, and its case chosen after (`_reworded`).
+SYNONYMS: dict[str, list[str]] = {
+    "transformer:": ["transformer:", "Transformer:", "in a Transformer:", "for a Transformer:",
+                     "Transformers:"],
+    "tokens embedded with position": ["tokens embedded with position",
+                                      "tokens embedded with their position",
+                                      "the tokens embedded with position",
+                                      "tokens with position embedded"],
+    "pixels of all channels": ["pixels of all channels", "pixels with all their channels",
+                               "the pixels of all channels", "pixels over all channels"],
+    "Q = XW_Q, K = XW_K, V = XW_V": ["Q = XW_Q, K = XW_K, V = XW_V",
+                                     "Q = XW_Q, K = XW_K and V = XW_V",
+                                     "Q = XW_Q, K = XW_K, and V = XW_V"],
+    "~": ["~", "~", "↔", "<->", "="],
+    "the Q = XW_Q projection": ["the Q = XW_Q projection", "the query projection Q = XW_Q",
+                                "the projection Q = XW_Q", "the Q = XW_Q query projection"],
+    "of a Transformer": ["of a Transformer", "of a transformer", "in a Transformer",
+                         "in Transformers", "of the Transformer", "used in a Transformer"],
+    "in a Transformer": ["in a Transformer", "in a transformer", "in Transformers",
+                         "in the Transformer"],
+    "use the same": ["use the same", "apply the same", "rely on the same", "use exactly the same"],
+    "for queries, keys and values": ["for queries, keys and values",
+                                     "for the queries, keys and values",
+                                     "for queries, keys, and values",
+                                     "for the queries, the keys and the values"],
+    "the same weights": ["the same weights", "the same parameters", "shared weights",
+                         "identical weights", "one shared set of weights",
+                         "the same weight matrix"],
+    "one common weight matrix": ["one common weight matrix", "one shared weight matrix",
+                                 "the same weight matrix", "one common matrix of parameters"],
+    "the same linear map": ["the same linear map", "the same linear transformation",
+                            "one shared linear map", "an identical linear map"],
+    "weights are shared": ["weights are shared", "parameters are shared", "weights are the same",
+                           "weights are identical"],
+    "is shared by": ["is shared by", "is used by", "is reused by", "is common to"],
+    "fixed local weights": ["fixed local weights", "fixed, local weights", "local, fixed weights",
+                            "fixed local kernels", "fixed local filters"],
+    "fixed receptive field": ["fixed receptive field", "fixed, local receptive field",
+                              "small fixed receptive field", "fixed local window"],
+    "convolution is local": ["convolution is local", "a convolution is local",
+                             "a CNN only looks at a local window", "conv stays local",
+                             "convolution is only local"],
+    "at every pixel": ["at every pixel", "at each pixel", "at every position", "at each location",
+                       "at every spatial position", "for every pixel", "to every pixel"],
+    "at each location": ["at each location", "at every location", "at each position",
+                         "at every pixel", "for each position"],
+    "across positions": ["across positions", "across all positions", "across locations",
+                         "across pixels", "over all positions"],
+    "all PQ positions": ["all PQ positions", "all the PQ positions", "all positions",
+                         "every one of the PQ positions", "all PQ pixels", "all P Q locations"],
+    "position-wise": ["position-wise", "positionwise", "pointwise", "per-position", "token-wise"],
+    "per-position": ["per-position", "position-wise", "pointwise"],
+    "pointwise": ["pointwise", "point-wise", "position-wise"],
+    "linear transformation": ["linear transformation", "linear map", "linear layer"],
+    "linear layer": ["linear layer", "dense layer", "linear map", "fully connected layer"],
+    "linear projections": ["linear projections", "projections", "linear maps",
+                           "projection matrices"],
+    "feed-forward layer": ["feed-forward layer", "feedforward layer", "FFN", "MLP block",
+                           "feed-forward network"],
+    "play the role of the embedding dimension": [
+        "play the role of the embedding dimension", "act as the embedding dimension",
+        "correspond to the embedding dimension", "are the embedding dimension",
+        "play the role of the embedding size"],
+    "are like": ["are like", "play the role of", "correspond to", "act as", "are analogous to"],
+    "corresponds to": ["corresponds to", "is like", "plays the role of", "acts as"],
+    "correspond to": ["correspond to", "are like", "play the role of", "act as"],
+    "embedding dimension": ["embedding dimension", "embedding size", "embedding dim",
+                            "embedding vector", "embedding dimensions"],
+    "hidden features": ["hidden features", "features", "hidden dimensions", "feature dimension"],
+    "if we see": ["if we see", "if we view", "if we think of", "if you treat", "if we regard"],
+    "treat": ["treat", "think of", "view", "regard"],
+    "pixels": ["pixels", "positions", "locations", "spatial positions"],
+    "pixel": ["pixel", "position", "location", "spatial position"],
+    "positions": ["positions", "locations", "pixels"],
+    "position": ["position", "location", "pixel"],
+    "weight matrix": ["weight matrix", "parameter matrix", "matrix of weights"],
+    "weights": ["weights", "parameters"],
+    "mixes": ["mixes", "combines", "aggregates"],
+    "combines": ["combines", "mixes", "aggregates"],
+    "data-dependent": ["data-dependent", "input-dependent", "content-dependent"],
+    "input-dependent": ["input-dependent", "data-dependent", "content-dependent"],
+    "dynamically": ["dynamically", "in a data-dependent way", "depending on the input"],
+    "transformers": ["transformers", "Transformers", "Transformer models"],
+    "Transformers": ["Transformers", "transformers", "Transformer models"],
+    "Transformer": ["Transformer", "transformer"],
+    "a convolution": ["a convolution", "a conv", "a CNN", "convolution"],
+    "a 1x1 convolution": ["a 1x1 convolution", "a 1x1 conv", "the 1x1 convolution"],
+    "architectures": ["architectures", "models", "networks"],
+    "exactly": ["exactly", "precisely", "really", "just"],
+    "matrix multiplications": ["matrix multiplications", "matrix products",
+                               "matrix multiplication"],
+    "process input": ["process input", "process their input", "process the input",
+                      "transform inputs"],
+    "unrelated architectures": ["unrelated architectures", "unrelated models",
+                                "totally unrelated architectures", "unrelated networks",
+                                "completely unrelated models", "two unrelated architectures"],
+    "similar in some way": ["similar in some way", "somehow similar", "alike in some way",
+                            "kind of similar"],
+    "connection": ["connection", "link", "relation", "relationship"],
+    "learnable": ["learnable", "trainable", "learned"],
+    "operation": ["operation", "computation", "thing"],
+    "applies": ["applies", "uses"],
+    "is transformed by": ["is transformed by", "is multiplied by", "goes through"],
+    "e.g.": ["e.g.", "for example", "for instance", "say", "like", "such as"],
+    "x_1 ... x_P": ["x_1 ... x_P", "x_1 … x_P", "x_1, …, x_P", "x_1, x_2, …, x_P"],
+    "x_1 ... x_N": ["x_1 ... x_N", "x_1 … x_N", "x_1, …, x_N", "x_1, x_2, …, x_N"],
+    "the value projection": ["the value projection", "the projection of the values",
+                             "the values' projection", "the value projection matrix"],
+    "is this layer": ["is this layer", "is exactly this layer", "is the same layer",
+                      "is this kind of layer", "is the same as this layer"],
+    "it is similar to": ["it is similar to", "it is like", "it resembles", "it is much like",
+                         "it is quite similar to"],
+    "used in": ["used in", "of", "in", "found in"],
+    "are transformed via": ["are transformed via", "are transformed by", "are multiplied by",
+                            "go through"],
+    "weight matrices": ["weight matrices", "parameter matrices", "matrices of weights"],
+    "cannot be written as": ["cannot be written as", "cannot be expressed as",
+                             "cannot be seen as", "can not be written as"],
+    "a matrix product": ["a matrix product", "a product of matrices", "a matrix multiplication",
+                         "one matrix product"],
+    "both architectures": ["both architectures", "both models", "the two architectures",
+                           "both of them", "CNNs and Transformers both"],
+    "apply": ["apply", "use", "rely on", "are built on"],
+    "both use": ["both use", "both models use", "both of them use", "the two models use",
+                 "both networks have", "both rely on", "both contain"],
+    "so they are": ["so they are", "therefore they are", "so the two are", "thus they are",
+                    "so both are", "in the end they are"],
+    "this shows": ["this shows", "this illustrates", "this demonstrates", "this reveals",
+                   "we can see", "this is"],
+    "the two models": ["the two models", "both models", "the two architectures",
+                       "these two models", "the two"],
+    "are related": ["are related", "are closely related", "are connected", "are linked",
+                    "are closely linked", "are similar", "are related to each other"],
+}  # fmt: skip
+_PHRASE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(phrase) for phrase in SYNONYMS) + r")(?![\w-])"
+)
+
+# A sentence's clauses in another order, saying the same: (the sentence, its other orders),
+# each `{1}`, `{2}` … a clause of the sentence (`_clause` puts its first letter in the case
+# of its new place). The lists above are the sentences these are written for.
+REORDERINGS: list[tuple[str, list[str]]] = [
+    (r"(Attention .+), (while|whereas) (a convolution .+)",
+     ["{3}, {2} {1}", "{2} {3}, {1}"]),
+    (r"(Attention .+); (a convolution .+)",
+     ["{2}; {1}", "{1}, while {2}", "{2}, while {1}"]),
+    (r"The difference is that (attention .+), whereas (convolution .+)",
+     ["The difference is that {2}, whereas {1}", "{1}, whereas {2}"]),
+    (r"(.+), so (it is .+)", ["Since {1}, {2}", "As {1}, {2}"]),
+    (r"If (.+?), (.+)", ["{2} if {1}"]),
+    (r"In a Transformer (.+)", ["{1} in a Transformer", "In a Transformer, {1}"]),
+    (r"(.+), like (an? .+)", ["Like {2}, {1}"]),
+    (r"(.+? (?:are like|corresponds to) .+?) and (the channels .+|channels .+)",
+     ["{2} and {1}", "{1}, and {2}", "{1}; {2}"]),
+    (r"The same (.+?) is shared by all (.+)", ["All {2} share the same {1}",
+                                               "All {2} use the same {1}"]),
+    (r"(.+?) (at (?:every|each) \w+)", ["{2}, {1}"]),
+    (r"It is (the same linear map at each location), (a pointwise dense layer)",
+     ["It is {2}, {1}"]),
+    (r"(CNNs) and (Transformers) (are .+)", ["{2} and {1} {3}"]),
+    (r"(A CNN cannot .+), (unlike a Transformer)", ["{2}, {1}"]),
+    (r"This is (exactly )?(the .+ projection of a Transformer)", ["{2} is {1}this"]),
+    (r"The feed-forward layer of a Transformer (is the same operation)",
+     ["A Transformer's feed-forward layer {1}",
+      "It is the same operation as the feed-forward layer of a Transformer"]),
+]  # fmt: skip
+_REORDERINGS = [(re.compile(pattern + r"\.$"), orders) for pattern, orders in REORDERINGS]
+REORDERED = 0.5  # how often a sentence that can be reordered is
+
+# Asides: before a sentence (its first letter then lowered) or before its full stop.
+ASIDES_BEFORE = [
+    "I think", "I think that", "basically,", "basically", "in short,", "essentially,",
+    "in my opinion,", "simply put,", "as we saw in class,", "roughly speaking,", "note that",
+    "I believe", "so,", "well,", "also,", "in other words,", "to put it simply,",
+    "if I understand correctly,", "as far as I can tell,", "first of all,", "importantly,",
+    "in summary,", "intuitively,",
+]  # fmt: skip
+ASIDES_AFTER = [
+    " (see part d)", " (see part c)", " (as in part d)", ", I think", ", basically",
+    ", as far as I know", " (see the formula above)", ", if I remember correctly", " (I think)",
+    ", as in the lecture", " here", " in this case", " (part d)", ", in my view",
+    ", as explained above", ", roughly", " in practice", " (see above)", ", at least here",
+]  # fmt: skip
+ASIDE_BEFORE, ASIDE_AFTER = 0.3, 0.25
+# An adverb after a sentence's first "is" or "are", now and then.
+ADVERBS = ["really", "clearly", "basically", "essentially", "in fact", "indeed", "kind of",
+           "simply", "actually", "obviously"]  # fmt: skip
+ADVERB = 0.3
+_FIRST_COPULA = re.compile(r"(?<![\w-])(is|are)(?![\w-])")
+
+FILLERS = [
+    "Hope this makes sense.", "This was a hard question.", "See my formula in part d.",
+    "We saw this in the lecture.", "That is the main idea.", "Let me explain.",
+    "Here is how I see it.", "This took me a while to see.", "I will try to explain below.",
+    "This follows from the formulas above.", "The formula in part d shows this.",
+    "I hope this is what the question asks.",
+]  # fmt: skip
+FILLER_OPENINGS = ["", "anyway, ", "overall, ", "OK so ", "well, ", "also, ", "to be honest, "]
+FILLER = 0.12  # how often an explanation has a filler sentence
+# A filler only in an explanation shorter than this: one of more than 60 words of which few
+# match goes to review (`LONG_ANSWER_WORDS`), as the filler alone would then make a seed's do.
+FILLED_WORDS = 40
+# Words a slip may fall on: none is, or begins, a word of the rubric's explanation item's
+# patterns, and none is a word the text reader looks for (negations, denials, comparisons,
+# analogies, attributions such as "think").
+_SLIPPABLE_LIST = """
+    applies information architectures multiplications process learnable trainable
+    connection between similar exactly precisely operation computation difference explain
+    question lecture models networks essentially basically opinion remember formula formulas
+    product products relationship honest overall anyway simply speaking roughly makes sense
+    hope
+"""
+SLIPPABLE = frozenset(_SLIPPABLE_LIST.split())
+SLIP = 0.08  # how often a sentence has a slip (where it has a word for one)
+LOWER_START = 0.2  # how often a sentence begins with a small letter
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!e\.g\.)(?<!\.\.\.)\s+")  # not "e.g. K", "x_1 ... x_P"
+_LIST_MARKER = re.compile(r"(\(\d\)\s*)?(.*)", re.DOTALL)
+_REFERRING_BACK = re.compile(r"(?:it|its|they|their|these|those)\b", re.IGNORECASE)
+_KEYWORD_SEPARATORS = [" ", ", ", "; ", " / ", ", "]
+
+
+OWN_WORDS = "in the students' own words"
+
+
+def wording_generator(seed: int) -> random.Random:
+    """The random generator that rewords a class's explanations (--own-words), apart from the
+    class's own: the same seed draws the same class with or without the option."""
+    return random.Random(f"{seed} in the students' own words")
+
+
+def in_own_words(text: str, rng: random.Random) -> str:
+    """An explanation drawn by `explanation`, reworded sentence by sentence as a student would
+    write it, saying the same (see `SYNONYMS`); a list of keywords stays a list of keywords."""
+    if text in KEYWORDS:
+        return _keywords_reworded(text, rng)
+    sentences = [_reworded(sentence, rng) for sentence in _SENTENCE_BREAK.split(text.strip())]
+    if rng.random() < FILLER and len(text.split()) < FILLED_WORDS:
+        opening, filler = rng.choice(FILLER_OPENINGS), rng.choice(FILLERS)
+        filler = opening + (_lowered_start(filler) if opening else filler)
+        sentences.insert(rng.randrange(len(sentences) + 1), _reworded(filler, rng))
+    return " ".join(sentences)
+
+
+def _reworded(sentence: str, rng: random.Random) -> str:
+    marker, body = _LIST_MARKER.match(sentence).groups()  # "(1) …" keeps its "(1)" first
+    body = _lowered_start(_reordered(body, rng))
+    body = _PHRASE.sub(lambda m: rng.choice(SYNONYMS[m.group(0)]), body)
+    if rng.random() < ADVERB:
+        body = _FIRST_COPULA.sub(lambda m: f"{m.group(0)} {rng.choice(ADVERBS)}", body, count=1)
+    body = _with_aside(body, rng)
+    body = _with_slip(body, rng)
+    if rng.random() >= LOWER_START:
+        body = body[:1].upper() + body[1:]
+    return (marker or "") + body
+
+
+def _reordered(sentence: str, rng: random.Random) -> str:
+    for pattern, orders in _REORDERINGS:
+        found = pattern.match(sentence)
+        if found:
+            if rng.random() >= REORDERED:
+                return sentence
+            return _in_order(rng.choice(orders), found)
+    return sentence
+
+
+def _in_order(order: str, found: re.Match) -> str:
+    """The sentence `order` writes with the clauses `found`, each with its first letter lowered
+    unless it begins the sentence."""
+    clauses = ["", *(found.group(i) or "" for i in range(1, found.re.groups + 1))]
+    placed = re.sub(
+        r"\{(\d)\}",
+        lambda m: clauses[int(m[1])] if m.start() == 0 else _lowered_start(clauses[int(m[1])]),
+        order,
+    )
+    return placed[:1].upper() + placed[1:] + "."
+
+
+def _lowered_start(text: str) -> str:
+    """The text with its first letter lowered where its first word is an ordinary one ("A",
+    "Pixels"; not "I", "CNNs", "Y", "PQ")."""
+    first = text.split(" ", 1)[0]
+    ordinary = first == "A" or (len(first) > 1 and first.isalpha() and first[1:].islower())
+    return text[:1].lower() + text[1:] if ordinary else text
+
+
+def _with_aside(sentence: str, rng: random.Random) -> str:
+    """An aside before the sentence or before its full stop, now and then; none before a
+    sentence that begins with "it", "they" …, which the grader reads as speaking of the
+    subject of the sentence before."""
+    roll = rng.random()
+    if roll < ASIDE_BEFORE and not _REFERRING_BACK.match(sentence):
+        return f"{rng.choice(ASIDES_BEFORE)} {_lowered_start(sentence)}"
+    if roll < ASIDE_BEFORE + ASIDE_AFTER and re.search(r"[a-z]\.$", sentence):
+        return sentence[:-1] + rng.choice(ASIDES_AFTER) + sentence[-1]
+    return sentence
+
+
+def _with_slip(sentence: str, rng: random.Random) -> str:
+    """A slip of the keyboard in one word of `SLIPPABLE`, now and then: two letters swapped, one
+    left out or one doubled."""
+    words = [m for m in re.finditer(r"[A-Za-z]+", sentence) if m.group(0).lower() in SLIPPABLE]
+    if not words or rng.random() >= SLIP:
+        return sentence
+    word = rng.choice(words)
+    text, at = word.group(0), rng.randrange(1, len(word.group(0)) - 2)
+    slipped = rng.choice(
+        [
+            text[:at] + text[at + 1] + text[at] + text[at + 2 :],
+            text[:at] + text[at + 1 :],
+            text[:at] + text[at] + text[at:],
+        ]
+    )
+    return sentence[: word.start()] + slipped + sentence[word.end() :]
+
+
+def _keywords_reworded(text: str, rng: random.Random) -> str:
+    """A list of keywords in another order, with other separators."""
+    terms = re.split(r"[,;]\s*", text) if re.search(r"[,;]", text) else text.split()
+    rng.shuffle(terms)
+    return rng.choice(_KEYWORD_SEPARATORS).join(terms)
+
+
 def count_answer(rng: random.Random, item_id: str, seeds: list[str]) -> str:
     pairs = [pair for pair in PAIRS if pair.item_id == item_id]
     kind = rng.choices(
@@ -328,7 +675,14 @@ def formula_answer(rng: random.Random, item_id: str) -> str:
     return template.format(**rng.choice(INDEX_NAMES))
 
 
-def submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> dict:
+def submission(
+    rng: random.Random,
+    number: int,
+    seeds: dict[str, list[str]],
+    wording: random.Random | None = None,
+) -> dict:
+    """A student's submission; with `wording` (`wording_generator`), the explanation in the
+    student's own words (`in_own_words`), drawn from it and not from `rng`."""
     answers: dict[str, dict[str, str]] = {}
     for item_id in ITEMS:
         part, name = item_id.split(".")
@@ -339,6 +693,8 @@ def submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> 
             text = ""  # answered with nothing
         elif item_id == "e.explanation":
             text = explanation(rng, seeds["e.explanation"])
+            if wording is not None:
+                text = in_own_words(text, wording)
         elif item_id.endswith(".params"):
             text = count_answer(rng, item_id, seeds.get(item_id, []) or ["CD"])
         else:
@@ -347,10 +703,15 @@ def submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> 
     return {"student": f"student-{number:04d}", "question": "22-52-Q4", "answers": answers}
 
 
-def distinct_submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> dict:
+def distinct_submission(
+    rng: random.Random,
+    number: int,
+    seeds: dict[str, list[str]],
+    wording: random.Random | None = None,
+) -> dict:
     """A submission whose formulas and counts no other student of the class writes (each
     carries the student's number), so that every one of them must be checked."""
-    data = submission(rng, number, seeds)
+    data = submission(rng, number, seeds, wording)
     k = number + 1
     data["answers"] = {
         "a": {
@@ -374,14 +735,19 @@ def distinct_submission(rng: random.Random, number: int, seeds: dict[str, list[s
     return data
 
 
-def varied_submission(rng: random.Random, number: int, seeds: dict[str, list[str]]) -> dict:
+def varied_submission(
+    rng: random.Random,
+    number: int,
+    seeds: dict[str, list[str]],
+    wording: random.Random | None = None,
+) -> dict:
     """A submission whose formulas and counts no other student writes, drawn as the class's
     are (right and wrong, in every notation and naming of indices) and then made distinct by
     the student's number as a factor: of the right-hand side of a formula, of the whole of a
     count. Unlike `distinct_submission`, whose formulas all share one shape per item, these
     vary in shape as a real class's distinct answers do, so that what a check remembers of a
     shape helps only where the class repeats one."""
-    data = submission(rng, number, seeds)
+    data = submission(rng, number, seeds, wording)
     k = number + 1
     for items in data["answers"].values():
         for name, text in items.items():
@@ -398,16 +764,62 @@ def varied_submission(rng: random.Random, number: int, seeds: dict[str, list[str
 DISTINCT = {"factor": distinct_submission, "varied": varied_submission}
 
 
-def write_class(folder: Path, students: int, seed: int, distinct: str | None = None) -> None:
-    """`distinct`: None (the class as drawn), "factor" (`distinct_submission`) or "varied"
-    (`varied_submission`)."""
+def class_submissions(
+    students: int, seed: int, distinct: str | None = None, own_words: bool = False
+) -> Iterator[dict]:
+    """The class's submissions, in order. `distinct`: None (the class as drawn), "factor"
+    (`distinct_submission`) or "varied" (`varied_submission`); `own_words`: explanations in
+    the students' own words (`in_own_words`), all else the same."""
     rng = random.Random(seed)
     seeds = seed_answers()
+    wording = wording_generator(seed) if own_words else None
     make = DISTINCT[distinct] if distinct else submission
     for number in range(1, students + 1):
-        data = make(rng, number, seeds)
+        yield make(rng, number, seeds, wording)
+
+
+def write_class(
+    folder: Path, students: int, seed: int, distinct: str | None = None, own_words: bool = False
+) -> None:
+    """The class of `class_submissions`, one YAML file a student."""
+    for number, data in enumerate(class_submissions(students, seed, distinct, own_words), 1):
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
         (folder / f"student-{number:04d}.yaml").write_text(text, "utf-8")
+
+
+def class_explanations(students: int, seed: int, own_words: bool = False) -> list[str]:
+    """The class's distinct, non-empty explanations, in the order it first writes them."""
+    texts = (
+        data["answers"].get("e", {}).get("explanation")
+        for data in class_submissions(students, seed, own_words=own_words)
+    )
+    return [text for text in dict.fromkeys(texts) if text]
+
+
+def sentence_texts(explanations: list[str]) -> tuple[int, int]:
+    """How many sentences the explanations hold, and how many distinct texts, as the grader's
+    text reader splits them (`sentences`: the texts it keeps what it read of)."""
+    from grader.kinds.text.concepts import sentences
+
+    texts = [sentence.text for text in explanations for sentence in sentences(text)]
+    return len(texts), len(set(texts))
+
+
+def describe_explanations(students: int, seed: int, own_words: bool) -> str:
+    """How many distinct sentence texts the class's explanations hold, drawn from the lists and
+    in the students' own words, marking the class's (a grader that keeps what it read of a
+    text reads each distinct text once)."""
+    lines = ["explanations, as the grader's text reader splits them into sentences:"]
+    for own in (False, True):
+        texts = class_explanations(students, seed, own)
+        sentences, distinct = sentence_texts(texts)
+        lines.append(
+            f"  {OWN_WORDS if own else 'drawn from the sentence lists'}: "
+            f"{len(texts)} distinct explanations, {sentences} sentences, {distinct} distinct "
+            f"sentence texts ({distinct / max(sentences, 1):.0%})"
+            + ("  <- this class" if own == own_words else "")
+        )
+    return "\n".join(lines)
 
 
 # --- Measuring -------------------------------------------------------------------------------
@@ -866,6 +1278,12 @@ def main() -> None:
         action="store_true",
         help="no re-run: a cold run alone (and --compare's), e.g. for memory at 50,000",
     )
+    parser.add_argument(
+        "--own-words",
+        action="store_true",
+        help="the explanations in the students' own words (`in_own_words`): nearly every "
+        "sentence text distinct, as a real class writes them; all else the same",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile a cold run")
     parser.add_argument(
         "--stage-rounds",
@@ -884,13 +1302,15 @@ def main() -> None:
         stamp = work / "class.json"
         mode = ("varied" if args.varied else "factor") if args.distinct else None
         wanted = {"students": args.students, "seed": args.seed, "distinct": mode or False}
+        if args.own_words:
+            wanted["own_words"] = True
         reused = stamp.is_file() and json.loads(stamp.read_text("utf-8")) == wanted
         remove_tree(out)
         if not reused:
             stamp.unlink(missing_ok=True)
             remove_tree(submissions)
             submissions.mkdir(parents=True)
-            write_class(submissions, args.students, args.seed, mode)
+            write_class(submissions, args.students, args.seed, mode, args.own_words)
             stamp.write_text(json.dumps(wanted), "utf-8")
         extra = ["--jobs", str(args.jobs)] if args.jobs else []
         jobs = args.jobs or os.cpu_count()
@@ -899,9 +1319,11 @@ def main() -> None:
         print(
             f"class: {args.students} submissions x {len(ITEMS)} items, seed {args.seed}, "
             f"{'all formulas and counts distinct, ' if args.distinct else ''}"
-            f"{'varied in shape, ' if mode == 'varied' else ''}in {submissions}"
-            + (" (written by an earlier run, reused)" if reused else "")
+            f"{'varied in shape, ' if mode == 'varied' else ''}"
+            f"{f'explanations {OWN_WORDS}, ' if args.own_words else ''}"
+            f"in {submissions}" + (" (written by an earlier run, reused)" if reused else "")
         )
+        print(describe_explanations(args.students, args.seed, args.own_words))
         runs = []
         if args.compare:
             other = work / "out-compared"

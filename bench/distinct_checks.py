@@ -6,6 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/distinct_checks.py
     .venv/bin/python bench/distinct_checks.py --compare /tmp/main   # beside another version (the folder holding its grader/)
     .venv/bin/python bench/distinct_checks.py --explanations --compare /tmp/main
+    .venv/bin/python bench/distinct_checks.py --explanations --students 10000 --own-words
 
 It takes the class of `bench/class_of_1000.py --distinct` (every student's five formulas and
 four counts carry the student's number, so no two students share one; the explanations are
@@ -21,7 +22,8 @@ marks, feedback and all).
 
 With `--explanations` the answers are instead the distinct explanations of the class of
 `bench/class_of_1000.py` (not `--distinct`: its explanations are the same), each checked once
-in the order the class first writes it.
+in the order the class first writes it; with `--explanations --own-words`, those of
+`bench/class_of_1000.py --own-words`, in the students' own words.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import argparse
 import hashlib
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -67,12 +68,8 @@ def class_tasks(students: int, seed: int, varied: bool = False) -> list[tuple[st
     sys.path.insert(0, str(ROOT / "bench"))
     import class_of_1000  # imports this repository's grader, in this process only
 
-    rng = random.Random(seed)
-    seeds = class_of_1000.seed_answers()
-    make = class_of_1000.varied_submission if varied else class_of_1000.distinct_submission
     tasks = []
-    for number in range(1, students + 1):
-        data = make(rng, number, seeds)
+    for data in class_of_1000.class_submissions(students, seed, "varied" if varied else "factor"):
         for part, names in data["answers"].items():
             for name, text in names.items():
                 if name != "explanation" and text:
@@ -80,18 +77,14 @@ def class_tasks(students: int, seed: int, varied: bool = False) -> list[tuple[st
     return tasks
 
 
-def explanation_tasks(students: int, seed: int) -> list[tuple[str, str]]:
-    """The distinct, non-empty explanations of the class of `bench/class_of_1000.py`."""
+def explanation_tasks(students: int, seed: int, own_words: bool = False) -> list[tuple[str, str]]:
+    """The distinct, non-empty explanations of the class of `bench/class_of_1000.py` (with
+    `own_words`, of `--own-words`)."""
     sys.path.insert(0, str(ROOT / "bench"))
     import class_of_1000
 
-    rng = random.Random(seed)
-    seeds = class_of_1000.seed_answers()
-    texts = (
-        class_of_1000.submission(rng, number, seeds)["answers"].get("e", {}).get("explanation")
-        for number in range(1, students + 1)
-    )
-    return [("e.explanation", text) for text in dict.fromkeys(texts) if text]
+    texts = class_of_1000.class_explanations(students, seed, own_words)
+    return [("e.explanation", text) for text in texts]
 
 
 def run(grader: Path, rubric: Path, tasks_file: Path) -> dict:
@@ -135,14 +128,22 @@ def main() -> None:
         help="the class of `class_of_1000.py --distinct --varied`: distinct answers that vary "
         "in shape as a class's do, not only in a number",
     )
+    parser.add_argument(
+        "--own-words",
+        action="store_true",
+        help="with --explanations: those of `class_of_1000.py --own-words`, in the students' "
+        "own words (nearly every sentence text distinct)",
+    )
     args = parser.parse_args()
+    if args.own_words and not args.explanations:
+        parser.error("--own-words goes with --explanations")
     if args.explanations and args.students == parser.get_default("students"):
         args.students = 1000
 
     from machine import describe_machine
 
     if args.explanations:
-        tasks = explanation_tasks(args.students, args.seed)
+        tasks = explanation_tasks(args.students, args.seed, args.own_words)
     else:
         tasks = class_tasks(args.students, args.seed, args.varied)
     rubric = ROOT / "rubrics" / "22-52-q4.yaml"
@@ -164,11 +165,17 @@ def main() -> None:
         os.unlink(handle.name)
 
     print(describe_machine())
+    own_words = ", in the students' own words" if args.own_words else ""
     print(
         f"{len(tasks)} distinct checks ({args.students} students x "
-        f"{'the explanation' if args.explanations else '9 items'}), best of "
+        f"{'the explanation' if args.explanations else '9 items'}"
+        f"{own_words}), best of "
         f"{args.rounds} rounds, CPU ms of this process"
     )
+    if args.explanations:
+        from class_of_1000 import describe_explanations
+
+        print(describe_explanations(args.students, args.seed, args.own_words))
     by_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for name, times in best.items():
         for (item_id, _), seconds in zip(tasks, times, strict=True):

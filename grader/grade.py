@@ -558,8 +558,22 @@ CHUNK = 64  # submissions read, checked and stored together
 POLL_EVERY = 8  # files read between two looks at what a checker's workers said
 # Distinct answers whose results a run keeps to give again (the most recently met): enough for
 # a class's common answers, while a class of distinct explanations keeps bounded memory. An
-# answer met again after it was let go is checked again, to the same result.
+# answer met again after it was let go is checked again, to the same result. Their texts are
+# bounded too: an explanation's result held with its text costs about 1.3 KB, a count's a
+# few hundred bytes, so a class writing its own explanations keeps fewer of them (about
+# 9,000: 12 MB, where 20,000 took 26 MB).
 REMEMBERED = 20_000
+REMEMBERED_CHARACTERS = 2_000_000
+
+
+def _let_go(checked: OrderedDict[Task, ItemResult], characters: int) -> int:
+    """The answers met longest ago let go from `checked`, until it keeps at most `REMEMBERED`
+    answers of at most `REMEMBERED_CHARACTERS` characters (`characters` now): those it keeps
+    now."""
+    while len(checked) > REMEMBERED or characters > REMEMBERED_CHARACTERS:
+        task, _ = checked.popitem(last=False)
+        characters -= len(task.text or "")
+    return characters
 
 
 @dataclass(frozen=True)
@@ -604,7 +618,7 @@ def grade_paths(
     """Grade every submission file found under `paths`; failures are recorded, not raised.
 
     Files are taken a chunk at a time: read and matched to the rubric, then every distinct
-    answer of the chunk not among the last `REMEMBERED` distinct answers met in this run is
+    answer of the chunk not among the last distinct answers met in this run (`_let_go`) is
     checked by `checker` (in this process by default; the command line's checker uses bounded
     worker processes), then each result goes to `on_result` in the order of the files, the
     chunk's results at their places to `on_placed` (`Placed`, in the order of their places,
@@ -639,6 +653,7 @@ def grade_paths(
     places: dict[str, int] = {}  # the student (any case) -> their place in the class
     spelled: dict[str, str] = {}  # the student (any case) -> as first written, where it differs
     checked: OrderedDict[Task, ItemResult] = OrderedDict()  # oldest met first
+    remembered = 0  # the characters of the texts of the answers `checked` keeps
     poll = getattr(checker, "poll", None) or (lambda: None)  # see `BoundedChecker.poll`
 
     def read(start: int) -> list[tuple[Path, Plan]]:
@@ -726,6 +741,7 @@ def grade_paths(
                 upcoming = None
             fresh = dict(_remembered(t, r) for t, r in zip(now.new, now.waiting(), strict=True))
             checked.update(fresh)
+            remembered += sum(len(task.text or "") for task in fresh)
             now.found.update(fresh)
             if upcoming is not None:  # what the next chunk waited for this one to check
                 upcoming.found.update((task, fresh[task]) for task in upcoming.before)
@@ -767,8 +783,7 @@ def grade_paths(
                     on_result(result)
             graded = (chunk, current, replaced)
             del chunk, current, replaced, now
-            while len(checked) > REMEMBERED:
-                checked.popitem(last=False)
+            remembered = _let_go(checked, remembered)
             if on_progress is not None:
                 on_progress(min(start + CHUNK, len(files)), len(files))
         if graded:

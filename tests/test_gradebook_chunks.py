@@ -290,3 +290,21 @@ def test_a_run_remembers_a_bounded_number_of_answers_and_checks_a_forgotten_one_
     assert checker.asked == ["9CD + D", "CD", "CD + D", "9CD", "D", "9CD + D"]
     whole = grade_paths(rubric, paths)  # every answer remembered (64 a chunk, room for 20,000)
     assert [shown(r) for r in bounded.results] == [shown(r) for r in whole.results]
+
+
+def test_a_run_remembers_answers_of_a_bounded_number_of_characters(rubric, tmp_path, monkeypatch):
+    # A class of long distinct answers (explanations in the students' own words) keeps fewer
+    # of them. With room for 12 characters: 9CD + D (7), CD (2), then CD + D (6) make 15, so
+    # the answer met longest ago, 9CD + D, is let go (CD was met again since, and is kept),
+    # and is checked again when met again.
+    import grader.grade
+
+    monkeypatch.setattr(grader.grade, "CHUNK", 1)
+    monkeypatch.setattr(grader.grade, "REMEMBERED_CHARACTERS", 12)
+    answers = ["9CD + D", "CD", "9CD + D", "CD + D", "CD", "9CD + D"]
+    paths = write_class(tmp_path / "class", len(answers), params=lambda n: answers[n])
+    checker = CountingChecker(rubric)
+    bounded = grade_paths(rubric, paths, checker=checker)
+    assert checker.asked == ["9CD + D", "CD", "CD + D", "9CD + D"]
+    whole = grade_paths(rubric, paths)
+    assert [shown(r) for r in bounded.results] == [shown(r) for r in whole.results]

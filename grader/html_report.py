@@ -1124,22 +1124,24 @@ class ClassRenderer:
     ) -> bytes:
         """A part's section of the student's page, UTF-8: the articles kept, in the part's
         frame (`_frame`)."""
-        kept = self._articles
-        present, articles = [], []
+        kept, shown = self._articles, result.items
+        present, articles, each_marks = [], [], []
+        waiting = 0  # as `awaiting_in` counts them, in the same pass over the part's items
         for item_id, item_alone in items:
-            if item_id not in known:
+            entry = known.get(item_id)
+            if entry is None:
                 continue
-            numbered = known[item_id][0]
-            article = kept.get(numbered)
+            article = kept.get(entry[0])
             if article is None:
                 made = self._question_parts(item_alone, result, {}, {}, bare=True)
                 article = str(made).encode("utf-8")
-                kept.keep(numbered, article, 0, sys.getsizeof(article))
+                kept.keep(entry[0], article, 0, sys.getsizeof(article))
+            item = shown[item_id]
             present.append(item_id)
             articles.append(article)
-        # the part's marks as `part_marks` adds them
-        marks = sum(result.items[item_id].marks for item_id in present)
-        waiting = awaiting_in(part, result)
+            each_marks.append(item.marks)
+            waiting += item.needs_person
+        marks = sum(each_marks)  # the part's marks as `part_marks` adds them, in its order
         key = (number, repr(marks), waiting, bool(result.held), *present)
         frame = self._frames.get(key)
         if frame is None:

@@ -969,6 +969,7 @@ ARTICLES_KEPT = 4_000_000  # items' articles, by number
 SECTIONS_KEPT = 4_000_000  # parts' sections (UTF-8), by their items' numbers
 HEADS_KEPT = 1_000_000  # pages' heads (UTF-8, about 4.7 KB each), by what varies in them
 FRAMES_KEPT = 1_000_000  # parts' sections without their articles (UTF-8), by what varies
+SAME_OBJECTS_KEPT = 1024  # item results known by identity: more than a chunk's distinct ones
 
 
 class ClassRenderer:
@@ -1012,6 +1013,11 @@ class ClassRenderer:
         # (part, its marks' repr, items awaiting, the items present) -> its frame, `_frame`'s
         self._frames = Remembered(frames)
         self._last: tuple[SubmissionResult | None, dict] = (None, {})
+        # id of an item result -> (it, its id, its entry): a chunk's students share their item
+        # results as objects (`gradebook.results_of_rows`), half of them met again within
+        # it, whose values need not be compared again. Each is held, so that no other object
+        # takes its id while it is here.
+        self._same_objects: dict[int, tuple[ItemResult, str, tuple[int, str]]] = {}
         environment = _environment()
         self._page = environment.get_template("student.html")
         self._globals = dict(self._page.globals)
@@ -1034,18 +1040,27 @@ class ClassRenderer:
         student's page and results.json entry are made one after the other)."""
         if result is self._last[0]:
             return self._last[1]
-        kept = self._items
+        same = self._same_objects
+        if len(same) > SAME_OBJECTS_KEPT - len(result.items):
+            same.clear()
         known = {}
         for item_id, item in result.items.items():
-            key = (item_id, item_key(item))
-            entry = kept.get(key)
-            if entry is None:
-                entry = (self._numbered, item_json_text(item))
-                self._numbered += 1
-                kept.keep(key, entry, bytes_in(key), bytes_in(entry))
-            known[item_id] = entry
+            met = same.get(id(item))
+            if met is None or met[1] != item_id:
+                met = same[id(item)] = (item, item_id, self._entry(item_id, item))
+            known[item_id] = met[2]
         self._last = (result, known)
         return known
+
+    def _entry(self, item_id: str, item: ItemResult) -> tuple[int, str]:
+        """The item result's number and results.json entry, by its values (`item_key`)."""
+        key = (item_id, item_key(item))
+        entry = self._items.get(key)
+        if entry is None:
+            entry = (self._numbered, item_json_text(item))
+            self._numbered += 1
+            self._items.keep(key, entry, bytes_in(key), bytes_in(entry))
+        return entry
 
     def page(self, result: SubmissionResult) -> bytes:
         """The student's page as its file holds it, UTF-8: `render_student(rubric,
@@ -1109,22 +1124,24 @@ class ClassRenderer:
     ) -> bytes:
         """A part's section of the student's page, UTF-8: the articles kept, in the part's
         frame (`_frame`)."""
-        kept = self._articles
-        present, articles = [], []
+        kept, shown = self._articles, result.items
+        present, articles, each_marks = [], [], []
+        waiting = 0  # as `awaiting_in` counts them, in the same pass over the part's items
         for item_id, item_alone in items:
-            if item_id not in known:
+            entry = known.get(item_id)
+            if entry is None:
                 continue
-            numbered = known[item_id][0]
-            article = kept.get(numbered)
+            article = kept.get(entry[0])
             if article is None:
                 made = self._question_parts(item_alone, result, {}, {}, bare=True)
                 article = str(made).encode("utf-8")
-                kept.keep(numbered, article, 0, sys.getsizeof(article))
+                kept.keep(entry[0], article, 0, sys.getsizeof(article))
+            item = shown[item_id]
             present.append(item_id)
             articles.append(article)
-        # the part's marks as `part_marks` adds them
-        marks = sum(result.items[item_id].marks for item_id in present)
-        waiting = awaiting_in(part, result)
+            each_marks.append(item.marks)
+            waiting += item.needs_person
+        marks = sum(each_marks)  # the part's marks as `part_marks` adds them, in its order
         key = (number, repr(marks), waiting, bool(result.held), *present)
         frame = self._frames.get(key)
         if frame is None:

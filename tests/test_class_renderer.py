@@ -258,3 +258,31 @@ def test_a_whole_report_in_this_process_writes_the_pages_rendered_whole(seed_cla
     )
     entries = json.loads((tmp_path / "instructor" / "results.json").read_text("utf-8"))
     assert entries["results"] == [result_json(run.rubric, result) for result in results]
+
+
+def test_an_item_result_met_again_as_the_same_object_under_another_id_is_that_items_own(
+    seed_class,
+):
+    run, example = seed_class
+    result = example.results[0]
+    (first, item), (second, _) = list(result.items.items())[:2]
+    renderer = ClassRenderer(run.rubric)
+    assert renderer.page(result) == whole_page(run.rubric, result)
+    # the first item's very object, now under the second's id too
+    shared = replace(result, items={**result.items, second: item})
+    assert renderer.page(shared) == whole_page(run.rubric, shared)
+    assert renderer.result_json(shared) == whole_entry(run.rubric, shared)
+
+
+def test_item_results_known_by_identity_stay_within_their_bound(seed_class):
+    run, example = seed_class
+    renderer = ClassRenderer(run.rubric)
+    # every item result its own object, as a class read chunk by chunk gives them
+    results = [
+        replace(result, items={key: replace(item) for key, item in result.items.items()})
+        for result in drawn_class(example, 7, 300)
+    ]
+    assert sum(len(result.items) for result in results) > html_report.SAME_OBJECTS_KEPT
+    for result in results:
+        assert renderer.page(result) == whole_page(run.rubric, result)
+        assert 0 < len(renderer._same_objects) <= html_report.SAME_OBJECTS_KEPT

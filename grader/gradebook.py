@@ -392,7 +392,7 @@ _ROWS: KeptFor[tuple] = KeptFor(most=4096)
 
 def _item_row(item: ItemResult) -> tuple:
     """An item result as the gradebook stores it, in the order of `_ITEM_COLUMNS`."""
-    return _ROWS.get(item, None, lambda: _new_item_row(item))
+    return _ROWS.get(item, None, _new_item_row, item)
 
 
 def _new_item_row(item: ItemResult) -> tuple:

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 from grader import page_processes
 from grader.errors import counted
 from grader.exam import failed_student
+from grader.kept import KeptFor
 from grader.kinds import kind_of
 from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer, unread_rows
 from grader.mathml import trusted_mathml
@@ -1013,11 +1014,10 @@ class ClassRenderer:
         # (part, its marks' repr, items awaiting, the items present) -> its frame, `_frame`'s
         self._frames = Remembered(frames)
         self._last: tuple[SubmissionResult | None, dict] = (None, {})
-        # id of an item result -> (it, its id, its entry): a chunk's students share their item
-        # results as objects (`gradebook.results_of_rows`), half of them met again within
-        # it, whose values need not be compared again. Each is held, so that no other object
-        # takes its id while it is here.
-        self._same_objects: dict[int, tuple[ItemResult, str, tuple[int, str]]] = {}
+        # an item result's entry, by the result itself and its item id: a chunk's students
+        # share their item results as objects (`gradebook.results_of_rows`), half of them
+        # met again within it, whose values need not be compared again (`KeptFor`)
+        self._same_objects: KeptFor[tuple[int, str]] = KeptFor(most=SAME_OBJECTS_KEPT)
         environment = _environment()
         self._page = environment.get_template("student.html")
         self._globals = dict(self._page.globals)
@@ -1040,15 +1040,10 @@ class ClassRenderer:
         student's page and results.json entry are made one after the other)."""
         if result is self._last[0]:
             return self._last[1]
-        same = self._same_objects
-        if len(same) > SAME_OBJECTS_KEPT - len(result.items):
-            same.clear()
+        same = self._same_objects.get
         known = {}
         for item_id, item in result.items.items():
-            met = same.get(id(item))
-            if met is None or met[1] != item_id:
-                met = same[id(item)] = (item, item_id, self._entry(item_id, item))
-            known[item_id] = met[2]
+            known[item_id] = same(item, item_id, self._entry, item_id, item)
         self._last = (result, known)
         return known
 

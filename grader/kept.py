@@ -22,12 +22,14 @@ class KeptFor(Generic[Value]):
         self.most = most
         self._kept: dict[tuple[int, Hashable], tuple[object, Value]] = {}
 
-    def get(self, source: object, key: Hashable, make: Callable[[], Value]) -> Value:
-        """What `make()` makes of `source` and `key`, made once while kept."""
+    def get(
+        self, source: object, key: Hashable, make: Callable[..., Value], *arguments: object
+    ) -> Value:
+        """What `make(*arguments)` makes of `source` and `key`, made once while kept."""
         kept = self._kept.get((id(source), key))
         if kept is not None and kept[0] is source:
             return kept[1]
-        value = make()
+        value = make(*arguments)
         if len(self._kept) >= self.most:
             self._kept.clear()
         self._kept[id(source), key] = (source, value)

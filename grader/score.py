@@ -82,16 +82,16 @@ _DISAGREEING: KeptFor[ItemResult] = KeptFor(most=4096)
 def _disagreeing(formula: ItemResult, count_shown: str | None) -> ItemResult:
     """`formula`'s result with the note that the stated count, `count_shown`, is not its
     own."""
-    return _DISAGREEING.get(
+    return _DISAGREEING.get(formula, count_shown, _with_disagreeing_note, formula, count_shown)
+
+
+def _with_disagreeing_note(formula: ItemResult, count_shown: str | None) -> ItemResult:
+    return replace(
         formula,
-        count_shown,
-        lambda: replace(
-            formula,
-            feedback=(
-                *formula.feedback,
-                f"Your count ({count_shown}) does not match your own formula, "
-                f"which has {formula.count_shown} parameters.",
-            ),
+        feedback=(
+            *formula.feedback,
+            f"Your count ({count_shown}) does not match your own formula, "
+            f"which has {formula.count_shown} parameters.",
         ),
     )
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from math import ceil, floor
+from typing import Any
 
 from grader.kinds.text import maths
 
@@ -433,6 +434,7 @@ class _Kept:
         "prefixes",
         "groups",
         "sides",
+        "fitting",
         "lacking",
         "present",
         "absent",
@@ -444,11 +446,13 @@ class _Kept:
     def __init__(self, shared: bool) -> None:
         self.shared = shared
         self.properties: dict[str, object] = {}
-        self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
-        self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
+        # by the id of the roles or pairings, kept beside (see `_keep`)
+        self.roles: dict[int, tuple] = {}
+        self.joined: dict[int, tuple] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
-        self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
+        self.sides: dict[int, tuple] = {}
+        self.fitting: dict[int, tuple] = {}  # the role each word fits (see `_fitting`)
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
         # the groups with a word and those with none, as far as `Sentence.read` read them
         self.present: frozenset[tuple[str, ...]] = frozenset()
@@ -515,7 +519,7 @@ class Sentence(tuple):
         self.groups = kept.groups
         self.sides = kept.sides
         self.lacking = kept.lacking
-        self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
+        self.pairs: dict[int, tuple] = {}  # by the pairings' id, kept beside (see `_keep`)
         return self
 
     def places(self, group: tuple[str, ...]) -> list[int]:
@@ -1573,14 +1577,15 @@ def _match(
     )
     # "Unlike attention, convolution mixes all positions …": the negation is of the pattern's
     # role word, and what the match says is all said of the other role, the wrong way round
-    stated = [i for i in chosen if _role_fitting(sentence[i], roles) is None] if whole else chosen
+    fitting = _fitting(sentence, roles)
+    stated = [i for i in chosen if fitting[i] is None] if whole else chosen
     negation = _negation_of(sentence, stated)
     reach: tuple[Word, ...] = ()
     if negation is not None and negation > max(stated):  # "… are not separated"
         reach = tuple(sentence[negation : min(negation + 2, len(sentence))])
     if said_of is not None:
         reach = (*reach, said_of)
-    role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
+    role_words = [i for i in chosen if fitting[i] is not None]
     role_of = _roles_of(sentence, roles) if role_words else {}
     joined = _joined(sentence, chosen, roles) if roles and said_of is None else ()
     reach = (*reach, *joined[1:], *_echo_end(sentence, chosen, joined))
@@ -1726,7 +1731,7 @@ def _said_of(
     compares with ("of the standard one", "unlike convolution") is no subject.
     """
     role_of = _roles_of(sentence, roles)
-    fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
+    fitting = [(index, _fitting(sentence, roles)[index]) for index in chosen]
     own = _own_role(sentence, chosen, roles)
     subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
     unattributed = any(subject is None for subject, _ in subjects)
@@ -1743,8 +1748,8 @@ def _said_of(
 def _own_role(sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]) -> int:
     """The role of a match's pattern: that of its first word that is a role word, else the
     concept's first."""
-    fitting = (_role_fitting(sentence[index], roles) for index in chosen)
-    return next((role for role in fitting if role is not None), 0)
+    fitting = _fitting(sentence, roles)
+    return next((fitting[index] for index in chosen if fitting[index] is not None), 0)
 
 
 _BOTH = "both"
@@ -1758,15 +1763,16 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
     two more words, none a verb or a negation ("attention layers and CNNs"); "both" just before
     the first (past a determiner) or within three words after the second. So are those of a
     statement that says the one before again (see `_echoes`)."""
-    found = sentence.joined.get(roles)
+    found = _looked_up(sentence.joined, roles)
     if found is not None:
         return found
     found = {}
-    named = [i for i, word in enumerate(sentence) if _role_fitting(word, roles) is not None]
+    fitting = _fitting(sentence, roles)
+    named = [i for i, role in enumerate(fitting) if role is not None]
     for first, second in zip(named, named[1:], strict=False):
         between = [sentence.plain[at][1] for at in range(first + 1, second)]
         if (
-            _role_fitting(sentence[first], roles) == _role_fitting(sentence[second], roles)
+            fitting[first] == fitting[second]
             or sentence[first].clause != sentence[second].clause
             or between.count("and") != 1
             or len(between) > 3
@@ -1793,14 +1799,13 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
             (
                 at
                 for at in reversed(named[: named.index(second)])
-                if at in role_of and role_of[at] != _role_fitting(sentence[second], roles)
+                if at in role_of and role_of[at] != fitting[second]
             ),
             None,
         )
         if first is not None and second not in found and _echoes(sentence, first, second):
             found[first], found[second] = second, first
-    sentence.joined[roles] = found
-    return found
+    return _keep(sentence.joined, roles, found)
 
 
 _ECHOING = frozenset(["so", "as"])  # "…, and so is attention", "…, as does attention"
@@ -1869,7 +1874,7 @@ def _joined(
     partners = _both(sentence, roles)
     if not partners:
         return ()
-    fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
+    fitting = [(index, _fitting(sentence, roles)[index]) for index in chosen]
     own = _own_role(sentence, chosen, roles)
     role_of = _roles_of(sentence, roles)
     named = [index for index, role in fitting if role is not None]
@@ -1882,13 +1887,26 @@ def _joined(
     ]
     for index in named:
         partner = partners.get(index)
-        if partner is not None and _role_fitting(sentence[partner], roles) != own:
+        if partner is not None and _fitting(sentence, roles)[partner] != own:
             return sentence[index], sentence[partner]
     return ()
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
     return _role_fitting_text(word.stem, word.text, roles)
+
+
+def _fitting(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> tuple[int | None, ...]:
+    """The role each word of the sentence fits first (`_role_fitting`), by index: looked up
+    once per text of sentence and roles, not once per word each match asks it of (the roles,
+    hashed whole at each look-up by word, 71 times an answer)."""
+    if not roles:
+        return (None,) * len(sentence)
+    found = _looked_up(sentence.kept.fitting, roles)
+    if found is None:
+        fitting = tuple(_role_fitting(word, roles) for word in sentence)
+        found = _keep(sentence.kept.fitting, roles, fitting)
+    return found
 
 
 @lru_cache(maxsize=65536)
@@ -1929,13 +1947,13 @@ def _after_slash(sentence: Sentence, index: int) -> bool:
 
 def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, int]:
     """The sentence's role words that can be what a statement is about, by index: their role."""
-    found = sentence.roles.get(roles)
+    found = _looked_up(sentence.roles, roles)
     if found is None:
         found = {}
-        for index, word in enumerate(sentence):
-            role = _role_fitting(word, roles)
+        for index, role in enumerate(_fitting(sentence, roles)):
             if role is None:
                 continue
+            word = sentence[index]
             # "standard/separable": the word after the "/" is the denominator, compared with
             # "no 3x3 neighbourhood", "(not a 3x3 window)", "rather than a 3x3 one": denied,
             # what the statement is compared with
@@ -1946,7 +1964,7 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
             )
             if not compared:
                 found[index] = role
-        sentence.roles[roles] = found
+        _keep(sentence.roles, roles, found)
     return found
 
 
@@ -2020,14 +2038,14 @@ def _is_verbal_negation(word: Word) -> bool:
 
 def _sides(pairings: tuple[Pattern, ...], sentence: Sentence) -> tuple[frozenset, ...]:
     """The (pairing, group) sides each word belongs to; empty for a word of no pairing."""
-    found = sentence.sides.get(pairings)
+    found = _looked_up(sentence.sides, pairings)
     if found is None:
         sides: list[set[tuple[int, int]]] = [set() for _ in sentence]
         for index, pairing in enumerate(pairings):
             for side, group in enumerate(pairing.groups):
                 for at in sentence.places(group):
                     sides[at].add((index, side))
-        found = sentence.sides[pairings] = tuple(map(frozenset, sides))
+        found = _keep(sentence.sides, pairings, tuple(map(frozenset, sides)))
     return found
 
 
@@ -2042,9 +2060,9 @@ def read_pairs(pairings: tuple[Pattern, ...], sentence: Sequence[Word]) -> list[
     pairing pattern of a concept, and its crossed pairs, look at the same pairs.)
     """
     sentence = _sentence(sentence)
-    found = sentence.pairs.get(pairings)
+    found = _looked_up(sentence.pairs, pairings)
     if found is None:
-        found = sentence.pairs[pairings] = _read_pairs(pairings, sentence)
+        found = _keep(sentence.pairs, pairings, _read_pairs(pairings, sentence))
     return found
 
 
@@ -2359,6 +2377,21 @@ def _remember(memo: dict, key: object, value: tuple) -> tuple:
         memo.clear()
     memo[key] = value
     return value
+
+
+def _keep(memo: dict, key: object, value: Any) -> Any:
+    """`value`, kept in `memo` (a sentence's or its text's) by the id of `key` (a concept's
+    roles or pairings), with the key beside it so that no other takes its id while it is kept:
+    a tuple of tuples or patterns is hashed whole at every look-up, an id is not. Asked again
+    by `_looked_up`."""
+    _remember(memo, id(key), (key, value))
+    return value
+
+
+def _looked_up(memo: dict, key: object) -> Any:
+    """What `_keep` kept in `memo` for this very `key`, else None."""
+    found = memo.get(id(key))
+    return found[1] if found is not None and found[0] is key else None
 
 
 def _find_kept(

@@ -373,6 +373,28 @@ class Word:
     part: int = 0  # which part of its sentence (parts end at semicolons and dashes)
 
 
+def _made_word(
+    text: str, word_stem: str, start: int, end: int, clause: int, before: str, part: int
+) -> Word:
+    """`Word(text, word_stem, start, end, clause, before, part)`, made without the frozen
+    dataclass's `__init__`, which sets each field by `object.__setattr__` (1.5 us a word, 0.5 us
+    so): a sentence read once makes all its words anew, 39 an answer. The same value, field for
+    field, in the same order."""
+    word = _NEW(Word)
+    fields = word.__dict__
+    fields["text"] = text
+    fields["stem"] = word_stem
+    fields["start"] = start
+    fields["end"] = end
+    fields["clause"] = clause
+    fields["before"] = before
+    fields["part"] = part
+    return word
+
+
+_NEW = object.__new__
+
+
 @dataclass(frozen=True)
 class Match:
     pattern: str
@@ -1090,33 +1112,34 @@ def _reading(
     (a class writes the same sentences in many answers): the indexes of each stem, each word's
     stem and plain form, which words negate (`negations`) and which also deny what came before
     (`verbal`), and each word's scope. Shared by the sentences of the same words: read only."""
-    words = [Word(text, word_stem, 0, 0, clause) for text, word_stem, clause in key]
+    texts = [text for text, _, _ in key]
+    clauses = [clause for _, _, clause in key]
     by_stem: dict[str, list[int]] = {}
-    for index, word in enumerate(words):
-        by_stem.setdefault(word.stem, []).append(index)
-    plain_forms = tuple((word.stem, _plain(word.text)) for word in words)
+    for index, (_, word_stem, _) in enumerate(key):
+        by_stem.setdefault(word_stem, []).append(index)
+    plain_forms = tuple((word_stem, _plain(text)) for text, word_stem, _ in key)
     following = [*(p for _, p in plain_forms[1:]), ""]
     differing = tuple(
         after in _DIFFERING.get(plain, ())
         for (_, plain), after in zip(plain_forms, following, strict=True)
     )
     negations = tuple(
-        _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
-        for word, (_, plain), after, differ in zip(
-            words, plain_forms, following, differing, strict=True
+        _is_negation(text) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+        for text, (_, plain), after, differ in zip(
+            texts, plain_forms, following, differing, strict=True
         )
     )
     verbal = tuple(
-        _is_verbal_negation(word) or differ for word, differ in zip(words, differing, strict=True)
+        _is_verbal_negation(text) or differ for text, differ in zip(texts, differing, strict=True)
     )
     # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
     # and before the "with" of "replaces … with"
     scopes: list[int] = []
     replacing = False
-    for index, word in enumerate(words):
+    for index, clause in enumerate(clauses):
         plain = plain_forms[index][1]
         new_scope = index and (
-            word.clause != words[index - 1].clause
+            clause != clauses[index - 1]
             or plain in _SCOPE_BREAKS
             or (replacing and plain in _REPLACED_WITH)
         )
@@ -1263,7 +1286,7 @@ class _Shape:
         found = self.places.get(offset)
         if found is None:
             found = tuple(
-                Word(text, word_stem, offset + start, offset + end, clause, before, part)
+                _made_word(text, word_stem, offset + start, offset + end, clause, before, part)
                 for text, word_stem, start, end, clause, before, part in self.words
             )
             if self.kept.shared:
@@ -1731,7 +1754,8 @@ def _said_of(
     compares with ("of the standard one", "unlike convolution") is no subject.
     """
     role_of = _roles_of(sentence, roles)
-    fitting = [(index, _fitting(sentence, roles)[index]) for index in chosen]
+    role = _fitting(sentence, roles)
+    fitting = [(index, role[index]) for index in chosen]
     own = _own_role(sentence, chosen, roles)
     subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
     unattributed = any(subject is None for subject, _ in subjects)
@@ -1874,7 +1898,8 @@ def _joined(
     partners = _both(sentence, roles)
     if not partners:
         return ()
-    fitting = [(index, _fitting(sentence, roles)[index]) for index in chosen]
+    role = _fitting(sentence, roles)
+    fitting = [(index, role[index]) for index in chosen]
     own = _own_role(sentence, chosen, roles)
     role_of = _roles_of(sentence, roles)
     named = [index for index, role in fitting if role is not None]
@@ -2026,14 +2051,15 @@ def _continued(sentence: Sentence, index: int, role_of: dict[int, int]) -> int |
     return None
 
 
-def _is_negation(word: Word) -> bool:
+def _is_negation(text: str) -> bool:
     """`not`, `isn't`, ... compared as written: a stem would make `nothing` `noth`."""
-    return _plain(word.text) in _NEGATIONS or word.text.lower().endswith("n't")
+    return _plain(text) in _NEGATIONS or text.lower().endswith("n't")
 
 
-def _is_verbal_negation(word: Word) -> bool:
-    """A negation that also denies what came before it in its clause: `not`, `never`, `n't`."""
-    return _plain(word.text) in _VERBAL_NEGATIONS or word.text.lower().endswith("n't")
+def _is_verbal_negation(text: str) -> bool:
+    """A negation that also denies what came before it in its clause: `not`, `never`, `n't`
+    (a word's text)."""
+    return _plain(text) in _VERBAL_NEGATIONS or text.lower().endswith("n't")
 
 
 def _sides(pairings: tuple[Pattern, ...], sentence: Sentence) -> tuple[frozenset, ...]:

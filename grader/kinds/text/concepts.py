@@ -2415,9 +2415,10 @@ def _keep(memo: dict, key: object, value: Any) -> Any:
 
 
 def _looked_up(memo: dict, key: object) -> Any:
-    """What `_keep` kept in `memo` for this very `key`, else None."""
+    """What `_keep` kept in `memo` for this very `key` (kept, no other object has its id), else
+    None."""
     found = memo.get(id(key))
-    return found[1] if found is not None and found[0] is key else None
+    return None if found is None else found[1]
 
 
 def _find_kept(

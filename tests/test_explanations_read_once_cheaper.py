@@ -9,12 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_explanations_read_first_time import CONCEPTS, answers
 
+from grader.kinds.text import concepts as text_concepts
 from grader.kinds.text.concepts import (
+    _INDEXES,
     Sentence,
     Word,
     _both,
     _fitting,
     _forget_shapes,
+    _index,
     _made_word,
     _role_fitting,
     _roles_of,
@@ -89,3 +92,16 @@ def test_a_word_made_without_init_is_the_word_made_with_it(fields):
     assert list(vars(made).items()) == list(vars(word).items())
     assert pickle.loads(pickle.dumps(made)) == word
     assert pickle.dumps(made) == pickle.dumps(word)
+
+
+def test_a_rubrics_index_is_kept_by_its_concepts_tuple_and_bounded():
+    """`_index` keeps an `_Index` by the id of its concepts' tuple: the same tuple, the same
+    index; an equal tuple of another object, an index of its own that reads the same groups;
+    no more than `_INDEXES` kept."""
+    kept = _index(CONCEPTS)
+    assert _index(CONCEPTS) is kept
+    other = _index(_anew(CONCEPTS))
+    assert other is not kept and other.groups == kept.groups
+    for size in range(2 * _INDEXES):
+        _index(_anew(CONCEPTS[: size % len(CONCEPTS) + 1]))
+    assert 0 < len(text_concepts._indexes) <= _INDEXES

@@ -1218,9 +1218,17 @@ class _Index:
         return found
 
 
-@lru_cache(maxsize=32)
+_INDEXES = 32  # sets of concepts whose `_Index` is kept, then forgotten all at once
+_indexes: dict[int, tuple] = {}
+
+
 def _index(concepts: tuple[Concept, ...]) -> _Index:
-    return _Index(concepts)
+    """The concepts' `_Index`, kept by the id of their tuple (see `_keep`): hashing them, every
+    field of every pattern, took 12 to 16 us an answer."""
+    found = _looked_up(_indexes, concepts)
+    if found is None:
+        found = _keep(_indexes, concepts, _Index(concepts), _INDEXES)
+    return found
 
 
 # Answers whose sentences (and readings with the subject before: `_referring_back`) are kept:
@@ -2051,11 +2059,13 @@ def _continued(sentence: Sentence, index: int, role_of: dict[int, int]) -> int |
     return None
 
 
+@lru_cache(maxsize=16384)  # a sentence read once is made of words read before
 def _is_negation(text: str) -> bool:
     """`not`, `isn't`, ... compared as written: a stem would make `nothing` `noth`."""
     return _plain(text) in _NEGATIONS or text.lower().endswith("n't")
 
 
+@lru_cache(maxsize=16384)
 def _is_verbal_negation(text: str) -> bool:
     """A negation that also denies what came before it in its clause: `not`, `never`, `n't`
     (a word's text)."""
@@ -2396,21 +2406,21 @@ def _possible(patterns: tuple[Pattern, ...], said: frozenset) -> tuple[Pattern, 
 _FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
 
 
-def _remember(memo: dict, key: object, value: tuple) -> tuple:
-    """`value`, kept in `memo` (a text's, see `_Kept`) under `key`: a memo of `_FOUND_MEMO`
-    entries is forgotten at once first."""
-    if len(memo) >= _FOUND_MEMO:
+def _remember(memo: dict, key: object, value: tuple, size: int = _FOUND_MEMO) -> tuple:
+    """`value`, kept in `memo` (a text's, see `_Kept`) under `key`: a memo of `size` entries
+    is forgotten at once first."""
+    if len(memo) >= size:
         memo.clear()
     memo[key] = value
     return value
 
 
-def _keep(memo: dict, key: object, value: Any) -> Any:
-    """`value`, kept in `memo` (a sentence's or its text's) by the id of `key` (a concept's
-    roles or pairings), with the key beside it so that no other takes its id while it is kept:
-    a tuple of tuples or patterns is hashed whole at every look-up, an id is not. Asked again
-    by `_looked_up`."""
-    _remember(memo, id(key), (key, value))
+def _keep(memo: dict, key: object, value: Any, size: int = _FOUND_MEMO) -> Any:
+    """`value`, kept in `memo` (a sentence's or its text's, or `_indexes`) by the id of `key` (a
+    concept's roles or pairings, a rubric's concepts), with the key beside it so that no other
+    takes its id while it is kept: a tuple of tuples or patterns is hashed whole at every
+    look-up, an id is not. Asked again by `_looked_up`; `size` entries kept at most."""
+    _remember(memo, id(key), (key, value), size)
     return value
 
 

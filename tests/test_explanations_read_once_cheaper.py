@@ -19,9 +19,11 @@ from grader.kinds.text.concepts import (
     _forget_shapes,
     _index,
     _made_word,
+    _read_subject,
     _role_fitting,
     _roles_of,
     _sides,
+    _subject,
     read_pairs,
     sentences,
 )
@@ -69,6 +71,20 @@ def test_a_memo_kept_by_id_answers_for_its_own_roles_or_pairings_only(answer, da
             fresh = _read_anew(sentence)
             assert _sides(pairings, sentence) == _sides(pairings, fresh)
             assert read_pairs(pairings, sentence) == read_pairs(pairings, fresh)
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers, st.data())
+def test_what_a_word_is_said_of_is_remembered_as_read_anew(answer, data):
+    """`_subject` remembers, per text of sentence and role words, what `_read_subject` reads of
+    each word: the same, asked in any order, for every concept's roles."""
+    _forget_shapes()
+    for sentence in sentences(answer):
+        for roles in ROLES:
+            role_of = _roles_of(sentence, roles)
+            order = data.draw(st.permutations(range(len(sentence))))
+            for index in [*order, *order]:
+                assert _subject(sentence, index, role_of) == _read_subject(sentence, index, role_of)
 
 
 words = st.tuples(

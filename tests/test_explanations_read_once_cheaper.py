@@ -12,6 +12,7 @@ from test_explanations_read_first_time import CONCEPTS, answers
 from grader.kinds.text import concepts as text_concepts
 from grader.kinds.text.concepts import (
     _INDEXES,
+    MATHS,
     Sentence,
     Word,
     _both,
@@ -19,6 +20,7 @@ from grader.kinds.text.concepts import (
     _forget_shapes,
     _index,
     _made_word,
+    _quoted,
     _read_subject,
     _role_fitting,
     _roles_of,
@@ -85,6 +87,36 @@ def test_what_a_word_is_said_of_is_remembered_as_read_anew(answer, data):
             order = data.draw(st.permutations(range(len(sentence))))
             for index in [*order, *order]:
                 assert _subject(sentence, index, role_of) == _read_subject(sentence, index, role_of)
+
+
+GROUPS = sorted({g for c in CONCEPTS for p in (*c.evidence, *c.contradictions) for g in p.groups})
+
+
+def _quoted_the_long_way(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
+    """`_quoted` as it was: every alternative of the group asked whether it is maths."""
+    word = sentence[index]
+    for alternative in group:
+        if alternative.startswith(MATHS) and index in sentence.maths.get(alternative, {}):
+            start, end = sentence.maths[alternative][index]
+            return Word(
+                word.text, word.stem, min(start, word.start), max(end, word.end), word.clause,
+                word.before, word.part,
+            )  # fmt: skip
+    return word
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers)
+def test_a_quoted_word_is_what_every_alternative_asked_gives(answer):
+    """`_quoted` asks only a group's maths alternatives (`_maths_alternatives`): the word it
+    quotes, reaching to the end of its maths or not, is the one every alternative gives."""
+    _forget_shapes()
+    for sentence in sentences(answer):
+        for group in GROUPS:
+            for index in range(len(sentence)):
+                assert _quoted(sentence, group, index) == _quoted_the_long_way(
+                    sentence, group, index
+                )
 
 
 words = st.tuples(

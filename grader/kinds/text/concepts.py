@@ -1155,6 +1155,13 @@ def _sentence(words: Sequence[Word]) -> Sentence:
 
 
 @lru_cache(maxsize=4096)
+def _maths_alternatives(group: tuple[str, ...]) -> tuple[str, ...]:
+    """The group's maths alternatives (see `_alternative`), in order: looked at once per group,
+    not once per word a match quotes (`_quoted`)."""
+    return tuple(alternative for alternative in group if alternative.startswith(MATHS))
+
+
+@lru_cache(maxsize=4096)
 def _split_group(group: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
     """A group's alternatives compared whole (stems), and its prefixes (`word*`)."""
     exact = frozenset(a for a in group if not a.endswith("*"))
@@ -1685,8 +1692,8 @@ def _quoted(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
     """The word at the index, reaching to the end of the maths it begins when the group fits it
     by a maths alternative (so that a quote shows all of "1/K^2", not "1")."""
     word = sentence[index]
-    for alternative in group:
-        if alternative.startswith(MATHS) and index in sentence.maths.get(alternative, {}):
+    for alternative in _maths_alternatives(group):  # most groups have none
+        if index in sentence.maths.get(alternative, {}):
             start, end = sentence.maths[alternative][index]
             return replace(word, start=min(start, word.start), end=max(end, word.end))
     return word

@@ -1583,7 +1583,6 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
 
     every = [at for indexes in places for at in indexes]
     starts = sorted({floor(at) for at in every if at >= 0})
-    ends = sorted({ceil(at) for at in every})
     for start in starts:
         chosen = []
         for indexes in places:
@@ -1593,7 +1592,8 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
             chosen.append(indexes[at])
         else:
             yield chosen
-    yield _LATER
+    yield _LATER  # `find` mostly stops here: the ends are sorted only after it
+    ends = sorted({ceil(at) for at in every})
     for end in ends:
         chosen = []
         for indexes in places:

@@ -1114,40 +1114,32 @@ def _reading(
     (a class writes the same sentences in many answers): the indexes of each stem, each word's
     stem and plain form, which words negate (`negations`) and which also deny what came before
     (`verbal`), and each word's scope. Shared by the sentences of the same words: read only."""
-    texts = [text for text, _, _ in key]
-    clauses = [clause for _, _, clause in key]
-    by_stem: dict[str, list[int]] = {}
-    for index, (_, word_stem, _) in enumerate(key):
-        by_stem.setdefault(word_stem, []).append(index)
     plain_forms = tuple((word_stem, _plain(text)) for text, word_stem, _ in key)
     following = [*(p for _, p in plain_forms[1:]), ""]
-    differing = tuple(
-        after in _DIFFERING.get(plain, ())
-        for (_, plain), after in zip(plain_forms, following, strict=True)
-    )
-    negations = tuple(
-        _is_negation(text) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
-        for text, (_, plain), after, differ in zip(
-            texts, plain_forms, following, differing, strict=True
-        )
-    )
-    verbal = tuple(
-        _is_verbal_negation(text) or differ for text, differ in zip(texts, differing, strict=True)
-    )
+    by_stem: dict[str, list[int]] = {}
+    negations: list[bool] = []
+    verbal: list[bool] = []
     # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
     # and before the "with" of "replaces … with"
     scopes: list[int] = []
     replacing = False
-    for index, clause in enumerate(clauses):
-        plain = plain_forms[index][1]
+    # one pass over the words (a sentence read once is read here in full)
+    for index, (text, word_stem, clause) in enumerate(key):
+        by_stem.setdefault(word_stem, []).append(index)
+        plain, after = plain_forms[index][1], following[index]
+        differ = after in _DIFFERING.get(plain, ())
+        negations.append(
+            _is_negation(text) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+        )
+        verbal.append(_is_verbal_negation(text) or differ)
         new_scope = index and (
-            clause != clauses[index - 1]
+            clause != key[index - 1][2]
             or plain in _SCOPE_BREAKS
             or (replacing and plain in _REPLACED_WITH)
         )
         replacing = plain in _REPLACING or (replacing and not new_scope)
         scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
-    return by_stem, plain_forms, negations, verbal, tuple(scopes)
+    return by_stem, plain_forms, tuple(negations), tuple(verbal), tuple(scopes)
 
 
 def _sentence(words: Sequence[Word]) -> Sentence:

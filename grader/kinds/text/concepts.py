@@ -1232,6 +1232,11 @@ def _index(concepts: tuple[Concept, ...]) -> _Index:
     return found
 
 
+def _forget_indexes() -> None:
+    """Forget every rubric's `_Index` and what it remembers (for tests)."""
+    _indexes.clear()
+
+
 # Answers whose sentences (and readings with the subject before: `_referring_back`) are kept:
 # every step of one answer's check reads them again. An answer met again is not checked again
 # (`grade.REMEMBERED`); kept for more answers, a class of its own sentences' words and readings

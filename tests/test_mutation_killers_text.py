@@ -22,6 +22,7 @@ from grader.grade import grade_answer
 from grader.kinds.text import concepts as text_concepts
 from grader.kinds.text.concepts import (
     Sentence,
+    _forget_indexes,
     _forget_shapes,
     _index,
     _plain,
@@ -1129,7 +1130,7 @@ def test_the_words_a_rubric_remembers_are_bounded_and_forgetting_them_changes_no
     concepts = ITEM.spec.concepts
     expected = check_text(concepts, ITEM.marks, answer)
     monkeypatch.setattr(text_concepts._Index, "MEMO", 3)
-    _index.cache_clear()
+    _forget_indexes()
     sentences.cache_clear()
     index = _index(concepts)
     sizes = []
@@ -1141,7 +1142,7 @@ def test_the_words_a_rubric_remembers_are_bounded_and_forgetting_them_changes_no
     assert min(sizes[3:]) == 1  # forgotten all at once when full
     sentences.cache_clear()
     assert check_text(concepts, ITEM.marks, answer) == expected
-    _index.cache_clear()
+    _forget_indexes()
 
 
 def test_a_sentence_is_read_once_per_rubric_and_what_is_read_is_kept():

@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from math import ceil, floor
+from typing import Any
 
 from grader.kinds.text import maths
 
@@ -372,6 +373,28 @@ class Word:
     part: int = 0  # which part of its sentence (parts end at semicolons and dashes)
 
 
+def _made_word(
+    text: str, word_stem: str, start: int, end: int, clause: int, before: str, part: int
+) -> Word:
+    """`Word(text, word_stem, start, end, clause, before, part)`, made without the frozen
+    dataclass's `__init__`, which sets each field by `object.__setattr__` (1.5 us a word, 0.5 us
+    so): a sentence read once makes all its words anew, 39 an answer. The same value, field for
+    field, in the same order."""
+    word = _NEW(Word)
+    fields = word.__dict__
+    fields["text"] = text
+    fields["stem"] = word_stem
+    fields["start"] = start
+    fields["end"] = end
+    fields["clause"] = clause
+    fields["before"] = before
+    fields["part"] = part
+    return word
+
+
+_NEW = object.__new__
+
+
 @dataclass(frozen=True)
 class Match:
     pattern: str
@@ -433,6 +456,8 @@ class _Kept:
         "prefixes",
         "groups",
         "sides",
+        "fitting",
+        "subjects",
         "lacking",
         "present",
         "absent",
@@ -444,11 +469,14 @@ class _Kept:
     def __init__(self, shared: bool) -> None:
         self.shared = shared
         self.properties: dict[str, object] = {}
-        self.roles: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
-        self.joined: dict[tuple[tuple[str, ...], ...], dict[int, int]] = {}
+        # by the id of the roles or pairings, kept beside (see `_keep`)
+        self.roles: dict[int, tuple] = {}
+        self.joined: dict[int, tuple] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}  # by length
         self.groups: dict[tuple[str, ...], list[int]] = {}
-        self.sides: dict[tuple[Pattern, ...], tuple[frozenset, ...]] = {}
+        self.sides: dict[int, tuple] = {}
+        self.fitting: dict[int, tuple] = {}  # the role each word fits (see `_fitting`)
+        self.subjects: dict[int, tuple] = {}  # what each word is said of (see `_subject`)
         self.lacking: dict[tuple[tuple[str, ...], ...], bool] = {}
         # the groups with a word and those with none, as far as `Sentence.read` read them
         self.present: frozenset[tuple[str, ...]] = frozenset()
@@ -515,7 +543,7 @@ class Sentence(tuple):
         self.groups = kept.groups
         self.sides = kept.sides
         self.lacking = kept.lacking
-        self.pairs: dict[tuple[Pattern, ...], list[tuple[Word, Word]]] = {}
+        self.pairs: dict[int, tuple] = {}  # by the pairings' id, kept beside (see `_keep`)
         return self
 
     def places(self, group: tuple[str, ...]) -> list[int]:
@@ -1086,43 +1114,43 @@ def _reading(
     (a class writes the same sentences in many answers): the indexes of each stem, each word's
     stem and plain form, which words negate (`negations`) and which also deny what came before
     (`verbal`), and each word's scope. Shared by the sentences of the same words: read only."""
-    words = [Word(text, word_stem, 0, 0, clause) for text, word_stem, clause in key]
-    by_stem: dict[str, list[int]] = {}
-    for index, word in enumerate(words):
-        by_stem.setdefault(word.stem, []).append(index)
-    plain_forms = tuple((word.stem, _plain(word.text)) for word in words)
+    plain_forms = tuple((word_stem, _plain(text)) for text, word_stem, _ in key)
     following = [*(p for _, p in plain_forms[1:]), ""]
-    differing = tuple(
-        after in _DIFFERING.get(plain, ())
-        for (_, plain), after in zip(plain_forms, following, strict=True)
-    )
-    negations = tuple(
-        _is_negation(word) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
-        for word, (_, plain), after, differ in zip(
-            words, plain_forms, following, differing, strict=True
-        )
-    )
-    verbal = tuple(
-        _is_verbal_negation(word) or differ for word, differ in zip(words, differing, strict=True)
-    )
+    by_stem: dict[str, list[int]] = {}
+    negations: list[bool] = []
+    verbal: list[bool] = []
     # the scope of a negation: its clause, which also ends before "and", "but", "while" …,
     # and before the "with" of "replaces … with"
     scopes: list[int] = []
     replacing = False
-    for index, word in enumerate(words):
-        plain = plain_forms[index][1]
+    # one pass over the words (a sentence read once is read here in full)
+    for index, (text, word_stem, clause) in enumerate(key):
+        by_stem.setdefault(word_stem, []).append(index)
+        plain, after = plain_forms[index][1], following[index]
+        differ = after in _DIFFERING.get(plain, ())
+        negations.append(
+            _is_negation(text) or _CONTRASTS.get(plain) == after or plain in _REPLACING or differ
+        )
+        verbal.append(_is_verbal_negation(text) or differ)
         new_scope = index and (
-            word.clause != words[index - 1].clause
+            clause != key[index - 1][2]
             or plain in _SCOPE_BREAKS
             or (replacing and plain in _REPLACED_WITH)
         )
         replacing = plain in _REPLACING or (replacing and not new_scope)
         scopes.append(scopes[-1] + 1 if new_scope else (scopes[-1] if scopes else 0))
-    return by_stem, plain_forms, negations, verbal, tuple(scopes)
+    return by_stem, plain_forms, tuple(negations), tuple(verbal), tuple(scopes)
 
 
 def _sentence(words: Sequence[Word]) -> Sentence:
     return words if isinstance(words, Sentence) else Sentence(words)
+
+
+@lru_cache(maxsize=4096)
+def _maths_alternatives(group: tuple[str, ...]) -> tuple[str, ...]:
+    """The group's maths alternatives (see `_alternative`), in order: looked at once per group,
+    not once per word a match quotes (`_quoted`)."""
+    return tuple(alternative for alternative in group if alternative.startswith(MATHS))
 
 
 @lru_cache(maxsize=4096)
@@ -1191,9 +1219,22 @@ class _Index:
         return found
 
 
-@lru_cache(maxsize=32)
+_INDEXES = 32  # sets of concepts whose `_Index` is kept, then forgotten all at once
+_indexes: dict[int, tuple] = {}
+
+
 def _index(concepts: tuple[Concept, ...]) -> _Index:
-    return _Index(concepts)
+    """The concepts' `_Index`, kept by the id of their tuple (see `_keep`): hashing them, every
+    field of every pattern, took 12 to 16 us an answer."""
+    found = _looked_up(_indexes, concepts)
+    if found is None:
+        found = _keep(_indexes, concepts, _Index(concepts), _INDEXES)
+    return found
+
+
+def _forget_indexes() -> None:
+    """Forget every rubric's `_Index` and what it remembers (for tests)."""
+    _indexes.clear()
 
 
 # Answers whose sentences (and readings with the subject before: `_referring_back`) are kept:
@@ -1235,6 +1276,7 @@ class _Shape:
 
     def __init__(self, piece: str, kept: bool):
         words = []
+        key = []  # what `_reading` reads of each word
         previous_end = 0
         clause = 0
         part = 0
@@ -1245,11 +1287,12 @@ class _Shape:
                 clause += len(_CLAUSE_END.findall(piece, previous_end, start))
                 part += len(_PART_END.findall(piece, previous_end, start))
             text = m.group(0)
-            words.append((text, stem(text), start, m.end(), clause, gap, part))
+            word_stem = stem(text)
             previous_end = m.end()
+            words.append((text, word_stem, start, previous_end, clause, gap, part))
+            key.append((text, word_stem, clause))
         self.words = tuple(words)
-        key = tuple((text, word_stem, c) for text, word_stem, _, _, c, _, _ in words)
-        self.reading = _reading(key) if key else ()  # no words: no sentence
+        self.reading = _reading(tuple(key)) if key else ()  # no words: no sentence
         self.kept = _Kept(shared=kept)
         self.places: dict[int, tuple[Word, ...]] = {}  # the words, by where the text begins
 
@@ -1259,7 +1302,7 @@ class _Shape:
         found = self.places.get(offset)
         if found is None:
             found = tuple(
-                Word(text, word_stem, offset + start, offset + end, clause, before, part)
+                _made_word(text, word_stem, offset + start, offset + end, clause, before, part)
                 for text, word_stem, start, end, clause, before, part in self.words
             )
             if self.kept.shared:
@@ -1537,7 +1580,6 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
 
     every = [at for indexes in places for at in indexes]
     starts = sorted({floor(at) for at in every if at >= 0})
-    ends = sorted({ceil(at) for at in every})
     for start in starts:
         chosen = []
         for indexes in places:
@@ -1547,7 +1589,8 @@ def _windows(places: list[list[float]], spread: tuple[int, ...]) -> Iterator[lis
             chosen.append(indexes[at])
         else:
             yield chosen
-    yield _LATER
+    yield _LATER  # `find` mostly stops here: the ends are sorted only after it
+    ends = sorted({ceil(at) for at in every})
     for end in ends:
         chosen = []
         for indexes in places:
@@ -1573,14 +1616,15 @@ def _match(
     )
     # "Unlike attention, convolution mixes all positions …": the negation is of the pattern's
     # role word, and what the match says is all said of the other role, the wrong way round
-    stated = [i for i in chosen if _role_fitting(sentence[i], roles) is None] if whole else chosen
+    fitting = _fitting(sentence, roles)
+    stated = [i for i in chosen if fitting[i] is None] if whole else chosen
     negation = _negation_of(sentence, stated)
     reach: tuple[Word, ...] = ()
     if negation is not None and negation > max(stated):  # "… are not separated"
         reach = tuple(sentence[negation : min(negation + 2, len(sentence))])
     if said_of is not None:
         reach = (*reach, said_of)
-    role_words = [i for i in chosen if _role_fitting(sentence[i], roles) is not None]
+    role_words = [i for i in chosen if fitting[i] is not None]
     role_of = _roles_of(sentence, roles) if role_words else {}
     joined = _joined(sentence, chosen, roles) if roles and said_of is None else ()
     reach = (*reach, *joined[1:], *_echo_end(sentence, chosen, joined))
@@ -1645,8 +1689,8 @@ def _quoted(sentence: Sentence, group: tuple[str, ...], index: int) -> Word:
     """The word at the index, reaching to the end of the maths it begins when the group fits it
     by a maths alternative (so that a quote shows all of "1/K^2", not "1")."""
     word = sentence[index]
-    for alternative in group:
-        if alternative.startswith(MATHS) and index in sentence.maths.get(alternative, {}):
+    for alternative in _maths_alternatives(group):  # most groups have none
+        if index in sentence.maths.get(alternative, {}):
             start, end = sentence.maths[alternative][index]
             return replace(word, start=min(start, word.start), end=max(end, word.end))
     return word
@@ -1726,7 +1770,8 @@ def _said_of(
     compares with ("of the standard one", "unlike convolution") is no subject.
     """
     role_of = _roles_of(sentence, roles)
-    fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
+    role = _fitting(sentence, roles)
+    fitting = [(index, role[index]) for index in chosen]
     own = _own_role(sentence, chosen, roles)
     subjects = [_subject(sentence, index, role_of) for index, role in fitting if role is None]
     unattributed = any(subject is None for subject, _ in subjects)
@@ -1743,8 +1788,8 @@ def _said_of(
 def _own_role(sentence: Sentence, chosen: list[int], roles: tuple[tuple[str, ...], ...]) -> int:
     """The role of a match's pattern: that of its first word that is a role word, else the
     concept's first."""
-    fitting = (_role_fitting(sentence[index], roles) for index in chosen)
-    return next((role for role in fitting if role is not None), 0)
+    fitting = _fitting(sentence, roles)
+    return next((fitting[index] for index in chosen if fitting[index] is not None), 0)
 
 
 _BOTH = "both"
@@ -1758,15 +1803,16 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
     two more words, none a verb or a negation ("attention layers and CNNs"); "both" just before
     the first (past a determiner) or within three words after the second. So are those of a
     statement that says the one before again (see `_echoes`)."""
-    found = sentence.joined.get(roles)
+    found = _looked_up(sentence.joined, roles)
     if found is not None:
         return found
     found = {}
-    named = [i for i, word in enumerate(sentence) if _role_fitting(word, roles) is not None]
+    fitting = _fitting(sentence, roles)
+    named = [i for i, role in enumerate(fitting) if role is not None]
     for first, second in zip(named, named[1:], strict=False):
         between = [sentence.plain[at][1] for at in range(first + 1, second)]
         if (
-            _role_fitting(sentence[first], roles) == _role_fitting(sentence[second], roles)
+            fitting[first] == fitting[second]
             or sentence[first].clause != sentence[second].clause
             or between.count("and") != 1
             or len(between) > 3
@@ -1793,14 +1839,13 @@ def _both(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, i
             (
                 at
                 for at in reversed(named[: named.index(second)])
-                if at in role_of and role_of[at] != _role_fitting(sentence[second], roles)
+                if at in role_of and role_of[at] != fitting[second]
             ),
             None,
         )
         if first is not None and second not in found and _echoes(sentence, first, second):
             found[first], found[second] = second, first
-    sentence.joined[roles] = found
-    return found
+    return _keep(sentence.joined, roles, found)
 
 
 _ECHOING = frozenset(["so", "as"])  # "…, and so is attention", "…, as does attention"
@@ -1869,7 +1914,8 @@ def _joined(
     partners = _both(sentence, roles)
     if not partners:
         return ()
-    fitting = [(index, _role_fitting(sentence[index], roles)) for index in chosen]
+    role = _fitting(sentence, roles)
+    fitting = [(index, role[index]) for index in chosen]
     own = _own_role(sentence, chosen, roles)
     role_of = _roles_of(sentence, roles)
     named = [index for index, role in fitting if role is not None]
@@ -1882,13 +1928,26 @@ def _joined(
     ]
     for index in named:
         partner = partners.get(index)
-        if partner is not None and _role_fitting(sentence[partner], roles) != own:
+        if partner is not None and _fitting(sentence, roles)[partner] != own:
             return sentence[index], sentence[partner]
     return ()
 
 
 def _role_fitting(word: Word, roles: tuple[tuple[str, ...], ...]) -> int | None:
     return _role_fitting_text(word.stem, word.text, roles)
+
+
+def _fitting(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> tuple[int | None, ...]:
+    """The role each word of the sentence fits first (`_role_fitting`), by index: looked up
+    once per text of sentence and roles, not once per word each match asks it of (the roles,
+    hashed whole at each look-up by word, 71 times an answer)."""
+    if not roles:
+        return (None,) * len(sentence)
+    found = _looked_up(sentence.kept.fitting, roles)
+    if found is None:
+        fitting = tuple(_role_fitting(word, roles) for word in sentence)
+        found = _keep(sentence.kept.fitting, roles, fitting)
+    return found
 
 
 @lru_cache(maxsize=65536)
@@ -1929,13 +1988,13 @@ def _after_slash(sentence: Sentence, index: int) -> bool:
 
 def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[int, int]:
     """The sentence's role words that can be what a statement is about, by index: their role."""
-    found = sentence.roles.get(roles)
+    found = _looked_up(sentence.roles, roles)
     if found is None:
         found = {}
-        for index, word in enumerate(sentence):
-            role = _role_fitting(word, roles)
+        for index, role in enumerate(_fitting(sentence, roles)):
             if role is None:
                 continue
+            word = sentence[index]
             # "standard/separable": the word after the "/" is the denominator, compared with
             # "no 3x3 neighbourhood", "(not a 3x3 window)", "rather than a 3x3 one": denied,
             # what the statement is compared with
@@ -1946,11 +2005,27 @@ def _roles_of(sentence: Sentence, roles: tuple[tuple[str, ...], ...]) -> dict[in
             )
             if not compared:
                 found[index] = role
-        sentence.roles[roles] = found
+        _keep(sentence.roles, roles, found)
     return found
 
 
 def _subject(sentence: Sentence, index: int, role_of: dict[int, int]) -> tuple[int | None, bool]:
+    """The role word a word of a match is said of (see `_read_subject`), worked out once per
+    text of sentence, word and role words (`role_of`, from `_roles_of`, kept by its id): the
+    matches of a concept's patterns ask it of the same words, `_said_of` and `_joined` of each
+    match (a quarter of the asks, for the 3,199 spaced explanations)."""
+    subjects = _looked_up(sentence.kept.subjects, role_of)
+    if subjects is None:
+        subjects = _keep(sentence.kept.subjects, role_of, {})
+    found = subjects.get(index)
+    if found is None:
+        found = subjects[index] = _read_subject(sentence, index, role_of)
+    return found
+
+
+def _read_subject(
+    sentence: Sentence, index: int, role_of: dict[int, int]
+) -> tuple[int | None, bool]:
     """The role word a word of a match is said of: one in its scope (sure), else the nearest in
     its clause, or in the clause before when its clause begins with "which", "who" … (a person
     decides); else, for a word in a clause that names none and goes on from the one before (see
@@ -2008,26 +2083,29 @@ def _continued(sentence: Sentence, index: int, role_of: dict[int, int]) -> int |
     return None
 
 
-def _is_negation(word: Word) -> bool:
+@lru_cache(maxsize=16384)  # a sentence read once is made of words read before
+def _is_negation(text: str) -> bool:
     """`not`, `isn't`, ... compared as written: a stem would make `nothing` `noth`."""
-    return _plain(word.text) in _NEGATIONS or word.text.lower().endswith("n't")
+    return _plain(text) in _NEGATIONS or text.lower().endswith("n't")
 
 
-def _is_verbal_negation(word: Word) -> bool:
-    """A negation that also denies what came before it in its clause: `not`, `never`, `n't`."""
-    return _plain(word.text) in _VERBAL_NEGATIONS or word.text.lower().endswith("n't")
+@lru_cache(maxsize=16384)
+def _is_verbal_negation(text: str) -> bool:
+    """A negation that also denies what came before it in its clause: `not`, `never`, `n't`
+    (a word's text)."""
+    return _plain(text) in _VERBAL_NEGATIONS or text.lower().endswith("n't")
 
 
 def _sides(pairings: tuple[Pattern, ...], sentence: Sentence) -> tuple[frozenset, ...]:
     """The (pairing, group) sides each word belongs to; empty for a word of no pairing."""
-    found = sentence.sides.get(pairings)
+    found = _looked_up(sentence.sides, pairings)
     if found is None:
         sides: list[set[tuple[int, int]]] = [set() for _ in sentence]
         for index, pairing in enumerate(pairings):
             for side, group in enumerate(pairing.groups):
                 for at in sentence.places(group):
                     sides[at].add((index, side))
-        found = sentence.sides[pairings] = tuple(map(frozenset, sides))
+        found = _keep(sentence.sides, pairings, tuple(map(frozenset, sides)))
     return found
 
 
@@ -2042,9 +2120,9 @@ def read_pairs(pairings: tuple[Pattern, ...], sentence: Sequence[Word]) -> list[
     pairing pattern of a concept, and its crossed pairs, look at the same pairs.)
     """
     sentence = _sentence(sentence)
-    found = sentence.pairs.get(pairings)
+    found = _looked_up(sentence.pairs, pairings)
     if found is None:
-        found = sentence.pairs[pairings] = _read_pairs(pairings, sentence)
+        found = _keep(sentence.pairs, pairings, _read_pairs(pairings, sentence))
     return found
 
 
@@ -2352,13 +2430,29 @@ def _possible(patterns: tuple[Pattern, ...], said: frozenset) -> tuple[Pattern, 
 _FOUND_MEMO = 512  # what `_find_kept`, `_may_match` remember per text, then forget at once
 
 
-def _remember(memo: dict, key: object, value: tuple) -> tuple:
-    """`value`, kept in `memo` (a text's, see `_Kept`) under `key`: a memo of `_FOUND_MEMO`
-    entries is forgotten at once first."""
-    if len(memo) >= _FOUND_MEMO:
+def _remember(memo: dict, key: object, value: tuple, size: int = _FOUND_MEMO) -> tuple:
+    """`value`, kept in `memo` (a text's, see `_Kept`) under `key`: a memo of `size` entries
+    is forgotten at once first."""
+    if len(memo) >= size:
         memo.clear()
     memo[key] = value
     return value
+
+
+def _keep(memo: dict, key: object, value: Any, size: int = _FOUND_MEMO) -> Any:
+    """`value`, kept in `memo` (a sentence's or its text's, or `_indexes`) by the id of `key` (a
+    concept's roles or pairings, a rubric's concepts), with the key beside it so that no other
+    takes its id while it is kept: a tuple of tuples or patterns is hashed whole at every
+    look-up, an id is not. Asked again by `_looked_up`; `size` entries kept at most."""
+    _remember(memo, id(key), (key, value), size)
+    return value
+
+
+def _looked_up(memo: dict, key: object) -> Any:
+    """What `_keep` kept in `memo` for this very `key` (kept, no other object has its id), else
+    None."""
+    found = memo.get(id(key))
+    return None if found is None else found[1]
 
 
 def _find_kept(

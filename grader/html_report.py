@@ -26,7 +26,7 @@ from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
@@ -53,6 +53,7 @@ from grader.model import (
     Rubric,
     SubmissionResult,
 )
+from grader.overview_groups import AnswerGroup, GroupTally, Member, ShownGroups
 from grader.page_processes import PageProcesses
 from grader.prompt_maths import typeset
 from grader.report import (
@@ -359,22 +360,19 @@ def histogram(totals: list[float], max_total: float, bins: int = 10) -> Histogra
     return Histogram(width, height, tuple(bars))
 
 
-class Member(NamedTuple):
-    # a tuple: thousands of them go from the children to the main process (`OverviewPart`),
-    # and a tuple is quick to pickle
-    student: str
-    page: str
-    found: str | None = None  # where a transcript's answer was found
+def _sent_key(item_id: str, key: str) -> bytes:
+    """The answer group `key` of `item_id`, as `ClassOverview.part` remembers it was sent:
+    16 bytes, not the group's text (two groups sharing a digest of 128 bits would need about
+    2**64 groups)."""
+    whole = f"{len(item_id)}:{item_id}{key}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(whole, digest_size=16).digest()
 
 
-@dataclass
-class AnswerGroup:
-    mathml: str | None
-    text: str
-    verdict: str
-    marks: float
-    members: list[Member]  # the first MEMBERS_SHOWN students of the group, in class order
-    count: int = 0  # how many students the group has
+def _new_group(item: ItemResult) -> AnswerGroup:
+    """The answer group of which `item` is the first member, with no members yet."""
+    return AnswerGroup(
+        item.reading_mathml, (item.answer or "").strip(), item.verdict, item.marks, []
+    )
 
 
 @dataclass(frozen=True)
@@ -514,7 +512,7 @@ class ClassOverview:
         self.notes: list[dict] = []
         self._marks = {item_id: array("d") for item_id in rubric.items}
         self._verdicts: dict[str, Counter[str]] = {item_id: Counter() for item_id in rubric.items}
-        self._groups: dict[str, dict[str, AnswerGroup]] = defaultdict(dict)
+        self._groups = GroupTally(MEMBERS_SHOWN)
         self._unreadable: dict[tuple[str, str], UnreadableGroup] = {}
         self._queue: dict[tuple[str, str], QueueEntry] = {}
         self._mistakes: Counter[tuple[str, str]] = Counter()
@@ -550,19 +548,9 @@ class ClassOverview:
                 self._marks[item_id].append(item.marks)
                 self._verdicts[item_id][item.verdict] += 1
             if item.answer_group is not None:
-                groups = self._groups[item_id]
-                group = groups.get(item.answer_group)
-                if group is None:
-                    group = groups[item.answer_group] = AnswerGroup(
-                        item.reading_mathml,
-                        (item.answer or "").strip(),
-                        item.verdict,
-                        item.marks,
-                        [],
-                    )
-                if group.count < MEMBERS_SHOWN:
-                    group.members.append(Member(student, page))
-                group.count += 1
+                self._groups.add_member(
+                    item_id, item.answer_group, Member(student, page), partial(_new_group, item)
+                )
             if item.diagnosis:
                 key = (item_id, item.diagnosis)
                 self._mistakes[key] += 1
@@ -607,24 +595,26 @@ class ClassOverview:
             {"student": student, "page": page, "note": warning} for warning in result.warnings
         )
 
-    def part(self, sent: set[tuple[str, str]] | None = None) -> OverviewPart:
+    def part(self, sent: set[bytes] | None = None) -> OverviewPart:
         """What the students added so far contribute to a class's overview, as plain values
         sent from a process that read a chunk of the class to the one that renders the page
         (`merge`). The rubric stays behind. `sent`: the answer groups (item id, group) this
         process has sent in an earlier part, sent again without what their first member
         gave them (the answer as read and its verdict: a group's MathML is long, and a
         chunk meets the same groups as the one before); the groups of this part are added
-        to it."""
+        to it, each by a digest of its item and key (`_sent_key`: a class writing its own
+        explanations has a group of nearly every one, and the keys are their whole texts)."""
         groups: dict[str, dict[str, AnswerGroup]] = {}
         more: dict[str, dict[str, tuple[int, list[Member]]]] = {}
-        for item_id, mine in self._groups.items():
-            for key, group in mine.items():
-                if sent is not None and (item_id, key) in sent:
-                    more.setdefault(item_id, {})[key] = (group.count, group.members)
-                    continue
-                groups.setdefault(item_id, {})[key] = group
+        for item_id in self._groups.items():
+            for key, group in self._groups.groups(item_id):
                 if sent is not None:
-                    sent.add((item_id, key))
+                    digest = _sent_key(item_id, key)
+                    if digest in sent:
+                        more.setdefault(item_id, {})[key] = (group.count, group.members)
+                        continue
+                    sent.add(digest)
+                groups.setdefault(item_id, {})[key] = group
         return OverviewPart(
             self.students,
             self.totals,
@@ -655,18 +645,13 @@ class ClassOverview:
             self._marks[item_id].extend(marks)
         for item_id, counts in part.verdicts.items():
             self._verdicts[item_id].update(counts)
+        tally = self._groups
         for item_id, groups in part.groups.items():
-            mine = self._groups[item_id]
             for key, group in groups.items():
-                have = mine.get(key)
-                if have is None:
-                    mine[key] = group
-                    continue
-                self._more_in_group(have, group.count, group.members)
+                tally.add_group(item_id, key, group)
         for item_id, groups in part.more.items():
-            mine = self._groups[item_id]
             for key, (count, members) in groups.items():
-                self._more_in_group(mine[key], count, members)
+                tally.add_more(item_id, key, count, members)
         for same, unreadable in part.unreadable.items():
             have = self._unreadable.setdefault(same, unreadable)
             if have is not unreadable:
@@ -679,19 +664,24 @@ class ClassOverview:
         for key, answers in part.mistake_answers.items():
             self._mistake_answers[key].update(answers)
 
-    @staticmethod
-    def _more_in_group(group: AnswerGroup, count: int, members: list[Member]) -> None:
-        """`count` more students in `group`, the first of whom are `members`."""
-        if group.count < MEMBERS_SHOWN:
-            group.members.extend(members[: MEMBERS_SHOWN - group.count])
-        group.count += count
-
     def answer_groups(self) -> list[tuple[str, list[AnswerGroup]]]:
-        """Per item, equivalent answers together, largest group first."""
+        """Per item, equivalent answers together, largest group first (every group: the page
+        shows the largest, `shown_groups`)."""
         return [
-            (item_id, sorted(groups.values(), key=lambda g: (-g.count, g.text)))
-            for item_id, groups in self._groups.items()
+            (
+                item_id,
+                sorted(
+                    (group for _key, group in self._groups.groups(item_id)),
+                    key=lambda g: (-g.count, g.text),
+                ),
+            )
+            for item_id in self._groups.items()
         ]
+
+    def shown_groups(self) -> list[ShownGroups]:
+        """Per item, the answer groups the page shows (the largest GROUPS_SHOWN), and the
+        rest counted."""
+        return [self._groups.shown(item_id, GROUPS_SHOWN) for item_id in self._groups.items()]
 
     def unreadable_groups(self) -> list[UnreadableGroup]:
         """The answers that could not be read, one group per item and identical answer (as
@@ -769,7 +759,6 @@ class ClassOverview:
             script=table_script(),
             page_size=STUDENTS_PER_PAGE,
             members_shown=MEMBERS_SHOWN,
-            groups_shown=GROUPS_SHOWN,
             rubric=rubric,
             summary=summary_of(self.totals, self.review, self.held),
             histogram=histogram(self.totals, rubric.max_total),
@@ -778,7 +767,7 @@ class ClassOverview:
             item_stats=item_stats,
             verdicts=VERDICTS,
             mistakes=self.mistakes(),
-            answer_groups=self.answer_groups(),
+            answer_groups=self.shown_groups(),
             unreadable=self.unreadable_groups(),
             review=self.review_queue(),
             notes=self.notes,
@@ -1241,7 +1230,7 @@ class ChunkOutputs:
         rubric: Rubric,
         versions: Mapping[str, str] | None = None,
         roster: Roster | None = None,
-        sent: set[tuple[str, str]] | None = None,
+        sent: set[bytes] | None = None,
         renderer: ClassRenderer | None = None,
     ):
         """`sent`: as `ClassOverview.part`'s, for the process's every chunk; `renderer`: the

@@ -412,7 +412,7 @@ def _class_child_main(
     from grader.overrides import current
 
     _begin(parents, parent_pid)
-    sent: set[tuple[str, str]] = set()  # the answer groups sent whole (`ClassOverview.part`)
+    sent: set[bytes] = set()  # the answer groups sent whole (`ClassOverview.part`)
     renderer = html_report.ClassRenderer(rubric)  # what students share, made once
     try:
         beside = PagesBeside(folder, fresh)

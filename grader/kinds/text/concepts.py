@@ -1318,7 +1318,7 @@ class _Shape:
         return found
 
 
-_SHAPES = 1024  # texts whose shape `_shape` keeps, and texts it remembers having seen
+_SHAPES = 256  # texts whose shape `_shape` keeps, and texts it remembers having seen
 _SHAPES_TEXT = 1 << 18  # characters of the texts it keeps and remembers, of each
 _PLACED_WORDS = 128  # words a shape keeps of the places it was read at (`_Shape.placed`)
 

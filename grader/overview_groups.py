@@ -204,8 +204,10 @@ class GroupTally:
     def _connection(self) -> sqlite3.Connection:
         if self._disk is None:
             # "": a private temporary database, on disk once its page cache is full, deleted
-            # when closed; nothing else opens it, so it is neither journalled nor synced
-            self._disk = sqlite3.connect("", isolation_level=None)
+            # when closed; nothing else opens it, so it is neither journalled nor synced. The
+            # overview may be rendered in another thread than the one that counted it (a web
+            # server's); one thread at a time uses it.
+            self._disk = sqlite3.connect("", isolation_level=None, check_same_thread=False)
             self._disk.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._disk.execute("PRAGMA journal_mode = OFF")
             self._disk.execute("PRAGMA synchronous = OFF")

@@ -173,3 +173,16 @@ def test_the_overview_page_is_the_same_with_its_groups_on_disk(monkeypatch, tmp_
     on_disk = page()
     assert "and 40 more distinct answers, from 40 students" in in_memory
     assert on_disk == in_memory
+
+
+def test_groups_on_disk_are_read_from_another_thread_than_the_one_that_counted_them():
+    import threading
+
+    tally = GroupTally(MEMBERS, held=0)
+    tally.add_group("a", "k1", _group("x", None, 2, []))
+    found = []
+    reader = threading.Thread(target=lambda: found.append(tally.shown("a", 20)))
+    reader.start()
+    reader.join()
+    assert [g.text for g in found[0].groups] == ["x"]
+    tally.close()

@@ -667,16 +667,7 @@ class ClassOverview:
     def answer_groups(self) -> list[tuple[str, list[AnswerGroup]]]:
         """Per item, equivalent answers together, largest group first (every group: the page
         shows the largest, `shown_groups`)."""
-        return [
-            (
-                item_id,
-                sorted(
-                    (group for _key, group in self._groups.groups(item_id)),
-                    key=lambda g: (-g.count, g.text),
-                ),
-            )
-            for item_id in self._groups.items()
-        ]
+        return [(item_id, self._groups.shown(item_id).groups) for item_id in self._groups.items()]
 
     def shown_groups(self) -> list[ShownGroups]:
         """Per item, the answer groups the page shows (the largest GROUPS_SHOWN), and the

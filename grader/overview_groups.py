@@ -102,42 +102,20 @@ class GroupTally:
     ) -> None:
         """One more student, `member`, in the group `key` of `item_id`; `new` makes the
         group, with no members, if it is the first."""
-        groups = self._memory.setdefault(item_id, {})
-        if item_id not in self._on_disk:
-            group = groups.get(key)
-            if group is not None:
-                self._extend(group, 1, [member])
-                return
+        if not self._more(item_id, key, 1, [member]):
             group = new()
             self._extend(group, 1, [member])
-            groups[key] = group
-            self._met(item_id, groups)
-            return
-        if not self._more_on_disk(item_id, key, 1, [member]):
-            group = new()
-            self._extend(group, 1, [member])
-            self._insert(item_id, key, group)
+            self._add_new(item_id, key, group)
 
     def add_group(self, item_id: str, key: str, group: AnswerGroup) -> None:
         """`group` of `item_id` whole (its count and first members), as one process counted
         it: a new group, or more students in a group met before."""
-        groups = self._memory.setdefault(item_id, {})
-        if item_id not in self._on_disk:
-            have = groups.get(key)
-            if have is None:
-                groups[key] = group
-                self._met(item_id, groups)
-            else:
-                self._extend(have, group.count, group.members)
-            return
-        if not self._more_on_disk(item_id, key, group.count, group.members):
-            self._insert(item_id, key, group)
+        if not self._more(item_id, key, group.count, group.members):
+            self._add_new(item_id, key, group)
 
     def add_more(self, item_id: str, key: str, count: int, members: list[Member]) -> None:
         """`count` more students, the first of whom are `members`, in a group met before."""
-        if item_id not in self._on_disk:
-            self._extend(self._memory[item_id][key], count, members)
-        elif not self._more_on_disk(item_id, key, count, members):
+        if not self._more(item_id, key, count, members):
             raise KeyError((item_id, key))
 
     def groups(self, item_id: str) -> Iterator[tuple[str, AnswerGroup]]:
@@ -153,11 +131,13 @@ class GroupTally:
         for key, *row in rows:
             yield _text(key), self._group(*row)
 
-    def shown(self, item_id: str, shown: int) -> ShownGroups:
-        """The `shown` largest groups of `item_id`: the most students first, then by the
-        answer's text, then in the order the class first showed them."""
+    def shown(self, item_id: str, shown: int | None = None) -> ShownGroups:
+        """The `shown` largest groups of `item_id` (every group if None): the most students
+        first, then by the answer's text, then in the order the class first showed them."""
         if item_id not in self._on_disk:
             groups = sorted(self._memory.get(item_id, {}).values(), key=_largest_first)
+            if shown is None:
+                return ShownGroups(item_id, groups, 0, 0)
             rest = groups[shown:]
             return ShownGroups(item_id, groups[:shown], len(rest), sum(g.count for g in rest))
         connection = self._connection()
@@ -166,7 +146,7 @@ class GroupTally:
             for row in connection.execute(
                 "SELECT text, mathml, verdict, marks, members, count FROM groups"
                 " WHERE item = ? ORDER BY count DESC, text, seen LIMIT ?",
-                (item_id, shown),
+                (item_id, -1 if shown is None else shown),  # SQLite: -1, no limit
             )
         ]
         answers, students = connection.execute(
@@ -191,14 +171,30 @@ class GroupTally:
             group.members.extend(members[: self.members_shown - group.count])
         group.count += count
 
-    def _met(self, item_id: str, groups: dict[str, AnswerGroup]) -> None:
-        """A new group of `item_id` was added to `groups`: past `held`, they go to disk, in
-        the order they came."""
+    def _more(self, item_id: str, key: str, count: int, members: list[Member]) -> bool:
+        """`count` more students in the group `key` of `item_id`, the first of whom are
+        `members`: False if there is no such group."""
+        if item_id in self._on_disk:
+            return self._more_on_disk(item_id, key, count, members)
+        group = self._memory.get(item_id, {}).get(key)
+        if group is None:
+            return False
+        self._extend(group, count, members)
+        return True
+
+    def _add_new(self, item_id: str, key: str, group: AnswerGroup) -> None:
+        """`group`, new to `item_id`, after its others: in memory, and past `held` of them,
+        all of the item's on disk, in the order they came."""
+        groups = self._memory.setdefault(item_id, {})
+        if item_id in self._on_disk:
+            self._insert(item_id, key, group)
+            return
+        groups[key] = group
         if len(groups) <= self.held:
             return
         self._on_disk.add(item_id)
-        for key, group in groups.items():
-            self._insert(item_id, key, group)
+        for held_key, held in groups.items():
+            self._insert(item_id, held_key, held)
         groups.clear()
 
     def _connection(self) -> sqlite3.Connection:

@@ -75,7 +75,11 @@ def _apply(tally: GroupTally, ops, seen: set) -> None:
 
 def _everything(tally: GroupTally, shown: int):
     return [
-        ([(key, vars(group)) for key, group in tally.groups(item_id)], tally.shown(item_id, shown))
+        (
+            [(key, vars(group)) for key, group in tally.groups(item_id)],
+            tally.shown(item_id, shown),
+            tally.shown(item_id),
+        )
         for item_id in tally.items()
     ]
 
@@ -107,6 +111,9 @@ def test_the_largest_groups_are_shown_most_students_first_then_by_text_then_as_f
         shown = tally.shown("a", 4)
         assert [g.text for g in shown.groups] == ["c", "\ud800", "\U0001d400", "a"], held
         assert (shown.more_answers, shown.more_students) == (2, 2)
+        every = tally.shown("a")
+        assert [g.text for g in every.groups] == ["c", "\ud800", "\U0001d400", "a", "a", "b"]
+        assert (every.more_answers, every.more_students) == (0, 0)
         assert [key for key, _ in tally.groups("a")] == ["k1", "k2", "k3", "k4", "k5", "k6"]
         tally.close()
 

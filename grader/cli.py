@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +65,7 @@ from grader.roster import RosterMatcher, read_roster
 from grader.rubric import load_rubric
 from grader.rubric_check import review_rubric, skeleton
 from grader.submissions import (
+    FileList,
     collect_submission_files,
     failed_student,
     names_its_question,
@@ -268,7 +269,7 @@ def _chosen_questions(exam: Exam, question: str | None, where: str) -> list:
     return chosen
 
 
-def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path]], list]:
+def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, Sequence[Path]], list]:
     """Which files each question grades, and the files refused for all of them.
 
     Without paths on the command line, each question grades the submissions its exam entry
@@ -302,7 +303,8 @@ def _paths_by_question(questions, paths: list[str]) -> tuple[dict[str, list[Path
                     "or grade it alone with that question's --rubric",
                 )
             )
-    return {q.question: kept for q in questions}, failures
+    packed = FileList(kept)  # every question's: held for the whole run, as one string
+    return {q.question: packed for q in questions}, failures
 
 
 class _Streamed:
@@ -599,6 +601,10 @@ def _grade_into(args: argparse.Namespace, graded: list) -> int:
                     progress, note_stored, writer, keys,
                 )
             )  # fmt: skip
+        if writer is not None:
+            # Every chunk is stored by now (each question waits for its own): the writer and
+            # what it holds are let go before the reports are made.
+            writer.close()
         if refused_files and graded:
             graded[0].failures.extend(refused_files)
         if args.json:

@@ -603,7 +603,7 @@ class _Checking:
 
 def grade_paths(
     rubric: Rubric,
-    paths: list[Path],
+    paths: Sequence[Path],
     on_result: Callable[[SubmissionResult], None] | None = None,
     on_chunk: Callable[[list[SubmissionResult]], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,

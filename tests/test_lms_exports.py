@@ -451,7 +451,7 @@ def test_a_folder_never_grades_a_csv_found_in_it(tmp_path):
         "student: a\nquestion: 22-52-Q4\nanswers: {b: {params: 9CD + D}}\n", encoding="utf-8"
     )
     files, unusable = collect_submission_files([tmp_path])
-    assert files == [tmp_path / "a.yaml"] and not unusable
+    assert list(files) == [tmp_path / "a.yaml"] and not unusable
 
 
 def test_a_folder_holding_only_an_export_says_to_name_it(tmp_path):

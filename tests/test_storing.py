@@ -101,10 +101,11 @@ def test_a_class_stored_beside_gives_what_storing_it_here_gives(
     ended = []  # each writer's exit status once closed
     close = storing.StoreBeside.close
 
-    def closing(self):
+    def closing(self):  # closed once the class is graded, then again (nothing) on leaving
         process = self._process
         close(self)
-        ended.append(process.exitcode)
+        if process is not None:
+            ended.append(process.exitcode)
 
     monkeypatch.setattr(storing.StoreBeside, "close", closing)
     ours = beside(tmp_path, monkeypatch, capsys)
@@ -338,3 +339,28 @@ def test_ctrl_c_while_a_chunk_is_sent_leaves_the_writer_a_whole_chunk(tmp_path, 
     assert counted == [9]
     assert [row[1] for row in stored(db)["submissions"]] == [f"s{n:03d}" for n in range(9)]
     connection.close()
+
+
+def test_the_writer_has_ended_before_the_reports_are_made(tmp_path, monkeypatch, capsys):
+    """Every chunk is stored once the class is graded: the writer (and the memory it holds)
+    is let go before the reports are made, not kept beside the page children."""
+    children_then = []
+    write_outputs = cli._write_outputs
+
+    def writing(*args, **kwargs):
+        children_then.append(sorted(p.name for p in multiprocessing.active_children()))
+        return write_outputs(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_write_outputs", writing)
+    monkeypatch.setenv(storing.ENV_THRESHOLD, "1")
+    monkeypatch.setattr(grade, "CHUNK", 2)
+    first_class(tmp_path / "class")
+    out = tmp_path / "out"
+    assert (
+        cli.main(
+            ["grade", str(tmp_path / "class"), "--rubric", str(RUBRIC_PATH), "--out", str(out)]
+        )
+        == 0
+    )
+    assert children_then == [[]]
+    assert len(stored(out / "gradebook.sqlite")["submissions"]) == 9

@@ -70,7 +70,8 @@ def add_count_notes(
                     if carried is not None:
                         noted[count_id] = carried
                     continue
-                noted[formula_id] = _disagreeing(formula, count.count_shown)
+                # each disagreeing count its own note (a part may state two counts)
+                noted[formula_id] = _disagreeing(noted[formula_id], count.count_shown)
     return noted
 
 
@@ -86,14 +87,13 @@ def _disagreeing(formula: ItemResult, count_shown: str | None) -> ItemResult:
 
 
 def _with_disagreeing_note(formula: ItemResult, count_shown: str | None) -> ItemResult:
-    return replace(
-        formula,
-        feedback=(
-            *formula.feedback,
-            f"Your count ({count_shown}) does not match your own formula, "
-            f"which has {formula.count_shown} parameters.",
-        ),
+    note = (
+        f"Your count ({count_shown}) does not match your own formula, "
+        f"which has {formula.count_shown} parameters."
     )
+    if note in formula.feedback:  # two counts written alike: said once
+        return formula
+    return replace(formula, feedback=(*formula.feedback, note))
 
 
 def score_invalid(item: Item, text: str, error: AnswerError, advice: str | None) -> ItemResult:

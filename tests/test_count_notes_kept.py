@@ -6,6 +6,8 @@ result's, and bounded)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from grader import score
@@ -92,3 +94,64 @@ def test_a_formula_without_a_count_is_noted_for_none():
     unknown = formula("C·D", (10,))
     unknown = ItemResult(**{**unknown.__dict__, "count_values": None, "count_shown": None})
     assert notes(unknown, count("D", (5,))) == unknown
+
+
+TWO_COUNTS = load_rubric_text(
+    r"""
+    id: TWO
+    title: A formula and two counts
+    symbols:
+      C: {meaning: the input channels, example: 2}
+      D: {meaning: the output channels, example: 5}
+    parts:
+      o:
+        marks: 3
+        prompt: A layer, its weights and its parameters.
+        items:
+          formula:
+            type: formula
+            marks: 1
+            input: {name: x, shape: [C]}
+            output: {name: y, shape: [D]}
+            answer: 'y_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k'
+          weights:
+            type: count
+            marks: 1
+            answer: 'CD'
+          params:
+            type: count
+            marks: 1
+            answer: 'CD + D'
+    """,
+    "two.yaml",
+)
+TWO_ROLES = {"o.formula": "defines", "o.weights": "states", "o.params": "states"}
+
+
+@pytest.mark.parametrize(
+    ("weights", "params", "notes_said"),
+    [
+        # both counts disagree with the formula's C: each is told (only the last was)
+        (("C·D", (10,)), ("C·D + D", (15,)), [
+            "Your count (C·D) does not match your own formula, which has C parameters.",
+            "Your count (C·D + D) does not match your own formula, which has C parameters.",
+        ]),
+        # one agrees: the other alone is told
+        (("C", (2,)), ("C·D + D", (15,)), [
+            "Your count (C·D + D) does not match your own formula, which has C parameters.",
+        ]),
+        # two counts written alike: said once
+        (("D", (5,)), ("D", (5,)), [
+            "Your count (D) does not match your own formula, which has C parameters.",
+        ]),
+    ],
+)  # fmt: skip
+def test_each_count_that_disagrees_has_its_own_note(weights, params, notes_said):
+    shared = formula("C", (2,))
+    items = {
+        "o.formula": shared,
+        "o.weights": replace(count(*weights), item_id="o.weights"),
+        "o.params": count(*params),
+    }
+    noted = score.add_count_notes(TWO_COUNTS, items, lambda item: TWO_ROLES[item.id])
+    assert noted["o.formula"].feedback == (*shared.feedback, *notes_said)

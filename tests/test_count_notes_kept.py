@@ -17,14 +17,14 @@ from grader.rubric import load_rubric_text
 RUBRIC = load_rubric_text(
     r"""
     id: KEPT
-    title: A formula and its count
+    title: A formula and its counts
     symbols:
       C: {meaning: the input channels, example: 2}
       D: {meaning: the output channels, example: 5}
     parts:
       o:
-        marks: 2
-        prompt: A layer and its parameters.
+        marks: 3
+        prompt: A layer, its weights and its parameters.
         items:
           formula:
             type: formula
@@ -32,6 +32,10 @@ RUBRIC = load_rubric_text(
             input: {name: x, shape: [C]}
             output: {name: y, shape: [D]}
             answer: 'y_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k'
+          weights:
+            type: count
+            marks: 1
+            answer: 'CD'
           params:
             type: count
             marks: 1
@@ -39,7 +43,7 @@ RUBRIC = load_rubric_text(
     """,
     "kept.yaml",
 )
-ROLES = {"o.formula": "defines", "o.params": "states"}
+ROLES = {"o.formula": "defines", "o.weights": "states", "o.params": "states"}
 
 
 def formula(shown: str, values: tuple[int, ...]) -> ItemResult:
@@ -96,38 +100,6 @@ def test_a_formula_without_a_count_is_noted_for_none():
     assert notes(unknown, count("D", (5,))) == unknown
 
 
-TWO_COUNTS = load_rubric_text(
-    r"""
-    id: TWO
-    title: A formula and two counts
-    symbols:
-      C: {meaning: the input channels, example: 2}
-      D: {meaning: the output channels, example: 5}
-    parts:
-      o:
-        marks: 3
-        prompt: A layer, its weights and its parameters.
-        items:
-          formula:
-            type: formula
-            marks: 1
-            input: {name: x, shape: [C]}
-            output: {name: y, shape: [D]}
-            answer: 'y_{k} = \sum_{l=1}^{C} w_{l,k} x_{l} + b_k'
-          weights:
-            type: count
-            marks: 1
-            answer: 'CD'
-          params:
-            type: count
-            marks: 1
-            answer: 'CD + D'
-    """,
-    "two.yaml",
-)
-TWO_ROLES = {"o.formula": "defines", "o.weights": "states", "o.params": "states"}
-
-
 @pytest.mark.parametrize(
     ("weights", "params", "notes_said"),
     [
@@ -153,5 +125,5 @@ def test_each_count_that_disagrees_has_its_own_note(weights, params, notes_said)
         "o.weights": replace(count(*weights), item_id="o.weights"),
         "o.params": count(*params),
     }
-    noted = score.add_count_notes(TWO_COUNTS, items, lambda item: TWO_ROLES[item.id])
+    noted = score.add_count_notes(RUBRIC, items, lambda item: ROLES[item.id])
     assert noted["o.formula"].feedback == (*shared.feedback, *notes_said)

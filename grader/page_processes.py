@@ -57,6 +57,7 @@ PROCESSES_FROM = 300  # students whose pages the main process renders before chi
 # a class read from the gradebook this large has all its work done beside from the start
 CHUNK = 16  # students a message: about 140 KB pickled, under a socket's buffer (212 KB)
 IN_FLIGHT = 2  # chunks a child holds: the one it renders and the next, queued
+ENDING_WAIT = 1.0  # seconds a child whose pipe closed has to end by itself, then stopped
 REORDERED = 2 * IN_FLIGHT  # chunks a child of `ClassProcesses` sent and not yet given back
 
 
@@ -220,6 +221,9 @@ class PageProcesses:
                 if reply[0] == "failed":
                     child.process.join()
                     return OutputError(reply[1])
+        # A child that is ending (killed, crashed) closes its pipe a moment before its end can
+        # be seen: given that moment, it is said to have ended as it did.
+        child.process.join(timeout=ENDING_WAIT)
         if child.process.is_alive():  # its pipe closed, yet running: stopped all the same
             child.process.kill()
             child.process.join()

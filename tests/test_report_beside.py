@@ -29,7 +29,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from report_files import drawn_class, fail_page_on, files, kill_self, raise_error, temporaries
+from report_files import (
+    close_pipes_then_die,
+    drawn_class,
+    fail_page_on,
+    files,
+    kill_self,
+    raise_error,
+    temporaries,
+)
 
 from grader import cli, gradebook, html_report, page_processes
 from grader.html_report import ClassOverview, page_names
@@ -273,6 +281,12 @@ def test_a_rerun_beside_leaves_unchanged_pages_alone_and_removes_stale_ones(
             "cannot write the students' pages in {students}: a process writing them stopped "
             "(killed by SIGKILL)",
             id="a child killed",
+        ),
+        pytest.param(
+            close_pipes_then_die,
+            "cannot write the students' pages in {students}: a process writing them stopped "
+            "(killed by SIGKILL)",
+            id="a child ending just after its pipe closed",  # said "closed its pipe" before
         ),
     ],
 )

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from grader.submissions import FileList, collect_submission_files
 
-# Path texts as a folder walk gives them: any character a file name may hold (no NUL, no
-# slash inside a name), the non-ASCII ones too, names empty of nothing.
+# Paths as a folder walk gives them: their names of any character a file name may hold (not
+# NUL, not a slash), non-ASCII ones too; no name empty, "." or "..".
 NAMES = st.text(st.characters(blacklist_characters="\x00/"), min_size=1, max_size=12).filter(
     lambda name: name not in (".", "..")
 )

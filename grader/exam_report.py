@@ -236,6 +236,7 @@ def write_exam_report(
     all_sheets = sheets(classes)
     pages = sheet_pages(all_sheets)
     folders = question_folders(classes)
+    spelled = _spellings(all_sheets)
     written: list[Path] = []
     built = []  # each question's results, for its results.json and the exam's
 
@@ -254,7 +255,7 @@ def write_exam_report(
         folder = instructor / folders[klass.question.question]
         written += copy_math_font(folder)
         links = {
-            r.student: f"../../{STUDENTS_FOLDER}/{pages[_spelling(all_sheets, r.student)]}"
+            r.student: f"../../{STUDENTS_FOLDER}/{pages[spelled.get(fold(r.student), r.student)]}"
             for r in klass.batch.results
         }
         # the exam page's ids of this question carry its anchor, as render_exam_student gives
@@ -275,7 +276,10 @@ def write_exam_report(
     return written
 
 
-def _spelling(all_sheets: list[Sheet], student: str) -> str:
-    """The sheet's spelling of `student` (the first question's, when two spell them apart)."""
-    folded = fold(student)
-    return next((s.student for s in all_sheets if fold(s.student) == folded), student)
+def _spellings(all_sheets: list[Sheet]) -> dict[str, str]:
+    """Each sheet's spelling of its student, by the id folded (`roster.fold`): the first
+    question's, when two spell them apart (a sheet is one folded id)."""
+    spelled: dict[str, str] = {}
+    for sheet in all_sheets:
+        spelled.setdefault(fold(sheet.student), sheet.student)
+    return spelled

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from grader.exam import Exam, QuestionClass, sheets
 from grader.exam_report import render_exam_student, sheet_pages
-from grader.html_report import copy_math_font, remove_stale_pages, render_student
+from grader.html_report import ClassRenderer, copy_math_font, remove_stale_pages
 from grader.lms_csv import no_formula
-from grader.report import write_atomically
+from grader.report import FolderWriter, write_atomically
 from grader.roster import Roster
 
 MANIFEST_CSV = "manifest.csv"
@@ -46,22 +46,26 @@ def release_pages(
     outcome = Release()
     all_sheets = sheets(classes)
     pages = sheet_pages(all_sheets)
-    for sheet in all_sheets:
-        waiting = [
-            f"{klass.question.question} {item}"
-            for klass in classes
-            for item in sheet.pending(klass.question.question)
-        ]
-        if waiting and not include_pending:
-            outcome.withheld.append((sheet.student, waiting))
-            continue
-        if len(classes) == 1:
-            (klass,) = classes
-            text = render_student(klass.rubric, sheet.results[klass.question.question])
-        else:
-            text = render_exam_student(exam, classes, sheet)
-        write_atomically(to / pages[sheet.student], text)
-        outcome.released.append((sheet.student, pages[sheet.student], len(waiting)))
+    # one question's pages as the report renders them (the same bytes, what students share
+    # made once); the folder locked and tidied once, the pages synced together and put in
+    # place together when all are written (an interruption leaves the last release whole)
+    renderer = ClassRenderer(classes[0].rubric) if len(classes) == 1 else None
+    with FolderWriter(to) as writer:
+        for sheet in all_sheets:
+            waiting = [
+                f"{klass.question.question} {item}"
+                for klass in classes
+                for item in sheet.pending(klass.question.question)
+            ]
+            if waiting and not include_pending:
+                outcome.withheld.append((sheet.student, waiting))
+                continue
+            if renderer is not None:
+                page = renderer.page(sheet.results[classes[0].question.question])
+            else:
+                page = render_exam_student(exam, classes, sheet)
+            writer.write(pages[sheet.student], page)
+            outcome.released.append((sheet.student, pages[sheet.student], len(waiting)))
     remove_stale_pages(to, {name for _, name, _ in outcome.released})
     copy_math_font(to)  # the pages load it from `fonts/` beside them
     columns = [c for c in ROSTER_COLUMNS if roster is not None and c in roster.columns]

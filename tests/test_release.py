@@ -168,3 +168,64 @@ def test_a_released_page_is_the_same_whoever_else_is_in_the_class(gradebook, tmp
         assert (alone / "release" / page_name(student)).read_bytes() == (
             to / page_name(student)
         ).read_bytes()
+
+
+def test_one_questions_released_pages_are_its_reports_pages(tmp_path, capsys):
+    """A question's released page is its student page as `grader grade` writes it, byte for
+    byte (both rendered by `html_report.ClassRenderer`)."""
+    out, to = tmp_path / "out", tmp_path / "release"
+    rubric = ROOT / "rubrics" / "22-52-q4.yaml"
+    assert main(["grade", str(ROOT / "submissions" / "22-52-q4"), "--rubric", str(rubric),
+                 "--out", str(out)]) == 0  # fmt: skip
+    release(out / "gradebook.sqlite", to, capsys, "--include-pending")
+    pages = sorted(path.name for path in (out / "students").glob("*.html"))
+    assert pages and pages == sorted(path.name for path in to.glob("*.html"))
+    for name in pages:
+        assert (to / name).read_bytes() == (out / "students" / name).read_bytes()
+
+
+def test_a_release_scans_its_folder_a_fixed_number_of_times(
+    gradebook, tmp_path, capsys, monkeypatch
+):
+    """The folder is locked and tidied of a killed run's temporary files once for the pages
+    (`report.FolderWriter`), not once for each page: each scan reads the whole folder, so a
+    release of 10,000 pages took a minute, most of it scanning (n^2 entries read)."""
+    from grader import report
+
+    scans = []
+    tidy = report._remove_stale_temporaries
+    monkeypatch.setattr(
+        report, "_remove_stale_temporaries", lambda *a, **k: scans.append(a[0]) or tidy(*a, **k)
+    )
+    counted = {}
+    for extra in ((), ("--include-pending",)):  # three pages, then four, each a new folder
+        scans.clear()
+        release(gradebook, tmp_path / str(len(counted)), capsys, *extra)
+        counted[extra] = len(scans)
+    assert counted[()] == counted[("--include-pending",)]  # the same for three pages as four
+
+
+def test_a_release_that_fails_leaves_the_last_one_whole(gradebook, tmp_path, capsys, monkeypatch):
+    """Pages are put in place together once all are written: a release stopped half-way (a
+    page that cannot be rendered, Ctrl-C) leaves the pages of the last release as they were,
+    and no temporary file."""
+    from grader import release as releasing
+
+    to = tmp_path / "whole"
+    release(gradebook, to, capsys)
+    before = {path.name: path.read_bytes() for path in to.iterdir() if path.is_file()}
+    rendered = []
+    render = releasing.render_exam_student
+
+    def fails_on_the_last(*args):
+        rendered.append(args)
+        if len(rendered) == len(STUDENTS):
+            raise OSError(28, "No space left on device")
+        return render(*args)
+
+    monkeypatch.setattr(releasing, "render_exam_student", fails_on_the_last)
+    assert main(["release", "--db", str(gradebook), "--to", str(to), "--include-pending"]) != 0
+    assert "No space left on device" in capsys.readouterr().err
+    assert len(rendered) == len(STUDENTS)
+    after = {path.name: path.read_bytes() for path in to.iterdir() if path.is_file()}
+    assert after == before

@@ -979,20 +979,55 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
         (question,) = exam.questions
         students = _write_question(connection, question, out, roster, mixed_rubrics, db, loaded)
         return {question.question: students}
-    exam, classes = _exam_classes(connection, db, loaded=loaded)
-    for klass in classes:
-        _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
-    written = write_exam_report(exam, classes, out, roster)
+    with gradebook.one_state(connection):  # the runs, overrides and rows of one moment
+        exam, classes, source = _stored_exam(connection, db, loaded)
+        for klass in classes:
+            _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
+        written = write_exam_report(exam, classes, out, roster, source, on_damaged=_warn)
+        students = {
+            klass.question.question: [row[0] for row in source.rows(klass.question.question)]
+            for klass in classes
+        }
     print(
         f"wrote {len(written)} files to {printable(str(out))}: each student's exam page in "
         f"{STUDENTS_FOLDER}/, the exam overview and CSV in {INSTRUCTOR_FOLDER}/, each "
         f"question's overview in {INSTRUCTOR_FOLDER}/<question>/",
         file=sys.stderr,
     )
-    return {
-        klass.question.question: [result.student for result in klass.batch.results]
-        for klass in classes
-    }
+    return students
+
+
+def _stored_exam(connection, where, loaded=None):
+    """`_exam_classes` without the classes' results (each `QuestionClass`'s batch holds its
+    failures alone) and the `ExamSource` that reads them from the gradebook a chunk at a
+    time, overrides applied: what an exam's report reads (`exam_report.write_exam_report`)."""
+    from grader import gradebook
+    from grader.exam_report import ExamSource
+
+    exam = gradebook.stored_exam(connection)
+    classes, applied = [], {}
+    for entry in _chosen_questions(exam, None, where):
+        run = gradebook.latest_run_of(connection, entry.question, loaded)
+        overrides = gradebook.load_overrides(connection, entry.question)
+        holds = gradebook.load_holds(connection, run)
+        batch = Batch([], gradebook.load_failures(connection, run))
+        versions = gradebook.rubric_versions(connection, entry.question)
+        notes = gradebook.load_run_notes(connection, run)
+        classes.append(QuestionClass(entry, run.rubric, batch, versions, notes))
+        applied[entry.question] = (run.rubric, overrides, holds)
+
+    def results(question: str, rows) -> list:
+        rubric, overrides, holds = applied[question]
+        return [
+            result if isinstance(result, str) else current(result, overrides, holds)
+            for result in gradebook.stored_results(connection, rubric, rows)
+        ]
+
+    return (
+        exam,
+        classes,
+        ExamSource(functools.partial(gradebook.stored_submissions, connection), results),
+    )
 
 
 def _write_question(connection, question, out, roster, mixed_rubrics, db, loaded) -> list[str]:

@@ -9,8 +9,13 @@ with an answer awaiting review is shown as awaiting review, never as its provisi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import tempfile
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO, NamedTuple
 
 from markupsafe import Markup
 
@@ -21,30 +26,35 @@ from grader.exam import (
     exam_max_total,
     exam_total,
     settled_total,
-    sheets,
+    unread_students,
 )
 from grader.html_report import (
     INSTRUCTOR_FOLDER,
     STUDENTS_FOLDER,
+    TABLE_MARK,
+    ClassOverview,
+    ClassRenderer,
+    Summary,
     _environment,
+    _json_head,
     copy_math_font,
     remove_stale_pages,
-    render_index,
     student_context,
-    summarise,
     summary_of,
 )
-from grader.lms_csv import exam_grades_csv, grades_csv
-from grader.report import (
-    OUTPUT_NAMES,
-    FolderWriter,
-    batch_json,
-    page_name,
-    safe_file_stem,
-    tidy_folder,
-    write_if_changed,
+from grader.lms_csv import (
+    exam_csv_writer,
+    exam_grades_csv_header,
+    exam_grades_csv_row,
+    grades_csv_header,
+    grades_csv_row,
+    grades_csv_writer,
+    unread_rows,
 )
+from grader.model import SubmissionResult
+from grader.report import OUTPUT_NAMES, FolderWriter, page_name, safe_file_stem
 from grader.roster import Roster, fold
+from grader.submissions import failed_student
 
 
 def exam_title(exam: Exam, classes: list[QuestionClass]) -> str:
@@ -135,13 +145,138 @@ def _item_label(klass: QuestionClass, item_id: str) -> str:
     return f"({item.part}) {item.key}" if item is not None else item_id
 
 
-def render_exam_index(
+class ExamSource(NamedTuple):
+    """Where an exam's report reads its students, a chunk at a time, so that no question's
+    class is held whole: `rows(question)`, the question's students in its order (each a
+    tuple, the student's id first: `gradebook.stored_submissions`'s rows), and
+    `results(question, rows)`, the results of some of those rows, in their order, each a
+    SubmissionResult with its overrides applied or, for a student whose stored rows are
+    damaged, the text that says so (that student left out of the question, as
+    `gradebook.load_batch` leaves them)."""
+
+    rows: Callable[[str], Iterable[tuple]]
+    results: Callable[[str, Sequence[tuple]], Sequence[SubmissionResult | str]]
+
+
+def batch_source(classes: list[QuestionClass]) -> ExamSource:
+    """The `ExamSource` of classes held whole (their batches' results)."""
+    held = {klass.question.question: klass.batch.results for klass in classes}
+    return ExamSource(
+        lambda question: ((result.student, index) for index, result in enumerate(held[question])),
+        lambda question, rows: [held[question][row[1]] for row in rows],
+    )
+
+
+EXAM_CHUNK = 256  # students of an exam's report read at a time
+
+
+class _Students:
+    """The exam's students in the order first met (`exam.sheets`'s), by the id folded: each
+    one's spelling (the first question's), their row in each question, and the items of a
+    question whose file of theirs could not be graded (`unread_students`); a student with
+    no result in any question comes after the others (`unread`). Ids and rows only: the
+    results are read a chunk at a time (`sheets`)."""
+
+    def __init__(self, classes: list[QuestionClass], source: ExamSource):
+        self.classes = classes
+        self.spelled: dict[str, str] = {}  # folded id -> spelling
+        self.rows: dict[str, dict[str, tuple]] = {}  # question -> folded id -> row
+        for klass in classes:
+            rows = self.rows[klass.question.question] = {}
+            for row in source.rows(klass.question.question):
+                key = fold(row[0])
+                self.spelled.setdefault(key, row[0])
+                rows[key] = row
+        self.graded = len(self.spelled)  # the first ones: a result somewhere
+        self.failed: dict[str, dict[str, tuple[str, ...]]] = {}
+        for klass in classes:
+            items = tuple(item.id for part in klass.rubric.parts for item in part.items)
+            for student in unread_students(klass.batch.failures, ()):
+                key = fold(student)
+                self.spelled.setdefault(key, student)
+                self.failed.setdefault(key, {})[klass.question.question] = items
+
+    def pages(self) -> dict[str, str]:
+        """Each student's page name by spelling (`sheet_pages`), the students with a result."""
+        graded = list(self.spelled.values())[: self.graded]
+        return sheet_pages([Sheet(student, {}) for student in graded])
+
+    def sheets(
+        self, source: ExamSource, on_damaged: Callable[[str], None] | None
+    ) -> Iterator[list[Sheet]]:
+        """The exam's sheets (`exam.sheets(classes, unread=True)`'s), EXAM_CHUNK at a time,
+        each question's results of a chunk read together; a damaged row said to
+        `on_damaged`, its student's question left out (and the student, when that leaves
+        them nothing)."""
+        keys = list(self.spelled)
+        for start in range(0, len(keys), EXAM_CHUNK):
+            chunk = keys[start : start + EXAM_CHUNK]
+            found: dict[str, dict[str, SubmissionResult]] = {}
+            for question, rows in self.rows.items():
+                mine = [key for key in chunk if key in rows]
+                results = source.results(question, [rows[key] for key in mine]) if mine else ()
+                for key, result in zip(mine, results, strict=True):
+                    if isinstance(result, str):
+                        if on_damaged is not None:
+                            on_damaged(result)
+                    else:
+                        found.setdefault(key, {})[question] = result
+            sheets = []
+            for key in chunk:
+                results, failed = found.get(key, {}), self.failed.get(key, {})
+                if not results and key not in self.failed:
+                    continue  # every row of theirs damaged: not in the exam, as before
+                sheets.append(
+                    Sheet(
+                        self.spelled[key],
+                        {
+                            k.question.question: results.get(k.question.question)
+                            for k in self.classes
+                        },
+                        {q: items for q, items in failed.items() if q not in results},
+                    )
+                )
+            yield sheets
+
+
+def _exam_row(sheet: Sheet, classes: list[QuestionClass], page: str | None) -> dict:
+    """A student's row of the exam overview's table."""
+    return {
+        "sheet": sheet,
+        "page": page,  # none for a student whose every file failed
+        "total": exam_total(sheet, classes),
+        # a question held for review: no final exam total, in no statistic
+        "held": any(r is not None and r.held for r in sheet.results.values()),
+        "cells": [
+            {
+                "result": sheet.results[k.question.question],
+                "pending": bool(sheet.pending(k.question.question)),
+                "weighted": (
+                    sheet.results[k.question.question].total * k.question.weight
+                    if sheet.results[k.question.question]
+                    else 0.0
+                ),
+            }
+            for k in classes
+        ],
+    }
+
+
+def _exam_index_pieces(
     exam: Exam,
     classes: list[QuestionClass],
-    all_sheets: list[Sheet],
-    pages: dict[str, str],
+    summaries: list[Summary],
+    missing: list[int],
     folders: dict[str, str],
-) -> str:
+    rows: IO[str],
+    count: int,
+    totals: array,
+    held: int,
+    awaiting: int,
+) -> Iterator[str]:
+    """The exam overview in pieces, as `ClassOverview.render_pieces` writes a question's: the
+    page around its students' table, with a mark in the table's place, then the table's
+    rows (`rows`, a file of them, rendered as they came) a block at a time."""
     questions = [
         {
             "id": k.question.question,
@@ -151,135 +286,171 @@ def render_exam_index(
             "weight": k.question.weight,
             "max": k.rubric.max_total,
             "weighted_max": k.max_total,
-            "summary": summarise(k.batch),
-            "missing": sum(
-                1
-                for s in all_sheets
-                if s.results[k.question.question] is None and not s.pending(k.question.question)
-            ),
+            "summary": summary,
+            "missing": absent,
         }
-        for k in classes
+        for k, summary, absent in zip(classes, summaries, missing, strict=True)
     ]
-    rows = [
-        {
-            "sheet": sheet,
-            "page": pages.get(sheet.student),  # none for a student whose every file failed
-            "total": exam_total(sheet, classes),
-            # a question held for review: no final exam total, in no statistic
-            "held": any(r is not None and r.held for r in sheet.results.values()),
-            "cells": [
-                {
-                    "result": sheet.results[k.question.question],
-                    "pending": bool(sheet.pending(k.question.question)),
-                    "weighted": (
-                        sheet.results[k.question.question].total * k.question.weight
-                        if sheet.results[k.question.question]
-                        else 0.0
-                    ),
-                }
-                for k in classes
-            ],
-        }
-        for sheet in all_sheets
-    ]
-    totals = [row["total"] for row in rows if row["total"] is not None]
-    held = [row["held"] for row in rows]
-    summary = summary_of(totals, 0, sum(held))
-    return (
+    summary = summary_of(totals, 0, held)
+    page = (
         _environment()
         .get_template("exam_index.html")
         .render(
             title=exam_title(exam, classes),
             questions=questions,
-            students=rows,
+            student_count=count,
+            student_rows=Markup(TABLE_MARK),
             mean=summary.mean,
             held=summary.held_text(),
             max_total=exam_max_total(classes),
-            awaiting=sum(sheet.awaiting_review for sheet in all_sheets),
-            missing=sum(q["missing"] for q in questions),
+            awaiting=awaiting,
+            missing=sum(missing),
             notes=list(dict.fromkeys(note for k in classes for note in k.notes)),
         )
     )
+    before, _, after = page.partition(TABLE_MARK)  # a "<" is in no escaped text
+    yield before
+    rows.seek(0)
+    while block := rows.read(1 << 16):
+        yield block
+    yield after
 
 
-def exam_results_json(
-    exam: Exam, classes: list[QuestionClass], built: list[dict] | None = None
-) -> str:
-    """The exam and each question's results, as `results.json` holds one question's; `built`
-    is each class's `batch_json` when the caller has made it already."""
-    built = built or [batch_json(k.rubric, k.batch, k.versions) for k in classes]
-    data = {
-        "exam": exam.id,
-        "title": exam.title,
-        "questions": [
-            {
-                "weight": k.question.weight,
-                "name": k.question.label,
-                **results,
-            }
-            for k, results in zip(classes, built, strict=True)
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False) + "\n"
+def _write_question(
+    klass: QuestionClass,
+    number: int,
+    folder: Path,
+    source: ExamSource,
+    link: Callable[[str], str],
+    roster: Roster | None,
+    exam_json: IO[str],
+) -> Summary:
+    """A question's overview, grades.csv and results.json in its folder, as a question graded
+    alone has them (each item linked to the exam page's, `q{number}-`), its students read a
+    chunk at a time in the question's order; its entry of the exam's results.json written
+    to `exam_json` meanwhile. The question's summary, for the exam overview."""
+    rubric, failures, versions = klass.rubric, klass.batch.failures, klass.versions
+    shown = ClassOverview(rubric, anchor_prefix=f"q{number}-")
+    renderer = ClassRenderer(rubric)
+    failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
+    graded: set[str] = set()
+    head = _json_head(rubric, failures)
+    with FolderWriter(folder) as writer:
+        grades = grades_csv_writer(writer.stream("grades.csv"))
+        grades.writerow(grades_csv_header(rubric, roster))
+        results_json = writer.stream("results.json")
+        results_json.write(head)
+        weight = json.dumps(klass.question.weight)
+        name = json.dumps(klass.question.label, ensure_ascii=False)
+        exam_json.write(f'{{"weight": {weight}, "name": {name}, {head[1:]}')
+        first = True
+        rows = iter(source.rows(klass.question.question))
+        while chunk := list(itertools.islice(rows, EXAM_CHUNK)):
+            for result in source.results(klass.question.question, chunk):
+                if isinstance(result, str):
+                    continue  # damaged: said once, by the exam's pass (`_Students.sheets`)
+                grades.writerow(grades_csv_row(rubric, result, versions, roster))
+                entry = renderer.result_json(result, versions)
+                separator = "" if first else ",\n  "
+                results_json.write(separator + entry)
+                exam_json.write(separator + entry)
+                first = False
+                shown.add(result, link(result.student))
+                if (folded := result.student.casefold()) in failed:
+                    graded.add(folded)
+        for row in unread_rows(rubric, failures, graded, roster):
+            grades.writerow(row)  # a file that could not be graded: awaiting review
+        results_json.write("\n]}\n")
+        exam_json.write("\n]}")
+        writer.stream("index.html").writelines(shown.render_pieces(failures))
+    return summary_of(shown.totals, shown.review, shown.held)
 
 
 def write_exam_report(
-    exam: Exam, classes: list[QuestionClass], out_dir: Path, roster: Roster | None = None
+    exam: Exam,
+    classes: list[QuestionClass],
+    out_dir: Path,
+    roster: Roster | None = None,
+    source: ExamSource | None = None,
+    on_damaged: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """`DIR/students/<page>.html`, one per student for the whole exam (pages of ours for
     students no longer in the gradebook removed); `DIR/instructor/index.html` (the exam
     overview), `grades.csv` (the exam's marks) and `results.json`; and for each question
     `DIR/instructor/<question>/` with its overview, CSV and JSON as for a single question.
-    Each file is written atomically; the math font goes in `fonts/` beside each folder of
-    pages."""
-    students, instructor = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
-    all_sheets = sheets(classes)
-    pages = sheet_pages(all_sheets)
+    The students are read from `source` (by default the classes' batches) a chunk at a
+    time, and no class is held whole: each question's files in one pass over its students,
+    then the pages, the exam's CSV and its overview's rows in one pass over the exam's
+    (the rows set aside in a temporary file until the overview is written). Each folder's
+    files are put in place together once written (`FolderWriter`); the math font goes in
+    `fonts/` beside each folder of pages."""
+    source = source or batch_source(classes)
+    students_folder, instructor = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
+    students = _Students(classes, source)
+    pages = students.pages()
+    spelled = students.spelled
     folders = question_folders(classes)
-    spelled = _spellings(all_sheets)
     written: list[Path] = []
-    built = []  # each question's results, for its results.json and the exam's
+    with FolderWriter(instructor) as top:
+        exam_json = top.stream("results.json")
+        title = json.dumps(exam.title, ensure_ascii=False)
+        exam_json.write(
+            f'{{"exam": {json.dumps(exam.id, ensure_ascii=False)}, "title": {title}, "questions": ['
+        )
+        summaries = []
+        for number, klass in enumerate(classes, start=1):
+            folder = instructor / folders[klass.question.question]
+            if number > 1:
+                exam_json.write(", ")
 
-    def write(path: Path, text: str) -> None:
-        write_if_changed(path, text)  # a re-run leaves what it would write unchanged alone
-        written.append(path)
+            def link(student: str) -> str:
+                # the exam page of the student, as the sheet spells them
+                name = pages[spelled.get(fold(student), student)]
+                return f"../../{STUDENTS_FOLDER}/{name}"
 
-    with FolderWriter(students) as writer:
-        written += [
-            writer.write(pages[sheet.student], render_exam_student(exam, classes, sheet))
-            for sheet in all_sheets
-        ]
-    remove_stale_pages(students, set(pages.values()))
-    written += copy_math_font(students) + copy_math_font(instructor)
-    for number, klass in enumerate(classes, start=1):
-        folder = instructor / folders[klass.question.question]
-        written += copy_math_font(folder)
-        links = {
-            r.student: f"../../{STUDENTS_FOLDER}/{pages[spelled.get(fold(r.student), r.student)]}"
-            for r in klass.batch.results
-        }
-        # the exam page's ids of this question carry its anchor, as render_exam_student gives
-        index = render_index(klass.rubric, klass.batch, links, anchor_prefix=f"q{number}-")
-        write(folder / "index.html", index)
-        write(folder / "grades.csv", grades_csv(klass.rubric, klass.batch, klass.versions, roster))
-        results = batch_json(klass.rubric, klass.batch, klass.versions)
-        write(folder / "results.json", json.dumps(results, ensure_ascii=False) + "\n")
-        built.append(results)
-    links = {student: f"../{STUDENTS_FOLDER}/{name}" for student, name in pages.items()}
-    # the overview lists, as grades.csv does, a student whose every file failed (no page)
-    listed = sheets(classes, unread=True)
-    write(instructor / "index.html", render_exam_index(exam, classes, listed, links, folders))
-    write(instructor / "grades.csv", exam_grades_csv(classes, roster))
-    write(instructor / "results.json", exam_results_json(exam, classes, built))
-    for folder in (instructor, *(instructor / name for name in folders.values())):
-        tidy_folder(folder)
+            summaries.append(
+                _write_question(klass, number, folder, source, link, roster, exam_json)
+            )
+            written += [folder / name for name in ("index.html", "grades.csv", "results.json")]
+            written += copy_math_font(folder)
+        exam_json.write("]}\n")
+        write_row = exam_csv_writer(top.stream("grades.csv"))
+        write_row(exam_grades_csv_header(classes, roster))
+        missing = [0] * len(classes)
+        totals, held, awaiting, count = array("d"), 0, 0, 0
+        row_of = _environment().get_template("_exam_student_row.html").module.exam_student_row
+        with (
+            tempfile.TemporaryFile("w+", encoding="utf-8") as rows,
+            FolderWriter(students_folder) as page_writer,
+        ):
+            for sheets in students.sheets(source, on_damaged):
+                for sheet in sheets:
+                    page = pages.get(sheet.student) if any(sheet.results.values()) else None
+                    if page is not None:
+                        written.append(
+                            page_writer.write(page, render_exam_student(exam, classes, sheet))
+                        )
+                    write_row(exam_grades_csv_row(classes, sheet, roster))
+                    row = _exam_row(
+                        sheet, classes, None if page is None else f"../{STUDENTS_FOLDER}/{page}"
+                    )
+                    rows.write(f"  {row_of(row)}\n")
+                    count += 1
+                    if row["held"]:
+                        held += 1
+                    elif row["total"] is not None:
+                        totals.append(row["total"])
+                    awaiting += sheet.awaiting_review
+                    for index, k in enumerate(classes):
+                        question = k.question.question
+                        if sheet.results[question] is None and not sheet.pending(question):
+                            missing[index] += 1
+            top.stream("index.html").writelines(
+                _exam_index_pieces(
+                    exam, classes, summaries, missing, folders, rows, count, totals, held, awaiting
+                )
+            )
+    written += [instructor / name for name in ("index.html", "grades.csv", "results.json")]
+    remove_stale_pages(students_folder, set(pages.values()))
+    written += copy_math_font(students_folder) + copy_math_font(instructor)
     return written
-
-
-def _spellings(all_sheets: list[Sheet]) -> dict[str, str]:
-    """Each sheet's spelling of its student, by the id folded (`roster.fold`): the first
-    question's, when two spell them apart (a sheet is one folded id)."""
-    spelled: dict[str, str] = {}
-    for sheet in all_sheets:
-        spelled.setdefault(fold(sheet.student), sheet.student)
-    return spelled

@@ -7,7 +7,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -150,8 +150,18 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
     items awaiting review, no rubric version. A student with a result in one question and a
     file that could not be graded in another has that question empty and its items awaiting
     review too (`sheets`), so that an import never takes their partial total as final."""
+    return _csv(
+        [
+            exam_grades_csv_header(classes, roster),
+            *(exam_grades_csv_row(classes, sheet, roster) for sheet in sheets(classes, True)),
+        ]
+    )
+
+
+def exam_grades_csv_header(classes: list[QuestionClass], roster: Roster | None) -> list[str]:
+    """The exam's grades.csv's first row (`exam_grades_csv`)."""
     extra = roster.extra_columns if roster is not None else ()
-    header = [
+    return [
         "student",
         *extra,
         *(f"{k.question.label} ({marks_text(k.max_total)})" for k in classes),
@@ -159,26 +169,29 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
         "awaiting review",
         *(f"{k.question.label} rubric sha256" for k in classes),
     ]
-    rows = []
-    for sheet in sheets(classes, unread=True):
-        entry = roster.entry(sheet.student) if roster is not None else None
-        total = exam_total(sheet, classes)
-        rows.append(
-            [
-                sheet.student,
-                *((entry.fields.get(column, "") if entry else "") for column in extra),
-                *(_weighted(sheet, k) for k in classes),
-                "" if total is None else marks_text(total),
-                str(sheet.awaiting_review),
-                *(
-                    k.versions.get(sheet.student, k.rubric.sha256)
-                    if sheet.results[k.question.question]
-                    else ""
-                    for k in classes
-                ),
-            ]
-        )
-    return _csv([header, *rows])
+
+
+def exam_grades_csv_row(
+    classes: list[QuestionClass], sheet: Sheet, roster: Roster | None
+) -> list[str]:
+    """A student's row of the exam's grades.csv (`exam_grades_csv`), its fields as they are
+    (`exam_csv_writer` makes them safe for a spreadsheet)."""
+    extra = roster.extra_columns if roster is not None else ()
+    entry = roster.entry(sheet.student) if roster is not None else None
+    total = exam_total(sheet, classes)
+    return [
+        sheet.student,
+        *((entry.fields.get(column, "") if entry else "") for column in extra),
+        *(_weighted(sheet, k) for k in classes),
+        "" if total is None else marks_text(total),
+        str(sheet.awaiting_review),
+        *(
+            k.versions.get(sheet.student, k.rubric.sha256)
+            if sheet.results[k.question.question]
+            else ""
+            for k in classes
+        ),
+    ]
 
 
 def _weighted(sheet: Sheet, klass: QuestionClass) -> str:
@@ -190,10 +203,17 @@ def _weighted(sheet: Sheet, klass: QuestionClass) -> str:
 
 def _csv(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    write = exam_csv_writer(buffer)
     for row in rows:
-        writer.writerow([no_formula(cell) for cell in row])
+        write(row)
     return buffer.getvalue()
+
+
+def exam_csv_writer(handle: TextIO) -> Callable[[list[str]], object]:
+    """What writes a row of the exam's CSV files onto `handle`: every field quoted, none able
+    to start a spreadsheet formula (`no_formula`), one line feed a row."""
+    writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    return lambda row: writer.writerow([no_formula(cell) for cell in row])
 
 
 LMS_FORMATS = ("canvas", "moodle", "blackboard", "gradescope")

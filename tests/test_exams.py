@@ -1203,3 +1203,85 @@ def test_an_exam_reports_links_are_found_once_per_student_not_once_per_pair(tmp_
     assert len(folds) <= 4 * len(students)
     overview = (tmp_path / "instructor" / "DW-SEP-Q1" / "index.html").read_text("utf-8")
     assert f'href="../../students/{page_name("Student-007")}' in overview
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_an_exams_report_reads_its_students_a_chunk_at_a_time(exam_out, tmp_path, monkeypatch):
+    """The exam's report asks the gradebook for a chunk of students' results at a time
+    (`exam_report.EXAM_CHUNK`), never a class whole (it held every question's class and
+    took 574 MB for 10,000 students), and writes the same files whatever the chunk."""
+    from grader import exam_report
+    from grader.cli import _stored_exam
+
+    connection = gradebook.connect(exam_out / "gradebook.sqlite")
+    try:
+        exam, classes, source = _stored_exam(connection, "the gradebook")
+        asked = []
+
+        def results(question, rows):
+            asked.append(len(rows))
+            return source.results(question, rows)
+
+        counting = exam_report.ExamSource(source.rows, results)
+        exam_report.write_exam_report(exam, classes, tmp_path / "whole", source=counting)
+        assert max(asked) == len(STUDENTS)  # each question's class in one chunk of 256
+        asked.clear()
+        monkeypatch.setattr(exam_report, "EXAM_CHUNK", 1)
+        exam_report.write_exam_report(exam, classes, tmp_path / "ones", source=counting)
+        assert asked and max(asked) == 1
+    finally:
+        connection.close()
+    assert _files(tmp_path / "ones") == _files(tmp_path / "whole")
+
+
+def test_an_exams_report_from_the_gradebook_is_the_report_of_its_classes(exam_out, tmp_path):
+    """Read a chunk at a time from the gradebook or from the classes held whole
+    (`cli._exam_classes`, what `review` and `export` read), the same files."""
+    from grader.cli import _exam_classes, _stored_exam
+    from grader.exam_report import write_exam_report
+
+    connection = gradebook.connect(exam_out / "gradebook.sqlite")
+    try:
+        exam, heads, source = _stored_exam(connection, "the gradebook")
+        write_exam_report(exam, heads, tmp_path / "read", source=source)
+        exam, classes = _exam_classes(connection, "the gradebook")
+        write_exam_report(exam, classes, tmp_path / "held")
+    finally:
+        connection.close()
+    assert _files(tmp_path / "read") == _files(tmp_path / "held")
+    json_files = [name for name in _files(tmp_path / "read") if name.endswith(".json")]
+    assert len(json_files) == 3  # the exam's and each question's
+
+
+def test_a_damaged_row_of_an_exam_is_said_once_and_its_question_left_out(
+    exam_out, tmp_path, capsys
+):
+    """A student's stored row that cannot be read back is said once on stderr, and leaves that
+    question of theirs out of the exam's report (as a class held whole left them out), the
+    other question shown."""
+    db = tmp_path / "gradebook.sqlite"
+    db.write_bytes((exam_out / "gradebook.sqlite").read_bytes())
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.execute(
+            "UPDATE item_results SET feedback = 'not a list'"
+            " WHERE student = 'seed-student-1' AND question = 'DW-SEP-Q1' AND item_id = 'a.params'"
+        )
+    connection.close()
+    out = tmp_path / "out"
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("seed-student-1") == 1 and "a.params" in err, err
+    rows = table_rows((out / "instructor" / "index.html").read_text("utf-8"), "exam-students")
+    row = next(r for r in rows if r and r[0] == "seed-student-1")
+    assert row[2] == "–"  # no DW-SEP-Q1 result: as without a submission
+    assert row[1] not in ("", "–")  # 22-52-Q4's marks
+    overview = (out / "instructor" / "DW-SEP-Q1" / "index.html").read_text("utf-8")
+    assert "seed-student-1" not in overview

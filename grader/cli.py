@@ -980,7 +980,7 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
         students = _write_question(connection, question, out, roster, mixed_rubrics, db, loaded)
         return {question.question: students}
     with gradebook.one_state(connection):  # the runs, overrides and rows of one moment
-        exam, classes, source = _stored_exam(connection, db, loaded)
+        exam, classes, source = _stored_exam(connection, db, loaded=loaded)
         for klass in classes:
             _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
         written = write_exam_report(exam, classes, out, roster, source, on_damaged=_warn)
@@ -997,7 +997,25 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
     return students
 
 
-def _stored_exam(connection, where, loaded=None):
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[sqlite3.Connection]:
+    """The gradebook at `path` open, read in one state of it (`gradebook.one_state`), as
+    `_open_exam` reads it; closed on leaving."""
+    from grader import gradebook
+
+    if not Path(path).is_file():
+        raise UsageError(f"no gradebook at {path}")
+    connection = gradebook.connect(Path(path))
+    try:
+        with gradebook.one_state(connection):
+            yield connection
+    except gradebook.GradebookError as error:
+        raise UsageError(f"{path}: {error}") from None
+    finally:
+        connection.close()
+
+
+def _stored_exam(connection, where, question: str | None = None, loaded=None):
     """`_exam_classes` without the classes' results (each `QuestionClass`'s batch holds its
     failures alone) and the `ExamSource` that reads them from the gradebook a chunk at a
     time, overrides applied: what an exam's report reads (`exam_report.write_exam_report`)."""
@@ -1006,7 +1024,11 @@ def _stored_exam(connection, where, loaded=None):
 
     exam = gradebook.stored_exam(connection)
     classes, applied = [], {}
-    for entry in _chosen_questions(exam, None, where):
+    if not exam.questions:
+        raise gradebook.GradebookError(
+            "the gradebook has no runs yet; grade some submissions first"
+        )
+    for entry in _chosen_questions(exam, question, where):
         run = gradebook.latest_run_of(connection, entry.question, loaded)
         overrides = gradebook.load_overrides(connection, entry.question)
         holds = gradebook.load_holds(connection, run)
@@ -1441,13 +1463,16 @@ def _export(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from grader.release import MANIFEST_CSV, MANIFEST_JSON, release_pages
 
-    exam, classes = _open_exam(args.db, args.question)
-    for klass in classes:
-        _one_rubric(klass.versions, klass.rubric.sha256, args.db, False)
     roster = read_roster(Path(args.roster)) if args.roster else None
     to = Path(args.to)
-    check_writable(to / MANIFEST_CSV)
-    outcome = release_pages(exam, classes, to, args.include_pending, roster)
+    with _reading(args.db) as connection:
+        exam, classes, source = _stored_exam(connection, args.db, args.question)
+        for klass in classes:
+            _one_rubric(klass.versions, klass.rubric.sha256, args.db, False)
+        check_writable(to / MANIFEST_CSV)
+        outcome = release_pages(
+            exam, classes, to, args.include_pending, roster, source, on_damaged=_warn
+        )
     print(
         f"released {len(outcome.released)} student pages to {printable(str(to))}; the "
         f"manifest is {MANIFEST_CSV} (and {MANIFEST_JSON})",

@@ -170,7 +170,7 @@ def batch_source(classes: list[QuestionClass]) -> ExamSource:
 EXAM_CHUNK = 256  # students of an exam's report read at a time
 
 
-class _Students:
+class ExamStudents:
     """The exam's students in the order first met (`exam.sheets`'s), by the id folded: each
     one's spelling (the first question's), their row in each question, and the items of a
     question whose file of theirs could not be graded (`unread_students`); a student with
@@ -348,7 +348,7 @@ def _write_question(
         while chunk := list(itertools.islice(rows, EXAM_CHUNK)):
             for result in source.results(klass.question.question, chunk):
                 if isinstance(result, str):
-                    continue  # damaged: said once, by the exam's pass (`_Students.sheets`)
+                    continue  # damaged: said once, by the exam's pass (`ExamStudents.sheets`)
                 grades.writerow(grades_csv_row(rubric, result, versions, roster))
                 entry = renderer.result_json(result, versions)
                 separator = "" if first else ",\n  "
@@ -386,7 +386,7 @@ def write_exam_report(
     `fonts/` beside each folder of pages."""
     source = source or batch_source(classes)
     students_folder, instructor = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
-    students = _Students(classes, source)
+    students = ExamStudents(classes, source)
     pages = students.pages()
     spelled = students.spelled
     folders = question_folders(classes)

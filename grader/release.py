@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.exam import Exam, QuestionClass, sheets
-from grader.exam_report import render_exam_student, sheet_pages
+from grader.exam import Exam, QuestionClass
+from grader.exam_report import ExamSource, ExamStudents, batch_source, render_exam_student
 from grader.html_report import ClassRenderer, copy_math_font, remove_stale_pages
 from grader.lms_csv import no_formula
 from grader.report import FolderWriter, write_atomically
@@ -40,18 +42,25 @@ def release_pages(
     to: Path,
     include_pending: bool = False,
     roster: Roster | None = None,
+    source: ExamSource | None = None,
+    on_damaged: Callable[[str], None] | None = None,
 ) -> Release:
     """Write each releasable student's page to `to`, and the manifests; what was released and
-    what was withheld. One question: the question's student page; several: the exam page."""
+    what was withheld. One question: the question's student page; several: the exam page.
+    The students are read from `source` (by default the classes' batches) a chunk at a time
+    (`exam_report.ExamStudents`), as the exam's report reads them: no class is held whole."""
     outcome = Release()
-    all_sheets = sheets(classes)
-    pages = sheet_pages(all_sheets)
+    source = source or batch_source(classes)
+    students = ExamStudents(classes, source)
+    pages = students.pages()
     # one question's pages as the report renders them (the same bytes, what students share
     # made once); the folder locked and tidied once, the pages synced together and put in
     # place together when all are written (an interruption leaves the last release whole)
     renderer = ClassRenderer(classes[0].rubric) if len(classes) == 1 else None
     with FolderWriter(to) as writer:
-        for sheet in all_sheets:
+        for sheet in itertools.chain.from_iterable(students.sheets(source, on_damaged)):
+            if not any(sheet.results.values()):
+                continue  # every file of theirs failed: no page to release
             waiting = [
                 f"{klass.question.question} {item}"
                 for klass in classes

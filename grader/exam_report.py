@@ -8,6 +8,7 @@ with an answer awaiting review is shown as awaiting review, never as its provisi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -19,6 +20,7 @@ from typing import IO, NamedTuple
 
 from markupsafe import Markup
 
+from grader import page_processes
 from grader.exam import (
     Exam,
     QuestionClass,
@@ -37,6 +39,7 @@ from grader.html_report import (
     Summary,
     _environment,
     _json_head,
+    _page_processes,
     copy_math_font,
     remove_stale_pages,
     student_context,
@@ -52,6 +55,7 @@ from grader.lms_csv import (
     unread_rows,
 )
 from grader.model import SubmissionResult
+from grader.page_processes import ExamPageProcesses
 from grader.report import OUTPUT_NAMES, FolderWriter, page_name, safe_file_stem
 from grader.roster import Roster, fold
 from grader.submissions import failed_student
@@ -373,6 +377,7 @@ def write_exam_report(
     roster: Roster | None = None,
     source: ExamSource | None = None,
     on_damaged: Callable[[str], None] | None = None,
+    processes: int | None = None,
 ) -> list[Path]:
     """`DIR/students/<page>.html`, one per student for the whole exam (pages of ours for
     students no longer in the gradebook removed); `DIR/instructor/index.html` (the exam
@@ -383,7 +388,9 @@ def write_exam_report(
     then the pages, the exam's CSV and its overview's rows in one pass over the exam's
     (the rows set aside in a temporary file until the overview is written). Each folder's
     files are put in place together once written (`FolderWriter`); the math font goes in
-    `fonts/` beside each folder of pages."""
+    `fonts/` beside each folder of pages. The pages of an exam of `PROCESSES_FROM` students or
+    more are rendered and written by `processes` child processes (`ExamPageProcesses`; by
+    default one per usable core, none on a single core), the same files."""
     source = source or batch_source(classes)
     students_folder, instructor = out_dir / STUDENTS_FOLDER, out_dir / INSTRUCTOR_FOLDER
     students = ExamStudents(classes, source)
@@ -419,14 +426,26 @@ def write_exam_report(
         missing = [0] * len(classes)
         totals, held, awaiting, count = array("d"), 0, 0, 0
         row_of = _environment().get_template("_exam_student_row.html").module.exam_student_row
+        # the pages of a large exam rendered and written by children, as a question's are
+        processes = _page_processes(processes)
         with (
             tempfile.TemporaryFile("w+", encoding="utf-8") as rows,
             FolderWriter(students_folder) as page_writer,
+            contextlib.ExitStack() as beside,
         ):
+            children = None
+            if processes and students.graded >= page_processes.PROCESSES_FROM:
+                with contextlib.suppress(OSError):  # none could be started: in this process
+                    children = beside.enter_context(
+                        ExamPageProcesses(exam, classes, page_writer, processes)
+                    )
             for sheets in students.sheets(source, on_damaged):
                 for sheet in sheets:
                     page = pages.get(sheet.student) if any(sheet.results.values()) else None
-                    if page is not None:
+                    if page is not None and children is not None:
+                        children.write(page, sheet)
+                        written.append(students_folder / page)
+                    elif page is not None:
                         written.append(
                             page_writer.write(page, render_exam_student(exam, classes, sheet))
                         )
@@ -445,6 +464,9 @@ def write_exam_report(
                         question = k.question.question
                         if sheet.results[question] is None and not sheet.pending(question):
                             missing[index] += 1
+            if children is not None:
+                children.finish()
+            beside.close()  # the children stopped and reaped before the pages are put in place
             top.stream("index.html").writelines(
                 _exam_index_pieces(
                     exam, classes, summaries, missing, folders, rows, count, totals, held, awaiting

@@ -31,12 +31,17 @@ Linux), ignore Ctrl-C (the main process decides and stops them) and are always r
 that raises or dies fails the report with an OutputError; the children are then stopped and
 every temporary file of theirs is removed, so the old files stay whole. Where processes cannot
 be forked, or not safely (another thread runs: `grader serve`), every page is rendered in the
-main process, as it is for a small class (`PROCESSES_FROM`) and an exam's report.
+main process, as it is for a small class (`PROCESSES_FROM`).
+
+An exam of several questions (`exam_report.write_exam_report`) sends its children each
+student's sheet, every question's result encoded (`ExamPageProcesses`); a child renders the
+exam page (`exam_report.render_exam_student`) and writes it as a question's child does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
@@ -50,6 +55,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.exam import Exam, QuestionClass, Sheet
 from grader.model import ITEM_RESULT_FIELDS, ItemResult, Rubric, SubmissionResult
 from grader.report import FolderWriter, OutputError, PagesBeside
 
@@ -152,7 +158,8 @@ class PageProcesses:
     def _work(self) -> tuple[Callable, tuple]:
         """What a child runs, and its arguments after its pipe, the parent's ends and the
         parent's pid."""
-        return _child_main, (self.rubric, self.pages.folder, self.pages.without_pages)
+        page = functools.partial(_student_page, self.rubric)
+        return _child_main, (page, self.pages.folder, self.pages.without_pages)
 
     def write(self, name: str, result: SubmissionResult) -> None:
         """The page `name` of `result`, rendered and written by a child."""
@@ -265,15 +272,14 @@ def _child_main(
     connection: Connection,
     parents: list[Connection],
     parent_pid: int,
-    rubric: Rubric,
+    page: Callable[[tuple], bytes],
     folder: Path,
     fresh: bool,
 ) -> None:
-    """A child's whole life: render and write each chunk it is sent, reply with the temporary
-    files it wrote (or why it could not), until the parent closes the pipe. It never prints.
-    `fresh`: the writer found the folder without pages (`report.write_beside`'s)."""
-    from grader.html_report import render_student
-
+    """A child's whole life: render (`page` of what was sent for it: `_student_page`,
+    `_exam_page`) and write each chunk it is sent, reply with the temporary files it wrote
+    (or why it could not), until the parent closes the pipe. It never prints. `fresh`: the
+    writer found the folder without pages (`report.write_beside`'s)."""
     _begin(parents, parent_pid)
     try:
         beside = PagesBeside(folder, fresh)
@@ -285,8 +291,7 @@ def _child_main(
         try:
             written = []
             for name, values in chunk:
-                page = render_student(rubric, decode(values)).encode("utf-8")
-                temporary = beside.write(name, page)
+                temporary = beside.write(name, page(values))
                 if temporary is not None:
                     written.append((temporary, name))
             connection.send(("written", written))
@@ -296,6 +301,56 @@ def _child_main(
         except Exception as error:  # a bug: said, never a hang
             _reply_not_rendered(connection, folder, name, error)
             return
+
+
+def _student_page(rubric: Rubric, values: tuple) -> bytes:
+    """The student page of the result `encode` gave `values` for, UTF-8."""
+    from grader.html_report import render_student
+
+    return render_student(rubric, decode(values)).encode("utf-8")
+
+
+class ExamPageProcesses(PageProcesses):
+    """`PageProcesses` for the pages of an exam of several questions: `write` a student's
+    `exam.Sheet` (each question's result, or None), rendered by a child as
+    `exam_report.render_exam_student` renders it, with the `exam` and its `classes` (their
+    rubrics and questions: a child forked with them, never sent them)."""
+
+    def __init__(
+        self, exam: Exam, classes: list[QuestionClass], pages: FolderWriter, processes: int
+    ):
+        super().__init__(classes[0].rubric, pages, processes)
+        self.exam, self.classes = exam, classes
+
+    def _work(self) -> tuple[Callable, tuple]:
+        page = functools.partial(_exam_page, self.exam, self.classes)
+        return _child_main, (page, self.pages.folder, self.pages.without_pages)
+
+    def write(self, name: str, sheet: Sheet) -> None:  # type: ignore[override]
+        """The exam page `name` of `sheet`, rendered and written by a child."""
+        results = {
+            question: None if result is None else encode(result)
+            for question, result in sheet.results.items()
+        }
+        self._chunk.append((name, (sheet.student, results, sheet.unread)))
+        if len(self._chunk) >= CHUNK:
+            self._send()
+
+
+def _exam_page(exam: Exam, classes: list[QuestionClass], values: tuple) -> bytes:
+    """The exam page of the sheet `ExamPageProcesses.write` sent as `values`, UTF-8."""
+    from grader.exam_report import render_exam_student
+
+    student, results, unread = values
+    sheet = Sheet(
+        student,
+        {
+            question: None if result is None else decode(result)
+            for question, result in results.items()
+        },
+        unread,
+    )
+    return render_exam_student(exam, classes, sheet).encode("utf-8")
 
 
 def _begin(parents: list[Connection], parent_pid: int) -> None:

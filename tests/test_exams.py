@@ -1285,3 +1285,67 @@ def test_a_damaged_row_of_an_exam_is_said_once_and_its_question_left_out(
     assert row[1] not in ("", "–")  # 22-52-Q4's marks
     overview = (out / "instructor" / "DW-SEP-Q1" / "index.html").read_text("utf-8")
     assert "seed-student-1" not in overview
+
+
+def test_an_exams_pages_rendered_by_children_are_the_same(exam_out, tmp_path, monkeypatch):
+    """An exam of `page_processes.PROCESSES_FROM` students or more has its pages rendered and
+    written by child processes (`page_processes.ExamPageProcesses`): the same files as
+    rendered in this process."""
+    from grader import page_processes
+    from grader.cli import _stored_exam
+    from grader.exam_report import write_exam_report
+
+    if not page_processes.can_fork():
+        pytest.skip("no fork here")
+    started = []
+    enter = page_processes.ExamPageProcesses.__enter__
+
+    def counted(self):
+        started.append(self.processes)
+        return enter(self)
+
+    monkeypatch.setattr(page_processes.ExamPageProcesses, "__enter__", counted)
+    monkeypatch.setattr(page_processes, "PROCESSES_FROM", 2)
+    connection = gradebook.connect(exam_out / "gradebook.sqlite")
+    try:
+        exam, heads, source = _stored_exam(connection, "the gradebook")
+        write_exam_report(exam, heads, tmp_path / "alone", source=source, processes=0)
+        assert started == []
+        write_exam_report(exam, heads, tmp_path / "beside", source=source, processes=2)
+        assert started == [2]
+    finally:
+        connection.close()
+    assert _files(tmp_path / "beside") == _files(tmp_path / "alone")
+
+
+def test_a_child_that_cannot_render_an_exam_page_fails_the_report_leaving_the_last_whole(
+    exam_out, tmp_path, monkeypatch
+):
+    """A page a child cannot render fails the report with an error naming the page; the
+    files of the last report stay as they were, and no temporary file is left."""
+    from grader import exam_report, page_processes
+    from grader.cli import _stored_exam
+    from grader.report import OutputError
+
+    if not page_processes.can_fork():
+        pytest.skip("no fork here")
+    monkeypatch.setattr(page_processes, "PROCESSES_FROM", 2)
+    connection = gradebook.connect(exam_out / "gradebook.sqlite")
+    try:
+        exam, heads, source = _stored_exam(connection, "the gradebook")
+        out = tmp_path / "out"
+        exam_report.write_exam_report(exam, heads, out, source=source, processes=2)
+        before = _files(out)
+        render = exam_report.render_exam_student
+
+        def fails_for_seed_student_2(exam, classes, sheet):
+            if sheet.student == "seed-student-2":
+                raise ValueError("a page that cannot be rendered")
+            return render(exam, classes, sheet)
+
+        monkeypatch.setattr(exam_report, "render_exam_student", fails_for_seed_student_2)
+        with pytest.raises(OutputError, match="could not be rendered"):
+            exam_report.write_exam_report(exam, heads, out, source=source, processes=2)
+    finally:
+        connection.close()
+    assert _files(out) == before

@@ -984,17 +984,13 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
         for klass in classes:
             _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
         written = write_exam_report(exam, classes, out, roster, source, on_damaged=_warn)
-        students = {
-            klass.question.question: [row[0] for row in source.rows(klass.question.question)]
-            for klass in classes
-        }
     print(
-        f"wrote {len(written)} files to {printable(str(out))}: each student's exam page in "
+        f"wrote {len(written.files)} files to {printable(str(out))}: each student's exam page in "
         f"{STUDENTS_FOLDER}/, the exam overview and CSV in {INSTRUCTOR_FOLDER}/, each "
         f"question's overview in {INSTRUCTOR_FOLDER}/<question>/",
         file=sys.stderr,
     )
-    return students
+    return written.students
 
 
 @contextlib.contextmanager

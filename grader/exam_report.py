@@ -179,7 +179,10 @@ class ExamStudents:
     one's spelling (the first question's), their row in each question, and the items of a
     question whose file of theirs could not be graded (`unread_students`); a student with
     no result in any question comes after the others (`unread`). Ids and rows only: the
-    results are read a chunk at a time (`sheets`)."""
+    results are read a chunk at a time (`sheets`). A student is placed and spelled by their
+    rows, before any is read: one whose row of the first question is damaged (left out of it,
+    said on stderr) keeps that question's place and spelling (a class held whole placed them
+    by their next question's row); one whose every row is damaged has no sheet and no page."""
 
     def __init__(self, classes: list[QuestionClass], source: ExamSource):
         self.classes = classes
@@ -323,51 +326,59 @@ def _exam_index_pieces(
 def _write_question(
     klass: QuestionClass,
     number: int,
-    folder: Path,
     source: ExamSource,
     link: Callable[[str], str],
     roster: Roster | None,
     exam_json: IO[str],
-) -> Summary:
-    """A question's overview, grades.csv and results.json in its folder, as a question graded
-    alone has them (each item linked to the exam page's, `q{number}-`), its students read a
-    chunk at a time in the question's order; its entry of the exam's results.json written
-    to `exam_json` meanwhile. The question's summary, for the exam overview."""
+    writer: FolderWriter,
+) -> tuple[Summary, list[str]]:
+    """A question's overview, grades.csv and results.json in its folder (`writer`'s), as a
+    question graded alone has them (each item linked to the exam page's, `q{number}-`), its
+    students read a chunk at a time in the question's order; its entry of the exam's
+    results.json written to `exam_json` meanwhile. The question's summary, for the exam
+    overview, and its students (those whose rows are not damaged), in order."""
     rubric, failures, versions = klass.rubric, klass.batch.failures, klass.versions
     shown = ClassOverview(rubric, anchor_prefix=f"q{number}-")
     renderer = ClassRenderer(rubric)
     failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
     graded: set[str] = set()
     head = _json_head(rubric, failures)
-    with FolderWriter(folder) as writer:
-        grades = grades_csv_writer(writer.stream("grades.csv"))
-        grades.writerow(grades_csv_header(rubric, roster))
-        results_json = writer.stream("results.json")
-        results_json.write(head)
-        weight = json.dumps(klass.question.weight)
-        name = json.dumps(klass.question.label, ensure_ascii=False)
-        exam_json.write(f'{{"weight": {weight}, "name": {name}, {head[1:]}')
-        first = True
-        rows = iter(source.rows(klass.question.question))
-        while chunk := list(itertools.islice(rows, EXAM_CHUNK)):
-            for result in source.results(klass.question.question, chunk):
-                if isinstance(result, str):
-                    continue  # damaged: said once, by the exam's pass (`ExamStudents.sheets`)
-                grades.writerow(grades_csv_row(rubric, result, versions, roster))
-                entry = renderer.result_json(result, versions)
-                separator = "" if first else ",\n  "
-                results_json.write(separator + entry)
-                exam_json.write(separator + entry)
-                first = False
-                shown.add(result, link(result.student))
-                if (folded := result.student.casefold()) in failed:
-                    graded.add(folded)
-        for row in unread_rows(rubric, failures, graded, roster):
-            grades.writerow(row)  # a file that could not be graded: awaiting review
-        results_json.write("\n]}\n")
-        exam_json.write("\n]}")
-        writer.stream("index.html").writelines(shown.render_pieces(failures))
-    return summary_of(shown.totals, shown.review, shown.held)
+    students: list[str] = []
+    grades = grades_csv_writer(writer.stream("grades.csv"))
+    grades.writerow(grades_csv_header(rubric, roster))
+    results_json = writer.stream("results.json")
+    results_json.write(head)
+    weight = json.dumps(klass.question.weight)
+    name = json.dumps(klass.question.label, ensure_ascii=False)
+    exam_json.write(f'{{"weight": {weight}, "name": {name}, {head[1:]}')
+    rows = iter(source.rows(klass.question.question))
+    while chunk := list(itertools.islice(rows, EXAM_CHUNK)):
+        for result in source.results(klass.question.question, chunk):
+            if isinstance(result, str):
+                continue  # damaged: said once, by the exam's pass (`ExamStudents.sheets`)
+            grades.writerow(grades_csv_row(rubric, result, versions, roster))
+            entry = renderer.result_json(result, versions)
+            separator = ",\n  " if students else ""
+            results_json.write(separator + entry)
+            exam_json.write(separator + entry)
+            shown.add(result, link(result.student))
+            students.append(result.student)
+            if (folded := result.student.casefold()) in failed:
+                graded.add(folded)
+    for row in unread_rows(rubric, failures, graded, roster):
+        grades.writerow(row)  # a file that could not be graded: awaiting review
+    results_json.write("\n]}\n")
+    exam_json.write("\n]}")
+    writer.stream("index.html").writelines(shown.render_pieces(failures))
+    return summary_of(shown.totals, shown.review, shown.held), students
+
+
+class ExamWritten(NamedTuple):
+    """What `write_exam_report` wrote: the files, and each question's students (by question),
+    in its order."""
+
+    files: list[Path]
+    students: dict[str, list[str]]
 
 
 def write_exam_report(
@@ -378,7 +389,7 @@ def write_exam_report(
     source: ExamSource | None = None,
     on_damaged: Callable[[str], None] | None = None,
     processes: int | None = None,
-) -> list[Path]:
+) -> ExamWritten:
     """`DIR/students/<page>.html`, one per student for the whole exam (pages of ours for
     students no longer in the gradebook removed); `DIR/instructor/index.html` (the exam
     overview), `grades.csv` (the exam's marks) and `results.json`; and for each question
@@ -398,28 +409,32 @@ def write_exam_report(
     spelled = students.spelled
     folders = question_folders(classes)
     written: list[Path] = []
-    with FolderWriter(instructor) as top:
+    kept: set[str] = set()  # the pages written
+    with contextlib.ExitStack() as question_writers, FolderWriter(instructor) as top:
         exam_json = top.stream("results.json")
         title = json.dumps(exam.title, ensure_ascii=False)
         exam_json.write(
             f'{{"exam": {json.dumps(exam.id, ensure_ascii=False)}, "title": {title}, "questions": ['
         )
-        summaries = []
+        summaries, graded = [], {}
+
+        def link(student: str) -> str:
+            # the exam page of the student, as the sheet spells them
+            name = pages[spelled.get(fold(student), student)]
+            return f"../../{STUDENTS_FOLDER}/{name}"
+
         for number, klass in enumerate(classes, start=1):
             folder = instructor / folders[klass.question.question]
             if number > 1:
                 exam_json.write(", ")
-
-            def link(student: str) -> str:
-                # the exam page of the student, as the sheet spells them
-                name = pages[spelled.get(fold(student), student)]
-                return f"../../{STUDENTS_FOLDER}/{name}"
-
-            summaries.append(
-                _write_question(klass, number, folder, source, link, roster, exam_json)
+            # put in place with the rest, once the pages are written: an interruption
+            # leaves every file of the last report as it was
+            writer = question_writers.enter_context(FolderWriter(folder))
+            summary, graded[klass.question.question] = _write_question(
+                klass, number, source, link, roster, exam_json, writer
             )
+            summaries.append(summary)
             written += [folder / name for name in ("index.html", "grades.csv", "results.json")]
-            written += copy_math_font(folder)
         exam_json.write("]}\n")
         write_row = exam_csv_writer(top.stream("grades.csv"))
         write_row(exam_grades_csv_header(classes, roster))
@@ -429,7 +444,7 @@ def write_exam_report(
         # the pages of a large exam rendered and written by children, as a question's are
         processes = _page_processes(processes)
         with (
-            tempfile.TemporaryFile("w+", encoding="utf-8") as rows,
+            tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rows,
             FolderWriter(students_folder) as page_writer,
             contextlib.ExitStack() as beside,
         ):
@@ -442,13 +457,12 @@ def write_exam_report(
             for sheets in students.sheets(source, on_damaged):
                 for sheet in sheets:
                     page = pages.get(sheet.student) if any(sheet.results.values()) else None
-                    if page is not None and children is not None:
-                        children.write(page, sheet)
-                        written.append(students_folder / page)
-                    elif page is not None:
-                        written.append(
+                    if page is not None:
+                        if children is not None:
+                            children.write(page, sheet)
+                        else:
                             page_writer.write(page, render_exam_student(exam, classes, sheet))
-                        )
+                        kept.add(page)
                     write_row(exam_grades_csv_row(classes, sheet, roster))
                     row = _exam_row(
                         sheet, classes, None if page is None else f"../{STUDENTS_FOLDER}/{page}"
@@ -473,6 +487,10 @@ def write_exam_report(
                 )
             )
     written += [instructor / name for name in ("index.html", "grades.csv", "results.json")]
-    remove_stale_pages(students_folder, set(pages.values()))
-    written += copy_math_font(students_folder) + copy_math_font(instructor)
-    return written
+    # the pages of the students read (one whose every row is damaged has none: an old page of
+    # theirs is removed, as before)
+    remove_stale_pages(students_folder, kept)
+    written += [students_folder / page for page in sorted(kept)]
+    for folder in (students_folder, instructor, *(instructor / f for f in folders.values())):
+        written += copy_math_font(folder)
+    return ExamWritten(written, graded)

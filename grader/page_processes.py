@@ -333,7 +333,9 @@ class ExamPageProcesses(PageProcesses):
             for question, result in sheet.results.items()
         }
         self._chunk.append((name, (sheet.student, results, sheet.unread)))
-        if len(self._chunk) >= CHUNK:
+        # as many results a message as a question's child is sent: under a socket's buffer,
+        # so that a send never waits for a child still rendering its chunk before
+        if len(self._chunk) * len(self.classes) >= CHUNK:
             self._send()
 
 

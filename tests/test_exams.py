@@ -1349,3 +1349,98 @@ def test_a_child_that_cannot_render_an_exam_page_fails_the_report_leaving_the_la
     finally:
         connection.close()
     assert _files(out) == before
+
+
+def _two_question_classes(held: str = "", seed_1_marks: float = 1.0) -> list[QuestionClass]:
+    """Two questions for ann, bob and carol, every item of theirs in the first worth
+    `seed_1_marks`; bob's first question held for review with the note `held`."""
+    from dataclasses import replace
+
+    from grader.model import ItemResult
+
+    q4, dw = load_rubric(Q4), load_rubric(DW)
+
+    def result(rubric, student: str, marks: float, note: str = "") -> SubmissionResult:
+        items = {
+            item.id: ItemResult(item.id, "correct", marks, item.marks, ("ok",))
+            for part in rubric.parts
+            for item in part.items
+        }
+        return replace(SubmissionResult(student, f"{student}.yaml", items), held=note)
+
+    students = ("ann", "bob", "carol")
+    return [
+        QuestionClass(
+            ExamQuestion(q4.id),
+            q4,
+            Batch([result(q4, s, seed_1_marks, held if s == "bob" else "") for s in students]),
+        ),
+        QuestionClass(ExamQuestion(dw.id, 2.0), dw, Batch([result(dw, s, 0.5) for s in students])),
+    ]
+
+
+def test_an_exam_report_stopped_while_its_pages_are_written_leaves_every_file_as_it_was(
+    tmp_path, monkeypatch
+):
+    """Each question's folder is put in place with the pages and the exam overview, once all
+    are written: stopped while the pages are written (a page that cannot be rendered, Ctrl-C),
+    the report leaves every file of the last one as it was (each question's overview was put
+    in place before the pages were written, and showed the new marks beside the old pages)."""
+    from grader import exam_report
+
+    exam = load_exam(ROOT / "exams" / "midterm.yaml")[0]
+    out = tmp_path / "out"
+    exam_report.write_exam_report(exam, _two_question_classes(), out, processes=0)
+    before = _files(out)
+    render = exam_report.render_exam_student
+
+    def fails_for_carol(exam, classes, sheet):
+        if sheet.student == "carol":
+            raise KeyboardInterrupt
+        return render(exam, classes, sheet)
+
+    monkeypatch.setattr(exam_report, "render_exam_student", fails_for_carol)
+    with pytest.raises(KeyboardInterrupt):
+        exam_report.write_exam_report(
+            exam, _two_question_classes(seed_1_marks=0.0), out, processes=0
+        )
+    assert _files(out) == before
+
+
+def test_a_carriage_return_in_a_note_reaches_the_exam_overview_as_written(tmp_path):
+    """The overview's rows are set aside in a temporary file and read back as written: a
+    carriage return in a student's note (a held result names a file) is not made a line
+    feed."""
+    from grader.exam_report import write_exam_report
+
+    exam = load_exam(ROOT / "exams" / "midterm.yaml")[0]
+    classes = _two_question_classes(held="the file b\ry.yaml could not be graded")
+    write_exam_report(exam, classes, tmp_path)
+    page = (tmp_path / "instructor" / "index.html").read_bytes().decode("utf-8")
+    assert "b\ry.yaml" in page and "b\ny.yaml" not in page
+
+
+def test_a_student_whose_every_row_is_damaged_loses_their_old_page(exam_out, tmp_path, capsys):
+    """A student every one of whose stored results is damaged is left out of the exam's
+    report, as before: their page of an earlier report is removed (the folder students are
+    given must not keep old marks), and the damage is said once a question."""
+    db = tmp_path / "gradebook.sqlite"
+    db.write_bytes((exam_out / "gradebook.sqlite").read_bytes())
+    out = tmp_path / "out"
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    page = out / "students" / page_name("seed-student-1")
+    assert page.is_file()
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.execute(
+            "UPDATE item_results SET feedback = 'not a list' WHERE student = 'seed-student-1'"
+            " AND item_id = 'a.params'"
+        )
+    connection.close()
+    capsys.readouterr()
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("seed-student-1") == 2, err  # once a question
+    assert not page.exists()
+    rows = table_rows((out / "instructor" / "index.html").read_text("utf-8"), "exam-students")
+    assert "seed-student-1" not in [row[0] for row in rows if row]

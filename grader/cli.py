@@ -17,6 +17,7 @@ import csv
 import functools
 import gc
 import io
+import itertools
 import json
 import math
 import os
@@ -1398,24 +1399,32 @@ def _reviewer_names(text: str) -> list[str]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    _, classes = _open_exam(args.db, args.question)
-    for klass in classes:
-        _one_rubric(klass.versions, klass.rubric.sha256, args.db, args.mixed_rubrics)
-    roster = read_roster(Path(args.roster)) if args.roster else None
-    if args.format == "grades":
-        if len(classes) == 1:
-            (klass,) = classes
-            text = grades_csv(klass.rubric, klass.batch, klass.versions, roster)
-        else:
-            text = exam_grades_csv(classes, roster)
-        notes: tuple[str, ...] = ()
-    else:
-        if roster is None and args.format != "gradescope":
+    from grader.exam_report import ExamStudents
+
+    with _reading(args.db) as connection:
+        _, classes, source = _stored_exam(connection, args.db, args.question)
+        for klass in classes:
+            _one_rubric(klass.versions, klass.rubric.sha256, args.db, args.mixed_rubrics)
+        roster = read_roster(Path(args.roster)) if args.roster else None
+        if args.format not in ("grades", "gradescope") and roster is None:
             raise UsageError(
                 f"--format {args.format} needs --roster FILE: the LMS matches students by its "
                 "own ids (see docs/exams.md)"
             )
-        exported = lms_csv(args.format, classes, roster)
+        # the students read a chunk at a time, as the exam's report reads them
+        read = itertools.chain.from_iterable(ExamStudents(classes, source).sheets(source, _warn))
+        if args.format == "grades" and len(classes) == 1:
+            (klass,) = classes
+            question = klass.question.question
+            results = (r for sheet in read if (r := sheet.results[question]) is not None)
+            text = grades_csv(klass.rubric, klass.batch, klass.versions, roster, results)
+        elif args.format == "grades":
+            text = exam_grades_csv(classes, roster, read)
+        else:
+            exported = lms_csv(args.format, classes, roster, read)
+    if args.format == "grades":
+        notes: tuple[str, ...] = ()
+    else:
         text, notes = exported.text, exported.notes
         if exported.unmatched and not exported.students:
             # A file of its header alone would upload as a success: nothing is written.

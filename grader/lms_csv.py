@@ -7,7 +7,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -16,6 +16,7 @@ from grader.exam import (
     Sheet,
     exam_max_total,
     exam_total,
+    failed_student,
     sheets,
     unread_students,
     weighted_total,
@@ -30,19 +31,25 @@ def grades_csv(
     batch: Batch,
     versions: Mapping[str, str] | None = None,
     roster: Roster | None = None,
+    results: Iterable[SubmissionResult] | None = None,
 ) -> str:
     """One row per student: per-part marks, the total, how many of the student's items await
     review (their marks are provisional: an LMS import must not take them as final), and the
     rubric's SHA-256 the row was graded under (`versions` maps students to it; by default
     `rubric`'s). With a `roster`, every roster column but `id` follows the student (name,
     email, section, LMS ids, ...), empty for a student not on it. Every field is quoted, and
-    no field can start a spreadsheet formula, wherever a spreadsheet splits it."""
+    no field can start a spreadsheet formula, wherever a spreadsheet splits it. `results`:
+    the students' results as they are read (by default the batch's), each once."""
     buffer = io.StringIO()
     writer = grades_csv_writer(buffer)
     writer.writerow(grades_csv_header(rubric, roster))
-    for result in batch.results:
+    # of the class, only those a failed file names (a few): not a set of the class
+    failed = {s.casefold() for f in batch.failures if (s := failed_student(f)) is not None}
+    graded = set()
+    for result in batch.results if results is None else results:
         writer.writerow(grades_csv_row(rubric, result, versions, roster))
-    graded = {result.student.casefold() for result in batch.results}
+        if (folded := result.student.casefold()) in failed:
+            graded.add(folded)
     for row in unread_rows(rubric, batch.failures, graded, roster):
         writer.writerow(row)
     return buffer.getvalue()
@@ -140,7 +147,11 @@ def _no_formula_kept(cell: str) -> str:
 # --- exams and the LMS import layouts ----------------------------------------------------------
 
 
-def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) -> str:
+def exam_grades_csv(
+    classes: list[QuestionClass],
+    roster: Roster | None = None,
+    all_sheets: Iterable[Sheet] | None = None,
+) -> str:
     """One row per student of the exam: the weighted marks of each question, the exam total,
     how many items await review (their marks are provisional), and the rubric version each
     question was graded under. A question a student has no submission for is empty; so is
@@ -149,11 +160,14 @@ def exam_grades_csv(classes: list[QuestionClass], roster: Roster | None = None) 
     question still has a row: every mark and the total empty (never 0), that question's
     items awaiting review, no rubric version. A student with a result in one question and a
     file that could not be graded in another has that question empty and its items awaiting
-    review too (`sheets`), so that an import never takes their partial total as final."""
+    review too (`sheets`), so that an import never takes their partial total as final.
+    `all_sheets`: the sheets as they are read (by default `sheets(classes, unread=True)`)."""
+    if all_sheets is None:
+        all_sheets = sheets(classes, unread=True)
     return _csv(
         [
             exam_grades_csv_header(classes, roster),
-            *(exam_grades_csv_row(classes, sheet, roster) for sheet in sheets(classes, True)),
+            *(exam_grades_csv_row(classes, sheet, roster) for sheet in all_sheets),
         ]
     )
 
@@ -244,7 +258,12 @@ MATCHED_BY = {
 HEADER_ROWS = {"canvas": 2, "moodle": 1, "blackboard": 1, "gradescope": 1}
 
 
-def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) -> LmsFile:
+def lms_csv(
+    layout: str,
+    classes: list[QuestionClass],
+    roster: Roster | None,
+    all_sheets: Iterable[Sheet] | None = None,
+) -> LmsFile:
     """The exam's marks in `layout`, one column per question headed by its `column` (its LMS
     column, else its label: two questions never share a column), its marks weighted. A
     question with an item awaiting review is never exported as a final mark: its cell is left
@@ -260,27 +279,39 @@ def lms_csv(layout: str, classes: list[QuestionClass], roster: Roster | None) ->
         "blackboard": _blackboard,
         "gradescope": _gradescope,
     }[layout]
-    notes: list[str] = []
+    notes: list[str] = []  # the writer's (a student the LMS cannot match), then the absent
     pending: list[str] = []
-    all_sheets = sheets(classes, unread=True)
-    rows = writer(all_sheets, classes, roster, notes)
-    for sheet in all_sheets:
-        for klass in classes:
-            question = klass.question.question
-            if sheet.pending(question):
-                pending.append(
-                    f"{sheet.student}: {klass.question.label} left empty, {AWAITING} "
-                    f"({_waiting(sheet, klass)})"
-                )
-            elif sheet.results[question] is None:
-                notes.append(f"{sheet.student}: {klass.question.label} left empty, no submission")
+    absent: list[str] = []
+    read = 0
+
+    def noted(all_sheets: Iterable[Sheet]) -> Iterator[Sheet]:
+        """The sheets, each one's questions left empty noted as it passes to the writer."""
+        nonlocal read
+        for sheet in all_sheets:
+            read += 1
+            for klass in classes:
+                question = klass.question.question
+                if sheet.pending(question):
+                    pending.append(
+                        f"{sheet.student}: {klass.question.label} left empty, {AWAITING} "
+                        f"({_waiting(sheet, klass)})"
+                    )
+                elif sheet.results[question] is None:
+                    absent.append(
+                        f"{sheet.student}: {klass.question.label} left empty, no submission"
+                    )
+            yield sheet
+
+    if all_sheets is None:  # the sheets as they are read, by default the classes'
+        all_sheets = sheets(classes, unread=True)
+    rows = writer(noted(all_sheets), classes, roster, notes)
     students = len(rows) - HEADER_ROWS[layout]
     return LmsFile(
         _csv(rows),
-        tuple(pending + notes),
+        tuple(pending + notes + absent),
         tuple(pending),
         students,
-        len(all_sheets) - students,
+        read - students,
         MATCHED_BY[layout],
     )
 

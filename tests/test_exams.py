@@ -1444,3 +1444,39 @@ def test_a_student_whose_every_row_is_damaged_loses_their_old_page(exam_out, tmp
     assert not page.exists()
     rows = table_rows((out / "instructor" / "index.html").read_text("utf-8"), "exam-students")
     assert "seed-student-1" not in [row[0] for row in rows if row]
+
+
+@pytest.mark.parametrize(
+    ("question", "layout"),
+    [(None, "grades"), ("DW-SEP-Q1", "grades"), (None, "canvas"), (None, "gradescope")],
+)
+def test_an_export_reads_its_students_a_chunk_at_a_time(
+    exam_out, tmp_path, capsys, monkeypatch, question, layout
+):
+    """`grader export` reads the students' results a chunk at a time
+    (`exam_report.EXAM_CHUNK`), as the exam's report does, never a class whole: the same
+    file whatever the chunk."""
+    from grader import exam_report
+    from grader import gradebook as books
+
+    asked = []
+    stored_results = books.stored_results
+
+    def counted(connection, rubric, rows):
+        asked.append(len(rows))
+        return stored_results(connection, rubric, rows)
+
+    monkeypatch.setattr(books, "stored_results", counted)
+    roster = str(ROOT / "submissions" / "exam-midterm" / "roster.csv")
+    chosen = ["--question", question] if question else []
+    written = {}
+    for chunk in (256, 1):
+        monkeypatch.setattr(exam_report, "EXAM_CHUNK", chunk)
+        asked.clear()
+        out = tmp_path / f"{chunk}.csv"
+        argv = ["export", "--db", str(exam_out / "gradebook.sqlite"), "--csv", str(out)]
+        assert main([*argv, "--format", layout, "--roster", roster, *chosen]) == 0
+        assert asked and max(asked) == min(chunk, len(STUDENTS))
+        written[chunk] = out.read_bytes()
+    capsys.readouterr()
+    assert written[1] == written[256]

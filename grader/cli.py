@@ -981,12 +981,10 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
         students = _write_question(connection, question, out, roster, mixed_rubrics, db, loaded)
         return {question.question: students}
     with gradebook.one_state(connection):  # the runs, overrides and rows of one moment
-        exam, classes, source = _stored_exam(connection, db, loaded=loaded)
-        for klass in classes:
-            _one_rubric(klass.versions, klass.rubric.sha256, db, mixed_rubrics)
+        exam, classes, source = _stored_exam(connection, db, None, loaded, mixed_rubrics)
         written = write_exam_report(exam, classes, out, roster, source, on_damaged=_warn)
     print(
-        f"wrote {len(written.files)} files to {printable(str(out))}: each student's exam page in "
+        f"wrote {written.count} files to {printable(str(out))}: each student's exam page in "
         f"{STUDENTS_FOLDER}/, the exam overview and CSV in {INSTRUCTOR_FOLDER}/, each "
         f"question's overview in {INSTRUCTOR_FOLDER}/<question>/",
         file=sys.stderr,
@@ -1012,7 +1010,9 @@ def _reading(path: str) -> Iterator[sqlite3.Connection]:
         connection.close()
 
 
-def _stored_exam(connection, where, question: str | None = None, loaded=None):
+def _stored_exam(
+    connection, where, question: str | None = None, loaded=None, mixed_rubrics: bool = False
+):
     """`_exam_classes` without the classes' results (each `QuestionClass`'s batch holds its
     failures alone) and the `ExamSource` that reads them from the gradebook a chunk at a
     time, overrides applied: what an exam's report reads (`exam_report.write_exam_report`)."""
@@ -1030,7 +1030,9 @@ def _stored_exam(connection, where, question: str | None = None, loaded=None):
         overrides = gradebook.load_overrides(connection, entry.question)
         holds = gradebook.load_holds(connection, run)
         batch = Batch([], gradebook.load_failures(connection, run))
-        versions = gradebook.rubric_versions(connection, entry.question)
+        # the students graded under another version of the rubric: not one entry a student
+        versions, students = gradebook.other_versions(connection, entry.question, run.rubric.sha256)
+        _one_rubric(versions, run.rubric.sha256, where, mixed_rubrics, students)
         notes = gradebook.load_run_notes(connection, run)
         classes.append(QuestionClass(entry, run.rubric, batch, versions, notes))
         applied[entry.question] = (run.rubric, overrides, holds)
@@ -1402,9 +1404,9 @@ def _export(args: argparse.Namespace) -> int:
     from grader.exam_report import ExamStudents
 
     with _reading(args.db) as connection:
-        _, classes, source = _stored_exam(connection, args.db, args.question)
-        for klass in classes:
-            _one_rubric(klass.versions, klass.rubric.sha256, args.db, args.mixed_rubrics)
+        _, classes, source = _stored_exam(
+            connection, args.db, args.question, mixed_rubrics=args.mixed_rubrics
+        )
         roster = read_roster(Path(args.roster)) if args.roster else None
         if args.format not in ("grades", "gradescope") and roster is None:
             raise UsageError(
@@ -1472,8 +1474,6 @@ def _release(args: argparse.Namespace) -> int:
     to = Path(args.to)
     with _reading(args.db) as connection:
         exam, classes, source = _stored_exam(connection, args.db, args.question)
-        for klass in classes:
-            _one_rubric(klass.versions, klass.rubric.sha256, args.db, False)
         check_writable(to / MANIFEST_CSV)
         outcome = release_pages(
             exam, classes, to, args.include_pending, roster, source, on_damaged=_warn

@@ -374,10 +374,10 @@ def _write_question(
 
 
 class ExamWritten(NamedTuple):
-    """What `write_exam_report` wrote: the files, and each question's students (by question),
-    in its order."""
+    """What `write_exam_report` wrote: how many files, and each question's students (by
+    question), in its order."""
 
-    files: list[Path]
+    count: int
     students: dict[str, list[str]]
 
 
@@ -490,7 +490,6 @@ def write_exam_report(
     # the pages of the students read (one whose every row is damaged has none: an old page of
     # theirs is removed, as before)
     remove_stale_pages(students_folder, kept)
-    written += [students_folder / page for page in sorted(kept)]
     for folder in (students_folder, instructor, *(instructor / f for f in folders.values())):
         written += copy_math_font(folder)
-    return ExamWritten(written, graded)
+    return ExamWritten(len(written) + len(kept), graded)

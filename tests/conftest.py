@@ -52,3 +52,21 @@ def new_children():
     test left in the same process is that test's failure, not every later test's."""
     before = set(multiprocessing.active_children())
     return lambda: [child for child in multiprocessing.active_children() if child not in before]
+
+
+@pytest.fixture
+def chunks_read(monkeypatch) -> list[int]:
+    """The sizes of the chunks of students whose results are read from a gradebook
+    (`gradebook.stored_results`), in order, while the test runs: a command that reads a class
+    a chunk at a time asks for no more than a chunk at once."""
+    from grader import gradebook
+
+    asked: list[int] = []
+    stored_results = gradebook.stored_results
+
+    def counted(connection, rubric, rows):
+        asked.append(len(rows))
+        return stored_results(connection, rubric, rows)
+
+    monkeypatch.setattr(gradebook, "stored_results", counted)
+    return asked

@@ -1451,22 +1451,14 @@ def test_a_student_whose_every_row_is_damaged_loses_their_old_page(exam_out, tmp
     [(None, "grades"), ("DW-SEP-Q1", "grades"), (None, "canvas"), (None, "gradescope")],
 )
 def test_an_export_reads_its_students_a_chunk_at_a_time(
-    exam_out, tmp_path, capsys, monkeypatch, question, layout
+    exam_out, tmp_path, capsys, monkeypatch, chunks_read, question, layout
 ):
     """`grader export` reads the students' results a chunk at a time
     (`exam_report.EXAM_CHUNK`), as the exam's report does, never a class whole: the same
     file whatever the chunk."""
     from grader import exam_report
-    from grader import gradebook as books
 
-    asked = []
-    stored_results = books.stored_results
-
-    def counted(connection, rubric, rows):
-        asked.append(len(rows))
-        return stored_results(connection, rubric, rows)
-
-    monkeypatch.setattr(books, "stored_results", counted)
+    asked = chunks_read
     roster = str(ROOT / "submissions" / "exam-midterm" / "roster.csv")
     chosen = ["--question", question] if question else []
     written = {}

@@ -231,21 +231,15 @@ def test_a_release_that_fails_leaves_the_last_one_whole(gradebook, tmp_path, cap
     assert after == before
 
 
-def test_a_release_reads_its_students_a_chunk_at_a_time(gradebook, tmp_path, capsys, monkeypatch):
+def test_a_release_reads_its_students_a_chunk_at_a_time(
+    gradebook, tmp_path, capsys, monkeypatch, chunks_read
+):
     """The students' results are read from the gradebook a chunk at a time
     (`exam_report.EXAM_CHUNK`), as the exam's report reads them, never a class whole; the
     same pages and manifests whatever the chunk."""
     from grader import exam_report
-    from grader import gradebook as books
 
-    asked = []
-    stored_results = books.stored_results
-
-    def counted(connection, rubric, rows):
-        asked.append(len(rows))
-        return stored_results(connection, rubric, rows)
-
-    monkeypatch.setattr(books, "stored_results", counted)
+    asked = chunks_read
     release(gradebook, tmp_path / "whole", capsys, "--include-pending")
     assert max(asked) == len(STUDENTS)
     asked.clear()

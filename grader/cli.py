@@ -48,7 +48,7 @@ from grader.exam import Exam, QuestionClass, exam_of, load_exam, unread_students
 from grader.grade import Found, ResultSpool, Worded, entry_tasks, grade_paths, plan_answer
 from grader.lms_csv import LMS_FORMATS, exam_grades_csv, grades_csv, lms_csv
 from grader.model import Batch, FileFailure, Rubric, SubmittedAnswer, Task
-from grader.overrides import Hold, apply_overrides, current, default_reviewer, overridden
+from grader.overrides import Hold, current, default_reviewer, overridden
 from grader.report import (
     INSTRUCTOR_FOLDER,
     STUDENTS_FOLDER,
@@ -929,41 +929,24 @@ def _failure_text(failure) -> str:
 
 
 def _exam_classes(connection, where, question: str | None = None, loaded=None):
-    """The exam the gradebook holds and each question's class (`question` alone if given);
+    """The exam the gradebook holds and each question's class (`question` alone if given),
+    held whole (what `review` reads): `_stored_exam`'s classes with their results read in;
     `loaded`: rubrics loaded already, by SHA-256, not loaded again."""
-    from grader import gradebook
-
-    exam = gradebook.stored_exam(connection)
-    if not exam.questions:
-        raise gradebook.GradebookError(
-            "the gradebook has no runs yet; grade some submissions first"
+    exam, heads, source = _stored_exam(connection, where, question, loaded)
+    classes = [
+        replace(
+            head,
+            batch=Batch(list(source.each(head.question.question, _warn)), head.batch.failures),
         )
-    classes = []
-    for entry in _chosen_questions(exam, question, where):
-        run = gradebook.latest_run_of(connection, entry.question, loaded)
-        batch = gradebook.load_batch(connection, run, on_damaged=_warn)
-        overrides = gradebook.load_overrides(connection, entry.question)
-        versions = gradebook.rubric_versions(connection, entry.question)
-        notes = gradebook.load_run_notes(connection, run)
-        holds = gradebook.load_holds(connection, run)
-        batch = apply_overrides(batch, overrides, holds)
-        classes.append(QuestionClass(entry, run.rubric, batch, versions, notes))
+        for head in heads
+    ]
     return exam, classes
 
 
 def _open_exam(path: str, question: str | None = None):
     """`_exam_classes` of the gradebook at `path`."""
-    from grader import gradebook
-
-    if not Path(path).is_file():
-        raise UsageError(f"no gradebook at {path}")
-    connection = gradebook.connect(Path(path))
-    try:
+    with _reading(path) as connection:
         return _exam_classes(connection, path, question)
-    except gradebook.GradebookError as error:
-        raise UsageError(f"{path}: {error}") from None
-    finally:
-        connection.close()
 
 
 def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loaded=None) -> dict:
@@ -1011,11 +994,18 @@ def _reading(path: str) -> Iterator[sqlite3.Connection]:
 
 
 def _stored_exam(
-    connection, where, question: str | None = None, loaded=None, mixed_rubrics: bool = False
+    connection,
+    where,
+    question: str | None = None,
+    loaded=None,
+    mixed_rubrics: bool | None = None,
 ):
-    """`_exam_classes` without the classes' results (each `QuestionClass`'s batch holds its
-    failures alone) and the `ExamSource` that reads them from the gradebook a chunk at a
-    time, overrides applied: what an exam's report reads (`exam_report.write_exam_report`)."""
+    """The exam the gradebook holds and each question's class (`question` alone if given)
+    without its results (each `QuestionClass`'s batch holds its failures alone), and the
+    `ExamSource` that reads them from the gradebook a chunk at a time, overrides applied:
+    what an exam's outputs read (`exam_report.write_exam_report`). `loaded`: rubrics loaded
+    already, by SHA-256, not loaded again. A command writing outputs says whether it may mix
+    rubric versions (`mixed_rubrics`, `_one_rubric`); None checks nothing."""
     from grader import gradebook
     from grader.exam_report import ExamSource
 
@@ -1032,7 +1022,8 @@ def _stored_exam(
         batch = Batch([], gradebook.load_failures(connection, run))
         # the students graded under another version of the rubric: not one entry a student
         versions, students = gradebook.other_versions(connection, entry.question, run.rubric.sha256)
-        _one_rubric(versions, run.rubric.sha256, where, mixed_rubrics, students)
+        if mixed_rubrics is not None:
+            _one_rubric(versions, run.rubric.sha256, where, mixed_rubrics, students)
         notes = gradebook.load_run_notes(connection, run)
         classes.append(QuestionClass(entry, run.rubric, batch, versions, notes))
         applied[entry.question] = (run.rubric, overrides, holds)
@@ -1473,7 +1464,7 @@ def _release(args: argparse.Namespace) -> int:
     roster = read_roster(Path(args.roster)) if args.roster else None
     to = Path(args.to)
     with _reading(args.db) as connection:
-        exam, classes, source = _stored_exam(connection, args.db, args.question)
+        exam, classes, source = _stored_exam(connection, args.db, args.question, None, False)
         check_writable(to / MANIFEST_CSV)
         outcome = release_pages(
             exam, classes, to, args.include_pending, roster, source, on_damaged=_warn

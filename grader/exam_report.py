@@ -161,6 +161,19 @@ class ExamSource(NamedTuple):
     rows: Callable[[str], Iterable[tuple]]
     results: Callable[[str, Sequence[tuple]], Sequence[SubmissionResult | str]]
 
+    def each(
+        self, question: str, on_damaged: Callable[[str], None] | None = None
+    ) -> Iterator[SubmissionResult]:
+        """The question's results in its order, read EXAM_CHUNK students at a time; a damaged
+        student's text said to `on_damaged`, the student left out."""
+        rows = iter(self.rows(question))
+        while chunk := list(itertools.islice(rows, EXAM_CHUNK)):
+            for result in self.results(question, chunk):
+                if not isinstance(result, str):
+                    yield result
+                elif on_damaged is not None:
+                    on_damaged(result)
+
 
 def batch_source(classes: list[QuestionClass]) -> ExamSource:
     """The `ExamSource` of classes held whole (their batches' results)."""
@@ -351,20 +364,17 @@ def _write_question(
     weight = json.dumps(klass.question.weight)
     name = json.dumps(klass.question.label, ensure_ascii=False)
     exam_json.write(f'{{"weight": {weight}, "name": {name}, {head[1:]}')
-    rows = iter(source.rows(klass.question.question))
-    while chunk := list(itertools.islice(rows, EXAM_CHUNK)):
-        for result in source.results(klass.question.question, chunk):
-            if isinstance(result, str):
-                continue  # damaged: said once, by the exam's pass (`ExamStudents.sheets`)
-            grades.writerow(grades_csv_row(rubric, result, versions, roster))
-            entry = renderer.result_json(result, versions)
-            separator = ",\n  " if students else ""
-            results_json.write(separator + entry)
-            exam_json.write(separator + entry)
-            shown.add(result, link(result.student))
-            students.append(result.student)
-            if (folded := result.student.casefold()) in failed:
-                graded.add(folded)
+    # a damaged student left out, said once, by the exam's pass (`ExamStudents.sheets`)
+    for result in source.each(klass.question.question):
+        grades.writerow(grades_csv_row(rubric, result, versions, roster))
+        entry = renderer.result_json(result, versions)
+        separator = ",\n  " if students else ""
+        results_json.write(separator + entry)
+        exam_json.write(separator + entry)
+        shown.add(result, link(result.student))
+        students.append(result.student)
+        if (folded := result.student.casefold()) in failed:
+            graded.add(folded)
     for row in unread_rows(rubric, failures, graded, roster):
         grades.writerow(row)  # a file that could not be graded: awaiting review
     results_json.write("\n]}\n")

@@ -1243,7 +1243,7 @@ def test_an_exams_report_reads_its_students_a_chunk_at_a_time(exam_out, tmp_path
 
 def test_an_exams_report_from_the_gradebook_is_the_report_of_its_classes(exam_out, tmp_path):
     """Read a chunk at a time from the gradebook or from the classes held whole
-    (`cli._exam_classes`, what `review` and `export` read), the same files."""
+    (`cli._exam_classes`, what `review` reads), the same files."""
     from grader.cli import _exam_classes, _stored_exam
     from grader.exam_report import write_exam_report
 

@@ -49,6 +49,7 @@ from grader.lms_csv import (
     exam_csv_writer,
     exam_grades_csv_header,
     exam_grades_csv_row,
+    failed_among,
     grades_csv_header,
     grades_csv_row,
     grades_csv_writer,
@@ -58,7 +59,6 @@ from grader.model import SubmissionResult
 from grader.page_processes import ExamPageProcesses
 from grader.report import OUTPUT_NAMES, FolderWriter, page_name, safe_file_stem
 from grader.roster import Roster, fold
-from grader.submissions import failed_student
 
 
 def exam_title(exam: Exam, classes: list[QuestionClass]) -> str:
@@ -353,8 +353,6 @@ def _write_question(
     rubric, failures, versions = klass.rubric, klass.batch.failures, klass.versions
     shown = ClassOverview(rubric, anchor_prefix=f"q{number}-")
     renderer = ClassRenderer(rubric)
-    failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
-    graded: set[str] = set()
     head = _json_head(rubric, failures)
     students: list[str] = []
     grades = grades_csv_writer(writer.stream("grades.csv"))
@@ -373,9 +371,7 @@ def _write_question(
         exam_json.write(separator + entry)
         shown.add(result, link(result.student))
         students.append(result.student)
-        if (folded := result.student.casefold()) in failed:
-            graded.add(folded)
-    for row in unread_rows(rubric, failures, graded, roster):
+    for row in unread_rows(rubric, failures, failed_among(failures, students), roster):
         grades.writerow(row)  # a file that could not be graded: awaiting review
     results_json.write("\n]}\n")
     exam_json.write("\n]}")

@@ -37,10 +37,15 @@ from markupsafe import Markup, escape
 
 from grader import page_processes
 from grader.errors import counted
-from grader.exam import failed_student
 from grader.kept import KeptFor
 from grader.kinds import kind_of
-from grader.lms_csv import grades_csv_header, grades_csv_row, grades_csv_writer, unread_rows
+from grader.lms_csv import (
+    failed_among,
+    grades_csv_header,
+    grades_csv_row,
+    grades_csv_writer,
+    unread_rows,
+)
 from grader.mathml import trusted_mathml
 from grader.model import (
     ITEM_RESULT_FIELDS,
@@ -1334,10 +1339,7 @@ def write_html_report(
                 results_json.write(f",\n  {entry}" if kept else entry)
                 shown.add(result, f"../{STUDENTS_FOLDER}/{name}")
                 kept.append(result.student)
-            # of the class, only those a failed file names (a few): not a set of the class
-            failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
-            graded = {folded for student in kept if (folded := student.casefold()) in failed}
-            for row in unread_rows(rubric, failures, graded, roster):
+            for row in unread_rows(rubric, failures, failed_among(failures, kept), roster):
                 grades.writerow(row)  # a file that could not be graded: awaiting review
             results_json.write("\n]}\n")
             if children is not None:

@@ -43,16 +43,22 @@ def grades_csv(
     buffer = io.StringIO()
     writer = grades_csv_writer(buffer)
     writer.writerow(grades_csv_header(rubric, roster))
-    # of the class, only those a failed file names (a few): not a set of the class
-    failed = {s.casefold() for f in batch.failures if (s := failed_student(f)) is not None}
-    graded = set()
+    students = []
     for result in batch.results if results is None else results:
         writer.writerow(grades_csv_row(rubric, result, versions, roster))
-        if (folded := result.student.casefold()) in failed:
-            graded.add(folded)
+        students.append(result.student)
+    graded = failed_among(batch.failures, students)
     for row in unread_rows(rubric, batch.failures, graded, roster):
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def failed_among(failures: Sequence[FileFailure], students: Iterable[str]) -> set[str]:
+    """Those of `students` (each with a row of their own) whom a file that could not be graded
+    names (`failed_student`), casefolded: the `graded` of `unread_rows`, made of the few a
+    failed file names rather than a set of the whole class."""
+    failed = {s.casefold() for f in failures if (s := failed_student(f)) is not None}
+    return {folded for student in students if (folded := student.casefold()) in failed}
 
 
 def unread_rows(

@@ -124,6 +124,7 @@ class PageProcesses:
         self.processes = max(1, processes)
         self._children: list[_Child] = []
         self._chunk: list[tuple[str, tuple]] = []
+        self._queued = 0  # results encoded in `_chunk`
 
     def __enter__(self) -> PageProcesses:
         from grader import workers  # started as the check workers are
@@ -163,8 +164,15 @@ class PageProcesses:
 
     def write(self, name: str, result: SubmissionResult) -> None:
         """The page `name` of `result`, rendered and written by a child."""
-        self._chunk.append((name, encode(result)))
-        if len(self._chunk) >= CHUNK:
+        self._queue(name, encode(result))
+
+    def _queue(self, name: str, values: tuple, results: int = 1) -> None:
+        """The page `name` of `values` (`results` results encoded) queued for a child; the
+        queue sent once it holds CHUNK results: a message under a socket's buffer, so that a
+        send never waits for a child still rendering its chunk before."""
+        self._chunk.append((name, values))
+        self._queued += results
+        if self._queued >= CHUNK:
             self._send()
 
     def finish(self) -> None:
@@ -178,7 +186,7 @@ class PageProcesses:
         self._stop(failed=exc_type is not None)
 
     def _send(self) -> None:
-        chunk, self._chunk = self._chunk, []
+        chunk, self._chunk, self._queued = self._chunk, [], 0
         self._send_to_one(chunk)
 
     def _send_to_one(self, chunk) -> None:
@@ -332,11 +340,7 @@ class ExamPageProcesses(PageProcesses):
             question: None if result is None else encode(result)
             for question, result in sheet.results.items()
         }
-        self._chunk.append((name, (sheet.student, results, sheet.unread)))
-        # as many results a message as a question's child is sent: under a socket's buffer,
-        # so that a send never waits for a child still rendering its chunk before
-        if len(self._chunk) * len(self.classes) >= CHUNK:
-            self._send()
+        self._queue(name, (sheet.student, results, sheet.unread), len(results))
 
 
 def _exam_page(exam: Exam, classes: list[QuestionClass], values: tuple) -> bytes:

@@ -36,6 +36,7 @@ from grader.html_report import (
     TABLE_MARK,
     ClassOverview,
     ClassRenderer,
+    PageNames,
     Summary,
     _environment,
     _json_head,
@@ -57,7 +58,7 @@ from grader.lms_csv import (
 )
 from grader.model import SubmissionResult
 from grader.page_processes import ExamPageProcesses
-from grader.report import OUTPUT_NAMES, FolderWriter, page_name, safe_file_stem
+from grader.report import OUTPUT_NAMES, FolderWriter, safe_file_stem
 from grader.roster import Roster, fold
 
 
@@ -78,19 +79,6 @@ def question_folders(classes: list[QuestionClass]) -> dict[str, str]:
         used.add(name.lower())
         folders[question] = name
     return folders
-
-
-def sheet_pages(all_sheets: list[Sheet]) -> dict[str, str]:
-    """Each student's page name (`report.page_name`: from the id alone, stable)."""
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for sheet in all_sheets:
-        name = page_name(sheet.student)
-        if name.lower() in used:
-            name = page_name(sheet.student, digest_length=64)
-        used.add(name.lower())
-        names[sheet.student] = name
-    return names
 
 
 def render_parts(klass: QuestionClass, sheet: Sheet, anchor: str) -> Markup:
@@ -217,9 +205,11 @@ class ExamStudents:
                 self.failed.setdefault(key, {})[klass.question.question] = items
 
     def pages(self) -> dict[str, str]:
-        """Each student's page name by spelling (`sheet_pages`), the students with a result."""
-        graded = list(self.spelled.values())[: self.graded]
-        return sheet_pages([Sheet(student, {}) for student in graded])
+        """Each student's page name by spelling (`html_report.PageNames`, as a question's), the
+        students with a result."""
+        names = PageNames()
+        graded = itertools.islice(self.spelled.values(), self.graded)
+        return {student: names.name(student) for student in graded}
 
     def sheets(
         self, source: ExamSource, on_damaged: Callable[[str], None] | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from grader.kinds.expression.read import GREEK
+from grader.normalise import GREEK
 
 _GREEK_COMMANDS = {word: word for word in GREEK.values()}
 _GREEK_COMMANDS |= {"varepsilon": "epsilon", "varphi": "phi", "vartheta": "theta"}

@@ -37,6 +37,16 @@ class Caution(Problem):
     prints it as a warning and still passes the rubric."""
 
 
+@dataclass(frozen=True)
+class WholeProblem(Problem):
+    """A rubric's formula whose arithmetic is not whole at the size sets; the loader may choose
+    other default sizes (`conditions`, sympy expressions in the sizes, says what must be whole)
+    and read the rubric again. Here, not with the formulas, so that the loader knows it without
+    importing the formula kind for a rubric that has none."""
+
+    conditions: frozenset = frozenset()
+
+
 def in_file_order(problems: list[Problem]) -> list[Problem]:
     """`problems` as a reader meets them: a problem of the whole file first, then by line
     (those of one line in the order found)."""

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import sympy
 
-from grader.errors import Caution, Problem, RubricError
+from grader.errors import Caution, Problem, RubricError, WholeProblem
 from grader.kinds import KINDS, all_diagnoses, kind_keys, kind_of
 from grader.kinds.base import read_misconceptions, read_partial_credit
 from grader.kinds.count.relations import read_relations, related_size_sets, size_set_problems
-from grader.kinds.formula.sizes import WholeProblem, whole_size_sets
 from grader.model import (
     VERDICTS,
     Context,
@@ -513,7 +512,7 @@ def _read_parts(fields: Fields, context: Context, problems: list[Problem]) -> li
         items = []
         above = None  # the item before this one
         for item_key, (item_line, item_node) in items_entry[1].entries.items():
-            if item_key in _ITEM_KEYS + kind_keys() and not isinstance(item_node, Mapping):
+            if not isinstance(item_node, Mapping) and item_key in _ITEM_KEYS + kind_keys():
                 # an item's key indented as an item, the usual slip
                 problems.append(
                     Problem(
@@ -765,6 +764,8 @@ def _read_parts_at_whole_sizes(
         fractional = [p for p in found if isinstance(p, WholeProblem)]
         if not fractional or fields.has("check_sizes") or context.relations:
             break
+        from grader.kinds.formula.sizes import whole_size_sets  # the formulas' kind, loaded
+
         conditions = conditions.union(*(p.conditions for p in fractional))
         chosen = whole_size_sets(defaults, conditions, multiples(context.symbols))
         if chosen is None or chosen == context.size_sets:

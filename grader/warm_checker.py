@@ -145,8 +145,10 @@ def _listening(path: str) -> bool:
 def _warm_up() -> None:
     """Import what every check needs, once."""
     import grader.cli  # noqa: F401
-    import grader.kinds  # noqa: F401
     import grader.workers  # noqa: F401
+    from grader.kinds import KINDS
+
+    tuple(KINDS.values())  # each kind's folder, else imported when a rubric first asks for it
 
 
 def _listen(path: str) -> socket.socket:

@@ -79,6 +79,23 @@ def test_numpy_is_imported_only_for_a_rubric_with_formulas_or_matrices(
     assert ("numpy" in loaded) == numpy
 
 
+@pytest.mark.parametrize(
+    ("rubric", "item", "answer", "kinds"),
+    [
+        pytest.param("mha-q1.yaml", "a.params", "3d(d+1)", {"count"}, id="counts only"),
+        pytest.param(
+            "22-52-q4.yaml", "b.params", "9CD", {"count", "formula", "text"}, id="three kinds"
+        ),
+    ],
+)
+def test_grader_check_imports_only_the_kinds_its_rubric_has(rubric, item, answer, kinds):
+    # a kind's folder is imported when a rubric first asks for the kind (`grader.kinds.KINDS`)
+    _, loaded = _modules_of_check(ROOT / "rubrics" / rubric, item, answer)
+    imported = {name.split(".")[2] for name in loaded if name.count(".") >= 2}
+    imported &= {"count", "formula", "text", "expression", "matrix"}
+    assert imported == kinds
+
+
 def test_grader_check_as_a_program_prints_its_whole_result_before_it_ends():
     # it ends without the interpreter's shutdown: what it printed must all be flushed
     done = subprocess.run(

@@ -30,8 +30,8 @@ from grader.errors import (
     lost_superscript,
 )
 from grader.kinds.count.names import cover
-from grader.kinds.expression.read import EXPRESSION_STEPS, FUNCTION_NAMES, GREEK
-from grader.normalise import MAX_ANSWER_LENGTH, normalise
+from grader.kinds.expression.read import EXPRESSION_STEPS, FUNCTION_NAMES
+from grader.normalise import GREEK, MAX_ANSWER_LENGTH, normalise
 
 MAX_NUMBER_DIGITS = 30
 MAX_EXPONENT = 10000

@@ -10,6 +10,7 @@ import re
 
 from grader.errors import AnswerError
 from grader.normalise import (
+    GREEK,
     LATEX_LAYOUT,
     Step,
     blank_invisible_characters,
@@ -53,45 +54,6 @@ FUNCTION_NAMES = {
     "floor": "floor",
     "ceil": "ceil",
     "root": "root",  # root(x, n), as a reading shows \sqrt[n]{x}
-}
-
-GREEK = {
-    "α": "alpha",
-    "β": "beta",
-    "γ": "gamma",
-    "δ": "delta",
-    "ε": "epsilon",
-    "ϵ": "epsilon",
-    "ζ": "zeta",
-    "η": "eta",
-    "θ": "theta",
-    "ϑ": "theta",
-    "ι": "iota",
-    "κ": "kappa",
-    "λ": "lambda",
-    "μ": "mu",
-    "ν": "nu",
-    "ξ": "xi",
-    "π": "pi",
-    "ρ": "rho",
-    "σ": "sigma",
-    "τ": "tau",
-    "υ": "upsilon",
-    "φ": "phi",
-    "ϕ": "phi",
-    "χ": "chi",
-    "ψ": "psi",
-    "ω": "omega",
-    "Γ": "Gamma",
-    "Δ": "Delta",
-    "Θ": "Theta",
-    "Λ": "Lambda",
-    "Ξ": "Xi",
-    "Π": "Pi",
-    "Σ": "Sigma",
-    "Φ": "Phi",
-    "Ψ": "Psi",
-    "Ω": "Omega",
 }
 
 _GREEK_COMMANDS = {name: name for name in set(GREEK.values())}

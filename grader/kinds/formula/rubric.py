@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from grader.errors import AnswerError, Problem, quoted
+from grader.errors import AnswerError, Problem, WholeProblem, quoted
 from grader.kinds.base import read_with_caret
 from grader.kinds.count.rubric import read_count
 from grader.kinds.formula.check import structures
 from grader.kinds.formula.layer import NotWholeError
 from grader.kinds.formula.parse import parse_formula
-from grader.kinds.formula.sizes import WholeProblem, suggestion, whole_conditions
+from grader.kinds.formula.sizes import suggestion, whole_conditions
 from grader.kinds.formula.terms import Formula, LayerSpec, TensorSpec
 from grader.model import SizeSets
 from grader.yaml_source import Fields

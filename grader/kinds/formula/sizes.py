@@ -14,11 +14,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import sympy
 
-from grader.errors import Problem
 from grader.kinds.formula.terms import Formula, LayerSpec
 from grader.model import SizeSets
 from grader.symbol_values import admits, parity, undivided
@@ -198,11 +196,3 @@ def _round_advice(never: list[sympy.Expr]) -> str:
 def _plain(expr: sympy.Expr) -> str:
     """A size expression as a rubric writes it: K/2 - 1, 3K/2."""
     return sympy.sstr(expr).replace("**", "^").replace("*", "")
-
-
-@dataclass(frozen=True)
-class WholeProblem(Problem):
-    """A rubric's formula whose arithmetic is not whole at the size sets; the loader may choose
-    other default sizes (`conditions` says what must be whole) and read the rubric again."""
-
-    conditions: frozenset[sympy.Expr] = frozenset()

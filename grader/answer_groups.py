@@ -8,9 +8,10 @@ the item id and the group's key, stable across runs and re-grades as long as the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from grader.model import Batch, ItemResult
+from grader.model import Batch, ItemResult, SubmissionResult
 
 
 @dataclass
@@ -43,7 +44,12 @@ class AnswerGroup:
         for _, item in self.members:
             text = (item.answer or "").strip()
             counts[text] = counts.get(text, 0) + 1
-        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+        return _most_first(counts)
+
+
+def _most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A group's spellings and how many wrote each, the most written first, then by text."""
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def group_key(item: ItemResult) -> str:
@@ -71,6 +77,59 @@ def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
 def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
     """The groups with an answer waiting for a person, largest first."""
     waiting = [group for group in groups.values() if group.flagged]
-    return sorted(
-        waiting, key=lambda g: (-len(g.flagged), g.item_id, (g.shown.answer or "").strip())
-    )
+    return sorted(waiting, key=_queue_order)
+
+
+def _queue_order(group: AnswerGroup | WaitingGroup) -> tuple:
+    return -len(group.flagged), group.item_id, (group.shown.answer or "").strip()
+
+
+@dataclass
+class WaitingGroup:
+    """A group of the review queue as `grader review` shows it, without the members no one
+    needs to look at: the members waiting for a person (`waiting`, each with their result, in
+    the class's order) and, when counted, how many students wrote each spelling of the answer
+    (`spellings`, every member's, waiting or not)."""
+
+    id: str
+    item_id: str
+    waiting: list[tuple[str, ItemResult]] = field(default_factory=list)
+    spellings: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[str]:
+        return [student for student, _ in self.waiting]
+
+    @property
+    def shown(self) -> ItemResult:
+        """The result shown for the group: its first waiting member's."""
+        return self.waiting[0][1]
+
+
+def waiting_groups(
+    results: Iterable[SubmissionResult], spellings: bool = True
+) -> list[WaitingGroup]:
+    """`review_queue(answer_groups(batch))` of results met one at a time (a class read from
+    the gradebook a chunk at a time), holding only what the queue shows: each group's waiting
+    members and, with `spellings`, each group's spellings counted (one count per distinct
+    answer of the class; without, nothing of a group no one waits on). The same groups, ids,
+    members and spellings, in the same order: the most waiting first, then by item and answer
+    (two groups alike in all three, which `answer_groups` would leave in the order of their
+    first member, come in the order of their first waiting one)."""
+    waiting: dict[str, WaitingGroup] = {}
+    counted: dict[str, dict[str, int]] = {}
+    for result in results:
+        for item_id, item in result.items.items():
+            digest = group_id(item_id, item)
+            if spellings:
+                counts = counted.setdefault(digest, {})
+                text = (item.answer or "").strip()
+                counts[text] = counts.get(text, 0) + 1
+            if item.needs_person:
+                group = waiting.get(digest)
+                if group is None:
+                    group = waiting[digest] = WaitingGroup(digest, item_id)
+                group.waiting.append((result.student, item))
+    for digest, group in waiting.items():
+        group.spellings = _most_first(counted.get(digest, {}))
+    return sorted(waiting.values(), key=_queue_order)

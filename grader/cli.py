@@ -930,8 +930,8 @@ def _failure_text(failure) -> str:
 
 def _exam_classes(connection, where, question: str | None = None, loaded=None):
     """The exam the gradebook holds and each question's class (`question` alone if given),
-    held whole (what `review` reads): `_stored_exam`'s classes with their results read in;
-    `loaded`: rubrics loaded already, by SHA-256, not loaded again."""
+    held whole (what `override --answer-group` reads): `_stored_exam`'s classes with their
+    results read in; `loaded`: rubrics loaded already, by SHA-256, not loaded again."""
     exam, heads, source = _stored_exam(connection, where, question, loaded)
     classes = [
         replace(
@@ -1223,10 +1223,20 @@ def _marks_argument(text: str) -> float:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from grader.answer_groups import answer_groups, review_queue
+    """`grader review`: each question's review queue, its students read from the gradebook a
+    chunk at a time (`ExamSource.each`), only the groups someone waits on kept
+    (`answer_groups.waiting_groups`; each spelling counted for `--json` alone)."""
+    from grader.answer_groups import waiting_groups
 
-    _, classes = _open_exam(args.db, args.question)
-    queues = [(klass.rubric.id, review_queue(answer_groups(klass.batch))) for klass in classes]
+    with _reading(args.db) as connection:
+        _, classes, source = _stored_exam(connection, args.db, args.question)
+        queues = [
+            (
+                klass.rubric.id,
+                waiting_groups(source.each(klass.question.question, _warn), args.json),
+            )
+            for klass in classes
+        ]
     several = len(classes) > 1
     if args.json:
         _print_lines([json.dumps(_review_json(queues), indent=2, ensure_ascii=False)])
@@ -1245,8 +1255,8 @@ def _review(args: argparse.Namespace) -> int:
             lines.append(f"  answer: {printable(answer.replace(chr(10), ' ↵ '))}")
             lines.extend(
                 f"  {printable(student)}: {printable(item.found)}"
-                for student, item in group.members
-                if item.needs_person and item.found
+                for student, item in group.waiting
+                if item.found
             )
             lines.append(f"  group: {group.id}")
             lines.extend(f"  - {printable(reason)}" for reason in group.shown.feedback[:1])
@@ -1296,7 +1306,7 @@ def _review_json(queues) -> dict:
                 "why": _review_why(group.shown),  # as recorded, when the reasons do not say it
                 "students": group.flagged,
                 # per student: where a transcript's answer was found, else null
-                "found": [item.found for _, item in group.members if item.needs_person],
+                "found": [item.found for _, item in group.waiting],
             }
             for question, groups in queues
             for group in groups
@@ -1353,7 +1363,8 @@ def _serve(args: argparse.Namespace) -> int:
             f"serving on {args.host} needs --reviewers NAME,NAME,...: each TA gets their own "
             "token, and their decisions are signed with their name"
         )
-    exam, _ = _open_exam(args.db, args.question)  # an unknown question is refused
+    with _reading(args.db) as connection:  # the exam's questions, no student's result
+        exam, _, _ = _stored_exam(connection, args.db, args.question)  # an unknown one refused
     if args.question is None and len(exam.questions) > 1:
         print(
             f"the gradebook holds {len(exam.questions)} questions ("

@@ -1,0 +1,152 @@
+"""`grader review` reads a class a chunk at a time and keeps only the groups someone waits on
+(`answer_groups.waiting_groups`): the same queue as `review_queue(answer_groups(batch))` of the
+class held whole, printed the same, whatever the chunk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader import exam_report
+from grader.answer_groups import answer_groups, review_queue, waiting_groups
+from grader.cli import main
+from grader.model import Batch, ItemResult, SubmissionResult
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+# Each sent to review ("a list of keywords"), written by several students, spaced differently
+# by some (one group, two spellings).
+KEYWORDS = ["pixel token channel embedding", "shared weights tokens pixels attention"]
+
+
+@pytest.fixture
+def db(tmp_path, capsys) -> Path:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    answers = {f"s{n}": KEYWORDS[n % 2] for n in range(7)}
+    answers["s5"] = KEYWORDS[1].replace(" ", "  ")  # s5 writes KEYWORDS[1] with more spaces
+    for student, explanation in answers.items():
+        document = {
+            "student": student,
+            "question": "22-52-Q4",
+            "answers": {"a": {"params": "PQD(PQC+1)"}, "e": {"explanation": explanation}},
+        }
+        (folder / f"{student}.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["grade", str(folder), "--rubric", str(RUBRIC), "--out", str(out)]) == 0
+    db = out / "gradebook.sqlite"
+    # one student of KEYWORDS[1]'s group decided: the group keeps its other members waiting,
+    # and its spellings count every member
+    assert main(["override", "--db", str(db), "s1", "e.explanation", "2", "--note", "fine"]) == 0
+    capsys.readouterr()
+    return db
+
+
+def review(db: Path, capsys, *options: str) -> tuple[str, str]:
+    capsys.readouterr()
+    assert main(["review", "--db", str(db), *options]) == 0
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def test_review_reads_the_class_a_chunk_at_a_time_and_prints_the_same(
+    db, capsys, monkeypatch, chunks_read
+):
+    whole = review(db, capsys), review(db, capsys, "--json")
+    assert max(chunks_read) == 7
+    chunks_read.clear()
+    monkeypatch.setattr(exam_report, "EXAM_CHUNK", 2)
+    assert (review(db, capsys), review(db, capsys, "--json")) == whole
+    assert chunks_read and max(chunks_read) == 2
+    groups = {group["answer"]: group for group in json.loads(whole[1][0])["groups"]}
+    mixed = groups[KEYWORDS[1]]
+    assert mixed["students"] == ["s3", "s5"]  # s1 decided
+    assert mixed["spellings"] == [
+        {"answer": KEYWORDS[1], "students": 2},
+        {"answer": KEYWORDS[1].replace(" ", "  "), "students": 1},
+    ]
+    assert groups[KEYWORDS[0]]["students"] == ["s0", "s2", "s4", "s6"]
+
+
+def test_review_holds_no_class_whole(db, capsys, monkeypatch):
+    # the class held whole (`cli._exam_classes`) and every answer group of it
+    # (`answer_groups`, which keeps every member) are what `grader serve` and `override
+    # --answer-group` read; the review reads neither
+    def refused(*args, **kwargs):
+        raise AssertionError("the review held the class whole")
+
+    monkeypatch.setattr("grader.answer_groups.answer_groups", refused)
+    monkeypatch.setattr("grader.cli._exam_classes", refused)
+    out, _ = review(db, capsys)
+    assert f"answer: {KEYWORDS[0]}" in out
+
+
+# --- The same queue as the class's answer groups ---------------------------------------------
+
+ITEMS = ("a.params", "e.explanation")
+VERDICTS = ("correct", "incorrect", "needs_review", "invalid", "error")
+TEXTS = ("9CD", "9CD ", " 9 CD", "PQD", "a list", "a  list", "")
+
+
+@st.composite
+def classes(draw) -> list[SubmissionResult]:
+    results = []
+    for number in range(draw(st.integers(0, 12))):
+        items = {}
+        for item_id in ITEMS:
+            if draw(st.booleans()):
+                answer = draw(st.sampled_from(TEXTS))
+                # a kind's equivalence class, where it gives one: the same for the same text
+                group = answer.replace(" ", "").lower() if draw(st.booleans()) else None
+                items[item_id] = ItemResult(
+                    item_id,
+                    draw(st.sampled_from(VERDICTS)),
+                    0.0,
+                    2.0,
+                    (f"reason {number}",),
+                    answer=answer,
+                    answer_group=group if group and item_id == ITEMS[0] else None,
+                )
+        results.append(SubmissionResult(f"s{number}", f"s{number}.yaml", items))
+    return results
+
+
+@settings(max_examples=200, deadline=None)
+@given(classes())
+def test_waiting_groups_are_the_review_queue_of_the_class_held_whole(results):
+    held = review_queue(answer_groups(Batch(results, [])))
+    streamed = waiting_groups(iter(results))
+    assert [(g.id, g.item_id, g.flagged, g.spellings) for g in streamed] == [
+        (g.id, g.item_id, g.flagged, g.spellings) for g in held
+    ]
+    assert all(s.shown is h.shown for s, h in zip(streamed, held, strict=True))
+    waiting = [(student, item) for g in held for student, item in g.members if item.needs_person]
+    assert [member for g in streamed for member in g.waiting] == waiting
+
+
+def test_without_spellings_a_group_no_one_waits_on_is_not_kept():
+    results = [
+        SubmissionResult(
+            f"s{n}", "x", {"a.params": ItemResult("a.params", verdict, 0.0, 1.0, (), answer="9CD")}
+        )
+        for n, verdict in enumerate(["correct", "needs_review", "correct"])
+    ]
+    (group,) = waiting_groups(results, spellings=False)
+    assert (group.flagged, group.spellings) == (["s1"], [])
+    assert waiting_groups(results[::2], spellings=False) == []
+
+
+def test_serve_checks_its_question_without_reading_a_result(db, capsys, monkeypatch, chunks_read):
+    # the app reads the class when it serves it (not here: `serve` stands in for it)
+    served = []
+    monkeypatch.setattr("grader.review_app.serve", lambda *args, **kwargs: served.append(kwargs))
+    assert main(["serve", "--db", str(db), "--question", "NOPE"]) == 2
+    assert "no question 'NOPE'" in capsys.readouterr().err
+    assert main(["serve", "--db", str(db), "--question", "22-52-Q4"]) == 0
+    assert [kwargs["question"] for kwargs in served] == ["22-52-Q4"]
+    assert chunks_read == []

@@ -74,6 +74,19 @@ def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
     return groups
 
 
+def answer_group(results: Iterable[SubmissionResult], digest: str) -> AnswerGroup | None:
+    """The group with the id `digest` of results met one at a time (a class read from the
+    gradebook a chunk at a time), its members alone kept; None when no answer is in it."""
+    group = None
+    for result in results:
+        for item_id, item in result.items.items():
+            if group_id(item_id, item) == digest:
+                if group is None:
+                    group = AnswerGroup(digest, item_id)
+                group.members.append((result.student, item))
+    return group
+
+
 def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
     """The groups with an answer waiting for a person, largest first."""
     waiting = [group for group in groups.values() if group.flagged]

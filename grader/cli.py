@@ -928,27 +928,6 @@ def _failure_text(failure) -> str:
     return printable(message, keep_newlines=True)
 
 
-def _exam_classes(connection, where, question: str | None = None, loaded=None):
-    """The exam the gradebook holds and each question's class (`question` alone if given),
-    held whole (what `override --answer-group` reads): `_stored_exam`'s classes with their
-    results read in; `loaded`: rubrics loaded already, by SHA-256, not loaded again."""
-    exam, heads, source = _stored_exam(connection, where, question, loaded)
-    classes = [
-        replace(
-            head,
-            batch=Batch(list(source.each(head.question.question, _warn)), head.batch.failures),
-        )
-        for head in heads
-    ]
-    return exam, classes
-
-
-def _open_exam(path: str, question: str | None = None):
-    """`_exam_classes` of the gradebook at `path`."""
-    with _reading(path) as connection:
-        return _exam_classes(connection, path, question)
-
-
 def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loaded=None) -> dict:
     """The folder `out` for the whole class the gradebook holds: a question's pages, overview,
     CSV and JSON when it holds one question (`_write_question`, streamed from the gradebook);
@@ -977,8 +956,8 @@ def _write_outputs(connection, out: Path, roster, mixed_rubrics: bool, db, loade
 
 @contextlib.contextmanager
 def _reading(path: str) -> Iterator[sqlite3.Connection]:
-    """The gradebook at `path` open, read in one state of it (`gradebook.one_state`), as
-    `_open_exam` reads it; closed on leaving."""
+    """The gradebook at `path` open, read in one state of it (`gradebook.one_state`); closed
+    on leaving."""
     from grader import gradebook
 
     if not Path(path).is_file():
@@ -1139,17 +1118,18 @@ def _override_group(args: argparse.Namespace) -> int:
     """One decision for an answer group, as `grader serve` applies it: to every student of
     the group waiting for a person (every member, when none is), in one transaction."""
     from grader import gradebook
-    from grader.answer_groups import answer_groups
+    from grader.answer_groups import answer_group
 
     if len(args.target) != 1:
         raise UsageError("with --answer-group, override takes only MARKS")
     marks = _marks_argument(args.target[0])
-    _, classes = _open_exam(args.db, args.question)
-    found = [
-        (klass, answer_groups(klass.batch)[args.answer_group])
-        for klass in classes
-        if args.answer_group in answer_groups(klass.batch)
-    ]
+    found = []
+    with _reading(args.db) as connection:  # each question a chunk of students at a time
+        _, classes, source = _stored_exam(connection, args.db, args.question)
+        for klass in classes:
+            results = source.each(klass.question.question, _warn)
+            if (group := answer_group(results, args.answer_group)) is not None:
+                found.append((klass, group))
     if not found:
         raise UsageError(
             f"{args.db}: no answer group {args.answer_group!r}; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import html
 import io
 import json
@@ -1242,16 +1243,22 @@ def test_an_exams_report_reads_its_students_a_chunk_at_a_time(exam_out, tmp_path
 
 
 def test_an_exams_report_from_the_gradebook_is_the_report_of_its_classes(exam_out, tmp_path):
-    """Read a chunk at a time from the gradebook or from the classes held whole
-    (`cli._exam_classes`, what `review` reads), the same files."""
-    from grader.cli import _exam_classes, _stored_exam
+    """Read a chunk at a time from the gradebook or from the classes held whole (each
+    question's results read in, as `grader serve` holds them), the same files."""
+    from grader.cli import _stored_exam
     from grader.exam_report import write_exam_report
 
     connection = gradebook.connect(exam_out / "gradebook.sqlite")
     try:
         exam, heads, source = _stored_exam(connection, "the gradebook")
         write_exam_report(exam, heads, tmp_path / "read", source=source)
-        exam, classes = _exam_classes(connection, "the gradebook")
+        classes = [
+            dataclasses.replace(
+                head,
+                batch=Batch(list(source.each(head.question.question)), head.batch.failures),
+            )
+            for head in heads
+        ]
         write_exam_report(exam, classes, tmp_path / "held")
     finally:
         connection.close()

@@ -74,14 +74,12 @@ def test_review_reads_the_class_a_chunk_at_a_time_and_prints_the_same(
 
 
 def test_review_holds_no_class_whole(db, capsys, monkeypatch):
-    # the class held whole (`cli._exam_classes`) and every answer group of it
-    # (`answer_groups`, which keeps every member) are what `grader serve` and `override
-    # --answer-group` read; the review reads neither
+    # every answer group of the class (`answer_groups`, which keeps every member of a class
+    # held whole) is what `grader serve` reads; the review builds none
     def refused(*args, **kwargs):
-        raise AssertionError("the review held the class whole")
+        raise AssertionError("the review held every answer group")
 
     monkeypatch.setattr("grader.answer_groups.answer_groups", refused)
-    monkeypatch.setattr("grader.cli._exam_classes", refused)
     out, _ = review(db, capsys)
     assert f"answer: {KEYWORDS[0]}" in out
 
@@ -91,6 +89,9 @@ def test_review_holds_no_class_whole(db, capsys, monkeypatch):
 ITEMS = ("a.params", "e.explanation")
 VERDICTS = ("correct", "incorrect", "needs_review", "invalid", "error")
 TEXTS = ("9CD", "9CD ", " 9 CD", "PQD", "a list", "a  list", "")
+# a count's equivalence class of a text (as its kind gives it: the same for the same text),
+# else None (the group is the text, its spaces evened out)
+CLASSES = {"9CD": "9*C*D", "9CD ": "9*C*D", " 9 CD": "9*C*D", "PQD": "P*Q*D"}
 
 
 @st.composite
@@ -101,8 +102,6 @@ def classes(draw) -> list[SubmissionResult]:
         for item_id in ITEMS:
             if draw(st.booleans()):
                 answer = draw(st.sampled_from(TEXTS))
-                # a kind's equivalence class, where it gives one: the same for the same text
-                group = answer.replace(" ", "").lower() if draw(st.booleans()) else None
                 items[item_id] = ItemResult(
                     item_id,
                     draw(st.sampled_from(VERDICTS)),
@@ -110,7 +109,7 @@ def classes(draw) -> list[SubmissionResult]:
                     2.0,
                     (f"reason {number}",),
                     answer=answer,
-                    answer_group=group if group and item_id == ITEMS[0] else None,
+                    answer_group=CLASSES.get(answer) if item_id == ITEMS[0] else None,
                 )
         results.append(SubmissionResult(f"s{number}", f"s{number}.yaml", items))
     return results
@@ -150,3 +149,21 @@ def test_serve_checks_its_question_without_reading_a_result(db, capsys, monkeypa
     assert main(["serve", "--db", str(db), "--question", "22-52-Q4"]) == 0
     assert [kwargs["question"] for kwargs in served] == ["22-52-Q4"]
     assert chunks_read == []
+
+
+def test_override_answer_group_reads_a_chunk_at_a_time(db, capsys, monkeypatch, chunks_read):
+    group = next(
+        g
+        for g in json.loads(review(db, capsys, "--json")[0])["groups"]
+        if g["answer"] == KEYWORDS[1]
+    )
+    monkeypatch.setattr(exam_report, "EXAM_CHUNK", 2)
+    monkeypatch.setattr("grader.answer_groups.answer_groups", None)  # no class's groups whole
+    chunks_read.clear()
+    assert main(["override", "--db", str(db), "--answer-group", group["id"], "1"]) == 0
+    assert "for 2 students" in capsys.readouterr().out  # s3 and s5: s1 was decided
+    assert chunks_read and max(chunks_read) == 2
+    assert main(["override", "--db", str(db), "--answer-group", group["id"], "2"]) == 0
+    assert capsys.readouterr().out.endswith(": s1, s3, s5\n")  # none waits: every member
+    assert main(["override", "--db", str(db), "--answer-group", "0123456789abcdef", "1"]) == 2
+    assert "no answer group '0123456789abcdef'" in capsys.readouterr().err

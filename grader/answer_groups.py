@@ -74,19 +74,6 @@ def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:
     return groups
 
 
-def answer_group(results: Iterable[SubmissionResult], digest: str) -> AnswerGroup | None:
-    """The group with the id `digest` of results met one at a time (a class read from the
-    gradebook a chunk at a time), its members alone kept; None when no answer is in it."""
-    group = None
-    for result in results:
-        for item_id, item in result.items.items():
-            if group_id(item_id, item) == digest:
-                if group is None:
-                    group = AnswerGroup(digest, item_id)
-                group.members.append((result.student, item))
-    return group
-
-
 def review_queue(groups: dict[str, AnswerGroup]) -> list[AnswerGroup]:
     """The groups with an answer waiting for a person, largest first."""
     waiting = [group for group in groups.values() if group.flagged]
@@ -119,30 +106,60 @@ class WaitingGroup:
         return self.waiting[0][1]
 
 
+class ReviewQueue:
+    """`review_queue(answer_groups(batch))` of results met one at a time (`add`: a class read
+    from the gradebook a chunk at a time), holding only what the queue shows: each group's
+    waiting members and, with `spellings`, each group's spellings counted (one count per
+    distinct answer of the class; without, nothing of a group no one waits on); and, when
+    asked for, every member of one group (`whole`, the id of the group `group` is then)."""
+
+    def __init__(self, spellings: bool = True, whole: str | None = None):
+        self._spellings = spellings
+        self._whole = whole
+        self.group: AnswerGroup | None = None  # the group `whole`, once an answer is in it
+        self._waiting: dict[str, WaitingGroup] = {}
+        self._counted: dict[str, dict[str, int]] = {}
+
+    def add(self, result: SubmissionResult) -> None:
+        for item_id, item in result.items.items():
+            digest = group_id(item_id, item)
+            if self._spellings:
+                counts = self._counted.setdefault(digest, {})
+                text = (item.answer or "").strip()
+                counts[text] = counts.get(text, 0) + 1
+            if digest == self._whole:
+                if self.group is None:
+                    self.group = AnswerGroup(digest, item_id)
+                self.group.members.append((result.student, item))
+            if item.needs_person:
+                group = self._waiting.get(digest)
+                if group is None:
+                    group = self._waiting[digest] = WaitingGroup(digest, item_id)
+                group.waiting.append((result.student, item))
+
+    def read(self, results: Iterable[SubmissionResult]) -> ReviewQueue:
+        for result in results:
+            self.add(result)
+        return self
+
+    def groups(self) -> list[WaitingGroup]:
+        """The groups someone waits on, in the queue's order: the same groups, ids, members
+        and spellings as `review_queue(answer_groups(batch))`, the most waiting first, then by
+        item and answer (two groups alike in all three, which `answer_groups` would leave in
+        the order of their first member, come in the order of their first waiting one)."""
+        for digest, group in self._waiting.items():
+            group.spellings = _most_first(self._counted.get(digest, {}))
+        return sorted(self._waiting.values(), key=_queue_order)
+
+
 def waiting_groups(
     results: Iterable[SubmissionResult], spellings: bool = True
 ) -> list[WaitingGroup]:
-    """`review_queue(answer_groups(batch))` of results met one at a time (a class read from
-    the gradebook a chunk at a time), holding only what the queue shows: each group's waiting
-    members and, with `spellings`, each group's spellings counted (one count per distinct
-    answer of the class; without, nothing of a group no one waits on). The same groups, ids,
-    members and spellings, in the same order: the most waiting first, then by item and answer
-    (two groups alike in all three, which `answer_groups` would leave in the order of their
-    first member, come in the order of their first waiting one)."""
-    waiting: dict[str, WaitingGroup] = {}
-    counted: dict[str, dict[str, int]] = {}
-    for result in results:
-        for item_id, item in result.items.items():
-            digest = group_id(item_id, item)
-            if spellings:
-                counts = counted.setdefault(digest, {})
-                text = (item.answer or "").strip()
-                counts[text] = counts.get(text, 0) + 1
-            if item.needs_person:
-                group = waiting.get(digest)
-                if group is None:
-                    group = waiting[digest] = WaitingGroup(digest, item_id)
-                group.waiting.append((result.student, item))
-    for digest, group in waiting.items():
-        group.spellings = _most_first(counted.get(digest, {}))
-    return sorted(waiting.values(), key=_queue_order)
+    """The review queue of `results` (`ReviewQueue`)."""
+    return ReviewQueue(spellings).read(results).groups()
+
+
+def answer_group(results: Iterable[SubmissionResult], digest: str) -> AnswerGroup | None:
+    """The group with the id `digest` of `results`, every member of it and nothing else
+    kept; None when no answer is in it."""
+    return ReviewQueue(spellings=False, whole=digest).read(results).group

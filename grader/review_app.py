@@ -26,7 +26,6 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -36,18 +35,18 @@ from jinja2 import Environment, PackageLoader
 from werkzeug.exceptions import HTTPException
 
 from grader import gradebook
-from grader.answer_groups import AnswerGroup, answer_groups, review_queue
+from grader.answer_groups import AnswerGroup, ReviewQueue, WaitingGroup, answer_group
 from grader.errors import GraderError, counted
 from grader.html_report import (
     FONT_FILES,
     FONT_FOLDER,
     MATH_FONT,
     VERDICT_WORDS,
-    page_names,
+    PageNames,
     trusted_mathml,
 )
-from grader.model import Batch, Rubric
-from grader.overrides import apply_overrides
+from grader.model import Rubric, SubmissionResult
+from grader.overrides import current
 from grader.report import marks_text, printable
 
 MAX_NOTE = 2000  # characters, as the forms say
@@ -81,20 +80,48 @@ def _environment() -> Environment:
     return environment
 
 
-@dataclass
 class Class:
-    """The gradebook as the app shows it: the latest run's question, overrides applied."""
+    """The gradebook as the app shows it: the latest run's question (or the one chosen), its
+    students' results read a chunk at a time when a page needs them (`results`), overrides
+    applied, never the class held whole; the students' ids, stored rows and page names held.
+    A student whose stored rows are damaged is left out, said once in `warnings`."""
 
-    rubric: Rubric
-    batch: Batch
-    pages: dict[str, str]  # student → the page name, safe in a URL
-    warnings: list[str]
+    def __init__(self, connection: sqlite3.Connection, run: gradebook.StoredRun):
+        self.rubric: Rubric = run.rubric
+        self._connection, self._run = connection, run
+        self._overrides = gradebook.load_overrides(connection, run.rubric.id)
+        self._holds = gradebook.load_holds(connection, run)
+        self._rows = {
+            row[0]: row for row in gradebook.stored_submissions(connection, run.rubric.id)
+        }
+        names = PageNames()
+        self.pages: dict[str, str] = {student: names.name(student) for student in self._rows}
+        self._students = {page: student for student, page in self.pages.items()}
+        self.warnings: list[str] = []
 
-    def result(self, page: str):
-        for result in self.batch.results:
-            if self.pages[result.student] == page:
-                return result
-        abort(404)
+    def _damaged(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def results(self) -> Iterator[SubmissionResult]:
+        """Every student's result, in the class's order, a chunk of students read at a time."""
+        for result in gradebook.iter_results(self._connection, self._run, self._damaged):
+            yield current(result, self._overrides, self._holds)
+
+    def queue(self, whole: str | None = None) -> ReviewQueue:
+        """The review queue (and every member of the group `whole`), read in one pass."""
+        return ReviewQueue(spellings=False, whole=whole).read(self.results())
+
+    def result(self, page: str) -> SubmissionResult:
+        """The result of the student whose page is `page`, that student's rows alone read."""
+        student = self._students.get(page)
+        if student is None:
+            abort(404)
+        (found,) = gradebook.stored_results(self._connection, self.rubric, [self._rows[student]])
+        if isinstance(found, str):
+            self._damaged(found)
+            abort(404)
+        return current(found, self._overrides, self._holds)
 
     def prompt(self, item_id: str) -> str:
         item = self.rubric.items.get(item_id)
@@ -142,8 +169,11 @@ def create_app(
                 found = token
         return found
 
-    def render(name: str, klass: Class, status: int = 200, **context) -> Response:
-        queue_size = len(review_queue(answer_groups(klass.batch)))
+    def render(
+        name: str, klass: Class, status: int = 200, queue_size: int | None = None, **context
+    ) -> Response:
+        if queue_size is None:  # a page that did not read the queue itself
+            queue_size = len(klass.queue().groups())
         page = (
             _environment()
             .get_template(name)
@@ -219,46 +249,46 @@ def create_app(
     @app.get("/queue")
     def queue():
         with _open(db, question) as (_, klass):
-            groups = review_queue(answer_groups(klass.batch))
-        return render(
-            "queue.html",
-            klass,
-            groups=groups,
-            decided=request.args.get("decided", type=int),
-        )
+            groups = klass.queue().groups()
+            return render(
+                "queue.html",
+                klass,
+                queue_size=len(groups),
+                groups=groups,
+                decided=request.args.get("decided", type=int),
+            )
 
     @app.get("/group/<group_id>")
     def group(group_id: str):
         with _open(db, question) as (connection, klass):
-            groups = answer_groups(klass.batch)
-            chosen = groups.get(group_id) or abort(404)
+            read = klass.queue(whole=group_id)
+            chosen = read.group or abort(404)
+            members = {student for student, _ in chosen.members}
             history = [
                 entry
                 for entry in gradebook.decisions(connection, klass.rubric.id)
-                if entry.item_id == chosen.item_id
-                and entry.student in {student for student, _ in chosen.members}
+                if entry.item_id == chosen.item_id and entry.student in members
             ]
-            queue = review_queue(groups)
-        following = _next(queue, chosen)
-        return render(
-            "group.html",
-            klass,
-            group=chosen,
-            item=klass.rubric.items.get(chosen.item_id),
-            prompt=klass.prompt(chosen.item_id),
-            history=history,
-            next_group=following,
-            pages=klass.pages,
-            decided=request.args.get("decided", type=int),
-        )
+            queue = read.groups()
+            return render(
+                "group.html",
+                klass,
+                queue_size=len(queue),
+                group=chosen,
+                item=klass.rubric.items.get(chosen.item_id),
+                prompt=klass.prompt(chosen.item_id),
+                history=history,
+                next_group=_next(queue, chosen),
+                pages=klass.pages,
+                decided=request.args.get("decided", type=int),
+            )
 
     @app.post("/group/<group_id>")
     def decide_group(group_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
         students = list(dict.fromkeys(request.form.getlist("student")))  # each once
         with _open(db, question) as (connection, klass):
-            groups = answer_groups(klass.batch)
-            chosen = groups.get(group_id) or abort(404)
+            chosen = answer_group(klass.results(), group_id) or abort(404)
             members = {student for student, _ in chosen.members}
             if not students:
                 abort(400, "choose at least one student to apply the decision to")
@@ -273,14 +303,20 @@ def create_app(
                 g.reviewer,
             )
         with _open(db, question) as (_, klass):
-            following = _next(review_queue(answer_groups(klass.batch)), None)
+            following = _next(klass.queue().groups(), None)
         target = f"/group/{following.id}" if following else "/queue"
         return redirect(f"{target}?decided={len(students)}", 303)
 
     @app.get("/students")
     def students():
         with _open(db, question) as (_, klass):
-            return render("students.html", klass)
+            read = ReviewQueue(spellings=False)
+            rows = []  # each student's row of the page, read in the same pass as the queue
+            for result in klass.results():
+                read.add(result)
+                waiting = sum(item.needs_person for item in result.items.values())
+                rows.append((result.student, result.total, result.max_total, waiting))
+            return render("students.html", klass, queue_size=len(read.groups()), rows=rows)
 
     @app.get("/student/<page>")
     def student(page: str):
@@ -289,14 +325,14 @@ def create_app(
             history: dict[str, list] = {}
             for entry in gradebook.decisions(connection, klass.rubric.id, result.student):
                 history.setdefault(entry.item_id, []).append(entry)
-        return render(
-            "student.html",
-            klass,
-            result=result,
-            page=page,
-            history=history,
-            decided=request.args.get("decided", type=int),
-        )
+            return render(
+                "student.html",
+                klass,
+                result=result,
+                page=page,
+                history=history,
+                decided=request.args.get("decided", type=int),
+            )
 
     @app.post("/student/<page>/<item_id>")
     def decide_item(page: str, item_id: str):
@@ -314,7 +350,7 @@ def create_app(
     def changes():
         with _open(db, question) as (connection, klass):
             started, listed = gradebook.latest_changes(connection, klass.rubric.id)
-        return render("changes.html", klass, started=started, changes=listed)
+            return render("changes.html", klass, started=started, changes=listed)
 
     @app.post("/rebuild")
     def rebuild():
@@ -322,23 +358,26 @@ def create_app(
             abort(400, "start `grader serve` with --out DIR to rebuild the pages from here")
         from grader import cli  # the very code `grader report` runs
 
-        with _open(db, question) as (_, klass):
-            pass
         try:
             cli.rebuild_outputs(db, out)
         except GraderError as error:
-            return render("rebuilt.html", klass, 409, error=str(error))
-        return render("rebuilt.html", klass, error=None)
+            with _open(db, question) as (_, klass):
+                return render("rebuilt.html", klass, 409, error=str(error))
+        with _open(db, question) as (_, klass):
+            return render("rebuilt.html", klass, error=None)
 
     return app
 
 
-def _next(queue: list[AnswerGroup], current: AnswerGroup | None) -> AnswerGroup | None:
-    """The group after `current` in the queue (the first if `current` is not in it)."""
+def _next(queue: list[WaitingGroup], current: AnswerGroup | None) -> WaitingGroup | None:
+    """The group after `current` in the queue (the first other one if `current` is the last
+    or not in it)."""
+    ids = [group.id for group in queue]
+    if current is not None and current.id in ids:
+        after = queue[ids.index(current.id) + 1 :]
+        if after:
+            return after[0]
     others = [group for group in queue if current is None or group.id != current.id]
-    if current is not None and current in queue:
-        after = queue[queue.index(current) + 1 :]
-        return after[0] if after else (others[0] if others else None)
     return others[0] if others else None
 
 
@@ -363,15 +402,11 @@ def _marks(text: str | None) -> float:
 def _open(db: Path, question: str | None = None) -> Iterator[tuple[sqlite3.Connection, Class]]:
     connection = gradebook.connect(db)
     try:
-        warnings: list[str] = []
         if question is None:
             run = gradebook.latest_run(connection)
         else:
             run = gradebook.latest_run_of(connection, question)
-        batch = gradebook.load_batch(connection, run, on_damaged=warnings.append)
-        overrides = gradebook.load_overrides(connection, run.rubric.id)
-        batch = apply_overrides(batch, overrides, gradebook.load_holds(connection, run))
-        yield connection, Class(run.rubric, batch, page_names(batch), warnings)
+        yield connection, Class(connection, run)
     finally:
         connection.close()
 

@@ -167,3 +167,36 @@ def test_override_answer_group_reads_a_chunk_at_a_time(db, capsys, monkeypatch, 
     assert capsys.readouterr().out.endswith(": s1, s3, s5\n")  # none waits: every member
     assert main(["override", "--db", str(db), "--answer-group", "0123456789abcdef", "1"]) == 2
     assert "no answer group '0123456789abcdef'" in capsys.readouterr().err
+
+
+def test_the_review_app_reads_a_chunk_at_a_time_and_shows_the_same(
+    db, tmp_path, monkeypatch, chunks_read
+):
+    """`grader serve` reads the students a chunk at a time for each page (never the class
+    whole: no `load_batch`), and a student's page reads that student alone; the same pages
+    whatever the chunk."""
+    import re
+
+    from grader import gradebook
+    from grader.review_app import create_app
+
+    def pages() -> list[str]:
+        client = create_app(db, "Ada", token="t").test_client()
+        client.get("/queue?token=t")
+        queue = client.get("/queue").get_data(as_text=True)
+        groups = re.findall(r'href="/group/([0-9a-f]{16})"', queue)
+        listed = client.get("/students").get_data(as_text=True)
+        chunks_read.clear()
+        student = client.get("/student/" + re.findall(r'href="/student/([^"#]+)', listed)[1])
+        assert chunks_read[0] == 1  # that student's rows alone (then the queue's size)
+        shown = [queue, listed, student.get_data(as_text=True)]
+        shown += [client.get(f"/group/{group}").get_data(as_text=True) for group in groups]
+        return [re.sub(r'name="csrf" value="[0-9a-f]+"', "", page) for page in shown]
+
+    whole = pages()
+    assert KEYWORDS[1] in whole[0] and "s6" in whole[1]
+    monkeypatch.setattr(gradebook, "READ_CHUNK", 2)
+    monkeypatch.setattr(gradebook, "load_batch", None)  # never the class whole
+    chunks_read.clear()
+    assert pages() == whole
+    assert max(chunks_read) == 2

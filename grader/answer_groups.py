@@ -110,8 +110,9 @@ class ReviewQueue:
     """`review_queue(answer_groups(batch))` of results met one at a time (`add`: a class read
     from the gradebook a chunk at a time), holding only what the queue shows: each group's
     waiting members and, with `spellings`, each group's spellings counted (one count per
-    distinct answer of the class; without, nothing of a group no one waits on); and, when
-    asked for, every member of one group (`whole`, the id of the group `group` is then)."""
+    distinct answer of the class; without, a number per group, its place in the class's
+    order); and, when asked for, every member of one group (`whole`, the id of the group
+    `group` is then). What `grader review`, `override --answer-group` and `serve` read."""
 
     def __init__(self, spellings: bool = True, whole: str | None = None):
         self._spellings = spellings
@@ -119,10 +120,14 @@ class ReviewQueue:
         self.group: AnswerGroup | None = None  # the group `whole`, once an answer is in it
         self._waiting: dict[str, WaitingGroup] = {}
         self._counted: dict[str, dict[str, int]] = {}
+        # each group's place in the order the class first showed it (ties of the queue's order
+        # go by it, as `answer_groups` leaves them): one number per distinct answer
+        self._first: dict[str, int] = {}
 
     def add(self, result: SubmissionResult) -> None:
         for item_id, item in result.items.items():
             digest = group_id(item_id, item)
+            self._first.setdefault(digest, len(self._first))
             if self._spellings:
                 counts = self._counted.setdefault(digest, {})
                 text = (item.answer or "").strip()
@@ -144,12 +149,12 @@ class ReviewQueue:
 
     def groups(self) -> list[WaitingGroup]:
         """The groups someone waits on, in the queue's order: the same groups, ids, members
-        and spellings as `review_queue(answer_groups(batch))`, the most waiting first, then by
-        item and answer (two groups alike in all three, which `answer_groups` would leave in
-        the order of their first member, come in the order of their first waiting one)."""
+        and spellings, in the same order, as `review_queue(answer_groups(batch))` (the most
+        waiting first, then by item and answer, then as the class first showed them)."""
         for digest, group in self._waiting.items():
             group.spellings = _most_first(self._counted.get(digest, {}))
-        return sorted(self._waiting.values(), key=_queue_order)
+        ordered = sorted(self._waiting.values(), key=lambda group: self._first[group.id])
+        return sorted(ordered, key=_queue_order)
 
 
 def waiting_groups(

@@ -688,7 +688,7 @@ class ClassOverview:
         )
 
     def review_queue(self) -> list[QueueEntry]:
-        """The queue `grader review` and `grader serve` show (`answer_groups.review_queue`):
+        """The queue `grader review` and `grader serve` show (`answer_groups.ReviewQueue`):
         one entry per answer, its flagged students, largest first."""
         return sorted(self._queue.values(), key=lambda e: (-len(e.members), e.item_id, e.answer))
 

@@ -25,7 +25,7 @@ import secrets
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -287,7 +287,7 @@ def create_app(
     def decide_group(group_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
         students = list(dict.fromkeys(request.form.getlist("student")))  # each once
-        with _open(db, question) as (connection, klass):
+        with _open(db, question, writes=True) as (connection, klass):
             chosen = answer_group(klass.results(), group_id) or abort(404)
             members = {student for student, _ in chosen.members}
             if not students:
@@ -337,7 +337,7 @@ def create_app(
     @app.post("/student/<page>/<item_id>")
     def decide_item(page: str, item_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
-        with _open(db, question) as (connection, klass):
+        with _open(db, question, writes=True) as (connection, klass):
             result = klass.result(page)
             if item_id not in result.items:
                 abort(404)
@@ -399,14 +399,20 @@ def _marks(text: str | None) -> float:
 
 
 @contextmanager
-def _open(db: Path, question: str | None = None) -> Iterator[tuple[sqlite3.Connection, Class]]:
+def _open(
+    db: Path, question: str | None = None, writes: bool = False
+) -> Iterator[tuple[sqlite3.Connection, Class]]:
+    """The gradebook and its class, for one request: read in one state of the gradebook
+    (`gradebook.one_state`: a grading run committing meanwhile shows on the next page), or, for
+    a request that `writes` a decision, read as it stands at each read."""
     connection = gradebook.connect(db)
     try:
-        if question is None:
-            run = gradebook.latest_run(connection)
-        else:
-            run = gradebook.latest_run_of(connection, question)
-        yield connection, Class(connection, run)
+        with nullcontext() if writes else gradebook.one_state(connection):
+            if question is None:
+                run = gradebook.latest_run(connection)
+            else:
+                run = gradebook.latest_run_of(connection, question)
+            yield connection, Class(connection, run)
     finally:
         connection.close()
 

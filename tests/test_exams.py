@@ -1244,7 +1244,7 @@ def test_an_exams_report_reads_its_students_a_chunk_at_a_time(exam_out, tmp_path
 
 def test_an_exams_report_from_the_gradebook_is_the_report_of_its_classes(exam_out, tmp_path):
     """Read a chunk at a time from the gradebook or from the classes held whole (each
-    question's results read in, as `grader serve` holds them), the same files."""
+    question's results read in), the same files."""
     from grader.cli import _stored_exam
     from grader.exam_report import write_exam_report
 

@@ -75,7 +75,7 @@ def test_review_reads_the_class_a_chunk_at_a_time_and_prints_the_same(
 
 def test_review_holds_no_class_whole(db, capsys, monkeypatch):
     # every answer group of the class (`answer_groups`, which keeps every member of a class
-    # held whole) is what `grader serve` reads; the review builds none
+    # held whole): the review builds none
     def refused(*args, **kwargs):
         raise AssertionError("the review held every answer group")
 
@@ -89,8 +89,8 @@ def test_review_holds_no_class_whole(db, capsys, monkeypatch):
 ITEMS = ("a.params", "e.explanation")
 VERDICTS = ("correct", "incorrect", "needs_review", "invalid", "error")
 TEXTS = ("9CD", "9CD ", " 9 CD", "PQD", "a list", "a  list", "")
-# a count's equivalence class of a text (as its kind gives it: the same for the same text),
-# else None (the group is the text, its spaces evened out)
+# a count's equivalence class of a text, as its kind gives it (the group is else the text, its
+# spaces evened out)
 CLASSES = {"9CD": "9*C*D", "9CD ": "9*C*D", " 9 CD": "9*C*D", "PQD": "P*Q*D"}
 
 
@@ -102,6 +102,9 @@ def classes(draw) -> list[SubmissionResult]:
         for item_id in ITEMS:
             if draw(st.booleans()):
                 answer = draw(st.sampled_from(TEXTS))
+                # a kind's equivalence class of the text, or none (a check that failed): two
+                # groups of the same text then, alike in the queue's order but for the class's
+                classed = item_id == ITEMS[0] and draw(st.booleans())
                 items[item_id] = ItemResult(
                     item_id,
                     draw(st.sampled_from(VERDICTS)),
@@ -109,7 +112,7 @@ def classes(draw) -> list[SubmissionResult]:
                     2.0,
                     (f"reason {number}",),
                     answer=answer,
-                    answer_group=CLASSES.get(answer) if item_id == ITEMS[0] else None,
+                    answer_group=CLASSES.get(answer) if classed else None,
                 )
         results.append(SubmissionResult(f"s{number}", f"s{number}.yaml", items))
     return results
@@ -200,3 +203,35 @@ def test_the_review_app_reads_a_chunk_at_a_time_and_shows_the_same(
     chunks_read.clear()
     assert pages() == whole
     assert max(chunks_read) == 2
+
+
+def test_a_page_of_the_review_app_reads_one_state_of_the_gradebook(
+    db, tmp_path, monkeypatch, capsys
+):
+    """A student graded while a page is being read (a grading run committing between the
+    page's reads) shows on the next page, not half on this one (a link with no page name)."""
+    from grader import gradebook
+    from grader.review_app import create_app
+
+    late = tmp_path / "late"
+    late.mkdir()
+    document = {"student": "s9", "question": "22-52-Q4", "answers": {"a": {"params": "9CD"}}}
+    (late / "s9.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    iter_results = gradebook.iter_results
+    graded = []
+
+    def grading_meanwhile(*args, **kwargs):
+        if not graded:  # the first read of the class's results, its rows already read
+            graded.append(True)
+            out = db.parent
+            command = ["grade", str(late), "--rubric", str(RUBRIC), "--out", str(out)]
+            assert main(command) == 0
+        return iter_results(*args, **kwargs)
+
+    client = create_app(db, "Ada", token="t").test_client()
+    client.get("/queue?token=t")
+    monkeypatch.setattr(gradebook, "iter_results", grading_meanwhile)
+    listed = client.get("/students").get_data(as_text=True)
+    assert graded and 'href="/student/"' not in listed and ">s9<" not in listed
+    assert ">s9<" in client.get("/students").get_data(as_text=True)
+    capsys.readouterr()

@@ -407,6 +407,30 @@ def test_16_a_damaged_row_is_skipped_with_its_key(damaged, tmp_path, capsys, com
         assert [row[0] for row in csv_rows(tmp_path / "marks.csv")[1:]] == ["alice"]
 
 
+def test_16_the_review_app_warns_of_a_damaged_row_and_says_why_its_page_is_missing(damaged):
+    from grader.review_app import create_app
+
+    client = create_app(damaged, "Ada", token="t").test_client()
+    client.get("/students?token=t")
+    listed = client.get("/students").get_data(as_text=True)
+    assert "Warning:" in listed and "bob" in listed and "a.params" in listed
+    assert ">alice<" in listed and ">bob<" not in listed  # left out of the class
+    bob = next(page for student, page in _pages(damaged).items() if student == "bob")
+    missing = client.get(f"/student/{bob}")
+    assert missing.status_code == 404
+    text = missing.get_data(as_text=True)
+    assert "is damaged" in text and "grade their submission again to repair it" in text
+
+
+def _pages(db: Path) -> dict[str, str]:
+    from grader.html_report import PageNames
+
+    names = PageNames()
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT student FROM submissions ORDER BY source").fetchall()
+    return {student: names.name(student) for (student,) in rows}
+
+
 def test_16_grade_checks_again_an_answer_whose_cached_check_is_damaged(damaged, capsys):
     subs = damaged.parent / "subs"
     assert grade(str(subs), "--rubric", str(RUBRIC_PATH), "--db", str(damaged)) == 0

@@ -36,7 +36,6 @@ from grader.html_report import (
     TABLE_MARK,
     ClassOverview,
     ClassRenderer,
-    PageNames,
     Summary,
     _environment,
     _json_head,
@@ -44,6 +43,7 @@ from grader.html_report import (
     copy_math_font,
     remove_stale_pages,
     student_context,
+    student_pages,
     summary_of,
 )
 from grader.lms_csv import (
@@ -205,11 +205,9 @@ class ExamStudents:
                 self.failed.setdefault(key, {})[klass.question.question] = items
 
     def pages(self) -> dict[str, str]:
-        """Each student's page name by spelling (`html_report.PageNames`, as a question's), the
-        students with a result."""
-        names = PageNames()
-        graded = itertools.islice(self.spelled.values(), self.graded)
-        return {student: names.name(student) for student in graded}
+        """Each student's page name by spelling (`html_report.student_pages`, as a question's),
+        the students with a result."""
+        return student_pages(itertools.islice(self.spelled.values(), self.graded))
 
     def sheets(
         self, source: ExamSource, on_damaged: Callable[[str], None] | None

@@ -217,10 +217,15 @@ def lower_once(name: str) -> str:
     return name if folded == name else folded
 
 
+def student_pages(students: Iterable[str]) -> dict[str, str]:
+    """Each of `students`' page name (`PageNames`), given in the class's order."""
+    names = PageNames()
+    return {student: names.name(student) for student in students}
+
+
 def page_names(batch: Batch) -> dict[str, str]:
     """Each student's page name (`PageNames`)."""
-    names = PageNames()
-    return {result.student: names.name(result.student) for result in batch.results}
+    return student_pages(result.student for result in batch.results)
 
 
 def remove_stale_pages(folder: Path, keep: set[str]) -> list[Path]:

@@ -42,7 +42,7 @@ from grader.html_report import (
     FONT_FOLDER,
     MATH_FONT,
     VERDICT_WORDS,
-    PageNames,
+    student_pages,
     trusted_mathml,
 )
 from grader.model import Rubric, SubmissionResult
@@ -94,8 +94,7 @@ class Class:
         self._rows = {
             row[0]: row for row in gradebook.stored_submissions(connection, run.rubric.id)
         }
-        names = PageNames()
-        self.pages: dict[str, str] = {student: names.name(student) for student in self._rows}
+        self.pages = student_pages(self._rows)  # student -> their page name
         self._students = {page: student for student, page in self.pages.items()}
         self.warnings: list[str] = []
 

@@ -423,12 +423,11 @@ def test_16_the_review_app_warns_of_a_damaged_row_and_says_why_its_page_is_missi
 
 
 def _pages(db: Path) -> dict[str, str]:
-    from grader.html_report import PageNames
+    from grader.html_report import student_pages
 
-    names = PageNames()
     with sqlite3.connect(db) as connection:
         rows = connection.execute("SELECT student FROM submissions ORDER BY source").fetchall()
-    return {student: names.name(student) for (student,) in rows}
+    return student_pages(student for (student,) in rows)
 
 
 def test_16_grade_checks_again_an_answer_whose_cached_check_is_damaged(damaged, capsys):

@@ -7,8 +7,9 @@ the item id and the group's key, stable across runs and re-grades as long as the
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from grader.model import Batch, ItemResult, SubmissionResult
@@ -142,6 +143,52 @@ class ReviewQueue:
                     group = self._waiting[digest] = WaitingGroup(digest, item_id)
                 group.waiting.append((result.student, item))
 
+    def replace(
+        self, old: SubmissionResult, new: SubmissionResult, order: Mapping[str, int]
+    ) -> bool:
+        """`old`, a result added before, replaced by `new`, the same student's with each answer
+        in the same group (a decision changes marks and verdicts, never an answer): the queue
+        as if the class had been read with `new` in its place, `order` giving each student's
+        place in the class. False, the queue unchanged and to be read again, when an answer of
+        `new` is in another group than `old`'s (what the class first showed is not kept)."""
+        student = new.student
+        digests = {item_id: group_id(item_id, item) for item_id, item in new.items.items()}
+        if digests != {item_id: group_id(item_id, item) for item_id, item in old.items.items()}:
+            return False
+        for item_id, item in new.items.items():
+            before, digest = old.items[item_id], digests[item_id]
+            if self._spellings:
+                counts = self._counted[digest]
+                text = (before.answer or "").strip()
+                counts[text] -= 1
+                if not counts[text]:
+                    del counts[text]
+                text = (item.answer or "").strip()
+                counts[text] = counts.get(text, 0) + 1
+            if digest == self._whole and self.group is not None:
+                _swap(self.group.members, student, item)
+            group = self._waiting.get(digest)
+            if before.needs_person and item.needs_person:
+                _swap(group.waiting, student, item)
+            elif before.needs_person:
+                group.waiting = [member for member in group.waiting if member[0] != student]
+                if not group.waiting:
+                    del self._waiting[digest]
+            elif item.needs_person:
+                if group is None:
+                    group = self._waiting[digest] = WaitingGroup(digest, item_id)
+                places = [order[member] for member, _ in group.waiting]
+                group.waiting.insert(bisect.bisect(places, order[student]), (student, item))
+        return True
+
+    def waiting_group(self, digest: str) -> WaitingGroup | None:
+        """The group `digest` if someone waits on it (its spellings not counted here)."""
+        return self._waiting.get(digest)
+
+    def __len__(self) -> int:
+        """How many groups someone waits on."""
+        return len(self._waiting)
+
     def read(self, results: Iterable[SubmissionResult]) -> ReviewQueue:
         for result in results:
             self.add(result)
@@ -155,6 +202,12 @@ class ReviewQueue:
             group.spellings = _most_first(self._counted.get(digest, {}))
         ordered = sorted(self._waiting.values(), key=lambda group: self._first[group.id])
         return sorted(ordered, key=_queue_order)
+
+
+def _swap(members: list[tuple[str, ItemResult]], student: str, item: ItemResult) -> None:
+    """The member `student` of `members` given the result `item`, in its place."""
+    place = next(n for n, (member, _) in enumerate(members) if member == student)
+    members[place] = (student, item)
 
 
 def waiting_groups(

@@ -166,8 +166,9 @@ class StoredRun:
     sympy_version: str
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if need be) a gradebook with the pragmas this module relies on."""
+def connect(path: Path, threads: bool = False) -> sqlite3.Connection:
+    """Open (creating if need be) a gradebook with the pragmas this module relies on; with
+    `threads`, a connection several threads may use, one at a time (the caller's lock)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Every grade and answer of a class: readable by its owner only. SQLite gives the
@@ -183,7 +184,7 @@ def connect(path: Path) -> sqlite3.Connection:
         folder = os.open(path.parent, os.O_RDONLY)
         try:
             fcntl.flock(folder, fcntl.LOCK_EX)
-            connection = sqlite3.connect(path, timeout=30)
+            connection = sqlite3.connect(path, timeout=30, check_same_thread=not threads)
             _set_pragmas(connection)
             connection.execute("PRAGMA journal_mode=WAL")
             with connection:
@@ -1189,6 +1190,24 @@ def stored_submissions(connection: sqlite3.Connection, question: str) -> sqlite3
         "SELECT student, source, warnings FROM submissions WHERE question = ? ORDER BY source",
         (question,),
     )
+
+
+def item_answers(
+    connection: sqlite3.Connection, question: str, item_id: str
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """Each stored answer to the item `item_id` of the question, a row `(student,
+    answer_group, answer)`: what tells an answer group's members (`model.answer_group_key`)
+    without reading their results."""
+    return connection.execute(
+        "SELECT student, answer_group, answer FROM item_results WHERE question = ? AND item_id = ?",
+        (question, item_id),
+    )
+
+
+def data_version(connection: sqlite3.Connection) -> int:
+    """SQLite's `data_version` of `connection`: it changes when another connection commits
+    (never for this connection's own commits); within a transaction, that of its state."""
+    return connection.execute("PRAGMA data_version").fetchone()[0]
 
 
 @contextlib.contextmanager

@@ -419,7 +419,7 @@ class ItemResult:
     def same_answer_key(self) -> str:
         """What two results share when they are the same answer: the equivalence group where
         the check made one, else the answer as written, spacing aside."""
-        return self.answer_group or " ".join((self.answer or "").split())
+        return answer_group_key(self.answer_group, self.answer)
 
     @property
     def needs_person(self) -> bool:
@@ -427,6 +427,11 @@ class ItemResult:
         not read the answer (a written exam has no second attempt: what a machine cannot read,
         a person must, and its 0 marks are provisional until they do)."""
         return self.verdict in ("needs_review", "error", "invalid")
+
+
+def answer_group_key(answer_group: str | None, answer: str | None) -> str:
+    """`ItemResult.same_answer_key` of a result with this `answer_group` and `answer`."""
+    return answer_group or " ".join((answer or "").split())
 
 
 # An item result's fields, in their order: each a text, a number, None or a tuple of them, so a

@@ -24,8 +24,9 @@ import math
 import secrets
 import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,13 @@ from jinja2 import Environment, PackageLoader
 from werkzeug.exceptions import HTTPException
 
 from grader import gradebook
-from grader.answer_groups import AnswerGroup, ReviewQueue, WaitingGroup, answer_group
+from grader.answer_groups import (
+    AnswerGroup,
+    ReviewQueue,
+    WaitingGroup,
+    answer_group,
+    group_id,
+)
 from grader.errors import GraderError, counted
 from grader.html_report import (
     FONT_FILES,
@@ -45,7 +52,7 @@ from grader.html_report import (
     student_pages,
     trusted_mathml,
 )
-from grader.model import Rubric, SubmissionResult
+from grader.model import Rubric, SubmissionResult, answer_group_key
 from grader.overrides import current
 from grader.report import marks_text, printable
 
@@ -81,10 +88,12 @@ def _environment() -> Environment:
 
 
 class Class:
-    """The gradebook as the app shows it: the latest run's question (or the one chosen), its
-    students' results read a chunk at a time when a page needs them (`results`), overrides
-    applied, never the class held whole; the students' ids, stored rows and page names held.
-    A student whose stored rows are damaged is left out, said once in `warnings`."""
+    """The gradebook as the app shows it, kept between requests (`Served`): the latest run's
+    question (or the one chosen), its students' results read once, a chunk at a time, into
+    what the pages show (the review queue, `queue`; each student's marks and answers waiting,
+    `totals`), overrides applied, never the class held whole; the students' ids, stored rows
+    and page names held. A decision made here changes it in place (`decide`). A student whose
+    stored rows are damaged is left out, said once in `warnings`."""
 
     def __init__(self, connection: sqlite3.Connection, run: gradebook.StoredRun):
         self.rubric: Rubric = run.rubric
@@ -96,7 +105,15 @@ class Class:
         }
         self.pages = student_pages(self._rows)  # student -> their page name
         self._students = {page: student for student, page in self.pages.items()}
+        self._order = {student: place for place, student in enumerate(self._rows)}
         self.warnings: list[str] = []
+        self.stale = False  # to be read again (a decision the queue could not follow)
+        self.queue = ReviewQueue(spellings=False)
+        # student -> (their total, the most they could get, how many answers wait for a person)
+        self.totals: dict[str, tuple[float, float, int]] = {}
+        for result in self.results():
+            self.queue.add(result)
+            self.totals[result.student] = _totals(result)
 
     def _damaged(self, text: str) -> None:
         if text not in self.warnings:
@@ -107,9 +124,59 @@ class Class:
         for result in gradebook.iter_results(self._connection, self._run, self._damaged):
             yield current(result, self._overrides, self._holds)
 
-    def queue(self, whole: str | None = None) -> ReviewQueue:
-        """The review queue (and every member of the group `whole`), read in one pass."""
-        return ReviewQueue(spellings=False, whole=whole).read(self.results())
+    def _stored(self, students: Iterable[str]) -> Iterator[SubmissionResult]:
+        """The results of `students` as stored (no override applied), in the order given, a
+        chunk at a time; a damaged one left out, said in `warnings`."""
+        rows = [self._rows[student] for student in students]
+        for start in range(0, len(rows), gradebook.READ_CHUNK):
+            chunk = rows[start : start + gradebook.READ_CHUNK]
+            for found in gradebook.stored_results(self._connection, self.rubric, chunk):
+                if isinstance(found, str):
+                    self._damaged(found)
+                else:
+                    yield found
+
+    def group(self, digest: str) -> AnswerGroup | None:
+        """Every member of the group `digest`, their results as they stand: for a group of the
+        queue, its members' rows alone (told by their item's answers); for any other (decided
+        already), found in a pass over the class. None when no answer is in it."""
+        waiting = self.queue.waiting_group(digest)
+        if waiting is None:
+            return answer_group(self.results(), digest)
+        key, item_id = waiting.shown.same_answer_key, waiting.item_id
+        members = [
+            student
+            for student, group, answer in gradebook.item_answers(
+                self._connection, self.rubric.id, item_id
+            )
+            if student in self._order and answer_group_key(group, answer) == key
+        ]
+        chosen = AnswerGroup(digest, item_id)
+        for stored in self._stored(sorted(members, key=self._order.__getitem__)):
+            result = current(stored, self._overrides, self._holds)
+            if group_id(item_id, result.items[item_id]) == digest:
+                chosen.members.append((result.student, result.items[item_id]))
+        return chosen if chosen.members else None
+
+    def decide(
+        self, targets: list[tuple[str, str]], marks: float, note: str, reviewer: str
+    ) -> None:
+        """Record one decision for `targets` ((student, item id) pairs) in the gradebook, and
+        change the queue and totals as a new read of the class would show them (the stored
+        results are as they were: only the overrides changed)."""
+        students = list(dict.fromkeys(student for student, _ in targets))
+        before = {result.student: result for result in self._stored(students)}
+        made = gradebook.record_overrides(
+            self._connection, self.rubric.id, targets, marks, note, reviewer
+        )
+        overrides = {**self._overrides, **dict(zip(targets, made, strict=True))}
+        for student, stored in before.items():
+            old = current(stored, self._overrides, self._holds)
+            new = current(stored, overrides, self._holds)
+            if not self.queue.replace(old, new, self._order):
+                self.stale = True
+            self.totals[student] = _totals(new)
+        self._overrides = overrides
 
     def result(self, page: str) -> SubmissionResult:
         """The result of the student whose page is `page`, that student's rows alone read."""
@@ -127,6 +194,73 @@ class Class:
         if item is None:
             return ""
         return next((p.prompt for p in self.rubric.parts if p.key == item.part), "")
+
+
+def _totals(result: SubmissionResult) -> tuple[float, float, int]:
+    waiting = sum(item.needs_person for item in result.items.values())
+    return result.total, result.max_total, waiting
+
+
+class Served:
+    """The class of the gradebook `db` (`Class`) kept between requests, one request at a time:
+    read again only when another connection (a grading run, `grader override`, another
+    server) committed since, which SQLite's `data_version` of the connection kept here tells;
+    a decision made through it changes the class in place, in the same transaction that
+    checked the class was current."""
+
+    def __init__(self, db: Path, question: str | None = None):
+        self._db, self._question = db, question
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._file: tuple[int, int] | None = None  # the gradebook file it has open
+        self._class: Class | None = None
+        self._version = -1  # the data_version the class was read at
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[sqlite3.Connection, Class]]:
+        """The class as the gradebook stands, every read within in that one state."""
+        with self._lock:
+            connection = self._connect()
+            with gradebook.one_state(connection):
+                yield connection, self._current(connection)
+
+    @contextmanager
+    def writing(self) -> Iterator[tuple[sqlite3.Connection, Class]]:
+        """The class as the gradebook stands, no other connection writing until the decision
+        made within (`Class.decide`) is committed; nothing written if it raises."""
+        with self._lock:
+            connection = self._connect()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection, self._current(connection)
+            finally:
+                if connection.in_transaction:
+                    connection.rollback()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            status = self._db.stat()
+            file = (status.st_dev, status.st_ino)
+        except OSError:
+            file = None
+        if self._connection is None or file != self._file:  # first, or the file replaced
+            if self._connection is not None:
+                self._connection.close()
+            self._connection, self._class = gradebook.connect(self._db, threads=True), None
+            status = self._db.stat()
+            self._file = (status.st_dev, status.st_ino)
+        return self._connection
+
+    def _current(self, connection: sqlite3.Connection) -> Class:
+        version = gradebook.data_version(connection)
+        if self._class is None or self._class.stale or version != self._version:
+            self._class = None  # not kept if reading fails
+            if self._question is None:
+                run = gradebook.latest_run(connection)
+            else:
+                run = gradebook.latest_run_of(connection, self._question)
+            self._class, self._version = Class(connection, run), version
+        return self._class
 
 
 def create_app(
@@ -154,6 +288,7 @@ def create_app(
     app.config.update(GRADER_REVIEWERS=dict(reviewers), MAX_CONTENT_LENGTH=1 << 20)
     secret = secrets.token_bytes(32)
     hosts = LOCAL_HOSTS | ({_host_name(host)} if host else set())
+    served = Served(db, question)
     cookie = "grader-" + hashlib.sha256("\0".join(sorted(reviewers)).encode()).hexdigest()[:12]
 
     def csrf_for(token: str) -> str:
@@ -171,8 +306,8 @@ def create_app(
     def render(
         name: str, klass: Class, status: int = 200, queue_size: int | None = None, **context
     ) -> Response:
-        if queue_size is None:  # a page that did not read the queue itself
-            queue_size = len(klass.queue().groups())
+        if queue_size is None:
+            queue_size = len(klass.queue)
         page = (
             _environment()
             .get_template(name)
@@ -247,8 +382,8 @@ def create_app(
 
     @app.get("/queue")
     def queue():
-        with _open(db, question) as (_, klass):
-            groups = klass.queue().groups()
+        with served.reading() as (_, klass):
+            groups = klass.queue.groups()
             return render(
                 "queue.html",
                 klass,
@@ -259,16 +394,15 @@ def create_app(
 
     @app.get("/group/<group_id>")
     def group(group_id: str):
-        with _open(db, question) as (connection, klass):
-            read = klass.queue(whole=group_id)
-            chosen = read.group or abort(404)
+        with served.reading() as (connection, klass):
+            chosen = klass.group(group_id) or abort(404)
             members = {student for student, _ in chosen.members}
             history = [
                 entry
                 for entry in gradebook.decisions(connection, klass.rubric.id)
                 if entry.item_id == chosen.item_id and entry.student in members
             ]
-            queue = read.groups()
+            queue = klass.queue.groups()
             return render(
                 "group.html",
                 klass,
@@ -286,40 +420,29 @@ def create_app(
     def decide_group(group_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
         students = list(dict.fromkeys(request.form.getlist("student")))  # each once
-        with _open(db, question, writes=True) as (connection, klass):
-            chosen = answer_group(klass.results(), group_id) or abort(404)
+        with served.writing() as (_, klass):
+            chosen = klass.group(group_id) or abort(404)
             members = {student for student, _ in chosen.members}
             if not students:
                 abort(400, "choose at least one student to apply the decision to")
             if not set(students) <= members:
                 abort(400, "a chosen student did not write this group's answer")
-            gradebook.record_overrides(
-                connection,
-                klass.rubric.id,
-                [(student, chosen.item_id) for student in students],
-                marks,
-                note,
-                g.reviewer,
-            )
-        with _open(db, question) as (_, klass):
-            following = _next(klass.queue().groups(), None)
+            targets = [(student, chosen.item_id) for student in students]
+            klass.decide(targets, marks, note, g.reviewer)
+        with served.reading() as (_, klass):  # read again only if the queue could not follow
+            following = _next(klass.queue.groups(), None)
         target = f"/group/{following.id}" if following else "/queue"
         return redirect(f"{target}?decided={len(students)}", 303)
 
     @app.get("/students")
     def students():
-        with _open(db, question) as (_, klass):
-            read = ReviewQueue(spellings=False)
-            rows = []  # each student's row of the page, read in the same pass as the queue
-            for result in klass.results():
-                read.add(result)
-                waiting = sum(item.needs_person for item in result.items.values())
-                rows.append((result.student, result.total, result.max_total, waiting))
-            return render("students.html", klass, queue_size=len(read.groups()), rows=rows)
+        with served.reading() as (_, klass):
+            rows = [(student, *totals) for student, totals in klass.totals.items()]
+            return render("students.html", klass, rows=rows)
 
     @app.get("/student/<page>")
     def student(page: str):
-        with _open(db, question) as (connection, klass):
+        with served.reading() as (connection, klass):
             result = klass.result(page)
             history: dict[str, list] = {}
             for entry in gradebook.decisions(connection, klass.rubric.id, result.student):
@@ -336,18 +459,16 @@ def create_app(
     @app.post("/student/<page>/<item_id>")
     def decide_item(page: str, item_id: str):
         marks, note = _marks(request.form.get("marks")), _note()
-        with _open(db, question, writes=True) as (connection, klass):
+        with served.writing() as (_, klass):
             result = klass.result(page)
             if item_id not in result.items:
                 abort(404)
-            gradebook.record_overrides(
-                connection, klass.rubric.id, [(result.student, item_id)], marks, note, g.reviewer
-            )
+            klass.decide([(result.student, item_id)], marks, note, g.reviewer)
         return redirect(f"/student/{page}?decided=1#item-{item_id}", 303)
 
     @app.get("/changes")
     def changes():
-        with _open(db, question) as (connection, klass):
+        with served.reading() as (connection, klass):
             started, listed = gradebook.latest_changes(connection, klass.rubric.id)
             return render("changes.html", klass, started=started, changes=listed)
 
@@ -360,9 +481,9 @@ def create_app(
         try:
             cli.rebuild_outputs(db, out)
         except GraderError as error:
-            with _open(db, question) as (_, klass):
+            with served.reading() as (_, klass):
                 return render("rebuilt.html", klass, 409, error=str(error))
-        with _open(db, question) as (_, klass):
+        with served.reading() as (_, klass):
             return render("rebuilt.html", klass, error=None)
 
     return app
@@ -395,25 +516,6 @@ def _marks(text: str | None) -> float:
     if not math.isfinite(value):
         abort(400, "marks must be a number")
     return value
-
-
-@contextmanager
-def _open(
-    db: Path, question: str | None = None, writes: bool = False
-) -> Iterator[tuple[sqlite3.Connection, Class]]:
-    """The gradebook and its class, for one request: read in one state of the gradebook
-    (`gradebook.one_state`: a grading run committing meanwhile shows on the next page), or, for
-    a request that `writes` a decision, read as it stands at each read."""
-    connection = gradebook.connect(db)
-    try:
-        with nullcontext() if writes else gradebook.one_state(connection):
-            if question is None:
-                run = gradebook.latest_run(connection)
-            else:
-                run = gradebook.latest_run_of(connection, question)
-            yield connection, Class(connection, run)
-    finally:
-        connection.close()
 
 
 def _host_name(address: str) -> str:

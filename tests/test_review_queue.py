@@ -4,6 +4,7 @@ class held whole, printed the same, whatever the chunk."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader import exam_report
-from grader.answer_groups import answer_groups, review_queue, waiting_groups
+from grader.answer_groups import (
+    ReviewQueue,
+    answer_groups,
+    group_id,
+    review_queue,
+    waiting_groups,
+)
 from grader.cli import main
 from grader.model import Batch, ItemResult, SubmissionResult
 
@@ -235,3 +242,61 @@ def test_a_page_of_the_review_app_reads_one_state_of_the_gradebook(
     assert graded and 'href="/student/"' not in listed and ">s9<" not in listed
     assert ">s9<" in client.get("/students").get_data(as_text=True)
     capsys.readouterr()
+
+
+# --- A queue kept, a student's result replaced (what `grader serve` keeps between pages) -----
+
+
+def queue_shown(queue: ReviewQueue) -> list[tuple]:
+    groups = [
+        (g.id, g.item_id, g.flagged, g.spellings, [i for _, i in g.waiting]) for g in queue.groups()
+    ]
+    whole = None if queue.group is None else (queue.group.id, queue.group.members)
+    return [groups, whole, len(queue)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(classes(), st.data())
+def test_a_result_replaced_leaves_the_queue_of_the_class_read_with_it(results, data):
+    """A student's result replaced by another with other verdicts (a decision: an override
+    changes marks and verdicts, never an answer) and maybe another spelling of the same
+    group's answer leaves the queue a read of the class with the new result would give:
+    groups, waiting members in the class's order, spellings, the whole group asked for, the
+    queue's order."""
+    if not results:
+        return
+    place = data.draw(st.integers(0, len(results) - 1))
+    old = results[place]
+    items = {}
+    for item_id, item in old.items.items():
+        digest = group_id(item_id, item)
+        spelt = [
+            r.items[item_id]
+            for r in results
+            if item_id in r.items and group_id(item_id, r.items[item_id]) == digest
+        ]
+        like = data.draw(st.sampled_from(spelt))  # often its own spelling
+        verdict = data.draw(st.sampled_from(VERDICTS))
+        items[item_id] = dataclasses.replace(
+            item, verdict=verdict, answer=like.answer, answer_group=like.answer_group
+        )
+    new = dataclasses.replace(old, items=items)
+    changed = [*results[:place], new, *results[place + 1 :]]
+    digests = [group_id(i, item) for r in results for i, item in r.items.items()] or [""]
+    whole = data.draw(st.sampled_from(digests))
+    order = {result.student: n for n, result in enumerate(results)}
+    for spellings in (True, False):
+        kept = ReviewQueue(spellings, whole).read(results)
+        assert kept.replace(old, new, order)
+        assert queue_shown(kept) == queue_shown(ReviewQueue(spellings, whole).read(changed))
+
+
+def test_a_result_with_an_answer_in_another_group_is_not_replaced():
+    item = ItemResult("a.params", "needs_review", 0.0, 1.0, (), answer="9CD")
+    old = SubmissionResult("s0", "x", {"a.params": item})
+    other = SubmissionResult("s1", "x", {"a.params": dataclasses.replace(item, answer="PQD")})
+    new = SubmissionResult("s0", "x", {"a.params": dataclasses.replace(item, answer="PQD")})
+    kept = ReviewQueue().read([old, other])
+    before = queue_shown(kept)
+    assert not kept.replace(old, new, {"s0": 0, "s1": 1})
+    assert queue_shown(kept) == before

@@ -1,0 +1,195 @@
+"""`grader serve` keeps the class between pages (`review_app.Served`): a page reads the class
+again only when another connection changed the gradebook, and a decision made in the app
+changes the kept queue and totals in place. Every page is then what a fresh read of the
+gradebook shows, byte for byte (CSRF tokens aside)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from test_review_app import CLASS, KEYWORDS, REVIEWER, TOKEN, csrf_of, grade, group_ids, stored
+
+from grader import gradebook
+from grader.cli import main
+from grader.review_app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
+
+
+def open_client(db: Path):
+    client = create_app(db, REVIEWER, token=TOKEN).test_client()
+    assert client.get(f"/queue?token={TOKEN}").status_code == 302
+    return client
+
+
+def pages(client) -> dict[str, str]:
+    """Every page a TA reads: the queue, the students, each group of the queue and each
+    student's page, CSRF tokens aside."""
+    shown = {path: client.get(path).get_data(as_text=True) for path in ("/queue", "/students")}
+    for group in group_ids(shown["/queue"]):
+        shown[f"/group/{group}"] = client.get(f"/group/{group}").get_data(as_text=True)
+    for page in re.findall(r'href="(/student/[^"#]+)"', shown["/students"]):
+        shown[page] = client.get(page).get_data(as_text=True)
+    return {
+        path: re.sub(r'name="csrf" value="[0-9a-f]+"', "", text) for path, text in shown.items()
+    }
+
+
+def group_of(client, answer: str) -> tuple[str, str, list[str]]:
+    """The group of `answer` in the queue: its id, its page's CSRF token, its students."""
+    for group in group_ids(client.get("/queue").get_data(as_text=True)):
+        page = client.get(f"/group/{group}").get_data(as_text=True)
+        if f'<span class="answer written">{answer}</span>' in page:
+            students = re.findall(r'name="student" value="([^"]+)"', page)
+            return group, csrf_of(page), students
+    raise AssertionError(f"no group for {answer!r}")
+
+
+def page_of(client, student: str) -> str:
+    students = client.get("/students").get_data(as_text=True)
+    return re.search(rf'<a href="(/student/[^"]+)">{re.escape(student)}</a>', students).group(1)
+
+
+@pytest.fixture
+def held_db(tmp_path, capsys) -> Path:
+    """The class of test_review_app, then g2-s0's own file could not be read in a later run:
+    their result is held for a person, each item waiting."""
+    db = grade(tmp_path, CLASS)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "g2-s0.yaml").write_text("student: [unclosed\n", encoding="utf-8")
+    command = ["grade", str(broken), "--rubric", str(RUBRIC), "--out", str(db.parent)]
+    main(command)
+    capsys.readouterr()
+    return db
+
+
+def decide_group(client, answer: str, marks: str, chosen: slice = slice(None)) -> int:
+    group, csrf, students = group_of(client, answer)
+    form = {"csrf": csrf, "marks": marks, "student": students[chosen]}
+    return client.post(f"/group/{group}", data=form).status_code
+
+
+def decide_item(client, student: str, item_id: str, marks: str) -> int:
+    path = page_of(client, student)
+    csrf = csrf_of(client.get(path).get_data(as_text=True))
+    return client.post(f"{path}/{item_id}", data={"csrf": csrf, "marks": marks}).status_code
+
+
+DECISIONS = [
+    ("two students of a group", lambda c: decide_group(c, KEYWORDS[0], "1", slice(0, 2)), 303),
+    ("the rest of that group", lambda c: decide_group(c, KEYWORDS[0], "2"), 303),
+    ("a whole group, the held student in it", lambda c: decide_group(c, KEYWORDS[2], "3"), 303),
+    (
+        "one answer on a student's page",
+        lambda c: decide_item(c, "g1-s3", "e.explanation", "1"),
+        303,
+    ),
+    ("an answer no one waited on", lambda c: decide_item(c, "g3-s1", "a.params", "0"), 303),
+    ("the held student's other answer", lambda c: decide_item(c, "g2-s0", "a.params", "1"), 303),
+    ("refused: more than the item is worth", lambda c: decide_group(c, KEYWORDS[1], "9"), 400),
+    ("the same answer decided again", lambda c: decide_item(c, "g1-s3", "e.explanation", "2"), 303),
+]
+
+
+def test_after_each_decision_every_page_is_what_a_fresh_read_shows(held_db, monkeypatch):
+    client = open_client(held_db)
+    assert pages(client) == pages(open_client(held_db))
+    held = client.get(page_of(client, "g2-s0")).get_data(as_text=True)
+    assert "g2-s0.yaml, could not be graded" in held
+    passes = []
+    iter_results = gradebook.iter_results
+
+    def counted(*args, **kwargs):
+        passes.append(1)
+        return iter_results(*args, **kwargs)
+
+    monkeypatch.setattr(gradebook, "iter_results", counted)
+    for name, decide, status in DECISIONS:
+        before = len(passes)
+        assert decide(client) == status, name
+        kept = pages(client)
+        assert len(passes) == before, f"{name}: the kept class was read again"
+        assert kept == pages(open_client(held_db)), name
+    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [
+        (16,)
+    ]  # 2 + 5 + 5 + 1 + 1 + 1 + 0 + 1
+    assert "Nothing needs review" not in client.get("/queue").get_data(as_text=True)
+
+
+def test_an_unchanged_gradebook_is_not_read_again_and_a_group_reads_its_members(
+    held_db, chunks_read
+):
+    client = open_client(held_db)
+    client.get("/queue")
+    chunks_read.clear()
+    for path in ("/queue", "/students", "/changes", "/queue"):
+        client.get(path)
+    assert chunks_read == []
+    group, _, students = group_of(client, KEYWORDS[1])
+    chunks_read.clear()
+    client.get(f"/group/{group}")
+    assert sum(chunks_read) == len(students) == 5  # its members' rows alone
+
+
+def test_a_change_made_elsewhere_shows_on_the_next_page(held_db, tmp_path, capsys):
+    client = open_client(held_db)
+    before = pages(client)
+    # a decision from the command line, another connection: the class is read again
+    assert main(["override", "--db", str(held_db), "g1-s0", "e.explanation", "1"]) == 0
+    after = pages(client)
+    assert after != before and after == pages(open_client(held_db))
+    # a student graded meanwhile
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "late.yaml").write_text(
+        "student: late\nquestion: 22-52-Q4\nanswers: {e: {explanation: pixel token}}\n",
+        encoding="utf-8",
+    )
+    command = ["grade", str(late), "--rubric", str(RUBRIC), "--out", str(held_db.parent)]
+    assert main(command) == 0
+    assert ">late<" in client.get("/students").get_data(as_text=True)
+    assert pages(client) == pages(open_client(held_db))
+    capsys.readouterr()
+
+
+def test_a_gradebook_made_anew_in_its_place_is_the_one_shown(tmp_path, capsys):
+    db = grade(tmp_path, CLASS)
+    client = open_client(db)
+    assert "g0-s0" in client.get("/students").get_data(as_text=True)
+    shutil.rmtree(db.parent)
+    shutil.rmtree(tmp_path / "subs")
+    assert grade(tmp_path, {"only-one": KEYWORDS[3]}) == db
+    students = client.get("/students").get_data(as_text=True)
+    assert "only-one" in students and "g0-s0" not in students
+    assert pages(client) == pages(open_client(db))
+    capsys.readouterr()
+
+
+def test_decisions_from_several_tas_at_once_are_each_kept(held_db):
+    """The server answers TAs in threads: the kept class is used by one request at a time."""
+    client = open_client(held_db)
+    students = [f"g{group}-s{n}" for group in (0, 1, 3) for n in range(5)]
+    paths = {student: page_of(client, student) for student in students}
+    csrf = csrf_of(client.get(paths[students[0]]).get_data(as_text=True))
+    statuses = []
+
+    def decide(student: str) -> None:
+        own = client.application.test_client()  # each thread its own client of the one app
+        own.get(f"/queue?token={TOKEN}")
+        form = {"csrf": csrf, "marks": "1"}
+        statuses.append(own.post(f"{paths[student]}/e.explanation", data=form).status_code)
+
+    threads = [threading.Thread(target=decide, args=(student,)) for student in students]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * len(students)
+    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(len(students),)]
+    assert pages(client) == pages(open_client(held_db))

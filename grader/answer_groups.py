@@ -61,7 +61,12 @@ def group_key(item: ItemResult) -> str:
 
 def group_id(item_id: str, item: ItemResult) -> str:
     """The id of the group `item` (an answer to `item_id`) belongs to."""
-    return hashlib.sha256(f"{item_id}\0{group_key(item)}".encode()).hexdigest()[:16]
+    return key_group_id(item_id, group_key(item))
+
+
+def key_group_id(item_id: str, key: str) -> str:
+    """The id of the group of the answers to `item_id` whose `group_key` is `key`."""
+    return hashlib.sha256(f"{item_id}\0{key}".encode()).hexdigest()[:16]
 
 
 def answer_groups(batch: Batch) -> dict[str, AnswerGroup]:

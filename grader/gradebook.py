@@ -752,7 +752,8 @@ def record_overrides(
 ) -> list[Override]:
     """One decision for several answers ((student, item id) pairs), all or none, in one
     transaction: each is appended to the audit trail with the marks it replaces, and becomes
-    the override that applies."""
+    the override that applies (each as SQLite stores it: marks of -0 are 0)."""
+    marks += 0.0  # -0.0 is stored, and read back, as 0.0
     now = datetime.now(UTC).isoformat(timespec="seconds")
     reviewer = reviewer or UNKNOWN_REVIEWER
     current = load_overrides(connection, question)
@@ -1193,20 +1194,21 @@ def stored_submissions(connection: sqlite3.Connection, question: str) -> sqlite3
 
 
 def item_answers(
-    connection: sqlite3.Connection, question: str, item_id: str
-) -> Iterator[tuple[str, str | None, str | None]]:
-    """Each stored answer to the item `item_id` of the question, a row `(student,
-    answer_group, answer)`: what tells an answer group's members (`model.answer_group_key`)
-    without reading their results."""
-    return connection.execute(
-        "SELECT student, answer_group, answer FROM item_results WHERE question = ? AND item_id = ?",
-        (question, item_id),
-    )
+    connection: sqlite3.Connection, question: str, item_id: str | None = None
+) -> Iterator[tuple[str, str, str | None, str | None]]:
+    """Each stored answer of the question (to the item `item_id` alone, if given), a row
+    `(student, item id, answer_group, answer)`: what tells an answer group's members
+    (`model.answer_group_key`) without reading their results."""
+    query = "SELECT student, item_id, answer_group, answer FROM item_results WHERE question = ?"
+    if item_id is None:
+        return connection.execute(query, (question,))
+    return connection.execute(query + " AND item_id = ?", (question, item_id))
 
 
 def data_version(connection: sqlite3.Connection) -> int:
-    """SQLite's `data_version` of `connection`: it changes when another connection commits
-    (never for this connection's own commits); within a transaction, that of its state."""
+    """SQLite's `data_version` of `connection`: it changes whenever another connection commits
+    (and may when one checkpoints), never for this connection's own commits; within a
+    transaction, that of the transaction's state."""
     return connection.execute("PRAGMA data_version").fetchone()[0]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import sqlite3
 import sys
@@ -40,8 +41,7 @@ from grader.answer_groups import (
     AnswerGroup,
     ReviewQueue,
     WaitingGroup,
-    answer_group,
-    group_id,
+    key_group_id,
 )
 from grader.errors import GraderError, counted
 from grader.html_report import (
@@ -56,6 +56,7 @@ from grader.model import Rubric, SubmissionResult, answer_group_key
 from grader.overrides import current
 from grader.report import marks_text, printable
 
+GROUP_ID = re.compile("[0-9a-f]{16}")  # `answer_groups.group_id`
 MAX_NOTE = 2000  # characters, as the forms say
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 SECURITY_HEADERS = {
@@ -137,25 +138,28 @@ class Class:
                     yield found
 
     def group(self, digest: str) -> AnswerGroup | None:
-        """Every member of the group `digest`, their results as they stand: for a group of the
-        queue, its members' rows alone (told by their item's answers); for any other (decided
-        already), found in a pass over the class. None when no answer is in it."""
+        """Every member of the group `digest`, their results as they stand, their rows alone
+        read: told by the stored answers of the group's item for a group of the queue, of every
+        item for another (decided already). None when no answer is in it."""
+        if not GROUP_ID.fullmatch(digest):
+            return None
         waiting = self.queue.waiting_group(digest)
-        if waiting is None:
-            return answer_group(self.results(), digest)
-        key, item_id = waiting.shown.same_answer_key, waiting.item_id
-        members = [
-            student
-            for student, group, answer in gradebook.item_answers(
-                self._connection, self.rubric.id, item_id
-            )
-            if student in self._order and answer_group_key(group, answer) == key
-        ]
+        answers = gradebook.item_answers(
+            self._connection, self.rubric.id, waiting.item_id if waiting else None
+        )
+        members = {
+            student: item_id
+            for student, item_id, group, answer in answers
+            if student in self._order
+            and key_group_id(item_id, answer_group_key(group, answer)) == digest
+        }
+        if not members:
+            return None
+        (item_id,) = set(members.values())  # the group's id names its item
         chosen = AnswerGroup(digest, item_id)
         for stored in self._stored(sorted(members, key=self._order.__getitem__)):
             result = current(stored, self._overrides, self._holds)
-            if group_id(item_id, result.items[item_id]) == digest:
-                chosen.members.append((result.student, result.items[item_id]))
+            chosen.members.append((result.student, result.items[item_id]))
         return chosen if chosen.members else None
 
     def decide(
@@ -163,20 +167,26 @@ class Class:
     ) -> None:
         """Record one decision for `targets` ((student, item id) pairs) in the gradebook, and
         change the queue and totals as a new read of the class would show them (the stored
-        results are as they were: only the overrides changed)."""
+        results are as they were: only the overrides changed). If that fails once the
+        decision is recorded, the class is `stale`: read again on the next page."""
         students = list(dict.fromkeys(student for student, _ in targets))
         before = {result.student: result for result in self._stored(students)}
         made = gradebook.record_overrides(
             self._connection, self.rubric.id, targets, marks, note, reviewer
         )
-        overrides = {**self._overrides, **dict(zip(targets, made, strict=True))}
-        for student, stored in before.items():
-            old = current(stored, self._overrides, self._holds)
-            new = current(stored, overrides, self._holds)
-            if not self.queue.replace(old, new, self._order):
-                self.stale = True
-            self.totals[student] = _totals(new)
-        self._overrides = overrides
+        try:
+            overrides = {**self._overrides, **dict(zip(targets, made, strict=True))}
+            followed = True
+            for student, stored in before.items():
+                old = current(stored, self._overrides, self._holds)
+                new = current(stored, overrides, self._holds)
+                followed = self.queue.replace(old, new, self._order) and followed
+                self.totals[student] = _totals(new)
+            self._overrides = overrides
+        except BaseException:
+            self.stale = True
+            raise
+        self.stale = not followed
 
     def result(self, page: str) -> SubmissionResult:
         """The result of the student whose page is `page`, that student's rows alone read."""
@@ -203,10 +213,11 @@ def _totals(result: SubmissionResult) -> tuple[float, float, int]:
 
 class Served:
     """The class of the gradebook `db` (`Class`) kept between requests, one request at a time:
-    read again only when another connection (a grading run, `grader override`, another
-    server) committed since, which SQLite's `data_version` of the connection kept here tells;
-    a decision made through it changes the class in place, in the same transaction that
-    checked the class was current."""
+    read again when another connection (a grading run, `grader override`, another server) has
+    committed since, which SQLite's `data_version` of the connection kept here tells (a
+    checkpoint may tell it too), when the gradebook's file was replaced, or when a decision
+    could not be followed in place; a decision made through it changes the class in place, in
+    the same transaction that checked the class was current."""
 
     def __init__(self, db: Path, question: str | None = None):
         self._db, self._question = db, question
@@ -230,8 +241,10 @@ class Served:
         made within (`Class.decide`) is committed; nothing written if it raises."""
         with self._lock:
             connection = self._connect()
+            with gradebook.one_state(connection):  # read again, if need be, before writing
+                self._current(connection)
             connection.execute("BEGIN IMMEDIATE")
-            try:
+            try:  # read again only if another connection committed in between
                 yield connection, self._current(connection)
             finally:
                 if connection.in_transaction:
@@ -246,9 +259,10 @@ class Served:
         if self._connection is None or file != self._file:  # first, or the file replaced
             if self._connection is not None:
                 self._connection.close()
-            self._connection, self._class = gradebook.connect(self._db, threads=True), None
+            self._connection = self._class = self._file = None  # as new, should connect fail
+            connection = gradebook.connect(self._db, threads=True)
             status = self._db.stat()
-            self._file = (status.st_dev, status.st_ino)
+            self._connection, self._file = connection, (status.st_dev, status.st_ino)
         return self._connection
 
     def _current(self, connection: sqlite3.Connection) -> Class:

@@ -14,8 +14,9 @@ import pytest
 from test_review_app import CLASS, KEYWORDS, REVIEWER, TOKEN, csrf_of, grade, group_ids, stored
 
 from grader import gradebook
+from grader.answer_groups import ReviewQueue, answer_group, group_id
 from grader.cli import main
-from grader.review_app import create_app
+from grader.review_app import Class, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "rubrics" / "22-52-q4.yaml"
@@ -81,19 +82,33 @@ def decide_item(client, student: str, item_id: str, marks: str) -> int:
     return client.post(f"{path}/{item_id}", data={"csrf": csrf, "marks": marks}).status_code
 
 
+def decide_again(client, group: str, marks: str) -> int:
+    """The group `group`, no longer in the queue, decided again from its page."""
+    page = client.get(f"/group/{group}").get_data(as_text=True)
+    students = re.findall(r'name="student" value="([^"]+)"[^>]* checked>', page)
+    form = {"csrf": csrf_of(page), "marks": marks, "student": students}
+    return client.post(f"/group/{group}", data=form).status_code
+
+
+FIRST = {}  # the id of the group of KEYWORDS[0], once decided
+
+
+def first_group(client) -> int:
+    FIRST["id"] = group_of(client, KEYWORDS[0])[0]
+    return decide_group(client, KEYWORDS[0], "1", slice(0, 2))
+
+
 DECISIONS = [
-    ("two students of a group", lambda c: decide_group(c, KEYWORDS[0], "1", slice(0, 2)), 303),
+    ("two students of a group", first_group, 303),
     ("the rest of that group", lambda c: decide_group(c, KEYWORDS[0], "2"), 303),
     ("a whole group, the held student in it", lambda c: decide_group(c, KEYWORDS[2], "3"), 303),
-    (
-        "one answer on a student's page",
-        lambda c: decide_item(c, "g1-s3", "e.explanation", "1"),
-        303,
-    ),
+    ("an answer on a page", lambda c: decide_item(c, "g1-s3", "e.explanation", "1"), 303),
     ("an answer no one waited on", lambda c: decide_item(c, "g3-s1", "a.params", "0"), 303),
     ("the held student's other answer", lambda c: decide_item(c, "g2-s0", "a.params", "1"), 303),
     ("refused: more than the item is worth", lambda c: decide_group(c, KEYWORDS[1], "9"), 400),
-    ("the same answer decided again", lambda c: decide_item(c, "g1-s3", "e.explanation", "2"), 303),
+    ("an answer decided again", lambda c: decide_item(c, "g1-s3", "e.explanation", "2"), 303),
+    ("marks of -0", lambda c: decide_item(c, "g3-s2", "e.explanation", "-0"), 303),
+    ("a group out of the queue decided again", lambda c: decide_again(c, FIRST["id"], "0"), 303),
 ]
 
 
@@ -116,9 +131,8 @@ def test_after_each_decision_every_page_is_what_a_fresh_read_shows(held_db, monk
         kept = pages(client)
         assert len(passes) == before, f"{name}: the kept class was read again"
         assert kept == pages(open_client(held_db)), name
-    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [
-        (16,)
-    ]  # 2 + 5 + 5 + 1 + 1 + 1 + 0 + 1
+    decided = 2 + 5 + 5 + 1 + 1 + 1 + 0 + 1 + 1 + 5  # students, decision by decision
+    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(decided,)]
     assert "Nothing needs review" not in client.get("/queue").get_data(as_text=True)
 
 
@@ -193,3 +207,59 @@ def test_decisions_from_several_tas_at_once_are_each_kept(held_db):
     assert statuses == [303] * len(students)
     assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(len(students),)]
     assert pages(client) == pages(open_client(held_db))
+
+
+def test_a_group_is_every_member_a_pass_over_the_class_finds(held_db, capsys):
+    """`Class.group` reads a group's members from the stored answers (of its item, or every
+    item's for a group out of the queue): the same members, results and order as a pass over
+    the whole class; any other id is no group."""
+    for student in [f"g0-s{n}" for n in range(5)] + ["g1-s1"]:  # one group decided, one begun
+        assert main(["override", "--db", str(held_db), student, "e.explanation", "1"]) == 0
+    connection = gradebook.connect(held_db)
+    klass = Class(connection, gradebook.latest_run(connection))
+    digests = {group_id(i, item) for r in klass.results() for i, item in r.items.items()}
+    waiting = {group.id for group in klass.queue.groups()}
+    assert waiting and digests - waiting  # groups in the queue and out of it
+    for digest in digests:
+        assert klass.group(digest) == answer_group(klass.results(), digest), digest
+    for other in ("0123456789abcdef", "0123", "../../etc", next(iter(digests)).upper()):
+        assert klass.group(other) is None
+    capsys.readouterr()
+
+
+def test_a_decision_the_queue_cannot_follow_reads_the_class_again(held_db, monkeypatch):
+    client = open_client(held_db)
+    pages(client)
+    monkeypatch.setattr(ReviewQueue, "replace", lambda *args: False)
+    assert decide_group(client, KEYWORDS[1], "1") == 303
+    assert pages(client) == pages(open_client(held_db))
+
+
+def test_a_decision_that_fails_once_recorded_reads_the_class_again(held_db, monkeypatch):
+    client = open_client(held_db)
+    pages(client)
+
+    def broken(*args):
+        raise RuntimeError("the queue could not follow")
+
+    monkeypatch.setattr(ReviewQueue, "replace", broken)
+    assert decide_item(client, "g1-s0", "e.explanation", "1") == 500
+    monkeypatch.undo()
+    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(1,)]  # recorded
+    assert pages(client) == pages(open_client(held_db))
+
+
+def test_a_gradebook_that_could_not_be_opened_for_a_moment_is_opened_again(held_db, monkeypatch):
+    client = open_client(held_db)
+    before = pages(client)
+    away = held_db.with_suffix(".away")
+    held_db.rename(away)  # gone for a moment, and could not be opened meanwhile
+
+    def refused(*args, **kwargs):
+        raise gradebook.GradebookError("cannot open the gradebook")
+
+    monkeypatch.setattr(gradebook, "connect", refused)
+    assert client.get("/queue").status_code == 400
+    monkeypatch.undo()
+    away.rename(held_db)  # back, the same file
+    assert pages(client) == before

@@ -7,7 +7,6 @@ the item id and the group's key, stable across runs and re-grades as long as the
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -149,41 +148,74 @@ class ReviewQueue:
                 group.waiting.append((result.student, item))
 
     def replace(
-        self, old: SubmissionResult, new: SubmissionResult, order: Mapping[str, int]
+        self,
+        changes: Iterable[tuple[SubmissionResult, SubmissionResult]],
+        order: Mapping[str, int],
     ) -> bool:
-        """`old`, a result added before, replaced by `new`, the same student's with each answer
-        in the same group (a decision changes marks and verdicts, never an answer): the queue
-        as if the class had been read with `new` in its place, `order` giving each student's
-        place in the class. False, the queue unchanged and to be read again, when an answer of
-        `new` is in another group than `old`'s (what the class first showed is not kept)."""
-        student = new.student
-        digests = {item_id: group_id(item_id, item) for item_id, item in new.items.items()}
-        if digests != {item_id: group_id(item_id, item) for item_id, item in old.items.items()}:
-            return False
-        for item_id, item in new.items.items():
-            before, digest = old.items[item_id], digests[item_id]
-            if self._spellings:
-                counts = self._counted[digest]
-                text = (before.answer or "").strip()
-                counts[text] -= 1
-                if not counts[text]:
-                    del counts[text]
-                text = (item.answer or "").strip()
-                counts[text] = counts.get(text, 0) + 1
-            if digest == self._whole and self.group is not None:
-                _swap(self.group.members, student, item)
+        """Each `old` of `changes`, a result added before, replaced by its `new`, the same
+        student's with each answer in the same group (a decision changes marks and verdicts,
+        never an answer), each student once: the queue as if the class had been read with the
+        new results in their place, `order` giving each student's place in the class. False,
+        the queue unchanged and to be read again, when an answer of a new result is in another
+        group than the old one's (what the class first showed is not kept). Each group changed
+        is gone through once, whatever the number of its members replaced."""
+        pairs = []  # (student, [(item id, old item, new item, group id)]): what changed
+        for old, new in changes:
+            if old.items.keys() != new.items.keys():
+                return False
+            changed = []
+            for item_id, item in new.items.items():
+                before = old.items[item_id]
+                if before is item:  # the same answer, not decided now: nothing to change
+                    continue
+                digest = group_id(item_id, item)
+                if digest != group_id(item_id, before):
+                    return False
+                changed.append((item_id, before, item, digest))
+            pairs.append((new.student, changed))
+        swapped: dict[str, dict[str, ItemResult]] = {}  # digest -> student -> still waiting
+        leaving: dict[str, set[str]] = {}  # digest -> the students no longer waiting
+        joining: dict[str, list[tuple[str, ItemResult]]] = {}  # digest -> waiting now
+        item_of: dict[str, str] = {}  # digest -> its item's id
+        whole: dict[str, ItemResult] = {}  # student -> their answer in the group `whole`
+        for student, changed in pairs:
+            for item_id, before, item, digest in changed:
+                if self._spellings:
+                    counts = self._counted[digest]
+                    text = (before.answer or "").strip()
+                    counts[text] -= 1
+                    if not counts[text]:
+                        del counts[text]
+                    text = (item.answer or "").strip()
+                    counts[text] = counts.get(text, 0) + 1
+                if digest == self._whole:
+                    whole[student] = item
+                if before.needs_person and item.needs_person:
+                    swapped.setdefault(digest, {})[student] = item
+                elif before.needs_person:
+                    leaving.setdefault(digest, set()).add(student)
+                elif item.needs_person:
+                    joining.setdefault(digest, []).append((student, item))
+                    item_of[digest] = item_id
+        if whole and self.group is not None:
+            members = self.group.members
+            self.group.members = [(s, whole.get(s, item)) for s, item in members]
+        for digest in swapped.keys() | leaving.keys() | joining.keys():
             group = self._waiting.get(digest)
-            if before.needs_person and item.needs_person:
-                _swap(group.waiting, student, item)
-            elif before.needs_person:
-                group.waiting = [member for member in group.waiting if member[0] != student]
-                if not group.waiting:
-                    del self._waiting[digest]
-            elif item.needs_person:
-                if group is None:
-                    group = self._waiting[digest] = WaitingGroup(digest, item_id)
-                places = [order[member] for member, _ in group.waiting]
-                group.waiting.insert(bisect.bisect(places, order[student]), (student, item))
+            swaps, gone = swapped.get(digest, {}), leaving.get(digest, set())
+            waiting = [
+                (student, swaps.get(student, item))
+                for student, item in (group.waiting if group else [])
+                if student not in gone
+            ]
+            if digest in joining:
+                waiting = sorted(waiting + joining[digest], key=lambda m: order[m[0]])
+            if not waiting:
+                self._waiting.pop(digest, None)
+                continue
+            if group is None:
+                group = self._waiting[digest] = WaitingGroup(digest, item_of[digest])
+            group.waiting = waiting
         return True
 
     def waiting_group(self, digest: str) -> WaitingGroup | None:
@@ -207,12 +239,6 @@ class ReviewQueue:
             group.spellings = _most_first(self._counted.get(digest, {}))
         ordered = sorted(self._waiting.values(), key=lambda group: self._first[group.id])
         return sorted(ordered, key=_queue_order)
-
-
-def _swap(members: list[tuple[str, ItemResult]], student: str, item: ItemResult) -> None:
-    """The member `student` of `members` given the result `item`, in its place."""
-    place = next(n for n, (member, _) in enumerate(members) if member == student)
-    members[place] = (student, item)
 
 
 def waiting_groups(

@@ -729,6 +729,12 @@ class Decision:
     rubric_sha256: str | None
 
 
+def _values(entry: Decision) -> tuple:
+    """The fields of `entry`, in order: `dataclasses.astuple` without its deep copy of each
+    (a second of a decision on 12,500 answers)."""
+    return tuple(getattr(entry, field.name) for field in dataclasses.fields(entry))
+
+
 def record_override(
     connection: sqlite3.Connection,
     question: str,
@@ -788,7 +794,7 @@ def record_overrides(
                 "INSERT INTO decisions (question, student, item_id, marks, note, answer,"
                 " reviewer, created_at, previous_marks, previous_verdict, rubric_sha256)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (question, *dataclasses.astuple(entry)),
+                (question, *_values(entry)),
             )
             connection.execute(
                 "INSERT INTO overrides (question, student, item_id, marks, note, answer,"

@@ -123,7 +123,7 @@ class Class:
     def results(self) -> Iterator[SubmissionResult]:
         """Every student's result, in the class's order, a chunk of students read at a time."""
         for result in gradebook.iter_results(self._connection, self._run, self._damaged):
-            yield current(result, self._overrides, self._holds)
+            yield self._current(result)
 
     def _stored(self, students: Iterable[str]) -> Iterator[SubmissionResult]:
         """The results of `students` as stored (no override applied), in the order given, a
@@ -137,51 +137,71 @@ class Class:
                 else:
                     yield found
 
-    def group(self, digest: str) -> AnswerGroup | None:
-        """Every member of the group `digest`, their results as they stand, their rows alone
-        read: told by the stored answers of the group's item for a group of the queue, of every
-        item for another (decided already). None when no answer is in it."""
+    def members(self, digest: str) -> tuple[str, list[SubmissionResult]] | None:
+        """The item of the group `digest` and its members' results as stored (no override
+        applied), in the class's order, their rows alone read: told by the stored answers of
+        the group's item for a group of the queue, of every item for another (decided
+        already). None when no answer is in it."""
         if not GROUP_ID.fullmatch(digest):
             return None
         waiting = self.queue.waiting_group(digest)
         answers = gradebook.item_answers(
             self._connection, self.rubric.id, waiting.item_id if waiting else None
         )
-        members = {
+        written = {
             student: item_id
             for student, item_id, group, answer in answers
             if student in self._order
             and key_group_id(item_id, answer_group_key(group, answer)) == digest
         }
-        if not members:
+        stored = list(self._stored(sorted(written, key=self._order.__getitem__)))
+        if not stored:
             return None
-        (item_id,) = set(members.values())  # the group's id names its item
+        (item_id,) = set(written.values())  # the group's id names its item
+        return item_id, stored
+
+    def group(self, digest: str) -> AnswerGroup | None:
+        """Every member of the group `digest`, their results as they stand (`members`)."""
+        found = self.members(digest)
+        if found is None:
+            return None
+        item_id, stored = found
         chosen = AnswerGroup(digest, item_id)
-        for stored in self._stored(sorted(members, key=self._order.__getitem__)):
-            result = current(stored, self._overrides, self._holds)
-            chosen.members.append((result.student, result.items[item_id]))
-        return chosen if chosen.members else None
+        for result in stored:
+            chosen.members.append((result.student, self._current(result).items[item_id]))
+        return chosen
+
+    def _current(self, stored: SubmissionResult) -> SubmissionResult:
+        return current(stored, self._overrides, self._holds)
 
     def decide(
-        self, targets: list[tuple[str, str]], marks: float, note: str, reviewer: str
+        self,
+        targets: list[tuple[str, str]],
+        marks: float,
+        note: str,
+        reviewer: str,
+        stored: Iterable[SubmissionResult] | None = None,
     ) -> None:
         """Record one decision for `targets` ((student, item id) pairs) in the gradebook, and
         change the queue and totals as a new read of the class would show them (the stored
-        results are as they were: only the overrides changed). If that fails once the
-        decision is recorded, the class is `stale`: read again on the next page."""
-        students = list(dict.fromkeys(student for student, _ in targets))
-        before = {result.student: result for result in self._stored(students)}
+        results are as they were: only the overrides changed). `stored`: the results of the
+        targets' students as stored, if read already. If following the decision fails once it
+        is recorded, the class is `stale`: read again on the next page."""
+        if stored is None:
+            stored = self._stored(dict.fromkeys(student for student, _ in targets))
+        before = {result.student: result for result in stored}
         made = gradebook.record_overrides(
             self._connection, self.rubric.id, targets, marks, note, reviewer
         )
         try:
             overrides = {**self._overrides, **dict(zip(targets, made, strict=True))}
-            followed = True
-            for student, stored in before.items():
-                old = current(stored, self._overrides, self._holds)
-                new = current(stored, overrides, self._holds)
-                followed = self.queue.replace(old, new, self._order) and followed
-                self.totals[student] = _totals(new)
+            changes = [
+                (self._current(result), current(result, overrides, self._holds))
+                for result in before.values()
+            ]
+            followed = self.queue.replace(changes, self._order)
+            for _, new in changes:
+                self.totals[new.student] = _totals(new)
             self._overrides = overrides
         except BaseException:
             self.stale = True
@@ -197,7 +217,7 @@ class Class:
         if isinstance(found, str):  # damaged: left out of the class, said why
             self._damaged(found)
             abort(404, found)
-        return current(found, self._overrides, self._holds)
+        return self._current(found)
 
     def prompt(self, item_id: str) -> str:
         item = self.rubric.items.get(item_id)
@@ -435,14 +455,14 @@ def create_app(
         marks, note = _marks(request.form.get("marks")), _note()
         students = list(dict.fromkeys(request.form.getlist("student")))  # each once
         with served.writing() as (_, klass):
-            chosen = klass.group(group_id) or abort(404)
-            members = {student for student, _ in chosen.members}
+            item_id, stored = klass.members(group_id) or abort(404)
+            written = {result.student: result for result in stored}
             if not students:
                 abort(400, "choose at least one student to apply the decision to")
-            if not set(students) <= members:
+            if not written.keys() >= set(students):
                 abort(400, "a chosen student did not write this group's answer")
-            targets = [(student, chosen.item_id) for student in students]
-            klass.decide(targets, marks, note, g.reviewer)
+            targets = [(student, item_id) for student in students]
+            klass.decide(targets, marks, note, g.reviewer, [written[s] for s in students])
         with served.reading() as (_, klass):  # read again only if the queue could not follow
             following = _next(klass.queue.groups(), None)
         target = f"/group/{following.id}" if following else "/queue"

@@ -9,7 +9,7 @@ this process plans, and sends back each file's submissions, pickled, as soon as 
 them. This process plans them, in the order of the files, as if it had read them itself.
 
 A file is read as a check is checked (`grader.workers`): within `timeout` seconds of computing
-time (a CPU-time timer whose signal ends the reader), `memory_mb` megabytes of address space,
+time (a CPU-time timer whose signal ends the reader), `memory_mb` megabytes of memory,
 and a wall-clock backstop of `wall_timeout` seconds while this process waits. A reader
 stopped by these bounds costs only the file it was on, which becomes a failure naming the file
 and why; another reader is forked for the files after it. A reader that dies otherwise (killed
@@ -54,7 +54,7 @@ from grader.workers import (
 READ_BESIDE_FROM = 2048  # files: a class smaller than this is read in the main process
 AHEAD = 3  # chunks asked of the reader before the main process needs them
 READ_TIMEOUT = 30.0  # seconds of computing time to read one file
-READ_MEMORY_MB = 2048  # address space of the reader
+READ_MEMORY_MB = 2048  # memory of the reader (`workers.bound_memory`)
 WALL_FACTOR = 4  # the wall-clock backstop, in multiples of `READ_TIMEOUT`
 MAX_START_FAILURES = 3  # reader deaths in a row, with no file read, before reading here
 ENV_THRESHOLD = "GRADER_READ_BESIDE_FROM"  # overrides `READ_BESIDE_FROM` (tests, benches)

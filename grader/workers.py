@@ -11,7 +11,9 @@ killed. So each answer is checked in a worker process of our own small pool:
   whose default action ends the process at once, whatever it is computing. A generous
   wall-clock backstop (`wall_timeout`, 10 times `timeout` unless given) stops a check that waits
   instead of computing.
-- Memory is the worker's address space (RLIMIT_AS): an allocation past it fails, and the check
+- Memory is bounded by the worker's address space (RLIMIT_AS), allowed to grow by `memory_mb`
+  less what the worker holds when it starts (not its parent's mappings reserved and never
+  used, which a forked worker inherits): an allocation past it fails, and the check
   is told it needed more memory, or the worker dies.
 - A worker dies with its parent (`PR_SET_PDEATHSIG` on Linux), so killing `grader`, even with
   SIGKILL, leaves nothing computing.
@@ -74,7 +76,7 @@ from grader.rubric import load_rubric_text
 from grader.score import score_error
 
 DEFAULT_TIMEOUT = 10.0  # seconds of computing time for one answer
-DEFAULT_MEMORY_MB = 1024  # address space of one worker
+DEFAULT_MEMORY_MB = 1024  # memory of one worker (`bound_memory`)
 WALL_FACTOR = 10  # the wall-clock backstop, in multiples of the computing-time limit
 MAX_START_FAILURES = 3  # worker deaths in a row, with no answer checked, before giving up
 MAX_BATCH = 32  # tasks sent to a worker in one message
@@ -170,13 +172,19 @@ def become_child(parent_pid: int, bounded: bool = True) -> None:
 
 def bound_memory(memory_bytes: int, forked: bool = True) -> None:
     """A child's bounds before its first task: no core file when it is killed, and at most
-    `memory_bytes` of address space (no bound when 0). MemoryError when, `forked`, what it
+    `memory_bytes` of memory (no bound when 0), counting what it holds already: its address
+    space (RLIMIT_AS) may grow by `memory_bytes` less its resident set. Not `memory_bytes` of
+    address space in all: a forked child starts with its parent's, mappings reserved and
+    never used included (a test runner late in a run, a grading process grown, had more than
+    the bound, and its workers could then map nothing). MemoryError when, `forked`, what it
     holds already (the parent's rubric and all) is more than the bound."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        if forked and _resident() > memory_bytes:
+        mapped, resident = _memory()
+        if forked and resident > memory_bytes:
             raise MemoryError
+        limit = mapped + max(memory_bytes - resident, 0)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 @contextlib.contextmanager
@@ -335,15 +343,15 @@ def _worker_rubric(loaded: Rubric | None, rubric_text: str, rubric_path: str) ->
     return loaded if loaded is not None else load_rubric_text(rubric_text, rubric_path)
 
 
-def _resident() -> int:
-    """The memory this process holds (its resident set), in bytes; 0 if unknown. Not its
-    address space: a forked worker inherits its parent's, mappings reserved but unused
-    included, and may still check within the limit from the memory it already has."""
+def _memory() -> tuple[int, int]:
+    """The address space this process has mapped and the part of it it holds (its resident
+    set), in bytes; (0, 0) if unknown."""
     try:
         with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * resource.getpagesize()
-    except (OSError, ValueError, IndexError):
-        return 0
+            mapped, resident = statm.read().split()[:2]
+        return int(mapped) * resource.getpagesize(), int(resident) * resource.getpagesize()
+    except (OSError, ValueError):
+        return 0, 0
 
 
 @dataclass

@@ -555,31 +555,35 @@ def killed_like_by_the_oom_killer(task: Task):
 
 
 @pytest.mark.parametrize(
-    ("work", "message"),
+    ("work", "message", "timeout"),
     [
         pytest.param(
             sleep_forever,
             "took longer than 5 s, so it was stopped",  # the wall clock: it computes nothing
+            0.5,
             id="B a check that sleeps forever is stopped",
         ),
         pytest.param(
             allocate_without_bound,
             "more than its 512 MB of memory",
+            # filling 512 MB takes about half a second of computing: the memory runs out first
+            10,
             id="B a check that allocates without bound runs out of memory",
         ),
         pytest.param(
-            hard_exit, "crashed, so it was stopped", id="B a check that hard-exits its worker"
+            hard_exit, "crashed, so it was stopped", 0.5, id="B a check that hard-exits its worker"
         ),
         pytest.param(
             killed_like_by_the_oom_killer,
             "crashed, so it was stopped",
+            0.5,
             id="G5 a worker killed by SIGKILL (OOM killer)",
         ),
     ],
 )
-def test_a_runaway_check_is_an_error_and_the_next_task_is_graded(work, message):
+def test_a_runaway_check_is_an_error_and_the_next_task_is_graded(work, message, timeout):
     tasks = [Task(COUNT, "misbehave"), Task(COUNT, CORRECT_A)]
-    with BoundedChecker(RUBRIC, jobs=1, timeout=0.5, memory_mb=512, work=work) as checker:
+    with BoundedChecker(RUBRIC, jobs=1, timeout=timeout, memory_mb=512, work=work) as checker:
         runaway, following = checker.check(tasks)
         (again,) = checker.check([Task(COUNT, "P*P*C*D + P*Q*D")])
     assert runaway.verdict == "error"

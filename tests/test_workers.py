@@ -14,7 +14,7 @@ import pytest
 from grader import gradebook
 from grader.grade import InlineChecker, Task, grade_paths
 from grader.rubric import load_rubric
-from grader.workers import BoundedChecker
+from grader.workers import BoundedChecker, _check_in_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric(ROOT / "rubrics" / "22-52-q4.yaml")
@@ -139,16 +139,17 @@ def allocate_without_bound(task):
 
 
 @pytest.mark.parametrize(
-    "work, message",
+    "work, message, timeout",
     [
-        (sleep_forever, "took longer than 5 s, so it was stopped"),
-        (exit_hard, "ran out of its 512 MB of memory or crashed"),
-        (allocate_without_bound, "needed more than its 512 MB of memory"),
+        (sleep_forever, "took longer than 5 s, so it was stopped", 0.5),
+        (exit_hard, "ran out of its 512 MB of memory or crashed", 0.5),
+        # filling 512 MB takes about half a second of computing: the memory runs out first
+        (allocate_without_bound, "needed more than its 512 MB of memory", 10),
     ],
     ids=["a check that never ends", "a worker that dies", "a check that eats memory"],
 )
-def test_a_runaway_check_is_stopped_and_the_next_one_still_runs(work, message):
-    with BoundedChecker(RUBRIC, jobs=1, timeout=0.5, memory_mb=512, work=work) as bounded:
+def test_a_runaway_check_is_stopped_and_the_next_one_still_runs(work, message, timeout):
+    with BoundedChecker(RUBRIC, jobs=1, timeout=timeout, memory_mb=512, work=work) as bounded:
         (stopped,) = bounded.check([Task("a.params", "PQCPQD + PQD")])
     assert stopped.verdict == "error" and stopped.marks == 0
     assert message in stopped.feedback[0]
@@ -204,3 +205,32 @@ def test_a_rerun_takes_its_checks_from_the_gradebook(tmp_path):
         rows = connection.execute("SELECT COUNT(*) FROM item_results").fetchone()[0]
     assert cached > 0
     assert rows == 10 * len(list((ROOT / "submissions" / "22-52-q4").rglob("*.*")))
+
+
+def check_in_new_memory(task):
+    """The check, with 64 MB the worker has to map first (a check of a long answer may)."""
+    block = bytearray(64 * 2**20)
+    return _check_in_worker(task) if block else None
+
+
+def test_address_space_the_parent_reserved_and_never_used_costs_a_worker_nothing():
+    # A worker forked from a process that had reserved more address space than the bound
+    # (a test runner late in a run, a grading process grown) could map nothing: every check
+    # "needed more memory", or raised SystemError where a C library met the failure. The
+    # bound is the memory the worker may use beyond what it had mapped when forked.
+    import mmap
+
+    reserved = mmap.mmap(-1, 1536 * 2**20)  # 1.5 GB mapped, never touched: no memory used
+    try:
+        with BoundedChecker(
+            RUBRIC, jobs=1, timeout=30, memory_mb=512, work=check_in_new_memory
+        ) as bounded:
+            checked = bounded.check([Task("a.params", "PQCPQD + PQD"), Task("b.params", "K")])
+        assert [item.verdict for item in checked] == ["correct", "invalid"]
+        with BoundedChecker(
+            RUBRIC, jobs=1, timeout=30, memory_mb=512, work=allocate_without_bound
+        ) as bounded:
+            (stopped,) = bounded.check([Task("a.params", "PQCPQD + PQD")])
+        assert "needed more than its 512 MB of memory" in stopped.feedback[0]  # still bounded
+    finally:
+        reserved.close()

@@ -92,38 +92,47 @@ def test_tasks_go_to_a_worker_in_batches_and_come_back_in_order(batches):
 
 
 @pytest.mark.parametrize(
-    ("work", "wall", "message"),
+    ("work", "wall", "message", "cpu"),
     [
         pytest.param(
             crash,
             60,
             "the check ran out of its 512 MB of memory or crashed, so it was stopped",
+            0.5,
             id="a worker killed",
         ),
         pytest.param(
             compute_forever,
             60,
             "checking it needed more than 0.5 s of computing time, so it was stopped",
+            0.5,
             id="computing without end",
         ),
         pytest.param(
-            wait_forever, 2, "checking it took longer than 2 s, so it was stopped", id="waiting"
+            wait_forever,
+            2,
+            "checking it took longer than 2 s, so it was stopped",
+            0.5,
+            id="waiting",
         ),
         pytest.param(
             allocate_forever,
             60,
             "the check needed more than its 512 MB of memory",
+            10,
             id="allocating without end",
         ),
-        pytest.param(raise_a_bug, 60, "the check failed (KeyError)", id="a bug"),
+        pytest.param(raise_a_bug, 60, "the check failed (KeyError)", 0.5, id="a bug"),
     ],
 )
 def test_a_runaway_answer_costs_only_its_own_result_and_not_its_batchs(
-    batches, work, wall, message
+    batches, work, wall, message, cpu
 ):
+    # `cpu`: filling 512 MB takes about half a second of computing: for a check that
+    # allocates without end, more, so that the memory runs out first
     tasks = misbehaving_tasks()
     with BoundedChecker(
-        RUBRIC, jobs=1, timeout=0.5, wall_timeout=wall, memory_mb=512, work=work
+        RUBRIC, jobs=1, timeout=cpu, wall_timeout=wall, memory_mb=512, work=work
     ) as checker:
         results = checker.check(tasks)
     expected = InlineChecker(RUBRIC).check(TASKS)

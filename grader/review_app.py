@@ -152,13 +152,14 @@ class Class:
             student: item_id
             for student, item_id, group, answer in answers
             if student in self._order
+            and item_id in self.rubric.items  # not an item of an earlier rubric
             and key_group_id(item_id, answer_group_key(group, answer)) == digest
         }
-        stored = list(self._stored(sorted(written, key=self._order.__getitem__)))
-        if not stored:
+        items = set(written.values())
+        if len(items) != 1:  # none; or two items' answers with one id (a digest's collision)
             return None
-        (item_id,) = set(written.values())  # the group's id names its item
-        return item_id, stored
+        stored = list(self._stored(sorted(written, key=self._order.__getitem__)))
+        return (items.pop(), stored) if stored else None
 
     def group(self, digest: str) -> AnswerGroup | None:
         """Every member of the group `digest`, their results as they stand (`members`)."""

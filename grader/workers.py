@@ -171,19 +171,24 @@ def become_child(parent_pid: int, bounded: bool = True) -> None:
 
 
 def bound_memory(memory_bytes: int, forked: bool = True) -> None:
-    """A child's bounds before its first task: no core file when it is killed, and at most
-    `memory_bytes` of memory (no bound when 0), counting what it holds already: its address
-    space (RLIMIT_AS) may grow by `memory_bytes` less its resident set. Not `memory_bytes` of
-    address space in all: a forked child starts with its parent's, mappings reserved and
-    never used included (a test runner late in a run, a grading process grown, had more than
-    the bound, and its workers could then map nothing). MemoryError when, `forked`, what it
-    holds already (the parent's rubric and all) is more than the bound."""
+    """A child's bounds before its first task: no core file when it is killed, and a bound on
+    its memory of `memory_bytes` (none when 0), counting what it holds already: its address
+    space (RLIMIT_AS) may grow beyond what it has mapped by `memory_bytes` less its resident
+    set. Not `memory_bytes` of address space in all: a forked child starts with its parent's,
+    mappings reserved and never used included (a test runner late in a run, a grading process
+    grown, had more than the bound, and its workers could then map nothing). Where the sizes
+    cannot be read (no /proc), `memory_bytes` of address space in all; never above the hard
+    limit the process was given (`ulimit -v`). MemoryError when, `forked`, what it holds
+    already (the parent's rubric and all) is more than the bound."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory_bytes:
         mapped, resident = _memory()
         if forked and resident > memory_bytes:
             raise MemoryError
         limit = mapped + max(memory_bytes - resident, 0)
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 

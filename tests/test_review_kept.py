@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import pytest
 from test_review_app import CLASS, KEYWORDS, REVIEWER, TOKEN, csrf_of, grade, group_ids, stored
 
 from grader import gradebook
-from grader.answer_groups import ReviewQueue, answer_group, group_id
+from grader.answer_groups import ReviewQueue, answer_group, group_id, key_group_id
 from grader.cli import main
+from grader.model import answer_group_key
 from grader.review_app import Class, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,3 +265,26 @@ def test_a_gradebook_that_could_not_be_opened_for_a_moment_is_opened_again(held_
     monkeypatch.undo()
     away.rename(held_db)  # back, the same file
     assert pages(client) == before
+
+
+def test_a_group_of_an_item_no_longer_in_the_rubric_is_no_group(held_db):
+    """A gradebook graded under an earlier rubric keeps that rubric's items' answers: a group
+    of an item the rubric no longer has is not found (no page, no decision on it)."""
+    with sqlite3.connect(held_db) as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(item_results)")]
+        copied = ", ".join("'z.gone'" if column == "item_id" else column for column in columns)
+        connection.execute(
+            f"INSERT INTO item_results ({', '.join(columns)}) SELECT {copied} FROM item_results"
+            " WHERE item_id = 'e.explanation' AND student IN ('g0-s0', 'g0-s1')"
+        )
+        (group, answer) = connection.execute(
+            "SELECT answer_group, answer FROM item_results WHERE item_id = 'z.gone' LIMIT 1"
+        ).fetchone()
+    gone = key_group_id("z.gone", answer_group_key(group, answer))
+    client = open_client(held_db)
+    page = client.get(f"/group/{gone}")
+    assert page.status_code == 404
+    csrf = csrf_of(client.get(page_of(client, "g0-s0")).get_data(as_text=True))
+    form = {"csrf": csrf, "marks": "0", "student": ["g0-s0"]}
+    assert client.post(f"/group/{gone}", data=form).status_code == 404
+    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(0,)]

@@ -144,7 +144,7 @@ def allocate_without_bound(task):
         (sleep_forever, "took longer than 5 s, so it was stopped", 0.5),
         (exit_hard, "ran out of its 512 MB of memory or crashed", 0.5),
         # filling 512 MB takes about half a second of computing: the memory runs out first
-        (allocate_without_bound, "needed more than its 512 MB of memory", 10),
+        (allocate_without_bound, "needed more than its 512 MB of memory", 3),
     ],
     ids=["a check that never ends", "a worker that dies", "a check that eats memory"],
 )
@@ -234,3 +234,24 @@ def test_address_space_the_parent_reserved_and_never_used_costs_a_worker_nothing
         assert "needed more than its 512 MB of memory" in stopped.feedback[0]  # still bounded
     finally:
         reserved.close()
+
+
+BOUND_UNDER_A_HARD_LIMIT = """
+import resource
+from grader.workers import _memory, bound_memory
+mapped, _ = _memory()
+hard = mapped + 300 * 2**20  # `ulimit -v`: less than the bound asked for
+resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+bound_memory(1024 * 2**20)
+print(resource.getrlimit(resource.RLIMIT_AS) == (hard, hard))
+"""
+
+
+def test_a_process_given_a_hard_memory_limit_keeps_it_as_its_bound():
+    # The bound (its address space and 1024 MB more, less what it holds) is above the hard
+    # limit of a process run under `ulimit -v`: setting it raised ValueError, and no worker
+    # or reader could start. The hard limit is the bound then.
+    completed = subprocess.run(
+        [sys.executable, "-c", BOUND_UNDER_A_HARD_LIMIT], capture_output=True, text=True
+    )
+    assert (completed.returncode, completed.stdout) == (0, "True\n"), completed.stderr[-500:]

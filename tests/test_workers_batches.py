@@ -119,7 +119,7 @@ def test_tasks_go_to_a_worker_in_batches_and_come_back_in_order(batches):
             allocate_forever,
             60,
             "the check needed more than its 512 MB of memory",
-            10,
+            3,
             id="allocating without end",
         ),
         pytest.param(raise_a_bug, 60, "the check failed (KeyError)", 0.5, id="a bug"),

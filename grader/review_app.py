@@ -338,18 +338,14 @@ def create_app(
                 found = token
         return found
 
-    def render(
-        name: str, klass: Class, status: int = 200, queue_size: int | None = None, **context
-    ) -> Response:
-        if queue_size is None:
-            queue_size = len(klass.queue)
+    def render(name: str, klass: Class, status: int = 200, **context) -> Response:
         page = (
             _environment()
             .get_template(name)
             .render(
                 csrf=g.csrf,
                 klass=klass,
-                queue_size=queue_size,
+                queue_size=len(klass.queue),
                 out=out,
                 reviewer=g.reviewer,
                 **context,
@@ -422,7 +418,6 @@ def create_app(
             return render(
                 "queue.html",
                 klass,
-                queue_size=len(groups),
                 groups=groups,
                 decided=request.args.get("decided", type=int),
             )
@@ -441,7 +436,6 @@ def create_app(
             return render(
                 "group.html",
                 klass,
-                queue_size=len(queue),
                 group=chosen,
                 item=klass.rubric.items.get(chosen.item_id),
                 prompt=klass.prompt(chosen.item_id),

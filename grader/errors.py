@@ -184,3 +184,13 @@ class AnswerTooLargeError(AnswerError):
 class AnswerTooLongError(AnswerError):
     """An answer longer than the limit (`normalise.MAX_ANSWER_LENGTH`), refused before any
     other work is done on it, and so never read again another way."""
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` safe for a terminal: every control or invisible character (escape sequences, a
+    carriage return, a bell) shown as "?", as `ls` does. Student ids, paths and messages come
+    from files, which must never drive the terminal. `keep_newlines` keeps the line breaks of
+    a message of several lines."""
+    if keep_newlines:
+        return "\n".join(printable(line) for line in text.split("\n"))
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

@@ -36,6 +36,7 @@ from jinja2 import Environment, PackageLoader, Template
 from markupsafe import Markup, escape
 
 from grader import page_processes
+from grader.defaults import usable_cores
 from grader.errors import counted
 from grader.kept import KeptFor
 from grader.kinds import kind_of
@@ -257,8 +258,6 @@ def _page_processes(asked: int | None) -> int:
         return 0
     if asked is not None:
         return max(0, asked)
-    from grader.workers import usable_cores
-
     cores = usable_cores()
     return cores if cores > 1 else 0
 

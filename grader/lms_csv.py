@@ -236,7 +236,6 @@ def exam_csv_writer(handle: TextIO) -> Callable[[list[str]], object]:
     return lambda row: writer.writerow([no_formula(cell) for cell in row])
 
 
-LMS_FORMATS = ("canvas", "moodle", "blackboard", "gradescope")
 AWAITING = "awaiting review"
 
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from grader.errors import printable
 from grader.model import Rubric
-from grader.report import printable
 from grader.submissions import Loaded, load_submissions
 from grader.submissions.lms_export import ColumnMap
 from grader.workers import (

@@ -16,12 +16,12 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from grader.errors import counted
+from grader.errors import counted, printable
 from grader.gradebook import Change
 from grader.lms_csv import no_formula
 from grader.model import Batch, SubmissionResult
 from grader.overrides import Override, still_applies
-from grader.report import marks_text, printable
+from grader.report import marks_text
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from grader.errors import GraderError
+from grader.errors import GraderError, printable
 from grader.model import Batch, ItemResult, Rubric, SubmissionResult
 
 
@@ -189,16 +189,6 @@ def table_lines(
         )
         if number == 0:
             yield "  ".join("-" * w for w in widths)
-
-
-def printable(text: str, keep_newlines: bool = False) -> str:
-    """`text` safe for a terminal: every control or invisible character (escape sequences, a
-    carriage return, a bell) shown as "?", as `ls` does. Student ids, paths and messages come
-    from files, which must never drive the terminal. `keep_newlines` keeps the line breaks of
-    a message of several lines."""
-    if keep_newlines:
-        return "\n".join(printable(line) for line in text.split("\n"))
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def safe_file_stem(student: str) -> str:

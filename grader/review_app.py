@@ -43,7 +43,7 @@ from grader.answer_groups import (
     WaitingGroup,
     key_group_id,
 )
-from grader.errors import GraderError, counted
+from grader.errors import GraderError, counted, printable
 from grader.html_report import (
     FONT_FILES,
     FONT_FOLDER,
@@ -54,7 +54,7 @@ from grader.html_report import (
 )
 from grader.model import Rubric, SubmissionResult, answer_group_key
 from grader.overrides import current
-from grader.report import marks_text, printable
+from grader.report import marks_text
 
 GROUP_ID = re.compile("[0-9a-f]{16}")  # `answer_groups.group_id`
 MAX_NOTE = 2000  # characters, as the forms say

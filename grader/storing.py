@@ -40,9 +40,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from grader import gradebook
+from grader.errors import printable
 from grader.gradebook import StudentRows
 from grader.page_processes import inbox
-from grader.report import printable
 from grader.workers import (
     WORKER_GC_THRESHOLD,
     become_child,

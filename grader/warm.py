@@ -75,7 +75,7 @@ def wants_warm(argv: list[str], at_terminal: bool | None = None) -> bool:
     """Whether the command line goes to the warm checker: `grader check --warm ...`, or
     `grader check RUBRIC ITEM ANSWER` when `at_terminal` (by default: whether our stdout is a
     terminal) and nothing says otherwise (`--no-warm`, GRADER_WARM=0, CI); never a call for
-    help. (`check` takes no abbreviated option: grader/cli.py.)"""
+    help. (`check` takes no abbreviated option: grader/command_line.py.)"""
     if not argv or argv[0] != "check":
         return False
     options = _options(argv)

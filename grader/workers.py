@@ -69,15 +69,13 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from grader.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, WALL_FACTOR, usable_cores
 from grader.errors import GraderError
 from grader.grade import grade_task
 from grader.model import ItemResult, Rubric, Task
 from grader.rubric import load_rubric_text
 from grader.score import score_error
 
-DEFAULT_TIMEOUT = 10.0  # seconds of computing time for one answer
-DEFAULT_MEMORY_MB = 1024  # memory of one worker (`bound_memory`)
-WALL_FACTOR = 10  # the wall-clock backstop, in multiples of the computing-time limit
 MAX_START_FAILURES = 3  # worker deaths in a row, with no answer checked, before giving up
 MAX_BATCH = 32  # tasks sent to a worker in one message
 # A worker's replies are held together for up to this long (seconds), then sent in one message
@@ -106,14 +104,6 @@ class WorkerStartError(GraderError):
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
         self.exit_code = exit_code
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity), not all the machine has."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _check_in_worker(task: Task) -> ItemResult:

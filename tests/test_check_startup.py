@@ -121,3 +121,41 @@ def test_a_forked_worker_checks_with_the_rubric_already_loaded(monkeypatch):
     with BoundedChecker(rubric, jobs=1) as checker:
         (result,) = checker.check([Task("b.params", "9CD + D")])
     assert (result.verdict, result.marks) == ("correct", 2.0)
+
+
+HELP_PROBE = """
+import json, sys
+from grader.entry import main
+sys.argv = ["grader", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "said"),
+    [
+        pytest.param(["--help"], 0, "usage: grader", id="grader --help"),
+        pytest.param(["grade", "--help"], 0, "--memory MB", id="a command's help"),
+        pytest.param(["--version"], 0, "grader ", id="--version"),
+        pytest.param(["grade", "--jobs", "0"], 2, "must be at least 1", id="a usage error"),
+        pytest.param(["export", "--db", "x"], 2, "required: --csv", id="a missing option"),
+    ],
+)
+def test_help_and_usage_errors_answer_without_importing_the_grader(argv, code, said):
+    # The command line is read before any command is imported (grader/command_line.py): no
+    # sympy, no check, no report for a question about the command line.
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    exit_code, loaded = json.loads(done.stderr.splitlines()[-1])
+    assert exit_code == code
+    assert said in done.stdout + done.stderr
+    assert [name for name in ("sympy", "grader.cli", "grader.workers") if name in loaded] == []

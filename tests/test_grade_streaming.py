@@ -19,11 +19,12 @@ import pytest
 
 from grader import grade, gradebook, regrade
 from grader.cli import main
+from grader.errors import printable
 from grader.exam import load_exam
 from grader.grade import Placed, ResultSpool, grade_paths
 from grader.html_report import summarise
 from grader.overrides import apply_overrides
-from grader.report import batch_json, format_table, printable
+from grader.report import batch_json, format_table
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent

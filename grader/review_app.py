@@ -26,8 +26,9 @@ import secrets
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,8 @@ from grader.report import marks_text
 
 GROUP_ID = re.compile("[0-9a-f]{16}")  # `answer_groups.group_id`
 MAX_NOTE = 2000  # characters, as the forms say
+STUDENTS_A_PAGE = 500  # rows of the students page: a class of 50,000 is a hundred pages
+MAX_FIND = 200  # characters of the students page's search
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -225,6 +228,43 @@ class Class:
         if item is None:
             return ""
         return next((p.prompt for p in self.rubric.parts if p.key == item.part), "")
+
+
+@dataclass(frozen=True)
+class StudentsPage:
+    """One page of the students table: the students whose id holds `find` (any case), only
+    those with answers waiting for a person if `waiting`, `size` a page, in the class's order."""
+
+    rows: list[tuple[str, float, float, int]]  # student, total, most they could get, waiting
+    number: int  # this page, from 1
+    pages: int  # pages of the students matched (at least 1)
+    matched: int  # students that match
+    first: int  # the place of the page's first row among those matched, from 1
+    find: str
+    waiting: bool
+
+
+def students_page(
+    totals: Mapping[str, tuple[float, float, int]],
+    find: str,
+    waiting: bool,
+    asked: str,
+    size: int = STUDENTS_A_PAGE,
+) -> StudentsPage:
+    """The page `asked` (its number as the address gives it: a number out of range is the
+    nearest page, anything else the first) of the students `totals` holds, filtered."""
+    wanted = find.casefold()
+    matched = [
+        (student, *marks)
+        for student, marks in totals.items()
+        if wanted in student.casefold() and (marks[2] or not waiting)
+    ]
+    pages = max(1, math.ceil(len(matched) / size))
+    number = min(max(int(asked), 1), pages) if asked.isascii() and asked.isdigit() else 1
+    start = (number - 1) * size
+    return StudentsPage(
+        matched[start : start + size], number, pages, len(matched), start + 1, find, waiting
+    )
 
 
 def _totals(result: SubmissionResult) -> tuple[float, float, int]:
@@ -465,9 +505,12 @@ def create_app(
 
     @app.get("/students")
     def students():
+        find = request.args.get("find", "").strip()[:MAX_FIND]
+        waiting = request.args.get("waiting") == "1"
         with served.reading() as (_, klass):
-            rows = [(student, *totals) for student, totals in klass.totals.items()]
-            return render("students.html", klass, rows=rows)
+            asked = request.args.get("page", "1")
+            shown = students_page(klass.totals, find, waiting, asked, STUDENTS_A_PAGE)
+            return render("students.html", klass, shown=shown, everyone=len(klass.totals))
 
     @app.get("/student/<page>")
     def student(page: str):

@@ -288,3 +288,72 @@ def test_a_group_of_an_item_no_longer_in_the_rubric_is_no_group(held_db):
     form = {"csrf": csrf, "marks": "0", "student": ["g0-s0"]}
     assert client.post(f"/group/{gone}", data=form).status_code == 404
     assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+
+
+def test_a_group_decision_reads_its_members_before_taking_the_write_lock(held_db, monkeypatch):
+    # A group of 12,500 takes seconds to read: meanwhile a grading run must be able to write.
+    client = open_client(held_db)
+    group, csrf, students = group_of(client, KEYWORDS[1])
+    writable = []
+    item_answers = gradebook.item_answers
+
+    def while_reading(*args, **kwargs):
+        other = sqlite3.connect(held_db, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" under the app's write lock
+            other.rollback()
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
+        return item_answers(*args, **kwargs)
+
+    monkeypatch.setattr(gradebook, "item_answers", while_reading)
+    form = {"csrf": csrf, "marks": "1", "student": students}
+    assert client.post(f"/group/{group}", data=form).status_code == 303
+    assert writable == [True]
+    assert pages(client) == pages(open_client(held_db))
+
+
+def test_a_group_changed_between_reading_its_members_and_deciding_is_read_again(
+    held_db, tmp_path, monkeypatch, capsys
+):
+    # g1-s0 re-graded with another answer by a run that commits after the app read the
+    # group's members and before it takes the write lock: the members it read are not used.
+    client = open_client(held_db)
+    group, csrf, students = group_of(client, KEYWORDS[1])
+    assert "g1-s0" in students
+    regraded = tmp_path / "regraded"
+    regraded.mkdir()
+    (regraded / "g1-s0.yaml").write_text(
+        "student: g1-s0\nquestion: 22-52-Q4\nanswers: {e: {explanation: pixel token}}\n",
+        encoding="utf-8",
+    )
+    reads = []
+    members = Class.members
+
+    def then_graded(self, digest):
+        found = members(self, digest)
+        reads.append(found and [result.student for result in found[1]])
+        if len(reads) == 1:
+            command = [
+                "grade",
+                str(regraded),
+                "--rubric",
+                str(RUBRIC),
+                "--out",
+                str(held_db.parent),
+            ]
+            assert main(command) == 0
+        return found
+
+    monkeypatch.setattr(Class, "members", then_graded)
+    form = {"csrf": csrf, "marks": "1", "student": students}
+    refused = client.post(f"/group/{group}", data=form)
+    assert refused.status_code == 400
+    assert "did not write this group" in refused.get_data(as_text=True)
+    assert reads == [students, students[1:]]
+    assert stored(held_db, "SELECT COUNT(*) FROM decisions") == [(0,)]
+    assert pages(client) == pages(open_client(held_db))
+    capsys.readouterr()

@@ -415,3 +415,37 @@ def test_the_reader_dies_with_grader_grade(tmp_path, monkeypatch, sent):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def read_in_new_memory(path: Path, rubric, columns):
+    """Reads a file as the grader does, after mapping new memory: 768 MB for a file whose name
+    starts with `big`, 64 MB for any other (a long transcript may need that much)."""
+    block = bytearray((768 if path.stem.startswith("big") else 64) * 2**20)
+    return load_submissions(path, rubric, columns) if block else None
+
+
+def test_the_reader_may_use_its_memory_whatever_its_parent_reserved(tmp_path):
+    # The reader's bound (`workers.bound_memory`, as a worker's) is the memory it may use
+    # beyond what it had mapped when forked: a parent that had reserved more than the bound,
+    # never using it, left a reader that could map nothing. A file needing more than the
+    # bound is still refused, that file alone.
+    import mmap
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    names = ["a1", "a2", "big-1", "z1"]
+    for name in names:
+        _good(folder, name)
+    reserved = mmap.mmap(-1, 1536 * 2**20)  # 1.5 GB mapped, never touched: no memory used
+    try:
+        settings = ReadBeside(threshold=1, memory_mb=512, timeout=30, load=read_in_new_memory)
+        batch = _grade(folder, settings)
+    finally:
+        reserved.close()
+    assert [result.student for result in batch.results] == ["a1", "a2", "z1"]
+    assert batch.results == [r for r in _grade(folder, None).results if r.student != "big-1"]
+    big = folder / "big-1.yaml"
+    message = (
+        f"submission {big}: reading it needed more than its 512 MB of memory, so it was not read"
+    )
+    assert batch.failures == [FileFailure(str(big), message)]

@@ -2473,6 +2473,43 @@ MISMARKED += [
         "the 1x1 convolution's weights denied",
     ),
 ]
+# An abbreviation ends no sentence, and its letters are no words: "i.e." was read as the end
+# of a sentence "… i", a sentence "e", and the rest, so a concept stated across it was missed
+# (0 marks where the answer without it earned them).
+MISMARKED += [
+    (
+        "22-52-q4",
+        "e.explanation",
+        "The attention weights, i.e. the softmax scores, are computed from the input.",
+        "partial",
+        0.5,
+        "attention's weights computed from the input, across i.e.",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Y = XW is a position-wise, i.e. per-pixel, linear layer.",
+        "partial",
+        1,
+        "a position-wise linear layer, across i.e.",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "Y = XW is a position-wise (e.g. per-pixel) linear layer.",
+        "partial",
+        1,
+        "a position-wise linear layer, across e.g.",
+    ),
+    (
+        "22-52-q4",
+        "e.explanation",
+        "A convolution's weights (i.e. its kernel) are computed from the input.",
+        "needs_review",
+        0,
+        "the convolution's weights data-dependent, across i.e.: a person reads it",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -3823,3 +3860,66 @@ def test_an_explanation_not_in_english_goes_to_a_person_not_to_0(answer, why):
 def test_an_explanation_in_english_is_not_said_to_be_in_another_language(answer):
     result = grade_answer(RUBRIC, ITEM, answer)
     assert not any("another alphabet" in f or "other than English" in f for f in result.feedback)
+
+
+@pytest.mark.parametrize(
+    ("answer", "read"),
+    [
+        (
+            "Pixels are tokens. Channels are embeddings.",
+            ["Pixels are tokens", "Channels are embeddings"],
+        ),
+        ("Pixels, i.e. tokens, share W.", ["Pixels tokens share W"]),
+        (
+            "Transformers, e.g. ViT, read pixels as tokens.",
+            ["Transformers ViT read pixels as tokens"],
+        ),
+        ("Transformers, E.g. ViT, eg. DeiT, ie. both", ["Transformers ViT DeiT both"]),
+        ("The FFN (cf. Fig. 2) is position-wise.", ["The FFN Fig 2 is position-wise"]),
+        ("See Eq. 3 and No. 4.", ["See Eq 3 and No 4"]),
+        ("No. It is local.", ["No", "It is local"]),
+        ("Is it global? No. It is local!", ["Is it global", "No", "It is local"]),
+        (
+            "pixels, channels etc. The weights are shared",
+            ["pixels channels etc", "The weights are shared"],
+        ),
+        ("pixels, channels etc. are shared", ["pixels channels etc are shared"]),
+        ("The ratio is 3.5 at x.T here.", ["The ratio is 3 5 at x T here"]),
+        ("It is local.It is shared.", ["It is local", "It is shared"]),
+        ('He said "local." Then it mixes.', ["He said local", "Then it mixes"]),
+        ("It is local...  Then global", ["It is local", "Then global"]),
+        ("The end.\nNext line", ["The end", "Next line"]),
+        ("weights w.r.t. channels", ["weights channels"]),
+        ("Dr. Ng said so", ["Dr Ng said so"]),
+    ],
+)
+def test_sentences_end_where_a_reader_ends_them(answer, read):
+    # a full stop ends a sentence before a space or the end, not inside a number or a name,
+    # nor after an abbreviation a sentence goes on after; "e.g." and the like are no words
+    assert [" ".join(word.text for word in sentence) for sentence in sentences(answer)] == read
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["pixels", "Tokens", "share", "W", "3x3", "the", "local", "No"]),
+            st.sampled_from([" ", ", ", "; ", ". ", "? "]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(0, 11),
+    st.sampled_from(["e.g.", "i.e.", "cf.", "E.g.", "viz.", "w.r.t."]),
+)
+def test_an_abbreviation_between_two_words_changes_no_sentence(words, at, abbreviation):
+    text = "".join(word + gap for word, gap in words).rstrip()
+    cut = at % len(words)
+    aside = "".join(
+        word + (gap if n != cut or gap != " " else f" {abbreviation} ")
+        for n, (word, gap) in enumerate(words)
+    ).rstrip()
+
+    def read(answer: str) -> list[list[str]]:
+        return [[word.text for word in sentence] for sentence in sentences(answer)]
+
+    assert read(aside) == read(text)

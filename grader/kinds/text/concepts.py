@@ -217,16 +217,63 @@ _FUNCTION_WORD_LIST = """
     would should there their than then but while because if also like uses use
 """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+# A word; or an abbreviation that only joins ("e.g.", "i.e.", "cf."), read as no word, as
+# punctuation is (`_Shape` leaves it out): "Pixels, i.e. tokens" reads as "Pixels, tokens".
+_WORD = re.compile(
+    r"(?<![A-Za-z0-9.])(?i:e\.g|i\.e|eg|ie|cf|viz|w\.r\.t|a\.k\.a)\."
+    r"|[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*"
+)
 # A line break ends a sentence only after . ! ? or :, before a blank line or a list item ("- …",
 # "2. …", "(2) …"): a break inside a sentence (a YAML `|` block or an LMS cell wrapped at 70
-# columns, "applied to every\ntoken") is read through, as a marker reads it.
+# columns, "applied to every\ntoken") is read through, as a marker reads it. A full stop ends
+# one before a space, a line's end or the text's end (after a closing quote or bracket too),
+# or between two words run together ("local.It"): not inside a number or a name ("3.5",
+# "x.T", the first dot of "e.g"), nor at the end of an abbreviation (`_goes_on`).
 _SENTENCE_END = re.compile(
-    r"[.!?]+[.!?\n]*"
+    r"[!?][.!?\n]*"
+    r"|\.(?=[.!?\"'”’)\]]*(?:\s|\Z))[.!?\n]*"
+    r"|(?<=[a-z][a-z])\.(?=[A-Z][a-z])"
     r"|(?<=:)[ \t\r]*\n+"
     r"|\n(?=[ \t\r]*(?:\n|[-*•–]|\d+[.)]\s|\(\d\)))\n*"
     r"|\(\d\)|①|②|③"
 )
+# Abbreviations a sentence goes on after ("a 1x1 convolution, i.e. a linear layer per pixel");
+# then those it goes on after unless the next word starts with a capital ("pixels, channels
+# etc. The weights …"); then those that go on only before a number ("as in Fig. 2", "Eq. (3)";
+# "No. It is local" is two sentences, a short denial and its reason).
+_ABBREVIATED = re.compile(
+    r"(?:^|[^A-Za-z.])(?:(e\.g|i\.e|eg|ie|cf|vs|viz|resp|w\.r\.t|a\.k\.a|mrs?|ms|dr|prof)"
+    r"|(etc|i\.i\.d|et al|approx|incl|esp)"
+    r"|(figs?|eqs?|eqn|nos?|sec|ch|pp?))\Z",
+    re.IGNORECASE,
+)
+
+
+def _goes_on(answer: str, end: re.Match) -> bool:
+    """Whether the full stop `end` ends an abbreviation the sentence goes on after
+    (`_ABBREVIATED`)."""
+    if answer[end.start()] != "." or "\n" in end.group(0):
+        return False
+    found = _ABBREVIATED.search(answer[max(0, end.start() - 12) : end.start()])
+    if found is None:
+        return False
+    after = answer[end.end() :].lstrip(" \t\"'”’)]")
+    if found.group(1):
+        return True
+    if found.group(2):
+        return not after[:1].isupper()
+    return after[:1].isdigit() or after[:1] == "("
+
+
+def _pieces(answer: str) -> list[str]:
+    """The answer's texts between its sentences' ends (`_SENTENCE_END`, `_goes_on`)."""
+    pieces, start = [], 0
+    for end in _SENTENCE_END.finditer(answer):
+        if not _goes_on(answer, end):
+            pieces.append(answer[start : end.start()])
+            start = end.end()
+    pieces.append(answer[start:])
+    return pieces
 # A semicolon or a dash joins two clauses of one sentence ("W is the same matrix; it is used
 # at every pixel"): a pattern may take words from both, but a negation does not reach across
 # it and the pairs of an analogy are read in each clause apart.
@@ -1258,7 +1305,7 @@ def sentences(answer: str) -> tuple[Sentence, ...]:
     all the answers that write it, see `_shape`)."""
     result: list[Sentence] = []
     position = 0
-    for piece in [*_SENTENCE_END.split(answer), ""]:
+    for piece in [*_pieces(answer), ""]:
         found = answer.find(piece, position) if piece else position
         offset = max(found, 0)
         shape = _shape(piece)
@@ -1287,6 +1334,8 @@ class _Shape:
         clause = 0
         part = 0
         for m in _WORD.finditer(piece):
+            if m.group(0)[-1] == ".":  # an abbreviation: part of the gap before the next word
+                continue
             start = m.start()
             gap = piece[previous_end:start]
             if gap and not gap.isspace():  # spaces alone end no clause

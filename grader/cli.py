@@ -663,39 +663,15 @@ def _grade_question(
     """Grade one question's files a chunk at a time, end to end: each chunk's results are
     compared with what the gradebook held for their students before the run, stored (by
     `writer`, a `storing.StoreBeside`, when there is one), and given out with overrides
-    applied (`_Streamed`), then let go. Without a gradebook, the results are kept in a
-    temporary file for a student a later file claims too."""
+    applied (`_Streamed`), then let go; then what the run leaves in the gradebook beside them
+    (`_close_run`). Without a gradebook, `_grade_without_gradebook`."""
     from grader import gradebook, regrade
 
     with _checker(rubric, args) as bounded:
         if connection is None:
-            streamed = _Streamed(rubric, {}, matcher, bool(args.json))
-            spool = ResultSpool()
-            try:
-
-                def keep(placed):
-                    streamed.add(placed)
-                    spool.store(placed)
-
-                batch = _grade_files(
-                    rubric, paths, bounded, columns, matcher, others, progress, keep,
-                    None, spool.recall, keys,
-                )  # fmt: skip
-                batch.failures = _owned(batch.failures, matcher)
-                # as `gradebook.load_holds` would hold them: a student's result graded beside
-                # a file named after them that failed
-                recall = streamed.recaller(spool.recall)
-                started = datetime.now(UTC).isoformat(timespec="seconds")
-                holds = gradebook.run_holds(
-                    batch.failures, streamed.keyed(), lambda s: recall(s).source, started
-                )
-                streamed.hold(holds, recall)
-            except BaseException:
-                streamed.close()
-                raise
-            finally:
-                spool.close()
-            return _Graded(rubric, streamed, batch.failures, None, matcher)
+            return _grade_without_gradebook(
+                rubric, paths, bounded, columns, matcher, others, progress, keys, bool(args.json)
+            )
         overrides = gradebook.load_overrides(connection, rubric.id)
         run_id = gradebook.start_run(connection, rubric, rubric.source_text)
         if keys is not None:
@@ -744,6 +720,51 @@ def _grade_question(
         if writer is not None:  # every chunk stored before the run's last writes here
             writer.wait(connection)
         checker.flush()  # new checks of chunks that stored no result (each failed)
+    return _close_run(connection, rubric, run_id, batch, streamed, run_students, matcher)
+
+
+def _grade_without_gradebook(
+    rubric, paths, bounded, columns, matcher, others, progress, keys, as_json: bool
+) -> _Graded:
+    """`_grade_question` without a gradebook: the results kept in a temporary file for a
+    student a later file claims too, and held as `gradebook.load_holds` would hold them."""
+    from grader import gradebook
+
+    streamed = _Streamed(rubric, {}, matcher, as_json)
+    spool = ResultSpool()
+    try:
+
+        def keep(placed):
+            streamed.add(placed)
+            spool.store(placed)
+
+        batch = _grade_files(
+            rubric, paths, bounded, columns, matcher, others, progress, keep, None,
+            spool.recall, keys,
+        )  # fmt: skip
+        batch.failures = _owned(batch.failures, matcher)
+        # as `gradebook.load_holds` would hold them: a student's result graded beside a file
+        # named after them that failed
+        recall = streamed.recaller(spool.recall)
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        holds = gradebook.run_holds(
+            batch.failures, streamed.keyed(), lambda s: recall(s).source, started
+        )
+        streamed.hold(holds, recall)
+    except BaseException:
+        streamed.close()
+        raise
+    finally:
+        spool.close()
+    return _Graded(rubric, streamed, batch.failures, None, matcher)
+
+
+def _close_run(connection, rubric, run_id, batch, streamed, run_students, matcher) -> _Graded:
+    """What a question's run leaves in the gradebook once its files are graded: the failures
+    (each owned by its student where it can be told), the holds, the re-grade's changes and
+    the note on students graded before but not in this run; then the question as graded."""
+    from grader import gradebook
+
     gradebook.forget_previous(connection)
     batch.failures = _owned(batch.failures, matcher)
     stored = gradebook.stored_sources(connection, rubric.id)  # read once for both

@@ -260,7 +260,11 @@ def students_page(
         if wanted in student.casefold() and (marks[2] or not waiting)
     ]
     pages = max(1, math.ceil(len(matched) / size))
-    number = min(max(int(asked), 1), pages) if asked.isascii() and asked.isdigit() else 1
+    if asked.isascii() and asked.isdigit():
+        digits = asked.lstrip("0") or "0"  # more than 18 are past any page (and int()'s limit)
+        number = min(max(int(digits), 1), pages) if len(digits) <= 18 else pages
+    else:
+        number = 1
     start = (number - 1) * size
     return StudentsPage(
         matched[start : start + size], number, pages, len(matched), start + 1, find, waiting

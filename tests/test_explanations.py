@@ -3876,7 +3876,7 @@ def test_an_explanation_in_english_is_not_said_to_be_in_another_language(answer)
         ),
         ("Transformers, E.g. ViT, eg. DeiT, ie. both", ["Transformers ViT DeiT both"]),
         ("The FFN (cf. Fig. 2) is position-wise.", ["The FFN Fig 2 is position-wise"]),
-        ("See Eq. 3 and No. 4.", ["See Eq 3 and No 4"]),
+        ("See Eq. 3 and Fig. 4.", ["See Eq 3 and Fig 4"]),
         ("No. It is local.", ["No", "It is local"]),
         ("Is it global? No. It is local!", ["Is it global", "No", "It is local"]),
         (
@@ -3891,12 +3891,49 @@ def test_an_explanation_in_english_is_not_said_to_be_in_another_language(answer)
         ("The end.\nNext line", ["The end", "Next line"]),
         ("weights w.r.t. channels", ["weights channels"]),
         ("Dr. Ng said so", ["Dr Ng said so"]),
+        # after a review: wrapped lines, Windows line ends, no-break spaces, milliseconds, "No."
+        ("weights, i.e.\nthe softmax scores", ["weights the softmax scores"]),
+        ("pixels etc.\r\nThe weights", ["pixels etc", "The weights"]),
+        ("pixels etc.\u00a0The weights", ["pixels etc", "The weights"]),
+        ("pixels e.g.\n\nThe weights", ["pixels", "The weights"]),
+        ("pixels e.g.\n- the weights", ["pixels", "the weights"]),
+        ("It runs in 5 ms. Is attention local?", ["It runs in 5 ms", "Is attention local"]),
+        ("The same weights. No. 2 pixels differ.", ["The same weights", "No", "2 pixels differ"]),
+        ("It is local.A 1x1 conv.", ["It is local", "A 1x1 conv"]),
+        ("It is local...It is", ["It is local", "It is"]),
+        ("It is local.\u201cIt is", ["It is local", "It is"]),
     ],
 )
 def test_sentences_end_where_a_reader_ends_them(answer, read):
     # a full stop ends a sentence before a space or the end, not inside a number or a name,
     # nor after an abbreviation a sentence goes on after; "e.g." and the like are no words
     assert [" ".join(word.text for word in sentence) for sentence in sentences(answer)] == read
+
+
+SPLIT_LONG = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+from grader.kinds.text.concepts import sentences
+print(len(sentences(eval(sys.argv[1]))))
+"""
+
+
+@pytest.mark.parametrize(
+    "made",
+    ['"." * 10**6 + "a"', '".)" * 5 * 10**5 + "x"', '"e.g. " * 2 * 10**5', '"ab...." * 10**5'],
+)
+def test_a_hostile_run_of_full_stops_is_read_in_bounded_time(made):
+    # Each full stop looked ahead to the run's end: the cost grew as the square of the run
+    # (100,000 dots took 180 s). A million are read well within the 60 s of CPU given here,
+    # a hang guard, not a speed assertion (our own literal, not a student's text, is eval'd).
+    done = subprocess.run(
+        [sys.executable, "-c", SPLIT_LONG, made],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
 
 
 @given(

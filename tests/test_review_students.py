@@ -30,6 +30,8 @@ def ids(page: StudentsPage) -> list[str]:
         pytest.param("3", 3, "s1000", "s1202", id="the last, shorter"),
         pytest.param("4", 3, "s1000", "s1202", id="past the end: the last"),
         pytest.param("99999999999999999999999", 3, "s1000", "s1202", id="far past the end"),
+        pytest.param("9" * 5000, 3, "s1000", "s1202", id="past Python's digits for int()"),
+        pytest.param("0" * 30 + "2", 2, "s0500", "s0999", id="2 after 30 zeros"),
         pytest.param("0", 1, "s0000", "s0499", id="0: the first"),
         pytest.param("-2", 1, "s0000", "s0499", id="negative: the first"),
         pytest.param("two", 1, "s0000", "s0499", id="not a number: the first"),

@@ -227,42 +227,49 @@ _WORD = re.compile(
 # "2. …", "(2) …"): a break inside a sentence (a YAML `|` block or an LMS cell wrapped at 70
 # columns, "applied to every\ntoken") is read through, as a marker reads it. A full stop ends
 # one before a space, a line's end or the text's end (after a closing quote or bracket too),
-# or between two words run together ("local.It"): not inside a number or a name ("3.5",
-# "x.T", the first dot of "e.g"), nor at the end of an abbreviation (`_goes_on`).
+# or between two words run together ("local.It", "local.A 1x1", "local...“It"): not inside a
+# number or a name ("3.5", "x.T", "nn.linear", the first dot of "e.g"), nor at the end of an
+# abbreviation (`_goes_on`). What follows a full stop is looked at a few characters far: a
+# run of 5,000 dots costs what one does.
 _SENTENCE_END = re.compile(
     r"[!?][.!?\n]*"
-    r"|\.(?=[.!?\"'”’)\]]*(?:\s|\Z))[.!?\n]*"
-    r"|(?<=[a-z][a-z])\.(?=[A-Z][a-z])"
+    r"|\.(?=[.!?\"'”’)\]]{0,8}(?:\s|\Z))[.!?]*"
+    r"|(?<=[a-z][a-z])\.{1,3}(?=[A-Z][a-z]|[A-Z]\s|[\"“«][A-Za-z])"
     r"|(?<=:)[ \t\r]*\n+"
     r"|\n(?=[ \t\r]*(?:\n|[-*•–]|\d+[.)]\s|\(\d\)))\n*"
     r"|\(\d\)|①|②|③"
 )
 # Abbreviations a sentence goes on after ("a 1x1 convolution, i.e. a linear layer per pixel");
 # then those it goes on after unless the next word starts with a capital ("pixels, channels
-# etc. The weights …"); then those that go on only before a number ("as in Fig. 2", "Eq. (3)";
-# "No. It is local" is two sentences, a short denial and its reason).
+# etc. The weights …"); then those that go on only before a number ("as in Fig. 2", "Eq. (3)").
+# Not "No.": "No. It is local" and "No. 2 pixels share weights" are a short denial and its
+# reason.
 _ABBREVIATED = re.compile(
-    r"(?:^|[^A-Za-z.])(?:(e\.g|i\.e|eg|ie|cf|vs|viz|resp|w\.r\.t|a\.k\.a|mrs?|ms|dr|prof)"
+    r"(?:^|[^A-Za-z.])(?:(e\.g|i\.e|eg|ie|cf|vs|viz|resp|w\.r\.t|a\.k\.a|mrs?|dr|prof)"
     r"|(etc|i\.i\.d|et al|approx|incl|esp)"
-    r"|(figs?|eqs?|eqn|nos?|sec|ch|pp?))\Z",
+    r"|(figs?|eqs?|eqn|sec|ch|pp?))\Z",
     re.IGNORECASE,
 )
+# The first character after a full stop and the spaces, line breaks and closing marks after it.
+_NEXT = re.compile(r"[\s\"'”’)\]]*(.)", re.DOTALL)
 
 
 def _goes_on(answer: str, end: re.Match) -> bool:
     """Whether the full stop `end` ends an abbreviation the sentence goes on after
-    (`_ABBREVIATED`)."""
-    if answer[end.start()] != "." or "\n" in end.group(0):
+    (`_ABBREVIATED`). A blank line or a list item after it ends the sentence all the same:
+    `_SENTENCE_END` finds it next."""
+    if answer[end.start()] != ".":
         return False
     found = _ABBREVIATED.search(answer[max(0, end.start() - 12) : end.start()])
     if found is None:
         return False
-    after = answer[end.end() :].lstrip(" \t\"'”’)]")
     if found.group(1):
         return True
+    following = _NEXT.match(answer, end.end())
+    after = following.group(1) if following else ""
     if found.group(2):
-        return not after[:1].isupper()
-    return after[:1].isdigit() or after[:1] == "("
+        return not after.isupper()
+    return after.isdigit() or after == "("
 
 
 def _pieces(answer: str) -> list[str]:

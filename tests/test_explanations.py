@@ -3902,6 +3902,12 @@ def test_an_explanation_in_english_is_not_said_to_be_in_another_language(answer)
         ("It is local.A 1x1 conv.", ["It is local", "A 1x1 conv"]),
         ("It is local...It is", ["It is local", "It is"]),
         ("It is local.\u201cIt is", ["It is local", "It is"]),
+        ("pixels, channels etc\n\nthe weights", ["pixels channels etc", "the weights"]),
+        ("pixels, channels etc.", ["pixels channels etc"]),
+        ("E.g. ViT reads pixels approx. as tokens", ["ViT reads pixels approx as tokens"]),
+        ("Eq. 3 shows it. As Fig. The", ["Eq 3 shows it", "As Fig", "The"]),
+        ("pixels, channels, etc.) are", ["pixels channels etc are"]),
+        ("an unknownetc. the", ["an unknownetc", "the"]),
     ],
 )
 def test_sentences_end_where_a_reader_ends_them(answer, read):

@@ -241,15 +241,14 @@ _SENTENCE_END = re.compile(
 )
 # Abbreviations a sentence goes on after ("a 1x1 convolution, i.e. a linear layer per pixel");
 # then those it goes on after unless the next word starts with a capital ("pixels, channels
-# etc. The weights …"); then those that go on only before a number ("as in Fig. 2", "Eq. (3)").
-# Not "No.": "No. It is local" and "No. 2 pixels share weights" are a short denial and its
-# reason.
+# etc. The weights …", "as in Fig. 2", "Eq. 3 shows"). Not "No.": "No. It is local" and "No. 2
+# pixels share weights" are a short denial and its reason.
 _ABBREVIATED = re.compile(
     r"(?:^|[^A-Za-z.])(?:(e\.g|i\.e|eg|ie|cf|vs|viz|resp|w\.r\.t|a\.k\.a|mrs?|dr|prof)"
-    r"|(etc|i\.i\.d|et al|approx|incl|esp)"
-    r"|(figs?|eqs?|eqn|sec|ch|pp?))\Z",
+    r"|etc|i\.i\.d|et al|approx|incl|esp|figs?|eqs?|eqn|sec|ch|pp?)\Z",
     re.IGNORECASE,
 )
+_ABBREVIATION_REACH = 7  # characters before a full stop: "approx" and the one before it
 # The first character after a full stop and the spaces, line breaks and closing marks after it.
 _NEXT = re.compile(r"[\s\"'”’)\]]*(.)", re.DOTALL)
 
@@ -258,18 +257,14 @@ def _goes_on(answer: str, end: re.Match) -> bool:
     """Whether the full stop `end` ends an abbreviation the sentence goes on after
     (`_ABBREVIATED`). A blank line or a list item after it ends the sentence all the same:
     `_SENTENCE_END` finds it next."""
-    if answer[end.start()] != ".":
+    stop = end.start()
+    found = answer[stop] == "." and _ABBREVIATED.search(
+        answer, max(0, stop - _ABBREVIATION_REACH), stop
+    )
+    if not found:
         return False
-    found = _ABBREVIATED.search(answer[max(0, end.start() - 12) : end.start()])
-    if found is None:
-        return False
-    if found.group(1):
-        return True
     following = _NEXT.match(answer, end.end())
-    after = following.group(1) if following else ""
-    if found.group(2):
-        return not after.isupper()
-    return after.isdigit() or after == "("
+    return found.group(1) is not None or following is None or not following.group(1).isupper()
 
 
 def _pieces(answer: str) -> list[str]:
@@ -281,6 +276,8 @@ def _pieces(answer: str) -> list[str]:
             start = end.end()
     pieces.append(answer[start:])
     return pieces
+
+
 # A semicolon or a dash joins two clauses of one sentence ("W is the same matrix; it is used
 # at every pixel"): a pattern may take words from both, but a negation does not reach across
 # it and the pairs of an analogy are read in each clause apart.

@@ -16,7 +16,7 @@ import tempfile
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -376,16 +376,76 @@ class Found:
         return f"line {line} of your answer" if self.lines_within else f"line {line}"
 
     def result(self, checked: Mapping[Task, ItemResult]) -> ItemResult:
+        """The item's result from its answers' checks: the first answer's, sent to a person
+        with a note for each reason there is (`_Reasons`), each said of the answer it is of."""
         results = [checked[task] for task in self.tasks]
         first = replace(
             results[0],
             found=self.note,
             reading_notes=(*self.reading_notes, *results[0].reading_notes),
         )
-        notes, decisions = [], []
+        reasons = _Reasons()
         if self.unsure is not None:
-            notes.append(self.unsure)
-            decisions.append("sent for review: which item the answer is for is not clear")
+            reasons.add(self.unsure, "sent for review: which item the answer is for is not clear")
+        differ, first = self._answers_differ(results, first, reasons)
+        disagree = self._chains_disagree(checked, reasons)
+        if self.by_place and not reasons.notes and first.verdict != "correct":
+            reasons.add(
+                "No words in your script say which item this answers: it was taken for this "
+                "item by its place, and it is not right for it, so an instructor will check "
+                "whether it answers another item.",
+                "sent for review: taken by its place, and not right",
+            )
+        if self.retracted is not None:
+            # The student says the answer is wrong: whether they still give it is a person's
+            # to decide, never graded as if they asserted it.
+            line, words = self.retracted
+            where = self._line(line) if self.lines_within else f"line {line} of your script"
+            reasons.add(
+                f'{where.capitalize()} says this answer is wrong ("{words}"); an '
+                "instructor will decide whether it is still your answer: "
+                f"{machine_reading(first)}; {PROVISIONAL}.",
+                f"sent for review: line {line} says the answer is wrong",
+            )
+        if self.attachment is not None:
+            # The photo may hold the working, or the real answer: its text is graded, and a
+            # person looks at both. Text giving different answers earns nothing alone.
+            beside = f"Your answer also has {self.attachment}, which the grader does not read: a"
+            if differ or disagree:
+                note = (
+                    f"{beside} person should look at it, and at your text, which gives "
+                    "different answers (above)."
+                )
+            else:
+                note = (
+                    f"{beside} person should look at it. Your text alone: "
+                    f"{machine_reading(first)}; {PROVISIONAL}."
+                )
+            reasons.add(note, f"sent for review: the answer also has {self.attachment}")
+        if not reasons.notes:
+            return first
+        # The answer's own feedback ("Correct.") is of that answer, not of the item a person
+        # decides: said of what it is of.
+        if differ:
+            of = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
+        elif self.attachment is not None and not disagree:
+            of = "Of your text alone: "
+        else:
+            of = f"If {first.answer} is your answer: "
+        return replace(
+            first,
+            verdict="needs_review",
+            marks=0.0,
+            feedback=(*reasons.notes, *said_of(first.feedback, of)),
+            decision=(*first.decision, *reasons.decisions),
+        )
+
+    def _answers_differ(
+        self, results: list[ItemResult], first: ItemResult, reasons: _Reasons
+    ) -> tuple[bool, ItemResult]:
+        """Whether the answers differ (more than were checked, or ones that are not the
+        same), said in `reasons`; and the first result, with a note that the answers were read
+        as one where they are the same."""
         answers_beyond, chains_beyond = self.unchecked
         # An answer's own lines agree where they are equal as its working's steps are (each
         # right, say: `⌈P/2⌉` over `⌊(P-1)/2⌋ + 1`); a script's answers where they are one.
@@ -407,11 +467,11 @@ class Found:
                     f"{len(results) + answers_beyond} different answers to this item, of "
                     f"which the first {len(results)} were checked"
                 )
-            notes.append(
+            reasons.add(
                 f"Your {'answer' if self.lines_within else 'script'} gives {given}; an "
-                "instructor will decide which is yours: " + "; ".join(shown) + f"; {PROVISIONAL}."
+                "instructor will decide which is yours: " + "; ".join(shown) + f"; {PROVISIONAL}.",
+                "sent for review: different answers found",
             )
-            decisions.append("sent for review: different answers found")
         elif len(results) > 1:
             # Different ways of writing one answer: it is read, saying so.
             same = "; ".join(
@@ -426,13 +486,17 @@ class Found:
                 )
             first = replace(first, reading_notes=(*first.reading_notes, note))
         if chains_beyond:
-            notes.append(
+            reasons.add(
                 f"Your script gives {len(self.chains) + chains_beyond} chains of working for "
                 f"this item, of which the first {len(self.chains)} were checked; an "
-                "instructor will read the rest."
+                "instructor will read the rest.",
+                "sent for review: more chains of working than are checked",
             )
-            decisions.append("sent for review: more chains of working than are checked")
-        disagree = False  # a chain of working whose steps are not equal
+        return differ, first
+
+    def _chains_disagree(self, checked: Mapping[Task, ItemResult], reasons: _Reasons) -> bool:
+        """Whether a chain of working has steps that are not equal, each said in `reasons`."""
+        disagree = False
         for line, steps in self.chains:
             stepped = [checked[task] for task in steps]
             # A step the grader failed on says nothing about the working: the item's own
@@ -442,64 +506,28 @@ class Found:
                 # Working whose steps are not equal: which step is the answer is not ours
                 # to pick.
                 shown = [f"{result.answer} ({machine_reading(result)})" for result in stepped]
-                notes.append(
-                    f"The steps of your working on {self._line(line)} do not agree; an instructor "
-                    "will decide which is your answer: "
+                reasons.add(
+                    f"The steps of your working on {self._line(line)} do not agree; an "
+                    "instructor will decide which is your answer: "
                     + ", then ".join(shown)
-                    + f"; {PROVISIONAL}."
+                    + f"; {PROVISIONAL}.",
+                    f"sent for review: the steps on line {line} disagree",
                 )
-                decisions.append(f"sent for review: the steps on line {line} disagree")
                 disagree = True
-        if self.by_place and not notes and first.verdict != "correct":
-            notes.append(
-                "No words in your script say which item this answers: it was taken for this "
-                "item by its place, and it is not right for it, so an instructor will check "
-                "whether it answers another item."
-            )
-            decisions.append("sent for review: taken by its place, and not right")
-        if self.retracted is not None:
-            # The student says the answer is wrong: whether they still give it is a person's
-            # to decide, never graded as if they asserted it.
-            line, words = self.retracted
-            where = self._line(line) if self.lines_within else f"line {line} of your script"
-            notes.append(
-                f'{where.capitalize()} says this answer is wrong ("{words}"); an '
-                "instructor will decide whether it is still your answer: "
-                f"{machine_reading(first)}; {PROVISIONAL}."
-            )
-            decisions.append(f"sent for review: line {line} says the answer is wrong")
-        if self.attachment is not None:
-            # The photo may hold the working, or the real answer: its text is graded, and a
-            # person looks at both. Text giving different answers earns nothing alone.
-            beside = f"Your answer also has {self.attachment}, which the grader does not read: a"
-            if differ or disagree:
-                notes.append(
-                    f"{beside} person should look at it, and at your text, which gives "
-                    "different answers (above)."
-                )
-            else:
-                notes.append(
-                    f"{beside} person should look at it. Your text alone: "
-                    f"{machine_reading(first)}; {PROVISIONAL}."
-                )
-            decisions.append(f"sent for review: the answer also has {self.attachment}")
-        if not notes:
-            return first
-        # The answer's own feedback ("Correct.") is of that answer, not of the item a person
-        # decides: said of what it is of.
-        if differ:
-            of = f"If line {self.lines[0]} ({results[0].answer}) is your answer: "
-        elif self.attachment is not None and not disagree:
-            of = "Of your text alone: "
-        else:
-            of = f"If {first.answer} is your answer: "
-        return replace(
-            first,
-            verdict="needs_review",
-            marks=0.0,
-            feedback=(*notes, *said_of(first.feedback, of)),
-            decision=(*first.decision, *decisions),
-        )
+        return disagree
+
+
+@dataclass
+class _Reasons:
+    """Why an item's answer goes to a person: a note to the student and a line of the
+    decision path for each reason, in the order met."""
+
+    notes: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+
+    def add(self, note: str, decision: str) -> None:
+        self.notes.append(note)
+        self.decisions.append(decision)
 
 
 def grade_submission(

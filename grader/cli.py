@@ -1526,9 +1526,8 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
     """Run the command line `argv` (by default this process's), or the one already read:
     `args`, as grader/entry.py reads it before importing this module."""
     if args is None:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
-    else:
-        args.run = COMMANDS[args.handler]
+        args = command_line.parse_args(sys.argv[1:] if argv is None else argv)
+    args.run = COMMANDS[args.handler]
     code = _run(args)
     if argv is None and args.run is _check:
         # `grader check` as a program: its answer is printed and nothing it holds needs

@@ -518,8 +518,8 @@ def create_app(
     def students():
         find = request.args.get("find", "").strip()[:MAX_FIND]
         waiting = request.args.get("waiting") == "1"
+        asked = request.args.get("page", "1")
         with served.reading() as (_, klass):
-            asked = request.args.get("page", "1")
             shown = students_page(klass.totals, find, waiting, asked, STUDENTS_A_PAGE)
             return render("students.html", klass, shown=shown, everyone=len(klass.totals))
 
